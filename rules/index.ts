@@ -1,0 +1,16 @@
+// The registry: every rule Locksmith runs, in the order `locksmith rules` lists them.
+// A rule is one file in this folder named by its id, with a doc page rules/docs/<id>.md.
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Rule } from "../server/src/engine/types";
+
+export const RULES: readonly Rule[] = [];
+
+/** The rule's doc page, shipped with Locksmith (a file: URL, so it works offline and in the editor). */
+export function docsPath(ruleId: string): string {
+  return path.join(__dirname, "..", "..", "rules", "docs", `${ruleId}.md`);
+}
+
+export function docsUrl(ruleId: string): string {
+  return pathToFileURL(docsPath(ruleId)).href;
+}

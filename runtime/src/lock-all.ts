@@ -1,0 +1,106 @@
+import type { DeadlockDetector } from "./deadlock.js";
+import { TimeoutError } from "./errors.js";
+import { runHolding } from "./queue.js";
+import type { LockHandle, Lockable, WaitOptions } from "./types.js";
+
+/**
+ * Sort by `lockKey` and drop duplicates: every caller acquires in the same global order, which rules out deadlock
+ * between `lockAll` calls. A key listed both shared and exclusive is taken exclusively (that covers both uses).
+ */
+export function canonicalOrder(lockables: Iterable<Lockable>): Lockable[] {
+  const byKey = new Map<string, Lockable>();
+  for (const lockable of lockables) {
+    const seen = byKey.get(lockable.lockKey);
+    if (seen === undefined || (seen.shared && !lockable.shared)) byKey.set(lockable.lockKey, lockable);
+  }
+  return [...byKey.values()].sort((a, b) => (a.lockKey < b.lockKey ? -1 : a.lockKey > b.lockKey ? 1 : 0));
+}
+
+/** Release in reverse order; every handle is released even if one fails, and the first failure is returned. */
+export async function releaseAll(handles: readonly LockHandle[]): Promise<unknown> {
+  let failure: unknown;
+  for (let i = handles.length - 1; i >= 0; i--) {
+    try {
+      await handles[i]!.release();
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  return failure;
+}
+
+/**
+ * Acquire every lockable in canonical order and return one handle for all of them. If any wait fails the locks
+ * already taken are released (in reverse) before the error is rethrown. `timeoutMs` bounds the whole acquisition.
+ */
+export async function acquireAll(lockables: Iterable<Lockable>, options: WaitOptions = {}): Promise<LockHandle> {
+  const ordered = canonicalOrder(lockables);
+  const deadline = options.timeoutMs === undefined ? undefined : performance.now() + options.timeoutMs;
+  const handles: LockHandle[] = [];
+  try {
+    for (const lockable of ordered) {
+      const timeoutMs = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
+      handles.push(await lockable.acquire({ signal: options.signal, ifAvailable: options.ifAvailable, timeoutMs }));
+    }
+  } catch (error) {
+    await releaseAll(handles);
+    if (error instanceof TimeoutError && options.timeoutMs !== undefined) {
+      throw new TimeoutError(`Timed out after ${options.timeoutMs} ms acquiring ${ordered.length} locks`);
+    }
+    throw error;
+  }
+  return new CompositeHandle(handles);
+}
+
+/**
+ * Hold every lockable (any mix of Mutex, LockManager keys, RWLock readers/writers, distributed leases) while `fn`
+ * runs. Locks are taken in canonical order, released in reverse; a partial acquisition is rolled back.
+ */
+export function lockAll<T>(
+  lockables: Iterable<Lockable>,
+  fn: (signal: AbortSignal) => T | PromiseLike<T>,
+  options: WaitOptions = {},
+): Promise<T> {
+  const list = [...lockables];
+  const body = async () => runHolding(await acquireAll(list, options), fn, options.signal);
+  // Each deadlock detector involved sees the whole acquisition and `fn` as one critical section.
+  const detectors = new Set<DeadlockDetector>();
+  for (const lockable of list) if (lockable.deadlockDetector) detectors.add(lockable.deadlockDetector);
+  let scoped: () => Promise<T> = body;
+  for (const detector of detectors) {
+    const inner = scoped;
+    scoped = () => detector.scope(inner);
+  }
+  return scoped();
+}
+
+/** Several handles released together, in reverse acquisition order. */
+export class CompositeHandle implements LockHandle {
+  readonly #handles: readonly LockHandle[];
+  #signal: AbortSignal | undefined;
+  #released: Promise<void> | undefined;
+
+  constructor(handles: readonly LockHandle[]) {
+    this.#handles = handles;
+  }
+
+  /** Aborts when any of the underlying locks loses exclusivity. */
+  get signal(): AbortSignal {
+    return (this.#signal ??= AbortSignal.any(this.#handles.map((h) => h.signal)));
+  }
+
+  /** The handles in acquisition (canonical) order. */
+  get handles(): readonly LockHandle[] {
+    return this.#handles;
+  }
+
+  release(): Promise<void> {
+    return (this.#released ??= releaseAll(this.#handles).then((failure) => {
+      if (failure !== undefined) throw failure;
+    }));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.release();
+  }
+}

@@ -1,0 +1,238 @@
+// Small, allocation-light helpers over raw ts.Nodes, shared by every rule. Hot paths walk ts.Node directly
+// (ts-morph wrappers are kept for building fixes, where convenience matters more than speed).
+import { ts } from "../engine/ts";
+import type { Span } from "../engine/types";
+import { normalizePath } from "../engine/paths";
+
+export type FunctionLike = ts.FunctionDeclaration | ts.MethodDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration;
+
+export function isFunctionLike(node: ts.Node): node is FunctionLike {
+  return (
+    ts.isFunctionDeclaration(node) ||
+    ts.isMethodDeclaration(node) ||
+    ts.isFunctionExpression(node) ||
+    ts.isArrowFunction(node) ||
+    ts.isConstructorDeclaration(node) ||
+    ts.isGetAccessorDeclaration(node) ||
+    ts.isSetAccessorDeclaration(node)
+  );
+}
+
+/** Calls `visit` for every node below `root` (pre-order). Return false from `visit` to skip a subtree. */
+export function walk(root: ts.Node, visit: (node: ts.Node) => boolean | void): void {
+  const go = (node: ts.Node): void => {
+    if (visit(node) === false) return;
+    ts.forEachChild(node, go);
+  };
+  ts.forEachChild(root, go);
+}
+
+/** Like walk, but does not descend into nested functions (their code runs at another time). */
+export function walkFunctionBody(body: ts.Node, visit: (node: ts.Node) => boolean | void): void {
+  walk(body, (node) => {
+    if (isFunctionLike(node)) return false;
+    return visit(node);
+  });
+}
+
+export function spanOf(node: ts.Node, sourceFile: ts.SourceFile = node.getSourceFile()): Span {
+  return { file: normalizePath(sourceFile.fileName), start: node.getStart(sourceFile), end: node.getEnd() };
+}
+
+/** `a.b.c(...)` → "c"; `f(...)` → "f"; `a["b"](...)` → "b". */
+export function calleeName(call: ts.CallExpression | ts.NewExpression): string | undefined {
+  const callee = skipParens(call.expression);
+  if (ts.isIdentifier(callee)) return callee.text;
+  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
+  if (ts.isElementAccessExpression(callee) && ts.isStringLiteralLike(callee.argumentExpression)) return callee.argumentExpression.text;
+  return undefined;
+}
+
+/** `a.b.c(...)` → the node `a.b`; `f(...)` → undefined. */
+export function receiverOf(call: ts.CallExpression): ts.Expression | undefined {
+  const callee = skipParens(call.expression);
+  if (ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee)) return callee.expression;
+  return undefined;
+}
+
+export function skipParens(node: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node) || ts.isTypeAssertionExpression(node)) {
+    node = node.expression;
+  }
+  return node;
+}
+
+/** Skips `await`, parentheses and casts: `await (x as any)` → x. */
+export function skipAwait(node: ts.Expression): ts.Expression {
+  node = skipParens(node);
+  while (ts.isAwaitExpression(node)) node = skipParens(node.expression);
+  return node;
+}
+
+/** The outermost expression that is just `node` wrapped in await/parens/casts. */
+export function outerExpression(node: ts.Expression): ts.Expression {
+  let current: ts.Expression = node;
+  while (
+    current.parent &&
+    (ts.isAwaitExpression(current.parent) || ts.isParenthesizedExpression(current.parent) || ts.isAsExpression(current.parent) || ts.isNonNullExpression(current.parent) || ts.isSatisfiesExpression(current.parent))
+  ) {
+    current = current.parent as ts.Expression;
+  }
+  return current;
+}
+
+/** A stable textual key of an expression, ignoring whitespace, comments, quotes style and `this?.` noise. */
+export function expressionKey(node: ts.Node, sourceFile: ts.SourceFile = node.getSourceFile()): string {
+  const n = ts.isExpression(node) ? skipParens(node) : node;
+  return n.getText(sourceFile).replace(/\s+/g, "").replace(/['`]/g, '"').replace(/\?\./g, ".");
+}
+
+/** Value of a string-like literal or a template without substitutions. */
+export function stringValue(node: ts.Node | undefined): string | undefined {
+  if (!node) return undefined;
+  if (ts.isStringLiteralLike(node)) return node.text;
+  return undefined;
+}
+
+/** The function whose body contains `node` (or undefined at module level). */
+export function enclosingFunction(node: ts.Node): FunctionLike | undefined {
+  for (let current = node.parent; current; current = current.parent) if (isFunctionLike(current)) return current;
+  return undefined;
+}
+
+/** The statement that directly contains `node`. */
+export function enclosingStatement(node: ts.Node): ts.Statement | undefined {
+  for (let current: ts.Node | undefined = node; current; current = current.parent) {
+    if (ts.isStatement(current) || ts.isVariableStatement(current)) return current as ts.Statement;
+    if (isFunctionLike(current)) return undefined;
+  }
+  return undefined;
+}
+
+/** A readable name of a function for messages: `transfer`, `AccountService.debit`, `<anonymous>`. */
+export function functionName(fn: FunctionLike): string {
+  const own = fn.name && (ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name) || ts.isStringLiteral(fn.name)) ? fn.name.text : undefined;
+  let name = own;
+  if (!name && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) {
+    const parent = fn.parent;
+    if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) name = parent.name.text;
+    else if (ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) name = parent.name.getText();
+  }
+  if (ts.isConstructorDeclaration(fn)) name = "constructor";
+  const cls = fn.parent && (ts.isClassDeclaration(fn.parent) || ts.isClassExpression(fn.parent)) ? fn.parent.name?.text : undefined;
+  return cls && name ? `${cls}.${name}` : name ?? "<anonymous>";
+}
+
+export interface ImportInfo {
+  module: string;
+  /** "default", "*" or the exported name. */
+  imported: string;
+}
+
+const importCache = new WeakMap<ts.SourceFile, Map<string, ImportInfo>>();
+
+/** Local name → what it was imported as, from ES imports and top-level `require` destructuring. Cached per file. */
+export function importsOf(sourceFile: ts.SourceFile): Map<string, ImportInfo> {
+  let map = importCache.get(sourceFile);
+  if (map) return map;
+  map = new Map();
+  for (const statement of sourceFile.statements) {
+    if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
+      const module = statement.moduleSpecifier.text;
+      const clause = statement.importClause;
+      if (!clause) continue;
+      if (clause.name) map.set(clause.name.text, { module, imported: "default" });
+      const bindings = clause.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) map.set(bindings.name.text, { module, imported: "*" });
+      if (bindings && ts.isNamedImports(bindings)) {
+        for (const element of bindings.elements) map.set(element.name.text, { module, imported: (element.propertyName ?? element.name).text });
+      }
+    } else if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference) && ts.isStringLiteral(statement.moduleReference.expression)) {
+      map.set(statement.name.text, { module: statement.moduleReference.expression.text, imported: "*" });
+    } else if (ts.isVariableStatement(statement)) {
+      for (const decl of statement.declarationList.declarations) {
+        const init = decl.initializer && skipAwait(decl.initializer);
+        if (!init || !ts.isCallExpression(init) || !ts.isIdentifier(init.expression) || init.expression.text !== "require") continue;
+        const module = stringValue(init.arguments[0]);
+        if (!module) continue;
+        if (ts.isIdentifier(decl.name)) map.set(decl.name.text, { module, imported: "*" });
+        else if (ts.isObjectBindingPattern(decl.name)) {
+          for (const element of decl.name.elements) {
+            if (ts.isIdentifier(element.name)) map.set(element.name.text, { module, imported: element.propertyName && ts.isIdentifier(element.propertyName) ? element.propertyName.text : element.name.text });
+          }
+        }
+      }
+    }
+  }
+  importCache.set(sourceFile, map);
+  return map;
+}
+
+/**
+ * What module an identifier or `ns.Name` expression refers to, syntactically: `Mutex` imported from "async-mutex" →
+ * { module: "async-mutex", imported: "Mutex" }; `am.Mutex` with `import * as am` → same.
+ */
+export function importedBinding(node: ts.Expression, sourceFile: ts.SourceFile): ImportInfo | undefined {
+  const n = skipParens(node);
+  const imports = importsOf(sourceFile);
+  if (ts.isIdentifier(n)) return imports.get(n.text);
+  if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression)) {
+    const ns = imports.get(n.expression.text);
+    if (ns && (ns.imported === "*" || ns.imported === "default")) return { module: ns.module, imported: n.name.text };
+  }
+  return undefined;
+}
+
+/** True if `node` is lexically inside `ancestor`. */
+export function isInside(node: ts.Node, ancestor: ts.Node): boolean {
+  for (let current: ts.Node | undefined = node; current; current = current.parent) if (current === ancestor) return true;
+  return false;
+}
+
+/** Identifiers bound by a declaration name (plain or destructuring). */
+export function boundNames(name: ts.BindingName): ts.Identifier[] {
+  if (ts.isIdentifier(name)) return [name];
+  const out: ts.Identifier[] = [];
+  for (const element of name.elements) if (!ts.isOmittedExpression(element)) out.push(...boundNames(element.name));
+  return out;
+}
+
+/** True if `node` mentions any identifier whose text is in `names`. */
+export function mentions(node: ts.Node, names: ReadonlySet<string>): boolean {
+  if (names.size === 0) return false;
+  let found = false;
+  const go = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(n) && names.has(n.text)) {
+      // `x.names` property names are not references.
+      if (!(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
+        found = true;
+        return;
+      }
+    }
+    ts.forEachChild(n, go);
+  };
+  if (ts.isIdentifier(node)) go(node);
+  else ts.forEachChild(node, go);
+  return found;
+}
+
+/** Leading whitespace of the line `pos` is on. */
+export function indentationAt(sourceFile: ts.SourceFile, pos: number): string {
+  const lineStart = sourceFile.getLineStarts()[sourceFile.getLineAndCharacterOfPosition(pos).line]!;
+  const match = /^[ \t]*/.exec(sourceFile.text.slice(lineStart, pos));
+  return match ? match[0] : "";
+}
+
+/** The file's indentation unit (two spaces unless the file clearly uses tabs or four spaces). */
+export function indentUnit(sourceFile: ts.SourceFile): string {
+  const text = sourceFile.text;
+  if (/^\t/m.test(text) && !/^ {2}\S/m.test(text)) return "\t";
+  if (/^ {4}\S/m.test(text) && !/^ {2}\S/m.test(text)) return "    ";
+  return "  ";
+}
+
+/** A line-number helper for messages ("line 12"). */
+export function lineOf(node: ts.Node, sourceFile: ts.SourceFile = node.getSourceFile()): number {
+  return sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
+}

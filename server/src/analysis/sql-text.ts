@@ -1,0 +1,99 @@
+// Finding SQL in code: the text of a query given to pg / mysql2 / better-sqlite3 / knex.raw / Prisma raw /
+// postgres.js / Drizzle `sql` templates, as far as it can be known statically. Interpolations become `$?`.
+import { ts } from "../engine/ts";
+import { calleeName, skipParens, stringValue } from "./ast";
+
+/** Methods whose first argument (or template) is SQL text. */
+export const QUERY_METHODS = new Set(["query", "execute", "raw", "exec", "prepare", "run", "all", "get", "$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe", "unsafe", "queryRaw"]);
+/** Template tags whose template is SQL text. */
+export const SQL_TAGS = new Set(["sql", "$queryRaw", "$executeRaw", "raw", "SQL"]);
+
+export interface SqlSite {
+  /** The call or tagged template that runs (or builds) the query. */
+  node: ts.CallExpression | ts.TaggedTemplateExpression;
+  /** The expression holding the SQL text. */
+  textNode: ts.Node;
+  /** The SQL with interpolations replaced by `$?`, whitespace as written. */
+  sql: string;
+}
+
+const SQL_START = /^\s*(\(?\s*)(select|update|insert|delete|with|begin|start|commit|rollback|set|lock|savepoint|release|do|call|replace)\b/i;
+
+/** The SQL text of an expression, following const variables in the same file; undefined if not knowable. */
+export function sqlTextOf(expr: ts.Node | undefined, depth = 0): string | undefined {
+  if (!expr || depth > 4) return undefined;
+  const node = ts.isExpression(expr) ? skipParens(expr) : expr;
+  const literal = stringValue(node);
+  if (literal !== undefined) return literal;
+  if (ts.isTemplateExpression(node)) return node.head.text + node.templateSpans.map((s) => `$?${s.literal.text}`).join("");
+  if (ts.isTaggedTemplateExpression(node)) return templateText(node.template);
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    const left = sqlTextOf(node.left, depth + 1);
+    const right = sqlTextOf(node.right, depth + 1);
+    return left !== undefined || right !== undefined ? `${left ?? "$?"}${right ?? "$?"}` : undefined;
+  }
+  if (ts.isObjectLiteralExpression(node)) {
+    // pg: { text, values }; mysql2: { sql, values }
+    for (const property of node.properties) {
+      if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && (property.name.text === "text" || property.name.text === "sql")) {
+        return sqlTextOf(property.initializer, depth + 1);
+      }
+    }
+    return undefined;
+  }
+  if (ts.isCallExpression(node) && calleeName(node) === "raw") return sqlTextOf(node.arguments[0], depth + 1);
+  if (ts.isIdentifier(node)) {
+    const declaration = constDeclarationOf(node);
+    return declaration?.initializer ? sqlTextOf(declaration.initializer, depth + 1) : undefined;
+  }
+  return undefined;
+}
+
+function templateText(template: ts.TemplateLiteral): string {
+  if (ts.isNoSubstitutionTemplateLiteral(template)) return template.text;
+  return template.head.text + template.templateSpans.map((s) => `$?${s.literal.text}`).join("");
+}
+
+/** `const q = "..."` in the same file, found without the type checker (walks the enclosing scopes' statements). */
+function constDeclarationOf(identifier: ts.Identifier): ts.VariableDeclaration | undefined {
+  for (let scope: ts.Node | undefined = identifier.parent; scope; scope = scope.parent) {
+    const statements = ts.isBlock(scope) || ts.isSourceFile(scope) || ts.isModuleBlock(scope) ? scope.statements : undefined;
+    if (!statements) continue;
+    for (const statement of statements) {
+      if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        if (ts.isIdentifier(declaration.name) && declaration.name.text === identifier.text) return declaration;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** If `node` runs or builds a SQL query whose text is known and looks like SQL, describes it. */
+export function sqlSiteOf(node: ts.Node): SqlSite | undefined {
+  if (ts.isTaggedTemplateExpression(node)) {
+    const tag = skipParens(node.tag);
+    const tagName = ts.isIdentifier(tag) ? tag.text : ts.isPropertyAccessExpression(tag) ? tag.name.text : undefined;
+    if (!tagName || !SQL_TAGS.has(tagName)) return undefined;
+    const sql = templateText(node.template);
+    return SQL_START.test(sql) ? { node, textNode: node.template, sql } : undefined;
+  }
+  if (!ts.isCallExpression(node)) return undefined;
+  const name = calleeName(node);
+  if (!name || !QUERY_METHODS.has(name)) return undefined;
+  const first = node.arguments[0];
+  const sql = sqlTextOf(first);
+  if (sql === undefined || !SQL_START.test(sql)) return undefined;
+  return { node, textNode: first!, sql };
+}
+
+/** Uppercased SQL with string literals and comments removed: safe to search for keywords. */
+export function normalizeSql(sql: string): string {
+  return sql
+    .replace(/--[^\n]*/g, " ")
+    .replace(/\/\*[^]*?\*\//g, " ")
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/\s+/g, " ")
+    .trim()
+    .toUpperCase();
+}

@@ -1,0 +1,233 @@
+// `locksmith` — the command line. Exit codes as ESLint: 0 clean (warnings within --max-warnings), 1 findings,
+// 2 usage/configuration/internal errors. User mistakes print one clear line, never a stack trace.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { RULES, docsPath } from "../../../rules/index";
+import { ConfigError } from "../engine/config";
+import { sha256, writeFileAtomic } from "../engine/fixes";
+import { ProjectLoadError } from "../engine/project";
+import { LintSession } from "../engine/session";
+import type { Severity } from "../engine/types";
+import { isInside } from "../engine/paths";
+import { ts } from "../engine/ts";
+import { FORMATTERS } from "./formatters";
+import { buildReport } from "./report";
+
+export const VERSION: string = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "..", "package.json"), "utf8")) as { version: string }).version;
+
+/** A mistake in how the command was called. */
+export class UsageError extends Error {}
+
+export interface CliIo {
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  isTTY: boolean;
+}
+
+const defaultIo = (): CliIo => ({
+  cwd: process.cwd(),
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  isTTY: !!process.stdout.isTTY,
+});
+
+const HELP = `Usage: locksmith <command> [options]
+
+Commands:
+  lint [paths..]     Analyse TypeScript files and report locking mistakes (default command)
+  rules              List the rules with a one-line description and their docs
+  help               Show this help
+
+Options for lint:
+  -p, --project <tsconfig>            Load the project from this tsconfig
+  -f, --format <stylish|json>         Output format (default: stylish)
+  -o, --output-file <file>            Write the report to a file instead of stdout
+      --fix                           Apply safe fixes and write the files
+      --max-warnings <n>              Exit 1 when there are more than n warnings
+      --rule <id:severity>            Override a rule's severity (repeatable), e.g. --rule lock-across-await:off
+  -c, --config <file>                 Use this locksmith.json instead of the nearest one
+      --quiet                         Report errors only
+      --report-unused-disable-directives
+                                      Report locksmith-disable comments that suppress nothing
+  -h, --help                          Show this help
+  -v, --version                       Show the version
+
+Exit codes: 0 no errors, 1 errors found (or too many warnings), 2 usage, configuration or internal error.`;
+
+export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProjectLoadError) {
+      io.stderr(`locksmith: ${error.message}\n`);
+      return 2;
+    }
+    const err = error as Error;
+    io.stderr(`locksmith: internal error: ${err.message}\n${err.stack ?? ""}\nPlease report this with the command you ran.\n`);
+    return 2;
+  }
+}
+
+/** Subcommands other modules add (graph, init, runtime): name → handler. */
+export const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {};
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === "--version" || first === "-v") {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  if (first === undefined || first === "help" || first === "--help" || first === "-h") {
+    io.stdout(`${HELP}\n`);
+    return first === undefined ? 2 : 0;
+  }
+  if (first === "rules") return listRules(io);
+  if (first === "lint") return lint(rest, io);
+  const sub = SUBCOMMANDS[first];
+  if (sub) return sub(rest, io);
+  if (first.startsWith("-") || fs.existsSync(path.resolve(io.cwd, first))) return lint(argv, io);
+  throw new UsageError(`unknown command "${first}" (run \`locksmith --help\`)`);
+}
+
+function listRules(io: CliIo): number {
+  const width = Math.max(...RULES.map((r) => r.meta.id.length));
+  for (const rule of RULES) {
+    const flags = `${rule.meta.fixable ? "fix" : "   "} ${rule.meta.hasSuggestions ? "suggest" : "       "}`;
+    io.stdout(`${rule.meta.id.padEnd(width)}  ${rule.meta.defaultSeverity.padEnd(5)}  ${flags}  ${rule.meta.description}\n${" ".repeat(width + 2)}docs: ${path.relative(io.cwd, docsPath(rule.meta.id))}\n`);
+  }
+  return 0;
+}
+
+function parseLintArgs(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        project: { type: "string", short: "p" },
+        format: { type: "string", short: "f", default: "stylish" },
+        "output-file": { type: "string", short: "o" },
+        fix: { type: "boolean", default: false },
+        "max-warnings": { type: "string" },
+        rule: { type: "string", multiple: true, default: [] },
+        config: { type: "string", short: "c" },
+        quiet: { type: "boolean", default: false },
+        "report-unused-disable-directives": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split("\n")[0]} (run \`locksmith --help\`)`);
+  }
+}
+
+async function lint(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseLintArgs(argv);
+  if (values.help) {
+    io.stdout(`${HELP}\n`);
+    return 0;
+  }
+  const formatter = FORMATTERS[values.format!];
+  if (!formatter) throw new UsageError(`unknown format "${values.format}" (expected one of: ${Object.keys(FORMATTERS).join(", ")})`);
+  let maxWarnings = -1;
+  if (values["max-warnings"] !== undefined) {
+    maxWarnings = Number(values["max-warnings"]);
+    if (!Number.isInteger(maxWarnings) || maxWarnings < -1) throw new UsageError(`--max-warnings expects a whole number, got "${values["max-warnings"]}"`);
+  }
+  const ruleOverrides: Record<string, Severity> = {};
+  for (const spec of values.rule ?? []) {
+    const match = /^([a-z0-9-]+):(off|warn|error)$/.exec(spec);
+    if (!match) throw new UsageError(`--rule expects <rule-id>:<off|warn|error>, got "${spec}"`);
+    if (!RULES.some((r) => r.meta.id === match[1])) throw new UsageError(`--rule: "${match[1]}" is not a Locksmith rule (run \`locksmith rules\`)`);
+    ruleOverrides[match[1]!] = match[2] as Severity;
+  }
+  let outputFile: string | undefined;
+  if (values["output-file"]) {
+    outputFile = path.resolve(io.cwd, values["output-file"]);
+    if (!isInside(io.cwd, outputFile) || !isInside(realDir(io.cwd), realDir(path.dirname(outputFile)))) {
+      throw new UsageError(`--output-file must be inside the current folder (${io.cwd}), got "${values["output-file"]}"`);
+    }
+  }
+
+  const session = new LintSession({
+    cwd: io.cwd,
+    paths: positionals,
+    ...(values.project ? { tsconfig: values.project } : {}),
+    ...(values.config ? { configFile: values.config } : {}),
+    ruleOverrides,
+  });
+  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${positionals.join(", ") || "."}`);
+  const lintOptions = { reportUnusedDirectives: values["report-unused-disable-directives"]! };
+  const originals = new Map(session.spec.lintFiles.map((f) => [f, session.host.getSourceFile(f)?.text]));
+
+  let run = session.lint(lintOptions);
+  let fixedTexts = new Map<string, string>();
+  if (values.fix) {
+    const fixResult = session.fix(lintOptions);
+    run = fixResult.run;
+    fixedTexts = fixResult.fixed;
+    writeFixes(fixResult.fixed, fixResult.newFiles, originals, io);
+  }
+
+  for (const crash of run.crashes) {
+    io.stderr(`locksmith: rule ${crash.ruleId} failed${crash.fileName ? ` on ${path.relative(io.cwd, crash.fileName)}` : ""}: ${crash.message}\n`);
+  }
+  const report = buildReport(run, io.cwd, values.fix ? new Map() : fixedTexts);
+  if (values.quiet) {
+    for (const result of report.results) {
+      result.messages = result.messages.filter((m) => m.severity === 2);
+      result.warningCount = 0;
+      result.fixableWarningCount = 0;
+    }
+    report.warningCount = 0;
+  }
+  const text = formatter(report, { color: io.isTTY && !outputFile && process.env.NO_COLOR === undefined });
+  if (outputFile) {
+    fs.mkdirSync(path.dirname(outputFile), { recursive: true });
+    writeFileAtomic(outputFile, text);
+  } else if (text) {
+    io.stdout(text.endsWith("\n") ? text : `${text}\n`);
+  }
+  if (run.crashes.length > 0) return 2;
+  if (report.errorCount > 0) return 1;
+  if (maxWarnings >= 0 && report.warningCount > maxWarnings) {
+    io.stderr(`locksmith: too many warnings (${report.warningCount}); maximum allowed is ${maxWarnings}.\n`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Writes fixed files atomically; skips (with a warning) files changed since they were read or that no longer parse. */
+function writeFixes(fixed: Map<string, string>, newFiles: { path: string; text: string }[], originals: Map<string, string | undefined>, io: CliIo): void {
+  for (const [fileName, text] of fixed) {
+    const original = originals.get(fileName);
+    if (original === undefined) continue;
+    const parsed = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false);
+    const parseErrors = (parsed as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics;
+    if (parseErrors.length > 0) {
+      io.stderr(`locksmith: not writing ${path.relative(io.cwd, fileName)}: the fixed text would not parse (please report this)\n`);
+      continue;
+    }
+    if (!writeFileAtomic(fileName, text, sha256(original))) {
+      io.stderr(`locksmith: skipped ${path.relative(io.cwd, fileName)}: it changed while Locksmith was running\n`);
+    }
+  }
+  for (const file of newFiles) {
+    if (fs.existsSync(file.path)) continue;
+    fs.mkdirSync(path.dirname(file.path), { recursive: true });
+    writeFileAtomic(file.path, file.text);
+  }
+}
+
+function realDir(dir: string): string {
+  for (let current = dir; ; current = path.dirname(current)) {
+    try {
+      return path.join(fs.realpathSync(current), path.relative(current, dir));
+    } catch {
+      if (path.dirname(current) === current) return dir;
+    }
+  }
+}

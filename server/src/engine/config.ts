@@ -1,0 +1,226 @@
+// Configuration: `locksmith.json` (or a "locksmith" key in package.json), JSON only — nothing from the workspace is
+// ever executed. Validation is hand-written so that every error names the file, the key and what was expected.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import picomatch from "picomatch";
+import type { Rule, Severity } from "./types";
+import { normalizePath } from "./paths";
+
+export const CONFIG_FILE_NAME = "locksmith.json";
+
+export type RuleSetting = Severity | [Severity] | [Severity, Record<string, unknown>];
+
+export interface ConfigFile {
+  $schema?: string;
+  rules?: Record<string, RuleSetting>;
+  ignores?: string[];
+  overrides?: Array<{ files: string[]; rules: Record<string, RuleSetting> }>;
+  /** How quick fixes reach the runtime library. */
+  runtime?: "auto" | "package" | "vendor";
+  /** Where the vendored runtime goes, relative to the config's folder. */
+  runtimePath?: string;
+}
+
+/** A user mistake in configuration: shown as one clear line, exit code 2, never a stack trace. */
+export class ConfigError extends Error {
+  constructor(readonly file: string, readonly key: string, expected: string) {
+    super(`${file}: ${key ? `"${key}" ` : ""}${expected}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface ResolvedRuleConfig {
+  severity: Severity;
+  options: Record<string, unknown>;
+}
+
+export interface ResolvedConfig {
+  /** Where the configuration came from, or undefined when defaults are used. */
+  file: string | undefined;
+  /** Folder that globs in the configuration are relative to. */
+  root: string;
+  raw: ConfigFile;
+  /** Effective rule settings for a file (severity "off" means the rule does not run). */
+  rulesFor(fileName: string): Map<string, ResolvedRuleConfig>;
+  isIgnored(fileName: string): boolean;
+}
+
+const SEVERITIES: readonly Severity[] = ["off", "warn", "error"];
+const DEFAULT_IGNORES = ["**/node_modules/**", "**/dist/**", "**/*.d.ts"];
+
+/** Finds the configuration that applies to `startDir`: the nearest locksmith.json or package.json "locksmith" key. */
+export function findConfigFile(startDir: string): string | undefined {
+  let dir = path.resolve(startDir);
+  for (;;) {
+    const candidate = path.join(dir, CONFIG_FILE_NAME);
+    if (fs.existsSync(candidate)) return candidate;
+    const pkg = path.join(dir, "package.json");
+    if (fs.existsSync(pkg)) {
+      try {
+        const parsed = JSON.parse(fs.readFileSync(pkg, "utf8")) as Record<string, unknown>;
+        if (parsed && typeof parsed === "object" && "locksmith" in parsed) return pkg;
+      } catch {
+        // A broken package.json is not ours to report; keep looking upwards.
+      }
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export function loadConfig(rules: readonly Rule[], options: { configFile?: string; cwd: string; ruleOverrides?: Record<string, Severity> }): ResolvedConfig {
+  const file = options.configFile ? path.resolve(options.cwd, options.configFile) : findConfigFile(options.cwd);
+  let raw: ConfigFile = {};
+  if (file) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch {
+      throw new ConfigError(file, "", "cannot be read (does the file exist?)");
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(file, "", `is not valid JSON: ${(error as Error).message}`);
+    }
+    if (path.basename(file) === "package.json") parsed = (parsed as Record<string, unknown>).locksmith;
+    raw = validateConfig(parsed, file, rules);
+  }
+  const root = file ? path.dirname(file) : path.resolve(options.cwd);
+  return resolveConfig(raw, file, root, rules, options.ruleOverrides ?? {});
+}
+
+export function validateConfig(value: unknown, file: string, rules: readonly Rule[]): ConfigFile {
+  const where = path.basename(file) === "package.json" ? "locksmith." : "";
+  if (!isPlainObject(value)) throw new ConfigError(file, where.replace(/\.$/, ""), "must be a JSON object");
+  const known = new Set(["$schema", "rules", "ignores", "overrides", "runtime", "runtimePath"]);
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) throw new ConfigError(file, where + key, `is not a known setting (expected one of: ${[...known].join(", ")})`);
+  }
+  if (value.rules !== undefined) validateRules(value.rules, `${where}rules`, file, rules);
+  if (value.ignores !== undefined) validateStringArray(value.ignores, `${where}ignores`, file);
+  if (value.overrides !== undefined) {
+    if (!Array.isArray(value.overrides)) throw new ConfigError(file, `${where}overrides`, "must be an array of { files, rules }");
+    value.overrides.forEach((entry: unknown, index: number) => {
+      const key = `${where}overrides[${index}]`;
+      if (!isPlainObject(entry)) throw new ConfigError(file, key, "must be an object with \"files\" and \"rules\"");
+      for (const k of Object.keys(entry)) if (k !== "files" && k !== "rules") throw new ConfigError(file, `${key}.${k}`, "is not a known setting (expected \"files\" or \"rules\")");
+      validateStringArray(entry.files, `${key}.files`, file);
+      validateRules(entry.rules, `${key}.rules`, file, rules);
+    });
+  }
+  if (value.runtime !== undefined && !["auto", "package", "vendor"].includes(value.runtime as string)) {
+    throw new ConfigError(file, `${where}runtime`, `must be "auto", "package" or "vendor", got ${JSON.stringify(value.runtime)}`);
+  }
+  if (value.runtimePath !== undefined && typeof value.runtimePath !== "string") {
+    throw new ConfigError(file, `${where}runtimePath`, "must be a string (a path relative to the configuration file)");
+  }
+  return value as ConfigFile;
+}
+
+function validateRules(value: unknown, key: string, file: string, rules: readonly Rule[]): void {
+  if (!isPlainObject(value)) throw new ConfigError(file, key, "must be an object mapping rule ids to \"off\" | \"warn\" | \"error\" or [severity, options]");
+  const byId = new Map(rules.map((rule) => [rule.meta.id, rule]));
+  for (const [id, setting] of Object.entries(value)) {
+    const rule = byId.get(id);
+    const ruleKey = `${key}.${id}`;
+    if (!rule) throw new ConfigError(file, ruleKey, `is not a Locksmith rule (run \`locksmith rules\` for the list)`);
+    const [severity, options] = Array.isArray(setting) ? setting : [setting, undefined];
+    if (!SEVERITIES.includes(severity as Severity)) {
+      throw new ConfigError(file, ruleKey, `must be "off", "warn" or "error" (or [severity, options]), got ${JSON.stringify(setting)}`);
+    }
+    if (Array.isArray(setting) && setting.length > 2) throw new ConfigError(file, ruleKey, "must be [severity] or [severity, options]");
+    if (options !== undefined) validateOptions(options, `${ruleKey}[1]`, file, rule);
+  }
+}
+
+function validateOptions(options: unknown, key: string, file: string, rule: Rule): void {
+  const schema = rule.meta.optionsSchema;
+  if (!isPlainObject(options)) throw new ConfigError(file, key, "must be an object of rule options");
+  if (!schema) {
+    if (Object.keys(options).length > 0) throw new ConfigError(file, key, `rule "${rule.meta.id}" takes no options`);
+    return;
+  }
+  for (const [name, optionValue] of Object.entries(options)) {
+    const property = schema.properties[name];
+    if (!property) throw new ConfigError(file, `${key}.${name}`, `is not an option of "${rule.meta.id}" (expected one of: ${Object.keys(schema.properties).join(", ")})`);
+    if (!matchesType(optionValue, property.type, property.items?.type)) {
+      throw new ConfigError(file, `${key}.${name}`, `must be ${property.type === "array" ? `an array of ${property.items?.type ?? "values"}s` : `a ${property.type}`}, got ${JSON.stringify(optionValue)}`);
+    }
+    if (property.enum && !property.enum.includes(optionValue)) {
+      throw new ConfigError(file, `${key}.${name}`, `must be one of ${property.enum.map((v) => JSON.stringify(v)).join(", ")}`);
+    }
+  }
+}
+
+function matchesType(value: unknown, type: string, itemType?: string): boolean {
+  switch (type) {
+    case "array":
+      return Array.isArray(value) && (itemType === undefined || value.every((item) => matchesType(item, itemType)));
+    case "object":
+      return isPlainObject(value);
+    case "integer":
+      return Number.isInteger(value);
+    default:
+      return typeof value === type;
+  }
+}
+
+function validateStringArray(value: unknown, key: string, file: string): void {
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) throw new ConfigError(file, key, "must be an array of glob strings");
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Builds the effective configuration from an already validated config object. */
+export function resolveConfig(raw: ConfigFile, file: string | undefined, root: string, rules: readonly Rule[], cliOverrides: Record<string, Severity>): ResolvedConfig {
+  const toSetting = (rule: Rule, setting: RuleSetting | undefined, base: ResolvedRuleConfig): ResolvedRuleConfig => {
+    if (setting === undefined) return base;
+    const [severity, options] = Array.isArray(setting) ? setting : [setting, undefined];
+    return { severity: severity ?? base.severity, options: options ? { ...(rule.meta.defaultOptions ?? {}), ...options } : base.options };
+  };
+  const baseSettings = new Map<string, ResolvedRuleConfig>();
+  for (const rule of rules) {
+    const defaults: ResolvedRuleConfig = { severity: rule.meta.defaultSeverity, options: { ...(rule.meta.defaultOptions ?? {}) } };
+    baseSettings.set(rule.meta.id, toSetting(rule, raw.rules?.[rule.meta.id], defaults));
+  }
+  const overrides = (raw.overrides ?? []).map((o) => ({ match: picomatch(o.files, { dot: true }), rules: o.rules }));
+  const ignoreMatch = picomatch([...DEFAULT_IGNORES, ...(raw.ignores ?? [])], { dot: true });
+  const relative = (fileName: string) => normalizePath(path.relative(root, fileName));
+  const applyCli = (settings: Map<string, ResolvedRuleConfig>) => {
+    for (const [id, severity] of Object.entries(cliOverrides)) {
+      const current = settings.get(id);
+      if (current) settings.set(id, { ...current, severity });
+    }
+    return settings;
+  };
+  const byId = new Map(rules.map((r) => [r.meta.id, r]));
+  return {
+    file,
+    root,
+    raw,
+    rulesFor(fileName) {
+      const rel = relative(fileName);
+      const settings = new Map(baseSettings);
+      for (const override of overrides) {
+        if (!override.match(rel)) continue;
+        for (const [id, setting] of Object.entries(override.rules)) {
+          const rule = byId.get(id);
+          if (rule) settings.set(id, toSetting(rule, setting, settings.get(id)!));
+        }
+      }
+      return applyCli(settings);
+    },
+    isIgnored(fileName) {
+      const rel = relative(fileName);
+      return ignoreMatch(rel);
+    },
+  };
+}
+
+/** The JSON Schema users point "$schema" at; kept beside the engine so the CLI and editor ship the same one. */
+export const CONFIG_SCHEMA_PATH = path.join(__dirname, "..", "..", "..", "..", "server", "schema", "locksmith.schema.json");

@@ -1,0 +1,148 @@
+// The engine: runs the enabled rules over files of a Program and turns their findings into diagnostics
+// (severity from configuration, inline suppressions applied). The CLI, the language server and the tests all call
+// this one class; nothing else decides what is reported.
+import { ts } from "./ts";
+import type { ResolvedConfig, ResolvedRuleConfig } from "./config";
+import { applyDirectives, parseDirectives, unusedDirectiveDiagnostics, type Directive } from "./suppressions";
+import type { Diagnostic, EngineSettings, FileRuleContext, Finding, ProjectRuleContext, Rule } from "./types";
+import { normalizePath } from "./paths";
+
+export interface FileLintResult {
+  fileName: string;
+  sourceFile: ts.SourceFile;
+  diagnostics: Diagnostic[];
+  directives: Directive[];
+}
+
+/** A rule that threw. Isolated: the other rules still report, and the crash is logged with the file and rule id. */
+export interface RuleCrash {
+  ruleId: string;
+  fileName: string | undefined;
+  message: string;
+  stack: string | undefined;
+}
+
+export interface LintRun {
+  results: FileLintResult[];
+  crashes: RuleCrash[];
+}
+
+export interface LintOptions {
+  reportUnusedDirectives?: boolean;
+  /** Checked between files; a cancelled run returns what it has (the language server drops it). */
+  isCancelled?: () => boolean;
+}
+
+type ReportInput = Parameters<FileRuleContext["report"]>[0];
+
+export class Engine {
+  constructor(
+    readonly rules: readonly Rule[],
+    readonly config: ResolvedConfig,
+    private readonly settingsFor: (fileName: string) => EngineSettings,
+  ) {}
+
+  /** Lints `fileNames` (absolute) from `program`. Files the configuration ignores are skipped. */
+  lint(program: ts.Program, fileNames: readonly string[], options: LintOptions = {}): LintRun {
+    const crashes: RuleCrash[] = [];
+    const sourceFiles = fileNames
+      .map((f) => program.getSourceFile(f))
+      .filter((sf): sf is ts.SourceFile => sf !== undefined && !this.config.isIgnored(sf.fileName));
+    const findingsByFile = new Map<string, Finding[]>(sourceFiles.map((sf) => [normalizePath(sf.fileName), []]));
+    const ruleConfigs = new Map(sourceFiles.map((sf) => [normalizePath(sf.fileName), this.config.rulesFor(sf.fileName)]));
+    let checker: ts.TypeChecker | undefined;
+    const getChecker = () => (checker ??= program.getTypeChecker());
+
+    for (const sourceFile of sourceFiles) {
+      if (options.isCancelled?.()) break;
+      const fileName = normalizePath(sourceFile.fileName);
+      const settings = ruleConfigs.get(fileName)!;
+      for (const rule of this.rules) {
+        const ruleConfig = settings.get(rule.meta.id);
+        if (!rule.checkFile || !ruleConfig || ruleConfig.severity === "off") continue;
+        const sink = findingsByFile.get(fileName)!;
+        const context: FileRuleContext = {
+          sourceFile,
+          fileName,
+          program,
+          get checker() {
+            return getChecker();
+          },
+          options: ruleConfig.options,
+          settings: this.settingsFor(fileName),
+          report: (finding) => sink.push(completeFinding(rule.meta.id, finding)),
+        };
+        runIsolated(rule.meta.id, fileName, crashes, () => rule.checkFile!(context));
+      }
+    }
+
+    for (const rule of this.rules) {
+      if (!rule.checkProject || options.isCancelled?.()) continue;
+      const enabledFiles = sourceFiles.filter((sf) => isOn(ruleConfigs.get(normalizePath(sf.fileName))!.get(rule.meta.id)));
+      if (enabledFiles.length === 0) continue;
+      const options0 = ruleConfigs.get(normalizePath(enabledFiles[0]!.fileName))!.get(rule.meta.id)!.options;
+      const context: ProjectRuleContext = {
+        program,
+        get checker() {
+          return getChecker();
+        },
+        sourceFiles: enabledFiles,
+        options: options0,
+        settings: this.settingsFor(normalizePath(enabledFiles[0]!.fileName)),
+        report: (finding) => findingsByFile.get(normalizePath(finding.span.file))?.push(completeFinding(rule.meta.id, finding)),
+      };
+      runIsolated(rule.meta.id, undefined, crashes, () => rule.checkProject!(context));
+    }
+
+    const results = sourceFiles.map((sourceFile) => {
+      const fileName = normalizePath(sourceFile.fileName);
+      const settings = ruleConfigs.get(fileName)!;
+      const diagnostics: Diagnostic[] = [];
+      for (const finding of findingsByFile.get(fileName)!) {
+        const ruleConfig = settings.get(finding.ruleId);
+        if (isOn(ruleConfig)) diagnostics.push({ ...finding, severity: ruleConfig.severity as Diagnostic["severity"] });
+      }
+      const directives = parseDirectives(sourceFile);
+      const kept = applyDirectives(dedupe(diagnostics), directives, sourceFile);
+      if (options.reportUnusedDirectives) kept.push(...unusedDirectiveDiagnostics(directives));
+      kept.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.ruleId.localeCompare(b.ruleId));
+      return { fileName, sourceFile, diagnostics: kept, directives };
+    });
+    return { results, crashes };
+  }
+}
+
+function isOn(config: ResolvedRuleConfig | undefined): config is ResolvedRuleConfig {
+  return config !== undefined && config.severity !== "off";
+}
+
+function completeFinding(ruleId: string, finding: ReportInput): Finding {
+  return {
+    ruleId,
+    message: finding.message,
+    span: { ...finding.span, file: normalizePath(finding.span.file) },
+    related: finding.related ?? [],
+    fixes: finding.fixes ?? [],
+    suggestions: finding.suggestions ?? [],
+  };
+}
+
+/** The same rule reporting the same span twice (e.g. reached through two paths) is one finding. */
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.ruleId}:${d.span.start}:${d.span.end}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function runIsolated(ruleId: string, fileName: string | undefined, crashes: RuleCrash[], run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    crashes.push({ ruleId, fileName, message: err.message, stack: err.stack });
+  }
+}

@@ -1,0 +1,205 @@
+// Loading a TypeScript project: from a tsconfig (`-p`), or from files and folders (nearest tsconfig's compiler
+// options, else defaults). One Program per project, rebuilt incrementally (oldProgram + cached SourceFiles keyed by
+// content) when the editor or `--fix` changes a file. Missing node_modules never stop analysis: unresolved imports
+// become `any`/error types and the rules fall back to syntax.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { getLibFiles, libFolderInMemoryPath } from "@ts-morph/common";
+import { ts } from "./ts";
+import { normalizePath } from "./paths";
+
+// TypeScript's lib files (lib.es2022.d.ts, ...) come from ts-morph's bundle, served from a virtual folder, so the
+// engine does not depend on a separately installed `typescript` package. Parsed once per process.
+const LIB_FILES = new Map(getLibFiles().map((f) => [`${libFolderInMemoryPath}/${f.fileName}`, f.text]));
+const LIB_SOURCE_FILES = new Map<string, ts.SourceFile>();
+
+export const SOURCE_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts"];
+
+export const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  strict: true,
+  skipLibCheck: true,
+  noEmit: true,
+  allowJs: false,
+  esModuleInterop: true,
+};
+
+/** A user mistake while loading the project (bad tsconfig, missing path): one clear line, exit code 2. */
+export class ProjectLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProjectLoadError";
+  }
+}
+
+export interface ProjectSpec {
+  /** The tsconfig whose options are used, if any. */
+  tsconfig: string | undefined;
+  options: ts.CompilerOptions;
+  /** Files the Program is built from. */
+  rootNames: string[];
+  /** Files that are linted (a subset of the Program's files). */
+  lintFiles: string[];
+}
+
+/** Reads a tsconfig into compiler options and file names, turning its diagnostics into a ProjectLoadError. */
+export function readTsconfig(tsconfigPath: string): { options: ts.CompilerOptions; fileNames: string[] } {
+  const file = path.resolve(tsconfigPath);
+  if (!fs.existsSync(file)) throw new ProjectLoadError(`tsconfig not found: ${tsconfigPath}`);
+  const problems: string[] = [];
+  const host: ts.ParseConfigFileHost = {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => problems.push(ts.flattenDiagnosticMessageText(d.messageText, "\n")),
+  };
+  const parsed = ts.getParsedCommandLineOfConfigFile(file, { noEmit: true }, host);
+  // "No inputs were found" (18003) is not fatal: the user may lint a folder the tsconfig does not include.
+  const errors = [...problems, ...(parsed?.errors ?? []).filter((d) => d.code !== 18003).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"))];
+  if (!parsed || errors.length > 0) throw new ProjectLoadError(`${tsconfigPath}: ${errors[0] ?? "cannot be parsed"}`);
+  return { options: { ...parsed.options, noEmit: true }, fileNames: parsed.fileNames.map(normalizePath) };
+}
+
+export function findNearestTsconfig(start: string): string | undefined {
+  let dir = fs.existsSync(start) && fs.statSync(start).isDirectory() ? path.resolve(start) : path.dirname(path.resolve(start));
+  for (;;) {
+    const candidate = path.join(dir, "tsconfig.json");
+    if (fs.existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Expands files and folders given on the command line into TypeScript source files (skipping node_modules, dist, .d.ts). */
+export function collectSourceFiles(paths: readonly string[], cwd: string): string[] {
+  const out = new Set<string>();
+  const visit = (p: string, explicit: boolean) => {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch {
+      if (explicit) throw new ProjectLoadError(`No such file or directory: ${path.relative(cwd, p) || p}`);
+      return;
+    }
+    if (stat.isDirectory()) {
+      const base = path.basename(p);
+      if (!explicit && (base === "node_modules" || base === "dist" || base.startsWith("."))) return;
+      for (const entry of fs.readdirSync(p).sort()) visit(path.join(p, entry), false);
+    } else if (stat.isFile() && SOURCE_EXTENSIONS.some((ext) => p.endsWith(ext)) && !p.endsWith(".d.ts")) {
+      out.add(normalizePath(path.resolve(p)));
+    } else if (explicit && stat.isFile()) {
+      throw new ProjectLoadError(`Not a TypeScript file: ${path.relative(cwd, p) || p}`);
+    }
+  };
+  for (const p of paths) visit(path.resolve(cwd, p), true);
+  return [...out];
+}
+
+/** Decides what to build and what to lint from CLI-style inputs. */
+export function resolveProjectSpec(input: { cwd: string; paths: readonly string[]; tsconfig?: string }): ProjectSpec {
+  const { cwd } = input;
+  if (input.tsconfig) {
+    const tsconfig = path.resolve(cwd, input.tsconfig);
+    const { options, fileNames } = readTsconfig(tsconfig);
+    const lintFiles = input.paths.length > 0 ? collectSourceFiles(input.paths, cwd) : fileNames.filter((f) => !f.endsWith(".d.ts"));
+    return { tsconfig, options, rootNames: [...new Set([...fileNames, ...lintFiles])], lintFiles };
+  }
+  const paths = input.paths.length > 0 ? input.paths : ["."];
+  const lintFiles = collectSourceFiles(paths, cwd);
+  const tsconfig = findNearestTsconfig(path.resolve(cwd, paths[0]!));
+  const options = tsconfig ? readTsconfig(tsconfig).options : DEFAULT_COMPILER_OPTIONS;
+  return { tsconfig, options, rootNames: lintFiles, lintFiles };
+}
+
+/**
+ * Owns one Program and rebuilds it cheaply after edits: SourceFiles are cached by (file, text) so an unchanged file
+ * is never parsed twice, and the previous Program is passed as oldProgram so TypeScript reuses its structure.
+ */
+export class ProjectHost {
+  private program: ts.Program | undefined;
+  private readonly overlay = new Map<string, string>();
+  private readonly sourceFileCache = new Map<string, { text: string; sourceFile: ts.SourceFile }>();
+  private readonly host: ts.CompilerHost;
+  private rootNames: string[];
+
+  constructor(readonly options: ts.CompilerOptions, rootNames: readonly string[]) {
+    this.rootNames = [...rootNames];
+    const base = ts.createCompilerHost(options, true);
+    this.host = {
+      ...base,
+      getDefaultLibLocation: () => libFolderInMemoryPath,
+      getDefaultLibFileName: (opts) => `${libFolderInMemoryPath}/${ts.getDefaultLibFileName(opts)}`,
+      fileExists: (f) => this.overlay.has(normalizePath(f)) || LIB_FILES.has(f) || base.fileExists(f),
+      // In-memory files (tests, unsaved buffers) may live in folders that do not exist on disk.
+      directoryExists: (d) => {
+        const prefix = `${normalizePath(d).replace(/\/$/, "")}/`;
+        for (const key of this.overlay.keys()) if (key.startsWith(prefix)) return true;
+        return base.directoryExists?.(d) ?? true;
+      },
+      readFile: (f) => this.overlay.get(normalizePath(f)) ?? LIB_FILES.get(f) ?? safeRead(base, f),
+      getSourceFile: (fileName, languageVersion, onError) => {
+        const libText = LIB_FILES.get(fileName);
+        if (libText !== undefined) {
+          const libKey = `${fileName}@${JSON.stringify(languageVersion)}`;
+          let lib = LIB_SOURCE_FILES.get(libKey);
+          if (!lib) LIB_SOURCE_FILES.set(libKey, (lib = ts.createSourceFile(fileName, libText, languageVersion, false)));
+          return lib;
+        }
+        const key = normalizePath(fileName);
+        const text = this.overlay.get(key) ?? safeRead(base, fileName);
+        if (text === undefined) {
+          onError?.(`Cannot read ${fileName}`);
+          return undefined;
+        }
+        const cached = this.sourceFileCache.get(key);
+        if (cached && cached.text === text) return cached.sourceFile;
+        const sourceFile = ts.createSourceFile(fileName, text, languageVersion, true);
+        this.sourceFileCache.set(key, { text, sourceFile });
+        return sourceFile;
+      },
+    };
+  }
+
+  /** Replaces a file's text in memory (an open editor buffer, or a fix not yet written). */
+  setFileText(fileName: string, text: string): void {
+    const key = normalizePath(fileName);
+    if (this.overlay.get(key) === text) return;
+    this.overlay.set(key, text);
+    if (!this.rootNames.includes(key)) this.rootNames.push(key);
+    this.program = undefined;
+  }
+
+  /** Forgets an in-memory text (editor closed the file); the file on disk is read again. */
+  clearFileText(fileName: string): void {
+    if (this.overlay.delete(normalizePath(fileName))) this.program = undefined;
+  }
+
+  /** The disk may have changed under us (file watcher): drop the cached parse. */
+  invalidate(fileName: string): void {
+    this.sourceFileCache.delete(normalizePath(fileName));
+    this.program = undefined;
+  }
+
+  getProgram(): ts.Program {
+    if (!this.program) {
+      this.program = ts.createProgram({ rootNames: this.rootNames, options: this.options, host: this.host, oldProgram: this.previousProgram });
+      this.previousProgram = this.program;
+    }
+    return this.program;
+  }
+  /** Kept after invalidation so the next Program can reuse its structure. */
+  private previousProgram: ts.Program | undefined;
+
+  getSourceFile(fileName: string): ts.SourceFile | undefined {
+    return this.getProgram().getSourceFile(fileName);
+  }
+}
+
+function safeRead(host: ts.CompilerHost, fileName: string): string | undefined {
+  try {
+    return host.readFile(fileName);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,83 @@
+// A lint session: configuration + project + engine, wired the same way for the CLI, the language server and tests.
+// Also owns the fix loop used by `--fix` (apply non-conflicting safe fixes, re-analyse, repeat).
+import * as path from "node:path";
+import { RULES } from "../../../rules/index";
+import { loadConfig, type ResolvedConfig } from "./config";
+import { chooseFixes, applyEdits, editsFor } from "./fixes";
+import { Engine, type LintOptions, type LintRun } from "./linter";
+import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "./project";
+import { resolveRuntimeImport } from "./runtime-import";
+import type { EngineSettings, NewFile, Rule, Severity } from "./types";
+import { normalizePath } from "./paths";
+
+export interface SessionOptions {
+  cwd: string;
+  paths: readonly string[];
+  tsconfig?: string;
+  configFile?: string;
+  ruleOverrides?: Record<string, Severity>;
+  rules?: readonly Rule[];
+}
+
+export class LintSession {
+  readonly config: ResolvedConfig;
+  readonly spec: ProjectSpec;
+  readonly host: ProjectHost;
+  readonly engine: Engine;
+
+  constructor(options: SessionOptions) {
+    const rules = options.rules ?? RULES;
+    this.config = loadConfig(rules, { cwd: options.cwd, ...(options.configFile ? { configFile: options.configFile } : {}), ruleOverrides: options.ruleOverrides ?? {} });
+    this.spec = resolveProjectSpec({ cwd: options.cwd, paths: options.paths, ...(options.tsconfig ? { tsconfig: options.tsconfig } : {}) });
+    this.host = new ProjectHost(this.spec.options, this.spec.rootNames);
+    this.engine = new Engine(rules, this.config, settingsResolver(this.config, this.spec));
+  }
+
+  lint(options: LintOptions = {}): LintRun {
+    return this.engine.lint(this.host.getProgram(), this.spec.lintFiles, options);
+  }
+
+  /**
+   * Applies safe fixes in memory until none is left (at most 10 passes, as ESLint does) and returns the final run
+   * plus the fixed texts. Nothing is written here: the caller decides (and writes atomically).
+   */
+  fix(options: LintOptions = {}): { run: LintRun; fixed: Map<string, string>; newFiles: NewFile[] } {
+    const fixed = new Map<string, string>();
+    const newFiles = new Map<string, NewFile>();
+    let run = this.lint(options);
+    for (let pass = 0; pass < 10; pass++) {
+      let changed = false;
+      for (const result of run.results) {
+        const fixes = chooseFixes(result.diagnostics);
+        if (fixes.length === 0) continue;
+        const text = fixed.get(result.fileName) ?? result.sourceFile.text;
+        const edits = fixes.flatMap((fix) => editsFor(fix, result.fileName));
+        for (const fix of fixes) for (const file of fix.newFiles ?? []) newFiles.set(normalizePath(file.path), file);
+        const next = applyEdits(text, edits);
+        if (next === text) continue;
+        fixed.set(result.fileName, next);
+        this.host.setFileText(result.fileName, next);
+        changed = true;
+      }
+      if (!changed) break;
+      for (const file of newFiles.values()) this.host.setFileText(file.path, file.text);
+      run = this.lint(options);
+    }
+    return { run, fixed, newFiles: [...newFiles.values()] };
+  }
+}
+
+/** Settings every rule reads, per file (where fixes import the runtime from). */
+export function settingsResolver(config: ResolvedConfig, spec: ProjectSpec): (fileName: string) => EngineSettings {
+  const projectRoot = spec.tsconfig ? path.dirname(spec.tsconfig) : config.root;
+  const cache = new Map<string, EngineSettings>();
+  return (fileName) => {
+    const dir = path.dirname(fileName);
+    let settings = cache.get(dir);
+    if (!settings) {
+      settings = { runtimeImport: resolveRuntimeImport(fileName, config.raw.runtime ?? "auto", projectRoot, config.raw.runtimePath, spec.options) };
+      cache.set(dir, settings);
+    }
+    return settings;
+  };
+}
