@@ -3,8 +3,15 @@
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Rule } from "../server/src/engine/types";
+import { uncheckedLockAcquisition } from "./unchecked-lock-acquisition";
+import { lockReleaseNotGuaranteed } from "./lock-release-not-guaranteed";
+import { lockWithoutExpiry } from "./lock-without-expiry";
 
-export const RULES: readonly Rule[] = [];
+export const RULES: readonly Rule[] = [
+  uncheckedLockAcquisition,
+  lockReleaseNotGuaranteed,
+  lockWithoutExpiry,
+];
 
 /** The rule's doc page, shipped with Locksmith (a file: URL, so it works offline and in the editor). */
 export function docsPath(ruleId: string): string {

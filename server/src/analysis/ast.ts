@@ -236,3 +236,8 @@ export function indentUnit(sourceFile: ts.SourceFile): string {
 export function lineOf(node: ts.Node, sourceFile: ts.SourceFile = node.getSourceFile()): number {
   return sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
 }
+
+/** Inline code for a message: `text`, or the bare text when it holds a backtick itself (a template literal). */
+export function code(text: string): string {
+  return text.includes("`") ? text : `\`${text}\``;
+}

@@ -5,8 +5,8 @@
 // for a receiver whose origin syntax cannot tell. A call is only treated as a lock operation with evidence: a method
 // merely named `acquire` on an unknown object is not enough.
 import { ts } from "../engine/ts";
-import { calleeName, expressionKey, importedBinding, isFunctionLike, outerExpression, receiverOf, skipAwait, skipParens, stringValue, type FunctionLike } from "./ast";
-import { normalizeSql, sqlSiteOf } from "./sql-text";
+import { calleeName, code, expressionKey, importedBinding, isFunctionLike, outerExpression, receiverOf, skipAwait, skipParens, stringValue, type FunctionLike } from "./ast";
+import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
 
 /** The library or protocol behind a lock. */
 export type LockMechanism =
@@ -120,7 +120,9 @@ function kindOfTypeNode(typeNode: ts.TypeNode | undefined, sourceFile: ts.Source
 export function lockObjectKind(expr: ts.Expression, checker: () => ts.TypeChecker): ObjectKind | undefined {
   const node = skipParens(expr);
   const sourceFile = node.getSourceFile();
-  if (ts.isNewExpression(node) || ts.isCallExpression(node)) return kindOfCreation(node, sourceFile);
+  const keyed = keyedLockSource(node);
+  if (ts.isNewExpression(node) || ts.isCallExpression(node)) return kindOfCreation(node, sourceFile) ?? (keyed && keyedElementKind(keyed.container, checker));
+  if (keyed) return keyedElementKind(keyed.container, checker);
   const target = ts.isPropertyAccessExpression(node) ? node.name : ts.isIdentifier(node) ? node : undefined;
   if (!target) return undefined;
   let symbol: ts.Symbol | undefined;
@@ -145,6 +147,67 @@ export function lockObjectKind(expr: ts.Expression, checker: () => ts.TypeChecke
   return undefined;
 }
 
+/**
+ * A lock handed out per key by a container or factory, by shape: `mutexes.get(id)`, `mutexes[id]`, `mutexFor(id)`,
+ * `this.mutexFor(id)`. Whether the container really holds locks is decided by `lockObjectKind`.
+ */
+export function keyedLockSource(expr: ts.Expression): { container: ts.Expression; key: ts.Expression } | undefined {
+  const node = skipParens(expr);
+  if (ts.isElementAccessExpression(node)) return { container: node.expression, key: node.argumentExpression };
+  if (!ts.isCallExpression(node) || node.arguments.length !== 1) return undefined;
+  const callee = skipParens(node.expression);
+  if (ts.isPropertyAccessExpression(callee) && callee.name.text === "get") return { container: callee.expression, key: node.arguments[0]! };
+  if (ts.isIdentifier(callee) || (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword)) return { container: callee, key: node.arguments[0]! };
+  return undefined;
+}
+
+/**
+ * The kind of lock a keyed container holds: a `Map<K, Mutex>` / `Record<K, Mutex>` (from its annotation or
+ * `new Map<K, Mutex>()`), or a factory declared to return a lock or creating one in its body.
+ */
+function keyedElementKind(container: ts.Expression, checker: () => ts.TypeChecker): ObjectKind | undefined {
+  const target = ts.isPropertyAccessExpression(container) ? container.name : ts.isIdentifier(container) ? container : undefined;
+  if (!target) return undefined;
+  let symbol: ts.Symbol | undefined;
+  try {
+    symbol = checker().getSymbolAtLocation(target);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
+  } catch {
+    symbol = undefined;
+  }
+  const lastTypeArgument = (args: ts.NodeArray<ts.TypeNode> | undefined) => args?.[args.length - 1];
+  for (const declaration of symbol?.declarations ?? []) {
+    const declFile = declaration.getSourceFile();
+    if (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration)) {
+      const init = declaration.initializer && skipParens(declaration.initializer);
+      if (init && isFunctionLike(init)) return factoryKind(init);
+      const annotated = declaration.type && ts.isTypeReferenceNode(declaration.type) ? kindOfTypeNode(lastTypeArgument(declaration.type.typeArguments), declFile) : undefined;
+      const created = init && ts.isNewExpression(init) ? kindOfTypeNode(lastTypeArgument(init.typeArguments), declFile) : undefined;
+      if (annotated ?? created) return annotated ?? created;
+    }
+    if (ts.isFunctionDeclaration(declaration) || ts.isMethodDeclaration(declaration)) {
+      const kind = factoryKind(declaration);
+      if (kind) return kind;
+    }
+  }
+  return undefined;
+}
+
+/** A function returning a lock: by its return type annotation, else by the lock it creates. */
+function factoryKind(fn: FunctionLike): ObjectKind | undefined {
+  const declFile = fn.getSourceFile();
+  const annotated = kindOfTypeNode(fn.type, declFile);
+  if (annotated || !fn.body) return annotated;
+  let created: ObjectKind | undefined;
+  const visit = (node: ts.Node): void => {
+    if (created) return;
+    if (ts.isNewExpression(node)) created = kindOfCreation(node, declFile);
+    if (!created) ts.forEachChild(node, visit);
+  };
+  visit(fn.body);
+  return created;
+}
+
 const SCOPED_METHODS: Record<string, LockMechanism[]> = {
   runExclusive: ["mutex", "semaphore"],
   run: ["mutex", "semaphore", "keyed-lock"],
@@ -157,6 +220,7 @@ const SCOPED_METHODS: Record<string, LockMechanism[]> = {
   withLock: ["lease", "keyed-lock"],
 };
 
+/** Source text for a message, shortened. */
 function labelOf(node: ts.Node): string {
   const text = node.getText().replace(/\s+/g, " ");
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
@@ -177,7 +241,7 @@ function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean
   for (const arg of call.arguments.slice(2)) {
     const value = stringValue(skipParens(arg))?.toUpperCase();
     if (value === "NX") nx = true;
-    if (value && ["PX", "EX", "PXAT", "EXAT", "KEEPTTL"].includes(value)) expires = true;
+    if (value && ["PX", "EX", "PXAT", "EXAT"].includes(value)) expires = true; // KEEPTTL keeps "no expiry" on a new key
     const obj = skipParens(arg);
     if (ts.isObjectLiteralExpression(obj)) {
       for (const property of obj.properties) {
@@ -186,7 +250,7 @@ function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean
         const initializer = ts.isPropertyAssignment(property) ? skipParens(property.initializer) : undefined;
         if (key === "NX" && initializer?.kind !== ts.SyntaxKind.FalseKeyword) nx = true;
         if (key === "CONDITION" && stringValue(initializer)?.toUpperCase() === "NX") nx = true;
-        if (["PX", "EX", "PXAT", "EXAT", "KEEPTTL"].includes(key)) expires = true;
+        if (["PX", "EX", "PXAT", "EXAT"].includes(key)) expires = true;
         if (key === "EXPIRATION") expires = true; // node-redis v5: { expiration: { type: 'PX', value } }
       }
     }
@@ -206,6 +270,10 @@ export function lockAcquisitionOf(node: ts.Node, checker: () => ts.TypeChecker):
     const name = calleeName(node);
     if (name === undefined) return undefined;
     const receiver = receiverOf(node);
+    if (QUERY_METHODS.has(name)) {
+      const site = sqlSiteOf(node);
+      return site ? sqlLockOf(site.node, site.sql) : undefined;
+    }
 
     // Redis SET NX / SETNX: the NX flag is evidence enough, whatever the client.
     if ((name === "set" || name === "SET") && receiver && node.arguments.length >= 3) {
@@ -218,7 +286,7 @@ export function lockAcquisitionOf(node: ts.Node, checker: () => ts.TypeChecker):
       const binding = importedBinding(node.expression, node.getSourceFile());
       const callback = lastFunctionArgument(node);
       if (binding && RUNTIME_MODULE.test(binding.module) && callback) {
-        return { call: node, mechanism: "keyed-lock", style: "scoped", key: node.arguments[0], callback, expires: false, transactionScoped: false, label: `\`lockAll(${labelOf(node.arguments[0] ?? node)})\`` };
+        return { call: node, mechanism: "keyed-lock", style: "scoped", key: node.arguments[0], callback, expires: false, transactionScoped: false, label: code(`lockAll(${labelOf(node.arguments[0] ?? node)})`) };
       }
     }
 
@@ -228,23 +296,23 @@ export function lockAcquisitionOf(node: ts.Node, checker: () => ts.TypeChecker):
     if (!isScoped && !isAcquire) return undefined;
     const kind = lockObjectKind(receiver, checker);
     if (!kind) return undefined;
-    const label = `\`${labelOf(receiver)}\``;
+    const label = code(labelOf(receiver));
     const callback = lastFunctionArgument(node);
 
     if (isScoped && SCOPED_METHODS[name]!.includes(kind.mechanism) && callback) {
       const key = kind.mechanism === "keyed-lock" || kind.mechanism === "redlock" || kind.mechanism === "lease" ? node.arguments[0] : undefined;
-      return { call: node, mechanism: kind.mechanism, style: "scoped", lockObject: receiver, ...(key ? { key } : {}), callback, expires: kind.mechanism === "redlock" || kind.mechanism === "lease", transactionScoped: false, label: key ? `${label} key \`${labelOf(key)}\`` : label };
+      return { call: node, mechanism: kind.mechanism, style: "scoped", lockObject: receiver, ...(key ? { key } : {}), callback, expires: kind.mechanism === "redlock" || kind.mechanism === "lease", transactionScoped: false, label: key ? `${label} key ${code(labelOf(key))}` : label };
     }
     if (!isAcquire) return undefined;
     if ((name === "read" || name === "write") && kind.mechanism !== "rwlock") return undefined;
     // async-lock's acquire(key, fn) and runtime LockManager.lock/acquire(key) are keyed.
     if (callback && (kind.library === "async-lock" || kind.mechanism === "keyed-lock")) {
-      return { call: node, mechanism: "keyed-lock", style: "scoped", lockObject: receiver, key: node.arguments[0]!, callback, expires: false, transactionScoped: false, label: `${label} key \`${labelOf(node.arguments[0]!)}\`` };
+      return { call: node, mechanism: "keyed-lock", style: "scoped", lockObject: receiver, key: node.arguments[0]!, callback, expires: false, transactionScoped: false, label: `${label} key ${code(labelOf(node.arguments[0]!))}` };
     }
     const ifAvailable = node.arguments.some((a) => ts.isObjectLiteralExpression(a) && a.properties.some((p) => p.name?.getText() === "ifAvailable" && ts.isPropertyAssignment(p) && p.initializer.kind === ts.SyntaxKind.TrueKeyword));
     const style: AcquisitionStyle = name === "tryAcquire" && (kind.library === "redis-semaphore" || kind.library === "runtime" || kind.mechanism === "lease") ? "try" : ifAvailable ? "try" : "blocking";
     const key = kind.mechanism === "keyed-lock" || kind.mechanism === "redlock" || kind.mechanism === "lease" ? node.arguments[0] : undefined;
-    return { call: node, mechanism: kind.mechanism, style, lockObject: receiver, ...(key ? { key } : {}), expires: kind.mechanism === "redlock" || kind.mechanism === "lease" || kind.mechanism === "redis-semaphore", transactionScoped: false, label: key ? `${label} key \`${labelOf(key)}\`` : label };
+    return { call: node, mechanism: kind.mechanism, style, lockObject: receiver, ...(key ? { key } : {}), expires: kind.mechanism === "redlock" || kind.mechanism === "lease" || kind.mechanism === "redis-semaphore", transactionScoped: false, label: key ? `${label} key ${code(labelOf(key))}` : label };
   }
 
   // SQL advisory / named locks: `SELECT pg_try_advisory_lock($1)`, `SELECT GET_LOCK('name', 10)`.
@@ -254,7 +322,7 @@ export function lockAcquisitionOf(node: ts.Node, checker: () => ts.TypeChecker):
 
 function redisAcquisition(call: ts.CallExpression, expires: boolean): LockAcquisition {
   const key = call.arguments[0]!;
-  return { call, mechanism: "redis-set-nx", style: "try", lockObject: receiverOf(call)!, key, expires, transactionScoped: false, label: `Redis lock \`${labelOf(key)}\`` };
+  return { call, mechanism: "redis-set-nx", style: "try", lockObject: receiverOf(call)!, key, expires, transactionScoped: false, label: `Redis lock ${code(labelOf(key))}` };
 }
 
 function sqlLockOf(call: ts.CallExpression | ts.TaggedTemplateExpression, sql: string): LockAcquisition | undefined {

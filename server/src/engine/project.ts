@@ -170,6 +170,16 @@ export class ProjectHost {
     this.program = undefined;
   }
 
+  /** Adds files on disk to the Program (the language server found them in the workspace). */
+  addRootNames(fileNames: readonly string[]): void {
+    for (const fileName of fileNames) {
+      const key = normalizePath(fileName);
+      if (this.rootNames.includes(key)) continue;
+      this.rootNames.push(key);
+      this.program = undefined;
+    }
+  }
+
   /** Forgets an in-memory text (editor closed the file); the file on disk is read again. */
   clearFileText(fileName: string): void {
     if (this.overlay.delete(normalizePath(fileName))) this.program = undefined;

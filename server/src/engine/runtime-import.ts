@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { ts } from "./ts";
 import type { EngineSettings, NewFile, RuntimeImportSetting, TextEdit } from "./types";
 import { isInside, normalizePath } from "./paths";
+import { writeFileAtomic } from "./fixes";
 
 export const RUNTIME_PACKAGE = "@locksmith/runtime";
 
@@ -57,6 +58,27 @@ export function runtimeImportEdits(sourceFile: ts.SourceFile, settings: EngineSe
 
 export function readVendoredRuntime(): string {
   return fs.readFileSync(VENDORED_RUNTIME_SOURCE, "utf8");
+}
+
+export type VendorResult = "created" | "updated" | "unchanged" | "outdated";
+
+/**
+ * Copies the single-file runtime to `target` (`locksmith runtime vendor`, the editor's "Vendor runtime" command).
+ * An existing copy that differs is replaced only when `update` is true; otherwise it is reported as "outdated".
+ */
+export function vendorRuntime(target: string, update: boolean): VendorResult {
+  const text = readVendoredRuntime();
+  let current: string | undefined;
+  try {
+    current = fs.readFileSync(target, "utf8");
+  } catch {
+    current = undefined;
+  }
+  if (current === text) return "unchanged";
+  if (current !== undefined && !update) return "outdated";
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  writeFileAtomic(target, text);
+  return current === undefined ? "created" : "updated";
 }
 
 /** Adds `import { names } from "specifier"`, merged with an existing named import of that module. */

@@ -1,0 +1,236 @@
+// lock-release-not-guaranteed: an acquisition whose release is not reached on every path (an exception, an early
+// `return`, `break` or `continue`), e.g. `release()` after the work instead of in `finally`. One leaked in-process
+// mutex blocks every later caller forever; a leaked lease blocks every other process until it expires.
+import { ts } from "../server/src/engine/ts";
+import type { FileRuleContext, Fix, Rule } from "../server/src/engine/types";
+import { boundNames, code, enclosingFunction, expressionKey, indentationAt, indentUnit, isFunctionLike, isInside, lineOf, spanOf, walk } from "../server/src/analysis/ast";
+import { alwaysExits, containingStatements, earlyExits, enclosingFinallyTries, firstThrowingExpression } from "../server/src/analysis/control-flow";
+import { isDisposedByUsing, isReleaseOf, lockAcquisitionOf, resultBinding, type LockAcquisition } from "../server/src/analysis/locks";
+import { normalizePath } from "../server/src/engine/paths";
+
+type ReleaseCall = ts.CallExpression | ts.TaggedTemplateExpression;
+
+interface Analysis {
+  releases: ReleaseCall[];
+  /** Released inside a nested function (`promise.finally(() => release())`, a timer): timing unknown, so trusted. */
+  releasedElsewhere: boolean;
+  /** The handle leaves the function (returned, stored, passed on): whoever receives it releases. */
+  escapes: boolean;
+}
+
+function analyse(acquisition: LockAcquisition, body: ts.Node, names: Set<string>): Analysis {
+  const result: Analysis = { releases: [], releasedElsewhere: false, escapes: false };
+  const visit = (node: ts.Node, nested: boolean): void => {
+    if ((ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) && node !== acquisition.call && isReleaseOf(node, acquisition, names)) {
+      if (nested) result.releasedElsewhere = true;
+      else result.releases.push(node);
+    } else if (ts.isIdentifier(node) && names.has(node.text) && escapesAt(node)) {
+      result.escapes = true;
+    }
+    ts.forEachChild(node, (child) => visit(child, nested || isFunctionLike(child)));
+  };
+  ts.forEachChild(body, (child) => visit(child, isFunctionLike(child)));
+  return result;
+}
+
+/** A reference to the handle that hands it to someone else. */
+function escapesAt(id: ts.Identifier): boolean {
+  const parent = id.parent;
+  if (ts.isVariableDeclaration(parent) && parent.name === id) return false; // the binding itself
+  if (ts.isBindingElement(parent)) return false;
+  if (ts.isCallExpression(parent)) return parent.arguments.includes(id); // passed to a function
+  if (ts.isPropertyAccessExpression(parent) && parent.expression === id) return false; // handle.release(), lock.value
+  if (ts.isReturnStatement(parent) || ts.isArrowFunction(parent) || ts.isArrayLiteralExpression(parent) || ts.isShorthandPropertyAssignment(parent) || ts.isPropertyAssignment(parent)) return true;
+  if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === id) return true;
+  return false;
+}
+
+/**
+ * Whether everything after the acquisition runs inside `tryStatement`: the acquisition is in its try block, or the
+ * try follows it with nothing in between that can throw (the try-lock's own success check may sit there).
+ */
+function protectsFromAcquisition(tryStatement: ts.TryStatement, acquisition: LockAcquisition, acquisitionStatement: ts.Statement): boolean {
+  if (isInside(acquisitionStatement, tryStatement.tryBlock)) return true;
+  const list = containingStatements(acquisitionStatement);
+  if (!list || !list.includes(tryStatement)) return false;
+  let between = list.slice(list.indexOf(acquisitionStatement) + 1, list.indexOf(tryStatement));
+  if (acquisition.style === "try" && isSuccessCheck(between[0])) between = between.slice(1);
+  return between.every((s) => !firstThrowingExpression(s) && earlyExits(s).length === 0);
+}
+
+/** `if (!ok) return;` right after a try-lock: leaving when the lock was not taken needs no release. */
+function isSuccessCheck(statement: ts.Statement | undefined): boolean {
+  return !!statement && ts.isIfStatement(statement) && !statement.elseStatement && alwaysExits(statement.thenStatement) && !firstThrowingExpression(statement.expression);
+}
+
+/** A release in `finally`, or in both the try block and a catch clause, of a try that covers the acquisition. */
+function isGuaranteed(release: ReleaseCall, acquisition: LockAcquisition, acquisitionStatement: ts.Statement): boolean {
+  if (enclosingFinallyTries(release).some((t) => protectsFromAcquisition(t, acquisition, acquisitionStatement))) return true;
+  // try { …; release() } catch (e) { release(); throw e }
+  for (let current: ts.Node = release; current.parent && !isFunctionLike(current); current = current.parent) {
+    const parent = current.parent;
+    if (!ts.isTryStatement(parent) || parent.tryBlock !== current || !parent.catchClause) continue;
+    let releasedInCatch = false;
+    walk(parent.catchClause.block, (n) => {
+      if ((ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) && n.getText() === release.getText()) releasedInCatch = true;
+    });
+    if (releasedInCatch && protectsFromAcquisition(parent, acquisition, acquisitionStatement)) return true;
+  }
+  return false;
+}
+
+function statementOf(node: ts.Node): ts.Statement | undefined {
+  for (let current: ts.Node | undefined = node; current; current = current.parent) {
+    if (isFunctionLike(current)) return undefined;
+    if (ts.isStatement(current) && current.parent && (ts.isBlock(current.parent) || ts.isSourceFile(current.parent) || ts.isCaseClause(current.parent) || ts.isDefaultClause(current.parent))) return current;
+  }
+  return undefined;
+}
+
+/** What can skip the release: the first early exit, or else the first call that can throw, between the two. */
+function whatSkips(acquisition: LockAcquisition, from: ts.Statement, release: ReleaseCall, list: readonly ts.Statement[]): string {
+  const releaseStatement = statementOf(release);
+  let between = releaseStatement && list.includes(releaseStatement) ? list.slice(list.indexOf(from) + 1, list.indexOf(releaseStatement)) : list.slice(list.indexOf(from) + 1);
+  if (acquisition.style === "try" && isSuccessCheck(between[0])) between = between.slice(1);
+  for (const statement of between) {
+    const exit = earlyExits(statement)[0];
+    if (exit) return `the \`${exit.getText().split(/[\s;(]/)[0]}\` at line ${lineOf(exit)} runs`;
+  }
+  for (const statement of between) {
+    const thrower = firstThrowingExpression(statement);
+    if (thrower) return `${code(shortText(thrower))} at line ${lineOf(thrower)} throws`;
+  }
+  return "anything before it throws";
+}
+
+function shortText(node: ts.Node): string {
+  const text = node.getText().replace(/\s+/g, " ");
+  return text.length > 50 ? `${text.slice(0, 47)}...` : text;
+}
+
+function consequence(acquisition: LockAcquisition): string {
+  if (acquisition.expires) return "the lock stays held until it expires, and every other process waits for it meanwhile";
+  if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named") return "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
+  return "the lock is never released, and every later acquisition waits forever";
+}
+
+/**
+ * Safe fix: wrap what runs between acquisition (or its success check) and the release in try/finally, moving the
+ * release into `finally`. Only when the shape makes that exactly right: one release, an expression statement in the
+ * same block, and no declaration in the wrapped range used after it.
+ */
+function wrapInFinally(context: FileRuleContext, acquisition: LockAcquisition, acquisitionStatement: ts.Statement, releases: ReleaseCall[]): Fix[] {
+  if (releases.length !== 1) return [];
+  const release = releases[0]!;
+  const releaseStatement = statementOf(release);
+  const list = containingStatements(acquisitionStatement);
+  if (!releaseStatement || !list || !list.includes(releaseStatement) || !ts.isExpressionStatement(releaseStatement)) return [];
+  const expression = releaseStatement.expression;
+  if (expression !== release && !(ts.isAwaitExpression(expression) && expression.expression === release)) return [];
+  let first = list.indexOf(acquisitionStatement) + 1;
+  if (acquisition.style === "try") {
+    // The success check must stay outside the try, or a failed attempt would release someone else's lock.
+    if (!isSuccessCheck(list[first])) return [];
+    first++;
+  }
+  const last = list.indexOf(releaseStatement);
+  const wrapped = list.slice(first, last);
+  if (wrapped.length === 0) return [];
+  const declared = new Set<string>();
+  for (const statement of wrapped) {
+    if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) for (const id of boundNames(d.name)) declared.add(id.text);
+    if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name) declared.add(statement.name.text);
+  }
+  const after = list.slice(last + 1);
+  if (after.some((s) => [...declared].some((name) => new RegExp(`\\b${name}\\b`).test(s.getText())))) return [];
+
+  const sf = context.sourceFile;
+  const indent = indentationAt(sf, acquisitionStatement.getStart(sf));
+  const unit = indentUnit(sf);
+  const start = wrapped[0]!.getStart(sf);
+  const body = reindent(sf, start, wrapped[wrapped.length - 1]!.end, unit);
+  const newText = `try {\n${indent}${unit}${body}\n${indent}} finally {\n${indent}${unit}${releaseStatement.getText(sf)}\n${indent}}`;
+  return [{ title: "Release the lock in a finally block", edits: [{ file: normalizePath(sf.fileName), start, end: releaseStatement.end, newText }] }];
+}
+
+/** The text of [start, end) with every line after the first indented by `unit`, except lines inside template literals. */
+function reindent(sf: ts.SourceFile, start: number, end: number, unit: string): string {
+  const templates: Array<[number, number]> = [];
+  walk(sf, (node) => {
+    if (node.end < start || node.getStart(sf) > end) return false;
+    if (ts.isTemplateExpression(node) || ts.isNoSubstitutionTemplateLiteral(node)) templates.push([node.getStart(sf), node.end]);
+  });
+  let out = "";
+  for (let i = start; i < end; i++) {
+    const ch = sf.text[i]!;
+    out += ch;
+    if (ch === "\n" && !templates.some(([s, e]) => i > s && i < e)) {
+      const nextLineEnd = sf.text.indexOf("\n", i + 1);
+      const line = sf.text.slice(i + 1, nextLineEnd === -1 ? end : nextLineEnd);
+      if (line.trim() !== "") out += unit;
+    }
+  }
+  return out;
+}
+
+export const lockReleaseNotGuaranteed: Rule = {
+  meta: {
+    id: "lock-release-not-guaranteed",
+    description: "A lock whose release is not reached on every path (exception, early return, break): release it in `finally`",
+    defaultSeverity: "error",
+    fixable: true,
+    hasSuggestions: false,
+    scope: "file",
+  },
+  checkFile(context) {
+    const checker = () => context.checker;
+    walk(context.sourceFile, (node) => {
+      const acquisition = lockAcquisitionOf(node, checker);
+      if (!acquisition || acquisition.style === "scoped" || acquisition.transactionScoped || isDisposedByUsing(acquisition)) return;
+      const acquisitionStatement = statementOf(acquisition.call);
+      const fn = enclosingFunction(acquisition.call);
+      if (!acquisitionStatement || !fn?.body) return;
+      const binding = resultBinding(acquisition);
+      const names = new Set(binding ? boundNames(binding).map((n) => n.text) : []);
+      const analysis = analyse(acquisition, fn.body, names);
+      if (analysis.escapes || analysis.releasedElsewhere) return;
+      const sf = context.sourceFile;
+      if (analysis.releases.length === 0) {
+        // Leases that expire are often meant to run out (idempotency keys, rate limits); other methods may release
+        // a lock object (lock()/unlock() pairs in a class). Only a local handle that nobody releases is certain.
+        if (acquisition.expires || acquisition.style === "try" || names.size === 0 || releasedInFile(acquisition, sf)) return;
+        context.report({
+          message: `${acquisition.label} is acquired here and never released in \`${fnName(fn)}\`: ${consequence(acquisition)}. Release it in a \`finally\` block, or use the scoped form.`,
+          span: spanOf(acquisition.call, sf),
+        });
+        return;
+      }
+      if (analysis.releases.some((release) => isGuaranteed(release, acquisition, acquisitionStatement))) return;
+      const list = containingStatements(acquisitionStatement) ?? [];
+      const first = analysis.releases[0]!;
+      context.report({
+        message: `${acquisition.label} is released at line ${lineOf(first)} only if nothing goes wrong: if ${whatSkips(acquisition, acquisitionStatement, first, list)}, the release is skipped and ${consequence(acquisition)}. Release it in a \`finally\` block.`,
+        span: spanOf(acquisition.call, sf),
+        related: analysis.releases.map((release) => ({ span: spanOf(release, sf), message: "released here, but not on every path" })),
+        fixes: wrapInFinally(context, acquisition, acquisitionStatement, analysis.releases),
+      });
+    });
+  },
+};
+
+function fnName(fn: ts.Node): string {
+  const named = fn as { name?: ts.Node };
+  return named.name ? named.name.getText() : "this function";
+}
+
+/** `this.mutex.release()` somewhere else in the file: the class releases it in another method. */
+function releasedInFile(acquisition: LockAcquisition, sf: ts.SourceFile): boolean {
+  if (!acquisition.lockObject) return false;
+  const key = expressionKey(acquisition.lockObject);
+  let found = false;
+  walk(sf, (node) => {
+    if (found) return false;
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(release|unlock|cancel)$/.test(node.expression.name.text) && expressionKey(node.expression.expression) === key) found = true;
+  });
+  return found;
+}

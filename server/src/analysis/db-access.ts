@@ -1,0 +1,508 @@
+// Recognising reads and writes of database rows (and Redis keys) in code, whatever the library: raw SQL through
+// pg / mysql2 / better-sqlite3, query builders (knex, Drizzle, Kysely), ORMs (Prisma, TypeORM, Sequelize) and Redis
+// GET/SET. One recogniser shared by every rule, so that "a write of table T" means the same thing in every finding.
+//
+// Recognition is syntactic (method names, chain shapes, SQL text); it is cheap for the common non-candidate call
+// (a switch on the callee name) and never asks the type checker.
+import { ts } from "../engine/ts";
+import { calleeName, importsOf, outerExpression, receiverOf, skipAwait, skipParens, stringValue } from "./ast";
+import { sqlSiteOf } from "./sql-text";
+import { parseSql, type IsolationLevel, type RowLockMode, type SqlAssignment, type SqlPlaceholder, type SqlStatement } from "./sql";
+
+export type DbLibrary = "pg" | "mysql2" | "better-sqlite3" | "sql" | "knex" | "prisma" | "typeorm" | "sequelize" | "drizzle" | "kysely" | "redis";
+export type AccessKind = "read" | "write" | "begin" | "commit" | "rollback" | "set-isolation";
+
+/** One column a write sets. */
+export interface AccessAssignment {
+  column: string;
+  /** The JS expression whose value is written, when the value comes from code (`data: { balance: next }`). */
+  value?: ts.Expression;
+  /** The new value is computed by the database from the current one (`qty = qty - 1`, `{ decrement: 1 }`, `increment()`). */
+  atomic: boolean;
+  /** Raw SQL only: the parsed assignment. */
+  sql?: SqlAssignment;
+}
+
+/** One comparison of a write's (or read's) WHERE: `version = $3` → { column: "version", operator: "=", value: row.version }. */
+export interface AccessCondition {
+  column: string;
+  operator: string;
+  value?: ts.Expression;
+}
+
+export interface DbAccess {
+  /** The call (or tagged template) whose completion means the statement ran: the one that is awaited. */
+  node: ts.CallExpression | ts.TaggedTemplateExpression;
+  library: DbLibrary;
+  kind: AccessKind;
+  /** Lower-case table / model / Redis key text; compare with `sameTable`. */
+  table?: string;
+  /** What the statement runs through (`pool`, `client`, `trx`, `tx`, `prisma`, `repo`); decides transaction membership. */
+  handle?: ts.Expression;
+  /** Sequelize `{ transaction: t }`, knex `.transacting(trx)`: the transaction handle named explicitly. */
+  transactionOption?: ts.Expression;
+  /** A read that locks the rows it returns. */
+  lock?: RowLockMode;
+  /** Writes: the columns set. */
+  assignments: AccessAssignment[];
+  /** The WHERE comparisons that could be recognised. */
+  conditions: AccessCondition[];
+  /** ORM writes of an entity object (`repo.save(account)`, `account.save()`): the entity. */
+  entity?: ts.Expression;
+  /** Raw SQL: the statement, its text node, and the JS expression behind each placeholder. */
+  sql?: { statement: SqlStatement; textNode: ts.Node; values?: ts.ArrayLiteralExpression };
+  isolation?: IsolationLevel;
+}
+
+const singularCache = new Map<string, string>();
+
+/** `accounts` / `Account` / `"Account"` name the same table (Prisma models are singular, SQL tables often plural). */
+export function sameTable(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  return singular(a) === singular(b);
+}
+
+function singular(name: string): string {
+  let cached = singularCache.get(name);
+  if (cached === undefined) {
+    cached = name.toLowerCase().replace(/["`]/g, "").replace(/_/g, "").replace(/(ies)$/, "y").replace(/(s)$/, "");
+    singularCache.set(name, cached);
+  }
+  return cached;
+}
+
+/** The JS expression a SQL placeholder stands for, when it is written in the call. */
+export function placeholderValue(access: DbAccess, placeholder: SqlPlaceholder): ts.Expression | undefined {
+  if (!access.sql) return undefined;
+  if (placeholder.style === "interpolation") {
+    const template = templateOf(access.sql.textNode);
+    return template && ts.isTemplateExpression(template) ? template.templateSpans[placeholder.index]?.expression : undefined;
+  }
+  const element = access.sql.values?.elements[placeholder.index];
+  return element && !ts.isSpreadElement(element) && !ts.isOmittedExpression(element) ? element : undefined;
+}
+
+function templateOf(node: ts.Node): ts.TemplateLiteral | undefined {
+  if (ts.isTemplateExpression(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node;
+  if (ts.isTaggedTemplateExpression(node)) return node.template;
+  return undefined;
+}
+
+const cache = new WeakMap<ts.Node, DbAccess | null>();
+
+/** If `node` runs a database statement (or Redis command), describes it. Cached per node. */
+export function dbAccessOf(node: ts.Node): DbAccess | undefined {
+  if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
+  let access = cache.get(node);
+  if (access === undefined) {
+    access = recognise(node) ?? null;
+    cache.set(node, access);
+  }
+  return access ?? undefined;
+}
+
+/** Every database access in `root` (including nested functions), in source order. */
+export function dbAccessesIn(root: ts.Node): DbAccess[] {
+  const out: DbAccess[] = [];
+  const visit = (node: ts.Node): void => {
+    ts.forEachChild(node, visit);
+    const access = dbAccessOf(node);
+    if (access) out.push(access);
+  };
+  ts.forEachChild(root, visit);
+  return out.sort((a, b) => a.node.getStart() - b.node.getStart());
+}
+
+function recognise(node: ts.CallExpression | ts.TaggedTemplateExpression): DbAccess | undefined {
+  if (ts.isTaggedTemplateExpression(node)) return rawSqlAccess(node);
+  // Only the outermost call of a chain is an access (`knex("t").where(...).first()`, not `knex("t")`).
+  if (isChainLink(node)) return undefined;
+  const name = calleeName(node);
+  if (name === undefined) return undefined;
+  return rawSqlAccess(node) ?? redisAccess(node, name) ?? prismaAccess(node, name) ?? chainAccess(node);
+}
+
+/** True if `call` is followed by `.method(...)` (it is an inner link of a builder chain). */
+function isChainLink(call: ts.CallExpression): boolean {
+  const parent = call.parent;
+  return ts.isPropertyAccessExpression(parent) && parent.expression === call && ts.isCallExpression(parent.parent) && parent.parent.expression === parent;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Raw SQL: pg, mysql2, better-sqlite3, knex.raw, Prisma $queryRaw, Drizzle sql``.
+
+function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpression): DbAccess | undefined {
+  let site = sqlSiteOf(node);
+  let values: ts.ArrayLiteralExpression | undefined;
+  if (site && ts.isCallExpression(node) && calleeName(node) === "prepare") return undefined; // prepared, runs later
+  if (!site && ts.isCallExpression(node)) {
+    // better-sqlite3: db.prepare(sql).run(a, b) — the statement runs at the outer call, with its arguments as values.
+    const name = calleeName(node);
+    const inner = receiverOf(node);
+    if ((name === "run" || name === "get" || name === "all" || name === "iterate") && inner && ts.isCallExpression(inner) && calleeName(inner) === "prepare") {
+      site = sqlSiteOf(inner);
+      // A synthesised array holding the real argument nodes: placeholderValue returns nodes of the file.
+      if (site) values = ts.factory.createArrayLiteralExpression(node.arguments.map((a) => a));
+    }
+  }
+  if (!site) return undefined;
+  if (!values && ts.isCallExpression(site.node)) values = valuesArgument(site.node);
+  const statement = parseSql(site.sql);
+  const kind = statementKind(statement);
+  if (!kind) return undefined;
+  const handle = ts.isCallExpression(node) ? rootOf(node) : ts.isPropertyAccessExpression(node.tag) ? node.tag.expression : undefined;
+  const access: DbAccess = {
+    node,
+    library: rawLibrary(node),
+    kind,
+    assignments: [],
+    conditions: [],
+    sql: { statement, textNode: site.textNode, ...(values ? { values } : {}) },
+  };
+  if (handle) access.handle = handle;
+  if (statement.table) access.table = statement.table;
+  if (statement.lock) access.lock = statement.lock;
+  if (statement.isolation) access.isolation = statement.isolation;
+  for (const assignment of statement.assignments) {
+    const value = assignment.placeholders.length === 1 && assignment.expression.trim().length <= 3 ? placeholderValue(access, assignment.placeholders[0]!) : undefined;
+    access.assignments.push({ column: assignment.column, ...(value ? { value } : {}), atomic: assignment.selfRelative, sql: assignment });
+  }
+  for (const condition of statement.conditions) {
+    const value = condition.placeholders.length === 1 ? placeholderValue(access, condition.placeholders[0]!) : undefined;
+    access.conditions.push({ column: condition.column, operator: condition.operator, ...(value ? { value } : {}) });
+  }
+  return access;
+}
+
+function statementKind(statement: SqlStatement): AccessKind | undefined {
+  switch (statement.kind) {
+    case "select":
+      return "read";
+    case "update":
+    case "insert":
+    case "delete":
+      return "write";
+    case "begin":
+    case "commit":
+    case "rollback":
+    case "set-isolation":
+      return statement.kind;
+    default:
+      return undefined;
+  }
+}
+
+/** pg `query(text, values)` / `query({ text, values })`, mysql2 `execute(sql, values)` / `query({ sql, values })`. */
+function valuesArgument(call: ts.CallExpression): ts.ArrayLiteralExpression | undefined {
+  const second = call.arguments[1] && skipParens(call.arguments[1]);
+  if (second && ts.isArrayLiteralExpression(second)) return second;
+  const first = call.arguments[0] && skipParens(call.arguments[0]);
+  if (first && ts.isObjectLiteralExpression(first)) {
+    for (const property of first.properties) {
+      if (ts.isPropertyAssignment(property) && propertyName(property) === "values" && ts.isArrayLiteralExpression(skipParens(property.initializer))) return skipParens(property.initializer) as ts.ArrayLiteralExpression;
+    }
+  }
+  return undefined;
+}
+
+/** Which driver runs raw SQL, from the file's imports (placeholder style breaks a tie). */
+function rawLibrary(node: ts.CallExpression | ts.TaggedTemplateExpression): DbLibrary {
+  const modules = new Set([...importsOf(node.getSourceFile()).values()].map((i) => i.module));
+  const name = ts.isCallExpression(node) ? calleeName(node) : undefined;
+  if (name && /^\$(query|execute)Raw/.test(name)) return "prisma";
+  if (ts.isTaggedTemplateExpression(node)) return modules.has("drizzle-orm") ? "drizzle" : modules.has("kysely") ? "kysely" : "sql";
+  if (name === "raw") return "knex";
+  if (name === "run" || name === "get" || name === "all" || name === "iterate") return "better-sqlite3";
+  const hasPg = modules.has("pg") || [...modules].some((m) => /locksmith[/-]runtime.*postgres|\/postgres$/.test(m));
+  const hasMysql = modules.has("mysql2") || modules.has("mysql2/promise") || [...modules].some((m) => /locksmith[/-]runtime.*mysql|\/mysql$/.test(m));
+  if (hasPg && !hasMysql) return "pg";
+  if (hasMysql && !hasPg) return "mysql2";
+  if (modules.has("better-sqlite3")) return "better-sqlite3";
+  return "sql";
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Builder chains: knex, Drizzle, Kysely (and TypeORM / Sequelize method calls, which are one-link chains).
+
+interface Link {
+  name: string;
+  call?: ts.CallExpression;
+}
+
+/** `knex("t").where(w).first()` → root `knex`, links [knex("t"), where(w), first()]. */
+function chainOf(call: ts.CallExpression): { root: ts.Expression; links: Link[] } {
+  const links: Link[] = [];
+  let current: ts.Expression = call;
+  for (;;) {
+    current = skipParens(current);
+    if (ts.isCallExpression(current)) {
+      const callee = skipParens(current.expression);
+      if (ts.isIdentifier(callee)) {
+        links.unshift({ name: callee.text, call: current });
+        return { root: callee, links };
+      }
+      if (ts.isPropertyAccessExpression(callee)) {
+        links.unshift({ name: callee.name.text, call: current });
+        current = callee.expression;
+        continue;
+      }
+      return { root: current, links };
+    }
+    if (ts.isPropertyAccessExpression(current)) {
+      links.unshift({ name: current.name.text });
+      current = current.expression;
+      continue;
+    }
+    if (ts.isAwaitExpression(current)) {
+      current = current.expression;
+      continue;
+    }
+    return { root: current, links };
+  }
+}
+
+/** The innermost expression of a call chain: `this.db.accounts.update(...)` → `this`; `pool.query(...)` → `pool`. */
+export function rootOf(call: ts.CallExpression): ts.Expression {
+  return chainOf(call).root;
+}
+
+const KNEX_READS = new Set(["first", "select", "pluck"]);
+const KNEX_WRITES = new Set(["update", "increment", "decrement", "del", "delete", "insert", "upsert"]);
+const KNEX_BUILDER = new Set(["where", "andWhere", "whereIn", "orWhere", "whereNot", "from", "table", "into", "select", "first", "forUpdate", "forShare", "forNoKeyUpdate", "forKeyShare", "transacting", "returning", "limit", "orderBy", "update", "increment", "decrement", "del", "delete", "insert", "noWait", "skipLocked", "columns", "column", "modify"]);
+
+function chainAccess(call: ts.CallExpression): DbAccess | undefined {
+  const { root, links } = chainOf(call);
+  return knexAccess(root, links, call) ?? drizzleAccess(root, links, call) ?? kyselyAccess(root, links, call);
+}
+
+/** knex: `k("table")...` or `k.table("t")` / `k.from("t")` / `k.select().from("t")`, ending in a terminal. */
+function knexAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
+  if (links.length < 2) return undefined;
+  let table: string | undefined;
+  const first = links[0]!;
+  if (first.call && ts.isIdentifier(root) && first.name === root.text) table = stringValue(first.call.arguments[0]);
+  if (!links.every((l, i) => (i === 0 && table !== undefined) || (l.call && KNEX_BUILDER.has(l.name)))) return undefined;
+  for (const link of links) if ((link.name === "from" || link.name === "table" || link.name === "into") && link.call) table ??= stringValue(link.call.arguments[0]);
+  if (table === undefined) return undefined;
+  const names = links.map((l) => l.name);
+  const writeLink = links.find((l, i) => i > 0 && KNEX_WRITES.has(l.name));
+  const access: DbAccess = { node: call, library: "knex", kind: writeLink ? "write" : "read", table: table.toLowerCase(), handle: root, assignments: [], conditions: [] };
+  if (!writeLink && !names.some((n, i) => i > 0 && (KNEX_READS.has(n) || n.startsWith("for")))) {
+    // `await knex("t").where(...)` without a terminal is a select too.
+    if (!names.includes("where")) return undefined;
+  }
+  const lock = names.includes("forUpdate") ? "update" : names.includes("forNoKeyUpdate") ? "no key update" : names.includes("forShare") ? "share" : names.includes("forKeyShare") ? "key share" : undefined;
+  if (lock) access.lock = lock;
+  const transacting = links.find((l) => l.name === "transacting")?.call?.arguments[0];
+  if (transacting) access.transactionOption = transacting;
+  for (const link of links) if (link.name === "where" || link.name === "andWhere") access.conditions.push(...whereConditions(link.call!));
+  if (writeLink?.call) {
+    const args = writeLink.call.arguments;
+    if (writeLink.name === "update") access.assignments.push(...objectAssignments(args[0], atomicKnexValue));
+    if (writeLink.name === "increment" || writeLink.name === "decrement") {
+      const column = stringValue(args[0]);
+      if (column) access.assignments.push({ column, atomic: true });
+      else access.assignments.push(...objectAssignments(args[0], () => true));
+    }
+  }
+  return access;
+}
+
+/** knex `where({ id, version: v })` / `where("version", v)` / `where("qty", ">=", n)`. */
+function whereConditions(call: ts.CallExpression): AccessCondition[] {
+  const args = call.arguments;
+  const column = stringValue(args[0]);
+  if (column && args.length === 2) return [{ column, operator: "=", value: args[1]! }];
+  if (column && args.length === 3) return [{ column, operator: stringValue(args[1]) ?? "?", value: args[2]! }];
+  const object = args[0] && skipParens(args[0]);
+  if (object && ts.isObjectLiteralExpression(object)) return objectAssignments(object, () => false).map((a) => ({ column: a.column, operator: "=", ...(a.value ? { value: a.value } : {}) }));
+  return [];
+}
+
+/** `knex.raw("qty - ?", [n])` and `k.raw(...)` compute in the database. */
+function atomicKnexValue(value: ts.Expression): boolean {
+  const node = skipAwait(value);
+  return ts.isCallExpression(node) && calleeName(node) === "raw";
+}
+
+/** `{ a: x, b }` → assignments; `atomic(value)` says whether a value is computed by the database. */
+function objectAssignments(arg: ts.Expression | undefined, atomic: (value: ts.Expression) => boolean): AccessAssignment[] {
+  const object = arg && skipParens(arg);
+  if (!object || !ts.isObjectLiteralExpression(object)) return [];
+  const out: AccessAssignment[] = [];
+  for (const property of object.properties) {
+    if (ts.isPropertyAssignment(property)) {
+      const column = propertyName(property);
+      if (column) out.push({ column, value: property.initializer, atomic: atomic(property.initializer) });
+    } else if (ts.isShorthandPropertyAssignment(property)) {
+      out.push({ column: property.name.text, value: property.name, atomic: false });
+    } else if (ts.isSpreadAssignment(property)) {
+      out.push({ column: "...", value: property.expression, atomic: false });
+    }
+  }
+  return out;
+}
+
+export function propertyName(property: ts.ObjectLiteralElementLike): string | undefined {
+  const name = property.name;
+  if (!name) return undefined;
+  if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
+  return undefined;
+}
+
+function property(object: ts.Expression | undefined, name: string): ts.Expression | undefined {
+  const node = object && skipParens(object);
+  if (!node || !ts.isObjectLiteralExpression(node)) return undefined;
+  for (const p of node.properties) {
+    if (ts.isPropertyAssignment(p) && propertyName(p) === name) return p.initializer;
+    if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
+  }
+  return undefined;
+}
+
+/** Drizzle: `db.select().from(accounts).where(...)[.for("update")]`, `db.update(accounts).set({...}).where(...)`. */
+function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
+  const names = links.map((l) => l.name);
+  const fromLink = links.find((l) => l.name === "from" && l.call);
+  const updateLink = links.find((l, i) => l.name === "update" && l.call && i === 0);
+  const setLink = links.find((l) => l.name === "set" && l.call);
+  const tableExpr = (updateLink ?? fromLink)?.call?.arguments[0];
+  if (!tableExpr || !ts.isIdentifier(skipParens(tableExpr))) return undefined;
+  const table = (skipParens(tableExpr) as ts.Identifier).text.toLowerCase();
+  if (updateLink && setLink) {
+    const access: DbAccess = { node: call, library: "drizzle", kind: "write", table, handle: root, assignments: objectAssignments(setLink.call!.arguments[0], isSqlTemplateUsingColumn), conditions: [] };
+    return access;
+  }
+  if (names[0] === "select" && fromLink) {
+    const access: DbAccess = { node: call, library: "drizzle", kind: "read", table, handle: root, assignments: [], conditions: [] };
+    const forLink = links.find((l) => l.name === "for" && l.call);
+    const mode = forLink && stringValue(forLink.call!.arguments[0]);
+    if (mode === "update" || mode === "no key update" || mode === "share" || mode === "key share") access.lock = mode;
+    return access;
+  }
+  return undefined;
+}
+
+/** Drizzle `sql\`${accounts.balance} - ${n}\`` computes in the database. */
+function isSqlTemplateUsingColumn(value: ts.Expression): boolean {
+  const node = skipParens(value);
+  return ts.isTaggedTemplateExpression(node) && ts.isIdentifier(node.tag) && node.tag.text === "sql";
+}
+
+/** Kysely: `db.selectFrom("t")...executeTakeFirst()`, `db.updateTable("t").set(...).where(...).execute()`. */
+function kyselyAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
+  const start = links.find((l) => (l.name === "selectFrom" || l.name === "updateTable") && l.call);
+  if (!start) return undefined;
+  const table = stringValue(start.call!.arguments[0])?.split(/\s+/)[0]?.toLowerCase();
+  if (!table) return undefined;
+  const terminal = links[links.length - 1]!.name;
+  if (!/^execute/.test(terminal)) return undefined;
+  const names = links.map((l) => l.name);
+  if (start.name === "selectFrom") {
+    const access: DbAccess = { node: call, library: "kysely", kind: "read", table, handle: root, assignments: [], conditions: [] };
+    const lock = names.includes("forUpdate") ? "update" : names.includes("forNoKeyUpdate") ? "no key update" : names.includes("forShare") ? "share" : names.includes("forKeyShare") ? "key share" : undefined;
+    if (lock) access.lock = lock;
+    return access;
+  }
+  const setLink = links.find((l) => l.name === "set" && l.call);
+  const setArg = setLink?.call?.arguments[0] && skipParens(setLink.call.arguments[0]);
+  // `set((eb) => ({ qty: eb("qty", "-", n) }))` is an expression update: computed by the database.
+  const assignments = setArg && isFunctionLikeExpression(setArg) ? objectAssignments(returnedObject(setArg), () => true) : objectAssignments(setArg, isSqlTemplateUsingColumn);
+  const conditions = links.filter((l) => l.name === "where" && l.call).flatMap((l) => whereConditions(l.call!));
+  return { node: call, library: "kysely", kind: "write", table, handle: root, assignments, conditions };
+}
+
+function isFunctionLikeExpression(node: ts.Expression): node is ts.ArrowFunction | ts.FunctionExpression {
+  return ts.isArrowFunction(node) || ts.isFunctionExpression(node);
+}
+
+function returnedObject(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expression | undefined {
+  if (ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) return skipParens(fn.body);
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Prisma: `prisma.account.findUnique({ where })`, `tx.account.update({ where, data })`.
+
+const PRISMA_READS = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow", "findMany"]);
+const PRISMA_WRITES = new Set(["update", "updateMany", "upsert", "delete", "deleteMany", "create", "createMany"]);
+
+function prismaAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
+  if (!PRISMA_READS.has(name) && !PRISMA_WRITES.has(name)) return undefined;
+  const model = receiverOf(call);
+  if (!model || !ts.isPropertyAccessExpression(skipParens(model))) return undefined;
+  const modelAccess = skipParens(model) as ts.PropertyAccessExpression;
+  const arg = call.arguments[0];
+  const where = property(arg, "where");
+  const data = property(arg, name === "upsert" ? "update" : "data");
+  // Evidence it is Prisma: the `find*` names are Prisma's own; writes take `{ where, data }`.
+  if (PRISMA_WRITES.has(name) && !data && !name.startsWith("delete")) return undefined;
+  if (name.startsWith("find") && name !== "findMany" && !where) return undefined;
+  const access: DbAccess = {
+    node: call,
+    library: "prisma",
+    kind: PRISMA_READS.has(name) ? "read" : "write",
+    table: modelAccess.name.text.toLowerCase(),
+    handle: modelAccess.expression,
+    assignments: [],
+    conditions: [],
+  };
+  const whereObject = where && skipParens(where);
+  if (whereObject && ts.isObjectLiteralExpression(whereObject)) {
+    for (const a of objectAssignments(whereObject, () => false)) {
+      const unique = a.value && skipParens(a.value);
+      // Compound unique keys `{ id_version: { id, version } }` compare every listed column.
+      if (unique && ts.isObjectLiteralExpression(unique) && a.column.includes("_")) {
+        for (const inner of objectAssignments(unique, () => false)) access.conditions.push({ column: inner.column, operator: "=", ...(inner.value ? { value: inner.value } : {}) });
+      } else access.conditions.push({ column: a.column, operator: "=", ...(a.value ? { value: a.value } : {}) });
+    }
+  }
+  if (data) access.assignments.push(...objectAssignments(data, isPrismaAtomic));
+  return access;
+}
+
+/** `{ increment: 1 }`, `{ decrement: n }`, `{ multiply }`, `{ divide }` run in the database. */
+function isPrismaAtomic(value: ts.Expression): boolean {
+  const node = skipParens(value);
+  return ts.isObjectLiteralExpression(node) && node.properties.some((p) => ["increment", "decrement", "multiply", "divide"].includes(propertyName(p) ?? ""));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Redis: GET / SET of a key (SET NX is a lock, see locks.ts), INCRBY and friends are atomic writes.
+
+const REDIS_READS = new Set(["get", "GET", "hget", "HGET"]);
+const REDIS_WRITES = new Set(["set", "SET", "hset", "HSET", "incr", "INCR", "incrby", "INCRBY", "decr", "DECR", "decrby", "DECRBY", "hincrby", "HINCRBY", "incrbyfloat", "INCRBYFLOAT"]);
+
+function redisAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
+  if (!REDIS_READS.has(name) && !REDIS_WRITES.has(name)) return undefined;
+  const receiver = receiverOf(call);
+  if (!receiver || !isRedisClient(receiver)) return undefined;
+  const keyArg = call.arguments[0];
+  if (!keyArg) return undefined;
+  const lower = name.toLowerCase();
+  const isHash = lower.startsWith("h");
+  const key = keyArg.getText() + (isHash && call.arguments[1] ? `#${call.arguments[1].getText()}` : "");
+  const access: DbAccess = { node: call, library: "redis", kind: REDIS_READS.has(name) ? "read" : "write", table: `redis:${key.replace(/\s+/g, "")}`, handle: receiver, assignments: [], conditions: [] };
+  if (access.kind === "write") {
+    if (lower === "set" || lower === "hset") {
+      // SET with NX/XX or GET options is a lock or a conditional write, not a plain overwrite.
+      if (call.arguments.slice(2).some((a) => /^(NX|XX)$/i.test(stringValue(a) ?? "") || (ts.isObjectLiteralExpression(a) && /\b(NX|XX|condition)\b/i.test(a.getText())))) return undefined;
+      const value = call.arguments[isHash ? 2 : 1];
+      access.assignments.push({ column: "value", ...(value ? { value } : {}), atomic: false });
+    } else access.assignments.push({ column: "value", atomic: true });
+  }
+  return access;
+}
+
+/** `redis`, `this.redis`, `client` created by ioredis / node-redis: by name or import. */
+function isRedisClient(receiver: ts.Expression): boolean {
+  const text = skipParens(receiver).getText();
+  if (/redis/i.test(text)) return true;
+  const modules = [...importsOf(receiver.getSourceFile()).values()].map((i) => i.module);
+  return ts.isIdentifier(skipParens(receiver)) && modules.some((m) => m === "ioredis" || m === "redis") && /^(client|cache|kv)$/i.test(text);
+}
+
+/** The expression whose value an access produces, after `await` and parentheses. */
+export function accessResult(access: DbAccess): ts.Expression {
+  return outerExpression(access.node as ts.Expression);
+}

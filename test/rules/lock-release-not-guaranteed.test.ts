@@ -1,0 +1,277 @@
+import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
+import { runRuleTests } from "../helpers/rule-tester";
+
+const mutex = `import { Mutex } from "async-mutex";\nconst mutex = new Mutex();\n`;
+const declarations = `declare function charge(amount: number): Promise<void>;\ndeclare function audit(): Promise<void>;\n`;
+
+runRuleTests(lockReleaseNotGuaranteed, {
+  valid: [
+    {
+      name: "release in finally (async-mutex)",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  try {
+    await charge(amount);
+  } finally {
+    release();
+  }
+}`,
+    },
+    {
+      name: "acquire inside try, release in finally",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  let release: (() => void) | undefined;
+  try {
+    release = await mutex.acquire();
+    await charge(amount);
+  } finally {
+    release?.();
+  }
+}`,
+    },
+    {
+      name: "scoped form releases by itself",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  await mutex.runExclusive(async () => {
+    await charge(amount);
+  });
+}`,
+    },
+    {
+      name: "await using with the runtime's handle",
+      code: `import { Mutex } from "@locksmith/runtime";\nconst mutex = new Mutex();\n${declarations}export async function pay(amount: number) {
+  await using lock = await mutex.acquire();
+  await charge(amount);
+}`,
+    },
+    {
+      name: "handle returned to the caller (ownership moves)",
+      code: `${mutex}export async function lockAccounts() {
+  const release = await mutex.acquire();
+  return release;
+}`,
+    },
+    {
+      name: "transaction-scoped advisory lock is released by COMMIT",
+      code: `import { Pool } from "pg";\nconst pool = new Pool();\nexport async function run(id: number) {
+  const client = await pool.connect();
+  await client.query("BEGIN");
+  await client.query("SELECT pg_advisory_xact_lock($1)", [id]);
+  await client.query("UPDATE jobs SET state = 'done' WHERE id = $1", [id]);
+  await client.query("COMMIT");
+  client.release();
+}`,
+    },
+    {
+      name: "lock() and unlock() in different methods of a class",
+      code: `${mutex}export class Session {
+  async begin() {
+    await mutex.acquire();
+  }
+  end() {
+    mutex.release();
+  }
+}`,
+    },
+    {
+      name: "released in a promise's finally callback",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  return charge(amount).finally(() => release());
+}`,
+    },
+    {
+      name: "released on both ways out of try/catch",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  try {
+    await charge(amount);
+    release();
+  } catch (error) {
+    release();
+    throw error;
+  }
+}`,
+    },
+    {
+      name: "a pool's acquire() is not a lock",
+      code: `import { createPool } from "generic-pool";\nconst pool = createPool({} as any);\nexport async function use() {
+  const conn = await pool.acquire();
+  await (conn as any).ping();
+  await pool.release(conn);
+}`,
+    },
+    {
+      name: "Redis SET NX checked, DEL in finally",
+      code: `import Redis from "ioredis";\nconst redis = new Redis();\n${declarations}export async function pay(id: string) {
+  const ok = await redis.set(\`lock:\${id}\`, "t", "NX", "PX", 10000);
+  if (!ok) return;
+  try {
+    await charge(1);
+  } finally {
+    await redis.del(\`lock:\${id}\`);
+  }
+}`,
+    },
+  ],
+  invalid: [
+    {
+      name: "release after the work (guide: release not in finally)",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  await charge(amount);
+  await audit();
+  release();
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 25,
+          endLine: 6,
+          endColumn: 40,
+          message:
+            "`mutex` is released at line 9 only if nothing goes wrong: if `await charge(amount)` at line 7 throws, the release is skipped and the lock is never released, and every later acquisition waits forever. Release it in a `finally` block.",
+          related: [{ line: 9, message: "released here, but not on every path" }],
+        },
+      ],
+      output: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  try {
+    await charge(amount);
+    await audit();
+  } finally {
+    release();
+  }
+}`,
+    },
+    {
+      name: "early return skips the release",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  if (amount <= 0) return false;
+  await charge(amount);
+  release();
+  return true;
+}`,
+      errors: [{ line: 6, column: 25, message: /if the `return` at line 7 runs, the release is skipped/ }],
+      output: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  try {
+    if (amount <= 0) return false;
+    await charge(amount);
+  } finally {
+    release();
+  }
+  return true;
+}`,
+    },
+    {
+      name: "session advisory lock unlocked without finally",
+      code: `import { Pool } from "pg";\nconst pool = new Pool();\n${declarations}export async function run(id: number) {
+  await pool.query("SELECT pg_advisory_lock($1)", [id]);
+  await charge(id);
+  await pool.query("SELECT pg_advisory_unlock($1)", [id]);
+}`,
+      errors: [{ line: 6, column: 9, message: /^PostgreSQL advisory lock \(`pg_advisory_lock`\) is released at line 8 only if nothing goes wrong: .*stays held for as long as the database session lives/ }],
+      output: `import { Pool } from "pg";\nconst pool = new Pool();\n${declarations}export async function run(id: number) {
+  await pool.query("SELECT pg_advisory_lock($1)", [id]);
+  try {
+    await charge(id);
+  } finally {
+    await pool.query("SELECT pg_advisory_unlock($1)", [id]);
+  }
+}`,
+    },
+    {
+      name: "redlock lease released without finally (expires, but blocks until then)",
+      code: `import Redlock from "redlock";\nconst redlock = new Redlock([]);\n${declarations}export async function run(id: string) {
+  const lock = await redlock.acquire([\`order:\${id}\`], 5000);
+  await charge(1);
+  await lock.release();
+}`,
+      errors: [{ line: 6, column: 22, message: /the lock stays held until it expires, and every other process waits for it meanwhile/ }],
+      output: `import Redlock from "redlock";\nconst redlock = new Redlock([]);\n${declarations}export async function run(id: string) {
+  const lock = await redlock.acquire([\`order:\${id}\`], 5000);
+  try {
+    await charge(1);
+  } finally {
+    await lock.release();
+  }
+}`,
+    },
+    {
+      name: "SET NX: the success check stays outside the try",
+      code: `import Redis from "ioredis";\nconst redis = new Redis();\n${declarations}export async function pay(id: string) {
+  const ok = await redis.set(\`lock:\${id}\`, "t", "NX", "PX", 10000);
+  if (!ok) return;
+  await charge(1);
+  await redis.del(\`lock:\${id}\`);
+}`,
+      errors: [{ line: 6, column: 20, message: /^Redis lock `lock:\$\{id\}` is released at line 9 only if nothing goes wrong: if `await charge\(1\)` at line 8 throws/ }],
+      output: `import Redis from "ioredis";\nconst redis = new Redis();\n${declarations}export async function pay(id: string) {
+  const ok = await redis.set(\`lock:\${id}\`, "t", "NX", "PX", 10000);
+  if (!ok) return;
+  try {
+    await charge(1);
+  } finally {
+    await redis.del(\`lock:\${id}\`);
+  }
+}`,
+    },
+    {
+      name: "a value computed under the lock is used after the release: reported, no automatic fix",
+      code: `${mutex}${declarations}export async function next() {
+  const release = await mutex.acquire();
+  const value = await load();
+  release();
+  return value;
+}
+declare function load(): Promise<number>;`,
+      errors: [{ line: 6, column: 25 }],
+      output: null,
+    },
+    {
+      name: "something that can throw between acquisition and try",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  await audit();
+  try {
+    await charge(amount);
+  } finally {
+    release();
+  }
+}`,
+      errors: [{ line: 6, column: 25, message: /if `await audit\(\)` at line 7 throws/ }],
+      output: null,
+    },
+    {
+      name: "a local release handle that is never called",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  await charge(amount);
+}`,
+      errors: [{ line: 6, column: 25, message: "`mutex` is acquired here and never released in `pay`: the lock is never released, and every later acquisition waits forever. Release it in a `finally` block, or use the scoped form." }],
+    },
+    {
+      name: "template literal lines keep their content when re-indented",
+      code: `${mutex}${declarations}export async function report(db: { query(sql: string): Promise<void> }) {
+  const release = await mutex.acquire();
+  await db.query(\`
+UPDATE stats
+SET runs = runs + 1\`);
+  release();
+}`,
+      errors: [{ line: 6, column: 25 }],
+      output: `${mutex}${declarations}export async function report(db: { query(sql: string): Promise<void> }) {
+  const release = await mutex.acquire();
+  try {
+    await db.query(\`
+UPDATE stats
+SET runs = runs + 1\`);
+  } finally {
+    release();
+  }
+}`,
+    },
+  ],
+});

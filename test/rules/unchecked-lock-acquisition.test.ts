@@ -1,0 +1,221 @@
+import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
+import { runRuleTests } from "../helpers/rule-tester";
+
+const ioredis = `import Redis from "ioredis";\nconst redis = new Redis();\n`;
+const pg = `import { Pool } from "pg";\nconst pool = new Pool();\n`;
+
+runRuleTests(uncheckedLockAcquisition, {
+  valid: [
+    {
+      name: "ioredis SET NX checked with a guard clause",
+      code: `${ioredis}export async function run(id: string) {
+  const ok = await redis.set(\`lock:job:\${id}\`, "t", "PX", 30000, "NX");
+  if (ok !== "OK") return;
+  await work(id);
+}
+declare function work(id: string): Promise<void>;`,
+    },
+    {
+      name: "result decides in the if condition itself",
+      code: `${ioredis}export async function run(id: string) {
+  if (await redis.set("lock:" + id, "t", "NX", "PX", 1000)) {
+    await work(id);
+  }
+}
+declare function work(id: string): Promise<void>;`,
+    },
+    {
+      name: "negated in an early throw",
+      code: `${ioredis}export async function run(id: string) {
+  if (!(await redis.setnx("lock:" + id, "1"))) throw new Error("busy");
+  await work(id);
+}
+declare function work(id: string): Promise<void>;`,
+    },
+    {
+      name: "pg_try_advisory_lock result followed through rows[0]",
+      code: `${pg}export async function run(id: number) {
+  const client = await pool.connect();
+  const { rows } = await client.query("SELECT pg_try_advisory_lock($1) AS locked", [id]);
+  const locked = rows[0].locked;
+  if (!locked) {
+    client.release();
+    return false;
+  }
+  await client.query("UPDATE jobs SET state = 'running' WHERE id = $1", [id]);
+  return true;
+}`,
+    },
+    {
+      name: "result handed back to the caller",
+      code: `${ioredis}export async function tryLock(key: string, token: string) {
+  return (await redis.set(key, token, "PX", 10000, "NX")) === "OK";
+}`,
+    },
+    {
+      name: "MySQL GET_LOCK checked",
+      code: `import mysql from "mysql2/promise";
+const pool = mysql.createPool({});
+export async function run(name: string) {
+  const [rows] = await pool.query("SELECT GET_LOCK(?, 5) AS got", [name]);
+  if ((rows as any)[0].got !== 1) throw new Error("busy");
+  await pool.query("UPDATE jobs SET runs = runs + 1");
+}`,
+    },
+    {
+      name: "spin until acquired (the loop decides)",
+      code: `${ioredis}export async function run(key: string) {
+  while (!(await redis.set(key, "t", "NX", "PX", 500))) await new Promise((r) => setTimeout(r, 50));
+}`,
+    },
+    {
+      name: "plain SET without NX is not a lock",
+      code: `${ioredis}export async function save(key: string) {
+  await redis.set(key, "value", "PX", 1000);
+}`,
+    },
+    {
+      name: "whole critical section inside the success branch",
+      code: `${ioredis}export async function run(key: string) {
+  const ok = await redis.set(key, "t", { NX: true, PX: 1000 } as any);
+  if (ok) {
+    await work();
+  }
+}
+declare function work(): Promise<void>;`,
+    },
+  ],
+  invalid: [
+    {
+      name: "SET NX result discarded (guide: assume lock always acquired)",
+      code: `${ioredis}export async function run(id: string) {
+  await redis.set(\`lock:job:\${id}\`, "t", "NX", "PX", 30000);
+  await work(id);
+}
+declare function work(id: string): Promise<void>;`,
+      errors: [
+        {
+          line: 4,
+          column: 9,
+          endLine: 4,
+          endColumn: 60,
+          message:
+            'Redis lock `lock:job:${id}` may not be acquired — redis.set(`lock:job:${id}`, "t", "NX", "PX", 30000) returns null instead of "OK" when another holder has it — but its result is discarded: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time. Continue only on the success branch.',
+          suggestions: [
+            {
+              title: "Stop when the lock is not acquired",
+              output: `${ioredis}export async function run(id: string) {
+  const acquired = await redis.set(\`lock:job:\${id}\`, "t", "NX", "PX", 30000);
+  if (acquired !== "OK") {
+    throw new Error(\`lock \\\`lock:job:\${id}\\\` is held by another process\`);
+  }
+  await work(id);
+}
+declare function work(id: string): Promise<void>;`,
+            },
+          ],
+        },
+      ],
+    },
+    {
+      name: "result bound but never tested",
+      code: `${ioredis}export async function run(key: string) {
+  const ok = await redis.setnx(key, "1");
+  await work();
+  return ok;
+}
+declare function work(): Promise<void>;`,
+      errors: [
+        {
+          line: 4,
+          column: 20,
+          message: /`redis\.setnx\(key, "1"\)` returns 0 when another holder has it — but the code at line 5 runs before the result is checked/,
+          related: [{ line: 5, message: "runs even when the lock was not acquired" }],
+          suggestions: [
+            {
+              output: `${ioredis}export async function run(key: string) {
+  const ok = await redis.setnx(key, "1");
+  if (!ok) {
+    throw new Error(\`lock key is held by another process\`);
+  }
+  await work();
+  return ok;
+}
+declare function work(): Promise<void>;`,
+            },
+          ],
+        },
+      ],
+    },
+    {
+      name: "checked, but the work runs on both branches",
+      code: `${ioredis}export async function run(key: string) {
+  const ok = await redis.set(key, "t", "NX", "PX", 1000);
+  if (!ok) console.warn("lock busy");
+  await work();
+}
+declare function work(): Promise<void>;`,
+      errors: [
+        {
+          line: 4,
+          column: 20,
+          message: /it is tested at line 5, but the code at line 6 runs on both branches/,
+          related: [{ line: 6 }],
+          suggestions: [
+            {
+              output: `${ioredis}export async function run(key: string) {
+  const ok = await redis.set(key, "t", "NX", "PX", 1000);
+  if (ok !== "OK") {
+    throw new Error(\`lock key is held by another process\`);
+  }
+  if (!ok) console.warn("lock busy");
+  await work();
+}
+declare function work(): Promise<void>;`,
+            },
+          ],
+        },
+      ],
+    },
+    {
+      name: "pg_try_advisory_lock result ignored",
+      code: `${pg}export async function run(id: number) {
+  await pool.query("SELECT pg_try_advisory_lock($1)", [id]);
+  await pool.query("UPDATE jobs SET state = 'running' WHERE id = $1", [id]);
+}`,
+      errors: [{ line: 4, column: 9, endColumn: 60, message: /^PostgreSQL advisory lock \(`pg_try_advisory_lock`\) may not be acquired — .* returns false when another holder has it — but its result is discarded/, suggestions: [] }],
+    },
+    {
+      name: "node-redis v4 options object with NX, result ignored",
+      code: `import { createClient } from "redis";
+const client = createClient();
+export async function run(key: string) {
+  await client.set(key, "t", { NX: true, PX: 5000 });
+  await work();
+}
+declare function work(): Promise<void>;`,
+      errors: [{ line: 4, column: 9, message: /^Redis lock `key` may not be acquired/ }],
+    },
+    {
+      name: "node-redis v5 condition syntax, result ignored",
+      code: `import { createClient } from "redis";
+const client = createClient();
+export async function run(key: string) {
+  await client.set(key, "t", { condition: "NX", expiration: { type: "PX", value: 5000 } });
+  await work();
+}
+declare function work(): Promise<void>;`,
+      errors: [{ line: 4, column: 9, message: /^Redis lock `key` may not be acquired/ }],
+    },
+    {
+      name: "MySQL GET_LOCK ignored",
+      code: `import mysql from "mysql2/promise";
+const pool = mysql.createPool({});
+export async function run(name: string) {
+  await pool.execute("SELECT GET_LOCK(?, 10)", [name]);
+  await pool.execute("UPDATE jobs SET runs = runs + 1");
+}`,
+      errors: [{ line: 4, column: 9, message: /^MySQL named lock \(`GET_LOCK`\) may not be acquired — .* returns 0 on timeout and NULL on error/ }],
+    },
+  ],
+});
