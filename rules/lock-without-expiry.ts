@@ -1,0 +1,194 @@
+// lock-without-expiry: a Redis lock taken with no expiry (SET NX without PX/EX/PXAT/EXAT, SETNX without a PEXPIRE
+// in the same MULTI). A holder that crashes before its DEL keeps the lock forever. The safe fix adds a PX expiry and,
+// when the value is a constant, a unique token.
+import { ts } from "../server/src/engine/ts";
+import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
+import { calleeName, code, enclosingFunction, expressionKey, importsOf, lineOf, outerExpression, receiverOf, skipParens, spanOf, stringValue, walkFunctionBody } from "../server/src/analysis/ast";
+import { isExpiryOf, redisNxLocks, type RedisNxLock } from "../server/src/analysis/held-regions";
+import { importEdits } from "../server/src/engine/runtime-import";
+import { normalizePath } from "../server/src/engine/paths";
+
+const DEFAULT_TTL_MS = 30000;
+
+/** The command that takes the lock, for messages. */
+function commandOf(call: ts.CallExpression): "SET NX" | "SETNX" {
+  return calleeName(call)!.toLowerCase() === "setnx" ? "SETNX" : "SET NX";
+}
+
+/** Calls chained after `call` (`multi().setnx(k, v).pexpire(k, ms).exec()`), innermost first. */
+function chainedCalls(call: ts.CallExpression): ts.CallExpression[] {
+  const out: ts.CallExpression[] = [];
+  let current: ts.Node = call;
+  while (ts.isPropertyAccessExpression(current.parent) && ts.isCallExpression(current.parent.parent) && current.parent.parent.expression === current.parent) {
+    current = current.parent.parent;
+    out.push(current as ts.CallExpression);
+  }
+  return out;
+}
+
+/** True if `expr` is, or is a variable initialised with, a `.multi()` chain. */
+function isMulti(expr: ts.Expression | undefined, sourceFile: ts.SourceFile): boolean {
+  if (!expr) return false;
+  let node = skipParens(expr);
+  if (ts.isIdentifier(node)) {
+    const fn = enclosingFunction(node) ?? sourceFile;
+    let initializer: ts.Expression | undefined;
+    walkFunctionBody(fn, (n) => {
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === (node as ts.Identifier).text && n.initializer) initializer = n.initializer;
+    });
+    if (!initializer) return false;
+    node = skipParens(initializer);
+  }
+  for (let current: ts.Expression = node; ts.isCallExpression(current); current = receiverOf(current) ?? current.expression) {
+    if (calleeName(current)?.toLowerCase() === "multi") return true;
+    if (!receiverOf(current)) return false;
+  }
+  return false;
+}
+
+/** The PEXPIRE/EXPIRE of the lock's key queued in the same MULTI, chained or as a later top-level statement. */
+function expiryInSameMulti(call: ts.CallExpression, key: ts.Expression): ts.CallExpression | undefined {
+  const sourceFile = call.getSourceFile();
+  if (!isMulti(receiverOf(call), sourceFile)) return undefined;
+  const chained = chainedCalls(call).find((c) => isExpiryOf(c, key));
+  if (chained) return chained;
+  const receiver = skipParens(receiverOf(call)!);
+  const statement = outerExpression(call).parent;
+  if (!ts.isIdentifier(receiver) || !ts.isExpressionStatement(statement) || !ts.isBlock(statement.parent)) return undefined;
+  const later = statement.parent.statements.slice(statement.parent.statements.indexOf(statement) + 1);
+  for (const s of later) {
+    if (!ts.isExpressionStatement(s)) continue;
+    const expr = skipParens(s.expression);
+    if (ts.isCallExpression(expr) && isExpiryOf(expr, key) && receiverOf(expr) && expressionKey(receiverOf(expr)!) === receiver.text) return expr;
+  }
+  return undefined;
+}
+
+/** A later PEXPIRE/EXPIRE of the key outside any MULTI, in the same function: it leaves a window. */
+function separateExpiry(call: ts.CallExpression, key: ts.Expression): ts.CallExpression | undefined {
+  let found: ts.CallExpression | undefined;
+  walkFunctionBody(enclosingFunction(call) ?? call.getSourceFile(), (node) => {
+    if (!found && ts.isCallExpression(node) && node.pos > call.end && isExpiryOf(node, key)) found = node;
+  });
+  return found;
+}
+
+/** True if the acquisition's result is only ever tested for truthiness (so SET's "OK"/null can replace SETNX's 1/0). */
+function resultUsedOnlyAsCondition(call: ts.CallExpression): boolean {
+  const outer = outerExpression(call);
+  if (isTruthinessContext(outer)) return true;
+  const parent = outer.parent;
+  if (!ts.isVariableDeclaration(parent) || !ts.isIdentifier(parent.name) || !(parent.parent.flags & ts.NodeFlags.Const)) return false;
+  const name = parent.name.text;
+  let onlyConditions = true;
+  walkFunctionBody(enclosingFunction(call) ?? call.getSourceFile(), (node) => {
+    if (ts.isIdentifier(node) && node.text === name && node !== parent.name && !isTruthinessContext(node)) onlyConditions = false;
+  });
+  return onlyConditions;
+}
+
+function isTruthinessContext(node: ts.Node): boolean {
+  const parent = node.parent;
+  if (ts.isExpressionStatement(parent)) return true;
+  if ((ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent)) && parent.expression === node) return true;
+  if (ts.isConditionalExpression(parent) && parent.condition === node) return true;
+  if (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) return true;
+  if (ts.isParenthesizedExpression(parent)) return isTruthinessContext(parent);
+  return false;
+}
+
+/** Replaces a constant lock value by `randomUUID()`, unless the constant is compared elsewhere in the file. */
+function tokenEdits(sourceFile: ts.SourceFile, value: ts.Expression | undefined): TextEdit[] | undefined {
+  if (!value) return undefined;
+  const node = skipParens(value);
+  const literal = stringValue(node) ?? (ts.isNumericLiteral(node) ? node.text : node.kind === ts.SyntaxKind.TrueKeyword ? "true" : undefined);
+  if (literal === undefined) return [];
+  let usedElsewhere = false;
+  ts.forEachChild(sourceFile, function visit(n): void {
+    if (n !== node && (ts.isStringLiteralLike(n) || ts.isNumericLiteral(n)) && n.text === literal) usedElsewhere = true;
+    if (!usedElsewhere) ts.forEachChild(n, visit);
+  });
+  if (usedElsewhere) return [];
+  const existing = importsOf(sourceFile).get("randomUUID");
+  if (existing && !(existing.imported === "randomUUID" && /^(node:)?crypto$/.test(existing.module))) return [];
+  if (!existing && /\brandomUUID\b/.test(sourceFile.text)) return [];
+  const file = normalizePath(sourceFile.fileName);
+  return [{ file, start: node.getStart(sourceFile), end: node.getEnd(), newText: "randomUUID()" }, ...(existing ? [] : importEdits(sourceFile, "node:crypto", ["randomUUID"]))];
+}
+
+/** The safe fix: an expiry in the call's own syntax, and a token for a constant value. Undefined when unsure. */
+function buildFix(lock: RedisNxLock, ttlMs: number): Fix | undefined {
+  const { call } = lock.acquisition;
+  const sourceFile = call.getSourceFile();
+  const file = normalizePath(sourceFile.fileName);
+  const name = calleeName(call)!;
+  const edits: TextEdit[] = [];
+  if (name.toLowerCase() === "setnx") {
+    if (chainedCalls(call).length > 0 || !resultUsedOnlyAsCondition(call) || call.arguments.length !== 2) return undefined;
+    // ioredis `setnx` → positional SET; node-redis `setNX`/`SETNX` → options object.
+    const positional = name === "setnx";
+    const nameNode = ts.isPropertyAccessExpression(call.expression) ? call.expression.name : undefined;
+    if (!nameNode) return undefined;
+    edits.push({ file, start: nameNode.getStart(sourceFile), end: nameNode.getEnd(), newText: name === "SETNX" ? "SET" : "set" });
+    const at = call.arguments[1]!.getEnd();
+    edits.push({ file, start: at, end: at, newText: positional ? `, "PX", ${ttlMs}, "NX"` : `, { NX: true, PX: ${ttlMs} }` });
+  } else {
+    const args = call.arguments.slice(2);
+    const nxToken = args.find((a) => stringValue(skipParens(a))?.toUpperCase() === "NX");
+    const options = args.map(skipParens).find(ts.isObjectLiteralExpression);
+    if (nxToken) {
+      const quote = nxToken.getText(sourceFile)[0] === "'" ? "'" : '"';
+      edits.push({ file, start: nxToken.getStart(sourceFile), end: nxToken.getStart(sourceFile), newText: `${quote}PX${quote}, ${ttlMs}, ` });
+    } else if (options && options.properties.length > 0) {
+      const usesCondition = options.properties.some((p) => p.name && /^condition$/i.test(p.name.getText(sourceFile)));
+      const last = options.properties[options.properties.length - 1]!;
+      edits.push({ file, start: last.getEnd(), end: last.getEnd(), newText: usesCondition ? `, expiration: { type: "PX", value: ${ttlMs} }` : `, PX: ${ttlMs}` });
+    } else {
+      return undefined;
+    }
+  }
+  const token = tokenEdits(sourceFile, call.arguments[1]);
+  if (!token) return undefined;
+  edits.push(...token);
+  const seconds = ttlMs % 1000 === 0 ? `${ttlMs / 1000} s` : `${ttlMs} ms`;
+  return { title: token.length > 0 ? `Add a ${seconds} expiry (PX ${ttlMs}) and a unique token` : `Add a ${seconds} expiry (PX ${ttlMs})`, edits };
+}
+
+export const lockWithoutExpiry: Rule = {
+  meta: {
+    id: "lock-without-expiry",
+    description: "A Redis lock taken with SET NX / SETNX and no expiry stays forever when its holder crashes.",
+    defaultSeverity: "error",
+    fixable: true,
+    hasSuggestions: false,
+    scope: "file",
+    optionsSchema: {
+      type: "object",
+      properties: { defaultTtlMs: { type: "number", description: "Expiry the fix adds, in milliseconds (default 30000)." } },
+      additionalProperties: false,
+    },
+    defaultOptions: { defaultTtlMs: DEFAULT_TTL_MS },
+  },
+  checkFile(context: FileRuleContext) {
+    const ttl = typeof context.options.defaultTtlMs === "number" && context.options.defaultTtlMs > 0 ? Math.round(context.options.defaultTtlMs) : DEFAULT_TTL_MS;
+    for (const lock of redisNxLocks(context.sourceFile, () => context.checker)) {
+      const { call, key } = lock.acquisition;
+      if (lock.acquisition.expires || expiryInSameMulti(call, key)) continue;
+      const command = commandOf(call);
+      const separate = separateExpiry(call, key);
+      const lockName = code(key.getText(context.sourceFile));
+      const why = separate
+        ? `its expiry is set by a separate command at line ${lineOf(separate)}, so a holder that crashes between the two leaves the key without expiry`
+        : `a holder that crashes (or is killed during a deploy) before releasing it leaves the key forever`;
+      const fix = separate ? undefined : buildFix(lock, ttl);
+      context.report({
+        message: `Redis lock ${lockName} is taken with ${command} and no expiry: ${why}, and every later caller is locked out until someone deletes it by hand. ${command === "SETNX" ? "Take it with `SET key value PX <ms> NX` instead" : "Add PX (or EX) to the SET"}.`,
+        span: spanOf(call, context.sourceFile),
+        related: separate ? [{ span: spanOf(separate, context.sourceFile), message: "expiry set here, as a separate command" }] : [],
+        fixes: fix ? [fix] : [],
+      });
+    }
+  },
+};
+
+export default lockWithoutExpiry;
