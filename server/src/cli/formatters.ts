@@ -1,6 +1,8 @@
 // Output formats of `locksmith lint --format <name>`. Each takes the ESLint-shaped report and returns text.
 import * as path from "node:path";
 import type { Report } from "./report";
+import { github } from "./formatters/github";
+import { sarif } from "./formatters/sarif";
 
 export type Formatter = (report: Report, options: { color: boolean }) => string;
 
@@ -42,4 +44,4 @@ export const json: Formatter = (report) =>
   );
 
 /** Registry of formats; further formats (sarif, github) register here. */
-export const FORMATTERS: Record<string, Formatter> = { stylish, json };
+export const FORMATTERS: Record<string, Formatter> = { stylish, json, sarif, github };

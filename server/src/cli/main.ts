@@ -13,8 +13,9 @@ import { isInside } from "../engine/paths";
 import { ts } from "../engine/ts";
 import { FORMATTERS } from "./formatters";
 import { buildReport } from "./report";
+import { VERSION } from "./version";
 
-export const VERSION: string = (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "..", "package.json"), "utf8")) as { version: string }).version;
+export { VERSION } from "./version";
 
 /** A mistake in how the command was called. */
 export class UsageError extends Error {}
@@ -42,7 +43,8 @@ Commands:
 
 Options for lint:
   -p, --project <tsconfig>            Load the project from this tsconfig
-  -f, --format <stylish|json>         Output format (default: stylish)
+  -f, --format <stylish|json|sarif|github>
+                                      Output format (default: stylish)
   -o, --output-file <file>            Write the report to a file instead of stdout
       --fix                           Apply safe fixes and write the files
       --max-warnings <n>              Exit 1 when there are more than n warnings

@@ -1,0 +1,28 @@
+// `--format github`: GitHub Actions workflow commands, one annotation per finding
+// (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`), shown on the pull request's diff.
+import * as path from "node:path";
+import type { Formatter } from "../formatters";
+
+/** Escapes a command's message (GitHub's `escapeData`). */
+export function escapeData(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+/** Escapes a property value (GitHub's `escapeProperty`): as data, plus the separators `:` and `,`. */
+export function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+export const github: Formatter = (report) => {
+  const lines: string[] = [];
+  const relative = (file: string) => path.relative(report.cwd, file).split(path.sep).join("/") || file;
+  for (const result of report.results) {
+    for (const m of result.messages) {
+      const properties = { file: relative(result.filePath), line: m.line, col: m.column, endLine: m.endLine, endColumn: m.endColumn, title: `Locksmith (${m.ruleId})` };
+      const related = m.related.map((r) => `\n  ${relative(r.filePath)}:${r.line}:${r.column}: ${r.message}`).join("");
+      const props = Object.entries(properties).map(([key, value]) => `${key}=${escapeProperty(String(value))}`).join(",");
+      lines.push(`::${m.severity === 2 ? "error" : "warning"} ${props}::${escapeData(m.message + related)}`);
+    }
+  }
+  return lines.length > 0 ? `${lines.join("\n")}\n` : "";
+};
