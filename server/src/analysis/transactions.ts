@@ -1,0 +1,273 @@
+// Recognising database transactions in code: where a transaction is open, which handle its statements must run
+// through, at which isolation level, and which row locks it holds at a given point. Shared by every rule that asks
+// "is this inside a transaction?" (select-then-update, lock-across-await, ...).
+//
+// Forms recognised:
+// - BEGIN … COMMIT/ROLLBACK on one handle: `client.query("BEGIN")` (pg, after `pool.connect()`), `conn.query("START
+//   TRANSACTION")` / `conn.beginTransaction()` (mysql2), `queryRunner.startTransaction()` (TypeORM), an unmanaged
+//   `const t = await sequelize.transaction()` / `const trx = await knex.transaction()` ended by `t.commit()`;
+// - callbacks: `knex.transaction(trx => …)`, `prisma.$transaction(async tx => …)`, `dataSource.transaction(m => …)`,
+//   `sequelize.transaction(t => …)`, Drizzle `db.transaction(tx => …)`, Kysely `db.transaction().execute(trx => …)`,
+//   the runtime's `withPgTransaction(pool, tx => …)` / `withMySqlTransaction(pool, tx => …)`;
+// - Prisma's batch form `prisma.$transaction([a, b])`.
+import { ts } from "../engine/ts";
+import { calleeName, expressionKey, importedBinding, isFunctionLike, isInside, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
+import { dbAccessOf, dbAccessesIn, propertyName, type DbAccess } from "./db-access";
+import type { IsolationLevel, RowLockMode } from "./sql";
+
+export type { IsolationLevel } from "./sql";
+
+export interface TransactionScope {
+  form: "begin-commit" | "callback" | "batch";
+  /** What opens it: `client.query("BEGIN")`, `knex.transaction(…)`, `prisma.$transaction(…)`, `withPgTransaction(…)`. */
+  start: ts.CallExpression | ts.TaggedTemplateExpression;
+  /** For the callback form: the function that runs inside the transaction. */
+  callback?: FunctionLike;
+  /**
+   * Text (expressionKey) of the handle statements must run through to be part of the transaction: `client`, `trx`,
+   * `tx`, `t`, `this.client`. Undefined for the batch form (membership is "is an element of the array").
+   */
+  handle?: string;
+  /** Offsets [pos, end) of the code that runs while the transaction is open. */
+  pos: number;
+  end: number;
+  /** The isolation level asked for, when the code says (else the database default: READ COMMITTED in PostgreSQL, REPEATABLE READ in MySQL). */
+  isolation?: IsolationLevel;
+  /** Whether serialization failures and deadlocks are retried by the code that opens it (the runtime helpers' `retry` option). */
+  retried: boolean;
+}
+
+/** A statement of a transaction that leaves row locks held until COMMIT/ROLLBACK. */
+export interface RowLock {
+  access: DbAccess;
+  /** `update`/`no key update`/`share`/`key share` for locking reads; `write` for UPDATE/DELETE/INSERT and ORM writes. */
+  mode: RowLockMode | "write";
+}
+
+const scopeCache = new WeakMap<ts.SourceFile, TransactionScope[]>();
+
+/** Every transaction scope in the file, outermost first. Cached per file. */
+export function transactionScopesOf(sourceFile: ts.SourceFile): readonly TransactionScope[] {
+  let scopes = scopeCache.get(sourceFile);
+  if (scopes) return scopes;
+  scopes = [];
+  const found = scopes;
+  walk(sourceFile, (node) => {
+    if (ts.isCallExpression(node)) {
+      const scope = callbackScope(node) ?? batchScope(node) ?? beginScope(node);
+      if (scope) found.push(scope);
+    }
+  });
+  scopes.sort((a, b) => a.pos - b.pos || b.end - a.end);
+  scopeCache.set(sourceFile, scopes);
+  return scopes;
+}
+
+/**
+ * The innermost transaction `node` runs in, or undefined when it runs outside any transaction (autocommit). A
+ * database statement counts only if it runs through the transaction's handle: `pool.query(...)` inside
+ * `knex.transaction(trx => ...)` or between `client.query("BEGIN")` and COMMIT runs on another connection, outside.
+ * Any other node (an `await fetch()`, a `setTimeout`) counts when it runs while the transaction is open.
+ */
+export function transactionScopeOf(node: ts.Node): TransactionScope | undefined {
+  const access = dbAccessOf(node);
+  const scopes = transactionScopesOf(node.getSourceFile());
+  const pos = node.getStart();
+  for (let i = scopes.length - 1; i >= 0; i--) {
+    const scope = scopes[i]!;
+    if (pos < scope.pos || pos >= scope.end) continue;
+    if (!access || runsIn(access, scope)) return scope;
+  }
+  return undefined;
+}
+
+/** True if the database statement `access` is part of `scope`. */
+export function runsIn(access: DbAccess, scope: TransactionScope): boolean {
+  const pos = access.node.getStart();
+  if (pos < scope.pos || pos >= scope.end) return false;
+  if (scope.form === "batch") return true;
+  const handle = scope.handle;
+  if (!handle) return false;
+  if (access.transactionOption && expressionKey(access.transactionOption) === handle) return true;
+  if (!access.handle) return false;
+  const key = expressionKey(access.handle);
+  // `queryRunner.manager.save(...)` runs through `queryRunner`.
+  return key === handle || key.startsWith(`${handle}.`);
+}
+
+/**
+ * The row locks held at `node`: the locking reads (`FOR UPDATE`, `.forUpdate()`, `lock: ...`) and writes of its
+ * transaction that run before it. Empty outside a transaction (autocommit releases locks at the end of each
+ * statement). "Before" is source order within the scope, which is execution order for straight-line code.
+ */
+export function rowLocksHeldAt(node: ts.Node, scope: TransactionScope | undefined = transactionScopeOf(node)): RowLock[] {
+  if (!scope) return [];
+  const pos = node.getStart();
+  const locks: RowLock[] = [];
+  for (const access of accessesOf(scope, node.getSourceFile())) {
+    if (access.node.getEnd() > pos) break;
+    if (!runsIn(access, scope)) continue;
+    if (access.kind === "read" && access.lock) locks.push({ access, mode: access.lock });
+    else if (access.kind === "write" && access.library !== "redis") locks.push({ access, mode: "write" });
+  }
+  return locks;
+}
+
+const accessCache = new WeakMap<TransactionScope, DbAccess[]>();
+
+function accessesOf(scope: TransactionScope, sourceFile: ts.SourceFile): DbAccess[] {
+  let accesses = accessCache.get(scope);
+  if (!accesses) {
+    accesses = dbAccessesIn(sourceFile).filter((a) => a.node.getStart() >= scope.pos && a.node.getStart() < scope.end);
+    accessCache.set(scope, accesses);
+  }
+  return accesses;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const RUNTIME_MODULE = /(^@locksmith\/runtime(\/.*)?$)|(locksmith-runtime(\.ts|\.js)?$)/;
+
+/** `x.transaction(fn)`, `x.$transaction(fn)`, `x.transaction().execute(fn)`, `withPgTransaction(pool, fn)`. */
+function callbackScope(call: ts.CallExpression): TransactionScope | undefined {
+  const name = calleeName(call);
+  if (!name) return undefined;
+  let options: ts.Expression | undefined;
+  let isolationArg: ts.Expression | undefined;
+  let retried = false;
+  if (name === "withPgTransaction" || name === "withMySqlTransaction") {
+    const binding = importedBinding(call.expression, call.getSourceFile());
+    if (binding && !RUNTIME_MODULE.test(binding.module)) return undefined;
+    options = call.arguments[2];
+    isolationArg = optionValue(options, "isolation");
+    retried = optionValue(options, "retry") !== undefined;
+  } else if (name === "transaction" || name === "$transaction") {
+    if (!receiverOf(call)) return undefined;
+    // TypeORM: transaction("SERIALIZABLE", fn); others: transaction(fn, options) / transaction(options, fn).
+    const first = call.arguments[0];
+    if (first && stringValue(first)) isolationArg = first;
+    options = call.arguments.find((a) => ts.isObjectLiteralExpression(skipParens(a)));
+    isolationArg ??= optionValue(options, "isolationLevel");
+  } else if (name === "execute") {
+    // Kysely: db.transaction().setIsolationLevel("serializable").execute(fn)
+    let inner = receiverOf(call);
+    while (inner && ts.isCallExpression(inner)) {
+      const innerName = calleeName(inner);
+      if (innerName === "setIsolationLevel") isolationArg = inner.arguments[0];
+      if (innerName === "transaction") break;
+      inner = receiverOf(inner);
+    }
+    if (!inner || !ts.isCallExpression(inner) || calleeName(inner) !== "transaction") return undefined;
+  } else return undefined;
+  const callback = call.arguments.map((a) => skipParens(a)).find((a): a is ts.ArrowFunction | ts.FunctionExpression => ts.isArrowFunction(a) || ts.isFunctionExpression(a));
+  if (!callback || !callback.body) return undefined;
+  const parameter = callback.parameters[0];
+  const scope: TransactionScope = { form: "callback", start: call, callback, pos: callback.body.getStart(), end: callback.body.getEnd(), retried };
+  if (parameter && ts.isIdentifier(parameter.name)) scope.handle = parameter.name.text;
+  const isolation = isolationFrom(isolationArg);
+  if (isolation) scope.isolation = isolation;
+  return scope;
+}
+
+/** Prisma `$transaction([a, b], { isolationLevel })`. */
+function batchScope(call: ts.CallExpression): TransactionScope | undefined {
+  if (calleeName(call) !== "$transaction") return undefined;
+  const array = call.arguments[0] && skipParens(call.arguments[0]);
+  if (!array || !ts.isArrayLiteralExpression(array)) return undefined;
+  const scope: TransactionScope = { form: "batch", start: call, pos: array.getStart(), end: array.getEnd(), retried: false };
+  const isolation = isolationFrom(optionValue(call.arguments[1], "isolationLevel"));
+  if (isolation) scope.isolation = isolation;
+  return scope;
+}
+
+/** `h.query("BEGIN")`, `h.beginTransaction()`, `h.startTransaction()`, `const t = await x.transaction()`. */
+function beginScope(call: ts.CallExpression): TransactionScope | undefined {
+  const name = calleeName(call);
+  let handle: ts.Expression | undefined;
+  let isolation: IsolationLevel | undefined;
+  if (name === "beginTransaction" || name === "startTransaction") {
+    handle = receiverOf(call);
+    isolation = isolationFrom(call.arguments[0]);
+  } else if (name === "transaction" && call.arguments.every((a) => !isFunctionLike(skipParens(a)))) {
+    // Unmanaged: `const t = await sequelize.transaction()`; the handle is the variable.
+    const declaration = ts.isAwaitExpression(call.parent) ? call.parent.parent : call.parent;
+    if (!receiverOf(call) || !declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return undefined;
+    handle = declaration.name;
+    isolation = isolationFrom(optionValue(call.arguments[0], "isolationLevel"));
+  } else {
+    const access = dbAccessOf(call);
+    if (!access || access.kind !== "begin") return undefined;
+    handle = receiverOf(call);
+    isolation = access.isolation;
+  }
+  if (!handle) return undefined;
+  const key = expressionKey(handle);
+  const body = enclosingBody(call);
+  if (!body) return undefined;
+  let end = body.getEnd();
+  walk(body, (node) => {
+    if (node.getStart() < call.getEnd() || node.getStart() >= end) return;
+    if (!ts.isCallExpression(node) || isInCatch(node, body)) return;
+    if (endsTransaction(node, key)) end = node.getStart();
+  });
+  // `SET TRANSACTION ISOLATION LEVEL ...` on the same handle in the same function (before BEGIN in MySQL, after in PostgreSQL).
+  if (!isolation) {
+    walk(body, (node) => {
+      const access = ts.isCallExpression(node) ? dbAccessOf(node) : undefined;
+      if (access?.kind === "set-isolation" && access.handle && expressionKey(access.handle) === key && node.getStart() < end) isolation = access.isolation;
+    });
+  }
+  const scope: TransactionScope = { form: "begin-commit", start: call, handle: key, pos: call.getEnd(), end, retried: false };
+  if (isolation) scope.isolation = isolation;
+  return scope;
+}
+
+function endsTransaction(call: ts.CallExpression, handleKey: string): boolean {
+  const name = calleeName(call);
+  const receiver = receiverOf(call);
+  if (!receiver || expressionKey(receiver) !== handleKey) return false;
+  if (name === "commit" || name === "rollback" || name === "commitTransaction" || name === "rollbackTransaction") return true;
+  const access = dbAccessOf(call);
+  return access?.kind === "commit" || access?.kind === "rollback";
+}
+
+function isInCatch(node: ts.Node, body: ts.Node): boolean {
+  for (let current = node.parent; current && current !== body; current = current.parent) if (ts.isCatchClause(current)) return true;
+  return false;
+}
+
+function enclosingBody(node: ts.Node): ts.Node | undefined {
+  for (let current = node.parent; current; current = current.parent) {
+    if (isFunctionLike(current)) return current.body;
+    if (ts.isSourceFile(current)) return current;
+  }
+  return undefined;
+}
+
+function optionValue(options: ts.Expression | undefined, name: string): ts.Expression | undefined {
+  const object = options && skipParens(options);
+  if (!object || !ts.isObjectLiteralExpression(object)) return undefined;
+  for (const p of object.properties) {
+    if (ts.isPropertyAssignment(p) && propertyName(p) === name) return p.initializer;
+    if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
+  }
+  return undefined;
+}
+
+/** "serializable", `Prisma.TransactionIsolationLevel.Serializable`, `Transaction.ISOLATION_LEVELS.SERIALIZABLE`, "REPEATABLE READ". */
+function isolationFrom(expr: ts.Expression | undefined): IsolationLevel | undefined {
+  if (!expr) return undefined;
+  const node = skipAwait(expr);
+  const text = stringValue(node) ?? (ts.isPropertyAccessExpression(node) ? node.name.text : undefined);
+  if (!text) return undefined;
+  const words = text.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[_-]/g, " ").toLowerCase().trim();
+  const levels: IsolationLevel[] = ["read uncommitted", "read committed", "repeatable read", "serializable"];
+  return levels.find((l) => l === words);
+}
+
+/** True if `inner` is lexically inside the scope's code. */
+export function isInsideScope(inner: ts.Node, scope: TransactionScope): boolean {
+  if (scope.callback) return isInside(inner, scope.callback);
+  const pos = inner.getStart();
+  return pos >= scope.pos && pos < scope.end;
+}
