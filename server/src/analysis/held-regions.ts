@@ -8,7 +8,10 @@ import { isReleaseOf, lockAcquisitionOf, resultBinding, type LockAcquisition } f
 /** A Redis SET NX / SETNX lock of one file with the calls that release its key. */
 export interface RedisNxLock {
   acquisition: LockAcquisition & { call: ts.CallExpression; key: ts.Expression };
-  /** DEL / UNLINK / EVAL calls of the same key (same function, or same file when the key is not a bare name). */
+  /**
+   * DEL / UNLINK / EVAL calls of the same key (same function or class, or same file when the key is not a bare name).
+   * Each release is listed under one lock only: the nearest acquisition before it in its function.
+   */
   releases: ts.CallExpression[];
 }
 
@@ -35,13 +38,25 @@ export function redisNxLocks(sourceFile: ts.SourceFile, checker: () => ts.TypeCh
       deletions.push(node);
     }
   });
-  const locks: RedisNxLock[] = [];
-  for (const acquisition of acquisitions) {
+  const matching = (acquisition: RedisNxLock["acquisition"]) => {
     const names = new Set((resultBinding(acquisition) ? boundNames(resultBinding(acquisition)!) : []).map((id) => id.text));
-    const sameFunction = enclosingFunction(acquisition.call);
     const bareKey = ts.isIdentifier(skipParens(acquisition.key));
-    const releases = deletions.filter((call) => isReleaseOf(call, acquisition, names) && (!bareKey || enclosingFunction(call) === sameFunction || sameClass(call, acquisition.call)));
-    if (releases.length > 0 || LOCK_LIKE_KEY.test(acquisition.key.getText(sourceFile))) locks.push({ acquisition, releases });
+    return deletions.filter((call) => isReleaseOf(call, acquisition, names) && (!bareKey || enclosingFunction(call) === enclosingFunction(acquisition.call) || sameClass(call, acquisition.call)));
+  };
+  const candidates = acquisitions.map((acquisition) => ({ acquisition, releases: matching(acquisition) }));
+  // Each release belongs to one lock: the nearest acquisition before it in the same function, else the file's first.
+  const owner = new Map<ts.CallExpression, RedisNxLock["acquisition"]>();
+  for (const { acquisition, releases } of candidates) {
+    for (const release of releases) {
+      const current = owner.get(release);
+      const local = enclosingFunction(release) === enclosingFunction(acquisition.call) && acquisition.call.end <= release.pos;
+      const currentLocal = current !== undefined && enclosingFunction(release) === enclosingFunction(current.call) && current.call.end <= release.pos;
+      if (!current || (local && (!currentLocal || current.call.pos < acquisition.call.pos))) owner.set(release, acquisition);
+    }
+  }
+  const locks: RedisNxLock[] = [];
+  for (const { acquisition, releases } of candidates) {
+    if (releases.length > 0 || LOCK_LIKE_KEY.test(acquisition.key.getText(sourceFile))) locks.push({ acquisition, releases: releases.filter((r) => owner.get(r) === acquisition) });
   }
   redisLockCache.set(sourceFile, locks);
   return locks;

@@ -1,0 +1,118 @@
+// unsafe-lock-release: a Redis lock taken with SET NX and released with a plain DEL/UNLINK of its key, with no check
+// that the caller still holds it. A holder slower than the lock's expiry deletes the next holder's lock. The safe fix
+// replaces the DEL by the compare-and-delete script (the release the runtime's Redis lease performs).
+import { ts } from "../server/src/engine/ts";
+import type { FileRuleContext, Fix, Rule } from "../server/src/engine/types";
+import { calleeName, code, enclosingFunction, expressionKey, isInside, lineOf, outerExpression, receiverOf, skipAwait, skipParens, spanOf } from "../server/src/analysis/ast";
+import { redisNxLocks, type RedisNxLock } from "../server/src/analysis/held-regions";
+import { normalizePath } from "../server/src/engine/paths";
+
+const COMPARE_AND_DELETE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/** The value stored under the lock's key: the holder's token when it is not a constant. */
+function tokenOf(lock: RedisNxLock): ts.Expression | undefined {
+  const value = lock.acquisition.call.arguments[1];
+  if (!value) return undefined;
+  const node = skipParens(value);
+  if (ts.isIdentifier(node) || (ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword)) return node;
+  return undefined;
+}
+
+/** Whether the DEL only runs after comparing the key's current value (`if (await redis.get(key) === token)`). */
+function comparedFirst(release: ts.CallExpression, key: ts.Expression): boolean {
+  const keyText = expressionKey(key);
+  const isGetOfKey = (node: ts.Node): boolean => ts.isCallExpression(node) && calleeName(node)?.toLowerCase() === "get" && node.arguments[0] !== undefined && expressionKey(node.arguments[0]) === keyText;
+  const fn = enclosingFunction(release);
+  // Names bound to `await redis.get(key)` in the same function.
+  const readNames = new Set<string>();
+  const scan = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isGetOfKey(skipAwait(node.initializer))) readNames.add(node.name.text);
+    if (node !== fn && (ts.isFunctionDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node))) return;
+    ts.forEachChild(node, scan);
+  };
+  if (fn?.body) scan(fn.body);
+  for (let current: ts.Node = release; current && current !== fn; current = current.parent) {
+    const parent = current.parent;
+    const condition = ts.isIfStatement(parent) && parent.thenStatement === current ? parent.expression : ts.isConditionalExpression(parent) && parent.whenTrue === current ? parent.condition : ts.isBinaryExpression(parent) && parent.right === current && parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken ? parent.left : undefined;
+    if (!condition) continue;
+    let compares = false;
+    const look = (node: ts.Node): void => {
+      if (isGetOfKey(node) || (ts.isIdentifier(node) && readNames.has(node.text))) compares = true;
+      if (!compares) ts.forEachChild(node, look);
+    };
+    look(condition);
+    if (compares) return true;
+  }
+  return false;
+}
+
+/** True if the token is visible at the release (same function, declared in a scope that contains the release). */
+function tokenInScopeAt(token: ts.Expression, release: ts.CallExpression, checker: ts.TypeChecker): boolean {
+  if (ts.isPropertyAccessExpression(token)) return enclosingFunction(token)?.parent === enclosingFunction(release)?.parent;
+  const declaration = checker.getSymbolAtLocation(token)?.valueDeclaration;
+  if (!declaration) return false;
+  const scope = ts.isParameter(declaration) ? declaration.parent : ts.isVariableDeclaration(declaration) ? declaration.parent.parent.parent : undefined;
+  if (!scope || !isInside(release, scope)) return false;
+  // A `let` token reassigned between acquisition and release would no longer be this holder's.
+  const list = ts.isVariableDeclaration(declaration) ? declaration.parent : undefined;
+  return !list || (list.flags & ts.NodeFlags.Const) !== 0 || ts.isParameter(declaration);
+}
+
+/** The compare-and-delete call in the client's own syntax. Undefined when it would not be a drop-in replacement. */
+function buildFix(lock: RedisNxLock, release: ts.CallExpression, checker: ts.TypeChecker): Fix | undefined {
+  const token = tokenOf(lock);
+  const receiver = receiverOf(release);
+  if (!token || !receiver || release.arguments.length !== 1) return undefined;
+  // DEL returns a count, the script 0/1 typed as unknown: only replace a DEL whose result is not used.
+  const outer = outerExpression(release);
+  if (!ts.isExpressionStatement(outer.parent) && !(ts.isVoidExpression(outer.parent) && ts.isExpressionStatement(outer.parent.parent))) return undefined;
+  if (!tokenInScopeAt(token, release, checker)) return undefined;
+  const sourceFile = release.getSourceFile();
+  const nodeRedis = lock.acquisition.call.arguments.some((a) => ts.isObjectLiteralExpression(skipParens(a))) || calleeName(lock.acquisition.call) === "setNX";
+  // node-redis takes script arguments as strings only.
+  if (nodeRedis && !(checker.getTypeAtLocation(token).flags & (ts.TypeFlags.StringLike | ts.TypeFlags.Any))) return undefined;
+  const keyText = release.arguments[0]!.getText(sourceFile);
+  const tokenText = token.getText(sourceFile);
+  const script = JSON.stringify(COMPARE_AND_DELETE);
+  const call = nodeRedis ? `${receiver.getText(sourceFile)}.eval(${script}, { keys: [${keyText}], arguments: [${tokenText}] })` : `${receiver.getText(sourceFile)}.eval(${script}, 1, ${keyText}, ${tokenText})`;
+  return {
+    title: `Delete ${code(keyText)} only while it still holds ${code(tokenText)} (compare-and-delete script)`,
+    edits: [{ file: normalizePath(sourceFile.fileName), start: release.getStart(sourceFile), end: release.getEnd(), newText: call }],
+  };
+}
+
+export const unsafeLockRelease: Rule = {
+  meta: {
+    id: "unsafe-lock-release",
+    description: "A Redis lock released with DEL/UNLINK without checking that the caller still holds it deletes the next holder's lock.",
+    defaultSeverity: "error",
+    fixable: true,
+    hasSuggestions: false,
+    scope: "file",
+  },
+  checkFile(context: FileRuleContext) {
+    for (const lock of redisNxLocks(context.sourceFile, () => context.checker)) {
+      const { key, call } = lock.acquisition;
+      for (const release of lock.releases) {
+        const command = calleeName(release)!.toUpperCase();
+        if (command !== "DEL" && command !== "UNLINK") continue;
+        if (comparedFirst(release, key)) continue;
+        const lockName = code(key.getText(context.sourceFile));
+        const constant = !tokenOf(lock);
+        const fix = buildFix(lock, release, context.checker);
+        context.report({
+          message:
+            `${command} of Redis lock ${lockName} does not check that this caller still holds it: if the holder ran longer than the lock's expiry, another worker has taken the lock since, and this ${command} deletes that worker's lock, letting a third one in while the second is still inside. ` +
+            (constant
+              ? `The value stored at line ${lineOf(call)} is a constant, so holders cannot be told apart: store a unique token and release with a compare-and-delete script, or use the runtime's Redis lease (\`createRedisLockProvider\`).`
+              : `Release with a compare-and-delete script (delete only if the value is still this holder's token), or use the runtime's Redis lease (\`createRedisLockProvider\`).`),
+          span: spanOf(release, context.sourceFile),
+          related: [{ span: spanOf(call, context.sourceFile), message: `lock taken here (${calleeName(call)!.toLowerCase() === "setnx" ? "SETNX" : "SET NX"})` }],
+          fixes: fix ? [fix] : [],
+        });
+      }
+    }
+  },
+};
+
+export default unsafeLockRelease;
