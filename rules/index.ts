@@ -6,11 +6,13 @@ import type { Rule } from "../server/src/engine/types";
 import { uncheckedLockAcquisition } from "./unchecked-lock-acquisition";
 import { lockReleaseNotGuaranteed } from "./lock-release-not-guaranteed";
 import { lockWithoutExpiry } from "./lock-without-expiry";
+import { unsafeLockRelease } from "./unsafe-lock-release";
 
 export const RULES: readonly Rule[] = [
   uncheckedLockAcquisition,
   lockReleaseNotGuaranteed,
   lockWithoutExpiry,
+  unsafeLockRelease,
 ];
 
 /** The rule's doc page, shipped with Locksmith (a file: URL, so it works offline and in the editor). */
