@@ -12,6 +12,7 @@ import type { Severity } from "../engine/types";
 import { isInside } from "../engine/paths";
 import { ts } from "../engine/ts";
 import { FORMATTERS } from "./formatters";
+import { runInit } from "./init";
 import { buildReport } from "./report";
 import { VERSION } from "./version";
 
@@ -39,6 +40,7 @@ const HELP = `Usage: locksmith <command> [options]
 Commands:
   lint [paths..]     Analyse TypeScript files and report locking mistakes (default command)
   rules              List the rules with a one-line description and their docs
+  init [--force]     Write a commented starter locksmith.json in the current folder
   help               Show this help
 
 Options for lint:
@@ -74,6 +76,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 
 /** Subcommands other modules add (graph, init, runtime): name → handler. */
 export const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {};
+// Called through a closure: init.ts imports this module too, so its export may not be bound yet at load time.
+SUBCOMMANDS.init = (argv, io) => runInit(argv, io);
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;

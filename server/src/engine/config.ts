@@ -1,10 +1,12 @@
-// Configuration: `locksmith.json` (or a "locksmith" key in package.json), JSON only — nothing from the workspace is
-// ever executed. Validation is hand-written so that every error names the file, the key and what was expected.
+// Configuration: `locksmith.json` (JSON with comments, as tsconfig.json) or a "locksmith" key in package.json. Data
+// only — nothing from the workspace is ever executed. Validation is hand-written so that every error names the file,
+// the key and what was expected.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
 import type { Rule, Severity } from "./types";
 import { normalizePath } from "./paths";
+import { ts } from "./ts";
 
 export const CONFIG_FILE_NAME = "locksmith.json";
 
@@ -79,17 +81,26 @@ export function loadConfig(rules: readonly Rule[], options: { configFile?: strin
     } catch {
       throw new ConfigError(file, "", "cannot be read (does the file exist?)");
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError(file, "", `is not valid JSON: ${(error as Error).message}`);
-    }
+    let parsed = parseJsonc(text, file);
     if (path.basename(file) === "package.json") parsed = (parsed as Record<string, unknown>).locksmith;
     raw = validateConfig(parsed, file, rules);
   }
   const root = file ? path.dirname(file) : path.resolve(options.cwd);
   return resolveConfig(raw, file, root, rules, options.ruleOverrides ?? {});
+}
+
+/** Parses JSON with comments and trailing commas (as tsconfig.json); errors name the line and column. */
+export function parseJsonc(text: string, file: string): unknown {
+  const { config, error } = ts.parseConfigFileTextToJson(file, text);
+  const rootIsNotAnObject = 5092;
+  if (error?.code === rootIsNotAnObject) throw new ConfigError(file, "", "must be a JSON object");
+  if (error) {
+    const linesBefore = text.slice(0, error.start ?? 0).split(/\r\n|\r|\n/);
+    const where = `line ${linesBefore.length}, column ${linesBefore[linesBefore.length - 1]!.length + 1}`;
+    throw new ConfigError(file, "", `is not valid JSON (${where}): ${ts.flattenDiagnosticMessageText(error.messageText, "\n")}`);
+  }
+  if (!text.trim()) throw new ConfigError(file, "", "is empty (expected a JSON object)");
+  return config;
 }
 
 export function validateConfig(value: unknown, file: string, rules: readonly Rule[]): ConfigFile {

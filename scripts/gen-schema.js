@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Generates server/schema/locksmith.schema.json (the JSON Schema editors use for locksmith.json) from the rule
+// registry, so every rule id, its default severity and its options are listed. Runs after `tsc -b` in `npm run build`
+// (it reads the compiled registry); test/cli/config-schema.test.ts checks the file matches the registry.
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+
+const ROOT = path.join(__dirname, "..");
+const SCHEMA_FILE = path.join(ROOT, "server", "schema", "locksmith.schema.json");
+
+/** @param {readonly import("../server/src/engine/types").Rule[]} rules */
+function buildConfigSchema(rules) {
+  const ruleDefinitions = {};
+  for (const { meta } of rules) {
+    const options = meta.optionsSchema
+      ? { type: "object", properties: meta.optionsSchema.properties, additionalProperties: false }
+      : { type: "object", maxProperties: 0, description: "This rule takes no options." };
+    ruleDefinitions[meta.id] = {
+      description: `${meta.description} (default: "${meta.defaultSeverity}")`,
+      markdownDescription: `${meta.description}\n\nDefault: \`"${meta.defaultSeverity}"\`. Docs: \`rules/docs/${meta.id}.md\``,
+      default: meta.defaultSeverity,
+      anyOf: [
+        { $ref: "#/definitions/severity" },
+        { type: "array", items: [{ $ref: "#/definitions/severity" }, options], minItems: 1, maxItems: 2, additionalItems: false },
+      ],
+    };
+  }
+  const ruleIds = rules.map((rule) => rule.meta.id);
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    title: "Locksmith configuration (locksmith.json)",
+    description: "Configuration of Locksmith, static concurrency linting for TypeScript. JSON with comments.",
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      $schema: { type: "string", description: "The JSON Schema of this file (for editors)." },
+      rules: { $ref: "#/definitions/rules", description: "Severity (and options) per rule." },
+      ignores: {
+        type: "array",
+        items: { type: "string" },
+        description: "Globs, relative to this file, of files never linted (in addition to **/node_modules/**, **/dist/** and **/*.d.ts).",
+      },
+      overrides: {
+        type: "array",
+        description: "Rule settings for some files only; later entries win.",
+        items: {
+          type: "object",
+          additionalProperties: false,
+          required: ["files", "rules"],
+          properties: {
+            files: { type: "array", items: { type: "string" }, description: "Globs, relative to this file." },
+            rules: { $ref: "#/definitions/rules" },
+          },
+        },
+      },
+      runtime: {
+        enum: ["auto", "package", "vendor"],
+        default: "auto",
+        description: 'How fixes that call the runtime import it: "package" (@locksmith/runtime), "vendor" (a single-file copy in the project), or "auto" (the package when it is installed, else vendor).',
+      },
+      runtimePath: {
+        type: "string",
+        description: "Where the vendored runtime goes, relative to this file (default: src/locksmith-runtime.ts, or locksmith-runtime.ts without a src folder).",
+      },
+    },
+    definitions: {
+      severity: { enum: ["off", "warn", "error"], description: '"off" disables the rule; "warn" reports without failing the run; "error" fails it.' },
+      rules: {
+        type: "object",
+        additionalProperties: false,
+        propertyNames: { enum: ruleIds },
+        properties: Object.fromEntries(ruleIds.map((id) => [id, { $ref: `#/definitions/rule-${id}` }])),
+      },
+      ...Object.fromEntries(Object.entries(ruleDefinitions).map(([id, definition]) => [`rule-${id}`, definition])),
+    },
+  };
+}
+
+function schemaText(rules) {
+  return `${JSON.stringify(buildConfigSchema(rules), null, 2)}\n`;
+}
+
+module.exports = { buildConfigSchema, schemaText, SCHEMA_FILE };
+
+if (require.main === module) {
+  const { RULES } = require(path.join(ROOT, "dist", "rules", "index.js"));
+  const text = schemaText(RULES);
+  const current = fs.existsSync(SCHEMA_FILE) ? fs.readFileSync(SCHEMA_FILE, "utf8") : undefined;
+  if (current !== text) {
+    fs.mkdirSync(path.dirname(SCHEMA_FILE), { recursive: true });
+    fs.writeFileSync(SCHEMA_FILE, text);
+    console.log(`gen-schema: wrote ${path.relative(process.cwd(), SCHEMA_FILE)} (${RULES.length} rules)`);
+  }
+}
