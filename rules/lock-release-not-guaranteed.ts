@@ -5,7 +5,7 @@ import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule } from "../server/src/engine/types";
 import { boundNames, code, enclosingFunction, expressionKey, indentationAt, indentUnit, isFunctionLike, isInside, lineOf, spanOf, walk } from "../server/src/analysis/ast";
 import { alwaysExits, containingStatements, earlyExits, enclosingFinallyTries, firstThrowingExpression } from "../server/src/analysis/control-flow";
-import { isDisposedByUsing, isReleaseOf, lockAcquisitionOf, resultBinding, type LockAcquisition } from "../server/src/analysis/locks";
+import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../server/src/analysis/locks";
 import { normalizePath } from "../server/src/engine/paths";
 
 type ReleaseCall = ts.CallExpression | ts.TaggedTemplateExpression;
@@ -183,29 +183,27 @@ export const lockReleaseNotGuaranteed: Rule = {
     scope: "file",
   },
   checkFile(context) {
-    const checker = () => context.checker;
-    walk(context.sourceFile, (node) => {
-      const acquisition = lockAcquisitionOf(node, checker);
-      if (!acquisition || acquisition.style === "scoped" || acquisition.transactionScoped || isDisposedByUsing(acquisition)) return;
+    for (const acquisition of lockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
+      if (acquisition.style === "scoped" || acquisition.transactionScoped || isDisposedByUsing(acquisition)) continue;
       const acquisitionStatement = statementOf(acquisition.call);
       const fn = enclosingFunction(acquisition.call);
-      if (!acquisitionStatement || !fn?.body) return;
+      if (!acquisitionStatement || !fn?.body) continue;
       const binding = resultBinding(acquisition);
       const names = new Set(binding ? boundNames(binding).map((n) => n.text) : []);
       const analysis = analyse(acquisition, fn.body, names);
-      if (analysis.escapes || analysis.releasedElsewhere) return;
+      if (analysis.escapes || analysis.releasedElsewhere) continue;
       const sf = context.sourceFile;
       if (analysis.releases.length === 0) {
         // Leases that expire are often meant to run out (idempotency keys, rate limits); other methods may release
         // a lock object (lock()/unlock() pairs in a class). Only a local handle that nobody releases is certain.
-        if (acquisition.expires || acquisition.style === "try" || names.size === 0 || releasedInFile(acquisition, sf)) return;
+        if (acquisition.expires || acquisition.style === "try" || names.size === 0 || releasedInFile(acquisition, sf)) continue;
         context.report({
           message: `${acquisition.label} is acquired here and never released in \`${fnName(fn)}\`: ${consequence(acquisition)}. Release it in a \`finally\` block, or use the scoped form.`,
           span: spanOf(acquisition.call, sf),
         });
-        return;
+        continue;
       }
-      if (analysis.releases.some((release) => isGuaranteed(release, acquisition, acquisitionStatement))) return;
+      if (analysis.releases.some((release) => isGuaranteed(release, acquisition, acquisitionStatement))) continue;
       const list = containingStatements(acquisitionStatement) ?? [];
       const first = analysis.releases[0]!;
       context.report({
@@ -214,7 +212,7 @@ export const lockReleaseNotGuaranteed: Rule = {
         related: analysis.releases.map((release) => ({ span: spanOf(release, sf), message: "released here, but not on every path" })),
         fixes: wrapInFinally(context, acquisition, acquisitionStatement, analysis.releases),
       });
-    });
+    }
   },
 };
 

@@ -5,7 +5,7 @@ import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule } from "../server/src/engine/types";
 import { boundNames, code, indentationAt, isFunctionLike, lineOf, mentions, outerExpression, skipParens, spanOf, walk } from "../server/src/analysis/ast";
 import { alwaysExits, statementsAfter } from "../server/src/analysis/control-flow";
-import { lockAcquisitionOf, type LockAcquisition } from "../server/src/analysis/locks";
+import { lockAcquisitionsIn, type LockAcquisition } from "../server/src/analysis/locks";
 import { normalizePath } from "../server/src/engine/paths";
 
 /** What a failed attempt returns, per mechanism, for the message. */
@@ -137,12 +137,10 @@ export const uncheckedLockAcquisition: Rule = {
     scope: "file",
   },
   checkFile(context) {
-    const checker = () => context.checker;
-    walk(context.sourceFile, (node) => {
-      const acquisition = lockAcquisitionOf(node, checker);
-      if (!acquisition || acquisition.style !== "try") return;
+    for (const acquisition of lockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
+      if (acquisition.style !== "try") continue;
       const { verdict, names, statement } = verdictOf(acquisition);
-      if (verdict.kind !== "unchecked") return;
+      if (verdict.kind !== "unchecked") continue;
       const call = acquisition.call;
       context.report({
         message:
@@ -152,7 +150,7 @@ export const uncheckedLockAcquisition: Rule = {
         related: verdict.related ? [{ span: spanOf(verdict.related, context.sourceFile), message: "runs even when the lock was not acquired" }] : [],
         suggestions: suggestGuard(context, acquisition, statement, names),
       });
-    });
+    }
   },
 };
 

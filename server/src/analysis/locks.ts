@@ -394,3 +394,26 @@ export function isDisposedByUsing(acquisition: LockAcquisition): boolean {
   const list = binding?.parent?.parent;
   return !!list && ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Using) !== 0;
 }
+
+const acquisitionsCache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, LockAcquisition[]>>();
+
+/**
+ * Every lock acquisition in a file, in source order, computed once per Program and file and shared by all rules
+ * (a SourceFile is reused across Programs when unchanged, but what its receivers resolve to may not be).
+ */
+export function lockAcquisitionsIn(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): readonly LockAcquisition[] {
+  let perFile = acquisitionsCache.get(program);
+  if (!perFile) acquisitionsCache.set(program, (perFile = new WeakMap()));
+  let found = perFile.get(sourceFile);
+  if (!found) {
+    const list: LockAcquisition[] = [];
+    const visit = (node: ts.Node): void => {
+      const acquisition = lockAcquisitionOf(node, checker);
+      if (acquisition) list.push(acquisition);
+      ts.forEachChild(node, visit);
+    };
+    ts.forEachChild(sourceFile, visit);
+    perFile.set(sourceFile, (found = list));
+  }
+  return found;
+}
