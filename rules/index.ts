@@ -7,12 +7,14 @@ import { uncheckedLockAcquisition } from "./unchecked-lock-acquisition";
 import { lockReleaseNotGuaranteed } from "./lock-release-not-guaranteed";
 import { lockWithoutExpiry } from "./lock-without-expiry";
 import { unsafeLockRelease } from "./unsafe-lock-release";
+import { selectThenUpdate } from "./select-then-update";
 
 export const RULES: readonly Rule[] = [
   uncheckedLockAcquisition,
   lockReleaseNotGuaranteed,
   lockWithoutExpiry,
   unsafeLockRelease,
+  selectThenUpdate,
 ];
 
 /** The rule's doc page, shipped with Locksmith (a file: URL, so it works offline and in the editor). */

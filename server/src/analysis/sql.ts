@@ -16,6 +16,8 @@ export interface SqlPlaceholder {
   style: "numbered" | "positional" | "interpolation";
   /** Zero-based index into the values array (numbered/positional) or into the template's spans (interpolation). */
   index: number;
+  /** Offset in the SQL text. */
+  offset: number;
 }
 
 /** One `column = expression` of an UPDATE's SET list. */
@@ -246,9 +248,10 @@ function placeholdersIn(sql: string, start: number, end: number, counters: Place
   const masked = maskLiterals(sql).slice(start, end);
   const out: SqlPlaceholder[] = [];
   for (const match of masked.matchAll(/\$\?|\$(\d+)|\?/g)) {
-    if (match[0] === "$?") out.push({ style: "interpolation", index: counters.interpolation++ });
-    else if (match[1]) out.push({ style: "numbered", index: Number(match[1]) - 1 });
-    else out.push({ style: "positional", index: counters.positional++ });
+    const offset = start + match.index;
+    if (match[0] === "$?") out.push({ style: "interpolation", index: counters.interpolation++, offset });
+    else if (match[1]) out.push({ style: "numbered", index: Number(match[1]) - 1, offset });
+    else out.push({ style: "positional", index: counters.positional++, offset });
   }
   return out;
 }

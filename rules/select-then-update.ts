@@ -1,0 +1,402 @@
+// select-then-update: a value read from a row decides what a later write of the same table writes (or whether it
+// runs), and nothing stops a concurrent caller from reading the same value in between: the classic lost update
+// (guide: "Race Conditions": both read $100, one write overwrites the other).
+//
+// Safe (not reported): the read locks the row (FOR UPDATE / ORM lock) in the same transaction as the write; the write
+// compares against the read value (compare-and-set: unchecked-optimistic-update's business); the write is atomic and
+// does not use the read value, with any check on the written column repeated in its WHERE; the transaction is
+// SERIALIZABLE (or REPEATABLE READ on PostgreSQL, which aborts the second writer).
+import { ts } from "../server/src/engine/ts";
+import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
+import { calleeName, code, enclosingFunction, importsOf, indentationAt, isFunctionLike, lineOf, outerExpression, skipParens, spanOf, walk } from "../server/src/analysis/ast";
+import { assignmentValues, readModifyWritesIn, sameTable, type DbAccess, type DbLibrary, type ReadModifyWrite } from "../server/src/analysis/db-access";
+import { importEdits } from "../server/src/engine/runtime-import";
+import { normalizePath } from "../server/src/engine/paths";
+import { rowLocksHeldAt, transactionScopeOf } from "../server/src/analysis/transactions";
+
+/** Why a flow is safe, or undefined when it races. */
+function protection(flow: ReadModifyWrite): string | undefined {
+  const { read, write } = flow;
+  if (flow.guards.length > 0) return "compare-and-set";
+  const scope = transactionScopeOf(write.node);
+  if (scope && scope === transactionScopeOf(read.node)) {
+    if (read.lock === "update" || read.lock === "no key update") return "row lock";
+    if (rowLocksHeldAt(read.node, scope).some((l) => sameTable(l.access.table, read.table) && (l.mode === "write" || l.mode === "update" || l.mode === "no key update"))) return "row lock";
+    if (scope.isolation === "serializable") return "serializable";
+    if (scope.isolation === "repeatable read" && write.library === "pg") return "serializable";
+  }
+  if (!flow.data) {
+    // Only the decision depends on the read. An atomic write is safe unless the check was on a column it changes and
+    // the check is not repeated in its WHERE (then two callers both pass the check: oversold stock).
+    const checked = flow.control?.column;
+    const changesChecked = write.assignments.some((a) => a.column === checked);
+    if (!changesChecked) return "unrelated check";
+    if (write.assignments.every((a) => a.atomic) && write.conditions.some((c) => c.column === checked && c.operator !== "=")) return "guarded atomic update";
+  }
+  return undefined;
+}
+
+function writeLabel(write: DbAccess): string {
+  if (write.sql) {
+    const text = write.sql.statement.kind === "update" ? sqlHead(write) : write.node.getText();
+    return code(text);
+  }
+  const callee = ts.isCallExpression(write.node) ? write.node.expression.getText().replace(/\s+/g, "") : write.node.getText();
+  const short = callee.length > 50 ? `…${callee.slice(-47)}` : callee;
+  return code(`${short}(…)`);
+}
+
+/** `UPDATE accounts SET balance = $1` (the statement up to WHERE). */
+function sqlHead(write: DbAccess): string {
+  const text = (ts.isStringLiteralLike(write.sql!.textNode) ? write.sql!.textNode.text : write.sql!.textNode.getText()).replace(/\s+/g, " ").trim();
+  const head = text.split(/\s+WHERE\s+/i)[0]!;
+  return head.length > 70 ? `${head.slice(0, 67)}…` : head;
+}
+
+const LOCK_HINT: Record<DbLibrary, string> = {
+  pg: "`SELECT … FOR UPDATE` in the same transaction",
+  mysql2: "`SELECT … FOR UPDATE` in the same transaction",
+  "better-sqlite3": "`BEGIN IMMEDIATE` around the read and the write",
+  sql: "`SELECT … FOR UPDATE` in the same transaction",
+  knex: "`.forUpdate()` on the read inside `knex.transaction`",
+  prisma: "`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`",
+  typeorm: '`lock: { mode: "pessimistic_write" }` inside a transaction',
+  sequelize: "`lock: t.LOCK.UPDATE` with `transaction: t`",
+  drizzle: '`.for("update")` on the read inside `db.transaction`',
+  kysely: "`.forUpdate()` on the read inside `db.transaction()`",
+  redis: "`WATCH`/`MULTI` or a Lua script",
+};
+
+function atomicHint(flow: ReadModifyWrite, column: string): string {
+  switch (flow.write.library) {
+    case "knex":
+      return `\`.decrement("${column}", n)\` / \`.increment(…)\``;
+    case "prisma":
+      return `\`data: { ${column}: { decrement: n } }\``;
+    case "typeorm":
+    case "sequelize":
+      return `\`.decrement("${column}", …)\` / \`.increment(…)\``;
+    case "drizzle":
+      return `\`set({ ${column}: sql\\\`\${table.${column}} - \${n}\\\` })\``;
+    case "kysely":
+      return `\`set((eb) => ({ ${column}: eb("${column}", "-", n) }))\``;
+    case "redis":
+      return "`INCRBY`/`DECRBY`";
+    default:
+      return code(`SET ${column} = ${column} - $1`);
+  }
+}
+
+function message(flow: ReadModifyWrite): string {
+  const { read, write } = flow;
+  const line = lineOf(read.node);
+  const column = flow.data?.column ?? flow.control?.column ?? "the row";
+  const columnText = column === "the row" ? "the row" : code(column);
+  const lock = LOCK_HINT[write.library];
+  const scope = transactionScopeOf(read.node);
+  const unlocked = read.lock && (!scope || scope !== transactionScopeOf(write.node))
+    ? ` (the ${code(`FOR ${read.lock.toUpperCase()}`)} at line ${line} does not help: ${scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends"})`
+    : "";
+  if (flow.data) {
+    return `${writeLabel(write)} writes a value computed from ${columnText} read at line ${line} without a row lock${unlocked}: two concurrent calls both read the same ${columnText}, both write their result, and one update is lost. Lock the row (${lock}) or update atomically (${atomicHint(flow, column)}).`;
+  }
+  return `${writeLabel(write)} runs only because the check of ${columnText} read at line ${line} passed, but nothing locks the row${unlocked}: two concurrent calls can both pass the check and both write (oversold stock, double booking). Lock the row (${lock}) or repeat the check in the write's WHERE and check the affected-row count.`;
+}
+
+function check(context: FileRuleContext): void {
+  const reported = new Set<DbAccess>();
+  walk(context.sourceFile, (node) => {
+    if (!isFunctionLike(node)) return;
+    for (const flow of readModifyWritesIn(node)) {
+      if (reported.has(flow.write) || protection(flow)) continue;
+      reported.add(flow.write);
+      const fixes: Fix[] = [];
+      const atomic = atomicUpdateFix(flow, context);
+      if (atomic) fixes.push(atomic);
+      context.report({
+        message: message(flow),
+        span: spanOf(flow.write.node, context.sourceFile),
+        related: [{ span: spanOf(flow.read.node, context.sourceFile), message: `value read here${flow.control && !flow.data ? " and checked at line " + lineOf(flow.control.condition) : ""}` }],
+        fixes,
+      });
+    }
+  });
+}
+
+export const selectThenUpdate: Rule = {
+  meta: {
+    id: "select-then-update",
+    description: "A value read from a row decides a later write of the same table without a row lock, an atomic update or a version check (lost update).",
+    defaultSeverity: "error",
+    fixable: true,
+    hasSuggestions: false,
+    scope: "file",
+  },
+  checkFile: check,
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fix 1: atomic update. Offered when the written value is `read.col ± delta` and the only check on `col` is an
+// early exit `if (col < bound) throw ...`: the database computes the new value, the check moves into the WHERE, and
+// the affected-row count decides whether the original exit runs. Anything else gets no fix.
+
+interface AtomicPlan {
+  column: string;
+  operator: "+" | "-";
+  delta: ts.Expression;
+  /** The value expression in the write that becomes `delta`. */
+  value: ts.Expression;
+  guard?: { operator: string; bound: ts.Expression; /** the guard compares the new value (`col - delta`), not `col` */ onNewValue: boolean; exit: ts.Statement };
+}
+
+const NEGATE: Record<string, string> = { "<": ">=", "<=": ">", ">": "<=", ">=": "<" };
+const FLIP: Record<string, string> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
+
+function atomicPlan(flow: ReadModifyWrite): AtomicPlan | undefined {
+  const data = flow.data;
+  if (!data || !data.column || data.assignment.atomic) return undefined;
+  const column = data.assignment.column;
+  if (data.column !== column) return undefined;
+  // Every other assignment must be independent of the read.
+  for (const other of flow.write.assignments) {
+    if (other !== data.assignment && assignmentValues(flow.write, other).some((v) => flow.originOf(v)?.read === flow.read)) return undefined;
+  }
+  const value = skipParens(data.value);
+  const computed = ts.isIdentifier(value) ? constInitializer(value) : value;
+  if (!computed) return undefined;
+  const delta = deltaOf(computed, column, flow);
+  if (!delta) return undefined;
+  const plan: AtomicPlan = { column, operator: delta.operator, delta: delta.delta, value: data.value };
+  const control = flow.control;
+  if (control) {
+    if (!control.earlyExit || control.column !== column || !ts.isIfStatement(control.statement)) return undefined;
+    const exit = singleStatement(control.statement.thenStatement);
+    if (!exit || !(ts.isThrowStatement(exit) || ts.isReturnStatement(exit))) return undefined;
+    const condition = skipParens(control.condition);
+    if (!ts.isBinaryExpression(condition) || !(condition.operatorToken.getText() in NEGATE)) return undefined;
+    const op = condition.operatorToken.getText();
+    const sides: Array<[ts.Expression, ts.Expression, string]> = [
+      [condition.left, condition.right, op],
+      [condition.right, condition.left, FLIP[op]!],
+    ];
+    for (const [subject, bound, subjectOp] of sides) {
+      if (flow.originOf(bound)) continue;
+      const isNewValue = ts.isIdentifier(skipParens(subject)) && ts.isIdentifier(value) && skipParens(subject).getText() === value.text;
+      if (isNewValue || isColumnValue(subject, column, flow)) {
+        plan.guard = { operator: NEGATE[subjectOp]!, bound, onNewValue: isNewValue, exit };
+        break;
+      }
+    }
+    if (!plan.guard) return undefined;
+  }
+  return plan;
+}
+
+function singleStatement(statement: ts.Statement): ts.Statement | undefined {
+  if (ts.isBlock(statement)) return statement.statements.length === 1 ? statement.statements[0] : undefined;
+  return statement;
+}
+
+/** `const next = balance - amount` in the same function: its initializer. */
+function constInitializer(identifier: ts.Identifier): ts.Expression | undefined {
+  const fn = enclosingFunction(identifier);
+  let found: ts.Expression | undefined;
+  if (!fn?.body) return undefined;
+  walk(fn.body, (node) => {
+    if (found) return false;
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === identifier.text && node.initializer && ts.isVariableDeclarationList(node.parent) && node.parent.flags & ts.NodeFlags.Const) found = node.initializer;
+    return true;
+  });
+  return found && skipParens(found);
+}
+
+/** `balance - amount` / `row.qty + n` / `n + row.qty` → the operator and the delta, when one side is the column's value. */
+function deltaOf(expr: ts.Expression, column: string, flow: ReadModifyWrite): { operator: "+" | "-"; delta: ts.Expression } | undefined {
+  const node = skipParens(expr);
+  if (!ts.isBinaryExpression(node)) return undefined;
+  const kind = node.operatorToken.kind;
+  if (kind !== ts.SyntaxKind.PlusToken && kind !== ts.SyntaxKind.MinusToken) return undefined;
+  if (isColumnValue(node.left, column, flow) && !flow.originOf(node.right)) return { operator: kind === ts.SyntaxKind.PlusToken ? "+" : "-", delta: node.right };
+  if (kind === ts.SyntaxKind.PlusToken && isColumnValue(node.right, column, flow) && !flow.originOf(node.left)) return { operator: "+", delta: node.left };
+  return undefined;
+}
+
+/** `balance`, `rows[0].balance`, `Number(row.balance)`: exactly the value of `column` as read. */
+function isColumnValue(expr: ts.Expression, column: string, flow: ReadModifyWrite): boolean {
+  let node = skipParens(expr);
+  if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "Number" && node.arguments.length === 1) node = skipParens(node.arguments[0]!);
+  if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return false;
+  const origin = flow.originOf(node);
+  return origin?.read === flow.read && origin.level === "value" && origin.column === column;
+}
+
+function atomicUpdateFix(flow: ReadModifyWrite, context: FileRuleContext): Fix | undefined {
+  const plan = atomicPlan(flow);
+  if (!plan) return undefined;
+  switch (flow.write.library) {
+    case "pg":
+    case "mysql2":
+      return sqlAtomicFix(flow, plan, context);
+    case "knex":
+      return knexAtomicFix(flow, plan, context);
+    case "prisma":
+      return prismaAtomicFix(flow, plan, context);
+    default:
+      return undefined;
+  }
+}
+
+const FIX_TITLE = "Update atomically in the database (check moved into WHERE)";
+
+function edit(context: FileRuleContext, start: number, end: number, newText: string): TextEdit {
+  return { file: normalizePath(context.sourceFile.fileName), start, end, newText };
+}
+
+/** A name for the write's result that the function does not use yet. */
+function freshName(node: ts.Node, base: string): string {
+  const text = (enclosingFunction(node) ?? node.getSourceFile()).getText();
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? base : `${base}${i}`;
+    if (!new RegExp(String.raw`\b${name}\b`).test(text)) return name;
+  }
+}
+
+/**
+ * The write as a statement whose result can be checked: `await x.query(...)` as a statement becomes
+ * `const updated = await x.query(...)` followed by `if (<count of updated> === 0) <exit>`.
+ */
+function countCheckEdits(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext, declare: (name: string) => string, count: (name: string) => string): TextEdit[] | undefined {
+  if (!plan.guard) return [];
+  const outer = outerExpression(flow.write.node as ts.Expression);
+  const statement = outer.parent;
+  if (!ts.isExpressionStatement(statement) || !ts.isAwaitExpression(outer)) return undefined;
+  const name = freshName(statement, "updated");
+  const indent = indentationAt(context.sourceFile, statement.getStart());
+  return [
+    edit(context, statement.getStart(), statement.getStart(), `${declare(name)} = `),
+    edit(context, statement.getEnd(), statement.getEnd(), `\n${indent}if (${count(name)} === 0) ${plan.guard.exit.getText()}`),
+  ];
+}
+
+function sqlAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext): Fix | undefined {
+  const write = flow.write;
+  const sql = write.sql!;
+  const textNode = sql.textNode;
+  // Edit the SQL only when it is a plain literal in the call whose source text maps 1:1 to its value.
+  if (!ts.isStringLiteral(textNode) && !ts.isNoSubstitutionTemplateLiteral(textNode)) return undefined;
+  if (textNode.getText().slice(1, -1) !== textNode.text) return undefined;
+  const values = sql.values;
+  const assignment = flow.data!.assignment.sql!;
+  if (!values || assignment.placeholders.length !== 1 || !/^\s*(\$\d+|\?)\s*$/.test(assignment.expression)) return undefined;
+  const placeholder = assignment.expression.trim();
+  const numbered = placeholder.startsWith("$");
+  const base = textNode.getStart() + 1;
+  const edits: TextEdit[] = [
+    edit(context, base + assignment.expressionStart, base + assignment.expressionStart, `${plan.column} ${plan.operator} `),
+    edit(context, plan.value.getStart(), plan.value.getEnd(), plan.delta.getText()),
+  ];
+  if (plan.guard) {
+    const whereEnd = sql.statement.whereEnd;
+    if (whereEnd === undefined) return undefined;
+    const subject = plan.guard.onNewValue ? `${plan.column} ${plan.operator} ` : plan.column;
+    const added: string[] = [];
+    let subjectSql = subject;
+    let boundSql: string;
+    if (numbered) {
+      const next = values.elements.length + 1;
+      if (plan.guard.onNewValue) subjectSql = `${subject}${placeholder}`;
+      if (plan.guard.bound.getText() === plan.delta.getText()) boundSql = placeholder;
+      else {
+        boundSql = `$${next}`;
+        added.push(plan.guard.bound.getText());
+      }
+      if (added.length > 0) {
+        const last = values.elements[values.elements.length - 1];
+        const at = last ? last.getEnd() : values.getStart() + 1;
+        edits.push(edit(context, at, at, `${last ? ", " : ""}${added.join(", ")}`));
+      }
+    } else {
+      const inserted = plan.guard.onNewValue ? [plan.delta.getText(), plan.guard.bound.getText()] : [plan.guard.bound.getText()];
+      if (plan.guard.onNewValue) subjectSql = `${subject}?`;
+      boundSql = "?";
+      const index = sql.statement.placeholders.filter((p) => p.offset < whereEnd).length;
+      if (sql.statement.placeholders.some((p) => p.style !== "positional")) return undefined;
+      const before = values.elements[index - 1];
+      const at = before ? before.getEnd() : values.getStart() + 1;
+      const after = values.elements[index];
+      edits.push(edit(context, at, at, `${before ? ", " : ""}${inserted.join(", ")}${!before && after ? ", " : ""}`));
+    }
+    edits.push(edit(context, base + whereEnd, base + whereEnd, ` AND ${subjectSql} ${plan.guard.operator} ${boundSql}`));
+  }
+  const library = write.library;
+  const counted =
+    library === "pg"
+      ? countCheckEdits(flow, plan, context, (n) => `const ${n}`, (n) => `${n}.rowCount`)
+      : countCheckEdits(flow, plan, context, (n) => `const [${n}]`, (n) => `${n}.affectedRows`);
+  if (!counted) return undefined;
+  edits.push(...counted);
+  if (library === "mysql2" && plan.guard) {
+    const call = write.node as ts.CallExpression;
+    if (call.typeArguments) return undefined;
+    edits.push(edit(context, call.expression.getEnd(), call.expression.getEnd(), "<ResultSetHeader>"));
+    const modules = new Set([...importsOf(context.sourceFile).values()].map((i) => i.module));
+    edits.push(...importEdits(context.sourceFile, modules.has("mysql2/promise") ? "mysql2/promise" : "mysql2", ["type ResultSetHeader"]));
+  }
+  return { title: FIX_TITLE, edits };
+}
+
+function knexAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext): Fix | undefined {
+  if (flow.write.assignments.length !== 1) return undefined;
+  const updateCall = findChainCall(flow.write.node as ts.CallExpression, "update");
+  if (!updateCall) return undefined;
+  const callee = updateCall.expression as ts.PropertyAccessExpression;
+  const method = plan.operator === "-" ? "decrement" : "increment";
+  const guard = plan.guard;
+  const guardText = guard ? (guard.onNewValue ? undefined : `.andWhere("${plan.column}", "${guard.operator}", ${guard.bound.getText()})`) : "";
+  if (guardText === undefined) return undefined;
+  const edits: TextEdit[] = [edit(context, callee.name.getStart(), updateCall.getEnd(), `${method}("${plan.column}", ${plan.delta.getText()})`)];
+  if (guardText) edits.push(edit(context, callee.name.getStart() - 1, callee.name.getStart() - 1, guardText));
+  const counted = countCheckEdits(flow, plan, context, (n) => `const ${n}`, (n) => n);
+  if (!counted) return undefined;
+  return { title: FIX_TITLE, edits: [...edits, ...counted] };
+}
+
+function findChainCall(call: ts.CallExpression, name: string): ts.CallExpression | undefined {
+  for (let current: ts.Expression = call; ts.isCallExpression(current) && ts.isPropertyAccessExpression(current.expression); current = current.expression.expression) {
+    if (calleeName(current) === name) return current;
+  }
+  return undefined;
+}
+
+const PRISMA_FILTER: Record<string, string> = { ">=": "gte", ">": "gt", "<=": "lte", "<": "lt" };
+
+function prismaAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext): Fix | undefined {
+  const call = flow.write.node as ts.CallExpression;
+  const method = calleeName(call);
+  if (method !== "update" && method !== "updateMany") return undefined;
+  const edits: TextEdit[] = [edit(context, plan.value.getStart(), plan.value.getEnd(), `{ ${plan.operator === "-" ? "decrement" : "increment"}: ${plan.delta.getText()} }`)];
+  const guard = plan.guard;
+  if (guard) {
+    if (guard.onNewValue) return undefined;
+    const where = whereObject(call);
+    if (!where) return undefined;
+    const last = where.properties[where.properties.length - 1];
+    const at = last ? last.getEnd() : where.getStart() + 1;
+    edits.push(edit(context, at, at, `${last ? ", " : " "}${plan.column}: { ${PRISMA_FILTER[guard.operator]}: ${guard.bound.getText()} }`));
+    // `update` throws when the guard filters the row out; `updateMany` reports it in `count`.
+    if (method === "update") {
+      const name = (call.expression as ts.PropertyAccessExpression).name;
+      edits.push(edit(context, name.getStart(), name.getEnd(), "updateMany"));
+    }
+  }
+  const counted = countCheckEdits(flow, plan, context, (n) => `const ${n}`, (n) => `${n}.count`);
+  if (!counted) return undefined;
+  return { title: FIX_TITLE, edits: [...edits, ...counted] };
+}
+
+function whereObject(call: ts.CallExpression): ts.ObjectLiteralExpression | undefined {
+  const arg = call.arguments[0] && skipParens(call.arguments[0]);
+  if (!arg || !ts.isObjectLiteralExpression(arg)) return undefined;
+  for (const p of arg.properties) if (ts.isPropertyAssignment(p) && p.name.getText() === "where" && ts.isObjectLiteralExpression(skipParens(p.initializer))) return skipParens(p.initializer) as ts.ObjectLiteralExpression;
+  return undefined;
+}
