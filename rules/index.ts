@@ -7,6 +7,7 @@ import { uncheckedLockAcquisition } from "./unchecked-lock-acquisition";
 import { lockReleaseNotGuaranteed } from "./lock-release-not-guaranteed";
 import { lockWithoutExpiry } from "./lock-without-expiry";
 import { unsafeLockRelease } from "./unsafe-lock-release";
+import { lockAcrossAwait } from "./lock-across-await";
 import { selectThenUpdate } from "./select-then-update";
 
 export const RULES: readonly Rule[] = [
@@ -14,6 +15,7 @@ export const RULES: readonly Rule[] = [
   lockReleaseNotGuaranteed,
   lockWithoutExpiry,
   unsafeLockRelease,
+  lockAcrossAwait,
   selectThenUpdate,
 ];
 

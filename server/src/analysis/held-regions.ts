@@ -1,9 +1,13 @@
 // Where a lock is held inside a function: the callback of a scoped form (`runExclusive(fn)`, `redlock.using`,
-// `withLease`), the statements between an acquisition and its release, and (for SET NX locks) which DEL/UNLINK/EVAL
-// calls of the file release which key. Built on locks.ts, so "what is a lock" means the same thing as everywhere else.
+// `withLease`), the code between an acquisition and the release that runs before it on every path, and the part of a
+// database transaction after its first row lock (FOR UPDATE, UPDATE, an ORM lock option) until COMMIT/ROLLBACK. Also
+// which DEL/UNLINK/EVAL calls of a file release which SET NX lock. Built on locks.ts and transactions.ts, so "what is
+// a lock" and "what is a transaction" mean the same thing as everywhere else.
 import { ts } from "../engine/ts";
-import { boundNames, calleeName, enclosingFunction, expressionKey, receiverOf, skipParens, walk } from "./ast";
-import { isReleaseOf, lockAcquisitionOf, resultBinding, type LockAcquisition } from "./locks";
+import { boundNames, calleeName, code, enclosingFunction, expressionKey, isInside, lineOf, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
+import { alwaysExits } from "./control-flow";
+import { isDisposedByUsing, isReleaseOf, lockAcquisitionOf, resultBinding, type LockAcquisition } from "./locks";
+import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope } from "./transactions";
 
 /** A Redis SET NX / SETNX lock of one file with the calls that release its key. */
 export interface RedisNxLock {
@@ -76,4 +80,208 @@ function sameClass(a: ts.Node, b: ts.Node): boolean {
 export function isExpiryOf(call: ts.CallExpression, key: ts.Expression): boolean {
   const name = calleeName(call)?.toLowerCase();
   return (name === "pexpire" || name === "expire" || name === "pexpireat" || name === "expireat") && call.arguments[0] !== undefined && expressionKey(call.arguments[0]) === expressionKey(key);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Held regions.
+
+/** What is held: an in-process lock, a distributed lease (Redis, advisory, named), or a transaction's row locks. */
+export type HeldKind = "mutex" | "lease" | "transaction";
+
+export interface HeldLock {
+  kind: HeldKind;
+  /** For messages: "`this.accountsLock`", "Redis lock `lock:order:${id}`", "the transaction on `trx`". */
+  label: string;
+  /** Whether the lock expires by itself (leases): a slow holder can lose it mid-section. */
+  expires: boolean;
+  /** Where it was taken: the acquisition call, or the transaction's first row-locking statement. */
+  takenAt: ts.Node;
+  acquisition?: LockAcquisition;
+  /** For scoped forms: the callback that is the critical section. */
+  callback?: FunctionLike;
+  /** For transactions: the scope and the row locks held at the node asked about. */
+  transaction?: { scope: TransactionScope; rowLocks: RowLock[] };
+  /** For mutexes and leases: whether another node of the same function runs while it is held. */
+  holds?: (node: ts.Node) => boolean;
+}
+
+const LEASE_MECHANISMS = new Set(["redis-set-nx", "redlock", "redis-semaphore", "lease", "pg-advisory", "mysql-named"]);
+const MUTEX_MECHANISMS = new Set(["mutex", "rwlock", "keyed-lock"]);
+
+interface Region {
+  lock: HeldLock;
+  contains(node: ts.Node): boolean;
+}
+
+const regionCache = new WeakMap<ts.SourceFile, Region[]>();
+
+/** The mutexes and leases of a file with the code each is held over. Semaphores are left out: they bound concurrency
+ * on purpose (holding a permit across a slow call is what they are for). Cached per file. */
+function lockRegionsOf(sourceFile: ts.SourceFile, checker: () => ts.TypeChecker): Region[] {
+  const cached = regionCache.get(sourceFile);
+  if (cached) return cached;
+  const regions: Region[] = [];
+  const calls: Array<ts.CallExpression | ts.TaggedTemplateExpression> = [];
+  const acquisitions: LockAcquisition[] = [];
+  walk(sourceFile, (node) => {
+    if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return;
+    calls.push(node);
+    const acquisition = lockAcquisitionOf(node, checker);
+    if (acquisition && (LEASE_MECHANISMS.has(acquisition.mechanism) || MUTEX_MECHANISMS.has(acquisition.mechanism))) acquisitions.push(acquisition);
+  });
+  for (const acquisition of acquisitions) {
+    const lock: HeldLock = {
+      kind: LEASE_MECHANISMS.has(acquisition.mechanism) ? "lease" : "mutex",
+      label: acquisition.label,
+      expires: acquisition.expires,
+      takenAt: acquisition.call,
+      acquisition,
+    };
+    if (acquisition.style === "scoped") {
+      const callback = acquisition.callback;
+      if (!callback) continue;
+      lock.callback = callback;
+      regions.push({ lock, contains: (node) => enclosingFunction(node) === callback });
+      continue;
+    }
+    if (acquisition.transactionScoped) continue; // held until COMMIT: covered by the transaction's own region
+    const fn = enclosingFunction(acquisition.call) ?? sourceFile;
+    const binding = resultBinding(acquisition);
+    const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
+    const releases = isDisposedByUsing(acquisition) ? [] : calls.filter((call) => (enclosingFunction(call) ?? sourceFile) === fn && call.pos >= acquisition.call.end && isReleaseOf(call, acquisition, names));
+    const usingBlock = isDisposedByUsing(acquisition) ? outerBlock(acquisition.call) : undefined;
+    regions.push({
+      lock,
+      contains: (node) =>
+        (enclosingFunction(node) ?? sourceFile) === fn &&
+        runsAfter(acquisition.call, node) &&
+        (acquisition.style !== "try" || acquiredOnPathTo(acquisition, names, node)) &&
+        (!usingBlock || isInside(node, usingBlock)) &&
+        !releases.some((release) => runsAfter(release, node)),
+    });
+  }
+  for (const region of regions) region.lock.holds = region.contains;
+  regionCache.set(sourceFile, regions);
+  return regions;
+}
+
+function outerBlock(node: ts.Node): ts.Node | undefined {
+  for (let current = node.parent; current; current = current.parent) if (ts.isBlock(current) || ts.isSourceFile(current)) return current;
+  return undefined;
+}
+
+/**
+ * True if `before` has run, on every path, by the time `node` runs: it ends earlier in source order, and the way up
+ * from `before` to the statement list that also contains `node` crosses no branch, loop body or catch clause.
+ * Straight-line approximation: a loop's next iteration is not considered.
+ */
+export function runsAfter(before: ts.Node, node: ts.Node): boolean {
+  if (before.getEnd() > node.getStart()) return false;
+  let child: ts.Node = before;
+  for (let parent = before.parent; parent; child = parent, parent = parent.parent) {
+    if (isInside(node, parent)) return child.getEnd() <= node.getStart();
+    if (ts.isFunctionLike(parent)) return false;
+    if (ts.isIfStatement(parent) && child !== parent.expression) return false;
+    if (ts.isConditionalExpression(parent) && child !== parent.condition) return false;
+    if (ts.isBinaryExpression(parent) && child === parent.right && isShortCircuit(parent.operatorToken.kind)) return false;
+    if ((ts.isWhileStatement(parent) || ts.isForStatement(parent) || ts.isForOfStatement(parent) || ts.isForInStatement(parent)) && child === parent.statement) return false;
+    if (ts.isCatchClause(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) return false;
+  }
+  return false;
+}
+
+function isShortCircuit(kind: ts.SyntaxKind): boolean {
+  return kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken;
+}
+
+/**
+ * For a try-style acquisition (SET NX, pg_try_advisory_lock): whether `node` runs only when it succeeded. The node
+ * must not sit in the failure branch of a test of the result (`if (!ok) { await sleep(50) }`, a spin loop's body),
+ * nor after a success branch that leaves (`if (ok) break;`). A test whose polarity cannot be read counts as failure.
+ */
+function acquiredOnPathTo(acquisition: LockAcquisition, names: ReadonlySet<string>, node: ts.Node): boolean {
+  const call = acquisition.call;
+  for (let child: ts.Node = node, parent = node.parent; parent && !ts.isFunctionLike(child); child = parent, parent = parent.parent) {
+    const condition = ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent) ? parent.expression : ts.isForStatement(parent) || ts.isConditionalExpression(parent) ? parent.condition : undefined;
+    if (condition && child !== condition && testsAcquisition(condition, call, names)) {
+      const truthMeansAcquired = acquiredWhenTrue(condition, call, names);
+      const inTrueBranch = ts.isIfStatement(parent) ? child === parent.thenStatement : ts.isConditionalExpression(parent) ? child === parent.whenTrue : true;
+      if (truthMeansAcquired === undefined || truthMeansAcquired !== inTrueBranch) return false;
+    }
+    // `if (ok) break;` before `node` in the same block: what follows runs only on failure.
+    if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
+      for (const statement of parent.statements) {
+        if (statement.getEnd() > node.getStart() || !ts.isIfStatement(statement) || !testsAcquisition(statement.expression, call, names)) continue;
+        const truth = acquiredWhenTrue(statement.expression, call, names);
+        const successBranch = truth === undefined ? undefined : truth ? statement.thenStatement : statement.elseStatement;
+        if (truth === undefined || alwaysExits(successBranch)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+function testsAcquisition(condition: ts.Expression, call: ts.Node, names: ReadonlySet<string>): boolean {
+  if (isInside(call, condition)) return true;
+  let found = false;
+  const look = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && names.has(n.text)) found = true;
+    if (!found) ts.forEachChild(n, look);
+  };
+  look(condition);
+  return found;
+}
+
+/** Whether `condition` being true means the lock was acquired; undefined when that cannot be read. */
+function acquiredWhenTrue(condition: ts.Expression, call: ts.Node, names: ReadonlySet<string>): boolean | undefined {
+  const node = skipAwait(condition);
+  if (node === call || (ts.isIdentifier(node) && names.has(node.text))) return true;
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
+    const inner = acquiredWhenTrue(node.operand, call, names);
+    return inner === undefined ? undefined : !inner;
+  }
+  if (ts.isBinaryExpression(node)) {
+    const op = node.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken) return acquiredWhenTrue(node.left, call, names) === true || acquiredWhenTrue(node.right, call, names) === true ? true : undefined;
+    const equality = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken ? true : op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken ? false : undefined;
+    if (equality === undefined) return undefined;
+    const [subject, other] = acquiredWhenTrue(node.left, call, names) === true ? [node.left, node.right] : acquiredWhenTrue(node.right, call, names) === true ? [node.right, node.left] : [undefined, undefined];
+    if (!subject || !other) return undefined;
+    const value = skipParens(other);
+    const success = stringValue(value) === "OK" || value.kind === ts.SyntaxKind.TrueKeyword || (ts.isNumericLiteral(value) && value.text === "1");
+    const failure = value.kind === ts.SyntaxKind.NullKeyword || value.kind === ts.SyntaxKind.FalseKeyword || (ts.isIdentifier(value) && value.text === "undefined") || (ts.isNumericLiteral(value) && value.text === "0");
+    if (!success && !failure) return undefined;
+    return success === equality;
+  }
+  return undefined;
+}
+
+/** Label of a transaction for messages. */
+function transactionLabel(scope: TransactionScope): string {
+  return scope.handle ? `the transaction on ${code(scope.handle)}` : "the transaction";
+}
+
+/**
+ * The locks held while `node` runs, innermost first: mutexes and leases whose critical section contains it (in the
+ * same function: code in a nested function runs at another time), and its transaction when that holds row locks by
+ * then.
+ */
+export function locksHeldAt(node: ts.Node, checker: () => ts.TypeChecker): HeldLock[] {
+  const sourceFile = node.getSourceFile();
+  const held = lockRegionsOf(sourceFile, checker)
+    .filter((region) => region.contains(node))
+    .map((region) => region.lock)
+    .sort((a, b) => b.takenAt.getStart() - a.takenAt.getStart());
+  const scope = transactionScopeOf(node);
+  if (scope && (scope.callback ? enclosingFunction(node) === scope.callback : enclosingFunction(node) === enclosingFunction(scope.start))) {
+    const rowLocks = rowLocksHeldAt(node, scope);
+    if (rowLocks.length > 0) held.push({ kind: "transaction", label: transactionLabel(scope), expires: false, takenAt: rowLocks[0]!.access.node, transaction: { scope, rowLocks } });
+  }
+  return held;
+}
+
+/** "SELECT … FOR UPDATE at line 12", for messages. */
+export function rowLockDescription(rowLock: RowLock): string {
+  const what = rowLock.mode === "write" ? "a write" : `a locking read (FOR ${rowLock.mode.toUpperCase()})`;
+  return `${what}${rowLock.access.table ? ` of ${code(rowLock.access.table)}` : ""} at line ${lineOf(rowLock.access.node)}`;
 }

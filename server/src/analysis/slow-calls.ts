@@ -1,0 +1,232 @@
+// Slow calls: operations whose duration is set by something outside the process (a remote service, a timer, a child
+// process), from a configurable list with a reason per entry (in the spirit of Clippy's `await-holding-invalid-types`).
+// An entry matches by the module the callee comes from (import, or a client built from an import) and the called
+// name; an entry without a module matches a global (`fetch`, `setTimeout`). Awaited calls to project functions are
+// followed through the checker: a function that awaits (or returns) a slow call is slow too, with the chain.
+import { ts } from "../engine/ts";
+import { calleeName, functionName, importsOf, isFunctionLike, receiverOf, skipAwait, skipParens, walkFunctionBody, type FunctionLike } from "./ast";
+
+export interface SlowCallEntry {
+  /** Module the callee comes from (`axios`, `@aws-sdk/*`, `node:https`); absent for a global function. */
+  module?: string;
+  /** Called name (`sendMail`, `request`), or `*` for every call on the module's exports and the clients they build. */
+  call: string;
+  /** Why it is slow, completing "`x` ...": "makes an HTTP request". */
+  reason: string;
+}
+
+const HTTP = "makes an HTTP request, as slow as the remote service";
+const sdk = (service: string) => `calls the ${service} API over HTTP`;
+
+export const DEFAULT_SLOW_CALLS: readonly SlowCallEntry[] = [
+  { call: "fetch", reason: HTTP },
+  ...["node-fetch", "undici", "axios", "got", "ky", "superagent"].map((module) => ({ module, call: "*", reason: HTTP })),
+  ...["http", "https"].flatMap((module) => ["request", "get"].map((call) => ({ module, call, reason: HTTP }))),
+  { module: "stripe", call: "*", reason: sdk("Stripe") },
+  { module: "@aws-sdk/*", call: "*", reason: sdk("AWS") },
+  { module: "openai", call: "*", reason: sdk("OpenAI") },
+  { module: "@sendgrid/*", call: "*", reason: sdk("SendGrid") },
+  { module: "twilio", call: "*", reason: sdk("Twilio") },
+  { module: "nodemailer", call: "sendMail", reason: "sends an email over SMTP" },
+  { call: "setTimeout", reason: "sleeps" },
+  { module: "timers/promises", call: "setTimeout", reason: "sleeps" },
+  { module: "child_process", call: "*", reason: "waits for a child process" },
+];
+
+export interface SlowCall {
+  call: ts.CallExpression | ts.NewExpression;
+  /** The callee as written, shortened: `fetch`, `axios.get`, `this.stripe.charges.create`. */
+  name: string;
+  reason: string;
+}
+
+/** A slow operation reached from an awaited expression, through zero or more project functions. */
+export interface SlowPath {
+  /** Project functions called on the way, outermost first: `enrich` then `loadRates`. */
+  steps: Array<{ name: string; call: ts.CallExpression }>;
+  slow: SlowCall;
+}
+
+const GLOBAL = "<global>";
+
+function moduleMatches(pattern: string, module: string): boolean {
+  const normalized = module.replace(/^node:/, "");
+  const p = pattern.replace(/^node:/, "");
+  return p.endsWith("/*") ? normalized.startsWith(p.slice(0, -1)) : normalized === p;
+}
+
+/**
+ * The module an expression's value comes from: an import (`axios`), a client built from one (`new Stripe(key)`,
+ * `axios.create()`, `nodemailer.createTransport()`, `promisify(exec)`), a property or variable declared as one
+ * (`private readonly s3: S3Client`). `<global>` for a global function; undefined when it comes from project code.
+ */
+export function moduleOrigin(expr: ts.Expression, checker: () => ts.TypeChecker, depth = 0): string | undefined {
+  if (depth > 6) return undefined;
+  const node = skipAwait(expr);
+  const sourceFile = node.getSourceFile();
+  if (ts.isIdentifier(node)) {
+    const imported = importsOf(sourceFile).get(node.text);
+    if (imported) return imported.module;
+    return originOfDeclared(node, checker, depth);
+  }
+  if (ts.isPropertyAccessExpression(node)) {
+    if (node.expression.kind === ts.SyntaxKind.ThisKeyword) return originOfDeclared(node.name, checker, depth);
+    return moduleOrigin(node.expression, checker, depth + 1);
+  }
+  if (ts.isElementAccessExpression(node)) return moduleOrigin(node.expression, checker, depth + 1);
+  if (ts.isCallExpression(node)) {
+    const callee = skipParens(node.expression);
+    const name = calleeName(node);
+    if (name === "promisify" && node.arguments[0]) return moduleOrigin(node.arguments[0], checker, depth + 1);
+    return moduleOrigin(callee, checker, depth + 1);
+  }
+  if (ts.isNewExpression(node)) return moduleOrigin(node.expression, checker, depth + 1);
+  return undefined;
+}
+
+/** Origin of a name from its declaration: initializer, else type annotation. `<global>` for ambient declarations. */
+function originOfDeclared(name: ts.Identifier | ts.PrivateIdentifier, checker: () => ts.TypeChecker, depth: number): string | undefined {
+  let symbol: ts.Symbol | undefined;
+  try {
+    symbol = checker().getSymbolAtLocation(name);
+  } catch {
+    return undefined;
+  }
+  if (!symbol) return ts.isIdentifier(name) ? GLOBAL : undefined;
+  const declarations = symbol.declarations ?? [];
+  if (declarations.length > 0 && declarations.every((d) => d.getSourceFile().isDeclarationFile)) return GLOBAL;
+  for (const declaration of declarations) {
+    if (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isParameter(declaration)) {
+      const fromInit = declaration.initializer ? moduleOrigin(declaration.initializer, checker, depth + 1) : undefined;
+      if (fromInit) return fromInit;
+      const type = declaration.type;
+      if (type && ts.isTypeReferenceNode(type)) {
+        const typeName = ts.isIdentifier(type.typeName) ? type.typeName : type.typeName.left;
+        if (ts.isIdentifier(typeName)) {
+          const imported = importsOf(declaration.getSourceFile()).get(typeName.text);
+          if (imported) return imported.module;
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+function displayName(call: ts.CallExpression | ts.NewExpression): string {
+  const text = call.expression.getText().replace(/\s+/g, "");
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/** The entry a single call matches, if any. */
+export function matchSlowCall(call: ts.CallExpression | ts.NewExpression, entries: readonly SlowCallEntry[], checker: () => ts.TypeChecker): SlowCall | undefined {
+  const name = calleeName(call);
+  if (!name) return undefined;
+  const callee = skipParens(call.expression);
+  const candidates = entries.filter((e) => e.call === "*" || e.call === name);
+  if (candidates.length === 0) return undefined;
+  const origin = moduleOrigin(callee, checker);
+  if (!origin) return undefined;
+  const entry = candidates.find((e) => (e.module === undefined ? origin === GLOBAL && ts.isIdentifier(callee) : origin !== GLOBAL && moduleMatches(e.module, origin)));
+  return entry ? { call, name: displayName(call), reason: entry.reason } : undefined;
+}
+
+/**
+ * The calls whose completion an awaited (or returned) expression waits for: the call itself and the calls its
+ * callee is chained on (`got(url).json()`), the elements of `Promise.all([...])`, and every call in a
+ * `new Promise(executor)` executor (`setTimeout(resolve, ms)`, `https.get(url, cb)`).
+ */
+export function awaitedCalls(expr: ts.Expression): Array<ts.CallExpression | ts.NewExpression> {
+  const out: Array<ts.CallExpression | ts.NewExpression> = [];
+  const visit = (e: ts.Expression): void => {
+    const node = skipAwait(e);
+    if (ts.isConditionalExpression(node)) {
+      visit(node.whenTrue);
+      visit(node.whenFalse);
+      return;
+    }
+    if (ts.isNewExpression(node)) {
+      const executor = node.arguments?.[0] && skipParens(node.arguments[0]);
+      if (ts.isIdentifier(node.expression) && node.expression.text === "Promise" && executor && isFunctionLike(executor) && executor.body) {
+        if (ts.isCallExpression(executor.body)) out.push(executor.body);
+        walkFunctionBody(executor.body, (n) => {
+          if (ts.isCallExpression(n)) out.push(n);
+        });
+      }
+      return;
+    }
+    if (!ts.isCallExpression(node)) return;
+    const callee = skipParens(node.expression);
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "Promise") {
+      for (const arg of node.arguments) if (ts.isArrayLiteralExpression(arg)) arg.elements.forEach((element) => visit(element));
+      return;
+    }
+    out.push(node);
+    const receiver = receiverOf(node);
+    if (receiver) visit(receiver);
+  };
+  visit(expr);
+  return out;
+}
+
+/** The project function a call invokes, through the checker (following import aliases). */
+export function projectFunctionOf(call: ts.CallExpression, checker: ts.TypeChecker): FunctionLike | undefined {
+  const callee = skipParens(call.expression);
+  const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isIdentifier(callee) ? callee : undefined;
+  if (!nameNode) return undefined;
+  let symbol = checker.getSymbolAtLocation(nameNode);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  for (const declaration of symbol?.declarations ?? []) {
+    const file = declaration.getSourceFile();
+    if (file.isDeclarationFile || file.fileName.includes("/node_modules/")) continue;
+    if ((ts.isFunctionDeclaration(declaration) || ts.isMethodDeclaration(declaration)) && declaration.body) return declaration;
+    const initializer = ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isPropertyAssignment(declaration) ? declaration.initializer : undefined;
+    const fn = initializer && skipParens(initializer);
+    if (fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return fn;
+  }
+  return undefined;
+}
+
+const MAX_DEPTH = 4;
+
+/** Finds slow calls (and chains through project functions), memoised per function and entry list. */
+export class SlowCallFinder {
+  private readonly summaries = new Map<FunctionLike, SlowPath | null>();
+
+  constructor(
+    private readonly entries: readonly SlowCallEntry[],
+    private readonly checker: () => ts.TypeChecker,
+  ) {}
+
+  /** The first slow operation an awaited expression waits for, directly or through project functions. */
+  slowPathOf(expr: ts.Expression, depth = 0): SlowPath | undefined {
+    for (const call of awaitedCalls(expr)) {
+      const slow = matchSlowCall(call, this.entries, this.checker);
+      if (slow) return { steps: [], slow };
+      if (!ts.isCallExpression(call) || depth >= MAX_DEPTH) continue;
+      const fn = projectFunctionOf(call, this.checker());
+      const inner = fn && this.summaryOf(fn, depth + 1);
+      if (inner) return { steps: [{ name: functionName(fn), call }, ...inner.steps], slow: inner.slow };
+    }
+    return undefined;
+  }
+
+  /** Whether a function awaits or returns a slow operation (memoised; recursion counts as "no"). */
+  private summaryOf(fn: FunctionLike, depth: number): SlowPath | undefined {
+    const known = this.summaries.get(fn);
+    if (known !== undefined) return known ?? undefined;
+    this.summaries.set(fn, null);
+    let found: SlowPath | undefined;
+    const body = fn.body;
+    if (body && !ts.isBlock(body)) found = this.slowPathOf(body, depth);
+    if (body && ts.isBlock(body)) {
+      walkFunctionBody(body, (node) => {
+        if (found) return false;
+        if (ts.isAwaitExpression(node)) found = this.slowPathOf(node.expression, depth);
+        else if (ts.isReturnStatement(node) && node.expression) found = this.slowPathOf(node.expression, depth);
+        return !found;
+      });
+    }
+    this.summaries.set(fn, found ?? null);
+    return found;
+  }
+}
