@@ -128,6 +128,8 @@ export function lockObjectKind(expr: ts.Expression, checker: () => ts.TypeChecke
   let symbol: ts.Symbol | undefined;
   try {
     symbol = checker().getSymbolAtLocation(target);
+    // An imported lock (`import { usersLock } from "./locks"`): look at its declaration in the other module.
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
   } catch {
     symbol = undefined;
   }
@@ -271,8 +273,9 @@ export function lockAcquisitionOf(node: ts.Node, checker: () => ts.TypeChecker):
     if (name === undefined) return undefined;
     const receiver = receiverOf(node);
     if (QUERY_METHODS.has(name)) {
+      // `run`/`get`/`execute` are also lock methods (runtime `Mutex.run`): only SQL text decides here.
       const site = sqlSiteOf(node);
-      return site ? sqlLockOf(site.node, site.sql) : undefined;
+      if (site) return sqlLockOf(site.node, site.sql);
     }
 
     // Redis SET NX / SETNX: the NX flag is evidence enough, whatever the client.

@@ -1,0 +1,273 @@
+// The project-wide lock-order graph: an edge A→B for each place where B is acquired while A is held, directly or
+// through calls (across files), remembering the call chain. From it: cycles (inconsistent lock order), the same lock
+// taken twice (re-entrance), and two instances of one class taken in argument order (`transfer(from, to)`).
+//
+// Composition is cheap: file summaries are cached per content (summary.ts); here calls made while a lock is held
+// are resolved with the checker (only those), and what each called function acquires is computed once per run.
+import { ts } from "../../engine/ts";
+import { normalizePath } from "../../engine/paths";
+import type { Span } from "../../engine/types";
+import { isFunctionLike, skipParens } from "../ast";
+import { keyText, ROOT, type KeyRef } from "./keys";
+import { NON_REENTRANT, type LockClass } from "./lock-class";
+import { fileSummary, type AcquisitionSummary, type CallSummary, type FileSummary, type FunctionSummary } from "./summary";
+
+/** One call on the way from the function holding a lock to the function acquiring the next. */
+export interface CallStep {
+  caller: FunctionSummary;
+  call: CallSummary;
+  callee: FunctionSummary;
+}
+
+/** B (`inner`) acquired while A (`outer`) is held. */
+export interface LockOrderEdge {
+  from: LockClass;
+  to: LockClass;
+  /** The function holding A. */
+  holder: FunctionSummary;
+  outer: AcquisitionSummary;
+  /** The function acquiring B (the holder itself when `via` is empty). */
+  acquirer: FunctionSummary;
+  inner: AcquisitionSummary;
+  /** The calls from the holder to the acquirer (empty when B is acquired in the holder itself). */
+  via: CallStep[];
+  /** B's key in the holder's terms. */
+  innerKey?: KeyRef;
+  /** Where the edge is reported: the inner acquisition, or the holder's call that leads to it. */
+  site: Span;
+}
+
+export interface LockOrderAnalysis {
+  classes: Map<string, LockClass>;
+  /** Edges between different lock classes. */
+  edges: LockOrderEdge[];
+  /** Each edge that lies on a cycle, with the shortest way back (edges B ⇝ A). */
+  cycles: Array<{ edge: LockOrderEdge; back: LockOrderEdge[] }>;
+  /** The same lock instance acquired while held. */
+  reentries: LockOrderEdge[];
+  /** Two instances of one class taken one inside the other, keys from different inputs, in no canonical order. */
+  argumentOrders: LockOrderEdge[];
+}
+
+interface Reached {
+  acquirer: FunctionSummary;
+  acquisition: AcquisitionSummary;
+  via: CallStep[];
+  key?: KeyRef;
+}
+
+const MAX_DEPTH = 6;
+const MAX_REACHED = 400;
+
+const analyses = new WeakMap<ts.Program, Map<string, LockOrderAnalysis>>();
+
+/** Analyses `sourceFiles` of `program` (cached per Program and file set, so both lock-order rules share one run). */
+export function analyseLockOrder(program: ts.Program, sourceFiles: readonly ts.SourceFile[]): LockOrderAnalysis {
+  const key = sourceFiles.map((sf) => sf.fileName).join("\n");
+  let perProgram = analyses.get(program);
+  if (!perProgram) analyses.set(program, (perProgram = new Map()));
+  let analysis = perProgram.get(key);
+  if (!analysis) perProgram.set(key, (analysis = new Composer(program).run(sourceFiles)));
+  return analysis;
+}
+
+class Composer {
+  private readonly checker: ts.TypeChecker;
+  private readonly summaries = new Map<string, FileSummary | undefined>();
+  private readonly reached = new Map<string, Reached[]>();
+  private readonly inProgress = new Set<string>();
+  private readonly resolved = new Map<string, FunctionSummary | undefined>();
+
+  constructor(private readonly program: ts.Program) {
+    this.checker = program.getTypeChecker();
+  }
+
+  run(sourceFiles: readonly ts.SourceFile[]): LockOrderAnalysis {
+    const classes = new Map<string, LockClass>();
+    const all: LockOrderEdge[] = [];
+    for (const sourceFile of sourceFiles) {
+      const summary = this.summaryOf(sourceFile);
+      for (const fn of summary?.functions ?? []) {
+        for (const a of fn.acquisitions) classes.set(a.lockClass.id, a.lockClass);
+        all.push(...this.edgesOf(fn));
+      }
+    }
+    const edges: LockOrderEdge[] = [];
+    const reentries: LockOrderEdge[] = [];
+    const argumentOrders: LockOrderEdge[] = [];
+    for (const edge of all) {
+      classes.set(edge.to.id, edge.to);
+      if (edge.from.id !== edge.to.id) edges.push(edge);
+      else if (isReentry(edge)) reentries.push(edge);
+      else if (isArgumentOrder(edge)) argumentOrders.push(edge);
+    }
+    return { classes, edges, cycles: findCycles(edges), reentries, argumentOrders };
+  }
+
+  /** Every acquisition made while one of `fn`'s locks is held. */
+  private edgesOf(fn: FunctionSummary): LockOrderEdge[] {
+    const edges: LockOrderEdge[] = [];
+    for (const outer of fn.acquisitions) {
+      for (const inner of fn.acquisitions) {
+        if (inner === outer || !within(outer, inner.span.start)) continue;
+        edges.push({ from: outer.lockClass, to: inner.lockClass, holder: fn, outer, acquirer: fn, inner, via: [], ...(inner.key ? { innerKey: inner.key } : {}), site: inner.span });
+      }
+      for (const call of fn.calls) {
+        if (!within(outer, call.span.start)) continue;
+        const callee = this.resolve(fn, call);
+        if (!callee) continue;
+        for (const reached of this.reach(callee)) {
+          const innerKey = reached.key && rewriteKey(reached.key, call);
+          edges.push({ from: outer.lockClass, to: reached.acquisition.lockClass, holder: fn, outer, acquirer: reached.acquirer, inner: reached.acquisition, via: [{ caller: fn, call, callee }, ...reached.via], ...(innerKey ? { innerKey } : {}), site: call.span });
+        }
+      }
+    }
+    return edges;
+  }
+
+  /** What calling `fn` may acquire (its own acquisitions and those of the functions it calls), keys in `fn`'s terms. */
+  private reach(fn: FunctionSummary, depth = 0): Reached[] {
+    const cached = this.reached.get(fn.id);
+    if (cached) return cached;
+    if (this.inProgress.has(fn.id) || depth > MAX_DEPTH) return [];
+    this.inProgress.add(fn.id);
+    const out: Reached[] = fn.acquisitions.map((acquisition) => ({ acquirer: fn, acquisition, via: [], ...(acquisition.key ? { key: acquisition.key } : {}) }));
+    for (const call of fn.calls) {
+      if (out.length >= MAX_REACHED) break;
+      const callee = this.resolve(fn, call);
+      if (!callee) continue;
+      for (const reached of this.reach(callee, depth + 1)) {
+        if (out.some((r) => r.acquisition === reached.acquisition)) continue;
+        const key = reached.key && rewriteKey(reached.key, call);
+        out.push({ acquirer: reached.acquirer, acquisition: reached.acquisition, via: [{ caller: fn, call, callee }, ...reached.via], ...(key ? { key } : {}) });
+      }
+    }
+    this.inProgress.delete(fn.id);
+    this.reached.set(fn.id, out);
+    return out;
+  }
+
+  private summaryOf(sourceFile: ts.SourceFile): FileSummary | undefined {
+    const file = normalizePath(sourceFile.fileName);
+    if (!this.summaries.has(file)) {
+      const analysable = !sourceFile.isDeclarationFile && !file.includes("/node_modules/") && !this.program.isSourceFileDefaultLibrary(sourceFile);
+      this.summaries.set(file, analysable ? fileSummary(sourceFile, this.program) : undefined);
+    }
+    return this.summaries.get(file);
+  }
+
+  /** The project function a call invokes (following imports), or undefined (library, unknown, not a function). */
+  private resolve(caller: FunctionSummary, call: CallSummary): FunctionSummary | undefined {
+    const cacheKey = `${caller.file}:${call.nameAt}`;
+    if (this.resolved.has(cacheKey)) return this.resolved.get(cacheKey);
+    let result: FunctionSummary | undefined;
+    const sourceFile = this.program.getSourceFile(caller.file);
+    const nameNode = sourceFile && identifierAt(sourceFile, call.nameAt);
+    if (nameNode) {
+      let symbol = this.checker.getSymbolAtLocation(nameNode);
+      if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+      const fn = functionOfDeclaration(symbol?.valueDeclaration ?? symbol?.declarations?.[0]);
+      if (fn) result = this.summaryOf(fn.getSourceFile())?.byStart.get(fn.getStart());
+    }
+    this.resolved.set(cacheKey, result);
+    return result;
+  }
+}
+
+function within(outer: AcquisitionSummary, offset: number): boolean {
+  return outer.held.start <= offset && offset < outer.held.end;
+}
+
+/** Rewrites a callee's key into the caller's terms through the argument passed for the key's parameter. */
+function rewriteKey(key: KeyRef, call: CallSummary): KeyRef {
+  const arg = key.param !== undefined ? call.args[key.param] : undefined;
+  if (!arg || key.root === undefined) return { ...key, input: false, ordered: false, opaque: true };
+  const { param: _param, ...rest } = arg;
+  return { ...rest, pattern: key.pattern.replace(ROOT, arg.pattern), ...(arg.param !== undefined ? { param: arg.param } : {}) };
+}
+
+/** The same instance again: an unkeyed lock, or equal keys. Only mechanisms that wait for (or refuse) their own owner. */
+function isReentry(edge: LockOrderEdge): boolean {
+  if (!NON_REENTRANT.has(edge.to.kind)) return false;
+  const outerKey = edge.outer.key;
+  const innerKey = edge.innerKey;
+  if (!outerKey && !innerKey) return true;
+  return !!outerKey && !!innerKey && !outerKey.opaque && !innerKey.opaque && keyText(outerKey) === keyText(innerKey);
+}
+
+/** `transfer(from, to)` locking `from` then `to`: keys from two different inputs, and nothing put them in order. */
+function isArgumentOrder(edge: LockOrderEdge): boolean {
+  const a = edge.outer.key;
+  const b = edge.innerKey;
+  if (!a || !b || a.opaque || b.opaque || !a.input || !b.input || a.ordered || b.ordered) return false;
+  if (a.root === b.root || coveredByEarlierLock(edge)) return false;
+  const orderedByBranch = edge.outer.orderedByBranch || (edge.via.length === 0 ? edge.inner.orderedByBranch : edge.via[0]!.call.orderedByBranch);
+  return !orderedByBranch;
+}
+
+/**
+ * The holder already holds the whole class, in a canonical order, when it takes the two keys: a keyless acquisition
+ * of the same class is held (`SELECT ... WHERE id = ANY($1) ORDER BY id FOR UPDATE` before the UPDATEs).
+ */
+function coveredByEarlierLock(edge: LockOrderEdge): boolean {
+  return edge.holder.acquisitions.some((a) => a.lockClass.id === edge.from.id && !a.key && a.span.start < edge.outer.span.start && within(a, edge.outer.span.start));
+}
+
+/** Each edge A→B for which the graph has a way back B ⇝ A, with the shortest such way. */
+function findCycles(edges: readonly LockOrderEdge[]): LockOrderAnalysis["cycles"] {
+  const outgoing = new Map<string, LockOrderEdge[]>();
+  for (const edge of edges) {
+    const list = outgoing.get(edge.from.id) ?? [];
+    list.push(edge);
+    outgoing.set(edge.from.id, list);
+  }
+  const shortestPath = (from: string, to: string): LockOrderEdge[] | undefined => {
+    const previous = new Map<string, LockOrderEdge | undefined>([[from, undefined]]);
+    const queue = [from];
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      if (current === to) {
+        const path: LockOrderEdge[] = [];
+        for (let edge = previous.get(to); edge; edge = previous.get(edge.from.id)) path.unshift(edge);
+        return path;
+      }
+      for (const edge of outgoing.get(current) ?? []) {
+        if (previous.has(edge.to.id)) continue;
+        previous.set(edge.to.id, edge);
+        queue.push(edge.to.id);
+      }
+    }
+    return undefined;
+  };
+  const cycles: LockOrderAnalysis["cycles"] = [];
+  for (const edge of edges) {
+    const back = shortestPath(edge.to.id, edge.from.id);
+    if (back) cycles.push({ edge, back });
+  }
+  return cycles;
+}
+
+function identifierAt(sourceFile: ts.SourceFile, offset: number): ts.Identifier | undefined {
+  let found: ts.Identifier | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found || offset < node.pos || offset >= node.end) return;
+    if (ts.isIdentifier(node) && node.getStart(sourceFile) === offset) {
+      found = node;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return found;
+}
+
+/** The function a declaration introduces: a function or method, or a variable/property initialised with one. */
+function functionOfDeclaration(declaration: ts.Declaration | undefined): ts.Node | undefined {
+  if (!declaration) return undefined;
+  if (isFunctionLike(declaration)) return declaration.body ? declaration : undefined;
+  if ((ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isPropertyAssignment(declaration)) && declaration.initializer) {
+    const init = skipParens(declaration.initializer);
+    return isFunctionLike(init) ? init : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,130 @@
+// Where a lock key comes from, in the terms of the function that takes the lock: which input (parameter, or a
+// local derived from one) it is built from, and whether the code put the keys in a canonical order first.
+import { ts } from "../../engine/ts";
+import { boundNames, calleeName, expressionKey, isFunctionLike, skipAwait, type FunctionLike } from "../ast";
+
+/**
+ * A key (or a call argument) as text with its root variable marked, so that a callee's key `lock:${id}` can be
+ * rewritten into the caller's terms (`lock:${order.customerId}`) when the call passes `order.customerId` as `id`.
+ */
+export interface KeyRef {
+  /** `expressionKey` text with the root identifier replaced by ROOT (or the whole text when there is no root). */
+  pattern: string;
+  /** The root identifier's name, if the key has one. */
+  root?: string;
+  /** The function parameter the root is (its index), for rewriting across calls. */
+  param?: number;
+  /** The root is an input of the function (a parameter, or a local derived from one without ordering). */
+  input: boolean;
+  /** The root was computed by ordering code (`sort`, `Math.min`, a comparison). */
+  ordered: boolean;
+  /** The key was rewritten from a callee that could not map it to the caller: never equal to another key. */
+  opaque?: boolean;
+}
+
+export const ROOT = "\u0000";
+
+export function keyText(key: KeyRef): string {
+  return key.root === undefined ? key.pattern : key.pattern.replace(ROOT, key.root);
+}
+
+/** The key's root identifier: `from`, `from.id`, `` `lock:${from}` ``, `String(from)` all have root `from`. */
+export function rootIdentifier(expr: ts.Expression): ts.Identifier | undefined {
+  const node = skipAwait(expr);
+  if (ts.isIdentifier(node)) return node;
+  if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) return rootIdentifier(node.expression);
+  if (ts.isTemplateExpression(node) && node.templateSpans.length === 1) return rootIdentifier(node.templateSpans[0]!.expression);
+  if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isIdentifier(node.expression) && (node.expression.text === "String" || node.expression.text === "Number")) return rootIdentifier(node.arguments[0]!);
+  return undefined;
+}
+
+/** The parameter names of a function, each with its index (destructured names share their parameter's index). */
+export function parameterNames(fn: FunctionLike): Map<string, number> {
+  const names = new Map<string, number>();
+  fn.parameters.forEach((parameter, index) => {
+    for (const id of boundNames(parameter.name)) names.set(id.text, index);
+  });
+  return names;
+}
+
+/** Describes `expr` in the terms of `unit` (the function whose summary it belongs to). */
+export function keyRefOf(expr: ts.Expression, unit: FunctionLike, params: ReadonlyMap<string, number>): KeyRef {
+  const text = expressionKey(expr);
+  const root = rootIdentifier(expr);
+  if (!root) return { pattern: text, input: false, ordered: false };
+  const rootText = root.text;
+  const pattern = replaceRoot(text, rootText);
+  const origin = originOf(rootText, unit, params, 0);
+  return { pattern, root: rootText, ...(params.has(rootText) ? { param: params.get(rootText)! } : {}), input: origin === "input", ordered: origin === "ordered" };
+}
+
+/** Marks the root identifier's first occurrence as a whole name (it is the leftmost name of the key). */
+function replaceRoot(text: string, rootText: string): string {
+  const at = text.search(new RegExp(`(?<![\\w$.])${rootText.replace(/\$/g, "\\$")}(?![\\w$])`));
+  return at < 0 ? text : `${text.slice(0, at)}${ROOT}${text.slice(at + rootText.length)}`;
+}
+
+type Origin = "input" | "ordered" | "unknown";
+
+/** Follows `const a = b` / `const { a } = b` / `const [a, b] = [x, y].sort()` inside `unit` back to a parameter. */
+function originOf(name: string, unit: FunctionLike, params: ReadonlyMap<string, number>, depth: number): Origin {
+  const declaration = localDeclaration(name, unit);
+  if (!declaration) return params.has(name) ? "input" : "unknown";
+  if (!declaration.initializer || depth > 4) return "unknown";
+  if (hasOrderingEvidence(declaration.initializer)) return "ordered";
+  const root = rootIdentifier(declaration.initializer) ?? arrayElementRoot(declaration, name);
+  return root ? originOf(root.text, unit, params, depth + 1) : "unknown";
+}
+
+/** `const [a, b] = [from, to]` → the element for `a`. */
+function arrayElementRoot(declaration: ts.VariableDeclaration, name: string): ts.Identifier | undefined {
+  if (!ts.isArrayBindingPattern(declaration.name) || !declaration.initializer) return undefined;
+  const init = skipAwait(declaration.initializer);
+  if (!ts.isArrayLiteralExpression(init)) return undefined;
+  const index = declaration.name.elements.findIndex((e) => !ts.isOmittedExpression(e) && ts.isIdentifier(e.name) && e.name.text === name);
+  const element = index >= 0 ? init.elements[index] : undefined;
+  return element && !ts.isSpreadElement(element) ? rootIdentifier(element) : undefined;
+}
+
+/** The declaration of a local `name` in `unit` (including nested callbacks), not looking into other functions' own bindings. */
+function localDeclaration(name: string, unit: FunctionLike): ts.VariableDeclaration | undefined {
+  let found: ts.VariableDeclaration | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isVariableDeclaration(node) && boundNames(node.name).some((id) => id.text === name)) {
+      found = node;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  if (unit.body) visit(unit.body);
+  return found;
+}
+
+const ORDERING_CALLS = new Set(["sort", "toSorted", "min", "max", "localeCompare", "sortBy", "orderBy"]);
+
+/** Code that puts values in a canonical order: a comparison, `sort`, `Math.min/max`, `localeCompare`. */
+export function hasOrderingEvidence(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(n)) {
+      const op = n.operatorToken.kind;
+      if (op === ts.SyntaxKind.LessThanToken || op === ts.SyntaxKind.GreaterThanToken || op === ts.SyntaxKind.LessThanEqualsToken || op === ts.SyntaxKind.GreaterThanEqualsToken) found = true;
+    }
+    if (ts.isCallExpression(n) && ORDERING_CALLS.has(calleeName(n) ?? "")) found = true;
+    if (!found && !(isFunctionLike(n) && n !== node && !ts.isArrowFunction(n))) ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+/** True when `node` sits in a branch chosen by comparing values (`if (from < to) { ... } else { ... }`). */
+export function isInsideOrderingBranch(node: ts.Node, unit: ts.Node): boolean {
+  for (let current: ts.Node = node; current.parent && current !== unit; current = current.parent) {
+    const parent = current.parent;
+    if (ts.isIfStatement(parent) && parent.expression !== current && hasOrderingEvidence(parent.expression)) return true;
+    if (ts.isConditionalExpression(parent) && parent.condition !== current && hasOrderingEvidence(parent.condition)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,157 @@
+// Lock identity for lock-order analysis: the lock *class* an acquisition takes (the mechanism plus what names it:
+// a module- or class-level mutex, a keyed container of mutexes, a Redis key template, an advisory key, a table's
+// rows) and, where the class has many instances, the key expression that picks one.
+import { ts } from "../../engine/ts";
+import { normalizePath } from "../../engine/paths";
+import { isFunctionLike, skipParens, expressionKey, functionName, type FunctionLike } from "../ast";
+import { keyedLockSource, type LockAcquisition, type LockMechanism } from "../locks";
+import { normalizeSql, sqlSiteOf } from "../sql-text";
+import { parseSql, type SqlPlaceholder } from "../sql";
+
+/** What the lock-order graph's nodes are. Row locks join the mechanisms of locks.ts. */
+export type LockKind = LockMechanism | "row-lock";
+
+export interface LockClass {
+  /** Stable across edits elsewhere: built from declaration names, key templates and table names, never offsets. */
+  id: string;
+  /** For messages and graphs: `usersLock`, `AccountService.lock`, `accountLocks[key]`, `lock:account:${…}`, `accounts rows`. */
+  label: string;
+  kind: LockKind;
+}
+
+/** A lock's class plus the expression choosing the instance (for keyed classes). */
+export interface LockIdentity {
+  lockClass: LockClass;
+  key?: ts.Expression;
+  /** Files whose declarations decided the identity (the summary is stale when they change). */
+  declarationFiles: string[];
+}
+
+/** Mechanisms where taking the same lock twice from one owner waits for itself (or fails): never re-entrant. */
+export const NON_REENTRANT: ReadonlySet<LockKind> = new Set<LockKind>(["mutex", "keyed-lock", "redis-set-nx", "redlock", "lease", "redis-semaphore"]);
+
+/** The identity of the lock `acquisition` takes, or undefined when it cannot be named precisely. */
+export function lockIdentityOf(acquisition: LockAcquisition, checker: ts.TypeChecker): LockIdentity | undefined {
+  switch (acquisition.mechanism) {
+    case "redis-set-nx":
+    case "redlock":
+    case "lease":
+    case "redis-semaphore":
+      return acquisition.key ? keyTemplateIdentity(acquisition) : objectIdentity(acquisition, checker);
+    case "pg-advisory":
+      return advisoryIdentity(acquisition);
+    case "mysql-named":
+      return undefined;
+    default:
+      return objectIdentity(acquisition, checker);
+  }
+}
+
+/** Redis and lease locks are named by their key: `lock:account:${id}` is one class, `id` picks the instance. */
+function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undefined {
+  let key = skipParens(acquisition.key!);
+  if (ts.isArrayLiteralExpression(key)) {
+    if (key.elements.length !== 1) return undefined;
+    key = skipParens(key.elements[0]!);
+  }
+  const kind = acquisition.mechanism;
+  if (ts.isStringLiteralLike(key)) return { lockClass: { id: `${kind}:${key.text}`, label: key.text, kind }, declarationFiles: [] };
+  if (ts.isTemplateExpression(key) && key.templateSpans.length === 1) {
+    const template = `${key.head.text}\${…}${key.templateSpans[0]!.literal.text}`;
+    return { lockClass: { id: `${kind}:${template}`, label: template, kind }, key: key.templateSpans[0]!.expression, declarationFiles: [] };
+  }
+  // A key computed elsewhere: one class per expression and function, never merged with another.
+  const fn = enclosingFunctionName(key);
+  const text = expressionKey(key);
+  return { lockClass: { id: `${kind}:${normalizePath(key.getSourceFile().fileName)}#${fn}:${text}`, label: text, kind }, declarationFiles: [] };
+}
+
+const ADVISORY_ARGS = /PG_(?:TRY_)?ADVISORY_(?:XACT_)?LOCK(?:_SHARED)?\s*\(([^()]*(?:\([^()]*\))?[^()]*)\)/;
+
+/** `pg_advisory_xact_lock($1)` with values `[id]`: class "advisory", key `id`. A constant key is its own class. */
+function advisoryIdentity(acquisition: LockAcquisition): LockIdentity | undefined {
+  const site = sqlSiteOf(acquisition.call);
+  if (!site) return undefined;
+  const args = ADVISORY_ARGS.exec(normalizeSql(site.sql))?.[1]?.trim();
+  if (args === undefined) return undefined;
+  const placeholders = parseSql(`SELECT ${args}`).placeholders;
+  if (placeholders.length === 0) return { lockClass: { id: `pg-advisory:${args}`, label: `advisory lock ${args}`, kind: "pg-advisory" }, declarationFiles: [] };
+  const key = placeholders.length === 1 ? placeholderValue(site.node, placeholders[0]!) : undefined;
+  if (!key) return undefined;
+  return { lockClass: { id: "pg-advisory", label: "advisory lock", kind: "pg-advisory" }, key, declarationFiles: [] };
+}
+
+/** The expression a SQL placeholder stands for: an element of the values array, or a template interpolation. */
+export function placeholderValue(call: ts.CallExpression | ts.TaggedTemplateExpression, placeholder: SqlPlaceholder): ts.Expression | undefined {
+  if (placeholder.style === "interpolation") {
+    const template = ts.isTaggedTemplateExpression(call) ? call.template : call.arguments[0] && skipParens(call.arguments[0]);
+    return template && ts.isTemplateExpression(template) ? template.templateSpans[placeholder.index]?.expression : undefined;
+  }
+  if (!ts.isCallExpression(call)) return undefined;
+  let values: ts.Expression | undefined = call.arguments[1] && skipParens(call.arguments[1]);
+  const first = call.arguments[0] && skipParens(call.arguments[0]);
+  if (first && ts.isObjectLiteralExpression(first)) {
+    const property = first.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === "values");
+    values = property && skipParens(property.initializer);
+  }
+  if (!values || !ts.isArrayLiteralExpression(values)) return undefined;
+  const element = values.elements[placeholder.index];
+  return element && !ts.isSpreadElement(element) ? element : undefined;
+}
+
+/** A lock object: a declared mutex/manager, or one handed out per key by a container or factory. */
+function objectIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker): LockIdentity | undefined {
+  if (!acquisition.lockObject) return undefined;
+  const keyed = keyedLockSource(acquisition.lockObject);
+  const declared = declarationName(keyed ? keyed.container : acquisition.lockObject, checker);
+  if (!declared) return undefined;
+  const kind = acquisition.mechanism;
+  const key = keyed ? keyed.key : acquisition.key;
+  if (key) {
+    const lockObject = skipParens(acquisition.lockObject);
+    const factory = keyed && ts.isCallExpression(lockObject) && skipParens(lockObject.expression) === keyed.container;
+    return { lockClass: { id: `${kind}:${declared.id}[]`, label: factory ? `${declared.label}(key)` : `${declared.label}[key]`, kind }, key, declarationFiles: declared.files };
+  }
+  return { lockClass: { id: `${kind}:${declared.id}`, label: declared.label, kind }, declarationFiles: declared.files };
+}
+
+/**
+ * A stable name for what `expr` refers to: `file#usersLock`, `file#AccountService.lock`. A lock passed in as a
+ * parameter gets a name private to its function (its instance is unknown).
+ */
+function declarationName(expr: ts.Expression, checker: ts.TypeChecker): { id: string; label: string; files: string[] } | undefined {
+  const node = skipParens(expr);
+  const nameNode = ts.isPropertyAccessExpression(node) ? node.name : ts.isIdentifier(node) ? node : undefined;
+  if (!nameNode) return undefined;
+  let symbol = checker.getSymbolAtLocation(nameNode);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const declaration = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+  if (!declaration) return undefined;
+  const file = normalizePath(declaration.getSourceFile().fileName);
+  const name = nameNode.text;
+  if (ts.isParameter(declaration) && !isParameterProperty(declaration)) {
+    return { id: `${file}#${enclosingFunctionName(declaration)}(${name})`, label: name, files: [file] };
+  }
+  const owner = classNameOf(declaration);
+  const label = owner ? `${owner}.${name}` : name;
+  return { id: `${file}#${label}`, label, files: [file] };
+}
+
+function isParameterProperty(parameter: ts.ParameterDeclaration): boolean {
+  return ts.getModifiers(parameter)?.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.PublicKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.ReadonlyKeyword) ?? false;
+}
+
+/** The class a member declaration (property, parameter property, `this.x =` assignment) belongs to. */
+function classNameOf(declaration: ts.Node): string | undefined {
+  for (let current: ts.Node | undefined = declaration.parent; current; current = current.parent) {
+    if (ts.isClassDeclaration(current) || ts.isClassExpression(current)) return current.name?.text ?? "<class>";
+    if (ts.isSourceFile(current) || ts.isModuleBlock(current)) return undefined;
+    if (isFunctionLike(current) && !ts.isConstructorDeclaration(current) && !ts.isMethodDeclaration(current)) return undefined;
+  }
+  return undefined;
+}
+
+function enclosingFunctionName(node: ts.Node): string {
+  for (let current = node.parent; current; current = current.parent) if (isFunctionLike(current)) return functionName(current as FunctionLike);
+  return "<module>";
+}

@@ -1,0 +1,281 @@
+// Per-function lock summaries: which locks a function acquires, where each is held, which calls it makes (and
+// which of them run while a lock is held). Callbacks that run inside the call that receives them (a scoped lock's
+// body, `$transaction(async (tx) => ...)`) belong to the enclosing function's summary.
+//
+// Summaries hold no ts.Nodes (only offsets and strings), so they outlive the Program that produced them: they are
+// cached per file content, and an edit re-analyses only the edited file (plus files whose lock declarations it
+// named, when those change).
+import * as crypto from "node:crypto";
+import { ts } from "../../engine/ts";
+import { normalizePath } from "../../engine/paths";
+import type { Span } from "../../engine/types";
+import { boundNames, calleeName, expressionKey, functionName, isFunctionLike, receiverOf, skipParens, spanOf, type FunctionLike } from "../ast";
+import { isDisposedByUsing, isReleaseOf, lockAcquisitionOf, resultBinding, type LockAcquisition } from "../locks";
+import { sqlSiteOf } from "../sql-text";
+import { parseSql } from "../sql";
+import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
+import { lockIdentityOf, placeholderValue, type LockClass, type LockIdentity } from "./lock-class";
+
+export interface Region {
+  start: number;
+  end: number;
+}
+
+export interface AcquisitionSummary {
+  lockClass: LockClass;
+  /** The instance key, in the terms of the function's parameters. */
+  key?: KeyRef;
+  /** The acquisition call. */
+  span: Span;
+  /** Text offsets where the lock is held. */
+  held: Region;
+  /** Scoped form whose callback is the held region (`runExclusive`, `lock(key, fn)`): a candidate for `lockAll`. */
+  scoped: boolean;
+  /** Inside a branch that compares values (`if (a < b)`): the code chose the order itself. */
+  orderedByBranch: boolean;
+}
+
+export interface CallSummary {
+  span: Span;
+  /** Offset of the name to resolve (`f` in `f()`, `m` in `this.m()`). */
+  nameAt: number;
+  calleeText: string;
+  /** Arguments, in the caller's terms. */
+  args: Array<KeyRef | undefined>;
+  orderedByBranch: boolean;
+}
+
+export interface FunctionSummary {
+  /** `file#name` (`file#AccountService.transfer`); `@offset` is appended for anonymous or duplicate names. */
+  id: string;
+  name: string;
+  file: string;
+  /** Where the function starts (its declaration): the key the call resolver looks it up by. */
+  start: number;
+  acquisitions: AcquisitionSummary[];
+  calls: CallSummary[];
+}
+
+export interface FileSummary {
+  file: string;
+  hash: string;
+  functions: FunctionSummary[];
+  byStart: Map<number, FunctionSummary>;
+  /** Other files whose declarations named this file's locks, with the hash they had. */
+  dependencies: Map<string, string>;
+}
+
+/** Calls whose function argument runs inside them, in one transaction. */
+const TRANSACTION_CALLS = new Set(["$transaction", "transaction", "withPgTransaction", "withMySqlTransaction", "withTransaction", "begin"]);
+
+const hashes = new WeakMap<ts.SourceFile, string>();
+export function contentHash(sourceFile: ts.SourceFile): string {
+  let hash = hashes.get(sourceFile);
+  if (!hash) hashes.set(sourceFile, (hash = crypto.createHash("sha1").update(sourceFile.text).digest("hex")));
+  return hash;
+}
+
+const cache = new Map<string, FileSummary>();
+
+/** Statistics for tests and profiling: how many file summaries were computed (not served from cache). */
+export const summaryStats = { computed: 0 };
+
+/** The summary of `sourceFile`, from cache when its text (and the declarations it used) did not change. */
+export function fileSummary(sourceFile: ts.SourceFile, program: ts.Program): FileSummary {
+  const file = normalizePath(sourceFile.fileName);
+  const hash = contentHash(sourceFile);
+  const cached = cache.get(file);
+  if (cached && cached.hash === hash && [...cached.dependencies].every(([dep, depHash]) => {
+    const depFile = program.getSourceFile(dep);
+    return depFile !== undefined && contentHash(depFile) === depHash;
+  })) {
+    return cached;
+  }
+  summaryStats.computed++;
+  const summary = summarise(sourceFile, program);
+  cache.set(file, summary);
+  return summary;
+}
+
+function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary {
+  const file = normalizePath(sourceFile.fileName);
+  const checker = program.getTypeChecker();
+  const dependencies = new Map<string, string>();
+  const acquisitions = new Map<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>();
+  /** Function literals that run inside the call receiving them, mapped to whether they are a transaction. */
+  const inline = new Map<ts.Node, "lock" | "transaction">();
+  const units: FunctionLike[] = [];
+
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
+      const acquisition = lockAcquisitionOf(node, () => checker);
+      const identity = acquisition && lockIdentityOf(acquisition, checker);
+      if (acquisition && identity) {
+        acquisitions.set(node, { acquisition, identity });
+        if (acquisition.callback) inline.set(acquisition.callback, "lock");
+        for (const dep of identity.declarationFiles) {
+          const depFile = program.getSourceFile(dep);
+          if (dep !== file && depFile) dependencies.set(dep, contentHash(depFile));
+        }
+      } else if (ts.isCallExpression(node) && TRANSACTION_CALLS.has(calleeName(node) ?? "")) {
+        const callback = [...node.arguments].reverse().map(skipParens).find(isFunctionLike);
+        if (callback) inline.set(callback, "transaction");
+      }
+    }
+    if (isFunctionLike(node) && !inline.has(node) && node.body) units.push(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+
+  const functions: FunctionSummary[] = [];
+  const byStart = new Map<number, FunctionSummary>();
+  const ids = new Set<string>();
+  for (const unit of units) {
+    const name = functionName(unit);
+    let id = `${file}#${name}`;
+    if (name === "<anonymous>" || ids.has(id)) id = `${id}@${unit.getStart(sourceFile)}`;
+    ids.add(id);
+    const summary = summariseFunction(unit, id, name, file, sourceFile, acquisitions, inline);
+    functions.push(summary);
+    byStart.set(summary.start, summary);
+  }
+  return { file, hash: contentHash(sourceFile), functions, byStart, dependencies };
+}
+
+interface Collected {
+  acquisitions: Array<{ node: ts.CallExpression | ts.TaggedTemplateExpression; acquisition?: LockAcquisition; identity: LockIdentity; transactional: boolean }>;
+  calls: ts.CallExpression[];
+  /** Offsets of BEGIN / COMMIT / ROLLBACK statements, with the receiver text that ran them. */
+  transactionStatements: Array<{ at: number; kind: "begin" | "end"; receiver: string }>;
+  /** Bodies of transaction callbacks, with the name of their transaction parameter. */
+  transactionScopes: Array<{ region: Region; client: string | undefined }>;
+}
+
+function summariseFunction(
+  unit: FunctionLike,
+  id: string,
+  name: string,
+  file: string,
+  sourceFile: ts.SourceFile,
+  acquisitions: ReadonlyMap<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>,
+  inline: ReadonlyMap<ts.Node, "lock" | "transaction">,
+): FunctionSummary {
+  const collected: Collected = { acquisitions: [], calls: [], transactionStatements: [], transactionScopes: [] };
+  const visit = (node: ts.Node): void => {
+    if (isFunctionLike(node)) {
+      const role = inline.get(node);
+      if (!role) return; // runs at another time: its own summary
+      if (role === "transaction" && node.body) {
+        const client = node.parameters[0] && ts.isIdentifier(node.parameters[0].name) ? node.parameters[0].name.text : undefined;
+        collected.transactionScopes.push({ region: { start: node.body.getStart(sourceFile), end: node.body.getEnd() }, client });
+      }
+    }
+    if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) collectCall(node, acquisitions, collected);
+    ts.forEachChild(node, visit);
+  };
+  if (unit.body) ts.forEachChild(unit.body, visit);
+
+  const params = parameterNames(unit);
+  const unitEnd = unit.body!.getEnd();
+  const summaries: AcquisitionSummary[] = [];
+  for (const entry of collected.acquisitions) {
+    const held = heldRegion(entry, collected, unitEnd, sourceFile);
+    if (!held) continue;
+    summaries.push({
+      lockClass: entry.identity.lockClass,
+      ...(entry.identity.key ? { key: keyRefOf(entry.identity.key, unit, params) } : {}),
+      span: spanOf(entry.node, sourceFile),
+      held,
+      scoped: entry.acquisition?.style === "scoped",
+      orderedByBranch: isInsideOrderingBranch(entry.node, unit),
+    });
+  }
+  const acquisitionCalls = new Set<ts.Node>(collected.acquisitions.map((a) => a.node));
+  const calls: CallSummary[] = [];
+  for (const call of collected.calls) {
+    if (acquisitionCalls.has(call)) continue;
+    const callee = skipParens(call.expression);
+    const nameNode = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
+    if (!nameNode) continue;
+    calls.push({
+      span: spanOf(call, sourceFile),
+      nameAt: nameNode.getStart(sourceFile),
+      calleeText: callee.getText(sourceFile).replace(/\s+/g, ""),
+      args: call.arguments.map((arg) => (ts.isSpreadElement(arg) ? undefined : keyRefOf(arg, unit, params))),
+      orderedByBranch: isInsideOrderingBranch(call, unit),
+    });
+  }
+  return { id, name, file, start: unit.getStart(sourceFile), acquisitions: summaries, calls };
+}
+
+function collectCall(node: ts.CallExpression | ts.TaggedTemplateExpression, acquisitions: ReadonlyMap<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>, collected: Collected): void {
+  const known = acquisitions.get(node);
+  if (known) {
+    const transactional = known.acquisition.transactionScoped;
+    collected.acquisitions.push({ node, acquisition: known.acquisition, identity: known.identity, transactional });
+    return;
+  }
+  if (ts.isCallExpression(node)) collected.calls.push(node);
+  const site = sqlSiteOf(node);
+  if (!site) return;
+  const statement = parseSql(site.sql);
+  const receiver = clientOf(node);
+  if (statement.kind === "begin") collected.transactionStatements.push({ at: node.getStart(), kind: "begin", receiver });
+  else if (statement.kind === "commit" || statement.kind === "rollback") collected.transactionStatements.push({ at: node.getStart(), kind: "end", receiver });
+  else {
+    const rows = rowLockOf(node, statement);
+    if (rows) collected.acquisitions.push({ node, identity: rows, transactional: true });
+  }
+}
+
+/**
+ * Rows locked by one statement: `UPDATE t SET ... WHERE col = $1` or `SELECT ... WHERE col = $1 FOR UPDATE`, with
+ * the key the placeholder stands for. `WHERE id = ANY($1) ORDER BY id FOR UPDATE` locks rows in a canonical order:
+ * a keyless acquisition of the class.
+ */
+function rowLockOf(node: ts.CallExpression | ts.TaggedTemplateExpression, statement: ReturnType<typeof parseSql>): LockIdentity | undefined {
+  const locks = statement.kind === "update" || (statement.kind === "select" && (statement.lock === "update" || statement.lock === "no key update"));
+  if (!locks || !statement.table) return undefined;
+  const lockClass: LockClass = { id: `rows:${statement.table}`, label: `${statement.table} rows`, kind: "row-lock" };
+  const equality = statement.conditions.find((c) => c.operator === "=" && c.placeholders.length === 1 && /^(\$\d+|\?|\$\?)$/.test(c.expression.trim()));
+  const key = equality && placeholderValue(node, equality.placeholders[0]!);
+  return key ? { lockClass, key, declarationFiles: [] } : { lockClass, declarationFiles: [] };
+}
+
+/** The connection a query runs on, as text: `client` in `client.query(...)`, `tx` in tx.$executeRaw`...`. */
+function clientOf(node: ts.CallExpression | ts.TaggedTemplateExpression): string {
+  const target = ts.isCallExpression(node) ? receiverOf(node) : ts.isPropertyAccessExpression(node.tag) ? node.tag.expression : undefined;
+  return target ? expressionKey(target) : "";
+}
+
+/**
+ * Where a lock is held. Scoped forms: their callback. Explicit acquisitions: until the matching release (or the end
+ * of the block for `await using`, or the function's end when no release is found). Row locks and transaction-scoped
+ * advisory locks: until the transaction ends; outside a transaction (autocommit) they are not held at all.
+ */
+function heldRegion(entry: Collected["acquisitions"][number], collected: Collected, unitEnd: number, sourceFile: ts.SourceFile): Region | undefined {
+  const { node, acquisition } = entry;
+  const start = node.getEnd();
+  if (acquisition?.callback?.body) return { start: acquisition.callback.body.getStart(sourceFile), end: acquisition.callback.body.getEnd() };
+  if (entry.transactional) {
+    const client = clientOf(node);
+    const scope = collected.transactionScopes.filter((s) => s.region.start <= start && start <= s.region.end).pop();
+    if (scope) return scope.client === undefined || client === scope.client || client.startsWith(`${scope.client}.`) ? { start, end: scope.region.end } : undefined;
+    const began = collected.transactionStatements.some((s) => s.kind === "begin" && s.at < start && s.receiver === client);
+    if (!began) return undefined;
+    const end = collected.transactionStatements.find((s) => s.kind === "end" && s.at > start && s.receiver === client);
+    return { start, end: end ? end.at : unitEnd };
+  }
+  if (acquisition && isDisposedByUsing(acquisition)) {
+    let block: ts.Node = node;
+    while (block.parent && !ts.isBlock(block) && !ts.isSourceFile(block)) block = block.parent;
+    return { start, end: block.getEnd() };
+  }
+  if (acquisition) {
+    const binding = resultBinding(acquisition);
+    const names = new Set(binding ? boundNames(binding).map((b) => b.text) : []);
+    const release = collected.calls.find((call) => call.getStart() > start && isReleaseOf(call, acquisition, names));
+    return { start, end: release ? release.getStart() : unitEnd };
+  }
+  return { start, end: unitEnd };
+}
