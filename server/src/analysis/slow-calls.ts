@@ -119,9 +119,11 @@ function displayName(call: ts.CallExpression | ts.NewExpression): string {
 
 /** The entry a single call matches, if any. */
 export function matchSlowCall(call: ts.CallExpression | ts.NewExpression, entries: readonly SlowCallEntry[], checker: () => ts.TypeChecker): SlowCall | undefined {
-  const name = calleeName(call);
-  if (!name) return undefined;
   const callee = skipParens(call.expression);
+  // `import { setTimeout as sleep } from "node:timers/promises"`: match the exported name.
+  const imported = ts.isIdentifier(callee) ? importsOf(callee.getSourceFile()).get(callee.text) : undefined;
+  const name = imported && imported.imported !== "default" && imported.imported !== "*" ? imported.imported : calleeName(call);
+  if (!name) return undefined;
   const candidates = entries.filter((e) => e.call === "*" || e.call === name);
   if (candidates.length === 0) return undefined;
   const origin = moduleOrigin(callee, checker);
@@ -132,7 +134,7 @@ export function matchSlowCall(call: ts.CallExpression | ts.NewExpression, entrie
 
 /**
  * The calls whose completion an awaited (or returned) expression waits for: the call itself and the calls its
- * callee is chained on (`got(url).json()`), the elements of `Promise.all([...])`, and every call in a
+ * callee is chained on (`got(url).json()`, innermost first), the elements of `Promise.all([...])`, and every call in a
  * `new Promise(executor)` executor (`setTimeout(resolve, ms)`, `https.get(url, cb)`).
  */
 export function awaitedCalls(expr: ts.Expression): Array<ts.CallExpression | ts.NewExpression> {
@@ -160,9 +162,10 @@ export function awaitedCalls(expr: ts.Expression): Array<ts.CallExpression | ts.
       for (const arg of node.arguments) if (ts.isArrayLiteralExpression(arg)) arg.elements.forEach((element) => visit(element));
       return;
     }
-    out.push(node);
+    // Innermost first: `got(url).json()` is reported as `got`, `ky.get(url).json()` as `ky.get`.
     const receiver = receiverOf(node);
     if (receiver) visit(receiver);
+    out.push(node);
   };
   visit(expr);
   return out;
