@@ -5,15 +5,18 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { RULES, docsPath } from "../../../rules/index";
 import { ConfigError } from "../engine/config";
-import { sha256, writeFileAtomic } from "../engine/fixes";
+import { removeStaleTempFiles, sha256, writeFileAtomic } from "../engine/fixes";
 import { ProjectLoadError } from "../engine/project";
-import { LintSession } from "../engine/session";
+import type { LintOptions } from "../engine/linter";
+import { LintSession, settingsResolver } from "../engine/session";
 import type { Severity } from "../engine/types";
 import { isInside } from "../engine/paths";
 import { ts } from "../engine/ts";
 import { FORMATTERS } from "./formatters";
 import { runInit } from "./init";
-import { buildReport } from "./report";
+import { buildReport, type Report } from "./report";
+import { DEFAULT_CACHE_FILE, LintCache, cacheKey } from "./cache";
+import { createProgress } from "./progress";
 import { VERSION } from "./version";
 
 export { VERSION } from "./version";
@@ -55,6 +58,8 @@ Options for lint:
       --quiet                         Report errors only
       --report-unused-disable-directives
                                       Report locksmith-disable comments that suppress nothing
+      --cache                         Only re-analyse what changed since the last run (.locksmithcache)
+      --cache-location <path>         Where the cache is kept (a file, or a folder ending in /)
   -h, --help                          Show this help
   -v, --version                       Show the version
 
@@ -122,6 +127,8 @@ function parseLintArgs(argv: string[]) {
         config: { type: "string", short: "c" },
         quiet: { type: "boolean", default: false },
         "report-unused-disable-directives": { type: "boolean", default: false },
+        cache: { type: "boolean", default: false },
+        "cache-location": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -150,13 +157,10 @@ async function lint(argv: string[], io: CliIo): Promise<number> {
     if (!RULES.some((r) => r.meta.id === match[1])) throw new UsageError(`--rule: "${match[1]}" is not a Locksmith rule (run \`locksmith rules\`)`);
     ruleOverrides[match[1]!] = match[2] as Severity;
   }
-  let outputFile: string | undefined;
-  if (values["output-file"]) {
-    outputFile = path.resolve(io.cwd, values["output-file"]);
-    if (!isInside(io.cwd, outputFile) || !isInside(realDir(io.cwd), realDir(path.dirname(outputFile)))) {
-      throw new UsageError(`--output-file must be inside the current folder (${io.cwd}), got "${values["output-file"]}"`);
-    }
-  }
+  const outputFile = values["output-file"] ? insideCwd(io, values["output-file"], "--output-file") : undefined;
+  if (values["cache-location"] !== undefined && !values.cache) throw new UsageError("--cache-location needs --cache");
+  let cacheFile = insideCwd(io, values["cache-location"] ?? DEFAULT_CACHE_FILE, "--cache-location");
+  if (/[\\/]$/.test(values["cache-location"] ?? "") || (fs.existsSync(cacheFile) && fs.statSync(cacheFile).isDirectory())) cacheFile = path.join(cacheFile, DEFAULT_CACHE_FILE);
 
   const session = new LintSession({
     cwd: io.cwd,
@@ -166,22 +170,43 @@ async function lint(argv: string[], io: CliIo): Promise<number> {
     ruleOverrides,
   });
   if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${positionals.join(", ") || "."}`);
-  const lintOptions = { reportUnusedDirectives: values["report-unused-disable-directives"]! };
-  const originals = new Map(session.spec.lintFiles.map((f) => [f, session.host.getSourceFile(f)?.text]));
+  const progress = createProgress(io, values.format!);
+  const lintOptions: LintOptions = { reportUnusedDirectives: values["report-unused-disable-directives"]!, ...(progress ? { onFileDone: progress.fileDone } : {}) };
+  const cache = values.cache
+    ? LintCache.open(cacheFile, cacheKey({ config: session.config, spec: session.spec, ruleOverrides, lintOptions }), settingsResolver(session.config, session.spec))
+    : undefined;
+  if (cache) lintOptions.fileCache = cache.fileFindings;
 
-  let run = session.lint(lintOptions);
-  let fixedTexts = new Map<string, string>();
-  if (values.fix) {
-    const fixResult = session.fix(lintOptions);
-    run = fixResult.run;
-    fixedTexts = fixResult.fixed;
-    writeFixes(fixResult.fixed, fixResult.newFiles, originals, io);
-  }
+  // A warm cache answers without building the Program, unless --fix has something to fix.
+  const cached = cache?.lastRun(session.spec);
+  const reusable = cached && !(values.fix && cached.results.some((r) => r.fixableErrorCount + r.fixableWarningCount > 0));
+  let report: Report;
+  let crashed = false;
+  if (reusable) {
+    report = { ...cached, cwd: io.cwd };
+  } else {
+    progress?.loading(session.spec.lintFiles.length);
+    const originals = values.fix ? new Map(session.spec.lintFiles.map((f) => [f, session.host.getSourceFile(f)?.text])) : new Map<string, string | undefined>();
+    let run = session.lint(lintOptions);
+    if (values.fix) {
+      const fixResult = session.fix(lintOptions);
+      run = fixResult.run;
+      writeFixes(fixResult.fixed, fixResult.newFiles, originals, io);
+    }
+    progress?.finish();
 
-  for (const crash of run.crashes) {
-    io.stderr(`locksmith: rule ${crash.ruleId} failed${crash.fileName ? ` on ${path.relative(io.cwd, crash.fileName)}` : ""}: ${crash.message}\n`);
+    for (const skipped of run.skipped) io.stderr(`locksmith: skipped ${path.relative(io.cwd, skipped.fileName)}: ${skipped.reason}\n`);
+    for (const crash of run.crashes) {
+      io.stderr(`locksmith: rule ${crash.ruleId} failed${crash.fileName ? ` on ${path.relative(io.cwd, crash.fileName)}` : ""}: ${crash.message}\n`);
+    }
+    crashed = run.crashes.length > 0;
+    report = buildReport(run, io.cwd);
+    if (cache) {
+      cache.recordRun(session.host.getProgram(), session.spec, report, crashed);
+      const problem = cache.save();
+      if (problem) io.stderr(`locksmith: could not write the cache ${path.relative(io.cwd, cacheFile)}: ${problem}\n`);
+    }
   }
-  const report = buildReport(run, io.cwd, values.fix ? new Map() : fixedTexts);
   if (values.quiet) {
     for (const result of report.results) {
       result.messages = result.messages.filter((m) => m.severity === 2);
@@ -197,7 +222,7 @@ async function lint(argv: string[], io: CliIo): Promise<number> {
   } else if (text) {
     io.stdout(text.endsWith("\n") ? text : `${text}\n`);
   }
-  if (run.crashes.length > 0) return 2;
+  if (crashed) return 2;
   if (report.errorCount > 0) return 1;
   if (maxWarnings >= 0 && report.warningCount > maxWarnings) {
     io.stderr(`locksmith: too many warnings (${report.warningCount}); maximum allowed is ${maxWarnings}.\n`);
@@ -208,6 +233,9 @@ async function lint(argv: string[], io: CliIo): Promise<number> {
 
 /** Writes fixed files atomically; skips (with a warning) files changed since they were read or that no longer parse. */
 function writeFixes(fixed: Map<string, string>, newFiles: { path: string; text: string }[], originals: Map<string, string | undefined>, io: CliIo): void {
+  // A run killed in the middle of writing (Ctrl-C, out of memory) may have left temp files; the files themselves are
+  // whole (each is replaced by a rename), so the temp files are only litter.
+  for (const dir of new Set([...originals.keys()].map((f) => path.dirname(f)))) removeStaleTempFiles(dir);
   for (const [fileName, text] of fixed) {
     const original = originals.get(fileName);
     if (original === undefined) continue;
@@ -226,6 +254,15 @@ function writeFixes(fixed: Map<string, string>, newFiles: { path: string; text: 
     fs.mkdirSync(path.dirname(file.path), { recursive: true });
     writeFileAtomic(file.path, file.text);
   }
+}
+
+/** Resolves a path option that must stay inside the current folder (also after following symlinks). */
+function insideCwd(io: CliIo, value: string, option: string): string {
+  const resolved = path.resolve(io.cwd, value);
+  if (!isInside(io.cwd, resolved) || !isInside(realDir(io.cwd), realDir(path.dirname(resolved)))) {
+    throw new UsageError(`${option} must be inside the current folder (${io.cwd}), got "${value}"`);
+  }
+  return resolved;
 }
 
 function realDir(dir: string): string {

@@ -6,6 +6,7 @@ import type { ResolvedConfig, ResolvedRuleConfig } from "./config";
 import { applyDirectives, parseDirectives, unusedDirectiveDiagnostics, type Directive } from "./suppressions";
 import type { Diagnostic, EngineSettings, FileRuleContext, Finding, ProjectRuleContext, Rule } from "./types";
 import { normalizePath } from "./paths";
+import { unanalysableReason } from "./project";
 
 export interface FileLintResult {
   fileName: string;
@@ -22,15 +23,35 @@ export interface RuleCrash {
   stack: string | undefined;
 }
 
+/** A file the rules did not see (nested too deeply to analyse safely); it has no findings. */
+export interface SkippedFile {
+  fileName: string;
+  reason: string;
+}
+
 export interface LintRun {
   results: FileLintResult[];
   crashes: RuleCrash[];
+  skipped: SkippedFile[];
 }
 
 export interface LintOptions {
   reportUnusedDirectives?: boolean;
   /** Checked between files; a cancelled run returns what it has (the language server drops it). */
   isCancelled?: () => boolean;
+  /** Called after each file's file rules ran (progress on a terminal). */
+  onFileDone?: (done: number, total: number) => void;
+  /** File-rule findings of earlier runs (`--cache`): a file it has valid findings for is not analysed again. */
+  fileCache?: FileFindingsCache;
+}
+
+/**
+ * Remembers what the file rules (scope "file") found in a file. Project rules always run: their findings depend on
+ * every file. `get` must answer only when the file, what it depends on and the configuration are unchanged.
+ */
+export interface FileFindingsCache {
+  get(sourceFile: ts.SourceFile, program: ts.Program): Finding[] | undefined;
+  set(sourceFile: ts.SourceFile, program: ts.Program, findings: readonly Finding[]): void;
 }
 
 type ReportInput = Parameters<FileRuleContext["report"]>[0];
@@ -53,14 +74,21 @@ export class Engine {
     let checker: ts.TypeChecker | undefined;
     const getChecker = () => (checker ??= program.getTypeChecker());
 
-    for (const sourceFile of sourceFiles) {
+    for (const [index, sourceFile] of sourceFiles.entries()) {
       if (options.isCancelled?.()) break;
       const fileName = normalizePath(sourceFile.fileName);
       const settings = ruleConfigs.get(fileName)!;
+      const sink = findingsByFile.get(fileName)!;
+      const cached = options.fileCache?.get(sourceFile, program);
+      if (cached) {
+        sink.push(...cached);
+        options.onFileDone?.(index + 1, sourceFiles.length);
+        continue;
+      }
+      const crashesBefore = crashes.length;
       for (const rule of this.rules) {
         const ruleConfig = settings.get(rule.meta.id);
         if (!rule.checkFile || !ruleConfig || ruleConfig.severity === "off") continue;
-        const sink = findingsByFile.get(fileName)!;
         const context: FileRuleContext = {
           sourceFile,
           fileName,
@@ -74,6 +102,9 @@ export class Engine {
         };
         runIsolated(rule.meta.id, fileName, crashes, () => rule.checkFile!(context));
       }
+      // A crash is reported again on the next run rather than cached away.
+      if (crashes.length === crashesBefore) options.fileCache?.set(sourceFile, program, [...sink]);
+      options.onFileDone?.(index + 1, sourceFiles.length);
     }
 
     for (const rule of this.rules) {
@@ -108,7 +139,11 @@ export class Engine {
       kept.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.ruleId.localeCompare(b.ruleId));
       return { fileName, sourceFile, diagnostics: kept, directives };
     });
-    return { results, crashes };
+    const skipped = sourceFiles.flatMap((sf) => {
+      const reason = unanalysableReason(sf);
+      return reason ? [{ fileName: normalizePath(sf.fileName), reason }] : [];
+    });
+    return { results, crashes, skipped };
   }
 }
 
