@@ -18,6 +18,7 @@ import { rowLocksHeldAt, transactionScopeOf } from "../server/src/analysis/trans
 function protection(flow: ReadModifyWrite): string | undefined {
   const { read, write } = flow;
   if (flow.guards.length > 0) return "compare-and-set";
+  if (write.library === "redis" && isWatchedTransaction(write)) return "WATCH/MULTI";
   const scope = transactionScopeOf(write.node);
   if (scope && scope === transactionScopeOf(read.node)) {
     if (read.lock === "update" || read.lock === "no key update") return "row lock";
@@ -36,6 +37,18 @@ function protection(flow: ReadModifyWrite): string | undefined {
   return undefined;
 }
 
+/** `redis.multi().set(k, v).exec()` after `redis.watch(k)` in the same function: EXEC fails if the key changed. */
+function isWatchedTransaction(write: DbAccess): boolean {
+  if (!/\.multi\(\)/.test(write.handle?.getText() ?? "")) return false;
+  const body = enclosingFunction(write.node)?.body;
+  let watched = false;
+  if (body) walk(body, (node) => {
+    if (ts.isCallExpression(node) && /^watch$/i.test(calleeName(node) ?? "")) watched = true;
+    return !watched;
+  });
+  return watched;
+}
+
 function writeLabel(write: DbAccess): string {
   if (write.sql) {
     const text = write.sql.statement.kind === "update" ? sqlHead(write) : write.node.getText();
@@ -48,7 +61,7 @@ function writeLabel(write: DbAccess): string {
 
 /** `UPDATE accounts SET balance = $1` (the statement up to WHERE). */
 function sqlHead(write: DbAccess): string {
-  const text = (ts.isStringLiteralLike(write.sql!.textNode) ? write.sql!.textNode.text : write.sql!.textNode.getText()).replace(/\s+/g, " ").trim();
+  const text = write.sql!.text.replace(/\s+/g, " ").trim();
   const head = text.split(/\s+WHERE\s+/i)[0]!;
   return head.length > 70 ? `${head.slice(0, 67)}…` : head;
 }
@@ -82,6 +95,9 @@ function atomicHint(flow: ReadModifyWrite, column: string): string {
       return `\`set((eb) => ({ ${column}: eb("${column}", "-", n) }))\``;
     case "redis":
       return "`INCRBY`/`DECRBY`";
+    case "mysql2":
+    case "better-sqlite3":
+      return code(`SET ${column} = ${column} - ?`);
     default:
       return code(`SET ${column} = ${column} - $1`);
   }
@@ -90,9 +106,15 @@ function atomicHint(flow: ReadModifyWrite, column: string): string {
 function message(flow: ReadModifyWrite): string {
   const { read, write } = flow;
   const line = lineOf(read.node);
+  const lock = LOCK_HINT[write.library];
+  if (write.library === "redis") {
+    const key = code(ts.isCallExpression(read.node) ? read.node.arguments[0]!.getText() : "key");
+    return flow.data
+      ? `${writeLabel(write)} writes a value computed from ${key} read at line ${line} without ${lock}: two concurrent calls both read the same value, both write their result, and one update is lost. Update atomically (${atomicHint(flow, "value")}) or use ${lock}.`
+      : `${writeLabel(write)} runs only because the check of ${key} read at line ${line} passed, without ${lock}: two concurrent calls can both pass the check and both write. Use a Lua script or ${lock}.`;
+  }
   const column = flow.data?.column ?? flow.control?.column ?? "the row";
   const columnText = column === "the row" ? "the row" : code(column);
-  const lock = LOCK_HINT[write.library];
   const scope = transactionScopeOf(read.node);
   const unlocked = read.lock && (!scope || scope !== transactionScopeOf(write.node))
     ? ` (the ${code(`FOR ${read.lock.toUpperCase()}`)} at line ${line} does not help: ${scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends"})`
@@ -339,10 +361,24 @@ function sqlAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRule
     const call = write.node as ts.CallExpression;
     if (call.typeArguments) return undefined;
     edits.push(edit(context, call.expression.getEnd(), call.expression.getEnd(), "<ResultSetHeader>"));
-    const modules = new Set([...importsOf(context.sourceFile).values()].map((i) => i.module));
-    edits.push(...importEdits(context.sourceFile, modules.has("mysql2/promise") ? "mysql2/promise" : "mysql2", ["type ResultSetHeader"]));
+    edits.push(...resultSetHeaderImport(context));
   }
   return { title: FIX_TITLE, edits };
+}
+
+/** `ResultSetHeader` from mysql2: merged into an existing `import type { … }` of the driver, else a new import. */
+function resultSetHeaderImport(context: FileRuleContext): TextEdit[] {
+  const modules = new Set([...importsOf(context.sourceFile).values()].map((i) => i.module));
+  const module = modules.has("mysql2/promise") ? "mysql2/promise" : "mysql2";
+  for (const statement of context.sourceFile.statements) {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || statement.moduleSpecifier.text !== module) continue;
+    const bindings = statement.importClause?.namedBindings;
+    if (!statement.importClause?.isTypeOnly || !bindings || !ts.isNamedImports(bindings)) continue;
+    if (bindings.elements.some((e) => e.name.text === "ResultSetHeader")) return [];
+    const last = bindings.elements[bindings.elements.length - 1]!;
+    return [edit(context, last.getEnd(), last.getEnd(), ", ResultSetHeader")];
+  }
+  return importEdits(context.sourceFile, module, ["type ResultSetHeader"]);
 }
 
 function knexAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext): Fix | undefined {

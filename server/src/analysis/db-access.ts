@@ -51,7 +51,7 @@ export interface DbAccess {
   /** ORM writes of an entity object (`repo.save(account)`, `account.save()`): the entity. */
   entity?: ts.Expression;
   /** Raw SQL: the statement, its text node, and the JS expression behind each placeholder. */
-  sql?: { statement: SqlStatement; textNode: ts.Node; values?: ts.ArrayLiteralExpression };
+  sql?: { statement: SqlStatement; text: string; textNode: ts.Node; values?: ts.ArrayLiteralExpression };
   isolation?: IsolationLevel;
 }
 
@@ -158,7 +158,7 @@ function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpression): Db
     kind,
     assignments: [],
     conditions: [],
-    sql: { statement, textNode: site.textNode, ...(values ? { values } : {}) },
+    sql: { statement, text: site.sql, textNode: property(site.textNode as ts.Expression, "text") ?? property(site.textNode as ts.Expression, "sql") ?? site.textNode, ...(values ? { values } : {}) },
   };
   if (handle) access.handle = handle;
   if (statement.table) access.table = statement.table;
@@ -455,12 +455,20 @@ function prismaAccess(call: ts.CallExpression, name: string): DbAccess | undefin
       // Compound unique keys `{ id_version: { id, version } }` compare every listed column.
       if (unique && ts.isObjectLiteralExpression(unique) && a.column.includes("_")) {
         for (const inner of objectAssignments(unique, () => false)) access.conditions.push({ column: inner.column, operator: "=", ...(inner.value ? { value: inner.value } : {}) });
+      } else if (unique && ts.isObjectLiteralExpression(unique)) {
+        // Filters: `{ balance: { gte: amount } }`.
+        for (const filter of objectAssignments(unique, () => false)) {
+          const operator = PRISMA_FILTERS[filter.column];
+          if (operator) access.conditions.push({ column: a.column, operator, ...(filter.value ? { value: filter.value } : {}) });
+        }
       } else access.conditions.push({ column: a.column, operator: "=", ...(a.value ? { value: a.value } : {}) });
     }
   }
   if (data) access.assignments.push(...objectAssignments(data, isPrismaAtomic));
   return access;
 }
+
+const PRISMA_FILTERS: Record<string, string> = { equals: "=", gte: ">=", gt: ">", lte: "<=", lt: "<", not: "<>" };
 
 /** `{ increment: 1 }`, `{ decrement: n }`, `{ multiply }`, `{ divide }` run in the database. */
 function isPrismaAtomic(value: ts.Expression): boolean {
@@ -571,6 +579,18 @@ function readOf(expr: ts.Expression, depth = 0): ReadValue | undefined {
   return ts.isCallExpression(node) && depth < 3 ? helperRead(node, depth) : undefined;
 }
 
+/** A read nested in an expression (`Number(await redis.get(key))`): its result, converted, is a value. */
+function readInside(expr: ts.Expression): ReadValue | undefined {
+  let found: DbAccess | undefined;
+  walk(expr, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    const access = dbAccessOf(node);
+    if (access?.kind === "read") found = access;
+    return !found;
+  });
+  return found ? { read: found, level: "value", ...(found.library === "redis" ? { column: "value" } : {}) } : undefined;
+}
+
 const helperCache = new WeakMap<ts.Node, ReadValue | null>();
 
 /** A call of a function of the same file that returns (a value derived from) a read. */
@@ -614,7 +634,7 @@ function sameFileFunction(sourceFile: ts.SourceFile, name: string, plain: boolea
 }
 
 function bindDeclaration(name: ts.BindingName, initializer: ts.Expression, values: Map<string, ReadValue>, depth = 0): void {
-  const origin = readOf(initializer, depth) ?? valueOf(initializer, values);
+  const origin = readOf(initializer, depth) ?? valueOf(initializer, values) ?? readInside(initializer);
   if (!origin) return;
   bindPattern(name, origin, values);
 }

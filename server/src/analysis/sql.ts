@@ -155,7 +155,8 @@ function parseWhere(sql: string, statement: SqlStatement): void {
   for (const [s, e] of splitTopLevel(sql, start, end, "AND")) {
     const part = sql.slice(s, e);
     const placeholders = placeholdersIn(sql, s, e, counters);
-    const match = new RegExp(String.raw`^\s*(${QUALIFIED})\s*(=|<>|!=|<=|>=|<|>|IS NOT DISTINCT FROM|IS DISTINCT FROM)\s*([^]*?)\s*$`, "i").exec(part);
+    // `balance - $1 >= $3` guards `balance` too.
+    const match = new RegExp(String.raw`^\s*(${QUALIFIED})(?:\s*[-+]\s*[^<>=!]+?)?\s*(=|<>|!=|<=|>=|<|>|IS NOT DISTINCT FROM|IS DISTINCT FROM)\s*([^]*?)\s*$`, "i").exec(part);
     if (!match) continue;
     statement.conditions.push({ column: unquote(match[1]!), operator: match[2]!.toUpperCase(), expression: match[3]!, placeholders });
   }

@@ -1,0 +1,593 @@
+import { selectThenUpdate } from "../../rules/select-then-update";
+import { runRuleTests } from "../helpers/rule-tester";
+
+const PG_LOST_UPDATE =
+  "`UPDATE accounts SET balance = $1` writes a value computed from `balance` read at line 4 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost. Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).";
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      name: "pg: FOR UPDATE inside BEGIN … COMMIT on the same client",
+      code: `import { Pool } from "pg";
+export async function debit(pool: Pool, id: string, amount: number): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [id]);
+    if (rows[0].balance < amount) throw new Error("insufficient funds");
+    await client.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  } finally {
+    client.release();
+  }
+}`,
+    },
+    {
+      name: "runtime withPgTransaction + FOR NO KEY UPDATE",
+      code: `import { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+export async function debit(pool: Pool, id: string, amount: number): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows } = await tx.query("SELECT balance FROM accounts WHERE id = $1 FOR NO KEY UPDATE", [id]);
+    await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+  });
+}`,
+    },
+    {
+      name: "runtime withPgTransaction SERIALIZABLE",
+      code: `import { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+export async function debit(pool: Pool, id: string, amount: number): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows } = await tx.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+    await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+  }, { isolation: "serializable" });
+}`,
+    },
+    {
+      name: "pg: BEGIN ISOLATION LEVEL SERIALIZABLE",
+      code: `import { Pool } from "pg";
+export async function debit(pool: Pool, id: string, amount: number): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
+    const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+    await client.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+    },
+    {
+      name: "compare-and-set on the version read (unchecked-optimistic-update's business)",
+      code: `import { Pool } from "pg";
+export async function rename(pool: Pool, id: string, suffix: string): Promise<boolean> {
+  const { rows: [doc] } = await pool.query("SELECT title, version FROM docs WHERE id = $1", [id]);
+  const result = await pool.query("UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3", [doc.title + suffix, id, doc.version]);
+  return result.rowCount === 1;
+}`,
+    },
+    {
+      name: "atomic update with the check repeated in WHERE",
+      code: `import { Pool } from "pg";
+export async function reserve(pool: Pool, sku: string, quantity: number): Promise<void> {
+  const { rows } = await pool.query("SELECT stock FROM inventory WHERE sku = $1", [sku]);
+  if (rows[0].stock < quantity) throw new Error("out of stock");
+  const updated = await pool.query("UPDATE inventory SET stock = stock - $1 WHERE sku = $2 AND stock >= $1", [quantity, sku]);
+  if (updated.rowCount === 0) throw new Error("out of stock");
+}`,
+    },
+    {
+      name: "existence check only, value not derived from the read",
+      code: `import { Pool } from "pg";
+export async function close(pool: Pool, id: string): Promise<void> {
+  const { rows } = await pool.query("SELECT id FROM accounts WHERE id = $1", [id]);
+  if (rows.length === 0) throw new Error("not found");
+  await pool.query("UPDATE accounts SET status = 'closed' WHERE id = $1", [rows[0].id]);
+}`,
+    },
+    {
+      name: "check on a column the write does not change",
+      code: `import { Pool } from "pg";
+export async function touch(pool: Pool, id: string): Promise<void> {
+  const { rows } = await pool.query("SELECT role FROM users WHERE id = $1", [id]);
+  if (rows[0].role !== "admin") return;
+  await pool.query("UPDATE users SET last_login = now() WHERE id = $1", [id]);
+}`,
+    },
+    {
+      name: "read of another table",
+      code: `import { Pool } from "pg";
+export async function audit(pool: Pool, id: string): Promise<void> {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+  await pool.query("UPDATE audit_log SET last_balance = $1 WHERE account_id = $2", [rows[0].balance, id]);
+}`,
+    },
+    {
+      name: "mysql2: FOR UPDATE inside beginTransaction … commit",
+      code: `import type { Pool } from "mysql2/promise";
+export async function reserve(pool: Pool, sku: string, quantity: number): Promise<void> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const [rows] = await conn.query<any[]>("SELECT stock FROM inventory WHERE sku = ? FOR UPDATE", [sku]);
+    if (rows[0].stock < quantity) throw new Error("out of stock");
+    await conn.execute("UPDATE inventory SET stock = ? WHERE sku = ?", [rows[0].stock - quantity, sku]);
+    await conn.commit();
+  } catch (error) {
+    await conn.rollback();
+    throw error;
+  } finally {
+    conn.release();
+  }
+}`,
+    },
+    {
+      name: "knex: forUpdate inside knex.transaction",
+      code: `import type { Knex } from "knex";
+export async function debit(knex: Knex, id: number, amount: number): Promise<void> {
+  await knex.transaction(async (trx) => {
+    const account = await trx("accounts").where({ id }).forUpdate().first();
+    await trx("accounts").where({ id }).update({ balance: account.balance - amount });
+  });
+}`,
+    },
+    {
+      name: "knex: decrement with the guard in WHERE",
+      code: `import type { Knex } from "knex";
+export async function debit(knex: Knex, id: number, amount: number): Promise<void> {
+  const account = await knex("accounts").where({ id }).first();
+  if (account.balance < amount) throw new Error("insufficient funds");
+  const updated = await knex("accounts").where({ id }).andWhere("balance", ">=", amount).decrement("balance", amount);
+  if (updated === 0) throw new Error("insufficient funds");
+}`,
+    },
+    {
+      name: "Prisma: increment without using the read",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function credit(id: number, amount: number): Promise<void> {
+  const account = await prisma.account.findUnique({ where: { id } });
+  if (!account) throw new Error("not found");
+  await prisma.account.update({ where: { id }, data: { balance: { increment: amount } } });
+}`,
+    },
+    {
+      name: "Prisma: $queryRaw FOR UPDATE inside an interactive $transaction",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function debit(id: number, amount: number): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const [account] = await tx.$queryRaw<{ balance: number }[]>\`SELECT balance FROM "Account" WHERE id = \${id} FOR UPDATE\`;
+    await tx.account.update({ where: { id }, data: { balance: account.balance - amount } });
+  });
+}`,
+    },
+    {
+      name: "Prisma: interactive $transaction at SERIALIZABLE",
+      code: `import { Prisma, PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function debit(id: number, amount: number): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const account = await tx.account.findUniqueOrThrow({ where: { id } });
+    await tx.account.update({ where: { id }, data: { balance: account.balance - amount } });
+  }, { isolationLevel: Prisma.TransactionIsolationLevel.Serializable });
+}`,
+    },
+    {
+      name: "Prisma: updateMany compare-and-set on version",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function debit(id: number, amount: number): Promise<number> {
+  const account = await prisma.account.findUniqueOrThrow({ where: { id } });
+  const { count } = await prisma.account.updateMany({ where: { id, version: account.version }, data: { balance: account.balance - amount, version: { increment: 1 } } });
+  return count;
+}`,
+    },
+    {
+      name: "Redis: WATCH + MULTI",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+export async function hit(key: string): Promise<void> {
+  await redis.watch(key);
+  const current = Number(await redis.get(key));
+  await redis.multi().set(key, String(current + 1)).exec();
+}`,
+    },
+    {
+      name: "Redis: INCRBY",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+export async function hit(key: string): Promise<void> {
+  await redis.incrby(key, 1);
+}`,
+    },
+  ],
+  invalid: [
+    {
+      name: "pg Pool: read, check, write the computed balance",
+      code: `import { Pool } from "pg";
+
+export async function debit(pool: Pool, accountId: string, amount: number): Promise<void> {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [accountId]);
+  const balance: number = rows[0].balance;
+  if (balance < amount) throw new Error("insufficient funds");
+  await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [balance - amount, accountId]);
+}
+`,
+      errors: [{ line: 7, column: 9, endLine: 7, endColumn: 100, message: PG_LOST_UPDATE, related: [{ line: 4, message: "value read here" }] }],
+      output: `import { Pool } from "pg";
+
+export async function debit(pool: Pool, accountId: string, amount: number): Promise<void> {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [accountId]);
+  const balance: number = rows[0].balance;
+  if (balance < amount) throw new Error("insufficient funds");
+  const updated = await pool.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2 AND balance >= $1", [amount, accountId]);
+  if (updated.rowCount === 0) throw new Error("insufficient funds");
+}
+`,
+    },
+    {
+      name: "pg: guard on the new value, bound needs its own placeholder",
+      code: `import { Pool } from "pg";
+
+export async function debit(pool: Pool, accountId: string, amount: number, floor: number): Promise<void> {
+  const { rows: [account] } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [accountId]);
+  const next = account.balance - amount;
+  if (next < floor) throw new Error("below floor");
+  await pool.query({ text: "UPDATE accounts SET balance = $1 WHERE id = $2", values: [next, accountId] });
+}
+`,
+      errors: [{ line: 7, column: 9, message: /^`UPDATE accounts SET balance = \$1` writes a value computed from `balance` read at line 4/ }],
+      output: `import { Pool } from "pg";
+
+export async function debit(pool: Pool, accountId: string, amount: number, floor: number): Promise<void> {
+  const { rows: [account] } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [accountId]);
+  const next = account.balance - amount;
+  if (next < floor) throw new Error("below floor");
+  const updated = await pool.query({ text: "UPDATE accounts SET balance = balance - $1 WHERE id = $2 AND balance - $1 >= $3", values: [amount, accountId, floor] });
+  if (updated.rowCount === 0) throw new Error("below floor");
+}
+`,
+    },
+    {
+      name: "pg: helper function of the same file reads the row, no check",
+      code: `import { Pool } from "pg";
+
+async function loadAccount(pool: Pool, id: string) {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+  return rows[0];
+}
+
+export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
+  const account = await loadAccount(pool, id);
+  await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [amount + account.balance, id]);
+}
+`,
+      errors: [{ line: 10, column: 9, message: /writes a value computed from `balance` read at line 4/, related: [{ line: 4 }] }],
+      output: `import { Pool } from "pg";
+
+async function loadAccount(pool: Pool, id: string) {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+  return rows[0];
+}
+
+export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
+  const account = await loadAccount(pool, id);
+  await pool.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, id]);
+}
+`,
+    },
+    {
+      name: "pg: FOR UPDATE outside a transaction does not protect",
+      code: `import { Pool } from "pg";
+
+export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [id]);
+  await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance + amount, id]);
+}
+`,
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          message:
+            "`UPDATE accounts SET balance = $1` writes a value computed from `balance` read at line 4 without a row lock (the `FOR UPDATE` at line 4 does not help: outside a transaction the lock is released when that statement ends): two concurrent calls both read the same `balance`, both write their result, and one update is lost. Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).",
+        },
+      ],
+      output: `import { Pool } from "pg";
+
+export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [id]);
+  await pool.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, id]);
+}
+`,
+    },
+    {
+      name: "pg: the write runs on the pool, outside the client's transaction",
+      code: `import { Pool } from "pg";
+
+export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
+  const client = await pool.connect();
+  await client.query("BEGIN");
+  const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [id]);
+  await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance + amount, id]);
+  await client.query("COMMIT");
+  client.release();
+}
+`,
+      errors: [{ line: 7, column: 9, message: /\(the `FOR UPDATE` at line 6 does not help: the write runs outside its transaction\)/ }],
+      output: `import { Pool } from "pg";
+
+export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
+  const client = await pool.connect();
+  await client.query("BEGIN");
+  const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [id]);
+  await pool.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, id]);
+  await client.query("COMMIT");
+  client.release();
+}
+`,
+    },
+    {
+      name: "pg: READ COMMITTED transaction without a lock",
+      code: `import { Pool } from "pg";
+
+export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
+  const client = await pool.connect();
+  await client.query("BEGIN");
+  const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+  await client.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance + amount, id]);
+  await client.query("COMMIT");
+  client.release();
+}
+`,
+      errors: [{ line: 7, column: 9, related: [{ line: 6, message: "value read here" }] }],
+      output: `import { Pool } from "pg";
+
+export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
+  const client = await pool.connect();
+  await client.query("BEGIN");
+  const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+  await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, id]);
+  await client.query("COMMIT");
+  client.release();
+}
+`,
+    },
+    {
+      name: "pg: atomic update whose check is not repeated in WHERE (oversell); no safe fix",
+      code: `import { Pool } from "pg";
+
+export async function reserve(pool: Pool, sku: string, quantity: number): Promise<void> {
+  const { rows } = await pool.query("SELECT stock FROM inventory WHERE sku = $1", [sku]);
+  if (rows[0].stock < quantity) throw new Error("out of stock");
+  await pool.query("UPDATE inventory SET stock = stock - $1 WHERE sku = $2", [quantity, sku]);
+}
+`,
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          message:
+            "`UPDATE inventory SET stock = stock - $1` runs only because the check of `stock` read at line 4 passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking). Lock the row (`SELECT … FOR UPDATE` in the same transaction) or repeat the check in the write's WHERE and check the affected-row count.",
+          related: [{ line: 4, message: "value read here and checked at line 5" }],
+        },
+      ],
+    },
+    {
+      name: "pg: seat double booking (status checked, then set)",
+      code: `import { Pool } from "pg";
+
+export async function book(pool: Pool, seatId: string, userId: string): Promise<void> {
+  const { rows: [seat] } = await pool.query("SELECT status FROM seats WHERE id = $1", [seatId]);
+  if (seat.status !== "available") throw new Error("taken");
+  await pool.query("UPDATE seats SET status = 'booked', holder = $1 WHERE id = $2", [userId, seatId]);
+}
+`,
+      errors: [{ line: 6, column: 9, message: /^`UPDATE seats SET status = 'booked', holder = \$1` runs only because the check of `status` read at line 4 passed/ }],
+    },
+    {
+      name: "mysql2 promise pool: query then execute",
+      code: `import type { Pool } from "mysql2/promise";
+
+export async function reserve(pool: Pool, sku: string, quantity: number): Promise<void> {
+  const [rows] = await pool.query<any[]>("SELECT stock FROM inventory WHERE sku = ?", [sku]);
+  const stock = rows[0].stock;
+  if (stock < quantity) throw new Error("out of stock");
+  await pool.execute("UPDATE inventory SET stock = ? WHERE sku = ?", [stock - quantity, sku]);
+}
+`,
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          message:
+            "`UPDATE inventory SET stock = ?` writes a value computed from `stock` read at line 4 without a row lock: two concurrent calls both read the same `stock`, both write their result, and one update is lost. Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET stock = stock - ?`).",
+        },
+      ],
+      output: `import type { Pool, ResultSetHeader } from "mysql2/promise";
+
+export async function reserve(pool: Pool, sku: string, quantity: number): Promise<void> {
+  const [rows] = await pool.query<any[]>("SELECT stock FROM inventory WHERE sku = ?", [sku]);
+  const stock = rows[0].stock;
+  if (stock < quantity) throw new Error("out of stock");
+  const [updated] = await pool.execute<ResultSetHeader>("UPDATE inventory SET stock = stock - ? WHERE sku = ? AND stock >= ?", [quantity, sku, quantity]);
+  if (updated.affectedRows === 0) throw new Error("out of stock");
+}
+`,
+    },
+    {
+      name: "better-sqlite3: prepare().get() then prepare().run()",
+      code: `import Database from "better-sqlite3";
+const db = new Database("app.db");
+
+export function credit(id: number, amount: number): void {
+  const row = db.prepare("SELECT balance FROM accounts WHERE id = ?").get(id) as { balance: number };
+  db.prepare("UPDATE accounts SET balance = ? WHERE id = ?").run(row.balance + amount, id);
+}
+`,
+      errors: [{ line: 6, column: 3, message: /^`UPDATE accounts SET balance = \?` writes a value computed from `balance` read at line 5 .* Lock the row \(`BEGIN IMMEDIATE` around the read and the write\)/ }],
+    },
+    {
+      name: "knex: first() then update() with the computed balance",
+      code: `import type { Knex } from "knex";
+
+export async function debit(knex: Knex, id: number, amount: number): Promise<void> {
+  const account = await knex("accounts").where({ id }).first();
+  if (account.balance < amount) throw new Error("insufficient funds");
+  await knex("accounts").where({ id }).update({ balance: account.balance - amount });
+}
+`,
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          message:
+            '`knex("accounts").where({id}).update(…)` writes a value computed from `balance` read at line 4 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost. Lock the row (`.forUpdate()` on the read inside `knex.transaction`) or update atomically (`.decrement("balance", n)` / `.increment(…)`).',
+        },
+      ],
+      output: `import type { Knex } from "knex";
+
+export async function debit(knex: Knex, id: number, amount: number): Promise<void> {
+  const account = await knex("accounts").where({ id }).first();
+  if (account.balance < amount) throw new Error("insufficient funds");
+  const updated = await knex("accounts").where({ id }).andWhere("balance", ">=", amount).decrement("balance", amount);
+  if (updated === 0) throw new Error("insufficient funds");
+}
+`,
+    },
+    {
+      name: "knex: transaction without forUpdate",
+      code: `import type { Knex } from "knex";
+
+export async function credit(knex: Knex, id: number, amount: number): Promise<void> {
+  await knex.transaction(async (trx) => {
+    const account = await trx("accounts").where({ id }).first();
+    await trx("accounts").where({ id }).update({ balance: account.balance + amount });
+  });
+}
+`,
+      errors: [{ line: 6, column: 11 }],
+      output: `import type { Knex } from "knex";
+
+export async function credit(knex: Knex, id: number, amount: number): Promise<void> {
+  await knex.transaction(async (trx) => {
+    const account = await trx("accounts").where({ id }).first();
+    await trx("accounts").where({ id }).increment("balance", amount);
+  });
+}
+`,
+    },
+    {
+      name: "Prisma: findUniqueOrThrow then update with account.balance + amount",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function credit(id: number, amount: number): Promise<void> {
+  const account = await prisma.account.findUniqueOrThrow({ where: { id } });
+  await prisma.account.update({ where: { id }, data: { balance: account.balance + amount } });
+}
+`,
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          message:
+            "`prisma.account.update(…)` writes a value computed from `balance` read at line 5 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost. Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or update atomically (`data: { balance: { decrement: n } }`).",
+        },
+      ],
+      output: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function credit(id: number, amount: number): Promise<void> {
+  const account = await prisma.account.findUniqueOrThrow({ where: { id } });
+  await prisma.account.update({ where: { id }, data: { balance: { increment: amount } } });
+}
+`,
+    },
+    {
+      name: "Prisma: destructured read, checked, then update (becomes updateMany with the guard)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function debit(id: number, amount: number): Promise<void> {
+  const { balance } = await prisma.account.findUniqueOrThrow({ where: { id } });
+  if (balance < amount) throw new Error("insufficient funds");
+  await prisma.account.update({ where: { id }, data: { balance: balance - amount } });
+}
+`,
+      errors: [{ line: 7, column: 9 }],
+      output: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function debit(id: number, amount: number): Promise<void> {
+  const { balance } = await prisma.account.findUniqueOrThrow({ where: { id } });
+  if (balance < amount) throw new Error("insufficient funds");
+  const updated = await prisma.account.updateMany({ where: { id, balance: { gte: amount } }, data: { balance: { decrement: amount } } });
+  if (updated.count === 0) throw new Error("insufficient funds");
+}
+`,
+    },
+    {
+      name: "Prisma: object spread of the read row; no safe fix",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function debit(id: number, amount: number): Promise<void> {
+  const account = await prisma.account.findFirst({ where: { id } });
+  if (!account) return;
+  await prisma.account.update({ where: { id }, data: { ...account, balance: account.balance - amount } });
+}
+`,
+      errors: [{ line: 7, column: 9, message: /writes a value computed from the row read at line 5/ }],
+    },
+    {
+      name: "Prisma: interactive $transaction without a lock",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function debit(id: number, amount: number): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const account = await tx.account.findUniqueOrThrow({ where: { id } });
+    await tx.account.update({ where: { id }, data: { balance: account.balance - amount } });
+  });
+}
+`,
+      errors: [{ line: 7, column: 11 }],
+      output: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function debit(id: number, amount: number): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const account = await tx.account.findUniqueOrThrow({ where: { id } });
+    await tx.account.update({ where: { id }, data: { balance: { decrement: amount } } });
+  });
+}
+`,
+    },
+    {
+      name: "Redis: GET then SET of a computed value",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+
+export async function hit(key: string): Promise<void> {
+  const current = Number(await redis.get(key));
+  await redis.set(key, String(current + 1));
+}
+`,
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          message:
+            "`redis.set(…)` writes a value computed from `key` read at line 5 without `WATCH`/`MULTI` or a Lua script: two concurrent calls both read the same value, both write their result, and one update is lost. Update atomically (`INCRBY`/`DECRBY`) or use `WATCH`/`MULTI` or a Lua script.",
+        },
+      ],
+    },
+  ],
+});
