@@ -9,6 +9,8 @@ import { lockWithoutExpiry } from "./lock-without-expiry";
 import { unsafeLockRelease } from "./unsafe-lock-release";
 import { lockAcrossAwait } from "./lock-across-await";
 import { selectThenUpdate } from "./select-then-update";
+import { inconsistentLockOrder } from "./inconsistent-lock-order";
+import { reentrantLock } from "./reentrant-lock";
 
 export const RULES: readonly Rule[] = [
   uncheckedLockAcquisition,
@@ -17,6 +19,8 @@ export const RULES: readonly Rule[] = [
   unsafeLockRelease,
   lockAcrossAwait,
   selectThenUpdate,
+  inconsistentLockOrder,
+  reentrantLock,
 ];
 
 /** The rule's doc page, shipped with Locksmith (a file: URL, so it works offline and in the editor). */
