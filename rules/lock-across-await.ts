@@ -79,6 +79,15 @@ export const lockAcrossAwait: Rule = {
       if (!slowPaths.has(node)) slowPaths.set(node, finder.slowPathOf(node.expression));
       return slowPaths.get(node);
     };
+    // Awaited work that is not (part of) a slow call: `await repo.load(id)`, not `await (await fetch(u)).json()`.
+    const isOtherWork = (node: ts.AwaitExpression) => {
+      let slow = !!slowPathOf(node);
+      walk(node, (inner) => {
+        if (!slow && ts.isAwaitExpression(inner)) slow = !!slowPathOf(inner);
+        return !slow;
+      });
+      return !slow;
+    };
     for (const node of awaits) {
       const held = locksHeldAt(node, checker);
       if (held.length === 0) continue;
@@ -86,7 +95,7 @@ export const lockAcrossAwait: Rule = {
       if (!path) continue;
       // An in-process mutex around nothing but the slow call is a deliberate single-flight (one refresh at a time):
       // it costs only when the section also does other awaited work that callers could not run meanwhile.
-      const relevant = held.filter((lock) => lock.kind !== "mutex" || awaits.some((other) => other !== node && lock.holds!(other) && !slowPathOf(other)));
+      const relevant = held.filter((lock) => lock.kind !== "mutex" || awaits.some((other) => other !== node && lock.holds!(other) && isOtherWork(other)));
       if (relevant.length === 0) continue;
       const lock = relevant.sort((a, b) => priority(a) - priority(b))[0]!;
       const related = [

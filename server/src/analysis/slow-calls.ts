@@ -163,8 +163,9 @@ export function awaitedCalls(expr: ts.Expression): Array<ts.CallExpression | ts.
       return;
     }
     // Innermost first: `got(url).json()` is reported as `got`, `ky.get(url).json()` as `ky.get`.
+    // A receiver that is awaited itself (`(await fetch(url)).json()`) is that await's business.
     const receiver = receiverOf(node);
-    if (receiver) visit(receiver);
+    if (receiver && !ts.isAwaitExpression(skipParens(receiver))) visit(receiver);
     out.push(node);
   };
   visit(expr);
