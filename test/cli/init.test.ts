@@ -26,7 +26,7 @@ test("init writes a commented locksmith.json listing every rule at its default s
     const result = await run(["init"], dir);
     assert.deepEqual(result, { code: 0, stdout: `Wrote locksmith.json with ${RULES.length} rules at their default severity.\n`, stderr: "" });
     const text = fs.readFileSync(path.join(dir, "locksmith.json"), "utf8");
-    assert.equal(text, starterConfig(RULES, "./node_modules/locksmith/server/schema/locksmith.schema.json"));
+    assert.equal(text, starterConfig(RULES, "./node_modules/@locksmith/server/schema/locksmith.schema.json"));
     assert.match(text, /^\/\/ Locksmith configuration/);
     for (const rule of RULES) assert.ok(text.includes(`"${rule.meta.id}": "${rule.meta.defaultSeverity}"`), rule.meta.id);
     const config = loadConfig(RULES, { cwd: dir });
@@ -61,5 +61,5 @@ test("init refuses to replace an existing locksmith.json unless --force", async 
 test("$schema points at the schema of this install when it is inside the project", () => {
   const repoRoot = path.join(__dirname, "..", "..", "..");
   assert.equal(schemaReference(repoRoot), "./server/schema/locksmith.schema.json");
-  assert.equal(schemaReference(os.tmpdir()), "./node_modules/locksmith/server/schema/locksmith.schema.json");
+  assert.equal(schemaReference(os.tmpdir()), "./node_modules/@locksmith/server/schema/locksmith.schema.json");
 });

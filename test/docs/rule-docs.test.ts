@@ -1,7 +1,7 @@
 // The docs test (as typescript-eslint's): every rule in the registry has a doc page with the required sections, every
-// ```ts block marked ❌ reports the rule and every ```ts block marked ✅ reports nothing. A block is marked by the
-// last non-blank line above its fence (a heading or a sentence containing ❌ or ✅); unmarked blocks (e.g. showing a
-// fix) are not run. Iterates the registry, so a new rule is covered without touching this file.
+// ```ts block marked ❌ reports the rule and every ```ts block marked ✅ reports nothing. A line (heading or text)
+// containing ❌ or ✅ marks the blocks after it, up to the next such line or the next heading; unmarked blocks (e.g.
+// showing a fix) are not run. Iterates the registry, so a new rule is covered without touching this file.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -20,27 +20,30 @@ interface FencedBlock {
   lang: string;
   line: number;
   code: string;
-  /** The last non-blank line above the fence. */
-  label: string;
+  /** From the last line containing ❌ or ✅ above the block, unless a heading came in between. */
+  mark: DocExample["kind"] | undefined;
 }
 
 function fencedBlocks(markdown: string): FencedBlock[] {
   const lines = markdown.split(/\r?\n/);
   const blocks: FencedBlock[] = [];
-  let label = "";
+  let mark: FencedBlock["mark"];
   for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)(```+|~~~+)\s*([\w-]*)/.exec(lines[i]!);
+    const line = lines[i]!;
+    const open = /^(\s*)(```+|~~~+)\s*([\w-]*)/.exec(line);
     if (!open) {
-      if (lines[i]!.trim()) label = lines[i]!;
+      const bad = line.includes("❌");
+      const good = line.includes("✅");
+      if (bad !== good) mark = bad ? "incorrect" : "correct";
+      else if (bad || /^#{1,6}\s/.test(line)) mark = undefined;
       continue;
     }
     const fence = open[2]!;
     const body: string[] = [];
     let j = i + 1;
     while (j < lines.length && !lines[j]!.trim().startsWith(fence)) body.push(lines[j++]!);
-    blocks.push({ lang: open[3]!.toLowerCase(), line: i + 1, code: `${body.join("\n")}\n`, label });
+    blocks.push({ lang: open[3]!.toLowerCase(), line: i + 1, code: `${body.join("\n")}\n`, mark });
     i = j;
-    label = "";
   }
   return blocks;
 }
@@ -48,12 +51,7 @@ function fencedBlocks(markdown: string): FencedBlock[] {
 function examplesOf(markdown: string): DocExample[] {
   return fencedBlocks(markdown)
     .filter((b) => b.lang === "ts" || b.lang === "typescript")
-    .flatMap((b): DocExample[] => {
-      const bad = b.label.includes("❌");
-      const good = b.label.includes("✅");
-      if (bad === good) return [];
-      return [{ kind: bad ? "incorrect" : "correct", line: b.line, code: b.code }];
-    });
+    .flatMap((b): DocExample[] => (b.mark ? [{ kind: b.mark, line: b.line, code: b.code }] : []));
 }
 
 /**
@@ -97,8 +95,8 @@ describe("rule docs", () => {
         const timeline = fencedBlocks(markdown).some((b) => b.lang === "" || b.lang === "text");
         assert.ok(timeline, `${where}: no timeline (a \`\`\`text block showing the race or deadlock step by step, as in the guide)`);
         const examples = examplesOf(markdown);
-        assert.ok(examples.some((e) => e.kind === "incorrect"), `${where}: no ❌ example (a \`\`\`ts block under a line containing ❌)`);
-        assert.ok(examples.some((e) => e.kind === "correct"), `${where}: no ✅ example (a \`\`\`ts block under a line containing ✅)`);
+        assert.ok(examples.some((e) => e.kind === "incorrect"), `${where}: no ❌ example (a \`\`\`ts block after a line containing ❌)`);
+        assert.ok(examples.some((e) => e.kind === "correct"), `${where}: no ✅ example (a \`\`\`ts block after a line containing ✅)`);
         const optionsSection = sectionText(markdown, /option/i);
         for (const option of Object.keys(rule.meta.optionsSchema?.properties ?? {})) {
           assert.ok(optionsSection.includes(option), `${where}: option "${option}" is not described in the options section`);

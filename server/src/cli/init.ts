@@ -10,8 +10,8 @@ import { isInside, normalizePath } from "../engine/paths";
 import type { Rule } from "../engine/types";
 import { UsageError, type CliIo } from "./main";
 
-/** Where the schema is in a project that installed Locksmith as a dev dependency. */
-const INSTALLED_SCHEMA = "./node_modules/locksmith/server/schema/locksmith.schema.json";
+/** Where the schema is in a project that installed Locksmith (the @locksmith/server package) as a dev dependency. */
+const INSTALLED_SCHEMA = "./node_modules/@locksmith/server/schema/locksmith.schema.json";
 
 export function starterConfig(rules: readonly Rule[], schema: string): string {
   const width = Math.max(0, ...rules.map((r) => r.meta.id.length + 4));
