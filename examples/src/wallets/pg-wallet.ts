@@ -1,0 +1,28 @@
+// Wallet balances on PostgreSQL through `pg`. `debit` is the lost update Locksmith reports (select-then-update);
+// the other functions are the correct variants.
+import type { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+
+/** ❌ Two concurrent debits both read 100, both write 90: one debit is lost. */
+export async function debit(pool: Pool, accountId: string, amount: number): Promise<void> {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [accountId]);
+  const balance: number = rows[0].balance;
+  if (balance < amount) throw new Error("insufficient funds");
+  await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [balance - amount, accountId]);
+}
+
+/** ✅ The database computes the new balance; the check is part of the same statement. */
+export async function debitAtomically(pool: Pool, accountId: string, amount: number): Promise<void> {
+  const updated = await pool.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2 AND balance >= $1", [amount, accountId]);
+  if (updated.rowCount === 0) throw new Error("insufficient funds");
+}
+
+/** ✅ The row stays locked from the read to the commit. */
+export async function debitLocked(pool: Pool, accountId: string, amount: number): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows } = await tx.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [accountId]);
+    const balance: number = rows[0].balance;
+    if (balance < amount) throw new Error("insufficient funds");
+    await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [balance - amount, accountId]);
+  });
+}

@@ -1,0 +1,47 @@
+// Shared machinery of the database proofs: lint an example file with a rule, apply the rule's safe fixes, and load
+// both the original and the fixed text as modules, so a proof runs exactly the code a user has before and after
+// `locksmith lint --fix`.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ts } from "../../server/src/engine/ts";
+import { applyEdits, chooseFixes, editsFor } from "../../server/src/engine/fixes";
+import type { Rule } from "../../server/src/engine/types";
+import { lintCode } from "../helpers/rule-tester";
+
+/** An example file of the repository's examples/ folder. */
+export function exampleText(relative: string): string {
+  return fs.readFileSync(path.join(__dirname, "..", "..", "..", "examples", "src", relative), "utf8");
+}
+
+export interface LintedExample {
+  original: Record<string, any>;
+  fixed: Record<string, any>;
+  fixedText: string;
+  /** Start lines of the findings in the original. */
+  findingLines: number[];
+}
+
+/** Lints `code` with `rule`, applies its safe fixes, and loads both versions as CommonJS modules. */
+export function lintAndFix(rule: Rule, code: string): LintedExample {
+  const linted = lintCode(rule, { code });
+  const fixes = chooseFixes(linted.diagnostics);
+  assert.ok(fixes.length > 0, "the rule offers no safe fix for the example");
+  const fixedText = applyEdits(code, fixes.flatMap((f) => editsFor(f, linted.fileName)));
+  assert.equal(lintCode(rule, { code: fixedText }).diagnostics.length, 0, "the fixed example still has findings");
+  return { original: load(code), fixed: load(fixedText), fixedText, findingLines: linted.diagnostics.map((d) => linted.lineOf(d.span.start).line) };
+}
+
+function load(code: string): Record<string, any> {
+  const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+  const module = { exports: {} as Record<string, any> };
+  new Function("require", "module", "exports", js)(require, module, module.exports);
+  return module.exports;
+}
+
+/** Runs `calls` concurrent calls of `fn`; resolves with how many succeeded and the distinct error messages. */
+export async function concurrently(calls: number, fn: (i: number) => Promise<unknown>): Promise<{ succeeded: number; errors: string[] }> {
+  const results = await Promise.allSettled(Array.from({ length: calls }, (_, i) => fn(i)));
+  const errors = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => (r.reason as Error).message);
+  return { succeeded: results.length - errors.length, errors: [...new Set(errors)] };
+}
