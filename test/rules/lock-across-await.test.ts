@@ -193,6 +193,59 @@ runRuleTests(lockAcrossAwait, {
       code: `import { Pool } from "pg";\nconst pool = new Pool();\nexport async function run(id: number) {\n  const client = await pool.connect();\n  await client.query("SELECT pg_advisory_lock($1)", [id]);\n  await fetch("https://x");\n  await client.query("SELECT pg_advisory_unlock($1)", [id]);\n  await fetch("https://after");\n  client.release();\n}\n`,
       errors: [{ line: 6, column: 3, message: /while holding PostgreSQL advisory lock \(`pg_advisory_lock`\): every other process waiting for/ }],
     },
+    // ---- the move-before-the-lock suggestion
+    {
+      name: "suggestion: inputs ready before the lock, only a database read before it in the section",
+      code: `import { Mutex } from "async-mutex";\nimport { Pool } from "pg";\nconst pool = new Pool();\nconst lock = new Mutex();\nexport async function convert(id: string, currency: string) {\n  await lock.runExclusive(async () => {\n    const { rows } = await pool.query("SELECT total FROM orders WHERE id = $1", [id]);\n    const rate = await (await fetch(\`https://rates/\${currency}\`)).json();\n    await pool.query("UPDATE orders SET total = $1 WHERE id = $2", [rows[0].total * rate, id]);\n  });\n}\n`,
+      errors: [
+        {
+          line: 8,
+          column: 25,
+          message: /^`fetch` makes an HTTP request, as slow as the remote service, and it is awaited while holding `lock`/,
+          suggestions: [
+            {
+              title: "Move the call before `lock` is taken (its inputs are ready before the lock)",
+              output: `import { Mutex } from "async-mutex";\nimport { Pool } from "pg";\nconst pool = new Pool();\nconst lock = new Mutex();\nexport async function convert(id: string, currency: string) {\n  const rate = await (await fetch(\`https://rates/\${currency}\`)).json();\n  await lock.runExclusive(async () => {\n    const { rows } = await pool.query("SELECT total FROM orders WHERE id = $1", [id]);\n    await pool.query("UPDATE orders SET total = $1 WHERE id = $2", [rows[0].total * rate, id]);\n  });\n}\n`,
+            },
+          ],
+        },
+      ],
+    },
+    {
+      name: "suggestion: acquire … try/finally form",
+      code: `import { Mutex } from "@locksmith/runtime";\n${repo}const lock = new Mutex();\nexport async function run(id: string) {\n  const handle = await lock.acquire();\n  try {\n    await fetch(\`https://audit/\${id}\`);\n    const order = await repo.load(id);\n    await repo.save(id, order.total);\n  } finally {\n    handle.release();\n  }\n}\n`,
+      errors: [
+        {
+          line: 7,
+          column: 5,
+          suggestions: [
+            {
+              output: `import { Mutex } from "@locksmith/runtime";\n${repo}const lock = new Mutex();\nexport async function run(id: string) {\n  await fetch(\`https://audit/\${id}\`);\n  const handle = await lock.acquire();\n  try {\n    const order = await repo.load(id);\n    await repo.save(id, order.total);\n  } finally {\n    handle.release();\n  }\n}\n`,
+            },
+          ],
+        },
+      ],
+    },
+    {
+      name: "no suggestion: the call reads a value loaded under the lock",
+      code: `import { Mutex } from "async-mutex";\n${repo}const lock = new Mutex();\nexport async function run(id: string) {\n  await lock.runExclusive(async () => {\n    const order = await repo.load(id);\n    await fetch(\`https://audit/\${order.total}\`);\n    await repo.save(id, order.total);\n  });\n}\n`,
+      errors: [{ line: 7, column: 5, suggestions: [] }],
+    },
+    {
+      name: "no suggestion: a write comes before the call in the section",
+      code: `import { Mutex } from "async-mutex";\n${repo}const lock = new Mutex();\nexport async function run(id: string) {\n  await lock.runExclusive(async () => {\n    await repo.save(id, 0);\n    await fetch(\`https://hooks/\${id}\`);\n  });\n}\n`,
+      errors: [{ line: 7, column: 5, suggestions: [] }],
+    },
+    {
+      name: "a response body read is reported once, on the fetch",
+      code: underMutex("", "const rate = await (await fetch(\"https://rates\")).json();"),
+      errors: [{ line: 7, column: 25, message: /^`fetch` makes an HTTP request/ }],
+    },
+    {
+      name: "Drizzle transaction with .for(\"update\")",
+      code: `import { drizzle } from "drizzle-orm/node-postgres";\nimport { eq } from "drizzle-orm";\nimport { orders } from "./schema";\nconst db = drizzle("postgres://");\nexport async function run(id: string) {\n  await db.transaction(async (tx) => {\n    const [o] = await tx.select().from(orders).where(eq(orders.id, id)).for("update");\n    await fetch("https://hooks");\n    await tx.update(orders).set({ total: o.total + 1 }).where(eq(orders.id, id));\n  });\n}\n`,
+      errors: [{ line: 8, column: 5, message: /while the transaction on `tx` holds row locks \(taken by a locking read \(FOR UPDATE\) of `orders` at line 7\)/ }],
+    },
     // ---- transactions holding row locks
     {
       name: "pg BEGIN … FOR UPDATE … COMMIT",
