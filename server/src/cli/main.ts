@@ -14,6 +14,7 @@ import { isInside } from "../engine/paths";
 import { ts } from "../engine/ts";
 import { FORMATTERS } from "./formatters";
 import { runInit } from "./init";
+import { runGraph } from "./graph";
 import { buildReport, type Report } from "./report";
 import { DEFAULT_CACHE_FILE, LintCache, cacheKey } from "./cache";
 import { createProgress } from "./progress";
@@ -44,6 +45,7 @@ Commands:
   lint [paths..]     Analyse TypeScript files and report locking mistakes (default command)
   rules              List the rules with a one-line description and their docs
   init [--force]     Write a commented starter locksmith.json in the current folder
+  graph [paths..]    Print the lock-order graph [-p tsconfig] [--format dot|mermaid|json]
   help               Show this help
 
 Options for lint:
@@ -83,6 +85,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 export const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {};
 // Called through a closure: init.ts imports this module too, so its export may not be bound yet at load time.
 SUBCOMMANDS.init = (argv, io) => runInit(argv, io);
+SUBCOMMANDS.graph = (argv, io) => runGraph(argv, io);
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;

@@ -17,6 +17,8 @@ export interface LockClass {
   /** For messages and graphs: `usersLock`, `AccountService.lock`, `accountLocks[key]`, `lock:account:${…}`, `accounts rows`. */
   label: string;
   kind: LockKind;
+  /** The file declaring the lock object, for object locks (tells apart two `accountLocks` of different files). */
+  declaredIn?: string;
 }
 
 /** A lock's class plus the expression choosing the instance (for keyed classes). */
@@ -110,16 +112,16 @@ function objectIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker): 
   if (key) {
     const lockObject = skipParens(acquisition.lockObject);
     const factory = keyed && ts.isCallExpression(lockObject) && skipParens(lockObject.expression) === keyed.container;
-    return { lockClass: { id: `${kind}:${declared.id}[]`, label: factory ? `${declared.label}(key)` : `${declared.label}[key]`, kind }, key, declarationFiles: declared.files };
+    return { lockClass: { id: `${kind}:${declared.id}[]`, label: factory ? `${declared.label}(key)` : `${declared.label}[key]`, kind, declaredIn: declared.file }, key, declarationFiles: [declared.file] };
   }
-  return { lockClass: { id: `${kind}:${declared.id}`, label: declared.label, kind }, declarationFiles: declared.files };
+  return { lockClass: { id: `${kind}:${declared.id}`, label: declared.label, kind, declaredIn: declared.file }, declarationFiles: [declared.file] };
 }
 
 /**
  * A stable name for what `expr` refers to: `file#usersLock`, `file#AccountService.lock`. A lock passed in as a
  * parameter gets a name private to its function (its instance is unknown).
  */
-function declarationName(expr: ts.Expression, checker: ts.TypeChecker): { id: string; label: string; files: string[] } | undefined {
+function declarationName(expr: ts.Expression, checker: ts.TypeChecker): { id: string; label: string; file: string } | undefined {
   const node = skipParens(expr);
   const nameNode = ts.isPropertyAccessExpression(node) ? node.name : ts.isIdentifier(node) ? node : undefined;
   if (!nameNode) return undefined;
@@ -130,11 +132,11 @@ function declarationName(expr: ts.Expression, checker: ts.TypeChecker): { id: st
   const file = normalizePath(declaration.getSourceFile().fileName);
   const name = nameNode.text;
   if (ts.isParameter(declaration) && !isParameterProperty(declaration)) {
-    return { id: `${file}#${enclosingFunctionName(declaration)}(${name})`, label: name, files: [file] };
+    return { id: `${file}#${enclosingFunctionName(declaration)}(${name})`, label: name, file };
   }
   const owner = classNameOf(declaration);
   const label = owner ? `${owner}.${name}` : name;
-  return { id: `${file}#${label}`, label, files: [file] };
+  return { id: `${file}#${label}`, label, file };
 }
 
 function isParameterProperty(parameter: ts.ParameterDeclaration): boolean {
