@@ -9,6 +9,7 @@ import { lockWithoutExpiry } from "./lock-without-expiry";
 import { unsafeLockRelease } from "./unsafe-lock-release";
 import { lockAcrossAwait } from "./lock-across-await";
 import { selectThenUpdate } from "./select-then-update";
+import { uncheckedOptimisticUpdate } from "./unchecked-optimistic-update";
 import { inconsistentLockOrder } from "./inconsistent-lock-order";
 import { reentrantLock } from "./reentrant-lock";
 
@@ -19,6 +20,7 @@ export const RULES: readonly Rule[] = [
   unsafeLockRelease,
   lockAcrossAwait,
   selectThenUpdate,
+  uncheckedOptimisticUpdate,
   inconsistentLockOrder,
   reentrantLock,
 ];

@@ -283,21 +283,43 @@ function freshName(node: ts.Node, base: string): string {
   }
 }
 
+/** How each library reports the affected-row count of an awaited write. */
+const AFFECTED: Partial<Record<DbLibrary, { declare: (name: string) => string; count: (name: string) => string }>> = {
+  pg: { declare: (n) => `const ${n}`, count: (n) => `${n}.rowCount` },
+  mysql2: { declare: (n) => `const [${n}]`, count: (n) => `${n}.affectedRows` },
+  knex: { declare: (n) => `const ${n}`, count: (n) => n },
+  prisma: { declare: (n) => `const ${n}`, count: (n) => `${n}.count` },
+  typeorm: { declare: (n) => `const ${n}`, count: (n) => `${n}.affected` },
+  sequelize: { declare: (n) => `const [${n}]`, count: (n) => n },
+};
+
 /**
- * The write as a statement whose result can be checked: `await x.query(...)` as a statement becomes
- * `const updated = await x.query(...)` followed by `if (<count of updated> === 0) <exit>`.
+ * Edits that make the affected-row count of `write` decide whether `exit` runs: the statement
+ * `await x.query(...)` becomes `const updated = await x.query(...)` followed by `if (<count> === 0) <exit>`.
+ * Undefined when the write is not an awaited statement of its own or the library's count is unknown.
  */
-function countCheckEdits(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext, declare: (name: string) => string, count: (name: string) => string): TextEdit[] | undefined {
-  if (!plan.guard) return [];
-  const outer = outerExpression(flow.write.node as ts.Expression);
+export function affectedCountCheck(write: DbAccess, context: FileRuleContext, exit: string): TextEdit[] | undefined {
+  const affected = AFFECTED[write.library];
+  const outer = outerExpression(write.node as ts.Expression);
   const statement = outer.parent;
-  if (!ts.isExpressionStatement(statement) || !ts.isAwaitExpression(outer)) return undefined;
+  if (!affected || !ts.isExpressionStatement(statement) || !ts.isAwaitExpression(outer)) return undefined;
   const name = freshName(statement, "updated");
   const indent = indentationAt(context.sourceFile, statement.getStart());
-  return [
-    edit(context, statement.getStart(), statement.getStart(), `${declare(name)} = `),
-    edit(context, statement.getEnd(), statement.getEnd(), `\n${indent}if (${count(name)} === 0) ${plan.guard.exit.getText()}`),
+  const edits = [
+    edit(context, statement.getStart(), statement.getStart(), `${affected.declare(name)} = `),
+    edit(context, statement.getEnd(), statement.getEnd(), `\n${indent}if (${affected.count(name)} === 0) ${exit}`),
   ];
+  if (write.library === "mysql2") {
+    // mysql2 types a result as a union of rows and header: name the header type to read `affectedRows`.
+    const call = write.node as ts.CallExpression;
+    if (call.typeArguments) return undefined;
+    edits.push(edit(context, call.expression.getEnd(), call.expression.getEnd(), "<ResultSetHeader>"), ...resultSetHeaderImport(context));
+  }
+  return edits;
+}
+
+function countCheckEdits(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext): TextEdit[] | undefined {
+  return plan.guard ? affectedCountCheck(flow.write, context, plan.guard.exit.getText()) : [];
 }
 
 function sqlAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext): Fix | undefined {
@@ -350,20 +372,9 @@ function sqlAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRule
     }
     edits.push(edit(context, base + whereEnd, base + whereEnd, ` AND ${subjectSql} ${plan.guard.operator} ${boundSql}`));
   }
-  const library = write.library;
-  const counted =
-    library === "pg"
-      ? countCheckEdits(flow, plan, context, (n) => `const ${n}`, (n) => `${n}.rowCount`)
-      : countCheckEdits(flow, plan, context, (n) => `const [${n}]`, (n) => `${n}.affectedRows`);
+  const counted = countCheckEdits(flow, plan, context);
   if (!counted) return undefined;
-  edits.push(...counted);
-  if (library === "mysql2" && plan.guard) {
-    const call = write.node as ts.CallExpression;
-    if (call.typeArguments) return undefined;
-    edits.push(edit(context, call.expression.getEnd(), call.expression.getEnd(), "<ResultSetHeader>"));
-    edits.push(...resultSetHeaderImport(context));
-  }
-  return { title: FIX_TITLE, edits };
+  return { title: FIX_TITLE, edits: [...edits, ...counted] };
 }
 
 /** `ResultSetHeader` from mysql2: merged into an existing `import type { … }` of the driver, else a new import. */
@@ -392,7 +403,7 @@ function knexAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRul
   if (guardText === undefined) return undefined;
   const edits: TextEdit[] = [edit(context, callee.name.getStart(), updateCall.getEnd(), `${method}("${plan.column}", ${plan.delta.getText()})`)];
   if (guardText) edits.push(edit(context, callee.name.getStart() - 1, callee.name.getStart() - 1, guardText));
-  const counted = countCheckEdits(flow, plan, context, (n) => `const ${n}`, (n) => n);
+  const counted = countCheckEdits(flow, plan, context);
   if (!counted) return undefined;
   return { title: FIX_TITLE, edits: [...edits, ...counted] };
 }
@@ -425,7 +436,7 @@ function prismaAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileR
       edits.push(edit(context, name.getStart(), name.getEnd(), "updateMany"));
     }
   }
-  const counted = countCheckEdits(flow, plan, context, (n) => `const ${n}`, (n) => `${n}.count`);
+  const counted = countCheckEdits(flow, plan, context);
   if (!counted) return undefined;
   return { title: FIX_TITLE, edits: [...edits, ...counted] };
 }

@@ -1,0 +1,161 @@
+import { uncheckedOptimisticUpdate } from "../../rules/unchecked-optimistic-update";
+import { runRuleTests } from "../helpers/rule-tester";
+
+runRuleTests(uncheckedOptimisticUpdate, {
+  valid: [
+    {
+      name: "pg: rowCount decides",
+      code: `import type { Pool } from "pg";
+import { ConflictError } from "@locksmith/runtime";
+export async function rename(pool: Pool, id: string, title: string): Promise<void> {
+  const { rows: [doc] } = await pool.query("SELECT version FROM docs WHERE id = $1", [id]);
+  const result = await pool.query("UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3", [title, id, doc.version]);
+  if (result.rowCount === 0) throw new ConflictError("doc changed");
+}`,
+    },
+    {
+      name: "the count is returned to the caller",
+      code: `import type { Pool } from "pg";
+export async function rename(pool: Pool, id: string, title: string, expectedVersion: number) {
+  return (await pool.query("UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3", [title, id, expectedVersion])).rowCount;
+}`,
+    },
+    {
+      name: "runtime optimisticUpdate: the write callback returns the count",
+      code: `import type { Pool } from "pg";
+import { optimisticUpdate } from "@locksmith/runtime";
+export async function rename(pool: Pool, id: string, title: string): Promise<void> {
+  await optimisticUpdate({
+    read: async () => (await pool.query("SELECT version FROM docs WHERE id = $1", [id])).rows[0],
+    modify: (doc) => ({ ...doc, title }),
+    write: async (next, current) => (await pool.query("UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3", [next.title, id, current.version])).rowCount,
+  });
+}`,
+    },
+    {
+      name: "destructured count compared",
+      code: `import type { Pool } from "pg";
+export async function bump(pool: Pool, id: string, version: number): Promise<void> {
+  const { rowCount } = await pool.query("UPDATE docs SET version = version + 1 WHERE id = $1 AND version = $2", [id, version]);
+  if (rowCount !== 1) throw new Error("conflict");
+}`,
+    },
+    {
+      name: "Prisma update throws when the where matches nothing",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function rename(id: number, title: string, version: number): Promise<void> {
+  await prisma.doc.update({ where: { id, version }, data: { title, version: { increment: 1 } } });
+}`,
+    },
+    {
+      name: "plain update without a guard",
+      code: `import type { Pool } from "pg";
+export async function rename(pool: Pool, id: string, title: string): Promise<void> {
+  await pool.query("UPDATE docs SET title = $1 WHERE id = $2", [title, id]);
+}`,
+    },
+  ],
+  invalid: [
+    {
+      name: "pg: version read, compared, count ignored",
+      code: `import type { Pool } from "pg";
+
+export async function rename(pool: Pool, id: string, title: string): Promise<void> {
+  const { rows: [doc] } = await pool.query("SELECT title, version FROM docs WHERE id = $1", [id]);
+  await pool.query("UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3", [title, id, doc.version]);
+}
+`,
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          endLine: 5,
+          endColumn: 129,
+          message:
+            "`UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3` only writes if `version` still has the value read at line 4, but its affected-row count (`rowCount`) is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped. Check the count and throw `ConflictError` (or retry with backoff).",
+          related: [{ line: 4, message: "version read here" }],
+        },
+      ],
+      output: `import type { Pool } from "pg";
+import { ConflictError } from "@locksmith/runtime";
+
+export async function rename(pool: Pool, id: string, title: string): Promise<void> {
+  const { rows: [doc] } = await pool.query("SELECT title, version FROM docs WHERE id = $1", [id]);
+  const updated = await pool.query("UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3", [title, id, doc.version]);
+  if (updated.rowCount === 0) throw new ConflictError("docs changed concurrently");
+}
+`,
+    },
+    {
+      name: "pg: old value compared (balance = old balance), result bound but unused",
+      code: `import type { Pool } from "pg";
+
+export async function debit(pool: Pool, id: string, amount: number): Promise<void> {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+  const result = await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2 AND balance = $3", [rows[0].balance - amount, id, rows[0].balance]);
+  console.log("debited", id);
+}
+`,
+      errors: [{ line: 5, column: 24, message: /only writes if `balance` still has the value read at line 4/ }],
+    },
+    {
+      name: "mysql2: expected version passed in, count ignored",
+      code: `import type { Pool } from "mysql2/promise";
+
+export async function rename(pool: Pool, id: string, title: string, expectedVersion: number): Promise<void> {
+  await pool.execute("UPDATE docs SET title = ?, version = version + 1 WHERE id = ? AND version = ?", [title, id, expectedVersion]);
+}
+`,
+      errors: [{ line: 4, column: 9, message: /only writes if `version` still has the expected value, but its affected-row count \(`affectedRows`\) is never checked/ }],
+      output: `import type { Pool, ResultSetHeader } from "mysql2/promise";
+import { ConflictError } from "@locksmith/runtime";
+
+export async function rename(pool: Pool, id: string, title: string, expectedVersion: number): Promise<void> {
+  const [updated] = await pool.execute<ResultSetHeader>("UPDATE docs SET title = ?, version = version + 1 WHERE id = ? AND version = ?", [title, id, expectedVersion]);
+  if (updated.affectedRows === 0) throw new ConflictError("docs changed concurrently");
+}
+`,
+    },
+    {
+      name: "knex: where({ id, version }).update(...) unchecked",
+      code: `import type { Knex } from "knex";
+
+export async function rename(knex: Knex, id: number, title: string, version: number): Promise<void> {
+  await knex("docs").where({ id, version }).update({ title, version: version + 1 });
+}
+`,
+      errors: [{ line: 4, column: 9, message: /affected-row count \(the number knex returns\) is never checked/ }],
+      output: `import type { Knex } from "knex";
+import { ConflictError } from "@locksmith/runtime";
+
+export async function rename(knex: Knex, id: number, title: string, version: number): Promise<void> {
+  const updated = await knex("docs").where({ id, version }).update({ title, version: version + 1 });
+  if (updated === 0) throw new ConflictError("docs changed concurrently");
+}
+`,
+    },
+    {
+      name: "Prisma: updateMany on the version read, count ignored",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function rename(id: number, title: string): Promise<void> {
+  const doc = await prisma.doc.findUniqueOrThrow({ where: { id } });
+  await prisma.doc.updateMany({ where: { id, version: doc.version }, data: { title, version: { increment: 1 } } });
+}
+`,
+      errors: [{ line: 6, column: 9, message: /only writes if `version` still has the value read at line 5, but its affected-row count \(`count`\)/ }],
+      output: `import { PrismaClient } from "@prisma/client";
+import { ConflictError } from "@locksmith/runtime";
+const prisma = new PrismaClient();
+
+export async function rename(id: number, title: string): Promise<void> {
+  const doc = await prisma.doc.findUniqueOrThrow({ where: { id } });
+  const updated = await prisma.doc.updateMany({ where: { id, version: doc.version }, data: { title, version: { increment: 1 } } });
+  if (updated.count === 0) throw new ConflictError("doc changed concurrently");
+}
+`,
+    },
+  ],
+});
