@@ -3,11 +3,13 @@
 // taken one inside the other in argument order (`transfer(from, to)` locking `from` then `to`).
 import { ts } from "../server/src/engine/ts";
 import type { Fix, ProjectRuleContext, RelatedLocation, Rule, Span } from "../server/src/engine/types";
-import { indentationAt, isFunctionLike, skipAwait, type FunctionLike } from "../server/src/analysis/ast";
+import { enclosingStatement, expressionKey, indentationAt, isFunctionLike, receiverOf, skipAwait, type FunctionLike } from "../server/src/analysis/ast";
 import { keyedLockSource, lockAcquisitionOf, lockObjectKind } from "../server/src/analysis/locks";
+import { sqlSiteOf } from "../server/src/analysis/sql-text";
+import { parseSql } from "../server/src/analysis/sql";
 import { runtimeImportEdits } from "../server/src/engine/runtime-import";
 import { analyseLockOrder, type LockOrderEdge } from "../server/src/analysis/lock-order/graph";
-import type { LockKind } from "../server/src/analysis/lock-order/lock-class";
+import { placeholderValue, type LockKind } from "../server/src/analysis/lock-order/lock-class";
 import { describeEdge, edgeLocations, functionLabel, keyLabel, lockName } from "../server/src/analysis/lock-order/describe";
 
 export const inconsistentLockOrder: Rule = {
@@ -16,7 +18,7 @@ export const inconsistentLockOrder: Rule = {
     description: "Locks taken in opposite orders in different places, or in argument order (`transfer(from, to)`): a deadlock",
     defaultSeverity: "error",
     fixable: true,
-    hasSuggestions: false,
+    hasSuggestions: true,
     scope: "project",
   },
   checkProject(context) {
@@ -47,6 +49,7 @@ export const inconsistentLockOrder: Rule = {
         span: edge.site,
         related: edgeLocations(edge).filter((r) => !sameSpan(r.span, edge.site)),
         ...lockAllFix(context, edge),
+        ...rowLockSuggestion(context, edge),
       });
     }
   },
@@ -117,6 +120,41 @@ function lockAllFix(context: ProjectRuleContext, edge: LockOrderEdge): { fixes?:
     return { fixes: [fix] };
   }
   return {};
+}
+
+/**
+ * Rows updated in argument order with node-postgres: lock both first, in key order, with one statement on the same
+ * client, inserted before the first update. A suggestion: it adds a statement (and a lock) to the transaction.
+ */
+function rowLockSuggestion(context: ProjectRuleContext, edge: LockOrderEdge): { suggestions?: Fix[] } {
+  if (edge.to.kind !== "row-lock" || edge.via.length > 0) return {};
+  const outerCall = callAt(context, edge.outer.span);
+  const innerCall = callAt(context, edge.inner.span);
+  const outerSite = outerCall && sqlSiteOf(outerCall);
+  const innerSite = innerCall && sqlSiteOf(innerCall);
+  if (!outerCall || !innerCall || !outerSite || !innerSite) return {};
+  const client = receiverOf(outerCall);
+  const innerClient = receiverOf(innerCall);
+  if (!client || !innerClient || expressionKey(client) !== expressionKey(innerClient) || !/\.query$/.test(outerCall.expression.getText())) return {};
+  const outerKey = rowKey(outerCall, outerSite.sql);
+  const innerKey = rowKey(innerCall, innerSite.sql);
+  const table = parseSql(outerSite.sql).table;
+  const statement = enclosingStatement(outerCall);
+  if (!outerKey || !innerKey || !table || outerKey.column !== innerKey.column || !/^[a-z_][a-z0-9_.]*$/i.test(`${table}${outerKey.column}`)) return {};
+  if (!statement || !ts.isBlock(statement.parent)) return {};
+  const column = outerKey.column;
+  const sourceFile = outerCall.getSourceFile();
+  const at = statement.getStart(sourceFile);
+  const indent = indentationAt(sourceFile, at);
+  const lockRows = `await ${client.getText(sourceFile)}.query("SELECT ${column} FROM ${table} WHERE ${column} = ANY($1) ORDER BY ${column} FOR UPDATE", [[${outerKey.value}, ${innerKey.value}]]);\n${indent}`;
+  return { suggestions: [{ title: `Lock both ${table} rows first, in ${column} order`, edits: [{ file: edge.outer.span.file, start: at, end: at, newText: lockRows }] }] };
+}
+
+/** The `column = $n` a pg query locks its row by, with the text of the value bound to `$n`. */
+function rowKey(call: ts.CallExpression, sql: string): { column: string; value: string } | undefined {
+  const condition = parseSql(sql).conditions.find((c) => c.operator === "=" && c.placeholders.length === 1 && /^\$\d+$/.test(c.expression.trim()));
+  const value = condition && placeholderValue(call, condition.placeholders[0]!);
+  return condition && value ? { column: condition.column, value: value.getText() } : undefined;
 }
 
 /**

@@ -1,5 +1,9 @@
+import { after, before, beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { Pool } from "pg";
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
 import { runRuleTests } from "../helpers/rule-tester";
+import { connectPg, suffix } from "../runtime/services";
 
 const mutexes = `import { Mutex } from "async-mutex";\nconst usersLock = new Mutex();\nconst sessionsLock = new Mutex();\n`;
 const manager = `import { LockManager } from "@locksmith/runtime";\nconst accountLocks = new LockManager();\n`;
@@ -191,7 +195,20 @@ runRuleTests(inconsistentLockOrder, {
     {
       name: "SQL rows updated in argument order inside one transaction",
       code: `${pg}export async function transfer(from: number, to: number, amount: number) {\n  const client = await pool.connect();\n  try {\n    await client.query("BEGIN");\n    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amount, from]);\n    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, to]);\n    await client.query("COMMIT");\n  } finally {\n    client.release();\n  }\n}`,
-      errors: [{ line: 8, column: 11, message: ARGUMENT_ORDER("transfer", "accounts rows", "from", "to", SELECT_ANY, " in one transaction"), related: [{ line: 7, message: "`accounts rows` acquired here by `transfer`" }] }],
+      errors: [
+        {
+          line: 8,
+          column: 11,
+          message: ARGUMENT_ORDER("transfer", "accounts rows", "from", "to", SELECT_ANY, " in one transaction"),
+          related: [{ line: 7, message: "`accounts rows` acquired here by `transfer`" }],
+          suggestions: [
+            {
+              title: "Lock both accounts rows first, in id order",
+              output: `${pg}export async function transfer(from: number, to: number, amount: number) {\n  const client = await pool.connect();\n  try {\n    await client.query("BEGIN");\n    await client.query("SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE", [[from, to]]);\n    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amount, from]);\n    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, to]);\n    await client.query("COMMIT");\n  } finally {\n    client.release();\n  }\n}`,
+            },
+          ],
+        },
+      ],
     },
     {
       name: "two FOR UPDATE reads in a Prisma transaction callback",
@@ -209,4 +226,65 @@ runRuleTests(inconsistentLockOrder, {
       errors: [{ line: 8, column: 11, message: ARGUMENT_ORDER("transfer", "accountLocks[key]", "from", "to", LOCK_ALL, " (`transfer` holds `accountLocks[key]` and calls `credit`, which acquires `accountLocks[key]`)"), related: [{ line: 7 }, { line: 4 }] }],
     },
   ],
+});
+
+// The suggestion for rows, against the real PostgreSQL: the argument-order transfer deadlocks when two opposite
+// transfers interleave; with both rows locked first by `id = ANY($1) ORDER BY id FOR UPDATE` it does not.
+describe("row-lock order against PostgreSQL", () => {
+  const table = `lo_accounts_${suffix()}`;
+  let pool: Pool;
+  before(async () => {
+    pool = await connectPg();
+    await pool.query(`CREATE TABLE ${table} (id int PRIMARY KEY, balance int NOT NULL)`);
+  });
+  after(async () => {
+    await pool.query(`DROP TABLE IF EXISTS ${table}`);
+    await pool.end();
+  });
+  beforeEach(async () => {
+    await pool.query(`DELETE FROM ${table}`);
+    await pool.query(`INSERT INTO ${table} (id, balance) VALUES (1, 1000), (2, 1000)`);
+  });
+
+  /** The transfer as the rule's tests write it; `between` runs after the first UPDATE, `lockFirst` applies the suggestion. */
+  async function transfer(from: number, to: number, amount: number, options: { lockFirst: boolean; between?: () => Promise<void> }) {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      if (options.lockFirst) await client.query(`SELECT id FROM ${table} WHERE id = ANY($1) ORDER BY id FOR UPDATE`, [[from, to]]);
+      await client.query(`UPDATE ${table} SET balance = balance - $1 WHERE id = $2`, [amount, from]);
+      await options.between?.();
+      await client.query(`UPDATE ${table} SET balance = balance + $1 WHERE id = $2`, [amount, to]);
+      await client.query("COMMIT");
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  const balances = async () => (await pool.query(`SELECT id, balance FROM ${table} ORDER BY id`)).rows.map((r: { id: number; balance: number }) => [r.id, r.balance]);
+
+  test("argument order: two opposite transfers that interleave deadlock (PostgreSQL aborts one)", async () => {
+    let firstUpdates = 0;
+    let bothDone!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothDone = resolve));
+    const between = async () => {
+      if (++firstUpdates === 2) bothDone();
+      await barrier;
+    };
+    const results = await Promise.allSettled([transfer(1, 2, 100, { lockFirst: false, between }), transfer(2, 1, 30, { lockFirst: false, between })]);
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    assert.deepEqual(failures.map((f) => (f.reason as { code?: string }).code), ["40P01"], "exactly one transfer dies with deadlock_detected");
+    const survivor = results[0]!.status === "fulfilled" ? [[1, 900], [2, 1100]] : [[1, 1030], [2, 970]];
+    assert.deepEqual(await balances(), survivor);
+  });
+
+  test("rows locked first in id order: opposite transfers all commit", async () => {
+    const runs = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? transfer(1, 2, 10, { lockFirst: true }) : transfer(2, 1, 3, { lockFirst: true })));
+    const results = await Promise.allSettled(runs);
+    assert.deepEqual(results.map((r) => r.status), Array(10).fill("fulfilled"));
+    assert.deepEqual(await balances(), [[1, 1000 - 50 + 15], [2, 1000 + 50 - 15]]);
+  });
 });
