@@ -1,0 +1,182 @@
+// retry-without-backoff: a loop that retries after a conflict or lock failure (serialization failure, deadlock,
+// ConflictError, a compare-and-set that changed no row, a try-lock that failed) with no delay, a constant delay, or
+// no bound on attempts. Retrying at once makes the contenders collide again (a retry storm that turns contention into
+// livelock); a constant delay keeps them in lock-step; an unbounded loop never gives up.
+import { ts } from "../server/src/engine/ts";
+import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
+import { calleeName, indentationAt, indentUnit, isFunctionLike, mentions, skipAwait, skipParens, spanOf, walk } from "../server/src/analysis/ast";
+import { alwaysExits } from "../server/src/analysis/control-flow";
+import { dbAccessOf } from "../server/src/analysis/db-access";
+import { lockAcquisitionOf } from "../server/src/analysis/locks";
+import { runtimeImportEdits } from "../server/src/engine/runtime-import";
+import { normalizePath } from "../server/src/engine/paths";
+
+type Loop = ts.WhileStatement | ts.DoStatement | ts.ForStatement;
+
+/** Error tests that mean "a fresh attempt may succeed": SQLSTATEs, MySQL errnos, ConflictError, deadlock messages. */
+const RETRYABLE = /40001|40P01|55P03|\b1213\b|\b1205\b|ER_LOCK_DEADLOCK|ER_LOCK_WAIT_TIMEOUT|ConflictError|SerializationFailure|deadlock|serializ|could not obtain lock|P2034/i;
+const VERSION_COLUMN = /^(version|_version|lock_?version|row_?version|revision|etag|updated_?at)$/i;
+const SLEEPS = /^(sleep|delay|wait|setTimeout|backoff|pause)$/i;
+
+/** What the loop retries after, for the message; undefined when it is not a retry-after-conflict loop. */
+function retryReason(loop: Loop, checker: () => ts.TypeChecker): string | undefined {
+  let reason: string | undefined;
+  // The condition too: `while (!(await redis.set(key, token, "PX", ms, "NX")))` spins on a try-lock.
+  walk(loop, (node) => {
+    if (reason || isFunctionLike(node)) return false;
+    if (ts.isCatchClause(node) && !alwaysExits(node.block) && RETRYABLE.test(node.block.getText())) reason = "a serialization failure, deadlock or conflict";
+    else if (ts.isCatchClause(node) && RETRYABLE.test(node.block.getText()) && /\bcontinue\b/.test(node.block.getText())) reason = "a serialization failure, deadlock or conflict";
+    else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
+      const access = dbAccessOf(node);
+      if (access?.kind === "write" && access.conditions.some((c) => VERSION_COLUMN.test(c.column))) reason = "a version check that changed no row";
+      else if (lockAcquisitionOf(node, checker)?.style === "try") reason = "a failed try-lock";
+    }
+    return !reason;
+  });
+  return reason;
+}
+
+interface Delay {
+  call: ts.CallExpression;
+  /** The delay grows with the attempt (exponential, `backoffDelay`, or any use of the loop counter) or is random. */
+  varies: boolean;
+}
+
+/** `await sleep(ms)`, `await new Promise((r) => setTimeout(r, ms))`, `await setTimeout(ms)` (timers/promises). */
+function delayIn(loop: Loop): Delay | undefined {
+  let found: Delay | undefined;
+  walk(loop.statement, (node) => {
+    if (found) return false;
+    if (ts.isAwaitExpression(node)) {
+      const awaited = skipAwait(node.expression);
+      let call: ts.CallExpression | undefined;
+      if (ts.isCallExpression(awaited) && SLEEPS.test(calleeName(awaited) ?? "")) call = awaited;
+      if (ts.isNewExpression(awaited) && awaited.expression.getText() === "Promise") {
+        walk(awaited, (inner) => {
+          if (!call && ts.isCallExpression(inner) && calleeName(inner) === "setTimeout") call = inner;
+          return !call;
+        });
+      }
+      if (call) found = { call, varies: call.arguments.some((a) => varies(a, loop)) };
+    }
+    return !found;
+  });
+  return found;
+}
+
+/** The delay expression changes between attempts: random, exponential, or computed from something the loop updates. */
+function varies(expr: ts.Expression, loop: Loop): boolean {
+  const text = expr.getText();
+  if (/Math\.random|\*\*|Math\.pow|<<|backoff|jitter/i.test(text)) return true;
+  const updated = new Set<string>();
+  walk(loop, (node) => {
+    if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && ts.isIdentifier(node.operand)) updated.add(node.operand.text);
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isIdentifier(node.left)) updated.add(node.left.text);
+  });
+  return mentions(expr, updated);
+}
+
+/** A bound on attempts: a loop condition, or an exit inside the body, that compares a counter the loop updates. */
+function isBounded(loop: Loop): boolean {
+  const condition = ts.isForStatement(loop) ? loop.condition : loop.expression;
+  if (condition && condition.kind !== ts.SyntaxKind.TrueKeyword && /[<>]/.test(condition.getText())) return true;
+  let bounded = false;
+  walk(loop.statement, (node) => {
+    if (bounded || isFunctionLike(node)) return false;
+    if (ts.isIfStatement(node) && /[<>]=?/.test(node.expression.getText()) && /attempt|tries|retr|count/i.test(node.expression.getText()) && alwaysExits(node.thenStatement)) bounded = true;
+    return !bounded;
+  });
+  return bounded;
+}
+
+function problemOf(loop: Loop): string | undefined {
+  const delay = delayIn(loop);
+  const bounded = isBounded(loop);
+  const problems: string[] = [];
+  if (!delay) problems.push("immediately, with no delay, so the callers that just collided collide again");
+  else if (!delay.varies) problems.push("after a constant delay, so the callers that just collided stay in lock-step and collide again");
+  if (!bounded) problems.push(`${problems.length ? "and " : ""}with no bound on attempts, so under lasting contention it never gives up`);
+  return problems.length ? problems.join(" ") : undefined;
+}
+
+function check(context: FileRuleContext): void {
+  walk(context.sourceFile, (node) => {
+    if (!ts.isWhileStatement(node) && !ts.isDoStatement(node) && !ts.isForStatement(node)) return;
+    const reason = retryReason(node, () => context.checker);
+    if (!reason) return;
+    const problem = problemOf(node);
+    if (!problem) return;
+    const header = { ...spanOf(node, context.sourceFile), end: ts.isDoStatement(node) ? node.getStart(context.sourceFile) + 2 : node.statement.getStart(context.sourceFile) - 1 };
+    const fix = retryHelperFix(node, context);
+    context.report({
+      message: `This loop retries after ${reason} ${problem}. Use the runtime's \`retry\` (exponential backoff with jitter, bounded attempts).`,
+      span: header,
+      fixes: fix ? [fix] : [],
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fix: the common shape `for (;;) { try { …; return x; } catch (e) { if (<retryable e>) continue; throw e; } }`
+// becomes `return await retry(async () => { …; return x; }, { retryOn: (e) => <retryable e> });`.
+
+function retryHelperFix(loop: Loop, context: FileRuleContext): Fix | undefined {
+  const infinite = ts.isForStatement(loop) ? !loop.initializer && !loop.condition && !loop.incrementor : ts.isWhileStatement(loop) && loop.expression.kind === ts.SyntaxKind.TrueKeyword;
+  if (!infinite || !ts.isBlock(loop.statement) || loop.statement.statements.length !== 1) return undefined;
+  const attempt = loop.statement.statements[0]!;
+  if (!ts.isTryStatement(attempt) || attempt.finallyBlock || !attempt.catchClause?.variableDeclaration) return undefined;
+  const errorName = attempt.catchClause.variableDeclaration.name;
+  if (!ts.isIdentifier(errorName)) return undefined;
+  const retryOn = retryCondition(attempt.catchClause.block, errorName.text);
+  if (!retryOn) return undefined;
+  const body = attempt.tryBlock.statements;
+  const last = body[body.length - 1];
+  if (!last || !ts.isReturnStatement(last)) return undefined;
+  // The body must leave only through its final return (no break/continue aimed at the loop).
+  let escapes = false;
+  walk(attempt.tryBlock, (node) => {
+    if (isFunctionLike(node)) return false;
+    if (ts.isBreakStatement(node) || ts.isContinueStatement(node)) escapes = true;
+    return !escapes;
+  });
+  if (escapes) return undefined;
+  const sourceFile = context.sourceFile;
+  const indent = indentationAt(sourceFile, loop.getStart(sourceFile));
+  const unit = indentUnit(sourceFile);
+  const lines = body.map((s) => reindent(s.getText(sourceFile), indentationAt(sourceFile, s.getStart(sourceFile)), indent + unit));
+  const text = `return await retry(async () => {\n${lines.join("\n")}\n${indent}}, { retryOn: (${errorName.text}) => ${retryOn} });`;
+  const runtime = runtimeImportEdits(sourceFile, context.settings, ["retry"]);
+  const edits: TextEdit[] = [{ file: normalizePath(sourceFile.fileName), start: loop.getStart(sourceFile), end: loop.getEnd(), newText: text }, ...runtime.edits];
+  return { title: "Retry with the runtime's retry (exponential backoff, jitter, bounded attempts)", edits, ...(runtime.newFiles.length ? { newFiles: runtime.newFiles } : {}) };
+}
+
+/** `if (<cond>) continue; throw e;` → cond; `if (!<cond>) throw e;` → cond. */
+function retryCondition(block: ts.Block, errorName: string): string | undefined {
+  const [first, second] = block.statements;
+  if (!first || !ts.isIfStatement(first) || first.elseStatement) return undefined;
+  const then = ts.isBlock(first.thenStatement) && first.thenStatement.statements.length === 1 ? first.thenStatement.statements[0]! : first.thenStatement;
+  const rethrows = (s: ts.Statement | undefined) => !!s && ts.isThrowStatement(s) && !!s.expression && skipParens(s.expression).getText() === errorName;
+  if (block.statements.length === 2 && ts.isContinueStatement(then) && !then.label && rethrows(second)) return first.expression.getText();
+  const condition = skipParens(first.expression);
+  if (block.statements.length === 1 && rethrows(then) && ts.isPrefixUnaryExpression(condition) && condition.operator === ts.SyntaxKind.ExclamationToken) return skipParens(condition.operand).getText();
+  return undefined;
+}
+
+function reindent(text: string, from: string, to: string): string {
+  return text
+    .split("\n")
+    .map((line, i) => (i === 0 ? to + line : line.startsWith(from) ? to + line.slice(from.length) : line))
+    .join("\n");
+}
+
+export const retryWithoutBackoff: Rule = {
+  meta: {
+    id: "retry-without-backoff",
+    description: "A loop retries after a conflict or lock failure with no delay, a constant delay, or no bound on attempts.",
+    defaultSeverity: "warn",
+    fixable: true,
+    hasSuggestions: false,
+    scope: "file",
+  },
+  checkFile: check,
+};
