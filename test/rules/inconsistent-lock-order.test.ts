@@ -10,6 +10,7 @@ const manager = `import { LockManager } from "@locksmith/runtime";\nconst accoun
 const pg = `import { Pool } from "pg";\nconst pool = new Pool();\n`;
 const redis = `import Redis from "ioredis";\nconst redis = new Redis();\n`;
 
+const withUsers = `async function withUsers<T>(fn: () => Promise<T>): Promise<T> {\n  return usersLock.runExclusive(() => fn());\n}\n`;
 const CYCLE = (here: string, there: string) =>
   `Inconsistent lock order: ${here}, but ${there}. Two tasks running these at once can each hold one lock and wait forever for the other. Take the locks in one order everywhere.`;
 const ARGUMENT_ORDER = (fn: string, lock: string, a: string, b: string, remedy: string, extra = "") =>
@@ -73,12 +74,29 @@ runRuleTests(inconsistentLockOrder, {
       code: `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\nexport async function transfer(from: number, to: number, amount: number) {\n  await prisma.$transaction(async (tx) => {\n    await prisma.$executeRaw\`UPDATE accounts SET balance = balance - \${amount} WHERE id = \${from}\`;\n    await prisma.$executeRaw\`UPDATE accounts SET balance = balance + \${amount} WHERE id = \${to}\`;\n  });\n}`,
     },
     {
+      name: "a callback run under the wrapper's lock, the other lock taken after it",
+      code: `${mutexes}${withUsers}export async function a() {\n  await withUsers(async () => {});\n  await sessionsLock.runExclusive(async () => {});\n}\nexport async function b() {\n  await sessionsLock.runExclusive(async () => {\n    await withUsers(async () => {});\n  });\n}`,
+    },
+    {
       name: "a call made after the lock is released",
       files: { "src/sessions.ts": `import { Mutex } from "async-mutex";\nimport { usersLock } from "./file";\nexport const sessionsLock = new Mutex();\nexport async function dropSessions() {\n  await sessionsLock.runExclusive(async () => {\n    await usersLock.runExclusive(async () => {});\n  });\n}` },
       code: `import { Mutex } from "async-mutex";\nimport { dropSessions } from "./sessions";\nexport const usersLock = new Mutex();\nexport async function deleteUser() {\n  await usersLock.runExclusive(async () => {});\n  await dropSessions();\n}`,
     },
   ],
   invalid: [
+    {
+      name: "cycle through a callback passed to a function that runs it under its lock",
+      code: `${mutexes}${withUsers}export async function renameUser() {\n  await withUsers(async () => {\n    await sessionsLock.runExclusive(async () => {});\n  });\n}\nexport async function expireSessions() {\n  await sessionsLock.runExclusive(async () => {\n    await withUsers(async () => {});\n  });\n}`,
+      errors: [
+        {
+          line: 9,
+          column: 11,
+          message: CYCLE("`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`", "`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`"),
+          related: [{ line: 5 }, { line: 5, message: "`withUsers` calls the callback passed by `renameUser` here" }, { line: 13 }, { line: 14 }, { line: 5 }],
+        },
+        { line: 14, column: 11 },
+      ],
+    },
     {
       name: "cycle within one pair of functions",
       code: `${mutexes}export async function deleteUser() {\n  await usersLock.runExclusive(async () => {\n    await sessionsLock.runExclusive(async () => {});\n  });\n}\nexport async function expireSessions() {\n  await sessionsLock.runExclusive(async () => {\n    await usersLock.runExclusive(async () => {});\n  });\n}`,

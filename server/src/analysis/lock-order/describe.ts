@@ -4,13 +4,14 @@ import type { RelatedLocation } from "../../engine/types";
 import { keyText, type KeyRef } from "./keys";
 import type { LockOrderEdge } from "./graph";
 import type { LockClass } from "./lock-class";
-import type { FunctionSummary } from "./summary";
+import { CALLBACK_PREFIX, type FunctionSummary } from "./summary";
 
 export function lockName(lockClass: LockClass): string {
   return `\`${lockClass.label}\``;
 }
 
 export function functionLabel(fn: FunctionSummary): string {
+  if (fn.name.startsWith(CALLBACK_PREFIX)) return `the callback passed by \`${fn.name.slice(CALLBACK_PREFIX.length)}\``;
   return fn.name === "<anonymous>" ? "an anonymous function" : `\`${fn.name}\``;
 }
 

@@ -82,12 +82,12 @@ export function buildLockOrderGraph(program: ts.Program, sourceFiles: readonly t
     to: edge.to.id,
     kind,
     inCycle: kind !== "order" || cycleEdges.has(edge),
-    description: (kind === "argument-order" ? `${functionLabel(edge.holder)} locks ${lockName(edge.to)} for ${keyLabel(edge.outer.key)} and then for ${keyLabel(edge.innerKey)}` : describeEdge(edge)).replace(/`/g, ""),
-    holder: functionLabel(edge.holder).replace(/`/g, ""),
+    description: plain(kind === "argument-order" ? `${functionLabel(edge.holder)} locks ${lockName(edge.to)} for ${keyLabel(edge.outer.key)} and then for ${keyLabel(edge.innerKey)}` : describeEdge(edge)),
+    holder: plain(functionLabel(edge.holder)),
     outer: locate(edge.outer.span),
     inner: locate(edge.inner.span),
     site: locate(edge.site),
-    via: edge.via.map((step) => ({ caller: step.caller.name, callee: step.callee.name, location: locate(step.call.span) })),
+    via: edge.via.map((step) => ({ caller: plain(functionLabel(step.caller)), callee: plain(functionLabel(step.callee)), location: locate(step.call.span) })),
   });
   const nodes = [...analysis.classes.values()]
     .sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id))
@@ -105,4 +105,9 @@ function locator(program: ts.Program): (span: Span) => GraphLocation {
     const position = (offset: number) => (sourceFile ? sourceFile.getLineAndCharacterOfPosition(offset) : { line: 0, character: 0 });
     return { file: span.file, startOffset: span.start, endOffset: span.end, start: position(span.start), end: position(span.end) };
   };
+}
+
+/** Message text without its code backticks, for labels and tooltips. */
+function plain(text: string): string {
+  return text.replace(/`/g, "");
 }

@@ -114,15 +114,58 @@ class Composer {
       }
       for (const call of fn.calls) {
         if (!within(outer, call.span.start)) continue;
-        const callee = this.resolve(fn, call);
-        if (!callee) continue;
-        for (const reached of this.reach(callee)) {
-          const innerKey = reached.key && rewriteKey(reached.key, call);
-          edges.push({ from: outer.lockClass, to: reached.acquisition.lockClass, holder: fn, outer, acquirer: reached.acquirer, inner: reached.acquisition, via: [{ caller: fn, call, callee }, ...reached.via], ...(innerKey ? { innerKey } : {}), site: call.span });
+        for (const reached of this.reachThrough(fn, call)) {
+          edges.push({ from: outer.lockClass, to: reached.acquisition.lockClass, holder: fn, outer, acquirer: reached.acquirer, inner: reached.acquisition, via: reached.via, ...(reached.key ? { innerKey: reached.key } : {}), site: call.span });
+        }
+      }
+    }
+    // Callbacks this function passes to another that calls them while holding its own locks (`withLock(() => ...)`).
+    for (const call of fn.calls) {
+      const callee = call.callbacks.length > 0 ? this.resolve(fn, call) : undefined;
+      if (!callee) continue;
+      for (const { outer, invocation, callback } of this.callbacksRunUnderLock(fn, call, callee)) {
+        for (const reached of this.reach(callback)) {
+          const via = [{ caller: callee, call: invocation, callee: callback }, ...reached.via];
+          const site = reached.via.length === 0 ? reached.acquisition.span : reached.via[0]!.call.span;
+          edges.push({ from: outer.lockClass, to: reached.acquisition.lockClass, holder: callee, outer, acquirer: reached.acquirer, inner: reached.acquisition, via, site });
         }
       }
     }
     return edges;
+  }
+
+  /** The locks `callee` holds while it invokes a callback that `caller` passes to it at `call`. */
+  private callbacksRunUnderLock(caller: FunctionSummary, call: CallSummary, callee: FunctionSummary): Array<{ outer: AcquisitionSummary; invocation: CallSummary; callback: FunctionSummary }> {
+    const out: Array<{ outer: AcquisitionSummary; invocation: CallSummary; callback: FunctionSummary }> = [];
+    for (const { index, start } of call.callbacks) {
+      const callback = this.summaries.get(caller.file)?.byStart.get(start);
+      if (!callback) continue;
+      for (const invocation of callee.calls) {
+        if (invocation.calleeParam !== index) continue;
+        for (const outer of callee.acquisitions) if (within(outer, invocation.span.start)) out.push({ outer, invocation, callback });
+      }
+    }
+    return out;
+  }
+
+  /** What a call may acquire: the callee's reach, plus that of the callbacks passed to it that it invokes. */
+  private reachThrough(caller: FunctionSummary, call: CallSummary, depth = 0): Reached[] {
+    const callee = this.resolve(caller, call);
+    if (!callee) return [];
+    const out: Reached[] = [];
+    for (const reached of this.reach(callee, depth + 1)) {
+      const key = reached.key && rewriteKey(reached.key, call);
+      out.push({ acquirer: reached.acquirer, acquisition: reached.acquisition, via: [{ caller, call, callee }, ...reached.via], ...(key ? { key } : {}) });
+    }
+    for (const { index, start } of call.callbacks) {
+      const callback = this.summaries.get(caller.file)?.byStart.get(start);
+      const invocation = callee.calls.find((c) => c.calleeParam === index);
+      if (!callback || !invocation) continue;
+      for (const reached of this.reach(callback, depth + 1)) {
+        out.push({ acquirer: reached.acquirer, acquisition: reached.acquisition, via: [{ caller, call, callee }, { caller: callee, call: invocation, callee: callback }, ...reached.via], ...(reached.key ? { key: reached.key } : {}) });
+      }
+    }
+    return out;
   }
 
   /** What calling `fn` may acquire (its own acquisitions and those of the functions it calls), keys in `fn`'s terms. */
@@ -134,12 +177,8 @@ class Composer {
     const out: Reached[] = fn.acquisitions.map((acquisition) => ({ acquirer: fn, acquisition, via: [], ...(acquisition.key ? { key: acquisition.key } : {}) }));
     for (const call of fn.calls) {
       if (out.length >= MAX_REACHED) break;
-      const callee = this.resolve(fn, call);
-      if (!callee) continue;
-      for (const reached of this.reach(callee, depth + 1)) {
-        if (out.some((r) => r.acquisition === reached.acquisition)) continue;
-        const key = reached.key && rewriteKey(reached.key, call);
-        out.push({ acquirer: reached.acquirer, acquisition: reached.acquisition, via: [{ caller: fn, call, callee }, ...reached.via], ...(key ? { key } : {}) });
+      for (const reached of this.reachThrough(fn, call, depth)) {
+        if (!out.some((r) => r.acquisition === reached.acquisition)) out.push(reached);
       }
     }
     this.inProgress.delete(fn.id);

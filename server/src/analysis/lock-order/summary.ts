@@ -43,6 +43,10 @@ export interface CallSummary {
   /** Arguments, in the caller's terms. */
   args: Array<KeyRef | undefined>;
   orderedByBranch: boolean;
+  /** The callee is the function's own parameter (`fn()` in `withLock(fn)`): which one. */
+  calleeParam?: number;
+  /** Function literals passed as arguments (their own summaries, found by start offset in this file). */
+  callbacks: Array<{ index: number; start: number }>;
 }
 
 export interface FunctionSummary {
@@ -131,7 +135,7 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
   const byStart = new Map<number, FunctionSummary>();
   const ids = new Set<string>();
   for (const unit of units) {
-    const name = functionName(unit);
+    const name = unitName(unit, inline);
     let id = `${file}#${name}`;
     if (name === "<anonymous>" || ids.has(id)) id = `${id}@${unit.getStart(sourceFile)}`;
     ids.add(id);
@@ -141,6 +145,19 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
   }
   return { file, hash: contentHash(sourceFile), functions, byStart, dependencies };
 }
+
+/** A function's name for messages; a function literal passed as an argument is "the callback passed by `f`". */
+function unitName(unit: FunctionLike, inline: ReadonlyMap<ts.Node, unknown>): string {
+  const own = functionName(unit);
+  if (own !== "<anonymous>" || !ts.isCallExpression(unit.parent)) return own;
+  for (let current = unit.parent.parent; current; current = current.parent) {
+    if (isFunctionLike(current) && !inline.has(current)) return `${CALLBACK_PREFIX}${functionName(current)}`;
+  }
+  return own;
+}
+
+/** Marks a unit name as "the callback passed by ...". */
+export const CALLBACK_PREFIX = "<callback>";
 
 interface Collected {
   acquisitions: Array<{ node: ts.CallExpression | ts.TaggedTemplateExpression; acquisition?: LockAcquisition; identity: LockIdentity; transactional: boolean }>;
@@ -203,6 +220,11 @@ function summariseFunction(
       calleeText: callee.getText(sourceFile).replace(/\s+/g, ""),
       args: call.arguments.map((arg) => (ts.isSpreadElement(arg) ? undefined : keyRefOf(arg, unit, params))),
       orderedByBranch: isInsideOrderingBranch(call, unit),
+      ...(ts.isIdentifier(callee) && params.has(callee.text) ? { calleeParam: params.get(callee.text)! } : {}),
+      callbacks: call.arguments.flatMap((arg, index) => {
+        const fn = skipParens(arg);
+        return isFunctionLike(fn) && !inline.has(fn) && fn.body ? [{ index, start: fn.getStart(sourceFile) }] : [];
+      }),
     });
   }
   return { id, name, file, start: unit.getStart(sourceFile), acquisitions: summaries, calls };
