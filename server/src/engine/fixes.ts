@@ -36,7 +36,8 @@ export function chooseFixes(diagnostics: readonly Diagnostic[]): Fix[] {
   for (const diagnostic of diagnostics) {
     const fix = diagnostic.fixes[0];
     if (!fix) continue;
-    const overlaps = fix.edits.some((e) => taken.some(([s, end, file]) => file === normalizePath(e.file) && e.start < end && s < e.end));
+    // Two insertions at the same offset conflict too (two fixes each adding the same import line).
+    const overlaps = fix.edits.some((e) => taken.some(([s, end, file]) => file === normalizePath(e.file) && ((e.start < end && s < e.end) || e.start === s)));
     if (overlaps) continue;
     chosen.push(fix);
     for (const e of fix.edits) taken.push([e.start, e.end, normalizePath(e.file)]);

@@ -1,0 +1,227 @@
+// The language server's view of the workspace: one Project (one ProjectHost, one Program) per tsconfig, plus one
+// inferred project per workspace folder for files no tsconfig covers. Every lint goes through the engine the CLI
+// uses; the editor only adds its settings (severity overrides, runtime mode, slow calls) on top of locksmith.json.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigError, loadConfig, resolveConfig, type ConfigFile, type ResolvedConfig } from "../engine/config";
+import { Engine, type LintOptions, type LintRun } from "../engine/linter";
+import { DEFAULT_COMPILER_OPTIONS, ProjectHost, collectSourceFiles, findNearestTsconfig, readTsconfig } from "../engine/project";
+import { resolveRuntimeImport, RUNTIME_PACKAGE } from "../engine/runtime-import";
+import { isInside, normalizePath } from "../engine/paths";
+import type { EngineSettings, Rule, RuntimeImportSetting } from "../engine/types";
+import type { ts } from "../engine/ts";
+import type { EditorSettings } from "./settings";
+
+/** locksmith.json as loaded for one project; `error` when it is broken (analysis then runs with defaults). */
+interface LoadedConfig {
+  raw: ConfigFile;
+  file: string | undefined;
+  root: string;
+  error: string | undefined;
+}
+
+export class Project {
+  private hostInstance: ProjectHost | undefined;
+  private loadedConfig: LoadedConfig | undefined;
+  /** Files analysed when the whole workspace is linted. */
+  readonly files = new Set<string>();
+
+  constructor(
+    /** The tsconfig, or undefined for an inferred project. */
+    readonly tsconfig: string | undefined,
+    /** Folder of the tsconfig, or the workspace folder of an inferred project. */
+    readonly root: string,
+    /** The workspace folder the project belongs to (the vendored runtime must stay inside it). */
+    readonly workspaceFolder: string,
+    private readonly compilerOptions: ts.CompilerOptions,
+    tsconfigFiles: readonly string[],
+    /** Why the tsconfig could not be read (the project then uses default compiler options). */
+    readonly loadError: string | undefined,
+    private readonly rules: readonly Rule[],
+  ) {
+    for (const file of tsconfigFiles) if (!file.endsWith(".d.ts")) this.files.add(file);
+  }
+
+  get host(): ProjectHost {
+    return (this.hostInstance ??= new ProjectHost(this.compilerOptions, [...this.files]));
+  }
+
+  addFiles(files: readonly string[]): void {
+    const added = files.filter((f) => !this.files.has(f));
+    for (const file of added) this.files.add(file);
+    if (added.length > 0) this.hostInstance?.addRootNames(added);
+  }
+
+  /** The project's locksmith.json (loaded once; `reloadConfig()` after it changed). */
+  get config(): LoadedConfig {
+    if (!this.loadedConfig) {
+      try {
+        const config = loadConfig(this.rules, { cwd: this.root });
+        this.loadedConfig = { raw: config.raw, file: config.file, root: config.root, error: undefined };
+      } catch (error) {
+        const message = error instanceof ConfigError ? error.message : `cannot load the configuration: ${(error as Error).message}`;
+        this.loadedConfig = { raw: {}, file: undefined, root: this.root, error: `${message} (using the default configuration)` };
+      }
+    }
+    return this.loadedConfig;
+  }
+
+  reloadConfig(): void {
+    this.loadedConfig = undefined;
+  }
+
+  /** Lints `fileNames` with the file rules. `isCancelled` is checked between files. */
+  lintFiles(fileNames: readonly string[], settings: EditorSettings, options: LintOptions, log: (message: string) => void): LintRun {
+    return this.engine("file", settings, log).lint(this.host.getProgram(), fileNames, options);
+  }
+
+  /** Lints every file of the project with the project rules (their findings depend on other files); undefined if none is enabled. */
+  lintProject(settings: EditorSettings, options: LintOptions, log: (message: string) => void): LintRun | undefined {
+    if (!this.rules.some((rule) => rule.meta.scope === "project")) return undefined;
+    return this.engine("project", settings, log).lint(this.host.getProgram(), [...this.files], options);
+  }
+
+  private engine(scope: "file" | "project", settings: EditorSettings, log: (message: string) => void): Engine {
+    const config = this.resolvedConfig(settings);
+    const rules = this.rules.filter((rule) => rule.meta.scope === scope);
+    return new Engine(rules, config, this.engineSettingsResolver(config, settings, log));
+  }
+
+  /** locksmith.json with the editor's severity overrides and slow calls on top. */
+  private resolvedConfig(settings: EditorSettings): ResolvedConfig {
+    const { raw, file, root } = this.config;
+    const config = resolveConfig(raw, file, root, this.rules, settings.rules);
+    if (settings.slowCalls.length === 0) return config;
+    const takesSlowCalls = this.rules.filter((rule) => rule.meta.optionsSchema?.properties.slowCalls?.type === "array").map((rule) => rule.meta.id);
+    return {
+      ...config,
+      rulesFor(fileName) {
+        const rules = config.rulesFor(fileName);
+        for (const id of takesSlowCalls) {
+          const current = rules.get(id);
+          if (!current) continue;
+          const configured = Array.isArray(current.options.slowCalls) ? (current.options.slowCalls as string[]) : [];
+          rules.set(id, { ...current, options: { ...current.options, slowCalls: [...configured, ...settings.slowCalls] } });
+        }
+        return rules;
+      },
+    };
+  }
+
+  /** Where fixes import the runtime from, per folder: locksmith.json first, then the editor's settings. */
+  private engineSettingsResolver(config: ResolvedConfig, settings: EditorSettings, log: (message: string) => void): (fileName: string) => EngineSettings {
+    const mode = config.raw.runtime ?? settings.runtime;
+    const target = this.vendoredRuntimePath(config, settings);
+    const cache = new Map<string, EngineSettings>();
+    return (fileName) => {
+      const dir = path.dirname(fileName);
+      let resolved = cache.get(dir);
+      if (!resolved) {
+        resolved = { runtimeImport: this.runtimeImportFor(fileName, mode, target, log) };
+        cache.set(dir, resolved);
+      }
+      return resolved;
+    };
+  }
+
+  private runtimeImportFor(fileName: string, mode: EditorSettings["runtime"], target: string | undefined, log: (message: string) => void): RuntimeImportSetting {
+    try {
+      if (target !== undefined && !isInside(this.workspaceFolder, target)) {
+        throw new Error(`the vendored runtime path must stay inside the workspace folder ${this.workspaceFolder}, got ${target}`);
+      }
+      return resolveRuntimeImport(fileName, mode, this.root, target, this.compilerOptions);
+    } catch (error) {
+      log(`Locksmith: ${(error as Error).message}; fixes will import ${RUNTIME_PACKAGE}`);
+      return { mode: "package", specifier: RUNTIME_PACKAGE };
+    }
+  }
+
+  /** Absolute vendored path if configured (locksmith.json's is relative to it, the editor's to the workspace folder). */
+  vendoredRuntimePath(config: { raw: ConfigFile; root: string }, settings: EditorSettings): string | undefined {
+    if (config.raw.runtimePath !== undefined) return path.resolve(config.root, config.raw.runtimePath);
+    if (settings.runtimePath !== null) return path.resolve(this.workspaceFolder, settings.runtimePath);
+    return undefined;
+  }
+
+  /** The vendored runtime this project's fixes would import (used by the "Vendor runtime" command). */
+  vendorTarget(settings: EditorSettings): string {
+    const explicit = this.vendoredRuntimePath(this.config, settings);
+    const resolved = resolveRuntimeImport(path.join(this.root, "index.ts"), "vendor", this.root, explicit, this.compilerOptions);
+    if (resolved.mode !== "vendor" || !isInside(this.workspaceFolder, resolved.path)) {
+      throw new Error(`the vendored runtime path must stay inside the workspace folder ${this.workspaceFolder}`);
+    }
+    return resolved.path;
+  }
+}
+
+/** All projects of the open workspace folders. */
+export class Workspace {
+  private readonly projects = new Map<string, Project>();
+  folders: string[] = [];
+
+  constructor(private readonly rules: readonly Rule[], private readonly log: (message: string) => void) {}
+
+  setFolders(folders: readonly string[]): void {
+    this.folders = folders.map((f) => normalizePath(path.resolve(f)));
+    this.projects.clear();
+  }
+
+  /** tsconfig changed (or appeared): rebuild every project from scratch on next use. */
+  reset(): void {
+    this.projects.clear();
+  }
+
+  allProjects(): Project[] {
+    return [...this.projects.values()];
+  }
+
+  /** The project a file belongs to: its nearest tsconfig's, else its workspace folder's inferred project. */
+  projectFor(fileName: string): Project {
+    const file = normalizePath(fileName);
+    const folder = this.folderOf(file);
+    const tsconfig = findNearestTsconfig(file);
+    const useTsconfig = tsconfig !== undefined && (folder === undefined || isInside(folder, tsconfig));
+    const key = useTsconfig ? normalizePath(tsconfig) : `inferred:${folder ?? path.dirname(file)}`;
+    let project = this.projects.get(key);
+    if (!project) {
+      project = useTsconfig ? this.loadTsconfigProject(tsconfig, folder) : this.inferredProject(folder ?? normalizePath(path.dirname(file)));
+      this.projects.set(key, project);
+    }
+    return project;
+  }
+
+  folderOf(fileName: string): string | undefined {
+    let best: string | undefined;
+    for (const folder of this.folders) if (isInside(folder, fileName) && (!best || folder.length > best.length)) best = folder;
+    return best;
+  }
+
+  /** Finds every source file of the workspace folders and assigns it to its project. */
+  scan(): void {
+    for (const folder of this.folders) {
+      if (!fs.existsSync(folder)) continue;
+      const byProject = new Map<Project, string[]>();
+      for (const file of collectSourceFiles([folder], folder)) {
+        const project = this.projectFor(file);
+        byProject.set(project, [...(byProject.get(project) ?? []), file]);
+      }
+      for (const [project, files] of byProject) project.addFiles(files);
+    }
+  }
+
+  private loadTsconfigProject(tsconfig: string, folder: string | undefined): Project {
+    const root = normalizePath(path.dirname(tsconfig));
+    try {
+      const { options, fileNames } = readTsconfig(tsconfig);
+      return new Project(normalizePath(tsconfig), root, folder ?? root, options, fileNames, undefined, this.rules);
+    } catch (error) {
+      const message = `${(error as Error).message} (analysing with default compiler options)`;
+      this.log(`Locksmith: ${message}`);
+      return new Project(normalizePath(tsconfig), root, folder ?? root, DEFAULT_COMPILER_OPTIONS, [], message, this.rules);
+    }
+  }
+
+  private inferredProject(folder: string): Project {
+    return new Project(undefined, folder, folder, DEFAULT_COMPILER_OPTIONS, [], undefined, this.rules);
+  }
+}

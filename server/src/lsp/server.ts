@@ -1,0 +1,565 @@
+// The Locksmith language server: diagnostics for open files as you type (debounced; stale results never published)
+// and for the whole workspace (project rules such as lock order need every file), code actions, fix-all, commands,
+// a status notification and the lock-order graph. Editor-agnostic: speaks plain LSP, never imports `vscode`.
+// Every handler is guarded: an error is logged and answered with an empty result, never a crash.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+  LSPErrorCodes,
+  ResponseError,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type CodeAction,
+  type CancellationToken,
+  type CodeActionParams,
+  type Connection,
+  type Diagnostic as LspDiagnostic,
+  type DidChangeWatchedFilesParams,
+  type InitializeParams,
+  type InitializeResult,
+} from "vscode-languageserver/node";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import { RULES, docsUrl } from "../../../rules/index";
+import { applyEdits, chooseFixes, editsFor } from "../engine/fixes";
+import type { LintRun } from "../engine/linter";
+import { SOURCE_EXTENSIONS } from "../engine/project";
+import { vendorRuntime } from "../engine/runtime-import";
+import type { Diagnostic, Fix, NewFile, Rule, TextEdit } from "../engine/types";
+import type { ts } from "../engine/ts";
+import { codeActions, FIX_ALL_KIND, type ActionData } from "./code-actions";
+import { fileOf, minimalEdit, toLspDiagnostic, uriOf, type PositionOf } from "./convert";
+import { lockOrderGraph } from "./lock-order-graph";
+import { COMMANDS, LockOrderGraphRequest, StatusNotification, type StatusParams } from "./protocol";
+import type { Project } from "./projects";
+import { Workspace } from "./projects";
+import { SettingsStore, type EditorSettings } from "./settings";
+
+export interface ServerOptions {
+  /** The rules to run (tests pass their own); default: the registry. */
+  rules?: readonly Rule[];
+  /** Delay between the last keystroke and the analysis of a document. */
+  debounceMs?: number;
+}
+
+/** What was last published for a file, with the text the offsets refer to (code actions need both). */
+interface FileState {
+  sourceFile: ts.SourceFile;
+  fileDiagnostics: Diagnostic[];
+  projectDiagnostics: Diagnostic[];
+  published: LspDiagnostic[];
+}
+
+interface ClientSupport {
+  configuration: boolean;
+  watchedFilesRegistration: boolean;
+  configurationRegistration: boolean;
+  lazyEdits: boolean;
+  showDocument: boolean;
+  workspaceFolders: boolean;
+}
+
+const FILES_PER_CHUNK = 25;
+
+export function startServer(connection: Connection, options: ServerOptions = {}): void {
+  new LocksmithServer(connection, options.rules ?? RULES, options.debounceMs ?? 150).listen();
+}
+
+class LocksmithServer {
+  private readonly documents = new TextDocuments(TextDocument);
+  private readonly workspace: Workspace;
+  private settings!: SettingsStore;
+  private support: ClientSupport = { configuration: false, watchedFilesRegistration: false, configurationRegistration: false, lazyEdits: false, showDocument: false, workspaceFolders: false };
+  private readonly states = new Map<string, FileState>();
+  /** The URI the client used for each open file (published diagnostics must use the same spelling). */
+  private readonly openUris = new Map<string, string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private workspaceTimer: NodeJS.Timeout | undefined;
+  /** Bumped by every workspace analysis and by shutdown: an older analysis stops at its next chunk. */
+  private workspaceGeneration = 0;
+  private readonly reportedProblems = new Set<string>();
+  private shuttingDown = false;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly rules: readonly Rule[],
+    private readonly debounceMs: number,
+  ) {
+    this.workspace = new Workspace(rules, (message) => this.logError(message));
+  }
+
+  listen(): void {
+    const { connection, documents } = this;
+    connection.onInitialize((params) => this.initialize(params));
+    connection.onInitialized(() => this.guard("initialized", () => this.initialized(), undefined));
+    connection.onShutdown(() => {
+      this.shuttingDown = true;
+      this.workspaceGeneration++;
+      for (const timer of this.timers.values()) clearTimeout(timer);
+      clearTimeout(this.workspaceTimer);
+    });
+    documents.onDidOpen(({ document }) => this.guardSync("didOpen", () => this.opened(document)));
+    documents.onDidChangeContent(({ document }) => this.guardSync("didChange", () => this.changed(document)));
+    documents.onDidClose(({ document }) => this.guardSync("didClose", () => this.closed(document)));
+    connection.onDidChangeConfiguration((params) =>
+      this.guardSync("didChangeConfiguration", () => {
+        const pushed = (params.settings as { locksmith?: unknown } | null | undefined)?.locksmith;
+        this.settings.clear(pushed);
+        this.scheduleWorkspace();
+      }),
+    );
+    connection.onDidChangeWatchedFiles((params) => this.guardSync("didChangeWatchedFiles", () => this.watchedFilesChanged(params)));
+    connection.onCodeAction((params, token) => this.guard("codeAction", () => this.codeActions(params, token), []));
+    connection.onCodeActionResolve((action, token) => this.guard("codeAction/resolve", () => this.resolveCodeAction(action, token), action));
+    connection.onExecuteCommand((params) => this.guard(`command ${params.command}`, () => this.executeCommand(params.command, params.arguments ?? []), null));
+    connection.onRequest(LockOrderGraphRequest, (params) =>
+      this.guard("locksmith/lockOrderGraph", () => lockOrderGraph(this.workspace, params?.uri ? fileOf(params.uri) : undefined), { projects: [] }),
+    );
+    documents.listen(connection);
+    connection.listen();
+  }
+
+  private initialize(params: InitializeParams): InitializeResult {
+    const capabilities = params.capabilities;
+    this.support = {
+      configuration: !!capabilities.workspace?.configuration,
+      watchedFilesRegistration: !!capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+      configurationRegistration: !!capabilities.workspace?.didChangeConfiguration?.dynamicRegistration,
+      lazyEdits: !!capabilities.textDocument?.codeAction?.resolveSupport?.properties.includes("edit"),
+      showDocument: !!capabilities.window?.showDocument?.support,
+      workspaceFolders: !!capabilities.workspace?.workspaceFolders,
+    };
+    this.settings = new SettingsStore(this.connection, this.support.configuration, (message) => this.logError(`Locksmith: ${message}`));
+    const options = params.initializationOptions as { settings?: unknown } | undefined;
+    if (options?.settings !== undefined) this.settings.clear(options.settings);
+    const folders = params.workspaceFolders?.map((f) => fileOf(f.uri)) ?? [params.rootUri ? fileOf(params.rootUri) : (params.rootPath ?? undefined)];
+    this.workspace.setFolders(folders.filter((f): f is string => f !== undefined));
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: true },
+        executeCommandProvider: { commands: Object.values(COMMANDS) },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: "locksmith", version: serverVersion() },
+    };
+  }
+
+  private async initialized(): Promise<void> {
+    if (this.support.configurationRegistration) {
+      await this.connection.client.register(DidChangeConfigurationNotification.type, { section: "locksmith" });
+    }
+    if (this.support.watchedFilesRegistration) {
+      const sources = `**/*.{${SOURCE_EXTENSIONS.map((e) => e.slice(1)).join(",")}}`;
+      await this.connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: "**/locksmith.json" }, { globPattern: "**/package.json" }, { globPattern: "**/tsconfig*.json" }, { globPattern: sources }],
+      });
+    }
+    if (this.support.workspaceFolders) {
+      this.connection.workspace.onDidChangeWorkspaceFolders((event) =>
+        this.guardSync("didChangeWorkspaceFolders", () => {
+          const removed = new Set(event.removed.map((f) => fileOf(f.uri)));
+          const kept = this.workspace.folders.filter((f) => !removed.has(f));
+          const added = event.added.map((f) => fileOf(f.uri)).filter((f): f is string => f !== undefined);
+          this.workspace.setFolders([...kept, ...added]);
+          this.scheduleWorkspace();
+        }),
+      );
+    }
+    this.scheduleWorkspace(0);
+  }
+
+  // ----- documents -----
+
+  private opened(document: TextDocument): void {
+    const file = fileOf(document.uri);
+    if (file) this.openUris.set(file, document.uri);
+  }
+
+  private changed(document: TextDocument): void {
+    const file = fileOf(document.uri);
+    if (!file || !isSourceFile(file)) return;
+    const project = this.workspace.projectFor(file);
+    project.addFiles([file]);
+    project.host.setFileText(file, document.getText());
+    this.scheduleDocument(document.uri, this.debounceMs);
+  }
+
+  private closed(document: TextDocument): void {
+    const file = fileOf(document.uri);
+    clearTimeout(this.timers.get(document.uri));
+    this.timers.delete(document.uri);
+    if (!file || !isSourceFile(file)) return;
+    this.openUris.delete(file);
+    // The file is analysed again as it is on disk (its workspace findings stay visible, as in the Problems panel).
+    this.workspace.projectFor(file).host.clearFileText(file);
+    this.scheduleWorkspace();
+  }
+
+  private scheduleDocument(uri: string, delay: number): void {
+    clearTimeout(this.timers.get(uri));
+    this.timers.set(
+      uri,
+      setTimeout(() => {
+        this.timers.delete(uri);
+        void this.guard("lint", () => this.lintDocument(uri), undefined);
+      }, delay),
+    );
+  }
+
+  /**
+   * Lints one open document with its own settings and publishes, unless the document changed while its settings
+   * were fetched (the newer change has its own lint scheduled). Returns the state for the current text, if any.
+   */
+  private async lintDocument(uri: string): Promise<FileState | undefined> {
+    const document = this.documents.get(uri);
+    const file = fileOf(uri);
+    if (!document || !file || !isSourceFile(file) || this.shuttingDown) return undefined;
+    const version = document.version;
+    const settings = await this.settings.get(uri);
+    if (this.documents.get(uri)?.version !== version || this.shuttingDown) return undefined;
+    if (!settings.enable) {
+      this.forget(file);
+      return undefined;
+    }
+    const project = this.workspace.projectFor(file);
+    project.addFiles([file]);
+    project.host.setFileText(file, document.getText());
+    const fileRun = project.lintFiles([file], settings, {}, (m) => this.logError(m));
+    const projectRun = project.lintProject(settings, {}, (m) => this.logError(m));
+    this.store(project, fileRun, projectRun);
+    this.publishStatus();
+    return this.states.get(file);
+  }
+
+  /** Records results and publishes every file whose diagnostics changed. */
+  private store(project: Project, fileRun: LintRun | undefined, projectRun: LintRun | undefined): void {
+    const touched = new Set<string>();
+    for (const result of fileRun?.results ?? []) {
+      const state = this.stateOf(result.fileName, result.sourceFile);
+      state.sourceFile = result.sourceFile;
+      state.fileDiagnostics = result.diagnostics;
+      touched.add(result.fileName);
+    }
+    for (const result of projectRun?.results ?? []) {
+      const state = this.stateOf(result.fileName, result.sourceFile);
+      if (state.projectDiagnostics.length === 0 && result.diagnostics.length === 0) continue;
+      state.projectDiagnostics = result.diagnostics;
+      touched.add(result.fileName);
+    }
+    for (const crash of [...(fileRun?.crashes ?? []), ...(projectRun?.crashes ?? [])]) {
+      this.reportProblem(`Locksmith: rule ${crash.ruleId} failed${crash.fileName ? ` on ${crash.fileName}` : ""}: ${crash.message}\n${crash.stack ?? ""}`);
+    }
+    const positionOf = this.positionResolver(project);
+    for (const file of touched) {
+      const state = this.states.get(file)!;
+      const diagnostics = [...state.fileDiagnostics, ...state.projectDiagnostics].map((d) => toLspDiagnostic(d, positionOf));
+      if (JSON.stringify(diagnostics) === JSON.stringify(state.published)) continue;
+      state.published = diagnostics;
+      void this.connection.sendDiagnostics({ uri: this.openUris.get(file) ?? uriOf(file), diagnostics });
+    }
+  }
+
+  private stateOf(file: string, sourceFile: ts.SourceFile): FileState {
+    let state = this.states.get(file);
+    if (!state) this.states.set(file, (state = { sourceFile, fileDiagnostics: [], projectDiagnostics: [], published: [] }));
+    return state;
+  }
+
+  private forget(file: string): void {
+    if (!this.states.delete(file)) return;
+    void this.connection.sendDiagnostics({ uri: this.openUris.get(file) ?? uriOf(file), diagnostics: [] });
+  }
+
+  /** Positions in open documents come from their buffers, other files from the project's Program. */
+  private positionResolver(project: Project): PositionOf {
+    return (file, offset) => {
+      const uri = this.openUris.get(file);
+      const document = uri ? this.documents.get(uri) : undefined;
+      if (document) return document.positionAt(offset);
+      const sourceFile = project.host.getSourceFile(file) ?? this.states.get(file)?.sourceFile;
+      return sourceFile ? sourceFile.getLineAndCharacterOfPosition(Math.min(offset, sourceFile.text.length)) : { line: 0, character: 0 };
+    };
+  }
+
+  // ----- the whole workspace -----
+
+  private scheduleWorkspace(delay = 300): void {
+    clearTimeout(this.workspaceTimer);
+    this.workspaceTimer = setTimeout(() => void this.guard("workspace analysis", () => this.analyseWorkspace(), undefined), delay);
+  }
+
+  /**
+   * Lints every file of every project (file rules in chunks, yielding between them so edits and cancellation get
+   * through), then the project rules, then every open document with its own settings.
+   */
+  private async analyseWorkspace(): Promise<{ files: number; problems: number }> {
+    const generation = ++this.workspaceGeneration;
+    const progress = await this.connection.window.createWorkDoneProgress();
+    const cancelled = () => generation !== this.workspaceGeneration || progress.token.isCancellationRequested || this.shuttingDown;
+    progress.begin("Locksmith", 0, "Finding files", true);
+    this.sendStatus({ level: "ok", busy: true, text: "Locksmith: analysing" });
+    let files = 0;
+    try {
+      this.workspace.scan();
+      const openFiles = new Set(this.openUris.keys());
+      const projects = this.workspace.allProjects();
+      const total = projects.reduce((sum, p) => sum + p.files.size, 0);
+      for (const project of projects) {
+        for (const file of openFiles) {
+          const document = this.documents.get(this.openUris.get(file)!);
+          if (document && this.workspace.projectFor(file) === project) project.host.setFileText(file, document.getText());
+        }
+        const settings = await this.settings.get(uriOf(project.workspaceFolder));
+        const closedFiles = [...project.files].filter((f) => !openFiles.has(f));
+        if (!settings.enable) {
+          for (const file of closedFiles) this.forget(file);
+          files += project.files.size;
+          continue;
+        }
+        for (let i = 0; i < closedFiles.length; i += FILES_PER_CHUNK) {
+          await yieldToEventLoop();
+          if (cancelled()) return { files, problems: this.problemCount() };
+          const chunk = closedFiles.slice(i, i + FILES_PER_CHUNK);
+          this.store(project, project.lintFiles(chunk, settings, { isCancelled: cancelled }, (m) => this.logError(m)), undefined);
+          files += chunk.length;
+          progress.report(Math.round((100 * files) / Math.max(total, 1)), `${files}/${total} files`);
+        }
+        await yieldToEventLoop();
+        if (cancelled()) return { files, problems: this.problemCount() };
+        this.store(project, undefined, project.lintProject(settings, { isCancelled: cancelled }, (m) => this.logError(m)));
+        files += project.files.size - closedFiles.length;
+      }
+      for (const uri of this.openUris.values()) {
+        if (cancelled()) break;
+        await this.lintDocument(uri);
+      }
+    } finally {
+      progress.done();
+      if (generation === this.workspaceGeneration) this.publishStatus();
+    }
+    return { files, problems: this.problemCount() };
+  }
+
+  private watchedFilesChanged(params: DidChangeWatchedFilesParams): void {
+    let changed = false;
+    for (const change of params.changes) {
+      const file = fileOf(change.uri);
+      if (!file) continue;
+      const base = path.basename(file);
+      if (base === "locksmith.json" || base === "package.json") {
+        for (const project of this.workspace.allProjects()) project.reloadConfig();
+        this.reportedProblems.clear();
+        changed = true;
+      } else if (/^tsconfig.*\.json$/.test(base)) {
+        this.workspace.reset();
+        this.reportedProblems.clear();
+        changed = true;
+      } else if (isSourceFile(file) && !this.openUris.has(file)) {
+        for (const project of this.workspace.allProjects()) project.host.invalidate(file);
+        if (change.type === FileChangeType.Deleted) this.forget(file);
+        changed = true;
+      }
+    }
+    if (changed) this.scheduleWorkspace();
+  }
+
+  // ----- code actions -----
+
+  private async codeActions(params: CodeActionParams, token: CancellationToken): Promise<CodeAction[]> {
+    const built = await this.buildActions(params.textDocument.uri, params.range, params.context.only, token);
+    if (!built) return [];
+    return built.actions.map(({ id, action }) => {
+      if (!this.support.lazyEdits || !action.edit) return action;
+      const { edit: _edit, ...rest } = action;
+      const data: ActionData = { uri: params.textDocument.uri, version: built.version, range: params.range, id };
+      return { ...rest, data };
+    });
+  }
+
+  private async resolveCodeAction(action: CodeAction, token: CancellationToken): Promise<CodeAction> {
+    const data = action.data as ActionData | undefined;
+    if (!data || typeof data !== "object" || typeof data.uri !== "string" || typeof data.id !== "string") return action;
+    const built = await this.buildActions(data.uri, data.range, action.kind ? [action.kind] : undefined, token);
+    if (!built || built.version !== data.version) return action;
+    const found = built.actions.find((a) => a.id === data.id);
+    return found?.action.edit ? { ...action, edit: found.action.edit } : action;
+  }
+
+  /** Actions for the document's current text (analysed first if needed); a cancelled request is answered as such. */
+  private async buildActions(uri: string, range: CodeActionParams["range"], only: readonly string[] | undefined, token: CancellationToken) {
+    const document = this.documents.get(uri);
+    const file = fileOf(uri);
+    if (!document || !file || !isSourceFile(file)) return undefined;
+    const settings = await this.settings.get(uri);
+    throwIfCancelled(token);
+    if (!settings.enable) return undefined;
+    let state = this.states.get(file);
+    if (!state || state.sourceFile.text !== document.getText()) state = await this.lintDocument(uri);
+    throwIfCancelled(token);
+    if (!state || state.sourceFile.text !== document.getText()) return undefined;
+    const project = this.workspace.projectFor(file);
+    const positionOf = this.positionResolver(project);
+    const text = document.getText();
+    const actions = codeActions({
+      uri,
+      version: document.version,
+      sourceFile: state.sourceFile,
+      diagnostics: [...state.fileDiagnostics, ...state.projectDiagnostics],
+      range,
+      only,
+      positionOf,
+      versionOf: (f) => {
+        const openUri = this.openUris.get(f);
+        return (openUri ? this.documents.get(openUri)?.version : undefined) ?? null;
+      },
+      fixAll: () => this.fixAll(project, file, text, settings),
+    });
+    return { version: document.version, actions };
+  }
+
+  /** Applies safe fixes in memory until none is left (as `locksmith lint --fix` does), then restores the buffer. */
+  private fixAll(project: Project, file: string, text: string, settings: EditorSettings): { edits: TextEdit[]; newFiles: NewFile[] } | undefined {
+    const host = project.host;
+    const newFiles = new Map<string, NewFile>();
+    let current = text;
+    try {
+      for (let pass = 0; pass < 10; pass++) {
+        host.setFileText(file, current);
+        const log = (m: string) => this.logError(m);
+        const fileRun = project.lintFiles([file], settings, {}, log);
+        const projectRun = project.lintProject(settings, {}, log);
+        const diagnostics = [...fileRun.results, ...(projectRun?.results ?? [])].filter((r) => r.fileName === file).flatMap((r) => r.diagnostics);
+        const fixes: Fix[] = chooseFixes(diagnostics);
+        if (fixes.length === 0) break;
+        for (const newFile of fixes.flatMap((fix) => fix.newFiles ?? [])) {
+          newFiles.set(newFile.path, newFile);
+          host.setFileText(newFile.path, newFile.text);
+        }
+        const next = applyEdits(current, fixes.flatMap((fix) => editsFor(fix, file)));
+        if (next === current) break;
+        current = next;
+      }
+    } finally {
+      host.setFileText(file, text);
+      for (const newFile of newFiles.keys()) host.clearFileText(newFile);
+    }
+    if (current === text) return undefined;
+    return { edits: [minimalEdit(file, text, current)], newFiles: [...newFiles.values()] };
+  }
+
+  // ----- commands and status -----
+
+  private async executeCommand(command: string, args: unknown[]): Promise<unknown> {
+    switch (command) {
+      case COMMANDS.showDocumentation: {
+        const ruleId = args[0];
+        if (typeof ruleId !== "string" || !this.rules.some((r) => r.meta.id === ruleId)) throw new Error(`unknown rule ${JSON.stringify(ruleId)}`);
+        const uri = docsUrl(ruleId);
+        if (this.support.showDocument) await this.connection.window.showDocument({ uri, takeFocus: true });
+        else this.connection.console.info(`Documentation for ${ruleId}: ${uri}`);
+        return { uri };
+      }
+      case COMMANDS.lintWorkspace:
+        return this.analyseWorkspace();
+      case COMMANDS.vendorRuntime: {
+        const options = (args[0] ?? {}) as { uri?: unknown };
+        const target = typeof options.uri === "string" ? fileOf(options.uri) : this.workspace.folders[0];
+        if (!target) throw new Error("no workspace folder to vendor the runtime into");
+        const project = this.workspace.projectFor(target);
+        const settings = await this.settings.get(uriOf(target));
+        const vendoredPath = project.vendorTarget(settings);
+        const result = vendorRuntime(vendoredPath, true);
+        this.connection.console.info(`Locksmith: vendored runtime ${result}: ${vendoredPath}`);
+        for (const p of this.workspace.allProjects()) p.host.invalidate(vendoredPath);
+        this.scheduleWorkspace();
+        return { path: vendoredPath, result };
+      }
+      default:
+        throw new Error(`unknown command ${command}`);
+    }
+  }
+
+  private problemCount(): number {
+    let count = 0;
+    for (const state of this.states.values()) count += state.published.length;
+    return count;
+  }
+
+  /** Status after an analysis: configuration and project problems first, else the number of problems. */
+  private publishStatus(): void {
+    const problems: string[] = [];
+    for (const project of this.workspace.allProjects()) {
+      if (project.loadError) problems.push(project.loadError);
+      const configError = project.config.error;
+      if (configError) problems.push(configError);
+    }
+    const unique = [...new Set(problems)];
+    for (const problem of unique) this.reportProblem(`Locksmith: ${problem}`);
+    if (unique.length > 0) {
+      this.sendStatus({ level: "warning", busy: false, text: "Locksmith: configuration problem", detail: unique.join("\n") });
+    } else {
+      const count = this.problemCount();
+      this.sendStatus({ level: "ok", busy: false, text: `Locksmith: ${count} problem${count === 1 ? "" : "s"}` });
+    }
+  }
+
+  private lastStatus = "";
+
+  private sendStatus(status: StatusParams): void {
+    const key = JSON.stringify(status);
+    if (key === this.lastStatus) return;
+    this.lastStatus = key;
+    void this.connection.sendNotification(StatusNotification, status);
+  }
+
+  /** Logs a problem once (until configuration reloads), so a bad locksmith.json does not flood the log. */
+  private reportProblem(message: string): void {
+    if (this.reportedProblems.has(message)) return;
+    this.reportedProblems.add(message);
+    this.logError(message);
+  }
+
+  private logError(message: string): void {
+    this.connection.console.error(message);
+  }
+
+  private async guard<T>(what: string, run: () => T | Promise<T>, fallback: T): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ResponseError) throw error;
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.logError(`Locksmith: ${what} failed: ${err.message}\n${err.stack ?? ""}`);
+      return fallback;
+    }
+  }
+
+  private guardSync(what: string, run: () => void): void {
+    void this.guard(what, run, undefined);
+  }
+}
+
+function throwIfCancelled(token: CancellationToken): void {
+  if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, "cancelled");
+}
+
+function isSourceFile(file: string): boolean {
+  return SOURCE_EXTENSIONS.some((ext) => file.endsWith(ext)) && !file.endsWith(".d.ts");
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function serverVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "..", "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "0.0.0";
+  }
+}
+

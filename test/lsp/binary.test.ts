@@ -1,0 +1,76 @@
+// The real `locksmith-language-server --stdio` binary, as an editor starts it, on the repository's examples: it must
+// publish exactly what `locksmith lint` reports (one engine), with links to the rules' docs, and shut down cleanly.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Diagnostic } from "vscode-languageserver/node";
+import { main } from "../../server/src/cli/main";
+import { docsUrl } from "../../rules/index";
+import { REPO_ROOT, startBinary, uri, type Client } from "./harness";
+
+const EXAMPLES = path.join(REPO_ROOT, "examples");
+
+interface CliMessage {
+  ruleId: string;
+  severity: number;
+  message: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+async function cliReport(): Promise<Array<{ filePath: string; messages: CliMessage[] }>> {
+  let out = "";
+  await main(["lint", "-f", "json"], { cwd: EXAMPLES, stdout: (t) => void (out += t), stderr: () => undefined, isTTY: false });
+  return JSON.parse(out);
+}
+
+describe("locksmith-language-server --stdio", () => {
+  let client: Client | undefined;
+  after(() => client?.dispose());
+
+  test("publishes what the CLI reports for the examples, then shuts down and exits with 0", async () => {
+    client = startBinary();
+    await client.initialize(EXAMPLES);
+    await client.waitFor("the workspace analysis", () => client!.statuses.some((s) => !s.busy), 60000);
+    const report = await cliReport();
+    assert.ok(report.some((r) => r.messages.length > 0), "the examples have findings");
+    for (const { filePath, messages } of report) {
+      const published: Diagnostic[] = client.diagnostics.get(uri(filePath)) ?? [];
+      assert.deepEqual(
+        published.map((d) => ({
+          ruleId: d.code,
+          severity: d.severity === 1 ? 2 : 1,
+          message: d.message,
+          line: d.range.start.line + 1,
+          column: d.range.start.character + 1,
+          endLine: d.range.end.line + 1,
+          endColumn: d.range.end.character + 1,
+        })),
+        messages.map(({ ruleId, severity, message, line, column, endLine, endColumn }) => ({ ruleId, severity, message, line, column, endLine, endColumn })),
+        `diagnostics of ${path.relative(EXAMPLES, filePath)}`,
+      );
+      for (const diagnostic of published) {
+        assert.equal(diagnostic.source, "locksmith");
+        assert.equal(diagnostic.codeDescription?.href, docsUrl(String(diagnostic.code)));
+      }
+    }
+
+    // Editing a file with findings into clean code clears them, as you type.
+    const withFindings = report.find((r) => r.messages.some((m) => m.ruleId !== "inconsistent-lock-order"));
+    if (withFindings) {
+      await client.open(withFindings.filePath, fs.readFileSync(withFindings.filePath, "utf8"));
+      await client.change(withFindings.filePath, "export const nothingToSee = 1;\n");
+      await client.waitForDiagnostics(withFindings.filePath, (d) => d.length === 0);
+    }
+
+    assert.equal(await client.connection.sendRequest("shutdown"), null);
+    const exited = once(client.child!, "exit");
+    await client.connection.sendNotification("exit");
+    const [code] = await exited;
+    assert.equal(code, 0);
+  });
+});
