@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type { Diagnostic } from "vscode-languageserver/node";
 import { main } from "../../server/src/cli/main";
 import { docsUrl } from "../../rules/index";
+import type { LockOrderGraphResult } from "../../server/src/lsp/protocol";
 import { REPO_ROOT, startBinary, uri, type Client } from "./harness";
 
 const EXAMPLES = path.join(REPO_ROOT, "examples");
@@ -66,6 +67,13 @@ describe("locksmith-language-server --stdio", () => {
       await client.change(withFindings.filePath, "export const nothingToSee = 1;\n");
       await client.waitForDiagnostics(withFindings.filePath, (d) => d.length === 0);
     }
+
+    // The lock-order graph of the bank example: the ledger/audit cycle the rule reports.
+    const graph: LockOrderGraphResult = await client.connection.sendRequest("locksmith/lockOrderGraph", { uri: uri(path.join(EXAMPLES, "src", "bank", "audit.ts")) });
+    assert.deepEqual(graph.projects.map((p) => p.project), [path.join(EXAMPLES, "tsconfig.json")]);
+    const { nodes, cycles } = graph.projects[0]!.graph;
+    const labelOf = (id: string) => nodes.find((n) => n.id === id)?.label;
+    assert.ok(cycles.some((c) => [...c.nodes].map(labelOf).sort().join() === "auditLock,ledgerLock"), JSON.stringify(cycles.map((c) => c.nodes.map(labelOf))));
 
     assert.equal(await client.connection.sendRequest("shutdown"), null);
     const exited = once(client.child!, "exit");

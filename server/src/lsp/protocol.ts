@@ -1,6 +1,7 @@
 // Locksmith's additions to LSP, shared with any client (the VS Code extension repeats these names; it cannot import
 // server code).
 import { NotificationType, RequestType } from "vscode-languageserver/node";
+import type { LockOrderGraph } from "../analysis/lock-order/export";
 
 export interface StatusParams {
   /** "ok": analysis ran; "warning": it ran with a problem (bad locksmith.json, tsconfig); "error": a rule crashed. */
@@ -20,9 +21,9 @@ export interface LockOrderGraphParams {
   uri?: string;
 }
 
-/** Whatever the lock-order analysis exports as JSON, one entry per project. */
+/** The lock-order graph of each project (see LockOrderGraph in analysis/lock-order/export.ts), keyed by its tsconfig. */
 export interface LockOrderGraphResult {
-  projects: Array<{ project: string; graph: unknown }>;
+  projects: Array<{ project: string; graph: LockOrderGraph }>;
 }
 
 export const LockOrderGraphRequest = new RequestType<LockOrderGraphParams, LockOrderGraphResult, void>("locksmith/lockOrderGraph");
