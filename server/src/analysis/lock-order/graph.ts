@@ -76,7 +76,6 @@ class Composer {
   private readonly summaries = new Map<string, FileSummary | undefined>();
   private readonly reached = new Map<string, Reached[]>();
   private readonly inProgress = new Set<string>();
-  private readonly resolved = new Map<string, FunctionSummary | undefined>();
 
   constructor(private readonly program: ts.Program) {
     this.checker = program.getTypeChecker();
@@ -195,10 +194,20 @@ class Composer {
     return this.summaries.get(file);
   }
 
-  /** The project function a call invokes (following imports), or undefined (library, unknown, not a function). */
+  /**
+   * The project function a call invokes (following imports), or undefined (library, unknown, not a function).
+   * Asking the checker is the expensive part of composition (a new Program has a cold checker), so answers are kept
+   * in the caller's file summary and reused while the callee's file is unchanged.
+   */
   private resolve(caller: FunctionSummary, call: CallSummary): FunctionSummary | undefined {
-    const cacheKey = `${caller.file}:${call.nameAt}`;
-    if (this.resolved.has(cacheKey)) return this.resolved.get(cacheKey);
+    const callerSummary = this.summaries.get(caller.file);
+    const known = callerSummary?.resolved.get(call.nameAt);
+    if (known !== undefined) {
+      if (known === null) return undefined;
+      const calleeFile = this.program.getSourceFile(known.file);
+      const calleeSummary = calleeFile && this.summaryOf(calleeFile);
+      if (calleeSummary?.hash === known.hash) return calleeSummary.byStart.get(known.start);
+    }
     let result: FunctionSummary | undefined;
     const sourceFile = this.program.getSourceFile(caller.file);
     const nameNode = sourceFile && identifierAt(sourceFile, call.nameAt);
@@ -206,9 +215,10 @@ class Composer {
       let symbol = this.checker.getSymbolAtLocation(nameNode);
       if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
       const fn = functionOfDeclaration(symbol?.valueDeclaration ?? symbol?.declarations?.[0]);
-      if (fn) result = this.summaryOf(fn.getSourceFile())?.byStart.get(fn.getStart());
+      const calleeSummary = fn && this.summaryOf(fn.getSourceFile());
+      result = calleeSummary?.byStart.get(fn!.getStart());
+      callerSummary?.resolved.set(call.nameAt, result && calleeSummary ? { file: result.file, start: result.start, hash: calleeSummary.hash } : null);
     }
-    this.resolved.set(cacheKey, result);
     return result;
   }
 }

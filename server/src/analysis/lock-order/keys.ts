@@ -86,19 +86,21 @@ function arrayElementRoot(declaration: ts.VariableDeclaration, name: string): ts
   return element && !ts.isSpreadElement(element) ? rootIdentifier(element) : undefined;
 }
 
-/** The declaration of a local `name` in `unit` (including nested callbacks), not looking into other functions' own bindings. */
+const localsCache = new WeakMap<FunctionLike, Map<string, ts.VariableDeclaration>>();
+
+/** The declaration of a local `name` in `unit` (including nested callbacks); one walk per function, then a lookup. */
 function localDeclaration(name: string, unit: FunctionLike): ts.VariableDeclaration | undefined {
-  let found: ts.VariableDeclaration | undefined;
-  const visit = (node: ts.Node): void => {
-    if (found) return;
-    if (ts.isVariableDeclaration(node) && boundNames(node.name).some((id) => id.text === name)) {
-      found = node;
-      return;
-    }
-    ts.forEachChild(node, visit);
-  };
-  if (unit.body) visit(unit.body);
-  return found;
+  let locals = localsCache.get(unit);
+  if (!locals) {
+    const found = new Map<string, ts.VariableDeclaration>();
+    const visit = (node: ts.Node): void => {
+      if (ts.isVariableDeclaration(node)) for (const id of boundNames(node.name)) if (!found.has(id.text)) found.set(id.text, node);
+      ts.forEachChild(node, visit);
+    };
+    if (unit.body) visit(unit.body);
+    localsCache.set(unit, (locals = found));
+  }
+  return locals.get(name);
 }
 
 const ORDERING_CALLS = new Set(["sort", "toSorted", "min", "max", "localeCompare", "sortBy", "orderBy"]);

@@ -67,6 +67,11 @@ export interface FileSummary {
   byStart: Map<number, FunctionSummary>;
   /** Other files whose declarations named this file's locks, with the hash they had. */
   dependencies: Map<string, string>;
+  /**
+   * Calls resolved so far (by the offset of the callee's name): the function found, with its file's hash then, or
+   * null for "not a project function". Filled lazily by the composer; valid while both files are unchanged.
+   */
+  resolved: Map<number, { file: string; start: number; hash: string } | null>;
 }
 
 /** Calls whose function argument runs inside them, in one transaction. */
@@ -143,7 +148,7 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
     functions.push(summary);
     byStart.set(summary.start, summary);
   }
-  return { file, hash: contentHash(sourceFile), functions, byStart, dependencies };
+  return { file, hash: contentHash(sourceFile), functions, byStart, dependencies, resolved: new Map() };
 }
 
 /** A function's name for messages; a function literal passed as an argument is "the callback passed by `f`". */
