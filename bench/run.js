@@ -1,0 +1,366 @@
+// `npm run bench`: Locksmith against tsc, a parse-only floor and ESLint (typescript-eslint type-checked) on a real
+// code base (effect's sources) and on generated service code bases of 10k/50k/200k lines, plus editor latency of the
+// language server against tsserver. Writes bench/results/<time>.{md,json} and the table in docs/benchmarks.md.
+//
+// Every timed run is a fresh process. Repetitions are interleaved (one of each tool, then again) so that load from
+// other work on the machine falls on all tools alike; each run reports wall time and its own CPU time (user + system,
+// from bench/usage-probe.js). The targets are judged on CPU time: on a shared machine wall time also measures
+// whatever else is running. Not part of `npm test`: nothing here asserts timings.
+//
+//   node bench/run.js [--reps N] [--corpora effect,gen-10000,...] [--no-eslint] [--no-editor] [--edits N] [--no-docs]
+"use strict";
+const { spawn, spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { parseArgs } = require("node:util");
+const { generateCorpus, EDITED_FILE } = require("./generate-corpus");
+const { measureLocksmithServer, measureTsserver } = require("./editor-latency");
+
+const REPO = path.resolve(__dirname, "..");
+const CORPUS_DIR = path.join(__dirname, "corpus");
+const RESULTS_DIR = path.join(__dirname, "results");
+const DOCS = path.join(REPO, "docs", "benchmarks.md");
+const PROBE = path.join(__dirname, "usage-probe.js");
+const LOCKSMITH = path.join(REPO, "server/bin/locksmith.js");
+const TSC = path.join(REPO, "node_modules/typescript/lib/tsc.js");
+const ESLINT = path.join(REPO, "node_modules/eslint/bin/eslint.js");
+const GENERATED_SIZES = [10_000, 50_000, 200_000];
+
+const { values: args } = parseArgs({
+  options: {
+    reps: { type: "string", default: "5" },
+    corpora: { type: "string" },
+    "no-eslint": { type: "boolean", default: false },
+    "no-editor": { type: "boolean", default: false },
+    edits: { type: "string", default: "50" },
+    "no-docs": { type: "boolean", default: false },
+  },
+});
+const REPS = Number(args.reps);
+const EDITS = Number(args.edits);
+
+// ----- corpora -----
+
+function effectCorpus() {
+  const source = path.join(REPO, "node_modules/effect/src");
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules/effect/package.json"), "utf8"));
+  if (!fs.existsSync(source)) throw new Error("node_modules/effect/src is missing: run `npm install` (effect is a pinned dev dependency)");
+  const dir = path.join(CORPUS_DIR, "effect");
+  const stamp = path.join(dir, ".version");
+  if (!fs.existsSync(stamp) || fs.readFileSync(stamp, "utf8") !== pkg.version) {
+    // A copy, so that tools which skip node_modules (ESLint, the language server's file scan) see the same files.
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.cpSync(source, path.join(dir, "src"), { recursive: true });
+    const compilerOptions = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", lib: ["ES2022", "DOM", "DOM.Iterable"], strict: true, exactOptionalPropertyTypes: true, skipLibCheck: true, noEmit: true, types: ["node"] };
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), `${JSON.stringify({ compilerOptions, include: ["src/**/*.ts"] }, null, 2)}\n`);
+    fs.writeFileSync(stamp, pkg.version);
+  }
+  return { id: "effect", label: `(a) effect ${pkg.version} src/`, dir, ...countSources(path.join(dir, "src")) };
+}
+
+function generatedCorpus(lines) {
+  const dir = path.join(CORPUS_DIR, `gen-${lines}`);
+  const stamp = path.join(dir, ".generator");
+  const generator = fs.readFileSync(path.join(__dirname, "generate-corpus.js"), "utf8");
+  const hash = require("node:crypto").createHash("sha256").update(generator).digest("hex");
+  if (!fs.existsSync(stamp) || fs.readFileSync(stamp, "utf8") !== hash) {
+    generateCorpus(dir, lines);
+    fs.writeFileSync(stamp, hash);
+  }
+  return { id: `gen-${lines}`, label: `(b) generated, ${lines / 1000}k lines`, dir, ...countSources(path.join(dir, "src")) };
+}
+
+function countSources(dir) {
+  let files = 0;
+  let lines = 0;
+  for (const entry of fs.readdirSync(dir, { recursive: true })) {
+    if (!/\.ts$/.test(entry)) continue;
+    files++;
+    const text = fs.readFileSync(path.join(dir, entry), "utf8");
+    lines += text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+  }
+  return { files, lines };
+}
+
+// ----- tools -----
+
+function locksmithHelp() {
+  const result = spawnSync(process.execPath, [LOCKSMITH, "lint", "--help"], { encoding: "utf8" });
+  return result.stdout ?? "";
+}
+
+/** The tools timed on a corpus: [id, label, argv, allowed exit codes, runs]. */
+function toolsFor(corpus, { cacheAvailable, isEffect }) {
+  const tsconfig = path.join(corpus.dir, "tsconfig.json");
+  const cacheFile = path.join(CORPUS_DIR, ".cache", `${corpus.id}.json`);
+  const tools = [
+    { id: "locksmith", label: "locksmith lint (cold)", argv: [LOCKSMITH, "lint", "-p", tsconfig, "--format", "json"], codes: [0, 1], runs: REPS },
+  ];
+  if (cacheAvailable) {
+    tools.push({
+      id: "locksmith-cache",
+      label: "locksmith lint --cache (warm, no changes)",
+      argv: [LOCKSMITH, "lint", "-p", tsconfig, "--format", "json", "--cache", "--cache-location", cacheFile],
+      codes: [0, 1],
+      runs: REPS,
+      prime: true,
+    });
+  }
+  tools.push(
+    { id: "parse", label: "parse-only (ts.createSourceFile)", argv: [path.join(__dirname, "parse-only.js"), tsconfig], codes: [0], runs: isEffect ? REPS : 1 },
+    // tsc is the slowest of the compulsory tools: three runs on corpus (a), one on the generated corpora (context only).
+    { id: "tsc", label: "tsc --noEmit", argv: [TSC, "--noEmit", "-p", tsconfig], codes: [0, 1, 2], runs: isEffect ? Math.min(REPS, 3) : 1 },
+  );
+  if (isEffect && !args["no-eslint"]) {
+    // One run: it takes minutes (it type-checks the whole program, then runs every rule).
+    tools.push({ id: "eslint", label: "ESLint (typescript-eslint recommendedTypeChecked + require-atomic-updates)", argv: [ESLINT, "--config", path.join(__dirname, "eslint.config.mjs"), "--format", "json", path.join(corpus.dir, "src")], codes: [0, 1], runs: 1, env: { LOCKSMITH_BENCH_TSCONFIG: tsconfig } });
+  }
+  return tools;
+}
+
+/** Runs one timed process; stdout goes to a file (formatting the report is part of the cost). */
+function timeRun(tool, outFile) {
+  const usageFile = `${outFile}.usage.json`;
+  fs.rmSync(usageFile, { force: true });
+  const out = fs.openSync(outFile, "w");
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ["--max-old-space-size=8192", "-r", PROBE, ...tool.argv], {
+      cwd: REPO,
+      stdio: ["ignore", out, "pipe"],
+      env: { ...process.env, ...tool.env, LOCKSMITH_BENCH_USAGE: usageFile, NO_COLOR: "1" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("exit", (code) => {
+      const wallMs = performance.now() - started;
+      fs.closeSync(out);
+      const usage = fs.existsSync(usageFile) ? JSON.parse(fs.readFileSync(usageFile, "utf8")) : {};
+      const ok = tool.codes.includes(code);
+      resolve({ wallMs, cpuMs: usage.cpuMs, maxRssMiB: usage.maxRssMiB, code, ...(ok ? {} : { error: `exit code ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}` }) });
+    });
+  });
+}
+
+function locksmithFindings(outFile) {
+  try {
+    const report = JSON.parse(fs.readFileSync(outFile, "utf8"));
+    const counts = {};
+    for (const result of report) for (const message of result.messages) counts[message.ruleId] = (counts[message.ruleId] ?? 0) + 1;
+    return counts;
+  } catch {
+    return undefined;
+  }
+}
+
+function stats(runs, key) {
+  const values = runs.map((r) => r[key]).filter((v) => typeof v === "number").sort((a, b) => a - b);
+  if (values.length === 0) return undefined;
+  const mid = Math.floor(values.length / 2);
+  const median = values.length % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+  return { median, min: values[0], max: values[values.length - 1] };
+}
+
+async function benchCorpus(corpus, options) {
+  const tools = toolsFor(corpus, options);
+  const outDir = path.join(CORPUS_DIR, ".out");
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.rmSync(path.join(CORPUS_DIR, ".cache", `${corpus.id}.json`), { force: true });
+  const results = new Map(tools.map((t) => [t.id, { tool: t.id, label: t.label, runs: [] }]));
+  for (const tool of tools.filter((t) => t.prime)) {
+    log(`  ${corpus.id}: priming ${tool.label}`);
+    const primed = await timeRun(tool, path.join(outDir, `${corpus.id}-${tool.id}-prime.json`));
+    results.get(tool.id).prime = primed;
+  }
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const tool of tools) {
+      if (rep >= tool.runs) continue;
+      const outFile = path.join(outDir, `${corpus.id}-${tool.id}.json`);
+      const run = await timeRun(tool, outFile);
+      if (tool.id.startsWith("locksmith")) run.findings = locksmithFindings(outFile);
+      results.get(tool.id).runs.push(run);
+      log(`  ${corpus.id} #${rep + 1} ${tool.label}: ${(run.wallMs / 1000).toFixed(2)} s wall, ${((run.cpuMs ?? NaN) / 1000).toFixed(2)} s CPU${run.error ? ` — FAILED ${run.error}` : ""}`);
+    }
+  }
+  const summary = {};
+  for (const [id, result] of results) {
+    summary[id] = { ...result, wall: stats(result.runs, "wallMs"), cpu: stats(result.runs, "cpuMs"), maxRssMiB: stats(result.runs, "maxRssMiB")?.max, failed: result.runs.some((r) => r.error) };
+  }
+  return { corpus: { id: corpus.id, label: corpus.label, files: corpus.files, lines: corpus.lines }, tools: summary };
+}
+
+// ----- editor latency -----
+
+async function benchEditor(corpus) {
+  const file = path.join(corpus.dir, EDITED_FILE);
+  const lines = fs.readFileSync(file, "utf8").split("\n").length - 1;
+  const options = { projectDir: corpus.dir, file, edits: EDITS, warmup: 5 };
+  const result = { corpus: corpus.id, file: EDITED_FILE, fileLines: lines, edits: EDITS, warmup: 5 };
+  log(`  editor: Locksmith language server on ${corpus.id} (${EDITS} edits of a ${lines}-line file)`);
+  try {
+    result.locksmith = await measureLocksmithServer(options);
+  } catch (error) {
+    result.locksmith = { available: true, error: error.message };
+  }
+  log(`  editor: tsserver on ${corpus.id}`);
+  try {
+    result.tsserver = await measureTsserver(options);
+  } catch (error) {
+    result.tsserver = { available: true, error: error.message };
+  }
+  return result;
+}
+
+// ----- report -----
+
+const seconds = (ms) => (ms === undefined ? "–" : `${(ms / 1000).toFixed(2)} s`);
+const millis = (ms) => (ms === undefined ? "–" : `${Math.round(ms)} ms`);
+
+function targets(report) {
+  const effect = report.batch.find((b) => b.corpus.id === "effect");
+  const at = (lines) => report.batch.find((b) => b.corpus.id === `gen-${lines}`);
+  const median = (batch, tool, metric) => batch?.tools[tool]?.cpu && !batch.tools[tool].failed ? batch.tools[tool][metric].median : undefined;
+  const ratio = (a, b) => (a === undefined || b === undefined ? undefined : a / b);
+  const out = [];
+  const add = (name, limit, cpu, wall, good) => out.push({ name, limit, cpu, wall, met: cpu === undefined ? undefined : good(cpu) });
+  const pair = (f) => ({ cpu: f("cpu"), wall: f("wall") });
+  let r = pair((m) => ratio(median(effect, "locksmith", m), median(effect, "tsc", m)));
+  add("Full lint ÷ `tsc --noEmit`, corpus (a)", "≤ 0.5×", r.cpu, r.wall, (v) => v <= 0.5);
+  r = pair((m) => ratio(median(effect, "locksmith", m), median(effect, "parse", m)));
+  add("Full lint ÷ parse-only, corpus (a)", "≤ 3×", r.cpu, r.wall, (v) => v <= 3);
+  r = pair((m) => ratio(median(effect, "eslint", m), median(effect, "locksmith", m)));
+  add("ESLint ÷ full lint (speed-up), corpus (a)", "≥ 3×", r.cpu, r.wall, (v) => v >= 3);
+  const perK = (lines, m) => {
+    const batch = at(lines);
+    const t = median(batch, "locksmith", m);
+    return t === undefined ? undefined : t / (batch.corpus.lines / 1000);
+  };
+  r = pair((m) => ratio(perK(200_000, m), perK(50_000, m)));
+  add("Cost per 1,000 lines at 200k ÷ at 50k", "≤ 1.2×", r.cpu, r.wall, (v) => v <= 1.2);
+  r = pair((m) => ratio(median(effect, "locksmith-cache", m), median(effect, "locksmith", m)));
+  add("Warm `--cache` run, no changes ÷ cold run, corpus (a)", "≤ 0.1×", r.cpu, r.wall, (v) => v <= 0.1);
+  const editor = report.editor;
+  const p95 = ratio(editor?.locksmith?.p95, editor?.tsserver?.p95);
+  out.push({ name: "Re-diagnosis p95 after an edit ÷ tsserver's", limit: "≤ 0.25×", wall: p95, met: p95 === undefined ? undefined : p95 <= 0.25 });
+  const rss = ratio(editor?.locksmith?.peakRssMiB, editor?.tsserver?.peakRssMiB);
+  out.push({ name: "Language server peak RSS ÷ tsserver's", limit: "≤ 1×", wall: rss, met: rss === undefined ? undefined : rss <= 1, memory: true });
+  return out;
+}
+
+function markdown(report) {
+  const lines = [];
+  const m = report.machine;
+  lines.push(`Run ${report.date} on ${m.cpu} (${m.cores} cores), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, TypeScript ${m.typescript}. Load average ${m.loadBefore.join(" / ")} before the run, ${m.loadAfter.join(" / ")} after (other work was running on the machine). Benchmark time ${Math.round(report.durationS)} s.`);
+  lines.push("");
+  lines.push("### Batch runs");
+  lines.push("");
+  lines.push("| corpus | files | lines | tool | runs | CPU median (min–max) | wall median (min–max) | peak RSS | findings |");
+  lines.push("| --- | ---: | ---: | --- | ---: | --- | --- | ---: | --- |");
+  for (const batch of report.batch) {
+    for (const t of Object.values(batch.tools)) {
+      const c = batch.corpus;
+      const range = (s) => (s ? `${seconds(s.median)} (${seconds(s.min)}–${seconds(s.max)})` : "–");
+      const findings = t.runs.at(-1)?.findings;
+      const findingText = findings ? `${Object.values(findings).reduce((a, b) => a + b, 0)}` : "";
+      lines.push(`| ${c.label} | ${c.files} | ${c.lines.toLocaleString("en")} | ${t.label}${t.failed ? ` — **failed**: ${t.runs.find((r) => r.error).error.replace(/\|/g, "\\|")}` : ""} | ${t.runs.length} | ${range(t.cpu)} | ${range(t.wall)} | ${t.maxRssMiB ?? "–"} MiB | ${findingText} |`);
+    }
+  }
+  for (const note of report.notes) lines.push("", note);
+  lines.push("");
+  lines.push("### Editor latency");
+  lines.push("");
+  const e = report.editor;
+  if (!e) {
+    lines.push("Not measured in this run.");
+  } else {
+    lines.push(`Corpus ${e.corpus}, file \`${e.file}\` (${e.fileLines} lines): ${e.warmup} warm-up edits, then ${e.edits} timed edits (each types one new statement line); time from the change notification to the file's diagnostics.`);
+    lines.push("");
+    lines.push("| server | p50 | p95 | min | max | start-up to first diagnostics | peak RSS |");
+    lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (const [name, s] of [["Locksmith language server (didChange → publishDiagnostics)", e.locksmith], ["tsserver (change + geterr → semanticDiag)", e.tsserver]]) {
+      if (!s?.available) lines.push(`| ${name} | not available yet | | | | | |`);
+      else if (s.error) lines.push(`| ${name} | **failed**: ${s.error.split("\n")[0]} | | | | | |`);
+      else lines.push(`| ${name} | ${millis(s.p50)} | ${millis(s.p95)} | ${millis(s.min)} | ${millis(s.max)} | ${seconds(s.startupMs)} | ${s.peakRssMiB} MiB |`);
+    }
+  }
+  lines.push("");
+  lines.push("### Targets");
+  lines.push("");
+  lines.push("| target | limit | value (CPU time) | value (wall time) | met |");
+  lines.push("| --- | --- | ---: | ---: | --- |");
+  for (const t of report.targets) {
+    const fmt = (v) => (v === undefined ? "–" : `${v.toFixed(2)}×`);
+    lines.push(`| ${t.name} | ${t.limit} | ${t.memory ? "" : fmt(t.cpu)} | ${fmt(t.wall)} | ${t.met === undefined ? "not measured" : t.met ? "met" : "**not met**"} |`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function machine() {
+  const tsVersion = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules/typescript/package.json"), "utf8")).version;
+  return {
+    cpu: os.cpus()[0]?.model.trim() ?? "unknown CPU",
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    typescript: tsVersion,
+    loadBefore: os.loadavg().map((l) => l.toFixed(1)),
+  };
+}
+
+function log(message) {
+  process.stderr.write(`${message}\n`);
+}
+
+async function main() {
+  if (!fs.existsSync(path.join(REPO, "dist/server/src/cli/main.js"))) throw new Error("build first: npm run build");
+  const started = performance.now();
+  const date = new Date().toISOString();
+  const report = { date, machine: machine(), batch: [], editor: undefined, notes: [] };
+  const cacheAvailable = locksmithHelp().includes("--cache");
+  if (!cacheAvailable) report.notes.push("`locksmith lint --cache`: not available yet (the CLI has no `--cache` option in this build).");
+  report.notes.push(`Runs: ${REPS} of each Locksmith run and of parse-only on corpus (a); \`tsc\` ${Math.min(REPS, 3)} on corpus (a) and 1 on the generated corpora; ESLint 1 (it takes minutes). Repetitions are interleaved. The targets use CPU time (user + system of the process), as other work shared the machine's cores.`);
+
+  log("preparing corpora");
+  const wanted = args.corpora?.split(",");
+  const corpora = [effectCorpus(), ...GENERATED_SIZES.map(generatedCorpus)].filter((c) => !wanted || wanted.includes(c.id));
+  for (const corpus of corpora) {
+    log(`${corpus.label}: ${corpus.files} files, ${corpus.lines} lines`);
+    report.batch.push(await benchCorpus(corpus, { cacheAvailable, isEffect: corpus.id === "effect" }));
+  }
+  const editorCorpus = corpora.find((c) => c.id === "gen-200000");
+  if (editorCorpus && !args["no-editor"]) report.editor = await benchEditor(editorCorpus);
+  if (report.editor && !report.editor.locksmith.available) report.notes.push("Language server: not available yet.");
+
+  report.machine.loadAfter = os.loadavg().map((l) => l.toFixed(1));
+  report.durationS = (performance.now() - started) / 1000;
+  report.targets = targets(report);
+  const table = markdown(report);
+  fs.mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = date.replace(/[:]/g, "-").replace(/\..*/, "");
+  fs.writeFileSync(path.join(RESULTS_DIR, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(path.join(RESULTS_DIR, `${stamp}.md`), table);
+  if (!args["no-docs"] && !wanted) updateDocs(table);
+  process.stdout.write(table);
+  log(`\nwritten: bench/results/${stamp}.md and .json${!args["no-docs"] && !wanted ? ", docs/benchmarks.md" : ""}`);
+}
+
+/** Replaces the generated section of docs/benchmarks.md (between the markers) with the latest table. */
+function updateDocs(table) {
+  const start = "<!-- bench:results:start -->";
+  const end = "<!-- bench:results:end -->";
+  const docs = fs.existsSync(DOCS) ? fs.readFileSync(DOCS, "utf8") : "";
+  const from = docs.indexOf(start);
+  const to = docs.indexOf(end);
+  if (from < 0 || to < from) {
+    log("docs/benchmarks.md has no results markers; not updated");
+    return;
+  }
+  fs.writeFileSync(DOCS, `${docs.slice(0, from + start.length)}\n${table}${docs.slice(to)}`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench: ${error.stack ?? error}\n`);
+  process.exitCode = 1;
+});
