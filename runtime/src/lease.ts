@@ -1,0 +1,232 @@
+import { LeaseLostError, NotAvailableError, TimeoutError, abortErrorFor } from "./errors.js";
+import { channels, publish } from "./events.js";
+import { releaseAll } from "./lock-all.js";
+import { backoffDelay, sleep } from "./retry.js";
+import type { LockHandle, WaitOptions } from "./types.js";
+
+/** A distributed lock held for a bounded time. */
+export interface Lease extends LockHandle {
+  /** The key as given to `acquire`. */
+  readonly key: string;
+  /** Unique to this holder; release and extend act only if the backend still stores it. */
+  readonly token: string;
+  /** Strictly increasing per key across all holders; pass it to `fencedSet`/`fencedUpdate`. */
+  readonly fence: bigint;
+  /** Wall-clock estimate (epoch ms) of when the lease may expire; `signal` aborts before then. */
+  readonly expiresAt: number;
+  /** Aborts as soon as the lease is lost, renewal fails, or it may expire before the next renewal lands. */
+  readonly signal: AbortSignal;
+  /** Push the expiry out by `ttlMs` (default: the lease's TTL); throws `LeaseLostError` if it is already lost. */
+  extend(ttlMs?: number): Promise<void>;
+}
+
+/**
+ * Shared lifecycle of a time-bounded lease. The backend only supplies `renew` and `drop`; this class keeps a local
+ * deadline on the monotonic clock (never comparing clocks across machines) and aborts `signal` before it passes.
+ */
+export class LeaseState {
+  readonly #controller = new AbortController();
+  readonly #name: string;
+  readonly #fence: bigint;
+  readonly #renew: (ttlMs: number) => Promise<boolean>;
+  readonly #drop: () => Promise<void>;
+  readonly #marginMs: number;
+  #ttlMs: number;
+  #validUntil: number; // performance.now() time after which the lease may have expired
+  #watchdog: ReturnType<typeof setTimeout> | undefined;
+  #renewTimer: ReturnType<typeof setInterval> | undefined;
+  #renewing = false;
+  #released: Promise<void> | undefined;
+
+  constructor(options: {
+    name: string;
+    fence: bigint;
+    ttlMs: number;
+    validUntil: number;
+    marginMs: number;
+    renewEveryMs: number | undefined;
+    renew: (ttlMs: number) => Promise<boolean>;
+    drop: () => Promise<void>;
+  }) {
+    this.#name = options.name;
+    this.#fence = options.fence;
+    this.#ttlMs = options.ttlMs;
+    this.#validUntil = options.validUntil;
+    this.#marginMs = options.marginMs;
+    this.#renew = options.renew;
+    this.#drop = options.drop;
+    this.#arm();
+    if (options.renewEveryMs !== undefined) {
+      this.#renewTimer = setInterval(() => void this.#autoRenew(), options.renewEveryMs);
+      this.#renewTimer.unref?.();
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get expiresAt(): number {
+    return Date.now() + (this.#validUntil - performance.now());
+  }
+
+  /** Mark the lease lost (idempotent): abort the signal and stop renewing. */
+  lose(reason: string, cause?: unknown): void {
+    this.#stop();
+    if (this.#controller.signal.aborted) return;
+    publish(channels.lost, () => ({ lock: this.#name, fence: this.#fence, reason }));
+    this.#controller.abort(new LeaseLostError(`Lease on ${JSON.stringify(this.#name)} lost: ${reason}`, { cause }));
+  }
+
+  /**
+   * Extend by `ttlMs`. `startedAt` must be taken before the request is sent: the backend's expiry runs from a moment
+   * after it, so the local deadline stays on the safe side.
+   */
+  async extend(ttlMs = this.#ttlMs): Promise<void> {
+    if (this.#controller.signal.aborted) throw this.#lostError();
+    const startedAt = performance.now();
+    let ok: boolean;
+    try {
+      ok = await this.#renew(ttlMs);
+    } catch (error) {
+      this.lose("renewal failed", error);
+      throw this.#lostError();
+    }
+    if (this.#controller.signal.aborted) throw this.#lostError(); // the watchdog fired while we waited
+    if (!ok) {
+      this.lose("another holder owns the key, or it expired");
+      throw this.#lostError();
+    }
+    this.#ttlMs = ttlMs;
+    this.#validUntil = Number.isFinite(ttlMs) ? startedAt + ttlMs - driftMs(ttlMs) : Infinity;
+    this.#arm();
+    publish(channels.renew, () => ({ lock: this.#name, fence: this.#fence, ttlMs }));
+  }
+
+  release(): Promise<void> {
+    if (this.#released) return this.#released;
+    const wasLost = this.#controller.signal.aborted;
+    this.#stop();
+    if (!wasLost) this.#controller.abort(new LeaseLostError(`Lease on ${JSON.stringify(this.#name)} was released`));
+    const dropped = this.#drop();
+    // A lost lease's backend may be unreachable; deleting it is only a courtesy then, so do not wait for it.
+    this.#released = wasLost ? (dropped.catch(() => undefined), Promise.resolve()) : dropped;
+    return this.#released;
+  }
+
+  async #autoRenew(): Promise<void> {
+    if (this.#controller.signal.aborted) return;
+    if (this.#renewing) {
+      // Still unanswered a whole period later. With a TTL the watchdog decides; a session lock (no TTL) is
+      // vouched for only by its heartbeat, so a hung connection means we can no longer claim it.
+      if (!Number.isFinite(this.#validUntil)) this.lose("the connection stopped answering heartbeats");
+      return;
+    }
+    this.#renewing = true;
+    try {
+      await this.extend();
+    } catch {
+      // extend() has already aborted the signal
+    } finally {
+      this.#renewing = false;
+    }
+  }
+
+  #arm(): void {
+    if (this.#watchdog !== undefined) clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+    const delay = this.#validUntil - this.#marginMs - performance.now();
+    if (!Number.isFinite(delay)) return; // no TTL: only the connection itself can be lost
+    // setTimeout cannot wait longer than 2^31-1 ms; re-arm until the deadline really is near.
+    this.#watchdog = setTimeout(() => {
+      if (this.#validUntil - this.#marginMs - performance.now() > 1) this.#arm();
+      else this.lose("it may expire before a renewal succeeds");
+    }, Math.min(Math.max(0, delay), 2 ** 31 - 1));
+    this.#watchdog.unref?.();
+  }
+
+  #stop(): void {
+    if (this.#watchdog !== undefined) clearTimeout(this.#watchdog);
+    if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer);
+    this.#watchdog = this.#renewTimer = undefined;
+  }
+
+  #lostError(): LeaseLostError {
+    const reason = this.#controller.signal.reason;
+    return reason instanceof LeaseLostError ? reason : new LeaseLostError(`Lease on ${JSON.stringify(this.#name)} lost`);
+  }
+}
+
+/** Clock drift allowance between this process and the backend (Redlock's 1% + 2 ms). */
+export function driftMs(ttlMs: number): number {
+  return Math.ceil(ttlMs * 0.01) + 2;
+}
+
+/** How long before the local deadline `signal` aborts, so the holder can stop before the lease lapses. */
+export function defaultMarginMs(ttlMs: number): number {
+  return Math.ceil(ttlMs * 0.1);
+}
+
+/**
+ * Poll `attempt` until it yields a lease, honouring `signal`, `timeoutMs` and `ifAvailable`. Used by backends
+ * without a blocking wait. `attempt` gets the time left and must not outlive it.
+ */
+export async function pollForLease<L extends LockHandle>(
+  attempt: (remainingMs: number | undefined) => Promise<L | null>,
+  what: string,
+  options: WaitOptions,
+  pollDelay: { initialDelayMs: number; maxDelayMs: number },
+): Promise<L> {
+  const { signal, timeoutMs, ifAvailable } = options;
+  const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
+  for (let n = 1; ; n++) {
+    if (signal?.aborted) throw abortErrorFor(signal);
+    const lease = await attempt(deadline === undefined ? undefined : Math.max(0, deadline - performance.now()));
+    if (lease) {
+      if (signal?.aborted) {
+        await lease.release().catch(() => undefined);
+        throw abortErrorFor(signal);
+      }
+      return lease;
+    }
+    if (ifAvailable) throw new NotAvailableError(`${what} is not available`);
+    const remaining = deadline === undefined ? Infinity : deadline - performance.now();
+    if (remaining <= 0) throw new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(Math.min(remaining, Math.max(1, backoffDelay(n, { ...pollDelay, jitter: "equal" }))), signal);
+  }
+}
+
+/** Acquire several leases in sorted, deduplicated key order; release the ones taken if any acquisition fails. */
+export async function acquireLeases<L extends LockHandle>(keys: readonly string[], acquire: (key: string) => Promise<L>): Promise<L[]> {
+  const sorted = [...new Set(keys)].sort();
+  const leases: L[] = [];
+  try {
+    for (const key of sorted) leases.push(await acquire(key));
+  } catch (error) {
+    await releaseAll(leases);
+    throw error;
+  }
+  return leases;
+}
+
+/** Run `fn` holding `leases`, then release them in reverse order; `fn`'s signal aborts if any lease is lost. */
+export async function runWithLeases<L extends LockHandle, T>(
+  leases: L[],
+  single: boolean,
+  fn: (lease: any, signal: AbortSignal) => T | PromiseLike<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  const signals = leases.map((l) => l.signal);
+  if (signal) signals.push(signal);
+  const combined = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+  let result: T;
+  try {
+    result = await fn(single ? leases[0] : leases, combined);
+  } catch (error) {
+    await releaseAll(leases);
+    throw error;
+  }
+  const failure = await releaseAll(leases);
+  if (failure !== undefined) throw failure;
+  return result;
+}

@@ -1,0 +1,218 @@
+import { randomBytes } from "node:crypto";
+import { StaleFenceError } from "./errors.js";
+import { LeaseState, acquireLeases, defaultMarginMs, driftMs, pollForLease, runWithLeases, type Lease } from "./lease.js";
+import type { Lockable, WaitOptions } from "./types.js";
+
+export type { Lease } from "./lease.js";
+
+/**
+ * What the Redis adapter needs from a client: `EVAL` with ioredis' argument order. ioredis clients satisfy it as
+ * they are; wrap a node-redis v4+ client with `fromNodeRedis(client)`.
+ */
+export interface RedisEvalClient {
+  eval(script: string, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
+}
+
+/** Adapt a node-redis (v4+) client: `createRedisLockProvider(fromNodeRedis(client))`. */
+export function fromNodeRedis(client: { eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown> }): RedisEvalClient {
+  return { eval: (script, numKeys, ...args) => client.eval(script, { keys: args.slice(0, numKeys).map(String), arguments: args.slice(numKeys).map(String) }) };
+}
+
+// Fences are compared as decimal strings (length first) because Lua numbers are doubles.
+const LUA_GREATER = "local function greater(a, b) if #a ~= #b then return #a > #b end return a > b end\n";
+
+/** SET NX PX and, only on success, bump the never-expiring fence counter. KEYS: lock, fence. ARGV: token, ttl. */
+const ACQUIRE = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('INCR', KEYS[2])
+  return redis.call('GET', KEYS[2])
+end
+return false`;
+
+/** Extend only while we still own the key. KEYS: lock. ARGV: token, ttl. */
+const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+
+/** Compare-and-delete. KEYS: lock. ARGV: token. */
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/** Redlock: lift this node's counter to the fence chosen across the quorum. KEYS: lock, fence. ARGV: token, fence. */
+const RAISE_FENCE = `${LUA_GREATER}if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local current = redis.call('GET', KEYS[2]) or '0'
+if greater(ARGV[2], current) then redis.call('SET', KEYS[2], ARGV[2]) end
+return 1`;
+
+/** Store value and fence together unless a newer fence was already stored. KEYS: data. ARGV: value, fence. */
+const FENCED_SET = `${LUA_GREATER}local current = redis.call('HGET', KEYS[1], 'fence')
+if current and greater(current, ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'value', ARGV[1], 'fence', ARGV[2])
+return 1`;
+
+export interface RedisLockProviderOptions {
+  /** Prefix of the lock and fence keys (default `"locksmith:lock:"`). */
+  prefix?: string | undefined;
+  /** Default lease time to live (default 10 000 ms). */
+  ttlMs?: number | undefined;
+  /** Renew automatically every `ttlMs / 3` while held (default true). */
+  autoRenew?: boolean | undefined;
+  /** How long before the local deadline the lease's signal aborts (default 10% of the TTL). */
+  safetyMarginMs?: number | undefined;
+  /** Polling backoff while waiting for a held key (default 10 ms growing to 200 ms, jittered). */
+  retryDelayMs?: { initialDelayMs: number; maxDelayMs: number } | undefined;
+}
+
+export interface RedisAcquireOptions extends WaitOptions {
+  ttlMs?: number | undefined;
+  autoRenew?: boolean | undefined;
+}
+
+export interface RedisLockProvider {
+  /** Wait for the lease on `key` (polling), within `timeoutMs`/`signal`. */
+  acquire(key: string, options?: RedisAcquireOptions): Promise<Lease>;
+  /** One attempt: the lease, or `null` if the key is held. */
+  tryAcquire(key: string, options?: Omit<RedisAcquireOptions, "signal" | "timeoutMs" | "ifAvailable">): Promise<Lease | null>;
+  /** Run `fn` holding the lease; `signal` aborts if the lease is lost. Several keys are taken in sorted order. */
+  withLease<T>(key: string, fn: (lease: Lease, signal: AbortSignal) => T | PromiseLike<T>, options?: RedisAcquireOptions): Promise<T>;
+  withLease<T>(keys: readonly string[], fn: (leases: Lease[], signal: AbortSignal) => T | PromiseLike<T>, options?: RedisAcquireOptions): Promise<T>;
+  /** A view for `lockAll`, ordered by `redis:<key>`. */
+  lockable(key: string, options?: Omit<RedisAcquireOptions, keyof WaitOptions>): Lockable;
+}
+
+/**
+ * Leases on Redis. With one client: `SET NX PX` with a random token, compare-and-delete release, token-checked
+ * renewal, and a fence from a per-key counter that never expires. With several independent clients: Redlock, a lease
+ * counts only when a majority granted it within its validity, and fences are lifted to the quorum's maximum on a
+ * majority so they stay strictly increasing.
+ *
+ * Redis is an efficiency lock unless every protected write checks `lease.fence` (see `fencedSet`): a paused holder
+ * can outlive its lease. The fence counters must not be evicted (use `noeviction` or a `volatile-*` policy).
+ */
+export function createRedisLockProvider(clientOrClients: RedisEvalClient | readonly RedisEvalClient[], options: RedisLockProviderOptions = {}): RedisLockProvider {
+  const clients: readonly RedisEvalClient[] = Array.isArray(clientOrClients) ? clientOrClients : [clientOrClients as RedisEvalClient];
+  if (clients.length === 0) throw new RangeError("createRedisLockProvider needs at least one client");
+  const quorum = Math.floor(clients.length / 2) + 1;
+  const prefix = options.prefix ?? "locksmith:lock:";
+  const pollDelay = options.retryDelayMs ?? { initialDelayMs: 10, maxDelayMs: 200 };
+  // The hash tag keeps a lock and its fence counter in one Redis Cluster slot.
+  const keysOf = (key: string) => [`${prefix}{${key}}`, `${prefix}{${key}}:fence`] as const;
+
+  /** One acquisition attempt on every node; `null` unless a quorum granted it with validity left. */
+  async function attempt(key: string, ttlMs: number, autoRenew: boolean, budgetMs: number | undefined): Promise<Lease | null> {
+    const [lockKey, fenceKey] = keysOf(key);
+    const token = randomBytes(16).toString("hex");
+    const marginMs = options.safetyMarginMs ?? defaultMarginMs(ttlMs);
+    const startedAt = performance.now();
+    const validFor = () => startedAt + ttlMs - driftMs(ttlMs) - marginMs - performance.now();
+    // Replies later than the lease could be valid (or than the caller will wait) count as refusals.
+    const waitMs = Math.max(1, Math.min(ttlMs - driftMs(ttlMs) - marginMs, budgetMs ?? Infinity));
+    const replies = await withinMs(clients.map((c) => c.eval(ACQUIRE, 2, lockKey, fenceKey, token, ttlMs)), waitMs);
+    const granted = replies.flatMap((r, i) => (r.ok && typeof r.value === "string" ? [{ client: clients[i]!, fence: BigInt(r.value) }] : []));
+    const dropAll = () => Promise.allSettled(clients.map((c) => c.eval(RELEASE, 1, lockKey, token))).then(() => undefined);
+    const fence = granted.reduce((max, g) => (g.fence > max ? g.fence : max), 0n);
+    let ok = granted.length >= quorum && validFor() > 0;
+    if (ok && clients.length > 1) {
+      const raised = await withinMs(granted.map((g) => g.client.eval(RAISE_FENCE, 2, lockKey, fenceKey, token, fence.toString())), Math.max(1, validFor()));
+      ok = raised.filter((r) => r.ok && Number(r.value) === 1).length >= quorum && validFor() > 0;
+    }
+    if (!ok) {
+      // Also undo grants whose replies arrive late: the token makes this safe against later holders.
+      void dropAll().catch(() => undefined);
+      return null;
+    }
+    const extendOn = async (ms: number) => {
+      const results = await withinMs(clients.map((c) => c.eval(EXTEND, 1, lockKey, token, Math.max(1, Math.floor(ms)))), ms);
+      return results.filter((r) => r.ok && Number(r.value) === 1).length >= quorum;
+    };
+    const state = new LeaseState({
+      name: key,
+      fence,
+      ttlMs,
+      validUntil: startedAt + ttlMs - driftMs(ttlMs),
+      marginMs,
+      renewEveryMs: autoRenew ? Math.max(1, Math.floor(ttlMs / 3)) : undefined,
+      renew: extendOn,
+      drop: dropAll,
+    });
+    return {
+      key,
+      token,
+      fence,
+      get expiresAt() { return state.expiresAt; },
+      get signal() { return state.signal; },
+      extend: (ms?: number) => state.extend(ms),
+      release: () => state.release(),
+      [Symbol.asyncDispose]: () => state.release(),
+    };
+  }
+
+  const settings = (o: { ttlMs?: number | undefined; autoRenew?: boolean | undefined } = {}) => {
+    const ttlMs = Math.floor(o.ttlMs ?? options.ttlMs ?? 10_000); // PX takes whole milliseconds
+    if (!(ttlMs > 0) || !Number.isSafeInteger(ttlMs)) throw new RangeError(`ttlMs must be a positive number of milliseconds, got ${o.ttlMs ?? options.ttlMs}`);
+    return { ttlMs, autoRenew: o.autoRenew ?? options.autoRenew ?? true };
+  };
+
+  const acquire = (key: string, o: RedisAcquireOptions = {}): Promise<Lease> => {
+    const { ttlMs, autoRenew } = settings(o);
+    return pollForLease((remaining) => attempt(key, ttlMs, autoRenew, remaining), `Redis lock ${JSON.stringify(key)}`, o, pollDelay);
+  };
+
+  return {
+    acquire,
+    tryAcquire(key, o = {}) {
+      const { ttlMs, autoRenew } = settings(o);
+      return attempt(key, ttlMs, autoRenew, undefined);
+    },
+    withLease<T>(keyOrKeys: string | readonly string[], fn: (lease: any, signal: AbortSignal) => T | PromiseLike<T>, o: RedisAcquireOptions = {}): Promise<T> {
+      const single = typeof keyOrKeys === "string";
+      const keys = single ? [keyOrKeys] : keyOrKeys;
+      return acquireLeases(keys, (key) => acquire(key, o)).then((leases) => runWithLeases(leases, single, fn, o.signal));
+    },
+    lockable(key, o = {}) {
+      return { lockKey: `redis:${key}`, acquire: (w?: WaitOptions) => acquire(key, { ...o, ...w }) };
+    },
+  };
+}
+
+/**
+ * Write `value` to the hash at `key` together with `fence`, unless the hash already holds a newer fence: then throw
+ * `StaleFenceError`, because a later lease holder has written and this holder's lease is stale. Read it back with
+ * `fencedGet`. With several clients the write must be accepted by every one of them.
+ */
+export async function fencedSet(client: RedisEvalClient | readonly RedisEvalClient[], key: string, value: string, fence: bigint): Promise<void> {
+  const clients = Array.isArray(client) ? client : [client as RedisEvalClient];
+  const results = await Promise.all(clients.map((c) => c.eval(FENCED_SET, 1, key, value, fence.toString())));
+  if (results.some((r) => Number(r) !== 1)) {
+    throw new StaleFenceError(`Rejected a write to ${JSON.stringify(key)} with fence ${fence}: a newer lease holder has written it`);
+  }
+}
+
+/** Read what `fencedSet` stored: `{ value, fence }`, or `null` if nothing was written. */
+export async function fencedGet(client: RedisEvalClient, key: string): Promise<{ value: string; fence: bigint } | null> {
+  const reply = await client.eval("return redis.call('HMGET', KEYS[1], 'value', 'fence')", 1, key);
+  const [value, fence] = Array.isArray(reply) ? reply : [];
+  return typeof value === "string" && typeof fence === "string" ? { value, fence: BigInt(fence) } : null;
+}
+
+type Settled = { ok: true; value: unknown } | { ok: false };
+
+/** Settle each promise, treating any that takes longer than `ms` as failed (its late outcome is ignored). */
+function withinMs(promises: Promise<unknown>[], ms: number): Promise<Settled[]> {
+  return new Promise((resolve) => {
+    const results: (Settled | undefined)[] = new Array(promises.length);
+    let pending = promises.length;
+    const finish = () => {
+      clearTimeout(timer);
+      resolve(results.map((r) => r ?? { ok: false }));
+    };
+    const timer = setTimeout(finish, ms);
+    if (pending === 0) return finish();
+    promises.forEach((p, i) => {
+      p.then(
+        (value) => (results[i] ??= { ok: true, value }),
+        () => (results[i] ??= { ok: false }),
+      ).finally(() => {
+        if (--pending === 0) finish();
+      });
+    });
+  });
+}
