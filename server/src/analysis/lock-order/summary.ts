@@ -39,7 +39,6 @@ export interface CallSummary {
   span: Span;
   /** Offset of the name to resolve (`f` in `f()`, `m` in `this.m()`). */
   nameAt: number;
-  calleeText: string;
   /** Arguments, in the caller's terms. */
   args: Array<KeyRef | undefined>;
   orderedByBranch: boolean;
@@ -222,7 +221,6 @@ function summariseFunction(
     calls.push({
       span: spanOf(call, sourceFile),
       nameAt: nameNode.getStart(sourceFile),
-      calleeText: callee.getText(sourceFile).replace(/\s+/g, ""),
       args: call.arguments.map((arg) => (ts.isSpreadElement(arg) ? undefined : keyRefOf(arg, unit, params))),
       orderedByBranch: isInsideOrderingBranch(call, unit),
       ...(ts.isIdentifier(callee) && params.has(callee.text) ? { calleeParam: params.get(callee.text)! } : {}),
