@@ -15,6 +15,7 @@ import { ts } from "../engine/ts";
 import { FORMATTERS } from "./formatters";
 import { runInit } from "./init";
 import { runGraph } from "./graph";
+import { runRuntimeCommand } from "./runtime-command";
 import { buildReport, type Report } from "./report";
 import { DEFAULT_CACHE_FILE, LintCache, cacheKey } from "./cache";
 import { createProgress } from "./progress";
@@ -46,6 +47,7 @@ Commands:
   rules              List the rules with a one-line description and their docs
   init [--force]     Write a commented starter locksmith.json in the current folder
   graph [paths..]    Print the lock-order graph [-p tsconfig] [--format dot|mermaid|json]
+  runtime vendor     Copy the single-file runtime into the project [--out path]
   help               Show this help
 
 Options for lint:
@@ -86,6 +88,7 @@ export const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<
 // Called through a closure: init.ts imports this module too, so its export may not be bound yet at load time.
 SUBCOMMANDS.init = (argv, io) => runInit(argv, io);
 SUBCOMMANDS.graph = (argv, io) => runGraph(argv, io);
+SUBCOMMANDS.runtime = (argv, io) => runRuntimeCommand(argv, io);
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
