@@ -1,1 +1,92 @@
-export {};
+// The VS Code extension: starts the Locksmith language server with VS Code's own Node, forwards settings (the
+// language client answers the server's `workspace/configuration` requests), shows the server's status, and offers a
+// few commands. No analysis happens here; everything comes from the server.
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import { lockOrderGraphHtml, type LockOrderGraphResult } from "./graph-view";
+
+// The server's protocol additions (server/src/lsp/protocol.ts; repeated here because the client bundles no server code).
+const STATUS_NOTIFICATION = "locksmith/status";
+const LOCK_ORDER_GRAPH_REQUEST = "locksmith/lockOrderGraph";
+const SERVER_COMMANDS = { lintWorkspace: "locksmith.server.lintWorkspace", vendorRuntime: "locksmith.server.vendorRuntime" };
+
+interface StatusParams {
+  level: "ok" | "warning" | "error";
+  busy: boolean;
+  text: string;
+  detail?: string;
+}
+
+const DOCUMENT_SELECTOR = ["typescript", "typescriptreact"].map((language) => ({ scheme: "file", language }));
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel("Locksmith", { log: true });
+  const status = vscode.languages.createLanguageStatusItem("locksmith.status", DOCUMENT_SELECTOR);
+  status.name = "Locksmith";
+  status.text = "Locksmith: starting";
+  status.command = { title: "Show output", command: "locksmith.showOutput" };
+  context.subscriptions.push(output, status);
+
+  const serverModule = context.asAbsolutePath(path.join("dist", "server", "src", "lsp", "main.js"));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ["--nolazy", "--inspect=6011"] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: DOCUMENT_SELECTOR,
+    diagnosticCollectionName: "locksmith",
+    outputChannel: output,
+  };
+  client = new LanguageClient("locksmith", "Locksmith", serverOptions, clientOptions);
+  context.subscriptions.push(
+    client.onNotification(STATUS_NOTIFICATION, (params: StatusParams) => {
+      status.text = params.text;
+      status.detail = params.detail;
+      status.busy = params.busy;
+      status.severity = params.level === "ok" ? vscode.LanguageStatusSeverity.Information : params.level === "warning" ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Error;
+    }),
+  );
+
+  const command = (id: string, run: () => unknown) =>
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async () => {
+        try {
+          return await run();
+        } catch (error) {
+          output.appendLine(`Locksmith: ${id} failed: ${(error as Error).message}`);
+          void vscode.window.showErrorMessage(`Locksmith: ${(error as Error).message}`);
+          return undefined;
+        }
+      }),
+    );
+  command("locksmith.showOutput", () => output.show(true));
+  command("locksmith.restartServer", () => client?.restart());
+  command("locksmith.lintWorkspace", async () => {
+    const result = (await client!.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.lintWorkspace, arguments: [] })) as { files: number; problems: number } | null;
+    if (result) void vscode.window.showInformationMessage(`Locksmith analysed ${result.files} files: ${result.problems} problem${result.problems === 1 ? "" : "s"}.`);
+    return result;
+  });
+  command("locksmith.vendorRuntime", async () => {
+    const resource = vscode.window.activeTextEditor?.document.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
+    const result = (await client!.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.vendorRuntime, arguments: [{ uri: resource?.toString() }] })) as { path: string; result: string } | null;
+    if (result) void vscode.window.showInformationMessage(`Locksmith runtime ${result.result}: ${vscode.workspace.asRelativePath(result.path)}`);
+    return result;
+  });
+  command("locksmith.showLockOrderGraph", async () => {
+    const uri = vscode.window.activeTextEditor?.document.uri.toString();
+    const graph = await client!.sendRequest<LockOrderGraphResult>(LOCK_ORDER_GRAPH_REQUEST, uri ? { uri } : {});
+    const panel = vscode.window.createWebviewPanel("locksmith.lockOrderGraph", "Lock order graph", vscode.ViewColumn.Beside, { enableScripts: false });
+    panel.webview.html = lockOrderGraphHtml(graph, (file) => vscode.workspace.asRelativePath(file));
+    return graph;
+  });
+
+  await client.start();
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

@@ -145,9 +145,9 @@ export function startInProcess(options: ServerOptions = {}): Client {
   return new Client(createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer)));
 }
 
-/** The real binary, as an editor starts it. */
-export function startBinary(): Client {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, "server", "bin", "locksmith-language-server.js"), "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
+/** The real binary (or another build of the server, such as the packaged bundle), as an editor starts it. */
+export function startBinary(serverScript = path.join(REPO_ROOT, "server", "bin", "locksmith-language-server.js")): Client {
+  const child = spawn(process.execPath, [serverScript, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
   return new Client(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child);
 }
 

@@ -2,7 +2,6 @@
 // and for the whole workspace (project rules such as lock order need every file), code actions, fix-all, commands,
 // a status notification and the lock-order graph. Editor-agnostic: speaks plain LSP, never imports `vscode`.
 // Every handler is guarded: an error is logged and answered with an empty result, never a crash.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import {
   CodeActionKind,
@@ -24,6 +23,7 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { RULES, docsUrl } from "../../../rules/index";
+import { VERSION } from "../cli/version";
 import { applyEdits, chooseFixes, editsFor } from "../engine/fixes";
 import type { LintRun } from "../engine/linter";
 import { SOURCE_EXTENSIONS } from "../engine/project";
@@ -144,7 +144,7 @@ class LocksmithServer {
         executeCommandProvider: { commands: Object.values(COMMANDS) },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
-      serverInfo: { name: "locksmith", version: serverVersion() },
+      serverInfo: { name: "locksmith", version: VERSION },
     };
   }
 
@@ -553,13 +553,5 @@ function isSourceFile(file: string): boolean {
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function serverVersion(): string {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "..", "package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    return "0.0.0";
-  }
 }
 
