@@ -12,8 +12,8 @@ import { CONFIG_SCHEMA_PATH, ConfigError, parseJsonc, validateConfig } from "../
 const ROOT = path.join(__dirname, "..", "..", "..");
 const { schemaText } = require(path.join(ROOT, "scripts", "gen-schema.js")) as { schemaText: (rules: typeof RULES) => string };
 const schema = JSON.parse(fs.readFileSync(CONFIG_SCHEMA_PATH, "utf8"));
-// Strict, except for VS Code's `markdownDescription` annotation.
-const validateWithSchema = new Ajv({ allErrors: true }).addKeyword("markdownDescription").compile(schema);
+// Strict, except for VS Code's `markdownDescription` annotation and tuples of 1 or 2 items ([severity, options?]).
+const validateWithSchema = new Ajv({ allErrors: true, strictTuples: false }).addKeyword("markdownDescription").compile(schema);
 const FILE = "/project/locksmith.json";
 
 function loaderAccepts(config: unknown): boolean {
