@@ -18,13 +18,66 @@ export function isFunctionLike(node: ts.Node): node is FunctionLike {
   );
 }
 
+/**
+ * Every node of a file in the pre-order `ts.forEachChild` visits them, and for each the index just past its subtree.
+ * Rules walk the same files many times (each rule, each function body); with the index a walk is a loop over an
+ * array instead of a recursion through forEachChild. Built on a file's first walk; about 12 bytes per node.
+ */
+interface NodeIndex {
+  nodes: ts.Node[];
+  subtreeEnd: Int32Array;
+}
+
+const nodeIndexes = new WeakMap<ts.SourceFile, NodeIndex>();
+
+function nodeIndexOf(sourceFile: ts.SourceFile): NodeIndex {
+  let index = nodeIndexes.get(sourceFile);
+  if (index) return index;
+  const nodes: ts.Node[] = [];
+  const ends: number[] = [];
+  const add = (node: ts.Node): void => {
+    const at = nodes.length;
+    nodes.push(node);
+    ends.push(0);
+    ts.forEachChild(node, add);
+    ends[at] = nodes.length;
+  };
+  add(sourceFile);
+  index = { nodes, subtreeEnd: Int32Array.from(ends) };
+  nodeIndexes.set(sourceFile, index);
+  return index;
+}
+
+/** Where `node` is in its file's index: pre-order never decreases `pos`, so a binary search finds it. -1 if absent. */
+function positionIn(index: NodeIndex, node: ts.Node): number {
+  const { nodes } = index;
+  let low = 0;
+  let high = nodes.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (nodes[mid]!.pos < node.pos) low = mid + 1;
+    else high = mid;
+  }
+  for (let i = low; i < nodes.length && nodes[i]!.pos === node.pos; i++) if (nodes[i] === node) return i;
+  return -1;
+}
+
 /** Calls `visit` for every node below `root` (pre-order). Return false from `visit` to skip a subtree. */
 export function walk(root: ts.Node, visit: (node: ts.Node) => boolean | void): void {
-  const go = (node: ts.Node): void => {
-    if (visit(node) === false) return;
-    ts.forEachChild(node, go);
-  };
-  ts.forEachChild(root, go);
+  const sourceFile = ts.isSourceFile(root) ? root : root.pos >= 0 ? (root.getSourceFile() as ts.SourceFile | undefined) : undefined;
+  const index = sourceFile && nodeIndexOf(sourceFile);
+  const start = index ? positionIn(index, root) : -1;
+  if (!index || start < 0) {
+    // A node outside any parsed file (built with ts.factory): walk it directly.
+    const go = (node: ts.Node): void => {
+      if (visit(node) === false) return;
+      ts.forEachChild(node, go);
+    };
+    ts.forEachChild(root, go);
+    return;
+  }
+  const { nodes, subtreeEnd } = index;
+  for (let i = start + 1, end = subtreeEnd[start]!; i < end; ) i = visit(nodes[i]!) === false ? subtreeEnd[i]! : i + 1;
 }
 
 /** Like walk, but does not descend into nested functions (their code runs at another time). */
