@@ -154,7 +154,9 @@ export const uncheckedLockAcquisition: Rule = {
   },
 };
 
+/** The call as written, or `callee(…)` when its arguments are long. */
 function shortText(node: ts.Node): string {
   const text = node.getText().replace(/\s+/g, " ");
-  return text.length > 70 ? `${text.slice(0, 67)}...` : text;
+  if (text.length <= 70) return text;
+  return ts.isCallExpression(node) ? `${node.expression.getText().replace(/\s+/g, "")}(…)` : `${text.slice(0, 67)}…`;
 }
