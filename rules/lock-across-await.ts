@@ -21,6 +21,18 @@ function slowCallsOption(value: unknown): SlowCallEntry[] {
   });
 }
 
+const finders = new WeakMap<ts.TypeChecker, Map<string, SlowCallFinder>>();
+
+/** One finder per Program (its checker) and slow-call list, so function summaries are shared by every file. */
+function finderFor(checker: ts.TypeChecker, extra: SlowCallEntry[]): SlowCallFinder {
+  let byList = finders.get(checker);
+  if (!byList) finders.set(checker, (byList = new Map()));
+  const key = JSON.stringify(extra);
+  let finder = byList.get(key);
+  if (!finder) byList.set(key, (finder = new SlowCallFinder([...DEFAULT_SLOW_CALLS, ...extra], () => checker)));
+  return finder;
+}
+
 /** "`enrich` calls `loadRates`, which calls `fetch`, which makes an HTTP request". */
 function describeSlowPath(path: SlowPath): string {
   const names = [...path.steps.map((s) => s.name), path.slow.name].map(code);
@@ -154,9 +166,10 @@ export const lockAcrossAwait: Rule = {
       if (ts.isAwaitExpression(node)) awaits.push(node);
     });
     if (awaits.length === 0) return;
-    const finder = new SlowCallFinder([...DEFAULT_SLOW_CALLS, ...slowCallsOption(context.options.slowCalls)], checker);
+    let finder: SlowCallFinder | undefined;
     const slowPaths = new Map<ts.AwaitExpression, SlowPath | undefined>();
     const slowPathOf = (node: ts.AwaitExpression) => {
+      finder ??= finderFor(context.checker, slowCallsOption(context.options.slowCalls));
       if (!slowPaths.has(node)) slowPaths.set(node, finder.slowPathOf(node.expression));
       return slowPaths.get(node);
     };
@@ -170,7 +183,7 @@ export const lockAcrossAwait: Rule = {
       return !slow;
     };
     for (const node of awaits) {
-      const held = locksHeldAt(node, checker);
+      const held = locksHeldAt(node, context.program, checker);
       if (held.length === 0) continue;
       const path = slowPathOf(node);
       if (!path) continue;

@@ -171,7 +171,7 @@ export const lockWithoutExpiry: Rule = {
   },
   checkFile(context: FileRuleContext) {
     const ttl = typeof context.options.defaultTtlMs === "number" && context.options.defaultTtlMs > 0 ? Math.round(context.options.defaultTtlMs) : DEFAULT_TTL_MS;
-    for (const lock of redisNxLocks(context.sourceFile, () => context.checker)) {
+    for (const lock of redisNxLocks(context.sourceFile, context.program, () => context.checker)) {
       const { call, key } = lock.acquisition;
       if (lock.acquisition.expires || expiryInSameMulti(call, key)) continue;
       const command = commandOf(call);

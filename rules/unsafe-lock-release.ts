@@ -31,7 +31,7 @@ function comparedFirst(release: ts.CallExpression, key: ts.Expression): boolean 
     ts.forEachChild(node, scan);
   };
   if (fn?.body) scan(fn.body);
-  for (let current: ts.Node = release; current && current !== fn; current = current.parent) {
+  for (let current: ts.Node = release; current.parent && current !== fn; current = current.parent) {
     const parent = current.parent;
     const condition = ts.isIfStatement(parent) && parent.thenStatement === current ? parent.expression : ts.isConditionalExpression(parent) && parent.whenTrue === current ? parent.condition : ts.isBinaryExpression(parent) && parent.right === current && parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken ? parent.left : undefined;
     if (!condition) continue;
@@ -91,7 +91,7 @@ export const unsafeLockRelease: Rule = {
     scope: "file",
   },
   checkFile(context: FileRuleContext) {
-    for (const lock of redisNxLocks(context.sourceFile, () => context.checker)) {
+    for (const lock of redisNxLocks(context.sourceFile, context.program, () => context.checker)) {
       const { key, call } = lock.acquisition;
       for (const release of lock.releases) {
         const command = calleeName(release)!.toUpperCase();

@@ -6,7 +6,7 @@
 import { ts } from "../engine/ts";
 import { boundNames, calleeName, code, enclosingFunction, expressionKey, isInside, lineOf, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
 import { alwaysExits } from "./control-flow";
-import { isDisposedByUsing, isReleaseOf, lockAcquisitionOf, resultBinding, type LockAcquisition } from "./locks";
+import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
 import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope } from "./transactions";
 
 /** A Redis SET NX / SETNX lock of one file with the calls that release its key. */
@@ -20,28 +20,34 @@ export interface RedisNxLock {
 }
 
 const LOCK_LIKE_KEY = /lock|mutex|lease|leader|semaphore/i;
-const redisLockCache = new WeakMap<ts.SourceFile, RedisNxLock[]>();
+const redisLockCache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, RedisNxLock[]>>();
+
+/** A cache per Program and file: an unchanged SourceFile is reused by the next Program, but what its names resolve to may change. */
+function cacheFor<T>(cache: WeakMap<ts.Program, WeakMap<ts.SourceFile, T>>, program: ts.Program): WeakMap<ts.SourceFile, T> {
+  let perFile = cache.get(program);
+  if (!perFile) cache.set(program, (perFile = new WeakMap()));
+  return perFile;
+}
 
 /**
  * The SET NX / SETNX calls of a file that take a lock, each with its releases. A SET NX counts as a lock when it is
  * released somewhere in the file or its key says it is one (`lock:order:${id}`); a set-once marker
  * (`processed:${id}`) that is never deleted is not a lock.
  */
-export function redisNxLocks(sourceFile: ts.SourceFile, checker: () => ts.TypeChecker): RedisNxLock[] {
-  const cached = redisLockCache.get(sourceFile);
+export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): RedisNxLock[] {
+  const cache = cacheFor(redisLockCache, program);
+  const cached = cache.get(sourceFile);
   if (cached) return cached;
-  const acquisitions: Array<RedisNxLock["acquisition"]> = [];
+  const acquisitions = lockAcquisitionsIn(sourceFile, program, checker).filter(
+    (a): a is RedisNxLock["acquisition"] => a.mechanism === "redis-set-nx" && a.key !== undefined && ts.isCallExpression(a.call),
+  );
   const deletions: ts.CallExpression[] = [];
-  walk(sourceFile, (node) => {
-    if (!ts.isCallExpression(node)) return;
-    const name = calleeName(node)?.toLowerCase();
-    if (name === "set" || name === "setnx") {
-      const acquisition = lockAcquisitionOf(node, checker);
-      if (acquisition?.mechanism === "redis-set-nx" && acquisition.key) acquisitions.push(acquisition as RedisNxLock["acquisition"]);
-    } else if ((name === "del" || name === "unlink" || name === "eval" || name === "evalsha") && receiverOf(node)) {
-      deletions.push(node);
-    }
-  });
+  if (acquisitions.length > 0) {
+    walk(sourceFile, (node) => {
+      const name = ts.isCallExpression(node) ? calleeName(node)?.toLowerCase() : undefined;
+      if ((name === "del" || name === "unlink" || name === "eval" || name === "evalsha") && receiverOf(node as ts.CallExpression)) deletions.push(node as ts.CallExpression);
+    });
+  }
   const matching = (acquisition: RedisNxLock["acquisition"]) => {
     const names = new Set((resultBinding(acquisition) ? boundNames(resultBinding(acquisition)!) : []).map((id) => id.text));
     const bareKey = ts.isIdentifier(skipParens(acquisition.key));
@@ -62,7 +68,7 @@ export function redisNxLocks(sourceFile: ts.SourceFile, checker: () => ts.TypeCh
   for (const { acquisition, releases } of candidates) {
     if (releases.length > 0 || LOCK_LIKE_KEY.test(acquisition.key.getText(sourceFile))) locks.push({ acquisition, releases: releases.filter((r) => owner.get(r) === acquisition) });
   }
-  redisLockCache.set(sourceFile, locks);
+  cache.set(sourceFile, locks);
   return locks;
 }
 
@@ -113,22 +119,22 @@ interface Region {
   contains(node: ts.Node): boolean;
 }
 
-const regionCache = new WeakMap<ts.SourceFile, Region[]>();
+const regionCache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, Region[]>>();
 
 /** The mutexes and leases of a file with the code each is held over. Semaphores are left out: they bound concurrency
  * on purpose (holding a permit across a slow call is what they are for). Cached per file. */
-function lockRegionsOf(sourceFile: ts.SourceFile, checker: () => ts.TypeChecker): Region[] {
-  const cached = regionCache.get(sourceFile);
+function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): Region[] {
+  const cache = cacheFor(regionCache, program);
+  const cached = cache.get(sourceFile);
   if (cached) return cached;
   const regions: Region[] = [];
+  const acquisitions = lockAcquisitionsIn(sourceFile, program, checker).filter((a) => LEASE_MECHANISMS.has(a.mechanism) || MUTEX_MECHANISMS.has(a.mechanism));
   const calls: Array<ts.CallExpression | ts.TaggedTemplateExpression> = [];
-  const acquisitions: LockAcquisition[] = [];
-  walk(sourceFile, (node) => {
-    if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return;
-    calls.push(node);
-    const acquisition = lockAcquisitionOf(node, checker);
-    if (acquisition && (LEASE_MECHANISMS.has(acquisition.mechanism) || MUTEX_MECHANISMS.has(acquisition.mechanism))) acquisitions.push(acquisition);
-  });
+  if (acquisitions.length > 0) {
+    walk(sourceFile, (node) => {
+      if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) calls.push(node);
+    });
+  }
   for (const acquisition of acquisitions) {
     const lock: HeldLock = {
       kind: LEASE_MECHANISMS.has(acquisition.mechanism) ? "lease" : "mutex",
@@ -161,7 +167,7 @@ function lockRegionsOf(sourceFile: ts.SourceFile, checker: () => ts.TypeChecker)
     });
   }
   for (const region of regions) region.lock.holds = region.contains;
-  regionCache.set(sourceFile, regions);
+  cache.set(sourceFile, regions);
   return regions;
 }
 
@@ -266,9 +272,9 @@ function transactionLabel(scope: TransactionScope): string {
  * same function: code in a nested function runs at another time), and its transaction when that holds row locks by
  * then.
  */
-export function locksHeldAt(node: ts.Node, checker: () => ts.TypeChecker): HeldLock[] {
+export function locksHeldAt(node: ts.Node, program: ts.Program, checker: () => ts.TypeChecker): HeldLock[] {
   const sourceFile = node.getSourceFile();
-  const held = lockRegionsOf(sourceFile, checker)
+  const held = lockRegionsOf(sourceFile, program, checker)
     .filter((region) => region.contains(node))
     .map((region) => region.lock)
     .sort((a, b) => b.takenAt.getStart() - a.takenAt.getStart());
