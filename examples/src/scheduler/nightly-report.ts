@@ -10,13 +10,13 @@ declare function buildReport(day: string): Promise<void>;
 // ❌ unchecked-lock-acquisition: SET NX returns null when another instance holds the lock,
 // but the result is ignored, so every instance builds (and mails) the report.
 export async function nightlyReport(day: string) {
-  await redis.set(`lock:report:${day}`, process.pid.toString(), "NX", "PX", 60_000);
+  await redis.set(`lock:report:${day}`, process.pid.toString(), "PX", 60_000, "NX");
   await buildReport(day);
 }
 
 // ✅ Only the instance that acquired the lock builds the report.
 export async function nightlyReportOnce(day: string) {
-  const acquired = await redis.set(`lock:report:${day}`, process.pid.toString(), "NX", "PX", 60_000);
+  const acquired = await redis.set(`lock:report:${day}`, process.pid.toString(), "PX", 60_000, "NX");
   if (acquired !== "OK") return false;
   await buildReport(day);
   return true;
