@@ -8,9 +8,9 @@
 // SERIALIZABLE (or REPEATABLE READ on PostgreSQL, which aborts the second writer).
 import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
-import { calleeName, code, enclosingFunction, importsOf, indentationAt, isFunctionLike, lineOf, outerExpression, skipParens, spanOf, walk } from "../server/src/analysis/ast";
+import { boundNames, calleeName, code, enclosingFunction, importsOf, indentationAt, indentUnit, isFunctionLike, lineOf, mentions, outerExpression, skipParens, spanOf, walk } from "../server/src/analysis/ast";
 import { assignmentValues, readModifyWritesIn, sameTable, type DbAccess, type DbLibrary, type ReadModifyWrite } from "../server/src/analysis/db-access";
-import { importEdits } from "../server/src/engine/runtime-import";
+import { importEdits, runtimeImportEdits } from "../server/src/engine/runtime-import";
 import { normalizePath } from "../server/src/engine/paths";
 import { rowLocksHeldAt, transactionScopeOf } from "../server/src/analysis/transactions";
 
@@ -135,11 +135,13 @@ function check(context: FileRuleContext): void {
       const fixes: Fix[] = [];
       const atomic = atomicUpdateFix(flow, context);
       if (atomic) fixes.push(atomic);
+      const locked = rowLockSuggestion(flow, context);
       context.report({
         message: message(flow),
         span: spanOf(flow.write.node, context.sourceFile),
         related: [{ span: spanOf(flow.read.node, context.sourceFile), message: `value read here${flow.control && !flow.data ? " and checked at line " + lineOf(flow.control.condition) : ""}` }],
         fixes,
+        suggestions: locked ? [locked] : [],
       });
     }
   });
@@ -151,7 +153,7 @@ export const selectThenUpdate: Rule = {
     description: "A value read from a row decides a later write of the same table without a row lock, an atomic update or a version check (lost update).",
     defaultSeverity: "error",
     fixable: true,
-    hasSuggestions: false,
+    hasSuggestions: true,
     scope: "file",
   },
   checkFile: check,
@@ -446,4 +448,90 @@ function whereObject(call: ts.CallExpression): ts.ObjectLiteralExpression | unde
   if (!arg || !ts.isObjectLiteralExpression(arg)) return undefined;
   for (const p of arg.properties) if (ts.isPropertyAssignment(p) && p.name.getText() === "where" && ts.isObjectLiteralExpression(skipParens(p.initializer))) return skipParens(p.initializer) as ts.ObjectLiteralExpression;
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Suggestion: pessimistic row lock. The statements from the read to the write move into the runtime's transaction
+// helper, run through its connection, and the read gets `FOR UPDATE`. Offered when that keeps the code's meaning:
+// both run through the same pool outside any transaction, they are statements of one block, nothing declared in
+// between is used after it, and nothing in between returns or jumps out.
+
+const TRANSACTION_HELPER: Partial<Record<DbLibrary, { name: string; subpath: string }>> = {
+  pg: { name: "withPgTransaction", subpath: "/postgres" },
+  mysql2: { name: "withMySqlTransaction", subpath: "/mysql" },
+};
+
+function rowLockSuggestion(flow: ReadModifyWrite, context: FileRuleContext): Fix | undefined {
+  const { read, write } = flow;
+  const helper = TRANSACTION_HELPER[write.library];
+  if (!helper || read.library !== write.library || !read.sql || read.lock || !read.handle || !write.handle) return undefined;
+  if (transactionScopeOf(read.node) || transactionScopeOf(write.node)) return undefined;
+  const pool = read.handle.getText();
+  if (!ts.isIdentifier(read.handle) || write.handle.getText() !== pool) return undefined;
+  // FOR UPDATE is not allowed with aggregates, DISTINCT, GROUP BY or set operations.
+  if (/\b(GROUP\s+BY|DISTINCT|UNION|COUNT\s*\(|SUM\s*\(|MAX\s*\(|MIN\s*\(|AVG\s*\()/i.test(read.sql.text)) return undefined;
+  const textNode = read.sql.textNode;
+  if ((!ts.isStringLiteral(textNode) && !ts.isNoSubstitutionTemplateLiteral(textNode)) || textNode.getText().slice(1, -1) !== textNode.text) return undefined;
+  const first = statementOf(read.node);
+  const last = statementOf(write.node);
+  if (!first || !last || first.parent !== last.parent || !ts.isBlock(first.parent)) return undefined;
+  const statements = first.parent.statements;
+  const range = statements.slice(statements.indexOf(first), statements.indexOf(last) + 1);
+  const after = statements.slice(statements.indexOf(last) + 1);
+  const declared = new Set<string>();
+  let jumps = false;
+  for (const statement of range) {
+    if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) for (const n of boundNames(d.name)) declared.add(n.text);
+    walk(statement, (node) => {
+      if (isFunctionLike(node)) return false;
+      if (ts.isReturnStatement(node) || ts.isBreakStatement(node) || ts.isContinueStatement(node)) jumps = true;
+      return !jumps;
+    });
+  }
+  if (jumps || after.some((s) => mentions(s, declared))) return undefined;
+  const sourceFile = context.sourceFile;
+  const tx = freshName(first, "tx");
+  const indent = indentationAt(sourceFile, first.getStart(sourceFile));
+  const unit = indentUnit(sourceFile);
+  // Inside the range: statements through the pool run through the transaction's connection; the read locks its rows.
+  const rangeStart = first.getStart(sourceFile);
+  const inner: TextEdit[] = [];
+  walk(first.parent, (node) => {
+    if (node.getStart(sourceFile) < rangeStart || node.getEnd() > last.getEnd()) return node.getEnd() > rangeStart && node.getStart(sourceFile) < last.getEnd();
+    if (ts.isIdentifier(node) && node.text === pool && ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node) inner.push({ file: "", start: node.getStart(sourceFile), end: node.getEnd(), newText: tx });
+    return true;
+  });
+  const sqlEnd = textNode.getEnd() - 1 - (textNode.text.length - textNode.text.replace(/[\s;]+$/, "").length);
+  inner.push({ file: "", start: sqlEnd, end: sqlEnd, newText: " FOR UPDATE" });
+  const original = sourceFile.text.slice(rangeStart, last.getEnd());
+  const rewritten = applyRelative(original, rangeStart, inner);
+  const body = rewritten
+    .split("\n")
+    .map((line, i) => (i === 0 ? indent + unit + line : line.length ? unit + line : line))
+    .join("\n");
+  const text = `await ${helper.name}(${pool}, async (${tx}) => {\n${body}\n${indent}});`;
+  const setting = context.settings.runtimeImport;
+  const runtime =
+    setting.mode === "package" ? { edits: importEdits(sourceFile, `${setting.specifier}${helper.subpath}`, [helper.name]), newFiles: [] } : runtimeImportEdits(sourceFile, context.settings, [helper.name]);
+  return {
+    title: `Lock the row: read with FOR UPDATE inside ${helper.name}`,
+    edits: [edit(context, rangeStart, last.getEnd(), text), ...runtime.edits],
+    ...(runtime.newFiles.length ? { newFiles: runtime.newFiles } : {}),
+  };
+}
+
+function statementOf(node: ts.Node): ts.Statement | undefined {
+  let current: ts.Node = node;
+  while (current.parent && !ts.isBlock(current.parent)) {
+    if (isFunctionLike(current.parent)) return undefined;
+    current = current.parent;
+  }
+  return current.parent ? (current as ts.Statement) : undefined;
+}
+
+/** Applies edits given in file offsets to a slice of the file that starts at `offset`. */
+function applyRelative(text: string, offset: number, edits: TextEdit[]): string {
+  let out = text;
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start - offset) + e.newText + out.slice(e.end - offset);
+  return out;
 }

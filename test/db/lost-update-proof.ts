@@ -18,18 +18,28 @@ export interface LintedExample {
   original: Record<string, any>;
   fixed: Record<string, any>;
   fixedText: string;
+  /** The example after applying, to every finding, its suggestion whose title matches (when asked for). */
+  suggested?: Record<string, any>;
   /** Start lines of the findings in the original. */
   findingLines: number[];
 }
 
-/** Lints `code` with `rule`, applies its safe fixes, and loads both versions as CommonJS modules. */
-export function lintAndFix(rule: Rule, code: string): LintedExample {
+/** Lints `code` with `rule`, applies its safe fixes (and the suggestions titled `suggestion`), and loads every version as a CommonJS module. */
+export function lintAndFix(rule: Rule, code: string, suggestion?: RegExp): LintedExample {
   const linted = lintCode(rule, { code });
   const fixes = chooseFixes(linted.diagnostics);
   assert.ok(fixes.length > 0, "the rule offers no safe fix for the example");
   const fixedText = applyEdits(code, fixes.flatMap((f) => editsFor(f, linted.fileName)));
   assert.equal(lintCode(rule, { code: fixedText }).diagnostics.length, 0, "the fixed example still has findings");
-  return { original: load(code), fixed: load(fixedText), fixedText, findingLines: linted.diagnostics.map((d) => linted.lineOf(d.span.start).line) };
+  const example: LintedExample = { original: load(code), fixed: load(fixedText), fixedText, findingLines: linted.diagnostics.map((d) => linted.lineOf(d.span.start).line) };
+  if (suggestion) {
+    const chosen = linted.diagnostics.map((d) => d.suggestions.find((s) => suggestion.test(s.title)));
+    assert.ok(chosen.every((s) => s !== undefined), `a finding has no suggestion matching ${suggestion}`);
+    const suggestedText = applyEdits(code, chosen.flatMap((s) => editsFor(s!, linted.fileName)));
+    assert.equal(lintCode(rule, { code: suggestedText }).diagnostics.length, 0, "the example with the suggestion applied still has findings");
+    example.suggested = load(suggestedText);
+  }
+  return example;
 }
 
 function load(code: string): Record<string, any> {

@@ -13,7 +13,7 @@ describe("select-then-update proof on PostgreSQL (pg)", () => {
   const schema = `locksmith_proof_${suffix()}`;
   let admin: Pool;
   let pool: Pool;
-  const example = lintAndFix(selectThenUpdate, exampleText("wallets/pg-wallet.ts"));
+  const example = lintAndFix(selectThenUpdate, exampleText("wallets/pg-wallet.ts"), /^Lock the row/);
 
   before(async () => {
     admin = await connectPg();
@@ -57,6 +57,10 @@ describe("select-then-update proof on PostgreSQL (pg)", () => {
 
   test("fixed code: exactly 20 debits of 10 succeed on a balance of 200", async () => {
     assert.deepEqual(await run(example.fixed["debit"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
+  });
+
+  test("suggested row lock (FOR UPDATE in withPgTransaction): exactly 20 debits of 10 succeed on a balance of 200", async () => {
+    assert.deepEqual(await run(example.suggested!["debit"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
   });
 
   test("hand-written variants: atomic update and FOR UPDATE in a transaction", async () => {

@@ -219,7 +219,33 @@ export async function debit(pool: Pool, accountId: string, amount: number): Prom
   await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [balance - amount, accountId]);
 }
 `,
-      errors: [{ line: 7, column: 9, endLine: 7, endColumn: 100, message: PG_LOST_UPDATE, related: [{ line: 4, message: "value read here" }] }],
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          endLine: 7,
+          endColumn: 100,
+          message: PG_LOST_UPDATE,
+          related: [{ line: 4, message: "value read here" }],
+          suggestions: [
+            {
+              title: "Lock the row: read with FOR UPDATE inside withPgTransaction",
+              output: `import { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+
+export async function debit(pool: Pool, accountId: string, amount: number): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows } = await tx.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [accountId]);
+    const balance: number = rows[0].balance;
+    if (balance < amount) throw new Error("insufficient funds");
+    await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [balance - amount, accountId]);
+  });
+}
+`,
+            },
+          ],
+        },
+      ],
       output: `import { Pool } from "pg";
 
 export async function debit(pool: Pool, accountId: string, amount: number): Promise<void> {
@@ -279,6 +305,26 @@ async function loadAccount(pool: Pool, id: string) {
 export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
   const account = await loadAccount(pool, id);
   await pool.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, id]);
+}
+`,
+    },
+    {
+      name: "pg: no row-lock suggestion when a value read is used after the write",
+      code: `import { Pool } from "pg";
+
+export async function credit(pool: Pool, id: string, amount: number): Promise<number> {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+  await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance + amount, id]);
+  return rows[0].balance + amount;
+}
+`,
+      errors: [{ line: 5, column: 9, suggestions: [] }],
+      output: `import { Pool } from "pg";
+
+export async function credit(pool: Pool, id: string, amount: number): Promise<number> {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+  await pool.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, id]);
+  return rows[0].balance + amount;
 }
 `,
     },
@@ -408,6 +454,23 @@ export async function reserve(pool: Pool, sku: string, quantity: number): Promis
           column: 9,
           message:
             "`UPDATE inventory SET stock = ?` writes a value computed from `stock` read at line 4 without a row lock: two concurrent calls both read the same `stock`, both write their result, and one update is lost. Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET stock = stock - ?`).",
+          suggestions: [
+            {
+              title: "Lock the row: read with FOR UPDATE inside withMySqlTransaction",
+              output: `import type { Pool } from "mysql2/promise";
+import { withMySqlTransaction } from "@locksmith/runtime/mysql";
+
+export async function reserve(pool: Pool, sku: string, quantity: number): Promise<void> {
+  await withMySqlTransaction(pool, async (tx) => {
+    const [rows] = await tx.query<any[]>("SELECT stock FROM inventory WHERE sku = ? FOR UPDATE", [sku]);
+    const stock = rows[0].stock;
+    if (stock < quantity) throw new Error("out of stock");
+    await tx.execute("UPDATE inventory SET stock = ? WHERE sku = ?", [stock - quantity, sku]);
+  });
+}
+`,
+            },
+          ],
         },
       ],
       output: `import type { Pool, ResultSetHeader } from "mysql2/promise";
