@@ -15,9 +15,10 @@ import { normalizePath } from "../server/src/engine/paths";
 import { rowLocksHeldAt, transactionScopeOf } from "../server/src/analysis/transactions";
 
 /** Why a flow is safe, or undefined when it races. */
-function protection(flow: ReadModifyWrite): string | undefined {
+function protection(flow: ReadModifyWrite, checker: () => ts.TypeChecker): string | undefined {
   const { read, write } = flow;
   if (flow.guards.length > 0) return "compare-and-set";
+  if (write.library === "sequelize" && write.entity && read.handle && hasSequelizeVersion(read.handle, checker)) return "compare-and-set";
   if (write.library === "redis" && isWatchedTransaction(write)) return "WATCH/MULTI";
   const scope = transactionScopeOf(write.node);
   if (scope && scope === transactionScopeOf(read.node)) {
@@ -35,6 +36,27 @@ function protection(flow: ReadModifyWrite): string | undefined {
     if (write.assignments.every((a) => a.atomic) && write.conditions.some((c) => c.column === checked && c.operator !== "=")) return "guarded atomic update";
   }
   return undefined;
+}
+
+/**
+ * A Sequelize model declared with `version: true` (in `Model.init`, `sequelize.define` or `@Table`): its instances'
+ * `save()`/`update()` add `WHERE version = <read>` and throw `OptimisticLockError` on conflict.
+ */
+function hasSequelizeVersion(model: ts.Expression, checker: () => ts.TypeChecker): boolean {
+  let symbol: ts.Symbol | undefined;
+  try {
+    symbol = checker().getSymbolAtLocation(model);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
+  } catch {
+    return false;
+  }
+  const name = model.getText();
+  for (const declaration of symbol?.declarations ?? []) {
+    const text = declaration.getSourceFile().text;
+    const options = new RegExp(String.raw`(\b${name}\.init\s*\(|define\s*\(\s*["'\`]${name}["'\`]|@Table\s*\()[^]*?\bversion\s*:\s*true`);
+    if (options.test(text)) return true;
+  }
+  return false;
 }
 
 /** `redis.multi().set(k, v).exec()` after `redis.watch(k)` in the same function: EXEC fails if the key changed. */
@@ -55,8 +77,19 @@ function writeLabel(write: DbAccess): string {
     return code(text);
   }
   const callee = ts.isCallExpression(write.node) ? write.node.expression.getText().replace(/\s+/g, "") : write.node.getText();
-  const short = callee.length > 50 ? `…${callee.slice(-47)}` : callee;
-  return code(`${short}(…)`);
+  if (callee.length <= 50 || !ts.isCallExpression(write.node)) return code(`${callee}(…)`);
+  // A long builder chain: its first call (`db.update(accounts)`) and its write (`set(…)`), which say what it does.
+  let first: ts.CallExpression = write.node;
+  const names: string[] = [];
+  for (let current: ts.Expression = write.node; ts.isCallExpression(current); ) {
+    first = current;
+    names.unshift(calleeName(current) ?? "");
+    const callee = skipParens(current.expression);
+    if (!ts.isPropertyAccessExpression(callee)) break;
+    current = skipParens(callee.expression);
+  }
+  const writeName = names.slice(1).find((n) => ["set", "update", "increment", "decrement", "save"].includes(n)) ?? names[names.length - 1];
+  return code(`${first.getText().replace(/\s+/g, "")}…${writeName}(…)`);
 }
 
 /** `UPDATE accounts SET balance = $1` (the statement up to WHERE). */
@@ -130,7 +163,7 @@ function check(context: FileRuleContext): void {
   walk(context.sourceFile, (node) => {
     if (!isFunctionLike(node)) return;
     for (const flow of readModifyWritesIn(node)) {
-      if (reported.has(flow.write) || protection(flow)) continue;
+      if (reported.has(flow.write) || protection(flow, () => context.checker)) continue;
       reported.add(flow.write);
       const fixes: Fix[] = [];
       const atomic = atomicUpdateFix(flow, context);

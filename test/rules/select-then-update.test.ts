@@ -189,6 +189,123 @@ export async function debit(id: number, amount: number): Promise<number> {
 }`,
     },
     {
+      name: "TypeORM: pessimistic_write lock inside dataSource.transaction",
+      code: `import { DataSource } from "typeorm";
+import { Account } from "./account";
+export async function debit(dataSource: DataSource, id: number, amount: number): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    const account = await manager.findOne(Account, { where: { id }, lock: { mode: "pessimistic_write" } });
+    if (!account) throw new Error("not found");
+    account.balance -= amount;
+    await manager.save(account);
+  });
+}`,
+    },
+    {
+      name: "TypeORM: repository decrement",
+      code: `import { DataSource } from "typeorm";
+import { Account } from "./account";
+export async function debit(dataSource: DataSource, id: number, amount: number): Promise<void> {
+  const repo = dataSource.getRepository(Account);
+  const account = await repo.findOneByOrFail({ id });
+  if (account.frozen) throw new Error("frozen");
+  await repo.decrement({ id }, "balance", amount);
+}`,
+    },
+    {
+      name: "Sequelize: lock t.LOCK.UPDATE with transaction t",
+      code: `import { Sequelize } from "sequelize";
+import { Account } from "./models";
+export async function debit(sequelize: Sequelize, id: number, amount: number): Promise<void> {
+  await sequelize.transaction(async (t) => {
+    const account = await Account.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE });
+    if (!account) throw new Error("not found");
+    await account.update({ balance: account.balance - amount }, { transaction: t });
+  });
+}`,
+    },
+    {
+      name: "Sequelize: SERIALIZABLE managed transaction",
+      code: `import { Sequelize, Transaction } from "sequelize";
+import { Account } from "./models";
+export async function debit(sequelize: Sequelize, id: number, amount: number): Promise<void> {
+  await sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.SERIALIZABLE }, async (t) => {
+    const account = await Account.findByPk(id, { transaction: t });
+    if (!account) throw new Error("not found");
+    await account.update({ balance: account.balance - amount }, { transaction: t });
+  });
+}`,
+    },
+    {
+      name: "Sequelize: instance decrement",
+      code: `import { Account } from "./models";
+import type { Transaction } from "sequelize";
+export async function debit(id: number, amount: number): Promise<void> {
+  const account = await Account.findByPk(id);
+  if (!account) throw new Error("not found");
+  await account.decrement("balance", { by: amount });
+}`,
+    },
+    {
+      name: "Sequelize: model declared with version: true (optimistic locking on save)",
+      code: `import { Account } from "./models";
+import type { Transaction } from "sequelize";
+export async function debit(id: number, amount: number): Promise<void> {
+  const account = await Account.findByPk(id);
+  if (!account) throw new Error("not found");
+  account.balance = account.balance - amount;
+  await account.save();
+}`,
+      files: {
+        "src/models.ts": `import { DataTypes, Model, Sequelize } from "sequelize";
+export class Account extends Model { declare balance: number; }
+Account.init({ balance: DataTypes.INTEGER }, { sequelize: new Sequelize("sqlite::memory:"), version: true });
+`,
+      },
+    },
+    {
+      name: "Drizzle: .for(\"update\") inside db.transaction",
+      code: `import { eq } from "drizzle-orm";
+import { db } from "./db";
+import { accounts } from "./schema";
+export async function debit(id: number, amount: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [account] = await tx.select().from(accounts).where(eq(accounts.id, id)).for("update");
+    await tx.update(accounts).set({ balance: account.balance - amount }).where(eq(accounts.id, id));
+  });
+}`,
+    },
+    {
+      name: "Drizzle: sql expression update",
+      code: `import { eq, sql } from "drizzle-orm";
+import { db } from "./db";
+import { accounts } from "./schema";
+export async function credit(id: number, amount: number): Promise<void> {
+  const [account] = await db.select().from(accounts).where(eq(accounts.id, id));
+  if (!account) throw new Error("not found");
+  await db.update(accounts).set({ balance: sql\`\${accounts.balance} + \${amount}\` }).where(eq(accounts.id, id));
+}`,
+    },
+    {
+      name: "Kysely: forUpdate inside db.transaction().execute",
+      code: `import { Kysely } from "kysely";
+export async function debit(db: Kysely<any>, id: number, amount: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const account = await trx.selectFrom("accounts").select(["balance"]).where("id", "=", id).forUpdate().executeTakeFirstOrThrow();
+    await trx.updateTable("accounts").set({ balance: account.balance - amount }).where("id", "=", id).execute();
+  });
+}`,
+    },
+    {
+      name: "Kysely: expression update with the guard in WHERE",
+      code: `import { Kysely } from "kysely";
+export async function debit(db: Kysely<any>, id: number, amount: number): Promise<void> {
+  const account = await db.selectFrom("accounts").select(["balance"]).where("id", "=", id).executeTakeFirstOrThrow();
+  if (account.balance < amount) throw new Error("insufficient funds");
+  await db.updateTable("accounts").set((eb) => ({ balance: eb("balance", "-", amount) })).where("id", "=", id).where("balance", ">=", amount).execute();
+}`,
+    },
+    {
       name: "Redis: WATCH + MULTI",
       code: `import Redis from "ioredis";
 const redis = new Redis();
@@ -632,6 +749,96 @@ export async function debit(id: number, amount: number): Promise<void> {
   });
 }
 `,
+    },
+    {
+      name: "TypeORM: findOneBy, mutate the entity, save",
+      code: `import { DataSource } from "typeorm";
+import { Account } from "./account";
+
+export async function debit(dataSource: DataSource, id: number, amount: number): Promise<void> {
+  const repo = dataSource.getRepository(Account);
+  const account = await repo.findOneBy({ id });
+  if (!account) throw new Error("not found");
+  account.balance -= amount;
+  await repo.save(account);
+}
+`,
+      errors: [
+        {
+          line: 9,
+          column: 9,
+          message:
+            '`repo.save(…)` writes a value computed from `balance` read at line 6 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost. Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", …)` / `.increment(…)`).',
+          related: [{ line: 6, message: "value read here" }],
+        },
+      ],
+    },
+    {
+      name: "TypeORM: findOne then repository update with the computed value",
+      code: `import { DataSource } from "typeorm";
+import { Account } from "./account";
+
+export async function debit(dataSource: DataSource, id: number, amount: number): Promise<void> {
+  const account = await dataSource.manager.findOneOrFail(Account, { where: { id } });
+  await dataSource.getRepository(Account).update({ id }, { balance: account.balance - amount });
+}
+`,
+      errors: [{ line: 6, column: 9, message: /^`dataSource\.getRepository\(Account\)\.update\(…\)` writes a value computed from `balance` read at line 5/ }],
+    },
+    {
+      name: "Sequelize: findByPk, check, assign, save",
+      code: `import { Account } from "./models";
+import type { Transaction } from "sequelize";
+
+export async function debit(id: number, amount: number): Promise<void> {
+  const account = await Account.findByPk(id);
+  if (!account) throw new Error("not found");
+  if (account.balance < amount) throw new Error("insufficient funds");
+  account.balance = account.balance - amount;
+  await account.save();
+}
+`,
+      errors: [{ line: 9, column: 9, message: /^`account\.save\(…\)` writes a value computed from `balance` read at line 5 .*Lock the row \(`lock: t\.LOCK\.UPDATE` with `transaction: t`\)/ }],
+    },
+    {
+      name: "Sequelize: managed transaction without a lock",
+      code: `import { Sequelize } from "sequelize";
+import { Account } from "./models";
+
+export async function debit(sequelize: Sequelize, id: number, amount: number): Promise<void> {
+  await sequelize.transaction(async (t) => {
+    const account = await Account.findByPk(id, { transaction: t });
+    if (!account) throw new Error("not found");
+    await account.update({ balance: account.balance - amount }, { transaction: t });
+  });
+}
+`,
+      errors: [{ line: 8, column: 11, message: /^`account\.update\(…\)` writes a value computed from `balance` read at line 6/ }],
+    },
+    {
+      name: "Drizzle: select then update().set() with the computed balance",
+      code: `import { eq } from "drizzle-orm";
+import { db } from "./db";
+import { accounts } from "./schema";
+
+export async function debit(id: number, amount: number): Promise<void> {
+  const [account] = await db.select().from(accounts).where(eq(accounts.id, id));
+  if (account.balance < amount) throw new Error("insufficient funds");
+  await db.update(accounts).set({ balance: account.balance - amount }).where(eq(accounts.id, id));
+}
+`,
+      errors: [{ line: 8, column: 9, message: /^`db\.update\(accounts\)…set\(…\)` writes a value computed from `balance` read at line 6 .*\.for\("update"\)/ }],
+    },
+    {
+      name: "Kysely: selectFrom then updateTable with the computed balance",
+      code: `import { Kysely } from "kysely";
+
+export async function debit(db: Kysely<any>, id: number, amount: number): Promise<void> {
+  const account = await db.selectFrom("accounts").select(["balance"]).where("id", "=", id).executeTakeFirstOrThrow();
+  await db.updateTable("accounts").set({ balance: account.balance - amount }).where("id", "=", id).execute();
+}
+`,
+      errors: [{ line: 5, column: 9, message: /^`db\.updateTable\("accounts"\)…set\(…\)` writes a value computed from `balance` read at line 4 .*`\.forUpdate\(\)` on the read inside `db\.transaction\(\)`/ }],
     },
     {
       name: "Redis: GET then SET of a computed value",

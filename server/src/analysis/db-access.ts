@@ -120,7 +120,7 @@ function recognise(node: ts.CallExpression | ts.TaggedTemplateExpression): DbAcc
   if (isChainLink(node)) return undefined;
   const name = calleeName(node);
   if (name === undefined) return undefined;
-  return rawSqlAccess(node) ?? redisAccess(node, name) ?? prismaAccess(node, name) ?? chainAccess(node);
+  return rawSqlAccess(node) ?? redisAccess(node, name) ?? prismaAccess(node, name) ?? ormAccess(node, name) ?? chainAccess(node);
 }
 
 /** True if `call` is followed by `.method(...)` (it is an inner link of a builder chain). */
@@ -477,6 +477,138 @@ function isPrismaAtomic(value: ts.Expression): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// TypeORM and Sequelize: repository / model methods and entity writes.
+//
+// TypeORM: `repo.findOne({ where, lock: { mode: "pessimistic_write" } })`, `repo.findOneBy({ id })`,
+// `manager.findOne(Account, {...})`, `repo.save(entity)`, `repo.update(criteria, partial)`, `repo.increment(...)`.
+// Sequelize: `Account.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE })`, `Account.findOne({ where })`,
+// `account.save()`, `account.update({...})`, `Account.update({...}, { where })`, `account.increment("balance", { by })`.
+
+const TYPEORM_READS = new Set(["findOne", "findOneBy", "findOneOrFail", "findOneByOrFail", "findBy", "find"]);
+const SEQUELIZE_READS = new Set(["findByPk", "findOne", "findAll"]);
+const ORM_WRITES = new Set(["save", "update", "increment", "decrement"]);
+
+function ormAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
+  const receiver = receiverOf(call);
+  if (!receiver) return undefined;
+  const modules = [...importsOf(call.getSourceFile()).values()].map((i) => i.module);
+  const typeorm = modules.includes("typeorm");
+  const sequelize = modules.some((m) => m === "sequelize" || m === "sequelize-typescript" || m === "@sequelize/core");
+  if (typeorm && (TYPEORM_READS.has(name) || ORM_WRITES.has(name))) return typeormAccess(call, name, receiver);
+  if (sequelize && (SEQUELIZE_READS.has(name) || ORM_WRITES.has(name))) return sequelizeAccess(call, name, receiver);
+  return undefined;
+}
+
+/** `dataSource.getRepository(Account)` / `manager.getRepository(Account)` / a variable holding one → "account". */
+function repositoryTable(repo: ts.Expression): string {
+  let node = skipParens(repo);
+  if (ts.isIdentifier(node)) {
+    const declaration = localDeclaration(node);
+    if (declaration?.initializer) node = skipAwait(declaration.initializer);
+  }
+  if (ts.isCallExpression(node) && calleeName(node) === "getRepository" && node.arguments[0] && ts.isIdentifier(node.arguments[0])) return node.arguments[0].text.toLowerCase();
+  return `repository:${skipParens(repo).getText().replace(/\s+/g, "")}`;
+}
+
+function localDeclaration(identifier: ts.Identifier): ts.VariableDeclaration | undefined {
+  let found: ts.VariableDeclaration | undefined;
+  walk(identifier.getSourceFile(), (node) => {
+    if (found) return false;
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === identifier.text && node.getStart() < identifier.getStart()) found = node;
+    return true;
+  });
+  return found;
+}
+
+const TYPEORM_LOCKS: Record<string, RowLockMode> = {
+  pessimistic_write: "update",
+  pessimistic_write_or_fail: "update",
+  pessimistic_partial_write: "update",
+  for_no_key_update: "no key update",
+  pessimistic_read: "share",
+  for_key_share: "key share",
+};
+
+function typeormAccess(call: ts.CallExpression, name: string, receiver: ts.Expression): DbAccess | undefined {
+  // `manager.findOne(Account, options)` names the entity first; `repo.findOne(options)` does not.
+  const first = call.arguments[0] && skipParens(call.arguments[0]);
+  const entityFirst = !!first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text) && call.arguments.length >= 2;
+  const args = entityFirst ? call.arguments.slice(1) : [...call.arguments];
+  const table = entityFirst ? (first as ts.Identifier).text.toLowerCase() : repositoryTable(receiver);
+  const base = { node: call, library: "typeorm" as const, handle: receiver, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
+  if (TYPEORM_READS.has(name)) {
+    const options = args[0];
+    const where = name.endsWith("By") || name === "findOneByOrFail" ? options : property(options, "where");
+    const access: DbAccess = { ...base, kind: "read", table, conditions: whereObjectConditions(where) };
+    const mode = stringValue(property(property(options, "lock"), "mode"));
+    if (mode && TYPEORM_LOCKS[mode]) access.lock = TYPEORM_LOCKS[mode];
+    return access;
+  }
+  if (name === "save") {
+    const entity = args[0];
+    if (!entity) return undefined;
+    const access: DbAccess = { ...base, kind: "write", entity };
+    // `manager.save(entity)` writes whatever table the entity came from.
+    if (entityFirst || !/manager$/i.test(receiver.getText())) access.table = table;
+    return access;
+  }
+  if (name === "update" && args.length >= 2) return { ...base, kind: "write", table, conditions: whereObjectConditions(args[0]), assignments: objectAssignments(args[1], () => false) };
+  if ((name === "increment" || name === "decrement") && args.length >= 3) {
+    const column = stringValue(args[1]);
+    return { ...base, kind: "write", table, conditions: whereObjectConditions(args[0]), assignments: column ? [{ column, atomic: true }] : [] };
+  }
+  return undefined;
+}
+
+function sequelizeAccess(call: ts.CallExpression, name: string, receiver: ts.Expression): DbAccess | undefined {
+  const isModel = ts.isIdentifier(skipParens(receiver)) && /^[A-Z]/.test(skipParens(receiver).getText());
+  const options = (index: number) => call.arguments[index];
+  const base = { node: call, library: "sequelize" as const, handle: receiver, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
+  const withTransaction = (access: DbAccess, opts: ts.Expression | undefined): DbAccess => {
+    const transaction = property(opts, "transaction");
+    if (transaction) access.transactionOption = transaction;
+    const lock = property(opts, "lock");
+    if (lock) {
+      const text = lock.getText();
+      access.lock = /SHARE/i.test(text) ? "share" : /KEY_SHARE/i.test(text) ? "key share" : /NO_KEY_UPDATE/i.test(text) ? "no key update" : lock.kind === ts.SyntaxKind.FalseKeyword ? access.lock! : "update";
+      if (lock.kind === ts.SyntaxKind.FalseKeyword) delete access.lock;
+    }
+    return access;
+  };
+  const table = isModel ? skipParens(receiver).getText().toLowerCase() : undefined;
+  if (SEQUELIZE_READS.has(name)) {
+    if (!isModel) return undefined;
+    const opts = name === "findByPk" ? options(1) : options(0);
+    return withTransaction({ ...base, kind: "read", table: table!, conditions: whereObjectConditions(property(opts, "where")) }, opts);
+  }
+  if (isModel) {
+    // Model.update(values, { where }) / Model.increment(fields, { by, where })
+    if (name === "update") return withTransaction({ ...base, kind: "write", table: table!, assignments: objectAssignments(options(0), () => false), conditions: whereObjectConditions(property(options(1), "where")) }, options(1));
+    if (name === "increment" || name === "decrement") return withTransaction({ ...base, kind: "write", table: table!, assignments: incrementColumns(options(0)), conditions: whereObjectConditions(property(options(1), "where")) }, options(1));
+    return undefined;
+  }
+  // Instance methods: the receiver is the entity.
+  if (name === "save") return withTransaction({ ...base, kind: "write", entity: receiver }, options(0));
+  if (name === "update") return withTransaction({ ...base, kind: "write", entity: receiver, assignments: objectAssignments(options(0), () => false) }, options(1));
+  if (name === "increment" || name === "decrement") return withTransaction({ ...base, kind: "write", entity: receiver, assignments: incrementColumns(options(0)) }, options(1));
+  return undefined;
+}
+
+/** `"balance"`, `["a", "b"]` or `{ balance: 5 }` → atomic assignments. */
+function incrementColumns(arg: ts.Expression | undefined): AccessAssignment[] {
+  const node = arg && skipParens(arg);
+  if (!node) return [];
+  const single = stringValue(node);
+  if (single) return [{ column: single, atomic: true }];
+  if (ts.isArrayLiteralExpression(node)) return node.elements.map((e) => stringValue(e)).filter((c): c is string => !!c).map((column) => ({ column, atomic: true }));
+  return objectAssignments(node, () => true);
+}
+
+function whereObjectConditions(where: ts.Expression | undefined): AccessCondition[] {
+  return objectAssignments(where, () => false).map((a) => ({ column: a.column, operator: "=", ...(a.value ? { value: a.value } : {}) }));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Redis: GET / SET of a key (SET NX is a lock, see locks.ts), INCRBY and friends are atomic writes.
 
 const REDIS_READS = new Set(["get", "GET", "hget", "HGET"]);
@@ -720,7 +852,10 @@ function readsColumn(expr: ts.Expression, read: DbAccess, values: ReadonlyMap<st
 
 function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite[] {
   const reads = new Set<DbAccess>();
-  for (const origin of values.values()) if (sameTable(origin.read.table, write.table) && origin.read.node.getEnd() <= write.node.getStart()) reads.add(origin.read);
+  // An entity write (`repo.save(account)`, `account.save()`) writes the table its entity was read from.
+  const entityOrigin = write.entity && ts.isIdentifier(skipParens(write.entity)) ? values.get((skipParens(write.entity) as ts.Identifier).text) : undefined;
+  if (entityOrigin && entityOrigin.level === "row" && (write.table === undefined || sameTable(write.table, entityOrigin.read.table))) reads.add(entityOrigin.read);
+  for (const origin of values.values()) if (write.table !== undefined && sameTable(origin.read.table, write.table) && origin.read.node.getEnd() <= write.node.getStart()) reads.add(origin.read);
   const out: ReadModifyWrite[] = [];
   for (const read of reads) {
     const snapshot = new Map(values);
