@@ -90,18 +90,24 @@ async function main() {
     await page.waitForSelector(".monaco-workbench", { timeout: TIMEOUT });
 
     const problems = async () => page.$$eval(".markers-panel .monaco-list-row", (rows) => rows.map((row) => row.textContent ?? ""));
+    // A key press can land while the workbench is still moving focus (a panel opening, a box closing): press again
+    // until what it opens is there.
+    const pressUntilVisible = (key, selector) =>
+      poll(`${selector} after ${key}`, async () => {
+        if (!(await page.isVisible(selector))) await page.keyboard.press(key);
+        return page.waitForSelector(selector, { state: "visible", timeout: 3000 }).then(() => true, () => false);
+      });
     const openFile = async (name) => {
-      await page.keyboard.press("Control+P");
-      await page.waitForSelector(".quick-input-widget input", { state: "visible" });
+      await page.click(".monaco-editor .view-lines").catch(() => undefined);
+      await pressUntilVisible("Control+P", ".quick-input-widget input");
       await page.keyboard.type(name);
-      await poll(`${name} in quick open`, async () => (await page.$$eval(".quick-input-list .monaco-list-row", (rows) => rows.length)) > 0);
+      await poll(`${name} first in quick open`, async () => ((await page.$$eval(".quick-input-list .monaco-list-row", (rows) => rows.map((r) => r.textContent ?? "")))[0] ?? "").includes(name));
       await page.keyboard.press("Enter");
       await page.waitForSelector(`.tab.active[data-resource-name="${name}"], .tab.active[aria-label^="${name}"]`, { timeout: TIMEOUT });
       await page.click(".monaco-editor .view-lines");
     };
     const goToLine = async (line) => {
-      await page.keyboard.press("Control+G");
-      await page.waitForSelector(".quick-input-widget input", { state: "visible" });
+      await pressUntilVisible("Control+G", ".quick-input-widget input");
       await page.keyboard.type(String(line));
       await page.keyboard.press("Enter");
     };
@@ -117,11 +123,7 @@ async function main() {
     await page.click(".monaco-editor .view-lines");
     await goToLine(4);
     const fixTitle = "retry";
-    // The first Ctrl+. can land while the Go to Line box is still closing: ask again until the menu shows.
-    await poll("the quick fix menu", async () => {
-      if (!(await page.isVisible(".action-widget .monaco-list-row"))) await page.keyboard.press("Control+.");
-      return page.waitForSelector(".action-widget .monaco-list-row", { timeout: 3000 }).then(() => true, () => false);
-    });
+    await pressUntilVisible("Control+.", ".action-widget .monaco-list-row");
     const items = await page.$$eval(".action-widget .monaco-list-row", (rows) => rows.map((row) => row.textContent ?? ""));
     const fixIndex = items.findIndex((text) => text.toLowerCase().includes(fixTitle) && !text.startsWith("Disable") && !text.startsWith("Show"));
     if (fixIndex < 0) throw new Error(`no quick fix using the runtime's retry among: ${items.join(" | ")}`);
