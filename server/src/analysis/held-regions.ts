@@ -116,6 +116,8 @@ const MUTEX_MECHANISMS = new Set(["mutex", "rwlock", "keyed-lock"]);
 
 interface Region {
   lock: HeldLock;
+  /** The function whose own code (not nested functions') the lock is held over: a cheap first test for `contains`. */
+  scope: ts.Node;
   contains(node: ts.Node): boolean;
 }
 
@@ -147,17 +149,18 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
       const callback = acquisition.callback;
       if (!callback) continue;
       lock.callback = callback;
-      regions.push({ lock, contains: (node) => enclosingFunction(node) === callback });
+      regions.push({ lock, scope: callback, contains: (node) => enclosingFunction(node) === callback });
       continue;
     }
     if (acquisition.transactionScoped) continue; // held until COMMIT: covered by the transaction's own region
     const fn = enclosingFunction(acquisition.call) ?? sourceFile;
     const binding = resultBinding(acquisition);
     const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
-    const releases = isDisposedByUsing(acquisition) ? [] : calls.filter((call) => (enclosingFunction(call) ?? sourceFile) === fn && call.pos >= acquisition.call.end && isReleaseOf(call, acquisition, names));
+    const releases = isDisposedByUsing(acquisition) ? [] : callsBetween(calls, acquisition.call.end, fn.end).filter((call) => (enclosingFunction(call) ?? sourceFile) === fn && isReleaseOf(call, acquisition, names));
     const usingBlock = isDisposedByUsing(acquisition) ? outerBlock(acquisition.call) : undefined;
     regions.push({
       lock,
+      scope: fn,
       contains: (node) =>
         (enclosingFunction(node) ?? sourceFile) === fn &&
         runsAfter(acquisition.call, node) &&
@@ -267,6 +270,19 @@ function transactionLabel(scope: TransactionScope): string {
   return scope.handle ? `the transaction on ${code(scope.handle)}` : "the transaction";
 }
 
+/** The calls (in document order) that start in [from, to): a binary search, as a file can have thousands. */
+function callsBetween<T extends ts.Node>(calls: readonly T[], from: number, to: number): T[] {
+  let low = 0;
+  for (let high = calls.length; low < high; ) {
+    const mid = (low + high) >>> 1;
+    if (calls[mid]!.pos < from) low = mid + 1;
+    else high = mid;
+  }
+  const out: T[] = [];
+  for (let i = low; i < calls.length && calls[i]!.pos < to; i++) out.push(calls[i]!);
+  return out;
+}
+
 /**
  * The locks held while `node` runs, innermost first: mutexes and leases whose critical section contains it (in the
  * same function: code in a nested function runs at another time), and its transaction when that holds row locks by
@@ -274,8 +290,9 @@ function transactionLabel(scope: TransactionScope): string {
  */
 export function locksHeldAt(node: ts.Node, program: ts.Program, checker: () => ts.TypeChecker): HeldLock[] {
   const sourceFile = node.getSourceFile();
+  const runsIn = enclosingFunction(node) ?? sourceFile;
   const held = lockRegionsOf(sourceFile, program, checker)
-    .filter((region) => region.contains(node))
+    .filter((region) => region.scope === runsIn && region.contains(node))
     .map((region) => region.lock)
     .sort((a, b) => b.takenAt.getStart() - a.takenAt.getStart());
   const scope = transactionScopeOf(node);

@@ -50,19 +50,39 @@ export function sha256(text: string): string {
 }
 
 /**
+ * Reads a file as TypeScript's `sys.readFile` does (byte order mark dropped, UTF-16 decoded), with the function that
+ * turns fixed text back into bytes of the same encoding (so a fix never strips a BOM or re-encodes a file).
+ */
+export function readSourceText(fileName: string): { text: string; encode(text: string): Buffer } {
+  const bytes = fs.readFileSync(fileName);
+  const bom = (...marker: number[]) => marker.every((byte, i) => bytes[i] === byte);
+  if (bom(0xfe, 0xff)) {
+    const swapped = Buffer.from(bytes.subarray(2));
+    swapped.swap16();
+    return { text: swapped.toString("utf16le"), encode: (t) => Buffer.concat([bytes.subarray(0, 2), Buffer.from(t, "utf16le").swap16()]) };
+  }
+  if (bom(0xff, 0xfe)) return { text: bytes.subarray(2).toString("utf16le"), encode: (t) => Buffer.concat([bytes.subarray(0, 2), Buffer.from(t, "utf16le")]) };
+  if (bom(0xef, 0xbb, 0xbf)) return { text: bytes.subarray(3).toString("utf8"), encode: (t) => Buffer.concat([bytes.subarray(0, 3), Buffer.from(t, "utf8")]) };
+  return { text: bytes.toString("utf8"), encode: (t) => Buffer.from(t, "utf8") };
+}
+
+/**
  * Writes `text` to `fileName` atomically (temp file in the same folder, then rename), but only if the file on disk
- * still has the content we read (`expectedHash`): a file changed by someone else meanwhile is never overwritten.
- * Returns false (nothing written) when the file changed.
+ * still has the content we read (`expectedHash`, of the text as TypeScript read it): a file changed by someone else
+ * meanwhile is never overwritten, and its encoding (BOM, UTF-16) is kept. Returns false (nothing written) when the
+ * file changed.
  */
 export function writeFileAtomic(fileName: string, text: string, expectedHash?: string): boolean {
+  let bytes: Buffer = Buffer.from(text, "utf8");
   if (expectedHash !== undefined) {
-    let current: string;
+    let current: ReturnType<typeof readSourceText>;
     try {
-      current = fs.readFileSync(fileName, "utf8");
+      current = readSourceText(fileName);
     } catch {
       return false;
     }
-    if (sha256(current) !== expectedHash) return false;
+    if (sha256(current.text) !== expectedHash) return false;
+    bytes = current.encode(text);
   }
   const dir = path.dirname(fileName);
   const temp = path.join(dir, `.${path.basename(fileName)}.locksmith-${process.pid}-${crypto.randomBytes(4).toString("hex")}.tmp`);
@@ -73,11 +93,45 @@ export function writeFileAtomic(fileName: string, text: string, expectedHash?: s
     mode = undefined;
   }
   try {
-    fs.writeFileSync(temp, text, mode === undefined ? {} : { mode });
+    fs.writeFileSync(temp, bytes, mode === undefined ? {} : { mode });
     fs.renameSync(temp, fileName);
   } catch (error) {
     fs.rmSync(temp, { force: true });
     throw error;
   }
   return true;
+}
+
+/** The temp file of an atomic write in progress: `.<name>.locksmith-<pid>-<random>.tmp`, next to the file. */
+const TEMP_FILE = /^\..+\.locksmith-(\d+)-[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes temp files that a Locksmith process killed in the middle of a write left in `dir` (their pid no longer
+ * runs; the file they were meant to replace is untouched). Returns the removed paths.
+ */
+export function removeStaleTempFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMP_FILE.exec(name);
+    if (!match || isRunning(Number(match[1]))) continue;
+    fs.rmSync(path.join(dir, name), { force: true });
+    removed.push(path.join(dir, name));
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -154,7 +154,7 @@ export class ProjectHost {
         }
         const cached = this.sourceFileCache.get(key);
         if (cached && cached.text === text) return cached.sourceFile;
-        const sourceFile = ts.createSourceFile(fileName, text, languageVersion, true);
+        const sourceFile = parseGuarded(fileName, text, languageVersion);
         this.sourceFileCache.set(key, { text, sourceFile });
         return sourceFile;
       },
@@ -204,6 +204,52 @@ export class ProjectHost {
   getSourceFile(fileName: string): ts.SourceFile | undefined {
     return this.getProgram().getSourceFile(fileName);
   }
+}
+
+/**
+ * Syntax nested deeper than this is not analysed. TypeScript's parser, binder and checker and the rules all recurse
+ * over the tree, and a generated or hostile file (10,000 nested parentheses) overflows the stack; real code stays
+ * far below this depth.
+ */
+export const MAX_SYNTAX_DEPTH = 1000;
+
+const UNANALYSABLE = new WeakMap<ts.SourceFile, string>();
+
+/** Why a file of the Program stands in for one that could not be analysed (its text is then empty), if it does. */
+export function unanalysableReason(sourceFile: ts.SourceFile): string | undefined {
+  return UNANALYSABLE.get(sourceFile);
+}
+
+/**
+ * Parses a file; a file too deeply nested to analyse safely becomes an empty placeholder (so neither the checker nor
+ * a rule ever sees it, and the rest of the project is still analysed) that `unanalysableReason` explains.
+ */
+function parseGuarded(fileName: string, text: string, languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile {
+  let reason: string;
+  try {
+    const sourceFile = ts.createSourceFile(fileName, text, languageVersion, true);
+    if (!deeperThan(sourceFile, MAX_SYNTAX_DEPTH)) return sourceFile;
+    reason = `its syntax is nested more than ${MAX_SYNTAX_DEPTH} levels deep`;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    reason = "its syntax is nested too deeply to parse";
+  }
+  const placeholder = ts.createSourceFile(fileName, "", languageVersion, true);
+  UNANALYSABLE.set(placeholder, reason);
+  return placeholder;
+}
+
+/** Whether the tree has a node deeper than `limit` (iterative: this must not overflow the stack itself). */
+function deeperThan(root: ts.Node, limit: number): boolean {
+  const stack: Array<[ts.Node, number]> = [[root, 0]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [node, depth] = top;
+    if (depth > limit) return true;
+    ts.forEachChild(node, (child) => {
+      stack.push([child, depth + 1]);
+    });
+  }
+  return false;
 }
 
 function safeRead(host: ts.CompilerHost, fileName: string): string | undefined {
