@@ -109,7 +109,7 @@ export class Client {
   }
 
   /** Polls `probe` until it returns something other than undefined/false. */
-  async waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15000): Promise<T> {
+  async waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = probe();
