@@ -28,12 +28,13 @@ function protection(flow: ReadModifyWrite, checker: () => ts.TypeChecker): strin
     if (scope.isolation === "repeatable read" && write.library === "pg") return "serializable";
   }
   if (!flow.data) {
-    // Only the decision depends on the read. An atomic write is safe unless the check was on a column it changes and
-    // the check is not repeated in its WHERE (then two callers both pass the check: oversold stock).
+    // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
+    // check is not repeated in its WHERE (then two callers both pass the check: oversold stock, double booking).
     const checked = flow.control?.column;
     const changesChecked = write.assignments.some((a) => a.column === checked);
     if (!changesChecked) return "unrelated check";
-    if (write.assignments.every((a) => a.atomic) && write.conditions.some((c) => c.column === checked && c.operator !== "=")) return "guarded atomic update";
+    // The WHERE re-checks the column against the database's current value: a conditional update.
+    if (write.conditions.some((c) => c.column === checked)) return "conditional update";
   }
   return undefined;
 }
@@ -197,56 +198,65 @@ export const selectThenUpdate: Rule = {
 // early exit `if (col < bound) throw ...`: the database computes the new value, the check moves into the WHERE, and
 // the affected-row count decides whether the original exit runs. Anything else gets no fix.
 
-interface AtomicPlan {
+interface UpdatePlan {
   column: string;
-  operator: "+" | "-";
-  delta: ts.Expression;
-  /** The value expression in the write that becomes `delta`. */
-  value: ts.Expression;
+  /** The write's value `read.column ± delta` becomes `column ± delta` computed by the database. */
+  update?: {
+    operator: "+" | "-";
+    delta: ts.Expression;
+    /** The value expression in the write that becomes `delta`. */
+    value: ts.Expression;
+  };
+  /** The early-exit check on the column, repeated in the write's WHERE; the affected-row count decides the exit. */
   guard?: { operator: string; bound: ts.Expression; /** the guard compares the new value (`col - delta`), not `col` */ onNewValue: boolean; exit: ts.Statement };
 }
 
-const NEGATE: Record<string, string> = { "<": ">=", "<=": ">", ">": "<=", ">=": "<" };
-const FLIP: Record<string, string> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=" };
+const NEGATE: Record<string, string> = { "<": ">=", "<=": ">", ">": "<=", ">=": "<", "===": "<>", "==": "<>", "!==": "=", "!=": "=" };
+const FLIP: Record<string, string> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=", "===": "===", "==": "==", "!==": "!==", "!=": "!=" };
 
-function atomicPlan(flow: ReadModifyWrite): AtomicPlan | undefined {
+/**
+ * How to make the write safe by itself: compute the new value in the database (when the written value is
+ * `read.column ± delta`) and repeat the early-exit check on the column in its WHERE. Undefined when the flow has
+ * another shape (then only a human can choose the fix).
+ */
+function updatePlan(flow: ReadModifyWrite): UpdatePlan | undefined {
   const data = flow.data;
-  if (!data || !data.column || data.assignment.atomic) return undefined;
-  const column = data.assignment.column;
-  if (data.column !== column) return undefined;
-  // Every other assignment must be independent of the read.
-  for (const other of flow.write.assignments) {
-    if (other !== data.assignment && assignmentValues(flow.write, other).some((v) => flow.originOf(v)?.read === flow.read)) return undefined;
-  }
-  const value = skipParens(data.value);
-  const computed = ts.isIdentifier(value) ? constInitializer(value) : value;
-  if (!computed) return undefined;
-  const delta = deltaOf(computed, column, flow);
-  if (!delta) return undefined;
-  const plan: AtomicPlan = { column, operator: delta.operator, delta: delta.delta, value: data.value };
-  const control = flow.control;
-  if (control) {
-    if (!control.earlyExit || control.column !== column || !ts.isIfStatement(control.statement)) return undefined;
-    const exit = singleStatement(control.statement.thenStatement);
-    if (!exit || !(ts.isThrowStatement(exit) || ts.isReturnStatement(exit))) return undefined;
-    const condition = skipParens(control.condition);
-    if (!ts.isBinaryExpression(condition) || !(condition.operatorToken.getText() in NEGATE)) return undefined;
-    const op = condition.operatorToken.getText();
-    const sides: Array<[ts.Expression, ts.Expression, string]> = [
-      [condition.left, condition.right, op],
-      [condition.right, condition.left, FLIP[op]!],
-    ];
-    for (const [subject, bound, subjectOp] of sides) {
-      if (flow.originOf(bound)) continue;
-      const isNewValue = ts.isIdentifier(skipParens(subject)) && ts.isIdentifier(value) && skipParens(subject).getText() === value.text;
-      if (isNewValue || isColumnValue(subject, column, flow)) {
-        plan.guard = { operator: NEGATE[subjectOp]!, bound, onNewValue: isNewValue, exit };
-        break;
-      }
+  let plan: UpdatePlan;
+  let value: ts.Expression | undefined;
+  if (data) {
+    if (!data.column || data.assignment.atomic || data.column !== data.assignment.column) return undefined;
+    // Every other assignment must be independent of the read.
+    for (const other of flow.write.assignments) {
+      if (other !== data.assignment && assignmentValues(flow.write, other).some((v) => flow.originOf(v)?.read === flow.read)) return undefined;
     }
-    if (!plan.guard) return undefined;
+    value = skipParens(data.value);
+    const computed = ts.isIdentifier(value) ? constInitializer(value) : value;
+    const delta = computed && deltaOf(computed, data.column, flow);
+    if (!delta) return undefined;
+    plan = { column: data.column, update: { operator: delta.operator, delta: delta.delta, value: data.value } };
+  } else if (flow.control?.column) plan = { column: flow.control.column };
+  else return undefined;
+  const control = flow.control;
+  if (!control) return plan;
+  if (!control.earlyExit || control.column !== plan.column || !ts.isIfStatement(control.statement)) return undefined;
+  const exit = singleStatement(control.statement.thenStatement);
+  if (!exit || !(ts.isThrowStatement(exit) || ts.isReturnStatement(exit))) return undefined;
+  const condition = skipParens(control.condition);
+  if (!ts.isBinaryExpression(condition) || !(condition.operatorToken.getText() in NEGATE)) return undefined;
+  const op = condition.operatorToken.getText();
+  const sides: Array<[ts.Expression, ts.Expression, string]> = [
+    [condition.left, condition.right, op],
+    [condition.right, condition.left, FLIP[op]!],
+  ];
+  for (const [subject, bound, subjectOp] of sides) {
+    if (flow.originOf(bound)) continue;
+    const isNewValue = !!value && ts.isIdentifier(skipParens(subject)) && ts.isIdentifier(value) && skipParens(subject).getText() === value.text;
+    if (isNewValue || isColumnValue(subject, plan.column, flow)) {
+      plan.guard = { operator: NEGATE[subjectOp]!, bound, onNewValue: isNewValue, exit };
+      return plan;
+    }
   }
-  return plan;
+  return undefined;
 }
 
 function singleStatement(statement: ts.Statement): ts.Statement | undefined {
@@ -288,8 +298,8 @@ function isColumnValue(expr: ts.Expression, column: string, flow: ReadModifyWrit
 }
 
 function atomicUpdateFix(flow: ReadModifyWrite, context: FileRuleContext): Fix | undefined {
-  const plan = atomicPlan(flow);
-  if (!plan) return undefined;
+  const plan = updatePlan(flow);
+  if (!plan || (!plan.update && !plan.guard)) return undefined;
   switch (flow.write.library) {
     case "pg":
     case "mysql2":
@@ -304,6 +314,7 @@ function atomicUpdateFix(flow: ReadModifyWrite, context: FileRuleContext): Fix |
 }
 
 const FIX_TITLE = "Update atomically in the database (check moved into WHERE)";
+const GUARD_TITLE = "Repeat the check in the update's WHERE and check the affected-row count";
 
 function edit(context: FileRuleContext, start: number, end: number, newText: string): TextEdit {
   return { file: normalizePath(context.sourceFile.fileName), start, end, newText };
@@ -353,63 +364,67 @@ export function affectedCountCheck(write: DbAccess, context: FileRuleContext, ex
   return edits;
 }
 
-function countCheckEdits(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext): TextEdit[] | undefined {
+function countCheckEdits(flow: ReadModifyWrite, plan: UpdatePlan, context: FileRuleContext): TextEdit[] | undefined {
   return plan.guard ? affectedCountCheck(flow.write, context, plan.guard.exit.getText()) : [];
 }
 
-function sqlAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext): Fix | undefined {
+function sqlAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FileRuleContext): Fix | undefined {
   const write = flow.write;
   const sql = write.sql!;
   const textNode = sql.textNode;
-  // Edit the SQL only when it is a plain literal in the call whose source text maps 1:1 to its value.
-  if (!ts.isStringLiteral(textNode) && !ts.isNoSubstitutionTemplateLiteral(textNode)) return undefined;
-  if (textNode.getText().slice(1, -1) !== textNode.text) return undefined;
   const values = sql.values;
-  const assignment = flow.data!.assignment.sql!;
-  if (!values || assignment.placeholders.length !== 1 || !/^\s*(\$\d+|\?)\s*$/.test(assignment.expression)) return undefined;
-  const placeholder = assignment.expression.trim();
-  const numbered = placeholder.startsWith("$");
+  // Edit the SQL only when it is a plain literal in the call whose source text maps 1:1 to its value.
+  if (!values || (!ts.isStringLiteral(textNode) && !ts.isNoSubstitutionTemplateLiteral(textNode))) return undefined;
+  if (textNode.getText().slice(1, -1) !== textNode.text) return undefined;
+  const placeholders = sql.statement.placeholders;
+  if (placeholders.some((p) => p.style === "interpolation")) return undefined;
+  const numbered = placeholders.length > 0 ? placeholders[0]!.style === "numbered" : write.library === "pg";
   const base = textNode.getStart() + 1;
-  const edits: TextEdit[] = [
-    edit(context, base + assignment.expressionStart, base + assignment.expressionStart, `${plan.column} ${plan.operator} `),
-    edit(context, plan.value.getStart(), plan.value.getEnd(), plan.delta.getText()),
-  ];
-  if (plan.guard) {
+  const edits: TextEdit[] = [];
+  let updatePlaceholder: string | undefined;
+  if (plan.update) {
+    const assignment = flow.data!.assignment.sql!;
+    if (assignment.placeholders.length !== 1 || !/^\s*(\$\d+|\?)\s*$/.test(assignment.expression)) return undefined;
+    updatePlaceholder = assignment.expression.trim();
+    edits.push(
+      edit(context, base + assignment.expressionStart, base + assignment.expressionStart, `${plan.column} ${plan.update.operator} `),
+      edit(context, plan.update.value.getStart(), plan.update.value.getEnd(), plan.update.delta.getText()),
+    );
+  }
+  const guard = plan.guard;
+  if (guard) {
     const whereEnd = sql.statement.whereEnd;
     if (whereEnd === undefined) return undefined;
-    const subject = plan.guard.onNewValue ? `${plan.column} ${plan.operator} ` : plan.column;
-    const added: string[] = [];
-    let subjectSql = subject;
+    const newValue = guard.onNewValue && plan.update ? `${plan.column} ${plan.update.operator} ` : undefined;
+    let subjectSql: string;
     let boundSql: string;
     if (numbered) {
-      const next = values.elements.length + 1;
-      if (plan.guard.onNewValue) subjectSql = `${subject}${placeholder}`;
-      if (plan.guard.bound.getText() === plan.delta.getText()) boundSql = placeholder;
+      subjectSql = newValue ? `${newValue}${updatePlaceholder}` : plan.column;
+      // Reuse the placeholder of a value already passed (`$1` for `amount`), else pass the bound as a new one.
+      const existing = values.elements.findIndex((e) => e.getText() === guard.bound.getText());
+      if (plan.update && guard.bound.getText() === plan.update.delta.getText()) boundSql = updatePlaceholder!;
+      else if (existing >= 0 && !(plan.update && values.elements[existing] === plan.update.value)) boundSql = `$${existing + 1}`;
       else {
-        boundSql = `$${next}`;
-        added.push(plan.guard.bound.getText());
-      }
-      if (added.length > 0) {
+        boundSql = `$${values.elements.length + 1}`;
         const last = values.elements[values.elements.length - 1];
         const at = last ? last.getEnd() : values.getStart() + 1;
-        edits.push(edit(context, at, at, `${last ? ", " : ""}${added.join(", ")}`));
+        edits.push(edit(context, at, at, `${last ? ", " : ""}${guard.bound.getText()}`));
       }
     } else {
-      const inserted = plan.guard.onNewValue ? [plan.delta.getText(), plan.guard.bound.getText()] : [plan.guard.bound.getText()];
-      if (plan.guard.onNewValue) subjectSql = `${subject}?`;
+      subjectSql = newValue ? `${newValue}?` : plan.column;
       boundSql = "?";
-      const index = sql.statement.placeholders.filter((p) => p.offset < whereEnd).length;
-      if (sql.statement.placeholders.some((p) => p.style !== "positional")) return undefined;
+      const inserted = newValue ? [plan.update!.delta.getText(), guard.bound.getText()] : [guard.bound.getText()];
+      const index = placeholders.filter((p) => p.offset < whereEnd).length;
       const before = values.elements[index - 1];
       const at = before ? before.getEnd() : values.getStart() + 1;
       const after = values.elements[index];
       edits.push(edit(context, at, at, `${before ? ", " : ""}${inserted.join(", ")}${!before && after ? ", " : ""}`));
     }
-    edits.push(edit(context, base + whereEnd, base + whereEnd, ` AND ${subjectSql} ${plan.guard.operator} ${boundSql}`));
+    edits.push(edit(context, base + whereEnd, base + whereEnd, ` AND ${subjectSql} ${guard.operator} ${boundSql}`));
   }
   const counted = countCheckEdits(flow, plan, context);
   if (!counted) return undefined;
-  return { title: FIX_TITLE, edits: [...edits, ...counted] };
+  return { title: plan.update ? FIX_TITLE : GUARD_TITLE, edits: [...edits, ...counted] };
 }
 
 /** `ResultSetHeader` from mysql2: merged into an existing `import type { … }` of the driver, else a new import. */
@@ -427,16 +442,17 @@ function resultSetHeaderImport(context: FileRuleContext): TextEdit[] {
   return importEdits(context.sourceFile, module, ["type ResultSetHeader"]);
 }
 
-function knexAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext): Fix | undefined {
-  if (flow.write.assignments.length !== 1) return undefined;
+function knexAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FileRuleContext): Fix | undefined {
+  const update = plan.update;
+  if (!update || flow.write.assignments.length !== 1) return undefined;
   const updateCall = findChainCall(flow.write.node as ts.CallExpression, "update");
   if (!updateCall) return undefined;
   const callee = updateCall.expression as ts.PropertyAccessExpression;
-  const method = plan.operator === "-" ? "decrement" : "increment";
+  const method = update.operator === "-" ? "decrement" : "increment";
   const guard = plan.guard;
   const guardText = guard ? (guard.onNewValue ? undefined : `.andWhere("${plan.column}", "${guard.operator}", ${guard.bound.getText()})`) : "";
   if (guardText === undefined) return undefined;
-  const edits: TextEdit[] = [edit(context, callee.name.getStart(), updateCall.getEnd(), `${method}("${plan.column}", ${plan.delta.getText()})`)];
+  const edits: TextEdit[] = [edit(context, callee.name.getStart(), updateCall.getEnd(), `${method}("${plan.column}", ${update.delta.getText()})`)];
   if (guardText) edits.push(edit(context, callee.name.getStart() - 1, callee.name.getStart() - 1, guardText));
   const counted = countCheckEdits(flow, plan, context);
   if (!counted) return undefined;
@@ -452,11 +468,13 @@ function findChainCall(call: ts.CallExpression, name: string): ts.CallExpression
 
 const PRISMA_FILTER: Record<string, string> = { ">=": "gte", ">": "gt", "<=": "lte", "<": "lt" };
 
-function prismaAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileRuleContext): Fix | undefined {
+function prismaAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FileRuleContext): Fix | undefined {
   const call = flow.write.node as ts.CallExpression;
   const method = calleeName(call);
   if (method !== "update" && method !== "updateMany") return undefined;
-  const edits: TextEdit[] = [edit(context, plan.value.getStart(), plan.value.getEnd(), `{ ${plan.operator === "-" ? "decrement" : "increment"}: ${plan.delta.getText()} }`)];
+  const update = plan.update;
+  if (!update) return undefined;
+  const edits: TextEdit[] = [edit(context, update.value.getStart(), update.value.getEnd(), `{ ${update.operator === "-" ? "decrement" : "increment"}: ${update.delta.getText()} }`)];
   const guard = plan.guard;
   if (guard) {
     if (guard.onNewValue) return undefined;
@@ -464,7 +482,9 @@ function prismaAtomicFix(flow: ReadModifyWrite, plan: AtomicPlan, context: FileR
     if (!where) return undefined;
     const last = where.properties[where.properties.length - 1];
     const at = last ? last.getEnd() : where.getStart() + 1;
-    edits.push(edit(context, at, at, `${last ? ", " : " "}${plan.column}: { ${PRISMA_FILTER[guard.operator]}: ${guard.bound.getText()} }`));
+    const filter = PRISMA_FILTER[guard.operator];
+    if (!filter) return undefined;
+    edits.push(edit(context, at, at, `${last ? ", " : " "}${plan.column}: { ${filter}: ${guard.bound.getText()} }`));
     // `update` throws when the guard filters the row out; `updateMany` reports it in `count`.
     if (method === "update") {
       const name = (call.expression as ts.PropertyAccessExpression).name;

@@ -82,6 +82,16 @@ export async function reserve(pool: Pool, sku: string, quantity: number): Promis
 }`,
     },
     {
+      name: "conditional update: the status check is repeated in WHERE",
+      code: `import { Pool } from "pg";
+export async function book(pool: Pool, seatId: string, userId: string): Promise<void> {
+  const { rows: [seat] } = await pool.query("SELECT status FROM seats WHERE id = $1", [seatId]);
+  if (seat.status !== "available") throw new Error("taken");
+  const updated = await pool.query("UPDATE seats SET status = 'booked', holder = $1 WHERE id = $2 AND status = 'available'", [userId, seatId]);
+  if (updated.rowCount === 0) throw new Error("taken");
+}`,
+    },
+    {
       name: "existence check only, value not derived from the read",
       code: `import { Pool } from "pg";
 export async function close(pool: Pool, id: string): Promise<void> {
@@ -523,7 +533,7 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
 `,
     },
     {
-      name: "pg: atomic update whose check is not repeated in WHERE (oversell); no safe fix",
+      name: "pg: atomic update whose check is not repeated in WHERE (oversell): the fix repeats it",
       code: `import { Pool } from "pg";
 
 export async function reserve(pool: Pool, sku: string, quantity: number): Promise<void> {
@@ -541,6 +551,15 @@ export async function reserve(pool: Pool, sku: string, quantity: number): Promis
           related: [{ line: 4, message: "value read here and checked at line 5" }],
         },
       ],
+      output: `import { Pool } from "pg";
+
+export async function reserve(pool: Pool, sku: string, quantity: number): Promise<void> {
+  const { rows } = await pool.query("SELECT stock FROM inventory WHERE sku = $1", [sku]);
+  if (rows[0].stock < quantity) throw new Error("out of stock");
+  const updated = await pool.query("UPDATE inventory SET stock = stock - $1 WHERE sku = $2 AND stock >= $1", [quantity, sku]);
+  if (updated.rowCount === 0) throw new Error("out of stock");
+}
+`,
     },
     {
       name: "pg: seat double booking (status checked, then set)",
@@ -553,6 +572,15 @@ export async function book(pool: Pool, seatId: string, userId: string): Promise<
 }
 `,
       errors: [{ line: 6, column: 9, message: /^`UPDATE seats SET status = 'booked', holder = \$1` runs only because the check of `status` read at line 4 passed/ }],
+      output: `import { Pool } from "pg";
+
+export async function book(pool: Pool, seatId: string, userId: string): Promise<void> {
+  const { rows: [seat] } = await pool.query("SELECT status FROM seats WHERE id = $1", [seatId]);
+  if (seat.status !== "available") throw new Error("taken");
+  const updated = await pool.query("UPDATE seats SET status = 'booked', holder = $1 WHERE id = $2 AND status = $3", [userId, seatId, "available"]);
+  if (updated.rowCount === 0) throw new Error("taken");
+}
+`,
     },
     {
       name: "mysql2 promise pool: query then execute",
