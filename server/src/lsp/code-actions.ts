@@ -19,8 +19,6 @@ export interface ActionData {
 }
 
 export interface ActionInput {
-  uri: string;
-  version: number;
   sourceFile: ts.SourceFile;
   /** Every engine diagnostic of the document (file and project rules). */
   diagnostics: readonly Diagnostic[];

@@ -405,8 +405,6 @@ class LocksmithServer {
     const positionOf = this.positionResolver(project);
     const text = document.getText();
     const actions = codeActions({
-      uri,
-      version: document.version,
       sourceFile: state.sourceFile,
       diagnostics: [...state.fileDiagnostics, ...state.projectDiagnostics],
       range,
