@@ -14,7 +14,7 @@ export const unguardedIncrement: Rule = {
     fixable: true,
     hasSuggestions: true,
     scope: "file",
-    optionsSchema: { type: "object", properties: { slowCalls: { type: "array", items: { type: "string" } } } },
+    optionsSchema: { type: "object", properties: { slowCalls: { type: "array", items: { type: "object" } } } },
   },
   checkFile(context) {
     const { sourceFile } = context;
@@ -22,7 +22,7 @@ export const unguardedIncrement: Rule = {
       if (ts.isExpressionStatement(node) && ts.isPostfixUnaryExpression(node.expression) && node.expression.getText(sourceFile) === "counter++") {
         const start = node.getStart(sourceFile);
         const runtime = runtimeImportEdits(sourceFile, context.settings, ["Mutex"]);
-        const slowCalls = (context.options.slowCalls as string[] | undefined) ?? [];
+        const slowCalls = ((context.options.slowCalls as Array<{ module?: string; call: string }> | undefined) ?? []).map((c) => (c.module ? `${c.module}#${c.call}` : c.call));
         context.report({
           message: `counter++ races with other increments of counter${slowCalls.length > 0 ? ` (slow calls: ${slowCalls.join(", ")})` : ""}.`,
           span: { file: context.fileName, start, end: node.expression.end },

@@ -168,8 +168,8 @@ describe("language server (in-process)", () => {
     };
     await changeSettings({ rules: { [INCREMENT]: "error" } });
     await client.waitForDiagnostics(file, (d) => d.length === 1 && d[0]!.severity === 1);
-    await changeSettings({ slowCalls: ["fetch"] });
-    await client.waitForDiagnostics(file, (d) => d[0]?.message === "counter++ races with other increments of counter (slow calls: fetch).");
+    await changeSettings({ slowCalls: ["sendEmail", { module: "axios", call: "*", reason: "makes an HTTP request" }] });
+    await client.waitForDiagnostics(file, (d) => d[0]?.message === "counter++ races with other increments of counter (slow calls: sendEmail, axios#*).");
     await changeSettings({ rules: { [INCREMENT]: "off" } });
     await client.waitForDiagnostics(file, (d) => d.length === 0);
     await changeSettings({ enable: false, rules: { [INCREMENT]: "error" } });

@@ -100,7 +100,7 @@ export class Project {
         for (const id of takesSlowCalls) {
           const current = rules.get(id);
           if (!current) continue;
-          const configured = Array.isArray(current.options.slowCalls) ? (current.options.slowCalls as string[]) : [];
+          const configured: unknown[] = Array.isArray(current.options.slowCalls) ? current.options.slowCalls : [];
           rules.set(id, { ...current, options: { ...current.options, slowCalls: [...configured, ...settings.slowCalls] } });
         }
         return rules;

@@ -15,7 +15,14 @@ export interface EditorSettings {
   /** Where the vendored runtime goes, relative to the workspace folder; locksmith.json's "runtimePath" wins. */
   runtimePath: string | null;
   /** Extra calls that are slow (network, disk): passed to every rule with a `slowCalls` option. */
-  slowCalls: string[];
+  slowCalls: SlowCall[];
+}
+
+/** As the rules' `slowCalls` option takes them; the setting also accepts a bare call name. */
+export interface SlowCall {
+  module?: string;
+  call: string;
+  reason?: string;
 }
 
 export const DEFAULT_SETTINGS: EditorSettings = { enable: true, rules: {}, runtime: "auto", runtimePath: null, slowCalls: [] };
@@ -57,10 +64,19 @@ export function normalizeSettings(value: unknown, warn: (message: string) => voi
     else warn(`locksmith.runtimePath must be a path, got ${JSON.stringify(raw.runtimePath)}`);
   }
   if (raw.slowCalls !== undefined) {
-    if (Array.isArray(raw.slowCalls) && raw.slowCalls.every((s) => typeof s === "string")) settings.slowCalls = raw.slowCalls as string[];
-    else warn(`locksmith.slowCalls must be a list of call names, got ${JSON.stringify(raw.slowCalls)}`);
+    const calls = Array.isArray(raw.slowCalls) ? raw.slowCalls.map(slowCallOf) : [undefined];
+    if (calls.every((c): c is SlowCall => c !== undefined)) settings.slowCalls = calls;
+    else warn(`locksmith.slowCalls must be a list of call names or { module, call, reason } objects, got ${JSON.stringify(raw.slowCalls)}`);
   }
   return settings;
+}
+
+function slowCallOf(value: unknown): SlowCall | undefined {
+  if (typeof value === "string" && value !== "") return { call: value };
+  if (typeof value !== "object" || value === null) return undefined;
+  const { module, call, reason } = value as Record<string, unknown>;
+  if (typeof call !== "string" || (module !== undefined && typeof module !== "string") || (reason !== undefined && typeof reason !== "string")) return undefined;
+  return { ...(module !== undefined ? { module } : {}), call, ...(reason !== undefined ? { reason } : {}) };
 }
 
 /** Settings per resource, asked from the client once and cached until `clear()`. */
