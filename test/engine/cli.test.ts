@@ -148,6 +148,7 @@ describe("locksmith lint", () => {
       [{ overrides: [{ files: "src/**", rules: {} }] }, /locksmith\.json: "overrides\[0\]\.files" must be an array of glob strings/],
       [{ runtime: "npm" }, /locksmith\.json: "runtime" must be "auto", "package" or "vendor", got "npm"/],
       [{ rules: { "lock-release-not-guaranteed": ["warn", { depth: 2 }] } }, /"rules\.lock-release-not-guaranteed\[1\]" rule "lock-release-not-guaranteed" takes no options/],
+      [{ runtimePath: "../outside/locksmith-runtime.ts" }, /locksmith\.json: "runtimePath" must stay inside the project \(.*\), got "\.\.\/outside\/locksmith-runtime\.ts"/],
     ];
     for (const [config, expected] of cases) {
       const dir = tempProject({ "locksmith.json": JSON.stringify(config), "src/a.ts": LEAKY });

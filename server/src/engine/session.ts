@@ -2,13 +2,13 @@
 // Also owns the fix loop used by `--fix` (apply non-conflicting safe fixes, re-analyse, repeat).
 import * as path from "node:path";
 import { RULES } from "../../../rules/index";
-import { loadConfig, type ResolvedConfig } from "./config";
+import { CONFIG_FILE_NAME, ConfigError, loadConfig, type ResolvedConfig } from "./config";
 import { chooseFixes, applyEdits, editsFor } from "./fixes";
 import { Engine, type LintOptions, type LintRun } from "./linter";
 import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "./project";
 import { resolveRuntimeImport } from "./runtime-import";
 import type { EngineSettings, NewFile, Rule, Severity } from "./types";
-import { normalizePath } from "./paths";
+import { isInside, normalizePath } from "./paths";
 
 export interface SessionOptions {
   cwd: string;
@@ -70,12 +70,18 @@ export class LintSession {
 /** Settings every rule reads, per file (where fixes import the runtime from). */
 export function settingsResolver(config: ResolvedConfig, spec: ProjectSpec): (fileName: string) => EngineSettings {
   const projectRoot = spec.tsconfig ? path.dirname(spec.tsconfig) : config.root;
+  // runtimePath is relative to the configuration file (as the editor and `locksmith runtime vendor` read it), and
+  // the vendored file must stay inside the project: checked now, as a configuration error, not mid-run.
+  const runtimePath = config.raw.runtimePath !== undefined ? path.resolve(config.root, config.raw.runtimePath) : undefined;
+  if (runtimePath !== undefined && !isInside(projectRoot, runtimePath)) {
+    throw new ConfigError(config.file ?? CONFIG_FILE_NAME, "runtimePath", `must stay inside the project (${projectRoot}), got ${JSON.stringify(config.raw.runtimePath)}`);
+  }
   const cache = new Map<string, EngineSettings>();
   return (fileName) => {
     const dir = path.dirname(fileName);
     let settings = cache.get(dir);
     if (!settings) {
-      settings = { runtimeImport: resolveRuntimeImport(fileName, config.raw.runtime ?? "auto", projectRoot, config.raw.runtimePath, spec.options) };
+      settings = { runtimeImport: resolveRuntimeImport(fileName, config.raw.runtime ?? "auto", projectRoot, runtimePath, spec.options) };
       cache.set(dir, settings);
     }
     return settings;
