@@ -10,7 +10,7 @@ import { ProjectLoadError } from "../engine/project";
 import type { LintOptions } from "../engine/linter";
 import { LintSession, settingsResolver } from "../engine/session";
 import type { Severity } from "../engine/types";
-import { isInside } from "../engine/paths";
+import { isInside, isInsideReal } from "../engine/paths";
 import { ts } from "../engine/ts";
 import { FORMATTERS } from "./formatters";
 import { runInit } from "./init";
@@ -265,18 +265,8 @@ function writeFixes(fixed: Map<string, string>, newFiles: { path: string; text: 
 /** Resolves a path option that must stay inside the current folder (also after following symlinks). */
 function insideCwd(io: CliIo, value: string, option: string): string {
   const resolved = path.resolve(io.cwd, value);
-  if (!isInside(io.cwd, resolved) || !isInside(realDir(io.cwd), realDir(path.dirname(resolved)))) {
+  if (!isInside(io.cwd, resolved) || !isInsideReal(io.cwd, path.dirname(resolved))) {
     throw new UsageError(`${option} must be inside the current folder (${io.cwd}), got "${value}"`);
   }
   return resolved;
-}
-
-function realDir(dir: string): string {
-  for (let current = dir; ; current = path.dirname(current)) {
-    try {
-      return path.join(fs.realpathSync(current), path.relative(current, dir));
-    } catch {
-      if (path.dirname(current) === current) return dir;
-    }
-  }
 }

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ts } from "./ts";
 import type { EngineSettings, NewFile, RuntimeImportSetting, TextEdit } from "./types";
-import { isInside, normalizePath } from "./paths";
+import { isInsideReal, normalizePath } from "./paths";
 import { writeFileAtomic } from "./fixes";
 
 export const RUNTIME_PACKAGE = "@locksmith/runtime";
@@ -31,7 +31,7 @@ export function resolveRuntimeImport(
   }
   const defaultPath = fs.existsSync(path.join(projectRoot, "src")) ? "src/locksmith-runtime.ts" : "locksmith-runtime.ts";
   const target = path.resolve(projectRoot, runtimePath ?? defaultPath);
-  if (!isInside(projectRoot, target)) throw new Error(`runtimePath must stay inside the project (${projectRoot}), got ${runtimePath}`);
+  if (!isInsideReal(projectRoot, target)) throw new Error(`runtimePath must stay inside the project (${projectRoot}), got ${runtimePath}`);
   return { mode: "vendor", path: normalizePath(target) };
 }
 

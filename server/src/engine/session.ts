@@ -8,7 +8,7 @@ import { Engine, type LintOptions, type LintRun } from "./linter";
 import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "./project";
 import { resolveRuntimeImport } from "./runtime-import";
 import type { EngineSettings, NewFile, Rule, Severity } from "./types";
-import { isInside, normalizePath } from "./paths";
+import { isInsideReal, normalizePath } from "./paths";
 
 export interface SessionOptions {
   cwd: string;
@@ -73,7 +73,7 @@ export function settingsResolver(config: ResolvedConfig, spec: ProjectSpec): (fi
   // runtimePath is relative to the configuration file (as the editor and `locksmith runtime vendor` read it), and
   // the vendored file must stay inside the project: checked now, as a configuration error, not mid-run.
   const runtimePath = config.raw.runtimePath !== undefined ? path.resolve(config.root, config.raw.runtimePath) : undefined;
-  if (runtimePath !== undefined && !isInside(projectRoot, runtimePath)) {
+  if (runtimePath !== undefined && !isInsideReal(projectRoot, runtimePath)) {
     throw new ConfigError(config.file ?? CONFIG_FILE_NAME, "runtimePath", `must stay inside the project (${projectRoot}), got ${JSON.stringify(config.raw.runtimePath)}`);
   }
   const cache = new Map<string, EngineSettings>();
