@@ -8,7 +8,7 @@
 // SERIALIZABLE (or REPEATABLE READ on PostgreSQL, which aborts the second writer).
 import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
-import { boundNames, calleeName, code, enclosingFunction, importsOf, indentationAt, indentUnit, isFunctionLike, lineOf, mentions, outerExpression, skipParens, spanOf, walk } from "../server/src/analysis/ast";
+import { boundNames, calleeName, code, enclosingFunction, expressionKey, receiverOf, importsOf, indentationAt, indentUnit, isFunctionLike, lineOf, mentions, outerExpression, skipParens, spanOf, walk } from "../server/src/analysis/ast";
 import { assignmentValues, readModifyWritesIn, sameTable, type DbAccess, type DbLibrary, type ReadModifyWrite } from "../server/src/analysis/db-access";
 import { importEdits, runtimeImportEdits } from "../server/src/engine/runtime-import";
 import { normalizePath } from "../server/src/engine/paths";
@@ -18,6 +18,7 @@ import { rowLocksHeldAt, transactionScopeOf } from "../server/src/analysis/trans
 function protection(flow: ReadModifyWrite, checker: () => ts.TypeChecker): string | undefined {
   const { read, write } = flow;
   if (flow.guards.length > 0) return "compare-and-set";
+  if (differentRows(flow)) return "another row";
   if (write.library === "sequelize" && write.entity && read.handle && hasSequelizeVersion(read.handle, checker)) return "compare-and-set";
   if (write.library === "redis" && isWatchedTransaction(write)) return "WATCH/MULTI";
   const scope = transactionScopeOf(write.node);
@@ -37,6 +38,23 @@ function protection(flow: ReadModifyWrite, checker: () => ts.TypeChecker): strin
     if (write.conditions.some((c) => c.column === checked)) return "conditional update";
   }
   return undefined;
+}
+
+/**
+ * The read and the write name their row by the same key column with different values (`WHERE id = $1` with `fromId`,
+ * then `WHERE id = $2` with `toId`): the write changes another row than the one read.
+ */
+function differentRows(flow: ReadModifyWrite): boolean {
+  for (const written of flow.write.conditions) {
+    if (written.operator !== "=" || !written.value) continue;
+    const read = flow.read.conditions.find((c) => c.column === written.column && c.operator === "=" && c.value);
+    if (!read) continue;
+    const readKey = expressionKey(read.value!);
+    const writtenKey = expressionKey(written.value);
+    // `WHERE id = row.id` names the row that was read.
+    if (readKey !== writtenKey && flow.originOf(written.value)?.read !== flow.read) return true;
+  }
+  return false;
 }
 
 /**
@@ -504,20 +522,16 @@ function whereObject(call: ts.CallExpression): ts.ObjectLiteralExpression | unde
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Suggestion: pessimistic row lock. The statements from the read to the write move into the runtime's transaction
-// helper, run through its connection, and the read gets `FOR UPDATE`. Offered when that keeps the code's meaning:
-// both run through the same pool outside any transaction, they are statements of one block, nothing declared in
-// between is used after it, and nothing in between returns or jumps out.
-
-const TRANSACTION_HELPER: Partial<Record<DbLibrary, { name: string; subpath: string }>> = {
-  pg: { name: "withPgTransaction", subpath: "/postgres" },
-  mysql2: { name: "withMySqlTransaction", subpath: "/mysql" },
-};
+// Suggestion (pg): pessimistic row lock. The statements from the read to the write run inside the runtime's
+// `withPgTransaction` (one connection, COMMIT/ROLLBACK, deadlocks retried), and the read gets `FOR UPDATE`. Offered
+// when that keeps the code's meaning and types: both run through the same pool outside any transaction with
+// `query(text, values)` calls, they are statements of one block, nothing declared in between is used after it, and
+// nothing in between returns or jumps out. (mysql2 gets no suggestion: the runtime's MySQL helper does not accept
+// every mysql2 call shape, so the rewritten code would not always compile.)
 
 function rowLockSuggestion(flow: ReadModifyWrite, context: FileRuleContext): Fix | undefined {
   const { read, write } = flow;
-  const helper = TRANSACTION_HELPER[write.library];
-  if (!helper || read.library !== write.library || !read.sql || read.lock || !read.handle || !write.handle) return undefined;
+  if (write.library !== "pg" || read.library !== "pg" || !read.sql || read.lock || !read.handle || !write.handle) return undefined;
   if (transactionScopeOf(read.node) || transactionScopeOf(write.node)) return undefined;
   const pool = read.handle.getText();
   if (!ts.isIdentifier(read.handle) || write.handle.getText() !== pool) return undefined;
@@ -543,6 +557,18 @@ function rowLockSuggestion(flow: ReadModifyWrite, context: FileRuleContext): Fix
   }
   if (jumps || after.some((s) => mentions(s, declared))) return undefined;
   const sourceFile = context.sourceFile;
+  // The runtime's transaction handle has `query(text, values)` only: no `{ text, values }`, no type arguments.
+  let compatible = true;
+  for (const statement of range) {
+    walk(statement, (node) => {
+      if (ts.isCallExpression(node) && receiverOf(node)?.getText() === pool) {
+        const sqlArgument = node.arguments[0];
+        if (calleeName(node) !== "query" || node.typeArguments || !sqlArgument || ts.isObjectLiteralExpression(skipParens(sqlArgument))) compatible = false;
+      }
+      return compatible;
+    });
+  }
+  if (!compatible) return undefined;
   const tx = freshName(first, "tx");
   const indent = indentationAt(sourceFile, first.getStart(sourceFile));
   const unit = indentUnit(sourceFile);
@@ -562,12 +588,12 @@ function rowLockSuggestion(flow: ReadModifyWrite, context: FileRuleContext): Fix
     .split("\n")
     .map((line, i) => (i === 0 ? indent + unit + line : line.length ? unit + line : line))
     .join("\n");
-  const text = `await ${helper.name}(${pool}, async (${tx}) => {\n${body}\n${indent}});`;
+  const text = `await withPgTransaction(${pool}, async (${tx}) => {\n${body}\n${indent}});`;
   const setting = context.settings.runtimeImport;
   const runtime =
-    setting.mode === "package" ? { edits: importEdits(sourceFile, `${setting.specifier}${helper.subpath}`, [helper.name]), newFiles: [] } : runtimeImportEdits(sourceFile, context.settings, [helper.name]);
+    setting.mode === "package" ? { edits: importEdits(sourceFile, `${setting.specifier}/postgres`, ["withPgTransaction"]), newFiles: [] } : runtimeImportEdits(sourceFile, context.settings, ["withPgTransaction"]);
   return {
-    title: `Lock the row: read with FOR UPDATE inside ${helper.name}`,
+    title: "Lock the row: read with FOR UPDATE inside withPgTransaction",
     edits: [edit(context, rangeStart, last.getEnd(), text), ...runtime.edits],
     ...(runtime.newFiles.length ? { newFiles: runtime.newFiles } : {}),
   };

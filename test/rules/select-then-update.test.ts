@@ -110,6 +110,14 @@ export async function touch(pool: Pool, id: string): Promise<void> {
 }`,
     },
     {
+      name: "write of another row (different key value) of the same table",
+      code: `import type { Pool } from "pg";
+export async function copyPrice(pool: Pool, fromId: string, toId: string): Promise<void> {
+  const { rows } = await pool.query("SELECT price FROM products WHERE id = $1", [fromId]);
+  await pool.query("UPDATE products SET price = $1 WHERE id = $2", [rows[0].price, toId]);
+}`,
+    },
+    {
       name: "read of another table",
       code: `import { Pool } from "pg";
 export async function audit(pool: Pool, id: string): Promise<void> {
@@ -599,23 +607,7 @@ export async function reserve(pool: Pool, sku: string, quantity: number): Promis
           column: 9,
           message:
             "`UPDATE inventory SET stock = ?` writes a value computed from `stock` read at line 4 without a row lock: two concurrent calls both read the same `stock`, both write their result, and one update is lost. Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET stock = stock - ?`).",
-          suggestions: [
-            {
-              title: "Lock the row: read with FOR UPDATE inside withMySqlTransaction",
-              output: `import type { Pool } from "mysql2/promise";
-import { withMySqlTransaction } from "@locksmith/runtime/mysql";
-
-export async function reserve(pool: Pool, sku: string, quantity: number): Promise<void> {
-  await withMySqlTransaction(pool, async (tx) => {
-    const [rows] = await tx.query<any[]>("SELECT stock FROM inventory WHERE sku = ? FOR UPDATE", [sku]);
-    const stock = rows[0].stock;
-    if (stock < quantity) throw new Error("out of stock");
-    await tx.execute("UPDATE inventory SET stock = ? WHERE sku = ?", [stock - quantity, sku]);
-  });
-}
-`,
-            },
-          ],
+          suggestions: [],
         },
       ],
       output: `import type { Pool, ResultSetHeader } from "mysql2/promise";

@@ -680,8 +680,19 @@ const CONTAINERS = new Set(["rows", "0", "recordset", "records", "data", "result
 /** Properties that say whether there are rows, not what they hold. */
 const EXISTENCE = new Set(["length", "rowCount", "affectedRows", "count", "size"]);
 
-/** The read-modify-write flows of one function body (nested functions are analysed on their own). */
+const flowCache = new WeakMap<FunctionLike, ReadModifyWrite[]>();
+
+/** The read-modify-write flows of one function body (nested functions are analysed on their own). Cached per function. */
 export function readModifyWritesIn(fn: FunctionLike): ReadModifyWrite[] {
+  let flows = flowCache.get(fn);
+  if (!flows) {
+    flows = computeReadModifyWrites(fn);
+    flowCache.set(fn, flows);
+  }
+  return flows;
+}
+
+function computeReadModifyWrites(fn: FunctionLike): ReadModifyWrite[] {
   if (!fn.body) return [];
   const values = new Map<string, ReadValue>();
   const out: ReadModifyWrite[] = [];
