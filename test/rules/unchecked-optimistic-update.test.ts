@@ -49,6 +49,15 @@ export async function rename(id: number, title: string, version: number): Promis
 }`,
     },
     {
+      name: "TypeORM: affected decides",
+      code: `import { DataSource } from "typeorm";
+import { Doc } from "./doc";
+export async function rename(dataSource: DataSource, id: number, title: string, version: number): Promise<void> {
+  const result = await dataSource.getRepository(Doc).update({ id, version }, { title, version: version + 1 });
+  if (!result.affected) throw new Error("conflict");
+}`,
+    },
+    {
       name: "plain update without a guard",
       code: `import type { Pool } from "pg";
 export async function rename(pool: Pool, id: string, title: string): Promise<void> {
@@ -154,6 +163,46 @@ export async function rename(id: number, title: string): Promise<void> {
   const doc = await prisma.doc.findUniqueOrThrow({ where: { id } });
   const updated = await prisma.doc.updateMany({ where: { id, version: doc.version }, data: { title, version: { increment: 1 } } });
   if (updated.count === 0) throw new ConflictError("doc changed concurrently");
+}
+`,
+    },
+    {
+      name: "TypeORM: repository update on id and version, affected ignored",
+      code: `import { DataSource } from "typeorm";
+import { Doc } from "./doc";
+
+export async function rename(dataSource: DataSource, id: number, title: string, version: number): Promise<void> {
+  await dataSource.getRepository(Doc).update({ id, version }, { title, version: version + 1 });
+}
+`,
+      errors: [{ line: 5, column: 9, message: /only writes if `version` still has the expected value, but its affected-row count \(`affected`\) is never checked/ }],
+      output: `import { DataSource } from "typeorm";
+import { Doc } from "./doc";
+import { ConflictError } from "@locksmith/runtime";
+
+export async function rename(dataSource: DataSource, id: number, title: string, version: number): Promise<void> {
+  const updated = await dataSource.getRepository(Doc).update({ id, version }, { title, version: version + 1 });
+  if (updated.affected === 0) throw new ConflictError("doc changed concurrently");
+}
+`,
+    },
+    {
+      name: "Sequelize: Model.update with version in where, [affected] ignored",
+      code: `import type { Transaction } from "sequelize";
+import { Doc } from "./models";
+
+export async function rename(id: number, title: string, version: number): Promise<void> {
+  await Doc.update({ title, version: version + 1 }, { where: { id, version } });
+}
+`,
+      errors: [{ line: 5, column: 9, message: /affected-row count \(`\[affected\]`\) is never checked/ }],
+      output: `import type { Transaction } from "sequelize";
+import { Doc } from "./models";
+import { ConflictError } from "@locksmith/runtime";
+
+export async function rename(id: number, title: string, version: number): Promise<void> {
+  const [updated] = await Doc.update({ title, version: version + 1 }, { where: { id, version } });
+  if (updated === 0) throw new ConflictError("doc changed concurrently");
 }
 `,
     },

@@ -140,7 +140,8 @@ function callbackScope(call: ts.CallExpression): TransactionScope | undefined {
     if (binding && !RUNTIME_MODULE.test(binding.module)) return undefined;
     options = call.arguments[2];
     isolationArg = optionValue(options, "isolation");
-    retried = optionValue(options, "retry") !== undefined;
+    // The runtime helpers retry serialization failures and deadlocks unless told `retry: false`.
+    retried = optionValue(options, "retry")?.kind !== ts.SyntaxKind.FalseKeyword;
   } else if (name === "transaction" || name === "$transaction") {
     if (!receiverOf(call)) return undefined;
     // TypeORM: transaction("SERIALIZABLE", fn); others: transaction(fn, options) / transaction(options, fn).
