@@ -6,7 +6,7 @@ import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
 import { calleeName, indentationAt, indentUnit, isFunctionLike, mentions, skipAwait, skipParens, spanOf, walk } from "../server/src/analysis/ast";
 import { alwaysExits } from "../server/src/analysis/control-flow";
-import { dbAccessOf } from "../server/src/analysis/db-access";
+import { dbAccessOf, isVersionColumn } from "../server/src/analysis/db-access";
 import { lockAcquisitionOf } from "../server/src/analysis/locks";
 import { runtimeImportEdits } from "../server/src/engine/runtime-import";
 import { normalizePath } from "../server/src/engine/paths";
@@ -15,7 +15,6 @@ type Loop = ts.WhileStatement | ts.DoStatement | ts.ForStatement;
 
 /** Error tests that mean "a fresh attempt may succeed": SQLSTATEs, MySQL errnos, ConflictError, deadlock messages. */
 const RETRYABLE = /40001|40P01|55P03|\b1213\b|\b1205\b|ER_LOCK_DEADLOCK|ER_LOCK_WAIT_TIMEOUT|ConflictError|SerializationFailure|deadlock|serializ|could not obtain lock|P2034/i;
-const VERSION_COLUMN = /^(version|_version|lock_?version|row_?version|revision|etag|updated_?at)$/i;
 const SLEEPS = /^(sleep|delay|wait|setTimeout|backoff|pause)$/i;
 
 /** What the loop retries after, for the message; undefined when it is not a retry-after-conflict loop. */
@@ -28,7 +27,7 @@ function retryReason(loop: Loop, checker: () => ts.TypeChecker): string | undefi
     else if (ts.isCatchClause(node) && RETRYABLE.test(node.block.getText()) && /\bcontinue\b/.test(node.block.getText())) reason = "a serialization failure, deadlock or conflict";
     else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
       const access = dbAccessOf(node);
-      if (access?.kind === "write" && access.conditions.some((c) => VERSION_COLUMN.test(c.column))) reason = "a version check that changed no row";
+      if (access?.kind === "write" && access.conditions.some((c) => isVersionColumn(c.column))) reason = "a version check that changed no row";
       else if (lockAcquisitionOf(node, checker)?.style === "try") reason = "a failed try-lock";
     }
     return !reason;

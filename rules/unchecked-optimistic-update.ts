@@ -5,12 +5,10 @@
 import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule } from "../server/src/engine/types";
 import { boundNames, calleeName, code, isFunctionLike, lineOf, mentions, outerExpression, spanOf, walk } from "../server/src/analysis/ast";
-import { dbAccessOf, readModifyWritesIn, type AccessCondition, type DbAccess, type DbLibrary } from "../server/src/analysis/db-access";
+import { dbAccessOf, isVersionColumn, readModifyWritesIn, type AccessCondition, type DbAccess, type DbLibrary } from "../server/src/analysis/db-access";
 import { runtimeImportEdits } from "../server/src/engine/runtime-import";
 import { affectedCountCheck } from "./select-then-update";
 
-/** Columns that hold a version by convention: comparing them is an optimistic-lock guard even without a visible read. */
-const VERSION_COLUMN = /^(version|_version|lock_?version|row_?version|revision|rev|etag|updated_?at)$/i;
 
 /** What each library calls the affected-row count, for the message. */
 const COUNT_NAME: Partial<Record<DbLibrary, string>> = {
@@ -43,7 +41,7 @@ function resultIsUsed(write: DbAccess): boolean {
 }
 
 function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[]): AccessCondition[] {
-  return [...readGuards, ...write.conditions.filter((c) => VERSION_COLUMN.test(c.column) && c.operator === "=" && !readGuards.includes(c))];
+  return [...readGuards, ...write.conditions.filter((c) => isVersionColumn(c.column) && c.operator === "=" && !readGuards.includes(c))];
 }
 
 function check(context: FileRuleContext): void {

@@ -5,7 +5,7 @@
 // Recognition is syntactic (method names, chain shapes, SQL text); it is cheap for the common non-candidate call
 // (a switch on the callee name) and never asks the type checker.
 import { ts } from "../engine/ts";
-import { calleeName, importsOf, isFunctionLike, outerExpression, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
+import { calleeName, importsOf, isFunctionLike, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
 import { alwaysExits } from "./control-flow";
 import { sqlSiteOf } from "./sql-text";
 import { parseSql, type IsolationLevel, type RowLockMode, type SqlAssignment, type SqlPlaceholder, type SqlStatement } from "./sql";
@@ -643,9 +643,9 @@ function isRedisClient(receiver: ts.Expression): boolean {
   return ts.isIdentifier(skipParens(receiver)) && modules.some((m) => m === "ioredis" || m === "redis") && /^(client|cache|kv)$/i.test(text);
 }
 
-/** The expression whose value an access produces, after `await` and parentheses. */
-export function accessResult(access: DbAccess): ts.Expression {
-  return outerExpression(access.node as ts.Expression);
+/** Columns that hold a row version by convention: comparing one in a WHERE is an optimistic-lock guard. */
+export function isVersionColumn(column: string): boolean {
+  return /^(version|_version|lock_?version|row_?version|revision|rev|etag|updated_?at)$/i.test(column);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -884,7 +884,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     }
     for (const condition of write.conditions) {
       const origin = condition.value && valueOf(condition.value, values);
-      if (origin?.read === read && origin.level === "value" && origin.column && !sameColumnAsKey(condition, write)) flow.guards.push(condition);
+      if (origin?.read === read && origin.level === "value" && origin.column && !isKeyColumn(condition.column)) flow.guards.push(condition);
     }
     const control = controllingCondition(write.node, read, values);
     if (control) flow.control = control;
@@ -894,8 +894,8 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
 }
 
 /** `WHERE id = row.id` names the row; it is not a compare-and-set guard. */
-function sameColumnAsKey(condition: AccessCondition, _write: DbAccess): boolean {
-  return /^(id|uuid|key|pk|_id)$/i.test(condition.column) || /Id$|_id$/.test(condition.column);
+function isKeyColumn(column: string): boolean {
+  return /^(id|uuid|key|pk|_id)$/i.test(column) || /Id$|_id$/.test(column);
 }
 
 /** The JS expressions a write assigns: the property value, or every placeholder value of a SQL assignment. */

@@ -11,7 +11,7 @@
 //   the runtime's `withPgTransaction(pool, tx => …)` / `withMySqlTransaction(pool, tx => …)`;
 // - Prisma's batch form `prisma.$transaction([a, b])`.
 import { ts } from "../engine/ts";
-import { calleeName, expressionKey, importedBinding, isFunctionLike, isInside, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
+import { calleeName, expressionKey, importedBinding, isFunctionLike, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
 import { dbAccessOf, dbAccessesIn, propertyName, type DbAccess } from "./db-access";
 import type { IsolationLevel, RowLockMode } from "./sql";
 
@@ -264,11 +264,4 @@ function isolationFrom(expr: ts.Expression | undefined): IsolationLevel | undefi
   const words = text.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[_-]/g, " ").toLowerCase().trim();
   const levels: IsolationLevel[] = ["read uncommitted", "read committed", "repeatable read", "serializable"];
   return levels.find((l) => l === words);
-}
-
-/** True if `inner` is lexically inside the scope's code. */
-export function isInsideScope(inner: ts.Node, scope: TransactionScope): boolean {
-  if (scope.callback) return isInside(inner, scope.callback);
-  const pos = inner.getStart();
-  return pos >= scope.pos && pos < scope.end;
 }
