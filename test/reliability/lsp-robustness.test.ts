@@ -1,5 +1,5 @@
 // The language server (the real `--stdio` binary) under bad input: malformed JSON-RPC, unknown methods, edits with
-// out-of-range positions, changes to documents that were never opened, a file deleted or renamed on disk, an invalid
+// out-of-range positions, changes to documents that were never opened, mutated (fuzzed) documents, a file deleted or renamed on disk, an invalid
 // locksmith.json, requests after shutdown. After each, it must still be running and answering.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -8,9 +8,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
 import { Client, makeWorkspace, uri, writeFile } from "../lsp/harness";
-import { REPO_ROOT } from "./corpus";
+import { corpus, REPO_ROOT } from "./corpus";
+import { extremeInputs, mutants } from "./fuzz";
 
 const SERVER = path.join(REPO_ROOT, "server", "bin", "locksmith-language-server.js");
+/** Mutated documents fed to the server, spread over the corpus. */
+const MUTANTS = 30;
 
 const FLAGGED = `import Redis from "ioredis";
 const redis = new Redis();
@@ -136,6 +139,20 @@ describe("language server robustness", () => {
     await client.change(deleted, `${FLAGGED}\n// still typing in a deleted file\n`);
     await client.close(deleted);
     await assertAnswering("deleted and renamed files");
+  });
+
+  test("mutated and extreme documents (10,000-deep nesting, 5 MB): no crash, no rule failure, still answering", async () => {
+    const mutant = path.join(root, "src", "mutant.ts");
+    const inputs = mutants(corpus(), 1, 99);
+    await client.open(mutant, "");
+    const extremes = extremeInputs("").filter((input) => !input.slow && /^(10000 nested|5 MB single line|NUL)/.test(input.mutation));
+    const fed = [...extremes, ...Array.from({ length: MUTANTS }, (_, i) => inputs[Math.floor((i * inputs.length) / MUTANTS)]!)];
+    for (const input of fed) {
+      await client.change(mutant, input.text);
+      await assertAnswering(`${input.origin} [${input.mutation}]`);
+    }
+    await client.close(mutant);
+    assert.doesNotMatch(client.logs.join("\n"), /Locksmith: rule .* failed/);
   });
 
   test("an invalid locksmith.json: a clear message in the status and the log, analysis continues with defaults", async () => {
