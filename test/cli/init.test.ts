@@ -61,5 +61,6 @@ test("init refuses to replace an existing locksmith.json unless --force", async 
 test("$schema points at the schema of this install when it is inside the project", () => {
   const repoRoot = path.join(__dirname, "..", "..", "..");
   assert.equal(schemaReference(repoRoot), "./server/schema/locksmith.schema.json");
-  assert.equal(schemaReference(os.tmpdir()), "./node_modules/@locksmith/server/schema/locksmith.schema.json");
+  // A fresh folder cannot contain this install (os.tmpdir() itself might: CI may clone under /tmp).
+  assert.equal(schemaReference(fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-init-"))), "./node_modules/@locksmith/server/schema/locksmith.schema.json");
 });
