@@ -103,7 +103,19 @@ export function dbAccessOf(node: ts.Node): DbAccess | undefined {
 }
 
 /** Every database access in `root` (including nested functions), in source order. */
+const fileAccesses = new WeakMap<ts.SourceFile, DbAccess[]>();
+
 export function dbAccessesIn(root: ts.Node): DbAccess[] {
+  // A whole file is asked for once per transaction scope: walk it once.
+  if (ts.isSourceFile(root)) {
+    let cached = fileAccesses.get(root);
+    if (!cached) fileAccesses.set(root, (cached = collectAccesses(root)));
+    return cached;
+  }
+  return collectAccesses(root);
+}
+
+function collectAccesses(root: ts.Node): DbAccess[] {
   const out: DbAccess[] = [];
   const visit = (node: ts.Node): void => {
     ts.forEachChild(node, visit);
@@ -764,16 +776,25 @@ function helperRead(call: ts.CallExpression, depth: number): ReadValue | undefin
   return summary ?? undefined;
 }
 
+/** Functions of a file by name (plain functions and methods apart), indexed once per file: helpers are looked up often. */
+const functionIndex = new WeakMap<ts.SourceFile, { plain: Map<string, FunctionLike>; methods: Map<string, FunctionLike> }>();
+
 function sameFileFunction(sourceFile: ts.SourceFile, name: string, plain: boolean): FunctionLike | undefined {
-  let found: FunctionLike | undefined;
-  walk(sourceFile, (node) => {
-    if (found) return false;
-    if (plain && ts.isFunctionDeclaration(node) && node.name?.text === name) found = node;
-    else if (plain && ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === name && node.initializer && isFunctionLike(skipParens(node.initializer))) found = skipParens(node.initializer) as FunctionLike;
-    else if (!plain && ts.isMethodDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === name) found = node;
-    return !found;
-  });
-  return found;
+  let index = functionIndex.get(sourceFile);
+  if (!index) {
+    const built = { plain: new Map<string, FunctionLike>(), methods: new Map<string, FunctionLike>() };
+    // First declaration wins, as the file-order search it replaces did.
+    const add = (map: Map<string, FunctionLike>, key: string, fn: FunctionLike) => {
+      if (!map.has(key)) map.set(key, fn);
+    };
+    walk(sourceFile, (node) => {
+      if (ts.isFunctionDeclaration(node) && node.name) add(built.plain, node.name.text, node);
+      else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isFunctionLike(skipParens(node.initializer))) add(built.plain, node.name.text, skipParens(node.initializer) as FunctionLike);
+      else if (ts.isMethodDeclaration(node) && ts.isIdentifier(node.name)) add(built.methods, node.name.text, node);
+    });
+    functionIndex.set(sourceFile, (index = built));
+  }
+  return (plain ? index.plain : index.methods).get(name);
 }
 
 function bindDeclaration(name: ts.BindingName, initializer: ts.Expression, values: Map<string, ReadValue>, depth = 0): void {

@@ -118,7 +118,15 @@ const accessCache = new WeakMap<TransactionScope, DbAccess[]>();
 function accessesOf(scope: TransactionScope, sourceFile: ts.SourceFile): DbAccess[] {
   let accesses = accessCache.get(scope);
   if (!accesses) {
-    accesses = dbAccessesIn(sourceFile).filter((a) => a.node.getStart() >= scope.pos && a.node.getStart() < scope.end);
+    const all = dbAccessesIn(sourceFile); // sorted by start, cached per file
+    let lo = 0;
+    for (let hi = all.length; lo < hi; ) {
+      const mid = (lo + hi) >> 1;
+      if (all[mid]!.node.getStart() < scope.pos) lo = mid + 1;
+      else hi = mid;
+    }
+    accesses = [];
+    for (let i = lo; i < all.length && all[i]!.node.getStart() < scope.end; i++) accesses.push(all[i]!);
     accessCache.set(scope, accesses);
   }
   return accesses;
