@@ -88,6 +88,40 @@ describe("--fix killed in the middle", () => {
   });
 });
 
+describe("--fix and a file edited while it runs", () => {
+  test("the edited file is skipped with a warning and keeps the user's text; the others are fixed", async () => {
+    const NEW = fixedText();
+    const dir = project(FILES);
+    const last = path.join(dir, `file-${FILES - 1}.ts`);
+    const EDITED = `${OLD}// typed by the user while --fix ran\n`;
+    try {
+      // Files are written in order: when the first lands, the last one is edited "by the user".
+      const result = await new Promise<{ stderr: string; code: number | null }>((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, "lint", ".", "--fix"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        child.stderr!.on("data", (chunk) => (stderr += chunk));
+        let edited = false;
+        const watcher = fs.watch(dir, (_event, name) => {
+          if (edited || !name || !/^file-\d{3}\.ts$/.test(name)) return;
+          edited = true;
+          fs.writeFileSync(last, EDITED);
+        });
+        child.on("error", reject);
+        child.on("close", (code) => {
+          watcher.close();
+          resolve({ stderr, code });
+        });
+      });
+      assert.equal(fs.readFileSync(last, "utf8"), EDITED);
+      assert.match(result.stderr, new RegExp(`skipped file-${FILES - 1}\\.ts: it changed while Locksmith was running`));
+      const fixed = fs.readdirSync(dir).filter((n) => n.endsWith(".ts") && fs.readFileSync(path.join(dir, n), "utf8") === NEW);
+      assert.equal(fixed.length, FILES - 1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("atomic writes", () => {
   test("a file changed since it was read is not overwritten", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-changed-"));
