@@ -90,10 +90,12 @@ function summarise(latencies, extra) {
 }
 
 /** Locksmith's language server: didChange → publishDiagnostics for the edited file. */
-async function measureLocksmithServer({ projectDir, file, edits, warmup }) {
-  const bin = path.join(REPO, "server/bin/locksmith-language-server.js");
-  if (!fs.existsSync(bin) || !fs.existsSync(path.join(REPO, "dist/server/src/lsp/main.js"))) return { available: false };
-  const child = spawn(process.execPath, [bin, "--stdio"], { cwd: projectDir, stdio: ["pipe", "pipe", "pipe"] });
+async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, edits, warmup }) {
+  const bin = path.join(locksmithRoot, "server/bin/locksmith-language-server.js");
+  if (!fs.existsSync(bin) || !fs.existsSync(path.join(locksmithRoot, "dist/server/src/lsp/main.js"))) return { available: false };
+  // LOCKSMITH_BENCH_SERVER_NODE_ARGS adds Node options to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/lsp" to profile it.
+  const nodeArgs = (process.env.LOCKSMITH_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, bin, "--stdio"], { cwd: projectDir, stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const messages = waiter(STARTUP_TIMEOUT_MS, "the language server");
