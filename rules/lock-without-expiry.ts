@@ -138,7 +138,8 @@ function buildFix(lock: RedisNxLock, ttlMs: number): Fix | undefined {
     const options = args.map(skipParens).find(ts.isObjectLiteralExpression);
     if (nxToken) {
       const quote = nxToken.getText(sourceFile)[0] === "'" ? "'" : '"';
-      edits.push({ file, start: nxToken.getStart(sourceFile), end: nxToken.getStart(sourceFile), newText: `${quote}PX${quote}, ${ttlMs}, ` });
+      // ioredis's types accept the flags only in upper case and PX before NX: rewrite the NX token as well.
+      edits.push({ file, start: nxToken.getStart(sourceFile), end: nxToken.getEnd(), newText: `${quote}PX${quote}, ${ttlMs}, ${quote}NX${quote}` });
     } else if (options && options.properties.length > 0) {
       const usesCondition = options.properties.some((p) => p.name && /^condition$/i.test(p.name.getText(sourceFile)));
       const last = options.properties[options.properties.length - 1]!;

@@ -33,7 +33,7 @@ runRuleTests(lockWithoutExpiry, {
       code: `${ioredis}export async function run(key: string, token: string) {\n  if (!(await redis.set(key, token, 'nx'))) throw new Error("busy");\n  await redis.del(key);\n}`,
       options: { defaultTtlMs: 5000 },
       errors: [{ line: 4, column: 15, message: MESSAGE("`key`") }],
-      output: `${ioredis}export async function run(key: string, token: string) {\n  if (!(await redis.set(key, token, 'PX', 5000, 'nx'))) throw new Error("busy");\n  await redis.del(key);\n}`,
+      output: `${ioredis}export async function run(key: string, token: string) {\n  if (!(await redis.set(key, token, 'PX', 5000, 'NX'))) throw new Error("busy");\n  await redis.del(key);\n}`,
     },
     {
       name: "constant value compared elsewhere keeps its value",

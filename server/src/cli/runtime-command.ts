@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { RULES } from "../../../rules/index";
 import { loadConfig } from "../engine/config";
-import { isInside } from "../engine/paths";
+import { isInsideReal } from "../engine/paths";
 import { DEFAULT_COMPILER_OPTIONS, findNearestTsconfig } from "../engine/project";
 import { resolveRuntimeImport, vendorRuntime } from "../engine/runtime-import";
 import { UsageError, type CliIo } from "./main";
@@ -37,7 +37,7 @@ export async function runRuntimeCommand(argv: string[], io: CliIo): Promise<numb
   const projectRoot = tsconfig ? path.dirname(tsconfig) : io.cwd;
   const config = loadConfig(RULES, { cwd: io.cwd });
   const explicit = values.out !== undefined ? path.resolve(io.cwd, values.out) : config.raw.runtimePath !== undefined ? path.resolve(config.root, config.raw.runtimePath) : undefined;
-  if (explicit !== undefined && !isInside(projectRoot, explicit)) throw new UsageError(`the vendored runtime must stay inside the project (${projectRoot}), got ${values.out ?? config.raw.runtimePath}`);
+  if (explicit !== undefined && !isInsideReal(projectRoot, explicit)) throw new UsageError(`the vendored runtime must stay inside the project (${projectRoot}), got ${values.out ?? config.raw.runtimePath}`);
   if (explicit !== undefined && !explicit.endsWith(".ts")) throw new UsageError(`the vendored runtime is a TypeScript file: give a path ending in .ts, got ${values.out ?? config.raw.runtimePath}`);
   const setting = resolveRuntimeImport(path.join(projectRoot, "index.ts"), "vendor", projectRoot, explicit, DEFAULT_COMPILER_OPTIONS);
   if (setting.mode !== "vendor") throw new Error("vendoring resolved to the package");

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig, resolveConfig, type ConfigFile, type ResolvedC
 import { Engine, type LintOptions, type LintRun } from "../engine/linter";
 import { DEFAULT_COMPILER_OPTIONS, ProjectHost, collectSourceFiles, findNearestTsconfig, readTsconfig } from "../engine/project";
 import { resolveRuntimeImport, RUNTIME_PACKAGE } from "../engine/runtime-import";
-import { isInside, normalizePath } from "../engine/paths";
+import { isInside, isInsideReal, normalizePath } from "../engine/paths";
 import type { EngineSettings, Rule, RuntimeImportSetting } from "../engine/types";
 import type { ts } from "../engine/ts";
 import type { EditorSettings } from "./settings";
@@ -126,7 +126,7 @@ export class Project {
 
   private runtimeImportFor(fileName: string, mode: EditorSettings["runtime"], target: string | undefined, log: (message: string) => void): RuntimeImportSetting {
     try {
-      if (target !== undefined && !isInside(this.workspaceFolder, target)) {
+      if (target !== undefined && !isInsideReal(this.workspaceFolder, target)) {
         throw new Error(`the vendored runtime path must stay inside the workspace folder ${this.workspaceFolder}, got ${target}`);
       }
       return resolveRuntimeImport(fileName, mode, this.root, target, this.compilerOptions);
@@ -147,7 +147,7 @@ export class Project {
   vendorTarget(settings: EditorSettings): string {
     const explicit = this.vendoredRuntimePath(this.config, settings);
     const resolved = resolveRuntimeImport(path.join(this.root, "index.ts"), "vendor", this.root, explicit, this.compilerOptions);
-    if (resolved.mode !== "vendor" || !isInside(this.workspaceFolder, resolved.path)) {
+    if (resolved.mode !== "vendor" || !isInsideReal(this.workspaceFolder, resolved.path)) {
       throw new Error(`the vendored runtime path must stay inside the workspace folder ${this.workspaceFolder}`);
     }
     return resolved.path;

@@ -253,6 +253,7 @@ class LocksmithServer {
     for (const crash of [...(fileRun?.crashes ?? []), ...(projectRun?.crashes ?? [])]) {
       this.reportProblem(`Locksmith: rule ${crash.ruleId} failed${crash.fileName ? ` on ${crash.fileName}` : ""}: ${crash.message}\n${crash.stack ?? ""}`);
     }
+    for (const skip of fileRun?.skipped ?? []) this.connection.console.warn(`Locksmith: skipped ${skip.fileName}: ${skip.reason}`);
     const positionOf = this.positionResolver(project);
     for (const file of touched) {
       const state = this.states.get(file)!;
