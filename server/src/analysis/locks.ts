@@ -114,6 +114,22 @@ function kindOfTypeNode(typeNode: ts.TypeNode | undefined, sourceFile: ts.Source
 }
 
 /**
+ * Where an identifier or `obj.prop` was declared, following an import to the other module's declaration
+ * (`import { usersLock } from "./locks"`). Asks the checker only for this one name.
+ */
+function declarationsOf(expr: ts.Expression, checker: () => ts.TypeChecker): readonly ts.Declaration[] {
+  const target = ts.isPropertyAccessExpression(expr) ? expr.name : ts.isIdentifier(expr) ? expr : undefined;
+  if (!target) return [];
+  try {
+    let symbol = checker().getSymbolAtLocation(target);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
+    return symbol?.declarations ?? [];
+  } catch {
+    return [];
+  }
+}
+
+/**
  * The kind of lock object `expr` is, from where it was declared: a variable/property initialised with `new Mutex()`,
  * annotated `: Mutex`, or a constructor parameter property. Uses the checker only to find the declaration.
  */
@@ -123,17 +139,7 @@ export function lockObjectKind(expr: ts.Expression, checker: () => ts.TypeChecke
   const keyed = keyedLockSource(node);
   if (ts.isNewExpression(node) || ts.isCallExpression(node)) return kindOfCreation(node, sourceFile) ?? (keyed && keyedElementKind(keyed.container, checker));
   if (keyed) return keyedElementKind(keyed.container, checker);
-  const target = ts.isPropertyAccessExpression(node) ? node.name : ts.isIdentifier(node) ? node : undefined;
-  if (!target) return undefined;
-  let symbol: ts.Symbol | undefined;
-  try {
-    symbol = checker().getSymbolAtLocation(target);
-    // An imported lock (`import { usersLock } from "./locks"`): look at its declaration in the other module.
-    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
-  } catch {
-    symbol = undefined;
-  }
-  for (const declaration of symbol?.declarations ?? []) {
+  for (const declaration of declarationsOf(node, checker)) {
     const declFile = declaration.getSourceFile();
     if (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isParameter(declaration)) {
       const fromInit = declaration.initializer ? kindOfCreation(declaration.initializer, declFile) : undefined;
@@ -168,17 +174,9 @@ export function keyedLockSource(expr: ts.Expression): { container: ts.Expression
  * `new Map<K, Mutex>()`), or a factory declared to return a lock or creating one in its body.
  */
 function keyedElementKind(container: ts.Expression, checker: () => ts.TypeChecker): ObjectKind | undefined {
-  const target = ts.isPropertyAccessExpression(container) ? container.name : ts.isIdentifier(container) ? container : undefined;
-  if (!target) return undefined;
-  let symbol: ts.Symbol | undefined;
-  try {
-    symbol = checker().getSymbolAtLocation(target);
-    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
-  } catch {
-    symbol = undefined;
-  }
+  const declarations = declarationsOf(container, checker);
   const lastTypeArgument = (args: ts.NodeArray<ts.TypeNode> | undefined) => args?.[args.length - 1];
-  for (const declaration of symbol?.declarations ?? []) {
+  for (const declaration of declarations) {
     const declFile = declaration.getSourceFile();
     if (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration)) {
       const init = declaration.initializer && skipParens(declaration.initializer);
