@@ -68,6 +68,38 @@ export const duplicateFunction: Rule = {
   },
 };
 
+/**
+ * Flags calls to functions documented `@slow`, wherever they are declared: a file's findings depend on the files it
+ * imports (through the type checker), as the real rules' findings do.
+ */
+export const slowCall: Rule = {
+  meta: { id: "fake-slow-call", description: "test rule", defaultSeverity: "warn", fixable: false, hasSuggestions: false, scope: "file" },
+  checkFile(context) {
+    const { sourceFile } = context;
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node)) {
+        let symbol = context.checker.getSymbolAtLocation(node.expression);
+        if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = context.checker.getAliasedSymbol(symbol);
+        if (symbol?.declarations?.some((d) => ts.getJSDocTags(d).some((tag) => tag.tagName.text === "slow"))) {
+          context.report({ message: `${node.expression.getText(sourceFile)}() is slow.`, span: { file: context.fileName, start: node.getStart(sourceFile), end: node.end } });
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sourceFile);
+  },
+};
+
+/** Reports nothing; records every file the file rules were run on (which files the server re-analysed). */
+export function recordingRule(checked: string[]): Rule {
+  return {
+    meta: { id: "fake-recording", description: "test rule", defaultSeverity: "warn", fixable: false, hasSuggestions: false, scope: "file" },
+    checkFile(context) {
+      checked.push(context.fileName);
+    },
+  };
+}
+
 /** Always throws: the server must log it and keep reporting the other rules. */
 export const crashingRule: Rule = {
   meta: { id: "fake-crashing", description: "test rule", defaultSeverity: "error", fixable: false, hasSuggestions: false, scope: "file" },

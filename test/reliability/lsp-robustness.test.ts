@@ -166,16 +166,19 @@ describe("language server robustness", () => {
     await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(config), type: 3 }] });
   });
 
-  test("after shutdown: requests still answered (empty or InvalidRequest), notifications ignored, exit ends the process", async () => {
+  test("after shutdown: requests get InvalidRequest, notifications are ignored, exit ends the process", async () => {
     await client.connection.sendRequest("shutdown");
-    // LSP asks for InvalidRequest here; an empty answer is as good, as long as the request is answered at all.
-    const late = await client.connection
-      .sendRequest("textDocument/codeAction", { textDocument: { uri: uri(file) }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } })
-      .then(
-        (result) => JSON.stringify(result),
+    const late = (method: string, params: unknown) =>
+      client.connection.sendRequest(method, params).then(
+        (result) => `answered ${JSON.stringify(result)}`,
         (error: { code?: number }) => `error ${error.code}`,
       );
-    assert.ok(late === "[]" || late === "null" || late === "error -32600", `a request after shutdown was answered with ${late}`);
+    // LSP: "If a server receives requests after a shutdown request those requests should error with InvalidRequest."
+    const codeAction = { textDocument: { uri: uri(file) }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } };
+    assert.equal(await late("textDocument/codeAction", codeAction), "error -32600");
+    assert.equal(await late("codeAction/resolve", { title: "x" }), "error -32600");
+    assert.equal(await late("workspace/executeCommand", { command: "locksmith.server.lintWorkspace", arguments: [] }), "error -32600");
+    assert.equal(await late("locksmith/lockOrderGraph", {}), "error -32600");
     await client.change(file, "export const late = 1;\n");
     assert.equal(exited, undefined, `the server exited before "exit": ${stderr}`);
     await client.connection.sendNotification("exit");

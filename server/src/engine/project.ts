@@ -193,7 +193,9 @@ export class ProjectHost {
 
   getProgram(): ts.Program {
     if (!this.program) {
-      this.program = ts.createProgram({ rootNames: this.rootNames, options: this.options, host: this.host, oldProgram: this.previousProgram });
+      // A copy: TypeScript keeps the array as the Program's root names, and reuses an old Program whole when its root
+      // names still equal the new ones, which a later push into the same array would make them.
+      this.program = ts.createProgram({ rootNames: [...this.rootNames], options: this.options, host: this.host, oldProgram: this.previousProgram });
       this.previousProgram = this.program;
     }
     return this.program;

@@ -5,12 +5,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError, loadConfig, resolveConfig, type ConfigFile, type ResolvedConfig } from "../engine/config";
 import { Engine, type LintOptions, type LintRun } from "../engine/linter";
-import { DEFAULT_COMPILER_OPTIONS, ProjectHost, collectSourceFiles, findNearestTsconfig, readTsconfig } from "../engine/project";
+import { DEFAULT_COMPILER_OPTIONS, ProjectHost, SOURCE_EXTENSIONS, collectSourceFiles, findNearestTsconfig, readTsconfig } from "../engine/project";
 import { resolveRuntimeImport, RUNTIME_PACKAGE } from "../engine/runtime-import";
 import { isInside, isInsideReal, normalizePath } from "../engine/paths";
 import type { EngineSettings, Rule, RuntimeImportSetting } from "../engine/types";
-import type { ts } from "../engine/ts";
+import { ts } from "../engine/ts";
 import type { EditorSettings } from "./settings";
+
+/** How a file changed on disk (as the file watcher reports it). */
+export type DiskChange = "created" | "changed" | "deleted";
 
 /** locksmith.json as loaded for one project; `error` when it is broken (analysis then runs with defaults). */
 interface LoadedConfig {
@@ -25,6 +28,8 @@ export class Project {
   private loadedConfig: LoadedConfig | undefined;
   /** Files analysed when the whole workspace is linted. */
   readonly files = new Set<string>();
+  /** The tsconfig's declaration files: in the Program (they may declare globals), never linted. */
+  private readonly declarationFiles: string[];
 
   constructor(
     /** The tsconfig, or undefined for an inferred project. */
@@ -40,16 +45,54 @@ export class Project {
     private readonly rules: readonly Rule[],
   ) {
     for (const file of tsconfigFiles) if (!file.endsWith(".d.ts")) this.files.add(file);
+    this.declarationFiles = tsconfigFiles.filter((file) => file.endsWith(".d.ts"));
   }
 
   get host(): ProjectHost {
-    return (this.hostInstance ??= new ProjectHost(this.compilerOptions, [...this.files]));
+    return (this.hostInstance ??= new ProjectHost(this.compilerOptions, [...this.declarationFiles, ...this.files]));
   }
 
   addFiles(files: readonly string[]): void {
     const added = files.filter((f) => !this.files.has(f));
     for (const file of added) this.files.add(file);
     if (added.length > 0) this.hostInstance?.addRootNames(added);
+  }
+
+  /** A file deleted on disk: no longer analysed with the project. */
+  removeFile(file: string): void {
+    this.files.delete(file);
+  }
+
+  /** Whether the project's Program reads `file` (one of its files, or a file they import, such as a declaration file). */
+  reads(file: string): boolean {
+    return this.files.has(file) || (this.hostInstance?.getSourceFile(file) !== undefined);
+  }
+
+  /**
+   * Files of the project whose file-rule findings may change when `changed` change: the changed files and every file
+   * importing one of them, directly or through other files; every file when a changed file declares globals (a script,
+   * `declare global`, `declare module "x"`), which any file may use without an import.
+   */
+  dependentsOf(changed: ReadonlySet<string>): Set<string> {
+    const program = this.host.getProgram();
+    const importers = new Map<string, string[]>();
+    for (const sourceFile of program.getSourceFiles()) {
+      const file = normalizePath(sourceFile.fileName);
+      if (changed.has(file) && declaresGlobals(sourceFile)) return new Set(this.files);
+      const dependencies = dependenciesOf(program, sourceFile);
+      if (dependencies === "unknown") return new Set(this.files);
+      for (const dependency of dependencies) importers.set(dependency, [...(importers.get(dependency) ?? []), file]);
+    }
+    const reached = new Set(changed);
+    const stack = [...changed];
+    for (let file = stack.pop(); file !== undefined; file = stack.pop()) {
+      for (const importer of importers.get(file) ?? []) {
+        if (reached.has(importer)) continue;
+        reached.add(importer);
+        stack.push(importer);
+      }
+    }
+    return new Set([...reached].filter((file) => this.files.has(file)));
   }
 
   /** The project's locksmith.json (loaded once; `reloadConfig()` after it changed). */
@@ -196,6 +239,41 @@ export class Workspace {
     return best;
   }
 
+  /**
+   * Takes files changed on disk into the projects that read them (a new file joins its project, a deleted one leaves
+   * it; each is invalidated in its ProjectHost) and returns, per project, the files whose file-rule findings may
+   * change: those depending on a changed file before or after the change (an import may have started or stopped
+   * resolving). Projects not reading any changed file are left alone.
+   */
+  applyDiskChanges(changes: ReadonlyMap<string, DiskChange>): Map<Project, Set<string>> {
+    const changedByProject = new Map<Project, Set<string>>();
+    for (const file of changes.keys()) {
+      const projects = this.allProjects().filter((project) => project.reads(file));
+      if (this.isWorkspaceSource(file)) projects.push(this.projectFor(file));
+      for (const project of projects) changedByProject.set(project, (changedByProject.get(project) ?? new Set()).add(file));
+    }
+    const toLint = new Map<Project, Set<string>>();
+    for (const [project, changed] of changedByProject) {
+      const before = project.dependentsOf(changed);
+      for (const file of changed) {
+        if (changes.get(file) === "deleted") project.removeFile(file);
+        else if (this.isWorkspaceSource(file) && this.projectFor(file) === project) project.addFiles([file]);
+        project.host.invalidate(file);
+      }
+      const after = project.dependentsOf(changed);
+      toLint.set(project, new Set([...before, ...after].filter((file) => project.files.has(file))));
+    }
+    return toLint;
+  }
+
+  /** A file the workspace scan analyses: a TypeScript source file in a workspace folder, outside node_modules, dist and dot folders. */
+  private isWorkspaceSource(file: string): boolean {
+    const folder = this.folderOf(file);
+    if (folder === undefined || file.endsWith(".d.ts") || !SOURCE_EXTENSIONS.some((ext) => file.endsWith(ext))) return false;
+    const folders = path.relative(folder, path.dirname(file)).split(path.sep).filter((part) => part !== "");
+    return !folders.some((part) => part === "node_modules" || part === "dist" || part.startsWith("."));
+  }
+
   /** Finds every source file of the workspace folders and assigns it to its project. */
   scan(): void {
     for (const folder of this.folders) {
@@ -224,4 +302,27 @@ export class Workspace {
   private inferredProject(folder: string): Project {
     return new Project(undefined, folder, folder, DEFAULT_COMPILER_OPTIONS, [], undefined, this.rules);
   }
+}
+
+/** Internal TypeScript API for the modules a file's imports resolved to (the CLI's cache walks imports the same way). */
+interface ProgramInternals {
+  forEachResolvedModule?(callback: (resolution: ts.ResolvedModuleWithFailedLookupLocations) => void, file: ts.SourceFile): void;
+}
+
+/** The files `sourceFile` imports or references; "unknown" when this TypeScript does not expose resolutions. */
+function dependenciesOf(program: ts.Program, sourceFile: ts.SourceFile): string[] | "unknown" {
+  const internals = program as ts.Program & ProgramInternals;
+  if (!internals.forEachResolvedModule) return "unknown";
+  const dependencies: string[] = [];
+  internals.forEachResolvedModule((resolution) => {
+    if (resolution.resolvedModule) dependencies.push(normalizePath(resolution.resolvedModule.resolvedFileName));
+  }, sourceFile);
+  for (const reference of sourceFile.referencedFiles) dependencies.push(normalizePath(path.resolve(path.dirname(sourceFile.fileName), reference.fileName)));
+  return dependencies;
+}
+
+/** A script (its declarations are global), or a module with `declare global { }` / `declare module "x" { }`. */
+function declaresGlobals(sourceFile: ts.SourceFile): boolean {
+  if (!ts.isExternalModule(sourceFile)) return true;
+  return sourceFile.statements.some((s) => ts.isModuleDeclaration(s) && (ts.isStringLiteral(s.name) || (s.flags & ts.NodeFlags.GlobalAugmentation) !== 0));
 }

@@ -7,6 +7,7 @@ import {
   CodeActionKind,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
+  ErrorCodes,
   FileChangeType,
   LSPErrorCodes,
   ResponseError,
@@ -34,7 +35,7 @@ import { codeActions, FIX_ALL_KIND, type ActionData } from "./code-actions";
 import { fileOf, minimalEdit, toLspDiagnostic, uriOf, type PositionOf } from "./convert";
 import { lockOrderGraph } from "./lock-order-graph";
 import { COMMANDS, LockOrderGraphRequest, StatusNotification, type StatusParams } from "./protocol";
-import type { Project } from "./projects";
+import type { DiskChange, Project } from "./projects";
 import { Workspace } from "./projects";
 import { SettingsStore, type EditorSettings } from "./settings";
 
@@ -78,6 +79,9 @@ class LocksmithServer {
   private readonly openUris = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private workspaceTimer: NodeJS.Timeout | undefined;
+  /** Files changed on disk (file watcher) and not analysed yet. */
+  private readonly diskChanges = new Map<string, DiskChange>();
+  private diskTimer: NodeJS.Timeout | undefined;
   /** Bumped by every workspace analysis and by shutdown: an older analysis stops at its next chunk. */
   private workspaceGeneration = 0;
   private readonly reportedProblems = new Set<string>();
@@ -100,6 +104,7 @@ class LocksmithServer {
       this.workspaceGeneration++;
       for (const timer of this.timers.values()) clearTimeout(timer);
       clearTimeout(this.workspaceTimer);
+      clearTimeout(this.diskTimer);
     });
     documents.onDidOpen(({ document }) => this.guardSync("didOpen", () => this.opened(document)));
     documents.onDidChangeContent(({ document }) => this.guardSync("didChange", () => this.changed(document)));
@@ -112,11 +117,11 @@ class LocksmithServer {
       }),
     );
     connection.onDidChangeWatchedFiles((params) => this.guardSync("didChangeWatchedFiles", () => this.watchedFilesChanged(params)));
-    connection.onCodeAction((params, token) => this.guard("codeAction", () => this.codeActions(params, token), []));
-    connection.onCodeActionResolve((action, token) => this.guard("codeAction/resolve", () => this.resolveCodeAction(action, token), action));
-    connection.onExecuteCommand((params) => this.guard(`command ${params.command}`, () => this.executeCommand(params.command, params.arguments ?? []), null));
+    connection.onCodeAction((params, token) => this.request("codeAction", () => this.codeActions(params, token), []));
+    connection.onCodeActionResolve((action, token) => this.request("codeAction/resolve", () => this.resolveCodeAction(action, token), action));
+    connection.onExecuteCommand((params) => this.request(`command ${params.command}`, () => this.executeCommand(params.command, params.arguments ?? []), null));
     connection.onRequest(LockOrderGraphRequest, (params) =>
-      this.guard("locksmith/lockOrderGraph", () => lockOrderGraph(this.workspace, params?.uri ? fileOf(params.uri) : undefined), { projects: [] }),
+      this.request("locksmith/lockOrderGraph", () => lockOrderGraph(this.workspace, params?.uri ? fileOf(params.uri) : undefined), { projects: [] }),
     );
     documents.listen(connection);
     connection.listen();
@@ -346,7 +351,7 @@ class LocksmithServer {
   }
 
   private watchedFilesChanged(params: DidChangeWatchedFilesParams): void {
-    let changed = false;
+    let reload = false;
     for (const change of params.changes) {
       const file = fileOf(change.uri);
       if (!file) continue;
@@ -354,18 +359,52 @@ class LocksmithServer {
       if (base === "locksmith.json" || base === "package.json") {
         for (const project of this.workspace.allProjects()) project.reloadConfig();
         this.reportedProblems.clear();
-        changed = true;
+        reload = true;
       } else if (/^tsconfig.*\.json$/.test(base)) {
         this.workspace.reset();
         this.reportedProblems.clear();
-        changed = true;
-      } else if (isSourceFile(file) && !this.openUris.has(file)) {
-        for (const project of this.workspace.allProjects()) project.host.invalidate(file);
-        if (change.type === FileChangeType.Deleted) this.forget(file);
-        changed = true;
+        reload = true;
+      } else if (SOURCE_EXTENSIONS.some((ext) => file.endsWith(ext)) && !this.openUris.has(file)) {
+        // An open file's text comes from its buffer; the disk does not matter until it is closed.
+        this.diskChanges.set(file, change.type === FileChangeType.Created ? "created" : change.type === FileChangeType.Deleted ? "deleted" : "changed");
       }
     }
-    if (changed) this.scheduleWorkspace();
+    if (reload) this.scheduleWorkspace();
+    if (this.diskChanges.size > 0) {
+      clearTimeout(this.diskTimer);
+      this.diskTimer = setTimeout(() => void this.guard("analysis of files changed on disk", () => this.analyseDiskChanges(), undefined), this.debounceMs);
+    }
+  }
+
+  /**
+   * Re-analyses after files changed on disk: only the changed files and the files depending on them get the file rules
+   * again (open ones with their buffers and settings), then the project rules run over the project (they cache their
+   * per-file work by content, so only changed files cost anything).
+   */
+  private async analyseDiskChanges(): Promise<void> {
+    const changes = new Map(this.diskChanges);
+    this.diskChanges.clear();
+    if (this.shuttingDown) return;
+    const started = performance.now();
+    const toLint = this.workspace.applyDiskChanges(changes);
+    for (const [file, change] of changes) if (change === "deleted") this.forget(file);
+    let linted = 0;
+    for (const [project, files] of toLint) {
+      const settings = await this.settings.get(uriOf(project.workspaceFolder));
+      if (this.shuttingDown) return;
+      if (!settings.enable) continue;
+      const log = (m: string) => this.logError(m);
+      const closed = [...files].filter((file) => !this.openUris.has(file));
+      this.store(project, project.lintFiles(closed, settings, {}, log), project.lintProject(settings, {}, log));
+      linted += closed.length;
+      for (const file of files) {
+        const uri = this.openUris.get(file);
+        if (uri && (await this.lintDocument(uri))) linted++;
+      }
+    }
+    this.publishStatus();
+    const milliseconds = Math.round(performance.now() - started);
+    this.connection.console.info(`Locksmith: ${changes.size} file${changes.size === 1 ? "" : "s"} changed on disk; re-linted ${linted} file${linted === 1 ? "" : "s"} in ${milliseconds} ms`);
   }
 
   // ----- code actions -----
@@ -537,8 +576,15 @@ class LocksmithServer {
     }
   }
 
+  /** A request handler: after `shutdown`, LSP allows only `exit`, so anything else is an InvalidRequest. */
+  private async request<T>(what: string, run: () => T | Promise<T>, fallback: T): Promise<T> {
+    if (this.shuttingDown) throw new ResponseError(ErrorCodes.InvalidRequest, `${what}: the server is shutting down`);
+    return this.guard(what, run, fallback);
+  }
+
+  /** A notification handler: ignored after `shutdown`. */
   private guardSync(what: string, run: () => void): void {
-    void this.guard(what, run, undefined);
+    if (!this.shuttingDown) void this.guard(what, run, undefined);
   }
 }
 
