@@ -8,8 +8,8 @@
 // SERIALIZABLE (or REPEATABLE READ on PostgreSQL, which aborts the second writer).
 import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
-import { boundNames, calleeName, code, enclosingFunction, expressionKey, receiverOf, importsOf, indentationAt, indentUnit, isFunctionLike, lineOf, mentions, outerExpression, skipParens, spanOf, walk } from "../server/src/analysis/ast";
-import { assignmentValues, readModifyWritesIn, sameTable, type DbAccess, type DbLibrary, type ReadModifyWrite } from "../server/src/analysis/db-access";
+import { boundNames, calleeName, code, enclosingFunction, expressionKey, receiverOf, importsOf, indentationAt, indentUnit, isFunctionLike, lineOf, mentions, outerExpression, skipAwait, skipParens, spanOf, walk } from "../server/src/analysis/ast";
+import { assignmentValues, isKeyColumn, readModifyWritesIn, sameTable, type AccessCondition, type DbAccess, type DbLibrary, type ReadModifyWrite } from "../server/src/analysis/db-access";
 import { importEdits, runtimeImportEdits } from "../server/src/engine/runtime-import";
 import { normalizePath } from "../server/src/engine/paths";
 import { rowLocksHeldAt, transactionScopeOf } from "../server/src/analysis/transactions";
@@ -187,13 +187,13 @@ function check(context: FileRuleContext): void {
       const fixes: Fix[] = [];
       const atomic = atomicUpdateFix(flow, context);
       if (atomic) fixes.push(atomic);
-      const locked = rowLockSuggestion(flow, context);
+      const suggestions = [rowLockSuggestion(flow, context), optimisticRetrySuggestion(flow, context)].filter((s): s is Fix => s !== undefined);
       context.report({
         message: message(flow),
         span: spanOf(flow.write.node, context.sourceFile),
         related: [{ span: spanOf(flow.read.node, context.sourceFile), message: `value read here${flow.control && !flow.data ? " and checked at line " + lineOf(flow.control.condition) : ""}` }],
         fixes,
-        suggestions: locked ? [locked] : [],
+        suggestions,
       });
     }
   });
@@ -318,6 +318,8 @@ function isColumnValue(expr: ts.Expression, column: string, flow: ReadModifyWrit
 function atomicUpdateFix(flow: ReadModifyWrite, context: FileRuleContext): Fix | undefined {
   const plan = updatePlan(flow);
   if (!plan || (!plan.update && !plan.guard)) return undefined;
+  // `title + suffix` concatenates strings: SQL's `+` would add numbers.
+  if (plan.update && context.checker.getTypeAtLocation(plan.update.value).flags & ts.TypeFlags.StringLike) return undefined;
   switch (flow.write.library) {
     case "pg":
     case "mysql2":
@@ -358,11 +360,12 @@ const AFFECTED: Partial<Record<DbLibrary, { declare: (name: string) => string; c
 };
 
 /**
- * Edits that make the affected-row count of `write` decide whether `exit` runs: the statement
- * `await x.query(...)` becomes `const updated = await x.query(...)` followed by `if (<count> === 0) <exit>`.
- * Undefined when the write is not an awaited statement of its own or the library's count is unknown.
+ * Edits that make the affected-row count of `write` decide what happens next: the statement `await x.query(...)`
+ * becomes `const updated = await x.query(...)` followed by `check(<count>)` (`if (updated.rowCount === 0) throw …`,
+ * `assertAffected(updated.rowCount, …)`). Undefined when the write is not an awaited statement of its own or the
+ * library's count is unknown.
  */
-export function affectedCountCheck(write: DbAccess, context: FileRuleContext, exit: string): TextEdit[] | undefined {
+export function affectedCountCheck(write: DbAccess, context: FileRuleContext, check: (count: string) => string): TextEdit[] | undefined {
   const affected = AFFECTED[write.library];
   const outer = outerExpression(write.node as ts.Expression);
   const statement = outer.parent;
@@ -371,7 +374,7 @@ export function affectedCountCheck(write: DbAccess, context: FileRuleContext, ex
   const indent = indentationAt(context.sourceFile, statement.getStart());
   const edits = [
     edit(context, statement.getStart(), statement.getStart(), `${affected.declare(name)} = `),
-    edit(context, statement.getEnd(), statement.getEnd(), `\n${indent}if (${affected.count(name)} === 0) ${exit}`),
+    edit(context, statement.getEnd(), statement.getEnd(), `\n${indent}${check(affected.count(name))}`),
   ];
   if (write.library === "mysql2") {
     // mysql2 types a result as a union of rows and header: name the header type to read `affectedRows`.
@@ -383,7 +386,8 @@ export function affectedCountCheck(write: DbAccess, context: FileRuleContext, ex
 }
 
 function countCheckEdits(flow: ReadModifyWrite, plan: UpdatePlan, context: FileRuleContext): TextEdit[] | undefined {
-  return plan.guard ? affectedCountCheck(flow.write, context, plan.guard.exit.getText()) : [];
+  const exit = plan.guard?.exit.getText();
+  return exit ? affectedCountCheck(flow.write, context, (count) => `if (${count} === 0) ${exit}`) : [];
 }
 
 function sqlAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FileRuleContext): Fix | undefined {
@@ -522,81 +526,289 @@ function whereObject(call: ts.CallExpression): ts.ObjectLiteralExpression | unde
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Suggestion (pg): pessimistic row lock. The statements from the read to the write run inside the runtime's
-// `withPgTransaction` (one connection, COMMIT/ROLLBACK, deadlocks retried), and the read gets `FOR UPDATE`. Offered
-// when that keeps the code's meaning and types: both run through the same pool outside any transaction with
-// `query(text, values)` calls, they are statements of one block, nothing declared in between is used after it, and
-// nothing in between returns or jumps out. (mysql2 gets no suggestion: the runtime's MySQL helper does not accept
-// every mysql2 call shape, so the rewritten code would not always compile.)
+// Suggestions that move the statements from the read to the write into a callback of the runtime: a transaction
+// whose read locks the row (pessimistic), or a retry of the whole read-modify-write around a compare-and-set write
+// (optimistic). Both are offered only where moving keeps the code's meaning: the read and the write are statements
+// of one block, nothing declared in between is used after it, nothing in between returns or jumps out, and no
+// string in between spans lines (re-indenting would change it).
+
+/** The statements from the read to the write, when they can move into a callback unchanged. */
+function movableStatements(flow: ReadModifyWrite): ts.Statement[] | undefined {
+  const first = statementOf(flow.read.node);
+  const last = statementOf(flow.write.node);
+  if (!first || !last || first.parent !== last.parent || !ts.isBlock(first.parent)) return undefined;
+  const statements = first.parent.statements;
+  const range = statements.slice(statements.indexOf(first), statements.indexOf(last) + 1);
+  const declared = new Set<string>();
+  let movable = true;
+  for (const statement of range) {
+    if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) for (const n of boundNames(d.name)) declared.add(n.text);
+    walk(statement, (node) => {
+      if (ts.isTemplateLiteral(node) || ts.isStringLiteral(node)) movable &&= !node.getText().includes("\n");
+      if (isFunctionLike(node)) return false;
+      if (ts.isReturnStatement(node) || ts.isBreakStatement(node) || ts.isContinueStatement(node)) movable = false;
+      return movable;
+    });
+  }
+  if (!movable || statements.slice(statements.indexOf(last) + 1).some((s) => mentions(s, declared))) return undefined;
+  return range;
+}
+
+/** Replaces `statements` by `<open>` + the statements (with `inner` edits, re-indented one level) + `<close>`. */
+function wrapStatements(context: FileRuleContext, statements: readonly ts.Statement[], inner: readonly TextEdit[], open: string, close: string): TextEdit {
+  const sourceFile = context.sourceFile;
+  const start = statements[0]!.getStart(sourceFile);
+  const end = statements[statements.length - 1]!.getEnd();
+  const indent = indentationAt(sourceFile, start);
+  const unit = indentUnit(sourceFile);
+  const body = applyRelative(sourceFile.text.slice(start, end), start, inner)
+    .split("\n")
+    .map((line, i) => (i === 0 ? indent + unit + line : line.length ? unit + line : line))
+    .join("\n");
+  return edit(context, start, end, `${open}\n${body}\n${indent}${close}`);
+}
+
+/** The import of runtime names: from `<package>/<module>` when the runtime is a package, else the vendored file. */
+function runtimeImport(context: FileRuleContext, module: string | undefined, names: string[]): Pick<Fix, "edits" | "newFiles"> {
+  const setting = context.settings.runtimeImport;
+  const runtime = setting.mode === "package" && module ? { edits: importEdits(context.sourceFile, `${setting.specifier}/${module}`, names), newFiles: [] } : runtimeImportEdits(context.sourceFile, context.settings, names);
+  return { edits: runtime.edits, ...(runtime.newFiles.length ? { newFiles: runtime.newFiles } : {}) };
+}
+
+/** The SQL text node of a raw-SQL access, when it is a plain literal whose source text maps 1:1 to its value. */
+function plainSqlLiteral(access: DbAccess): ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | undefined {
+  const textNode = access.sql?.textNode;
+  if (!textNode || (!ts.isStringLiteral(textNode) && !ts.isNoSubstitutionTemplateLiteral(textNode))) return undefined;
+  return textNode.getText().slice(1, -1) === textNode.text ? textNode : undefined;
+}
+
+// Pessimistic: the statements run inside the runtime's `withPgTransaction` / `withMySqlTransaction` (one connection,
+// COMMIT/ROLLBACK, deadlocks retried) through its connection, and the read gets `FOR UPDATE`. Offered when both run
+// through the same pool outside any transaction, and the moved calls type-check on the transaction's connection: with
+// pg the helper's connection type is its own `query(text, values)` (pg's overloaded `connect` defeats inference), with
+// mysql2 it is the pool's `PoolConnection` (so `query<T>`/`execute` keep their types).
+
+const ROW_LOCK_HELPERS: Partial<Record<DbLibrary, { helper: string; module: string; fits: (call: ts.CallExpression) => boolean }>> = {
+  pg: { helper: "withPgTransaction", module: "postgres", fits: (call) => calleeName(call) === "query" && !call.typeArguments && !!call.arguments[0] && !ts.isObjectLiteralExpression(skipParens(call.arguments[0])) },
+  mysql2: { helper: "withMySqlTransaction", module: "mysql", fits: (call) => calleeName(call) === "query" || calleeName(call) === "execute" },
+};
 
 function rowLockSuggestion(flow: ReadModifyWrite, context: FileRuleContext): Fix | undefined {
   const { read, write } = flow;
-  if (write.library !== "pg" || read.library !== "pg" || !read.sql || read.lock || !read.handle || !write.handle) return undefined;
+  const runtime = ROW_LOCK_HELPERS[read.library];
+  if (!runtime || write.library !== read.library || !read.sql || read.lock || !read.handle || !write.handle) return undefined;
   if (transactionScopeOf(read.node) || transactionScopeOf(write.node)) return undefined;
   const pool = read.handle.getText();
   if (!ts.isIdentifier(read.handle) || write.handle.getText() !== pool) return undefined;
   // FOR UPDATE is not allowed with aggregates, DISTINCT, GROUP BY or set operations.
   if (/\b(GROUP\s+BY|DISTINCT|UNION|COUNT\s*\(|SUM\s*\(|MAX\s*\(|MIN\s*\(|AVG\s*\()/i.test(read.sql.text)) return undefined;
-  const textNode = read.sql.textNode;
-  if ((!ts.isStringLiteral(textNode) && !ts.isNoSubstitutionTemplateLiteral(textNode)) || textNode.getText().slice(1, -1) !== textNode.text) return undefined;
-  const first = statementOf(read.node);
-  const last = statementOf(write.node);
-  if (!first || !last || first.parent !== last.parent || !ts.isBlock(first.parent)) return undefined;
-  const statements = first.parent.statements;
-  const range = statements.slice(statements.indexOf(first), statements.indexOf(last) + 1);
-  const after = statements.slice(statements.indexOf(last) + 1);
-  const declared = new Set<string>();
-  let jumps = false;
-  for (const statement of range) {
-    if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) for (const n of boundNames(d.name)) declared.add(n.text);
-    walk(statement, (node) => {
-      if (isFunctionLike(node)) return false;
-      if (ts.isReturnStatement(node) || ts.isBreakStatement(node) || ts.isContinueStatement(node)) jumps = true;
-      return !jumps;
-    });
-  }
-  if (jumps || after.some((s) => mentions(s, declared))) return undefined;
-  const sourceFile = context.sourceFile;
-  // The runtime's transaction handle has `query(text, values)` only: no `{ text, values }`, no type arguments.
-  let compatible = true;
-  for (const statement of range) {
-    walk(statement, (node) => {
-      if (ts.isCallExpression(node) && receiverOf(node)?.getText() === pool) {
-        const sqlArgument = node.arguments[0];
-        if (calleeName(node) !== "query" || node.typeArguments || !sqlArgument || ts.isObjectLiteralExpression(skipParens(sqlArgument))) compatible = false;
-      }
-      return compatible;
-    });
-  }
-  if (!compatible) return undefined;
-  const tx = freshName(first, "tx");
-  const indent = indentationAt(sourceFile, first.getStart(sourceFile));
-  const unit = indentUnit(sourceFile);
-  // Inside the range: statements through the pool run through the transaction's connection; the read locks its rows.
-  const rangeStart = first.getStart(sourceFile);
+  const textNode = plainSqlLiteral(read);
+  const statements = movableStatements(flow);
+  if (!textNode || !statements) return undefined;
+  let fits = true;
+  const tx = freshName(statements[0]!, "tx");
   const inner: TextEdit[] = [];
-  walk(first.parent, (node) => {
-    if (node.getStart(sourceFile) < rangeStart || node.getEnd() > last.getEnd()) return node.getEnd() > rangeStart && node.getStart(sourceFile) < last.getEnd();
-    if (ts.isIdentifier(node) && node.text === pool && ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node) inner.push({ file: "", start: node.getStart(sourceFile), end: node.getEnd(), newText: tx });
-    return true;
-  });
+  for (const statement of statements) {
+    walk(statement, (node) => {
+      if (ts.isCallExpression(node) && receiverOf(node)?.getText() === pool) fits &&= runtime.fits(node);
+      // Only the pool's statements are awaited: the row lock is not held across anything slower.
+      if (ts.isAwaitExpression(node) && enclosingFunction(node) === enclosingFunction(statement)) {
+        const awaited = skipAwait(node.expression);
+        fits &&= ts.isCallExpression(awaited) && receiverOf(awaited)?.getText() === pool;
+      }
+      if (ts.isIdentifier(node) && node.text === pool && ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node) inner.push(edit(context, node.getStart(), node.getEnd(), tx));
+      return fits;
+    });
+  }
+  if (!fits || (read.library === "mysql2" && !isPromisePool(read.handle, poolMethods(statements, pool), context.checker))) return undefined;
   const sqlEnd = textNode.getEnd() - 1 - (textNode.text.length - textNode.text.replace(/[\s;]+$/, "").length);
-  inner.push({ file: "", start: sqlEnd, end: sqlEnd, newText: " FOR UPDATE" });
-  const original = sourceFile.text.slice(rangeStart, last.getEnd());
-  const rewritten = applyRelative(original, rangeStart, inner);
-  const body = rewritten
-    .split("\n")
-    .map((line, i) => (i === 0 ? indent + unit + line : line.length ? unit + line : line))
-    .join("\n");
-  const text = `await withPgTransaction(${pool}, async (${tx}) => {\n${body}\n${indent}});`;
-  const setting = context.settings.runtimeImport;
-  const runtime =
-    setting.mode === "package" ? { edits: importEdits(sourceFile, `${setting.specifier}/postgres`, ["withPgTransaction"]), newFiles: [] } : runtimeImportEdits(sourceFile, context.settings, ["withPgTransaction"]);
+  inner.push(edit(context, sqlEnd, sqlEnd, " FOR UPDATE"));
+  const imports = runtimeImport(context, runtime.module, [runtime.helper]);
   return {
-    title: "Lock the row: read with FOR UPDATE inside withPgTransaction",
-    edits: [edit(context, rangeStart, last.getEnd(), text), ...runtime.edits],
-    ...(runtime.newFiles.length ? { newFiles: runtime.newFiles } : {}),
+    title: `Lock the row: read with FOR UPDATE inside ${runtime.helper}`,
+    ...imports,
+    edits: [wrapStatements(context, statements, inner, `await ${runtime.helper}(${pool}, async (${tx}) => {`, "});"), ...imports.edits],
   };
+}
+
+function poolMethods(statements: readonly ts.Statement[], pool: string): Set<string> {
+  const methods = new Set<string>();
+  for (const statement of statements) {
+    walk(statement, (node) => {
+      if (ts.isCallExpression(node) && receiverOf(node)?.getText() === pool) methods.add(calleeName(node) ?? "");
+      return true;
+    });
+  }
+  return methods;
+}
+
+/**
+ * A mysql2 promise pool that `withMySqlTransaction` accepts, and whose connection (what the helper hands to its
+ * callback) has every method the moved statements call: the pool has `query`, and `getConnection()` resolves to a
+ * connection with `query`, `release` and `methods`. Asked of the type checker, so a project where the driver's types
+ * do not resolve fully (no Node types: its `Pool` loses the methods it inherits) gets no suggestion that would not compile.
+ */
+function isPromisePool(pool: ts.Expression, methods: ReadonlySet<string>, checker: ts.TypeChecker): boolean {
+  const type = checker.getTypeAtLocation(pool);
+  const getConnection = type.getProperty("getConnection");
+  if (!getConnection || !type.getProperty("query")) return false;
+  return checker
+    .getTypeOfSymbolAtLocation(getConnection, pool)
+    .getCallSignatures()
+    .some((signature) => {
+      if (signature.parameters.length !== 0) return false;
+      const returned = checker.getReturnTypeOfSignature(signature);
+      const connection = returned.getSymbol()?.name === "Promise" ? checker.getAwaitedType(returned) : undefined;
+      return !!connection && ["query", "release", ...methods].every((m) => connection.getProperty(m));
+    });
+}
+
+// Optimistic: `col = f(read.col)` on the row read by its key becomes a compare-and-set (`… AND col = <value read>`)
+// whose affected-row count is asserted, and the read-modify-write reruns with exponential backoff and jitter on a
+// conflict. Offered only where that is exactly right: the write sets the column it read, on the row it read (same key
+// value), nothing else it writes or decides comes from the read, the value compared is the one read (never
+// reassigned) and a plain value (a Date or an object would not compare equal in SQL), and nothing in between awaits
+// anything but the read and the write (a retry runs it again).
+
+const OPTIMISTIC_RETRY = "{ maxAttempts: 10, initialDelayMs: 20, maxDelayMs: 1000 }";
+
+function optimisticRetrySuggestion(flow: ReadModifyWrite, context: FileRuleContext): Fix | undefined {
+  const { read, write, data } = flow;
+  if ((write.library !== "pg" && write.library !== "mysql2") || read.library !== write.library || write.sql?.statement.kind !== "update" || !data?.column) return undefined;
+  const column = data.column;
+  if (data.assignment.column !== column || data.assignment.atomic || !/^[A-Za-z_]\w*$/.test(column)) return undefined;
+  if (transactionScopeOf(read.node) || transactionScopeOf(write.node) || !readsOneRowByKey(flow)) return undefined;
+  for (const other of write.assignments) {
+    if (other !== data.assignment && assignmentValues(write, other).some((v) => flow.originOf(v)?.read === read)) return undefined;
+  }
+  const statements = movableStatements(flow);
+  const textNode = plainSqlLiteral(write);
+  const values = write.sql.values;
+  const whereEnd = write.sql.statement.whereEnd;
+  if (!statements || !textNode || !values || whereEnd === undefined || values.elements.some(ts.isSpreadElement)) return undefined;
+  if (write.sql.statement.placeholders.some((p) => p.style === "interpolation")) return undefined;
+  const expected = valueAsRead(flow, column, statements);
+  if (!expected || !usesOnlyColumn(flow, column, statements) || !awaitsOnlyTheFlow(flow, statements) || !isPlainValue(expected, context.checker)) return undefined;
+  // The compare-and-set: one more WHERE condition, its value passed as one more parameter.
+  const inner: TextEdit[] = [];
+  const placeholders = write.sql.statement.placeholders;
+  let placeholder = "?";
+  let at = values.getStart() + 1;
+  let valueText = expected.getText();
+  if (write.library === "pg") {
+    placeholder = `$${values.elements.length + 1}`;
+    const last = values.elements[values.elements.length - 1];
+    if (last) [at, valueText] = [last.getEnd(), `, ${valueText}`];
+  } else {
+    // `?` placeholders are positional: the new value goes after those before the end of the WHERE.
+    const index = placeholders.filter((p) => p.offset < whereEnd).length;
+    const before = values.elements[index - 1];
+    if (before) [at, valueText] = [before.getEnd(), `, ${valueText}`];
+    else if (values.elements.length > 0) valueText = `${valueText}, `;
+  }
+  inner.push(edit(context, textNode.getStart() + 1 + whereEnd, textNode.getStart() + 1 + whereEnd, ` AND ${column} = ${placeholder}`), edit(context, at, at, valueText));
+  const counted = affectedCountCheck(write, context, (count) => `assertAffected(${count}, ${JSON.stringify(`${write.table ?? "matching"} row`)});`);
+  if (!counted) return undefined;
+  const rangeStart = statements[0]!.getStart();
+  const outside = counted.filter((e) => e.start < rangeStart);
+  inner.push(...counted.filter((e) => e.start >= rangeStart));
+  const imports = runtimeImport(context, undefined, ["retry", "assertAffected"]);
+  return {
+    title: `Optimistic update: write only if ${code(column)} is unchanged, retry with backoff on conflict`,
+    ...imports,
+    edits: [wrapStatements(context, statements, inner, "await retry(async () => {", `}, ${OPTIMISTIC_RETRY});`), ...outside, ...imports.edits],
+  };
+}
+
+/** The write names the row the read read, by an equality on a key column with the same value (`WHERE id = $1` twice). */
+function readsOneRowByKey(flow: ReadModifyWrite): boolean {
+  const key = (c: AccessCondition) => c.operator === "=" && !!c.value && isKeyColumn(c.column);
+  const readKeys = flow.read.conditions.filter(key);
+  if (readKeys.length !== 1 || flow.read.conditions.length !== 1) return false;
+  const readKey = readKeys[0]!;
+  return flow.write.conditions.some((c) => key(c) && c.column === readKey.column && (expressionKey(c.value!) === expressionKey(readKey.value!) || flow.originOf(c.value!)?.read === flow.read));
+}
+
+/** An expression in scope at the write that holds `column` exactly as read: in the written value, or in the initializer of a `const` it names. */
+function valueAsRead(flow: ReadModifyWrite, column: string, statements: readonly ts.Statement[]): ts.Expression | undefined {
+  const written = skipParens(flow.data!.value);
+  const initializer = ts.isIdentifier(written) ? constInitializer(written) : undefined;
+  const declaredInRange = initializer && statements.includes(ts.findAncestor(initializer, ts.isVariableStatement)!);
+  let found: ts.Expression | undefined;
+  for (const root of declaredInRange ? [written, initializer] : [written]) {
+    walk(root, (node) => {
+      if (found || isFunctionLike(node)) return false;
+      if ((ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && isColumnValue(node, column, flow)) found = node;
+      return !found;
+    });
+  }
+  return found && !isReassigned(found, flow.write.node) ? found : undefined;
+}
+
+/** True if the variable at the root of `expr` (`balance`, `rows` in `rows[0].balance`) is assigned anywhere in the function. */
+function isReassigned(expr: ts.Expression, inside: ts.Node): boolean {
+  let root: ts.Expression = expr;
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipParens(root.expression);
+  const body = enclosingFunction(inside)?.body;
+  if (!ts.isIdentifier(root) || !body) return true;
+  const name = root.text;
+  let assigned = false;
+  const rootName = (target: ts.Expression): string | undefined => {
+    let node = skipParens(target);
+    while (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipParens(node.expression);
+    return ts.isIdentifier(node) ? node.text : undefined;
+  };
+  walk(body, (node) => {
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) assigned ||= rootName(node.left) === name;
+    if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) assigned ||= rootName(node.operand) === name;
+    return !assigned;
+  });
+  return assigned;
+}
+
+/**
+ * Everything the moved statements take from the read is `column` (or whether a row exists): a compare-and-set on that
+ * column then catches every concurrent change that matters. A whole row passed on (to a call, a spread, an object)
+ * could carry any column.
+ */
+function usesOnlyColumn(flow: ReadModifyWrite, column: string, statements: readonly ts.Statement[]): boolean {
+  let only = true;
+  for (const statement of statements) {
+    walk(statement, (node) => {
+      if (!only) return false;
+      if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return true;
+      if (ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) return false;
+      const origin = flow.originOf(node);
+      if (origin?.read !== flow.read) return true;
+      if (origin.level === "value") only = origin.column === column;
+      else {
+        const parent = node.parent;
+        only = !(ts.isCallExpression(parent) && parent.arguments.includes(node)) && !ts.isSpreadElement(parent) && !ts.isSpreadAssignment(parent) && !ts.isPropertyAssignment(parent) && !ts.isShorthandPropertyAssignment(parent) && !ts.isReturnStatement(parent);
+      }
+      return false;
+    });
+  }
+  return only;
+}
+
+/** Nothing between the read and the write awaits anything else: a retry reruns the statements, and should rerun only those two. */
+function awaitsOnlyTheFlow(flow: ReadModifyWrite, statements: readonly ts.Statement[]): boolean {
+  let only = true;
+  for (const statement of statements) {
+    walk(statement, (node) => {
+      if (isFunctionLike(node) || !only) return false;
+      if (ts.isAwaitExpression(node)) only = skipAwait(node.expression) === flow.read.node || skipAwait(node.expression) === flow.write.node;
+      if (ts.isForOfStatement(node) && node.awaitModifier) only = false;
+      return only;
+    });
+  }
+  return only;
+}
+
+/** Numbers, strings, booleans and bigints compare equal in SQL as they were read; Dates and objects may not. */
+function isPlainValue(expr: ts.Expression, checker: ts.TypeChecker): boolean {
+  const type = checker.getTypeAtLocation(expr);
+  return (type.isUnion() ? type.types : [type]).every((t) => !(t.flags & ts.TypeFlags.Object) && !(t.flags & ts.TypeFlags.NonPrimitive));
 }
 
 function statementOf(node: ts.Node): ts.Statement | undefined {
@@ -609,7 +821,7 @@ function statementOf(node: ts.Node): ts.Statement | undefined {
 }
 
 /** Applies edits given in file offsets to a slice of the file that starts at `offset`. */
-function applyRelative(text: string, offset: number, edits: TextEdit[]): string {
+function applyRelative(text: string, offset: number, edits: readonly TextEdit[]): string {
   let out = text;
   for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start - offset) + e.newText + out.slice(e.end - offset);
   return out;

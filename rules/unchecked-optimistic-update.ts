@@ -74,7 +74,7 @@ function report(context: FileRuleContext, write: DbAccess, guard: AccessConditio
   const message = `${label} only writes if ${code(guard.column)}${origin}, but its affected-row count (${count}) is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped. Check the count and throw \`ConflictError\` (or retry with backoff).`;
   const fixes: Fix[] = [];
   const runtime = runtimeImportEdits(context.sourceFile, context.settings, ["ConflictError"]);
-  const checkEdits = affectedCountCheck(write, context, `throw new ConflictError(${JSON.stringify(`${write.table ?? "row"} changed concurrently`)});`);
+  const checkEdits = affectedCountCheck(write, context, (count) => `if (${count} === 0) throw new ConflictError(${JSON.stringify(`${write.table ?? "row"} changed concurrently`)});`);
   if (checkEdits) fixes.push({ title: "Throw ConflictError when the guarded update changes no row", edits: [...checkEdits, ...runtime.edits], ...(runtime.newFiles.length ? { newFiles: runtime.newFiles } : {}) });
   context.report({
     message,

@@ -6,6 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ts } from "../../server/src/engine/ts";
 import { applyEdits, chooseFixes, editsFor } from "../../server/src/engine/fixes";
+import { normalizePath } from "../../server/src/engine/paths";
+import { LintSession } from "../../server/src/engine/session";
 import type { Rule } from "../../server/src/engine/types";
 import { lintCode } from "../helpers/rule-tester";
 
@@ -18,28 +20,43 @@ export interface LintedExample {
   original: Record<string, any>;
   fixed: Record<string, any>;
   fixedText: string;
-  /** The example after applying, to every finding, its suggestion whose title matches (when asked for). */
-  suggested?: Record<string, any>;
+  /** For each name asked for: the example after applying, to every finding, its suggestion whose title matches. */
+  suggested: Record<string, { module: Record<string, any>; text: string }>;
   /** Start lines of the findings in the original. */
   findingLines: number[];
 }
 
-/** Lints `code` with `rule`, applies its safe fixes (and the suggestions titled `suggestion`), and loads every version as a CommonJS module. */
-export function lintAndFix(rule: Rule, code: string, suggestion?: RegExp): LintedExample {
-  const linted = lintCode(rule, { code });
+/**
+ * Lints `code` with `rule` (`files`: further files of the virtual project, such as driver type stubs), applies its
+ * safe fixes and, separately, each suggestion named in `suggestions` (by title), and loads every version as a
+ * CommonJS module.
+ */
+export function lintAndFix(rule: Rule, code: string, suggestions: Record<string, RegExp> = {}, files: Record<string, string> = {}): LintedExample {
+  const linted = lintCode(rule, { code, files });
   const fixes = chooseFixes(linted.diagnostics);
   assert.ok(fixes.length > 0, "the rule offers no safe fix for the example");
   const fixedText = applyEdits(code, fixes.flatMap((f) => editsFor(f, linted.fileName)));
-  assert.equal(lintCode(rule, { code: fixedText }).diagnostics.length, 0, "the fixed example still has findings");
-  const example: LintedExample = { original: load(code), fixed: load(fixedText), fixedText, findingLines: linted.diagnostics.map((d) => linted.lineOf(d.span.start).line) };
-  if (suggestion) {
-    const chosen = linted.diagnostics.map((d) => d.suggestions.find((s) => suggestion.test(s.title)));
-    assert.ok(chosen.every((s) => s !== undefined), `a finding has no suggestion matching ${suggestion}`);
-    const suggestedText = applyEdits(code, chosen.flatMap((s) => editsFor(s!, linted.fileName)));
-    assert.equal(lintCode(rule, { code: suggestedText }).diagnostics.length, 0, "the example with the suggestion applied still has findings");
-    example.suggested = load(suggestedText);
+  assert.equal(lintCode(rule, { code: fixedText, files }).diagnostics.length, 0, "the fixed example still has findings");
+  const example: LintedExample = { original: load(code), fixed: load(fixedText), fixedText, suggested: {}, findingLines: linted.diagnostics.map((d) => linted.lineOf(d.span.start).line) };
+  for (const [name, title] of Object.entries(suggestions)) {
+    const chosen = linted.diagnostics.map((d) => d.suggestions.find((s) => title.test(s.title)));
+    assert.ok(chosen.every((s) => s !== undefined), `a finding has no suggestion matching ${title}`);
+    const text = applyEdits(code, chosen.flatMap((s) => editsFor(s!, linted.fileName)));
+    assert.equal(lintCode(rule, { code: text, files }).diagnostics.length, 0, `the example with the suggestion ${title} applied still has findings`);
+    example.suggested[name] = { module: load(text), text };
   }
   return example;
+}
+
+/** TypeScript's errors for `text` standing in for the example `relative` in the examples project (real driver types). */
+export function typeErrorsAsExample(relative: string, text: string): string[] {
+  const examples = path.join(__dirname, "..", "..", "..", "examples");
+  const session = new LintSession({ cwd: examples, paths: [], tsconfig: "tsconfig.json" });
+  const fileName = normalizePath(path.join(examples, "src", relative));
+  session.host.setFileText(fileName, text);
+  const program = session.host.getProgram();
+  const sourceFile = program.getSourceFile(fileName)!;
+  return [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)].map((d) => `${sourceFile.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
 }
 
 function load(code: string): Record<string, any> {

@@ -1,11 +1,13 @@
 // Proof on MariaDB/MySQL: the code select-then-update flags oversells stock under 50 concurrent buyers; the code its
-// fix produces, and the hand-written correct variants, sell exactly what there is.
+// fix produces, the code its row-lock suggestion produces (FOR UPDATE in withMySqlTransaction), and the hand-written
+// correct variants sell exactly what there is.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as mysql from "mysql2/promise";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { mysqlConfig, suffix } from "../runtime/services";
-import { concurrently, exampleText, lintAndFix } from "./lost-update-proof";
+import { MYSQL2_PROMISE } from "../helpers/driver-stubs";
+import { concurrently, exampleText, lintAndFix, typeErrorsAsExample } from "./lost-update-proof";
 
 const CALLERS = 50;
 
@@ -13,7 +15,7 @@ describe("select-then-update proof on MariaDB (mysql2)", () => {
   const database = `locksmith_proof_${suffix()}`;
   let admin: mysql.Connection;
   let pool: mysql.Pool;
-  const example = lintAndFix(selectThenUpdate, exampleText("inventory/mysql-inventory.ts"));
+  const example = lintAndFix(selectThenUpdate, exampleText("inventory/mysql-inventory.ts"), { locked: /^Lock the row/ }, MYSQL2_PROMISE);
 
   before(async () => {
     const config = mysqlConfig();
@@ -56,6 +58,14 @@ describe("select-then-update proof on MariaDB (mysql2)", () => {
 
   test("fixed code: with enough stock every sale is counted", async () => {
     assert.deepEqual(await run(example.fixed["reserve"], 100), { succeeded: CALLERS, errors: [], stock: 50 });
+  });
+
+  test("suggested row lock (FOR UPDATE in withMySqlTransaction): exactly the 20 units in stock are sold", async () => {
+    assert.deepEqual(await run(example.suggested["locked"]!.module["reserve"], 20), { succeeded: 20, errors: ["out of stock"], stock: 0 });
+  });
+
+  test("the suggestion type-checks against the real mysql2 and runtime types", () => {
+    assert.deepEqual(typeErrorsAsExample("inventory/mysql-inventory.ts", example.suggested["locked"]!.text), []);
   });
 
   test("hand-written variants: atomic update and FOR UPDATE in a transaction", async () => {

@@ -1,11 +1,12 @@
 // Proof on PostgreSQL: the code select-then-update flags loses updates under 50 concurrent callers; the code its fix
-// produces, and the hand-written correct variants, lose none.
+// produces, the code each of its suggestions produces (row lock, optimistic retry), and the hand-written correct
+// variants lose none.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pool } from "pg";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { connectPg, suffix } from "../runtime/services";
-import { concurrently, exampleText, lintAndFix } from "./lost-update-proof";
+import { concurrently, exampleText, lintAndFix, typeErrorsAsExample } from "./lost-update-proof";
 
 const CALLERS = 50;
 
@@ -13,7 +14,7 @@ describe("select-then-update proof on PostgreSQL (pg)", () => {
   const schema = `locksmith_proof_${suffix()}`;
   let admin: Pool;
   let pool: Pool;
-  const example = lintAndFix(selectThenUpdate, exampleText("wallets/pg-wallet.ts"), /^Lock the row/);
+  const example = lintAndFix(selectThenUpdate, exampleText("wallets/pg-wallet.ts"), { locked: /^Lock the row/, optimistic: /^Optimistic update/ });
 
   before(async () => {
     admin = await connectPg();
@@ -60,7 +61,19 @@ describe("select-then-update proof on PostgreSQL (pg)", () => {
   });
 
   test("suggested row lock (FOR UPDATE in withPgTransaction): exactly 20 debits of 10 succeed on a balance of 200", async () => {
-    assert.deepEqual(await run(example.suggested!["debit"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
+    assert.deepEqual(await run(example.suggested["locked"]!.module["debit"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
+  });
+
+  test("suggested optimistic update (compare-and-set in retry): every one of 50 concurrent debits is applied exactly once", async () => {
+    assert.deepEqual(await run(example.suggested["optimistic"]!.module["debit"], 1000, 10), { succeeded: CALLERS, errors: [], balance: 500 });
+  });
+
+  test("suggested optimistic update: exactly 20 debits of 10 succeed on a balance of 200", async () => {
+    assert.deepEqual(await run(example.suggested["optimistic"]!.module["debit"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
+  });
+
+  test("both suggestions type-check against the real pg and runtime types", () => {
+    for (const name of ["locked", "optimistic"]) assert.deepEqual(typeErrorsAsExample("wallets/pg-wallet.ts", example.suggested[name]!.text), [], name);
   });
 
   test("hand-written variants: atomic update and FOR UPDATE in a transaction", async () => {

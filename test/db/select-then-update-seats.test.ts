@@ -14,7 +14,7 @@ describe("select-then-update proof on PostgreSQL: seat booking", () => {
   const schema = `locksmith_proof_${suffix()}`;
   let admin: Pool;
   let pool: Pool;
-  const example = lintAndFix(selectThenUpdate, exampleText("seats/pg-seats.ts"), /^Lock the row/);
+  const example = lintAndFix(selectThenUpdate, exampleText("seats/pg-seats.ts"), { locked: /^Lock the row/ });
 
   before(async () => {
     admin = await connectPg();
@@ -53,7 +53,7 @@ describe("select-then-update proof on PostgreSQL: seat booking", () => {
   });
 
   test("suggested row lock: exactly one user gets the seat", async () => {
-    assert.deepEqual(await run(example.suggested!["book"]), { succeeded: 1, errors: ["seat taken"], status: "booked", bookings: 1 });
+    assert.deepEqual(await run(example.suggested["locked"]!.module["book"]), { succeeded: 1, errors: ["seat taken"], status: "booked", bookings: 1 });
   });
 
   test("hand-written variants: conditional update, FOR UPDATE in a transaction", async () => {

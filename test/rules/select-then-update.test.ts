@@ -1,4 +1,5 @@
 import { selectThenUpdate } from "../../rules/select-then-update";
+import { MYSQL2_PROMISE } from "../helpers/driver-stubs";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const PG_LOST_UPDATE =
@@ -378,6 +379,22 @@ export async function debit(pool: Pool, accountId: string, amount: number): Prom
 }
 `,
             },
+            {
+              title: "Optimistic update: write only if `balance` is unchanged, retry with backoff on conflict",
+              output: `import { Pool } from "pg";
+import { assertAffected, retry } from "@locksmith/runtime";
+
+export async function debit(pool: Pool, accountId: string, amount: number): Promise<void> {
+  await retry(async () => {
+    const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [accountId]);
+    const balance: number = rows[0].balance;
+    if (balance < amount) throw new Error("insufficient funds");
+    const updated = await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2 AND balance = $3", [balance - amount, accountId, balance]);
+    assertAffected(updated.rowCount, "accounts row");
+  }, { maxAttempts: 10, initialDelayMs: 20, maxDelayMs: 1000 });
+}
+`,
+            },
           ],
         },
       ],
@@ -591,7 +608,7 @@ export async function book(pool: Pool, seatId: string, userId: string): Promise<
 `,
     },
     {
-      name: "mysql2 promise pool: query then execute",
+      name: "mysql2 promise pool without the driver's types: no row-lock suggestion (the connection type is unknown), no optimistic one (`sku` is not known to be a key)",
       code: `import type { Pool } from "mysql2/promise";
 
 export async function reserve(pool: Pool, sku: string, quantity: number): Promise<void> {
@@ -620,6 +637,194 @@ export async function reserve(pool: Pool, sku: string, quantity: number): Promis
   if (updated.affectedRows === 0) throw new Error("out of stock");
 }
 `,
+    },
+    {
+      name: "pg: col = f(col) that no atomic update expresses: row-lock and optimistic suggestions, no safe fix",
+      code: `import { Pool } from "pg";
+
+export async function recordScore(pool: Pool, playerId: string, points: number): Promise<void> {
+  const { rows: [player] } = await pool.query("SELECT best FROM players WHERE id = $1", [playerId]);
+  await pool.query("UPDATE players SET best = $1 WHERE id = $2", [Math.max(player.best, points), playerId]);
+}
+`,
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          message: /^`UPDATE players SET best = \$1` writes a value computed from `best` read at line 4 without a row lock/,
+          suggestions: [
+            {
+              title: "Lock the row: read with FOR UPDATE inside withPgTransaction",
+              output: `import { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+
+export async function recordScore(pool: Pool, playerId: string, points: number): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows: [player] } = await tx.query("SELECT best FROM players WHERE id = $1 FOR UPDATE", [playerId]);
+    await tx.query("UPDATE players SET best = $1 WHERE id = $2", [Math.max(player.best, points), playerId]);
+  });
+}
+`,
+            },
+            {
+              title: "Optimistic update: write only if `best` is unchanged, retry with backoff on conflict",
+              output: `import { Pool } from "pg";
+import { assertAffected, retry } from "@locksmith/runtime";
+
+export async function recordScore(pool: Pool, playerId: string, points: number): Promise<void> {
+  await retry(async () => {
+    const { rows: [player] } = await pool.query("SELECT best FROM players WHERE id = $1", [playerId]);
+    const updated = await pool.query("UPDATE players SET best = $1 WHERE id = $2 AND best = $3", [Math.max(player.best, points), playerId, player.best]);
+    assertAffected(updated.rowCount, "players row");
+  }, { maxAttempts: 10, initialDelayMs: 20, maxDelayMs: 1000 });
+}
+`,
+            },
+          ],
+        },
+      ],
+      output: null,
+    },
+    {
+      name: "mysql2 with the driver's types: FOR UPDATE in withMySqlTransaction, and a compare-and-set with ? placeholders",
+      files: MYSQL2_PROMISE,
+      code: `import type { Pool, RowDataPacket } from "mysql2/promise";
+
+export async function rename(pool: Pool, id: number, suffix: string): Promise<void> {
+  const [rows] = await pool.query<RowDataPacket[]>("SELECT title FROM docs WHERE id = ?", [id]);
+  const title: string = rows[0]!["title"];
+  await pool.execute("UPDATE docs SET title = ? WHERE id = ?", [title + suffix, id]);
+}
+`,
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          message: /^`UPDATE docs SET title = \?` writes a value computed from `title` read at line 4 without a row lock/,
+          suggestions: [
+            {
+              title: "Lock the row: read with FOR UPDATE inside withMySqlTransaction",
+              output: `import type { Pool, RowDataPacket } from "mysql2/promise";
+import { withMySqlTransaction } from "@locksmith/runtime/mysql";
+
+export async function rename(pool: Pool, id: number, suffix: string): Promise<void> {
+  await withMySqlTransaction(pool, async (tx) => {
+    const [rows] = await tx.query<RowDataPacket[]>("SELECT title FROM docs WHERE id = ? FOR UPDATE", [id]);
+    const title: string = rows[0]!["title"];
+    await tx.execute("UPDATE docs SET title = ? WHERE id = ?", [title + suffix, id]);
+  });
+}
+`,
+            },
+            {
+              title: "Optimistic update: write only if `title` is unchanged, retry with backoff on conflict",
+              output: `import type { Pool, RowDataPacket, ResultSetHeader } from "mysql2/promise";
+import { assertAffected, retry } from "@locksmith/runtime";
+
+export async function rename(pool: Pool, id: number, suffix: string): Promise<void> {
+  await retry(async () => {
+    const [rows] = await pool.query<RowDataPacket[]>("SELECT title FROM docs WHERE id = ?", [id]);
+    const title: string = rows[0]!["title"];
+    const [updated] = await pool.execute<ResultSetHeader>("UPDATE docs SET title = ? WHERE id = ? AND title = ?", [title + suffix, id, title]);
+    assertAffected(updated.affectedRows, "docs row");
+  }, { maxAttempts: 10, initialDelayMs: 20, maxDelayMs: 1000 });
+}
+`,
+            },
+          ],
+        },
+      ],
+      output: null,
+    },
+    {
+      name: "mysql2: a Connection (no getConnection) gets no row-lock suggestion",
+      files: MYSQL2_PROMISE,
+      code: `import type { Connection, RowDataPacket } from "mysql2/promise";
+
+export async function rename(conn: Connection, id: number, suffix: string): Promise<void> {
+  const [rows] = await conn.query<RowDataPacket[]>("SELECT title, owner FROM docs WHERE id = ?", [id]);
+  await conn.execute("UPDATE docs SET title = ? WHERE id = ?", [rows[0]!["title"] + rows[0]!["owner"] + suffix, id]);
+}
+`,
+      errors: [{ line: 5, column: 9, suggestions: [] }],
+    },
+    {
+      name: "pg: no optimistic suggestion when the write also uses another column of the read",
+      code: `import { Pool } from "pg";
+
+export async function accrue(pool: Pool, id: string): Promise<void> {
+  const { rows: [account] } = await pool.query("SELECT balance, rate FROM accounts WHERE id = $1", [id]);
+  await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [Math.round(account.balance * account.rate), id]);
+}
+`,
+      errors: [{ line: 5, column: 9, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+
+export async function accrue(pool: Pool, id: string): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows: [account] } = await tx.query("SELECT balance, rate FROM accounts WHERE id = $1 FOR UPDATE", [id]);
+    await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [Math.round(account.balance * account.rate), id]);
+  });
+}
+` }] }],
+    },
+    {
+      name: "pg: no optimistic suggestion when the value read is a Date (a JS Date loses the microseconds it would be compared with)",
+      code: `import { Pool } from "pg";
+
+export async function extend(pool: Pool, id: string, ms: number): Promise<void> {
+  const { rows } = await pool.query("SELECT expires_at FROM leases WHERE id = $1", [id]);
+  const expiresAt: Date = rows[0].expires_at;
+  await pool.query("UPDATE leases SET expires_at = $1 WHERE id = $2", [new Date(expiresAt.getTime() + ms), id]);
+}
+`,
+      errors: [{ line: 6, column: 9, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+
+export async function extend(pool: Pool, id: string, ms: number): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows } = await tx.query("SELECT expires_at FROM leases WHERE id = $1 FOR UPDATE", [id]);
+    const expiresAt: Date = rows[0].expires_at;
+    await tx.query("UPDATE leases SET expires_at = $1 WHERE id = $2", [new Date(expiresAt.getTime() + ms), id]);
+  });
+}
+` }] }],
+    },
+    {
+      name: "pg: no optimistic suggestion when the variable holding the value read is reassigned",
+      code: `import { Pool } from "pg";
+
+export async function double(pool: Pool, id: string): Promise<void> {
+  const { rows } = await pool.query("SELECT hits FROM pages WHERE id = $1", [id]);
+  let hits: number = rows[0].hits;
+  hits = hits * 2;
+  await pool.query("UPDATE pages SET hits = $1 WHERE id = $2", [hits, id]);
+}
+`,
+      errors: [{ line: 7, column: 9, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+
+export async function double(pool: Pool, id: string): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows } = await tx.query("SELECT hits FROM pages WHERE id = $1 FOR UPDATE", [id]);
+    let hits: number = rows[0].hits;
+    hits = hits * 2;
+    await tx.query("UPDATE pages SET hits = $1 WHERE id = $2", [hits, id]);
+  });
+}
+` }] }],
+    },
+    {
+      name: "pg: no suggestion when something else is awaited between the read and the write (a retry would repeat it, a row lock would be held across it)",
+      code: `import { Pool } from "pg";
+
+export async function scale(pool: Pool, id: string, factor: number): Promise<void> {
+  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+  await fetch("https://audit.example/scale");
+  await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance * factor, id]);
+}
+`,
+      errors: [{ line: 6, column: 9, suggestions: [] }],
     },
     {
       name: "better-sqlite3: prepare().get() then prepare().run()",

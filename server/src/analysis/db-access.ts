@@ -915,7 +915,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
 }
 
 /** `WHERE id = row.id` names the row; it is not a compare-and-set guard. */
-function isKeyColumn(column: string): boolean {
+export function isKeyColumn(column: string): boolean {
   return /^(id|uuid|key|pk|_id)$/i.test(column) || /Id$|_id$/.test(column);
 }
 
