@@ -34,12 +34,16 @@ function escape(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
 function svgOf(nodes: GraphNode[], edges: GraphEdge[]): string {
   const size = Math.max(320, 120 + nodes.length * 50);
   const radius = size / 2 - 80;
   const at = new Map(nodes.map((node, i) => {
     const angle = (2 * Math.PI * i) / Math.max(nodes.length, 1) - Math.PI / 2;
-    return [node.id, { x: size / 2 + radius * Math.cos(angle), y: size / 2 + radius * Math.sin(angle) }];
+    return [node.id, { x: round(size / 2 + radius * Math.cos(angle)), y: round(size / 2 + radius * Math.sin(angle)) }];
   }));
   const lines = edges.map((edge) => {
     const from = at.get(edge.from);
@@ -50,12 +54,15 @@ function svgOf(nodes: GraphNode[], edges: GraphEdge[]): string {
     if (edge.from === edge.to) {
       return `<path d="M ${from.x - 10} ${from.y - 14} C ${from.x - 40} ${from.y - 70}, ${from.x + 40} ${from.y - 70}, ${from.x + 10} ${from.y - 14}" fill="none" stroke="${color}" stroke-width="2" marker-end="url(#${marker})"><title>${escape(edge.description)}</title></path>`;
     }
-    // Stop short of the target circle so the arrow head stays visible.
+    // Bend each edge to its right, so the two edges of an inversion (a → b and b → a, the usual deadlock) stay
+    // apart, and stop short of the target circle so the arrow head stays visible.
     const dx = to.x - from.x;
     const dy = to.y - from.y;
     const length = Math.hypot(dx, dy) || 1;
-    const end = { x: to.x - (dx / length) * 16, y: to.y - (dy / length) * 16 };
-    return `<line x1="${from.x}" y1="${from.y}" x2="${end.x}" y2="${end.y}" stroke="${color}" stroke-width="2" marker-end="url(#${marker})"><title>${escape(edge.description)}</title></line>`;
+    const control = { x: (from.x + to.x) / 2 - (dy / length) * 30, y: (from.y + to.y) / 2 + (dx / length) * 30 };
+    const toControl = Math.hypot(control.x - to.x, control.y - to.y) || 1;
+    const end = { x: to.x + ((control.x - to.x) / toControl) * 16, y: to.y + ((control.y - to.y) / toControl) * 16 };
+    return `<path d="M ${from.x} ${from.y} Q ${round(control.x)} ${round(control.y)}, ${round(end.x)} ${round(end.y)}" fill="none" stroke="${color}" stroke-width="2" marker-end="url(#${marker})"><title>${escape(edge.description)}</title></path>`;
   });
   const circles = nodes.map((node) => {
     const { x, y } = at.get(node.id)!;

@@ -44,6 +44,12 @@ describe("the .vsix package", () => {
     assert.deepEqual(manifest.capabilities.untrustedWorkspaces.supported, true);
     assert.equal(manifest.dependencies, undefined);
     assert.equal(manifest.scripts, undefined);
+    // locksmith.json: validated against the packaged schema, and JSON with comments (comments are not flagged).
+    assert.deepEqual(manifest.contributes.jsonValidation, [{ fileMatch: "locksmith.json", url: "./server/schema/locksmith.schema.json" }]);
+    assert.deepEqual(manifest.contributes.languages, [{ id: "jsonc", filenames: ["locksmith.json"] }]);
+    const packagedSchema = fs.readFileSync(path.join(work, "unpacked", "extension", manifest.contributes.jsonValidation[0].url), "utf8");
+    assert.equal(packagedSchema, fs.readFileSync(path.join(REPO_ROOT, "server", "schema", "locksmith.schema.json"), "utf8"));
+    assert.equal(JSON.parse(packagedSchema).title, "Locksmith configuration (locksmith.json)");
   });
 
   test("the bundled server analyses the examples and links diagnostics to the packaged docs", async () => {
