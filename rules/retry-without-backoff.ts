@@ -8,13 +8,12 @@ import { calleeName, indentationAt, indentUnit, isFunctionLike, mentions, skipAw
 import { alwaysExits } from "../server/src/analysis/control-flow";
 import { dbAccessOf, isVersionColumn } from "../server/src/analysis/db-access";
 import { lockAcquisitionOf } from "../server/src/analysis/locks";
+import { RETRYABLE_ERROR } from "../server/src/analysis/transactions";
 import { runtimeImportEdits } from "../server/src/engine/runtime-import";
 import { normalizePath } from "../server/src/engine/paths";
 
 type Loop = ts.WhileStatement | ts.DoStatement | ts.ForStatement;
 
-/** Error tests that mean "a fresh attempt may succeed": SQLSTATEs, MySQL errnos, ConflictError, deadlock messages. */
-const RETRYABLE = /40001|40P01|55P03|\b1213\b|\b1205\b|ER_LOCK_DEADLOCK|ER_LOCK_WAIT_TIMEOUT|ConflictError|SerializationFailure|deadlock|serializ|could not obtain lock|P2034/i;
 const SLEEPS = /^(sleep|delay|wait|setTimeout|backoff|pause)$/i;
 
 /** What the loop retries after, for the message; undefined when it is not a retry-after-conflict loop. */
@@ -23,8 +22,8 @@ function retryReason(loop: Loop, checker: () => ts.TypeChecker): string | undefi
   // The condition too: `while (!(await redis.set(key, token, "PX", ms, "NX")))` spins on a try-lock.
   walk(loop, (node) => {
     if (reason || isFunctionLike(node)) return false;
-    if (ts.isCatchClause(node) && !alwaysExits(node.block) && RETRYABLE.test(node.block.getText())) reason = "a serialization failure, deadlock or conflict";
-    else if (ts.isCatchClause(node) && RETRYABLE.test(node.block.getText()) && /\bcontinue\b/.test(node.block.getText())) reason = "a serialization failure, deadlock or conflict";
+    if (ts.isCatchClause(node) && !alwaysExits(node.block) && RETRYABLE_ERROR.test(node.block.getText())) reason = "a serialization failure, deadlock or conflict";
+    else if (ts.isCatchClause(node) && RETRYABLE_ERROR.test(node.block.getText()) && /\bcontinue\b/.test(node.block.getText())) reason = "a serialization failure, deadlock or conflict";
     else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
       const access = dbAccessOf(node);
       if (access?.kind === "write" && access.conditions.some((c) => isVersionColumn(c.column))) reason = "a version check that changed no row";

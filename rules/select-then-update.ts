@@ -5,14 +5,16 @@
 // Safe (not reported): the read locks the row (FOR UPDATE / ORM lock) in the same transaction as the write; the write
 // compares against the read value (compare-and-set: unchecked-optimistic-update's business); the write is atomic and
 // does not use the read value, with any check on the written column repeated in its WHERE; the transaction is
-// SERIALIZABLE (or REPEATABLE READ on PostgreSQL, which aborts the second writer).
+// SERIALIZABLE (or REPEATABLE READ on PostgreSQL, which aborts the second writer) and retried. A SERIALIZABLE
+// transaction opened in the same function with no visible retry gets its own finding: no update is lost, but the
+// aborted call fails.
 import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
 import { boundNames, calleeName, code, enclosingFunction, expressionKey, receiverOf, importsOf, indentationAt, indentUnit, isFunctionLike, lineOf, mentions, outerExpression, skipAwait, skipParens, spanOf, walk } from "../server/src/analysis/ast";
 import { assignmentValues, isKeyColumn, readModifyWritesIn, sameTable, type AccessCondition, type DbAccess, type DbLibrary, type ReadModifyWrite } from "../server/src/analysis/db-access";
 import { importEdits, runtimeImportEdits } from "../server/src/engine/runtime-import";
 import { normalizePath } from "../server/src/engine/paths";
-import { rowLocksHeldAt, transactionScopeOf } from "../server/src/analysis/transactions";
+import { isRetried, rowLocksHeldAt, transactionScopeOf, type TransactionScope } from "../server/src/analysis/transactions";
 
 /** Why a flow is safe, or undefined when it races. */
 function protection(flow: ReadModifyWrite, checker: () => ts.TypeChecker): string | undefined {
@@ -182,7 +184,17 @@ function check(context: FileRuleContext): void {
   walk(context.sourceFile, (node) => {
     if (!isFunctionLike(node)) return;
     for (const flow of readModifyWritesIn(node)) {
-      if (reported.has(flow.write) || protection(flow, () => context.checker)) continue;
+      if (reported.has(flow.write)) continue;
+      const safe = protection(flow, () => context.checker);
+      if (safe === "serializable") {
+        const scope = unretriedTransaction(flow);
+        if (scope) {
+          reported.add(flow.write);
+          reportUnretried(context, flow, scope);
+        }
+        continue;
+      }
+      if (safe) continue;
       reported.add(flow.write);
       const fixes: Fix[] = [];
       const atomic = atomicUpdateFix(flow, context);
@@ -196,6 +208,40 @@ function check(context: FileRuleContext): void {
         suggestions,
       });
     }
+  });
+}
+
+/**
+ * The SERIALIZABLE (or PostgreSQL REPEATABLE READ) transaction the flow runs in, when it is opened in the flow's own
+ * function and no retry of it is visible there. A transaction opened by a caller, or a function whose callers may
+ * retry it, is not judged: that is not knowable from here.
+ */
+function unretriedTransaction(flow: ReadModifyWrite): TransactionScope | undefined {
+  const scope = transactionScopeOf(flow.write.node);
+  const fn = enclosingFunction(flow.write.node);
+  if (!scope || !fn || (scope.callback !== fn && enclosingFunction(scope.start) !== fn)) return undefined;
+  return isRetried(scope) ? undefined : scope;
+}
+
+const RETRYING_TRANSACTION: Partial<Record<DbLibrary, string>> = {
+  pg: '`withPgTransaction(pool, fn, { isolation: "serializable" })` retries it by itself',
+  mysql2: '`withMySqlTransaction(pool, fn, { isolation: "serializable" })` retries it by itself',
+};
+
+function reportUnretried(context: FileRuleContext, flow: ReadModifyWrite, scope: TransactionScope): void {
+  const { read, write } = flow;
+  const column = flow.data?.column ?? flow.control?.column;
+  const isolation = (scope.isolation ?? "serializable").toUpperCase();
+  const remedy = RETRYING_TRANSACTION[write.library] ?? "wrap the whole transaction in the runtime's `retry`";
+  context.report({
+    message: `${writeLabel(write)} depends on ${column ? code(column) : "the row"} read at line ${lineOf(read.node)} inside a ${isolation} transaction that nothing here retries: when two calls overlap, the database aborts one of them (serialization failure 40001, or deadlock) instead of losing an update, and that call fails unless every caller runs it again. Retry the transaction with backoff (${remedy}) or lock the row at READ COMMITTED (${LOCK_HINT[write.library]}), where the second call waits instead of failing.`,
+    span: spanOf(write.node, context.sourceFile),
+    related: [
+      { span: spanOf(read.node, context.sourceFile), message: "value read here" },
+      { span: spanOf(scope.start, context.sourceFile), message: `${isolation} transaction opened here, not retried` },
+    ],
+    fixes: [],
+    suggestions: [],
   });
 }
 

@@ -49,17 +49,24 @@ export async function debit(pool: Pool, id: string, amount: number): Promise<voi
 }`,
     },
     {
-      name: "pg: BEGIN ISOLATION LEVEL SERIALIZABLE",
+      name: "pg: BEGIN ISOLATION LEVEL SERIALIZABLE in a loop that retries serialization failures",
       code: `import { Pool } from "pg";
 export async function debit(pool: Pool, id: string, amount: number): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
-    const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1", [id]);
-    await client.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
-    await client.query("COMMIT");
-  } finally {
-    client.release();
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
+      const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+      await client.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+      await client.query("COMMIT");
+      return;
+    } catch (error) {
+      await client.query("ROLLBACK");
+      if ((error as { code?: string }).code !== "40001" || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+    } finally {
+      client.release();
+    }
   }
 }`,
     },
@@ -187,14 +194,18 @@ export async function debit(id: number, amount: number): Promise<void> {
 }`,
     },
     {
-      name: "Prisma: interactive $transaction at SERIALIZABLE",
+      name: "Prisma: interactive $transaction at SERIALIZABLE inside the runtime's retry",
       code: `import { Prisma, PrismaClient } from "@prisma/client";
+import { retry } from "@locksmith/runtime";
 const prisma = new PrismaClient();
 export async function debit(id: number, amount: number): Promise<void> {
-  await prisma.$transaction(async (tx) => {
-    const account = await tx.account.findUniqueOrThrow({ where: { id } });
-    await tx.account.update({ where: { id }, data: { balance: account.balance - amount } });
-  }, { isolationLevel: Prisma.TransactionIsolationLevel.Serializable });
+  await retry(() =>
+    prisma.$transaction(async (tx) => {
+      const account = await tx.account.findUniqueOrThrow({ where: { id } });
+      await tx.account.update({ where: { id }, data: { balance: account.balance - amount } });
+    }, { isolationLevel: Prisma.TransactionIsolationLevel.Serializable }),
+    { retryOn: (error) => (error as { code?: string }).code === "P2034" },
+  );
 }`,
     },
     {
@@ -244,15 +255,18 @@ export async function debit(sequelize: Sequelize, id: number, amount: number): P
 }`,
     },
     {
-      name: "Sequelize: SERIALIZABLE managed transaction",
-      code: `import { Sequelize, Transaction } from "sequelize";
+      name: "Sequelize: SERIALIZABLE managed transaction inside p-retry",
+      code: `import pRetry from "p-retry";
+import { Sequelize, Transaction } from "sequelize";
 import { Account } from "./models";
 export async function debit(sequelize: Sequelize, id: number, amount: number): Promise<void> {
-  await sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.SERIALIZABLE }, async (t) => {
-    const account = await Account.findByPk(id, { transaction: t });
-    if (!account) throw new Error("not found");
-    await account.update({ balance: account.balance - amount }, { transaction: t });
-  });
+  await pRetry(() =>
+    sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.SERIALIZABLE }, async (t) => {
+      const account = await Account.findByPk(id, { transaction: t });
+      if (!account) throw new Error("not found");
+      await account.update({ balance: account.balance - amount }, { transaction: t });
+    }),
+  { retries: 5 });
 }`,
     },
     {
@@ -556,6 +570,72 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
   client.release();
 }
 `,
+    },
+    {
+      name: "pg: SERIALIZABLE transaction opened here and not retried: the aborted call fails",
+      code: `import { Pool } from "pg";
+export async function debit(pool: Pool, id: string, amount: number): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
+    const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+    await client.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+      errors: [
+        {
+          line: 7,
+          column: 11,
+          endLine: 7,
+          endColumn: 105,
+          message:
+            '`UPDATE accounts SET balance = $1` depends on `balance` read at line 6 inside a SERIALIZABLE transaction that nothing here retries: when two calls overlap, the database aborts one of them (serialization failure 40001, or deadlock) instead of losing an update, and that call fails unless every caller runs it again. Retry the transaction with backoff (`withPgTransaction(pool, fn, { isolation: "serializable" })` retries it by itself) or lock the row at READ COMMITTED (`SELECT … FOR UPDATE` in the same transaction), where the second call waits instead of failing.',
+          related: [
+            { line: 6, message: "value read here" },
+            { line: 5, message: "SERIALIZABLE transaction opened here, not retried" },
+          ],
+          suggestions: [],
+        },
+      ],
+    },
+    {
+      name: "pg: REPEATABLE READ through the runtime helper with retry: false",
+      code: `import { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+export async function debit(pool: Pool, id: string, amount: number): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows } = await tx.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+    await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+  }, { isolation: "repeatable read", retry: false });
+}`,
+      errors: [{ line: 6, column: 11, message: /^`UPDATE accounts SET balance = \$1` depends on `balance` read at line 5 inside a REPEATABLE READ transaction that nothing here retries/, related: [{ line: 5 }, { line: 4, message: "REPEATABLE READ transaction opened here, not retried" }] }],
+    },
+    {
+      name: "Prisma and Sequelize: SERIALIZABLE callbacks with no retry around them",
+      code: `import { Prisma, PrismaClient } from "@prisma/client";
+import { Sequelize, Transaction } from "sequelize";
+import { Account } from "./models";
+const prisma = new PrismaClient();
+export async function debit(id: number, amount: number): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const account = await tx.account.findUniqueOrThrow({ where: { id } });
+    await tx.account.update({ where: { id }, data: { balance: account.balance - amount } });
+  }, { isolationLevel: Prisma.TransactionIsolationLevel.Serializable });
+}
+export async function credit(sequelize: Sequelize, id: number, amount: number): Promise<void> {
+  await sequelize.transaction({ isolationLevel: Transaction.ISOLATION_LEVELS.SERIALIZABLE }, async (t) => {
+    const account = await Account.findByPk(id, { transaction: t });
+    if (!account) throw new Error("not found");
+    await account.update({ balance: account.balance + amount }, { transaction: t });
+  });
+}`,
+      errors: [
+        { line: 8, column: 11, message: /^`tx\.account\.update\(…\)` depends on `balance` read at line 7 inside a SERIALIZABLE transaction that nothing here retries: .* Retry the transaction with backoff \(wrap the whole transaction in the runtime's `retry`\)/, related: [{ line: 7 }, { line: 6 }] },
+        { line: 15, column: 11, message: /^`account\.update\(…\)` depends on `balance` read at line 13 inside a SERIALIZABLE transaction that nothing here retries/, related: [{ line: 13 }, { line: 12 }] },
+      ],
     },
     {
       name: "pg: atomic update whose check is not repeated in WHERE (oversell): the fix repeats it",

@@ -133,6 +133,45 @@ function accessesOf(scope: TransactionScope, sourceFile: ts.SourceFile): DbAcces
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Retries around a transaction. SERIALIZABLE (and PostgreSQL's REPEATABLE READ) turn a lost update into an aborted
+// transaction, which is only safe when something runs it again.
+
+/** Error tests that mean "a fresh attempt may succeed": SQLSTATEs, MySQL errnos, Prisma's P2034, ConflictError, deadlock messages. */
+export const RETRYABLE_ERROR = /40001|40P01|55P03|\b1213\b|\b1205\b|ER_LOCK_DEADLOCK|ER_LOCK_WAIT_TIMEOUT|ConflictError|SerializationFailure|deadlock|serializ|could not obtain lock|P2034/i;
+
+/** Calls that run their function argument again on failure: the runtime's `retry`, `p-retry`, `async-retry`, `exponential-backoff`. */
+const RETRYING_CALL = /retry|backoff/i;
+
+/**
+ * True if a retry of `scope`'s transaction is visible where it is opened: the runtime helpers' own retry, a loop
+ * around it whose `catch` tests for a serialization failure or deadlock, or a retrying call (`retry(() => …)`) whose
+ * function argument opens it. The search stops at the first function that is not an argument of a call: whether
+ * its callers retry is not knowable here.
+ */
+export function isRetried(scope: TransactionScope): boolean {
+  if (scope.retried) return true;
+  for (let child: ts.Node = scope.start, node = child.parent; node; child = node, node = node.parent) {
+    if ((ts.isForStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node)) && child === node.statement && catchesRetryable(node.statement)) return true;
+    if (isFunctionLike(node)) {
+      const call = node.parent;
+      if (!ts.isCallExpression(call) || !call.arguments.includes(node as ts.Expression)) return false;
+      if (RETRYING_CALL.test(calleeName(call) ?? "")) return true;
+    }
+  }
+  return false;
+}
+
+function catchesRetryable(body: ts.Statement): boolean {
+  let found = false;
+  walk(body, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    if (ts.isCatchClause(node) && RETRYABLE_ERROR.test(node.block.getText())) found = true;
+    return !found;
+  });
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 
 const RUNTIME_MODULE = /(^@locksmith\/runtime(\/.*)?$)|(locksmith-runtime(\.ts|\.js)?$)/;
 
