@@ -57,6 +57,10 @@ runRuleTests(lockAcrossAwait, {
       code: `import { Pool } from "pg";\nconst pool = new Pool();\nexport async function run(id: string) {\n  const client = await pool.connect();\n  try {\n    await client.query("BEGIN");\n    const quote = await (await fetch("https://quotes")).json();\n    await client.query("UPDATE orders SET price = $1 WHERE id = $2", [quote.price, id]);\n    await client.query("COMMIT");\n    await fetch("https://hooks/priced");\n  } finally {\n    client.release();\n  }\n}\n`,
     },
     {
+      name: "TypeORM and Sequelize: unlocked reads in a transaction hold no row lock yet",
+      code: `import { DataSource } from "typeorm";\nimport { Sequelize } from "sequelize";\nimport { Order } from "./order";\nexport async function run(dataSource: DataSource, id: string) {\n  await dataSource.transaction(async (manager) => {\n    const o = await manager.createQueryBuilder(Order, "o").where("o.id = :id", { id }).getOne();\n    await fetch("https://hooks");\n  });\n}\nexport async function runSequelize(sequelize: Sequelize, id: string) {\n  await sequelize.transaction(async (t) => {\n    await Order.findByPk(id, { transaction: t });\n    await fetch("https://hooks");\n  });\n}\n`,
+    },
+    {
       name: "prisma transaction with only database calls",
       code: `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\nexport async function run(id: string) {\n  await prisma.$transaction(async (tx) => {\n    await tx.order.update({ where: { id }, data: { total: { increment: 1 } } });\n    await tx.auditLog.create({ data: { id } });\n  });\n}\n`,
     },
@@ -266,6 +270,27 @@ runRuleTests(lockAcrossAwait, {
       name: "Kysely transaction with forUpdate",
       code: `import { Kysely } from "kysely";\ndeclare const db: Kysely<any>;\nexport async function run(id: string) {\n  await db.transaction().execute(async (trx) => {\n    const o = await trx.selectFrom("orders").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();\n    await fetch("https://hooks");\n    await trx.updateTable("orders").set({ total: o.total + 1 }).where("id", "=", id).execute();\n  });\n}\n`,
       errors: [{ line: 6, column: 5, message: /while the transaction on `trx` holds row locks/ }],
+    },
+    {
+      name: "TypeORM: manager.findOne with a pessimistic_write lock, and a query builder setLock, inside dataSource.transaction",
+      code: `import { DataSource } from "typeorm";\nimport { Order } from "./order";\nexport async function run(dataSource: DataSource, id: string) {\n  await dataSource.transaction(async (manager) => {\n    const o = await manager.findOne(Order, { where: { id }, lock: { mode: "pessimistic_write" } });\n    await fetch("https://hooks");\n    await manager.save(o);\n  });\n}\nexport async function runBuilder(dataSource: DataSource, id: string) {\n  await dataSource.transaction(async (manager) => {\n    await manager.getRepository(Order).createQueryBuilder("o").setLock("pessimistic_write").where("o.id = :id", { id }).getOne();\n    await fetch("https://hooks");\n  });\n}\n`,
+      errors: [
+        { line: 6, column: 5, message: /while the transaction on `manager` holds row locks \(taken by a locking read \(FOR UPDATE\) of `order` at line 5\)/, related: [{ line: 5, message: "row locks taken here, held until COMMIT/ROLLBACK" }] },
+        { line: 13, column: 5, message: /while the transaction on `manager` holds row locks \(taken by a locking read \(FOR UPDATE\) of `order` at line 12\)/, related: [{ line: 12 }] },
+      ],
+    },
+    {
+      name: "TypeORM: queryRunner transaction after a write through queryRunner.manager",
+      code: `import { DataSource } from "typeorm";\nimport { Order } from "./order";\nexport async function run(dataSource: DataSource, id: string) {\n  const queryRunner = dataSource.createQueryRunner();\n  await queryRunner.startTransaction();\n  await queryRunner.manager.update(Order, { id }, { status: "paid" });\n  await fetch("https://hooks");\n  await queryRunner.commitTransaction();\n}\n`,
+      errors: [{ line: 7, column: 3, message: /while the transaction on `queryRunner` holds row locks \(taken by a write of `order` at line 6\)/ }],
+    },
+    {
+      name: "Sequelize: findByPk with t.LOCK.UPDATE in a managed transaction, Model.update in an unmanaged one",
+      code: `import { Sequelize } from "sequelize";\nimport { Order } from "./models";\nexport async function run(sequelize: Sequelize, id: string) {\n  await sequelize.transaction(async (t) => {\n    const o = await Order.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE });\n    await fetch("https://hooks");\n    await o!.save({ transaction: t });\n  });\n}\nexport async function pay(sequelize: Sequelize, id: string) {\n  const t = await sequelize.transaction();\n  await Order.update({ status: "paid" }, { where: { id }, transaction: t });\n  await fetch("https://hooks");\n  await t.commit();\n}\n`,
+      errors: [
+        { line: 6, column: 5, message: /while the transaction on `t` holds row locks \(taken by a locking read \(FOR UPDATE\) of `order` at line 5\)/ },
+        { line: 13, column: 3, message: /while the transaction on `t` holds row locks \(taken by a write of `order` at line 12\)/ },
+      ],
     },
     {
       name: "runtime withPgTransaction",

@@ -243,6 +243,44 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
 }`,
     },
     {
+      name: "TypeORM: query builder setLock(\"pessimistic_write\") inside dataSource.transaction, then save",
+      code: `import { DataSource } from "typeorm";
+import { Account } from "./account";
+export async function debit(dataSource: DataSource, id: number, amount: number): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    const account = await manager.createQueryBuilder(Account, "a").setLock("pessimistic_write").where("a.id = :id", { id }).getOneOrFail();
+    account.balance -= amount;
+    await manager.save(account);
+  });
+}`,
+    },
+    {
+      name: "TypeORM: query builder update computed by the database (a function value is SQL)",
+      code: `import { DataSource } from "typeorm";
+import { Account } from "./account";
+export async function debit(dataSource: DataSource, id: number, amount: number): Promise<void> {
+  const account = await dataSource.getRepository(Account).createQueryBuilder("a").where("a.id = :id", { id }).getOneOrFail();
+  if (account.frozen) throw new Error("frozen");
+  await dataSource.createQueryBuilder().update(Account).set({ balance: () => "balance - :amount" }).setParameter("amount", amount).where("id = :id", { id }).execute();
+}`,
+    },
+    {
+      name: "Sequelize: findOne with lock: true and the transaction, then Model.update",
+      code: `import { Sequelize } from "sequelize";
+import { Account } from "./models";
+export async function debit(sequelize: Sequelize, id: number, amount: number): Promise<void> {
+  const t = await sequelize.transaction();
+  try {
+    const account = await Account.findOne({ where: { id }, lock: true, transaction: t });
+    await Account.update({ balance: account!.balance - amount }, { where: { id }, transaction: t });
+    await t.commit();
+  } catch (error) {
+    await t.rollback();
+    throw error;
+  }
+}`,
+    },
+    {
       name: "Sequelize: lock t.LOCK.UPDATE with transaction t",
       code: `import { Sequelize } from "sequelize";
 import { Account } from "./models";
@@ -1089,6 +1127,33 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
 }
 `,
       errors: [{ line: 6, column: 9, message: /^`dataSource\.getRepository\(Account\)\.update\(…\)` writes a value computed from `balance` read at line 5/ }],
+    },
+    {
+      name: "TypeORM: query builder read without a lock, then a query builder update with the computed value",
+      code: `import { DataSource } from "typeorm";
+import { Account } from "./account";
+
+export async function debit(dataSource: DataSource, id: number, amount: number): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    const account = await manager.createQueryBuilder(Account, "a").where("a.id = :id", { id }).getOneOrFail();
+    await manager.createQueryBuilder().update(Account).set({ balance: account.balance - amount }).where("id = :id", { id }).execute();
+  });
+}
+`,
+      errors: [{ line: 7, column: 11, message: /^`manager\.createQueryBuilder\(\)…update\(…\)` writes a value computed from `balance` read at line 6 without a row lock: .* Lock the row \(`lock: \{ mode: "pessimistic_write" \}` inside a transaction\)/, related: [{ line: 6 }] }],
+    },
+    {
+      name: "TypeORM: setLock outside a transaction does not protect",
+      code: `import { DataSource } from "typeorm";
+import { Account } from "./account";
+
+export async function debit(dataSource: DataSource, id: number, amount: number): Promise<void> {
+  const account = await dataSource.getRepository(Account).createQueryBuilder("a").setLock("pessimistic_write").where("a.id = :id", { id }).getOneOrFail();
+  account.balance -= amount;
+  await dataSource.getRepository(Account).save(account);
+}
+`,
+      errors: [{ line: 7, column: 9, message: /read at line 5 without a row lock \(the `FOR UPDATE` at line 5 does not help: outside a transaction the lock is released when that statement ends\)/ }],
     },
     {
       name: "Sequelize: findByPk, check, assign, save",

@@ -285,7 +285,7 @@ const KNEX_BUILDER = new Set(["where", "andWhere", "whereIn", "orWhere", "whereN
 
 function chainAccess(call: ts.CallExpression): DbAccess | undefined {
   const { root, links } = chainOf(call);
-  return knexAccess(root, links, call) ?? drizzleAccess(root, links, call) ?? kyselyAccess(root, links, call);
+  return knexAccess(root, links, call) ?? drizzleAccess(root, links, call) ?? kyselyAccess(root, links, call) ?? typeormBuilderAccess(root, links, call);
 }
 
 /** knex: `k("table")...` or `k.table("t")` / `k.from("t")` / `k.select().from("t")`, ending in a terminal. */
@@ -492,7 +492,8 @@ function isPrismaAtomic(value: ts.Expression): boolean {
 // TypeORM and Sequelize: repository / model methods and entity writes.
 //
 // TypeORM: `repo.findOne({ where, lock: { mode: "pessimistic_write" } })`, `repo.findOneBy({ id })`,
-// `manager.findOne(Account, {...})`, `repo.save(entity)`, `repo.update(criteria, partial)`, `repo.increment(...)`.
+// `manager.findOne(Account, {...})`, `repo.save(entity)`, `repo.update(criteria, partial)`, `repo.increment(...)`, and
+// the query builder (`createQueryBuilder(…).setLock("pessimistic_write")…getOne()`, `….update(Account).set(…).execute()`).
 // Sequelize: `Account.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE })`, `Account.findOne({ where })`,
 // `account.save()`, `account.update({...})`, `Account.update({...}, { where })`, `account.increment("balance", { by })`.
 
@@ -570,6 +571,54 @@ function typeormAccess(call: ts.CallExpression, name: string, receiver: ts.Expre
     return { ...base, kind: "write", table, conditions: whereObjectConditions(args[0]), assignments: column ? [{ column, atomic: true }] : [] };
   }
   return undefined;
+}
+
+const TYPEORM_BUILDER_READS = new Set(["getOne", "getOneOrFail", "getMany", "getManyAndCount", "getRawOne", "getRawMany", "getCount", "getExists"]);
+
+/**
+ * TypeORM's query builder: `manager.createQueryBuilder(Account, "a").setLock("pessimistic_write").where("a.id = :id",
+ * { id }).getOne()` (a read; also `repo.createQueryBuilder("a")`, `.from(Account, "a")`) and
+ * `manager.createQueryBuilder().update(Account).set({ balance: () => "balance - 1" }).where(…).execute()` (a write;
+ * a function value is SQL computed by the database).
+ */
+function typeormBuilderAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
+  const start = links.findIndex((l) => l.name === "createQueryBuilder" && l.call);
+  if (start < 0 || ![...importsOf(call.getSourceFile()).values()].some((i) => i.module === "typeorm")) return undefined;
+  const terminal = links[links.length - 1]!.name;
+  const link = (name: string) => links.slice(start).find((l) => l.name === name && l.call)?.call;
+  const entityName = (arg: ts.Expression | undefined) => (arg && ts.isIdentifier(skipParens(arg)) && /^[A-Z]/.test(skipParens(arg).getText()) ? skipParens(arg).getText().toLowerCase() : undefined);
+  const builder = links[start]!.call!;
+  const repository = links[start - 1]?.name === "getRepository" ? entityName(links[start - 1]!.call?.arguments[0]) : undefined;
+  const receiver = ts.isPropertyAccessExpression(builder.expression) ? builder.expression.expression : undefined;
+  const conditions = links.filter((l) => (l.name === "where" || l.name === "andWhere") && l.call).flatMap((l) => builderConditions(l.call!));
+  const base = { node: call, library: "typeorm" as const, handle: root, assignments: [] as AccessAssignment[], conditions };
+  const update = link("update");
+  if (update && terminal === "execute") {
+    const table = entityName(update.arguments[0]);
+    const assignments = objectAssignments(link("set")?.arguments[0], (value) => isFunctionLikeExpression(skipParens(value)));
+    return table ? { ...base, kind: "write", table, assignments } : undefined;
+  }
+  if (!TYPEORM_BUILDER_READS.has(terminal)) return undefined;
+  const table = entityName(builder.arguments[0]) ?? entityName(link("from")?.arguments[0]) ?? repository ?? (receiver && builder.arguments.length === 1 ? repositoryTable(receiver) : undefined);
+  if (!table) return undefined;
+  const access: DbAccess = { ...base, kind: "read", table };
+  const mode = stringValue(link("setLock")?.arguments[0]);
+  if (mode && TYPEORM_LOCKS[mode]) access.lock = TYPEORM_LOCKS[mode];
+  return access;
+}
+
+/** `where("a.id = :id AND a.version = :version", { id, version })` → the comparisons with their parameter values. */
+function builderConditions(call: ts.CallExpression): AccessCondition[] {
+  const text = stringValue(call.arguments[0]);
+  if (!text) return [];
+  const out: AccessCondition[] = [];
+  for (const part of text.split(/\s+AND\s+/i)) {
+    const match = /^\s*(?:\w+\.)?(\w+)\s*(=|<>|!=|>=|<=|>|<)\s*:(\w+)\s*$/.exec(part);
+    if (!match) continue;
+    const value = property(call.arguments[1], match[3]!);
+    out.push({ column: match[1]!, operator: match[2]!, ...(value ? { value } : {}) });
+  }
+  return out;
 }
 
 function sequelizeAccess(call: ts.CallExpression, name: string, receiver: ts.Expression): DbAccess | undefined {
