@@ -712,9 +712,9 @@ function isPromisePool(pool: ts.Expression, methods: ReadonlySet<string>, checke
 // Optimistic: `col = f(read.col)` on the row read by its key becomes a compare-and-set (`… AND col = <value read>`)
 // whose affected-row count is asserted, and the read-modify-write reruns with exponential backoff and jitter on a
 // conflict. Offered only where that is exactly right: the write sets the column it read, on the row it read (same key
-// value), nothing else it writes or decides comes from the read, the value compared is the one read (never
-// reassigned) and a plain value (a Date or an object would not compare equal in SQL), and nothing in between awaits
-// anything but the read and the write (a retry runs it again).
+// value), and nothing in between awaits anything but the read and the write (a retry runs it again). The column
+// compared is the written one when nothing else the statements use comes from the read (valueGuard), else a version
+// counter the read selects, bumped by the write (versionGuard).
 
 const OPTIMISTIC_RETRY = "{ maxAttempts: 10, initialDelayMs: 20, maxDelayMs: 1000 }";
 
@@ -724,23 +724,20 @@ function optimisticRetrySuggestion(flow: ReadModifyWrite, context: FileRuleConte
   const column = data.column;
   if (data.assignment.column !== column || data.assignment.atomic || !/^[A-Za-z_]\w*$/.test(column)) return undefined;
   if (transactionScopeOf(read.node) || transactionScopeOf(write.node) || !readsOneRowByKey(flow)) return undefined;
-  for (const other of write.assignments) {
-    if (other !== data.assignment && assignmentValues(write, other).some((v) => flow.originOf(v)?.read === read)) return undefined;
-  }
   const statements = movableStatements(flow);
   const textNode = plainSqlLiteral(write);
   const values = write.sql.values;
   const whereEnd = write.sql.statement.whereEnd;
   if (!statements || !textNode || !values || whereEnd === undefined || values.elements.some(ts.isSpreadElement)) return undefined;
-  if (write.sql.statement.placeholders.some((p) => p.style === "interpolation")) return undefined;
-  const expected = valueAsRead(flow, column, statements);
-  if (!expected || !usesOnlyColumn(flow, column, statements) || !awaitsOnlyTheFlow(flow, statements) || !isPlainValue(expected, context.checker)) return undefined;
+  if (write.sql.statement.placeholders.some((p) => p.style === "interpolation") || !awaitsOnlyTheFlow(flow, statements)) return undefined;
+  const guard = valueGuard(flow, column, statements, context.checker) ?? versionGuard(flow);
+  if (!guard) return undefined;
   // The compare-and-set: one more WHERE condition, its value passed as one more parameter.
   const inner: TextEdit[] = [];
   const placeholders = write.sql.statement.placeholders;
   let placeholder = "?";
   let at = values.getStart() + 1;
-  let valueText = expected.getText();
+  let valueText = guard.value;
   if (write.library === "pg") {
     placeholder = `$${values.elements.length + 1}`;
     const last = values.elements[values.elements.length - 1];
@@ -752,7 +749,13 @@ function optimisticRetrySuggestion(flow: ReadModifyWrite, context: FileRuleConte
     if (before) [at, valueText] = [before.getEnd(), `, ${valueText}`];
     else if (values.elements.length > 0) valueText = `${valueText}, `;
   }
-  inner.push(edit(context, textNode.getStart() + 1 + whereEnd, textNode.getStart() + 1 + whereEnd, ` AND ${column} = ${placeholder}`), edit(context, at, at, valueText));
+  const sqlStart = textNode.getStart() + 1;
+  inner.push(edit(context, sqlStart + whereEnd, sqlStart + whereEnd, ` AND ${guard.column} = ${placeholder}`), edit(context, at, at, valueText));
+  if (guard.bump) {
+    const last = write.sql.statement.assignments[write.sql.statement.assignments.length - 1]!;
+    const setEnd = sqlStart + last.expressionStart + last.expression.trimEnd().length;
+    inner.push(edit(context, setEnd, setEnd, `, ${guard.column} = ${guard.column} + 1`));
+  }
   const counted = affectedCountCheck(write, context, (count) => `assertAffected(${count}, ${JSON.stringify(`${write.table ?? "matching"} row`)});`);
   if (!counted) return undefined;
   const rangeStart = statements[0]!.getStart();
@@ -760,10 +763,56 @@ function optimisticRetrySuggestion(flow: ReadModifyWrite, context: FileRuleConte
   inner.push(...counted.filter((e) => e.start >= rangeStart));
   const imports = runtimeImport(context, undefined, ["retry", "assertAffected"]);
   return {
-    title: `Optimistic update: write only if ${code(column)} is unchanged, retry with backoff on conflict`,
+    title: `Optimistic update: write only if ${code(guard.column)} is unchanged${guard.bump ? " (and bump it)" : ""}, retry with backoff on conflict`,
     ...imports,
     edits: [wrapStatements(context, statements, inner, "await retry(async () => {", `}, ${OPTIMISTIC_RETRY});`), ...outside, ...imports.edits],
   };
+}
+
+interface OptimisticGuard {
+  /** The column compared in the WHERE. */
+  column: string;
+  /** Source text of the value it must still have: the value read. */
+  value: string;
+  /** The write also increments the column (a version counter). */
+  bump?: boolean;
+}
+
+/**
+ * Compare-and-set on the written column itself: enough when everything the statements take from the read is that
+ * column, and the value read is still at hand, unchanged and a plain value.
+ */
+function valueGuard(flow: ReadModifyWrite, column: string, statements: readonly ts.Statement[], checker: ts.TypeChecker): OptimisticGuard | undefined {
+  for (const other of flow.write.assignments) {
+    if (other !== flow.data!.assignment && assignmentValues(flow.write, other).some((v) => flow.originOf(v)?.read === flow.read)) return undefined;
+  }
+  const expected = valueAsRead(flow, column, statements);
+  if (!expected || !usesOnlyColumn(flow, column, statements) || !isPlainValue(expected, checker)) return undefined;
+  return { column, value: expected.getText() };
+}
+
+/** Integer version counters (timestamps and etags are left alone: a JavaScript Date loses the precision SQL compares). */
+const VERSION_COUNTER = /^(version|_version|lock_?version|row_?version|revision)$/i;
+
+/**
+ * Compare-and-set on a version counter the read selects by name (`SELECT balance, rate, version FROM …`), bumped by
+ * the write: catches a change of any column by a writer that bumps it too, as every writer of a versioned row must.
+ * The value read is `<row>.version` of the row the written value comes from.
+ */
+function versionGuard(flow: ReadModifyWrite): OptimisticGuard | undefined {
+  const selected = /^\s*SELECT\s+([^]*?)\s+FROM\s/i.exec(flow.read.sql?.text ?? "")?.[1]?.split(",").map((c) => c.trim()) ?? [];
+  const version = selected.find((c) => VERSION_COUNTER.test(c));
+  if (!version || flow.write.assignments.some((a) => a.column.toLowerCase() === version.toLowerCase())) return undefined;
+  let row: ts.Expression | undefined;
+  walk(flow.data!.value, (node) => {
+    if (row || isFunctionLike(node)) return false;
+    if ((ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && flow.originOf(node)?.level === "value") {
+      const base = node.expression;
+      if (flow.originOf(base)?.read === flow.read && flow.originOf(base)?.level === "row") row = base;
+    }
+    return !row;
+  });
+  return row && !isReassigned(row, flow.write.node) ? { column: version, value: `${row.getText()}.${version}`, bump: true } : undefined;
 }
 
 /** The write names the row the read read, by an equality on a key column with the same value (`WHERE id = $1` twice). */

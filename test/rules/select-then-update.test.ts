@@ -887,6 +887,51 @@ export async function accrue(pool: Pool, id: string): Promise<void> {
 ` }] }],
     },
     {
+      name: "pg: the write uses several columns, the read selects a version counter: compare-and-set on the version, bumped",
+      code: `import { Pool } from "pg";
+
+export async function accrue(pool: Pool, id: string): Promise<void> {
+  const { rows: [account] } = await pool.query("SELECT balance, rate, version FROM accounts WHERE id = $1", [id]);
+  await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [Math.round(account.balance * account.rate), id]);
+}
+`,
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          suggestions: [
+            {
+              title: /^Lock the row/,
+              output: `import { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+
+export async function accrue(pool: Pool, id: string): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows: [account] } = await tx.query("SELECT balance, rate, version FROM accounts WHERE id = $1 FOR UPDATE", [id]);
+    await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [Math.round(account.balance * account.rate), id]);
+  });
+}
+`,
+            },
+            {
+              title: "Optimistic update: write only if `version` is unchanged (and bump it), retry with backoff on conflict",
+              output: `import { Pool } from "pg";
+import { assertAffected, retry } from "@locksmith/runtime";
+
+export async function accrue(pool: Pool, id: string): Promise<void> {
+  await retry(async () => {
+    const { rows: [account] } = await pool.query("SELECT balance, rate, version FROM accounts WHERE id = $1", [id]);
+    const updated = await pool.query("UPDATE accounts SET balance = $1, version = version + 1 WHERE id = $2 AND version = $3", [Math.round(account.balance * account.rate), id, account.version]);
+    assertAffected(updated.rowCount, "accounts row");
+  }, { maxAttempts: 10, initialDelayMs: 20, maxDelayMs: 1000 });
+}
+`,
+            },
+          ],
+        },
+      ],
+    },
+    {
       name: "pg: no optimistic suggestion when the value read is a Date (a JS Date loses the microseconds it would be compared with)",
       code: `import { Pool } from "pg";
 
