@@ -38,7 +38,7 @@ describe("select-then-update proof on PostgreSQL (pg)", () => {
   }
 
   test("the example is flagged once, at the unlocked debit", () => {
-    assert.deepEqual(example.findingLines, [11]);
+    assert.deepEqual(example.findingLines, [12]);
   });
 
   test("flagged code: concurrent debits are lost", async () => {
@@ -76,8 +76,9 @@ describe("select-then-update proof on PostgreSQL (pg)", () => {
     for (const name of ["locked", "optimistic"]) assert.deepEqual(typeErrorsAsExample("wallets/pg-wallet.ts", example.suggested[name]!.text), [], name);
   });
 
-  test("hand-written variants: atomic update and FOR UPDATE in a transaction", async () => {
+  test("hand-written variants: atomic update, FOR UPDATE in a transaction, optimistic update", async () => {
     assert.deepEqual(await run(example.original["debitAtomically"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
     assert.deepEqual(await run(example.original["debitLocked"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
+    assert.deepEqual(await run(example.original["debitOptimistically"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
   });
 });
