@@ -24,6 +24,9 @@ export const DEFAULT_COMPILER_OPTIONS: ts.CompilerOptions = {
   noEmit: true,
   allowJs: false,
   esModuleInterop: true,
+  // TypeScript 6 includes no @types packages unless told; "*" restores the classic behaviour (all of them), so that a
+  // folder linted without a tsconfig still sees Node's and the drivers' types.
+  types: ["*"],
 };
 
 /** A user mistake while loading the project (bad tsconfig, missing path): one clear line, exit code 2. */
