@@ -13,6 +13,7 @@ import { libFolderInMemoryPath } from "@ts-morph/common";
 import type { ResolvedConfig } from "../engine/config";
 import { sha256, writeFileAtomic } from "../engine/fixes";
 import type { FileFindingsCache, LintOptions } from "../engine/linter";
+import { declaresGlobals, importedFiles } from "../engine/dependencies";
 import { normalizePath } from "../engine/paths";
 import type { ProjectSpec } from "../engine/project";
 import { VENDORED_RUNTIME_SOURCE } from "../engine/runtime-import";
@@ -188,11 +189,6 @@ function isLibFile(fileName: string): boolean {
   return fileName.startsWith(libFolderInMemoryPath);
 }
 
-/** Internal TypeScript API used to walk resolved imports; when absent every file counts as a dependency. */
-interface ProgramInternals {
-  forEachResolvedModule?(callback: (resolution: ts.ResolvedModuleWithFailedLookupLocations) => void, file: ts.SourceFile): void;
-}
-
 /** Content hashes and dependency closures of one Program's files, computed once per Program. */
 class ProgramFacts {
   private readonly hashes = new Map<ts.SourceFile, string>();
@@ -227,17 +223,10 @@ class ProgramFacts {
   private dependenciesOf(sourceFile: ts.SourceFile): ts.SourceFile[] {
     let deps = this.directDeps.get(sourceFile);
     if (deps) return deps;
-    const program = this.program as ts.Program & ProgramInternals;
-    if (!program.forEachResolvedModule) {
-      deps = program.getSourceFiles().filter((sf) => !isLibFile(sf.fileName));
-    } else {
-      const names = new Set<string>();
-      program.forEachResolvedModule((resolution) => {
-        if (resolution.resolvedModule) names.add(resolution.resolvedModule.resolvedFileName);
-      }, sourceFile);
-      for (const reference of sourceFile.referencedFiles) names.add(path.resolve(path.dirname(sourceFile.fileName), reference.fileName));
-      deps = [...names].map((name) => program.getSourceFile(name)).filter((sf): sf is ts.SourceFile => sf !== undefined);
-    }
+    const names = importedFiles(this.program, sourceFile);
+    deps = names
+      ? [...new Set(names)].map((name) => this.program.getSourceFile(name)).filter((sf): sf is ts.SourceFile => sf !== undefined)
+      : this.program.getSourceFiles().filter((sf) => !isLibFile(sf.fileName)); // unknown: every file counts
     this.directDeps.set(sourceFile, deps);
     return deps;
   }
@@ -247,16 +236,11 @@ class ProgramFacts {
     if (this.globalsHash) return this.globalsHash;
     const globals = this.program
       .getSourceFiles()
-      .filter((sf) => !isLibFile(sf.fileName) && (!ts.isExternalModule(sf) || augmentsModules(sf)))
+      .filter((sf) => !isLibFile(sf.fileName) && declaresGlobals(sf))
       .map((sf) => `${normalizePath(sf.fileName)}:${this.hash(sf)}`)
       .sort();
     return (this.globalsHash = sha256(globals.join("\n")));
   }
-}
-
-/** `declare global { }` or `declare module "x" { }` inside a module. */
-function augmentsModules(sourceFile: ts.SourceFile): boolean {
-  return sourceFile.statements.some((s) => ts.isModuleDeclaration(s) && (ts.isStringLiteral(s.name) || (s.flags & ts.NodeFlags.GlobalAugmentation) !== 0));
 }
 
 const FACTS = new WeakMap<ts.Program, ProgramFacts>();

@@ -8,6 +8,7 @@ import { Engine, type LintOptions, type LintRun } from "../engine/linter";
 import { DEFAULT_COMPILER_OPTIONS, ProjectHost, SOURCE_EXTENSIONS, collectSourceFiles, findNearestTsconfig, readTsconfig } from "../engine/project";
 import { resolveRuntimeImport, RUNTIME_PACKAGE } from "../engine/runtime-import";
 import { isInside, isInsideReal, normalizePath } from "../engine/paths";
+import { declaresGlobals, importedFiles } from "../engine/dependencies";
 import type { EngineSettings, Rule, RuntimeImportSetting } from "../engine/types";
 import { ts } from "../engine/ts";
 import type { EditorSettings } from "./settings";
@@ -79,8 +80,8 @@ export class Project {
     for (const sourceFile of program.getSourceFiles()) {
       const file = normalizePath(sourceFile.fileName);
       if (changed.has(file) && declaresGlobals(sourceFile)) return new Set(this.files);
-      const dependencies = dependenciesOf(program, sourceFile);
-      if (dependencies === "unknown") return new Set(this.files);
+      const dependencies = importedFiles(program, sourceFile);
+      if (dependencies === undefined) return new Set(this.files); // this TypeScript does not say: re-lint all
       for (const dependency of dependencies) importers.set(dependency, [...(importers.get(dependency) ?? []), file]);
     }
     const reached = new Set(changed);
@@ -304,25 +305,3 @@ export class Workspace {
   }
 }
 
-/** Internal TypeScript API for the modules a file's imports resolved to (the CLI's cache walks imports the same way). */
-interface ProgramInternals {
-  forEachResolvedModule?(callback: (resolution: ts.ResolvedModuleWithFailedLookupLocations) => void, file: ts.SourceFile): void;
-}
-
-/** The files `sourceFile` imports or references; "unknown" when this TypeScript does not expose resolutions. */
-function dependenciesOf(program: ts.Program, sourceFile: ts.SourceFile): string[] | "unknown" {
-  const internals = program as ts.Program & ProgramInternals;
-  if (!internals.forEachResolvedModule) return "unknown";
-  const dependencies: string[] = [];
-  internals.forEachResolvedModule((resolution) => {
-    if (resolution.resolvedModule) dependencies.push(normalizePath(resolution.resolvedModule.resolvedFileName));
-  }, sourceFile);
-  for (const reference of sourceFile.referencedFiles) dependencies.push(normalizePath(path.resolve(path.dirname(sourceFile.fileName), reference.fileName)));
-  return dependencies;
-}
-
-/** A script (its declarations are global), or a module with `declare global { }` / `declare module "x" { }`. */
-function declaresGlobals(sourceFile: ts.SourceFile): boolean {
-  if (!ts.isExternalModule(sourceFile)) return true;
-  return sourceFile.statements.some((s) => ts.isModuleDeclaration(s) && (ts.isStringLiteral(s.name) || (s.flags & ts.NodeFlags.GlobalAugmentation) !== 0));
-}
