@@ -77,8 +77,8 @@ function kindOfCreation(expr: ts.Expression, sourceFile: ts.SourceFile): ObjectK
     if (module === "redlock") return { mechanism: "redlock", library: "redlock" };
     if (module === REDIS_SEMAPHORE) return { mechanism: "redis-semaphore", library: "redis-semaphore" };
     if (module === "async-lock") return { mechanism: "keyed-lock", library: "async-lock" };
-    // No import (globals, or a file that lost its imports): trust only unambiguous class names.
-    if (!module && (name === "Mutex" || name === "Semaphore")) return { mechanism: name === "Mutex" ? "mutex" : "semaphore", library: "unknown" };
+    // A `Mutex`/`Semaphore` that is not imported is the project's own class (effect has a Semaphore, for one):
+    // its semantics are unknown, so it is not treated as a lock.
     return undefined;
   }
   if (ts.isCallExpression(node)) {
