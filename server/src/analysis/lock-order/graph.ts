@@ -7,7 +7,7 @@
 import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
 import type { Span } from "../../engine/types";
-import { isFunctionLike, skipParens } from "../ast";
+import { importsOf, isFunctionLike, skipParens } from "../ast";
 import { keyText, ROOT, type KeyRef } from "./keys";
 import { NON_REENTRANT, type LockClass } from "./lock-class";
 import { fileSummary, type AcquisitionSummary, type CallSummary, type FileSummary, type FunctionSummary } from "./summary";
@@ -72,20 +72,30 @@ export function analyseLockOrder(program: ts.Program, sourceFiles: readonly ts.S
 }
 
 class Composer {
-  private readonly checker: ts.TypeChecker;
+  private checkerInstance: ts.TypeChecker | undefined;
   private readonly summaries = new Map<string, FileSummary | undefined>();
   private readonly reached = new Map<string, Reached[]>();
   private readonly inProgress = new Set<string>();
+  /**
+   * Names under which a function that runs a callback parameter while holding a lock can be called. Calls passing
+   * callbacks to anything else cannot hold a lock around them, so they are never resolved: in callback-heavy code
+   * that was most of the checker's work.
+   */
+  private callbackRunnerNames = new Set<string>();
 
-  constructor(private readonly program: ts.Program) {
-    this.checker = program.getTypeChecker();
+  constructor(private readonly program: ts.Program) {}
+
+  /** Created on first need: a project without nested locking never pays for binding every file. */
+  private get checker(): ts.TypeChecker {
+    return (this.checkerInstance ??= this.program.getTypeChecker());
   }
 
   run(sourceFiles: readonly ts.SourceFile[]): LockOrderAnalysis {
     const classes = new Map<string, LockClass>();
     const all: LockOrderEdge[] = [];
-    for (const sourceFile of sourceFiles) {
-      const summary = this.summaryOf(sourceFile);
+    const summaries = sourceFiles.map((sf) => this.summaryOf(sf));
+    this.callbackRunnerNames = callbackRunnerNames(summaries, sourceFiles);
+    for (const summary of summaries) {
       for (const fn of summary?.functions ?? []) {
         for (const a of fn.acquisitions) classes.set(a.lockClass.id, a.lockClass);
         all.push(...this.edgesOf(fn));
@@ -120,7 +130,8 @@ class Composer {
     }
     // Callbacks this function passes to another that calls them while holding its own locks (`withLock(() => ...)`).
     for (const call of fn.calls) {
-      const callee = call.callbacks.length > 0 ? this.resolve(fn, call) : undefined;
+      if (call.callbacks.length === 0 || !this.callbackRunnerNames.has(nameTextAt(fn.file, call.nameAt, this.program))) continue;
+      const callee = this.resolve(fn, call);
       if (!callee) continue;
       for (const { outer, invocation, callback } of this.callbacksRunUnderLock(fn, call, callee)) {
         for (const reached of this.reach(callback)) {
@@ -221,6 +232,33 @@ class Composer {
     }
     return result;
   }
+}
+
+/** The identifier text at `offset` of a file (the callee's name of a call summary). */
+function nameTextAt(file: string, offset: number, program: ts.Program): string {
+  const text = program.getSourceFile(file)?.text ?? "";
+  const match = /[A-Za-z_$][\w$]*/y;
+  match.lastIndex = offset;
+  return match.exec(text)?.[0] ?? "";
+}
+
+/**
+ * Every name a callback runner may be called by: its own name, and the local names of imports that may refer to it
+ * (renamed imports of that name, and every default import, whose local name is free).
+ */
+function callbackRunnerNames(summaries: ReadonlyArray<FileSummary | undefined>, sourceFiles: readonly ts.SourceFile[]): Set<string> {
+  const names = new Set<string>();
+  for (const summary of summaries) {
+    for (const fn of summary?.functions ?? []) {
+      const runsCallbackUnderLock = fn.calls.some((c) => c.calleeParam !== undefined && fn.acquisitions.some((a) => within(a, c.span.start)));
+      if (runsCallbackUnderLock) names.add(fn.name.slice(fn.name.lastIndexOf(".") + 1));
+    }
+  }
+  if (names.size === 0) return names;
+  for (const sourceFile of sourceFiles) {
+    for (const [local, info] of importsOf(sourceFile)) if (info.imported === "default" || names.has(info.imported)) names.add(local);
+  }
+  return names;
 }
 
 function within(outer: AcquisitionSummary, offset: number): boolean {
