@@ -146,7 +146,8 @@ async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, 
     const plan = planEdits(text, warmup + edits);
     for (const [k, edit] of plan.entries()) {
       version++;
-      const diagnostics = messages.wait(isDiagnosticsForFile);
+      // A publication for an earlier version (the server may publish twice per edit) does not answer this edit.
+      const diagnostics = messages.wait((m) => isDiagnosticsForFile(m) && (m.params.version ?? version) === version);
       const t0 = performance.now();
       send({
         method: "textDocument/didChange",

@@ -213,6 +213,19 @@ describe("language server (in-process)", () => {
     await client.waitForDiagnostics(b, (d) => d.length === 0);
   });
 
+  test("after an edit, the file's project findings are published moved along with it before the project rules run again", async () => {
+    const { root, client } = await setUp({ "src/a.ts": "export function transfer() {}\n", "src/b.ts": "export function transfer() {}\n" });
+    const b = path.join(root, "src", "b.ts");
+    await client.waitFor("workspace analysis", () => client.statuses.some((s) => !s.busy && s.text === "Locksmith: 2 problems"));
+    await client.open(b, "export function transfer() {}\n");
+    await client.waitForDiagnostics(b, (d) => d.length === 1);
+    const before = client.publications.length;
+    await client.change(b, "// a comment\nexport function transfer() {}\n");
+    await client.waitForDiagnostics(b, (d) => d.length === 1 && d[0]!.range.start.line === 1);
+    const first = client.publications.slice(before).find((p) => p.uri === uri(b))!;
+    assert.deepEqual(first.diagnostics.map((d) => [d.code, d.range]), [["fake-duplicate-function", { start: { line: 1, character: 16 }, end: { line: 1, character: 24 } }]]);
+  });
+
   test("work-done progress is reported while the workspace is analysed", async () => {
     const { client } = await setUp({ "src/a.ts": "let counter = 0;\ncounter++;\n" });
     await client.waitFor("progress end", () => client.progress.some((p) => (p as { value: { kind: string } }).value.kind === "end"));

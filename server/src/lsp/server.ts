@@ -1,4 +1,5 @@
-// The Locksmith language server: diagnostics for open files as you type (debounced; stale results never published)
+// The Locksmith language server: diagnostics for open files as you type (debounced; the edited file's own findings
+// first, then the project rules'; stale results never published)
 // and for the whole workspace (project rules such as lock order need every file), code actions, fix-all, commands,
 // a status notification and the lock-order graph. Editor-agnostic: speaks plain LSP, never imports `vscode`.
 // Every handler is guarded: an error is logged and answered with an empty result, never a crash.
@@ -29,7 +30,7 @@ import { applyEdits, chooseFixes, editsFor } from "../engine/fixes";
 import type { LintRun } from "../engine/linter";
 import { SOURCE_EXTENSIONS } from "../engine/project";
 import { vendorRuntime } from "../engine/runtime-import";
-import type { Diagnostic, Fix, NewFile, Rule, TextEdit } from "../engine/types";
+import type { Diagnostic, Fix, NewFile, Rule, Span, TextEdit } from "../engine/types";
 import type { ts } from "../engine/ts";
 import { codeActions, FIX_ALL_KIND, type ActionData } from "./code-actions";
 import { fileOf, minimalEdit, toLspDiagnostic, uriOf, type PositionOf } from "./convert";
@@ -42,7 +43,7 @@ import { SettingsStore, type EditorSettings } from "./settings";
 export interface ServerOptions {
   /** The rules to run (tests pass their own); default: the registry. */
   rules?: readonly Rule[];
-  /** Delay between the last keystroke and the analysis of a document. */
+  /** Delay between the last keystroke and the analysis of a document (a later keystroke restarts it). */
   debounceMs?: number;
 }
 
@@ -51,6 +52,11 @@ interface FileState {
   sourceFile: ts.SourceFile;
   fileDiagnostics: Diagnostic[];
   projectDiagnostics: Diagnostic[];
+  /**
+   * The text the project rules last saw. While it is not `sourceFile` (the file was edited and the project rules have
+   * not run again yet), `projectDiagnostics` are the earlier ones moved along with the edit, and their fixes are stale.
+   */
+  projectSourceFile: ts.SourceFile;
   published: LspDiagnostic[];
 }
 
@@ -66,7 +72,7 @@ interface ClientSupport {
 const FILES_PER_CHUNK = 25;
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
-  new LocksmithServer(connection, options.rules ?? RULES, options.debounceMs ?? 150).listen();
+  new LocksmithServer(connection, options.rules ?? RULES, options.debounceMs ?? 50).listen();
 }
 
 class LocksmithServer {
@@ -216,8 +222,11 @@ class LocksmithServer {
   }
 
   /**
-   * Lints one open document with its own settings and publishes, unless the document changed while its settings
-   * were fetched (the newer change has its own lint scheduled). Returns the state for the current text, if any.
+   * Lints one open document with its own settings in two steps: its file rules, published at once (with its earlier
+   * project findings moved along with the edit), then the project rules, published only if they change something.
+   * Stops, publishing nothing more, when the document changed meanwhile (the newer change has its own lint scheduled):
+   * a burst of keystrokes costs one file-rule pass per pause, not a project pass. Returns the state for the current
+   * text once both steps ran, if they did.
    */
   private async lintDocument(uri: string): Promise<FileState | undefined> {
     const document = this.documents.get(uri);
@@ -233,9 +242,11 @@ class LocksmithServer {
     const project = this.workspace.projectFor(file);
     project.addFiles([file]);
     project.host.setFileText(file, document.getText());
-    const fileRun = project.lintFiles([file], settings, {}, (m) => this.logError(m));
-    const projectRun = project.lintProject(settings, {}, (m) => this.logError(m));
-    this.store(project, fileRun, projectRun);
+    const log = (m: string) => this.logError(m);
+    this.store(project, project.lintFiles([file], settings, {}, log), undefined);
+    await yieldToEventLoop();
+    if (this.documents.get(uri)?.version !== version || this.shuttingDown) return undefined;
+    this.store(project, undefined, project.lintProject(settings, {}, log));
     this.publishStatus();
     return this.states.get(file);
   }
@@ -245,12 +256,17 @@ class LocksmithServer {
     const touched = new Set<string>();
     for (const result of fileRun?.results ?? []) {
       const state = this.stateOf(result.fileName, result.sourceFile);
+      if (state.sourceFile !== result.sourceFile) {
+        state.projectDiagnostics = movedByEdit(state.projectDiagnostics, result.fileName, state.sourceFile.text, result.sourceFile.text);
+        if (state.projectDiagnostics.length === 0) state.projectSourceFile = result.sourceFile;
+      }
       state.sourceFile = result.sourceFile;
       state.fileDiagnostics = result.diagnostics;
       touched.add(result.fileName);
     }
     for (const result of projectRun?.results ?? []) {
       const state = this.stateOf(result.fileName, result.sourceFile);
+      state.projectSourceFile = result.sourceFile;
       if (state.projectDiagnostics.length === 0 && result.diagnostics.length === 0) continue;
       state.projectDiagnostics = result.diagnostics;
       touched.add(result.fileName);
@@ -265,13 +281,16 @@ class LocksmithServer {
       const diagnostics = [...state.fileDiagnostics, ...state.projectDiagnostics].map((d) => toLspDiagnostic(d, positionOf));
       if (JSON.stringify(diagnostics) === JSON.stringify(state.published)) continue;
       state.published = diagnostics;
-      void this.connection.sendDiagnostics({ uri: this.openUris.get(file) ?? uriOf(file), diagnostics });
+      // Open documents' texts reach the Program as soon as they change, so results are for the current version.
+      const uri = this.openUris.get(file);
+      const version = uri ? this.documents.get(uri)?.version : undefined;
+      void this.connection.sendDiagnostics({ uri: uri ?? uriOf(file), diagnostics, ...(version !== undefined ? { version } : {}) });
     }
   }
 
   private stateOf(file: string, sourceFile: ts.SourceFile): FileState {
     let state = this.states.get(file);
-    if (!state) this.states.set(file, (state = { sourceFile, fileDiagnostics: [], projectDiagnostics: [], published: [] }));
+    if (!state) this.states.set(file, (state = { sourceFile, fileDiagnostics: [], projectDiagnostics: [], projectSourceFile: sourceFile, published: [] }));
     return state;
   }
 
@@ -438,7 +457,7 @@ class LocksmithServer {
     throwIfCancelled(token);
     if (!settings.enable) return undefined;
     let state = this.states.get(file);
-    if (!state || state.sourceFile.text !== document.getText()) state = await this.lintDocument(uri);
+    if (!state || state.sourceFile.text !== document.getText() || state.projectSourceFile !== state.sourceFile) state = await this.lintDocument(uri);
     throwIfCancelled(token);
     if (!state || state.sourceFile.text !== document.getText()) return undefined;
     const project = this.workspace.projectFor(file);
@@ -594,6 +613,34 @@ function throwIfCancelled(token: CancellationToken): void {
 
 function isSourceFile(file: string): boolean {
   return SOURCE_EXTENSIONS.some((ext) => file.endsWith(ext)) && !file.endsWith(".d.ts");
+}
+
+/**
+ * `file`'s diagnostics moved from `before` to `after` its text changed: spans in it after the changed range shift
+ * with the edit, those overlapping the change are dropped (a diagnostic whose own span does) until the rules run again.
+ */
+function movedByEdit(diagnostics: readonly Diagnostic[], file: string, before: string, after: string): Diagnostic[] {
+  if (diagnostics.length === 0) return [];
+  const shortest = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < shortest && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < shortest - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  const changedEnd = before.length - suffix;
+  const delta = after.length - before.length;
+  const move = (span: Span): Span | undefined => {
+    if (span.file !== file || span.end <= prefix) return span;
+    return span.start >= changedEnd ? { ...span, start: span.start + delta, end: span.end + delta } : undefined;
+  };
+  return diagnostics.flatMap((diagnostic) => {
+    const span = move(diagnostic.span);
+    if (!span) return [];
+    const related = diagnostic.related.flatMap((r) => {
+      const moved = move(r.span);
+      return moved ? [{ ...r, span: moved }] : [];
+    });
+    return [{ ...diagnostic, span, related }];
+  });
 }
 
 function yieldToEventLoop(): Promise<void> {
