@@ -70,6 +70,11 @@ interface ClientSupport {
 }
 
 const FILES_PER_CHUNK = 25;
+/**
+ * After an edit's file-rule findings are published, the project rules (a pass over every file) wait until the file
+ * has been quiet this long: while typing goes on, each pause costs only the edited file's rules.
+ */
+const PROJECT_RULES_QUIET_MS = 250;
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   new LocksmithServer(connection, options.rules ?? RULES, options.debounceMs ?? 50).listen();
@@ -216,7 +221,7 @@ class LocksmithServer {
       uri,
       setTimeout(() => {
         this.timers.delete(uri);
-        void this.guard("lint", () => this.lintDocument(uri), undefined);
+        void this.guard("lint", () => this.lintDocument(uri, PROJECT_RULES_QUIET_MS), undefined);
       }, delay),
     );
   }
@@ -224,11 +229,11 @@ class LocksmithServer {
   /**
    * Lints one open document with its own settings in two steps: its file rules, published at once (with its earlier
    * project findings moved along with the edit), then the project rules, published only if they change something.
-   * Stops, publishing nothing more, when the document changed meanwhile (the newer change has its own lint scheduled):
-   * a burst of keystrokes costs one file-rule pass per pause, not a project pass. Returns the state for the current
-   * text once both steps ran, if they did.
+   * The project rules start after `projectDelayMs` (immediately if 0, after other pending messages), and not at all
+   * when the document changed meanwhile (the newer change has its own lint scheduled): a burst of keystrokes costs
+   * one file-rule pass per pause, not a project pass. Returns the state for the current text once both steps ran.
    */
-  private async lintDocument(uri: string): Promise<FileState | undefined> {
+  private async lintDocument(uri: string, projectDelayMs = 0): Promise<FileState | undefined> {
     const document = this.documents.get(uri);
     const file = fileOf(uri);
     if (!document || !file || !isSourceFile(file) || this.shuttingDown) return undefined;
@@ -244,7 +249,7 @@ class LocksmithServer {
     project.host.setFileText(file, document.getText());
     const log = (m: string) => this.logError(m);
     this.store(project, project.lintFiles([file], settings, {}, log), undefined);
-    await yieldToEventLoop();
+    await (projectDelayMs > 0 ? new Promise((resolve) => setTimeout(resolve, projectDelayMs)) : yieldToEventLoop());
     if (this.documents.get(uri)?.version !== version || this.shuttingDown) return undefined;
     this.store(project, undefined, project.lintProject(settings, {}, log));
     this.publishStatus();
