@@ -126,12 +126,35 @@ export class ProjectHost {
   private readonly sourceFileCache = new Map<string, { text: string; sourceFile: ts.SourceFile; stamp?: string }>();
   private readonly host: ts.CompilerHost;
   private rootNames: string[];
+  /**
+   * Module resolutions and package.json lookups, kept across rebuilds (TypeScript would start a new cache for each
+   * Program, and look up every file's package.json scope again: a third of a rebuild after an edit on a 4,000-file
+   * project). Dropped whenever a file may have appeared or disappeared.
+   */
+  private resolutionCache: ts.ModuleResolutionCache;
 
   constructor(readonly options: ts.CompilerOptions, rootNames: readonly string[]) {
     this.rootNames = [...rootNames];
     const base = ts.createCompilerHost(options, true);
+    const newResolutionCache = () => ts.createModuleResolutionCache(base.getCurrentDirectory(), (f) => base.getCanonicalFileName(f), options);
+    this.resolutionCache = newResolutionCache();
+    this.clearResolutions = () => (this.resolutionCache = newResolutionCache());
     this.host = {
       ...base,
+      getModuleResolutionCache: () => this.resolutionCache,
+      // What TypeScript does without this hook, with the cache above instead of a new one per Program.
+      resolveModuleNameLiterals: (literals, containingFile, redirectedReference, compilerOptions, containingSourceFile) =>
+        literals.map((literal) =>
+          ts.resolveModuleName(
+            literal.text,
+            containingFile,
+            compilerOptions,
+            this.host,
+            this.resolutionCache,
+            redirectedReference,
+            ts.getModeForUsageLocation(containingSourceFile, literal, redirectedReference?.commandLine.options ?? compilerOptions),
+          ),
+        ),
       getDefaultLibLocation: () => libFolderInMemoryPath,
       getDefaultLibFileName: (opts) => `${libFolderInMemoryPath}/${ts.getDefaultLibFileName(opts)}`,
       fileExists: (f) => this.overlay.has(normalizePath(f)) || LIB_FILES.has(f) || base.fileExists(f),
@@ -173,10 +196,15 @@ export class ProjectHost {
     };
   }
 
+  /** Forgets module resolutions (a file, package.json or node_modules may have appeared or disappeared). */
+  readonly clearResolutions: () => void;
+
   /** Replaces a file's text in memory (an open editor buffer, or a fix not yet written). */
   setFileText(fileName: string, text: string): void {
     const key = normalizePath(fileName);
-    if (this.overlay.get(key) === text) return;
+    const current = this.overlay.get(key);
+    if (current === text) return;
+    if (current === undefined) this.clearResolutions();
     this.overlay.set(key, text);
     if (!this.rootNames.includes(key)) this.rootNames.push(key);
     this.program = undefined;
@@ -188,18 +216,22 @@ export class ProjectHost {
       const key = normalizePath(fileName);
       if (this.rootNames.includes(key)) continue;
       this.rootNames.push(key);
+      this.clearResolutions();
       this.program = undefined;
     }
   }
 
   /** Forgets an in-memory text (editor closed the file); the file on disk is read again. */
   clearFileText(fileName: string): void {
-    if (this.overlay.delete(normalizePath(fileName))) this.program = undefined;
+    if (!this.overlay.delete(normalizePath(fileName))) return;
+    this.clearResolutions();
+    this.program = undefined;
   }
 
   /** The disk may have changed under us (file watcher): drop the cached parse. */
   invalidate(fileName: string): void {
     this.sourceFileCache.delete(normalizePath(fileName));
+    this.clearResolutions();
     this.program = undefined;
   }
 

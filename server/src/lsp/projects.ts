@@ -110,8 +110,10 @@ export class Project {
     return this.loadedConfig;
   }
 
+  /** locksmith.json or package.json changed (package.json also decides how modules resolve). */
   reloadConfig(): void {
     this.loadedConfig = undefined;
+    this.hostInstance?.clearResolutions();
   }
 
   /** Lints `fileNames` with the file rules. `isCancelled` is checked between files. */
