@@ -298,3 +298,14 @@ export function lineOf(node: ts.Node, sourceFile: ts.SourceFile = node.getSource
 export function code(text: string): string {
   return text.includes("`") ? text : `\`${text}\``;
 }
+
+/** `{ name: value }` / `{ name }` in an object literal (options objects of drivers and ORMs): the value expression. */
+export function propertyValue(object: ts.Expression | undefined, name: string): ts.Expression | undefined {
+  const node = object && skipParens(object);
+  if (!node || !ts.isObjectLiteralExpression(node)) return undefined;
+  for (const p of node.properties) {
+    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name)) && p.name.text === name) return p.initializer;
+    if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
+  }
+  return undefined;
+}

@@ -5,7 +5,7 @@
 // Recognition is syntactic (method names, chain shapes, SQL text); it is cheap for the common non-candidate call
 // (a switch on the callee name) and never asks the type checker.
 import { ts } from "../engine/ts";
-import { calleeName, importsOf, isFunctionLike, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
+import { calleeName, importsOf, isFunctionLike, propertyValue, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
 import { alwaysExits } from "./control-flow";
 import { sqlSiteOf } from "./sql-text";
 import { parseSql, type IsolationLevel, type RowLockMode, type SqlAssignment, type SqlPlaceholder, type SqlStatement } from "./sql";
@@ -170,7 +170,7 @@ function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpression): Db
     kind,
     assignments: [],
     conditions: [],
-    sql: { statement, text: site.sql, textNode: property(site.textNode as ts.Expression, "text") ?? property(site.textNode as ts.Expression, "sql") ?? site.textNode, ...(values ? { values } : {}) },
+    sql: { statement, text: site.sql, textNode: propertyValue(site.textNode as ts.Expression, "text") ?? propertyValue(site.textNode as ts.Expression, "sql") ?? site.textNode, ...(values ? { values } : {}) },
   };
   if (handle) access.handle = handle;
   if (statement.table) access.table = statement.table;
@@ -356,22 +356,13 @@ function objectAssignments(arg: ts.Expression | undefined, atomic: (value: ts.Ex
   return out;
 }
 
-export function propertyName(property: ts.ObjectLiteralElementLike): string | undefined {
+function propertyName(property: ts.ObjectLiteralElementLike): string | undefined {
   const name = property.name;
   if (!name) return undefined;
   if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
   return undefined;
 }
 
-function property(object: ts.Expression | undefined, name: string): ts.Expression | undefined {
-  const node = object && skipParens(object);
-  if (!node || !ts.isObjectLiteralExpression(node)) return undefined;
-  for (const p of node.properties) {
-    if (ts.isPropertyAssignment(p) && propertyName(p) === name) return p.initializer;
-    if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
-  }
-  return undefined;
-}
 
 /** Drizzle: `db.select().from(accounts).where(...)[.for("update")]`, `db.update(accounts).set({...}).where(...)`. */
 function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
@@ -446,8 +437,8 @@ function prismaAccess(call: ts.CallExpression, name: string): DbAccess | undefin
   if (!model || !ts.isPropertyAccessExpression(skipParens(model))) return undefined;
   const modelAccess = skipParens(model) as ts.PropertyAccessExpression;
   const arg = call.arguments[0];
-  const where = property(arg, "where");
-  const data = property(arg, name === "upsert" ? "update" : "data");
+  const where = propertyValue(arg, "where");
+  const data = propertyValue(arg, name === "upsert" ? "update" : "data");
   // Evidence it is Prisma: the `find*` names are Prisma's own; writes take `{ where, data }`.
   if (PRISMA_WRITES.has(name) && !data && !name.startsWith("delete")) return undefined;
   if (name.startsWith("find") && name !== "findMany" && !where) return undefined;
@@ -551,9 +542,9 @@ function typeormAccess(call: ts.CallExpression, name: string, receiver: ts.Expre
   const base = { node: call, library: "typeorm" as const, handle: receiver, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
   if (TYPEORM_READS.has(name)) {
     const options = args[0];
-    const where = name.endsWith("By") || name === "findOneByOrFail" ? options : property(options, "where");
+    const where = name.endsWith("By") || name === "findOneByOrFail" ? options : propertyValue(options, "where");
     const access: DbAccess = { ...base, kind: "read", table, conditions: whereObjectConditions(where) };
-    const mode = stringValue(property(property(options, "lock"), "mode"));
+    const mode = stringValue(propertyValue(propertyValue(options, "lock"), "mode"));
     if (mode && TYPEORM_LOCKS[mode]) access.lock = TYPEORM_LOCKS[mode];
     return access;
   }
@@ -615,7 +606,7 @@ function builderConditions(call: ts.CallExpression): AccessCondition[] {
   for (const part of text.split(/\s+AND\s+/i)) {
     const match = /^\s*(?:\w+\.)?(\w+)\s*(=|<>|!=|>=|<=|>|<)\s*:(\w+)\s*$/.exec(part);
     if (!match) continue;
-    const value = property(call.arguments[1], match[3]!);
+    const value = propertyValue(call.arguments[1], match[3]!);
     out.push({ column: match[1]!, operator: match[2]!, ...(value ? { value } : {}) });
   }
   return out;
@@ -626,9 +617,9 @@ function sequelizeAccess(call: ts.CallExpression, name: string, receiver: ts.Exp
   const options = (index: number) => call.arguments[index];
   const base = { node: call, library: "sequelize" as const, handle: receiver, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
   const withTransaction = (access: DbAccess, opts: ts.Expression | undefined): DbAccess => {
-    const transaction = property(opts, "transaction");
+    const transaction = propertyValue(opts, "transaction");
     if (transaction) access.transactionOption = transaction;
-    const lock = property(opts, "lock");
+    const lock = propertyValue(opts, "lock");
     if (lock) {
       const text = lock.getText();
       access.lock = /SHARE/i.test(text) ? "share" : /KEY_SHARE/i.test(text) ? "key share" : /NO_KEY_UPDATE/i.test(text) ? "no key update" : lock.kind === ts.SyntaxKind.FalseKeyword ? access.lock! : "update";
@@ -640,12 +631,12 @@ function sequelizeAccess(call: ts.CallExpression, name: string, receiver: ts.Exp
   if (SEQUELIZE_READS.has(name)) {
     if (!isModel) return undefined;
     const opts = name === "findByPk" ? options(1) : options(0);
-    return withTransaction({ ...base, kind: "read", table: table!, conditions: whereObjectConditions(property(opts, "where")) }, opts);
+    return withTransaction({ ...base, kind: "read", table: table!, conditions: whereObjectConditions(propertyValue(opts, "where")) }, opts);
   }
   if (isModel) {
     // Model.update(values, { where }) / Model.increment(fields, { by, where })
-    if (name === "update") return withTransaction({ ...base, kind: "write", table: table!, assignments: objectAssignments(options(0), () => false), conditions: whereObjectConditions(property(options(1), "where")) }, options(1));
-    if (name === "increment" || name === "decrement") return withTransaction({ ...base, kind: "write", table: table!, assignments: incrementColumns(options(0)), conditions: whereObjectConditions(property(options(1), "where")) }, options(1));
+    if (name === "update") return withTransaction({ ...base, kind: "write", table: table!, assignments: objectAssignments(options(0), () => false), conditions: whereObjectConditions(propertyValue(options(1), "where")) }, options(1));
+    if (name === "increment" || name === "decrement") return withTransaction({ ...base, kind: "write", table: table!, assignments: incrementColumns(options(0)), conditions: whereObjectConditions(propertyValue(options(1), "where")) }, options(1));
     return undefined;
   }
   // Instance methods: the receiver is the entity.

@@ -11,8 +11,8 @@
 //   the runtime's `withPgTransaction(pool, tx => …)` / `withMySqlTransaction(pool, tx => …)`;
 // - Prisma's batch form `prisma.$transaction([a, b])`.
 import { ts } from "../engine/ts";
-import { calleeName, expressionKey, importedBinding, isFunctionLike, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
-import { dbAccessOf, dbAccessesIn, propertyName, type DbAccess } from "./db-access";
+import { calleeName, expressionKey, importedBinding, isFunctionLike, propertyValue, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
+import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db-access";
 import type { IsolationLevel, RowLockMode } from "./sql";
 
 export type { IsolationLevel } from "./sql";
@@ -186,16 +186,16 @@ function callbackScope(call: ts.CallExpression): TransactionScope | undefined {
     const binding = importedBinding(call.expression, call.getSourceFile());
     if (binding && !RUNTIME_MODULE.test(binding.module)) return undefined;
     options = call.arguments[2];
-    isolationArg = optionValue(options, "isolation");
+    isolationArg = propertyValue(options, "isolation");
     // The runtime helpers retry serialization failures and deadlocks unless told `retry: false`.
-    retried = optionValue(options, "retry")?.kind !== ts.SyntaxKind.FalseKeyword;
+    retried = propertyValue(options, "retry")?.kind !== ts.SyntaxKind.FalseKeyword;
   } else if (name === "transaction" || name === "$transaction") {
     if (!receiverOf(call)) return undefined;
     // TypeORM: transaction("SERIALIZABLE", fn); others: transaction(fn, options) / transaction(options, fn).
     const first = call.arguments[0];
     if (first && stringValue(first)) isolationArg = first;
     options = call.arguments.find((a) => ts.isObjectLiteralExpression(skipParens(a)));
-    isolationArg ??= optionValue(options, "isolationLevel");
+    isolationArg ??= propertyValue(options, "isolationLevel");
   } else if (name === "execute") {
     // Kysely: db.transaction().setIsolationLevel("serializable").execute(fn)
     let inner = receiverOf(call);
@@ -223,7 +223,7 @@ function batchScope(call: ts.CallExpression): TransactionScope | undefined {
   const array = call.arguments[0] && skipParens(call.arguments[0]);
   if (!array || !ts.isArrayLiteralExpression(array)) return undefined;
   const scope: TransactionScope = { form: "batch", start: call, pos: array.getStart(), end: array.getEnd(), retried: false };
-  const isolation = isolationFrom(optionValue(call.arguments[1], "isolationLevel"));
+  const isolation = isolationFrom(propertyValue(call.arguments[1], "isolationLevel"));
   if (isolation) scope.isolation = isolation;
   return scope;
 }
@@ -241,7 +241,7 @@ function beginScope(call: ts.CallExpression): TransactionScope | undefined {
     const declaration = ts.isAwaitExpression(call.parent) ? call.parent.parent : call.parent;
     if (!receiverOf(call) || !declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return undefined;
     handle = declaration.name;
-    isolation = isolationFrom(optionValue(call.arguments[0], "isolationLevel"));
+    isolation = isolationFrom(propertyValue(call.arguments[0], "isolationLevel"));
   } else {
     const access = dbAccessOf(call);
     if (!access || access.kind !== "begin") return undefined;
@@ -292,15 +292,6 @@ function enclosingBody(node: ts.Node): ts.Node | undefined {
   return undefined;
 }
 
-function optionValue(options: ts.Expression | undefined, name: string): ts.Expression | undefined {
-  const object = options && skipParens(options);
-  if (!object || !ts.isObjectLiteralExpression(object)) return undefined;
-  for (const p of object.properties) {
-    if (ts.isPropertyAssignment(p) && propertyName(p) === name) return p.initializer;
-    if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
-  }
-  return undefined;
-}
 
 /** "serializable", `Prisma.TransactionIsolationLevel.Serializable`, `Transaction.ISOLATION_LEVELS.SERIALIZABLE`, "REPEATABLE READ". */
 function isolationFrom(expr: ts.Expression | undefined): IsolationLevel | undefined {
