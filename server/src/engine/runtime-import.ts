@@ -35,7 +35,6 @@ export function resolveRuntimeImport(
   return { mode: "vendor", path: normalizePath(target) };
 }
 
-export const DEFAULT_SETTINGS: EngineSettings = { runtimeImport: { mode: "package", specifier: RUNTIME_PACKAGE } };
 
 /**
  * Edits (and possibly a new file) that make `names` importable in `sourceFile`. Merges into an existing import of
