@@ -4,7 +4,7 @@
 import { ts } from "../server/src/engine/ts";
 import type { Fix, ProjectRuleContext, RelatedLocation, Rule, Span } from "../server/src/engine/types";
 import { enclosingStatement, expressionKey, indentationAt, isFunctionLike, receiverOf, skipAwait, type FunctionLike } from "../server/src/analysis/ast";
-import { keyedLockSource, lockAcquisitionOf, lockObjectKind } from "../server/src/analysis/locks";
+import { keyedLockSource, lockAcquisitionOf, lockCheckerFor, lockObjectKind } from "../server/src/analysis/locks";
 import { sqlSiteOf } from "../server/src/analysis/sql-text";
 import { parseSql } from "../server/src/analysis/sql";
 import { runtimeImportEdits } from "../server/src/engine/runtime-import";
@@ -95,8 +95,8 @@ function lockAllFix(context: ProjectRuleContext, edge: LockOrderEdge): { fixes?:
   const outerCall = callAt(context, edge.outer.span);
   const innerCall = callAt(context, edge.inner.span);
   if (!outerCall || !innerCall) return {};
-  const outer = lockAcquisitionOf(outerCall, () => context.checker);
-  const inner = lockAcquisitionOf(innerCall, () => context.checker);
+  const outer = lockAcquisitionOf(outerCall, lockCheckerFor(context.program, () => context.checker));
+  const inner = lockAcquisitionOf(innerCall, lockCheckerFor(context.program, () => context.checker));
   if (!outer?.callback || !inner?.callback || !outer.lockObject || !inner.lockObject) return {};
   if (outer.callback.parameters.length > 0 || !bodyIsOnly(outer.callback, innerCall, outerCall)) return {};
   if (outerCall.arguments.length !== innerCall.arguments.length) return {};

@@ -7,7 +7,7 @@ import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/
 import { calleeName, indentationAt, indentUnit, isFunctionLike, mentions, skipAwait, skipParens, spanOf, walk } from "../server/src/analysis/ast";
 import { alwaysExits } from "../server/src/analysis/control-flow";
 import { dbAccessOf, isVersionColumn } from "../server/src/analysis/db-access";
-import { lockAcquisitionOf } from "../server/src/analysis/locks";
+import { lockAcquisitionOf, lockCheckerFor, type CheckerGetter } from "../server/src/analysis/locks";
 import { RETRYABLE_ERROR } from "../server/src/analysis/transactions";
 import { runtimeImportEdits } from "../server/src/engine/runtime-import";
 import { normalizePath } from "../server/src/engine/paths";
@@ -17,7 +17,7 @@ type Loop = ts.WhileStatement | ts.DoStatement | ts.ForStatement;
 const SLEEPS = /^(sleep|delay|wait|setTimeout|backoff|pause)$/i;
 
 /** What the loop retries after, for the message; undefined when it is not a retry-after-conflict loop. */
-function retryReason(loop: Loop, checker: () => ts.TypeChecker): string | undefined {
+function retryReason(loop: Loop, checker: CheckerGetter): string | undefined {
   let reason: string | undefined;
   // The condition too: `while (!(await redis.set(key, token, "PX", ms, "NX")))` spins on a try-lock.
   walk(loop, (node) => {
@@ -100,7 +100,7 @@ function problemOf(loop: Loop): string | undefined {
 function check(context: FileRuleContext): void {
   walk(context.sourceFile, (node) => {
     if (!ts.isWhileStatement(node) && !ts.isDoStatement(node) && !ts.isForStatement(node)) return;
-    const reason = retryReason(node, () => context.checker);
+    const reason = retryReason(node, lockCheckerFor(context.program, () => context.checker));
     if (!reason) return;
     const problem = problemOf(node);
     if (!problem) return;

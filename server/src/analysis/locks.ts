@@ -5,8 +5,14 @@
 // for a receiver whose origin syntax cannot tell. A call is only treated as a lock operation with evidence: a method
 // merely named `acquire` on an unknown object is not enough.
 import { ts } from "../engine/ts";
-import { calleeName, code, expressionKey, importedBinding, isFunctionLike, outerExpression, receiverOf, skipAwait, skipParens, stringValue, type FunctionLike } from "./ast";
+import { calleeName, code, expressionKey, importedBinding, importsOf, isFunctionLike, outerExpression, receiverOf, skipAwait, skipParens, stringValue, type FunctionLike } from "./ast";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
+
+/**
+ * How the recogniser reaches the type checker: only to find where a receiver was declared. Answering undefined means
+ * "no declaration can be a lock object here" (see `lockCheckerFor`), and nothing is asked.
+ */
+export type CheckerGetter = () => ts.TypeChecker | undefined;
 
 /** The library or protocol behind a lock. */
 export type LockMechanism =
@@ -117,12 +123,14 @@ function kindOfTypeNode(typeNode: ts.TypeNode | undefined, sourceFile: ts.Source
  * Where an identifier or `obj.prop` was declared, following an import to the other module's declaration
  * (`import { usersLock } from "./locks"`). Asks the checker only for this one name.
  */
-function declarationsOf(expr: ts.Expression, checker: () => ts.TypeChecker): readonly ts.Declaration[] {
+function declarationsOf(expr: ts.Expression, getChecker: CheckerGetter): readonly ts.Declaration[] {
   const target = ts.isPropertyAccessExpression(expr) ? expr.name : ts.isIdentifier(expr) ? expr : undefined;
   if (!target) return [];
+  const checker = getChecker();
+  if (!checker) return [];
   try {
-    let symbol = checker().getSymbolAtLocation(target);
-    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
+    let symbol = checker.getSymbolAtLocation(target);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
     return symbol?.declarations ?? [];
   } catch {
     return [];
@@ -133,7 +141,7 @@ function declarationsOf(expr: ts.Expression, checker: () => ts.TypeChecker): rea
  * The kind of lock object `expr` is, from where it was declared: a variable/property initialised with `new Mutex()`,
  * annotated `: Mutex`, or a constructor parameter property. Uses the checker only to find the declaration.
  */
-export function lockObjectKind(expr: ts.Expression, checker: () => ts.TypeChecker): ObjectKind | undefined {
+export function lockObjectKind(expr: ts.Expression, checker: CheckerGetter): ObjectKind | undefined {
   const node = skipParens(expr);
   const sourceFile = node.getSourceFile();
   const keyed = keyedLockSource(node);
@@ -173,7 +181,7 @@ export function keyedLockSource(expr: ts.Expression): { container: ts.Expression
  * The kind of lock a keyed container holds: a `Map<K, Mutex>` / `Record<K, Mutex>` (from its annotation or
  * `new Map<K, Mutex>()`), or a factory declared to return a lock or creating one in its body.
  */
-function keyedElementKind(container: ts.Expression, checker: () => ts.TypeChecker): ObjectKind | undefined {
+function keyedElementKind(container: ts.Expression, checker: CheckerGetter): ObjectKind | undefined {
   const declarations = declarationsOf(container, checker);
   const lastTypeArgument = (args: ts.NodeArray<ts.TypeNode> | undefined) => args?.[args.length - 1];
   for (const declaration of declarations) {
@@ -264,7 +272,7 @@ const ADVISORY = /\b(PG_TRY_ADVISORY_XACT_LOCK|PG_TRY_ADVISORY_LOCK|PG_ADVISORY_
  * If `node` acquires a lock, describes the acquisition. Cheap for non-candidates: a switch on the callee name and,
  * for SQL, a keyword test, before anything touches the checker.
  */
-export function lockAcquisitionOf(node: ts.Node, checker: () => ts.TypeChecker): LockAcquisition | undefined {
+export function lockAcquisitionOf(node: ts.Node, checker: CheckerGetter): LockAcquisition | undefined {
   if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
   if (ts.isCallExpression(node)) {
     const name = calleeName(node);
@@ -402,7 +410,8 @@ const acquisitionsCache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, LockAcq
  * Every lock acquisition in a file, in source order, computed once per Program and file and shared by all rules
  * (a SourceFile is reused across Programs when unchanged, but what its receivers resolve to may not be).
  */
-export function lockAcquisitionsIn(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): readonly LockAcquisition[] {
+export function lockAcquisitionsIn(sourceFile: ts.SourceFile, program: ts.Program, realChecker: () => ts.TypeChecker): readonly LockAcquisition[] {
+  const checker = lockCheckerFor(program, realChecker);
   let perFile = acquisitionsCache.get(program);
   if (!perFile) acquisitionsCache.set(program, (perFile = new WeakMap()));
   let found = perFile.get(sourceFile);
@@ -417,4 +426,21 @@ export function lockAcquisitionsIn(sourceFile: ts.SourceFile, program: ts.Progra
     perFile.set(sourceFile, (found = list));
   }
   return found;
+}
+
+const LOCK_LIBRARY = /^(async-mutex|redlock|redis-semaphore|async-lock)$/;
+const usesLockLibraries = new WeakMap<ts.Program, boolean>();
+
+/**
+ * The checker getter to use for `program`: the real one when some project file imports a lock library (async-mutex,
+ * redlock, redis-semaphore, async-lock, the runtime), else one that answers undefined — with no lock library in the
+ * project no declaration can be a lock object, and such a project never pays for creating the checker here.
+ */
+export function lockCheckerFor(program: ts.Program, checker: () => ts.TypeChecker): CheckerGetter {
+  let uses = usesLockLibraries.get(program);
+  if (uses === undefined) {
+    uses = program.getSourceFiles().some((sf) => !sf.isDeclarationFile && [...importsOf(sf).values()].some((i) => LOCK_LIBRARY.test(i.module) || RUNTIME_MODULE.test(i.module)));
+    usesLockLibraries.set(program, uses);
+  }
+  return uses ? checker : () => undefined;
 }

@@ -10,7 +10,7 @@ import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
 import type { Span } from "../../engine/types";
 import { boundNames, calleeName, expressionKey, functionName, isFunctionLike, receiverOf, skipParens, spanOf, type FunctionLike } from "../ast";
-import { isDisposedByUsing, isReleaseOf, lockAcquisitionOf, resultBinding, type LockAcquisition } from "../locks";
+import { isDisposedByUsing, isReleaseOf, lockAcquisitionOf, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
 import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
@@ -107,7 +107,10 @@ export function fileSummary(sourceFile: ts.SourceFile, program: ts.Program): Fil
 
 function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary {
   const file = normalizePath(sourceFile.fileName);
-  const checker = program.getTypeChecker();
+  // Created only when a lock is found (or a receiver may be one): most files of most projects have none.
+  let checker: ts.TypeChecker | undefined;
+  const realChecker = () => (checker ??= program.getTypeChecker());
+  const lockChecker = lockCheckerFor(program, realChecker);
   const dependencies = new Map<string, string>();
   const acquisitions = new Map<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>();
   /** Function literals that run inside the call receiving them, mapped to whether they are a transaction. */
@@ -116,8 +119,8 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
 
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
-      const acquisition = lockAcquisitionOf(node, () => checker);
-      const identity = acquisition && lockIdentityOf(acquisition, checker);
+      const acquisition = lockAcquisitionOf(node, lockChecker);
+      const identity = acquisition && lockIdentityOf(acquisition, realChecker());
       if (acquisition && identity) {
         acquisitions.set(node, { acquisition, identity });
         if (acquisition.callback) inline.set(acquisition.callback, "lock");
