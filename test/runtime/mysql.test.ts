@@ -5,7 +5,7 @@ import type { Pool as MySqlPool, PoolConnection } from "mysql2/promise";
 import type { Pool } from "pg";
 import { AbortError, LeaseLostError, NotAvailableError, StaleFenceError, TimeoutError, assertAffected } from "@locksmith/runtime";
 import { createMySqlLockProvider, fencedUpdate, lockRows, withMySqlTransaction } from "@locksmith/runtime/mysql";
-import { connectMySql, connectPg, suffix, until } from "./services";
+import { barrier, connectMySql, connectPg, suffix, until } from "./services";
 import { assertMutualExclusion } from "./multiprocess";
 
 describe("MySQL/MariaDB", () => {
@@ -15,16 +15,6 @@ describe("MySQL/MariaDB", () => {
   const accounts = `rt_accounts_${id}`;
   const fences = `rt_fences_${id}`;
   const csTable = `rt_my_cs_${id}`;
-
-  function barrier(n: number) {
-    let arrived = 0;
-    let open!: () => void;
-    const opened = new Promise<void>((r) => (open = r));
-    return () => {
-      if (++arrived === n) open();
-      return opened;
-    };
-  }
 
   before(async () => {
     pool = await connectMySql();

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import type { Pool, PoolClient } from "pg";
 import { AbortError, ConflictError, LeaseLostError, NotAvailableError, RetryExhaustedError, StaleFenceError, TimeoutError, assertAffected } from "@locksmith/runtime";
 import { createPgLockProvider, fencedUpdate, lockRows, withPgTransaction } from "@locksmith/runtime/postgres";
-import { connectPg, suffix, until } from "./services";
+import { barrier, connectPg, suffix, until } from "./services";
 import { assertMutualExclusion } from "./multiprocess";
 
 describe("PostgreSQL", () => {
@@ -12,17 +12,6 @@ describe("PostgreSQL", () => {
   const id = suffix();
   const accounts = `rt_accounts_${id}`;
   const fences = `rt_fences_${id}`;
-
-  /** Resolves once `n` callers arrived: forces transactions to interleave on their first attempt. */
-  function barrier(n: number) {
-    let arrived = 0;
-    let open!: () => void;
-    const opened = new Promise<void>((r) => (open = r));
-    return () => {
-      if (++arrived === n) open();
-      return opened;
-    };
-  }
 
   before(async () => {
     pool = await connectPg();

@@ -91,3 +91,14 @@ export async function until(condition: () => boolean | Promise<boolean>, what: s
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Resolves once `n` callers arrived: forces transactions to interleave on their first attempt. */
+export function barrier(n: number): () => Promise<void> {
+  let arrived = 0;
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return () => {
+    if (++arrived === n) open();
+    return opened;
+  };
+}
