@@ -74,7 +74,8 @@ async function cycles(from: number, count: number): Promise<void> {
     await client.close(doc);
     // Every so often, wait for an analysis of an open file, so the server really works during the session.
     if (i % 1000 === 999) {
-      await client.change(anchor, `${TEXT(i)}\n`);
+      // A different number of leading lines each time moves every finding, so the server must publish anew.
+      await client.change(anchor, `${"\n".repeat(Math.floor(i / 1000) + 1)}${TEXT(i)}`);
       await client.waitForDiagnostics(anchor, (d) => d.some((x) => (x.message as string).includes("SET NX")) && client.publications.at(-1)?.uri === uri(anchor));
     }
   }

@@ -3,6 +3,7 @@
 // and for the whole workspace (project rules such as lock order need every file), code actions, fix-all, commands,
 // a status notification and the lock-order graph. Editor-agnostic: speaks plain LSP, never imports `vscode`.
 // Every handler is guarded: an error is logged and answered with an empty result, never a crash.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import {
   CodeActionKind,
@@ -210,8 +211,14 @@ class LocksmithServer {
     this.timers.delete(document.uri);
     if (!file || !isSourceFile(file)) return;
     this.openUris.delete(file);
+    const project = this.workspace.projectFor(file);
+    project.host.clearFileText(file);
+    if (!fs.existsSync(file)) {
+      // A buffer that was never saved (or whose file was deleted) is gone with its findings.
+      project.removeFile(file);
+      this.forget(file);
+    }
     // The file is analysed again as it is on disk (its workspace findings stay visible, as in the Problems panel).
-    this.workspace.projectFor(file).host.clearFileText(file);
     this.scheduleWorkspace();
   }
 
