@@ -1,6 +1,7 @@
 // Shared machinery of the database proofs: lint an example file with a rule, apply the rule's safe fixes, and load
 // both the original and the fixed text as modules, so a proof runs exactly the code a user has before and after
 // `locksmith lint --fix`.
+import { after, before } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,6 +11,8 @@ import { normalizePath } from "../../server/src/engine/paths";
 import { LintSession } from "../../server/src/engine/session";
 import type { Rule } from "../../server/src/engine/types";
 import { lintCode } from "../helpers/rule-tester";
+import type { Pool } from "pg";
+import { connectPg, suffix } from "../runtime/services";
 
 /** An example file of the repository's examples/ folder. */
 export function exampleText(relative: string): string {
@@ -72,4 +75,27 @@ export async function concurrently(calls: number, fn: (i: number) => Promise<unk
   const results = await Promise.allSettled(Array.from({ length: calls }, (_, i) => fn(i)));
   const errors = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => (r.reason as Error).message);
   return { succeeded: results.length - errors.length, errors: [...new Set(errors)] };
+}
+
+/**
+ * A private PostgreSQL schema for one proof file: created with `ddl` (statements naming `${schema}`) before its tests
+ * and dropped after them. `ready` receives a pool whose connections resolve the examples' unqualified table names
+ * there, sized for `poolSize` concurrent callers.
+ */
+export function usePgProofSchema(ddl: (schema: string) => string[], poolSize: number, ready: (pool: Pool) => void): void {
+  const schema = `locksmith_proof_${suffix()}`;
+  let admin: Pool | undefined;
+  let pool: Pool | undefined;
+  before(async () => {
+    admin = await connectPg();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    for (const statement of ddl(schema)) await admin.query(statement);
+    pool = await connectPg({ options: `-c search_path=${schema}`, max: poolSize });
+    ready(pool);
+  });
+  after(async () => {
+    await pool?.end();
+    await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin?.end();
+  });
 }

@@ -1,33 +1,27 @@
 // Proof on PostgreSQL: the code select-then-update flags loses updates under 50 concurrent callers; the code its fix
 // produces, the code each of its suggestions produces (row lock, optimistic retry), and the hand-written correct
 // variants lose none.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pool } from "pg";
 import { selectThenUpdate } from "../../rules/select-then-update";
-import { connectPg, suffix } from "../runtime/services";
-import { concurrently, exampleText, lintAndFix, typeErrorsAsExample } from "./lost-update-proof";
+import { suffix } from "../runtime/services";
+import { concurrently, exampleText, lintAndFix, typeErrorsAsExample, usePgProofSchema } from "./lost-update-proof";
 
 const CALLERS = 50;
 
 describe("select-then-update proof on PostgreSQL (pg)", () => {
-  const schema = `locksmith_proof_${suffix()}`;
-  let admin: Pool;
   let pool: Pool;
   const example = lintAndFix(selectThenUpdate, exampleText("wallets/pg-wallet.ts"), { locked: /^Lock the row/, optimistic: /^Optimistic update/ });
 
-  before(async () => {
-    admin = await connectPg();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.query(`CREATE TABLE ${schema}.accounts (id text PRIMARY KEY, balance integer NOT NULL)`);
-    // The example's SQL names `accounts`: point every connection at the test's own schema.
-    pool = await connectPg({ options: `-c search_path=${schema}`, max: CALLERS });
-  });
-  after(async () => {
-    await pool?.end();
-    await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin?.end();
-  });
+  // The example's SQL names `accounts`: point every connection at the test's own schema.
+  usePgProofSchema(
+    (schema) => [
+      `CREATE TABLE ${schema}.accounts (id text PRIMARY KEY, balance integer NOT NULL)`,
+    ],
+    CALLERS,
+    (p) => (pool = p),
+  );
 
   async function run(debit: (pool: Pool, id: string, amount: number) => Promise<void>, startBalance: number, amount: number) {
     const id = `acct-${suffix()}`;

@@ -1,35 +1,29 @@
 // Proof on PostgreSQL: the seat booking select-then-update flags sells one seat many times under 50 concurrent
 // users; the code its fix produces (the check repeated in WHERE, the affected-row count checked), the code its
 // suggestion produces (FOR UPDATE in withPgTransaction) and the hand-written variants sell it exactly once.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pool } from "pg";
 import { selectThenUpdate } from "../../rules/select-then-update";
-import { connectPg, suffix } from "../runtime/services";
-import { concurrently, exampleText, lintAndFix } from "./lost-update-proof";
+import { suffix } from "../runtime/services";
+import { concurrently, exampleText, lintAndFix, usePgProofSchema } from "./lost-update-proof";
 
 const CALLERS = 50;
 
 describe("select-then-update proof on PostgreSQL: seat booking", () => {
-  const schema = `locksmith_proof_${suffix()}`;
-  let admin: Pool;
   let pool: Pool;
   const example = lintAndFix(selectThenUpdate, exampleText("seats/pg-seats.ts"), { locked: /^Lock the row/ });
 
-  before(async () => {
-    admin = await connectPg();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.query(`CREATE TABLE ${schema}.seats (id text PRIMARY KEY, status text NOT NULL, holder text, bookings integer NOT NULL DEFAULT 0)`);
-    // Count every booking write, even those that overwrite another: a trigger sees what the final row cannot.
-    await admin.query(`CREATE FUNCTION ${schema}.count_booking() RETURNS trigger AS $$ BEGIN NEW.bookings := OLD.bookings + 1; RETURN NEW; END $$ LANGUAGE plpgsql`);
-    await admin.query(`CREATE TRIGGER count_booking BEFORE UPDATE ON ${schema}.seats FOR EACH ROW EXECUTE FUNCTION ${schema}.count_booking()`);
-    pool = await connectPg({ options: `-c search_path=${schema}`, max: CALLERS });
-  });
-  after(async () => {
-    await pool?.end();
-    await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin?.end();
-  });
+  // Count every booking write, even those that overwrite another: a trigger sees what the final row cannot.
+  usePgProofSchema(
+    (schema) => [
+      `CREATE TABLE ${schema}.seats (id text PRIMARY KEY, status text NOT NULL, holder text, bookings integer NOT NULL DEFAULT 0)`,
+      `CREATE FUNCTION ${schema}.count_booking() RETURNS trigger AS $$ BEGIN NEW.bookings := OLD.bookings + 1; RETURN NEW; END $$ LANGUAGE plpgsql`,
+      `CREATE TRIGGER count_booking BEFORE UPDATE ON ${schema}.seats FOR EACH ROW EXECUTE FUNCTION ${schema}.count_booking()`,
+    ],
+    CALLERS,
+    (p) => (pool = p),
+  );
 
   async function run(book: (pool: Pool, seatId: string, userId: string) => Promise<void>) {
     const seatId = `seat-${suffix()}`;

@@ -1,33 +1,27 @@
 // Proof on PostgreSQL for select-then-update's SERIALIZABLE finding: under 50 concurrent debits the reported code
 // loses no update but fails the calls PostgreSQL aborts (40001); the retried variants apply every debit.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pool } from "pg";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { lintCode } from "../helpers/rule-tester";
-import { connectPg, suffix } from "../runtime/services";
-import { concurrently, exampleText, loadModule } from "./lost-update-proof";
+import { suffix } from "../runtime/services";
+import { concurrently, exampleText, loadModule, usePgProofSchema } from "./lost-update-proof";
 
 const CALLERS = 50;
 
 describe("select-then-update proof on PostgreSQL: SERIALIZABLE without a retry", () => {
-  const schema = `locksmith_proof_${suffix()}`;
-  let admin: Pool;
   let pool: Pool;
   const code = exampleText("wallets/pg-serializable.ts");
   const example = loadModule(code);
 
-  before(async () => {
-    admin = await connectPg();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.query(`CREATE TABLE ${schema}.accounts (id text PRIMARY KEY, balance integer NOT NULL)`);
-    pool = await connectPg({ options: `-c search_path=${schema}`, max: CALLERS });
-  });
-  after(async () => {
-    await pool?.end();
-    await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin?.end();
-  });
+  usePgProofSchema(
+    (schema) => [
+      `CREATE TABLE ${schema}.accounts (id text PRIMARY KEY, balance integer NOT NULL)`,
+    ],
+    CALLERS,
+    (p) => (pool = p),
+  );
 
   async function run(debit: (pool: Pool, id: string, amount: number) => Promise<void>) {
     const id = `acct-${suffix()}`;
