@@ -4,7 +4,7 @@
 // and let a second holder in.
 import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule } from "../server/src/engine/types";
-import { boundNames, code, enclosingFunction, enclosingStatement, indentationAt, isFunctionLike, isInside, spanOf, walk } from "../server/src/analysis/ast";
+import { boundNames, code, enclosingFunction, enclosingStatement, indentationAt, isFunctionLike, isInside, nodesOfKinds, spanOf, walk } from "../server/src/analysis/ast";
 import { dbAccessOf } from "../server/src/analysis/db-access";
 import { normalizePath } from "../server/src/engine/paths";
 import { locksHeldAt, rowLockDescription, type HeldLock } from "../server/src/analysis/held-regions";
@@ -161,10 +161,7 @@ export const lockAcrossAwait: Rule = {
   },
   checkFile(context: FileRuleContext) {
     const checker = () => context.checker;
-    const awaits: ts.AwaitExpression[] = [];
-    walk(context.sourceFile, (node) => {
-      if (ts.isAwaitExpression(node)) awaits.push(node);
-    });
+    const awaits = nodesOfKinds<ts.AwaitExpression>(context.sourceFile, [ts.SyntaxKind.AwaitExpression]);
     if (awaits.length === 0) return;
     let finder: SlowCallFinder | undefined;
     const slowPaths = new Map<ts.AwaitExpression, SlowPath | undefined>();

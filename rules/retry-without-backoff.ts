@@ -4,7 +4,7 @@
 // livelock); a constant delay keeps them in lock-step; an unbounded loop never gives up.
 import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
-import { calleeName, indentationAt, indentUnit, isFunctionLike, mentions, skipAwait, skipParens, spanOf, walk } from "../server/src/analysis/ast";
+import { calleeName, indentationAt, indentUnit, isFunctionLike, mentions, nodesOfKinds, skipAwait, skipParens, spanOf, walk } from "../server/src/analysis/ast";
 import { alwaysExits } from "../server/src/analysis/control-flow";
 import { dbAccessOf, isVersionColumn } from "../server/src/analysis/db-access";
 import { lockAcquisitionOf, lockCheckerFor, type CheckerGetter } from "../server/src/analysis/locks";
@@ -98,12 +98,12 @@ function problemOf(loop: Loop): string | undefined {
 }
 
 function check(context: FileRuleContext): void {
-  walk(context.sourceFile, (node) => {
-    if (!ts.isWhileStatement(node) && !ts.isDoStatement(node) && !ts.isForStatement(node)) return;
+  const loops = nodesOfKinds<ts.WhileStatement | ts.DoStatement | ts.ForStatement>(context.sourceFile, [ts.SyntaxKind.WhileStatement, ts.SyntaxKind.DoStatement, ts.SyntaxKind.ForStatement]);
+  for (const node of loops) {
     const reason = retryReason(node, lockCheckerFor(context.program, () => context.checker));
-    if (!reason) return;
+    if (!reason) continue;
     const problem = problemOf(node);
-    if (!problem) return;
+    if (!problem) continue;
     const header = { ...spanOf(node, context.sourceFile), end: ts.isDoStatement(node) ? node.getStart(context.sourceFile) + 2 : node.statement.getStart(context.sourceFile) - 1 };
     const fix = retryHelperFix(node, context);
     context.report({
@@ -111,7 +111,7 @@ function check(context: FileRuleContext): void {
       span: header,
       fixes: fix ? [fix] : [],
     });
-  });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

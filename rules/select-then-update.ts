@@ -10,7 +10,7 @@
 // aborted call fails.
 import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
-import { boundNames, calleeName, code, enclosingFunction, expressionKey, receiverOf, importsOf, indentationAt, indentUnit, isFunctionLike, lineOf, mentions, outerExpression, skipAwait, skipParens, spanOf, walk } from "../server/src/analysis/ast";
+import { FUNCTION_KINDS, boundNames, calleeName, code, enclosingFunction, expressionKey, receiverOf, importsOf, indentationAt, indentUnit, isFunctionLike, lineOf, mentions, nodesOfKinds, outerExpression, skipAwait, skipParens, spanOf, walk, type FunctionLike } from "../server/src/analysis/ast";
 import { assignmentValues, isKeyColumn, readModifyWritesIn, sameTable, type AccessCondition, type DbAccess, type DbLibrary, type ReadModifyWrite } from "../server/src/analysis/db-access";
 import { importEdits, runtimeImportEdits } from "../server/src/engine/runtime-import";
 import { normalizePath } from "../server/src/engine/paths";
@@ -181,8 +181,7 @@ function message(flow: ReadModifyWrite): string {
 
 function check(context: FileRuleContext): void {
   const reported = new Set<DbAccess>();
-  walk(context.sourceFile, (node) => {
-    if (!isFunctionLike(node)) return;
+  for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
     for (const flow of readModifyWritesIn(node)) {
       if (reported.has(flow.write)) continue;
       const safe = protection(flow, () => context.checker);
@@ -208,7 +207,7 @@ function check(context: FileRuleContext): void {
         suggestions,
       });
     }
-  });
+  }
 }
 
 /**

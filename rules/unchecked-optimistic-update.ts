@@ -4,7 +4,7 @@
 // "Optimistic Locking — If 0 rows affected, conflict detected - retry").
 import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule } from "../server/src/engine/types";
-import { boundNames, calleeName, code, isFunctionLike, lineOf, mentions, outerExpression, spanOf, walk } from "../server/src/analysis/ast";
+import { CALL_KINDS, FUNCTION_KINDS, boundNames, calleeName, code, lineOf, nodesOfKinds, type FunctionLike, mentions, outerExpression, spanOf } from "../server/src/analysis/ast";
 import { dbAccessOf, isVersionColumn, readModifyWritesIn, type AccessCondition, type DbAccess, type DbLibrary } from "../server/src/analysis/db-access";
 import { runtimeImportEdits } from "../server/src/engine/runtime-import";
 import { affectedCountCheck } from "./select-then-update";
@@ -46,25 +46,23 @@ function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[]): Acce
 
 function check(context: FileRuleContext): void {
   const seen = new Set<DbAccess>();
-  walk(context.sourceFile, (node) => {
-    if (!isFunctionLike(node)) return;
+  for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
     const readGuards = new Map<DbAccess, { guards: AccessCondition[]; read?: DbAccess }>();
     for (const flow of readModifyWritesIn(node)) if (flow.guards.length > 0) readGuards.set(flow.write, { guards: flow.guards, read: flow.read });
-    if (!node.body) return;
-    walk(node.body, (inner) => {
-      if (isFunctionLike(inner)) return false;
+    if (!node.body) continue;
+    for (const inner of nodesOfKinds(node.body, CALL_KINDS, { skipFunctions: true })) {
       const write = dbAccessOf(inner);
-      if (!write || write.kind !== "write" || seen.has(write)) return;
-      if (write.sql ? write.sql.statement.kind !== "update" : write.assignments.length === 0) return;
+      if (!write || write.kind !== "write" || seen.has(write)) continue;
+      if (write.sql ? write.sql.statement.kind !== "update" : write.assignments.length === 0) continue;
       // Prisma's `update` throws when its where matches nothing: the conflict is not silent.
-      if (write.library === "prisma" && calleeName(write.node as ts.CallExpression) !== "updateMany") return;
+      if (write.library === "prisma" && calleeName(write.node as ts.CallExpression) !== "updateMany") continue;
       const fromRead = readGuards.get(write);
       const guards = guardsOf(write, fromRead?.guards ?? []);
-      if (guards.length === 0 || resultIsUsed(write)) return;
+      if (guards.length === 0 || resultIsUsed(write)) continue;
       seen.add(write);
       report(context, write, guards[0]!, fromRead?.read);
-    });
-  });
+    }
+  }
 }
 
 function report(context: FileRuleContext, write: DbAccess, guard: AccessCondition, read: DbAccess | undefined): void {

@@ -84,6 +84,93 @@ export function walk(root: ts.Node, visit: (node: ts.Node) => boolean | void): v
   for (let i = start + 1, end = subtreeEnd[start]!; i < end; ) i = visit(nodes[i]!) === false ? subtreeEnd[i]! : i + 1;
 }
 
+/**
+ * The nodes of a file grouped by kind, as positions in its NodeIndex (each kind's positions ascending): rules that
+ * look for a few kinds (calls, awaits, loops, functions) visit only those instead of walking every node. Built in
+ * one pass over the index, on the first such query of a file.
+ */
+interface KindIndex {
+  /** For kind k, its positions are `positions[offsets[k]]` up to (not including) `positions[offsets[k + 1]]`. */
+  offsets: Int32Array;
+  positions: Int32Array;
+}
+
+const kindIndexes = new WeakMap<NodeIndex, KindIndex>();
+
+function kindIndexOf(index: NodeIndex): KindIndex {
+  let kinds = kindIndexes.get(index);
+  if (kinds) return kinds;
+  const { nodes } = index;
+  const offsets = new Int32Array(ts.SyntaxKind.Count + 1);
+  for (const node of nodes) offsets[node.kind + 1]!++;
+  for (let k = 1; k < offsets.length; k++) offsets[k]! += offsets[k - 1]!;
+  const next = offsets.slice(0, -1);
+  const positions = new Int32Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) positions[next[nodes[i]!.kind]!++] = i;
+  kindIndexes.set(index, (kinds = { offsets, positions }));
+  return kinds;
+}
+
+/** First place in `positions[from, to)` holding a value ≥ `value`. */
+function lowerBound(positions: Int32Array, from: number, to: number, value: number): number {
+  while (from < to) {
+    const mid = (from + to) >>> 1;
+    if (positions[mid]! < value) from = mid + 1;
+    else to = mid;
+  }
+  return from;
+}
+
+export const FUNCTION_KINDS = [ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.Constructor, ts.SyntaxKind.GetAccessor, ts.SyntaxKind.SetAccessor];
+
+/**
+ * The nodes of the given kinds below `root`, in the order `walk` visits them: what a walk that only acts on those
+ * kinds would see, without visiting the rest. With `skipFunctions`, none inside a function nested in `root` (as
+ * `walkFunctionBody`).
+ */
+export function nodesOfKinds<T extends ts.Node = ts.Node>(root: ts.Node, kinds: readonly ts.SyntaxKind[], options: { skipFunctions?: boolean } = {}): T[] {
+  const sourceFile = ts.isSourceFile(root) ? root : root.pos >= 0 ? (root.getSourceFile() as ts.SourceFile | undefined) : undefined;
+  const index = sourceFile && nodeIndexOf(sourceFile);
+  const start = index ? positionIn(index, root) : -1;
+  if (!index || start < 0) {
+    // A node outside any parsed file (built with ts.factory): walk it.
+    const out: T[] = [];
+    const wanted = new Set(kinds);
+    (options.skipFunctions ? walkFunctionBody : walk)(root, (node) => {
+      if (wanted.has(node.kind)) out.push(node as T);
+    });
+    return out;
+  }
+  const { offsets, positions } = kindIndexOf(index);
+  const end = index.subtreeEnd[start]!;
+  const inRange = (kind: ts.SyntaxKind): Int32Array => {
+    const from = lowerBound(positions, offsets[kind]!, offsets[kind + 1]!, start + 1);
+    return positions.subarray(from, lowerBound(positions, from, offsets[kind + 1]!, end));
+  };
+  let found = kinds.length === 1 ? inRange(kinds[0]!) : Int32Array.from(kinds.flatMap((kind) => [...inRange(kind)])).sort();
+  if (options.skipFunctions) {
+    const functions = Int32Array.from(FUNCTION_KINDS.flatMap((kind) => [...inRange(kind)])).sort();
+    // Keep a position unless it lies inside a nested function: functions come in pre-order, so one pass suffices.
+    const kept: number[] = [];
+    let f = 0;
+    let skipUntil = -1;
+    for (const position of found) {
+      while (f < functions.length && functions[f]! < position) {
+        if (functions[f]! >= skipUntil) skipUntil = index.subtreeEnd[functions[f]!]!;
+        f++;
+      }
+      if (position >= skipUntil) kept.push(position);
+    }
+    found = Int32Array.from(kept);
+  }
+  const out = new Array<T>(found.length);
+  for (let i = 0; i < found.length; i++) out[i] = index.nodes[found[i]!] as T;
+  return out;
+}
+
+/** Call and tagged-template expressions: the shapes a database statement or a lock call takes. */
+export const CALL_KINDS = [ts.SyntaxKind.CallExpression, ts.SyntaxKind.TaggedTemplateExpression];
+
 /** Like walk, but does not descend into nested functions (their code runs at another time). */
 export function walkFunctionBody(body: ts.Node, visit: (node: ts.Node) => boolean | void): void {
   walk(body, (node) => {
@@ -139,10 +226,17 @@ export function outerExpression(node: ts.Expression): ts.Expression {
 }
 
 /** A stable textual key of an expression, ignoring whitespace, comments, quotes style and `this?.` noise. */
-export function expressionKey(node: ts.Node, sourceFile: ts.SourceFile = node.getSourceFile()): string {
-  const n = ts.isExpression(node) ? skipParens(node) : node;
-  return n.getText(sourceFile).replace(/\s+/g, "").replace(/['`]/g, '"').replace(/\?\./g, ".");
+export function expressionKey(node: ts.Node, sourceFile?: ts.SourceFile): string {
+  // Asked for again and again (every acquisition against every release candidate): computed once per node.
+  let key = expressionKeys.get(node);
+  if (key === undefined) {
+    const n = ts.isExpression(node) ? skipParens(node) : node;
+    key = n.getText(sourceFile ?? node.getSourceFile()).replace(/\s+/g, "").replace(/['`]/g, '"').replace(/\?\./g, ".");
+    expressionKeys.set(node, key);
+  }
+  return key;
 }
+const expressionKeys = new WeakMap<ts.Node, string>();
 
 /** Value of a string-like literal or a template without substitutions. */
 export function stringValue(node: ts.Node | undefined): string | undefined {

@@ -5,7 +5,7 @@
 // Recognition is syntactic (method names, chain shapes, SQL text); it is cheap for the common non-candidate call
 // (a switch on the callee name) and never asks the type checker.
 import { ts } from "../engine/ts";
-import { calleeName, importsOf, isFunctionLike, propertyValue, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
+import { CALL_KINDS, calleeName, importsOf, isFunctionLike, nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
 import { alwaysExits } from "./control-flow";
 import { sqlSiteOf } from "./sql-text";
 import { parseSql, type IsolationLevel, type RowLockMode, type SqlAssignment, type SqlPlaceholder, type SqlStatement } from "./sql";
@@ -117,12 +117,10 @@ export function dbAccessesIn(root: ts.Node): DbAccess[] {
 
 function collectAccesses(root: ts.Node): DbAccess[] {
   const out: DbAccess[] = [];
-  const visit = (node: ts.Node): void => {
-    ts.forEachChild(node, visit);
+  for (const node of nodesOfKinds(root, CALL_KINDS)) {
     const access = dbAccessOf(node);
     if (access) out.push(access);
-  };
-  ts.forEachChild(root, visit);
+  }
   return out.sort((a, b) => a.node.getStart() - b.node.getStart());
 }
 
@@ -744,20 +742,23 @@ export function readModifyWritesIn(fn: FunctionLike): ReadModifyWrite[] {
   return flows;
 }
 
+const FLOW_KINDS = [ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.BinaryExpression, ...CALL_KINDS];
+
 function computeReadModifyWrites(fn: FunctionLike): ReadModifyWrite[] {
   if (!fn.body) return [];
   const values = new Map<string, ReadValue>();
   const out: ReadModifyWrite[] = [];
-  walk(fn.body, (node) => {
-    if (isFunctionLike(node)) return false;
-    if (ts.isVariableDeclaration(node) && node.initializer) bindDeclaration(node.name, node.initializer, values);
-    else if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, values);
-    else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
+  // Declarations, assignments and statements in the order they run (nested functions run at another time).
+  for (const node of nodesOfKinds(fn.body, FLOW_KINDS, { skipFunctions: true })) {
+    if (ts.isVariableDeclaration(node)) {
+      if (node.initializer) bindDeclaration(node.name, node.initializer, values);
+    } else if (ts.isBinaryExpression(node)) {
+      if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, values);
+    } else {
       const access = dbAccessOf(node);
       if (access?.kind === "write") out.push(...flowsInto(access, values));
     }
-    return true;
-  });
+  }
   return out;
 }
 
@@ -827,11 +828,11 @@ function sameFileFunction(sourceFile: ts.SourceFile, name: string, plain: boolea
     const add = (map: Map<string, FunctionLike>, key: string, fn: FunctionLike) => {
       if (!map.has(key)) map.set(key, fn);
     };
-    walk(sourceFile, (node) => {
+    for (const node of nodesOfKinds(sourceFile, [ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.MethodDeclaration])) {
       if (ts.isFunctionDeclaration(node) && node.name) add(built.plain, node.name.text, node);
       else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isFunctionLike(skipParens(node.initializer))) add(built.plain, node.name.text, skipParens(node.initializer) as FunctionLike);
       else if (ts.isMethodDeclaration(node) && ts.isIdentifier(node.name)) add(built.methods, node.name.text, node);
-    });
+    }
     functionIndex.set(sourceFile, (index = built));
   }
   return (plain ? index.plain : index.methods).get(name);

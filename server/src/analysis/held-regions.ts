@@ -4,7 +4,7 @@
 // which DEL/UNLINK/EVAL calls of a file release which SET NX lock. Built on locks.ts and transactions.ts, so "what is
 // a lock" and "what is a transaction" mean the same thing as everywhere else.
 import { ts } from "../engine/ts";
-import { boundNames, calleeName, code, enclosingFunction, expressionKey, isInside, lineOf, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
+import { CALL_KINDS, boundNames, calleeName, code, enclosingFunction, expressionKey, isInside, lineOf, nodesOfKinds, receiverOf, skipAwait, skipParens, stringValue, type FunctionLike } from "./ast";
 import { alwaysExits } from "./control-flow";
 import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
 import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope } from "./transactions";
@@ -43,10 +43,10 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
   );
   const deletions: ts.CallExpression[] = [];
   if (acquisitions.length > 0) {
-    walk(sourceFile, (node) => {
-      const name = ts.isCallExpression(node) ? calleeName(node)?.toLowerCase() : undefined;
-      if ((name === "del" || name === "unlink" || name === "eval" || name === "evalsha") && receiverOf(node as ts.CallExpression)) deletions.push(node as ts.CallExpression);
-    });
+    for (const node of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
+      const name = calleeName(node)?.toLowerCase();
+      if ((name === "del" || name === "unlink" || name === "eval" || name === "evalsha") && receiverOf(node)) deletions.push(node);
+    }
   }
   const matching = (acquisition: RedisNxLock["acquisition"]) => {
     const names = new Set((resultBinding(acquisition) ? boundNames(resultBinding(acquisition)!) : []).map((id) => id.text));
@@ -131,12 +131,7 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
   if (cached) return cached;
   const regions: Region[] = [];
   const acquisitions = lockAcquisitionsIn(sourceFile, program, checker).filter((a) => LEASE_MECHANISMS.has(a.mechanism) || MUTEX_MECHANISMS.has(a.mechanism));
-  const calls: Array<ts.CallExpression | ts.TaggedTemplateExpression> = [];
-  if (acquisitions.length > 0) {
-    walk(sourceFile, (node) => {
-      if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) calls.push(node);
-    });
-  }
+  const calls = acquisitions.length > 0 ? nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(sourceFile, CALL_KINDS) : [];
   for (const acquisition of acquisitions) {
     const lock: HeldLock = {
       kind: LEASE_MECHANISMS.has(acquisition.mechanism) ? "lease" : "mutex",

@@ -5,7 +5,7 @@
 // for a receiver whose origin syntax cannot tell. A call is only treated as a lock operation with evidence: a method
 // merely named `acquire` on an unknown object is not enough.
 import { ts } from "../engine/ts";
-import { calleeName, code, expressionKey, importedBinding, importsOf, isFunctionLike, outerExpression, receiverOf, skipAwait, skipParens, stringValue, type FunctionLike } from "./ast";
+import { CALL_KINDS, calleeName, code, expressionKey, importedBinding, importsOf, isFunctionLike, nodesOfKinds, outerExpression, receiverOf, skipAwait, skipParens, stringValue, type FunctionLike } from "./ast";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
 
 /**
@@ -417,12 +417,10 @@ export function lockAcquisitionsIn(sourceFile: ts.SourceFile, program: ts.Progra
   let found = perFile.get(sourceFile);
   if (!found) {
     const list: LockAcquisition[] = [];
-    const visit = (node: ts.Node): void => {
+    for (const node of nodesOfKinds(sourceFile, CALL_KINDS)) {
       const acquisition = lockAcquisitionOf(node, checker);
       if (acquisition) list.push(acquisition);
-      ts.forEachChild(node, visit);
-    };
-    ts.forEachChild(sourceFile, visit);
+    }
     perFile.set(sourceFile, (found = list));
   }
   return found;

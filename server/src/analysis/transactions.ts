@@ -11,7 +11,7 @@
 //   the runtime's `withPgTransaction(pool, tx => …)` / `withMySqlTransaction(pool, tx => …)`;
 // - Prisma's batch form `prisma.$transaction([a, b])`.
 import { ts } from "../engine/ts";
-import { calleeName, expressionKey, importedBinding, isFunctionLike, propertyValue, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
+import { calleeName, expressionKey, importedBinding, isFunctionLike, nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
 import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db-access";
 import type { IsolationLevel, RowLockMode } from "./sql";
 
@@ -52,12 +52,10 @@ export function transactionScopesOf(sourceFile: ts.SourceFile): readonly Transac
   if (scopes) return scopes;
   scopes = [];
   const found = scopes;
-  walk(sourceFile, (node) => {
-    if (ts.isCallExpression(node)) {
-      const scope = callbackScope(node) ?? batchScope(node) ?? beginScope(node);
-      if (scope) found.push(scope);
-    }
-  });
+  for (const node of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
+    const scope = callbackScope(node) ?? batchScope(node) ?? beginScope(node);
+    if (scope) found.push(scope);
+  }
   scopes.sort((a, b) => a.pos - b.pos || b.end - a.end);
   scopeCache.set(sourceFile, scopes);
   return scopes;

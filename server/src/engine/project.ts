@@ -176,8 +176,11 @@ export class ProjectHost {
         const key = normalizePath(fileName);
         const cached = this.sourceFileCache.get(key);
         const overlayText = this.overlay.get(key);
-        // Every rebuild asks for every file: one whose size and times did not change since it was read is not read
-        // again (re-reading 4,000 files was half of a rebuild after an edit in the language server's profile).
+        // A host that is told about disk changes (the language server's file watcher, and its sweeps of
+        // `changedOnDisk`) trusts what it read: stat'ing 4,000 files was a fifth of the work after each keystroke.
+        if (cached?.stamp !== undefined && overlayText === undefined && !this.verifyDiskOnRebuild) return cached.sourceFile;
+        // Otherwise every rebuild asks for every file: one whose size and times did not change since it was read is
+        // not read again (re-reading 4,000 files was half of a rebuild after an edit in the language server's profile).
         const stamp = overlayText === undefined ? diskStamp(fileName) : undefined;
         if (cached && stamp !== undefined && cached.stamp === stamp) return cached.sourceFile;
         const text = overlayText ?? safeRead(base, fileName);
@@ -194,6 +197,23 @@ export class ProjectHost {
         return sourceFile;
       },
     };
+  }
+
+  /**
+   * Whether a rebuild checks every file read from disk for changes (size and times). The CLI's runs are short and
+   * keep it on; the language server turns it off and reports changes itself (`invalidate`, after `changedOnDisk`).
+   */
+  verifyDiskOnRebuild = true;
+
+  /** Files read from disk whose size or times changed since (or that are gone): what a rebuild would read again. */
+  changedOnDisk(): Map<string, "changed" | "deleted"> {
+    const changed = new Map<string, "changed" | "deleted">();
+    for (const [file, entry] of this.sourceFileCache) {
+      if (entry.stamp === undefined || this.overlay.has(file)) continue;
+      const stamp = diskStamp(file);
+      if (stamp !== entry.stamp) changed.set(file, stamp === undefined ? "deleted" : "changed");
+    }
+    return changed;
   }
 
   /** Forgets module resolutions (a file, package.json or node_modules may have appeared or disappeared). */

@@ -50,13 +50,24 @@ export class Project {
   }
 
   get host(): ProjectHost {
-    return (this.hostInstance ??= new ProjectHost(this.compilerOptions, [...this.declarationFiles, ...this.files]));
+    if (!this.hostInstance) {
+      this.hostInstance = new ProjectHost(this.compilerOptions, [...this.declarationFiles, ...this.files]);
+      // Disk changes come from the file watcher and from `Workspace.changedOnDisk` sweeps, not from a stat of every
+      // file on every keystroke.
+      this.hostInstance.verifyDiskOnRebuild = false;
+    }
+    return this.hostInstance;
   }
 
   addFiles(files: readonly string[]): void {
     const added = files.filter((f) => !this.files.has(f));
     for (const file of added) this.files.add(file);
     if (added.length > 0) this.hostInstance?.addRootNames(added);
+  }
+
+  /** Files this project read from disk that changed since (none before the Program is first built). */
+  changedOnDisk(): Map<string, "changed" | "deleted"> {
+    return this.hostInstance?.changedOnDisk() ?? new Map();
   }
 
   /** A file deleted on disk: no longer analysed with the project. */
@@ -267,6 +278,16 @@ export class Workspace {
       toLint.set(project, new Set([...before, ...after].filter((file) => project.files.has(file))));
     }
     return toLint;
+  }
+
+  /**
+   * Files the projects read that changed on disk without the file watcher saying so (a client without one, a
+   * `git checkout` it missed): what `applyDiskChanges` needs, from a stat of every file read.
+   */
+  changedOnDisk(): Map<string, DiskChange> {
+    const changes = new Map<string, DiskChange>();
+    for (const project of this.allProjects()) for (const [file, change] of project.changedOnDisk()) changes.set(file, change);
+    return changes;
   }
 
   /** A file the workspace scan analyses: a TypeScript source file in a workspace folder, outside node_modules, dist and dot folders. */

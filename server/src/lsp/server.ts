@@ -44,7 +44,10 @@ import { SettingsStore, type EditorSettings } from "./settings";
 export interface ServerOptions {
   /** The rules to run (tests pass their own); default: the registry. */
   rules?: readonly Rule[];
-  /** Delay between the last keystroke and the analysis of a document (a later keystroke restarts it). */
+  /**
+   * Delay between a keystroke and the analysis of a document while typing goes on (a later keystroke restarts it).
+   * The first change after a pause of at least this long is analysed at once (after LEADING_EDGE_MS).
+   */
   debounceMs?: number;
 }
 
@@ -76,6 +79,11 @@ const FILES_PER_CHUNK = 25;
  * has been quiet this long: while typing goes on, each pause costs only the edited file's rules.
  */
 const PROJECT_RULES_QUIET_MS = 250;
+/**
+ * The first change after a pause is analysed this soon: long enough for the rest of a burst the editor has already
+ * sent (several changes in one read) to arrive and restart the debounce, short enough not to be felt.
+ */
+const LEADING_EDGE_MS = 5;
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   new LocksmithServer(connection, options.rules ?? RULES, options.debounceMs ?? 50).listen();
@@ -90,6 +98,8 @@ class LocksmithServer {
   /** The URI the client used for each open file (published diagnostics must use the same spelling). */
   private readonly openUris = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** When each open document last changed (performance.now()): a change after a pause is analysed at once. */
+  private readonly lastChange = new Map<string, number>();
   private workspaceTimer: NodeJS.Timeout | undefined;
   /** Files changed on disk (file watcher) and not analysed yet. */
   private readonly diskChanges = new Map<string, DiskChange>();
@@ -202,13 +212,19 @@ class LocksmithServer {
     const project = this.workspace.projectFor(file);
     project.addFiles([file]);
     project.host.setFileText(file, document.getText());
-    this.scheduleDocument(document.uri, this.debounceMs);
+    // Debounce only while typing goes on: the first keystroke after a pause gets its findings without waiting.
+    const now = performance.now();
+    const previous = this.lastChange.get(document.uri);
+    this.lastChange.set(document.uri, now);
+    const afterPause = !this.timers.has(document.uri) && (previous === undefined || now - previous >= this.debounceMs);
+    this.scheduleDocument(document.uri, afterPause ? Math.min(LEADING_EDGE_MS, this.debounceMs) : this.debounceMs);
   }
 
   private closed(document: TextDocument): void {
     const file = fileOf(document.uri);
     clearTimeout(this.timers.get(document.uri));
     this.timers.delete(document.uri);
+    this.lastChange.delete(document.uri);
     if (!file || !isSourceFile(file)) return;
     this.openUris.delete(file);
     const project = this.workspace.projectFor(file);
@@ -258,6 +274,7 @@ class LocksmithServer {
     this.store(project, project.lintFiles([file], settings, {}, log), undefined);
     await (projectDelayMs > 0 ? new Promise((resolve) => setTimeout(resolve, projectDelayMs)) : yieldToEventLoop());
     if (this.documents.get(uri)?.version !== version || this.shuttingDown) return undefined;
+    if (projectDelayMs > 0) this.sweepDisk();
     this.store(project, undefined, project.lintProject(settings, {}, log));
     this.publishStatus();
     return this.states.get(file);
@@ -342,6 +359,10 @@ class LocksmithServer {
     let files = 0;
     try {
       this.workspace.scan();
+      // Every file is analysed again below; this only makes the projects read again what changed on disk.
+      const missed = this.workspace.changedOnDisk();
+      for (const [file, change] of missed) if (change === "deleted") this.forget(file);
+      if (missed.size > 0) this.workspace.applyDiskChanges(missed);
       const openFiles = new Set(this.openUris.keys());
       const projects = this.workspace.allProjects();
       const total = projects.reduce((sum, p) => sum + p.files.size, 0);
@@ -401,10 +422,22 @@ class LocksmithServer {
       }
     }
     if (reload) this.scheduleWorkspace();
-    if (this.diskChanges.size > 0) {
-      clearTimeout(this.diskTimer);
-      this.diskTimer = setTimeout(() => void this.guard("analysis of files changed on disk", () => this.analyseDiskChanges(), undefined), this.debounceMs);
-    }
+    this.scheduleDiskChanges();
+  }
+
+  private scheduleDiskChanges(): void {
+    if (this.diskChanges.size === 0) return;
+    clearTimeout(this.diskTimer);
+    this.diskTimer = setTimeout(() => void this.guard("analysis of files changed on disk", () => this.analyseDiskChanges(), undefined), this.debounceMs);
+  }
+
+  /**
+   * Files changed on disk that no watcher reported (the projects' hosts do not stat files on every rebuild): found
+   * by a sweep when typing pauses, then analysed like reported changes. Open files are read from their buffers.
+   */
+  private sweepDisk(): void {
+    for (const [file, change] of this.workspace.changedOnDisk()) if (!this.openUris.has(file)) this.diskChanges.set(file, change);
+    this.scheduleDiskChanges();
   }
 
   /**
