@@ -6,12 +6,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { getLibFiles, libFolderInMemoryPath } from "@ts-morph/common";
 import { ts } from "./ts";
+import { declaresGlobals } from "./dependencies";
 import { normalizePath } from "./paths";
 
 // TypeScript's lib files (lib.es2022.d.ts, ...) come from ts-morph's bundle, served from a virtual folder, so the
 // engine does not depend on a separately installed `typescript` package. Parsed once per process.
 const LIB_FILES = new Map(getLibFiles().map((f) => [`${libFolderInMemoryPath}/${f.fileName}`, f.text]));
 const LIB_SOURCE_FILES = new Map<string, ts.SourceFile>();
+const globalFilesCache = new WeakMap<ts.Program, string[]>();
 
 export const SOURCE_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts"];
 
@@ -138,7 +140,10 @@ export class ProjectHost {
     const base = ts.createCompilerHost(options, true);
     const newResolutionCache = () => ts.createModuleResolutionCache(base.getCurrentDirectory(), (f) => base.getCanonicalFileName(f), options);
     this.resolutionCache = newResolutionCache();
-    this.clearResolutions = () => (this.resolutionCache = newResolutionCache());
+    this.clearResolutions = () => {
+      this.resolutionCache = newResolutionCache();
+      this.generation++;
+    };
     this.host = {
       ...base,
       getModuleResolutionCache: () => this.resolutionCache,
@@ -227,7 +232,7 @@ export class ProjectHost {
     if (current === undefined) this.clearResolutions();
     this.overlay.set(key, text);
     if (!this.rootNames.includes(key)) this.rootNames.push(key);
-    this.program = undefined;
+    this.markStale();
   }
 
   /** Adds files on disk to the Program (the language server found them in the workspace). */
@@ -237,7 +242,7 @@ export class ProjectHost {
       if (this.rootNames.includes(key)) continue;
       this.rootNames.push(key);
       this.clearResolutions();
-      this.program = undefined;
+      this.markStale();
     }
   }
 
@@ -245,14 +250,61 @@ export class ProjectHost {
   clearFileText(fileName: string): void {
     if (!this.overlay.delete(normalizePath(fileName))) return;
     this.clearResolutions();
-    this.program = undefined;
+    this.markStale();
   }
 
   /** The disk may have changed under us (file watcher): drop the cached parse. */
   invalidate(fileName: string): void {
     this.sourceFileCache.delete(normalizePath(fileName));
     this.clearResolutions();
+    this.markStale();
+  }
+
+  /** Bumped by every change that makes a built Program stale (texts, root names, resolutions). */
+  private generation = 0;
+
+  private markStale(): void {
     this.program = undefined;
+    this.generation++;
+  }
+
+  /** The last focused Program (see getFocusedProgram): reused while nothing changed, else the next one's oldProgram. */
+  private focused: { file: string; generation: number; program: ts.Program } | undefined;
+
+  /**
+   * A Program of one file and of what can change the types in it: the files it imports (TypeScript follows them from
+   * the root), the files of the project that declare globals, and the types and libs of the compiler options. The
+   * file rules find in `fileName` what they find with the whole project's Program, at a fraction of the cost after
+   * an edit: TypeScript re-checks the structure of every file of a Program and its checker starts from all of them
+   * (on a 4,000-file project, 40 ms of the 100 ms an edit cost). SourceFiles come from the same cache.
+   */
+  getFocusedProgram(fileName: string): ts.Program {
+    const file = normalizePath(fileName);
+    if (this.focused?.file === file && this.focused.generation === this.generation) return this.focused.program;
+    const rootNames = [file, ...this.globalDeclarationFiles().filter((f) => f !== file)];
+    // Structure is reused only between Programs with the same root names: the previous focused Program of this file.
+    const oldProgram = this.focused?.file === file ? this.focused.program : undefined;
+    const program = ts.createProgram({ rootNames, options: this.options, host: this.host, oldProgram });
+    this.focused = { file, generation: this.generation, program };
+    return program;
+  }
+
+  /**
+   * Files of the whole project's Program (the last one built: only an edited file can differ, and it is the focused
+   * Program's root) that declare globals any file may use without importing them: scripts, `declare global`,
+   * `declare module "x"`, in the project or in packages (`import "reflect-metadata"` in one file is seen by all).
+   */
+  private globalDeclarationFiles(): string[] {
+    const program = this.program ?? this.previousProgram ?? this.getProgram();
+    let files = globalFilesCache.get(program);
+    if (!files) {
+      files = program
+        .getSourceFiles()
+        .filter((sf) => !program.isSourceFileDefaultLibrary(sf) && declaresGlobals(sf))
+        .map((sf) => normalizePath(sf.fileName));
+      globalFilesCache.set(program, files);
+    }
+    return files;
   }
 
   getProgram(): ts.Program {

@@ -271,7 +271,7 @@ class LocksmithServer {
     project.addFiles([file]);
     project.host.setFileText(file, document.getText());
     const log = (m: string) => this.logError(m);
-    this.store(project, project.lintFiles([file], settings, {}, log), undefined);
+    this.store(project, project.lintFocused(file, settings, {}, log), undefined);
     await (projectDelayMs > 0 ? new Promise((resolve) => setTimeout(resolve, projectDelayMs)) : yieldToEventLoop());
     if (this.documents.get(uri)?.version !== version || this.shuttingDown) return undefined;
     if (projectDelayMs > 0) this.sweepDisk();
