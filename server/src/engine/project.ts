@@ -322,6 +322,15 @@ export class ProjectHost {
   getSourceFile(fileName: string): ts.SourceFile | undefined {
     return this.getProgram().getSourceFile(fileName);
   }
+
+  /** The file as last parsed (its current text for an in-memory file), without building a Program; else getSourceFile. */
+  latestSourceFile(fileName: string): ts.SourceFile | undefined {
+    const key = normalizePath(fileName);
+    const cached = this.sourceFileCache.get(key);
+    const overlayText = this.overlay.get(key);
+    if (cached && (overlayText === undefined || cached.text === overlayText)) return cached.sourceFile;
+    return this.getSourceFile(fileName);
+  }
 }
 
 /**

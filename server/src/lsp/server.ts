@@ -334,7 +334,8 @@ class LocksmithServer {
       const uri = this.openUris.get(file);
       const document = uri ? this.documents.get(uri) : undefined;
       if (document) return document.positionAt(offset);
-      const sourceFile = project.host.getSourceFile(file) ?? this.states.get(file)?.sourceFile;
+      // Not getSourceFile: that would rebuild the whole project's Program after each keystroke.
+      const sourceFile = project.host.latestSourceFile(file) ?? this.states.get(file)?.sourceFile;
       return sourceFile ? sourceFile.getLineAndCharacterOfPosition(Math.min(offset, sourceFile.text.length)) : { line: 0, character: 0 };
     };
   }
