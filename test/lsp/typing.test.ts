@@ -1,0 +1,141 @@
+// Editor latency: the first change after a pause (opening a document is one) is analysed at once, later changes of a
+// burst wait for the debounce and only the last text is published; and when typing pauses, the server finds files
+// changed on disk that no file watcher reported (a client without one) and analyses them.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ClientCapabilities, Diagnostic } from "vscode-languageserver/node";
+import type { Rule } from "../../server/src/engine/types";
+import { makeWorkspace, startInProcess, uri, writeFile, FULL_CAPABILITIES, type Client } from "./harness";
+import { duplicateFunction, slowCall, unguardedIncrement } from "./fake-rules";
+
+const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext" }, include: ["src"] });
+const RACE = "counter++ races with other increments of counter.";
+
+const clients: Client[] = [];
+after(async () => {
+  for (const client of clients) {
+    // Shut down first: a pending 20 s debounce timer would otherwise fire on a closed connection.
+    await client.connection.sendRequest("shutdown").catch(() => undefined);
+    client.dispose();
+  }
+});
+
+/** `count` functions each incrementing the counter: findings on lines 3, 6, 9... (1-based). */
+function increments(count: number): string {
+  return `let counter = 0;\n${Array.from({ length: count }, (_, i) => `export function bump${i}(): void {\n  counter++;\n}\n`).join("")}`;
+}
+
+async function setUp(files: Record<string, string>, options: { debounceMs?: number; capabilities?: ClientCapabilities; rules?: readonly Rule[] } = {}) {
+  const root = makeWorkspace({ "tsconfig.json": TSCONFIG, "src/index.ts": "export {};\n", ...files });
+  const client = startInProcess({ rules: options.rules ?? [unguardedIncrement], ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}) });
+  clients.push(client);
+  await client.initialize(root, options.capabilities);
+  // The workspace analysis also lints open documents: let it finish so that only typing triggers analyses below.
+  await client.waitFor("the workspace analysis", () => client.statuses.some((s) => !s.busy && /^Locksmith: \d+ problems?$/.test(s.text)));
+  const file = (name: string) => path.join(root, "src", name);
+  const lines = (name: string): number[] | undefined => client.diagnostics.get(uri(file(name)))?.map((d) => d.range.start.line + 1);
+  const publishedLines = (name: string, from: number): number[][] =>
+    client.publications.slice(from).filter((p) => p.uri === uri(file(name))).map((p) => p.diagnostics.map((d) => d.range.start.line + 1));
+  return { root, client, file, lines, publishedLines };
+}
+
+const messages = (diagnostics: Diagnostic[] | undefined) => (diagnostics ?? []).map((d) => `${d.range.start.line + 1}: ${d.message}`);
+
+describe("typing: leading edge and debounce", () => {
+  test("with a 20 s debounce, an opened document is analysed at once and the changes right after it wait", async () => {
+    const { client, file, lines, publishedLines } = await setUp({}, { debounceMs: 20000 });
+    const counter = file("counter.ts");
+    await client.open(counter, increments(1));
+    // Opening is the document's first change: the leading edge, far sooner than the debounce.
+    await client.waitFor("the opened document's findings (leading edge)", () => lines("counter.ts")?.length === 1, 10000);
+    assert.deepEqual(lines("counter.ts"), [3]);
+
+    // Two quick changes right after: mid-burst, so they wait for the 20 s debounce.
+    const before = client.publications.length;
+    await client.change(counter, increments(2));
+    await client.change(counter, increments(3));
+    // A barrier far below the debounce: another document opened after them is analysed (its own leading edge)...
+    const other = file("other.ts");
+    await client.open(other, `let counter = 0;\n\n\nexport function late(): void {\n  counter++;\n}\n`);
+    await client.waitFor("the other document's findings (leading edge)", () => lines("other.ts")?.length === 1, 10000);
+    assert.deepEqual(lines("other.ts"), [5]);
+    // ...while the burst's text is still unanalysed: nothing new was published for it.
+    assert.deepEqual(publishedLines("counter.ts", before), []);
+    assert.deepEqual(lines("counter.ts"), [3]);
+  });
+
+  test("a burst of changes right after opening is debounced: only the last text's findings are published", async () => {
+    const debounceMs = 3000;
+    const { client, file, lines, publishedLines } = await setUp({}, { debounceMs });
+    const counter = file("counter.ts");
+    const before = client.publications.length;
+    // Back to back: the open is a leading edge (its findings may or may not make it before the first change
+    // supersedes them); every later change comes within the debounce of the previous one.
+    await client.open(counter, increments(1));
+    await client.change(counter, increments(2));
+    await client.change(counter, increments(3));
+    await client.change(counter, increments(4));
+    await client.waitFor("the last text's findings", () => lines("counter.ts")?.length === 4);
+    assert.deepEqual(lines("counter.ts"), [3, 6, 9, 12]);
+    const published = publishedLines("counter.ts", before);
+    // Never the intermediate texts (two or three findings): the last text's, perhaps after the opened text's.
+    const expected = [[[3, 6, 9, 12]], [[3], [3, 6, 9, 12]]];
+    assert.ok(expected.some((e) => JSON.stringify(e) === JSON.stringify(published)), `published: ${JSON.stringify(published)}`);
+  });
+});
+
+describe("typing: files changed on disk that no watcher reported", () => {
+  // A client without a file watcher: the server is never told about changes on disk.
+  const { didChangeWatchedFiles: _watcher, ...workspaceWithoutWatcher } = FULL_CAPABILITIES.workspace!;
+  const NO_WATCHER: ClientCapabilities = { ...FULL_CAPABILITIES, workspace: workspaceWithoutWatcher };
+  // Declared in index.ts too: the project rule's finding in index.ts shows that the opened buffer's project step
+  // (and the disk sweep before it) ran, so the disk is changed only after that sweep.
+  const SHARED = "export function shared(): void {}\n";
+  const DUPLICATE = "shared is also declared in another file.";
+
+  async function openAndSettle(client: Client, file: string, text: string, index: string) {
+    await client.open(file, text);
+    await client.waitForDiagnostics(index, (d) => d.length === 1, "the opened buffer's project step");
+  }
+
+  test("a closed file changed on disk is analysed again when typing in another file pauses, with the files importing it", async () => {
+    const b1 = `/** @slow */\nexport function query(): void {}\nlet counter = 0;\nexport function bump(): void {\n  counter++;\n}\n`;
+    const a1 = `import { query } from "./b.js";\nexport function run(): void {\n  query();\n}\n`;
+    const { root, client, file, lines } = await setUp({ "src/a.ts": a1, "src/b.ts": b1, "src/index.ts": SHARED }, { capabilities: NO_WATCHER, rules: [unguardedIncrement, slowCall, duplicateFunction] });
+    assert.deepEqual(messages(client.diagnostics.get(uri(file("b.ts")))), [`5: ${RACE}`]);
+    assert.deepEqual(messages(client.diagnostics.get(uri(file("a.ts")))), ["3: query() is slow."]);
+    await openAndSettle(client, file("a.ts"), a1 + SHARED, file("index.ts"));
+    assert.deepEqual(messages(client.diagnostics.get(uri(file("a.ts")))), ["3: query() is slow.", `5: ${DUPLICATE}`]);
+
+    // On disk only: query() is no longer slow, and b.ts increments twice (lines 4 and 5).
+    writeFile(root, "src/b.ts", `export function query(): void {}\nlet counter = 0;\nexport function bump(): void {\n  counter++;\n  counter++;\n}\n`);
+    const logsBefore = client.logs.length;
+    await client.change(file("a.ts"), `import { query } from "./b.js";\nexport function run(): void {\n  query();\n  query();\n}\n${SHARED}`);
+    await client.waitFor("b.ts analysed again from disk", () => JSON.stringify(lines("b.ts")) === "[4,5]" && JSON.stringify(lines("a.ts")) === "[6]");
+    assert.deepEqual(messages(client.diagnostics.get(uri(file("b.ts")))), [`4: ${RACE}`, `5: ${RACE}`]);
+    assert.deepEqual(messages(client.diagnostics.get(uri(file("a.ts")))), [`6: ${DUPLICATE}`]);
+    const log = await client.waitFor("the disk-change log", () => client.logs.slice(logsBefore).find((l) => l.includes("changed on disk")));
+    // b.ts (closed) and a.ts (open, importing it).
+    assert.match(log, /^Locksmith: 1 file changed on disk; re-linted 2 files in \d+ ms$/);
+  });
+
+  test("a closed file deleted on disk loses its findings when typing in another file pauses", async () => {
+    const a1 = `let counter = 0;\nexport function run(): void {\n  counter++;\n}\n`;
+    const b1 = `let counter = 0;\nexport function bump(): void {\n  counter++;\n}\n`;
+    const { client, file, lines, publishedLines } = await setUp({ "src/a.ts": a1, "src/b.ts": b1, "src/index.ts": SHARED }, { capabilities: NO_WATCHER, rules: [unguardedIncrement, duplicateFunction] });
+    assert.deepEqual(lines("b.ts"), [3]);
+    await openAndSettle(client, file("a.ts"), a1 + SHARED, file("index.ts"));
+
+    fs.rmSync(file("b.ts"));
+    const before = client.publications.length;
+    const logsBefore = client.logs.length;
+    await client.change(file("a.ts"), `let counter = 0;\nexport function run(): void {\n  counter++;\n  counter++;\n}\n${SHARED}`);
+    await client.waitFor("b.ts's findings cleared", () => lines("b.ts")?.length === 0 && JSON.stringify(lines("a.ts")) === "[3,4,6]");
+    assert.deepEqual(publishedLines("b.ts", before), [[]]);
+    assert.deepEqual(messages(client.diagnostics.get(uri(file("a.ts")))), [`3: ${RACE}`, `4: ${RACE}`, `6: ${DUPLICATE}`]);
+    const log = await client.waitFor("the disk-change log", () => client.logs.slice(logsBefore).find((l) => l.includes("changed on disk")));
+    assert.match(log, /^Locksmith: 1 file changed on disk; re-linted 0 files in \d+ ms$/);
+  });
+});
