@@ -167,11 +167,13 @@ describe("nodesOfKinds", () => {
   });
 
   test("with skipFunctions, returns what walkFunctionBody sees, for every root and kind set", () => {
-    // Function kinds are left out: nodesOfKinds then returns the nested functions themselves, which walkFunctionBody
-    // does not visit (no caller asks for them with skipFunctions).
+    // Function kinds too: walkFunctionBody visits no nested function, so nodesOfKinds returns none of them.
+    const withFunctions = [...kindSets, ["FUNCTION_KINDS", FUNCTION_KINDS] as const, ["functions and calls", [...FUNCTION_KINDS, ...CALL_KINDS]] as const];
     for (const [rootName, root] of roots) {
-      for (const [kindsName, kinds] of kindSets) assertSameAsWalk(root, kinds, true, `${kindsName} below ${rootName}, skipping functions`);
+      for (const [kindsName, kinds] of withFunctions) assertSameAsWalk(root, kinds, true, `${kindsName} below ${rootName}, skipping functions`);
     }
+    // A kind asked for twice is still returned once per node, as a walk would.
+    assertSameAsWalk(transfer, [K.CallExpression, K.CallExpression, K.AwaitExpression], false, "calls asked for twice");
     // The nested functions hide calls: fewer than without skipFunctions.
     const retryCall = find(transfer, K.CallExpression, "retry(");
     assert.deepEqual(
@@ -234,9 +236,9 @@ describe("nodesOfKinds", () => {
       for (let query = 0; query < 8; query++) {
         const root = all[Math.floor(random() * all.length)]!;
         const skipFunctions = random() < 0.5;
-        // As above: no function kinds with skipFunctions; and distinct kinds (a repeated kind gives its nodes twice).
-        const pool = skipFunctions ? KIND_POOL.filter((k) => !FUNCTION_KINDS.includes(k)) : KIND_POOL;
-        const kinds = pick(random, pool, 1 + Math.floor(random() * 4));
+        // Function kinds with skipFunctions too, and now and then a kind asked for twice.
+        const kinds = pick(random, KIND_POOL, 1 + Math.floor(random() * 4));
+        if (random() < 0.2) kinds.push(kinds[0]!);
         const what = `program ${program}, root ${ts.SyntaxKind[root.kind]} at ${root.pos}, kinds ${kinds.map((k) => ts.SyntaxKind[k]).join(",")}, skipFunctions ${skipFunctions}\n${text}`;
         assertSameAsWalk(root, kinds, skipFunctions, what);
         compared++;

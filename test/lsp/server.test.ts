@@ -69,10 +69,14 @@ describe("language server (in-process)", () => {
     await client.open(file, COUNTER);
     await client.waitForDiagnostics(file, (d) => d.length === 1);
     const before = client.publications.length;
-    // Three quick edits: the intermediate ones (two findings, then none) must never be published.
-    await client.change(file, `${COUNTER}export function again() {\n  counter++;\n}\n`);
-    await client.change(file, "let counter = 0;\n");
-    await client.change(file, `${COUNTER}export function third() {\n  counter++;\n  counter++;\n}\n`);
+    // Three edits sent at once (one burst): the intermediate ones (two findings, then none) must never be published.
+    // The first change after a pause is analysed after LEADING_EDGE_MS, long enough for the rest of a burst the
+    // editor has already sent to arrive.
+    await Promise.all([
+      client.change(file, `${COUNTER}export function again() {\n  counter++;\n}\n`),
+      client.change(file, "let counter = 0;\n"),
+      client.change(file, `${COUNTER}export function third() {\n  counter++;\n  counter++;\n}\n`),
+    ]);
     const final = await client.waitForDiagnostics(file, (d) => d.length === 3);
     assert.deepEqual(final.map((d) => d.range.start.line), [2, 5, 6]);
     const published = client.publications.slice(before).filter((p) => p.uri === uri(file));

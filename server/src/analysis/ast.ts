@@ -147,15 +147,16 @@ export function nodesOfKinds<T extends ts.Node = ts.Node>(root: ts.Node, kinds: 
     const from = lowerBound(positions, offsets[kind]!, offsets[kind + 1]!, start + 1);
     return positions.subarray(from, lowerBound(positions, from, offsets[kind + 1]!, end));
   };
-  let found = kinds.length === 1 ? inRange(kinds[0]!) : Int32Array.from(kinds.flatMap((kind) => [...inRange(kind)])).sort();
+  let found = kinds.length === 1 ? inRange(kinds[0]!) : Int32Array.from([...new Set(kinds)].flatMap((kind) => [...inRange(kind)])).sort();
   if (options.skipFunctions) {
     const functions = Int32Array.from(FUNCTION_KINDS.flatMap((kind) => [...inRange(kind)])).sort();
-    // Keep a position unless it lies inside a nested function: functions come in pre-order, so one pass suffices.
+    // Keep a position unless it is a nested function or lies inside one (walkFunctionBody visits neither): functions
+    // come in pre-order, so one pass suffices.
     const kept: number[] = [];
     let f = 0;
     let skipUntil = -1;
     for (const position of found) {
-      while (f < functions.length && functions[f]! < position) {
+      while (f < functions.length && functions[f]! <= position) {
         if (functions[f]! >= skipUntil) skipUntil = index.subtreeEnd[functions[f]!]!;
         f++;
       }
@@ -225,7 +226,7 @@ export function outerExpression(node: ts.Expression): ts.Expression {
   return current;
 }
 
-/** A stable textual key of an expression, ignoring whitespace, comments, quotes style and `this?.` noise. */
+/** A stable textual key of an expression, ignoring whitespace, quote style and `?.` (comments inside it are kept). */
 export function expressionKey(node: ts.Node, sourceFile?: ts.SourceFile): string {
   // Asked for again and again (every acquisition against every release candidate): computed once per node.
   let key = expressionKeys.get(node);

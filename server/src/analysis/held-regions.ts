@@ -48,10 +48,24 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
       if ((name === "del" || name === "unlink" || name === "eval" || name === "evalsha") && receiverOf(node)) deletions.push(node);
     }
   }
+  // Where each call runs, computed once: a file can have a hundred locks and as many deletions.
+  const places = new Map<ts.Node, { fn: FunctionLike | undefined; cls: ts.Node | undefined }>();
+  const placeOf = (call: ts.Node) => {
+    let place = places.get(call);
+    if (!place) places.set(call, (place = { fn: enclosingFunction(call), cls: classOf(call) }));
+    return place;
+  };
   const matching = (acquisition: RedisNxLock["acquisition"]) => {
     const names = new Set((resultBinding(acquisition) ? boundNames(resultBinding(acquisition)!) : []).map((id) => id.text));
-    const bareKey = ts.isIdentifier(skipParens(acquisition.key));
-    return deletions.filter((call) => isReleaseOf(call, acquisition, names) && (!bareKey || enclosingFunction(call) === enclosingFunction(acquisition.call) || sameClass(call, acquisition.call)));
+    // A bare name (`key`) means the same key only in the same function, or in methods of one lock helper class.
+    const here = ts.isIdentifier(skipParens(acquisition.key)) ? placeOf(acquisition.call) : undefined;
+    return deletions.filter((call) => {
+      if (here) {
+        const there = placeOf(call);
+        if (there.fn !== here.fn && (here.cls === undefined || there.cls !== here.cls)) return false;
+      }
+      return isReleaseOf(call, acquisition, names);
+    });
   };
   const candidates = acquisitions.map((acquisition) => ({ acquisition, releases: matching(acquisition) }));
   // Each release belongs to one lock: the nearest acquisition before it in the same function, else the file's first.
@@ -59,8 +73,8 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
   for (const { acquisition, releases } of candidates) {
     for (const release of releases) {
       const current = owner.get(release);
-      const local = enclosingFunction(release) === enclosingFunction(acquisition.call) && acquisition.call.end <= release.pos;
-      const currentLocal = current !== undefined && enclosingFunction(release) === enclosingFunction(current.call) && current.call.end <= release.pos;
+      const local = placeOf(release).fn === placeOf(acquisition.call).fn && acquisition.call.end <= release.pos;
+      const currentLocal = current !== undefined && placeOf(release).fn === placeOf(current.call).fn && current.call.end <= release.pos;
       if (!current || (local && (!currentLocal || current.call.pos < acquisition.call.pos))) owner.set(release, acquisition);
     }
   }
@@ -72,14 +86,10 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
   return locks;
 }
 
-/** Both nodes are in methods of one class (a lock helper class with `acquire(key)` and `release(key)`). */
-function sameClass(a: ts.Node, b: ts.Node): boolean {
-  const classOf = (node: ts.Node) => {
-    const fn = enclosingFunction(node);
-    return fn && ts.isMethodDeclaration(fn) && ts.isClassLike(fn.parent) ? fn.parent : undefined;
-  };
-  const cls = classOf(a);
-  return cls !== undefined && cls === classOf(b);
+/** The class whose method `node` is in (a lock helper class with `acquire(key)` and `release(key)`). */
+function classOf(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  const fn = enclosingFunction(node);
+  return fn && ts.isMethodDeclaration(fn) && ts.isClassLike(fn.parent) ? fn.parent : undefined;
 }
 
 /** Redis commands that (re)set a key's expiry. */

@@ -4,7 +4,7 @@
 // name; an entry without a module matches a global (`fetch`, `setTimeout`). Awaited calls to project functions are
 // followed through the checker: a function that awaits (or returns) a slow call is slow too, with the chain.
 import { ts } from "../engine/ts";
-import { calleeName, functionName, importsOf, isFunctionLike, receiverOf, skipAwait, skipParens, walkFunctionBody, type FunctionLike } from "./ast";
+import { calleeName, functionName, importsOf, isFunctionLike, nodesOfKinds, receiverOf, skipAwait, skipParens, walkFunctionBody, type FunctionLike } from "./ast";
 
 export interface SlowCallEntry {
   /** Module the callee comes from (`axios`, `@aws-sdk/*`, `node:https`); absent for a global function. */
@@ -172,11 +172,55 @@ export function awaitedCalls(expr: ts.Expression): Array<ts.CallExpression | ts.
   return out;
 }
 
-/** The project function a call invokes, through the checker (following import aliases). */
-export function projectFunctionOf(call: ts.CallExpression, checker: ts.TypeChecker): FunctionLike | undefined {
+const fileFunctionNames = new WeakMap<ts.SourceFile, ReadonlySet<string>>();
+const programFunctionNames = new WeakMap<ts.Program, ReadonlySet<string>>();
+
+/**
+ * Names of the functions and methods with a body that the project's own files declare (the declarations
+ * projectFunctionOf can return). A method call whose name is not among them cannot reach project code, and the
+ * checker (a type check of the receiver, the costliest question a rule asks while typing) need not be asked.
+ */
+export function projectFunctionNames(program: ts.Program): ReadonlySet<string> {
+  let names = programFunctionNames.get(program);
+  if (names) return names;
+  const all = new Set<string>();
+  for (const sourceFile of program.getSourceFiles()) {
+    if (sourceFile.isDeclarationFile || sourceFile.fileName.includes("/node_modules/")) continue;
+    let own = fileFunctionNames.get(sourceFile);
+    if (!own) fileFunctionNames.set(sourceFile, (own = functionNamesIn(sourceFile)));
+    for (const name of own) all.add(name);
+  }
+  programFunctionNames.set(program, (names = all));
+  return names;
+}
+
+const NAMED_FUNCTION_KINDS = [ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.PropertyDeclaration, ts.SyntaxKind.PropertyAssignment];
+
+function functionNamesIn(sourceFile: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const node of nodesOfKinds<ts.FunctionDeclaration | ts.MethodDeclaration | ts.VariableDeclaration | ts.PropertyDeclaration | ts.PropertyAssignment>(sourceFile, NAMED_FUNCTION_KINDS)) {
+    const name = node.name;
+    if (!name || !(ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name))) continue;
+    if (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) {
+      if (node.body) names.add(name.text);
+    } else {
+      const initializer = node.initializer && skipParens(node.initializer);
+      if (initializer && (ts.isArrowFunction(initializer) || ts.isFunctionExpression(initializer))) names.add(name.text);
+    }
+  }
+  return names;
+}
+
+/**
+ * The project function a call invokes, through the checker (following import aliases). `functionNames` (from
+ * projectFunctionNames) lets a method call of a name no project function has skip the checker.
+ */
+export function projectFunctionOf(call: ts.CallExpression, checker: ts.TypeChecker, functionNames?: ReadonlySet<string>): FunctionLike | undefined {
   const callee = skipParens(call.expression);
   const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isIdentifier(callee) ? callee : undefined;
   if (!nameNode) return undefined;
+  // Only a property name is sure to be the declared name (an imported function may be renamed: `import { a as b }`).
+  if (functionNames && ts.isPropertyAccessExpression(callee) && !functionNames.has(callee.name.text)) return undefined;
   let symbol = checker.getSymbolAtLocation(nameNode);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   for (const declaration of symbol?.declarations ?? []) {
@@ -199,6 +243,8 @@ export class SlowCallFinder {
   constructor(
     private readonly entries: readonly SlowCallEntry[],
     private readonly checker: () => ts.TypeChecker,
+    /** The Program the checker is for (its project functions' names are a first filter). */
+    private readonly program?: ts.Program,
   ) {}
 
   /** The first slow operation an awaited expression waits for, directly or through project functions. */
@@ -207,7 +253,7 @@ export class SlowCallFinder {
       const slow = matchSlowCall(call, this.entries, this.checker);
       if (slow) return { steps: [], slow };
       if (!ts.isCallExpression(call) || depth >= MAX_DEPTH) continue;
-      const fn = projectFunctionOf(call, this.checker());
+      const fn = projectFunctionOf(call, this.checker(), this.program && projectFunctionNames(this.program));
       const inner = fn && this.summaryOf(fn, depth + 1);
       if (inner) return { steps: [{ name: functionName(fn), call }, ...inner.steps], slow: inner.slow };
     }
