@@ -24,12 +24,12 @@ function slowCallsOption(value: unknown): SlowCallEntry[] {
 const finders = new WeakMap<ts.TypeChecker, Map<string, SlowCallFinder>>();
 
 /** One finder per Program (its checker) and slow-call list, so function summaries are shared by every file. */
-function finderFor(checker: ts.TypeChecker, extra: SlowCallEntry[]): SlowCallFinder {
+function finderFor(program: ts.Program, checker: ts.TypeChecker, extra: SlowCallEntry[]): SlowCallFinder {
   let byList = finders.get(checker);
   if (!byList) finders.set(checker, (byList = new Map()));
   const key = JSON.stringify(extra);
   let finder = byList.get(key);
-  if (!finder) byList.set(key, (finder = new SlowCallFinder([...DEFAULT_SLOW_CALLS, ...extra], () => checker)));
+  if (!finder) byList.set(key, (finder = new SlowCallFinder([...DEFAULT_SLOW_CALLS, ...extra], () => checker, program)));
   return finder;
 }
 
@@ -166,7 +166,7 @@ export const lockAcrossAwait: Rule = {
     let finder: SlowCallFinder | undefined;
     const slowPaths = new Map<ts.AwaitExpression, SlowPath | undefined>();
     const slowPathOf = (node: ts.AwaitExpression) => {
-      finder ??= finderFor(context.checker, slowCallsOption(context.options.slowCalls));
+      finder ??= finderFor(context.program, context.checker, slowCallsOption(context.options.slowCalls));
       if (!slowPaths.has(node)) slowPaths.set(node, finder.slowPathOf(node.expression));
       return slowPaths.get(node);
     };

@@ -3,7 +3,7 @@
 // mutex blocks every later caller forever; a leaked lease blocks every other process until it expires.
 import { ts } from "../server/src/engine/ts";
 import type { FileRuleContext, Fix, Rule } from "../server/src/engine/types";
-import { boundNames, code, enclosingFunction, expressionKey, indentationAt, indentUnit, isFunctionLike, isInside, lineOf, spanOf, walk } from "../server/src/analysis/ast";
+import { CALL_KINDS, boundNames, code, enclosingFunction, expressionKey, indentationAt, indentUnit, isFunctionLike, isInside, lineOf, nodesOfKinds, spanOf, walk } from "../server/src/analysis/ast";
 import { alwaysExits, containingStatements, earlyExits, enclosingFinallyTries, firstThrowingExpression } from "../server/src/analysis/control-flow";
 import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../server/src/analysis/locks";
 import { normalizePath } from "../server/src/engine/paths";
@@ -20,18 +20,19 @@ interface Analysis {
 
 function analyse(acquisition: LockAcquisition, body: ts.Node, names: Set<string>): Analysis {
   const result: Analysis = { releases: [], releasedElsewhere: false, escapes: false };
-  const visit = (node: ts.Node, nested: boolean): void => {
-    if ((ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) && node !== acquisition.call && isReleaseOf(node, acquisition, names)) {
-      if (nested) result.releasedElsewhere = true;
-      else result.releases.push(node);
-    } else if (ts.isIdentifier(node) && names.has(node.text) && escapesAt(node)) {
-      result.escapes = true;
+  // Only calls (releases) and, when the acquisition binds a handle, identifiers (where the handle goes) matter.
+  for (const node of nodesOfKinds(body, names.size > 0 ? RELEASE_OR_HANDLE_KINDS : CALL_KINDS)) {
+    if (ts.isIdentifier(node)) {
+      if (names.has(node.text) && escapesAt(node)) result.escapes = true;
+    } else if (node !== acquisition.call && isReleaseOf(node as ReleaseCall, acquisition, names)) {
+      if (enclosingFunction(node) !== body.parent) result.releasedElsewhere = true; // in a nested function
+      else result.releases.push(node as ReleaseCall);
     }
-    ts.forEachChild(node, (child) => visit(child, nested || isFunctionLike(child)));
-  };
-  ts.forEachChild(body, (child) => visit(child, isFunctionLike(child)));
+  }
   return result;
 }
+
+const RELEASE_OR_HANDLE_KINDS = [...CALL_KINDS, ts.SyntaxKind.Identifier];
 
 /** A reference to the handle that hands it to someone else. */
 function escapesAt(id: ts.Identifier): boolean {
