@@ -63,8 +63,31 @@ const ISOLATION = /ISOLATION LEVEL (READ UNCOMMITTED|READ COMMITTED|REPEATABLE R
 const IDENT = String.raw`(?:"[^"]+"|\`[^\`]+\`|\[[^\]]+\]|[A-Za-z_][\w$]*)`;
 const QUALIFIED = String.raw`${IDENT}(?:\s*\.\s*${IDENT})*`;
 
-/** Parses one statement. Never throws; unknown shapes give kind "other" or missing details. */
+/**
+ * Parses one statement. Never throws; unknown shapes give kind "other" or missing details. Memoised by text (the same
+ * statements are parsed again after every keystroke); the result is frozen, as it is shared.
+ */
 export function parseSql(sql: string): SqlStatement {
+  let statement = parsed.get(sql);
+  if (!statement) {
+    if (parsed.size >= MAX_MEMOISED) parsed.clear();
+    parsed.set(sql, (statement = deepFreeze(parseStatement(sql))));
+  }
+  return statement;
+}
+
+const parsed = new Map<string, SqlStatement>();
+const MAX_MEMOISED = 10_000;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+function parseStatement(sql: string): SqlStatement {
   const upper = normalizeSql(sql);
   const placeholders = placeholdersIn(sql, 0, sql.length, { positional: 0, interpolation: 0 });
   const statement: SqlStatement = { kind: "other", assignments: [], conditions: [], placeholders };
