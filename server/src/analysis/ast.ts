@@ -52,6 +52,38 @@ function nodeIndexOf(sourceFile: ts.SourceFile): NodeIndex {
   return index;
 }
 
+/**
+ * Facts learnt about nodes, valid for one parse of a file. The language server parses an edited file incrementally:
+ * nodes outside the edit are reused in the new tree, where what surrounds them (the imports, the other functions of
+ * the file) may have changed, so a fact learnt in the old tree must not be served in the new one.
+ */
+export class NodeFacts<N extends ts.Node, V> {
+  private readonly byFile = new WeakMap<ts.SourceFile, WeakMap<N, V>>();
+  /** The last file asked about: consecutive questions are nearly always about one file. */
+  private last: { file: ts.SourceFile; facts: WeakMap<N, V> } | undefined;
+
+  /** Nodes in no file (built with ts.factory). */
+  private readonly detached = new WeakMap<N, V>();
+
+  private factsOf(node: N): WeakMap<N, V> {
+    const file = node.getSourceFile() as ts.SourceFile | undefined;
+    if (!file) return this.detached;
+    if (this.last?.file === file) return this.last.facts;
+    let facts = this.byFile.get(file);
+    if (!facts) this.byFile.set(file, (facts = new WeakMap()));
+    this.last = { file, facts };
+    return facts;
+  }
+
+  get(node: N): V | undefined {
+    return this.factsOf(node).get(node);
+  }
+
+  set(node: N, value: V): void {
+    this.factsOf(node).set(node, value);
+  }
+}
+
 /** Where `node` is in its file's index: pre-order never decreases `pos`, so a binary search finds it. -1 if absent. */
 function positionIn(index: NodeIndex, node: ts.Node): number {
   const { nodes } = index;

@@ -5,7 +5,7 @@
 // Recognition is syntactic (method names, chain shapes, SQL text); it is cheap for the common non-candidate call
 // (a switch on the callee name) and never asks the type checker.
 import { ts } from "../engine/ts";
-import { CALL_KINDS, calleeName, importsOf, isFunctionLike, nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
+import { CALL_KINDS, NodeFacts, calleeName, importsOf, isFunctionLike, nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
 import { alwaysExits } from "./control-flow";
 import { sqlSiteOf } from "./sql-text";
 import { parseSql, type IsolationLevel, type RowLockMode, type SqlAssignment, type SqlPlaceholder, type SqlStatement } from "./sql";
@@ -89,7 +89,7 @@ function templateOf(node: ts.Node): ts.TemplateLiteral | undefined {
   return undefined;
 }
 
-const cache = new WeakMap<ts.Node, DbAccess | null>();
+const cache = new NodeFacts<ts.Node, DbAccess | null>();
 
 /** If `node` runs a database statement (or Redis command), describes it. Cached per node. */
 export function dbAccessOf(node: ts.Node): DbAccess | undefined {
@@ -730,7 +730,7 @@ const CONTAINERS = new Set(["rows", "0", "recordset", "records", "data", "result
 /** Properties that say whether there are rows, not what they hold. */
 const EXISTENCE = new Set(["length", "rowCount", "affectedRows", "count", "size"]);
 
-const flowCache = new WeakMap<FunctionLike, ReadModifyWrite[]>();
+const flowCache = new NodeFacts<FunctionLike, ReadModifyWrite[]>();
 
 /** The read-modify-write flows of one function body (nested functions are analysed on their own). Cached per function. */
 export function readModifyWritesIn(fn: FunctionLike): ReadModifyWrite[] {
@@ -787,7 +787,7 @@ function readInside(expr: ts.Expression): ReadValue | undefined {
   return found ? { read: found, level: "value", ...(found.library === "redis" ? { column: "value" } : {}) } : undefined;
 }
 
-const helperCache = new WeakMap<ts.Node, ReadValue | null>();
+const helperCache = new NodeFacts<ts.Node, ReadValue | null>();
 
 /** A call of a function of the same file that returns (a value derived from) a read. */
 function helperRead(call: ts.CallExpression, depth: number): ReadValue | undefined {

@@ -197,7 +197,8 @@ export class ProjectHost {
           cached.stamp = stamp;
           return cached.sourceFile;
         }
-        const sourceFile = parseGuarded(fileName, text, languageVersion);
+        const sourceFile =
+          cached && overlayText !== undefined && this.incrementalParsing ? reparseGuarded(cached.sourceFile, text, languageVersion) : parseGuarded(fileName, text, languageVersion);
         this.sourceFileCache.set(key, { text, sourceFile, ...(stamp !== undefined ? { stamp } : {}) });
         return sourceFile;
       },
@@ -209,6 +210,13 @@ export class ProjectHost {
    * keep it on; the language server turns it off and reports changes itself (`invalidate`, after `changedOnDisk`).
    */
   verifyDiskOnRebuild = true;
+
+  /**
+   * Whether a new text of an in-memory file (an editor buffer) is parsed incrementally from its previous parse, which
+   * TypeScript then reuses and changes: only for a host whose callers never look at an older parse again (the
+   * language server; see NodeFacts for the caches that must not outlive a parse).
+   */
+  incrementalParsing = false;
 
   /** Files read from disk whose size or times changed since (or that are gone): what a rebuild would read again. */
   changedOnDisk(): Map<string, "changed" | "deleted"> {
@@ -364,6 +372,33 @@ function parseGuarded(fileName: string, text: string, languageVersion: ts.Script
   const placeholder = ts.createSourceFile(fileName, "", languageVersion, true);
   UNANALYSABLE.set(placeholder, reason);
   return placeholder;
+}
+
+/**
+ * Parses a buffer's new text reusing its previous parse (the nodes outside the edit), as TypeScript's language
+ * service does; the previous SourceFile must not be used afterwards. Anything unusual is parsed from scratch.
+ */
+function reparseGuarded(previous: ts.SourceFile, text: string, languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile {
+  const fileName = previous.fileName;
+  if (UNANALYSABLE.has(previous)) return parseGuarded(fileName, text, languageVersion);
+  const old = previous.text;
+  // The edit: what lies between the common prefix and the common suffix of the two texts.
+  const shorter = Math.min(old.length, text.length);
+  let start = 0;
+  while (start < shorter && old.charCodeAt(start) === text.charCodeAt(start)) start++;
+  let oldEnd = old.length;
+  let newEnd = text.length;
+  while (oldEnd > start && newEnd > start && old.charCodeAt(oldEnd - 1) === text.charCodeAt(newEnd - 1)) {
+    oldEnd--;
+    newEnd--;
+  }
+  let sourceFile: ts.SourceFile;
+  try {
+    sourceFile = ts.updateSourceFile(previous, text, ts.createTextChangeRange(ts.createTextSpan(start, oldEnd - start), newEnd - start));
+  } catch {
+    return parseGuarded(fileName, text, languageVersion);
+  }
+  return deeperThan(sourceFile, MAX_SYNTAX_DEPTH) ? parseGuarded(fileName, text, languageVersion) : sourceFile;
 }
 
 /** Whether the tree has a node deeper than `limit` (iterative: this must not overflow the stack itself). */

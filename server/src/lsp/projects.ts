@@ -55,6 +55,8 @@ export class Project {
       // Disk changes come from the file watcher and from `Workspace.changedOnDisk` sweeps, not from a stat of every
       // file on every keystroke.
       this.hostInstance.verifyDiskOnRebuild = false;
+      // Each keystroke's text is parsed from the previous one's parse (nothing here looks at an older parse again).
+      this.hostInstance.incrementalParsing = true;
     }
     return this.hostInstance;
   }

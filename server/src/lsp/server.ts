@@ -98,8 +98,10 @@ class LocksmithServer {
   /** The URI the client used for each open file (published diagnostics must use the same spelling). */
   private readonly openUris = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** When each open document last changed (performance.now()): a change after a pause is analysed at once. */
-  private readonly lastChange = new Map<string, number>();
+  /** When each open document last changed (performance.now()) and its version then. */
+  private readonly lastChange = new Map<string, { at: number; version: number }>();
+  /** The version of each open document whose file-rule findings were last published. */
+  private readonly analysedVersions = new Map<string, number>();
   private workspaceTimer: NodeJS.Timeout | undefined;
   /** Files changed on disk (file watcher) and not analysed yet. */
   private readonly diskChanges = new Map<string, DiskChange>();
@@ -212,12 +214,13 @@ class LocksmithServer {
     const project = this.workspace.projectFor(file);
     project.addFiles([file]);
     project.host.setFileText(file, document.getText());
-    // Debounce only while typing goes on: the first keystroke after a pause gets its findings without waiting.
+    // Debounce only while changes come faster than they are analysed: a change that finds the server idle (the
+    // previous text analysed, or no change for a while) gets its findings without waiting.
     const now = performance.now();
     const previous = this.lastChange.get(document.uri);
-    this.lastChange.set(document.uri, now);
-    const afterPause = !this.timers.has(document.uri) && (previous === undefined || now - previous >= this.debounceMs);
-    this.scheduleDocument(document.uri, afterPause ? Math.min(LEADING_EDGE_MS, this.debounceMs) : this.debounceMs);
+    this.lastChange.set(document.uri, { at: now, version: document.version });
+    const idle = !this.timers.has(document.uri) && (previous === undefined || now - previous.at >= this.debounceMs || this.analysedVersions.get(document.uri) === previous.version);
+    this.scheduleDocument(document.uri, idle ? Math.min(LEADING_EDGE_MS, this.debounceMs) : this.debounceMs);
   }
 
   private closed(document: TextDocument): void {
@@ -225,6 +228,7 @@ class LocksmithServer {
     clearTimeout(this.timers.get(document.uri));
     this.timers.delete(document.uri);
     this.lastChange.delete(document.uri);
+    this.analysedVersions.delete(document.uri);
     if (!file || !isSourceFile(file)) return;
     this.openUris.delete(file);
     const project = this.workspace.projectFor(file);
@@ -272,6 +276,7 @@ class LocksmithServer {
     project.host.setFileText(file, document.getText());
     const log = (m: string) => this.logError(m);
     this.store(project, project.lintFocused(file, settings, {}, log), undefined);
+    this.analysedVersions.set(uri, version);
     await (projectDelayMs > 0 ? new Promise((resolve) => setTimeout(resolve, projectDelayMs)) : yieldToEventLoop());
     if (this.documents.get(uri)?.version !== version || this.shuttingDown) return undefined;
     if (projectDelayMs > 0) this.sweepDisk();
