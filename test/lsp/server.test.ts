@@ -70,8 +70,8 @@ describe("language server (in-process)", () => {
     await client.waitForDiagnostics(file, (d) => d.length === 1);
     const before = client.publications.length;
     // Three edits sent at once (one burst): the intermediate ones (two findings, then none) must never be published.
-    // The first change after a pause is analysed after LEADING_EDGE_MS, long enough for the rest of a burst the
-    // editor has already sent to arrive.
+    // The first change finds the server idle, but its analysis waits until the rest of what the editor has already
+    // sent is handled.
     await Promise.all([
       client.change(file, `${COUNTER}export function again() {\n  counter++;\n}\n`),
       client.change(file, "let counter = 0;\n"),

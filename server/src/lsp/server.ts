@@ -35,6 +35,7 @@ import type { Diagnostic, Fix, NewFile, Rule, Span, TextEdit } from "../engine/t
 import type { ts } from "../engine/ts";
 import { codeActions, FIX_ALL_KIND, type ActionData } from "./code-actions";
 import { fileOf, minimalEdit, toLspDiagnostic, uriOf, type PositionOf } from "./convert";
+import { collectGarbage } from "./idle-gc";
 import { lockOrderGraph } from "./lock-order-graph";
 import { COMMANDS, LockOrderGraphRequest, StatusNotification, type StatusParams } from "./protocol";
 import type { DiskChange, Project } from "./projects";
@@ -46,7 +47,7 @@ export interface ServerOptions {
   rules?: readonly Rule[];
   /**
    * Delay between a keystroke and the analysis of a document while typing goes on (a later keystroke restarts it).
-   * The first change after a pause of at least this long is analysed at once (after LEADING_EDGE_MS).
+   * A change that finds the server idle (the previous text analysed, or no change for this long) is analysed at once.
    */
   debounceMs?: number;
 }
@@ -79,11 +80,6 @@ const FILES_PER_CHUNK = 25;
  * has been quiet this long: while typing goes on, each pause costs only the edited file's rules.
  */
 const PROJECT_RULES_QUIET_MS = 250;
-/**
- * The first change after a pause is analysed this soon: long enough for the rest of a burst the editor has already
- * sent (several changes in one read) to arrive and restart the debounce, short enough not to be felt.
- */
-const LEADING_EDGE_MS = 5;
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   new LocksmithServer(connection, options.rules ?? RULES, options.debounceMs ?? 50).listen();
@@ -97,7 +93,8 @@ class LocksmithServer {
   private readonly states = new Map<string, FileState>();
   /** The URI the client used for each open file (published diagnostics must use the same spelling). */
   private readonly openUris = new Map<string, string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The pending analysis of each open document. */
+  private readonly timers = new Map<string, { cancel(): void }>();
   /** When each open document last changed (performance.now()) and its version then. */
   private readonly lastChange = new Map<string, { at: number; version: number }>();
   /** The version of each open document whose file-rule findings were last published. */
@@ -126,7 +123,7 @@ class LocksmithServer {
     connection.onShutdown(() => {
       this.shuttingDown = true;
       this.workspaceGeneration++;
-      for (const timer of this.timers.values()) clearTimeout(timer);
+      for (const timer of this.timers.values()) timer.cancel();
       clearTimeout(this.workspaceTimer);
       clearTimeout(this.diskTimer);
     });
@@ -220,12 +217,12 @@ class LocksmithServer {
     const previous = this.lastChange.get(document.uri);
     this.lastChange.set(document.uri, { at: now, version: document.version });
     const idle = !this.timers.has(document.uri) && (previous === undefined || now - previous.at >= this.debounceMs || this.analysedVersions.get(document.uri) === previous.version);
-    this.scheduleDocument(document.uri, idle ? Math.min(LEADING_EDGE_MS, this.debounceMs) : this.debounceMs);
+    this.scheduleDocument(document.uri, idle ? "soon" : this.debounceMs);
   }
 
   private closed(document: TextDocument): void {
     const file = fileOf(document.uri);
-    clearTimeout(this.timers.get(document.uri));
+    this.timers.get(document.uri)?.cancel();
     this.timers.delete(document.uri);
     this.lastChange.delete(document.uri);
     this.analysedVersions.delete(document.uri);
@@ -242,15 +239,22 @@ class LocksmithServer {
     this.scheduleWorkspace();
   }
 
-  private scheduleDocument(uri: string, delay: number): void {
-    clearTimeout(this.timers.get(uri));
-    this.timers.set(
-      uri,
-      setTimeout(() => {
-        this.timers.delete(uri);
-        void this.guard("lint", () => this.lintDocument(uri, PROJECT_RULES_QUIET_MS), undefined);
-      }, delay),
-    );
+  /** Analyses a document after `delay` ms, or "soon": once the messages the editor has already sent are handled. */
+  private scheduleDocument(uri: string, delay: number | "soon"): void {
+    this.timers.get(uri)?.cancel();
+    const run = () => {
+      this.timers.delete(uri);
+      void this.guard("lint", () => this.lintDocument(uri, PROJECT_RULES_QUIET_MS), undefined);
+    };
+    if (delay === "soon") {
+      // Two turns of the event loop: the connection handles one incoming message per turn (and reads the input
+      // between turns), so the rest of a burst of changes sent together arrives, and restarts the debounce, first.
+      let handle = setImmediate(() => (handle = setImmediate(run)));
+      this.timers.set(uri, { cancel: () => clearImmediate(handle) });
+    } else {
+      const handle = setTimeout(run, delay);
+      this.timers.set(uri, { cancel: () => clearTimeout(handle) });
+    }
   }
 
   /**
@@ -401,6 +405,8 @@ class LocksmithServer {
         if (cancelled()) break;
         await this.lintDocument(uri);
       }
+      // The analysis left its garbage behind: collect it now rather than during the next keystrokes.
+      if (!cancelled()) collectGarbage();
     } finally {
       progress.done();
       if (generation === this.workspaceGeneration) this.publishStatus();
