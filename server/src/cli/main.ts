@@ -19,6 +19,7 @@ import { runRuntimeCommand } from "./runtime-command";
 import { buildReport, type Report } from "./report";
 import { DEFAULT_CACHE_FILE, LintCache, cacheKey } from "./cache";
 import { createProgress } from "./progress";
+import { PROGRAM_TIMING, formatTimings } from "./timing";
 import { VERSION } from "./version";
 
 export { VERSION } from "./version";
@@ -64,6 +65,7 @@ Options for lint:
                                       Report locksmith-disable comments that suppress nothing
       --cache                         Only re-analyse what changed since the last run (.locksmithcache)
       --cache-location <path>         Where the cache is kept (a file, or a folder ending in /)
+      --timing                        Print where the time went (program, type checker, each rule) on stderr
   -h, --help                          Show this help
   -v, --version                       Show the version
 
@@ -135,6 +137,7 @@ function parseLintArgs(argv: string[]) {
         "report-unused-disable-directives": { type: "boolean", default: false },
         cache: { type: "boolean", default: false },
         "cache-location": { type: "string" },
+        timing: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -190,8 +193,15 @@ async function lint(argv: string[], io: CliIo): Promise<number> {
   let crashed = false;
   if (reusable) {
     report = { ...cached, cwd: io.cwd };
+    if (values.timing) io.stderr("locksmith: --timing: every result came from the cache, nothing was analysed\n");
   } else {
     progress?.loading(session.spec.lintFiles.length);
+    if (values.timing) {
+      lintOptions.timings = new Map();
+      const started = performance.now();
+      session.host.getProgram();
+      lintOptions.timings.set(PROGRAM_TIMING, performance.now() - started);
+    }
     const originals = values.fix ? new Map(session.spec.lintFiles.map((f) => [f, session.host.getSourceFile(f)?.text])) : new Map<string, string | undefined>();
     let run = session.lint(lintOptions);
     if (values.fix) {
@@ -207,6 +217,7 @@ async function lint(argv: string[], io: CliIo): Promise<number> {
     }
     crashed = run.crashes.length > 0;
     report = buildReport(run, io.cwd);
+    if (lintOptions.timings) io.stderr(formatTimings(lintOptions.timings));
     if (cache) {
       cache.recordRun(session.host.getProgram(), session.spec, report, crashed);
       const problem = cache.save();
