@@ -17,20 +17,14 @@ import { ts } from "../../server/src/engine/ts";
 import { Workspace, type Project } from "../../server/src/lsp/projects";
 import type { EditorSettings } from "../../server/src/lsp/settings";
 import { REPO_ROOT } from "../lsp/harness";
+import { random as mulberry32 } from "../reliability/fuzz";
 
 const SETTINGS: EditorSettings = { enable: true, rules: {}, runtime: "auto", runtimePath: null, slowCalls: [] };
 const STEPS = 40;
 
-/** mulberry32: a small seeded PRNG, so that a failure can be replayed. */
+/** The fuzzers' seeded PRNG (mulberry32), so that a failure can be replayed, with the draws these edits need. */
 function random(seed: number): { int(n: number): number; chance(p: number): boolean; pick<T>(items: readonly T[]): T } {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   return { int, chance: (p) => next() < p, pick: (items) => items[int(items.length)]! };
 }

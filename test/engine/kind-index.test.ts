@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { CALL_KINDS, FUNCTION_KINDS, expressionKey, isFunctionLike, nodesOfKinds, walk, walkFunctionBody } from "../../server/src/analysis/ast";
 import { ts } from "../../server/src/engine/ts";
+import { random as mulberry32 } from "../reliability/fuzz";
 
 const K = ts.SyntaxKind;
 
@@ -299,17 +300,6 @@ const KIND_POOL: readonly ts.SyntaxKind[] = [
   K.SwitchStatement,
 ];
 
-/** A small seeded PRNG (mulberry32): the same programs on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` distinct items of `pool`. */
 function pick<T>(random: () => number, pool: readonly T[], count: number): T[] {
