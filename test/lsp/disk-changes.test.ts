@@ -75,6 +75,25 @@ describe("files changed on disk", () => {
     assert.match(result.log, /^Locksmith: 1 file changed on disk; re-linted 3 files in \d+ ms$/);
   });
 
+  test("saving an open file re-lints the files importing it with what it now declares (typing in it does not)", async () => {
+    const { client, root, file, diagnostics, checked } = await setUp();
+    await client.open(file("db.ts"));
+    const slow = `/** @slow */\nexport function query(): void {}\nlet counter = 0;\nexport function bump(): void {\n  counter++;\n}\n`;
+    await client.change(file("db.ts"), slow);
+    await client.waitFor("the buffer analysed", () => diagnostics("db.ts").length === 1);
+    // Typing analyses the typed file only: service.ts still has what it had with the old db.ts.
+    assert.deepEqual(diagnostics("service.ts"), []);
+    checked.length = 0;
+    const logsBefore = client.logs.length;
+    writeFile(root, "src/db.ts", slow);
+    await client.connection.sendNotification("textDocument/didSave", { textDocument: { uri: uri(file("db.ts")) } });
+    const log = await client.waitFor("the re-analysis after the save", () => client.logs.slice(logsBefore).find((l) => l.includes("changed on disk")));
+    await client.waitFor("service.ts's finding", () => diagnostics("service.ts").length === 1);
+    assert.deepEqual(diagnostics("service.ts").map((d) => `${d.range.start.line + 1}: ${d.message}`), ["3: query() is slow."]);
+    assert.deepEqual([...checked].map((f) => path.basename(f)).sort(), ["app.ts", "db.ts", "service.ts"]);
+    assert.match(log, /^Locksmith: 1 file changed on disk; re-linted 3 files in \d+ ms$/);
+  });
+
   test("a deleted file loses its diagnostics and so do the project-rule findings it caused; a created file is analysed", async () => {
     const { onDisk, diagnostics } = await setUp();
     await onDisk([["db.ts", "export function query(): void {}\nexport function other(): void {}\n", CHANGED]], () => diagnostics("other.ts").length === 1);

@@ -261,10 +261,13 @@ export class ProjectHost {
     this.markStale();
   }
 
-  /** The disk may have changed under us (file watcher): drop the cached parse. */
-  invalidate(fileName: string): void {
+  /**
+   * The disk may have changed under us (file watcher): drop the cached parse. Module resolutions are dropped too
+   * unless the file only changed (`existed`): one that appeared or disappeared changes what imports resolve to.
+   */
+  invalidate(fileName: string, existed = false): void {
     this.sourceFileCache.delete(normalizePath(fileName));
-    this.clearResolutions();
+    if (!existed) this.clearResolutions();
     this.markStale();
   }
 

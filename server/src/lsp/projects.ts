@@ -282,7 +282,7 @@ export class Workspace {
       for (const file of changed) {
         if (changes.get(file) === "deleted") project.removeFile(file);
         else if (this.isWorkspaceSource(file) && this.projectFor(file) === project) project.addFiles([file]);
-        project.host.invalidate(file);
+        project.host.invalidate(file, changes.get(file) === "changed");
       }
       const after = project.dependentsOf(changed);
       toLint.set(project, new Set([...before, ...after].filter((file) => project.files.has(file))));

@@ -130,6 +130,7 @@ class LocksmithServer {
     documents.onDidOpen(({ document }) => this.guardSync("didOpen", () => this.opened(document)));
     documents.onDidChangeContent(({ document }) => this.guardSync("didChange", () => this.changed(document)));
     documents.onDidClose(({ document }) => this.guardSync("didClose", () => this.closed(document)));
+    documents.onDidSave(({ document }) => this.guardSync("didSave", () => this.saved(document)));
     connection.onDidChangeConfiguration((params) =>
       this.guardSync("didChangeConfiguration", () => {
         const pushed = (params.settings as { locksmith?: unknown } | null | undefined)?.locksmith;
@@ -165,7 +166,7 @@ class LocksmithServer {
     this.workspace.setFolders(folders.filter((f): f is string => f !== undefined));
     return {
       capabilities: {
-        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: false },
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: true },
         executeCommandProvider: { commands: Object.values(COMMANDS) },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
@@ -218,6 +219,17 @@ class LocksmithServer {
     this.lastChange.set(document.uri, { at: now, version: document.version });
     const idle = !this.timers.has(document.uri) && (previous === undefined || now - previous.at >= this.debounceMs || this.analysedVersions.get(document.uri) === previous.version);
     this.scheduleDocument(document.uri, idle ? "soon" : this.debounceMs);
+  }
+
+  /**
+   * A saved file is taken as changed on disk: the files importing it are analysed again with what it now declares
+   * (while it is typed in, only the file itself is, as its importers would cost a pass at every pause).
+   */
+  private saved(document: TextDocument): void {
+    const file = fileOf(document.uri);
+    if (!file || !isSourceFile(file)) return;
+    this.diskChanges.set(file, "changed");
+    this.scheduleDiskChanges();
   }
 
   private closed(document: TextDocument): void {
@@ -471,7 +483,13 @@ class LocksmithServer {
       if (!settings.enable) continue;
       const log = (m: string) => this.logError(m);
       const closed = [...files].filter((file) => !this.openUris.has(file));
-      this.store(project, project.lintFiles(closed, settings, {}, log), project.lintProject(settings, {}, log));
+      // In chunks, so that typing is answered meanwhile (a saved file may have a thousand importers).
+      for (let i = 0; i < closed.length; i += FILES_PER_CHUNK) {
+        if (i > 0) await yieldToEventLoop();
+        if (this.shuttingDown) return;
+        this.store(project, project.lintFiles(closed.slice(i, i + FILES_PER_CHUNK), settings, {}, log), undefined);
+      }
+      this.store(project, undefined, project.lintProject(settings, {}, log));
       linted += closed.length;
       for (const file of files) {
         const uri = this.openUris.get(file);
