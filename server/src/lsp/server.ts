@@ -75,6 +75,8 @@ interface ClientSupport {
 }
 
 const FILES_PER_CHUNK = 25;
+/** Re-analysing this many files on disk changes is followed by a full garbage collection (see idle-gc.ts). */
+const LARGE_BATCH_FILES = 200;
 /**
  * After an edit's file-rule findings are published, the project rules (a pass over every file) wait until the file
  * has been quiet this long: while typing goes on, each pause costs only the edited file's rules.
@@ -496,6 +498,8 @@ class LocksmithServer {
         if (uri && (await this.lintDocument(uri))) linted++;
       }
     }
+    // A large batch (a branch switch) leaves the garbage of hundreds of parses: collect it now, as after the workspace analysis.
+    if (linted >= LARGE_BATCH_FILES) collectGarbage();
     this.publishStatus();
     const milliseconds = Math.round(performance.now() - started);
     this.connection.console.info(`Locksmith: ${changes.size} file${changes.size === 1 ? "" : "s"} changed on disk; re-linted ${linted} file${linted === 1 ? "" : "s"} in ${milliseconds} ms`);
