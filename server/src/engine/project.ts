@@ -404,17 +404,12 @@ function reparseGuarded(previous: ts.SourceFile, text: string, languageVersion: 
   return deeperThan(sourceFile, MAX_SYNTAX_DEPTH) ? parseGuarded(fileName, text, languageVersion) : sourceFile;
 }
 
-/** Whether the tree has a node deeper than `limit` (iterative: this must not overflow the stack itself). */
+/** Whether the tree has a node deeper than `limit` (without overflowing the stack itself). */
 function deeperThan(root: ts.Node, limit: number): boolean {
-  const stack: Array<[ts.Node, number]> = [[root, 0]];
-  for (let top = stack.pop(); top; top = stack.pop()) {
-    const [node, depth] = top;
-    if (depth > limit) return true;
-    ts.forEachChild(node, (child) => {
-      stack.push([child, depth + 1]);
-    });
-  }
-  return false;
+  // Recursion stops at `limit` levels (a few thousand stack frames, far below Node's stack), and allocates nothing:
+  // this runs on every keystroke's parse.
+  const deeper = (node: ts.Node, depth: number): true | undefined => (depth > limit ? true : ts.forEachChild(node, (child) => deeper(child, depth + 1)));
+  return deeper(root, 0) === true;
 }
 
 /** Size, modification and change times of a file on disk (a write changes ctime, which no tool can set back). */
