@@ -1,5 +1,5 @@
-// Editor latency: the first change after a pause (opening a document is one) is analysed at once, later changes of a
-// burst wait for the debounce and only the last text is published; and when typing pauses, the server finds files
+// Editor latency: a change that finds the server idle (opening a document is one) is analysed at once, later changes
+// of a burst wait for the debounce and only the last text is published; and when typing pauses, the server finds files
 // changed on disk that no file watcher reported (a client without one) and analyses them.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -52,10 +52,10 @@ describe("typing: leading edge and debounce", () => {
     await client.waitFor("the opened document's findings (leading edge)", () => lines("counter.ts")?.length === 1, 10000);
     assert.deepEqual(lines("counter.ts"), [3]);
 
-    // Two quick changes right after: mid-burst, so they wait for the 20 s debounce.
+    // Two changes sent together: the first finds the server idle, but the second arrives before its analysis starts
+    // (the server first handles what the editor has already sent), so both wait for the 20 s debounce.
     const before = client.publications.length;
-    await client.change(counter, increments(2));
-    await client.change(counter, increments(3));
+    await Promise.all([client.change(counter, increments(2)), client.change(counter, increments(3))]);
     // A barrier far below the debounce: another document opened after them is analysed (its own leading edge)...
     const other = file("other.ts");
     await client.open(other, `let counter = 0;\n\n\nexport function late(): void {\n  counter++;\n}\n`);
@@ -71,12 +71,9 @@ describe("typing: leading edge and debounce", () => {
     const { client, file, lines, publishedLines } = await setUp({}, { debounceMs });
     const counter = file("counter.ts");
     const before = client.publications.length;
-    // Back to back: the open is a leading edge (its findings may or may not make it before the first change
-    // supersedes them); every later change comes within the debounce of the previous one.
-    await client.open(counter, increments(1));
-    await client.change(counter, increments(2));
-    await client.change(counter, increments(3));
-    await client.change(counter, increments(4));
+    // Sent together: the open finds the server idle (its findings may or may not make it before the first change
+    // supersedes them); every later change comes while an analysis is pending, within the debounce.
+    await Promise.all([client.open(counter, increments(1)), client.change(counter, increments(2)), client.change(counter, increments(3)), client.change(counter, increments(4))]);
     await client.waitFor("the last text's findings", () => lines("counter.ts")?.length === 4);
     assert.deepEqual(lines("counter.ts"), [3, 6, 9, 12]);
     const published = publishedLines("counter.ts", before);
