@@ -50,6 +50,11 @@ export const FULL_CAPABILITIES: ClientCapabilities = {
   window: { workDoneProgress: true, showDocument: { support: true } },
 };
 
+export interface Notification {
+  method: string;
+  params: unknown;
+}
+
 export class Client {
   /** Last diagnostics published per URI. */
   readonly diagnostics = new Map<string, Diagnostic[]>();
@@ -63,7 +68,10 @@ export class Client {
   settings: Record<string, unknown> = {};
   private versions = new Map<string, number>();
 
-  constructor(readonly connection: MessageConnection, readonly child?: ChildProcess) {
+  /**
+   * `input` is the stream the connection writes to the server, for `sendTogether`.
+   */
+  constructor(readonly connection: MessageConnection, private readonly input: NodeJS.WritableStream, readonly child?: ChildProcess) {
     connection.onNotification("textDocument/publishDiagnostics", (params: { uri: string; diagnostics: Diagnostic[] }) => {
       this.diagnostics.set(params.uri, params.diagnostics);
       this.publications.push(params);
@@ -94,14 +102,39 @@ export class Client {
   }
 
   open(file: string, text = fs.readFileSync(file, "utf8")): Promise<void> {
-    this.versions.set(file, 1);
-    return this.connection.sendNotification("textDocument/didOpen", { textDocument: { uri: uri(file), languageId: "typescript", version: 1, text } });
+    return this.send(this.openMessage(file, text));
   }
 
   change(file: string, text: string): Promise<void> {
+    return this.send(this.changeMessage(file, text));
+  }
+
+  openMessage(file: string, text: string): Notification {
+    this.versions.set(file, 1);
+    return { method: "textDocument/didOpen", params: { textDocument: { uri: uri(file), languageId: "typescript", version: 1, text } } };
+  }
+
+  changeMessage(file: string, text: string): Notification {
     const version = (this.versions.get(file) ?? 1) + 1;
     this.versions.set(file, version);
-    return this.connection.sendNotification("textDocument/didChange", { textDocument: { uri: uri(file), version }, contentChanges: [{ text }] });
+    return { method: "textDocument/didChange", params: { textDocument: { uri: uri(file), version }, contentChanges: [{ text }] } };
+  }
+
+  /**
+   * Sends notifications in one write, as a burst an editor has already sent is in the pipe when the server reads it.
+   * (Separate sends are not "together": the connection writes each message in a later turn of the event loop, so the
+   * server may finish handling the first before the next arrives.) Await the earlier sends first.
+   */
+  sendTogether(messages: Notification[]): Promise<void> {
+    const frames = messages.map((m) => {
+      const body = Buffer.from(JSON.stringify({ jsonrpc: "2.0", ...m }), "utf8");
+      return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, "ascii"), body]);
+    });
+    return new Promise((resolve, reject) => void this.input.write(Buffer.concat(frames), (error) => (error ? reject(error) : resolve())));
+  }
+
+  private send(message: Notification): Promise<void> {
+    return this.connection.sendNotification(message.method, message.params);
   }
 
   close(file: string): Promise<void> {
@@ -142,13 +175,13 @@ export function startInProcess(options: ServerOptions = {}): Client {
   const toClient = new PassThrough();
   // Reader/writer objects, not raw streams: with streams, vscode-languageserver exits the process when they end.
   startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), { debounceMs: 20, ...options });
-  return new Client(createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer)));
+  return new Client(createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer)), toServer);
 }
 
 /** The real binary (or another build of the server, such as the packaged bundle), as an editor starts it. */
 export function startBinary(serverScript = path.join(REPO_ROOT, "server", "bin", "locksmith-language-server.js")): Client {
   const child = spawn(process.execPath, [serverScript, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
-  return new Client(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child);
+  return new Client(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child.stdin!, child);
 }
 
 /** Applies a WorkspaceEdit to the given texts (by URI) and returns the new texts; created files start empty. */

@@ -69,13 +69,13 @@ describe("language server (in-process)", () => {
     await client.open(file, COUNTER);
     await client.waitForDiagnostics(file, (d) => d.length === 1);
     const before = client.publications.length;
-    // Three edits sent at once (one burst): the intermediate ones (two findings, then none) must never be published.
-    // The first change finds the server idle, but its analysis waits until the rest of what the editor has already
-    // sent is handled.
-    await Promise.all([
-      client.change(file, `${COUNTER}export function again() {\n  counter++;\n}\n`),
-      client.change(file, "let counter = 0;\n"),
-      client.change(file, `${COUNTER}export function third() {\n  counter++;\n  counter++;\n}\n`),
+    // Three edits in one write (a burst already sent): the intermediate ones (two findings, then none) must never be
+    // published. The first change finds the server idle, but its analysis waits until the rest of what the editor has
+    // already sent is handled.
+    await client.sendTogether([
+      client.changeMessage(file, `${COUNTER}export function again() {\n  counter++;\n}\n`),
+      client.changeMessage(file, "let counter = 0;\n"),
+      client.changeMessage(file, `${COUNTER}export function third() {\n  counter++;\n  counter++;\n}\n`),
     ]);
     const final = await client.waitForDiagnostics(file, (d) => d.length === 3);
     assert.deepEqual(final.map((d) => d.range.start.line), [2, 5, 6]);

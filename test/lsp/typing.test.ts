@@ -55,7 +55,7 @@ describe("typing: leading edge and debounce", () => {
     // Two changes sent together: the first finds the server idle, but the second arrives before its analysis starts
     // (the server first handles what the editor has already sent), so both wait for the 20 s debounce.
     const before = client.publications.length;
-    await Promise.all([client.change(counter, increments(2)), client.change(counter, increments(3))]);
+    await client.sendTogether([client.changeMessage(counter, increments(2)), client.changeMessage(counter, increments(3))]);
     // A barrier far below the debounce: another document opened after them is analysed (its own leading edge)...
     const other = file("other.ts");
     await client.open(other, `let counter = 0;\n\n\nexport function late(): void {\n  counter++;\n}\n`);
@@ -73,7 +73,12 @@ describe("typing: leading edge and debounce", () => {
     const before = client.publications.length;
     // Sent together: the open finds the server idle (its findings may or may not make it before the first change
     // supersedes them); every later change comes while an analysis is pending, within the debounce.
-    await Promise.all([client.open(counter, increments(1)), client.change(counter, increments(2)), client.change(counter, increments(3)), client.change(counter, increments(4))]);
+    await client.sendTogether([
+      client.openMessage(counter, increments(1)),
+      client.changeMessage(counter, increments(2)),
+      client.changeMessage(counter, increments(3)),
+      client.changeMessage(counter, increments(4)),
+    ]);
     await client.waitFor("the last text's findings", () => lines("counter.ts")?.length === 4);
     assert.deepEqual(lines("counter.ts"), [3, 6, 9, 12]);
     const published = publishedLines("counter.ts", before);

@@ -33,7 +33,7 @@ const anchor = path.join(root, "src", "anchor.ts");
 const toServer = new PassThrough();
 const toClient = new PassThrough();
 startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), { debounceMs: 20 });
-const client = new Client(createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer)));
+const client = new Client(createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer)), toServer);
 
 after(() => {
   client.dispose();

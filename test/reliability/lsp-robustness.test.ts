@@ -34,7 +34,7 @@ function start(): Client {
   const child = spawn(process.execPath, [SERVER, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
   child.stderr!.on("data", (chunk) => (stderr += chunk));
   child.on("exit", (code, signal) => (exited = `exit code ${code}, signal ${signal}`));
-  return new Client(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child);
+  return new Client(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child.stdin!, child);
 }
 
 /** Writes one framed message with an arbitrary body straight to the server's stdin. */

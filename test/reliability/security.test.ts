@@ -124,7 +124,7 @@ describe("analysing a hostile workspace has no side effects", () => {
 
   test("language server: open, edit, code actions, workspace analysis, shutdown", async () => {
     const child = spawn(process.execPath, [SERVER, "--stdio"], { stdio: ["pipe", "pipe", "inherit"], env: env() });
-    const client = new Client(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child);
+    const client = new Client(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child.stdin!, child);
     try {
       await client.initialize(root);
       const app = path.join(root, "src", "app.ts");
