@@ -86,6 +86,23 @@ describe("typing: leading edge and debounce", () => {
     const expected = [[[3, 6, 9, 12]], [[3], [3, 6, 9, 12]]];
     assert.ok(expected.some((e) => JSON.stringify(e) === JSON.stringify(published)), `published: ${JSON.stringify(published)}`);
   });
+
+  test("a workspace analysis during a burst leaves the document being typed in to its own pending analysis", async () => {
+    const { root, client, file, lines, publishedLines } = await setUp({}, { debounceMs: 20000 });
+    const counter = file("counter.ts");
+    await client.open(counter, increments(1));
+    await client.waitFor("the opened document's findings", () => lines("counter.ts")?.length === 1, 10000);
+    const before = client.publications.length;
+    await client.sendTogether([client.changeMessage(counter, increments(2)), client.changeMessage(counter, increments(3))]);
+    // The configuration changes on disk: the whole workspace is analysed again, open documents included...
+    const analyses = client.statuses.filter((s) => s.busy).length;
+    writeFile(root, "locksmith.json", "{}\n");
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(path.join(root, "locksmith.json")), type: 2 }] });
+    await client.waitFor("the workspace analysis", () => client.statuses.filter((s) => s.busy).length > analyses && !client.statuses.at(-1)!.busy);
+    // ...but not the one with an analysis pending (20 s): the burst's intermediate text is not published.
+    assert.deepEqual(publishedLines("counter.ts", before), []);
+    assert.deepEqual(lines("counter.ts"), [3]);
+  });
 });
 
 describe("typing: files changed on disk that no watcher reported", () => {

@@ -417,6 +417,9 @@ class LocksmithServer {
       }
       for (const uri of this.openUris.values()) {
         if (cancelled()) break;
+        // A document being typed in (its analysis scheduled) gets that analysis, of its latest text; analysing it now
+        // would publish an intermediate text of the burst.
+        if (this.timers.has(uri)) continue;
         await this.lintDocument(uri);
       }
       // The analysis left its garbage behind: collect it now rather than during the next keystrokes.
