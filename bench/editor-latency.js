@@ -140,7 +140,9 @@ async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, 
     let version = 1;
     const firstDiagnostics = messages.wait(isDiagnosticsForFile);
     send({ method: "textDocument/didOpen", params: { textDocument: { uri, languageId: "typescript", version, text } } });
-    await Promise.all([firstDiagnostics, workspaceDone]);
+    // Two start-up figures: the opened file's first diagnostics (what tsserver's start-up measures), and the analysis
+    // of the whole workspace (every file's findings in the Problems panel), which tsserver does not do.
+    const [firstDiagnosticsMs] = await Promise.all([firstDiagnostics.then(() => performance.now() - started), workspaceDone]);
     const startupMs = performance.now() - started;
     const latencies = [];
     const plan = planEdits(text, warmup + edits);
@@ -160,7 +162,7 @@ async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, 
     await Promise.race([request("shutdown", null), timeout(10_000, "shutdown")]).catch(() => undefined);
     send({ method: "exit" });
     await Promise.race([exited, timeout(10_000, "exit")]).catch(() => child.kill());
-    return { available: true, ...summarise(latencies, { startupMs, peakRssMiB: rss }) };
+    return { available: true, ...summarise(latencies, { firstDiagnosticsMs, startupMs, peakRssMiB: rss }) };
   } catch (error) {
     child.kill();
     throw new Error(`${error.message}\n${stderr.slice(-2000)}`);
@@ -204,7 +206,7 @@ async function measureTsserver({ projectDir, file, edits, warmup }) {
     const rss = peakRssMiB(child.pid);
     send("exit", {});
     await Promise.race([exited, timeout(10_000, "exit")]).catch(() => child.kill());
-    return { available: true, ...summarise(latencies, { startupMs, peakRssMiB: rss }) };
+    return { available: true, ...summarise(latencies, { firstDiagnosticsMs: startupMs, startupMs, peakRssMiB: rss }) };
   } catch (error) {
     child.kill();
     throw new Error(`${error.message}\n${stderr.slice(-2000)}`);
