@@ -103,6 +103,34 @@ describe("typing: leading edge and debounce", () => {
     assert.deepEqual(publishedLines("counter.ts", before), []);
     assert.deepEqual(lines("counter.ts"), [3]);
   });
+
+  test("project findings computed on a newer text than the file findings wait for it, with the right positions", async () => {
+    const debounceMs = 5000;
+    const { root, client, file } = await setUp({ "src/index.ts": "export function shared(): void {}\n" }, { debounceMs, rules: [unguardedIncrement, duplicateFunction] });
+    const counter = file("counter.ts");
+    const text = `let counter = 0;\nexport function shared(): void {\n  counter++;\n}\n`;
+    const ranges = () => (client.diagnostics.get(uri(counter)) ?? []).map((d) => `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${d.code}`);
+    await client.open(counter, text);
+    await client.waitFor("the opened document's project step", () => ranges().length === 2);
+    assert.deepEqual(ranges(), ["2:2-2:11 fake-unguarded-increment", "1:16-1:22 fake-duplicate-function"]);
+    const before = client.publications.length;
+    // A burst that shifts everything down two lines; its analysis waits for the debounce.
+    await client.sendTogether([client.changeMessage(counter, `\n${text}`), client.changeMessage(counter, `\n\n${text}`)]);
+    // Meanwhile a workspace analysis runs the project rules on the newest buffer (the duplicate now on line 3, 0-based).
+    const analyses = client.statuses.filter((s) => s.busy).length;
+    writeFile(root, "locksmith.json", "{}\n");
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(path.join(root, "locksmith.json")), type: 2 }] });
+    await client.waitFor("the workspace analysis", () => client.statuses.filter((s) => s.busy).length > analyses && !client.statuses.at(-1)!.busy);
+    // Not published then: they would be paired with the file findings of the older text, stamped with the newer version.
+    assert.deepEqual(client.publications.slice(before).filter((p) => p.uri === uri(counter)), []);
+    // The pending analysis publishes both for the newest text, the project finding where the project rules found it.
+    await client.waitFor("the burst's analysis", () => client.publications.slice(before).some((p) => p.uri === uri(counter)), debounceMs + 10000);
+    const first = client.publications.slice(before).find((p) => p.uri === uri(counter))!;
+    assert.deepEqual(
+      first.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${d.code}`),
+      ["4:2-4:11 fake-unguarded-increment", "3:16-3:22 fake-duplicate-function"],
+    );
+  });
 });
 
 describe("typing: files changed on disk that no watcher reported", () => {

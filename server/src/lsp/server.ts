@@ -320,7 +320,10 @@ class LocksmithServer {
       const state = this.stateOf(result.fileName, result.sourceFile);
       state.projectSourceFile = result.sourceFile;
       if (state.projectDiagnostics.length === 0 && result.diagnostics.length === 0) continue;
-      state.projectDiagnostics = result.diagnostics;
+      // The project rules may have seen a newer text than the file rules (an open document whose analysis is
+      // pending): every span in the state refers to the file rules' text, which the next file run moves along.
+      const sameText = state.sourceFile === result.sourceFile || state.sourceFile.text === result.sourceFile.text;
+      state.projectDiagnostics = sameText ? result.diagnostics : movedByEdit(result.diagnostics, result.fileName, result.sourceFile.text, state.sourceFile.text);
       touched.add(result.fileName);
     }
     for (const crash of [...(fileRun?.crashes ?? []), ...(projectRun?.crashes ?? [])]) {
@@ -329,14 +332,17 @@ class LocksmithServer {
     for (const skip of fileRun?.skipped ?? []) this.connection.console.warn(`Locksmith: skipped ${skip.fileName}: ${skip.reason}`);
     const positionOf = this.positionResolver(project);
     for (const file of touched) {
+      // An open document with an analysis pending gets its findings published by that analysis, for its latest text:
+      // what is stored now is for an older text, which the positions below (from the latest parse) would misplace.
+      const openUri = this.openUris.get(file);
+      if (openUri !== undefined && this.timers.has(openUri)) continue;
       const state = this.states.get(file)!;
       const diagnostics = [...state.fileDiagnostics, ...state.projectDiagnostics].map((d) => toLspDiagnostic(d, positionOf));
       if (JSON.stringify(diagnostics) === JSON.stringify(state.published)) continue;
       state.published = diagnostics;
       // Open documents' texts reach the Program as soon as they change, so results are for the current version.
-      const uri = this.openUris.get(file);
-      const version = uri ? this.documents.get(uri)?.version : undefined;
-      void this.connection.sendDiagnostics({ uri: uri ?? uriOf(file), diagnostics, ...(version !== undefined ? { version } : {}) });
+      const version = openUri !== undefined ? this.documents.get(openUri)?.version : undefined;
+      void this.connection.sendDiagnostics({ uri: openUri ?? uriOf(file), diagnostics, ...(version !== undefined ? { version } : {}) });
     }
   }
 
