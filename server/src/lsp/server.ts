@@ -101,6 +101,8 @@ class LocksmithServer {
   private readonly lastChange = new Map<string, { at: number; version: number }>();
   /** The version of each open document whose file-rule findings were last published. */
   private readonly analysedVersions = new Map<string, number>();
+  /** Open documents whose analysis has started but not yet run its file rules (it waits for their settings). */
+  private readonly analysing = new Set<string>();
   private workspaceTimer: NodeJS.Timeout | undefined;
   /** Files changed on disk (file watcher) and not analysed yet. */
   private readonly diskChanges = new Map<string, DiskChange>();
@@ -283,7 +285,14 @@ class LocksmithServer {
     const file = fileOf(uri);
     if (!document || !file || !isSourceFile(file) || this.shuttingDown) return undefined;
     const version = document.version;
-    const settings = await this.settings.get(uri);
+    // From its scheduled time until its file rules ran, the document's analysis is pending (see `store`).
+    this.analysing.add(uri);
+    let settings: EditorSettings;
+    try {
+      settings = await this.settings.get(uri);
+    } finally {
+      this.analysing.delete(uri);
+    }
     if (this.documents.get(uri)?.version !== version || this.shuttingDown) return undefined;
     if (!settings.enable) {
       this.forget(file);
@@ -332,10 +341,11 @@ class LocksmithServer {
     for (const skip of fileRun?.skipped ?? []) this.connection.console.warn(`Locksmith: skipped ${skip.fileName}: ${skip.reason}`);
     const positionOf = this.positionResolver(project);
     for (const file of touched) {
-      // An open document with an analysis pending gets its findings published by that analysis, for its latest text:
-      // what is stored now is for an older text, which the positions below (from the latest parse) would misplace.
+      // An open document with an analysis pending (scheduled, or waiting for its settings) gets its findings published
+      // by that analysis, for its latest text: what is stored now is for an older text, which the positions below (from
+      // the latest parse) would misplace.
       const openUri = this.openUris.get(file);
-      if (openUri !== undefined && this.timers.has(openUri)) continue;
+      if (openUri !== undefined && (this.timers.has(openUri) || this.analysing.has(openUri))) continue;
       const state = this.states.get(file)!;
       const diagnostics = [...state.fileDiagnostics, ...state.projectDiagnostics].map((d) => toLspDiagnostic(d, positionOf));
       if (JSON.stringify(diagnostics) === JSON.stringify(state.published)) continue;
