@@ -101,8 +101,8 @@ class LocksmithServer {
   private readonly lastChange = new Map<string, { at: number; version: number }>();
   /** The version of each open document whose file-rule findings were last published. */
   private readonly analysedVersions = new Map<string, number>();
-  /** Open documents whose analysis has started but not yet run its file rules (it waits for their settings). */
-  private readonly analysing = new Set<string>();
+  /** Open documents' analyses started but not yet past their file rules (waiting for the settings), counted per URI. */
+  private readonly analysing = new Map<string, number>();
   private workspaceTimer: NodeJS.Timeout | undefined;
   /** Files changed on disk (file watcher) and not analysed yet. */
   private readonly diskChanges = new Map<string, DiskChange>();
@@ -286,12 +286,14 @@ class LocksmithServer {
     if (!document || !file || !isSourceFile(file) || this.shuttingDown) return undefined;
     const version = document.version;
     // From its scheduled time until its file rules ran, the document's analysis is pending (see `store`).
-    this.analysing.add(uri);
+    this.analysing.set(uri, (this.analysing.get(uri) ?? 0) + 1);
     let settings: EditorSettings;
     try {
       settings = await this.settings.get(uri);
     } finally {
-      this.analysing.delete(uri);
+      const left = this.analysing.get(uri)! - 1;
+      if (left === 0) this.analysing.delete(uri);
+      else this.analysing.set(uri, left);
     }
     if (this.documents.get(uri)?.version !== version || this.shuttingDown) return undefined;
     if (!settings.enable) {
