@@ -109,10 +109,8 @@ function locksmithHelp() {
 function toolsFor(corpus, { cacheAvailable, isEffect }) {
   const tsconfig = path.join(corpus.dir, "tsconfig.json");
   const cacheFile = path.join(CORPUS_DIR, ".cache", `${corpus.id}.json`);
-  // The 200k-line generated corpus gets three Locksmith runs, to keep the whole benchmark near 15 minutes.
-  const locksmithRuns = !isEffect && corpus.lines > 100_000 ? Math.min(REPS, 3) : REPS;
   const tools = [
-    { id: "locksmith", label: "locksmith lint (cold)", argv: [LOCKSMITH, "lint", "-p", tsconfig, "--format", "json"], codes: [0, 1], runs: locksmithRuns },
+    { id: "locksmith", label: "locksmith lint (cold)", argv: [LOCKSMITH, "lint", "-p", tsconfig, "--format", "json"], codes: [0, 1], runs: REPS },
   ];
   if (cacheAvailable) {
     tools.push({
@@ -120,18 +118,17 @@ function toolsFor(corpus, { cacheAvailable, isEffect }) {
       label: "locksmith lint --cache (warm, no changes)",
       argv: [LOCKSMITH, "lint", "-p", tsconfig, "--format", "json", "--cache", "--cache-location", cacheFile],
       codes: [0, 1],
-      runs: locksmithRuns,
+      runs: REPS,
       prime: true,
     });
   }
   tools.push(
-    { id: "parse", label: "parse-only (ts.createSourceFile)", argv: [path.join(__dirname, "parse-only.js"), tsconfig], codes: [0], runs: isEffect ? REPS : 1 },
-    // tsc is the slowest of the compulsory tools: three runs on corpus (a), one on the generated corpora (context only).
-    { id: "tsc", label: "tsc --noEmit", argv: [TSC, "--noEmit", "-p", tsconfig], codes: [0, 1, 2], runs: isEffect ? Math.min(REPS, 3) : 1 },
+    { id: "parse", label: "parse-only (ts.createSourceFile)", argv: [path.join(__dirname, "parse-only.js"), tsconfig], codes: [0], runs: REPS },
+    { id: "tsc", label: "tsc --noEmit", argv: [TSC, "--noEmit", "-p", tsconfig], codes: [0, 1, 2], runs: REPS },
   );
   if (isEffect && !args["no-eslint"]) {
-    // One run: it takes minutes (it type-checks the whole program, then runs every rule).
-    tools.push({ id: "eslint", label: "ESLint (typescript-eslint recommendedTypeChecked + require-atomic-updates)", argv: [ESLINT, "--config", path.join(__dirname, "eslint.config.mjs"), "--format", "json", path.join(corpus.dir, "src")], codes: [0, 1], runs: 1, env: { LOCKSMITH_BENCH_TSCONFIG: tsconfig } });
+    // Corpus (a) only: about a minute per run (it type-checks the whole program, then runs every rule).
+    tools.push({ id: "eslint", label: "ESLint (typescript-eslint recommendedTypeChecked + require-atomic-updates)", argv: [ESLINT, "--config", path.join(__dirname, "eslint.config.mjs"), "--format", "json", path.join(corpus.dir, "src")], codes: [0, 1], runs: REPS, env: { LOCKSMITH_BENCH_TSCONFIG: tsconfig } });
   }
   return tools;
 }
@@ -342,7 +339,7 @@ async function main() {
   const report = { date, machine: machine(), batch: [], editor: undefined, notes: [] };
   const cacheAvailable = locksmithHelp().includes("--cache");
   if (!cacheAvailable) report.notes.push("`locksmith lint --cache`: not available yet (the CLI has no `--cache` option in this build).");
-  report.notes.push(`Runs: ${REPS} of each Locksmith run (${Math.min(REPS, 3)} on the 200k-line corpus) and of parse-only on corpus (a); \`tsc\` ${Math.min(REPS, 3)} on corpus (a) and 1 on the generated corpora; ESLint 1 (it takes minutes). Repetitions are interleaved. The targets use CPU time (user + system of the process), as other work shared the machine's cores.`);
+  report.notes.push(`Runs: ${REPS} of each tool on each corpus (ESLint on corpus (a) only), interleaved. The targets use CPU time (user + system of the process), as other work shared the machine's cores.`);
 
   log("preparing corpora");
   const wanted = args.corpora?.split(",");
