@@ -68,9 +68,7 @@ export class Client {
   settings: Record<string, unknown> = {};
   private versions = new Map<string, number>();
 
-  /**
-   * `input` is the stream the connection writes to the server, for `sendTogether`.
-   */
+  /** `input` is the stream the connection writes to the server, for `sendTogether`. */
   constructor(readonly connection: MessageConnection, private readonly input: NodeJS.WritableStream, readonly child?: ChildProcess) {
     connection.onNotification("textDocument/publishDiagnostics", (params: { uri: string; diagnostics: Diagnostic[] }) => {
       this.diagnostics.set(params.uri, params.diagnostics);
