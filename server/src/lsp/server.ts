@@ -255,6 +255,11 @@ class LocksmithServer {
     this.scheduleWorkspace();
   }
 
+  /** Whether an analysis of the open document is scheduled, or started and waiting for its settings. */
+  private analysisPending(uri: string): boolean {
+    return this.timers.has(uri) || this.analysing.has(uri);
+  }
+
   /** Analyses a document after `delay` ms, or "soon": once the messages the editor has already sent are handled. */
   private scheduleDocument(uri: string, delay: number | "soon"): void {
     this.timers.get(uri)?.cancel();
@@ -343,11 +348,10 @@ class LocksmithServer {
     for (const skip of fileRun?.skipped ?? []) this.connection.console.warn(`Locksmith: skipped ${skip.fileName}: ${skip.reason}`);
     const positionOf = this.positionResolver(project);
     for (const file of touched) {
-      // An open document with an analysis pending (scheduled, or waiting for its settings) gets its findings published
-      // by that analysis, for its latest text: what is stored now is for an older text, which the positions below (from
-      // the latest parse) would misplace.
+      // An open document with an analysis pending gets its findings published by that analysis, for its latest text:
+      // what is stored now is for an older text, which the positions below (from the latest parse) would misplace.
       const openUri = this.openUris.get(file);
-      if (openUri !== undefined && (this.timers.has(openUri) || this.analysing.has(openUri))) continue;
+      if (openUri !== undefined && this.analysisPending(openUri)) continue;
       const state = this.states.get(file)!;
       const diagnostics = [...state.fileDiagnostics, ...state.projectDiagnostics].map((d) => toLspDiagnostic(d, positionOf));
       if (JSON.stringify(diagnostics) === JSON.stringify(state.published)) continue;
@@ -435,9 +439,9 @@ class LocksmithServer {
       }
       for (const uri of this.openUris.values()) {
         if (cancelled()) break;
-        // A document being typed in (its analysis scheduled) gets that analysis, of its latest text; analysing it now
-        // would publish an intermediate text of the burst.
-        if (this.timers.has(uri)) continue;
+        // A document being typed in gets its pending analysis, of its latest text; analysing it now would publish an
+        // intermediate text of the burst.
+        if (this.analysisPending(uri)) continue;
         await this.lintDocument(uri);
       }
       // The analysis left its garbage behind: collect it now rather than during the next keystrokes.
