@@ -166,7 +166,7 @@ export const lockAcrossAwait: Rule = {
     let finder: SlowCallFinder | undefined;
     const slowPaths = new Map<ts.AwaitExpression, SlowPath | undefined>();
     const slowPathOf = (node: ts.AwaitExpression) => {
-      finder ??= finderFor(context.program, context.checker, slowCallsOption(context.options.slowCalls));
+      finder ??= finderFor(context.program, context.checker, [...slowCallsOption(context.options.slowCalls), ...(context.settings.extraSlowCalls ?? [])]);
       if (!slowPaths.has(node)) slowPaths.set(node, finder.slowPathOf(node.expression));
       return slowPaths.get(node);
     };

@@ -2,9 +2,36 @@
 // With async-mutex (or the runtime's Mutex / LockManager) the second acquisition waits for the first forever; a
 // Redis or lease lock refuses its own owner. No automatic fix: the right change is a variant of the callee that
 // assumes the lock is held, or a restructuring.
-import type { Rule } from "../server/src/engine/types";
-import { analyseLockOrder, type LockOrderEdge } from "../server/src/analysis/lock-order/graph";
-import { edgeLocations, functionLabel, lockName } from "../server/src/analysis/lock-order/describe";
+import { analyseLockOrder, defineRule, edgeLocations, functionLabel, lockName, type LockOrderEdge } from "../server/src/rule-kit";
+
+export const reentrantLock = defineRule({
+  meta: {
+    id: "reentrant-lock",
+    description: "A non-reentrant lock acquired again while already held (directly or through calls): hangs forever",
+    defaultSeverity: "error",
+    scope: "project",
+    messages: {
+      reacquired: "{{holder}} acquires {{lock}} while already holding it: {{consequence}}.",
+      reacquiredThroughCalls: "{{holder}} holds {{lock}} and calls {{calls}}, which acquires it again: {{consequence}}.",
+    },
+  },
+  checkProject(context) {
+    const analysis = analyseLockOrder(context.program, context.sourceFiles);
+    for (const edge of analysis.reentries) {
+      const where = {
+        span: edge.site,
+        related: edgeLocations(edge).filter((r) => r.span.start !== edge.site.start || r.span.file !== edge.site.file),
+        help: "Call a variant that assumes the lock is held, or release it before the call.",
+      };
+      const data = { holder: functionLabel(edge.holder), consequence: consequence(edge) };
+      if (edge.via.length === 0) context.report({ messageId: "reacquired", data: { ...data, lock: lockName(edge.to) }, ...where });
+      else {
+        const calls = edge.via.map((step) => functionLabel(step.callee)).join(", which calls ");
+        context.report({ messageId: "reacquiredThroughCalls", data: { ...data, lock: lockName(edge.from), calls }, ...where });
+      }
+    }
+  },
+});
 
 function consequence(edge: LockOrderEdge): string {
   switch (edge.to.kind) {
@@ -15,28 +42,3 @@ function consequence(edge: LockOrderEdge): string {
       return "the key is already taken by this same owner, so the second acquisition fails (or waits until the first one expires)";
   }
 }
-
-export const reentrantLock: Rule = {
-  meta: {
-    id: "reentrant-lock",
-    description: "A non-reentrant lock acquired again while already held (directly or through calls): hangs forever",
-    defaultSeverity: "error",
-    fixable: false,
-    hasSuggestions: false,
-    scope: "project",
-  },
-  checkProject(context) {
-    const analysis = analyseLockOrder(context.program, context.sourceFiles);
-    for (const edge of analysis.reentries) {
-      const how =
-        edge.via.length === 0
-          ? `${functionLabel(edge.holder)} acquires ${lockName(edge.to)} while already holding it`
-          : `${functionLabel(edge.holder)} holds ${lockName(edge.from)}${edge.via.map((step, i) => `${i === 0 ? " and calls" : ", which calls"} ${functionLabel(step.callee)}`).join("")}, which acquires it again`;
-      context.report({
-        message: `${how}: ${consequence(edge)}. Call a variant that assumes the lock is held, or release it before the call.`,
-        span: edge.site,
-        related: edgeLocations(edge).filter((r) => r.span.start !== edge.site.start || r.span.file !== edge.site.file),
-      });
-    }
-  },
-};

@@ -15,7 +15,7 @@ import { sarifLog } from "../../server/src/cli/formatters/sarif";
 import { LintSession } from "../../server/src/engine/session";
 import { ts } from "../../server/src/engine/ts";
 import type { Rule } from "../../server/src/engine/types";
-import { VERSION } from "../../server/src/cli/version";
+import { VERSION } from "../../server/src/version";
 
 const schema = JSON.parse(fs.readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
 // The schema's language-tag pattern is not valid as a Unicode regular expression.

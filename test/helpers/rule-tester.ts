@@ -30,8 +30,14 @@ export interface ExpectedFinding {
   column: number;
   endLine?: number;
   endColumn?: number;
-  /** Exact message, or a pattern it must match. */
+  /** Which of the rule's `meta.messages` (typescript-eslint's `messageId`). */
+  messageId?: string;
+  /** The values of the message template's holes: all of them, exactly. */
+  data?: Record<string, string | number>;
+  /** Exact full message, or a pattern it must match (golden messages; prefer `messageId` + `data`). */
   message?: string | RegExp;
+  /** Exact help line, or a pattern; `null` asserts there is none. */
+  help?: string | RegExp | null;
   /** File the finding is in (relative), when not the main file. */
   filename?: string;
   /** Related locations, in order: line and (part of) the message. */
@@ -128,6 +134,10 @@ export function runRuleTests(rule: Rule, cases: { valid: Array<ValidCase | strin
           assert.deepEqual({ line: start.line, column: start.column }, { line: expected.line, column: expected.column }, `${where}: start`);
           if (expected.endLine !== undefined) assert.equal(end.line, expected.endLine, `${where}: end line`);
           if (expected.endColumn !== undefined) assert.equal(end.column, expected.endColumn, `${where}: end column`);
+          if (expected.messageId !== undefined) assert.equal(d.messageId, expected.messageId, `${where}: messageId`);
+          if (expected.data !== undefined) assert.deepEqual(d.data ?? {}, expected.data, `${where}: data`);
+          if (expected.help === null) assert.equal(d.help, undefined, `${where}: help`);
+          else if (expected.help !== undefined) assert.ok(d.help !== undefined && matches(d.help, expected.help), `${where}: help\n  actual:   ${d.help}\n  expected: ${expected.help}`);
           if (expected.message !== undefined) assert.ok(matches(d.message, expected.message), `${where}: message\n  actual:   ${d.message}\n  expected: ${expected.message}`);
           if (expected.related) {
             assert.equal(d.related.length, expected.related.length, `${where}: number of related locations (${d.related.map((r) => r.message).join(" | ")})`);

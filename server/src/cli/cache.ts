@@ -20,7 +20,7 @@ import { VENDORED_RUNTIME_SOURCE } from "../engine/runtime-import";
 import type { EngineSettings, Finding, Severity } from "../engine/types";
 import { ts } from "../engine/ts";
 import type { Report } from "./report";
-import { VERSION } from "./version";
+import { VERSION } from "../version";
 
 export const DEFAULT_CACHE_FILE = ".locksmithcache";
 const CACHE_FORMAT = 1;

@@ -20,9 +20,9 @@ import { buildReport, type Report } from "./report";
 import { DEFAULT_CACHE_FILE, LintCache, cacheKey } from "./cache";
 import { createProgress } from "./progress";
 import { PROGRAM_TIMING, formatTimings } from "./timing";
-import { VERSION } from "./version";
+import { VERSION } from "../version";
 
-export { VERSION } from "./version";
+export { VERSION } from "../version";
 
 /** A mistake in how the command was called. */
 export class UsageError extends Error {}

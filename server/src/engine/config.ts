@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
-import type { Rule, Severity } from "./types";
+import type { JsonSchema, Rule, Severity } from "./types";
 import { normalizePath } from "./paths";
 import { ts } from "./ts";
 
@@ -154,26 +154,80 @@ function validateOptions(options: unknown, key: string, file: string, rule: Rule
     if (Object.keys(options).length > 0) throw new ConfigError(file, key, `rule "${rule.meta.id}" takes no options`);
     return;
   }
-  for (const [name, optionValue] of Object.entries(options)) {
-    const property = schema.properties[name];
-    if (!property) throw new ConfigError(file, `${key}.${name}`, `is not an option of "${rule.meta.id}" (expected one of: ${Object.keys(schema.properties).join(", ")})`);
-    if (!matchesType(optionValue, property.type, property.items?.type)) {
-      throw new ConfigError(file, `${key}.${name}`, `must be ${property.type === "array" ? `an array of ${property.items?.type ?? "values"}s` : `a ${property.type}`}, got ${JSON.stringify(optionValue)}`);
+  for (const name of Object.keys(options)) {
+    if (!schema.properties[name]) throw new ConfigError(file, `${key}.${name}`, `is not an option of "${rule.meta.id}" (expected one of: ${Object.keys(schema.properties).join(", ")})`);
+  }
+  const problem = schemaProblem(options, schema, key);
+  if (problem) throw new ConfigError(file, problem.key, problem.expected);
+}
+
+/**
+ * Checks `value` against the subset of JSON Schema rule options use (type, properties, required,
+ * additionalProperties, items, enum, anyOf, minimum, exclusiveMinimum). Returns the first problem: the key it is
+ * at and what was expected there.
+ */
+export function schemaProblem(value: unknown, schema: JsonSchema, key: string): { key: string; expected: string } | undefined {
+  const got = `got ${JSON.stringify(value)}`;
+  if (schema.anyOf) {
+    if (schema.anyOf.some((alternative) => !schemaProblem(value, alternative, key))) return undefined;
+    return { key, expected: `must be ${schema.anyOf.map(describeSchema).join(" or ")}, ${got}` };
+  }
+  if (schema.type && !matchesType(value, schema.type)) return { key, expected: `must be ${describeSchema(schema)}, ${got}` };
+  if (schema.enum && !schema.enum.includes(value)) return { key, expected: `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}, ${got}` };
+  if (typeof value === "number") {
+    if (schema.minimum !== undefined && value < schema.minimum) return { key, expected: `must be at least ${schema.minimum}, ${got}` };
+    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) return { key, expected: `must be greater than ${schema.exclusiveMinimum}, ${got}` };
+  }
+  if (Array.isArray(value) && schema.items) {
+    for (const [index, item] of value.entries()) {
+      const problem = schemaProblem(item, schema.items, `${key}[${index}]`);
+      if (problem) return problem;
     }
-    if (property.enum && !property.enum.includes(optionValue)) {
-      throw new ConfigError(file, `${key}.${name}`, `must be one of ${property.enum.map((v) => JSON.stringify(v)).join(", ")}`);
+  }
+  if (isPlainObject(value)) {
+    for (const name of schema.required ?? []) if (!(name in value)) return { key: `${key}.${name}`, expected: "is required" };
+    for (const [name, item] of Object.entries(value)) {
+      const property = schema.properties?.[name];
+      if (!property) {
+        if (schema.additionalProperties === false) return { key: `${key}.${name}`, expected: `is not a known property (expected one of: ${Object.keys(schema.properties ?? {}).join(", ")})` };
+        continue;
+      }
+      const problem = schemaProblem(item, property, `${key}.${name}`);
+      if (problem) return problem;
     }
+  }
+  return undefined;
+}
+
+function describeSchema(schema: JsonSchema): string {
+  if (schema.enum) return `one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`;
+  switch (schema.type) {
+    case "array":
+      return schema.items ? `an array of ${plural(describeSchema(schema.items))}` : "an array";
+    case "object":
+      return "an object";
+    case "integer":
+    case undefined:
+      return schema.type === "integer" ? "an integer" : "a value";
+    default:
+      return `a ${schema.type}`;
   }
 }
 
-function matchesType(value: unknown, type: string, itemType?: string): boolean {
+function plural(description: string): string {
+  return description.replace(/^an? (\w+)/, "$1s");
+}
+
+function matchesType(value: unknown, type: NonNullable<JsonSchema["type"]>): boolean {
   switch (type) {
     case "array":
-      return Array.isArray(value) && (itemType === undefined || value.every((item) => matchesType(item, itemType)));
+      return Array.isArray(value);
     case "object":
       return isPlainObject(value);
     case "integer":
       return Number.isInteger(value);
+    case "number":
+      return typeof value === "number" && Number.isFinite(value);
     default:
       return typeof value === type;
   }
@@ -192,11 +246,11 @@ export function resolveConfig(raw: ConfigFile, file: string | undefined, root: s
   const toSetting = (rule: Rule, setting: RuleSetting | undefined, base: ResolvedRuleConfig): ResolvedRuleConfig => {
     if (setting === undefined) return base;
     const [severity, options] = Array.isArray(setting) ? setting : [setting, undefined];
-    return { severity: severity ?? base.severity, options: options ? { ...(rule.meta.defaultOptions ?? {}), ...options } : base.options };
+    return { severity: severity ?? base.severity, options: options ? { ...(rule.meta.defaultOptions as object), ...options } : base.options };
   };
   const baseSettings = new Map<string, ResolvedRuleConfig>();
   for (const rule of rules) {
-    const defaults: ResolvedRuleConfig = { severity: rule.meta.defaultSeverity, options: { ...(rule.meta.defaultOptions ?? {}) } };
+    const defaults: ResolvedRuleConfig = { severity: rule.meta.defaultSeverity, options: { ...(rule.meta.defaultOptions as object) } };
     baseSettings.set(rule.meta.id, toSetting(rule, raw.rules?.[rule.meta.id], defaults));
   }
   const overrides = (raw.overrides ?? []).map((o) => ({ match: picomatch(o.files, { dot: true }), rules: o.rules }));

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
-import type { Diagnostic, Fix, TextEdit } from "./types";
+import type { Diagnostic, Fix, NewFile, TextEdit } from "./types";
 import { normalizePath } from "./paths";
 
 /** Applies non-overlapping edits of one file. Throws if two edits overlap (a rule bug, never user input). */
@@ -43,6 +43,45 @@ export function chooseFixes(diagnostics: readonly Diagnostic[]): Fix[] {
     for (const e of fix.edits) taken.push([e.start, e.end, normalizePath(e.file)]);
   }
   return chosen;
+}
+
+/** One file's text and the diagnostics a lint of exactly that text produced. */
+export interface FixableFile {
+  fileName: string;
+  text: string;
+  diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * The fix loop of `--fix` and the editor's fix-all: apply the non-conflicting safe fixes of each file, give the
+ * new texts (and any files the fixes create) to `setFileText`, lint again, and repeat until nothing changes or
+ * `maxPasses` (10, as ESLint) is reached. Nothing is written to disk here.
+ */
+export function fixUntilStable<Run>(
+  lint: () => { run: Run; files: readonly FixableFile[] },
+  setFileText: (fileName: string, text: string) => void,
+  maxPasses = 10,
+): { run: Run; fixed: Map<string, string>; newFiles: NewFile[] } {
+  const fixed = new Map<string, string>();
+  const newFiles = new Map<string, NewFile>();
+  let current = lint();
+  for (let pass = 0; pass < maxPasses; pass++) {
+    let changed = false;
+    for (const file of current.files) {
+      const fixes = chooseFixes(file.diagnostics);
+      if (fixes.length === 0) continue;
+      for (const fix of fixes) for (const created of fix.newFiles ?? []) newFiles.set(normalizePath(created.path), created);
+      const next = applyEdits(file.text, fixes.flatMap((fix) => editsFor(fix, file.fileName)));
+      if (next === file.text) continue;
+      fixed.set(file.fileName, next);
+      setFileText(file.fileName, next);
+      changed = true;
+    }
+    if (!changed) break;
+    for (const created of newFiles.values()) setFileText(created.path, created.text);
+    current = lint();
+  }
+  return { run: current.run, fixed, newFiles: [...newFiles.values()] };
 }
 
 export function sha256(text: string): string {

@@ -4,7 +4,9 @@
 import { ts } from "./ts";
 import type { ResolvedConfig, ResolvedRuleConfig } from "./config";
 import { applyDirectives, parseDirectives, unusedDirectiveDiagnostics, type Directive } from "./suppressions";
-import type { Diagnostic, EngineSettings, FileRuleContext, Finding, ProjectRuleContext, Rule } from "./types";
+import type { Diagnostic, EngineSettings, FileRuleContext, Finding, Fixer, ProjectRuleContext, Rule } from "./types";
+import { createFixer } from "./fixer";
+import { formatMessage } from "./messages";
 import { normalizePath } from "./paths";
 import { unanalysableReason } from "./project";
 
@@ -105,7 +107,7 @@ export class Engine {
     for (const [index, sourceFile] of sourceFiles.entries()) {
       if (options.isCancelled?.()) break;
       const fileName = normalizePath(sourceFile.fileName);
-      const settings = ruleConfigs.get(fileName)!;
+      const ruleSettings = ruleConfigs.get(fileName)!;
       const sink = findingsByFile.get(fileName)!;
       const cached = options.fileCache?.get(sourceFile, program);
       if (cached) {
@@ -115,8 +117,10 @@ export class Engine {
       }
       const crashesBefore = crashes.length;
       for (const rule of this.rules) {
-        const ruleConfig = settings.get(rule.meta.id);
+        const ruleConfig = ruleSettings.get(rule.meta.id);
         if (!rule.checkFile || !ruleConfig || ruleConfig.severity === "off") continue;
+        const settings = this.settingsFor(fileName);
+        let fixer: Fixer | undefined;
         const context: FileRuleContext = {
           sourceFile,
           fileName,
@@ -125,8 +129,11 @@ export class Engine {
             return getChecker();
           },
           options: ruleConfig.options,
-          settings: this.settingsFor(fileName),
-          report: (finding) => sink.push(completeFinding(rule.meta.id, finding)),
+          settings,
+          get fixer() {
+            return (fixer ??= createFixer(sourceFile, settings));
+          },
+          report: (descriptor) => sink.push(completeFinding(rule, descriptor)),
         };
         timed(rule.meta.id, () => runIsolated(rule.meta.id, fileName, crashes, () => rule.checkFile!(context)));
       }
@@ -148,7 +155,7 @@ export class Engine {
         sourceFiles: enabledFiles,
         options: options0,
         settings: this.settingsFor(normalizePath(enabledFiles[0]!.fileName)),
-        report: (finding) => findingsByFile.get(normalizePath(finding.span.file))?.push(completeFinding(rule.meta.id, finding)),
+        report: (descriptor) => findingsByFile.get(normalizePath(descriptor.span.file))?.push(completeFinding(rule, descriptor)),
       };
       timed(rule.meta.id, () => runIsolated(rule.meta.id, undefined, crashes, () => rule.checkProject!(context)));
     }
@@ -179,10 +186,13 @@ function isOn(config: ResolvedRuleConfig | undefined): config is ResolvedRuleCon
   return config !== undefined && config.severity !== "off";
 }
 
-function completeFinding(ruleId: string, finding: ReportInput): Finding {
+function completeFinding(rule: Rule, finding: ReportInput): Finding {
   return {
-    ruleId,
-    message: finding.message,
+    ruleId: rule.meta.id,
+    messageId: finding.messageId ?? "",
+    message: finding.messageId === undefined ? finding.message : formatMessage(rule, finding.messageId, finding.data),
+    ...(finding.data !== undefined ? { data: finding.data } : {}),
+    ...(finding.help !== undefined ? { help: finding.help } : {}),
     span: { ...finding.span, file: normalizePath(finding.span.file) },
     related: finding.related ?? [],
     fixes: finding.fixes ?? [],

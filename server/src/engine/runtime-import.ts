@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ts } from "./ts";
-import type { EngineSettings, NewFile, RuntimeImportSetting, TextEdit } from "./types";
+import type { EngineSettings, NewFile, RuntimeImportSetting, RuntimeSubpath, TextEdit } from "./types";
 import { isInsideReal, normalizePath } from "./paths";
 import { writeFileAtomic } from "./fixes";
 
@@ -37,15 +37,21 @@ export function resolveRuntimeImport(
 
 
 /**
- * Edits (and possibly a new file) that make `names` importable in `sourceFile`. Merges into an existing import of
- * the same module instead of adding a second one.
+ * Edits (and possibly a new file) that make `names` importable in `sourceFile`, from the runtime's core or one of its
+ * database adapters (`@locksmith/runtime/postgres`; the vendored file holds them all). Merges into an existing import
+ * of the same module instead of adding a second one.
  */
-export function runtimeImportEdits(sourceFile: ts.SourceFile, settings: EngineSettings, names: readonly string[]): { edits: TextEdit[]; newFiles: NewFile[] } {
+export function runtimeImportEdits(
+  sourceFile: ts.SourceFile,
+  settings: EngineSettings,
+  names: readonly string[],
+  subpath: RuntimeSubpath = "",
+): { edits: TextEdit[]; newFiles: NewFile[] } {
   const setting = settings.runtimeImport;
   const newFiles: NewFile[] = [];
   let specifier: string;
   if (setting.mode === "package") {
-    specifier = setting.specifier;
+    specifier = subpath ? `${setting.specifier}/${subpath}` : setting.specifier;
   } else {
     let rel = normalizePath(path.relative(path.dirname(sourceFile.fileName), setting.path)).replace(/\.ts$/, "");
     if (!rel.startsWith(".")) rel = `./${rel}`;

@@ -3,12 +3,12 @@
 import * as path from "node:path";
 import { RULES } from "../../../rules/index";
 import { CONFIG_FILE_NAME, ConfigError, loadConfig, type ResolvedConfig } from "./config";
-import { chooseFixes, applyEdits, editsFor } from "./fixes";
+import { fixUntilStable } from "./fixes";
 import { Engine, type LintOptions, type LintRun } from "./linter";
 import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "./project";
 import { resolveRuntimeImport } from "./runtime-import";
 import type { EngineSettings, NewFile, Rule, Severity } from "./types";
-import { isInsideReal, normalizePath } from "./paths";
+import { isInsideReal } from "./paths";
 
 export interface SessionOptions {
   cwd: string;
@@ -42,29 +42,15 @@ export class LintSession {
    * plus the fixed texts. Nothing is written here: the caller decides (and writes atomically).
    */
   fix(options: LintOptions = {}): { run: LintRun; fixed: Map<string, string>; newFiles: NewFile[] } {
-    const fixed = new Map<string, string>();
-    const newFiles = new Map<string, NewFile>();
-    let run = this.lint(options);
-    for (let pass = 0; pass < 10; pass++) {
-      let changed = false;
-      for (const result of run.results) {
-        const fixes = chooseFixes(result.diagnostics);
-        if (fixes.length === 0) continue;
-        const text = fixed.get(result.fileName) ?? result.sourceFile.text;
-        const edits = fixes.flatMap((fix) => editsFor(fix, result.fileName));
-        for (const fix of fixes) for (const file of fix.newFiles ?? []) newFiles.set(normalizePath(file.path), file);
-        const next = applyEdits(text, edits);
-        if (next === text) continue;
-        fixed.set(result.fileName, next);
-        this.host.setFileText(result.fileName, next);
-        changed = true;
-      }
-      if (!changed) break;
-      for (const file of newFiles.values()) this.host.setFileText(file.path, file.text);
-      run = this.lint(options);
-    }
-    return { run, fixed, newFiles: [...newFiles.values()] };
+    return fixUntilStable(
+      () => {
+        const run = this.lint(options);
+        return { run, files: run.results.map((r) => ({ fileName: r.fileName, text: r.sourceFile.text, diagnostics: r.diagnostics })) };
+      },
+      (fileName, text) => this.host.setFileText(fileName, text),
+    );
   }
+
 }
 
 /** Settings every rule reads, per file (where fixes import the runtime from). */

@@ -91,6 +91,7 @@ export function unusedDirectiveDiagnostics(directives: Directive[]): Diagnostic[
     const what = unused[0] === "*" ? "" : ` (no problems were reported from ${unused.map((id) => `'${id}'`).join(", ")})`;
     out.push({
       ruleId: UNUSED_DIRECTIVE_ID,
+      messageId: "unusedDirective",
       severity: "error",
       message: `Unused locksmith-${directive.kind} directive${what}.`,
       span: directive.span,

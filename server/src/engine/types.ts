@@ -43,7 +43,14 @@ export interface Fix {
 /** A problem found by a rule, before configuration decided its severity. */
 export interface Finding {
   ruleId: string;
+  /** Which of the rule's `meta.messages` this is (as typescript-eslint's `messageId`). */
+  messageId: string;
+  /** The headline: what races with what. */
   message: string;
+  /** The values of the template's holes (what tests assert, with `messageId`). */
+  data?: Readonly<Record<string, string | number>>;
+  /** Advice, kept apart from the headline (the CLI's second line, LSP related information, SARIF `help`). */
+  help?: string;
   span: Span;
   related: RelatedLocation[];
   /** Safe fixes: applied by `--fix` and fix-on-save. At most one is applied per run. */
@@ -57,7 +64,10 @@ export interface Diagnostic extends Finding {
   severity: Exclude<Severity, "off">;
 }
 
-export interface RuleMeta {
+/** Message templates by id; `{{name}}` is a hole filled from the report's `data`. */
+export type RuleMessages = Record<string, string>;
+
+export interface RuleMeta<Options = unknown, Messages extends RuleMessages = RuleMessages> {
   /** Kebab-case id; also the name of the rule's file and doc page. */
   id: string;
   /** One line, shown by `locksmith rules` and in SARIF. */
@@ -72,53 +82,117 @@ export interface RuleMeta {
    * whole project and never caches their results per file.
    */
   scope: "file" | "project";
-  /** JSON Schema of the rule's options object (validated when configuration is loaded). */
+  messages?: Messages; // TRANSITION: required once every rule uses defineRule
+
+  /** JSON Schema of the rule's options object: configuration is validated against it before a rule sees options. */
   optionsSchema?: JsonSchemaObject;
-  /** Default options, merged under the user's. */
-  defaultOptions?: Record<string, unknown>;
+  /** The options a rule sees when configuration sets none; the user's are merged over them. */
+  defaultOptions?: Options; // TRANSITION: required once every rule uses defineRule
 }
 
-export interface JsonSchemaObject {
-  type: "object";
-  properties: Record<string, { type: string; description?: string; items?: { type: string }; enum?: unknown[] }>;
+/** The subset of JSON Schema that rule options use (and `config.ts` validates). */
+export interface JsonSchema {
+  type?: "object" | "array" | "string" | "number" | "integer" | "boolean";
+  description?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
   additionalProperties?: boolean;
+  items?: JsonSchema;
+  enum?: readonly unknown[];
+  anyOf?: JsonSchema[];
+  exclusiveMinimum?: number;
+  minimum?: number;
 }
+
+export interface JsonSchemaObject extends JsonSchema {
+  type: "object";
+  properties: Record<string, JsonSchema>;
+}
+
+/** The names of the `{{holes}}` of a message template. */
+export type TemplateHoles<T extends string> = T extends `${string}{{${infer Hole}}}${infer Rest}` ? Hole | TemplateHoles<Rest> : never;
+
+/** What a rule passes to `report`: a message id with data for exactly its template's holes, and where. */
+export type ReportDescriptor<Messages extends RuleMessages> = {
+  [Id in keyof Messages & string]: {
+    messageId: Id;
+    help?: string;
+    span: Span;
+    related?: RelatedLocation[];
+    fixes?: Fix[];
+    suggestions?: Fix[];
+  } & ([TemplateHoles<Messages[Id]>] extends [never] ? { data?: undefined } : { data: Record<TemplateHoles<Messages[Id]>, string | number> });
+}[keyof Messages & string] | LegacyReport; // TRANSITION: LegacyReport goes once every rule uses messages
+
+type LegacyReport = { message: string; messageId?: undefined; data?: undefined; help?: string; span: Span; related?: RelatedLocation[]; fixes?: Fix[]; suggestions?: Fix[] };
+
+/** Builds the edits of a fix for the file being linted (each edit is stamped with that file). */
+export interface Fixer {
+  replace(target: ts.Node | TextRange, text: string): TextEdit;
+  insertBefore(target: ts.Node | TextRange, text: string): TextEdit;
+  insertAfter(target: ts.Node | TextRange, text: string): TextEdit;
+  remove(target: ts.Node | TextRange): TextEdit;
+  /** Imports `names` from the runtime (package, subpath or vendored file, as settings say): edits plus new files. */
+  runtimeImport(names: readonly string[], subpath?: RuntimeSubpath): { edits: TextEdit[]; newFiles: NewFile[] };
+  /** A fix with a title, its edits, and new files when some of its parts need them. */
+  fix(title: string, ...parts: ReadonlyArray<TextEdit | { edits: TextEdit[]; newFiles?: NewFile[] }>): Fix;
+}
+
+/** An offset range in the file being linted (TypeScript's `pos`/`end` convention without trivia). */
+export interface TextRange {
+  start: number;
+  end: number;
+}
+
+/** The runtime's entry points: the core, or its database adapters. */
+export type RuntimeSubpath = "" | "postgres" | "mysql" | "redis";
 
 /** What a file rule sees. Everything expensive (the type checker, shared analyses) is computed lazily. */
-export interface FileRuleContext {
+export interface FileRuleContext<Options = Record<string, unknown>, Messages extends RuleMessages = RuleMessages> {
   readonly sourceFile: ts.SourceFile;
   /** Absolute, normalised path of the file. */
   readonly fileName: string;
   /** The type checker. Ask only at candidate nodes a syntactic pass found: it is lazy but not free. */
   readonly checker: ts.TypeChecker;
   readonly program: ts.Program;
-  /** The rule's options: defaults merged with configuration. */
-  readonly options: Readonly<Record<string, unknown>>;
+  /** The rule's options: defaults merged with configuration, already validated against `optionsSchema`. */
+  readonly options: Readonly<Options>;
   /** Settings shared by all rules (e.g. where fixes import the runtime from). */
   readonly settings: Readonly<EngineSettings>;
-  report(finding: Omit<Finding, "ruleId" | "related" | "fixes" | "suggestions"> & Partial<Pick<Finding, "related" | "fixes" | "suggestions">>): void;
+  readonly fixer: Fixer;
+  report(descriptor: ReportDescriptor<Messages>): void;
 }
 
 /** What a project rule sees: every analysed file at once. */
-export interface ProjectRuleContext {
+export interface ProjectRuleContext<Options = Record<string, unknown>, Messages extends RuleMessages = RuleMessages> {
   readonly program: ts.Program;
   readonly checker: ts.TypeChecker;
   readonly sourceFiles: readonly ts.SourceFile[];
-  readonly options: Readonly<Record<string, unknown>>;
+  readonly options: Readonly<Options>;
   readonly settings: Readonly<EngineSettings>;
-  report(finding: Omit<Finding, "ruleId" | "related" | "fixes" | "suggestions"> & Partial<Pick<Finding, "related" | "fixes" | "suggestions">>): void;
+  report(descriptor: ReportDescriptor<Messages>): void;
 }
 
-export interface Rule {
-  meta: RuleMeta;
-  checkFile?(context: FileRuleContext): void;
-  checkProject?(context: ProjectRuleContext): void;
+// Method syntax on purpose: a rule typed with its own options and messages is still a `Rule` to the engine.
+export interface Rule<Options = any, Messages extends RuleMessages = any> {
+  meta: RuleMeta<Options, Messages>;
+  checkFile?(context: FileRuleContext<Options, Messages>): void;
+  checkProject?(context: ProjectRuleContext<Options, Messages>): void;
 }
 
 /** Settings every rule may read, from configuration (not per-rule). */
 export interface EngineSettings {
   /** Module specifier fixes import the runtime from: "@locksmith/runtime", or a vendored file. */
   runtimeImport: RuntimeImportSetting;
+  /** Slow calls the editor's `locksmith.slowCalls` setting adds, for rules that look for slow work under a lock. */
+  extraSlowCalls?: readonly SlowCallSetting[];
+}
+
+/** A call that is slow: by name, or by module and name (`"*"` for any export), with why. */
+export interface SlowCallSetting {
+  module?: string;
+  call: string;
+  reason: string;
 }
 
 export type RuntimeImportSetting =

@@ -26,12 +26,12 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { RULES, docsUrl } from "../../../rules/index";
-import { VERSION } from "../cli/version";
-import { applyEdits, chooseFixes, editsFor } from "../engine/fixes";
+import { VERSION } from "../version";
+import { fixUntilStable } from "../engine/fixes";
 import type { LintRun } from "../engine/linter";
 import { SOURCE_EXTENSIONS } from "../engine/project";
 import { vendorRuntime } from "../engine/runtime-import";
-import type { Diagnostic, Fix, NewFile, Rule, Span, TextEdit } from "../engine/types";
+import type { Diagnostic, NewFile, Rule, Span, TextEdit } from "../engine/types";
 import type { ts } from "../engine/ts";
 import { codeActions, FIX_ALL_KIND, type ActionData } from "./code-actions";
 import { fileOf, minimalEdit, toLspDiagnostic, uriOf, type PositionOf } from "./convert";
@@ -585,32 +585,34 @@ class LocksmithServer {
   /** Applies safe fixes in memory until none is left (as `locksmith lint --fix` does), then restores the buffer. */
   private fixAll(project: Project, file: string, text: string, settings: EditorSettings): { edits: TextEdit[]; newFiles: NewFile[] } | undefined {
     const host = project.host;
-    const newFiles = new Map<string, NewFile>();
+    const log = (m: string) => this.logError(m);
     let current = text;
+    const created = new Set<string>();
+    let newFiles: NewFile[];
     try {
-      for (let pass = 0; pass < 10; pass++) {
-        host.setFileText(file, current);
-        const log = (m: string) => this.logError(m);
-        const fileRun = project.lintFiles([file], settings, {}, log);
-        const projectRun = project.lintProject(settings, {}, log);
-        const diagnostics = [...fileRun.results, ...(projectRun?.results ?? [])].filter((r) => r.fileName === file).flatMap((r) => r.diagnostics);
-        const fixes: Fix[] = chooseFixes(diagnostics);
-        if (fixes.length === 0) break;
-        for (const newFile of fixes.flatMap((fix) => fix.newFiles ?? [])) {
-          newFiles.set(newFile.path, newFile);
-          host.setFileText(newFile.path, newFile.text);
-        }
-        const next = applyEdits(current, fixes.flatMap((fix) => editsFor(fix, file)));
-        if (next === current) break;
-        current = next;
-      }
+      host.setFileText(file, text);
+      ({ newFiles } = fixUntilStable(
+        () => {
+          const fileRun = project.lintFiles([file], settings, {}, log);
+          const projectRun = project.lintProject(settings, {}, log);
+          const diagnostics = [...fileRun.results, ...(projectRun?.results ?? [])].filter((r) => r.fileName === file).flatMap((r) => r.diagnostics);
+          return { run: undefined, files: [{ fileName: file, text: current, diagnostics }] };
+        },
+        (fileName, newText) => {
+          if (fileName === file) current = newText;
+          else created.add(fileName);
+          host.setFileText(fileName, newText);
+        },
+      ));
     } finally {
       host.setFileText(file, text);
-      for (const newFile of newFiles.keys()) host.clearFileText(newFile);
+      for (const path of created) host.clearFileText(path);
     }
     if (current === text) return undefined;
-    return { edits: [minimalEdit(file, text, current)], newFiles: [...newFiles.values()] };
+    return { edits: [minimalEdit(file, text, current)], newFiles };
   }
+
+
 
   // ----- commands and status -----
 

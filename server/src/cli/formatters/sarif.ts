@@ -7,7 +7,7 @@ import { RULES, docsPath, docsUrl } from "../../../../rules/index";
 import type { Rule } from "../../engine/types";
 import type { Formatter } from "../formatters";
 import type { Report, ReportMessage } from "../report";
-import { VERSION } from "../version";
+import { VERSION } from "../../version";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT = "%SRCROOT%";

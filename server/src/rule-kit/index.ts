@@ -1,0 +1,20 @@
+// The rule kit: everything a rule imports, from one place (as typescript-eslint's rules import `../util`). The rule
+// API and `defineRule`, the TypeScript instance, fix-building text helpers, and the shared recognisers of
+// `analysis/` (rules extend those rather than writing a second one).
+export { ts } from "../engine/ts";
+export type * from "../engine/types";
+export { defineRule } from "./define-rule";
+export { freshName, reindentedText, statementOf, wrapStatements, type IndentShift } from "./edit-text";
+export { importEdits } from "../engine/runtime-import";
+export * from "../analysis/ast";
+export * from "../analysis/control-flow";
+export * from "../analysis/sql-text";
+export * from "../analysis/sql";
+export * from "../analysis/db-access";
+export * from "../analysis/locks";
+export * from "../analysis/transactions";
+export * from "../analysis/held-regions";
+export * from "../analysis/slow-calls";
+export * from "../analysis/lock-order/graph";
+export * from "../analysis/lock-order/describe";
+export { NON_REENTRANT, lockIdentityOf, type LockClass, type LockIdentity, type LockKind } from "../analysis/lock-order/lock-class";
