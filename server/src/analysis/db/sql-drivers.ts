@@ -9,6 +9,7 @@ import { parseSql, type SqlPlaceholder, type SqlStatement } from "../sql";
 import type { AccessKind, DbAccess, DbLibrary } from "./access";
 import { propertyName, rootOf } from "./shapes";
 
+/** The statement `node` runs, with the JS value behind each placeholder of its SET list and WHERE. */
 export function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpression): DbAccess | undefined {
   if (ts.isCallExpression(node) && calleeName(node) === "prepare") return undefined; // prepared, runs later
   const args = sqlArgumentsOf(node);
