@@ -12,7 +12,7 @@
 // - Prisma's batch form `prisma.$transaction([a, b])`.
 import { ts } from "../engine/ts";
 import { calleeName, expressionKey, importedBinding, isFunctionLike, nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
-import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db-access";
+import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db";
 import type { IsolationLevel, RowLockMode } from "./sql";
 
 export type { IsolationLevel } from "./sql";

@@ -6,7 +6,8 @@ import { normalizePath } from "../../engine/paths";
 import { isFunctionLike, skipParens, expressionKey, functionName, type FunctionLike } from "../ast";
 import { keyedLockSource, type LockAcquisition, type LockMechanism } from "../locks";
 import { normalizeSql, sqlSiteOf } from "../sql-text";
-import { parseSql, type SqlPlaceholder } from "../sql";
+import { parseSql } from "../sql";
+import { placeholderValue } from "../db";
 
 /** What the lock-order graph's nodes are. Row locks join the mechanisms of locks.ts. */
 export type LockKind = LockMechanism | "row-lock";
@@ -28,6 +29,9 @@ export interface LockIdentity {
   /** Files whose declarations decided the identity (the summary is stale when they change). */
   declarationFiles: string[];
 }
+
+// TRANSITION: removed when rules import from the rule kit (rules/inconsistent-lock-order.ts imports it from here).
+export { placeholderValue } from "../db";
 
 /** Mechanisms where taking the same lock twice from one owner waits for itself (or fails): never re-entrant. */
 export const NON_REENTRANT: ReadonlySet<LockKind> = new Set<LockKind>(["mutex", "keyed-lock", "redis-set-nx", "redlock", "lease", "redis-semaphore"]);
@@ -81,24 +85,6 @@ function advisoryIdentity(acquisition: LockAcquisition): LockIdentity | undefine
   const key = placeholders.length === 1 ? placeholderValue(site.node, placeholders[0]!) : undefined;
   if (!key) return undefined;
   return { lockClass: { id: "pg-advisory", label: "advisory lock", kind: "pg-advisory" }, key, declarationFiles: [] };
-}
-
-/** The expression a SQL placeholder stands for: an element of the values array, or a template interpolation. */
-export function placeholderValue(call: ts.CallExpression | ts.TaggedTemplateExpression, placeholder: SqlPlaceholder): ts.Expression | undefined {
-  if (placeholder.style === "interpolation") {
-    const template = ts.isTaggedTemplateExpression(call) ? call.template : call.arguments[0] && skipParens(call.arguments[0]);
-    return template && ts.isTemplateExpression(template) ? template.templateSpans[placeholder.index]?.expression : undefined;
-  }
-  if (!ts.isCallExpression(call)) return undefined;
-  let values: ts.Expression | undefined = call.arguments[1] && skipParens(call.arguments[1]);
-  const first = call.arguments[0] && skipParens(call.arguments[0]);
-  if (first && ts.isObjectLiteralExpression(first)) {
-    const property = first.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === "values");
-    values = property && skipParens(property.initializer);
-  }
-  if (!values || !ts.isArrayLiteralExpression(values)) return undefined;
-  const element = values.elements[placeholder.index];
-  return element && !ts.isSpreadElement(element) ? element : undefined;
 }
 
 /** A lock object: a declared mutex/manager, or one handed out per key by a container or factory. */

@@ -14,7 +14,8 @@ import { isDisposedByUsing, isReleaseOf, lockAcquisitionOf, lockCheckerFor, resu
 import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
-import { lockIdentityOf, placeholderValue, type LockClass, type LockIdentity } from "./lock-class";
+import { lockIdentityOf, type LockClass, type LockIdentity } from "./lock-class";
+import { placeholderValue } from "../db";
 
 export interface Region {
   start: number;

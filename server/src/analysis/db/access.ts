@@ -1,0 +1,155 @@
+// Recognising reads and writes of database rows (and Redis keys) in code, whatever the library: raw SQL through
+// pg / mysql2 / better-sqlite3, query builders (knex, Drizzle, Kysely), ORMs (Prisma, TypeORM, Sequelize) and Redis
+// GET/SET. One recogniser shared by every rule, so that "a write of table T" means the same thing in every finding.
+// This file holds what an access is and the dispatch to each library's recogniser (one file per family).
+//
+// Recognition is syntactic (method names, chain shapes, SQL text); it is cheap for the common non-candidate call
+// (a switch on the callee name) and never asks the type checker.
+import { ts } from "../../engine/ts";
+import { CALL_KINDS, NodeFacts, calleeName, importsOf, nodesOfKinds, receiverOf } from "../ast";
+import type { IsolationLevel, RowLockMode, SqlAssignment, SqlStatement } from "../sql";
+import { drizzleAccess, kyselyAccess } from "./drizzle-kysely";
+import { knexAccess } from "./knex";
+import { prismaAccess } from "./prisma";
+import { redisAccess } from "./redis";
+import { SEQUELIZE_READS, sequelizeAccess } from "./sequelize";
+import { chainOf } from "./shapes";
+import { rawSqlAccess } from "./sql-drivers";
+import { TYPEORM_READS, typeormAccess, typeormBuilderAccess } from "./typeorm";
+
+export type DbLibrary = "pg" | "mysql2" | "better-sqlite3" | "sql" | "knex" | "prisma" | "typeorm" | "sequelize" | "drizzle" | "kysely" | "redis";
+export type AccessKind = "read" | "write" | "begin" | "commit" | "rollback" | "set-isolation";
+
+/** One column a write sets. */
+export interface AccessAssignment {
+  column: string;
+  /** The JS expression whose value is written, when the value comes from code (`data: { balance: next }`). */
+  value?: ts.Expression;
+  /** The new value is computed by the database from the current one (`qty = qty - 1`, `{ decrement: 1 }`, `increment()`). */
+  atomic: boolean;
+  /** Raw SQL only: the parsed assignment. */
+  sql?: SqlAssignment;
+}
+
+/** One comparison of a write's (or read's) WHERE: `version = $3` → { column: "version", operator: "=", value: row.version }. */
+export interface AccessCondition {
+  column: string;
+  operator: string;
+  value?: ts.Expression;
+}
+
+export interface DbAccess {
+  /** The call (or tagged template) whose completion means the statement ran: the one that is awaited. */
+  node: ts.CallExpression | ts.TaggedTemplateExpression;
+  library: DbLibrary;
+  kind: AccessKind;
+  /** Lower-case table / model / Redis key text; compare with `sameTable`. */
+  table?: string;
+  /** What the statement runs through (`pool`, `client`, `trx`, `tx`, `prisma`, `repo`); decides transaction membership. */
+  handle?: ts.Expression;
+  /** Sequelize `{ transaction: t }`, knex `.transacting(trx)`: the transaction handle named explicitly. */
+  transactionOption?: ts.Expression;
+  /** A read that locks the rows it returns. */
+  lock?: RowLockMode;
+  /** Writes: the columns set. */
+  assignments: AccessAssignment[];
+  /** The WHERE comparisons that could be recognised. */
+  conditions: AccessCondition[];
+  /** ORM writes of an entity object (`repo.save(account)`, `account.save()`): the entity. */
+  entity?: ts.Expression;
+  /** Raw SQL: the statement, its text node, and the JS expression behind each placeholder. */
+  sql?: { statement: SqlStatement; text: string; textNode: ts.Node; values?: ts.ArrayLiteralExpression };
+  isolation?: IsolationLevel;
+}
+
+const singularCache = new Map<string, string>();
+
+/** `accounts` / `Account` / `"Account"` name the same table (Prisma models are singular, SQL tables often plural). */
+export function sameTable(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  return singular(a) === singular(b);
+}
+
+function singular(name: string): string {
+  let cached = singularCache.get(name);
+  if (cached === undefined) {
+    cached = name.toLowerCase().replace(/["`]/g, "").replace(/_/g, "").replace(/(ies)$/, "y").replace(/(s)$/, "");
+    singularCache.set(name, cached);
+  }
+  return cached;
+}
+
+const cache = new NodeFacts<ts.Node, DbAccess | null>();
+
+/** If `node` runs a database statement (or Redis command), describes it. Cached per node. */
+export function dbAccessOf(node: ts.Node): DbAccess | undefined {
+  if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
+  let access = cache.get(node);
+  if (access === undefined) {
+    access = recognise(node) ?? null;
+    cache.set(node, access);
+  }
+  return access ?? undefined;
+}
+
+const fileAccesses = new WeakMap<ts.SourceFile, DbAccess[]>();
+
+/** Every database access in `root` (including nested functions), in source order. */
+export function dbAccessesIn(root: ts.Node): DbAccess[] {
+  // A whole file is asked for once per transaction scope: walk it once.
+  if (ts.isSourceFile(root)) {
+    let cached = fileAccesses.get(root);
+    if (!cached) fileAccesses.set(root, (cached = collectAccesses(root)));
+    return cached;
+  }
+  return collectAccesses(root);
+}
+
+function collectAccesses(root: ts.Node): DbAccess[] {
+  const out: DbAccess[] = [];
+  for (const node of nodesOfKinds(root, CALL_KINDS)) {
+    const access = dbAccessOf(node);
+    if (access) out.push(access);
+  }
+  return out.sort((a, b) => a.node.getStart() - b.node.getStart());
+}
+
+function recognise(node: ts.CallExpression | ts.TaggedTemplateExpression): DbAccess | undefined {
+  if (ts.isTaggedTemplateExpression(node)) return rawSqlAccess(node);
+  // Only the outermost call of a chain is an access (`knex("t").where(...).first()`, not `knex("t")`).
+  if (isChainLink(node)) return undefined;
+  const name = calleeName(node);
+  if (name === undefined) return undefined;
+  return rawSqlAccess(node) ?? redisAccess(node, name) ?? prismaAccess(node, name) ?? ormAccess(node, name) ?? chainAccess(node);
+}
+
+/** True if `call` is followed by `.method(...)` (it is an inner link of a builder chain). */
+function isChainLink(call: ts.CallExpression): boolean {
+  const parent = call.parent;
+  return ts.isPropertyAccessExpression(parent) && parent.expression === call && ts.isCallExpression(parent.parent) && parent.parent.expression === parent;
+}
+
+/** Builder chains: knex, Drizzle, Kysely, TypeORM's query builder. */
+function chainAccess(call: ts.CallExpression): DbAccess | undefined {
+  const { root, links } = chainOf(call);
+  return knexAccess(root, links, call) ?? drizzleAccess(root, links, call) ?? kyselyAccess(root, links, call) ?? typeormBuilderAccess(root, links, call);
+}
+
+const ORM_WRITES = new Set(["save", "update", "increment", "decrement"]);
+
+/** TypeORM or Sequelize repository / model methods, told apart by the file's imports. */
+function ormAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
+  const receiver = receiverOf(call);
+  if (!receiver) return undefined;
+  const modules = [...importsOf(call.getSourceFile()).values()].map((i) => i.module);
+  const typeorm = modules.includes("typeorm");
+  const sequelize = modules.some((m) => m === "sequelize" || m === "sequelize-typescript" || m === "@sequelize/core");
+  if (typeorm && (TYPEORM_READS.has(name) || ORM_WRITES.has(name))) return typeormAccess(call, name, receiver);
+  if (sequelize && (SEQUELIZE_READS.has(name) || ORM_WRITES.has(name))) return sequelizeAccess(call, name, receiver);
+  return undefined;
+}
+
+/** Columns that hold a row version by convention: comparing one in a WHERE is an optimistic-lock guard. */
+export function isVersionColumn(column: string): boolean {
+  return /^(version|_version|lock_?version|row_?version|revision|rev|etag|updated_?at)$/i.test(column);
+}

@@ -1,0 +1,65 @@
+// Drizzle and Kysely, the typed query builders: Drizzle `db.select().from(accounts).where(...).for("update")` and
+// `db.update(accounts).set({...}).where(...)`; Kysely `db.selectFrom("t")...executeTakeFirst()` and
+// `db.updateTable("t").set(...).where(...).execute()`. A `sql` template or a Kysely expression callback as a SET
+// value is computed by the database.
+import { ts } from "../../engine/ts";
+import { skipParens, stringValue } from "../ast";
+import type { DbAccess } from "./access";
+import { isFunctionLikeExpression, lockOfLinks, objectAssignments, whereConditions, type Link } from "./shapes";
+
+/** Drizzle: `db.select().from(accounts).where(...)[.for("update")]`, `db.update(accounts).set({...}).where(...)`. */
+export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
+  const names = links.map((l) => l.name);
+  const fromLink = links.find((l) => l.name === "from" && l.call);
+  const updateLink = links.find((l, i) => l.name === "update" && l.call && i === 0);
+  const setLink = links.find((l) => l.name === "set" && l.call);
+  const tableExpr = (updateLink ?? fromLink)?.call?.arguments[0];
+  if (!tableExpr || !ts.isIdentifier(skipParens(tableExpr))) return undefined;
+  const table = (skipParens(tableExpr) as ts.Identifier).text.toLowerCase();
+  if (updateLink && setLink) {
+    const access: DbAccess = { node: call, library: "drizzle", kind: "write", table, handle: root, assignments: objectAssignments(setLink.call!.arguments[0], isSqlTemplateUsingColumn), conditions: [] };
+    return access;
+  }
+  if (names[0] === "select" && fromLink) {
+    const access: DbAccess = { node: call, library: "drizzle", kind: "read", table, handle: root, assignments: [], conditions: [] };
+    const forLink = links.find((l) => l.name === "for" && l.call);
+    const mode = forLink && stringValue(forLink.call!.arguments[0]);
+    if (mode === "update" || mode === "no key update" || mode === "share" || mode === "key share") access.lock = mode;
+    return access;
+  }
+  return undefined;
+}
+
+/** Drizzle `sql\`${accounts.balance} - ${n}\`` computes in the database. */
+function isSqlTemplateUsingColumn(value: ts.Expression): boolean {
+  const node = skipParens(value);
+  return ts.isTaggedTemplateExpression(node) && ts.isIdentifier(node.tag) && node.tag.text === "sql";
+}
+
+/** Kysely: `db.selectFrom("t")...executeTakeFirst()`, `db.updateTable("t").set(...).where(...).execute()`. */
+export function kyselyAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
+  const start = links.find((l) => (l.name === "selectFrom" || l.name === "updateTable") && l.call);
+  if (!start) return undefined;
+  const table = stringValue(start.call!.arguments[0])?.split(/\s+/)[0]?.toLowerCase();
+  if (!table) return undefined;
+  const terminal = links[links.length - 1]!.name;
+  if (!/^execute/.test(terminal)) return undefined;
+  const names = links.map((l) => l.name);
+  if (start.name === "selectFrom") {
+    const access: DbAccess = { node: call, library: "kysely", kind: "read", table, handle: root, assignments: [], conditions: [] };
+    const lock = lockOfLinks(names);
+    if (lock) access.lock = lock;
+    return access;
+  }
+  const setLink = links.find((l) => l.name === "set" && l.call);
+  const setArg = setLink?.call?.arguments[0] && skipParens(setLink.call.arguments[0]);
+  // `set((eb) => ({ qty: eb("qty", "-", n) }))` is an expression update: computed by the database.
+  const assignments = setArg && isFunctionLikeExpression(setArg) ? objectAssignments(returnedObject(setArg), () => true) : objectAssignments(setArg, isSqlTemplateUsingColumn);
+  const conditions = links.filter((l) => l.name === "where" && l.call).flatMap((l) => whereConditions(l.call!));
+  return { node: call, library: "kysely", kind: "write", table, handle: root, assignments, conditions };
+}
+
+function returnedObject(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expression | undefined {
+  if (ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) return skipParens(fn.body);
+  return undefined;
+}

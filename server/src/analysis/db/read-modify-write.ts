@@ -1,0 +1,303 @@
+// Read → write flows: where a value read from a row decides what a later write of the same table writes (data
+// dependence) or whether it runs at all (control dependence). Values are followed through destructuring,
+// `rows[0].x`, local variables, object spreads, entity mutations and helper functions of the same file.
+import { ts } from "../../engine/ts";
+import { CALL_KINDS, NodeFacts, isFunctionLike, nodesOfKinds, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "../ast";
+import { alwaysExits } from "../control-flow";
+import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
+import { placeholderValue } from "./sql-drivers";
+
+/** What a local name holds: the read's result / a row of it ("row"), or a value computed from its columns ("value"). */
+export interface ReadValue {
+  read: DbAccess;
+  level: "row" | "value";
+  /** The column the value was computed from, when known (`balance` for `rows[0].balance - amount`). */
+  column?: string;
+}
+
+/** A write of the table a read (earlier in the same function) read, and how the read's values reach it. */
+export interface ReadModifyWrite {
+  read: DbAccess;
+  write: DbAccess;
+  /** An assigned value computed from the read (the first one found). */
+  data?: { column?: string; assignment: AccessAssignment; value: ts.Expression };
+  /** A condition on the read's values that decides whether the write runs (the innermost one). */
+  control?: { column?: string; condition: ts.Expression; statement: ts.Statement; earlyExit: boolean };
+  /** WHERE comparisons of the write against values from the read (compare-and-set guards). */
+  guards: AccessCondition[];
+  /** What an expression holds, as known at the write (for fixes that rewrite the values). */
+  originOf(expr: ts.Expression): ReadValue | undefined;
+}
+
+/** Names of result properties that hold rows, not column values. */
+const CONTAINERS = new Set(["rows", "0", "recordset", "records", "data", "result", "results"]);
+/** Properties that say whether there are rows, not what they hold. */
+const EXISTENCE = new Set(["length", "rowCount", "affectedRows", "count", "size"]);
+
+const flowCache = new NodeFacts<FunctionLike, ReadModifyWrite[]>();
+
+/** The read-modify-write flows of one function body (nested functions are analysed on their own). Cached per function. */
+export function readModifyWritesIn(fn: FunctionLike): ReadModifyWrite[] {
+  let flows = flowCache.get(fn);
+  if (!flows) {
+    flows = computeReadModifyWrites(fn);
+    flowCache.set(fn, flows);
+  }
+  return flows;
+}
+
+const FLOW_KINDS = [ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.BinaryExpression, ...CALL_KINDS];
+
+function computeReadModifyWrites(fn: FunctionLike): ReadModifyWrite[] {
+  if (!fn.body) return [];
+  const values = new Map<string, ReadValue>();
+  const out: ReadModifyWrite[] = [];
+  // Declarations, assignments and statements in the order they run (nested functions run at another time).
+  for (const node of nodesOfKinds(fn.body, FLOW_KINDS, { skipFunctions: true })) {
+    if (ts.isVariableDeclaration(node)) {
+      if (node.initializer) bindDeclaration(node.name, node.initializer, values);
+    } else if (ts.isBinaryExpression(node)) {
+      if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, values);
+    } else {
+      const access = dbAccessOf(node);
+      if (access?.kind === "write") out.push(...flowsInto(access, values));
+    }
+  }
+  return out;
+}
+
+function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
+  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
+}
+
+/** The read whose result `expr` is (`await pool.query(...)`, `await loadAccount(id)`), if any. */
+function readOf(expr: ts.Expression, depth = 0): ReadValue | undefined {
+  const node = skipAwait(expr);
+  if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
+  const access = dbAccessOf(node);
+  if (access?.kind === "read") return { read: access, level: "row" };
+  return ts.isCallExpression(node) && depth < 3 ? helperRead(node, depth) : undefined;
+}
+
+/** A read nested in an expression (`Number(await redis.get(key))`): its result, converted, is a value. */
+function readInside(expr: ts.Expression): ReadValue | undefined {
+  let found: DbAccess | undefined;
+  walk(expr, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    const access = dbAccessOf(node);
+    if (access?.kind === "read") found = access;
+    return !found;
+  });
+  return found ? { read: found, level: "value", ...(found.library === "redis" ? { column: "value" } : {}) } : undefined;
+}
+
+const helperCache = new NodeFacts<ts.Node, ReadValue | null>();
+
+/** A call of a function of the same file that returns (a value derived from) a read. */
+function helperRead(call: ts.CallExpression, depth: number): ReadValue | undefined {
+  const callee = skipParens(call.expression);
+  if (!ts.isIdentifier(callee) && !(ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword)) return undefined;
+  const name = ts.isIdentifier(callee) ? callee.text : callee.name.text;
+  const fn = sameFileFunction(call.getSourceFile(), name, ts.isIdentifier(callee));
+  if (!fn?.body) return undefined;
+  let summary = helperCache.get(fn);
+  if (summary === undefined) {
+    helperCache.set(fn, null); // recursion guard
+    const values = new Map<string, ReadValue>();
+    let returned: ReadValue | undefined;
+    const body = fn.body;
+    if (!ts.isBlock(body)) returned = readOf(body, depth + 1) ?? valueOf(body, values);
+    else {
+      walk(body, (node) => {
+        if (isFunctionLike(node)) return false;
+        if (ts.isVariableDeclaration(node) && node.initializer) bindDeclaration(node.name, node.initializer, values, depth + 1);
+        if (ts.isReturnStatement(node) && node.expression && !returned) returned = readOf(node.expression, depth + 1) ?? valueOf(node.expression, values);
+        return true;
+      });
+    }
+    summary = returned ?? null;
+    helperCache.set(fn, summary);
+  }
+  return summary ?? undefined;
+}
+
+/** Functions of a file by name (plain functions and methods apart), indexed once per file: helpers are looked up often. */
+const functionIndex = new WeakMap<ts.SourceFile, { plain: Map<string, FunctionLike>; methods: Map<string, FunctionLike> }>();
+
+function sameFileFunction(sourceFile: ts.SourceFile, name: string, plain: boolean): FunctionLike | undefined {
+  let index = functionIndex.get(sourceFile);
+  if (!index) {
+    const built = { plain: new Map<string, FunctionLike>(), methods: new Map<string, FunctionLike>() };
+    // First declaration wins, as the file-order search it replaces did.
+    const add = (map: Map<string, FunctionLike>, key: string, fn: FunctionLike) => {
+      if (!map.has(key)) map.set(key, fn);
+    };
+    for (const node of nodesOfKinds(sourceFile, [ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.MethodDeclaration])) {
+      if (ts.isFunctionDeclaration(node) && node.name) add(built.plain, node.name.text, node);
+      else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isFunctionLike(skipParens(node.initializer))) add(built.plain, node.name.text, skipParens(node.initializer) as FunctionLike);
+      else if (ts.isMethodDeclaration(node) && ts.isIdentifier(node.name)) add(built.methods, node.name.text, node);
+    }
+    functionIndex.set(sourceFile, (index = built));
+  }
+  return (plain ? index.plain : index.methods).get(name);
+}
+
+function bindDeclaration(name: ts.BindingName, initializer: ts.Expression, values: Map<string, ReadValue>, depth = 0): void {
+  const origin = readOf(initializer, depth) ?? valueOf(initializer, values) ?? readInside(initializer);
+  if (!origin) return;
+  bindPattern(name, origin, values);
+}
+
+/** `const { rows: [account] } = ...` / `const [rows] = ...` keep row level; `const { balance } = row` is the column. */
+function bindPattern(name: ts.BindingName, origin: ReadValue, values: Map<string, ReadValue>): void {
+  if (ts.isIdentifier(name)) {
+    values.set(name.text, origin);
+    return;
+  }
+  for (const element of name.elements) {
+    if (ts.isOmittedExpression(element)) continue;
+    if (ts.isArrayBindingPattern(name)) {
+      bindPattern(element.name, origin, values);
+      continue;
+    }
+    const key = element.propertyName && (ts.isIdentifier(element.propertyName) || ts.isStringLiteral(element.propertyName)) ? element.propertyName.text : ts.isIdentifier(element.name) ? element.name.text : undefined;
+    if (element.dotDotDotToken || (key && CONTAINERS.has(key)) || origin.level === "value") bindPattern(element.name, origin, values);
+    else if (key && !EXISTENCE.has(key)) bindPattern(element.name, { read: origin.read, level: "value", column: key }, values);
+  }
+}
+
+function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue>): void {
+  const left = skipParens(node.left);
+  const origin = valueOf(node.right, values) ?? (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken ? valueOf(left, values) : undefined);
+  if (ts.isIdentifier(left)) {
+    if (origin) values.set(left.text, origin);
+    else if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken) values.delete(left.text);
+    return;
+  }
+  // `account.balance -= amount` / `account.balance = next`: the entity now carries a value computed from the read.
+  if (ts.isPropertyAccessExpression(left) && ts.isIdentifier(left.expression) && origin) {
+    const entity = values.get(left.expression.text);
+    if (entity?.level === "row") mutatedEntities.set(entity, { column: left.name.text, node });
+  }
+}
+
+/** Entities whose fields were set from read values (for `repo.save(entity)` / `entity.save()`). */
+const mutatedEntities = new WeakMap<ReadValue, { column: string; node: ts.Node }>();
+
+/** The read value `expr` carries: the first read-derived name it mentions (column values before rows). */
+function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>): ReadValue | undefined {
+  if (values.size === 0) return undefined;
+  let row: ReadValue | undefined;
+  let value: ReadValue | undefined;
+  const visit = (node: ts.Node): void => {
+    if (value || isFunctionLike(node)) return;
+    if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+      const base = rowBase(node, values);
+      if (base) {
+        const column = ts.isPropertyAccessExpression(node) ? node.name.text : stringValue(node.argumentExpression);
+        if (column && !EXISTENCE.has(column) && !CONTAINERS.has(column) && !/^\d+$/.test(column)) value = { read: base.read, level: "value", column };
+        else row ??= base;
+        return;
+      }
+    }
+    if (ts.isIdentifier(node) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) {
+      const origin = values.get(node.text);
+      if (origin?.level === "value") value = origin;
+      else if (origin) row ??= origin;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(expr);
+  return value ?? row;
+}
+
+/** `rows[0].balance` → the origin of `rows`; `account.balance` → the origin of `account` (row level only). */
+function rowBase(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, values: ReadonlyMap<string, ReadValue>): ReadValue | undefined {
+  let base: ts.Expression = skipParens(node.expression);
+  while (ts.isElementAccessExpression(base) || (ts.isPropertyAccessExpression(base) && CONTAINERS.has(base.name.text))) base = skipParens(base.expression);
+  if (!ts.isIdentifier(base)) return undefined;
+  const origin = values.get(base.text);
+  return origin?.level === "row" ? origin : undefined;
+}
+
+/** True if `expr` reads a column value of the read (not just whether a row exists). */
+function readsColumn(expr: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadValue | undefined {
+  const origin = valueOf(expr, values);
+  return origin && origin.read === read && origin.level === "value" ? origin : undefined;
+}
+
+function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite[] {
+  const reads = new Set<DbAccess>();
+  // An entity write (`repo.save(account)`, `account.save()`) writes the table its entity was read from.
+  const entityOrigin = write.entity && ts.isIdentifier(skipParens(write.entity)) ? values.get((skipParens(write.entity) as ts.Identifier).text) : undefined;
+  if (entityOrigin && entityOrigin.level === "row" && (write.table === undefined || sameTable(write.table, entityOrigin.read.table))) reads.add(entityOrigin.read);
+  for (const origin of values.values()) if (write.table !== undefined && sameTable(origin.read.table, write.table) && origin.read.node.getEnd() <= write.node.getStart()) reads.add(origin.read);
+  const out: ReadModifyWrite[] = [];
+  for (const read of reads) {
+    const snapshot = new Map(values);
+    const flow: ReadModifyWrite = { read, write, guards: [], originOf: (expr) => valueOf(expr, snapshot) };
+    for (const assignment of write.assignments) {
+      for (const value of assignmentValues(write, assignment)) {
+        const origin = valueOf(value, values);
+        if (origin?.read === read && !flow.data) flow.data = { ...(origin.column ? { column: origin.column } : {}), assignment, value };
+      }
+    }
+    if (write.entity) {
+      const origin = values.get(skipParens(write.entity).getText());
+      const mutation = origin && origin.read === read ? mutatedEntities.get(origin) : undefined;
+      if (mutation && !flow.data) flow.data = { column: mutation.column, assignment: { column: mutation.column, atomic: false }, value: write.entity };
+    }
+    for (const condition of write.conditions) {
+      const origin = condition.value && valueOf(condition.value, values);
+      if (origin?.read === read && origin.level === "value" && origin.column && !isKeyColumn(condition.column)) flow.guards.push(condition);
+    }
+    const control = controllingCondition(write.node, read, values);
+    if (control) flow.control = control;
+    if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
+  }
+  return out;
+}
+
+/** `WHERE id = row.id` names the row; it is not a compare-and-set guard. */
+export function isKeyColumn(column: string): boolean {
+  return /^(id|uuid|key|pk|_id)$/i.test(column) || /Id$|_id$/.test(column);
+}
+
+/** The JS expressions a write assigns: the property value, or every placeholder value of a SQL assignment. */
+export function assignmentValues(write: DbAccess, assignment: AccessAssignment): ts.Expression[] {
+  if (assignment.sql) return assignment.sql.placeholders.map((p) => placeholderValue(write, p)).filter((v): v is ts.Expression => v !== undefined);
+  return assignment.value ? [assignment.value] : [];
+}
+
+/** The innermost `if` / loop / early-exit guard on a column of `read` that `node` depends on. */
+function controllingCondition(node: ts.Node, read: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite["control"] {
+  for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
+    if (ts.isIfStatement(parent) && child !== parent.expression) {
+      const origin = readsColumn(parent.expression, read, values);
+      if (origin) return { ...(origin.column ? { column: origin.column } : {}), condition: parent.expression, statement: parent, earlyExit: false };
+    }
+    if ((ts.isWhileStatement(parent) || ts.isConditionalExpression(parent)) && child !== (ts.isWhileStatement(parent) ? parent.expression : parent.condition)) {
+      const condition = ts.isWhileStatement(parent) ? parent.expression : parent.condition;
+      const origin = readsColumn(condition, read, values);
+      if (origin) return { ...(origin.column ? { column: origin.column } : {}), condition, statement: ts.isWhileStatement(parent) ? parent : enclosingStatementOf(parent), earlyExit: false };
+    }
+    if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
+      const statements = parent.statements;
+      for (let i = statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
+        const statement = statements[i]!;
+        if (ts.isIfStatement(statement) && !statement.elseStatement && alwaysExits(statement.thenStatement)) {
+          const origin = readsColumn(statement.expression, read, values);
+          if (origin) return { ...(origin.column ? { column: origin.column } : {}), condition: statement.expression, statement, earlyExit: true };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+function enclosingStatementOf(node: ts.Node): ts.Statement {
+  let current = node;
+  while (!ts.isStatement(current) && current.parent) current = current.parent;
+  return current as ts.Statement;
+}

@@ -1,0 +1,37 @@
+// Redis: GET / HGET of a key are reads, SET / HSET plain writes of its value, INCRBY and friends atomic writes. The
+// key text is the "table". SET with NX / XX is a lock or a conditional write (see locks.ts), not a plain overwrite.
+import { ts } from "../../engine/ts";
+import { importsOf, receiverOf, skipParens, stringValue } from "../ast";
+import type { DbAccess } from "./access";
+
+const REDIS_READS = new Set(["get", "GET", "hget", "HGET"]);
+const REDIS_WRITES = new Set(["set", "SET", "hset", "HSET", "incr", "INCR", "incrby", "INCRBY", "decr", "DECR", "decrby", "DECRBY", "hincrby", "HINCRBY", "incrbyfloat", "INCRBYFLOAT"]);
+
+export function redisAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
+  if (!REDIS_READS.has(name) && !REDIS_WRITES.has(name)) return undefined;
+  const receiver = receiverOf(call);
+  if (!receiver || !isRedisClient(receiver)) return undefined;
+  const keyArg = call.arguments[0];
+  if (!keyArg) return undefined;
+  const lower = name.toLowerCase();
+  const isHash = lower.startsWith("h");
+  const key = keyArg.getText() + (isHash && call.arguments[1] ? `#${call.arguments[1].getText()}` : "");
+  const access: DbAccess = { node: call, library: "redis", kind: REDIS_READS.has(name) ? "read" : "write", table: `redis:${key.replace(/\s+/g, "")}`, handle: receiver, assignments: [], conditions: [] };
+  if (access.kind === "write") {
+    if (lower === "set" || lower === "hset") {
+      // SET with NX/XX or GET options is a lock or a conditional write, not a plain overwrite.
+      if (call.arguments.slice(2).some((a) => /^(NX|XX)$/i.test(stringValue(a) ?? "") || (ts.isObjectLiteralExpression(a) && /\b(NX|XX|condition)\b/i.test(a.getText())))) return undefined;
+      const value = call.arguments[isHash ? 2 : 1];
+      access.assignments.push({ column: "value", ...(value ? { value } : {}), atomic: false });
+    } else access.assignments.push({ column: "value", atomic: true });
+  }
+  return access;
+}
+
+/** `redis`, `this.redis`, `client` created by ioredis / node-redis: by name or import. */
+function isRedisClient(receiver: ts.Expression): boolean {
+  const text = skipParens(receiver).getText();
+  if (/redis/i.test(text)) return true;
+  const modules = [...importsOf(receiver.getSourceFile()).values()].map((i) => i.module);
+  return ts.isIdentifier(skipParens(receiver)) && modules.some((m) => m === "ioredis" || m === "redis") && /^(client|cache|kv)$/i.test(text);
+}

@@ -1,0 +1,54 @@
+// Sequelize: model methods (`Account.findByPk(id, { transaction: t, lock: t.LOCK.UPDATE })`, `Account.findOne({ where })`,
+// `Account.update({...}, { where })`, `Account.increment(...)`) and instance writes (`account.save()`,
+// `account.update({...})`, `account.increment("balance", { by })`), whose entity is the receiver. The options'
+// `transaction` names the transaction explicitly; `lock` makes a read lock its rows.
+import { ts } from "../../engine/ts";
+import { propertyValue, skipParens, stringValue } from "../ast";
+import type { AccessAssignment, AccessCondition, DbAccess } from "./access";
+import { objectAssignments, whereObjectConditions } from "./shapes";
+
+export const SEQUELIZE_READS = new Set(["findByPk", "findOne", "findAll"]);
+
+export function sequelizeAccess(call: ts.CallExpression, name: string, receiver: ts.Expression): DbAccess | undefined {
+  const isModel = ts.isIdentifier(skipParens(receiver)) && /^[A-Z]/.test(skipParens(receiver).getText());
+  const options = (index: number) => call.arguments[index];
+  const base = { node: call, library: "sequelize" as const, handle: receiver, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
+  const withTransaction = (access: DbAccess, opts: ts.Expression | undefined): DbAccess => {
+    const transaction = propertyValue(opts, "transaction");
+    if (transaction) access.transactionOption = transaction;
+    const lock = propertyValue(opts, "lock");
+    if (lock) {
+      const text = lock.getText();
+      access.lock = /SHARE/i.test(text) ? "share" : /KEY_SHARE/i.test(text) ? "key share" : /NO_KEY_UPDATE/i.test(text) ? "no key update" : lock.kind === ts.SyntaxKind.FalseKeyword ? access.lock! : "update";
+      if (lock.kind === ts.SyntaxKind.FalseKeyword) delete access.lock;
+    }
+    return access;
+  };
+  const table = isModel ? skipParens(receiver).getText().toLowerCase() : undefined;
+  if (SEQUELIZE_READS.has(name)) {
+    if (!isModel) return undefined;
+    const opts = name === "findByPk" ? options(1) : options(0);
+    return withTransaction({ ...base, kind: "read", table: table!, conditions: whereObjectConditions(propertyValue(opts, "where")) }, opts);
+  }
+  if (isModel) {
+    // Model.update(values, { where }) / Model.increment(fields, { by, where })
+    if (name === "update") return withTransaction({ ...base, kind: "write", table: table!, assignments: objectAssignments(options(0), () => false), conditions: whereObjectConditions(propertyValue(options(1), "where")) }, options(1));
+    if (name === "increment" || name === "decrement") return withTransaction({ ...base, kind: "write", table: table!, assignments: incrementColumns(options(0)), conditions: whereObjectConditions(propertyValue(options(1), "where")) }, options(1));
+    return undefined;
+  }
+  // Instance methods: the receiver is the entity.
+  if (name === "save") return withTransaction({ ...base, kind: "write", entity: receiver }, options(0));
+  if (name === "update") return withTransaction({ ...base, kind: "write", entity: receiver, assignments: objectAssignments(options(0), () => false) }, options(1));
+  if (name === "increment" || name === "decrement") return withTransaction({ ...base, kind: "write", entity: receiver, assignments: incrementColumns(options(0)) }, options(1));
+  return undefined;
+}
+
+/** `"balance"`, `["a", "b"]` or `{ balance: 5 }` → atomic assignments. */
+function incrementColumns(arg: ts.Expression | undefined): AccessAssignment[] {
+  const node = arg && skipParens(arg);
+  if (!node) return [];
+  const single = stringValue(node);
+  if (single) return [{ column: single, atomic: true }];
+  if (ts.isArrayLiteralExpression(node)) return node.elements.map((e) => stringValue(e)).filter((c): c is string => !!c).map((column) => ({ column, atomic: true }));
+  return objectAssignments(node, () => true);
+}

@@ -1,0 +1,99 @@
+// Shapes the library recognisers share: builder chains (`knex("t").where(w).first()` as a root and its links) and
+// object-literal arguments (`{ balance: next, version }` as assignments or equality conditions).
+import { ts } from "../../engine/ts";
+import { skipParens, stringValue } from "../ast";
+import type { RowLockMode } from "../sql";
+import type { AccessAssignment, AccessCondition } from "./access";
+
+export interface Link {
+  name: string;
+  call?: ts.CallExpression;
+}
+
+/** `knex("t").where(w).first()` → root `knex`, links [knex("t"), where(w), first()]. */
+export function chainOf(call: ts.CallExpression): { root: ts.Expression; links: Link[] } {
+  const links: Link[] = [];
+  let current: ts.Expression = call;
+  for (;;) {
+    current = skipParens(current);
+    if (ts.isCallExpression(current)) {
+      const callee = skipParens(current.expression);
+      if (ts.isIdentifier(callee)) {
+        links.unshift({ name: callee.text, call: current });
+        return { root: callee, links };
+      }
+      if (ts.isPropertyAccessExpression(callee)) {
+        links.unshift({ name: callee.name.text, call: current });
+        current = callee.expression;
+        continue;
+      }
+      return { root: current, links };
+    }
+    if (ts.isPropertyAccessExpression(current)) {
+      links.unshift({ name: current.name.text });
+      current = current.expression;
+      continue;
+    }
+    if (ts.isAwaitExpression(current)) {
+      current = current.expression;
+      continue;
+    }
+    return { root: current, links };
+  }
+}
+
+/** The innermost expression of a call chain: `this.db.accounts.update(...)` → `this`; `pool.query(...)` → `pool`. */
+export function rootOf(call: ts.CallExpression): ts.Expression {
+  return chainOf(call).root;
+}
+
+/** knex / Kysely `.forUpdate()`, `.forNoKeyUpdate()`, `.forShare()`, `.forKeyShare()` among a chain's link names. */
+export function lockOfLinks(names: readonly string[]): RowLockMode | undefined {
+  return names.includes("forUpdate") ? "update" : names.includes("forNoKeyUpdate") ? "no key update" : names.includes("forShare") ? "share" : names.includes("forKeyShare") ? "key share" : undefined;
+}
+
+/** `{ a: x, b }` → assignments; `atomic(value)` says whether a value is computed by the database. */
+export function objectAssignments(arg: ts.Expression | undefined, atomic: (value: ts.Expression) => boolean): AccessAssignment[] {
+  const object = arg && skipParens(arg);
+  if (!object || !ts.isObjectLiteralExpression(object)) return [];
+  const out: AccessAssignment[] = [];
+  for (const property of object.properties) {
+    if (ts.isPropertyAssignment(property)) {
+      const column = propertyName(property);
+      if (column) out.push({ column, value: property.initializer, atomic: atomic(property.initializer) });
+    } else if (ts.isShorthandPropertyAssignment(property)) {
+      out.push({ column: property.name.text, value: property.name, atomic: false });
+    } else if (ts.isSpreadAssignment(property)) {
+      out.push({ column: "...", value: property.expression, atomic: false });
+    }
+  }
+  return out;
+}
+
+export function propertyName(property: ts.ObjectLiteralElementLike): string | undefined {
+  const name = property.name;
+  if (!name) return undefined;
+  if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
+  return undefined;
+}
+
+/** `{ id, version: v }` as a WHERE: one equality per property. */
+export function whereObjectConditions(where: ts.Expression | undefined): AccessCondition[] {
+  return objectAssignments(where, () => false).map((a) => ({ column: a.column, operator: "=", ...(a.value ? { value: a.value } : {}) }));
+}
+
+/** knex / Kysely `where({ id, version: v })` / `where("version", v)` / `where("qty", ">=", n)`. */
+export function whereConditions(call: ts.CallExpression): AccessCondition[] {
+  const args = call.arguments;
+  const column = stringValue(args[0]);
+  if (column && args.length === 2) return [{ column, operator: "=", value: args[1]! }];
+  if (column && args.length === 3) return [{ column, operator: stringValue(args[1]) ?? "?", value: args[2]! }];
+  const object = args[0] && skipParens(args[0]);
+  if (object && ts.isObjectLiteralExpression(object)) return whereObjectConditions(object);
+  return [];
+}
+
+export function isFunctionLikeExpression(node: ts.Expression): node is ts.ArrowFunction | ts.FunctionExpression {
+  return ts.isArrowFunction(node) || ts.isFunctionExpression(node);
+}
+
