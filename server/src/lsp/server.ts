@@ -82,6 +82,7 @@ class LocksmithServer {
   private readonly analysis: WorkspaceAnalysis;
   private support: ClientSupport = { configuration: false, watchedFilesRegistration: false, configurationRegistration: false, lazyEdits: false, showDocument: false, workspaceFolders: false };
   private shuttingDown = false;
+  private readonly log = (message: string) => this.status.logError(message);
 
   constructor(
     private readonly connection: Connection,
@@ -89,9 +90,8 @@ class LocksmithServer {
     debounceMs: number,
   ) {
     this.status = new Status(connection);
-    const log = (message: string) => this.status.logError(message);
-    this.workspace = new Workspace(rules, log);
-    this.settings = new SettingsStore(connection, (message) => log(`Locksmith: ${message}`));
+    this.workspace = new Workspace(rules, this.log);
+    this.settings = new SettingsStore(connection, (message) => this.log(`Locksmith: ${message}`));
     this.store = new DiagnosticsStore(connection, this.open, this.status);
     this.scheduler = new Scheduler(debounceMs, (document) => void this.guard("lint", () => this.lintDocument(document.uri, PROJECT_RULES_QUIET_MS), undefined));
     this.analysis = new WorkspaceAnalysis(
@@ -261,13 +261,12 @@ class LocksmithServer {
     const project = this.workspace.projectFor(file);
     project.addFiles([file]);
     project.host.setFileText(file, document.getText());
-    const log = (m: string) => this.status.logError(m);
-    this.store.store(project, project.lintFocused(file, settings, {}, log), undefined);
+    this.store.store(project, project.lintFocused(file, settings, {}, this.log), undefined);
     open.analysedVersion = version;
     await (projectDelayMs > 0 ? new Promise((resolve) => setTimeout(resolve, projectDelayMs)) : yieldToEventLoop());
     if (!this.isCurrent(open, version)) return undefined;
     if (projectDelayMs > 0) this.analysis.sweepDisk();
-    this.store.store(project, undefined, project.lintProject(settings, {}, log));
+    this.store.store(project, undefined, project.lintProject(settings, {}, this.log));
     this.publishStatus();
     return this.store.get(file);
   }
@@ -344,7 +343,7 @@ class LocksmithServer {
       only,
       positionOf,
       versionOf: (f) => this.open.textOf(f)?.version ?? null,
-      fixAll: () => fixAll(project, file, text, settings, (m) => this.status.logError(m)),
+      fixAll: () => fixAll(project, file, text, settings, this.log),
     });
     return { version: document.version, actions };
   }
@@ -392,7 +391,7 @@ class LocksmithServer {
     } catch (error) {
       if (error instanceof ResponseError) throw error;
       const err = error instanceof Error ? error : new Error(String(error));
-      this.status.logError(`Locksmith: ${what} failed: ${err.message}\n${err.stack ?? ""}`);
+      this.log(`Locksmith: ${what} failed: ${err.message}\n${err.stack ?? ""}`);
       return fallback;
     }
   }
