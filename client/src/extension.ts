@@ -4,19 +4,9 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
-import { lockOrderGraphHtml, type LockOrderGraphResult } from "./graph-view";
-
-// The server's protocol additions (server/src/lsp/protocol.ts; repeated here because the client bundles no server code).
-const STATUS_NOTIFICATION = "locksmith/status";
-const LOCK_ORDER_GRAPH_REQUEST = "locksmith/lockOrderGraph";
-const SERVER_COMMANDS = { lintWorkspace: "locksmith.server.lintWorkspace", vendorRuntime: "locksmith.server.vendorRuntime" };
-
-interface StatusParams {
-  level: "ok" | "warning" | "error";
-  busy: boolean;
-  text: string;
-  detail?: string;
-}
+// The protocol file the server uses too; it imports only vscode-languageserver-protocol, so no server code is bundled.
+import { COMMANDS, LockOrderGraphRequest, StatusNotification, type LintWorkspaceResult, type VendorRuntimeResult } from "../../server/src/lsp/protocol";
+import { lockOrderGraphHtml } from "./graph-view";
 
 const DOCUMENT_SELECTOR = ["typescript", "typescriptreact"].map((language) => ({ scheme: "file", language }));
 
@@ -42,7 +32,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   client = new LanguageClient("locksmith", "Locksmith", serverOptions, clientOptions);
   context.subscriptions.push(
-    client.onNotification(STATUS_NOTIFICATION, (params: StatusParams) => {
+    client.onNotification(StatusNotification, (params) => {
       status.text = params.text;
       status.detail = params.detail;
       status.busy = params.busy;
@@ -65,19 +55,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command("locksmith.showOutput", () => output.show(true));
   command("locksmith.restartServer", () => client?.restart());
   command("locksmith.lintWorkspace", async () => {
-    const result = (await client!.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.lintWorkspace, arguments: [] })) as { files: number; problems: number } | null;
+    const result = (await client!.sendRequest(ExecuteCommandRequest.type, { command: COMMANDS.lintWorkspace, arguments: [] })) as LintWorkspaceResult | null;
     if (result) void vscode.window.showInformationMessage(`Locksmith analysed ${result.files} files: ${result.problems} problem${result.problems === 1 ? "" : "s"}.`);
     return result;
   });
   command("locksmith.vendorRuntime", async () => {
     const resource = vscode.window.activeTextEditor?.document.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
-    const result = (await client!.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.vendorRuntime, arguments: [{ uri: resource?.toString() }] })) as { path: string; result: string } | null;
+    const result = (await client!.sendRequest(ExecuteCommandRequest.type, { command: COMMANDS.vendorRuntime, arguments: [{ uri: resource?.toString() }] })) as VendorRuntimeResult | null;
     if (result) void vscode.window.showInformationMessage(`Locksmith runtime ${result.result}: ${vscode.workspace.asRelativePath(result.path)}`);
     return result;
   });
   command("locksmith.showLockOrderGraph", async () => {
     const uri = vscode.window.activeTextEditor?.document.uri.toString();
-    const graph = await client!.sendRequest<LockOrderGraphResult>(LOCK_ORDER_GRAPH_REQUEST, uri ? { uri } : {});
+    const graph = await client!.sendRequest(LockOrderGraphRequest, uri ? { uri } : {});
     const panel = vscode.window.createWebviewPanel("locksmith.lockOrderGraph", "Lock order graph", vscode.ViewColumn.Beside, { enableScripts: false });
     panel.webview.html = lockOrderGraphHtml(graph, (file) => vscode.workspace.asRelativePath(file));
     return graph;

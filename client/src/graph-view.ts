@@ -2,29 +2,13 @@
 // to the lock taken while holding it, cycles (possible deadlocks) in red, and the list of edges with where they
 // arise. Presentation only: the graph and its cycles come from the server. No scripts (the webview runs none).
 
-interface Location {
-  file: string;
-  start: { line: number; character: number };
-}
+import type { GraphEdge, GraphLocation, GraphNode, LockOrderGraph } from "../../server/src/lsp/protocol";
 
-interface GraphNode {
-  id: string;
-  label: string;
-  kind: string;
-  inCycle: boolean;
-}
-
-interface GraphEdge {
-  from: string;
-  to: string;
-  kind: string;
-  inCycle: boolean;
-  description: string;
-  site: Location;
-}
-
-export interface LockOrderGraphResult {
-  projects: Array<{ project: string; graph: { nodes: GraphNode[]; edges: GraphEdge[]; cycles: Array<{ nodes: string[] }> } }>;
+/** What the page shows of the server's `LockOrderGraphResult` (tests build one by hand). */
+type NodeShown = Pick<GraphNode, "id" | "label" | "kind" | "inCycle">;
+type EdgeShown = Pick<GraphEdge, "from" | "to" | "kind" | "inCycle" | "description"> & { site: Pick<GraphLocation, "file" | "start"> };
+export interface GraphPage {
+  projects: Array<{ project: string; graph: { nodes: NodeShown[]; edges: EdgeShown[]; cycles: LockOrderGraph["cycles"] } }>;
 }
 
 const CYCLE = "#e5484d";
@@ -38,7 +22,7 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-function svgOf(nodes: GraphNode[], edges: GraphEdge[]): string {
+function svgOf(nodes: NodeShown[], edges: EdgeShown[]): string {
   const size = Math.max(320, 120 + nodes.length * 50);
   const radius = size / 2 - 80;
   const at = new Map(nodes.map((node, i) => {
@@ -73,7 +57,7 @@ function svgOf(nodes: GraphNode[], edges: GraphEdge[]): string {
   return `<svg width="${size}" height="${size}" viewBox="0 0 ${size} ${size}"><defs>${arrow("arrow", NORMAL)}${arrow("arrow-cycle", CYCLE)}</defs>${lines.join("")}${circles.join("")}</svg>`;
 }
 
-export function lockOrderGraphHtml(result: LockOrderGraphResult, relative: (file: string) => string): string {
+export function lockOrderGraphHtml(result: GraphPage, relative: (file: string) => string): string {
   const sections = result.projects.map(({ project, graph }) => {
     const label = new Map(graph.nodes.map((n) => [n.id, n.label]));
     const cycles = graph.cycles.map((c) => `<li class="cycle">${c.nodes.map((id) => escape(label.get(id) ?? id)).join(" → ")} → ${escape(label.get(c.nodes[0]!) ?? "")}</li>`);

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import type { CodeAction, WorkspaceEdit } from "vscode-languageserver/node";
 import { readVendoredRuntime } from "../../server/src/engine/runtime-import";
 import { applyWorkspaceEdit, makeWorkspace, startInProcess, uri, writeFile, FULL_CAPABILITIES, type Client } from "./harness";
-import { FAKE_RULES, duplicateFunction, unguardedIncrement } from "./fake-rules";
+import { FAKE_RULES, INCREMENT_HELP, duplicateFunction, unguardedIncrement } from "./fake-rules";
 
 const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext" }, include: ["src"] });
 const COUNTER = `let counter = 0;\nexport async function bump() {\n  counter++;\n}\n`;
@@ -48,18 +48,23 @@ describe("language server (in-process)", () => {
     assert.equal(init.serverInfo?.name, "locksmith");
   });
 
-  test("publishes a finding for an open file with source, code, severity and related locations", async () => {
+  test("publishes a finding for an open file with source, code, severity, related locations and help", async () => {
     const { root, client } = await setUp({});
     const file = path.join(root, "src", "counter.ts");
     await client.open(file, COUNTER);
     const [diagnostic] = await client.waitForDiagnostics(file, (d) => d.length === 1);
+    const range = { start: { line: 2, character: 2 }, end: { line: 2, character: 11 } };
     assert.deepEqual(diagnostic, {
-      range: { start: { line: 2, character: 2 }, end: { line: 2, character: 11 } },
+      range,
       severity: 2,
       source: "locksmith",
       code: INCREMENT,
       message: "counter++ races with other increments of counter.",
-      relatedInformation: [{ location: { uri: uri(file), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, message: "file starts here" }],
+      relatedInformation: [
+        { location: { uri: uri(file), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, message: "file starts here" },
+        // The help, apart from the headline: last, at the finding's own location.
+        { location: { uri: uri(file), range }, message: INCREMENT_HELP },
+      ],
     });
   });
 

@@ -3,8 +3,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { lockOrderGraphHtml, type LockOrderGraphResult } from "../../client/src/graph-view";
+import { lockOrderGraphHtml, type GraphPage } from "../../client/src/graph-view";
 import { lockOrderGraph } from "../../server/src/lsp/lock-order-graph";
+import type { GraphEdge } from "../../server/src/lsp/protocol";
 import { Workspace } from "../../server/src/lsp/projects";
 import { RULES } from "../../rules/index";
 import { REPO_ROOT } from "../lsp/harness";
@@ -13,10 +14,10 @@ const RED = "#e5484d";
 const GREY = "#8b8d98";
 
 const at = (file: string, line: number) => ({ file, start: { line, character: 4 } });
-const edge = (from: string, to: string, kind: string, inCycle: boolean, description: string, line: number) => ({ from, to, kind, inCycle, description, site: at("/repo/src/bank.ts", line) });
+const edge = (from: string, to: string, kind: GraphEdge["kind"], inCycle: boolean, description: string, line: number) => ({ from, to, kind, inCycle, description, site: at("/repo/src/bank.ts", line) });
 
 /** a ⇄ b (an inversion), b → c (no cycle), c re-entered (a self-loop); c's label needs escaping. */
-const GRAPH: LockOrderGraphResult = {
+const GRAPH: GraphPage = {
   projects: [
     {
       project: "/repo/tsconfig.json",
@@ -121,7 +122,7 @@ describe("lock-order graph view", () => {
     const workspace = new Workspace(RULES, (message) => assert.fail(message));
     workspace.setFolders([path.join(REPO_ROOT, "examples")]);
     const result = lockOrderGraph(workspace, path.join(REPO_ROOT, "examples", "src", "bank", "audit.ts"));
-    const page = lockOrderGraphHtml(result as LockOrderGraphResult, (file) => path.relative(path.join(REPO_ROOT, "examples"), file));
+    const page = lockOrderGraphHtml(result, (file) => path.relative(path.join(REPO_ROOT, "examples"), file));
     assert.match(page, /<li class="cycle">auditLock → ledgerLock → auditLock<\/li>/);
     const red = drawnNodes(page).filter((n) => n.fill === RED).map((n) => n.label);
     assert.ok(red.includes("auditLock") && red.includes("ledgerLock"), `red nodes: ${red.join(", ")}`);

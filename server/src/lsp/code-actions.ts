@@ -2,11 +2,14 @@
 // for this line / for this file" (merged into an existing directive), "Show documentation for <rule>", and
 // `source.fixAll.locksmith` for fix-on-save. Built from the engine's diagnostics of the document's current text.
 import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic, type Range } from "vscode-languageserver/node";
+import { fixUntilStable } from "../engine/fixes";
 import { parseDirectives } from "../engine/suppressions";
 import type { ts } from "../engine/ts";
-import type { Diagnostic, Fix, TextEdit } from "../engine/types";
+import type { Diagnostic, Fix, NewFile, TextEdit } from "../engine/types";
 import { COMMANDS } from "./protocol";
-import { documentChanges, toLspDiagnostic, workspaceEditOf, type PositionOf } from "./convert";
+import { documentChanges, minimalEdit, toLspDiagnostic, workspaceEditOf, type PositionOf } from "./convert";
+import type { Project } from "./projects";
+import type { EditorSettings } from "./settings";
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.locksmith`;
 
@@ -84,6 +87,38 @@ export function codeActions(input: ActionInput): IdentifiedAction[] {
     }
   }
   return out;
+}
+
+/**
+ * Applies the safe fixes of `file` (whose buffer is `text`) in memory until none is left, as `locksmith lint --fix`
+ * does, then restores the buffer: one edit of the document, plus the files the fixes create.
+ */
+export function fixAll(project: Project, file: string, text: string, settings: EditorSettings, log: (message: string) => void): { edits: TextEdit[]; newFiles: NewFile[] } | undefined {
+  const host = project.host;
+  let current = text;
+  const created = new Set<string>();
+  let newFiles: NewFile[];
+  try {
+    host.setFileText(file, text);
+    ({ newFiles } = fixUntilStable(
+      () => {
+        const fileRun = project.lintFiles([file], settings, {}, log);
+        const projectRun = project.lintProject(settings, {}, log);
+        const diagnostics = [...fileRun.results, ...(projectRun?.results ?? [])].filter((r) => r.fileName === file).flatMap((r) => r.diagnostics);
+        return { run: undefined, files: [{ fileName: file, text: current, diagnostics }] };
+      },
+      (fileName, newText) => {
+        if (fileName === file) current = newText;
+        else created.add(fileName);
+        host.setFileText(fileName, newText);
+      },
+    ));
+  } finally {
+    host.setFileText(file, text);
+    for (const path of created) host.clearFileText(path);
+  }
+  if (current === text) return undefined;
+  return { edits: [minimalEdit(file, text, current)], newFiles };
 }
 
 function fixAction(id: string, fix: Fix, diagnostic: LspDiagnostic, preferred: boolean, input: ActionInput): IdentifiedAction {

@@ -47,9 +47,11 @@ export function rangeOf(fileName: string, start: number, end: number, positionOf
   return { start: positionOf(fileName, start), end: positionOf(fileName, end) };
 }
 
+/** A finding as an LSP diagnostic; its help (advice apart from the headline) is a last related entry at its own location. */
 export function toLspDiagnostic(diagnostic: Diagnostic, positionOf: PositionOf): LspDiagnostic {
   const { span } = diagnostic;
   const href = docsHref(diagnostic.ruleId);
+  const related = diagnostic.help === undefined ? diagnostic.related : [...diagnostic.related, { span, message: diagnostic.help }];
   return {
     range: rangeOf(span.file, span.start, span.end, positionOf),
     severity: diagnostic.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
@@ -57,9 +59,9 @@ export function toLspDiagnostic(diagnostic: Diagnostic, positionOf: PositionOf):
     code: diagnostic.ruleId,
     ...(href ? { codeDescription: { href } } : {}),
     message: diagnostic.message,
-    relatedInformation: diagnostic.related.map((related) => ({
-      location: { uri: uriOf(related.span.file), range: rangeOf(related.span.file, related.span.start, related.span.end, positionOf) },
-      message: related.message,
+    relatedInformation: related.map((r) => ({
+      location: { uri: uriOf(r.span.file), range: rangeOf(r.span.file, r.span.start, r.span.end, positionOf) },
+      message: r.message,
     })),
   };
 }

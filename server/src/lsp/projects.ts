@@ -1,6 +1,7 @@
 // The language server's view of the workspace: one Project (one ProjectHost, one Program) per tsconfig, plus one
 // inferred project per workspace folder for files no tsconfig covers. Every lint goes through the engine the CLI
 // uses; the editor only adds its settings (severity overrides, runtime mode, slow calls) on top of locksmith.json.
+// Each project keeps its engines (resolved configuration included) until the settings or locksmith.json change.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError, loadConfig, resolveConfig, type ConfigFile, type ResolvedConfig } from "../engine/config";
@@ -12,6 +13,9 @@ import { declaresGlobals, importedFiles } from "../engine/dependencies";
 import type { EngineSettings, Rule, RuntimeImportSetting } from "../engine/types";
 import { ts } from "../engine/ts";
 import type { EditorSettings } from "./settings";
+
+/** Engines kept per project (one per distinct editor settings); more means the settings keep changing. */
+const MAX_ENGINES = 8;
 
 /** How a file changed on disk (as the file watcher reports it). */
 export type DiskChange = "created" | "changed" | "deleted";
@@ -27,6 +31,8 @@ interface LoadedConfig {
 export class Project {
   private hostInstance: ProjectHost | undefined;
   private loadedConfig: LoadedConfig | undefined;
+  /** Engines by editor settings (see `engine`); dropped with the configuration they were built from. */
+  private readonly engines = new Map<string, { file: Engine; project: Engine }>();
   /** Files analysed when the whole workspace is linted. */
   readonly files = new Set<string>();
   /** The tsconfig's declaration files: in the Program (they may declare globals), never linted. */
@@ -126,6 +132,7 @@ export class Project {
   /** locksmith.json or package.json changed (package.json also decides how modules resolve). */
   reloadConfig(): void {
     this.loadedConfig = undefined;
+    this.engines.clear();
     this.hostInstance?.clearResolutions();
   }
 
@@ -148,34 +155,27 @@ export class Project {
     return this.engine("project", settings, log).lint(this.host.getProgram(), [...this.files], options);
   }
 
+  /** The engine for `scope` with these settings: built once per settings (by value) and locksmith.json, not per lint. */
   private engine(scope: "file" | "project", settings: EditorSettings, log: (message: string) => void): Engine {
-    const config = this.resolvedConfig(settings);
-    const rules = this.rules.filter((rule) => rule.meta.scope === scope);
-    return new Engine(rules, config, this.engineSettingsResolver(config, settings, log));
+    const key = JSON.stringify(settings);
+    let engines = this.engines.get(key);
+    if (!engines) {
+      // Settings change rarely and every resource usually has the same: a few entries at most.
+      if (this.engines.size >= MAX_ENGINES) this.engines.clear();
+      const { raw, file, root } = this.config;
+      const config = resolveConfig(raw, file, root, this.rules, settings.rules);
+      const settingsFor = this.engineSettingsResolver(config, settings, log);
+      const build = (s: "file" | "project") => new Engine(this.rules.filter((rule) => rule.meta.scope === s), config, settingsFor);
+      engines = { file: build("file"), project: build("project") };
+      this.engines.set(key, engines);
+    }
+    return engines[scope];
   }
 
-  /** locksmith.json with the editor's severity overrides and slow calls on top. */
-  private resolvedConfig(settings: EditorSettings): ResolvedConfig {
-    const { raw, file, root } = this.config;
-    const config = resolveConfig(raw, file, root, this.rules, settings.rules);
-    if (settings.slowCalls.length === 0) return config;
-    const takesSlowCalls = this.rules.filter((rule) => rule.meta.optionsSchema?.properties.slowCalls?.type === "array").map((rule) => rule.meta.id);
-    return {
-      ...config,
-      rulesFor(fileName) {
-        const rules = config.rulesFor(fileName);
-        for (const id of takesSlowCalls) {
-          const current = rules.get(id);
-          if (!current) continue;
-          const configured: unknown[] = Array.isArray(current.options.slowCalls) ? current.options.slowCalls : [];
-          rules.set(id, { ...current, options: { ...current.options, slowCalls: [...configured, ...settings.slowCalls] } });
-        }
-        return rules;
-      },
-    };
-  }
-
-  /** Where fixes import the runtime from, per folder: locksmith.json first, then the editor's settings. */
+  /**
+   * What the rules read besides their options, per folder: where fixes import the runtime from (locksmith.json
+   * first, then the editor's settings), and the editor's extra slow calls.
+   */
   private engineSettingsResolver(config: ResolvedConfig, settings: EditorSettings, log: (message: string) => void): (fileName: string) => EngineSettings {
     const mode = config.raw.runtime ?? settings.runtime;
     const target = this.vendoredRuntimePath(config, settings);
@@ -184,7 +184,7 @@ export class Project {
       const dir = path.dirname(fileName);
       let resolved = cache.get(dir);
       if (!resolved) {
-        resolved = { runtimeImport: this.runtimeImportFor(fileName, mode, target, log) };
+        resolved = { runtimeImport: this.runtimeImportFor(fileName, mode, target, log), extraSlowCalls: settings.slowCalls };
         cache.set(dir, resolved);
       }
       return resolved;

@@ -1,7 +1,7 @@
-// Locksmith's additions to LSP, shared with any client (the VS Code extension repeats these names; it cannot import
-// server code).
-import { NotificationType, RequestType } from "vscode-languageserver/node";
-import type { LockOrderGraph } from "../analysis/lock-order/export";
+// Locksmith's additions to LSP: the one definition both sides import (the server, and the VS Code extension in
+// client/). It may import only from vscode-languageserver-protocol, never other server code, so the client's bundle
+// stays free of the engine.
+import { NotificationType, RequestType } from "vscode-languageserver-protocol";
 
 export interface StatusParams {
   /** "ok": analysis ran; "warning": it ran with a problem (bad locksmith.json, tsconfig); "error": a rule crashed. */
@@ -21,7 +21,7 @@ export interface LockOrderGraphParams {
   uri?: string;
 }
 
-/** The lock-order graph of each project (see LockOrderGraph in analysis/lock-order/export.ts), keyed by its tsconfig. */
+/** The lock-order graph of each project, keyed by its tsconfig (or its folder when it has none). */
 export interface LockOrderGraphResult {
   projects: Array<{ project: string; graph: LockOrderGraph }>;
 }
@@ -34,3 +34,62 @@ export const COMMANDS = {
   lintWorkspace: "locksmith.server.lintWorkspace",
   vendorRuntime: "locksmith.server.vendorRuntime",
 } as const;
+
+/** The answer to `COMMANDS.lintWorkspace`. */
+export interface LintWorkspaceResult {
+  files: number;
+  problems: number;
+}
+
+/** The answer to `COMMANDS.vendorRuntime`: where the runtime is, and what writing it did. */
+export interface VendorRuntimeResult {
+  path: string;
+  result: "created" | "updated" | "unchanged" | "outdated";
+}
+
+// The graph as sent (the server builds it in analysis/lock-order/export.ts; lock-order-graph.ts checks that it fits).
+
+export interface GraphLocation {
+  file: string;
+  startOffset: number;
+  endOffset: number;
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+export interface GraphNode {
+  /** The lock class id (stable across edits). */
+  id: string;
+  /** `usersLock`, `AccountService.lock`, `accountLocks[key]`, `lock:account:${…}`, `accounts rows`. */
+  label: string;
+  /** "mutex", "redis-lock", "row-lock"… (more may come). */
+  kind: string;
+  /** The file declaring the lock object (object locks only). */
+  file?: string;
+  /** On at least one cycle (or a self-loop). */
+  inCycle: boolean;
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  /** "order": `to` taken while `from` is held; "argument-order" and "reentry": self-loops (see the graph's docs). */
+  kind: "order" | "argument-order" | "reentry";
+  inCycle: boolean;
+  description: string;
+  /** The function holding `from`. */
+  holder: string;
+  /** Where `from` is acquired, where `to` is, and where the edge is reported. */
+  outer: GraphLocation;
+  inner: GraphLocation;
+  site: GraphLocation;
+  /** The calls from the holder to the acquirer, in order. */
+  via: Array<{ caller: string; callee: string; location: GraphLocation }>;
+}
+
+export interface LockOrderGraph {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  /** Each cycle once, as the lock class ids along it (a self-loop is a cycle of one). */
+  cycles: Array<{ nodes: string[] }>;
+}

@@ -1,7 +1,7 @@
 // Editor settings (`locksmith.*`), read per resource through `workspace/configuration`, cached per document and
 // dropped when the client says they changed. Never kept in globals: every lint asks for the settings of its file.
 import type { Connection } from "vscode-languageserver/node";
-import type { Severity } from "../engine/types";
+import type { Severity, SlowCallSetting } from "../engine/types";
 
 export type RuntimeMode = "auto" | "package" | "vendor";
 
@@ -14,16 +14,12 @@ export interface EditorSettings {
   runtime: RuntimeMode;
   /** Where the vendored runtime goes, relative to the workspace folder; locksmith.json's "runtimePath" wins. */
   runtimePath: string | null;
-  /** Extra calls that are slow (network, disk): passed to every rule with a `slowCalls` option. */
-  slowCalls: SlowCall[];
+  /** Extra calls that are slow (network, disk): the engine's `extraSlowCalls`, read by the rules that look for slow work. */
+  slowCalls: SlowCallSetting[];
 }
 
-/** As the rules' `slowCalls` option takes them; the setting also accepts a bare call name. */
-export interface SlowCall {
-  module?: string;
-  call: string;
-  reason?: string;
-}
+/** The reason of a slow call the setting names without one (as the rules' `slowCalls` option defaults it). */
+const DEFAULT_SLOW_REASON = "is configured as slow";
 
 export const DEFAULT_SETTINGS: EditorSettings = { enable: true, rules: {}, runtime: "auto", runtimePath: null, slowCalls: [] };
 
@@ -65,18 +61,19 @@ export function normalizeSettings(value: unknown, warn: (message: string) => voi
   }
   if (raw.slowCalls !== undefined) {
     const calls = Array.isArray(raw.slowCalls) ? raw.slowCalls.map(slowCallOf) : [undefined];
-    if (calls.every((c): c is SlowCall => c !== undefined)) settings.slowCalls = calls;
+    if (calls.every((c): c is SlowCallSetting => c !== undefined)) settings.slowCalls = calls;
     else warn(`locksmith.slowCalls must be a list of call names or { module, call, reason } objects, got ${JSON.stringify(raw.slowCalls)}`);
   }
   return settings;
 }
 
-function slowCallOf(value: unknown): SlowCall | undefined {
-  if (typeof value === "string" && value !== "") return { call: value };
+/** A call name, or `{ module?, call, reason? }`. */
+function slowCallOf(value: unknown): SlowCallSetting | undefined {
+  if (typeof value === "string" && value !== "") return { call: value, reason: DEFAULT_SLOW_REASON };
   if (typeof value !== "object" || value === null) return undefined;
   const { module, call, reason } = value as Record<string, unknown>;
   if (typeof call !== "string" || (module !== undefined && typeof module !== "string") || (reason !== undefined && typeof reason !== "string")) return undefined;
-  return { ...(module !== undefined ? { module } : {}), call, ...(reason !== undefined ? { reason } : {}) };
+  return { ...(module !== undefined ? { module } : {}), call, reason: reason ?? DEFAULT_SLOW_REASON };
 }
 
 /** Settings per resource, asked from the client once and cached until `clear()`. */
@@ -84,10 +81,11 @@ export class SettingsStore {
   private readonly cache = new Map<string, Promise<EditorSettings>>();
   /** Settings pushed by `workspace/didChangeConfiguration` for clients without `workspace/configuration`. */
   private pushed: unknown = undefined;
+  /** Whether the client answers `workspace/configuration` (known at `initialize`). */
+  clientAsks = false;
 
   constructor(
     private readonly connection: Connection,
-    private readonly clientAsks: boolean,
     private readonly warn: (message: string) => void,
   ) {}
 
