@@ -1,4 +1,7 @@
 import { lockWithoutExpiry } from "../../rules/lock-without-expiry";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ConfigError, validateConfig } from "../../server/src/engine/config";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const ioredis = `import Redis from "ioredis";
@@ -7,8 +10,9 @@ const redis = new Redis();
 const nodeRedis = `import { createClient } from "redis";
 const client = createClient();
 `;
-const MESSAGE = (key: string, command = "SET NX") =>
-  `Redis lock ${key} is taken with ${command} and no expiry: a holder that crashes (or is killed during a deploy) before releasing it leaves the key forever, and every later caller is locked out until someone deletes it by hand. ${command === "SETNX" ? "Take it with `SET key value PX <ms> NX` instead" : "Add PX (or EX) to the SET"}.`;
+const noExpiry = (lock: string, command = "SET NX") => ({ messageId: "noExpiry", data: { lock, command } });
+const ADD_PX = "Add PX (or EX) to the SET.";
+const USE_SET = "Take it with `SET key value PX <ms> NX` instead.";
 
 runRuleTests(lockWithoutExpiry, {
   valid: [
@@ -78,7 +82,18 @@ runRuleTests(lockWithoutExpiry, {
   if (!ok) return;
   await redis.del(\`lock:job:\${id}\`);
 }`,
-      errors: [{ line: 4, column: 20, endLine: 4, endColumn: 58, message: MESSAGE("`lock:job:${id}`") }],
+      errors: [
+        {
+          line: 4,
+          column: 20,
+          endLine: 4,
+          endColumn: 58,
+          ...noExpiry("`lock:job:${id}`"),
+          // Golden full messages and help of this rule.
+          message: `Redis lock \`lock:job:\${id}\` is taken with SET NX and no expiry: a holder that crashes (or is killed during a deploy) before releasing it leaves the key forever, and every later caller is locked out until someone deletes it by hand.`,
+          help: ADD_PX,
+        },
+      ],
       output: `import Redis from "ioredis";
 import { randomUUID } from "node:crypto";
 const redis = new Redis();
@@ -95,7 +110,7 @@ export async function run(id: string) {
   await redis.del(key);
 }`,
       options: { defaultTtlMs: 5000 },
-      errors: [{ line: 4, column: 15, message: MESSAGE("`key`") }],
+      errors: [{ line: 4, column: 15, ...noExpiry("`key`") }],
       output: `${ioredis}export async function run(key: string, token: string) {
   if (!(await redis.set(key, token, 'PX', 5000, 'NX'))) throw new Error("busy");
   await redis.del(key);
@@ -107,7 +122,7 @@ export async function run(id: string) {
   await redis.set("lock:" + id, "held", "NX");
   return (await redis.get("lock:" + id)) === "held";
 }`,
-      errors: [{ line: 4, column: 9, message: MESSAGE('`"lock:" + id`') }],
+      errors: [{ line: 4, column: 9, ...noExpiry('`"lock:" + id`') }],
       output: `${ioredis}export async function run(id: string) {
   await redis.set("lock:" + id, "held", "PX", 30000, "NX");
   return (await redis.get("lock:" + id)) === "held";
@@ -121,7 +136,7 @@ export async function run(id: string) {
   const ok = await client.set(\`lock:\${id}\`, token, { NX: true });
   return ok === "OK";
 }`,
-      errors: [{ line: 6, column: 20, message: MESSAGE("`lock:${id}`") }],
+      errors: [{ line: 6, column: 20, ...noExpiry("`lock:${id}`") }],
       output: `${nodeRedis}import { randomUUID } from "node:crypto";
 export async function run(id: string) {
   const token = randomUUID();
@@ -134,7 +149,7 @@ export async function run(id: string) {
       code: `${nodeRedis}export async function run(id: string, token: string) {
   return client.set(\`lock:\${id}\`, token, { condition: "NX" });
 }`,
-      errors: [{ line: 4, column: 10, message: MESSAGE("`lock:${id}`") }],
+      errors: [{ line: 4, column: 10, ...noExpiry("`lock:${id}`") }],
       output: `${nodeRedis}export async function run(id: string, token: string) {
   return client.set(\`lock:\${id}\`, token, { condition: "NX", expiration: { type: "PX", value: 30000 } });
 }`,
@@ -147,7 +162,7 @@ export async function run(id: string) {
   if (!acquired) return false;
   return true;
 }`,
-      errors: [{ line: 5, column: 26, message: MESSAGE("`lock:${id}`", "SETNX") }],
+      errors: [{ line: 5, column: 26, ...noExpiry("`lock:${id}`", "SETNX"), help: USE_SET }],
       output: `${ioredis}import { randomUUID } from "node:crypto";
 export async function run(id: string) {
   const acquired = await redis.set(\`lock:\${id}\`, randomUUID(), "PX", 30000, "NX");
@@ -161,7 +176,7 @@ export async function run(id: string) {
   if (await client.setNX(\`lock:\${id}\`, token)) return true;
   return false;
 }`,
-      errors: [{ line: 4, column: 13, message: MESSAGE("`lock:${id}`", "SETNX") }],
+      errors: [{ line: 4, column: 13, ...noExpiry("`lock:${id}`", "SETNX") }],
       output: `${nodeRedis}export async function run(id: string, token: string) {
   if (await client.set(\`lock:\${id}\`, token, { NX: true, PX: 30000 })) return true;
   return false;
@@ -173,7 +188,7 @@ export async function run(id: string) {
   const n = await redis.setnx(\`lock:\${id}\`, token);
   return n === 1;
 }`,
-      errors: [{ line: 4, column: 19, message: MESSAGE("`lock:${id}`", "SETNX") }],
+      errors: [{ line: 4, column: 19, ...noExpiry("`lock:${id}`", "SETNX") }],
       output: null,
     },
     {
@@ -186,7 +201,10 @@ export async function run(id: string) {
         {
           line: 4,
           column: 15,
-          message: "Redis lock `lock:${id}` is taken with SETNX and no expiry: its expiry is set by a separate command at line 5, so a holder that crashes between the two leaves the key without expiry, and every later caller is locked out until someone deletes it by hand. Take it with `SET key value PX <ms> NX` instead.",
+          messageId: "separateExpiry",
+          data: { lock: "`lock:${id}`", command: "SETNX", line: 5 },
+          message: `Redis lock \`lock:\${id}\` is taken with SETNX and no expiry: its expiry is set by a separate command at line 5, so a holder that crashes between the two leaves the key without expiry, and every later caller is locked out until someone deletes it by hand.`,
+          help: USE_SET,
           related: [{ line: 5, message: "expiry set here, as a separate command" }],
         },
       ],
@@ -197,7 +215,7 @@ export async function run(id: string) {
       code: `${ioredis}export async function run(id: string) {
   return redis.multi().setnx(\`lock:\${id}\`, "1").exec();
 }`,
-      errors: [{ line: 4, column: 10, message: MESSAGE("`lock:${id}`", "SETNX") }],
+      errors: [{ line: 4, column: 10, ...noExpiry("`lock:${id}`", "SETNX") }],
       output: null,
     },
     {
@@ -211,7 +229,7 @@ export async function run(id: string) {
   }
 }
 declare function work(id: string): Promise<void>;`,
-      errors: [{ line: 4, column: 15, message: MESSAGE("`job:${id}`") }],
+      errors: [{ line: 4, column: 15, ...noExpiry("`job:${id}`") }],
       output: `${ioredis}export async function run(id: string, token: string) {
   if (!(await redis.set(\`job:\${id}\`, token, "PX", 30000, "NX"))) return;
   try {
@@ -223,4 +241,17 @@ declare function work(id: string): Promise<void>;`,
 declare function work(id: string): Promise<void>;`,
     },
   ],
+});
+
+test("defaultTtlMs must be a positive whole number of milliseconds (Redis's PX), checked by the configuration", () => {
+  const accepts = (defaultTtlMs: unknown) => {
+    try {
+      validateConfig({ rules: { "lock-without-expiry": ["error", { defaultTtlMs }] } }, "locksmith.json", [lockWithoutExpiry]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConfigError) return false;
+      throw error;
+    }
+  };
+  assert.deepEqual([1, 5000, 0, -1, 1500.5, "5000"].map(accepts), [true, true, false, false, false, false]);
 });
