@@ -8,11 +8,8 @@ const nodeRedis = `import { createClient } from "redis";
 const client = createClient();
 `;
 const SCRIPT = `"if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"`;
-const RACE = (key: string, command = "DEL") =>
-  `${command} of Redis lock ${key} does not check that this caller still holds it: if the holder ran longer than the lock's expiry, another worker has taken the lock since, and this ${command} deletes that worker's lock, letting a third one in while the second is still inside. `;
+const unchecked = (lock: string, command = "DEL") => ({ messageId: "unchecked", data: { command, lock } });
 const WITH_TOKEN = "Release with a compare-and-delete script (delete only if the value is still this holder's token), or use the runtime's Redis lease (`createRedisLockProvider`).";
-const CONSTANT = (line: number) =>
-  `The value stored at line ${line} is a constant, so holders cannot be told apart: store a unique token and release with a compare-and-delete script, or use the runtime's Redis lease (\`createRedisLockProvider\`).`;
 
 const work = `
 declare function work(id: string): Promise<void>;`;
@@ -77,7 +74,20 @@ export async function run(id: string) {
     await redis.del(\`lock:\${id}\`);
   }
 }${work}`,
-      errors: [{ line: 8, column: 11, endLine: 8, endColumn: 34, message: RACE("`lock:${id}`") + WITH_TOKEN, related: [{ line: 4, message: "lock taken here (SET NX)" }] }],
+      errors: [
+        {
+          line: 8,
+          column: 11,
+          endLine: 8,
+          endColumn: 34,
+          ...unchecked("`lock:${id}`"),
+          // Golden full messages and help of this rule.
+          message:
+            "DEL of Redis lock `lock:${id}` does not check that this caller still holds it: if the holder ran longer than the lock's expiry, another worker has taken the lock since, and this DEL deletes that worker's lock, letting a third one in while the second is still inside.",
+          help: WITH_TOKEN,
+          related: [{ line: 4, message: "lock taken here (SET NX)" }],
+        },
+      ],
       output: `${ioredis}export async function run(id: string, token: string) {
   if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
   try {
@@ -97,7 +107,7 @@ export async function run(id: string) {
   await work(id);
   await client.unlink(\`lock:\${id}\`);
 }${work}`,
-      errors: [{ line: 9, column: 9, message: RACE("`lock:${id}`", "UNLINK") + WITH_TOKEN }],
+      errors: [{ line: 9, column: 9, ...unchecked("`lock:${id}`", "UNLINK") }],
       output: `${nodeRedis}import { randomUUID } from "node:crypto";
 export async function run(id: string) {
   const token = randomUUID();
@@ -114,7 +124,17 @@ export async function run(id: string) {
   await work(id);
   await redis.del("lock:" + id);
 }${work}`,
-      errors: [{ line: 6, column: 9, message: RACE('`"lock:" + id`') + CONSTANT(4) }],
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "uncheckedConstant",
+          data: { command: "DEL", lock: '`"lock:" + id`', line: 4 },
+          message:
+            "DEL of Redis lock `\"lock:\" + id` does not check that this caller still holds it: if the holder ran longer than the lock's expiry, another worker has taken the lock since, and this DEL deletes that worker's lock, letting a third one in while the second is still inside. The value stored at line 4 is a constant, so holders cannot be told apart.",
+          help: "Store a unique token and release with a compare-and-delete script, or use the runtime's Redis lease (`createRedisLockProvider`).",
+        },
+      ],
       output: null,
     },
     {
@@ -127,7 +147,7 @@ export async function run(id: string) {
     await redis.del(key);
   }
 }`,
-      errors: [{ line: 8, column: 11, message: RACE("`key`") + WITH_TOKEN, related: [{ line: 5 }] }],
+      errors: [{ line: 8, column: 11, ...unchecked("`key`"), related: [{ line: 5 }] }],
       output: null,
     },
     {
@@ -136,7 +156,7 @@ export async function run(id: string) {
   if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return 0;
   return redis.del(\`lock:\${id}\`);
 }`,
-      errors: [{ line: 5, column: 10, message: RACE("`lock:${id}`") + WITH_TOKEN }],
+      errors: [{ line: 5, column: 10, ...unchecked("`lock:${id}`") }],
       output: null,
     },
     {
@@ -150,8 +170,8 @@ export async function b(id: string, token: string) {
   await redis.del(\`lock:\${id}\`);
 }`,
       errors: [
-        { line: 5, column: 9, related: [{ line: 4 }] },
-        { line: 9, column: 9, related: [{ line: 8 }] },
+        { line: 5, column: 9, ...unchecked("`lock:${id}`"), related: [{ line: 4 }] },
+        { line: 9, column: 9, ...unchecked("`lock:${id}`"), related: [{ line: 8 }] },
       ],
       output: `${ioredis}export async function a(id: string, token: string) {
   if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
