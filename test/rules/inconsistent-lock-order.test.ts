@@ -23,10 +23,13 @@ const withUsers = `async function withUsers<T>(fn: () => Promise<T>): Promise<T>
   return usersLock.runExclusive(() => fn());
 }
 `;
-const CYCLE = (here: string, there: string) =>
-  `Inconsistent lock order: ${here}, but ${there}. Two tasks running these at once can each hold one lock and wait forever for the other. Take the locks in one order everywhere.`;
-const ARGUMENT_ORDER = (fn: string, lock: string, a: string, b: string, remedy: string, extra = "") =>
-  `\`${fn}\` locks \`${lock}\` for \`${a}\` and then for \`${b}\`${extra}: the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other. ${remedy}`;
+const cycle = (here: string, elsewhere: string) => ({ messageId: "cycle", data: { here, elsewhere } });
+/** An argument-order finding: holder, lock and keys are quoted as the message quotes them. */
+const inArgumentOrder = (messageId: string, holder: string, lock: string, first: string, second: string, calls?: string) => ({
+  messageId,
+  data: { holder: `\`${holder}\``, lock: `\`${lock}\``, first: `\`${first}\``, second: `\`${second}\``, ...(calls ? { calls } : {}) },
+});
+const ONE_ORDER = "Take the locks in one order everywhere.";
 const LOCK_ALL = "Take both with the runtime's `lockAll` (canonical order), or sort the keys first.";
 const SORT = "Sort the keys first, so that every caller takes them in the same order.";
 const SELECT_ANY = "Lock the rows first, in key order, with one `SELECT ... WHERE id = ANY($1) ORDER BY id FOR UPDATE`.";
@@ -180,14 +183,16 @@ export async function b() {
     },
     {
       name: "a call made after the lock is released",
-      files: { "src/sessions.ts": `import { Mutex } from "async-mutex";
+      files: {
+        "src/sessions.ts": `import { Mutex } from "async-mutex";
 import { usersLock } from "./file";
 export const sessionsLock = new Mutex();
 export async function dropSessions() {
   await sessionsLock.runExclusive(async () => {
     await usersLock.runExclusive(async () => {});
   });
-}` },
+}`,
+      },
       code: `import { Mutex } from "async-mutex";
 import { dropSessions } from "./sessions";
 export const usersLock = new Mutex();
@@ -214,10 +219,14 @@ export async function expireSessions() {
         {
           line: 9,
           column: 11,
-          message: CYCLE("`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`", "`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`"),
+          ...cycle("`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`", "`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`"),
           related: [{ line: 5 }, { line: 5, message: "`withUsers` calls the callback passed by `renameUser` here" }, { line: 13 }, { line: 14 }, { line: 5 }],
         },
-        { line: 14, column: 11 },
+        {
+          line: 14,
+          column: 11,
+          ...cycle("`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`", "`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`"),
+        },
       ],
     },
     {
@@ -238,7 +247,11 @@ export async function expireSessions() {
           column: 11,
           endLine: 6,
           endColumn: 52,
-          message: CYCLE("`deleteUser` acquires `sessionsLock` while holding `usersLock`", "`expireSessions` acquires `usersLock` while holding `sessionsLock`"),
+          ...cycle("`deleteUser` acquires `sessionsLock` while holding `usersLock`", "`expireSessions` acquires `usersLock` while holding `sessionsLock`"),
+          // Golden full messages and help of this rule.
+          message:
+            "Inconsistent lock order: `deleteUser` acquires `sessionsLock` while holding `usersLock`, but `expireSessions` acquires `usersLock` while holding `sessionsLock`. Two tasks running these at once can each hold one lock and wait forever for the other.",
+          help: ONE_ORDER,
           related: [
             { line: 5, message: "`usersLock` acquired here by `deleteUser`" },
             { line: 10, message: "`sessionsLock` acquired here by `expireSessions`" },
@@ -250,7 +263,7 @@ export async function expireSessions() {
           column: 11,
           endLine: 11,
           endColumn: 49,
-          message: CYCLE("`expireSessions` acquires `usersLock` while holding `sessionsLock`", "`deleteUser` acquires `sessionsLock` while holding `usersLock`"),
+          ...cycle("`expireSessions` acquires `usersLock` while holding `sessionsLock`", "`deleteUser` acquires `sessionsLock` while holding `usersLock`"),
           related: [
             { line: 10, message: "`sessionsLock` acquired here by `expireSessions`" },
             { line: 5, message: "`usersLock` acquired here by `deleteUser`" },
@@ -292,7 +305,7 @@ export async function deleteUser(id: string) {
           line: 6,
           column: 11,
           endColumn: 29,
-          message: CYCLE("`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`", "`expireAll` acquires `usersLock` while holding `sessionsLock`"),
+          ...cycle("`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`", "`expireAll` acquires `usersLock` while holding `sessionsLock`"),
           related: [
             { line: 5, message: "`usersLock` acquired here by `deleteUser`" },
             { line: 5, filename: "src/sessions.ts", message: "`sessionsLock` acquired here by `dropSessionsOf` while `usersLock` is held" },
@@ -304,7 +317,7 @@ export async function deleteUser(id: string) {
           filename: "src/sessions.ts",
           line: 12,
           column: 11,
-          message: CYCLE("`expireAll` acquires `usersLock` while holding `sessionsLock`", "`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`"),
+          ...cycle("`expireAll` acquires `usersLock` while holding `sessionsLock`", "`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`"),
           related: [
             { line: 10, filename: "src/sessions.ts" },
             { line: 5, filename: "src/file.ts" },
@@ -338,14 +351,18 @@ export async function expire() {
         {
           line: 7,
           column: 13,
-          message: CYCLE("`Accounts.close` holds `usersLock` and calls `Accounts.cleanup`, which calls `Accounts.forget`, which acquires `sessionsLock`", "`expire` acquires `usersLock` while holding `sessionsLock`"),
+          ...cycle("`Accounts.close` holds `usersLock` and calls `Accounts.cleanup`, which calls `Accounts.forget`, which acquires `sessionsLock`", "`expire` acquires `usersLock` while holding `sessionsLock`"),
           related: [{ line: 6 }, { line: 11, message: "`Accounts.cleanup` calls `Accounts.forget` here" }, { line: 14, message: "`sessionsLock` acquired here by `Accounts.forget` while `usersLock` is held" }, { line: 18 }, { line: 19 }],
         },
-        { line: 19, column: 11 },
+        {
+          line: 19,
+          column: 11,
+          ...cycle("`expire` acquires `usersLock` while holding `sessionsLock`", "`Accounts.close` holds `usersLock` and calls `Accounts.cleanup`, which calls `Accounts.forget`, which acquires `sessionsLock`"),
+        },
       ],
     },
     {
-      name: "the guide's bank transfer with a keyed lock manager: fixed with lockAll",
+      name: "a bank transfer with a keyed lock manager: fixed with lockAll",
       code: `${manager}export async function transfer(from: string, to: string, amount: number) {
   await accountLocks.lock(from, async () => {
     await accountLocks.lock(to, async () => {
@@ -359,7 +376,10 @@ export async function expire() {
           column: 11,
           endLine: 7,
           endColumn: 7,
-          message: ARGUMENT_ORDER("transfer", "accountLocks[key]", "from", "to", LOCK_ALL),
+          ...inArgumentOrder("argumentOrder", "transfer", "accountLocks[key]", "from", "to"),
+          message:
+            "`transfer` locks `accountLocks[key]` for `from` and then for `to`: the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other.",
+          help: LOCK_ALL,
           related: [{ line: 4, message: "`accountLocks[key]` acquired here by `transfer`" }],
         },
       ],
@@ -383,7 +403,7 @@ export function transfer(from: string, to: string) {
     console.log(from, to);
   }));
 }`,
-      errors: [{ line: 9, column: 35, message: ARGUMENT_ORDER("transfer", "mutexFor(key)", "from", "to", LOCK_ALL) }],
+      errors: [{ line: 9, column: 35, ...inArgumentOrder("argumentOrder", "transfer", "mutexFor(key)", "from", "to"), help: LOCK_ALL }],
       output: `import { Mutex, lockAll } from "@locksmith/runtime";
 const locks = new Map<string, Mutex>();
 function mutexFor(id: string): Mutex {
@@ -406,7 +426,7 @@ export async function transfer(from: string, to: string) {
     await locks.get(to)!.runExclusive(async () => {});
   });
 }`,
-      errors: [{ line: 5, column: 11, message: ARGUMENT_ORDER("transfer", "locks[key]", "from", "to", LOCK_ALL) }],
+      errors: [{ line: 5, column: 11, ...inArgumentOrder("argumentOrder", "transfer", "locks[key]", "from", "to"), help: LOCK_ALL }],
     },
     {
       name: "keys from one destructured request",
@@ -416,7 +436,7 @@ export async function transfer(from: string, to: string) {
     await accountLocks.lock(toId, async () => {});
   });
 }`,
-      errors: [{ line: 6, column: 11, message: ARGUMENT_ORDER("transfer", "accountLocks[key]", "fromId", "toId", LOCK_ALL) }],
+      errors: [{ line: 6, column: 11, ...inArgumentOrder("argumentOrder", "transfer", "accountLocks[key]", "fromId", "toId"), help: LOCK_ALL }],
       output: `${manager}export async function transfer(request: { fromId: string; toId: string }) {
   const { fromId, toId } = request;
   await accountLocks.lockAll([fromId, toId], async () => {});
@@ -432,7 +452,7 @@ export async function transfer(from: string, to: string) {
   await redis.del(\`lock:account:\${to}\`);
   await redis.del(\`lock:account:\${from}\`);
 }`,
-      errors: [{ line: 6, column: 19, endColumn: 73, message: ARGUMENT_ORDER("transfer", "lock:account:${…}", "from", "to", SORT), related: [{ line: 4 }] }],
+      errors: [{ line: 6, column: 19, endColumn: 73, ...inArgumentOrder("argumentOrder", "transfer", "lock:account:${…}", "from", "to"), help: SORT, related: [{ line: 4 }] }],
     },
     {
       name: "SQL rows updated in argument order inside one transaction",
@@ -451,7 +471,10 @@ export async function transfer(from: string, to: string) {
         {
           line: 8,
           column: 11,
-          message: ARGUMENT_ORDER("transfer", "accounts rows", "from", "to", SELECT_ANY, " in one transaction"),
+          ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to"),
+          message:
+            "`transfer` locks `accounts rows` for `from` and then for `to` in one transaction: the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other.",
+          help: SELECT_ANY,
           related: [{ line: 7, message: "`accounts rows` acquired here by `transfer`" }],
           suggestions: [
             {
@@ -483,7 +506,7 @@ export async function transfer(from: number, to: number) {
     await tx.$queryRaw\`SELECT balance FROM accounts WHERE id = \${to} FOR UPDATE\`;
   });
 }`,
-      errors: [{ line: 6, column: 11, message: ARGUMENT_ORDER("transfer", "accounts rows", "from", "to", SELECT_ANY, " in one transaction") }],
+      errors: [{ line: 6, column: 11, ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to"), help: SELECT_ANY }],
     },
     {
       name: "advisory locks in argument order",
@@ -494,7 +517,7 @@ export async function transfer(from: number, to: number) {
   await client.query("SELECT pg_advisory_xact_lock($1)", [to]);
   await client.query("COMMIT");
 }`,
-      errors: [{ line: 7, column: 9, message: ARGUMENT_ORDER("transfer", "advisory lock", "from", "to", SORT) }],
+      errors: [{ line: 7, column: 9, ...inArgumentOrder("argumentOrder", "transfer", "advisory lock", "from", "to"), help: SORT }],
     },
     {
       name: "argument order through a call: the callee locks the key it is given",
@@ -506,7 +529,7 @@ export async function transfer(from: string, to: string) {
     await credit(to);
   });
 }`,
-      errors: [{ line: 8, column: 11, message: ARGUMENT_ORDER("transfer", "accountLocks[key]", "from", "to", LOCK_ALL, " (`transfer` holds `accountLocks[key]` and calls `credit`, which acquires `accountLocks[key]`)"), related: [{ line: 7 }, { line: 4 }] }],
+      errors: [{ line: 8, column: 11, ...inArgumentOrder("argumentOrderThroughCalls", "transfer", "accountLocks[key]", "from", "to", "`transfer` holds `accountLocks[key]` and calls `credit`, which acquires `accountLocks[key]`"), help: LOCK_ALL, related: [{ line: 7 }, { line: 4 }] }],
     },
   ],
 });

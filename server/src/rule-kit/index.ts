@@ -17,4 +17,12 @@ export * from "../analysis/held-regions";
 export * from "../analysis/slow-calls";
 export * from "../analysis/lock-order/graph";
 export * from "../analysis/lock-order/describe";
-export { NON_REENTRANT, lockIdentityOf, type LockClass, type LockIdentity, type LockKind } from "../analysis/lock-order/lock-class";
+// `placeholderArgument` reads a query call's own arguments (db-access's `placeholderValue` reads a recognised DbAccess).
+export {
+  NON_REENTRANT,
+  lockIdentityOf,
+  placeholderValue as placeholderArgument,
+  type LockClass,
+  type LockIdentity,
+  type LockKind,
+} from "../analysis/lock-order/lock-class";
