@@ -29,7 +29,6 @@ import {
   type LockKind,
   type LockOrderEdge,
   type ProjectRuleContext,
-  type RelatedLocation,
   type Span,
 } from "../server/src/rule-kit";
 
@@ -62,18 +61,22 @@ export const inconsistentLockOrder = defineRule({
     };
     for (const { edge, back } of analysis.cycles) {
       if (!once(edge)) continue;
-      const related: RelatedLocation[] = [...edgeLocations(edge).filter((r) => !sameSpan(r.span, edge.site)), ...back.flatMap(edgeLocations)];
       context.report({
         messageId: "cycle",
         data: { here: describeEdge(edge), elsewhere: back.map(describeEdge).join(", and ") },
         help: "Take the locks in one order everywhere.",
         span: edge.site,
-        related,
+        related: [...edgeLocations(edge).filter((r) => !sameSpan(r.span, edge.site)), ...back.flatMap(edgeLocations)],
       });
     }
     for (const edge of analysis.argumentOrders) {
       if (!once(edge)) continue;
-      const data = { holder: functionLabel(edge.holder), lock: lockName(edge.to), first: keyLabel(edge.outer.key), second: keyLabel(edge.innerKey) };
+      const data = {
+        holder: functionLabel(edge.holder),
+        lock: lockName(edge.to),
+        first: keyLabel(edge.outer.key),
+        second: keyLabel(edge.innerKey),
+      };
       const where = {
         help: REMEDIES[edge.to.kind] ?? REMEDIES.default,
         span: edge.site,
@@ -83,7 +86,10 @@ export const inconsistentLockOrder = defineRule({
       };
       const rows = edge.to.kind === "row-lock";
       if (edge.via.length === 0) context.report({ messageId: rows ? "rowsInArgumentOrder" : "argumentOrder", data, ...where });
-      else context.report({ messageId: rows ? "rowsInArgumentOrderThroughCalls" : "argumentOrderThroughCalls", data: { ...data, calls: describeEdge(edge) }, ...where });
+      else {
+        const messageId = rows ? "rowsInArgumentOrderThroughCalls" : "argumentOrderThroughCalls";
+        context.report({ messageId, data: { ...data, calls: describeEdge(edge) }, ...where });
+      }
     }
   },
 });
@@ -142,9 +148,11 @@ function lockAllFix(context: FixContext, edge: LockOrderEdge): { fixes?: Fix[] }
   if (kind?.library !== "runtime") return {};
   const fixer = context.fixerFor(sourceFile);
   // The inner callback moves out of one nesting level: its lines move to the outer call's indentation.
-  const shift = { from: indentationAt(sourceFile, innerCall.getStart(sourceFile)), to: indentationAt(sourceFile, outerCall.getStart(sourceFile)) };
+  const from = indentationAt(sourceFile, innerCall.getStart(sourceFile));
+  const to = indentationAt(sourceFile, outerCall.getStart(sourceFile));
+  const callback = inner.callback;
   const innerCallback =
-    shift.from.length > shift.to.length ? reindentedText(sourceFile, inner.callback.getStart(sourceFile), inner.callback.getEnd(), shift) : text(inner.callback);
+    from.length > to.length ? reindentedText(sourceFile, callback.getStart(sourceFile), callback.getEnd(), { from, to }) : text(callback);
 
   if (kind.mechanism === "keyed-lock" && outer.key && inner.key && outerCall.arguments.length === 2 && text(outer.lockObject) === text(inner.lockObject)) {
     const multiLock = `${text(outer.lockObject)}.lockAll([${text(outer.key)}, ${text(inner.key)}], ${innerCallback})`;
@@ -154,7 +162,8 @@ function lockAllFix(context: FixContext, edge: LockOrderEdge): { fixes?: Fix[] }
   const innerKeyed = keyedLockSource(inner.lockObject);
   if (kind.mechanism === "mutex" && outerKeyed && innerKeyed && outerCall.arguments.length === 1 && text(outerKeyed.container) === text(innerKeyed.container)) {
     const multiLock = `lockAll([${text(outer.lockObject)}, ${text(inner.lockObject)}], ${innerCallback})`;
-    return { fixes: [fixer.fix("Take both mutexes with `lockAll` (sorted order)", fixer.runtimeImport(["lockAll"]), fixer.replace(outerCall, multiLock))] };
+    const title = "Take both mutexes with `lockAll` (sorted order)";
+    return { fixes: [fixer.fix(title, fixer.runtimeImport(["lockAll"]), fixer.replace(outerCall, multiLock))] };
   }
   return {};
 }

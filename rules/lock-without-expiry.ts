@@ -212,5 +212,6 @@ function buildFix(fixer: Fixer, lock: RedisNxLock, ttlMs: number): Fix | undefin
   const token = tokenEdits(fixer, sourceFile, call.arguments[1]);
   if (!token) return undefined;
   const seconds = ttlMs % 1000 === 0 ? `${ttlMs / 1000} s` : `${ttlMs} ms`;
-  return fixer.fix(token.length > 0 ? `Add a ${seconds} expiry (PX ${ttlMs}) and a unique token` : `Add a ${seconds} expiry (PX ${ttlMs})`, ...edits, ...token);
+  const title = token.length > 0 ? `Add a ${seconds} expiry (PX ${ttlMs}) and a unique token` : `Add a ${seconds} expiry (PX ${ttlMs})`;
+  return fixer.fix(title, ...edits, ...token);
 }

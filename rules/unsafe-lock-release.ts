@@ -46,9 +46,10 @@ export const unsafeLockRelease = defineRule({
         if (comparedFirst(release, key)) continue;
         const data = { command, lock: code(key.getText(sourceFile)) };
         const fix = buildFix(context.fixer, lock, release, context.checker);
+        const taken = calleeName(call)!.toLowerCase() === "setnx" ? "SETNX" : "SET NX";
         const where = {
           span: spanOf(release, sourceFile),
-          related: [{ span: spanOf(call, sourceFile), message: `lock taken here (${calleeName(call)!.toLowerCase() === "setnx" ? "SETNX" : "SET NX"})` }],
+          related: [{ span: spanOf(call, sourceFile), message: `lock taken here (${taken})` }],
           fixes: fix ? [fix] : [],
         };
         if (tokenOf(lock)) {
@@ -133,5 +134,6 @@ function buildFix(fixer: Fixer, lock: RedisNxLock, release: ts.CallExpression, c
   const tokenText = token.getText(sourceFile);
   const script = JSON.stringify(COMPARE_AND_DELETE);
   const call = nodeRedis ? `${receiver.getText(sourceFile)}.eval(${script}, { keys: [${keyText}], arguments: [${tokenText}] })` : `${receiver.getText(sourceFile)}.eval(${script}, 1, ${keyText}, ${tokenText})`;
-  return fixer.fix(`Delete ${code(keyText)} only while it still holds ${code(tokenText)} (compare-and-delete script)`, fixer.replace(release, call));
+  const title = `Delete ${code(keyText)} only while it still holds ${code(tokenText)} (compare-and-delete script)`;
+  return fixer.fix(title, fixer.replace(release, call));
 }
