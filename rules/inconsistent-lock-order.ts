@@ -1,25 +1,54 @@
 // inconsistent-lock-order: two locks taken in opposite orders in different places (a cycle in the project's
 // lock-order graph, directly or through calls, in one file or across files), and two instances of one lock class
 // taken one inside the other in argument order (`transfer(from, to)` locking `from` then `to`).
-import { ts } from "../server/src/engine/ts";
-import type { Fix, ProjectRuleContext, RelatedLocation, Rule, Span } from "../server/src/engine/types";
-import { enclosingStatement, expressionKey, indentationAt, isFunctionLike, receiverOf, skipAwait, type FunctionLike } from "../server/src/analysis/ast";
-import { keyedLockSource, lockAcquisitionOf, lockCheckerFor, lockObjectKind } from "../server/src/analysis/locks";
-import { sqlSiteOf } from "../server/src/analysis/sql-text";
-import { parseSql } from "../server/src/analysis/sql";
-import { runtimeImportEdits } from "../server/src/engine/runtime-import";
-import { analyseLockOrder, type LockOrderEdge } from "../server/src/analysis/lock-order/graph";
-import { placeholderValue, type LockKind } from "../server/src/analysis/lock-order/lock-class";
-import { describeEdge, edgeLocations, functionLabel, keyLabel, lockName } from "../server/src/analysis/lock-order/describe";
+import {
+  analyseLockOrder,
+  defineRule,
+  describeEdge,
+  edgeLocations,
+  enclosingStatement,
+  expressionKey,
+  functionLabel,
+  indentationAt,
+  isFunctionLike,
+  keyLabel,
+  keyedLockSource,
+  lockAcquisitionOf,
+  lockCheckerFor,
+  lockName,
+  lockObjectKind,
+  parseSql,
+  placeholderValue,
+  receiverOf,
+  reindentedText,
+  skipAwait,
+  sqlSiteOf,
+  ts,
+  type Fix,
+  type FunctionLike,
+  type LockKind,
+  type LockOrderEdge,
+  type ProjectRuleContext,
+  type Span,
+} from "../server/src/rule-kit";
 
-export const inconsistentLockOrder: Rule = {
+const IN_ORDER = "{{holder}} locks {{lock}} for {{first}} and then for {{second}}";
+const SWAPPED = "the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other.";
+
+export const inconsistentLockOrder = defineRule({
   meta: {
     id: "inconsistent-lock-order",
     description: "Locks taken in opposite orders in different places, or in argument order (`transfer(from, to)`): a deadlock",
     defaultSeverity: "error",
     fixable: true,
     hasSuggestions: true,
-    scope: "project",
+    messages: {
+      cycle: "Inconsistent lock order: {{here}}, but {{elsewhere}}. Two tasks running these at once can each hold one lock and wait forever for the other.",
+      argumentOrder: `${IN_ORDER}: ${SWAPPED}`,
+      argumentOrderThroughCalls: `${IN_ORDER} ({{calls}}): ${SWAPPED}`,
+      rowsInArgumentOrder: `${IN_ORDER} in one transaction: ${SWAPPED}`,
+      rowsInArgumentOrderThroughCalls: `${IN_ORDER} ({{calls}}) in one transaction: ${SWAPPED}`,
+    },
   },
   checkProject(context) {
     const analysis = analyseLockOrder(context.program, context.sourceFiles);
@@ -32,28 +61,41 @@ export const inconsistentLockOrder: Rule = {
     };
     for (const { edge, back } of analysis.cycles) {
       if (!once(edge)) continue;
-      const others = back.map(describeEdge).join(", and ");
-      const related: RelatedLocation[] = [...edgeLocations(edge).filter((r) => !sameSpan(r.span, edge.site)), ...back.flatMap(edgeLocations)];
       context.report({
-        message: `Inconsistent lock order: ${describeEdge(edge)}, but ${others}. Two tasks running these at once can each hold one lock and wait forever for the other. Take the locks in one order everywhere.`,
+        messageId: "cycle",
+        data: { here: describeEdge(edge), elsewhere: back.map(describeEdge).join(", and ") },
+        help: "Take the locks in one order everywhere.",
         span: edge.site,
-        related,
+        related: [...edgeLocations(edge).filter((r) => !sameSpan(r.span, edge.site)), ...back.flatMap(edgeLocations)],
       });
     }
     for (const edge of analysis.argumentOrders) {
       if (!once(edge)) continue;
-      const rows = edge.to.kind === "row-lock";
-      const how = edge.via.length === 0 ? "" : ` (${describeEdge(edge)})`;
-      context.report({
-        message: `${functionLabel(edge.holder)} locks ${lockName(edge.to)} for ${keyLabel(edge.outer.key)} and then for ${keyLabel(edge.innerKey)}${how}${rows ? " in one transaction" : ""}: the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other. ${REMEDIES[edge.to.kind] ?? REMEDIES.default}`,
+      const data = {
+        holder: functionLabel(edge.holder),
+        lock: lockName(edge.to),
+        first: keyLabel(edge.outer.key),
+        second: keyLabel(edge.innerKey),
+      };
+      const where = {
+        help: REMEDIES[edge.to.kind] ?? REMEDIES.default,
         span: edge.site,
         related: edgeLocations(edge).filter((r) => !sameSpan(r.span, edge.site)),
         ...lockAllFix(context, edge),
         ...rowLockSuggestion(context, edge),
-      });
+      };
+      const rows = edge.to.kind === "row-lock";
+      if (edge.via.length === 0) context.report({ messageId: rows ? "rowsInArgumentOrder" : "argumentOrder", data, ...where });
+      else {
+        const messageId = rows ? "rowsInArgumentOrderThroughCalls" : "argumentOrderThroughCalls";
+        context.report({ messageId, data: { ...data, calls: describeEdge(edge) }, ...where });
+      }
     }
   },
-};
+});
+
+/** What a fix needs from the project context. */
+type FixContext = Pick<ProjectRuleContext, "program" | "checker" | "fixerFor">;
 
 /** How to take two instances in one order, per kind of lock. */
 const REMEDIES: Partial<Record<LockKind | "default", string>> = {
@@ -68,7 +110,7 @@ function sameSpan(a: Span, b: Span): boolean {
 }
 
 /** The call expression at a span of one of the analysed files. */
-function callAt(context: ProjectRuleContext, span: Span): ts.CallExpression | undefined {
+function callAt(context: FixContext, span: Span): ts.CallExpression | undefined {
   const sourceFile = context.program.getSourceFile(span.file);
   let found: ts.CallExpression | undefined;
   const visit = (node: ts.Node): void => {
@@ -90,7 +132,7 @@ function callAt(context: ProjectRuleContext, span: Span): ts.CallExpression | un
  * Both sort by a canonical key and release in reverse. Other shapes get no fix: rewriting them could change what
  * runs under which lock.
  */
-function lockAllFix(context: ProjectRuleContext, edge: LockOrderEdge): { fixes?: Fix[] } {
+function lockAllFix(context: FixContext, edge: LockOrderEdge): { fixes?: Fix[] } {
   if (edge.via.length > 0 || !edge.outer.scoped || !edge.inner.scoped) return {};
   const outerCall = callAt(context, edge.outer.span);
   const innerCall = callAt(context, edge.inner.span);
@@ -104,20 +146,24 @@ function lockAllFix(context: ProjectRuleContext, edge: LockOrderEdge): { fixes?:
   const text = (node: ts.Node) => node.getText(sourceFile);
   const kind = lockObjectKind(outer.lockObject, () => context.checker);
   if (kind?.library !== "runtime") return {};
-  const innerCallback = dedent(text(inner.callback), indentationAt(sourceFile, innerCall.getStart(sourceFile)).length - indentationAt(sourceFile, outerCall.getStart(sourceFile)).length);
-  const edit = (newText: string) => ({ file: edge.outer.span.file, start: outerCall.getStart(sourceFile), end: outerCall.getEnd(), newText });
+  const fixer = context.fixerFor(sourceFile);
+  // The inner callback moves out of one nesting level: its lines move to the outer call's indentation.
+  const from = indentationAt(sourceFile, innerCall.getStart(sourceFile));
+  const to = indentationAt(sourceFile, outerCall.getStart(sourceFile));
+  const callback = inner.callback;
+  const innerCallback =
+    from.length > to.length ? reindentedText(sourceFile, callback.getStart(sourceFile), callback.getEnd(), { from, to }) : text(callback);
 
   if (kind.mechanism === "keyed-lock" && outer.key && inner.key && outerCall.arguments.length === 2 && text(outer.lockObject) === text(inner.lockObject)) {
-    return { fixes: [{ title: "Take both keys with `lockAll` (sorted order)", edits: [edit(`${text(outer.lockObject)}.lockAll([${text(outer.key)}, ${text(inner.key)}], ${innerCallback})`)] }] };
+    const multiLock = `${text(outer.lockObject)}.lockAll([${text(outer.key)}, ${text(inner.key)}], ${innerCallback})`;
+    return { fixes: [fixer.fix("Take both keys with `lockAll` (sorted order)", fixer.replace(outerCall, multiLock))] };
   }
   const outerKeyed = keyedLockSource(outer.lockObject);
   const innerKeyed = keyedLockSource(inner.lockObject);
   if (kind.mechanism === "mutex" && outerKeyed && innerKeyed && outerCall.arguments.length === 1 && text(outerKeyed.container) === text(innerKeyed.container)) {
-    const imports = runtimeImportEdits(sourceFile, context.settings, ["lockAll"]);
     const multiLock = `lockAll([${text(outer.lockObject)}, ${text(inner.lockObject)}], ${innerCallback})`;
-    const fix: Fix = { title: "Take both mutexes with `lockAll` (sorted order)", edits: [...imports.edits, edit(multiLock)] };
-    if (imports.newFiles.length > 0) fix.newFiles = imports.newFiles;
-    return { fixes: [fix] };
+    const title = "Take both mutexes with `lockAll` (sorted order)";
+    return { fixes: [fixer.fix(title, fixer.runtimeImport(["lockAll"]), fixer.replace(outerCall, multiLock))] };
   }
   return {};
 }
@@ -126,7 +172,7 @@ function lockAllFix(context: ProjectRuleContext, edge: LockOrderEdge): { fixes?:
  * Rows updated in argument order with node-postgres: lock both first, in key order, with one statement on the same
  * client, inserted before the first update. A suggestion: it adds a statement (and a lock) to the transaction.
  */
-function rowLockSuggestion(context: ProjectRuleContext, edge: LockOrderEdge): { suggestions?: Fix[] } {
+function rowLockSuggestion(context: FixContext, edge: LockOrderEdge): { suggestions?: Fix[] } {
   if (edge.to.kind !== "row-lock" || edge.via.length > 0) return {};
   const outerCall = callAt(context, edge.outer.span);
   const innerCall = callAt(context, edge.inner.span);
@@ -144,10 +190,10 @@ function rowLockSuggestion(context: ProjectRuleContext, edge: LockOrderEdge): { 
   if (!statement || !ts.isBlock(statement.parent)) return {};
   const column = outerKey.column;
   const sourceFile = outerCall.getSourceFile();
-  const at = statement.getStart(sourceFile);
-  const indent = indentationAt(sourceFile, at);
+  const fixer = context.fixerFor(sourceFile);
+  const indent = indentationAt(sourceFile, statement.getStart(sourceFile));
   const lockRows = `await ${client.getText(sourceFile)}.query("SELECT ${column} FROM ${table} WHERE ${column} = ANY($1) ORDER BY ${column} FOR UPDATE", [[${outerKey.value}, ${innerKey.value}]]);\n${indent}`;
-  return { suggestions: [{ title: `Lock both ${table} rows first, in ${column} order`, edits: [{ file: edge.outer.span.file, start: at, end: at, newText: lockRows }] }] };
+  return { suggestions: [fixer.fix(`Lock both ${table} rows first, in ${column} order`, fixer.insertBefore(statement, lockRows))] };
 }
 
 /** The `column = $n` a pg query locks its row by, with the text of the value bound to `$n`. */
@@ -172,11 +218,4 @@ function bodyIsOnly(callback: FunctionLike, innerCall: ts.CallExpression, outerC
   let outer: ts.Node = outerCall;
   while (ts.isAwaitExpression(outer.parent) || ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
   return ts.isExpressionStatement(outer.parent) && !isFunctionLike(outer.parent);
-}
-
-/** Moves the lines after the first `columns` to the left (the callback moves out of one nesting level). */
-function dedent(text: string, columns: number): string {
-  if (columns <= 0) return text;
-  const prefix = new RegExp(`^[ \\t]{0,${columns}}`);
-  return text.split("\n").map((line, i) => (i === 0 ? line : line.replace(prefix, ""))).join("\n");
 }

@@ -1,14 +1,78 @@
 // lock-without-expiry: a Redis lock taken with no expiry (SET NX without PX/EX/PXAT/EXAT, SETNX without a PEXPIRE
 // in the same MULTI). A holder that crashes before its DEL keeps the lock forever. The safe fix adds a PX expiry and,
 // when the value is a constant, a unique token.
-import { ts } from "../server/src/engine/ts";
-import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
-import { calleeName, code, enclosingFunction, expressionKey, importsOf, lineOf, outerExpression, receiverOf, skipParens, spanOf, stringValue, walkFunctionBody } from "../server/src/analysis/ast";
-import { isExpiryOf, redisNxLocks, type RedisNxLock } from "../server/src/analysis/held-regions";
-import { importEdits } from "../server/src/engine/runtime-import";
-import { normalizePath } from "../server/src/engine/paths";
+import {
+  calleeName,
+  code,
+  defineRule,
+  enclosingFunction,
+  expressionKey,
+  importEdits,
+  importsOf,
+  isExpiryOf,
+  lineOf,
+  outerExpression,
+  receiverOf,
+  redisNxLocks,
+  skipParens,
+  spanOf,
+  stringValue,
+  ts,
+  walkFunctionBody,
+  type Fix,
+  type Fixer,
+  type RedisNxLock,
+  type TextEdit,
+} from "../server/src/rule-kit";
 
-const DEFAULT_TTL_MS = 30000;
+const LOCKED_OUT = "and every later caller is locked out until someone deletes it by hand.";
+
+export const lockWithoutExpiry = defineRule({
+  meta: {
+    id: "lock-without-expiry",
+    description: "A Redis lock taken with SET NX / SETNX and no expiry stays forever when its holder crashes.",
+    defaultSeverity: "error",
+    fixable: true,
+    messages: {
+      noExpiry: `Redis lock {{lock}} is taken with {{command}} and no expiry: a holder that crashes (or is killed during a deploy) before releasing it leaves the key forever, ${LOCKED_OUT}`,
+      separateExpiry: `Redis lock {{lock}} is taken with {{command}} and no expiry: its expiry is set by a separate command at line {{line}}, so a holder that crashes between the two leaves the key without expiry, ${LOCKED_OUT}`,
+    },
+    optionsSchema: {
+      type: "object",
+      // Redis takes PX as a positive integer, so the schema asks for one rather than the fix rounding.
+      properties: { defaultTtlMs: { type: "integer", minimum: 1, description: "Expiry the fix adds, in milliseconds (default 30000)." } },
+      additionalProperties: false,
+    },
+    defaultOptions: { defaultTtlMs: 30000 },
+  },
+  checkFile(context) {
+    const { sourceFile } = context;
+    for (const lock of redisNxLocks(sourceFile, context.program, () => context.checker)) {
+      const { call, key } = lock.acquisition;
+      if (lock.acquisition.expires || expiryInSameMulti(call, key)) continue;
+      const command = commandOf(call);
+      const where = {
+        span: spanOf(call, sourceFile),
+        help: command === "SETNX" ? "Take it with `SET key value PX <ms> NX` instead." : "Add PX (or EX) to the SET.",
+      };
+      const data = { lock: code(key.getText(sourceFile)), command };
+      const separate = separateExpiry(call, key);
+      if (separate) {
+        context.report({
+          messageId: "separateExpiry",
+          data: { ...data, line: lineOf(separate) },
+          ...where,
+          related: [{ span: spanOf(separate, sourceFile), message: "expiry set here, as a separate command" }],
+        });
+        continue;
+      }
+      const fix = buildFix(context.fixer, lock, context.options.defaultTtlMs);
+      context.report({ messageId: "noExpiry", data, ...where, fixes: fix ? [fix] : [] });
+    }
+  },
+});
+
+export default lockWithoutExpiry;
 
 /** The command that takes the lock, for messages. */
 function commandOf(call: ts.CallExpression): "SET NX" | "SETNX" {
@@ -98,7 +162,7 @@ function isTruthinessContext(node: ts.Node): boolean {
 }
 
 /** Replaces a constant lock value by `randomUUID()`, unless the constant is compared elsewhere in the file. */
-function tokenEdits(sourceFile: ts.SourceFile, value: ts.Expression | undefined): TextEdit[] | undefined {
+function tokenEdits(fixer: Fixer, sourceFile: ts.SourceFile, value: ts.Expression | undefined): TextEdit[] | undefined {
   if (!value) return undefined;
   const node = skipParens(value);
   const literal = stringValue(node) ?? (ts.isNumericLiteral(node) ? node.text : node.kind === ts.SyntaxKind.TrueKeyword ? "true" : undefined);
@@ -112,15 +176,13 @@ function tokenEdits(sourceFile: ts.SourceFile, value: ts.Expression | undefined)
   const existing = importsOf(sourceFile).get("randomUUID");
   if (existing && !(existing.imported === "randomUUID" && /^(node:)?crypto$/.test(existing.module))) return [];
   if (!existing && /\brandomUUID\b/.test(sourceFile.text)) return [];
-  const file = normalizePath(sourceFile.fileName);
-  return [{ file, start: node.getStart(sourceFile), end: node.getEnd(), newText: "randomUUID()" }, ...(existing ? [] : importEdits(sourceFile, "node:crypto", ["randomUUID"]))];
+  return [fixer.replace(node, "randomUUID()"), ...(existing ? [] : importEdits(sourceFile, "node:crypto", ["randomUUID"]))];
 }
 
 /** The safe fix: an expiry in the call's own syntax, and a token for a constant value. Undefined when unsure. */
-function buildFix(lock: RedisNxLock, ttlMs: number): Fix | undefined {
+function buildFix(fixer: Fixer, lock: RedisNxLock, ttlMs: number): Fix | undefined {
   const { call } = lock.acquisition;
   const sourceFile = call.getSourceFile();
-  const file = normalizePath(sourceFile.fileName);
   const name = calleeName(call)!;
   const edits: TextEdit[] = [];
   if (name.toLowerCase() === "setnx") {
@@ -129,9 +191,8 @@ function buildFix(lock: RedisNxLock, ttlMs: number): Fix | undefined {
     const positional = name === "setnx";
     const nameNode = ts.isPropertyAccessExpression(call.expression) ? call.expression.name : undefined;
     if (!nameNode) return undefined;
-    edits.push({ file, start: nameNode.getStart(sourceFile), end: nameNode.getEnd(), newText: name === "SETNX" ? "SET" : "set" });
-    const at = call.arguments[1]!.getEnd();
-    edits.push({ file, start: at, end: at, newText: positional ? `, "PX", ${ttlMs}, "NX"` : `, { NX: true, PX: ${ttlMs} }` });
+    edits.push(fixer.replace(nameNode, name === "SETNX" ? "SET" : "set"));
+    edits.push(fixer.insertAfter(call.arguments[1]!, positional ? `, "PX", ${ttlMs}, "NX"` : `, { NX: true, PX: ${ttlMs} }`));
   } else {
     const args = call.arguments.slice(2);
     const nxToken = args.find((a) => stringValue(skipParens(a))?.toUpperCase() === "NX");
@@ -139,57 +200,18 @@ function buildFix(lock: RedisNxLock, ttlMs: number): Fix | undefined {
     if (nxToken) {
       const quote = nxToken.getText(sourceFile)[0] === "'" ? "'" : '"';
       // ioredis's types accept the flags only in upper case and PX before NX: rewrite the NX token as well.
-      edits.push({ file, start: nxToken.getStart(sourceFile), end: nxToken.getEnd(), newText: `${quote}PX${quote}, ${ttlMs}, ${quote}NX${quote}` });
+      edits.push(fixer.replace(nxToken, `${quote}PX${quote}, ${ttlMs}, ${quote}NX${quote}`));
     } else if (options && options.properties.length > 0) {
       const usesCondition = options.properties.some((p) => p.name && /^condition$/i.test(p.name.getText(sourceFile)));
       const last = options.properties[options.properties.length - 1]!;
-      edits.push({ file, start: last.getEnd(), end: last.getEnd(), newText: usesCondition ? `, expiration: { type: "PX", value: ${ttlMs} }` : `, PX: ${ttlMs}` });
+      edits.push(fixer.insertAfter(last, usesCondition ? `, expiration: { type: "PX", value: ${ttlMs} }` : `, PX: ${ttlMs}`));
     } else {
       return undefined;
     }
   }
-  const token = tokenEdits(sourceFile, call.arguments[1]);
+  const token = tokenEdits(fixer, sourceFile, call.arguments[1]);
   if (!token) return undefined;
-  edits.push(...token);
   const seconds = ttlMs % 1000 === 0 ? `${ttlMs / 1000} s` : `${ttlMs} ms`;
-  return { title: token.length > 0 ? `Add a ${seconds} expiry (PX ${ttlMs}) and a unique token` : `Add a ${seconds} expiry (PX ${ttlMs})`, edits };
+  const title = token.length > 0 ? `Add a ${seconds} expiry (PX ${ttlMs}) and a unique token` : `Add a ${seconds} expiry (PX ${ttlMs})`;
+  return fixer.fix(title, ...edits, ...token);
 }
-
-export const lockWithoutExpiry: Rule = {
-  meta: {
-    id: "lock-without-expiry",
-    description: "A Redis lock taken with SET NX / SETNX and no expiry stays forever when its holder crashes.",
-    defaultSeverity: "error",
-    fixable: true,
-    hasSuggestions: false,
-    scope: "file",
-    optionsSchema: {
-      type: "object",
-      properties: { defaultTtlMs: { type: "number", description: "Expiry the fix adds, in milliseconds (default 30000)." } },
-      additionalProperties: false,
-    },
-    defaultOptions: { defaultTtlMs: DEFAULT_TTL_MS },
-  },
-  checkFile(context: FileRuleContext) {
-    const ttl = typeof context.options.defaultTtlMs === "number" && context.options.defaultTtlMs > 0 ? Math.round(context.options.defaultTtlMs) : DEFAULT_TTL_MS;
-    for (const lock of redisNxLocks(context.sourceFile, context.program, () => context.checker)) {
-      const { call, key } = lock.acquisition;
-      if (lock.acquisition.expires || expiryInSameMulti(call, key)) continue;
-      const command = commandOf(call);
-      const separate = separateExpiry(call, key);
-      const lockName = code(key.getText(context.sourceFile));
-      const why = separate
-        ? `its expiry is set by a separate command at line ${lineOf(separate)}, so a holder that crashes between the two leaves the key without expiry`
-        : `a holder that crashes (or is killed during a deploy) before releasing it leaves the key forever`;
-      const fix = separate ? undefined : buildFix(lock, ttl);
-      context.report({
-        message: `Redis lock ${lockName} is taken with ${command} and no expiry: ${why}, and every later caller is locked out until someone deletes it by hand. ${command === "SETNX" ? "Take it with `SET key value PX <ms> NX` instead" : "Add PX (or EX) to the SET"}.`,
-        span: spanOf(call, context.sourceFile),
-        related: separate ? [{ span: spanOf(separate, context.sourceFile), message: "expiry set here, as a separate command" }] : [],
-        fixes: fix ? [fix] : [],
-      });
-    }
-  },
-};
-
-export default lockWithoutExpiry;

@@ -1,11 +1,70 @@
 // unsafe-lock-release: a Redis lock taken with SET NX and released with a plain DEL/UNLINK of its key, with no check
 // that the caller still holds it. A holder slower than the lock's expiry deletes the next holder's lock. The safe fix
 // replaces the DEL by the compare-and-delete script (the release the runtime's Redis lease performs).
-import { ts } from "../server/src/engine/ts";
-import type { FileRuleContext, Fix, Rule } from "../server/src/engine/types";
-import { calleeName, code, enclosingFunction, expressionKey, isInside, lineOf, outerExpression, receiverOf, skipAwait, skipParens, spanOf } from "../server/src/analysis/ast";
-import { redisNxLocks, type RedisNxLock } from "../server/src/analysis/held-regions";
-import { normalizePath } from "../server/src/engine/paths";
+import {
+  calleeName,
+  code,
+  defineRule,
+  enclosingFunction,
+  expressionKey,
+  isInside,
+  lineOf,
+  outerExpression,
+  receiverOf,
+  redisNxLocks,
+  skipAwait,
+  skipParens,
+  spanOf,
+  ts,
+  type Fix,
+  type Fixer,
+  type RedisNxLock,
+} from "../server/src/rule-kit";
+
+const RACE =
+  "{{command}} of Redis lock {{lock}} does not check that this caller still holds it: if the holder ran longer than the lock's expiry, another worker has taken the lock since, and this {{command}} deletes that worker's lock, letting a third one in while the second is still inside.";
+const LEASE = "or use the runtime's Redis lease (`createRedisLockProvider`).";
+
+export const unsafeLockRelease = defineRule({
+  meta: {
+    id: "unsafe-lock-release",
+    description: "A Redis lock released with DEL/UNLINK without checking that the caller still holds it deletes the next holder's lock.",
+    defaultSeverity: "error",
+    fixable: true,
+    messages: {
+      unchecked: RACE,
+      uncheckedConstant: `${RACE} The value stored at line {{line}} is a constant, so holders cannot be told apart.`,
+    },
+  },
+  checkFile(context) {
+    const { sourceFile } = context;
+    for (const lock of redisNxLocks(sourceFile, context.program, () => context.checker)) {
+      const { key, call } = lock.acquisition;
+      for (const release of lock.releases) {
+        const command = calleeName(release)!.toUpperCase();
+        if (command !== "DEL" && command !== "UNLINK") continue;
+        if (comparedFirst(release, key)) continue;
+        const data = { command, lock: code(key.getText(sourceFile)) };
+        const fix = buildFix(context.fixer, lock, release, context.checker);
+        const taken = calleeName(call)!.toLowerCase() === "setnx" ? "SETNX" : "SET NX";
+        const where = {
+          span: spanOf(release, sourceFile),
+          related: [{ span: spanOf(call, sourceFile), message: `lock taken here (${taken})` }],
+          fixes: fix ? [fix] : [],
+        };
+        if (tokenOf(lock)) {
+          const help = `Release with a compare-and-delete script (delete only if the value is still this holder's token), ${LEASE}`;
+          context.report({ messageId: "unchecked", data, help, ...where });
+        } else {
+          const help = `Store a unique token and release with a compare-and-delete script, ${LEASE}`;
+          context.report({ messageId: "uncheckedConstant", data: { ...data, line: lineOf(call) }, help, ...where });
+        }
+      }
+    }
+  },
+});
+
+export default unsafeLockRelease;
 
 const COMPARE_AND_DELETE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
@@ -59,7 +118,7 @@ function tokenInScopeAt(token: ts.Expression, release: ts.CallExpression, checke
 }
 
 /** The compare-and-delete call in the client's own syntax. Undefined when it would not be a drop-in replacement. */
-function buildFix(lock: RedisNxLock, release: ts.CallExpression, checker: ts.TypeChecker): Fix | undefined {
+function buildFix(fixer: Fixer, lock: RedisNxLock, release: ts.CallExpression, checker: ts.TypeChecker): Fix | undefined {
   const token = tokenOf(lock);
   const receiver = receiverOf(release);
   if (!token || !receiver || release.arguments.length !== 1) return undefined;
@@ -75,44 +134,6 @@ function buildFix(lock: RedisNxLock, release: ts.CallExpression, checker: ts.Typ
   const tokenText = token.getText(sourceFile);
   const script = JSON.stringify(COMPARE_AND_DELETE);
   const call = nodeRedis ? `${receiver.getText(sourceFile)}.eval(${script}, { keys: [${keyText}], arguments: [${tokenText}] })` : `${receiver.getText(sourceFile)}.eval(${script}, 1, ${keyText}, ${tokenText})`;
-  return {
-    title: `Delete ${code(keyText)} only while it still holds ${code(tokenText)} (compare-and-delete script)`,
-    edits: [{ file: normalizePath(sourceFile.fileName), start: release.getStart(sourceFile), end: release.getEnd(), newText: call }],
-  };
+  const title = `Delete ${code(keyText)} only while it still holds ${code(tokenText)} (compare-and-delete script)`;
+  return fixer.fix(title, fixer.replace(release, call));
 }
-
-export const unsafeLockRelease: Rule = {
-  meta: {
-    id: "unsafe-lock-release",
-    description: "A Redis lock released with DEL/UNLINK without checking that the caller still holds it deletes the next holder's lock.",
-    defaultSeverity: "error",
-    fixable: true,
-    hasSuggestions: false,
-    scope: "file",
-  },
-  checkFile(context: FileRuleContext) {
-    for (const lock of redisNxLocks(context.sourceFile, context.program, () => context.checker)) {
-      const { key, call } = lock.acquisition;
-      for (const release of lock.releases) {
-        const command = calleeName(release)!.toUpperCase();
-        if (command !== "DEL" && command !== "UNLINK") continue;
-        if (comparedFirst(release, key)) continue;
-        const lockName = code(key.getText(context.sourceFile));
-        const constant = !tokenOf(lock);
-        const fix = buildFix(lock, release, context.checker);
-        context.report({
-          message:
-            `${command} of Redis lock ${lockName} does not check that this caller still holds it: if the holder ran longer than the lock's expiry, another worker has taken the lock since, and this ${command} deletes that worker's lock, letting a third one in while the second is still inside. ` +
-            (constant
-              ? `The value stored at line ${lineOf(call)} is a constant, so holders cannot be told apart: store a unique token and release with a compare-and-delete script, or use the runtime's Redis lease (\`createRedisLockProvider\`).`
-              : `Release with a compare-and-delete script (delete only if the value is still this holder's token), or use the runtime's Redis lease (\`createRedisLockProvider\`).`),
-          span: spanOf(release, context.sourceFile),
-          related: [{ span: spanOf(call, context.sourceFile), message: `lock taken here (${calleeName(call)!.toLowerCase() === "setnx" ? "SETNX" : "SET NX"})` }],
-          fixes: fix ? [fix] : [],
-        });
-      }
-    }
-  },
-};
-
-export default unsafeLockRelease;

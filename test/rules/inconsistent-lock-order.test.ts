@@ -5,16 +5,31 @@ import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
 import { runRuleTests } from "../helpers/rule-tester";
 import { connectPg, suffix } from "../runtime/services";
 
-const mutexes = `import { Mutex } from "async-mutex";\nconst usersLock = new Mutex();\nconst sessionsLock = new Mutex();\n`;
-const manager = `import { LockManager } from "@locksmith/runtime";\nconst accountLocks = new LockManager();\n`;
-const pg = `import { Pool } from "pg";\nconst pool = new Pool();\n`;
-const redis = `import Redis from "ioredis";\nconst redis = new Redis();\n`;
+const mutexes = `import { Mutex } from "async-mutex";
+const usersLock = new Mutex();
+const sessionsLock = new Mutex();
+`;
+const manager = `import { LockManager } from "@locksmith/runtime";
+const accountLocks = new LockManager();
+`;
+const pg = `import { Pool } from "pg";
+const pool = new Pool();
+`;
+const redis = `import Redis from "ioredis";
+const redis = new Redis();
+`;
 
-const withUsers = `async function withUsers<T>(fn: () => Promise<T>): Promise<T> {\n  return usersLock.runExclusive(() => fn());\n}\n`;
-const CYCLE = (here: string, there: string) =>
-  `Inconsistent lock order: ${here}, but ${there}. Two tasks running these at once can each hold one lock and wait forever for the other. Take the locks in one order everywhere.`;
-const ARGUMENT_ORDER = (fn: string, lock: string, a: string, b: string, remedy: string, extra = "") =>
-  `\`${fn}\` locks \`${lock}\` for \`${a}\` and then for \`${b}\`${extra}: the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other. ${remedy}`;
+const withUsers = `async function withUsers<T>(fn: () => Promise<T>): Promise<T> {
+  return usersLock.runExclusive(() => fn());
+}
+`;
+const cycle = (here: string, elsewhere: string) => ({ messageId: "cycle", data: { here, elsewhere } });
+/** An argument-order finding: holder, lock and keys are quoted as the message quotes them. */
+const inArgumentOrder = (messageId: string, holder: string, lock: string, first: string, second: string, calls?: string) => ({
+  messageId,
+  data: { holder: `\`${holder}\``, lock: `\`${lock}\``, first: `\`${first}\``, second: `\`${second}\``, ...(calls ? { calls } : {}) },
+});
+const ONE_ORDER = "Take the locks in one order everywhere.";
 const LOCK_ALL = "Take both with the runtime's `lockAll` (canonical order), or sort the keys first.";
 const SORT = "Sort the keys first, so that every caller takes them in the same order.";
 const SELECT_ANY = "Lock the rows first, in key order, with one `SELECT ... WHERE id = ANY($1) ORDER BY id FOR UPDATE`.";
@@ -23,90 +38,220 @@ runRuleTests(inconsistentLockOrder, {
   valid: [
     {
       name: "the same order everywhere",
-      code: `${mutexes}export async function a() {\n  await usersLock.runExclusive(async () => {\n    await sessionsLock.runExclusive(async () => {});\n  });\n}\nexport async function b() {\n  await usersLock.runExclusive(async () => {\n    await sessionsLock.runExclusive(async () => {});\n  });\n}`,
+      code: `${mutexes}export async function a() {
+  await usersLock.runExclusive(async () => {
+    await sessionsLock.runExclusive(async () => {});
+  });
+}
+export async function b() {
+  await usersLock.runExclusive(async () => {
+    await sessionsLock.runExclusive(async () => {});
+  });
+}`,
     },
     {
       name: "sequential, not nested",
-      code: `${mutexes}export async function a() {\n  await usersLock.runExclusive(async () => {});\n  await sessionsLock.runExclusive(async () => {});\n}\nexport async function b() {\n  await sessionsLock.runExclusive(async () => {});\n  await usersLock.runExclusive(async () => {});\n}`,
+      code: `${mutexes}export async function a() {
+  await usersLock.runExclusive(async () => {});
+  await sessionsLock.runExclusive(async () => {});
+}
+export async function b() {
+  await sessionsLock.runExclusive(async () => {});
+  await usersLock.runExclusive(async () => {});
+}`,
     },
     {
       name: "the first lock is released before the next is taken",
-      code: `${mutexes}export async function a() {\n  await usersLock.runExclusive(async () => {\n    await sessionsLock.runExclusive(async () => {});\n  });\n}\nexport async function b() {\n  const release = await sessionsLock.acquire();\n  release();\n  const again = await usersLock.acquire();\n  again();\n}`,
+      code: `${mutexes}export async function a() {
+  await usersLock.runExclusive(async () => {
+    await sessionsLock.runExclusive(async () => {});
+  });
+}
+export async function b() {
+  const release = await sessionsLock.acquire();
+  release();
+  const again = await usersLock.acquire();
+  again();
+}`,
     },
     {
       name: "keys sorted first",
-      code: `${manager}export async function transfer(from: string, to: string) {\n  const [first, second] = [from, to].sort();\n  await accountLocks.lock(first, async () => {\n    await accountLocks.lock(second, async () => {});\n  });\n}`,
+      code: `${manager}export async function transfer(from: string, to: string) {
+  const [first, second] = [from, to].sort();
+  await accountLocks.lock(first, async () => {
+    await accountLocks.lock(second, async () => {});
+  });
+}`,
     },
     {
       name: "keys ordered with a comparison",
-      code: `${manager}export async function transfer(from: string, to: string) {\n  const first = from < to ? from : to;\n  const second = from < to ? to : from;\n  await accountLocks.lock(first, async () => {\n    await accountLocks.lock(second, async () => {});\n  });\n}`,
+      code: `${manager}export async function transfer(from: string, to: string) {
+  const first = from < to ? from : to;
+  const second = from < to ? to : from;
+  await accountLocks.lock(first, async () => {
+    await accountLocks.lock(second, async () => {});
+  });
+}`,
     },
     {
       name: "keys ordered with Math.min / Math.max",
-      code: `${manager}export async function transfer(from: number, to: number) {\n  const low = Math.min(from, to);\n  const high = Math.max(from, to);\n  await accountLocks.lock(low, async () => {\n    await accountLocks.lock(high, async () => {});\n  });\n}`,
+      code: `${manager}export async function transfer(from: number, to: number) {
+  const low = Math.min(from, to);
+  const high = Math.max(from, to);
+  await accountLocks.lock(low, async () => {
+    await accountLocks.lock(high, async () => {});
+  });
+}`,
     },
     {
       name: "the order is chosen by a branch comparing the keys",
-      code: `${manager}export async function transfer(from: string, to: string) {\n  if (from < to) {\n    await accountLocks.lock(from, async () => {\n      await accountLocks.lock(to, async () => {});\n    });\n  } else {\n    await accountLocks.lock(to, async () => {\n      await accountLocks.lock(from, async () => {});\n    });\n  }\n}`,
+      code: `${manager}export async function transfer(from: string, to: string) {
+  if (from < to) {
+    await accountLocks.lock(from, async () => {
+      await accountLocks.lock(to, async () => {});
+    });
+  } else {
+    await accountLocks.lock(to, async () => {
+      await accountLocks.lock(from, async () => {});
+    });
+  }
+}`,
     },
     {
       name: "the runtime's ordered multi-lock",
-      code: `${manager}export async function transfer(from: string, to: string) {\n  await accountLocks.lockAll([from, to], async () => {});\n}`,
+      code: `${manager}export async function transfer(from: string, to: string) {
+  await accountLocks.lockAll([from, to], async () => {});
+}`,
     },
     {
       name: "top-level lockAll over two mutexes",
-      code: `import { Mutex, lockAll } from "@locksmith/runtime";\nconst locks = new Map<string, Mutex>();\nexport async function transfer(from: string, to: string) {\n  await lockAll([locks.get(from)!, locks.get(to)!], async () => {});\n}`,
+      code: `import { Mutex, lockAll } from "@locksmith/runtime";
+const locks = new Map<string, Mutex>();
+export async function transfer(from: string, to: string) {
+  await lockAll([locks.get(from)!, locks.get(to)!], async () => {});
+}`,
     },
     {
       name: "Redis locks taken one after the other",
-      code: `${redis}export async function transfer(from: string, to: string) {\n  await redis.set(\`lock:account:\${from}\`, "1", "PX", 5000, "NX");\n  await redis.del(\`lock:account:\${from}\`);\n  await redis.set(\`lock:account:\${to}\`, "1", "PX", 5000, "NX");\n  await redis.del(\`lock:account:\${to}\`);\n}`,
+      code: `${redis}export async function transfer(from: string, to: string) {
+  await redis.set(\`lock:account:\${from}\`, "1", "PX", 5000, "NX");
+  await redis.del(\`lock:account:\${from}\`);
+  await redis.set(\`lock:account:\${to}\`, "1", "PX", 5000, "NX");
+  await redis.del(\`lock:account:\${to}\`);
+}`,
     },
     {
       name: "rows locked in one ordered statement first",
-      code: `${pg}export async function transfer(from: number, to: number, amount: number) {\n  const client = await pool.connect();\n  await client.query("BEGIN");\n  await client.query("SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE", [[from, to]]);\n  await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amount, from]);\n  await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, to]);\n  await client.query("COMMIT");\n}`,
+      code: `${pg}export async function transfer(from: number, to: number, amount: number) {
+  const client = await pool.connect();
+  await client.query("BEGIN");
+  await client.query("SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE", [[from, to]]);
+  await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amount, from]);
+  await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, to]);
+  await client.query("COMMIT");
+}`,
     },
     {
       name: "autocommit updates hold no row lock between statements",
-      code: `${pg}export async function transfer(from: number, to: number, amount: number) {\n  await pool.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amount, from]);\n  await pool.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, to]);\n}`,
+      code: `${pg}export async function transfer(from: number, to: number, amount: number) {
+  await pool.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amount, from]);
+  await pool.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, to]);
+}`,
     },
     {
       name: "queries outside the transaction client are not in the transaction",
-      code: `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\nexport async function transfer(from: number, to: number, amount: number) {\n  await prisma.$transaction(async (tx) => {\n    await prisma.$executeRaw\`UPDATE accounts SET balance = balance - \${amount} WHERE id = \${from}\`;\n    await prisma.$executeRaw\`UPDATE accounts SET balance = balance + \${amount} WHERE id = \${to}\`;\n  });\n}`,
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function transfer(from: number, to: number, amount: number) {
+  await prisma.$transaction(async (tx) => {
+    await prisma.$executeRaw\`UPDATE accounts SET balance = balance - \${amount} WHERE id = \${from}\`;
+    await prisma.$executeRaw\`UPDATE accounts SET balance = balance + \${amount} WHERE id = \${to}\`;
+  });
+}`,
     },
     {
       name: "a callback run under the wrapper's lock, the other lock taken after it",
-      code: `${mutexes}${withUsers}export async function a() {\n  await withUsers(async () => {});\n  await sessionsLock.runExclusive(async () => {});\n}\nexport async function b() {\n  await sessionsLock.runExclusive(async () => {\n    await withUsers(async () => {});\n  });\n}`,
+      code: `${mutexes}${withUsers}export async function a() {
+  await withUsers(async () => {});
+  await sessionsLock.runExclusive(async () => {});
+}
+export async function b() {
+  await sessionsLock.runExclusive(async () => {
+    await withUsers(async () => {});
+  });
+}`,
     },
     {
       name: "a call made after the lock is released",
-      files: { "src/sessions.ts": `import { Mutex } from "async-mutex";\nimport { usersLock } from "./file";\nexport const sessionsLock = new Mutex();\nexport async function dropSessions() {\n  await sessionsLock.runExclusive(async () => {\n    await usersLock.runExclusive(async () => {});\n  });\n}` },
-      code: `import { Mutex } from "async-mutex";\nimport { dropSessions } from "./sessions";\nexport const usersLock = new Mutex();\nexport async function deleteUser() {\n  await usersLock.runExclusive(async () => {});\n  await dropSessions();\n}`,
+      files: {
+        "src/sessions.ts": `import { Mutex } from "async-mutex";
+import { usersLock } from "./file";
+export const sessionsLock = new Mutex();
+export async function dropSessions() {
+  await sessionsLock.runExclusive(async () => {
+    await usersLock.runExclusive(async () => {});
+  });
+}`,
+      },
+      code: `import { Mutex } from "async-mutex";
+import { dropSessions } from "./sessions";
+export const usersLock = new Mutex();
+export async function deleteUser() {
+  await usersLock.runExclusive(async () => {});
+  await dropSessions();
+}`,
     },
   ],
   invalid: [
     {
       name: "cycle through a callback passed to a function that runs it under its lock",
-      code: `${mutexes}${withUsers}export async function renameUser() {\n  await withUsers(async () => {\n    await sessionsLock.runExclusive(async () => {});\n  });\n}\nexport async function expireSessions() {\n  await sessionsLock.runExclusive(async () => {\n    await withUsers(async () => {});\n  });\n}`,
+      code: `${mutexes}${withUsers}export async function renameUser() {
+  await withUsers(async () => {
+    await sessionsLock.runExclusive(async () => {});
+  });
+}
+export async function expireSessions() {
+  await sessionsLock.runExclusive(async () => {
+    await withUsers(async () => {});
+  });
+}`,
       errors: [
         {
           line: 9,
           column: 11,
-          message: CYCLE("`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`", "`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`"),
+          ...cycle("`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`", "`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`"),
           related: [{ line: 5 }, { line: 5, message: "`withUsers` calls the callback passed by `renameUser` here" }, { line: 13 }, { line: 14 }, { line: 5 }],
         },
-        { line: 14, column: 11 },
+        {
+          line: 14,
+          column: 11,
+          ...cycle("`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`", "`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`"),
+        },
       ],
     },
     {
       name: "cycle within one pair of functions",
-      code: `${mutexes}export async function deleteUser() {\n  await usersLock.runExclusive(async () => {\n    await sessionsLock.runExclusive(async () => {});\n  });\n}\nexport async function expireSessions() {\n  await sessionsLock.runExclusive(async () => {\n    await usersLock.runExclusive(async () => {});\n  });\n}`,
+      code: `${mutexes}export async function deleteUser() {
+  await usersLock.runExclusive(async () => {
+    await sessionsLock.runExclusive(async () => {});
+  });
+}
+export async function expireSessions() {
+  await sessionsLock.runExclusive(async () => {
+    await usersLock.runExclusive(async () => {});
+  });
+}`,
       errors: [
         {
           line: 6,
           column: 11,
           endLine: 6,
           endColumn: 52,
-          message: CYCLE("`deleteUser` acquires `sessionsLock` while holding `usersLock`", "`expireSessions` acquires `usersLock` while holding `sessionsLock`"),
+          ...cycle("`deleteUser` acquires `sessionsLock` while holding `usersLock`", "`expireSessions` acquires `usersLock` while holding `sessionsLock`"),
+          // Golden full messages and help of this rule.
+          message:
+            "Inconsistent lock order: `deleteUser` acquires `sessionsLock` while holding `usersLock`, but `expireSessions` acquires `usersLock` while holding `sessionsLock`. Two tasks running these at once can each hold one lock and wait forever for the other.",
+          help: ONE_ORDER,
           related: [
             { line: 5, message: "`usersLock` acquired here by `deleteUser`" },
             { line: 10, message: "`sessionsLock` acquired here by `expireSessions`" },
@@ -118,7 +263,7 @@ runRuleTests(inconsistentLockOrder, {
           column: 11,
           endLine: 11,
           endColumn: 49,
-          message: CYCLE("`expireSessions` acquires `usersLock` while holding `sessionsLock`", "`deleteUser` acquires `sessionsLock` while holding `usersLock`"),
+          ...cycle("`expireSessions` acquires `usersLock` while holding `sessionsLock`", "`deleteUser` acquires `sessionsLock` while holding `usersLock`"),
           related: [
             { line: 10, message: "`sessionsLock` acquired here by `expireSessions`" },
             { line: 5, message: "`usersLock` acquired here by `deleteUser`" },
@@ -130,15 +275,37 @@ runRuleTests(inconsistentLockOrder, {
     {
       name: "cycle across two files with circular imports, through one level of calls",
       files: {
-        "src/sessions.ts": `import { Mutex } from "async-mutex";\nimport { usersLock } from "./file";\nexport const sessionsLock = new Mutex();\nexport async function dropSessionsOf(id: string) {\n  await sessionsLock.runExclusive(async () => {\n    console.log(id);\n  });\n}\nexport async function expireAll() {\n  const release = await sessionsLock.acquire();\n  try {\n    await usersLock.runExclusive(async () => {});\n  } finally {\n    release();\n  }\n}`,
+        "src/sessions.ts": `import { Mutex } from "async-mutex";
+import { usersLock } from "./file";
+export const sessionsLock = new Mutex();
+export async function dropSessionsOf(id: string) {
+  await sessionsLock.runExclusive(async () => {
+    console.log(id);
+  });
+}
+export async function expireAll() {
+  const release = await sessionsLock.acquire();
+  try {
+    await usersLock.runExclusive(async () => {});
+  } finally {
+    release();
+  }
+}`,
       },
-      code: `import { Mutex } from "async-mutex";\nimport { dropSessionsOf } from "./sessions";\nexport const usersLock = new Mutex();\nexport async function deleteUser(id: string) {\n  await usersLock.runExclusive(async () => {\n    await dropSessionsOf(id);\n  });\n}`,
+      code: `import { Mutex } from "async-mutex";
+import { dropSessionsOf } from "./sessions";
+export const usersLock = new Mutex();
+export async function deleteUser(id: string) {
+  await usersLock.runExclusive(async () => {
+    await dropSessionsOf(id);
+  });
+}`,
       errors: [
         {
           line: 6,
           column: 11,
           endColumn: 29,
-          message: CYCLE("`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`", "`expireAll` acquires `usersLock` while holding `sessionsLock`"),
+          ...cycle("`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`", "`expireAll` acquires `usersLock` while holding `sessionsLock`"),
           related: [
             { line: 5, message: "`usersLock` acquired here by `deleteUser`" },
             { line: 5, filename: "src/sessions.ts", message: "`sessionsLock` acquired here by `dropSessionsOf` while `usersLock` is held" },
@@ -150,7 +317,7 @@ runRuleTests(inconsistentLockOrder, {
           filename: "src/sessions.ts",
           line: 12,
           column: 11,
-          message: CYCLE("`expireAll` acquires `usersLock` while holding `sessionsLock`", "`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`"),
+          ...cycle("`expireAll` acquires `usersLock` while holding `sessionsLock`", "`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`"),
           related: [
             { line: 10, filename: "src/sessions.ts" },
             { line: 5, filename: "src/file.ts" },
@@ -162,67 +329,168 @@ runRuleTests(inconsistentLockOrder, {
     },
     {
       name: "cycle through two levels of calls and class methods",
-      code: `${mutexes}export class Accounts {\n  async close(id: string) {\n    await usersLock.runExclusive(async () => {\n      await this.cleanup(id);\n    });\n  }\n  private async cleanup(id: string) {\n    await this.forget(id);\n  }\n  private async forget(id: string) {\n    await sessionsLock.runExclusive(async () => {});\n  }\n}\nexport async function expire() {\n  await sessionsLock.runExclusive(async () => {\n    await usersLock.runExclusive(async () => {});\n  });\n}`,
+      code: `${mutexes}export class Accounts {
+  async close(id: string) {
+    await usersLock.runExclusive(async () => {
+      await this.cleanup(id);
+    });
+  }
+  private async cleanup(id: string) {
+    await this.forget(id);
+  }
+  private async forget(id: string) {
+    await sessionsLock.runExclusive(async () => {});
+  }
+}
+export async function expire() {
+  await sessionsLock.runExclusive(async () => {
+    await usersLock.runExclusive(async () => {});
+  });
+}`,
       errors: [
         {
           line: 7,
           column: 13,
-          message: CYCLE("`Accounts.close` holds `usersLock` and calls `Accounts.cleanup`, which calls `Accounts.forget`, which acquires `sessionsLock`", "`expire` acquires `usersLock` while holding `sessionsLock`"),
+          ...cycle("`Accounts.close` holds `usersLock` and calls `Accounts.cleanup`, which calls `Accounts.forget`, which acquires `sessionsLock`", "`expire` acquires `usersLock` while holding `sessionsLock`"),
           related: [{ line: 6 }, { line: 11, message: "`Accounts.cleanup` calls `Accounts.forget` here" }, { line: 14, message: "`sessionsLock` acquired here by `Accounts.forget` while `usersLock` is held" }, { line: 18 }, { line: 19 }],
         },
-        { line: 19, column: 11 },
+        {
+          line: 19,
+          column: 11,
+          ...cycle("`expire` acquires `usersLock` while holding `sessionsLock`", "`Accounts.close` holds `usersLock` and calls `Accounts.cleanup`, which calls `Accounts.forget`, which acquires `sessionsLock`"),
+        },
       ],
     },
     {
-      name: "the guide's bank transfer with a keyed lock manager: fixed with lockAll",
-      code: `${manager}export async function transfer(from: string, to: string, amount: number) {\n  await accountLocks.lock(from, async () => {\n    await accountLocks.lock(to, async () => {\n      console.log(from, to, amount);\n    });\n  });\n}`,
+      name: "a bank transfer with a keyed lock manager: fixed with lockAll",
+      code: `${manager}export async function transfer(from: string, to: string, amount: number) {
+  await accountLocks.lock(from, async () => {
+    await accountLocks.lock(to, async () => {
+      console.log(from, to, amount);
+    });
+  });
+}`,
       errors: [
         {
           line: 5,
           column: 11,
           endLine: 7,
           endColumn: 7,
-          message: ARGUMENT_ORDER("transfer", "accountLocks[key]", "from", "to", LOCK_ALL),
+          ...inArgumentOrder("argumentOrder", "transfer", "accountLocks[key]", "from", "to"),
+          message:
+            "`transfer` locks `accountLocks[key]` for `from` and then for `to`: the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other.",
+          help: LOCK_ALL,
           related: [{ line: 4, message: "`accountLocks[key]` acquired here by `transfer`" }],
         },
       ],
-      output: `${manager}export async function transfer(from: string, to: string, amount: number) {\n  await accountLocks.lockAll([from, to], async () => {\n    console.log(from, to, amount);\n  });\n}`,
+      output: `${manager}export async function transfer(from: string, to: string, amount: number) {
+  await accountLocks.lockAll([from, to], async () => {
+    console.log(from, to, amount);
+  });
+}`,
     },
     {
       name: "runtime mutexes from a factory: fixed with the top-level lockAll, imported",
-      code: `import { Mutex } from "@locksmith/runtime";\nconst locks = new Map<string, Mutex>();\nfunction mutexFor(id: string): Mutex {\n  let mutex = locks.get(id);\n  if (!mutex) locks.set(id, (mutex = new Mutex()));\n  return mutex;\n}\nexport function transfer(from: string, to: string) {\n  return mutexFor(from).run(() => mutexFor(to).run(async () => {\n    console.log(from, to);\n  }));\n}`,
-      errors: [{ line: 9, column: 35, message: ARGUMENT_ORDER("transfer", "mutexFor(key)", "from", "to", LOCK_ALL) }],
-      output: `import { Mutex, lockAll } from "@locksmith/runtime";\nconst locks = new Map<string, Mutex>();\nfunction mutexFor(id: string): Mutex {\n  let mutex = locks.get(id);\n  if (!mutex) locks.set(id, (mutex = new Mutex()));\n  return mutex;\n}\nexport function transfer(from: string, to: string) {\n  return lockAll([mutexFor(from), mutexFor(to)], async () => {\n    console.log(from, to);\n  });\n}`,
+      code: `import { Mutex } from "@locksmith/runtime";
+const locks = new Map<string, Mutex>();
+function mutexFor(id: string): Mutex {
+  let mutex = locks.get(id);
+  if (!mutex) locks.set(id, (mutex = new Mutex()));
+  return mutex;
+}
+export function transfer(from: string, to: string) {
+  return mutexFor(from).run(() => mutexFor(to).run(async () => {
+    console.log(from, to);
+  }));
+}`,
+      errors: [{ line: 9, column: 35, ...inArgumentOrder("argumentOrder", "transfer", "mutexFor(key)", "from", "to"), help: LOCK_ALL }],
+      output: `import { Mutex, lockAll } from "@locksmith/runtime";
+const locks = new Map<string, Mutex>();
+function mutexFor(id: string): Mutex {
+  let mutex = locks.get(id);
+  if (!mutex) locks.set(id, (mutex = new Mutex()));
+  return mutex;
+}
+export function transfer(from: string, to: string) {
+  return lockAll([mutexFor(from), mutexFor(to)], async () => {
+    console.log(from, to);
+  });
+}`,
     },
     {
       name: "async-mutex mutexes in a Map: reported, no fix (lockAll does not take them)",
-      code: `import { Mutex } from "async-mutex";\nconst locks = new Map<string, Mutex>();\nexport async function transfer(from: string, to: string) {\n  await locks.get(from)!.runExclusive(async () => {\n    await locks.get(to)!.runExclusive(async () => {});\n  });\n}`,
-      errors: [{ line: 5, column: 11, message: ARGUMENT_ORDER("transfer", "locks[key]", "from", "to", LOCK_ALL) }],
+      code: `import { Mutex } from "async-mutex";
+const locks = new Map<string, Mutex>();
+export async function transfer(from: string, to: string) {
+  await locks.get(from)!.runExclusive(async () => {
+    await locks.get(to)!.runExclusive(async () => {});
+  });
+}`,
+      errors: [{ line: 5, column: 11, ...inArgumentOrder("argumentOrder", "transfer", "locks[key]", "from", "to"), help: LOCK_ALL }],
     },
     {
       name: "keys from one destructured request",
-      code: `${manager}export async function transfer(request: { fromId: string; toId: string }) {\n  const { fromId, toId } = request;\n  await accountLocks.lock(fromId, async () => {\n    await accountLocks.lock(toId, async () => {});\n  });\n}`,
-      errors: [{ line: 6, column: 11, message: ARGUMENT_ORDER("transfer", "accountLocks[key]", "fromId", "toId", LOCK_ALL) }],
-      output: `${manager}export async function transfer(request: { fromId: string; toId: string }) {\n  const { fromId, toId } = request;\n  await accountLocks.lockAll([fromId, toId], async () => {});\n}`,
+      code: `${manager}export async function transfer(request: { fromId: string; toId: string }) {
+  const { fromId, toId } = request;
+  await accountLocks.lock(fromId, async () => {
+    await accountLocks.lock(toId, async () => {});
+  });
+}`,
+      errors: [{ line: 6, column: 11, ...inArgumentOrder("argumentOrder", "transfer", "accountLocks[key]", "fromId", "toId"), help: LOCK_ALL }],
+      output: `${manager}export async function transfer(request: { fromId: string; toId: string }) {
+  const { fromId, toId } = request;
+  await accountLocks.lockAll([fromId, toId], async () => {});
+}`,
     },
     {
       name: "Redis lock keys in argument order",
-      code: `${redis}export async function transfer(from: string, to: string) {\n  const a = await redis.set(\`lock:account:\${from}\`, "1", "PX", 5000, "NX");\n  if (!a) throw new Error("busy");\n  const b = await redis.set(\`lock:account:\${to}\`, "1", "PX", 5000, "NX");\n  if (!b) throw new Error("busy");\n  await redis.del(\`lock:account:\${to}\`);\n  await redis.del(\`lock:account:\${from}\`);\n}`,
-      errors: [{ line: 6, column: 19, endColumn: 73, message: ARGUMENT_ORDER("transfer", "lock:account:${…}", "from", "to", SORT), related: [{ line: 4 }] }],
+      code: `${redis}export async function transfer(from: string, to: string) {
+  const a = await redis.set(\`lock:account:\${from}\`, "1", "PX", 5000, "NX");
+  if (!a) throw new Error("busy");
+  const b = await redis.set(\`lock:account:\${to}\`, "1", "PX", 5000, "NX");
+  if (!b) throw new Error("busy");
+  await redis.del(\`lock:account:\${to}\`);
+  await redis.del(\`lock:account:\${from}\`);
+}`,
+      errors: [{ line: 6, column: 19, endColumn: 73, ...inArgumentOrder("argumentOrder", "transfer", "lock:account:${…}", "from", "to"), help: SORT, related: [{ line: 4 }] }],
     },
     {
       name: "SQL rows updated in argument order inside one transaction",
-      code: `${pg}export async function transfer(from: number, to: number, amount: number) {\n  const client = await pool.connect();\n  try {\n    await client.query("BEGIN");\n    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amount, from]);\n    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, to]);\n    await client.query("COMMIT");\n  } finally {\n    client.release();\n  }\n}`,
+      code: `${pg}export async function transfer(from: number, to: number, amount: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amount, from]);
+    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, to]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
       errors: [
         {
           line: 8,
           column: 11,
-          message: ARGUMENT_ORDER("transfer", "accounts rows", "from", "to", SELECT_ANY, " in one transaction"),
+          ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to"),
+          message:
+            "`transfer` locks `accounts rows` for `from` and then for `to` in one transaction: the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other.",
+          help: SELECT_ANY,
           related: [{ line: 7, message: "`accounts rows` acquired here by `transfer`" }],
           suggestions: [
             {
               title: "Lock both accounts rows first, in id order",
-              output: `${pg}export async function transfer(from: number, to: number, amount: number) {\n  const client = await pool.connect();\n  try {\n    await client.query("BEGIN");\n    await client.query("SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE", [[from, to]]);\n    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amount, from]);\n    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, to]);\n    await client.query("COMMIT");\n  } finally {\n    client.release();\n  }\n}`,
+              output: `${pg}export async function transfer(from: number, to: number, amount: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE", [[from, to]]);
+    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amount, from]);
+    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, to]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
             },
           ],
         },
@@ -230,18 +498,38 @@ runRuleTests(inconsistentLockOrder, {
     },
     {
       name: "two FOR UPDATE reads in a Prisma transaction callback",
-      code: `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\nexport async function transfer(from: number, to: number) {\n  await prisma.$transaction(async (tx) => {\n    await tx.$queryRaw\`SELECT balance FROM accounts WHERE id = \${from} FOR UPDATE\`;\n    await tx.$queryRaw\`SELECT balance FROM accounts WHERE id = \${to} FOR UPDATE\`;\n  });\n}`,
-      errors: [{ line: 6, column: 11, message: ARGUMENT_ORDER("transfer", "accounts rows", "from", "to", SELECT_ANY, " in one transaction") }],
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function transfer(from: number, to: number) {
+  await prisma.$transaction(async (tx) => {
+    await tx.$queryRaw\`SELECT balance FROM accounts WHERE id = \${from} FOR UPDATE\`;
+    await tx.$queryRaw\`SELECT balance FROM accounts WHERE id = \${to} FOR UPDATE\`;
+  });
+}`,
+      errors: [{ line: 6, column: 11, ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to"), help: SELECT_ANY }],
     },
     {
       name: "advisory locks in argument order",
-      code: `${pg}export async function transfer(from: number, to: number) {\n  const client = await pool.connect();\n  await client.query("BEGIN");\n  await client.query("SELECT pg_advisory_xact_lock($1)", [from]);\n  await client.query("SELECT pg_advisory_xact_lock($1)", [to]);\n  await client.query("COMMIT");\n}`,
-      errors: [{ line: 7, column: 9, message: ARGUMENT_ORDER("transfer", "advisory lock", "from", "to", SORT) }],
+      code: `${pg}export async function transfer(from: number, to: number) {
+  const client = await pool.connect();
+  await client.query("BEGIN");
+  await client.query("SELECT pg_advisory_xact_lock($1)", [from]);
+  await client.query("SELECT pg_advisory_xact_lock($1)", [to]);
+  await client.query("COMMIT");
+}`,
+      errors: [{ line: 7, column: 9, ...inArgumentOrder("argumentOrder", "transfer", "advisory lock", "from", "to"), help: SORT }],
     },
     {
       name: "argument order through a call: the callee locks the key it is given",
-      code: `${manager}async function credit(account: string) {\n  await accountLocks.lock(account, async () => {});\n}\nexport async function transfer(from: string, to: string) {\n  await accountLocks.lock(from, async () => {\n    await credit(to);\n  });\n}`,
-      errors: [{ line: 8, column: 11, message: ARGUMENT_ORDER("transfer", "accountLocks[key]", "from", "to", LOCK_ALL, " (`transfer` holds `accountLocks[key]` and calls `credit`, which acquires `accountLocks[key]`)"), related: [{ line: 7 }, { line: 4 }] }],
+      code: `${manager}async function credit(account: string) {
+  await accountLocks.lock(account, async () => {});
+}
+export async function transfer(from: string, to: string) {
+  await accountLocks.lock(from, async () => {
+    await credit(to);
+  });
+}`,
+      errors: [{ line: 8, column: 11, ...inArgumentOrder("argumentOrderThroughCalls", "transfer", "accountLocks[key]", "from", "to", "`transfer` holds `accountLocks[key]` and calls `credit`, which acquires `accountLocks[key]`"), help: LOCK_ALL, related: [{ line: 7 }, { line: 4 }] }],
     },
   ],
 });

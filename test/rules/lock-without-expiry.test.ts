@@ -1,84 +1,210 @@
 import { lockWithoutExpiry } from "../../rules/lock-without-expiry";
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ConfigError, validateConfig } from "../../server/src/engine/config";
 import { runRuleTests } from "../helpers/rule-tester";
 
-const ioredis = `import Redis from "ioredis";\nconst redis = new Redis();\n`;
-const nodeRedis = `import { createClient } from "redis";\nconst client = createClient();\n`;
-const MESSAGE = (key: string, command = "SET NX") =>
-  `Redis lock ${key} is taken with ${command} and no expiry: a holder that crashes (or is killed during a deploy) before releasing it leaves the key forever, and every later caller is locked out until someone deletes it by hand. ${command === "SETNX" ? "Take it with `SET key value PX <ms> NX` instead" : "Add PX (or EX) to the SET"}.`;
+const ioredis = `import Redis from "ioredis";
+const redis = new Redis();
+`;
+const nodeRedis = `import { createClient } from "redis";
+const client = createClient();
+`;
+const noExpiry = (lock: string, command = "SET NX") => ({ messageId: "noExpiry", data: { lock, command } });
+const ADD_PX = "Add PX (or EX) to the SET.";
+const USE_SET = "Take it with `SET key value PX <ms> NX` instead.";
 
 runRuleTests(lockWithoutExpiry, {
   valid: [
-    { name: "ioredis NX with PX before it", code: `${ioredis}export async function run(id: string, token: string) {\n  return redis.set(\`lock:job:\${id}\`, token, "PX", 30000, "NX");\n}` },
-    { name: "ioredis NX first, EX after", code: `${ioredis}export async function run(id: string, token: string) {\n  return redis.set("lock:" + id, token, "NX", "EX", 30);\n}` },
-    { name: "PXAT", code: `${ioredis}export async function run(id: string, token: string) {\n  return redis.set("lock:" + id, token, "PXAT", Date.now() + 5000, "NX");\n}` },
-    { name: "node-redis v4 options with PX", code: `${nodeRedis}export async function run(id: string, token: string) {\n  return client.set(\`lock:\${id}\`, token, { NX: true, PX: 10000 });\n}` },
-    { name: "node-redis v5 condition + expiration", code: `${nodeRedis}export async function run(id: string, token: string) {\n  return client.set(\`lock:\${id}\`, token, { condition: "NX", expiration: { type: "PX", value: 10000 } });\n}` },
-    { name: "SETNX with PEXPIRE chained in the same MULTI", code: `${ioredis}export async function run(id: string) {\n  return redis.multi().setnx(\`lock:\${id}\`, "1").pexpire(\`lock:\${id}\`, 30000).exec();\n}` },
+    {
+      name: "ioredis NX with PX before it",
+      code: `${ioredis}export async function run(id: string, token: string) {
+  return redis.set(\`lock:job:\${id}\`, token, "PX", 30000, "NX");
+}`,
+    },
+    {
+      name: "ioredis NX first, EX after",
+      code: `${ioredis}export async function run(id: string, token: string) {
+  return redis.set("lock:" + id, token, "NX", "EX", 30);
+}`,
+    },
+    {
+      name: "PXAT",
+      code: `${ioredis}export async function run(id: string, token: string) {
+  return redis.set("lock:" + id, token, "PXAT", Date.now() + 5000, "NX");
+}`,
+    },
+    {
+      name: "node-redis v4 options with PX",
+      code: `${nodeRedis}export async function run(id: string, token: string) {
+  return client.set(\`lock:\${id}\`, token, { NX: true, PX: 10000 });
+}`,
+    },
+    {
+      name: "node-redis v5 condition + expiration",
+      code: `${nodeRedis}export async function run(id: string, token: string) {
+  return client.set(\`lock:\${id}\`, token, { condition: "NX", expiration: { type: "PX", value: 10000 } });
+}`,
+    },
+    {
+      name: "SETNX with PEXPIRE chained in the same MULTI",
+      code: `${ioredis}export async function run(id: string) {
+  return redis.multi().setnx(\`lock:\${id}\`, "1").pexpire(\`lock:\${id}\`, 30000).exec();
+}`,
+    },
     {
       name: "SETNX with PEXPIRE queued on the same MULTI variable",
-      code: `${ioredis}export async function run(id: string) {\n  const tx = redis.multi();\n  tx.setnx(\`lock:\${id}\`, "1");\n  tx.pexpire(\`lock:\${id}\`, 30000);\n  return tx.exec();\n}`,
+      code: `${ioredis}export async function run(id: string) {
+  const tx = redis.multi();
+  tx.setnx(\`lock:\${id}\`, "1");
+  tx.pexpire(\`lock:\${id}\`, 30000);
+  return tx.exec();
+}`,
     },
-    { name: "set-once marker that is never deleted is not a lock", code: `${ioredis}export async function markProcessed(id: string) {\n  return redis.set(\`processed:\${id}\`, "1", "NX");\n}` },
-    { name: "SET without NX", code: `${ioredis}export async function run(id: string) {\n  await redis.set(\`lock:\${id}\`, "1");\n}` },
+    {
+      name: "set-once marker that is never deleted is not a lock",
+      code: `${ioredis}export async function markProcessed(id: string) {
+  return redis.set(\`processed:\${id}\`, "1", "NX");
+}`,
+    },
+    {
+      name: "SET without NX",
+      code: `${ioredis}export async function run(id: string) {
+  await redis.set(\`lock:\${id}\`, "1");
+}`,
+    },
   ],
   invalid: [
     {
       name: "ioredis positional NX, constant value: expiry and token",
-      code: `${ioredis}export async function run(id: string) {\n  const ok = await redis.set(\`lock:job:\${id}\`, "1", "NX");\n  if (!ok) return;\n  await redis.del(\`lock:job:\${id}\`);\n}`,
-      errors: [{ line: 4, column: 20, endLine: 4, endColumn: 58, message: MESSAGE("`lock:job:${id}`") }],
-      output: `import Redis from "ioredis";\nimport { randomUUID } from "node:crypto";\nconst redis = new Redis();\nexport async function run(id: string) {\n  const ok = await redis.set(\`lock:job:\${id}\`, randomUUID(), "PX", 30000, "NX");\n  if (!ok) return;\n  await redis.del(\`lock:job:\${id}\`);\n}`,
+      code: `${ioredis}export async function run(id: string) {
+  const ok = await redis.set(\`lock:job:\${id}\`, "1", "NX");
+  if (!ok) return;
+  await redis.del(\`lock:job:\${id}\`);
+}`,
+      errors: [
+        {
+          line: 4,
+          column: 20,
+          endLine: 4,
+          endColumn: 58,
+          ...noExpiry("`lock:job:${id}`"),
+          // Golden full messages and help of this rule.
+          message: `Redis lock \`lock:job:\${id}\` is taken with SET NX and no expiry: a holder that crashes (or is killed during a deploy) before releasing it leaves the key forever, and every later caller is locked out until someone deletes it by hand.`,
+          help: ADD_PX,
+        },
+      ],
+      output: `import Redis from "ioredis";
+import { randomUUID } from "node:crypto";
+const redis = new Redis();
+export async function run(id: string) {
+  const ok = await redis.set(\`lock:job:\${id}\`, randomUUID(), "PX", 30000, "NX");
+  if (!ok) return;
+  await redis.del(\`lock:job:\${id}\`);
+}`,
     },
     {
       name: "NX in lower case with single quotes and a token value, custom TTL",
-      code: `${ioredis}export async function run(key: string, token: string) {\n  if (!(await redis.set(key, token, 'nx'))) throw new Error("busy");\n  await redis.del(key);\n}`,
+      code: `${ioredis}export async function run(key: string, token: string) {
+  if (!(await redis.set(key, token, 'nx'))) throw new Error("busy");
+  await redis.del(key);
+}`,
       options: { defaultTtlMs: 5000 },
-      errors: [{ line: 4, column: 15, message: MESSAGE("`key`") }],
-      output: `${ioredis}export async function run(key: string, token: string) {\n  if (!(await redis.set(key, token, 'PX', 5000, 'NX'))) throw new Error("busy");\n  await redis.del(key);\n}`,
+      errors: [{ line: 4, column: 15, ...noExpiry("`key`") }],
+      output: `${ioredis}export async function run(key: string, token: string) {
+  if (!(await redis.set(key, token, 'PX', 5000, 'NX'))) throw new Error("busy");
+  await redis.del(key);
+}`,
     },
     {
       name: "constant value compared elsewhere keeps its value",
-      code: `${ioredis}export async function run(id: string) {\n  await redis.set("lock:" + id, "held", "NX");\n  return (await redis.get("lock:" + id)) === "held";\n}`,
-      errors: [{ line: 4, column: 9, message: MESSAGE('`"lock:" + id`') }],
-      output: `${ioredis}export async function run(id: string) {\n  await redis.set("lock:" + id, "held", "PX", 30000, "NX");\n  return (await redis.get("lock:" + id)) === "held";\n}`,
+      code: `${ioredis}export async function run(id: string) {
+  await redis.set("lock:" + id, "held", "NX");
+  return (await redis.get("lock:" + id)) === "held";
+}`,
+      errors: [{ line: 4, column: 9, ...noExpiry('`"lock:" + id`') }],
+      output: `${ioredis}export async function run(id: string) {
+  await redis.set("lock:" + id, "held", "PX", 30000, "NX");
+  return (await redis.get("lock:" + id)) === "held";
+}`,
     },
     {
       name: "node-redis v4 { NX: true }",
-      code: `${nodeRedis}import { randomUUID } from "node:crypto";\nexport async function run(id: string) {\n  const token = randomUUID();\n  const ok = await client.set(\`lock:\${id}\`, token, { NX: true });\n  return ok === "OK";\n}`,
-      errors: [{ line: 6, column: 20, message: MESSAGE("`lock:${id}`") }],
-      output: `${nodeRedis}import { randomUUID } from "node:crypto";\nexport async function run(id: string) {\n  const token = randomUUID();\n  const ok = await client.set(\`lock:\${id}\`, token, { NX: true, PX: 30000 });\n  return ok === "OK";\n}`,
+      code: `${nodeRedis}import { randomUUID } from "node:crypto";
+export async function run(id: string) {
+  const token = randomUUID();
+  const ok = await client.set(\`lock:\${id}\`, token, { NX: true });
+  return ok === "OK";
+}`,
+      errors: [{ line: 6, column: 20, ...noExpiry("`lock:${id}`") }],
+      output: `${nodeRedis}import { randomUUID } from "node:crypto";
+export async function run(id: string) {
+  const token = randomUUID();
+  const ok = await client.set(\`lock:\${id}\`, token, { NX: true, PX: 30000 });
+  return ok === "OK";
+}`,
     },
     {
       name: "node-redis v5 { condition: 'NX' }",
-      code: `${nodeRedis}export async function run(id: string, token: string) {\n  return client.set(\`lock:\${id}\`, token, { condition: "NX" });\n}`,
-      errors: [{ line: 4, column: 10, message: MESSAGE("`lock:${id}`") }],
-      output: `${nodeRedis}export async function run(id: string, token: string) {\n  return client.set(\`lock:\${id}\`, token, { condition: "NX", expiration: { type: "PX", value: 30000 } });\n}`,
+      code: `${nodeRedis}export async function run(id: string, token: string) {
+  return client.set(\`lock:\${id}\`, token, { condition: "NX" });
+}`,
+      errors: [{ line: 4, column: 10, ...noExpiry("`lock:${id}`") }],
+      output: `${nodeRedis}export async function run(id: string, token: string) {
+  return client.set(\`lock:\${id}\`, token, { condition: "NX", expiration: { type: "PX", value: 30000 } });
+}`,
     },
     {
       name: "ioredis setnx used as a condition becomes SET PX NX",
-      code: `${ioredis}import { randomUUID } from "node:crypto";\nexport async function run(id: string) {\n  const acquired = await redis.setnx(\`lock:\${id}\`, "1");\n  if (!acquired) return false;\n  return true;\n}`,
-      errors: [{ line: 5, column: 26, message: MESSAGE("`lock:${id}`", "SETNX") }],
-      output: `${ioredis}import { randomUUID } from "node:crypto";\nexport async function run(id: string) {\n  const acquired = await redis.set(\`lock:\${id}\`, randomUUID(), "PX", 30000, "NX");\n  if (!acquired) return false;\n  return true;\n}`,
+      code: `${ioredis}import { randomUUID } from "node:crypto";
+export async function run(id: string) {
+  const acquired = await redis.setnx(\`lock:\${id}\`, "1");
+  if (!acquired) return false;
+  return true;
+}`,
+      errors: [{ line: 5, column: 26, ...noExpiry("`lock:${id}`", "SETNX"), help: USE_SET }],
+      output: `${ioredis}import { randomUUID } from "node:crypto";
+export async function run(id: string) {
+  const acquired = await redis.set(\`lock:\${id}\`, randomUUID(), "PX", 30000, "NX");
+  if (!acquired) return false;
+  return true;
+}`,
     },
     {
       name: "node-redis setNX becomes set with options",
-      code: `${nodeRedis}export async function run(id: string, token: string) {\n  if (await client.setNX(\`lock:\${id}\`, token)) return true;\n  return false;\n}`,
-      errors: [{ line: 4, column: 13, message: MESSAGE("`lock:${id}`", "SETNX") }],
-      output: `${nodeRedis}export async function run(id: string, token: string) {\n  if (await client.set(\`lock:\${id}\`, token, { NX: true, PX: 30000 })) return true;\n  return false;\n}`,
+      code: `${nodeRedis}export async function run(id: string, token: string) {
+  if (await client.setNX(\`lock:\${id}\`, token)) return true;
+  return false;
+}`,
+      errors: [{ line: 4, column: 13, ...noExpiry("`lock:${id}`", "SETNX") }],
+      output: `${nodeRedis}export async function run(id: string, token: string) {
+  if (await client.set(\`lock:\${id}\`, token, { NX: true, PX: 30000 })) return true;
+  return false;
+}`,
     },
     {
       name: "setnx whose 1/0 result is compared: no fix (SET returns OK/null)",
-      code: `${ioredis}export async function run(id: string, token: string) {\n  const n = await redis.setnx(\`lock:\${id}\`, token);\n  return n === 1;\n}`,
-      errors: [{ line: 4, column: 19, message: MESSAGE("`lock:${id}`", "SETNX") }],
+      code: `${ioredis}export async function run(id: string, token: string) {
+  const n = await redis.setnx(\`lock:\${id}\`, token);
+  return n === 1;
+}`,
+      errors: [{ line: 4, column: 19, ...noExpiry("`lock:${id}`", "SETNX") }],
       output: null,
     },
     {
       name: "setnx followed by a separate PEXPIRE: window between the two, no fix",
-      code: `${ioredis}export async function run(id: string, token: string) {\n  if (!(await redis.setnx(\`lock:\${id}\`, token))) return;\n  await redis.pexpire(\`lock:\${id}\`, 30000);\n}`,
+      code: `${ioredis}export async function run(id: string, token: string) {
+  if (!(await redis.setnx(\`lock:\${id}\`, token))) return;
+  await redis.pexpire(\`lock:\${id}\`, 30000);
+}`,
       errors: [
         {
           line: 4,
           column: 15,
-          message: "Redis lock `lock:${id}` is taken with SETNX and no expiry: its expiry is set by a separate command at line 5, so a holder that crashes between the two leaves the key without expiry, and every later caller is locked out until someone deletes it by hand. Take it with `SET key value PX <ms> NX` instead.",
+          messageId: "separateExpiry",
+          data: { lock: "`lock:${id}`", command: "SETNX", line: 5 },
+          message: `Redis lock \`lock:\${id}\` is taken with SETNX and no expiry: its expiry is set by a separate command at line 5, so a holder that crashes between the two leaves the key without expiry, and every later caller is locked out until someone deletes it by hand.`,
+          help: USE_SET,
           related: [{ line: 5, message: "expiry set here, as a separate command" }],
         },
       ],
@@ -86,15 +212,46 @@ runRuleTests(lockWithoutExpiry, {
     },
     {
       name: "SETNX in a MULTI without PEXPIRE",
-      code: `${ioredis}export async function run(id: string) {\n  return redis.multi().setnx(\`lock:\${id}\`, "1").exec();\n}`,
-      errors: [{ line: 4, column: 10, message: MESSAGE("`lock:${id}`", "SETNX") }],
+      code: `${ioredis}export async function run(id: string) {
+  return redis.multi().setnx(\`lock:\${id}\`, "1").exec();
+}`,
+      errors: [{ line: 4, column: 10, ...noExpiry("`lock:${id}`", "SETNX") }],
       output: null,
     },
     {
       name: "key without 'lock' in its name, but deleted later: a lock",
-      code: `${ioredis}export async function run(id: string, token: string) {\n  if (!(await redis.set(\`job:\${id}\`, token, "NX"))) return;\n  try {\n    await work(id);\n  } finally {\n    await redis.del(\`job:\${id}\`);\n  }\n}\ndeclare function work(id: string): Promise<void>;`,
-      errors: [{ line: 4, column: 15, message: MESSAGE("`job:${id}`") }],
-      output: `${ioredis}export async function run(id: string, token: string) {\n  if (!(await redis.set(\`job:\${id}\`, token, "PX", 30000, "NX"))) return;\n  try {\n    await work(id);\n  } finally {\n    await redis.del(\`job:\${id}\`);\n  }\n}\ndeclare function work(id: string): Promise<void>;`,
+      code: `${ioredis}export async function run(id: string, token: string) {
+  if (!(await redis.set(\`job:\${id}\`, token, "NX"))) return;
+  try {
+    await work(id);
+  } finally {
+    await redis.del(\`job:\${id}\`);
+  }
+}
+declare function work(id: string): Promise<void>;`,
+      errors: [{ line: 4, column: 15, ...noExpiry("`job:${id}`") }],
+      output: `${ioredis}export async function run(id: string, token: string) {
+  if (!(await redis.set(\`job:\${id}\`, token, "PX", 30000, "NX"))) return;
+  try {
+    await work(id);
+  } finally {
+    await redis.del(\`job:\${id}\`);
+  }
+}
+declare function work(id: string): Promise<void>;`,
     },
   ],
+});
+
+test("defaultTtlMs must be a positive whole number of milliseconds (Redis's PX), checked by the configuration", () => {
+  const accepts = (defaultTtlMs: unknown) => {
+    try {
+      validateConfig({ rules: { "lock-without-expiry": ["error", { defaultTtlMs }] } }, "locksmith.json", [lockWithoutExpiry]);
+      return true;
+    } catch (error) {
+      if (error instanceof ConfigError) return false;
+      throw error;
+    }
+  };
+  assert.deepEqual([1, 5000, 0, -1, 1500.5, "5000"].map(accepts), [true, true, false, false, false, false]);
 });

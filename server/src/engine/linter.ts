@@ -155,6 +155,7 @@ export class Engine {
         sourceFiles: enabledFiles,
         options: options0,
         settings: this.settingsFor(normalizePath(enabledFiles[0]!.fileName)),
+        fixerFor: (sourceFile) => createFixer(sourceFile, this.settingsFor(normalizePath(sourceFile.fileName))),
         report: (descriptor) => findingsByFile.get(normalizePath(descriptor.span.file))?.push(completeFinding(rule, descriptor)),
       };
       timed(rule.meta.id, () => runIsolated(rule.meta.id, undefined, crashes, () => rule.checkProject!(context)));

@@ -170,6 +170,8 @@ export interface ProjectRuleContext<Options = Record<string, unknown>, Messages 
   readonly sourceFiles: readonly ts.SourceFile[];
   readonly options: Readonly<Options>;
   readonly settings: Readonly<EngineSettings>;
+  /** A fixer for edits in one of `sourceFiles` (with that file's settings: where its runtime import comes from). */
+  fixerFor(sourceFile: ts.SourceFile): Fixer;
   report(descriptor: ReportDescriptor<Messages>): void;
 }
 

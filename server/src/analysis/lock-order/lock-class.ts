@@ -30,9 +30,6 @@ export interface LockIdentity {
   declarationFiles: string[];
 }
 
-// TRANSITION: removed when rules import from the rule kit (rules/inconsistent-lock-order.ts imports it from here).
-export { placeholderValue } from "../db";
-
 /** Mechanisms where taking the same lock twice from one owner waits for itself (or fails): never re-entrant. */
 export const NON_REENTRANT: ReadonlySet<LockKind> = new Set<LockKind>(["mutex", "keyed-lock", "redis-set-nx", "redlock", "lease", "redis-semaphore"]);
 
