@@ -1,8 +1,12 @@
 import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
 import { runRuleTests } from "../helpers/rule-tester";
 
-const mutex = `import { Mutex } from "async-mutex";\nconst mutex = new Mutex();\n`;
-const declarations = `declare function charge(amount: number): Promise<void>;\ndeclare function audit(): Promise<void>;\n`;
+const mutex = `import { Mutex } from "async-mutex";
+const mutex = new Mutex();
+`;
+const declarations = `declare function charge(amount: number): Promise<void>;
+declare function audit(): Promise<void>;
+`;
 
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
@@ -39,7 +43,9 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "await using with the runtime's handle",
-      code: `import { Mutex } from "@locksmith/runtime";\nconst mutex = new Mutex();\n${declarations}export async function pay(amount: number) {
+      code: `import { Mutex } from "@locksmith/runtime";
+const mutex = new Mutex();
+${declarations}export async function pay(amount: number) {
   await using lock = await mutex.acquire();
   await charge(amount);
 }`,
@@ -53,7 +59,9 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "transaction-scoped advisory lock is released by COMMIT",
-      code: `import { Pool } from "pg";\nconst pool = new Pool();\nexport async function run(id: number) {
+      code: `import { Pool } from "pg";
+const pool = new Pool();
+export async function run(id: number) {
   const client = await pool.connect();
   await client.query("BEGIN");
   await client.query("SELECT pg_advisory_xact_lock($1)", [id]);
@@ -95,7 +103,9 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "a pool's acquire() is not a lock",
-      code: `import { createPool } from "generic-pool";\nconst pool = createPool({} as any);\nexport async function use() {
+      code: `import { createPool } from "generic-pool";
+const pool = createPool({} as any);
+export async function use() {
   const conn = await pool.acquire();
   await (conn as any).ping();
   await pool.release(conn);
@@ -103,7 +113,9 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "Redis SET NX checked, DEL in finally",
-      code: `import Redis from "ioredis";\nconst redis = new Redis();\n${declarations}export async function pay(id: string) {
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+${declarations}export async function pay(id: string) {
   const ok = await redis.set(\`lock:\${id}\`, "t", "NX", "PX", 10000);
   if (!ok) return;
   try {
@@ -167,13 +179,17 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "session advisory lock unlocked without finally",
-      code: `import { Pool } from "pg";\nconst pool = new Pool();\n${declarations}export async function run(id: number) {
+      code: `import { Pool } from "pg";
+const pool = new Pool();
+${declarations}export async function run(id: number) {
   await pool.query("SELECT pg_advisory_lock($1)", [id]);
   await charge(id);
   await pool.query("SELECT pg_advisory_unlock($1)", [id]);
 }`,
       errors: [{ line: 6, column: 9, message: /^PostgreSQL advisory lock \(`pg_advisory_lock`\) is released at line 8 only if nothing goes wrong: .*stays held for as long as the database session lives/ }],
-      output: `import { Pool } from "pg";\nconst pool = new Pool();\n${declarations}export async function run(id: number) {
+      output: `import { Pool } from "pg";
+const pool = new Pool();
+${declarations}export async function run(id: number) {
   await pool.query("SELECT pg_advisory_lock($1)", [id]);
   try {
     await charge(id);
@@ -184,13 +200,17 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "redlock lease released without finally (expires, but blocks until then)",
-      code: `import Redlock from "redlock";\nconst redlock = new Redlock([]);\n${declarations}export async function run(id: string) {
+      code: `import Redlock from "redlock";
+const redlock = new Redlock([]);
+${declarations}export async function run(id: string) {
   const lock = await redlock.acquire([\`order:\${id}\`], 5000);
   await charge(1);
   await lock.release();
 }`,
       errors: [{ line: 6, column: 22, message: /the lock stays held until it expires, and every other process waits for it meanwhile/ }],
-      output: `import Redlock from "redlock";\nconst redlock = new Redlock([]);\n${declarations}export async function run(id: string) {
+      output: `import Redlock from "redlock";
+const redlock = new Redlock([]);
+${declarations}export async function run(id: string) {
   const lock = await redlock.acquire([\`order:\${id}\`], 5000);
   try {
     await charge(1);
@@ -201,14 +221,18 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "SET NX: the success check stays outside the try",
-      code: `import Redis from "ioredis";\nconst redis = new Redis();\n${declarations}export async function pay(id: string) {
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+${declarations}export async function pay(id: string) {
   const ok = await redis.set(\`lock:\${id}\`, "t", "NX", "PX", 10000);
   if (!ok) return;
   await charge(1);
   await redis.del(\`lock:\${id}\`);
 }`,
       errors: [{ line: 6, column: 20, message: /^Redis lock `lock:\$\{id\}` is released at line 9 only if nothing goes wrong: if `await charge\(1\)` at line 8 throws/ }],
-      output: `import Redis from "ioredis";\nconst redis = new Redis();\n${declarations}export async function pay(id: string) {
+      output: `import Redis from "ioredis";
+const redis = new Redis();
+${declarations}export async function pay(id: string) {
   const ok = await redis.set(\`lock:\${id}\`, "t", "NX", "PX", 10000);
   if (!ok) return;
   try {

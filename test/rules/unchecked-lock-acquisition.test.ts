@@ -1,8 +1,12 @@
 import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
 import { runRuleTests } from "../helpers/rule-tester";
 
-const ioredis = `import Redis from "ioredis";\nconst redis = new Redis();\n`;
-const pg = `import { Pool } from "pg";\nconst pool = new Pool();\n`;
+const ioredis = `import Redis from "ioredis";
+const redis = new Redis();
+`;
+const pg = `import { Pool } from "pg";
+const pool = new Pool();
+`;
 
 runRuleTests(uncheckedLockAcquisition, {
   valid: [
