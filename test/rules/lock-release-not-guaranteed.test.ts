@@ -8,6 +8,11 @@ const declarations = `declare function charge(amount: number): Promise<void>;
 declare function audit(): Promise<void>;
 `;
 
+const FOREVER = "the lock is never released, and every later acquisition waits forever";
+const UNTIL_EXPIRY = "the lock stays held until it expires, and every other process waits for it meanwhile";
+const SESSION = "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
+const MUTEX = { lock: "`mutex`", consequence: FOREVER };
+
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
@@ -128,7 +133,7 @@ ${declarations}export async function pay(id: string) {
   ],
   invalid: [
     {
-      name: "release after the work (guide: release not in finally)",
+      name: "release after the work, not in finally",
       code: `${mutex}${declarations}export async function pay(amount: number) {
   const release = await mutex.acquire();
   await charge(amount);
@@ -141,8 +146,12 @@ ${declarations}export async function pay(id: string) {
           column: 25,
           endLine: 6,
           endColumn: 40,
+          messageId: "releaseSkippable",
+          data: { ...MUTEX, line: 9, skip: "`await charge(amount)` at line 7 throws" },
+          // The golden full messages and help of this rule (and the one of "never released" below).
           message:
-            "`mutex` is released at line 9 only if nothing goes wrong: if `await charge(amount)` at line 7 throws, the release is skipped and the lock is never released, and every later acquisition waits forever. Release it in a `finally` block.",
+            "`mutex` is released at line 9 only if nothing goes wrong: if `await charge(amount)` at line 7 throws, the release is skipped and the lock is never released, and every later acquisition waits forever.",
+          help: "Release it in a `finally` block.",
           related: [{ line: 9, message: "released here, but not on every path" }],
         },
       ],
@@ -165,7 +174,7 @@ ${declarations}export async function pay(id: string) {
   release();
   return true;
 }`,
-      errors: [{ line: 6, column: 25, message: /if the `return` at line 7 runs, the release is skipped/ }],
+      errors: [{ line: 6, column: 25, messageId: "releaseSkippable", data: { ...MUTEX, line: 9, skip: "the `return` at line 7 runs" } }],
       output: `${mutex}${declarations}export async function pay(amount: number) {
   const release = await mutex.acquire();
   try {
@@ -186,7 +195,14 @@ ${declarations}export async function run(id: number) {
   await charge(id);
   await pool.query("SELECT pg_advisory_unlock($1)", [id]);
 }`,
-      errors: [{ line: 6, column: 9, message: /^PostgreSQL advisory lock \(`pg_advisory_lock`\) is released at line 8 only if nothing goes wrong: .*stays held for as long as the database session lives/ }],
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "releaseSkippable",
+          data: { lock: "PostgreSQL advisory lock (`pg_advisory_lock`)", consequence: SESSION, line: 8, skip: "`await charge(id)` at line 7 throws" },
+        },
+      ],
       output: `import { Pool } from "pg";
 const pool = new Pool();
 ${declarations}export async function run(id: number) {
@@ -207,7 +223,14 @@ ${declarations}export async function run(id: string) {
   await charge(1);
   await lock.release();
 }`,
-      errors: [{ line: 6, column: 22, message: /the lock stays held until it expires, and every other process waits for it meanwhile/ }],
+      errors: [
+        {
+          line: 6,
+          column: 22,
+          messageId: "releaseSkippable",
+          data: { lock: "`redlock` key [`order:${id}`]", consequence: UNTIL_EXPIRY, line: 8, skip: "`await charge(1)` at line 7 throws" },
+        },
+      ],
       output: `import Redlock from "redlock";
 const redlock = new Redlock([]);
 ${declarations}export async function run(id: string) {
@@ -229,7 +252,14 @@ ${declarations}export async function pay(id: string) {
   await charge(1);
   await redis.del(\`lock:\${id}\`);
 }`,
-      errors: [{ line: 6, column: 20, message: /^Redis lock `lock:\$\{id\}` is released at line 9 only if nothing goes wrong: if `await charge\(1\)` at line 8 throws/ }],
+      errors: [
+        {
+          line: 6,
+          column: 20,
+          messageId: "releaseSkippable",
+          data: { lock: "Redis lock `lock:${id}`", consequence: UNTIL_EXPIRY, line: 9, skip: "`await charge(1)` at line 8 throws" },
+        },
+      ],
       output: `import Redis from "ioredis";
 const redis = new Redis();
 ${declarations}export async function pay(id: string) {
@@ -251,7 +281,9 @@ ${declarations}export async function pay(id: string) {
   return value;
 }
 declare function load(): Promise<number>;`,
-      errors: [{ line: 6, column: 25 }],
+      errors: [
+        { line: 6, column: 25, messageId: "releaseSkippable", data: { ...MUTEX, line: 8, skip: "`await load()` at line 7 throws" } },
+      ],
       output: null,
     },
     {
@@ -265,7 +297,9 @@ declare function load(): Promise<number>;`,
     release();
   }
 }`,
-      errors: [{ line: 6, column: 25, message: /if `await audit\(\)` at line 7 throws/ }],
+      errors: [
+        { line: 6, column: 25, messageId: "releaseSkippable", data: { ...MUTEX, line: 11, skip: "`await audit()` at line 7 throws" } },
+      ],
       output: null,
     },
     {
@@ -274,7 +308,16 @@ declare function load(): Promise<number>;`,
   const release = await mutex.acquire();
   await charge(amount);
 }`,
-      errors: [{ line: 6, column: 25, message: "`mutex` is acquired here and never released in `pay`: the lock is never released, and every later acquisition waits forever. Release it in a `finally` block, or use the scoped form." }],
+      errors: [
+        {
+          line: 6,
+          column: 25,
+          messageId: "neverReleased",
+          data: { ...MUTEX, fn: "`pay`" },
+          message: "`mutex` is acquired here and never released in `pay`: the lock is never released, and every later acquisition waits forever.",
+          help: "Release it in a `finally` block, or use the scoped form.",
+        },
+      ],
     },
     {
       name: "template literal lines keep their content when re-indented",
@@ -285,7 +328,14 @@ UPDATE stats
 SET runs = runs + 1\`);
   release();
 }`,
-      errors: [{ line: 6, column: 25 }],
+      errors: [
+        {
+          line: 6,
+          column: 25,
+          messageId: "releaseSkippable",
+          data: { ...MUTEX, line: 10, skip: "await db.query(` UPDATE stats SET runs = runs +... at line 7 throws" },
+        },
+      ],
       output: `${mutex}${declarations}export async function report(db: { query(sql: string): Promise<void> }) {
   const release = await mutex.acquire();
   try {
