@@ -72,7 +72,10 @@ export const lockAcrossAwait = defineRule({
     let finder: SlowCallFinder | undefined;
     const slowPaths = new Map<ts.AwaitExpression, SlowPath | undefined>();
     const slowPathOf = (node: ts.AwaitExpression) => {
-      finder ??= slowCallFinderFor(context.program, context.checker, [...context.options.slowCalls.map(slowCallEntry), ...(context.settings.extraSlowCalls ?? [])]);
+      if (!finder) {
+        const configured = context.options.slowCalls.map(slowCallEntry);
+        finder = slowCallFinderFor(context.program, context.checker, [...configured, ...(context.settings.extraSlowCalls ?? [])]);
+      }
       if (!slowPaths.has(node)) slowPaths.set(node, finder.slowPathOf(node.expression));
       return slowPaths.get(node);
     };

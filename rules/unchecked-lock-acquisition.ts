@@ -50,12 +50,21 @@ export const uncheckedLockAcquisition = defineRule({
       const where = {
         help: "Continue only on the success branch.",
         span: spanOf(call, context.sourceFile),
-        related: verdict.related ? [{ span: spanOf(verdict.related, context.sourceFile), message: "runs even when the lock was not acquired" }] : [],
+        related: verdict.related
+          ? [{ span: spanOf(verdict.related, context.sourceFile), message: "runs even when the lock was not acquired" }]
+          : [],
         suggestions: suggestGuard(context.sourceFile, context.fixer, acquisition, statement, names),
       };
-      if (verdict.why === "runsBeforeCheck") context.report({ messageId: verdict.why, data: { ...data, line: verdict.line }, ...where });
-      else if (verdict.why === "runsOnBothBranches") context.report({ messageId: verdict.why, data: { ...data, testLine: verdict.testLine, line: verdict.line }, ...where });
-      else context.report({ messageId: verdict.why, data, ...where });
+      switch (verdict.why) {
+        case "runsBeforeCheck":
+          context.report({ messageId: verdict.why, data: { ...data, line: verdict.line }, ...where });
+          break;
+        case "runsOnBothBranches":
+          context.report({ messageId: verdict.why, data: { ...data, testLine: verdict.testLine, line: verdict.line }, ...where });
+          break;
+        default:
+          context.report({ messageId: verdict.why, data, ...where });
+      }
     }
   },
 });
