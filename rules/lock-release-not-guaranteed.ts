@@ -1,12 +1,87 @@
 // lock-release-not-guaranteed: an acquisition whose release is not reached on every path (an exception, an early
 // `return`, `break` or `continue`), e.g. `release()` after the work instead of in `finally`. One leaked in-process
 // mutex blocks every later caller forever; a leaked lease blocks every other process until it expires.
-import { ts } from "../server/src/engine/ts";
-import type { FileRuleContext, Fix, Rule } from "../server/src/engine/types";
-import { CALL_KINDS, boundNames, code, enclosingFunction, expressionKey, indentationAt, indentUnit, isFunctionLike, isInside, lineOf, nodesOfKinds, spanOf, walk } from "../server/src/analysis/ast";
-import { alwaysExits, containingStatements, earlyExits, enclosingFinallyTries, firstThrowingExpression } from "../server/src/analysis/control-flow";
-import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../server/src/analysis/locks";
-import { normalizePath } from "../server/src/engine/paths";
+import {
+  CALL_KINDS,
+  alwaysExits,
+  boundNames,
+  code,
+  containingStatements,
+  defineRule,
+  earlyExits,
+  enclosingFinallyTries,
+  enclosingFunction,
+  expressionKey,
+  firstThrowingExpression,
+  indentationAt,
+  indentUnit,
+  isDisposedByUsing,
+  isFunctionLike,
+  isInside,
+  isReleaseOf,
+  lineOf,
+  lockAcquisitionsIn,
+  nodesOfKinds,
+  resultBinding,
+  spanOf,
+  statementOf,
+  ts,
+  walk,
+  wrapStatements,
+  type Fix,
+  type Fixer,
+  type LockAcquisition,
+} from "../server/src/rule-kit";
+
+export const lockReleaseNotGuaranteed = defineRule({
+  meta: {
+    id: "lock-release-not-guaranteed",
+    description: "A lock whose release is not reached on every path (exception, early return, break): release it in `finally`",
+    defaultSeverity: "error",
+    fixable: true,
+    messages: {
+      neverReleased: "{{lock}} is acquired here and never released in {{fn}}: {{consequence}}.",
+      releaseSkippable: "{{lock}} is released at line {{line}} only if nothing goes wrong: if {{skip}}, the release is skipped and {{consequence}}.",
+    },
+  },
+  checkFile(context) {
+    for (const acquisition of lockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
+      if (acquisition.style === "scoped" || acquisition.transactionScoped || isDisposedByUsing(acquisition)) continue;
+      const acquisitionStatement = statementOf(acquisition.call);
+      const fn = enclosingFunction(acquisition.call);
+      if (!acquisitionStatement || !fn?.body) continue;
+      const binding = resultBinding(acquisition);
+      const names = new Set(binding ? boundNames(binding).map((n) => n.text) : []);
+      const analysis = analyse(acquisition, fn.body, names);
+      if (analysis.escapes || analysis.releasedElsewhere) continue;
+      const sf = context.sourceFile;
+      const data = { lock: acquisition.label, consequence: consequence(acquisition) };
+      if (analysis.releases.length === 0) {
+        // Leases that expire are often meant to run out (idempotency keys, rate limits); other methods may release
+        // a lock object (lock()/unlock() pairs in a class). Only a local handle that nobody releases is certain.
+        if (acquisition.expires || acquisition.style === "try" || names.size === 0 || releasedInFile(acquisition, sf)) continue;
+        context.report({
+          messageId: "neverReleased",
+          data: { ...data, fn: code(fnName(fn)) },
+          help: "Release it in a `finally` block, or use the scoped form.",
+          span: spanOf(acquisition.call, sf),
+        });
+        continue;
+      }
+      if (analysis.releases.some((release) => isGuaranteed(release, acquisition, acquisitionStatement))) continue;
+      const list = containingStatements(acquisitionStatement) ?? [];
+      const first = analysis.releases[0]!;
+      context.report({
+        messageId: "releaseSkippable",
+        data: { ...data, line: lineOf(first), skip: whatSkips(acquisition, acquisitionStatement, first, list) },
+        help: "Release it in a `finally` block.",
+        span: spanOf(acquisition.call, sf),
+        related: analysis.releases.map((release) => ({ span: spanOf(release, sf), message: "released here, but not on every path" })),
+        fixes: wrapInFinally(context.sourceFile, context.fixer, acquisition, acquisitionStatement, analysis.releases),
+      });
+    }
+  },
+});
 
 type ReleaseCall = ts.CallExpression | ts.TaggedTemplateExpression;
 
@@ -80,14 +155,6 @@ function isGuaranteed(release: ReleaseCall, acquisition: LockAcquisition, acquis
   return false;
 }
 
-function statementOf(node: ts.Node): ts.Statement | undefined {
-  for (let current: ts.Node | undefined = node; current; current = current.parent) {
-    if (isFunctionLike(current)) return undefined;
-    if (ts.isStatement(current) && current.parent && (ts.isBlock(current.parent) || ts.isSourceFile(current.parent) || ts.isCaseClause(current.parent) || ts.isDefaultClause(current.parent))) return current;
-  }
-  return undefined;
-}
-
 /** What can skip the release: the first early exit, or else the first call that can throw, between the two. */
 function whatSkips(acquisition: LockAcquisition, from: ts.Statement, release: ReleaseCall, list: readonly ts.Statement[]): string {
   const releaseStatement = statementOf(release);
@@ -120,7 +187,7 @@ function consequence(acquisition: LockAcquisition): string {
  * release into `finally`. Only when the shape makes that exactly right: one release, an expression statement in the
  * same block, and no declaration in the wrapped range used after it.
  */
-function wrapInFinally(context: FileRuleContext, acquisition: LockAcquisition, acquisitionStatement: ts.Statement, releases: ReleaseCall[]): Fix[] {
+function wrapInFinally(sf: ts.SourceFile, fixer: Fixer, acquisition: LockAcquisition, acquisitionStatement: ts.Statement, releases: ReleaseCall[]): Fix[] {
   if (releases.length !== 1) return [];
   const release = releases[0]!;
   const releaseStatement = statementOf(release);
@@ -145,77 +212,13 @@ function wrapInFinally(context: FileRuleContext, acquisition: LockAcquisition, a
   const after = list.slice(last + 1);
   if (after.some((s) => [...declared].some((name) => new RegExp(`\\b${name}\\b`).test(s.getText())))) return [];
 
-  const sf = context.sourceFile;
-  const indent = indentationAt(sf, acquisitionStatement.getStart(sf));
+  const indent = indentationAt(sf, wrapped[0]!.getStart(sf));
   const unit = indentUnit(sf);
-  const start = wrapped[0]!.getStart(sf);
-  const body = reindent(sf, start, wrapped[wrapped.length - 1]!.end, unit);
-  const newText = `try {\n${indent}${unit}${body}\n${indent}} finally {\n${indent}${unit}${releaseStatement.getText(sf)}\n${indent}}`;
-  return [{ title: "Release the lock in a finally block", edits: [{ file: normalizePath(sf.fileName), start, end: releaseStatement.end, newText }] }];
+  const finallyBlock = `} finally {\n${indent}${unit}${releaseStatement.getText(sf)}\n${indent}}`;
+  // The release moves into `finally`: it and what separates it from the wrapped statements go.
+  const moved = fixer.remove({ start: wrapped[wrapped.length - 1]!.end, end: releaseStatement.end });
+  return [fixer.fix("Release the lock in a finally block", wrapStatements(sf, wrapped, "try {", finallyBlock), moved)];
 }
-
-/** The text of [start, end) with every line after the first indented by `unit`, except lines inside template literals. */
-function reindent(sf: ts.SourceFile, start: number, end: number, unit: string): string {
-  const templates: Array<[number, number]> = [];
-  walk(sf, (node) => {
-    if (node.end < start || node.getStart(sf) > end) return false;
-    if (ts.isTemplateExpression(node) || ts.isNoSubstitutionTemplateLiteral(node)) templates.push([node.getStart(sf), node.end]);
-  });
-  let out = "";
-  for (let i = start; i < end; i++) {
-    const ch = sf.text[i]!;
-    out += ch;
-    if (ch === "\n" && !templates.some(([s, e]) => i > s && i < e)) {
-      const nextLineEnd = sf.text.indexOf("\n", i + 1);
-      const line = sf.text.slice(i + 1, nextLineEnd === -1 ? end : nextLineEnd);
-      if (line.trim() !== "") out += unit;
-    }
-  }
-  return out;
-}
-
-export const lockReleaseNotGuaranteed: Rule = {
-  meta: {
-    id: "lock-release-not-guaranteed",
-    description: "A lock whose release is not reached on every path (exception, early return, break): release it in `finally`",
-    defaultSeverity: "error",
-    fixable: true,
-    hasSuggestions: false,
-    scope: "file",
-  },
-  checkFile(context) {
-    for (const acquisition of lockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
-      if (acquisition.style === "scoped" || acquisition.transactionScoped || isDisposedByUsing(acquisition)) continue;
-      const acquisitionStatement = statementOf(acquisition.call);
-      const fn = enclosingFunction(acquisition.call);
-      if (!acquisitionStatement || !fn?.body) continue;
-      const binding = resultBinding(acquisition);
-      const names = new Set(binding ? boundNames(binding).map((n) => n.text) : []);
-      const analysis = analyse(acquisition, fn.body, names);
-      if (analysis.escapes || analysis.releasedElsewhere) continue;
-      const sf = context.sourceFile;
-      if (analysis.releases.length === 0) {
-        // Leases that expire are often meant to run out (idempotency keys, rate limits); other methods may release
-        // a lock object (lock()/unlock() pairs in a class). Only a local handle that nobody releases is certain.
-        if (acquisition.expires || acquisition.style === "try" || names.size === 0 || releasedInFile(acquisition, sf)) continue;
-        context.report({
-          message: `${acquisition.label} is acquired here and never released in \`${fnName(fn)}\`: ${consequence(acquisition)}. Release it in a \`finally\` block, or use the scoped form.`,
-          span: spanOf(acquisition.call, sf),
-        });
-        continue;
-      }
-      if (analysis.releases.some((release) => isGuaranteed(release, acquisition, acquisitionStatement))) continue;
-      const list = containingStatements(acquisitionStatement) ?? [];
-      const first = analysis.releases[0]!;
-      context.report({
-        message: `${acquisition.label} is released at line ${lineOf(first)} only if nothing goes wrong: if ${whatSkips(acquisition, acquisitionStatement, first, list)}, the release is skipped and ${consequence(acquisition)}. Release it in a \`finally\` block.`,
-        span: spanOf(acquisition.call, sf),
-        related: analysis.releases.map((release) => ({ span: spanOf(release, sf), message: "released here, but not on every path" })),
-        fixes: wrapInFinally(context, acquisition, acquisitionStatement, analysis.releases),
-      });
-    }
-  },
-};
 
 function fnName(fn: ts.Node): string {
   const named = fn as { name?: ts.Node };

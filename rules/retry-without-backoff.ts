@@ -2,15 +2,66 @@
 // ConflictError, a compare-and-set that changed no row, a try-lock that failed) with no delay, a constant delay, or
 // no bound on attempts. Retrying at once makes the contenders collide again (a retry storm that turns contention into
 // livelock); a constant delay keeps them in lock-step; an unbounded loop never gives up.
-import { ts } from "../server/src/engine/ts";
-import type { FileRuleContext, Fix, Rule, TextEdit } from "../server/src/engine/types";
-import { calleeName, indentationAt, indentUnit, isFunctionLike, mentions, nodesOfKinds, skipAwait, skipParens, spanOf, walk } from "../server/src/analysis/ast";
-import { alwaysExits } from "../server/src/analysis/control-flow";
-import { dbAccessOf, isVersionColumn } from "../server/src/analysis/db-access";
-import { lockAcquisitionOf, lockCheckerFor, type CheckerGetter } from "../server/src/analysis/locks";
-import { RETRYABLE_ERROR } from "../server/src/analysis/transactions";
-import { runtimeImportEdits } from "../server/src/engine/runtime-import";
-import { normalizePath } from "../server/src/engine/paths";
+import {
+  RETRYABLE_ERROR,
+  alwaysExits,
+  calleeName,
+  dbAccessOf,
+  defineRule,
+  indentUnit,
+  indentationAt,
+  isFunctionLike,
+  isVersionColumn,
+  lockAcquisitionOf,
+  lockCheckerFor,
+  mentions,
+  nodesOfKinds,
+  reindentedText,
+  skipAwait,
+  skipParens,
+  spanOf,
+  ts,
+  walk,
+  type CheckerGetter,
+  type Fix,
+  type Fixer,
+} from "../server/src/rule-kit";
+
+export const retryWithoutBackoff = defineRule({
+  meta: {
+    id: "retry-without-backoff",
+    description: "A loop retries after a conflict or lock failure with no delay, a constant delay, or no bound on attempts.",
+    defaultSeverity: "warn",
+    fixable: true,
+    messages: {
+      noDelay: "This loop retries after {{reason}} immediately, with no delay, so the callers that just collided collide again.",
+      constantDelay: "This loop retries after {{reason}} after a constant delay, so the callers that just collided stay in lock-step and collide again.",
+      unbounded: "This loop retries after {{reason}} with no bound on attempts, so under lasting contention it never gives up.",
+      noDelayUnbounded:
+        "This loop retries after {{reason}} immediately, with no delay, so the callers that just collided collide again and with no bound on attempts, so under lasting contention it never gives up.",
+      constantDelayUnbounded:
+        "This loop retries after {{reason}} after a constant delay, so the callers that just collided stay in lock-step and collide again and with no bound on attempts, so under lasting contention it never gives up.",
+    },
+  },
+  checkFile(context) {
+    const loops = nodesOfKinds<Loop>(context.sourceFile, [ts.SyntaxKind.WhileStatement, ts.SyntaxKind.DoStatement, ts.SyntaxKind.ForStatement]);
+    for (const node of loops) {
+      const reason = retryReason(node, lockCheckerFor(context.program, () => context.checker));
+      if (!reason) continue;
+      const messageId = problemOf(node);
+      if (!messageId) continue;
+      const header = { ...spanOf(node, context.sourceFile), end: ts.isDoStatement(node) ? node.getStart(context.sourceFile) + 2 : node.statement.getStart(context.sourceFile) - 1 };
+      const fix = retryHelperFix(node, context.sourceFile, context.fixer);
+      context.report({
+        messageId,
+        data: { reason },
+        help: "Use the runtime's `retry` (exponential backoff with jitter, bounded attempts).",
+        span: header,
+        fixes: fix ? [fix] : [],
+      });
+    }
+  },
+});
 
 type Loop = ts.WhileStatement | ts.DoStatement | ts.ForStatement;
 
@@ -87,38 +138,20 @@ function isBounded(loop: Loop): boolean {
   return bounded;
 }
 
-function problemOf(loop: Loop): string | undefined {
+/** What is wrong with the loop's pacing (its message id); undefined when it backs off with a varying delay and gives up. */
+function problemOf(loop: Loop): "noDelay" | "constantDelay" | "unbounded" | "noDelayUnbounded" | "constantDelayUnbounded" | undefined {
   const delay = delayIn(loop);
   const bounded = isBounded(loop);
-  const problems: string[] = [];
-  if (!delay) problems.push("immediately, with no delay, so the callers that just collided collide again");
-  else if (!delay.varies) problems.push("after a constant delay, so the callers that just collided stay in lock-step and collide again");
-  if (!bounded) problems.push(`${problems.length ? "and " : ""}with no bound on attempts, so under lasting contention it never gives up`);
-  return problems.length ? problems.join(" ") : undefined;
-}
-
-function check(context: FileRuleContext): void {
-  const loops = nodesOfKinds<ts.WhileStatement | ts.DoStatement | ts.ForStatement>(context.sourceFile, [ts.SyntaxKind.WhileStatement, ts.SyntaxKind.DoStatement, ts.SyntaxKind.ForStatement]);
-  for (const node of loops) {
-    const reason = retryReason(node, lockCheckerFor(context.program, () => context.checker));
-    if (!reason) continue;
-    const problem = problemOf(node);
-    if (!problem) continue;
-    const header = { ...spanOf(node, context.sourceFile), end: ts.isDoStatement(node) ? node.getStart(context.sourceFile) + 2 : node.statement.getStart(context.sourceFile) - 1 };
-    const fix = retryHelperFix(node, context);
-    context.report({
-      message: `This loop retries after ${reason} ${problem}. Use the runtime's \`retry\` (exponential backoff with jitter, bounded attempts).`,
-      span: header,
-      fixes: fix ? [fix] : [],
-    });
-  }
+  if (!delay) return bounded ? "noDelay" : "noDelayUnbounded";
+  if (!delay.varies) return bounded ? "constantDelay" : "constantDelayUnbounded";
+  return bounded ? undefined : "unbounded";
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fix: the common shape `for (;;) { try { …; return x; } catch (e) { if (<retryable e>) continue; throw e; } }`
 // becomes `return await retry(async () => { …; return x; }, { retryOn: (e) => <retryable e> });`.
 
-function retryHelperFix(loop: Loop, context: FileRuleContext): Fix | undefined {
+function retryHelperFix(loop: Loop, sourceFile: ts.SourceFile, fixer: Fixer): Fix | undefined {
   const infinite = ts.isForStatement(loop) ? !loop.initializer && !loop.condition && !loop.incrementor : ts.isWhileStatement(loop) && loop.expression.kind === ts.SyntaxKind.TrueKeyword;
   if (!infinite || !ts.isBlock(loop.statement) || loop.statement.statements.length !== 1) return undefined;
   const attempt = loop.statement.statements[0]!;
@@ -138,14 +171,12 @@ function retryHelperFix(loop: Loop, context: FileRuleContext): Fix | undefined {
     return !escapes;
   });
   if (escapes) return undefined;
-  const sourceFile = context.sourceFile;
+  // Each statement of the attempt, one per line, one level deeper than the loop.
   const indent = indentationAt(sourceFile, loop.getStart(sourceFile));
-  const unit = indentUnit(sourceFile);
-  const lines = body.map((s) => reindent(s.getText(sourceFile), indentationAt(sourceFile, s.getStart(sourceFile)), indent + unit));
+  const to = indent + indentUnit(sourceFile);
+  const lines = body.map((s) => to + reindentedText(sourceFile, s.getStart(sourceFile), s.getEnd(), { from: indentationAt(sourceFile, s.getStart(sourceFile)), to }));
   const text = `return await retry(async () => {\n${lines.join("\n")}\n${indent}}, { retryOn: (${errorName.text}) => ${retryOn} });`;
-  const runtime = runtimeImportEdits(sourceFile, context.settings, ["retry"]);
-  const edits: TextEdit[] = [{ file: normalizePath(sourceFile.fileName), start: loop.getStart(sourceFile), end: loop.getEnd(), newText: text }, ...runtime.edits];
-  return { title: "Retry with the runtime's retry (exponential backoff, jitter, bounded attempts)", edits, ...(runtime.newFiles.length ? { newFiles: runtime.newFiles } : {}) };
+  return fixer.fix("Retry with the runtime's retry (exponential backoff, jitter, bounded attempts)", fixer.replace(loop, text), fixer.runtimeImport(["retry"]));
 }
 
 /** `if (<cond>) continue; throw e;` → cond; `if (!<cond>) throw e;` → cond. */
@@ -159,22 +190,3 @@ function retryCondition(block: ts.Block, errorName: string): string | undefined 
   if (block.statements.length === 1 && rethrows(then) && ts.isPrefixUnaryExpression(condition) && condition.operator === ts.SyntaxKind.ExclamationToken) return skipParens(condition.operand).getText();
   return undefined;
 }
-
-function reindent(text: string, from: string, to: string): string {
-  return text
-    .split("\n")
-    .map((line, i) => (i === 0 ? to + line : line.startsWith(from) ? to + line.slice(from.length) : line))
-    .join("\n");
-}
-
-export const retryWithoutBackoff: Rule = {
-  meta: {
-    id: "retry-without-backoff",
-    description: "A loop retries after a conflict or lock failure with no delay, a constant delay, or no bound on attempts.",
-    defaultSeverity: "warn",
-    fixable: true,
-    hasSuggestions: false,
-    scope: "file",
-  },
-  checkFile: check,
-};

@@ -1,12 +1,73 @@
 // unchecked-lock-acquisition: a try-style acquisition (SET NX, SETNX, pg_try_advisory_lock, GET_LOCK, tryAcquire)
 // whose result does not decide whether the critical section runs. The result counts as checked only when the code
-// after it is reachable solely on the success branch (guide: "Not handling lock acquisition failure").
-import { ts } from "../server/src/engine/ts";
-import type { FileRuleContext, Fix, Rule } from "../server/src/engine/types";
-import { boundNames, code, indentationAt, isFunctionLike, lineOf, mentions, outerExpression, skipParens, spanOf, walk } from "../server/src/analysis/ast";
-import { alwaysExits, statementsAfter } from "../server/src/analysis/control-flow";
-import { lockAcquisitionsIn, type LockAcquisition } from "../server/src/analysis/locks";
-import { normalizePath } from "../server/src/engine/paths";
+// after it is reachable solely on the success branch: otherwise a failed attempt runs the critical section anyway.
+import {
+  alwaysExits,
+  boundNames,
+  code,
+  defineRule,
+  freshName,
+  indentationAt,
+  isFunctionLike,
+  lineOf,
+  lockAcquisitionsIn,
+  mentions,
+  outerExpression,
+  skipParens,
+  spanOf,
+  statementsAfter,
+  ts,
+  walk,
+  type Fix,
+  type Fixer,
+  type LockAcquisition,
+} from "../server/src/rule-kit";
+
+export const uncheckedLockAcquisition = defineRule({
+  meta: {
+    id: "unchecked-lock-acquisition",
+    description: "A try-lock (SET NX, pg_try_advisory_lock, GET_LOCK, tryAcquire) whose result does not decide whether the critical section runs",
+    defaultSeverity: "error",
+    hasSuggestions: true,
+    messages: {
+      resultDiscarded:
+        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but its result is discarded: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
+      resultNeverTested:
+        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the result is never tested: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
+      runsBeforeCheck:
+        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the code at line {{line}} runs before the result is checked: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
+      runsOnBothBranches:
+        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but it is tested at line {{testLine}}, but the code at line {{line}} runs on both branches: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
+    },
+  },
+  checkFile(context) {
+    for (const acquisition of lockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
+      if (acquisition.style !== "try") continue;
+      const { verdict, names, statement } = verdictOf(acquisition);
+      if (verdict.kind !== "unchecked") continue;
+      const call = acquisition.call;
+      const data = { lock: acquisition.label, call: code(shortText(call)), failure: failureValue(acquisition) };
+      const where = {
+        help: "Continue only on the success branch.",
+        span: spanOf(call, context.sourceFile),
+        related: verdict.related
+          ? [{ span: spanOf(verdict.related, context.sourceFile), message: "runs even when the lock was not acquired" }]
+          : [],
+        suggestions: suggestGuard(context.sourceFile, context.fixer, acquisition, statement, names),
+      };
+      switch (verdict.why) {
+        case "runsBeforeCheck":
+          context.report({ messageId: verdict.why, data: { ...data, line: verdict.line }, ...where });
+          break;
+        case "runsOnBothBranches":
+          context.report({ messageId: verdict.why, data: { ...data, testLine: verdict.testLine, line: verdict.line }, ...where });
+          break;
+        default:
+          context.report({ messageId: verdict.why, data, ...where });
+      }
+    }
+  },
+});
 
 /** What a failed attempt returns, per mechanism, for the message. */
 function failureValue(acquisition: LockAcquisition): string {
@@ -22,7 +83,13 @@ function failureValue(acquisition: LockAcquisition): string {
   }
 }
 
-type Verdict = { kind: "checked" } | { kind: "unchecked"; reason: string; related?: ts.Node } | { kind: "unknown" };
+/** Why an unchecked result is unchecked (the message id), with the lines the message names and the code that runs anyway. */
+type Unchecked =
+  | { kind: "unchecked"; why: "resultDiscarded" | "resultNeverTested"; related?: undefined }
+  | { kind: "unchecked"; why: "runsBeforeCheck"; line: number; related: ts.Node }
+  | { kind: "unchecked"; why: "runsOnBothBranches"; testLine: number; line: number; related: ts.Node };
+
+type Verdict = { kind: "checked" } | Unchecked | { kind: "unknown" };
 
 /** Statements that cannot start the critical section: pure local computation (no await, no writes to shared state). */
 function isHarmless(statement: ts.Statement): boolean {
@@ -43,7 +110,7 @@ function verdictForNames(names: Set<string>, after: readonly ts.Statement[]): Ve
     const statement = after[i]!;
     if (!mentions(statement, names)) {
       if (isHarmless(statement)) continue;
-      return { kind: "unchecked", reason: `the code at line ${lineOf(statement)} runs before the result is checked`, related: statement };
+      return { kind: "unchecked", why: "runsBeforeCheck", line: lineOf(statement), related: statement };
     }
     if (ts.isVariableStatement(statement)) {
       // `const locked = rows[0].locked`: follow the derived value.
@@ -56,12 +123,12 @@ function verdictForNames(names: Set<string>, after: readonly ts.Statement[]): Ve
       if (alwaysExits(statement.thenStatement) || alwaysExits(statement.elseStatement)) return { kind: "checked" };
       const rest = after.slice(i + 1).filter((s) => !isHarmless(s));
       if (rest.length === 0) return { kind: "checked" };
-      return { kind: "unchecked", reason: `it is tested at line ${lineOf(statement)}, but the code at line ${lineOf(rest[0]!)} runs on both branches`, related: rest[0]! };
+      return { kind: "unchecked", why: "runsOnBothBranches", testLine: lineOf(statement), line: lineOf(rest[0]!), related: rest[0]! };
     }
     // Loops waiting for the lock, asserts, returning or passing the result on: the caller decides. Not ours to flag.
     return { kind: "unknown" };
   }
-  return { kind: "unchecked", reason: "the result is never tested" };
+  return { kind: "unchecked", why: "resultNeverTested" };
 }
 
 function verdictOf(acquisition: LockAcquisition): { verdict: Verdict; names: string[]; statement?: ts.Statement } {
@@ -76,7 +143,7 @@ function verdictOf(acquisition: LockAcquisition): { verdict: Verdict; names: str
   }
   const parent = node.parent;
   if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) {
-    return { verdict: { kind: "unchecked", reason: "its result is discarded" }, names: [], ...(ts.isExpressionStatement(parent) ? { statement: parent } : {}) };
+    return { verdict: { kind: "unchecked", why: "resultDiscarded" }, names: [], ...(ts.isExpressionStatement(parent) ? { statement: parent } : {}) };
   }
   if ((ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent)) && parent.expression === node) return { verdict: { kind: "checked" }, names: [] };
   if (ts.isConditionalExpression(parent) && parent.condition === node) return { verdict: { kind: "checked" }, names: [] };
@@ -97,9 +164,8 @@ function verdictOf(acquisition: LockAcquisition): { verdict: Verdict; names: str
  * Suggestion (changes behaviour: the function now throws when the lock is taken): bind the result and stop when the
  * lock was not acquired. Offered for Redis SET NX / SETNX and tryAcquire, whose results have a known shape.
  */
-function suggestGuard(context: FileRuleContext, acquisition: LockAcquisition, statement: ts.Statement | undefined, names: string[]): Fix[] {
+function suggestGuard(sf: ts.SourceFile, fixer: Fixer, acquisition: LockAcquisition, statement: ts.Statement | undefined, names: string[]): Fix[] {
   if (!statement || !ts.isCallExpression(acquisition.call)) return [];
-  const sf = context.sourceFile;
   const isRedisSet = acquisition.mechanism === "redis-set-nx" && /^set$/i.test(acquisition.call.expression.getText().split(".").pop() ?? "");
   if (acquisition.mechanism !== "redis-set-nx" && acquisition.style !== "try") return [];
   if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named") return [];
@@ -107,52 +173,19 @@ function suggestGuard(context: FileRuleContext, acquisition: LockAcquisition, st
   const what = acquisition.key ? acquisition.key.getText(sf) : acquisition.label.replace(/`/g, "");
   const message = JSON.stringify(`lock ${what} is held by another process`).replace(/^"|"$/g, "");
   const throwLine = (cond: string) => `\n${indent}if (${cond}) {\n${indent}  throw new Error(\`${message.replace(/`/g, "\\`")}\`);\n${indent}}`;
-  const file = normalizePath(sf.fileName);
+  const title = "Stop when the lock is not acquired";
   if (ts.isExpressionStatement(statement)) {
     const name = freshName(sf, "acquired");
     const cond = isRedisSet ? `${name} !== "OK"` : `!${name}`;
-    return [{ title: "Stop when the lock is not acquired", edits: [{ file, start: statement.getStart(sf), end: statement.getStart(sf), newText: `const ${name} = ` }, { file, start: statement.end, end: statement.end, newText: throwLine(cond) }] }];
+    return [fixer.fix(title, fixer.insertBefore(statement, `const ${name} = `), fixer.insertAfter(statement, throwLine(cond)))];
   }
   if (names.length === 1 && ts.isVariableStatement(statement)) {
     const name = names[0]!;
     const cond = isRedisSet ? `${name} !== "OK"` : `!${name}`;
-    return [{ title: "Stop when the lock is not acquired", edits: [{ file, start: statement.end, end: statement.end, newText: throwLine(cond) }] }];
+    return [fixer.fix(title, fixer.insertAfter(statement, throwLine(cond)))];
   }
   return [];
 }
-
-function freshName(sf: ts.SourceFile, base: string): string {
-  let name = base;
-  for (let i = 2; new RegExp(`\\b${name}\\b`).test(sf.text); i++) name = `${base}${i}`;
-  return name;
-}
-
-export const uncheckedLockAcquisition: Rule = {
-  meta: {
-    id: "unchecked-lock-acquisition",
-    description: "A try-lock (SET NX, pg_try_advisory_lock, GET_LOCK, tryAcquire) whose result does not decide whether the critical section runs",
-    defaultSeverity: "error",
-    fixable: false,
-    hasSuggestions: true,
-    scope: "file",
-  },
-  checkFile(context) {
-    for (const acquisition of lockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
-      if (acquisition.style !== "try") continue;
-      const { verdict, names, statement } = verdictOf(acquisition);
-      if (verdict.kind !== "unchecked") continue;
-      const call = acquisition.call;
-      context.report({
-        message:
-          `${acquisition.label} may not be acquired — ${code(shortText(call))} returns ${failureValue(acquisition)} when another holder has it — but ${verdict.reason}: ` +
-          `the critical section runs whether or not this process holds the lock, so two processes can run it at the same time. Continue only on the success branch.`,
-        span: spanOf(call, context.sourceFile),
-        related: verdict.related ? [{ span: spanOf(verdict.related, context.sourceFile), message: "runs even when the lock was not acquired" }] : [],
-        suggestions: suggestGuard(context, acquisition, statement, names),
-      });
-    }
-  },
-};
 
 /** The call as written, or `callee(…)` when its arguments are long. */
 function shortText(node: ts.Node): string {

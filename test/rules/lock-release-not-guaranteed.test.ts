@@ -1,8 +1,17 @@
 import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
 import { runRuleTests } from "../helpers/rule-tester";
 
-const mutex = `import { Mutex } from "async-mutex";\nconst mutex = new Mutex();\n`;
-const declarations = `declare function charge(amount: number): Promise<void>;\ndeclare function audit(): Promise<void>;\n`;
+const mutex = `import { Mutex } from "async-mutex";
+const mutex = new Mutex();
+`;
+const declarations = `declare function charge(amount: number): Promise<void>;
+declare function audit(): Promise<void>;
+`;
+
+const FOREVER = "the lock is never released, and every later acquisition waits forever";
+const UNTIL_EXPIRY = "the lock stays held until it expires, and every other process waits for it meanwhile";
+const SESSION = "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
+const MUTEX = { lock: "`mutex`", consequence: FOREVER };
 
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
@@ -39,7 +48,9 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "await using with the runtime's handle",
-      code: `import { Mutex } from "@locksmith/runtime";\nconst mutex = new Mutex();\n${declarations}export async function pay(amount: number) {
+      code: `import { Mutex } from "@locksmith/runtime";
+const mutex = new Mutex();
+${declarations}export async function pay(amount: number) {
   await using lock = await mutex.acquire();
   await charge(amount);
 }`,
@@ -53,7 +64,9 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "transaction-scoped advisory lock is released by COMMIT",
-      code: `import { Pool } from "pg";\nconst pool = new Pool();\nexport async function run(id: number) {
+      code: `import { Pool } from "pg";
+const pool = new Pool();
+export async function run(id: number) {
   const client = await pool.connect();
   await client.query("BEGIN");
   await client.query("SELECT pg_advisory_xact_lock($1)", [id]);
@@ -95,7 +108,9 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "a pool's acquire() is not a lock",
-      code: `import { createPool } from "generic-pool";\nconst pool = createPool({} as any);\nexport async function use() {
+      code: `import { createPool } from "generic-pool";
+const pool = createPool({} as any);
+export async function use() {
   const conn = await pool.acquire();
   await (conn as any).ping();
   await pool.release(conn);
@@ -103,7 +118,9 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "Redis SET NX checked, DEL in finally",
-      code: `import Redis from "ioredis";\nconst redis = new Redis();\n${declarations}export async function pay(id: string) {
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+${declarations}export async function pay(id: string) {
   const ok = await redis.set(\`lock:\${id}\`, "t", "NX", "PX", 10000);
   if (!ok) return;
   try {
@@ -116,7 +133,7 @@ runRuleTests(lockReleaseNotGuaranteed, {
   ],
   invalid: [
     {
-      name: "release after the work (guide: release not in finally)",
+      name: "release after the work, not in finally",
       code: `${mutex}${declarations}export async function pay(amount: number) {
   const release = await mutex.acquire();
   await charge(amount);
@@ -129,8 +146,12 @@ runRuleTests(lockReleaseNotGuaranteed, {
           column: 25,
           endLine: 6,
           endColumn: 40,
+          messageId: "releaseSkippable",
+          data: { ...MUTEX, line: 9, skip: "`await charge(amount)` at line 7 throws" },
+          // The golden full messages and help of this rule (and the one of "never released" below).
           message:
-            "`mutex` is released at line 9 only if nothing goes wrong: if `await charge(amount)` at line 7 throws, the release is skipped and the lock is never released, and every later acquisition waits forever. Release it in a `finally` block.",
+            "`mutex` is released at line 9 only if nothing goes wrong: if `await charge(amount)` at line 7 throws, the release is skipped and the lock is never released, and every later acquisition waits forever.",
+          help: "Release it in a `finally` block.",
           related: [{ line: 9, message: "released here, but not on every path" }],
         },
       ],
@@ -153,7 +174,7 @@ runRuleTests(lockReleaseNotGuaranteed, {
   release();
   return true;
 }`,
-      errors: [{ line: 6, column: 25, message: /if the `return` at line 7 runs, the release is skipped/ }],
+      errors: [{ line: 6, column: 25, messageId: "releaseSkippable", data: { ...MUTEX, line: 9, skip: "the `return` at line 7 runs" } }],
       output: `${mutex}${declarations}export async function pay(amount: number) {
   const release = await mutex.acquire();
   try {
@@ -167,13 +188,24 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "session advisory lock unlocked without finally",
-      code: `import { Pool } from "pg";\nconst pool = new Pool();\n${declarations}export async function run(id: number) {
+      code: `import { Pool } from "pg";
+const pool = new Pool();
+${declarations}export async function run(id: number) {
   await pool.query("SELECT pg_advisory_lock($1)", [id]);
   await charge(id);
   await pool.query("SELECT pg_advisory_unlock($1)", [id]);
 }`,
-      errors: [{ line: 6, column: 9, message: /^PostgreSQL advisory lock \(`pg_advisory_lock`\) is released at line 8 only if nothing goes wrong: .*stays held for as long as the database session lives/ }],
-      output: `import { Pool } from "pg";\nconst pool = new Pool();\n${declarations}export async function run(id: number) {
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "releaseSkippable",
+          data: { lock: "PostgreSQL advisory lock (`pg_advisory_lock`)", consequence: SESSION, line: 8, skip: "`await charge(id)` at line 7 throws" },
+        },
+      ],
+      output: `import { Pool } from "pg";
+const pool = new Pool();
+${declarations}export async function run(id: number) {
   await pool.query("SELECT pg_advisory_lock($1)", [id]);
   try {
     await charge(id);
@@ -184,13 +216,24 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "redlock lease released without finally (expires, but blocks until then)",
-      code: `import Redlock from "redlock";\nconst redlock = new Redlock([]);\n${declarations}export async function run(id: string) {
+      code: `import Redlock from "redlock";
+const redlock = new Redlock([]);
+${declarations}export async function run(id: string) {
   const lock = await redlock.acquire([\`order:\${id}\`], 5000);
   await charge(1);
   await lock.release();
 }`,
-      errors: [{ line: 6, column: 22, message: /the lock stays held until it expires, and every other process waits for it meanwhile/ }],
-      output: `import Redlock from "redlock";\nconst redlock = new Redlock([]);\n${declarations}export async function run(id: string) {
+      errors: [
+        {
+          line: 6,
+          column: 22,
+          messageId: "releaseSkippable",
+          data: { lock: "`redlock` key [`order:${id}`]", consequence: UNTIL_EXPIRY, line: 8, skip: "`await charge(1)` at line 7 throws" },
+        },
+      ],
+      output: `import Redlock from "redlock";
+const redlock = new Redlock([]);
+${declarations}export async function run(id: string) {
   const lock = await redlock.acquire([\`order:\${id}\`], 5000);
   try {
     await charge(1);
@@ -201,14 +244,25 @@ runRuleTests(lockReleaseNotGuaranteed, {
     },
     {
       name: "SET NX: the success check stays outside the try",
-      code: `import Redis from "ioredis";\nconst redis = new Redis();\n${declarations}export async function pay(id: string) {
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+${declarations}export async function pay(id: string) {
   const ok = await redis.set(\`lock:\${id}\`, "t", "NX", "PX", 10000);
   if (!ok) return;
   await charge(1);
   await redis.del(\`lock:\${id}\`);
 }`,
-      errors: [{ line: 6, column: 20, message: /^Redis lock `lock:\$\{id\}` is released at line 9 only if nothing goes wrong: if `await charge\(1\)` at line 8 throws/ }],
-      output: `import Redis from "ioredis";\nconst redis = new Redis();\n${declarations}export async function pay(id: string) {
+      errors: [
+        {
+          line: 6,
+          column: 20,
+          messageId: "releaseSkippable",
+          data: { lock: "Redis lock `lock:${id}`", consequence: UNTIL_EXPIRY, line: 9, skip: "`await charge(1)` at line 8 throws" },
+        },
+      ],
+      output: `import Redis from "ioredis";
+const redis = new Redis();
+${declarations}export async function pay(id: string) {
   const ok = await redis.set(\`lock:\${id}\`, "t", "NX", "PX", 10000);
   if (!ok) return;
   try {
@@ -227,7 +281,9 @@ runRuleTests(lockReleaseNotGuaranteed, {
   return value;
 }
 declare function load(): Promise<number>;`,
-      errors: [{ line: 6, column: 25 }],
+      errors: [
+        { line: 6, column: 25, messageId: "releaseSkippable", data: { ...MUTEX, line: 8, skip: "`await load()` at line 7 throws" } },
+      ],
       output: null,
     },
     {
@@ -241,7 +297,9 @@ declare function load(): Promise<number>;`,
     release();
   }
 }`,
-      errors: [{ line: 6, column: 25, message: /if `await audit\(\)` at line 7 throws/ }],
+      errors: [
+        { line: 6, column: 25, messageId: "releaseSkippable", data: { ...MUTEX, line: 11, skip: "`await audit()` at line 7 throws" } },
+      ],
       output: null,
     },
     {
@@ -250,7 +308,16 @@ declare function load(): Promise<number>;`,
   const release = await mutex.acquire();
   await charge(amount);
 }`,
-      errors: [{ line: 6, column: 25, message: "`mutex` is acquired here and never released in `pay`: the lock is never released, and every later acquisition waits forever. Release it in a `finally` block, or use the scoped form." }],
+      errors: [
+        {
+          line: 6,
+          column: 25,
+          messageId: "neverReleased",
+          data: { ...MUTEX, fn: "`pay`" },
+          message: "`mutex` is acquired here and never released in `pay`: the lock is never released, and every later acquisition waits forever.",
+          help: "Release it in a `finally` block, or use the scoped form.",
+        },
+      ],
     },
     {
       name: "template literal lines keep their content when re-indented",
@@ -261,7 +328,14 @@ UPDATE stats
 SET runs = runs + 1\`);
   release();
 }`,
-      errors: [{ line: 6, column: 25 }],
+      errors: [
+        {
+          line: 6,
+          column: 25,
+          messageId: "releaseSkippable",
+          data: { ...MUTEX, line: 10, skip: "await db.query(` UPDATE stats SET runs = runs +... at line 7 throws" },
+        },
+      ],
       output: `${mutex}${declarations}export async function report(db: { query(sql: string): Promise<void> }) {
   const release = await mutex.acquire();
   try {

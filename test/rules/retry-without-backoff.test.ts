@@ -1,6 +1,9 @@
 import { retryWithoutBackoff } from "../../rules/retry-without-backoff";
 import { runRuleTests } from "../helpers/rule-tester";
 
+const HELP = "Use the runtime's `retry` (exponential backoff with jitter, bounded attempts).";
+const CONFLICT = { reason: "a serialization failure, deadlock or conflict" };
+
 runRuleTests(retryWithoutBackoff, {
   valid: [
     {
@@ -78,8 +81,12 @@ export async function transfer(pool: Pool, from: string, to: string, amount: num
           column: 3,
           endLine: 4,
           endColumn: 11,
+          messageId: "noDelayUnbounded",
+          data: CONFLICT,
+          // The golden full messages and help of this rule.
           message:
-            "This loop retries after a serialization failure, deadlock or conflict immediately, with no delay, so the callers that just collided collide again and with no bound on attempts, so under lasting contention it never gives up. Use the runtime's `retry` (exponential backoff with jitter, bounded attempts).",
+            "This loop retries after a serialization failure, deadlock or conflict immediately, with no delay, so the callers that just collided collide again and with no bound on attempts, so under lasting contention it never gives up.",
+          help: HELP,
         },
       ],
       output: `import type { Pool } from "pg";
@@ -89,6 +96,38 @@ export async function transfer(pool: Pool, from: string, to: string, amount: num
   return await retry(async () => {
     const result = await pool.query("SELECT transfer($1, $2, $3)", [from, to, amount]);
     return result.rows[0].transfer;
+  }, { retryOn: (error) => (error as { code?: string }).code === "40001" });
+}
+`,
+    },
+    {
+      name: "the fix moves a multi-line template literal without changing its content",
+      code: `import type { Pool } from "pg";
+
+export async function bump(pool: Pool, id: string): Promise<number> {
+  for (;;) {
+    try {
+      const result = await pool.query(\`
+        UPDATE counters SET n = n + 1
+        WHERE id = $1 RETURNING n\`, [id]);
+      return result.rows[0].n;
+    } catch (error) {
+      if ((error as { code?: string }).code === "40001") continue;
+      throw error;
+    }
+  }
+}
+`,
+      errors: [{ line: 4, column: 3, messageId: "noDelayUnbounded", data: CONFLICT }],
+      output: `import type { Pool } from "pg";
+import { retry } from "@locksmith/runtime";
+
+export async function bump(pool: Pool, id: string): Promise<number> {
+  return await retry(async () => {
+    const result = await pool.query(\`
+        UPDATE counters SET n = n + 1
+        WHERE id = $1 RETURNING n\`, [id]);
+    return result.rows[0].n;
   }, { retryOn: (error) => (error as { code?: string }).code === "40001" });
 }
 `,
@@ -107,7 +146,7 @@ export async function save(write: () => Promise<string>): Promise<string> {
   }
 }
 `,
-      errors: [{ line: 4, column: 3, endColumn: 15 }],
+      errors: [{ line: 4, column: 3, endColumn: 15, messageId: "noDelayUnbounded", data: CONFLICT }],
       output: `import { ConflictError, retry } from "@locksmith/runtime";
 
 export async function save(write: () => Promise<string>): Promise<string> {
@@ -137,8 +176,11 @@ export async function rename(pool: Pool, id: string, title: string): Promise<voi
         {
           line: 5,
           column: 3,
+          messageId: "constantDelay",
+          data: { reason: "a version check that changed no row" },
           message:
-            "This loop retries after a version check that changed no row after a constant delay, so the callers that just collided stay in lock-step and collide again. Use the runtime's `retry` (exponential backoff with jitter, bounded attempts).",
+            "This loop retries after a version check that changed no row after a constant delay, so the callers that just collided stay in lock-step and collide again.",
+          help: HELP,
         },
       ],
     },
@@ -153,7 +195,34 @@ export async function withLock(key: string, token: string): Promise<void> {
   }
 }
 `,
-      errors: [{ line: 5, column: 3, message: /^This loop retries after a failed try-lock with no bound on attempts, so under lasting contention it never gives up\./ }],
+      errors: [{ line: 5, column: 3, messageId: "unbounded", data: { reason: "a failed try-lock" } }],
+    },
+    {
+      name: "try-lock spin with a constant delay and no bound",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+
+export async function withLock(key: string, token: string): Promise<void> {
+  while (!(await redis.set(key, token, "PX", 5000, "NX"))) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+`,
+      errors: [{ line: 5, column: 3, messageId: "constantDelayUnbounded", data: { reason: "a failed try-lock" } }],
+    },
+    {
+      name: "bounded, but retrying deadlocks at once: no safe fix (not the for (;;) shape)",
+      code: `export async function run(step: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if ((error as { code?: string }).code !== "40P01") throw error;
+    }
+  }
+}
+`,
+      errors: [{ line: 2, column: 3, messageId: "noDelay", data: CONFLICT }],
     },
   ],
 });

@@ -1,8 +1,14 @@
 import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
 import { runRuleTests } from "../helpers/rule-tester";
 
-const ioredis = `import Redis from "ioredis";\nconst redis = new Redis();\n`;
-const pg = `import { Pool } from "pg";\nconst pool = new Pool();\n`;
+const ioredis = `import Redis from "ioredis";
+const redis = new Redis();
+`;
+const pg = `import { Pool } from "pg";
+const pool = new Pool();
+`;
+
+const HELP = "Continue only on the success branch.";
 
 runRuleTests(uncheckedLockAcquisition, {
   valid: [
@@ -87,7 +93,7 @@ declare function work(): Promise<void>;`,
   ],
   invalid: [
     {
-      name: "SET NX result discarded (guide: assume lock always acquired)",
+      name: "SET NX result discarded (the lock is assumed to be always acquired)",
       code: `${ioredis}export async function run(id: string) {
   await redis.set(\`lock:job:\${id}\`, "t", "NX", "PX", 30000);
   await work(id);
@@ -99,8 +105,12 @@ declare function work(id: string): Promise<void>;`,
           column: 9,
           endLine: 4,
           endColumn: 60,
+          messageId: "resultDiscarded",
+          data: { lock: "Redis lock `lock:job:${id}`", call: 'redis.set(`lock:job:${id}`, "t", "NX", "PX", 30000)', failure: 'null instead of "OK"' },
+          // The golden full messages and help of this rule.
           message:
-            'Redis lock `lock:job:${id}` may not be acquired — redis.set(`lock:job:${id}`, "t", "NX", "PX", 30000) returns null instead of "OK" when another holder has it — but its result is discarded: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time. Continue only on the success branch.',
+            'Redis lock `lock:job:${id}` may not be acquired — redis.set(`lock:job:${id}`, "t", "NX", "PX", 30000) returns null instead of "OK" when another holder has it — but its result is discarded: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.',
+          help: HELP,
           suggestions: [
             {
               title: "Stop when the lock is not acquired",
@@ -118,7 +128,7 @@ declare function work(id: string): Promise<void>;`,
       ],
     },
     {
-      name: "result bound but never tested",
+      name: "result bound, but the work runs before it is tested",
       code: `${ioredis}export async function run(key: string) {
   const ok = await redis.setnx(key, "1");
   await work();
@@ -129,7 +139,8 @@ declare function work(): Promise<void>;`,
         {
           line: 4,
           column: 20,
-          message: /`redis\.setnx\(key, "1"\)` returns 0 when another holder has it — but the code at line 5 runs before the result is checked/,
+          messageId: "runsBeforeCheck",
+          data: { lock: "Redis lock `key`", call: '`redis.setnx(key, "1")`', failure: "0", line: 5 },
           related: [{ line: 5, message: "runs even when the lock was not acquired" }],
           suggestions: [
             {
@@ -159,7 +170,11 @@ declare function work(): Promise<void>;`,
         {
           line: 4,
           column: 20,
-          message: /it is tested at line 5, but the code at line 6 runs on both branches/,
+          messageId: "runsOnBothBranches",
+          data: { lock: "Redis lock `key`", call: '`redis.set(key, "t", "NX", "PX", 1000)`', failure: 'null instead of "OK"', testLine: 5, line: 6 },
+          message:
+            'Redis lock `key` may not be acquired — `redis.set(key, "t", "NX", "PX", 1000)` returns null instead of "OK" when another holder has it — but it is tested at line 5, but the code at line 6 runs on both branches: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.',
+          help: HELP,
           related: [{ line: 6 }],
           suggestions: [
             {
@@ -178,12 +193,47 @@ declare function work(): Promise<void>;`,
       ],
     },
     {
+      name: "result bound, and nothing after it tests it",
+      code: `${ioredis}export async function run(key: string) {
+  const ok = await redis.set(key, "t", "NX", "PX", 1000);
+  console.log("locked", key);
+}`,
+      errors: [
+        {
+          line: 4,
+          column: 20,
+          messageId: "resultNeverTested",
+          data: { lock: "Redis lock `key`", call: '`redis.set(key, "t", "NX", "PX", 1000)`', failure: 'null instead of "OK"' },
+          suggestions: [
+            {
+              output: `${ioredis}export async function run(key: string) {
+  const ok = await redis.set(key, "t", "NX", "PX", 1000);
+  if (ok !== "OK") {
+    throw new Error(\`lock key is held by another process\`);
+  }
+  console.log("locked", key);
+}`,
+            },
+          ],
+        },
+      ],
+    },
+    {
       name: "pg_try_advisory_lock result ignored",
       code: `${pg}export async function run(id: number) {
   await pool.query("SELECT pg_try_advisory_lock($1)", [id]);
   await pool.query("UPDATE jobs SET state = 'running' WHERE id = $1", [id]);
 }`,
-      errors: [{ line: 4, column: 9, endColumn: 60, message: /^PostgreSQL advisory lock \(`pg_try_advisory_lock`\) may not be acquired — .* returns false when another holder has it — but its result is discarded/, suggestions: [] }],
+      errors: [
+        {
+          line: 4,
+          column: 9,
+          endColumn: 60,
+          messageId: "resultDiscarded",
+          data: { lock: "PostgreSQL advisory lock (`pg_try_advisory_lock`)", call: '`pool.query("SELECT pg_try_advisory_lock($1)", [id])`', failure: "false" },
+          suggestions: [],
+        },
+      ],
     },
     {
       name: "node-redis v4 options object with NX, result ignored",
@@ -194,7 +244,14 @@ export async function run(key: string) {
   await work();
 }
 declare function work(): Promise<void>;`,
-      errors: [{ line: 4, column: 9, message: /^Redis lock `key` may not be acquired/ }],
+      errors: [
+        {
+          line: 4,
+          column: 9,
+          messageId: "resultDiscarded",
+          data: { lock: "Redis lock `key`", call: '`client.set(key, "t", { NX: true, PX: 5000 })`', failure: 'null instead of "OK"' },
+        },
+      ],
     },
     {
       name: "node-redis v5 condition syntax, result ignored",
@@ -205,7 +262,14 @@ export async function run(key: string) {
   await work();
 }
 declare function work(): Promise<void>;`,
-      errors: [{ line: 4, column: 9, message: /^Redis lock `key` may not be acquired/ }],
+      errors: [
+        {
+          line: 4,
+          column: 9,
+          messageId: "resultDiscarded",
+          data: { lock: "Redis lock `key`", call: "`client.set(…)`", failure: 'null instead of "OK"' },
+        },
+      ],
     },
     {
       name: "MySQL GET_LOCK ignored",
@@ -215,7 +279,14 @@ export async function run(name: string) {
   await pool.execute("SELECT GET_LOCK(?, 10)", [name]);
   await pool.execute("UPDATE jobs SET runs = runs + 1");
 }`,
-      errors: [{ line: 4, column: 9, message: /^MySQL named lock \(`GET_LOCK`\) may not be acquired — .* returns 0 on timeout and NULL on error/ }],
+      errors: [
+        {
+          line: 4,
+          column: 9,
+          messageId: "resultDiscarded",
+          data: { lock: "MySQL named lock (`GET_LOCK`)", call: '`pool.execute("SELECT GET_LOCK(?, 10)", [name])`', failure: "0 on timeout and NULL on error" },
+        },
+      ],
     },
   ],
 });

@@ -280,3 +280,18 @@ export class SlowCallFinder {
     return found;
   }
 }
+
+const finders = new WeakMap<ts.TypeChecker, Map<string, SlowCallFinder>>();
+
+/**
+ * The finder for the default slow calls plus `extra`, one per Program (its checker) and list, so the function
+ * summaries are shared by every file of a run.
+ */
+export function slowCallFinderFor(program: ts.Program, checker: ts.TypeChecker, extra: readonly SlowCallEntry[]): SlowCallFinder {
+  let byList = finders.get(checker);
+  if (!byList) finders.set(checker, (byList = new Map()));
+  const key = JSON.stringify(extra);
+  let finder = byList.get(key);
+  if (!finder) byList.set(key, (finder = new SlowCallFinder([...DEFAULT_SLOW_CALLS, ...extra], () => checker, program)));
+  return finder;
+}
