@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { LintCache, cacheKey } from "../../server/src/cli/cache";
 import { main } from "../../server/src/cli/main";
 import { buildReport } from "../../server/src/cli/report";
-import { LintSession, settingsResolver } from "../../server/src/engine/session";
+import { LintSession, settingsResolver } from "../../server/src/cli/session";
 import { ts } from "../../server/src/engine/ts";
 import type { Rule } from "../../server/src/engine/types";
 

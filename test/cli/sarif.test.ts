@@ -3,7 +3,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import Ajv from "ajv-draft-04";
@@ -12,10 +11,11 @@ import { RULES, docsUrl } from "../../rules/index";
 import { main } from "../../server/src/cli/main";
 import { buildReport } from "../../server/src/cli/report";
 import { sarifLog } from "../../server/src/cli/formatters/sarif";
-import { LintSession } from "../../server/src/engine/session";
+import { LintSession } from "../../server/src/cli/session";
 import { ts } from "../../server/src/engine/ts";
 import type { Rule } from "../../server/src/engine/types";
 import { VERSION } from "../../server/src/version";
+import { tempProject } from "./helpers";
 
 const schema = JSON.parse(fs.readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
 // The schema's language-tag pattern is not valid as a Unicode regular expression.
@@ -48,15 +48,6 @@ const awaitRule: Rule = {
     visit(context.sourceFile, undefined);
   },
 };
-
-function tempProject(files: Record<string, string>): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-sarif-")));
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
 
 const CODE = "export async function save(x: Promise<number>) {\n  return await x;\n}\n";
 

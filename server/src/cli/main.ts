@@ -7,39 +7,24 @@ import { RULES, docsPath } from "../../../rules/index";
 import { ConfigError } from "../engine/config";
 import { removeStaleTempFiles, sha256, writeFileAtomic } from "../engine/fixes";
 import { ProjectLoadError } from "../engine/project";
-import type { LintOptions } from "../engine/linter";
-import { LintSession, settingsResolver } from "../engine/session";
+import type { LintOptions, LintRun } from "../engine/linter";
 import type { Severity } from "../engine/types";
 import { isInside, isInsideReal } from "../engine/paths";
 import { ts } from "../engine/ts";
-import { FORMATTERS } from "./formatters";
-import { runInit } from "./init";
-import { runGraph } from "./graph";
-import { runRuntimeCommand } from "./runtime-command";
-import { buildReport, type Report } from "./report";
-import { DEFAULT_CACHE_FILE, LintCache, cacheKey } from "./cache";
-import { createProgress } from "./progress";
-import { PROGRAM_TIMING, formatTimings } from "./timing";
 import { VERSION } from "../version";
+import { DEFAULT_CACHE_FILE, LintCache, cacheKey } from "./cache";
+import { FORMATTERS, type Formatter } from "./formatters";
+import { runGraph } from "./graph";
+import { runInit } from "./init";
+import { UsageError, defaultIo, type CliIo } from "./io";
+import { createProgress } from "./progress";
+import { buildReport, type Report } from "./report";
+import { runRuntimeCommand } from "./runtime-command";
+import { LintSession, settingsResolver } from "./session";
+import { PROGRAM_TIMING, formatTimings } from "./timing";
 
 export { VERSION } from "../version";
-
-/** A mistake in how the command was called. */
-export class UsageError extends Error {}
-
-export interface CliIo {
-  cwd: string;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  isTTY: boolean;
-}
-
-const defaultIo = (): CliIo => ({
-  cwd: process.cwd(),
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  isTTY: !!process.stdout.isTTY,
-});
+export { UsageError, type CliIo } from "./io";
 
 const HELP = `Usage: locksmith <command> [options]
 
@@ -85,12 +70,12 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   }
 }
 
-/** Subcommands other modules add (graph, init, runtime): name → handler. */
-export const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {};
-// Called through a closure: init.ts imports this module too, so its export may not be bound yet at load time.
-SUBCOMMANDS.init = (argv, io) => runInit(argv, io);
-SUBCOMMANDS.graph = (argv, io) => runGraph(argv, io);
-SUBCOMMANDS.runtime = (argv, io) => runRuntimeCommand(argv, io);
+/** Subcommands with a module of their own: name → handler. */
+const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
+  init: runInit,
+  graph: runGraph,
+  runtime: runRuntimeCommand,
+};
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
@@ -104,8 +89,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   if (first === "rules") return listRules(io);
   if (first === "lint") return lint(rest, io);
-  const sub = SUBCOMMANDS[first];
-  if (sub) return sub(rest, io);
+  if (Object.hasOwn(SUBCOMMANDS, first)) return SUBCOMMANDS[first]!(rest, io);
   if (first.startsWith("-") || fs.existsSync(path.resolve(io.cwd, first))) return lint(argv, io);
   throw new UsageError(`unknown command "${first}" (run \`locksmith --help\`)`);
 }
@@ -146,99 +130,183 @@ function parseLintArgs(argv: string[]) {
   }
 }
 
+/** `locksmith lint`, checked: everything a run needs, nothing left to validate. */
+interface LintCommand {
+  paths: string[];
+  project?: string | undefined;
+  configFile?: string | undefined;
+  format: string;
+  formatter: Formatter;
+  ruleOverrides: Record<string, Severity>;
+  /** -1: no limit. */
+  maxWarnings: number;
+  outputFile?: string | undefined;
+  /** Set with --cache only. */
+  cacheFile?: string | undefined;
+  fix: boolean;
+  quiet: boolean;
+  timing: boolean;
+  reportUnusedDirectives: boolean;
+}
+
 async function lint(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseLintArgs(argv);
-  if (values.help) {
+  const args = parseLintArgs(argv);
+  if (args.values.help) {
     io.stdout(`${HELP}\n`);
     return 0;
   }
-  const formatter = FORMATTERS[values.format!];
-  if (!formatter) throw new UsageError(`unknown format "${values.format}" (expected one of: ${Object.keys(FORMATTERS).join(", ")})`);
+  const command = lintCommand(args, io);
+  const session = new LintSession({
+    cwd: io.cwd,
+    paths: command.paths,
+    ...(command.project ? { tsconfig: command.project } : {}),
+    ...(command.configFile ? { configFile: command.configFile } : {}),
+    ruleOverrides: command.ruleOverrides,
+    rules: RULES,
+  });
+  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${command.paths.join(", ") || "."}`);
+  const { report, crashed } = analyse(command, session, io);
+  if (command.quiet) dropWarnings(report);
+  const color = io.isTTY && !command.outputFile && process.env.NO_COLOR === undefined;
+  writeReport(command.formatter(report, { color }), command.outputFile, io);
+  return exitCode(report, crashed, command.maxWarnings, io);
+}
+
+function lintCommand({ values, positionals }: ReturnType<typeof parseLintArgs>, io: CliIo): LintCommand {
+  const format = values.format!;
+  if (!Object.hasOwn(FORMATTERS, format)) {
+    throw new UsageError(`unknown format "${format}" (expected one of: ${Object.keys(FORMATTERS).join(", ")})`);
+  }
   let maxWarnings = -1;
   if (values["max-warnings"] !== undefined) {
     maxWarnings = Number(values["max-warnings"]);
     if (!Number.isInteger(maxWarnings) || maxWarnings < -1) throw new UsageError(`--max-warnings expects a whole number, got "${values["max-warnings"]}"`);
   }
+  const ruleOverrides = parseRuleOverrides(values.rule ?? []);
+  const outputFile = values["output-file"] ? insideCwd(io, values["output-file"], "--output-file") : undefined;
+  if (values["cache-location"] !== undefined && !values.cache) throw new UsageError("--cache-location needs --cache");
+  return {
+    paths: positionals,
+    project: values.project,
+    configFile: values.config,
+    format,
+    formatter: FORMATTERS[format]!,
+    ruleOverrides,
+    maxWarnings,
+    outputFile,
+    cacheFile: values.cache ? cacheFile(io, values["cache-location"]) : undefined,
+    fix: values.fix!,
+    quiet: values.quiet!,
+    timing: values.timing!,
+    reportUnusedDirectives: values["report-unused-disable-directives"]!,
+  };
+}
+
+/** `--rule <id>:<severity>`, repeatable. */
+function parseRuleOverrides(specs: readonly string[]): Record<string, Severity> {
   const ruleOverrides: Record<string, Severity> = {};
-  for (const spec of values.rule ?? []) {
+  for (const spec of specs) {
     const match = /^([a-z0-9-]+):(off|warn|error)$/.exec(spec);
     if (!match) throw new UsageError(`--rule expects <rule-id>:<off|warn|error>, got "${spec}"`);
     if (!RULES.some((r) => r.meta.id === match[1])) throw new UsageError(`--rule: "${match[1]}" is not a Locksmith rule (run \`locksmith rules\`)`);
     ruleOverrides[match[1]!] = match[2] as Severity;
   }
-  const outputFile = values["output-file"] ? insideCwd(io, values["output-file"], "--output-file") : undefined;
-  if (values["cache-location"] !== undefined && !values.cache) throw new UsageError("--cache-location needs --cache");
-  let cacheFile = insideCwd(io, values["cache-location"] ?? DEFAULT_CACHE_FILE, "--cache-location");
-  if (/[\\/]$/.test(values["cache-location"] ?? "") || (fs.existsSync(cacheFile) && fs.statSync(cacheFile).isDirectory())) cacheFile = path.join(cacheFile, DEFAULT_CACHE_FILE);
+  return ruleOverrides;
+}
 
-  const session = new LintSession({
-    cwd: io.cwd,
-    paths: positionals,
-    ...(values.project ? { tsconfig: values.project } : {}),
-    ...(values.config ? { configFile: values.config } : {}),
-    ruleOverrides,
-  });
-  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${positionals.join(", ") || "."}`);
-  const progress = createProgress(io, values.format!);
-  const lintOptions: LintOptions = { reportUnusedDirectives: values["report-unused-disable-directives"]!, ...(progress ? { onFileDone: progress.fileDone } : {}) };
-  const cache = values.cache
-    ? LintCache.open(cacheFile, cacheKey({ config: session.config, spec: session.spec, ruleOverrides, lintOptions }), settingsResolver(session.config, session.spec))
-    : undefined;
-  if (cache) lintOptions.fileCache = cache.fileFindings;
+/** The cache file: the default name, or --cache-location (a file, or a folder to put the default name in). */
+function cacheFile(io: CliIo, location: string | undefined): string {
+  const file = insideCwd(io, location ?? DEFAULT_CACHE_FILE, "--cache-location");
+  const isFolder = /[\\/]$/.test(location ?? "") || (fs.existsSync(file) && fs.statSync(file).isDirectory());
+  return isFolder ? path.join(file, DEFAULT_CACHE_FILE) : file;
+}
+
+/** The run's report: from the cache when it answers for the whole run, else by linting (and fixing) now. */
+function analyse(command: LintCommand, session: LintSession, io: CliIo): { report: Report; crashed: boolean } {
+  const progress = createProgress(io, command.format);
+  const lintOptions: LintOptions = {
+    reportUnusedDirectives: command.reportUnusedDirectives,
+    ...(progress ? { onFileDone: progress.fileDone } : {}),
+  };
+  const cache = command.cacheFile === undefined ? undefined : openCache(command.cacheFile, command, session, lintOptions);
 
   // A warm cache answers without building the Program, unless --fix has something to fix.
   const cached = cache?.lastRun(session.spec);
-  const reusable = cached && !(values.fix && cached.results.some((r) => r.fixableErrorCount + r.fixableWarningCount > 0));
-  let report: Report;
-  let crashed = false;
-  if (reusable) {
-    report = { ...cached, cwd: io.cwd };
-    if (values.timing) io.stderr("locksmith: --timing: every result came from the cache, nothing was analysed\n");
-  } else {
-    progress?.loading(session.spec.lintFiles.length);
-    if (values.timing) {
-      lintOptions.timings = new Map();
-      const started = performance.now();
-      session.host.getProgram();
-      lintOptions.timings.set(PROGRAM_TIMING, performance.now() - started);
-    }
-    const originals = values.fix ? new Map(session.spec.lintFiles.map((f) => [f, session.host.getSourceFile(f)?.text])) : new Map<string, string | undefined>();
-    let run = session.lint(lintOptions);
-    if (values.fix) {
-      const fixResult = session.fix(lintOptions);
-      run = fixResult.run;
-      writeFixes(fixResult.fixed, fixResult.newFiles, originals, io);
-    }
-    progress?.finish();
+  if (cached && !(command.fix && cached.results.some((r) => r.fixableErrorCount + r.fixableWarningCount > 0))) {
+    if (command.timing) io.stderr("locksmith: --timing: every result came from the cache, nothing was analysed\n");
+    return { report: { ...cached, cwd: io.cwd }, crashed: false };
+  }
 
-    for (const skipped of run.skipped) io.stderr(`locksmith: skipped ${path.relative(io.cwd, skipped.fileName)}: ${skipped.reason}\n`);
-    for (const crash of run.crashes) {
-      io.stderr(`locksmith: rule ${crash.ruleId} failed${crash.fileName ? ` on ${path.relative(io.cwd, crash.fileName)}` : ""}: ${crash.message}\n`);
-    }
-    crashed = run.crashes.length > 0;
-    report = buildReport(run, io.cwd);
-    if (lintOptions.timings) io.stderr(formatTimings(lintOptions.timings));
-    if (cache) {
-      cache.recordRun(session.host.getProgram(), session.spec, report, crashed);
-      const problem = cache.save();
-      if (problem) io.stderr(`locksmith: could not write the cache ${path.relative(io.cwd, cacheFile)}: ${problem}\n`);
-    }
+  progress?.loading(session.spec.lintFiles.length);
+  if (command.timing) lintOptions.timings = timeProgram(session);
+  const run = command.fix ? fixAndWrite(session, lintOptions, io) : session.lint(lintOptions);
+  progress?.finish();
+  printRunProblems(run, io);
+  const crashed = run.crashes.length > 0;
+  const report = buildReport(run, io.cwd);
+  if (lintOptions.timings) io.stderr(formatTimings(lintOptions.timings));
+  if (cache) saveCache(cache, session, report, crashed, io);
+  return { report, crashed };
+}
+
+/** The cache for this configuration; it also serves each file's findings to the run through `lintOptions`. */
+function openCache(file: string, command: LintCommand, session: LintSession, lintOptions: LintOptions): LintCache {
+  const key = cacheKey({ config: session.config, spec: session.spec, ruleOverrides: command.ruleOverrides, lintOptions });
+  const cache = LintCache.open(file, key, settingsResolver(session.config, session.spec));
+  lintOptions.fileCache = cache.fileFindings;
+  return cache;
+}
+
+function saveCache(cache: LintCache, session: LintSession, report: Report, crashed: boolean, io: CliIo): void {
+  cache.recordRun(session.host.getProgram(), session.spec, report, crashed);
+  const problem = cache.save();
+  if (problem) io.stderr(`locksmith: could not write the cache ${path.relative(io.cwd, cache.location)}: ${problem}\n`);
+}
+
+/** Files that could not be analysed and rules that crashed, on stderr (a crash makes the exit code 2). */
+function printRunProblems(run: LintRun, io: CliIo): void {
+  for (const skipped of run.skipped) io.stderr(`locksmith: skipped ${path.relative(io.cwd, skipped.fileName)}: ${skipped.reason}\n`);
+  for (const crash of run.crashes) {
+    const where = crash.fileName ? ` on ${path.relative(io.cwd, crash.fileName)}` : "";
+    io.stderr(`locksmith: rule ${crash.ruleId} failed${where}: ${crash.message}\n`);
   }
-  if (values.quiet) {
-    for (const result of report.results) {
-      result.messages = result.messages.filter((m) => m.severity === 2);
-      result.warningCount = 0;
-      result.fixableWarningCount = 0;
-    }
-    report.warningCount = 0;
+}
+
+/** --timing: building the Program is timed on its own, before any rule runs (rules add theirs to the same map). */
+function timeProgram(session: LintSession): Map<string, number> {
+  const started = performance.now();
+  session.host.getProgram();
+  return new Map([[PROGRAM_TIMING, performance.now() - started]]);
+}
+
+/** --fix: safe fixes until none is left, written to disk; the run is the one on the fixed texts. */
+function fixAndWrite(session: LintSession, lintOptions: LintOptions, io: CliIo): LintRun {
+  const originals = new Map(session.spec.lintFiles.map((f) => [f, session.host.getSourceFile(f)?.text]));
+  const { run, fixed, newFiles } = session.fix(lintOptions);
+  writeFixes(fixed, newFiles, originals, io);
+  return run;
+}
+
+/** --quiet: errors only. */
+function dropWarnings(report: Report): void {
+  for (const result of report.results) {
+    result.messages = result.messages.filter((m) => m.severity === 2);
+    result.warningCount = 0;
+    result.fixableWarningCount = 0;
   }
-  const text = formatter(report, { color: io.isTTY && !outputFile && process.env.NO_COLOR === undefined });
+  report.warningCount = 0;
+}
+
+function writeReport(text: string, outputFile: string | undefined, io: CliIo): void {
   if (outputFile) {
     fs.mkdirSync(path.dirname(outputFile), { recursive: true });
     writeFileAtomic(outputFile, text);
   } else if (text) {
     io.stdout(text.endsWith("\n") ? text : `${text}\n`);
   }
+}
+
+function exitCode(report: Report, crashed: boolean, maxWarnings: number, io: CliIo): number {
   if (crashed) return 2;
   if (report.errorCount > 0) return 1;
   if (maxWarnings >= 0 && report.warningCount > maxWarnings) {

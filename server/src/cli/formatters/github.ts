@@ -1,7 +1,7 @@
 // `--format github`: GitHub Actions workflow commands, one annotation per finding
 // (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`), shown on the pull request's diff.
 import * as path from "node:path";
-import type { Formatter } from "../formatters";
+import type { Formatter } from "./formatter";
 
 /** Escapes a command's message (GitHub's `escapeData`). */
 export function escapeData(text: string): string {

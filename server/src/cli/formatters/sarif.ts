@@ -5,14 +5,15 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { RULES, docsPath, docsUrl } from "../../../../rules/index";
 import type { Rule } from "../../engine/types";
-import type { Formatter } from "../formatters";
+import type { Formatter } from "./formatter";
 import type { Report, ReportMessage } from "../report";
+import { README } from "../../install-paths";
 import { VERSION } from "../../version";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT = "%SRCROOT%";
 /** Locksmith's own documentation (the README shipped with the package). */
-const INFORMATION_URI = pathToFileURL(path.join(__dirname, "..", "..", "..", "..", "..", "README.md")).href;
+const INFORMATION_URI = pathToFileURL(README).href;
 
 interface SarifLocation {
   physicalLocation: {
