@@ -15,6 +15,7 @@ import { LintSession } from "../../server/src/cli/session";
 import { ts } from "../../server/src/engine/ts";
 import type { Rule } from "../../server/src/engine/types";
 import { VERSION } from "../../server/src/version";
+import { AWAIT_CODE, AWAIT_HELP, awaitWithHelp, reportOf } from "./help-rule";
 import { tempProject } from "./helpers";
 
 const schema = JSON.parse(fs.readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
@@ -110,6 +111,17 @@ test("a finding becomes a SARIF result with location, related location, code flo
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a finding's help: message.text stays the headline, the markdown adds the help, and properties.help holds it", () => {
+  const log = sarifLog(reportOf({ "src/a.ts": AWAIT_CODE }), [awaitWithHelp]) as any;
+  assertValidSarif(log);
+  const [skipped, loaded] = log.runs[0].results;
+  const headline = "await of `load()`: another caller can run here";
+  assert.deepEqual(loaded.message, { text: headline, markdown: `${headline}\n\n${AWAIT_HELP}` });
+  assert.deepEqual(loaded.properties, { help: AWAIT_HELP });
+  assert.deepEqual(skipped.message, { text: "await of `skip()`: another caller can run here" });
+  assert.equal("properties" in skipped, false);
 });
 
 test("the driver lists every registered rule with its descriptions, help and default level", () => {

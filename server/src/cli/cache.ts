@@ -23,7 +23,8 @@ import { RULES_DIST, SERVER_DIST, VENDORED_RUNTIME_SOURCE } from "../install-pat
 import { VERSION } from "../version";
 
 export const DEFAULT_CACHE_FILE = ".locksmithcache";
-const CACHE_FORMAT = 1;
+// Raised when what the cache holds changes shape (2: messages carry `messageId` and `help`).
+const CACHE_FORMAT = 2;
 
 interface FileEntry {
   /** Hash of the file's text, of what it depends on, and of its runtime settings. */

@@ -1,6 +1,9 @@
 import type { Formatter } from "./formatter";
 
-/** ESLint's JSON formatter shape exactly (plus Locksmith's `related` on each message, which ESLint tools ignore). */
+/**
+ * ESLint's JSON formatter shape (each message with ESLint's `messageId`), plus Locksmith's `help` and `related` on
+ * each message, which ESLint tools ignore.
+ */
 export const json: Formatter = (report) =>
   JSON.stringify(
     report.results.map((r) => ({

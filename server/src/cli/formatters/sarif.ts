@@ -37,10 +37,11 @@ export function sarifLog(report: Report, rules: readonly Rule[] = RULES): object
         ruleId: m.ruleId,
         ...(ruleIndex.has(m.ruleId) ? { ruleIndex: ruleIndex.get(m.ruleId) } : {}),
         level: m.severity === 2 ? "error" : "warning",
-        message: { text: m.message },
+        message: resultMessage(m),
         locations: [primary],
         ...(related.length > 0 ? { relatedLocations: related, codeFlows: [codeFlow(related, primary, m)] } : {}),
         ...(m.fix ? { fixes: [fix(report.cwd, result.filePath, m.fix)] } : {}),
+        ...(m.help ? { properties: { help: m.help } } : {}),
       };
     }),
   );
@@ -80,6 +81,11 @@ function reportingDescriptor(rule: Rule): object {
     defaultConfiguration: { level: rule.meta.defaultSeverity === "error" ? "error" : "warning" },
     properties: { tags: ["concurrency"], fixable: rule.meta.fixable, hasSuggestions: rule.meta.hasSuggestions, scope: rule.meta.scope },
   };
+}
+
+/** The headline as `text` (what every viewer shows); with help, also Markdown that adds it as a paragraph. */
+function resultMessage(m: ReportMessage): { text: string; markdown?: string } {
+  return m.help ? { text: m.message, markdown: `${m.message}\n\n${m.help}` } : { text: m.message };
 }
 
 /**

@@ -1,4 +1,5 @@
-// ESLint's "stylish": grouped by file, `line:col  severity  message  rule-id`, then a summary line.
+// ESLint's "stylish": grouped by file, `line:col  severity  message  rule-id`, then a summary line. A finding's help
+// goes on a line of its own under the message (dimmed on a terminal), so the headline stays one line.
 import * as path from "node:path";
 import type { Report, ReportMessage } from "../report";
 import type { Formatter } from "./formatter";
@@ -18,6 +19,7 @@ export const stylish: Formatter = (report, { color }) => {
     for (const m of result.messages) {
       const sev = paint(color, m.severity === 2 ? "31" : "33", severity(m).padEnd(severityWidth));
       lines.push(`  ${position(m).padEnd(positionWidth)}  ${sev}  ${oneLine(m.message)}  ${paint(color, "2", m.ruleId)}`);
+      if (m.help) lines.push(`${" ".repeat(2 + positionWidth + 2 + severityWidth + 2)}${paint(color, "2", oneLine(m.help))}`);
     }
   }
   const summary = summaryLines(report, color);
