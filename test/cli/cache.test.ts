@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { LintCache, cacheKey } from "../../server/src/cli/cache";
 import { main } from "../../server/src/cli/main";
 import { buildReport } from "../../server/src/cli/report";
-import { LintSession, settingsResolver } from "../../server/src/engine/session";
+import { LintSession, settingsResolver } from "../../server/src/cli/session";
 import { ts } from "../../server/src/engine/ts";
 import type { Rule } from "../../server/src/engine/types";
 
@@ -194,12 +194,12 @@ test("locksmith lint --cache: same output warm as cold, a corrupt cache is ignor
     const cold = await cli(["lint", "--cache", "--format", "json", "src"], p.dir);
     assert.equal(cold.code, 0, cold.stderr);
     const cache = JSON.parse(fs.readFileSync(p.cacheFile, "utf8"));
-    assert.equal(cache.format, 1);
+    assert.equal(cache.format, 2);
     assert.deepEqual(cache.lastRun.lintFiles, [path.join(p.dir, "src", "a.ts")]);
     assert.deepEqual(await cli(["lint", "--cache", "--format", "json", "src"], p.dir), cold);
     fs.writeFileSync(p.cacheFile, "{ not json");
     assert.deepEqual(await cli(["lint", "--cache", "--format", "json", "src"], p.dir), cold);
-    assert.equal(JSON.parse(fs.readFileSync(p.cacheFile, "utf8")).format, 1, "rewritten");
+    assert.equal(JSON.parse(fs.readFileSync(p.cacheFile, "utf8")).format, 2, "rewritten");
 
     assert.equal((await cli(["lint", "--cache", "--cache-location", "tmp/cache/", "src"], p.dir)).code, 0);
     assert.ok(fs.existsSync(path.join(p.dir, "tmp", "cache", ".locksmithcache")));

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import Ajv from "ajv";
 import { RULES } from "../../rules/index";
 import { starterConfig } from "../../server/src/cli/init";
-import { CONFIG_SCHEMA_PATH, ConfigError, parseJsonc, validateConfig } from "../../server/src/engine/config";
+import { ConfigError, parseJsonc, validateConfig } from "../../server/src/engine/config";
+import { CONFIG_SCHEMA_PATH } from "../../server/src/install-paths";
 
 const ROOT = path.join(__dirname, "..", "..", "..");
 const { schemaText } = require(path.join(ROOT, "scripts", "gen-schema.js")) as { schemaText: (rules: typeof RULES) => string };

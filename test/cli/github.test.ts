@@ -38,6 +38,42 @@ test("each finding is one ::error or ::warning command with file, position, end 
   );
 });
 
+test("a finding's help is the annotation's second line, before the related locations", () => {
+  const report: Report = {
+    cwd: "/repo",
+    errorCount: 1,
+    warningCount: 0,
+    results: [
+      {
+        filePath: "/repo/src/a.ts",
+        errorCount: 1,
+        warningCount: 0,
+        fixableErrorCount: 0,
+        fixableWarningCount: 0,
+        messages: [
+          {
+            ruleId: "reentrant-lock",
+            messageId: "reacquired",
+            severity: 2,
+            message: "`f` acquires `lock` while already holding it",
+            help: "Release it before the call (100% sure).",
+            line: 3,
+            column: 5,
+            endLine: 3,
+            endColumn: 20,
+            related: [{ filePath: "/repo/src/a.ts", line: 2, column: 3, endLine: 2, endColumn: 9, message: "first acquired here" }],
+          },
+        ],
+      },
+    ],
+  };
+  assert.equal(
+    github(report, { color: false }),
+    "::error file=src/a.ts,line=3,col=5,endLine=3,endColumn=20,title=Locksmith (reentrant-lock)::`f` acquires `lock` while already holding it" +
+      "%0ARelease it before the call (100%25 sure).%0A  src/a.ts:2:3: first acquired here\n",
+  );
+});
+
 test("no findings, no output", () => {
   assert.equal(github({ cwd: "/repo", errorCount: 0, warningCount: 0, results: [] }, { color: false }), "");
 });

@@ -4,18 +4,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { main, type CliIo } from "../../server/src/cli/main";
+import { runCli } from "./helpers";
 import { buildLockOrderGraph, type LockOrderGraph } from "../../server/src/analysis/lock-order/export";
 import { summaryStats } from "../../server/src/analysis/lock-order/summary";
 import { DEFAULT_COMPILER_OPTIONS, ProjectHost } from "../../server/src/engine/project";
-
-async function runCli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = { cwd, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 const USERS = `import { Mutex } from "async-mutex";
 import { dropSessionsOf } from "./sessions";

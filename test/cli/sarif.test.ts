@@ -3,7 +3,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import Ajv from "ajv-draft-04";
@@ -12,10 +11,12 @@ import { RULES, docsUrl } from "../../rules/index";
 import { main } from "../../server/src/cli/main";
 import { buildReport } from "../../server/src/cli/report";
 import { sarifLog } from "../../server/src/cli/formatters/sarif";
-import { LintSession } from "../../server/src/engine/session";
+import { LintSession } from "../../server/src/cli/session";
 import { ts } from "../../server/src/engine/ts";
 import type { Rule } from "../../server/src/engine/types";
 import { VERSION } from "../../server/src/version";
+import { AWAIT_CODE, AWAIT_HELP, awaitWithHelp, reportOf } from "./help-rule";
+import { tempProject } from "./helpers";
 
 const schema = JSON.parse(fs.readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
 // The schema's language-tag pattern is not valid as a Unicode regular expression.
@@ -48,15 +49,6 @@ const awaitRule: Rule = {
     visit(context.sourceFile, undefined);
   },
 };
-
-function tempProject(files: Record<string, string>): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-sarif-")));
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
 
 const CODE = "export async function save(x: Promise<number>) {\n  return await x;\n}\n";
 
@@ -119,6 +111,17 @@ test("a finding becomes a SARIF result with location, related location, code flo
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a finding's help: message.text stays the headline, the markdown adds the help, and properties.help holds it", () => {
+  const log = sarifLog(reportOf({ "src/a.ts": AWAIT_CODE }), [awaitWithHelp]) as any;
+  assertValidSarif(log);
+  const [skipped, loaded] = log.runs[0].results;
+  const headline = "await of `load()`: another caller can run here";
+  assert.deepEqual(loaded.message, { text: headline, markdown: `${headline}\n\n${AWAIT_HELP}` });
+  assert.deepEqual(loaded.properties, { help: AWAIT_HELP });
+  assert.deepEqual(skipped.message, { text: "await of `skip()`: another caller can run here" });
+  assert.equal("properties" in skipped, false);
 });
 
 test("the driver lists every registered rule with its descriptions, help and default level", () => {

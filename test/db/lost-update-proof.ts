@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { ts } from "../../server/src/engine/ts";
 import { applyEdits, chooseFixes, editsFor } from "../../server/src/engine/fixes";
 import { normalizePath } from "../../server/src/engine/paths";
-import { LintSession } from "../../server/src/engine/session";
+import { RULES } from "../../rules/index";
+import { LintSession } from "../../server/src/cli/session";
 import type { Rule } from "../../server/src/engine/types";
 import { lintCode } from "../helpers/rule-tester";
 import type { Pool } from "pg";
@@ -54,7 +55,7 @@ export function lintAndFix(rule: Rule, code: string, suggestions: Record<string,
 /** TypeScript's errors for `text` standing in for the example `relative` in the examples project (real driver types). */
 export function typeErrorsAsExample(relative: string, text: string): string[] {
   const examples = path.join(__dirname, "..", "..", "..", "examples");
-  const session = new LintSession({ cwd: examples, paths: [], tsconfig: "tsconfig.json" });
+  const session = new LintSession({ cwd: examples, paths: [], tsconfig: "tsconfig.json", rules: RULES });
   const fileName = normalizePath(path.join(examples, "src", relative));
   session.host.setFileText(fileName, text);
   const program = session.host.getProgram();

@@ -4,13 +4,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { RULES } from "../../rules/index";
-import { LintSession } from "../../server/src/engine/session";
+import { LintSession } from "../../server/src/cli/session";
 import { ts } from "../../server/src/engine/ts";
 
 const examples = path.join(__dirname, "..", "..", "..", "examples");
 
 describe("examples/", () => {
-  const session = new LintSession({ cwd: examples, paths: [], tsconfig: "tsconfig.json" });
+  const session = new LintSession({ cwd: examples, paths: [], tsconfig: "tsconfig.json", rules: RULES });
   const run = session.lint();
 
   test("type-checks without errors (with the drivers installed as dev dependencies)", () => {

@@ -16,14 +16,15 @@ import type { FileFindingsCache, LintOptions } from "../engine/linter";
 import { declaresGlobals, importedFiles } from "../engine/dependencies";
 import { normalizePath } from "../engine/paths";
 import type { ProjectSpec } from "../engine/project";
-import { VENDORED_RUNTIME_SOURCE } from "../engine/runtime-import";
 import type { EngineSettings, Finding, Severity } from "../engine/types";
 import { ts } from "../engine/ts";
 import type { Report } from "./report";
+import { RULES_DIST, SERVER_DIST, VENDORED_RUNTIME_SOURCE } from "../install-paths";
 import { VERSION } from "../version";
 
 export const DEFAULT_CACHE_FILE = ".locksmithcache";
-const CACHE_FORMAT = 1;
+// Raised when what the cache holds changes shape (2: messages carry `messageId` and `help`).
+const CACHE_FORMAT = 2;
 
 interface FileEntry {
   /** Hash of the file's text, of what it depends on, and of its runtime settings. */
@@ -75,7 +76,6 @@ let engineHash: string | undefined;
  */
 export function engineFingerprint(): string {
   if (engineHash) return engineHash;
-  const distServer = path.join(__dirname, "..");
   const parts: string[] = [VERSION, ts.version];
   const hashTree = (dir: string) => {
     if (!fs.existsSync(dir)) return;
@@ -85,7 +85,8 @@ export function engineFingerprint(): string {
       else if (entry.name.endsWith(".js")) parts.push(entry.name, sha256(fs.readFileSync(full, "utf8")));
     }
   };
-  for (const dir of [path.join(distServer, "engine"), path.join(distServer, "analysis"), path.join(distServer, "..", "..", "rules")]) hashTree(dir);
+  for (const dir of ["engine", "analysis", "rule-kit"]) hashTree(path.join(SERVER_DIST, dir));
+  hashTree(RULES_DIST);
   if (fs.existsSync(VENDORED_RUNTIME_SOURCE)) parts.push(sha256(fs.readFileSync(VENDORED_RUNTIME_SOURCE, "utf8")));
   return (engineHash = sha256(parts.join("\n")));
 }

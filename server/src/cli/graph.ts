@@ -3,8 +3,9 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { buildLockOrderGraph, type GraphEdge, type GraphLocation, type GraphNode, type LockOrderGraph } from "../analysis/lock-order/export";
-import { LintSession } from "../engine/session";
-import { UsageError, type CliIo } from "./main";
+import { RULES } from "../../../rules/index";
+import { LintSession } from "./session";
+import { UsageError, type CliIo } from "./io";
 
 export const GRAPH_HELP = `Usage: locksmith graph [paths..] [options]
 
@@ -38,7 +39,7 @@ export async function runGraph(argv: string[], io: CliIo): Promise<number> {
   }
   const render = GRAPH_FORMATS[values.format!];
   if (!render) throw new UsageError(`unknown graph format "${values.format}" (expected one of: ${Object.keys(GRAPH_FORMATS).join(", ")})`);
-  const session = new LintSession({ cwd: io.cwd, paths: positionals, ...(values.project ? { tsconfig: values.project } : {}) });
+  const session = new LintSession({ rules: RULES, cwd: io.cwd, paths: positionals, ...(values.project ? { tsconfig: values.project } : {}) });
   if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${positionals.join(", ") || "."}`);
   const program = session.host.getProgram();
   const sourceFiles = session.spec.lintFiles.flatMap((f) => {

@@ -4,11 +4,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { RULES } from "../../../rules/index";
-import { CONFIG_FILE_NAME, CONFIG_SCHEMA_PATH } from "../engine/config";
+import { CONFIG_FILE_NAME } from "../engine/config";
 import { writeFileAtomic } from "../engine/fixes";
 import { isInside, normalizePath } from "../engine/paths";
 import type { Rule } from "../engine/types";
-import { UsageError, type CliIo } from "./main";
+import { CONFIG_SCHEMA_PATH } from "../install-paths";
+import { UsageError, type CliIo } from "./io";
 
 /** Where the schema is in a project that installed Locksmith (the @locksmith/server package) as a dev dependency. */
 const INSTALLED_SCHEMA = "./node_modules/@locksmith/server/schema/locksmith.schema.json";

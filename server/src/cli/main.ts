@@ -1,75 +1,21 @@
-// `locksmith` — the command line. Exit codes as ESLint: 0 clean (warnings within --max-warnings), 1 findings,
-// 2 usage/configuration/internal errors. User mistakes print one clear line, never a stack trace.
+// `locksmith` — the command line: dispatches to the subcommands. Exit codes as ESLint: 0 clean (warnings within
+// --max-warnings), 1 findings, 2 usage/configuration/internal errors. User mistakes print one clear line, never a
+// stack trace.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { RULES, docsPath } from "../../../rules/index";
 import { ConfigError } from "../engine/config";
-import { removeStaleTempFiles, sha256, writeFileAtomic } from "../engine/fixes";
 import { ProjectLoadError } from "../engine/project";
-import type { LintOptions } from "../engine/linter";
-import { LintSession, settingsResolver } from "../engine/session";
-import type { Severity } from "../engine/types";
-import { isInside, isInsideReal } from "../engine/paths";
-import { ts } from "../engine/ts";
-import { FORMATTERS } from "./formatters";
-import { runInit } from "./init";
-import { runGraph } from "./graph";
-import { runRuntimeCommand } from "./runtime-command";
-import { buildReport, type Report } from "./report";
-import { DEFAULT_CACHE_FILE, LintCache, cacheKey } from "./cache";
-import { createProgress } from "./progress";
-import { PROGRAM_TIMING, formatTimings } from "./timing";
 import { VERSION } from "../version";
+import { runGraph } from "./graph";
+import { HELP } from "./help";
+import { runInit } from "./init";
+import { UsageError, defaultIo, type CliIo } from "./io";
+import { runLint } from "./lint-command";
+import { runRuntimeCommand } from "./runtime-command";
 
 export { VERSION } from "../version";
-
-/** A mistake in how the command was called. */
-export class UsageError extends Error {}
-
-export interface CliIo {
-  cwd: string;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  isTTY: boolean;
-}
-
-const defaultIo = (): CliIo => ({
-  cwd: process.cwd(),
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  isTTY: !!process.stdout.isTTY,
-});
-
-const HELP = `Usage: locksmith <command> [options]
-
-Commands:
-  lint [paths..]     Analyse TypeScript files and report locking mistakes (default command)
-  rules              List the rules with a one-line description and their docs
-  init [--force]     Write a commented starter locksmith.json in the current folder
-  graph [paths..]    Print the lock-order graph [-p tsconfig] [--format dot|mermaid|json]
-  runtime vendor     Copy the single-file runtime into the project [--out path]
-  help               Show this help
-
-Options for lint:
-  -p, --project <tsconfig>            Load the project from this tsconfig
-  -f, --format <stylish|json|sarif|github>
-                                      Output format (default: stylish)
-  -o, --output-file <file>            Write the report to a file instead of stdout
-      --fix                           Apply safe fixes and write the files
-      --max-warnings <n>              Exit 1 when there are more than n warnings
-      --rule <id:severity>            Override a rule's severity (repeatable), e.g. --rule lock-across-await:off
-  -c, --config <file>                 Use this locksmith.json instead of the nearest one
-      --quiet                         Report errors only
-      --report-unused-disable-directives
-                                      Report locksmith-disable comments that suppress nothing
-      --cache                         Only re-analyse what changed since the last run (.locksmithcache)
-      --cache-location <path>         Where the cache is kept (a file, or a folder ending in /)
-      --timing                        Print where the time went (program, type checker, each rule) on stderr
-  -h, --help                          Show this help
-  -v, --version                       Show the version
-
-Exit codes: 0 no errors, 1 errors found (or too many warnings), 2 usage, configuration or internal error.`;
+export { UsageError, type CliIo } from "./io";
 
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   try {
@@ -85,12 +31,12 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   }
 }
 
-/** Subcommands other modules add (graph, init, runtime): name → handler. */
-export const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {};
-// Called through a closure: init.ts imports this module too, so its export may not be bound yet at load time.
-SUBCOMMANDS.init = (argv, io) => runInit(argv, io);
-SUBCOMMANDS.graph = (argv, io) => runGraph(argv, io);
-SUBCOMMANDS.runtime = (argv, io) => runRuntimeCommand(argv, io);
+/** Subcommands with a module of their own: name → handler. */
+const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
+  init: runInit,
+  graph: runGraph,
+  runtime: runRuntimeCommand,
+};
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
@@ -103,10 +49,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     return first === undefined ? 2 : 0;
   }
   if (first === "rules") return listRules(io);
-  if (first === "lint") return lint(rest, io);
-  const sub = SUBCOMMANDS[first];
-  if (sub) return sub(rest, io);
-  if (first.startsWith("-") || fs.existsSync(path.resolve(io.cwd, first))) return lint(argv, io);
+  if (first === "lint") return runLint(rest, io);
+  if (Object.hasOwn(SUBCOMMANDS, first)) return SUBCOMMANDS[first]!(rest, io);
+  if (first.startsWith("-") || fs.existsSync(path.resolve(io.cwd, first))) return runLint(argv, io);
   throw new UsageError(`unknown command "${first}" (run \`locksmith --help\`)`);
 }
 
@@ -117,167 +62,4 @@ function listRules(io: CliIo): number {
     io.stdout(`${rule.meta.id.padEnd(width)}  ${rule.meta.defaultSeverity.padEnd(5)}  ${flags}  ${rule.meta.description}\n${" ".repeat(width + 2)}docs: ${path.relative(io.cwd, docsPath(rule.meta.id))}\n`);
   }
   return 0;
-}
-
-function parseLintArgs(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        project: { type: "string", short: "p" },
-        format: { type: "string", short: "f", default: "stylish" },
-        "output-file": { type: "string", short: "o" },
-        fix: { type: "boolean", default: false },
-        "max-warnings": { type: "string" },
-        rule: { type: "string", multiple: true, default: [] },
-        config: { type: "string", short: "c" },
-        quiet: { type: "boolean", default: false },
-        "report-unused-disable-directives": { type: "boolean", default: false },
-        cache: { type: "boolean", default: false },
-        "cache-location": { type: "string" },
-        timing: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.split("\n")[0]} (run \`locksmith --help\`)`);
-  }
-}
-
-async function lint(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseLintArgs(argv);
-  if (values.help) {
-    io.stdout(`${HELP}\n`);
-    return 0;
-  }
-  const formatter = FORMATTERS[values.format!];
-  if (!formatter) throw new UsageError(`unknown format "${values.format}" (expected one of: ${Object.keys(FORMATTERS).join(", ")})`);
-  let maxWarnings = -1;
-  if (values["max-warnings"] !== undefined) {
-    maxWarnings = Number(values["max-warnings"]);
-    if (!Number.isInteger(maxWarnings) || maxWarnings < -1) throw new UsageError(`--max-warnings expects a whole number, got "${values["max-warnings"]}"`);
-  }
-  const ruleOverrides: Record<string, Severity> = {};
-  for (const spec of values.rule ?? []) {
-    const match = /^([a-z0-9-]+):(off|warn|error)$/.exec(spec);
-    if (!match) throw new UsageError(`--rule expects <rule-id>:<off|warn|error>, got "${spec}"`);
-    if (!RULES.some((r) => r.meta.id === match[1])) throw new UsageError(`--rule: "${match[1]}" is not a Locksmith rule (run \`locksmith rules\`)`);
-    ruleOverrides[match[1]!] = match[2] as Severity;
-  }
-  const outputFile = values["output-file"] ? insideCwd(io, values["output-file"], "--output-file") : undefined;
-  if (values["cache-location"] !== undefined && !values.cache) throw new UsageError("--cache-location needs --cache");
-  let cacheFile = insideCwd(io, values["cache-location"] ?? DEFAULT_CACHE_FILE, "--cache-location");
-  if (/[\\/]$/.test(values["cache-location"] ?? "") || (fs.existsSync(cacheFile) && fs.statSync(cacheFile).isDirectory())) cacheFile = path.join(cacheFile, DEFAULT_CACHE_FILE);
-
-  const session = new LintSession({
-    cwd: io.cwd,
-    paths: positionals,
-    ...(values.project ? { tsconfig: values.project } : {}),
-    ...(values.config ? { configFile: values.config } : {}),
-    ruleOverrides,
-  });
-  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${positionals.join(", ") || "."}`);
-  const progress = createProgress(io, values.format!);
-  const lintOptions: LintOptions = { reportUnusedDirectives: values["report-unused-disable-directives"]!, ...(progress ? { onFileDone: progress.fileDone } : {}) };
-  const cache = values.cache
-    ? LintCache.open(cacheFile, cacheKey({ config: session.config, spec: session.spec, ruleOverrides, lintOptions }), settingsResolver(session.config, session.spec))
-    : undefined;
-  if (cache) lintOptions.fileCache = cache.fileFindings;
-
-  // A warm cache answers without building the Program, unless --fix has something to fix.
-  const cached = cache?.lastRun(session.spec);
-  const reusable = cached && !(values.fix && cached.results.some((r) => r.fixableErrorCount + r.fixableWarningCount > 0));
-  let report: Report;
-  let crashed = false;
-  if (reusable) {
-    report = { ...cached, cwd: io.cwd };
-    if (values.timing) io.stderr("locksmith: --timing: every result came from the cache, nothing was analysed\n");
-  } else {
-    progress?.loading(session.spec.lintFiles.length);
-    if (values.timing) {
-      lintOptions.timings = new Map();
-      const started = performance.now();
-      session.host.getProgram();
-      lintOptions.timings.set(PROGRAM_TIMING, performance.now() - started);
-    }
-    const originals = values.fix ? new Map(session.spec.lintFiles.map((f) => [f, session.host.getSourceFile(f)?.text])) : new Map<string, string | undefined>();
-    let run = session.lint(lintOptions);
-    if (values.fix) {
-      const fixResult = session.fix(lintOptions);
-      run = fixResult.run;
-      writeFixes(fixResult.fixed, fixResult.newFiles, originals, io);
-    }
-    progress?.finish();
-
-    for (const skipped of run.skipped) io.stderr(`locksmith: skipped ${path.relative(io.cwd, skipped.fileName)}: ${skipped.reason}\n`);
-    for (const crash of run.crashes) {
-      io.stderr(`locksmith: rule ${crash.ruleId} failed${crash.fileName ? ` on ${path.relative(io.cwd, crash.fileName)}` : ""}: ${crash.message}\n`);
-    }
-    crashed = run.crashes.length > 0;
-    report = buildReport(run, io.cwd);
-    if (lintOptions.timings) io.stderr(formatTimings(lintOptions.timings));
-    if (cache) {
-      cache.recordRun(session.host.getProgram(), session.spec, report, crashed);
-      const problem = cache.save();
-      if (problem) io.stderr(`locksmith: could not write the cache ${path.relative(io.cwd, cacheFile)}: ${problem}\n`);
-    }
-  }
-  if (values.quiet) {
-    for (const result of report.results) {
-      result.messages = result.messages.filter((m) => m.severity === 2);
-      result.warningCount = 0;
-      result.fixableWarningCount = 0;
-    }
-    report.warningCount = 0;
-  }
-  const text = formatter(report, { color: io.isTTY && !outputFile && process.env.NO_COLOR === undefined });
-  if (outputFile) {
-    fs.mkdirSync(path.dirname(outputFile), { recursive: true });
-    writeFileAtomic(outputFile, text);
-  } else if (text) {
-    io.stdout(text.endsWith("\n") ? text : `${text}\n`);
-  }
-  if (crashed) return 2;
-  if (report.errorCount > 0) return 1;
-  if (maxWarnings >= 0 && report.warningCount > maxWarnings) {
-    io.stderr(`locksmith: too many warnings (${report.warningCount}); maximum allowed is ${maxWarnings}.\n`);
-    return 1;
-  }
-  return 0;
-}
-
-/** Writes fixed files atomically; skips (with a warning) files changed since they were read or that no longer parse. */
-function writeFixes(fixed: Map<string, string>, newFiles: { path: string; text: string }[], originals: Map<string, string | undefined>, io: CliIo): void {
-  // A run killed in the middle of writing (Ctrl-C, out of memory) may have left temp files; the files themselves are
-  // whole (each is replaced by a rename), so the temp files are only litter.
-  for (const dir of new Set([...originals.keys()].map((f) => path.dirname(f)))) removeStaleTempFiles(dir);
-  for (const [fileName, text] of fixed) {
-    const original = originals.get(fileName);
-    if (original === undefined) continue;
-    const parsed = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false);
-    const parseErrors = (parsed as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics;
-    if (parseErrors.length > 0) {
-      io.stderr(`locksmith: not writing ${path.relative(io.cwd, fileName)}: the fixed text would not parse (please report this)\n`);
-      continue;
-    }
-    if (!writeFileAtomic(fileName, text, sha256(original))) {
-      io.stderr(`locksmith: skipped ${path.relative(io.cwd, fileName)}: it changed while Locksmith was running\n`);
-    }
-  }
-  for (const file of newFiles) {
-    if (fs.existsSync(file.path)) continue;
-    fs.mkdirSync(path.dirname(file.path), { recursive: true });
-    writeFileAtomic(file.path, file.text);
-  }
-}
-
-/** Resolves a path option that must stay inside the current folder (also after following symlinks). */
-function insideCwd(io: CliIo, value: string, option: string): string {
-  const resolved = path.resolve(io.cwd, value);
-  if (!isInside(io.cwd, resolved) || !isInsideReal(io.cwd, path.dirname(resolved))) {
-    throw new UsageError(`${option} must be inside the current folder (${io.cwd}), got "${value}"`);
-  }
-  return resolved;
 }

@@ -1,6 +1,6 @@
 // Progress for large projects on a terminal: "Locksmith: 120/500 files" on one line of stderr, rewritten in place and
 // erased at the end. Nothing at all when stdout is not a terminal or the output is for machines (json, sarif).
-import type { CliIo } from "./main";
+import type { CliIo } from "./io";
 
 export interface Progress {
   loading(files: number): void;

@@ -10,7 +10,12 @@ export interface ReportMessage {
   ruleId: string;
   /** ESLint's numbers: 1 = warning, 2 = error. */
   severity: 1 | 2;
+  /** The headline. */
   message: string;
+  /** Which of the rule's messages (ESLint's field); absent when the rule reported plain text. */
+  messageId?: string;
+  /** Locksmith extension: advice, kept apart from the headline. */
+  help?: string;
   line: number;
   column: number;
   endLine: number;
@@ -71,6 +76,8 @@ function toMessage(d: Diagnostic, sf: ts.SourceFile, run: LintRun): ReportMessag
     ruleId: d.ruleId,
     severity: d.severity === "error" ? 2 : 1,
     message: d.message,
+    ...(d.messageId ? { messageId: d.messageId } : {}),
+    ...(d.help !== undefined ? { help: d.help } : {}),
     line: start.line + 1,
     column: start.character + 1,
     endLine: end.line + 1,

@@ -8,7 +8,7 @@ import { loadConfig } from "../engine/config";
 import { isInsideReal } from "../engine/paths";
 import { DEFAULT_COMPILER_OPTIONS, findNearestTsconfig } from "../engine/project";
 import { resolveRuntimeImport, vendorRuntime } from "../engine/runtime-import";
-import { UsageError, type CliIo } from "./main";
+import { UsageError, type CliIo } from "./io";
 
 const USAGE = `Usage: locksmith runtime vendor [--out <path>]
 

@@ -286,6 +286,3 @@ export function resolveConfig(raw: ConfigFile, file: string | undefined, root: s
     },
   };
 }
-
-/** The JSON Schema users point "$schema" at; kept beside the engine so the CLI and editor ship the same one. */
-export const CONFIG_SCHEMA_PATH = path.join(__dirname, "..", "..", "..", "..", "server", "schema", "locksmith.schema.json");

@@ -1,7 +1,8 @@
 // `--format github`: GitHub Actions workflow commands, one annotation per finding
-// (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`), shown on the pull request's diff.
+// (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`), shown on the pull request's diff. The
+// message is the headline, then the help on its own line, then the related locations, one a line.
 import * as path from "node:path";
-import type { Formatter } from "../formatters";
+import type { Formatter } from "./formatter";
 
 /** Escapes a command's message (GitHub's `escapeData`). */
 export function escapeData(text: string): string {
@@ -21,7 +22,8 @@ export const github: Formatter = (report) => {
       const properties = { file: relative(result.filePath), line: m.line, col: m.column, endLine: m.endLine, endColumn: m.endColumn, title: `Locksmith (${m.ruleId})` };
       const related = m.related.map((r) => `\n  ${relative(r.filePath)}:${r.line}:${r.column}: ${r.message}`).join("");
       const props = Object.entries(properties).map(([key, value]) => `${key}=${escapeProperty(String(value))}`).join(",");
-      lines.push(`::${m.severity === 2 ? "error" : "warning"} ${props}::${escapeData(m.message + related)}`);
+      const help = m.help ? `\n${m.help}` : "";
+      lines.push(`::${m.severity === 2 ? "error" : "warning"} ${props}::${escapeData(m.message + help + related)}`);
     }
   }
   return lines.length > 0 ? `${lines.join("\n")}\n` : "";

@@ -5,14 +5,15 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { RULES, docsPath, docsUrl } from "../../../../rules/index";
 import type { Rule } from "../../engine/types";
-import type { Formatter } from "../formatters";
+import type { Formatter } from "./formatter";
 import type { Report, ReportMessage } from "../report";
+import { README } from "../../install-paths";
 import { VERSION } from "../../version";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT = "%SRCROOT%";
 /** Locksmith's own documentation (the README shipped with the package). */
-const INFORMATION_URI = pathToFileURL(path.join(__dirname, "..", "..", "..", "..", "..", "README.md")).href;
+const INFORMATION_URI = pathToFileURL(README).href;
 
 interface SarifLocation {
   physicalLocation: {
@@ -36,10 +37,11 @@ export function sarifLog(report: Report, rules: readonly Rule[] = RULES): object
         ruleId: m.ruleId,
         ...(ruleIndex.has(m.ruleId) ? { ruleIndex: ruleIndex.get(m.ruleId) } : {}),
         level: m.severity === 2 ? "error" : "warning",
-        message: { text: m.message },
+        message: resultMessage(m),
         locations: [primary],
         ...(related.length > 0 ? { relatedLocations: related, codeFlows: [codeFlow(related, primary, m)] } : {}),
         ...(m.fix ? { fixes: [fix(report.cwd, result.filePath, m.fix)] } : {}),
+        ...(m.help ? { properties: { help: m.help } } : {}),
       };
     }),
   );
@@ -79,6 +81,11 @@ function reportingDescriptor(rule: Rule): object {
     defaultConfiguration: { level: rule.meta.defaultSeverity === "error" ? "error" : "warning" },
     properties: { tags: ["concurrency"], fixable: rule.meta.fixable, hasSuggestions: rule.meta.hasSuggestions, scope: rule.meta.scope },
   };
+}
+
+/** The headline as `text` (what every viewer shows); with help, also Markdown that adds it as a paragraph. */
+function resultMessage(m: ReportMessage): { text: string; markdown?: string } {
+  return m.help ? { text: m.message, markdown: `${m.message}\n\n${m.help}` } : { text: m.message };
 }
 
 /**

@@ -1,14 +1,14 @@
-// A lint session: configuration + project + engine, wired the same way for the CLI, the language server and tests.
-// Also owns the fix loop used by `--fix` (apply non-conflicting safe fixes, re-analyse, repeat).
+// A lint session for the CLI (and tests): configuration + project + engine, built once from command-line inputs and
+// the rules it is handed (the engine knows no registry). Also runs `--fix` (safe fixes until stable, in memory).
+// The language server wires the same parts itself (lsp/).
 import * as path from "node:path";
-import { RULES } from "../../../rules/index";
-import { CONFIG_FILE_NAME, ConfigError, loadConfig, type ResolvedConfig } from "./config";
-import { fixUntilStable } from "./fixes";
-import { Engine, type LintOptions, type LintRun } from "./linter";
-import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "./project";
-import { resolveRuntimeImport } from "./runtime-import";
-import type { EngineSettings, NewFile, Rule, Severity } from "./types";
-import { isInsideReal } from "./paths";
+import { CONFIG_FILE_NAME, ConfigError, loadConfig, type ResolvedConfig } from "../engine/config";
+import { fixUntilStable } from "../engine/fixes";
+import { Engine, type LintOptions, type LintRun } from "../engine/linter";
+import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "../engine/project";
+import { resolveRuntimeImport } from "../engine/runtime-import";
+import type { EngineSettings, NewFile, Rule, Severity } from "../engine/types";
+import { isInsideReal } from "../engine/paths";
 
 export interface SessionOptions {
   cwd: string;
@@ -16,7 +16,8 @@ export interface SessionOptions {
   tsconfig?: string;
   configFile?: string;
   ruleOverrides?: Record<string, Severity>;
-  rules?: readonly Rule[];
+  /** The rules to run: the CLI passes the registry, tests their own. */
+  rules: readonly Rule[];
 }
 
 export class LintSession {
@@ -26,7 +27,7 @@ export class LintSession {
   readonly engine: Engine;
 
   constructor(options: SessionOptions) {
-    const rules = options.rules ?? RULES;
+    const { rules } = options;
     this.config = loadConfig(rules, { cwd: options.cwd, ...(options.configFile ? { configFile: options.configFile } : {}), ruleOverrides: options.ruleOverrides ?? {} });
     this.spec = resolveProjectSpec({ cwd: options.cwd, paths: options.paths, ...(options.tsconfig ? { tsconfig: options.tsconfig } : {}) });
     this.host = new ProjectHost(this.spec.options, this.spec.rootNames);
@@ -50,7 +51,6 @@ export class LintSession {
       (fileName, text) => this.host.setFileText(fileName, text),
     );
   }
-
 }
 
 /** Settings every rule reads, per file (where fixes import the runtime from). */

@@ -2,29 +2,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { main, type CliIo } from "../../server/src/cli/main";
+import { runCli, tempProject } from "./helpers";
 
 const repoRoot = path.join(__dirname, "..", "..", "..");
-
-async function runCli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = { cwd, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), isTTY: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
-
-function tempProject(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-cli-"));
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
 
 const LEAKY = `import { Mutex } from "async-mutex";
 const mutex = new Mutex();
