@@ -11,6 +11,7 @@ export * from "../analysis/control-flow";
 export * from "../analysis/sql-text";
 export * from "../analysis/sql";
 export * from "../analysis/db-access";
+export { affectedCountCheck, affectedCountName } from "../analysis/db/affected-count";
 export * from "../analysis/locks";
 export * from "../analysis/transactions";
 export * from "../analysis/held-regions";
