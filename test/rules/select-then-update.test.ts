@@ -2,9 +2,6 @@ import { selectThenUpdate } from "../../rules/select-then-update";
 import { MYSQL2_PROMISE } from "../helpers/driver-stubs";
 import { runRuleTests } from "../helpers/rule-tester";
 
-const PG_LOST_UPDATE =
-  "`UPDATE accounts SET balance = $1` writes a value computed from `balance` read at line 4 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost. Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).";
-
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -413,7 +410,10 @@ export async function debit(pool: Pool, accountId: string, amount: number): Prom
           column: 9,
           endLine: 7,
           endColumn: 100,
-          message: PG_LOST_UPDATE,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
+          message: "`UPDATE accounts SET balance = $1` writes a value computed from `balance` read at line 4 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost.",
+          help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).",
           related: [{ line: 4, message: "value read here" }],
           suggestions: [
             {
@@ -472,7 +472,7 @@ export async function debit(pool: Pool, accountId: string, amount: number, floor
   await pool.query({ text: "UPDATE accounts SET balance = $1 WHERE id = $2", values: [next, accountId] });
 }
 `,
-      errors: [{ line: 7, column: 9, message: /^`UPDATE accounts SET balance = \$1` writes a value computed from `balance` read at line 4/ }],
+      errors: [{ line: 7, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 } }],
       output: `import { Pool } from "pg";
 
 export async function debit(pool: Pool, accountId: string, amount: number, floor: number): Promise<void> {
@@ -498,7 +498,7 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
   await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [amount + account.balance, id]);
 }
 `,
-      errors: [{ line: 10, column: 9, message: /writes a value computed from `balance` read at line 4/, related: [{ line: 4 }] }],
+      errors: [{ line: 10, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 }, related: [{ line: 4 }] }],
       output: `import { Pool } from "pg";
 
 async function loadAccount(pool: Pool, id: string) {
@@ -522,7 +522,7 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<nu
   return rows[0].balance + amount;
 }
 `,
-      errors: [{ line: 5, column: 9, suggestions: [] }],
+      errors: [{ line: 5, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 }, suggestions: [] }],
       output: `import { Pool } from "pg";
 
 export async function credit(pool: Pool, id: string, amount: number): Promise<number> {
@@ -545,8 +545,9 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
         {
           line: 5,
           column: 9,
-          message:
-            "`UPDATE accounts SET balance = $1` writes a value computed from `balance` read at line 4 without a row lock (the `FOR UPDATE` at line 4 does not help: outside a transaction the lock is released when that statement ends): two concurrent calls both read the same `balance`, both write their result, and one update is lost. Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).",
+          messageId: "lostUpdateDespiteLock",
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4, lock: "`FOR UPDATE`", why: "outside a transaction the lock is released when that statement ends" },
+          help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).",
         },
       ],
       output: `import { Pool } from "pg";
@@ -570,7 +571,7 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
   client.release();
 }
 `,
-      errors: [{ line: 7, column: 9, message: /\(the `FOR UPDATE` at line 6 does not help: the write runs outside its transaction\)/ }],
+      errors: [{ line: 7, column: 9, messageId: "lostUpdateDespiteLock", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 6, lock: "`FOR UPDATE`", why: "the write runs outside its transaction" } }],
       output: `import { Pool } from "pg";
 
 export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
@@ -596,7 +597,7 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
   client.release();
 }
 `,
-      errors: [{ line: 7, column: 9, related: [{ line: 6, message: "value read here" }] }],
+      errors: [{ line: 7, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 6 }, related: [{ line: 6, message: "value read here" }] }],
       output: `import { Pool } from "pg";
 
 export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
@@ -629,8 +630,10 @@ export async function debit(pool: Pool, id: string, amount: number): Promise<voi
           column: 11,
           endLine: 7,
           endColumn: 105,
-          message:
-            '`UPDATE accounts SET balance = $1` depends on `balance` read at line 6 inside a SERIALIZABLE transaction that nothing here retries: when two calls overlap, the database aborts one of them (serialization failure 40001, or deadlock) instead of losing an update, and that call fails unless every caller runs it again. Retry the transaction with backoff (`withPgTransaction(pool, fn, { isolation: "serializable" })` retries it by itself) or lock the row at READ COMMITTED (`SELECT … FOR UPDATE` in the same transaction), where the second call waits instead of failing.',
+          messageId: "unretried",
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 6, isolation: "SERIALIZABLE" },
+          message: "`UPDATE accounts SET balance = $1` depends on `balance` read at line 6 inside a SERIALIZABLE transaction that nothing here retries: when two calls overlap, the database aborts one of them (serialization failure 40001, or deadlock) instead of losing an update, and that call fails unless every caller runs it again.",
+          help: 'Retry the transaction with backoff (`withPgTransaction(pool, fn, { isolation: "serializable" })` retries it by itself) or lock the row at READ COMMITTED (`SELECT … FOR UPDATE` in the same transaction), where the second call waits instead of failing.',
           related: [
             { line: 6, message: "value read here" },
             { line: 5, message: "SERIALIZABLE transaction opened here, not retried" },
@@ -649,7 +652,7 @@ export async function debit(pool: Pool, id: string, amount: number): Promise<voi
     await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
   }, { isolation: "repeatable read", retry: false });
 }`,
-      errors: [{ line: 6, column: 11, message: /^`UPDATE accounts SET balance = \$1` depends on `balance` read at line 5 inside a REPEATABLE READ transaction that nothing here retries/, related: [{ line: 5 }, { line: 4, message: "REPEATABLE READ transaction opened here, not retried" }] }],
+      errors: [{ line: 6, column: 11, messageId: "unretried", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 5, isolation: "REPEATABLE READ" }, related: [{ line: 5 }, { line: 4, message: "REPEATABLE READ transaction opened here, not retried" }] }],
     },
     {
       name: "Prisma and Sequelize: SERIALIZABLE callbacks with no retry around them",
@@ -671,8 +674,8 @@ export async function credit(sequelize: Sequelize, id: number, amount: number): 
   });
 }`,
       errors: [
-        { line: 8, column: 11, message: /^`tx\.account\.update\(…\)` depends on `balance` read at line 7 inside a SERIALIZABLE transaction that nothing here retries: .* Retry the transaction with backoff \(wrap the whole transaction in the runtime's `retry`\)/, related: [{ line: 7 }, { line: 6 }] },
-        { line: 15, column: 11, message: /^`account\.update\(…\)` depends on `balance` read at line 13 inside a SERIALIZABLE transaction that nothing here retries/, related: [{ line: 13 }, { line: 12 }] },
+        { line: 8, column: 11, messageId: "unretried", data: { write: "`tx.account.update(…)`", column: "`balance`", line: 7, isolation: "SERIALIZABLE" }, help: "Retry the transaction with backoff (wrap the whole transaction in the runtime's `retry`) or lock the row at READ COMMITTED (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`), where the second call waits instead of failing.", related: [{ line: 7 }, { line: 6 }] },
+        { line: 15, column: 11, messageId: "unretried", data: { write: "`account.update(…)`", column: "`balance`", line: 13, isolation: "SERIALIZABLE" }, related: [{ line: 13 }, { line: 12 }] },
       ],
     },
     {
@@ -689,8 +692,10 @@ export async function reserve(pool: Pool, sku: string, quantity: number): Promis
         {
           line: 6,
           column: 9,
-          message:
-            "`UPDATE inventory SET stock = stock - $1` runs only because the check of `stock` read at line 4 passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking). Lock the row (`SELECT … FOR UPDATE` in the same transaction) or repeat the check in the write's WHERE and check the affected-row count.",
+          messageId: "checkThenWrite",
+          data: { write: "`UPDATE inventory SET stock = stock - $1`", column: "`stock`", line: 4 },
+          message: "`UPDATE inventory SET stock = stock - $1` runs only because the check of `stock` read at line 4 passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
+          help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or repeat the check in the write's WHERE and check the affected-row count.",
           related: [{ line: 4, message: "value read here and checked at line 5" }],
         },
       ],
@@ -714,7 +719,7 @@ export async function book(pool: Pool, seatId: string, userId: string): Promise<
   await pool.query("UPDATE seats SET status = 'booked', holder = $1 WHERE id = $2", [userId, seatId]);
 }
 `,
-      errors: [{ line: 6, column: 9, message: /^`UPDATE seats SET status = 'booked', holder = \$1` runs only because the check of `status` read at line 4 passed/ }],
+      errors: [{ line: 6, column: 9, messageId: "checkThenWrite", data: { write: "`UPDATE seats SET status = 'booked', holder = $1`", column: "`status`", line: 4 } }],
       output: `import { Pool } from "pg";
 
 export async function book(pool: Pool, seatId: string, userId: string): Promise<void> {
@@ -740,8 +745,9 @@ export async function reserve(pool: Pool, sku: string, quantity: number): Promis
         {
           line: 7,
           column: 9,
-          message:
-            "`UPDATE inventory SET stock = ?` writes a value computed from `stock` read at line 4 without a row lock: two concurrent calls both read the same `stock`, both write their result, and one update is lost. Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET stock = stock - ?`).",
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE inventory SET stock = ?`", column: "`stock`", line: 4 },
+          help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET stock = stock - ?`).",
           suggestions: [],
         },
       ],
@@ -769,7 +775,8 @@ export async function recordScore(pool: Pool, playerId: string, points: number):
         {
           line: 5,
           column: 9,
-          message: /^`UPDATE players SET best = \$1` writes a value computed from `best` read at line 4 without a row lock/,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE players SET best = $1`", column: "`best`", line: 4 },
           suggestions: [
             {
               title: "Lock the row: read with FOR UPDATE inside withPgTransaction",
@@ -818,7 +825,8 @@ export async function rename(pool: Pool, id: number, suffix: string): Promise<vo
         {
           line: 6,
           column: 9,
-          message: /^`UPDATE docs SET title = \?` writes a value computed from `title` read at line 4 without a row lock/,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE docs SET title = ?`", column: "`title`", line: 4 },
           suggestions: [
             {
               title: "Lock the row: read with FOR UPDATE inside withMySqlTransaction",
@@ -864,7 +872,7 @@ export async function rename(conn: Connection, id: number, suffix: string): Prom
   await conn.execute("UPDATE docs SET title = ? WHERE id = ?", [rows[0]!["title"] + rows[0]!["owner"] + suffix, id]);
 }
 `,
-      errors: [{ line: 5, column: 9, suggestions: [] }],
+      errors: [{ line: 5, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE docs SET title = ?`", column: "`title`", line: 4 }, suggestions: [] }],
     },
     {
       name: "pg: no optimistic suggestion when the write also uses another column of the read",
@@ -875,7 +883,7 @@ export async function accrue(pool: Pool, id: string): Promise<void> {
   await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [Math.round(account.balance * account.rate), id]);
 }
 `,
-      errors: [{ line: 5, column: 9, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
+      errors: [{ line: 5, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 }, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
 import { withPgTransaction } from "@locksmith/runtime/postgres";
 
 export async function accrue(pool: Pool, id: string): Promise<void> {
@@ -899,6 +907,8 @@ export async function accrue(pool: Pool, id: string): Promise<void> {
         {
           line: 5,
           column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
           suggestions: [
             {
               title: /^Lock the row/,
@@ -941,7 +951,7 @@ export async function extend(pool: Pool, id: string, ms: number): Promise<void> 
   await pool.query("UPDATE leases SET expires_at = $1 WHERE id = $2", [new Date(expiresAt.getTime() + ms), id]);
 }
 `,
-      errors: [{ line: 6, column: 9, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
+      errors: [{ line: 6, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE leases SET expires_at = $1`", column: "`expires_at`", line: 4 }, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
 import { withPgTransaction } from "@locksmith/runtime/postgres";
 
 export async function extend(pool: Pool, id: string, ms: number): Promise<void> {
@@ -964,7 +974,7 @@ export async function double(pool: Pool, id: string): Promise<void> {
   await pool.query("UPDATE pages SET hits = $1 WHERE id = $2", [hits, id]);
 }
 `,
-      errors: [{ line: 7, column: 9, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
+      errors: [{ line: 7, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE pages SET hits = $1`", column: "`hits`", line: 4 }, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
 import { withPgTransaction } from "@locksmith/runtime/postgres";
 
 export async function double(pool: Pool, id: string): Promise<void> {
@@ -987,7 +997,7 @@ export async function scale(pool: Pool, id: string, factor: number): Promise<voi
   await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance * factor, id]);
 }
 `,
-      errors: [{ line: 6, column: 9, suggestions: [] }],
+      errors: [{ line: 6, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 }, suggestions: [] }],
     },
     {
       name: "better-sqlite3: prepare().get() then prepare().run()",
@@ -999,7 +1009,7 @@ export function credit(id: number, amount: number): void {
   db.prepare("UPDATE accounts SET balance = ? WHERE id = ?").run(row.balance + amount, id);
 }
 `,
-      errors: [{ line: 6, column: 3, message: /^`UPDATE accounts SET balance = \?` writes a value computed from `balance` read at line 5 .* Lock the row \(`BEGIN IMMEDIATE` around the read and the write\)/ }],
+      errors: [{ line: 6, column: 3, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = ?`", column: "`balance`", line: 5 }, help: "Lock the row (`BEGIN IMMEDIATE` around the read and the write) or update atomically (`SET balance = balance - ?`)." }],
     },
     {
       name: "knex: first() then update() with the computed balance",
@@ -1015,8 +1025,9 @@ export async function debit(knex: Knex, id: number, amount: number): Promise<voi
         {
           line: 6,
           column: 9,
-          message:
-            '`knex("accounts").where({id}).update(…)` writes a value computed from `balance` read at line 4 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost. Lock the row (`.forUpdate()` on the read inside `knex.transaction`) or update atomically (`.decrement("balance", n)` / `.increment(…)`).',
+          messageId: "lostUpdate",
+          data: { write: '`knex("accounts").where({id}).update(…)`', column: "`balance`", line: 4 },
+          help: 'Lock the row (`.forUpdate()` on the read inside `knex.transaction`) or update atomically (`.decrement("balance", n)` / `.increment(…)`).',
         },
       ],
       output: `import type { Knex } from "knex";
@@ -1040,7 +1051,7 @@ export async function credit(knex: Knex, id: number, amount: number): Promise<vo
   });
 }
 `,
-      errors: [{ line: 6, column: 11 }],
+      errors: [{ line: 6, column: 11, messageId: "lostUpdate", data: { write: '`trx("accounts").where({id}).update(…)`', column: "`balance`", line: 5 } }],
       output: `import type { Knex } from "knex";
 
 export async function credit(knex: Knex, id: number, amount: number): Promise<void> {
@@ -1065,8 +1076,9 @@ export async function credit(id: number, amount: number): Promise<void> {
         {
           line: 6,
           column: 9,
-          message:
-            "`prisma.account.update(…)` writes a value computed from `balance` read at line 5 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost. Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or update atomically (`data: { balance: { decrement: n } }`).",
+          messageId: "lostUpdate",
+          data: { write: "`prisma.account.update(…)`", column: "`balance`", line: 5 },
+          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or update atomically (`data: { balance: { decrement: n } }`).",
         },
       ],
       output: `import { PrismaClient } from "@prisma/client";
@@ -1089,7 +1101,7 @@ export async function debit(id: number, amount: number): Promise<void> {
   await prisma.account.update({ where: { id }, data: { balance: balance - amount } });
 }
 `,
-      errors: [{ line: 7, column: 9 }],
+      errors: [{ line: 7, column: 9, messageId: "lostUpdate", data: { write: "`prisma.account.update(…)`", column: "`balance`", line: 5 } }],
       output: `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
 
@@ -1112,7 +1124,7 @@ export async function debit(id: number, amount: number): Promise<void> {
   await prisma.account.update({ where: { id }, data: { ...account, balance: account.balance - amount } });
 }
 `,
-      errors: [{ line: 7, column: 9, message: /writes a value computed from the row read at line 5/ }],
+      errors: [{ line: 7, column: 9, messageId: "lostUpdate", data: { write: "`prisma.account.update(…)`", column: "the row", line: 5 } }],
     },
     {
       name: "Prisma: interactive $transaction without a lock",
@@ -1126,7 +1138,7 @@ export async function debit(id: number, amount: number): Promise<void> {
   });
 }
 `,
-      errors: [{ line: 7, column: 11 }],
+      errors: [{ line: 7, column: 11, messageId: "lostUpdate", data: { write: "`tx.account.update(…)`", column: "`balance`", line: 6 } }],
       output: `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
 
@@ -1155,8 +1167,9 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
         {
           line: 9,
           column: 9,
-          message:
-            '`repo.save(…)` writes a value computed from `balance` read at line 6 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost. Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", …)` / `.increment(…)`).',
+          messageId: "lostUpdate",
+          data: { write: "`repo.save(…)`", column: "`balance`", line: 6 },
+          help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", …)` / `.increment(…)`).',
           related: [{ line: 6, message: "value read here" }],
         },
       ],
@@ -1171,7 +1184,7 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
   await dataSource.getRepository(Account).update({ id }, { balance: account.balance - amount });
 }
 `,
-      errors: [{ line: 6, column: 9, message: /^`dataSource\.getRepository\(Account\)\.update\(…\)` writes a value computed from `balance` read at line 5/ }],
+      errors: [{ line: 6, column: 9, messageId: "lostUpdate", data: { write: "`dataSource.getRepository(Account).update(…)`", column: "`balance`", line: 5 } }],
     },
     {
       name: "TypeORM: query builder read without a lock, then a query builder update with the computed value",
@@ -1185,7 +1198,7 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
   });
 }
 `,
-      errors: [{ line: 7, column: 11, message: /^`manager\.createQueryBuilder\(\)…update\(…\)` writes a value computed from `balance` read at line 6 without a row lock: .* Lock the row \(`lock: \{ mode: "pessimistic_write" \}` inside a transaction\)/, related: [{ line: 6 }] }],
+      errors: [{ line: 7, column: 11, messageId: "lostUpdate", data: { write: "`manager.createQueryBuilder()…update(…)`", column: "`balance`", line: 6 }, help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", …)` / `.increment(…)`).', related: [{ line: 6 }] }],
     },
     {
       name: "TypeORM: setLock outside a transaction does not protect",
@@ -1198,7 +1211,7 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
   await dataSource.getRepository(Account).save(account);
 }
 `,
-      errors: [{ line: 7, column: 9, message: /read at line 5 without a row lock \(the `FOR UPDATE` at line 5 does not help: outside a transaction the lock is released when that statement ends\)/ }],
+      errors: [{ line: 7, column: 9, messageId: "lostUpdateDespiteLock", data: { write: "`dataSource.getRepository(Account).save(…)`", column: "`balance`", line: 5, lock: "`FOR UPDATE`", why: "outside a transaction the lock is released when that statement ends" } }],
     },
     {
       name: "Sequelize: findByPk, check, assign, save",
@@ -1213,7 +1226,7 @@ export async function debit(id: number, amount: number): Promise<void> {
   await account.save();
 }
 `,
-      errors: [{ line: 9, column: 9, message: /^`account\.save\(…\)` writes a value computed from `balance` read at line 5 .*Lock the row \(`lock: t\.LOCK\.UPDATE` with `transaction: t`\)/ }],
+      errors: [{ line: 9, column: 9, messageId: "lostUpdate", data: { write: "`account.save(…)`", column: "`balance`", line: 5 }, help: 'Lock the row (`lock: t.LOCK.UPDATE` with `transaction: t`) or update atomically (`.decrement("balance", …)` / `.increment(…)`).' }],
     },
     {
       name: "Sequelize: managed transaction without a lock",
@@ -1228,7 +1241,7 @@ export async function debit(sequelize: Sequelize, id: number, amount: number): P
   });
 }
 `,
-      errors: [{ line: 8, column: 11, message: /^`account\.update\(…\)` writes a value computed from `balance` read at line 6/ }],
+      errors: [{ line: 8, column: 11, messageId: "lostUpdate", data: { write: "`account.update(…)`", column: "`balance`", line: 6 } }],
     },
     {
       name: "Drizzle: select then update().set() with the computed balance",
@@ -1242,7 +1255,7 @@ export async function debit(id: number, amount: number): Promise<void> {
   await db.update(accounts).set({ balance: account.balance - amount }).where(eq(accounts.id, id));
 }
 `,
-      errors: [{ line: 8, column: 9, message: /^`db\.update\(accounts\)…set\(…\)` writes a value computed from `balance` read at line 6 .*\.for\("update"\)/ }],
+      errors: [{ line: 8, column: 9, messageId: "lostUpdate", data: { write: "`db.update(accounts)…set(…)`", column: "`balance`", line: 6 }, help: 'Lock the row (`.for("update")` on the read inside `db.transaction`) or update atomically (`set({ balance: sql\\`${table.balance} - ${n}\\` })`).' }],
     },
     {
       name: "Kysely: selectFrom then updateTable with the computed balance",
@@ -1253,7 +1266,7 @@ export async function debit(db: Kysely<any>, id: number, amount: number): Promis
   await db.updateTable("accounts").set({ balance: account.balance - amount }).where("id", "=", id).execute();
 }
 `,
-      errors: [{ line: 5, column: 9, message: /^`db\.updateTable\("accounts"\)…set\(…\)` writes a value computed from `balance` read at line 4 .*`\.forUpdate\(\)` on the read inside `db\.transaction\(\)`/ }],
+      errors: [{ line: 5, column: 9, messageId: "lostUpdate", data: { write: '`db.updateTable("accounts")…set(…)`', column: "`balance`", line: 4 }, help: 'Lock the row (`.forUpdate()` on the read inside `db.transaction()`) or update atomically (`set((eb) => ({ balance: eb("balance", "-", n) }))`).' }],
     },
     {
       name: "Redis: GET then SET of a computed value",
@@ -1269,8 +1282,9 @@ export async function hit(key: string): Promise<void> {
         {
           line: 6,
           column: 9,
-          message:
-            "`redis.set(…)` writes a value computed from `key` read at line 5 without `WATCH`/`MULTI` or a Lua script: two concurrent calls both read the same value, both write their result, and one update is lost. Update atomically (`INCRBY`/`DECRBY`) or use `WATCH`/`MULTI` or a Lua script.",
+          messageId: "redisLostUpdate",
+          data: { write: "`redis.set(…)`", key: "`key`", line: 5 },
+          help: "Update atomically (`INCRBY`/`DECRBY`) or use `WATCH`/`MULTI` or a Lua script.",
         },
       ],
     },

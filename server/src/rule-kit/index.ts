@@ -6,6 +6,7 @@ export type * from "../engine/types";
 export { defineRule } from "./define-rule";
 export { freshName, reindentedText, statementOf, wrapStatements, type IndentShift } from "./edit-text";
 export { importEdits } from "../engine/runtime-import";
+export { affectedCountCheck, affectedCountName } from "./affected-count";
 export * from "../analysis/ast";
 export * from "../analysis/control-flow";
 export * from "../analysis/sql-text";

@@ -1,0 +1,283 @@
+// select-then-update: a value read from a row decides what a later write of the same table writes (or whether it
+// runs), and nothing stops a concurrent caller from reading the same value in between: the classic lost update (both
+// callers read a balance of 100, and the second write overwrites the first).
+//
+// Safe (not reported): the read locks the row (FOR UPDATE / ORM lock) in the same transaction as the write; the write
+// compares against the read value (compare-and-set: unchecked-optimistic-update's business); the write is atomic and
+// does not use the read value, with any check on the written column repeated in its WHERE; the transaction is
+// SERIALIZABLE (or REPEATABLE READ on PostgreSQL, which aborts the second writer) and retried. A SERIALIZABLE
+// transaction opened in the same function with no visible retry gets its own finding: no update is lost, but the
+// aborted call fails. The fixes live beside this file, one per strategy.
+import {
+  FUNCTION_KINDS,
+  calleeName,
+  code,
+  defineRule,
+  enclosingFunction,
+  expressionKey,
+  isRetried,
+  lineOf,
+  nodesOfKinds,
+  readModifyWritesIn,
+  rowLocksHeldAt,
+  sameTable,
+  skipParens,
+  spanOf,
+  transactionScopeOf,
+  ts,
+  walk,
+  type DbAccess,
+  type DbLibrary,
+  type Fix,
+  type FunctionLike,
+  type ReadModifyWrite,
+  type TransactionScope,
+} from "../../server/src/rule-kit";
+import { atomicUpdateFix } from "./atomic-update";
+import { rowLockSuggestion } from "./row-lock";
+import { optimisticRetrySuggestion } from "./optimistic-retry";
+
+export const selectThenUpdate = defineRule({
+  meta: {
+    id: "select-then-update",
+    description: "A value read from a row decides a later write of the same table without a row lock, an atomic update or a version check (lost update).",
+    defaultSeverity: "error",
+    fixable: true,
+    hasSuggestions: true,
+    messages: {
+      lostUpdate: "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same {{column}}, both write their result, and one update is lost.",
+      lostUpdateDespiteLock: "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls both read the same {{column}}, both write their result, and one update is lost.",
+      checkThenWrite: "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
+      checkThenWriteDespiteLock: "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls can both pass the check and both write (oversold stock, double booking).",
+      redisLostUpdate: "{{write}} writes a value computed from {{key}} read at line {{line}} without `WATCH`/`MULTI` or a Lua script: two concurrent calls both read the same value, both write their result, and one update is lost.",
+      redisCheckThenWrite: "{{write}} runs only because the check of {{key}} read at line {{line}} passed, without `WATCH`/`MULTI` or a Lua script: two concurrent calls can both pass the check and both write.",
+      unretried: "{{write}} depends on {{column}} read at line {{line}} inside a {{isolation}} transaction that nothing here retries: when two calls overlap, the database aborts one of them (serialization failure 40001, or deadlock) instead of losing an update, and that call fails unless every caller runs it again.",
+    },
+  },
+  checkFile(context) {
+    const reported = new Set<DbAccess>();
+    for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
+      for (const flow of readModifyWritesIn(node)) {
+        if (reported.has(flow.write)) continue;
+        const protection = protectionOf(flow, () => context.checker);
+        if (protection === "aborts-on-conflict") {
+          const scope = unretriedTransaction(flow);
+          if (!scope) continue;
+          reported.add(flow.write);
+          const { read, write } = flow;
+          const column = flow.data?.column ?? flow.control?.column;
+          const isolation = (scope.isolation ?? "serializable").toUpperCase();
+          context.report({
+            messageId: "unretried",
+            data: { write: writeLabel(write), column: column ? code(column) : "the row", line: lineOf(read.node), isolation },
+            help: `Retry the transaction with backoff (${RETRYING_TRANSACTION[write.library] ?? "wrap the whole transaction in the runtime's `retry`"}) or lock the row at READ COMMITTED (${LOCK_HINT[write.library]}), where the second call waits instead of failing.`,
+            span: spanOf(write.node, context.sourceFile),
+            related: [
+              { span: spanOf(read.node, context.sourceFile), message: "value read here" },
+              { span: spanOf(scope.start, context.sourceFile), message: `${isolation} transaction opened here, not retried` },
+            ],
+          });
+          continue;
+        }
+        if (protection) continue;
+        reported.add(flow.write);
+        const atomic = atomicUpdateFix(flow, context);
+        const checked = flow.control && !flow.data ? ` and checked at line ${lineOf(flow.control.condition)}` : "";
+        context.report({
+          ...lostUpdateMessage(flow),
+          span: spanOf(flow.write.node, context.sourceFile),
+          related: [{ span: spanOf(flow.read.node, context.sourceFile), message: `value read here${checked}` }],
+          fixes: atomic ? [atomic] : [],
+          suggestions: [rowLockSuggestion(flow, context), optimisticRetrySuggestion(flow, context)].filter((s): s is Fix => s !== undefined),
+        });
+      }
+    }
+  },
+});
+
+/** Why a flow cannot lose an update. */
+type Protection =
+  /** The write compares what it read (whether the count is checked is unchecked-optimistic-update's business). */
+  | "compare-and-set"
+  | "another-row"
+  /** Redis `WATCH` + `MULTI`: EXEC fails if the key changed. */
+  | "watched-transaction"
+  | "row-lock"
+  /** SERIALIZABLE (or REPEATABLE READ on PostgreSQL): nothing is lost, but the aborted call fails unless retried. */
+  | "aborts-on-conflict"
+  /** Only the decision depends on the read, and the write does not change the checked column. */
+  | "unrelated-check"
+  /** The write's WHERE repeats the check against the database's current value. */
+  | "conditional-update";
+
+function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker): Protection | undefined {
+  const { read, write } = flow;
+  if (flow.guards.length > 0) return "compare-and-set";
+  if (differentRows(flow)) return "another-row";
+  if (write.library === "sequelize" && write.entity && read.handle && hasSequelizeVersion(read.handle, checker)) return "compare-and-set";
+  if (write.library === "redis" && isWatchedTransaction(write)) return "watched-transaction";
+  const scope = transactionScopeOf(write.node);
+  if (scope && scope === transactionScopeOf(read.node)) {
+    if (read.lock === "update" || read.lock === "no key update") return "row-lock";
+    const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
+    if (rowLocksHeldAt(read.node, scope).some((l) => sameTable(l.access.table, read.table) && locking(l.mode))) return "row-lock";
+    if (scope.isolation === "serializable") return "aborts-on-conflict";
+    if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
+  }
+  if (!flow.data) {
+    // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
+    // check is not repeated in its WHERE (then two callers both pass the check: oversold stock, double booking).
+    const checked = flow.control?.column;
+    if (!write.assignments.some((a) => a.column === checked)) return "unrelated-check";
+    if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
+  }
+  return undefined;
+}
+
+/**
+ * The read and the write name their row by the same key column with different values (`WHERE id = $1` with `fromId`,
+ * then `WHERE id = $2` with `toId`): the write changes another row than the one read.
+ */
+function differentRows(flow: ReadModifyWrite): boolean {
+  for (const written of flow.write.conditions) {
+    if (written.operator !== "=" || !written.value) continue;
+    const read = flow.read.conditions.find((c) => c.column === written.column && c.operator === "=" && c.value);
+    if (!read) continue;
+    // `WHERE id = row.id` names the row that was read.
+    if (expressionKey(read.value!) !== expressionKey(written.value) && flow.originOf(written.value)?.read !== flow.read) return true;
+  }
+  return false;
+}
+
+/**
+ * A Sequelize model declared with `version: true` (in `Model.init`, `sequelize.define` or `@Table`): its instances'
+ * `save()`/`update()` add `WHERE version = <read>` and throw `OptimisticLockError` on conflict.
+ */
+function hasSequelizeVersion(model: ts.Expression, checker: () => ts.TypeChecker): boolean {
+  let symbol: ts.Symbol | undefined;
+  try {
+    symbol = checker().getSymbolAtLocation(model);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
+  } catch {
+    return false;
+  }
+  const name = model.getText();
+  const options = new RegExp(String.raw`(\b${name}\.init\s*\(|define\s*\(\s*["'\`]${name}["'\`]|@Table\s*\()[^]*?\bversion\s*:\s*true`);
+  return (symbol?.declarations ?? []).some((declaration) => options.test(declaration.getSourceFile().text));
+}
+
+/** `redis.multi().set(k, v).exec()` after `redis.watch(k)` in the same function: EXEC fails if the key changed. */
+function isWatchedTransaction(write: DbAccess): boolean {
+  if (!/\.multi\(\)/.test(write.handle?.getText() ?? "")) return false;
+  const body = enclosingFunction(write.node)?.body;
+  let watched = false;
+  if (body) walk(body, (node) => {
+    if (ts.isCallExpression(node) && /^watch$/i.test(calleeName(node) ?? "")) watched = true;
+    return !watched;
+  });
+  return watched;
+}
+
+/**
+ * The SERIALIZABLE (or PostgreSQL REPEATABLE READ) transaction the flow runs in, when it is opened in the flow's own
+ * function and no retry of it is visible there. A transaction opened by a caller, or a function whose callers may
+ * retry it, is not judged: that is not knowable from here.
+ */
+function unretriedTransaction(flow: ReadModifyWrite): TransactionScope | undefined {
+  const scope = transactionScopeOf(flow.write.node);
+  const fn = enclosingFunction(flow.write.node);
+  if (!scope || !fn || (scope.callback !== fn && enclosingFunction(scope.start) !== fn)) return undefined;
+  return isRetried(scope) ? undefined : scope;
+}
+
+/** The headline of a lost update (what races with what) and its help (what to do about it). */
+function lostUpdateMessage(flow: ReadModifyWrite) {
+  const { read, write } = flow;
+  const line = lineOf(read.node);
+  if (write.library === "redis") {
+    const key = code(ts.isCallExpression(read.node) ? read.node.arguments[0]!.getText() : "key");
+    return flow.data
+      ? { messageId: "redisLostUpdate", data: { write: writeLabel(write), key, line }, help: `Update atomically (${atomicHint(flow, "value")}) or use ${LOCK_HINT.redis}.` } as const
+      : { messageId: "redisCheckThenWrite", data: { write: writeLabel(write), key, line }, help: `Use a Lua script or ${LOCK_HINT.redis}.` } as const;
+  }
+  const column = flow.data?.column ?? flow.control?.column;
+  const data = { write: writeLabel(write), column: column ? code(column) : "the row", line };
+  const lock = LOCK_HINT[write.library];
+  const help = flow.data
+    ? `Lock the row (${lock}) or update atomically (${atomicHint(flow, column ?? "the row")}).`
+    : `Lock the row (${lock}) or repeat the check in the write's WHERE and check the affected-row count.`;
+  const scope = transactionScopeOf(read.node);
+  if (read.lock && (!scope || scope !== transactionScopeOf(write.node))) {
+    // The read locks the row, but the lock is gone (or on another transaction) by the time the write runs.
+    const despite = { ...data, lock: code(`FOR ${read.lock.toUpperCase()}`), why: scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends" };
+    return flow.data ? ({ messageId: "lostUpdateDespiteLock", data: despite, help } as const) : ({ messageId: "checkThenWriteDespiteLock", data: despite, help } as const);
+  }
+  return flow.data ? ({ messageId: "lostUpdate", data, help } as const) : ({ messageId: "checkThenWrite", data, help } as const);
+}
+
+function writeLabel(write: DbAccess): string {
+  if (write.sql) return code(write.sql.statement.kind === "update" ? sqlHead(write) : write.node.getText());
+  const callee = ts.isCallExpression(write.node) ? write.node.expression.getText().replace(/\s+/g, "") : write.node.getText();
+  if (callee.length <= 50 || !ts.isCallExpression(write.node)) return code(`${callee}(…)`);
+  // A long builder chain: its first call (`db.update(accounts)`) and its write (`set(…)`), which say what it does.
+  let first: ts.CallExpression = write.node;
+  const names: string[] = [];
+  for (let current: ts.Expression = write.node; ts.isCallExpression(current); ) {
+    first = current;
+    names.unshift(calleeName(current) ?? "");
+    const callee = skipParens(current.expression);
+    if (!ts.isPropertyAccessExpression(callee)) break;
+    current = skipParens(callee.expression);
+  }
+  const writeName = names.slice(1).find((n) => ["set", "update", "increment", "decrement", "save"].includes(n)) ?? names[names.length - 1];
+  return code(`${first.getText().replace(/\s+/g, "")}…${writeName}(…)`);
+}
+
+/** `UPDATE accounts SET balance = $1` (the statement up to WHERE). */
+function sqlHead(write: DbAccess): string {
+  const text = write.sql!.text.replace(/\s+/g, " ").trim();
+  const head = text.split(/\s+WHERE\s+/i)[0]!;
+  return head.length > 70 ? `${head.slice(0, 67)}…` : head;
+}
+
+const LOCK_HINT: Record<DbLibrary, string> = {
+  pg: "`SELECT … FOR UPDATE` in the same transaction",
+  mysql2: "`SELECT … FOR UPDATE` in the same transaction",
+  "better-sqlite3": "`BEGIN IMMEDIATE` around the read and the write",
+  sql: "`SELECT … FOR UPDATE` in the same transaction",
+  knex: "`.forUpdate()` on the read inside `knex.transaction`",
+  prisma: "`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`",
+  typeorm: '`lock: { mode: "pessimistic_write" }` inside a transaction',
+  sequelize: "`lock: t.LOCK.UPDATE` with `transaction: t`",
+  drizzle: '`.for("update")` on the read inside `db.transaction`',
+  kysely: "`.forUpdate()` on the read inside `db.transaction()`",
+  redis: "`WATCH`/`MULTI` or a Lua script",
+};
+
+const RETRYING_TRANSACTION: Partial<Record<DbLibrary, string>> = {
+  pg: '`withPgTransaction(pool, fn, { isolation: "serializable" })` retries it by itself',
+  mysql2: '`withMySqlTransaction(pool, fn, { isolation: "serializable" })` retries it by itself',
+};
+
+function atomicHint(flow: ReadModifyWrite, column: string): string {
+  switch (flow.write.library) {
+    case "knex":
+      return `\`.decrement("${column}", n)\` / \`.increment(…)\``;
+    case "prisma":
+      return `\`data: { ${column}: { decrement: n } }\``;
+    case "typeorm":
+    case "sequelize":
+      return `\`.decrement("${column}", …)\` / \`.increment(…)\``;
+    case "drizzle":
+      return `\`set({ ${column}: sql\\\`\${table.${column}} - \${n}\\\` })\``;
+    case "kysely":
+      return `\`set((eb) => ({ ${column}: eb("${column}", "-", n) }))\``;
+    case "redis":
+      return "`INCRBY`/`DECRBY`";
+    case "mysql2":
+    case "better-sqlite3":
+      return code(`SET ${column} = ${column} - ?`);
+    default:
+      return code(`SET ${column} = ${column} - $1`);
+  }
+}
