@@ -3,6 +3,7 @@
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Rule } from "../server/src/engine/types";
+import { RULE_DOCS_DIR } from "../server/src/install-paths";
 import { uncheckedLockAcquisition } from "./unchecked-lock-acquisition";
 import { lockReleaseNotGuaranteed } from "./lock-release-not-guaranteed";
 import { lockWithoutExpiry } from "./lock-without-expiry";
@@ -29,7 +30,7 @@ export const RULES: readonly Rule[] = [
 
 /** The rule's doc page, shipped with Locksmith (a file: URL, so it works offline and in the editor). */
 export function docsPath(ruleId: string): string {
-  return path.join(__dirname, "..", "..", "rules", "docs", `${ruleId}.md`);
+  return path.join(RULE_DOCS_DIR, `${ruleId}.md`);
 }
 
 export function docsUrl(ruleId: string): string {

@@ -16,7 +16,7 @@ import type { Rule } from "../../server/src/engine/types";
 /** File rule: reports every `let`, and its type when the checker knows it (so findings depend on imports). */
 function makeRules(checked: string[]): Rule[] {
   const letRule: Rule = {
-    meta: { id: "test-let", description: "Reports let.", defaultSeverity: "warn", fixable: false, hasSuggestions: false, scope: "file" },
+    meta: { id: "test-let", description: "Reports let.", defaultSeverity: "warn", fixable: false, hasSuggestions: false, scope: "file", messages: { let: "let of type {{type}}" }, defaultOptions: {} },
     checkFile(context) {
       checked.push(path.basename(context.fileName));
       if (context.sourceFile.text.includes("CRASH")) throw new Error("boom");
@@ -24,7 +24,7 @@ function makeRules(checked: string[]): Rule[] {
         if (ts.isVariableDeclarationList(node) && node.flags & ts.NodeFlags.Let) {
           const declaration = node.declarations[0]!;
           const type = context.checker.typeToString(context.checker.getTypeAtLocation(declaration.name));
-          context.report({ message: `let of type ${type}`, span: { file: context.fileName, start: node.getStart(context.sourceFile), end: node.end } });
+          context.report({ messageId: "let", data: { type }, span: { file: context.fileName, start: node.getStart(context.sourceFile), end: node.end } });
         }
         ts.forEachChild(node, visit);
       };
@@ -33,11 +33,11 @@ function makeRules(checked: string[]): Rule[] {
   };
   /** Project rule: reports on the first file how many files mention "lockA" (depends on every file). */
   const countRule: Rule = {
-    meta: { id: "test-count", description: "Counts lockA.", defaultSeverity: "warn", fixable: false, hasSuggestions: false, scope: "project" },
+    meta: { id: "test-count", description: "Counts lockA.", defaultSeverity: "warn", fixable: false, hasSuggestions: false, scope: "project", messages: { count: "{{count}} files take lockA" }, defaultOptions: {} },
     checkProject(context) {
       const files = [...context.sourceFiles].sort((a, b) => a.fileName.localeCompare(b.fileName));
       const count = files.filter((sf) => sf.text.includes("lockA")).length;
-      context.report({ message: `${count} files take lockA`, span: { file: files[0]!.fileName, start: 0, end: 1 } });
+      context.report({ messageId: "count", data: { count }, span: { file: files[0]!.fileName, start: 0, end: 1 } });
     },
   };
   return [letRule, countRule];

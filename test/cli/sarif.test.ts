@@ -13,7 +13,7 @@ import { buildReport } from "../../server/src/cli/report";
 import { sarifLog } from "../../server/src/cli/formatters/sarif";
 import { LintSession } from "../../server/src/cli/session";
 import { ts } from "../../server/src/engine/ts";
-import type { Rule } from "../../server/src/engine/types";
+import { defineRule } from "../../server/src/rule-kit";
 import { VERSION } from "../../server/src/version";
 import { AWAIT_CODE, AWAIT_HELP, awaitWithHelp, reportOf } from "./help-rule";
 import { tempProject } from "./helpers";
@@ -30,15 +30,15 @@ function assertValidSarif(log: unknown): void {
 }
 
 /** A rule for this test: reports every `await`, related to the enclosing function, with a fix that removes the `await`. */
-const awaitRule: Rule = {
-  meta: { id: "test-await", description: "Reports awaits.", defaultSeverity: "warn", fixable: true, hasSuggestions: false, scope: "file" },
+const awaitRule = defineRule({
+  meta: { id: "test-await", description: "Reports awaits.", defaultSeverity: "warn", fixable: true, hasSuggestions: false, scope: "file", messages: { await: "await: another caller can run here" } },
   checkFile(context) {
     const visit = (node: ts.Node, fn: ts.FunctionDeclaration | undefined): void => {
       if (ts.isFunctionDeclaration(node)) fn = node;
       if (ts.isAwaitExpression(node) && fn?.name) {
         const start = node.getStart(context.sourceFile);
         context.report({
-          message: "await: another caller can run here",
+          messageId: "await",
           span: { file: context.fileName, start, end: node.end },
           related: [{ span: { file: context.fileName, start: fn.name.getStart(context.sourceFile), end: fn.name.end }, message: "in this function" }],
           fixes: [{ title: "Remove await", edits: [{ file: context.fileName, start, end: node.expression.getStart(context.sourceFile), newText: "" }] }],
@@ -48,7 +48,7 @@ const awaitRule: Rule = {
     };
     visit(context.sourceFile, undefined);
   },
-};
+});
 
 const CODE = "export async function save(x: Promise<number>) {\n  return await x;\n}\n";
 

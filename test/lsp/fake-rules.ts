@@ -105,7 +105,7 @@ export const slowCall = defineRule({
 /** Reports nothing; records every file the file rules were run on (which files the server re-analysed). */
 export function recordingRule(checked: string[]): Rule {
   return defineRule({
-    meta: { id: "fake-recording", description: "test rule", defaultSeverity: "warn" },
+    meta: { id: "fake-recording", description: "test rule", defaultSeverity: "warn", messages: {} },
     checkFile(context) {
       checked.push(context.fileName);
     },
@@ -114,7 +114,7 @@ export function recordingRule(checked: string[]): Rule {
 
 /** Always throws: the server must log it and keep reporting the other rules. */
 export const crashingRule = defineRule({
-  meta: { id: "fake-crashing", description: "test rule", defaultSeverity: "error" },
+  meta: { id: "fake-crashing", description: "test rule", defaultSeverity: "error", messages: {} },
   checkFile() {
     throw new Error("boom");
   },

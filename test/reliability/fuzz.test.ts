@@ -59,7 +59,7 @@ describe("fuzz: the engine survives bad input", () => {
 
 describe("fuzz: a rule that throws is isolated", () => {
   const throwing: Rule = {
-    meta: { id: "always-throws", description: "test rule", defaultSeverity: "error", fixable: false, hasSuggestions: false, scope: "file" },
+    meta: { id: "always-throws", description: "test rule", defaultSeverity: "error", fixable: false, hasSuggestions: false, scope: "file", messages: {}, defaultOptions: {} },
     checkFile() {
       throw new Error("boom");
     },

@@ -95,6 +95,7 @@ describe("rule options", () => {
     };
     assert.equal(schemaProblem(["fetch", { call: "send" }], schema, "slowCalls"), undefined);
     assert.deepEqual(schemaProblem(["fetch", 3], schema, "slowCalls"), { key: "slowCalls[1]", expected: "must be a string or an object, got 3" });
+    assert.deepEqual(schemaProblem("fetch", schema, "slowCalls"), { key: "slowCalls", expected: 'must be an array of strings or objects, got "fetch"' });
     assert.deepEqual(schemaProblem([{ module: "axios" }], schema, "slowCalls"), { key: "slowCalls[0]", expected: "must be a string or an object, got {\"module\":\"axios\"}" });
   });
 });

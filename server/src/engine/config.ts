@@ -170,7 +170,7 @@ export function schemaProblem(value: unknown, schema: JsonSchema, key: string): 
   const got = `got ${JSON.stringify(value)}`;
   if (schema.anyOf) {
     if (schema.anyOf.some((alternative) => !schemaProblem(value, alternative, key))) return undefined;
-    return { key, expected: `must be ${schema.anyOf.map(describeSchema).join(" or ")}, ${got}` };
+    return { key, expected: `must be ${describeSchema(schema)}, ${got}` };
   }
   if (schema.type && !matchesType(value, schema.type)) return { key, expected: `must be ${describeSchema(schema)}, ${got}` };
   if (schema.enum && !schema.enum.includes(value)) return { key, expected: `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}, ${got}` };
@@ -200,6 +200,7 @@ export function schemaProblem(value: unknown, schema: JsonSchema, key: string): 
 }
 
 function describeSchema(schema: JsonSchema): string {
+  if (schema.anyOf) return schema.anyOf.map(describeSchema).join(" or ");
   if (schema.enum) return `one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`;
   switch (schema.type) {
     case "array":
@@ -215,7 +216,7 @@ function describeSchema(schema: JsonSchema): string {
 }
 
 function plural(description: string): string {
-  return description.replace(/^an? (\w+)/, "$1s");
+  return description.replace(/\ban? (\w+)/g, "$1s");
 }
 
 function matchesType(value: unknown, type: NonNullable<JsonSchema["type"]>): boolean {

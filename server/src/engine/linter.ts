@@ -190,8 +190,8 @@ function isOn(config: ResolvedRuleConfig | undefined): config is ResolvedRuleCon
 function completeFinding(rule: Rule, finding: ReportInput): Finding {
   return {
     ruleId: rule.meta.id,
-    messageId: finding.messageId ?? "",
-    message: finding.messageId === undefined ? finding.message : formatMessage(rule, finding.messageId, finding.data),
+    messageId: finding.messageId,
+    message: formatMessage(rule, finding.messageId, finding.data),
     ...(finding.data !== undefined ? { data: finding.data } : {}),
     ...(finding.help !== undefined ? { help: finding.help } : {}),
     span: { ...finding.span, file: normalizePath(finding.span.file) },

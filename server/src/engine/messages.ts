@@ -5,7 +5,7 @@ import type { Rule } from "./types";
 const HOLE = /\{\{\s*([A-Za-z_$][\w$]*)\s*\}\}/g;
 
 export function formatMessage(rule: Rule, messageId: string, data: Readonly<Record<string, string | number>> | undefined): string {
-  const template: unknown = rule.meta.messages?.[messageId];
+  const template: unknown = rule.meta.messages[messageId];
   if (typeof template !== "string") throw new Error(`rule "${rule.meta.id}" reported an unknown messageId "${messageId}"`);
   return template.replace(HOLE, (_, name: string) => {
     const value = data?.[name];

@@ -82,12 +82,12 @@ export interface RuleMeta<Options = unknown, Messages extends RuleMessages = Rul
    * whole project and never caches their results per file.
    */
   scope: "file" | "project";
-  messages?: Messages; // TRANSITION: required once every rule uses defineRule
+  messages: Messages;
 
   /** JSON Schema of the rule's options object: configuration is validated against it before a rule sees options. */
   optionsSchema?: JsonSchemaObject;
   /** The options a rule sees when configuration sets none; the user's are merged over them. */
-  defaultOptions?: Options; // TRANSITION: required once every rule uses defineRule
+  defaultOptions: Options;
 }
 
 /** The subset of JSON Schema that rule options use (and `config.ts` validates). */
@@ -122,9 +122,8 @@ export type ReportDescriptor<Messages extends RuleMessages> = {
     fixes?: Fix[];
     suggestions?: Fix[];
   } & ([TemplateHoles<Messages[Id]>] extends [never] ? { data?: undefined } : { data: Record<TemplateHoles<Messages[Id]>, string | number> });
-}[keyof Messages & string] | LegacyReport; // TRANSITION: LegacyReport goes once every rule uses messages
+}[keyof Messages & string];
 
-type LegacyReport = { message: string; messageId?: undefined; data?: undefined; help?: string; span: Span; related?: RelatedLocation[]; fixes?: Fix[]; suggestions?: Fix[] };
 
 /** Builds the edits of a fix for the file being linted (each edit is stamped with that file). */
 export interface Fixer {

@@ -1,1 +1,0 @@
-export * from "./db"; // TRANSITION: removed when rules import from the rule kit
