@@ -33,7 +33,8 @@ import {
 } from "../server/src/rule-kit";
 
 const IN_ORDER = "{{holder}} locks {{lock}} for {{first}} and then for {{second}}";
-const SWAPPED = "the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other.";
+const SWAPPED =
+  "the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other.";
 
 export const inconsistentLockOrder = defineRule({
   meta: {
@@ -43,7 +44,8 @@ export const inconsistentLockOrder = defineRule({
     fixable: true,
     hasSuggestions: true,
     messages: {
-      cycle: "Inconsistent lock order: {{here}}, but {{elsewhere}}. Two tasks running these at once can each hold one lock and wait forever for the other.",
+      cycle:
+        "Inconsistent lock order: {{here}}, but {{elsewhere}}. Two tasks running these at once can each hold one lock and wait forever for the other.",
       argumentOrder: `${IN_ORDER}: ${SWAPPED}`,
       argumentOrderThroughCalls: `${IN_ORDER} ({{calls}}): ${SWAPPED}`,
       rowsInArgumentOrder: `${IN_ORDER} in one transaction: ${SWAPPED}`,
@@ -137,8 +139,14 @@ function lockAllFix(context: FixContext, edge: LockOrderEdge): { fixes?: Fix[] }
   const outerCall = callAt(context, edge.outer.span);
   const innerCall = callAt(context, edge.inner.span);
   if (!outerCall || !innerCall) return {};
-  const outer = lockAcquisitionOf(outerCall, lockCheckerFor(context.program, () => context.checker));
-  const inner = lockAcquisitionOf(innerCall, lockCheckerFor(context.program, () => context.checker));
+  const outer = lockAcquisitionOf(
+    outerCall,
+    lockCheckerFor(context.program, () => context.checker),
+  );
+  const inner = lockAcquisitionOf(
+    innerCall,
+    lockCheckerFor(context.program, () => context.checker),
+  );
   if (!outer?.callback || !inner?.callback || !outer.lockObject || !inner.lockObject) return {};
   if (outer.callback.parameters.length > 0 || !bodyIsOnly(outer.callback, innerCall, outerCall)) return {};
   if (outerCall.arguments.length !== innerCall.arguments.length) return {};
@@ -154,13 +162,25 @@ function lockAllFix(context: FixContext, edge: LockOrderEdge): { fixes?: Fix[] }
   const innerCallback =
     from.length > to.length ? reindentedText(sourceFile, callback.getStart(sourceFile), callback.getEnd(), { from, to }) : text(callback);
 
-  if (kind.mechanism === "keyed-lock" && outer.key && inner.key && outerCall.arguments.length === 2 && text(outer.lockObject) === text(inner.lockObject)) {
+  if (
+    kind.mechanism === "keyed-lock" &&
+    outer.key &&
+    inner.key &&
+    outerCall.arguments.length === 2 &&
+    text(outer.lockObject) === text(inner.lockObject)
+  ) {
     const multiLock = `${text(outer.lockObject)}.lockAll([${text(outer.key)}, ${text(inner.key)}], ${innerCallback})`;
     return { fixes: [fixer.fix("Take both keys with `lockAll` (sorted order)", fixer.replace(outerCall, multiLock))] };
   }
   const outerKeyed = keyedLockSource(outer.lockObject);
   const innerKeyed = keyedLockSource(inner.lockObject);
-  if (kind.mechanism === "mutex" && outerKeyed && innerKeyed && outerCall.arguments.length === 1 && text(outerKeyed.container) === text(innerKeyed.container)) {
+  if (
+    kind.mechanism === "mutex" &&
+    outerKeyed &&
+    innerKeyed &&
+    outerCall.arguments.length === 1 &&
+    text(outerKeyed.container) === text(innerKeyed.container)
+  ) {
     const multiLock = `lockAll([${text(outer.lockObject)}, ${text(inner.lockObject)}], ${innerCallback})`;
     const title = "Take both mutexes with `lockAll` (sorted order)";
     return { fixes: [fixer.fix(title, fixer.runtimeImport(["lockAll"]), fixer.replace(outerCall, multiLock))] };
@@ -181,12 +201,14 @@ function rowLockSuggestion(context: FixContext, edge: LockOrderEdge): { suggesti
   if (!outerCall || !innerCall || !outerSite || !innerSite) return {};
   const client = receiverOf(outerCall);
   const innerClient = receiverOf(innerCall);
-  if (!client || !innerClient || expressionKey(client) !== expressionKey(innerClient) || !/\.query$/.test(outerCall.expression.getText())) return {};
+  if (!client || !innerClient || expressionKey(client) !== expressionKey(innerClient) || !/\.query$/.test(outerCall.expression.getText()))
+    return {};
   const outerKey = rowKey(outerCall, outerSite.sql);
   const innerKey = rowKey(innerCall, innerSite.sql);
   const table = parseSql(outerSite.sql).table;
   const statement = enclosingStatement(outerCall);
-  if (!outerKey || !innerKey || !table || outerKey.column !== innerKey.column || !/^[a-z_][a-z0-9_.]*$/i.test(`${table}${outerKey.column}`)) return {};
+  if (!outerKey || !innerKey || !table || outerKey.column !== innerKey.column || !/^[a-z_][a-z0-9_.]*$/i.test(`${table}${outerKey.column}`))
+    return {};
   if (!statement || !ts.isBlock(statement.parent)) return {};
   const column = outerKey.column;
   const sourceFile = outerCall.getSourceFile();
@@ -198,7 +220,9 @@ function rowLockSuggestion(context: FixContext, edge: LockOrderEdge): { suggesti
 
 /** The `column = $n` a pg query locks its row by, with the text of the value bound to `$n`. */
 function rowKey(call: ts.CallExpression, sql: string): { column: string; value: string } | undefined {
-  const condition = parseSql(sql).conditions.find((c) => c.operator === "=" && c.placeholders.length === 1 && /^\$\d+$/.test(c.expression.trim()));
+  const condition = parseSql(sql).conditions.find(
+    (c) => c.operator === "=" && c.placeholders.length === 1 && /^\$\d+$/.test(c.expression.trim()),
+  );
   const value = condition && placeholderValue(call, condition.placeholders[0]!);
   return condition && value ? { column: condition.column, value: value.getText() } : undefined;
 }

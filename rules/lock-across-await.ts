@@ -31,12 +31,15 @@ import {
 export const lockAcrossAwait = defineRule({
   meta: {
     id: "lock-across-await",
-    description: "An await of a slow or external operation (HTTP, SDK, sleep, child process) while a lock, lease or transaction's row locks are held.",
+    description:
+      "An await of a slow or external operation (HTTP, SDK, sleep, child process) while a lock, lease or transaction's row locks are held.",
     defaultSeverity: "warn",
     hasSuggestions: true,
     messages: {
-      underMutex: "{{call}} {{reason}}, and it is awaited while holding {{lock}}: every other caller waiting for {{lock}} waits for it too.",
-      underLease: "{{call}} {{reason}}, and it is awaited while holding {{lock}}: every other process waiting for {{lock}} waits for it too.",
+      underMutex:
+        "{{call}} {{reason}}, and it is awaited while holding {{lock}}: every other caller waiting for {{lock}} waits for it too.",
+      underLease:
+        "{{call}} {{reason}}, and it is awaited while holding {{lock}}: every other process waiting for {{lock}} waits for it too.",
       underExpiringLease:
         "{{call}} {{reason}}, and it is awaited while holding {{lock}}: if it outlasts the lease, the lock expires mid-call and a second holder can enter the critical section while this one is still in it.",
       inLockingTransaction:
@@ -58,7 +61,8 @@ export const lockAcrossAwait = defineRule({
               },
             ],
           },
-          description: "Further slow calls, added to the defaults: a call name, or { module?: string, call: string ('*' for any), reason?: string }.",
+          description:
+            "Further slow calls, added to the defaults: a call name, or { module?: string, call: string ('*' for any), reason?: string }.",
         },
       },
       additionalProperties: false,
@@ -101,7 +105,10 @@ export const lockAcrossAwait = defineRule({
       if (relevant.length === 0) continue;
       const lock = relevant.sort((a, b) => priority(a) - priority(b))[0]!;
       const related = [
-        { span: spanOf(lock.takenAt, context.sourceFile), message: lock.kind === "transaction" ? "row locks taken here, held until COMMIT/ROLLBACK" : `${lock.label} taken here` },
+        {
+          span: spanOf(lock.takenAt, context.sourceFile),
+          message: lock.kind === "transaction" ? "row locks taken here, held until COMMIT/ROLLBACK" : `${lock.label} taken here`,
+        },
         ...(path.steps.length > 0 ? [{ span: spanOf(path.slow.call), message: `${code(path.slow.name)} called here` }] : []),
       ];
       const move = relevant.length === 1 ? moveBeforeLock(node, lock, context.checker, context.fixer) : undefined;
@@ -149,7 +156,8 @@ function sectionOf(lock: HeldLock): { statements: readonly ts.Statement[]; opene
   if (!lock.acquisition || lock.kind === "transaction") return undefined;
   const opener = enclosingStatement(lock.acquisition.call);
   if (!opener || !ts.isBlock(opener.parent)) return undefined;
-  if (lock.callback) return lock.callback.body && ts.isBlock(lock.callback.body) ? { statements: lock.callback.body.statements, opener } : undefined;
+  if (lock.callback)
+    return lock.callback.body && ts.isBlock(lock.callback.body) ? { statements: lock.callback.body.statements, opener } : undefined;
   // acquire … release: the statements after the acquisition, or the `try` block right after it.
   const after = opener.parent.statements.slice(opener.parent.statements.indexOf(opener) + 1);
   const first = after[0];
@@ -160,7 +168,12 @@ function sectionOf(lock: HeldLock): { statements: readonly ts.Statement[]; opene
 function readNames(node: ts.Node): ts.Identifier[] {
   const out: ts.Identifier[] = [];
   walk(node, (n) => {
-    if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) && !(ts.isPropertyAssignment(n.parent) && n.parent.name === n)) out.push(n);
+    if (
+      ts.isIdentifier(n) &&
+      !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) &&
+      !(ts.isPropertyAssignment(n.parent) && n.parent.name === n)
+    )
+      out.push(n);
   });
   return out;
 }
@@ -176,7 +189,10 @@ function moveBeforeLock(node: ts.AwaitExpression, lock: HeldLock, checker: ts.Ty
   const statement = enclosingStatement(node);
   if (!section || !statement || !section.statements.includes(statement)) return undefined;
   // `await x;` or `const y = await x;` (possibly `await (await x).json()`): the whole statement moves.
-  const declaration = ts.isVariableStatement(statement) && statement.declarationList.declarations.length === 1 ? statement.declarationList.declarations[0]! : undefined;
+  const declaration =
+    ts.isVariableStatement(statement) && statement.declarationList.declarations.length === 1
+      ? statement.declarationList.declarations[0]!
+      : undefined;
   const payload = ts.isExpressionStatement(statement) ? statement.expression : declaration?.initializer;
   if (!payload || !isInside(node, payload)) return undefined;
   const sectionStart = section.statements[0]!.getStart();
@@ -190,7 +206,12 @@ function moveBeforeLock(node: ts.AwaitExpression, lock: HeldLock, checker: ts.Ty
     walk(earlier, (n) => {
       if (isFunctionLike(n)) return false;
       if (ts.isCallExpression(n) && dbAccessOf(n)?.kind !== "read") sideEffects = true;
-      if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) sideEffects = true;
+      if (
+        ts.isBinaryExpression(n) &&
+        n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+        n.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+      )
+        sideEffects = true;
       return !sideEffects;
     });
     if (sideEffects) return undefined;
@@ -200,7 +221,8 @@ function moveBeforeLock(node: ts.AwaitExpression, lock: HeldLock, checker: ts.Ty
     let clash = false;
     const outer = enclosingFunction(section.opener) ?? section.opener.getSourceFile();
     walk(outer, (n) => {
-      if ((ts.isVariableDeclaration(n) || ts.isParameter(n)) && n !== declaration && boundNames(n.name).some((id) => names.has(id.text))) clash = true;
+      if ((ts.isVariableDeclaration(n) || ts.isParameter(n)) && n !== declaration && boundNames(n.name).some((id) => names.has(id.text)))
+        clash = true;
       return !clash;
     });
     if (clash) return undefined;

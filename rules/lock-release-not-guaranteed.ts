@@ -41,7 +41,8 @@ export const lockReleaseNotGuaranteed = defineRule({
     fixable: true,
     messages: {
       neverReleased: "{{lock}} is acquired here and never released in {{fn}}: {{consequence}}.",
-      releaseSkippable: "{{lock}} is released at line {{line}} only if nothing goes wrong: if {{skip}}, the release is skipped and {{consequence}}.",
+      releaseSkippable:
+        "{{lock}} is released at line {{line}} only if nothing goes wrong: if {{skip}}, the release is skipped and {{consequence}}.",
     },
   },
   checkFile(context) {
@@ -100,7 +101,8 @@ function analyse(acquisition: LockAcquisition, body: ts.Node, names: Set<string>
     if (ts.isIdentifier(node)) {
       if (names.has(node.text) && escapesAt(node)) result.escapes = true;
     } else if (node !== acquisition.call && isReleaseOf(node as ReleaseCall, acquisition, names)) {
-      if (enclosingFunction(node) !== body.parent) result.releasedElsewhere = true; // in a nested function
+      if (enclosingFunction(node) !== body.parent)
+        result.releasedElsewhere = true; // in a nested function
       else result.releases.push(node as ReleaseCall);
     }
   }
@@ -116,7 +118,14 @@ function escapesAt(id: ts.Identifier): boolean {
   if (ts.isBindingElement(parent)) return false;
   if (ts.isCallExpression(parent)) return parent.arguments.includes(id); // passed to a function
   if (ts.isPropertyAccessExpression(parent) && parent.expression === id) return false; // handle.release(), lock.value
-  if (ts.isReturnStatement(parent) || ts.isArrowFunction(parent) || ts.isArrayLiteralExpression(parent) || ts.isShorthandPropertyAssignment(parent) || ts.isPropertyAssignment(parent)) return true;
+  if (
+    ts.isReturnStatement(parent) ||
+    ts.isArrowFunction(parent) ||
+    ts.isArrayLiteralExpression(parent) ||
+    ts.isShorthandPropertyAssignment(parent) ||
+    ts.isPropertyAssignment(parent)
+  )
+    return true;
   if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === id) return true;
   return false;
 }
@@ -136,7 +145,13 @@ function protectsFromAcquisition(tryStatement: ts.TryStatement, acquisition: Loc
 
 /** `if (!ok) return;` right after a try-lock: leaving when the lock was not taken needs no release. */
 function isSuccessCheck(statement: ts.Statement | undefined): boolean {
-  return !!statement && ts.isIfStatement(statement) && !statement.elseStatement && alwaysExits(statement.thenStatement) && !firstThrowingExpression(statement.expression);
+  return (
+    !!statement &&
+    ts.isIfStatement(statement) &&
+    !statement.elseStatement &&
+    alwaysExits(statement.thenStatement) &&
+    !firstThrowingExpression(statement.expression)
+  );
 }
 
 /** A release in `finally`, or in both the try block and a catch clause, of a try that covers the acquisition. */
@@ -158,7 +173,10 @@ function isGuaranteed(release: ReleaseCall, acquisition: LockAcquisition, acquis
 /** What can skip the release: the first early exit, or else the first call that can throw, between the two. */
 function whatSkips(acquisition: LockAcquisition, from: ts.Statement, release: ReleaseCall, list: readonly ts.Statement[]): string {
   const releaseStatement = statementOf(release);
-  let between = releaseStatement && list.includes(releaseStatement) ? list.slice(list.indexOf(from) + 1, list.indexOf(releaseStatement)) : list.slice(list.indexOf(from) + 1);
+  let between =
+    releaseStatement && list.includes(releaseStatement)
+      ? list.slice(list.indexOf(from) + 1, list.indexOf(releaseStatement))
+      : list.slice(list.indexOf(from) + 1);
   if (acquisition.style === "try" && isSuccessCheck(between[0])) between = between.slice(1);
   for (const statement of between) {
     const exit = earlyExits(statement)[0];
@@ -178,7 +196,8 @@ function shortText(node: ts.Node): string {
 
 function consequence(acquisition: LockAcquisition): string {
   if (acquisition.expires) return "the lock stays held until it expires, and every other process waits for it meanwhile";
-  if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named") return "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
+  if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named")
+    return "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
   return "the lock is never released, and every later acquisition waits forever";
 }
 
@@ -187,7 +206,13 @@ function consequence(acquisition: LockAcquisition): string {
  * release into `finally`. Only when the shape makes that exactly right: one release, an expression statement in the
  * same block, and no declaration in the wrapped range used after it.
  */
-function wrapInFinally(sf: ts.SourceFile, fixer: Fixer, acquisition: LockAcquisition, acquisitionStatement: ts.Statement, releases: ReleaseCall[]): Fix[] {
+function wrapInFinally(
+  sf: ts.SourceFile,
+  fixer: Fixer,
+  acquisition: LockAcquisition,
+  acquisitionStatement: ts.Statement,
+  releases: ReleaseCall[],
+): Fix[] {
   if (releases.length !== 1) return [];
   const release = releases[0]!;
   const releaseStatement = statementOf(release);
@@ -206,7 +231,8 @@ function wrapInFinally(sf: ts.SourceFile, fixer: Fixer, acquisition: LockAcquisi
   if (wrapped.length === 0) return [];
   const declared = new Set<string>();
   for (const statement of wrapped) {
-    if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) for (const id of boundNames(d.name)) declared.add(id.text);
+    if (ts.isVariableStatement(statement))
+      for (const d of statement.declarationList.declarations) for (const id of boundNames(d.name)) declared.add(id.text);
     if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name) declared.add(statement.name.text);
   }
   const after = list.slice(last + 1);
@@ -232,7 +258,13 @@ function releasedInFile(acquisition: LockAcquisition, sf: ts.SourceFile): boolea
   let found = false;
   walk(sf, (node) => {
     if (found) return false;
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && /^(release|unlock|cancel)$/.test(node.expression.name.text) && expressionKey(node.expression.expression) === key) found = true;
+    if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      /^(release|unlock|cancel)$/.test(node.expression.name.text) &&
+      expressionKey(node.expression.expression) === key
+    )
+      found = true;
   });
   return found;
 }

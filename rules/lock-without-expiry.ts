@@ -83,7 +83,11 @@ function commandOf(call: ts.CallExpression): "SET NX" | "SETNX" {
 function chainedCalls(call: ts.CallExpression): ts.CallExpression[] {
   const out: ts.CallExpression[] = [];
   let current: ts.Node = call;
-  while (ts.isPropertyAccessExpression(current.parent) && ts.isCallExpression(current.parent.parent) && current.parent.parent.expression === current.parent) {
+  while (
+    ts.isPropertyAccessExpression(current.parent) &&
+    ts.isCallExpression(current.parent.parent) &&
+    current.parent.parent.expression === current.parent
+  ) {
     current = current.parent.parent;
     out.push(current as ts.CallExpression);
   }
@@ -98,7 +102,8 @@ function isMulti(expr: ts.Expression | undefined, sourceFile: ts.SourceFile): bo
     const fn = enclosingFunction(node) ?? sourceFile;
     let initializer: ts.Expression | undefined;
     walkFunctionBody(fn, (n) => {
-      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === (node as ts.Identifier).text && n.initializer) initializer = n.initializer;
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === (node as ts.Identifier).text && n.initializer)
+        initializer = n.initializer;
     });
     if (!initializer) return false;
     node = skipParens(initializer);
@@ -123,7 +128,8 @@ function expiryInSameMulti(call: ts.CallExpression, key: ts.Expression): ts.Call
   for (const s of later) {
     if (!ts.isExpressionStatement(s)) continue;
     const expr = skipParens(s.expression);
-    if (ts.isCallExpression(expr) && isExpiryOf(expr, key) && receiverOf(expr) && expressionKey(receiverOf(expr)!) === receiver.text) return expr;
+    if (ts.isCallExpression(expr) && isExpiryOf(expr, key) && receiverOf(expr) && expressionKey(receiverOf(expr)!) === receiver.text)
+      return expr;
   }
   return undefined;
 }
@@ -165,7 +171,8 @@ function isTruthinessContext(node: ts.Node): boolean {
 function tokenEdits(fixer: Fixer, sourceFile: ts.SourceFile, value: ts.Expression | undefined): TextEdit[] | undefined {
   if (!value) return undefined;
   const node = skipParens(value);
-  const literal = stringValue(node) ?? (ts.isNumericLiteral(node) ? node.text : node.kind === ts.SyntaxKind.TrueKeyword ? "true" : undefined);
+  const literal =
+    stringValue(node) ?? (ts.isNumericLiteral(node) ? node.text : node.kind === ts.SyntaxKind.TrueKeyword ? "true" : undefined);
   if (literal === undefined) return [];
   let usedElsewhere = false;
   ts.forEachChild(sourceFile, function visit(n): void {

@@ -35,7 +35,8 @@ export const retryWithoutBackoff = defineRule({
     fixable: true,
     messages: {
       noDelay: "This loop retries after {{reason}} immediately, with no delay, so the callers that just collided collide again.",
-      constantDelay: "This loop retries after {{reason}} after a constant delay, so the callers that just collided stay in lock-step and collide again.",
+      constantDelay:
+        "This loop retries after {{reason}} after a constant delay, so the callers that just collided stay in lock-step and collide again.",
       unbounded: "This loop retries after {{reason}} with no bound on attempts, so under lasting contention it never gives up.",
       noDelayUnbounded:
         "This loop retries after {{reason}} immediately, with no delay, so the callers that just collided collide again and with no bound on attempts, so under lasting contention it never gives up.",
@@ -44,13 +45,23 @@ export const retryWithoutBackoff = defineRule({
     },
   },
   checkFile(context) {
-    const loops = nodesOfKinds<Loop>(context.sourceFile, [ts.SyntaxKind.WhileStatement, ts.SyntaxKind.DoStatement, ts.SyntaxKind.ForStatement]);
+    const loops = nodesOfKinds<Loop>(context.sourceFile, [
+      ts.SyntaxKind.WhileStatement,
+      ts.SyntaxKind.DoStatement,
+      ts.SyntaxKind.ForStatement,
+    ]);
     for (const node of loops) {
-      const reason = retryReason(node, lockCheckerFor(context.program, () => context.checker));
+      const reason = retryReason(
+        node,
+        lockCheckerFor(context.program, () => context.checker),
+      );
       if (!reason) continue;
       const messageId = problemOf(node);
       if (!messageId) continue;
-      const header = { ...spanOf(node, context.sourceFile), end: ts.isDoStatement(node) ? node.getStart(context.sourceFile) + 2 : node.statement.getStart(context.sourceFile) - 1 };
+      const header = {
+        ...spanOf(node, context.sourceFile),
+        end: ts.isDoStatement(node) ? node.getStart(context.sourceFile) + 2 : node.statement.getStart(context.sourceFile) - 1,
+      };
       const fix = retryHelperFix(node, context.sourceFile, context.fixer);
       context.report({
         messageId,
@@ -73,11 +84,14 @@ function retryReason(loop: Loop, checker: CheckerGetter): string | undefined {
   // The condition too: `while (!(await redis.set(key, token, "PX", ms, "NX")))` spins on a try-lock.
   walk(loop, (node) => {
     if (reason || isFunctionLike(node)) return false;
-    if (ts.isCatchClause(node) && !alwaysExits(node.block) && RETRYABLE_ERROR.test(node.block.getText())) reason = "a serialization failure, deadlock or conflict";
-    else if (ts.isCatchClause(node) && RETRYABLE_ERROR.test(node.block.getText()) && /\bcontinue\b/.test(node.block.getText())) reason = "a serialization failure, deadlock or conflict";
+    if (ts.isCatchClause(node) && !alwaysExits(node.block) && RETRYABLE_ERROR.test(node.block.getText()))
+      reason = "a serialization failure, deadlock or conflict";
+    else if (ts.isCatchClause(node) && RETRYABLE_ERROR.test(node.block.getText()) && /\bcontinue\b/.test(node.block.getText()))
+      reason = "a serialization failure, deadlock or conflict";
     else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
       const access = dbAccessOf(node);
-      if (access?.kind === "write" && access.conditions.some((c) => isVersionColumn(c.column))) reason = "a version check that changed no row";
+      if (access?.kind === "write" && access.conditions.some((c) => isVersionColumn(c.column)))
+        reason = "a version check that changed no row";
       else if (lockAcquisitionOf(node, checker)?.style === "try") reason = "a failed try-lock";
     }
     return !reason;
@@ -119,8 +133,15 @@ function varies(expr: ts.Expression, loop: Loop): boolean {
   if (/Math\.random|\*\*|Math\.pow|<<|backoff|jitter/i.test(text)) return true;
   const updated = new Set<string>();
   walk(loop, (node) => {
-    if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && ts.isIdentifier(node.operand)) updated.add(node.operand.text);
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment && ts.isIdentifier(node.left)) updated.add(node.left.text);
+    if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && ts.isIdentifier(node.operand))
+      updated.add(node.operand.text);
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      ts.isIdentifier(node.left)
+    )
+      updated.add(node.left.text);
   });
   return mentions(expr, updated);
 }
@@ -132,7 +153,13 @@ function isBounded(loop: Loop): boolean {
   let bounded = false;
   walk(loop.statement, (node) => {
     if (bounded || isFunctionLike(node)) return false;
-    if (ts.isIfStatement(node) && /[<>]=?/.test(node.expression.getText()) && /attempt|tries|retr|count/i.test(node.expression.getText()) && alwaysExits(node.thenStatement)) bounded = true;
+    if (
+      ts.isIfStatement(node) &&
+      /[<>]=?/.test(node.expression.getText()) &&
+      /attempt|tries|retr|count/i.test(node.expression.getText()) &&
+      alwaysExits(node.thenStatement)
+    )
+      bounded = true;
     return !bounded;
   });
   return bounded;
@@ -152,7 +179,9 @@ function problemOf(loop: Loop): "noDelay" | "constantDelay" | "unbounded" | "noD
 // becomes `return await retry(async () => { …; return x; }, { retryOn: (e) => <retryable e> });`.
 
 function retryHelperFix(loop: Loop, sourceFile: ts.SourceFile, fixer: Fixer): Fix | undefined {
-  const infinite = ts.isForStatement(loop) ? !loop.initializer && !loop.condition && !loop.incrementor : ts.isWhileStatement(loop) && loop.expression.kind === ts.SyntaxKind.TrueKeyword;
+  const infinite = ts.isForStatement(loop)
+    ? !loop.initializer && !loop.condition && !loop.incrementor
+    : ts.isWhileStatement(loop) && loop.expression.kind === ts.SyntaxKind.TrueKeyword;
   if (!infinite || !ts.isBlock(loop.statement) || loop.statement.statements.length !== 1) return undefined;
   const attempt = loop.statement.statements[0]!;
   if (!ts.isTryStatement(attempt) || attempt.finallyBlock || !attempt.catchClause?.variableDeclaration) return undefined;
@@ -174,19 +203,36 @@ function retryHelperFix(loop: Loop, sourceFile: ts.SourceFile, fixer: Fixer): Fi
   // Each statement of the attempt, one per line, one level deeper than the loop.
   const indent = indentationAt(sourceFile, loop.getStart(sourceFile));
   const to = indent + indentUnit(sourceFile);
-  const lines = body.map((s) => to + reindentedText(sourceFile, s.getStart(sourceFile), s.getEnd(), { from: indentationAt(sourceFile, s.getStart(sourceFile)), to }));
+  const lines = body.map(
+    (s) =>
+      to + reindentedText(sourceFile, s.getStart(sourceFile), s.getEnd(), { from: indentationAt(sourceFile, s.getStart(sourceFile)), to }),
+  );
   const text = `return await retry(async () => {\n${lines.join("\n")}\n${indent}}, { retryOn: (${errorName.text}) => ${retryOn} });`;
-  return fixer.fix("Retry with the runtime's retry (exponential backoff, jitter, bounded attempts)", fixer.replace(loop, text), fixer.runtimeImport(["retry"]));
+  return fixer.fix(
+    "Retry with the runtime's retry (exponential backoff, jitter, bounded attempts)",
+    fixer.replace(loop, text),
+    fixer.runtimeImport(["retry"]),
+  );
 }
 
 /** `if (<cond>) continue; throw e;` → cond; `if (!<cond>) throw e;` → cond. */
 function retryCondition(block: ts.Block, errorName: string): string | undefined {
   const [first, second] = block.statements;
   if (!first || !ts.isIfStatement(first) || first.elseStatement) return undefined;
-  const then = ts.isBlock(first.thenStatement) && first.thenStatement.statements.length === 1 ? first.thenStatement.statements[0]! : first.thenStatement;
-  const rethrows = (s: ts.Statement | undefined) => !!s && ts.isThrowStatement(s) && !!s.expression && skipParens(s.expression).getText() === errorName;
+  const then =
+    ts.isBlock(first.thenStatement) && first.thenStatement.statements.length === 1
+      ? first.thenStatement.statements[0]!
+      : first.thenStatement;
+  const rethrows = (s: ts.Statement | undefined) =>
+    !!s && ts.isThrowStatement(s) && !!s.expression && skipParens(s.expression).getText() === errorName;
   if (block.statements.length === 2 && ts.isContinueStatement(then) && !then.label && rethrows(second)) return first.expression.getText();
   const condition = skipParens(first.expression);
-  if (block.statements.length === 1 && rethrows(then) && ts.isPrefixUnaryExpression(condition) && condition.operator === ts.SyntaxKind.ExclamationToken) return skipParens(condition.operand).getText();
+  if (
+    block.statements.length === 1 &&
+    rethrows(then) &&
+    ts.isPrefixUnaryExpression(condition) &&
+    condition.operator === ts.SyntaxKind.ExclamationToken
+  )
+    return skipParens(condition.operand).getText();
   return undefined;
 }

@@ -26,7 +26,8 @@ import {
 export const uncheckedLockAcquisition = defineRule({
   meta: {
     id: "unchecked-lock-acquisition",
-    description: "A try-lock (SET NX, pg_try_advisory_lock, GET_LOCK, tryAcquire) whose result does not decide whether the critical section runs",
+    description:
+      "A try-lock (SET NX, pg_try_advisory_lock, GET_LOCK, tryAcquire) whose result does not decide whether the critical section runs",
     defaultSeverity: "error",
     hasSuggestions: true,
     messages: {
@@ -73,7 +74,9 @@ export const uncheckedLockAcquisition = defineRule({
 function failureValue(acquisition: LockAcquisition): string {
   switch (acquisition.mechanism) {
     case "redis-set-nx":
-      return ts.isCallExpression(acquisition.call) && /^set$/i.test(acquisition.call.expression.getText().split(".").pop() ?? "") ? "null instead of \"OK\"" : "0";
+      return ts.isCallExpression(acquisition.call) && /^set$/i.test(acquisition.call.expression.getText().split(".").pop() ?? "")
+        ? 'null instead of "OK"'
+        : "0";
     case "pg-advisory":
       return "false";
     case "mysql-named":
@@ -97,7 +100,8 @@ function isHarmless(statement: ts.Statement): boolean {
   walk(statement, (node) => {
     if (harmful || isFunctionLike(node)) return false;
     if (ts.isAwaitExpression(node)) harmful = true;
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && !ts.isIdentifier(skipParens(node.left))) harmful = true;
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && !ts.isIdentifier(skipParens(node.left)))
+      harmful = true;
     return !harmful;
   });
   if (ts.isExpressionStatement(statement) && ts.isAwaitExpression(statement.expression)) harmful = true;
@@ -115,7 +119,8 @@ function verdictForNames(names: Set<string>, after: readonly ts.Statement[]): Ve
     if (ts.isVariableStatement(statement)) {
       // `const locked = rows[0].locked`: follow the derived value.
       for (const declaration of statement.declarationList.declarations) {
-        if (declaration.initializer && mentions(declaration.initializer, names)) for (const id of boundNames(declaration.name)) names.add(id.text);
+        if (declaration.initializer && mentions(declaration.initializer, names))
+          for (const id of boundNames(declaration.name)) names.add(id.text);
       }
       continue;
     }
@@ -136,16 +141,23 @@ function verdictOf(acquisition: LockAcquisition): { verdict: Verdict; names: str
   // Climb through boolean/comparison wrappers: `!(await tryLock())`, `(await set(...)) === "OK"`.
   while (
     (ts.isPrefixUnaryExpression(node.parent) && node.parent.operator === ts.SyntaxKind.ExclamationToken) ||
-    (ts.isBinaryExpression(node.parent) && node.parent.operatorToken.kind !== ts.SyntaxKind.EqualsToken && node.parent.operatorToken.kind !== ts.SyntaxKind.CommaToken) ||
+    (ts.isBinaryExpression(node.parent) &&
+      node.parent.operatorToken.kind !== ts.SyntaxKind.EqualsToken &&
+      node.parent.operatorToken.kind !== ts.SyntaxKind.CommaToken) ||
     ts.isParenthesizedExpression(node.parent)
   ) {
     node = node.parent;
   }
   const parent = node.parent;
   if (ts.isExpressionStatement(parent) || ts.isVoidExpression(parent)) {
-    return { verdict: { kind: "unchecked", why: "resultDiscarded" }, names: [], ...(ts.isExpressionStatement(parent) ? { statement: parent } : {}) };
+    return {
+      verdict: { kind: "unchecked", why: "resultDiscarded" },
+      names: [],
+      ...(ts.isExpressionStatement(parent) ? { statement: parent } : {}),
+    };
   }
-  if ((ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent)) && parent.expression === node) return { verdict: { kind: "checked" }, names: [] };
+  if ((ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent)) && parent.expression === node)
+    return { verdict: { kind: "checked" }, names: [] };
   if (ts.isConditionalExpression(parent) && parent.condition === node) return { verdict: { kind: "checked" }, names: [] };
   if (ts.isVariableDeclaration(parent) && parent.initializer === node) {
     const statement = parent.parent.parent;
@@ -153,7 +165,12 @@ function verdictOf(acquisition: LockAcquisition): { verdict: Verdict; names: str
     const names = new Set(boundNames(parent.name).map((n) => n.text));
     return { verdict: verdictForNames(names, statementsAfter(statement)), names: [...names], statement };
   }
-  if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(parent.left) && ts.isExpressionStatement(parent.parent)) {
+  if (
+    ts.isBinaryExpression(parent) &&
+    parent.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    ts.isIdentifier(parent.left) &&
+    ts.isExpressionStatement(parent.parent)
+  ) {
     const names = new Set([parent.left.text]);
     return { verdict: verdictForNames(names, statementsAfter(parent.parent)), names: [...names], statement: parent.parent };
   }
@@ -164,15 +181,23 @@ function verdictOf(acquisition: LockAcquisition): { verdict: Verdict; names: str
  * Suggestion (changes behaviour: the function now throws when the lock is taken): bind the result and stop when the
  * lock was not acquired. Offered for Redis SET NX / SETNX and tryAcquire, whose results have a known shape.
  */
-function suggestGuard(sf: ts.SourceFile, fixer: Fixer, acquisition: LockAcquisition, statement: ts.Statement | undefined, names: string[]): Fix[] {
+function suggestGuard(
+  sf: ts.SourceFile,
+  fixer: Fixer,
+  acquisition: LockAcquisition,
+  statement: ts.Statement | undefined,
+  names: string[],
+): Fix[] {
   if (!statement || !ts.isCallExpression(acquisition.call)) return [];
-  const isRedisSet = acquisition.mechanism === "redis-set-nx" && /^set$/i.test(acquisition.call.expression.getText().split(".").pop() ?? "");
+  const isRedisSet =
+    acquisition.mechanism === "redis-set-nx" && /^set$/i.test(acquisition.call.expression.getText().split(".").pop() ?? "");
   if (acquisition.mechanism !== "redis-set-nx" && acquisition.style !== "try") return [];
   if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named") return [];
   const indent = indentationAt(sf, statement.getStart(sf));
   const what = acquisition.key ? acquisition.key.getText(sf) : acquisition.label.replace(/`/g, "");
   const message = JSON.stringify(`lock ${what} is held by another process`).replace(/^"|"$/g, "");
-  const throwLine = (cond: string) => `\n${indent}if (${cond}) {\n${indent}  throw new Error(\`${message.replace(/`/g, "\\`")}\`);\n${indent}}`;
+  const throwLine = (cond: string) =>
+    `\n${indent}if (${cond}) {\n${indent}  throw new Error(\`${message.replace(/`/g, "\\`")}\`);\n${indent}}`;
   const title = "Stop when the lock is not acquired";
   if (ts.isExpressionStatement(statement)) {
     const name = freshName(sf, "acquired");

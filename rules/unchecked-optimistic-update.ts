@@ -28,19 +28,23 @@ import {
 export const uncheckedOptimisticUpdate = defineRule({
   meta: {
     id: "unchecked-optimistic-update",
-    description: "A compare-and-set UPDATE (WHERE version = old) whose affected-row count is never checked: conflicts are silently dropped.",
+    description:
+      "A compare-and-set UPDATE (WHERE version = old) whose affected-row count is never checked: conflicts are silently dropped.",
     defaultSeverity: "error",
     fixable: true,
     messages: {
-      uncheckedAfterRead: "{{write}} only writes if {{column}} still has the value read at line {{line}}, but its affected-row count ({{count}}) is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped.",
-      unchecked: "{{write}} only writes if {{column}} still has the expected value, but its affected-row count ({{count}}) is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped.",
+      uncheckedAfterRead:
+        "{{write}} only writes if {{column}} still has the value read at line {{line}}, but its affected-row count ({{count}}) is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped.",
+      unchecked:
+        "{{write}} only writes if {{column}} still has the expected value, but its affected-row count ({{count}}) is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped.",
     },
   },
   checkFile(context) {
     const seen = new Set<DbAccess>();
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
       const readGuards = new Map<DbAccess, { guards: AccessCondition[]; read?: DbAccess }>();
-      for (const flow of readModifyWritesIn(node)) if (flow.guards.length > 0) readGuards.set(flow.write, { guards: flow.guards, read: flow.read });
+      for (const flow of readModifyWritesIn(node))
+        if (flow.guards.length > 0) readGuards.set(flow.write, { guards: flow.guards, read: flow.read });
       if (!node.body) continue;
       for (const inner of nodesOfKinds(node.body, CALL_KINDS, { skipFunctions: true })) {
         const write = dbAccessOf(inner);
@@ -54,12 +58,24 @@ export const uncheckedOptimisticUpdate = defineRule({
         seen.add(write);
         const read = fromRead?.read;
         const { fixer } = context;
-        const checkEdits = affectedCountCheck(write, context, (count) => `if (${count} === 0) throw new ConflictError(${JSON.stringify(`${write.table ?? "row"} changed concurrently`)});`);
+        const checkEdits = affectedCountCheck(
+          write,
+          context,
+          (count) => `if (${count} === 0) throw new ConflictError(${JSON.stringify(`${write.table ?? "row"} changed concurrently`)});`,
+        );
         const where = {
           help: "Check the count and throw `ConflictError` (or retry with backoff).",
           span: spanOf(write.node, context.sourceFile),
           related: read ? [{ span: spanOf(read.node, context.sourceFile), message: `${guard.column} read here` }] : [],
-          fixes: checkEdits ? [fixer.fix("Throw ConflictError when the guarded update changes no row", ...checkEdits, fixer.runtimeImport(["ConflictError"]))] : [],
+          fixes: checkEdits
+            ? [
+                fixer.fix(
+                  "Throw ConflictError when the guarded update changes no row",
+                  ...checkEdits,
+                  fixer.runtimeImport(["ConflictError"]),
+                ),
+              ]
+            : [],
         };
         const data = { write: writeLabel(write), column: code(guard.column), count: affectedCountName(write.library) };
         if (read) context.report({ messageId: "uncheckedAfterRead", data: { ...data, line: lineOf(read.node) }, ...where });

@@ -80,19 +80,31 @@ function tokenOf(lock: RedisNxLock): ts.Expression | undefined {
 /** Whether the DEL only runs after comparing the key's current value (`if (await redis.get(key) === token)`). */
 function comparedFirst(release: ts.CallExpression, key: ts.Expression): boolean {
   const keyText = expressionKey(key);
-  const isGetOfKey = (node: ts.Node): boolean => ts.isCallExpression(node) && calleeName(node)?.toLowerCase() === "get" && node.arguments[0] !== undefined && expressionKey(node.arguments[0]) === keyText;
+  const isGetOfKey = (node: ts.Node): boolean =>
+    ts.isCallExpression(node) &&
+    calleeName(node)?.toLowerCase() === "get" &&
+    node.arguments[0] !== undefined &&
+    expressionKey(node.arguments[0]) === keyText;
   const fn = enclosingFunction(release);
   // Names bound to `await redis.get(key)` in the same function.
   const readNames = new Set<string>();
   const scan = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isGetOfKey(skipAwait(node.initializer))) readNames.add(node.name.text);
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isGetOfKey(skipAwait(node.initializer)))
+      readNames.add(node.name.text);
     if (node !== fn && (ts.isFunctionDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node))) return;
     ts.forEachChild(node, scan);
   };
   if (fn?.body) scan(fn.body);
   for (let current: ts.Node = release; current.parent && current !== fn; current = current.parent) {
     const parent = current.parent;
-    const condition = ts.isIfStatement(parent) && parent.thenStatement === current ? parent.expression : ts.isConditionalExpression(parent) && parent.whenTrue === current ? parent.condition : ts.isBinaryExpression(parent) && parent.right === current && parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken ? parent.left : undefined;
+    const condition =
+      ts.isIfStatement(parent) && parent.thenStatement === current
+        ? parent.expression
+        : ts.isConditionalExpression(parent) && parent.whenTrue === current
+          ? parent.condition
+          : ts.isBinaryExpression(parent) && parent.right === current && parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken
+            ? parent.left
+            : undefined;
     if (!condition) continue;
     let compares = false;
     const look = (node: ts.Node): void => {
@@ -110,7 +122,11 @@ function tokenInScopeAt(token: ts.Expression, release: ts.CallExpression, checke
   if (ts.isPropertyAccessExpression(token)) return enclosingFunction(token)?.parent === enclosingFunction(release)?.parent;
   const declaration = checker.getSymbolAtLocation(token)?.valueDeclaration;
   if (!declaration) return false;
-  const scope = ts.isParameter(declaration) ? declaration.parent : ts.isVariableDeclaration(declaration) ? declaration.parent.parent.parent : undefined;
+  const scope = ts.isParameter(declaration)
+    ? declaration.parent
+    : ts.isVariableDeclaration(declaration)
+      ? declaration.parent.parent.parent
+      : undefined;
   if (!scope || !isInside(release, scope)) return false;
   // A `let` token reassigned between acquisition and release would no longer be this holder's.
   const list = ts.isVariableDeclaration(declaration) ? declaration.parent : undefined;
@@ -124,16 +140,21 @@ function buildFix(fixer: Fixer, lock: RedisNxLock, release: ts.CallExpression, c
   if (!token || !receiver || release.arguments.length !== 1) return undefined;
   // DEL returns a count, the script 0/1 typed as unknown: only replace a DEL whose result is not used.
   const outer = outerExpression(release);
-  if (!ts.isExpressionStatement(outer.parent) && !(ts.isVoidExpression(outer.parent) && ts.isExpressionStatement(outer.parent.parent))) return undefined;
+  if (!ts.isExpressionStatement(outer.parent) && !(ts.isVoidExpression(outer.parent) && ts.isExpressionStatement(outer.parent.parent)))
+    return undefined;
   if (!tokenInScopeAt(token, release, checker)) return undefined;
   const sourceFile = release.getSourceFile();
-  const nodeRedis = lock.acquisition.call.arguments.some((a) => ts.isObjectLiteralExpression(skipParens(a))) || calleeName(lock.acquisition.call) === "setNX";
+  const nodeRedis =
+    lock.acquisition.call.arguments.some((a) => ts.isObjectLiteralExpression(skipParens(a))) ||
+    calleeName(lock.acquisition.call) === "setNX";
   // node-redis takes script arguments as strings only.
   if (nodeRedis && !(checker.getTypeAtLocation(token).flags & (ts.TypeFlags.StringLike | ts.TypeFlags.Any))) return undefined;
   const keyText = release.arguments[0]!.getText(sourceFile);
   const tokenText = token.getText(sourceFile);
   const script = JSON.stringify(COMPARE_AND_DELETE);
-  const call = nodeRedis ? `${receiver.getText(sourceFile)}.eval(${script}, { keys: [${keyText}], arguments: [${tokenText}] })` : `${receiver.getText(sourceFile)}.eval(${script}, 1, ${keyText}, ${tokenText})`;
+  const call = nodeRedis
+    ? `${receiver.getText(sourceFile)}.eval(${script}, { keys: [${keyText}], arguments: [${tokenText}] })`
+    : `${receiver.getText(sourceFile)}.eval(${script}, 1, ${keyText}, ${tokenText})`;
   const title = `Delete ${code(keyText)} only while it still holds ${code(tokenText)} (compare-and-delete script)`;
   return fixer.fix(title, fixer.replace(release, call));
 }

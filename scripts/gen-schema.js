@@ -57,15 +57,20 @@ function buildConfigSchema(rules) {
       runtime: {
         enum: ["auto", "package", "vendor"],
         default: "auto",
-        description: 'How fixes that call the runtime import it: "package" (@locksmith/runtime), "vendor" (a single-file copy in the project), or "auto" (the package when it is installed, else vendor).',
+        description:
+          'How fixes that call the runtime import it: "package" (@locksmith/runtime), "vendor" (a single-file copy in the project), or "auto" (the package when it is installed, else vendor).',
       },
       runtimePath: {
         type: "string",
-        description: "Where the vendored runtime goes, relative to this file (default: src/locksmith-runtime.ts, or locksmith-runtime.ts without a src folder).",
+        description:
+          "Where the vendored runtime goes, relative to this file (default: src/locksmith-runtime.ts, or locksmith-runtime.ts without a src folder).",
       },
     },
     definitions: {
-      severity: { enum: ["off", "warn", "error"], description: '"off" disables the rule; "warn" reports without failing the run; "error" fails it.' },
+      severity: {
+        enum: ["off", "warn", "error"],
+        description: '"off" disables the rule; "warn" reports without failing the run; "error" fails it.',
+      },
       rules: {
         type: "object",
         additionalProperties: false,

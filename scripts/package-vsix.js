@@ -30,7 +30,10 @@ function dirnameAsCompiled(bundleDir) {
         if (!source.includes("__dirname")) return undefined;
         const compiledDir = path.join(ROOT, "dist", path.relative(ROOT, path.dirname(args.path)));
         const relative = path.relative(bundleDir, compiledDir).split(path.sep).join("/");
-        return { contents: source.replace(/\b__dirname\b/g, `require("node:path").join(__dirname, ${JSON.stringify(relative)})`), loader: "ts" };
+        return {
+          contents: source.replace(/\b__dirname\b/g, `require("node:path").join(__dirname, ${JSON.stringify(relative)})`),
+          loader: "ts",
+        };
       });
     },
   };
@@ -62,7 +65,16 @@ async function main() {
   fs.writeFileSync(path.join(STAGE, "package.json"), `${JSON.stringify(stagedManifest(), null, 2)}\n`);
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   const vsce = require.resolve("@vscode/vsce/vsce");
-  const args = [vsce, "package", "--no-dependencies", "--allow-missing-repository", "--skip-license", "--no-rewrite-relative-links", "--out", OUT];
+  const args = [
+    vsce,
+    "package",
+    "--no-dependencies",
+    "--allow-missing-repository",
+    "--skip-license",
+    "--no-rewrite-relative-links",
+    "--out",
+    OUT,
+  ];
   const result = spawnSync(process.execPath, args, { cwd: STAGE, stdio: "inherit" });
   if (result.status !== 0) throw new Error(`vsce package failed (exit ${result.status})`);
   console.log(`Packaged ${path.relative(process.cwd(), OUT)}`);

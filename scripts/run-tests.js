@@ -26,9 +26,15 @@ files.sort();
 // a test file's process before all its results reach the runner, which then counts (and checks) fewer tests than ran;
 // a file that leaves a handle open instead shows up as a run that does not end, stopped here with a message.
 const RUN_LIMIT_MS = 60 * 60 * 1000;
-const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", "--test-timeout=300000", ...files], { stdio: "inherit", timeout: RUN_LIMIT_MS, killSignal: "SIGKILL" });
+const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", "--test-timeout=300000", ...files], {
+  stdio: "inherit",
+  timeout: RUN_LIMIT_MS,
+  killSignal: "SIGKILL",
+});
 if (result.error?.code === "ETIMEDOUT") {
-  console.error(`The tests did not finish within ${RUN_LIMIT_MS / 60000} minutes: a test file probably leaves a handle open (a pool, a server, a timer).`);
+  console.error(
+    `The tests did not finish within ${RUN_LIMIT_MS / 60000} minutes: a test file probably leaves a handle open (a pool, a server, a timer).`,
+  );
   process.exit(1);
 }
 process.exit(result.status ?? 1);

@@ -3,9 +3,21 @@
 // few commands. No analysis happens here; everything comes from the server.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from "vscode-languageclient/node";
+import {
+  ExecuteCommandRequest,
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from "vscode-languageclient/node";
 // The protocol file the server uses too; it imports only vscode-languageserver-protocol, so no server code is bundled.
-import { COMMANDS, LockOrderGraphRequest, StatusNotification, type LintWorkspaceResult, type VendorRuntimeResult } from "../../server/src/lsp/protocol";
+import {
+  COMMANDS,
+  LockOrderGraphRequest,
+  StatusNotification,
+  type LintWorkspaceResult,
+  type VendorRuntimeResult,
+} from "../../server/src/lsp/protocol";
 import { lockOrderGraphHtml } from "./graph-view";
 
 const DOCUMENT_SELECTOR = ["typescript", "typescriptreact"].map((language) => ({ scheme: "file", language }));
@@ -36,7 +48,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       status.text = params.text;
       status.detail = params.detail;
       status.busy = params.busy;
-      status.severity = params.level === "ok" ? vscode.LanguageStatusSeverity.Information : params.level === "warning" ? vscode.LanguageStatusSeverity.Warning : vscode.LanguageStatusSeverity.Error;
+      status.severity =
+        params.level === "ok"
+          ? vscode.LanguageStatusSeverity.Information
+          : params.level === "warning"
+            ? vscode.LanguageStatusSeverity.Warning
+            : vscode.LanguageStatusSeverity.Error;
     }),
   );
 
@@ -55,20 +72,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   command("locksmith.showOutput", () => output.show(true));
   command("locksmith.restartServer", () => client?.restart());
   command("locksmith.lintWorkspace", async () => {
-    const result = (await client!.sendRequest(ExecuteCommandRequest.type, { command: COMMANDS.lintWorkspace, arguments: [] })) as LintWorkspaceResult | null;
-    if (result) void vscode.window.showInformationMessage(`Locksmith analysed ${result.files} files: ${result.problems} problem${result.problems === 1 ? "" : "s"}.`);
+    const result = (await client!.sendRequest(ExecuteCommandRequest.type, {
+      command: COMMANDS.lintWorkspace,
+      arguments: [],
+    })) as LintWorkspaceResult | null;
+    if (result)
+      void vscode.window.showInformationMessage(
+        `Locksmith analysed ${result.files} files: ${result.problems} problem${result.problems === 1 ? "" : "s"}.`,
+      );
     return result;
   });
   command("locksmith.vendorRuntime", async () => {
     const resource = vscode.window.activeTextEditor?.document.uri ?? vscode.workspace.workspaceFolders?.[0]?.uri;
-    const result = (await client!.sendRequest(ExecuteCommandRequest.type, { command: COMMANDS.vendorRuntime, arguments: [{ uri: resource?.toString() }] })) as VendorRuntimeResult | null;
-    if (result) void vscode.window.showInformationMessage(`Locksmith runtime ${result.result}: ${vscode.workspace.asRelativePath(result.path)}`);
+    const result = (await client!.sendRequest(ExecuteCommandRequest.type, {
+      command: COMMANDS.vendorRuntime,
+      arguments: [{ uri: resource?.toString() }],
+    })) as VendorRuntimeResult | null;
+    if (result)
+      void vscode.window.showInformationMessage(`Locksmith runtime ${result.result}: ${vscode.workspace.asRelativePath(result.path)}`);
     return result;
   });
   command("locksmith.showLockOrderGraph", async () => {
     const uri = vscode.window.activeTextEditor?.document.uri.toString();
     const graph = await client!.sendRequest(LockOrderGraphRequest, uri ? { uri } : {});
-    const panel = vscode.window.createWebviewPanel("locksmith.lockOrderGraph", "Lock order graph", vscode.ViewColumn.Beside, { enableScripts: false });
+    const panel = vscode.window.createWebviewPanel("locksmith.lockOrderGraph", "Lock order graph", vscode.ViewColumn.Beside, {
+      enableScripts: false,
+    });
     panel.webview.html = lockOrderGraphHtml(graph, (file) => vscode.workspace.asRelativePath(file));
     return graph;
   });

@@ -25,10 +25,12 @@ function round(n: number): number {
 function svgOf(nodes: NodeShown[], edges: EdgeShown[]): string {
   const size = Math.max(320, 120 + nodes.length * 50);
   const radius = size / 2 - 80;
-  const at = new Map(nodes.map((node, i) => {
-    const angle = (2 * Math.PI * i) / Math.max(nodes.length, 1) - Math.PI / 2;
-    return [node.id, { x: round(size / 2 + radius * Math.cos(angle)), y: round(size / 2 + radius * Math.sin(angle)) }];
-  }));
+  const at = new Map(
+    nodes.map((node, i) => {
+      const angle = (2 * Math.PI * i) / Math.max(nodes.length, 1) - Math.PI / 2;
+      return [node.id, { x: round(size / 2 + radius * Math.cos(angle)), y: round(size / 2 + radius * Math.sin(angle)) }];
+    }),
+  );
   const lines = edges.map((edge) => {
     const from = at.get(edge.from);
     const to = at.get(edge.to);
@@ -53,16 +55,21 @@ function svgOf(nodes: NodeShown[], edges: EdgeShown[]): string {
     const color = node.inCycle ? CYCLE : NORMAL;
     return `<g class="node${node.inCycle ? " cycle" : ""}"><circle cx="${x}" cy="${y}" r="12" fill="${color}" /><text x="${x}" y="${y + 30}" text-anchor="middle">${escape(node.label)}</text></g>`;
   });
-  const arrow = (id: string, color: string) => `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="${color}" /></marker>`;
+  const arrow = (id: string, color: string) =>
+    `<marker id="${id}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="${color}" /></marker>`;
   return `<svg width="${size}" height="${size}" viewBox="0 0 ${size} ${size}"><defs>${arrow("arrow", NORMAL)}${arrow("arrow-cycle", CYCLE)}</defs>${lines.join("")}${circles.join("")}</svg>`;
 }
 
 export function lockOrderGraphHtml(result: GraphPage, relative: (file: string) => string): string {
   const sections = result.projects.map(({ project, graph }) => {
     const label = new Map(graph.nodes.map((n) => [n.id, n.label]));
-    const cycles = graph.cycles.map((c) => `<li class="cycle">${c.nodes.map((id) => escape(label.get(id) ?? id)).join(" → ")} → ${escape(label.get(c.nodes[0]!) ?? "")}</li>`);
+    const cycles = graph.cycles.map(
+      (c) =>
+        `<li class="cycle">${c.nodes.map((id) => escape(label.get(id) ?? id)).join(" → ")} → ${escape(label.get(c.nodes[0]!) ?? "")}</li>`,
+    );
     const edges = graph.edges.map(
-      (e) => `<li class="${e.inCycle ? "cycle" : ""}">${escape(e.description)} <span class="where">${escape(relative(e.site.file))}:${e.site.start.line + 1}</span></li>`,
+      (e) =>
+        `<li class="${e.inCycle ? "cycle" : ""}">${escape(e.description)} <span class="where">${escape(relative(e.site.file))}:${e.site.start.line + 1}</span></li>`,
     );
     return `<section><h2>${escape(relative(project))}</h2>
 ${graph.nodes.length === 0 ? "<p>No locks taken while another is held.</p>" : svgOf(graph.nodes, graph.edges)}

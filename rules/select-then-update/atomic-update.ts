@@ -71,7 +71,8 @@ function updatePlan(flow: ReadModifyWrite): UpdatePlan | undefined {
     if (!data.column || data.assignment.atomic || data.column !== data.assignment.column) return undefined;
     // Every other assignment must be independent of the read.
     for (const other of flow.write.assignments) {
-      if (other !== data.assignment && assignmentValues(flow.write, other).some((v) => flow.originOf(v)?.read === flow.read)) return undefined;
+      if (other !== data.assignment && assignmentValues(flow.write, other).some((v) => flow.originOf(v)?.read === flow.read))
+        return undefined;
     }
     value = skipParens(data.value);
     const computed = ts.isIdentifier(value) ? constInitializer(value) : value;
@@ -94,7 +95,8 @@ function updatePlan(flow: ReadModifyWrite): UpdatePlan | undefined {
   ];
   for (const [subject, bound, subjectOp] of sides) {
     if (flow.originOf(bound)) continue;
-    const isNewValue = !!value && ts.isIdentifier(skipParens(subject)) && ts.isIdentifier(value) && skipParens(subject).getText() === value.text;
+    const isNewValue =
+      !!value && ts.isIdentifier(skipParens(subject)) && ts.isIdentifier(value) && skipParens(subject).getText() === value.text;
     if (isNewValue || isColumnValue(subject, plan.column, flow)) {
       plan.guard = { operator: NEGATE[subjectOp]!, bound, onNewValue: isNewValue, exit };
       return plan;
@@ -114,8 +116,10 @@ function deltaOf(expr: ts.Expression, column: string, flow: ReadModifyWrite): { 
   if (!ts.isBinaryExpression(node)) return undefined;
   const kind = node.operatorToken.kind;
   if (kind !== ts.SyntaxKind.PlusToken && kind !== ts.SyntaxKind.MinusToken) return undefined;
-  if (isColumnValue(node.left, column, flow) && !flow.originOf(node.right)) return { operator: kind === ts.SyntaxKind.PlusToken ? "+" : "-", delta: node.right };
-  if (kind === ts.SyntaxKind.PlusToken && isColumnValue(node.right, column, flow) && !flow.originOf(node.left)) return { operator: "+", delta: node.left };
+  if (isColumnValue(node.left, column, flow) && !flow.originOf(node.right))
+    return { operator: kind === ts.SyntaxKind.PlusToken ? "+" : "-", delta: node.right };
+  if (kind === ts.SyntaxKind.PlusToken && isColumnValue(node.right, column, flow) && !flow.originOf(node.left))
+    return { operator: "+", delta: node.left };
   return undefined;
 }
 
@@ -144,7 +148,10 @@ function sqlAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FixConte
     const assignment = flow.data!.assignment.sql!;
     if (assignment.placeholders.length !== 1 || !/^\s*(\$\d+|\?)\s*$/.test(assignment.expression)) return undefined;
     updatePlaceholder = assignment.expression.trim();
-    edits.push(insertInSql(assignment.expressionStart, `${plan.column} ${plan.update.operator} `), fixer.replace(plan.update.value, plan.update.delta.getText()));
+    edits.push(
+      insertInSql(assignment.expressionStart, `${plan.column} ${plan.update.operator} `),
+      fixer.replace(plan.update.value, plan.update.delta.getText()),
+    );
   }
   const guard = plan.guard;
   if (guard) {
@@ -162,7 +169,9 @@ function sqlAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FixConte
       else {
         boundSql = `$${values.elements.length + 1}`;
         const last = values.elements[values.elements.length - 1];
-        edits.push(last ? fixer.insertAfter(last, `, ${guard.bound.getText()}`) : fixer.insertAfter(openingBracket(values), guard.bound.getText()));
+        edits.push(
+          last ? fixer.insertAfter(last, `, ${guard.bound.getText()}`) : fixer.insertAfter(openingBracket(values), guard.bound.getText()),
+        );
       }
     } else {
       subjectSql = newValue ? `${newValue}?` : plan.column;
@@ -172,7 +181,9 @@ function sqlAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FixConte
       const index = placeholders.filter((p) => p.offset < whereEnd).length;
       const before = values.elements[index - 1];
       const after = values.elements[index];
-      edits.push(before ? fixer.insertAfter(before, `, ${inserted}`) : fixer.insertAfter(openingBracket(values), `${inserted}${after ? ", " : ""}`));
+      edits.push(
+        before ? fixer.insertAfter(before, `, ${inserted}`) : fixer.insertAfter(openingBracket(values), `${inserted}${after ? ", " : ""}`),
+      );
     }
     edits.push(insertInSql(whereEnd, ` AND ${subjectSql} ${guard.operator} ${boundSql}`));
   }
@@ -192,7 +203,9 @@ function knexAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FixCont
   const guard = plan.guard;
   if (guard?.onNewValue) return undefined;
   // `.update({ balance: … })` becomes `.andWhere("balance", ">=", amount).decrement("balance", amount)`.
-  const edits = [fixer.replace({ start: callee.name.getStart(), end: updateCall.getEnd() }, `${method}("${plan.column}", ${update.delta.getText()})`)];
+  const edits = [
+    fixer.replace({ start: callee.name.getStart(), end: updateCall.getEnd() }, `${method}("${plan.column}", ${update.delta.getText()})`),
+  ];
   const dot = callee.name.getStart() - 1;
   if (guard) edits.push(fixer.insertBefore(atOffset(dot), `.andWhere("${plan.column}", "${guard.operator}", ${guard.bound.getText()})`));
   const counted = countCheckEdits(flow, plan, context);
@@ -201,7 +214,11 @@ function knexAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FixCont
 }
 
 function findChainCall(call: ts.CallExpression, name: string): ts.CallExpression | undefined {
-  for (let current: ts.Expression = call; ts.isCallExpression(current) && ts.isPropertyAccessExpression(current.expression); current = current.expression.expression) {
+  for (
+    let current: ts.Expression = call;
+    ts.isCallExpression(current) && ts.isPropertyAccessExpression(current.expression);
+    current = current.expression.expression
+  ) {
     if (calleeName(current) === name) return current;
   }
   return undefined;
@@ -238,7 +255,8 @@ function whereObject(call: ts.CallExpression): ts.ObjectLiteralExpression | unde
   const arg = call.arguments[0] && skipParens(call.arguments[0]);
   if (!arg || !ts.isObjectLiteralExpression(arg)) return undefined;
   for (const p of arg.properties) {
-    if (ts.isPropertyAssignment(p) && p.name.getText() === "where" && ts.isObjectLiteralExpression(skipParens(p.initializer))) return skipParens(p.initializer) as ts.ObjectLiteralExpression;
+    if (ts.isPropertyAssignment(p) && p.name.getText() === "where" && ts.isObjectLiteralExpression(skipParens(p.initializer)))
+      return skipParens(p.initializer) as ts.ObjectLiteralExpression;
   }
   return undefined;
 }

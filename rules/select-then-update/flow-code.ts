@@ -20,7 +20,8 @@ export type FixContext = Pick<FileRuleContext, "sourceFile" | "checker" | "fixer
 /** `balance`, `rows[0].balance`, `Number(row.balance)`: exactly the value of `column` as read. */
 export function isColumnValue(expr: ts.Expression, column: string, flow: ReadModifyWrite): boolean {
   let node = skipParens(expr);
-  if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "Number" && node.arguments.length === 1) node = skipParens(node.arguments[0]!);
+  if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "Number" && node.arguments.length === 1)
+    node = skipParens(node.arguments[0]!);
   if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return false;
   const origin = flow.originOf(node);
   return origin?.read === flow.read && origin.level === "value" && origin.column === column;
@@ -34,7 +35,8 @@ export function constInitializer(identifier: ts.Identifier): ts.Expression | und
   walk(fn.body, (node) => {
     if (found) return false;
     const isConst = ts.isVariableDeclarationList(node.parent) && node.parent.flags & ts.NodeFlags.Const;
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === identifier.text && node.initializer && isConst) found = node.initializer;
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === identifier.text && node.initializer && isConst)
+      found = node.initializer;
     return true;
   });
   return found && skipParens(found);
@@ -61,7 +63,8 @@ export function movableStatements(flow: ReadModifyWrite): ts.Statement[] | undef
   const declared = new Set<string>();
   let movable = true;
   for (const statement of range) {
-    if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) for (const n of boundNames(d.name)) declared.add(n.text);
+    if (ts.isVariableStatement(statement))
+      for (const d of statement.declarationList.declarations) for (const n of boundNames(d.name)) declared.add(n.text);
     walk(statement, (node) => {
       if (ts.isTemplateLiteral(node) || ts.isStringLiteral(node)) movable &&= !node.getText().includes("\n");
       if (isFunctionLike(node)) return false;

@@ -40,18 +40,26 @@ import { optimisticRetrySuggestion } from "./optimistic-retry";
 export const selectThenUpdate = defineRule({
   meta: {
     id: "select-then-update",
-    description: "A value read from a row decides a later write of the same table without a row lock, an atomic update or a version check (lost update).",
+    description:
+      "A value read from a row decides a later write of the same table without a row lock, an atomic update or a version check (lost update).",
     defaultSeverity: "error",
     fixable: true,
     hasSuggestions: true,
     messages: {
-      lostUpdate: "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same {{column}}, both write their result, and one update is lost.",
-      lostUpdateDespiteLock: "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls both read the same {{column}}, both write their result, and one update is lost.",
-      checkThenWrite: "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
-      checkThenWriteDespiteLock: "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls can both pass the check and both write (oversold stock, double booking).",
-      redisLostUpdate: "{{write}} writes a value computed from {{key}} read at line {{line}} without `WATCH`/`MULTI` or a Lua script: two concurrent calls both read the same value, both write their result, and one update is lost.",
-      redisCheckThenWrite: "{{write}} runs only because the check of {{key}} read at line {{line}} passed, without `WATCH`/`MULTI` or a Lua script: two concurrent calls can both pass the check and both write.",
-      unretried: "{{write}} depends on {{column}} read at line {{line}} inside a {{isolation}} transaction that nothing here retries: when two calls overlap, the database aborts one of them (serialization failure 40001, or deadlock) instead of losing an update, and that call fails unless every caller runs it again.",
+      lostUpdate:
+        "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same {{column}}, both write their result, and one update is lost.",
+      lostUpdateDespiteLock:
+        "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls both read the same {{column}}, both write their result, and one update is lost.",
+      checkThenWrite:
+        "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
+      checkThenWriteDespiteLock:
+        "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls can both pass the check and both write (oversold stock, double booking).",
+      redisLostUpdate:
+        "{{write}} writes a value computed from {{key}} read at line {{line}} without `WATCH`/`MULTI` or a Lua script: two concurrent calls both read the same value, both write their result, and one update is lost.",
+      redisCheckThenWrite:
+        "{{write}} runs only because the check of {{key}} read at line {{line}} passed, without `WATCH`/`MULTI` or a Lua script: two concurrent calls can both pass the check and both write.",
+      unretried:
+        "{{write}} depends on {{column}} read at line {{line}} inside a {{isolation}} transaction that nothing here retries: when two calls overlap, the database aborts one of them (serialization failure 40001, or deadlock) instead of losing an update, and that call fails unless every caller runs it again.",
     },
   },
   checkFile(context) {
@@ -88,7 +96,9 @@ export const selectThenUpdate = defineRule({
           span: spanOf(flow.write.node, context.sourceFile),
           related: [{ span: spanOf(flow.read.node, context.sourceFile), message: `value read here${checked}` }],
           fixes: atomic ? [atomic] : [],
-          suggestions: [rowLockSuggestion(flow, context), optimisticRetrySuggestion(flow, context)].filter((s): s is Fix => s !== undefined),
+          suggestions: [rowLockSuggestion(flow, context), optimisticRetrySuggestion(flow, context)].filter(
+            (s): s is Fix => s !== undefined,
+          ),
         });
       }
     }
@@ -171,10 +181,11 @@ function isWatchedTransaction(write: DbAccess): boolean {
   if (!/\.multi\(\)/.test(write.handle?.getText() ?? "")) return false;
   const body = enclosingFunction(write.node)?.body;
   let watched = false;
-  if (body) walk(body, (node) => {
-    if (ts.isCallExpression(node) && /^watch$/i.test(calleeName(node) ?? "")) watched = true;
-    return !watched;
-  });
+  if (body)
+    walk(body, (node) => {
+      if (ts.isCallExpression(node) && /^watch$/i.test(calleeName(node) ?? "")) watched = true;
+      return !watched;
+    });
   return watched;
 }
 
@@ -197,8 +208,16 @@ function lostUpdateMessage(flow: ReadModifyWrite) {
   if (write.library === "redis") {
     const key = code(ts.isCallExpression(read.node) ? read.node.arguments[0]!.getText() : "key");
     return flow.data
-      ? { messageId: "redisLostUpdate", data: { write: writeLabel(write), key, line }, help: `Update atomically (${atomicHint(flow, "value")}) or use ${LOCK_HINT.redis}.` } as const
-      : { messageId: "redisCheckThenWrite", data: { write: writeLabel(write), key, line }, help: `Use a Lua script or ${LOCK_HINT.redis}.` } as const;
+      ? ({
+          messageId: "redisLostUpdate",
+          data: { write: writeLabel(write), key, line },
+          help: `Update atomically (${atomicHint(flow, "value")}) or use ${LOCK_HINT.redis}.`,
+        } as const)
+      : ({
+          messageId: "redisCheckThenWrite",
+          data: { write: writeLabel(write), key, line },
+          help: `Use a Lua script or ${LOCK_HINT.redis}.`,
+        } as const);
   }
   const column = flow.data?.column ?? flow.control?.column;
   const data = { write: writeLabel(write), column: column ? code(column) : "the row", line };
@@ -209,8 +228,14 @@ function lostUpdateMessage(flow: ReadModifyWrite) {
   const scope = transactionScopeOf(read.node);
   if (read.lock && (!scope || scope !== transactionScopeOf(write.node))) {
     // The read locks the row, but the lock is gone (or on another transaction) by the time the write runs.
-    const despite = { ...data, lock: code(`FOR ${read.lock.toUpperCase()}`), why: scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends" };
-    return flow.data ? ({ messageId: "lostUpdateDespiteLock", data: despite, help } as const) : ({ messageId: "checkThenWriteDespiteLock", data: despite, help } as const);
+    const despite = {
+      ...data,
+      lock: code(`FOR ${read.lock.toUpperCase()}`),
+      why: scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends",
+    };
+    return flow.data
+      ? ({ messageId: "lostUpdateDespiteLock", data: despite, help } as const)
+      : ({ messageId: "checkThenWriteDespiteLock", data: despite, help } as const);
   }
   return flow.data ? ({ messageId: "lostUpdate", data, help } as const) : ({ messageId: "checkThenWrite", data, help } as const);
 }
@@ -222,7 +247,7 @@ function writeLabel(write: DbAccess): string {
   // A long builder chain: its first call (`db.update(accounts)`) and its write (`set(…)`), which say what it does.
   let first: ts.CallExpression = write.node;
   const names: string[] = [];
-  for (let current: ts.Expression = write.node; ts.isCallExpression(current); ) {
+  for (let current: ts.Expression = write.node; ts.isCallExpression(current);) {
     first = current;
     names.unshift(calleeName(current) ?? "");
     const callee = skipParens(current.expression);

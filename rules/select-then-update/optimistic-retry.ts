@@ -24,14 +24,28 @@ import {
   type ReadModifyWrite,
   type TextEdit,
 } from "../../server/src/rule-kit";
-import { atOffset, constInitializer, isColumnValue, movableStatements, openingBracket, plainSqlLiteral, type FixContext } from "./flow-code";
+import {
+  atOffset,
+  constInitializer,
+  isColumnValue,
+  movableStatements,
+  openingBracket,
+  plainSqlLiteral,
+  type FixContext,
+} from "./flow-code";
 
 const OPTIMISTIC_RETRY = "{ maxAttempts: 10, initialDelayMs: 20, maxDelayMs: 1000 }";
 
 export function optimisticRetrySuggestion(flow: ReadModifyWrite, context: FixContext): Fix | undefined {
   const { read, write, data } = flow;
   const { fixer, sourceFile } = context;
-  if ((write.library !== "pg" && write.library !== "mysql2") || read.library !== write.library || write.sql?.statement.kind !== "update" || !data?.column) return undefined;
+  if (
+    (write.library !== "pg" && write.library !== "mysql2") ||
+    read.library !== write.library ||
+    write.sql?.statement.kind !== "update" ||
+    !data?.column
+  )
+    return undefined;
   const column = data.column;
   if (data.assignment.column !== column || data.assignment.atomic || !/^[A-Za-z_]\w*$/.test(column)) return undefined;
   if (transactionScopeOf(read.node) || transactionScopeOf(write.node) || !readsOneRowByKey(flow)) return undefined;
@@ -45,18 +59,34 @@ export function optimisticRetrySuggestion(flow: ReadModifyWrite, context: FixCon
   if (!guard) return undefined;
   // The compare-and-set: one more WHERE condition, its value passed as one more parameter.
   const sqlStart = textNode.getStart() + 1;
-  const inner: TextEdit[] = [fixer.insertBefore(atOffset(sqlStart + whereEnd), ` AND ${guard.column} = ${write.library === "pg" ? `$${values.elements.length + 1}` : "?"}`)];
+  const inner: TextEdit[] = [
+    fixer.insertBefore(
+      atOffset(sqlStart + whereEnd),
+      ` AND ${guard.column} = ${write.library === "pg" ? `$${values.elements.length + 1}` : "?"}`,
+    ),
+  ];
   // pg's `$n` goes last; `?` placeholders are positional: the new value goes after those before the end of the WHERE.
-  const index = write.library === "pg" ? values.elements.length : write.sql.statement.placeholders.filter((p) => p.offset < whereEnd).length;
+  const index =
+    write.library === "pg" ? values.elements.length : write.sql.statement.placeholders.filter((p) => p.offset < whereEnd).length;
   const before = values.elements[index - 1];
   if (before) inner.push(fixer.insertAfter(before, `, ${guard.value}`));
   else inner.push(fixer.insertAfter(openingBracket(values), values.elements.length > 0 ? `${guard.value}, ` : guard.value));
   if (guard.bump) {
     const last = write.sql.statement.assignments[write.sql.statement.assignments.length - 1]!;
-    inner.push(fixer.insertBefore(atOffset(sqlStart + last.expressionStart + last.expression.trimEnd().length), `, ${guard.column} = ${guard.column} + 1`));
+    inner.push(
+      fixer.insertBefore(
+        atOffset(sqlStart + last.expressionStart + last.expression.trimEnd().length),
+        `, ${guard.column} = ${guard.column} + 1`,
+      ),
+    );
   }
   const deeper = indentUnit(sourceFile);
-  const counted = affectedCountCheck(write, context, (count) => `assertAffected(${count}, ${JSON.stringify(`${write.table ?? "matching"} row`)});`, deeper);
+  const counted = affectedCountCheck(
+    write,
+    context,
+    (count) => `assertAffected(${count}, ${JSON.stringify(`${write.table ?? "matching"} row`)});`,
+    deeper,
+  );
   if (!counted) return undefined;
   // The count check moves into the callback with the write; an import it needs stays where it is.
   const rangeStart = statements[0]!.getStart();
@@ -82,9 +112,15 @@ interface OptimisticGuard {
  * Compare-and-set on the written column itself: enough when everything the statements take from the read is that
  * column, and the value read is still at hand, unchanged and a plain value.
  */
-function valueGuard(flow: ReadModifyWrite, column: string, statements: readonly ts.Statement[], checker: ts.TypeChecker): OptimisticGuard | undefined {
+function valueGuard(
+  flow: ReadModifyWrite,
+  column: string,
+  statements: readonly ts.Statement[],
+  checker: ts.TypeChecker,
+): OptimisticGuard | undefined {
   for (const other of flow.write.assignments) {
-    if (other !== flow.data!.assignment && assignmentValues(flow.write, other).some((v) => flow.originOf(v)?.read === flow.read)) return undefined;
+    if (other !== flow.data!.assignment && assignmentValues(flow.write, other).some((v) => flow.originOf(v)?.read === flow.read))
+      return undefined;
   }
   const expected = valueAsRead(flow, column, statements);
   if (!expected || !usesOnlyColumn(flow, column, statements) || !isPlainValue(expected, checker)) return undefined;
@@ -100,7 +136,11 @@ const VERSION_COUNTER = /^(version|_version|lock_?version|row_?version|revision)
  * The value read is `<row>.version` of the row the written value comes from.
  */
 function versionGuard(flow: ReadModifyWrite): OptimisticGuard | undefined {
-  const selected = /^\s*SELECT\s+([^]*?)\s+FROM\s/i.exec(flow.read.sql?.text ?? "")?.[1]?.split(",").map((c) => c.trim()) ?? [];
+  const selected =
+    /^\s*SELECT\s+([^]*?)\s+FROM\s/i
+      .exec(flow.read.sql?.text ?? "")?.[1]
+      ?.split(",")
+      .map((c) => c.trim()) ?? [];
   const version = selected.find((c) => VERSION_COUNTER.test(c));
   if (!version || flow.write.assignments.some((a) => a.column.toLowerCase() === version.toLowerCase())) return undefined;
   let row: ts.Expression | undefined;
@@ -121,7 +161,12 @@ function readsOneRowByKey(flow: ReadModifyWrite): boolean {
   const readKeys = flow.read.conditions.filter(key);
   if (readKeys.length !== 1 || flow.read.conditions.length !== 1) return false;
   const readKey = readKeys[0]!;
-  return flow.write.conditions.some((c) => key(c) && c.column === readKey.column && (expressionKey(c.value!) === expressionKey(readKey.value!) || flow.originOf(c.value!)?.read === flow.read));
+  return flow.write.conditions.some(
+    (c) =>
+      key(c) &&
+      c.column === readKey.column &&
+      (expressionKey(c.value!) === expressionKey(readKey.value!) || flow.originOf(c.value!)?.read === flow.read),
+  );
 }
 
 /** An expression in scope at the write that holds `column` exactly as read: in the written value, or in the initializer of a `const` it names. */
@@ -133,7 +178,11 @@ function valueAsRead(flow: ReadModifyWrite, column: string, statements: readonly
   for (const root of declaredInRange ? [written, initializer] : [written]) {
     walk(root, (node) => {
       if (found || isFunctionLike(node)) return false;
-      if ((ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && isColumnValue(node, column, flow)) found = node;
+      if (
+        (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) &&
+        isColumnValue(node, column, flow)
+      )
+        found = node;
       return !found;
     });
   }
@@ -154,8 +203,17 @@ function isReassigned(expr: ts.Expression, inside: ts.Node): boolean {
     return ts.isIdentifier(node) ? node.text : undefined;
   };
   walk(body, (node) => {
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) assigned ||= rootName(node.left) === name;
-    if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) assigned ||= rootName(node.operand) === name;
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+    )
+      assigned ||= rootName(node.left) === name;
+    if (
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+    )
+      assigned ||= rootName(node.operand) === name;
     return !assigned;
   });
   return assigned;
@@ -178,7 +236,13 @@ function usesOnlyColumn(flow: ReadModifyWrite, column: string, statements: reado
       if (origin.level === "value") only = origin.column === column;
       else {
         const parent = node.parent;
-        only = !(ts.isCallExpression(parent) && parent.arguments.includes(node)) && !ts.isSpreadElement(parent) && !ts.isSpreadAssignment(parent) && !ts.isPropertyAssignment(parent) && !ts.isShorthandPropertyAssignment(parent) && !ts.isReturnStatement(parent);
+        only =
+          !(ts.isCallExpression(parent) && parent.arguments.includes(node)) &&
+          !ts.isSpreadElement(parent) &&
+          !ts.isSpreadAssignment(parent) &&
+          !ts.isPropertyAssignment(parent) &&
+          !ts.isShorthandPropertyAssignment(parent) &&
+          !ts.isReturnStatement(parent);
       }
       return false;
     });
@@ -192,7 +256,8 @@ function awaitsOnlyTheFlow(flow: ReadModifyWrite, statements: readonly ts.Statem
   for (const statement of statements) {
     walk(statement, (node) => {
       if (isFunctionLike(node) || !only) return false;
-      if (ts.isAwaitExpression(node)) only = skipAwait(node.expression) === flow.read.node || skipAwait(node.expression) === flow.write.node;
+      if (ts.isAwaitExpression(node))
+        only = skipAwait(node.expression) === flow.read.node || skipAwait(node.expression) === flow.write.node;
       if (ts.isForOfStatement(node) && node.awaitModifier) only = false;
       return only;
     });

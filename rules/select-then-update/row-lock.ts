@@ -23,13 +23,23 @@ import {
 } from "../../server/src/rule-kit";
 import { movableStatements, plainSqlLiteral, type FixContext } from "./flow-code";
 
-const ROW_LOCK_HELPERS: Partial<Record<DbLibrary, { helper: string; subpath: RuntimeSubpath; fits: (call: ts.CallExpression) => boolean }>> = {
+const ROW_LOCK_HELPERS: Partial<
+  Record<DbLibrary, { helper: string; subpath: RuntimeSubpath; fits: (call: ts.CallExpression) => boolean }>
+> = {
   pg: {
     helper: "withPgTransaction",
     subpath: "postgres",
-    fits: (call) => calleeName(call) === "query" && !call.typeArguments && !!call.arguments[0] && !ts.isObjectLiteralExpression(skipParens(call.arguments[0])),
+    fits: (call) =>
+      calleeName(call) === "query" &&
+      !call.typeArguments &&
+      !!call.arguments[0] &&
+      !ts.isObjectLiteralExpression(skipParens(call.arguments[0])),
   },
-  mysql2: { helper: "withMySqlTransaction", subpath: "mysql", fits: (call) => calleeName(call) === "query" || calleeName(call) === "execute" },
+  mysql2: {
+    helper: "withMySqlTransaction",
+    subpath: "mysql",
+    fits: (call) => calleeName(call) === "query" || calleeName(call) === "execute",
+  },
 };
 
 /** Aggregates, DISTINCT, GROUP BY and set operations do not allow FOR UPDATE. */
@@ -57,7 +67,8 @@ export function rowLockSuggestion(flow: ReadModifyWrite, context: FixContext): F
         const awaited = skipAwait(node.expression);
         fits &&= ts.isCallExpression(awaited) && receiverOf(awaited)?.getText() === pool;
       }
-      if (ts.isIdentifier(node) && node.text === pool && ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node) inner.push(fixer.replace(node, tx));
+      if (ts.isIdentifier(node) && node.text === pool && ts.isPropertyAccessExpression(node.parent) && node.parent.expression === node)
+        inner.push(fixer.replace(node, tx));
       return fits;
     });
   }

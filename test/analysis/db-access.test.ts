@@ -19,8 +19,10 @@ function described(access: DbAccess): Record<string, unknown> {
   if (access.handle) out.handle = access.handle.getText();
   if (access.transactionOption) out.transaction = access.transactionOption.getText();
   if (access.entity) out.entity = access.entity.getText();
-  if (access.assignments.length > 0) out.assignments = access.assignments.map((a) => `${a.column}${a.atomic ? " (atomic)" : ""}${a.value ? ` = ${a.value.getText()}` : ""}`);
-  if (access.conditions.length > 0) out.conditions = access.conditions.map((c) => `${c.column} ${c.operator}${c.value ? ` ${c.value.getText()}` : ""}`);
+  if (access.assignments.length > 0)
+    out.assignments = access.assignments.map((a) => `${a.column}${a.atomic ? " (atomic)" : ""}${a.value ? ` = ${a.value.getText()}` : ""}`);
+  if (access.conditions.length > 0)
+    out.conditions = access.conditions.map((c) => `${c.column} ${c.operator}${c.value ? ` ${c.value.getText()}` : ""}`);
   return out;
 }
 
@@ -104,7 +106,14 @@ async function move(trx: any, id: string, next: number, n: number) {
     assert.deepStrictEqual(accessesOf(code), [
       { library: "knex", kind: "read", table: "accounts", handle: "knex", conditions: ["id = id"] },
       { library: "knex", kind: "read", table: "accounts", lock: "update", handle: "knex", transaction: "trx", conditions: ["id = id"] },
-      { library: "knex", kind: "write", table: "accounts", handle: "knex", assignments: ["balance = next", 'qty (atomic) = knex.raw("qty - ?", [n])'], conditions: ["id = id", "version >= 3"] },
+      {
+        library: "knex",
+        kind: "write",
+        table: "accounts",
+        handle: "knex",
+        assignments: ["balance = next", 'qty (atomic) = knex.raw("qty - ?", [n])'],
+        conditions: ["id = id", "version >= 3"],
+      },
       { library: "knex", kind: "write", table: "stock", handle: "knex", assignments: ["qty (atomic)"], conditions: ["sku = id"] },
       { library: "knex", kind: "read", table: "orders", handle: "knex", conditions: ["id = id"] },
       { library: "knex", kind: "write", table: "orders", handle: "trx" },
@@ -119,7 +128,13 @@ async function drizzled(db: any, id: string, n: number, next: number) {
 }`;
     assert.deepStrictEqual(accessesOf(code), [
       { library: "drizzle", kind: "read", table: "accounts", lock: "update", handle: "db" },
-      { library: "drizzle", kind: "write", table: "accounts", handle: "db", assignments: ["balance (atomic) = sql`${accounts.balance} - ${n}`", "note = next"] },
+      {
+        library: "drizzle",
+        kind: "write",
+        table: "accounts",
+        handle: "db",
+        assignments: ["balance (atomic) = sql`${accounts.balance} - ${n}`", "note = next"],
+      },
     ]);
   });
 
@@ -133,8 +148,22 @@ async function kysely(db: Kysely<any>, id: string, n: number, next: number) {
 }`;
     assert.deepStrictEqual(accessesOf(code), [
       { library: "kysely", kind: "read", table: "accounts", lock: "update", handle: "db" },
-      { library: "kysely", kind: "write", table: "accounts", handle: "db", assignments: ["balance = next"], conditions: ["id = id", "version = 3"] },
-      { library: "kysely", kind: "write", table: "inventory", handle: "db", assignments: ['qty (atomic) = eb("qty", "-", n)'], conditions: ["sku = id"] },
+      {
+        library: "kysely",
+        kind: "write",
+        table: "accounts",
+        handle: "db",
+        assignments: ["balance = next"],
+        conditions: ["id = id", "version = 3"],
+      },
+      {
+        library: "kysely",
+        kind: "write",
+        table: "inventory",
+        handle: "db",
+        assignments: ['qty (atomic) = eb("qty", "-", n)'],
+        conditions: ["sku = id"],
+      },
     ]);
   });
 });
@@ -155,8 +184,22 @@ async function prismaFlows(id: string, version: number, amount: number, next: nu
 }`;
     assert.deepStrictEqual(accessesOf(code), [
       { library: "prisma", kind: "read", table: "account", handle: "prisma", conditions: ["id = id"] },
-      { library: "prisma", kind: "write", table: "account", handle: "tx", assignments: ["balance (atomic) = { decrement: amount }", "version = next"], conditions: ["id = id", "version = version"] },
-      { library: "prisma", kind: "write", table: "account", handle: "prisma", assignments: ["balance = next"], conditions: ["id = id", "balance >= amount"] },
+      {
+        library: "prisma",
+        kind: "write",
+        table: "account",
+        handle: "tx",
+        assignments: ["balance (atomic) = { decrement: amount }", "version = next"],
+        conditions: ["id = id", "version = version"],
+      },
+      {
+        library: "prisma",
+        kind: "write",
+        table: "account",
+        handle: "prisma",
+        assignments: ["balance = next"],
+        conditions: ["id = id", "balance >= amount"],
+      },
       { library: "prisma", kind: "write", table: "account", handle: "prisma", conditions: ["id = id"] },
     ]);
   });
@@ -186,7 +229,14 @@ async function typeorm(id: string) {
       { library: "typeorm", kind: "write", table: "account", handle: "repo", assignments: ["balance = 5"], conditions: ["id = id"] },
       { library: "typeorm", kind: "write", table: "account", handle: "repo", assignments: ["balance (atomic)"], conditions: ["id = id"] },
       { library: "typeorm", kind: "read", table: "account", lock: "share", handle: "dataSource", conditions: ["id = id", "version = 3"] },
-      { library: "typeorm", kind: "write", table: "account", handle: "dataSource", assignments: ['balance (atomic) = () => "balance - 1"', 'note = "x"'], conditions: ["id = id"] },
+      {
+        library: "typeorm",
+        kind: "write",
+        table: "account",
+        handle: "dataSource",
+        assignments: ['balance (atomic) = () => "balance - 1"', 'note = "x"'],
+        conditions: ["id = id"],
+      },
     ]);
   });
 
@@ -207,9 +257,23 @@ async function sequelize(id: string, t: any, balance: number) {
       { library: "sequelize", kind: "read", table: "account", lock: "share", handle: "Account", conditions: ["id = id"] },
       { library: "sequelize", kind: "write", handle: "account", entity: "account" },
       { library: "sequelize", kind: "write", handle: "account", transaction: "t", entity: "account", assignments: ["balance = balance"] },
-      { library: "sequelize", kind: "write", table: "account", handle: "Account", assignments: ["balance = balance"], conditions: ["id = id"] },
+      {
+        library: "sequelize",
+        kind: "write",
+        table: "account",
+        handle: "Account",
+        assignments: ["balance = balance"],
+        conditions: ["id = id"],
+      },
       { library: "sequelize", kind: "write", handle: "account", entity: "account", assignments: ["balance (atomic)"] },
-      { library: "sequelize", kind: "write", table: "account", handle: "Account", assignments: ["balance (atomic) = 5"], conditions: ["id = id"] },
+      {
+        library: "sequelize",
+        kind: "write",
+        table: "account",
+        handle: "Account",
+        assignments: ["balance (atomic) = 5"],
+        conditions: ["id = id"],
+      },
     ]);
   });
 });
@@ -268,7 +332,10 @@ describe("placeholderValue", () => {
   function values(code: string): Array<[string | null, string | null]> {
     const [access] = dbAccessesIn(parse(code));
     assert.ok(access?.sql);
-    return parseSql(access.sql.text).placeholders.map((p) => [placeholderValue(access, p)?.getText() ?? null, placeholderValue(access.node, p)?.getText() ?? null]);
+    return parseSql(access.sql.text).placeholders.map((p) => [
+      placeholderValue(access, p)?.getText() ?? null,
+      placeholderValue(access.node, p)?.getText() ?? null,
+    ]);
   }
 
   test("pg values array, by placeholder number", () => {
@@ -280,11 +347,16 @@ describe("placeholderValue", () => {
   });
 
   test("pg { text, values } and mysql2 { sql, values }", () => {
-    assert.deepStrictEqual(values(`import { Pool } from "pg"; pool.query({ text: "SELECT * FROM t WHERE id = $1", values: [id] });`), [["id", "id"]]);
-    assert.deepStrictEqual(values(`import mysql from "mysql2"; conn.query({ sql: "SELECT * FROM t WHERE a = ? AND b = ?", values: [a, ...rest] });`), [
-      ["a", "a"],
-      [null, null],
+    assert.deepStrictEqual(values(`import { Pool } from "pg"; pool.query({ text: "SELECT * FROM t WHERE id = $1", values: [id] });`), [
+      ["id", "id"],
     ]);
+    assert.deepStrictEqual(
+      values(`import mysql from "mysql2"; conn.query({ sql: "SELECT * FROM t WHERE a = ? AND b = ?", values: [a, ...rest] });`),
+      [
+        ["a", "a"],
+        [null, null],
+      ],
+    );
   });
 
   test("better-sqlite3 run arguments", () => {
@@ -327,7 +399,11 @@ async function debit(pool: Pool, id: string, amount: number) {
         readLine: file.getLineAndCharacterOfPosition(flow.read.node.getStart()).line + 1,
         writeLine: file.getLineAndCharacterOfPosition(flow.write.node.getStart()).line + 1,
         data: flow.data && { column: flow.data.column, assigned: flow.data.assignment.column, value: flow.data.value.getText() },
-        control: flow.control && { column: flow.control.column, condition: flow.control.condition.getText(), earlyExit: flow.control.earlyExit },
+        control: flow.control && {
+          column: flow.control.column,
+          condition: flow.control.condition.getText(),
+          earlyExit: flow.control.earlyExit,
+        },
         guards: flow.guards.map((g) => `${g.column} ${g.operator} ${g.value?.getText()}`),
       })),
       [

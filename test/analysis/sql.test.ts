@@ -25,8 +25,21 @@ function parsed(sql: string): Parsed {
   if (s.table !== undefined) out.table = s.table;
   if (s.lock !== undefined) out.lock = s.lock;
   if (s.isolation !== undefined) out.isolation = s.isolation;
-  if (s.assignments.length > 0) out.assignments = s.assignments.map((a) => ({ column: a.column, expression: a.expression, expressionStart: a.expressionStart, selfRelative: a.selfRelative, placeholders: a.placeholders.map(placeholder) }));
-  if (s.conditions.length > 0) out.conditions = s.conditions.map((c) => ({ column: c.column, operator: c.operator, expression: c.expression, placeholders: c.placeholders.map(placeholder) }));
+  if (s.assignments.length > 0)
+    out.assignments = s.assignments.map((a) => ({
+      column: a.column,
+      expression: a.expression,
+      expressionStart: a.expressionStart,
+      selfRelative: a.selfRelative,
+      placeholders: a.placeholders.map(placeholder),
+    }));
+  if (s.conditions.length > 0)
+    out.conditions = s.conditions.map((c) => ({
+      column: c.column,
+      operator: c.operator,
+      expression: c.expression,
+      placeholders: c.placeholders.map(placeholder),
+    }));
   if (s.whereEnd !== undefined) out.beforeWhereEnd = sql.slice(0, s.whereEnd);
   return out;
 }
@@ -40,24 +53,45 @@ describe("parseSql: statement kinds and isolation levels", () => {
     { sql: "BEGIN", expected: { kind: "begin", placeholders: [] } },
     { sql: "start transaction", expected: { kind: "begin", placeholders: [] } },
     { sql: "BEGIN ISOLATION LEVEL SERIALIZABLE", expected: { kind: "begin", isolation: "serializable", placeholders: [] } },
-    { sql: "START TRANSACTION ISOLATION LEVEL REPEATABLE READ", expected: { kind: "begin", isolation: "repeatable read", placeholders: [] } },
+    {
+      sql: "START TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+      expected: { kind: "begin", isolation: "repeatable read", placeholders: [] },
+    },
     { sql: "START REPLICA", expected: { kind: "other", placeholders: [] } },
     { sql: "COMMIT", expected: { kind: "commit", placeholders: [] } },
     { sql: "END", expected: { kind: "commit", placeholders: [] } },
     { sql: "ROLLBACK", expected: { kind: "rollback", placeholders: [] } },
     { sql: "ABORT", expected: { kind: "rollback", placeholders: [] } },
     { sql: "ROLLBACK TO SAVEPOINT before_debit", expected: { kind: "other", placeholders: [] } },
-    { sql: "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", expected: { kind: "set-isolation", isolation: "read committed", placeholders: [] } },
-    { sql: "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED", expected: { kind: "set-isolation", isolation: "read uncommitted", placeholders: [] } },
+    {
+      sql: "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
+      expected: { kind: "set-isolation", isolation: "read committed", placeholders: [] },
+    },
+    {
+      sql: "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED",
+      expected: { kind: "set-isolation", isolation: "read uncommitted", placeholders: [] },
+    },
     { sql: "SET search_path TO app", expected: { kind: "other", placeholders: [] } },
     { sql: "WITH due AS (SELECT id FROM invoices) UPDATE invoices SET paid = true", expected: { kind: "other", placeholders: [] } },
     { sql: "LOCK TABLE accounts", expected: { kind: "other", placeholders: [] } },
     { sql: "(SELECT id FROM accounts)", expected: { kind: "select", table: "accounts", placeholders: [] } },
-    { sql: "INSERT INTO ledger (account_id, amount) VALUES ($1, $2)", expected: { kind: "insert", table: "ledger", placeholders: ["numbered:0@48", "numbered:1@52"] } },
-    { sql: "REPLACE INTO `counters` (name, value) VALUES (?, ?)", expected: { kind: "insert", table: "counters", placeholders: ["positional:0@46", "positional:1@49"] } },
+    {
+      sql: "INSERT INTO ledger (account_id, amount) VALUES ($1, $2)",
+      expected: { kind: "insert", table: "ledger", placeholders: ["numbered:0@48", "numbered:1@52"] },
+    },
+    {
+      sql: "REPLACE INTO `counters` (name, value) VALUES (?, ?)",
+      expected: { kind: "insert", table: "counters", placeholders: ["positional:0@46", "positional:1@49"] },
+    },
     {
       sql: "DELETE FROM sessions WHERE expires_at < now()",
-      expected: { kind: "delete", table: "sessions", conditions: [{ column: "expires_at", operator: "<", expression: "now()", placeholders: [] }], beforeWhereEnd: "DELETE FROM sessions WHERE expires_at < now()", placeholders: [] },
+      expected: {
+        kind: "delete",
+        table: "sessions",
+        conditions: [{ column: "expires_at", operator: "<", expression: "now()", placeholders: [] }],
+        beforeWhereEnd: "DELETE FROM sessions WHERE expires_at < now()",
+        placeholders: [],
+      },
     },
   ]);
 });
@@ -66,7 +100,13 @@ describe("parseSql: table names", () => {
   table([
     {
       sql: 'SELECT * FROM "public"."Accounts" WHERE id = $1',
-      expected: { kind: "select", table: "accounts", conditions: [{ column: "id", operator: "=", expression: "$1", placeholders: ["numbered:0@45"] }], beforeWhereEnd: 'SELECT * FROM "public"."Accounts" WHERE id = $1', placeholders: ["numbered:0@45"] },
+      expected: {
+        kind: "select",
+        table: "accounts",
+        conditions: [{ column: "id", operator: "=", expression: "$1", placeholders: ["numbered:0@45"] }],
+        beforeWhereEnd: 'SELECT * FROM "public"."Accounts" WHERE id = $1',
+        placeholders: ["numbered:0@45"],
+      },
     },
     { sql: "SELECT * FROM `shop`.`Orders`", expected: { kind: "select", table: "orders", placeholders: [] } },
     { sql: "SELECT * FROM [dbo].[Seats]", expected: { kind: "select", table: "seats", placeholders: [] } },
@@ -74,11 +114,21 @@ describe("parseSql: table names", () => {
     { sql: "SELECT * FROM ONLY accounts", expected: { kind: "select", table: "accounts", placeholders: [] } },
     {
       sql: "UPDATE ONLY accounts SET balance = $1",
-      expected: { kind: "update", table: "accounts", assignments: [{ column: "balance", expression: "$1", expressionStart: 35, selfRelative: false, placeholders: ["numbered:0@35"] }], placeholders: ["numbered:0@35"] },
+      expected: {
+        kind: "update",
+        table: "accounts",
+        assignments: [{ column: "balance", expression: "$1", expressionStart: 35, selfRelative: false, placeholders: ["numbered:0@35"] }],
+        placeholders: ["numbered:0@35"],
+      },
     },
     {
       sql: "UPDATE accounts a SET balance = $1",
-      expected: { kind: "update", table: "accounts", assignments: [{ column: "balance", expression: "$1", expressionStart: 32, selfRelative: false, placeholders: ["numbered:0@32"] }], placeholders: ["numbered:0@32"] },
+      expected: {
+        kind: "update",
+        table: "accounts",
+        assignments: [{ column: "balance", expression: "$1", expressionStart: 32, selfRelative: false, placeholders: ["numbered:0@32"] }],
+        placeholders: ["numbered:0@32"],
+      },
     },
   ]);
 });
@@ -104,7 +154,9 @@ describe("parseSql: UPDATE ... SET", () => {
       expected: {
         kind: "update",
         table: "inventory",
-        assignments: [{ column: "qty", expression: '"qty" + ?', expressionStart: 29, selfRelative: true, placeholders: ["positional:0@37"] }],
+        assignments: [
+          { column: "qty", expression: '"qty" + ?', expressionStart: 29, selfRelative: true, placeholders: ["positional:0@37"] },
+        ],
         conditions: [{ column: "sku", operator: "=", expression: "?", placeholders: ["positional:1@51"] }],
         beforeWhereEnd: 'UPDATE inventory SET "qty" = "qty" + ? WHERE sku = ?',
         placeholders: ["positional:0@37", "positional:1@51"],
@@ -152,7 +204,12 @@ describe("parseSql: UPDATE ... SET", () => {
     },
     {
       sql: "UPDATE accounts SET balance = $1 RETURNING *",
-      expected: { kind: "update", table: "accounts", assignments: [{ column: "balance", expression: "$1", expressionStart: 30, selfRelative: false, placeholders: ["numbered:0@30"] }], placeholders: ["numbered:0@30"] },
+      expected: {
+        kind: "update",
+        table: "accounts",
+        assignments: [{ column: "balance", expression: "$1", expressionStart: 30, selfRelative: false, placeholders: ["numbered:0@30"] }],
+        placeholders: ["numbered:0@30"],
+      },
     },
     {
       sql: "UPDATE jobs SET state = $1 WHERE id = $2;",
@@ -176,7 +233,9 @@ describe("parseSql: WHERE comparisons", () => {
       expected: {
         kind: "update",
         table: "accounts",
-        assignments: [{ column: "balance", expression: "balance - $1", expressionStart: 30, selfRelative: true, placeholders: ["numbered:0@40"] }],
+        assignments: [
+          { column: "balance", expression: "balance - $1", expressionStart: 30, selfRelative: true, placeholders: ["numbered:0@40"] },
+        ],
         conditions: [
           { column: "id", operator: "=", expression: "$2", placeholders: ["numbered:1@54"] },
           { column: "balance", operator: ">=", expression: "0", placeholders: ["numbered:0@71"] },
@@ -251,7 +310,14 @@ describe("parseSql: WHERE comparisons", () => {
 describe("parseSql: row locks", () => {
   const locked = (sql: string, lock: string, where: string, at: number, style = "numbered"): { sql: string; expected: Parsed } => ({
     sql,
-    expected: { kind: "select", table: "accounts", lock, conditions: [{ column: "id", operator: "=", expression: where, placeholders: [`${style}:0@${at}`] }], beforeWhereEnd: sql.slice(0, sql.indexOf(where) + where.length), placeholders: [`${style}:0@${at}`] },
+    expected: {
+      kind: "select",
+      table: "accounts",
+      lock,
+      conditions: [{ column: "id", operator: "=", expression: where, placeholders: [`${style}:0@${at}`] }],
+      beforeWhereEnd: sql.slice(0, sql.indexOf(where) + where.length),
+      placeholders: [`${style}:0@${at}`],
+    },
   });
   table([
     locked("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", "update", "$1", 40),
@@ -262,13 +328,26 @@ describe("parseSql: row locks", () => {
     locked("SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE", "update", "ANY($1)", 39),
     {
       sql: "SELECT * FROM jobs WHERE state = $1 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
-      expected: { kind: "select", table: "jobs", lock: "update", conditions: [{ column: "state", operator: "=", expression: "$1", placeholders: ["numbered:0@33"] }], beforeWhereEnd: "SELECT * FROM jobs WHERE state = $1", placeholders: ["numbered:0@33"] },
+      expected: {
+        kind: "select",
+        table: "jobs",
+        lock: "update",
+        conditions: [{ column: "state", operator: "=", expression: "$1", placeholders: ["numbered:0@33"] }],
+        beforeWhereEnd: "SELECT * FROM jobs WHERE state = $1",
+        placeholders: ["numbered:0@33"],
+      },
     },
     // In a string literal or a comment, FOR UPDATE locks nothing.
     { sql: "SELECT 'FOR UPDATE' AS hint FROM accounts", expected: { kind: "select", table: "accounts", placeholders: [] } },
     {
       sql: "SELECT * FROM accounts -- FOR UPDATE\nWHERE id = $1",
-      expected: { kind: "select", table: "accounts", conditions: [{ column: "id", operator: "=", expression: "$1", placeholders: ["numbered:0@48"] }], beforeWhereEnd: "SELECT * FROM accounts -- FOR UPDATE\nWHERE id = $1", placeholders: ["numbered:0@48"] },
+      expected: {
+        kind: "select",
+        table: "accounts",
+        conditions: [{ column: "id", operator: "=", expression: "$1", placeholders: ["numbered:0@48"] }],
+        beforeWhereEnd: "SELECT * FROM accounts -- FOR UPDATE\nWHERE id = $1",
+        placeholders: ["numbered:0@48"],
+      },
     },
   ]);
 });
@@ -310,7 +389,13 @@ describe("parseSql: placeholders", () => {
     },
     {
       sql: "SELECT * FROM t WHERE a = $10",
-      expected: { kind: "select", table: "t", conditions: [{ column: "a", operator: "=", expression: "$10", placeholders: ["numbered:9@26"] }], beforeWhereEnd: "SELECT * FROM t WHERE a = $10", placeholders: ["numbered:9@26"] },
+      expected: {
+        kind: "select",
+        table: "t",
+        conditions: [{ column: "a", operator: "=", expression: "$10", placeholders: ["numbered:9@26"] }],
+        beforeWhereEnd: "SELECT * FROM t WHERE a = $10",
+        placeholders: ["numbered:9@26"],
+      },
     },
     {
       // Template interpolations (sql-text.ts writes them as `$?`), counted across clauses.
@@ -363,7 +448,15 @@ describe("parseSql: the result", () => {
     const statement = parseSql(sql);
     assert.deepStrictEqual(statement, {
       kind: "update",
-      assignments: [{ column: "a", expression: "$1", expressionStart: 17, selfRelative: false, placeholders: [{ style: "numbered", index: 0, offset: 17 }] }],
+      assignments: [
+        {
+          column: "a",
+          expression: "$1",
+          expressionStart: 17,
+          selfRelative: false,
+          placeholders: [{ style: "numbered", index: 0, offset: 17 }],
+        },
+      ],
       conditions: [{ column: "id", operator: "=", expression: "$2", placeholders: [{ style: "numbered", index: 1, offset: 31 }] }],
       placeholders: [
         { style: "numbered", index: 0, offset: 17 },

@@ -16,7 +16,16 @@ import type { Rule } from "../../server/src/engine/types";
 /** File rule: reports every `let`, and its type when the checker knows it (so findings depend on imports). */
 function makeRules(checked: string[]): Rule[] {
   const letRule: Rule = {
-    meta: { id: "test-let", description: "Reports let.", defaultSeverity: "warn", fixable: false, hasSuggestions: false, scope: "file", messages: { let: "let of type {{type}}" }, defaultOptions: {} },
+    meta: {
+      id: "test-let",
+      description: "Reports let.",
+      defaultSeverity: "warn",
+      fixable: false,
+      hasSuggestions: false,
+      scope: "file",
+      messages: { let: "let of type {{type}}" },
+      defaultOptions: {},
+    },
     checkFile(context) {
       checked.push(path.basename(context.fileName));
       if (context.sourceFile.text.includes("CRASH")) throw new Error("boom");
@@ -24,7 +33,11 @@ function makeRules(checked: string[]): Rule[] {
         if (ts.isVariableDeclarationList(node) && node.flags & ts.NodeFlags.Let) {
           const declaration = node.declarations[0]!;
           const type = context.checker.typeToString(context.checker.getTypeAtLocation(declaration.name));
-          context.report({ messageId: "let", data: { type }, span: { file: context.fileName, start: node.getStart(context.sourceFile), end: node.end } });
+          context.report({
+            messageId: "let",
+            data: { type },
+            span: { file: context.fileName, start: node.getStart(context.sourceFile), end: node.end },
+          });
         }
         ts.forEachChild(node, visit);
       };
@@ -33,7 +46,16 @@ function makeRules(checked: string[]): Rule[] {
   };
   /** Project rule: reports on the first file how many files mention "lockA" (depends on every file). */
   const countRule: Rule = {
-    meta: { id: "test-count", description: "Counts lockA.", defaultSeverity: "warn", fixable: false, hasSuggestions: false, scope: "project", messages: { count: "{{count}} files take lockA" }, defaultOptions: {} },
+    meta: {
+      id: "test-count",
+      description: "Counts lockA.",
+      defaultSeverity: "warn",
+      fixable: false,
+      hasSuggestions: false,
+      scope: "project",
+      messages: { count: "{{count}} files take lockA" },
+      defaultOptions: {},
+    },
     checkProject(context) {
       const files = [...context.sourceFiles].sort((a, b) => a.fileName.localeCompare(b.fileName));
       const count = files.filter((sf) => sf.text.includes("lockA")).length;
@@ -71,7 +93,9 @@ function project(files: Record<string, string>): Project {
       const report = buildReport(run, dir);
       cache.recordRun(session.host.getProgram(), session.spec, report, run.crashes.length > 0);
       assert.equal(cache.save(), undefined);
-      const messages = report.results.flatMap((r) => r.messages.map((m) => `${path.relative(dir, r.filePath)}:${m.line}:${m.column} ${m.ruleId} ${m.message}`));
+      const messages = report.results.flatMap((r) =>
+        r.messages.map((m) => `${path.relative(dir, r.filePath)}:${m.line}:${m.column} ${m.ruleId} ${m.message}`),
+      );
       return { messages, checked: checked.sort() };
     },
   };
@@ -90,7 +114,11 @@ test("an unchanged project reuses every file's findings; project rules still run
   try {
     const cold = p.lint();
     assert.deepEqual(cold.checked, ["a.ts", "b.ts", "c.ts"]);
-    assert.deepEqual(cold.messages, ["src/a.ts:1:1 test-count 1 files take lockA", "src/a.ts:2:8 test-let let of type number", "src/c.ts:1:8 test-let let of type string"]);
+    assert.deepEqual(cold.messages, [
+      "src/a.ts:1:1 test-count 1 files take lockA",
+      "src/a.ts:2:8 test-let let of type number",
+      "src/c.ts:1:8 test-let let of type string",
+    ]);
     const warm = p.lint();
     assert.deepEqual(warm, { messages: cold.messages, checked: [] });
   } finally {
@@ -106,11 +134,19 @@ test("changing a file re-analyses it and the files that import it; project findi
     p.write("src/c.ts", "export let c = 'x'; // lockA too\n");
     const after = p.lint();
     assert.deepEqual(after.checked, ["a.ts", "b.ts", "c.ts"]);
-    assert.deepEqual(after.messages, ["src/a.ts:1:1 test-count 2 files take lockA", "src/a.ts:2:8 test-let let of type string", "src/c.ts:1:8 test-let let of type string"]);
+    assert.deepEqual(after.messages, [
+      "src/a.ts:1:1 test-count 2 files take lockA",
+      "src/a.ts:2:8 test-let let of type string",
+      "src/c.ts:1:8 test-let let of type string",
+    ]);
     p.write("src/c.ts", "export let c = 2;\n");
     const third = p.lint();
     assert.deepEqual(third.checked, ["c.ts"], "a.ts and b.ts do not depend on c.ts");
-    assert.deepEqual(third.messages, ["src/a.ts:1:1 test-count 1 files take lockA", "src/a.ts:2:8 test-let let of type string", "src/c.ts:1:8 test-let let of type number"]);
+    assert.deepEqual(third.messages, [
+      "src/a.ts:1:1 test-count 1 files take lockA",
+      "src/a.ts:2:8 test-let let of type string",
+      "src/c.ts:1:8 test-let let of type number",
+    ]);
   } finally {
     fs.rmSync(p.dir, { recursive: true, force: true });
   }
@@ -148,7 +184,10 @@ test("the last run is reused whole only while every file of its Program is uncha
       return { session, cache: LintCache.open(p.cacheFile, "key-1", settingsResolver(session.config, session.spec)) };
     };
     const { session, cache } = reopen();
-    assert.deepEqual(cache.lastRun(session.spec)?.results.map((r) => path.relative(p.dir, r.filePath)), ["src/a.ts", "src/b.ts", "src/c.ts"]);
+    assert.deepEqual(
+      cache.lastRun(session.spec)?.results.map((r) => path.relative(p.dir, r.filePath)),
+      ["src/a.ts", "src/b.ts", "src/c.ts"],
+    );
     p.write("src/globals.d.ts", "declare const GLOBAL_FLAG: string;\n");
     const changed = reopen();
     assert.equal(changed.cache.lastRun(changed.session.spec), undefined, "a changed declaration file");
@@ -210,7 +249,11 @@ test("locksmith lint --cache: same output warm as cold, a corrupt cache is ignor
       stdout: "",
       stderr: `locksmith: --cache-location must be inside the current folder (${p.dir}), got "../elsewhere"\n`,
     });
-    assert.deepEqual(await cli(["lint", "--cache-location", "x", "src"], p.dir), { code: 2, stdout: "", stderr: "locksmith: --cache-location needs --cache\n" });
+    assert.deepEqual(await cli(["lint", "--cache-location", "x", "src"], p.dir), {
+      code: 2,
+      stdout: "",
+      stderr: "locksmith: --cache-location needs --cache\n",
+    });
   } finally {
     fs.rmSync(p.dir, { recursive: true, force: true });
   }

@@ -30,7 +30,10 @@ describe("locksmith lint", () => {
   test("lints examples/, prints findings and exits 1", async () => {
     const { code, stdout } = await runCli(["lint", "examples"], repoRoot);
     assert.equal(code, 1);
-    assert.match(stdout, /examples\/src\/payments\/checkout\.ts\n {2}16:25 {2}error {2}`paymentsMutex` is released at line 20 only if nothing goes wrong/);
+    assert.match(
+      stdout,
+      /examples\/src\/payments\/checkout\.ts\n {2}16:25 {2}error {2}`paymentsMutex` is released at line 20 only if nothing goes wrong/,
+    );
     assert.match(stdout, /✖ \d+ problems \(\d+ errors, \d+ warnings?\)/);
   });
 
@@ -42,9 +45,17 @@ describe("locksmith lint", () => {
     assert.ok(Array.isArray(results));
     assert.equal(results.length, 2);
     for (const result of results as Array<Record<string, unknown>>) {
-      assert.deepEqual(Object.keys(result).sort(), ["errorCount", "filePath", "fixableErrorCount", "fixableWarningCount", "messages", "warningCount"]);
+      assert.deepEqual(Object.keys(result).sort(), [
+        "errorCount",
+        "filePath",
+        "fixableErrorCount",
+        "fixableWarningCount",
+        "messages",
+        "warningCount",
+      ]);
       assert.ok(path.isAbsolute(result.filePath as string));
-      for (const key of ["errorCount", "warningCount", "fixableErrorCount", "fixableWarningCount"]) assert.equal(typeof result[key], "number");
+      for (const key of ["errorCount", "warningCount", "fixableErrorCount", "fixableWarningCount"])
+        assert.equal(typeof result[key], "number");
       for (const message of result.messages as Array<Record<string, unknown>>) {
         assert.equal(typeof message.ruleId, "string");
         assert.ok(message.severity === 1 || message.severity === 2);
@@ -56,11 +67,20 @@ describe("locksmith lint", () => {
         }
       }
     }
-    const a = (results as Array<{ filePath: string; messages: Array<Record<string, unknown>>; errorCount: number; fixableErrorCount: number }>).find((r) => r.filePath.endsWith("a.ts"))!;
+    const a = (
+      results as Array<{ filePath: string; messages: Array<Record<string, unknown>>; errorCount: number; fixableErrorCount: number }>
+    ).find((r) => r.filePath.endsWith("a.ts"))!;
     assert.equal(a.errorCount, 1);
     assert.equal(a.fixableErrorCount, 1);
     assert.deepEqual(
-      { ruleId: a.messages[0]!.ruleId, severity: a.messages[0]!.severity, line: a.messages[0]!.line, column: a.messages[0]!.column, endLine: a.messages[0]!.endLine, endColumn: a.messages[0]!.endColumn },
+      {
+        ruleId: a.messages[0]!.ruleId,
+        severity: a.messages[0]!.severity,
+        line: a.messages[0]!.line,
+        column: a.messages[0]!.column,
+        endLine: a.messages[0]!.endLine,
+        endColumn: a.messages[0]!.endColumn,
+      },
       { ruleId: "lock-release-not-guaranteed", severity: 2, line: 5, column: 25, endLine: 5, endColumn: 40 },
     );
     // The fix is one range replacement of the original text, as ESLint's.
@@ -99,7 +119,11 @@ describe("locksmith lint", () => {
 
   test("locksmith.json: severity, ignores and overrides", async () => {
     const dir = tempProject({
-      "locksmith.json": JSON.stringify({ rules: { "unchecked-lock-acquisition": "warn" }, ignores: ["src/generated/**"], overrides: [{ files: ["src/legacy/**"], rules: { "lock-release-not-guaranteed": "off" } }] }),
+      "locksmith.json": JSON.stringify({
+        rules: { "unchecked-lock-acquisition": "warn" },
+        ignores: ["src/generated/**"],
+        overrides: [{ files: ["src/legacy/**"], rules: { "lock-release-not-guaranteed": "off" } }],
+      }),
       "src/a.ts": UNCHECKED,
       "src/generated/b.ts": LEAKY,
       "src/legacy/c.ts": LEAKY,
@@ -108,7 +132,9 @@ describe("locksmith lint", () => {
     const { code, stdout } = await runCli(["lint", "src", "-f", "json"], dir);
     assert.equal(code, 1);
     const results = JSON.parse(stdout) as Array<{ filePath: string; messages: Array<{ ruleId: string; severity: number }> }>;
-    const byFile = Object.fromEntries(results.map((r) => [path.relative(dir, r.filePath), r.messages.map((m) => `${m.ruleId}:${m.severity}`)]));
+    const byFile = Object.fromEntries(
+      results.map((r) => [path.relative(dir, r.filePath), r.messages.map((m) => `${m.ruleId}:${m.severity}`)]),
+    );
     assert.deepEqual(byFile, {
       [path.join("src", "a.ts")]: ["unchecked-lock-acquisition:1"],
       [path.join("src", "d.ts")]: ["lock-release-not-guaranteed:2"],
@@ -116,21 +142,33 @@ describe("locksmith lint", () => {
     });
   });
 
-  test("configuration in package.json's \"locksmith\" key", async () => {
-    const dir = tempProject({ "package.json": JSON.stringify({ name: "x", locksmith: { rules: { "lock-release-not-guaranteed": "off" } } }), "src/a.ts": LEAKY });
+  test('configuration in package.json\'s "locksmith" key', async () => {
+    const dir = tempProject({
+      "package.json": JSON.stringify({ name: "x", locksmith: { rules: { "lock-release-not-guaranteed": "off" } } }),
+      "src/a.ts": LEAKY,
+    });
     const { code } = await runCli(["lint", "src"], dir);
     assert.equal(code, 0);
   });
 
   test("bad configuration: one clear line naming the file and key, exit 2, no stack trace", async () => {
     const cases: Array<[unknown, RegExp]> = [
-      [{ rules: { "lock-release-not-guaranteed": "loud" } }, /locksmith\.json: "rules\.lock-release-not-guaranteed" must be "off", "warn" or "error" \(or \[severity, options\]\), got "loud"/],
+      [
+        { rules: { "lock-release-not-guaranteed": "loud" } },
+        /locksmith\.json: "rules\.lock-release-not-guaranteed" must be "off", "warn" or "error" \(or \[severity, options\]\), got "loud"/,
+      ],
       [{ rules: { "no-such-rule": "error" } }, /locksmith\.json: "rules\.no-such-rule" is not a Locksmith rule/],
       [{ ignore: ["x"] }, /locksmith\.json: "ignore" is not a known setting/],
       [{ overrides: [{ files: "src/**", rules: {} }] }, /locksmith\.json: "overrides\[0\]\.files" must be an array of glob strings/],
       [{ runtime: "npm" }, /locksmith\.json: "runtime" must be "auto", "package" or "vendor", got "npm"/],
-      [{ rules: { "lock-release-not-guaranteed": ["warn", { depth: 2 }] } }, /"rules\.lock-release-not-guaranteed\[1\]" rule "lock-release-not-guaranteed" takes no options/],
-      [{ runtimePath: "../outside/locksmith-runtime.ts" }, /locksmith\.json: "runtimePath" must stay inside the project \(.*\), got "\.\.\/outside\/locksmith-runtime\.ts"/],
+      [
+        { rules: { "lock-release-not-guaranteed": ["warn", { depth: 2 }] } },
+        /"rules\.lock-release-not-guaranteed\[1\]" rule "lock-release-not-guaranteed" takes no options/,
+      ],
+      [
+        { runtimePath: "../outside/locksmith-runtime.ts" },
+        /locksmith\.json: "runtimePath" must stay inside the project \(.*\), got "\.\.\/outside\/locksmith-runtime\.ts"/,
+      ],
     ];
     for (const [config, expected] of cases) {
       const dir = tempProject({ "locksmith.json": JSON.stringify(config), "src/a.ts": LEAKY });
@@ -175,11 +213,20 @@ describe("locksmith lint", () => {
 
   test("inline suppressions, and --report-unused-disable-directives", async () => {
     const dir = tempProject({
-      "src/next-line.ts": LEAKY.replace("  const release", "  // locksmith-disable-next-line lock-release-not-guaranteed -- released by the caller's timeout\n  const release"),
-      "src/same-line.ts": LEAKY.replace("await mutex.acquire();", "await mutex.acquire(); // locksmith-disable-line lock-release-not-guaranteed"),
+      "src/next-line.ts": LEAKY.replace(
+        "  const release",
+        "  // locksmith-disable-next-line lock-release-not-guaranteed -- released by the caller's timeout\n  const release",
+      ),
+      "src/same-line.ts": LEAKY.replace(
+        "await mutex.acquire();",
+        "await mutex.acquire(); // locksmith-disable-line lock-release-not-guaranteed",
+      ),
       "src/file.ts": `/* locksmith-disable lock-release-not-guaranteed */\n${LEAKY}`,
       "src/other-rule.ts": LEAKY.replace("  const release", "  // locksmith-disable-next-line unchecked-lock-acquisition\n  const release"),
-      "src/in-string.ts": LEAKY.replace("  const release", '  const note = "// locksmith-disable-next-line lock-release-not-guaranteed";\n  const release'),
+      "src/in-string.ts": LEAKY.replace(
+        "  const release",
+        '  const note = "// locksmith-disable-next-line lock-release-not-guaranteed";\n  const release',
+      ),
       "src/unused.ts": "// locksmith-disable-next-line lock-release-not-guaranteed\nexport const x = 1;\n",
     });
     const { stdout } = await runCli(["lint", "src", "-f", "json", "--report-unused-disable-directives"], dir);
@@ -194,7 +241,10 @@ describe("locksmith lint", () => {
       "unused.ts": ["unused-disable-directive@1"],
     });
     const unused = results.find((r) => r.filePath.endsWith("unused.ts"))!.messages[0]!;
-    assert.equal(unused.message, "Unused locksmith-disable-next-line directive (no problems were reported from 'lock-release-not-guaranteed').");
+    assert.equal(
+      unused.message,
+      "Unused locksmith-disable-next-line directive (no problems were reported from 'lock-release-not-guaranteed').",
+    );
   });
 
   test("locksmith rules lists every rule with its docs path; --version prints the version", async () => {
@@ -203,11 +253,17 @@ describe("locksmith lint", () => {
     assert.match(rules.stdout, /^unchecked-lock-acquisition +error .*\n +docs: rules\/docs\/unchecked-lock-acquisition\.md$/m);
     assert.match(rules.stdout, /^lock-release-not-guaranteed +error +fix /m);
     const version = await runCli(["--version"], repoRoot);
-    assert.equal(version.stdout, `${(JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version}\n`);
+    assert.equal(
+      version.stdout,
+      `${(JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }).version}\n`,
+    );
   });
 
   test("the installed bin runs as a process (npx locksmith)", () => {
-    const result = spawnSync(process.execPath, [path.join(repoRoot, "server/bin/locksmith.js"), "lint", "examples", "--format", "json"], { cwd: repoRoot, encoding: "utf8" });
+    const result = spawnSync(process.execPath, [path.join(repoRoot, "server/bin/locksmith.js"), "lint", "examples", "--format", "json"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+    });
     assert.equal(result.status, 1, result.stderr);
     const results = JSON.parse(result.stdout) as Array<{ messages: unknown[] }>;
     assert.ok(results.some((r) => r.messages.length > 0));

@@ -29,7 +29,10 @@ function loaderAccepts(config: unknown): boolean {
 
 test("the schema file is generated from the current registry (run `npm run build` to regenerate)", () => {
   assert.equal(fs.readFileSync(CONFIG_SCHEMA_PATH, "utf8"), schemaText(RULES));
-  assert.deepEqual(schema.definitions.rules.propertyNames.enum, RULES.map((r) => r.meta.id));
+  assert.deepEqual(
+    schema.definitions.rules.propertyNames.enum,
+    RULES.map((r) => r.meta.id),
+  );
   for (const rule of RULES) {
     const definition = schema.definitions[`rule-${rule.meta.id}`];
     assert.equal(definition.default, rule.meta.defaultSeverity, rule.meta.id);
@@ -46,7 +49,9 @@ const VALID: Array<[string, unknown]> = [
   ["the starter config", parseJsonc(starterConfig(RULES, "./schema.json"), FILE)],
   ["every severity spelling", { rules: { [someRule]: "off" }, overrides: [{ files: ["test/**"], rules: { [someRule]: ["warn"] } }] }],
   ["runtime settings", { $schema: "x", ignores: ["gen/**"], runtime: "vendor", runtimePath: "lib/runtime.ts" }],
-  ...(ruleWithoutOptions ? [["[severity, {}] for a rule without options", { rules: { [ruleWithoutOptions.meta.id]: ["error", {}] } }] as [string, unknown]] : []),
+  ...(ruleWithoutOptions
+    ? [["[severity, {}] for a rule without options", { rules: { [ruleWithoutOptions.meta.id]: ["error", {}] } }] as [string, unknown]]
+    : []),
 ];
 
 const INVALID: Array<[string, unknown]> = [
@@ -62,8 +67,12 @@ const INVALID: Array<[string, unknown]> = [
   ["a bad runtime", { runtime: "npm" }],
   ["a numeric runtimePath", { runtimePath: 1 }],
   ["not an object", ["rules"]],
-  ...(ruleWithoutOptions ? [["options for a rule without options", { rules: { [ruleWithoutOptions.meta.id]: ["error", { x: 1 }] } }] as [string, unknown]] : []),
-  ...(ruleWithOptions ? [["an unknown option", { rules: { [ruleWithOptions.meta.id]: ["error", { noSuchOption: true }] } }] as [string, unknown]] : []),
+  ...(ruleWithoutOptions
+    ? [["options for a rule without options", { rules: { [ruleWithoutOptions.meta.id]: ["error", { x: 1 }] } }] as [string, unknown]]
+    : []),
+  ...(ruleWithOptions
+    ? [["an unknown option", { rules: { [ruleWithOptions.meta.id]: ["error", { noSuchOption: true }] } }] as [string, unknown]]
+    : []),
 ];
 
 for (const [name, config] of VALID) {
@@ -82,7 +91,9 @@ for (const [name, config] of INVALID) {
 
 test("locksmith.json may have comments and trailing commas; syntax errors name the line and column", () => {
   assert.deepEqual(parseJsonc('// top\n{\n  "ignores": ["a/**",], /* inline */\n}\n', FILE), { ignores: ["a/**"] });
-  assert.throws(() => parseJsonc('{\n  "ignores": []\n  "runtime": "auto"\n}\n', FILE), { message: `${FILE}: is not valid JSON (line 3, column 3): ',' expected.` });
+  assert.throws(() => parseJsonc('{\n  "ignores": []\n  "runtime": "auto"\n}\n', FILE), {
+    message: `${FILE}: is not valid JSON (line 3, column 3): ',' expected.`,
+  });
   assert.throws(() => parseJsonc("[]", FILE), { message: `${FILE}: must be a JSON object` });
   assert.throws(() => parseJsonc(" \n", FILE), { message: `${FILE}: is empty (expected a JSON object)` });
 });

@@ -101,9 +101,19 @@ describe("locksmith graph", () => {
     const graph = JSON.parse(stdout) as LockOrderGraph;
     const real = fs.realpathSync(dir).split(path.sep).join("/");
     const file = (name: string) => [`${real}/src/${name}`, `${dir.split(path.sep).join("/")}/src/${name}`];
-    assert.deepEqual(graph.nodes.map((n) => [n.label, n.kind, n.inCycle]), [["ordersLock", "mutex", false], ["sessionsLock", "mutex", true], ["usersLock", "mutex", true]]);
+    assert.deepEqual(
+      graph.nodes.map((n) => [n.label, n.kind, n.inCycle]),
+      [
+        ["ordersLock", "mutex", false],
+        ["sessionsLock", "mutex", true],
+        ["usersLock", "mutex", true],
+      ],
+    );
     assert.deepEqual(graph.cycles.length, 1);
-    assert.deepEqual([...graph.cycles[0]!.nodes].map((id) => graph.nodes.find((n) => n.id === id)!.label).sort(), ["sessionsLock", "usersLock"]);
+    assert.deepEqual([...graph.cycles[0]!.nodes].map((id) => graph.nodes.find((n) => n.id === id)!.label).sort(), [
+      "sessionsLock",
+      "usersLock",
+    ]);
     const viaCall = graph.edges.find((e) => e.via.length > 0)!;
     assert.equal(viaCall.kind, "order");
     assert.equal(viaCall.inCycle, true);
@@ -113,12 +123,19 @@ describe("locksmith graph", () => {
     assert.deepEqual(viaCall.outer.start, { line: 4, character: 8 });
     assert.ok(file("sessions.ts").includes(viaCall.inner.file));
     assert.deepEqual(viaCall.inner.start, { line: 5, character: 8 });
-    assert.deepEqual(viaCall.via.map((v) => [v.caller, v.callee]), [["deleteUser", "dropSessionsOf"]]);
+    assert.deepEqual(
+      viaCall.via.map((v) => [v.caller, v.callee]),
+      [["deleteUser", "dropSessionsOf"]],
+    );
   });
 
   test("usage errors", async () => {
     const dir = project();
-    assert.deepEqual(await runCli(["graph", "--format", "svg"], dir), { code: 2, stdout: "", stderr: 'locksmith: unknown graph format "svg" (expected one of: dot, mermaid, json)\n' });
+    assert.deepEqual(await runCli(["graph", "--format", "svg"], dir), {
+      code: 2,
+      stdout: "",
+      stderr: 'locksmith: unknown graph format "svg" (expected one of: dot, mermaid, json)\n',
+    });
     const help = await runCli(["graph", "--help"], dir);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^Usage: locksmith graph/);
@@ -133,12 +150,24 @@ describe("lock-order analysis is incremental", () => {
     host.setFileText(files[1]!, SESSIONS);
     const graphOf = () => {
       const program = host.getProgram();
-      return buildLockOrderGraph(program, files.map((f) => program.getSourceFile(f)!));
+      return buildLockOrderGraph(
+        program,
+        files.map((f) => program.getSourceFile(f)!),
+      );
     };
     assert.equal(graphOf().cycles.length, 1);
     const before = summaryStats.computed;
     // Take the users lock after the sessions lock is released: the cycle disappears.
-    host.setFileText(files[1]!, SESSIONS.replace("await sessionsLock.runExclusive(async () => {\n    await usersLock", "await usersLock.runExclusive(async () => {\n    await usersLock").replace("await usersLock.runExclusive(async () => {\n      await ordersLock", "await sessionsLock.runExclusive(async () => {\n      await ordersLock"));
+    host.setFileText(
+      files[1]!,
+      SESSIONS.replace(
+        "await sessionsLock.runExclusive(async () => {\n    await usersLock",
+        "await usersLock.runExclusive(async () => {\n    await usersLock",
+      ).replace(
+        "await usersLock.runExclusive(async () => {\n      await ordersLock",
+        "await sessionsLock.runExclusive(async () => {\n      await ordersLock",
+      ),
+    );
     const after = graphOf();
     assert.equal(summaryStats.computed - before, 1, "only the edited file is summarised again");
     assert.deepEqual(after.cycles, []);

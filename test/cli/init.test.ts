@@ -24,7 +24,11 @@ test("init writes a commented locksmith.json listing every rule at its default s
   const dir = tempDir();
   try {
     const result = await run(["init"], dir);
-    assert.deepEqual(result, { code: 0, stdout: `Wrote locksmith.json with ${RULES.length} rules at their default severity.\n`, stderr: "" });
+    assert.deepEqual(result, {
+      code: 0,
+      stdout: `Wrote locksmith.json with ${RULES.length} rules at their default severity.\n`,
+      stderr: "",
+    });
     const text = fs.readFileSync(path.join(dir, "locksmith.json"), "utf8");
     assert.equal(text, starterConfig(RULES, "./node_modules/@locksmith/server/schema/locksmith.schema.json"));
     assert.match(text, /^\/\/ Locksmith configuration/);
@@ -45,7 +49,11 @@ test("init refuses to replace an existing locksmith.json unless --force", async 
   try {
     fs.writeFileSync(path.join(dir, "locksmith.json"), "{}\n");
     const refused = await run(["init"], dir);
-    assert.deepEqual(refused, { code: 2, stdout: "", stderr: `locksmith: locksmith.json already exists in ${dir} (use --force to replace it)\n` });
+    assert.deepEqual(refused, {
+      code: 2,
+      stdout: "",
+      stderr: `locksmith: locksmith.json already exists in ${dir} (use --force to replace it)\n`,
+    });
     assert.equal(fs.readFileSync(path.join(dir, "locksmith.json"), "utf8"), "{}\n");
     const forced = await run(["init", "--force"], dir);
     assert.equal(forced.code, 0);
@@ -62,5 +70,8 @@ test("$schema points at the schema of this install when it is inside the project
   const repoRoot = path.join(__dirname, "..", "..", "..");
   assert.equal(schemaReference(repoRoot), "./server/schema/locksmith.schema.json");
   // A fresh folder cannot contain this install (os.tmpdir() itself might: CI may clone under /tmp).
-  assert.equal(schemaReference(fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-init-"))), "./node_modules/@locksmith/server/schema/locksmith.schema.json");
+  assert.equal(
+    schemaReference(fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-init-"))),
+    "./node_modules/@locksmith/server/schema/locksmith.schema.json",
+  );
 });

@@ -27,22 +27,46 @@ function project(files: Record<string, string>): string {
 describe("locksmith runtime vendor", () => {
   test("writes src/locksmith-runtime.ts, then reports it up to date, and updates an older copy", async () => {
     const root = project({ "src/index.ts": "export {};\n" });
-    assert.deepEqual(await run(root, "runtime", "vendor"), { code: 0, stdout: "Vendored the Locksmith runtime to src/locksmith-runtime.ts\n", stderr: "" });
+    assert.deepEqual(await run(root, "runtime", "vendor"), {
+      code: 0,
+      stdout: "Vendored the Locksmith runtime to src/locksmith-runtime.ts\n",
+      stderr: "",
+    });
     const target = path.join(root, "src", "locksmith-runtime.ts");
     assert.equal(fs.readFileSync(target, "utf8"), readVendoredRuntime());
-    assert.deepEqual(await run(root, "runtime", "vendor"), { code: 0, stdout: "The vendored Locksmith runtime at src/locksmith-runtime.ts is up to date\n", stderr: "" });
+    assert.deepEqual(await run(root, "runtime", "vendor"), {
+      code: 0,
+      stdout: "The vendored Locksmith runtime at src/locksmith-runtime.ts is up to date\n",
+      stderr: "",
+    });
     fs.writeFileSync(target, "// an older copy\n");
-    assert.deepEqual(await run(path.join(root, "src"), "runtime", "vendor"), { code: 0, stdout: "Updated the vendored Locksmith runtime at locksmith-runtime.ts\n", stderr: "" });
+    assert.deepEqual(await run(path.join(root, "src"), "runtime", "vendor"), {
+      code: 0,
+      stdout: "Updated the vendored Locksmith runtime at locksmith-runtime.ts\n",
+      stderr: "",
+    });
     assert.equal(fs.readFileSync(target, "utf8"), readVendoredRuntime());
   });
 
   test("--out and locksmith.json's runtimePath choose the place; outside the project is refused", async () => {
     const root = project({ "locksmith.json": JSON.stringify({ runtimePath: "lib/vendor/runtime.ts" }) });
-    assert.deepEqual(await run(root, "runtime", "vendor"), { code: 0, stdout: "Vendored the Locksmith runtime to lib/vendor/runtime.ts\n", stderr: "" });
-    assert.deepEqual(await run(root, "runtime", "vendor", "--out", "shared/locks.ts"), { code: 0, stdout: "Vendored the Locksmith runtime to shared/locks.ts\n", stderr: "" });
+    assert.deepEqual(await run(root, "runtime", "vendor"), {
+      code: 0,
+      stdout: "Vendored the Locksmith runtime to lib/vendor/runtime.ts\n",
+      stderr: "",
+    });
+    assert.deepEqual(await run(root, "runtime", "vendor", "--out", "shared/locks.ts"), {
+      code: 0,
+      stdout: "Vendored the Locksmith runtime to shared/locks.ts\n",
+      stderr: "",
+    });
     assert.ok(fs.existsSync(path.join(root, "shared", "locks.ts")));
     const outside = await run(root, "runtime", "vendor", "--out", "../elsewhere.ts");
-    assert.deepEqual(outside, { code: 2, stdout: "", stderr: `locksmith: the vendored runtime must stay inside the project (${root}), got ../elsewhere.ts\n` });
+    assert.deepEqual(outside, {
+      code: 2,
+      stdout: "",
+      stderr: `locksmith: the vendored runtime must stay inside the project (${root}), got ../elsewhere.ts\n`,
+    });
     assert.equal((await run(root, "runtime", "vendor", "--out", "x.js")).code, 2);
     assert.equal((await run(root, "runtime", "update")).code, 2);
   });

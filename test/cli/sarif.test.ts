@@ -31,7 +31,15 @@ function assertValidSarif(log: unknown): void {
 
 /** A rule for this test: reports every `await`, related to the enclosing function, with a fix that removes the `await`. */
 const awaitRule = defineRule({
-  meta: { id: "test-await", description: "Reports awaits.", defaultSeverity: "warn", fixable: true, hasSuggestions: false, scope: "file", messages: { await: "await: another caller can run here" } },
+  meta: {
+    id: "test-await",
+    description: "Reports awaits.",
+    defaultSeverity: "warn",
+    fixable: true,
+    hasSuggestions: false,
+    scope: "file",
+    messages: { await: "await: another caller can run here" },
+  },
   checkFile(context) {
     const visit = (node: ts.Node, fn: ts.FunctionDeclaration | undefined): void => {
       if (ts.isFunctionDeclaration(node)) fn = node;
@@ -40,8 +48,18 @@ const awaitRule = defineRule({
         context.report({
           messageId: "await",
           span: { file: context.fileName, start, end: node.end },
-          related: [{ span: { file: context.fileName, start: fn.name.getStart(context.sourceFile), end: fn.name.end }, message: "in this function" }],
-          fixes: [{ title: "Remove await", edits: [{ file: context.fileName, start, end: node.expression.getStart(context.sourceFile), newText: "" }] }],
+          related: [
+            {
+              span: { file: context.fileName, start: fn.name.getStart(context.sourceFile), end: fn.name.end },
+              message: "in this function",
+            },
+          ],
+          fixes: [
+            {
+              title: "Remove await",
+              edits: [{ file: context.fileName, start, end: node.expression.getStart(context.sourceFile), newText: "" }],
+            },
+          ],
         });
       }
       ts.forEachChild(node, (child) => visit(child, fn));
@@ -73,7 +91,10 @@ test("a finding becomes a SARIF result with location, related location, code flo
       },
     ]);
     const location = (startLine: number, startColumn: number, endLine: number, endColumn: number) => ({
-      physicalLocation: { artifactLocation: { uri: "src/my%20file.ts", uriBaseId: "%SRCROOT%" }, region: { startLine, startColumn, endLine, endColumn } },
+      physicalLocation: {
+        artifactLocation: { uri: "src/my%20file.ts", uriBaseId: "%SRCROOT%" },
+        region: { startLine, startColumn, endLine, endColumn },
+      },
     });
     assert.deepEqual(run.results, [
       {
@@ -101,7 +122,9 @@ test("a finding becomes a SARIF result with location, related location, code flo
             artifactChanges: [
               {
                 artifactLocation: { uri: "src/my%20file.ts", uriBaseId: "%SRCROOT%" },
-                replacements: [{ deletedRegion: { charOffset: CODE.indexOf("await"), charLength: "await ".length }, insertedContent: { text: "" } }],
+                replacements: [
+                  { deletedRegion: { charOffset: CODE.indexOf("await"), charLength: "await ".length }, insertedContent: { text: "" } },
+                ],
               },
             ],
           },
@@ -131,7 +154,10 @@ test("the driver lists every registered rule with its descriptions, help and def
   assert.equal(driver.name, "Locksmith");
   assert.equal(driver.version, VERSION);
   assert.match(driver.informationUri, /^file:\/\/.*README\.md$/);
-  assert.deepEqual(driver.rules.map((r: any) => r.id), RULES.map((r) => r.meta.id));
+  assert.deepEqual(
+    driver.rules.map((r: any) => r.id),
+    RULES.map((r) => r.meta.id),
+  );
   for (const [i, rule] of RULES.entries()) {
     const descriptor = driver.rules[i];
     assert.equal(descriptor.shortDescription.text, rule.meta.description);
@@ -151,11 +177,27 @@ test("`locksmith lint --format sarif` prints a valid log (paths outside the fold
     assertValidSarif(log);
     assert.deepEqual(log.runs[0].results, []);
     const outside = sarifLog(
-      { cwd: path.join(dir, "src"), errorCount: 1, warningCount: 0, results: [{ filePath: path.join(dir, "b.ts"), errorCount: 1, warningCount: 0, fixableErrorCount: 0, fixableWarningCount: 0, messages: [{ ruleId: "x", severity: 2, message: "m", line: 1, column: 1, endLine: 1, endColumn: 2, related: [] }] }] },
+      {
+        cwd: path.join(dir, "src"),
+        errorCount: 1,
+        warningCount: 0,
+        results: [
+          {
+            filePath: path.join(dir, "b.ts"),
+            errorCount: 1,
+            warningCount: 0,
+            fixableErrorCount: 0,
+            fixableWarningCount: 0,
+            messages: [{ ruleId: "x", severity: 2, message: "m", line: 1, column: 1, endLine: 1, endColumn: 2, related: [] }],
+          },
+        ],
+      },
       [],
     ) as any;
     assertValidSarif(outside);
-    assert.deepEqual(outside.runs[0].results[0].locations[0].physicalLocation.artifactLocation, { uri: pathToFileURL(path.join(dir, "b.ts")).href });
+    assert.deepEqual(outside.runs[0].results[0].locations[0].physicalLocation.artifactLocation, {
+      uri: pathToFileURL(path.join(dir, "b.ts")).href,
+    });
     assert.equal("ruleIndex" in outside.runs[0].results[0], false);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

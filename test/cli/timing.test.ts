@@ -19,7 +19,14 @@ async function lint(args: string[], cwd: string): Promise<{ code: number; stdout
 }
 
 test("the table: slowest first, times to 0.1 ms, shares of the total", () => {
-  const table = formatTimings(new Map([["lock-across-await", 12.34], ["(program)", 30], ["reentrant-lock", 0.06], ["select-then-update", 7.6]]));
+  const table = formatTimings(
+    new Map([
+      ["lock-across-await", 12.34],
+      ["(program)", 30],
+      ["reentrant-lock", 0.06],
+      ["select-then-update", 7.6],
+    ]),
+  );
   assert.equal(
     table,
     [
@@ -47,7 +54,11 @@ test("locksmith lint --timing times the Program, the checker and every rule, on 
     return { name: match[1]!, ms: Number(match[2]), share: Number(match[3]) };
   });
   assert.deepEqual(steps.map((s) => s.name).sort(), [PROGRAM_TIMING, TYPE_CHECKER_TIMING, ...RULES.map((r) => r.meta.id)].sort());
-  assert.deepEqual(steps.map((s) => s.ms), [...steps.map((s) => s.ms)].sort((a, b) => b - a), "slowest first");
+  assert.deepEqual(
+    steps.map((s) => s.ms),
+    [...steps.map((s) => s.ms)].sort((a, b) => b - a),
+    "slowest first",
+  );
   const total = steps.reduce((sum, s) => sum + s.share, 0);
   assert.ok(Math.abs(total - 100) < 0.1 * steps.length, `shares add up to ${total}%`);
 });
@@ -61,7 +72,11 @@ test("without --timing nothing is printed on stderr; a fully cached run says tha
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stderr, /^Step /);
     const second = await lint(["--cache", "--timing", "counter.ts"], dir);
-    assert.deepEqual(second, { code: 0, stdout: "", stderr: "locksmith: --timing: every result came from the cache, nothing was analysed\n" });
+    assert.deepEqual(second, {
+      code: 0,
+      stdout: "",
+      stderr: "locksmith: --timing: every result came from the cache, nothing was analysed\n",
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -35,18 +35,42 @@ export interface LintedExample {
  * safe fixes and, separately, each suggestion named in `suggestions` (by title), and loads every version as a
  * CommonJS module.
  */
-export function lintAndFix(rule: Rule, code: string, suggestions: Record<string, RegExp> = {}, files: Record<string, string> = {}): LintedExample {
+export function lintAndFix(
+  rule: Rule,
+  code: string,
+  suggestions: Record<string, RegExp> = {},
+  files: Record<string, string> = {},
+): LintedExample {
   const linted = lintCode(rule, { code, files });
   const fixes = chooseFixes(linted.diagnostics);
   assert.ok(fixes.length > 0, "the rule offers no safe fix for the example");
-  const fixedText = applyEdits(code, fixes.flatMap((f) => editsFor(f, linted.fileName)));
+  const fixedText = applyEdits(
+    code,
+    fixes.flatMap((f) => editsFor(f, linted.fileName)),
+  );
   assert.equal(lintCode(rule, { code: fixedText, files }).diagnostics.length, 0, "the fixed example still has findings");
-  const example: LintedExample = { original: loadModule(code), fixed: loadModule(fixedText), fixedText, suggested: {}, findingLines: linted.diagnostics.map((d) => linted.lineOf(d.span.start).line) };
+  const example: LintedExample = {
+    original: loadModule(code),
+    fixed: loadModule(fixedText),
+    fixedText,
+    suggested: {},
+    findingLines: linted.diagnostics.map((d) => linted.lineOf(d.span.start).line),
+  };
   for (const [name, title] of Object.entries(suggestions)) {
     const chosen = linted.diagnostics.map((d) => d.suggestions.find((s) => title.test(s.title)));
-    assert.ok(chosen.every((s) => s !== undefined), `a finding has no suggestion matching ${title}`);
-    const text = applyEdits(code, chosen.flatMap((s) => editsFor(s!, linted.fileName)));
-    assert.equal(lintCode(rule, { code: text, files }).diagnostics.length, 0, `the example with the suggestion ${title} applied still has findings`);
+    assert.ok(
+      chosen.every((s) => s !== undefined),
+      `a finding has no suggestion matching ${title}`,
+    );
+    const text = applyEdits(
+      code,
+      chosen.flatMap((s) => editsFor(s!, linted.fileName)),
+    );
+    assert.equal(
+      lintCode(rule, { code: text, files }).diagnostics.length,
+      0,
+      `the example with the suggestion ${title} applied still has findings`,
+    );
     example.suggested[name] = { module: loadModule(text), text };
   }
   return example;
@@ -60,12 +84,16 @@ export function typeErrorsAsExample(relative: string, text: string): string[] {
   session.host.setFileText(fileName, text);
   const program = session.host.getProgram();
   const sourceFile = program.getSourceFile(fileName)!;
-  return [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)].map((d) => `${sourceFile.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
+  return [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)].map(
+    (d) => `${sourceFile.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`,
+  );
 }
 
 /** Loads TypeScript source as a CommonJS module. */
 export function loadModule(code: string): Record<string, any> {
-  const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+  const js = ts.transpileModule(code, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  }).outputText;
   const module = { exports: {} as Record<string, any> };
   new Function("require", "module", "exports", js)(require, module, module.exports);
   return module.exports;

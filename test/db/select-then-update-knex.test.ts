@@ -42,7 +42,10 @@ describe("select-then-update proof with knex on PostgreSQL", () => {
 
   test("flagged code: concurrent debits are lost or overdraw", async () => {
     const { succeeded, balance } = await run(example.original["debit"], 200);
-    assert.ok(succeeded > 20 || balance !== 200 - 10 * succeeded, `expected an overdraft or lost debit: ${succeeded} debits, balance ${balance}`);
+    assert.ok(
+      succeeded > 20 || balance !== 200 - 10 * succeeded,
+      `expected an overdraft or lost debit: ${succeeded} debits, balance ${balance}`,
+    );
   });
 
   test("fixed code: exactly 20 debits of 10 succeed on a balance of 200", async () => {

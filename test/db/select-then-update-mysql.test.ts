@@ -22,7 +22,9 @@ describe("select-then-update proof on MariaDB (mysql2)", () => {
     try {
       admin = await mysql.createConnection(config);
     } catch (error) {
-      throw new Error(`MariaDB/MySQL is not reachable at ${config.host}:${config.port} (${(error as Error).message}). Start it, or point MYSQL_HOST/MYSQL_PORT/MYSQL_USER/MYSQL_PASSWORD at one.`);
+      throw new Error(
+        `MariaDB/MySQL is not reachable at ${config.host}:${config.port} (${(error as Error).message}). Start it, or point MYSQL_HOST/MYSQL_PORT/MYSQL_USER/MYSQL_PASSWORD at one.`,
+      );
     }
     await admin.query(`CREATE DATABASE ${database}`);
     await admin.query(`CREATE TABLE ${database}.inventory (sku VARCHAR(64) PRIMARY KEY, stock INT NOT NULL) ENGINE=InnoDB`);

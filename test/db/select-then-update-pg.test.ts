@@ -12,13 +12,14 @@ const CALLERS = 50;
 
 describe("select-then-update proof on PostgreSQL (pg)", () => {
   let pool: Pool;
-  const example = lintAndFix(selectThenUpdate, exampleText("wallets/pg-wallet.ts"), { locked: /^Lock the row/, optimistic: /^Optimistic update/ });
+  const example = lintAndFix(selectThenUpdate, exampleText("wallets/pg-wallet.ts"), {
+    locked: /^Lock the row/,
+    optimistic: /^Optimistic update/,
+  });
 
   // The example's SQL names `accounts`: point every connection at the test's own schema.
   usePgProofSchema(
-    (schema) => [
-      `CREATE TABLE ${schema}.accounts (id text PRIMARY KEY, balance integer NOT NULL)`,
-    ],
+    (schema) => [`CREATE TABLE ${schema}.accounts (id text PRIMARY KEY, balance integer NOT NULL)`],
     CALLERS,
     (p) => (pool = p),
   );
@@ -43,7 +44,10 @@ describe("select-then-update proof on PostgreSQL (pg)", () => {
 
   test("flagged code: a balance that covers 20 debits pays out more than 20", async () => {
     const { succeeded, balance } = await run(example.original["debit"], 200, 10);
-    assert.ok(succeeded > 20 || balance !== 200 - 10 * succeeded, `expected an overdraft or lost debit: ${succeeded} debits, balance ${balance}`);
+    assert.ok(
+      succeeded > 20 || balance !== 200 - 10 * succeeded,
+      `expected an overdraft or lost debit: ${succeeded} debits, balance ${balance}`,
+    );
   });
 
   test("fixed code: every debit is applied exactly once", async () => {
@@ -55,24 +59,45 @@ describe("select-then-update proof on PostgreSQL (pg)", () => {
   });
 
   test("suggested row lock (FOR UPDATE in withPgTransaction): exactly 20 debits of 10 succeed on a balance of 200", async () => {
-    assert.deepEqual(await run(example.suggested["locked"]!.module["debit"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
+    assert.deepEqual(await run(example.suggested["locked"]!.module["debit"], 200, 10), {
+      succeeded: 20,
+      errors: ["insufficient funds"],
+      balance: 0,
+    });
   });
 
   test("suggested optimistic update (compare-and-set in retry): every one of 50 concurrent debits is applied exactly once", async () => {
-    assert.deepEqual(await run(example.suggested["optimistic"]!.module["debit"], 1000, 10), { succeeded: CALLERS, errors: [], balance: 500 });
+    assert.deepEqual(await run(example.suggested["optimistic"]!.module["debit"], 1000, 10), {
+      succeeded: CALLERS,
+      errors: [],
+      balance: 500,
+    });
   });
 
   test("suggested optimistic update: exactly 20 debits of 10 succeed on a balance of 200", async () => {
-    assert.deepEqual(await run(example.suggested["optimistic"]!.module["debit"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
+    assert.deepEqual(await run(example.suggested["optimistic"]!.module["debit"], 200, 10), {
+      succeeded: 20,
+      errors: ["insufficient funds"],
+      balance: 0,
+    });
   });
 
   test("both suggestions type-check against the real pg and runtime types", () => {
-    for (const name of ["locked", "optimistic"]) assert.deepEqual(typeErrorsAsExample("wallets/pg-wallet.ts", example.suggested[name]!.text), [], name);
+    for (const name of ["locked", "optimistic"])
+      assert.deepEqual(typeErrorsAsExample("wallets/pg-wallet.ts", example.suggested[name]!.text), [], name);
   });
 
   test("hand-written variants: atomic update, FOR UPDATE in a transaction, optimistic update", async () => {
-    assert.deepEqual(await run(example.original["debitAtomically"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
+    assert.deepEqual(await run(example.original["debitAtomically"], 200, 10), {
+      succeeded: 20,
+      errors: ["insufficient funds"],
+      balance: 0,
+    });
     assert.deepEqual(await run(example.original["debitLocked"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
-    assert.deepEqual(await run(example.original["debitOptimistically"], 200, 10), { succeeded: 20, errors: ["insufficient funds"], balance: 0 });
+    assert.deepEqual(await run(example.original["debitOptimistically"], 200, 10), {
+      succeeded: 20,
+      errors: ["insufficient funds"],
+      balance: 0,
+    });
   });
 });

@@ -47,11 +47,21 @@ describe("select-then-update proof on PostgreSQL: seat booking", () => {
   });
 
   test("suggested row lock: exactly one user gets the seat", async () => {
-    assert.deepEqual(await run(example.suggested["locked"]!.module["book"]), { succeeded: 1, errors: ["seat taken"], status: "booked", bookings: 1 });
+    assert.deepEqual(await run(example.suggested["locked"]!.module["book"]), {
+      succeeded: 1,
+      errors: ["seat taken"],
+      status: "booked",
+      bookings: 1,
+    });
   });
 
   test("hand-written variants: conditional update, FOR UPDATE in a transaction", async () => {
-    assert.deepEqual(await run(example.original["bookConditionally"]), { succeeded: 1, errors: ["seat taken"], status: "booked", bookings: 1 });
+    assert.deepEqual(await run(example.original["bookConditionally"]), {
+      succeeded: 1,
+      errors: ["seat taken"],
+      status: "booked",
+      bookings: 1,
+    });
     assert.deepEqual(await run(example.original["bookLocked"]), { succeeded: 1, errors: ["seat taken"], status: "booked", bookings: 1 });
   });
 });

@@ -16,9 +16,7 @@ describe("select-then-update proof on PostgreSQL: SERIALIZABLE without a retry",
   const example = loadModule(code);
 
   usePgProofSchema(
-    (schema) => [
-      `CREATE TABLE ${schema}.accounts (id text PRIMARY KEY, balance integer NOT NULL)`,
-    ],
+    (schema) => [`CREATE TABLE ${schema}.accounts (id text PRIMARY KEY, balance integer NOT NULL)`],
     CALLERS,
     (p) => (pool = p),
   );
@@ -33,7 +31,13 @@ describe("select-then-update proof on PostgreSQL: SERIALIZABLE without a retry",
 
   test("the example is flagged once, at the unretried debit", () => {
     const linted = lintCode(selectThenUpdate, { code });
-    assert.deepEqual(linted.diagnostics.map((d) => [linted.lineOf(d.span.start).line, d.message.includes("SERIALIZABLE transaction that nothing here retries")]), [[16, true]]);
+    assert.deepEqual(
+      linted.diagnostics.map((d) => [
+        linted.lineOf(d.span.start).line,
+        d.message.includes("SERIALIZABLE transaction that nothing here retries"),
+      ]),
+      [[16, true]],
+    );
   });
 
   test("flagged code: no debit is lost, but the aborted ones fail with a serialization failure", async () => {

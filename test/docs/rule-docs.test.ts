@@ -86,17 +86,29 @@ describe("rule docs", () => {
         assert.ok(markdown !== undefined, `${where} is missing`);
         const headings = proseLines(markdown).filter((l) => /^#{1,6}\s/.test(l));
         assert.match(headings[0] ?? "", new RegExp(`^# .*${id}`), `${where}: the first line should be a title naming the rule ("# ${id}")`);
-        const intro = proseLines(markdown).slice(1, proseLines(markdown).findIndex((l, i) => i > 0 && /^#{1,6}\s/.test(l)));
+        const intro = proseLines(markdown).slice(
+          1,
+          proseLines(markdown).findIndex((l, i) => i > 0 && /^#{1,6}\s/.test(l)),
+        );
         const catches = intro.some((l) => l.trim()) || headings.some((h) => /catch|rule details/i.test(h));
         assert.ok(catches, `${where}: does not say what it catches (a paragraph under the title, or a "What it catches" section)`);
         for (const [name, pattern] of REQUIRED_HEADINGS) {
-          assert.ok(headings.slice(1).some((h) => pattern.test(h)), `${where}: no "${name}" section (a heading matching ${pattern})`);
+          assert.ok(
+            headings.slice(1).some((h) => pattern.test(h)),
+            `${where}: no "${name}" section (a heading matching ${pattern})`,
+          );
         }
         const timeline = fencedBlocks(markdown).some((b) => b.lang === "" || b.lang === "text");
         assert.ok(timeline, `${where}: no timeline (a \`\`\`text block showing the race or deadlock step by step, as in the guide)`);
         const examples = examplesOf(markdown);
-        assert.ok(examples.some((e) => e.kind === "incorrect"), `${where}: no ❌ example (a \`\`\`ts block after a line containing ❌)`);
-        assert.ok(examples.some((e) => e.kind === "correct"), `${where}: no ✅ example (a \`\`\`ts block after a line containing ✅)`);
+        assert.ok(
+          examples.some((e) => e.kind === "incorrect"),
+          `${where}: no ❌ example (a \`\`\`ts block after a line containing ❌)`,
+        );
+        assert.ok(
+          examples.some((e) => e.kind === "correct"),
+          `${where}: no ✅ example (a \`\`\`ts block after a line containing ✅)`,
+        );
         const optionsSection = sectionText(markdown, /option/i);
         for (const option of Object.keys(rule.meta.optionsSchema?.properties ?? {})) {
           assert.ok(optionsSection.includes(option), `${where}: option "${option}" is not described in the options section`);
@@ -107,7 +119,10 @@ describe("rule docs", () => {
         if (example.kind === "incorrect") {
           test(`❌ example at line ${example.line} reports ${id}`, () => {
             const found = lintCode(rule, { code: example.code }).diagnostics;
-            assert.ok(found.some((d) => d.ruleId === id), `${where}:${example.line}: the ❌ example reports nothing`);
+            assert.ok(
+              found.some((d) => d.ruleId === id),
+              `${where}:${example.line}: the ❌ example reports nothing`,
+            );
           });
         } else {
           test(`✅ example at line ${example.line} reports nothing`, () => {
@@ -143,5 +158,8 @@ function sectionText(markdown: string, pattern: RegExp): string {
   if (start < 0) return "";
   const level = /^#+/.exec(lines[start]!)![0].length;
   const end = lines.findIndex((l, i) => i > start && new RegExp(`^#{1,${level}}\\s`).test(l));
-  return markdown.split(/\r?\n/).slice(start, end < 0 ? undefined : end).join("\n");
+  return markdown
+    .split(/\r?\n/)
+    .slice(start, end < 0 ? undefined : end)
+    .join("\n");
 }

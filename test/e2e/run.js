@@ -56,13 +56,21 @@ const BASE_SETTINGS = {
 
 async function main() {
   if (!fs.existsSync(VSIX)) throw new Error(`${path.relative(ROOT, VSIX)} is missing: run \`npm run package\` first`);
-  const cache = execFileSync("sh", [path.join(__dirname, "setup.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop();
+  const cache = execFileSync("sh", [path.join(__dirname, "setup.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] })
+    .trim()
+    .split("\n")
+    .pop();
   const codeServer = {
     node24: path.join(cache, "node24", "node_modules", "node", "bin", "node"),
     entry: path.join(cache, "cs", "node_modules", "code-server", "out", "node", "entry.js"),
   };
   // Workspace trust on and no prompt: the folder opens untrusted, in Restricted Mode.
-  await session(codeServer, "untrusted", { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never" }, untrustedScenarios);
+  await session(
+    codeServer,
+    "untrusted",
+    { "security.workspace.trust.enabled": true, "security.workspace.trust.startupPrompt": "never" },
+    untrustedScenarios,
+  );
   await session(codeServer, "trusted", { "security.workspace.trust.enabled": false }, trustedScenarios);
   log("all scenarios passed");
 }
@@ -77,12 +85,27 @@ async function session({ node24, entry }, name, settings, scenarios) {
   fs.mkdirSync(path.join(userData, "User"), { recursive: true });
   fs.writeFileSync(path.join(userData, "User", "settings.json"), JSON.stringify({ ...BASE_SETTINGS, ...settings }));
   log(`${name}: installing the extension into code-server`);
-  execFileSync(node24, [entry, "--install-extension", VSIX, "--extensions-dir", extensions, "--user-data-dir", userData], { stdio: "pipe" });
+  execFileSync(node24, [entry, "--install-extension", VSIX, "--extensions-dir", extensions, "--user-data-dir", userData], {
+    stdio: "pipe",
+  });
 
   const port = await freePort();
   const server = spawn(
     node24,
-    [entry, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check", "--user-data-dir", userData, "--extensions-dir", extensions, workspace],
+    [
+      entry,
+      "--auth",
+      "none",
+      "--bind-addr",
+      `127.0.0.1:${port}`,
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--user-data-dir",
+      userData,
+      "--extensions-dir",
+      extensions,
+      workspace,
+    ],
     { stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let serverOutput = "";
@@ -90,7 +113,15 @@ async function session({ node24, entry }, name, settings, scenarios) {
   server.stderr.on("data", (d) => (serverOutput += d));
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   try {
@@ -117,13 +148,18 @@ function workbench(page) {
   const pressUntilVisible = (key, selector) =>
     poll(`${selector} after ${key}`, async () => {
       if (!(await page.isVisible(selector))) await page.keyboard.press(key);
-      return page.waitForSelector(selector, { state: "visible", timeout: 3000 }).then(() => true, () => false);
+      return page.waitForSelector(selector, { state: "visible", timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
     });
   const openFile = async (name) => {
     await page.click(".monaco-editor .view-lines").catch(() => undefined);
     await pressUntilVisible("Control+P", ".quick-input-widget input");
     await page.keyboard.type(name);
-    await poll(`${name} first in quick open`, async () => ((await page.$$eval(".quick-input-list .monaco-list-row", (rows) => rows.map((r) => r.textContent ?? "")))[0] ?? "").includes(name));
+    await poll(`${name} first in quick open`, async () =>
+      ((await page.$$eval(".quick-input-list .monaco-list-row", (rows) => rows.map((r) => r.textContent ?? "")))[0] ?? "").includes(name),
+    );
     await page.keyboard.press("Enter");
     await page.waitForSelector(`.tab.active[data-resource-name="${name}"], .tab.active[aria-label^="${name}"]`, { timeout: TIMEOUT });
     await page.click(".monaco-editor .view-lines");
@@ -139,11 +175,17 @@ function workbench(page) {
 
 async function untrustedScenarios({ page, problems, openFile, showProblems }) {
   log("untrusted: the workspace opens in Restricted Mode");
-  await poll("the Restricted Mode indicator", async () => (await page.$$eval(".statusbar-item", (items) => items.map((i) => i.textContent ?? ""))).some((text) => text.includes("Restricted Mode")));
+  await poll("the Restricted Mode indicator", async () =>
+    (await page.$$eval(".statusbar-item", (items) => items.map((i) => i.textContent ?? ""))).some((text) =>
+      text.includes("Restricted Mode"),
+    ),
+  );
   log("untrusted: findings appear in the Problems panel");
   await openFile("transfer.ts");
   await showProblems();
-  await poll("the retry-without-backoff finding in Problems", async () => (await problems()).some((row) => row.includes("retry-without-backoff")));
+  await poll("the retry-without-backoff finding in Problems", async () =>
+    (await problems()).some((row) => row.includes("retry-without-backoff")),
+  );
   log("untrusted: passed (Restricted Mode, retry-without-backoff shown)");
 }
 
@@ -152,7 +194,9 @@ async function trustedScenarios({ page, problems, pressUntilVisible, openFile, g
   log("trusted: scenario 1: findings appear in the Problems panel");
   await openFile("transfer.ts");
   await showProblems();
-  await poll("the retry-without-backoff finding in Problems", async () => (await problems()).some((row) => row.includes("retry-without-backoff")));
+  await poll("the retry-without-backoff finding in Problems", async () =>
+    (await problems()).some((row) => row.includes("retry-without-backoff")),
+  );
 
   // 2. A quick fix that vendors the runtime.
   log("trusted: scenario 2: the quick fix vendors the runtime and the finding disappears");
@@ -161,7 +205,9 @@ async function trustedScenarios({ page, problems, pressUntilVisible, openFile, g
   const fixTitle = "retry";
   await pressUntilVisible("Control+.", ".action-widget .monaco-list-row");
   const items = await page.$$eval(".action-widget .monaco-list-row", (rows) => rows.map((row) => row.textContent ?? ""));
-  const fixIndex = items.findIndex((text) => text.toLowerCase().includes(fixTitle) && !text.startsWith("Disable") && !text.startsWith("Show"));
+  const fixIndex = items.findIndex(
+    (text) => text.toLowerCase().includes(fixTitle) && !text.startsWith("Disable") && !text.startsWith("Show"),
+  );
   if (fixIndex < 0) throw new Error(`no quick fix using the runtime's retry among: ${items.join(" | ")}`);
   if (process.env.LOCKSMITH_E2E_SCREENSHOT) {
     await page.hover(`.action-widget .monaco-list-row >> nth=${fixIndex}`);
@@ -175,8 +221,13 @@ async function trustedScenarios({ page, problems, pressUntilVisible, openFile, g
   await page.click(".monaco-editor .view-lines");
   await page.keyboard.press("Control+S");
   const transfer = path.join(workspace, "src", "transfer.ts");
-  await poll("transfer.ts saved with the runtime import", () => fs.readFileSync(transfer, "utf8").includes('import { retry } from "./locksmith-runtime";'));
-  await poll("the retry-without-backoff finding to disappear", async () => !(await problems()).some((row) => row.includes("retry-without-backoff")));
+  await poll("transfer.ts saved with the runtime import", () =>
+    fs.readFileSync(transfer, "utf8").includes('import { retry } from "./locksmith-runtime";'),
+  );
+  await poll(
+    "the retry-without-backoff finding to disappear",
+    async () => !(await problems()).some((row) => row.includes("retry-without-backoff")),
+  );
 
   // 3. Fix on save.
   log("trusted: scenario 3: fix-on-save applies the safe fix");
@@ -185,8 +236,14 @@ async function trustedScenarios({ page, problems, pressUntilVisible, openFile, g
   await page.keyboard.press("Enter");
   await page.keyboard.press("Control+S");
   const report = path.join(workspace, "src", "nightly-report.ts");
-  await poll("nightly-report.ts saved with PX added", () => fs.readFileSync(report, "utf8").includes('"NX", "PX", 30000') || /"PX", \d+/.test(fs.readFileSync(report, "utf8")));
-  await poll("the lock-without-expiry finding to disappear", async () => !(await problems()).some((row) => row.includes("lock-without-expiry")));
+  await poll(
+    "nightly-report.ts saved with PX added",
+    () => fs.readFileSync(report, "utf8").includes('"NX", "PX", 30000') || /"PX", \d+/.test(fs.readFileSync(report, "utf8")),
+  );
+  await poll(
+    "the lock-without-expiry finding to disappear",
+    async () => !(await problems()).some((row) => row.includes("lock-without-expiry")),
+  );
 
   // 4. locksmith.json: checked against the packaged schema; it is JSON with comments, so a comment is no error.
   log("trusted: scenario 4: locksmith.json is validated by the schema and may have comments");
@@ -194,7 +251,12 @@ async function trustedScenarios({ page, problems, pressUntilVisible, openFile, g
   // Quick open indexes files created behind the editor's back only later; the explorer lists the file at once.
   await poll("locksmith.json open from the explorer", async () => {
     await page.click('.explorer-folders-view .monaco-list-row:has-text("locksmith.json")', { timeout: 3000 }).catch(() => undefined);
-    return page.waitForSelector('.tab.active[data-resource-name="locksmith.json"], .tab.active[aria-label^="locksmith.json"]', { timeout: 3000 }).then(() => true, () => false);
+    return page
+      .waitForSelector('.tab.active[data-resource-name="locksmith.json"], .tab.active[aria-label^="locksmith.json"]', { timeout: 3000 })
+      .then(
+        () => true,
+        () => false,
+      );
   });
   await showProblems();
   const configProblems = await poll("the schema problem of locksmith.json", async () => {

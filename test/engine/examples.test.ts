@@ -27,7 +27,10 @@ describe("examples/", () => {
 
   test("contains a finding of every rule", () => {
     const found = new Set(run.results.flatMap((r) => r.diagnostics.map((d) => d.ruleId)));
-    assert.deepEqual(RULES.map((r) => r.meta.id).filter((id) => !found.has(id)), []);
+    assert.deepEqual(
+      RULES.map((r) => r.meta.id).filter((id) => !found.has(id)),
+      [],
+    );
   });
 
   test("❌ functions have findings and ✅ functions have none", () => {
@@ -38,7 +41,8 @@ describe("examples/", () => {
       const visit = (node: ts.Node): void => {
         const comments = ts.getLeadingCommentRanges(sf.text, node.getFullStart()) ?? [];
         const text = comments.map((c) => sf.text.slice(c.pos, c.end)).join("\n");
-        const isDeclaration = ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isVariableStatement(node) || ts.isClassDeclaration(node);
+        const isDeclaration =
+          ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isVariableStatement(node) || ts.isClassDeclaration(node);
         if (isDeclaration && (text.includes("❌") || text.includes("✅"))) {
           marked++;
           const inside = result.diagnostics.filter((d) => d.span.start >= node.getStart(sf) && d.span.end <= node.end);

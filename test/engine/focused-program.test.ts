@@ -20,14 +20,19 @@ function lintBothWays(folder: string): { whole: Map<string, string[]>; focused: 
   workspace.scan();
   const whole = new Map<string, string[]>();
   const focused = new Map<string, string[]>();
-  const describe = (d: { ruleId: string; span: { start: number; end: number }; message: string }) => `${d.ruleId}@${d.span.start}-${d.span.end}: ${d.message}`;
+  const describe = (d: { ruleId: string; span: { start: number; end: number }; message: string }) =>
+    `${d.ruleId}@${d.span.start}-${d.span.end}: ${d.message}`;
   for (const project of workspace.allProjects()) {
     const files = [...project.files].sort();
-    for (const result of project.lintFiles(files, SETTINGS, {}, (m) => assert.fail(m)).results) whole.set(result.fileName, result.diagnostics.map(describe));
+    for (const result of project.lintFiles(files, SETTINGS, {}, (m) => assert.fail(m)).results)
+      whole.set(result.fileName, result.diagnostics.map(describe));
     for (const file of files) {
       const run = project.lintFocused(file, SETTINGS, {}, (m) => assert.fail(m));
       assert.deepEqual(run.crashes, []);
-      focused.set(file, run.results.flatMap((r) => r.diagnostics.map(describe)));
+      focused.set(
+        file,
+        run.results.flatMap((r) => r.diagnostics.map(describe)),
+      );
     }
   }
   return { whole, focused };
@@ -44,7 +49,10 @@ describe("focused Program", () => {
   test("a lock declared with `declare global` in a file nobody imports is still a lock in the focused Program", () => {
     const nodeModules = path.join(REPO_ROOT, "node_modules");
     const root = makeWorkspace({
-      "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", target: "es2022", types: [] }, include: ["src"] }),
+      "tsconfig.json": JSON.stringify({
+        compilerOptions: { strict: true, module: "nodenext", target: "es2022", types: [] },
+        include: ["src"],
+      }),
       // Imported by no file: only its `declare global` makes `accountsLock` known elsewhere.
       "src/setup.ts": `import { Mutex } from "async-mutex";\ndeclare global {\n  var accountsLock: Mutex;\n}\nglobalThis.accountsLock = new Mutex();\n`,
       "src/pay.ts": `export async function pay(work: () => Promise<void>): Promise<void> {\n  const release = await accountsLock.acquire();\n  await work();\n  release();\n}\n`,
@@ -55,7 +63,9 @@ describe("focused Program", () => {
     assert.deepEqual(focused.get(pay), whole.get(pay));
     assert.deepEqual(
       focused.get(pay)!.map((f) => f.split(":")[0]),
-      [`lock-release-not-guaranteed@${fs.readFileSync(pay, "utf8").indexOf("accountsLock.acquire()")}-${fs.readFileSync(pay, "utf8").indexOf(";\n  await work")}`],
+      [
+        `lock-release-not-guaranteed@${fs.readFileSync(pay, "utf8").indexOf("accountsLock.acquire()")}-${fs.readFileSync(pay, "utf8").indexOf(";\n  await work")}`,
+      ],
     );
     // Without the global declaration `accountsLock` is unknown, and nothing is reported: the finding above came from it.
     fs.rmSync(path.join(root, "src", "setup.ts"));

@@ -54,7 +54,10 @@ const indentOf = (line: string) => /^\s*/.exec(line)![0];
 
 const EDITS: Edit[] = [
   { name: "insert a blank line", apply: (text, r) => spliceLines(text, r, (ls, i) => ls.splice(i, 0, "")) },
-  { name: "insert a statement", apply: (text, r) => spliceLines(text, r, (ls, i) => ls.splice(i, 0, indentOf(ls[i] ?? "") + r.pick(STATEMENTS))) },
+  {
+    name: "insert a statement",
+    apply: (text, r) => spliceLines(text, r, (ls, i) => ls.splice(i, 0, indentOf(ls[i] ?? "") + r.pick(STATEMENTS))),
+  },
   { name: "delete a line", apply: (text, r) => spliceLines(text, r, (ls, i) => ls.splice(i, 1)) },
   { name: "duplicate a line", apply: (text, r) => spliceLines(text, r, (ls, i) => ls.splice(i, 0, ls[i]!)) },
   {
@@ -153,7 +156,13 @@ function describeNode(node: ts.Node): string {
 }
 
 function textOf(node: ts.Node): string {
-  const named = ts.isIdentifier(node) || ts.isPrivateIdentifier(node) || ts.isLiteralExpression(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node);
+  const named =
+    ts.isIdentifier(node) ||
+    ts.isPrivateIdentifier(node) ||
+    ts.isLiteralExpression(node) ||
+    ts.isTemplateHead(node) ||
+    ts.isTemplateMiddle(node) ||
+    ts.isTemplateTail(node);
   return named ? node.text : "";
 }
 
@@ -173,7 +182,12 @@ function parseErrors(sourceFile: ts.SourceFile): string[] {
  * the number of nodes compared.
  */
 function assertSameTree(actual: ts.SourceFile, where: string): number {
-  const expected = ts.createSourceFile(actual.fileName, actual.text, { languageVersion: actual.languageVersion, impliedNodeFormat: actual.impliedNodeFormat }, true);
+  const expected = ts.createSourceFile(
+    actual.fileName,
+    actual.text,
+    { languageVersion: actual.languageVersion, impliedNodeFormat: actual.impliedNodeFormat },
+    true,
+  );
   let compared = 0;
   const stack: Array<[ts.Node, ts.Node]> = [[actual, expected]];
   for (let pair = stack.pop(); pair; pair = stack.pop()) {
@@ -228,7 +242,10 @@ class Comparison {
   }
 
   files(): string[] {
-    return this.incremental.allProjects().flatMap((p) => [...p.files]).sort();
+    return this.incremental
+      .allProjects()
+      .flatMap((p) => [...p.files])
+      .sort();
   }
 
   private projects(file: string): { project: Project; reference: Project } {
@@ -308,7 +325,10 @@ export async function debit(pool: Pool, id: string, amount: number): Promise<voi
 describe("incremental parsing", () => {
   test("facts about functions the edit did not touch are learnt again: their file's imports or a helper they call changed", (t) => {
     const root = projectFolder(undefined, {
-      "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", target: "es2022", skipLibCheck: true }, include: ["src"] }),
+      "tsconfig.json": JSON.stringify({
+        compilerOptions: { strict: true, module: "nodenext", target: "es2022", skipLibCheck: true },
+        include: ["src"],
+      }),
       "src/wallet.ts": WALLET,
     });
     try {
@@ -321,10 +341,17 @@ describe("incremental parsing", () => {
       const messages = (r: Reported) => r.results.flatMap((result) => result.diagnostics.map((d) => d.message));
       assert.notDeepEqual(messages(mysql), messages(pg), "the driver decides the finding's wording");
       assert.deepEqual(comparison.step(file, WALLET, "the import changed back"), pg);
-      const noRead = comparison.step(file, WALLET.replace(/const \{ rows \} = await pool\.query\(.*\);/, "const rows = [{ balance: 0 }];"), "the helper's helper reads nothing");
+      const noRead = comparison.step(
+        file,
+        WALLET.replace(/const \{ rows \} = await pool\.query\(.*\);/, "const rows = [{ balance: 0 }];"),
+        "the helper's helper reads nothing",
+      );
       assert.deepEqual(noRead, { results: [{ fileName: file, diagnostics: [], directives: [] }], crashes: [], skipped: [] });
       assert.deepEqual(comparison.step(file, WALLET, "the helper's helper reads again"), pg);
-      assert.deepEqual(pg.results[0]!.diagnostics.map((d) => d.ruleId), ["select-then-update"]);
+      assert.deepEqual(
+        pg.results[0]!.diagnostics.map((d) => d.ruleId),
+        ["select-then-update"],
+      );
       assert.equal(comparison.reusingSteps, 4, "each edit reused nodes of the previous parse");
       t.diagnostic(comparison.summary());
     } finally {
@@ -373,7 +400,10 @@ describe("incremental parsing", () => {
       t.diagnostic(`${files.length} files, ${comparison.summary()}`);
       assert.ok(comparison.findings >= 400, `only ${comparison.findings} findings compared`);
       // The host did parse incrementally (else this compared two parses from scratch).
-      assert.ok(comparison.reusingSteps >= comparison.steps * 0.75, `nodes of the previous parse reused by only ${comparison.reusingSteps} of ${comparison.steps} steps`);
+      assert.ok(
+        comparison.reusingSteps >= comparison.steps * 0.75,
+        `nodes of the previous parse reused by only ${comparison.reusingSteps} of ${comparison.steps} steps`,
+      );
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -3,7 +3,15 @@
 // reference lists are built with walk / walkFunctionBody, themselves checked against a plain forEachChild recursion.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { CALL_KINDS, FUNCTION_KINDS, expressionKey, isFunctionLike, nodesOfKinds, walk, walkFunctionBody } from "../../server/src/analysis/ast";
+import {
+  CALL_KINDS,
+  FUNCTION_KINDS,
+  expressionKey,
+  isFunctionLike,
+  nodesOfKinds,
+  walk,
+  walkFunctionBody,
+} from "../../server/src/analysis/ast";
 import { ts } from "../../server/src/engine/ts";
 import { random as mulberry32 } from "../reliability/fuzz";
 
@@ -29,7 +37,10 @@ function reference(root: ts.Node, kinds: readonly ts.SyntaxKind[], skipFunctions
   };
   ts.forEachChild(root, visit);
   assert.equal(out.length, plain.length, "walk and forEachChild disagree");
-  assert.ok(out.every((node, i) => node === plain[i]), "walk and forEachChild disagree");
+  assert.ok(
+    out.every((node, i) => node === plain[i]),
+    "walk and forEachChild disagree",
+  );
   return out;
 }
 
@@ -137,7 +148,10 @@ describe("nodesOfKinds", () => {
     ["awaits", [K.AwaitExpression]],
     ["CALL_KINDS", CALL_KINDS],
     ["loops", [K.WhileStatement, K.DoStatement, K.ForStatement, K.ForOfStatement]],
-    ["mixed, not in kind order", [K.TaggedTemplateExpression, K.VariableDeclaration, K.BinaryExpression, K.CallExpression, K.AwaitExpression]],
+    [
+      "mixed, not in kind order",
+      [K.TaggedTemplateExpression, K.VariableDeclaration, K.BinaryExpression, K.CallExpression, K.AwaitExpression],
+    ],
     ["identifiers (the most frequent kind)", [K.Identifier]],
     ["a kind absent from the file", [K.WithStatement]],
     ["no kinds", []],
@@ -146,7 +160,11 @@ describe("nodesOfKinds", () => {
   test("returns what walk sees, in walk's order, for every root and kind set", () => {
     let compared = 0;
     for (const [rootName, root] of roots) {
-      for (const [kindsName, kinds] of [...kindSets, ["FUNCTION_KINDS", FUNCTION_KINDS] as const, ["functions and calls", [...FUNCTION_KINDS, ...CALL_KINDS]] as const]) {
+      for (const [kindsName, kinds] of [
+        ...kindSets,
+        ["FUNCTION_KINDS", FUNCTION_KINDS] as const,
+        ["functions and calls", [...FUNCTION_KINDS, ...CALL_KINDS]] as const,
+      ]) {
         assertSameAsWalk(root, kinds, false, `${kindsName} below ${rootName}`);
         compared++;
       }
@@ -169,9 +187,14 @@ describe("nodesOfKinds", () => {
 
   test("with skipFunctions, returns what walkFunctionBody sees, for every root and kind set", () => {
     // Function kinds too: walkFunctionBody visits no nested function, so nodesOfKinds returns none of them.
-    const withFunctions = [...kindSets, ["FUNCTION_KINDS", FUNCTION_KINDS] as const, ["functions and calls", [...FUNCTION_KINDS, ...CALL_KINDS]] as const];
+    const withFunctions = [
+      ...kindSets,
+      ["FUNCTION_KINDS", FUNCTION_KINDS] as const,
+      ["functions and calls", [...FUNCTION_KINDS, ...CALL_KINDS]] as const,
+    ];
     for (const [rootName, root] of roots) {
-      for (const [kindsName, kinds] of withFunctions) assertSameAsWalk(root, kinds, true, `${kindsName} below ${rootName}, skipping functions`);
+      for (const [kindsName, kinds] of withFunctions)
+        assertSameAsWalk(root, kinds, true, `${kindsName} below ${rootName}, skipping functions`);
     }
     // A kind asked for twice is still returned once per node, as a walk would.
     assertSameAsWalk(transfer, [K.CallExpression, K.CallExpression, K.AwaitExpression], false, "calls asked for twice");
@@ -182,7 +205,9 @@ describe("nodesOfKinds", () => {
       [],
     );
     assert.deepEqual(
-      nodesOfKinds<ts.CallExpression>(transfer.body!, CALL_KINDS, { skipFunctions: true }).map((c) => (ts.isCallExpression(c) ? c.expression : c).getText()),
+      nodesOfKinds<ts.CallExpression>(transfer.body!, CALL_KINDS, { skipFunctions: true }).map((c) =>
+        (ts.isCallExpression(c) ? c.expression : c).getText(),
+      ),
       ["this.lock.runExclusive", "retry", "log", "Promise.all", "[load(from), load(to)].map", "load", "load"],
     );
   });
@@ -205,7 +230,11 @@ describe("nodesOfKinds", () => {
     const f = ts.factory;
     const call = (name: string, args: ts.Expression[] = []) => f.createCallExpression(f.createIdentifier(name), undefined, args);
     const arrow = f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(K.EqualsGreaterThanToken), call("d"));
-    const block = f.createBlock([f.createExpressionStatement(call("a")), f.createExpressionStatement(call("c", [arrow])), f.createExpressionStatement(call("e"))]);
+    const block = f.createBlock([
+      f.createExpressionStatement(call("a")),
+      f.createExpressionStatement(call("c", [arrow])),
+      f.createExpressionStatement(call("e")),
+    ]);
     assert.equal(block.pos, -1);
     const callees = (nodes: ts.Node[]) => nodes.map((n) => ((n as ts.CallExpression).expression as ts.Identifier).text);
     assert.deepEqual(callees(nodesOfKinds(block, [K.CallExpression])), ["a", "c", "d", "e"]);
@@ -218,7 +247,12 @@ describe("nodesOfKinds", () => {
   });
 
   test("a node of a file parsed without parent pointers (no way to its file) is walked instead", () => {
-    const file = ts.createSourceFile("orphans.ts", "async function f() { a(); const g = () => b(); c(() => d()); e(); }", ts.ScriptTarget.ES2022, false);
+    const file = ts.createSourceFile(
+      "orphans.ts",
+      "async function f() { a(); const g = () => b(); c(() => d()); e(); }",
+      ts.ScriptTarget.ES2022,
+      false,
+    );
     const body = (file.statements[0] as ts.FunctionDeclaration).body!;
     const callees = (nodes: ts.Node[]) => nodes.map((n) => ((n as ts.CallExpression).expression as ts.Identifier).text);
     assert.deepEqual(callees(nodesOfKinds(body, [K.CallExpression], { skipFunctions: true })), ["a", "c", "e"]);
@@ -267,7 +301,7 @@ describe("expressionKey", () => {
 
   test("the same text in another file (or a new version of the file) has the same key", () => {
     const first = parse("lock.acquire( 'k' );\n", "one.ts");
-    const second = parse("// moved down\nlock.acquire(\"k\");\n", "two.ts");
+    const second = parse('// moved down\nlock.acquire("k");\n', "two.ts");
     const key = (file: ts.SourceFile) => expressionKey((file.statements[0] as ts.ExpressionStatement).expression, file);
     assert.equal(key(first), 'lock.acquire("k")');
     assert.equal(key(second), 'lock.acquire("k")');
@@ -299,7 +333,6 @@ const KIND_POOL: readonly ts.SyntaxKind[] = [
   K.NumericLiteral,
   K.SwitchStatement,
 ];
-
 
 /** `count` distinct items of `pool`. */
 function pick<T>(random: () => number, pool: readonly T[], count: number): T[] {

@@ -75,7 +75,10 @@ export function lintCode(rule: Rule, testCase: ValidCase): LintedCode {
   const settings: EngineSettings = testCase.settings ?? { runtimeImport: { mode: "package", specifier: "@locksmith/runtime" } };
   const engine = new Engine([rule], config, () => settings);
   const program = host.getProgram();
-  const run = engine.lint(program, [fileName, ...others.filter((f) => /\.(ts|tsx|mts|cts)$/.test(f) && !f.endsWith(".d.ts") && !f.includes("/node_modules/"))]);
+  const run = engine.lint(program, [
+    fileName,
+    ...others.filter((f) => /\.(ts|tsx|mts|cts)$/.test(f) && !f.endsWith(".d.ts") && !f.includes("/node_modules/")),
+  ]);
   if (run.crashes.length > 0) throw new Error(`rule crashed: ${run.crashes.map((c) => c.stack).join("\n")}`);
   const diagnostics = run.results.flatMap((r) => r.diagnostics);
   return {
@@ -122,7 +125,11 @@ export function runRuleTests(rule: Rule, cases: { valid: Array<ValidCase | strin
     for (const [index, testCase] of cases.invalid.entries()) {
       test(`invalid ${index + 1}: ${testCase.name ?? firstLine(testCase.code)}`, () => {
         const linted = lintCode(rule, testCase);
-        assert.equal(linted.diagnostics.length, testCase.errors.length, `expected ${testCase.errors.length} finding(s), got:\n${describeDiagnostics(linted)}`);
+        assert.equal(
+          linted.diagnostics.length,
+          testCase.errors.length,
+          `expected ${testCase.errors.length} finding(s), got:\n${describeDiagnostics(linted)}`,
+        );
         testCase.errors.forEach((expected, i) => {
           const d = linted.diagnostics[i]!;
           const where = `finding ${i + 1} (${describeDiagnostics({ ...linted, diagnostics: [d] }).trim()})`;
@@ -137,22 +144,34 @@ export function runRuleTests(rule: Rule, cases: { valid: Array<ValidCase | strin
           if (expected.messageId !== undefined) assert.equal(d.messageId, expected.messageId, `${where}: messageId`);
           if (expected.data !== undefined) assert.deepEqual(d.data ?? {}, expected.data, `${where}: data`);
           if (expected.help === null) assert.equal(d.help, undefined, `${where}: help`);
-          else if (expected.help !== undefined) assert.ok(d.help !== undefined && matches(d.help, expected.help), `${where}: help\n  actual:   ${d.help}\n  expected: ${expected.help}`);
-          if (expected.message !== undefined) assert.ok(matches(d.message, expected.message), `${where}: message\n  actual:   ${d.message}\n  expected: ${expected.message}`);
+          else if (expected.help !== undefined)
+            assert.ok(
+              d.help !== undefined && matches(d.help, expected.help),
+              `${where}: help\n  actual:   ${d.help}\n  expected: ${expected.help}`,
+            );
+          if (expected.message !== undefined)
+            assert.ok(matches(d.message, expected.message), `${where}: message\n  actual:   ${d.message}\n  expected: ${expected.message}`);
           if (expected.related) {
-            assert.equal(d.related.length, expected.related.length, `${where}: number of related locations (${d.related.map((r) => r.message).join(" | ")})`);
+            assert.equal(
+              d.related.length,
+              expected.related.length,
+              `${where}: number of related locations (${d.related.map((r) => r.message).join(" | ")})`,
+            );
             expected.related.forEach((rel, j) => {
               const actual = d.related[j]!;
               assert.equal(linted.lineOf(actual.span.start, actual.span.file).line, rel.line, `${where}: related ${j + 1} line`);
-              if (rel.filename) assert.equal(actual.span.file, path.posix.join(VIRTUAL_ROOT, rel.filename), `${where}: related ${j + 1} file`);
-              if (rel.message !== undefined) assert.ok(matches(actual.message, rel.message), `${where}: related ${j + 1} message: ${actual.message}`);
+              if (rel.filename)
+                assert.equal(actual.span.file, path.posix.join(VIRTUAL_ROOT, rel.filename), `${where}: related ${j + 1} file`);
+              if (rel.message !== undefined)
+                assert.ok(matches(actual.message, rel.message), `${where}: related ${j + 1} message: ${actual.message}`);
             });
           }
           if (expected.suggestions) {
             assert.equal(d.suggestions.length, expected.suggestions.length, `${where}: number of suggestions`);
             expected.suggestions.forEach((s, j) => {
               const suggestion = d.suggestions[j]!;
-              if (s.title !== undefined) assert.ok(matches(suggestion.title, s.title), `${where}: suggestion ${j + 1} title: ${suggestion.title}`);
+              if (s.title !== undefined)
+                assert.ok(matches(suggestion.title, s.title), `${where}: suggestion ${j + 1} title: ${suggestion.title}`);
               assert.equal(applyFix(linted, suggestion), s.output, `${where}: suggestion ${j + 1} output`);
             });
           }
@@ -162,11 +181,17 @@ export function runRuleTests(rule: Rule, cases: { valid: Array<ValidCase | strin
           assert.equal(fixes.length, 0, "expected no safe fix");
         } else {
           assert.ok(fixes.length > 0, "expected a safe fix");
-          const fixed = applyEdits(linted.text, fixes.flatMap((f) => editsFor(f, linted.fileName)));
+          const fixed = applyEdits(
+            linted.text,
+            fixes.flatMap((f) => editsFor(f, linted.fileName)),
+          );
           assert.equal(fixed, testCase.output, "fixed output");
           // A fix must remove the finding it fixes: re-lint the output.
           const again = lintCode(rule, { ...testCase, code: fixed });
-          assert.ok(again.diagnostics.length < linted.diagnostics.length, `the fixed code still has all findings:\n${describeDiagnostics(again)}`);
+          assert.ok(
+            again.diagnostics.length < linted.diagnostics.length,
+            `the fixed code still has all findings:\n${describeDiagnostics(again)}`,
+          );
         }
       });
     }
@@ -174,6 +199,10 @@ export function runRuleTests(rule: Rule, cases: { valid: Array<ValidCase | strin
 }
 
 function firstLine(code: string): string {
-  const line = code.trim().split("\n").find((l) => l.trim() && !l.trim().startsWith("import")) ?? "";
+  const line =
+    code
+      .trim()
+      .split("\n")
+      .find((l) => l.trim() && !l.trim().startsWith("import")) ?? "";
   return line.trim().slice(0, 60);
 }

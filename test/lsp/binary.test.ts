@@ -38,7 +38,10 @@ describe("locksmith-language-server --stdio", () => {
     await client.initialize(EXAMPLES);
     await client.waitFor("the workspace analysis", () => client!.statuses.some((s) => !s.busy), 60000);
     const report = await cliReport();
-    assert.ok(report.some((r) => r.messages.length > 0), "the examples have findings");
+    assert.ok(
+      report.some((r) => r.messages.length > 0),
+      "the examples have findings",
+    );
     for (const { filePath, messages } of report) {
       const published: Diagnostic[] = client.diagnostics.get(uri(filePath)) ?? [];
       assert.deepEqual(
@@ -51,7 +54,15 @@ describe("locksmith-language-server --stdio", () => {
           endLine: d.range.end.line + 1,
           endColumn: d.range.end.character + 1,
         })),
-        messages.map(({ ruleId, severity, message, line, column, endLine, endColumn }) => ({ ruleId, severity, message, line, column, endLine, endColumn })),
+        messages.map(({ ruleId, severity, message, line, column, endLine, endColumn }) => ({
+          ruleId,
+          severity,
+          message,
+          line,
+          column,
+          endLine,
+          endColumn,
+        })),
         `diagnostics of ${path.relative(EXAMPLES, filePath)}`,
       );
       for (const diagnostic of published) {
@@ -69,11 +80,19 @@ describe("locksmith-language-server --stdio", () => {
     }
 
     // The lock-order graph of the bank example: the ledger/audit cycle the rule reports.
-    const graph: LockOrderGraphResult = await client.connection.sendRequest("locksmith/lockOrderGraph", { uri: uri(path.join(EXAMPLES, "src", "bank", "audit.ts")) });
-    assert.deepEqual(graph.projects.map((p) => p.project), [path.join(EXAMPLES, "tsconfig.json")]);
+    const graph: LockOrderGraphResult = await client.connection.sendRequest("locksmith/lockOrderGraph", {
+      uri: uri(path.join(EXAMPLES, "src", "bank", "audit.ts")),
+    });
+    assert.deepEqual(
+      graph.projects.map((p) => p.project),
+      [path.join(EXAMPLES, "tsconfig.json")],
+    );
     const { nodes, cycles } = graph.projects[0]!.graph;
     const labelOf = (id: string) => nodes.find((n) => n.id === id)?.label;
-    assert.ok(cycles.some((c) => [...c.nodes].map(labelOf).sort().join() === "auditLock,ledgerLock"), JSON.stringify(cycles.map((c) => c.nodes.map(labelOf))));
+    assert.ok(
+      cycles.some((c) => [...c.nodes].map(labelOf).sort().join() === "auditLock,ledgerLock"),
+      JSON.stringify(cycles.map((c) => c.nodes.map(labelOf))),
+    );
 
     assert.equal(await client.connection.sendRequest("shutdown"), null);
     const exited = once(client.child!, "exit");

@@ -11,7 +11,10 @@ import { RULES } from "../../rules/index";
 import { makeWorkspace, REPO_ROOT, startInProcess, uri, writeFile, type Client } from "./harness";
 import { duplicateFunction, recordingRule, slowCall, unguardedIncrement } from "./fake-rules";
 
-const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext" }, include: ["src"] });
+const TSCONFIG = JSON.stringify({
+  compilerOptions: { strict: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext" },
+  include: ["src"],
+});
 const CHANGED = 2;
 const CREATED = 1;
 const DELETED = 3;
@@ -48,10 +51,16 @@ async function setUp(extraFiles: Record<string, string> = {}) {
       if (text === undefined) fs.rmSync(file(name));
       else writeFile(root, `src/${name}`, text);
     }
-    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: changes.map(([name, , type]) => ({ uri: uri(file(name)), type })) });
-    const log = await client.waitFor("the re-analysis to finish", () => client.logs.slice(logsBefore).find((l) => l.includes("changed on disk")));
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: changes.map(([name, , type]) => ({ uri: uri(file(name)), type })),
+    });
+    const log = await client.waitFor("the re-analysis to finish", () =>
+      client.logs.slice(logsBefore).find((l) => l.includes("changed on disk")),
+    );
     await client.waitFor("the expected diagnostics", settled);
-    const published = client.publications.slice(publishedBefore).map((p) => [path.basename(p.uri), p.diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`)]);
+    const published = client.publications
+      .slice(publishedBefore)
+      .map((p) => [path.basename(p.uri), p.diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`)]);
     return { checked: [...checked].map((f) => path.basename(f)).sort(), published: Object.fromEntries(published), log };
   };
   const diagnostics = (name: string): Diagnostic[] => client.diagnostics.get(uri(file(name))) ?? [];
@@ -64,7 +73,10 @@ describe("files changed on disk", () => {
     // db.ts now documents query() as slow (a finding in service.ts, which calls it), increments a counter (a finding in
     // db.ts itself) and declares other() again (a project-rule finding in db.ts and in other.ts, not re-linted).
     const db = `/** @slow */\nexport function query(): void {}\nlet counter = 0;\nexport function other(): void {\n  counter++;\n}\n`;
-    const result = await onDisk([["db.ts", db, CHANGED]], () => diagnostics("other.ts").length === 1 && diagnostics("service.ts").length === 1);
+    const result = await onDisk(
+      [["db.ts", db, CHANGED]],
+      () => diagnostics("other.ts").length === 1 && diagnostics("service.ts").length === 1,
+    );
     assert.deepEqual(result.checked, ["app.ts", "db.ts", "service.ts"]);
     assert.deepEqual(result.published, {
       // File-rule findings first, then project-rule findings.
@@ -87,16 +99,24 @@ describe("files changed on disk", () => {
     const logsBefore = client.logs.length;
     writeFile(root, "src/db.ts", slow);
     await client.connection.sendNotification("textDocument/didSave", { textDocument: { uri: uri(file("db.ts")) } });
-    const log = await client.waitFor("the re-analysis after the save", () => client.logs.slice(logsBefore).find((l) => l.includes("changed on disk")));
+    const log = await client.waitFor("the re-analysis after the save", () =>
+      client.logs.slice(logsBefore).find((l) => l.includes("changed on disk")),
+    );
     await client.waitFor("service.ts's finding", () => diagnostics("service.ts").length === 1);
-    assert.deepEqual(diagnostics("service.ts").map((d) => `${d.range.start.line + 1}: ${d.message}`), ["3: query() is slow."]);
+    assert.deepEqual(
+      diagnostics("service.ts").map((d) => `${d.range.start.line + 1}: ${d.message}`),
+      ["3: query() is slow."],
+    );
     assert.deepEqual([...checked].map((f) => path.basename(f)).sort(), ["app.ts", "db.ts", "service.ts"]);
     assert.match(log, /^Locksmith: 1 file changed on disk; re-linted 3 files in \d+ ms$/);
   });
 
   test("a deleted file loses its diagnostics and so do the project-rule findings it caused; a created file is analysed", async () => {
     const { onDisk, diagnostics } = await setUp();
-    await onDisk([["db.ts", "export function query(): void {}\nexport function other(): void {}\n", CHANGED]], () => diagnostics("other.ts").length === 1);
+    await onDisk(
+      [["db.ts", "export function query(): void {}\nexport function other(): void {}\n", CHANGED]],
+      () => diagnostics("other.ts").length === 1,
+    );
     const deleted = await onDisk([["other.ts", undefined, DELETED]], () => diagnostics("db.ts").length === 0);
     assert.deepEqual(deleted.checked, []);
     assert.deepEqual(deleted.published, { "other.ts": [], "db.ts": [] });
@@ -113,7 +133,10 @@ describe("files changed on disk", () => {
     const buffer = `import { query } from "./db.js";\nlet counter = 0;\nexport function run(): void {\n  query();\n  counter++;\n}\n`;
     await client.open(file("service.ts"), buffer);
     await client.waitFor("the buffer analysed", () => diagnostics("service.ts").length === 1);
-    const result = await onDisk([["db.ts", "/** @slow */\nexport function query(): void {}\n", CHANGED]], () => diagnostics("service.ts").length === 2);
+    const result = await onDisk(
+      [["db.ts", "/** @slow */\nexport function query(): void {}\n", CHANGED]],
+      () => diagnostics("service.ts").length === 2,
+    );
     assert.deepEqual(result.published, { "service.ts": ["4: query() is slow.", "5: counter++ races with other increments of counter."] });
     assert.deepEqual(result.checked, ["app.ts", "db.ts", "service.ts"]);
   });
@@ -123,13 +146,18 @@ describe("files changed on disk", () => {
       "src/globals.d.ts": "declare function audit(): void;\n",
       "src/other.ts": "export function other(): void {\n  audit();\n}\n",
     });
-    const globals = await onDisk([["globals.d.ts", "/** @slow */\ndeclare function audit(): void;\n", CHANGED]], () => diagnostics("other.ts").length === 1);
+    const globals = await onDisk(
+      [["globals.d.ts", "/** @slow */\ndeclare function audit(): void;\n", CHANGED]],
+      () => diagnostics("other.ts").length === 1,
+    );
     assert.deepEqual(globals.checked, ["app.ts", "db.ts", "index.ts", "other.ts", "service.ts"]);
     assert.deepEqual(globals.published, { "other.ts": ["2: audit() is slow."] });
 
     checked.length = 0;
     writeFile(root, "tsconfig.json", TSCONFIG.replace('"strict":true', '"strict":false'));
-    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(path.join(root, "tsconfig.json")), type: CHANGED }] });
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: uri(path.join(root, "tsconfig.json")), type: CHANGED }],
+    });
     await client.waitFor("every file analysed again", () => new Set(checked).size === 5);
   });
 });
@@ -147,12 +175,16 @@ describe("files changed on disk, on the examples", () => {
     await client.initialize(root);
     const audit = path.join(root, "src", "bank", "audit.ts");
     const ledger = path.join(root, "src", "bank", "ledger.ts");
-    const inversion = (file: string) => (client.diagnostics.get(uri(file)) ?? []).filter((d) => d.code === "inconsistent-lock-order").length;
+    const inversion = (file: string) =>
+      (client.diagnostics.get(uri(file)) ?? []).filter((d) => d.code === "inconsistent-lock-order").length;
     await client.waitFor("the inversion reported in both files", () => inversion(audit) === 1 && inversion(ledger) === 1, 60000);
     await client.waitFor("the workspace analysis", () => client.statuses.some((s) => !s.busy && /problems$/.test(s.text)), 60000);
 
     const fullStart = performance.now();
-    const full = (await client.connection.sendRequest("workspace/executeCommand", { command: "locksmith.server.lintWorkspace", arguments: [] })) as { files: number };
+    const full = (await client.connection.sendRequest("workspace/executeCommand", {
+      command: "locksmith.server.lintWorkspace",
+      arguments: [],
+    })) as { files: number };
     const fullMs = performance.now() - fullStart;
 
     const wrong = fs.readFileSync(audit, "utf8");
@@ -162,7 +194,11 @@ describe("files changed on disk, on the examples", () => {
     );
     assert.notEqual(right, wrong);
     const timings: number[] = [];
-    for (const [text, expected] of [[right, 0], [wrong, 1], [right, 0]] as const) {
+    for (const [text, expected] of [
+      [right, 0],
+      [wrong, 1],
+      [right, 0],
+    ] as const) {
       checked.length = 0;
       const logsBefore = client.logs.length;
       fs.writeFileSync(audit, text);
@@ -170,11 +206,15 @@ describe("files changed on disk, on the examples", () => {
       await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(audit), type: CHANGED }] });
       await client.waitFor("the inversion to follow the change", () => inversion(audit) === expected && inversion(ledger) === expected);
       timings.push(performance.now() - start);
-      const log = await client.waitFor("the server's timing", () => client.logs.slice(logsBefore).find((l) => l.includes("changed on disk")));
+      const log = await client.waitFor("the server's timing", () =>
+        client.logs.slice(logsBefore).find((l) => l.includes("changed on disk")),
+      );
       assert.match(log, /re-linted 2 files in \d+ ms$/);
       assert.deepEqual(checked.map((f) => path.relative(root, f)).sort(), ["src/bank/audit.ts", "src/bank/ledger.ts"]);
       t.diagnostic(log);
     }
-    t.diagnostic(`one change on disk: ${timings.map((ms) => `${Math.round(ms)} ms`).join(", ")} until published (20 ms debounce included); whole workspace (${full.files} files): ${Math.round(fullMs)} ms`);
+    t.diagnostic(
+      `one change on disk: ${timings.map((ms) => `${Math.round(ms)} ms`).join(", ")} until published (20 ms debounce included); whole workspace (${full.files} files): ${Math.round(fullMs)} ms`,
+    );
   });
 });

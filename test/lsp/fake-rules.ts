@@ -23,7 +23,11 @@ export const unguardedIncrement = defineRule({
     const { sourceFile } = context;
     const slowCalls = (context.settings.extraSlowCalls ?? []).map((c) => (c.module ? `${c.module}#${c.call}` : c.call));
     const visit = (node: ts.Node): void => {
-      if (ts.isExpressionStatement(node) && ts.isPostfixUnaryExpression(node.expression) && node.expression.getText(sourceFile) === "counter++") {
+      if (
+        ts.isExpressionStatement(node) &&
+        ts.isPostfixUnaryExpression(node.expression) &&
+        node.expression.getText(sourceFile) === "counter++"
+      ) {
         const start = node.getStart(sourceFile);
         const runtime = runtimeImportEdits(sourceFile, context.settings, ["Mutex"]);
         context.report({
@@ -35,7 +39,10 @@ export const unguardedIncrement = defineRule({
           fixes: [
             {
               title: "Run the increment under a Mutex",
-              edits: [...runtime.edits, { file: context.fileName, start, end: node.end, newText: "await new Mutex().runExclusive(() => counter++);" }],
+              edits: [
+                ...runtime.edits,
+                { file: context.fileName, start, end: node.end, newText: "await new Mutex().runExclusive(() => counter++);" },
+              ],
               newFiles: runtime.newFiles,
             },
           ],
@@ -72,7 +79,9 @@ export const duplicateFunction = defineRule({
           messageId: "duplicate",
           data: { name },
           span: span(declaration.name!),
-          related: list.filter((other) => other !== declaration).map((other) => ({ span: span(other.name!), message: "other declaration" })),
+          related: list
+            .filter((other) => other !== declaration)
+            .map((other) => ({ span: span(other.name!), message: "other declaration" })),
         });
       }
     }
@@ -93,7 +102,11 @@ export const slowCall = defineRule({
         if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = context.checker.getAliasedSymbol(symbol);
         if (symbol?.declarations?.some((d) => ts.getJSDocTags(d).some((tag) => tag.tagName.text === "slow"))) {
           const callee = node.expression.getText(sourceFile);
-          context.report({ messageId: "slow", data: { callee }, span: { file: context.fileName, start: node.getStart(sourceFile), end: node.end } });
+          context.report({
+            messageId: "slow",
+            data: { callee },
+            span: { file: context.fileName, start: node.getStart(sourceFile), end: node.end },
+          });
         }
       }
       ts.forEachChild(node, visit);

@@ -8,7 +8,13 @@ import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
-import { createConnection, type ClientCapabilities, type Diagnostic, type InitializeResult, type WorkspaceEdit } from "vscode-languageserver/node";
+import {
+  createConnection,
+  type ClientCapabilities,
+  type Diagnostic,
+  type InitializeResult,
+  type WorkspaceEdit,
+} from "vscode-languageserver/node";
 import { startServer, type ServerOptions } from "../../server/src/lsp/server";
 import type { StatusParams } from "../../server/src/lsp/protocol";
 
@@ -69,7 +75,11 @@ export class Client {
   private versions = new Map<string, number>();
 
   /** `input` is the stream the connection writes to the server, for `sendTogether`. */
-  constructor(readonly connection: MessageConnection, private readonly input: NodeJS.WritableStream, readonly child?: ChildProcess) {
+  constructor(
+    readonly connection: MessageConnection,
+    private readonly input: NodeJS.WritableStream,
+    readonly child?: ChildProcess,
+  ) {
     connection.onNotification("textDocument/publishDiagnostics", (params: { uri: string; diagnostics: Diagnostic[] }) => {
       this.diagnostics.set(params.uri, params.diagnostics);
       this.publications.push(params);
@@ -154,7 +164,11 @@ export class Client {
   }
 
   /** Waits until the diagnostics of `file` satisfy `predicate`. */
-  waitForDiagnostics(file: string, predicate: (diagnostics: Diagnostic[]) => boolean, what = `diagnostics of ${path.basename(file)}`): Promise<Diagnostic[]> {
+  waitForDiagnostics(
+    file: string,
+    predicate: (diagnostics: Diagnostic[]) => boolean,
+    what = `diagnostics of ${path.basename(file)}`,
+  ): Promise<Diagnostic[]> {
     return this.waitFor(what, () => {
       const diagnostics = this.diagnostics.get(uri(file));
       return diagnostics && predicate(diagnostics) ? diagnostics : undefined;
@@ -179,7 +193,11 @@ export function startInProcess(options: ServerOptions = {}): Client {
 /** The real binary (or another build of the server, such as the packaged bundle), as an editor starts it. */
 export function startBinary(serverScript = path.join(REPO_ROOT, "server", "bin", "locksmith-language-server.js")): Client {
   const child = spawn(process.execPath, [serverScript, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
-  return new Client(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child.stdin!, child);
+  return new Client(
+    createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)),
+    child.stdin!,
+    child,
+  );
 }
 
 /** Applies a WorkspaceEdit to the given texts (by URI) and returns the new texts; created files start empty. */
@@ -196,7 +214,8 @@ export function applyWorkspaceEdit(edit: WorkspaceEdit, texts: Map<string, strin
     const at = (p: { line: number; character: number }) => (offsets[p.line] ?? text.length) + p.character;
     const edits = [...change.edits].sort((a, b) => at(b.range.start) - at(a.range.start));
     let next = text;
-    for (const e of edits) next = next.slice(0, at(e.range.start)) + ("newText" in e ? e.newText : e.snippet.value) + next.slice(at(e.range.end));
+    for (const e of edits)
+      next = next.slice(0, at(e.range.start)) + ("newText" in e ? e.newText : e.snippet.value) + next.slice(at(e.range.end));
     out.set(change.textDocument.uri, next);
   }
   return out;

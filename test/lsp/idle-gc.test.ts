@@ -27,7 +27,10 @@ describe("collectGarbage", () => {
       assert.equal(collectGarbage(), true, `round ${round}: collectGarbage() could not collect`);
       const after = process.memoryUsage().heapUsed;
       t.diagnostic(`round ${round}: heapUsed ${(before / MB).toFixed(1)} MB -> ${(after / MB).toFixed(1)} MB`);
-      assert.ok(before - after >= 25 * MB, `round ${round}: heapUsed went from ${(before / MB).toFixed(1)} MB to ${(after / MB).toFixed(1)} MB`);
+      assert.ok(
+        before - after >= 25 * MB,
+        `round ${round}: heapUsed went from ${(before / MB).toFixed(1)} MB to ${(after / MB).toFixed(1)} MB`,
+      );
     }
     assert.equal(typeof (globalThis as { gc?: unknown }).gc, gcBefore);
   });

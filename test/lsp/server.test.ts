@@ -8,7 +8,10 @@ import { readVendoredRuntime } from "../../server/src/engine/runtime-import";
 import { applyWorkspaceEdit, makeWorkspace, startInProcess, uri, writeFile, FULL_CAPABILITIES, type Client } from "./harness";
 import { FAKE_RULES, INCREMENT_HELP, duplicateFunction, unguardedIncrement } from "./fake-rules";
 
-const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext" }, include: ["src"] });
+const TSCONFIG = JSON.stringify({
+  compilerOptions: { strict: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext" },
+  include: ["src"],
+});
 const COUNTER = `let counter = 0;\nexport async function bump() {\n  counter++;\n}\n`;
 const INCREMENT = unguardedIncrement.meta.id;
 
@@ -17,9 +20,15 @@ after(() => {
   for (const client of clients) client.dispose();
 });
 
-async function setUp(files: Record<string, string>, options: { rules?: typeof FAKE_RULES; capabilities?: typeof FULL_CAPABILITIES; debounceMs?: number } = {}) {
+async function setUp(
+  files: Record<string, string>,
+  options: { rules?: typeof FAKE_RULES; capabilities?: typeof FULL_CAPABILITIES; debounceMs?: number } = {},
+) {
   const root = makeWorkspace({ "tsconfig.json": TSCONFIG, "src/index.ts": "export {};\n", ...files });
-  const client = startInProcess({ rules: options.rules ?? [unguardedIncrement, duplicateFunction], ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}) });
+  const client = startInProcess({
+    rules: options.rules ?? [unguardedIncrement, duplicateFunction],
+    ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
+  });
   clients.push(client);
   const init = await client.initialize(root, options.capabilities);
   return { root, client, init };
@@ -41,7 +50,10 @@ function applied(edit: WorkspaceEdit | undefined, file: string, text: string): M
 describe("language server (in-process)", () => {
   test("initialize announces code actions with fix-all, resolve and the server's commands", async () => {
     const { init } = await setUp({});
-    assert.deepEqual(init.capabilities.codeActionProvider, { codeActionKinds: ["quickfix", "source.fixAll.locksmith"], resolveProvider: true });
+    assert.deepEqual(init.capabilities.codeActionProvider, {
+      codeActionKinds: ["quickfix", "source.fixAll.locksmith"],
+      resolveProvider: true,
+    });
     assert.deepEqual(init.capabilities.executeCommandProvider, {
       commands: ["locksmith.server.showDocumentation", "locksmith.server.lintWorkspace", "locksmith.server.vendorRuntime"],
     });
@@ -61,7 +73,10 @@ describe("language server (in-process)", () => {
       code: INCREMENT,
       message: "counter++ races with other increments of counter.",
       relatedInformation: [
-        { location: { uri: uri(file), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } }, message: "file starts here" },
+        {
+          location: { uri: uri(file), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } },
+          message: "file starts here",
+        },
         // The help, apart from the headline: last, at the finding's own location.
         { location: { uri: uri(file), range }, message: INCREMENT_HELP },
       ],
@@ -85,9 +100,15 @@ describe("language server (in-process)", () => {
       client.changeMessage(file, `${COUNTER}export function third() {\n  counter++;\n  counter++;\n}\n`),
     ]);
     const final = await client.waitForDiagnostics(file, (d) => d.length === 3);
-    assert.deepEqual(final.map((d) => d.range.start.line), [2, 5, 6]);
+    assert.deepEqual(
+      final.map((d) => d.range.start.line),
+      [2, 5, 6],
+    );
     const published = client.publications.slice(before).filter((p) => p.uri === uri(file));
-    assert.deepEqual(published.map((p) => p.diagnostics.length), [3]);
+    assert.deepEqual(
+      published.map((p) => p.diagnostics.length),
+      [3],
+    );
   });
 
   test("offers the fix (preferred), the suggestion, disable line/file and documentation; the fix vendors the runtime", async () => {
@@ -115,9 +136,16 @@ describe("language server (in-process)", () => {
     assert.equal(fixed.get(uri(runtimeFile)), readVendoredRuntime());
     assert.deepEqual(actions[0]!.edit!.documentChanges![0], { kind: "create", uri: uri(runtimeFile), options: { ignoreIfExists: true } });
     assert.equal(applied(actions[1]!.edit, file, COUNTER).get(uri(file)), `let counter = 0;\nexport async function bump() {\n  \n}\n`);
-    assert.equal(applied(actions[2]!.edit, file, COUNTER).get(uri(file)), `let counter = 0;\nexport async function bump() {\n  // locksmith-disable-next-line ${INCREMENT}\n  counter++;\n}\n`);
+    assert.equal(
+      applied(actions[2]!.edit, file, COUNTER).get(uri(file)),
+      `let counter = 0;\nexport async function bump() {\n  // locksmith-disable-next-line ${INCREMENT}\n  counter++;\n}\n`,
+    );
     assert.equal(applied(actions[3]!.edit, file, COUNTER).get(uri(file)), `/* locksmith-disable ${INCREMENT} */\n${COUNTER}`);
-    assert.deepEqual(actions[4]!.command, { title: `Show documentation for ${INCREMENT}`, command: "locksmith.server.showDocumentation", arguments: [INCREMENT] });
+    assert.deepEqual(actions[4]!.command, {
+      title: `Show documentation for ${INCREMENT}`,
+      command: "locksmith.server.showDocumentation",
+      arguments: [INCREMENT],
+    });
   });
 
   test("disabling for a line adds the rule to an existing directive instead of stacking a second one", async () => {
@@ -156,7 +184,10 @@ describe("language server (in-process)", () => {
     await client.open(file, text);
     await client.waitForDiagnostics(file, (d) => d.length === 2);
     const actions = await codeActions(client, file, 0, ["source.fixAll"]);
-    assert.deepEqual(actions.map((a) => [a.title, a.kind]), [["Fix all auto-fixable Locksmith problems", "source.fixAll.locksmith"]]);
+    assert.deepEqual(
+      actions.map((a) => [a.title, a.kind]),
+      [["Fix all auto-fixable Locksmith problems", "source.fixAll.locksmith"]],
+    );
     const fixed = applied(actions[0]!.edit, file, text);
     assert.equal(
       fixed.get(uri(file)),
@@ -180,7 +211,10 @@ describe("language server (in-process)", () => {
     await changeSettings({ rules: { [INCREMENT]: "error" } });
     await client.waitForDiagnostics(file, (d) => d.length === 1 && d[0]!.severity === 1);
     await changeSettings({ slowCalls: ["sendEmail", { module: "axios", call: "*", reason: "makes an HTTP request" }] });
-    await client.waitForDiagnostics(file, (d) => d[0]?.message === "counter++ races with other increments of counter (slow calls: sendEmail, axios#*).");
+    await client.waitForDiagnostics(
+      file,
+      (d) => d[0]?.message === "counter++ races with other increments of counter (slow calls: sendEmail, axios#*).",
+    );
     await changeSettings({ rules: { [INCREMENT]: "off" } });
     await client.waitForDiagnostics(file, (d) => d.length === 0);
     await changeSettings({ enable: false, rules: { [INCREMENT]: "error" } });
@@ -200,10 +234,15 @@ describe("language server (in-process)", () => {
     await client.waitForDiagnostics(file, (d) => d.length === 1 && d[0]!.severity === 2);
     const status = await client.waitFor("a warning status", () => client.statuses.find((s) => s.level === "warning"));
     assert.equal(status.text, "Locksmith: configuration problem");
-    assert.equal(status.detail, `${path.join(root, "locksmith.json")}: "rules.${INCREMENT}" must be "off", "warn" or "error" (or [severity, options]), got "loud" (using the default configuration)`);
+    assert.equal(
+      status.detail,
+      `${path.join(root, "locksmith.json")}: "rules.${INCREMENT}" must be "off", "warn" or "error" (or [severity, options]), got "loud" (using the default configuration)`,
+    );
     assert.ok(client.logs.some((l) => l.includes(`got "loud"`)));
     writeFile(root, "locksmith.json", `{ "rules": { "${INCREMENT}": "error" } }`);
-    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(path.join(root, "locksmith.json")), type: 2 }] });
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: uri(path.join(root, "locksmith.json")), type: 2 }],
+    });
     await client.waitForDiagnostics(file, (d) => d.length === 1 && d[0]!.severity === 1);
     await client.waitFor("an ok status", () => client.statuses.at(-1)?.level === "ok");
   });
@@ -217,7 +256,12 @@ describe("language server (in-process)", () => {
     await client.change(b, "export function transfer() {}\n");
     const [inA] = await client.waitForDiagnostics(a, (d) => d.length === 1);
     assert.equal(inA!.message, "transfer is also declared in another file.");
-    assert.deepEqual(inA!.relatedInformation, [{ location: { uri: uri(b), range: { start: { line: 0, character: 16 }, end: { line: 0, character: 24 } } }, message: "other declaration" }]);
+    assert.deepEqual(inA!.relatedInformation, [
+      {
+        location: { uri: uri(b), range: { start: { line: 0, character: 16 }, end: { line: 0, character: 24 } } },
+        message: "other declaration",
+      },
+    ]);
     await client.waitForDiagnostics(b, (d) => d.length === 1);
     await client.change(b, "export function other() {}\n");
     await client.waitForDiagnostics(a, (d) => d.length === 0);
@@ -234,13 +278,22 @@ describe("language server (in-process)", () => {
     await client.change(b, "// a comment\nexport function transfer() {}\n");
     await client.waitForDiagnostics(b, (d) => d.length === 1 && d[0]!.range.start.line === 1);
     const first = client.publications.slice(before).find((p) => p.uri === uri(b))!;
-    assert.deepEqual(first.diagnostics.map((d) => [d.code, d.range]), [["fake-duplicate-function", { start: { line: 1, character: 16 }, end: { line: 1, character: 24 } }]]);
+    assert.deepEqual(
+      first.diagnostics.map((d) => [d.code, d.range]),
+      [["fake-duplicate-function", { start: { line: 1, character: 16 }, end: { line: 1, character: 24 } }]],
+    );
   });
 
   test("work-done progress is reported while the workspace is analysed", async () => {
     const { client } = await setUp({ "src/a.ts": "let counter = 0;\ncounter++;\n" });
     await client.waitFor("progress end", () => client.progress.some((p) => (p as { value: { kind: string } }).value.kind === "end"));
-    assert.deepEqual((client.progress[0] as { value: unknown }).value, { kind: "begin", title: "Locksmith", cancellable: true, message: "Finding files", percentage: 0 });
+    assert.deepEqual((client.progress[0] as { value: unknown }).value, {
+      kind: "begin",
+      title: "Locksmith",
+      cancellable: true,
+      message: "Finding files",
+      percentage: 0,
+    });
   });
 
   test("a crashing rule is logged and the other rules still report", async () => {
@@ -248,17 +301,31 @@ describe("language server (in-process)", () => {
     const file = path.join(root, "src", "counter.ts");
     await client.open(file, COUNTER);
     await client.waitForDiagnostics(file, (d) => d.length === 1);
-    await client.waitFor("the crash in the log", () => client.logs.find((l) => l.startsWith(`Locksmith: rule fake-crashing failed on ${file}: boom`)));
+    await client.waitFor("the crash in the log", () =>
+      client.logs.find((l) => l.startsWith(`Locksmith: rule fake-crashing failed on ${file}: boom`)),
+    );
   });
 
   test("bad requests get empty answers or errors, and the server keeps working", async () => {
     const { root, client } = await setUp({});
     const file = path.join(root, "src", "counter.ts");
     assert.deepEqual(await codeActions(client, path.join(root, "src", "not-open.ts"), 0), []);
-    assert.equal(await client.connection.sendRequest("workspace/executeCommand", { command: "locksmith.server.nope", arguments: [] }), null);
-    assert.equal(await client.connection.sendRequest("workspace/executeCommand", { command: "locksmith.server.showDocumentation", arguments: [42] }), null);
-    assert.equal(await client.connection.sendRequest("codeAction/resolve", { title: "x", data: "garbage" }).then((a) => (a as CodeAction).title), "x");
-    await client.connection.sendNotification("textDocument/didChange", { textDocument: { uri: "untitled:Untitled-1", version: 2 }, contentChanges: [{ text: "x" }] });
+    assert.equal(
+      await client.connection.sendRequest("workspace/executeCommand", { command: "locksmith.server.nope", arguments: [] }),
+      null,
+    );
+    assert.equal(
+      await client.connection.sendRequest("workspace/executeCommand", { command: "locksmith.server.showDocumentation", arguments: [42] }),
+      null,
+    );
+    assert.equal(
+      await client.connection.sendRequest("codeAction/resolve", { title: "x", data: "garbage" }).then((a) => (a as CodeAction).title),
+      "x",
+    );
+    await client.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri: "untitled:Untitled-1", version: 2 },
+      contentChanges: [{ text: "x" }],
+    });
     await client.open(file, COUNTER);
     await client.waitForDiagnostics(file, (d) => d.length === 1);
   });
@@ -269,25 +336,35 @@ describe("language server (in-process)", () => {
     await client.open(file, COUNTER);
     await client.waitForDiagnostics(file, (d) => d.length === 1);
     const source = new (await import("vscode-jsonrpc/node")).CancellationTokenSource();
-    const pending = client.connection.sendRequest("textDocument/codeAction", {
-      textDocument: { uri: uri(file) },
-      range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } },
-      context: { diagnostics: [] },
-    }, source.token);
+    const pending = client.connection.sendRequest(
+      "textDocument/codeAction",
+      {
+        textDocument: { uri: uri(file) },
+        range: { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } },
+        context: { diagnostics: [] },
+      },
+      source.token,
+    );
     source.cancel();
     await assert.rejects(pending, (error: { code?: number }) => error.code === -32800);
   });
 
   test("the Vendor runtime command writes the single-file runtime and updates an outdated copy", async () => {
     const { root, client } = await setUp({ "src/locksmith-runtime.ts": "// old copy\n" });
-    const result = await client.connection.sendRequest("workspace/executeCommand", { command: "locksmith.server.vendorRuntime", arguments: [{ uri: uri(root) }] });
+    const result = await client.connection.sendRequest("workspace/executeCommand", {
+      command: "locksmith.server.vendorRuntime",
+      arguments: [{ uri: uri(root) }],
+    });
     assert.deepEqual(result, { path: path.join(root, "src", "locksmith-runtime.ts"), result: "updated" });
     assert.equal(fs.readFileSync(path.join(root, "src", "locksmith-runtime.ts"), "utf8"), readVendoredRuntime());
   });
 
   test("Show documentation asks the client to show the rule's page", async () => {
     const { client } = await setUp({});
-    const result = await client.connection.sendRequest("workspace/executeCommand", { command: "locksmith.server.showDocumentation", arguments: [INCREMENT] });
+    const result = await client.connection.sendRequest("workspace/executeCommand", {
+      command: "locksmith.server.showDocumentation",
+      arguments: [INCREMENT],
+    });
     assert.match((result as { uri: string }).uri, new RegExp(`/rules/docs/${INCREMENT}\\.md$`));
     assert.deepEqual(client.shownDocuments, [(result as { uri: string }).uri]);
   });

@@ -10,7 +10,10 @@ import type { Rule } from "../../server/src/engine/types";
 import { makeWorkspace, startInProcess, uri, writeFile, FULL_CAPABILITIES, type Client } from "./harness";
 import { duplicateFunction, slowCall, unguardedIncrement } from "./fake-rules";
 
-const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext" }, include: ["src"] });
+const TSCONFIG = JSON.stringify({
+  compilerOptions: { strict: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext" },
+  include: ["src"],
+});
 const RACE = "counter++ races with other increments of counter.";
 
 const clients: Client[] = [];
@@ -27,9 +30,15 @@ function increments(count: number): string {
   return `let counter = 0;\n${Array.from({ length: count }, (_, i) => `export function bump${i}(): void {\n  counter++;\n}\n`).join("")}`;
 }
 
-async function setUp(files: Record<string, string>, options: { debounceMs?: number; capabilities?: ClientCapabilities; rules?: readonly Rule[] } = {}) {
+async function setUp(
+  files: Record<string, string>,
+  options: { debounceMs?: number; capabilities?: ClientCapabilities; rules?: readonly Rule[] } = {},
+) {
   const root = makeWorkspace({ "tsconfig.json": TSCONFIG, "src/index.ts": "export {};\n", ...files });
-  const client = startInProcess({ rules: options.rules ?? [unguardedIncrement], ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}) });
+  const client = startInProcess({
+    rules: options.rules ?? [unguardedIncrement],
+    ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
+  });
   clients.push(client);
   await client.initialize(root, options.capabilities);
   // The workspace analysis also lints open documents: let it finish so that only typing triggers analyses below.
@@ -37,7 +46,10 @@ async function setUp(files: Record<string, string>, options: { debounceMs?: numb
   const file = (name: string) => path.join(root, "src", name);
   const lines = (name: string): number[] | undefined => client.diagnostics.get(uri(file(name)))?.map((d) => d.range.start.line + 1);
   const publishedLines = (name: string, from: number): number[][] =>
-    client.publications.slice(from).filter((p) => p.uri === uri(file(name))).map((p) => p.diagnostics.map((d) => d.range.start.line + 1));
+    client.publications
+      .slice(from)
+      .filter((p) => p.uri === uri(file(name)))
+      .map((p) => p.diagnostics.map((d) => d.range.start.line + 1));
   return { root, client, file, lines, publishedLines };
 }
 
@@ -45,8 +57,13 @@ async function setUp(files: Record<string, string>, options: { debounceMs?: numb
 async function reanalyseWorkspace(client: Client, root: string): Promise<void> {
   const analyses = client.statuses.filter((s) => s.busy).length;
   writeFile(root, "locksmith.json", "{}\n");
-  await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(path.join(root, "locksmith.json")), type: 2 }] });
-  await client.waitFor("the workspace analysis", () => client.statuses.filter((s) => s.busy).length > analyses && !client.statuses.at(-1)!.busy);
+  await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+    changes: [{ uri: uri(path.join(root, "locksmith.json")), type: 2 }],
+  });
+  await client.waitFor(
+    "the workspace analysis",
+    () => client.statuses.filter((s) => s.busy).length > analyses && !client.statuses.at(-1)!.busy,
+  );
 }
 
 /** Each diagnostic as "line:character-line:character rule" (0-based, as in LSP). */
@@ -96,7 +113,10 @@ describe("typing: leading edge and debounce", () => {
     const published = publishedLines("counter.ts", before);
     // Never the intermediate texts (two or three findings): the last text's, perhaps after the opened text's.
     const expected = [[[3, 6, 9, 12]], [[3], [3, 6, 9, 12]]];
-    assert.ok(expected.some((e) => JSON.stringify(e) === JSON.stringify(published)), `published: ${JSON.stringify(published)}`);
+    assert.ok(
+      expected.some((e) => JSON.stringify(e) === JSON.stringify(published)),
+      `published: ${JSON.stringify(published)}`,
+    );
   });
 
   test("a workspace analysis during a burst leaves the document being typed in to its own pending analysis", async () => {
@@ -115,21 +135,34 @@ describe("typing: leading edge and debounce", () => {
 
   test("project findings computed on a newer text than the file findings wait for it, with the right positions", async () => {
     const debounceMs = 5000;
-    const { root, client, file } = await setUp({ "src/index.ts": "export function shared(): void {}\n" }, { debounceMs, rules: [unguardedIncrement, duplicateFunction] });
+    const { root, client, file } = await setUp(
+      { "src/index.ts": "export function shared(): void {}\n" },
+      { debounceMs, rules: [unguardedIncrement, duplicateFunction] },
+    );
     const counter = file("counter.ts");
     const text = `let counter = 0;\nexport function shared(): void {\n  counter++;\n}\n`;
     await client.open(counter, text);
     await client.waitFor("the opened document's project step", () => client.diagnostics.get(uri(counter))?.length === 2);
-    assert.deepEqual(ranges(client.diagnostics.get(uri(counter))), ["2:2-2:11 fake-unguarded-increment", "1:16-1:22 fake-duplicate-function"]);
+    assert.deepEqual(ranges(client.diagnostics.get(uri(counter))), [
+      "2:2-2:11 fake-unguarded-increment",
+      "1:16-1:22 fake-duplicate-function",
+    ]);
     const before = client.publications.length;
     // A burst that shifts everything down two lines; its analysis waits for the debounce.
     await client.sendTogether([client.changeMessage(counter, `\n${text}`), client.changeMessage(counter, `\n\n${text}`)]);
     // Meanwhile a workspace analysis runs the project rules on the newest buffer (the duplicate now on line 3, 0-based).
     await reanalyseWorkspace(client, root);
     // Not published then: they would be paired with the file findings of the older text, stamped with the newer version.
-    assert.deepEqual(client.publications.slice(before).filter((p) => p.uri === uri(counter)), []);
+    assert.deepEqual(
+      client.publications.slice(before).filter((p) => p.uri === uri(counter)),
+      [],
+    );
     // The pending analysis publishes both for the newest text, the project finding where the project rules found it.
-    await client.waitFor("the burst's analysis", () => client.publications.slice(before).some((p) => p.uri === uri(counter)), debounceMs + 10000);
+    await client.waitFor(
+      "the burst's analysis",
+      () => client.publications.slice(before).some((p) => p.uri === uri(counter)),
+      debounceMs + 10000,
+    );
     const first = client.publications.slice(before).find((p) => p.uri === uri(counter))!;
     assert.deepEqual(ranges(first.diagnostics), ["4:2-4:11 fake-unguarded-increment", "3:16-3:22 fake-duplicate-function"]);
   });
@@ -152,17 +185,30 @@ describe("typing: files changed on disk that no watcher reported", () => {
   test("a closed file changed on disk is analysed again when typing in another file pauses, with the files importing it", async () => {
     const b1 = `/** @slow */\nexport function query(): void {}\nlet counter = 0;\nexport function bump(): void {\n  counter++;\n}\n`;
     const a1 = `import { query } from "./b.js";\nexport function run(): void {\n  query();\n}\n`;
-    const { root, client, file, lines } = await setUp({ "src/a.ts": a1, "src/b.ts": b1, "src/index.ts": SHARED }, { capabilities: NO_WATCHER, rules: [unguardedIncrement, slowCall, duplicateFunction] });
+    const { root, client, file, lines } = await setUp(
+      { "src/a.ts": a1, "src/b.ts": b1, "src/index.ts": SHARED },
+      { capabilities: NO_WATCHER, rules: [unguardedIncrement, slowCall, duplicateFunction] },
+    );
     assert.deepEqual(messages(client.diagnostics.get(uri(file("b.ts")))), [`5: ${RACE}`]);
     assert.deepEqual(messages(client.diagnostics.get(uri(file("a.ts")))), ["3: query() is slow."]);
     await openAndSettle(client, file("a.ts"), a1 + SHARED, file("index.ts"));
     assert.deepEqual(messages(client.diagnostics.get(uri(file("a.ts")))), ["3: query() is slow.", `5: ${DUPLICATE}`]);
 
     // On disk only: query() is no longer slow, and b.ts increments twice (lines 4 and 5).
-    writeFile(root, "src/b.ts", `export function query(): void {}\nlet counter = 0;\nexport function bump(): void {\n  counter++;\n  counter++;\n}\n`);
+    writeFile(
+      root,
+      "src/b.ts",
+      `export function query(): void {}\nlet counter = 0;\nexport function bump(): void {\n  counter++;\n  counter++;\n}\n`,
+    );
     const logsBefore = client.logs.length;
-    await client.change(file("a.ts"), `import { query } from "./b.js";\nexport function run(): void {\n  query();\n  query();\n}\n${SHARED}`);
-    await client.waitFor("b.ts analysed again from disk", () => JSON.stringify(lines("b.ts")) === "[4,5]" && JSON.stringify(lines("a.ts")) === "[6]");
+    await client.change(
+      file("a.ts"),
+      `import { query } from "./b.js";\nexport function run(): void {\n  query();\n  query();\n}\n${SHARED}`,
+    );
+    await client.waitFor(
+      "b.ts analysed again from disk",
+      () => JSON.stringify(lines("b.ts")) === "[4,5]" && JSON.stringify(lines("a.ts")) === "[6]",
+    );
     assert.deepEqual(messages(client.diagnostics.get(uri(file("b.ts")))), [`4: ${RACE}`, `5: ${RACE}`]);
     assert.deepEqual(messages(client.diagnostics.get(uri(file("a.ts")))), [`6: ${DUPLICATE}`]);
     const log = await client.waitFor("the disk-change log", () => client.logs.slice(logsBefore).find((l) => l.includes("changed on disk")));
@@ -173,7 +219,10 @@ describe("typing: files changed on disk that no watcher reported", () => {
   test("a closed file deleted on disk loses its findings when typing in another file pauses", async () => {
     const a1 = `let counter = 0;\nexport function run(): void {\n  counter++;\n}\n`;
     const b1 = `let counter = 0;\nexport function bump(): void {\n  counter++;\n}\n`;
-    const { client, file, lines, publishedLines } = await setUp({ "src/a.ts": a1, "src/b.ts": b1, "src/index.ts": SHARED }, { capabilities: NO_WATCHER, rules: [unguardedIncrement, duplicateFunction] });
+    const { client, file, lines, publishedLines } = await setUp(
+      { "src/a.ts": a1, "src/b.ts": b1, "src/index.ts": SHARED },
+      { capabilities: NO_WATCHER, rules: [unguardedIncrement, duplicateFunction] },
+    );
     assert.deepEqual(lines("b.ts"), [3]);
     await openAndSettle(client, file("a.ts"), a1 + SHARED, file("index.ts"));
 

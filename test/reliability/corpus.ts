@@ -37,7 +37,10 @@ function sourceFilesUnder(dir: string): CorpusEntry[] {
 function docBlocks(dir: string): CorpusEntry[] {
   if (!fs.existsSync(dir)) return [];
   const out: CorpusEntry[] = [];
-  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith(".md")).sort()) {
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".md"))
+    .sort()) {
     const lines = fs.readFileSync(path.join(dir, name), "utf8").split(/\r?\n/);
     for (let i = 0; i < lines.length; i++) {
       const open = /^\s*(```+)\s*(ts|typescript)\s*$/i.exec(lines[i]!);
@@ -56,7 +59,10 @@ function docBlocks(dir: string): CorpusEntry[] {
 function ruleTestSnippets(dir: string): CorpusEntry[] {
   if (!fs.existsSync(dir)) return [];
   const out: CorpusEntry[] = [];
-  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith(".test.ts")).sort()) {
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".test.ts"))
+    .sort()) {
     const sourceFile = ts.createSourceFile(name, fs.readFileSync(path.join(dir, name), "utf8"), ts.ScriptTarget.Latest, true);
     const constants = new Map<string, ts.Expression>();
     for (const statement of sourceFile.statements) {

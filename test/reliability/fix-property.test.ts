@@ -44,7 +44,10 @@ function assertOnlyEditedRanges(text: string, fixed: string, edits: readonly Tex
   let readAt = 0;
   let writeAt = 0;
   for (const edit of sorted) {
-    assert.ok(edit.start >= readAt && edit.start <= edit.end && edit.end <= text.length, `${where}: edit ${edit.start}-${edit.end} is out of range or overlaps another`);
+    assert.ok(
+      edit.start >= readAt && edit.start <= edit.end && edit.end <= text.length,
+      `${where}: edit ${edit.start}-${edit.end} is out of range or overlaps another`,
+    );
     const kept = text.slice(readAt, edit.start);
     assert.equal(fixed.slice(writeAt, writeAt + kept.length), kept, `${where}: text before offset ${edit.start} changed`);
     writeAt += kept.length;
@@ -122,7 +125,10 @@ function assertFixConverges(entry: CorpusEntry): void {
   let text = entry.text;
   for (let pass = 0; ; pass++) {
     const fixes = chooseFixes(engine.lint(text).results[0]!.diagnostics);
-    const next = applyEdits(text, fixes.flatMap((fix) => editsFor(fix, fileName)));
+    const next = applyEdits(
+      text,
+      fixes.flatMap((fix) => editsFor(fix, fileName)),
+    );
     if (next === text) return;
     assert.ok(pass < 10, `${entry.origin}: --fix still changes the file after 10 passes:\n${next}`);
     text = next;

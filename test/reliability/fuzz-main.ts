@@ -9,20 +9,28 @@ import { corpus } from "./corpus";
 import { describeFailure, extremeInputs, fuzzOne, FuzzEngine, mutants, type FuzzFailure } from "./fuzz";
 
 function main(): number {
-  const { values } = parseArgs({ options: { count: { type: "string", default: "50" }, seed: { type: "string", default: String(Date.now() % 100000) } } });
+  const { values } = parseArgs({
+    options: { count: { type: "string", default: "50" }, seed: { type: "string", default: String(Date.now() % 100000) } },
+  });
   const count = Number(values.count);
   const seed = Number(values.seed);
   const entries = corpus();
-  const inputs = [...extremeInputs(entries[0]?.text ?? ""), ...mutants(entries, count, seed).map((input) => ({ ...input, analysed: false }))];
+  const inputs = [
+    ...extremeInputs(entries[0]?.text ?? ""),
+    ...mutants(entries, count, seed).map((input) => ({ ...input, analysed: false })),
+  ];
   console.log(`locksmith fuzz: ${entries.length} corpus texts, ${count} mutants each, seed ${seed}: ${inputs.length} inputs`);
   const engine = new FuzzEngine();
   const failures: FuzzFailure[] = [];
   const started = Date.now();
   inputs.forEach((input, index) => {
     failures.push(...fuzzOne(engine, input, input.analysed));
-    if ((index + 1) % 500 === 0) console.log(`  ${index + 1}/${inputs.length} (${failures.length} failures, ${Math.round((Date.now() - started) / 1000)} s)`);
+    if ((index + 1) % 500 === 0)
+      console.log(`  ${index + 1}/${inputs.length} (${failures.length} failures, ${Math.round((Date.now() - started) / 1000)} s)`);
   });
-  console.log(`locksmith fuzz: ${inputs.length} inputs tried in ${Math.round((Date.now() - started) / 1000)} s, ${failures.length} failures`);
+  console.log(
+    `locksmith fuzz: ${inputs.length} inputs tried in ${Math.round((Date.now() - started) / 1000)} s, ${failures.length} failures`,
+  );
   if (failures.length === 0) return 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-fuzz-failures-"));
   failures.forEach((failure, i) => {

@@ -32,7 +32,11 @@ const flagged = entries
 
 describe("fuzz: the engine survives bad input", () => {
   test("the corpus has texts from examples, docs and rule tests", () => {
-    for (const source of ["examples/", "rules/docs/", "test/rules/"]) assert.ok(entries.some((e) => e.origin.startsWith(source)), `no corpus text from ${source}`);
+    for (const source of ["examples/", "rules/docs/", "test/rules/"])
+      assert.ok(
+        entries.some((e) => e.origin.startsWith(source)),
+        `no corpus text from ${source}`,
+      );
   });
 
   for (const input of extremeInputs(flagged.text).filter((i) => !i.slow)) {
@@ -44,7 +48,10 @@ describe("fuzz: the engine survives bad input", () => {
 
   test(`${SLICE} mutants of corpus texts (seed ${SEED}) lint without a crash and within their time budget`, () => {
     const all = mutants(entries, 1, SEED);
-    const inputs = Array.from({ length: Math.min(SLICE, all.length) }, (_, i) => all[Math.floor((i * all.length) / Math.min(SLICE, all.length))]!);
+    const inputs = Array.from(
+      { length: Math.min(SLICE, all.length) },
+      (_, i) => all[Math.floor((i * all.length) / Math.min(SLICE, all.length))]!,
+    );
     const failures = inputs.flatMap((input) => fuzzOne(engine, input));
     assert.deepEqual(failures.map(describeFailure), [], `set LOCKSMITH_FUZZ_SEED=${SEED} to reproduce`);
   });
@@ -52,14 +59,26 @@ describe("fuzz: the engine survives bad input", () => {
   test("a 10,000-deep file is skipped with a reason, and the rest of the project is still analysed", () => {
     const deep = extremeInputs("").find((i) => i.mutation.startsWith("10000 nested parentheses"))!;
     const run = engine.lint(deep.text);
-    assert.deepEqual(run.skipped.map((s) => [s.fileName, s.reason]), [[engine.fileName, "its syntax is nested too deeply to parse"]]);
+    assert.deepEqual(
+      run.skipped.map((s) => [s.fileName, s.reason]),
+      [[engine.fileName, "its syntax is nested too deeply to parse"]],
+    );
     assert.deepEqual(run.crashes, []);
   });
 });
 
 describe("fuzz: a rule that throws is isolated", () => {
   const throwing: Rule = {
-    meta: { id: "always-throws", description: "test rule", defaultSeverity: "error", fixable: false, hasSuggestions: false, scope: "file", messages: {}, defaultOptions: {} },
+    meta: {
+      id: "always-throws",
+      description: "test rule",
+      defaultSeverity: "error",
+      fixable: false,
+      hasSuggestions: false,
+      scope: "file",
+      messages: {},
+      defaultOptions: {},
+    },
     checkFile() {
       throw new Error("boom");
     },
@@ -70,7 +89,10 @@ describe("fuzz: a rule that throws is isolated", () => {
     assert.ok(alone.results[0]!.diagnostics.length > 0, `${flagged.origin} should have findings`);
     const isolated = new FuzzEngine([throwing, ...RULES]);
     const run = isolated.lint(flagged.text);
-    assert.deepEqual(run.crashes.map((c) => [c.ruleId, c.fileName, c.message]), [["always-throws", isolated.fileName, "boom"]]);
+    assert.deepEqual(
+      run.crashes.map((c) => [c.ruleId, c.fileName, c.message]),
+      [["always-throws", isolated.fileName, "boom"]],
+    );
     assert.deepEqual(
       run.results[0]!.diagnostics.map((d) => [d.ruleId, d.span.start]),
       alone.results[0]!.diagnostics.map((d) => [d.ruleId, d.span.start]),
@@ -93,7 +115,11 @@ export async function run(id: string) {
     "utf16le.ts": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(LEAKY, "utf16le")]),
     "utf16be.ts": Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(LEAKY, "utf16le").swap16()]),
     "latin1.ts": Buffer.from(`export const caf\xe9 = "na\xefve";\n`, "latin1"),
-    "invalid-utf8.ts": Buffer.concat([utf8("export const a = '"), Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xf0, 0x28, 0x8c, 0xbc]), utf8("';\n")]),
+    "invalid-utf8.ts": Buffer.concat([
+      utf8("export const a = '"),
+      Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xf0, 0x28, 0x8c, 0xbc]),
+      utf8("';\n"),
+    ]),
     "binary.ts": Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)),
     "empty.ts": Buffer.alloc(0),
     "nul.ts": Buffer.alloc(256),
@@ -112,7 +138,8 @@ export async function run(id: string) {
       const decode = (name: string): string => {
         const bytes = fs.readFileSync(path.join(dir, "src", name));
         if (name === "bom.ts") return (assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]), bytes.subarray(3).toString("utf8"));
-        if (name === "utf16le.ts") return (assert.deepEqual([...bytes.subarray(0, 2)], [0xff, 0xfe]), bytes.subarray(2).toString("utf16le"));
+        if (name === "utf16le.ts")
+          return (assert.deepEqual([...bytes.subarray(0, 2)], [0xff, 0xfe]), bytes.subarray(2).toString("utf16le"));
         return (assert.deepEqual([...bytes.subarray(0, 2)], [0xfe, 0xff]), Buffer.from(bytes.subarray(2)).swap16().toString("utf16le"));
       };
       const fixedBom = decode("bom.ts");

@@ -47,7 +47,8 @@ function tokens(text: string): Array<[number, number]> {
   const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard, text);
   const out: Array<[number, number]> = [];
   for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
-    if (kind !== ts.SyntaxKind.WhitespaceTrivia && kind !== ts.SyntaxKind.NewLineTrivia) out.push([scanner.getTokenStart(), scanner.getTokenEnd()]);
+    if (kind !== ts.SyntaxKind.WhitespaceTrivia && kind !== ts.SyntaxKind.NewLineTrivia)
+      out.push([scanner.getTokenStart(), scanner.getTokenEnd()]);
   }
   return out;
 }
@@ -94,14 +95,22 @@ export const MUTATIONS: Record<string, Mutation> = {
     for (let n = 1 + Math.floor(rand() * 16); n > 0; n--) {
       // Mostly ASCII, sometimes a control character, a lone surrogate or a non-BMP character.
       const r = rand();
-      junk += r < 0.7 ? String.fromCharCode(32 + Math.floor(rand() * 95)) : r < 0.8 ? String.fromCharCode(Math.floor(rand() * 32)) : r < 0.9 ? String.fromCharCode(0xd800 + Math.floor(rand() * 0x800)) : "😀";
+      junk +=
+        r < 0.7
+          ? String.fromCharCode(32 + Math.floor(rand() * 95))
+          : r < 0.8
+            ? String.fromCharCode(Math.floor(rand() * 32))
+            : r < 0.9
+              ? String.fromCharCode(0xd800 + Math.floor(rand() * 0x800))
+              : "😀";
     }
     return text.slice(0, i) + junk + text.slice(i + Math.floor(rand() * 8));
   },
   "invalid UTF-8": (text, rand) => {
     // What a Latin-1 or binary file looks like once decoded as UTF-8: bytes 0x80-0xFF become U+FFFD.
     const bytes = Buffer.from(text, "utf8");
-    for (let n = 1 + Math.floor(rand() * 8); n > 0 && bytes.length > 0; n--) bytes[Math.floor(rand() * bytes.length)] = 0x80 + Math.floor(rand() * 0x80);
+    for (let n = 1 + Math.floor(rand() * 8); n > 0 && bytes.length > 0; n--)
+      bytes[Math.floor(rand() * bytes.length)] = 0x80 + Math.floor(rand() * 0x80);
     return bytes.toString("utf8");
   },
 };
@@ -134,7 +143,8 @@ export const DEEP = 10_000;
 const NESTINGS: Record<string, (n: number) => string> = {
   "nested parentheses": (n) => `export const x = ${"(".repeat(n)}1${")".repeat(n)};\n`,
   "nested arrays": (n) => `export const x = ${"[".repeat(n)}${"]".repeat(n)};\n`,
-  "nested blocks": (n) => `export async function f(lock: { acquire(): Promise<() => void> }) {\n${"{".repeat(n)} const release = await lock.acquire(); release(); ${"}".repeat(n)}\n}\n`,
+  "nested blocks": (n) =>
+    `export async function f(lock: { acquire(): Promise<() => void> }) {\n${"{".repeat(n)} const release = await lock.acquire(); release(); ${"}".repeat(n)}\n}\n`,
   "nested arrow functions": (n) => `export const f = ${"async () => ".repeat(n)}1;\n`,
   "nested calls": (n) => `declare function g(x: unknown): unknown;\nexport const y = ${"g(".repeat(n)}0${")".repeat(n)};\n`,
   "chained awaits": (n) => `export async function f(p: Promise<number>) { return ${"await ".repeat(n)}p; }\n`,
@@ -214,7 +224,7 @@ export class FuzzEngine {
 
 /** Time a file may take: generous on this 2-core machine, but a hang or a quadratic blow-up on 5 MB still fails. */
 export function budgetMs(text: string): number {
-  return 5_000 + text.length / 1024 / 1024 * 8_000;
+  return 5_000 + (text.length / 1024 / 1024) * 8_000;
 }
 
 /** Lints one input; `mustAnalyse`: the engine may not skip it as too deeply nested. */
@@ -227,9 +237,18 @@ export function fuzzOne(engine: FuzzEngine, input: FuzzInput, mustAnalyse = fals
     return [{ input, kind: "threw", detail: (error as Error).stack ?? String(error) }];
   }
   const elapsed = performance.now() - started;
-  const failures: FuzzFailure[] = run.crashes.map((crash) => ({ input, kind: "rule crashed", detail: `${crash.ruleId}: ${crash.stack ?? crash.message}` }));
+  const failures: FuzzFailure[] = run.crashes.map((crash) => ({
+    input,
+    kind: "rule crashed",
+    detail: `${crash.ruleId}: ${crash.stack ?? crash.message}`,
+  }));
   if (mustAnalyse) failures.push(...run.skipped.map((skip) => ({ input, kind: "not analysed" as const, detail: skip.reason })));
-  if (elapsed > budgetMs(input.text)) failures.push({ input, kind: "too slow", detail: `${Math.round(elapsed)} ms for ${input.text.length} characters (budget ${Math.round(budgetMs(input.text))} ms)` });
+  if (elapsed > budgetMs(input.text))
+    failures.push({
+      input,
+      kind: "too slow",
+      detail: `${Math.round(elapsed)} ms for ${input.text.length} characters (budget ${Math.round(budgetMs(input.text))} ms)`,
+    });
   return failures;
 }
 

@@ -73,14 +73,22 @@ describe("--fix killed in the middle", () => {
       assert.ok(fixed >= 1, "the run was killed before any file was written");
       t.diagnostic(`killed: ${killed}; ${fixed} of ${FILES} files fixed, ${names.length - FILES} temp file(s)`);
       const litter = names.filter((n) => !n.endsWith(".ts"));
-      assert.deepEqual(litter.filter((n) => !TEMP_FILE.test(n)), [], "files other than Locksmith's temp files appeared");
+      assert.deepEqual(
+        litter.filter((n) => !TEMP_FILE.test(n)),
+        [],
+        "files other than Locksmith's temp files appeared",
+      );
 
       // Whether or not this kill left one: a temp file of a process that no longer runs is litter for the next run.
       const deadPid = spawnSync(process.execPath, ["-e", ""]).pid!;
       fs.writeFileSync(path.join(dir, `.file-000.ts.locksmith-${deadPid}-deadbeef.tmp`), OLD.slice(0, 40));
       const again = spawnSync(process.execPath, [CLI, "lint", ".", "--fix"], { cwd: dir, encoding: "utf8" });
       assert.equal(again.stderr, "");
-      assert.deepEqual(fs.readdirSync(dir).filter((n) => !n.endsWith(".ts")), [], "temp files left after the next run");
+      assert.deepEqual(
+        fs.readdirSync(dir).filter((n) => !n.endsWith(".ts")),
+        [],
+        "temp files left after the next run",
+      );
       for (const name of sources) assert.equal(fs.readFileSync(path.join(dir, name), "utf8"), NEW, `${name} after the second run`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

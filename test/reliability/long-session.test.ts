@@ -62,7 +62,10 @@ async function snapshot(): Promise<Snapshot> {
     heap: process.memoryUsage().heapUsed,
     timers: resources.filter((r) => r === "Timeout").length,
     resources: resources.length,
-    listeners: [process, ...streams].reduce((sum, emitter) => sum + emitter.eventNames().reduce((n, name) => n + emitter.listenerCount(name), 0), 0),
+    listeners: [process, ...streams].reduce(
+      (sum, emitter) => sum + emitter.eventNames().reduce((n, name) => n + emitter.listenerCount(name), 0),
+      0,
+    ),
   };
 }
 
@@ -76,7 +79,10 @@ async function cycles(from: number, count: number): Promise<void> {
     if (i % 1000 === 999) {
       // A different number of leading lines each time moves every finding, so the server must publish anew.
       await client.change(anchor, `${"\n".repeat(Math.floor(i / 1000) + 1)}${TEXT(i)}`);
-      await client.waitForDiagnostics(anchor, (d) => d.some((x) => (x.message as string).includes("SET NX")) && client.publications.at(-1)?.uri === uri(anchor));
+      await client.waitForDiagnostics(
+        anchor,
+        (d) => d.some((x) => (x.message as string).includes("SET NX")) && client.publications.at(-1)?.uri === uri(anchor),
+      );
     }
   }
 }
@@ -100,11 +106,17 @@ describe("a long editing session", () => {
       end = await snapshot();
       return end.timers <= before.timers && end.resources <= before.resources && end.heap <= before.heap * 1.2;
     });
-    t.diagnostic(`heap ${(before.heap / 1e6).toFixed(1)} MB → ${(end.heap / 1e6).toFixed(1)} MB; timers ${before.timers} → ${end.timers}; handles ${before.resources} → ${end.resources}; listeners ${before.listeners} → ${end.listeners}`);
+    t.diagnostic(
+      `heap ${(before.heap / 1e6).toFixed(1)} MB → ${(end.heap / 1e6).toFixed(1)} MB; timers ${before.timers} → ${end.timers}; handles ${before.resources} → ${end.resources}; listeners ${before.listeners} → ${end.listeners}`,
+    );
     assert.ok(end.heap <= before.heap * 1.2, `heap grew from ${before.heap} to ${end.heap} bytes`);
     assert.ok(end.timers <= before.timers, `timers: ${before.timers} → ${end.timers}`);
     assert.ok(end.resources <= before.resources, `active handles and requests: ${before.resources} → ${end.resources}`);
     assert.ok(end.listeners <= before.listeners, `listeners: ${before.listeners} → ${end.listeners}`);
-    assert.deepEqual([...client.diagnostics.entries()].filter(([u, d]) => u.includes("/doc-") && d.length > 0).map(([u]) => u), [], "closed documents still show diagnostics");
+    assert.deepEqual(
+      [...client.diagnostics.entries()].filter(([u, d]) => u.includes("/doc-") && d.length > 0).map(([u]) => u),
+      [],
+      "closed documents still show diagnostics",
+    );
   });
 });

@@ -34,7 +34,11 @@ function start(): Client {
   const child = spawn(process.execPath, [SERVER, "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
   child.stderr!.on("data", (chunk) => (stderr += chunk));
   child.on("exit", (code, signal) => (exited = `exit code ${code}, signal ${signal}`));
-  return new Client(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child.stdin!, child);
+  return new Client(
+    createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)),
+    child.stdin!,
+    child,
+  );
 }
 
 /** Writes one framed message with an arbitrary body straight to the server's stdin. */
@@ -54,7 +58,11 @@ async function assertAnswering(after: string): Promise<void> {
   const shift = ++probes;
   await client.change(file, `${"// probe\n".repeat(shift)}${FLAGGED}`);
   const expiryLine = 3 + shift;
-  const diagnostics = await client.waitForDiagnostics(file, (d) => d.some((x) => x.code === "lock-without-expiry" && x.range.start.line === expiryLine), `diagnostics after ${after}`);
+  const diagnostics = await client.waitForDiagnostics(
+    file,
+    (d) => d.some((x) => x.code === "lock-without-expiry" && x.range.start.line === expiryLine),
+    `diagnostics after ${after}`,
+  );
   const actions = await client.connection.sendRequest<unknown[]>("textDocument/codeAction", {
     textDocument: { uri: uri(file) },
     range: diagnostics[0]!.range,
@@ -80,14 +88,28 @@ after(() => {
 
 describe("language server robustness", () => {
   test("malformed JSON-RPC bodies", async () => {
-    for (const body of ["{not json", "", "null", "[]", "42", '"text"', '{"jsonrpc":"2.0"}', '{"jsonrpc":"1.0","id":1,"method":"initialize"}', '{"jsonrpc":"2.0","id":{},"method":"textDocument/codeAction","params":42}', Buffer.from([0xff, 0xfe, 0x00, 0x7b])]) {
+    for (const body of [
+      "{not json",
+      "",
+      "null",
+      "[]",
+      "42",
+      '"text"',
+      '{"jsonrpc":"2.0"}',
+      '{"jsonrpc":"1.0","id":1,"method":"initialize"}',
+      '{"jsonrpc":"2.0","id":{},"method":"textDocument/codeAction","params":42}',
+      Buffer.from([0xff, 0xfe, 0x00, 0x7b]),
+    ]) {
       sendRaw(body);
     }
     await assertAnswering("malformed messages");
   });
 
   test("unknown methods: requests answered with MethodNotFound, notifications ignored", async () => {
-    await assert.rejects(client.connection.sendRequest("locksmith/noSuchMethod", { x: 1 }), (error: { code?: number }) => error.code === -32601);
+    await assert.rejects(
+      client.connection.sendRequest("locksmith/noSuchMethod", { x: 1 }),
+      (error: { code?: number }) => error.code === -32601,
+    );
     await client.connection.sendNotification("locksmith/noSuchNotification", { x: 1 });
     await client.connection.sendNotification("$/noSuchNotification");
     await assertAnswering("unknown methods");
@@ -96,7 +118,14 @@ describe("language server robustness", () => {
   test("requests with wrong parameters", async () => {
     for (const [method, params] of [
       ["textDocument/codeAction", { textDocument: { uri: "not a uri" }, range: null, context: {} }],
-      ["textDocument/codeAction", { textDocument: { uri: uri(path.join(root, "src", "missing.ts")) }, range: { start: { line: -5, character: 0 }, end: { line: 1e9, character: 1e9 } }, context: { diagnostics: [] } }],
+      [
+        "textDocument/codeAction",
+        {
+          textDocument: { uri: uri(path.join(root, "src", "missing.ts")) },
+          range: { start: { line: -5, character: 0 }, end: { line: 1e9, character: 1e9 } },
+          context: { diagnostics: [] },
+        },
+      ],
       ["codeAction/resolve", { title: "forged", data: { uri: uri(file), version: 999, ruleId: "nope", index: 42 } }],
       ["workspace/executeCommand", { command: "locksmith.server.noSuchCommand", arguments: [1, 2, 3] }],
       ["workspace/executeCommand", { command: "locksmith.server.showDocumentation", arguments: [{ not: "a rule" }] }],
@@ -109,7 +138,10 @@ describe("language server robustness", () => {
 
   test("edits with out-of-range positions, and to documents never opened", async () => {
     const notOpened = uri(path.join(root, "src", "other.ts"));
-    await client.connection.sendNotification("textDocument/didChange", { textDocument: { uri: notOpened, version: 7 }, contentChanges: [{ text: "garbage(" }] });
+    await client.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri: notOpened, version: 7 },
+      contentChanges: [{ text: "garbage(" }],
+    });
     await client.connection.sendNotification("textDocument/didClose", { textDocument: { uri: notOpened } });
     // The next version of the document, as the harness counts them.
     const versions = (client as unknown as { versions: Map<string, number> }).versions;
@@ -130,7 +162,12 @@ describe("language server robustness", () => {
     const other = path.join(root, "src", "other.ts");
     const renamed = path.join(root, "src", "renamed.ts");
     fs.renameSync(other, renamed);
-    await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(other), type: 3 }, { uri: uri(renamed), type: 1 }] });
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [
+        { uri: uri(other), type: 3 },
+        { uri: uri(renamed), type: 1 },
+      ],
+    });
     const deleted = writeFile(root, "src/deleted.ts", FLAGGED);
     await client.open(deleted);
     await client.waitForDiagnostics(deleted, (d) => d.length > 0);
@@ -158,9 +195,13 @@ describe("language server robustness", () => {
   test("an invalid locksmith.json: a clear message in the status and the log, analysis continues with defaults", async () => {
     const config = writeFile(root, "locksmith.json", '{ "rules": { "lock-without-expiry": "sometimes" }');
     await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(config), type: 1 }] });
-    const status = await client.waitFor("a warning status", () => client.statuses.find((s) => s.level === "warning" && /locksmith\.json/.test(s.detail ?? "")));
+    const status = await client.waitFor("a warning status", () =>
+      client.statuses.find((s) => s.level === "warning" && /locksmith\.json/.test(s.detail ?? "")),
+    );
     assert.match(status.detail!, /locksmith\.json: is not valid JSON \(line 1, column \d+\)/);
-    await client.waitFor("the configuration problem in the log", () => client.logs.some((l) => /locksmith\.json: is not valid JSON/.test(l)));
+    await client.waitFor("the configuration problem in the log", () =>
+      client.logs.some((l) => /locksmith\.json: is not valid JSON/.test(l)),
+    );
     await assertAnswering("an invalid locksmith.json");
     fs.rmSync(config);
     await client.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(config), type: 3 }] });
@@ -174,7 +215,11 @@ describe("language server robustness", () => {
         (error: { code?: number }) => `error ${error.code}`,
       );
     // LSP: "If a server receives requests after a shutdown request those requests should error with InvalidRequest."
-    const codeAction = { textDocument: { uri: uri(file) }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } };
+    const codeAction = {
+      textDocument: { uri: uri(file) },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [] },
+    };
     assert.equal(await late("textDocument/codeAction", codeAction), "error -32600");
     assert.equal(await late("codeAction/resolve", { title: "x" }), "error -32600");
     assert.equal(await late("workspace/executeCommand", { command: "locksmith.server.lintWorkspace", arguments: [] }), "error -32600");

@@ -56,10 +56,15 @@ export async function run(id: string) {
       name: "hostile",
       version: "1.0.0",
       main: "index.js",
-      scripts: Object.fromEntries(["preinstall", "install", "postinstall", "prepare", "test", "lint", "pretest"].map((s) => [s, `node -e '${js(`npm ${s}`)}'`])),
+      scripts: Object.fromEntries(
+        ["preinstall", "install", "postinstall", "prepare", "test", "lint", "pretest"].map((s) => [s, `node -e '${js(`npm ${s}`)}'`]),
+      ),
     }),
     "index.js": js("index.js"),
-    "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", noEmit: true, plugins: [{ name: "evil-plugin" }] }, include: ["src"] }),
+    "tsconfig.json": JSON.stringify({
+      compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", noEmit: true, plugins: [{ name: "evil-plugin" }] },
+      include: ["src"],
+    }),
     "node_modules/evil-package/package.json": JSON.stringify({ name: "evil-package", main: "index.js", types: "index.d.ts" }),
     "node_modules/evil-package/index.js": js("evil-package"),
     "node_modules/evil-package/index.d.ts": "export {};\n",
@@ -114,17 +119,29 @@ const env = () => ({ ...process.env, NODE_OPTIONS: `--require ${preload}` });
 
 describe("analysing a hostile workspace has no side effects", () => {
   test("CLI: lint (with the tsconfig, in SARIF and JSON) and --fix", () => {
-    for (const args of [["lint", "-f", "sarif"], ["lint", "-p", "tsconfig.json", "-f", "json"], ["lint", "--fix"]]) {
+    for (const args of [
+      ["lint", "-f", "sarif"],
+      ["lint", "-p", "tsconfig.json", "-f", "json"],
+      ["lint", "--fix"],
+    ]) {
       const result = spawnSync(process.execPath, [CLI, ...args], { cwd: root, encoding: "utf8", env: env() });
       assert.ok(result.status === 0 || result.status === 1, `locksmith ${args.join(" ")} exited ${result.status}: ${result.stderr}`);
       assertNothingRan(`locksmith ${args.join(" ")}`);
     }
-    assert.match(fs.readFileSync(path.join(root, "src", "app.ts"), "utf8"), /"PX", 30000, "NX"/, "--fix did not run on the hostile workspace");
+    assert.match(
+      fs.readFileSync(path.join(root, "src", "app.ts"), "utf8"),
+      /"PX", 30000, "NX"/,
+      "--fix did not run on the hostile workspace",
+    );
   });
 
   test("language server: open, edit, code actions, workspace analysis, shutdown", async () => {
     const child = spawn(process.execPath, [SERVER, "--stdio"], { stdio: ["pipe", "pipe", "inherit"], env: env() });
-    const client = new Client(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)), child.stdin!, child);
+    const client = new Client(
+      createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)),
+      child.stdin!,
+      child,
+    );
     try {
       await client.initialize(root);
       const app = path.join(root, "src", "app.ts");
@@ -152,15 +169,24 @@ describe("analysing a hostile workspace has no side effects", () => {
         if (!entry.isFile() || !entry.name.endsWith(".js")) continue;
         const file = path.join(entry.parentPath, entry.name);
         const sourceFile = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
-        const report = (node: ts.Node, what: string) => offenders.push(`${path.relative(REPO_ROOT, file)}:${sourceFile.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${what}`);
+        const report = (node: ts.Node, what: string) =>
+          offenders.push(
+            `${path.relative(REPO_ROOT, file)}:${sourceFile.getLineAndCharacterOfPosition(node.getStart()).line + 1}: ${what}`,
+          );
         const visit = (node: ts.Node): void => {
           if (ts.isCallExpression(node)) {
             const callee = node.expression;
             if (callee.kind === ts.SyntaxKind.ImportKeyword) report(node, "dynamic import()");
             if (ts.isIdentifier(callee) && callee.text === "eval") report(node, "eval");
-            if (ts.isIdentifier(callee) && callee.text === "require" && !(node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0]!))) report(node, "require of a computed name");
+            if (
+              ts.isIdentifier(callee) &&
+              callee.text === "require" &&
+              !(node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0]!))
+            )
+              report(node, "require of a computed name");
           }
-          if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "Function") report(node, "new Function");
+          if (ts.isNewExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "Function")
+            report(node, "new Function");
           ts.forEachChild(node, visit);
         };
         visit(sourceFile);
@@ -216,13 +242,19 @@ describe("paths Locksmith writes stay inside the workspace", () => {
 
   for (const [name, setup] of [
     ["runtimePath ../outside/runtime.ts", (_dir: string) => "../outside/locksmith-runtime.ts"],
-    ["runtimePath through a symlink that points outside", (dir: string, outside?: string) => (fs.symlinkSync(outside!, path.join(dir, "vendor")), "vendor/locksmith-runtime.ts")],
+    [
+      "runtimePath through a symlink that points outside",
+      (dir: string, outside?: string) => (fs.symlinkSync(outside!, path.join(dir, "vendor")), "vendor/locksmith-runtime.ts"),
+    ],
   ] as const) {
     test(`${name} is rejected with a configuration error, and nothing is written outside`, async () => {
       const { dir, outside } = workspaceWithOutside();
       const runtimePath = setup(dir, outside);
       fs.writeFileSync(path.join(dir, "locksmith.json"), JSON.stringify({ runtime: "vendor", runtimePath }));
-      fs.writeFileSync(path.join(dir, "src", "a.ts"), `import { Mutex } from "async-mutex";\nconst m = new Mutex();\nexport async function f(work: () => Promise<void>) {\n  const release = await m.acquire();\n  await work();\n  release();\n}\n`);
+      fs.writeFileSync(
+        path.join(dir, "src", "a.ts"),
+        `import { Mutex } from "async-mutex";\nconst m = new Mutex();\nexport async function f(work: () => Promise<void>) {\n  const release = await m.acquire();\n  await work();\n  release();\n}\n`,
+      );
       const { code, stderr } = await runCli(["lint", "src", "--fix"], dir);
       assert.equal(code, 2, stderr);
       assert.match(stderr, /runtimePath.*must stay inside/);

@@ -52,7 +52,10 @@ describe("defineRule", () => {
     const linted = lintCode(counter, { code: "let n = 0;\nn++;\n", options: { step: 5 } });
     assert.equal(linted.diagnostics.length, 1);
     const [d] = linted.diagnostics;
-    assert.deepEqual([d!.messageId, d!.data, d!.message, d!.help], ["increment", { name: "n" }, "n is incremented without a lock.", "Use an atomic counter."]);
+    assert.deepEqual(
+      [d!.messageId, d!.data, d!.message, d!.help],
+      ["increment", { name: "n" }, "n is incremented without a lock.", "Use an atomic counter."],
+    );
     assert.equal(d!.fixes[0]!.edits[0]!.file, "/virtual-project/src/file.ts");
     assert.equal(applyEdits(linted.text, d!.fixes[0]!.edits), "let n = 0;\nn += 5;\n");
   });
@@ -85,18 +88,35 @@ describe("rule options", () => {
     assert.equal(problem({ step: 2 }), undefined);
     assert.equal(problem({ step: 0 }), 'locksmith.json: "rules.counter-test[1].step" must be at least 1, got 0');
     assert.equal(problem({ step: 1.5 }), 'locksmith.json: "rules.counter-test[1].step" must be an integer, got 1.5');
-    assert.equal(problem({ stride: 1 }), 'locksmith.json: "rules.counter-test[1].stride" is not an option of "counter-test" (expected one of: step)');
+    assert.equal(
+      problem({ stride: 1 }),
+      'locksmith.json: "rules.counter-test[1].stride" is not an option of "counter-test" (expected one of: step)',
+    );
   });
 
   test("anyOf, items and required are checked at every level", () => {
     const schema = {
       type: "array" as const,
-      items: { anyOf: [{ type: "string" as const }, { type: "object" as const, properties: { call: { type: "string" as const } }, required: ["call"] }] },
+      items: {
+        anyOf: [
+          { type: "string" as const },
+          { type: "object" as const, properties: { call: { type: "string" as const } }, required: ["call"] },
+        ],
+      },
     };
     assert.equal(schemaProblem(["fetch", { call: "send" }], schema, "slowCalls"), undefined);
-    assert.deepEqual(schemaProblem(["fetch", 3], schema, "slowCalls"), { key: "slowCalls[1]", expected: "must be a string or an object, got 3" });
-    assert.deepEqual(schemaProblem("fetch", schema, "slowCalls"), { key: "slowCalls", expected: 'must be an array of strings or objects, got "fetch"' });
-    assert.deepEqual(schemaProblem([{ module: "axios" }], schema, "slowCalls"), { key: "slowCalls[0]", expected: "must be a string or an object, got {\"module\":\"axios\"}" });
+    assert.deepEqual(schemaProblem(["fetch", 3], schema, "slowCalls"), {
+      key: "slowCalls[1]",
+      expected: "must be a string or an object, got 3",
+    });
+    assert.deepEqual(schemaProblem("fetch", schema, "slowCalls"), {
+      key: "slowCalls",
+      expected: 'must be an array of strings or objects, got "fetch"',
+    });
+    assert.deepEqual(schemaProblem([{ module: "axios" }], schema, "slowCalls"), {
+      key: "slowCalls[0]",
+      expected: 'must be a string or an object, got {"module":"axios"}',
+    });
   });
 });
 

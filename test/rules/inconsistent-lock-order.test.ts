@@ -219,13 +219,25 @@ export async function expireSessions() {
         {
           line: 9,
           column: 11,
-          ...cycle("`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`", "`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`"),
-          related: [{ line: 5 }, { line: 5, message: "`withUsers` calls the callback passed by `renameUser` here" }, { line: 13 }, { line: 14 }, { line: 5 }],
+          ...cycle(
+            "`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`",
+            "`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`",
+          ),
+          related: [
+            { line: 5 },
+            { line: 5, message: "`withUsers` calls the callback passed by `renameUser` here" },
+            { line: 13 },
+            { line: 14 },
+            { line: 5 },
+          ],
         },
         {
           line: 14,
           column: 11,
-          ...cycle("`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`", "`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`"),
+          ...cycle(
+            "`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`",
+            "`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`",
+          ),
         },
       ],
     },
@@ -247,7 +259,10 @@ export async function expireSessions() {
           column: 11,
           endLine: 6,
           endColumn: 52,
-          ...cycle("`deleteUser` acquires `sessionsLock` while holding `usersLock`", "`expireSessions` acquires `usersLock` while holding `sessionsLock`"),
+          ...cycle(
+            "`deleteUser` acquires `sessionsLock` while holding `usersLock`",
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
+          ),
           // Golden full messages and help of this rule.
           message:
             "Inconsistent lock order: `deleteUser` acquires `sessionsLock` while holding `usersLock`, but `expireSessions` acquires `usersLock` while holding `sessionsLock`. Two tasks running these at once can each hold one lock and wait forever for the other.",
@@ -263,7 +278,10 @@ export async function expireSessions() {
           column: 11,
           endLine: 11,
           endColumn: 49,
-          ...cycle("`expireSessions` acquires `usersLock` while holding `sessionsLock`", "`deleteUser` acquires `sessionsLock` while holding `usersLock`"),
+          ...cycle(
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
+            "`deleteUser` acquires `sessionsLock` while holding `usersLock`",
+          ),
           related: [
             { line: 10, message: "`sessionsLock` acquired here by `expireSessions`" },
             { line: 5, message: "`usersLock` acquired here by `deleteUser`" },
@@ -305,7 +323,10 @@ export async function deleteUser(id: string) {
           line: 6,
           column: 11,
           endColumn: 29,
-          ...cycle("`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`", "`expireAll` acquires `usersLock` while holding `sessionsLock`"),
+          ...cycle(
+            "`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`",
+            "`expireAll` acquires `usersLock` while holding `sessionsLock`",
+          ),
           related: [
             { line: 5, message: "`usersLock` acquired here by `deleteUser`" },
             { line: 5, filename: "src/sessions.ts", message: "`sessionsLock` acquired here by `dropSessionsOf` while `usersLock` is held" },
@@ -317,7 +338,10 @@ export async function deleteUser(id: string) {
           filename: "src/sessions.ts",
           line: 12,
           column: 11,
-          ...cycle("`expireAll` acquires `usersLock` while holding `sessionsLock`", "`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`"),
+          ...cycle(
+            "`expireAll` acquires `usersLock` while holding `sessionsLock`",
+            "`deleteUser` holds `usersLock` and calls `dropSessionsOf`, which acquires `sessionsLock`",
+          ),
           related: [
             { line: 10, filename: "src/sessions.ts" },
             { line: 5, filename: "src/file.ts" },
@@ -351,13 +375,25 @@ export async function expire() {
         {
           line: 7,
           column: 13,
-          ...cycle("`Accounts.close` holds `usersLock` and calls `Accounts.cleanup`, which calls `Accounts.forget`, which acquires `sessionsLock`", "`expire` acquires `usersLock` while holding `sessionsLock`"),
-          related: [{ line: 6 }, { line: 11, message: "`Accounts.cleanup` calls `Accounts.forget` here" }, { line: 14, message: "`sessionsLock` acquired here by `Accounts.forget` while `usersLock` is held" }, { line: 18 }, { line: 19 }],
+          ...cycle(
+            "`Accounts.close` holds `usersLock` and calls `Accounts.cleanup`, which calls `Accounts.forget`, which acquires `sessionsLock`",
+            "`expire` acquires `usersLock` while holding `sessionsLock`",
+          ),
+          related: [
+            { line: 6 },
+            { line: 11, message: "`Accounts.cleanup` calls `Accounts.forget` here" },
+            { line: 14, message: "`sessionsLock` acquired here by `Accounts.forget` while `usersLock` is held" },
+            { line: 18 },
+            { line: 19 },
+          ],
         },
         {
           line: 19,
           column: 11,
-          ...cycle("`expire` acquires `usersLock` while holding `sessionsLock`", "`Accounts.close` holds `usersLock` and calls `Accounts.cleanup`, which calls `Accounts.forget`, which acquires `sessionsLock`"),
+          ...cycle(
+            "`expire` acquires `usersLock` while holding `sessionsLock`",
+            "`Accounts.close` holds `usersLock` and calls `Accounts.cleanup`, which calls `Accounts.forget`, which acquires `sessionsLock`",
+          ),
         },
       ],
     },
@@ -436,7 +472,9 @@ export async function transfer(from: string, to: string) {
     await accountLocks.lock(toId, async () => {});
   });
 }`,
-      errors: [{ line: 6, column: 11, ...inArgumentOrder("argumentOrder", "transfer", "accountLocks[key]", "fromId", "toId"), help: LOCK_ALL }],
+      errors: [
+        { line: 6, column: 11, ...inArgumentOrder("argumentOrder", "transfer", "accountLocks[key]", "fromId", "toId"), help: LOCK_ALL },
+      ],
       output: `${manager}export async function transfer(request: { fromId: string; toId: string }) {
   const { fromId, toId } = request;
   await accountLocks.lockAll([fromId, toId], async () => {});
@@ -452,7 +490,16 @@ export async function transfer(from: string, to: string) {
   await redis.del(\`lock:account:\${to}\`);
   await redis.del(\`lock:account:\${from}\`);
 }`,
-      errors: [{ line: 6, column: 19, endColumn: 73, ...inArgumentOrder("argumentOrder", "transfer", "lock:account:${…}", "from", "to"), help: SORT, related: [{ line: 4 }] }],
+      errors: [
+        {
+          line: 6,
+          column: 19,
+          endColumn: 73,
+          ...inArgumentOrder("argumentOrder", "transfer", "lock:account:${…}", "from", "to"),
+          help: SORT,
+          related: [{ line: 4 }],
+        },
+      ],
     },
     {
       name: "SQL rows updated in argument order inside one transaction",
@@ -506,7 +553,9 @@ export async function transfer(from: number, to: number) {
     await tx.$queryRaw\`SELECT balance FROM accounts WHERE id = \${to} FOR UPDATE\`;
   });
 }`,
-      errors: [{ line: 6, column: 11, ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to"), help: SELECT_ANY }],
+      errors: [
+        { line: 6, column: 11, ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to"), help: SELECT_ANY },
+      ],
     },
     {
       name: "advisory locks in argument order",
@@ -529,7 +578,22 @@ export async function transfer(from: string, to: string) {
     await credit(to);
   });
 }`,
-      errors: [{ line: 8, column: 11, ...inArgumentOrder("argumentOrderThroughCalls", "transfer", "accountLocks[key]", "from", "to", "`transfer` holds `accountLocks[key]` and calls `credit`, which acquires `accountLocks[key]`"), help: LOCK_ALL, related: [{ line: 7 }, { line: 4 }] }],
+      errors: [
+        {
+          line: 8,
+          column: 11,
+          ...inArgumentOrder(
+            "argumentOrderThroughCalls",
+            "transfer",
+            "accountLocks[key]",
+            "from",
+            "to",
+            "`transfer` holds `accountLocks[key]` and calls `credit`, which acquires `accountLocks[key]`",
+          ),
+          help: LOCK_ALL,
+          related: [{ line: 7 }, { line: 4 }],
+        },
+      ],
     },
   ],
 });
@@ -570,7 +634,8 @@ describe("row-lock order against PostgreSQL", () => {
     }
   }
 
-  const balances = async () => (await pool.query(`SELECT id, balance FROM ${table} ORDER BY id`)).rows.map((r: { id: number; balance: number }) => [r.id, r.balance]);
+  const balances = async () =>
+    (await pool.query(`SELECT id, balance FROM ${table} ORDER BY id`)).rows.map((r: { id: number; balance: number }) => [r.id, r.balance]);
 
   test("argument order: two opposite transfers that interleave deadlock (PostgreSQL aborts one)", async () => {
     let firstUpdates = 0;
@@ -580,17 +645,41 @@ describe("row-lock order against PostgreSQL", () => {
       if (++firstUpdates === 2) bothDone();
       await barrier;
     };
-    const results = await Promise.allSettled([transfer(1, 2, 100, { lockFirst: false, between }), transfer(2, 1, 30, { lockFirst: false, between })]);
+    const results = await Promise.allSettled([
+      transfer(1, 2, 100, { lockFirst: false, between }),
+      transfer(2, 1, 30, { lockFirst: false, between }),
+    ]);
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    assert.deepEqual(failures.map((f) => (f.reason as { code?: string }).code), ["40P01"], "exactly one transfer dies with deadlock_detected");
-    const survivor = results[0]!.status === "fulfilled" ? [[1, 900], [2, 1100]] : [[1, 1030], [2, 970]];
+    assert.deepEqual(
+      failures.map((f) => (f.reason as { code?: string }).code),
+      ["40P01"],
+      "exactly one transfer dies with deadlock_detected",
+    );
+    const survivor =
+      results[0]!.status === "fulfilled"
+        ? [
+            [1, 900],
+            [2, 1100],
+          ]
+        : [
+            [1, 1030],
+            [2, 970],
+          ];
     assert.deepEqual(await balances(), survivor);
   });
 
   test("rows locked first in id order: opposite transfers all commit", async () => {
-    const runs = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? transfer(1, 2, 10, { lockFirst: true }) : transfer(2, 1, 3, { lockFirst: true })));
+    const runs = Array.from({ length: 10 }, (_, i) =>
+      i % 2 === 0 ? transfer(1, 2, 10, { lockFirst: true }) : transfer(2, 1, 3, { lockFirst: true }),
+    );
     const results = await Promise.allSettled(runs);
-    assert.deepEqual(results.map((r) => r.status), Array(10).fill("fulfilled"));
-    assert.deepEqual(await balances(), [[1, 1000 - 50 + 15], [2, 1000 + 50 - 15]]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array(10).fill("fulfilled"),
+    );
+    assert.deepEqual(await balances(), [
+      [1, 1000 - 50 + 15],
+      [2, 1000 + 50 - 15],
+    ]);
   });
 });

@@ -37,7 +37,11 @@ function slowCallCase(name: string, imports: string, slow: string, callee: strin
   const code = underMutex(imports, slow);
   const line = code.split("\n").findIndex((l) => l.includes(slow)) + 1;
   const data = { call: `\`${callee}\``, reason, lock: "`lock`" };
-  return { name, code, errors: [{ line, column: 5, messageId: "underMutex", data, related: [{ line: line - 2, message: "`lock` taken here" }] }] };
+  return {
+    name,
+    code,
+    errors: [{ line, column: 5, messageId: "underMutex", data, related: [{ line: line - 2, message: "`lock` taken here" }] }],
+  };
 }
 
 runRuleTests(lockAcrossAwait, {
@@ -217,13 +221,7 @@ export async function run(id: string) {
   invalid: [
     // ---- every default slow call, under an async-mutex runExclusive
     slowCallCase("global fetch", "", `await fetch(\`https://rates/\${id}\`);`, "fetch", HTTP),
-    slowCallCase(
-      "axios default export",
-      `import axios from "axios";\n`,
-      `await axios.post("https://hooks", { id });`,
-      "axios.post",
-      HTTP,
-    ),
+    slowCallCase("axios default export", `import axios from "axios";\n`, `await axios.post("https://hooks", { id });`, "axios.post", HTTP),
     slowCallCase(
       "axios instance from axios.create",
       `import axios from "axios";
@@ -479,7 +477,10 @@ export async function run(id: string) {
           column: 5,
           messageId: "underMutex",
           data: { call: "`enrich`", reason: `calls \`fetch\`, which ${HTTP}`, lock: "`lock`" },
-          related: [{ line: 9, message: "`lock` taken here" }, { line: 5, message: "`fetch` called here" }],
+          related: [
+            { line: 9, message: "`lock` taken here" },
+            { line: 5, message: "`fetch` called here" },
+          ],
         },
       ],
     },
@@ -546,7 +547,11 @@ export async function notify(id: string) {
           line: 8,
           column: 5,
           messageId: "underMutex",
-          data: { call: "`syncOrder`", reason: "calls `notify`, which calls `sleep`, which calls `setTimeout`, which sleeps", lock: "`lock`" },
+          data: {
+            call: "`syncOrder`",
+            reason: "calls `notify`, which calls `sleep`, which calls `setTimeout`, which sleeps",
+            lock: "`lock`",
+          },
           related: [{ line: 6 }, { line: 1, filename: "src/notify.ts", message: "`setTimeout` called here" }],
         },
       ],
@@ -802,11 +807,11 @@ export async function run(id: string) {
     },
     {
       name: "a response body read is reported once, on the fetch",
-      code: underMutex("", "const rate = await (await fetch(\"https://rates\")).json();"),
+      code: underMutex("", 'const rate = await (await fetch("https://rates")).json();'),
       errors: [{ line: 7, column: 25, messageId: "underMutex", data: { ...FETCH, lock: "`lock`" } }],
     },
     {
-      name: "Drizzle transaction with .for(\"update\")",
+      name: 'Drizzle transaction with .for("update")',
       code: `import { drizzle } from "drizzle-orm/node-postgres";
 import { eq } from "drizzle-orm";
 import { orders } from "./schema";

@@ -10,7 +10,8 @@ declare function audit(): Promise<void>;
 
 const FOREVER = "the lock is never released, and every later acquisition waits forever";
 const UNTIL_EXPIRY = "the lock stays held until it expires, and every other process waits for it meanwhile";
-const SESSION = "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
+const SESSION =
+  "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
 const MUTEX = { lock: "`mutex`", consequence: FOREVER };
 
 runRuleTests(lockReleaseNotGuaranteed, {
@@ -200,7 +201,12 @@ ${declarations}export async function run(id: number) {
           line: 6,
           column: 9,
           messageId: "releaseSkippable",
-          data: { lock: "PostgreSQL advisory lock (`pg_advisory_lock`)", consequence: SESSION, line: 8, skip: "`await charge(id)` at line 7 throws" },
+          data: {
+            lock: "PostgreSQL advisory lock (`pg_advisory_lock`)",
+            consequence: SESSION,
+            line: 8,
+            skip: "`await charge(id)` at line 7 throws",
+          },
         },
       ],
       output: `import { Pool } from "pg";
@@ -314,7 +320,8 @@ declare function load(): Promise<number>;`,
           column: 25,
           messageId: "neverReleased",
           data: { ...MUTEX, fn: "`pay`" },
-          message: "`mutex` is acquired here and never released in `pay`: the lock is never released, and every later acquisition waits forever.",
+          message:
+            "`mutex` is acquired here and never released in `pay`: the lock is never released, and every later acquisition waits forever.",
           help: "Release it in a `finally` block, or use the scoped form.",
         },
       ],

@@ -122,7 +122,10 @@ export async function run(id: number) {
           messageId: "reacquiredThroughCalls",
           data: { holder: "`Inventory.reserve`", lock: "`Inventory.lock`", calls: "`Inventory.restock`", consequence: HANGS },
           message: `\`Inventory.reserve\` holds \`Inventory.lock\` and calls \`Inventory.restock\`, which acquires it again: ${HANGS}.`,
-          related: [{ line: 5 }, { line: 10, message: "`Inventory.lock` acquired here by `Inventory.restock` while `Inventory.lock` is held" }],
+          related: [
+            { line: 5 },
+            { line: 10, message: "`Inventory.lock` acquired here by `Inventory.restock` while `Inventory.lock` is held" },
+          ],
         },
       ],
     },

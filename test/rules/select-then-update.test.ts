@@ -240,7 +240,7 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
 }`,
     },
     {
-      name: "TypeORM: query builder setLock(\"pessimistic_write\") inside dataSource.transaction, then save",
+      name: 'TypeORM: query builder setLock("pessimistic_write") inside dataSource.transaction, then save',
       code: `import { DataSource } from "typeorm";
 import { Account } from "./account";
 export async function debit(dataSource: DataSource, id: number, amount: number): Promise<void> {
@@ -332,7 +332,7 @@ Account.init({ balance: DataTypes.INTEGER }, { sequelize: new Sequelize("sqlite:
       },
     },
     {
-      name: "Drizzle: .for(\"update\") inside db.transaction",
+      name: 'Drizzle: .for("update") inside db.transaction',
       code: `import { eq } from "drizzle-orm";
 import { db } from "./db";
 import { accounts } from "./schema";
@@ -412,7 +412,8 @@ export async function debit(pool: Pool, accountId: string, amount: number): Prom
           endColumn: 100,
           messageId: "lostUpdate",
           data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
-          message: "`UPDATE accounts SET balance = $1` writes a value computed from `balance` read at line 4 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost.",
+          message:
+            "`UPDATE accounts SET balance = $1` writes a value computed from `balance` read at line 4 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost.",
           help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).",
           related: [{ line: 4, message: "value read here" }],
           suggestions: [
@@ -472,7 +473,14 @@ export async function debit(pool: Pool, accountId: string, amount: number, floor
   await pool.query({ text: "UPDATE accounts SET balance = $1 WHERE id = $2", values: [next, accountId] });
 }
 `,
-      errors: [{ line: 7, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 } }],
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
+        },
+      ],
       output: `import { Pool } from "pg";
 
 export async function debit(pool: Pool, accountId: string, amount: number, floor: number): Promise<void> {
@@ -498,7 +506,15 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
   await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [amount + account.balance, id]);
 }
 `,
-      errors: [{ line: 10, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 }, related: [{ line: 4 }] }],
+      errors: [
+        {
+          line: 10,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
+          related: [{ line: 4 }],
+        },
+      ],
       output: `import { Pool } from "pg";
 
 async function loadAccount(pool: Pool, id: string) {
@@ -522,7 +538,15 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<nu
   return rows[0].balance + amount;
 }
 `,
-      errors: [{ line: 5, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 }, suggestions: [] }],
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
+          suggestions: [],
+        },
+      ],
       output: `import { Pool } from "pg";
 
 export async function credit(pool: Pool, id: string, amount: number): Promise<number> {
@@ -546,7 +570,13 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
           line: 5,
           column: 9,
           messageId: "lostUpdateDespiteLock",
-          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4, lock: "`FOR UPDATE`", why: "outside a transaction the lock is released when that statement ends" },
+          data: {
+            write: "`UPDATE accounts SET balance = $1`",
+            column: "`balance`",
+            line: 4,
+            lock: "`FOR UPDATE`",
+            why: "outside a transaction the lock is released when that statement ends",
+          },
           help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).",
         },
       ],
@@ -571,7 +601,20 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
   client.release();
 }
 `,
-      errors: [{ line: 7, column: 9, messageId: "lostUpdateDespiteLock", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 6, lock: "`FOR UPDATE`", why: "the write runs outside its transaction" } }],
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "lostUpdateDespiteLock",
+          data: {
+            write: "`UPDATE accounts SET balance = $1`",
+            column: "`balance`",
+            line: 6,
+            lock: "`FOR UPDATE`",
+            why: "the write runs outside its transaction",
+          },
+        },
+      ],
       output: `import { Pool } from "pg";
 
 export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
@@ -597,7 +640,15 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
   client.release();
 }
 `,
-      errors: [{ line: 7, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 6 }, related: [{ line: 6, message: "value read here" }] }],
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 6 },
+          related: [{ line: 6, message: "value read here" }],
+        },
+      ],
       output: `import { Pool } from "pg";
 
 export async function credit(pool: Pool, id: string, amount: number): Promise<void> {
@@ -632,7 +683,8 @@ export async function debit(pool: Pool, id: string, amount: number): Promise<voi
           endColumn: 105,
           messageId: "unretried",
           data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 6, isolation: "SERIALIZABLE" },
-          message: "`UPDATE accounts SET balance = $1` depends on `balance` read at line 6 inside a SERIALIZABLE transaction that nothing here retries: when two calls overlap, the database aborts one of them (serialization failure 40001, or deadlock) instead of losing an update, and that call fails unless every caller runs it again.",
+          message:
+            "`UPDATE accounts SET balance = $1` depends on `balance` read at line 6 inside a SERIALIZABLE transaction that nothing here retries: when two calls overlap, the database aborts one of them (serialization failure 40001, or deadlock) instead of losing an update, and that call fails unless every caller runs it again.",
           help: 'Retry the transaction with backoff (`withPgTransaction(pool, fn, { isolation: "serializable" })` retries it by itself) or lock the row at READ COMMITTED (`SELECT … FOR UPDATE` in the same transaction), where the second call waits instead of failing.',
           related: [
             { line: 6, message: "value read here" },
@@ -652,7 +704,15 @@ export async function debit(pool: Pool, id: string, amount: number): Promise<voi
     await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
   }, { isolation: "repeatable read", retry: false });
 }`,
-      errors: [{ line: 6, column: 11, messageId: "unretried", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 5, isolation: "REPEATABLE READ" }, related: [{ line: 5 }, { line: 4, message: "REPEATABLE READ transaction opened here, not retried" }] }],
+      errors: [
+        {
+          line: 6,
+          column: 11,
+          messageId: "unretried",
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 5, isolation: "REPEATABLE READ" },
+          related: [{ line: 5 }, { line: 4, message: "REPEATABLE READ transaction opened here, not retried" }],
+        },
+      ],
     },
     {
       name: "Prisma and Sequelize: SERIALIZABLE callbacks with no retry around them",
@@ -674,8 +734,21 @@ export async function credit(sequelize: Sequelize, id: number, amount: number): 
   });
 }`,
       errors: [
-        { line: 8, column: 11, messageId: "unretried", data: { write: "`tx.account.update(…)`", column: "`balance`", line: 7, isolation: "SERIALIZABLE" }, help: "Retry the transaction with backoff (wrap the whole transaction in the runtime's `retry`) or lock the row at READ COMMITTED (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`), where the second call waits instead of failing.", related: [{ line: 7 }, { line: 6 }] },
-        { line: 15, column: 11, messageId: "unretried", data: { write: "`account.update(…)`", column: "`balance`", line: 13, isolation: "SERIALIZABLE" }, related: [{ line: 13 }, { line: 12 }] },
+        {
+          line: 8,
+          column: 11,
+          messageId: "unretried",
+          data: { write: "`tx.account.update(…)`", column: "`balance`", line: 7, isolation: "SERIALIZABLE" },
+          help: "Retry the transaction with backoff (wrap the whole transaction in the runtime's `retry`) or lock the row at READ COMMITTED (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`), where the second call waits instead of failing.",
+          related: [{ line: 7 }, { line: 6 }],
+        },
+        {
+          line: 15,
+          column: 11,
+          messageId: "unretried",
+          data: { write: "`account.update(…)`", column: "`balance`", line: 13, isolation: "SERIALIZABLE" },
+          related: [{ line: 13 }, { line: 12 }],
+        },
       ],
     },
     {
@@ -694,7 +767,8 @@ export async function reserve(pool: Pool, sku: string, quantity: number): Promis
           column: 9,
           messageId: "checkThenWrite",
           data: { write: "`UPDATE inventory SET stock = stock - $1`", column: "`stock`", line: 4 },
-          message: "`UPDATE inventory SET stock = stock - $1` runs only because the check of `stock` read at line 4 passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
+          message:
+            "`UPDATE inventory SET stock = stock - $1` runs only because the check of `stock` read at line 4 passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
           help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or repeat the check in the write's WHERE and check the affected-row count.",
           related: [{ line: 4, message: "value read here and checked at line 5" }],
         },
@@ -719,7 +793,14 @@ export async function book(pool: Pool, seatId: string, userId: string): Promise<
   await pool.query("UPDATE seats SET status = 'booked', holder = $1 WHERE id = $2", [userId, seatId]);
 }
 `,
-      errors: [{ line: 6, column: 9, messageId: "checkThenWrite", data: { write: "`UPDATE seats SET status = 'booked', holder = $1`", column: "`status`", line: 4 } }],
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "checkThenWrite",
+          data: { write: "`UPDATE seats SET status = 'booked', holder = $1`", column: "`status`", line: 4 },
+        },
+      ],
       output: `import { Pool } from "pg";
 
 export async function book(pool: Pool, seatId: string, userId: string): Promise<void> {
@@ -872,7 +953,15 @@ export async function rename(conn: Connection, id: number, suffix: string): Prom
   await conn.execute("UPDATE docs SET title = ? WHERE id = ?", [rows[0]!["title"] + rows[0]!["owner"] + suffix, id]);
 }
 `,
-      errors: [{ line: 5, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE docs SET title = ?`", column: "`title`", line: 4 }, suggestions: [] }],
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE docs SET title = ?`", column: "`title`", line: 4 },
+          suggestions: [],
+        },
+      ],
     },
     {
       name: "pg: no optimistic suggestion when the write also uses another column of the read",
@@ -883,7 +972,16 @@ export async function accrue(pool: Pool, id: string): Promise<void> {
   await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [Math.round(account.balance * account.rate), id]);
 }
 `,
-      errors: [{ line: 5, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 }, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
+          suggestions: [
+            {
+              title: /^Lock the row/,
+              output: `import { Pool } from "pg";
 import { withPgTransaction } from "@locksmith/runtime/postgres";
 
 export async function accrue(pool: Pool, id: string): Promise<void> {
@@ -892,7 +990,11 @@ export async function accrue(pool: Pool, id: string): Promise<void> {
     await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [Math.round(account.balance * account.rate), id]);
   });
 }
-` }] }],
+`,
+            },
+          ],
+        },
+      ],
     },
     {
       name: "pg: the write uses several columns, the read selects a version counter: compare-and-set on the version, bumped",
@@ -951,7 +1053,16 @@ export async function extend(pool: Pool, id: string, ms: number): Promise<void> 
   await pool.query("UPDATE leases SET expires_at = $1 WHERE id = $2", [new Date(expiresAt.getTime() + ms), id]);
 }
 `,
-      errors: [{ line: 6, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE leases SET expires_at = $1`", column: "`expires_at`", line: 4 }, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE leases SET expires_at = $1`", column: "`expires_at`", line: 4 },
+          suggestions: [
+            {
+              title: /^Lock the row/,
+              output: `import { Pool } from "pg";
 import { withPgTransaction } from "@locksmith/runtime/postgres";
 
 export async function extend(pool: Pool, id: string, ms: number): Promise<void> {
@@ -961,7 +1072,11 @@ export async function extend(pool: Pool, id: string, ms: number): Promise<void> 
     await tx.query("UPDATE leases SET expires_at = $1 WHERE id = $2", [new Date(expiresAt.getTime() + ms), id]);
   });
 }
-` }] }],
+`,
+            },
+          ],
+        },
+      ],
     },
     {
       name: "pg: no optimistic suggestion when the variable holding the value read is reassigned",
@@ -974,7 +1089,16 @@ export async function double(pool: Pool, id: string): Promise<void> {
   await pool.query("UPDATE pages SET hits = $1 WHERE id = $2", [hits, id]);
 }
 `,
-      errors: [{ line: 7, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE pages SET hits = $1`", column: "`hits`", line: 4 }, suggestions: [{ title: /^Lock the row/, output: `import { Pool } from "pg";
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE pages SET hits = $1`", column: "`hits`", line: 4 },
+          suggestions: [
+            {
+              title: /^Lock the row/,
+              output: `import { Pool } from "pg";
 import { withPgTransaction } from "@locksmith/runtime/postgres";
 
 export async function double(pool: Pool, id: string): Promise<void> {
@@ -985,7 +1109,11 @@ export async function double(pool: Pool, id: string): Promise<void> {
     await tx.query("UPDATE pages SET hits = $1 WHERE id = $2", [hits, id]);
   });
 }
-` }] }],
+`,
+            },
+          ],
+        },
+      ],
     },
     {
       name: "pg: no suggestion when something else is awaited between the read and the write (a retry would repeat it, a row lock would be held across it)",
@@ -997,7 +1125,15 @@ export async function scale(pool: Pool, id: string, factor: number): Promise<voi
   await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance * factor, id]);
 }
 `,
-      errors: [{ line: 6, column: 9, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 }, suggestions: [] }],
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
+          suggestions: [],
+        },
+      ],
     },
     {
       name: "better-sqlite3: prepare().get() then prepare().run()",
@@ -1009,7 +1145,15 @@ export function credit(id: number, amount: number): void {
   db.prepare("UPDATE accounts SET balance = ? WHERE id = ?").run(row.balance + amount, id);
 }
 `,
-      errors: [{ line: 6, column: 3, messageId: "lostUpdate", data: { write: "`UPDATE accounts SET balance = ?`", column: "`balance`", line: 5 }, help: "Lock the row (`BEGIN IMMEDIATE` around the read and the write) or update atomically (`SET balance = balance - ?`)." }],
+      errors: [
+        {
+          line: 6,
+          column: 3,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE accounts SET balance = ?`", column: "`balance`", line: 5 },
+          help: "Lock the row (`BEGIN IMMEDIATE` around the read and the write) or update atomically (`SET balance = balance - ?`).",
+        },
+      ],
     },
     {
       name: "knex: first() then update() with the computed balance",
@@ -1051,7 +1195,14 @@ export async function credit(knex: Knex, id: number, amount: number): Promise<vo
   });
 }
 `,
-      errors: [{ line: 6, column: 11, messageId: "lostUpdate", data: { write: '`trx("accounts").where({id}).update(…)`', column: "`balance`", line: 5 } }],
+      errors: [
+        {
+          line: 6,
+          column: 11,
+          messageId: "lostUpdate",
+          data: { write: '`trx("accounts").where({id}).update(…)`', column: "`balance`", line: 5 },
+        },
+      ],
       output: `import type { Knex } from "knex";
 
 export async function credit(knex: Knex, id: number, amount: number): Promise<void> {
@@ -1101,7 +1252,9 @@ export async function debit(id: number, amount: number): Promise<void> {
   await prisma.account.update({ where: { id }, data: { balance: balance - amount } });
 }
 `,
-      errors: [{ line: 7, column: 9, messageId: "lostUpdate", data: { write: "`prisma.account.update(…)`", column: "`balance`", line: 5 } }],
+      errors: [
+        { line: 7, column: 9, messageId: "lostUpdate", data: { write: "`prisma.account.update(…)`", column: "`balance`", line: 5 } },
+      ],
       output: `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
 
@@ -1184,7 +1337,14 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
   await dataSource.getRepository(Account).update({ id }, { balance: account.balance - amount });
 }
 `,
-      errors: [{ line: 6, column: 9, messageId: "lostUpdate", data: { write: "`dataSource.getRepository(Account).update(…)`", column: "`balance`", line: 5 } }],
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`dataSource.getRepository(Account).update(…)`", column: "`balance`", line: 5 },
+        },
+      ],
     },
     {
       name: "TypeORM: query builder read without a lock, then a query builder update with the computed value",
@@ -1198,7 +1358,16 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
   });
 }
 `,
-      errors: [{ line: 7, column: 11, messageId: "lostUpdate", data: { write: "`manager.createQueryBuilder()…update(…)`", column: "`balance`", line: 6 }, help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", …)` / `.increment(…)`).', related: [{ line: 6 }] }],
+      errors: [
+        {
+          line: 7,
+          column: 11,
+          messageId: "lostUpdate",
+          data: { write: "`manager.createQueryBuilder()…update(…)`", column: "`balance`", line: 6 },
+          help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", …)` / `.increment(…)`).',
+          related: [{ line: 6 }],
+        },
+      ],
     },
     {
       name: "TypeORM: setLock outside a transaction does not protect",
@@ -1211,7 +1380,20 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
   await dataSource.getRepository(Account).save(account);
 }
 `,
-      errors: [{ line: 7, column: 9, messageId: "lostUpdateDespiteLock", data: { write: "`dataSource.getRepository(Account).save(…)`", column: "`balance`", line: 5, lock: "`FOR UPDATE`", why: "outside a transaction the lock is released when that statement ends" } }],
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "lostUpdateDespiteLock",
+          data: {
+            write: "`dataSource.getRepository(Account).save(…)`",
+            column: "`balance`",
+            line: 5,
+            lock: "`FOR UPDATE`",
+            why: "outside a transaction the lock is released when that statement ends",
+          },
+        },
+      ],
     },
     {
       name: "Sequelize: findByPk, check, assign, save",
@@ -1226,7 +1408,15 @@ export async function debit(id: number, amount: number): Promise<void> {
   await account.save();
 }
 `,
-      errors: [{ line: 9, column: 9, messageId: "lostUpdate", data: { write: "`account.save(…)`", column: "`balance`", line: 5 }, help: 'Lock the row (`lock: t.LOCK.UPDATE` with `transaction: t`) or update atomically (`.decrement("balance", …)` / `.increment(…)`).' }],
+      errors: [
+        {
+          line: 9,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`account.save(…)`", column: "`balance`", line: 5 },
+          help: 'Lock the row (`lock: t.LOCK.UPDATE` with `transaction: t`) or update atomically (`.decrement("balance", …)` / `.increment(…)`).',
+        },
+      ],
     },
     {
       name: "Sequelize: managed transaction without a lock",
@@ -1255,7 +1445,15 @@ export async function debit(id: number, amount: number): Promise<void> {
   await db.update(accounts).set({ balance: account.balance - amount }).where(eq(accounts.id, id));
 }
 `,
-      errors: [{ line: 8, column: 9, messageId: "lostUpdate", data: { write: "`db.update(accounts)…set(…)`", column: "`balance`", line: 6 }, help: 'Lock the row (`.for("update")` on the read inside `db.transaction`) or update atomically (`set({ balance: sql\\`${table.balance} - ${n}\\` })`).' }],
+      errors: [
+        {
+          line: 8,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`db.update(accounts)…set(…)`", column: "`balance`", line: 6 },
+          help: 'Lock the row (`.for("update")` on the read inside `db.transaction`) or update atomically (`set({ balance: sql\\`${table.balance} - ${n}\\` })`).',
+        },
+      ],
     },
     {
       name: "Kysely: selectFrom then updateTable with the computed balance",
@@ -1266,7 +1464,15 @@ export async function debit(db: Kysely<any>, id: number, amount: number): Promis
   await db.updateTable("accounts").set({ balance: account.balance - amount }).where("id", "=", id).execute();
 }
 `,
-      errors: [{ line: 5, column: 9, messageId: "lostUpdate", data: { write: '`db.updateTable("accounts")…set(…)`', column: "`balance`", line: 4 }, help: 'Lock the row (`.forUpdate()` on the read inside `db.transaction()`) or update atomically (`set((eb) => ({ balance: eb("balance", "-", n) }))`).' }],
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: '`db.updateTable("accounts")…set(…)`', column: "`balance`", line: 4 },
+          help: 'Lock the row (`.forUpdate()` on the read inside `db.transaction()`) or update atomically (`set((eb) => ({ balance: eb("balance", "-", n) }))`).',
+        },
+      ],
     },
     {
       name: "Redis: GET then SET of a computed value",

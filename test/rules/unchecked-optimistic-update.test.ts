@@ -82,8 +82,14 @@ export async function rename(pool: Pool, id: string, title: string): Promise<voi
           endLine: 5,
           endColumn: 129,
           messageId: "uncheckedAfterRead",
-          data: { write: "`UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3`", column: "`version`", count: "`rowCount`", line: 4 },
-          message: "`UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3` only writes if `version` still has the value read at line 4, but its affected-row count (`rowCount`) is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped.",
+          data: {
+            write: "`UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3`",
+            column: "`version`",
+            count: "`rowCount`",
+            line: 4,
+          },
+          message:
+            "`UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3` only writes if `version` still has the value read at line 4, but its affected-row count (`rowCount`) is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped.",
           help: "Check the count and throw `ConflictError` (or retry with backoff).",
           related: [{ line: 4, message: "version read here" }],
         },
@@ -108,7 +114,19 @@ export async function debit(pool: Pool, id: string, amount: number): Promise<voi
   console.log("debited", id);
 }
 `,
-      errors: [{ line: 5, column: 24, messageId: "uncheckedAfterRead", data: { write: "`UPDATE accounts SET balance = $1 WHERE id = $2 AND balance = $3`", column: "`balance`", count: "`rowCount`", line: 4 } }],
+      errors: [
+        {
+          line: 5,
+          column: 24,
+          messageId: "uncheckedAfterRead",
+          data: {
+            write: "`UPDATE accounts SET balance = $1 WHERE id = $2 AND balance = $3`",
+            column: "`balance`",
+            count: "`rowCount`",
+            line: 4,
+          },
+        },
+      ],
     },
     {
       name: "mysql2: expected version passed in, count ignored",
@@ -118,7 +136,18 @@ export async function rename(pool: Pool, id: string, title: string, expectedVers
   await pool.execute("UPDATE docs SET title = ?, version = version + 1 WHERE id = ? AND version = ?", [title, id, expectedVersion]);
 }
 `,
-      errors: [{ line: 4, column: 9, messageId: "unchecked", data: { write: "`UPDATE docs SET title = ?, version = version + 1 WHERE id = ? AND version = ?`", column: "`version`", count: "`affectedRows`" } }],
+      errors: [
+        {
+          line: 4,
+          column: 9,
+          messageId: "unchecked",
+          data: {
+            write: "`UPDATE docs SET title = ?, version = version + 1 WHERE id = ? AND version = ?`",
+            column: "`version`",
+            count: "`affectedRows`",
+          },
+        },
+      ],
       output: `import type { Pool, ResultSetHeader } from "mysql2/promise";
 import { ConflictError } from "@locksmith/runtime";
 
@@ -136,7 +165,14 @@ export async function rename(knex: Knex, id: number, title: string, version: num
   await knex("docs").where({ id, version }).update({ title, version: version + 1 });
 }
 `,
-      errors: [{ line: 4, column: 9, messageId: "unchecked", data: { write: '`knex("docs").where({id,version}).update(…)`', column: "`version`", count: "the number knex returns" } }],
+      errors: [
+        {
+          line: 4,
+          column: 9,
+          messageId: "unchecked",
+          data: { write: '`knex("docs").where({id,version}).update(…)`', column: "`version`", count: "the number knex returns" },
+        },
+      ],
       output: `import type { Knex } from "knex";
 import { ConflictError } from "@locksmith/runtime";
 
@@ -156,7 +192,14 @@ export async function rename(id: number, title: string): Promise<void> {
   await prisma.doc.updateMany({ where: { id, version: doc.version }, data: { title, version: { increment: 1 } } });
 }
 `,
-      errors: [{ line: 6, column: 9, messageId: "uncheckedAfterRead", data: { write: "`prisma.doc.updateMany(…)`", column: "`version`", count: "`count`", line: 5 } }],
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "uncheckedAfterRead",
+          data: { write: "`prisma.doc.updateMany(…)`", column: "`version`", count: "`count`", line: 5 },
+        },
+      ],
       output: `import { PrismaClient } from "@prisma/client";
 import { ConflictError } from "@locksmith/runtime";
 const prisma = new PrismaClient();
@@ -177,7 +220,14 @@ export async function rename(dataSource: DataSource, id: number, title: string, 
   await dataSource.getRepository(Doc).update({ id, version }, { title, version: version + 1 });
 }
 `,
-      errors: [{ line: 5, column: 9, messageId: "unchecked", data: { write: "`dataSource.getRepository(Doc).update(…)`", column: "`version`", count: "`affected`" } }],
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          messageId: "unchecked",
+          data: { write: "`dataSource.getRepository(Doc).update(…)`", column: "`version`", count: "`affected`" },
+        },
+      ],
       output: `import { DataSource } from "typeorm";
 import { Doc } from "./doc";
 import { ConflictError } from "@locksmith/runtime";
@@ -197,7 +247,9 @@ export async function rename(id: number, title: string, version: number): Promis
   await Doc.update({ title, version: version + 1 }, { where: { id, version } });
 }
 `,
-      errors: [{ line: 5, column: 9, messageId: "unchecked", data: { write: "`Doc.update(…)`", column: "`version`", count: "`[affected]`" } }],
+      errors: [
+        { line: 5, column: 9, messageId: "unchecked", data: { write: "`Doc.update(…)`", column: "`version`", count: "`[affected]`" } },
+      ],
       output: `import type { Transaction } from "sequelize";
 import { Doc } from "./models";
 import { ConflictError } from "@locksmith/runtime";

@@ -9,7 +9,8 @@ const client = createClient();
 `;
 const SCRIPT = `"if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"`;
 const unchecked = (lock: string, command = "DEL") => ({ messageId: "unchecked", data: { command, lock } });
-const WITH_TOKEN = "Release with a compare-and-delete script (delete only if the value is still this holder's token), or use the runtime's Redis lease (`createRedisLockProvider`).";
+const WITH_TOKEN =
+  "Release with a compare-and-delete script (delete only if the value is still this holder's token), or use the runtime's Redis lease (`createRedisLockProvider`).";
 
 const work = `
 declare function work(id: string): Promise<void>;`;

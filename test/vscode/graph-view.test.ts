@@ -14,7 +14,14 @@ const RED = "#e5484d";
 const GREY = "#8b8d98";
 
 const at = (file: string, line: number) => ({ file, start: { line, character: 4 } });
-const edge = (from: string, to: string, kind: GraphEdge["kind"], inCycle: boolean, description: string, line: number) => ({ from, to, kind, inCycle, description, site: at("/repo/src/bank.ts", line) });
+const edge = (from: string, to: string, kind: GraphEdge["kind"], inCycle: boolean, description: string, line: number) => ({
+  from,
+  to,
+  kind,
+  inCycle,
+  description,
+  site: at("/repo/src/bank.ts", line),
+});
 
 /** a ⇄ b (an inversion), b → c (no cycle), c re-entered (a self-loop); c's label needs escaping. */
 const GRAPH: GraphPage = {
@@ -93,7 +100,14 @@ describe("lock-order graph view", () => {
   });
 
   test("the two edges of an inversion bend apart and end short of their target", () => {
-    const [ab, ba] = drawnEdges(html).slice(0, 2).map((e) => e.d.match(/^M ([\d.]+) ([\d.]+) Q ([\d.]+) ([\d.]+), ([\d.]+) ([\d.]+)$/)!.slice(1).map(Number));
+    const [ab, ba] = drawnEdges(html)
+      .slice(0, 2)
+      .map((e) =>
+        e.d
+          .match(/^M ([\d.]+) ([\d.]+) Q ([\d.]+) ([\d.]+), ([\d.]+) ([\d.]+)$/)!
+          .slice(1)
+          .map(Number),
+      );
     // a = (160, 80), b = (240, 160): each curve's control point lies 30 px to its right of the chord's middle (200, 120).
     assert.deepEqual(ab!.slice(0, 4), [160, 80, 178.8, 141.2]);
     assert.deepEqual(ba!.slice(0, 4), [240, 160, 221.2, 98.8]);
@@ -103,15 +117,26 @@ describe("lock-order graph view", () => {
 
   test("lists the cycles and the lock order with workspace-relative, 1-based locations", () => {
     assert.match(html, /<h2>tsconfig\.json<\/h2>/);
-    assert.match(html, /<h3>Cycles \(possible deadlocks\)<\/h3><ul><li class="cycle">ledgerLock → auditLock → ledgerLock<\/li><li class="cycle">locks\[&#34;&#60;x&#62;&#34;\] → locks\[&#34;&#60;x&#62;&#34;\]<\/li><\/ul>/);
+    assert.match(
+      html,
+      /<h3>Cycles \(possible deadlocks\)<\/h3><ul><li class="cycle">ledgerLock → auditLock → ledgerLock<\/li><li class="cycle">locks\[&#34;&#60;x&#62;&#34;\] → locks\[&#34;&#60;x&#62;&#34;\]<\/li><\/ul>/,
+    );
     assert.deepEqual(
       [...html.matchAll(/<li class="([^"]*)">([^<]*) <span class="where">([^<]*)<\/span><\/li>/g)].map((m) => [m[1], m[3]]),
-      [["cycle", "src/bank.ts:13"], ["cycle", "src/bank.ts:16"], ["", "src/bank.ts:21"], ["cycle", "src/bank.ts:32"]],
+      [
+        ["cycle", "src/bank.ts:13"],
+        ["cycle", "src/bank.ts:16"],
+        ["", "src/bank.ts:21"],
+        ["cycle", "src/bank.ts:32"],
+      ],
     );
   });
 
   test("says so when there is no lock order, no cycle or no project", () => {
-    const empty = lockOrderGraphHtml({ projects: [{ project: "/repo/tsconfig.json", graph: { nodes: [], edges: [], cycles: [] } }] }, relative);
+    const empty = lockOrderGraphHtml(
+      { projects: [{ project: "/repo/tsconfig.json", graph: { nodes: [], edges: [], cycles: [] } }] },
+      relative,
+    );
     assert.match(empty, /<p>No locks taken while another is held\.<\/p>/);
     assert.match(empty, /<p>No cycles: every path takes the locks in one order\.<\/p>/);
     assert.doesNotMatch(empty, /<svg/);
@@ -124,7 +149,9 @@ describe("lock-order graph view", () => {
     const result = lockOrderGraph(workspace, path.join(REPO_ROOT, "examples", "src", "bank", "audit.ts"));
     const page = lockOrderGraphHtml(result, (file) => path.relative(path.join(REPO_ROOT, "examples"), file));
     assert.match(page, /<li class="cycle">auditLock → ledgerLock → auditLock<\/li>/);
-    const red = drawnNodes(page).filter((n) => n.fill === RED).map((n) => n.label);
+    const red = drawnNodes(page)
+      .filter((n) => n.fill === RED)
+      .map((n) => n.label);
     assert.ok(red.includes("auditLock") && red.includes("ledgerLock"), `red nodes: ${red.join(", ")}`);
   });
 });

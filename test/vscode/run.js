@@ -18,7 +18,11 @@ async function main() {
   fs.mkdirSync(path.join(userData, "User"), { recursive: true });
   fs.writeFileSync(
     path.join(userData, "User", "settings.json"),
-    JSON.stringify({ "security.workspace.trust.enabled": false, "editor.codeActionsOnSave": { "source.fixAll.locksmith": "explicit" }, "locksmith.runtime": "vendor" }),
+    JSON.stringify({
+      "security.workspace.trust.enabled": false,
+      "editor.codeActionsOnSave": { "source.fixAll.locksmith": "explicit" },
+      "locksmith.runtime": "vendor",
+    }),
   );
   try {
     await runTests({
@@ -29,7 +33,9 @@ async function main() {
   } catch (error) {
     const message = String(error && error.message ? error.message : error);
     if (/ENOTFOUND|ECONNREFUSED|EAI_AGAIN|getaddrinfo|download/i.test(message)) {
-      console.error(`test:vscode: VS Code desktop could not be downloaded here (${message}). Run \`npm run test:e2e\` for the same scenarios in code-server.`);
+      console.error(
+        `test:vscode: VS Code desktop could not be downloaded here (${message}). Run \`npm run test:e2e\` for the same scenarios in code-server.`,
+      );
     } else {
       console.error(`test:vscode: ${message}`);
     }

@@ -23,7 +23,10 @@ describe("the .vsix package", () => {
   test("contains exactly the bundles, docs, runtime, schema and manifest", () => {
     execFileSync(process.execPath, [path.join(REPO_ROOT, "scripts", "package-vsix.js"), "--out", vsix], { stdio: "pipe" });
     const entries = execFileSync("unzip", ["-Z1", vsix], { encoding: "utf8" }).trim().split("\n").sort();
-    const docs = fs.readdirSync(path.join(REPO_ROOT, "rules", "docs")).filter((f) => f.endsWith(".md")).map((f) => `extension/rules/docs/${f}`);
+    const docs = fs
+      .readdirSync(path.join(REPO_ROOT, "rules", "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => `extension/rules/docs/${f}`);
     assert.deepEqual(
       entries,
       [

@@ -4,7 +4,14 @@ import { ts } from "../engine/ts";
 import type { Span } from "../engine/types";
 import { normalizePath } from "../engine/paths";
 
-export type FunctionLike = ts.FunctionDeclaration | ts.MethodDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration;
+export type FunctionLike =
+  | ts.FunctionDeclaration
+  | ts.MethodDeclaration
+  | ts.FunctionExpression
+  | ts.ArrowFunction
+  | ts.ConstructorDeclaration
+  | ts.GetAccessorDeclaration
+  | ts.SetAccessorDeclaration;
 
 export function isFunctionLike(node: ts.Node): node is FunctionLike {
   // One switch rather than seven ts.isX calls: this runs for every node of every walk.
@@ -113,7 +120,7 @@ export function walk(root: ts.Node, visit: (node: ts.Node) => boolean | void): v
     return;
   }
   const { nodes, subtreeEnd } = index;
-  for (let i = start + 1, end = subtreeEnd[start]!; i < end; ) i = visit(nodes[i]!) === false ? subtreeEnd[i]! : i + 1;
+  for (let i = start + 1, end = subtreeEnd[start]!; i < end;) i = visit(nodes[i]!) === false ? subtreeEnd[i]! : i + 1;
 }
 
 /**
@@ -153,14 +160,26 @@ function lowerBound(positions: Int32Array, from: number, to: number, value: numb
   return from;
 }
 
-export const FUNCTION_KINDS = [ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.FunctionExpression, ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.Constructor, ts.SyntaxKind.GetAccessor, ts.SyntaxKind.SetAccessor];
+export const FUNCTION_KINDS = [
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.ArrowFunction,
+  ts.SyntaxKind.Constructor,
+  ts.SyntaxKind.GetAccessor,
+  ts.SyntaxKind.SetAccessor,
+];
 
 /**
  * The nodes of the given kinds below `root`, in the order `walk` visits them: what a walk that only acts on those
  * kinds would see, without visiting the rest. With `skipFunctions`, none inside a function nested in `root` (as
  * `walkFunctionBody`).
  */
-export function nodesOfKinds<T extends ts.Node = ts.Node>(root: ts.Node, kinds: readonly ts.SyntaxKind[], options: { skipFunctions?: boolean } = {}): T[] {
+export function nodesOfKinds<T extends ts.Node = ts.Node>(
+  root: ts.Node,
+  kinds: readonly ts.SyntaxKind[],
+  options: { skipFunctions?: boolean } = {},
+): T[] {
   const sourceFile = ts.isSourceFile(root) ? root : root.pos >= 0 ? (root.getSourceFile() as ts.SourceFile | undefined) : undefined;
   const index = sourceFile && nodeIndexOf(sourceFile);
   const start = index ? positionIn(index, root) : -1;
@@ -233,7 +252,13 @@ export function receiverOf(call: ts.CallExpression): ts.Expression | undefined {
 }
 
 export function skipParens(node: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node) || ts.isTypeAssertionExpression(node)) {
+  while (
+    ts.isParenthesizedExpression(node) ||
+    ts.isAsExpression(node) ||
+    ts.isNonNullExpression(node) ||
+    ts.isSatisfiesExpression(node) ||
+    ts.isTypeAssertionExpression(node)
+  ) {
     node = node.expression;
   }
   return node;
@@ -251,7 +276,11 @@ export function outerExpression(node: ts.Expression): ts.Expression {
   let current: ts.Expression = node;
   while (
     current.parent &&
-    (ts.isAwaitExpression(current.parent) || ts.isParenthesizedExpression(current.parent) || ts.isAsExpression(current.parent) || ts.isNonNullExpression(current.parent) || ts.isSatisfiesExpression(current.parent))
+    (ts.isAwaitExpression(current.parent) ||
+      ts.isParenthesizedExpression(current.parent) ||
+      ts.isAsExpression(current.parent) ||
+      ts.isNonNullExpression(current.parent) ||
+      ts.isSatisfiesExpression(current.parent))
   ) {
     current = current.parent as ts.Expression;
   }
@@ -264,7 +293,11 @@ export function expressionKey(node: ts.Node, sourceFile?: ts.SourceFile): string
   let key = expressionKeys.get(node);
   if (key === undefined) {
     const n = ts.isExpression(node) ? skipParens(node) : node;
-    key = n.getText(sourceFile ?? node.getSourceFile()).replace(/\s+/g, "").replace(/['`]/g, '"').replace(/\?\./g, ".");
+    key = n
+      .getText(sourceFile ?? node.getSourceFile())
+      .replace(/\s+/g, "")
+      .replace(/['`]/g, '"')
+      .replace(/\?\./g, ".");
     expressionKeys.set(node, key);
   }
   return key;
@@ -295,7 +328,8 @@ export function enclosingStatement(node: ts.Node): ts.Statement | undefined {
 
 /** A readable name of a function for messages: `transfer`, `AccountService.debit`, `<anonymous>`. */
 export function functionName(fn: FunctionLike): string {
-  const own = fn.name && (ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name) || ts.isStringLiteral(fn.name)) ? fn.name.text : undefined;
+  const own =
+    fn.name && (ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name) || ts.isStringLiteral(fn.name)) ? fn.name.text : undefined;
   let name = own;
   if (!name && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) {
     const parent = fn.parent;
@@ -304,7 +338,7 @@ export function functionName(fn: FunctionLike): string {
   }
   if (ts.isConstructorDeclaration(fn)) name = "constructor";
   const cls = fn.parent && (ts.isClassDeclaration(fn.parent) || ts.isClassExpression(fn.parent)) ? fn.parent.name?.text : undefined;
-  return cls && name ? `${cls}.${name}` : name ?? "<anonymous>";
+  return cls && name ? `${cls}.${name}` : (name ?? "<anonymous>");
 }
 
 export interface ImportInfo {
@@ -329,9 +363,14 @@ export function importsOf(sourceFile: ts.SourceFile): Map<string, ImportInfo> {
       const bindings = clause.namedBindings;
       if (bindings && ts.isNamespaceImport(bindings)) map.set(bindings.name.text, { module, imported: "*" });
       if (bindings && ts.isNamedImports(bindings)) {
-        for (const element of bindings.elements) map.set(element.name.text, { module, imported: (element.propertyName ?? element.name).text });
+        for (const element of bindings.elements)
+          map.set(element.name.text, { module, imported: (element.propertyName ?? element.name).text });
       }
-    } else if (ts.isImportEqualsDeclaration(statement) && ts.isExternalModuleReference(statement.moduleReference) && ts.isStringLiteral(statement.moduleReference.expression)) {
+    } else if (
+      ts.isImportEqualsDeclaration(statement) &&
+      ts.isExternalModuleReference(statement.moduleReference) &&
+      ts.isStringLiteral(statement.moduleReference.expression)
+    ) {
       map.set(statement.name.text, { module: statement.moduleReference.expression.text, imported: "*" });
     } else if (ts.isVariableStatement(statement)) {
       for (const decl of statement.declarationList.declarations) {
@@ -342,7 +381,11 @@ export function importsOf(sourceFile: ts.SourceFile): Map<string, ImportInfo> {
         if (ts.isIdentifier(decl.name)) map.set(decl.name.text, { module, imported: "*" });
         else if (ts.isObjectBindingPattern(decl.name)) {
           for (const element of decl.name.elements) {
-            if (ts.isIdentifier(element.name)) map.set(element.name.text, { module, imported: element.propertyName && ts.isIdentifier(element.propertyName) ? element.propertyName.text : element.name.text });
+            if (ts.isIdentifier(element.name))
+              map.set(element.name.text, {
+                module,
+                imported: element.propertyName && ts.isIdentifier(element.propertyName) ? element.propertyName.text : element.name.text,
+              });
           }
         }
       }
@@ -431,7 +474,12 @@ export function propertyValue(object: ts.Expression | undefined, name: string): 
   const node = object && skipParens(object);
   if (!node || !ts.isObjectLiteralExpression(node)) return undefined;
   for (const p of node.properties) {
-    if (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name)) && p.name.text === name) return p.initializer;
+    if (
+      ts.isPropertyAssignment(p) &&
+      (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name) || ts.isNumericLiteral(p.name)) &&
+      p.name.text === name
+    )
+      return p.initializer;
     if (ts.isShorthandPropertyAssignment(p) && p.name.text === name) return p.name;
   }
   return undefined;

@@ -6,7 +6,13 @@ import { isFunctionLike } from "./ast";
 /** True if executing `statement` never falls through to the next statement (return, throw, break, continue). */
 export function alwaysExits(statement: ts.Statement | undefined): boolean {
   if (!statement) return false;
-  if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement) || ts.isBreakStatement(statement) || ts.isContinueStatement(statement)) return true;
+  if (
+    ts.isReturnStatement(statement) ||
+    ts.isThrowStatement(statement) ||
+    ts.isBreakStatement(statement) ||
+    ts.isContinueStatement(statement)
+  )
+    return true;
   if (ts.isBlock(statement)) return statement.statements.some((s) => alwaysExits(s));
   if (ts.isIfStatement(statement)) return alwaysExits(statement.thenStatement) && alwaysExits(statement.elseStatement);
   if (ts.isTryStatement(statement)) {
@@ -24,7 +30,8 @@ export function alwaysExits(statement: ts.Statement | undefined): boolean {
 /** The statement list (block, case clause or source file) that directly contains `statement`. */
 export function containingStatements(statement: ts.Statement): readonly ts.Statement[] | undefined {
   const parent = statement.parent;
-  if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isModuleBlock(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) return parent.statements;
+  if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isModuleBlock(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent))
+    return parent.statements;
   return undefined;
 }
 
@@ -51,7 +58,8 @@ export function earlyExits(root: ts.Node): Array<ts.ReturnStatement | ts.ThrowSt
   const out: Array<ts.ReturnStatement | ts.ThrowStatement | ts.BreakStatement | ts.ContinueStatement> = [];
   const go = (node: ts.Node): void => {
     if (isFunctionLike(node)) return;
-    if (ts.isReturnStatement(node) || ts.isThrowStatement(node) || ts.isBreakStatement(node) || ts.isContinueStatement(node)) out.push(node);
+    if (ts.isReturnStatement(node) || ts.isThrowStatement(node) || ts.isBreakStatement(node) || ts.isContinueStatement(node))
+      out.push(node);
     ts.forEachChild(node, go);
   };
   go(root);

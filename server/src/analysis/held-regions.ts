@@ -4,7 +4,22 @@
 // which DEL/UNLINK/EVAL calls of a file release which SET NX lock. Built on locks.ts and transactions.ts, so "what is
 // a lock" and "what is a transaction" mean the same thing as everywhere else.
 import { ts } from "../engine/ts";
-import { CALL_KINDS, boundNames, calleeName, code, enclosingFunction, expressionKey, isInside, lineOf, nodesOfKinds, receiverOf, skipAwait, skipParens, stringValue, type FunctionLike } from "./ast";
+import {
+  CALL_KINDS,
+  boundNames,
+  calleeName,
+  code,
+  enclosingFunction,
+  expressionKey,
+  isInside,
+  lineOf,
+  nodesOfKinds,
+  receiverOf,
+  skipAwait,
+  skipParens,
+  stringValue,
+  type FunctionLike,
+} from "./ast";
 import { alwaysExits } from "./control-flow";
 import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
 import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope } from "./transactions";
@@ -80,7 +95,8 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
   }
   const locks: RedisNxLock[] = [];
   for (const { acquisition, releases } of candidates) {
-    if (releases.length > 0 || LOCK_LIKE_KEY.test(acquisition.key.getText(sourceFile))) locks.push({ acquisition, releases: releases.filter((r) => owner.get(r) === acquisition) });
+    if (releases.length > 0 || LOCK_LIKE_KEY.test(acquisition.key.getText(sourceFile)))
+      locks.push({ acquisition, releases: releases.filter((r) => owner.get(r) === acquisition) });
   }
   cache.set(sourceFile, locks);
   return locks;
@@ -95,7 +111,11 @@ function classOf(node: ts.Node): ts.ClassLikeDeclaration | undefined {
 /** Redis commands that (re)set a key's expiry. */
 export function isExpiryOf(call: ts.CallExpression, key: ts.Expression): boolean {
   const name = calleeName(call)?.toLowerCase();
-  return (name === "pexpire" || name === "expire" || name === "pexpireat" || name === "expireat") && call.arguments[0] !== undefined && expressionKey(call.arguments[0]) === expressionKey(key);
+  return (
+    (name === "pexpire" || name === "expire" || name === "pexpireat" || name === "expireat") &&
+    call.arguments[0] !== undefined &&
+    expressionKey(call.arguments[0]) === expressionKey(key)
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -140,7 +160,9 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
   const cached = cache.get(sourceFile);
   if (cached) return cached;
   const regions: Region[] = [];
-  const acquisitions = lockAcquisitionsIn(sourceFile, program, checker).filter((a) => LEASE_MECHANISMS.has(a.mechanism) || MUTEX_MECHANISMS.has(a.mechanism));
+  const acquisitions = lockAcquisitionsIn(sourceFile, program, checker).filter(
+    (a) => LEASE_MECHANISMS.has(a.mechanism) || MUTEX_MECHANISMS.has(a.mechanism),
+  );
   const calls = acquisitions.length > 0 ? nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(sourceFile, CALL_KINDS) : [];
   for (const acquisition of acquisitions) {
     const lock: HeldLock = {
@@ -161,7 +183,11 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
     const fn = enclosingFunction(acquisition.call) ?? sourceFile;
     const binding = resultBinding(acquisition);
     const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
-    const releases = isDisposedByUsing(acquisition) ? [] : callsBetween(calls, acquisition.call.end, fn.end).filter((call) => (enclosingFunction(call) ?? sourceFile) === fn && isReleaseOf(call, acquisition, names));
+    const releases = isDisposedByUsing(acquisition)
+      ? []
+      : callsBetween(calls, acquisition.call.end, fn.end).filter(
+          (call) => (enclosingFunction(call) ?? sourceFile) === fn && isReleaseOf(call, acquisition, names),
+        );
     const usingBlock = isDisposedByUsing(acquisition) ? outerBlock(acquisition.call) : undefined;
     regions.push({
       lock,
@@ -198,14 +224,20 @@ export function runsAfter(before: ts.Node, node: ts.Node): boolean {
     if (ts.isIfStatement(parent) && child !== parent.expression) return false;
     if (ts.isConditionalExpression(parent) && child !== parent.condition) return false;
     if (ts.isBinaryExpression(parent) && child === parent.right && isShortCircuit(parent.operatorToken.kind)) return false;
-    if ((ts.isWhileStatement(parent) || ts.isForStatement(parent) || ts.isForOfStatement(parent) || ts.isForInStatement(parent)) && child === parent.statement) return false;
+    if (
+      (ts.isWhileStatement(parent) || ts.isForStatement(parent) || ts.isForOfStatement(parent) || ts.isForInStatement(parent)) &&
+      child === parent.statement
+    )
+      return false;
     if (ts.isCatchClause(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) return false;
   }
   return false;
 }
 
 function isShortCircuit(kind: ts.SyntaxKind): boolean {
-  return kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken;
+  return (
+    kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken
+  );
 }
 
 /**
@@ -216,16 +248,26 @@ function isShortCircuit(kind: ts.SyntaxKind): boolean {
 function acquiredOnPathTo(acquisition: LockAcquisition, names: ReadonlySet<string>, node: ts.Node): boolean {
   const call = acquisition.call;
   for (let child: ts.Node = node, parent = node.parent; parent && !ts.isFunctionLike(child); child = parent, parent = parent.parent) {
-    const condition = ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent) ? parent.expression : ts.isForStatement(parent) || ts.isConditionalExpression(parent) ? parent.condition : undefined;
+    const condition =
+      ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent)
+        ? parent.expression
+        : ts.isForStatement(parent) || ts.isConditionalExpression(parent)
+          ? parent.condition
+          : undefined;
     if (condition && child !== condition && testsAcquisition(condition, call, names)) {
       const truthMeansAcquired = acquiredWhenTrue(condition, call, names);
-      const inTrueBranch = ts.isIfStatement(parent) ? child === parent.thenStatement : ts.isConditionalExpression(parent) ? child === parent.whenTrue : true;
+      const inTrueBranch = ts.isIfStatement(parent)
+        ? child === parent.thenStatement
+        : ts.isConditionalExpression(parent)
+          ? child === parent.whenTrue
+          : true;
       if (truthMeansAcquired === undefined || truthMeansAcquired !== inTrueBranch) return false;
     }
     // `if (ok) break;` before `node` in the same block: what follows runs only on failure.
     if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
       for (const statement of parent.statements) {
-        if (statement.getEnd() > node.getStart() || !ts.isIfStatement(statement) || !testsAcquisition(statement.expression, call, names)) continue;
+        if (statement.getEnd() > node.getStart() || !ts.isIfStatement(statement) || !testsAcquisition(statement.expression, call, names))
+          continue;
         const truth = acquiredWhenTrue(statement.expression, call, names);
         const successBranch = truth === undefined ? undefined : truth ? statement.thenStatement : statement.elseStatement;
         if (truth === undefined || alwaysExits(successBranch)) return false;
@@ -256,14 +298,30 @@ function acquiredWhenTrue(condition: ts.Expression, call: ts.Node, names: Readon
   }
   if (ts.isBinaryExpression(node)) {
     const op = node.operatorToken.kind;
-    if (op === ts.SyntaxKind.AmpersandAmpersandToken) return acquiredWhenTrue(node.left, call, names) === true || acquiredWhenTrue(node.right, call, names) === true ? true : undefined;
-    const equality = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken ? true : op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken ? false : undefined;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken)
+      return acquiredWhenTrue(node.left, call, names) === true || acquiredWhenTrue(node.right, call, names) === true ? true : undefined;
+    const equality =
+      op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken
+        ? true
+        : op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken
+          ? false
+          : undefined;
     if (equality === undefined) return undefined;
-    const [subject, other] = acquiredWhenTrue(node.left, call, names) === true ? [node.left, node.right] : acquiredWhenTrue(node.right, call, names) === true ? [node.right, node.left] : [undefined, undefined];
+    const [subject, other] =
+      acquiredWhenTrue(node.left, call, names) === true
+        ? [node.left, node.right]
+        : acquiredWhenTrue(node.right, call, names) === true
+          ? [node.right, node.left]
+          : [undefined, undefined];
     if (!subject || !other) return undefined;
     const value = skipParens(other);
-    const success = stringValue(value) === "OK" || value.kind === ts.SyntaxKind.TrueKeyword || (ts.isNumericLiteral(value) && value.text === "1");
-    const failure = value.kind === ts.SyntaxKind.NullKeyword || value.kind === ts.SyntaxKind.FalseKeyword || (ts.isIdentifier(value) && value.text === "undefined") || (ts.isNumericLiteral(value) && value.text === "0");
+    const success =
+      stringValue(value) === "OK" || value.kind === ts.SyntaxKind.TrueKeyword || (ts.isNumericLiteral(value) && value.text === "1");
+    const failure =
+      value.kind === ts.SyntaxKind.NullKeyword ||
+      value.kind === ts.SyntaxKind.FalseKeyword ||
+      (ts.isIdentifier(value) && value.text === "undefined") ||
+      (ts.isNumericLiteral(value) && value.text === "0");
     if (!success && !failure) return undefined;
     return success === equality;
   }
@@ -278,7 +336,7 @@ function transactionLabel(scope: TransactionScope): string {
 /** The calls (in document order) that start in [from, to): a binary search, as a file can have thousands. */
 function callsBetween<T extends ts.Node>(calls: readonly T[], from: number, to: number): T[] {
   let low = 0;
-  for (let high = calls.length; low < high; ) {
+  for (let high = calls.length; low < high;) {
     const mid = (low + high) >>> 1;
     if (calls[mid]!.pos < from) low = mid + 1;
     else high = mid;
@@ -303,7 +361,14 @@ export function locksHeldAt(node: ts.Node, program: ts.Program, checker: () => t
   const scope = transactionScopeOf(node);
   if (scope && (scope.callback ? enclosingFunction(node) === scope.callback : enclosingFunction(node) === enclosingFunction(scope.start))) {
     const rowLocks = rowLocksHeldAt(node, scope);
-    if (rowLocks.length > 0) held.push({ kind: "transaction", label: transactionLabel(scope), expires: false, takenAt: rowLocks[0]!.access.node, transaction: { scope, rowLocks } });
+    if (rowLocks.length > 0)
+      held.push({
+        kind: "transaction",
+        label: transactionLabel(scope),
+        expires: false,
+        takenAt: rowLocks[0]!.access.node,
+        transaction: { scope, rowLocks },
+      });
   }
   return held;
 }

@@ -5,7 +5,22 @@
 // for a receiver whose origin syntax cannot tell. A call is only treated as a lock operation with evidence: a method
 // merely named `acquire` on an unknown object is not enough.
 import { ts } from "../engine/ts";
-import { CALL_KINDS, calleeName, code, expressionKey, importedBinding, importsOf, isFunctionLike, nodesOfKinds, outerExpression, receiverOf, skipAwait, skipParens, stringValue, type FunctionLike } from "./ast";
+import {
+  CALL_KINDS,
+  calleeName,
+  code,
+  expressionKey,
+  importedBinding,
+  importsOf,
+  isFunctionLike,
+  nodesOfKinds,
+  outerExpression,
+  receiverOf,
+  skipAwait,
+  skipParens,
+  stringValue,
+  type FunctionLike,
+} from "./ast";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
 
 /**
@@ -61,14 +76,20 @@ const ASYNC_MUTEX = new Set(["async-mutex"]);
 const RUNTIME_MODULE = /(^@locksmith\/runtime(\/.*)?$)|(locksmith-runtime(\.ts|\.js)?$)/;
 const REDIS_SEMAPHORE = "redis-semaphore";
 
-type ObjectKind = { mechanism: LockMechanism; library: "async-mutex" | "runtime" | "redlock" | "redis-semaphore" | "async-lock" | "unknown" };
+type ObjectKind = {
+  mechanism: LockMechanism;
+  library: "async-mutex" | "runtime" | "redlock" | "redis-semaphore" | "async-lock" | "unknown";
+};
 
 /** What kind of lock object a constructor or factory call creates, from its import. */
 function kindOfCreation(expr: ts.Expression, sourceFile: ts.SourceFile): ObjectKind | undefined {
   const node = skipAwait(expr);
   if (ts.isNewExpression(node)) {
     const binding = importedBinding(node.expression, sourceFile);
-    const name = binding?.imported === "default" || binding?.imported === "*" ? binding.module : binding?.imported ?? (ts.isIdentifier(node.expression) ? node.expression.text : undefined);
+    const name =
+      binding?.imported === "default" || binding?.imported === "*"
+        ? binding.module
+        : (binding?.imported ?? (ts.isIdentifier(node.expression) ? node.expression.text : undefined));
     const module = binding?.module;
     if (module && ASYNC_MUTEX.has(module)) {
       if (name === "Mutex") return { mechanism: "mutex", library: "async-mutex" };
@@ -104,14 +125,30 @@ function kindOfCreation(expr: ts.Expression, sourceFile: ts.SourceFile): ObjectK
 function kindOfTypeNode(typeNode: ts.TypeNode | undefined, sourceFile: ts.SourceFile): ObjectKind | undefined {
   if (!typeNode || !ts.isTypeReferenceNode(typeNode)) return undefined;
   const typeName = typeNode.typeName;
-  const expr = ts.isIdentifier(typeName) ? typeName : ts.isQualifiedName(typeName) && ts.isIdentifier(typeName.left) ? ts.factory.createPropertyAccessExpression(typeName.left, typeName.right.text) : undefined;
+  const expr = ts.isIdentifier(typeName)
+    ? typeName
+    : ts.isQualifiedName(typeName) && ts.isIdentifier(typeName.left)
+      ? ts.factory.createPropertyAccessExpression(typeName.left, typeName.right.text)
+      : undefined;
   if (!expr) return undefined;
   const binding = ts.isIdentifier(expr) ? importedBinding(expr, sourceFile) : undefined;
   const name = binding?.imported ?? (ts.isIdentifier(typeName) ? typeName.text : typeName.right.text);
   const module = binding?.module;
-  if (module && ASYNC_MUTEX.has(module)) return name === "Mutex" || name === "MutexInterface" ? { mechanism: "mutex", library: "async-mutex" } : name === "Semaphore" || name === "SemaphoreInterface" ? { mechanism: "semaphore", library: "async-mutex" } : undefined;
+  if (module && ASYNC_MUTEX.has(module))
+    return name === "Mutex" || name === "MutexInterface"
+      ? { mechanism: "mutex", library: "async-mutex" }
+      : name === "Semaphore" || name === "SemaphoreInterface"
+        ? { mechanism: "semaphore", library: "async-mutex" }
+        : undefined;
   if (module && RUNTIME_MODULE.test(module)) {
-    const byName: Record<string, LockMechanism> = { Mutex: "mutex", Semaphore: "semaphore", RWLock: "rwlock", LockManager: "keyed-lock", LockProvider: "lease", RedisLockProvider: "lease" };
+    const byName: Record<string, LockMechanism> = {
+      Mutex: "mutex",
+      Semaphore: "semaphore",
+      RWLock: "rwlock",
+      LockManager: "keyed-lock",
+      LockProvider: "lease",
+      RedisLockProvider: "lease",
+    };
     return byName[name] ? { mechanism: byName[name]!, library: "runtime" } : undefined;
   }
   if (module === "redlock") return { mechanism: "redlock", library: "redlock" };
@@ -145,7 +182,8 @@ export function lockObjectKind(expr: ts.Expression, checker: CheckerGetter): Obj
   const node = skipParens(expr);
   const sourceFile = node.getSourceFile();
   const keyed = keyedLockSource(node);
-  if (ts.isNewExpression(node) || ts.isCallExpression(node)) return kindOfCreation(node, sourceFile) ?? (keyed && keyedElementKind(keyed.container, checker));
+  if (ts.isNewExpression(node) || ts.isCallExpression(node))
+    return kindOfCreation(node, sourceFile) ?? (keyed && keyedElementKind(keyed.container, checker));
   if (keyed) return keyedElementKind(keyed.container, checker);
   for (const declaration of declarationsOf(node, checker)) {
     const declFile = declaration.getSourceFile();
@@ -173,7 +211,8 @@ export function keyedLockSource(expr: ts.Expression): { container: ts.Expression
   if (!ts.isCallExpression(node) || node.arguments.length !== 1) return undefined;
   const callee = skipParens(node.expression);
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === "get") return { container: callee.expression, key: node.arguments[0]! };
-  if (ts.isIdentifier(callee) || (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword)) return { container: callee, key: node.arguments[0]! };
+  if (ts.isIdentifier(callee) || (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword))
+    return { container: callee, key: node.arguments[0]! };
   return undefined;
 }
 
@@ -189,7 +228,10 @@ function keyedElementKind(container: ts.Expression, checker: CheckerGetter): Obj
     if (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration)) {
       const init = declaration.initializer && skipParens(declaration.initializer);
       if (init && isFunctionLike(init)) return factoryKind(init);
-      const annotated = declaration.type && ts.isTypeReferenceNode(declaration.type) ? kindOfTypeNode(lastTypeArgument(declaration.type.typeArguments), declFile) : undefined;
+      const annotated =
+        declaration.type && ts.isTypeReferenceNode(declaration.type)
+          ? kindOfTypeNode(lastTypeArgument(declaration.type.typeArguments), declFile)
+          : undefined;
       const created = init && ts.isNewExpression(init) ? kindOfTypeNode(lastTypeArgument(init.typeArguments), declFile) : undefined;
       if (annotated ?? created) return annotated ?? created;
     }
@@ -254,7 +296,8 @@ function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean
     if (ts.isObjectLiteralExpression(obj)) {
       for (const property of obj.properties) {
         if (!ts.isPropertyAssignment(property) && !ts.isShorthandPropertyAssignment(property)) continue;
-        const key = property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text.toUpperCase() : "";
+        const key =
+          property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text.toUpperCase() : "";
         const initializer = ts.isPropertyAssignment(property) ? skipParens(property.initializer) : undefined;
         if (key === "NX" && initializer?.kind !== ts.SyntaxKind.FalseKeyword) nx = true;
         if (key === "CONDITION" && stringValue(initializer)?.toUpperCase() === "NX") nx = true;
@@ -289,19 +332,35 @@ export function lockAcquisitionOf(node: ts.Node, checker: CheckerGetter): LockAc
       const flags = redisSetFlags(node);
       if (flags.nx) return redisAcquisition(node, flags.expires);
     }
-    if ((name === "setnx" || name === "setNX" || name === "SETNX") && receiver && node.arguments.length >= 2) return redisAcquisition(node, false);
+    if ((name === "setnx" || name === "setNX" || name === "SETNX") && receiver && node.arguments.length >= 2)
+      return redisAcquisition(node, false);
 
     if (name === "lockAll" && !receiver) {
       const binding = importedBinding(node.expression, node.getSourceFile());
       const callback = lastFunctionArgument(node);
       if (binding && RUNTIME_MODULE.test(binding.module) && callback) {
-        return { call: node, mechanism: "keyed-lock", style: "scoped", key: node.arguments[0], callback, expires: false, transactionScoped: false, label: code(`lockAll(${labelOf(node.arguments[0] ?? node)})`) };
+        return {
+          call: node,
+          mechanism: "keyed-lock",
+          style: "scoped",
+          key: node.arguments[0],
+          callback,
+          expires: false,
+          transactionScoped: false,
+          label: code(`lockAll(${labelOf(node.arguments[0] ?? node)})`),
+        };
       }
     }
 
     if (!receiver) return undefined;
     const isScoped = name in SCOPED_METHODS;
-    const isAcquire = name === "acquire" || name === "tryAcquire" || name === "acquireRead" || name === "acquireWrite" || name === "read" || name === "write";
+    const isAcquire =
+      name === "acquire" ||
+      name === "tryAcquire" ||
+      name === "acquireRead" ||
+      name === "acquireWrite" ||
+      name === "read" ||
+      name === "write";
     if (!isScoped && !isAcquire) return undefined;
     const kind = lockObjectKind(receiver, checker);
     if (!kind) return undefined;
@@ -309,19 +368,61 @@ export function lockAcquisitionOf(node: ts.Node, checker: CheckerGetter): LockAc
     const callback = lastFunctionArgument(node);
 
     if (isScoped && SCOPED_METHODS[name]!.includes(kind.mechanism) && callback) {
-      const key = kind.mechanism === "keyed-lock" || kind.mechanism === "redlock" || kind.mechanism === "lease" ? node.arguments[0] : undefined;
-      return { call: node, mechanism: kind.mechanism, style: "scoped", lockObject: receiver, ...(key ? { key } : {}), callback, expires: kind.mechanism === "redlock" || kind.mechanism === "lease", transactionScoped: false, label: key ? `${label} key ${code(labelOf(key))}` : label };
+      const key =
+        kind.mechanism === "keyed-lock" || kind.mechanism === "redlock" || kind.mechanism === "lease" ? node.arguments[0] : undefined;
+      return {
+        call: node,
+        mechanism: kind.mechanism,
+        style: "scoped",
+        lockObject: receiver,
+        ...(key ? { key } : {}),
+        callback,
+        expires: kind.mechanism === "redlock" || kind.mechanism === "lease",
+        transactionScoped: false,
+        label: key ? `${label} key ${code(labelOf(key))}` : label,
+      };
     }
     if (!isAcquire) return undefined;
     if ((name === "read" || name === "write") && kind.mechanism !== "rwlock") return undefined;
     // async-lock's acquire(key, fn) and runtime LockManager.lock/acquire(key) are keyed.
     if (callback && (kind.library === "async-lock" || kind.mechanism === "keyed-lock")) {
-      return { call: node, mechanism: "keyed-lock", style: "scoped", lockObject: receiver, key: node.arguments[0]!, callback, expires: false, transactionScoped: false, label: `${label} key ${code(labelOf(node.arguments[0]!))}` };
+      return {
+        call: node,
+        mechanism: "keyed-lock",
+        style: "scoped",
+        lockObject: receiver,
+        key: node.arguments[0]!,
+        callback,
+        expires: false,
+        transactionScoped: false,
+        label: `${label} key ${code(labelOf(node.arguments[0]!))}`,
+      };
     }
-    const ifAvailable = node.arguments.some((a) => ts.isObjectLiteralExpression(a) && a.properties.some((p) => p.name?.getText() === "ifAvailable" && ts.isPropertyAssignment(p) && p.initializer.kind === ts.SyntaxKind.TrueKeyword));
-    const style: AcquisitionStyle = name === "tryAcquire" && (kind.library === "redis-semaphore" || kind.library === "runtime" || kind.mechanism === "lease") ? "try" : ifAvailable ? "try" : "blocking";
-    const key = kind.mechanism === "keyed-lock" || kind.mechanism === "redlock" || kind.mechanism === "lease" ? node.arguments[0] : undefined;
-    return { call: node, mechanism: kind.mechanism, style, lockObject: receiver, ...(key ? { key } : {}), expires: kind.mechanism === "redlock" || kind.mechanism === "lease" || kind.mechanism === "redis-semaphore", transactionScoped: false, label: key ? `${label} key ${code(labelOf(key))}` : label };
+    const ifAvailable = node.arguments.some(
+      (a) =>
+        ts.isObjectLiteralExpression(a) &&
+        a.properties.some(
+          (p) => p.name?.getText() === "ifAvailable" && ts.isPropertyAssignment(p) && p.initializer.kind === ts.SyntaxKind.TrueKeyword,
+        ),
+    );
+    const style: AcquisitionStyle =
+      name === "tryAcquire" && (kind.library === "redis-semaphore" || kind.library === "runtime" || kind.mechanism === "lease")
+        ? "try"
+        : ifAvailable
+          ? "try"
+          : "blocking";
+    const key =
+      kind.mechanism === "keyed-lock" || kind.mechanism === "redlock" || kind.mechanism === "lease" ? node.arguments[0] : undefined;
+    return {
+      call: node,
+      mechanism: kind.mechanism,
+      style,
+      lockObject: receiver,
+      ...(key ? { key } : {}),
+      expires: kind.mechanism === "redlock" || kind.mechanism === "lease" || kind.mechanism === "redis-semaphore",
+      transactionScoped: false,
+      label: key ? `${label} key ${code(labelOf(key))}` : label,
+    };
   }
 
   // SQL advisory / named locks: `SELECT pg_try_advisory_lock($1)`, `SELECT GET_LOCK('name', 10)`.
@@ -331,7 +432,16 @@ export function lockAcquisitionOf(node: ts.Node, checker: CheckerGetter): LockAc
 
 function redisAcquisition(call: ts.CallExpression, expires: boolean): LockAcquisition {
   const key = call.arguments[0]!;
-  return { call, mechanism: "redis-set-nx", style: "try", lockObject: receiverOf(call)!, key, expires, transactionScoped: false, label: `Redis lock ${code(labelOf(key))}` };
+  return {
+    call,
+    mechanism: "redis-set-nx",
+    style: "try",
+    lockObject: receiverOf(call)!,
+    key,
+    expires,
+    transactionScoped: false,
+    label: `Redis lock ${code(labelOf(key))}`,
+  };
 }
 
 function sqlLockOf(call: ts.CallExpression | ts.TaggedTemplateExpression, sql: string): LockAcquisition | undefined {
@@ -341,10 +451,24 @@ function sqlLockOf(call: ts.CallExpression | ts.TaggedTemplateExpression, sql: s
     const fn = advisory[1]!;
     const isTry = fn.startsWith("PG_TRY");
     const xact = fn.includes("XACT");
-    return { call, mechanism: "pg-advisory", style: isTry ? "try" : "blocking", expires: false, transactionScoped: xact, label: `PostgreSQL advisory lock (\`${fn.toLowerCase()}\`)` };
+    return {
+      call,
+      mechanism: "pg-advisory",
+      style: isTry ? "try" : "blocking",
+      expires: false,
+      transactionScoped: xact,
+      label: `PostgreSQL advisory lock (\`${fn.toLowerCase()}\`)`,
+    };
   }
   if (/\bGET_LOCK\s*\(/.test(upper)) {
-    return { call, mechanism: "mysql-named", style: "try", expires: false, transactionScoped: false, label: "MySQL named lock (`GET_LOCK`)" };
+    return {
+      call,
+      mechanism: "mysql-named",
+      style: "try",
+      expires: false,
+      transactionScoped: false,
+      label: "MySQL named lock (`GET_LOCK`)",
+    };
   }
   return undefined;
 }
@@ -372,7 +496,11 @@ export function resultBinding(acquisition: LockAcquisition): ts.BindingName | un
  * / `.unlock()` on its handle or on the same lock object, Redis DEL/UNLINK (or a compare-and-delete script) of the same
  * key, and the SQL unlock functions.
  */
-export function isReleaseOf(call: ts.CallExpression | ts.TaggedTemplateExpression, acquisition: LockAcquisition, resultNames: ReadonlySet<string>): boolean {
+export function isReleaseOf(
+  call: ts.CallExpression | ts.TaggedTemplateExpression,
+  acquisition: LockAcquisition,
+  resultNames: ReadonlySet<string>,
+): boolean {
   if (ts.isCallExpression(call)) {
     const callee = skipParens(call.expression);
     const name = calleeName(call);
@@ -380,19 +508,38 @@ export function isReleaseOf(call: ts.CallExpression | ts.TaggedTemplateExpressio
     const receiver = receiverOf(call);
     if (!receiver || !name) return false;
     const receiverText = expressionKey(receiver);
-    if ((name === "release" || name === "unlock" || name === "releaseLock") && (resultNames.has(receiverText) || (acquisition.lockObject && receiverText === expressionKey(acquisition.lockObject)))) return true;
+    if (
+      (name === "release" || name === "unlock" || name === "releaseLock") &&
+      (resultNames.has(receiverText) || (acquisition.lockObject && receiverText === expressionKey(acquisition.lockObject)))
+    )
+      return true;
     if (acquisition.mechanism === "redis-set-nx") {
       const id = identityKey(acquisition);
-      if ((name === "del" || name === "unlink" || name === "DEL" || name === "UNLINK") && call.arguments[0] && expressionKey(call.arguments[0]) === id) return true;
-      if ((name === "eval" || name === "evalsha" || name === "EVAL" || /^release/i.test(name)) && call.arguments.some((a) => expressionKey(a) === id)) return true;
-      if (name === "eval" && call.arguments.some((a) => ts.isObjectLiteralExpression(a) && a.getText().includes(acquisition.key!.getText()))) return true;
+      if (
+        (name === "del" || name === "unlink" || name === "DEL" || name === "UNLINK") &&
+        call.arguments[0] &&
+        expressionKey(call.arguments[0]) === id
+      )
+        return true;
+      if (
+        (name === "eval" || name === "evalsha" || name === "EVAL" || /^release/i.test(name)) &&
+        call.arguments.some((a) => expressionKey(a) === id)
+      )
+        return true;
+      if (
+        name === "eval" &&
+        call.arguments.some((a) => ts.isObjectLiteralExpression(a) && a.getText().includes(acquisition.key!.getText()))
+      )
+        return true;
     }
   }
   if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named") {
     const site = sqlSiteOf(call);
     if (!site) return false;
     const upper = normalizeSql(site.sql);
-    return acquisition.mechanism === "pg-advisory" ? /\bPG_ADVISORY_UNLOCK(_SHARED|_ALL)?\s*\(/.test(upper) : /\bRELEASE_(ALL_)?LOCKS?\s*\(/.test(upper);
+    return acquisition.mechanism === "pg-advisory"
+      ? /\bPG_ADVISORY_UNLOCK(_SHARED|_ALL)?\s*\(/.test(upper)
+      : /\bRELEASE_(ALL_)?LOCKS?\s*\(/.test(upper);
   }
   return false;
 }
@@ -410,7 +557,11 @@ const acquisitionsCache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, LockAcq
  * Every lock acquisition in a file, in source order, computed once per Program and file and shared by all rules
  * (a SourceFile is reused across Programs when unchanged, but what its receivers resolve to may not be).
  */
-export function lockAcquisitionsIn(sourceFile: ts.SourceFile, program: ts.Program, realChecker: () => ts.TypeChecker): readonly LockAcquisition[] {
+export function lockAcquisitionsIn(
+  sourceFile: ts.SourceFile,
+  program: ts.Program,
+  realChecker: () => ts.TypeChecker,
+): readonly LockAcquisition[] {
   const checker = lockCheckerFor(program, realChecker);
   let perFile = acquisitionsCache.get(program);
   if (!perFile) acquisitionsCache.set(program, (perFile = new WeakMap()));
@@ -437,7 +588,12 @@ const usesLockLibraries = new WeakMap<ts.Program, boolean>();
 export function lockCheckerFor(program: ts.Program, checker: () => ts.TypeChecker): CheckerGetter {
   let uses = usesLockLibraries.get(program);
   if (uses === undefined) {
-    uses = program.getSourceFiles().some((sf) => !sf.isDeclarationFile && [...importsOf(sf).values()].some((i) => LOCK_LIBRARY.test(i.module) || RUNTIME_MODULE.test(i.module)));
+    uses = program
+      .getSourceFiles()
+      .some(
+        (sf) =>
+          !sf.isDeclarationFile && [...importsOf(sf).values()].some((i) => LOCK_LIBRARY.test(i.module) || RUNTIME_MODULE.test(i.module)),
+      );
     usesLockLibraries.set(program, uses);
   }
   return uses ? checker : () => undefined;

@@ -4,7 +4,18 @@
 // name; an entry without a module matches a global (`fetch`, `setTimeout`). Awaited calls to project functions are
 // followed through the checker: a function that awaits (or returns) a slow call is slow too, with the chain.
 import { ts } from "../engine/ts";
-import { calleeName, functionName, importsOf, isFunctionLike, nodesOfKinds, receiverOf, skipAwait, skipParens, walkFunctionBody, type FunctionLike } from "./ast";
+import {
+  calleeName,
+  functionName,
+  importsOf,
+  isFunctionLike,
+  nodesOfKinds,
+  receiverOf,
+  skipAwait,
+  skipParens,
+  walkFunctionBody,
+  type FunctionLike,
+} from "./ast";
 
 export interface SlowCallEntry {
   /** Module the callee comes from (`axios`, `@aws-sdk/*`, `node:https`); absent for a global function. */
@@ -118,7 +129,11 @@ function displayName(call: ts.CallExpression | ts.NewExpression): string {
 }
 
 /** The entry a single call matches, if any. */
-export function matchSlowCall(call: ts.CallExpression | ts.NewExpression, entries: readonly SlowCallEntry[], checker: () => ts.TypeChecker): SlowCall | undefined {
+export function matchSlowCall(
+  call: ts.CallExpression | ts.NewExpression,
+  entries: readonly SlowCallEntry[],
+  checker: () => ts.TypeChecker,
+): SlowCall | undefined {
   const callee = skipParens(call.expression);
   // `import { setTimeout as sleep } from "node:timers/promises"`: match the exported name.
   const imported = ts.isIdentifier(callee) ? importsOf(callee.getSourceFile()).get(callee.text) : undefined;
@@ -128,7 +143,9 @@ export function matchSlowCall(call: ts.CallExpression | ts.NewExpression, entrie
   if (candidates.length === 0) return undefined;
   const origin = moduleOrigin(callee, checker);
   if (!origin) return undefined;
-  const entry = candidates.find((e) => (e.module === undefined ? origin === GLOBAL && ts.isIdentifier(callee) : origin !== GLOBAL && moduleMatches(e.module, origin)));
+  const entry = candidates.find((e) =>
+    e.module === undefined ? origin === GLOBAL && ts.isIdentifier(callee) : origin !== GLOBAL && moduleMatches(e.module, origin),
+  );
   return entry ? { call, name: displayName(call), reason: entry.reason } : undefined;
 }
 
@@ -194,11 +211,19 @@ export function projectFunctionNames(program: ts.Program): ReadonlySet<string> {
   return names;
 }
 
-const NAMED_FUNCTION_KINDS = [ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.PropertyDeclaration, ts.SyntaxKind.PropertyAssignment];
+const NAMED_FUNCTION_KINDS = [
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.VariableDeclaration,
+  ts.SyntaxKind.PropertyDeclaration,
+  ts.SyntaxKind.PropertyAssignment,
+];
 
 function functionNamesIn(sourceFile: ts.SourceFile): Set<string> {
   const names = new Set<string>();
-  for (const node of nodesOfKinds<ts.FunctionDeclaration | ts.MethodDeclaration | ts.VariableDeclaration | ts.PropertyDeclaration | ts.PropertyAssignment>(sourceFile, NAMED_FUNCTION_KINDS)) {
+  for (const node of nodesOfKinds<
+    ts.FunctionDeclaration | ts.MethodDeclaration | ts.VariableDeclaration | ts.PropertyDeclaration | ts.PropertyAssignment
+  >(sourceFile, NAMED_FUNCTION_KINDS)) {
     const name = node.name;
     if (!name || !(ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name))) continue;
     if (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) {
@@ -215,7 +240,11 @@ function functionNamesIn(sourceFile: ts.SourceFile): Set<string> {
  * The project function a call invokes, through the checker (following import aliases). `functionNames` (from
  * projectFunctionNames) lets a method call of a name no project function has skip the checker.
  */
-export function projectFunctionOf(call: ts.CallExpression, checker: ts.TypeChecker, functionNames?: ReadonlySet<string>): FunctionLike | undefined {
+export function projectFunctionOf(
+  call: ts.CallExpression,
+  checker: ts.TypeChecker,
+  functionNames?: ReadonlySet<string>,
+): FunctionLike | undefined {
   const callee = skipParens(call.expression);
   const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isIdentifier(callee) ? callee : undefined;
   if (!nameNode) return undefined;
@@ -227,7 +256,10 @@ export function projectFunctionOf(call: ts.CallExpression, checker: ts.TypeCheck
     const file = declaration.getSourceFile();
     if (file.isDeclarationFile || file.fileName.includes("/node_modules/")) continue;
     if ((ts.isFunctionDeclaration(declaration) || ts.isMethodDeclaration(declaration)) && declaration.body) return declaration;
-    const initializer = ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isPropertyAssignment(declaration) ? declaration.initializer : undefined;
+    const initializer =
+      ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isPropertyAssignment(declaration)
+        ? declaration.initializer
+        : undefined;
     const fn = initializer && skipParens(initializer);
     if (fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return fn;
   }

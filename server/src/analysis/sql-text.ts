@@ -4,7 +4,22 @@ import { ts } from "../engine/ts";
 import { calleeName, skipParens, stringValue } from "./ast";
 
 /** Methods whose first argument (or template) is SQL text. */
-export const QUERY_METHODS = new Set(["query", "execute", "raw", "exec", "prepare", "run", "all", "get", "$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe", "unsafe", "queryRaw"]);
+export const QUERY_METHODS = new Set([
+  "query",
+  "execute",
+  "raw",
+  "exec",
+  "prepare",
+  "run",
+  "all",
+  "get",
+  "$queryRaw",
+  "$executeRaw",
+  "$queryRawUnsafe",
+  "$executeRawUnsafe",
+  "unsafe",
+  "queryRaw",
+]);
 /** Template tags whose template is SQL text. */
 export const SQL_TAGS = new Set(["sql", "$queryRaw", "$executeRaw", "raw", "SQL"]);
 
@@ -17,7 +32,8 @@ export interface SqlSite {
   sql: string;
 }
 
-const SQL_START = /^\s*(\(?\s*)(select|update|insert|delete|with|begin|start|commit|rollback|set|lock|savepoint|release|do|call|replace)\b/i;
+const SQL_START =
+  /^\s*(\(?\s*)(select|update|insert|delete|with|begin|start|commit|rollback|set|lock|savepoint|release|do|call|replace)\b/i;
 
 /** The SQL text of an expression, following const variables in the same file; undefined if not knowable. */
 export function sqlTextOf(expr: ts.Node | undefined, depth = 0): string | undefined {
@@ -35,7 +51,11 @@ export function sqlTextOf(expr: ts.Node | undefined, depth = 0): string | undefi
   if (ts.isObjectLiteralExpression(node)) {
     // pg: { text, values }; mysql2: { sql, values }
     for (const property of node.properties) {
-      if (ts.isPropertyAssignment(property) && ts.isIdentifier(property.name) && (property.name.text === "text" || property.name.text === "sql")) {
+      if (
+        ts.isPropertyAssignment(property) &&
+        ts.isIdentifier(property.name) &&
+        (property.name.text === "text" || property.name.text === "sql")
+      ) {
         return sqlTextOf(property.initializer, depth + 1);
       }
     }

@@ -172,14 +172,21 @@ function parseWhere(sql: string, statement: SqlStatement): void {
   const where = /\bWHERE\b/i.exec(masked);
   if (!where) return;
   const start = where.index + where[0].length;
-  const end = clauseEnd(sql, start, /\b(RETURNING|ORDER\s+BY|LIMIT|FOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)|LOCK\s+IN|GROUP\s+BY|HAVING|OFFSET)\b/iy);
+  const end = clauseEnd(
+    sql,
+    start,
+    /\b(RETURNING|ORDER\s+BY|LIMIT|FOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)|LOCK\s+IN|GROUP\s+BY|HAVING|OFFSET)\b/iy,
+  );
   statement.whereEnd = trimEnd(sql, end);
   const counters = countersBefore(sql, start);
   for (const [s, e] of splitTopLevel(sql, start, end, "AND")) {
     const part = sql.slice(s, e);
     const placeholders = placeholdersIn(sql, s, e, counters);
     // `balance - $1 >= $3` guards `balance` too.
-    const match = new RegExp(String.raw`^\s*(${QUALIFIED})(?:\s*[-+]\s*[^<>=!]+?)?\s*(=|<>|!=|<=|>=|<|>|IS NOT DISTINCT FROM|IS DISTINCT FROM)\s*([^]*?)\s*$`, "i").exec(part);
+    const match = new RegExp(
+      String.raw`^\s*(${QUALIFIED})(?:\s*[-+]\s*[^<>=!]+?)?\s*(=|<>|!=|<=|>=|<|>|IS NOT DISTINCT FROM|IS DISTINCT FROM)\s*([^]*?)\s*$`,
+      "i",
+    ).exec(part);
     if (!match) continue;
     statement.conditions.push({ column: unquote(match[1]!), operator: match[2]!.toUpperCase(), expression: match[3]!, placeholders });
   }

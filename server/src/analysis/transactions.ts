@@ -11,7 +11,20 @@
 //   the runtime's `withPgTransaction(pool, tx => …)` / `withMySqlTransaction(pool, tx => …)`;
 // - Prisma's batch form `prisma.$transaction([a, b])`.
 import { ts } from "../engine/ts";
-import { calleeName, expressionKey, importedBinding, isFunctionLike, nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "./ast";
+import {
+  calleeName,
+  expressionKey,
+  importedBinding,
+  isFunctionLike,
+  nodesOfKinds,
+  propertyValue,
+  receiverOf,
+  skipAwait,
+  skipParens,
+  stringValue,
+  walk,
+  type FunctionLike,
+} from "./ast";
 import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db";
 import type { IsolationLevel, RowLockMode } from "./sql";
 
@@ -118,7 +131,7 @@ function accessesOf(scope: TransactionScope, sourceFile: ts.SourceFile): DbAcces
   if (!accesses) {
     const all = dbAccessesIn(sourceFile); // sorted by start, cached per file
     let lo = 0;
-    for (let hi = all.length; lo < hi; ) {
+    for (let hi = all.length; lo < hi;) {
       const mid = (lo + hi) >> 1;
       if (all[mid]!.node.getStart() < scope.pos) lo = mid + 1;
       else hi = mid;
@@ -135,7 +148,8 @@ function accessesOf(scope: TransactionScope, sourceFile: ts.SourceFile): DbAcces
 // transaction, which is only safe when something runs it again.
 
 /** Error tests that mean "a fresh attempt may succeed": SQLSTATEs, MySQL errnos, Prisma's P2034, ConflictError, deadlock messages. */
-export const RETRYABLE_ERROR = /40001|40P01|55P03|\b1213\b|\b1205\b|ER_LOCK_DEADLOCK|ER_LOCK_WAIT_TIMEOUT|ConflictError|SerializationFailure|deadlock|serializ|could not obtain lock|P2034/i;
+export const RETRYABLE_ERROR =
+  /40001|40P01|55P03|\b1213\b|\b1205\b|ER_LOCK_DEADLOCK|ER_LOCK_WAIT_TIMEOUT|ConflictError|SerializationFailure|deadlock|serializ|could not obtain lock|P2034/i;
 
 /** Calls that run their function argument again on failure: the runtime's `retry`, `p-retry`, `async-retry`, `exponential-backoff`. */
 const RETRYING_CALL = /retry|backoff/i;
@@ -149,7 +163,12 @@ const RETRYING_CALL = /retry|backoff/i;
 export function isRetried(scope: TransactionScope): boolean {
   if (scope.retried) return true;
   for (let child: ts.Node = scope.start, node = child.parent; node; child = node, node = node.parent) {
-    if ((ts.isForStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node)) && child === node.statement && catchesRetryable(node.statement)) return true;
+    if (
+      (ts.isForStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node)) &&
+      child === node.statement &&
+      catchesRetryable(node.statement)
+    )
+      return true;
     if (isFunctionLike(node)) {
       const call = node.parent;
       if (!ts.isCallExpression(call) || !call.arguments.includes(node as ts.Expression)) return false;
@@ -205,10 +224,19 @@ function callbackScope(call: ts.CallExpression): TransactionScope | undefined {
     }
     if (!inner || !ts.isCallExpression(inner) || calleeName(inner) !== "transaction") return undefined;
   } else return undefined;
-  const callback = call.arguments.map((a) => skipParens(a)).find((a): a is ts.ArrowFunction | ts.FunctionExpression => ts.isArrowFunction(a) || ts.isFunctionExpression(a));
+  const callback = call.arguments
+    .map((a) => skipParens(a))
+    .find((a): a is ts.ArrowFunction | ts.FunctionExpression => ts.isArrowFunction(a) || ts.isFunctionExpression(a));
   if (!callback || !callback.body) return undefined;
   const parameter = callback.parameters[0];
-  const scope: TransactionScope = { form: "callback", start: call, callback, pos: callback.body.getStart(), end: callback.body.getEnd(), retried };
+  const scope: TransactionScope = {
+    form: "callback",
+    start: call,
+    callback,
+    pos: callback.body.getStart(),
+    end: callback.body.getEnd(),
+    retried,
+  };
   if (parameter && ts.isIdentifier(parameter.name)) scope.handle = parameter.name.text;
   const isolation = isolationFrom(isolationArg);
   if (isolation) scope.isolation = isolation;
@@ -260,7 +288,8 @@ function beginScope(call: ts.CallExpression): TransactionScope | undefined {
   if (!isolation) {
     walk(body, (node) => {
       const access = ts.isCallExpression(node) ? dbAccessOf(node) : undefined;
-      if (access?.kind === "set-isolation" && access.handle && expressionKey(access.handle) === key && node.getStart() < end) isolation = access.isolation;
+      if (access?.kind === "set-isolation" && access.handle && expressionKey(access.handle) === key && node.getStart() < end)
+        isolation = access.isolation;
     });
   }
   const scope: TransactionScope = { form: "begin-commit", start: call, handle: key, pos: call.getEnd(), end, retried: false };
@@ -290,14 +319,17 @@ function enclosingBody(node: ts.Node): ts.Node | undefined {
   return undefined;
 }
 
-
 /** "serializable", `Prisma.TransactionIsolationLevel.Serializable`, `Transaction.ISOLATION_LEVELS.SERIALIZABLE`, "REPEATABLE READ". */
 function isolationFrom(expr: ts.Expression | undefined): IsolationLevel | undefined {
   if (!expr) return undefined;
   const node = skipAwait(expr);
   const text = stringValue(node) ?? (ts.isPropertyAccessExpression(node) ? node.name.text : undefined);
   if (!text) return undefined;
-  const words = text.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[_-]/g, " ").toLowerCase().trim();
+  const words = text
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .replace(/[_-]/g, " ")
+    .toLowerCase()
+    .trim();
   const levels: IsolationLevel[] = ["read uncommitted", "read committed", "repeatable read", "serializable"];
   return levels.find((l) => l === words);
 }

@@ -108,7 +108,8 @@ export class LintCache {
     let data: CacheData = { format: CACHE_FORMAT, key, files: {} };
     try {
       const parsed = JSON.parse(fs.readFileSync(location, "utf8")) as CacheData;
-      if (parsed && parsed.format === CACHE_FORMAT && parsed.key === key && typeof parsed.files === "object" && parsed.files !== null) data = parsed;
+      if (parsed && parsed.format === CACHE_FORMAT && parsed.key === key && typeof parsed.files === "object" && parsed.files !== null)
+        data = parsed;
     } catch {
       // No cache yet, or not one we can read: start afresh.
     }
@@ -141,7 +142,13 @@ export class LintCache {
     const facts = factsOf(program);
     const inputs: Record<string, string> = {};
     for (const sf of program.getSourceFiles()) if (!isLibFile(sf.fileName)) inputs[normalizePath(sf.fileName)] = facts.hash(sf);
-    this.data.lastRun = { inputs, rootNames: spec.rootNames, lintFiles: spec.lintFiles, settings: this.runtimeSettingsOf(spec.lintFiles), report };
+    this.data.lastRun = {
+      inputs,
+      rootNames: spec.rootNames,
+      lintFiles: spec.lintFiles,
+      settings: this.runtimeSettingsOf(spec.lintFiles),
+      report,
+    };
   }
 
   /** The per-file level, for `Engine.lint`. */

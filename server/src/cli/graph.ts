@@ -2,7 +2,13 @@
 // Nodes are lock classes, edges carry the source location of the acquisition, cycles are highlighted.
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { buildLockOrderGraph, type GraphEdge, type GraphLocation, type GraphNode, type LockOrderGraph } from "../analysis/lock-order/export";
+import {
+  buildLockOrderGraph,
+  type GraphEdge,
+  type GraphLocation,
+  type GraphNode,
+  type LockOrderGraph,
+} from "../analysis/lock-order/export";
 import { RULES } from "../../../rules/index";
 import { LintSession } from "./session";
 import { UsageError, type CliIo } from "./io";
@@ -18,7 +24,11 @@ Options:
 
 type Renderer = (graph: LockOrderGraph, cwd: string) => string;
 
-export const GRAPH_FORMATS: Record<string, Renderer> = { dot: renderDot, mermaid: renderMermaid, json: (graph) => `${JSON.stringify(graph, null, 2)}\n` };
+export const GRAPH_FORMATS: Record<string, Renderer> = {
+  dot: renderDot,
+  mermaid: renderMermaid,
+  json: (graph) => `${JSON.stringify(graph, null, 2)}\n`,
+};
 
 export async function runGraph(argv: string[], io: CliIo): Promise<number> {
   let parsed;
@@ -27,7 +37,11 @@ export async function runGraph(argv: string[], io: CliIo): Promise<number> {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { project: { type: "string", short: "p" }, format: { type: "string", short: "f", default: "dot" }, help: { type: "boolean", short: "h", default: false } },
+      options: {
+        project: { type: "string", short: "p" },
+        format: { type: "string", short: "f", default: "dot" },
+        help: { type: "boolean", short: "h", default: false },
+      },
     });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.split("\n")[0]} (run \`locksmith graph --help\`)`);
@@ -39,7 +53,12 @@ export async function runGraph(argv: string[], io: CliIo): Promise<number> {
   }
   const render = GRAPH_FORMATS[values.format!];
   if (!render) throw new UsageError(`unknown graph format "${values.format}" (expected one of: ${Object.keys(GRAPH_FORMATS).join(", ")})`);
-  const session = new LintSession({ rules: RULES, cwd: io.cwd, paths: positionals, ...(values.project ? { tsconfig: values.project } : {}) });
+  const session = new LintSession({
+    rules: RULES,
+    cwd: io.cwd,
+    paths: positionals,
+    ...(values.project ? { tsconfig: values.project } : {}),
+  });
   if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${positionals.join(", ") || "."}`);
   const program = session.host.getProgram();
   const sourceFiles = session.spec.lintFiles.flatMap((f) => {
@@ -69,7 +88,9 @@ function drawnNodes(graph: LockOrderGraph): GraphNode[] {
 function nodeLabels(nodes: readonly GraphNode[], cwd: string): Map<string, string> {
   const count = new Map<string, number>();
   for (const node of nodes) count.set(node.label, (count.get(node.label) ?? 0) + 1);
-  return new Map(nodes.map((node) => [node.id, count.get(node.label)! > 1 && node.file ? `${node.label} (${relative(node.file, cwd)})` : node.label]));
+  return new Map(
+    nodes.map((node) => [node.id, count.get(node.label)! > 1 && node.file ? `${node.label} (${relative(node.file, cwd)})` : node.label]),
+  );
 }
 
 function relative(file: string, cwd: string): string {
@@ -83,7 +104,12 @@ function edgeLabel(edge: GraphEdge, cwd: string): string {
 
 function renderDot(graph: LockOrderGraph, cwd: string): string {
   const quote = (text: string) => `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
-  const lines = ["digraph lock_order {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];'];
+  const lines = [
+    "digraph lock_order {",
+    "  rankdir=LR;",
+    '  node [shape=box, fontname="Helvetica"];',
+    '  edge [fontname="Helvetica", fontsize=10];',
+  ];
   const nodes = drawnNodes(graph);
   const labels = nodeLabels(nodes, cwd);
   const ids = shortIds(nodes);
@@ -93,7 +119,9 @@ function renderDot(graph: LockOrderGraph, cwd: string): string {
   }
   for (const edge of graph.edges) {
     const style = edge.inCycle ? ", color=red, fontcolor=red, penwidth=2" : "";
-    lines.push(`  ${ids.get(edge.from)} -> ${ids.get(edge.to)} [label=${quote(edgeLabel(edge, cwd))}, tooltip=${quote(edge.description)}${style}];`);
+    lines.push(
+      `  ${ids.get(edge.from)} -> ${ids.get(edge.to)} [label=${quote(edgeLabel(edge, cwd))}, tooltip=${quote(edge.description)}${style}];`,
+    );
   }
   lines.push("}");
   return `${lines.join("\n")}\n`;

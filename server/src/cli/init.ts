@@ -54,16 +54,23 @@ export function schemaReference(configDir: string): string {
 export async function runInit(argv: string[], io: CliIo): Promise<number> {
   let values: { force?: boolean; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, strict: true, options: { force: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { force: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+    }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message.split("\n")[0]} (usage: locksmith init [--force])`);
   }
   if (values.help) {
-    io.stdout("Usage: locksmith init [--force]\n\nWrites a commented starter locksmith.json in the current folder (--force: replace an existing one).\n");
+    io.stdout(
+      "Usage: locksmith init [--force]\n\nWrites a commented starter locksmith.json in the current folder (--force: replace an existing one).\n",
+    );
     return 0;
   }
   const file = path.join(io.cwd, CONFIG_FILE_NAME);
-  if (fs.existsSync(file) && !values.force) throw new UsageError(`${CONFIG_FILE_NAME} already exists in ${io.cwd} (use --force to replace it)`);
+  if (fs.existsSync(file) && !values.force)
+    throw new UsageError(`${CONFIG_FILE_NAME} already exists in ${io.cwd} (use --force to replace it)`);
   writeFileAtomic(file, starterConfig(RULES, schemaReference(io.cwd)));
   io.stdout(`Wrote ${CONFIG_FILE_NAME} with ${RULES.length} rules at their default severity.\n`);
   return 0;

@@ -96,7 +96,8 @@ function lintCommand({ values, positionals }: ReturnType<typeof parseLintArgs>, 
   let maxWarnings = -1;
   if (values["max-warnings"] !== undefined) {
     maxWarnings = Number(values["max-warnings"]);
-    if (!Number.isInteger(maxWarnings) || maxWarnings < -1) throw new UsageError(`--max-warnings expects a whole number, got "${values["max-warnings"]}"`);
+    if (!Number.isInteger(maxWarnings) || maxWarnings < -1)
+      throw new UsageError(`--max-warnings expects a whole number, got "${values["max-warnings"]}"`);
   }
   const ruleOverrides = parseRuleOverrides(values.rule ?? []);
   const outputFile = values["output-file"] ? insideCwd(io, values["output-file"], "--output-file") : undefined;
@@ -124,7 +125,8 @@ function parseRuleOverrides(specs: readonly string[]): Record<string, Severity> 
   for (const spec of specs) {
     const match = /^([a-z0-9-]+):(off|warn|error)$/.exec(spec);
     if (!match) throw new UsageError(`--rule expects <rule-id>:<off|warn|error>, got "${spec}"`);
-    if (!RULES.some((r) => r.meta.id === match[1])) throw new UsageError(`--rule: "${match[1]}" is not a Locksmith rule (run \`locksmith rules\`)`);
+    if (!RULES.some((r) => r.meta.id === match[1]))
+      throw new UsageError(`--rule: "${match[1]}" is not a Locksmith rule (run \`locksmith rules\`)`);
     ruleOverrides[match[1]!] = match[2] as Severity;
   }
   return ruleOverrides;
@@ -233,7 +235,12 @@ function exitCode(report: Report, crashed: boolean, maxWarnings: number, io: Cli
 }
 
 /** Writes fixed files atomically; skips (with a warning) files changed since they were read or that no longer parse. */
-function writeFixes(fixed: Map<string, string>, newFiles: { path: string; text: string }[], originals: Map<string, string | undefined>, io: CliIo): void {
+function writeFixes(
+  fixed: Map<string, string>,
+  newFiles: { path: string; text: string }[],
+  originals: Map<string, string | undefined>,
+  io: CliIo,
+): void {
   // A run killed in the middle of writing (Ctrl-C, out of memory) may have left temp files; the files themselves are
   // whole (each is replaced by a rename), so the temp files are only litter.
   for (const dir of new Set([...originals.keys()].map((f) => path.dirname(f)))) removeStaleTempFiles(dir);

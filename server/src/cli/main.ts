@@ -59,7 +59,9 @@ function listRules(io: CliIo): number {
   const width = Math.max(...RULES.map((r) => r.meta.id.length));
   for (const rule of RULES) {
     const flags = `${rule.meta.fixable ? "fix" : "   "} ${rule.meta.hasSuggestions ? "suggest" : "       "}`;
-    io.stdout(`${rule.meta.id.padEnd(width)}  ${rule.meta.defaultSeverity.padEnd(5)}  ${flags}  ${rule.meta.description}\n${" ".repeat(width + 2)}docs: ${path.relative(io.cwd, docsPath(rule.meta.id))}\n`);
+    io.stdout(
+      `${rule.meta.id.padEnd(width)}  ${rule.meta.defaultSeverity.padEnd(5)}  ${flags}  ${rule.meta.description}\n${" ".repeat(width + 2)}docs: ${path.relative(io.cwd, docsPath(rule.meta.id))}\n`,
+    );
   }
   return 0;
 }

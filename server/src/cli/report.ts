@@ -2,7 +2,7 @@
 import * as path from "node:path";
 import type { LintRun } from "../engine/linter";
 import type { Diagnostic, Fix } from "../engine/types";
-import { ts } from "../engine/ts";
+import { type ts } from "../engine/ts";
 import { normalizePath } from "../engine/paths";
 import { applyEdits, editsFor } from "../engine/fixes";
 
@@ -83,15 +83,26 @@ function toMessage(d: Diagnostic, sf: ts.SourceFile, run: LintRun): ReportMessag
     endLine: end.line + 1,
     endColumn: end.character + 1,
     related: d.related.map((r) => {
-      const relSf = run.results.find((x) => x.fileName === normalizePath(r.span.file))?.sourceFile ?? (normalizePath(r.span.file) === normalizePath(sf.fileName) ? sf : undefined);
+      const relSf =
+        run.results.find((x) => x.fileName === normalizePath(r.span.file))?.sourceFile ??
+        (normalizePath(r.span.file) === normalizePath(sf.fileName) ? sf : undefined);
       const s = relSf?.getLineAndCharacterOfPosition(r.span.start) ?? { line: 0, character: 0 };
       const e = relSf?.getLineAndCharacterOfPosition(r.span.end) ?? s;
-      return { filePath: path.resolve(r.span.file), line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1, message: r.message };
+      return {
+        filePath: path.resolve(r.span.file),
+        line: s.line + 1,
+        column: s.character + 1,
+        endLine: e.line + 1,
+        endColumn: e.character + 1,
+        message: r.message,
+      };
     }),
   };
   const fix = d.fixes[0] && singleEdit(d.fixes[0], sf);
   if (fix) message.fix = fix;
-  const suggestions = d.suggestions.map((s) => ({ desc: s.title, fix: singleEdit(s, sf) })).filter((s): s is { desc: string; fix: { range: [number, number]; text: string } } => s.fix !== undefined);
+  const suggestions = d.suggestions
+    .map((s) => ({ desc: s.title, fix: singleEdit(s, sf) }))
+    .filter((s): s is { desc: string; fix: { range: [number, number]; text: string } } => s.fix !== undefined);
   if (suggestions.length > 0) message.suggestions = suggestions;
   return message;
 }

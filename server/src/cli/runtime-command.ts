@@ -22,7 +22,12 @@ Options:
 export async function runRuntimeCommand(argv: string[], io: CliIo): Promise<number> {
   let parsed: { values: { out?: string; help?: boolean }; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { out: { type: "string", short: "o" }, help: { type: "boolean", short: "h", default: false } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { out: { type: "string", short: "o" }, help: { type: "boolean", short: "h", default: false } },
+    });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.split("\n")[0]} (run \`locksmith runtime --help\`)`);
   }
@@ -31,14 +36,24 @@ export async function runRuntimeCommand(argv: string[], io: CliIo): Promise<numb
     io.stdout(`${USAGE}\n`);
     return 0;
   }
-  if (positionals.length !== 1 || positionals[0] !== "vendor") throw new UsageError(`expected \`locksmith runtime vendor [--out <path>]\`, got \`locksmith runtime ${argv.join(" ")}\``);
+  if (positionals.length !== 1 || positionals[0] !== "vendor")
+    throw new UsageError(`expected \`locksmith runtime vendor [--out <path>]\`, got \`locksmith runtime ${argv.join(" ")}\``);
 
   const tsconfig = findNearestTsconfig(io.cwd);
   const projectRoot = tsconfig ? path.dirname(tsconfig) : io.cwd;
   const config = loadConfig(RULES, { cwd: io.cwd });
-  const explicit = values.out !== undefined ? path.resolve(io.cwd, values.out) : config.raw.runtimePath !== undefined ? path.resolve(config.root, config.raw.runtimePath) : undefined;
-  if (explicit !== undefined && !isInsideReal(projectRoot, explicit)) throw new UsageError(`the vendored runtime must stay inside the project (${projectRoot}), got ${values.out ?? config.raw.runtimePath}`);
-  if (explicit !== undefined && !explicit.endsWith(".ts")) throw new UsageError(`the vendored runtime is a TypeScript file: give a path ending in .ts, got ${values.out ?? config.raw.runtimePath}`);
+  const explicit =
+    values.out !== undefined
+      ? path.resolve(io.cwd, values.out)
+      : config.raw.runtimePath !== undefined
+        ? path.resolve(config.root, config.raw.runtimePath)
+        : undefined;
+  if (explicit !== undefined && !isInsideReal(projectRoot, explicit))
+    throw new UsageError(`the vendored runtime must stay inside the project (${projectRoot}), got ${values.out ?? config.raw.runtimePath}`);
+  if (explicit !== undefined && !explicit.endsWith(".ts"))
+    throw new UsageError(
+      `the vendored runtime is a TypeScript file: give a path ending in .ts, got ${values.out ?? config.raw.runtimePath}`,
+    );
   const setting = resolveRuntimeImport(path.join(projectRoot, "index.ts"), "vendor", projectRoot, explicit, DEFAULT_COMPILER_OPTIONS);
   if (setting.mode !== "vendor") throw new Error("vendoring resolved to the package");
   const where = path.relative(io.cwd, setting.path) || setting.path;

@@ -28,7 +28,11 @@ export class LintSession {
 
   constructor(options: SessionOptions) {
     const { rules } = options;
-    this.config = loadConfig(rules, { cwd: options.cwd, ...(options.configFile ? { configFile: options.configFile } : {}), ruleOverrides: options.ruleOverrides ?? {} });
+    this.config = loadConfig(rules, {
+      cwd: options.cwd,
+      ...(options.configFile ? { configFile: options.configFile } : {}),
+      ruleOverrides: options.ruleOverrides ?? {},
+    });
     this.spec = resolveProjectSpec({ cwd: options.cwd, paths: options.paths, ...(options.tsconfig ? { tsconfig: options.tsconfig } : {}) });
     this.host = new ProjectHost(this.spec.options, this.spec.rootNames);
     this.engine = new Engine(rules, this.config, settingsResolver(this.config, this.spec));
@@ -60,7 +64,11 @@ export function settingsResolver(config: ResolvedConfig, spec: ProjectSpec): (fi
   // the vendored file must stay inside the project: checked now, as a configuration error, not mid-run.
   const runtimePath = config.raw.runtimePath !== undefined ? path.resolve(config.root, config.raw.runtimePath) : undefined;
   if (runtimePath !== undefined && !isInsideReal(projectRoot, runtimePath)) {
-    throw new ConfigError(config.file ?? CONFIG_FILE_NAME, "runtimePath", `must stay inside the project (${projectRoot}), got ${JSON.stringify(config.raw.runtimePath)}`);
+    throw new ConfigError(
+      config.file ?? CONFIG_FILE_NAME,
+      "runtimePath",
+      `must stay inside the project (${projectRoot}), got ${JSON.stringify(config.raw.runtimePath)}`,
+    );
   }
   const cache = new Map<string, EngineSettings>();
   return (fileName) => {

@@ -13,7 +13,8 @@ export function formatTimings(steps: ReadonlyMap<string, number>): string {
   const time = (ms: number) => ms.toFixed(1);
   const timeWidth = Math.max("Time (ms)".length, ...rows.map(([, ms]) => time(ms).length));
   const share = (ms: number) => `${total > 0 ? ((100 * ms) / total).toFixed(1) : "0.0"}%`;
-  const line = (name: string, ms: string, relative: string) => `${name.padEnd(nameWidth)} | ${ms.padStart(timeWidth)} | ${relative.padStart(8)}`;
+  const line = (name: string, ms: string, relative: string) =>
+    `${name.padEnd(nameWidth)} | ${ms.padStart(timeWidth)} | ${relative.padStart(8)}`;
   return [
     line("Step", "Time (ms)", "Relative"),
     `${"-".repeat(nameWidth)} | ${"-".repeat(timeWidth - 1)}: | ${"-".repeat(7)}:`,

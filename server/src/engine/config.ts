@@ -25,7 +25,11 @@ export interface ConfigFile {
 
 /** A user mistake in configuration: shown as one clear line, exit code 2, never a stack trace. */
 export class ConfigError extends Error {
-  constructor(readonly file: string, readonly key: string, expected: string) {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    expected: string,
+  ) {
     super(`${file}: ${key ? `"${key}" ` : ""}${expected}`);
     this.name = "ConfigError";
   }
@@ -71,7 +75,10 @@ export function findConfigFile(startDir: string): string | undefined {
   }
 }
 
-export function loadConfig(rules: readonly Rule[], options: { configFile?: string; cwd: string; ruleOverrides?: Record<string, Severity> }): ResolvedConfig {
+export function loadConfig(
+  rules: readonly Rule[],
+  options: { configFile?: string; cwd: string; ruleOverrides?: Record<string, Severity> },
+): ResolvedConfig {
   const file = options.configFile ? path.resolve(options.cwd, options.configFile) : findConfigFile(options.cwd);
   let raw: ConfigFile = {};
   if (file) {
@@ -116,8 +123,10 @@ export function validateConfig(value: unknown, file: string, rules: readonly Rul
     if (!Array.isArray(value.overrides)) throw new ConfigError(file, `${where}overrides`, "must be an array of { files, rules }");
     value.overrides.forEach((entry: unknown, index: number) => {
       const key = `${where}overrides[${index}]`;
-      if (!isPlainObject(entry)) throw new ConfigError(file, key, "must be an object with \"files\" and \"rules\"");
-      for (const k of Object.keys(entry)) if (k !== "files" && k !== "rules") throw new ConfigError(file, `${key}.${k}`, "is not a known setting (expected \"files\" or \"rules\")");
+      if (!isPlainObject(entry)) throw new ConfigError(file, key, 'must be an object with "files" and "rules"');
+      for (const k of Object.keys(entry))
+        if (k !== "files" && k !== "rules")
+          throw new ConfigError(file, `${key}.${k}`, 'is not a known setting (expected "files" or "rules")');
       validateStringArray(entry.files, `${key}.files`, file);
       validateRules(entry.rules, `${key}.rules`, file, rules);
     });
@@ -132,7 +141,8 @@ export function validateConfig(value: unknown, file: string, rules: readonly Rul
 }
 
 function validateRules(value: unknown, key: string, file: string, rules: readonly Rule[]): void {
-  if (!isPlainObject(value)) throw new ConfigError(file, key, "must be an object mapping rule ids to \"off\" | \"warn\" | \"error\" or [severity, options]");
+  if (!isPlainObject(value))
+    throw new ConfigError(file, key, 'must be an object mapping rule ids to "off" | "warn" | "error" or [severity, options]');
   const byId = new Map(rules.map((rule) => [rule.meta.id, rule]));
   for (const [id, setting] of Object.entries(value)) {
     const rule = byId.get(id);
@@ -155,7 +165,12 @@ function validateOptions(options: unknown, key: string, file: string, rule: Rule
     return;
   }
   for (const name of Object.keys(options)) {
-    if (!schema.properties[name]) throw new ConfigError(file, `${key}.${name}`, `is not an option of "${rule.meta.id}" (expected one of: ${Object.keys(schema.properties).join(", ")})`);
+    if (!schema.properties[name])
+      throw new ConfigError(
+        file,
+        `${key}.${name}`,
+        `is not an option of "${rule.meta.id}" (expected one of: ${Object.keys(schema.properties).join(", ")})`,
+      );
   }
   const problem = schemaProblem(options, schema, key);
   if (problem) throw new ConfigError(file, problem.key, problem.expected);
@@ -173,10 +188,12 @@ export function schemaProblem(value: unknown, schema: JsonSchema, key: string): 
     return { key, expected: `must be ${describeSchema(schema)}, ${got}` };
   }
   if (schema.type && !matchesType(value, schema.type)) return { key, expected: `must be ${describeSchema(schema)}, ${got}` };
-  if (schema.enum && !schema.enum.includes(value)) return { key, expected: `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}, ${got}` };
+  if (schema.enum && !schema.enum.includes(value))
+    return { key, expected: `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}, ${got}` };
   if (typeof value === "number") {
     if (schema.minimum !== undefined && value < schema.minimum) return { key, expected: `must be at least ${schema.minimum}, ${got}` };
-    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum) return { key, expected: `must be greater than ${schema.exclusiveMinimum}, ${got}` };
+    if (schema.exclusiveMinimum !== undefined && value <= schema.exclusiveMinimum)
+      return { key, expected: `must be greater than ${schema.exclusiveMinimum}, ${got}` };
   }
   if (Array.isArray(value) && schema.items) {
     for (const [index, item] of value.entries()) {
@@ -189,7 +206,11 @@ export function schemaProblem(value: unknown, schema: JsonSchema, key: string): 
     for (const [name, item] of Object.entries(value)) {
       const property = schema.properties?.[name];
       if (!property) {
-        if (schema.additionalProperties === false) return { key: `${key}.${name}`, expected: `is not a known property (expected one of: ${Object.keys(schema.properties ?? {}).join(", ")})` };
+        if (schema.additionalProperties === false)
+          return {
+            key: `${key}.${name}`,
+            expected: `is not a known property (expected one of: ${Object.keys(schema.properties ?? {}).join(", ")})`,
+          };
         continue;
       }
       const problem = schemaProblem(item, property, `${key}.${name}`);
@@ -235,7 +256,8 @@ function matchesType(value: unknown, type: NonNullable<JsonSchema["type"]>): boo
 }
 
 function validateStringArray(value: unknown, key: string, file: string): void {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) throw new ConfigError(file, key, "must be an array of glob strings");
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+    throw new ConfigError(file, key, "must be an array of glob strings");
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -243,11 +265,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Builds the effective configuration from an already validated config object. */
-export function resolveConfig(raw: ConfigFile, file: string | undefined, root: string, rules: readonly Rule[], cliOverrides: Record<string, Severity>): ResolvedConfig {
+export function resolveConfig(
+  raw: ConfigFile,
+  file: string | undefined,
+  root: string,
+  rules: readonly Rule[],
+  cliOverrides: Record<string, Severity>,
+): ResolvedConfig {
   const toSetting = (rule: Rule, setting: RuleSetting | undefined, base: ResolvedRuleConfig): ResolvedRuleConfig => {
     if (setting === undefined) return base;
     const [severity, options] = Array.isArray(setting) ? setting : [setting, undefined];
-    return { severity: severity ?? base.severity, options: options ? { ...(rule.meta.defaultOptions as object), ...options } : base.options };
+    return {
+      severity: severity ?? base.severity,
+      options: options ? { ...(rule.meta.defaultOptions as object), ...options } : base.options,
+    };
   };
   const baseSettings = new Map<string, ResolvedRuleConfig>();
   for (const rule of rules) {

@@ -17,12 +17,15 @@ export function importedFiles(program: ts.Program, sourceFile: ts.SourceFile): s
   internals.forEachResolvedModule((resolution) => {
     if (resolution.resolvedModule) files.push(normalizePath(resolution.resolvedModule.resolvedFileName));
   }, sourceFile);
-  for (const reference of sourceFile.referencedFiles) files.push(normalizePath(path.resolve(path.dirname(sourceFile.fileName), reference.fileName)));
+  for (const reference of sourceFile.referencedFiles)
+    files.push(normalizePath(path.resolve(path.dirname(sourceFile.fileName), reference.fileName)));
   return files;
 }
 
 /** A script (its declarations are global), or a module with `declare global { }` / `declare module "x" { }`. */
 export function declaresGlobals(sourceFile: ts.SourceFile): boolean {
   if (!ts.isExternalModule(sourceFile)) return true;
-  return sourceFile.statements.some((s) => ts.isModuleDeclaration(s) && (ts.isStringLiteral(s.name) || (s.flags & ts.NodeFlags.GlobalAugmentation) !== 0));
+  return sourceFile.statements.some(
+    (s) => ts.isModuleDeclaration(s) && (ts.isStringLiteral(s.name) || (s.flags & ts.NodeFlags.GlobalAugmentation) !== 0),
+  );
 }

@@ -1,6 +1,6 @@
 // The fixer a file rule gets on its context (typescript-eslint's `fixer`): edits addressed by node or range in the
 // file being linted, stamped with that file, so rules never build `{ file, start, end }` by hand.
-import { ts } from "./ts";
+import { type ts } from "./ts";
 import { normalizePath } from "./paths";
 import { runtimeImportEdits } from "./runtime-import";
 import type { EngineSettings, Fixer, NewFile, RuntimeSubpath, TextEdit, TextRange } from "./types";

@@ -37,7 +37,9 @@ export function chooseFixes(diagnostics: readonly Diagnostic[]): Fix[] {
     const fix = diagnostic.fixes[0];
     if (!fix) continue;
     // Two insertions at the same offset conflict too (two fixes each adding the same import line).
-    const overlaps = fix.edits.some((e) => taken.some(([s, end, file]) => file === normalizePath(e.file) && ((e.start < end && s < e.end) || e.start === s)));
+    const overlaps = fix.edits.some((e) =>
+      taken.some(([s, end, file]) => file === normalizePath(e.file) && ((e.start < end && s < e.end) || e.start === s)),
+    );
     if (overlaps) continue;
     chosen.push(fix);
     for (const e of fix.edits) taken.push([e.start, e.end, normalizePath(e.file)]);
@@ -71,7 +73,10 @@ export function fixUntilStable<Run>(
       const fixes = chooseFixes(file.diagnostics);
       if (fixes.length === 0) continue;
       for (const fix of fixes) for (const created of fix.newFiles ?? []) newFiles.set(normalizePath(created.path), created);
-      const next = applyEdits(file.text, fixes.flatMap((fix) => editsFor(fix, file.fileName)));
+      const next = applyEdits(
+        file.text,
+        fixes.flatMap((fix) => editsFor(fix, file.fileName)),
+      );
       if (next === file.text) continue;
       fixed.set(file.fileName, next);
       setFileText(file.fileName, next);
@@ -100,8 +105,10 @@ export function readSourceText(fileName: string): { text: string; encode(text: s
     swapped.swap16();
     return { text: swapped.toString("utf16le"), encode: (t) => Buffer.concat([bytes.subarray(0, 2), Buffer.from(t, "utf16le").swap16()]) };
   }
-  if (bom(0xff, 0xfe)) return { text: bytes.subarray(2).toString("utf16le"), encode: (t) => Buffer.concat([bytes.subarray(0, 2), Buffer.from(t, "utf16le")]) };
-  if (bom(0xef, 0xbb, 0xbf)) return { text: bytes.subarray(3).toString("utf8"), encode: (t) => Buffer.concat([bytes.subarray(0, 3), Buffer.from(t, "utf8")]) };
+  if (bom(0xff, 0xfe))
+    return { text: bytes.subarray(2).toString("utf16le"), encode: (t) => Buffer.concat([bytes.subarray(0, 2), Buffer.from(t, "utf16le")]) };
+  if (bom(0xef, 0xbb, 0xbf))
+    return { text: bytes.subarray(3).toString("utf8"), encode: (t) => Buffer.concat([bytes.subarray(0, 3), Buffer.from(t, "utf8")]) };
   return { text: bytes.toString("utf8"), encode: (t) => Buffer.from(t, "utf8") };
 }
 

@@ -1,7 +1,7 @@
 // The engine: runs the enabled rules over files of a Program and turns their findings into diagnostics
 // (severity from configuration, inline suppressions applied). The CLI, the language server and the tests all call
 // this one class; nothing else decides what is reported.
-import { ts } from "./ts";
+import { type ts } from "./ts";
 import type { ResolvedConfig, ResolvedRuleConfig } from "./config";
 import { applyDirectives, parseDirectives, unusedDirectiveDiagnostics, type Directive } from "./suppressions";
 import type { Diagnostic, EngineSettings, FileRuleContext, Finding, Fixer, ProjectRuleContext, Rule } from "./types";

@@ -60,7 +60,10 @@ export function readTsconfig(tsconfigPath: string): { options: ts.CompilerOption
   };
   const parsed = ts.getParsedCommandLineOfConfigFile(file, { noEmit: true }, host);
   // "No inputs were found" (18003) is not fatal: the user may lint a folder the tsconfig does not include.
-  const errors = [...problems, ...(parsed?.errors ?? []).filter((d) => d.code !== 18003).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"))];
+  const errors = [
+    ...problems,
+    ...(parsed?.errors ?? []).filter((d) => d.code !== 18003).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")),
+  ];
   if (!parsed || errors.length > 0) throw new ProjectLoadError(`${tsconfigPath}: ${errors[0] ?? "cannot be parsed"}`);
   return { options: { ...parsed.options, noEmit: true }, fileNames: parsed.fileNames.map(normalizePath) };
 }
@@ -135,10 +138,14 @@ export class ProjectHost {
    */
   private resolutionCache: ts.ModuleResolutionCache;
 
-  constructor(readonly options: ts.CompilerOptions, rootNames: readonly string[]) {
+  constructor(
+    readonly options: ts.CompilerOptions,
+    rootNames: readonly string[],
+  ) {
     this.rootNames = [...rootNames];
     const base = ts.createCompilerHost(options, true);
-    const newResolutionCache = () => ts.createModuleResolutionCache(base.getCurrentDirectory(), (f) => base.getCanonicalFileName(f), options);
+    const newResolutionCache = () =>
+      ts.createModuleResolutionCache(base.getCurrentDirectory(), (f) => base.getCanonicalFileName(f), options);
     this.resolutionCache = newResolutionCache();
     this.clearResolutions = () => {
       this.resolutionCache = newResolutionCache();
@@ -198,7 +205,9 @@ export class ProjectHost {
           return cached.sourceFile;
         }
         const sourceFile =
-          cached && overlayText !== undefined && this.incrementalParsing ? reparseGuarded(cached.sourceFile, text, languageVersion) : parseGuarded(fileName, text, languageVersion);
+          cached && overlayText !== undefined && this.incrementalParsing
+            ? reparseGuarded(cached.sourceFile, text, languageVersion)
+            : parseGuarded(fileName, text, languageVersion);
         this.sourceFileCache.set(key, { text, sourceFile, ...(stamp !== undefined ? { stamp } : {}) });
         return sourceFile;
       },
@@ -322,7 +331,12 @@ export class ProjectHost {
     if (!this.program) {
       // A copy: TypeScript keeps the array as the Program's root names, and reuses an old Program whole when its root
       // names still equal the new ones, which a later push into the same array would make them.
-      this.program = ts.createProgram({ rootNames: [...this.rootNames], options: this.options, host: this.host, oldProgram: this.previousProgram });
+      this.program = ts.createProgram({
+        rootNames: [...this.rootNames],
+        options: this.options,
+        host: this.host,
+        oldProgram: this.previousProgram,
+      });
       this.previousProgram = this.program;
     }
     return this.program;
@@ -381,7 +395,11 @@ function parseGuarded(fileName: string, text: string, languageVersion: ts.Script
  * Parses a buffer's new text reusing its previous parse (the nodes outside the edit), as TypeScript's language
  * service does; the previous SourceFile must not be used afterwards. Anything unusual is parsed from scratch.
  */
-function reparseGuarded(previous: ts.SourceFile, text: string, languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile {
+function reparseGuarded(
+  previous: ts.SourceFile,
+  text: string,
+  languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions,
+): ts.SourceFile {
   const fileName = previous.fileName;
   if (UNANALYSABLE.has(previous)) return parseGuarded(fileName, text, languageVersion);
   const old = previous.text;
@@ -408,7 +426,8 @@ function reparseGuarded(previous: ts.SourceFile, text: string, languageVersion: 
 function deeperThan(root: ts.Node, limit: number): boolean {
   // Recursion stops at `limit` levels (a few thousand stack frames, far below Node's stack), and allocates nothing:
   // this runs on every keystroke's parse.
-  const deeper = (node: ts.Node, depth: number): true | undefined => (depth > limit ? true : ts.forEachChild(node, (child) => deeper(child, depth + 1)));
+  const deeper = (node: ts.Node, depth: number): true | undefined =>
+    depth > limit ? true : ts.forEachChild(node, (child) => deeper(child, depth + 1));
   return deeper(root, 0) === true;
 }
 

@@ -33,7 +33,6 @@ export function resolveRuntimeImport(
   return { mode: "vendor", path: normalizePath(target) };
 }
 
-
 /**
  * Edits (and possibly a new file) that make `names` importable in `sourceFile`, from the runtime's core or one of its
  * database adapters (`@locksmith/runtime/postgres`; the vendored file holds them all). Merges into an existing import

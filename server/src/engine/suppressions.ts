@@ -38,7 +38,10 @@ export function parseDirectives(sourceFile: ts.SourceFile): Directive[] {
     const kind = match[2] as DirectiveKind;
     const rest = match[3] ?? "";
     const listText = rest.split(/\s--\s|\s--$/)[0] ?? "";
-    const ruleIds = listText.split(",").map((s) => s.trim()).filter(Boolean);
+    const ruleIds = listText
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     const listOffset = comment.indexOf(rest) + listText.trimEnd().length;
     const line = sourceFile.getLineAndCharacterOfPosition(start).line;
     directives.push({
@@ -82,11 +85,7 @@ export function unusedDirectiveDiagnostics(directives: Directive[]): Diagnostic[
   const out: Diagnostic[] = [];
   for (const directive of directives) {
     const unused =
-      directive.ruleIds.length === 0
-        ? directive.used.size === 0
-          ? ["*"]
-          : []
-        : directive.ruleIds.filter((id) => !directive.used.has(id));
+      directive.ruleIds.length === 0 ? (directive.used.size === 0 ? ["*"] : []) : directive.ruleIds.filter((id) => !directive.used.has(id));
     if (unused.length === 0) continue;
     const what = unused[0] === "*" ? "" : ` (no problems were reported from ${unused.map((id) => `'${id}'`).join(", ")})`;
     out.push({

@@ -121,9 +121,10 @@ export type ReportDescriptor<Messages extends RuleMessages> = {
     related?: RelatedLocation[];
     fixes?: Fix[];
     suggestions?: Fix[];
-  } & ([TemplateHoles<Messages[Id]>] extends [never] ? { data?: undefined } : { data: Record<TemplateHoles<Messages[Id]>, string | number> });
+  } & ([TemplateHoles<Messages[Id]>] extends [never]
+    ? { data?: undefined }
+    : { data: Record<TemplateHoles<Messages[Id]>, string | number> });
 }[keyof Messages & string];
-
 
 /** Builds the edits of a fix for the file being linted (each edit is stamped with that file). */
 export interface Fixer {
@@ -174,7 +175,9 @@ export interface ProjectRuleContext<Options = Record<string, unknown>, Messages 
   report(descriptor: ReportDescriptor<Messages>): void;
 }
 
-// Method syntax on purpose: a rule typed with its own options and messages is still a `Rule` to the engine.
+// Method syntax (bivariant parameters) and `any` defaults on purpose: a rule typed with its own options and messages
+// is still a `Rule` to the engine, which only passes options through and formats messages by id.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface Rule<Options = any, Messages extends RuleMessages = any> {
   meta: RuleMeta<Options, Messages>;
   checkFile?(context: FileRuleContext<Options, Messages>): void;

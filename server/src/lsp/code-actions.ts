@@ -60,7 +60,15 @@ export function codeActions(input: ActionInput): IdentifiedAction[] {
       const line = sourceFile.getLineAndCharacterOfPosition(diagnostic.span.start).line;
       const lineEdit = disableForLineEdit(sourceFile, directives, ruleId, line);
       out.push(editAction(`disable-line:${ruleId}:${line}`, `Disable ${ruleId} for this line`, [lineEdit], lsp, input));
-      out.push(editAction(`disable-file:${ruleId}`, `Disable ${ruleId} for the entire file`, [disableForFileEdit(sourceFile, directives, ruleId)], lsp, input));
+      out.push(
+        editAction(
+          `disable-file:${ruleId}`,
+          `Disable ${ruleId} for the entire file`,
+          [disableForFileEdit(sourceFile, directives, ruleId)],
+          lsp,
+          input,
+        ),
+      );
       out.push({
         id: `docs:${ruleId}`,
         action: {
@@ -93,7 +101,13 @@ export function codeActions(input: ActionInput): IdentifiedAction[] {
  * Applies the safe fixes of `file` (whose buffer is `text`) in memory until none is left, as `locksmith lint --fix`
  * does, then restores the buffer: one edit of the document, plus the files the fixes create.
  */
-export function fixAll(project: Project, file: string, text: string, settings: EditorSettings, log: (message: string) => void): { edits: TextEdit[]; newFiles: NewFile[] } | undefined {
+export function fixAll(
+  project: Project,
+  file: string,
+  text: string,
+  settings: EditorSettings,
+  log: (message: string) => void,
+): { edits: TextEdit[]; newFiles: NewFile[] } | undefined {
   const host = project.host;
   let current = text;
   const created = new Set<string>();
@@ -104,7 +118,9 @@ export function fixAll(project: Project, file: string, text: string, settings: E
       () => {
         const fileRun = project.lintFiles([file], settings, {}, log);
         const projectRun = project.lintProject(settings, {}, log);
-        const diagnostics = [...fileRun.results, ...(projectRun?.results ?? [])].filter((r) => r.fileName === file).flatMap((r) => r.diagnostics);
+        const diagnostics = [...fileRun.results, ...(projectRun?.results ?? [])]
+          .filter((r) => r.fileName === file)
+          .flatMap((r) => r.diagnostics);
         return { run: undefined, files: [{ fileName: file, text: current, diagnostics }] };
       },
       (fileName, newText) => {
@@ -135,7 +151,15 @@ function fixAction(id: string, fix: Fix, diagnostic: LspDiagnostic, preferred: b
 }
 
 function editAction(id: string, title: string, edits: TextEdit[], diagnostic: LspDiagnostic, input: ActionInput): IdentifiedAction {
-  return { id, action: { title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], edit: documentChanges(edits, [], input.positionOf, input.versionOf) } };
+  return {
+    id,
+    action: {
+      title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      edit: documentChanges(edits, [], input.positionOf, input.versionOf),
+    },
+  };
 }
 
 /** A finding is offered for every line it touches (the light bulb shows on the line, wherever the cursor is). */

@@ -71,13 +71,22 @@ export function workspaceEditOf(fix: Fix, positionOf: PositionOf, versionOf: (fi
   return documentChanges(fix.edits, fix.newFiles ?? [], positionOf, versionOf);
 }
 
-export function documentChanges(edits: readonly TextEdit[], newFiles: readonly NewFile[], positionOf: PositionOf, versionOf: (fileName: string) => number | null): WorkspaceEdit {
+export function documentChanges(
+  edits: readonly TextEdit[],
+  newFiles: readonly NewFile[],
+  positionOf: PositionOf,
+  versionOf: (fileName: string) => number | null,
+): WorkspaceEdit {
   const changes: WorkspaceEdit["documentChanges"] = [];
   for (const file of newFiles) {
     if (fs.existsSync(file.path)) continue;
     const uri = uriOf(normalizePath(file.path));
     changes.push(CreateFile.create(uri, { ignoreIfExists: true }));
-    changes.push(TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(uri, null), [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: file.text }]));
+    changes.push(
+      TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(uri, null), [
+        { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: file.text },
+      ]),
+    );
   }
   const byFile = new Map<string, LspTextEdit[]>();
   for (const edit of edits) {
@@ -86,7 +95,8 @@ export function documentChanges(edits: readonly TextEdit[], newFiles: readonly N
     list.push({ range: rangeOf(file, edit.start, edit.end, positionOf), newText: edit.newText });
     byFile.set(file, list);
   }
-  for (const [file, list] of byFile) changes.push(TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(uriOf(file), versionOf(file)), list));
+  for (const [file, list] of byFile)
+    changes.push(TextDocumentEdit.create(OptionalVersionedTextDocumentIdentifier.create(uriOf(file), versionOf(file)), list));
   return { documentChanges: changes };
 }
 

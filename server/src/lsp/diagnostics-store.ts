@@ -63,11 +63,15 @@ export class DiagnosticsStore {
       // The project rules may have seen a newer text than the file rules (an open document whose analysis is
       // pending): every span in the state refers to the file rules' text, which the next file run moves along.
       const sameText = state.sourceFile === result.sourceFile || state.sourceFile.text === result.sourceFile.text;
-      state.projectDiagnostics = sameText ? result.diagnostics : movedByEdit(result.diagnostics, result.fileName, result.sourceFile.text, state.sourceFile.text);
+      state.projectDiagnostics = sameText
+        ? result.diagnostics
+        : movedByEdit(result.diagnostics, result.fileName, result.sourceFile.text, state.sourceFile.text);
       touched.add(result.fileName);
     }
     for (const crash of [...(fileRun?.crashes ?? []), ...(projectRun?.crashes ?? [])]) {
-      this.status.reportProblem(`Locksmith: rule ${crash.ruleId} failed${crash.fileName ? ` on ${crash.fileName}` : ""}: ${crash.message}\n${crash.stack ?? ""}`);
+      this.status.reportProblem(
+        `Locksmith: rule ${crash.ruleId} failed${crash.fileName ? ` on ${crash.fileName}` : ""}: ${crash.message}\n${crash.stack ?? ""}`,
+      );
     }
     for (const skip of fileRun?.skipped ?? []) this.connection.console.warn(`Locksmith: skipped ${skip.fileName}: ${skip.reason}`);
     const positionOf = this.positionResolver(project);
@@ -105,7 +109,11 @@ export class DiagnosticsStore {
 
   private stateOf(file: string, sourceFile: ts.SourceFile): FileState {
     let state = this.states.get(file);
-    if (!state) this.states.set(file, (state = { sourceFile, fileDiagnostics: [], projectDiagnostics: [], projectSourceFile: sourceFile, published: [] }));
+    if (!state)
+      this.states.set(
+        file,
+        (state = { sourceFile, fileDiagnostics: [], projectDiagnostics: [], projectSourceFile: sourceFile, published: [] }),
+      );
     return state;
   }
 }
@@ -120,7 +128,8 @@ export function movedByEdit(diagnostics: readonly Diagnostic[], file: string, be
   let prefix = 0;
   while (prefix < shortest && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
   let suffix = 0;
-  while (suffix < shortest - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  while (suffix < shortest - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix))
+    suffix++;
   const changedEnd = before.length - suffix;
   const delta = after.length - before.length;
   const move = (span: Span): Span | undefined => {

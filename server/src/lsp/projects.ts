@@ -6,12 +6,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConfigError, loadConfig, resolveConfig, type ConfigFile, type ResolvedConfig } from "../engine/config";
 import { Engine, type LintOptions, type LintRun } from "../engine/linter";
-import { DEFAULT_COMPILER_OPTIONS, ProjectHost, SOURCE_EXTENSIONS, collectSourceFiles, findNearestTsconfig, readTsconfig } from "../engine/project";
+import {
+  DEFAULT_COMPILER_OPTIONS,
+  ProjectHost,
+  SOURCE_EXTENSIONS,
+  collectSourceFiles,
+  findNearestTsconfig,
+  readTsconfig,
+} from "../engine/project";
 import { resolveRuntimeImport, RUNTIME_PACKAGE } from "../engine/runtime-import";
 import { isInside, isInsideReal, normalizePath } from "../engine/paths";
 import { declaresGlobals, importedFiles } from "../engine/dependencies";
 import type { EngineSettings, Rule, RuntimeImportSetting } from "../engine/types";
-import { ts } from "../engine/ts";
+import { type ts } from "../engine/ts";
 import type { EditorSettings } from "./settings";
 
 /** Engines kept per project (one per distinct editor settings); more means the settings keep changing. */
@@ -85,7 +92,7 @@ export class Project {
 
   /** Whether the project's Program reads `file` (one of its files, or a file they import, such as a declaration file). */
   reads(file: string): boolean {
-    return this.files.has(file) || (this.hostInstance?.getSourceFile(file) !== undefined);
+    return this.files.has(file) || this.hostInstance?.getSourceFile(file) !== undefined;
   }
 
   /**
@@ -165,7 +172,12 @@ export class Project {
       const { raw, file, root } = this.config;
       const config = resolveConfig(raw, file, root, this.rules, settings.rules);
       const settingsFor = this.engineSettingsResolver(config, settings, log);
-      const build = (s: "file" | "project") => new Engine(this.rules.filter((rule) => rule.meta.scope === s), config, settingsFor);
+      const build = (s: "file" | "project") =>
+        new Engine(
+          this.rules.filter((rule) => rule.meta.scope === s),
+          config,
+          settingsFor,
+        );
       engines = { file: build("file"), project: build("project") };
       this.engines.set(key, engines);
     }
@@ -176,7 +188,11 @@ export class Project {
    * What the rules read besides their options, per folder: where fixes import the runtime from (locksmith.json
    * first, then the editor's settings), and the editor's extra slow calls.
    */
-  private engineSettingsResolver(config: ResolvedConfig, settings: EditorSettings, log: (message: string) => void): (fileName: string) => EngineSettings {
+  private engineSettingsResolver(
+    config: ResolvedConfig,
+    settings: EditorSettings,
+    log: (message: string) => void,
+  ): (fileName: string) => EngineSettings {
     const mode = config.raw.runtime ?? settings.runtime;
     const target = this.vendoredRuntimePath(config, settings);
     const cache = new Map<string, EngineSettings>();
@@ -191,7 +207,12 @@ export class Project {
     };
   }
 
-  private runtimeImportFor(fileName: string, mode: EditorSettings["runtime"], target: string | undefined, log: (message: string) => void): RuntimeImportSetting {
+  private runtimeImportFor(
+    fileName: string,
+    mode: EditorSettings["runtime"],
+    target: string | undefined,
+    log: (message: string) => void,
+  ): RuntimeImportSetting {
     try {
       if (target !== undefined && !isInsideReal(this.workspaceFolder, target)) {
         throw new Error(`the vendored runtime path must stay inside the workspace folder ${this.workspaceFolder}, got ${target}`);
@@ -226,7 +247,10 @@ export class Workspace {
   private readonly projects = new Map<string, Project>();
   folders: string[] = [];
 
-  constructor(private readonly rules: readonly Rule[], private readonly log: (message: string) => void) {}
+  constructor(
+    private readonly rules: readonly Rule[],
+    private readonly log: (message: string) => void,
+  ) {}
 
   setFolders(folders: readonly string[]): void {
     this.folders = folders.map((f) => normalizePath(path.resolve(f)));
@@ -251,7 +275,9 @@ export class Workspace {
     const key = useTsconfig ? normalizePath(tsconfig) : `inferred:${folder ?? path.dirname(file)}`;
     let project = this.projects.get(key);
     if (!project) {
-      project = useTsconfig ? this.loadTsconfigProject(tsconfig, folder) : this.inferredProject(folder ?? normalizePath(path.dirname(file)));
+      project = useTsconfig
+        ? this.loadTsconfigProject(tsconfig, folder)
+        : this.inferredProject(folder ?? normalizePath(path.dirname(file)));
       this.projects.set(key, project);
     }
     return project;
@@ -304,7 +330,10 @@ export class Workspace {
   private isWorkspaceSource(file: string): boolean {
     const folder = this.folderOf(file);
     if (folder === undefined || file.endsWith(".d.ts") || !SOURCE_EXTENSIONS.some((ext) => file.endsWith(ext))) return false;
-    const folders = path.relative(folder, path.dirname(file)).split(path.sep).filter((part) => part !== "");
+    const folders = path
+      .relative(folder, path.dirname(file))
+      .split(path.sep)
+      .filter((part) => part !== "");
     return !folders.some((part) => part === "node_modules" || part === "dist" || part.startsWith("."));
   }
 
@@ -337,4 +366,3 @@ export class Workspace {
     return new Project(undefined, folder, folder, DEFAULT_COMPILER_OPTIONS, [], undefined, this.rules);
   }
 }
-

@@ -14,7 +14,9 @@ export class Scheduler {
   changed(document: OpenDocument, version: number): void {
     const now = performance.now();
     const previous = document.version;
-    const idle = document.timer === undefined && (previous === undefined || now - document.lastChangeAt >= this.debounceMs || document.analysedVersion === previous);
+    const idle =
+      document.timer === undefined &&
+      (previous === undefined || now - document.lastChangeAt >= this.debounceMs || document.analysedVersion === previous);
     document.version = version;
     document.lastChangeAt = now;
     this.schedule(document, idle ? "soon" : this.debounceMs);

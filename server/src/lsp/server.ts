@@ -80,7 +80,14 @@ class LocksmithServer {
   private readonly store: DiagnosticsStore;
   private readonly scheduler: Scheduler;
   private readonly analysis: WorkspaceAnalysis;
-  private support: ClientSupport = { configuration: false, watchedFilesRegistration: false, configurationRegistration: false, lazyEdits: false, showDocument: false, workspaceFolders: false };
+  private support: ClientSupport = {
+    configuration: false,
+    watchedFilesRegistration: false,
+    configurationRegistration: false,
+    lazyEdits: false,
+    showDocument: false,
+    workspaceFolders: false,
+  };
   private shuttingDown = false;
   private readonly log = (message: string) => this.status.logError(message);
 
@@ -93,7 +100,10 @@ class LocksmithServer {
     this.workspace = new Workspace(rules, this.log);
     this.settings = new SettingsStore(connection, (message) => this.log(`Locksmith: ${message}`));
     this.store = new DiagnosticsStore(connection, this.open, this.status);
-    this.scheduler = new Scheduler(debounceMs, (document) => void this.guard("lint", () => this.lintDocument(document.uri, PROJECT_RULES_QUIET_MS), undefined));
+    this.scheduler = new Scheduler(
+      debounceMs,
+      (document) => void this.guard("lint", () => this.lintDocument(document.uri, PROJECT_RULES_QUIET_MS), undefined),
+    );
     this.analysis = new WorkspaceAnalysis(
       {
         connection,
@@ -132,10 +142,16 @@ class LocksmithServer {
     );
     connection.onDidChangeWatchedFiles((params) => this.guardSync("didChangeWatchedFiles", () => this.watchedFilesChanged(params)));
     connection.onCodeAction((params, token) => this.request("codeAction", () => this.codeActions(params, token), []));
-    connection.onCodeActionResolve((action, token) => this.request("codeAction/resolve", () => this.resolveCodeAction(action, token), action));
-    connection.onExecuteCommand((params) => this.request(`command ${params.command}`, () => this.executeCommand(params.command, params.arguments ?? []), null));
+    connection.onCodeActionResolve((action, token) =>
+      this.request("codeAction/resolve", () => this.resolveCodeAction(action, token), action),
+    );
+    connection.onExecuteCommand((params) =>
+      this.request(`command ${params.command}`, () => this.executeCommand(params.command, params.arguments ?? []), null),
+    );
     connection.onRequest(LockOrderGraphRequest, (params) =>
-      this.request("locksmith/lockOrderGraph", () => lockOrderGraph(this.workspace, params?.uri ? fileOf(params.uri) : undefined), { projects: [] }),
+      this.request("locksmith/lockOrderGraph", () => lockOrderGraph(this.workspace, params?.uri ? fileOf(params.uri) : undefined), {
+        projects: [],
+      }),
     );
     documents.listen(connection);
     connection.listen();
@@ -154,7 +170,9 @@ class LocksmithServer {
     this.settings.clientAsks = this.support.configuration;
     const options = params.initializationOptions as { settings?: unknown } | undefined;
     if (options?.settings !== undefined) this.settings.clear(options.settings);
-    const folders = params.workspaceFolders?.map((f) => fileOf(f.uri)) ?? [params.rootUri ? fileOf(params.rootUri) : (params.rootPath ?? undefined)];
+    const folders = params.workspaceFolders?.map((f) => fileOf(f.uri)) ?? [
+      params.rootUri ? fileOf(params.rootUri) : (params.rootPath ?? undefined),
+    ];
     this.workspace.setFolders(folders.filter((f): f is string => f !== undefined));
     return {
       capabilities: {
@@ -174,7 +192,12 @@ class LocksmithServer {
     if (this.support.watchedFilesRegistration) {
       const sources = `**/*.{${SOURCE_EXTENSIONS.map((e) => e.slice(1)).join(",")}}`;
       await this.connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: "**/locksmith.json" }, { globPattern: "**/package.json" }, { globPattern: "**/tsconfig*.json" }, { globPattern: sources }],
+        watchers: [
+          { globPattern: "**/locksmith.json" },
+          { globPattern: "**/package.json" },
+          { globPattern: "**/tsconfig*.json" },
+          { globPattern: sources },
+        ],
       });
     }
     if (this.support.workspaceFolders) {
@@ -292,7 +315,10 @@ class LocksmithServer {
         reload = true;
       } else if (SOURCE_EXTENSIONS.some((ext) => file.endsWith(ext)) && !this.open.has(file)) {
         // An open file's text comes from its buffer; the disk does not matter until it is closed.
-        this.analysis.diskChanged(file, change.type === FileChangeType.Created ? "created" : change.type === FileChangeType.Deleted ? "deleted" : "changed");
+        this.analysis.diskChanged(
+          file,
+          change.type === FileChangeType.Created ? "created" : change.type === FileChangeType.Deleted ? "deleted" : "changed",
+        );
       }
     }
     if (reload) this.analysis.scheduleWorkspace();
@@ -330,7 +356,8 @@ class LocksmithServer {
     throwIfCancelled(token);
     if (!settings.enable) return undefined;
     let state = this.store.get(file);
-    if (!state || state.sourceFile.text !== document.getText() || state.projectSourceFile !== state.sourceFile) state = await this.lintDocument(uri);
+    if (!state || state.sourceFile.text !== document.getText() || state.projectSourceFile !== state.sourceFile)
+      state = await this.lintDocument(uri);
     throwIfCancelled(token);
     if (!state || state.sourceFile.text !== document.getText()) return undefined;
     const project = this.workspace.projectFor(file);
@@ -354,7 +381,8 @@ class LocksmithServer {
     switch (command) {
       case COMMANDS.showDocumentation: {
         const ruleId = args[0];
-        if (typeof ruleId !== "string" || !this.rules.some((r) => r.meta.id === ruleId)) throw new Error(`unknown rule ${JSON.stringify(ruleId)}`);
+        if (typeof ruleId !== "string" || !this.rules.some((r) => r.meta.id === ruleId))
+          throw new Error(`unknown rule ${JSON.stringify(ruleId)}`);
         const uri = docsUrl(ruleId);
         if (this.support.showDocument) await this.connection.window.showDocument({ uri, takeFocus: true });
         else this.connection.console.info(`Documentation for ${ruleId}: ${uri}`);

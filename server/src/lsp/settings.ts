@@ -72,7 +72,12 @@ function slowCallOf(value: unknown): SlowCallSetting | undefined {
   if (typeof value === "string" && value !== "") return { call: value, reason: DEFAULT_SLOW_REASON };
   if (typeof value !== "object" || value === null) return undefined;
   const { module, call, reason } = value as Record<string, unknown>;
-  if (typeof call !== "string" || (module !== undefined && typeof module !== "string") || (reason !== undefined && typeof reason !== "string")) return undefined;
+  if (
+    typeof call !== "string" ||
+    (module !== undefined && typeof module !== "string") ||
+    (reason !== undefined && typeof reason !== "string")
+  )
+    return undefined;
   return { ...(module !== undefined ? { module } : {}), call, reason: reason ?? DEFAULT_SLOW_REASON };
 }
 

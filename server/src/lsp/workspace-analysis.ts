@@ -67,7 +67,10 @@ export class WorkspaceAnalysis {
   scheduleDiskChanges(): void {
     if (this.diskChanges.size === 0) return;
     clearTimeout(this.diskTimer);
-    this.diskTimer = setTimeout(() => this.host.guard("analysis of files changed on disk", () => this.analyseDiskChanges()), this.debounceMs);
+    this.diskTimer = setTimeout(
+      () => this.host.guard("analysis of files changed on disk", () => this.analyseDiskChanges()),
+      this.debounceMs,
+    );
   }
 
   /**
@@ -163,14 +166,22 @@ export class WorkspaceAnalysis {
     if (linted >= LARGE_BATCH_FILES) collectGarbage();
     this.host.publishStatus();
     const milliseconds = Math.round(performance.now() - started);
-    connection.console.info(`Locksmith: ${changes.size} file${changes.size === 1 ? "" : "s"} changed on disk; re-linted ${linted} file${linted === 1 ? "" : "s"} in ${milliseconds} ms`);
+    connection.console.info(
+      `Locksmith: ${changes.size} file${changes.size === 1 ? "" : "s"} changed on disk; re-linted ${linted} file${linted === 1 ? "" : "s"} in ${milliseconds} ms`,
+    );
   }
 
   /**
    * The file rules over `files` in chunks, yielding to the event loop before each so that edits and cancellation get
    * through, then the project rules over the whole project. False if cancelled on the way.
    */
-  private async lintInChunks(project: Project, files: readonly string[], settings: EditorSettings, isCancelled: () => boolean, onChunk?: (files: number) => void): Promise<boolean> {
+  private async lintInChunks(
+    project: Project,
+    files: readonly string[],
+    settings: EditorSettings,
+    isCancelled: () => boolean,
+    onChunk?: (files: number) => void,
+  ): Promise<boolean> {
     const { store } = this.host;
     const log = (message: string) => this.host.status.logError(message);
     for (let i = 0; i < files.length; i += FILES_PER_CHUNK) {

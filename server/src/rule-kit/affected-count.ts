@@ -55,7 +55,10 @@ export function affectedCountCheck(
   const name = freshName(enclosingFunction(statement) ?? sourceFile, "updated");
   const edits = [
     fixer.insertBefore(statement, `${result.declare(name)} = `),
-    fixer.insertAfter(statement, `\n${indentationAt(sourceFile, statement.getStart(sourceFile))}${extraIndent}${check(result.count(name))}`),
+    fixer.insertAfter(
+      statement,
+      `\n${indentationAt(sourceFile, statement.getStart(sourceFile))}${extraIndent}${check(result.count(name))}`,
+    ),
   ];
   if (write.library === "mysql2") {
     // mysql2 types a result as a union of rows and header: name the header type to read `affectedRows`.
@@ -71,7 +74,8 @@ function resultSetHeaderImport({ sourceFile, fixer }: { sourceFile: ts.SourceFil
   const modules = new Set([...importsOf(sourceFile).values()].map((i) => i.module));
   const module = modules.has("mysql2/promise") ? "mysql2/promise" : "mysql2";
   for (const statement of sourceFile.statements) {
-    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || statement.moduleSpecifier.text !== module) continue;
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier) || statement.moduleSpecifier.text !== module)
+      continue;
     const bindings = statement.importClause?.namedBindings;
     if (!statement.importClause?.isTypeOnly || !bindings || !ts.isNamedImports(bindings)) continue;
     if (bindings.elements.some((e) => e.name.text === "ResultSetHeader")) return [];

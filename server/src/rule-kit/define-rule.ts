@@ -3,7 +3,10 @@
 // template's `{{holes}}` at compile time.
 import type { FileRuleContext, JsonSchemaObject, ProjectRuleContext, Rule, RuleMeta, RuleMessages } from "../engine/types";
 
-type MetaInput<Options, Messages extends RuleMessages> = Omit<RuleMeta<Options, Messages>, "fixable" | "hasSuggestions" | "scope" | "defaultOptions" | "optionsSchema"> &
+type MetaInput<Options, Messages extends RuleMessages> = Omit<
+  RuleMeta<Options, Messages>,
+  "fixable" | "hasSuggestions" | "scope" | "defaultOptions" | "optionsSchema"
+> &
   Partial<Pick<RuleMeta<Options, Messages>, "fixable" | "hasSuggestions" | "scope">> &
   // A rule with options declares their schema and defaults together; a rule without has neither.
   ({ optionsSchema: JsonSchemaObject; defaultOptions: Options } | { optionsSchema?: undefined; defaultOptions?: undefined });

@@ -19,7 +19,12 @@ export function statementOf(node: ts.Node): ts.Statement | undefined {
   for (let current: ts.Node | undefined = node; current; current = current.parent) {
     if (isFunctionLike(current)) return undefined;
     const parent = current.parent;
-    if (ts.isStatement(current) && parent && (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent))) return current;
+    if (
+      ts.isStatement(current) &&
+      parent &&
+      (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent))
+    )
+      return current;
   }
   return undefined;
 }
@@ -35,7 +40,13 @@ export interface IndentShift {
  * the first shifted by `shift`. Blank lines, lines whose indentation is not `from`, and lines that begin inside a
  * template literal (their whitespace is the string's content) are left as they are.
  */
-export function reindentedText(sourceFile: ts.SourceFile, start: number, end: number, shift: IndentShift, edits: readonly TextEdit[] = []): string {
+export function reindentedText(
+  sourceFile: ts.SourceFile,
+  start: number,
+  end: number,
+  shift: IndentShift,
+  edits: readonly TextEdit[] = [],
+): string {
   const templates: Array<[number, number]> = [];
   walk(sourceFile, (node) => {
     if (node.end < start || node.getStart(sourceFile) > end) return false;
@@ -54,12 +65,19 @@ export function reindentedText(sourceFile: ts.SourceFile, start: number, end: nu
     all.push({ start: lineStart, end: lineStart + shift.from.length, newText: shift.to });
   }
   let out = text.slice(start, end);
-  for (const e of all.sort((a, b) => b.start - a.start || b.end - a.end)) out = out.slice(0, e.start - start) + e.newText + out.slice(e.end - start);
+  for (const e of all.sort((a, b) => b.start - a.start || b.end - a.end))
+    out = out.slice(0, e.start - start) + e.newText + out.slice(e.end - start);
   return out;
 }
 
 /** Replaces `statements` by `<open>`, the statements (with `inner` edits) one level deeper, and `<close>`. */
-export function wrapStatements(sourceFile: ts.SourceFile, statements: readonly ts.Statement[], open: string, close: string, inner: readonly TextEdit[] = []): TextEdit {
+export function wrapStatements(
+  sourceFile: ts.SourceFile,
+  statements: readonly ts.Statement[],
+  open: string,
+  close: string,
+  inner: readonly TextEdit[] = [],
+): TextEdit {
   const start = statements[0]!.getStart(sourceFile);
   const end = statements[statements.length - 1]!.getEnd();
   const indent = indentationAt(sourceFile, start);

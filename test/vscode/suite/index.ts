@@ -16,7 +16,9 @@ async function poll<T>(what: string, probe: () => T | undefined | false | Promis
 }
 
 function locksmithDiagnostics(uri: vscode.Uri, ruleId: string): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === "locksmith" && (typeof d.code === "object" ? d.code.value : d.code) === ruleId);
+  return vscode.languages
+    .getDiagnostics(uri)
+    .filter((d) => d.source === "locksmith" && (typeof d.code === "object" ? d.code.value : d.code) === ruleId);
 }
 
 export async function run(): Promise<void> {
@@ -27,7 +29,10 @@ export async function run(): Promise<void> {
   // Findings for an open file.
   const document = await vscode.workspace.openTextDocument(transfer);
   await vscode.window.showTextDocument(document);
-  const [finding] = await poll("the retry-without-backoff finding", () => locksmithDiagnostics(transfer, "retry-without-backoff").length === 1 && locksmithDiagnostics(transfer, "retry-without-backoff"));
+  const [finding] = await poll(
+    "the retry-without-backoff finding",
+    () => locksmithDiagnostics(transfer, "retry-without-backoff").length === 1 && locksmithDiagnostics(transfer, "retry-without-backoff"),
+  );
 
   // The quick fix vendors the runtime, changes the file and clears the finding.
   const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>("vscode.executeCodeActionProvider", transfer, finding!.range);

@@ -17,7 +17,8 @@ import { chainOf } from "./shapes";
 import { rawSqlAccess } from "./sql-drivers";
 import { TYPEORM_READS, typeormAccess, typeormBuilderAccess } from "./typeorm";
 
-export type DbLibrary = "pg" | "mysql2" | "better-sqlite3" | "sql" | "knex" | "prisma" | "typeorm" | "sequelize" | "drizzle" | "kysely" | "redis";
+export type DbLibrary =
+  "pg" | "mysql2" | "better-sqlite3" | "sql" | "knex" | "prisma" | "typeorm" | "sequelize" | "drizzle" | "kysely" | "redis";
 export type AccessKind = "read" | "write" | "begin" | "commit" | "rollback" | "set-isolation";
 
 /** One column a write sets. */
@@ -73,7 +74,12 @@ export function sameTable(a: string | undefined, b: string | undefined): boolean
 function singular(name: string): string {
   let cached = singularCache.get(name);
   if (cached === undefined) {
-    cached = name.toLowerCase().replace(/["`]/g, "").replace(/_/g, "").replace(/(ies)$/, "y").replace(/(s)$/, "");
+    cached = name
+      .toLowerCase()
+      .replace(/["`]/g, "")
+      .replace(/_/g, "")
+      .replace(/(ies)$/, "y")
+      .replace(/(s)$/, "");
     singularCache.set(name, cached);
   }
   return cached;
@@ -126,13 +132,23 @@ function recognise(node: ts.CallExpression | ts.TaggedTemplateExpression): DbAcc
 /** True if `call` is followed by `.method(...)` (it is an inner link of a builder chain). */
 function isChainLink(call: ts.CallExpression): boolean {
   const parent = call.parent;
-  return ts.isPropertyAccessExpression(parent) && parent.expression === call && ts.isCallExpression(parent.parent) && parent.parent.expression === parent;
+  return (
+    ts.isPropertyAccessExpression(parent) &&
+    parent.expression === call &&
+    ts.isCallExpression(parent.parent) &&
+    parent.parent.expression === parent
+  );
 }
 
 /** Builder chains: knex, Drizzle, Kysely, TypeORM's query builder. */
 function chainAccess(call: ts.CallExpression): DbAccess | undefined {
   const { root, links } = chainOf(call);
-  return knexAccess(root, links, call) ?? drizzleAccess(root, links, call) ?? kyselyAccess(root, links, call) ?? typeormBuilderAccess(root, links, call);
+  return (
+    knexAccess(root, links, call) ??
+    drizzleAccess(root, links, call) ??
+    kyselyAccess(root, links, call) ??
+    typeormBuilderAccess(root, links, call)
+  );
 }
 
 const ORM_WRITES = new Set(["save", "update", "increment", "decrement"]);

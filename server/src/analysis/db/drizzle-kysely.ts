@@ -17,7 +17,15 @@ export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallE
   if (!tableExpr || !ts.isIdentifier(skipParens(tableExpr))) return undefined;
   const table = (skipParens(tableExpr) as ts.Identifier).text.toLowerCase();
   if (updateLink && setLink) {
-    const access: DbAccess = { node: call, library: "drizzle", kind: "write", table, handle: root, assignments: objectAssignments(setLink.call!.arguments[0], isSqlTemplateUsingColumn), conditions: [] };
+    const access: DbAccess = {
+      node: call,
+      library: "drizzle",
+      kind: "write",
+      table,
+      handle: root,
+      assignments: objectAssignments(setLink.call!.arguments[0], isSqlTemplateUsingColumn),
+      conditions: [],
+    };
     return access;
   }
   if (names[0] === "select" && fromLink) {
@@ -54,7 +62,10 @@ export function kyselyAccess(root: ts.Expression, links: Link[], call: ts.CallEx
   const setLink = links.find((l) => l.name === "set" && l.call);
   const setArg = setLink?.call?.arguments[0] && skipParens(setLink.call.arguments[0]);
   // `set((eb) => ({ qty: eb("qty", "-", n) }))` is an expression update: computed by the database.
-  const assignments = setArg && isFunctionLikeExpression(setArg) ? objectAssignments(returnedObject(setArg), () => true) : objectAssignments(setArg, isSqlTemplateUsingColumn);
+  const assignments =
+    setArg && isFunctionLikeExpression(setArg)
+      ? objectAssignments(returnedObject(setArg), () => true)
+      : objectAssignments(setArg, isSqlTemplateUsingColumn);
   const conditions = links.filter((l) => l.name === "where" && l.call).flatMap((l) => whereConditions(l.call!));
   return { node: call, library: "kysely", kind: "write", table, handle: root, assignments, conditions };
 }

@@ -1,6 +1,16 @@
 // Database and Redis accesses in code, whatever the library (access.ts and one file per driver / ORM family), and
 // the read → write flows between them (read-modify-write.ts). The public API; the recognisers stay internal.
-export { dbAccessOf, dbAccessesIn, isVersionColumn, sameTable, type AccessAssignment, type AccessCondition, type AccessKind, type DbAccess, type DbLibrary } from "./access";
+export {
+  dbAccessOf,
+  dbAccessesIn,
+  isVersionColumn,
+  sameTable,
+  type AccessAssignment,
+  type AccessCondition,
+  type AccessKind,
+  type DbAccess,
+  type DbLibrary,
+} from "./access";
 export { placeholderValue } from "./sql-drivers";
 export { rootOf } from "./shapes";
 export { assignmentValues, isKeyColumn, readModifyWritesIn, type ReadModifyWrite, type ReadValue } from "./read-modify-write";

@@ -8,7 +8,37 @@ import { lockOfLinks, objectAssignments, whereConditions, type Link } from "./sh
 
 const KNEX_READS = new Set(["first", "select", "pluck"]);
 const KNEX_WRITES = new Set(["update", "increment", "decrement", "del", "delete", "insert", "upsert"]);
-const KNEX_BUILDER = new Set(["where", "andWhere", "whereIn", "orWhere", "whereNot", "from", "table", "into", "select", "first", "forUpdate", "forShare", "forNoKeyUpdate", "forKeyShare", "transacting", "returning", "limit", "orderBy", "update", "increment", "decrement", "del", "delete", "insert", "noWait", "skipLocked", "columns", "column", "modify"]);
+const KNEX_BUILDER = new Set([
+  "where",
+  "andWhere",
+  "whereIn",
+  "orWhere",
+  "whereNot",
+  "from",
+  "table",
+  "into",
+  "select",
+  "first",
+  "forUpdate",
+  "forShare",
+  "forNoKeyUpdate",
+  "forKeyShare",
+  "transacting",
+  "returning",
+  "limit",
+  "orderBy",
+  "update",
+  "increment",
+  "decrement",
+  "del",
+  "delete",
+  "insert",
+  "noWait",
+  "skipLocked",
+  "columns",
+  "column",
+  "modify",
+]);
 
 /** knex: `k("table")...` or `k.table("t")` / `k.from("t")` / `k.select().from("t")`, ending in a terminal. */
 export function knexAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
@@ -17,11 +47,20 @@ export function knexAccess(root: ts.Expression, links: Link[], call: ts.CallExpr
   const first = links[0]!;
   if (first.call && ts.isIdentifier(root) && first.name === root.text) table = stringValue(first.call.arguments[0]);
   if (!links.every((l, i) => (i === 0 && table !== undefined) || (l.call && KNEX_BUILDER.has(l.name)))) return undefined;
-  for (const link of links) if ((link.name === "from" || link.name === "table" || link.name === "into") && link.call) table ??= stringValue(link.call.arguments[0]);
+  for (const link of links)
+    if ((link.name === "from" || link.name === "table" || link.name === "into") && link.call) table ??= stringValue(link.call.arguments[0]);
   if (table === undefined) return undefined;
   const names = links.map((l) => l.name);
   const writeLink = links.find((l, i) => i > 0 && KNEX_WRITES.has(l.name));
-  const access: DbAccess = { node: call, library: "knex", kind: writeLink ? "write" : "read", table: table.toLowerCase(), handle: root, assignments: [], conditions: [] };
+  const access: DbAccess = {
+    node: call,
+    library: "knex",
+    kind: writeLink ? "write" : "read",
+    table: table.toLowerCase(),
+    handle: root,
+    assignments: [],
+    conditions: [],
+  };
   if (!writeLink && !names.some((n, i) => i > 0 && (KNEX_READS.has(n) || n.startsWith("for")))) {
     // `await knex("t").where(...)` without a terminal is a select too.
     if (!names.includes("where")) return undefined;

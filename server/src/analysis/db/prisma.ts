@@ -36,7 +36,8 @@ export function prismaAccess(call: ts.CallExpression, name: string): DbAccess | 
       const unique = a.value && skipParens(a.value);
       // Compound unique keys `{ id_version: { id, version } }` compare every listed column.
       if (unique && ts.isObjectLiteralExpression(unique) && a.column.includes("_")) {
-        for (const inner of objectAssignments(unique, () => false)) access.conditions.push({ column: inner.column, operator: "=", ...(inner.value ? { value: inner.value } : {}) });
+        for (const inner of objectAssignments(unique, () => false))
+          access.conditions.push({ column: inner.column, operator: "=", ...(inner.value ? { value: inner.value } : {}) });
       } else if (unique && ts.isObjectLiteralExpression(unique)) {
         // Filters: `{ balance: { gte: amount } }`.
         for (const filter of objectAssignments(unique, () => false)) {
@@ -55,5 +56,8 @@ const PRISMA_FILTERS: Record<string, string> = { equals: "=", gte: ">=", gt: ">"
 /** `{ increment: 1 }`, `{ decrement: n }`, `{ multiply }`, `{ divide }` run in the database. */
 function isPrismaAtomic(value: ts.Expression): boolean {
   const node = skipParens(value);
-  return ts.isObjectLiteralExpression(node) && node.properties.some((p) => ["increment", "decrement", "multiply", "divide"].includes(propertyName(p) ?? ""));
+  return (
+    ts.isObjectLiteralExpression(node) &&
+    node.properties.some((p) => ["increment", "decrement", "multiply", "divide"].includes(propertyName(p) ?? ""))
+  );
 }

@@ -96,7 +96,8 @@ const helperCache = new NodeFacts<ts.Node, ReadValue | null>();
 /** A call of a function of the same file that returns (a value derived from) a read. */
 function helperRead(call: ts.CallExpression, depth: number): ReadValue | undefined {
   const callee = skipParens(call.expression);
-  if (!ts.isIdentifier(callee) && !(ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword)) return undefined;
+  if (!ts.isIdentifier(callee) && !(ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword))
+    return undefined;
   const name = ts.isIdentifier(callee) ? callee.text : callee.name.text;
   const fn = sameFileFunction(call.getSourceFile(), name, ts.isIdentifier(callee));
   if (!fn?.body) return undefined;
@@ -111,7 +112,8 @@ function helperRead(call: ts.CallExpression, depth: number): ReadValue | undefin
       walk(body, (node) => {
         if (isFunctionLike(node)) return false;
         if (ts.isVariableDeclaration(node) && node.initializer) bindDeclaration(node.name, node.initializer, values, depth + 1);
-        if (ts.isReturnStatement(node) && node.expression && !returned) returned = readOf(node.expression, depth + 1) ?? valueOf(node.expression, values);
+        if (ts.isReturnStatement(node) && node.expression && !returned)
+          returned = readOf(node.expression, depth + 1) ?? valueOf(node.expression, values);
         return true;
       });
     }
@@ -132,9 +134,19 @@ function sameFileFunction(sourceFile: ts.SourceFile, name: string, plain: boolea
     const add = (map: Map<string, FunctionLike>, key: string, fn: FunctionLike) => {
       if (!map.has(key)) map.set(key, fn);
     };
-    for (const node of nodesOfKinds(sourceFile, [ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.MethodDeclaration])) {
+    for (const node of nodesOfKinds(sourceFile, [
+      ts.SyntaxKind.FunctionDeclaration,
+      ts.SyntaxKind.VariableDeclaration,
+      ts.SyntaxKind.MethodDeclaration,
+    ])) {
       if (ts.isFunctionDeclaration(node) && node.name) add(built.plain, node.name.text, node);
-      else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isFunctionLike(skipParens(node.initializer))) add(built.plain, node.name.text, skipParens(node.initializer) as FunctionLike);
+      else if (
+        ts.isVariableDeclaration(node) &&
+        ts.isIdentifier(node.name) &&
+        node.initializer &&
+        isFunctionLike(skipParens(node.initializer))
+      )
+        add(built.plain, node.name.text, skipParens(node.initializer) as FunctionLike);
       else if (ts.isMethodDeclaration(node) && ts.isIdentifier(node.name)) add(built.methods, node.name.text, node);
     }
     functionIndex.set(sourceFile, (index = built));
@@ -160,7 +172,12 @@ function bindPattern(name: ts.BindingName, origin: ReadValue, values: Map<string
       bindPattern(element.name, origin, values);
       continue;
     }
-    const key = element.propertyName && (ts.isIdentifier(element.propertyName) || ts.isStringLiteral(element.propertyName)) ? element.propertyName.text : ts.isIdentifier(element.name) ? element.name.text : undefined;
+    const key =
+      element.propertyName && (ts.isIdentifier(element.propertyName) || ts.isStringLiteral(element.propertyName))
+        ? element.propertyName.text
+        : ts.isIdentifier(element.name)
+          ? element.name.text
+          : undefined;
     if (element.dotDotDotToken || (key && CONTAINERS.has(key)) || origin.level === "value") bindPattern(element.name, origin, values);
     else if (key && !EXISTENCE.has(key)) bindPattern(element.name, { read: origin.read, level: "value", column: key }, values);
   }
@@ -195,7 +212,8 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>): R
       const base = rowBase(node, values);
       if (base) {
         const column = ts.isPropertyAccessExpression(node) ? node.name.text : stringValue(node.argumentExpression);
-        if (column && !EXISTENCE.has(column) && !CONTAINERS.has(column) && !/^\d+$/.test(column)) value = { read: base.read, level: "value", column };
+        if (column && !EXISTENCE.has(column) && !CONTAINERS.has(column) && !/^\d+$/.test(column))
+          value = { read: base.read, level: "value", column };
         else row ??= base;
         return;
       }
@@ -213,9 +231,13 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>): R
 }
 
 /** `rows[0].balance` → the origin of `rows`; `account.balance` → the origin of `account` (row level only). */
-function rowBase(node: ts.PropertyAccessExpression | ts.ElementAccessExpression, values: ReadonlyMap<string, ReadValue>): ReadValue | undefined {
+function rowBase(
+  node: ts.PropertyAccessExpression | ts.ElementAccessExpression,
+  values: ReadonlyMap<string, ReadValue>,
+): ReadValue | undefined {
   let base: ts.Expression = skipParens(node.expression);
-  while (ts.isElementAccessExpression(base) || (ts.isPropertyAccessExpression(base) && CONTAINERS.has(base.name.text))) base = skipParens(base.expression);
+  while (ts.isElementAccessExpression(base) || (ts.isPropertyAccessExpression(base) && CONTAINERS.has(base.name.text)))
+    base = skipParens(base.expression);
   if (!ts.isIdentifier(base)) return undefined;
   const origin = values.get(base.text);
   return origin?.level === "row" ? origin : undefined;
@@ -230,9 +252,13 @@ function readsColumn(expr: ts.Expression, read: DbAccess, values: ReadonlyMap<st
 function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite[] {
   const reads = new Set<DbAccess>();
   // An entity write (`repo.save(account)`, `account.save()`) writes the table its entity was read from.
-  const entityOrigin = write.entity && ts.isIdentifier(skipParens(write.entity)) ? values.get((skipParens(write.entity) as ts.Identifier).text) : undefined;
-  if (entityOrigin && entityOrigin.level === "row" && (write.table === undefined || sameTable(write.table, entityOrigin.read.table))) reads.add(entityOrigin.read);
-  for (const origin of values.values()) if (write.table !== undefined && sameTable(origin.read.table, write.table) && origin.read.node.getEnd() <= write.node.getStart()) reads.add(origin.read);
+  const entityOrigin =
+    write.entity && ts.isIdentifier(skipParens(write.entity)) ? values.get((skipParens(write.entity) as ts.Identifier).text) : undefined;
+  if (entityOrigin && entityOrigin.level === "row" && (write.table === undefined || sameTable(write.table, entityOrigin.read.table)))
+    reads.add(entityOrigin.read);
+  for (const origin of values.values())
+    if (write.table !== undefined && sameTable(origin.read.table, write.table) && origin.read.node.getEnd() <= write.node.getStart())
+      reads.add(origin.read);
   const out: ReadModifyWrite[] = [];
   for (const read of reads) {
     const snapshot = new Map(values);
@@ -246,7 +272,8 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     if (write.entity) {
       const origin = values.get(skipParens(write.entity).getText());
       const mutation = origin && origin.read === read ? mutatedEntities.get(origin) : undefined;
-      if (mutation && !flow.data) flow.data = { column: mutation.column, assignment: { column: mutation.column, atomic: false }, value: write.entity };
+      if (mutation && !flow.data)
+        flow.data = { column: mutation.column, assignment: { column: mutation.column, atomic: false }, value: write.entity };
     }
     for (const condition of write.conditions) {
       const origin = condition.value && valueOf(condition.value, values);
@@ -266,7 +293,8 @@ export function isKeyColumn(column: string): boolean {
 
 /** The JS expressions a write assigns: the property value, or every placeholder value of a SQL assignment. */
 export function assignmentValues(write: DbAccess, assignment: AccessAssignment): ts.Expression[] {
-  if (assignment.sql) return assignment.sql.placeholders.map((p) => placeholderValue(write, p)).filter((v): v is ts.Expression => v !== undefined);
+  if (assignment.sql)
+    return assignment.sql.placeholders.map((p) => placeholderValue(write, p)).filter((v): v is ts.Expression => v !== undefined);
   return assignment.value ? [assignment.value] : [];
 }
 
@@ -275,12 +303,22 @@ function controllingCondition(node: ts.Node, read: DbAccess, values: ReadonlyMap
   for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
     if (ts.isIfStatement(parent) && child !== parent.expression) {
       const origin = readsColumn(parent.expression, read, values);
-      if (origin) return { ...(origin.column ? { column: origin.column } : {}), condition: parent.expression, statement: parent, earlyExit: false };
+      if (origin)
+        return { ...(origin.column ? { column: origin.column } : {}), condition: parent.expression, statement: parent, earlyExit: false };
     }
-    if ((ts.isWhileStatement(parent) || ts.isConditionalExpression(parent)) && child !== (ts.isWhileStatement(parent) ? parent.expression : parent.condition)) {
+    if (
+      (ts.isWhileStatement(parent) || ts.isConditionalExpression(parent)) &&
+      child !== (ts.isWhileStatement(parent) ? parent.expression : parent.condition)
+    ) {
       const condition = ts.isWhileStatement(parent) ? parent.expression : parent.condition;
       const origin = readsColumn(condition, read, values);
-      if (origin) return { ...(origin.column ? { column: origin.column } : {}), condition, statement: ts.isWhileStatement(parent) ? parent : enclosingStatementOf(parent), earlyExit: false };
+      if (origin)
+        return {
+          ...(origin.column ? { column: origin.column } : {}),
+          condition,
+          statement: ts.isWhileStatement(parent) ? parent : enclosingStatementOf(parent),
+          earlyExit: false,
+        };
     }
     if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
       const statements = parent.statements;
@@ -288,7 +326,8 @@ function controllingCondition(node: ts.Node, read: DbAccess, values: ReadonlyMap
         const statement = statements[i]!;
         if (ts.isIfStatement(statement) && !statement.elseStatement && alwaysExits(statement.thenStatement)) {
           const origin = readsColumn(statement.expression, read, values);
-          if (origin) return { ...(origin.column ? { column: origin.column } : {}), condition: statement.expression, statement, earlyExit: true };
+          if (origin)
+            return { ...(origin.column ? { column: origin.column } : {}), condition: statement.expression, statement, earlyExit: true };
         }
       }
     }

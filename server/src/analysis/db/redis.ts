@@ -5,7 +5,24 @@ import { importsOf, receiverOf, skipParens, stringValue } from "../ast";
 import type { DbAccess } from "./access";
 
 const REDIS_READS = new Set(["get", "GET", "hget", "HGET"]);
-const REDIS_WRITES = new Set(["set", "SET", "hset", "HSET", "incr", "INCR", "incrby", "INCRBY", "decr", "DECR", "decrby", "DECRBY", "hincrby", "HINCRBY", "incrbyfloat", "INCRBYFLOAT"]);
+const REDIS_WRITES = new Set([
+  "set",
+  "SET",
+  "hset",
+  "HSET",
+  "incr",
+  "INCR",
+  "incrby",
+  "INCRBY",
+  "decr",
+  "DECR",
+  "decrby",
+  "DECRBY",
+  "hincrby",
+  "HINCRBY",
+  "incrbyfloat",
+  "INCRBYFLOAT",
+]);
 
 export function redisAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
   if (!REDIS_READS.has(name) && !REDIS_WRITES.has(name)) return undefined;
@@ -16,11 +33,27 @@ export function redisAccess(call: ts.CallExpression, name: string): DbAccess | u
   const lower = name.toLowerCase();
   const isHash = lower.startsWith("h");
   const key = keyArg.getText() + (isHash && call.arguments[1] ? `#${call.arguments[1].getText()}` : "");
-  const access: DbAccess = { node: call, library: "redis", kind: REDIS_READS.has(name) ? "read" : "write", table: `redis:${key.replace(/\s+/g, "")}`, handle: receiver, assignments: [], conditions: [] };
+  const access: DbAccess = {
+    node: call,
+    library: "redis",
+    kind: REDIS_READS.has(name) ? "read" : "write",
+    table: `redis:${key.replace(/\s+/g, "")}`,
+    handle: receiver,
+    assignments: [],
+    conditions: [],
+  };
   if (access.kind === "write") {
     if (lower === "set" || lower === "hset") {
       // SET with NX/XX or GET options is a lock or a conditional write, not a plain overwrite.
-      if (call.arguments.slice(2).some((a) => /^(NX|XX)$/i.test(stringValue(a) ?? "") || (ts.isObjectLiteralExpression(a) && /\b(NX|XX|condition)\b/i.test(a.getText())))) return undefined;
+      if (
+        call.arguments
+          .slice(2)
+          .some(
+            (a) =>
+              /^(NX|XX)$/i.test(stringValue(a) ?? "") || (ts.isObjectLiteralExpression(a) && /\b(NX|XX|condition)\b/i.test(a.getText())),
+          )
+      )
+        return undefined;
       const value = call.arguments[isHash ? 2 : 1];
       access.assignments.push({ column: "value", ...(value ? { value } : {}), atomic: false });
     } else access.assignments.push({ column: "value", atomic: true });
@@ -33,5 +66,7 @@ function isRedisClient(receiver: ts.Expression): boolean {
   const text = skipParens(receiver).getText();
   if (/redis/i.test(text)) return true;
   const modules = [...importsOf(receiver.getSourceFile()).values()].map((i) => i.module);
-  return ts.isIdentifier(skipParens(receiver)) && modules.some((m) => m === "ioredis" || m === "redis") && /^(client|cache|kv)$/i.test(text);
+  return (
+    ts.isIdentifier(skipParens(receiver)) && modules.some((m) => m === "ioredis" || m === "redis") && /^(client|cache|kv)$/i.test(text)
+  );
 }

@@ -12,14 +12,28 @@ export const SEQUELIZE_READS = new Set(["findByPk", "findOne", "findAll"]);
 export function sequelizeAccess(call: ts.CallExpression, name: string, receiver: ts.Expression): DbAccess | undefined {
   const isModel = ts.isIdentifier(skipParens(receiver)) && /^[A-Z]/.test(skipParens(receiver).getText());
   const options = (index: number) => call.arguments[index];
-  const base = { node: call, library: "sequelize" as const, handle: receiver, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
+  const base = {
+    node: call,
+    library: "sequelize" as const,
+    handle: receiver,
+    assignments: [] as AccessAssignment[],
+    conditions: [] as AccessCondition[],
+  };
   const withTransaction = (access: DbAccess, opts: ts.Expression | undefined): DbAccess => {
     const transaction = propertyValue(opts, "transaction");
     if (transaction) access.transactionOption = transaction;
     const lock = propertyValue(opts, "lock");
     if (lock) {
       const text = lock.getText();
-      access.lock = /SHARE/i.test(text) ? "share" : /KEY_SHARE/i.test(text) ? "key share" : /NO_KEY_UPDATE/i.test(text) ? "no key update" : lock.kind === ts.SyntaxKind.FalseKeyword ? access.lock! : "update";
+      access.lock = /SHARE/i.test(text)
+        ? "share"
+        : /KEY_SHARE/i.test(text)
+          ? "key share"
+          : /NO_KEY_UPDATE/i.test(text)
+            ? "no key update"
+            : lock.kind === ts.SyntaxKind.FalseKeyword
+              ? access.lock!
+              : "update";
       if (lock.kind === ts.SyntaxKind.FalseKeyword) delete access.lock;
     }
     return access;
@@ -32,14 +46,39 @@ export function sequelizeAccess(call: ts.CallExpression, name: string, receiver:
   }
   if (isModel) {
     // Model.update(values, { where }) / Model.increment(fields, { by, where })
-    if (name === "update") return withTransaction({ ...base, kind: "write", table: table!, assignments: objectAssignments(options(0), () => false), conditions: whereObjectConditions(propertyValue(options(1), "where")) }, options(1));
-    if (name === "increment" || name === "decrement") return withTransaction({ ...base, kind: "write", table: table!, assignments: incrementColumns(options(0)), conditions: whereObjectConditions(propertyValue(options(1), "where")) }, options(1));
+    if (name === "update")
+      return withTransaction(
+        {
+          ...base,
+          kind: "write",
+          table: table!,
+          assignments: objectAssignments(options(0), () => false),
+          conditions: whereObjectConditions(propertyValue(options(1), "where")),
+        },
+        options(1),
+      );
+    if (name === "increment" || name === "decrement")
+      return withTransaction(
+        {
+          ...base,
+          kind: "write",
+          table: table!,
+          assignments: incrementColumns(options(0)),
+          conditions: whereObjectConditions(propertyValue(options(1), "where")),
+        },
+        options(1),
+      );
     return undefined;
   }
   // Instance methods: the receiver is the entity.
   if (name === "save") return withTransaction({ ...base, kind: "write", entity: receiver }, options(0));
-  if (name === "update") return withTransaction({ ...base, kind: "write", entity: receiver, assignments: objectAssignments(options(0), () => false) }, options(1));
-  if (name === "increment" || name === "decrement") return withTransaction({ ...base, kind: "write", entity: receiver, assignments: incrementColumns(options(0)) }, options(1));
+  if (name === "update")
+    return withTransaction(
+      { ...base, kind: "write", entity: receiver, assignments: objectAssignments(options(0), () => false) },
+      options(1),
+    );
+  if (name === "increment" || name === "decrement")
+    return withTransaction({ ...base, kind: "write", entity: receiver, assignments: incrementColumns(options(0)) }, options(1));
   return undefined;
 }
 
@@ -49,6 +88,10 @@ function incrementColumns(arg: ts.Expression | undefined): AccessAssignment[] {
   if (!node) return [];
   const single = stringValue(node);
   if (single) return [{ column: single, atomic: true }];
-  if (ts.isArrayLiteralExpression(node)) return node.elements.map((e) => stringValue(e)).filter((c): c is string => !!c).map((column) => ({ column, atomic: true }));
+  if (ts.isArrayLiteralExpression(node))
+    return node.elements
+      .map((e) => stringValue(e))
+      .filter((c): c is string => !!c)
+      .map((column) => ({ column, atomic: true }));
   return objectAssignments(node, () => true);
 }

@@ -49,7 +49,15 @@ export function rootOf(call: ts.CallExpression): ts.Expression {
 
 /** knex / Kysely `.forUpdate()`, `.forNoKeyUpdate()`, `.forShare()`, `.forKeyShare()` among a chain's link names. */
 export function lockOfLinks(names: readonly string[]): RowLockMode | undefined {
-  return names.includes("forUpdate") ? "update" : names.includes("forNoKeyUpdate") ? "no key update" : names.includes("forShare") ? "share" : names.includes("forKeyShare") ? "key share" : undefined;
+  return names.includes("forUpdate")
+    ? "update"
+    : names.includes("forNoKeyUpdate")
+      ? "no key update"
+      : names.includes("forShare")
+        ? "share"
+        : names.includes("forKeyShare")
+          ? "key share"
+          : undefined;
 }
 
 /** `{ a: x, b }` → assignments; `atomic(value)` says whether a value is computed by the database. */
@@ -96,4 +104,3 @@ export function whereConditions(call: ts.CallExpression): AccessCondition[] {
 export function isFunctionLikeExpression(node: ts.Expression): node is ts.ArrowFunction | ts.FunctionExpression {
   return ts.isArrowFunction(node) || ts.isFunctionExpression(node);
 }
-

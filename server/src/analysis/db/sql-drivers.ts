@@ -32,7 +32,10 @@ export function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpressi
   if (statement.lock) access.lock = statement.lock;
   if (statement.isolation) access.isolation = statement.isolation;
   for (const assignment of statement.assignments) {
-    const value = assignment.placeholders.length === 1 && assignment.expression.trim().length <= 3 ? placeholderValue(access, assignment.placeholders[0]!) : undefined;
+    const value =
+      assignment.placeholders.length === 1 && assignment.expression.trim().length <= 3
+        ? placeholderValue(access, assignment.placeholders[0]!)
+        : undefined;
     access.assignments.push({ column: assignment.column, ...(value ? { value } : {}), atomic: assignment.selfRelative, sql: assignment });
   }
   for (const condition of statement.conditions) {
@@ -43,14 +46,21 @@ export function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpressi
 }
 
 /** The SQL `node` runs, the node holding its text, and the values array its placeholders index. */
-function sqlArgumentsOf(node: ts.CallExpression | ts.TaggedTemplateExpression): { site: SqlSite; textNode: ts.Node; values?: ts.ArrayLiteralExpression } | undefined {
+function sqlArgumentsOf(
+  node: ts.CallExpression | ts.TaggedTemplateExpression,
+): { site: SqlSite; textNode: ts.Node; values?: ts.ArrayLiteralExpression } | undefined {
   let site = sqlSiteOf(node);
   let values: ts.ArrayLiteralExpression | undefined;
   if (!site && ts.isCallExpression(node)) {
     // better-sqlite3: db.prepare(sql).run(a, b) — the statement runs at the outer call, with its arguments as values.
     const name = calleeName(node);
     const inner = receiverOf(node);
-    if ((name === "run" || name === "get" || name === "all" || name === "iterate") && inner && ts.isCallExpression(inner) && calleeName(inner) === "prepare") {
+    if (
+      (name === "run" || name === "get" || name === "all" || name === "iterate") &&
+      inner &&
+      ts.isCallExpression(inner) &&
+      calleeName(inner) === "prepare"
+    ) {
       site = sqlSiteOf(inner);
       // A synthesised array holding the real argument nodes: placeholderValue returns nodes of the file.
       if (site) values = ts.factory.createArrayLiteralExpression(node.arguments.map((a) => a));
@@ -58,7 +68,8 @@ function sqlArgumentsOf(node: ts.CallExpression | ts.TaggedTemplateExpression): 
   }
   if (!site) return undefined;
   if (!values && ts.isCallExpression(site.node)) values = valuesArgument(site.node);
-  const textNode = propertyValue(site.textNode as ts.Expression, "text") ?? propertyValue(site.textNode as ts.Expression, "sql") ?? site.textNode;
+  const textNode =
+    propertyValue(site.textNode as ts.Expression, "text") ?? propertyValue(site.textNode as ts.Expression, "sql") ?? site.textNode;
   return { site, textNode, ...(values ? { values } : {}) };
 }
 
@@ -66,7 +77,10 @@ function sqlArgumentsOf(node: ts.CallExpression | ts.TaggedTemplateExpression): 
  * The JS expression a SQL placeholder stands for, when it is written in the call: an element of the values array or
  * a template interpolation. Takes a recognised access, or the call (or tagged template) that runs the SQL.
  */
-export function placeholderValue(source: DbAccess | ts.CallExpression | ts.TaggedTemplateExpression, placeholder: SqlPlaceholder): ts.Expression | undefined {
+export function placeholderValue(
+  source: DbAccess | ts.CallExpression | ts.TaggedTemplateExpression,
+  placeholder: SqlPlaceholder,
+): ts.Expression | undefined {
   const sql = "library" in source ? source.sql : sqlArgumentsOf(source);
   if (!sql) return undefined;
   if (placeholder.style === "interpolation") {
@@ -109,7 +123,12 @@ function valuesArgument(call: ts.CallExpression): ts.ArrayLiteralExpression | un
   const first = call.arguments[0] && skipParens(call.arguments[0]);
   if (first && ts.isObjectLiteralExpression(first)) {
     for (const property of first.properties) {
-      if (ts.isPropertyAssignment(property) && propertyName(property) === "values" && ts.isArrayLiteralExpression(skipParens(property.initializer))) return skipParens(property.initializer) as ts.ArrayLiteralExpression;
+      if (
+        ts.isPropertyAssignment(property) &&
+        propertyName(property) === "values" &&
+        ts.isArrayLiteralExpression(skipParens(property.initializer))
+      )
+        return skipParens(property.initializer) as ts.ArrayLiteralExpression;
     }
   }
   return undefined;
@@ -124,7 +143,8 @@ function rawLibrary(node: ts.CallExpression | ts.TaggedTemplateExpression): DbLi
   if (name === "raw") return "knex";
   if (name === "run" || name === "get" || name === "all" || name === "iterate") return "better-sqlite3";
   const hasPg = modules.has("pg") || [...modules].some((m) => /locksmith[/-]runtime.*postgres|\/postgres$/.test(m));
-  const hasMysql = modules.has("mysql2") || modules.has("mysql2/promise") || [...modules].some((m) => /locksmith[/-]runtime.*mysql|\/mysql$/.test(m));
+  const hasMysql =
+    modules.has("mysql2") || modules.has("mysql2/promise") || [...modules].some((m) => /locksmith[/-]runtime.*mysql|\/mysql$/.test(m));
   if (hasPg && !hasMysql) return "pg";
   if (hasMysql && !hasPg) return "mysql2";
   if (modules.has("better-sqlite3")) return "better-sqlite3";

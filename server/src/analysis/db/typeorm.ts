@@ -17,7 +17,8 @@ function repositoryTable(repo: ts.Expression): string {
     const declaration = localDeclaration(node);
     if (declaration?.initializer) node = skipAwait(declaration.initializer);
   }
-  if (ts.isCallExpression(node) && calleeName(node) === "getRepository" && node.arguments[0] && ts.isIdentifier(node.arguments[0])) return node.arguments[0].text.toLowerCase();
+  if (ts.isCallExpression(node) && calleeName(node) === "getRepository" && node.arguments[0] && ts.isIdentifier(node.arguments[0]))
+    return node.arguments[0].text.toLowerCase();
   return `repository:${skipParens(repo).getText().replace(/\s+/g, "")}`;
 }
 
@@ -25,7 +26,13 @@ function localDeclaration(identifier: ts.Identifier): ts.VariableDeclaration | u
   let found: ts.VariableDeclaration | undefined;
   walk(identifier.getSourceFile(), (node) => {
     if (found) return false;
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === identifier.text && node.getStart() < identifier.getStart()) found = node;
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.name.text === identifier.text &&
+      node.getStart() < identifier.getStart()
+    )
+      found = node;
     return true;
   });
   return found;
@@ -46,7 +53,13 @@ export function typeormAccess(call: ts.CallExpression, name: string, receiver: t
   const entityFirst = !!first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text) && call.arguments.length >= 2;
   const args = entityFirst ? call.arguments.slice(1) : [...call.arguments];
   const table = entityFirst ? (first as ts.Identifier).text.toLowerCase() : repositoryTable(receiver);
-  const base = { node: call, library: "typeorm" as const, handle: receiver, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
+  const base = {
+    node: call,
+    library: "typeorm" as const,
+    handle: receiver,
+    assignments: [] as AccessAssignment[],
+    conditions: [] as AccessCondition[],
+  };
   if (TYPEORM_READS.has(name)) {
     const options = args[0];
     const where = name.endsWith("By") || name === "findOneByOrFail" ? options : propertyValue(options, "where");
@@ -63,15 +76,37 @@ export function typeormAccess(call: ts.CallExpression, name: string, receiver: t
     if (entityFirst || !/manager$/i.test(receiver.getText())) access.table = table;
     return access;
   }
-  if (name === "update" && args.length >= 2) return { ...base, kind: "write", table, conditions: whereObjectConditions(args[0]), assignments: objectAssignments(args[1], () => false) };
+  if (name === "update" && args.length >= 2)
+    return {
+      ...base,
+      kind: "write",
+      table,
+      conditions: whereObjectConditions(args[0]),
+      assignments: objectAssignments(args[1], () => false),
+    };
   if ((name === "increment" || name === "decrement") && args.length >= 3) {
     const column = stringValue(args[1]);
-    return { ...base, kind: "write", table, conditions: whereObjectConditions(args[0]), assignments: column ? [{ column, atomic: true }] : [] };
+    return {
+      ...base,
+      kind: "write",
+      table,
+      conditions: whereObjectConditions(args[0]),
+      assignments: column ? [{ column, atomic: true }] : [],
+    };
   }
   return undefined;
 }
 
-const TYPEORM_BUILDER_READS = new Set(["getOne", "getOneOrFail", "getMany", "getManyAndCount", "getRawOne", "getRawMany", "getCount", "getExists"]);
+const TYPEORM_BUILDER_READS = new Set([
+  "getOne",
+  "getOneOrFail",
+  "getMany",
+  "getManyAndCount",
+  "getRawOne",
+  "getRawMany",
+  "getCount",
+  "getExists",
+]);
 
 /**
  * TypeORM's query builder: `manager.createQueryBuilder(Account, "a").setLock("pessimistic_write").where("a.id = :id",
@@ -84,11 +119,16 @@ export function typeormBuilderAccess(root: ts.Expression, links: Link[], call: t
   if (start < 0 || ![...importsOf(call.getSourceFile()).values()].some((i) => i.module === "typeorm")) return undefined;
   const terminal = links[links.length - 1]!.name;
   const link = (name: string) => links.slice(start).find((l) => l.name === name && l.call)?.call;
-  const entityName = (arg: ts.Expression | undefined) => (arg && ts.isIdentifier(skipParens(arg)) && /^[A-Z]/.test(skipParens(arg).getText()) ? skipParens(arg).getText().toLowerCase() : undefined);
+  const entityName = (arg: ts.Expression | undefined) =>
+    arg && ts.isIdentifier(skipParens(arg)) && /^[A-Z]/.test(skipParens(arg).getText())
+      ? skipParens(arg).getText().toLowerCase()
+      : undefined;
   const builder = links[start]!.call!;
   const repository = links[start - 1]?.name === "getRepository" ? entityName(links[start - 1]!.call?.arguments[0]) : undefined;
   const receiver = ts.isPropertyAccessExpression(builder.expression) ? builder.expression.expression : undefined;
-  const conditions = links.filter((l) => (l.name === "where" || l.name === "andWhere") && l.call).flatMap((l) => builderConditions(l.call!));
+  const conditions = links
+    .filter((l) => (l.name === "where" || l.name === "andWhere") && l.call)
+    .flatMap((l) => builderConditions(l.call!));
   const base = { node: call, library: "typeorm" as const, handle: root, assignments: [] as AccessAssignment[], conditions };
   const update = link("update");
   if (update && terminal === "execute") {
@@ -97,7 +137,11 @@ export function typeormBuilderAccess(root: ts.Expression, links: Link[], call: t
     return table ? { ...base, kind: "write", table, assignments } : undefined;
   }
   if (!TYPEORM_BUILDER_READS.has(terminal)) return undefined;
-  const table = entityName(builder.arguments[0]) ?? entityName(link("from")?.arguments[0]) ?? repository ?? (receiver && builder.arguments.length === 1 ? repositoryTable(receiver) : undefined);
+  const table =
+    entityName(builder.arguments[0]) ??
+    entityName(link("from")?.arguments[0]) ??
+    repository ??
+    (receiver && builder.arguments.length === 1 ? repositoryTable(receiver) : undefined);
   if (!table) return undefined;
   const access: DbAccess = { ...base, kind: "read", table };
   const mode = stringValue(link("setLock")?.arguments[0]);

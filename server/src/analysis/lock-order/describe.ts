@@ -28,8 +28,14 @@ export function describeEdge(edge: LockOrderEdge): string {
 
 /** Where an edge's first lock is taken, the calls it goes through, and where its second lock is taken. */
 export function edgeLocations(edge: LockOrderEdge): RelatedLocation[] {
-  const out: RelatedLocation[] = [{ span: edge.outer.span, message: `${lockName(edge.from)} acquired here by ${functionLabel(edge.holder)}` }];
-  for (const step of edge.via) out.push({ span: step.call.span, message: `${functionLabel(step.caller)} calls ${functionLabel(step.callee)} here` });
-  out.push({ span: edge.inner.span, message: `${lockName(edge.to)} acquired here${edge.via.length > 0 ? ` by ${functionLabel(edge.acquirer)}` : ""} while ${lockName(edge.from)} is held` });
+  const out: RelatedLocation[] = [
+    { span: edge.outer.span, message: `${lockName(edge.from)} acquired here by ${functionLabel(edge.holder)}` },
+  ];
+  for (const step of edge.via)
+    out.push({ span: step.call.span, message: `${functionLabel(step.caller)} calls ${functionLabel(step.callee)} here` });
+  out.push({
+    span: edge.inner.span,
+    message: `${lockName(edge.to)} acquired here${edge.via.length > 0 ? ` by ${functionLabel(edge.acquirer)}` : ""} while ${lockName(edge.from)} is held`,
+  });
   return out;
 }

@@ -1,5 +1,5 @@
 // The lock-order graph as plain JSON, for `locksmith graph` and the language server's "Show lock order graph" view.
-import { ts } from "../../engine/ts";
+import { type ts } from "../../engine/ts";
 import type { Span } from "../../engine/types";
 import { describeEdge, functionLabel, keyLabel, lockName } from "./describe";
 import { analyseLockOrder, type LockOrderEdge } from "./graph";
@@ -73,7 +73,10 @@ export function buildLockOrderGraph(program: ts.Program, sourceFiles: readonly t
     const canonical = [...nodes.slice(smallest), ...nodes.slice(0, smallest)];
     cycles.set(canonical.join("\n"), canonical);
   }
-  const selfLoops = [...analysis.argumentOrders.map((e) => ["argument-order", e] as const), ...analysis.reentries.map((e) => ["reentry", e] as const)];
+  const selfLoops = [
+    ...analysis.argumentOrders.map((e) => ["argument-order", e] as const),
+    ...analysis.reentries.map((e) => ["reentry", e] as const),
+  ];
   for (const [, edge] of selfLoops) cycles.set(edge.from.id, [edge.from.id]);
   const onCycle = new Set([...cycles.values()].flat());
 
@@ -82,16 +85,30 @@ export function buildLockOrderGraph(program: ts.Program, sourceFiles: readonly t
     to: edge.to.id,
     kind,
     inCycle: kind !== "order" || cycleEdges.has(edge),
-    description: plain(kind === "argument-order" ? `${functionLabel(edge.holder)} locks ${lockName(edge.to)} for ${keyLabel(edge.outer.key)} and then for ${keyLabel(edge.innerKey)}` : describeEdge(edge)),
+    description: plain(
+      kind === "argument-order"
+        ? `${functionLabel(edge.holder)} locks ${lockName(edge.to)} for ${keyLabel(edge.outer.key)} and then for ${keyLabel(edge.innerKey)}`
+        : describeEdge(edge),
+    ),
     holder: plain(functionLabel(edge.holder)),
     outer: locate(edge.outer.span),
     inner: locate(edge.inner.span),
     site: locate(edge.site),
-    via: edge.via.map((step) => ({ caller: plain(functionLabel(step.caller)), callee: plain(functionLabel(step.callee)), location: locate(step.call.span) })),
+    via: edge.via.map((step) => ({
+      caller: plain(functionLabel(step.caller)),
+      callee: plain(functionLabel(step.callee)),
+      location: locate(step.call.span),
+    })),
   });
   const nodes = [...analysis.classes.values()]
     .sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id))
-    .map((c): GraphNode => ({ id: c.id, label: c.label, kind: c.kind, ...(c.declaredIn ? { file: c.declaredIn } : {}), inCycle: onCycle.has(c.id) }));
+    .map((c): GraphNode => ({
+      id: c.id,
+      label: c.label,
+      kind: c.kind,
+      ...(c.declaredIn ? { file: c.declaredIn } : {}),
+      inCycle: onCycle.has(c.id),
+    }));
   return {
     nodes,
     edges: [...analysis.edges.map((e) => toEdge(e, "order")), ...selfLoops.map(([kind, e]) => toEdge(e, kind))],

@@ -119,12 +119,32 @@ class Composer {
     for (const outer of fn.acquisitions) {
       for (const inner of fn.acquisitions) {
         if (inner === outer || !within(outer, inner.span.start)) continue;
-        edges.push({ from: outer.lockClass, to: inner.lockClass, holder: fn, outer, acquirer: fn, inner, via: [], ...(inner.key ? { innerKey: inner.key } : {}), site: inner.span });
+        edges.push({
+          from: outer.lockClass,
+          to: inner.lockClass,
+          holder: fn,
+          outer,
+          acquirer: fn,
+          inner,
+          via: [],
+          ...(inner.key ? { innerKey: inner.key } : {}),
+          site: inner.span,
+        });
       }
       for (const call of fn.calls) {
         if (!within(outer, call.span.start)) continue;
         for (const reached of this.reachThrough(fn, call)) {
-          edges.push({ from: outer.lockClass, to: reached.acquisition.lockClass, holder: fn, outer, acquirer: reached.acquirer, inner: reached.acquisition, via: reached.via, ...(reached.key ? { innerKey: reached.key } : {}), site: call.span });
+          edges.push({
+            from: outer.lockClass,
+            to: reached.acquisition.lockClass,
+            holder: fn,
+            outer,
+            acquirer: reached.acquirer,
+            inner: reached.acquisition,
+            via: reached.via,
+            ...(reached.key ? { innerKey: reached.key } : {}),
+            site: call.span,
+          });
         }
       }
     }
@@ -137,7 +157,16 @@ class Composer {
         for (const reached of this.reach(callback)) {
           const via = [{ caller: callee, call: invocation, callee: callback }, ...reached.via];
           const site = reached.via.length === 0 ? reached.acquisition.span : reached.via[0]!.call.span;
-          edges.push({ from: outer.lockClass, to: reached.acquisition.lockClass, holder: callee, outer, acquirer: reached.acquirer, inner: reached.acquisition, via, site });
+          edges.push({
+            from: outer.lockClass,
+            to: reached.acquisition.lockClass,
+            holder: callee,
+            outer,
+            acquirer: reached.acquirer,
+            inner: reached.acquisition,
+            via,
+            site,
+          });
         }
       }
     }
@@ -145,7 +174,11 @@ class Composer {
   }
 
   /** The locks `callee` holds while it invokes a callback that `caller` passes to it at `call`. */
-  private callbacksRunUnderLock(caller: FunctionSummary, call: CallSummary, callee: FunctionSummary): Array<{ outer: AcquisitionSummary; invocation: CallSummary; callback: FunctionSummary }> {
+  private callbacksRunUnderLock(
+    caller: FunctionSummary,
+    call: CallSummary,
+    callee: FunctionSummary,
+  ): Array<{ outer: AcquisitionSummary; invocation: CallSummary; callback: FunctionSummary }> {
     const out: Array<{ outer: AcquisitionSummary; invocation: CallSummary; callback: FunctionSummary }> = [];
     for (const { index, start } of call.callbacks) {
       const callback = this.summaries.get(caller.file)?.byStart.get(start);
@@ -165,14 +198,24 @@ class Composer {
     const out: Reached[] = [];
     for (const reached of this.reach(callee, depth + 1)) {
       const key = reached.key && rewriteKey(reached.key, call);
-      out.push({ acquirer: reached.acquirer, acquisition: reached.acquisition, via: [{ caller, call, callee }, ...reached.via], ...(key ? { key } : {}) });
+      out.push({
+        acquirer: reached.acquirer,
+        acquisition: reached.acquisition,
+        via: [{ caller, call, callee }, ...reached.via],
+        ...(key ? { key } : {}),
+      });
     }
     for (const { index, start } of call.callbacks) {
       const callback = this.summaries.get(caller.file)?.byStart.get(start);
       const invocation = callee.calls.find((c) => c.calleeParam === index);
       if (!callback || !invocation) continue;
       for (const reached of this.reach(callback, depth + 1)) {
-        out.push({ acquirer: reached.acquirer, acquisition: reached.acquisition, via: [{ caller, call, callee }, { caller: callee, call: invocation, callee: callback }, ...reached.via], ...(reached.key ? { key: reached.key } : {}) });
+        out.push({
+          acquirer: reached.acquirer,
+          acquisition: reached.acquisition,
+          via: [{ caller, call, callee }, { caller: callee, call: invocation, callee: callback }, ...reached.via],
+          ...(reached.key ? { key: reached.key } : {}),
+        });
       }
     }
     return out;
@@ -184,7 +227,12 @@ class Composer {
     if (cached) return cached;
     if (this.inProgress.has(fn.id) || depth > MAX_DEPTH) return [];
     this.inProgress.add(fn.id);
-    const out: Reached[] = fn.acquisitions.map((acquisition) => ({ acquirer: fn, acquisition, via: [], ...(acquisition.key ? { key: acquisition.key } : {}) }));
+    const out: Reached[] = fn.acquisitions.map((acquisition) => ({
+      acquirer: fn,
+      acquisition,
+      via: [],
+      ...(acquisition.key ? { key: acquisition.key } : {}),
+    }));
     for (const call of fn.calls) {
       if (out.length >= MAX_REACHED) break;
       for (const reached of this.reachThrough(fn, call, depth)) {
@@ -199,7 +247,8 @@ class Composer {
   private summaryOf(sourceFile: ts.SourceFile): FileSummary | undefined {
     const file = normalizePath(sourceFile.fileName);
     if (!this.summaries.has(file)) {
-      const analysable = !sourceFile.isDeclarationFile && !file.includes("/node_modules/") && !this.program.isSourceFileDefaultLibrary(sourceFile);
+      const analysable =
+        !sourceFile.isDeclarationFile && !file.includes("/node_modules/") && !this.program.isSourceFileDefaultLibrary(sourceFile);
       this.summaries.set(file, analysable ? fileSummary(sourceFile, this.program) : undefined);
     }
     return this.summaries.get(file);
@@ -228,7 +277,10 @@ class Composer {
       const fn = functionOfDeclaration(symbol?.valueDeclaration ?? symbol?.declarations?.[0]);
       const calleeSummary = fn && this.summaryOf(fn.getSourceFile());
       result = calleeSummary?.byStart.get(fn!.getStart());
-      callerSummary?.resolved.set(call.nameAt, result && calleeSummary ? { file: result.file, start: result.start, hash: calleeSummary.hash } : null);
+      callerSummary?.resolved.set(
+        call.nameAt,
+        result && calleeSummary ? { file: result.file, start: result.start, hash: calleeSummary.hash } : null,
+      );
     }
     return result;
   }
@@ -250,7 +302,9 @@ function callbackRunnerNames(summaries: ReadonlyArray<FileSummary | undefined>, 
   const names = new Set<string>();
   for (const summary of summaries) {
     for (const fn of summary?.functions ?? []) {
-      const runsCallbackUnderLock = fn.calls.some((c) => c.calleeParam !== undefined && fn.acquisitions.some((a) => within(a, c.span.start)));
+      const runsCallbackUnderLock = fn.calls.some(
+        (c) => c.calleeParam !== undefined && fn.acquisitions.some((a) => within(a, c.span.start)),
+      );
       if (runsCallbackUnderLock) names.add(fn.name.slice(fn.name.lastIndexOf(".") + 1));
     }
   }
@@ -288,7 +342,8 @@ function isArgumentOrder(edge: LockOrderEdge): boolean {
   const b = edge.innerKey;
   if (!a || !b || a.opaque || b.opaque || !a.input || !b.input || a.ordered || b.ordered) return false;
   if (a.root === b.root || coveredByEarlierLock(edge)) return false;
-  const orderedByBranch = edge.outer.orderedByBranch || (edge.via.length === 0 ? edge.inner.orderedByBranch : edge.via[0]!.call.orderedByBranch);
+  const orderedByBranch =
+    edge.outer.orderedByBranch || (edge.via.length === 0 ? edge.inner.orderedByBranch : edge.via[0]!.call.orderedByBranch);
   return !orderedByBranch;
 }
 
@@ -297,7 +352,9 @@ function isArgumentOrder(edge: LockOrderEdge): boolean {
  * of the same class is held (`SELECT ... WHERE id = ANY($1) ORDER BY id FOR UPDATE` before the UPDATEs).
  */
 function coveredByEarlierLock(edge: LockOrderEdge): boolean {
-  return edge.holder.acquisitions.some((a) => a.lockClass.id === edge.from.id && !a.key && a.span.start < edge.outer.span.start && within(a, edge.outer.span.start));
+  return edge.holder.acquisitions.some(
+    (a) => a.lockClass.id === edge.from.id && !a.key && a.span.start < edge.outer.span.start && within(a, edge.outer.span.start),
+  );
 }
 
 /** Each edge A→B for which the graph has a way back B ⇝ A, with the shortest such way. */
@@ -352,7 +409,10 @@ function identifierAt(sourceFile: ts.SourceFile, offset: number): ts.Identifier 
 function functionOfDeclaration(declaration: ts.Declaration | undefined): ts.Node | undefined {
   if (!declaration) return undefined;
   if (isFunctionLike(declaration)) return declaration.body ? declaration : undefined;
-  if ((ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isPropertyAssignment(declaration)) && declaration.initializer) {
+  if (
+    (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isPropertyAssignment(declaration)) &&
+    declaration.initializer
+  ) {
     const init = skipParens(declaration.initializer);
     return isFunctionLike(init) ? init : undefined;
   }

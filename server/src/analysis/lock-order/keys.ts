@@ -34,7 +34,13 @@ export function rootIdentifier(expr: ts.Expression): ts.Identifier | undefined {
   if (ts.isIdentifier(node)) return node;
   if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) return rootIdentifier(node.expression);
   if (ts.isTemplateExpression(node) && node.templateSpans.length === 1) return rootIdentifier(node.templateSpans[0]!.expression);
-  if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isIdentifier(node.expression) && (node.expression.text === "String" || node.expression.text === "Number")) return rootIdentifier(node.arguments[0]!);
+  if (
+    ts.isCallExpression(node) &&
+    node.arguments.length === 1 &&
+    ts.isIdentifier(node.expression) &&
+    (node.expression.text === "String" || node.expression.text === "Number")
+  )
+    return rootIdentifier(node.arguments[0]!);
   return undefined;
 }
 
@@ -55,7 +61,13 @@ export function keyRefOf(expr: ts.Expression, unit: FunctionLike, params: Readon
   const rootText = root.text;
   const pattern = replaceRoot(text, rootText);
   const origin = originOf(rootText, unit, params, 0);
-  return { pattern, root: rootText, ...(params.has(rootText) ? { param: params.get(rootText)! } : {}), input: origin === "input", ordered: origin === "ordered" };
+  return {
+    pattern,
+    root: rootText,
+    ...(params.has(rootText) ? { param: params.get(rootText)! } : {}),
+    input: origin === "input",
+    ordered: origin === "ordered",
+  };
 }
 
 /** Marks the root identifier's first occurrence as a whole name (it is the leftmost name of the key). */
@@ -112,7 +124,13 @@ export function hasOrderingEvidence(node: ts.Node): boolean {
     if (found) return;
     if (ts.isBinaryExpression(n)) {
       const op = n.operatorToken.kind;
-      if (op === ts.SyntaxKind.LessThanToken || op === ts.SyntaxKind.GreaterThanToken || op === ts.SyntaxKind.LessThanEqualsToken || op === ts.SyntaxKind.GreaterThanEqualsToken) found = true;
+      if (
+        op === ts.SyntaxKind.LessThanToken ||
+        op === ts.SyntaxKind.GreaterThanToken ||
+        op === ts.SyntaxKind.LessThanEqualsToken ||
+        op === ts.SyntaxKind.GreaterThanEqualsToken
+      )
+        found = true;
     }
     if (ts.isCallExpression(n) && ORDERING_CALLS.has(calleeName(n) ?? "")) found = true;
     if (!found && !(isFunctionLike(n) && n !== node && !ts.isArrowFunction(n))) ts.forEachChild(n, visit);

@@ -31,7 +31,14 @@ export interface LockIdentity {
 }
 
 /** Mechanisms where taking the same lock twice from one owner waits for itself (or fails): never re-entrant. */
-export const NON_REENTRANT: ReadonlySet<LockKind> = new Set<LockKind>(["mutex", "keyed-lock", "redis-set-nx", "redlock", "lease", "redis-semaphore"]);
+export const NON_REENTRANT: ReadonlySet<LockKind> = new Set<LockKind>([
+  "mutex",
+  "keyed-lock",
+  "redis-set-nx",
+  "redlock",
+  "lease",
+  "redis-semaphore",
+]);
 
 /** The identity of the lock `acquisition` takes, or undefined when it cannot be named precisely. */
 export function lockIdentityOf(acquisition: LockAcquisition, checker: ts.TypeChecker): LockIdentity | undefined {
@@ -66,7 +73,10 @@ function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undef
   // A key computed elsewhere: one class per expression and function, never merged with another.
   const fn = enclosingFunctionName(key);
   const text = expressionKey(key);
-  return { lockClass: { id: `${kind}:${normalizePath(key.getSourceFile().fileName)}#${fn}:${text}`, label: text, kind }, declarationFiles: [] };
+  return {
+    lockClass: { id: `${kind}:${normalizePath(key.getSourceFile().fileName)}#${fn}:${text}`, label: text, kind },
+    declarationFiles: [],
+  };
 }
 
 const ADVISORY_ARGS = /PG_(?:TRY_)?ADVISORY_(?:XACT_)?LOCK(?:_SHARED)?\s*\(([^()]*(?:\([^()]*\))?[^()]*)\)/;
@@ -78,7 +88,8 @@ function advisoryIdentity(acquisition: LockAcquisition): LockIdentity | undefine
   const args = ADVISORY_ARGS.exec(normalizeSql(site.sql))?.[1]?.trim();
   if (args === undefined) return undefined;
   const placeholders = parseSql(`SELECT ${args}`).placeholders;
-  if (placeholders.length === 0) return { lockClass: { id: `pg-advisory:${args}`, label: `advisory lock ${args}`, kind: "pg-advisory" }, declarationFiles: [] };
+  if (placeholders.length === 0)
+    return { lockClass: { id: `pg-advisory:${args}`, label: `advisory lock ${args}`, kind: "pg-advisory" }, declarationFiles: [] };
   const key = placeholders.length === 1 ? placeholderValue(site.node, placeholders[0]!) : undefined;
   if (!key) return undefined;
   return { lockClass: { id: "pg-advisory", label: "advisory lock", kind: "pg-advisory" }, key, declarationFiles: [] };
@@ -95,9 +106,21 @@ function objectIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker): 
   if (key) {
     const lockObject = skipParens(acquisition.lockObject);
     const factory = keyed && ts.isCallExpression(lockObject) && skipParens(lockObject.expression) === keyed.container;
-    return { lockClass: { id: `${kind}:${declared.id}[]`, label: factory ? `${declared.label}(key)` : `${declared.label}[key]`, kind, declaredIn: declared.file }, key, declarationFiles: [declared.file] };
+    return {
+      lockClass: {
+        id: `${kind}:${declared.id}[]`,
+        label: factory ? `${declared.label}(key)` : `${declared.label}[key]`,
+        kind,
+        declaredIn: declared.file,
+      },
+      key,
+      declarationFiles: [declared.file],
+    };
   }
-  return { lockClass: { id: `${kind}:${declared.id}`, label: declared.label, kind, declaredIn: declared.file }, declarationFiles: [declared.file] };
+  return {
+    lockClass: { id: `${kind}:${declared.id}`, label: declared.label, kind, declaredIn: declared.file },
+    declarationFiles: [declared.file],
+  };
 }
 
 /**
@@ -123,7 +146,17 @@ function declarationName(expr: ts.Expression, checker: ts.TypeChecker): { id: st
 }
 
 function isParameterProperty(parameter: ts.ParameterDeclaration): boolean {
-  return ts.getModifiers(parameter)?.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword || m.kind === ts.SyntaxKind.PublicKeyword || m.kind === ts.SyntaxKind.ProtectedKeyword || m.kind === ts.SyntaxKind.ReadonlyKeyword) ?? false;
+  return (
+    ts
+      .getModifiers(parameter)
+      ?.some(
+        (m) =>
+          m.kind === ts.SyntaxKind.PrivateKeyword ||
+          m.kind === ts.SyntaxKind.PublicKeyword ||
+          m.kind === ts.SyntaxKind.ProtectedKeyword ||
+          m.kind === ts.SyntaxKind.ReadonlyKeyword,
+      ) ?? false
+  );
 }
 
 /** The class a member declaration (property, parameter property, `this.x =` assignment) belongs to. */
@@ -137,6 +170,7 @@ function classNameOf(declaration: ts.Node): string | undefined {
 }
 
 function enclosingFunctionName(node: ts.Node): string {
-  for (let current = node.parent; current; current = current.parent) if (isFunctionLike(current)) return functionName(current as FunctionLike);
+  for (let current = node.parent; current; current = current.parent)
+    if (isFunctionLike(current)) return functionName(current as FunctionLike);
   return "<module>";
 }

@@ -9,7 +9,17 @@ import * as crypto from "node:crypto";
 import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
 import type { Span } from "../../engine/types";
-import { boundNames, calleeName, expressionKey, functionName, isFunctionLike, receiverOf, skipParens, spanOf, type FunctionLike } from "../ast";
+import {
+  boundNames,
+  calleeName,
+  expressionKey,
+  functionName,
+  isFunctionLike,
+  receiverOf,
+  skipParens,
+  spanOf,
+  type FunctionLike,
+} from "../ast";
 import { isDisposedByUsing, isReleaseOf, lockAcquisitionOf, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
 import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
@@ -94,10 +104,14 @@ export function fileSummary(sourceFile: ts.SourceFile, program: ts.Program): Fil
   const file = normalizePath(sourceFile.fileName);
   const hash = contentHash(sourceFile);
   const cached = cache.get(file);
-  if (cached && cached.hash === hash && [...cached.dependencies].every(([dep, depHash]) => {
-    const depFile = program.getSourceFile(dep);
-    return depFile !== undefined && contentHash(depFile) === depHash;
-  })) {
+  if (
+    cached &&
+    cached.hash === hash &&
+    [...cached.dependencies].every(([dep, depHash]) => {
+      const depFile = program.getSourceFile(dep);
+      return depFile !== undefined && contentHash(depFile) === depHash;
+    })
+  ) {
     return cached;
   }
   summaryStats.computed++;
@@ -168,7 +182,12 @@ function unitName(unit: FunctionLike, inline: ReadonlyMap<ts.Node, unknown>): st
 export const CALLBACK_PREFIX = "<callback>";
 
 interface Collected {
-  acquisitions: Array<{ node: ts.CallExpression | ts.TaggedTemplateExpression; acquisition?: LockAcquisition; identity: LockIdentity; transactional: boolean }>;
+  acquisitions: Array<{
+    node: ts.CallExpression | ts.TaggedTemplateExpression;
+    acquisition?: LockAcquisition;
+    identity: LockIdentity;
+    transactional: boolean;
+  }>;
   calls: ts.CallExpression[];
   /** Offsets of BEGIN / COMMIT / ROLLBACK statements, with the receiver text that ran them. */
   transactionStatements: Array<{ at: number; kind: "begin" | "end"; receiver: string }>;
@@ -237,7 +256,11 @@ function summariseFunction(
   return { id, name, file, start: unit.getStart(sourceFile), acquisitions: summaries, calls };
 }
 
-function collectCall(node: ts.CallExpression | ts.TaggedTemplateExpression, acquisitions: ReadonlyMap<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>, collected: Collected): void {
+function collectCall(
+  node: ts.CallExpression | ts.TaggedTemplateExpression,
+  acquisitions: ReadonlyMap<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>,
+  collected: Collected,
+): void {
   const known = acquisitions.get(node);
   if (known) {
     const transactional = known.acquisition.transactionScoped;
@@ -250,7 +273,8 @@ function collectCall(node: ts.CallExpression | ts.TaggedTemplateExpression, acqu
   const statement = parseSql(site.sql);
   const receiver = clientOf(node);
   if (statement.kind === "begin") collected.transactionStatements.push({ at: node.getStart(), kind: "begin", receiver });
-  else if (statement.kind === "commit" || statement.kind === "rollback") collected.transactionStatements.push({ at: node.getStart(), kind: "end", receiver });
+  else if (statement.kind === "commit" || statement.kind === "rollback")
+    collected.transactionStatements.push({ at: node.getStart(), kind: "end", receiver });
   else {
     const rows = rowLockOf(node, statement);
     if (rows) collected.acquisitions.push({ node, identity: rows, transactional: true });
@@ -262,11 +286,17 @@ function collectCall(node: ts.CallExpression | ts.TaggedTemplateExpression, acqu
  * the key the placeholder stands for. `WHERE id = ANY($1) ORDER BY id FOR UPDATE` locks rows in a canonical order:
  * a keyless acquisition of the class.
  */
-function rowLockOf(node: ts.CallExpression | ts.TaggedTemplateExpression, statement: ReturnType<typeof parseSql>): LockIdentity | undefined {
-  const locks = statement.kind === "update" || (statement.kind === "select" && (statement.lock === "update" || statement.lock === "no key update"));
+function rowLockOf(
+  node: ts.CallExpression | ts.TaggedTemplateExpression,
+  statement: ReturnType<typeof parseSql>,
+): LockIdentity | undefined {
+  const locks =
+    statement.kind === "update" || (statement.kind === "select" && (statement.lock === "update" || statement.lock === "no key update"));
   if (!locks || !statement.table) return undefined;
   const lockClass: LockClass = { id: `rows:${statement.table}`, label: `${statement.table} rows`, kind: "row-lock" };
-  const equality = statement.conditions.find((c) => c.operator === "=" && c.placeholders.length === 1 && /^(\$\d+|\?|\$\?)$/.test(c.expression.trim()));
+  const equality = statement.conditions.find(
+    (c) => c.operator === "=" && c.placeholders.length === 1 && /^(\$\d+|\?|\$\?)$/.test(c.expression.trim()),
+  );
   const key = equality && placeholderValue(node, equality.placeholders[0]!);
   return key ? { lockClass, key, declarationFiles: [] } : { lockClass, declarationFiles: [] };
 }
@@ -282,14 +312,23 @@ function clientOf(node: ts.CallExpression | ts.TaggedTemplateExpression): string
  * of the block for `await using`, or the function's end when no release is found). Row locks and transaction-scoped
  * advisory locks: until the transaction ends; outside a transaction (autocommit) they are not held at all.
  */
-function heldRegion(entry: Collected["acquisitions"][number], collected: Collected, unitEnd: number, sourceFile: ts.SourceFile): Region | undefined {
+function heldRegion(
+  entry: Collected["acquisitions"][number],
+  collected: Collected,
+  unitEnd: number,
+  sourceFile: ts.SourceFile,
+): Region | undefined {
   const { node, acquisition } = entry;
   const start = node.getEnd();
-  if (acquisition?.callback?.body) return { start: acquisition.callback.body.getStart(sourceFile), end: acquisition.callback.body.getEnd() };
+  if (acquisition?.callback?.body)
+    return { start: acquisition.callback.body.getStart(sourceFile), end: acquisition.callback.body.getEnd() };
   if (entry.transactional) {
     const client = clientOf(node);
     const scope = collected.transactionScopes.filter((s) => s.region.start <= start && start <= s.region.end).pop();
-    if (scope) return scope.client === undefined || client === scope.client || client.startsWith(`${scope.client}.`) ? { start, end: scope.region.end } : undefined;
+    if (scope)
+      return scope.client === undefined || client === scope.client || client.startsWith(`${scope.client}.`)
+        ? { start, end: scope.region.end }
+        : undefined;
     const began = collected.transactionStatements.some((s) => s.kind === "begin" && s.at < start && s.receiver === client);
     if (!began) return undefined;
     const end = collected.transactionStatements.find((s) => s.kind === "end" && s.at > start && s.receiver === client);

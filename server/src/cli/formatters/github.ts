@@ -19,9 +19,18 @@ export const github: Formatter = (report) => {
   const relative = (file: string) => path.relative(report.cwd, file).split(path.sep).join("/") || file;
   for (const result of report.results) {
     for (const m of result.messages) {
-      const properties = { file: relative(result.filePath), line: m.line, col: m.column, endLine: m.endLine, endColumn: m.endColumn, title: `Locksmith (${m.ruleId})` };
+      const properties = {
+        file: relative(result.filePath),
+        line: m.line,
+        col: m.column,
+        endLine: m.endLine,
+        endColumn: m.endColumn,
+        title: `Locksmith (${m.ruleId})`,
+      };
       const related = m.related.map((r) => `\n  ${relative(r.filePath)}:${r.line}:${r.column}: ${r.message}`).join("");
-      const props = Object.entries(properties).map(([key, value]) => `${key}=${escapeProperty(String(value))}`).join(",");
+      const props = Object.entries(properties)
+        .map(([key, value]) => `${key}=${escapeProperty(String(value))}`)
+        .join(",");
       const help = m.help ? `\n${m.help}` : "";
       lines.push(`::${m.severity === 2 ? "error" : "warning"} ${props}::${escapeData(m.message + help + related)}`);
     }

@@ -27,12 +27,19 @@ interface SarifLocation {
 export function sarifLog(report: Report, rules: readonly Rule[] = RULES): object {
   const ruleIndex = new Map(rules.map((rule, index) => [rule.meta.id, index]));
   const location = (filePath: string, line: number, column: number, endLine: number, endColumn: number): SarifLocation => ({
-    physicalLocation: { artifactLocation: artifactLocation(report.cwd, filePath), region: { startLine: line, startColumn: column, endLine, endColumn } },
+    physicalLocation: {
+      artifactLocation: artifactLocation(report.cwd, filePath),
+      region: { startLine: line, startColumn: column, endLine, endColumn },
+    },
   });
   const results = report.results.flatMap((result) =>
     result.messages.map((m) => {
       const primary = location(result.filePath, m.line, m.column, m.endLine, m.endColumn);
-      const related = m.related.map((r, i) => ({ id: i + 1, ...location(r.filePath, r.line, r.column, r.endLine, r.endColumn), message: { text: r.message } }));
+      const related = m.related.map((r, i) => ({
+        id: i + 1,
+        ...location(r.filePath, r.line, r.column, r.endLine, r.endColumn),
+        message: { text: r.message },
+      }));
       return {
         ruleId: m.ruleId,
         ...(ruleIndex.has(m.ruleId) ? { ruleIndex: ruleIndex.get(m.ruleId) } : {}),
@@ -93,7 +100,10 @@ function resultMessage(m: ReportMessage): { text: string; markdown?: string } {
  * the value was read, where the first lock was taken, the call that leads there...) and then the finding itself.
  */
 function codeFlow(related: SarifLocation[], primary: SarifLocation, message: ReportMessage): object {
-  const steps = [...related.map(({ physicalLocation, message: text }) => ({ physicalLocation, message: text })), { ...primary, message: { text: message.message } }];
+  const steps = [
+    ...related.map(({ physicalLocation, message: text }) => ({ physicalLocation, message: text })),
+    { ...primary, message: { text: message.message } },
+  ];
   return { threadFlows: [{ locations: steps.map((step, index) => ({ location: step, executionOrder: index + 1 })) }] };
 }
 
@@ -103,7 +113,9 @@ function fix(cwd: string, filePath: string, edit: NonNullable<ReportMessage["fix
     artifactChanges: [
       {
         artifactLocation: artifactLocation(cwd, filePath),
-        replacements: [{ deletedRegion: { charOffset: edit.range[0], charLength: edit.range[1] - edit.range[0] }, insertedContent: { text: edit.text } }],
+        replacements: [
+          { deletedRegion: { charOffset: edit.range[0], charLength: edit.range[1] - edit.range[0] }, insertedContent: { text: edit.text } },
+        ],
       },
     ],
   };
@@ -130,6 +142,14 @@ function readDoc(ruleId: string): string | undefined {
 
 /** The first paragraph of prose after the title: what the rule catches, in the doc's own words. */
 function firstParagraph(markdown: string): string | undefined {
-  const paragraphs = markdown.split(/\r?\n\s*\r?\n/).map((p) => p.split(/\r?\n/).filter((line) => !line.startsWith("#")).join("\n").trim());
-  return paragraphs.find((p) => p && !p.startsWith("#") && !p.startsWith("```") && !p.startsWith(">") && !p.startsWith("|") && !p.startsWith("<"))?.replace(/\s*\r?\n\s*/g, " ");
+  const paragraphs = markdown.split(/\r?\n\s*\r?\n/).map((p) =>
+    p
+      .split(/\r?\n/)
+      .filter((line) => !line.startsWith("#"))
+      .join("\n")
+      .trim(),
+  );
+  return paragraphs
+    .find((p) => p && !p.startsWith("#") && !p.startsWith("```") && !p.startsWith(">") && !p.startsWith("|") && !p.startsWith("<"))
+    ?.replace(/\s*\r?\n\s*/g, " ");
 }
