@@ -30,10 +30,10 @@ const GRAPH: GraphPage = {
       project: "/repo/tsconfig.json",
       graph: {
         nodes: [
-          { id: "A", label: "ledgerLock", kind: "object", inCycle: true },
-          { id: "B", label: "auditLock", kind: "object", inCycle: true },
-          { id: "C", label: 'locks["<x>"]', kind: "keyed", inCycle: true },
-          { id: "D", label: "cacheLock", kind: "object", inCycle: false },
+          { id: "A", label: "ledgerLock", kind: "mutex", inCycle: true },
+          { id: "B", label: "auditLock", kind: "mutex", inCycle: true },
+          { id: "C", label: 'locks["<x>"]', kind: "keyed-lock", inCycle: true },
+          { id: "D", label: "cacheLock", kind: "mutex", inCycle: false },
         ],
         edges: [
           edge("A", "B", "order", true, "post holds ledgerLock and calls recordAudit, which acquires auditLock", 12),

@@ -49,47 +49,6 @@ export interface VendorRuntimeResult {
 
 // The graph as sent (the server builds it in analysis/lock-order/export.ts; lock-order-graph.ts checks that it fits).
 
-export interface GraphLocation {
-  file: string;
-  startOffset: number;
-  endOffset: number;
-  start: { line: number; character: number };
-  end: { line: number; character: number };
-}
-
-export interface GraphNode {
-  /** The lock class id (stable across edits). */
-  id: string;
-  /** `usersLock`, `AccountService.lock`, `accountLocks[key]`, `lock:account:${…}`, `accounts rows`. */
-  label: string;
-  /** "mutex", "redis-lock", "row-lock"… (more may come). */
-  kind: string;
-  /** The file declaring the lock object (object locks only). */
-  file?: string;
-  /** On at least one cycle (or a self-loop). */
-  inCycle: boolean;
-}
-
-export interface GraphEdge {
-  from: string;
-  to: string;
-  /** "order": `to` taken while `from` is held; "argument-order" and "reentry": self-loops (see the graph's docs). */
-  kind: "order" | "argument-order" | "reentry";
-  inCycle: boolean;
-  description: string;
-  /** The function holding `from`. */
-  holder: string;
-  /** Where `from` is acquired, where `to` is, and where the edge is reported. */
-  outer: GraphLocation;
-  inner: GraphLocation;
-  site: GraphLocation;
-  /** The calls from the holder to the acquirer, in order. */
-  via: Array<{ caller: string; callee: string; location: GraphLocation }>;
-}
-
-export interface LockOrderGraph {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-  /** Each cycle once, as the lock class ids along it (a self-loop is a cycle of one). */
-  cycles: Array<{ nodes: string[] }>;
-}
+// The graph's wire shape is the analysis's JSON export; a type-only import, so the client bundles none of the server.
+import type { LockOrderGraph } from "../analysis/lock-order/export";
+export type { GraphEdge, GraphLocation, GraphNode, LockOrderGraph } from "../analysis/lock-order/export";
