@@ -318,7 +318,7 @@ describe("incremental parsing", () => {
       // `debit` and `loadAccount` are reused by the next parses; what their calls are (which driver, whether the
       // helper returns a read) is not.
       const mysql = comparison.step(file, WALLET.replace(`"pg"`, `"mysql2/promise"`), "the import changed to mysql2");
-      const messages = (r: Reported) => r.results.flatMap((result) => result.diagnostics.map((d) => d.message));
+      const messages = (r: Reported) => r.results.flatMap((result) => result.diagnostics.map((d) => [d.message, d.help]));
       assert.notDeepEqual(messages(mysql), messages(pg), "the driver decides the finding's wording");
       assert.deepEqual(comparison.step(file, WALLET, "the import changed back"), pg);
       const noRead = comparison.step(file, WALLET.replace(/const \{ rows \} = await pool\.query\(.*\);/, "const rows = [{ balance: 0 }];"), "the helper's helper reads nothing");
