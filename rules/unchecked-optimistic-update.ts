@@ -58,24 +58,13 @@ export const uncheckedOptimisticUpdate = defineRule({
         seen.add(write);
         const read = fromRead?.read;
         const { fixer } = context;
-        const checkEdits = affectedCountCheck(
-          write,
-          context,
-          (count) => `if (${count} === 0) throw new ConflictError(${JSON.stringify(`${write.table ?? "row"} changed concurrently`)});`,
-        );
+        const conflict = `throw new ConflictError(${JSON.stringify(`${write.table ?? "row"} changed concurrently`)});`;
+        const checkEdits = affectedCountCheck(write, context, (count) => `if (${count} === 0) ${conflict}`);
         const where = {
           help: "Check the count and throw `ConflictError` (or retry with backoff).",
           span: spanOf(write.node, context.sourceFile),
           related: read ? [{ span: spanOf(read.node, context.sourceFile), message: `${guard.column} read here` }] : [],
-          fixes: checkEdits
-            ? [
-                fixer.fix(
-                  "Throw ConflictError when the guarded update changes no row",
-                  ...checkEdits,
-                  fixer.runtimeImport(["ConflictError"]),
-                ),
-              ]
-            : [],
+          fixes: checkEdits ? [fixer.fix(FIX_TITLE, ...checkEdits, fixer.runtimeImport(["ConflictError"]))] : [],
         };
         const data = { write: writeLabel(write), column: code(guard.column), count: affectedCountName(write.library) };
         if (read) context.report({ messageId: "uncheckedAfterRead", data: { ...data, line: lineOf(read.node) }, ...where });
@@ -84,6 +73,8 @@ export const uncheckedOptimisticUpdate = defineRule({
     }
   },
 });
+
+const FIX_TITLE = "Throw ConflictError when the guarded update changes no row";
 
 function writeLabel(write: DbAccess): string {
   if (write.sql) return code(write.sql.text.replace(/\s+/g, " ").trim().slice(0, 90));

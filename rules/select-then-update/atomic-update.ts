@@ -169,9 +169,8 @@ function sqlAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FixConte
       else {
         boundSql = `$${values.elements.length + 1}`;
         const last = values.elements[values.elements.length - 1];
-        edits.push(
-          last ? fixer.insertAfter(last, `, ${guard.bound.getText()}`) : fixer.insertAfter(openingBracket(values), guard.bound.getText()),
-        );
+        const bound = guard.bound.getText();
+        edits.push(last ? fixer.insertAfter(last, `, ${bound}`) : fixer.insertAfter(openingBracket(values), bound));
       }
     } else {
       subjectSql = newValue ? `${newValue}?` : plan.column;
@@ -181,9 +180,8 @@ function sqlAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FixConte
       const index = placeholders.filter((p) => p.offset < whereEnd).length;
       const before = values.elements[index - 1];
       const after = values.elements[index];
-      edits.push(
-        before ? fixer.insertAfter(before, `, ${inserted}`) : fixer.insertAfter(openingBracket(values), `${inserted}${after ? ", " : ""}`),
-      );
+      if (before) edits.push(fixer.insertAfter(before, `, ${inserted}`));
+      else edits.push(fixer.insertAfter(openingBracket(values), `${inserted}${after ? ", " : ""}`));
     }
     edits.push(insertInSql(whereEnd, ` AND ${subjectSql} ${guard.operator} ${boundSql}`));
   }
@@ -203,9 +201,8 @@ function knexAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FixCont
   const guard = plan.guard;
   if (guard?.onNewValue) return undefined;
   // `.update({ balance: … })` becomes `.andWhere("balance", ">=", amount).decrement("balance", amount)`.
-  const edits = [
-    fixer.replace({ start: callee.name.getStart(), end: updateCall.getEnd() }, `${method}("${plan.column}", ${update.delta.getText()})`),
-  ];
+  const updateToEnd = { start: callee.name.getStart(), end: updateCall.getEnd() };
+  const edits = [fixer.replace(updateToEnd, `${method}("${plan.column}", ${update.delta.getText()})`)];
   const dot = callee.name.getStart() - 1;
   if (guard) edits.push(fixer.insertBefore(atOffset(dot), `.andWhere("${plan.column}", "${guard.operator}", ${guard.bound.getText()})`));
   const counted = countCheckEdits(flow, plan, context);

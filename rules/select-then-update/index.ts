@@ -28,7 +28,6 @@ import {
   walk,
   type DbAccess,
   type DbLibrary,
-  type Fix,
   type FunctionLike,
   type ReadModifyWrite,
   type TransactionScope,
@@ -64,28 +63,23 @@ export const selectThenUpdate = defineRule({
   },
   checkFile(context) {
     const reported = new Set<DbAccess>();
+    const spanIn = (node: ts.Node) => spanOf(node, context.sourceFile);
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
       for (const flow of readModifyWritesIn(node)) {
         if (reported.has(flow.write)) continue;
         const protection = protectionOf(flow, () => context.checker);
-        if (protection === "aborts-on-conflict") {
-          const scope = unretriedTransaction(flow);
-          if (!scope) continue;
+        const unretried = protection === "aborts-on-conflict" ? unretriedTransaction(flow) : undefined;
+        if (unretried) {
           reported.add(flow.write);
-          const { read, write } = flow;
-          const column = flow.data?.column ?? flow.control?.column;
-          const isolation = (scope.isolation ?? "serializable").toUpperCase();
+          const isolation = (unretried.isolation ?? "serializable").toUpperCase();
           context.report({
-            messageId: "unretried",
-            data: { write: writeLabel(write), column: column ? code(column) : "the row", line: lineOf(read.node), isolation },
-            help: `Retry the transaction with backoff (${RETRYING_TRANSACTION[write.library] ?? "wrap the whole transaction in the runtime's `retry`"}) or lock the row at READ COMMITTED (${LOCK_HINT[write.library]}), where the second call waits instead of failing.`,
-            span: spanOf(write.node, context.sourceFile),
+            ...unretriedMessage(flow, isolation),
+            span: spanIn(flow.write.node),
             related: [
-              { span: spanOf(read.node, context.sourceFile), message: "value read here" },
-              { span: spanOf(scope.start, context.sourceFile), message: `${isolation} transaction opened here, not retried` },
+              { span: spanIn(flow.read.node), message: "value read here" },
+              { span: spanIn(unretried.start), message: `${isolation} transaction opened here, not retried` },
             ],
           });
-          continue;
         }
         if (protection) continue;
         reported.add(flow.write);
@@ -93,12 +87,10 @@ export const selectThenUpdate = defineRule({
         const checked = flow.control && !flow.data ? ` and checked at line ${lineOf(flow.control.condition)}` : "";
         context.report({
           ...lostUpdateMessage(flow),
-          span: spanOf(flow.write.node, context.sourceFile),
-          related: [{ span: spanOf(flow.read.node, context.sourceFile), message: `value read here${checked}` }],
+          span: spanIn(flow.write.node),
+          related: [{ span: spanIn(flow.read.node), message: `value read here${checked}` }],
           fixes: atomic ? [atomic] : [],
-          suggestions: [rowLockSuggestion(flow, context), optimisticRetrySuggestion(flow, context)].filter(
-            (s): s is Fix => s !== undefined,
-          ),
+          suggestions: [rowLockSuggestion(flow, context), optimisticRetrySuggestion(flow, context)].filter((s) => s !== undefined),
         });
       }
     }
@@ -109,9 +101,11 @@ export const selectThenUpdate = defineRule({
 type Protection =
   /** The write compares what it read (whether the count is checked is unchecked-optimistic-update's business). */
   | "compare-and-set"
+  /** The write names another row than the one read (same key column, another value). */
   | "another-row"
   /** Redis `WATCH` + `MULTI`: EXEC fails if the key changed. */
   | "watched-transaction"
+  /** The read locks the row inside the write's transaction. */
   | "row-lock"
   /** SERIALIZABLE (or REPEATABLE READ on PostgreSQL): nothing is lost, but the aborted call fails unless retried. */
   | "aborts-on-conflict"
@@ -206,18 +200,13 @@ function lostUpdateMessage(flow: ReadModifyWrite) {
   const { read, write } = flow;
   const line = lineOf(read.node);
   if (write.library === "redis") {
-    const key = code(ts.isCallExpression(read.node) ? read.node.arguments[0]!.getText() : "key");
-    return flow.data
-      ? ({
-          messageId: "redisLostUpdate",
-          data: { write: writeLabel(write), key, line },
-          help: `Update atomically (${atomicHint(flow, "value")}) or use ${LOCK_HINT.redis}.`,
-        } as const)
-      : ({
-          messageId: "redisCheckThenWrite",
-          data: { write: writeLabel(write), key, line },
-          help: `Use a Lua script or ${LOCK_HINT.redis}.`,
-        } as const);
+    const data = { write: writeLabel(write), key: code(ts.isCallExpression(read.node) ? read.node.arguments[0]!.getText() : "key"), line };
+    if (!flow.data) return { messageId: "redisCheckThenWrite", data, help: `Use ${LOCK_HINT.redis}.` } as const;
+    return {
+      messageId: "redisLostUpdate",
+      data,
+      help: `Update atomically (${atomicHint(flow, "value")}) or use ${LOCK_HINT.redis}.`,
+    } as const;
   }
   const column = flow.data?.column ?? flow.control?.column;
   const data = { write: writeLabel(write), column: column ? code(column) : "the row", line };
@@ -227,17 +216,26 @@ function lostUpdateMessage(flow: ReadModifyWrite) {
     : `Lock the row (${lock}) or repeat the check in the write's WHERE and check the affected-row count.`;
   const scope = transactionScopeOf(read.node);
   if (read.lock && (!scope || scope !== transactionScopeOf(write.node))) {
-    // The read locks the row, but the lock is gone (or on another transaction) by the time the write runs.
-    const despite = {
-      ...data,
-      lock: code(`FOR ${read.lock.toUpperCase()}`),
-      why: scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends",
-    };
-    return flow.data
-      ? ({ messageId: "lostUpdateDespiteLock", data: despite, help } as const)
-      : ({ messageId: "checkThenWriteDespiteLock", data: despite, help } as const);
+    // The read locks the row, but the lock is gone (or held by another transaction) by the time the write runs.
+    const why = scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends";
+    const despite = { ...data, lock: code(`FOR ${read.lock.toUpperCase()}`), why };
+    if (!flow.data) return { messageId: "checkThenWriteDespiteLock", data: despite, help } as const;
+    return { messageId: "lostUpdateDespiteLock", data: despite, help } as const;
   }
-  return flow.data ? ({ messageId: "lostUpdate", data, help } as const) : ({ messageId: "checkThenWrite", data, help } as const);
+  if (!flow.data) return { messageId: "checkThenWrite", data, help } as const;
+  return { messageId: "lostUpdate", data, help } as const;
+}
+
+/** The headline and help of a read-modify-write in an aborting transaction that nothing retries. */
+function unretriedMessage(flow: ReadModifyWrite, isolation: string) {
+  const { read, write } = flow;
+  const column = flow.data?.column ?? flow.control?.column;
+  const retrying = RETRYING_TRANSACTION[write.library] ?? "wrap the whole transaction in the runtime's `retry`";
+  return {
+    messageId: "unretried",
+    data: { write: writeLabel(write), column: column ? code(column) : "the row", line: lineOf(read.node), isolation },
+    help: `Retry the transaction with backoff (${retrying}) or lock the row at READ COMMITTED (${LOCK_HINT[write.library]}), where the second call waits instead of failing.`,
+  } as const;
 }
 
 function writeLabel(write: DbAccess): string {

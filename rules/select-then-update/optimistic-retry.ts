@@ -59,34 +59,20 @@ export function optimisticRetrySuggestion(flow: ReadModifyWrite, context: FixCon
   if (!guard) return undefined;
   // The compare-and-set: one more WHERE condition, its value passed as one more parameter.
   const sqlStart = textNode.getStart() + 1;
-  const inner: TextEdit[] = [
-    fixer.insertBefore(
-      atOffset(sqlStart + whereEnd),
-      ` AND ${guard.column} = ${write.library === "pg" ? `$${values.elements.length + 1}` : "?"}`,
-    ),
-  ];
+  const placeholder = write.library === "pg" ? `$${values.elements.length + 1}` : "?";
+  const inner: TextEdit[] = [fixer.insertBefore(atOffset(sqlStart + whereEnd), ` AND ${guard.column} = ${placeholder}`)];
   // pg's `$n` goes last; `?` placeholders are positional: the new value goes after those before the end of the WHERE.
-  const index =
-    write.library === "pg" ? values.elements.length : write.sql.statement.placeholders.filter((p) => p.offset < whereEnd).length;
-  const before = values.elements[index - 1];
+  const placeholdersBefore = write.sql.statement.placeholders.filter((p) => p.offset < whereEnd).length;
+  const before = values.elements[(write.library === "pg" ? values.elements.length : placeholdersBefore) - 1];
   if (before) inner.push(fixer.insertAfter(before, `, ${guard.value}`));
   else inner.push(fixer.insertAfter(openingBracket(values), values.elements.length > 0 ? `${guard.value}, ` : guard.value));
   if (guard.bump) {
     const last = write.sql.statement.assignments[write.sql.statement.assignments.length - 1]!;
-    inner.push(
-      fixer.insertBefore(
-        atOffset(sqlStart + last.expressionStart + last.expression.trimEnd().length),
-        `, ${guard.column} = ${guard.column} + 1`,
-      ),
-    );
+    const setEnd = sqlStart + last.expressionStart + last.expression.trimEnd().length;
+    inner.push(fixer.insertBefore(atOffset(setEnd), `, ${guard.column} = ${guard.column} + 1`));
   }
-  const deeper = indentUnit(sourceFile);
-  const counted = affectedCountCheck(
-    write,
-    context,
-    (count) => `assertAffected(${count}, ${JSON.stringify(`${write.table ?? "matching"} row`)});`,
-    deeper,
-  );
+  const rowName = JSON.stringify(`${write.table ?? "matching"} row`);
+  const counted = affectedCountCheck(write, context, (count) => `assertAffected(${count}, ${rowName});`, indentUnit(sourceFile));
   if (!counted) return undefined;
   // The count check moves into the callback with the write; an import it needs stays where it is.
   const rangeStart = statements[0]!.getStart();

@@ -21,7 +21,7 @@ import {
   type RuntimeSubpath,
   type TextEdit,
 } from "../../server/src/rule-kit";
-import { movableStatements, plainSqlLiteral, type FixContext } from "./flow-code";
+import { atOffset, movableStatements, plainSqlLiteral, type FixContext } from "./flow-code";
 
 const ROW_LOCK_HELPERS: Partial<
   Record<DbLibrary, { helper: string; subpath: RuntimeSubpath; fits: (call: ts.CallExpression) => boolean }>
@@ -75,7 +75,7 @@ export function rowLockSuggestion(flow: ReadModifyWrite, context: FixContext): F
   if (!fits || (read.library === "mysql2" && !isPromisePool(read.handle, poolMethods(statements, pool), context.checker))) return undefined;
   // `FOR UPDATE` goes after the statement's last word, before any trailing `;` or whitespace of the literal.
   const sqlEnd = textNode.getEnd() - 1 - (textNode.text.length - textNode.text.replace(/[\s;]+$/, "").length);
-  inner.push(fixer.insertBefore({ start: sqlEnd, end: sqlEnd }, " FOR UPDATE"));
+  inner.push(fixer.insertBefore(atOffset(sqlEnd), " FOR UPDATE"));
   return fixer.fix(
     `Lock the row: read with FOR UPDATE inside ${runtime.helper}`,
     wrapStatements(sourceFile, statements, `await ${runtime.helper}(${pool}, async (${tx}) => {`, "});", inner),

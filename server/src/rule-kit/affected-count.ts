@@ -53,12 +53,10 @@ export function affectedCountCheck(
   const statement = outer.parent;
   if (!result || !ts.isExpressionStatement(statement) || !ts.isAwaitExpression(outer)) return undefined;
   const name = freshName(enclosingFunction(statement) ?? sourceFile, "updated");
+  const indent = indentationAt(sourceFile, statement.getStart(sourceFile)) + extraIndent;
   const edits = [
     fixer.insertBefore(statement, `${result.declare(name)} = `),
-    fixer.insertAfter(
-      statement,
-      `\n${indentationAt(sourceFile, statement.getStart(sourceFile))}${extraIndent}${check(result.count(name))}`,
-    ),
+    fixer.insertAfter(statement, `\n${indent}${check(result.count(name))}`),
   ];
   if (write.library === "mysql2") {
     // mysql2 types a result as a union of rows and header: name the header type to read `affectedRows`.
