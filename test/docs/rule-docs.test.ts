@@ -99,7 +99,7 @@ describe("rule docs", () => {
           );
         }
         const timeline = fencedBlocks(markdown).some((b) => b.lang === "" || b.lang === "text");
-        assert.ok(timeline, `${where}: no timeline (a \`\`\`text block showing the race or deadlock step by step, as in the guide)`);
+        assert.ok(timeline, `${where}: no timeline (a \`\`\`text block showing the race or deadlock step by step)`);
         const examples = examplesOf(markdown);
         assert.ok(
           examples.some((e) => e.kind === "incorrect"),
