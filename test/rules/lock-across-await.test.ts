@@ -48,6 +48,24 @@ runRuleTests(lockAcrossAwait, {
   valid: [
     { name: "database calls inside the critical section only", code: underMutex("", "await repo.load(id);") },
     {
+      name: "a sleep in the catch of an acquisition that ends its try block: the catch runs only when it failed",
+      code: `import Redlock from "redlock";
+import Redis from "ioredis";
+const redlock = new Redlock([new Redis()]);
+export async function leaderFor(region: string, waitMs: number) {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      const lease = await redlock.acquire([\`leader:\${region}\`], 15000);
+      return lease;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+  return undefined;
+}
+`,
+    },
+    {
       name: "single-flight: a mutex around nothing but the slow call",
       code: `import { Mutex } from "async-mutex";
 const lock = new Mutex();
@@ -650,6 +668,30 @@ export async function b(id: string) {
       errors: [
         { line: 6, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: "`redlock` key [`order:${id}`]" } },
         { line: 11, column: 3, messageId: "underExpiringLease", data: { ...FETCH, lock: "`redlock` key [`order:${id}`]" } },
+      ],
+    },
+    {
+      name: "a sleep in the catch of a try that does more after the acquisition: the lock may be held there",
+      code: `import Redlock from "redlock";
+import Redis from "ioredis";
+const redlock = new Redlock([new Redis()]);
+export async function settle(id: string) {
+  try {
+    await redlock.acquire([\`settle:\${id}\`], 15000);
+    await fetch("https://bank/settle");
+  } catch {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+`,
+      errors: [
+        { line: 7, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: "`redlock` key [`settle:${id}`]" } },
+        {
+          line: 9,
+          column: 5,
+          messageId: "underExpiringLease",
+          data: { call: "`setTimeout`", reason: "sleeps", lock: "`redlock` key [`settle:${id}`]" },
+        },
       ],
     },
     {

@@ -11,6 +11,7 @@ import {
   code,
   enclosingFunction,
   expressionKey,
+  isFunctionLike,
   isInside,
   lineOf,
   nodesOfKinds,
@@ -195,6 +196,7 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
       contains: (node) =>
         (enclosingFunction(node) ?? sourceFile) === fn &&
         runsAfter(acquisition.call, node) &&
+        !onlyWhenAcquisitionFailed(acquisition.call, node) &&
         (acquisition.style !== "try" || acquiredOnPathTo(acquisition, names, node)) &&
         (!usingBlock || isInside(node, usingBlock)) &&
         !releases.some((release) => runsAfter(release, node)),
@@ -203,6 +205,36 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
   for (const region of regions) region.lock.holds = region.contains;
   cache.set(sourceFile, regions);
   return regions;
+}
+
+/**
+ * True if `node` is in the catch clause of a try block where nothing after the acquisition can throw (`try { return
+ * await lock.acquire() } catch { … }`, or `const l = await lock.acquire(); return l;`): that catch runs only when the
+ * acquisition failed, so no lock is held in it.
+ */
+function onlyWhenAcquisitionFailed(call: ts.Node, node: ts.Node): boolean {
+  for (let child: ts.Node = call, parent = call.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
+    if (!ts.isTryStatement(parent) || child !== parent.tryBlock) continue;
+    if (!parent.catchClause || !isInside(node, parent.catchClause)) return false;
+    const statements = parent.tryBlock.statements;
+    const index = statements.findIndex((statement) => isInside(call, statement));
+    return index >= 0 && endsWith(statements[index]!, call) && statements.slice(index + 1).every(cannotThrow);
+  }
+  return false;
+}
+
+/** `return`, `return name`, `break`, `continue`: statements that cannot throw. */
+function cannotThrow(statement: ts.Statement): boolean {
+  if (ts.isBreakStatement(statement) || ts.isContinueStatement(statement)) return true;
+  return ts.isReturnStatement(statement) && (!statement.expression || ts.isIdentifier(statement.expression));
+}
+
+/** The statement does nothing after `call`: `await call;`, `return await call;`, `const x = await call;`. */
+function endsWith(statement: ts.Statement, call: ts.Node): boolean {
+  const expression = ts.isReturnStatement(statement) || ts.isExpressionStatement(statement) ? statement.expression : undefined;
+  const declaration = ts.isVariableStatement(statement) ? statement.declarationList.declarations : undefined;
+  const value = expression ?? (declaration?.length === 1 ? declaration[0]!.initializer : undefined);
+  return !!value && skipAwait(skipParens(value)) === call;
 }
 
 function outerBlock(node: ts.Node): ts.Node | undefined {
