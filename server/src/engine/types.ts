@@ -82,8 +82,8 @@ export interface RuleMeta<Options = unknown, Messages extends RuleMessages = Rul
    * whole project and never caches their results per file.
    */
   scope: "file" | "project";
+  /** The rule's message templates by id (`report({ messageId, data })` fills one). */
   messages: Messages;
-
   /** JSON Schema of the rule's options object: configuration is validated against it before a rule sees options. */
   optionsSchema?: JsonSchemaObject;
   /** The options a rule sees when configuration sets none; the user's are merged over them. */
