@@ -48,6 +48,26 @@ runRuleTests(lockAcrossAwait, {
   valid: [
     { name: "database calls inside the critical section only", code: underMutex("", "await repo.load(id);") },
     {
+      name: "a backoff in the catch of an acquisition assigned (and cast) to an outer variable, then break",
+      code: `import Redlock from "redlock";
+import Redis from "ioredis";
+const redlock = new Redlock([new Redis()]);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export async function claimSlot(pool: string) {
+  let held: { release(): Promise<void> } | undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      held = (await redlock.acquire([\`slot:\${pool}\`], 20000)) as unknown as { release(): Promise<void> };
+      break;
+    } catch {
+      await pause(100 * 2 ** attempt);
+    }
+  }
+  return held;
+}
+`,
+    },
+    {
       name: "a sleep in the catch of an acquisition that ends its try block: the catch runs only when it failed",
       code: `import Redlock from "redlock";
 import Redis from "ioredis";

@@ -229,12 +229,18 @@ function cannotThrow(statement: ts.Statement): boolean {
   return ts.isReturnStatement(statement) && (!statement.expression || ts.isIdentifier(statement.expression));
 }
 
-/** The statement does nothing after `call`: `await call;`, `return await call;`, `const x = await call;`. */
+/** The statement does nothing after `call`: `await call;`, `return await call;`, `const x = await call;`, `x = await call;`. */
 function endsWith(statement: ts.Statement, call: ts.Node): boolean {
   const expression = ts.isReturnStatement(statement) || ts.isExpressionStatement(statement) ? statement.expression : undefined;
   const declaration = ts.isVariableStatement(statement) ? statement.declarationList.declarations : undefined;
-  const value = expression ?? (declaration?.length === 1 ? declaration[0]!.initializer : undefined);
-  return !!value && skipAwait(skipParens(value)) === call;
+  let value = expression ?? (declaration?.length === 1 ? declaration[0]!.initializer : undefined);
+  while (value) {
+    if (ts.isBinaryExpression(value) && value.operatorToken.kind === ts.SyntaxKind.EqualsToken) value = value.right;
+    else if (ts.isAsExpression(value) || ts.isNonNullExpression(value) || ts.isSatisfiesExpression(value)) value = value.expression;
+    else if (ts.isParenthesizedExpression(value) || ts.isAwaitExpression(value)) value = value.expression;
+    else return value === call;
+  }
+  return false;
 }
 
 function outerBlock(node: ts.Node): ts.Node | undefined {

@@ -116,11 +116,11 @@ export class Engine {
         continue;
       }
       const crashesBefore = crashes.length;
+      const settings = this.settingsFor(fileName);
+      let fixer: Fixer | undefined;
       for (const rule of this.rules) {
         const ruleConfig = ruleSettings.get(rule.meta.id);
         if (!rule.checkFile || !ruleConfig || ruleConfig.severity === "off") continue;
-        const settings = this.settingsFor(fileName);
-        let fixer: Fixer | undefined;
         const context: FileRuleContext = {
           sourceFile,
           fileName,
