@@ -66,10 +66,10 @@ export function flowGraphOf(root: FunctionLike | ts.SourceFile): FlowGraph {
 /** The nearest ancestor-or-self of `node` that is an element of `graph`; undefined at the root or in a nested function. */
 export function elementAt(graph: FlowGraph, node: ts.Node): ts.Node | undefined {
   for (let current: ts.Node | undefined = node; current; current = current.parent) {
-    if (graph.occurrences(current).length > 0) return current;
     if (current === graph.root) return undefined;
-    // A nested function that is an element was returned above; any other is a different graph.
-    if (isFunctionLike(current) || ts.isClassLike(current)) return undefined;
+    // Below a nested function or class is a different graph (the function itself is an element of this one).
+    if (current !== node && (isFunctionLike(current) || ts.isClassLike(current))) return undefined;
+    if (graph.occurrences(current).length > 0) return current;
   }
   return undefined;
 }
