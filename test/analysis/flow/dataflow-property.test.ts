@@ -1,4 +1,4 @@
-// The forward solver of server/src/analysis/flow/dataflow.ts against brute force, on ~300 random small functions
+// The forward solver of server/src/analysis/flow/dataflow.ts against brute force, on 300 random small functions
 // (fixed seeds): at every `b()`, "a() ran on every path to here" (MUST, join = AND) and "on some path" (MAY, join = OR)
 // must equal what enumerating the CFG's paths from entry says, and the solver must give a state to exactly the
 // elements and blocks some path reaches.
@@ -33,23 +33,26 @@ class Generator {
 
   /** `loops`: labels of the enclosing loops ("" for an unlabelled one), innermost last. */
   block(depth: number, loops: readonly string[]): string {
-    const count = 1 + Math.floor(this.random() * 3);
+    // Fewer statements deeper down keep the path enumeration small.
+    const count = 1 + Math.floor(this.random() * (depth === 0 ? 3 : 2));
     const out: string[] = [];
     for (let i = 0; i < count; i++) out.push(this.statement(depth, loops));
     return out.join(" ");
   }
 
   private statement(depth: number, loops: readonly string[]): string {
-    const leaves = ["a();", "b();", "b();", "x && a();", "return;", "throw e;"];
+    const leaves = ["a();", "b();", "b();", "x && a();", "o?.a();", "c() ? a() : b();", "return;", "throw e;"];
     if (loops.length > 0) leaves.push("break;", "continue;");
     for (const label of loops) if (label) leaves.push(`break ${label};`, `continue ${label};`);
     if (depth >= 3 || this.random() < 0.45) return this.pick(leaves);
     const inner = (withLoop?: string): string => this.block(depth + 1, withLoop === undefined ? loops : [...loops, withLoop]);
-    switch (this.pick(["if", "if", "while", "labelled", "try-catch", "try-finally", "try-catch-finally"])) {
+    switch (this.pick(["if", "if", "while", "do", "labelled", "try-catch", "try-finally", "try-catch-finally"])) {
       case "if":
         return `if (c()) { ${inner()} } else { ${inner()} }`;
       case "while":
         return `while (c()) { ${inner("")} }`;
+      case "do":
+        return `do { ${inner("")} } while (c());`;
       case "labelled": {
         const label = `L${this.labels++}`;
         return `${label}: while (c()) { ${inner(label)} }`;
@@ -120,21 +123,22 @@ function solve(graph: FlowGraph, join: (x: boolean, y: boolean) => boolean) {
 }
 
 describe("dataflow: MUST / MAY against path enumeration", () => {
-  test("~300 random functions", () => {
+  test("300 random functions", () => {
     let functions = 0;
     let skipped = 0;
     let checkedCalls = 0;
-    for (let seed = 1; seed <= 300; seed++) {
+    // Seeds from 1 on until 300 functions were checked; the few too big to enumerate are skipped (and counted).
+    for (let seed = 1; functions < 300; seed++) {
       const body = new Generator(mulberry32(seed)).block(0, []);
       const file = ts.createSourceFile("t.ts", `function f() { ${body} }`, ts.ScriptTarget.Latest, true);
       const fn = file.statements[0] as ts.FunctionDeclaration;
       const graph = flowGraphOf(fn);
       const truth = enumerate(graph);
-      functions++;
       if (!truth.complete) {
         skipped++;
         continue;
       }
+      functions++;
       const must = solve(graph, (x, y) => x && y);
       const may = solve(graph, (x, y) => x || y);
       assert.ok(must.converged && may.converged);
@@ -159,8 +163,7 @@ describe("dataflow: MUST / MAY against path enumeration", () => {
       assert.equal(must.atThrowExit !== undefined, truth.reachedBlocks.has(graph.throwExit), where);
     }
     if (process.env.FLOW_STATS) console.log({ functions, skipped, checkedCalls });
-    assert.equal(functions, 300);
-    assert.ok(skipped <= 15, `${skipped} functions too big to enumerate`);
+    assert.ok(skipped <= 30, `${skipped} functions too big to enumerate`);
     assert.ok(checkedCalls > 300, `only ${checkedCalls} b() calls checked`);
   });
 
