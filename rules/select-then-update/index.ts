@@ -31,6 +31,8 @@ import {
   type FunctionLike,
   type ReadModifyWrite,
   type TransactionScope,
+  calleeResolver,
+  type CalleeResolver,
 } from "../../server/src/rule-kit";
 import { atomicUpdateFix } from "./atomic-update";
 import { rowLockSuggestion } from "./row-lock";
@@ -67,7 +69,11 @@ export const selectThenUpdate = defineRule({
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
       for (const flow of readModifyWritesIn(node)) {
         if (reported.has(flow.write)) continue;
-        const protection = protectionOf(flow, () => context.checker);
+        const protection = protectionOf(
+          flow,
+          () => context.checker,
+          calleeResolver(context.program, () => context.checker),
+        );
         const unretried = protection === "aborts-on-conflict" ? unretriedTransaction(flow) : undefined;
         if (unretried) {
           reported.add(flow.write);
@@ -114,7 +120,7 @@ type Protection =
   /** The write's WHERE repeats the check against the database's current value. */
   | "conditional-update";
 
-function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker): Protection | undefined {
+function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, resolve: CalleeResolver): Protection | undefined {
   const { read, write } = flow;
   if (flow.guards.length > 0) return "compare-and-set";
   if (differentRows(flow)) return "another-row";
@@ -124,7 +130,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker): Pro
   if (scope && scope === transactionScopeOf(read.node)) {
     if (read.lock === "update" || read.lock === "no key update") return "row-lock";
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
-    if (rowLocksHeldAt(read.node, scope).some((l) => sameTable(l.access.table, read.table) && locking(l.mode))) return "row-lock";
+    if (rowLocksHeldAt(read.node, scope, resolve).some((l) => sameTable(l.access.table, read.table) && locking(l.mode))) return "row-lock";
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
   }

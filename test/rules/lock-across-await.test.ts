@@ -257,6 +257,63 @@ export async function run(id: string) {
     },
   ],
   invalid: [
+    {
+      name: "pg: after a ROLLBACK-and-return guard the row lock is still held on the path that goes on",
+      code: `import { Pool } from "pg";
+export async function debit(pool: Pool, id: string, amount: number): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [id]);
+    if (rows[0].balance < amount) {
+      await client.query("ROLLBACK");
+      return false;
+    }
+    await fetch("https://fraud.example.com/check", { method: "POST" });
+    await client.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+    await client.query("COMMIT");
+    return true;
+  } finally {
+    client.release();
+  }
+}`,
+      errors: [
+        {
+          line: 11,
+          column: 5,
+          messageId: "inLockingTransaction",
+          data: inTransaction("client", forUpdate("accounts", 6)),
+          related: [{ line: 6, message: "row locks taken here, held until COMMIT/ROLLBACK" }],
+        },
+      ],
+    },
+    {
+      name: "Prisma: an HTTP call after a project helper locked the row on the transaction",
+      files: {
+        "src/locks.ts": `import { Prisma } from "@prisma/client";
+export async function lockAccount(tx: Prisma.TransactionClient, accountId: string) {
+  await tx.$queryRaw\`SELECT id FROM "Account" WHERE id = \${accountId} FOR UPDATE\`;
+}`,
+      },
+      code: `import { PrismaClient } from "@prisma/client";
+import { lockAccount } from "./locks";
+const prisma = new PrismaClient();
+export async function close(accountId: string) {
+  await prisma.$transaction(async (tx) => {
+    await lockAccount(tx, accountId);
+    await fetch("https://audit.example.com/close", { method: "POST" });
+  });
+}`,
+      errors: [
+        {
+          line: 7,
+          column: 5,
+          messageId: "inLockingTransaction",
+          data: inTransaction("tx", "a locking read (FOR UPDATE) of `account` in `lockAccount` called at line 6"),
+          related: [{ line: 6, message: "row locks taken here, held until COMMIT/ROLLBACK" }],
+        },
+      ],
+    },
     // ---- every default slow call, under an async-mutex runExclusive
     slowCallCase("global fetch", "", `await fetch(\`https://rates/\${id}\`);`, "fetch", HTTP),
     slowCallCase("axios default export", `import axios from "axios";\n`, `await axios.post("https://hooks", { id });`, "axios.post", HTTP),

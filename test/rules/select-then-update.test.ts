@@ -2,8 +2,95 @@ import { selectThenUpdate } from "../../rules/select-then-update";
 import { MYSQL2_PROMISE } from "../helpers/driver-stubs";
 import { runRuleTests } from "../helpers/rule-tester";
 
+/** A module whose helper locks an account row through the transaction it is given. */
+const LOCK_ACCOUNT_MODULE = {
+  "src/locks.ts": `import { Prisma } from "@prisma/client";
+export async function lockAccount(tx: Prisma.TransactionClient, accountId: string) {
+  await tx.$queryRaw\`SELECT id FROM "Account" WHERE id = \${accountId} FOR UPDATE\`;
+}`,
+};
+
+/** A Prisma transaction that calls lockAccount with `handle`, then reads the balance and writes `balance`. */
+const withdrawAfterLocking = (handle: string, balance: string) => `import { PrismaClient } from "@prisma/client";
+import { lockAccount } from "./locks";
+const prisma = new PrismaClient();
+export async function withdraw(accountId: string, amount: number) {
+  await prisma.$transaction(async (tx) => {
+    await lockAccount(${handle}, accountId);
+    const account = await tx.account.findUniqueOrThrow({ where: { id: accountId } });
+    await tx.account.update({ where: { id: accountId }, data: { balance: ${balance} } });
+  });
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "pg: a guard that runs ROLLBACK and returns does not end the transaction for the write after it",
+      code: `import { Pool } from "pg";
+export async function debit(pool: Pool, id: string, amount: number): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [id]);
+    if (rows[0].balance < amount) {
+      await client.query("ROLLBACK");
+      return false;
+    }
+    await client.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+    await client.query("COMMIT");
+    return true;
+  } finally {
+    client.release();
+  }
+}`,
+    },
+    {
+      name: "Sequelize: the transaction arrives from the caller; the locking read and the save both run in it",
+      code: `import { Model } from "sequelize";
+import type { Transaction } from "sequelize";
+class Wallet extends Model {
+  declare balance: number;
+}
+export async function spend(walletId: string, amount: number, transaction: Transaction) {
+  const wallet = await Wallet.findOne({ where: { id: walletId }, lock: transaction.LOCK.UPDATE, transaction });
+  if (!wallet) throw new Error("no wallet");
+  wallet.balance = wallet.balance - amount;
+  await wallet.save({ transaction });
+}`,
+    },
+    {
+      name: "knex: a Knex.Transaction parameter inside an options object, forUpdate then update",
+      code: `import type { Knex } from "knex";
+export async function reserve({ trx, sku }: { trx: Knex.Transaction; sku: string }) {
+  const item = await trx("stock").where({ sku }).forUpdate().first();
+  await trx("stock").where({ sku }).update({ reserved: item.reserved + 1 });
+}`,
+    },
+    {
+      name: "Prisma: a helper in another module locks the row through the transaction it is given",
+      files: LOCK_ACCOUNT_MODULE,
+      code: withdrawAfterLocking("tx", "account.balance - amount"),
+    },
+    {
+      name: "pg: a wrapper of a locking helper, both in this file, called on the client after BEGIN",
+      code: `import { Pool, PoolClient } from "pg";
+async function lockRows(client: PoolClient, ids: string[]) {
+  await client.query("SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE", [ids]);
+}
+const lockRow = (db: PoolClient, id: string) => lockRows(db, [id]);
+export async function debit(pool: Pool, id: string, amount: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await lockRow(client, id);
+    const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1", [id]);
+    await client.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+    },
     {
       name: "pg: FOR UPDATE inside BEGIN … COMMIT on the same client",
       code: `import { Pool } from "pg";
@@ -393,6 +480,13 @@ export async function hit(key: string): Promise<void> {
     },
   ],
   invalid: [
+    {
+      name: "Prisma: the locking helper is called with the client, not the transaction: the lock is another connection's",
+      files: LOCK_ACCOUNT_MODULE,
+      code: withdrawAfterLocking("prisma", "account.balance - amount"),
+      errors: [{ line: 8, column: 11, messageId: "lostUpdate", data: { write: "`tx.account.update(…)`", column: "`balance`", line: 7 } }],
+      output: withdrawAfterLocking("prisma", "{ decrement: amount }"),
+    },
     {
       name: "pg Pool: read, check, write the computed balance",
       code: `import { Pool } from "pg";

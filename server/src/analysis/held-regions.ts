@@ -23,6 +23,7 @@ import {
 } from "./ast";
 import { alwaysExits } from "./control-flow";
 import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
+import { calleeResolver } from "./summaries";
 import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope } from "./transactions";
 
 /** A Redis SET NX / SETNX lock of one file with the calls that release its key. */
@@ -398,13 +399,13 @@ export function locksHeldAt(node: ts.Node, program: ts.Program, checker: () => t
     .sort((a, b) => b.takenAt.getStart() - a.takenAt.getStart());
   const scope = transactionScopeOf(node);
   if (scope && (scope.callback ? enclosingFunction(node) === scope.callback : enclosingFunction(node) === enclosingFunction(scope.start))) {
-    const rowLocks = rowLocksHeldAt(node, scope);
+    const rowLocks = rowLocksHeldAt(node, scope, calleeResolver(program, checker));
     if (rowLocks.length > 0)
       held.push({
         kind: "transaction",
         label: transactionLabel(scope),
         expires: false,
-        takenAt: rowLocks[0]!.access.node,
+        takenAt: rowLocks[0]!.chain?.[0] ?? rowLocks[0]!.access.node,
         transaction: { scope, rowLocks },
       });
   }
@@ -414,5 +415,8 @@ export function locksHeldAt(node: ts.Node, program: ts.Program, checker: () => t
 /** "SELECT … FOR UPDATE at line 12", for messages. */
 export function rowLockDescription(rowLock: RowLock): string {
   const what = rowLock.mode === "write" ? "a write" : `a locking read (FOR ${rowLock.mode.toUpperCase()})`;
-  return `${what}${rowLock.access.table ? ` of ${code(rowLock.access.table)}` : ""} at line ${lineOf(rowLock.access.node)}`;
+  const table = rowLock.access.table ? ` of ${code(rowLock.access.table)}` : "";
+  const call = rowLock.chain?.[0];
+  if (call) return `${what}${table} in ${code(calleeName(call) ?? "a helper")} called at line ${lineOf(call)}`;
+  return `${what}${table} at line ${lineOf(rowLock.access.node)}`;
 }

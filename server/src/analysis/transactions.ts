@@ -9,10 +9,15 @@
 // - callbacks: `knex.transaction(trx => …)`, `prisma.$transaction(async tx => …)`, `dataSource.transaction(m => …)`,
 //   `sequelize.transaction(t => …)`, Drizzle `db.transaction(tx => …)`, Kysely `db.transaction().execute(trx => …)`,
 //   the runtime's `withPgTransaction(pool, tx => …)` / `withMySqlTransaction(pool, tx => …)`;
-// - Prisma's batch form `prisma.$transaction([a, b])`.
+// - Prisma's batch form `prisma.$transaction([a, b])`;
+// - a transaction the caller opened and passes in: a required parameter typed as a transaction handle
+//   (`transaction: Transaction`, `trx: Knex.Transaction`, `tx: Prisma.TransactionClient`, `manager: EntityManager`), or
+//   such a property of an options parameter (`options: { transaction: Transaction }`, `{ transaction }: {…}`).
 import { ts } from "../engine/ts";
 import {
+  FUNCTION_KINDS,
   calleeName,
+  enclosingFunction,
   expressionKey,
   importedBinding,
   isFunctionLike,
@@ -27,13 +32,19 @@ import {
 } from "./ast";
 import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db";
 import type { IsolationLevel, RowLockMode } from "./sql";
+import { flowGraphOf } from "./flow/cfg";
+import { elementAt, solveForward, type ForwardSolution } from "./flow/dataflow";
+import { lockModeOf, passesHandle, summaryOf, type CalleeResolver } from "./summaries";
 
 export type { IsolationLevel } from "./sql";
 
 export interface TransactionScope {
-  form: "begin-commit" | "callback" | "batch";
-  /** What opens it: `client.query("BEGIN")`, `knex.transaction(…)`, `prisma.$transaction(…)`, `withPgTransaction(…)`. */
-  start: ts.CallExpression | ts.TaggedTemplateExpression;
+  form: "begin-commit" | "callback" | "batch" | "caller";
+  /**
+   * What opens it: `client.query("BEGIN")`, `knex.transaction(…)`, `prisma.$transaction(…)`, `withPgTransaction(…)`;
+   * for a transaction passed in by the caller, the parameter it arrives through.
+   */
+  start: ts.CallExpression | ts.TaggedTemplateExpression | ts.ParameterDeclaration;
   /** For the callback form: the function that runs inside the transaction. */
   callback?: FunctionLike;
   /**
@@ -41,9 +52,14 @@ export interface TransactionScope {
    * `tx`, `t`, `this.client`. Undefined for the batch form (membership is "is an element of the array").
    */
   handle?: string;
-  /** Offsets [pos, end) of the code that runs while the transaction is open. */
+  /** Offsets [pos, end) of the code that can run while the transaction is open. */
   pos: number;
   end: number;
+  /**
+   * For BEGIN … COMMIT: whether the transaction is open on every path that reaches `node`, along the enclosing
+   * function's control flow (a guard that runs ROLLBACK and returns does not end it for the code after the guard).
+   */
+  isOpenAt?(node: ts.Node): boolean;
   /** The isolation level asked for, when the code says (else the database default: READ COMMITTED in PostgreSQL, REPEATABLE READ in MySQL). */
   isolation?: IsolationLevel;
   /** Whether serialization failures and deadlocks are retried by the code that opens it (the runtime helpers' `retry` option). */
@@ -55,6 +71,8 @@ export interface RowLock {
   access: DbAccess;
   /** `update`/`no key update`/`share`/`key share` for locking reads; `write` for UPDATE/DELETE/INSERT and ORM writes. */
   mode: RowLockMode | "write";
+  /** When a project helper runs `access` (`await lockShelf(tx, id)`): the calls from the transaction's code down to it. */
+  chain?: ts.CallExpression[];
 }
 
 const scopeCache = new WeakMap<ts.SourceFile, TransactionScope[]>();
@@ -69,6 +87,9 @@ export function transactionScopesOf(sourceFile: ts.SourceFile): readonly Transac
     const scope = callbackScope(node) ?? batchScope(node) ?? beginScope(node);
     if (scope) found.push(scope);
   }
+  // A callback already known as a transaction's (`$transaction(async (tx: Prisma.TransactionClient) => …)`) keeps its scope.
+  const callbacks = new Set(found.map((s) => s.callback));
+  for (const fn of nodesOfKinds<FunctionLike>(sourceFile, FUNCTION_KINDS)) if (!callbacks.has(fn)) found.push(...callerScopes(fn));
   scopes.sort((a, b) => a.pos - b.pos || b.end - a.end);
   scopeCache.set(sourceFile, scopes);
   return scopes;
@@ -86,7 +107,7 @@ export function transactionScopeOf(node: ts.Node): TransactionScope | undefined 
   const pos = node.getStart();
   for (let i = scopes.length - 1; i >= 0; i--) {
     const scope = scopes[i]!;
-    if (pos < scope.pos || pos >= scope.end) continue;
+    if (pos < scope.pos || pos >= scope.end || (scope.isOpenAt && !scope.isOpenAt(node))) continue;
     if (!access || runsIn(access, scope)) return scope;
   }
   return undefined;
@@ -95,7 +116,7 @@ export function transactionScopeOf(node: ts.Node): TransactionScope | undefined 
 /** True if the database statement `access` is part of `scope`. */
 export function runsIn(access: DbAccess, scope: TransactionScope): boolean {
   const pos = access.node.getStart();
-  if (pos < scope.pos || pos >= scope.end) return false;
+  if (pos < scope.pos || pos >= scope.end || (scope.isOpenAt && !scope.isOpenAt(access.node))) return false;
   if (scope.form === "batch") return true;
   const handle = scope.handle;
   if (!handle) return false;
@@ -108,18 +129,45 @@ export function runsIn(access: DbAccess, scope: TransactionScope): boolean {
 
 /**
  * The row locks held at `node`: the locking reads (`FOR UPDATE`, `.forUpdate()`, `lock: ...`) and writes of its
- * transaction that run before it. Empty outside a transaction (autocommit releases locks at the end of each
+ * transaction that run before it, including those a project helper runs on the transaction it is passed (with
+ * `resolve`, through its summary). Empty outside a transaction (autocommit releases locks at the end of each
  * statement). "Before" is source order within the scope, which is execution order for straight-line code.
  */
-export function rowLocksHeldAt(node: ts.Node, scope: TransactionScope | undefined = transactionScopeOf(node)): RowLock[] {
+export function rowLocksHeldAt(
+  node: ts.Node,
+  scope: TransactionScope | undefined = transactionScopeOf(node),
+  resolve?: CalleeResolver,
+): RowLock[] {
   if (!scope) return [];
   const pos = node.getStart();
   const locks: RowLock[] = [];
   for (const access of accessesOf(scope, node.getSourceFile())) {
     if (access.node.getEnd() > pos) break;
     if (!runsIn(access, scope)) continue;
-    if (access.kind === "read" && access.lock) locks.push({ access, mode: access.lock });
-    else if (access.kind === "write" && access.library !== "redis") locks.push({ access, mode: "write" });
+    const mode = lockModeOf(access);
+    if (mode) locks.push({ access, mode });
+  }
+  if (!resolve || !scope.handle) return locks;
+  const helpers = helperRowLocks(scope, scope.handle, pos, resolve);
+  if (helpers.length === 0) return locks;
+  const at = (lock: RowLock) => (lock.chain?.[0] ?? lock.access.node).getStart();
+  return [...locks, ...helpers].sort((a, b) => at(a) - at(b));
+}
+
+/** Row locks taken by project helpers called with the transaction's handle before `pos` (`await lockShelf(tx, id)`). */
+function helperRowLocks(scope: TransactionScope, handle: string, pos: number, resolve: CalleeResolver): RowLock[] {
+  const locks: RowLock[] = [];
+  for (const call of nodesOfKinds<ts.CallExpression>(scope.callback?.body ?? enclosingBody(scope.start) ?? scope.start.getSourceFile(), [
+    ts.SyntaxKind.CallExpression,
+  ])) {
+    const start = call.getStart();
+    if (start < scope.pos || call.getEnd() > pos) continue;
+    if (dbAccessOf(call) || !call.arguments.some((a) => passesHandle(a, handle))) continue;
+    const callee = resolve(call);
+    if (!callee) continue;
+    for (const lock of summaryOf(callee, resolve).rowLocks)
+      if (passesHandle(call.arguments[lock.parameter], handle))
+        locks.push({ access: lock.access, mode: lock.mode, chain: [call, ...lock.chain] });
   }
   return locks;
 }
@@ -162,6 +210,8 @@ const RETRYING_CALL = /retry|backoff/i;
  */
 export function isRetried(scope: TransactionScope): boolean {
   if (scope.retried) return true;
+  // Whether the caller that opened it retries is not knowable here: not judged.
+  if (scope.form === "caller") return true;
   for (let child: ts.Node = scope.start, node = child.parent; node; child = node, node = node.parent) {
     if (
       (ts.isForStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node)) &&
@@ -243,6 +293,53 @@ function callbackScope(call: ts.CallExpression): TransactionScope | undefined {
   return scope;
 }
 
+/**
+ * Types whose values are a transaction that is already open: Sequelize/Knex/Kysely/Objection `Transaction`, Prisma's
+ * `TransactionClient`, TypeORM's `EntityManager` and `QueryRunner` (a locking read through them throws outside a
+ * transaction, so one that takes a lock runs inside one). Matched by the type's last name (`Knex.Transaction`).
+ */
+const TRANSACTION_HANDLE_TYPES = new Set(["Transaction", "TransactionClient", "EntityManager", "QueryRunner"]);
+
+function isTransactionHandleType(typeNode: ts.TypeNode | undefined): boolean {
+  if (!typeNode || !ts.isTypeReferenceNode(typeNode)) return false;
+  const name = typeNode.typeName;
+  return TRANSACTION_HANDLE_TYPES.has(ts.isIdentifier(name) ? name.text : name.right.text);
+}
+
+/**
+ * The transactions `fn`'s caller passes in: a required parameter typed as a transaction handle, or a required
+ * property of that type in an options parameter. The whole body runs in it; statements through other handles do not.
+ */
+function callerScopes(fn: FunctionLike): TransactionScope[] {
+  const body = fn.body;
+  if (!body) return [];
+  const scopes: TransactionScope[] = [];
+  const add = (parameter: ts.ParameterDeclaration, handle: string) =>
+    scopes.push({ form: "caller", start: parameter, handle, pos: body.getStart(), end: body.getEnd(), retried: false });
+  for (const parameter of fn.parameters) {
+    if (parameter.questionToken || parameter.initializer || !parameter.type) continue;
+    if (ts.isIdentifier(parameter.name) && isTransactionHandleType(parameter.type)) add(parameter, parameter.name.text);
+    else if (ts.isTypeLiteralNode(parameter.type)) {
+      for (const member of parameter.type.members) {
+        if (
+          !ts.isPropertySignature(member) ||
+          member.questionToken ||
+          !ts.isIdentifier(member.name) ||
+          !isTransactionHandleType(member.type)
+        )
+          continue;
+        const property = member.name.text;
+        if (ts.isIdentifier(parameter.name)) add(parameter, `${parameter.name.text}.${property}`);
+        else if (ts.isObjectBindingPattern(parameter.name)) {
+          const element = parameter.name.elements.find((e) => (e.propertyName ?? e.name).getText() === property);
+          if (element && ts.isIdentifier(element.name)) add(parameter, element.name.text);
+        }
+      }
+    }
+  }
+  return scopes;
+}
+
 /** Prisma `$transaction([a, b], { isolationLevel })`. */
 function batchScope(call: ts.CallExpression): TransactionScope | undefined {
   if (calleeName(call) !== "$transaction") return undefined;
@@ -278,12 +375,7 @@ function beginScope(call: ts.CallExpression): TransactionScope | undefined {
   const key = expressionKey(handle);
   const body = enclosingBody(call);
   if (!body) return undefined;
-  let end = body.getEnd();
-  walk(body, (node) => {
-    if (node.getStart() < call.getEnd() || node.getStart() >= end) return;
-    if (!ts.isCallExpression(node) || isInCatch(node, body)) return;
-    if (endsTransaction(node, key)) end = node.getStart();
-  });
+  const end = body.getEnd();
   // `SET TRANSACTION ISOLATION LEVEL ...` on the same handle in the same function (before BEGIN in MySQL, after in PostgreSQL).
   if (!isolation) {
     walk(body, (node) => {
@@ -293,8 +385,34 @@ function beginScope(call: ts.CallExpression): TransactionScope | undefined {
     });
   }
   const scope: TransactionScope = { form: "begin-commit", start: call, handle: key, pos: call.getEnd(), end, retried: false };
+  scope.isOpenAt = openAlongPaths(call, key, ts.isSourceFile(body) ? body : (body.parent as FunctionLike));
   if (isolation) scope.isolation = isolation;
   return scope;
+}
+
+/**
+ * "Open on every path to here" for the transaction `start` begins on `handle`: a must-dataflow over the control-flow
+ * graph of `root`, where `start` opens it and COMMIT/ROLLBACK on the handle closes it. A BEGIN that throws opens
+ * nothing. Code in a nested function counts as running where that function is created (`rows.map(r => client.query(…))`).
+ * Solved on the first question, once per transaction.
+ */
+function openAlongPaths(start: ts.CallExpression, handle: string, root: FunctionLike | ts.SourceFile): (node: ts.Node) => boolean {
+  let solution: ForwardSolution<boolean> | undefined;
+  return (node) => {
+    const graph = flowGraphOf(root);
+    solution ??= solveForward<boolean>(graph, {
+      initial: false,
+      join: (a, b) => a && b,
+      equals: (a, b) => a === b,
+      transfer: (element, open) =>
+        element === start ? true : ts.isCallExpression(element) && endsTransaction(element, handle) ? false : open,
+      edge: (edge, open) => (edge.kind === "exception" && edge.from.elements[edge.from.elements.length - 1] === start ? false : open),
+    });
+    let current = node;
+    for (let fn = enclosingFunction(current); fn && fn !== root; fn = enclosingFunction(current)) current = fn;
+    const element = elementAt(graph, current);
+    return element !== undefined && solution.before(element) === true;
+  };
 }
 
 function endsTransaction(call: ts.CallExpression, handleKey: string): boolean {
@@ -304,11 +422,6 @@ function endsTransaction(call: ts.CallExpression, handleKey: string): boolean {
   if (name === "commit" || name === "rollback" || name === "commitTransaction" || name === "rollbackTransaction") return true;
   const access = dbAccessOf(call);
   return access?.kind === "commit" || access?.kind === "rollback";
-}
-
-function isInCatch(node: ts.Node, body: ts.Node): boolean {
-  for (let current = node.parent; current && current !== body; current = current.parent) if (ts.isCatchClause(current)) return true;
-  return false;
 }
 
 function enclosingBody(node: ts.Node): ts.Node | undefined {

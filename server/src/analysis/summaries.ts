@@ -1,0 +1,132 @@
+// Function summaries: what a project function does to the transaction it is given, in terms of its parameters, so a
+// call site can apply it without reading the body again. `lockShelf(tx, id)` whose body runs `SELECT … FOR UPDATE`
+// through `tx` summarises as "locks rows of Book through parameter 0"; a caller that passes its own transaction then
+// holds those row locks after the call. Summaries compose: a helper that calls a locking helper with its own
+// parameter locks through that parameter too (bounded depth; a cycle contributes nothing while it is being computed).
+import { ts } from "../engine/ts";
+import { CALL_KINDS, boundNames, calleeName, expressionKey, nodesOfKinds, skipAwait, skipParens, type FunctionLike } from "./ast";
+import { dbAccessOf, type DbAccess } from "./db";
+import { projectFunctionNames, projectFunctionOf } from "./slow-calls";
+import type { RowLockMode } from "./sql";
+
+/** A row lock a function takes through one of its parameters: statement `access` runs through parameter `parameter`. */
+export interface ParameterRowLock {
+  parameter: number;
+  access: DbAccess;
+  mode: RowLockMode | "write";
+  /** The calls from the summarised function down to `access` (empty when the function runs it itself). */
+  chain: ts.CallExpression[];
+}
+
+export interface FunctionSummary {
+  rowLocks: ParameterRowLock[];
+}
+
+/** Finds the project function a call invokes (undefined for library calls and calls it cannot resolve). */
+export type CalleeResolver = (call: ts.CallExpression) => FunctionLike | undefined;
+
+const MAX_DEPTH = 4;
+const EMPTY: FunctionSummary = { rowLocks: [] };
+
+/**
+ * Resolves calls through the checker when one is given (across files, following imports), otherwise to a function,
+ * method or function-valued variable of the same name declared in the call's own file.
+ */
+export function calleeResolver(program?: ts.Program, checker?: () => ts.TypeChecker): CalleeResolver {
+  if (program && checker) {
+    const names = projectFunctionNames(program);
+    return (call) => {
+      try {
+        return projectFunctionOf(call, checker(), names);
+      } catch {
+        return undefined;
+      }
+    };
+  }
+  return (call) => {
+    const name = calleeName(call);
+    return name === undefined ? undefined : sameFileFunctions(call.getSourceFile()).get(name);
+  };
+}
+
+const fileFunctions = new WeakMap<ts.SourceFile, Map<string, FunctionLike>>();
+
+function sameFileFunctions(sourceFile: ts.SourceFile): Map<string, FunctionLike> {
+  let byName = fileFunctions.get(sourceFile);
+  if (byName) return byName;
+  byName = new Map();
+  const kinds = [ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.VariableDeclaration];
+  for (const node of nodesOfKinds<ts.FunctionDeclaration | ts.MethodDeclaration | ts.VariableDeclaration>(sourceFile, kinds)) {
+    const name = node.name && (ts.isIdentifier(node.name) || ts.isPrivateIdentifier(node.name)) ? node.name.text : undefined;
+    if (!name) continue;
+    if (ts.isVariableDeclaration(node)) {
+      const init = node.initializer && skipParens(node.initializer);
+      if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) byName.set(name, init);
+    } else if (node.body) byName.set(name, node);
+  }
+  fileFunctions.set(sourceFile, byName);
+  return byName;
+}
+
+const cache = new WeakMap<FunctionLike, FunctionSummary>();
+
+/** The summary of `fn`. Cached per function node (a new parse makes new nodes, so an edit invalidates it). */
+export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, inProgress = new Set<FunctionLike>()): FunctionSummary {
+  const cached = cache.get(fn);
+  if (cached) return cached;
+  if (inProgress.size >= MAX_DEPTH || inProgress.has(fn) || !fn.body) return EMPTY;
+  inProgress.add(fn);
+  const parameters = fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text)));
+  const rowLocks: ParameterRowLock[] = [];
+  // Calls that run before it returns: not those in nested functions. An expression body may itself be the call.
+  const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS, { skipFunctions: true });
+  if (ts.isCallExpression(fn.body) || ts.isTaggedTemplateExpression(fn.body)) calls.unshift(fn.body);
+  for (const call of calls) {
+    const access = dbAccessOf(call);
+    if (access) {
+      const mode = lockModeOf(access);
+      const through = access.transactionOption ?? access.handle;
+      const parameter = mode && through ? parameterOf(through, parameters) : -1;
+      if (mode && parameter >= 0) rowLocks.push({ parameter, access, mode, chain: [] });
+      continue;
+    }
+    if (!ts.isCallExpression(call) || !call.arguments.some((a) => parameterOf(a, parameters) >= 0)) continue;
+    const callee = resolve(call);
+    if (!callee || callee === fn) continue;
+    for (const lock of summaryOf(callee, resolve, inProgress).rowLocks) {
+      const argument = call.arguments[lock.parameter];
+      const parameter = argument ? parameterOf(argument, parameters) : -1;
+      if (parameter >= 0) rowLocks.push({ ...lock, parameter, chain: [call, ...lock.chain] });
+    }
+  }
+  inProgress.delete(fn);
+  const summary = rowLocks.length > 0 ? { rowLocks } : EMPTY;
+  cache.set(fn, summary);
+  return summary;
+}
+
+/** A locking read holds its lock mode; a write (not Redis) holds a write lock on the rows it changes. */
+export function lockModeOf(access: DbAccess): RowLockMode | "write" | undefined {
+  if (access.kind === "read" && access.lock) return access.lock;
+  if (access.kind === "write" && access.library !== "redis") return "write";
+  return undefined;
+}
+
+/** Which parameter `expr` is (`tx`, `tx.manager`, `options.transaction` through a parameter named so), or -1. */
+function parameterOf(expr: ts.Expression, parameters: ReadonlyArray<ReadonlySet<string>>): number {
+  const root = rootName(skipAwait(expr));
+  return root === undefined ? -1 : parameters.findIndex((names) => names.has(root));
+}
+
+function rootName(expr: ts.Expression): string | undefined {
+  let node = skipParens(expr);
+  while (ts.isPropertyAccessExpression(node) || ts.isCallExpression(node)) node = skipParens(node.expression);
+  return ts.isIdentifier(node) ? node.text : undefined;
+}
+
+/** True if `argument` is the transaction handle `handle` (by text, as transactions.ts matches handles). */
+export function passesHandle(argument: ts.Expression | undefined, handle: string): boolean {
+  if (!argument) return false;
+  const key = expressionKey(skipAwait(argument));
+  return key === handle || key.startsWith(`${handle}.`);
+}
