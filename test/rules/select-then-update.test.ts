@@ -25,6 +25,22 @@ export async function withdraw(accountId: string, amount: number) {
 runRuleTests(selectThenUpdate, {
   valid: [
     {
+      name: "pg: the transaction's client under another const name is the same handle",
+      code: `import { Pool } from "pg";
+export async function debit(pool: Pool, id: string, amount: number) {
+  const client = await pool.connect();
+  const db = client;
+  try {
+    await db.query("BEGIN");
+    const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [id]);
+    await db.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+    await db.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+    },
+    {
       name: "pg: a guard that runs ROLLBACK and returns does not end the transaction for the write after it",
       code: `import { Pool } from "pg";
 export async function debit(pool: Pool, id: string, amount: number): Promise<boolean> {

@@ -4,8 +4,9 @@
 // holds those row locks after the call. Summaries compose: a helper that calls a locking helper with its own
 // parameter locks through that parameter too (bounded depth; a cycle contributes nothing while it is being computed).
 import { ts } from "../engine/ts";
-import { CALL_KINDS, boundNames, calleeName, expressionKey, nodesOfKinds, skipAwait, skipParens, type FunctionLike } from "./ast";
+import { CALL_KINDS, boundNames, calleeName, nodesOfKinds, skipAwait, skipParens, type FunctionLike } from "./ast";
 import { dbAccessOf, type DbAccess } from "./db";
+import { canonicalKey } from "./identity";
 import { projectFunctionNames, projectFunctionOf } from "./slow-calls";
 import type { RowLockMode } from "./sql";
 
@@ -112,21 +113,8 @@ export function lockModeOf(access: DbAccess): RowLockMode | "write" | undefined 
   return undefined;
 }
 
-/** Which parameter `expr` is (`tx`, `tx.manager`, `options.transaction` through a parameter named so), or -1. */
+/** Which parameter `expr` is (`tx`, `tx.manager`, `t` after `const t = tx`, `options.transaction`), or -1. */
 function parameterOf(expr: ts.Expression, parameters: ReadonlyArray<ReadonlySet<string>>): number {
-  const root = rootName(skipAwait(expr));
+  const root = /^[\w$]+/.exec(canonicalKey(skipAwait(expr)))?.[0];
   return root === undefined ? -1 : parameters.findIndex((names) => names.has(root));
-}
-
-function rootName(expr: ts.Expression): string | undefined {
-  let node = skipParens(expr);
-  while (ts.isPropertyAccessExpression(node) || ts.isCallExpression(node)) node = skipParens(node.expression);
-  return ts.isIdentifier(node) ? node.text : undefined;
-}
-
-/** True if `argument` is the transaction handle `handle` (by text, as transactions.ts matches handles). */
-export function passesHandle(argument: ts.Expression | undefined, handle: string): boolean {
-  if (!argument) return false;
-  const key = expressionKey(skipAwait(argument));
-  return key === handle || key.startsWith(`${handle}.`);
 }

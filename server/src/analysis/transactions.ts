@@ -33,8 +33,9 @@ import {
 import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db";
 import type { IsolationLevel, RowLockMode } from "./sql";
 import { flowGraphOf } from "./flow/cfg";
+import { canonicalKey, isPartOfHandle } from "./identity";
 import { elementAt, solveForward, type ForwardSolution } from "./flow/dataflow";
-import { lockModeOf, passesHandle, summaryOf, type CalleeResolver } from "./summaries";
+import { lockModeOf, summaryOf, type CalleeResolver } from "./summaries";
 
 export type { IsolationLevel } from "./sql";
 
@@ -120,11 +121,9 @@ export function runsIn(access: DbAccess, scope: TransactionScope): boolean {
   if (scope.form === "batch") return true;
   const handle = scope.handle;
   if (!handle) return false;
-  if (access.transactionOption && expressionKey(access.transactionOption) === handle) return true;
-  if (!access.handle) return false;
-  const key = expressionKey(access.handle);
-  // `queryRunner.manager.save(...)` runs through `queryRunner`.
-  return key === handle || key.startsWith(`${handle}.`);
+  if (access.transactionOption && canonicalKey(access.transactionOption) === handle) return true;
+  // `queryRunner.manager.save(...)` runs through `queryRunner`; `const t = tx` makes `t` the same handle.
+  return access.handle !== undefined && isPartOfHandle(access.handle, handle);
 }
 
 /**
@@ -162,11 +161,11 @@ function helperRowLocks(scope: TransactionScope, handle: string, pos: number, re
   ])) {
     const start = call.getStart();
     if (start < scope.pos || call.getEnd() > pos) continue;
-    if (dbAccessOf(call) || !call.arguments.some((a) => passesHandle(a, handle))) continue;
+    if (dbAccessOf(call) || !call.arguments.some((a) => isPartOfHandle(skipAwait(a), handle))) continue;
     const callee = resolve(call);
     if (!callee) continue;
     for (const lock of summaryOf(callee, resolve).rowLocks)
-      if (passesHandle(call.arguments[lock.parameter], handle))
+      if (isPassed(call.arguments[lock.parameter], handle))
         locks.push({ access: lock.access, mode: lock.mode, chain: [call, ...lock.chain] });
   }
   return locks;
@@ -340,6 +339,10 @@ function callerScopes(fn: FunctionLike): TransactionScope[] {
   return scopes;
 }
 
+function isPassed(argument: ts.Expression | undefined, handle: string): boolean {
+  return argument !== undefined && isPartOfHandle(skipAwait(argument), handle);
+}
+
 /** Prisma `$transaction([a, b], { isolationLevel })`. */
 function batchScope(call: ts.CallExpression): TransactionScope | undefined {
   if (calleeName(call) !== "$transaction") return undefined;
@@ -372,7 +375,7 @@ function beginScope(call: ts.CallExpression): TransactionScope | undefined {
     isolation = access.isolation;
   }
   if (!handle) return undefined;
-  const key = expressionKey(handle);
+  const key = canonicalKey(handle);
   const body = enclosingBody(call);
   if (!body) return undefined;
   const end = body.getEnd();
@@ -418,7 +421,7 @@ function openAlongPaths(start: ts.CallExpression, handle: string, root: Function
 function endsTransaction(call: ts.CallExpression, handleKey: string): boolean {
   const name = calleeName(call);
   const receiver = receiverOf(call);
-  if (!receiver || expressionKey(receiver) !== handleKey) return false;
+  if (!receiver || canonicalKey(receiver) !== handleKey) return false;
   if (name === "commit" || name === "rollback" || name === "commitTransaction" || name === "rollbackTransaction") return true;
   const access = dbAccessOf(call);
   return access?.kind === "commit" || access?.kind === "rollback";

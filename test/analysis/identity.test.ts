@@ -1,0 +1,47 @@
+// Handle identity (server/src/analysis/identity.ts): which expressions name the same transaction handle through
+// `const` aliases, destructuring, shadowing parameters and `let` variables (which are not aliases).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ts } from "../../server/src/engine/ts";
+import { canonicalKey, isPartOfHandle } from "../../server/src/analysis/identity";
+
+/** The canonical key of the receiver of the call `marker(…)`'s first argument in `code`. */
+function keyOfArgument(code: string): string {
+  const sourceFile = ts.createSourceFile("t.ts", code, ts.ScriptTarget.Latest, true);
+  let found: ts.Expression | undefined;
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "marker") found = node.arguments[0];
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  assert.ok(found, "no marker(…) call");
+  return canonicalKey(found);
+}
+
+test("a const alias stands for what it aliases, members included", () => {
+  assert.equal(keyOfArgument("function f(tx: T) { const t = tx; marker(t.manager); }"), "tx.manager");
+  assert.equal(keyOfArgument("function f(tx: T) { const a = tx; const b = a; marker(b); }"), "tx");
+});
+
+test("destructuring a const alias names the member", () => {
+  assert.equal(keyOfArgument("function f(queryRunner: Q) { const { manager } = queryRunner; marker(manager); }"), "queryRunner.manager");
+  assert.equal(keyOfArgument("function f(q: Q) { const { manager: m } = q; marker(m); }"), "q.manager");
+});
+
+test("let, calls and awaited values are not aliases", () => {
+  assert.equal(keyOfArgument("function f(tx: T) { let t = tx; t = other; marker(t); }"), "t");
+  assert.equal(keyOfArgument("async function f(k: K) { const t = await k.transaction(); marker(t); }"), "t");
+});
+
+test("an alias in an outer function is seen from a callback, unless a parameter shadows it", () => {
+  assert.equal(keyOfArgument("function f(tx: T) { const t = tx; run(() => marker(t)); }"), "tx");
+  assert.equal(keyOfArgument("function f(tx: T) { const t = tx; run((t) => marker(t)); }"), "t");
+});
+
+test("isPartOfHandle: the handle itself or a member of it", () => {
+  const sourceFile = ts.createSourceFile("t.ts", "function f(tx: T) { const m = tx.manager; m; txOther; }", ts.ScriptTarget.Latest, true);
+  const statements = (sourceFile.statements[0] as ts.FunctionDeclaration).body!.statements;
+  const expr = (i: number) => (statements[i] as ts.ExpressionStatement).expression;
+  assert.equal(isPartOfHandle(expr(1), "tx"), true);
+  assert.equal(isPartOfHandle(expr(2), "tx"), false);
+});
