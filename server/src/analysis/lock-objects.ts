@@ -4,7 +4,7 @@
 // releases on top of this.
 import { ts } from "../engine/ts";
 import { importedBinding, isFunctionLike, skipAwait, skipParens, type FunctionLike } from "./ast";
-import { LOCK_LIBRARY_MODELS, lockObjectModel, type LockLibrary, type LockLibraryModel, type LockMechanism } from "./models/lock-libraries";
+import { LOCK_LIBRARY_MODELS, lockObjectModel, type LockLibraryModel, type LockMechanism } from "./models/lock-libraries";
 
 type Models = readonly LockLibraryModel[];
 
@@ -19,7 +19,8 @@ export { RUNTIME_MODULE } from "./models/lock-libraries";
 
 export type ObjectKind = {
   mechanism: LockMechanism;
-  library: LockLibrary | "unknown";
+  /** The `library` of the model that recognised it. */
+  library: string;
 };
 
 /** The kind an object entry names; a wrapper's is that of the lock it wraps. */

@@ -16,8 +16,6 @@ export type LockMechanism =
   | "pg-advisory" // pg_advisory_lock and friends
   | "mysql-named"; // GET_LOCK
 
-export type LockLibrary = "async-mutex" | "runtime" | "redlock" | "redis-semaphore" | "async-lock";
-
 /**
  * An export that makes or names a lock object. `export: "*"` is any export of the module (a default or namespace
  * import included). `new`: `new X()`; `factory`: `X()`; `type`: an annotation `: X`; `wrapper`: `X(lock, ...)` is the
@@ -47,7 +45,8 @@ export interface LockFunctionModel {
 }
 
 export interface LockLibraryModel {
-  library: LockLibrary;
+  /** The library's name, unique in the table: "async-mutex", "runtime", "redlock", "redis-semaphore", "async-lock". */
+  library: string;
   /** The import specifier: a string matches exactly. */
   module: string | RegExp;
   objects: readonly LockObjectModel[];
