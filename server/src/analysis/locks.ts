@@ -1,5 +1,6 @@
 // Recognising lock operations: where a lock is acquired (and how), and where it is released.
-// One recogniser for every rule, so that "what is a lock" means the same thing in every finding.
+// One recogniser for every rule, so that "what is a lock" means the same thing in every finding. What each lock
+// library's methods do is data in `models/lock-libraries.ts`; Redis SET NX and the SQL lock functions are here.
 //
 // Evidence is syntactic first (imports, constructors, SQL text, `NX` arguments), and the type checker is asked only
 // for a receiver whose origin syntax cannot tell. A call is only treated as a lock operation with evidence: a method
@@ -195,8 +196,10 @@ function lockFunctionCall(call: ts.CallExpression, name: string, models: readonl
   const binding = importedBinding(call.expression, call.getSourceFile());
   const callback = lastFunctionArgument(call);
   if (!binding || !callback) return undefined;
-  const model = models.find((m) => isModelModule(m, binding.module) && m.functions?.some((f) => f.name === name));
-  const fn = model?.functions?.find((f) => f.name === name);
+  const fn = models
+    .filter((m) => isModelModule(m, binding.module))
+    .flatMap((m) => m.functions ?? [])
+    .find((f) => f.name === name);
   if (!fn) return undefined;
   const key = call.arguments[LOCK_MECHANISMS[fn.mechanism]?.keyArg ?? 0];
   return {
