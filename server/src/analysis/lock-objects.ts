@@ -1,8 +1,12 @@
 // What a lock *object* is: which library's mutex, semaphore, keyed lock or lock provider an expression holds, from
 // the import of its constructor or factory, a type annotation, or (asked only here) where the checker says it was
-// declared. `locks.ts` builds acquisitions and releases on top of this.
+// declared. Which exports make which lock is data in `models/lock-libraries.ts`; `locks.ts` builds acquisitions and
+// releases on top of this.
 import { ts } from "../engine/ts";
 import { importedBinding, isFunctionLike, skipAwait, skipParens, type FunctionLike } from "./ast";
+import { LOCK_LIBRARY_MODELS, lockObjectModel, type LockLibraryModel, type LockMechanism } from "./models/lock-libraries";
+
+type Models = readonly LockLibraryModel[];
 
 /**
  * How the recogniser reaches the type checker: only to find where a receiver was declared. Answering undefined means
@@ -10,101 +14,58 @@ import { importedBinding, isFunctionLike, skipAwait, skipParens, type FunctionLi
  */
 export type CheckerGetter = () => ts.TypeChecker | undefined;
 
-/** The library or protocol behind a lock. */
-export type LockMechanism =
-  | "mutex" // async-mutex Mutex / runtime Mutex (in-process, non-reentrant)
-  | "semaphore" // async-mutex Semaphore / runtime Semaphore
-  | "rwlock" // runtime RWLock
-  | "keyed-lock" // runtime LockManager, async-lock
-  | "redis-set-nx" // SET key value NX [PX ms], SETNX
-  | "redlock" // node-redlock
-  | "redis-semaphore" // redis-semaphore Mutex/Semaphore
-  | "lease" // runtime Redis/PostgreSQL/MySQL lock providers
-  | "pg-advisory" // pg_advisory_lock and friends
-  | "mysql-named"; // GET_LOCK
-
-const ASYNC_MUTEX = new Set(["async-mutex"]);
-export const RUNTIME_MODULE = /(^@locksmith\/runtime(\/.*)?$)|(locksmith-runtime(\.ts|\.js)?$)/;
-const REDIS_SEMAPHORE = "redis-semaphore";
+export type { LockMechanism } from "./models/lock-libraries";
+export { RUNTIME_MODULE } from "./models/lock-libraries";
 
 export type ObjectKind = {
   mechanism: LockMechanism;
-  library: "async-mutex" | "runtime" | "redlock" | "redis-semaphore" | "async-lock" | "unknown";
+  /** The `library` of the model that recognised it. */
+  library: string;
 };
 
+/** The kind an object entry names; a wrapper's is that of the lock it wraps. */
+function kindOfEntry(
+  found: ReturnType<typeof lockObjectModel>,
+  call: ts.CallExpression | ts.NewExpression,
+  sourceFile: ts.SourceFile,
+  models: Models,
+): ObjectKind | undefined {
+  if (!found) return undefined;
+  const { model, object } = found;
+  if (object.via !== "wrapper") return { mechanism: object.mechanism, library: model.library };
+  const inner = call.arguments?.[object.arg];
+  return inner ? kindOfCreation(inner, sourceFile, models) : undefined;
+}
+
 /** What kind of lock object a constructor or factory call creates, from its import. */
-function kindOfCreation(expr: ts.Expression, sourceFile: ts.SourceFile): ObjectKind | undefined {
+function kindOfCreation(expr: ts.Expression, sourceFile: ts.SourceFile, models: Models): ObjectKind | undefined {
   const node = skipAwait(expr);
   if (ts.isNewExpression(node)) {
     const binding = importedBinding(node.expression, sourceFile);
-    const name =
-      binding?.imported === "default" || binding?.imported === "*"
-        ? binding.module
-        : (binding?.imported ?? (ts.isIdentifier(node.expression) ? node.expression.text : undefined));
-    const module = binding?.module;
-    if (module && ASYNC_MUTEX.has(module)) {
-      if (name === "Mutex") return { mechanism: "mutex", library: "async-mutex" };
-      if (name === "Semaphore") return { mechanism: "semaphore", library: "async-mutex" };
-    }
-    if (module && RUNTIME_MODULE.test(module)) {
-      if (name === "Mutex") return { mechanism: "mutex", library: "runtime" };
-      if (name === "Semaphore") return { mechanism: "semaphore", library: "runtime" };
-      if (name === "RWLock") return { mechanism: "rwlock", library: "runtime" };
-      if (name === "LockManager") return { mechanism: "keyed-lock", library: "runtime" };
-    }
-    if (module === "redlock") return { mechanism: "redlock", library: "redlock" };
-    if (module === REDIS_SEMAPHORE) return { mechanism: "redis-semaphore", library: "redis-semaphore" };
-    if (module === "async-lock") return { mechanism: "keyed-lock", library: "async-lock" };
     // A `Mutex`/`Semaphore` that is not imported is the project's own class (effect has a Semaphore, for one):
     // its semantics are unknown, so it is not treated as a lock.
-    return undefined;
+    if (!binding) return undefined;
+    const name = binding.imported === "default" || binding.imported === "*" ? binding.module : binding.imported;
+    return kindOfEntry(lockObjectModel(models, binding.module, name, "new"), node, sourceFile, models);
   }
   if (ts.isCallExpression(node)) {
     const binding = importedBinding(node.expression, sourceFile);
-    if (binding?.module && ASYNC_MUTEX.has(binding.module) && (binding.imported === "withTimeout" || binding.imported === "tryAcquire")) {
-      const inner = node.arguments[0];
-      return inner ? kindOfCreation(inner, sourceFile) : undefined;
-    }
-    if (binding?.module && RUNTIME_MODULE.test(binding.module) && /^create(Redis|Pg|MySql)LockProvider$/.test(binding.imported)) {
-      return { mechanism: "lease", library: "runtime" };
-    }
+    if (!binding) return undefined;
+    const found =
+      lockObjectModel(models, binding.module, binding.imported, "wrapper") ??
+      lockObjectModel(models, binding.module, binding.imported, "factory");
+    return kindOfEntry(found, node, sourceFile, models);
   }
   return undefined;
 }
 
 /** A type annotation naming a lock class (`private lock: Mutex`). */
-function kindOfTypeNode(typeNode: ts.TypeNode | undefined, sourceFile: ts.SourceFile): ObjectKind | undefined {
-  if (!typeNode || !ts.isTypeReferenceNode(typeNode)) return undefined;
-  const typeName = typeNode.typeName;
-  const expr = ts.isIdentifier(typeName)
-    ? typeName
-    : ts.isQualifiedName(typeName) && ts.isIdentifier(typeName.left)
-      ? ts.factory.createPropertyAccessExpression(typeName.left, typeName.right.text)
-      : undefined;
-  if (!expr) return undefined;
-  const binding = ts.isIdentifier(expr) ? importedBinding(expr, sourceFile) : undefined;
-  const name = binding?.imported ?? (ts.isIdentifier(typeName) ? typeName.text : typeName.right.text);
-  const module = binding?.module;
-  if (module && ASYNC_MUTEX.has(module))
-    return name === "Mutex" || name === "MutexInterface"
-      ? { mechanism: "mutex", library: "async-mutex" }
-      : name === "Semaphore" || name === "SemaphoreInterface"
-        ? { mechanism: "semaphore", library: "async-mutex" }
-        : undefined;
-  if (module && RUNTIME_MODULE.test(module)) {
-    const byName: Record<string, LockMechanism> = {
-      Mutex: "mutex",
-      Semaphore: "semaphore",
-      RWLock: "rwlock",
-      LockManager: "keyed-lock",
-      LockProvider: "lease",
-      RedisLockProvider: "lease",
-    };
-    return byName[name] ? { mechanism: byName[name]!, library: "runtime" } : undefined;
-  }
-  if (module === "redlock") return { mechanism: "redlock", library: "redlock" };
-  if (module === REDIS_SEMAPHORE) return { mechanism: "redis-semaphore", library: "redis-semaphore" };
-  return undefined;
+function kindOfTypeNode(typeNode: ts.TypeNode | undefined, sourceFile: ts.SourceFile, models: Models): ObjectKind | undefined {
+  // `am.Mutex` (a namespace-qualified type) is not resolved: only an imported identifier names a lock type.
+  if (!typeNode || !ts.isTypeReferenceNode(typeNode) || !ts.isIdentifier(typeNode.typeName)) return undefined;
+  const binding = importedBinding(typeNode.typeName, sourceFile);
+  const found = binding && lockObjectModel(models, binding.module, binding.imported, "type");
+  return found && found.object.via === "type" ? { mechanism: found.object.mechanism, library: found.model.library } : undefined;
 }
 
 /**
@@ -129,22 +90,22 @@ function declarationsOf(expr: ts.Expression, getChecker: CheckerGetter): readonl
  * The kind of lock object `expr` is, from where it was declared: a variable/property initialised with `new Mutex()`,
  * annotated `: Mutex`, or a constructor parameter property. Uses the checker only to find the declaration.
  */
-export function lockObjectKind(expr: ts.Expression, checker: CheckerGetter): ObjectKind | undefined {
+export function lockObjectKind(expr: ts.Expression, checker: CheckerGetter, models: Models = LOCK_LIBRARY_MODELS): ObjectKind | undefined {
   const node = skipParens(expr);
   const sourceFile = node.getSourceFile();
   const keyed = keyedLockSource(node);
   if (ts.isNewExpression(node) || ts.isCallExpression(node))
-    return kindOfCreation(node, sourceFile) ?? (keyed && keyedElementKind(keyed.container, checker));
-  if (keyed) return keyedElementKind(keyed.container, checker);
+    return kindOfCreation(node, sourceFile, models) ?? (keyed && keyedElementKind(keyed.container, checker, models));
+  if (keyed) return keyedElementKind(keyed.container, checker, models);
   for (const declaration of declarationsOf(node, checker)) {
     const declFile = declaration.getSourceFile();
     if (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isParameter(declaration)) {
-      const fromInit = declaration.initializer ? kindOfCreation(declaration.initializer, declFile) : undefined;
-      const kind = fromInit ?? kindOfTypeNode(declaration.type, declFile);
+      const fromInit = declaration.initializer ? kindOfCreation(declaration.initializer, declFile, models) : undefined;
+      const kind = fromInit ?? kindOfTypeNode(declaration.type, declFile, models);
       if (kind) return kind;
     }
     if (ts.isPropertyAssignment(declaration)) {
-      const kind = kindOfCreation(declaration.initializer, declFile);
+      const kind = kindOfCreation(declaration.initializer, declFile, models);
       if (kind) return kind;
     }
   }
@@ -171,23 +132,23 @@ export function keyedLockSource(expr: ts.Expression): { container: ts.Expression
  * The kind of lock a keyed container holds: a `Map<K, Mutex>` / `Record<K, Mutex>` (from its annotation or
  * `new Map<K, Mutex>()`), or a factory declared to return a lock or creating one in its body.
  */
-function keyedElementKind(container: ts.Expression, checker: CheckerGetter): ObjectKind | undefined {
+function keyedElementKind(container: ts.Expression, checker: CheckerGetter, models: Models): ObjectKind | undefined {
   const declarations = declarationsOf(container, checker);
   const lastTypeArgument = (args: ts.NodeArray<ts.TypeNode> | undefined) => args?.[args.length - 1];
   for (const declaration of declarations) {
     const declFile = declaration.getSourceFile();
     if (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration)) {
       const init = declaration.initializer && skipParens(declaration.initializer);
-      if (init && isFunctionLike(init)) return factoryKind(init);
+      if (init && isFunctionLike(init)) return factoryKind(init, models);
       const annotated =
         declaration.type && ts.isTypeReferenceNode(declaration.type)
-          ? kindOfTypeNode(lastTypeArgument(declaration.type.typeArguments), declFile)
+          ? kindOfTypeNode(lastTypeArgument(declaration.type.typeArguments), declFile, models)
           : undefined;
-      const created = init && ts.isNewExpression(init) ? kindOfTypeNode(lastTypeArgument(init.typeArguments), declFile) : undefined;
+      const created = init && ts.isNewExpression(init) ? kindOfTypeNode(lastTypeArgument(init.typeArguments), declFile, models) : undefined;
       if (annotated ?? created) return annotated ?? created;
     }
     if (ts.isFunctionDeclaration(declaration) || ts.isMethodDeclaration(declaration)) {
-      const kind = factoryKind(declaration);
+      const kind = factoryKind(declaration, models);
       if (kind) return kind;
     }
   }
@@ -195,14 +156,14 @@ function keyedElementKind(container: ts.Expression, checker: CheckerGetter): Obj
 }
 
 /** A function returning a lock: by its return type annotation, else by the lock it creates. */
-function factoryKind(fn: FunctionLike): ObjectKind | undefined {
+function factoryKind(fn: FunctionLike, models: Models): ObjectKind | undefined {
   const declFile = fn.getSourceFile();
-  const annotated = kindOfTypeNode(fn.type, declFile);
+  const annotated = kindOfTypeNode(fn.type, declFile, models);
   if (annotated || !fn.body) return annotated;
   let created: ObjectKind | undefined;
   const visit = (node: ts.Node): void => {
     if (created) return;
-    if (ts.isNewExpression(node)) created = kindOfCreation(node, declFile);
+    if (ts.isNewExpression(node)) created = kindOfCreation(node, declFile, models);
     if (!created) ts.forEachChild(node, visit);
   };
   visit(fn.body);

@@ -1,5 +1,6 @@
 // Recognising lock operations: where a lock is acquired (and how), and where it is released.
-// One recogniser for every rule, so that "what is a lock" means the same thing in every finding.
+// One recogniser for every rule, so that "what is a lock" means the same thing in every finding. What each lock
+// library's methods do is data in `models/lock-libraries.ts`; Redis SET NX and the SQL lock functions are here.
 //
 // Evidence is syntactic first (imports, constructors, SQL text, `NX` arguments), and the type checker is asked only
 // for a receiver whose origin syntax cannot tell. A call is only treated as a lock operation with evidence: a method
@@ -21,7 +22,15 @@ import {
   type FunctionLike,
 } from "./ast";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
-import { RUNTIME_MODULE, lockObjectKind, type CheckerGetter, type LockMechanism } from "./lock-objects";
+import { lockObjectKind, type CheckerGetter, type LockMechanism } from "./lock-objects";
+import {
+  LOCK_LIBRARY_MODELS,
+  LOCK_MECHANISMS,
+  isModelModule,
+  lockMethodModel,
+  lockMethodNames,
+  type LockLibraryModel,
+} from "./models/lock-libraries";
 
 export { keyedLockSource, lockObjectKind, type CheckerGetter, type LockMechanism } from "./lock-objects";
 
@@ -54,18 +63,6 @@ export interface LockAcquisition {
 export interface LockRelease {
   call: ts.CallExpression | ts.TaggedTemplateExpression;
 }
-
-const SCOPED_METHODS: Record<string, LockMechanism[]> = {
-  runExclusive: ["mutex", "semaphore"],
-  run: ["mutex", "semaphore", "keyed-lock"],
-  runRead: ["rwlock"],
-  runWrite: ["rwlock"],
-  lock: ["keyed-lock"],
-  lockAll: ["keyed-lock"],
-  using: ["redlock"],
-  withLease: ["lease"],
-  withLock: ["lease", "keyed-lock"],
-};
 
 /** Source text for a message, shortened. */
 function labelOf(node: ts.Node): string {
@@ -112,7 +109,11 @@ const ADVISORY = /\b(PG_TRY_ADVISORY_XACT_LOCK|PG_TRY_ADVISORY_LOCK|PG_ADVISORY_
  * If `node` acquires a lock, describes the acquisition. Cheap for non-candidates: a switch on the callee name and,
  * for SQL, a keyword test, before anything touches the checker.
  */
-export function lockAcquisitionOf(node: ts.Node, checker: CheckerGetter): LockAcquisition | undefined {
+export function lockAcquisitionOf(
+  node: ts.Node,
+  checker: CheckerGetter,
+  models: readonly LockLibraryModel[] = LOCK_LIBRARY_MODELS,
+): LockAcquisition | undefined {
   if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
   if (ts.isCallExpression(node)) {
     const name = calleeName(node);
@@ -132,41 +133,19 @@ export function lockAcquisitionOf(node: ts.Node, checker: CheckerGetter): LockAc
     if ((name === "setnx" || name === "setNX" || name === "SETNX") && receiver && node.arguments.length >= 2)
       return redisAcquisition(node, false);
 
-    if (name === "lockAll" && !receiver) {
-      const binding = importedBinding(node.expression, node.getSourceFile());
-      const callback = lastFunctionArgument(node);
-      if (binding && RUNTIME_MODULE.test(binding.module) && callback) {
-        return {
-          call: node,
-          mechanism: "keyed-lock",
-          style: "scoped",
-          key: node.arguments[0],
-          callback,
-          expires: false,
-          transactionScoped: false,
-          label: code(`lockAll(${labelOf(node.arguments[0] ?? node)})`),
-        };
-      }
-    }
-
-    if (!receiver) return undefined;
-    const isScoped = name in SCOPED_METHODS;
-    const isAcquire =
-      name === "acquire" ||
-      name === "tryAcquire" ||
-      name === "acquireRead" ||
-      name === "acquireWrite" ||
-      name === "read" ||
-      name === "write";
-    if (!isScoped && !isAcquire) return undefined;
-    const kind = lockObjectKind(receiver, checker);
-    if (!kind) return undefined;
-    const label = code(labelOf(receiver));
+    if (!receiver) return lockFunctionCall(node, name, models);
+    // Only a name some library acquires with is worth resolving the receiver for.
+    if (!lockMethodNames(models).acquiring.has(name)) return undefined;
+    const kind = lockObjectKind(receiver, checker, models);
+    const method = kind && lockMethodModel(models, kind.library, kind.mechanism, name);
+    if (!kind || !method || method.effect === "release") return undefined;
+    const facts = LOCK_MECHANISMS[kind.mechanism] ?? {};
     const callback = lastFunctionArgument(node);
-
-    if (isScoped && SCOPED_METHODS[name]!.includes(kind.mechanism) && callback) {
-      const key =
-        kind.mechanism === "keyed-lock" || kind.mechanism === "redlock" || kind.mechanism === "lease" ? node.arguments[0] : undefined;
+    const key = facts.keyArg === undefined ? undefined : node.arguments[facts.keyArg];
+    const label = code(labelOf(receiver));
+    const keyedLabel = key ? `${label} key ${code(labelOf(key))}` : label;
+    if (method.effect === "run-under-lock" || (callback && facts.callbackAcquireRunsUnderLock)) {
+      if (!callback) return undefined;
       return {
         call: node,
         mechanism: kind.mechanism,
@@ -174,57 +153,65 @@ export function lockAcquisitionOf(node: ts.Node, checker: CheckerGetter): LockAc
         lockObject: receiver,
         ...(key ? { key } : {}),
         callback,
-        expires: kind.mechanism === "redlock" || kind.mechanism === "lease",
+        expires: facts.expires === true,
         transactionScoped: false,
-        label: key ? `${label} key ${code(labelOf(key))}` : label,
+        label: keyedLabel,
       };
     }
-    if (!isAcquire) return undefined;
-    if ((name === "read" || name === "write") && kind.mechanism !== "rwlock") return undefined;
-    // async-lock's acquire(key, fn) and runtime LockManager.lock/acquire(key) are keyed.
-    if (callback && (kind.library === "async-lock" || kind.mechanism === "keyed-lock")) {
-      return {
-        call: node,
-        mechanism: "keyed-lock",
-        style: "scoped",
-        lockObject: receiver,
-        key: node.arguments[0]!,
-        callback,
-        expires: false,
-        transactionScoped: false,
-        label: `${label} key ${code(labelOf(node.arguments[0]!))}`,
-      };
-    }
-    const ifAvailable = node.arguments.some(
-      (a) =>
-        ts.isObjectLiteralExpression(a) &&
-        a.properties.some(
-          (p) => p.name?.getText() === "ifAvailable" && ts.isPropertyAssignment(p) && p.initializer.kind === ts.SyntaxKind.TrueKeyword,
-        ),
-    );
-    const style: AcquisitionStyle =
-      name === "tryAcquire" && (kind.library === "redis-semaphore" || kind.library === "runtime" || kind.mechanism === "lease")
-        ? "try"
-        : ifAvailable
-          ? "try"
-          : "blocking";
-    const key =
-      kind.mechanism === "keyed-lock" || kind.mechanism === "redlock" || kind.mechanism === "lease" ? node.arguments[0] : undefined;
+    const style: AcquisitionStyle = method.effect === "try-acquire" || hasTrueOption(node, method.tryOption) ? "try" : "blocking";
     return {
       call: node,
       mechanism: kind.mechanism,
       style,
       lockObject: receiver,
       ...(key ? { key } : {}),
-      expires: kind.mechanism === "redlock" || kind.mechanism === "lease" || kind.mechanism === "redis-semaphore",
+      expires: facts.expires === true,
       transactionScoped: false,
-      label: key ? `${label} key ${code(labelOf(key))}` : label,
+      label: keyedLabel,
     };
   }
 
   // SQL advisory / named locks: `SELECT pg_try_advisory_lock($1)`, `SELECT GET_LOCK('name', 10)`.
   const site = sqlSiteOf(node);
   return site ? sqlLockOf(site.node, site.sql) : undefined;
+}
+
+/** Whether an options-object argument sets `option` to `true` (`{ ifAvailable: true }`). */
+function hasTrueOption(call: ts.CallExpression, option: string | undefined): boolean {
+  return (
+    option !== undefined &&
+    call.arguments.some(
+      (a) =>
+        ts.isObjectLiteralExpression(a) &&
+        a.properties.some(
+          (p) => p.name?.getText() === option && ts.isPropertyAssignment(p) && p.initializer.kind === ts.SyntaxKind.TrueKeyword,
+        ),
+    )
+  );
+}
+
+/** A library function called bare, imported from its module, that runs a callback under a lock (the runtime's `lockAll(keys, fn)`). */
+function lockFunctionCall(call: ts.CallExpression, name: string, models: readonly LockLibraryModel[]): LockAcquisition | undefined {
+  if (!lockMethodNames(models).functions.has(name)) return undefined;
+  const binding = importedBinding(call.expression, call.getSourceFile());
+  const callback = lastFunctionArgument(call);
+  if (!binding || !callback) return undefined;
+  const fn = models
+    .filter((m) => isModelModule(m, binding.module))
+    .flatMap((m) => m.functions ?? [])
+    .find((f) => f.name === name);
+  if (!fn) return undefined;
+  const key = call.arguments[LOCK_MECHANISMS[fn.mechanism]?.keyArg ?? 0];
+  return {
+    call,
+    mechanism: fn.mechanism,
+    style: "scoped",
+    ...(key ? { key } : {}),
+    callback,
+    expires: LOCK_MECHANISMS[fn.mechanism]?.expires === true,
+    transactionScoped: false,
+    label: code(`${name}(${labelOf(call.arguments[0] ?? call)})`),
+  };
 }
 
 function redisAcquisition(call: ts.CallExpression, expires: boolean): LockAcquisition {
@@ -306,7 +293,7 @@ export function isReleaseOf(
     if (!receiver || !name) return false;
     const receiverText = expressionKey(receiver);
     if (
-      (name === "release" || name === "unlock" || name === "releaseLock") &&
+      lockMethodNames(LOCK_LIBRARY_MODELS).releasing.has(name) &&
       (resultNames.has(receiverText) || (acquisition.lockObject && receiverText === expressionKey(acquisition.lockObject)))
     )
       return true;
@@ -374,7 +361,6 @@ export function lockAcquisitionsIn(
   return found;
 }
 
-const LOCK_LIBRARY = /^(async-mutex|redlock|redis-semaphore|async-lock)$/;
 const usesLockLibraries = new WeakMap<ts.Program, boolean>();
 
 /**
@@ -389,7 +375,7 @@ export function lockCheckerFor(program: ts.Program, checker: () => ts.TypeChecke
       .getSourceFiles()
       .some(
         (sf) =>
-          !sf.isDeclarationFile && [...importsOf(sf).values()].some((i) => LOCK_LIBRARY.test(i.module) || RUNTIME_MODULE.test(i.module)),
+          !sf.isDeclarationFile && [...importsOf(sf).values()].some((i) => LOCK_LIBRARY_MODELS.some((m) => isModelModule(m, i.module))),
       );
     usesLockLibraries.set(program, uses);
   }
