@@ -34,6 +34,7 @@ import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db";
 import type { IsolationLevel, RowLockMode } from "./sql";
 import { flowGraphOf } from "./flow/cfg";
 import { canonicalKey, isPartOfHandle } from "./identity";
+import { RUNTIME_MODULE } from "./models/lock-libraries";
 import { elementAt, solveForward, type ForwardSolution } from "./flow/dataflow";
 import { lockModeOf, summaryOf, type CalleeResolver } from "./summaries";
 
@@ -238,8 +239,6 @@ function catchesRetryable(body: ts.Statement): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-
-const RUNTIME_MODULE = /(^@locksmith\/runtime(\/.*)?$)|(locksmith-runtime(\.ts|\.js)?$)/;
 
 /** `x.transaction(fn)`, `x.$transaction(fn)`, `x.transaction().execute(fn)`, `withPgTransaction(pool, fn)`. */
 function callbackScope(call: ts.CallExpression): TransactionScope | undefined {
