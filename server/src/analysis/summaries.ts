@@ -29,25 +29,34 @@ export type CalleeResolver = (call: ts.CallExpression) => FunctionLike | undefin
 const MAX_DEPTH = 4;
 const EMPTY: FunctionSummary = { rowLocks: [] };
 
+const programResolvers = new WeakMap<ts.Program, CalleeResolver>();
+
+/** Same-file resolution: a function, method or function-valued variable of the called name in the call's file. */
+const sameFileResolver: CalleeResolver = (call) => {
+  const name = calleeName(call);
+  return name === undefined ? undefined : sameFileFunctions(call.getSourceFile()).get(name);
+};
+
 /**
- * Resolves calls through the checker when one is given (across files, following imports), otherwise to a function,
- * method or function-valued variable of the same name declared in the call's own file.
+ * Resolves calls through the checker when a program is given (across files, following imports), otherwise to a
+ * function of the same name declared in the call's own file. One resolver per Program, so that summaries (cached per
+ * resolver) never outlive the Program whose files they were computed from.
  */
 export function calleeResolver(program?: ts.Program, checker?: () => ts.TypeChecker): CalleeResolver {
-  if (program && checker) {
+  if (!program || !checker) return sameFileResolver;
+  let resolver = programResolvers.get(program);
+  if (!resolver) {
     const names = projectFunctionNames(program);
-    return (call) => {
+    resolver = (call) => {
       try {
         return projectFunctionOf(call, checker(), names);
       } catch {
         return undefined;
       }
     };
+    programResolvers.set(program, resolver);
   }
-  return (call) => {
-    const name = calleeName(call);
-    return name === undefined ? undefined : sameFileFunctions(call.getSourceFile()).get(name);
-  };
+  return resolver;
 }
 
 const fileFunctions = new WeakMap<ts.SourceFile, Map<string, FunctionLike>>();
@@ -69,14 +78,30 @@ function sameFileFunctions(sourceFile: ts.SourceFile): Map<string, FunctionLike>
   return byName;
 }
 
-const cache = new WeakMap<FunctionLike, FunctionSummary>();
+/** The functions being summarised on the current call path, and how many times a cycle or the depth bound cut it. */
+interface SummaryWalk {
+  active: Set<FunctionLike>;
+  cuts: number;
+}
 
-/** The summary of `fn`. Cached per function node (a new parse makes new nodes, so an edit invalidates it). */
-export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, inProgress = new Set<FunctionLike>()): FunctionSummary {
+const caches = new WeakMap<CalleeResolver, WeakMap<FunctionLike, FunctionSummary>>();
+
+/**
+ * The summary of `fn`. Cached per resolver (one per Program: a summary composed from another file's function is not
+ * reused once that file changes) and per function node (a new parse makes new nodes).
+ */
+export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, walk: SummaryWalk = { active: new Set(), cuts: 0 }): FunctionSummary {
+  let cache = caches.get(resolve);
+  if (!cache) caches.set(resolve, (cache = new WeakMap()));
   const cached = cache.get(fn);
   if (cached) return cached;
-  if (inProgress.size >= MAX_DEPTH || inProgress.has(fn) || !fn.body) return EMPTY;
-  inProgress.add(fn);
+  if (!fn.body) return EMPTY;
+  if (walk.active.size >= MAX_DEPTH || walk.active.has(fn)) {
+    walk.cuts++;
+    return EMPTY;
+  }
+  const cutsBefore = walk.cuts;
+  walk.active.add(fn);
   const parameters = fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text)));
   const rowLocks: ParameterRowLock[] = [];
   // Calls that run before it returns: not those in nested functions. An expression body may itself be the call.
@@ -94,15 +119,16 @@ export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, inProgress 
     if (!ts.isCallExpression(call) || !call.arguments.some((a) => parameterOf(a, parameters) >= 0)) continue;
     const callee = resolve(call);
     if (!callee || callee === fn) continue;
-    for (const lock of summaryOf(callee, resolve, inProgress).rowLocks) {
+    for (const lock of summaryOf(callee, resolve, walk).rowLocks) {
       const argument = call.arguments[lock.parameter];
       const parameter = argument ? parameterOf(argument, parameters) : -1;
       if (parameter >= 0) rowLocks.push({ ...lock, parameter, chain: [call, ...lock.chain] });
     }
   }
-  inProgress.delete(fn);
+  walk.active.delete(fn);
   const summary = rowLocks.length > 0 ? { rowLocks } : EMPTY;
-  cache.set(fn, summary);
+  // A summary that met a cycle or the depth bound is partial: used for this question, not kept.
+  if (walk.cuts === cutsBefore) cache.set(fn, summary);
   return summary;
 }
 
