@@ -22,8 +22,29 @@ export async function withdraw(accountId: string, amount: number) {
   });
 }`;
 
+/** A Prisma transaction that locks a folder's siblings through a helper whose query is chosen by `lockQuery`, then appends. */
+const appendFolder = (lockQuery: string) => `import { Prisma, PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+async function lockSiblings(tx: Prisma.TransactionClient, ownerId: string, parentId: string | null) {
+  const query = ${lockQuery};
+  return tx.$executeRaw(query);
+}
+export async function addFolder(ownerId: string, parentId: string | null, name: string) {
+  return prisma.$transaction(async (tx) => {
+    await lockSiblings(tx, ownerId, parentId);
+    const last = await tx.folder.findFirst({ where: { ownerId, parentId }, orderBy: { orderIndex: "desc" } });
+    return tx.folder.create({ data: { ownerId, parentId, name, orderIndex: (last?.orderIndex ?? 0) + 1 } });
+  });
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "Prisma: a helper's locking query chosen by a condition, both choices FOR UPDATE on the same table",
+      code: appendFolder(
+        'parentId\n    ? Prisma.sql`SELECT "orderIndex" FROM "Folder" WHERE "ownerId" = ${ownerId} AND "parentId" = ${parentId} FOR UPDATE`\n    : Prisma.sql`SELECT "orderIndex" FROM "Folder" WHERE "ownerId" = ${ownerId} AND "parentId" IS NULL FOR UPDATE`',
+      ),
+    },
     {
       name: "pg: the transaction's client under another const name is the same handle",
       code: `import { Pool } from "pg";
@@ -496,6 +517,15 @@ export async function hit(key: string): Promise<void> {
     },
   ],
   invalid: [
+    {
+      name: "Prisma: a helper's query chosen by a condition, only one choice FOR UPDATE: no lock is credited",
+      code: appendFolder(
+        'parentId\n    ? Prisma.sql`SELECT "orderIndex" FROM "Folder" WHERE "ownerId" = ${ownerId} AND "parentId" = ${parentId} FOR UPDATE`\n    : Prisma.sql`SELECT "orderIndex" FROM "Folder" WHERE "ownerId" = ${ownerId} AND "parentId" IS NULL`',
+      ),
+      errors: [
+        { line: 13, column: 12, messageId: "lostUpdate", data: { write: "`tx.folder.create(…)`", column: "`orderIndex`", line: 12 } },
+      ],
+    },
     {
       name: "Prisma: the locking helper is called with the client, not the transaction: the lock is another connection's",
       files: LOCK_ACCOUNT_MODULE,

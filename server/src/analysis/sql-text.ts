@@ -61,12 +61,27 @@ export function sqlTextOf(expr: ts.Node | undefined, depth = 0): string | undefi
     }
     return undefined;
   }
+  if (ts.isConditionalExpression(node)) {
+    // `parentId ? sql\`… WHERE parent = ${parentId} FOR UPDATE\` : sql\`… WHERE parent IS NULL FOR UPDATE\``: the same
+    // statement either way when only the WHERE conditions differ; its text is the first choice's.
+    const whenTrue = sqlTextOf(node.whenTrue, depth + 1);
+    const whenFalse = sqlTextOf(node.whenFalse, depth + 1);
+    return whenTrue !== undefined && whenFalse !== undefined && sameStatementButWhere(whenTrue, whenFalse) ? whenTrue : undefined;
+  }
   if (ts.isCallExpression(node) && calleeName(node) === "raw") return sqlTextOf(node.arguments[0], depth + 1);
   if (ts.isIdentifier(node)) {
     const declaration = constDeclarationOf(node);
     return declaration?.initializer ? sqlTextOf(declaration.initializer, depth + 1) : undefined;
   }
   return undefined;
+}
+
+const WHERE_CLAUSE = /\bwhere\b[^]*?(?=\b(for\s+(update|no\s+key\s+update|share|key\s+share)|order\s+by|limit|returning)\b|;?\s*$)/i;
+
+/** Two SQL texts that differ only in their WHERE clause (same statement, table, order, limit and row lock). */
+function sameStatementButWhere(a: string, b: string): boolean {
+  const shape = (sql: string) => normalizeSql(sql.replace(WHERE_CLAUSE, "where ?"));
+  return shape(a) === shape(b);
 }
 
 function templateText(template: ts.TemplateLiteral): string {
