@@ -189,7 +189,7 @@ export function awaitedCalls(expr: ts.Expression): Array<ts.CallExpression | ts.
   return out;
 }
 
-const fileFunctionNames = new WeakMap<ts.SourceFile, ReadonlySet<string>>();
+const fileFunctions = new WeakMap<ts.SourceFile, ReadonlyMap<string, FunctionLike>>();
 const programFunctionNames = new WeakMap<ts.Program, ReadonlySet<string>>();
 
 /**
@@ -203,9 +203,7 @@ export function projectFunctionNames(program: ts.Program): ReadonlySet<string> {
   const all = new Set<string>();
   for (const sourceFile of program.getSourceFiles()) {
     if (sourceFile.isDeclarationFile || sourceFile.fileName.includes("/node_modules/")) continue;
-    let own = fileFunctionNames.get(sourceFile);
-    if (!own) fileFunctionNames.set(sourceFile, (own = functionNamesIn(sourceFile)));
-    for (const name of own) all.add(name);
+    for (const name of namedFunctionsIn(sourceFile).keys()) all.add(name);
   }
   programFunctionNames.set(program, (names = all));
   return names;
@@ -219,21 +217,28 @@ const NAMED_FUNCTION_KINDS = [
   ts.SyntaxKind.PropertyAssignment,
 ];
 
-function functionNamesIn(sourceFile: ts.SourceFile): Set<string> {
-  const names = new Set<string>();
+/**
+ * The functions and methods with a body a file declares, by name (`function f`, `m() {}`, `const f = () => …`,
+ * `p = function () {…}`; the last of a name wins). Cached per file.
+ */
+export function namedFunctionsIn(sourceFile: ts.SourceFile): ReadonlyMap<string, FunctionLike> {
+  const cached = fileFunctions.get(sourceFile);
+  if (cached) return cached;
+  const functions = new Map<string, FunctionLike>();
   for (const node of nodesOfKinds<
     ts.FunctionDeclaration | ts.MethodDeclaration | ts.VariableDeclaration | ts.PropertyDeclaration | ts.PropertyAssignment
   >(sourceFile, NAMED_FUNCTION_KINDS)) {
     const name = node.name;
     if (!name || !(ts.isIdentifier(name) || ts.isPrivateIdentifier(name) || ts.isStringLiteral(name))) continue;
     if (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) {
-      if (node.body) names.add(name.text);
+      if (node.body) functions.set(name.text, node);
     } else {
       const initializer = node.initializer && skipParens(node.initializer);
-      if (initializer && (ts.isArrowFunction(initializer) || ts.isFunctionExpression(initializer))) names.add(name.text);
+      if (initializer && (ts.isArrowFunction(initializer) || ts.isFunctionExpression(initializer))) functions.set(name.text, initializer);
     }
   }
-  return names;
+  fileFunctions.set(sourceFile, functions);
+  return functions;
 }
 
 /**

@@ -4,10 +4,10 @@
 // holds those row locks after the call. Summaries compose: a helper that calls a locking helper with its own
 // parameter locks through that parameter too (bounded depth; a cycle contributes nothing while it is being computed).
 import { ts } from "../engine/ts";
-import { CALL_KINDS, boundNames, calleeName, nodesOfKinds, skipAwait, skipParens, type FunctionLike } from "./ast";
+import { CALL_KINDS, boundNames, calleeName, nodesOfKinds, skipAwait, type FunctionLike } from "./ast";
 import { dbAccessOf, type DbAccess } from "./db";
 import { canonicalKey } from "./identity";
-import { projectFunctionNames, projectFunctionOf } from "./slow-calls";
+import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
 import type { RowLockMode } from "./sql";
 
 /** A row lock a function takes through one of its parameters: statement `access` runs through parameter `parameter`. */
@@ -34,7 +34,7 @@ const programResolvers = new WeakMap<ts.Program, CalleeResolver>();
 /** Same-file resolution: a function, method or function-valued variable of the called name in the call's file. */
 const sameFileResolver: CalleeResolver = (call) => {
   const name = calleeName(call);
-  return name === undefined ? undefined : sameFileFunctions(call.getSourceFile()).get(name);
+  return name === undefined ? undefined : namedFunctionsIn(call.getSourceFile()).get(name);
 };
 
 /**
@@ -57,25 +57,6 @@ export function calleeResolver(program?: ts.Program, checker?: () => ts.TypeChec
     programResolvers.set(program, resolver);
   }
   return resolver;
-}
-
-const fileFunctions = new WeakMap<ts.SourceFile, Map<string, FunctionLike>>();
-
-function sameFileFunctions(sourceFile: ts.SourceFile): Map<string, FunctionLike> {
-  let byName = fileFunctions.get(sourceFile);
-  if (byName) return byName;
-  byName = new Map();
-  const kinds = [ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration, ts.SyntaxKind.VariableDeclaration];
-  for (const node of nodesOfKinds<ts.FunctionDeclaration | ts.MethodDeclaration | ts.VariableDeclaration>(sourceFile, kinds)) {
-    const name = node.name && (ts.isIdentifier(node.name) || ts.isPrivateIdentifier(node.name)) ? node.name.text : undefined;
-    if (!name) continue;
-    if (ts.isVariableDeclaration(node)) {
-      const init = node.initializer && skipParens(node.initializer);
-      if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) byName.set(name, init);
-    } else if (node.body) byName.set(name, node);
-  }
-  fileFunctions.set(sourceFile, byName);
-  return byName;
 }
 
 /** The functions being summarised on the current call path, and how many times a cycle or the depth bound cut it. */

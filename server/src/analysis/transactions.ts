@@ -162,7 +162,7 @@ function helperRowLocks(scope: TransactionScope, handle: string, pos: number, re
   ])) {
     const start = call.getStart();
     if (start < scope.pos || call.getEnd() > pos) continue;
-    if (dbAccessOf(call) || !call.arguments.some((a) => isPartOfHandle(skipAwait(a), handle))) continue;
+    if (dbAccessOf(call) || !call.arguments.some((a) => isPassed(a, handle))) continue;
     if (scope.isOpenAt && !scope.isOpenAt(call)) continue;
     const callee = resolve(call);
     if (!callee) continue;
