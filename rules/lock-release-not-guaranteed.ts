@@ -3,21 +3,18 @@
 // mutex blocks every later caller forever; a leaked lease blocks every other process until it expires.
 import {
   CALL_KINDS,
+  acquisitionPaths,
   alwaysExits,
   boundNames,
   code,
   containingStatements,
   defineRule,
-  earlyExits,
-  enclosingFinallyTries,
   enclosingFunction,
   expressionKey,
   firstThrowingExpression,
   indentationAt,
   indentUnit,
   isDisposedByUsing,
-  isFunctionLike,
-  isInside,
   isReleaseOf,
   lineOf,
   lockAcquisitionsIn,
@@ -30,6 +27,7 @@ import {
   wrapStatements,
   type Fix,
   type Fixer,
+  type Leak,
   type LockAcquisition,
 } from "../server/src/rule-kit";
 
@@ -69,12 +67,12 @@ export const lockReleaseNotGuaranteed = defineRule({
         });
         continue;
       }
-      if (analysis.releases.some((release) => isGuaranteed(release, acquisition, acquisitionStatement))) continue;
-      const list = containingStatements(acquisitionStatement) ?? [];
+      const leak = acquisitionPaths(acquisition).leak();
+      if (!leak) continue;
       const first = analysis.releases[0]!;
       context.report({
         messageId: "releaseSkippable",
-        data: { ...data, line: lineOf(first), skip: whatSkips(acquisition, acquisitionStatement, first, list) },
+        data: { ...data, line: lineOf(first), skip: whatSkips(leak) },
         help: "Release it in a `finally` block.",
         span: spanOf(acquisition.call, sf),
         related: analysis.releases.map((release) => ({ span: spanOf(release, sf), message: "released here, but not on every path" })),
@@ -130,19 +128,6 @@ function escapesAt(id: ts.Identifier): boolean {
   return false;
 }
 
-/**
- * Whether everything after the acquisition runs inside `tryStatement`: the acquisition is in its try block, or the
- * try follows it with nothing in between that can throw (the try-lock's own success check may sit there).
- */
-function protectsFromAcquisition(tryStatement: ts.TryStatement, acquisition: LockAcquisition, acquisitionStatement: ts.Statement): boolean {
-  if (isInside(acquisitionStatement, tryStatement.tryBlock)) return true;
-  const list = containingStatements(acquisitionStatement);
-  if (!list || !list.includes(tryStatement)) return false;
-  let between = list.slice(list.indexOf(acquisitionStatement) + 1, list.indexOf(tryStatement));
-  if (acquisition.style === "try" && isSuccessCheck(between[0])) between = between.slice(1);
-  return between.every((s) => !firstThrowingExpression(s) && earlyExits(s).length === 0);
-}
-
 /** `if (!ok) return;` right after a try-lock: leaving when the lock was not taken needs no release. */
 function isSuccessCheck(statement: ts.Statement | undefined): boolean {
   return (
@@ -154,39 +139,18 @@ function isSuccessCheck(statement: ts.Statement | undefined): boolean {
   );
 }
 
-/** A release in `finally`, or in both the try block and a catch clause, of a try that covers the acquisition. */
-function isGuaranteed(release: ReleaseCall, acquisition: LockAcquisition, acquisitionStatement: ts.Statement): boolean {
-  if (enclosingFinallyTries(release).some((t) => protectsFromAcquisition(t, acquisition, acquisitionStatement))) return true;
-  // try { …; release() } catch (e) { release(); throw e }
-  for (let current: ts.Node = release; current.parent && !isFunctionLike(current); current = current.parent) {
-    const parent = current.parent;
-    if (!ts.isTryStatement(parent) || parent.tryBlock !== current || !parent.catchClause) continue;
-    let releasedInCatch = false;
-    walk(parent.catchClause.block, (n) => {
-      if ((ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) && n.getText() === release.getText()) releasedInCatch = true;
-    });
-    if (releasedInCatch && protectsFromAcquisition(parent, acquisition, acquisitionStatement)) return true;
+/** What takes a path out of the function with the lock held, for the message: "the `return` at line 12 runs". */
+function whatSkips(leak: Leak): string {
+  switch (leak.kind) {
+    case "exit":
+      return `the \`${leak.node.getText().split(/[\s;(]/)[0]}\` at line ${lineOf(leak.node)} runs`;
+    case "throws":
+      return `${code(shortText(leak.node))} at line ${lineOf(leak.node)} throws`;
+    case "branch":
+      return `${code(shortText(leak.condition))} at line ${lineOf(leak.condition)} is ${leak.truth ? "true" : "false"}`;
+    case "path":
+      return "the code takes a path that does not reach it";
   }
-  return false;
-}
-
-/** What can skip the release: the first early exit, or else the first call that can throw, between the two. */
-function whatSkips(acquisition: LockAcquisition, from: ts.Statement, release: ReleaseCall, list: readonly ts.Statement[]): string {
-  const releaseStatement = statementOf(release);
-  let between =
-    releaseStatement && list.includes(releaseStatement)
-      ? list.slice(list.indexOf(from) + 1, list.indexOf(releaseStatement))
-      : list.slice(list.indexOf(from) + 1);
-  if (acquisition.style === "try" && isSuccessCheck(between[0])) between = between.slice(1);
-  for (const statement of between) {
-    const exit = earlyExits(statement)[0];
-    if (exit) return `the \`${exit.getText().split(/[\s;(]/)[0]}\` at line ${lineOf(exit)} runs`;
-  }
-  for (const statement of between) {
-    const thrower = firstThrowingExpression(statement);
-    if (thrower) return `${code(shortText(thrower))} at line ${lineOf(thrower)} throws`;
-  }
-  return "anything before it throws";
 }
 
 function shortText(node: ts.Node): string {

@@ -651,6 +651,55 @@ export async function notify(id: string) {
         },
       ],
     },
+    {
+      name: "a release inside the try does not cover its catch: a failed save sleeps with the lock still held",
+      code: `import { Mutex } from "async-mutex";
+${repo}const lock = new Mutex();
+export async function update(id: string) {
+  const release = await lock.acquire();
+  try {
+    const order = await repo.load(id);
+    await repo.save(id, order.total + 1);
+    release();
+  } catch (error) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    throw error;
+  }
+}
+`,
+      errors: [
+        {
+          line: 11,
+          column: 5,
+          messageId: "underMutex",
+          data: { call: "`setTimeout`", reason: "sleeps", lock: "`lock`" },
+          related: [{ line: 5, message: "`lock` taken here" }],
+        },
+      ],
+    },
+    {
+      name: "a lock taken on one branch is held across the call on that path",
+      code: `import { Mutex } from "async-mutex";
+${repo}const lock = new Mutex();
+export async function update(id: string, exclusive: boolean) {
+  let release: (() => void) | undefined;
+  if (exclusive) release = await lock.acquire();
+  const order = await repo.load(id);
+  await fetch("https://audit.example/" + id);
+  await repo.save(id, order.total + 1);
+  release?.();
+}
+`,
+      errors: [
+        {
+          line: 8,
+          column: 3,
+          messageId: "underMutex",
+          data: { ...FETCH, lock: "`lock`" },
+          related: [{ line: 6, message: "`lock` taken here" }],
+        },
+      ],
+    },
     // ---- leases
     {
       name: "ioredis SET NX PX lease",

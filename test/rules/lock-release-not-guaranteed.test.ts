@@ -108,6 +108,52 @@ export async function run(id: number) {
 }`,
     },
     {
+      name: "released in the catch before an early return and after the try: every way out releases",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  try {
+    await charge(amount);
+  } catch (error) {
+    release();
+    return false;
+  }
+  release();
+  await audit();
+  return true;
+}`,
+    },
+    {
+      name: "released before the early return on its own branch, and in finally on the other",
+      code: `${mutex}${declarations}export async function pay(amount: number, cached?: boolean) {
+  const release = await mutex.acquire();
+  if (cached) {
+    release();
+    return true;
+  }
+  try {
+    await charge(amount);
+  } finally {
+    release();
+  }
+  return true;
+}`,
+    },
+    {
+      name: "a spin loop around SET NX: released in finally once the loop has taken it",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+${declarations}export async function settle(id: string) {
+  while (!(await redis.set(\`lock:settle:\${id}\`, "1", "PX", 5000, "NX"))) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  try {
+    await charge(1);
+  } finally {
+    await redis.del(\`lock:settle:\${id}\`);
+  }
+}`,
+    },
+    {
       name: "a pool's acquire() is not a lock",
       code: `import { createPool } from "generic-pool";
 const pool = createPool({} as any);
@@ -186,6 +232,83 @@ ${declarations}export async function pay(id: string) {
   }
   return true;
 }`,
+    },
+    {
+      name: "the early return releases, the slow path does not: the message names what skips it, not the return",
+      code: `${mutex}${declarations}export async function pay(amount: number, cached?: boolean) {
+  const release = await mutex.acquire();
+  if (cached) {
+    release();
+    return true;
+  }
+  await charge(amount);
+  release();
+  return true;
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 25,
+          messageId: "releaseSkippable",
+          data: { ...MUTEX, line: 8, skip: "`await charge(amount)` at line 11 throws" },
+          related: [
+            { line: 8, message: "released here, but not on every path" },
+            { line: 12, message: "released here, but not on every path" },
+          ],
+        },
+      ],
+    },
+    {
+      name: "a catch that swallows the error skips the release in the try",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  try {
+    await charge(amount);
+    release();
+  } catch (error) {
+    console.error(error);
+  }
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 25,
+          messageId: "releaseSkippable",
+          data: { ...MUTEX, line: 9, skip: "`await charge(amount)` at line 8 throws" },
+        },
+      ],
+    },
+    {
+      name: "a break out of the loop skips the release at the end of the iteration",
+      code: `${mutex}${declarations}export async function drain(amounts: number[]) {
+  for (const amount of amounts) {
+    const release = await mutex.acquire();
+    if (amount < 0) break;
+    release();
+  }
+}`,
+      errors: [{ line: 7, column: 27, messageId: "releaseSkippable", data: { ...MUTEX, line: 9, skip: "the `break` at line 8 runs" } }],
+      output: `${mutex}${declarations}export async function drain(amounts: number[]) {
+  for (const amount of amounts) {
+    const release = await mutex.acquire();
+    try {
+      if (amount < 0) break;
+    } finally {
+      release();
+    }
+  }
+}`,
+    },
+    {
+      name: "released only when a condition holds",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  const settled = amount > 0;
+  if (settled) {
+    release();
+  }
+}`,
+      errors: [{ line: 6, column: 25, messageId: "releaseSkippable", data: { ...MUTEX, line: 9, skip: "`settled` at line 8 is false" } }],
     },
     {
       name: "session advisory lock unlocked without finally",

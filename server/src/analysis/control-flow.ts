@@ -1,5 +1,5 @@
-// Structured control flow over statements: enough to answer "does this branch always leave?", "is this call in a
-// finally block?", "what runs between these two statements?" without building a full CFG.
+// Syntactic questions about statement lists ("does this branch always leave?", "what follows this statement?") for
+// recognisers and fixes that work on the shape of the code. Questions about paths go to flow/ (graphs and dataflow).
 import { ts } from "../engine/ts";
 import { isFunctionLike } from "./ast";
 
@@ -40,30 +40,6 @@ export function statementsAfter(statement: ts.Statement): readonly ts.Statement[
   const list = containingStatements(statement);
   if (!list) return [];
   return list.slice(list.indexOf(statement) + 1);
-}
-
-/** The try statement whose `finally` block contains `node`, innermost first. */
-export function enclosingFinallyTries(node: ts.Node): ts.TryStatement[] {
-  const out: ts.TryStatement[] = [];
-  for (let current: ts.Node = node; current.parent; current = current.parent) {
-    if (isFunctionLike(current)) break;
-    const parent = current.parent;
-    if (ts.isTryStatement(parent) && parent.finallyBlock === current) out.push(parent);
-  }
-  return out;
-}
-
-/** Nodes that leave the current flow early, below `root` (not inside nested functions). */
-export function earlyExits(root: ts.Node): Array<ts.ReturnStatement | ts.ThrowStatement | ts.BreakStatement | ts.ContinueStatement> {
-  const out: Array<ts.ReturnStatement | ts.ThrowStatement | ts.BreakStatement | ts.ContinueStatement> = [];
-  const go = (node: ts.Node): void => {
-    if (isFunctionLike(node)) return;
-    if (ts.isReturnStatement(node) || ts.isThrowStatement(node) || ts.isBreakStatement(node) || ts.isContinueStatement(node))
-      out.push(node);
-    ts.forEachChild(node, go);
-  };
-  go(root);
-  return out;
 }
 
 /** The first `await` or call below `root` (not in nested functions): something that can throw or yield. */

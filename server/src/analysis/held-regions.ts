@@ -5,23 +5,19 @@
 // a lock" and "what is a transaction" mean the same thing as everywhere else.
 import { ts } from "../engine/ts";
 import {
-  CALL_KINDS,
   boundNames,
   calleeName,
   code,
   enclosingFunction,
   expressionKey,
-  isFunctionLike,
   isInside,
   lineOf,
   nodesOfKinds,
   receiverOf,
-  skipAwait,
   skipParens,
-  stringValue,
   type FunctionLike,
 } from "./ast";
-import { alwaysExits } from "./control-flow";
+import { acquisitionPaths } from "./lock-holding";
 import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
 import { calleeResolver } from "./summaries";
 import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope } from "./transactions";
@@ -165,7 +161,6 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
   const acquisitions = lockAcquisitionsIn(sourceFile, program, checker).filter(
     (a) => LEASE_MECHANISMS.has(a.mechanism) || MUTEX_MECHANISMS.has(a.mechanism),
   );
-  const calls = acquisitions.length > 0 ? nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(sourceFile, CALL_KINDS) : [];
   for (const acquisition of acquisitions) {
     const lock: HeldLock = {
       kind: LEASE_MECHANISMS.has(acquisition.mechanism) ? "lease" : "mutex",
@@ -183,24 +178,15 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
     }
     if (acquisition.transactionScoped) continue; // held until COMMIT: covered by the transaction's own region
     const fn = enclosingFunction(acquisition.call) ?? sourceFile;
-    const binding = resultBinding(acquisition);
-    const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
-    const releases = isDisposedByUsing(acquisition)
-      ? []
-      : callsBetween(calls, acquisition.call.end, fn.end).filter(
-          (call) => (enclosingFunction(call) ?? sourceFile) === fn && isReleaseOf(call, acquisition, names),
-        );
+    // `using lock = …`: held to the end of the block, whatever is called in it.
     const usingBlock = isDisposedByUsing(acquisition) ? outerBlock(acquisition.call) : undefined;
+    const paths = acquisitionPaths(acquisition);
     regions.push({
       lock,
       scope: fn,
-      contains: (node) =>
-        (enclosingFunction(node) ?? sourceFile) === fn &&
-        runsAfter(acquisition.call, node) &&
-        !onlyWhenAcquisitionFailed(acquisition.call, node) &&
-        (acquisition.style !== "try" || acquiredOnPathTo(acquisition, names, node)) &&
-        (!usingBlock || isInside(node, usingBlock)) &&
-        !releases.some((release) => runsAfter(release, node)),
+      contains: usingBlock
+        ? (node) => (enclosingFunction(node) ?? sourceFile) === fn && node.getStart() >= acquisition.call.end && isInside(node, usingBlock)
+        : (node) => paths.heldAt(node),
     });
   }
   for (const region of regions) region.lock.holds = region.contains;
@@ -208,181 +194,14 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
   return regions;
 }
 
-/**
- * True if `node` is in the catch clause of a try block where nothing after the acquisition can throw (`try { return
- * await lock.acquire() } catch { … }`, or `const l = await lock.acquire(); return l;`): that catch runs only when the
- * acquisition failed, so no lock is held in it.
- */
-function onlyWhenAcquisitionFailed(call: ts.Node, node: ts.Node): boolean {
-  for (let child: ts.Node = call, parent = call.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
-    if (!ts.isTryStatement(parent) || child !== parent.tryBlock) continue;
-    if (!parent.catchClause || !isInside(node, parent.catchClause)) return false;
-    const statements = parent.tryBlock.statements;
-    const index = statements.findIndex((statement) => isInside(call, statement));
-    return index >= 0 && endsWith(statements[index]!, call) && statements.slice(index + 1).every(cannotThrow);
-  }
-  return false;
-}
-
-/** `return`, `return name`, `break`, `continue`: statements that cannot throw. */
-function cannotThrow(statement: ts.Statement): boolean {
-  if (ts.isBreakStatement(statement) || ts.isContinueStatement(statement)) return true;
-  return ts.isReturnStatement(statement) && (!statement.expression || ts.isIdentifier(statement.expression));
-}
-
-/** The statement does nothing after `call`: `await call;`, `return await call;`, `const x = await call;`, `x = await call;`. */
-function endsWith(statement: ts.Statement, call: ts.Node): boolean {
-  const expression = ts.isReturnStatement(statement) || ts.isExpressionStatement(statement) ? statement.expression : undefined;
-  const declaration = ts.isVariableStatement(statement) ? statement.declarationList.declarations : undefined;
-  let value = expression ?? (declaration?.length === 1 ? declaration[0]!.initializer : undefined);
-  while (value) {
-    if (ts.isBinaryExpression(value) && value.operatorToken.kind === ts.SyntaxKind.EqualsToken) value = value.right;
-    else if (ts.isAsExpression(value) || ts.isNonNullExpression(value) || ts.isSatisfiesExpression(value)) value = value.expression;
-    else if (ts.isParenthesizedExpression(value) || ts.isAwaitExpression(value)) value = value.expression;
-    else return value === call;
-  }
-  return false;
-}
-
 function outerBlock(node: ts.Node): ts.Node | undefined {
   for (let current = node.parent; current; current = current.parent) if (ts.isBlock(current) || ts.isSourceFile(current)) return current;
-  return undefined;
-}
-
-/**
- * True if `before` has run, on every path, by the time `node` runs: it ends earlier in source order, and the way up
- * from `before` to the statement list that also contains `node` crosses no branch, loop body or catch clause.
- * Straight-line approximation: a loop's next iteration is not considered.
- */
-export function runsAfter(before: ts.Node, node: ts.Node): boolean {
-  if (before.getEnd() > node.getStart()) return false;
-  let child: ts.Node = before;
-  for (let parent = before.parent; parent; child = parent, parent = parent.parent) {
-    if (isInside(node, parent)) return child.getEnd() <= node.getStart();
-    if (ts.isFunctionLike(parent)) return false;
-    if (ts.isIfStatement(parent) && child !== parent.expression) return false;
-    if (ts.isConditionalExpression(parent) && child !== parent.condition) return false;
-    if (ts.isBinaryExpression(parent) && child === parent.right && isShortCircuit(parent.operatorToken.kind)) return false;
-    if (
-      (ts.isWhileStatement(parent) || ts.isForStatement(parent) || ts.isForOfStatement(parent) || ts.isForInStatement(parent)) &&
-      child === parent.statement
-    )
-      return false;
-    if (ts.isCatchClause(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) return false;
-  }
-  return false;
-}
-
-function isShortCircuit(kind: ts.SyntaxKind): boolean {
-  return (
-    kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken
-  );
-}
-
-/**
- * For a try-style acquisition (SET NX, pg_try_advisory_lock): whether `node` runs only when it succeeded. The node
- * must not sit in the failure branch of a test of the result (`if (!ok) { await sleep(50) }`, a spin loop's body),
- * nor after a success branch that leaves (`if (ok) break;`). A test whose polarity cannot be read counts as failure.
- */
-function acquiredOnPathTo(acquisition: LockAcquisition, names: ReadonlySet<string>, node: ts.Node): boolean {
-  const call = acquisition.call;
-  for (let child: ts.Node = node, parent = node.parent; parent && !ts.isFunctionLike(child); child = parent, parent = parent.parent) {
-    const condition =
-      ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent)
-        ? parent.expression
-        : ts.isForStatement(parent) || ts.isConditionalExpression(parent)
-          ? parent.condition
-          : undefined;
-    if (condition && child !== condition && testsAcquisition(condition, call, names)) {
-      const truthMeansAcquired = acquiredWhenTrue(condition, call, names);
-      const inTrueBranch = ts.isIfStatement(parent)
-        ? child === parent.thenStatement
-        : ts.isConditionalExpression(parent)
-          ? child === parent.whenTrue
-          : true;
-      if (truthMeansAcquired === undefined || truthMeansAcquired !== inTrueBranch) return false;
-    }
-    // `if (ok) break;` before `node` in the same block: what follows runs only on failure.
-    if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
-      for (const statement of parent.statements) {
-        if (statement.getEnd() > node.getStart() || !ts.isIfStatement(statement) || !testsAcquisition(statement.expression, call, names))
-          continue;
-        const truth = acquiredWhenTrue(statement.expression, call, names);
-        const successBranch = truth === undefined ? undefined : truth ? statement.thenStatement : statement.elseStatement;
-        if (truth === undefined || alwaysExits(successBranch)) return false;
-      }
-    }
-  }
-  return true;
-}
-
-function testsAcquisition(condition: ts.Expression, call: ts.Node, names: ReadonlySet<string>): boolean {
-  if (isInside(call, condition)) return true;
-  let found = false;
-  const look = (n: ts.Node): void => {
-    if (ts.isIdentifier(n) && names.has(n.text)) found = true;
-    if (!found) ts.forEachChild(n, look);
-  };
-  look(condition);
-  return found;
-}
-
-/** Whether `condition` being true means the lock was acquired; undefined when that cannot be read. */
-function acquiredWhenTrue(condition: ts.Expression, call: ts.Node, names: ReadonlySet<string>): boolean | undefined {
-  const node = skipAwait(condition);
-  if (node === call || (ts.isIdentifier(node) && names.has(node.text))) return true;
-  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
-    const inner = acquiredWhenTrue(node.operand, call, names);
-    return inner === undefined ? undefined : !inner;
-  }
-  if (ts.isBinaryExpression(node)) {
-    const op = node.operatorToken.kind;
-    if (op === ts.SyntaxKind.AmpersandAmpersandToken)
-      return acquiredWhenTrue(node.left, call, names) === true || acquiredWhenTrue(node.right, call, names) === true ? true : undefined;
-    const equality =
-      op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken
-        ? true
-        : op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken
-          ? false
-          : undefined;
-    if (equality === undefined) return undefined;
-    const [subject, other] =
-      acquiredWhenTrue(node.left, call, names) === true
-        ? [node.left, node.right]
-        : acquiredWhenTrue(node.right, call, names) === true
-          ? [node.right, node.left]
-          : [undefined, undefined];
-    if (!subject || !other) return undefined;
-    const value = skipParens(other);
-    const success =
-      stringValue(value) === "OK" || value.kind === ts.SyntaxKind.TrueKeyword || (ts.isNumericLiteral(value) && value.text === "1");
-    const failure =
-      value.kind === ts.SyntaxKind.NullKeyword ||
-      value.kind === ts.SyntaxKind.FalseKeyword ||
-      (ts.isIdentifier(value) && value.text === "undefined") ||
-      (ts.isNumericLiteral(value) && value.text === "0");
-    if (!success && !failure) return undefined;
-    return success === equality;
-  }
   return undefined;
 }
 
 /** Label of a transaction for messages. */
 function transactionLabel(scope: TransactionScope): string {
   return scope.handle ? `the transaction on ${code(scope.handle)}` : "the transaction";
-}
-
-/** The calls (in document order) that start in [from, to): a binary search, as a file can have thousands. */
-function callsBetween<T extends ts.Node>(calls: readonly T[], from: number, to: number): T[] {
-  let low = 0;
-  for (let high = calls.length; low < high;) {
-    const mid = (low + high) >>> 1;
-    if (calls[mid]!.pos < from) low = mid + 1;
-    else high = mid;
-  }
-  const out: T[] = [];
-  for (let i = low; i < calls.length && calls[i]!.pos < to; i++) out.push(calls[i]!);
-  return out;
 }
 
 /**

@@ -39,7 +39,8 @@ function pathsIn(graph: FlowGraph, target: FlowBlock): string[] {
   const out = new Set<string>();
   const used = new Map<unknown, number>();
   const walk = (block: FlowBlock, trail: string[]): void => {
-    const here = [...trail, ...block.elements.map(label)];
+    // Jumps are elements too (their own test below); the path strings leave them out.
+    const here = [...trail, ...block.elements.filter((e) => !ts.isBreakOrContinueStatement(e)).map(label)];
     if (block === target) out.add(here.join(" "));
     for (const edge of block.succ) {
       const times = used.get(edge) ?? 0;
@@ -149,6 +150,16 @@ describe("cfg: statements", () => {
       "xs() x= a(x) x= a(x) b()",
     ]);
     assert.deepEqual(paths("function f(){ for (const k in o) a(k); }"), ["", "k= a(k)", "k= a(k) k= a(k)"]);
+  });
+
+  test("break and continue are elements that end their block, with the edge of their jump", () => {
+    const graph = graphOf("function f(){ while (c()) { if (d()) break; a(); } b(); }");
+    const brk = graph.blocks.find((b) => b.elements.some((e) => ts.isBreakStatement(e)))!;
+    assert.equal(brk.elements.length, 1);
+    assert.deepEqual(
+      brk.succ.map((e) => `${e.kind}:${e.to.elements.map(label).join(",")}`),
+      ["normal:b()"],
+    );
   });
 
   test("labelled break and continue", () => {

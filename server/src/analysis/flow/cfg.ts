@@ -1,5 +1,5 @@
 // Control-flow graphs over raw ts.Nodes, one per function body (or per source file's top level), for the dataflow
-// analyses of `dataflow.ts`. Blocks hold "elements" (calls, awaits, assignments, declarations, return/throw, nested
+// analyses of `dataflow.ts`. Blocks hold "elements" (calls, awaits, assignments, declarations, jumps, nested
 // functions) in evaluation order; edges model branches, short circuits, loops, jumps, exceptions and finally blocks.
 //
 // Conventions a client can rely on:
@@ -12,6 +12,8 @@
 //   so its nodes have several occurrences.
 // - `process.exit(...)` never returns: after its exception edge, its block goes straight to `exit` (finally blocks
 //   do not run), and whatever follows it is unreachable.
+// - `return`, `throw`, `break` and `continue` are elements too (the last of their block), so a client can tell which
+//   jump an edge stands for.
 // - Nested functions and classes are single elements; their bodies are separate graphs (flowGraphOf(callback)).
 //   Function declarations are hoisted, so they are not elements at all.
 import { ts } from "../../engine/ts";
@@ -468,6 +470,7 @@ class Builder {
   }
 
   private jump(node: ts.BreakOrContinueStatement): void {
+    this.addElement(node);
     const isContinue = node.kind === ts.SyntaxKind.ContinueStatement;
     const label = node.label?.text;
     for (let i = this.frames.length - 1; i >= 0; i--) {

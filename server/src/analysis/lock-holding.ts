@@ -1,0 +1,226 @@
+// Whether the lock an acquisition takes is held, along the paths of its function's control-flow graph: a forward
+// dataflow where the acquisition takes it (not when it throws; for a try-lock, only on the branches where its result
+// says it succeeded), a release gives it back, and `process.exit()` ends everything. Answers the two questions the
+// lock rules ask: "can the lock be held when this node runs?" (held regions: lock-across-await) and "does some
+// path leave the function with the lock still held, and what takes it?" (lock-release-not-guaranteed).
+import { ts } from "../engine/ts";
+import { boundNames, enclosingFunction, isInside, skipAwait, skipParens, stringValue } from "./ast";
+import { elementAt, flowGraphOf, type FlowBlock, type FlowEdge, type FlowGraph } from "./flow/cfg";
+import { solveForward, type ForwardSolution } from "./flow/dataflow";
+import { isReleaseOf, resultBinding, type LockAcquisition } from "./locks";
+
+/** A set of possibilities: the lock may be held, may be free. */
+type Holding = number;
+const HELD = 1;
+const FREE = 2;
+
+/** What lets a lock leave its function still held. */
+export type Leak =
+  | { kind: "exit"; node: ts.ReturnStatement | ts.ThrowStatement | ts.BreakOrContinueStatement }
+  | { kind: "throws"; node: ts.Node }
+  | { kind: "branch"; condition: ts.Expression; truth: boolean }
+  | { kind: "path" };
+
+export interface AcquisitionPaths {
+  /**
+   * Whether the lock may be held when `node` runs: on some path to it the acquisition succeeded and nothing released
+   * it since (code of the acquisition's own function; nested functions run at other times).
+   */
+  heldAt(node: ts.Node): boolean;
+  /** The first thing (in source order) that takes some path out of the function with the lock held; undefined when every path releases it. */
+  leak(): Leak | undefined;
+}
+
+const cache = new WeakMap<LockAcquisition, AcquisitionPaths>();
+
+export function acquisitionPaths(acquisition: LockAcquisition): AcquisitionPaths {
+  let paths = cache.get(acquisition);
+  if (!paths) cache.set(acquisition, (paths = new HoldingAnalysis(acquisition)));
+  return paths;
+}
+
+class HoldingAnalysis implements AcquisitionPaths {
+  private readonly call: ts.Node;
+  private readonly names: ReadonlySet<string>;
+  private readonly graph: FlowGraph;
+  private solutionCache: ForwardSolution<Holding> | undefined;
+
+  constructor(private readonly acquisition: LockAcquisition) {
+    this.call = acquisition.call;
+    const binding = resultBinding(acquisition);
+    this.names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
+    this.graph = flowGraphOf(enclosingFunction(acquisition.call) ?? acquisition.call.getSourceFile());
+  }
+
+  private get solution(): ForwardSolution<Holding> {
+    return (this.solutionCache ??= solveForward<Holding>(this.graph, {
+      initial: FREE,
+      join: (a, b) => a | b,
+      equals: (a, b) => a === b,
+      transfer: (element, state) => this.step(element, state),
+      edge: (edge, state) => this.refine(edge, state),
+    }));
+  }
+
+  private step(element: ts.Node, state: Holding): Holding {
+    return element === this.call ? HELD : this.isRelease(element) ? FREE : state;
+  }
+
+  private isRelease(element: ts.Node): boolean {
+    return (ts.isCallExpression(element) || ts.isTaggedTemplateExpression(element)) && isReleaseOf(element, this.acquisition, this.names);
+  }
+
+  private refine(edge: FlowEdge, state: Holding): Holding {
+    const last = lastElement(edge.from);
+    if (edge.kind === "exception") {
+      // A failed acquisition (the call, or the await of its promise, throws) takes nothing.
+      return last && (last === this.call || (ts.isAwaitExpression(last) && skipAwait(last) === this.call)) ? FREE : state;
+    }
+    if (edge.to === this.graph.exit && last && ts.isCallExpression(last) && isProcessExit(last)) return FREE;
+    if (edge.condition && this.acquisition.style === "try" && testsAcquisition(edge.condition, this.call, this.names)) {
+      const truth = acquiredWhenTrue(edge.condition, this.call, this.names);
+      // A test whose polarity cannot be read counts as failure.
+      if (truth === undefined) return FREE;
+      if ((edge.kind === "true") !== truth) return FREE;
+      return state & HELD ? HELD : state;
+    }
+    return state;
+  }
+
+  heldAt(node: ts.Node): boolean {
+    const root = this.graph.root;
+    if ((enclosingFunction(node) ?? node.getSourceFile()) !== root) return false;
+    // The acquisition's own expression (`await mutex.acquire()`) runs before the lock is held.
+    if (isInside(this.call, node) || isInside(node, this.call)) return false;
+    const element = elementAt(this.graph, node);
+    return element !== undefined && !isInside(this.call, element) && ((this.solution.before(element) ?? FREE) & HELD) !== 0;
+  }
+
+  leak(): Leak | undefined {
+    const solution = this.solution;
+    if (!((solution.atExit ?? 0) & HELD) && !((solution.atThrowExit ?? 0) & HELD)) return undefined;
+    // Where the function can be left without passing a release: by any path, or by normal completion and jumps only.
+    const anyPath = this.blocksLeadingOut([this.graph.exit, this.graph.throwExit], true);
+    const normally = this.blocksLeadingOut([this.graph.exit], false);
+    const exits: Leak[] = [];
+    const branches: Leak[] = [];
+    const throwers: Leak[] = [];
+    for (const block of this.graph.blocks) {
+      const stateIn = solution.blockIn(block);
+      if (stateIn === undefined) continue;
+      let state = stateIn;
+      for (const element of block.elements) state = this.step(element, state);
+      const last = lastElement(block);
+      for (const edge of block.succ) {
+        if (!(this.refine(edge, state) & HELD)) continue;
+        if (edge.kind === "exception") {
+          if (last && anyPath.has(edge.to))
+            (ts.isThrowStatement(last) ? exits : throwers).push(
+              ts.isThrowStatement(last) ? { kind: "exit", node: last } : { kind: "throws", node: last },
+            );
+        } else if (last && isJump(last)) {
+          if (normally.has(edge.to)) exits.push({ kind: "exit", node: last });
+        } else if (edge.condition && (edge.kind === "true" || edge.kind === "false")) {
+          // A branch that skips the release: this side leaves without it, the other side does not.
+          const other = block.succ.find((e) => e !== edge && e.kind !== "exception");
+          if (normally.has(edge.to) && other && !normally.has(other.to))
+            branches.push({ kind: "branch", condition: edge.condition, truth: edge.kind === "true" });
+        }
+      }
+    }
+    const first = (list: Leak[]) => list.sort((a, b) => positionOf(a) - positionOf(b))[0];
+    // A rethrow in a catch only passes on what a call in the try threw: that call is the cause to name.
+    const inCatch = (leak: Leak) => leak.kind === "exit" && isInCatch(leak.node);
+    return first(exits.filter((e) => !inCatch(e))) ?? first(branches) ?? first(throwers) ?? first(exits) ?? { kind: "path" };
+  }
+
+  /** Blocks from whose entry some path reaches one of `exits` without passing a release (through exception edges or not). */
+  private blocksLeadingOut(exits: FlowBlock[], throughExceptions: boolean): Set<FlowBlock> {
+    const found = new Set<FlowBlock>(exits);
+    const stack = [...exits];
+    while (stack.length > 0) {
+      for (const edge of stack.pop()!.pred) {
+        const from = edge.from;
+        if (found.has(from) || (!throughExceptions && edge.kind === "exception")) continue;
+        // A release ends its block (calls may throw), so every edge out of that block passes it.
+        if (from.elements.some((element) => this.isRelease(element))) continue;
+        found.add(from);
+        stack.push(from);
+      }
+    }
+    return found;
+  }
+}
+
+function isInCatch(node: ts.Node): boolean {
+  for (let current = node.parent; current && !ts.isFunctionLike(current); current = current.parent)
+    if (ts.isCatchClause(current)) return true;
+  return false;
+}
+
+function lastElement(block: FlowBlock): ts.Node | undefined {
+  return block.elements[block.elements.length - 1];
+}
+
+function isJump(node: ts.Node): node is ts.ReturnStatement | ts.BreakOrContinueStatement {
+  return ts.isReturnStatement(node) || ts.isBreakStatement(node) || ts.isContinueStatement(node);
+}
+
+function positionOf(leak: Leak): number {
+  return leak.kind === "branch" ? leak.condition.getStart() : leak.kind === "path" ? Infinity : leak.node.getStart();
+}
+
+function isProcessExit(call: ts.CallExpression): boolean {
+  const callee = skipParens(call.expression);
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === "exit" && callee.expression.getText() === "process";
+}
+
+/** Whether `condition` tests the acquisition: contains the call or reads its result. */
+function testsAcquisition(condition: ts.Expression, call: ts.Node, names: ReadonlySet<string>): boolean {
+  if (isInside(call, condition)) return true;
+  let found = false;
+  const look = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && names.has(n.text)) found = true;
+    if (!found) ts.forEachChild(n, look);
+  };
+  look(condition);
+  return found;
+}
+
+/** Whether `condition` being true means the lock was acquired; undefined when that cannot be read. */
+function acquiredWhenTrue(condition: ts.Expression, call: ts.Node, names: ReadonlySet<string>): boolean | undefined {
+  const node = skipAwait(condition);
+  if (node === call || (ts.isIdentifier(node) && names.has(node.text))) return true;
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
+    const inner = acquiredWhenTrue(node.operand, call, names);
+    return inner === undefined ? undefined : !inner;
+  }
+  if (ts.isBinaryExpression(node)) {
+    const op = node.operatorToken.kind;
+    const equality =
+      op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken
+        ? true
+        : op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken
+          ? false
+          : undefined;
+    if (equality === undefined) return undefined;
+    const [subject, other] =
+      acquiredWhenTrue(node.left, call, names) === true
+        ? [node.left, node.right]
+        : acquiredWhenTrue(node.right, call, names) === true
+          ? [node.right, node.left]
+          : [undefined, undefined];
+    if (!subject || !other) return undefined;
+    const value = skipParens(other);
+    const success =
+      stringValue(value) === "OK" || value.kind === ts.SyntaxKind.TrueKeyword || (ts.isNumericLiteral(value) && value.text === "1");
+    const failure =
+      value.kind === ts.SyntaxKind.NullKeyword ||
+      value.kind === ts.SyntaxKind.FalseKeyword ||
+      (ts.isIdentifier(value) && value.text === "undefined") ||
+      (ts.isNumericLiteral(value) && value.text === "0");
+    if (!success && !failure) return undefined;
+    return success === equality;
+  }
+  return undefined;
+}
