@@ -8,6 +8,7 @@ const path = require("node:path");
 
 const ROOT = path.join(__dirname, "..");
 const SCHEMA_FILE = path.join(ROOT, "server", "schema", "locksmith.schema.json");
+const { DEFAULT_NON_PRODUCTION_FILES } = require(path.join(ROOT, "dist", "server", "src", "engine", "config.js"));
 
 /** @param {readonly import("../server/src/engine/types").Rule[]} rules */
 function buildConfigSchema(rules) {
@@ -40,6 +41,13 @@ function buildConfigSchema(rules) {
         type: "array",
         items: { type: "string" },
         description: "Globs, relative to this file, of files never linted (in addition to **/node_modules/**, **/dist/** and **/*.d.ts).",
+      },
+      nonProductionFiles: {
+        type: "array",
+        items: { type: "string" },
+        default: DEFAULT_NON_PRODUCTION_FILES,
+        description:
+          "Globs, relative to this file, of test, e2e, fixture, seed and script files: not linted (a race there is not a production race). Replaces the default list; [] lints every file.",
       },
       overrides: {
         type: "array",

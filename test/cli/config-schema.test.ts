@@ -49,6 +49,8 @@ const VALID: Array<[string, unknown]> = [
   ["the starter config", parseJsonc(starterConfig(RULES, "./schema.json"), FILE)],
   ["every severity spelling", { rules: { [someRule]: "off" }, overrides: [{ files: ["test/**"], rules: { [someRule]: ["warn"] } }] }],
   ["runtime settings", { $schema: "x", ignores: ["gen/**"], runtime: "vendor", runtimePath: "lib/runtime.ts" }],
+  ["non-production globs, or none", { nonProductionFiles: ["qa/**"], overrides: [{ files: ["qa/**"], rules: {} }] }],
+  ["no non-production files", { nonProductionFiles: [] }],
   ...(ruleWithoutOptions
     ? [["[severity, {}] for a rule without options", { rules: { [ruleWithoutOptions.meta.id]: ["error", {}] } }] as [string, unknown]]
     : []),
@@ -64,6 +66,9 @@ const INVALID: Array<[string, unknown]> = [
   ["an override without files", { overrides: [{ rules: {} }] }],
   ["an override with an unknown key", { overrides: [{ files: [], rules: {}, severity: "off" }] }],
   ["ignores not an array", { ignores: "dist/**" }],
+  ["nonProductionFiles not an array", { nonProductionFiles: "test/**" }],
+  ["nonProductionFiles as a boolean", { nonProductionFiles: false }],
+  ["a glob that is not a string", { nonProductionFiles: ["test/**", 1] }],
   ["a bad runtime", { runtime: "npm" }],
   ["a numeric runtimePath", { runtimePath: 1 }],
   ["not an object", ["rules"]],

@@ -247,6 +247,22 @@ describe("language server (in-process)", () => {
     await client.waitFor("an ok status", () => client.statuses.at(-1)?.level === "ok");
   });
 
+  test("an open test file gets no diagnostics by default; nonProductionFiles: [] in locksmith.json lints it", async () => {
+    const { root, client } = await setUp({}, { rules: [unguardedIncrement] });
+    const spec = path.join(root, "src", "counter.test.ts");
+    const file = path.join(root, "src", "counter.ts");
+    await client.open(spec, COUNTER);
+    await client.open(file, COUNTER);
+    await client.waitForDiagnostics(file, (d) => d.length === 1);
+    await client.waitFor("both files analysed", () => client.statuses.at(-1)?.text === "Locksmith: 1 problem");
+    assert.deepEqual(client.diagnostics.get(uri(spec)) ?? [], []);
+    writeFile(root, "locksmith.json", '{ "nonProductionFiles": [] }');
+    await client.connection.sendNotification("workspace/didChangeWatchedFiles", {
+      changes: [{ uri: uri(path.join(root, "locksmith.json")), type: 1 }],
+    });
+    await client.waitForDiagnostics(spec, (d) => d.length === 1 && d[0]!.code === INCREMENT);
+  });
+
   test("project rules see the whole workspace: closed files get findings and lose them when another file changes", async () => {
     const { root, client } = await setUp({ "src/a.ts": "export function transfer() {}\n", "src/b.ts": "export function other() {}\n" });
     const a = path.join(root, "src", "a.ts");

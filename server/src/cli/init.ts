@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { RULES } from "../../../rules/index";
-import { CONFIG_FILE_NAME } from "../engine/config";
+import { CONFIG_FILE_NAME, DEFAULT_NON_PRODUCTION_FILES } from "../engine/config";
 import { writeFileAtomic } from "../engine/fixes";
 import { isInside, normalizePath } from "../engine/paths";
 import type { Rule } from "../engine/types";
@@ -21,6 +21,7 @@ export function starterConfig(rules: readonly Rule[], schema: string): string {
     return `${entry.padEnd(width + 13)} // ${rule.meta.description}`;
   });
   const example = rules[0]?.meta.id ?? "rule-id";
+  const nonProduction = DEFAULT_NON_PRODUCTION_FILES.map((glob) => `    ${JSON.stringify(glob)}`).join(",\n");
   return `// Locksmith configuration. JSON with comments, like tsconfig.json.
 // \`locksmith rules\` lists every rule with its documentation.
 {
@@ -35,8 +36,14 @@ ${ruleLines.join("\n")}
   // Globs (relative to this file) that are never linted. node_modules, dist and *.d.ts never are.
   "ignores": [],
 
+  // Test, e2e, fixture, seed and script files are not linted either: a race there is not a production race.
+  // Migrations are linted (they run against the production database). Change the globs, or [] to lint every file.
+  "nonProductionFiles": [
+${nonProduction}
+  ],
+
   // Different settings for some files; later entries win. For example:
-  // "overrides": [{ "files": ["test/**"], "rules": { ${JSON.stringify(example)}: "off" } }],
+  // "overrides": [{ "files": ["src/legacy/**"], "rules": { ${JSON.stringify(example)}: "off" } }],
 
   // How fixes that call the runtime import it: "package" (@locksmith/runtime), "vendor" (a single-file copy in
   // this project, see "runtimePath") or "auto" (the package when it is installed, else vendor).

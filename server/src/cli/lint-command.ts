@@ -35,11 +35,39 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     rules: RULES,
   });
   if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${command.paths.join(", ") || "."}`);
+  checkIgnored(command.paths, session, io);
   const { report, crashed } = analyse(command, session, io);
   if (command.quiet) dropWarnings(report);
   const color = io.isTTY && !command.outputFile && process.env.NO_COLOR === undefined;
   writeReport(command.formatter(report, { color }), command.outputFile, io);
   return exitCode(report, crashed, command.maxWarnings, io);
+}
+
+const IGNORED_BECAUSE = {
+  ignores: 'it matches "ignores" in the configuration (node_modules, dist and .d.ts files always do)',
+  nonProductionFiles:
+    'test, e2e, fixture, seed and script files are not linted by default (set "nonProductionFiles": [] in locksmith.json to lint them)',
+} as const;
+
+/**
+ * ESLint's convention for ignored files the user asked for: a file named on the command line is not linted, and a
+ * notice says why and how to lint it (on stderr, not as a warning in the report, so that a hook passing staged files
+ * with --max-warnings 0 does not fail: ESLint needed --no-warn-ignored for that); a folder or project whose files are
+ * all ignored is a usage error (ESLint's "All files matched by … are ignored"), never a silent clean run.
+ */
+function checkIgnored(paths: readonly string[], session: LintSession, io: CliIo): void {
+  const { config, spec } = session;
+  const named = paths.map((p) => path.resolve(io.cwd, p)).filter((p) => fs.statSync(p).isFile());
+  for (const file of named) {
+    const reason = config.ignoredBy(file);
+    if (reason) io.stderr(`locksmith: ignored ${path.relative(io.cwd, file)}: ${IGNORED_BECAUSE[reason]}\n`);
+  }
+  if (paths.length > 0 && named.length === paths.length) return;
+  const reasons = new Set(spec.lintFiles.map((f) => config.ignoredBy(f)));
+  if (reasons.has(undefined)) return;
+  const where = paths.length > 0 ? paths.join(", ") : spec.tsconfig ? path.relative(io.cwd, spec.tsconfig) : ".";
+  const why = [...reasons].map((r) => IGNORED_BECAUSE[r!]).join("; ");
+  throw new UsageError(`every TypeScript file in ${where} is ignored: ${why}`);
 }
 
 /** `locksmith lint`, checked: everything a run needs, nothing left to validate. */

@@ -16,6 +16,8 @@ export interface ConfigFile {
   $schema?: string;
   rules?: Record<string, RuleSetting>;
   ignores?: string[];
+  /** Globs of test, e2e, fixture, seed and script files, not linted; replaces DEFAULT_NON_PRODUCTION_FILES. */
+  nonProductionFiles?: string[];
   overrides?: Array<{ files: string[]; rules: Record<string, RuleSetting> }>;
   /** How quick fixes reach the runtime library. */
   runtime?: "auto" | "package" | "vendor";
@@ -49,10 +51,36 @@ export interface ResolvedConfig {
   /** Effective rule settings for a file (severity "off" means the rule does not run). */
   rulesFor(fileName: string): Map<string, ResolvedRuleConfig>;
   isIgnored(fileName: string): boolean;
+  /** Which setting makes the file ignored ("ignores" includes the built-in node_modules, dist, *.d.ts), if one does. */
+  ignoredBy(fileName: string): "ignores" | "nonProductionFiles" | undefined;
 }
 
 const SEVERITIES: readonly Severity[] = ["off", "warn", "error"];
 const DEFAULT_IGNORES = ["**/node_modules/**", "**/dist/**", "**/*.d.ts"];
+
+/**
+ * Files that do not run in production, skipped unless `nonProductionFiles` says otherwise (as CodeQL and Semgrep leave
+ * test code out of their default queries): tests and e2e suites, their mocks and fixtures, seeders and one-off scripts
+ * run on their own, so a race inside them is not a production race. Migrations are not listed: they run against the
+ * production database, often while the previous release still serves traffic, so their races are real.
+ */
+export const DEFAULT_NON_PRODUCTION_FILES: readonly string[] = [
+  "**/*.test.*",
+  "**/*.spec.*",
+  "**/__tests__/**",
+  "**/test/**",
+  "**/tests/**",
+  "**/e2e/**",
+  "**/__mocks__/**",
+  "**/fixtures/**",
+  "**/__fixtures__/**",
+  "**/seed/**",
+  "**/seeds/**",
+  "**/seeders/**",
+  "**/seed.*",
+  "**/*.seed.*",
+  "**/scripts/**",
+];
 
 /** Finds the configuration that applies to `startDir`: the nearest locksmith.json or package.json "locksmith" key. */
 export function findConfigFile(startDir: string): string | undefined {
@@ -113,12 +141,14 @@ export function parseJsonc(text: string, file: string): unknown {
 export function validateConfig(value: unknown, file: string, rules: readonly Rule[]): ConfigFile {
   const where = path.basename(file) === "package.json" ? "locksmith." : "";
   if (!isPlainObject(value)) throw new ConfigError(file, where.replace(/\.$/, ""), "must be a JSON object");
-  const known = new Set(["$schema", "rules", "ignores", "overrides", "runtime", "runtimePath"]);
+  const known = new Set(["$schema", "rules", "ignores", "nonProductionFiles", "overrides", "runtime", "runtimePath"]);
   for (const key of Object.keys(value)) {
     if (!known.has(key)) throw new ConfigError(file, where + key, `is not a known setting (expected one of: ${[...known].join(", ")})`);
   }
   if (value.rules !== undefined) validateRules(value.rules, `${where}rules`, file, rules);
   if (value.ignores !== undefined) validateStringArray(value.ignores, `${where}ignores`, file);
+  if (value.nonProductionFiles !== undefined)
+    validateStringArray(value.nonProductionFiles, `${where}nonProductionFiles`, file, " ([] lints every file)");
   if (value.overrides !== undefined) {
     if (!Array.isArray(value.overrides)) throw new ConfigError(file, `${where}overrides`, "must be an array of { files, rules }");
     value.overrides.forEach((entry: unknown, index: number) => {
@@ -255,9 +285,9 @@ function matchesType(value: unknown, type: NonNullable<JsonSchema["type"]>): boo
   }
 }
 
-function validateStringArray(value: unknown, key: string, file: string): void {
+function validateStringArray(value: unknown, key: string, file: string, hint = ""): void {
   if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
-    throw new ConfigError(file, key, "must be an array of glob strings");
+    throw new ConfigError(file, key, `must be an array of glob strings${hint}, got ${JSON.stringify(value)}`);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -287,7 +317,15 @@ export function resolveConfig(
   }
   const overrides = (raw.overrides ?? []).map((o) => ({ match: picomatch(o.files, { dot: true }), rules: o.rules }));
   const ignoreMatch = picomatch([...DEFAULT_IGNORES, ...(raw.ignores ?? [])], { dot: true });
+  const nonProductionMatch = picomatch([...(raw.nonProductionFiles ?? DEFAULT_NON_PRODUCTION_FILES)], { dot: true });
   const relative = (fileName: string) => normalizePath(path.relative(root, fileName));
+  // Globs match the path relative to `root`, never the absolute path: a project checked out under /tmp/x/test/ is not
+  // a test file, and a file outside `root` matches none of them.
+  const ignoredBy = (fileName: string): ReturnType<ResolvedConfig["ignoredBy"]> => {
+    const rel = relative(fileName);
+    if (ignoreMatch(rel)) return "ignores";
+    return nonProductionMatch(rel) ? "nonProductionFiles" : undefined;
+  };
   const applyCli = (settings: Map<string, ResolvedRuleConfig>) => {
     for (const [id, severity] of Object.entries(cliOverrides)) {
       const current = settings.get(id);
@@ -312,9 +350,7 @@ export function resolveConfig(
       }
       return applyCli(settings);
     },
-    isIgnored(fileName) {
-      const rel = relative(fileName);
-      return ignoreMatch(rel);
-    },
+    ignoredBy,
+    isIgnored: (fileName) => ignoredBy(fileName) !== undefined,
   };
 }

@@ -1,0 +1,76 @@
+// Which files are production code: `nonProductionFiles` (default: tests, e2e, mocks, fixtures, seeders, scripts)
+// matched against the path relative to the configuration's folder.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { resolveConfig, type ConfigFile } from "../../server/src/engine/config";
+
+const ROOT = "/home/dev/shop";
+
+function ignoredBy(raw: ConfigFile, file: string, root = ROOT) {
+  return resolveConfig(raw, undefined, root, [], {}).ignoredBy(`${root}/${file}`);
+}
+
+describe("nonProductionFiles", () => {
+  test("by default, test, e2e, mock, fixture, seed and script files are not production code", () => {
+    const nonProduction = [
+      "src/orders/order.service.test.ts",
+      "src/orders/order.service.spec.ts",
+      "src/orders/__tests__/order.ts",
+      "test/orders.e2e-spec.ts",
+      "packages/api/tests/helpers.ts",
+      "apps/web/e2e/checkout.ts",
+      "src/__mocks__/redis.ts",
+      "src/orders/fixtures/orders.ts",
+      "test-utils/__fixtures__/users.ts",
+      "prisma/seed.ts",
+      "db/seed/users.ts",
+      "db/seeds/01_users.ts",
+      "src/database/seeders/user.seeder.ts",
+      "src/database/user.seed.ts",
+      "scripts/backfill-balances.ts",
+      "packages/api/scripts/reindex.ts",
+    ];
+    for (const file of nonProduction) assert.equal(ignoredBy({}, file), "nonProductionFiles", file);
+  });
+
+  test("production code, migrations and look-alike names are linted", () => {
+    const production = [
+      "src/orders/order.service.ts",
+      "src/migrations/1700000000000-AddBalance.ts",
+      "db/migrations/20240101_backfill.ts",
+      "src/contest/entries.ts",
+      "src/testing-center/booking.ts",
+      "src/ab-tests/assign.ts",
+      "src/seedling/grow.ts",
+      "src/wallet/seed-phrase.ts",
+      "src/scripting/engine.ts",
+      "src/latest.ts",
+      "src/inspect.ts",
+    ];
+    for (const file of production) assert.equal(ignoredBy({}, file), undefined, file);
+  });
+
+  test("globs match relative to the configuration's folder, not the absolute path", () => {
+    // A project checked out under a folder named test (or a temporary folder of a test suite) is still production.
+    assert.equal(ignoredBy({}, "src/orders.ts", "/tmp/ci/test/shop"), undefined);
+    assert.equal(ignoredBy({}, "src/orders.ts", "/home/dev/scripts/shop"), undefined);
+    assert.equal(ignoredBy({}, "test/orders.ts", "/tmp/ci/test/shop"), "nonProductionFiles");
+    // A file outside the folder matches no glob.
+    assert.equal(resolveConfig({}, undefined, ROOT, [], {}).ignoredBy("/home/dev/other/test/orders.ts"), undefined);
+  });
+
+  test("the setting replaces the default list; [] lints every file", () => {
+    assert.equal(ignoredBy({ nonProductionFiles: ["qa/**"] }, "qa/load.ts"), "nonProductionFiles");
+    assert.equal(ignoredBy({ nonProductionFiles: ["qa/**"] }, "test/orders.ts"), undefined);
+    assert.equal(ignoredBy({ nonProductionFiles: [] }, "test/orders.test.ts"), undefined);
+    assert.equal(ignoredBy({ nonProductionFiles: [] }, "scripts/backfill.ts"), undefined);
+  });
+
+  test('"ignores" still applies, and is named as the reason when both match', () => {
+    assert.equal(ignoredBy({ nonProductionFiles: [] }, "node_modules/x/test/a.ts"), "ignores");
+    assert.equal(ignoredBy({ ignores: ["test/legacy/**"] }, "test/legacy/a.ts"), "ignores");
+    const config = resolveConfig({}, undefined, ROOT, [], {});
+    assert.equal(config.isIgnored(`${ROOT}/test/a.ts`), true);
+    assert.equal(config.isIgnored(`${ROOT}/src/a.ts`), false);
+  });
+});
