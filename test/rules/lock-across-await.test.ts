@@ -255,6 +255,58 @@ export async function run(id: string) {
 }
 `,
     },
+    {
+      name: "a project function that takes a callback but holds no lock while running it",
+      code: `import { LockService, withRetry } from "./locking";
+${repo}const locks = new LockService();
+export async function settle(id: string) {
+  await withRetry(async () => {
+    const order = await repo.load(id);
+    await fetch("https://bank.example/settle/" + id);
+    await repo.save(id, order.total);
+  });
+  await locks.runUnlocked(async () => {
+    const order = await repo.load(id);
+    await fetch("https://bank.example/notify/" + id);
+    await repo.save(id, order.total);
+  });
+}
+`,
+      files: {
+        "src/locking.ts": `import { Mutex } from "async-mutex";
+const mutex = new Mutex();
+export function withGlobalLock<T>(fn: () => Promise<T>): Promise<T> {
+  return mutex.runExclusive(fn);
+}
+export function serialized<T>(task: () => Promise<T>): Promise<T> {
+  return withGlobalLock(() => task());
+}
+export class LockService {
+  private readonly mutex = new Mutex();
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.mutex.acquire();
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+  async runUnlocked<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.mutex.acquire();
+    release();
+    return work();
+  }
+}
+export async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch {
+    return fn();
+  }
+}
+`,
+      },
+    },
   ],
   invalid: [
     {
@@ -698,6 +750,74 @@ export async function update(id: string, exclusive: boolean) {
           data: { ...FETCH, lock: "`lock`" },
           related: [{ line: 6, message: "`lock` taken here" }],
         },
+      ],
+    },
+    {
+      name: "locks the project wraps itself: a service method, a runExclusive wrapper, and a wrapper of that wrapper",
+      code: `import { LockService, serialized, withGlobalLock } from "./locking";
+${repo}const locks = new LockService();
+export async function settle(id: string) {
+  await locks.run(async () => {
+    const order = await repo.load(id);
+    await fetch("https://bank.example/settle/" + id);
+    await repo.save(id, order.total);
+  });
+}
+export async function refund(id: string) {
+  await withGlobalLock(async () => {
+    await fetch("https://bank.example/refund/" + id);
+    await repo.save(id, 0);
+  });
+  await serialized(async () => {
+    const order = await repo.load(id);
+    await fetch("https://bank.example/audit/" + id);
+  });
+}
+`,
+      files: {
+        "src/locking.ts": `import { Mutex } from "async-mutex";
+const mutex = new Mutex();
+export function withGlobalLock<T>(fn: () => Promise<T>): Promise<T> {
+  return mutex.runExclusive(fn);
+}
+export function serialized<T>(task: () => Promise<T>): Promise<T> {
+  return withGlobalLock(() => task());
+}
+export class LockService {
+  private readonly mutex = new Mutex();
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.mutex.acquire();
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+  async runUnlocked<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.mutex.acquire();
+    release();
+    return work();
+  }
+}
+export async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch {
+    return fn();
+  }
+}
+`,
+      },
+      errors: [
+        {
+          line: 7,
+          column: 5,
+          messageId: "underMutex",
+          data: { ...FETCH, lock: "`this.mutex` (taken by `locks.run`)" },
+          related: [{ line: 5, message: "`this.mutex` (taken by `locks.run`) taken here" }],
+        },
+        { line: 13, column: 5, messageId: "underMutex", data: { ...FETCH, lock: "`mutex` (taken by `withGlobalLock`)" } },
+        { line: 18, column: 5, messageId: "underMutex", data: { ...FETCH, lock: "`mutex` (taken by `serialized`)" } },
       ],
     },
     // ---- leases

@@ -21,6 +21,7 @@ import {
   stringValue,
   type FunctionLike,
 } from "./ast";
+import type { LockWrapper } from "./lock-wrappers";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
 import { lockObjectKind, type CheckerGetter, type LockMechanism } from "./lock-objects";
 import {
@@ -52,6 +53,13 @@ export interface LockAcquisition {
   key?: ts.Expression;
   /** For scoped forms: the callback that runs while the lock is held. */
   callback?: FunctionLike;
+  /**
+   * For scoped forms asked with `{ callbackReference: true }` (lock wrappers): the argument that runs under the lock,
+   * which may name a function instead of being one (`mutex.runExclusive(work)`).
+   */
+  callbackArgument?: ts.Expression;
+  /** A call of a project function that runs its callback under a lock (lock-wrappers.ts): what it is. */
+  wrapper?: LockWrapper;
   /** Whether the lock expires by itself (Redis PX/EX, leases, redlock's TTL). */
   expires: boolean;
   /** True for transaction-scoped locks (pg_advisory_xact_lock): released by COMMIT/ROLLBACK, never by hand. */
@@ -68,6 +76,12 @@ export interface LockRelease {
 function labelOf(node: ts.Node): string {
   const text = node.getText().replace(/\s+/g, " ");
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** The last argument when it names a function rather than being one (`runExclusive(work)`, `this.work`). */
+function lastFunctionReference(call: ts.CallExpression): ts.Expression | undefined {
+  const last = call.arguments.length > 0 ? skipParens(call.arguments[call.arguments.length - 1]!) : undefined;
+  return last && (ts.isIdentifier(last) || ts.isPropertyAccessExpression(last)) ? last : undefined;
 }
 
 function lastFunctionArgument(call: ts.CallExpression): FunctionLike | undefined {
@@ -113,6 +127,7 @@ export function lockAcquisitionOf(
   node: ts.Node,
   checker: CheckerGetter,
   models: readonly LockLibraryModel[] = LOCK_LIBRARY_MODELS,
+  options: { callbackReference?: boolean } = {},
 ): LockAcquisition | undefined {
   if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
   if (ts.isCallExpression(node)) {
@@ -141,18 +156,20 @@ export function lockAcquisitionOf(
     if (!kind || !method || method.effect === "release") return undefined;
     const facts = LOCK_MECHANISMS[kind.mechanism] ?? {};
     const callback = lastFunctionArgument(node);
+    const reference = options.callbackReference && !callback ? lastFunctionReference(node) : undefined;
     const key = facts.keyArg === undefined ? undefined : node.arguments[facts.keyArg];
     const label = code(labelOf(receiver));
     const keyedLabel = key ? `${label} key ${code(labelOf(key))}` : label;
-    if (method.effect === "run-under-lock" || (callback && facts.callbackAcquireRunsUnderLock)) {
-      if (!callback) return undefined;
+    if (method.effect === "run-under-lock" || ((callback || reference) && facts.callbackAcquireRunsUnderLock)) {
+      if (!callback && !reference) return undefined;
       return {
         call: node,
         mechanism: kind.mechanism,
         style: "scoped",
         lockObject: receiver,
         ...(key ? { key } : {}),
-        callback,
+        ...(callback ? { callback } : {}),
+        ...(options.callbackReference ? { callbackArgument: reference ?? (callback as ts.Expression) } : {}),
         expires: facts.expires === true,
         transactionScoped: false,
         label: keyedLabel,
