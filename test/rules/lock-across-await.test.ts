@@ -18,6 +18,40 @@ const geocodeUnderLock = (reason: string) => ({ call: "`geocode`", reason, lock:
 
 const repo = `declare const repo: { load(id: string): Promise<{ total: number }>; save(id: string, total: number): Promise<void> };\n`;
 
+/** A lock module of the app's own: wrappers that run a callback under a mutex, and two look-alikes that do not. */
+const LOCKING_MODULE = `import { Mutex } from "async-mutex";
+const mutex = new Mutex();
+export function withGlobalLock<T>(fn: () => Promise<T>): Promise<T> {
+  return mutex.runExclusive(fn);
+}
+export function serialized<T>(task: () => Promise<T>): Promise<T> {
+  return withGlobalLock(() => task());
+}
+export class LockService {
+  private readonly mutex = new Mutex();
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.mutex.acquire();
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+  async runUnlocked<T>(work: () => Promise<T>): Promise<T> {
+    const release = await this.mutex.acquire();
+    release();
+    return work();
+  }
+}
+export async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch {
+    return fn();
+  }
+}
+`;
+
 /** A critical section around `slow` (one awaited statement) between a repo load and save, under an async-mutex. */
 function underMutex(imports: string, slow: string): string {
   return `import { Mutex } from "async-mutex";
@@ -273,38 +307,7 @@ export async function settle(id: string) {
 }
 `,
       files: {
-        "src/locking.ts": `import { Mutex } from "async-mutex";
-const mutex = new Mutex();
-export function withGlobalLock<T>(fn: () => Promise<T>): Promise<T> {
-  return mutex.runExclusive(fn);
-}
-export function serialized<T>(task: () => Promise<T>): Promise<T> {
-  return withGlobalLock(() => task());
-}
-export class LockService {
-  private readonly mutex = new Mutex();
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const release = await this.mutex.acquire();
-    try {
-      return await work();
-    } finally {
-      release();
-    }
-  }
-  async runUnlocked<T>(work: () => Promise<T>): Promise<T> {
-    const release = await this.mutex.acquire();
-    release();
-    return work();
-  }
-}
-export async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch {
-    return fn();
-  }
-}
-`,
+        "src/locking.ts": LOCKING_MODULE,
       },
     },
   ],
@@ -775,38 +778,7 @@ export async function refund(id: string) {
 }
 `,
       files: {
-        "src/locking.ts": `import { Mutex } from "async-mutex";
-const mutex = new Mutex();
-export function withGlobalLock<T>(fn: () => Promise<T>): Promise<T> {
-  return mutex.runExclusive(fn);
-}
-export function serialized<T>(task: () => Promise<T>): Promise<T> {
-  return withGlobalLock(() => task());
-}
-export class LockService {
-  private readonly mutex = new Mutex();
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const release = await this.mutex.acquire();
-    try {
-      return await work();
-    } finally {
-      release();
-    }
-  }
-  async runUnlocked<T>(work: () => Promise<T>): Promise<T> {
-    const release = await this.mutex.acquire();
-    release();
-    return work();
-  }
-}
-export async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch {
-    return fn();
-  }
-}
-`,
+        "src/locking.ts": LOCKING_MODULE,
       },
       errors: [
         {
