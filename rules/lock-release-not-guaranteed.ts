@@ -3,6 +3,7 @@
 // mutex blocks every later caller forever; a leaked lease blocks every other process until it expires.
 import {
   CALL_KINDS,
+  allLockAcquisitionsIn,
   acquisitionPaths,
   alwaysExits,
   boundNames,
@@ -17,7 +18,6 @@ import {
   isDisposedByUsing,
   isReleaseOf,
   lineOf,
-  lockAcquisitionsIn,
   nodesOfKinds,
   resultBinding,
   spanOf,
@@ -44,7 +44,7 @@ export const lockReleaseNotGuaranteed = defineRule({
     },
   },
   checkFile(context) {
-    for (const acquisition of lockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
+    for (const acquisition of allLockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
       if (acquisition.style === "scoped" || acquisition.transactionScoped || isDisposedByUsing(acquisition)) continue;
       const acquisitionStatement = statementOf(acquisition.call);
       const fn = enclosingFunction(acquisition.call);

@@ -2,6 +2,7 @@
 // whose result does not decide whether the critical section runs. The result counts as checked only when the code
 // after it is reachable solely on the success branch: otherwise a failed attempt runs the critical section anyway.
 import {
+  allLockAcquisitionsIn,
   alwaysExits,
   boundNames,
   code,
@@ -10,7 +11,6 @@ import {
   indentationAt,
   isFunctionLike,
   lineOf,
-  lockAcquisitionsIn,
   mentions,
   outerExpression,
   skipParens,
@@ -42,7 +42,7 @@ export const uncheckedLockAcquisition = defineRule({
     },
   },
   checkFile(context) {
-    for (const acquisition of lockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
+    for (const acquisition of allLockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
       if (acquisition.style !== "try") continue;
       const { verdict, names, statement } = verdictOf(acquisition);
       if (verdict.kind !== "unchecked") continue;
@@ -72,6 +72,8 @@ export const uncheckedLockAcquisition = defineRule({
 
 /** What a failed attempt returns, per mechanism, for the message. */
 function failureValue(acquisition: LockAcquisition): string {
+  // The project's own helper: what it returns on failure is its own convention.
+  if (acquisition.wrapper) return "a falsy value";
   switch (acquisition.mechanism) {
     case "redis-set-nx":
       return ts.isCallExpression(acquisition.call) && /^set$/i.test(acquisition.call.expression.getText().split(".").pop() ?? "")

@@ -2,6 +2,7 @@ import { lockAcrossAwait } from "../../rules/lock-across-await";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validateConfig } from "../../server/src/engine/config";
+import { REDIS_LOCK_MODULE } from "../helpers/lock-modules";
 import { runRuleTests, type InvalidCase } from "../helpers/rule-tester";
 
 const HELP =
@@ -793,6 +794,34 @@ export async function refund(id: string) {
       ],
     },
     // ---- leases
+    {
+      name: "the app's own Redis lock service: a remote call while its lease is held",
+      code: `import { RedisLockService } from "./redis-lock";
+${repo}export class Payouts {
+  constructor(private readonly locks: RedisLockService) {}
+  async payout(id: string) {
+    if (!(await this.locks.acquire(id))) return;
+    try {
+      const order = await repo.load(id);
+      await fetch("https://bank.example/payout/" + id);
+      await repo.save(id, order.total);
+    } finally {
+      await this.locks.release(id);
+    }
+  }
+}
+`,
+      files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
+      errors: [
+        {
+          line: 9,
+          column: 7,
+          messageId: "underExpiringLease",
+          data: { ...FETCH, lock: "the lock `this.locks.acquire` takes for `id`" },
+          related: [{ line: 6, message: "the lock `this.locks.acquire` takes for `id` taken here" }],
+        },
+      ],
+    },
     {
       name: "ioredis SET NX PX lease",
       code: `import Redis from "ioredis";

@@ -1,4 +1,5 @@
 import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
+import { REDIS_LOCK_MODULE } from "../helpers/lock-modules";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const mutex = `import { Mutex } from "async-mutex";
@@ -152,6 +153,35 @@ ${declarations}export async function settle(id: string) {
     await redis.del(\`lock:settle:\${id}\`);
   }
 }`,
+    },
+    {
+      name: "the app's own lock service and lock helper, released in finally",
+      code: `import { RedisLockService, lockOrder, markProcessed } from "./redis-lock";
+${declarations}export class Payouts {
+  constructor(private readonly locks: RedisLockService) {}
+  async payout(id: string) {
+    if (!(await this.locks.acquire(\`payout:\${id}\`))) return;
+    try {
+      await charge(1);
+    } finally {
+      await this.locks.release(\`payout:\${id}\`);
+    }
+  }
+  async settle(id: string) {
+    const unlock = await lockOrder(id);
+    try {
+      await charge(2);
+    } finally {
+      await unlock();
+    }
+  }
+  async once(id: string) {
+    if (!(await markProcessed(id))) return;
+    await charge(3);
+  }
+}
+`,
+      files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
     },
     {
       name: "a pool's acquire() is not a lock",
@@ -309,6 +339,51 @@ ${declarations}export async function pay(id: string) {
   }
 }`,
       errors: [{ line: 6, column: 25, messageId: "releaseSkippable", data: { ...MUTEX, line: 9, skip: "`settled` at line 8 is false" } }],
+    },
+    {
+      name: "the app's own lock service and lock helper, released after the work",
+      code: `import { RedisLockService, lockOrder } from "./redis-lock";
+${declarations}export class Payouts {
+  constructor(private readonly locks: RedisLockService) {}
+  async payout(id: string) {
+    if (!(await this.locks.acquire(\`payout:\${id}\`))) return;
+    await charge(1);
+    await this.locks.release(\`payout:\${id}\`);
+  }
+  async settle(id: string) {
+    const unlock = await lockOrder(id);
+    await charge(2);
+    await unlock();
+  }
+}
+`,
+      files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
+      errors: [
+        {
+          line: 7,
+          column: 17,
+          messageId: "releaseSkippable",
+          data: {
+            lock: "the lock `this.locks.acquire` takes for `payout:${id}`",
+            consequence: UNTIL_EXPIRY,
+            line: 9,
+            skip: "`await charge(1)` at line 8 throws",
+          },
+          message:
+            "The lock `this.locks.acquire` takes for `payout:${id}` is released at line 9 only if nothing goes wrong: if `await charge(1)` at line 8 throws, the release is skipped and the lock stays held until it expires, and every other process waits for it meanwhile.",
+        },
+        {
+          line: 12,
+          column: 26,
+          messageId: "releaseSkippable",
+          data: {
+            lock: "the lock `lockOrder` takes for `id`",
+            consequence: UNTIL_EXPIRY,
+            line: 14,
+            skip: "`await charge(2)` at line 13 throws",
+          },
+        },
+      ],
     },
     {
       name: "session advisory lock unlocked without finally",

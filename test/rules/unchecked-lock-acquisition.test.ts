@@ -1,4 +1,5 @@
 import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
+import { REDIS_LOCK_MODULE } from "../helpers/lock-modules";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const ioredis = `import Redis from "ioredis";
@@ -90,8 +91,48 @@ export async function run(name: string) {
 }
 declare function work(): Promise<void>;`,
     },
+    {
+      name: "the app's own try-lock service, its result deciding; a set-once marker helper is not a lock",
+      code: `import { RedisLockService, markProcessed } from "./redis-lock";
+declare function work(id: string): Promise<void>;
+export async function run(locks: RedisLockService, id: string) {
+  const acquired = await locks.acquire(id);
+  if (!acquired) return;
+  try {
+    await work(id);
+  } finally {
+    await locks.release(id);
+  }
+  await markProcessed(id);
+}
+`,
+      files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
+    },
   ],
   invalid: [
+    {
+      name: "the app's own try-lock service, its result discarded",
+      code: `import { RedisLockService } from "./redis-lock";
+declare function work(id: string): Promise<void>;
+export async function run(locks: RedisLockService, id: string) {
+  await locks.acquire(id);
+  try {
+    await work(id);
+  } finally {
+    await locks.release(id);
+  }
+}
+`,
+      files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
+      errors: [
+        {
+          line: 4,
+          column: 9,
+          messageId: "resultDiscarded",
+          data: { lock: "the lock `locks.acquire` takes for `id`", call: "`locks.acquire(id)`", failure: "a falsy value" },
+        },
+      ],
+    },
     {
       name: "SET NX result discarded (the lock is assumed to be always acquired)",
       code: `${ioredis}export async function run(id: string) {

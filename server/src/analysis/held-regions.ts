@@ -18,7 +18,7 @@ import {
   type FunctionLike,
 } from "./ast";
 import { acquisitionPaths } from "./lock-holding";
-import { wrapperAcquisitionsIn } from "./lock-wrappers";
+import { allLockAcquisitionsIn } from "./lock-wrappers";
 import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
 import { calleeResolver } from "./summaries";
 import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope } from "./transactions";
@@ -159,7 +159,7 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
   const cached = cache.get(sourceFile);
   if (cached) return cached;
   const regions: Region[] = [];
-  const acquisitions = [...lockAcquisitionsIn(sourceFile, program, checker), ...wrapperAcquisitionsIn(sourceFile, program, checker)].filter(
+  const acquisitions = allLockAcquisitionsIn(sourceFile, program, checker).filter(
     (a) => LEASE_MECHANISMS.has(a.mechanism) || MUTEX_MECHANISMS.has(a.mechanism),
   );
   for (const acquisition of acquisitions) {

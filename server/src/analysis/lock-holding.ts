@@ -29,6 +29,8 @@ export interface AcquisitionPaths {
   heldAt(node: ts.Node): boolean;
   /** The first thing (in source order) that takes some path out of the function with the lock held; undefined when every path releases it. */
   leak(): Leak | undefined;
+  /** Whether the function may return normally with the lock held, and may return without it (a helper handing the lock to its caller). */
+  atReturn(): { held: boolean; free: boolean };
 }
 
 const cache = new WeakMap<LockAcquisition, AcquisitionPaths>();
@@ -94,6 +96,11 @@ class HoldingAnalysis implements AcquisitionPaths {
     if (isInside(this.call, node) || isInside(node, this.call)) return false;
     const element = elementAt(this.graph, node);
     return element !== undefined && !isInside(this.call, element) && ((this.solution.before(element) ?? FREE) & HELD) !== 0;
+  }
+
+  atReturn(): { held: boolean; free: boolean } {
+    const state = this.solution.atExit ?? 0;
+    return { held: (state & HELD) !== 0, free: (state & FREE) !== 0 };
   }
 
   leak(): Leak | undefined {

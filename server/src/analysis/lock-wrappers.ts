@@ -1,19 +1,28 @@
-// Locks the project wraps itself: a function that runs one of its function parameters while holding a lock —
-// `withLock(key, fn)` over async-mutex or redlock, a service method `run(work)` that acquires, awaits `work()` and
-// releases in `finally`, a wrapper of such a wrapper. A call to one that passes a function literal is a scoped
-// acquisition of that lock at the call site (the literal is the critical section), so the held-region rules see
-// inside the caller's callback. Inferred from the wrapper's body with the same lock recognisers and path analysis as
-// everything else; found through the checker, across files.
+// Locks the project wraps itself, inferred from the wrappers' bodies with the same lock recognisers and path analysis
+// as everything else, and found at call sites through the checker, across files:
+// - "runs-callback": a function that runs one of its function parameters while holding a lock — `withLock(key, fn)`
+//   over async-mutex or redlock, a service method `run(work)` that acquires, awaits `work()` and releases in
+//   `finally`, a wrapper of such a wrapper. A call passing a function literal is a scoped acquisition there.
+// - "acquires": a function that returns with the lock held and has a partner that releases it — a lock service's
+//   `acquire(key)` / `release(key)` over Redis SET NX, a helper returning a release function. A call to it is an
+//   acquisition (a try-lock when the helper can also return without the lock), released by calling the partner on
+//   the same receiver and key, so the release, held-region and unchecked-acquisition rules apply in the caller.
 import { ts } from "../engine/ts";
-import { code, enclosingFunction, isFunctionLike, nodesOfKinds, skipParens, type FunctionLike } from "./ast";
+import { code, enclosingFunction, expressionKey, functionName, isFunctionLike, nodesOfKinds, skipParens, type FunctionLike } from "./ast";
 import { acquisitionPaths } from "./lock-holding";
-import { lockAcquisitionOf, lockCheckerFor, type LockAcquisition } from "./locks";
-import { projectFunctionNames, projectFunctionOf } from "./slow-calls";
+import { isReleaseOf, lockAcquisitionOf, lockAcquisitionsIn, lockCheckerFor, type LockAcquisition } from "./locks";
+import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
 
-/** A project function that runs its function parameter `callbackParam` while holding the lock `inner` takes. */
+/** A project function that runs its function parameter `callbackParam` under the lock `inner` takes, or returns holding it. */
 export interface LockWrapper {
+  kind: "runs-callback" | "acquires";
   fn: FunctionLike;
-  callbackParam: number;
+  /** For "runs-callback". */
+  callbackParam?: number;
+  /** For "acquires": the functions that release what it acquires (its class's or file's, or a closure it returns). */
+  releasers?: ReadonlySet<FunctionLike>;
+  /** Whether a call releases what a call of this wrapper (`acquisition`) took (locks.ts `isReleaseOf` asks). */
+  releases(call: ts.CallExpression, acquisition: LockAcquisition, resultNames: ReadonlySet<string>): boolean;
   /** The parameter the lock's key comes from, when it is passed straight through. */
   keyParam?: number;
   /** The acquisition in the wrapper's body (itself a wrapper call for a wrapper of a wrapper). */
@@ -24,7 +33,10 @@ export interface LockWrapper {
 const MAX_DEPTH = 4;
 
 interface ProgramState {
+  program: ts.Program;
   names: ReadonlySet<string>;
+  /** Names of the project functions that may be lock wrappers (contain a lock acquisition, or call such a function). */
+  candidates?: ReadonlySet<string>;
   lockChecker: ReturnType<typeof lockCheckerFor>;
   checker: () => ts.TypeChecker;
   wrappers: Map<FunctionLike, LockWrapper | undefined>;
@@ -39,6 +51,7 @@ function stateOf(program: ts.Program, checker: () => ts.TypeChecker): ProgramSta
     states.set(
       program,
       (state = {
+        program,
         names: projectFunctionNames(program),
         lockChecker: lockCheckerFor(program, checker),
         checker,
@@ -49,6 +62,13 @@ function stateOf(program: ts.Program, checker: () => ts.TypeChecker): ProgramSta
   return state;
 }
 
+/** Every lock acquisition of a file: library calls (locks.ts) and calls of the project's own lock wrappers, in source order. */
+export function allLockAcquisitionsIn(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): LockAcquisition[] {
+  const wrapped = wrapperAcquisitionsIn(sourceFile, program, checker);
+  const direct = lockAcquisitionsIn(sourceFile, program, checker);
+  return wrapped.length === 0 ? [...direct] : [...direct, ...wrapped].sort((a, b) => a.call.pos - b.call.pos);
+}
+
 /** The calls of a file to lock wrappers that pass a function literal as the critical section, as scoped acquisitions. Cached per Program and file. */
 export function wrapperAcquisitionsIn(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): LockAcquisition[] {
   const state = stateOf(program, checker);
@@ -57,56 +77,126 @@ export function wrapperAcquisitionsIn(sourceFile: ts.SourceFile, program: ts.Pro
   found = [];
   for (const call of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
     const acquisition = wrapperAcquisitionAt(call, state, 0);
-    if (acquisition?.callback) found.push(acquisition);
+    // A scoped call counts where it passes the critical section itself (a literal); a name is another function's body.
+    if (acquisition && (acquisition.style !== "scoped" || acquisition.callback)) found.push(acquisition);
   }
   state.files.set(sourceFile, found);
   return found;
 }
 
-/** A call of a lock wrapper, with the argument it runs under the lock (a function literal, or a name for wrappers of wrappers). */
+/** A call of a lock wrapper as an acquisition: scoped (with the argument it runs under the lock) or not. */
 function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, depth: number): LockAcquisition | undefined {
-  if (depth > MAX_DEPTH || !call.arguments.some((a) => isFunctionArgument(skipParens(a)))) return undefined;
+  if (depth > MAX_DEPTH) return undefined;
   const callee = skipParens(call.expression);
   const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
-  // Only a name some project function has is worth the checker.
-  if (!name || !state.names.has(name)) return undefined;
-  let fn: FunctionLike | undefined;
-  try {
-    fn = projectFunctionOf(call, state.checker(), state.names);
-  } catch {
-    return undefined;
-  }
+  // Only the name of a function that takes a lock (or calls one that does) is worth the checker.
+  if (!name || !candidateNames(state).has(name)) return undefined;
+  const fn = resolve(call, state);
   const wrapper = fn && lockWrapperOf(fn, state, depth + 1);
-  const argument = wrapper && call.arguments[wrapper.callbackParam];
-  if (!wrapper || !argument) return undefined;
-  const callback = skipParens(argument);
+  if (!wrapper) return undefined;
   const key = wrapper.keyParam === undefined ? undefined : call.arguments[wrapper.keyParam];
   const wrapperName = code(oneLine(callee.getText()));
   let innermost = wrapper.inner;
   while (innermost.wrapper) innermost = innermost.wrapper.inner;
   // In the caller's terms: the wrapper and the key it is given (the inner lock's own key is a parameter name).
   const label = key ? `the lock ${wrapperName} takes for ${code(oneLine(key.getText()))}` : `${innermost.label} (taken by ${wrapperName})`;
-  return {
+  const common = {
     call,
     mechanism: wrapper.inner.mechanism,
-    style: "scoped",
     ...(key ? { key } : {}),
-    ...(isFunctionLike(callback) ? { callback } : {}),
-    callbackArgument: argument,
     expires: wrapper.inner.expires,
     transactionScoped: false,
     label,
     wrapper,
   };
+  if (wrapper.kind === "acquires") {
+    const receiver = ts.isPropertyAccessExpression(callee) ? callee.expression : undefined;
+    return { ...common, style: wrapper.inner.style === "try" ? "try" : "blocking", ...(receiver ? { lockObject: receiver } : {}) };
+  }
+  const argument = call.arguments[wrapper.callbackParam!];
+  if (!argument) return undefined;
+  const callback = skipParens(argument);
+  return { ...common, style: "scoped", ...(isFunctionLike(callback) ? { callback } : {}), callbackArgument: argument };
+}
+
+/** How many levels of wrappers of wrappers the candidate names cover. */
+const CANDIDATE_LEVELS = 3;
+
+/**
+ * The names of project functions whose body holds a lock acquisition, then of those calling one of these names, and
+ * so on: a cheap, syntactic bound on which calls can be wrapper calls, computed once per Program.
+ */
+function candidateNames(state: ProgramState): ReadonlySet<string> {
+  if (state.candidates) return state.candidates;
+  const names = new Set<string>();
+  const files = state.program.getSourceFiles().filter((f) => !f.isDeclarationFile && !f.fileName.includes("/node_modules/"));
+  const nameOf = (node: ts.Node) => {
+    const fn = enclosingFunction(node);
+    const full = fn ? functionName(fn) : "<anonymous>";
+    return full === "<anonymous>" ? undefined : full.slice(full.lastIndexOf(".") + 1);
+  };
+  for (const file of files) {
+    for (const acquisition of lockAcquisitionsIn(file, state.program, state.checker)) {
+      const name = nameOf(acquisition.call);
+      if (name) names.add(name);
+    }
+    // `mutex.runExclusive(fn)` given the function's own parameter: no acquisition without a literal callback.
+    for (const call of nodesOfKinds<ts.CallExpression>(file, [ts.SyntaxKind.CallExpression])) {
+      const last = call.arguments[call.arguments.length - 1];
+      const fn = last && ts.isIdentifier(last) ? enclosingFunction(call) : undefined;
+      if (!fn || !fn.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === (last as ts.Identifier).text)) continue;
+      const name = lockAcquisitionOf(call, state.lockChecker, undefined, { callbackReference: true }) ? nameOf(call) : undefined;
+      if (name) names.add(name);
+    }
+  }
+  for (let level = 1; level < CANDIDATE_LEVELS && names.size > 0; level++) {
+    const before = names.size;
+    for (const file of files) {
+      for (const call of nodesOfKinds<ts.CallExpression>(file, [ts.SyntaxKind.CallExpression])) {
+        const callee = skipParens(call.expression);
+        const called = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+        const name = called && names.has(called) ? nameOf(call) : undefined;
+        if (name) names.add(name);
+      }
+    }
+    if (names.size === before) break;
+  }
+  return (state.candidates = names);
+}
+
+function resolve(call: ts.CallExpression, state: ProgramState): FunctionLike | undefined {
+  try {
+    return projectFunctionOf(call, state.checker(), state.names);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether `call` releases what the wrapper call `acquisition` took: it calls one of the wrapper's releasers on the
+ * same receiver, passing the same key (or what the acquisition returned) when there is one.
+ */
+function releasesWrapperLock(
+  call: ts.CallExpression,
+  acquisition: LockAcquisition,
+  resultNames: ReadonlySet<string>,
+  state: ProgramState,
+): boolean {
+  const wrapper = acquisition.wrapper;
+  if (!wrapper?.releasers) return false;
+  const callee = skipParens(call.expression);
+  const receiver = ts.isPropertyAccessExpression(callee) ? expressionKey(callee.expression) : undefined;
+  const acquiredOn = acquisition.lockObject ? expressionKey(acquisition.lockObject) : undefined;
+  if (receiver !== acquiredOn) return false;
+  const args = call.arguments.map((a) => expressionKey(a));
+  if (acquisition.key && !args.includes(expressionKey(acquisition.key)) && !args.some((a) => resultNames.has(a))) return false;
+  const fn = resolve(call, state);
+  return fn !== undefined && wrapper.releasers.has(fn);
 }
 
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, " ");
   return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
-}
-
-function isFunctionArgument(node: ts.Expression): boolean {
-  return isFunctionLike(node) || ts.isIdentifier(node) || ts.isPropertyAccessExpression(node);
 }
 
 /**
@@ -125,12 +215,23 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
   if (!fn.body) return undefined;
   const params = new Map<string, number>();
   fn.parameters.forEach((p, i) => ts.isIdentifier(p.name) && params.set(p.name.text, i));
-  if (params.size === 0) return undefined;
   const paramOf = (node: ts.Node | undefined): number | undefined => {
     const bare = node && skipParens(node as ts.Expression);
     return bare && ts.isIdentifier(bare) ? params.get(bare.text) : undefined;
   };
   const calls = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]);
+  const acquisitions = calls.flatMap((call) => {
+    const acquisition =
+      lockAcquisitionOf(call, state.lockChecker, undefined, { callbackReference: true }) ?? wrapperAcquisitionAt(call, state, depth);
+    return acquisition && !acquisition.transactionScoped ? [acquisition] : [];
+  });
+  if (acquisitions.length === 0) return undefined;
+  const base = {
+    fn,
+    releases: (call: ts.CallExpression, acquisition: LockAcquisition, names: ReadonlySet<string>) =>
+      releasesWrapperLock(call, acquisition, names, state),
+  };
+
   /** The parameter a function argument runs: named directly, or called inside a literal. */
   const runParam = (argument: ts.Expression | undefined): number | undefined => {
     if (!argument) return undefined;
@@ -142,28 +243,77 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
       if (enclosingFunction(call) === literal && paramOf(call.expression) !== undefined) return paramOf(call.expression);
     return undefined;
   };
-  const wrapperWith = (inner: LockAcquisition, callbackParam: number, keyParam: number | undefined): LockWrapper => ({
-    fn,
-    callbackParam,
-    ...(keyParam !== undefined ? { keyParam } : {}),
-    inner,
-  });
-  for (const call of calls) {
-    const acquisition =
-      lockAcquisitionOf(call, state.lockChecker, undefined, { callbackReference: true }) ?? wrapperAcquisitionAt(call, state, depth);
-    if (!acquisition || acquisition.transactionScoped) continue;
-    if (acquisition.style === "scoped") {
-      const callbackParam = runParam(acquisition.callbackArgument);
-      if (callbackParam !== undefined) return wrapperWith(acquisition, callbackParam, paramOf(acquisition.key));
+  const runsCallback = (inner: LockAcquisition, callbackParam: number): LockWrapper => {
+    const keyParam = paramOf(inner.key);
+    return { ...base, kind: "runs-callback", callbackParam, ...(keyParam !== undefined ? { keyParam } : {}), inner };
+  };
+  for (const inner of acquisitions) {
+    if (inner.style === "scoped") {
+      const callbackParam = runParam(inner.callbackArgument);
+      if (callbackParam !== undefined) return runsCallback(inner, callbackParam);
       continue;
     }
     // acquire … `await work()` … release: the parameter is called where the lock may be held.
-    if (enclosingFunction(call) !== fn) continue;
-    const paths = acquisitionPaths(acquisition);
+    if (enclosingFunction(inner.call) !== fn) continue;
+    const paths = acquisitionPaths(inner);
     for (const invocation of calls) {
       const callbackParam = paramOf(invocation.expression);
-      if (callbackParam !== undefined && paths.heldAt(invocation)) return wrapperWith(acquisition, callbackParam, paramOf(acquisition.key));
+      if (callbackParam !== undefined && paths.heldAt(invocation)) return runsCallback(inner, callbackParam);
     }
   }
+
+  // Returns holding the lock, and something else releases it: the acquiring half of a lock helper.
+  for (const inner of acquisitions) {
+    if (inner.style === "scoped" || enclosingFunction(inner.call) !== fn || !acquisitionPaths(inner).atReturn().held) continue;
+    const releasers = releasersOf(inner, fn);
+    if (releasers.size === 0) continue;
+    const keyParam = inner.key ? parameterIn(inner.key, params, fn) : undefined;
+    return { ...base, kind: "acquires", releasers, ...(keyParam !== undefined ? { keyParam } : {}), inner };
+  }
   return undefined;
+}
+
+/** The one parameter a key is built from (`key`, `` `lock:${orderId}` ``, or a local const holding such), if exactly one. */
+function parameterIn(key: ts.Expression, params: ReadonlyMap<string, number>, fn: FunctionLike): number | undefined {
+  const locals = new Map<string, ts.Expression>();
+  for (const declaration of nodesOfKinds<ts.VariableDeclaration>(fn.body!, [ts.SyntaxKind.VariableDeclaration]))
+    if (ts.isIdentifier(declaration.name) && declaration.initializer && ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const)
+      locals.set(declaration.name.text, declaration.initializer);
+  const found = new Set<number>();
+  const seen = new Set<string>();
+  const look = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) {
+      if (params.has(node.text)) found.add(params.get(node.text)!);
+      else if (locals.has(node.text) && !seen.has(node.text)) {
+        seen.add(node.text);
+        look(locals.get(node.text)!);
+      }
+    }
+    ts.forEachChild(node, look);
+  };
+  look(key);
+  return found.size === 1 ? [...found][0] : undefined;
+}
+
+/**
+ * The functions that release what `inner` (in `fn`) acquires: closures `fn` creates, other methods of its class, or
+ * other functions of its file, with a release of the same lock (same key expression or lock object) in their body.
+ */
+function releasersOf(inner: LockAcquisition, fn: FunctionLike): Set<FunctionLike> {
+  const candidates: FunctionLike[] = [];
+  const cls = ts.isMethodDeclaration(fn) && ts.isClassLike(fn.parent) ? fn.parent : undefined;
+  if (cls) for (const member of cls.members) if (ts.isMethodDeclaration(member) && member !== fn) candidates.push(member);
+  if (!cls) for (const other of namedFunctionsIn(fn.getSourceFile()).values()) if (other !== fn) candidates.push(other);
+  const releasers = new Set<FunctionLike>();
+  const noNames = new Set<string>();
+  for (const call of nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression])) {
+    const closure = enclosingFunction(call);
+    if (closure && closure !== fn && isReleaseOf(call, inner, noNames)) releasers.add(closure);
+  }
+  for (const candidate of candidates) {
+    if (!candidate.body) continue;
+    if (nodesOfKinds<ts.CallExpression>(candidate.body, [ts.SyntaxKind.CallExpression]).some((call) => isReleaseOf(call, inner, noNames)))
+      releasers.add(candidate);
+  }
+  return releasers;
 }

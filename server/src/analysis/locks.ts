@@ -305,7 +305,9 @@ export function isReleaseOf(
   if (ts.isCallExpression(call)) {
     const callee = skipParens(call.expression);
     const name = calleeName(call);
-    if (ts.isIdentifier(callee)) return resultNames.has(callee.text); // release()
+    if (ts.isIdentifier(callee) && resultNames.has(callee.text)) return true; // release()
+    if (acquisition.wrapper?.releases(call, acquisition, resultNames)) return true; // the project's own lock helper
+    if (ts.isIdentifier(callee)) return false;
     const receiver = receiverOf(call);
     if (!receiver || !name) return false;
     const receiverText = expressionKey(receiver);

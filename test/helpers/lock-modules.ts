@@ -1,0 +1,37 @@
+// Lock modules of an app's own, shared by the rule tests of the locks the project wraps itself (lock-wrappers.ts).
+
+/** A NestJS-style lock service over Redis SET NX PX (acquire returns whether it got the lock; release checks the token),
+ * and a helper that waits for a lock and returns its release function. */
+export const REDIS_LOCK_MODULE = `import Redis from "ioredis";
+import { randomUUID } from "node:crypto";
+const redis = new Redis();
+const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+export class RedisLockService {
+  private readonly tokens = new Map<string, string>();
+  async acquire(key: string, ttlMs = 10_000): Promise<boolean> {
+    const token = randomUUID();
+    const ok = await redis.set(\`lock:\${key}\`, token, "PX", ttlMs, "NX");
+    if (ok !== "OK") return false;
+    this.tokens.set(key, token);
+    return true;
+  }
+  async release(key: string): Promise<void> {
+    await redis.eval(UNLOCK, 1, \`lock:\${key}\`, this.tokens.get(key) ?? "");
+    this.tokens.delete(key);
+  }
+  async isLocked(key: string): Promise<boolean> {
+    return (await redis.exists(\`lock:\${key}\`)) === 1;
+  }
+}
+export async function lockOrder(id: string): Promise<() => Promise<void>> {
+  const key = \`lock:order:\${id}\`;
+  const token = randomUUID();
+  while ((await redis.set(key, token, "PX", 5000, "NX")) !== "OK") await new Promise((r) => setTimeout(r, 50));
+  return async () => {
+    await redis.eval(UNLOCK, 1, key, token);
+  };
+}
+export async function markProcessed(id: string): Promise<boolean> {
+  return (await redis.set(\`processed:\${id}\`, "1", "NX")) === "OK";
+}
+`;
