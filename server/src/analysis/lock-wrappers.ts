@@ -8,8 +8,20 @@
 //   acquisition (a try-lock when the helper can also return without the lock), released by calling the partner on
 //   the same receiver and key, so the release, held-region and unchecked-acquisition rules apply in the caller.
 import { ts } from "../engine/ts";
-import { code, enclosingFunction, expressionKey, functionName, isFunctionLike, nodesOfKinds, skipParens, type FunctionLike } from "./ast";
+import {
+  CALL_KINDS,
+  code,
+  enclosingFunction,
+  expressionKey,
+  functionName,
+  importsOf,
+  isFunctionLike,
+  nodesOfKinds,
+  skipParens,
+  type FunctionLike,
+} from "./ast";
 import { acquisitionPaths } from "./lock-holding";
+import { LOCK_LIBRARY_MODELS, isModelModule, lockMethodNames } from "./models/lock-libraries";
 import { isReleaseOf, lockAcquisitionOf, lockAcquisitionsIn, lockCheckerFor, type LockAcquisition } from "./locks";
 import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
 
@@ -123,45 +135,81 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
 const CANDIDATE_LEVELS = 3;
 
 /**
- * The names of project functions whose body holds a lock acquisition, then of those calling one of these names, and
- * so on: a cheap, syntactic bound on which calls can be wrapper calls, computed once per Program.
+ * The names of project functions that may take a lock (a call by a lock method name, Redis SET, or SQL naming a lock
+ * function), then of those calling one of these names, and so on: a cheap, syntactic superset of the wrappers,
+ * combined per Program from facts cached per file (an unchanged file is not read again after an edit elsewhere).
  */
 function candidateNames(state: ProgramState): ReadonlySet<string> {
   if (state.candidates) return state.candidates;
+  const facts = state.program
+    .getSourceFiles()
+    .filter((f) => !f.isDeclarationFile && !f.fileName.includes("/node_modules/"))
+    .map(callFactsOf);
   const names = new Set<string>();
-  const files = state.program.getSourceFiles().filter((f) => !f.isDeclarationFile && !f.fileName.includes("/node_modules/"));
-  const nameOf = (node: ts.Node) => {
-    const fn = enclosingFunction(node);
-    const full = fn ? functionName(fn) : "<anonymous>";
-    return full === "<anonymous>" ? undefined : full.slice(full.lastIndexOf(".") + 1);
-  };
-  for (const file of files) {
-    for (const acquisition of lockAcquisitionsIn(file, state.program, state.checker)) {
-      const name = nameOf(acquisition.call);
-      if (name) names.add(name);
-    }
-    // `mutex.runExclusive(fn)` given the function's own parameter: no acquisition without a literal callback.
-    for (const call of nodesOfKinds<ts.CallExpression>(file, [ts.SyntaxKind.CallExpression])) {
-      const last = call.arguments[call.arguments.length - 1];
-      const fn = last && ts.isIdentifier(last) ? enclosingFunction(call) : undefined;
-      if (!fn || !fn.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === (last as ts.Identifier).text)) continue;
-      const name = lockAcquisitionOf(call, state.lockChecker, undefined, { callbackReference: true }) ? nameOf(call) : undefined;
-      if (name) names.add(name);
-    }
-  }
+  for (const file of facts) for (const name of file.locking) names.add(name);
   for (let level = 1; level < CANDIDATE_LEVELS && names.size > 0; level++) {
     const before = names.size;
-    for (const file of files) {
-      for (const call of nodesOfKinds<ts.CallExpression>(file, [ts.SyntaxKind.CallExpression])) {
-        const callee = skipParens(call.expression);
-        const called = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
-        const name = called && names.has(called) ? nameOf(call) : undefined;
-        if (name) names.add(name);
-      }
-    }
+    for (const file of facts)
+      for (const [caller, callees] of file.calls) if (!names.has(caller) && [...callees].some((c) => names.has(c))) names.add(caller);
     if (names.size === before) break;
   }
   return (state.candidates = names);
+}
+
+interface CallFacts {
+  /** Functions of the file with a call that may take a lock. */
+  locking: Set<string>;
+  /** Per function of the file, the names it calls. */
+  calls: Map<string, Set<string>>;
+}
+
+const callFacts = new WeakMap<ts.SourceFile, CallFacts>();
+const GENERIC_LOCK_METHODS = new Set(["run", "read", "write"]);
+
+/** `"NX"`, `{ NX: true }`, `{ condition: "NX" }`: the flag that makes a Redis SET a set-if-absent. */
+function isNxFlag(argument: ts.Expression): boolean {
+  if (ts.isStringLiteralLike(argument)) return argument.text.toUpperCase() === "NX";
+  return ts.isObjectLiteralExpression(argument) && /\bNX\b/i.test(argument.getText());
+}
+const LOCK_SQL = /advisory_(xact_)?lock|get_lock/i;
+
+function callFactsOf(file: ts.SourceFile): CallFacts {
+  let facts = callFacts.get(file);
+  if (facts) return facts;
+  facts = { locking: new Set(), calls: new Map() };
+  const lockNames = lockMethodNames(LOCK_LIBRARY_MODELS);
+  // Generic method names (`run`, `read`, `write`) count only where a lock library is imported.
+  const importsLockLibrary = [...importsOf(file).values()].some((i) => LOCK_LIBRARY_MODELS.some((m) => isModelModule(m, i.module)));
+  for (const call of nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(file, CALL_KINDS)) {
+    const fn = enclosingFunction(call);
+    const full = fn ? functionName(fn) : "<anonymous>";
+    if (full === "<anonymous>") continue;
+    const caller = full.slice(full.lastIndexOf(".") + 1);
+    const first = ts.isCallExpression(call) ? call.arguments[0] : call.template;
+    const callee = ts.isCallExpression(call) ? skipParens(call.expression) : undefined;
+    const name = !callee
+      ? undefined
+      : ts.isIdentifier(callee)
+        ? callee.text
+        : ts.isPropertyAccessExpression(callee)
+          ? callee.name.text
+          : undefined;
+    if (
+      (name &&
+        (((importsLockLibrary || !GENERIC_LOCK_METHODS.has(name)) && (lockNames.acquiring.has(name) || lockNames.functions.has(name))) ||
+          /^setnx$/i.test(name) ||
+          (/^set$/i.test(name) && ts.isCallExpression(call) && call.arguments.some(isNxFlag)))) ||
+      (first && (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first)) && LOCK_SQL.test(first.getText(file)))
+    )
+      facts.locking.add(caller);
+    if (name) {
+      let callees = facts.calls.get(caller);
+      if (!callees) facts.calls.set(caller, (callees = new Set()));
+      callees.add(name);
+    }
+  }
+  callFacts.set(file, facts);
+  return facts;
 }
 
 function resolve(call: ts.CallExpression, state: ProgramState): FunctionLike | undefined {
