@@ -27,8 +27,9 @@ import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope
 export interface RedisNxLock {
   acquisition: LockAcquisition & { call: ts.CallExpression; key: ts.Expression };
   /**
-   * DEL / UNLINK / EVAL calls of the same key (same function or class, or same file when the key is not a bare name).
-   * Each release is listed under one lock only: the nearest acquisition before it in its function.
+   * DEL / UNLINK / EVAL calls of the same key: in the same function, or anywhere in the file for a key that is not a
+   * local name (a constant, a field, a template). Each release is listed under one lock only: the nearest acquisition
+   * before it in its function.
    */
   releases: ts.CallExpression[];
 }
@@ -46,7 +47,7 @@ function cacheFor<T>(cache: WeakMap<ts.Program, WeakMap<ts.SourceFile, T>>, prog
 /**
  * The SET NX / SETNX calls of a file that take a lock, each with its releases. A SET NX counts as a lock when it is
  * released somewhere in the file or its key says it is one (`lock:order:${id}`); a set-once marker
- * (`processed:${id}`) that is never deleted is not a lock.
+ * (`processed:${id}`) that is never deleted is not a lock, nor are the SET NX uses `setIfAbsentRole` tells apart.
  */
 export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): RedisNxLock[] {
   const cache = cacheFor(redisLockCache, program);
@@ -71,12 +72,17 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
   };
   const matching = (acquisition: RedisNxLock["acquisition"]) => {
     const names = new Set((resultBinding(acquisition) ? boundNames(resultBinding(acquisition)!) : []).map((id) => id.text));
-    // A bare name (`key`) means the same key only in the same function, or in methods of one lock helper class.
-    const here = ts.isIdentifier(skipParens(acquisition.key)) ? placeOf(acquisition.call) : undefined;
+    const key = skipParens(acquisition.key);
+    const here = placeOf(acquisition.call);
     return deletions.filter((call) => {
-      if (here) {
-        const there = placeOf(call);
-        if (there.fn !== here.fn && (here.cls === undefined || there.cls !== here.cls)) return false;
+      const there = placeOf(call);
+      if (ts.isIdentifier(key) && there.fn !== here.fn) {
+        // A bare name ties two functions only when it is the same value: a constant both use, or the key a lock
+        // helper class's release method is given back after its acquire (`release(key)`). Two parameters that
+        // merely share a name (`putIfAbsent(key)`, `dropGroup(key)`) are different keys.
+        const local = declaresLocally(here.fn, key.text);
+        if (local && !(here.cls !== undefined && there.cls === here.cls && isReleaseMethod(there.fn))) return false;
+        if (!local && declaresLocally(there.fn, key.text)) return false;
       }
       return isReleaseOf(call, acquisition, names);
     });
@@ -99,6 +105,20 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
   }
   cache.set(sourceFile, locks);
   return locks;
+}
+
+/** Whether `fn` has its own parameter or local named `name`. */
+function declaresLocally(fn: FunctionLike | undefined, name: string): boolean {
+  if (!fn) return false;
+  return nodesOfKinds<ts.ParameterDeclaration | ts.VariableDeclaration>(fn, [
+    ts.SyntaxKind.Parameter,
+    ts.SyntaxKind.VariableDeclaration,
+  ]).some((d) => boundNames(d.name).some((id) => id.text === name));
+}
+
+/** A method named as a lock release (`release`, `unlock`, `releaseLock`). */
+function isReleaseMethod(fn: FunctionLike | undefined): boolean {
+  return !!fn && ts.isMethodDeclaration(fn) && /^(release|unlock)/i.test(fn.name.getText());
 }
 
 /** The class whose method `node` is in (a lock helper class with `acquire(key)` and `release(key)`). */
