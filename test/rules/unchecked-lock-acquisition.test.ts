@@ -154,6 +154,17 @@ export async function run(locks: RedisLockService, id: string) {
       ],
     },
     {
+      name: "SET NX of a key named as a lock, read back to say who holds it: still a lock",
+      code: `${ioredis}export async function importFeed(id: string, host: string) {
+  await redis.set(\`lock:import:\${id}\`, host, "NX", "EX", 300);
+  const holder = await redis.get(\`lock:import:\${id}\`);
+  console.log(\`import of \${id} held by \${holder}\`);
+  await importAll(id);
+}
+declare function importAll(id: string): Promise<void>;`,
+      errors: [{ line: 4, column: 9, messageId: "resultDiscarded" }],
+    },
+    {
       name: "SET NX read back, but released after the work: a lock whose result is discarded",
       code: `${ioredis}const REBUILD_KEY = "search:rebuild";
 export async function rebuild(host: string) {

@@ -251,6 +251,17 @@ export async function finishCleanup() {
       output: null,
     },
     {
+      name: "a local key deleted in a closure of the acquiring function",
+      code: `${ioredis}declare function buildReport(id: string): Promise<void>;
+export async function exportReport(reportId: string, token: string) {
+  const key = \`report:\${reportId}\`;
+  if ((await redis.set(key, token, "PX", 60000, "NX")) !== "OK") return;
+  await buildReport(reportId).finally(() => redis.del(key));
+}`,
+      errors: [{ line: 7, column: 45, ...unchecked("`key`"), related: [{ line: 6 }] }],
+      output: null,
+    },
+    {
       name: "DEL whose result is used: no fix",
       code: `${ioredis}export async function run(id: string, token: string) {
   if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return 0;

@@ -19,7 +19,7 @@ import {
 } from "./ast";
 import { acquisitionPaths } from "./lock-holding";
 import { allLockAcquisitionsIn } from "./lock-wrappers";
-import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
+import { LOCK_LIKE_KEY, isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
 import { calleeResolver } from "./summaries";
 import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope } from "./transactions";
 
@@ -34,7 +34,6 @@ export interface RedisNxLock {
   releases: ts.CallExpression[];
 }
 
-const LOCK_LIKE_KEY = /lock|mutex|lease|leader|semaphore/i;
 const redisLockCache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, RedisNxLock[]>>();
 
 /** A cache per Program and file: an unchanged SourceFile is reused by the next Program, but what its names resolve to may change. */
@@ -64,7 +63,7 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
     }
   }
   // Where each call runs, computed once: a file can have a hundred locks and as many deletions.
-  const places = new Map<ts.Node, { fn: FunctionLike | undefined; cls: ts.Node | undefined }>();
+  const places = new Map<ts.Node, Place>();
   const placeOf = (call: ts.Node) => {
     let place = places.get(call);
     if (!place) places.set(call, (place = { fn: enclosingFunction(call), cls: classOf(call) }));
@@ -76,14 +75,7 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
     const here = placeOf(acquisition.call);
     return deletions.filter((call) => {
       const there = placeOf(call);
-      if (ts.isIdentifier(key) && there.fn !== here.fn) {
-        // A bare name ties two functions only when it is the same value: a constant both use, or the key a lock
-        // helper class's release method is given back after its acquire (`release(key)`). Two parameters that
-        // merely share a name (`putIfAbsent(key)`, `dropGroup(key)`) are different keys.
-        const local = declaresLocally(here.fn, key.text);
-        if (local && !(here.cls !== undefined && there.cls === here.cls && isReleaseMethod(there.fn))) return false;
-        if (!local && declaresLocally(there.fn, key.text)) return false;
-      }
+      if (ts.isIdentifier(key) && there.fn !== here.fn && !sameValueIn(key.text, here, there, call)) return false;
       return isReleaseOf(call, acquisition, names);
     });
   };
@@ -105,6 +97,22 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
   }
   cache.set(sourceFile, locks);
   return locks;
+}
+
+/**
+ * Whether the bare name `name`, the key of an acquisition at `here`, means the same value at a call in another
+ * function (`there`): in a closure inside the acquiring function (`.finally(() => redis.del(key))`), for a constant
+ * both use, and for the key a lock helper class's release method is given back (`release(key)` after
+ * `acquire(key)`). Two parameters that merely share a name (`putIfAbsent(key)`, `dropGroup(key)`) are different keys.
+ */
+function sameValueIn(name: string, here: Place, there: Place, call: ts.Node): boolean {
+  if (declaresLocally(there.fn, name)) return !!here.cls && there.cls === here.cls && isReleaseMethod(there.fn);
+  return !declaresLocally(here.fn, name) || (here.fn !== undefined && isInside(call, here.fn));
+}
+
+interface Place {
+  fn: FunctionLike | undefined;
+  cls: ts.Node | undefined;
 }
 
 /** Whether `fn` has its own parameter or local named `name`. */

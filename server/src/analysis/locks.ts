@@ -323,9 +323,13 @@ export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
     (c) =>
       c.pos >= call.end && /^get$/i.test(calleeName(c) ?? "") && c.arguments[0] !== undefined && expressionKey(c.arguments[0]) === keyText,
   );
-  // Comparing what is read with a value (`=== token`) asks who holds the key: that is a lock's question.
-  return reads.length > 0 && !reads.some(isCompared) ? "initialiser" : "lock";
+  // Comparing what is read with a value (`=== token`) asks who holds the key, and so does reading a key named as a
+  // lock (`lock:${id}`, to say who holds it): a lock's questions.
+  return reads.length > 0 && !reads.some(isCompared) && !LOCK_LIKE_KEY.test(key.getText()) ? "initialiser" : "lock";
 }
+
+/** Key names that say the key is a lock. */
+export const LOCK_LIKE_KEY = /lock|mutex|lease|leader|semaphore/i;
 
 const EQUALITY = new Set([
   ts.SyntaxKind.EqualsEqualsEqualsToken,
