@@ -5,6 +5,7 @@
 import {
   RETRYABLE_ERROR,
   alwaysExits,
+  boundNames,
   calleeName,
   dbAccessOf,
   defineRule,
@@ -23,6 +24,7 @@ import {
   ts,
   walk,
   type CheckerGetter,
+  type DbAccess,
   type Fix,
   type Fixer,
 } from "../server/src/rule-kit";
@@ -90,13 +92,30 @@ function retryReason(loop: Loop, checker: CheckerGetter): string | undefined {
       reason = "a serialization failure, deadlock or conflict";
     else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
       const access = dbAccessOf(node);
-      if (access?.kind === "write" && access.conditions.some((c) => isVersionColumn(c.column)))
-        reason = "a version check that changed no row";
+      if (access && isVersionCheck(access, loop)) reason = "a version check that changed no row";
       else if (lockAcquisitionOf(node, checker)?.style === "try") reason = "a failed try-lock";
     }
     return !reason;
   });
   return reason;
+}
+
+/**
+ * A write that changes no row when its version condition fails: an UPDATE (an upsert or insert always writes) whose
+ * version is not the loop's own counter (`for (let version = 1; …)` walks revisions, it does not retry).
+ */
+function isVersionCheck(access: DbAccess, loop: Loop): boolean {
+  if (access.kind !== "write") return false;
+  if (
+    access.sql
+      ? access.sql.statement.kind !== "update"
+      : /^(upsert|create|insert)/i.test(calleeName(access.node as ts.CallExpression) ?? "")
+  )
+    return false;
+  const counters = new Set<string>();
+  if (ts.isForStatement(loop) && loop.initializer && ts.isVariableDeclarationList(loop.initializer))
+    for (const declaration of loop.initializer.declarations) for (const id of boundNames(declaration.name)) counters.add(id.text);
+  return access.conditions.some((c) => isVersionColumn(c.column) && !(c.value && mentions(c.value, counters)));
 }
 
 interface Delay {

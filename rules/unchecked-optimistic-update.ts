@@ -98,6 +98,19 @@ function resultIsUsed(write: DbAccess): boolean {
   return true;
 }
 
+/**
+ * The compare-and-set guards of a write: its WHERE pins the row(s) by an equality (`id = $1`) and compares another
+ * column for equality with a value read before (or a version column). A range (`position >= a AND position <= b`,
+ * a shift of every row in it) selects rows, it compares nothing: matching none of them is a normal outcome.
+ */
 function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[]): AccessCondition[] {
-  return [...readGuards, ...write.conditions.filter((c) => isVersionColumn(c.column) && c.operator === "=" && !readGuards.includes(c))];
+  const guards = [...readGuards, ...write.conditions.filter((c) => isVersionColumn(c.column) && !readGuards.includes(c))].filter(
+    isEquality,
+  );
+  const pinned = write.conditions.some((c) => isEquality(c) && !guards.includes(c));
+  return pinned ? guards : [];
+}
+
+function isEquality(condition: AccessCondition): boolean {
+  return condition.operator === "=" || condition.operator === "IS NOT DISTINCT FROM";
 }

@@ -9,6 +9,7 @@ import {
   expressionKey,
   isInside,
   lineOf,
+  numberValue,
   outerExpression,
   receiverOf,
   redisNxLocks,
@@ -38,8 +39,11 @@ export const unsafeLockRelease = defineRule({
   },
   checkFile(context) {
     const { sourceFile } = context;
+    const hardLimitMs = hardTimeLimitMs(sourceFile);
     for (const lock of redisNxLocks(sourceFile, context.program, () => context.checker)) {
-      const { key, call } = lock.acquisition;
+      const { key, call, ttlMs } = lock.acquisition;
+      // The platform kills the holder before its lock expires: no later holder's lock can exist when it deletes.
+      if (hardLimitMs !== undefined && ttlMs !== undefined && ttlMs >= hardLimitMs) continue;
       for (const release of lock.releases) {
         const command = calleeName(release)!.toUpperCase();
         if (command !== "DEL" && command !== "UNLINK") continue;
@@ -52,7 +56,7 @@ export const unsafeLockRelease = defineRule({
           related: [{ span: spanOf(call, sourceFile), message: `lock taken here (${taken})` }],
           fixes: fix ? [fix] : [],
         };
-        if (tokenOf(lock)) {
+        if (tokenOf(lock) || !storesConstant(lock)) {
           const help = `Release with a compare-and-delete script (delete only if the value is still this holder's token), ${LEASE}`;
           context.report({ messageId: "unchecked", data, help, ...where });
         } else {
@@ -74,6 +78,46 @@ function tokenOf(lock: RedisNxLock): ts.Expression | undefined {
   if (!value) return undefined;
   const node = skipParens(value);
   if (ts.isIdentifier(node) || (ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword)) return node;
+  return undefined;
+}
+
+/** Whether the value stored is a literal (`"1"`, `1`, `true`, `"a" + "b"`): the same for every holder. */
+function storesConstant(lock: RedisNxLock): boolean {
+  const isConstant = (node: ts.Expression): boolean => {
+    const value = skipParens(node);
+    if (ts.isStringLiteralLike(value) || ts.isNumericLiteral(value)) return true;
+    if (value.kind === ts.SyntaxKind.TrueKeyword || value.kind === ts.SyntaxKind.FalseKeyword) return true;
+    return (
+      ts.isBinaryExpression(value) &&
+      value.operatorToken.kind === ts.SyntaxKind.PlusToken &&
+      isConstant(value.left) &&
+      isConstant(value.right)
+    );
+  };
+  const value = lock.acquisition.call.arguments[1];
+  return value !== undefined && isConstant(value);
+}
+
+/**
+ * The platform's hard time limit for this file's handlers, in milliseconds: a serverless `maxDuration` export in
+ * seconds (Next.js route segment config `export const maxDuration = 60`, or `export const config = { maxDuration }`).
+ */
+function hardTimeLimitMs(sourceFile: ts.SourceFile): number | undefined {
+  for (const statement of sourceFile.statements) {
+    if (!ts.isVariableStatement(statement) || !statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name) || !declaration.initializer) continue;
+      let value: ts.Expression | undefined;
+      if (declaration.name.text === "maxDuration") value = declaration.initializer;
+      const config = skipParens(declaration.initializer);
+      if (declaration.name.text === "config" && ts.isObjectLiteralExpression(config)) {
+        const property = config.properties.find((p) => p.name?.getText() === "maxDuration");
+        if (property && ts.isPropertyAssignment(property)) value = property.initializer;
+      }
+      const seconds = value && numberValue(value);
+      if (seconds !== undefined) return seconds * 1000;
+    }
+  }
   return undefined;
 }
 

@@ -201,6 +201,22 @@ export async function deleteUser() {
   await dropSessions();
 }`,
     },
+    {
+      // Field report p14: all rows of a parent, then one child row by id: two ways of selecting rows, not two keys
+      // of one kind that a swapped call could take in the other order. The same shape by id twice is invalid below.
+      name: "rows of a parent, then one row by id: two key domains",
+      code: `${pg}export async function makePrimaryAddress(customerId: number, addressId: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("UPDATE addresses SET is_primary = false WHERE customer_id = $1 AND is_primary", [customerId]);
+    await client.query("UPDATE addresses SET is_primary = true WHERE id = $1", [addressId]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+    },
   ],
   invalid: [
     {
@@ -540,6 +556,28 @@ export async function transfer(from: string, to: string) {
 }`,
             },
           ],
+        },
+      ],
+    },
+    {
+      name: "the primary flag moved from one row to another, both by id, in argument order",
+      code: `${pg}export async function movePrimaryAddress(fromAddressId: number, toAddressId: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("UPDATE addresses SET is_primary = false WHERE id = $1", [fromAddressId]);
+    await client.query("UPDATE addresses SET is_primary = true WHERE id = $1", [toAddressId]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+      errors: [
+        {
+          line: 8,
+          column: 11,
+          ...inArgumentOrder("rowsInArgumentOrder", "movePrimaryAddress", "addresses rows", "fromAddressId", "toAddressId"),
+          help: SELECT_ANY,
         },
       ],
     },

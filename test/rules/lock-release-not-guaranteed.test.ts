@@ -207,8 +207,65 @@ ${declarations}export async function pay(id: string) {
   }
 }`,
     },
+    {
+      // Field report p08: an idempotency marker, kept on success and deleted only when the work failed so that the
+      // sender's retry runs it again. Not a lock: the release on the success path is missing on purpose.
+      name: "SET NX idempotency marker deleted only in a catch clause",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+declare function applyDelivery(payload: unknown): Promise<void>;
+export async function handleDelivery(providerId: string, deliveryId: string, payload: unknown) {
+  const seenKey = \`delivery:\${providerId}:\${deliveryId}\`;
+  const claimed = await redis.set(seenKey, "1", "NX", "EX", 600);
+  if (!claimed) return "duplicate";
+  try {
+    await applyDelivery(payload);
+  } catch (error) {
+    await redis.del(seenKey);
+    return "failed";
+  }
+  await redis.expire(seenKey, 7 * 86400);
+  return "applied";
+}`,
+    },
   ],
   invalid: [
+    {
+      name: "SET NX released after the work on the success path only (a lock, not a marker)",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+declare function pullFeed(feedId: string): Promise<void>;
+export async function syncFeed(feedId: string, token: string) {
+  const key = \`sync:\${feedId}\`;
+  const ok = await redis.set(key, token, "EX", 120, "NX");
+  if (ok !== "OK") return { skipped: true };
+  await pullFeed(feedId);
+  await redis.del(key);
+  return { synced: true };
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 20,
+          messageId: "releaseSkippable",
+          data: { lock: "Redis lock `key`", consequence: UNTIL_EXPIRY, line: 9, skip: "`await pullFeed(feedId)` at line 8 throws" },
+        },
+      ],
+      output: `import Redis from "ioredis";
+const redis = new Redis();
+declare function pullFeed(feedId: string): Promise<void>;
+export async function syncFeed(feedId: string, token: string) {
+  const key = \`sync:\${feedId}\`;
+  const ok = await redis.set(key, token, "EX", 120, "NX");
+  if (ok !== "OK") return { skipped: true };
+  try {
+    await pullFeed(feedId);
+  } finally {
+    await redis.del(key);
+  }
+  return { synced: true };
+}`,
+    },
     {
       name: "release after the work, not in finally",
       code: `${mutex}${declarations}export async function pay(amount: number) {

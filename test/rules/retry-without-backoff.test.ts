@@ -57,6 +57,53 @@ export async function run(step: () => Promise<void>): Promise<void> {
   }
 }`,
     },
+    {
+      // Field report p07: each attempt asks for a fresh random key; nobody else contends for it, so this is not a
+      // lock being retried. The same loop on one fixed key is invalid below.
+      name: "SET NX of a fresh random key per attempt: allocating a unique code, not retrying a lock",
+      code: `import Redis from "ioredis";
+import { nanoid } from "nanoid";
+const redis = new Redis();
+
+export async function reserveSlug(url: string): Promise<string> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const slug = nanoid(8);
+    const stored = await redis.set(\`short:\${slug}\`, url, "NX");
+    if (stored === "OK") return slug;
+  }
+  throw new Error("no free slug");
+}
+`,
+    },
+    {
+      // Field report p13: the revision number is part of the row's natural key; the loop walks revisions.
+      name: "upsert loop over revision numbers (seeding), not a version check",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function backfillPriceRevisions(productId: string, latest: number): Promise<void> {
+  for (let revision = 1; revision <= latest; revision++) {
+    await prisma.priceRevision.upsert({
+      where: { productId_revision: { productId, revision } },
+      create: { productId, revision, note: "backfilled" },
+      update: {},
+    });
+  }
+}
+`,
+    },
+    {
+      name: "update loop whose version is the loop's own counter (a migration over revisions)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function markMigrated(docId: string, count: number): Promise<void> {
+  for (let version = 1; version <= count; version++) {
+    await prisma.docRevision.updateMany({ where: { docId, version }, data: { migrated: true } });
+  }
+}
+`,
+    },
   ],
   invalid: [
     {
@@ -183,6 +230,36 @@ export async function rename(pool: Pool, id: string, title: string): Promise<voi
           help: HELP,
         },
       ],
+    },
+    {
+      name: "SET NX of one fixed key retried at once (bounded)",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+
+export async function shortenOnce(url: string, token: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const stored = await redis.set(\`lock:shorten:\${url}\`, token, "PX", 2000, "NX");
+    if (stored === "OK") return true;
+  }
+  return false;
+}
+`,
+      errors: [{ line: 5, column: 3, messageId: "noDelay", data: { reason: "a failed try-lock" } }],
+    },
+    {
+      name: "Prisma: version re-read and compared each attempt, retried at once",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function retitle(id: string, title: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const doc = await prisma.doc.findUniqueOrThrow({ where: { id } });
+    const { count } = await prisma.doc.updateMany({ where: { id, version: doc.version }, data: { title, version: { increment: 1 } } });
+    if (count === 1) return;
+  }
+}
+`,
+      errors: [{ line: 5, column: 3, messageId: "noDelay", data: { reason: "a version check that changed no row" } }],
     },
     {
       name: "try-lock spin with a jittered delay but no bound",

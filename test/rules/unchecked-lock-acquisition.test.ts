@@ -108,6 +108,26 @@ export async function run(locks: RedisLockService, id: string) {
 `,
       files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
     },
+    {
+      // Field report p07: set-if-absent initialisation: whoever wins, every caller reads the winner's value back.
+      // The same SET NX released after a critical section is a lock (invalid below).
+      name: "SET NX initialiser whose winning value is read back",
+      code: `${ioredis}const EPOCH_KEY = "billing:epoch";
+export async function billingEpoch(now: number): Promise<number> {
+  await redis.set(EPOCH_KEY, String(now), "NX");
+  const stored = await redis.get(EPOCH_KEY);
+  return Number(stored);
+}`,
+    },
+    {
+      name: "SET NX of a fresh random key: a no-overwrite insert",
+      code: `${ioredis}import { randomUUID } from "node:crypto";
+export async function storeReceipt(body: string): Promise<string> {
+  const id = randomUUID();
+  await redis.set(\`receipt:\${id}\`, body, "EX", 3600, "NX");
+  return id;
+}`,
+    },
   ],
   invalid: [
     {
@@ -130,6 +150,40 @@ export async function run(locks: RedisLockService, id: string) {
           column: 9,
           messageId: "resultDiscarded",
           data: { lock: "the lock `locks.acquire` takes for `id`", call: "`locks.acquire(id)`", failure: "a falsy value" },
+        },
+      ],
+    },
+    {
+      name: "SET NX of a key named as a lock, read back to say who holds it: still a lock",
+      code: `${ioredis}export async function importFeed(id: string, host: string) {
+  await redis.set(\`lock:import:\${id}\`, host, "NX", "EX", 300);
+  const holder = await redis.get(\`lock:import:\${id}\`);
+  console.log(\`import of \${id} held by \${holder}\`);
+  await importAll(id);
+}
+declare function importAll(id: string): Promise<void>;`,
+      errors: [{ line: 4, column: 9, messageId: "resultDiscarded" }],
+    },
+    {
+      name: "SET NX read back, but released after the work: a lock whose result is discarded",
+      code: `${ioredis}const REBUILD_KEY = "search:rebuild";
+export async function rebuild(host: string) {
+  await redis.set(REBUILD_KEY, host, "NX", "EX", 600);
+  const owner = await redis.get(REBUILD_KEY);
+  await rebuildIndex(owner);
+  await redis.del(REBUILD_KEY);
+}
+declare function rebuildIndex(owner: string | null): Promise<void>;`,
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          messageId: "resultDiscarded",
+          data: {
+            lock: "Redis lock `REBUILD_KEY`",
+            call: '`redis.set(REBUILD_KEY, host, "NX", "EX", 600)`',
+            failure: 'null instead of "OK"',
+          },
         },
       ],
     },

@@ -64,6 +64,35 @@ export async function rename(pool: Pool, id: string, title: string): Promise<voi
   await pool.query("UPDATE docs SET title = $1 WHERE id = $2", [title, id]);
 }`,
     },
+    {
+      // Field report p12: shifting every row of a range by one compares nothing; zero rows shifted is normal.
+      name: "Prisma: range shift (gt/lte over positions read before) after a lock",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function moveTrackDown(playlistId: string, trackId: string, targetId: string): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    await tx.$executeRaw\`SELECT id FROM "Track" WHERE "playlistId" = \${playlistId} FOR UPDATE\`;
+    const track = await tx.track.findUniqueOrThrow({ where: { id: trackId }, select: { order: true } });
+    const target = await tx.track.findUniqueOrThrow({ where: { id: targetId }, select: { order: true } });
+    await tx.track.updateMany({
+      where: { playlistId, order: { gt: track.order, lte: target.order } },
+      data: { order: { decrement: 1 } },
+    });
+    await tx.track.update({ where: { id: trackId }, data: { order: target.order } });
+  });
+}
+`,
+    },
+    {
+      name: "pg: range shift (>= and <) over a position read before",
+      code: `import type { Pool } from "pg";
+export async function insertSlideAt(pool: Pool, deckId: string, slideId: string, at: number): Promise<void> {
+  const { rows: [slide] } = await pool.query("SELECT position FROM slides WHERE id = $1", [slideId]);
+  await pool.query("UPDATE slides SET position = position + 1 WHERE deck_id = $1 AND position >= $2 AND position < $3", [deckId, at, slide.position]);
+  await pool.query("UPDATE slides SET position = $1 WHERE id = $2", [at, slideId]);
+}`,
+    },
   ],
   invalid: [
     {
@@ -208,6 +237,37 @@ export async function rename(id: number, title: string): Promise<void> {
   const doc = await prisma.doc.findUniqueOrThrow({ where: { id } });
   const updated = await prisma.doc.updateMany({ where: { id, version: doc.version }, data: { title, version: { increment: 1 } } });
   if (updated.count === 0) throw new ConflictError("doc changed concurrently");
+}
+`,
+    },
+    {
+      name: "Prisma: one row moved only if its position is still the one read, count ignored",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function moveTrack(trackId: string, targetId: string): Promise<void> {
+  const track = await prisma.track.findUniqueOrThrow({ where: { id: trackId }, select: { order: true } });
+  const target = await prisma.track.findUniqueOrThrow({ where: { id: targetId }, select: { order: true } });
+  await prisma.track.updateMany({ where: { id: trackId, order: track.order }, data: { order: target.order } });
+}
+`,
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "uncheckedAfterRead",
+          data: { write: "`prisma.track.updateMany(…)`", column: "`order`", count: "`count`", line: 5 },
+        },
+      ],
+      output: `import { PrismaClient } from "@prisma/client";
+import { ConflictError } from "@locksmith/runtime";
+const prisma = new PrismaClient();
+
+export async function moveTrack(trackId: string, targetId: string): Promise<void> {
+  const track = await prisma.track.findUniqueOrThrow({ where: { id: trackId }, select: { order: true } });
+  const target = await prisma.track.findUniqueOrThrow({ where: { id: targetId }, select: { order: true } });
+  const updated = await prisma.track.updateMany({ where: { id: trackId, order: track.order }, data: { order: target.order } });
+  if (updated.count === 0) throw new ConflictError("track changed concurrently");
 }
 `,
     },

@@ -12,6 +12,25 @@ const unchecked = (lock: string, command = "DEL") => ({ messageId: "unchecked", 
 const WITH_TOKEN =
   "Release with a compare-and-delete script (delete only if the value is still this holder's token), or use the runtime's Redis lease (`createRedisLockProvider`).";
 
+/** A serverless route that holds a Redis lock for `ttlSeconds` while the platform allows it `maxDuration` seconds. */
+const digestRoute = ({
+  maxDuration,
+  ttlSeconds,
+}: {
+  maxDuration: number;
+  ttlSeconds: number;
+}) => `${ioredis}export const maxDuration = ${maxDuration};
+declare function sendDigest(): Promise<void>;
+export async function POST() {
+  if (!(await redis.set("lock:weekly-digest", "1", "NX", "EX", ${ttlSeconds}))) return new Response("busy", { status: 409 });
+  try {
+    await sendDigest();
+  } finally {
+    await redis.del("lock:weekly-digest");
+  }
+  return new Response("sent");
+}`;
+
 const work = `
 declare function work(id: string): Promise<void>;`;
 
@@ -61,6 +80,51 @@ export async function run(id: string) {
       code: `${ioredis}export async function run(id: string, token: string) {
   if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
   await redis.del(\`cache:\${id}\`);
+}`,
+    },
+    {
+      // Field report p08: a claim kept on success, deleted only when the work failed: not a lock.
+      name: "idempotency claim deleted only in a .catch callback",
+      code: `${ioredis}declare function processUpload(id: string): Promise<void>;
+export async function ingest(uploadId: string) {
+  const claimKey = \`ingested:\${uploadId}\`;
+  if ((await redis.set(claimKey, "1", "EX", 900, "NX")) !== "OK") return false;
+  await processUpload(uploadId).catch(async (error) => {
+    await redis.del(claimKey);
+    throw error;
+  });
+  return true;
+}`,
+    },
+    {
+      // Field report p09: two methods whose parameters are both called \`key\` do not share a key.
+      name: "SET NX in one method, DEL of a same-named parameter in an unrelated method",
+      code: `${ioredis}export class SessionStore {
+  async createOnce(key: string, data: string) {
+    return redis.set(key, data, "EX", 3600, "NX");
+  }
+  async purgeUser(key: string) {
+    const sessions = await redis.smembers(key);
+    await Promise.all(sessions.map((s) => redis.del(\`\${key}:\${s}\`)));
+    await redis.del(key);
+  }
+}`,
+    },
+    {
+      // Field report p15: the platform kills the handler after maxDuration seconds, no later than the lock
+      // expires, so the holder's DEL cannot meet a later holder's lock.
+      name: "lock TTL no shorter than the serverless maxDuration export",
+      code: digestRoute({ maxDuration: 60, ttlSeconds: 90 }),
+    },
+    {
+      name: "lock TTL equal to the Vercel config maxDuration (PX from a constant)",
+      code: `${ioredis}const LOCK_MS = 30 * 1000;
+export const config = { maxDuration: 30 };
+declare function reindex(): Promise<void>;
+export default async function handler() {
+  if (!(await redis.set("lock:reindex", "1", "PX", LOCK_MS, "NX"))) return;
+  await reindex();
+  await redis.del("lock:reindex");
 }`,
     },
   ],
@@ -149,6 +213,52 @@ export async function run(id: string) {
   }
 }`,
       errors: [{ line: 8, column: 11, ...unchecked("`key`"), related: [{ line: 5 }] }],
+      output: null,
+    },
+    {
+      name: "lock TTL shorter than the serverless maxDuration: the holder can outlive its lock",
+      code: digestRoute({ maxDuration: 300, ttlSeconds: 60 }),
+      errors: [
+        {
+          line: 10,
+          column: 11,
+          messageId: "uncheckedConstant",
+          data: { command: "DEL", lock: '`"lock:weekly-digest"`', line: 6 },
+        },
+      ],
+      output: null,
+    },
+    {
+      name: "value is a template with a unique part: not called a constant",
+      code: `${ioredis}export async function settle(paymentId: string) {
+  if (!(await redis.set(\`lock:settle:\${paymentId}\`, \`pending:\${paymentId}\`, "PX", 20000, "NX"))) return;
+  await work(paymentId);
+  await redis.del(\`lock:settle:\${paymentId}\`);
+}${work}`,
+      errors: [{ line: 6, column: 9, ...unchecked("`lock:settle:${paymentId}`"), help: WITH_TOKEN }],
+      output: null,
+    },
+    {
+      name: "a constant key taken in one function and deleted in another",
+      code: `${ioredis}const CLEANUP_LOCK = "lock:cleanup";
+export async function startCleanup(token: string) {
+  return (await redis.set(CLEANUP_LOCK, token, "PX", 60000, "NX")) === "OK";
+}
+export async function finishCleanup() {
+  await redis.del(CLEANUP_LOCK);
+}`,
+      errors: [{ line: 8, column: 9, ...unchecked("`CLEANUP_LOCK`"), related: [{ line: 5 }] }],
+      output: null,
+    },
+    {
+      name: "a local key deleted in a closure of the acquiring function",
+      code: `${ioredis}declare function buildReport(id: string): Promise<void>;
+export async function exportReport(reportId: string, token: string) {
+  const key = \`report:\${reportId}\`;
+  if ((await redis.set(key, token, "PX", 60000, "NX")) !== "OK") return;
+  await buildReport(reportId).finally(() => redis.del(key));
+}`,
+      errors: [{ line: 7, column: 45, ...unchecked("`key`"), related: [{ line: 6 }] }],
       output: null,
     },
     {

@@ -19,7 +19,7 @@ import {
 } from "./ast";
 import { acquisitionPaths } from "./lock-holding";
 import { allLockAcquisitionsIn } from "./lock-wrappers";
-import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
+import { LOCK_LIKE_KEY, isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
 import { calleeResolver } from "./summaries";
 import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope } from "./transactions";
 
@@ -27,13 +27,13 @@ import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope
 export interface RedisNxLock {
   acquisition: LockAcquisition & { call: ts.CallExpression; key: ts.Expression };
   /**
-   * DEL / UNLINK / EVAL calls of the same key (same function or class, or same file when the key is not a bare name).
-   * Each release is listed under one lock only: the nearest acquisition before it in its function.
+   * DEL / UNLINK / EVAL calls of the same key: in the same function, or anywhere in the file for a key that is not a
+   * local name (a constant, a field, a template). Each release is listed under one lock only: the nearest acquisition
+   * before it in its function.
    */
   releases: ts.CallExpression[];
 }
 
-const LOCK_LIKE_KEY = /lock|mutex|lease|leader|semaphore/i;
 const redisLockCache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, RedisNxLock[]>>();
 
 /** A cache per Program and file: an unchanged SourceFile is reused by the next Program, but what its names resolve to may change. */
@@ -46,7 +46,7 @@ function cacheFor<T>(cache: WeakMap<ts.Program, WeakMap<ts.SourceFile, T>>, prog
 /**
  * The SET NX / SETNX calls of a file that take a lock, each with its releases. A SET NX counts as a lock when it is
  * released somewhere in the file or its key says it is one (`lock:order:${id}`); a set-once marker
- * (`processed:${id}`) that is never deleted is not a lock.
+ * (`processed:${id}`) that is never deleted is not a lock, nor are the SET NX uses `setIfAbsentRole` tells apart.
  */
 export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): RedisNxLock[] {
   const cache = cacheFor(redisLockCache, program);
@@ -63,7 +63,7 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
     }
   }
   // Where each call runs, computed once: a file can have a hundred locks and as many deletions.
-  const places = new Map<ts.Node, { fn: FunctionLike | undefined; cls: ts.Node | undefined }>();
+  const places = new Map<ts.Node, Place>();
   const placeOf = (call: ts.Node) => {
     let place = places.get(call);
     if (!place) places.set(call, (place = { fn: enclosingFunction(call), cls: classOf(call) }));
@@ -71,13 +71,11 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
   };
   const matching = (acquisition: RedisNxLock["acquisition"]) => {
     const names = new Set((resultBinding(acquisition) ? boundNames(resultBinding(acquisition)!) : []).map((id) => id.text));
-    // A bare name (`key`) means the same key only in the same function, or in methods of one lock helper class.
-    const here = ts.isIdentifier(skipParens(acquisition.key)) ? placeOf(acquisition.call) : undefined;
+    const key = skipParens(acquisition.key);
+    const here = placeOf(acquisition.call);
     return deletions.filter((call) => {
-      if (here) {
-        const there = placeOf(call);
-        if (there.fn !== here.fn && (here.cls === undefined || there.cls !== here.cls)) return false;
-      }
+      const there = placeOf(call);
+      if (ts.isIdentifier(key) && there.fn !== here.fn && !sameValueIn(key.text, here, there, call)) return false;
       return isReleaseOf(call, acquisition, names);
     });
   };
@@ -99,6 +97,36 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
   }
   cache.set(sourceFile, locks);
   return locks;
+}
+
+/**
+ * Whether the bare name `name`, the key of an acquisition at `here`, means the same value at a call in another
+ * function (`there`): in a closure inside the acquiring function (`.finally(() => redis.del(key))`), for a constant
+ * both use, and for the key a lock helper class's release method is given back (`release(key)` after
+ * `acquire(key)`). Two parameters that merely share a name (`putIfAbsent(key)`, `dropGroup(key)`) are different keys.
+ */
+function sameValueIn(name: string, here: Place, there: Place, call: ts.Node): boolean {
+  if (declaresLocally(there.fn, name)) return !!here.cls && there.cls === here.cls && isReleaseMethod(there.fn);
+  return !declaresLocally(here.fn, name) || (here.fn !== undefined && isInside(call, here.fn));
+}
+
+interface Place {
+  fn: FunctionLike | undefined;
+  cls: ts.Node | undefined;
+}
+
+/** Whether `fn` has its own parameter or local named `name`. */
+function declaresLocally(fn: FunctionLike | undefined, name: string): boolean {
+  if (!fn) return false;
+  return nodesOfKinds<ts.ParameterDeclaration | ts.VariableDeclaration>(fn, [
+    ts.SyntaxKind.Parameter,
+    ts.SyntaxKind.VariableDeclaration,
+  ]).some((d) => boundNames(d.name).some((id) => id.text === name));
+}
+
+/** A method named as a lock release (`release`, `unlock`, `releaseLock`). */
+function isReleaseMethod(fn: FunctionLike | undefined): boolean {
+  return !!fn && ts.isMethodDeclaration(fn) && /^(release|unlock)/i.test(fn.name.getText());
 }
 
 /** The class whose method `node` is in (a lock helper class with `acquire(key)` and `release(key)`). */

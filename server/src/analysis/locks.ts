@@ -10,10 +10,12 @@ import {
   CALL_KINDS,
   calleeName,
   code,
+  enclosingFunction,
   expressionKey,
   importedBinding,
   importsOf,
   isFunctionLike,
+  isInside,
   nodesOfKinds,
   outerExpression,
   receiverOf,
@@ -62,6 +64,8 @@ export interface LockAcquisition {
   wrapper?: LockWrapper;
   /** Whether the lock expires by itself (Redis PX/EX, leases, redlock's TTL). */
   expires: boolean;
+  /** The expiry in milliseconds when the code states it as a number (`"EX", 300`, `{ px: 30_000 }`). */
+  ttlMs?: number;
   /** True for transaction-scoped locks (pg_advisory_xact_lock): released by COMMIT/ROLLBACK, never by hand. */
   transactionScoped: boolean;
   /** Human-readable name for messages: "`this.accountsLock`", "Redis lock `lock:order:${id}`". */
@@ -93,13 +97,22 @@ function lastFunctionArgument(call: ts.CallExpression): FunctionLike | undefined
 }
 
 /** Whether a node-redis / ioredis `set` call carries NX (positional 'NX' or { NX: true } / { condition: 'NX' }). */
-function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean } {
+function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean; ttlMs?: number } {
   let nx = false;
   let expires = false;
-  for (const arg of call.arguments.slice(2)) {
+  let ttlMs: number | undefined;
+  const ttl = (unit: string, value: ts.Expression | undefined) => {
+    const n = value && numberValue(value);
+    if (n !== undefined && (unit === "PX" || unit === "EX")) ttlMs = unit === "EX" ? n * 1000 : n;
+  };
+  const args = call.arguments.slice(2);
+  for (const [i, arg] of args.entries()) {
     const value = stringValue(skipParens(arg))?.toUpperCase();
     if (value === "NX") nx = true;
-    if (value && ["PX", "EX", "PXAT", "EXAT"].includes(value)) expires = true; // KEEPTTL keeps "no expiry" on a new key
+    if (value && ["PX", "EX", "PXAT", "EXAT"].includes(value)) {
+      expires = true; // KEEPTTL keeps "no expiry" on a new key
+      ttl(value, args[i + 1]);
+    }
     const obj = skipParens(arg);
     if (ts.isObjectLiteralExpression(obj)) {
       for (const property of obj.properties) {
@@ -109,12 +122,47 @@ function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean
         const initializer = ts.isPropertyAssignment(property) ? skipParens(property.initializer) : undefined;
         if (key === "NX" && initializer?.kind !== ts.SyntaxKind.FalseKeyword) nx = true;
         if (key === "CONDITION" && stringValue(initializer)?.toUpperCase() === "NX") nx = true;
-        if (["PX", "EX", "PXAT", "EXAT"].includes(key)) expires = true;
+        if (["PX", "EX", "PXAT", "EXAT"].includes(key)) {
+          expires = true;
+          ttl(key, initializer);
+        }
         if (key === "EXPIRATION") expires = true; // node-redis v5: { expiration: { type: 'PX', value } }
       }
     }
   }
-  return { nx, expires };
+  return { nx, expires, ...(ttlMs !== undefined ? { ttlMs } : {}) };
+}
+
+/**
+ * The number an expression stands for when the file says it: a literal, `5 * 60`, or a `const` of the file bound to
+ * one (`const LOCK_TTL = 300`). Undefined otherwise.
+ */
+export function numberValue(expr: ts.Expression, depth = 0): number | undefined {
+  const node = skipParens(expr);
+  if (ts.isNumericLiteral(node)) return Number(node.text);
+  if (ts.isBinaryExpression(node) && depth < 4) {
+    const left = numberValue(node.left, depth + 1);
+    const right = numberValue(node.right, depth + 1);
+    if (left === undefined || right === undefined) return undefined;
+    switch (node.operatorToken.kind) {
+      case ts.SyntaxKind.AsteriskToken:
+        return left * right;
+      case ts.SyntaxKind.PlusToken:
+        return left + right;
+      case ts.SyntaxKind.MinusToken:
+        return left - right;
+      default:
+        return undefined;
+    }
+  }
+  if (ts.isIdentifier(node) && depth < 4) {
+    const declarations = nodesOfKinds<ts.VariableDeclaration>(node.getSourceFile(), [ts.SyntaxKind.VariableDeclaration]).filter(
+      (d) => ts.isIdentifier(d.name) && d.name.text === node.text,
+    );
+    const only = declarations.length === 1 ? declarations[0]! : undefined;
+    if (only?.initializer && (only.parent.flags & ts.NodeFlags.Const) !== 0) return numberValue(only.initializer, depth + 1);
+  }
+  return undefined;
 }
 
 const ADVISORY = /\b(PG_TRY_ADVISORY_XACT_LOCK|PG_TRY_ADVISORY_LOCK|PG_ADVISORY_XACT_LOCK|PG_ADVISORY_LOCK)(_SHARED)?\s*\(/;
@@ -143,10 +191,11 @@ export function lockAcquisitionOf(
     // Redis SET NX / SETNX: the NX flag is evidence enough, whatever the client.
     if ((name === "set" || name === "SET") && receiver && node.arguments.length >= 3) {
       const flags = redisSetFlags(node);
-      if (flags.nx) return redisAcquisition(node, flags.expires);
+      if (flags.nx)
+        return lockOnly({ ...redisAcquisition(node, flags.expires), ...(flags.ttlMs !== undefined ? { ttlMs: flags.ttlMs } : {}) });
     }
     if ((name === "setnx" || name === "setNX" || name === "SETNX") && receiver && node.arguments.length >= 2)
-      return redisAcquisition(node, false);
+      return lockOnly(redisAcquisition(node, false));
 
     if (!receiver) return lockFunctionCall(node, name, models);
     // Only a name some library acquires with is worth resolving the receiver for.
@@ -243,6 +292,111 @@ function redisAcquisition(call: ts.CallExpression, expires: boolean): LockAcquis
     transactionScoped: false,
     label: `Redis lock ${code(labelOf(key))}`,
   };
+}
+
+/** Only a SET NX that is a lock is an acquisition: the other uses of set-if-absent feed no lock rule. */
+function lockOnly(acquisition: LockAcquisition): LockAcquisition | undefined {
+  return setIfAbsentRole(acquisition) === "lock" ? acquisition : undefined;
+}
+
+/**
+ * What a SET NX is for, read from what the code does with its key:
+ * - `unique-key`: the key holds a freshly generated random value (`invite:${randomBytes(24)}`): no other caller can
+ *   ask for that key, so nobody contends: it is a no-overwrite insert, not a lock;
+ * - `marker`: every DEL of the key in the file sits in a catch clause: kept on success and deleted only when the work
+ *   failed, so that a retry may run (an idempotency marker);
+ * - `initialiser`: the same function reads the key back (GET) after it and nothing in the file deletes it: a
+ *   set-if-absent initialisation whose winner's value is used;
+ * - `lock`: anything else (released after a critical section, or guarding one).
+ */
+export type SetIfAbsentRole = "lock" | "unique-key" | "marker" | "initialiser";
+
+export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
+  const { call, key } = acquisition;
+  const fn = enclosingFunction(call);
+  if (!key || !fn?.body) return "lock";
+  if (holdsFreshRandom(key, fn, 0)) return "unique-key";
+  const releases = deletionsIn(call.getSourceFile()).filter((d) => isReleaseOf(d, acquisition, NO_NAMES));
+  if (releases.length > 0) return releases.every((release) => isOnFailurePath(release, call)) ? "marker" : "lock";
+  const keyText = expressionKey(key);
+  const reads = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).filter(
+    (c) =>
+      c.pos >= call.end && /^get$/i.test(calleeName(c) ?? "") && c.arguments[0] !== undefined && expressionKey(c.arguments[0]) === keyText,
+  );
+  // Comparing what is read with a value (`=== token`) asks who holds the key, and so does reading a key named as a
+  // lock (`lock:${id}`, to say who holds it): a lock's questions.
+  return reads.length > 0 && !reads.some(isCompared) && !LOCK_LIKE_KEY.test(key.getText()) ? "initialiser" : "lock";
+}
+
+/** Key names that say the key is a lock. */
+export const LOCK_LIKE_KEY = /lock|mutex|lease|leader|semaphore/i;
+
+const EQUALITY = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+]);
+
+/** `(await redis.get(k)) === token`, or `const v = await redis.get(k)` with `v` compared later. */
+function isCompared(read: ts.CallExpression): boolean {
+  const outer = outerExpression(read);
+  const isEquality = (node: ts.Node) => ts.isBinaryExpression(node) && EQUALITY.has(node.operatorToken.kind);
+  if (isEquality(outer.parent)) return true;
+  const declaration = outer.parent;
+  if (!ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return false;
+  const name = declaration.name.text;
+  const scope = enclosingFunction(read);
+  return nodesOfKinds<ts.BinaryExpression>(scope ?? read.getSourceFile(), [ts.SyntaxKind.BinaryExpression]).some(
+    (b) =>
+      isEquality(b) &&
+      [b.left, b.right].some((side) => ts.isIdentifier(skipParens(side)) && (skipParens(side) as ts.Identifier).text === name),
+  );
+}
+
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+/** Calls that produce a fresh random value: Node's crypto, Math.random, the common id generators. */
+const RANDOM_SOURCES = /^(random|randomBytes|randomUUID|randomInt|getRandomValues|uuid|uuidv4|v4|nanoid|cuid|cuid2|createId|ulid)$/;
+
+/** Whether `expr` contains a fresh random value, directly or through a local of `fn` it names. */
+function holdsFreshRandom(expr: ts.Node, fn: FunctionLike, depth: number): boolean {
+  let found = false;
+  const visit = (node: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(node) && RANDOM_SOURCES.test(calleeName(node) ?? "")) found = true;
+    else if (ts.isIdentifier(node) && depth < 3 && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) {
+      const local = nodesOfKinds<ts.VariableDeclaration>(fn, [ts.SyntaxKind.VariableDeclaration]).find(
+        (d) => ts.isIdentifier(d.name) && d.name.text === node.text,
+      );
+      if (local?.initializer && holdsFreshRandom(local.initializer, fn, depth + 1)) found = true;
+    } else ts.forEachChild(node, visit);
+  };
+  visit(expr);
+  return found;
+}
+
+/** A release that runs only when something after `acquisition` failed: in a catch clause, or a `.catch(…)` callback. */
+function isOnFailurePath(release: ts.Node, acquisition: ts.Node): boolean {
+  for (let node: ts.Node = release; node.parent && !isInside(acquisition, node.parent); node = node.parent) {
+    if (ts.isCatchClause(node.parent)) return true;
+    if (isFunctionLike(node) && ts.isCallExpression(node.parent) && calleeName(node.parent) === "catch") return true;
+  }
+  return false;
+}
+
+const deletionsCache = new WeakMap<ts.SourceFile, ts.CallExpression[]>();
+
+/** The calls of a file that can delete a Redis key: DEL, UNLINK, a script (EVAL), a `release…` helper. */
+function deletionsIn(sourceFile: ts.SourceFile): ts.CallExpression[] {
+  let found = deletionsCache.get(sourceFile);
+  if (!found) {
+    found = nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression]).filter(
+      (c) => receiverOf(c) !== undefined && /^(del|unlink|eval|evalsha|release\w*)$/i.test(calleeName(c) ?? ""),
+    );
+    deletionsCache.set(sourceFile, found);
+  }
+  return found;
 }
 
 function sqlLockOf(call: ts.CallExpression | ts.TaggedTemplateExpression, sql: string): LockAcquisition | undefined {

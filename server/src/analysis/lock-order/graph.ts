@@ -342,6 +342,8 @@ function isArgumentOrder(edge: LockOrderEdge): boolean {
   const b = edge.innerKey;
   if (!a || !b || a.opaque || b.opaque || !a.input || !b.input || a.ordered || b.ordered) return false;
   if (a.root === b.root || coveredByEarlierLock(edge)) return false;
+  // All rows of a parent (`WHERE albumId = $1`), then one row by id: two ways of selecting, not two keys of one kind.
+  if (edge.outer.keyDomain !== edge.inner.keyDomain) return false;
   const orderedByBranch =
     edge.outer.orderedByBranch || (edge.via.length === 0 ? edge.inner.orderedByBranch : edge.via[0]!.call.orderedByBranch);
   return !orderedByBranch;

@@ -26,6 +26,8 @@ export interface LockClass {
 export interface LockIdentity {
   lockClass: LockClass;
   key?: ts.Expression;
+  /** What the key selects by, when instances can be selected in more than one way (a row lock's WHERE column). */
+  keyDomain?: string;
   /** Files whose declarations decided the identity (the summary is stale when they change). */
   declarationFiles: string[];
 }

@@ -36,6 +36,8 @@ export interface AcquisitionSummary {
   lockClass: LockClass;
   /** The instance key, in the terms of the function's parameters. */
   key?: KeyRef;
+  /** What the key selects by (`id`, `albumid` for row locks): keys of different domains are not two instances. */
+  keyDomain?: string;
   /** The acquisition call. */
   span: Span;
   /** Text offsets where the lock is held. */
@@ -228,6 +230,7 @@ function summariseFunction(
     summaries.push({
       lockClass: entry.identity.lockClass,
       ...(entry.identity.key ? { key: keyRefOf(entry.identity.key, unit, params) } : {}),
+      ...(entry.identity.keyDomain ? { keyDomain: entry.identity.keyDomain } : {}),
       span: spanOf(entry.node, sourceFile),
       held,
       scoped: entry.acquisition?.style === "scoped",
@@ -298,7 +301,9 @@ function rowLockOf(
     (c) => c.operator === "=" && c.placeholders.length === 1 && /^(\$\d+|\?|\$\?)$/.test(c.expression.trim()),
   );
   const key = equality && placeholderValue(node, equality.placeholders[0]!);
-  return key ? { lockClass, key, declarationFiles: [] } : { lockClass, declarationFiles: [] };
+  return key
+    ? { lockClass, key, keyDomain: equality.column.split(".").pop()!.toLowerCase(), declarationFiles: [] }
+    : { lockClass, declarationFiles: [] };
 }
 
 /** The connection a query runs on, as text: `client` in `client.query(...)`, `tx` in tx.$executeRaw`...`. */
