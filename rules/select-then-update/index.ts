@@ -34,7 +34,7 @@ import {
   calleeResolver,
   type CalleeResolver,
 } from "../../server/src/rule-kit";
-import { atomicUpdateFix } from "./atomic-update";
+import { arithmeticUpdate, atomicUpdateFix } from "./atomic-update";
 import { rowLockSuggestion } from "./row-lock";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -48,9 +48,9 @@ export const selectThenUpdate = defineRule({
     hasSuggestions: true,
     messages: {
       lostUpdate:
-        "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same {{column}}, both write their result, and one update is lost.",
+        "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same value, both write their result, and one update is lost.",
       lostUpdateDespiteLock:
-        "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls both read the same {{column}}, both write their result, and one update is lost.",
+        "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls both read the same value, both write their result, and one update is lost.",
       checkThenWrite:
         "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
       checkThenWriteDespiteLock:
@@ -92,7 +92,7 @@ export const selectThenUpdate = defineRule({
         const atomic = atomicUpdateFix(flow, context);
         const checked = flow.control && !flow.data ? ` and checked at line ${lineOf(flow.control.condition)}` : "";
         context.report({
-          ...lostUpdateMessage(flow),
+          ...lostUpdateMessage(flow, context.checker),
           span: spanIn(flow.write.node),
           related: [{ span: spanIn(flow.read.node), message: `value read here${checked}` }],
           fixes: atomic ? [atomic] : [],
@@ -201,25 +201,31 @@ function unretriedTransaction(flow: ReadModifyWrite): TransactionScope | undefin
   return isRetried(scope) ? undefined : scope;
 }
 
-/** The headline of a lost update (what races with what) and its help (what to do about it). */
-function lostUpdateMessage(flow: ReadModifyWrite) {
+/**
+ * The headline of a lost update (what races with what) and its help (what to do about it). An atomic update is
+ * offered only for `col ± n` arithmetic; any other value (a date, a string, JSON, a relation) needs a lock or a
+ * compare-and-set.
+ */
+function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker) {
   const { read, write } = flow;
   const line = lineOf(read.node);
+  const arithmetic = flow.data && arithmeticUpdate(flow, checker);
   if (write.library === "redis") {
     const data = { write: writeLabel(write), key: code(ts.isCallExpression(read.node) ? read.node.arguments[0]!.getText() : "key"), line };
     if (!flow.data) return { messageId: "redisCheckThenWrite", data, help: `Use ${LOCK_HINT.redis}.` } as const;
-    return {
-      messageId: "redisLostUpdate",
-      data,
-      help: `Update atomically (${atomicHint(flow, "value")}) or use ${LOCK_HINT.redis}.`,
-    } as const;
+    const help = arithmetic
+      ? `Update atomically (${arithmetic.operator === "+" ? "`INCRBY`" : "`DECRBY`"}) or use ${LOCK_HINT.redis}.`
+      : `Use ${LOCK_HINT.redis}.`;
+    return { messageId: "redisLostUpdate", data, help } as const;
   }
   const column = flow.data?.column ?? flow.control?.column;
   const data = { write: writeLabel(write), column: column ? code(column) : "the row", line };
   const lock = LOCK_HINT[write.library];
-  const help = flow.data
-    ? `Lock the row (${lock}) or update atomically (${atomicHint(flow, column ?? "the row")}).`
-    : `Lock the row (${lock}) or repeat the check in the write's WHERE and check the affected-row count.`;
+  const help = !flow.data
+    ? `Lock the row (${lock}) or repeat the check in the write's WHERE and check the affected-row count.`
+    : arithmetic
+      ? `Lock the row (${lock}) or update atomically (${atomicHint(write.library, arithmetic.column, arithmetic.operator)}).`
+      : `Lock the row (${lock}) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).`;
   const scope = transactionScopeOf(read.node);
   if (read.lock && (!scope || scope !== transactionScopeOf(write.node))) {
     // The read locks the row, but the lock is gone (or held by another transaction) by the time the write runs.
@@ -245,9 +251,9 @@ function unretriedMessage(flow: ReadModifyWrite, isolation: string) {
 }
 
 function writeLabel(write: DbAccess): string {
-  if (write.sql) return code(write.sql.statement.kind === "update" ? sqlHead(write) : write.node.getText());
-  const callee = ts.isCallExpression(write.node) ? write.node.expression.getText().replace(/\s+/g, "") : write.node.getText();
-  if (callee.length <= 50 || !ts.isCallExpression(write.node)) return code(`${callee}(…)`);
+  if (write.sql) return code(sqlHead(write));
+  if (!ts.isCallExpression(write.node)) return code(`${write.node.getText()}(…)`);
+  if (write.node.expression.getText().replace(/\s+/g, "").length <= 50) return code(`${shortCall(write.node.expression)}(…)`);
   // A long builder chain: its first call (`db.update(accounts)`) and its write (`set(…)`), which say what it does.
   let first: ts.CallExpression = write.node;
   const names: string[] = [];
@@ -259,7 +265,23 @@ function writeLabel(write: DbAccess): string {
     current = skipParens(callee.expression);
   }
   const writeName = names.slice(1).find((n) => ["set", "update", "increment", "decrement", "save"].includes(n)) ?? names[names.length - 1];
-  return code(`${first.getText().replace(/\s+/g, "")}…${writeName}(…)`);
+  // A long receiver that is no builder chain (`this.clientFor(tenant).account.update`): its arguments elided.
+  if (first === write.node) return code(`${shortCall(write.node.expression)}(…)`);
+  return code(`${shortCall(first)}…${writeName}(…)`);
+}
+
+/** Source text without spaces, where the arguments of a call longer than a short name become `…`: `knex("accounts").where({id})`, `prisma.x.update(…)`. */
+function shortCall(expr: ts.Expression): string {
+  const node = skipParens(expr);
+  if (ts.isCallExpression(node)) {
+    const args = node.arguments
+      .map((a) => a.getText())
+      .join(",")
+      .replace(/\s+/g, "");
+    return `${shortCall(node.expression)}(${args.length <= 20 ? args : "…"})`;
+  }
+  if (ts.isPropertyAccessExpression(node)) return `${shortCall(node.expression)}.${node.name.getText()}`;
+  return node.getText().replace(/\s+/g, "");
 }
 
 /** `UPDATE accounts SET balance = $1` (the statement up to WHERE). */
@@ -288,25 +310,23 @@ const RETRYING_TRANSACTION: Partial<Record<DbLibrary, string>> = {
   mysql2: '`withMySqlTransaction(pool, fn, { isolation: "serializable" })` retries it by itself',
 };
 
-function atomicHint(flow: ReadModifyWrite, column: string): string {
-  switch (flow.write.library) {
+function atomicHint(library: DbLibrary, column: string, operator: "+" | "-"): string {
+  const method = operator === "+" ? "increment" : "decrement";
+  switch (library) {
     case "knex":
-      return `\`.decrement("${column}", n)\` / \`.increment(…)\``;
-    case "prisma":
-      return `\`data: { ${column}: { decrement: n } }\``;
     case "typeorm":
     case "sequelize":
-      return `\`.decrement("${column}", …)\` / \`.increment(…)\``;
+      return `\`.${method}("${column}", n)\``;
+    case "prisma":
+      return `\`data: { ${column}: { ${method}: n } }\``;
     case "drizzle":
-      return `\`set({ ${column}: sql\\\`\${table.${column}} - \${n}\\\` })\``;
+      return `\`set({ ${column}: sql\\\`\${table.${column}} ${operator} \${n}\\\` })\``;
     case "kysely":
-      return `\`set((eb) => ({ ${column}: eb("${column}", "-", n) }))\``;
-    case "redis":
-      return "`INCRBY`/`DECRBY`";
+      return `\`set((eb) => ({ ${column}: eb("${column}", "${operator}", n) }))\``;
     case "mysql2":
     case "better-sqlite3":
-      return code(`SET ${column} = ${column} - ?`);
+      return code(`SET ${column} = ${column} ${operator} ?`);
     default:
-      return code(`SET ${column} = ${column} - $1`);
+      return code(`SET ${column} = ${column} ${operator} $1`);
   }
 }

@@ -553,7 +553,7 @@ export async function debit(pool: Pool, accountId: string, amount: number): Prom
           messageId: "lostUpdate",
           data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
           message:
-            "`UPDATE accounts SET balance = $1` writes a value computed from `balance` read at line 4 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost.",
+            "`UPDATE accounts SET balance = $1` writes a value computed from `balance` read at line 4 without a row lock: two concurrent calls both read the same value, both write their result, and one update is lost.",
           help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).",
           related: [{ line: 4, message: "value read here" }],
           suggestions: [
@@ -717,7 +717,7 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
             lock: "`FOR UPDATE`",
             why: "outside a transaction the lock is released when that statement ends",
           },
-          help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).",
+          help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance + $1`).",
         },
       ],
       output: `import { Pool } from "pg";
@@ -1291,7 +1291,7 @@ export function credit(id: number, amount: number): void {
           column: 3,
           messageId: "lostUpdate",
           data: { write: "`UPDATE accounts SET balance = ?`", column: "`balance`", line: 5 },
-          help: "Lock the row (`BEGIN IMMEDIATE` around the read and the write) or update atomically (`SET balance = balance - ?`).",
+          help: "Lock the row (`BEGIN IMMEDIATE` around the read and the write) or update atomically (`SET balance = balance + ?`).",
         },
       ],
     },
@@ -1311,7 +1311,7 @@ export async function debit(knex: Knex, id: number, amount: number): Promise<voi
           column: 9,
           messageId: "lostUpdate",
           data: { write: '`knex("accounts").where({id}).update(…)`', column: "`balance`", line: 4 },
-          help: 'Lock the row (`.forUpdate()` on the read inside `knex.transaction`) or update atomically (`.decrement("balance", n)` / `.increment(…)`).',
+          help: 'Lock the row (`.forUpdate()` on the read inside `knex.transaction`) or update atomically (`.decrement("balance", n)`).',
         },
       ],
       output: `import type { Knex } from "knex";
@@ -1369,7 +1369,7 @@ export async function credit(id: number, amount: number): Promise<void> {
           column: 9,
           messageId: "lostUpdate",
           data: { write: "`prisma.account.update(…)`", column: "`balance`", line: 5 },
-          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or update atomically (`data: { balance: { decrement: n } }`).",
+          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or update atomically (`data: { balance: { increment: n } }`).",
         },
       ],
       output: `import { PrismaClient } from "@prisma/client";
@@ -1417,7 +1417,17 @@ export async function debit(id: number, amount: number): Promise<void> {
   await prisma.account.update({ where: { id }, data: { ...account, balance: account.balance - amount } });
 }
 `,
-      errors: [{ line: 7, column: 9, messageId: "lostUpdate", data: { write: "`prisma.account.update(…)`", column: "the row", line: 5 } }],
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`prisma.account.update(…)`", column: "the row", line: 5 },
+          message:
+            "`prisma.account.update(…)` writes a value computed from the row read at line 5 without a row lock: two concurrent calls both read the same value, both write their result, and one update is lost.",
+          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).",
+        },
+      ],
     },
     {
       name: "Prisma: interactive $transaction without a lock",
@@ -1462,7 +1472,7 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
           column: 9,
           messageId: "lostUpdate",
           data: { write: "`repo.save(…)`", column: "`balance`", line: 6 },
-          help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", …)` / `.increment(…)`).',
+          help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", n)`).',
           related: [{ line: 6, message: "value read here" }],
         },
       ],
@@ -1504,7 +1514,7 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
           column: 11,
           messageId: "lostUpdate",
           data: { write: "`manager.createQueryBuilder()…update(…)`", column: "`balance`", line: 6 },
-          help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", …)` / `.increment(…)`).',
+          help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", n)`).',
           related: [{ line: 6 }],
         },
       ],
@@ -1554,7 +1564,7 @@ export async function debit(id: number, amount: number): Promise<void> {
           column: 9,
           messageId: "lostUpdate",
           data: { write: "`account.save(…)`", column: "`balance`", line: 5 },
-          help: 'Lock the row (`lock: t.LOCK.UPDATE` with `transaction: t`) or update atomically (`.decrement("balance", …)` / `.increment(…)`).',
+          help: 'Lock the row (`lock: t.LOCK.UPDATE` with `transaction: t`) or update atomically (`.decrement("balance", n)`).',
         },
       ],
     },
@@ -1630,7 +1640,77 @@ export async function hit(key: string): Promise<void> {
           column: 9,
           messageId: "redisLostUpdate",
           data: { write: "`redis.set(…)`", key: "`key`", line: 5 },
-          help: "Update atomically (`INCRBY`/`DECRBY`) or use `WATCH`/`MULTI` or a Lua script.",
+          help: "Update atomically (`INCRBY`) or use `WATCH`/`MULTI` or a Lua script.",
+        },
+      ],
+    },
+    {
+      name: "Prisma: a string rebuilt from the read through a client chosen per call: no atomic-update advice, the receiver's arguments elided",
+      code: `import { PrismaClient } from "@prisma/client";
+export class Accounts {
+  constructor(private readonly clients: Map<string, PrismaClient>) {}
+  private clientFor(tenant: { id: string; region: string }): PrismaClient {
+    return this.clients.get(tenant.region)!;
+  }
+  async rename(tenant: { id: string; region: string }, id: string, suffix: string) {
+    const account = await this.clientFor({ id: tenant.id, region: tenant.region }).account.findUniqueOrThrow({ where: { id } });
+    await this.clientFor({ id: tenant.id, region: tenant.region }).account.update({ where: { id }, data: { name: \`\${account.name} \${suffix}\` } });
+  }
+}
+`,
+      errors: [
+        {
+          line: 9,
+          column: 11,
+          messageId: "lostUpdate",
+          data: { write: "`this.clientFor(…).account.update(…)`", column: "`name`", line: 8 },
+          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).",
+        },
+      ],
+    },
+    {
+      name: "Prisma: a JSON blob merged with the read in a READ COMMITTED transaction: no atomic-update advice",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function relabel(boardId: string, label: string) {
+  return prisma.$transaction(async (tx) => {
+    const board = await tx.board.findFirstOrThrow({ where: { id: boardId } });
+    return tx.board.update({ where: { id: boardId }, data: { meta: { ...(board.meta as object), label } } });
+  });
+}
+`,
+      errors: [
+        {
+          line: 7,
+          column: 12,
+          messageId: "lostUpdate",
+          data: { write: "`tx.board.update(…)`", column: "`meta`", line: 6 },
+          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).",
+        },
+      ],
+    },
+    {
+      name: "Prisma: a date extended from the read: no atomic-update advice",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+const DAY = 86_400_000;
+
+export async function extend(subscriptionId: string, days: number) {
+  const sub = await prisma.subscription.findUniqueOrThrow({ where: { id: subscriptionId } });
+  await prisma.subscription.update({
+    where: { id: subscriptionId },
+    data: { expiresAt: new Date(sub.expiresAt.getTime() + days * DAY) },
+  });
+}
+`,
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`prisma.subscription.update(…)`", column: "`expiresAt`", line: 6 },
+          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).",
         },
       ],
     },

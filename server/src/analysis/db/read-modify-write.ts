@@ -20,7 +20,13 @@ export interface ReadModifyWrite {
   read: DbAccess;
   write: DbAccess;
   /** An assigned value computed from the read (the first one found). */
-  data?: { column?: string; assignment: AccessAssignment; value: ts.Expression };
+  data?: {
+    column?: string;
+    assignment: AccessAssignment;
+    value: ts.Expression;
+    /** For an entity write (`repo.save(account)`): the field assignment that set the value (`account.balance -= amount`). */
+    mutation?: ts.BinaryExpression;
+  };
   /** A condition on the read's values that decides whether the write runs (the innermost one). */
   control?: { column?: string; condition: ts.Expression; statement: ts.Statement; earlyExit: boolean };
   /** WHERE comparisons of the write against values from the read (compare-and-set guards). */
@@ -199,7 +205,7 @@ function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue
 }
 
 /** Entities whose fields were set from read values (for `repo.save(entity)` / `entity.save()`). */
-const mutatedEntities = new WeakMap<ReadValue, { column: string; node: ts.Node }>();
+const mutatedEntities = new WeakMap<ReadValue, { column: string; node: ts.BinaryExpression }>();
 
 /** The read value `expr` carries: the first read-derived name it mentions (column values before rows). */
 function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>): ReadValue | undefined {
@@ -273,7 +279,12 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       const origin = values.get(skipParens(write.entity).getText());
       const mutation = origin && origin.read === read ? mutatedEntities.get(origin) : undefined;
       if (mutation && !flow.data)
-        flow.data = { column: mutation.column, assignment: { column: mutation.column, atomic: false }, value: write.entity };
+        flow.data = {
+          column: mutation.column,
+          assignment: { column: mutation.column, atomic: false },
+          value: write.entity,
+          mutation: mutation.node,
+        };
     }
     for (const condition of write.conditions) {
       const origin = condition.value && valueOf(condition.value, values);
