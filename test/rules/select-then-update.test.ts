@@ -37,8 +37,30 @@ export async function addFolder(ownerId: string, parentId: string | null, name: 
   });
 }`;
 
+/** A Sequelize transaction that runs `lockQuery` first (a lock-only query, or nothing), then reads and writes a stock row. */
+const reserveStock = (lockQuery: string) => `import { Sequelize } from "sequelize";
+import { Stock } from "./models";
+export async function reserve(sequelize: Sequelize, sku: string, quantity: number): Promise<void> {
+  await sequelize.transaction(async (t) => {
+    ${lockQuery}
+    const stock = await Stock.findOne({ where: { sku }, transaction: t });
+    if (!stock) throw new Error("unknown sku");
+    await stock.update({ reserved: stock.reserved + quantity }, { transaction: t });
+  });
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "Sequelize: a lock-only query through a scoped model takes the row lock before the read, in the same transaction",
+      code: reserveStock(
+        'await Stock.scope("withArchived").findOne({ where: { sku }, attributes: ["sku"], transaction: t, lock: t.LOCK.UPDATE });',
+      ),
+    },
+    {
+      name: "Sequelize: the same lock-only query through an unscoped model",
+      code: reserveStock('await Stock.unscoped().findOne({ where: { sku }, attributes: ["sku"], transaction: t, lock: true });'),
+    },
     {
       name: "Prisma: a helper's locking query chosen by a condition, both choices FOR UPDATE on the same table",
       code: appendFolder(
@@ -1713,6 +1735,16 @@ export async function extend(subscriptionId: string, days: number) {
           help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).",
         },
       ],
+    },
+    {
+      name: "Sequelize: no lock-only query before the read (the row is read and written unlocked)",
+      code: reserveStock("// no lock"),
+      errors: [{ line: 8, column: 11, messageId: "lostUpdate", data: { write: "`stock.update(…)`", column: "`reserved`", line: 6 } }],
+    },
+    {
+      name: "Sequelize: the lock-only query forgets the transaction, so its lock ends with that statement",
+      code: reserveStock('await Stock.unscoped().findOne({ where: { sku }, attributes: ["sku"], lock: true });'),
+      errors: [{ line: 8, column: 11, messageId: "lostUpdate", data: { write: "`stock.update(…)`", column: "`reserved`", line: 6 } }],
     },
   ],
 });
