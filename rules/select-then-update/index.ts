@@ -16,6 +16,7 @@ import {
   enclosingFunction,
   expressionKey,
   isRetried,
+  isSetOnceWrite,
   lineOf,
   nodesOfKinds,
   readModifyWritesIn,
@@ -49,6 +50,8 @@ export const selectThenUpdate = defineRule({
     messages: {
       lostUpdate:
         "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same value, both write their result, and one update is lost.",
+      insertFromRead:
+        "{{write}} inserts a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same value and both insert the same result (a duplicate number or position).",
       lostUpdateDespiteLock:
         "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls both read the same value, both write their result, and one update is lost.",
       checkThenWrite:
@@ -118,7 +121,9 @@ type Protection =
   /** Only the decision depends on the read, and the write does not change the checked column. */
   | "unrelated-check"
   /** The write's WHERE repeats the check against the database's current value. */
-  | "conditional-update";
+  | "conditional-update"
+  /** A set-once write (`if (msg.openedAt) return; … openedAt: new Date()`): every caller writes an equivalent value. */
+  | "set-once";
 
 function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, resolve: CalleeResolver): Protection | undefined {
   const { read, write } = flow;
@@ -134,6 +139,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
   }
+  if (isSetOnceWrite(flow)) return "set-once";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
     // check is not repeated in its WHERE (then two callers both pass the check: oversold stock, double booking).
@@ -221,6 +227,12 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker) {
   const column = flow.data?.column ?? flow.control?.column;
   const data = { write: writeLabel(write), column: column ? code(column) : "the row", line };
   const lock = LOCK_HINT[write.library];
+  if (flow.data && write.insert && !read.lock)
+    return {
+      messageId: "insertFromRead",
+      data,
+      help: `Lock the rows read (${lock}) or make the column unique and retry on a duplicate-key error.`,
+    } as const;
   const help = !flow.data
     ? `Lock the row (${lock}) or repeat the check in the write's WHERE and check the affected-row count.`
     : arithmetic

@@ -52,6 +52,90 @@ export async function reserve(sequelize: Sequelize, sku: string, quantity: numbe
 runRuleTests(selectThenUpdate, {
   valid: [
     {
+      name: "Prisma: an immutable flag read from the row only chooses how the input is stored",
+      code: `import { PrismaClient } from "@prisma/client";
+import { encrypt } from "./crypto";
+const prisma = new PrismaClient();
+
+export async function saveApiKey(projectId: string, apiKey: string) {
+  const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { encryptedAtRest: true } });
+  await prisma.project.update({ where: { id: projectId }, data: { apiKey: project.encryptedAtRest ? encrypt(apiKey) : apiKey } });
+}`,
+    },
+    {
+      name: "Prisma: only the row's id goes into the written value",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function publish(slug: string) {
+  const doc = await prisma.document.findFirstOrThrow({ where: { slug } });
+  await prisma.document.update({ where: { slug }, data: { canonicalUrl: \`/d/\${doc.id}\`, publishedAt: new Date() } });
+}`,
+    },
+    {
+      name: "pg: a timestamp set once, only while it is still NULL, by the database clock",
+      code: `import { Pool } from "pg";
+
+export async function markDelivered(pool: Pool, deliveryId: string): Promise<void> {
+  const { rows } = await pool.query("SELECT delivered_at FROM deliveries WHERE id = $1", [deliveryId]);
+  if (rows.length === 0 || rows[0].delivered_at !== null) return;
+  await pool.query("UPDATE deliveries SET delivered_at = NOW() WHERE id = $1", [deliveryId]);
+}`,
+    },
+    {
+      name: "Prisma: a flag set to true only when it is false",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function confirmEmail(userId: string) {
+  const user = await prisma.user.findUniqueOrThrow({ where: { id: userId } });
+  if (user.emailConfirmed) return user;
+  return prisma.user.update({ where: { id: userId }, data: { emailConfirmed: true } });
+}`,
+    },
+    {
+      name: "Prisma: a first-seen time kept when set (`??`), a relation linked by the id read, beside a plain timestamp",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function touchDevice(deviceId: string) {
+  const device = await prisma.device.findUniqueOrThrow({ where: { id: deviceId } });
+  await prisma.device.update({
+    where: { id: deviceId },
+    data: {
+      firstSeenAt: device.firstSeenAt ?? new Date(),
+      lastSeenAt: new Date(),
+      owner: { connect: { id: device.pendingOwnerId } },
+    },
+  });
+}`,
+    },
+    {
+      name: "Prisma: an acceptance time set once (the ternary leaves it out when set), with the relation connected",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function acceptInvite(inviteId: string) {
+  const invite = await prisma.invite.findUniqueOrThrow({ where: { id: inviteId } });
+  await prisma.invite.update({
+    where: { id: inviteId },
+    data: { acceptedAt: invite.acceptedAt ? undefined : new Date(), team: { connect: { id: invite.teamId } } },
+  });
+}`,
+    },
+    {
+      name: "Prisma: a create of a new row copying fields of the row read",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function duplicateInvoice(invoiceId: string) {
+  const source = await prisma.invoice.findUniqueOrThrow({ where: { id: invoiceId } });
+  return prisma.invoice.create({
+    data: { title: source.title + " (draft)", customerId: source.customerId, lines: source.lines as object, currency: source.currency },
+  });
+}`,
+    },
+    {
       name: "Sequelize: a lock-only query through a scoped model takes the row lock before the read, in the same transaction",
       code: reserveStock(
         'await Stock.scope("withArchived").findOne({ where: { sku }, attributes: ["sku"], transaction: t, lock: t.LOCK.UPDATE });',
@@ -545,7 +629,7 @@ export async function hit(key: string): Promise<void> {
         'parentId\n    ? Prisma.sql`SELECT "orderIndex" FROM "Folder" WHERE "ownerId" = ${ownerId} AND "parentId" = ${parentId} FOR UPDATE`\n    : Prisma.sql`SELECT "orderIndex" FROM "Folder" WHERE "ownerId" = ${ownerId} AND "parentId" IS NULL`',
       ),
       errors: [
-        { line: 13, column: 12, messageId: "lostUpdate", data: { write: "`tx.folder.create(…)`", column: "`orderIndex`", line: 12 } },
+        { line: 13, column: 12, messageId: "insertFromRead", data: { write: "`tx.folder.create(…)`", column: "`orderIndex`", line: 12 } },
       ],
     },
     {
@@ -1745,6 +1829,69 @@ export async function extend(subscriptionId: string, days: number) {
       name: "Sequelize: the lock-only query forgets the transaction, so its lock ends with that statement",
       code: reserveStock('await Stock.unscoped().findOne({ where: { sku }, attributes: ["sku"], lock: true });'),
       errors: [{ line: 8, column: 11, messageId: "lostUpdate", data: { write: "`stock.update(…)`", column: "`reserved`", line: 6 } }],
+    },
+    {
+      name: "Prisma: a flag toggled from its value read (two toggles, one lost)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function togglePin(noteId: string) {
+  const note = await prisma.note.findUniqueOrThrow({ where: { id: noteId } });
+  await prisma.note.update({ where: { id: noteId }, data: { pinned: note.pinned ? false : true } });
+}
+`,
+      errors: [
+        { line: 6, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.note.update(…)`", column: "`pinned`", line: 5 } },
+      ],
+    },
+    {
+      name: "Prisma: a seat held by the caller's id when it was free (each caller writes its own id: double booking)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function holdSeat(seatId: string, userId: string) {
+  const seat = await prisma.seat.findUniqueOrThrow({ where: { id: seatId } });
+  if (seat.heldBy) throw new Error("taken");
+  await prisma.seat.update({ where: { id: seatId }, data: { heldBy: userId } });
+}
+`,
+      errors: [
+        { line: 7, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.seat.update(…)`", column: "`heldBy`", line: 5 } },
+      ],
+    },
+    {
+      name: "Prisma: an assignee kept when set, else the caller's agent (`??` with a value each caller computes differently)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function claim(ticketId: string, agentId: string) {
+  const ticket = await prisma.ticket.findUniqueOrThrow({ where: { id: ticketId } });
+  await prisma.ticket.update({ where: { id: ticketId }, data: { assigneeId: ticket.assigneeId ?? agentId } });
+}
+`,
+      errors: [
+        { line: 6, column: 9, messageId: "lostUpdate", data: { write: "`prisma.ticket.update(…)`", column: "`assigneeId`", line: 5 } },
+      ],
+    },
+    {
+      name: "Prisma: a create whose version is the read one plus one (concurrent creates get the same number)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function saveRevision(documentId: string, body: string) {
+  const latest = await prisma.revision.findFirstOrThrow({ where: { documentId }, orderBy: { version: "desc" } });
+  return prisma.revision.create({ data: { documentId, body, version: latest.version + 1 } });
+}
+`,
+      errors: [
+        {
+          line: 6,
+          column: 10,
+          messageId: "insertFromRead",
+          data: { write: "`prisma.revision.create(…)`", column: "`version`", line: 5 },
+          help: "Lock the rows read (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or make the column unique and retry on a duplicate-key error.",
+        },
+      ],
     },
   ],
 });
