@@ -17,6 +17,7 @@ import {
   expressionKey,
   isRetried,
   isSetOnceWrite,
+  isFunctionLike,
   lineOf,
   nodesOfKinds,
   readModifyWritesIn,
@@ -122,6 +123,8 @@ type Protection =
   | "unrelated-check"
   /** The write's WHERE repeats the check against the database's current value. */
   | "conditional-update"
+  /** An insert whose duplicate-key error is handled: the unique index lets one of two concurrent inserts through. */
+  | "unique-index"
   /** A set-once write (`if (msg.openedAt) return; … openedAt: new Date()`): every caller writes an equivalent value. */
   | "set-once";
 
@@ -139,6 +142,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
   }
+  if (write.insert && handlesDuplicateKey(write)) return "unique-index";
   if (isSetOnceWrite(flow)) return "set-once";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
@@ -148,6 +152,28 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
   }
   return undefined;
+}
+
+/** Error tests that mean "that row already exists": SQLSTATE 23505, MySQL 1062, Prisma P2002, SQLite, ORM error names. */
+const DUPLICATE_KEY =
+  /P2002|23505|ER_DUP_ENTRY|\b1062\b|SQLITE_CONSTRAINT|UniqueConstraint|unique[ _-]?(violation|constraint)|duplicate[ _-]?(key|entry)/i;
+
+/**
+ * The insert's duplicate-key error is caught and tested by the `catch` of the `try` around it: the unique index lets
+ * one of two concurrent inserts through, and a check before it only gives the friendlier error first. (Raw SQL and
+ * knex inserts carry no column values, so a check before them is never evidence.)
+ */
+function handlesDuplicateKey(write: DbAccess): boolean {
+  const node = write.node;
+  for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent)
+    if (
+      ts.isTryStatement(parent) &&
+      child === parent.tryBlock &&
+      parent.catchClause &&
+      DUPLICATE_KEY.test(parent.catchClause.block.getText())
+    )
+      return true;
+  return false;
 }
 
 /**

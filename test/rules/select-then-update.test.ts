@@ -49,8 +49,28 @@ export async function reserve(sequelize: Sequelize, sku: string, quantity: numbe
   });
 }`;
 
+/** A name reservation: a check that nobody else holds it, then `insert` (a create, bare or in a try). */
+const reserveName = (insert: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function reserve(name: string, ownerId: string) {
+  const held = await prisma.reservation.findFirst({ where: { name } });
+  if (held && held.ownerId !== ownerId) throw new Error("name already reserved");
+  if (held) return held;
+  ${insert}
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "Prisma: check-then-insert closed by a unique index, the duplicate-key error (P2002) handled",
+      code: reserveName(`try {
+    return await prisma.reservation.create({ data: { name, ownerId } });
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") throw new Error("name already reserved");
+    throw error;
+  }`),
+    },
     {
       name: "Prisma: an immutable flag read from the row only chooses how the input is stored",
       code: `import { PrismaClient } from "@prisma/client";
@@ -1890,6 +1910,35 @@ export async function saveRevision(documentId: string, body: string) {
           messageId: "insertFromRead",
           data: { write: "`prisma.revision.create(…)`", column: "`version`", line: 5 },
           help: "Lock the rows read (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or make the column unique and retry on a duplicate-key error.",
+        },
+      ],
+    },
+    {
+      name: "Prisma: check-then-insert with no unique-index handling (two callers both pass the check)",
+      code: reserveName("return prisma.reservation.create({ data: { name, ownerId } });"),
+      errors: [
+        {
+          line: 8,
+          column: 10,
+          messageId: "checkThenWrite",
+          data: { write: "`prisma.reservation.create(…)`", column: "`ownerId`", line: 5 },
+        },
+      ],
+    },
+    {
+      name: "Prisma: check-then-insert whose catch only logs and rethrows (no duplicate-key test)",
+      code: reserveName(`try {
+    return await prisma.reservation.create({ data: { name, ownerId } });
+  } catch (error) {
+    console.error("reserve failed", error);
+    throw error;
+  }`),
+      errors: [
+        {
+          line: 9,
+          column: 18,
+          messageId: "checkThenWrite",
+          data: { write: "`prisma.reservation.create(…)`", column: "`ownerId`", line: 5 },
         },
       ],
     },
