@@ -28,6 +28,7 @@ import {
   transactionScopeOf,
   ts,
   walk,
+  wrapperScopeOf,
   type DbAccess,
   type DbLibrary,
   type FunctionLike,
@@ -70,15 +71,12 @@ export const selectThenUpdate = defineRule({
   checkFile(context) {
     const reported = new Set<DbAccess>();
     const spanIn = (node: ts.Node) => spanOf(node, context.sourceFile);
+    const resolve = calleeResolver(context.program, () => context.checker);
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
       for (const flow of readModifyWritesIn(node)) {
         if (reported.has(flow.write)) continue;
-        const protection = protectionOf(
-          flow,
-          () => context.checker,
-          calleeResolver(context.program, () => context.checker),
-        );
-        const unretried = protection === "aborts-on-conflict" ? unretriedTransaction(flow) : undefined;
+        const protection = protectionOf(flow, () => context.checker, resolve);
+        const unretried = protection === "aborts-on-conflict" ? unretriedTransaction(flow, resolve) : undefined;
         if (unretried) {
           reported.add(flow.write);
           const isolation = (unretried.isolation ?? "serializable").toUpperCase();
@@ -96,7 +94,7 @@ export const selectThenUpdate = defineRule({
         const atomic = atomicUpdateFix(flow, context);
         const checked = flow.control && !flow.data ? ` and checked at line ${lineOf(flow.control.condition)}` : "";
         context.report({
-          ...lostUpdateMessage(flow, context.checker),
+          ...lostUpdateMessage(flow, context.checker, resolve),
           span: spanIn(flow.write.node),
           related: [{ span: spanIn(flow.read.node), message: `value read here${checked}` }],
           fixes: atomic ? [atomic] : [],
@@ -106,6 +104,15 @@ export const selectThenUpdate = defineRule({
     }
   },
 });
+
+/**
+ * The transaction `node` runs in: one opened here, else one a project wrapper opens around the callback it is in
+ * (`runTx(async (tx) => …, { isolationLevel })`), else one the caller passes in.
+ */
+function scopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
+  const scope = transactionScopeOf(node);
+  return scope && scope.form !== "caller" ? scope : (wrapperScopeOf(node, resolve) ?? scope);
+}
 
 /** Why a flow cannot lose an update. */
 type Protection =
@@ -134,8 +141,8 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
   if (differentRows(flow)) return "another-row";
   if (write.library === "sequelize" && write.entity && read.handle && hasSequelizeVersion(read.handle, checker)) return "compare-and-set";
   if (write.library === "redis" && isWatchedTransaction(write)) return "watched-transaction";
-  const scope = transactionScopeOf(write.node);
-  if (scope && scope === transactionScopeOf(read.node)) {
+  const scope = scopeOf(write.node, resolve);
+  if (scope && scope === scopeOf(read.node, resolve)) {
     if (read.lock === "update" || read.lock === "no key update") return "row-lock";
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
     if (rowLocksHeldAt(read.node, scope, resolve).some((l) => sameTable(l.access.table, read.table) && locking(l.mode))) return "row-lock";
@@ -226,8 +233,8 @@ function isWatchedTransaction(write: DbAccess): boolean {
  * function and no retry of it is visible there. A transaction opened by a caller, or a function whose callers may
  * retry it, is not judged: that is not knowable from here.
  */
-function unretriedTransaction(flow: ReadModifyWrite): TransactionScope | undefined {
-  const scope = transactionScopeOf(flow.write.node);
+function unretriedTransaction(flow: ReadModifyWrite, resolve: CalleeResolver): TransactionScope | undefined {
+  const scope = scopeOf(flow.write.node, resolve);
   const fn = enclosingFunction(flow.write.node);
   if (!scope || !fn || (scope.callback !== fn && enclosingFunction(scope.start) !== fn)) return undefined;
   return isRetried(scope) ? undefined : scope;
@@ -238,7 +245,7 @@ function unretriedTransaction(flow: ReadModifyWrite): TransactionScope | undefin
  * offered only for `col ± n` arithmetic; any other value (a date, a string, JSON, a relation) needs a lock or a
  * compare-and-set.
  */
-function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker) {
+function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resolve: CalleeResolver) {
   const { read, write } = flow;
   const line = lineOf(read.node);
   const arithmetic = flow.data && arithmeticUpdate(flow, checker);
@@ -264,8 +271,8 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker) {
     : arithmetic
       ? `Lock the row (${lock}) or update atomically (${atomicHint(write.library, arithmetic.column, arithmetic.operator)}).`
       : `Lock the row (${lock}) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).`;
-  const scope = transactionScopeOf(read.node);
-  if (read.lock && (!scope || scope !== transactionScopeOf(write.node))) {
+  const scope = scopeOf(read.node, resolve);
+  if (read.lock && (!scope || scope !== scopeOf(write.node, resolve))) {
     // The read locks the row, but the lock is gone (or held by another transaction) by the time the write runs.
     const why = scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends";
     const despite = { ...data, lock: code(`FOR ${read.lock.toUpperCase()}`), why };

@@ -60,8 +60,37 @@ export async function reserve(name: string, ownerId: string) {
   ${insert}
 }`;
 
+/** A project wrapper around `prisma.$transaction` whose body is `body`, called with the options `options`. */
+const renameThroughWrapper = (body: string, options: string) => `import { Prisma, PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+type TxOptions = { isolationLevel?: Prisma.TransactionIsolationLevel };
+async function inTransaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>, options?: TxOptions): Promise<T> {
+  ${body}
+}
+
+export async function relabel(boardId: string, label: string) {
+  return inTransaction(async (tx) => {
+    const board = await tx.board.findFirstOrThrow({ where: { id: boardId } });
+    return tx.board.update({ where: { id: boardId }, data: { meta: { ...(board.meta as object), label } } });
+  }, ${options});
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "Prisma: SERIALIZABLE asked through a project wrapper's options, the wrapper retrying serialization failures",
+      code: renameThroughWrapper(
+        `for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(work, options);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "P2034" || attempt === 5) throw error;
+      await new Promise((r) => setTimeout(r, 2 ** attempt * 10));
+    }
+  }`,
+        '{ isolationLevel: "Serializable" }',
+      ),
+    },
     {
       name: "Prisma: check-then-insert closed by a unique index, the duplicate-key error (P2002) handled",
       code: reserveName(`try {
@@ -1941,6 +1970,42 @@ export async function saveRevision(documentId: string, body: string) {
           data: { write: "`prisma.reservation.create(…)`", column: "`ownerId`", line: 5 },
         },
       ],
+    },
+    {
+      name: "Prisma: SERIALIZABLE asked through a project wrapper's options, nothing retrying: only the missing retry is reported",
+      code: renameThroughWrapper("return prisma.$transaction(work, options);", '{ isolationLevel: "Serializable" }'),
+      errors: [
+        {
+          line: 11,
+          column: 12,
+          messageId: "unretried",
+          data: { write: "`tx.board.update(…)`", column: "`meta`", line: 10, isolation: "SERIALIZABLE" },
+          related: [
+            { line: 10, message: "value read here" },
+            { line: 9, message: "SERIALIZABLE transaction opened here, not retried" },
+          ],
+        },
+      ],
+    },
+    {
+      name: "Prisma: the wrapper maps its own option onto isolationLevel; SERIALIZABLE asked, nothing retrying",
+      code: renameThroughWrapper(
+        "return prisma.$transaction((tx) => work(tx), { isolationLevel: options?.isolationLevel, timeout: 5000 });",
+        '{ isolationLevel: "Serializable" }',
+      ),
+      errors: [
+        {
+          line: 11,
+          column: 12,
+          messageId: "unretried",
+          data: { write: "`tx.board.update(…)`", column: "`meta`", line: 10, isolation: "SERIALIZABLE" },
+        },
+      ],
+    },
+    {
+      name: "Prisma: the same wrapper called without an isolation level (READ COMMITTED): the lost update is reported",
+      code: renameThroughWrapper("return prisma.$transaction(work, options);", "{}"),
+      errors: [{ line: 11, column: 12, messageId: "lostUpdate", data: { write: "`tx.board.update(…)`", column: "`meta`", line: 10 } }],
     },
   ],
 });
