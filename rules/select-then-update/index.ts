@@ -150,6 +150,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
   }
   if (write.insert && handlesDuplicateKey(write)) return "unique-index";
+  if (write.insert && !flow.data && !insertsKeyRead(flow)) return "another-row";
   if (isSetOnceWrite(flow)) return "set-once";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
@@ -181,6 +182,20 @@ function handlesDuplicateKey(write: DbAccess): boolean {
     )
       return true;
   return false;
+}
+
+/**
+ * A check before an insert races only when the insert writes the value the read looked up (`findFirst({ where:
+ * { handle } })`, then `create({ data: { handle, … } })`): two callers both find nothing and both insert it. A new row
+ * with another key (a clone of the row read) collides with nothing.
+ */
+function insertsKeyRead(flow: ReadModifyWrite): boolean {
+  return flow.read.conditions.some(
+    (c) =>
+      c.operator === "=" &&
+      c.value &&
+      flow.write.assignments.some((a) => a.column === c.column && a.value && expressionKey(a.value) === expressionKey(c.value!)),
+  );
 }
 
 /**

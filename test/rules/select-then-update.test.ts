@@ -78,6 +78,27 @@ export async function relabel(boardId: string, label: string) {
 runRuleTests(selectThenUpdate, {
   valid: [
     {
+      name: "Prisma: a check on the source row, then a new row with another key (a clone collides with nothing)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function cloneWorkflow(workflowId: string, ownerId: string) {
+  const source = await prisma.workflow.findUniqueOrThrow({ where: { id: workflowId } });
+  if (source.archived) throw new Error("archived workflows cannot be cloned");
+  return prisma.workflow.create({ data: { ownerId, archived: false, steps: source.steps as object } });
+}`,
+    },
+    {
+      name: "Prisma: a replay copying an event read by its id, with its attempt count plus one (not a next number)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function replay(eventId: string) {
+  const event = await prisma.webhookEvent.findUniqueOrThrow({ where: { id: eventId } });
+  return prisma.webhookEvent.create({ data: { endpointId: event.endpointId, payload: event.payload as object, attempt: event.attempt + 1 } });
+}`,
+    },
+    {
       name: "Prisma: SERIALIZABLE asked through a project wrapper's options, the wrapper retrying serialization failures",
       code: renameThroughWrapper(
         `for (let attempt = 1; ; attempt++) {

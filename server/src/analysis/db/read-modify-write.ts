@@ -289,9 +289,9 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       if (assignment.relation) continue;
       for (const value of assignmentValues(write, assignment)) {
         const origin = valueOf(value, values, true);
-        // A new row copying the row read loses nothing; arithmetic on it (`last.position + 1`) gives concurrent
-        // inserts the same number.
-        if (write.insert && !arithmeticOn(value, read, values)) continue;
+        // A new row copying the row read loses nothing; arithmetic on the last row (`last.position + 1` after an
+        // `orderBy`) gives concurrent inserts the same next number.
+        if (write.insert && !(readsLast(read) && arithmeticOn(value, read, values))) continue;
         if (origin?.read === read && !flow.data) flow.data = { ...(origin.column ? { column: origin.column } : {}), assignment, value };
       }
     }
@@ -311,12 +311,18 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       if (origin?.read === read && origin.level === "value" && origin.column && !isKeyColumn(condition.column)) flow.guards.push(condition);
     }
     // Of a value-choosing condition and a condition around the write, the one on a column the write changes.
-    const controls = [selectingCondition(write, read, values), controllingCondition(write.node, read, values)];
+    // (A value chosen for a new row decides nothing about the row read.)
+    const controls = [write.insert ? undefined : selectingCondition(write, read, values), controllingCondition(write.node, read, values)];
     const control = controls.find((c) => c && write.assignments.some((a) => a.column === c.column)) ?? controls.find((c) => c);
     if (control) flow.control = control;
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
   }
   return out;
+}
+
+/** A read of the last row or of a maximum (`orderBy`, `ORDER BY`, `MAX(…)`, Prisma `_max`): where next numbers come from. */
+function readsLast(read: DbAccess): boolean {
+  return /\borderBy\b|\bORDER\s+BY\b|\bMAX\s*\(|\b_max\b/i.test(read.node.getText());
 }
 
 /** True if `expr` does arithmetic on a value of `read` (`last.position + 1`; not `name + " (copy)"`, which concatenates). */
