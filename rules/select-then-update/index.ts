@@ -6,8 +6,11 @@
 // compares against the read value (compare-and-set: unchecked-optimistic-update's business); the write is atomic and
 // does not use the read value, with any check on the written column repeated in its WHERE; the transaction is
 // SERIALIZABLE (or REPEATABLE READ on PostgreSQL, which aborts the second writer) and retried. A SERIALIZABLE
-// transaction opened in the same function with no visible retry gets its own finding: no update is lost, but the
-// aborted call fails. The fixes live beside this file, one per strategy.
+// transaction opened in the same function (or by a project wrapper for its callback) with no visible retry gets its
+// own finding: no update is lost, but the aborted call fails. Not evidence at all (read-modify-write.ts): a value read
+// that only chooses how the input is written, the row's id, a relation link, a new row that does not join the rows
+// read; also safe: a set-once write, an insert whose duplicate-key error is handled. The fixes live beside this file,
+// one per strategy.
 import {
   FUNCTION_KINDS,
   calleeName,
@@ -150,7 +153,6 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
   }
   if (write.insert && handlesDuplicateKey(write)) return "unique-index";
-  if (write.insert && !flow.data && !insertsKeyRead(flow)) return "another-row";
   if (isSetOnceWrite(flow)) return "set-once";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
@@ -168,8 +170,7 @@ const DUPLICATE_KEY =
 
 /**
  * The insert's duplicate-key error is caught and tested by the `catch` of the `try` around it: the unique index lets
- * one of two concurrent inserts through, and a check before it only gives the friendlier error first. (Raw SQL and
- * knex inserts carry no column values, so a check before them is never evidence.)
+ * one of two concurrent inserts through, and a check before it only gives the friendlier error first.
  */
 function handlesDuplicateKey(write: DbAccess): boolean {
   const node = write.node;
@@ -182,20 +183,6 @@ function handlesDuplicateKey(write: DbAccess): boolean {
     )
       return true;
   return false;
-}
-
-/**
- * A check before an insert races only when the insert writes the value the read looked up (`findFirst({ where:
- * { handle } })`, then `create({ data: { handle, … } })`): two callers both find nothing and both insert it. A new row
- * with another key (a clone of the row read) collides with nothing.
- */
-function insertsKeyRead(flow: ReadModifyWrite): boolean {
-  return flow.read.conditions.some(
-    (c) =>
-      c.operator === "=" &&
-      c.value &&
-      flow.write.assignments.some((a) => a.column === c.column && a.value && expressionKey(a.value) === expressionKey(c.value!)),
-  );
 }
 
 /**

@@ -78,6 +78,16 @@ export async function relabel(boardId: string, label: string) {
 runRuleTests(selectThenUpdate, {
   valid: [
     {
+      name: "Prisma: a copy into the same workspace of a row read by its id and workspace (the new row is not the one read)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function copyReport(reportId: string, workspaceId: string) {
+  const source = await prisma.report.findFirstOrThrow({ where: { id: reportId, workspaceId } });
+  return prisma.report.create({ data: { workspaceId, title: \`\${source.title} (copy)\`, query: source.query as object } });
+}`,
+    },
+    {
       name: "Prisma: a check on the source row, then a new row with another key (a clone collides with nothing)",
       code: `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();

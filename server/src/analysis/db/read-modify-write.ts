@@ -2,7 +2,18 @@
 // dependence) or whether it runs at all (control dependence). Values are followed through destructuring,
 // `rows[0].x`, local variables, object spreads, entity mutations and helper functions of the same file.
 import { ts } from "../../engine/ts";
-import { CALL_KINDS, NodeFacts, isFunctionLike, nodesOfKinds, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "../ast";
+import {
+  CALL_KINDS,
+  NodeFacts,
+  expressionKey,
+  isFunctionLike,
+  nodesOfKinds,
+  skipAwait,
+  skipParens,
+  stringValue,
+  walk,
+  type FunctionLike,
+} from "../ast";
 import { alwaysExits } from "../control-flow";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { placeholderValue } from "./sql-drivers";
@@ -282,6 +293,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       reads.add(origin.read);
   const out: ReadModifyWrite[] = [];
   for (const read of reads) {
+    if (write.insert && !joinsRowsRead(write, read)) continue;
     const snapshot = new Map(values);
     const flow: ReadModifyWrite = { read, write, guards: [], originOf: (expr) => valueOf(expr, snapshot) };
     for (const assignment of write.assignments) {
@@ -289,9 +301,6 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       if (assignment.relation) continue;
       for (const value of assignmentValues(write, assignment)) {
         const origin = valueOf(value, values, true);
-        // A new row copying the row read loses nothing; arithmetic on the last row (`last.position + 1` after an
-        // `orderBy`) gives concurrent inserts the same next number.
-        if (write.insert && !(readsLast(read) && arithmeticOn(value, read, values))) continue;
         if (origin?.read === read && !flow.data) flow.data = { ...(origin.column ? { column: origin.column } : {}), assignment, value };
       }
     }
@@ -311,8 +320,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       if (origin?.read === read && origin.level === "value" && origin.column && !isKeyColumn(condition.column)) flow.guards.push(condition);
     }
     // Of a value-choosing condition and a condition around the write, the one on a column the write changes.
-    // (A value chosen for a new row decides nothing about the row read.)
-    const controls = [write.insert ? undefined : selectingCondition(write, read, values), controllingCondition(write.node, read, values)];
+    const controls = [selectingCondition(write, read, values), controllingCondition(write.node, read, values)];
     const control = controls.find((c) => c && write.assignments.some((a) => a.column === c.column)) ?? controls.find((c) => c);
     if (control) flow.control = control;
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
@@ -320,41 +328,26 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
   return out;
 }
 
-/** A read of the last row or of a maximum (`orderBy`, `ORDER BY`, `MAX(…)`, Prisma `_max`): where next numbers come from. */
-function readsLast(read: DbAccess): boolean {
-  return /\borderBy\b|\bORDER\s+BY\b|\bMAX\s*\(|\b_max\b/i.test(read.node.getText());
+/**
+ * An insert races with a read of the same table only when the new row joins the rows read: it writes the value the
+ * read looked them up by (`findFirst({ where: { handle } })` then `create({ data: { handle } })`, a next position
+ * under the same `listId`). Then a check on them (check-then-insert) or a value computed from them (a next number)
+ * is evidence; a new row elsewhere (a clone or a replay of a row read by its id) collides with nothing.
+ */
+function joinsRowsRead(write: DbAccess, read: DbAccess): boolean {
+  // A row read by its primary key is one row, which a new row never is (`where: { id, workspaceId }` names the source).
+  if (read.conditions.some((c) => c.operator === "=" && isPrimaryKey(c.column))) return false;
+  return read.conditions.some(
+    (c) =>
+      c.operator === "=" &&
+      c.value !== undefined &&
+      write.assignments.some((a) => a.column === c.column && a.value && expressionKey(a.value) === expressionKey(c.value!)),
+  );
 }
-
-/** True if `expr` does arithmetic on a value of `read` (`last.position + 1`; not `name + " (copy)"`, which concatenates). */
-function arithmeticOn(expr: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>): boolean {
-  let found = false;
-  walkWithRoot(expr, (node) => {
-    if (found || isFunctionLike(node)) return false;
-    if (ts.isBinaryExpression(node) && ARITHMETIC.has(node.operatorToken.kind)) {
-      const concatenates =
-        node.operatorToken.kind === ts.SyntaxKind.PlusToken && [node.left, node.right].some((side) => isStringExpression(skipParens(side)));
-      found = !concatenates && [node.left, node.right].some((side) => valueOf(side, values)?.read === read);
-    }
-    return !found;
-  });
-  return found;
-}
-
-const ARITHMETIC = new Set([
-  ts.SyntaxKind.PlusToken,
-  ts.SyntaxKind.MinusToken,
-  ts.SyntaxKind.AsteriskToken,
-  ts.SyntaxKind.SlashToken,
-  ts.SyntaxKind.PercentToken,
-]);
 
 /** `walk`, visiting `root` itself first. */
 function walkWithRoot(root: ts.Node, visit: (node: ts.Node) => boolean): void {
   if (visit(root)) walk(root, visit);
-}
-
-function isStringExpression(node: ts.Expression): boolean {
-  return ts.isStringLiteral(node) || ts.isTemplateExpression(node) || ts.isNoSubstitutionTemplateLiteral(node);
 }
 
 /**
