@@ -105,6 +105,47 @@ function updatePlan(flow: ReadModifyWrite): UpdatePlan | undefined {
   return undefined;
 }
 
+/**
+ * The write stores `read.column ± delta` (through a `const`, a conversion such as `String(…)`, or an entity field
+ * assignment `account.balance -= amount`), and the value is not a string (`title + suffix` concatenates): exactly
+ * what an atomic increment or decrement expresses. Undefined for any other value (dates, JSON, relations, ids).
+ */
+export function arithmeticUpdate(flow: ReadModifyWrite, checker: ts.TypeChecker): { column: string; operator: "+" | "-" } | undefined {
+  const data = flow.data;
+  if (!data?.column || data.assignment.atomic || data.column !== data.assignment.column) return undefined;
+  const column = data.column;
+  const mutation = data.mutation;
+  let operator: "+" | "-" | undefined;
+  // The expression whose type tells arithmetic from concatenation.
+  let computed: ts.Expression | undefined;
+  if (mutation && mutation.operatorToken.kind !== ts.SyntaxKind.EqualsToken) {
+    const kind = mutation.operatorToken.kind;
+    if ((kind === ts.SyntaxKind.PlusEqualsToken || kind === ts.SyntaxKind.MinusEqualsToken) && !flow.originOf(mutation.right))
+      operator = kind === ts.SyntaxKind.PlusEqualsToken ? "+" : "-";
+    computed = mutation.left;
+  } else {
+    computed = unconverted(mutation ? mutation.right : data.value);
+    if (ts.isIdentifier(computed)) computed = constInitializer(computed);
+    computed = computed && unconverted(computed);
+    operator = computed && deltaOf(computed, column, flow)?.operator;
+  }
+  if (!operator || !computed || checker.getTypeAtLocation(computed).flags & ts.TypeFlags.StringLike) return undefined;
+  return { column, operator };
+}
+
+/** `String(x)`, `Number(x)`, `x.toString()` → `x`: conversions that keep the arithmetic inside. */
+function unconverted(expr: ts.Expression): ts.Expression {
+  const node = skipParens(expr);
+  if (ts.isCallExpression(node)) {
+    const callee = skipParens(node.expression);
+    if (ts.isIdentifier(callee) && (callee.text === "String" || callee.text === "Number") && node.arguments.length === 1)
+      return skipParens(node.arguments[0]!);
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === "toString" && node.arguments.length === 0)
+      return skipParens(callee.expression);
+  }
+  return node;
+}
+
 function singleStatement(statement: ts.Statement): ts.Statement | undefined {
   if (ts.isBlock(statement)) return statement.statements.length === 1 ? statement.statements[0] : undefined;
   return statement;

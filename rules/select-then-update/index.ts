@@ -6,8 +6,11 @@
 // compares against the read value (compare-and-set: unchecked-optimistic-update's business); the write is atomic and
 // does not use the read value, with any check on the written column repeated in its WHERE; the transaction is
 // SERIALIZABLE (or REPEATABLE READ on PostgreSQL, which aborts the second writer) and retried. A SERIALIZABLE
-// transaction opened in the same function with no visible retry gets its own finding: no update is lost, but the
-// aborted call fails. The fixes live beside this file, one per strategy.
+// transaction opened in the same function (or by a project wrapper for its callback) with no visible retry gets its
+// own finding: no update is lost, but the aborted call fails. Not evidence at all (read-modify-write.ts): a value read
+// that only chooses how the input is written, the row's id, a relation link, a new row that does not join the rows
+// read; also safe: a set-once write, an insert whose duplicate-key error is handled. The fixes live beside this file,
+// one per strategy.
 import {
   FUNCTION_KINDS,
   calleeName,
@@ -16,6 +19,8 @@ import {
   enclosingFunction,
   expressionKey,
   isRetried,
+  isSetOnceWrite,
+  isFunctionLike,
   lineOf,
   nodesOfKinds,
   readModifyWritesIn,
@@ -26,6 +31,7 @@ import {
   transactionScopeOf,
   ts,
   walk,
+  wrapperScopeOf,
   type DbAccess,
   type DbLibrary,
   type FunctionLike,
@@ -34,7 +40,7 @@ import {
   calleeResolver,
   type CalleeResolver,
 } from "../../server/src/rule-kit";
-import { atomicUpdateFix } from "./atomic-update";
+import { arithmeticUpdate, atomicUpdateFix } from "./atomic-update";
 import { rowLockSuggestion } from "./row-lock";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -48,9 +54,11 @@ export const selectThenUpdate = defineRule({
     hasSuggestions: true,
     messages: {
       lostUpdate:
-        "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same {{column}}, both write their result, and one update is lost.",
+        "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same value, both write their result, and one update is lost.",
+      insertFromRead:
+        "{{write}} inserts a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same value and both insert the same result (a duplicate number or position).",
       lostUpdateDespiteLock:
-        "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls both read the same {{column}}, both write their result, and one update is lost.",
+        "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls both read the same value, both write their result, and one update is lost.",
       checkThenWrite:
         "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
       checkThenWriteDespiteLock:
@@ -66,15 +74,12 @@ export const selectThenUpdate = defineRule({
   checkFile(context) {
     const reported = new Set<DbAccess>();
     const spanIn = (node: ts.Node) => spanOf(node, context.sourceFile);
+    const resolve = calleeResolver(context.program, () => context.checker);
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
       for (const flow of readModifyWritesIn(node)) {
         if (reported.has(flow.write)) continue;
-        const protection = protectionOf(
-          flow,
-          () => context.checker,
-          calleeResolver(context.program, () => context.checker),
-        );
-        const unretried = protection === "aborts-on-conflict" ? unretriedTransaction(flow) : undefined;
+        const protection = protectionOf(flow, () => context.checker, resolve);
+        const unretried = protection === "aborts-on-conflict" ? unretriedTransaction(flow, resolve) : undefined;
         if (unretried) {
           reported.add(flow.write);
           const isolation = (unretried.isolation ?? "serializable").toUpperCase();
@@ -92,7 +97,7 @@ export const selectThenUpdate = defineRule({
         const atomic = atomicUpdateFix(flow, context);
         const checked = flow.control && !flow.data ? ` and checked at line ${lineOf(flow.control.condition)}` : "";
         context.report({
-          ...lostUpdateMessage(flow),
+          ...lostUpdateMessage(flow, context.checker, resolve),
           span: spanIn(flow.write.node),
           related: [{ span: spanIn(flow.read.node), message: `value read here${checked}` }],
           fixes: atomic ? [atomic] : [],
@@ -102,6 +107,15 @@ export const selectThenUpdate = defineRule({
     }
   },
 });
+
+/**
+ * The transaction `node` runs in: one opened here, else one a project wrapper opens around the callback it is in
+ * (`runTx(async (tx) => …, { isolationLevel })`), else one the caller passes in.
+ */
+function scopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
+  const scope = transactionScopeOf(node);
+  return scope && scope.form !== "caller" ? scope : (wrapperScopeOf(node, resolve) ?? scope);
+}
 
 /** Why a flow cannot lose an update. */
 type Protection =
@@ -118,7 +132,11 @@ type Protection =
   /** Only the decision depends on the read, and the write does not change the checked column. */
   | "unrelated-check"
   /** The write's WHERE repeats the check against the database's current value. */
-  | "conditional-update";
+  | "conditional-update"
+  /** An insert whose duplicate-key error is handled: the unique index lets one of two concurrent inserts through. */
+  | "unique-index"
+  /** A set-once write (`if (msg.openedAt) return; … openedAt: new Date()`): every caller writes an equivalent value. */
+  | "set-once";
 
 function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, resolve: CalleeResolver): Protection | undefined {
   const { read, write } = flow;
@@ -126,14 +144,16 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
   if (differentRows(flow)) return "another-row";
   if (write.library === "sequelize" && write.entity && read.handle && hasSequelizeVersion(read.handle, checker)) return "compare-and-set";
   if (write.library === "redis" && isWatchedTransaction(write)) return "watched-transaction";
-  const scope = transactionScopeOf(write.node);
-  if (scope && scope === transactionScopeOf(read.node)) {
+  const scope = scopeOf(write.node, resolve);
+  if (scope && scope === scopeOf(read.node, resolve)) {
     if (read.lock === "update" || read.lock === "no key update") return "row-lock";
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
     if (rowLocksHeldAt(read.node, scope, resolve).some((l) => sameTable(l.access.table, read.table) && locking(l.mode))) return "row-lock";
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
   }
+  if (write.insert && handlesDuplicateKey(write)) return "unique-index";
+  if (isSetOnceWrite(flow)) return "set-once";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
     // check is not repeated in its WHERE (then two callers both pass the check: oversold stock, double booking).
@@ -142,6 +162,27 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
   }
   return undefined;
+}
+
+/** Error tests that mean "that row already exists": SQLSTATE 23505, MySQL 1062, Prisma P2002, SQLite, ORM error names. */
+const DUPLICATE_KEY =
+  /P2002|23505|ER_DUP_ENTRY|\b1062\b|SQLITE_CONSTRAINT|UniqueConstraint|unique[ _-]?(violation|constraint)|duplicate[ _-]?(key|entry)/i;
+
+/**
+ * The insert's duplicate-key error is caught and tested by the `catch` of the `try` around it: the unique index lets
+ * one of two concurrent inserts through, and a check before it only gives the friendlier error first.
+ */
+function handlesDuplicateKey(write: DbAccess): boolean {
+  const node = write.node;
+  for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent)
+    if (
+      ts.isTryStatement(parent) &&
+      child === parent.tryBlock &&
+      parent.catchClause &&
+      DUPLICATE_KEY.test(parent.catchClause.block.getText())
+    )
+      return true;
+  return false;
 }
 
 /**
@@ -194,34 +235,46 @@ function isWatchedTransaction(write: DbAccess): boolean {
  * function and no retry of it is visible there. A transaction opened by a caller, or a function whose callers may
  * retry it, is not judged: that is not knowable from here.
  */
-function unretriedTransaction(flow: ReadModifyWrite): TransactionScope | undefined {
-  const scope = transactionScopeOf(flow.write.node);
+function unretriedTransaction(flow: ReadModifyWrite, resolve: CalleeResolver): TransactionScope | undefined {
+  const scope = scopeOf(flow.write.node, resolve);
   const fn = enclosingFunction(flow.write.node);
   if (!scope || !fn || (scope.callback !== fn && enclosingFunction(scope.start) !== fn)) return undefined;
   return isRetried(scope) ? undefined : scope;
 }
 
-/** The headline of a lost update (what races with what) and its help (what to do about it). */
-function lostUpdateMessage(flow: ReadModifyWrite) {
+/**
+ * The headline of a lost update (what races with what) and its help (what to do about it). An atomic update is
+ * offered only for `col ± n` arithmetic; any other value (a date, a string, JSON, a relation) needs a lock or a
+ * compare-and-set.
+ */
+function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resolve: CalleeResolver) {
   const { read, write } = flow;
   const line = lineOf(read.node);
+  const arithmetic = flow.data && arithmeticUpdate(flow, checker);
   if (write.library === "redis") {
     const data = { write: writeLabel(write), key: code(ts.isCallExpression(read.node) ? read.node.arguments[0]!.getText() : "key"), line };
     if (!flow.data) return { messageId: "redisCheckThenWrite", data, help: `Use ${LOCK_HINT.redis}.` } as const;
-    return {
-      messageId: "redisLostUpdate",
-      data,
-      help: `Update atomically (${atomicHint(flow, "value")}) or use ${LOCK_HINT.redis}.`,
-    } as const;
+    const help = arithmetic
+      ? `Update atomically (${arithmetic.operator === "+" ? "`INCRBY`" : "`DECRBY`"}) or use ${LOCK_HINT.redis}.`
+      : `Use ${LOCK_HINT.redis}.`;
+    return { messageId: "redisLostUpdate", data, help } as const;
   }
   const column = flow.data?.column ?? flow.control?.column;
   const data = { write: writeLabel(write), column: column ? code(column) : "the row", line };
   const lock = LOCK_HINT[write.library];
-  const help = flow.data
-    ? `Lock the row (${lock}) or update atomically (${atomicHint(flow, column ?? "the row")}).`
-    : `Lock the row (${lock}) or repeat the check in the write's WHERE and check the affected-row count.`;
-  const scope = transactionScopeOf(read.node);
-  if (read.lock && (!scope || scope !== transactionScopeOf(write.node))) {
+  if (flow.data && write.insert && !read.lock)
+    return {
+      messageId: "insertFromRead",
+      data,
+      help: `Lock the rows read (${lock}) or make the column unique and retry on a duplicate-key error.`,
+    } as const;
+  const help = !flow.data
+    ? `Lock the row (${lock}) or repeat the check in the write's WHERE and check the affected-row count.`
+    : arithmetic
+      ? `Lock the row (${lock}) or update atomically (${atomicHint(write.library, arithmetic.column, arithmetic.operator)}).`
+      : `Lock the row (${lock}) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).`;
+  const scope = scopeOf(read.node, resolve);
+  if (read.lock && (!scope || scope !== scopeOf(write.node, resolve))) {
     // The read locks the row, but the lock is gone (or held by another transaction) by the time the write runs.
     const why = scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends";
     const despite = { ...data, lock: code(`FOR ${read.lock.toUpperCase()}`), why };
@@ -245,9 +298,9 @@ function unretriedMessage(flow: ReadModifyWrite, isolation: string) {
 }
 
 function writeLabel(write: DbAccess): string {
-  if (write.sql) return code(write.sql.statement.kind === "update" ? sqlHead(write) : write.node.getText());
-  const callee = ts.isCallExpression(write.node) ? write.node.expression.getText().replace(/\s+/g, "") : write.node.getText();
-  if (callee.length <= 50 || !ts.isCallExpression(write.node)) return code(`${callee}(…)`);
+  if (write.sql) return code(sqlHead(write));
+  if (!ts.isCallExpression(write.node)) return code(`${write.node.getText()}(…)`);
+  if (write.node.expression.getText().replace(/\s+/g, "").length <= 50) return code(`${shortCall(write.node.expression)}(…)`);
   // A long builder chain: its first call (`db.update(accounts)`) and its write (`set(…)`), which say what it does.
   let first: ts.CallExpression = write.node;
   const names: string[] = [];
@@ -259,7 +312,23 @@ function writeLabel(write: DbAccess): string {
     current = skipParens(callee.expression);
   }
   const writeName = names.slice(1).find((n) => ["set", "update", "increment", "decrement", "save"].includes(n)) ?? names[names.length - 1];
-  return code(`${first.getText().replace(/\s+/g, "")}…${writeName}(…)`);
+  // A long receiver that is no builder chain (`this.clientFor(tenant).account.update`): its arguments elided.
+  if (first === write.node) return code(`${shortCall(write.node.expression)}(…)`);
+  return code(`${shortCall(first)}…${writeName}(…)`);
+}
+
+/** Source text without spaces, where the arguments of a call longer than a short name become `…`: `knex("accounts").where({id})`, `prisma.x.update(…)`. */
+function shortCall(expr: ts.Expression): string {
+  const node = skipParens(expr);
+  if (ts.isCallExpression(node)) {
+    const args = node.arguments
+      .map((a) => a.getText())
+      .join(",")
+      .replace(/\s+/g, "");
+    return `${shortCall(node.expression)}(${args.length <= 20 ? args : "…"})`;
+  }
+  if (ts.isPropertyAccessExpression(node)) return `${shortCall(node.expression)}.${node.name.getText()}`;
+  return node.getText().replace(/\s+/g, "");
 }
 
 /** `UPDATE accounts SET balance = $1` (the statement up to WHERE). */
@@ -288,25 +357,23 @@ const RETRYING_TRANSACTION: Partial<Record<DbLibrary, string>> = {
   mysql2: '`withMySqlTransaction(pool, fn, { isolation: "serializable" })` retries it by itself',
 };
 
-function atomicHint(flow: ReadModifyWrite, column: string): string {
-  switch (flow.write.library) {
+function atomicHint(library: DbLibrary, column: string, operator: "+" | "-"): string {
+  const method = operator === "+" ? "increment" : "decrement";
+  switch (library) {
     case "knex":
-      return `\`.decrement("${column}", n)\` / \`.increment(…)\``;
-    case "prisma":
-      return `\`data: { ${column}: { decrement: n } }\``;
     case "typeorm":
     case "sequelize":
-      return `\`.decrement("${column}", …)\` / \`.increment(…)\``;
+      return `\`.${method}("${column}", n)\``;
+    case "prisma":
+      return `\`data: { ${column}: { ${method}: n } }\``;
     case "drizzle":
-      return `\`set({ ${column}: sql\\\`\${table.${column}} - \${n}\\\` })\``;
+      return `\`set({ ${column}: sql\\\`\${table.${column}} ${operator} \${n}\\\` })\``;
     case "kysely":
-      return `\`set((eb) => ({ ${column}: eb("${column}", "-", n) }))\``;
-    case "redis":
-      return "`INCRBY`/`DECRBY`";
+      return `\`set((eb) => ({ ${column}: eb("${column}", "${operator}", n) }))\``;
     case "mysql2":
     case "better-sqlite3":
-      return code(`SET ${column} = ${column} - ?`);
+      return code(`SET ${column} = ${column} ${operator} ?`);
     default:
-      return code(`SET ${column} = ${column} - $1`);
+      return code(`SET ${column} = ${column} ${operator} $1`);
   }
 }

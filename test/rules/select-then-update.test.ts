@@ -37,8 +37,194 @@ export async function addFolder(ownerId: string, parentId: string | null, name: 
   });
 }`;
 
+/** A Sequelize transaction that runs `lockQuery` first (a lock-only query, or nothing), then reads and writes a stock row. */
+const reserveStock = (lockQuery: string) => `import { Sequelize } from "sequelize";
+import { Stock } from "./models";
+export async function reserve(sequelize: Sequelize, sku: string, quantity: number): Promise<void> {
+  await sequelize.transaction(async (t) => {
+    ${lockQuery}
+    const stock = await Stock.findOne({ where: { sku }, transaction: t });
+    if (!stock) throw new Error("unknown sku");
+    await stock.update({ reserved: stock.reserved + quantity }, { transaction: t });
+  });
+}`;
+
+/** A name reservation: a check that nobody else holds it, then `insert` (a create, bare or in a try). */
+const reserveName = (insert: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function reserve(name: string, ownerId: string) {
+  const held = await prisma.reservation.findFirst({ where: { name } });
+  if (held && held.ownerId !== ownerId) throw new Error("name already reserved");
+  if (held) return held;
+  ${insert}
+}`;
+
+/** A project wrapper around `prisma.$transaction` whose body is `body`, called with the options `options`. */
+const renameThroughWrapper = (body: string, options: string) => `import { Prisma, PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+type TxOptions = { isolationLevel?: Prisma.TransactionIsolationLevel };
+async function inTransaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>, options?: TxOptions): Promise<T> {
+  ${body}
+}
+
+export async function relabel(boardId: string, label: string) {
+  return inTransaction(async (tx) => {
+    const board = await tx.board.findFirstOrThrow({ where: { id: boardId } });
+    return tx.board.update({ where: { id: boardId }, data: { meta: { ...(board.meta as object), label } } });
+  }, ${options});
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "Prisma: a copy into the same workspace of a row read by its id and workspace (the new row is not the one read)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function copyReport(reportId: string, workspaceId: string) {
+  const source = await prisma.report.findFirstOrThrow({ where: { id: reportId, workspaceId } });
+  return prisma.report.create({ data: { workspaceId, title: \`\${source.title} (copy)\`, query: source.query as object } });
+}`,
+    },
+    {
+      name: "Prisma: a check on the source row, then a new row with another key (a clone collides with nothing)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function cloneWorkflow(workflowId: string, ownerId: string) {
+  const source = await prisma.workflow.findUniqueOrThrow({ where: { id: workflowId } });
+  if (source.archived) throw new Error("archived workflows cannot be cloned");
+  return prisma.workflow.create({ data: { ownerId, archived: false, steps: source.steps as object } });
+}`,
+    },
+    {
+      name: "Prisma: a replay copying an event read by its id, with its attempt count plus one (not a next number)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function replay(eventId: string) {
+  const event = await prisma.webhookEvent.findUniqueOrThrow({ where: { id: eventId } });
+  return prisma.webhookEvent.create({ data: { endpointId: event.endpointId, payload: event.payload as object, attempt: event.attempt + 1 } });
+}`,
+    },
+    {
+      name: "Prisma: SERIALIZABLE asked through a project wrapper's options, the wrapper retrying serialization failures",
+      code: renameThroughWrapper(
+        `for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(work, options);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "P2034" || attempt === 5) throw error;
+      await new Promise((r) => setTimeout(r, 2 ** attempt * 10));
+    }
+  }`,
+        '{ isolationLevel: "Serializable" }',
+      ),
+    },
+    {
+      name: "Prisma: check-then-insert closed by a unique index, the duplicate-key error (P2002) handled",
+      code: reserveName(`try {
+    return await prisma.reservation.create({ data: { name, ownerId } });
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") throw new Error("name already reserved");
+    throw error;
+  }`),
+    },
+    {
+      name: "Prisma: an immutable flag read from the row only chooses how the input is stored",
+      code: `import { PrismaClient } from "@prisma/client";
+import { encrypt } from "./crypto";
+const prisma = new PrismaClient();
+
+export async function saveApiKey(projectId: string, apiKey: string) {
+  const project = await prisma.project.findUniqueOrThrow({ where: { id: projectId }, select: { encryptedAtRest: true } });
+  await prisma.project.update({ where: { id: projectId }, data: { apiKey: project.encryptedAtRest ? encrypt(apiKey) : apiKey } });
+}`,
+    },
+    {
+      name: "Prisma: only the row's id goes into the written value",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function publish(slug: string) {
+  const doc = await prisma.document.findFirstOrThrow({ where: { slug } });
+  await prisma.document.update({ where: { slug }, data: { canonicalUrl: \`/d/\${doc.id}\`, publishedAt: new Date() } });
+}`,
+    },
+    {
+      name: "pg: a timestamp set once, only while it is still NULL, by the database clock",
+      code: `import { Pool } from "pg";
+
+export async function markDelivered(pool: Pool, deliveryId: string): Promise<void> {
+  const { rows } = await pool.query("SELECT delivered_at FROM deliveries WHERE id = $1", [deliveryId]);
+  if (rows.length === 0 || rows[0].delivered_at !== null) return;
+  await pool.query("UPDATE deliveries SET delivered_at = NOW() WHERE id = $1", [deliveryId]);
+}`,
+    },
+    {
+      name: "Prisma: a flag set to true only when it is false",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function confirmEmail(userId: string) {
+  const user = await prisma.user.findUniqueOrThrow({ where: { id: userId } });
+  if (user.emailConfirmed) return user;
+  return prisma.user.update({ where: { id: userId }, data: { emailConfirmed: true } });
+}`,
+    },
+    {
+      name: "Prisma: a first-seen time kept when set (`??`), a relation linked by the id read, beside a plain timestamp",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function touchDevice(deviceId: string) {
+  const device = await prisma.device.findUniqueOrThrow({ where: { id: deviceId } });
+  await prisma.device.update({
+    where: { id: deviceId },
+    data: {
+      firstSeenAt: device.firstSeenAt ?? new Date(),
+      lastSeenAt: new Date(),
+      owner: { connect: { id: device.pendingOwnerId } },
+    },
+  });
+}`,
+    },
+    {
+      name: "Prisma: an acceptance time set once (the ternary leaves it out when set), with the relation connected",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function acceptInvite(inviteId: string) {
+  const invite = await prisma.invite.findUniqueOrThrow({ where: { id: inviteId } });
+  await prisma.invite.update({
+    where: { id: inviteId },
+    data: { acceptedAt: invite.acceptedAt ? undefined : new Date(), team: { connect: { id: invite.teamId } } },
+  });
+}`,
+    },
+    {
+      name: "Prisma: a create of a new row copying fields of the row read",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function duplicateInvoice(invoiceId: string) {
+  const source = await prisma.invoice.findUniqueOrThrow({ where: { id: invoiceId } });
+  return prisma.invoice.create({
+    data: { title: source.title + " (draft)", customerId: source.customerId, lines: source.lines as object, currency: source.currency },
+  });
+}`,
+    },
+    {
+      name: "Sequelize: a lock-only query through a scoped model takes the row lock before the read, in the same transaction",
+      code: reserveStock(
+        'await Stock.scope("withArchived").findOne({ where: { sku }, attributes: ["sku"], transaction: t, lock: t.LOCK.UPDATE });',
+      ),
+    },
+    {
+      name: "Sequelize: the same lock-only query through an unscoped model",
+      code: reserveStock('await Stock.unscoped().findOne({ where: { sku }, attributes: ["sku"], transaction: t, lock: true });'),
+    },
     {
       name: "Prisma: a helper's locking query chosen by a condition, both choices FOR UPDATE on the same table",
       code: appendFolder(
@@ -523,7 +709,7 @@ export async function hit(key: string): Promise<void> {
         'parentId\n    ? Prisma.sql`SELECT "orderIndex" FROM "Folder" WHERE "ownerId" = ${ownerId} AND "parentId" = ${parentId} FOR UPDATE`\n    : Prisma.sql`SELECT "orderIndex" FROM "Folder" WHERE "ownerId" = ${ownerId} AND "parentId" IS NULL`',
       ),
       errors: [
-        { line: 13, column: 12, messageId: "lostUpdate", data: { write: "`tx.folder.create(…)`", column: "`orderIndex`", line: 12 } },
+        { line: 13, column: 12, messageId: "insertFromRead", data: { write: "`tx.folder.create(…)`", column: "`orderIndex`", line: 12 } },
       ],
     },
     {
@@ -553,7 +739,7 @@ export async function debit(pool: Pool, accountId: string, amount: number): Prom
           messageId: "lostUpdate",
           data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
           message:
-            "`UPDATE accounts SET balance = $1` writes a value computed from `balance` read at line 4 without a row lock: two concurrent calls both read the same `balance`, both write their result, and one update is lost.",
+            "`UPDATE accounts SET balance = $1` writes a value computed from `balance` read at line 4 without a row lock: two concurrent calls both read the same value, both write their result, and one update is lost.",
           help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).",
           related: [{ line: 4, message: "value read here" }],
           suggestions: [
@@ -717,7 +903,7 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
             lock: "`FOR UPDATE`",
             why: "outside a transaction the lock is released when that statement ends",
           },
-          help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance - $1`).",
+          help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or update atomically (`SET balance = balance + $1`).",
         },
       ],
       output: `import { Pool } from "pg";
@@ -1291,7 +1477,7 @@ export function credit(id: number, amount: number): void {
           column: 3,
           messageId: "lostUpdate",
           data: { write: "`UPDATE accounts SET balance = ?`", column: "`balance`", line: 5 },
-          help: "Lock the row (`BEGIN IMMEDIATE` around the read and the write) or update atomically (`SET balance = balance - ?`).",
+          help: "Lock the row (`BEGIN IMMEDIATE` around the read and the write) or update atomically (`SET balance = balance + ?`).",
         },
       ],
     },
@@ -1311,7 +1497,7 @@ export async function debit(knex: Knex, id: number, amount: number): Promise<voi
           column: 9,
           messageId: "lostUpdate",
           data: { write: '`knex("accounts").where({id}).update(…)`', column: "`balance`", line: 4 },
-          help: 'Lock the row (`.forUpdate()` on the read inside `knex.transaction`) or update atomically (`.decrement("balance", n)` / `.increment(…)`).',
+          help: 'Lock the row (`.forUpdate()` on the read inside `knex.transaction`) or update atomically (`.decrement("balance", n)`).',
         },
       ],
       output: `import type { Knex } from "knex";
@@ -1369,7 +1555,7 @@ export async function credit(id: number, amount: number): Promise<void> {
           column: 9,
           messageId: "lostUpdate",
           data: { write: "`prisma.account.update(…)`", column: "`balance`", line: 5 },
-          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or update atomically (`data: { balance: { decrement: n } }`).",
+          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or update atomically (`data: { balance: { increment: n } }`).",
         },
       ],
       output: `import { PrismaClient } from "@prisma/client";
@@ -1417,7 +1603,17 @@ export async function debit(id: number, amount: number): Promise<void> {
   await prisma.account.update({ where: { id }, data: { ...account, balance: account.balance - amount } });
 }
 `,
-      errors: [{ line: 7, column: 9, messageId: "lostUpdate", data: { write: "`prisma.account.update(…)`", column: "the row", line: 5 } }],
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`prisma.account.update(…)`", column: "the row", line: 5 },
+          message:
+            "`prisma.account.update(…)` writes a value computed from the row read at line 5 without a row lock: two concurrent calls both read the same value, both write their result, and one update is lost.",
+          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).",
+        },
+      ],
     },
     {
       name: "Prisma: interactive $transaction without a lock",
@@ -1462,7 +1658,7 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
           column: 9,
           messageId: "lostUpdate",
           data: { write: "`repo.save(…)`", column: "`balance`", line: 6 },
-          help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", …)` / `.increment(…)`).',
+          help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", n)`).',
           related: [{ line: 6, message: "value read here" }],
         },
       ],
@@ -1504,7 +1700,7 @@ export async function debit(dataSource: DataSource, id: number, amount: number):
           column: 11,
           messageId: "lostUpdate",
           data: { write: "`manager.createQueryBuilder()…update(…)`", column: "`balance`", line: 6 },
-          help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", …)` / `.increment(…)`).',
+          help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) or update atomically (`.decrement("balance", n)`).',
           related: [{ line: 6 }],
         },
       ],
@@ -1554,7 +1750,7 @@ export async function debit(id: number, amount: number): Promise<void> {
           column: 9,
           messageId: "lostUpdate",
           data: { write: "`account.save(…)`", column: "`balance`", line: 5 },
-          help: 'Lock the row (`lock: t.LOCK.UPDATE` with `transaction: t`) or update atomically (`.decrement("balance", …)` / `.increment(…)`).',
+          help: 'Lock the row (`lock: t.LOCK.UPDATE` with `transaction: t`) or update atomically (`.decrement("balance", n)`).',
         },
       ],
     },
@@ -1630,9 +1826,217 @@ export async function hit(key: string): Promise<void> {
           column: 9,
           messageId: "redisLostUpdate",
           data: { write: "`redis.set(…)`", key: "`key`", line: 5 },
-          help: "Update atomically (`INCRBY`/`DECRBY`) or use `WATCH`/`MULTI` or a Lua script.",
+          help: "Update atomically (`INCRBY`) or use `WATCH`/`MULTI` or a Lua script.",
         },
       ],
+    },
+    {
+      name: "Prisma: a string rebuilt from the read through a client chosen per call: no atomic-update advice, the receiver's arguments elided",
+      code: `import { PrismaClient } from "@prisma/client";
+export class Accounts {
+  constructor(private readonly clients: Map<string, PrismaClient>) {}
+  private clientFor(tenant: { id: string; region: string }): PrismaClient {
+    return this.clients.get(tenant.region)!;
+  }
+  async rename(tenant: { id: string; region: string }, id: string, suffix: string) {
+    const account = await this.clientFor({ id: tenant.id, region: tenant.region }).account.findUniqueOrThrow({ where: { id } });
+    await this.clientFor({ id: tenant.id, region: tenant.region }).account.update({ where: { id }, data: { name: \`\${account.name} \${suffix}\` } });
+  }
+}
+`,
+      errors: [
+        {
+          line: 9,
+          column: 11,
+          messageId: "lostUpdate",
+          data: { write: "`this.clientFor(…).account.update(…)`", column: "`name`", line: 8 },
+          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).",
+        },
+      ],
+    },
+    {
+      name: "Prisma: a JSON blob merged with the read in a READ COMMITTED transaction: no atomic-update advice",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function relabel(boardId: string, label: string) {
+  return prisma.$transaction(async (tx) => {
+    const board = await tx.board.findFirstOrThrow({ where: { id: boardId } });
+    return tx.board.update({ where: { id: boardId }, data: { meta: { ...(board.meta as object), label } } });
+  });
+}
+`,
+      errors: [
+        {
+          line: 7,
+          column: 12,
+          messageId: "lostUpdate",
+          data: { write: "`tx.board.update(…)`", column: "`meta`", line: 6 },
+          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).",
+        },
+      ],
+    },
+    {
+      name: "Prisma: a date extended from the read: no atomic-update advice",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+const DAY = 86_400_000;
+
+export async function extend(subscriptionId: string, days: number) {
+  const sub = await prisma.subscription.findUniqueOrThrow({ where: { id: subscriptionId } });
+  await prisma.subscription.update({
+    where: { id: subscriptionId },
+    data: { expiresAt: new Date(sub.expiresAt.getTime() + days * DAY) },
+  });
+}
+`,
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`prisma.subscription.update(…)`", column: "`expiresAt`", line: 6 },
+          help: "Lock the row (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).",
+        },
+      ],
+    },
+    {
+      name: "Sequelize: no lock-only query before the read (the row is read and written unlocked)",
+      code: reserveStock("// no lock"),
+      errors: [{ line: 8, column: 11, messageId: "lostUpdate", data: { write: "`stock.update(…)`", column: "`reserved`", line: 6 } }],
+    },
+    {
+      name: "Sequelize: the lock-only query forgets the transaction, so its lock ends with that statement",
+      code: reserveStock('await Stock.unscoped().findOne({ where: { sku }, attributes: ["sku"], lock: true });'),
+      errors: [{ line: 8, column: 11, messageId: "lostUpdate", data: { write: "`stock.update(…)`", column: "`reserved`", line: 6 } }],
+    },
+    {
+      name: "Prisma: a flag toggled from its value read (two toggles, one lost)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function togglePin(noteId: string) {
+  const note = await prisma.note.findUniqueOrThrow({ where: { id: noteId } });
+  await prisma.note.update({ where: { id: noteId }, data: { pinned: note.pinned ? false : true } });
+}
+`,
+      errors: [
+        { line: 6, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.note.update(…)`", column: "`pinned`", line: 5 } },
+      ],
+    },
+    {
+      name: "Prisma: a seat held by the caller's id when it was free (each caller writes its own id: double booking)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function holdSeat(seatId: string, userId: string) {
+  const seat = await prisma.seat.findUniqueOrThrow({ where: { id: seatId } });
+  if (seat.heldBy) throw new Error("taken");
+  await prisma.seat.update({ where: { id: seatId }, data: { heldBy: userId } });
+}
+`,
+      errors: [
+        { line: 7, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.seat.update(…)`", column: "`heldBy`", line: 5 } },
+      ],
+    },
+    {
+      name: "Prisma: an assignee kept when set, else the caller's agent (`??` with a value each caller computes differently)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function claim(ticketId: string, agentId: string) {
+  const ticket = await prisma.ticket.findUniqueOrThrow({ where: { id: ticketId } });
+  await prisma.ticket.update({ where: { id: ticketId }, data: { assigneeId: ticket.assigneeId ?? agentId } });
+}
+`,
+      errors: [
+        { line: 6, column: 9, messageId: "lostUpdate", data: { write: "`prisma.ticket.update(…)`", column: "`assigneeId`", line: 5 } },
+      ],
+    },
+    {
+      name: "Prisma: a create whose version is the read one plus one (concurrent creates get the same number)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function saveRevision(documentId: string, body: string) {
+  const latest = await prisma.revision.findFirstOrThrow({ where: { documentId }, orderBy: { version: "desc" } });
+  return prisma.revision.create({ data: { documentId, body, version: latest.version + 1 } });
+}
+`,
+      errors: [
+        {
+          line: 6,
+          column: 10,
+          messageId: "insertFromRead",
+          data: { write: "`prisma.revision.create(…)`", column: "`version`", line: 5 },
+          help: "Lock the rows read (`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`) or make the column unique and retry on a duplicate-key error.",
+        },
+      ],
+    },
+    {
+      name: "Prisma: check-then-insert with no unique-index handling (two callers both pass the check)",
+      code: reserveName("return prisma.reservation.create({ data: { name, ownerId } });"),
+      errors: [
+        {
+          line: 8,
+          column: 10,
+          messageId: "checkThenWrite",
+          data: { write: "`prisma.reservation.create(…)`", column: "`ownerId`", line: 5 },
+        },
+      ],
+    },
+    {
+      name: "Prisma: check-then-insert whose catch only logs and rethrows (no duplicate-key test)",
+      code: reserveName(`try {
+    return await prisma.reservation.create({ data: { name, ownerId } });
+  } catch (error) {
+    console.error("reserve failed", error);
+    throw error;
+  }`),
+      errors: [
+        {
+          line: 9,
+          column: 18,
+          messageId: "checkThenWrite",
+          data: { write: "`prisma.reservation.create(…)`", column: "`ownerId`", line: 5 },
+        },
+      ],
+    },
+    {
+      name: "Prisma: SERIALIZABLE asked through a project wrapper's options, nothing retrying: only the missing retry is reported",
+      code: renameThroughWrapper("return prisma.$transaction(work, options);", '{ isolationLevel: "Serializable" }'),
+      errors: [
+        {
+          line: 11,
+          column: 12,
+          messageId: "unretried",
+          data: { write: "`tx.board.update(…)`", column: "`meta`", line: 10, isolation: "SERIALIZABLE" },
+          related: [
+            { line: 10, message: "value read here" },
+            { line: 9, message: "SERIALIZABLE transaction opened here, not retried" },
+          ],
+        },
+      ],
+    },
+    {
+      name: "Prisma: the wrapper maps its own option onto isolationLevel; SERIALIZABLE asked, nothing retrying",
+      code: renameThroughWrapper(
+        "return prisma.$transaction((tx) => work(tx), { isolationLevel: options?.isolationLevel, timeout: 5000 });",
+        '{ isolationLevel: "Serializable" }',
+      ),
+      errors: [
+        {
+          line: 11,
+          column: 12,
+          messageId: "unretried",
+          data: { write: "`tx.board.update(…)`", column: "`meta`", line: 10, isolation: "SERIALIZABLE" },
+        },
+      ],
+    },
+    {
+      name: "Prisma: the same wrapper called without an isolation level (READ COMMITTED): the lost update is reported",
+      code: renameThroughWrapper("return prisma.$transaction(work, options);", "{}"),
+      errors: [{ line: 11, column: 12, messageId: "lostUpdate", data: { write: "`tx.board.update(…)`", column: "`meta`", line: 10 } }],
     },
   ],
 });

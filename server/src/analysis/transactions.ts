@@ -436,7 +436,7 @@ function enclosingBody(node: ts.Node): ts.Node | undefined {
 }
 
 /** "serializable", `Prisma.TransactionIsolationLevel.Serializable`, `Transaction.ISOLATION_LEVELS.SERIALIZABLE`, "REPEATABLE READ". */
-function isolationFrom(expr: ts.Expression | undefined): IsolationLevel | undefined {
+export function isolationFrom(expr: ts.Expression | undefined): IsolationLevel | undefined {
   if (!expr) return undefined;
   const node = skipAwait(expr);
   const text = stringValue(node) ?? (ts.isPropertyAccessExpression(node) ? node.name.text : undefined);

@@ -30,6 +30,8 @@ export interface AccessAssignment {
   atomic: boolean;
   /** Raw SQL only: the parsed assignment. */
   sql?: SqlAssignment;
+  /** A relation link (Prisma `{ connect: { id } }`): the row named by its key is linked, no column value is computed. */
+  relation?: boolean;
 }
 
 /** One comparison of a write's (or read's) WHERE: `version = $3` → { column: "version", operator: "=", value: row.version }. */
@@ -56,6 +58,8 @@ export interface DbAccess {
   assignments: AccessAssignment[];
   /** The WHERE comparisons that could be recognised. */
   conditions: AccessCondition[];
+  /** The write adds a new row (INSERT, Prisma `create`, knex `.insert()`): it changes no row that was read. */
+  insert?: boolean;
   /** ORM writes of an entity object (`repo.save(account)`, `account.save()`): the entity. */
   entity?: ts.Expression;
   /** Raw SQL: the statement, its text node, and the JS expression behind each placeholder. */

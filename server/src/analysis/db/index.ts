@@ -13,4 +13,11 @@ export {
 } from "./access";
 export { placeholderValue } from "./sql-drivers";
 export { rootOf } from "./shapes";
-export { assignmentValues, isKeyColumn, readModifyWritesIn, type ReadModifyWrite, type ReadValue } from "./read-modify-write";
+export {
+  assignmentValues,
+  isKeyColumn,
+  isSetOnceWrite,
+  readModifyWritesIn,
+  type ReadModifyWrite,
+  type ReadValue,
+} from "./read-modify-write";

@@ -65,6 +65,7 @@ export function knexAccess(root: ts.Expression, links: Link[], call: ts.CallExpr
     // `await knex("t").where(...)` without a terminal is a select too.
     if (!names.includes("where")) return undefined;
   }
+  if (writeLink?.name === "insert") access.insert = true;
   const lock = lockOfLinks(names);
   if (lock) access.lock = lock;
   const transacting = links.find((l) => l.name === "transacting")?.call?.arguments[0];

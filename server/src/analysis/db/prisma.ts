@@ -47,8 +47,22 @@ export function prismaAccess(call: ts.CallExpression, name: string): DbAccess | 
       } else access.conditions.push({ column: a.column, operator: "=", ...(a.value ? { value: a.value } : {}) });
     }
   }
-  if (data) access.assignments.push(...objectAssignments(data, isPrismaAtomic));
+  if (name === "create" || name === "createMany") access.insert = true;
+  for (const assignment of data ? objectAssignments(data, isPrismaAtomic) : []) {
+    if (assignment.value && isRelationLink(assignment.value)) assignment.relation = true;
+    access.assignments.push(assignment);
+  }
   return access;
+}
+
+/** `{ connect: { id } }`, `{ connectOrCreate: … }`, `{ disconnect: true }`: links rows of another model by key. */
+function isRelationLink(value: ts.Expression): boolean {
+  const node = skipParens(value);
+  return (
+    ts.isObjectLiteralExpression(node) &&
+    node.properties.length > 0 &&
+    node.properties.every((p) => ["connect", "connectOrCreate", "disconnect"].includes(propertyName(p) ?? ""))
+  );
 }
 
 const PRISMA_FILTERS: Record<string, string> = { equals: "=", gte: ">=", gt: ">", lte: "<=", lt: "<", not: "<>" };

@@ -2,7 +2,18 @@
 // dependence) or whether it runs at all (control dependence). Values are followed through destructuring,
 // `rows[0].x`, local variables, object spreads, entity mutations and helper functions of the same file.
 import { ts } from "../../engine/ts";
-import { CALL_KINDS, NodeFacts, isFunctionLike, nodesOfKinds, skipAwait, skipParens, stringValue, walk, type FunctionLike } from "../ast";
+import {
+  CALL_KINDS,
+  NodeFacts,
+  expressionKey,
+  isFunctionLike,
+  nodesOfKinds,
+  skipAwait,
+  skipParens,
+  stringValue,
+  walk,
+  type FunctionLike,
+} from "../ast";
 import { alwaysExits } from "../control-flow";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { placeholderValue } from "./sql-drivers";
@@ -20,7 +31,13 @@ export interface ReadModifyWrite {
   read: DbAccess;
   write: DbAccess;
   /** An assigned value computed from the read (the first one found). */
-  data?: { column?: string; assignment: AccessAssignment; value: ts.Expression };
+  data?: {
+    column?: string;
+    assignment: AccessAssignment;
+    value: ts.Expression;
+    /** For an entity write (`repo.save(account)`): the field assignment that set the value (`account.balance -= amount`). */
+    mutation?: ts.BinaryExpression;
+  };
   /** A condition on the read's values that decides whether the write runs (the innermost one). */
   control?: { column?: string; condition: ts.Expression; statement: ts.Statement; earlyExit: boolean };
   /** WHERE comparisons of the write against values from the read (compare-and-set guards). */
@@ -199,35 +216,50 @@ function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue
 }
 
 /** Entities whose fields were set from read values (for `repo.save(entity)` / `entity.save()`). */
-const mutatedEntities = new WeakMap<ReadValue, { column: string; node: ts.Node }>();
+const mutatedEntities = new WeakMap<ReadValue, { column: string; node: ts.BinaryExpression }>();
 
-/** The read value `expr` carries: the first read-derived name it mentions (column values before rows). */
-function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>): ReadValue | undefined {
+/**
+ * The read value `expr` carries: the first read-derived name it mentions (column values before rows). With `written`,
+ * only what the value is computed from: the condition of a `c ? a : b` chooses between values without flowing into
+ * them, and the row's primary key (`row.id`) never changes, so copying it loses nothing.
+ */
+function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, written = false): ReadValue | undefined {
   if (values.size === 0) return undefined;
   let row: ReadValue | undefined;
   let value: ReadValue | undefined;
   const visit = (node: ts.Node): void => {
     if (value || isFunctionLike(node)) return;
+    if (written && ts.isConditionalExpression(node)) {
+      visit(node.whenTrue);
+      visit(node.whenFalse);
+      return;
+    }
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
       const base = rowBase(node, values);
       if (base) {
         const column = ts.isPropertyAccessExpression(node) ? node.name.text : stringValue(node.argumentExpression);
-        if (column && !EXISTENCE.has(column) && !CONTAINERS.has(column) && !/^\d+$/.test(column))
-          value = { read: base.read, level: "value", column };
-        else row ??= base;
+        if (column && !EXISTENCE.has(column) && !CONTAINERS.has(column) && !/^\d+$/.test(column)) {
+          if (!written || !isPrimaryKey(column)) value = { read: base.read, level: "value", column };
+        } else row ??= base;
         return;
       }
     }
     if (ts.isIdentifier(node) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) {
       const origin = values.get(node.text);
-      if (origin?.level === "value") value = origin;
-      else if (origin) row ??= origin;
+      if (origin?.level === "value") {
+        if (!written || !origin.column || !isPrimaryKey(origin.column)) value = origin;
+      } else if (origin) row ??= origin;
       return;
     }
     ts.forEachChild(node, visit);
   };
   visit(expr);
   return value ?? row;
+}
+
+/** A row's own identity, which no update changes. */
+function isPrimaryKey(column: string): boolean {
+  return /^(id|uuid|pk|_id)$/i.test(column);
 }
 
 /** `rows[0].balance` → the origin of `rows`; `account.balance` → the origin of `account` (row level only). */
@@ -261,11 +293,14 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       reads.add(origin.read);
   const out: ReadModifyWrite[] = [];
   for (const read of reads) {
+    if (write.insert && !joinsRowsRead(write, read)) continue;
     const snapshot = new Map(values);
     const flow: ReadModifyWrite = { read, write, guards: [], originOf: (expr) => valueOf(expr, snapshot) };
     for (const assignment of write.assignments) {
+      // A relation link (Prisma `connect`) names another row by its key: no value of the row read is written.
+      if (assignment.relation) continue;
       for (const value of assignmentValues(write, assignment)) {
-        const origin = valueOf(value, values);
+        const origin = valueOf(value, values, true);
         if (origin?.read === read && !flow.data) flow.data = { ...(origin.column ? { column: origin.column } : {}), assignment, value };
       }
     }
@@ -273,17 +308,72 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       const origin = values.get(skipParens(write.entity).getText());
       const mutation = origin && origin.read === read ? mutatedEntities.get(origin) : undefined;
       if (mutation && !flow.data)
-        flow.data = { column: mutation.column, assignment: { column: mutation.column, atomic: false }, value: write.entity };
+        flow.data = {
+          column: mutation.column,
+          assignment: { column: mutation.column, atomic: false },
+          value: write.entity,
+          mutation: mutation.node,
+        };
     }
     for (const condition of write.conditions) {
       const origin = condition.value && valueOf(condition.value, values);
       if (origin?.read === read && origin.level === "value" && origin.column && !isKeyColumn(condition.column)) flow.guards.push(condition);
     }
-    const control = controllingCondition(write.node, read, values);
+    // Of a value-choosing condition and a condition around the write, the one on a column the write changes.
+    const controls = [selectingCondition(write, read, values), controllingCondition(write.node, read, values)];
+    const control = controls.find((c) => c && write.assignments.some((a) => a.column === c.column)) ?? controls.find((c) => c);
     if (control) flow.control = control;
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
   }
   return out;
+}
+
+/**
+ * An insert races with a read of the same table only when the new row joins the rows read: it writes the value the
+ * read looked them up by (`findFirst({ where: { handle } })` then `create({ data: { handle } })`, a next position
+ * under the same `listId`). Then a check on them (check-then-insert) or a value computed from them (a next number)
+ * is evidence; a new row elsewhere (a clone or a replay of a row read by its id) collides with nothing.
+ */
+function joinsRowsRead(write: DbAccess, read: DbAccess): boolean {
+  // A row read by its primary key is one row, which a new row never is (`where: { id, workspaceId }` names the source).
+  if (read.conditions.some((c) => c.operator === "=" && isPrimaryKey(c.column))) return false;
+  return read.conditions.some(
+    (c) =>
+      c.operator === "=" &&
+      c.value !== undefined &&
+      write.assignments.some((a) => a.column === c.column && a.value && expressionKey(a.value) === expressionKey(c.value!)),
+  );
+}
+
+/** `walk`, visiting `root` itself first. */
+function walkWithRoot(root: ts.Node, visit: (node: ts.Node) => boolean): void {
+  if (visit(root)) walk(root, visit);
+}
+
+/**
+ * A `c ? a : b` in a written value whose condition reads a column of `read`: the read decides which value is written
+ * (control), without flowing into it.
+ */
+function selectingCondition(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite["control"] {
+  for (const assignment of write.assignments) {
+    for (const value of assignmentValues(write, assignment)) {
+      let found: ReadModifyWrite["control"];
+      walkWithRoot(value, (node) => {
+        if (found || isFunctionLike(node)) return false;
+        const origin = ts.isConditionalExpression(node) ? readsColumn(node.condition, read, values) : undefined;
+        if (origin && ts.isConditionalExpression(node))
+          found = {
+            ...(origin.column ? { column: origin.column } : {}),
+            condition: node.condition,
+            statement: enclosingStatementOf(node),
+            earlyExit: false,
+          };
+        return !found;
+      });
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /** `WHERE id = row.id` names the row; it is not a compare-and-set guard. */
@@ -339,4 +429,128 @@ function enclosingStatementOf(node: ts.Node): ts.Statement {
   let current = node;
   while (!ts.isStatement(current) && current.parent) current = current.parent;
   return current as ts.Statement;
+}
+
+/**
+ * A set-once write: the one column the write takes from the read is written only where it was unset (null, false),
+ * with a value every caller computes alike (a literal, the current time); where it was set, the write does not run,
+ * leaves the column out (`undefined`) or writes it back (`x ?? new Date()`). Concurrent callers write equivalent
+ * values, so none is lost: `if (msg.openedAt) return; … openedAt: new Date()`, `verified = true` when false.
+ */
+export function isSetOnceWrite(flow: ReadModifyWrite): boolean {
+  const { write, read } = flow;
+  const column = flow.data?.column ?? flow.control?.column;
+  if (!column || (flow.data && flow.data.assignment.column !== column)) return false;
+  const target = write.assignments.filter((a) => a.column === column);
+  if (target.length !== 1) return false;
+  // Nothing else the write stores comes from the read.
+  for (const other of write.assignments)
+    if (other !== target[0] && !other.relation && assignmentValues(write, other).some((v) => flow.originOf(v)?.read === read)) return false;
+  const assignment = target[0]!;
+  const values = assignmentValues(write, assignment);
+  // `SET sent_at = NOW()`: computed by the database from no input.
+  const inDatabase = assignment.sql && assignment.sql.placeholders.length === 0 && !assignment.sql.selfRelative;
+  if (!inDatabase && values.length !== 1) return false;
+  const isColumn = (node: ts.Expression) => {
+    const origin =
+      (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && flow.originOf(node);
+    return !!origin && origin.read === read && origin.level === "value" && origin.column === column;
+  };
+  for (const unset of [true, false]) {
+    if (runsWhen(flow, isColumn, unset) === false) continue;
+    if (inDatabase) {
+      if (!unset) return false;
+      continue;
+    }
+    const written = valueWhen(values[0]!, isColumn, unset);
+    if (!written) return false;
+    if (unset ? !isAlike(written) : !(isColumn(written) || (ts.isIdentifier(written) && written.text === "undefined"))) return false;
+  }
+  return true;
+}
+
+type IsColumn = (node: ts.Expression) => boolean;
+
+/** Whether the write runs when the column is unset / set, as far as the condition that controls it tells (undefined: unknown). */
+function runsWhen(flow: ReadModifyWrite, isColumn: IsColumn, unset: boolean): boolean | undefined {
+  const control = flow.control;
+  if (!control) return true;
+  const truth = truthWhen(control.condition, isColumn, unset);
+  if (truth === undefined) return undefined;
+  if (control.earlyExit) return !truth;
+  const holder = control.condition.parent;
+  const write = flow.write.node;
+  const inside = (node: ts.Node | undefined) => !!node && write.getStart() >= node.getStart() && write.getEnd() <= node.getEnd();
+  if (ts.isIfStatement(holder)) return inside(holder.thenStatement) ? truth : inside(holder.elseStatement) ? !truth : undefined;
+  if (ts.isConditionalExpression(holder))
+    return inside(holder.whenTrue) ? truth : inside(holder.whenFalse) ? !truth : inside(holder) ? undefined : true;
+  if (ts.isWhileStatement(holder)) return truth;
+  return undefined;
+}
+
+/** The truth of `condition` when the column is unset (or set, i.e. truthy), in three-valued logic (undefined: unknown). */
+function truthWhen(condition: ts.Expression, isColumn: IsColumn, unset: boolean): boolean | undefined {
+  const node = skipParens(condition);
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
+    const inner = truthWhen(node.operand, isColumn, unset);
+    return inner === undefined ? undefined : !inner;
+  }
+  if (ts.isBinaryExpression(node)) {
+    const op = node.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
+      const [left, right] = [truthWhen(node.left, isColumn, unset), truthWhen(node.right, isColumn, unset)];
+      const decisive = op === ts.SyntaxKind.BarBarToken;
+      if (left === decisive || right === decisive) return decisive;
+      return left === !decisive && right === !decisive ? !decisive : undefined;
+    }
+    const equality = [ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.EqualsEqualsEqualsToken].includes(op);
+    const inequality = [ts.SyntaxKind.ExclamationEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken].includes(op);
+    const isUnsetValue = (side: ts.Expression) => {
+      const s = skipParens(side);
+      return (
+        s.kind === ts.SyntaxKind.NullKeyword || s.kind === ts.SyntaxKind.FalseKeyword || (ts.isIdentifier(s) && s.text === "undefined")
+      );
+    };
+    if (
+      (equality || inequality) &&
+      ((isColumn(node.left) && isUnsetValue(node.right)) || (isColumn(node.right) && isUnsetValue(node.left)))
+    )
+      return equality ? unset : !unset;
+    return undefined;
+  }
+  return isColumn(node) ? !unset : undefined;
+}
+
+/** What `value` writes when the column is unset / set: through `c ? a : b`, `col ?? x` and `col || x`. */
+function valueWhen(value: ts.Expression, isColumn: IsColumn, unset: boolean): ts.Expression | undefined {
+  const node = skipParens(value);
+  if (ts.isConditionalExpression(node)) {
+    const truth = truthWhen(node.condition, isColumn, unset);
+    return truth === undefined ? undefined : valueWhen(truth ? node.whenTrue : node.whenFalse, isColumn, unset);
+  }
+  if (
+    ts.isBinaryExpression(node) &&
+    (node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
+    isColumn(skipParens(node.left))
+  )
+    return unset ? valueWhen(node.right, isColumn, unset) : skipParens(node.left);
+  return node;
+}
+
+/** A value every caller writes alike: a literal, or the current time (`new Date()`, `Date.now()`, `new Date().toISOString()`). */
+function isAlike(value: ts.Expression): boolean {
+  const node = skipParens(value);
+  if (
+    node.kind === ts.SyntaxKind.TrueKeyword ||
+    node.kind === ts.SyntaxKind.FalseKeyword ||
+    ts.isNumericLiteral(node) ||
+    ts.isStringLiteral(node) ||
+    ts.isNoSubstitutionTemplateLiteral(node)
+  )
+    return true;
+  if (ts.isNewExpression(node)) return ts.isIdentifier(node.expression) && node.expression.text === "Date" && !node.arguments?.length;
+  if (!ts.isCallExpression(node) || node.arguments.length > 0 || !ts.isPropertyAccessExpression(node.expression)) return false;
+  const { expression: receiver, name } = node.expression;
+  if (ts.isIdentifier(receiver) && receiver.text === "Date") return name.text === "now";
+  return ["toISOString", "getTime", "valueOf"].includes(name.text) && isAlike(receiver);
 }

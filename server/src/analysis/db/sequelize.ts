@@ -10,12 +10,13 @@ import { objectAssignments, whereObjectConditions } from "./shapes";
 export const SEQUELIZE_READS = new Set(["findByPk", "findOne", "findAll"]);
 
 export function sequelizeAccess(call: ts.CallExpression, name: string, receiver: ts.Expression): DbAccess | undefined {
-  const isModel = ts.isIdentifier(skipParens(receiver)) && /^[A-Z]/.test(skipParens(receiver).getText());
+  const model = modelOf(receiver);
+  const isModel = model !== undefined;
   const options = (index: number) => call.arguments[index];
   const base = {
     node: call,
     library: "sequelize" as const,
-    handle: receiver,
+    handle: model ?? receiver,
     assignments: [] as AccessAssignment[],
     conditions: [] as AccessCondition[],
   };
@@ -38,7 +39,7 @@ export function sequelizeAccess(call: ts.CallExpression, name: string, receiver:
     }
     return access;
   };
-  const table = isModel ? skipParens(receiver).getText().toLowerCase() : undefined;
+  const table = model?.text.toLowerCase();
   if (SEQUELIZE_READS.has(name)) {
     if (!isModel) return undefined;
     const opts = name === "findByPk" ? options(1) : options(0);
@@ -81,6 +82,19 @@ export function sequelizeAccess(call: ts.CallExpression, name: string, receiver:
     return withTransaction({ ...base, kind: "write", entity: receiver, assignments: incrementColumns(options(0)) }, options(1));
   return undefined;
 }
+
+/**
+ * The model a call runs on: `Account`, or the model behind a scope (`Account.unscoped()`, `Account.scope("active")`,
+ * `Account.schema("tenant")`), which queries the same table. Models are capitalised identifiers by convention.
+ */
+function modelOf(receiver: ts.Expression): ts.Identifier | undefined {
+  let node = skipParens(receiver);
+  if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && SCOPES.has(node.expression.name.text))
+    node = skipParens(node.expression.expression);
+  return ts.isIdentifier(node) && /^[A-Z]/.test(node.text) ? node : undefined;
+}
+
+const SCOPES = new Set(["unscoped", "scope", "schema"]);
 
 /** `"balance"`, `["a", "b"]` or `{ balance: 5 }` → atomic assignments. */
 function incrementColumns(arg: ts.Expression | undefined): AccessAssignment[] {

@@ -31,6 +31,7 @@ export function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpressi
   if (statement.table) access.table = statement.table;
   if (statement.lock) access.lock = statement.lock;
   if (statement.isolation) access.isolation = statement.isolation;
+  if (statement.kind === "insert") access.insert = true;
   for (const assignment of statement.assignments) {
     const value =
       assignment.placeholders.length === 1 && assignment.expression.trim().length <= 3

@@ -1,0 +1,166 @@
+// Transactions opened by a project wrapper around the callback it is given: `runTx("rename", async (tx) => …,
+// { isolationLevel: "Serializable" })` where `runTx(name, fn, opts)` calls `prisma.$transaction(fn, opts)`. The
+// wrapper's summary says which parameter is the callback and where the isolation level comes from (a parameter it
+// passes on as the options, a property of one, or a level fixed inside); a call site then gets a transaction scope
+// for its callback, at the level its own arguments ask for.
+import { ts } from "../engine/ts";
+import {
+  calleeName,
+  enclosingFunction,
+  isFunctionLike,
+  nodesOfKinds,
+  propertyValue,
+  receiverOf,
+  skipParens,
+  stringValue,
+  type FunctionLike,
+} from "./ast";
+import { dbAccessOf } from "./db";
+import type { IsolationLevel } from "./sql";
+import type { CalleeResolver } from "./summaries";
+import { isRetried, isolationFrom, runsIn, type TransactionScope } from "./transactions";
+
+/** What a wrapper does with its arguments: runs parameter `callback` in a transaction, at an isolation level from `isolation`. */
+export interface TransactionWrapper {
+  callback: number;
+  /** The level: fixed inside the wrapper, or the argument at `parameter` (its `property` when given). */
+  isolation?: { level: IsolationLevel } | { parameter: number; property?: string };
+  /** The wrapper retries serialization failures itself (a retry loop or call around the transaction, the runtime helpers). */
+  retried: boolean;
+}
+
+const wrapperCache = new WeakMap<FunctionLike, TransactionWrapper | null>();
+
+/**
+ * The transaction summary of `fn`: it opens a transaction (`x.$transaction(fn, opts)`, `x.transaction(opts, fn)`,
+ * `withPgTransaction(pool, fn, opts)`) whose callback is one of its parameters, passed as is or called with the
+ * transaction handle (`(tx) => fn(tx)`).
+ */
+export function transactionWrapperOf(fn: FunctionLike): TransactionWrapper | undefined {
+  let summary = wrapperCache.get(fn);
+  if (summary === undefined) {
+    summary = fn.body ? summarise(fn, fn.body) : null;
+    wrapperCache.set(fn, summary);
+  }
+  return summary ?? undefined;
+}
+
+function summarise(fn: FunctionLike, body: ts.Node): TransactionWrapper | null {
+  const parameters = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
+  const parameterIndex = (expr: ts.Expression | undefined) => {
+    const node = expr && skipParens(expr);
+    return node && ts.isIdentifier(node) ? parameters.indexOf(node.text) : -1;
+  };
+  for (const call of nodesOfKinds<ts.CallExpression>(body, [ts.SyntaxKind.CallExpression])) {
+    const name = calleeName(call);
+    const runtime = name === "withPgTransaction" || name === "withMySqlTransaction";
+    if (!runtime && !((name === "transaction" || name === "$transaction") && receiverOf(call))) continue;
+    const callbackParameter = (a: ts.Expression) => (parameterIndex(a) >= 0 ? parameterIndex(a) : calledParameter(a, parameterIndex));
+    const callback = call.arguments.findIndex((a) => callbackParameter(a) >= 0);
+    if (callback < 0) continue;
+    const options = runtime ? call.arguments[2] : call.arguments.find((a, i) => i !== callback);
+    const property = runtime ? "isolation" : "isolationLevel";
+    const wrapper: TransactionWrapper = {
+      callback: callbackParameter(call.arguments[callback]!),
+      // The runtime helpers retry by themselves unless told `retry: false`; else a retry around the call in the wrapper.
+      retried:
+        (runtime && propertyValue(options, "retry")?.kind !== ts.SyntaxKind.FalseKeyword) ||
+        isRetried({ form: "callback", start: call, pos: call.getStart(), end: call.getEnd(), retried: false }),
+    };
+    const isolation = isolationSource(options, property, parameterIndex);
+    if (isolation) wrapper.isolation = isolation;
+    return wrapper;
+  }
+  return null;
+}
+
+/** `(tx) => fn(tx)`: an inline callback that calls a parameter of the wrapper; that parameter's index, or -1. */
+function calledParameter(arg: ts.Expression, parameterIndex: (e: ts.Expression | undefined) => number): number {
+  const node = skipParens(arg);
+  if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) return -1;
+  const calls = nodesOfKinds<ts.CallExpression>(node.body, [ts.SyntaxKind.CallExpression]);
+  if (ts.isCallExpression(node.body)) calls.unshift(node.body);
+  for (const call of calls) if (parameterIndex(call.expression) >= 0) return parameterIndex(call.expression);
+  return -1;
+}
+
+/** Where the level comes from: the options parameter itself, a property of a parameter, a parameter, or a constant. */
+function isolationSource(
+  options: ts.Expression | undefined,
+  property: string,
+  parameterIndex: (e: ts.Expression | undefined) => number,
+): TransactionWrapper["isolation"] {
+  if (!options) return undefined;
+  // TypeORM's `transaction("SERIALIZABLE", fn)` and `transaction(level, fn)`.
+  if (stringValue(options)) {
+    const level = isolationFrom(options);
+    return level ? { level } : undefined;
+  }
+  const passed = parameterIndex(options);
+  if (passed >= 0) return { parameter: passed, property };
+  const object = skipParens(options);
+  if (!ts.isObjectLiteralExpression(object)) return undefined;
+  const value = propertyValue(object, property);
+  if (!value) {
+    // `{ ...opts, timeout }`: the options parameter spread in.
+    const spread = object.properties.find((p) => ts.isSpreadAssignment(p) && parameterIndex(p.expression) >= 0) as
+      ts.SpreadAssignment | undefined;
+    return spread ? { parameter: parameterIndex(spread.expression), property } : undefined;
+  }
+  const node = skipParens(value);
+  if (parameterIndex(node) >= 0) return { parameter: parameterIndex(node) };
+  if (ts.isPropertyAccessExpression(node) && parameterIndex(node.expression) >= 0)
+    return { parameter: parameterIndex(node.expression), property: node.name.text };
+  const level = isolationFrom(node);
+  return level ? { level } : undefined;
+}
+
+const scopeCache = new WeakMap<CalleeResolver, WeakMap<FunctionLike, TransactionScope | null>>();
+
+/**
+ * The transaction `node` runs in when its function is the callback of a project wrapper that opens one (see
+ * `transactionWrapperOf`): the innermost such function around it. A database statement counts only if it runs through
+ * the callback's transaction handle.
+ */
+export function wrapperScopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
+  let cache = scopeCache.get(resolve);
+  if (!cache) scopeCache.set(resolve, (cache = new WeakMap()));
+  for (let fn = enclosingFunction(node); fn; fn = enclosingFunction(fn)) {
+    let scope = cache.get(fn);
+    if (scope === undefined) {
+      scope = callbackScope(fn, resolve) ?? null;
+      cache.set(fn, scope);
+    }
+    if (!scope) continue;
+    const access = dbAccessOf(node);
+    return !access || runsIn(access, scope) ? scope : undefined;
+  }
+  return undefined;
+}
+
+function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionScope | undefined {
+  const call = fn.parent;
+  if (!fn.body || !ts.isCallExpression(call) || !call.arguments.includes(fn as ts.Expression)) return undefined;
+  const wrapper = resolve(call);
+  const summary = wrapper && wrapper !== fn && !isFunctionLike(call.expression) ? transactionWrapperOf(wrapper) : undefined;
+  if (!summary || call.arguments[summary.callback] !== fn) return undefined;
+  const scope: TransactionScope = {
+    form: "callback",
+    start: call,
+    callback: fn,
+    pos: fn.body.getStart(),
+    end: fn.body.getEnd(),
+    retried: summary.retried,
+  };
+  const parameter = fn.parameters[0];
+  if (parameter && ts.isIdentifier(parameter.name)) scope.handle = parameter.name.text;
+  const source = summary.isolation;
+  let isolation: IsolationLevel | undefined;
+  if (source && "level" in source) isolation = source.level;
+  else if (source) {
+    const argument = call.arguments[source.parameter];
+    isolation = isolationFrom(source.property ? propertyValue(argument, source.property) : argument);
+  }
+  if (isolation) scope.isolation = isolation;
+  return scope;
+}

@@ -1,0 +1,90 @@
+// Transaction wrappers (server/src/analysis/transaction-wrappers.ts): which parameter a project function runs in a
+// transaction, where the isolation level comes from, whether it retries; and the scope a call site's callback gets.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ts } from "../../server/src/engine/ts";
+import { transactionWrapperOf, wrapperScopeOf } from "../../server/src/analysis/transaction-wrappers";
+import { calleeResolver } from "../../server/src/analysis/summaries";
+import type { FunctionLike } from "../../server/src/analysis/ast";
+
+const code = `import { Prisma, PrismaClient } from "@prisma/client";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+import type { Pool } from "pg";
+declare const prisma: PrismaClient;
+declare const pool: Pool;
+async function passOptions<T>(name: string, fn: (tx: Prisma.TransactionClient) => Promise<T>, opts?: object) {
+  return prisma.$transaction(fn, opts);
+}
+async function mapOption<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, opts: { level?: Prisma.TransactionIsolationLevel }) {
+  return prisma.$transaction((tx) => fn(tx), { isolationLevel: opts.level, timeout: 10_000 });
+}
+async function fixedLevel<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>) {
+  return prisma.$transaction(fn, { isolationLevel: Prisma.TransactionIsolationLevel.Serializable });
+}
+async function onPg<T>(fn: (tx: { query: Pool["query"] }) => Promise<T>) {
+  return withPgTransaction(pool, fn, { isolation: "serializable" });
+}
+async function notAWrapper(id: string) {
+  return prisma.$transaction(async (tx) => tx.board.findFirst({ where: { id } }));
+}
+export async function caller(id: string) {
+  await passOptions("a", async (tx) => tx.board.findFirst({ where: { id } }), { isolationLevel: "Serializable" });
+  await mapOption(async (tx) => tx.board.findFirst({ where: { id } }), { level: "RepeatableRead" });
+  await passOptions("b", async (tx) => prisma.board.findFirst({ where: { id } }));
+}
+`;
+
+const sourceFile = ts.createSourceFile("wrappers.ts", code, ts.ScriptTarget.Latest, true);
+
+function fn(name: string): FunctionLike {
+  let found: FunctionLike | undefined;
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionDeclaration(node) && node.name?.text === name) found = node;
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  assert.ok(found, name);
+  return found;
+}
+
+function reads(): ts.CallExpression[] {
+  const found: ts.CallExpression[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "findFirst")
+      found.push(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(fn("caller"));
+  return found;
+}
+
+test("a wrapper that passes its callback and options on to $transaction", () => {
+  assert.deepEqual(transactionWrapperOf(fn("passOptions")), {
+    callback: 1,
+    isolation: { parameter: 2, property: "isolationLevel" },
+    retried: false,
+  });
+});
+
+test("a wrapper that calls its callback inline and maps one of its own options onto isolationLevel", () => {
+  assert.deepEqual(transactionWrapperOf(fn("mapOption")), { callback: 0, isolation: { parameter: 1, property: "level" }, retried: false });
+});
+
+test("a level fixed inside the wrapper; the runtime helper retries by itself", () => {
+  assert.deepEqual(transactionWrapperOf(fn("fixedLevel")), { callback: 0, isolation: { level: "serializable" }, retried: false });
+  assert.deepEqual(transactionWrapperOf(fn("onPg")), { callback: 0, isolation: { level: "serializable" }, retried: true });
+});
+
+test("a function whose transaction runs its own inline callback is no wrapper", () => {
+  assert.equal(transactionWrapperOf(fn("notAWrapper")), undefined);
+});
+
+test("a call site's callback runs in the wrapper's transaction, at the level its arguments ask for", () => {
+  const resolve = calleeResolver();
+  const [serializable, repeatable, onClient] = reads();
+  assert.equal(wrapperScopeOf(serializable!, resolve)?.isolation, "serializable");
+  assert.equal(wrapperScopeOf(serializable!, resolve)?.handle, "tx");
+  assert.equal(wrapperScopeOf(repeatable!, resolve)?.isolation, "repeatable read");
+  // A statement through the client, not the callback's transaction, runs outside it.
+  assert.equal(wrapperScopeOf(onClient!, resolve), undefined);
+});
