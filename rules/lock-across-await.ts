@@ -97,7 +97,7 @@ export const lockAcrossAwait = defineRule({
     const isSingleFlight = (lock: HeldLock, node: ts.AwaitExpression) =>
       lock.kind === "mutex" && !awaits.some((other) => other !== node && lock.holds!(other) && isOtherWork(other));
     for (const node of awaits) {
-      const held = locksHeldAt(node, context.program, checker);
+      const held = locksHeldAt(node, context.program, checker, context.settings.declaredLocks);
       if (held.length === 0) continue;
       const path = slowPathOf(node);
       if (!path) continue;

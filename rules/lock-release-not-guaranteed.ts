@@ -20,6 +20,7 @@ import {
   lineOf,
   nodesOfKinds,
   resultBinding,
+  sentenceStart,
   spanOf,
   statementOf,
   ts,
@@ -44,7 +45,12 @@ export const lockReleaseNotGuaranteed = defineRule({
     },
   },
   checkFile(context) {
-    for (const acquisition of allLockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
+    for (const acquisition of allLockAcquisitionsIn(
+      context.sourceFile,
+      context.program,
+      () => context.checker,
+      context.settings.declaredLocks,
+    )) {
       if (acquisition.style === "scoped" || acquisition.transactionScoped || isDisposedByUsing(acquisition)) continue;
       const acquisitionStatement = statementOf(acquisition.call);
       const fn = enclosingFunction(acquisition.call);
@@ -54,7 +60,7 @@ export const lockReleaseNotGuaranteed = defineRule({
       const analysis = analyse(acquisition, fn.body, names);
       if (analysis.escapes || analysis.releasedElsewhere) continue;
       const sf = context.sourceFile;
-      const data = { lock: acquisition.label, consequence: consequence(acquisition) };
+      const data = { lock: sentenceStart(acquisition.label), consequence: consequence(acquisition) };
       if (analysis.releases.length === 0) {
         // Leases that expire are often meant to run out (idempotency keys, rate limits); other methods may release
         // a lock object (lock()/unlock() pairs in a class). Only a local handle that nobody releases is certain.

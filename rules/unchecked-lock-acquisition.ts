@@ -17,6 +17,7 @@ import {
   spanOf,
   statementsAfter,
   ts,
+  sentenceStart,
   walk,
   type Fix,
   type Fixer,
@@ -42,12 +43,17 @@ export const uncheckedLockAcquisition = defineRule({
     },
   },
   checkFile(context) {
-    for (const acquisition of allLockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)) {
+    for (const acquisition of allLockAcquisitionsIn(
+      context.sourceFile,
+      context.program,
+      () => context.checker,
+      context.settings.declaredLocks,
+    )) {
       if (acquisition.style !== "try") continue;
       const { verdict, names, statement } = verdictOf(acquisition);
       if (verdict.kind !== "unchecked") continue;
       const call = acquisition.call;
-      const data = { lock: acquisition.label, call: code(shortText(call)), failure: failureValue(acquisition) };
+      const data = { lock: sentenceStart(acquisition.label), call: code(shortText(call)), failure: failureValue(acquisition) };
       const where = {
         help: "Continue only on the success branch.",
         span: spanOf(call, context.sourceFile),

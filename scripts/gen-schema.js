@@ -5,6 +5,8 @@
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
+/** A function or method name in `locks` declarations: `withLock`, `LockService.run` (as the loader checks). */
+const FUNCTION_NAME = "^[A-Za-z_$][\\w$]*(\\.[A-Za-z_$#][\\w$]*)?$";
 
 const ROOT = path.join(__dirname, "..");
 const SCHEMA_FILE = path.join(ROOT, "server", "schema", "locksmith.schema.json");
@@ -60,6 +62,44 @@ function buildConfigSchema(rules) {
             files: { type: "array", items: { type: "string" }, description: "Globs, relative to this file." },
             rules: { $ref: "#/definitions/rules" },
           },
+        },
+      },
+      locks: {
+        type: "array",
+        description:
+          "The project's own locks: functions that run a callback while holding a lock, or return holding one (released by another function). Locksmith infers most from their bodies; a declaration wins over inference.",
+        items: {
+          type: "object",
+          additionalProperties: false,
+          required: ["function", "kind"],
+          properties: {
+            function: {
+              type: "string",
+              pattern: FUNCTION_NAME,
+              description: 'The function or method: "withLock", "RedisLockService.acquire".',
+            },
+            file: { type: "string", description: "Glob, relative to this file, of the file declaring it (any project file when absent)." },
+            kind: {
+              enum: ["mutex", "lease", "semaphore"],
+              description:
+                '"mutex": in-process, held until released; "lease": distributed, expires by itself; "semaphore": bounds concurrency.',
+            },
+            callback: { type: "integer", minimum: 0, description: "Runs this argument (0-based) while holding the lock." },
+            acquires: {
+              enum: ["blocking", "try"],
+              description:
+                'Returns holding the lock: "blocking" (waits, or throws when it cannot) or "try" (its result says whether it did).',
+            },
+            releasedBy: {
+              type: "string",
+              description: 'With "acquires": the function or method that releases it ("RedisLockService.release").',
+            },
+            key: { type: "integer", minimum: 0, description: "The argument (0-based) naming the lock: its key." },
+          },
+          oneOf: [
+            { required: ["callback"], not: { anyOf: [{ required: ["acquires"] }, { required: ["releasedBy"] }] } },
+            { required: ["acquires", "releasedBy"], not: { required: ["callback"] } },
+          ],
         },
       },
       runtime: {

@@ -51,6 +51,15 @@ const VALID: Array<[string, unknown]> = [
   ["runtime settings", { $schema: "x", ignores: ["gen/**"], runtime: "vendor", runtimePath: "lib/runtime.ts" }],
   ["non-production globs, or none", { nonProductionFiles: ["qa/**"], overrides: [{ files: ["qa/**"], rules: {} }] }],
   ["no non-production files", { nonProductionFiles: [] }],
+  [
+    "lock declarations: a callback runner and an acquire/release pair",
+    {
+      locks: [
+        { function: "withLock", file: "src/locking.ts", kind: "mutex", callback: 1, key: 0 },
+        { function: "LeaseClient.take", kind: "lease", acquires: "try", releasedBy: "LeaseClient.give", key: 0 },
+      ],
+    },
+  ],
   ...(ruleWithoutOptions
     ? [["[severity, {}] for a rule without options", { rules: { [ruleWithoutOptions.meta.id]: ["error", {}] } }] as [string, unknown]]
     : []),
@@ -69,6 +78,18 @@ const INVALID: Array<[string, unknown]> = [
   ["nonProductionFiles not an array", { nonProductionFiles: "test/**" }],
   ["nonProductionFiles as a boolean", { nonProductionFiles: false }],
   ["a glob that is not a string", { nonProductionFiles: ["test/**", 1] }],
+  ["locks not an array", { locks: { function: "withLock" } }],
+  [
+    "a lock declaration with both callback and acquires",
+    { locks: [{ function: "f", kind: "mutex", callback: 0, acquires: "try", releasedBy: "g" }] },
+  ],
+  ["a lock declaration with neither callback nor acquires", { locks: [{ function: "f", kind: "mutex" }] }],
+  ["acquires without releasedBy", { locks: [{ function: "f", kind: "lease", acquires: "blocking" }] }],
+  ["releasedBy without acquires", { locks: [{ function: "f", kind: "mutex", callback: 0, releasedBy: "g" }] }],
+  ["an unknown lock kind", { locks: [{ function: "f", kind: "spinlock", callback: 0 }] }],
+  ["a negative argument index", { locks: [{ function: "f", kind: "mutex", callback: -1 }] }],
+  ["a function that is not a name", { locks: [{ function: "with lock()", kind: "mutex", callback: 0 }] }],
+  ["an unknown key in a lock declaration", { locks: [{ function: "f", kind: "mutex", callback: 0, reentrant: true }] }],
   ["a bad runtime", { runtime: "npm" }],
   ["a numeric runtimePath", { runtimePath: 1 }],
   ["not an object", ["rules"]],

@@ -35,3 +35,35 @@ export async function markProcessed(id: string): Promise<boolean> {
   return (await redis.set(\`processed:\${id}\`, "1", "NX")) === "OK";
 }
 `;
+
+/** Locks whose bodies say nothing Locksmith can read: a promise-chain queue and an HTTP lease client. */
+export const OPAQUE_LOCK_MODULE = `export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(task);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+export class LeaseClient {
+  async take(name: string): Promise<boolean> {
+    const response = await fetch("https://locks.internal/take/" + name, { method: "POST" });
+    return response.ok;
+  }
+  async give(name: string): Promise<void> {
+    await fetch("https://locks.internal/give/" + name, { method: "POST" });
+  }
+}
+`;
+
+/** Engine settings declaring the two locks of OPAQUE_LOCK_MODULE (locksmith.json `locks`). */
+export const OPAQUE_LOCK_SETTINGS = {
+  runtimeImport: { mode: "package" as const, specifier: "@locksmith/runtime" },
+  declaredLocks: {
+    root: "/",
+    entries: [
+      { function: "SerialQueue.run", kind: "mutex" as const, callback: 0 },
+      { function: "LeaseClient.take", kind: "lease" as const, acquires: "try" as const, releasedBy: "LeaseClient.give", key: 0 },
+    ],
+  },
+};

@@ -2,7 +2,7 @@ import { lockAcrossAwait } from "../../rules/lock-across-await";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validateConfig } from "../../server/src/engine/config";
-import { REDIS_LOCK_MODULE } from "../helpers/lock-modules";
+import { OPAQUE_LOCK_MODULE, OPAQUE_LOCK_SETTINGS, REDIS_LOCK_MODULE } from "../helpers/lock-modules";
 import { runRuleTests, type InvalidCase } from "../helpers/rule-tester";
 
 const HELP =
@@ -18,6 +18,27 @@ const writeOf = (table: string, line: number) => `a write of \`${table}\` at lin
 const geocodeUnderLock = (reason: string) => ({ call: "`geocode`", reason, lock: "`lock`" });
 
 const repo = `declare const repo: { load(id: string): Promise<{ total: number }>; save(id: string, total: number): Promise<void> };\n`;
+
+/** Callers of the locks of OPAQUE_LOCK_MODULE: a fetch inside the queue's critical section and under the lease. */
+const OPAQUE_LOCK_CALLERS = `import { LeaseClient, SerialQueue } from "./opaque-locks";
+${repo}const queue = new SerialQueue();
+const leases = new LeaseClient();
+export async function settle(id: string) {
+  await queue.run(async () => {
+    const order = await repo.load(id);
+    await fetch("https://bank.example/settle/" + id);
+    await repo.save(id, order.total);
+  });
+}
+export async function payout(id: string) {
+  if (!(await leases.take(id))) return;
+  try {
+    await fetch("https://bank.example/payout/" + id);
+  } finally {
+    await leases.give(id);
+  }
+}
+`;
 
 /** A lock module of the app's own: wrappers that run a callback under a mutex, and two look-alikes that do not. */
 const LOCKING_MODULE = `import { Mutex } from "async-mutex";
@@ -310,6 +331,11 @@ export async function settle(id: string) {
       files: {
         "src/locking.ts": LOCKING_MODULE,
       },
+    },
+    {
+      name: "the same code without the declarations: bodies that say nothing are not taken for locks",
+      code: OPAQUE_LOCK_CALLERS,
+      files: { "src/opaque-locks.ts": OPAQUE_LOCK_MODULE },
     },
   ],
   invalid: [
@@ -794,6 +820,16 @@ export async function refund(id: string) {
       ],
     },
     // ---- leases
+    {
+      name: "locks declared in locksmith.json whose bodies say nothing: a promise-chain queue and an HTTP lease",
+      code: OPAQUE_LOCK_CALLERS,
+      files: { "src/opaque-locks.ts": OPAQUE_LOCK_MODULE },
+      settings: OPAQUE_LOCK_SETTINGS,
+      errors: [
+        { line: 8, column: 5, messageId: "underMutex", data: { ...FETCH, lock: "`SerialQueue.run` (taken by `queue.run`)" } },
+        { line: 15, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: "the lock `leases.take` takes for `id`" } },
+      ],
+    },
     {
       name: "the app's own Redis lock service: a remote call while its lease is held",
       code: `import { RedisLockService } from "./redis-lock";

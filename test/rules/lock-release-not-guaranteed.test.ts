@@ -1,5 +1,5 @@
 import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
-import { REDIS_LOCK_MODULE } from "../helpers/lock-modules";
+import { OPAQUE_LOCK_MODULE, OPAQUE_LOCK_SETTINGS, REDIS_LOCK_MODULE } from "../helpers/lock-modules";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const mutex = `import { Mutex } from "async-mutex";
@@ -421,7 +421,7 @@ ${declarations}export class Payouts {
           column: 17,
           messageId: "releaseSkippable",
           data: {
-            lock: "the lock `this.locks.acquire` takes for `payout:${id}`",
+            lock: "The lock `this.locks.acquire` takes for `payout:${id}`",
             consequence: UNTIL_EXPIRY,
             line: 9,
             skip: "`await charge(1)` at line 8 throws",
@@ -434,10 +434,36 @@ ${declarations}export class Payouts {
           column: 26,
           messageId: "releaseSkippable",
           data: {
-            lock: "the lock `lockOrder` takes for `id`",
+            lock: "The lock `lockOrder` takes for `id`",
             consequence: UNTIL_EXPIRY,
             line: 14,
             skip: "`await charge(2)` at line 13 throws",
+          },
+        },
+      ],
+    },
+    {
+      name: "a lease declared in locksmith.json, given back after the work",
+      code: `import { LeaseClient } from "./opaque-locks";
+${declarations}const leases = new LeaseClient();
+export async function payout(id: string) {
+  if (!(await leases.take(id))) return;
+  await charge(1);
+  await leases.give(id);
+}
+`,
+      files: { "src/opaque-locks.ts": OPAQUE_LOCK_MODULE },
+      settings: OPAQUE_LOCK_SETTINGS,
+      errors: [
+        {
+          line: 6,
+          column: 15,
+          messageId: "releaseSkippable",
+          data: {
+            lock: "The lock `leases.take` takes for `id`",
+            consequence: UNTIL_EXPIRY,
+            line: 8,
+            skip: "`await charge(1)` at line 7 throws",
           },
         },
       ],

@@ -149,7 +149,7 @@ export async function run(locks: RedisLockService, id: string) {
           line: 4,
           column: 9,
           messageId: "resultDiscarded",
-          data: { lock: "the lock `locks.acquire` takes for `id`", call: "`locks.acquire(id)`", failure: "a falsy value" },
+          data: { lock: "The lock `locks.acquire` takes for `id`", call: "`locks.acquire(id)`", failure: "a falsy value" },
         },
       ],
     },

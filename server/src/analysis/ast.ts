@@ -250,6 +250,11 @@ export function lineOf(node: ts.Node, sourceFile: ts.SourceFile = node.getSource
 }
 
 /** Inline code for a message: `text`, or the bare text when it holds a backtick itself (a template literal). */
+/** `text` with its first letter upper-cased: a label ("the lock `withLock` takes for …") that opens a message. */
+export function sentenceStart(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export function code(text: string): string {
   return text.includes("`") ? text : `\`${text}\``;
 }

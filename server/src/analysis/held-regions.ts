@@ -3,6 +3,7 @@
 // database transaction after its first row lock (FOR UPDATE, UPDATE, an ORM lock option) until COMMIT/ROLLBACK. Also
 // which DEL/UNLINK/EVAL calls of a file release which SET NX lock. Built on locks.ts and transactions.ts, so "what is
 // a lock" and "what is a transaction" mean the same thing as everywhere else.
+import type { DeclaredLocks } from "../engine/types";
 import { ts } from "../engine/ts";
 import {
   boundNames,
@@ -182,12 +183,12 @@ const regionCache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, Region[]>>();
 
 /** The mutexes and leases of a file with the code each is held over. Semaphores are left out: they bound concurrency
  * on purpose (holding a permit across a slow call is what they are for). Cached per file. */
-function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): Region[] {
+function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker, declared?: DeclaredLocks): Region[] {
   const cache = cacheFor(regionCache, program);
   const cached = cache.get(sourceFile);
   if (cached) return cached;
   const regions: Region[] = [];
-  const acquisitions = allLockAcquisitionsIn(sourceFile, program, checker).filter(
+  const acquisitions = allLockAcquisitionsIn(sourceFile, program, checker, declared).filter(
     (a) => LEASE_MECHANISMS.has(a.mechanism) || MUTEX_MECHANISMS.has(a.mechanism),
   );
   for (const acquisition of acquisitions) {
@@ -238,10 +239,10 @@ function transactionLabel(scope: TransactionScope): string {
  * same function: code in a nested function runs at another time), and its transaction when that holds row locks by
  * then.
  */
-export function locksHeldAt(node: ts.Node, program: ts.Program, checker: () => ts.TypeChecker): HeldLock[] {
+export function locksHeldAt(node: ts.Node, program: ts.Program, checker: () => ts.TypeChecker, declared?: DeclaredLocks): HeldLock[] {
   const sourceFile = node.getSourceFile();
   const runsIn = enclosingFunction(node) ?? sourceFile;
-  const held = lockRegionsOf(sourceFile, program, checker)
+  const held = lockRegionsOf(sourceFile, program, checker, declared)
     .filter((region) => region.scope === runsIn && region.contains(node))
     .map((region) => region.lock)
     .sort((a, b) => b.takenAt.getStart() - a.takenAt.getStart());

@@ -7,6 +7,11 @@
 //   `acquire(key)` / `release(key)` over Redis SET NX, a helper returning a release function. A call to it is an
 //   acquisition (a try-lock when the helper can also return without the lock), released by calling the partner on
 //   the same receiver and key, so the release, held-region and unchecked-acquisition rules apply in the caller.
+// A declaration in locksmith.json (`locks`, engine settings `declaredLocks`) says the same of a function and wins over
+// inference (a helper whose body Locksmith cannot read, or reads wrong).
+import * as path from "node:path";
+import picomatch from "picomatch";
+import type { DeclaredLocks, LockDeclaration } from "../engine/types";
 import { ts } from "../engine/ts";
 import {
   CALL_KINDS,
@@ -25,20 +30,23 @@ import { LOCK_LIBRARY_MODELS, isModelModule, lockMethodNames } from "./models/lo
 import { isReleaseOf, lockAcquisitionOf, lockAcquisitionsIn, lockCheckerFor, type LockAcquisition } from "./locks";
 import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
 
-/** A project function that runs its function parameter `callbackParam` under the lock `inner` takes, or returns holding it. */
+/** A project function that runs its function parameter `callbackParam` under a lock, or returns holding one. */
 export interface LockWrapper {
   kind: "runs-callback" | "acquires";
   fn: FunctionLike;
   /** For "runs-callback". */
   callbackParam?: number;
-  /** For "acquires": the functions that release what it acquires (its class's or file's, or a closure it returns). */
-  releasers?: ReadonlySet<FunctionLike>;
   /** Whether a call releases what a call of this wrapper (`acquisition`) took (locks.ts `isReleaseOf` asks). */
   releases(call: ts.CallExpression, acquisition: LockAcquisition, resultNames: ReadonlySet<string>): boolean;
   /** The parameter the lock's key comes from, when it is passed straight through. */
   keyParam?: number;
-  /** The acquisition in the wrapper's body (itself a wrapper call for a wrapper of a wrapper). */
-  inner: LockAcquisition;
+  /** The lock: its mechanism, whether it expires, whether taking it may fail (a try-lock), its name in messages. */
+  mechanism: LockAcquisition["mechanism"];
+  expires: boolean;
+  style: "blocking" | "try";
+  lockLabel: string;
+  /** Where the wrapper's facts come from: its body (with the acquisition inside), or a `locks` declaration. */
+  source: { inferred: LockAcquisition } | { declared: LockDeclaration };
 }
 
 /** How deep wrappers of wrappers are followed. */
@@ -53,11 +61,19 @@ interface ProgramState {
   checker: () => ts.TypeChecker;
   wrappers: Map<FunctionLike, LockWrapper | undefined>;
   files: WeakMap<ts.SourceFile, LockAcquisition[]>;
+  declared: readonly CompiledDeclaration[];
+}
+
+interface CompiledDeclaration {
+  entry: LockDeclaration;
+  /** The declared function's own name (`acquire` of `RedisLockService.acquire`), for the cheap name test. */
+  name: string;
+  inFile(fileName: string): boolean;
 }
 
 const states = new WeakMap<ts.Program, ProgramState>();
 
-function stateOf(program: ts.Program, checker: () => ts.TypeChecker): ProgramState {
+function stateOf(program: ts.Program, checker: () => ts.TypeChecker, declared?: DeclaredLocks): ProgramState {
   let state = states.get(program);
   if (!state)
     states.set(
@@ -69,21 +85,32 @@ function stateOf(program: ts.Program, checker: () => ts.TypeChecker): ProgramSta
         checker,
         wrappers: new Map(),
         files: new WeakMap(),
+        declared: compile(declared),
       }),
     );
   return state;
 }
 
 /** Every lock acquisition of a file: library calls (locks.ts) and calls of the project's own lock wrappers, in source order. */
-export function allLockAcquisitionsIn(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): LockAcquisition[] {
-  const wrapped = wrapperAcquisitionsIn(sourceFile, program, checker);
+export function allLockAcquisitionsIn(
+  sourceFile: ts.SourceFile,
+  program: ts.Program,
+  checker: () => ts.TypeChecker,
+  declared?: DeclaredLocks,
+): LockAcquisition[] {
+  const wrapped = wrapperAcquisitionsIn(sourceFile, program, checker, declared);
   const direct = lockAcquisitionsIn(sourceFile, program, checker);
   return wrapped.length === 0 ? [...direct] : [...direct, ...wrapped].sort((a, b) => a.call.pos - b.call.pos);
 }
 
 /** The calls of a file to lock wrappers that pass a function literal as the critical section, as scoped acquisitions. Cached per Program and file. */
-export function wrapperAcquisitionsIn(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): LockAcquisition[] {
-  const state = stateOf(program, checker);
+export function wrapperAcquisitionsIn(
+  sourceFile: ts.SourceFile,
+  program: ts.Program,
+  checker: () => ts.TypeChecker,
+  declared?: DeclaredLocks,
+): LockAcquisition[] {
+  const state = stateOf(program, checker, declared);
   let found = state.files.get(sourceFile);
   if (found) return found;
   found = [];
@@ -102,28 +129,28 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
   const callee = skipParens(call.expression);
   const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
   // Only the name of a function that takes a lock (or calls one that does) is worth the checker.
-  if (!name || !candidateNames(state).has(name)) return undefined;
+  if (!name || (!candidateNames(state).has(name) && !state.declared.some((d) => d.name === name))) return undefined;
   const fn = resolve(call, state);
   const wrapper = fn && lockWrapperOf(fn, state, depth + 1);
   if (!wrapper) return undefined;
   const key = wrapper.keyParam === undefined ? undefined : call.arguments[wrapper.keyParam];
   const wrapperName = code(oneLine(callee.getText()));
-  let innermost = wrapper.inner;
-  while (innermost.wrapper) innermost = innermost.wrapper.inner;
   // In the caller's terms: the wrapper and the key it is given (the inner lock's own key is a parameter name).
-  const label = key ? `the lock ${wrapperName} takes for ${code(oneLine(key.getText()))}` : `${innermost.label} (taken by ${wrapperName})`;
+  const label = key
+    ? `the lock ${wrapperName} takes for ${code(oneLine(key.getText()))}`
+    : `${wrapper.lockLabel} (taken by ${wrapperName})`;
   const common = {
     call,
-    mechanism: wrapper.inner.mechanism,
+    mechanism: wrapper.mechanism,
     ...(key ? { key } : {}),
-    expires: wrapper.inner.expires,
+    expires: wrapper.expires,
     transactionScoped: false,
     label,
     wrapper,
   };
   if (wrapper.kind === "acquires") {
     const receiver = ts.isPropertyAccessExpression(callee) ? callee.expression : undefined;
-    return { ...common, style: wrapper.inner.style === "try" ? "try" : "blocking", ...(receiver ? { lockObject: receiver } : {}) };
+    return { ...common, style: wrapper.style, ...(receiver ? { lockObject: receiver } : {}) };
   }
   const argument = call.arguments[wrapper.callbackParam!];
   if (!argument) return undefined;
@@ -229,9 +256,8 @@ function releasesWrapperLock(
   acquisition: LockAcquisition,
   resultNames: ReadonlySet<string>,
   state: ProgramState,
+  isReleaser: (fn: FunctionLike) => boolean,
 ): boolean {
-  const wrapper = acquisition.wrapper;
-  if (!wrapper?.releasers) return false;
   const callee = skipParens(call.expression);
   const receiver = ts.isPropertyAccessExpression(callee) ? expressionKey(callee.expression) : undefined;
   const acquiredOn = acquisition.lockObject ? expressionKey(acquisition.lockObject) : undefined;
@@ -239,7 +265,7 @@ function releasesWrapperLock(
   const args = call.arguments.map((a) => expressionKey(a));
   if (acquisition.key && !args.includes(expressionKey(acquisition.key)) && !args.some((a) => resultNames.has(a))) return false;
   const fn = resolve(call, state);
-  return fn !== undefined && wrapper.releasers.has(fn);
+  return fn !== undefined && isReleaser(fn);
 }
 
 function oneLine(text: string): string {
@@ -254,9 +280,52 @@ function oneLine(text: string): string {
 function lockWrapperOf(fn: FunctionLike, state: ProgramState, depth: number): LockWrapper | undefined {
   if (state.wrappers.has(fn)) return state.wrappers.get(fn);
   state.wrappers.set(fn, undefined); // a cycle finds no wrapper
-  const wrapper = inferWrapper(fn, state, depth);
+  const wrapper = declaredWrapper(fn, state) ?? inferWrapper(fn, state, depth);
   state.wrappers.set(fn, wrapper);
   return wrapper;
+}
+
+function compile(declared: DeclaredLocks | undefined): CompiledDeclaration[] {
+  return (declared?.entries ?? []).map((entry) => {
+    const match = entry.file ? picomatch(entry.file, { dot: true }) : undefined;
+    return {
+      entry,
+      name: lastSegment(entry.function),
+      inFile: (fileName) => !match || match(path.relative(declared!.root, fileName).split(path.sep).join("/")),
+    };
+  });
+}
+
+function lastSegment(name: string): string {
+  return name.slice(name.lastIndexOf(".") + 1);
+}
+
+/** Whether `fn` is the function a declaration names (`withLock`, or `Class.method`), in the file it names. */
+function isDeclared(fn: FunctionLike, declared: CompiledDeclaration, qualifiedName: string): boolean {
+  const wanted = qualifiedName.includes(".") ? qualifiedName : lastSegment(qualifiedName);
+  const own = functionName(fn);
+  return (wanted.includes(".") ? own === wanted : lastSegment(own) === wanted) && declared.inFile(fn.getSourceFile().fileName);
+}
+
+const DECLARED_MECHANISMS = { mutex: "mutex", lease: "lease", semaphore: "semaphore" } as const;
+
+function declaredWrapper(fn: FunctionLike, state: ProgramState): LockWrapper | undefined {
+  const declared = state.declared.find((d) => isDeclared(fn, d, d.entry.function));
+  if (!declared) return undefined;
+  const { entry } = declared;
+  const isReleaser = (other: FunctionLike) => entry.releasedBy !== undefined && isDeclared(other, declared, entry.releasedBy);
+  return {
+    kind: entry.callback !== undefined ? "runs-callback" : "acquires",
+    fn,
+    ...(entry.callback !== undefined ? { callbackParam: entry.callback } : {}),
+    ...(entry.key !== undefined ? { keyParam: entry.key } : {}),
+    releases: (call, acquisition, names) => releasesWrapperLock(call, acquisition, names, state, isReleaser),
+    mechanism: DECLARED_MECHANISMS[entry.kind],
+    expires: entry.kind === "lease",
+    style: entry.acquires === "try" ? "try" : "blocking",
+    lockLabel: code(entry.function),
+    source: { declared: entry },
+  };
 }
 
 function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): LockWrapper | undefined {
@@ -274,11 +343,16 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     return acquisition && !acquisition.transactionScoped ? [acquisition] : [];
   });
   if (acquisitions.length === 0) return undefined;
-  const base = {
+  const base = (inner: LockAcquisition, isReleaser?: (fn: FunctionLike) => boolean) => ({
     fn,
     releases: (call: ts.CallExpression, acquisition: LockAcquisition, names: ReadonlySet<string>) =>
-      releasesWrapperLock(call, acquisition, names, state),
-  };
+      !!isReleaser && releasesWrapperLock(call, acquisition, names, state, isReleaser),
+    mechanism: inner.mechanism,
+    expires: inner.expires,
+    style: inner.style === "try" ? ("try" as const) : ("blocking" as const),
+    lockLabel: inner.wrapper?.lockLabel ?? inner.label,
+    source: { inferred: inner },
+  });
 
   /** The parameter a function argument runs: named directly, or called inside a literal. */
   const runParam = (argument: ts.Expression | undefined): number | undefined => {
@@ -293,7 +367,7 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
   };
   const runsCallback = (inner: LockAcquisition, callbackParam: number): LockWrapper => {
     const keyParam = paramOf(inner.key);
-    return { ...base, kind: "runs-callback", callbackParam, ...(keyParam !== undefined ? { keyParam } : {}), inner };
+    return { ...base(inner), kind: "runs-callback", callbackParam, ...(keyParam !== undefined ? { keyParam } : {}) };
   };
   for (const inner of acquisitions) {
     if (inner.style === "scoped") {
@@ -316,7 +390,7 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     const releasers = releasersOf(inner, fn);
     if (releasers.size === 0) continue;
     const keyParam = inner.key ? parameterIn(inner.key, params, fn) : undefined;
-    return { ...base, kind: "acquires", releasers, ...(keyParam !== undefined ? { keyParam } : {}), inner };
+    return { ...base(inner, (f) => releasers.has(f)), kind: "acquires", ...(keyParam !== undefined ? { keyParam } : {}) };
   }
   return undefined;
 }

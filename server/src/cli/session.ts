@@ -2,7 +2,7 @@
 // the rules it is handed (the engine knows no registry). Also runs `--fix` (safe fixes until stable, in memory).
 // The language server wires the same parts itself (lsp/).
 import * as path from "node:path";
-import { CONFIG_FILE_NAME, ConfigError, loadConfig, type ResolvedConfig } from "../engine/config";
+import { CONFIG_FILE_NAME, ConfigError, declaredLocksOf, loadConfig, type ResolvedConfig } from "../engine/config";
 import { fixUntilStable } from "../engine/fixes";
 import { Engine, type LintOptions, type LintRun } from "../engine/linter";
 import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "../engine/project";
@@ -75,7 +75,11 @@ export function settingsResolver(config: ResolvedConfig, spec: ProjectSpec): (fi
     const dir = path.dirname(fileName);
     let settings = cache.get(dir);
     if (!settings) {
-      settings = { runtimeImport: resolveRuntimeImport(fileName, config.raw.runtime ?? "auto", projectRoot, runtimePath, spec.options) };
+      const declaredLocks = declaredLocksOf(config);
+      settings = {
+        runtimeImport: resolveRuntimeImport(fileName, config.raw.runtime ?? "auto", projectRoot, runtimePath, spec.options),
+        ...(declaredLocks ? { declaredLocks } : {}),
+      };
       cache.set(dir, settings);
     }
     return settings;

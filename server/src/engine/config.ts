@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import picomatch from "picomatch";
-import type { JsonSchema, Rule, Severity } from "./types";
+import type { DeclaredLocks, LockDeclaration, JsonSchema, Rule, Severity } from "./types";
 import { normalizePath } from "./paths";
 import { ts } from "./ts";
 
@@ -23,6 +23,8 @@ export interface ConfigFile {
   runtime?: "auto" | "package" | "vendor";
   /** Where the vendored runtime goes, relative to the config's folder. */
   runtimePath?: string;
+  /** The project's own locks (wrappers and helpers), for when inference from their bodies is not enough. */
+  locks?: LockDeclaration[];
 }
 
 /** A user mistake in configuration: shown as one clear line, exit code 2, never a stack trace. */
@@ -141,7 +143,7 @@ export function parseJsonc(text: string, file: string): unknown {
 export function validateConfig(value: unknown, file: string, rules: readonly Rule[]): ConfigFile {
   const where = path.basename(file) === "package.json" ? "locksmith." : "";
   if (!isPlainObject(value)) throw new ConfigError(file, where.replace(/\.$/, ""), "must be a JSON object");
-  const known = new Set(["$schema", "rules", "ignores", "nonProductionFiles", "overrides", "runtime", "runtimePath"]);
+  const known = new Set(["$schema", "rules", "ignores", "nonProductionFiles", "overrides", "runtime", "runtimePath", "locks"]);
   for (const key of Object.keys(value)) {
     if (!known.has(key)) throw new ConfigError(file, where + key, `is not a known setting (expected one of: ${[...known].join(", ")})`);
   }
@@ -167,7 +169,50 @@ export function validateConfig(value: unknown, file: string, rules: readonly Rul
   if (value.runtimePath !== undefined && typeof value.runtimePath !== "string") {
     throw new ConfigError(file, `${where}runtimePath`, "must be a string (a path relative to the configuration file)");
   }
+  if (value.locks !== undefined) validateLocks(value.locks, `${where}locks`, file);
   return value as ConfigFile;
+}
+
+/** The `locks` declarations of a configuration, for the engine settings of every file it covers. */
+export function declaredLocksOf(config: ResolvedConfig): DeclaredLocks | undefined {
+  return config.raw.locks?.length ? { root: config.root, entries: config.raw.locks } : undefined;
+}
+
+const LOCK_KINDS = ["mutex", "lease", "semaphore"];
+const LOCK_DECLARATION_KEYS = ["function", "file", "kind", "callback", "acquires", "releasedBy", "key"];
+
+function validateLocks(value: unknown, key: string, file: string): void {
+  if (!Array.isArray(value))
+    throw new ConfigError(file, key, "must be an array of lock declarations ({ function, kind, callback | acquires })");
+  value.forEach((entry: unknown, index: number) => {
+    const at = `${key}[${index}]`;
+    if (!isPlainObject(entry)) throw new ConfigError(file, at, "must be an object ({ function, kind, callback | acquires })");
+    for (const k of Object.keys(entry))
+      if (!LOCK_DECLARATION_KEYS.includes(k))
+        throw new ConfigError(file, `${at}.${k}`, `is not a known setting (expected one of: ${LOCK_DECLARATION_KEYS.join(", ")})`);
+    const name = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$#][\w$]*)?$/;
+    if (typeof entry.function !== "string" || !name.test(entry.function))
+      throw new ConfigError(
+        file,
+        `${at}.function`,
+        `must name a function or a method ("withLock", "LockService.run"), got ${JSON.stringify(entry.function)}`,
+      );
+    if (entry.file !== undefined && typeof entry.file !== "string")
+      throw new ConfigError(file, `${at}.file`, "must be a glob string, relative to the configuration file");
+    if (!LOCK_KINDS.includes(entry.kind as string))
+      throw new ConfigError(file, `${at}.kind`, `must be "mutex", "lease" or "semaphore", got ${JSON.stringify(entry.kind)}`);
+    for (const k of ["callback", "key"] as const)
+      if (entry[k] !== undefined && !(Number.isInteger(entry[k]) && (entry[k] as number) >= 0))
+        throw new ConfigError(file, `${at}.${k}`, `must be an argument index (0, 1, …), got ${JSON.stringify(entry[k])}`);
+    if ((entry.callback === undefined) === (entry.acquires === undefined))
+      throw new ConfigError(file, at, 'must have either "callback" (runs that argument under the lock) or "acquires" (returns holding it)');
+    if (entry.acquires !== undefined && entry.acquires !== "blocking" && entry.acquires !== "try")
+      throw new ConfigError(file, `${at}.acquires`, `must be "blocking" or "try", got ${JSON.stringify(entry.acquires)}`);
+    if (entry.acquires !== undefined && (typeof entry.releasedBy !== "string" || !name.test(entry.releasedBy)))
+      throw new ConfigError(file, `${at}.releasedBy`, 'must name the function or method that releases the lock ("LockService.release")');
+    if (entry.acquires === undefined && entry.releasedBy !== undefined)
+      throw new ConfigError(file, `${at}.releasedBy`, 'is only for a declaration with "acquires"');
+  });
 }
 
 function validateRules(value: unknown, key: string, file: string, rules: readonly Rule[]): void {

@@ -7,11 +7,9 @@ const HOLE = /\{\{\s*([A-Za-z_$][\w$]*)\s*\}\}/g;
 export function formatMessage(rule: Rule, messageId: string, data: Readonly<Record<string, string | number>> | undefined): string {
   const template: unknown = rule.meta.messages[messageId];
   if (typeof template !== "string") throw new Error(`rule "${rule.meta.id}" reported an unknown messageId "${messageId}"`);
-  const message = template.replace(HOLE, (_, name: string) => {
+  return template.replace(HOLE, (_, name: string) => {
     const value = data?.[name];
     if (value === undefined) throw new Error(`rule "${rule.meta.id}": message "${messageId}" has no data for {{${name}}}`);
     return String(value);
   });
-  // A hole can open the sentence with a phrase ("the lock `withLock` takes for …"): the sentence starts capitalised.
-  return message.charAt(0).toUpperCase() + message.slice(1);
 }

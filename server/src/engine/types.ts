@@ -190,6 +190,35 @@ export interface EngineSettings {
   runtimeImport: RuntimeImportSetting;
   /** Slow calls the editor's `locksmith.slowCalls` setting adds, for rules that look for slow work under a lock. */
   extraSlowCalls?: readonly SlowCallSetting[];
+  /** The project's own locks declared in locksmith.json (`locks`), with the folder their `file` globs are relative to. */
+  declaredLocks?: DeclaredLocks;
+}
+
+/** The `locks` of locksmith.json. */
+export interface DeclaredLocks {
+  root: string;
+  entries: readonly LockDeclaration[];
+}
+
+/**
+ * A project function or method that is a lock: it runs a callback while holding the lock, or returns holding it (and
+ * another function releases it). A declaration wins over what Locksmith infers from the body.
+ */
+export interface LockDeclaration {
+  /** `withLock`, or `Class.method` (`RedisLockService.acquire`). */
+  function: string;
+  /** A glob, relative to the configuration file, of the file that declares it; any project file when absent. */
+  file?: string;
+  /** "mutex": in-process, held until released; "lease": distributed, expires by itself; "semaphore": bounds concurrency. */
+  kind: "mutex" | "lease" | "semaphore";
+  /** Runs this argument (0-based) while holding the lock. */
+  callback?: number;
+  /** Returns holding the lock: "blocking" (waits, or throws when it cannot) or "try" (its result says whether it did). */
+  acquires?: "blocking" | "try";
+  /** For `acquires`: the function or method that releases it, called on the same receiver with the same key. */
+  releasedBy?: string;
+  /** The argument (0-based) that names the lock: its key. */
+  key?: number;
 }
 
 /** A call that is slow: by name, or by module and name (`"*"` for any export), with why. */

@@ -4,7 +4,7 @@
 // Each project keeps its engines (resolved configuration included) until the settings or locksmith.json change.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError, loadConfig, resolveConfig, type ConfigFile, type ResolvedConfig } from "../engine/config";
+import { ConfigError, declaredLocksOf, loadConfig, resolveConfig, type ConfigFile, type ResolvedConfig } from "../engine/config";
 import { Engine, type LintOptions, type LintRun } from "../engine/linter";
 import {
   DEFAULT_COMPILER_OPTIONS,
@@ -195,12 +195,14 @@ export class Project {
   ): (fileName: string) => EngineSettings {
     const mode = config.raw.runtime ?? settings.runtime;
     const target = this.vendoredRuntimePath(config, settings);
+    const declaredLocks = declaredLocksOf(config);
     const cache = new Map<string, EngineSettings>();
     return (fileName) => {
       const dir = path.dirname(fileName);
       let resolved = cache.get(dir);
       if (!resolved) {
         resolved = { runtimeImport: this.runtimeImportFor(fileName, mode, target, log), extraSlowCalls: settings.slowCalls };
+        if (declaredLocks) resolved.declaredLocks = declaredLocks;
         cache.set(dir, resolved);
       }
       return resolved;
