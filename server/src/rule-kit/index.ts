@@ -23,3 +23,4 @@ export * from "../analysis/slow-calls";
 export * from "../analysis/lock-order/graph";
 export * from "../analysis/lock-order/describe";
 export * from "../analysis/lock-order/lock-class";
+export * from "../analysis/lock-order/multi-key";

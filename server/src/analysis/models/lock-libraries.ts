@@ -63,10 +63,15 @@ export interface LockMechanismModel {
   expires?: boolean;
   /** An acquire given a callback runs it under the lock, keyed by `keyArg` (async-lock's `acquire(key, fn)`). */
   callbackAcquireRunsUnderLock?: boolean;
+  /** Held by this process's memory, queued first come first served: requests issued in one synchronous pass keep their order. */
+  inProcess?: boolean;
 }
 
 export const LOCK_MECHANISMS: Readonly<Partial<Record<LockMechanism, LockMechanismModel>>> = {
-  "keyed-lock": { keyArg: 0, callbackAcquireRunsUnderLock: true },
+  mutex: { inProcess: true },
+  semaphore: { inProcess: true },
+  rwlock: { inProcess: true },
+  "keyed-lock": { keyArg: 0, callbackAcquireRunsUnderLock: true, inProcess: true },
   redlock: { keyArg: 0, expires: true },
   lease: { keyArg: 0, expires: true },
   "redis-semaphore": { expires: true },
