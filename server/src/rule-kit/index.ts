@@ -17,6 +17,7 @@ export * from "../analysis/transactions";
 export * from "../analysis/transaction-wrappers";
 export * from "../analysis/summaries";
 export * from "../analysis/held-regions";
+export * from "../analysis/lock-tables";
 export * from "../analysis/lock-holding";
 export * from "../analysis/lock-wrappers";
 export * from "../analysis/slow-calls";
