@@ -53,6 +53,8 @@ export interface LockLibraryModel {
   /** The first entry with the name (and a matching `on`) decides. */
   methods: readonly LockMethodModel[];
   functions?: readonly LockFunctionModel[];
+  /** Exports the library throws (or rejects with) when a lock is busy, timed out or lost: what a retry loop catches. */
+  failureSignals?: readonly string[];
 }
 
 /** Facts of a mechanism, whatever library provides it. */
@@ -114,6 +116,7 @@ export const LOCK_LIBRARY_MODELS: readonly LockLibraryModel[] = [
       { name: "run", effect: "run-under-lock" }, // the runtime's name, shared by mechanism
       { name: "release", effect: "release" },
     ],
+    failureSignals: ["E_ALREADY_LOCKED", "E_TIMEOUT"],
   },
   {
     library: "runtime",
@@ -162,6 +165,7 @@ export const LOCK_LIBRARY_MODELS: readonly LockLibraryModel[] = [
       { name: "release", effect: "release" },
       { name: "unlock", effect: "release" },
     ],
+    failureSignals: ["ExecutionError", "ResourceLockedError"],
   },
   {
     library: "redis-semaphore",
@@ -171,6 +175,7 @@ export const LOCK_LIBRARY_MODELS: readonly LockLibraryModel[] = [
       { export: "*", via: "type", mechanism: "redis-semaphore" },
     ],
     methods: [{ name: "tryAcquire", effect: "try-acquire" }, ...COMMON_METHODS, { name: "release", effect: "release" }],
+    failureSignals: ["TimeoutError", "LostLockError"],
   },
   {
     library: "async-lock",
