@@ -3,18 +3,22 @@
 // taken one inside the other in argument order (`transfer(from, to)` locking `from` then `to`).
 import {
   analyseLockOrder,
+  callerOrderAcquisitionsIn,
   defineRule,
   describeEdge,
   edgeLocations,
+  enclosingFunction,
   enclosingStatement,
   expressionKey,
   functionLabel,
+  functionName,
   indentationAt,
   isFunctionLike,
   keyLabel,
   keyedLockSource,
   lockAcquisitionOf,
   lockCheckerFor,
+  code,
   lockName,
   lockObjectKind,
   parseSql,
@@ -24,6 +28,8 @@ import {
   skipAwait,
   sqlSiteOf,
   ts,
+  spanOf,
+  type CallerOrderAcquisition,
   type Fix,
   type FunctionLike,
   type LockKind,
@@ -35,6 +41,8 @@ import {
 const IN_ORDER = "{{holder}} locks {{lock}} for {{first}} and then for {{second}}";
 const SWAPPED =
   "the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other.";
+const CALLER_ORDER =
+  "in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait forever for a key the other holds.";
 
 export const inconsistentLockOrder = defineRule({
   meta: {
@@ -50,6 +58,8 @@ export const inconsistentLockOrder = defineRule({
       argumentOrderThroughCalls: `${IN_ORDER} ({{calls}}): ${SWAPPED}`,
       rowsInArgumentOrder: `${IN_ORDER} in one transaction: ${SWAPPED}`,
       rowsInArgumentOrderThroughCalls: `${IN_ORDER} ({{calls}}) in one transaction: ${SWAPPED}`,
+      callerOrderLoop: `{{holder}} takes {{lock}} for each of {{keys}} one after the other, keeping each, ${CALLER_ORDER}`,
+      callerOrderParallel: `{{holder}} takes {{lock}} for each of {{keys}} at once (\`Promise.all\`), ${CALLER_ORDER}`,
     },
   },
   checkProject(context) {
@@ -93,8 +103,63 @@ export const inconsistentLockOrder = defineRule({
         context.report({ messageId, data: { ...data, calls: describeEdge(edge) }, ...where });
       }
     }
+    for (const sourceFile of context.sourceFiles)
+      for (const multi of callerOrderAcquisitionsIn(sourceFile, context.program, () => context.checker)) {
+        context.report({
+          messageId: multi.parallel ? "callerOrderParallel" : "callerOrderLoop",
+          data: { holder: holderLabel(multi.holder), lock: multi.lock, keys: code(multi.collection.getText(sourceFile)) },
+          help: CALLER_ORDER_REMEDIES[multi.kind] ?? CALLER_ORDER_REMEDIES.default!,
+          span: spanOf(multi.node, sourceFile),
+          related: [{ span: spanOf(multi.collection, sourceFile), message: `\`${multi.parameter}\` as the caller passed it, not sorted` }],
+          ...sortKeysFix(context, multi),
+        });
+      }
   },
 });
+
+/** How to take many keys in one order, per kind of lock. */
+const CALLER_ORDER_REMEDIES: Partial<Record<LockKind | "default", string>> = {
+  "row-lock":
+    "Lock the rows in one statement, in key order (`SELECT ... WHERE id = ANY($1) ORDER BY id FOR UPDATE`), or sort the keys first.",
+  // Separate acquisitions sent at once race on the network whatever their order: one call takes them together.
+  redlock: "Take all the keys with one `redlock.acquire(keys, ttl)` call, which acquires them together.",
+  default: "Sort the keys first (`[...keys].sort()`), so that every caller takes them in the same order.",
+};
+
+/** The named function a callback belongs to: "`execute`" for the callback of `transactional` inside `execute`. */
+function holderLabel(fn: FunctionLike): string {
+  for (let current: FunctionLike | undefined = fn; current; current = enclosingFunction(current)) {
+    const name = functionName(current);
+    if (name !== "<anonymous>") return code(name);
+  }
+  return "an anonymous function";
+}
+
+/**
+ * `[...keys].sort()` in place of the collection, when its elements are the keys themselves (any fixed order will do,
+ * so the default sort is enough). A safe fix when nothing uses the order of the results (the loop body is the
+ * acquisition alone, or the `Promise.all` result is discarded); a suggestion otherwise.
+ */
+function sortKeysFix(context: FixContext, multi: CallerOrderAcquisition): { fixes?: Fix[]; suggestions?: Fix[] } {
+  if (!multi.elementIsKey || multi.kind === "redlock") return {};
+  const sourceFile = multi.collection.getSourceFile();
+  const fixer = context.fixerFor(sourceFile);
+  const collection = multi.collection.getText(sourceFile);
+  const fix = fixer.fix(`Sort ${code(collection)} first`, fixer.replace(multi.collection, `[...${collection}].sort()`));
+  return resultOrderUnused(multi) ? { fixes: [fix] } : { suggestions: [fix] };
+}
+
+function resultOrderUnused(multi: CallerOrderAcquisition): boolean {
+  if (ts.isForOfStatement(multi.loop)) {
+    const body = multi.loop.statement;
+    const only = ts.isBlock(body) ? (body.statements.length === 1 ? body.statements[0] : undefined) : body;
+    return !!only && ts.isExpressionStatement(only) && skipAwait(only.expression) === multi.node;
+  }
+  let outer: ts.Node = multi.loop.parent; // Promise.all(keys.map(...))
+  if (!ts.isCallExpression(outer)) return false;
+  while (ts.isAwaitExpression(outer.parent) || ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
+  return ts.isExpressionStatement(outer.parent);
+}
 
 /** What a fix needs from the project context. */
 type FixContext = Pick<ProjectRuleContext, "program" | "checker" | "fixerFor">;

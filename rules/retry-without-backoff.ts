@@ -15,6 +15,7 @@ import {
   isVersionColumn,
   lockAcquisitionOf,
   lockCheckerFor,
+  lockFailureSignals,
   mentions,
   nodesOfKinds,
   reindentedText,
@@ -90,6 +91,7 @@ function retryReason(loop: Loop, checker: CheckerGetter): string | undefined {
       reason = "a serialization failure, deadlock or conflict";
     else if (ts.isCatchClause(node) && RETRYABLE_ERROR.test(node.block.getText()) && /\bcontinue\b/.test(node.block.getText()))
       reason = "a serialization failure, deadlock or conflict";
+    else if (ts.isCatchClause(node) && catchesLockFailure(node)) reason = "a lock that was busy, timed out or lost";
     else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
       const access = dbAccessOf(node);
       if (access && isVersionCheck(access, loop)) reason = "a version check that changed no row";
@@ -98,6 +100,13 @@ function retryReason(loop: Loop, checker: CheckerGetter): string | undefined {
     return !reason;
   });
   return reason;
+}
+
+/** A catch that tests for a lock library's failure (`error === E_ALREADY_LOCKED`, `instanceof ExecutionError`) and retries. */
+function catchesLockFailure(clause: ts.CatchClause): boolean {
+  const signals = lockFailureSignals(clause.getSourceFile());
+  const text = clause.block.getText();
+  return !!signals && signals.test(text) && (!alwaysExits(clause.block) || /\bcontinue\b/.test(text));
 }
 
 /**

@@ -1,6 +1,7 @@
 // unsafe-lock-release: a Redis lock taken with SET NX and released with a plain DEL/UNLINK of its key, with no check
 // that the caller still holds it. A holder slower than the lock's expiry deletes the next holder's lock. The safe fix
-// replaces the DEL by the compare-and-delete script (the release the runtime's Redis lease performs).
+// replaces the DEL by the compare-and-delete script (the release the runtime's Redis lease performs). The same for a
+// lock table in SQL: a release (DELETE) or refresh (UPDATE of the expiry) whose WHERE names the key but not the owner.
 import {
   calleeName,
   code,
@@ -11,6 +12,7 @@ import {
   lineOf,
   numberValue,
   outerExpression,
+  ownerlessLockTableWrites,
   receiverOf,
   redisNxLocks,
   skipAwait,
@@ -25,6 +27,8 @@ import {
 const RACE =
   "{{command}} of Redis lock {{lock}} does not check that this caller still holds it: if the holder ran longer than the lock's expiry, another worker has taken the lock since, and this {{command}} deletes that worker's lock, letting a third one in while the second is still inside.";
 const LEASE = "or use the runtime's Redis lease (`createRedisLockProvider`).";
+const ROW_RACE =
+  "if this holder ran past {{expiry}} (the lock is taken at line {{line}}), another owner has taken the row since, and this ";
 
 export const unsafeLockRelease = defineRule({
   meta: {
@@ -35,6 +39,8 @@ export const unsafeLockRelease = defineRule({
     messages: {
       unchecked: RACE,
       uncheckedConstant: `${RACE} The value stored at line {{line}} is a constant, so holders cannot be told apart.`,
+      ownerlessRelease: `This DELETE releases the {{table}} lock row by {{key}} without {{owner}} in its WHERE: ${ROW_RACE}deletes that owner's lock, letting a third one in while the second is still inside.`,
+      ownerlessRefresh: `This UPDATE extends the {{table}} lock row by {{key}} without {{owner}} in its WHERE: ${ROW_RACE}extends that owner's lock (or, setting {{owner}}, takes it over) while this caller believes it still holds it.`,
     },
   },
   checkFile(context) {
@@ -64,6 +70,27 @@ export const unsafeLockRelease = defineRule({
           context.report({ messageId: "uncheckedConstant", data: { ...data, line: lineOf(call) }, help, ...where });
         }
       }
+    }
+    for (const { access, kind, lock } of ownerlessLockTableWrites(sourceFile)) {
+      const key = access.conditions.map((c) => code(c.column)).join(" and ");
+      context.report({
+        messageId: kind === "release" ? "ownerlessRelease" : "ownerlessRefresh",
+        data: {
+          table: code(lock.table),
+          key,
+          owner: code(lock.ownerColumn),
+          expiry: code(lock.expiryColumn),
+          line: lineOf(lock.acquisition.node),
+        },
+        help: `Name the owner in the WHERE (${access.sql ? `\`AND ${lock.ownerColumn} = …\`` : `\`where: { …, ${lock.ownerColumn} }\``}) and check the affected-row count: 0 means the lock was lost.`,
+        span: spanOf(access.node, sourceFile),
+        related: [
+          {
+            span: spanOf(lock.acquisition.node, sourceFile),
+            message: `lock row inserted here, with ${code(lock.ownerColumn)} and ${code(lock.expiryColumn)}`,
+          },
+        ],
+      });
     }
   },
 });

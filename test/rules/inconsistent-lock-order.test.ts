@@ -32,10 +32,111 @@ const inArgumentOrder = (messageId: string, holder: string, lock: string, first:
 const ONE_ORDER = "Take the locks in one order everywhere.";
 const LOCK_ALL = "Take both with the runtime's `lockAll` (canonical order), or sort the keys first.";
 const SORT = "Sort the keys first, so that every caller takes them in the same order.";
+const SORT_FIRST = "Sort the keys first (`[...keys].sort()`), so that every caller takes them in the same order.";
+const ROWS_AT_ONCE =
+  "Lock the rows in one statement, in key order (`SELECT ... WHERE id = ANY($1) ORDER BY id FOR UPDATE`), or sort the keys first.";
+const ONE_REDLOCK_CALL = "Take all the keys with one `redlock.acquire(keys, ttl)` call, which acquires them together.";
 const SELECT_ANY = "Lock the rows first, in key order, with one `SELECT ... WHERE id = ANY($1) ORDER BY id FOR UPDATE`.";
 
 runRuleTests(inconsistentLockOrder, {
   valid: [
+    // Multi-key acquisition: the correct twins of the caller-order cases below.
+    {
+      name: "advisory locks over the caller's keys, sorted first",
+      code: `${pg}export async function reserveStock(skus: string[]) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    for (const sku of [...skus].sort()) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [sku]);
+    await client.query("UPDATE stock SET reserved = reserved + 1 WHERE sku = ANY($1)", [skus]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+    },
+    {
+      name: "advisory locks in parallel over ids sorted in place with a comparator",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export class InventoryService {
+  async reserve(itemIds: number[]) {
+    itemIds.sort((a, b) => a - b);
+    return prisma.$transaction(async (tx) => {
+      await Promise.all(itemIds.map((id) => tx.$executeRaw\`SELECT pg_advisory_xact_lock(\${id})\`));
+      return tx.item.findMany({ where: { id: { in: itemIds } } });
+    });
+  }
+}`,
+    },
+    {
+      name: "rows updated in a loop over keys put in order with toSorted",
+      code: `import { Prisma } from "@prisma/client";
+export async function debitAll(tx: Prisma.TransactionClient, accountIds: string[], amount: number) {
+  for (const id of accountIds.toSorted()) {
+    await tx.account.update({ where: { id }, data: { balance: { decrement: amount } } });
+  }
+}`,
+    },
+    {
+      name: "all rows locked by one statement in key order",
+      code: `${pg}export async function closeAccounts(ids: number[]) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE", [ids]);
+    await client.query("UPDATE accounts SET closed = true WHERE id = ANY($1)", [ids]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+    },
+    {
+      name: "redlock's multi-resource acquire: one call takes every key",
+      code: `import Redlock from "redlock";
+import Redis from "ioredis";
+const redlock = new Redlock([new Redis()]);
+export async function lockCarts(cartIds: string[]) {
+  return redlock.acquire(cartIds.map((id) => \`lock:cart:\${id}\`), 5000);
+}`,
+    },
+    {
+      name: "one lock released before the next key is taken",
+      code: `${pg}export async function rebuildIndexes(client: import("pg").PoolClient, names: string[]) {
+  for (const name of names) {
+    await client.query("SELECT pg_advisory_lock(hashtext($1))", [name]);
+    try {
+      await client.query("SELECT 1");
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtext($1))", [name]);
+    }
+  }
+}`,
+    },
+    {
+      name: "in-process mutexes asked for at once: one synchronous pass queues every call in the same order",
+      code: `import { Mutex } from "async-mutex";
+const locks = new Map<string, Mutex>();
+const mutexFor = (key: string) => locks.get(key) ?? locks.set(key, new Mutex()).get(key)!;
+export async function withKeys(keys: string[]) {
+  const releases = await Promise.all(keys.map((key) => mutexFor(key).acquire()));
+  releases.forEach((release) => release());
+}`,
+    },
+    {
+      name: "a fixed list of keys, not the caller's",
+      code: `${pg}const TABLES = ["orders", "payments"];
+export async function lockTables(client: import("pg").PoolClient) {
+  for (const table of TABLES) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [table]);
+}`,
+    },
+    {
+      name: "row updates in a loop outside any transaction hold no lock between statements",
+      code: `${pg}export async function touchAll(ids: number[]) {
+  for (const id of ids) await pool.query("UPDATE sessions SET seen_at = now() WHERE id = $1", [id]);
+}`,
+    },
     {
       name: "the same order everywhere",
       code: `${mutexes}export async function a() {
@@ -219,6 +320,187 @@ export async function deleteUser() {
     },
   ],
   invalid: [
+    // Multi-key acquisition in the caller's order.
+    {
+      name: "advisory locks taken one by one over the caller's keys (Express route service)",
+      code: `${pg}export async function reserveStock(skus: string[]) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    for (const sku of skus) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [sku]);
+    await client.query("UPDATE stock SET reserved = reserved + 1 WHERE sku = ANY($1)", [skus]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+      errors: [
+        {
+          line: 7,
+          column: 35,
+          messageId: "callerOrderLoop",
+          message:
+            "`reserveStock` takes PostgreSQL advisory lock (`pg_advisory_xact_lock`) for each of `skus` one after the other, keeping each, in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait forever for a key the other holds.",
+          help: SORT_FIRST,
+          related: [{ line: 7, message: "`skus` as the caller passed it, not sorted" }],
+        },
+      ],
+      output: `${pg}export async function reserveStock(skus: string[]) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    for (const sku of [...skus].sort()) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [sku]);
+    await client.query("UPDATE stock SET reserved = reserved + 1 WHERE sku = ANY($1)", [skus]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+    },
+    {
+      name: "advisory locks for every id at once in a Prisma transaction (NestJS service)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export class InventoryService {
+  async reserve(itemIds: number[]) {
+    return prisma.$transaction(async (tx) => {
+      await Promise.all(itemIds.map((id) => tx.$executeRaw\`SELECT pg_advisory_xact_lock(\${id})\`));
+      return tx.item.findMany({ where: { id: { in: itemIds } } });
+    });
+  }
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 45,
+          messageId: "callerOrderParallel",
+          message:
+            "`InventoryService.reserve` takes PostgreSQL advisory lock (`pg_advisory_xact_lock`) for each of `itemIds` at once (`Promise.all`), in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait forever for a key the other holds.",
+          help: SORT_FIRST,
+        },
+      ],
+      output: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export class InventoryService {
+  async reserve(itemIds: number[]) {
+    return prisma.$transaction(async (tx) => {
+      await Promise.all([...itemIds].sort().map((id) => tx.$executeRaw\`SELECT pg_advisory_xact_lock(\${id})\`));
+      return tx.item.findMany({ where: { id: { in: itemIds } } });
+    });
+  }
+}`,
+    },
+    {
+      name: "a lock provider hashing the caller's keys and locking them at once (the lock promises awaited later)",
+      code: `import { EntityManager } from "@mikro-orm/core";
+export class AdvisoryLockProvider {
+  constructor(private readonly manager: EntityManager) {}
+  async execute<T>(keys: string | string[], job: () => Promise<T>): Promise<T> {
+    return this.manager.transactional(async (em) => {
+      const fn = "pg_advisory_xact_lock";
+      const all = Array.isArray(keys) ? keys : [keys];
+      const hashed = all.map((key) => this.hash(key));
+      const locking = hashed.map((n) => em.execute(\`SELECT \${fn}(?)\`, [n]));
+      await Promise.all(locking);
+      return job();
+    });
+  }
+  private hash(key: string): number {
+    let h = 5381;
+    for (let i = 0; i < key.length; i++) h = (h * 33) ^ key.charCodeAt(i);
+    return h >>> 0;
+  }
+}`,
+      errors: [
+        {
+          line: 9,
+          column: 41,
+          messageId: "callerOrderParallel",
+          help: SORT_FIRST,
+          related: [{ line: 9, message: "`keys` as the caller passed it, not sorted" }],
+          suggestions: [
+            {
+              title: "Sort `hashed` first",
+              output: `import { EntityManager } from "@mikro-orm/core";
+export class AdvisoryLockProvider {
+  constructor(private readonly manager: EntityManager) {}
+  async execute<T>(keys: string | string[], job: () => Promise<T>): Promise<T> {
+    return this.manager.transactional(async (em) => {
+      const fn = "pg_advisory_xact_lock";
+      const all = Array.isArray(keys) ? keys : [keys];
+      const hashed = all.map((key) => this.hash(key));
+      const locking = [...hashed].sort().map((n) => em.execute(\`SELECT \${fn}(?)\`, [n]));
+      await Promise.all(locking);
+      return job();
+    });
+  }
+  private hash(key: string): number {
+    let h = 5381;
+    for (let i = 0; i < key.length; i++) h = (h * 33) ^ key.charCodeAt(i);
+    return h >>> 0;
+  }
+}`,
+            },
+          ],
+        },
+      ],
+    },
+    {
+      name: "rows updated one by one in the caller's transaction, in the caller's order",
+      code: `import { Prisma } from "@prisma/client";
+export async function debitAll(tx: Prisma.TransactionClient, accountIds: string[], amount: number) {
+  for (const id of accountIds) {
+    await tx.account.update({ where: { id }, data: { balance: { decrement: amount } } });
+  }
+}`,
+      errors: [
+        {
+          line: 4,
+          column: 11,
+          messageId: "callerOrderLoop",
+          message:
+            "`debitAll` takes `account` rows for each of `accountIds` one after the other, keeping each, in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait forever for a key the other holds.",
+          help: ROWS_AT_ONCE,
+        },
+      ],
+      output: `import { Prisma } from "@prisma/client";
+export async function debitAll(tx: Prisma.TransactionClient, accountIds: string[], amount: number) {
+  for (const id of [...accountIds].sort()) {
+    await tx.account.update({ where: { id }, data: { balance: { decrement: amount } } });
+  }
+}`,
+    },
+    {
+      name: "rows locked FOR UPDATE one by one after BEGIN, keyed by a field of each item",
+      code: `${pg}export async function shipOrder(lines: Array<{ productId: number; qty: number }>) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    for (const line of lines) {
+      const { rows } = await client.query("SELECT stock FROM products WHERE id = $1 FOR UPDATE", [line.productId]);
+      if (rows[0].stock < line.qty) throw new Error("out of stock");
+      await client.query("UPDATE products SET stock = stock - $1 WHERE id = $2", [line.qty, line.productId]);
+    }
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+      errors: [
+        { line: 8, column: 30, messageId: "callerOrderLoop", help: ROWS_AT_ONCE },
+        { line: 10, column: 13, messageId: "callerOrderLoop", help: ROWS_AT_ONCE },
+      ],
+    },
+    {
+      name: "redlock locks for every resource at once, one acquire per key",
+      code: `import Redlock from "redlock";
+import Redis from "ioredis";
+const redlock = new Redlock([new Redis()]);
+export async function lockCarts(cartIds: string[]) {
+  return Promise.all(cartIds.map((id) => redlock.acquire([\`lock:cart:\${id}\`], 5000)));
+}`,
+      errors: [{ line: 5, column: 42, messageId: "callerOrderParallel", help: ONE_REDLOCK_CALL }],
+    },
     {
       name: "cycle through a callback passed to a function that runs it under its lock",
       code: `${mutexes}${withUsers}export async function renameUser() {

@@ -16,6 +16,31 @@ const USE_SET = "Take it with `SET key value PX <ms> NX` instead.";
 
 runRuleTests(lockWithoutExpiry, {
   valid: [
+    // Work claims: the correct twins of the claim cases below.
+    {
+      name: "a claim on work in progress taken with an expiry",
+      code: `${ioredis}declare function renderInvoice(id: string): Promise<void>;
+export async function buildInvoice(invoiceId: string) {
+  const claimed = await redis.set(\`invoice:\${invoiceId}:processing\`, String(process.pid), "EX", 300, "NX");
+  if (!claimed) return { skipped: true };
+  await renderInvoice(invoiceId);
+  return { built: true };
+}`,
+    },
+    {
+      name: "a set-once marker recording that the work happened decides who does it, never deleted: at most once by design",
+      code: `${ioredis}declare function sendWelcomeEmail(userId: string): Promise<void>;
+export async function welcome(userId: string) {
+  if (!(await redis.set(\`welcomed:\${userId}\`, "1", "NX"))) return;
+  await sendWelcomeEmail(userId);
+}`,
+    },
+    {
+      name: "a key named as work in progress whose result decides nothing",
+      code: `${ioredis}export async function noteImport(importId: string) {
+  await redis.set(\`import:\${importId}:pending\`, Date.now().toString(), "NX");
+}`,
+    },
     {
       name: "ioredis NX with PX before it",
       code: `${ioredis}export async function run(id: string, token: string) {
@@ -75,6 +100,45 @@ runRuleTests(lockWithoutExpiry, {
     },
   ],
   invalid: [
+    {
+      name: "a claim on work in progress with no expiry decides who renders the invoice",
+      code: `${ioredis}declare function renderInvoice(id: string): Promise<void>;
+export async function buildInvoice(invoiceId: string) {
+  const claimed = await redis.set(\`invoice:\${invoiceId}:processing\`, String(process.pid), "NX");
+  if (!claimed) return { skipped: true };
+  await renderInvoice(invoiceId);
+  return { built: true };
+}`,
+      errors: [{ line: 5, column: 25, ...noExpiry("`invoice:${invoiceId}:processing`"), help: ADD_PX }],
+      output: `${ioredis}declare function renderInvoice(id: string): Promise<void>;
+export async function buildInvoice(invoiceId: string) {
+  const claimed = await redis.set(\`invoice:\${invoiceId}:processing\`, String(process.pid), "PX", 30000, "NX");
+  if (!claimed) return { skipped: true };
+  await renderInvoice(invoiceId);
+  return { built: true };
+}`,
+    },
+    {
+      name: "a claim overwritten with the outcome when the work is done (the NX value marks it under way)",
+      code: `${ioredis}declare function chargeRenewal(subscriptionId: string): Promise<void>;
+export async function renew(subscriptionId: string, period: string) {
+  const key = \`renewal:\${subscriptionId}:\${period}\`;
+  if ((await redis.set(key, "started", "NX")) !== "OK") return;
+  await chargeRenewal(subscriptionId);
+  await redis.set(key, "charged");
+}`,
+      errors: [{ line: 6, column: 14, ...noExpiry("`key`"), help: ADD_PX }],
+      output: `import Redis from "ioredis";
+import { randomUUID } from "node:crypto";
+const redis = new Redis();
+declare function chargeRenewal(subscriptionId: string): Promise<void>;
+export async function renew(subscriptionId: string, period: string) {
+  const key = \`renewal:\${subscriptionId}:\${period}\`;
+  if ((await redis.set(key, randomUUID(), "PX", 30000, "NX")) !== "OK") return;
+  await chargeRenewal(subscriptionId);
+  await redis.set(key, "charged");
+}`,
+    },
     {
       name: "ioredis positional NX, constant value: expiry and token",
       code: `${ioredis}export async function run(id: string) {

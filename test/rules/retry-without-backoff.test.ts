@@ -6,6 +6,39 @@ const CONFLICT = { reason: "a serialization failure, deadlock or conflict" };
 
 runRuleTests(retryWithoutBackoff, {
   valid: [
+    // Lock-library failure signals: the correct twins of the busy-lock retry loops below.
+    {
+      name: "async-mutex tryAcquire retried with a growing, jittered delay",
+      code: `import { Mutex, tryAcquire, E_ALREADY_LOCKED } from "async-mutex";
+import { setTimeout as sleep } from "node:timers/promises";
+const syncMutex = new Mutex();
+export async function syncInventory(run: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      return await tryAcquire(syncMutex).runExclusive(run);
+    } catch (error) {
+      if (error !== E_ALREADY_LOCKED) throw error;
+      await sleep(2 ** attempt * 50 + Math.random() * 50);
+    }
+  }
+  throw new Error("inventory sync is busy");
+}`,
+    },
+    {
+      name: "a TimeoutError of the file's own HTTP client is not a lock failure",
+      code: `class TimeoutError extends Error {}
+declare function fetchRates(): Promise<number[]>;
+export async function loadRates(): Promise<number[]> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await fetchRates();
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+    }
+  }
+  return [];
+}`,
+    },
     {
       name: "bounded, exponential backoff with jitter",
       code: `import type { Pool } from "pg";
@@ -106,6 +139,80 @@ export async function markMigrated(docId: string, count: number): Promise<void> 
     },
   ],
   invalid: [
+    {
+      name: "async-mutex tryAcquire retried at once on E_ALREADY_LOCKED",
+      code: `import { Mutex, tryAcquire, E_ALREADY_LOCKED } from "async-mutex";
+const syncMutex = new Mutex();
+export async function syncInventory(run: () => Promise<void>): Promise<void> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      return await tryAcquire(syncMutex).runExclusive(run);
+    } catch (error) {
+      if (error !== E_ALREADY_LOCKED) throw error;
+    }
+  }
+  throw new Error("inventory sync is busy");
+}`,
+      errors: [
+        {
+          line: 4,
+          column: 3,
+          messageId: "noDelay",
+          message:
+            "This loop retries after a lock that was busy, timed out or lost immediately, with no delay, so the callers that just collided collide again.",
+          help: HELP,
+        },
+      ],
+    },
+    {
+      name: "redis-semaphore mutex retried after TimeoutError with a constant delay",
+      code: `import Redis from "ioredis";
+import { Mutex, TimeoutError } from "redis-semaphore";
+import { setTimeout as sleep } from "node:timers/promises";
+const redis = new Redis();
+export async function rebuildReport(reportId: string, build: () => Promise<void>): Promise<void> {
+  const mutex = new Mutex(redis, \`report:\${reportId}\`, { acquireAttemptsLimit: 1 });
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await mutex.acquire();
+      break;
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      await sleep(200);
+    }
+  }
+  try {
+    await build();
+  } finally {
+    await mutex.release();
+  }
+}`,
+      errors: [{ line: 7, column: 3, messageId: "constantDelay" }],
+    },
+    {
+      name: "redlock acquisition retried forever on ExecutionError",
+      code: `import Redis from "ioredis";
+import Redlock, { ExecutionError } from "redlock";
+const redlock = new Redlock([new Redis()], { retryCount: 0 });
+declare function settle(orderId: string): Promise<void>;
+export async function settleOrder(orderId: string): Promise<void> {
+  while (true) {
+    try {
+      const lock = await redlock.acquire([\`lock:order:\${orderId}\`], 10_000);
+      try {
+        await settle(orderId);
+      } finally {
+        await lock.release();
+      }
+      break;
+    } catch (error) {
+      if (error instanceof ExecutionError) continue;
+      throw error;
+    }
+  }
+}`,
+      errors: [{ line: 6, column: 3, messageId: "noDelayUnbounded" }],
+    },
     {
       name: "for (;;) retrying serialization failures at once: fixed with retry",
       code: `import type { Pool } from "pg";

@@ -34,8 +34,91 @@ export async function POST() {
 const work = `
 declare function work(id: string): Promise<void>;`;
 
+/** A lock table over pg: the row is the lock, `owner` says whose, `expires_at` when it lapses (line 6 inserts it). */
+const lockTablePg = `import { Pool } from "pg";
+export class JobLockService {
+  constructor(private readonly pool: Pool) {}
+
+  async acquire(key: string, owner: string, ttlSeconds: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      \`INSERT INTO job_locks (key, owner, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))
+       ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
+       WHERE job_locks.expires_at < now()\`,
+      [key, owner, ttlSeconds],
+    );
+    return rowCount === 1;
+  }
+`;
+/** The same with Prisma: `create` in a try that treats the duplicate key as "busy". */
+const lockTablePrisma = `import { PrismaClient, Prisma } from "@prisma/client";
+export class LockService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async acquire(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    try {
+      await this.prisma.lock.create({ data: { key, owner, expiresAt: new Date(Date.now() + ttlMs) } });
+      return true;
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return false;
+      throw error;
+    }
+  }
+`;
+
 runRuleTests(unsafeLockRelease, {
   valid: [
+    // Lock tables in SQL: the correct twins of the ownerless release / refresh cases.
+    {
+      name: "lock table released and refreshed with the owner in the WHERE",
+      code: `${lockTablePg}
+  async release(key: string, owner: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query("DELETE FROM job_locks WHERE key = $1 AND owner = $2", [key, owner]);
+    return rowCount === 1;
+  }
+
+  async extend(key: string, owner: string, ttlSeconds: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      "UPDATE job_locks SET expires_at = now() + make_interval(secs => $3) WHERE key = $1 AND owner = $2",
+      [key, owner, ttlSeconds],
+    );
+    return rowCount === 1;
+  }
+}`,
+    },
+    {
+      name: "Prisma lock row released with the owner in the where",
+      code: `${lockTablePrisma}
+  async release(key: string, owner: string) {
+    const { count } = await this.prisma.lock.deleteMany({ where: { key, owner } });
+    return count === 1;
+  }
+}`,
+    },
+    {
+      name: "expired lock rows swept by their expiry, and all of one owner's rows released",
+      code: `${lockTablePg}
+  async sweep(): Promise<void> {
+    await this.pool.query("DELETE FROM job_locks WHERE expires_at < now()");
+  }
+
+  async releaseAll(owner: string): Promise<void> {
+    await this.pool.query("DELETE FROM job_locks WHERE owner = $1", [owner]);
+  }
+}`,
+    },
+    {
+      name: "a table with an owner and an expiry that is not a lock: no conflict handling on insert (share links)",
+      code: `import { Pool } from "pg";
+export class ShareLinks {
+  constructor(private readonly pool: Pool) {}
+  async create(id: string, ownerId: string, expiresAt: Date) {
+    await this.pool.query("INSERT INTO share_links (id, owner_id, expires_at) VALUES ($1, $2, $3)", [id, ownerId, expiresAt]);
+  }
+  async revoke(id: string) {
+    await this.pool.query("DELETE FROM share_links WHERE id = $1", [id]);
+  }
+}`,
+    },
     {
       name: "compare-and-delete script",
       code: `${ioredis}import { randomUUID } from "node:crypto";
@@ -129,6 +212,50 @@ export default async function handler() {
     },
   ],
   invalid: [
+    {
+      name: "lock table released by key alone (NestJS lock service over pg)",
+      code: `${lockTablePg}
+  async release(key: string): Promise<void> {
+    await this.pool.query("DELETE FROM job_locks WHERE key = $1", [key]);
+  }
+}`,
+      errors: [
+        {
+          line: 16,
+          column: 11,
+          messageId: "ownerlessRelease",
+          message:
+            "This DELETE releases the `job_locks` lock row by `key` without `owner` in its WHERE: if this holder ran past `expires_at` (the lock is taken at line 6), another owner has taken the row since, and this deletes that owner's lock, letting a third one in while the second is still inside.",
+          help: "Name the owner in the WHERE (`AND owner = …`) and check the affected-row count: 0 means the lock was lost.",
+          related: [{ line: 6, message: "lock row inserted here, with `owner` and `expires_at`" }],
+        },
+      ],
+    },
+    {
+      name: "lock table refreshed by key alone",
+      code: `${lockTablePg}
+  async extend(key: string, ttlSeconds: number): Promise<void> {
+    await this.pool.query("UPDATE job_locks SET expires_at = now() + make_interval(secs => $2) WHERE key = $1", [key, ttlSeconds]);
+  }
+}`,
+      errors: [{ line: 16, column: 11, messageId: "ownerlessRefresh" }],
+    },
+    {
+      name: "Prisma lock row created with a duplicate check, deleted by key alone",
+      code: `${lockTablePrisma}
+  async release(key: string) {
+    await this.prisma.lock.delete({ where: { key } });
+  }
+}`,
+      errors: [
+        {
+          line: 16,
+          column: 11,
+          messageId: "ownerlessRelease",
+          help: "Name the owner in the WHERE (`where: { …, owner }`) and check the affected-row count: 0 means the lock was lost.",
+        },
+      ],
+    },
     {
       name: "ioredis: DEL in finally, token in scope: compare-and-delete fix",
       code: `${ioredis}export async function run(id: string, token: string) {

@@ -13,6 +13,7 @@ import {
   expressionKey,
   isInside,
   lineOf,
+  mentions,
   nodesOfKinds,
   receiverOf,
   skipParens,
@@ -46,7 +47,7 @@ function cacheFor<T>(cache: WeakMap<ts.Program, WeakMap<ts.SourceFile, T>>, prog
 
 /**
  * The SET NX / SETNX calls of a file that take a lock, each with its releases. A SET NX counts as a lock when it is
- * released somewhere in the file or its key says it is one (`lock:order:${id}`); a set-once marker
+ * released somewhere in the file, its key says it is one (`lock:order:${id}`), or it claims work (`isWorkClaim`); a set-once marker
  * (`processed:${id}`) that is never deleted is not a lock, nor are the SET NX uses `setIfAbsentRole` tells apart.
  */
 export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, checker: () => ts.TypeChecker): RedisNxLock[] {
@@ -93,11 +94,57 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
   }
   const locks: RedisNxLock[] = [];
   for (const { acquisition, releases } of candidates) {
-    if (releases.length > 0 || LOCK_LIKE_KEY.test(acquisition.key.getText(sourceFile)))
+    if (releases.length > 0 || LOCK_LIKE_KEY.test(acquisition.key.getText(sourceFile)) || isWorkClaim(acquisition))
       locks.push({ acquisition, releases: releases.filter((r) => owner.get(r) === acquisition) });
   }
   cache.set(sourceFile, locks);
   return locks;
+}
+
+/** Key names that say work is under way, not done: the key marks a holder, not a fact. */
+const IN_PROGRESS_KEY = /running|processing|in[-_:]?progress|in[-_:]?flight|pending|busy|claim|working/i;
+
+/**
+ * A claim: a SET NX whose result decides whether this caller does the work, and whose key marks the work as under way
+ * — named so (`job:${id}:running`), or overwritten with the outcome later in the same function
+ * (`set(key, "done")`). Its holder can die mid-work, so it is a lock. A set-once marker that records a fact
+ * (`processed:${id}`, never deleted nor overwritten) is not: it says the work happened, at most once by design.
+ */
+function isWorkClaim(acquisition: RedisNxLock["acquisition"]): boolean {
+  const { call, key } = acquisition;
+  if (!decidesWork(call)) return false;
+  if (IN_PROGRESS_KEY.test(key.getText())) return true;
+  const fn = enclosingFunction(call);
+  const keyText = expressionKey(key);
+  return (
+    !!fn &&
+    nodesOfKinds<ts.CallExpression>(fn, [ts.SyntaxKind.CallExpression]).some(
+      (c) =>
+        c.pos > call.end && /^set$/i.test(calleeName(c) ?? "") && c.arguments[0] !== undefined && expressionKey(c.arguments[0]) === keyText,
+    )
+  );
+}
+
+/** The SET NX's result is a condition: `if (!(await redis.set(...)))`, `ok === "OK"`, or a const tested by an `if`. */
+function decidesWork(call: ts.CallExpression): boolean {
+  let node: ts.Node = call;
+  while (
+    ts.isAwaitExpression(node.parent) ||
+    ts.isParenthesizedExpression(node.parent) ||
+    (ts.isPrefixUnaryExpression(node.parent) && node.parent.operator === ts.SyntaxKind.ExclamationToken) ||
+    (ts.isBinaryExpression(node.parent) && node.parent.operatorToken.kind !== ts.SyntaxKind.EqualsToken)
+  )
+    node = node.parent;
+  const parent = node.parent;
+  if (ts.isIfStatement(parent)) return parent.expression === node;
+  if (ts.isConditionalExpression(parent)) return parent.condition === node;
+  if (!ts.isVariableDeclaration(parent) || !ts.isIdentifier(parent.name)) return false;
+  const name = parent.name.text;
+  const fn = enclosingFunction(call);
+  return (
+    !!fn &&
+    nodesOfKinds<ts.IfStatement>(fn, [ts.SyntaxKind.IfStatement]).some((i) => i.pos > call.end && mentions(i.expression, new Set([name])))
+  );
 }
 
 /**

@@ -554,3 +554,24 @@ export function lockCheckerFor(program: ts.Program, checker: () => ts.TypeChecke
   }
   return uses ? checker : () => undefined;
 }
+
+const failureSignalCache = new WeakMap<ts.SourceFile, RegExp | null>();
+
+/**
+ * The lock-failure signals a file can catch: the names the lock libraries it imports throw when a lock is busy, timed
+ * out or lost (async-mutex `E_ALREADY_LOCKED`, redlock `ExecutionError`, redis-semaphore `TimeoutError`), as one
+ * pattern; undefined when it imports none. A generic name such as `TimeoutError` counts only where its library is
+ * imported.
+ */
+export function lockFailureSignals(sourceFile: ts.SourceFile): RegExp | undefined {
+  let pattern = failureSignalCache.get(sourceFile);
+  if (pattern === undefined) {
+    const modules = [...importsOf(sourceFile).values()].map((i) => i.module);
+    const names = LOCK_LIBRARY_MODELS.filter((m) => modules.some((module) => isModelModule(m, module))).flatMap(
+      (m) => m.failureSignals ?? [],
+    );
+    pattern = names.length > 0 ? new RegExp(`\\b(${names.join("|")})\\b`) : null;
+    failureSignalCache.set(sourceFile, pattern);
+  }
+  return pattern ?? undefined;
+}

@@ -41,7 +41,14 @@ export function sqlTextOf(expr: ts.Node | undefined, depth = 0): string | undefi
   const node = ts.isExpression(expr) ? skipParens(expr) : expr;
   const literal = stringValue(node);
   if (literal !== undefined) return literal;
-  if (ts.isTemplateExpression(node)) return node.head.text + node.templateSpans.map((s) => `$?${s.literal.text}`).join("");
+  if (ts.isTemplateExpression(node)) {
+    // `SELECT ${fnName}(?)` with `const fnName = "pg_advisory_xact_lock"`: text, when every interpolation is such a
+    // constant (a partial substitution would renumber the remaining `$?` placeholders).
+    const constants = node.templateSpans.map((s) => constantText(s.expression));
+    if (constants.every((c) => c !== undefined))
+      return node.head.text + node.templateSpans.map((s, i) => `${constants[i]}${s.literal.text}`).join("");
+    return node.head.text + node.templateSpans.map((s) => `$?${s.literal.text}`).join("");
+  }
   if (ts.isTaggedTemplateExpression(node)) return templateText(node.template);
   if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) {
     const left = sqlTextOf(node.left, depth + 1);
@@ -87,6 +94,15 @@ function sameStatementButWhere(a: string, b: string): boolean {
 function templateText(template: ts.TemplateLiteral): string {
   if (ts.isNoSubstitutionTemplateLiteral(template)) return template.text;
   return template.head.text + template.templateSpans.map((s) => `$?${s.literal.text}`).join("");
+}
+
+/** The string a `const` of the file bound to a string literal holds. */
+function constantText(expr: ts.Expression): string | undefined {
+  const node = skipParens(expr);
+  const declaration = ts.isIdentifier(node) ? constDeclarationOf(node) : undefined;
+  return declaration?.initializer && ts.isStringLiteralLike(skipParens(declaration.initializer))
+    ? (skipParens(declaration.initializer) as ts.StringLiteralLike).text
+    : undefined;
 }
 
 /** `const q = "..."` in the same file, found without the type checker (walks the enclosing scopes' statements). */

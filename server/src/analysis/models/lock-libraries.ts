@@ -53,6 +53,8 @@ export interface LockLibraryModel {
   /** The first entry with the name (and a matching `on`) decides. */
   methods: readonly LockMethodModel[];
   functions?: readonly LockFunctionModel[];
+  /** Exports the library throws (or rejects with) when a lock is busy, timed out or lost: what a retry loop catches. */
+  failureSignals?: readonly string[];
 }
 
 /** Facts of a mechanism, whatever library provides it. */
@@ -63,10 +65,15 @@ export interface LockMechanismModel {
   expires?: boolean;
   /** An acquire given a callback runs it under the lock, keyed by `keyArg` (async-lock's `acquire(key, fn)`). */
   callbackAcquireRunsUnderLock?: boolean;
+  /** Held by this process's memory, queued first come first served: requests issued in one synchronous pass keep their order. */
+  inProcess?: boolean;
 }
 
 export const LOCK_MECHANISMS: Readonly<Partial<Record<LockMechanism, LockMechanismModel>>> = {
-  "keyed-lock": { keyArg: 0, callbackAcquireRunsUnderLock: true },
+  mutex: { inProcess: true },
+  semaphore: { inProcess: true },
+  rwlock: { inProcess: true },
+  "keyed-lock": { keyArg: 0, callbackAcquireRunsUnderLock: true, inProcess: true },
   redlock: { keyArg: 0, expires: true },
   lease: { keyArg: 0, expires: true },
   "redis-semaphore": { expires: true },
@@ -109,6 +116,7 @@ export const LOCK_LIBRARY_MODELS: readonly LockLibraryModel[] = [
       { name: "run", effect: "run-under-lock" }, // the runtime's name, shared by mechanism
       { name: "release", effect: "release" },
     ],
+    failureSignals: ["E_ALREADY_LOCKED", "E_TIMEOUT"],
   },
   {
     library: "runtime",
@@ -157,6 +165,7 @@ export const LOCK_LIBRARY_MODELS: readonly LockLibraryModel[] = [
       { name: "release", effect: "release" },
       { name: "unlock", effect: "release" },
     ],
+    failureSignals: ["ExecutionError", "ResourceLockedError"],
   },
   {
     library: "redis-semaphore",
@@ -166,6 +175,7 @@ export const LOCK_LIBRARY_MODELS: readonly LockLibraryModel[] = [
       { export: "*", via: "type", mechanism: "redis-semaphore" },
     ],
     methods: [{ name: "tryAcquire", effect: "try-acquire" }, ...COMMON_METHODS, { name: "release", effect: "release" }],
+    failureSignals: ["TimeoutError", "LostLockError"],
   },
   {
     library: "async-lock",

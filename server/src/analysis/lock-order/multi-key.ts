@@ -1,0 +1,279 @@
+// Multi-key acquisition in caller order: one lock (or one row) taken per element of a collection the caller passed,
+// either one after the other in a loop (`for (const k of keys) await lock(k)`) or all at once
+// (`Promise.all(keys.map((k) => lock(k)))`), with every lock still held when the next is asked for. Two overlapping
+// calls whose callers list the keys in different orders can each hold one key and wait for the other's: a deadlock.
+// A collection put in a canonical order first (`[...keys].sort()`, `toSorted`, a comparison) is not reported.
+import { ts } from "../../engine/ts";
+import {
+  boundNames,
+  calleeName,
+  code,
+  enclosingFunction,
+  isFunctionLike,
+  mentions,
+  receiverOf,
+  skipAwait,
+  skipParens,
+  walk,
+  type FunctionLike,
+} from "../ast";
+import { dbAccessOf } from "../db";
+import { isReleaseOf, lockAcquisitionOf, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
+import { LOCK_MECHANISMS } from "../models/lock-libraries";
+import { transactionScopeOf } from "../transactions";
+import { hasOrderingEvidence } from "./keys";
+import { lockIdentityOf, type LockKind } from "./lock-class";
+
+export interface CallerOrderAcquisition {
+  /** The acquisition (or row-locking statement) run once per element. */
+  node: ts.CallExpression | ts.TaggedTemplateExpression;
+  /** The `for … of` loop, or the `.map(…)` call whose promises `Promise.all` waits for. */
+  loop: ts.ForOfStatement | ts.CallExpression;
+  parallel: boolean;
+  /** The collection iterated, as written at the loop (`keys`, `numKeys`). */
+  collection: ts.Expression;
+  /** The parameter of the enclosing function the collection comes from. */
+  parameter: string;
+  /** The per-element name (`k` in `for (const k of keys)`). */
+  element: ts.Identifier;
+  /** The element itself is the key (not a field of it): sorting the collection sorts the keys. */
+  elementIsKey: boolean;
+  /** For messages: "PostgreSQL advisory lock (`pg_advisory_xact_lock`)", "`accounts` rows". */
+  lock: string;
+  kind: LockKind;
+  /** The function that takes the locks. */
+  holder: FunctionLike;
+}
+
+const cache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, CallerOrderAcquisition[]>>();
+
+/** Every per-element acquisition of `sourceFile` over a collection its caller ordered. */
+export function callerOrderAcquisitionsIn(
+  sourceFile: ts.SourceFile,
+  program: ts.Program,
+  checker: () => ts.TypeChecker,
+): CallerOrderAcquisition[] {
+  let perFile = cache.get(program);
+  if (!perFile) cache.set(program, (perFile = new WeakMap()));
+  let found = perFile.get(sourceFile);
+  if (found) return found;
+  found = [];
+  const lockChecker = lockCheckerFor(program, checker);
+  walk(sourceFile, (node) => {
+    const loop = loopOver(node);
+    if (!loop) return true;
+    const holder = enclosingFunction(node);
+    const origin = holder && callerOrigin(loop.collection, holder, node.getStart(), 0);
+    if (!holder || !origin) return true;
+    const keyNames = perElementNames(loop.element, loop.body);
+    const visit = (inner: ts.Node): boolean => {
+      if (inner !== loop.body && isFunctionLike(inner)) return false; // runs at another time
+      if (!ts.isCallExpression(inner) && !ts.isTaggedTemplateExpression(inner)) return true;
+      const taken = takenPerElement(inner, keyNames, loop, lockChecker, checker);
+      if (taken)
+        found!.push({
+          node: inner,
+          loop: loop.node,
+          parallel: loop.parallel,
+          collection: loop.collection,
+          parameter: origin,
+          element: loop.element,
+          elementIsKey: taken.key !== undefined && isElementItself(taken.key, loop.element),
+          lock: taken.lock,
+          kind: taken.kind,
+          holder,
+        });
+      return true;
+    };
+    // A concise arrow body (`(k) => lock(k)`) is itself the call.
+    if (visit(loop.body)) walk(loop.body, visit);
+    return true;
+  });
+  perFile.set(sourceFile, found);
+  return found;
+}
+
+interface Loop {
+  node: ts.ForOfStatement | ts.CallExpression;
+  collection: ts.Expression;
+  element: ts.Identifier;
+  body: ts.Node;
+  parallel: boolean;
+}
+
+/** `for (const k of keys) …`, or `keys.map((k) => …)` whose result `Promise.all` waits for. */
+function loopOver(node: ts.Node): Loop | undefined {
+  if (ts.isForOfStatement(node) && ts.isVariableDeclarationList(node.initializer)) {
+    const name = node.initializer.declarations[0]?.name;
+    if (node.initializer.declarations.length !== 1 || !name || !ts.isIdentifier(name)) return undefined;
+    return { node, collection: node.expression, element: name, body: node.statement, parallel: false };
+  }
+  if (!ts.isCallExpression(node) || calleeName(node) !== "map" || !awaitedTogether(node)) return undefined;
+  const collection = receiverOf(node);
+  const callback = node.arguments[0] && skipParens(node.arguments[0]);
+  const element = callback && isFunctionLike(callback) ? callback.parameters[0]?.name : undefined;
+  if (!collection || !callback || !isFunctionLike(callback) || !callback.body || !element || !ts.isIdentifier(element)) return undefined;
+  return { node, collection, element, body: callback.body, parallel: true };
+}
+
+/** `Promise.all(c.map(f))`, or `const ps = c.map(f)` with `Promise.all(ps)` in the same function. */
+function awaitedTogether(map: ts.CallExpression): boolean {
+  const isPromiseAll = (n: ts.Node | undefined): boolean =>
+    !!n && ts.isCallExpression(n) && /^(all|allSettled)$/.test(calleeName(n) ?? "") && receiverOf(n)?.getText() === "Promise";
+  let outer: ts.Node = map;
+  while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
+  if (isPromiseAll(outer.parent)) return true;
+  const declaration = outer.parent;
+  if (!ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return false;
+  const name = declaration.name.text;
+  const fn = enclosingFunction(map);
+  let found = false;
+  if (fn?.body)
+    walk(fn.body, (n) => {
+      if (
+        isPromiseAll(n) &&
+        (n as ts.CallExpression).arguments.some((a) => ts.isIdentifier(skipParens(a)) && skipParens(a).getText() === name)
+      )
+        found = true;
+      return !found;
+    });
+  return found;
+}
+
+/**
+ * The parameter of `fn` that `expr` lists in its caller's order: the parameter itself, a field of it, or a copy,
+ * map, filter or spread of one (`Array.isArray(keys) ? keys : [keys]`, `keys.map(hash)`), with nothing that orders
+ * it on the way (`sort`, `toSorted`, a comparison, an in-place `keys.sort()` before `at`).
+ */
+function callerOrigin(expr: ts.Expression, fn: FunctionLike, at: number, depth: number): string | undefined {
+  if (depth > 5 || hasOrderingEvidence(expr)) return undefined;
+  const node = skipAwait(expr);
+  if (ts.isIdentifier(node)) {
+    // A name of an enclosing function, for a loop in a callback (`transactional(async (tx) => …keys…)`).
+    for (let scope: FunctionLike | undefined = fn; scope; scope = enclosingFunction(scope)) {
+      if (sortedInPlace(node.text, scope, at)) return undefined;
+      const local = localDeclaration(node.text, scope);
+      if (local) return local.initializer ? callerOrigin(local.initializer, scope, at, depth + 1) : undefined;
+      if (!scope.parameters.some((p) => boundNames(p.name).some((id) => id.text === node.text))) continue;
+      // `keys = Array.isArray(keys) ? keys : [keys]`: a reassignment must keep the caller's order too (and its own
+      // right-hand side reads the value before it).
+      const reassigned = assignmentsTo(node.text, scope).filter((value) => value.pos < at);
+      return reassigned.every((value) => callerOrigin(value, scope, value.pos, depth + 1) === node.text) ? node.text : undefined;
+    }
+    return undefined;
+  }
+  if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) return callerOrigin(node.expression, fn, at, depth + 1);
+  if (ts.isConditionalExpression(node))
+    return callerOrigin(node.whenTrue, fn, at, depth + 1) ?? callerOrigin(node.whenFalse, fn, at, depth + 1);
+  if (ts.isArrayLiteralExpression(node)) {
+    // Only a spread copies a collection: `[keys]` is one element, `[...keys]` all of them.
+    const spread = node.elements.length === 1 ? node.elements[0] : undefined;
+    return spread && ts.isSpreadElement(spread) ? callerOrigin(spread.expression, fn, at, depth + 1) : undefined;
+  }
+  if (ts.isNewExpression(node) && node.expression.getText() === "Set" && node.arguments?.[0])
+    return callerOrigin(node.arguments[0], fn, at, depth + 1);
+  if (ts.isCallExpression(node)) {
+    const name = calleeName(node);
+    const receiver = receiverOf(node);
+    if (name === "from" && receiver?.getText() === "Array" && node.arguments[0]) return callerOrigin(node.arguments[0], fn, at, depth + 1);
+    if (receiver && /^(map|filter|slice|concat|flat|flatMap)$/.test(name ?? "")) return callerOrigin(receiver, fn, at, depth + 1);
+  }
+  return undefined;
+}
+
+/** `name.sort(…)` as a statement of `fn` before `at`: the collection was put in order in place. */
+function sortedInPlace(name: string, fn: FunctionLike, at: number): boolean {
+  let sorted = false;
+  if (fn.body)
+    walk(fn.body, (n) => {
+      if (ts.isCallExpression(n) && n.pos < at && calleeName(n) === "sort" && receiverOf(n)?.getText() === name) sorted = true;
+      return !sorted;
+    });
+  return sorted;
+}
+
+function localDeclaration(name: string, fn: FunctionLike): ts.VariableDeclaration | undefined {
+  let found: ts.VariableDeclaration | undefined;
+  if (fn.body)
+    walk(fn.body, (n) => {
+      if (!found && ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name) found = n;
+      return !found;
+    });
+  return found;
+}
+
+/** The values assigned to `name` in `fn` (`name = value`). */
+function assignmentsTo(name: string, fn: FunctionLike): ts.Expression[] {
+  const values: ts.Expression[] = [];
+  if (fn.body)
+    walk(fn.body, (n) => {
+      if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === name)
+        values.push(n.right);
+      return true;
+    });
+  return values;
+}
+
+/** The element's name and the locals of the body computed from it (`const lockKey = \`lock:${k}\``). */
+function perElementNames(element: ts.Identifier, body: ts.Node): Set<string> {
+  const names = new Set([element.text]);
+  walk(body, (n) => {
+    if (ts.isVariableDeclaration(n) && n.initializer && mentions(n.initializer, names))
+      for (const id of boundNames(n.name)) names.add(id.text);
+    return true;
+  });
+  return names;
+}
+
+/** `k`, `String(k)`, `` `lock:${k}` ``, `Number(k)`: the element itself, not a field of it. */
+function isElementItself(key: ts.Expression, element: ts.Identifier): boolean {
+  let node = skipParens(key);
+  if (ts.isArrayLiteralExpression(node) && node.elements.length === 1) node = skipParens(node.elements[0]!);
+  if (ts.isTemplateExpression(node) && node.templateSpans.length === 1) node = skipParens(node.templateSpans[0]!.expression);
+  if (ts.isCallExpression(node) && /^(String|Number|BigInt)$/.test(node.expression.getText()) && node.arguments.length === 1)
+    node = skipParens(node.arguments[0]!);
+  return ts.isIdentifier(node) && node.text === element.text;
+}
+
+/**
+ * The lock `call` takes for one element, when it is still held when the next element's is asked for: a waiting
+ * acquisition (not a try, not a scoped callback) not released in the loop body, or a row lock of the transaction the
+ * loop runs in. In-process locks taken all at once are not counted: `Promise.all` asks for all of them in one
+ * synchronous pass, so two such calls queue in the same order on every lock and cannot interleave.
+ */
+function takenPerElement(
+  call: ts.CallExpression | ts.TaggedTemplateExpression,
+  keyNames: ReadonlySet<string>,
+  loop: Loop,
+  lockChecker: ReturnType<typeof lockCheckerFor>,
+  checker: () => ts.TypeChecker,
+): { lock: string; kind: LockKind; key?: ts.Expression } | undefined {
+  const acquisition = lockAcquisitionOf(call, lockChecker);
+  if (acquisition) {
+    if (acquisition.style !== "blocking") return undefined;
+    if (loop.parallel && LOCK_MECHANISMS[acquisition.mechanism]?.inProcess) return undefined;
+    const key = lockIdentityOf(acquisition, checker())?.key;
+    if (!key || !mentions(key, keyNames) || releasedIn(loop.body, acquisition)) return undefined;
+    return { lock: acquisition.label, kind: acquisition.mechanism, key };
+  }
+  const access = dbAccessOf(call);
+  if (!access || access.library === "redis" || access.insert || !access.table) return undefined;
+  const locksRows = access.kind === "write" || (access.kind === "read" && (access.lock === "update" || access.lock === "no key update"));
+  if (!locksRows || !transactionScopeOf(call)) return undefined;
+  const condition = access.conditions.find((c) => c.operator === "=" && c.value && mentions(c.value, keyNames));
+  return condition ? { lock: `${code(access.table)} rows`, kind: "row-lock", key: condition.value! } : undefined;
+}
+
+/** A release of `acquisition` inside the loop body: each element's lock is let go before the next is taken. */
+function releasedIn(body: ts.Node, acquisition: LockAcquisition): boolean {
+  if (acquisition.transactionScoped) return false;
+  const binding = resultBinding(acquisition);
+  const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
+  let released = false;
+  walk(body, (n) => {
+    if ((ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) && n !== acquisition.call && isReleaseOf(n, acquisition, names))
+      released = true;
+    return !released;
+  });
+  return released;
+}
