@@ -337,6 +337,29 @@ export async function settle(id: string) {
       code: OPAQUE_LOCK_CALLERS,
       files: { "src/opaque-locks.ts": OPAQUE_LOCK_MODULE },
     },
+    {
+      name: "a retry sleep in the catch of a failed acquisition, with a log line before the return",
+      code: `import Redlock, { type Lock } from "redlock";
+import Redis from "ioredis";
+export class Leader {
+  private readonly redlock = new Redlock([new Redis()]);
+  private lock: Lock | undefined;
+  constructor(private readonly logger: { info(message: string): void }) {}
+  async elect(region: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        this.lock = await this.redlock.acquire([\`leader:\${region}\`], 30000);
+        this.logger.info("elected leader for " + region);
+        return true;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+    return false;
+  }
+}
+`,
+    },
   ],
   invalid: [
     {

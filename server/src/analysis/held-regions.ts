@@ -163,13 +163,20 @@ interface Place {
   cls: ts.Node | undefined;
 }
 
-/** Whether `fn` has its own parameter or local named `name`. */
+const localNames = new WeakMap<FunctionLike, ReadonlySet<string>>();
+
+/** Whether `fn` has its own parameter or local named `name` (the names computed once per function: asked per lock and release pair). */
 function declaresLocally(fn: FunctionLike | undefined, name: string): boolean {
   if (!fn) return false;
-  return nodesOfKinds<ts.ParameterDeclaration | ts.VariableDeclaration>(fn, [
-    ts.SyntaxKind.Parameter,
-    ts.SyntaxKind.VariableDeclaration,
-  ]).some((d) => boundNames(d.name).some((id) => id.text === name));
+  let names = localNames.get(fn);
+  if (!names) {
+    const declarations = nodesOfKinds<ts.ParameterDeclaration | ts.VariableDeclaration>(fn, [
+      ts.SyntaxKind.Parameter,
+      ts.SyntaxKind.VariableDeclaration,
+    ]);
+    localNames.set(fn, (names = new Set(declarations.flatMap((d) => boundNames(d.name).map((id) => id.text)))));
+  }
+  return names.has(name);
 }
 
 /** A method named as a lock release (`release`, `unlock`, `releaseLock`). */

@@ -152,6 +152,13 @@ describe("cfg: statements", () => {
     assert.deepEqual(paths("function f(){ for (const k in o) a(k); }"), ["", "k= a(k)", "k= a(k) k= a(k)"]);
   });
 
+  test("logging calls are taken not to throw: no exception edge, they do not end their block", () => {
+    assert.deepEqual(throwPaths("function f(){ try { a(); console.debug(x); this.logger.info(y); } catch { c(); } }"), [
+      "a() c()",
+    ]);
+    assert.deepEqual(throwPaths("function f(){ a(); log.warn(x); audit.warn(y); }"), ["a()", "a() log.warn(x) audit.warn(y)"]);
+  });
+
   test("break and continue are elements that end their block, with the edge of their jump", () => {
     const graph = graphOf("function f(){ while (c()) { if (d()) break; a(); } b(); }");
     const brk = graph.blocks.find((b) => b.elements.some((e) => ts.isBreakStatement(e)))!;

@@ -3,9 +3,10 @@
 // functions) in evaluation order; edges model branches, short circuits, loops, jumps, exceptions and finally blocks.
 //
 // Conventions a client can rely on:
-// - An element that may throw (call, new, tagged template, await, yield, throw) is the last element of its block; the
-//   block's "exception" edge leaves AFTER it, so the state on that edge includes the element's own effect (undo it
-//   with ForwardProblem.edge if the effect only happens on success, e.g. a lock acquisition).
+// - An element that may throw (call, new, tagged template, await, yield, throw; not a logging call) is the last
+//   element of its block; the block's "exception" edge leaves AFTER it, so the state on that edge includes the
+//   element's own effect (undo it with ForwardProblem.edge if the effect only happens on success, e.g. a lock
+//   acquisition).
 // - "true"/"false" edges say whether `edge.condition` was truthy; for `??`, `??=` and `?.` they say whether it was
 //   NOT nullish ("true" = the value is there: `?.` goes on with the chain, `??` skips its right side).
 // - A finally body is built once per kind of exit that reaches it (normal, return, throw, each break/continue target),
@@ -80,6 +81,7 @@ export function elementAt(graph: FlowGraph, node: ts.Node): ts.Node | undefined 
 function mayThrow(node: ts.Node): boolean {
   switch (node.kind) {
     case ts.SyntaxKind.CallExpression:
+      return !isLoggingCall(node as ts.CallExpression);
     case ts.SyntaxKind.NewExpression:
     case ts.SyntaxKind.TaggedTemplateExpression:
     case ts.SyntaxKind.AwaitExpression:
@@ -88,6 +90,20 @@ function mayThrow(node: ts.Node): boolean {
     default:
       return false;
   }
+}
+
+const LOG_METHODS = new Set(["log", "debug", "info", "warn", "error", "trace", "verbose", "fatal"]);
+
+/**
+ * `console.debug(…)`, `logger.info(…)`, `this.logger.warn(…)`: logging is taken not to throw, so a log line between
+ * an acquisition and the end of a `try` does not make its `catch` reachable with the lock held.
+ */
+function isLoggingCall(call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || !ts.isIdentifier(callee.name) || !LOG_METHODS.has(callee.name.text)) return false;
+  const receiver = callee.expression;
+  const name = ts.isIdentifier(receiver) ? receiver.text : ts.isPropertyAccessExpression(receiver) ? receiver.name.text : "";
+  return /^(console|logger|log|_logger|#logger)$/i.test(name);
 }
 
 function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
