@@ -153,9 +153,7 @@ describe("cfg: statements", () => {
   });
 
   test("logging calls are taken not to throw: no exception edge, they do not end their block", () => {
-    assert.deepEqual(throwPaths("function f(){ try { a(); console.debug(x); this.logger.info(y); } catch { c(); } }"), [
-      "a() c()",
-    ]);
+    assert.deepEqual(throwPaths("function f(){ try { a(); console.debug(x); this.logger.info(y); } catch { c(); } }"), ["a() c()"]);
     assert.deepEqual(throwPaths("function f(){ a(); log.warn(x); audit.warn(y); }"), ["a()", "a() log.warn(x) audit.warn(y)"]);
   });
 
