@@ -6,6 +6,7 @@ Commands:
   rules              List the rules with a one-line description and their docs
   init [--force]     Write a commented starter locksmith.json in the current folder
   graph [paths..]    Print the lock-order graph [-p tsconfig] [--format dot|mermaid|json]
+  locks [paths..]    List the locks Locksmith recognises and the project's own lock helpers [--format text|json]
   runtime vendor     Copy the single-file runtime into the project [--out path]
   help               Show this help
 

@@ -8,6 +8,7 @@ import { ConfigError } from "../engine/config";
 import { ProjectLoadError } from "../engine/project";
 import { VERSION } from "../version";
 import { runGraph } from "./graph";
+import { runLocks } from "./locks-command";
 import { HELP } from "./help";
 import { runInit } from "./init";
 import { UsageError, defaultIo, type CliIo } from "./io";
@@ -35,6 +36,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   init: runInit,
   graph: runGraph,
+  locks: runLocks,
   runtime: runRuntimeCommand,
 };
 

@@ -1,0 +1,142 @@
+// `locksmith locks [paths..] [-p tsconfig] [--format text|json]`: what the analysis believes about the project's
+// locks — every acquisition it recognises, and the project's own lock helpers with why each was recognised (inferred
+// from its body, or declared in locksmith.json `locks`) — so a user can check it in one command and correct it with
+// one declaration.
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import type { LockAcquisition } from "../analysis/locks";
+import { allLockAcquisitionsIn, type LockWrapper } from "../analysis/lock-wrappers";
+import { functionName } from "../analysis/ast";
+import { declaredLocksOf } from "../engine/config";
+import type { ts } from "../engine/ts";
+import { RULES } from "../../../rules/index";
+import { LintSession } from "./session";
+import { UsageError, type CliIo } from "./io";
+
+export const LOCKS_HELP = `Usage: locksmith locks [paths..] [options]
+
+Lists the lock acquisitions Locksmith recognises, and the project's own lock helpers (functions that run a callback
+under a lock, or return holding one) with why each was recognised: inferred from its body, or declared in
+locksmith.json "locks".
+
+Options:
+  -p, --project <tsconfig>            Load the project from this tsconfig
+  -f, --format <text|json>            Output format (default: text)
+  -h, --help                          Show this help`;
+
+interface Place {
+  file: string;
+  line: number;
+  column: number;
+}
+
+interface AcquisitionEntry extends Place {
+  lock: string;
+  mechanism: string;
+  style: string;
+  /** "library", or the helper whose call this is. */
+  via: string;
+}
+
+interface HelperEntry extends Place {
+  function: string;
+  kind: "runs-callback" | "acquires";
+  lock: string;
+  mechanism: string;
+  /** Why it counts: the acquisition in its body, or its declaration. */
+  because: string;
+}
+
+export async function runLocks(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        project: { type: "string", short: "p" },
+        format: { type: "string", short: "f", default: "text" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split("\n")[0]} (run \`locksmith locks --help\`)`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(`${LOCKS_HELP}\n`);
+    return 0;
+  }
+  if (values.format !== "text" && values.format !== "json")
+    throw new UsageError(`unknown format "${values.format}" (expected text or json)`);
+  const session = new LintSession({
+    rules: RULES,
+    cwd: io.cwd,
+    paths: positionals,
+    ...(values.project ? { tsconfig: values.project } : {}),
+  });
+  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${positionals.join(", ") || "."}`);
+  const program = session.host.getProgram();
+  let checker: ts.TypeChecker | undefined;
+  const getChecker = () => (checker ??= program.getTypeChecker());
+  const declared = declaredLocksOf(session.config);
+  const placeOf = (node: ts.Node): Place => {
+    const sourceFile = node.getSourceFile();
+    const { line, character } = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
+    return { file: path.relative(io.cwd, sourceFile.fileName).split(path.sep).join("/"), line: line + 1, column: character + 1 };
+  };
+  const acquisitions: AcquisitionEntry[] = [];
+  const helpers = new Map<LockWrapper, HelperEntry>();
+  for (const fileName of session.spec.lintFiles) {
+    const sourceFile = program.getSourceFile(fileName);
+    if (!sourceFile || session.config.isIgnored(sourceFile.fileName)) continue;
+    for (const acquisition of allLockAcquisitionsIn(sourceFile, program, getChecker, declared)) {
+      const wrapper = acquisition.wrapper;
+      acquisitions.push({
+        ...placeOf(acquisition.call),
+        lock: acquisition.label,
+        mechanism: acquisition.mechanism,
+        style: acquisition.style,
+        via: wrapper ? functionName(wrapper.fn) : "library",
+      });
+      if (wrapper && !helpers.has(wrapper)) helpers.set(wrapper, helperEntry(wrapper, placeOf));
+    }
+  }
+  if (values.format === "json") {
+    io.stdout(`${JSON.stringify({ helpers: [...helpers.values()], acquisitions }, null, 2)}\n`);
+    return 0;
+  }
+  const lines: string[] = [];
+  lines.push(`Lock helpers of the project (${helpers.size})`);
+  for (const h of helpers.values())
+    lines.push(
+      `  ${h.function}  ${h.file}:${h.line}  ${h.kind === "runs-callback" ? "runs a callback under" : "returns holding"} ${h.lock} (${h.mechanism}): ${h.because}`,
+    );
+  lines.push("", `Lock acquisitions (${acquisitions.length})`);
+  for (const a of acquisitions)
+    lines.push(
+      `  ${a.file}:${a.line}:${a.column}  ${a.lock}  ${a.mechanism}, ${a.style}${a.via === "library" ? "" : `, through ${a.via}`}`,
+    );
+  io.stdout(`${lines.join("\n")}\n`);
+  return 0;
+}
+
+function helperEntry(wrapper: LockWrapper, placeOf: (node: ts.Node) => Place): HelperEntry {
+  const source = wrapper.source;
+  let because: string;
+  if ("declared" in source) because = "declared in locksmith.json";
+  else {
+    const inner: LockAcquisition = source.inferred;
+    const at = placeOf(inner.call);
+    because = `inferred from ${inner.wrapper ? `its call of ${functionName(inner.wrapper.fn)}` : "its acquisition"} at ${at.file}:${at.line}`;
+  }
+  return {
+    ...placeOf(wrapper.fn),
+    function: functionName(wrapper.fn),
+    kind: wrapper.kind,
+    lock: wrapper.lockLabel,
+    mechanism: wrapper.mechanism,
+    because,
+  };
+}

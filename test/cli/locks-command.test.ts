@@ -1,0 +1,89 @@
+// `locksmith locks`: the acquisitions Locksmith recognises and the project's own lock helpers, with why each counts.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { runCli } from "./helpers";
+import { OPAQUE_LOCK_MODULE } from "../helpers/lock-modules";
+
+const LOCKING = `import { Mutex } from "async-mutex";
+const mutex = new Mutex();
+export function withGlobalLock<T>(fn: () => Promise<T>): Promise<T> {
+  return mutex.runExclusive(fn);
+}
+`;
+const ORDERS = `import { withGlobalLock } from "./locking";
+import { LeaseClient } from "./opaque-locks";
+const leases = new LeaseClient();
+export async function settle(id: string) {
+  await withGlobalLock(async () => {
+    await fetch("https://bank.example/" + id);
+  });
+  if (!(await leases.take(id))) return;
+  await leases.give(id);
+}
+`;
+const TSCONFIG = `{ "compilerOptions": { "strict": true, "module": "nodenext", "noEmit": true }, "include": ["src"] }\n`;
+const CONFIG = `{ "locks": [{ "function": "LeaseClient.take", "kind": "lease", "acquires": "try", "releasedBy": "LeaseClient.give", "key": 0 }] }\n`;
+
+const dirs: string[] = [];
+function project(withConfig: boolean): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-locks-"));
+  dirs.push(dir);
+  fs.mkdirSync(path.join(dir, "src"));
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), TSCONFIG);
+  fs.writeFileSync(path.join(dir, "src", "locking.ts"), LOCKING);
+  fs.writeFileSync(path.join(dir, "src", "opaque-locks.ts"), OPAQUE_LOCK_MODULE);
+  fs.writeFileSync(path.join(dir, "src", "orders.ts"), ORDERS);
+  if (withConfig) fs.writeFileSync(path.join(dir, "locksmith.json"), CONFIG);
+  return dir;
+}
+after(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("locksmith locks", () => {
+  test("json: inferred and declared helpers with why, and every acquisition with the helper it goes through", async () => {
+    const { code, stdout, stderr } = await runCli(["locks", "--format", "json"], project(true));
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+    const result = JSON.parse(stdout);
+    assert.deepEqual(
+      result.helpers.map((h: { function: string; file: string; line: number; kind: string; because: string }) => [
+        h.function,
+        `${h.file}:${h.line}`,
+        h.kind,
+        h.because,
+      ]),
+      [
+        ["withGlobalLock", "src/locking.ts:3", "runs-callback", "inferred from its acquisition at src/locking.ts:4"],
+        ["LeaseClient.take", "src/opaque-locks.ts:10", "acquires", "declared in locksmith.json"],
+      ],
+    );
+    assert.deepEqual(
+      result.acquisitions.map((a: { file: string; line: number; style: string; via: string }) => [`${a.file}:${a.line}`, a.style, a.via]),
+      [
+        ["src/orders.ts:5", "scoped", "withGlobalLock"],
+        ["src/orders.ts:8", "try", "LeaseClient.take"],
+      ],
+    );
+  });
+
+  test("text: without the declaration, the opaque lease is not a lock; a bad format is a usage error", async () => {
+    const dir = project(false);
+    const { code, stdout } = await runCli(["locks"], dir);
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      /^Lock helpers of the project \(1\)\n {2}withGlobalLock {2}src\/locking\.ts:3 {2}runs a callback under `mutex` \(mutex\)/,
+    );
+    assert.match(
+      stdout,
+      /\nLock acquisitions \(1\)\n {2}src\/orders\.ts:5:9 {2}`mutex` \(taken by `withGlobalLock`\) {2}mutex, scoped, through withGlobalLock\n$/,
+    );
+    const bad = await runCli(["locks", "--format", "yaml"], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown format "yaml"/);
+  });
+});
