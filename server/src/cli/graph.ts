@@ -1,7 +1,6 @@
 // `locksmith graph [paths..] [-p tsconfig] [--format dot|mermaid|json]`: prints the project's lock-order graph.
 // Nodes are lock classes, edges carry the source location of the acquisition, cycles are highlighted.
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import {
   buildLockOrderGraph,
   type GraphEdge,
@@ -11,7 +10,7 @@ import {
 } from "../analysis/lock-order/export";
 import { RULES } from "../../../rules/index";
 import { LintSession } from "./session";
-import { UsageError, type CliIo } from "./io";
+import { UsageError, projectReportArgs, type CliIo } from "./io";
 
 export const GRAPH_HELP = `Usage: locksmith graph [paths..] [options]
 
@@ -31,35 +30,17 @@ export const GRAPH_FORMATS: Record<string, Renderer> = {
 };
 
 export async function runGraph(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        project: { type: "string", short: "p" },
-        format: { type: "string", short: "f", default: "dot" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.split("\n")[0]} (run \`locksmith graph --help\`)`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(`${GRAPH_HELP}\n`);
-    return 0;
-  }
-  const render = GRAPH_FORMATS[values.format!];
-  if (!render) throw new UsageError(`unknown graph format "${values.format}" (expected one of: ${Object.keys(GRAPH_FORMATS).join(", ")})`);
+  const args = projectReportArgs("graph", argv, "dot", GRAPH_HELP, io);
+  if (!args) return 0;
+  const render = GRAPH_FORMATS[args.format];
+  if (!render) throw new UsageError(`unknown graph format "${args.format}" (expected one of: ${Object.keys(GRAPH_FORMATS).join(", ")})`);
   const session = new LintSession({
     rules: RULES,
     cwd: io.cwd,
-    paths: positionals,
-    ...(values.project ? { tsconfig: values.project } : {}),
+    paths: args.paths,
+    ...(args.project ? { tsconfig: args.project } : {}),
   });
-  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${positionals.join(", ") || "."}`);
+  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${args.paths.join(", ") || "."}`);
   const program = session.host.getProgram();
   const sourceFiles = session.spec.lintFiles.flatMap((f) => {
     const sourceFile = program.getSourceFile(f);

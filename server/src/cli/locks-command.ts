@@ -3,7 +3,6 @@
 // from its body, or declared in locksmith.json `locks`) — so a user can check it in one command and correct it with
 // one declaration.
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import type { LockAcquisition } from "../analysis/locks";
 import { allLockAcquisitionsIn, type LockWrapper } from "../analysis/lock-wrappers";
 import { functionName } from "../analysis/ast";
@@ -11,7 +10,7 @@ import { declaredLocksOf } from "../engine/config";
 import type { ts } from "../engine/ts";
 import { RULES } from "../../../rules/index";
 import { LintSession } from "./session";
-import { UsageError, type CliIo } from "./io";
+import { UsageError, projectReportArgs, type CliIo } from "./io";
 
 export const LOCKS_HELP = `Usage: locksmith locks [paths..] [options]
 
@@ -48,35 +47,16 @@ interface HelperEntry extends Place {
 }
 
 export async function runLocks(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        project: { type: "string", short: "p" },
-        format: { type: "string", short: "f", default: "text" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.split("\n")[0]} (run \`locksmith locks --help\`)`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(`${LOCKS_HELP}\n`);
-    return 0;
-  }
-  if (values.format !== "text" && values.format !== "json")
-    throw new UsageError(`unknown format "${values.format}" (expected text or json)`);
+  const args = projectReportArgs("locks", argv, "text", LOCKS_HELP, io);
+  if (!args) return 0;
+  if (args.format !== "text" && args.format !== "json") throw new UsageError(`unknown format "${args.format}" (expected text or json)`);
   const session = new LintSession({
     rules: RULES,
     cwd: io.cwd,
-    paths: positionals,
-    ...(values.project ? { tsconfig: values.project } : {}),
+    paths: args.paths,
+    ...(args.project ? { tsconfig: args.project } : {}),
   });
-  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${positionals.join(", ") || "."}`);
+  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${args.paths.join(", ") || "."}`);
   const program = session.host.getProgram();
   let checker: ts.TypeChecker | undefined;
   const getChecker = () => (checker ??= program.getTypeChecker());
@@ -103,7 +83,7 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
       if (wrapper && !helpers.has(wrapper)) helpers.set(wrapper, helperEntry(wrapper, placeOf));
     }
   }
-  if (values.format === "json") {
+  if (args.format === "json") {
     io.stdout(`${JSON.stringify({ helpers: [...helpers.values()], acquisitions }, null, 2)}\n`);
     return 0;
   }
