@@ -5,7 +5,7 @@
 // path leave the function with the lock still held, and what takes it?" (lock-release-not-guaranteed).
 import { ts } from "../engine/ts";
 import { boundNames, enclosingFunction, isInside, skipAwait, skipParens, stringValue } from "./ast";
-import { elementAt, flowGraphOf, type FlowBlock, type FlowEdge, type FlowGraph } from "./flow/cfg";
+import { elementAt, flowGraphOf, isProcessExit, type FlowBlock, type FlowEdge, type FlowGraph } from "./flow/cfg";
 import { solveForward, type ForwardSolution } from "./flow/dataflow";
 import { isReleaseOf, resultBinding, type LockAcquisition } from "./locks";
 
@@ -175,11 +175,6 @@ function isJump(node: ts.Node): node is ts.ReturnStatement | ts.BreakOrContinueS
 
 function positionOf(leak: Leak): number {
   return leak.kind === "branch" ? leak.condition.getStart() : leak.kind === "path" ? Infinity : leak.node.getStart();
-}
-
-function isProcessExit(call: ts.CallExpression): boolean {
-  const callee = skipParens(call.expression);
-  return ts.isPropertyAccessExpression(callee) && callee.name.text === "exit" && callee.expression.getText() === "process";
 }
 
 /** Whether `condition` tests the acquisition: contains the call or reads its result. */

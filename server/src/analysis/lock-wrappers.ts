@@ -19,15 +19,22 @@ import {
   enclosingFunction,
   expressionKey,
   functionName,
-  importsOf,
   isFunctionLike,
   nodesOfKinds,
   skipParens,
   type FunctionLike,
 } from "./ast";
 import { acquisitionPaths } from "./lock-holding";
-import { LOCK_LIBRARY_MODELS, isModelModule, lockMethodNames } from "./models/lock-libraries";
-import { isReleaseOf, lockAcquisitionOf, lockAcquisitionsIn, lockCheckerFor, type LockAcquisition } from "./locks";
+import { LOCK_LIBRARY_MODELS, lockMethodNames } from "./models/lock-libraries";
+import {
+  importsLockLibrary,
+  isReleaseOf,
+  labelOf,
+  lockAcquisitionOf,
+  lockAcquisitionsIn,
+  lockCheckerFor,
+  type LockAcquisition,
+} from "./locks";
 import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
 
 /** A project function that runs its function parameter `callbackParam` under a lock, or returns holding one. */
@@ -134,11 +141,9 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
   const wrapper = fn && lockWrapperOf(fn, state, depth + 1);
   if (!wrapper) return undefined;
   const key = wrapper.keyParam === undefined ? undefined : call.arguments[wrapper.keyParam];
-  const wrapperName = code(oneLine(callee.getText()));
+  const wrapperName = code(labelOf(callee));
   // In the caller's terms: the wrapper and the key it is given (the inner lock's own key is a parameter name).
-  const label = key
-    ? `the lock ${wrapperName} takes for ${code(oneLine(key.getText()))}`
-    : `${wrapper.lockLabel} (taken by ${wrapperName})`;
+  const label = key ? `the lock ${wrapperName} takes for ${code(labelOf(key))}` : `${wrapper.lockLabel} (taken by ${wrapperName})`;
   const common = {
     call,
     mechanism: wrapper.mechanism,
@@ -206,7 +211,7 @@ function callFactsOf(file: ts.SourceFile): CallFacts {
   facts = { locking: new Set(), calls: new Map() };
   const lockNames = lockMethodNames(LOCK_LIBRARY_MODELS);
   // Generic method names (`run`, `read`, `write`) count only where a lock library is imported.
-  const importsLockLibrary = [...importsOf(file).values()].some((i) => LOCK_LIBRARY_MODELS.some((m) => isModelModule(m, i.module)));
+  const withLockLibrary = importsLockLibrary(file);
   for (const call of nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(file, CALL_KINDS)) {
     const fn = enclosingFunction(call);
     const full = fn ? functionName(fn) : "<anonymous>";
@@ -223,7 +228,7 @@ function callFactsOf(file: ts.SourceFile): CallFacts {
           : undefined;
     if (
       (name &&
-        (((importsLockLibrary || !GENERIC_LOCK_METHODS.has(name)) && (lockNames.acquiring.has(name) || lockNames.functions.has(name))) ||
+        (((withLockLibrary || !GENERIC_LOCK_METHODS.has(name)) && (lockNames.acquiring.has(name) || lockNames.functions.has(name))) ||
           /^setnx$/i.test(name) ||
           (/^set$/i.test(name) && ts.isCallExpression(call) && call.arguments.some(isNxFlag)))) ||
       (first && (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first)) && LOCK_SQL.test(first.getText(file)))
@@ -266,11 +271,6 @@ function releasesWrapperLock(
   if (acquisition.key && !args.includes(expressionKey(acquisition.key)) && !args.some((a) => resultNames.has(a))) return false;
   const fn = resolve(call, state);
   return fn !== undefined && isReleaser(fn);
-}
-
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, " ");
-  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
 }
 
 /**

@@ -76,8 +76,8 @@ export interface LockRelease {
   call: ts.CallExpression | ts.TaggedTemplateExpression;
 }
 
-/** Source text for a message, shortened. */
-function labelOf(node: ts.Node): string {
+/** Source text for a message, on one line and shortened. */
+export function labelOf(node: ts.Node): string {
   const text = node.getText().replace(/\s+/g, " ");
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -541,15 +541,15 @@ const usesLockLibraries = new WeakMap<ts.Program, boolean>();
  * redlock, redis-semaphore, async-lock, the runtime), else one that answers undefined — with no lock library in the
  * project no declaration can be a lock object, and such a project never pays for creating the checker here.
  */
+/** Whether a file imports one of the modelled lock libraries. */
+export function importsLockLibrary(sourceFile: ts.SourceFile): boolean {
+  return [...importsOf(sourceFile).values()].some((i) => LOCK_LIBRARY_MODELS.some((m) => isModelModule(m, i.module)));
+}
+
 export function lockCheckerFor(program: ts.Program, checker: () => ts.TypeChecker): CheckerGetter {
   let uses = usesLockLibraries.get(program);
   if (uses === undefined) {
-    uses = program
-      .getSourceFiles()
-      .some(
-        (sf) =>
-          !sf.isDeclarationFile && [...importsOf(sf).values()].some((i) => LOCK_LIBRARY_MODELS.some((m) => isModelModule(m, i.module))),
-      );
+    uses = program.getSourceFiles().some((sf) => !sf.isDeclarationFile && importsLockLibrary(sf));
     usesLockLibraries.set(program, uses);
   }
   return uses ? checker : () => undefined;

@@ -9,7 +9,7 @@ import {
   type LockOrderGraph,
 } from "../analysis/lock-order/export";
 import { RULES } from "../../../rules/index";
-import { LintSession } from "./session";
+import { reportProject } from "./session";
 import { UsageError, projectReportArgs, type CliIo } from "./io";
 
 export const GRAPH_HELP = `Usage: locksmith graph [paths..] [options]
@@ -34,18 +34,7 @@ export async function runGraph(argv: string[], io: CliIo): Promise<number> {
   if (!args) return 0;
   const render = GRAPH_FORMATS[args.format];
   if (!render) throw new UsageError(`unknown graph format "${args.format}" (expected one of: ${Object.keys(GRAPH_FORMATS).join(", ")})`);
-  const session = new LintSession({
-    rules: RULES,
-    cwd: io.cwd,
-    paths: args.paths,
-    ...(args.project ? { tsconfig: args.project } : {}),
-  });
-  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${args.paths.join(", ") || "."}`);
-  const program = session.host.getProgram();
-  const sourceFiles = session.spec.lintFiles.flatMap((f) => {
-    const sourceFile = program.getSourceFile(f);
-    return sourceFile && !session.config.isIgnored(sourceFile.fileName) ? [sourceFile] : [];
-  });
+  const { program, sourceFiles } = reportProject(RULES, args, io.cwd);
   io.stdout(render(buildLockOrderGraph(program, sourceFiles), io.cwd));
   return 0;
 }

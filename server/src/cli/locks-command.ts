@@ -9,7 +9,7 @@ import { functionName } from "../analysis/ast";
 import { declaredLocksOf } from "../engine/config";
 import type { ts } from "../engine/ts";
 import { RULES } from "../../../rules/index";
-import { LintSession } from "./session";
+import { reportProject } from "./session";
 import { UsageError, projectReportArgs, type CliIo } from "./io";
 
 export const LOCKS_HELP = `Usage: locksmith locks [paths..] [options]
@@ -50,14 +50,7 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
   const args = projectReportArgs("locks", argv, "text", LOCKS_HELP, io);
   if (!args) return 0;
   if (args.format !== "text" && args.format !== "json") throw new UsageError(`unknown format "${args.format}" (expected text or json)`);
-  const session = new LintSession({
-    rules: RULES,
-    cwd: io.cwd,
-    paths: args.paths,
-    ...(args.project ? { tsconfig: args.project } : {}),
-  });
-  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${args.paths.join(", ") || "."}`);
-  const program = session.host.getProgram();
+  const { session, program, sourceFiles } = reportProject(RULES, args, io.cwd);
   let checker: ts.TypeChecker | undefined;
   const getChecker = () => (checker ??= program.getTypeChecker());
   const declared = declaredLocksOf(session.config);
@@ -68,9 +61,7 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
   };
   const acquisitions: AcquisitionEntry[] = [];
   const helpers = new Map<LockWrapper, HelperEntry>();
-  for (const fileName of session.spec.lintFiles) {
-    const sourceFile = program.getSourceFile(fileName);
-    if (!sourceFile || session.config.isIgnored(sourceFile.fileName)) continue;
+  for (const sourceFile of sourceFiles) {
     for (const acquisition of allLockAcquisitionsIn(sourceFile, program, getChecker, declared)) {
       const wrapper = acquisition.wrapper;
       acquisitions.push({

@@ -9,6 +9,7 @@ import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "../engine/pro
 import { resolveRuntimeImport } from "../engine/runtime-import";
 import type { EngineSettings, NewFile, Rule, Severity } from "../engine/types";
 import { isInsideReal } from "../engine/paths";
+import { UsageError } from "./io";
 
 export interface SessionOptions {
   cwd: string;
@@ -84,4 +85,19 @@ export function settingsResolver(config: ResolvedConfig, spec: ProjectSpec): (fi
     }
     return settings;
   };
+}
+
+/**
+ * The project a report command (`graph`, `locks`) reads: a session over `paths` (or `-p tsconfig`), its Program, and
+ * the files it would lint (ignored ones left out). No files is a usage error.
+ */
+export function reportProject(rules: readonly Rule[], args: { paths: string[]; project?: string }, cwd: string) {
+  const session = new LintSession({ rules, cwd, paths: args.paths, ...(args.project ? { tsconfig: args.project } : {}) });
+  if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${args.paths.join(", ") || "."}`);
+  const program = session.host.getProgram();
+  const sourceFiles = session.spec.lintFiles.flatMap((f) => {
+    const sourceFile = program.getSourceFile(f);
+    return sourceFile && !session.config.isIgnored(sourceFile.fileName) ? [sourceFile] : [];
+  });
+  return { session, program, sourceFiles };
 }

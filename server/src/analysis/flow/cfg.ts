@@ -110,7 +110,8 @@ function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
   return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 }
 
-function isProcessExit(call: ts.CallExpression): boolean {
+/** `process.exit(...)`: never returns. */
+export function isProcessExit(call: ts.CallExpression): boolean {
   const callee = call.expression;
   return (
     ts.isPropertyAccessExpression(callee) &&
