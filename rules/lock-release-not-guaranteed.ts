@@ -1,6 +1,8 @@
 // lock-release-not-guaranteed: an acquisition whose release is not reached on every path (an exception, an early
 // `return`, `break` or `continue`), e.g. `release()` after the work instead of in `finally`. One leaked in-process
 // mutex blocks every later caller forever; a leaked lease blocks every other process until it expires.
+// Also a release that comes too early: `try { return work() } finally { release() }` releases as soon as the promise
+// of `work()` is handed back, so the rest of the work runs unprotected (the decorator and `withLock` helper bug).
 import {
   CALL_KINDS,
   allLockAcquisitionsIn,
@@ -21,6 +23,7 @@ import {
   nodesOfKinds,
   resultBinding,
   sentenceStart,
+  skipParens,
   spanOf,
   statementOf,
   ts,
@@ -28,6 +31,7 @@ import {
   wrapStatements,
   type Fix,
   type Fixer,
+  type FunctionLike,
   type Leak,
   type LockAcquisition,
 } from "../server/src/rule-kit";
@@ -42,6 +46,10 @@ export const lockReleaseNotGuaranteed = defineRule({
       neverReleased: "{{lock}} is acquired here and never released in {{fn}}: {{consequence}}.",
       releaseSkippable:
         "{{lock}} is released at line {{line}} only if nothing goes wrong: if {{skip}}, the release is skipped and {{consequence}}.",
+      releasedBeforeSettled:
+        "{{lock}} is released in `finally` at line {{line}} as soon as this `return` hands back the promise of {{work}}, before it settles: the rest of {{work}} runs without the lock, alongside the next holder.",
+      releasedBeforeSettledIfPromise:
+        "{{lock}} is released in `finally` at line {{line}} as soon as this `return` runs: if {{work}} returns a promise (its type is `any` here), the lock is released before it settles and the rest of the work runs without it.",
     },
   },
   checkFile(context) {
@@ -73,6 +81,20 @@ export const lockReleaseNotGuaranteed = defineRule({
         });
         continue;
       }
+      for (const early of releasedBeforeSettling(acquisition, fn, analysis.releases, context.checker))
+        context.report({
+          messageId: early.certain ? "releasedBeforeSettled" : "releasedBeforeSettledIfPromise",
+          data: { lock: data.lock, line: lineOf(early.release), work: code(shortText(early.returned)) },
+          help: "Return `await` of the promise, so that `finally` runs after it settles.",
+          span: spanOf(early.returned, sf),
+          related: [
+            { span: spanOf(acquisition.call, sf), message: "acquired here" },
+            { span: spanOf(early.release, sf), message: "released here before the returned promise settles" },
+          ],
+          fixes: isAsync(fn)
+            ? [context.fixer.fix("Await the result before the lock is released", context.fixer.insertBefore(early.returned, "await "))]
+            : [],
+        });
       const leak = acquisitionPaths(acquisition).leak();
       if (!leak) continue;
       const first = analysis.releases[0]!;
@@ -214,6 +236,69 @@ function wrapInFinally(
   // The release moves into `finally`: it and what separates it from the wrapped statements go.
   const moved = fixer.remove({ start: wrapped[wrapped.length - 1]!.end, end: releaseStatement.end });
   return [fixer.fix("Release the lock in a finally block", wrapStatements(sf, wrapped, "try {", finallyBlock), moved)];
+}
+
+interface EarlyRelease {
+  returned: ts.Expression;
+  release: ReleaseCall;
+  /** The returned value's type is a promise (not `any`). */
+  certain: boolean;
+}
+
+/**
+ * `return work()` (not awaited) inside a `try` or `catch` whose `finally` releases the lock, where the lock may be held:
+ * the `finally` runs when the promise is handed back, not when it settles.
+ */
+function releasedBeforeSettling(
+  acquisition: LockAcquisition,
+  fn: FunctionLike,
+  releases: readonly ReleaseCall[],
+  checker: ts.TypeChecker,
+): EarlyRelease[] {
+  const found: EarlyRelease[] = [];
+  const seen = new Set<ts.ReturnStatement>();
+  for (const release of releases) {
+    const guarded = tryReleasingInFinally(release, fn);
+    if (!guarded) continue;
+    const blocks = [guarded.tryBlock, guarded.catchClause?.block].filter((b): b is ts.Block => !!b);
+    for (const block of blocks)
+      for (const ret of nodesOfKinds<ts.ReturnStatement>(block, [ts.SyntaxKind.ReturnStatement])) {
+        const returned = ret.expression && skipParens(ret.expression);
+        if (!returned || seen.has(ret) || enclosingFunction(ret) !== fn || ts.isAwaitExpression(returned)) continue;
+        const promise = promiseKind(returned, checker);
+        if (!promise || !acquisitionPaths(acquisition).heldAt(ret)) continue;
+        seen.add(ret);
+        found.push({ returned: ret.expression!, release, certain: promise === "promise" });
+      }
+  }
+  return found;
+}
+
+/** The `try` statement of `fn` whose `finally` block holds `release`. */
+function tryReleasingInFinally(release: ts.Node, fn: ts.Node): ts.TryStatement | undefined {
+  for (let node: ts.Node = release; node.parent && node !== fn; node = node.parent)
+    if (ts.isTryStatement(node.parent) && node.parent.finallyBlock === node) return node.parent;
+  return undefined;
+}
+
+/** "promise" when the value is thenable; "maybe" for a call whose type is `any` (a wrapped method, `original.apply`). */
+function promiseKind(value: ts.Expression, checker: ts.TypeChecker): "promise" | "maybe" | undefined {
+  let type: ts.Type;
+  try {
+    type = checker.getTypeAtLocation(value);
+  } catch {
+    return undefined;
+  }
+  if (type.flags & ts.TypeFlags.Any) return ts.isCallExpression(value) ? "maybe" : undefined;
+  const thenable = (t: ts.Type): boolean => {
+    const then = t.getProperty("then");
+    return !!then && checker.getTypeOfSymbolAtLocation(then, value).getCallSignatures().length > 0;
+  };
+  return (type.isUnion() ? type.types.some(thenable) : thenable(type)) ? "promise" : undefined;
+}
+
+function isAsync(fn: ts.Node): boolean {
+  return ts.canHaveModifiers(fn) && !!ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
 }
 
 function fnName(fn: ts.Node): string {

@@ -18,6 +18,44 @@ const MUTEX = { lock: "`mutex`", consequence: FOREVER };
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
+      name: "return await inside try: finally runs after the work settles",
+      code: `${mutex}export async function withLock<T>(work: () => Promise<T>): Promise<T> {
+  const release = await mutex.acquire();
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}`,
+    },
+    {
+      name: "a synchronous value returned inside try is complete when finally releases",
+      code: `${mutex}export async function counted(read: () => number): Promise<number> {
+  const release = await mutex.acquire();
+  try {
+    return read() + 1;
+  } finally {
+    release();
+  }
+}`,
+    },
+    {
+      name: "a promise returned from a try whose finally does not release this lock",
+      code: `${mutex}${declarations}export async function pay(amount: number) {
+  const release = await mutex.acquire();
+  try {
+    await charge(amount);
+  } finally {
+    release();
+  }
+  try {
+    return audit();
+  } finally {
+    console.log("done");
+  }
+}`,
+    },
+    {
       name: "release in finally (async-mutex)",
       code: `${mutex}${declarations}export async function pay(amount: number) {
   const release = await mutex.acquire();
@@ -230,6 +268,77 @@ export async function handleDelivery(providerId: string, deliveryId: string, pay
     },
   ],
   invalid: [
+    {
+      name: "a lock helper returns the work's promise from try: finally releases before it settles",
+      code: `${mutex}export async function withLock<T>(work: () => Promise<T>): Promise<T> {
+  const release = await mutex.acquire();
+  try {
+    return work();
+  } finally {
+    release();
+  }
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 12,
+          endColumn: 18,
+          messageId: "releasedBeforeSettled",
+          data: { lock: "`mutex`", line: 8, work: "`work()`" },
+          message:
+            "`mutex` is released in `finally` at line 8 as soon as this `return` hands back the promise of `work()`, before it settles: the rest of `work()` runs without the lock, alongside the next holder.",
+          related: [
+            { line: 4, message: "acquired here" },
+            { line: 8, message: "released here before the returned promise settles" },
+          ],
+        },
+      ],
+      output: `${mutex}export async function withLock<T>(work: () => Promise<T>): Promise<T> {
+  const release = await mutex.acquire();
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}`,
+    },
+    {
+      name: "a method decorator returns the wrapped method's result (type any) from try",
+      code: `${mutex}export function Serialized() {
+  return (_target: unknown, _key: string, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value;
+    descriptor.value = async function (this: unknown, ...args: unknown[]) {
+      const release = await mutex.acquire();
+      try {
+        return original.apply(this, args);
+      } finally {
+        release();
+      }
+    };
+  };
+}`,
+      errors: [
+        {
+          line: 9,
+          column: 16,
+          messageId: "releasedBeforeSettledIfPromise",
+          data: { lock: "`mutex`", line: 11, work: "`original.apply(this, args)`" },
+        },
+      ],
+      output: `${mutex}export function Serialized() {
+  return (_target: unknown, _key: string, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value;
+    descriptor.value = async function (this: unknown, ...args: unknown[]) {
+      const release = await mutex.acquire();
+      try {
+        return await original.apply(this, args);
+      } finally {
+        release();
+      }
+    };
+  };
+}`,
+    },
     {
       name: "SET NX released after the work on the success path only (a lock, not a marker)",
       code: `import Redis from "ioredis";
