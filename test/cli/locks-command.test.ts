@@ -86,4 +86,61 @@ describe("locksmith locks", () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown format "yaml"/);
   });
+
+  test("JSDoc tags declare the project's own locks; a tag that does not parse and a contradicted declaration are problems", async () => {
+    const dir = project(false);
+    const annotated = OPAQUE_LOCK_MODULE.replace(
+      "  async take(name: string)",
+      "  /** @locksmith try-acquires lease key=name */\n  async take(name: string)",
+    ).replace("  async give(name: string)", "  /** @locksmith releases */\n  async give(name: string)");
+    fs.writeFileSync(path.join(dir, "src", "opaque-locks.ts"), annotated);
+    fs.writeFileSync(
+      path.join(dir, "src", "tagged.ts"),
+      `import { Mutex } from "async-mutex";
+const mutex = new Mutex();
+/** @locksmith runs-callback lease callback=work */
+export function viaMutex<T>(work: () => Promise<T>): Promise<T> {
+  return mutex.runExclusive(work);
+}
+/** @locksmith acquires mutx key=id */
+export async function typo(id: string): Promise<void> {}
+`,
+    );
+    fs.writeFileSync(path.join(dir, "locksmith.json"), `{ "locks": [{ "function": "Nowhere.lock", "kind": "mutex", "callback": 0 }] }\n`);
+    const { code, stdout, stderr } = await runCli(["locks", "--format", "json"], dir);
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+    const result = JSON.parse(stdout);
+    assert.deepEqual(
+      result.helpers.map((h: { function: string; kind: string; because: string }) => [h.function, h.kind, h.because]),
+      [
+        ["withGlobalLock", "runs-callback", "inferred from its acquisition at src/locking.ts:4"],
+        ["LeaseClient.take", "acquires", "declared in JSDoc"],
+      ],
+    );
+    assert.deepEqual(
+      result.acquisitions.map((a: { file: string; line: number; style: string; via: string }) => [`${a.file}:${a.line}`, a.style, a.via]),
+      [
+        ["src/orders.ts:5", "scoped", "withGlobalLock"],
+        ["src/orders.ts:8", "try", "LeaseClient.take"],
+      ],
+    );
+    assert.deepEqual(
+      result.problems.map((p: { file: string; line: number; message: string }) => `${p.file}:${p.line} ${p.message}`),
+      [
+        "src/tagged.ts:4 viaMutex is declared in JSDoc as running argument 0 under a lease, but its body takes a lock that never expires (line 5): the declaration is used; check it",
+        'src/tagged.ts:8 @locksmith acquires mutx key=id: unknown lock kind "mutx" (expected mutex, lease, semaphore) (the tag is ignored)',
+        'locksmith.json:1 locksmith.json "locks" declares Nowhere.lock, but no function of the project has that name',
+      ],
+    );
+    // `lint` says the same on stderr, once each, besides its findings.
+    const lint = await runCli(["lint", "--format", "json"], dir);
+    assert.deepEqual(
+      lint.stderr
+        .trimEnd()
+        .split("\n")
+        .map((line) => line.split(": ", 2).join(": ")),
+      ["locksmith: src/tagged.ts:4", "locksmith: src/tagged.ts:8", "locksmith: locksmith.json"],
+    );
+  });
 });

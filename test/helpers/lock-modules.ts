@@ -67,3 +67,11 @@ export const OPAQUE_LOCK_SETTINGS = {
     ],
   },
 };
+
+/** OPAQUE_LOCK_MODULE with the same facts as OPAQUE_LOCK_SETTINGS written as `@locksmith` JSDoc tags. */
+export const ANNOTATED_LOCK_MODULE = OPAQUE_LOCK_MODULE.replace(
+  "  run<T>(task",
+  "  /** @locksmith runs-callback mutex callback=task */\n  run<T>(task",
+)
+  .replace("  async take(name: string)", "  /** @locksmith try-acquires lease key=name */\n  async take(name: string)")
+  .replace("  async give(name: string)", "  /** @locksmith releases */\n  async give(name: string)");

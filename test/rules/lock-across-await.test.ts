@@ -2,7 +2,7 @@ import { lockAcrossAwait } from "../../rules/lock-across-await";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validateConfig } from "../../server/src/engine/config";
-import { OPAQUE_LOCK_MODULE, OPAQUE_LOCK_SETTINGS, REDIS_LOCK_MODULE } from "../helpers/lock-modules";
+import { ANNOTATED_LOCK_MODULE, OPAQUE_LOCK_MODULE, OPAQUE_LOCK_SETTINGS, REDIS_LOCK_MODULE } from "../helpers/lock-modules";
 import { runRuleTests, type InvalidCase } from "../helpers/rule-tester";
 
 const HELP =
@@ -848,6 +848,15 @@ export async function refund(id: string) {
       code: OPAQUE_LOCK_CALLERS,
       files: { "src/opaque-locks.ts": OPAQUE_LOCK_MODULE },
       settings: OPAQUE_LOCK_SETTINGS,
+      errors: [
+        { line: 8, column: 5, messageId: "underMutex", data: { ...FETCH, lock: "`SerialQueue.run` (taken by `queue.run`)" } },
+        { line: 15, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: "the lock `leases.take` takes for `id`" } },
+      ],
+    },
+    {
+      name: "the same locks declared by @locksmith JSDoc tags on the methods instead of locksmith.json",
+      code: OPAQUE_LOCK_CALLERS,
+      files: { "src/opaque-locks.ts": ANNOTATED_LOCK_MODULE },
       errors: [
         { line: 8, column: 5, messageId: "underMutex", data: { ...FETCH, lock: "`SerialQueue.run` (taken by `queue.run`)" } },
         { line: 15, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: "the lock `leases.take` takes for `id`" } },

@@ -1,5 +1,5 @@
 import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
-import { OPAQUE_LOCK_MODULE, OPAQUE_LOCK_SETTINGS, REDIS_LOCK_MODULE } from "../helpers/lock-modules";
+import { ANNOTATED_LOCK_MODULE, OPAQUE_LOCK_MODULE, OPAQUE_LOCK_SETTINGS, REDIS_LOCK_MODULE } from "../helpers/lock-modules";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const mutex = `import { Mutex } from "async-mutex";
@@ -17,6 +17,21 @@ const MUTEX = { lock: "`mutex`", consequence: FOREVER };
 
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
+    {
+      name: "a lease declared by @locksmith JSDoc tags, given back in finally",
+      code: `import { LeaseClient } from "./opaque-locks";
+${declarations}const leases = new LeaseClient();
+export async function payout(id: string) {
+  if (!(await leases.take(id))) return;
+  try {
+    await charge(1);
+  } finally {
+    await leases.give(id);
+  }
+}
+`,
+      files: { "src/opaque-locks.ts": ANNOTATED_LOCK_MODULE },
+    },
     {
       name: "return await inside try: finally runs after the work settles",
       code: `${mutex}export async function withLock<T>(work: () => Promise<T>): Promise<T> {
@@ -563,6 +578,31 @@ export async function payout(id: string) {
 `,
       files: { "src/opaque-locks.ts": OPAQUE_LOCK_MODULE },
       settings: OPAQUE_LOCK_SETTINGS,
+      errors: [
+        {
+          line: 6,
+          column: 15,
+          messageId: "releaseSkippable",
+          data: {
+            lock: "The lock `leases.take` takes for `id`",
+            consequence: UNTIL_EXPIRY,
+            line: 8,
+            skip: "`await charge(1)` at line 7 throws",
+          },
+        },
+      ],
+    },
+    {
+      name: "a lease declared by @locksmith JSDoc tags, given back after the work",
+      code: `import { LeaseClient } from "./opaque-locks";
+${declarations}const leases = new LeaseClient();
+export async function payout(id: string) {
+  if (!(await leases.take(id))) return;
+  await charge(1);
+  await leases.give(id);
+}
+`,
+      files: { "src/opaque-locks.ts": ANNOTATED_LOCK_MODULE },
       errors: [
         {
           line: 6,

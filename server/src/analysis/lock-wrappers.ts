@@ -7,8 +7,9 @@
 //   `acquire(key)` / `release(key)` over Redis SET NX, a helper returning a release function. A call to it is an
 //   acquisition (a try-lock when the helper can also return without the lock), released by calling the partner on
 //   the same receiver and key, so the release, held-region and unchecked-acquisition rules apply in the caller.
-// A declaration in locksmith.json (`locks`, engine settings `declaredLocks`) says the same of a function and wins over
-// inference (a helper whose body Locksmith cannot read, or reads wrong).
+// A declaration in locksmith.json (`locks`, engine settings `declaredLocks`) or a `@locksmith` JSDoc tag on the function
+// (lock-annotations.ts) says the same of a function and wins over inference (a helper whose body Locksmith cannot read,
+// or reads wrong); `lockDeclarationProblems` reports tags it cannot read and declarations their bodies contradict.
 import * as path from "node:path";
 import picomatch from "picomatch";
 import type { DeclaredLocks, LockDeclaration } from "../engine/types";
@@ -24,6 +25,7 @@ import {
   skipParens,
   type FunctionLike,
 } from "./ast";
+import { lockAnnotationOf, mayHaveLockAnnotations } from "./lock-annotations";
 import { acquisitionPaths } from "./lock-holding";
 import { LOCK_LIBRARY_MODELS, lockMethodNames } from "./models/lock-libraries";
 import {
@@ -52,9 +54,11 @@ export interface LockWrapper {
   expires: boolean;
   style: "blocking" | "try";
   lockLabel: string;
-  /** Where the wrapper's facts come from: its body (with the acquisition inside), or a `locks` declaration. */
-  source: { inferred: LockAcquisition } | { declared: LockDeclaration };
+  /** Where the wrapper's facts come from: its body (with the acquisition inside), or a declaration (config or JSDoc). */
+  source: { inferred: LockAcquisition } | { declared: LockDeclaration; origin: DeclarationOrigin };
 }
+
+export type DeclarationOrigin = "locksmith.json" | "JSDoc";
 
 /** How deep wrappers of wrappers are followed. */
 const MAX_DEPTH = 4;
@@ -240,6 +244,8 @@ function callFactsOf(file: ts.SourceFile): CallFacts {
       callees.add(name);
     }
   }
+  if (mayHaveLockAnnotations(file))
+    for (const [name, fn] of namedFunctionsIn(file)) if (lockAnnotationOf(fn)?.verb === "declares") facts.locking.add(lastSegment(name));
   callFacts.set(file, facts);
   return facts;
 }
@@ -311,9 +317,35 @@ const DECLARED_MECHANISMS = { mutex: "mutex", lease: "lease", semaphore: "semaph
 
 function declaredWrapper(fn: FunctionLike, state: ProgramState): LockWrapper | undefined {
   const declared = state.declared.find((d) => isDeclared(fn, d, d.entry.function));
-  if (!declared) return undefined;
-  const { entry } = declared;
-  const isReleaser = (other: FunctionLike) => entry.releasedBy !== undefined && isDeclared(other, declared, entry.releasedBy);
+  if (declared) {
+    const { entry } = declared;
+    const isReleaser = (other: FunctionLike) => entry.releasedBy !== undefined && isDeclared(other, declared, entry.releasedBy);
+    return fromDeclaration(fn, entry, "locksmith.json", state, isReleaser);
+  }
+  const annotation = lockAnnotationOf(fn);
+  if (annotation?.verb !== "declares") return undefined;
+  const entry = annotation.declaration;
+  // Released by the function `releasedBy` names, or by those tagged `@locksmith releases`, in the same class or file.
+  const isReleaser = (other: FunctionLike) =>
+    sameOwner(fn, other) &&
+    (entry.releasedBy !== undefined
+      ? lastSegment(functionName(other)) === lastSegment(entry.releasedBy)
+      : lockAnnotationOf(other)?.verb === "releases");
+  return fromDeclaration(fn, entry, "JSDoc", state, isReleaser);
+}
+
+function sameOwner(a: FunctionLike, b: FunctionLike): boolean {
+  const classOf = (fn: FunctionLike) => (ts.isClassLike(fn.parent) ? fn.parent : undefined);
+  return classOf(a) ? classOf(a) === classOf(b) : a.getSourceFile() === b.getSourceFile();
+}
+
+function fromDeclaration(
+  fn: FunctionLike,
+  entry: LockDeclaration,
+  origin: DeclarationOrigin,
+  state: ProgramState,
+  isReleaser: (fn: FunctionLike) => boolean,
+): LockWrapper {
   return {
     kind: entry.callback !== undefined ? "runs-callback" : "acquires",
     fn,
@@ -324,8 +356,73 @@ function declaredWrapper(fn: FunctionLike, state: ProgramState): LockWrapper | u
     expires: entry.kind === "lease",
     style: entry.acquires === "try" ? "try" : "blocking",
     lockLabel: code(entry.function),
-    source: { declared: entry },
+    source: { declared: entry, origin },
   };
+}
+
+/** A problem with a lock declaration, reported once: a tag Locksmith cannot read, or a body that contradicts it. */
+export interface LockDeclarationProblem {
+  /** The function; none for a locksmith.json entry that names no function. */
+  node?: ts.Node;
+  message: string;
+}
+
+/**
+ * The problems of the project's lock declarations: `@locksmith` tags that do not parse, declarations (config or JSDoc)
+ * whose body Locksmith reads as a different lock (another kind of wrapper, another callback, expiring or not), and
+ * locksmith.json entries that name no function of the project.
+ */
+export function lockDeclarationProblems(
+  sourceFiles: readonly ts.SourceFile[],
+  program: ts.Program,
+  checker: () => ts.TypeChecker,
+  declared?: DeclaredLocks,
+): LockDeclarationProblem[] {
+  const state = stateOf(program, checker, declared);
+  const problems: LockDeclarationProblem[] = [];
+  const matched = new Set<CompiledDeclaration>();
+  for (const sourceFile of sourceFiles) {
+    const annotated = mayHaveLockAnnotations(sourceFile);
+    if (!annotated && state.declared.length === 0) continue;
+    for (const fn of namedFunctionsIn(sourceFile).values()) {
+      const annotation = annotated ? lockAnnotationOf(fn) : undefined;
+      if (annotation?.verb === "invalid") problems.push({ node: fn, message: `${annotation.problem} (the tag is ignored)` });
+      const config = state.declared.find((d) => isDeclared(fn, d, d.entry.function));
+      if (config) matched.add(config);
+      if (!config && annotation?.verb !== "declares") continue;
+      const wrapper = lockWrapperOf(fn, state, 0);
+      const inferred = inferWrapper(fn, state, 1);
+      const contradiction = wrapper && inferred && contradictionBetween(wrapper, inferred);
+      if (contradiction && "declared" in wrapper.source)
+        problems.push({
+          node: fn,
+          message: `${functionName(fn)} is declared in ${wrapper.source.origin} as ${describeWrapper(wrapper)}, but its body ${contradiction}: the declaration is used; check it`,
+        });
+    }
+  }
+  for (const d of state.declared)
+    if (!matched.has(d) && sourceFiles.length > 0)
+      problems.push({
+        message: `locksmith.json "locks" declares ${d.entry.function}${d.entry.file ? ` in ${d.entry.file}` : ""}, but no function of the project has that name`,
+      });
+  return problems;
+}
+
+function describeWrapper(wrapper: LockWrapper): string {
+  const lock = wrapper.expires ? "a lease" : "a lock that does not expire";
+  return wrapper.kind === "runs-callback"
+    ? `running argument ${wrapper.callbackParam} under ${lock}`
+    : `returning holding ${lock}${wrapper.style === "try" ? " (or not, by its result)" : ""}`;
+}
+
+/** How the body's lock differs from the declared one, in words; undefined when they agree. */
+function contradictionBetween(declared: LockWrapper, inferred: LockWrapper): string | undefined {
+  const where = "source" in inferred && "inferred" in inferred.source ? inferred.source.inferred.call : undefined;
+  const at = where ? ` (line ${where.getSourceFile().getLineAndCharacterOfPosition(where.getStart()).line + 1})` : "";
+  if (declared.kind !== inferred.kind || declared.callbackParam !== inferred.callbackParam) return `is ${describeWrapper(inferred)}${at}`;
+  if (declared.expires !== inferred.expires)
+    return inferred.expires ? `takes a lock that expires${at}` : `takes a lock that never expires${at}`;
+  return undefined;
 }
 
 function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): LockWrapper | undefined {

@@ -5,6 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { RULES } from "../../../rules/index";
+import { lockDeclarationProblems } from "../analysis/lock-wrappers";
+import { declaredLocksOf } from "../engine/config";
 import { removeStaleTempFiles, sha256, writeFileAtomic } from "../engine/fixes";
 import type { LintOptions, LintRun } from "../engine/linter";
 import type { Severity } from "../engine/types";
@@ -188,6 +190,7 @@ function analyse(command: LintCommand, session: LintSession, io: CliIo): { repor
   const run = command.fix ? fixAndWrite(session, lintOptions, io) : session.lint(lintOptions);
   progress?.finish();
   printRunProblems(run, io);
+  printLockDeclarationProblems(session, io);
   const crashed = run.crashes.length > 0;
   const report = buildReport(run, io.cwd);
   if (lintOptions.timings) io.stderr(formatTimings(lintOptions.timings));
@@ -215,6 +218,19 @@ function printRunProblems(run: LintRun, io: CliIo): void {
   for (const crash of run.crashes) {
     const where = crash.fileName ? ` on ${path.relative(io.cwd, crash.fileName)}` : "";
     io.stderr(`locksmith: rule ${crash.ruleId} failed${where}: ${crash.message}\n`);
+  }
+}
+
+/** Lock declarations (locksmith.json `locks`, `@locksmith` tags) that do not parse or that their bodies contradict, on stderr. */
+function printLockDeclarationProblems(session: LintSession, io: CliIo): void {
+  const program = session.host.getProgram();
+  const sourceFiles = session.spec.lintFiles.flatMap((f) => program.getSourceFile(f) ?? []);
+  for (const problem of lockDeclarationProblems(sourceFiles, program, () => program.getTypeChecker(), declaredLocksOf(session.config))) {
+    const node = problem.node;
+    const where = node
+      ? `${path.relative(io.cwd, node.getSourceFile().fileName)}:${node.getSourceFile().getLineAndCharacterOfPosition(node.getStart()).line + 1}`
+      : path.relative(io.cwd, session.config.file ?? "locksmith.json");
+    io.stderr(`locksmith: ${where}: ${problem.message}\n`);
   }
 }
 

@@ -4,7 +4,7 @@
 // one declaration.
 import * as path from "node:path";
 import type { LockAcquisition } from "../analysis/locks";
-import { allLockAcquisitionsIn, type LockWrapper } from "../analysis/lock-wrappers";
+import { allLockAcquisitionsIn, lockDeclarationProblems, type LockWrapper } from "../analysis/lock-wrappers";
 import { functionName } from "../analysis/ast";
 import { declaredLocksOf } from "../engine/config";
 import type { ts } from "../engine/ts";
@@ -16,7 +16,7 @@ export const LOCKS_HELP = `Usage: locksmith locks [paths..] [options]
 
 Lists the lock acquisitions Locksmith recognises, and the project's own lock helpers (functions that run a callback
 under a lock, or return holding one) with why each was recognised: inferred from its body, or declared in
-locksmith.json "locks".
+locksmith.json "locks" or by a @locksmith JSDoc tag; then any problem with those declarations.
 
 Options:
   -p, --project <tsconfig>            Load the project from this tsconfig
@@ -74,8 +74,12 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
       if (wrapper && !helpers.has(wrapper)) helpers.set(wrapper, helperEntry(wrapper, placeOf));
     }
   }
+  const problems = lockDeclarationProblems(sourceFiles, program, getChecker, declared).map((p) => ({
+    ...(p.node ? placeOf(p.node) : { file: path.relative(io.cwd, session.config.file ?? "locksmith.json"), line: 1, column: 1 }),
+    message: p.message,
+  }));
   if (args.format === "json") {
-    io.stdout(`${JSON.stringify({ helpers: [...helpers.values()], acquisitions }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ helpers: [...helpers.values()], acquisitions, problems }, null, 2)}\n`);
     return 0;
   }
   const lines: string[] = [];
@@ -89,6 +93,10 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
     lines.push(
       `  ${a.file}:${a.line}:${a.column}  ${a.lock}  ${a.mechanism}, ${a.style}${a.via === "library" ? "" : `, through ${a.via}`}`,
     );
+  if (problems.length > 0) {
+    lines.push("", `Problems with lock declarations (${problems.length})`);
+    for (const p of problems) lines.push(`  ${p.file}:${p.line}  ${p.message}`);
+  }
   io.stdout(`${lines.join("\n")}\n`);
   return 0;
 }
@@ -96,7 +104,7 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
 function helperEntry(wrapper: LockWrapper, placeOf: (node: ts.Node) => Place): HelperEntry {
   const source = wrapper.source;
   let because: string;
-  if ("declared" in source) because = "declared in locksmith.json";
+  if ("declared" in source) because = `declared in ${source.origin}`;
   else {
     const inner: LockAcquisition = source.inferred;
     const at = placeOf(inner.call);
