@@ -18,6 +18,7 @@ import {
   indentationAt,
   indentUnit,
   isDisposedByUsing,
+  isInside,
   isReleaseOf,
   lineOf,
   nodesOfKinds,
@@ -122,16 +123,21 @@ interface Analysis {
 
 function analyse(acquisition: LockAcquisition, body: ts.Node, names: Set<string>): Analysis {
   const result: Analysis = { releases: [], releasedElsewhere: false, escapes: false };
+  const releaseCalls: ts.Node[] = [];
+  const passedOn: ts.Identifier[] = [];
   // Only calls (releases) and, when the acquisition binds a handle, identifiers (where the handle goes) matter.
   for (const node of nodesOfKinds(body, names.size > 0 ? RELEASE_OR_HANDLE_KINDS : CALL_KINDS)) {
     if (ts.isIdentifier(node)) {
-      if (names.has(node.text) && escapesAt(node)) result.escapes = true;
+      if (names.has(node.text) && escapesAt(node)) passedOn.push(node);
     } else if (node !== acquisition.call && isReleaseOf(node as ReleaseCall, acquisition, names)) {
+      releaseCalls.push(node);
       if (enclosingFunction(node) !== body.parent)
         result.releasedElsewhere = true; // in a nested function
       else result.releases.push(node as ReleaseCall);
     }
   }
+  // The handle given to its own release (`locks.release(key, token)`) does not leave the function.
+  result.escapes = passedOn.some((id) => !releaseCalls.some((call) => isInside(id, call)));
   return result;
 }
 

@@ -100,7 +100,12 @@ export function lockObjectKind(expr: ts.Expression, checker: CheckerGetter, mode
   for (const declaration of declarationsOf(node, checker)) {
     const declFile = declaration.getSourceFile();
     if (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isParameter(declaration)) {
-      const fromInit = declaration.initializer ? kindOfCreation(declaration.initializer, declFile, models) : undefined;
+      // `new Mutex()`, or a lock taken out of a keyed container: `let mutex = this.mutexes.get(key)`.
+      const fromContainer = declaration.initializer && keyedLockSource(declaration.initializer);
+      const fromInit = declaration.initializer
+        ? (kindOfCreation(declaration.initializer, declFile, models) ??
+          (fromContainer && keyedElementKind(fromContainer.container, checker, models)))
+        : undefined;
       const kind = fromInit ?? kindOfTypeNode(declaration.type, declFile, models);
       if (kind) return kind;
     }

@@ -31,6 +31,7 @@ import { LOCK_LIBRARY_MODELS, lockMethodNames } from "./models/lock-libraries";
 import {
   importsLockLibrary,
   isReleaseOf,
+  keyedLockSource,
   labelOf,
   lockAcquisitionOf,
   lockAcquisitionsIn,
@@ -463,7 +464,7 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     return undefined;
   };
   const runsCallback = (inner: LockAcquisition, callbackParam: number): LockWrapper => {
-    const keyParam = paramOf(inner.key);
+    const keyParam = paramOf(inner.key ?? containerKeyOf(inner.lockObject, fn));
     return { ...base(inner), kind: "runs-callback", callbackParam, ...(keyParam !== undefined ? { keyParam } : {}) };
   };
   for (const inner of acquisitions) {
@@ -489,6 +490,18 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     const keyParam = inner.key ? parameterIn(inner.key, params, fn) : undefined;
     return { ...base(inner, (f) => releasers.has(f)), kind: "acquires", ...(keyParam !== undefined ? { keyParam } : {}) };
   }
+  return undefined;
+}
+
+/** The key a lock object was taken out of a keyed container by: `let mutex = this.mutexes.get(key)` gives `key`. */
+function containerKeyOf(lockObject: ts.Expression | undefined, fn: FunctionLike): ts.Expression | undefined {
+  const node = lockObject && skipParens(lockObject);
+  if (!node) return undefined;
+  const direct = keyedLockSource(node);
+  if (direct || !ts.isIdentifier(node) || !fn.body) return direct?.key;
+  for (const declaration of nodesOfKinds<ts.VariableDeclaration>(fn.body, [ts.SyntaxKind.VariableDeclaration]))
+    if (ts.isIdentifier(declaration.name) && declaration.name.text === node.text && declaration.initializer)
+      return keyedLockSource(declaration.initializer)?.key;
   return undefined;
 }
 
