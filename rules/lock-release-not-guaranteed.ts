@@ -193,6 +193,8 @@ function shortText(node: ts.Node): string {
 }
 
 function consequence(acquisition: LockAcquisition): string {
+  if (acquisition.mechanism === "busy-key")
+    return "the key stays marked busy, and every later call for it is turned away until the process restarts";
   if (acquisition.expires) return "the lock stays held until it expires, and every other process waits for it meanwhile";
   if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named")
     return "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";

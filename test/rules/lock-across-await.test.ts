@@ -102,6 +102,21 @@ function slowCallCase(name: string, imports: string, slow: string, callee: strin
 
 runRuleTests(lockAcrossAwait, {
   valid: [
+    {
+      name: "a Set of busy keys: other callers are turned away, nobody waits behind the fetch",
+      code: `export class Poller {
+  private readonly busy = new Set<string>();
+  async poll(url: string): Promise<void> {
+    if (this.busy.has(url)) return;
+    this.busy.add(url);
+    try {
+      await fetch(url);
+    } finally {
+      this.busy.delete(url);
+    }
+  }
+}`,
+    },
     { name: "database calls inside the critical section only", code: underMutex("", "await repo.load(id);") },
     {
       name: "a backoff in the catch of an acquisition assigned (and cast) to an outer variable, then break",

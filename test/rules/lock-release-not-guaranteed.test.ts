@@ -14,9 +14,37 @@ const UNTIL_EXPIRY = "the lock stays held until it expires, and every other proc
 const SESSION =
   "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
 const MUTEX = { lock: "`mutex`", consequence: FOREVER };
+const busy = `declare function pullFeed(id: string): Promise<void>;
+`;
+const BUSY_KEY = "the key stays marked busy, and every later call for it is turned away until the process restarts";
 
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
+    {
+      name: "a Set of busy keys released in finally",
+      code: `${busy}export class FeedSync {
+  private readonly running = new Set<string>();
+  async sync(feedId: string): Promise<boolean> {
+    if (this.running.has(feedId)) return false;
+    this.running.add(feedId);
+    try {
+      await pullFeed(feedId);
+    } finally {
+      this.running.delete(feedId);
+    }
+    return true;
+  }
+}`,
+    },
+    {
+      name: "a Set add without a has-guard first is bookkeeping, not a lock",
+      code: `${busy}const seen = new Set<string>();
+export async function record(id: string) {
+  seen.add(id);
+  await pullFeed(id);
+  seen.delete(id);
+}`,
+    },
     {
       name: "a lease declared by @locksmith JSDoc tags, given back in finally",
       code: `import { LeaseClient } from "./opaque-locks";
@@ -283,6 +311,73 @@ export async function handleDelivery(providerId: string, deliveryId: string, pay
     },
   ],
   invalid: [
+    {
+      name: "a Set of busy keys (skip when busy) released after the work, not in finally",
+      code: `${busy}export class FeedSync {
+  private readonly running = new Set<string>();
+  async sync(feedId: string): Promise<boolean> {
+    if (this.running.has(feedId)) return false;
+    this.running.add(feedId);
+    await pullFeed(feedId);
+    this.running.delete(feedId);
+    return true;
+  }
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 5,
+          messageId: "releaseSkippable",
+          data: {
+            lock: "The busy key `feedId` of `this.running`",
+            consequence: BUSY_KEY,
+            line: 8,
+            skip: "`await pullFeed(feedId)` at line 7 throws",
+          },
+        },
+      ],
+      output: `${busy}export class FeedSync {
+  private readonly running = new Set<string>();
+  async sync(feedId: string): Promise<boolean> {
+    if (this.running.has(feedId)) return false;
+    this.running.add(feedId);
+    try {
+      await pullFeed(feedId);
+    } finally {
+      this.running.delete(feedId);
+    }
+    return true;
+  }
+}`,
+    },
+    {
+      name: "a Map of keys in flight (throw when busy) released after the work",
+      code: `${busy}const inFlight = new Map<string, number>();
+export async function once(id: string) {
+  if (inFlight.has(id)) throw new Error("already running");
+  inFlight.set(id, Date.now());
+  await pullFeed(id);
+  inFlight.delete(id);
+}`,
+      errors: [
+        {
+          line: 5,
+          column: 3,
+          messageId: "releaseSkippable",
+          data: { lock: "The busy key `id` of `inFlight`", consequence: BUSY_KEY, line: 7, skip: "`await pullFeed(id)` at line 6 throws" },
+        },
+      ],
+      output: `${busy}const inFlight = new Map<string, number>();
+export async function once(id: string) {
+  if (inFlight.has(id)) throw new Error("already running");
+  inFlight.set(id, Date.now());
+  try {
+    await pullFeed(id);
+  } finally {
+    inFlight.delete(id);
+  }
+}`,
+    },
     {
       name: "a lock helper returns the work's promise from try: finally releases before it settles",
       code: `${mutex}export async function withLock<T>(work: () => Promise<T>): Promise<T> {

@@ -197,6 +197,11 @@ export function lockAcquisitionOf(
     if ((name === "setnx" || name === "setNX" || name === "SETNX") && receiver && node.arguments.length >= 2)
       return lockOnly(redisAcquisition(node, false));
 
+    if ((name === "add" || name === "set") && receiver) {
+      const busy = busyKeyAcquisition(node, receiver);
+      if (busy) return busy;
+    }
+
     if (!receiver) return lockFunctionCall(node, name, models);
     // Only a name some library acquires with is worth resolving the receiver for.
     if (!lockMethodNames(models).acquiring.has(name)) return undefined;
@@ -240,6 +245,72 @@ export function lockAcquisitionOf(
   // SQL advisory / named locks: `SELECT pg_try_advisory_lock($1)`, `SELECT GET_LOCK('name', 10)`.
   const site = sqlSiteOf(node);
   return site ? sqlLockOf(site.node, site.sql) : undefined;
+}
+
+/**
+ * A Set or Map of keys in progress used as a keyed lock: after `if (busy.has(key)) return` (or `throw`), `busy.add(key)`
+ * (`busy.set(key, …)`) marks the key taken and `busy.delete(key)` gives it back; other callers skip or fail instead of
+ * waiting. Only with that guard: an `add` without a `has` test of the same key before it is bookkeeping, not a lock.
+ */
+function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): LockAcquisition | undefined {
+  const key = call.arguments[0];
+  if (!key || call.arguments.length !== (calleeName(call) === "add" ? 1 : 2)) return undefined;
+  const fn = enclosingFunction(call);
+  if (!fn?.body) return undefined;
+  const receiverText = expressionKey(receiver);
+  const keyText = expressionKey(key);
+  const guard = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).find(
+    (has) =>
+      has.end <= call.pos &&
+      calleeName(has) === "has" &&
+      has.arguments.length === 1 &&
+      expressionKey(has.arguments[0]!) === keyText &&
+      expressionKey(receiverOf(has) ?? has) === receiverText &&
+      enclosingFunction(has) === fn &&
+      isIfCondition(has),
+  );
+  if (!guard || !isSetOrMap(receiver)) return undefined;
+  return {
+    call,
+    mechanism: "busy-key",
+    style: "blocking",
+    lockObject: receiver,
+    key,
+    expires: false,
+    transactionScoped: false,
+    label: `the busy key ${code(labelOf(key))} of ${code(labelOf(receiver))}`,
+  };
+}
+
+/** Whether `node` is (part of) the condition of an `if`. */
+function isIfCondition(node: ts.Node): boolean {
+  for (let current: ts.Node = node; current.parent; current = current.parent) {
+    if (ts.isIfStatement(current.parent)) return current.parent.expression === current;
+    if (!ts.isExpression(current.parent)) return false;
+  }
+  return false;
+}
+
+/** `this.busy` or `busy` declared in its class or file as `new Set(…)` / `new Map(…)`, or annotated `Set<…>` / `Map<…>`. */
+function isSetOrMap(receiver: ts.Expression): boolean {
+  const node = skipParens(receiver);
+  const name =
+    ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword
+      ? node.name.text
+      : ts.isIdentifier(node)
+        ? node.text
+        : undefined;
+  if (!name) return false;
+  const declarations = nodesOfKinds<ts.VariableDeclaration | ts.PropertyDeclaration>(node.getSourceFile(), [
+    ts.SyntaxKind.VariableDeclaration,
+    ts.SyntaxKind.PropertyDeclaration,
+  ]).filter((d) => ts.isIdentifier(d.name) && d.name.text === name);
+  const isCollection = (text: string | undefined) => text === "Set" || text === "Map";
+  return declarations.some((d) => {
+    const init = d.initializer && skipParens(d.initializer);
+    if (init && ts.isNewExpression(init) && isCollection(init.expression.getText())) return true;
+    return !!d.type && ts.isTypeReferenceNode(d.type) && isCollection(d.type.typeName.getText());
+  });
 }
 
 /** Whether an options-object argument sets `option` to `true` (`{ ifAvailable: true }`). */
@@ -489,6 +560,16 @@ export function isReleaseOf(
       )
         return true;
     }
+  }
+  if (acquisition.mechanism === "busy-key" && ts.isCallExpression(call) && calleeName(call) === "delete") {
+    const receiver = receiverOf(call);
+    return (
+      !!receiver &&
+      !!acquisition.lockObject &&
+      expressionKey(receiver) === expressionKey(acquisition.lockObject) &&
+      call.arguments.length === 1 &&
+      expressionKey(call.arguments[0]!) === expressionKey(acquisition.key!)
+    );
   }
   if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named") {
     const site = sqlSiteOf(call);

@@ -54,6 +54,8 @@ export function lockIdentityOf(acquisition: LockAcquisition, checker: ts.TypeChe
       return advisoryIdentity(acquisition);
     case "mysql-named":
       return undefined;
+    case "busy-key":
+      return undefined; // callers turn away from a busy key instead of waiting for it: no wait, no deadlock
     default:
       return objectIdentity(acquisition, checker);
   }

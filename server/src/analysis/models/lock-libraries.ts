@@ -14,7 +14,8 @@ export type LockMechanism =
   | "redis-semaphore" // redis-semaphore Mutex/Semaphore
   | "lease" // runtime Redis/PostgreSQL/MySQL lock providers
   | "pg-advisory" // pg_advisory_lock and friends
-  | "mysql-named"; // GET_LOCK
+  | "mysql-named" // GET_LOCK
+  | "busy-key"; // a Set/Map of keys in progress: `if (busy.has(k)) return; busy.add(k)` … `busy.delete(k)`
 
 /**
  * An export that makes or names a lock object. `export: "*"` is any export of the module (a default or namespace
@@ -77,6 +78,8 @@ export const LOCK_MECHANISMS: Readonly<Partial<Record<LockMechanism, LockMechani
   redlock: { keyArg: 0, expires: true },
   lease: { keyArg: 0, expires: true },
   "redis-semaphore": { expires: true },
+  // Callers skip (or fail) on a busy key instead of waiting: nothing queues behind it.
+  "busy-key": { inProcess: true },
 };
 
 export const RUNTIME_MODULE = /(^@locksmith\/runtime(\/.*)?$)|(locksmith-runtime(\.ts|\.js)?$)/;
