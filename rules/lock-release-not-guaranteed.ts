@@ -2,7 +2,8 @@
 // `return`, `break` or `continue`), e.g. `release()` after the work instead of in `finally`. One leaked in-process
 // mutex blocks every later caller forever; a leaked lease blocks every other process until it expires.
 // Also a release that comes too early: `try { return work() } finally { release() }` releases as soon as the promise
-// of `work()` is handed back, so the rest of the work runs unprotected (the decorator and `withLock` helper bug).
+// of `work()` is handed back, so the rest of the work runs unprotected (the decorator and `withLock` helper bug). And
+// a promise-chain queue whose stored chain does not recover from a rejected task: the queue never runs again.
 import {
   CALL_KINDS,
   allLockAcquisitionsIn,
@@ -22,6 +23,7 @@ import {
   isReleaseOf,
   lineOf,
   nodesOfKinds,
+  promiseChainsIn,
   resultBinding,
   sentenceStart,
   skipParens,
@@ -47,6 +49,8 @@ export const lockReleaseNotGuaranteed = defineRule({
       neverReleased: "{{lock}} is acquired here and never released in {{fn}}: {{consequence}}.",
       releaseSkippable:
         "{{lock}} is released at line {{line}} only if nothing goes wrong: if {{skip}}, the release is skipped and {{consequence}}.",
+      chainNeverRecovers:
+        "{{chain}} runs each task after the previous one, but the chain stored here does not recover from a rejection: after one task fails, every later task is skipped and rejects with that error, for as long as the process lives.",
       releasedBeforeSettled:
         "{{lock}} is released in `finally` at line {{line}} as soon as this `return` hands back the promise of {{work}}, before it settles: the rest of {{work}} runs without the lock, alongside the next holder.",
       releasedBeforeSettledIfPromise:
@@ -54,6 +58,14 @@ export const lockReleaseNotGuaranteed = defineRule({
     },
   },
   checkFile(context) {
+    for (const chain of promiseChainsIn(context.sourceFile))
+      if (!chain.recovers)
+        context.report({
+          messageId: "chainNeverRecovers",
+          data: { chain: sentenceStart(`the promise chain ${code(chain.field.getText())}`) },
+          help: "Store a chain that settles either way and return the task's own promise: `const next = this.tail.then(task); this.tail = next.catch(() => undefined); return next;`.",
+          span: spanOf(chain.store, context.sourceFile),
+        });
     for (const acquisition of allLockAcquisitionsIn(
       context.sourceFile,
       context.program,

@@ -36,7 +36,7 @@ export async function markProcessed(id: string): Promise<boolean> {
 }
 `;
 
-/** Locks whose bodies say nothing Locksmith can read: a promise-chain queue and an HTTP lease client. */
+/** A promise-chain queue (inferred from its body) and an HTTP lease client (whose body says nothing Locksmith can read). */
 export const OPAQUE_LOCK_MODULE = `export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
   run<T>(task: () => Promise<T>): Promise<T> {

@@ -348,11 +348,6 @@ export async function settle(id: string) {
       },
     },
     {
-      name: "the same code without the declarations: bodies that say nothing are not taken for locks",
-      code: OPAQUE_LOCK_CALLERS,
-      files: { "src/opaque-locks.ts": OPAQUE_LOCK_MODULE },
-    },
-    {
       name: "a retry sleep in the catch of a failed acquisition, with a log line before the return",
       code: `import Redlock, { type Lock } from "redlock";
 import Redis from "ioredis";
@@ -866,6 +861,19 @@ export async function refund(id: string) {
       errors: [
         { line: 8, column: 5, messageId: "underMutex", data: { ...FETCH, lock: "`SerialQueue.run` (taken by `queue.run`)" } },
         { line: 15, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: "the lock `leases.take` takes for `id`" } },
+      ],
+    },
+    {
+      name: "without declarations: the promise-chain queue is inferred from its body, the HTTP lease says nothing and is not a lock",
+      code: OPAQUE_LOCK_CALLERS,
+      files: { "src/opaque-locks.ts": OPAQUE_LOCK_MODULE },
+      errors: [
+        {
+          line: 8,
+          column: 5,
+          messageId: "underMutex",
+          data: { ...FETCH, lock: "the promise chain `this.tail` (taken by `queue.run`)" },
+        },
       ],
     },
     {

@@ -21,6 +21,33 @@ const BUSY_KEY = "the key stays marked busy, and every later call for it is turn
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
+      name: "a promise-chain queue that stores a chain recovering from a failed task",
+      code: `export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(task);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}`,
+    },
+    {
+      name: "a promise field chained with then(ok, failed) recovers too; a chain that runs no parameter is not a queue",
+      code: `declare function refresh(): Promise<void>;
+export class Cache {
+  private tail: Promise<void> = Promise.resolve();
+  private ready: Promise<void> = Promise.resolve();
+  run(task: () => Promise<void>): Promise<void> {
+    this.tail = this.tail.then(task, task);
+    return this.tail;
+  }
+  reload(): Promise<void> {
+    this.ready = this.ready.then(() => refresh());
+    return this.ready;
+  }
+}`,
+    },
+    {
       name: "a Set of busy keys released in finally",
       code: `${busy}export class FeedSync {
   private readonly running = new Set<string>();
@@ -311,6 +338,27 @@ export async function handleDelivery(providerId: string, deliveryId: string, pay
     },
   ],
   invalid: [
+    {
+      name: "a promise-chain queue storing the bare chain: one failed task poisons every later one",
+      code: `export class JobQueue {
+  private queue: Promise<void> = Promise.resolve();
+  enqueue(job: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(() => job());
+    return this.queue;
+  }
+}`,
+      errors: [
+        {
+          line: 4,
+          column: 5,
+          endColumn: 46,
+          messageId: "chainNeverRecovers",
+          data: { chain: "The promise chain `this.queue`" },
+          message:
+            "The promise chain `this.queue` runs each task after the previous one, but the chain stored here does not recover from a rejection: after one task fails, every later task is skipped and rejects with that error, for as long as the process lives.",
+        },
+      ],
+    },
     {
       name: "a Set of busy keys (skip when busy) released after the work, not in finally",
       code: `${busy}export class FeedSync {

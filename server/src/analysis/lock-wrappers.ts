@@ -27,6 +27,7 @@ import {
 } from "./ast";
 import { lockAnnotationOf, mayHaveLockAnnotations } from "./lock-annotations";
 import { acquisitionPaths } from "./lock-holding";
+import { promiseChainOf } from "./promise-chains";
 import { LOCK_LIBRARY_MODELS, lockMethodNames } from "./models/lock-libraries";
 import {
   importsLockLibrary,
@@ -56,7 +57,7 @@ export interface LockWrapper {
   style: "blocking" | "try";
   lockLabel: string;
   /** Where the wrapper's facts come from: its body (with the acquisition inside), or a declaration (config or JSDoc). */
-  source: { inferred: LockAcquisition } | { declared: LockDeclaration; origin: DeclarationOrigin };
+  source: { inferred: LockAcquisition } | { promiseChain: ts.CallExpression } | { declared: LockDeclaration; origin: DeclarationOrigin };
 }
 
 export type DeclarationOrigin = "locksmith.json" | "JSDoc";
@@ -239,6 +240,9 @@ function callFactsOf(file: ts.SourceFile): CallFacts {
       (first && (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first)) && LOCK_SQL.test(first.getText(file)))
     )
       facts.locking.add(caller);
+    // `this.tail.then(task)`: maybe a promise-chain queue (promise-chains.ts decides).
+    if (name === "then" && callee && ts.isPropertyAccessExpression(callee) && /^this\.\w+$/.test(callee.expression.getText(file)))
+      facts.locking.add(caller);
     if (name) {
       let callees = facts.calls.get(caller);
       if (!callees) facts.calls.set(caller, (callees = new Set()));
@@ -418,7 +422,8 @@ function describeWrapper(wrapper: LockWrapper): string {
 
 /** How the body's lock differs from the declared one, in words; undefined when they agree. */
 function contradictionBetween(declared: LockWrapper, inferred: LockWrapper): string | undefined {
-  const where = "source" in inferred && "inferred" in inferred.source ? inferred.source.inferred.call : undefined;
+  const source = inferred.source;
+  const where = "inferred" in source ? source.inferred.call : "promiseChain" in source ? source.promiseChain : undefined;
   const at = where ? ` (line ${where.getSourceFile().getLineAndCharacterOfPosition(where.getStart()).line + 1})` : "";
   if (declared.kind !== inferred.kind || declared.callbackParam !== inferred.callbackParam) return `is ${describeWrapper(inferred)}${at}`;
   if (declared.expires !== inferred.expires)
@@ -440,7 +445,8 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
       lockAcquisitionOf(call, state.lockChecker, undefined, { callbackReference: true }) ?? wrapperAcquisitionAt(call, state, depth);
     return acquisition && !acquisition.transactionScoped ? [acquisition] : [];
   });
-  if (acquisitions.length === 0) return undefined;
+  const chain = promiseChainOf(fn);
+  if (acquisitions.length === 0 && !chain) return undefined;
   const base = (inner: LockAcquisition, isReleaser?: (fn: FunctionLike) => boolean) => ({
     fn,
     releases: (call: ts.CallExpression, acquisition: LockAcquisition, names: ReadonlySet<string>) =>
@@ -467,6 +473,19 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     const keyParam = paramOf(inner.key ?? containerKeyOf(inner.lockObject, fn));
     return { ...base(inner), kind: "runs-callback", callbackParam, ...(keyParam !== undefined ? { keyParam } : {}) };
   };
+  // A promise-chain queue: each call's task runs after the previous one's, as under an in-process mutex.
+  if (chain)
+    return {
+      kind: "runs-callback",
+      fn,
+      callbackParam: chain.task,
+      releases: () => false,
+      mechanism: "mutex",
+      expires: false,
+      style: "blocking",
+      lockLabel: `the promise chain ${code(labelOf(chain.field))}`,
+      source: { promiseChain: chain.then },
+    };
   for (const inner of acquisitions) {
     if (inner.style === "scoped") {
       const callbackParam = runParam(inner.callbackArgument);

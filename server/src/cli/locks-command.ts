@@ -105,7 +105,10 @@ function helperEntry(wrapper: LockWrapper, placeOf: (node: ts.Node) => Place): H
   const source = wrapper.source;
   let because: string;
   if ("declared" in source) because = `declared in ${source.origin}`;
-  else {
+  else if ("promiseChain" in source) {
+    const at = placeOf(source.promiseChain);
+    because = `inferred from its promise chain at ${at.file}:${at.line}`;
+  } else {
     const inner: LockAcquisition = source.inferred;
     const at = placeOf(inner.call);
     because = `inferred from ${inner.wrapper ? `its call of ${functionName(inner.wrapper.fn)}` : "its acquisition"} at ${at.file}:${at.line}`;
