@@ -30,7 +30,25 @@ export function resolveRuntimeImport(
   const defaultPath = fs.existsSync(path.join(projectRoot, "src")) ? "src/locksmith-runtime.ts" : "locksmith-runtime.ts";
   const target = path.resolve(projectRoot, runtimePath ?? defaultPath);
   if (!isInsideReal(projectRoot, target)) throw new Error(`runtimePath must stay inside the project (${projectRoot}), got ${runtimePath}`);
-  return { mode: "vendor", path: normalizePath(target) };
+  return { mode: "vendor", path: normalizePath(target), extension: resolvesLikeNode(compilerOptions) ? ".js" : "" };
+}
+
+const NODE_RESOLUTIONS: ReadonlySet<ts.ModuleResolutionKind> = new Set([ts.ModuleResolutionKind.Node16, ts.ModuleResolutionKind.NodeNext]);
+const NODE_MODULES: ReadonlySet<ts.ModuleKind> = new Set([
+  ts.ModuleKind.Node16,
+  ts.ModuleKind.Node18,
+  ts.ModuleKind.Node20,
+  ts.ModuleKind.NodeNext,
+]);
+
+/**
+ * Whether the project resolves modules as Node does (`node16`/`nodenext`, set or implied by `module`): there an ES
+ * module's relative import needs its extension (TS2835 without one), and `./file.js` names `file.ts` (in CommonJS
+ * files too). Everywhere else (`node10`, `bundler`) the extension is left out, as those projects write their imports.
+ */
+function resolvesLikeNode(options: ts.CompilerOptions): boolean {
+  if (options.moduleResolution !== undefined) return NODE_RESOLUTIONS.has(options.moduleResolution);
+  return options.module !== undefined && NODE_MODULES.has(options.module);
 }
 
 /**
@@ -50,9 +68,8 @@ export function runtimeImportEdits(
   if (setting.mode === "package") {
     specifier = subpath ? `${setting.specifier}/${subpath}` : setting.specifier;
   } else {
-    let rel = normalizePath(path.relative(path.dirname(sourceFile.fileName), setting.path)).replace(/\.ts$/, "");
-    if (!rel.startsWith(".")) rel = `./${rel}`;
-    specifier = rel;
+    const rel = `${normalizePath(path.relative(path.dirname(sourceFile.fileName), setting.path)).replace(/\.ts$/, "")}${setting.extension}`;
+    specifier = rel.startsWith(".") ? rel : `./${rel}`;
     if (!fs.existsSync(setting.path)) newFiles.push({ path: setting.path, text: readVendoredRuntime() });
   }
   return { edits: importEdits(sourceFile, specifier, names), newFiles };
