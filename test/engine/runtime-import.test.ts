@@ -88,28 +88,20 @@ const PG_USE = `export async function touch(pool: Parameters<typeof withPgTransa
 }
 `;
 
+/** The module settings projects have (node16/nodenext also as implied by `module` alone). */
+const NODENEXT = { module: ModuleKind.NodeNext, moduleResolution: ModuleResolutionKind.NodeNext };
+const NODE16_IMPLIED = { module: ModuleKind.Node16 };
+const NODENEXT_IMPLIED = { module: ModuleKind.NodeNext };
+const NODE10 = { module: ModuleKind.CommonJS, moduleResolution: ModuleResolutionKind.Node10 };
+const BUNDLER = { module: ModuleKind.ESNext, moduleResolution: ModuleResolutionKind.Bundler };
+
 describe("the vendored runtime's import", () => {
   for (const [label, options, packageType, expected] of [
-    [
-      "module nodenext in an ESM package",
-      { module: ModuleKind.NodeNext, moduleResolution: ModuleResolutionKind.NodeNext },
-      "module",
-      "./locksmith-runtime.js",
-    ],
-    ["module node16 (resolution implied) in an ESM package", { module: ModuleKind.Node16 }, "module", "./locksmith-runtime.js"],
-    ["module nodenext in a CommonJS package", { module: ModuleKind.NodeNext }, "commonjs", "./locksmith-runtime.js"],
-    [
-      "module commonjs, moduleResolution node10",
-      { module: ModuleKind.CommonJS, moduleResolution: ModuleResolutionKind.Node10 },
-      "commonjs",
-      "./locksmith-runtime",
-    ],
-    [
-      "module esnext, moduleResolution bundler",
-      { module: ModuleKind.ESNext, moduleResolution: ModuleResolutionKind.Bundler },
-      "module",
-      "./locksmith-runtime",
-    ],
+    ["module nodenext in an ESM package", NODENEXT, "module", "./locksmith-runtime.js"],
+    ["module node16 (resolution implied) in an ESM package", NODE16_IMPLIED, "module", "./locksmith-runtime.js"],
+    ["module nodenext in a CommonJS package", NODENEXT_IMPLIED, "commonjs", "./locksmith-runtime.js"],
+    ["module commonjs, moduleResolution node10", NODE10, "commonjs", "./locksmith-runtime"],
+    ["module esnext, moduleResolution bundler", BUNDLER, "module", "./locksmith-runtime"],
   ] as const) {
     test(`${label}: imports ${expected}, and the file compiles`, () => {
       const root = project(packageType);
@@ -127,7 +119,7 @@ describe("the vendored runtime's import", () => {
 
   test("the check above can fail: without the extension, an ES module under nodenext does not compile (TS2835)", () => {
     const root = project("module");
-    const options = { module: ModuleKind.NodeNext };
+    const options = NODENEXT_IMPLIED;
     insertImport(
       root,
       { runtimeImport: resolveRuntimeImport(path.join(root, "src", "app.ts"), "vendor", root, undefined, options) },
@@ -146,20 +138,10 @@ describe("the vendored runtime's import", () => {
 
 describe("an adapter's subpath (@locksmith/runtime/postgres) from the installed package", () => {
   for (const [label, options, packageType, declarations] of [
-    [
-      "moduleResolution node10 (CommonJS)",
-      { module: ModuleKind.CommonJS, moduleResolution: ModuleResolutionKind.Node10 },
-      "commonjs",
-      "dist/cjs/postgres.d.ts",
-    ],
-    ["moduleResolution nodenext, CommonJS package", { module: ModuleKind.NodeNext }, "commonjs", "dist/cjs/postgres.d.ts"],
-    ["moduleResolution nodenext, ESM package", { module: ModuleKind.NodeNext }, "module", "dist/esm/postgres.d.ts"],
-    [
-      "moduleResolution bundler",
-      { module: ModuleKind.ESNext, moduleResolution: ModuleResolutionKind.Bundler },
-      "module",
-      "dist/esm/postgres.d.ts",
-    ],
+    ["moduleResolution node10 (CommonJS)", NODE10, "commonjs", "dist/cjs/postgres.d.ts"],
+    ["moduleResolution nodenext, CommonJS package", NODENEXT_IMPLIED, "commonjs", "dist/cjs/postgres.d.ts"],
+    ["moduleResolution nodenext, ESM package", NODENEXT_IMPLIED, "module", "dist/esm/postgres.d.ts"],
+    ["moduleResolution bundler", BUNDLER, "module", "dist/esm/postgres.d.ts"],
   ] as const) {
     test(`${label}: "auto" picks the package, the import resolves to ${declarations}, and the file compiles`, () => {
       const root = project(packageType);
