@@ -54,7 +54,10 @@ function resolvesLikeNode(options: ts.CompilerOptions): boolean {
 /**
  * Edits (and possibly a new file) that make `names` importable in `sourceFile`, from the runtime's core or one of its
  * database adapters (`@locksmith/runtime/postgres`; the vendored file holds them all). Merges into an existing import
- * of the same module instead of adding a second one.
+ * of the same module instead of adding a second one. The adapters' subpaths compile under every moduleResolution:
+ * Node and node16/nodenext/bundler follow the package's `exports`, and node10 (which ignores `exports`) its
+ * `typesVersions` — so one specifier serves every project, rather than a deep `dist/cjs/…` path that `exports` refuses
+ * at run time, or adapters re-exported from the root whose names collide.
  */
 export function runtimeImportEdits(
   sourceFile: ts.SourceFile,
