@@ -131,6 +131,7 @@ async function tryProject(kind: ProjectKind, tarballs: string[], root: string): 
   const install = expectCode(await run(root, "npm", "install", "--prefer-offline", "--no-audit", "--no-fund"), 0, "npm install");
 
   const lint = await run(root, "npx", "locksmith", "lint", "--format", "json");
+  assert.ok(lint.stdout.startsWith("["), `npx locksmith lint printed no JSON report (exit ${lint.code}):\n${lint.stderr}`);
   const report = JSON.parse(lint.stdout) as Array<{
     filePath: string;
     messages: Array<{
@@ -320,7 +321,7 @@ describe("npm pack, then install into fresh projects", () => {
     const { root } = await outcomes.get(KINDS[0]!.label)!;
     const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
     const [version, serverVersion, help, noTransport] = await Promise.all([
-      run(root, "npx", "locksmith", "--version"),
+      run(root, "npx", "-p", "@locksmith/cli", "locksmith", "--version"), // as the docs write it: the installed package
       run(root, bin("locksmith-language-server"), "--version"),
       run(root, bin("locksmith-language-server"), "--help"),
       run(root, bin("locksmith-language-server")),
