@@ -36,12 +36,8 @@ function stageCli() {
       filter: (file) => !only || fs.statSync(file).isDirectory() || only.test(file),
     });
   }
-  const {
-    private: _private,
-    scripts: _scripts,
-    bin,
-    ...manifest
-  } = JSON.parse(fs.readFileSync(path.join(ROOT, "server", "package.json"), "utf8"));
+  // Without the repository's scripts (their prepack refuses to pack the uncompiled folder).
+  const { scripts: _scripts, bin, ...manifest } = JSON.parse(fs.readFileSync(path.join(ROOT, "server", "package.json"), "utf8"));
   // The bins keep their repository path, so their relative require of dist/ resolves in both places.
   const stagedBin = Object.fromEntries(Object.entries(bin).map(([name, file]) => [name, `server/${file}`]));
   fs.writeFileSync(path.join(STAGE, "package.json"), `${JSON.stringify({ ...manifest, bin: stagedBin }, null, 2)}\n`);
