@@ -267,6 +267,10 @@ describe("npm pack, then install into fresh projects", () => {
       /\]\((?!https?:)[^)#]+\)/,
       "the README links only to the web",
     );
+    // The runtime is published under the same license, which its package carries too (npm packs LICENSE by itself).
+    const license = fs.readFileSync(path.join(REPO_ROOT, "LICENSE"), "utf8");
+    assert.equal(fs.readFileSync(path.join(pkg, "LICENSE"), "utf8"), license);
+    assert.equal(fs.readFileSync(path.join(root, "node_modules", "@locksmith", "runtime", "LICENSE"), "utf8"), license);
   });
 
   for (const kind of KINDS) {
