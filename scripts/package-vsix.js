@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the VS Code extension package (.vsix): esbuild bundles of the client and the server, the rules' docs, the
-// single-file runtime (vendored by quick fixes), the config schema, README and LICENSE — nothing else. Runs offline:
-// the files are staged in dist/vsix/ with a trimmed manifest and packaged from there with `vsce --no-dependencies`.
+// single-file runtime (vendored by quick fixes), the config schema, the users' README (client/README.md) and LICENSE —
+// nothing else. Runs offline: the files are staged in dist/vsix/ with a trimmed manifest and packaged from there with
+// `vsce --no-dependencies`.
 // Usage: node scripts/package-vsix.js [--out file.vsix]   (after `npm run build`, which builds the runtime)
 "use strict";
 const fs = require("node:fs");
@@ -61,20 +62,13 @@ async function main() {
   copy("rules/docs");
   copy("runtime/dist/vendor/locksmith-runtime.ts");
   copy("server/schema/locksmith.schema.json");
-  for (const file of ["README.md", "LICENSE"]) if (fs.existsSync(path.join(ROOT, file))) copy(file);
+  copy("LICENSE");
+  // The extension page shows the README: the users' one (the repository's is for developers, with relative images).
+  fs.copyFileSync(path.join(ROOT, "client", "README.md"), path.join(STAGE, "README.md"));
   fs.writeFileSync(path.join(STAGE, "package.json"), `${JSON.stringify(stagedManifest(), null, 2)}\n`);
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   const vsce = require.resolve("@vscode/vsce/vsce");
-  const args = [
-    vsce,
-    "package",
-    "--no-dependencies",
-    "--allow-missing-repository",
-    "--skip-license",
-    "--no-rewrite-relative-links",
-    "--out",
-    OUT,
-  ];
+  const args = [vsce, "package", "--no-dependencies", "--allow-missing-repository", "--no-rewrite-relative-links", "--out", OUT];
   const result = spawnSync(process.execPath, args, { cwd: STAGE, stdio: "inherit" });
   if (result.status !== 0) throw new Error(`vsce package failed (exit ${result.status})`);
   console.log(`Packaged ${path.relative(process.cwd(), OUT)}`);

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 "use strict";
-require("../../dist/server/src/lsp/main.js");
+require("./start")("locksmith-language-server", "lsp/main.js");

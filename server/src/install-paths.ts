@@ -1,6 +1,7 @@
 // The install layout in one place: tsc compiles server/src to dist/server/src and rules/ to dist/rules, and the files
 // Locksmith ships (package.json, README, the config schema, the rules' docs, the vendored runtime) sit at their
-// source paths under the package root. The .vsix bundle mirrors this tree (scripts/package-vsix.js).
+// source paths under the package root. The npm package @locksmith/cli (scripts/pack-packages.js) and the .vsix bundle
+// (scripts/package-vsix.js) mirror this tree.
 import * as path from "node:path";
 
 /** The package root (the repository root in a checkout): this module is compiled to dist/server/src/. */

@@ -30,7 +30,7 @@ test("init writes a commented locksmith.json listing every rule at its default s
       stderr: "",
     });
     const text = fs.readFileSync(path.join(dir, "locksmith.json"), "utf8");
-    assert.equal(text, starterConfig(RULES, "./node_modules/@locksmith/server/schema/locksmith.schema.json"));
+    assert.equal(text, starterConfig(RULES, "./node_modules/@locksmith/cli/server/schema/locksmith.schema.json"));
     assert.match(text, /^\/\/ Locksmith configuration/);
     for (const rule of RULES) assert.ok(text.includes(`"${rule.meta.id}": "${rule.meta.defaultSeverity}"`), rule.meta.id);
     const config = loadConfig(RULES, { cwd: dir });
@@ -72,6 +72,6 @@ test("$schema points at the schema of this install when it is inside the project
   // A fresh folder cannot contain this install (os.tmpdir() itself might: CI may clone under /tmp).
   assert.equal(
     schemaReference(fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-init-"))),
-    "./node_modules/@locksmith/server/schema/locksmith.schema.json",
+    "./node_modules/@locksmith/cli/server/schema/locksmith.schema.json",
   );
 });

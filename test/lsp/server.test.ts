@@ -131,7 +131,7 @@ describe("language server (in-process)", () => {
     const fixed = applied(actions[0]!.edit, file, COUNTER);
     assert.equal(
       fixed.get(uri(file)),
-      `import { Mutex } from "./locksmith-runtime";\n\nlet counter = 0;\nexport async function bump() {\n  await new Mutex().runExclusive(() => counter++);\n}\n`,
+      `import { Mutex } from "./locksmith-runtime.js";\n\nlet counter = 0;\nexport async function bump() {\n  await new Mutex().runExclusive(() => counter++);\n}\n`,
     );
     assert.equal(fixed.get(uri(runtimeFile)), readVendoredRuntime());
     assert.deepEqual(actions[0]!.edit!.documentChanges![0], { kind: "create", uri: uri(runtimeFile), options: { ignoreIfExists: true } });
@@ -191,7 +191,7 @@ describe("language server (in-process)", () => {
     const fixed = applied(actions[0]!.edit, file, text);
     assert.equal(
       fixed.get(uri(file)),
-      `import { Mutex } from "./locksmith-runtime";\n\nlet counter = 0;\nexport async function bump() {\n  await new Mutex().runExclusive(() => counter++);\n  await new Mutex().runExclusive(() => counter++);\n}\n`,
+      `import { Mutex } from "./locksmith-runtime.js";\n\nlet counter = 0;\nexport async function bump() {\n  await new Mutex().runExclusive(() => counter++);\n  await new Mutex().runExclusive(() => counter++);\n}\n`,
     );
     assert.equal(fixed.get(uri(path.join(root, "src", "locksmith-runtime.ts"))), readVendoredRuntime());
     // The buffer the server analyses is still the unfixed one until the client applies the edit.

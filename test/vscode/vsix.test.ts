@@ -34,6 +34,7 @@ describe("the .vsix package", () => {
         "extension.vsixmanifest",
         "extension/dist/client/src/extension.js",
         "extension/dist/server/src/lsp/main.js",
+        "extension/LICENSE.txt",
         "extension/package.json",
         "extension/readme.md",
         ...docs,
@@ -42,6 +43,11 @@ describe("the .vsix package", () => {
       ].sort(),
     );
     execFileSync("unzip", ["-q", vsix, "-d", path.join(work, "unpacked")]);
+    const unpacked = (file: string) => fs.readFileSync(path.join(work, "unpacked", "extension", file), "utf8");
+    // The extension page: the users' README, whose links all point at the web (nothing relative to break), and the license.
+    assert.equal(unpacked("readme.md"), fs.readFileSync(path.join(REPO_ROOT, "client", "README.md"), "utf8"));
+    assert.doesNotMatch(unpacked("readme.md"), /\]\((?!https?:)/);
+    assert.equal(unpacked("LICENSE.txt"), fs.readFileSync(path.join(REPO_ROOT, "LICENSE"), "utf8"));
     const manifest = JSON.parse(fs.readFileSync(path.join(work, "unpacked", "extension", "package.json"), "utf8"));
     assert.equal(manifest.main, "./dist/client/src/extension.js");
     assert.deepEqual(manifest.capabilities.untrustedWorkspaces.supported, true);

@@ -11,8 +11,8 @@ import type { Rule } from "../engine/types";
 import { CONFIG_SCHEMA_PATH } from "../install-paths";
 import { UsageError, type CliIo } from "./io";
 
-/** Where the schema is in a project that installed Locksmith (the @locksmith/server package) as a dev dependency. */
-const INSTALLED_SCHEMA = "./node_modules/@locksmith/server/schema/locksmith.schema.json";
+/** Where the schema is in a project that installed Locksmith (the @locksmith/cli package) as a dev dependency. */
+const INSTALLED_SCHEMA = "./node_modules/@locksmith/cli/server/schema/locksmith.schema.json";
 
 export function starterConfig(rules: readonly Rule[], schema: string): string {
   const width = Math.max(0, ...rules.map((r) => r.meta.id.length + 4));

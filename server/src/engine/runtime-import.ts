@@ -30,13 +30,34 @@ export function resolveRuntimeImport(
   const defaultPath = fs.existsSync(path.join(projectRoot, "src")) ? "src/locksmith-runtime.ts" : "locksmith-runtime.ts";
   const target = path.resolve(projectRoot, runtimePath ?? defaultPath);
   if (!isInsideReal(projectRoot, target)) throw new Error(`runtimePath must stay inside the project (${projectRoot}), got ${runtimePath}`);
-  return { mode: "vendor", path: normalizePath(target) };
+  return { mode: "vendor", path: normalizePath(target), extension: resolvesLikeNode(compilerOptions) ? ".js" : "" };
+}
+
+const NODE_RESOLUTIONS: ReadonlySet<ts.ModuleResolutionKind> = new Set([ts.ModuleResolutionKind.Node16, ts.ModuleResolutionKind.NodeNext]);
+const NODE_MODULES: ReadonlySet<ts.ModuleKind> = new Set([
+  ts.ModuleKind.Node16,
+  ts.ModuleKind.Node18,
+  ts.ModuleKind.Node20,
+  ts.ModuleKind.NodeNext,
+]);
+
+/**
+ * Whether the project resolves modules as Node does (`node16`/`nodenext`, set or implied by `module`): there an ES
+ * module's relative import needs its extension (TS2835 without one), and `./file.js` names `file.ts` (in CommonJS
+ * files too). Everywhere else (`node10`, `bundler`) the extension is left out, as those projects write their imports.
+ */
+function resolvesLikeNode(options: ts.CompilerOptions): boolean {
+  if (options.moduleResolution !== undefined) return NODE_RESOLUTIONS.has(options.moduleResolution);
+  return options.module !== undefined && NODE_MODULES.has(options.module);
 }
 
 /**
  * Edits (and possibly a new file) that make `names` importable in `sourceFile`, from the runtime's core or one of its
  * database adapters (`@locksmith/runtime/postgres`; the vendored file holds them all). Merges into an existing import
- * of the same module instead of adding a second one.
+ * of the same module instead of adding a second one. The adapters' subpaths compile under every moduleResolution:
+ * Node and node16/nodenext/bundler follow the package's `exports`, and node10 (which ignores `exports`) its
+ * `typesVersions` — so one specifier serves every project, rather than a deep `dist/cjs/…` path that `exports` refuses
+ * at run time, or adapters re-exported from the root whose names collide.
  */
 export function runtimeImportEdits(
   sourceFile: ts.SourceFile,
@@ -50,9 +71,8 @@ export function runtimeImportEdits(
   if (setting.mode === "package") {
     specifier = subpath ? `${setting.specifier}/${subpath}` : setting.specifier;
   } else {
-    let rel = normalizePath(path.relative(path.dirname(sourceFile.fileName), setting.path)).replace(/\.ts$/, "");
-    if (!rel.startsWith(".")) rel = `./${rel}`;
-    specifier = rel;
+    const rel = `${normalizePath(path.relative(path.dirname(sourceFile.fileName), setting.path)).replace(/\.ts$/, "")}${setting.extension}`;
+    specifier = rel.startsWith(".") ? rel : `./${rel}`;
     if (!fs.existsSync(setting.path)) newFiles.push({ path: setting.path, text: readVendoredRuntime() });
   }
   return { edits: importEdits(sourceFile, specifier, names), newFiles };

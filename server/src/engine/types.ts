@@ -230,5 +230,8 @@ export interface SlowCallSetting {
 
 export type RuntimeImportSetting =
   | { mode: "package"; specifier: string }
-  /** Vendored: absolute path of the single-file runtime inside the project. */
-  | { mode: "vendor"; path: string };
+  /**
+   * Vendored: absolute path of the single-file runtime inside the project, and the extension its relative import
+   * takes in this project ("" or ".js", from the project's module resolution).
+   */
+  | { mode: "vendor"; path: string; extension: "" | ".js" };
