@@ -39,10 +39,17 @@ import {
 } from "../server/src/rule-kit";
 
 const IN_ORDER = "{{holder}} locks {{lock}} for {{first}} and then for {{second}}";
-const SWAPPED =
-  "the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other.";
+const SWAPPED = "the order follows the arguments, so two calls with the keys swapped can each hold one lock and {{outcome}}.";
 const CALLER_ORDER =
-  "in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait forever for a key the other holds.";
+  "in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and {{outcome}}.";
+
+/** How a two-party deadlock ends, per kind of lock: a database detects it and aborts one side; nothing else does. */
+function deadlockOutcome(kind: LockKind, swapped: boolean): string {
+  const other = swapped ? "the other" : "a key the other holds";
+  return kind === "row-lock" || kind === "pg-advisory" || kind === "mysql-named"
+    ? `wait for ${other} until the database detects the deadlock and aborts one of them with an error`
+    : `wait forever for ${other}`;
+}
 
 export const inconsistentLockOrder = defineRule({
   meta: {
@@ -88,6 +95,7 @@ export const inconsistentLockOrder = defineRule({
         lock: lockName(edge.to),
         first: keyLabel(edge.outer.key),
         second: keyLabel(edge.innerKey),
+        outcome: deadlockOutcome(edge.to.kind, true),
       };
       const where = {
         help: REMEDIES[edge.to.kind] ?? REMEDIES.default,
@@ -107,7 +115,12 @@ export const inconsistentLockOrder = defineRule({
       for (const multi of callerOrderAcquisitionsIn(sourceFile, context.program, () => context.checker)) {
         context.report({
           messageId: multi.parallel ? "callerOrderParallel" : "callerOrderLoop",
-          data: { holder: holderLabel(multi.holder), lock: multi.lock, keys: code(multi.collection.getText(sourceFile)) },
+          data: {
+            holder: holderLabel(multi.holder),
+            lock: multi.lock,
+            keys: code(multi.collection.getText(sourceFile)),
+            outcome: deadlockOutcome(multi.kind, false),
+          },
           help: CALLER_ORDER_REMEDIES[multi.kind] ?? CALLER_ORDER_REMEDIES.default!,
           span: spanOf(multi.node, sourceFile),
           related: [{ span: spanOf(multi.collection, sourceFile), message: `\`${multi.parameter}\` as the caller passed it, not sorted` }],

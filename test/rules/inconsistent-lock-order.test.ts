@@ -27,7 +27,18 @@ const cycle = (here: string, elsewhere: string) => ({ messageId: "cycle", data: 
 /** An argument-order finding: holder, lock and keys are quoted as the message quotes them. */
 const inArgumentOrder = (messageId: string, holder: string, lock: string, first: string, second: string, calls?: string) => ({
   messageId,
-  data: { holder: `\`${holder}\``, lock: `\`${lock}\``, first: `\`${first}\``, second: `\`${second}\``, ...(calls ? { calls } : {}) },
+  data: {
+    holder: `\`${holder}\``,
+    lock: `\`${lock}\``,
+    first: `\`${first}\``,
+    second: `\`${second}\``,
+    ...(calls ? { calls } : {}),
+    // Row and advisory locks live in the database, which detects the deadlock and aborts one side.
+    outcome:
+      messageId.startsWith("rows") || lock === "advisory lock"
+        ? "wait for the other until the database detects the deadlock and aborts one of them with an error"
+        : "wait forever for the other",
+  },
 });
 const ONE_ORDER = "Take the locks in one order everywhere.";
 const LOCK_ALL = "Take both with the runtime's `lockAll` (canonical order), or sort the keys first.";
@@ -340,7 +351,7 @@ export async function deleteUser() {
           column: 35,
           messageId: "callerOrderLoop",
           message:
-            "`reserveStock` takes PostgreSQL advisory lock (`pg_advisory_xact_lock`) for each of `skus` one after the other, keeping each, in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait forever for a key the other holds.",
+            "`reserveStock` takes PostgreSQL advisory lock (`pg_advisory_xact_lock`) for each of `skus` one after the other, keeping each, in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait for a key the other holds until the database detects the deadlock and aborts one of them with an error.",
           help: SORT_FIRST,
           related: [{ line: 7, message: "`skus` as the caller passed it, not sorted" }],
         },
@@ -375,7 +386,7 @@ export class InventoryService {
           column: 45,
           messageId: "callerOrderParallel",
           message:
-            "`InventoryService.reserve` takes PostgreSQL advisory lock (`pg_advisory_xact_lock`) for each of `itemIds` at once (`Promise.all`), in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait forever for a key the other holds.",
+            "`InventoryService.reserve` takes PostgreSQL advisory lock (`pg_advisory_xact_lock`) for each of `itemIds` at once (`Promise.all`), in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait for a key the other holds until the database detects the deadlock and aborts one of them with an error.",
           help: SORT_FIRST,
         },
       ],
@@ -459,7 +470,7 @@ export async function debitAll(tx: Prisma.TransactionClient, accountIds: string[
           column: 11,
           messageId: "callerOrderLoop",
           message:
-            "`debitAll` takes `account` rows for each of `accountIds` one after the other, keeping each, in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait forever for a key the other holds.",
+            "`debitAll` takes `account` rows for each of `accountIds` one after the other, keeping each, in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait for a key the other holds until the database detects the deadlock and aborts one of them with an error.",
           help: ROWS_AT_ONCE,
         },
       ],
@@ -818,7 +829,7 @@ export async function transfer(from: string, to: string) {
           column: 11,
           ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to"),
           message:
-            "`transfer` locks `accounts rows` for `from` and then for `to` in one transaction: the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait forever for the other.",
+            "`transfer` locks `accounts rows` for `from` and then for `to` in one transaction: the order follows the arguments, so two calls with the keys swapped can each hold one lock and wait for the other until the database detects the deadlock and aborts one of them with an error.",
           help: SELECT_ANY,
           related: [{ line: 7, message: "`accounts rows` acquired here by `transfer`" }],
           suggestions: [

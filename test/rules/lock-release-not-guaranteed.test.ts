@@ -64,6 +64,26 @@ export class Cache {
 }`,
     },
     {
+      name: "a toggle of a Set (has then delete, else add) turns nobody away; a synchronous function cannot interleave",
+      code: `export function toggle(open: Set<string>, id: string): Set<string> {
+  const next = new Set(open);
+  if (next.has(id)) {
+    next.delete(id);
+  } else {
+    next.add(id);
+  }
+  return next;
+}
+const marks = new Set<string>();
+export function mark(id: string): boolean {
+  if (marks.has(id)) return false;
+  marks.add(id);
+  if (id.length > 10) return false;
+  marks.delete(id);
+  return true;
+}`,
+    },
+    {
       name: "a Set add without a has-guard first is bookkeeping, not a lock",
       code: `${busy}const seen = new Set<string>();
 export async function record(id: string) {

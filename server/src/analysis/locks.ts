@@ -23,6 +23,7 @@ import {
   stringValue,
   type FunctionLike,
 } from "./ast";
+import { alwaysExits } from "./control-flow";
 import type { LockWrapper } from "./lock-wrappers";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
 import { lockObjectKind, type CheckerGetter, type LockMechanism } from "./lock-objects";
@@ -267,9 +268,10 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
       expressionKey(has.arguments[0]!) === keyText &&
       expressionKey(receiverOf(has) ?? has) === receiverText &&
       enclosingFunction(has) === fn &&
-      isIfCondition(has),
+      turnsAway(has, call),
   );
-  if (!guard || !isSetOrMap(receiver)) return undefined;
+  // Only work that awaits can overlap with another call: in synchronous code a Set of keys is just state.
+  if (!guard || !isAsyncFunction(fn) || !isSetOrMap(receiver)) return undefined;
   return {
     call,
     mechanism: "busy-key",
@@ -282,13 +284,25 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
   };
 }
 
-/** Whether `node` is (part of) the condition of an `if`. */
-function isIfCondition(node: ts.Node): boolean {
-  for (let current: ts.Node = node; current.parent; current = current.parent) {
-    if (ts.isIfStatement(current.parent)) return current.parent.expression === current;
-    if (!ts.isExpression(current.parent)) return false;
-  }
-  return false;
+/**
+ * Whether `has` is the condition of an `if` whose branch leaves (`return`, `throw`, `continue`) before `add` runs:
+ * `if (busy.has(k)) return;` then `busy.add(k)`. A toggle (`if (has) delete else add`) turns nobody away.
+ */
+function turnsAway(has: ts.Node, add: ts.Node): boolean {
+  let current: ts.Node = has;
+  while (current.parent && ts.isExpression(current.parent) && !ts.isIfStatement(current.parent)) current = current.parent;
+  const statement = current.parent;
+  return (
+    !!statement &&
+    ts.isIfStatement(statement) &&
+    statement.expression === current &&
+    alwaysExits(statement.thenStatement) &&
+    !isInside(add, statement)
+  );
+}
+
+function isAsyncFunction(fn: FunctionLike): boolean {
+  return (ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
 }
 
 /** `this.busy` or `busy` declared in its class or file as `new Set(…)` / `new Map(…)`, or annotated `Set<…>` / `Map<…>`. */
