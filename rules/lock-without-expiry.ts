@@ -35,6 +35,9 @@ export const lockWithoutExpiry = defineRule({
     fixable: true,
     messages: {
       noExpiry: `Redis lock {{lock}} is taken with {{command}} and no expiry: a holder that crashes (or is killed during a deploy) before releasing it leaves the key forever, ${LOCKED_OUT}`,
+      scriptNoExpiry: `Redis lock {{lock}} is taken by the Lua script's \`SET … NX\` (run by {{command}}) with no expiry: a holder that crashes (or is killed during a deploy) before releasing it leaves the key forever, ${LOCKED_OUT}`,
+      scriptZeroExpiry:
+        "Redis lock {{lock}} is taken by the Lua script's `SET … NX` (run by {{command}}) with an expiry of 0 ({{argument}}): Redis rejects a zero `PX`/`EX`, so the lock is never taken, and a script that skips the expiry for 0 leaves the key forever instead.",
       separateExpiry: `Redis lock {{lock}} is taken with {{command}} and no expiry: its expiry is set by a separate command at line {{line}}, so a holder that crashes between the two leaves the key without expiry, ${LOCKED_OUT}`,
     },
     optionsSchema: {
@@ -48,8 +51,21 @@ export const lockWithoutExpiry = defineRule({
   checkFile(context) {
     const { sourceFile } = context;
     for (const lock of redisNxLocks(sourceFile, context.program, () => context.checker)) {
-      const { call, key } = lock.acquisition;
+      const { call, key, luaScript } = lock.acquisition;
       if (lock.acquisition.expires || expiryInSameMulti(call, key)) continue;
+      if (luaScript) {
+        const data = { lock: code(key.getText(sourceFile)), command: code(`${calleeName(call)}()`) };
+        const help = "Give the script's SET a positive PX (milliseconds) or EX, and pass a positive expiry.";
+        if (luaScript.expiry === "zero" && luaScript.expiryArgument)
+          context.report({
+            messageId: "scriptZeroExpiry",
+            data: { ...data, argument: code(luaScript.expiryArgument.getText(sourceFile)) },
+            help,
+            span: spanOf(call, sourceFile),
+          });
+        else context.report({ messageId: "scriptNoExpiry", data, help, span: spanOf(call, sourceFile) });
+        continue;
+      }
       const command = commandOf(call);
       const where = {
         span: spanOf(call, sourceFile),

@@ -10,12 +10,33 @@ const redis = new Redis();
 const nodeRedis = `import { createClient } from "redis";
 const client = createClient();
 `;
+const luaLocks = `import Redis from "ioredis";
+import { randomUUID } from "node:crypto";
+const redis = new Redis();
+const ACQUIRE = "return redis.call('set', KEYS[1], ARGV[1], 'NX')";
+const ACQUIRE_PX = "return redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])";
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+declare function work(): Promise<void>;
+`;
+const SCRIPT_HELP = "Give the script's SET a positive PX (milliseconds) or EX, and pass a positive expiry.";
 const noExpiry = (lock: string, command = "SET NX") => ({ messageId: "noExpiry", data: { lock, command } });
 const ADD_PX = "Add PX (or EX) to the SET.";
 const USE_SET = "Take it with `SET key value PX <ms> NX` instead.";
 
 runRuleTests(lockWithoutExpiry, {
   valid: [
+    {
+      name: "a Lua script's SET NX with PX from an argument that is a positive number",
+      code: `${luaLocks}export async function run(id: string) {
+  const token = randomUUID();
+  if (!(await redis.eval(ACQUIRE_PX, 1, \`lock:\${id}\`, token, 30_000))) return;
+  try {
+    await work();
+  } finally {
+    await redis.eval(RELEASE, 1, \`lock:\${id}\`, token);
+  }
+}`,
+    },
     // Work claims: the correct twins of the claim cases below.
     {
       name: "a claim on work in progress taken with an expiry",
@@ -100,6 +121,64 @@ export async function welcome(userId: string) {
     },
   ],
   invalid: [
+    {
+      name: "a Lua script's SET NX without PX/EX, run by eval",
+      code: `${luaLocks}export async function run(id: string) {
+  const token = randomUUID();
+  if (!(await redis.eval(ACQUIRE, 1, \`lock:\${id}\`, token))) return;
+  try {
+    await work();
+  } finally {
+    await redis.eval(RELEASE, 1, \`lock:\${id}\`, token);
+  }
+}`,
+      errors: [
+        {
+          line: 10,
+          column: 15,
+          messageId: "scriptNoExpiry",
+          data: { lock: "`lock:${id}`", command: "`eval()`" },
+          help: SCRIPT_HELP,
+        },
+      ],
+    },
+    {
+      name: "a Lua script's SET NX PX given 0 for its expiry argument",
+      code: `${luaLocks}export async function run(id: string) {
+  const token = randomUUID();
+  if (!(await redis.eval(ACQUIRE_PX, 1, \`lock:\${id}\`, token, 0))) return;
+  try {
+    await work();
+  } finally {
+    await redis.eval(RELEASE, 1, \`lock:\${id}\`, token);
+  }
+}`,
+      errors: [
+        {
+          line: 10,
+          column: 15,
+          messageId: "scriptZeroExpiry",
+          data: { lock: "`lock:${id}`", command: "`eval()`", argument: "`0`" },
+          message:
+            "Redis lock `lock:${id}` is taken by the Lua script's `SET … NX` (run by `eval()`) with an expiry of 0 (`0`): Redis rejects a zero `PX`/`EX`, so the lock is never taken, and a script that skips the expiry for 0 leaves the key forever instead.",
+        },
+      ],
+    },
+    {
+      name: "a script registered with defineCommand and called as a method",
+      code: `${luaLocks}redis.defineCommand("takeLock", { numberOfKeys: 1, lua: ACQUIRE });
+const locks = redis as Redis & { takeLock(key: string, token: string): Promise<string | null> };
+export async function run(id: string) {
+  const token = randomUUID();
+  if (!(await locks.takeLock(\`lock:\${id}\`, token))) return;
+  try {
+    await work();
+  } finally {
+    await redis.eval(RELEASE, 1, \`lock:\${id}\`, token);
+  }
+}`,
+      errors: [{ line: 12, column: 15, messageId: "scriptNoExpiry", data: { lock: "`lock:${id}`", command: "`takeLock()`" } }],
+    },
     {
       name: "a claim on work in progress with no expiry decides who renders the invoice",
       code: `${ioredis}declare function renderInvoice(id: string): Promise<void>;

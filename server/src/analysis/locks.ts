@@ -25,6 +25,7 @@ import {
 } from "./ast";
 import { alwaysExits } from "./control-flow";
 import type { LockWrapper } from "./lock-wrappers";
+import { scriptSetNxOf, type ScriptSetNx } from "./redis-scripts";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
 import { lockObjectKind, type CheckerGetter, type LockMechanism } from "./lock-objects";
 import {
@@ -67,6 +68,8 @@ export interface LockAcquisition {
   expires: boolean;
   /** The expiry in milliseconds when the code states it as a number (`"EX", 300`, `{ px: 30_000 }`). */
   ttlMs?: number;
+  /** For a lock taken by a Lua script's SET … NX: what the script does (its expiry, in this call's terms). */
+  luaScript?: ScriptSetNx;
   /** True for transaction-scoped locks (pg_advisory_xact_lock): released by COMMIT/ROLLBACK, never by hand. */
   transactionScoped: boolean;
   /** Human-readable name for messages: "`this.accountsLock`", "Redis lock `lock:order:${id}`". */
@@ -197,6 +200,23 @@ export function lockAcquisitionOf(
     }
     if ((name === "setnx" || name === "setNX" || name === "SETNX") && receiver && node.arguments.length >= 2)
       return lockOnly(redisAcquisition(node, false));
+
+    // A Lua script whose SET … NX takes the lock: `redis.eval(SCRIPT, 1, key, …)`, or a `defineCommand` command.
+    if (receiver) {
+      const script = scriptSetNxOf(node, numberValue);
+      if (script)
+        return lockOnly({
+          call: node,
+          mechanism: "redis-set-nx",
+          style: "try",
+          lockObject: receiver,
+          key: script.key,
+          expires: script.expiry === "set" || script.expiry === "unknown",
+          transactionScoped: false,
+          label: `Redis lock ${code(labelOf(script.key))}`,
+          luaScript: script,
+        });
+    }
 
     if ((name === "add" || name === "set") && receiver) {
       const busy = busyKeyAcquisition(node, receiver);
