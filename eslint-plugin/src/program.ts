@@ -87,11 +87,16 @@ function ownProgram(tsconfig: string, file: string, text: string): FileProgram {
   return { mode: "own-program", program, sourceFile: program.getSourceFile(file)! };
 }
 
-/** Compiler options of a file analysed without type information: nothing outside the file is read. */
-const SYNTAX_ONLY_OPTIONS: ts.CompilerOptions = { ...DEFAULT_COMPILER_OPTIONS, noResolve: true, types: [] };
+/**
+ * Compiler options of a file analysed without type information: nothing outside the file is read, not even
+ * TypeScript's lib files. Merging their globals into each file's checker cost a third of the plugin's time (ESLint on
+ * the benchmark's 10k-line corpus: 6.7 s CPU with them, 5.2-5.9 s without, 2.6 s without the plugin), and the rules
+ * found the same there and on examples/ without them.
+ */
+const SYNTAX_ONLY_OPTIONS: ts.CompilerOptions = { ...DEFAULT_COMPILER_OPTIONS, noResolve: true, types: [], noLib: true };
 
 function syntaxProgram(file: string, text: string): FileProgram {
-  // A host per file: its Program holds only this file and TypeScript's lib files, parsed once per process.
+  // A host per file: its Program holds only this file.
   const host = new ProjectHost(SYNTAX_ONLY_OPTIONS, []);
   host.setFileText(file, text);
   const program = host.getProgram();
