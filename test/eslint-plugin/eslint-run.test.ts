@@ -11,6 +11,8 @@ import { ESLint, Linter } from "eslint";
 import * as tsParser from "@typescript-eslint/parser";
 import plugin from "../../eslint-plugin/src/index";
 import { madeBySameTypeScript, programFor } from "../../eslint-plugin/src/program";
+import { eslintRule } from "../../eslint-plugin/src/rule";
+import { defineRule } from "../../server/src/rule-kit";
 import { RULES } from "../../rules";
 import { ts } from "../../server/src/engine/ts";
 
@@ -102,7 +104,7 @@ export async function run(id: string) {
 `;
 
 test("eslint-disable-next-line locksmith/<rule> suppresses that rule's finding, and only that rule's", () => {
-  const linter = new Linter();
+  const linter = new Linter({ cwd: REPO });
   const config: Linter.Config[] = [
     { files: ["**/*.ts"], languageOptions: { parser: tsParser }, linterOptions: { reportUnusedDisableDirectives: "error" } },
     { plugins: { locksmith: plugin }, rules: { "locksmith/lock-without-expiry": "error" } },
@@ -120,6 +122,35 @@ test("eslint-disable-next-line locksmith/<rule> suppresses that rule's finding, 
   assert.equal(other.length, 2);
   assert.match(other[0]!, /^4:3 null Unused eslint-disable directive \(no problems were reported from 'locksmith\/unsafe-lock-release'\)/);
   assert.match(other[1]!, /^5:10 locksmith\/lock-without-expiry /);
+});
+
+test("a rule that throws on a file is one problem on line 1, and the file's other rules still report", () => {
+  const crashing = defineRule({
+    meta: { id: "crashing-rule", description: "Throws on every file.", defaultSeverity: "error", messages: { never: "Never reported." } },
+    checkFile() {
+      throw new Error("boom");
+    },
+  });
+  const messages = new Linter({ cwd: REPO }).verify(
+    NO_EXPIRY.replace("// DIRECTIVE", ""),
+    [
+      {
+        files: ["**/*.ts"],
+        languageOptions: { parser: tsParser },
+        plugins: { locksmith: plugin, test: { rules: { crashing: eslintRule(crashing) } } },
+        rules: { "test/crashing": "error", "locksmith/lock-without-expiry": "error" },
+      },
+    ],
+    path.join(REPO, "examples/src/file.ts"),
+  );
+  assert.deepEqual(
+    messages.map((m) => [m.line, m.column, m.ruleId]),
+    [
+      [1, 1, "test/crashing"],
+      [5, 10, "locksmith/lock-without-expiry"],
+    ],
+  );
+  assert.equal(messages[0]!.message, "Locksmith's crashing-rule rule crashed on this file (boom); the file's other rules still ran.");
 });
 
 test("a bad locksmith.json is one problem on line 1 naming the file and key, not a crash", (t) => {
@@ -205,4 +236,24 @@ test("madeBySameTypeScript finds the TypeScript module that parsed a file and co
   assert.equal(madeBySameTypeScript(older.sourceFile, older.loaded), false);
   const unknown = parsedBy(ts.version);
   assert.equal(madeBySameTypeScript(unknown.sourceFile, {}), false, "no loaded module made it: not trusted");
+});
+
+test("the plugin has one rule per file rule, with Locksmith's metadata; recommended turns them on at the default severity, not in tests", () => {
+  assert.deepEqual(Object.keys(plugin.rules), [...FILE_RULE_IDS]);
+  for (const rule of RULES.filter((r) => FILE_RULE_IDS.has(r.meta.id))) {
+    const meta = plugin.rules[rule.meta.id]!.meta!;
+    assert.equal(meta.docs?.url, `https://github.com/locksmith/locksmith/blob/main/rules/docs/${rule.meta.id}.md`);
+    assert.equal(meta.fixable, rule.meta.fixable ? "code" : undefined, rule.meta.id);
+    assert.equal(meta.hasSuggestions, rule.meta.hasSuggestions ? true : undefined, rule.meta.id);
+    assert.equal(plugin.configs.recommended!.rules![`locksmith/${rule.meta.id}`], rule.meta.defaultSeverity);
+  }
+  const linter = new Linter({ cwd: REPO });
+  const config: Linter.Config[] = [{ files: ["**/*.ts"], languageOptions: { parser: tsParser } }, plugin.configs.recommended!];
+  const code = NO_EXPIRY.replace("// DIRECTIVE", "");
+  assert.deepEqual(
+    linter.verify(code, config, path.join(REPO, "examples/src/jobs/claim.ts")).map((m) => [m.ruleId, m.severity]),
+    [["locksmith/lock-without-expiry", 2]],
+  );
+  assert.deepEqual(linter.verify(code, config, path.join(REPO, "examples/src/jobs/claim.test.ts")), []);
+  assert.deepEqual(linter.verify(code, config, path.join(REPO, "examples/scripts/claim.ts")), []);
 });

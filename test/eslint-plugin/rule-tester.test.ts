@@ -293,7 +293,7 @@ ruleTester.run("lock-across-await", plugin.rules["lock-across-await"]!, {
 });
 
 test("ESLint validates the options against the rule's schema", () => {
-  const linter = new Linter();
+  const linter = new Linter({ cwd: REPO });
   const config = (slowCalls: unknown): Linter.Config => ({
     files: ["**/*.ts"],
     languageOptions: { parser: tsParser },
