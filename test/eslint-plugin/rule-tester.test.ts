@@ -1,6 +1,6 @@
 // The plugin's rules under ESLint's own RuleTester, parsed by @typescript-eslint/parser without type information (the
-// "syntax" mode): exact positions, messageId + data, fixed output and each suggestion's output, option validation.
-// The same cases as Locksmith's rule tables (test/rules/), so a difference is the plugin's, not the rule's.
+// "syntax" mode), on the example service's files (examples/src/): exact positions, messageId + data, the fixed output
+// and each suggestion's output, option validation.
 import { after, describe, it, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -16,244 +16,180 @@ RuleTester.itOnly = it.only;
 
 const REPO = path.resolve(__dirname, "..", "..", "..");
 /** A file inside the repository: `@locksmith/runtime` (a workspace package) resolves from it, so fixes import it. */
-const FILE = path.join(REPO, "test", "eslint-plugin", "virtual", "src", "file.ts");
+const FILE = path.join(REPO, "examples", "src", "file.ts");
 
 const ruleTester = new RuleTester({ languageOptions: { parser: tsParser } });
 
-const ioredis = `import Redis from "ioredis";
-const redis = new Redis();
-`;
-const work = `
-declare function work(id: string): Promise<void>;`;
-const SCRIPT = `"if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"`;
+/** The compare-and-delete script unsafe-lock-release's fix inserts. */
+const COMPARE_AND_DELETE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/** A file of the example service (examples/src/…): its path and text, for a RuleTester case. */
+function example(file: string): { filename: string; code: string } {
+  const filename = path.join(REPO, "examples", "src", file);
+  return { filename, code: fs.readFileSync(filename, "utf8") };
+}
+
+/** `code` with lines `from`…`to` (1-based, inclusive) replaced by `lines`: a fix's or suggestion's exact output. */
+function withLines(code: string, from: number, to: number, lines: string[]): string {
+  const all = code.split("\n");
+  assert.ok(to <= all.length, `line ${to} is past the end`);
+  all.splice(from - 1, to - from + 1, ...lines);
+  return all.join("\n");
+}
+
+const jobLock = example("jobs/job-lock.ts");
 
 ruleTester.run("lock-without-expiry", plugin.rules["lock-without-expiry"]!, {
-  valid: [
-    {
-      name: "ioredis NX with PX before it",
-      filename: FILE,
-      code: `${ioredis}export async function run(id: string, token: string) {
-  return redis.set(\`lock:job:\${id}\`, token, "PX", 30000, "NX");
-}`,
-    },
-  ],
+  valid: [{ name: "invoice-sync takes its lock with PX", ...example("jobs/invoice-sync.ts") }],
   invalid: [
     {
-      name: "a claim on work in progress with no expiry: safe fix adds PX",
-      filename: FILE,
-      code: `${ioredis}declare function renderInvoice(id: string): Promise<void>;
-export async function buildInvoice(invoiceId: string) {
-  const claimed = await redis.set(\`invoice:\${invoiceId}:processing\`, String(process.pid), "NX");
-  if (!claimed) return { skipped: true };
-  await renderInvoice(invoiceId);
-  return { built: true };
-}`,
+      name: "job-lock: SET NX without expiry (safe fix: PX), SETNX with a separate PEXPIRE (no fix)",
+      ...jobLock,
       errors: [
         {
-          line: 5,
-          column: 25,
-          endLine: 5,
-          endColumn: 96,
+          line: 15,
+          column: 26,
+          endLine: 15,
+          endColumn: 67,
           messageId: "noExpiry",
-          data: { lock: "`invoice:${invoiceId}:processing`", command: "SET NX" },
+          data: { lock: "`lock:job:${jobId}`", command: "SET NX" },
         },
+        { line: 27, column: 15, messageId: "separateExpiry", data: { lock: "`lock:job:${jobId}`", command: "SETNX", line: 29 } },
       ],
-      output: `${ioredis}declare function renderInvoice(id: string): Promise<void>;
-export async function buildInvoice(invoiceId: string) {
-  const claimed = await redis.set(\`invoice:\${invoiceId}:processing\`, String(process.pid), "PX", 30000, "NX");
-  if (!claimed) return { skipped: true };
-  await renderInvoice(invoiceId);
-  return { built: true };
-}`,
-    },
-  ],
-});
-
-ruleTester.run("unchecked-lock-acquisition", plugin.rules["unchecked-lock-acquisition"]!, {
-  valid: [
-    {
-      name: "the critical section runs only when SET NX returned OK",
-      filename: FILE,
-      code: `${ioredis}export async function run(id: string) {
-  if ((await redis.set(\`lock:job:\${id}\`, "t", "NX", "PX", 30000)) !== "OK") return;
-  await work(id);
-}${work}`,
-    },
-  ],
-  invalid: [
-    {
-      name: "SET NX result discarded: a suggestion (it changes behaviour), no safe fix",
-      filename: FILE,
-      code: `${ioredis}export async function run(id: string) {
-  await redis.set(\`lock:job:\${id}\`, "t", "NX", "PX", 30000);
-  await work(id);
-}${work}`,
-      errors: [
-        {
-          line: 4,
-          column: 9,
-          endLine: 4,
-          endColumn: 60,
-          messageId: "resultDiscarded",
-          data: {
-            lock: "Redis lock `lock:job:${id}`",
-            call: 'redis.set(`lock:job:${id}`, "t", "NX", "PX", 30000)',
-            failure: 'null instead of "OK"',
-          },
-          suggestions: [
-            {
-              desc: "Stop when the lock is not acquired",
-              output: `${ioredis}export async function run(id: string) {
-  const acquired = await redis.set(\`lock:job:\${id}\`, "t", "NX", "PX", 30000);
-  if (acquired !== "OK") {
-    throw new Error(\`lock \\\`lock:job:\${id}\\\` is held by another process\`);
-  }
-  await work(id);
-}${work}`,
-            },
-          ],
-        },
-      ],
+      output: withLines(jobLock.code, 15, 15, ['  const acquired = await redis.set(`lock:job:${jobId}`, "1", "PX", 30000, "NX");']),
     },
   ],
 });
 
 ruleTester.run("unsafe-lock-release", plugin.rules["unsafe-lock-release"]!, {
-  valid: [
-    {
-      name: "compare-and-delete script",
-      filename: FILE,
-      code: `${ioredis}export async function run(id: string, token: string) {
-  if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
-  try {
-    await work(id);
-  } finally {
-    await redis.eval(${SCRIPT}, 1, \`lock:\${id}\`, token);
-  }
-}${work}`,
-    },
-  ],
+  valid: [{ name: "nightly-report releases nothing by DEL", ...example("scheduler/nightly-report.ts") }],
   invalid: [
     {
-      name: "DEL without checking the token: safe fix",
-      filename: FILE,
-      code: `${ioredis}export async function run(id: string, token: string) {
-  if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
-  try {
-    await work(id);
-  } finally {
-    await redis.del(\`lock:\${id}\`);
-  }
-}${work}`,
-      errors: [{ line: 8, column: 11, endLine: 8, endColumn: 34, messageId: "unchecked", data: { command: "DEL", lock: "`lock:${id}`" } }],
-      output: `${ioredis}export async function run(id: string, token: string) {
-  if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
-  try {
-    await work(id);
-  } finally {
-    await redis.eval(${SCRIPT}, 1, \`lock:\${id}\`, token);
-  }
-}${work}`,
+      name: "job-lock: blind DEL of a constant value (no fix: no token to compare), blind DEL with a token (safe fix)",
+      ...jobLock,
+      errors: [
+        { line: 21, column: 11, messageId: "uncheckedConstant", data: { command: "DEL", lock: "`lock:job:${jobId}`", line: 15 } },
+        { line: 48, column: 11, endLine: 48, endColumn: 41, messageId: "unchecked", data: { command: "DEL", lock: "`lock:job:${jobId}`" } },
+      ],
+      output: withLines(jobLock.code, 48, 48, [
+        `    await redis.eval(${JSON.stringify(COMPARE_AND_DELETE)}, 1, \`lock:job:\${jobId}\`, token);`,
+      ]),
     },
   ],
 });
 
-const DEBIT = `import { Pool } from "pg";
+const nightlyReport = example("scheduler/nightly-report.ts");
 
-export async function debit(pool: Pool, accountId: string, amount: number): Promise<void> {
-  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [accountId]);
-  const balance: number = rows[0].balance;
-  if (balance < amount) throw new Error("insufficient funds");
-  await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2", [balance - amount, accountId]);
-}
-`;
-const DEBIT_ERROR = {
-  line: 7,
+ruleTester.run("unchecked-lock-acquisition", plugin.rules["unchecked-lock-acquisition"]!, {
+  valid: [{ name: "job-lock checks every SET NX", ...jobLock }],
+  invalid: [
+    {
+      name: "nightly-report: SET NX result discarded (a suggestion: it changes behaviour), pg_try_advisory_lock discarded",
+      ...nightlyReport,
+      errors: [
+        {
+          line: 13,
+          column: 9,
+          endLine: 13,
+          endColumn: 84,
+          messageId: "resultDiscarded",
+          data: { lock: "Redis lock `lock:report:${day}`", call: "`redis.set(…)`", failure: 'null instead of "OK"' },
+          suggestions: [
+            {
+              desc: "Stop when the lock is not acquired",
+              // `acquired` is taken by the function below: the fix picks a fresh name.
+              output: withLines(nightlyReport.code, 13, 13, [
+                '  const acquired2 = await redis.set(`lock:report:${day}`, process.pid.toString(), "PX", 60_000, "NX");',
+                '  if (acquired2 !== "OK") {',
+                "    throw new Error(`lock \\`lock:report:${day}\\` is held by another process`);",
+                "  }",
+              ]),
+            },
+          ],
+        },
+        {
+          line: 29,
+          column: 11,
+          messageId: "resultDiscarded",
+          data: {
+            lock: "PostgreSQL advisory lock (`pg_try_advisory_lock`)",
+            call: '`client.query("SELECT pg_try_advisory_lock($1)", [day])`',
+            failure: "false",
+          },
+          suggestions: [],
+        },
+      ],
+    },
+  ],
+});
+
+const pgWallet = example("wallets/pg-wallet.ts");
+const LOST_UPDATE = {
+  line: 12,
   column: 9,
-  endLine: 7,
+  endLine: 12,
   endColumn: 100,
   messageId: "lostUpdate",
-  data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
+  data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 9 },
 };
-const DEBIT_FIXED = `import { Pool } from "pg";
-
-export async function debit(pool: Pool, accountId: string, amount: number): Promise<void> {
-  const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [accountId]);
-  const balance: number = rows[0].balance;
-  if (balance < amount) throw new Error("insufficient funds");
-  const updated = await pool.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2 AND balance >= $1", [amount, accountId]);
-  if (updated.rowCount === 0) throw new Error("insufficient funds");
-}
-`;
+const ATOMIC_DEBIT = withLines(pgWallet.code, 12, 12, [
+  '  const updated = await pool.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2 AND balance >= $1", [amount, accountId]);',
+  '  if (updated.rowCount === 0) throw new Error("insufficient funds");',
+]);
 
 /** A project folder where `@locksmith/runtime` does not resolve and is not vendored (removed after the tests). */
 const bareProject = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-eslint-"));
 after(() => fs.rmSync(bareProject, { recursive: true, force: true }));
 
 ruleTester.run("select-then-update", plugin.rules["select-then-update"]!, {
-  valid: [
-    {
-      name: "atomic update with the check in WHERE",
-      filename: FILE,
-      code: `import { Pool } from "pg";
-export async function debit(pool: Pool, accountId: string, amount: number): Promise<void> {
-  const updated = await pool.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2 AND balance >= $1", [amount, accountId]);
-  if (updated.rowCount === 0) throw new Error("insufficient funds");
-}`,
-    },
-  ],
+  valid: [{ name: "pg-price-list: version-checked updates, no lost update", ...example("inventory/pg-price-list.ts") }],
   invalid: [
     {
-      name: "read, compute, write: safe fix (atomic update) and two suggestions that import the runtime",
-      filename: FILE,
-      code: DEBIT,
+      name: "pg-wallet: read, compute, write (safe fix: atomic update; suggestions: FOR UPDATE, optimistic retry)",
+      ...pgWallet,
       errors: [
         {
-          ...DEBIT_ERROR,
+          ...LOST_UPDATE,
           suggestions: [
             {
               desc: "Lock the row: read with FOR UPDATE inside withPgTransaction",
-              output: `import { Pool } from "pg";
-import { withPgTransaction } from "@locksmith/runtime/postgres";
-
-export async function debit(pool: Pool, accountId: string, amount: number): Promise<void> {
-  await withPgTransaction(pool, async (tx) => {
-    const { rows } = await tx.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [accountId]);
-    const balance: number = rows[0].balance;
-    if (balance < amount) throw new Error("insufficient funds");
-    await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [balance - amount, accountId]);
-  });
-}
-`,
+              output: withLines(pgWallet.code, 9, 12, [
+                "  await withPgTransaction(pool, async (tx) => {",
+                '    const { rows } = await tx.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [accountId]);',
+                ...pgWallet.code
+                  .split("\n")
+                  .slice(9, 11)
+                  .map((line) => `  ${line}`),
+                '    await tx.query("UPDATE accounts SET balance = $1 WHERE id = $2", [balance - amount, accountId]);',
+                "  });",
+              ]),
             },
             {
               desc: "Optimistic update: write only if `balance` is unchanged, retry with backoff on conflict",
-              output: `import { Pool } from "pg";
-import { assertAffected, retry } from "@locksmith/runtime";
-
-export async function debit(pool: Pool, accountId: string, amount: number): Promise<void> {
-  await retry(async () => {
-    const { rows } = await pool.query("SELECT balance FROM accounts WHERE id = $1", [accountId]);
-    const balance: number = rows[0].balance;
-    if (balance < amount) throw new Error("insufficient funds");
-    const updated = await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2 AND balance = $3", [balance - amount, accountId, balance]);
-    assertAffected(updated.rowCount, "accounts row");
-  }, { maxAttempts: 10, initialDelayMs: 20, maxDelayMs: 1000 });
-}
-`,
+              output: withLines(pgWallet.code, 9, 12, [
+                "  await retry(async () => {",
+                ...pgWallet.code
+                  .split("\n")
+                  .slice(8, 11)
+                  .map((line) => `  ${line}`),
+                '    const updated = await pool.query("UPDATE accounts SET balance = $1 WHERE id = $2 AND balance = $3", [balance - amount, accountId, balance]);',
+                '    assertAffected(updated.rowCount, "accounts row");',
+                "  }, { maxAttempts: 10, initialDelayMs: 20, maxDelayMs: 1000 });",
+              ]),
             },
           ],
         },
       ],
-      output: DEBIT_FIXED,
+      output: ATOMIC_DEBIT,
     },
     {
-      // Both suggestions would have to create the vendored runtime file, which an ESLint fix cannot: left out.
+      // Both suggestions would import the runtime, which resolves from nowhere here: they would have to create the
+      // vendored runtime file, which an ESLint fix cannot. The safe fix needs no import.
       name: "the same where the runtime is neither installed nor vendored: the safe fix only",
-      filename: path.join(bareProject, "src", "debit.ts"),
-      code: DEBIT,
-      errors: [{ ...DEBIT_ERROR, suggestions: [] }],
-      output: DEBIT_FIXED,
+      filename: path.join(bareProject, "src", "pg-wallet.ts"),
+      code: pgWallet.code,
+      errors: [{ ...LOST_UPDATE, suggestions: [] }],
+      output: ATOMIC_DEBIT,
     },
   ],
 });
