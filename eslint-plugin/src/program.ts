@@ -103,11 +103,6 @@ function syntaxProgram(file: string, text: string): FileProgram {
   return { mode: "syntax", program, sourceFile: program.getSourceFile(file)! };
 }
 
-/** For tests: forget the Programs built per tsconfig. */
-export function resetProjects(): void {
-  projects.clear();
-}
-
 /** The tsconfig a file's Program was read from, else the nearest one. */
 export function tsconfigOf(program: ts.Program, file: string): string | undefined {
   return (program.getCompilerOptions().configFilePath as string | undefined) ?? findNearestTsconfig(file);
