@@ -103,7 +103,7 @@ export async function run(id: string) {
 }
 `;
 
-test("eslint-disable-next-line locksmith/<rule> suppresses that rule's finding, and only that rule's", () => {
+test("eslint-disable-next-line locksmith/<rule> suppresses that rule's finding, and only that rule's; locksmith-disable too", () => {
   const linter = new Linter({ cwd: REPO });
   const config: Linter.Config[] = [
     { files: ["**/*.ts"], languageOptions: { parser: tsParser }, linterOptions: { reportUnusedDisableDirectives: "error" } },
@@ -118,6 +118,8 @@ test("eslint-disable-next-line locksmith/<rule> suppresses that rule's finding, 
   ]);
   // Used: no "unused eslint-disable directive" report either.
   assert.deepEqual(lint("// eslint-disable-next-line locksmith/lock-without-expiry -- the key is deleted by a sweeper"), []);
+  // Locksmith's own directives still apply (the engine's), so a code base moving to the plugin keeps them.
+  assert.deepEqual(lint("// locksmith-disable-next-line lock-without-expiry"), []);
   const other = lint("// eslint-disable-next-line locksmith/unsafe-lock-release");
   assert.equal(other.length, 2);
   assert.match(other[0]!, /^4:3 null Unused eslint-disable directive \(no problems were reported from 'locksmith\/unsafe-lock-release'\)/);
