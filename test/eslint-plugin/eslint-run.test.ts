@@ -130,6 +130,66 @@ test("eslint-disable-next-line locksmith/<rule> suppresses that rule's finding, 
   assert.match(other[1]!, /^5:10 locksmith\/lock-without-expiry /);
 });
 
+test("typed: a lock declared by a @locksmith JSDoc tag in another file is seen (typescript-eslint parses JSDoc by default)", async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-eslint-jsdoc-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const compilerOptions = {
+    strict: true,
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    noEmit: true,
+    lib: ["ES2023", "DOM"],
+    types: [],
+  };
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["src"] }));
+  fs.mkdirSync(path.join(dir, "src"));
+  // A promise-chain queue: nothing in its body says it is a lock; the tag does.
+  fs.writeFileSync(
+    path.join(dir, "src", "queue.ts"),
+    `export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  /** @locksmith runs-callback mutex callback=task */
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(task);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+`,
+  );
+  fs.writeFileSync(
+    path.join(dir, "src", "settle.ts"),
+    `import { SerialQueue } from "./queue.js";
+declare const repo: { load(id: string): Promise<{ total: number }>; save(id: string, total: number): Promise<void> };
+const queue = new SerialQueue();
+export async function settle(id: string) {
+  await queue.run(async () => {
+    const order = await repo.load(id);
+    await fetch("https://bank.example/settle/" + id);
+    await repo.save(id, order.total);
+  });
+}
+`,
+  );
+  const lint = async (typed: boolean) => {
+    const eslint = new ESLint({
+      cwd: dir,
+      overrideConfigFile: true,
+      overrideConfig: [
+        {
+          files: ["**/*.ts"],
+          languageOptions: { parser: tsParser, parserOptions: typed ? { projectService: true, tsconfigRootDir: dir } : {} },
+        },
+        plugin.configs.recommended!,
+      ],
+    });
+    return (await eslint.lintFiles(["src"])).flatMap((r) => r.messages.map((m) => `${path.basename(r.filePath)}:${m.line} ${m.ruleId}`));
+  };
+  assert.deepEqual(await lint(true), ["settle.ts:7 locksmith/lock-across-await"]);
+  // Without type information the tag, in the other file, is not read.
+  assert.deepEqual(await lint(false), []);
+});
+
 test("a rule that throws on a file is one problem on line 1, and the file's other rules still report", () => {
   const crashing = defineRule({
     meta: { id: "crashing-rule", description: "Throws on every file.", defaultSeverity: "error", messages: { never: "Never reported." } },
