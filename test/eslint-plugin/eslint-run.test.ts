@@ -13,6 +13,7 @@ import plugin from "../../eslint-plugin/src/index";
 import { madeBySameTypeScript, programFor } from "../../eslint-plugin/src/program";
 import { eslintRule } from "../../eslint-plugin/src/rule";
 import { defineRule } from "../../server/src/rule-kit";
+import { ANNOTATED_LOCK_MODULE } from "../helpers/lock-modules";
 import { RULES } from "../../rules";
 import { ts } from "../../server/src/engine/ts";
 
@@ -64,19 +65,23 @@ function cliRows(): { fileRules: Row[]; projectRules: Row[] } {
   return { fileRules: all.filter((r) => FILE_RULE_IDS.has(r.ruleId)), projectRules: all.filter((r) => !FILE_RULE_IDS.has(r.ruleId)) };
 }
 
-async function eslintRows(typed: boolean): Promise<Row[]> {
-  const eslint = new ESLint({
-    cwd: EXAMPLES,
+/** ESLint with typescript-eslint's parser (typed through its project service, or not) and locksmith's recommended config. */
+function eslintWithPlugin(cwd: string, typed: boolean): ESLint {
+  return new ESLint({
+    cwd,
     overrideConfigFile: true,
     overrideConfig: [
       {
         files: ["**/*.ts"],
-        languageOptions: { parser: tsParser, parserOptions: typed ? { projectService: true, tsconfigRootDir: EXAMPLES } : {} },
+        languageOptions: { parser: tsParser, parserOptions: typed ? { projectService: true, tsconfigRootDir: cwd } : {} },
       },
       plugin.configs.recommended!,
     ],
   });
-  const results = await eslint.lintFiles(["src"]);
+}
+
+async function eslintRows(typed: boolean): Promise<Row[]> {
+  const results = await eslintWithPlugin(EXAMPLES, typed).lintFiles(["src"]);
   return rows(results as JsonResult[], (id) => (id.startsWith("locksmith/") ? id.slice("locksmith/".length) : undefined));
 }
 
@@ -143,23 +148,11 @@ test("typed: a lock declared by a @locksmith JSDoc tag in another file is seen (
   };
   fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["src"] }));
   fs.mkdirSync(path.join(dir, "src"));
-  // A promise-chain queue: nothing in its body says it is a lock; the tag does.
-  fs.writeFileSync(
-    path.join(dir, "src", "queue.ts"),
-    `export class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-  /** @locksmith runs-callback mutex callback=task */
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(task);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
-`,
-  );
+  // A promise-chain queue and an HTTP lease: nothing in their bodies says they are locks; the tags do.
+  fs.writeFileSync(path.join(dir, "src", "opaque-locks.ts"), ANNOTATED_LOCK_MODULE);
   fs.writeFileSync(
     path.join(dir, "src", "settle.ts"),
-    `import { SerialQueue } from "./queue.js";
+    `import { SerialQueue } from "./opaque-locks.js";
 declare const repo: { load(id: string): Promise<{ total: number }>; save(id: string, total: number): Promise<void> };
 const queue = new SerialQueue();
 export async function settle(id: string) {
@@ -172,17 +165,7 @@ export async function settle(id: string) {
 `,
   );
   const lint = async (typed: boolean) => {
-    const eslint = new ESLint({
-      cwd: dir,
-      overrideConfigFile: true,
-      overrideConfig: [
-        {
-          files: ["**/*.ts"],
-          languageOptions: { parser: tsParser, parserOptions: typed ? { projectService: true, tsconfigRootDir: dir } : {} },
-        },
-        plugin.configs.recommended!,
-      ],
-    });
+    const eslint = eslintWithPlugin(dir, typed);
     return (await eslint.lintFiles(["src"])).flatMap((r) => r.messages.map((m) => `${path.basename(r.filePath)}:${m.line} ${m.ruleId}`));
   };
   assert.deepEqual(await lint(true), ["settle.ts:7 locksmith/lock-across-await"]);
