@@ -5,7 +5,7 @@ import tseslint from "typescript-eslint";
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "examples/**", "runtime/**", "bench/**", "**/fixtures/**", "**/*.js", "**/*.cjs", "**/*.mjs"] },
   {
-    files: ["server/**/*.ts", "rules/**/*.ts", "client/**/*.ts", "test/**/*.ts"],
+    files: ["server/**/*.ts", "rules/**/*.ts", "client/**/*.ts", "test/**/*.ts", "eslint-plugin/**/*.ts"],
     extends: [tseslint.configs.recommended],
     linterOptions: { reportUnusedDisableDirectives: "error" },
     rules: {

@@ -8,6 +8,10 @@
 // whatever else is running. Not part of `npm test`: nothing here asserts timings.
 //
 //   node bench/run.js [--reps N] [--corpora effect,gen-10000,...] [--no-eslint] [--no-editor] [--edits N] [--no-docs]
+//                     [--eslint-plugin]
+//
+// --eslint-plugin adds, on every corpus run, the cost of eslint-plugin-locksmith inside a typed ESLint run:
+// typescript-eslint's recommendedTypeChecked alone, then with locksmith's recommended config (bench/eslint-plugin.config.mjs).
 "use strict";
 const { spawn, spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -37,6 +41,7 @@ const { values: args } = parseArgs({
     "no-editor": { type: "boolean", default: false },
     edits: { type: "string", default: "50" },
     "no-docs": { type: "boolean", default: false },
+    "eslint-plugin": { type: "boolean", default: false },
   },
 });
 const REPS = Number(args.reps);
@@ -94,7 +99,7 @@ function countSources(dir) {
  */
 function snapshotBuild() {
   fs.rmSync(SNAPSHOT, { recursive: true, force: true });
-  for (const part of ["package.json", "server/bin", "server/schema", "dist/server", "dist/rules", "rules/docs", "runtime/dist/vendor"]) {
+  for (const part of ["package.json", "server/bin", "server/schema", "dist/server", "dist/rules", "dist/eslint-plugin", "eslint-plugin", "rules/docs", "runtime/dist/vendor"]) {
     const from = path.join(REPO, part);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(SNAPSHOT, part), { recursive: true });
   }
@@ -130,6 +135,19 @@ function toolsFor(corpus, { cacheAvailable, isEffect }) {
     // Corpus (a) only: about a minute per run (it type-checks the whole program, then runs every rule).
     tools.push({ id: "eslint", label: "ESLint (typescript-eslint recommendedTypeChecked + require-atomic-updates)", argv: [ESLINT, "--config", path.join(__dirname, "eslint.config.mjs"), "--format", "json", path.join(corpus.dir, "src")], codes: [0, 1], runs: REPS, env: { LOCKSMITH_BENCH_TSCONFIG: tsconfig } });
   }
+  if (args["eslint-plugin"]) {
+    // The plugin's cost in a typed ESLint run: the same run with and without locksmith's recommended config.
+    const eslintRun = (withPlugin) => ({
+      argv: [ESLINT, "--config", path.join(__dirname, "eslint-plugin.config.mjs"), "--format", "json", path.join(corpus.dir, "src")],
+      codes: [0, 1],
+      runs: REPS,
+      env: { LOCKSMITH_BENCH_TSCONFIG: tsconfig, LOCKSMITH_BENCH_PLUGIN: withPlugin ? path.join(SNAPSHOT, "eslint-plugin") : "" },
+    });
+    tools.push(
+      { id: "eslint-typed", label: "ESLint, typescript-eslint recommendedTypeChecked", ...eslintRun(false) },
+      { id: "eslint-typed-locksmith", label: "ESLint, typescript-eslint recommendedTypeChecked + eslint-plugin-locksmith recommended", ...eslintRun(true) },
+    );
+  }
   return tools;
 }
 
@@ -157,11 +175,13 @@ function timeRun(tool, outFile) {
   });
 }
 
-function locksmithFindings(outFile) {
+/** Findings by rule id in a JSON report (of the rules whose id starts with `prefix`: the plugin's in an ESLint run). */
+function locksmithFindings(outFile, prefix = "") {
   try {
     const report = JSON.parse(fs.readFileSync(outFile, "utf8"));
     const counts = {};
-    for (const result of report) for (const message of result.messages) counts[message.ruleId] = (counts[message.ruleId] ?? 0) + 1;
+    for (const result of report)
+      for (const message of result.messages) if (message.ruleId?.startsWith(prefix)) counts[message.ruleId] = (counts[message.ruleId] ?? 0) + 1;
     return counts;
   } catch {
     return undefined;
@@ -193,6 +213,7 @@ async function benchCorpus(corpus, options) {
       const outFile = path.join(outDir, `${corpus.id}-${tool.id}.json`);
       const run = await timeRun(tool, outFile);
       if (tool.id.startsWith("locksmith")) run.findings = locksmithFindings(outFile);
+      if (tool.id === "eslint-typed-locksmith") run.findings = locksmithFindings(outFile, "locksmith/");
       results.get(tool.id).runs.push(run);
       log(`  ${corpus.id} #${rep + 1} ${tool.label}: ${(run.wallMs / 1000).toFixed(2)} s wall, ${((run.cpuMs ?? NaN) / 1000).toFixed(2)} s CPU${run.error ? ` — FAILED ${run.error}` : ""}`);
     }

@@ -36,3 +36,11 @@ export function docsPath(ruleId: string): string {
 export function docsUrl(ruleId: string): string {
   return pathToFileURL(docsPath(ruleId)).href;
 }
+
+/** Where the rules' doc pages are published (the repository's rules/docs folder). */
+export const PUBLISHED_DOCS_BASE = "https://github.com/locksmith/locksmith/blob/main/rules/docs/";
+
+/** The rule's published doc page: for readers without Locksmith's files (ESLint's `meta.docs.url`). */
+export function publishedDocsUrl(ruleId: string): string {
+  return `${PUBLISHED_DOCS_BASE}${ruleId}.md`;
+}
