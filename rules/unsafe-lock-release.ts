@@ -8,6 +8,7 @@ import {
   defineRule,
   enclosingFunction,
   expressionKey,
+  isBlindScriptDelete,
   isInside,
   lineOf,
   numberValue,
@@ -38,6 +39,8 @@ export const unsafeLockRelease = defineRule({
     fixable: true,
     messages: {
       unchecked: RACE,
+      uncheckedScript:
+        "The Lua script run by {{command}} deletes Redis lock {{lock}} without checking that this caller still holds it (it never reads the key to compare it with the caller's token): if the holder ran longer than the lock's expiry, another worker has taken the lock since, and this script deletes that worker's lock, letting a third one in while the second is still inside.",
       uncheckedConstant: `${RACE} The value stored at line {{line}} is a constant, so holders cannot be told apart.`,
       ownerlessRelease: `This DELETE releases the {{table}} lock row by {{key}} without {{owner}} in its WHERE: ${ROW_RACE}deletes that owner's lock, letting a third one in while the second is still inside.`,
       ownerlessRefresh: `This UPDATE extends the {{table}} lock row by {{key}} without {{owner}} in its WHERE: ${ROW_RACE}extends that owner's lock (or, setting {{owner}}, takes it over) while this caller believes it still holds it.`,
@@ -52,6 +55,16 @@ export const unsafeLockRelease = defineRule({
       if (hardLimitMs !== undefined && ttlMs !== undefined && ttlMs >= hardLimitMs) continue;
       for (const release of lock.releases) {
         const command = calleeName(release)!.toUpperCase();
+        if (isBlindScriptDelete(release)) {
+          context.report({
+            messageId: "uncheckedScript",
+            data: { command: code(`${calleeName(release)}()`), lock: code(key.getText(sourceFile)) },
+            help: `Compare before deleting: \`${COMPARE_AND_DELETE}\`, ${LEASE}`,
+            span: spanOf(release, sourceFile),
+            related: [{ span: spanOf(call, sourceFile), message: "lock taken here" }],
+          });
+          continue;
+        }
         if (command !== "DEL" && command !== "UNLINK") continue;
         if (comparedFirst(release, key)) continue;
         const data = { command, lock: code(key.getText(sourceFile)) };

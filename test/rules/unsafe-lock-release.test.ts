@@ -67,6 +67,21 @@ export class LockService {
 
 runRuleTests(unsafeLockRelease, {
   valid: [
+    {
+      name: "a release script that compares the token before deleting, defined as a command",
+      code: `${ioredis}const RELEASE = ${SCRIPT};
+redis.defineCommand("releaseLock", { numberOfKeys: 1, lua: RELEASE });
+const locks = redis as typeof redis & { releaseLock(key: string, token: string): Promise<number> };
+declare function work(): Promise<void>;
+export async function run(id: string, token: string) {
+  if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
+  try {
+    await work();
+  } finally {
+    await locks.releaseLock(\`lock:\${id}\`, token);
+  }
+}`,
+    },
     // Lock tables in SQL: the correct twins of the ownerless release / refresh cases.
     {
       name: "lock table released and refreshed with the owner in the WHERE",
@@ -212,6 +227,28 @@ export default async function handler() {
     },
   ],
   invalid: [
+    {
+      name: "a Lua release script that deletes without reading the key first",
+      code: `${ioredis}const RELEASE = "return redis.call('del', KEYS[1])";
+declare function work(): Promise<void>;
+export async function run(id: string, token: string) {
+  if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
+  try {
+    await work();
+  } finally {
+    await redis.eval(RELEASE, 1, \`lock:\${id}\`);
+  }
+}`,
+      errors: [
+        {
+          line: 10,
+          column: 11,
+          messageId: "uncheckedScript",
+          data: { command: "`eval()`", lock: "`lock:${id}`" },
+          related: [{ line: 6, message: "lock taken here" }],
+        },
+      ],
+    },
     {
       name: "lock table released by key alone (NestJS lock service over pg)",
       code: `${lockTablePg}

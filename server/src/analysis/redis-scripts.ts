@@ -60,6 +60,17 @@ export function scriptSetNxOf(call: ts.CallExpression, numberOf: (e: ts.Expressi
   return undefined;
 }
 
+/**
+ * Whether `call` runs a Lua script (`eval` with a script constant, or a `defineCommand` command) that deletes a key
+ * without first reading it (`redis.call('get', …)`) to compare with the caller's token: a blind release.
+ */
+export function isBlindScriptDelete(call: ts.CallExpression): boolean {
+  const name = calleeName(call);
+  if (!name) return false;
+  const script = /^eval$/i.test(name) ? constantString(call.arguments[0]) : definedCommandsIn(call.getSourceFile()).get(name)?.script;
+  return !!script && /redis\.p?call\(\s*(['"])(del|unlink)\1/i.test(script) && !/redis\.p?call\(\s*(['"])get\1/i.test(script);
+}
+
 /** A string the code states: a literal, or a `const` of the file bound to one. */
 function constantString(node: ts.Expression | undefined): string | undefined {
   const bare = node && skipParens(node);

@@ -21,6 +21,7 @@ export * from "../analysis/lock-tables";
 export * from "../analysis/lock-holding";
 export * from "../analysis/lock-wrappers";
 export * from "../analysis/promise-chains";
+export * from "../analysis/redis-scripts";
 export * from "../analysis/slow-calls";
 export * from "../analysis/lock-order/graph";
 export * from "../analysis/lock-order/describe";
