@@ -94,6 +94,36 @@ describe("locksmith-language-server --stdio", () => {
       JSON.stringify(cycles.map((c) => c.nodes.map(labelOf))),
     );
 
+    // Hover on a call of the app's own lock helper says what Locksmith believes it does, and why.
+    const fulfilment = path.join(EXAMPLES, "src", "orders", "fulfilment.ts");
+    const lineOf = (text: string) =>
+      fs
+        .readFileSync(fulfilment, "utf8")
+        .split("\n")
+        .findIndex((l) => l.includes(text));
+    const leaseLine = lineOf("await leases.withLease(orderId");
+    const hover: { contents: { kind: string; value: string } } = await client.connection.sendRequest("textDocument/hover", {
+      textDocument: { uri: uri(fulfilment) },
+      position: { line: leaseLine, character: 20 },
+    });
+    assert.equal(hover.contents.kind, "markdown");
+    assert.equal(
+      hover.contents.value,
+      [
+        "**Locksmith**: `RedisLeases.withLease` runs its callback (argument 2) while holding Redis lock `lease:${key}` (a lease that expires), keyed by argument 1.",
+        "",
+        "Here: the lock `leases.withLease` takes for `orderId`. Why: inferred from its call of RedisLeases.acquire at src/locking/locks.ts:38. If this is wrong, declare the helper in `locksmith.json` (`locks`) or with a `@locksmith` JSDoc tag.",
+      ].join("\n"),
+    );
+    // Not on a helper call: nothing.
+    assert.equal(
+      await client.connection.sendRequest("textDocument/hover", {
+        textDocument: { uri: uri(fulfilment) },
+        position: { line: 0, character: 3 },
+      }),
+      null,
+    );
+
     assert.equal(await client.connection.sendRequest("shutdown"), null);
     const exited = once(client.child!, "exit");
     await client.connection.sendNotification("exit");

@@ -365,6 +365,26 @@ function fromDeclaration(
   };
 }
 
+/** Where a node is, for explanations: `file:line` with the file as `relative` shows it. */
+export type PlaceLabel = (node: ts.Node) => string;
+
+/** Why Locksmith treats `wrapper` as a lock helper, in words: "inferred from its acquisition at src/locks.ts:12". */
+export function lockHelperReason(wrapper: LockWrapper, placeOf: PlaceLabel): string {
+  const source = wrapper.source;
+  if ("declared" in source) return `declared in ${source.origin}`;
+  if ("promiseChain" in source) return `inferred from its promise chain at ${placeOf(source.promiseChain)}`;
+  const inner = source.inferred;
+  return `inferred from ${inner.wrapper ? `its call of ${functionName(inner.wrapper.fn)}` : "its acquisition"} at ${placeOf(inner.call)}`;
+}
+
+/** What a call of `wrapper` does, in words: "runs its callback (argument 2) while holding … (a lease that expires)". */
+export function lockHelperEffect(wrapper: LockWrapper): string {
+  const lock = `${wrapper.lockLabel} (${wrapper.expires ? "a lease that expires" : "held until released"})`;
+  const key = wrapper.keyParam === undefined ? "" : `, keyed by argument ${wrapper.keyParam + 1}`;
+  if (wrapper.kind === "runs-callback") return `runs its callback (argument ${wrapper.callbackParam! + 1}) while holding ${lock}${key}`;
+  return `${wrapper.style === "try" ? "tries to take" : "takes"} ${lock}${key} and returns holding it`;
+}
+
 /** A problem with a lock declaration, reported once: a tag Locksmith cannot read, or a body that contradicts it. */
 export interface LockDeclarationProblem {
   /** The function; none for a locksmith.json entry that names no function. */

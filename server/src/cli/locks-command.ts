@@ -3,8 +3,7 @@
 // from its body, or declared in locksmith.json `locks`) — so a user can check it in one command and correct it with
 // one declaration.
 import * as path from "node:path";
-import type { LockAcquisition } from "../analysis/locks";
-import { allLockAcquisitionsIn, lockDeclarationProblems, type LockWrapper } from "../analysis/lock-wrappers";
+import { allLockAcquisitionsIn, lockDeclarationProblems, lockHelperReason, type LockWrapper } from "../analysis/lock-wrappers";
 import { functionName } from "../analysis/ast";
 import { declaredLocksOf } from "../engine/config";
 import type { ts } from "../engine/ts";
@@ -102,23 +101,16 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
 }
 
 function helperEntry(wrapper: LockWrapper, placeOf: (node: ts.Node) => Place): HelperEntry {
-  const source = wrapper.source;
-  let because: string;
-  if ("declared" in source) because = `declared in ${source.origin}`;
-  else if ("promiseChain" in source) {
-    const at = placeOf(source.promiseChain);
-    because = `inferred from its promise chain at ${at.file}:${at.line}`;
-  } else {
-    const inner: LockAcquisition = source.inferred;
-    const at = placeOf(inner.call);
-    because = `inferred from ${inner.wrapper ? `its call of ${functionName(inner.wrapper.fn)}` : "its acquisition"} at ${at.file}:${at.line}`;
-  }
+  const at = (node: ts.Node) => {
+    const place = placeOf(node);
+    return `${place.file}:${place.line}`;
+  };
   return {
     ...placeOf(wrapper.fn),
     function: functionName(wrapper.fn),
     kind: wrapper.kind,
     lock: wrapper.lockLabel,
     mechanism: wrapper.mechanism,
-    because,
+    because: lockHelperReason(wrapper, at),
   };
 }

@@ -33,6 +33,7 @@ import type { Rule } from "../engine/types";
 import { codeActions, fixAll, FIX_ALL_KIND, type ActionData } from "./code-actions";
 import { fileOf, uriOf } from "./convert";
 import { DiagnosticsStore, type FileState } from "./diagnostics-store";
+import { lockHelperHover } from "./hover";
 import { lockOrderGraph } from "./lock-order-graph";
 import { OpenDocuments, type OpenDocument } from "./open-documents";
 import { COMMANDS, LockOrderGraphRequest, type VendorRuntimeResult } from "./protocol";
@@ -148,6 +149,16 @@ class LocksmithServer {
     connection.onExecuteCommand((params) =>
       this.request(`command ${params.command}`, () => this.executeCommand(params.command, params.arguments ?? []), null),
     );
+    connection.onHover((params) =>
+      this.request(
+        "hover",
+        () => {
+          const file = fileOf(params.textDocument.uri);
+          return file === undefined ? null : lockHelperHover(this.workspace, file, params.position);
+        },
+        null,
+      ),
+    );
     connection.onRequest(LockOrderGraphRequest, (params) =>
       this.request("locksmith/lockOrderGraph", () => lockOrderGraph(this.workspace, params?.uri ? fileOf(params.uri) : undefined), {
         projects: [],
@@ -177,6 +188,7 @@ class LocksmithServer {
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+        hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: true },
         executeCommandProvider: { commands: Object.values(COMMANDS) },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },

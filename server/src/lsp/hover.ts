@@ -1,0 +1,39 @@
+// Hover on a call of one of the project's own lock helpers: what Locksmith believes the call does to locks and why
+// (inferred from the helper's body, or declared), so a user can check the analysis where it matters and correct it
+// with one declaration.
+import * as path from "node:path";
+import type { Hover, Position } from "vscode-languageserver/node";
+import { allLockAcquisitionsIn, lockHelperEffect, lockHelperReason } from "../analysis/lock-wrappers";
+import { functionName, skipParens } from "../analysis/ast";
+import { ts } from "../engine/ts";
+import type { Workspace } from "./projects";
+
+export function lockHelperHover(workspace: Workspace, file: string, position: Position): Hover | null {
+  const project = workspace.projectFor(file);
+  const program = project.host.getProgram();
+  const sourceFile = program.getSourceFile(file);
+  if (!sourceFile) return null;
+  const offset = sourceFile.getPositionOfLineAndCharacter(position.line, position.character);
+  const { raw, root } = project.config;
+  const declared = raw.locks?.length ? { root, entries: raw.locks } : undefined;
+  const acquisition = allLockAcquisitionsIn(sourceFile, program, () => program.getTypeChecker(), declared).find((a) => {
+    if (!a.wrapper || !ts.isCallExpression(a.call)) return false;
+    const callee = skipParens(a.call.expression);
+    const name = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
+    return offset >= name.getStart(sourceFile) && offset <= name.end;
+  });
+  const wrapper = acquisition?.wrapper;
+  if (!acquisition || !wrapper) return null;
+  const at = (node: ts.Node) => {
+    const sf = node.getSourceFile();
+    return `${path.relative(project.root, sf.fileName).split(path.sep).join("/")}:${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}`;
+  };
+  const value = [
+    `**Locksmith**: \`${functionName(wrapper.fn)}\` ${lockHelperEffect(wrapper)}.`,
+    "",
+    `Here: ${acquisition.label}. Why: ${lockHelperReason(wrapper, at)}. If this is wrong, declare the helper in \`locksmith.json\` (\`locks\`) or with a \`@locksmith\` JSDoc tag.`,
+  ].join("\n");
+  const start = sourceFile.getLineAndCharacterOfPosition(acquisition.call.getStart(sourceFile));
+  const end = sourceFile.getLineAndCharacterOfPosition((acquisition.call as ts.CallExpression).expression.end);
+  return { contents: { kind: "markdown", value }, range: { start, end } };
+}
