@@ -309,7 +309,10 @@ function promiseKind(value: ts.Expression, checker: ts.TypeChecker): "promise" |
   } catch {
     return undefined;
   }
-  if (type.flags & ts.TypeFlags.Any) return ts.isCallExpression(value) ? "maybe" : undefined;
+  // `any` as declared or inferred (a decorator's `original.apply(this, args)`), not the error type of a call whose
+  // declaration did not resolve (dependencies not installed): that one says nothing about the value.
+  if (type.flags & ts.TypeFlags.Any)
+    return ts.isCallExpression(value) && (type as { intrinsicName?: string }).intrinsicName === "any" ? "maybe" : undefined;
   const thenable = (t: ts.Type): boolean => {
     const then = t.getProperty("then");
     return !!then && checker.getTypeOfSymbolAtLocation(then, value).getCallSignatures().length > 0;

@@ -119,6 +119,18 @@ export async function payout(id: string) {
 }`,
     },
     {
+      name: "a call of an unresolved import (dependencies not installed) returned inside try says nothing about a promise",
+      code: `${mutex}import { NextResponse } from "next-server-not-installed";
+export async function handler() {
+  const release = await mutex.acquire();
+  try {
+    return NextResponse.json({ ok: true });
+  } finally {
+    release();
+  }
+}`,
+    },
+    {
       name: "a synchronous value returned inside try is complete when finally releases",
       code: `${mutex}export async function counted(read: () => number): Promise<number> {
   const release = await mutex.acquire();
