@@ -9,6 +9,11 @@ const declarations = `declare function charge(amount: number): Promise<void>;
 declare function audit(): Promise<void>;
 `;
 
+const tryCatchRedis = `import Redis from "ioredis";
+const redis = new Redis();
+declare function tryCatch<T>(p: Promise<T>): Promise<[Error, undefined] | [undefined, T]>;
+declare function pull(id: string): Promise<boolean>;
+`;
 const FOREVER = "the lock is never released, and every later acquisition waits forever";
 const UNTIL_EXPIRY = "the lock stays held until it expires, and every other process waits for it meanwhile";
 const SESSION =
@@ -20,6 +25,17 @@ const BUSY_KEY = "the key stays marked busy, and every later call for it is turn
 
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
+    {
+      name: "a once-per-window throttle: an expiring constant under a key not named as a lock, kept when the work is done",
+      code: `${tryCatchRedis}export async function revalidate(id: string): Promise<void> {
+  const key = \`revalidate:\${id}\`;
+  const [setError, acquired] = await tryCatch(redis.set(key, "1", "EX", 60, "NX"));
+  if (setError) return;
+  if (acquired !== "OK") return;
+  if (await pull(id)) return;
+  await redis.del(key);
+}`,
+    },
     {
       name: "a promise-chain queue that stores a chain recovering from a failed task",
       code: `export class SerialQueue {
@@ -370,6 +386,25 @@ export async function handleDelivery(providerId: string, deliveryId: string, pay
     },
   ],
   invalid: [
+    {
+      name: "an [error, value] tuple from a tryCatch helper: the error and busy returns hold nothing, a throwing call does",
+      code: `${tryCatchRedis}export async function sync(id: string, token: string): Promise<void> {
+  const key = \`lock:sync:\${id}\`;
+  const [error, ok] = await tryCatch(redis.set(key, token, "PX", 30000, "NX"));
+  if (error) return;
+  if (ok !== "OK") return;
+  await pull(id);
+  await redis.del(key);
+}`,
+      errors: [
+        {
+          line: 7,
+          column: 38,
+          messageId: "releaseSkippable",
+          data: { lock: "Redis lock `key`", consequence: UNTIL_EXPIRY, line: 11, skip: "`await pull(id)` at line 10 throws" },
+        },
+      ],
+    },
     {
       name: "a promise-chain queue storing the bare chain: one failed task poisons every later one",
       code: `export class JobQueue {

@@ -7,7 +7,7 @@ import { ts } from "../engine/ts";
 import { boundNames, enclosingFunction, isInside, skipAwait, skipParens, stringValue } from "./ast";
 import { elementAt, flowGraphOf, isProcessExit, type FlowBlock, type FlowEdge, type FlowGraph } from "./flow/cfg";
 import { solveForward, type ForwardSolution } from "./flow/dataflow";
-import { isReleaseOf, resultBinding, type LockAcquisition } from "./locks";
+import { errorTuple, isReleaseOf, resultBinding, type LockAcquisition } from "./locks";
 
 /** A set of possibilities: the lock may be held, may be free. */
 type Holding = number;
@@ -44,6 +44,8 @@ export function acquisitionPaths(acquisition: LockAcquisition): AcquisitionPaths
 class HoldingAnalysis implements AcquisitionPaths {
   private readonly call: ts.Node;
   private readonly names: ReadonlySet<string>;
+  /** `setError` of `const [setError, ok] = await tryCatch(acquire())`: truthy when the acquisition failed. */
+  private readonly errorName: string | undefined;
   private readonly graph: FlowGraph;
   private solutionCache: ForwardSolution<Holding> | undefined;
 
@@ -51,6 +53,7 @@ class HoldingAnalysis implements AcquisitionPaths {
     this.call = acquisition.call;
     const binding = resultBinding(acquisition);
     this.names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
+    this.errorName = (errorTuple(acquisition)?.error.name as ts.Identifier | undefined)?.text;
     this.graph = flowGraphOf(enclosingFunction(acquisition.call) ?? acquisition.call.getSourceFile());
   }
 
@@ -79,6 +82,10 @@ class HoldingAnalysis implements AcquisitionPaths {
       return last && (last === this.call || (ts.isAwaitExpression(last) && skipAwait(last) === this.call)) ? FREE : state;
     }
     if (edge.to === this.graph.exit && last && ts.isCallExpression(last) && isProcessExit(last)) return FREE;
+    if (edge.condition && this.errorName !== undefined && (edge.kind === "true" || edge.kind === "false")) {
+      const failedWhen = errorTest(edge.condition, this.errorName);
+      if (failedWhen !== undefined && (edge.kind === "true") === failedWhen) return FREE;
+    }
     if (edge.condition && this.acquisition.style === "try" && testsAcquisition(edge.condition, this.call, this.names)) {
       const truth = acquiredWhenTrue(edge.condition, this.call, this.names);
       // A test whose polarity cannot be read counts as failure.
@@ -223,6 +230,17 @@ function acquiredWhenTrue(condition: ts.Expression, call: ts.Node, names: Readon
       (ts.isNumericLiteral(value) && value.text === "0");
     if (!success && !failure) return undefined;
     return success === equality;
+  }
+  return undefined;
+}
+
+/** `if (error)` means failure when true, `if (!error)` when false; undefined for any other condition. */
+function errorTest(condition: ts.Expression, name: string): boolean | undefined {
+  const node = skipParens(condition);
+  if (ts.isIdentifier(node)) return node.text === name ? true : undefined;
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
+    const operand = skipParens(node.operand);
+    return ts.isIdentifier(operand) && operand.text === name ? false : undefined;
   }
   return undefined;
 }

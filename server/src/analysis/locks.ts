@@ -8,6 +8,7 @@
 import { ts } from "../engine/ts";
 import {
   CALL_KINDS,
+  boundNames,
   calleeName,
   code,
   enclosingFunction,
@@ -24,6 +25,7 @@ import {
   type FunctionLike,
 } from "./ast";
 import { alwaysExits } from "./control-flow";
+import { acquisitionPaths } from "./lock-holding";
 import type { LockWrapper } from "./lock-wrappers";
 import { scriptSetNxOf, type ScriptSetNx } from "./redis-scripts";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
@@ -412,15 +414,19 @@ function lockOnly(acquisition: LockAcquisition): LockAcquisition | undefined {
  *   failed, so that a retry may run (an idempotency marker);
  * - `initialiser`: the same function reads the key back (GET) after it and nothing in the file deletes it: a
  *   set-if-absent initialisation whose winner's value is used;
+ * - `window`: an expiring constant (`SET key "1" EX 60 NX`) under a key not named as a lock, which the function can
+ *   return still holding: a once-per-window throttle (the first caller in each window does the work, the others skip,
+ *   and the expiry opens the next window), not a mutual exclusion;
  * - `lock`: anything else (released after a critical section, or guarding one).
  */
-export type SetIfAbsentRole = "lock" | "unique-key" | "marker" | "initialiser";
+export type SetIfAbsentRole = "lock" | "unique-key" | "marker" | "initialiser" | "window";
 
 export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   const { call, key } = acquisition;
   const fn = enclosingFunction(call);
   if (!key || !fn?.body) return "lock";
   if (holdsFreshRandom(key, fn, 0)) return "unique-key";
+  if (isThrottleWindow(acquisition, fn)) return "window";
   const releases = deletionsIn(call.getSourceFile()).filter((d) => isReleaseOf(d, acquisition, NO_NAMES));
   if (releases.length > 0) return releases.every((release) => isOnFailurePath(release, call)) ? "marker" : "lock";
   const keyText = expressionKey(key);
@@ -431,6 +437,48 @@ export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   // Comparing what is read with a value (`=== token`) asks who holds the key, and so does reading a key named as a
   // lock (`lock:${id}`, to say who holds it): a lock's questions.
   return reads.length > 0 && !reads.some(isCompared) && !LOCK_LIKE_KEY.test(key.getText()) ? "initialiser" : "lock";
+}
+
+/** See `window` above: an expiring constant under a key not named as a lock, still held at some `return`. */
+function isThrottleWindow(acquisition: LockAcquisition, fn: FunctionLike): boolean {
+  const { call, key } = acquisition;
+  if (!acquisition.expires || !ts.isCallExpression(call) || !key) return false;
+  const value = call.arguments[1] && skipParens(call.arguments[1]);
+  if (!value || !(ts.isStringLiteralLike(value) || ts.isNumericLiteral(value) || value.kind === ts.SyntaxKind.TrueKeyword)) return false;
+  if (LOCK_LIKE_KEY.test(keyText(key, fn)) || !isResultTested(acquisition, fn)) return false;
+  return acquisitionPaths(acquisition).atReturn().held;
+}
+
+/**
+ * Whether the function leaves when the acquisition fails: an `if` on its result (the call in the condition, or a name
+ * bound to it) whose branch leaves, so the work runs only for the caller that set the key.
+ */
+function isResultTested(acquisition: LockAcquisition, fn: FunctionLike): boolean {
+  for (let node: ts.Node = acquisition.call; node.parent && node !== fn; node = node.parent)
+    if (ts.isIfStatement(node.parent) && node.parent.expression === node) return alwaysExits(node.parent.thenStatement);
+  const binding = resultBinding(acquisition);
+  const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
+  if (names.size === 0 || !fn.body) return false;
+  return nodesOfKinds<ts.IfStatement>(fn.body, [ts.SyntaxKind.IfStatement]).some((statement) => {
+    if (!alwaysExits(statement.thenStatement)) return false;
+    let found = false;
+    const visit = (node: ts.Node): void => {
+      if (!found && ts.isIdentifier(node) && names.has(node.text)) found = true;
+      else if (!found) ts.forEachChild(node, visit);
+    };
+    visit(statement.expression);
+    return found;
+  });
+}
+
+/** A key's text with a local `const` it names replaced by its initializer, to read what the key is called. */
+function keyText(key: ts.Expression, fn: FunctionLike): string {
+  const bare = skipParens(key);
+  if (!ts.isIdentifier(bare) || !fn.body) return bare.getText();
+  const local = nodesOfKinds<ts.VariableDeclaration>(fn.body, [ts.SyntaxKind.VariableDeclaration]).find(
+    (d) => ts.isIdentifier(d.name) && d.name.text === bare.text,
+  );
+  return local?.initializer ? local.initializer.getText() : bare.getText();
 }
 
 /** Key names that say the key is a lock. */
@@ -548,7 +596,27 @@ export function resultBinding(acquisition: LockAcquisition): ts.BindingName | un
   const outer = outerExpression(acquisition.call as ts.Expression);
   const parent = outer.parent;
   if (parent && ts.isVariableDeclaration(parent) && parent.initializer === outer) return parent.name;
-  return undefined;
+  return errorTuple(acquisition)?.value.name;
+}
+
+/**
+ * `const [error, acquired] = await tryCatch(redis.set(…))` (await-to-js's `to`, `tryCatch` helpers): the acquisition
+ * passed alone to a helper whose result is destructured into one error-named element and one value element. The value
+ * is the acquisition's result; a truthy error means the acquisition failed and holds nothing.
+ */
+export function errorTuple(acquisition: LockAcquisition): { error: ts.BindingElement; value: ts.BindingElement } | undefined {
+  const outer = outerExpression(acquisition.call as ts.Expression);
+  const helper = outer.parent;
+  if (!helper || !ts.isCallExpression(helper) || helper.arguments.length !== 1 || helper.arguments[0] !== outer) return undefined;
+  const wrapped = outerExpression(helper);
+  const declaration = wrapped.parent;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || declaration.initializer !== wrapped) return undefined;
+  if (!ts.isArrayBindingPattern(declaration.name)) return undefined;
+  const named = declaration.name.elements.filter((e): e is ts.BindingElement => ts.isBindingElement(e) && ts.isIdentifier(e.name));
+  const isError = (e: ts.BindingElement) => /^(e|err|error)$|(Err|Error)$/.test((e.name as ts.Identifier).text);
+  const errors = named.filter(isError);
+  const values = named.filter((e) => !isError(e));
+  return named.length === 2 && errors.length === 1 && values.length === 1 ? { error: errors[0]!, value: values[0]! } : undefined;
 }
 
 /**
