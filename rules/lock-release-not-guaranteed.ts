@@ -234,9 +234,10 @@ function wrapInFinally(
   if (expression !== release && !(ts.isAwaitExpression(expression) && expression.expression === release)) return [];
   let first = list.indexOf(acquisitionStatement) + 1;
   if (acquisition.style === "try") {
-    // The success check must stay outside the try, or a failed attempt would release someone else's lock.
+    // The success checks (`if (error) return; if (ok !== "OK") return;`) stay outside the try, or a failed attempt
+    // would release someone else's lock.
     if (!isSuccessCheck(list[first])) return [];
-    first++;
+    while (isSuccessCheck(list[first])) first++;
   }
   const last = list.indexOf(releaseStatement);
   const wrapped = list.slice(first, last);

@@ -404,6 +404,17 @@ export async function handleDelivery(providerId: string, deliveryId: string, pay
           data: { lock: "Redis lock `key`", consequence: UNTIL_EXPIRY, line: 11, skip: "`await pull(id)` at line 10 throws" },
         },
       ],
+      output: `${tryCatchRedis}export async function sync(id: string, token: string): Promise<void> {
+  const key = \`lock:sync:\${id}\`;
+  const [error, ok] = await tryCatch(redis.set(key, token, "PX", 30000, "NX"));
+  if (error) return;
+  if (ok !== "OK") return;
+  try {
+    await pull(id);
+  } finally {
+    await redis.del(key);
+  }
+}`,
     },
     {
       name: "a promise-chain queue storing the bare chain: one failed task poisons every later one",

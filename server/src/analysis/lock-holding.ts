@@ -46,6 +46,7 @@ class HoldingAnalysis implements AcquisitionPaths {
   private readonly names: ReadonlySet<string>;
   /** `setError` of `const [setError, ok] = await tryCatch(acquire())`: truthy when the acquisition failed. */
   private readonly errorName: string | undefined;
+  private readonly tupleHelper: ts.CallExpression | undefined;
   private readonly graph: FlowGraph;
   private solutionCache: ForwardSolution<Holding> | undefined;
 
@@ -53,7 +54,9 @@ class HoldingAnalysis implements AcquisitionPaths {
     this.call = acquisition.call;
     const binding = resultBinding(acquisition);
     this.names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
-    this.errorName = (errorTuple(acquisition)?.error.name as ts.Identifier | undefined)?.text;
+    const tuple = errorTuple(acquisition);
+    this.errorName = (tuple?.error.name as ts.Identifier | undefined)?.text;
+    this.tupleHelper = tuple?.helper;
     this.graph = flowGraphOf(enclosingFunction(acquisition.call) ?? acquisition.call.getSourceFile());
   }
 
@@ -78,8 +81,10 @@ class HoldingAnalysis implements AcquisitionPaths {
   private refine(edge: FlowEdge, state: Holding): Holding {
     const last = lastElement(edge.from);
     if (edge.kind === "exception") {
-      // A failed acquisition (the call, or the await of its promise, throws) takes nothing.
-      return last && (last === this.call || (ts.isAwaitExpression(last) && skipAwait(last) === this.call)) ? FREE : state;
+      // A failed acquisition (the call, or the await of its promise, throws) takes nothing; nor does the helper of an
+      // [error, value] tuple wrapping it, which exists not to throw.
+      const thrower = last && ts.isAwaitExpression(last) ? skipAwait(last) : last;
+      return thrower && (thrower === this.call || thrower === this.tupleHelper) ? FREE : state;
     }
     if (edge.to === this.graph.exit && last && ts.isCallExpression(last) && isProcessExit(last)) return FREE;
     if (edge.condition && this.errorName !== undefined && (edge.kind === "true" || edge.kind === "false")) {

@@ -604,7 +604,9 @@ export function resultBinding(acquisition: LockAcquisition): ts.BindingName | un
  * passed alone to a helper whose result is destructured into one error-named element and one value element. The value
  * is the acquisition's result; a truthy error means the acquisition failed and holds nothing.
  */
-export function errorTuple(acquisition: LockAcquisition): { error: ts.BindingElement; value: ts.BindingElement } | undefined {
+export function errorTuple(
+  acquisition: LockAcquisition,
+): { helper: ts.CallExpression; error: ts.BindingElement; value: ts.BindingElement } | undefined {
   const outer = outerExpression(acquisition.call as ts.Expression);
   const helper = outer.parent;
   if (!helper || !ts.isCallExpression(helper) || helper.arguments.length !== 1 || helper.arguments[0] !== outer) return undefined;
@@ -616,7 +618,7 @@ export function errorTuple(acquisition: LockAcquisition): { error: ts.BindingEle
   const isError = (e: ts.BindingElement) => /^(e|err|error)$|(Err|Error)$/.test((e.name as ts.Identifier).text);
   const errors = named.filter(isError);
   const values = named.filter((e) => !isError(e));
-  return named.length === 2 && errors.length === 1 && values.length === 1 ? { error: errors[0]!, value: values[0]! } : undefined;
+  return named.length === 2 && errors.length === 1 && values.length === 1 ? { helper, error: errors[0]!, value: values[0]! } : undefined;
 }
 
 /**
