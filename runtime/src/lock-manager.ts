@@ -1,7 +1,7 @@
 import type { DeadlockDetector } from "./deadlock.js";
 import { lockAll } from "./lock-all.js";
-import { Mutex, type Critical } from "./primitives.js";
-import { ChainedHandle, nextLockId, runHolding } from "./queue.js";
+import { Mutex } from "./primitives.js";
+import { ChainedHandle, isPlain, nextLockId, runHolding, type Critical } from "./queue.js";
 import type { LockHandle, Lockable, WaitOptions } from "./types.js";
 
 /** A key of a `LockManager`. Numbers are converted with `String`, so `1` and `"1"` name the same lock. */
@@ -46,6 +46,12 @@ export class LockManager {
 
   /** Run `fn` holding the lock for `key`. */
   lock<T>(key: LockKey, fn: Critical<T>, options?: WaitOptions): Promise<T> {
+    if (!this.deadlockDetector && isPlain(options)) {
+      // The key's mutex runs `fn` on its handle-free fast path; the entry is counted as used until it is done.
+      const k = String(key);
+      const entry = this.#use(k);
+      return entry.mutex.run(fn).finally(() => this.#unuse(k, entry));
+    }
     const body = async () => runHolding(await this.acquire(key, options), fn, options?.signal);
     return this.deadlockDetector ? this.deadlockDetector.scope(body) : body();
   }
