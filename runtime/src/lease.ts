@@ -25,11 +25,14 @@ export interface Lease extends LockHandle {
  * deadline on the monotonic clock (never comparing clocks across machines) and aborts `signal` before it passes.
  */
 export class LeaseState {
-  readonly #controller = new AbortController();
+  #controller: AbortController | undefined; // created on first use of `signal`: a lease nobody watches needs none
+  #ended: "lost" | "released" | undefined;
+  #reason: LeaseLostError | undefined; // the signal's abort reason, built when first needed
   readonly #name: string;
   readonly #fence: bigint;
   readonly #renew: (ttlMs: number) => Promise<boolean>;
   readonly #drop: () => Promise<void>;
+  readonly #onLost: (() => void) | undefined;
   readonly #marginMs: number;
   #ttlMs: number;
   #validUntil: number; // performance.now() time after which the lease may have expired
@@ -47,6 +50,8 @@ export class LeaseState {
     renewEveryMs: number | undefined;
     renew: (ttlMs: number) => Promise<boolean>;
     drop: () => Promise<void>;
+    /** Called once when the lease is lost (not when it is released). */
+    onLost?: (() => void) | undefined;
   }) {
     this.#name = options.name;
     this.#fence = options.fence;
@@ -55,6 +60,7 @@ export class LeaseState {
     this.#marginMs = options.marginMs;
     this.#renew = options.renew;
     this.#drop = options.drop;
+    this.#onLost = options.onLost;
     this.#arm();
     if (options.renewEveryMs !== undefined) {
       this.#renewTimer = setInterval(() => void this.#autoRenew(), options.renewEveryMs);
@@ -63,6 +69,10 @@ export class LeaseState {
   }
 
   get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#ended) this.#controller.abort(this.#endReason());
+    }
     return this.#controller.signal;
   }
 
@@ -73,9 +83,12 @@ export class LeaseState {
   /** Mark the lease lost (idempotent): abort the signal and stop renewing. */
   lose(reason: string, cause?: unknown): void {
     this.#stop();
-    if (this.#controller.signal.aborted) return;
+    if (this.#ended) return;
+    this.#ended = "lost";
+    this.#reason = new LeaseLostError(`Lease on ${JSON.stringify(this.#name)} lost: ${reason}`, { cause });
+    this.#onLost?.();
     publish(channels.lost, () => ({ lock: this.#name, fence: this.#fence, reason }));
-    this.#controller.abort(new LeaseLostError(`Lease on ${JSON.stringify(this.#name)} lost: ${reason}`, { cause }));
+    this.#controller?.abort(this.#reason);
   }
 
   /**
@@ -83,19 +96,19 @@ export class LeaseState {
    * after it, so the local deadline stays on the safe side.
    */
   async extend(ttlMs = this.#ttlMs): Promise<void> {
-    if (this.#controller.signal.aborted) throw this.#lostError();
+    if (this.#ended) throw this.#endReason();
     const startedAt = performance.now();
     let ok: boolean;
     try {
       ok = await this.#renew(ttlMs);
     } catch (error) {
       this.lose("renewal failed", error);
-      throw this.#lostError();
+      throw this.#endReason();
     }
-    if (this.#controller.signal.aborted) throw this.#lostError(); // the watchdog fired while we waited
+    if (this.#ended) throw this.#endReason(); // the watchdog fired while we waited
     if (!ok) {
       this.lose("another holder owns the key, or it expired");
-      throw this.#lostError();
+      throw this.#endReason();
     }
     this.#ttlMs = ttlMs;
     this.#validUntil = Number.isFinite(ttlMs) ? startedAt + ttlMs - driftMs(ttlMs) : Infinity;
@@ -105,9 +118,12 @@ export class LeaseState {
 
   release(): Promise<void> {
     if (this.#released) return this.#released;
-    const wasLost = this.#controller.signal.aborted;
+    const wasLost = this.#ended === "lost";
     this.#stop();
-    if (!wasLost) this.#controller.abort(new LeaseLostError(`Lease on ${JSON.stringify(this.#name)} was released`));
+    if (!wasLost) {
+      this.#ended = "released";
+      this.#controller?.abort(this.#endReason());
+    }
     const dropped = this.#drop();
     // A lost lease's backend may be unreachable; deleting it is only a courtesy then, so do not wait for it.
     this.#released = wasLost ? (dropped.catch(() => undefined), Promise.resolve()) : dropped;
@@ -115,7 +131,7 @@ export class LeaseState {
   }
 
   async #autoRenew(): Promise<void> {
-    if (this.#controller.signal.aborted) return;
+    if (this.#ended) return;
     if (this.#renewing) {
       // Still unanswered a whole period later. With a TTL the watchdog decides; a session lock (no TTL) is
       // vouched for only by its heartbeat, so a hung connection means we can no longer claim it.
@@ -151,10 +167,10 @@ export class LeaseState {
     this.#watchdog = this.#renewTimer = undefined;
   }
 
-  #lostError(): LeaseLostError {
-    const reason = this.#controller.signal.reason;
-    return reason instanceof LeaseLostError ? reason : new LeaseLostError(`Lease on ${JSON.stringify(this.#name)} lost`);
+  #endReason(): LeaseLostError {
+    return (this.#reason ??= new LeaseLostError(`Lease on ${JSON.stringify(this.#name)} was released`));
   }
+
 }
 
 /** Clock drift allowance between this process and the backend (Redlock's 1% + 2 ms). */
