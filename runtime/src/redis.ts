@@ -173,7 +173,8 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
     const validFor = () => startedAt + ttlMs - driftMs(ttlMs) - marginMs - performance.now();
     // Replies later than the lease could be valid (or than the caller will wait) count as refusals.
     const waitMs = Math.max(1, Math.min(ttlMs - driftMs(ttlMs) - marginMs, budgetMs ?? Infinity));
-    const replies = await withinMs(clients.map((c) => runScript(c, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs)), waitMs);
+    const requests = clients.map((c) => runScript(c, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs));
+    const replies = await withinMs(requests, waitMs);
     const granted = replies.flatMap((r, i) => (r.ok && typeof r.value === "string" ? [{ client: clients[i]!, fence: BigInt(r.value) }] : []));
     const dropAll = () => Promise.allSettled(clients.map((c) => runScript(c, RELEASE, 1, lockKey, token))).then(() => undefined);
     const fence = granted.reduce((max, g) => (g.fence > max ? g.fence : max), 0n);
@@ -183,8 +184,9 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
       ok = raised.filter((r) => r.ok && Number(r.value) === 1).length >= quorum && validFor() > 0;
     }
     if (!ok) {
-      // Also undo grants whose replies arrive late: the token makes this safe against later holders.
-      void dropAll().catch(() => undefined);
+      // Also undo grants whose replies arrive late: the token makes this safe against later holders. Only once every
+      // request has settled, so the release cannot overtake an acquisition that is retried as EVAL after NOSCRIPT.
+      void Promise.allSettled(requests).then(dropAll);
       return null;
     }
     const extendOn = async (ms: number) => {
