@@ -162,12 +162,15 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
   const prefix = options.prefix ?? "locksmith:lock:";
   const pollDelay = options.retryDelayMs ?? { initialDelayMs: 10, maxDelayMs: 200 };
   // The hash tag keeps a lock and its fence counter in one Redis Cluster slot.
-  const keysOf = (key: string) => [`${prefix}{${key}}`, `${prefix}{${key}}:fence`] as const;
+  // Tokens: a random per-provider prefix and a counter, unique without a call into the CSPRNG per attempt.
+  const tokenPrefix = randomUUID().replace(/-/g, "").slice(0, 16);
+  let tokens = 0;
 
   /** One acquisition attempt on every node; `null` unless a quorum granted it with validity left. */
   async function attempt(key: string, ttlMs: number, autoRenew: boolean, budgetMs: number | undefined): Promise<Lease | null> {
-    const [lockKey, fenceKey] = keysOf(key);
-    const token = randomUUID().replace(/-/g, "");
+    const lockKey = `${prefix}{${key}}`;
+    const fenceKey = `${lockKey}:fence`;
+    const token = tokenPrefix + (++tokens).toString(16).padStart(16, "0");
     const marginMs = options.safetyMarginMs ?? defaultMarginMs(ttlMs);
     const startedAt = performance.now();
     const validFor = () => startedAt + ttlMs - driftMs(ttlMs) - marginMs - performance.now();
@@ -176,7 +179,8 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
     const requests = clients.map((c) => runScript(c, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs));
     const replies = await withinMs(requests, waitMs);
     const granted = replies.flatMap((r, i) => (r.ok && typeof r.value === "string" ? [{ client: clients[i]!, fence: BigInt(r.value) }] : []));
-    const dropAll = () => Promise.allSettled(clients.map((c) => runScript(c, RELEASE, 1, lockKey, token))).then(() => undefined);
+    const dropAll = () =>
+      clients.length === 1 ? runScript(clients[0]!, RELEASE, 1, lockKey, token).then(ignore, ignore) : Promise.allSettled(clients.map((c) => runScript(c, RELEASE, 1, lockKey, token))).then(ignore);
     const fence = granted.reduce((max, g) => (g.fence > max ? g.fence : max), 0n);
     let ok = granted.length >= quorum && validFor() > 0;
     if (ok && clients.length > 1) {
@@ -216,16 +220,7 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
       drop: () => (unwatch(), dropAll()),
       onLost: unwatch,
     });
-    return {
-      key,
-      token,
-      fence,
-      get expiresAt() { return state.expiresAt; },
-      get signal() { return state.signal; },
-      extend: (ms?: number) => state.extend(ms),
-      release: () => state.release(),
-      [Symbol.asyncDispose]: () => state.release(),
-    };
+    return new RedisLease(key, token, fence, state);
   }
 
   const settings = (o: { ttlMs?: number | undefined; autoRenew?: boolean | undefined } = {}) => {
@@ -274,6 +269,42 @@ export async function fencedGet(client: RedisEvalClient, key: string): Promise<{
   const reply = await runScript(client, FENCED_GET, 1, key);
   const [value, fence] = Array.isArray(reply) ? reply : [];
   return typeof value === "string" && typeof fence === "string" ? { value, fence: BigInt(fence) } : null;
+}
+
+const ignore = (): undefined => undefined;
+
+class RedisLease implements Lease {
+  readonly key: string;
+  readonly token: string;
+  readonly fence: bigint;
+  readonly #state: LeaseState;
+
+  constructor(key: string, token: string, fence: bigint, state: LeaseState) {
+    this.key = key;
+    this.token = token;
+    this.fence = fence;
+    this.#state = state;
+  }
+
+  get expiresAt(): number {
+    return this.#state.expiresAt;
+  }
+
+  get signal(): AbortSignal {
+    return this.#state.signal;
+  }
+
+  extend(ttlMs?: number): Promise<void> {
+    return this.#state.extend(ttlMs);
+  }
+
+  release(): Promise<void> {
+    return this.#state.release();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#state.release();
+  }
 }
 
 type Settled = { ok: true; value: unknown } | { ok: false };
