@@ -1,6 +1,6 @@
 import type { DeadlockDetector } from "./deadlock.js";
 import { TimeoutError } from "./errors.js";
-import { runHolding } from "./queue.js";
+import { releasedAlready, runHolding } from "./queue.js";
 import type { LockHandle, Lockable, WaitOptions } from "./types.js";
 
 /**
@@ -24,7 +24,8 @@ export async function releaseAll(handles: readonly LockHandle[]): Promise<unknow
   let failure: unknown;
   for (let i = handles.length - 1; i >= 0; i--) {
     try {
-      await handles[i]!.release();
+      const released = handles[i]!.release();
+      if (released !== releasedAlready) await released;
     } catch (error) {
       failure ??= error;
     }

@@ -8,9 +8,18 @@ import type { LockHandle, Lockable, WaitOptions } from "./types.js";
 export type LockKey = string | number;
 
 interface KeyedEntry {
-  readonly mutex: Mutex;
+  readonly mutex: KeyMutex;
   /** Holders plus waiters; the entry is evicted when it drops to zero. */
   users: number;
+  /** Gives up one use (after a `lock` body, on the handle-free path). */
+  readonly unuse: () => void;
+}
+
+/** A key's mutex; `runThen` gives up the entry's use in the same step as the release, without another promise. */
+class KeyMutex extends Mutex {
+  runThen<T>(fn: Critical<T>, after: () => void): Promise<T> {
+    return this.runLocked("exclusive", fn, undefined, after);
+  }
 }
 
 export interface LockManagerOptions {
@@ -48,9 +57,8 @@ export class LockManager {
   lock<T>(key: LockKey, fn: Critical<T>, options?: WaitOptions): Promise<T> {
     if (!this.deadlockDetector && isPlain(options)) {
       // The key's mutex runs `fn` on its handle-free fast path; the entry is counted as used until it is done.
-      const k = String(key);
-      const entry = this.#use(k);
-      return entry.mutex.run(fn).finally(() => this.#unuse(k, entry));
+      const entry = this.#use(String(key));
+      return entry.mutex.runThen(fn, entry.unuse);
     }
     const body = async () => runHolding(await this.acquire(key, options), fn, options?.signal);
     return this.deadlockDetector ? this.deadlockDetector.scope(body) : body();
@@ -94,8 +102,8 @@ export class LockManager {
     let entry = this.#entries.get(key);
     if (!entry) {
       const name = this.name === undefined ? key : `${this.name}:${key}`;
-      entry = { mutex: new Mutex({ name, deadlockDetector: this.deadlockDetector }), users: 0 };
-      this.#entries.set(key, entry);
+      const created: KeyedEntry = { mutex: new KeyMutex({ name, deadlockDetector: this.deadlockDetector }), users: 0, unuse: () => this.#unuse(key, created) };
+      this.#entries.set(key, (entry = created));
     }
     entry.users++;
     return entry;

@@ -9,6 +9,12 @@ export function nextLockId(prefix: string): string {
   return `${prefix}:${++lastId}`;
 }
 
+/**
+ * What an in-process release returns: it is complete when `release()` returns, so `releaseAll` and `runHolding` skip
+ * awaiting this promise (a tick per lock on every `lockAll`).
+ */
+export const releasedAlready: Promise<void> = Promise.resolve();
+
 /** The handle of an in-process lock. Releasing frees the lock synchronously; the returned promise is already resolved. */
 export class LocalHandle implements LockHandle {
   #onRelease: (() => void) | undefined;
@@ -37,7 +43,7 @@ export class LocalHandle implements LockHandle {
       onRelease();
       this.#controller?.abort(releasedReason());
     }
-    return Promise.resolve();
+    return releasedAlready;
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -71,7 +77,7 @@ export class ChainedHandle implements LockHandle {
 
   release(): Promise<void> {
     const after = this.#after;
-    if (!after) return Promise.resolve();
+    if (!after) return releasedAlready;
     this.#after = undefined;
     const released = this.#inner.release();
     after();
@@ -155,8 +161,11 @@ export abstract class QueueLock<K> {
     return new Promise((resolve) => this.#push(this.#waiter(kind, started, () => resolve(this.#handle(kind, undefined)))));
   }
 
-  /** Run `fn` holding the lock in mode `kind`; released however `fn` ends. */
-  protected runLocked<T>(kind: K, fn: Critical<T>, options?: WaitOptions): Promise<T> {
+  /**
+   * Run `fn` holding the lock in mode `kind`; released however `fn` ends. `after` (plain waits only) runs right after
+   * the release, before the returned promise settles.
+   */
+  protected runLocked<T>(kind: K, fn: Critical<T>, options?: WaitOptions, after?: () => void): Promise<T> {
     const detector = this.deadlockDetector;
     if (detector || !isPlain(options)) {
       const body = async () => runHolding(await this.#waitCancellable(kind, options ?? {}), fn, options?.signal);
@@ -166,9 +175,9 @@ export abstract class QueueLock<K> {
     if (this.#waiting === 0 && this.canEnter(kind)) {
       this.enter(kind);
       this.#publishWait(started, "granted");
-      return this.#hold(kind, fn);
+      return this.#hold(kind, fn, after);
     }
-    return new Promise<void>((resolve) => this.#push(this.#waiter(kind, started, resolve))).then(() => this.#hold(kind, fn));
+    return new Promise<void>((resolve) => this.#push(this.#waiter(kind, started, resolve))).then(() => this.#hold(kind, fn, after));
   }
 
   /** A plain waiter: entered on grant, then `granted` runs. */
@@ -187,7 +196,7 @@ export abstract class QueueLock<K> {
   }
 
   /** Run `fn` in a section already entered; `fn` gets a signal (aborted on exit) only if it declares a parameter. */
-  async #hold<T>(kind: K, fn: Critical<T>): Promise<T> {
+  async #hold<T>(kind: K, fn: Critical<T>, after: (() => void) | undefined): Promise<T> {
     const since = stamp(channels.hold);
     const controller = fn.length === 0 ? undefined : new AbortController();
     try {
@@ -195,6 +204,7 @@ export abstract class QueueLock<K> {
     } finally {
       this.#exit(kind, undefined, since);
       controller?.abort(releasedReason());
+      after?.();
     }
   }
 
@@ -328,6 +338,7 @@ export async function runHolding<T>(handle: LockHandle, fn: Critical<T>, signal?
     await handle.release().catch(() => undefined); // the body's error is the one worth reporting
     throw error;
   }
-  await handle.release();
+  const released = handle.release();
+  if (released !== releasedAlready) await released;
   return result;
 }

@@ -307,6 +307,27 @@ export function defineCoreSuite(label: string, lib: Lib): void {
   });
 
   describe(`${label}: LockManager and lockAll`, () => {
+    test("a key's entry is evicted in the step its last holder leaves, also when the body throws", async () => {
+      const locks = new LockManager();
+      const sizes: number[] = [];
+      const first = locks.lock("k", async () => {
+        await settle();
+        sizes.push(locks.size);
+        throw new Error("boom");
+      });
+      const second = locks.lock(1, () => void sizes.push(locks.size));
+      const third = locks.lock("1", () => {
+        sizes.push(locks.size);
+        return "third";
+      });
+      await assert.rejects(first, /boom/);
+      assert.equal(locks.isLocked("k"), false);
+      assert.equal(await third, "third");
+      await second;
+      assert.deepEqual(sizes, [2, 2, 1]); // "k" and "1" live while used; 1 and "1" are one key
+      assert.equal(locks.size, 0);
+    });
+
     test("keys are independent, each key is exclusive, idle entries are evicted", async () => {
       const locks = new LockManager();
       const inside = new Map<string, number>();
