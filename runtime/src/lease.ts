@@ -37,7 +37,8 @@ export class LeaseState {
   #ttlMs: number;
   #validUntil: number; // performance.now() time after which the lease may have expired
   #watchdog: ReturnType<typeof setTimeout> | undefined;
-  #renewTimer: ReturnType<typeof setInterval> | undefined;
+  #renewal: Renewals | undefined;
+  readonly #renewNow = () => void this.#autoRenew();
   #renewing = false;
   #released: Promise<void> | undefined;
 
@@ -62,10 +63,7 @@ export class LeaseState {
     this.#drop = options.drop;
     this.#onLost = options.onLost;
     this.#arm();
-    if (options.renewEveryMs !== undefined) {
-      this.#renewTimer = setInterval(() => void this.#autoRenew(), options.renewEveryMs);
-      this.#renewTimer.unref?.();
-    }
+    if (options.renewEveryMs !== undefined) this.#renewal = Renewals.join(options.renewEveryMs, this.#renewNow);
   }
 
   get signal(): AbortSignal {
@@ -163,14 +161,59 @@ export class LeaseState {
 
   #stop(): void {
     if (this.#watchdog !== undefined) clearTimeout(this.#watchdog);
-    if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer);
-    this.#watchdog = this.#renewTimer = undefined;
+    this.#renewal?.leave(this.#renewNow);
+    this.#watchdog = this.#renewal = undefined;
   }
 
   #endReason(): LeaseLostError {
     return (this.#reason ??= new LeaseLostError(`Lease on ${JSON.stringify(this.#name)} was released`));
   }
 
+}
+
+/**
+ * One interval per renewal period, shared by every lease renewed at that period: a timer per lease cost about 3 µs of
+ * each acquisition in the bench:runtime profile. A lease waits at most one period for its first renewal, as before.
+ * The interval outlives its last lease by up to one period, so leases taken one after another reuse it.
+ */
+class Renewals {
+  static readonly #byPeriod = new Map<number, Renewals>();
+  readonly #leases = new Set<() => void>();
+  readonly #periodMs: number;
+  readonly #timer: ReturnType<typeof setInterval>;
+  #lastTick = performance.now();
+
+  private constructor(periodMs: number) {
+    this.#periodMs = periodMs;
+    this.#timer = setInterval(() => this.#tick(), periodMs);
+    this.#timer.unref?.();
+  }
+
+  static join(periodMs: number, renew: () => void): Renewals {
+    let renewals = Renewals.#byPeriod.get(periodMs);
+    // A ticker that missed two periods is dead (its timer was cleared from outside, e.g. by fake timers): replace it.
+    if (!renewals || performance.now() - renewals.#lastTick > 2 * periodMs + 1000) {
+      if (renewals) renewals.#stop();
+      Renewals.#byPeriod.set(periodMs, (renewals = new Renewals(periodMs)));
+    }
+    renewals.#leases.add(renew);
+    return renewals;
+  }
+
+  leave(renew: () => void): void {
+    this.#leases.delete(renew);
+  }
+
+  #tick(): void {
+    this.#lastTick = performance.now();
+    if (this.#leases.size === 0) return this.#stop();
+    for (const renew of [...this.#leases]) renew();
+  }
+
+  #stop(): void {
+    clearInterval(this.#timer);
+    if (Renewals.#byPeriod.get(this.#periodMs) === this) Renewals.#byPeriod.delete(this.#periodMs);
+  }
 }
 
 /** Clock drift allowance between this process and the backend (Redlock's 1% + 2 ms). */
