@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { StaleFenceError } from "./errors.js";
-import { LeaseState, acquireLeases, defaultMarginMs, driftMs, pollForLease, runWithLeases, type Lease } from "./lease.js";
+import { LeaseState, Ticker, acquireLeases, defaultMarginMs, driftMs, pollForLease, runWithLeases, type Lease } from "./lease.js";
 import type { Lockable, WaitOptions } from "./types.js";
 
 export type { Lease } from "./lease.js";
@@ -309,24 +309,42 @@ class RedisLease implements Lease {
 
 type Settled = { ok: true; value: unknown } | { ok: false };
 
-/** Settle each promise, treating any that takes longer than `ms` as failed (its late outcome is ignored). */
+const REFUSED: Settled = { ok: false };
+/** How often the deadlines of pending requests are checked: `withinMs` may wait up to this much longer than `ms`. */
+const DEADLINE_TICK_MS = 5;
+
+/**
+ * Settle each promise, treating any that takes longer than `ms` as failed (its late outcome is ignored). Deadlines are
+ * checked by one shared ticker rather than a timer per call, which cost about 5 µs of CPU per acquisition.
+ */
 function withinMs(promises: Promise<unknown>[], ms: number): Promise<Settled[]> {
   return new Promise((resolve) => {
-    const results: (Settled | undefined)[] = new Array(promises.length);
+    const results = promises.map(() => REFUSED);
     let pending = promises.length;
+    let done = false;
+    const deadline = performance.now() + ms;
     const finish = () => {
-      clearTimeout(timer);
-      resolve(results.map((r) => r ?? { ok: false }));
+      if (done) return;
+      done = true;
+      ticker.leave(check);
+      resolve(results);
     };
-    const timer = setTimeout(finish, ms);
+    const check = () => {
+      if (performance.now() >= deadline) finish();
+    };
+    const ticker = Ticker.join(DEADLINE_TICK_MS, check);
     if (pending === 0) return finish();
     promises.forEach((p, i) => {
       p.then(
-        (value) => (results[i] ??= { ok: true, value }),
-        () => (results[i] ??= { ok: false }),
-      ).finally(() => {
-        if (--pending === 0) finish();
-      });
+        (value) => {
+          if (done) return;
+          results[i] = { ok: true, value };
+          if (--pending === 0) finish();
+        },
+        () => {
+          if (!done && --pending === 0) finish();
+        },
+      );
     });
   });
 }
