@@ -37,6 +37,7 @@ export class LeaseState {
   #ttlMs: number;
   #validUntil: number; // performance.now() time after which the lease may have expired
   #watchdog: ReturnType<typeof setTimeout> | undefined;
+  #watching: Ticker | undefined;
   #renewal: Ticker | undefined;
   readonly #renewNow = () => void this.#autoRenew();
   #renewing = false;
@@ -146,22 +147,41 @@ export class LeaseState {
     }
   }
 
+  /**
+   * Watch the deadline. A deadline far away is watched by a shared ticker (no timer per lease: most leases are renewed
+   * or released long before it); within two ticks of it, by a timer of its own that fires on time.
+   */
   #arm(): void {
     if (this.#watchdog !== undefined) clearTimeout(this.#watchdog);
     this.#watchdog = undefined;
     const delay = this.#validUntil - this.#marginMs - performance.now();
-    if (!Number.isFinite(delay)) return; // no TTL: only the connection itself can be lost
-    // setTimeout cannot wait longer than 2^31-1 ms; re-arm until the deadline really is near.
+    if (!Number.isFinite(delay)) return this.#unwatch(); // no TTL: only the connection itself can be lost
+    if (delay > 2 * WATCH_TICK_MS) {
+      this.#watching ??= Ticker.join(WATCH_TICK_MS, this.#watch);
+      return;
+    }
+    this.#unwatch();
     this.#watchdog = setTimeout(() => {
       if (this.#validUntil - this.#marginMs - performance.now() > 1) this.#arm();
       else this.lose("it may expire before a renewal succeeds");
-    }, Math.min(Math.max(0, delay), 2 ** 31 - 1));
+    }, Math.max(0, delay));
     this.#watchdog.unref?.();
+  }
+
+  /** On each tick of the shared ticker: hand over to an exact timer once the deadline is near. */
+  readonly #watch = (): void => {
+    if (this.#validUntil - this.#marginMs - performance.now() <= 2 * WATCH_TICK_MS) this.#arm();
+  };
+
+  #unwatch(): void {
+    this.#watching?.leave(this.#watch);
+    this.#watching = undefined;
   }
 
   #stop(): void {
     if (this.#watchdog !== undefined) clearTimeout(this.#watchdog);
     this.#renewal?.leave(this.#renewNow);
+    this.#unwatch();
     this.#watchdog = this.#renewal = undefined;
   }
 
@@ -216,6 +236,9 @@ export class Ticker {
     if (Ticker.#byPeriod.get(this.#periodMs) === this) Ticker.#byPeriod.delete(this.#periodMs);
   }
 }
+
+/** Period of the shared ticker that watches lease deadlines more than two periods away. */
+const WATCH_TICK_MS = 250;
 
 /** Clock drift allowance between this process and the backend (Redlock's 1% + 2 ms). */
 export function driftMs(ttlMs: number): number {
