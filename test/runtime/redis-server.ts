@@ -63,7 +63,9 @@ export class RedisServer {
       };
       child.stdout!.on("data", onData);
       child.stderr!.on("data", onData);
-      child.once("error", reject);
+      child.once("error", (error) =>
+        reject(new Error(`Could not start redis-server (${error.message}): the Redis fault tests run a server of their own, so it must be on PATH`)),
+      );
       child.once("exit", (code) => reject(new Error(`redis-server exited (${code}) before it was ready: ${out.slice(-500)}`)));
     });
   }
