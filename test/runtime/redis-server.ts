@@ -41,7 +41,12 @@ export class RedisServer {
   /** Start a server on a free port: `persistence` turns on the append-only file. */
   static async start(persistence: boolean): Promise<RedisServer> {
     const server = new RedisServer(await freePort(), fs.mkdtempSync(path.join(os.tmpdir(), "rt-redis-")), persistence);
-    await server.up();
+    try {
+      await server.up();
+    } catch (error) {
+      await server.dispose();
+      throw error;
+    }
     return server;
   }
 
