@@ -1,8 +1,8 @@
 export * from "./errors.js";
 export * from "./types.js";
 export { channels } from "./events.js";
-export { LocalHandle } from "./queue.js";
-export { Mutex, Semaphore, RWLock, type Critical, type LockOptions } from "./primitives.js";
+export { LocalHandle, type Critical } from "./queue.js";
+export { Mutex, Semaphore, RWLock, type LockOptions } from "./primitives.js";
 export { LockManager, type LockKey, type LockManagerOptions } from "./lock-manager.js";
 export { lockAll, acquireAll, canonicalOrder, CompositeHandle } from "./lock-all.js";
 export { DeadlockDetector } from "./deadlock.js";

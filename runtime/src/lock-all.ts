@@ -1,6 +1,6 @@
 import type { DeadlockDetector } from "./deadlock.js";
 import { TimeoutError } from "./errors.js";
-import { runHolding } from "./queue.js";
+import { releasedAlready, runHolding } from "./queue.js";
 import type { LockHandle, Lockable, WaitOptions } from "./types.js";
 
 /**
@@ -8,12 +8,15 @@ import type { LockHandle, Lockable, WaitOptions } from "./types.js";
  * between `lockAll` calls. A key listed both shared and exclusive is taken exclusively (that covers both uses).
  */
 export function canonicalOrder(lockables: Iterable<Lockable>): Lockable[] {
-  const byKey = new Map<string, Lockable>();
-  for (const lockable of lockables) {
-    const seen = byKey.get(lockable.lockKey);
-    if (seen === undefined || (seen.shared && !lockable.shared)) byKey.set(lockable.lockKey, lockable);
+  // Sort, then merge neighbours with equal keys (no Map: lists are short, and this is on every lockAll's path).
+  const sorted = [...lockables].sort((a, b) => (a.lockKey < b.lockKey ? -1 : a.lockKey > b.lockKey ? 1 : 0));
+  const ordered: Lockable[] = [];
+  for (const lockable of sorted) {
+    const last = ordered[ordered.length - 1];
+    if (last === undefined || last.lockKey !== lockable.lockKey) ordered.push(lockable);
+    else if (last.shared && !lockable.shared) ordered[ordered.length - 1] = lockable;
   }
-  return [...byKey.values()].sort((a, b) => (a.lockKey < b.lockKey ? -1 : a.lockKey > b.lockKey ? 1 : 0));
+  return ordered;
 }
 
 /** Release in reverse order; every handle is released even if one fails, and the first failure is returned. */
@@ -21,7 +24,8 @@ export async function releaseAll(handles: readonly LockHandle[]): Promise<unknow
   let failure: unknown;
   for (let i = handles.length - 1; i >= 0; i--) {
     try {
-      await handles[i]!.release();
+      const released = handles[i]!.release();
+      if (released !== releasedAlready) await released;
     } catch (error) {
       failure ??= error;
     }
@@ -37,10 +41,10 @@ export async function acquireAll(lockables: Iterable<Lockable>, options: WaitOpt
   const ordered = canonicalOrder(lockables);
   const deadline = options.timeoutMs === undefined ? undefined : performance.now() + options.timeoutMs;
   const handles: LockHandle[] = [];
+  const untimed = deadline === undefined ? { signal: options.signal, ifAvailable: options.ifAvailable } : undefined;
   try {
     for (const lockable of ordered) {
-      const timeoutMs = deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
-      handles.push(await lockable.acquire({ signal: options.signal, ifAvailable: options.ifAvailable, timeoutMs }));
+      handles.push(await lockable.acquire(untimed ?? { signal: options.signal, ifAvailable: options.ifAvailable, timeoutMs: Math.max(0, deadline! - performance.now()) }));
     }
   } catch (error) {
     await releaseAll(handles);
@@ -64,6 +68,7 @@ export function lockAll<T>(
   const list = [...lockables];
   const body = async () => runHolding(await acquireAll(list, options), fn, options.signal);
   // Each deadlock detector involved sees the whole acquisition and `fn` as one critical section.
+  if (!list.some((lockable) => lockable.deadlockDetector)) return body();
   const detectors = new Set<DeadlockDetector>();
   for (const lockable of list) if (lockable.deadlockDetector) detectors.add(lockable.deadlockDetector);
   let scoped: () => Promise<T> = body;

@@ -1,16 +1,34 @@
 import type { DeadlockDetector } from "./deadlock.js";
 import { lockAll } from "./lock-all.js";
-import { Mutex, type Critical } from "./primitives.js";
-import { ChainedHandle, nextLockId, runHolding } from "./queue.js";
+import { Mutex } from "./primitives.js";
+import { ChainedHandle, isPlain, nextLockId, runHolding, type Critical } from "./queue.js";
 import type { LockHandle, Lockable, WaitOptions } from "./types.js";
 
 /** A key of a `LockManager`. Numbers are converted with `String`, so `1` and `"1"` name the same lock. */
 export type LockKey = string | number;
 
-interface KeyedEntry {
-  readonly mutex: Mutex;
-  /** Holders plus waiters; the entry is evicted when it drops to zero. */
-  users: number;
+/**
+ * A key's mutex, which is also its entry in the manager: `users` counts holders plus waiters, and the entry is evicted
+ * when that drops to zero. `runThen` gives the use up in the same step as the release, without another promise.
+ */
+class KeyMutex extends Mutex {
+  users = 0;
+  readonly #entries: Map<string, KeyMutex>;
+  readonly #key: string;
+
+  constructor(entries: Map<string, KeyMutex>, key: string, name: string, deadlockDetector: DeadlockDetector | undefined) {
+    super({ name, deadlockDetector });
+    this.#entries = entries;
+    this.#key = key;
+  }
+
+  readonly unuse = (): void => {
+    if (--this.users === 0 && this.#entries.get(this.#key) === this) this.#entries.delete(this.#key);
+  };
+
+  runThen<T>(fn: Critical<T>): Promise<T> {
+    return this.runLocked("exclusive", fn, undefined, this.unuse);
+  }
 }
 
 export interface LockManagerOptions {
@@ -28,7 +46,7 @@ export class LockManager {
   readonly name: string | undefined;
   readonly deadlockDetector: DeadlockDetector | undefined;
   readonly #id = nextLockId("keys");
-  readonly #entries = new Map<string, KeyedEntry>();
+  readonly #entries = new Map<string, KeyMutex>();
 
   constructor(options: LockManagerOptions = {}) {
     this.name = options.name;
@@ -41,37 +59,39 @@ export class LockManager {
   }
 
   isLocked(key: LockKey): boolean {
-    return this.#entries.get(String(key))?.mutex.isLocked ?? false;
+    return this.#entries.get(String(key))?.isLocked ?? false;
   }
 
   /** Run `fn` holding the lock for `key`. */
   lock<T>(key: LockKey, fn: Critical<T>, options?: WaitOptions): Promise<T> {
+    if (!this.deadlockDetector && isPlain(options)) {
+      // The key's mutex runs `fn` on its handle-free fast path; the entry is counted as used until it is done.
+      return this.#use(String(key)).runThen(fn);
+    }
     const body = async () => runHolding(await this.acquire(key, options), fn, options?.signal);
     return this.deadlockDetector ? this.deadlockDetector.scope(body) : body();
   }
 
   async acquire(key: LockKey, options?: WaitOptions): Promise<LockHandle> {
-    const k = String(key);
-    const entry = this.#use(k);
+    const entry = this.#use(String(key));
     let handle: LockHandle;
     try {
-      handle = await entry.mutex.acquire(options);
+      handle = await entry.acquire(options);
     } catch (error) {
-      this.#unuse(k, entry);
+      entry.unuse();
       throw error;
     }
-    return new ChainedHandle(handle, () => this.#unuse(k, entry));
+    return new ChainedHandle(handle, entry.unuse);
   }
 
   tryAcquire(key: LockKey): LockHandle | null {
-    const k = String(key);
-    const entry = this.#use(k);
-    const handle = entry.mutex.tryAcquire();
+    const entry = this.#use(String(key));
+    const handle = entry.tryAcquire();
     if (!handle) {
-      this.#unuse(k, entry);
+      entry.unuse();
       return null;
     }
-    return new ChainedHandle(handle, () => this.#unuse(k, entry));
+    return new ChainedHandle(handle, entry.unuse);
   }
 
   /** Run `fn` holding every key; keys are deduplicated and taken in sorted order, so callers cannot deadlock. */
@@ -84,18 +104,13 @@ export class LockManager {
     return { lockKey: `${this.#id}:${String(key)}`, deadlockDetector: this.deadlockDetector, acquire: (o) => this.acquire(key, o) };
   }
 
-  #use(key: string): KeyedEntry {
+  #use(key: string): KeyMutex {
     let entry = this.#entries.get(key);
     if (!entry) {
-      const name = this.name === undefined ? key : `${this.name}:${key}`;
-      entry = { mutex: new Mutex({ name, deadlockDetector: this.deadlockDetector }), users: 0 };
+      entry = new KeyMutex(this.#entries, key, this.name === undefined ? key : `${this.name}:${key}`, this.deadlockDetector);
       this.#entries.set(key, entry);
     }
     entry.users++;
     return entry;
-  }
-
-  #unuse(key: string, entry: KeyedEntry): void {
-    if (--entry.users === 0 && this.#entries.get(key) === entry) this.#entries.delete(key);
   }
 }

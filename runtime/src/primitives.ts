@@ -1,5 +1,5 @@
 import type { DeadlockDetector } from "./deadlock.js";
-import { QueueLock, nextLockId, runHolding } from "./queue.js";
+import { QueueLock, nextLockId, type Critical } from "./queue.js";
 import type { LockHandle, Lockable, WaitOptions } from "./types.js";
 
 export interface LockOptions {
@@ -8,9 +8,6 @@ export interface LockOptions {
   /** Report waits to this detector so a wait that would deadlock rejects with `DeadlockError` (Mutex only). */
   deadlockDetector?: DeadlockDetector | undefined;
 }
-
-/** The body of a scoped lock; `signal` aborts if the wait's signal aborts while the body runs. */
-export type Critical<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 
 /** A fair (FIFO) asynchronous mutual-exclusion lock. */
 export class Mutex extends QueueLock<"exclusive"> implements Lockable {
@@ -38,8 +35,7 @@ export class Mutex extends QueueLock<"exclusive"> implements Lockable {
 
   /** Run `fn` holding the mutex; released however `fn` ends. */
   run<T>(fn: Critical<T>, options?: WaitOptions): Promise<T> {
-    const body = async () => runHolding(await this.acquire(options), fn, options?.signal);
-    return this.deadlockDetector ? this.deadlockDetector.scope(body) : body();
+    return this.runLocked("exclusive", fn, options);
   }
 
   protected canEnter(): boolean {
@@ -82,7 +78,7 @@ export class Semaphore extends QueueLock<"permit"> implements Lockable {
   }
 
   run<T>(fn: Critical<T>, options?: WaitOptions): Promise<T> {
-    return this.acquire(options).then((handle) => runHolding(handle, fn, options?.signal));
+    return this.runLocked("permit", fn, options);
   }
 
   protected canEnter(): boolean {
@@ -144,11 +140,11 @@ export class RWLock extends QueueLock<RWMode> {
   }
 
   runRead<T>(fn: Critical<T>, options?: WaitOptions): Promise<T> {
-    return this.read(options).then((handle) => runHolding(handle, fn, options?.signal));
+    return this.runLocked("read", fn, options);
   }
 
   runWrite<T>(fn: Critical<T>, options?: WaitOptions): Promise<T> {
-    return this.write(options).then((handle) => runHolding(handle, fn, options?.signal));
+    return this.runLocked("write", fn, options);
   }
 
   protected canEnter(mode: RWMode): boolean {

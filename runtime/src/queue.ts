@@ -1,6 +1,6 @@
 import type { DeadlockDetector, DeadlockFrame } from "./deadlock.js";
 import { AbortError, NotAvailableError, TimeoutError, abortErrorFor } from "./errors.js";
-import { channels, publish, waitOutcome } from "./events.js";
+import { channels, waitOutcome } from "./events.js";
 import type { LockHandle, WaitOptions } from "./types.js";
 
 let lastId = 0;
@@ -9,15 +9,18 @@ export function nextLockId(prefix: string): string {
   return `${prefix}:${++lastId}`;
 }
 
+/**
+ * What an in-process release returns: it is complete when `release()` returns, so `releaseAll` and `runHolding` skip
+ * awaiting this promise (a tick per lock on every `lockAll`).
+ */
+export const releasedAlready: Promise<void> = Promise.resolve();
+
 /** The handle of an in-process lock. Releasing frees the lock synchronously; the returned promise is already resolved. */
 export class LocalHandle implements LockHandle {
   #onRelease: (() => void) | undefined;
   #controller: AbortController | undefined; // created on first use of `signal`: most handles never need one
-  readonly #lock: string;
-  readonly #since = performance.now();
 
-  constructor(lock: string, onRelease: () => void) {
-    this.#lock = lock;
+  constructor(onRelease: () => void) {
     this.#onRelease = onRelease;
   }
 
@@ -38,10 +41,9 @@ export class LocalHandle implements LockHandle {
     if (onRelease) {
       this.#onRelease = undefined;
       onRelease();
-      publish(channels.hold, () => ({ lock: this.#lock, heldMs: performance.now() - this.#since }));
       this.#controller?.abort(releasedReason());
     }
-    return Promise.resolve();
+    return releasedAlready;
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -49,8 +51,10 @@ export class LocalHandle implements LockHandle {
   }
 }
 
+let released: AbortError | undefined;
+/** The abort reason of a released lock's signal: one shared instance, since building an error per release is costly. */
 function releasedReason(): AbortError {
-  return new AbortError("The lock was released");
+  return (released ??= new AbortError("The lock was released"));
 }
 
 /** A handle that runs `after` once, right after `inner` is released (used to evict idle keyed locks). */
@@ -73,7 +77,7 @@ export class ChainedHandle implements LockHandle {
 
   release(): Promise<void> {
     const after = this.#after;
-    if (!after) return Promise.resolve();
+    if (!after) return releasedAlready;
     this.#after = undefined;
     const released = this.#inner.release();
     after();
@@ -91,7 +95,21 @@ interface Waiter<K> {
   prev: Waiter<K> | undefined;
   next: Waiter<K> | undefined;
   queued: boolean;
+  /** Called once the lock was entered on the waiter's behalf. */
   grant(): void;
+}
+
+/** The body of a scoped lock; `signal` aborts if the wait's signal aborts while the body runs. */
+export type Critical<T> = (signal: AbortSignal) => T | PromiseLike<T>;
+
+/** A wait that can neither be cancelled nor give up: the fast paths skip all abort and timer bookkeeping for it. */
+export function isPlain(options: WaitOptions | undefined): boolean {
+  return options === undefined || (options.signal === undefined && options.timeoutMs === undefined && !options.ifAvailable);
+}
+
+/** `performance.now()` when someone listens to `ch`, else NaN: events cost nothing without a subscriber. */
+function stamp(ch: (typeof channels)[keyof typeof channels]): number {
+  return ch.hasSubscribers ? performance.now() : NaN;
 }
 
 /**
@@ -101,6 +119,9 @@ interface Waiter<K> {
  *  - a waiter leaves the queue the moment it is granted, aborted or timed out, and each of those settles it once
  *    (the other two are disarmed in the same synchronous step);
  *  - a signal that aborts after the grant but before the caller got the handle releases it and rejects.
+ * Waits without a signal, timeout or deadlock detector take fast paths that allocate no timers, listeners or
+ * handles (`run` bodies hold the lock without a handle); the profile of the issue #20 benchmark showed those
+ * dominating the cost of an uncontended section.
  */
 export abstract class QueueLock<K> {
   readonly name: string;
@@ -129,33 +150,90 @@ export abstract class QueueLock<K> {
     return this.#grant(kind, this.deadlockDetector?.current());
   }
 
-  protected async wait(kind: K, options: WaitOptions = {}): Promise<LockHandle> {
+  protected wait(kind: K, options?: WaitOptions): Promise<LockHandle> {
+    if (this.deadlockDetector || !isPlain(options)) return this.#waitCancellable(kind, options ?? {});
+    const started = stamp(channels.wait);
+    if (this.#waiting === 0 && this.canEnter(kind)) {
+      const handle = this.#grant(kind, undefined);
+      this.#publishWait(started, "granted");
+      return Promise.resolve(handle);
+    }
+    return new Promise((resolve) => this.#push(this.#waiter(kind, started, () => resolve(this.#handle(kind, undefined)))));
+  }
+
+  /**
+   * Run `fn` holding the lock in mode `kind`; released however `fn` ends. `after` (plain waits only) runs right after
+   * the release, before the returned promise settles.
+   */
+  protected runLocked<T>(kind: K, fn: Critical<T>, options?: WaitOptions, after?: () => void): Promise<T> {
+    const detector = this.deadlockDetector;
+    if (detector || !isPlain(options)) {
+      const body = async () => runHolding(await this.#waitCancellable(kind, options ?? {}), fn, options?.signal);
+      return detector ? detector.scope(body) : body();
+    }
+    const started = stamp(channels.wait);
+    if (this.#waiting === 0 && this.canEnter(kind)) {
+      this.enter(kind);
+      this.#publishWait(started, "granted");
+      return this.#hold(kind, fn, after);
+    }
+    return new Promise<void>((resolve) => this.#push(this.#waiter(kind, started, resolve))).then(() => this.#hold(kind, fn, after));
+  }
+
+  /** A plain waiter: entered on grant, then `granted` runs. */
+  #waiter(kind: K, started: number, granted: () => void): Waiter<K> {
+    return {
+      kind,
+      prev: undefined,
+      next: undefined,
+      queued: true,
+      grant: () => {
+        this.enter(kind);
+        this.#publishWait(started, "granted");
+        granted();
+      },
+    };
+  }
+
+  /** Run `fn` in a section already entered; `fn` gets a signal (aborted on exit) only if it declares a parameter. */
+  async #hold<T>(kind: K, fn: Critical<T>, after: (() => void) | undefined): Promise<T> {
+    const since = stamp(channels.hold);
+    const controller = fn.length === 0 ? undefined : new AbortController();
+    try {
+      return await (controller ? fn(controller.signal) : (fn as () => T | PromiseLike<T>)());
+    } finally {
+      this.#exit(kind, undefined, since);
+      controller?.abort(releasedReason());
+      after?.();
+    }
+  }
+
+  async #waitCancellable(kind: K, options: WaitOptions): Promise<LockHandle> {
     const { signal, timeoutMs, ifAvailable } = options;
     if (signal?.aborted) throw abortErrorFor(signal);
+    const started = stamp(channels.wait);
     const now = this.tryEnter(kind);
     if (now) {
-      publish(channels.wait, () => ({ lock: this.name, waitedMs: 0, outcome: "granted" }));
+      this.#publishWait(started, "granted");
       return now;
     }
-    const started = performance.now();
     let handle: LockHandle;
     try {
       if (ifAvailable) throw new NotAvailableError(`${JSON.stringify(this.name)} is not available`);
       if (timeoutMs !== undefined && !(timeoutMs > 0)) throw timeoutError(this.name, timeoutMs);
-      handle = await this.#enqueue(kind, signal, timeoutMs);
+      handle = await this.#enqueue(kind, signal, timeoutMs, started);
       if (signal?.aborted) {
         await handle.release(); // aborted between grant and delivery: the caller never sees this handle
         throw abortErrorFor(signal);
       }
     } catch (error) {
-      publish(channels.wait, () => ({ lock: this.name, waitedMs: performance.now() - started, outcome: waitOutcome(error) }));
+      this.#publishWait(started, waitOutcome(error));
       throw error;
     }
-    publish(channels.wait, () => ({ lock: this.name, waitedMs: performance.now() - started, outcome: "granted" }));
     return handle;
   }
 
-  #enqueue(kind: K, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<LockHandle> {
+  #enqueue(kind: K, signal: AbortSignal | undefined, timeoutMs: number | undefined, started: number): Promise<LockHandle> {
     const detector = this.deadlockDetector;
     const frame = detector?.current();
     const pendingWait = detector?.beginWait(frame, this, this.name); // throws DeadlockError instead of queueing
@@ -173,7 +251,9 @@ export abstract class QueueLock<K> {
         queued: true,
         grant: () => {
           disarm();
-          resolve(this.#grant(kind, frame));
+          const handle = this.#grant(kind, frame);
+          if (!signal?.aborted) this.#publishWait(started, "granted"); // else wait() reports the abort
+          resolve(handle);
         },
       };
       const fail = (error: Error) => {
@@ -192,12 +272,26 @@ export abstract class QueueLock<K> {
 
   #grant(kind: K, frame: DeadlockFrame | undefined): LocalHandle {
     this.enter(kind);
+    return this.#handle(kind, frame);
+  }
+
+  /** The handle of a section already entered. */
+  #handle(kind: K, frame: DeadlockFrame | undefined): LocalHandle {
     this.deadlockDetector?.setHolder(this, frame);
-    return new LocalHandle(this.name, () => {
-      this.deadlockDetector?.clearHolder(this, frame);
-      this.leave(kind);
-      this.#dispatch();
-    });
+    const since = stamp(channels.hold);
+    return new LocalHandle(() => this.#exit(kind, frame, since));
+  }
+
+  #exit(kind: K, frame: DeadlockFrame | undefined, since: number): void {
+    this.deadlockDetector?.clearHolder(this, frame);
+    this.leave(kind);
+    // NaN unless someone listened when the hold began (`since === since` is false only for NaN).
+    if (since === since && channels.hold.hasSubscribers) channels.hold.publish({ lock: this.name, heldMs: performance.now() - since });
+    this.#dispatch();
+  }
+
+  #publishWait(started: number, outcome: string): void {
+    if (started === started && channels.wait.hasSubscribers) channels.wait.publish({ lock: this.name, waitedMs: performance.now() - started, outcome });
   }
 
   /** Grant queued waiters in order for as long as the head can enter. */
@@ -232,19 +326,19 @@ function timeoutError(name: string, timeoutMs: number): TimeoutError {
   return new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${JSON.stringify(name)}`);
 }
 
-/** Run `fn` while holding `handle`, then release it; `fn` gets the handle's signal combined with `signal`. */
-export async function runHolding<T>(
-  handle: LockHandle,
-  fn: (signal: AbortSignal) => T | PromiseLike<T>,
-  signal?: AbortSignal,
-): Promise<T> {
+/**
+ * Run `fn` while holding `handle`, then release it; `fn` gets the handle's signal combined with `signal`, built only if
+ * `fn` declares a parameter.
+ */
+export async function runHolding<T>(handle: LockHandle, fn: Critical<T>, signal?: AbortSignal): Promise<T> {
   let result: T;
   try {
-    result = await fn(signal ? AbortSignal.any([handle.signal, signal]) : handle.signal);
+    result = await (fn.length === 0 ? (fn as () => T | PromiseLike<T>)() : fn(signal ? AbortSignal.any([handle.signal, signal]) : handle.signal));
   } catch (error) {
     await handle.release().catch(() => undefined); // the body's error is the one worth reporting
     throw error;
   }
-  await handle.release();
+  const released = handle.release();
+  if (released !== releasedAlready) await released;
   return result;
 }

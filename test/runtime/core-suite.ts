@@ -154,6 +154,53 @@ export function defineCoreSuite(label: string, lib: Lib): void {
       assert.equal(mutex.isLocked, false);
     });
 
+    test("plain and cancellable waiters share one FIFO queue, whichever path they take", async () => {
+      const mutex = new Mutex();
+      const held = await mutex.acquire();
+      const order: string[] = [];
+      const controller = new AbortController();
+      const done = [
+        mutex.run(() => void order.push("run")),
+        mutex.acquire({ timeoutMs: 60_000 }).then((h) => (order.push("timed"), h.release())),
+        mutex.run(() => void order.push("run with signal"), { signal: controller.signal }),
+        mutex.acquire().then((h) => (order.push("acquire"), h.release())),
+        mutex.run(() => void order.push("last run")),
+      ];
+      assert.equal(mutex.waiting, 5);
+      await held.release();
+      await Promise.all(done);
+      assert.deepEqual(order, ["run", "timed", "run with signal", "acquire", "last run"]);
+      assert.equal(mutex.isLocked, false);
+    });
+
+    test("run passes a signal only to a body that declares it; that signal aborts when the section ends", async () => {
+      const locks = new LockManager();
+      const rw = new RWLock();
+      const runners: [string, (fn: Runtime.Critical<void>) => Promise<void>][] = [
+        ["Mutex", (fn) => new Mutex().run(fn)],
+        ["Semaphore", (fn) => new Semaphore(2).run(fn)],
+        ["RWLock read", (fn) => rw.runRead(fn)],
+        ["RWLock write", (fn) => rw.runWrite(fn)],
+        ["LockManager", (fn) => locks.lock("k", fn)],
+        ["lockAll", (fn) => lockAll([new Mutex(), locks.lockable("j")], fn)],
+      ];
+      for (const [what, run] of runners) {
+        let seen: AbortSignal | undefined;
+        await run((signal) => {
+          assert.equal(signal.aborted, false, what);
+          seen = signal;
+        });
+        assert.equal(seen?.aborted, true, `${what}: the body's signal aborted on release`);
+        assert.ok(seen.reason instanceof lib.AbortError, what);
+        let args = -1;
+        await run(function (this: unknown) {
+          args = arguments.length;
+        });
+        assert.equal(args, 0, `${what}: a body without parameters is called without a signal`);
+      }
+      assert.equal(locks.size, 0);
+    });
+
     test("ifAvailable rejects with NotAvailableError when held or when others queue (no barging)", async () => {
       const mutex = new Mutex();
       const held = await mutex.acquire({ ifAvailable: true });
@@ -260,6 +307,27 @@ export function defineCoreSuite(label: string, lib: Lib): void {
   });
 
   describe(`${label}: LockManager and lockAll`, () => {
+    test("a key's entry is evicted in the step its last holder leaves, also when the body throws", async () => {
+      const locks = new LockManager();
+      const sizes: number[] = [];
+      const first = locks.lock("k", async () => {
+        await settle();
+        sizes.push(locks.size);
+        throw new Error("boom");
+      });
+      const second = locks.lock(1, () => void sizes.push(locks.size));
+      const third = locks.lock("1", () => {
+        sizes.push(locks.size);
+        return "third";
+      });
+      await assert.rejects(first, /boom/);
+      assert.equal(locks.isLocked("k"), false);
+      assert.equal(await third, "third");
+      await second;
+      assert.deepEqual(sizes, [2, 2, 1]); // "k" and "1" live while used; 1 and "1" are one key
+      assert.equal(locks.size, 0);
+    });
+
     test("keys are independent, each key is exclusive, idle entries are evicted", async () => {
       const locks = new LockManager();
       const inside = new Map<string, number>();

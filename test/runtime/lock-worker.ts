@@ -1,6 +1,7 @@
 // Worker process for the multi-process mutual-exclusion and crash tests (spawned by distributed tests).
 // argv: <backend: redis|postgres|mysql> <mode: exclusion|hold> <key> <iterations> <results table> <prefix>
 // exclusion: take the lock `iterations` times; each critical section records (fence, start, end) into PostgreSQL.
+// Environment: REDIS_URL (which Redis), LEASE_CHECK (see below).
 // hold: take the lock once, print "HOLDING <fence>" and wait to be killed.
 import { createRedisLockProvider } from "@locksmith/runtime/redis";
 import { createPgLockProvider } from "@locksmith/runtime/postgres";
@@ -31,13 +32,19 @@ async function main(): Promise<void> {
     process.stdout.write(`HOLDING ${lease.fence}\n`);
     await new Promise(() => undefined); // until killed
   }
-  for (let i = 0; i < Number(iterations); i++) {
-    await provider.withLease(key, async (lease) => {
+  // LEASE_CHECK=1: a section counts only if the lease's signal has not aborted by its end (the write a fenced store
+  // would accept); a section whose lease was lost is retried, so every worker still records `iterations` sections.
+  const checked = process.env["LEASE_CHECK"] === "1";
+  for (let i = 0; i < Number(iterations); ) {
+    const recorded = await provider.withLease(key, async (lease, signal) => {
       const start = process.hrtime.bigint(); // CLOCK_MONOTONIC: comparable across processes on one machine
       await new Promise((r) => setTimeout(r, 1 + (i % 3)));
       const end = process.hrtime.bigint();
+      if (checked && signal.aborted) return false;
       await recorder.query(`INSERT INTO ${table} (fence, started, ended, worker) VALUES ($1, $2, $3, $4)`, [lease.fence.toString(), start.toString(), end.toString(), process.pid]);
+      return true;
     });
+    if (recorded) i++;
   }
   for (const close of closers) await close();
 }
