@@ -120,7 +120,7 @@ function toMessage(d: Diagnostic, sf: ts.SourceFile, run: LintRun): ReportMessag
     related: d.related.map((r) => {
       const relSf =
         run.results.find((x) => x.fileName === normalizePath(r.span.file))?.sourceFile ??
-        (normalizePath(r.span.file) === normalizePath(sf.fileName) ? sf : undefined);
+        (normalizePath(r.span.file) === normalizePath(sf.fileName) ? sf : run.program?.getSourceFile(r.span.file));
       const s = relSf?.getLineAndCharacterOfPosition(r.span.start) ?? { line: 0, character: 0 };
       const e = relSf?.getLineAndCharacterOfPosition(r.span.end) ?? s;
       return {

@@ -33,6 +33,8 @@ export interface SkippedFile {
 
 export interface LintRun {
   results: FileLintResult[];
+  /** The Program linted: related locations may lie in files that were not linted (a whole-program rule's context). */
+  program?: ts.Program;
   crashes: RuleCrash[];
   skipped: SkippedFile[];
 }
@@ -192,7 +194,7 @@ export class Engine {
       const reason = unanalysableReason(sf);
       return reason ? [{ fileName: normalizePath(sf.fileName), reason }] : [];
     });
-    return { results, crashes, skipped };
+    return { results, crashes, skipped, program };
   }
 }
 

@@ -138,7 +138,9 @@ export function resolveProjectSpec(input: {
   const tsconfigs = explicit.length > 0 ? [...new Set(explicit)] : (workspace?.tsconfigs ?? []);
   if (tsconfigs.length > 0) {
     const { options, fileNames } = readTsconfigs(tsconfigs);
-    const lintFiles = input.paths.length > 0 ? collect(input.paths) : fileNames.filter((f) => !f.endsWith(".d.ts"));
+    // `-p` alone lints its files; in a monorepo found from the paths (or "."), the paths are what is linted.
+    const lintFiles =
+      input.paths.length > 0 || workspace ? collect(input.paths.length > 0 ? input.paths : ["."]) : fileNames.filter((f) => !f.endsWith(".d.ts"));
     const root = workspace?.root ?? commonFolder(tsconfigs.map((t) => path.dirname(t)));
     // `-p` tsconfigs of a monorepo's packages import each other by package name too.
     const packages = (workspace ?? findWorkspace(root))?.packages ?? new Map<string, string>();
