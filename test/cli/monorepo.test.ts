@@ -60,7 +60,10 @@ describe("monorepos", () => {
     fs.mkdirSync(path.join(root, ".git"));
     const { code, stdout } = await runCli(["lint", "-f", "github"], path.join(root, "packages", "a"));
     assert.equal(code, 1);
-    assert.match(stdout, /^::error file=packages\/a\/src\/index\.ts,line=8,col=11,endLine=8,endColumn=41,title=Locksmith \(inconsistent-lock-order\)::/);
+    assert.match(
+      stdout,
+      /^::error file=packages\/a\/src\/index\.ts,line=8,col=11,endLine=8,endColumn=41,title=Locksmith \(inconsistent-lock-order\)::/,
+    );
     assert.match(stdout, /%0A {2}packages\/b\/src\/index\.ts:7:9: `auditLock` acquired here by `recordAudit`/);
   });
 

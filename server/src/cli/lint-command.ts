@@ -43,7 +43,8 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
   checkIgnored(stdin ? [stdin.fileName] : command.paths, session, io);
   const { report, crashed } = analyse(command, session, io);
   if (command.quiet) dropWarnings(report);
-  const text = await command.formatter(report, { color: useColor(command, io), maxWarnings: command.maxWarnings });
+  const color = useColor(command.color, io.env ?? process.env, io.isTTY, command.outputFile);
+  const text = await command.formatter(report, { color, maxWarnings: command.maxWarnings });
   writeReport(text, command.outputFile, io);
   return exitCode(report, crashed, command.maxWarnings, io);
 }
@@ -52,13 +53,17 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
  * Colour as ESLint (through chalk) decides it: `--color`/`--no-color`, else FORCE_COLOR (`0` or `false` turn it off),
  * else NO_COLOR turns it off, else only on a terminal and never into a file.
  */
-function useColor(command: LintCommand, io: CliIo): boolean {
-  if (command.color !== undefined) return command.color;
-  const env = io.env ?? process.env;
+export function useColor(
+  flag: boolean | undefined,
+  env: Record<string, string | undefined>,
+  isTTY: boolean,
+  outputFile: string | undefined,
+): boolean {
+  if (flag !== undefined) return flag;
   const force = env.FORCE_COLOR;
   if (force !== undefined) return force !== "0" && force !== "false";
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
-  return io.isTTY && !command.outputFile;
+  return isTTY && !outputFile;
 }
 
 /**

@@ -19,7 +19,7 @@ under a lock, or return holding one) with why each was recognised: inferred from
 locksmith.json "locks".
 
 Options:
-  -p, --project <tsconfig>            Load the project from this tsconfig
+  -p, --project <tsconfig|glob>       Load the project from this tsconfig (repeatable: one program)
   -f, --format <text|json>            Output format (default: text)
   -h, --help                          Show this help`;
 

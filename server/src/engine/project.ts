@@ -116,7 +116,7 @@ export function collectSourceFiles(paths: readonly string[], cwd: string): strin
 /**
  * Decides what to build and what to lint from CLI-style inputs. `tsconfigs` (`-p`, repeatable, globs allowed) make
  * one Program together; without them, paths inside a monorepo whose packages' tsconfigs include them are analysed
- * with the whole monorepo's Program, else with the nearest tsconfig's options (or defaults).
+ * with the whole monorepo's Program, else with the nearest tsconfig's Program (or alone, with default options).
  */
 export function resolveProjectSpec(input: {
   cwd: string;
@@ -140,7 +140,9 @@ export function resolveProjectSpec(input: {
     const { options, fileNames } = readTsconfigs(tsconfigs);
     // `-p` alone lints its files; in a monorepo found from the paths (or "."), the paths are what is linted.
     const lintFiles =
-      input.paths.length > 0 || workspace ? collect(input.paths.length > 0 ? input.paths : ["."]) : fileNames.filter((f) => !f.endsWith(".d.ts"));
+      input.paths.length > 0 || workspace
+        ? collect(input.paths.length > 0 ? input.paths : ["."])
+        : fileNames.filter((f) => !f.endsWith(".d.ts"));
     const root = workspace?.root ?? commonFolder(tsconfigs.map((t) => path.dirname(t)));
     // `-p` tsconfigs of a monorepo's packages import each other by package name too.
     const packages = (workspace ?? findWorkspace(root))?.packages ?? new Map<string, string>();
@@ -158,13 +160,14 @@ export function resolveProjectSpec(input: {
   const paths = input.paths.length > 0 ? input.paths : ["."];
   const lintFiles = collect(paths);
   const tsconfig = findNearestTsconfig(path.resolve(cwd, paths[0]!));
-  const options = tsconfig ? readTsconfig(tsconfig).options : DEFAULT_COMPILER_OPTIONS;
+  const read = tsconfig ? readTsconfig(tsconfig) : undefined;
   return {
     tsconfig,
     tsconfigs: tsconfig ? [tsconfig] : [],
     root: tsconfig ? path.dirname(tsconfig) : undefined,
-    options,
-    rootNames: lintFiles,
+    options: read?.options ?? DEFAULT_COMPILER_OPTIONS,
+    // The tsconfig's files are in the Program too: whole-program rules see a cycle closed in a file not linted.
+    rootNames: [...new Set([...(read?.fileNames ?? []), ...lintFiles])],
     lintFiles,
     packages: new Map(),
     ...virtual,
