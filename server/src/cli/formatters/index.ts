@@ -1,17 +1,11 @@
 // Output formats of `locksmith lint --format <name>`. Each takes the ESLint-shaped report and returns text. A name
-// that is not built in is a custom formatter written for ESLint: a file path, or a package (`<name>`,
-// `eslint-formatter-<name>`, `locksmith-formatter-<name>`) resolved from the current folder.
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { RULES, docsUrl } from "../../../../rules/index";
+// that is not built in is a custom formatter written for ESLint (custom.ts).
 import { didYouMean } from "../../engine/did-you-mean";
 import { UsageError } from "../io";
-import { eslintRuleType } from "../report";
+import { loadCustomFormatter } from "./custom";
 import type { Formatter, LoadedFormatter } from "./formatter";
 import { github } from "./github";
-import { eslintResults, json } from "./json";
+import { json } from "./json";
 import { sarif } from "./sarif";
 import { stylish } from "./stylish";
 
@@ -19,72 +13,12 @@ export type { Formatter, LoadedFormatter } from "./formatter";
 
 export const FORMATTERS: Record<string, Formatter> = { stylish, json, sarif, github };
 
-/** The formatter `--format` names: built in, or loaded (the user asked to run that code, as with ESLint's). */
+/** The formatter `--format` names: built in, or an ESLint formatter loaded from outside (see custom.ts). */
 export async function loadFormatter(name: string, cwd: string): Promise<LoadedFormatter> {
   if (Object.hasOwn(FORMATTERS, name)) return FORMATTERS[name]!;
-  const file = resolveFormatter(name, cwd);
-  if (file === undefined) {
-    const hint =
-      didYouMean(name, Object.keys(FORMATTERS)) || ` (expected one of: ${Object.keys(FORMATTERS).join(", ")}, a file or a package)`;
-    throw new UsageError(`unknown format "${name}"${hint}`);
-  }
-  let loaded: unknown;
-  try {
-    loaded = await import(pathToFileURL(file).href);
-  } catch (error) {
-    throw new UsageError(`cannot load the formatter ${name}: ${(error as Error).message.split("\n")[0]}`);
-  }
-  // CommonJS `module.exports = fn` arrives as `default`; an ES module may export it as `default` too.
-  let format = loaded as { default?: unknown };
-  while (typeof format !== "function" && format && typeof format === "object" && "default" in format) format = format.default as never;
-  if (typeof format !== "function") throw new UsageError(`the formatter ${name} does not export a function`);
-  return eslintFormatter(format as EslintFormatter);
-}
-
-function resolveFormatter(name: string, cwd: string): string | undefined {
-  if (/[\\/]/.test(name) || /\.[cm]?js$/.test(name)) {
-    const file = path.resolve(cwd, name);
-    return fs.existsSync(file) ? file : undefined;
-  }
-  const require = createRequire(path.join(cwd, "package.json"));
-  const scoped = /^(@[^/]+)\/(.+)$/.exec(name);
-  const candidates = scoped
-    ? [name, `${scoped[1]}/eslint-formatter-${scoped[2]}`, `${scoped[1]}/locksmith-formatter-${scoped[2]}`]
-    : [name, `eslint-formatter-${name}`, `locksmith-formatter-${name}`];
-  for (const candidate of candidates) {
-    try {
-      return require.resolve(candidate);
-    } catch {
-      // try the next name
-    }
-  }
-  return undefined;
-}
-
-type EslintFormatter = (results: unknown[], context: object) => string | Promise<string>;
-
-/** ESLint's formatter signature: `(results, context)`, context holding `cwd`, `rulesMeta` and `maxWarningsExceeded`. */
-function eslintFormatter(format: EslintFormatter): LoadedFormatter {
-  return async (report, { maxWarnings = -1 }) => {
-    const context = {
-      cwd: report.cwd,
-      rulesMeta: Object.fromEntries(
-        RULES.map((rule) => [
-          rule.meta.id,
-          {
-            type: eslintRuleType(rule.meta.id),
-            docs: { description: rule.meta.description, url: docsUrl(rule.meta.id), recommended: rule.meta.defaultSeverity === "error" },
-            ...(rule.meta.fixable ? { fixable: "code" } : {}),
-            hasSuggestions: rule.meta.hasSuggestions,
-            messages: rule.meta.messages,
-          },
-        ]),
-      ),
-      ...(maxWarnings >= 0 && report.warningCount > maxWarnings
-        ? { maxWarningsExceeded: { maxWarnings, foundWarnings: report.warningCount } }
-        : {}),
-    };
-    const text = await format(eslintResults(report), context);
-    return typeof text === "string" ? text : String(text ?? "");
-  };
+  const formatter = await loadCustomFormatter(name, cwd);
+  if (formatter) return formatter;
+  const hint =
+    didYouMean(name, Object.keys(FORMATTERS)) || ` (expected one of: ${Object.keys(FORMATTERS).join(", ")}, a file or a package)`;
+  throw new UsageError(`unknown format "${name}"${hint}`);
 }
