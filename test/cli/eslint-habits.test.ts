@@ -143,6 +143,32 @@ describe("ESLint's CLI habits", () => {
     assert.deepEqual([alone.code, alone.stderr], [2, "locksmith: --fix-type needs --fix or --fix-dry-run\n"]);
   });
 
+  test("--fix-type directive removes unused disable directives (whole, or the unused ids of a list)", async () => {
+    const suppressed = LEAKY.replace(
+      "  const release",
+      "  // locksmith-disable-next-line lock-release-not-guaranteed, reentrant-lock -- the caller times out\n  const release",
+    );
+    const unused =
+      "// locksmith-disable-next-line select-then-update\nexport const x = 1;\nexport const y = 2; // locksmith-disable-line lock-across-await\n";
+    const dir = tempProject({ "src/a.ts": suppressed + unused });
+    const args = ["lint", "src", "--report-unused-disable-directives", "-f", "json"];
+    const before = JSON.parse((await runCli(args, dir)).stdout)[0];
+    assert.deepEqual(
+      before.messages.map((m: { ruleId: string; line: number; fix?: unknown }) => `${m.ruleId}@${m.line} ${m.fix ? "fix" : "-"}`),
+      ["unused-disable-directive@5 fix", "unused-disable-directive@10 fix", "unused-disable-directive@12 fix"],
+    );
+    const { code, stdout } = await runCli([...args, "--fix-dry-run", "--fix-type", "directive"], dir);
+    const [result] = JSON.parse(stdout);
+    assert.deepEqual([code, result.messages], [0, []]);
+    assert.equal(
+      result.output,
+      LEAKY.replace(
+        "  const release",
+        "  // locksmith-disable-next-line lock-release-not-guaranteed -- the caller times out\n  const release",
+      ) + "export const x = 1;\nexport const y = 2;\n",
+    );
+  });
+
   test("--print-config shows the settings a file is linted with", async () => {
     const dir = tempProject({
       "locksmith.json": JSON.stringify({

@@ -186,7 +186,7 @@ export class Engine {
       }
       const directives = parseDirectives(sourceFile);
       const kept = applyDirectives(dedupe(diagnostics), directives, sourceFile);
-      if (options.reportUnusedDirectives) kept.push(...unusedDirectiveDiagnostics(directives));
+      if (options.reportUnusedDirectives) kept.push(...unusedDirectiveDiagnostics(directives, sourceFile));
       kept.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.ruleId.localeCompare(b.ruleId));
       return { fileName, sourceFile, diagnostics: kept, directives };
     });
