@@ -4,8 +4,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { runCli } from "./helpers";
-import { CYCLE_IN_A, CYCLE_IN_B, MONOREPO_LAYOUTS, monorepo } from "./monorepo-fixture";
+import { runCli, tempProject } from "./helpers";
+import { CYCLE_IN_A, CYCLE_IN_B, MONOREPO_LAYOUTS, MONOREPO_PACKAGES, monorepo } from "./monorepo-fixture";
 
 /** `file line:column ruleId` of every message of a JSON report, paths relative to `root`. */
 function findings(stdout: string, root: string): string[] {
@@ -53,6 +53,19 @@ describe("monorepos", () => {
     assert.deepEqual(findings(fromPackage.stdout, root), [IN_A, IN_B]);
     const none = await runCli(["lint", "-p", "packages/*/tsconfig.jsn"], root);
     assert.deepEqual([none.code, none.stdout, none.stderr], [2, "", "locksmith: tsconfig not found: packages/*/tsconfig.jsn\n"]);
+  });
+
+  test("one file linted alone is analysed in its tsconfig's Program: a cycle closed in another file is found", async () => {
+    // The same two packages' code in one project: linting index.ts of `a` alone still sees flushAudit in `b`.
+    const files = Object.fromEntries(
+      Object.entries(MONOREPO_PACKAGES)
+        .filter(([file]) => file.endsWith(".ts"))
+        .map(([file, text]) => [file.replace(/^packages\/(a|b)\/src\//, "src/$1/"), text.replace(/"@acme\/(a|b)"/, '"../$1/index.js"')]),
+    );
+    const dir = tempProject({ ...files, "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true }, include: ["src"] }) });
+    const { code, stdout } = await runCli(["lint", "src/a/index.ts", "-f", "json"], dir);
+    assert.deepEqual(findings(stdout, dir), [`src/a/index.ts ${CYCLE_IN_A.at} inconsistent-lock-order`]);
+    assert.equal(code, 1);
   });
 
   test("--format github paths are relative to the repository root wherever Locksmith runs", async () => {
