@@ -263,6 +263,12 @@ describe("ESLint's CLI habits", () => {
     assert.deepEqual(fs.readdirSync(path.dirname(target)), ["locksmith.json"]);
     const folder = await runCli(["lint", "src", "-o", artifacts], dir);
     assert.deepEqual([folder.code, folder.stderr], [2, `locksmith: --output-file: ${artifacts} is a folder\n`]);
+    fs.writeFileSync(path.join(artifacts, "file"), "");
+    const underFile = await runCli(["lint", "src", "-o", path.join(artifacts, "file", "report.json")], dir);
+    assert.deepEqual(
+      [underFile.code, underFile.stdout, underFile.stderr],
+      [2, "", `locksmith: cannot write ${path.join(artifacts, "file", "report.json")}: ENOTDIR\n`],
+    );
   });
 
   test('"did you mean" for unknown options, commands and rule ids', async () => {

@@ -347,15 +347,26 @@ function dropWarnings(report: Report): void {
 function writeReport(text: string, outputFile: string | undefined, io: CliIo): void {
   if (outputFile) {
     try {
-      fs.mkdirSync(path.dirname(outputFile), { recursive: true });
+      createFolders(path.dirname(outputFile));
       writeFileAtomic(outputFile, text);
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new UsageError(`cannot write ${path.relative(io.cwd, outputFile) || outputFile}: ${reason}`);
+      const shown = isInside(io.cwd, outputFile) ? path.relative(io.cwd, outputFile) : outputFile;
+      throw new UsageError(`cannot write ${shown}: ${reason}`);
     }
   } else if (text) {
     io.stdout(text.endsWith("\n") ? text : `${text}\n`);
   }
+}
+
+/**
+ * Creates a folder and its missing parents one level at a time (`mkdirSync` with `recursive` never returns on some
+ * special file systems, such as a path under /proc).
+ */
+function createFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let current = dir; !fs.existsSync(current); current = path.dirname(current)) missing.unshift(current);
+  for (const folder of missing) fs.mkdirSync(folder);
 }
 
 function exitCode(report: Report, crashed: boolean, maxWarnings: number, io: CliIo): number {
