@@ -44,6 +44,7 @@ describe("monorepos", () => {
     for (const args of [
       ["-p", "packages/a/tsconfig.json", "-p", "packages/b/tsconfig.json"],
       ["--project", "packages/*/tsconfig.json"],
+      ["-p", "packages/a", "-p", "packages/b/"],
     ]) {
       const { code, stdout } = await runCli(["lint", ...args, "-f", "json"], root);
       assert.deepEqual(findings(stdout, root), [IN_A, IN_B], args.join(" "));

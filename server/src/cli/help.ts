@@ -11,7 +11,7 @@ Commands:
   help               Show this help
 
 Options for lint:
-  -p, --project <tsconfig|glob>       Load the project from this tsconfig; repeat it (or use a glob such as
+  -p, --project <tsconfig|dir|glob>   Load the project from this tsconfig; repeat it (or use a glob such as
                                       'packages/*/tsconfig.json') to analyse several tsconfigs as one program.
                                       Without it, a monorepo (package.json workspaces, pnpm-workspace.yaml, a
                                       solution tsconfig) is found from the paths and analysed as one program

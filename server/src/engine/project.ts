@@ -130,7 +130,10 @@ export function resolveProjectSpec(input: {
   const collect = (paths: readonly string[]) => (virtualFile === undefined ? collectSourceFiles(paths, cwd) : [virtualFile]);
   const virtual = virtualFile === undefined ? {} : { virtualFile };
   const explicit = (input.tsconfigs ?? []).flatMap((pattern) => {
-    const found = expandGlob(cwd, pattern, "file");
+    // As `tsc -p`: a folder stands for the tsconfig.json in it.
+    const folder = path.resolve(cwd, pattern);
+    const isFolder = fs.existsSync(folder) && fs.statSync(folder).isDirectory();
+    const found = expandGlob(cwd, isFolder ? path.join(folder, "tsconfig.json") : pattern, "file");
     if (found.length === 0) throw new ProjectLoadError(`tsconfig not found: ${pattern}`);
     return found;
   });
