@@ -15,6 +15,15 @@ function findings(stdout: string, root: string): string[] {
   );
 }
 
+/** The monorepo's two packages' code as one project: src/a, src/b, importing each other by relative path. */
+function singleProject(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(MONOREPO_PACKAGES)
+      .filter(([file]) => file.endsWith(".ts"))
+      .map(([file, text]) => [file.replace(/^packages\/(a|b)\/src\//, "src/$1/"), text.replace(/"@acme\/(a|b)"/, '"../$1/index.js"')]),
+  );
+}
+
 const IN_A = `${CYCLE_IN_A.file} ${CYCLE_IN_A.at} inconsistent-lock-order`;
 const IN_B = `${CYCLE_IN_B.file} ${CYCLE_IN_B.at} inconsistent-lock-order`;
 
@@ -58,12 +67,24 @@ describe("monorepos", () => {
 
   test("one file linted alone is analysed in its tsconfig's Program: a cycle closed in another file is found", async () => {
     // The same two packages' code in one project: linting index.ts of `a` alone still sees flushAudit in `b`.
-    const files = Object.fromEntries(
-      Object.entries(MONOREPO_PACKAGES)
-        .filter(([file]) => file.endsWith(".ts"))
-        .map(([file, text]) => [file.replace(/^packages\/(a|b)\/src\//, "src/$1/"), text.replace(/"@acme\/(a|b)"/, '"../$1/index.js"')]),
-    );
-    const dir = tempProject({ ...files, "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true }, include: ["src"] }) });
+    const dir = tempProject({
+      ...singleProject(),
+      "tsconfig.json": JSON.stringify({ compilerOptions: { strict: true }, include: ["src"] }),
+    });
+    const { code, stdout } = await runCli(["lint", "src/a/index.ts", "-f", "json"], dir);
+    assert.deepEqual(findings(stdout, dir), [`src/a/index.ts ${CYCLE_IN_A.at} inconsistent-lock-order`]);
+    assert.equal(code, 1);
+  });
+
+  test("a file under a solution tsconfig (references, no files of its own) is analysed in the referenced projects", async () => {
+    // The Vite layout: tsconfig.json only references tsconfig.app.json (src) and tsconfig.node.json (tooling).
+    const dir = tempProject({
+      ...singleProject(),
+      "tsconfig.json": JSON.stringify({ files: [], references: [{ path: "./tsconfig.app.json" }, { path: "./tsconfig.node.json" }] }),
+      "tsconfig.app.json": JSON.stringify({ compilerOptions: { strict: true }, include: ["src"] }),
+      "tsconfig.node.json": JSON.stringify({ compilerOptions: { strict: true }, include: ["vite.config.ts"] }),
+      "vite.config.ts": "export default {};\n",
+    });
     const { code, stdout } = await runCli(["lint", "src/a/index.ts", "-f", "json"], dir);
     assert.deepEqual(findings(stdout, dir), [`src/a/index.ts ${CYCLE_IN_A.at} inconsistent-lock-order`]);
     assert.equal(code, 1);

@@ -178,8 +178,9 @@ export function resolveProjectSpec(input: {
 }
 
 /**
- * The monorepo whose Program the paths are analysed with: one above them all, with at least two tsconfigs, one of
- * which is the nearest tsconfig of the first path or lies inside it (linting the root, or a folder of packages).
+ * The monorepo whose Program the paths are analysed with: one above them all, with at least two tsconfigs, when the
+ * nearest tsconfig of the first path is one of them or the root's own (a solution file), or when one lies inside
+ * that path (linting the root, or a folder of packages).
  */
 function workspaceOf(paths: readonly string[], cwd: string) {
   let first = path.resolve(cwd, paths[0]!);
@@ -187,7 +188,10 @@ function workspaceOf(paths: readonly string[], cwd: string) {
   const workspace = findWorkspace(first);
   if (!workspace || workspace.tsconfigs.length < 2 || !paths.every((p) => isInside(workspace.root, path.resolve(cwd, p)))) return undefined;
   const nearest = findNearestTsconfig(first);
-  const covers = workspace.tsconfigs.some((t) => t === normalizePath(nearest ?? "") || isInside(first, t));
+  const nearestIs = (t: string) => nearest !== undefined && normalizePath(nearest) === t;
+  const covers =
+    nearestIs(normalizePath(path.join(workspace.root, "tsconfig.json"))) ||
+    workspace.tsconfigs.some((t) => nearestIs(t) || isInside(first, t));
   return covers ? workspace : undefined;
 }
 
