@@ -1,7 +1,6 @@
 // The registry: every rule Locksmith runs, in the order `locksmith rules` lists them.
 // A rule is one file in this folder named by its id, with a doc page rules/docs/<id>.md.
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
 import type { Rule } from "../server/src/engine/types";
 import { RULE_DOCS_DIR } from "../server/src/install-paths";
 import { uncheckedLockAcquisition } from "./unchecked-lock-acquisition";
@@ -28,19 +27,18 @@ export const RULES: readonly Rule[] = [
   reentrantLock,
 ];
 
-/** The rule's doc page, shipped with Locksmith (a file: URL, so it works offline and in the editor). */
+/** Locksmith's home page: its repository, whose README is the user documentation. */
+export const HOMEPAGE_URL = "https://github.com/locksmith-lint/locksmith";
+
+/** The rule's doc page as shipped with Locksmith (read by `locksmith rules`, SARIF's help text, the docs tests). */
 export function docsPath(ruleId: string): string {
   return path.join(RULE_DOCS_DIR, `${ruleId}.md`);
 }
 
+/**
+ * The rule's published doc page, derived from its id: the one link the CLI, the editor (codeDescription, "show
+ * documentation") and SARIF (helpUri) give, the same on every machine (a file: URL would name the machine that ran).
+ */
 export function docsUrl(ruleId: string): string {
-  return pathToFileURL(docsPath(ruleId)).href;
-}
-
-/** Where the rules' doc pages are published (the repository's rules/docs folder). */
-export const PUBLISHED_DOCS_BASE = "https://github.com/locksmith/locksmith/blob/main/rules/docs/";
-
-/** The rule's published doc page: for readers without Locksmith's files (ESLint's `meta.docs.url`). */
-export function publishedDocsUrl(ruleId: string): string {
-  return `${PUBLISHED_DOCS_BASE}${ruleId}.md`;
+  return `${HOMEPAGE_URL}/blob/main/rules/docs/${ruleId}.md`;
 }

@@ -7,7 +7,7 @@ import { Engine } from "../../server/src/engine/linter";
 import { normalizePath } from "../../server/src/engine/paths";
 import { SOURCE_EXTENSIONS } from "../../server/src/engine/project";
 import type { Diagnostic, EngineSettings, Fix, Rule, TextEdit } from "../../server/src/engine/types";
-import { publishedDocsUrl, RULES } from "../../rules";
+import { docsUrl, RULES } from "../../rules";
 import { programFor, tsconfigOf, type FileProgram, type ParserServices } from "./program";
 import { engineSettingsFor } from "./settings";
 
@@ -26,7 +26,7 @@ export function eslintRule(rule: Rule): ESLintRule.RuleModule {
   return {
     meta: {
       type: "problem",
-      docs: { description: meta.description, recommended: true, url: publishedDocsUrl(meta.id) },
+      docs: { description: meta.description, recommended: true, url: docsUrl(meta.id) },
       messages: { ...meta.messages, ...PLUGIN_MESSAGES },
       ...(meta.fixable ? { fixable: "code" as const } : {}),
       ...(meta.hasSuggestions ? { hasSuggestions: true } : {}),

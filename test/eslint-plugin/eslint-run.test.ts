@@ -291,7 +291,7 @@ test("the plugin has one rule per file rule, with Locksmith's metadata; recommen
   assert.deepEqual(Object.keys(plugin.rules), [...FILE_RULE_IDS]);
   for (const rule of RULES.filter((r) => FILE_RULE_IDS.has(r.meta.id))) {
     const meta = plugin.rules[rule.meta.id]!.meta!;
-    assert.equal(meta.docs?.url, `https://github.com/locksmith/locksmith/blob/main/rules/docs/${rule.meta.id}.md`);
+    assert.equal(meta.docs?.url, `https://github.com/locksmith-lint/locksmith/blob/main/rules/docs/${rule.meta.id}.md`);
     assert.equal(meta.fixable, rule.meta.fixable ? "code" : undefined, rule.meta.id);
     assert.equal(meta.hasSuggestions, rule.meta.hasSuggestions ? true : undefined, rule.meta.id);
     assert.equal(plugin.configs.recommended!.rules![`locksmith/${rule.meta.id}`], rule.meta.defaultSeverity);

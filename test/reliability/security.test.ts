@@ -192,7 +192,16 @@ describe("analysing a hostile workspace has no side effects", () => {
         visit(sourceFile);
       }
     }
-    assert.deepEqual(offenders, []);
+    // The one exception: an ESLint formatter the command line names (`-f ./formatter.js`), loaded as ESLint loads it.
+    const customFormatter = path.join("dist", "server", "src", "cli", "formatters", "custom.js");
+    assert.deepEqual(
+      offenders.filter((o) => !o.startsWith(`${customFormatter}:`)),
+      [],
+    );
+    assert.deepEqual(
+      offenders.map((o) => o.replace(/:\d+:/, ":")),
+      [`${customFormatter}: dynamic import()`],
+    );
   });
 });
 
@@ -213,21 +222,12 @@ describe("paths Locksmith writes stay inside the workspace", () => {
     return { dir, outside };
   }
 
-  test("-o ../report.json is rejected", async () => {
+  // `-o` is the user's own choice of path, as a shell redirection is (CI writes reports to artifact folders).
+  test("-o writes where the command line says, also outside the project", async () => {
     const { dir, outside } = workspaceWithOutside();
-    const { code, stderr } = await runCli(["lint", "src", "-o", "../outside/report.json"], dir);
-    assert.equal(code, 2);
-    assert.match(stderr, /--output-file must be inside the current folder/);
-    assert.deepEqual(fs.readdirSync(outside), []);
-  });
-
-  test("-o through a symlinked folder that points outside is rejected", async () => {
-    const { dir, outside } = workspaceWithOutside();
-    fs.symlinkSync(outside, path.join(dir, "reports"));
-    const { code, stderr } = await runCli(["lint", "src", "-o", "reports/report.json"], dir);
-    assert.equal(code, 2);
-    assert.match(stderr, /--output-file must be inside the current folder/);
-    assert.deepEqual(fs.readdirSync(outside), []);
+    const { code } = await runCli(["lint", "src", "-o", "../outside/reports/report.json"], dir);
+    assert.equal(code, 0);
+    assert.deepEqual(fs.readdirSync(path.join(outside, "reports")), ["report.json"]);
   });
 
   test("-o onto a symlink that points outside replaces the link, never the file outside", async () => {

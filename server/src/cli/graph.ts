@@ -17,7 +17,7 @@ export const GRAPH_HELP = `Usage: locksmith graph [paths..] [options]
 Prints the lock-order graph: an edge A -> B for each place where lock B is acquired while A is held.
 
 Options:
-  -p, --project <tsconfig>            Load the project from this tsconfig
+  -p, --project <tsconfig|glob>       Load the project from this tsconfig (repeatable: one program)
   -f, --format <dot|mermaid|json>     Output format (default: dot)
   -h, --help                          Show this help`;
 

@@ -3,21 +3,22 @@
 // cache or by linting now), and presents it.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { RULES } from "../../../rules/index";
 import { lockDeclarationProblems } from "../analysis/lock-wrappers";
 import { declaredLocksOf } from "../engine/config";
 import { removeStaleTempFiles, sha256, writeFileAtomic } from "../engine/fixes";
 import type { LintOptions, LintRun } from "../engine/linter";
 import type { Severity } from "../engine/types";
-import { isInside, isInsideReal } from "../engine/paths";
+import { didYouMean } from "../engine/did-you-mean";
+import { isInside, isInsideReal, normalizePath } from "../engine/paths";
 import { ts } from "../engine/ts";
+import { syntaxErrorOf } from "../engine/project";
 import { DEFAULT_CACHE_FILE, LintCache, cacheKey } from "./cache";
-import { FORMATTERS, type Formatter } from "./formatters";
+import { loadFormatter, type LoadedFormatter } from "./formatters";
 import { HELP } from "./help";
-import { UsageError, type CliIo } from "./io";
+import { UsageError, parseCommandArgs, readProcessStdin, type CliIo } from "./io";
 import { createProgress } from "./progress";
-import { buildReport, type Report } from "./report";
+import { buildReport, eslintRuleType, type Report } from "./report";
 import { LintSession, settingsResolver } from "./session";
 import { PROGRAM_TIMING, formatTimings } from "./timing";
 
@@ -27,22 +28,68 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
     io.stdout(`${HELP}\n`);
     return 0;
   }
-  const command = lintCommand(args, io);
+  const command = await lintCommand(args, io);
+  const stdin =
+    command.stdinFile !== undefined ? { fileName: command.stdinFile, text: await (io.readStdin ?? readProcessStdin)() } : undefined;
   const session = new LintSession({
     cwd: io.cwd,
     paths: command.paths,
-    ...(command.project ? { tsconfig: command.project } : {}),
+    tsconfigs: command.projects,
     ...(command.configFile ? { configFile: command.configFile } : {}),
+    ...(stdin ? { stdin } : {}),
     ruleOverrides: command.ruleOverrides,
     rules: RULES,
   });
+  if (command.printConfig !== undefined) return printConfig(command.printConfig, session, io);
   if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${command.paths.join(", ") || "."}`);
-  checkIgnored(command.paths, session, io);
+  checkIgnored(stdin ? [stdin.fileName] : command.paths, session, io);
   const { report, crashed } = analyse(command, session, io);
   if (command.quiet) dropWarnings(report);
-  const color = io.isTTY && !command.outputFile && process.env.NO_COLOR === undefined;
-  writeReport(command.formatter(report, { color }), command.outputFile, io);
+  const color = useColor(command.color, io.env ?? process.env, io.isTTY, command.outputFile);
+  const text = await command.formatter(report, { color, maxWarnings: command.maxWarnings });
+  writeReport(text, command.outputFile, io);
   return exitCode(report, crashed, command.maxWarnings, io);
+}
+
+/**
+ * Colour as ESLint (through chalk) decides it: `--color`/`--no-color`, else FORCE_COLOR (`0` or `false` turn it off),
+ * else NO_COLOR turns it off, else only on a terminal and never into a file.
+ */
+export function useColor(
+  flag: boolean | undefined,
+  env: Record<string, string | undefined>,
+  isTTY: boolean,
+  outputFile: string | undefined,
+): boolean {
+  if (flag !== undefined) return flag;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== "0" && force !== "false";
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  return isTTY && !outputFile;
+}
+
+/**
+ * `--print-config <file>`: the settings Locksmith would lint that file with (rules with severity and options after
+ * locksmith.json, its overrides and --rule; whether it is ignored; the tsconfigs of its Program), as JSON.
+ */
+function printConfig(file: string, session: LintSession, io: CliIo): number {
+  const fileName = path.resolve(io.cwd, file);
+  const { config, spec } = session;
+  const rules = Object.fromEntries(
+    [...config.rulesFor(fileName)].sort(([a], [b]) => a.localeCompare(b)).map(([id, rule]) => [id, [rule.severity, rule.options]]),
+  );
+  const relative = (f: string) => path.relative(io.cwd, f).split(path.sep).join("/");
+  const printed = {
+    configFile: config.file ? relative(config.file) : null,
+    ignored: config.ignoredBy(fileName) ?? false,
+    tsconfigs: spec.tsconfigs.map(relative),
+    rules,
+    ...(config.raw.locks ? { locks: config.raw.locks } : {}),
+    runtime: config.raw.runtime ?? "auto",
+    ...(config.raw.runtimePath !== undefined ? { runtimePath: config.raw.runtimePath } : {}),
+  };
+  io.stdout(`${JSON.stringify(printed, null, 2)}\n`);
+  return 0;
 }
 
 const IGNORED_BECAUSE = {
@@ -59,7 +106,9 @@ const IGNORED_BECAUSE = {
  */
 function checkIgnored(paths: readonly string[], session: LintSession, io: CliIo): void {
   const { config, spec } = session;
-  const named = paths.map((p) => path.resolve(io.cwd, p)).filter((p) => fs.statSync(p).isFile());
+  const named = paths
+    .map((p) => path.resolve(io.cwd, p))
+    .filter((p) => session.spec.virtualFile === normalizePath(p) || fs.statSync(p).isFile());
   for (const file of named) {
     const reason = config.ignoredBy(file);
     if (reason) io.stderr(`locksmith: ignored ${path.relative(io.cwd, file)}: ${IGNORED_BECAUSE[reason]}\n`);
@@ -75,10 +124,20 @@ function checkIgnored(paths: readonly string[], session: LintSession, io: CliIo)
 /** `locksmith lint`, checked: everything a run needs, nothing left to validate. */
 interface LintCommand {
   paths: string[];
-  project?: string | undefined;
+  /** `-p` values: tsconfigs or globs of them, one Program together. */
+  projects: string[];
   configFile?: string | undefined;
   format: string;
-  formatter: Formatter;
+  formatter: LoadedFormatter;
+  /** `--stdin`: the file the text read from standard input stands for (`--stdin-filename`, else `<text>.ts` here). */
+  stdinFile?: string | undefined;
+  printConfig?: string | undefined;
+  /** `--fix-dry-run`: fix in memory, report the fixed texts as `output`, write nothing. */
+  fixDryRun: boolean;
+  /** `--fix-type`: the ESLint rule types whose fixes are applied. */
+  fixTypes: ReadonlySet<string>;
+  /** `--color` / `--no-color`; undefined: decided by the environment. */
+  color: boolean | undefined;
   ruleOverrides: Record<string, Severity>;
   /** -1: no limit. */
   maxWarnings: number;
@@ -91,62 +150,87 @@ interface LintCommand {
   reportUnusedDirectives: boolean;
 }
 
+/** ESLint's rule types, as `--fix-type` takes them. */
+const FIX_TYPES = ["problem", "suggestion", "layout", "directive"];
+
 function parseLintArgs(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        project: { type: "string", short: "p" },
-        format: { type: "string", short: "f", default: "stylish" },
-        "output-file": { type: "string", short: "o" },
-        fix: { type: "boolean", default: false },
-        "max-warnings": { type: "string" },
-        rule: { type: "string", multiple: true, default: [] },
-        config: { type: "string", short: "c" },
-        quiet: { type: "boolean", default: false },
-        "report-unused-disable-directives": { type: "boolean", default: false },
-        cache: { type: "boolean", default: false },
-        "cache-location": { type: "string" },
-        timing: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.split("\n")[0]} (run \`locksmith --help\`)`);
-  }
+  return parseCommandArgs("lint", argv, {
+    project: { type: "string", short: "p", multiple: true, default: [] },
+    format: { type: "string", short: "f", default: "stylish" },
+    "output-file": { type: "string", short: "o" },
+    fix: { type: "boolean", default: false },
+    "fix-dry-run": { type: "boolean", default: false },
+    "fix-type": { type: "string", multiple: true, default: [] },
+    "max-warnings": { type: "string" },
+    rule: { type: "string", multiple: true, default: [] },
+    config: { type: "string", short: "c" },
+    quiet: { type: "boolean", default: false },
+    "report-unused-disable-directives": { type: "boolean", default: false },
+    cache: { type: "boolean", default: false },
+    "cache-location": { type: "string" },
+    timing: { type: "boolean", default: false },
+    stdin: { type: "boolean", default: false },
+    "stdin-filename": { type: "string" },
+    "print-config": { type: "string" },
+    color: { type: "boolean" },
+    "no-color": { type: "boolean" },
+    help: { type: "boolean", short: "h", default: false },
+  });
 }
 
-function lintCommand({ values, positionals }: ReturnType<typeof parseLintArgs>, io: CliIo): LintCommand {
+async function lintCommand({ values, positionals }: ReturnType<typeof parseLintArgs>, io: CliIo): Promise<LintCommand> {
   const format = values.format!;
-  if (!Object.hasOwn(FORMATTERS, format)) {
-    throw new UsageError(`unknown format "${format}" (expected one of: ${Object.keys(FORMATTERS).join(", ")})`);
-  }
   let maxWarnings = -1;
   if (values["max-warnings"] !== undefined) {
     maxWarnings = Number(values["max-warnings"]);
     if (!Number.isInteger(maxWarnings) || maxWarnings < -1)
-      throw new UsageError(`--max-warnings expects a whole number, got "${values["max-warnings"]}"`);
+      throw new UsageError(`--max-warnings expects a whole number (-1: no limit), got "${values["max-warnings"]}"`);
   }
   const ruleOverrides = parseRuleOverrides(values.rule ?? []);
-  const outputFile = values["output-file"] ? insideCwd(io, values["output-file"], "--output-file") : undefined;
   if (values["cache-location"] !== undefined && !values.cache) throw new UsageError("--cache-location needs --cache");
+  if (values["stdin-filename"] !== undefined && !values.stdin) throw new UsageError("--stdin-filename needs --stdin");
+  if (values.stdin && positionals.length > 0) throw new UsageError("--stdin lints standard input: name no files (use --stdin-filename)");
+  // As ESLint: fixes of piped code are printed (--fix-dry-run), never written over a file the text may not match.
+  if (values.stdin && values.fix) throw new UsageError("--fix cannot be used with --stdin: use --fix-dry-run to see the fixed text");
+  if (values.fix && values["fix-dry-run"]) throw new UsageError("--fix and --fix-dry-run cannot be used together");
+  const fixTypes = (values["fix-type"] ?? []).flatMap((v) => v.split(",")).map((t) => t.trim());
+  for (const type of fixTypes) {
+    if (!FIX_TYPES.includes(type))
+      throw new UsageError(`--fix-type: unknown type "${type}"${didYouMean(type, FIX_TYPES)} (expected: ${FIX_TYPES.join(", ")})`);
+  }
+  if (fixTypes.length > 0 && !values.fix && !values["fix-dry-run"]) throw new UsageError("--fix-type needs --fix or --fix-dry-run");
+  if (values.color && values["no-color"]) throw new UsageError("--color and --no-color cannot be used together");
   return {
     paths: positionals,
-    project: values.project,
+    projects: values.project ?? [],
     configFile: values.config,
     format,
-    formatter: FORMATTERS[format]!,
+    formatter: await loadFormatter(format, io.cwd),
     ruleOverrides,
     maxWarnings,
-    outputFile,
-    cacheFile: values.cache ? cacheFile(io, values["cache-location"]) : undefined,
+    outputFile: values["output-file"] !== undefined ? outputPath(io, values["output-file"]) : undefined,
+    // Standard input is not a file the cache could check again next time.
+    cacheFile: values.cache && !values.stdin ? cacheFile(io, values["cache-location"]) : undefined,
     fix: values.fix!,
+    fixDryRun: values["fix-dry-run"]!,
+    fixTypes: new Set(fixTypes.length > 0 ? fixTypes : FIX_TYPES),
     quiet: values.quiet!,
     timing: values.timing!,
     reportUnusedDirectives: values["report-unused-disable-directives"]!,
+    stdinFile: values.stdin ? path.resolve(io.cwd, values["stdin-filename"] ?? STDIN_FILE) : undefined,
+    printConfig: values["print-config"],
+    color: values.color ? true : values["no-color"] ? false : undefined,
   };
+}
+
+/** What standard input is linted as without --stdin-filename (ESLint reports it as `<text>`). */
+const STDIN_FILE = "<text>.ts";
+
+/** `-o`: any path the user names (a CI artifacts folder, /tmp); its folder is created, the file written atomically. */
+function outputPath(io: CliIo, value: string): string {
+  const file = path.resolve(io.cwd, value);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`--output-file: ${value} is a folder`);
+  return file;
 }
 
 /** `--rule <id>:<severity>`, repeatable. */
@@ -155,8 +239,14 @@ function parseRuleOverrides(specs: readonly string[]): Record<string, Severity> 
   for (const spec of specs) {
     const match = /^([a-z0-9-]+):(off|warn|error)$/.exec(spec);
     if (!match) throw new UsageError(`--rule expects <rule-id>:<off|warn|error>, got "${spec}"`);
-    if (!RULES.some((r) => r.meta.id === match[1]))
-      throw new UsageError(`--rule: "${match[1]}" is not a Locksmith rule (run \`locksmith rules\`)`);
+    if (!RULES.some((r) => r.meta.id === match[1])) {
+      const hint =
+        didYouMean(
+          match[1]!,
+          RULES.map((r) => r.meta.id),
+        ) || " (run `locksmith rules`)";
+      throw new UsageError(`--rule: "${match[1]}" is not a Locksmith rule${hint}`);
+    }
     ruleOverrides[match[1]!] = match[2] as Severity;
   }
   return ruleOverrides;
@@ -187,12 +277,15 @@ function analyse(command: LintCommand, session: LintSession, io: CliIo): { repor
 
   progress?.loading(session.spec.lintFiles.length);
   if (command.timing) lintOptions.timings = timeProgram(session);
-  const run = command.fix ? fixAndWrite(session, lintOptions, io) : session.lint(lintOptions);
+  const { run, fixed } =
+    command.fix || command.fixDryRun ? fixRun(command, session, lintOptions, io) : { run: session.lint(lintOptions), fixed: undefined };
   progress?.finish();
   printRunProblems(run, io);
   printLockDeclarationProblems(session, io);
   const crashed = run.crashes.length > 0;
-  const report = buildReport(run, io.cwd);
+  const report = buildReport(run, io.cwd, fixed);
+  // Standard input without --stdin-filename is `<text>`, as ESLint names it.
+  for (const result of report.results) if (result.filePath === path.resolve(io.cwd, STDIN_FILE)) result.filePath = "<text>";
   if (lintOptions.timings) io.stderr(formatTimings(lintOptions.timings));
   if (cache) saveCache(cache, session, report, crashed, io);
   return { report, crashed };
@@ -241,12 +334,20 @@ function timeProgram(session: LintSession): Map<string, number> {
   return new Map([[PROGRAM_TIMING, performance.now() - started]]);
 }
 
-/** --fix: safe fixes until none is left, written to disk; the run is the one on the fixed texts. */
-function fixAndWrite(session: LintSession, lintOptions: LintOptions, io: CliIo): LintRun {
+/**
+ * --fix and --fix-dry-run: safe fixes (of the --fix-type types) until none is left; --fix writes them to disk. The
+ * run is the one on the fixed texts, which the report carries as `output`.
+ */
+function fixRun(
+  command: LintCommand,
+  session: LintSession,
+  lintOptions: LintOptions,
+  io: CliIo,
+): { run: LintRun; fixed: Map<string, string> } {
   const originals = new Map(session.spec.lintFiles.map((f) => [f, session.host.getSourceFile(f)?.text]));
-  const { run, fixed, newFiles } = session.fix(lintOptions);
-  writeFixes(fixed, newFiles, originals, io);
-  return run;
+  const { run, fixed, newFiles } = session.fix(lintOptions, (d) => command.fixTypes.has(eslintRuleType(d.ruleId)));
+  if (command.fix) writeFixes(fixed, newFiles, originals, io);
+  return { run, fixed };
 }
 
 /** --quiet: errors only. */
@@ -261,11 +362,27 @@ function dropWarnings(report: Report): void {
 
 function writeReport(text: string, outputFile: string | undefined, io: CliIo): void {
   if (outputFile) {
-    fs.mkdirSync(path.dirname(outputFile), { recursive: true });
-    writeFileAtomic(outputFile, text);
+    try {
+      createFolders(path.dirname(outputFile));
+      writeFileAtomic(outputFile, text);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const shown = isInside(io.cwd, outputFile) ? path.relative(io.cwd, outputFile) : outputFile;
+      throw new UsageError(`cannot write ${shown}: ${reason}`);
+    }
   } else if (text) {
     io.stdout(text.endsWith("\n") ? text : `${text}\n`);
   }
+}
+
+/**
+ * Creates a folder and its missing parents one level at a time (`mkdirSync` with `recursive` never returns on some
+ * special file systems, such as a path under /proc).
+ */
+function createFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let current = dir; !fs.existsSync(current); current = path.dirname(current)) missing.unshift(current);
+  for (const folder of missing) fs.mkdirSync(folder);
 }
 
 function exitCode(report: Report, crashed: boolean, maxWarnings: number, io: CliIo): number {
@@ -291,9 +408,7 @@ function writeFixes(
   for (const [fileName, text] of fixed) {
     const original = originals.get(fileName);
     if (original === undefined) continue;
-    const parsed = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false);
-    const parseErrors = (parsed as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics;
-    if (parseErrors.length > 0) {
+    if (syntaxErrorOf(ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false))) {
       io.stderr(`locksmith: not writing ${path.relative(io.cwd, fileName)}: the fixed text would not parse (please report this)\n`);
       continue;
     }

@@ -18,7 +18,7 @@ under a lock, or return holding one) with why each was recognised: inferred from
 locksmith.json "locks" or by a @locksmith JSDoc tag; then any problem with those declarations.
 
 Options:
-  -p, --project <tsconfig>            Load the project from this tsconfig
+  -p, --project <tsconfig|glob>       Load the project from this tsconfig (repeatable: one program)
   -f, --format <text|json>            Output format (default: text)
   -h, --help                          Show this help`;
 

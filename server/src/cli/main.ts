@@ -3,7 +3,8 @@
 // stack trace.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RULES, docsPath } from "../../../rules/index";
+import { RULES, docsUrl } from "../../../rules/index";
+import { didYouMean } from "../engine/did-you-mean";
 import { ConfigError } from "../engine/config";
 import { ProjectLoadError } from "../engine/project";
 import { VERSION } from "../version";
@@ -54,7 +55,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (first === "lint") return runLint(rest, io);
   if (Object.hasOwn(SUBCOMMANDS, first)) return SUBCOMMANDS[first]!(rest, io);
   if (first.startsWith("-") || fs.existsSync(path.resolve(io.cwd, first))) return runLint(argv, io);
-  throw new UsageError(`unknown command "${first}" (run \`locksmith --help\`)`);
+  const hint = didYouMean(first, ["lint", "rules", "help", ...Object.keys(SUBCOMMANDS)]);
+  throw new UsageError(`unknown command "${first}"${hint} (run \`locksmith --help\`)`);
 }
 
 function listRules(io: CliIo): number {
@@ -62,7 +64,7 @@ function listRules(io: CliIo): number {
   for (const rule of RULES) {
     const flags = `${rule.meta.fixable ? "fix" : "   "} ${rule.meta.hasSuggestions ? "suggest" : "       "}`;
     io.stdout(
-      `${rule.meta.id.padEnd(width)}  ${rule.meta.defaultSeverity.padEnd(5)}  ${flags}  ${rule.meta.description}\n${" ".repeat(width + 2)}docs: ${path.relative(io.cwd, docsPath(rule.meta.id))}\n`,
+      `${rule.meta.id.padEnd(width)}  ${rule.meta.defaultSeverity.padEnd(5)}  ${flags}  ${rule.meta.description}\n${" ".repeat(width + 2)}docs: ${docsUrl(rule.meta.id)}\n`,
     );
   }
   return 0;

@@ -4,10 +4,15 @@ import type { LintRun } from "../engine/linter";
 import type { Diagnostic, Fix } from "../engine/types";
 import { type ts } from "../engine/ts";
 import { normalizePath } from "../engine/paths";
+import { syntaxErrorOf } from "../engine/project";
+import { UNUSED_DIRECTIVE_ID } from "../engine/suppressions";
 import { applyEdits, editsFor } from "../engine/fixes";
 
 export interface ReportMessage {
-  ruleId: string;
+  /** null for a file that does not parse (ESLint's shape, with `fatal`). */
+  ruleId: string | null;
+  /** ESLint's flag for a message that stopped the file from being linted (a parsing error). */
+  fatal?: true;
   /** ESLint's numbers: 1 = warning, 2 = error. */
   severity: 1 | 2;
   /** The headline. */
@@ -30,6 +35,8 @@ export interface ReportResult {
   filePath: string;
   messages: ReportMessage[];
   errorCount: number;
+  /** Parsing errors (ESLint's count of `fatal` messages); always set by buildReport. */
+  fatalErrorCount?: number;
   warningCount: number;
   fixableErrorCount: number;
   fixableWarningCount: number;
@@ -44,15 +51,27 @@ export interface Report {
   warningCount: number;
 }
 
+/**
+ * A finding's rule type in ESLint's terms (what `--fix-type` selects and custom formatters read in `rulesMeta`): every
+ * Locksmith rule reports code that misbehaves ("problem"); reports of unused disable comments are "directive".
+ */
+export function eslintRuleType(ruleId: string): "problem" | "directive" {
+  return ruleId === UNUSED_DIRECTIVE_ID ? "directive" : "problem";
+}
+
 export function buildReport(run: LintRun, cwd: string, fixedTexts: ReadonlyMap<string, string> = new Map()): Report {
   const results = run.results.map((result) => {
     const sf = result.sourceFile;
-    const messages = result.diagnostics.map((d) => toMessage(d, sf, run));
+    // A file that does not parse has one message, as in ESLint: its parsing error (what rules found in the parser's
+    // recovered tree would not be worth reading).
+    const syntaxError = syntaxErrorOf(sf);
+    const messages = syntaxError ? [parsingError(syntaxError, sf)] : result.diagnostics.map((d) => toMessage(d, sf, run));
     const count = (sev: 1 | 2, fixable = false) => messages.filter((m) => m.severity === sev && (!fixable || m.fix)).length;
     const out: ReportResult = {
       filePath: path.resolve(result.fileName),
       messages,
       errorCount: count(2),
+      fatalErrorCount: messages.filter((m) => m.fatal).length,
       warningCount: count(1),
       fixableErrorCount: count(2, true),
       fixableWarningCount: count(1, true),
@@ -66,6 +85,22 @@ export function buildReport(run: LintRun, cwd: string, fixedTexts: ReadonlyMap<s
     results,
     errorCount: results.reduce((n, r) => n + r.errorCount, 0),
     warningCount: results.reduce((n, r) => n + r.warningCount, 0),
+  };
+}
+
+function parsingError(error: NonNullable<ReturnType<typeof syntaxErrorOf>>, sf: ts.SourceFile): ReportMessage {
+  const start = sf.getLineAndCharacterOfPosition(error.start);
+  const end = sf.getLineAndCharacterOfPosition(error.start + error.length);
+  return {
+    ruleId: null,
+    fatal: true,
+    severity: 2,
+    message: `Parsing error: ${error.message}`,
+    line: start.line + 1,
+    column: start.character + 1,
+    endLine: end.line + 1,
+    endColumn: end.character + 1,
+    related: [],
   };
 }
 
@@ -85,7 +120,7 @@ function toMessage(d: Diagnostic, sf: ts.SourceFile, run: LintRun): ReportMessag
     related: d.related.map((r) => {
       const relSf =
         run.results.find((x) => x.fileName === normalizePath(r.span.file))?.sourceFile ??
-        (normalizePath(r.span.file) === normalizePath(sf.fileName) ? sf : undefined);
+        (normalizePath(r.span.file) === normalizePath(sf.fileName) ? sf : run.program?.getSourceFile(r.span.file));
       const s = relSf?.getLineAndCharacterOfPosition(r.span.start) ?? { line: 0, character: 0 };
       const e = relSf?.getLineAndCharacterOfPosition(r.span.end) ?? s;
       return {

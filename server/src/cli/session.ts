@@ -7,15 +7,20 @@ import { fixUntilStable } from "../engine/fixes";
 import { Engine, type LintOptions, type LintRun } from "../engine/linter";
 import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "../engine/project";
 import { resolveRuntimeImport } from "../engine/runtime-import";
-import type { EngineSettings, NewFile, Rule, Severity } from "../engine/types";
+import type { Diagnostic, EngineSettings, NewFile, Rule, Severity } from "../engine/types";
 import { isInsideReal } from "../engine/paths";
 import { UsageError } from "./io";
 
 export interface SessionOptions {
   cwd: string;
   paths: readonly string[];
+  /** `-p` values (tsconfigs or globs of them), analysed as one Program. */
+  tsconfigs?: readonly string[];
+  /** One tsconfig: the same as `tsconfigs: [tsconfig]`. */
   tsconfig?: string;
   configFile?: string;
+  /** `--stdin`: lint this text as the file `fileName` (which need not exist), instead of `paths`. */
+  stdin?: { fileName: string; text: string };
   ruleOverrides?: Record<string, Severity>;
   /** The rules to run: the CLI passes the registry, tests their own. */
   rules: readonly Rule[];
@@ -34,24 +39,40 @@ export class LintSession {
       ...(options.configFile ? { configFile: options.configFile } : {}),
       ruleOverrides: options.ruleOverrides ?? {},
     });
-    this.spec = resolveProjectSpec({ cwd: options.cwd, paths: options.paths, ...(options.tsconfig ? { tsconfig: options.tsconfig } : {}) });
-    this.host = new ProjectHost(this.spec.options, this.spec.rootNames);
+    const { stdin } = options;
+    this.spec = resolveProjectSpec({
+      cwd: options.cwd,
+      paths: stdin ? [stdin.fileName] : options.paths,
+      tsconfigs: [...(options.tsconfig !== undefined ? [options.tsconfig] : []), ...(options.tsconfigs ?? [])],
+      ...(stdin ? { virtualFile: stdin.fileName } : {}),
+    });
+    this.host = new ProjectHost(this.spec.options, this.spec.rootNames, this.spec.packages);
+    if (stdin) this.host.setFileText(stdin.fileName, stdin.text);
     this.engine = new Engine(rules, this.config, settingsResolver(this.config, this.spec));
   }
 
   lint(options: LintOptions = {}): LintRun {
-    return this.engine.lint(this.host.getProgram(), this.spec.lintFiles, options);
+    // Whole-program rules read every file of the Program, even when only some are linted.
+    return this.engine.lint(this.host.getProgram(), this.spec.lintFiles, { contextFiles: this.spec.rootNames, ...options });
   }
 
   /**
    * Applies safe fixes in memory until none is left (at most 10 passes, as ESLint does) and returns the final run
    * plus the fixed texts. Nothing is written here: the caller decides (and writes atomically).
    */
-  fix(options: LintOptions = {}): { run: LintRun; fixed: Map<string, string>; newFiles: NewFile[] } {
+  fix(
+    options: LintOptions = {},
+    applies: (diagnostic: Diagnostic) => boolean = () => true,
+  ): { run: LintRun; fixed: Map<string, string>; newFiles: NewFile[] } {
     return fixUntilStable(
       () => {
         const run = this.lint(options);
-        return { run, files: run.results.map((r) => ({ fileName: r.fileName, text: r.sourceFile.text, diagnostics: r.diagnostics })) };
+        const files = run.results.map((r) => ({
+          fileName: r.fileName,
+          text: r.sourceFile.text,
+          diagnostics: r.diagnostics.filter(applies),
+        }));
+        return { run, files };
       },
       (fileName, text) => this.host.setFileText(fileName, text),
     );
@@ -60,7 +81,7 @@ export class LintSession {
 
 /** Settings every rule reads, per file (where fixes import the runtime from). */
 export function settingsResolver(config: ResolvedConfig, spec: ProjectSpec): (fileName: string) => EngineSettings {
-  const projectRoot = spec.tsconfig ? path.dirname(spec.tsconfig) : config.root;
+  const projectRoot = spec.root ?? config.root;
   // runtimePath is relative to the configuration file (as the editor and `locksmith runtime vendor` read it), and
   // the vendored file must stay inside the project: checked now, as a configuration error, not mid-run.
   const runtimePath = config.raw.runtimePath !== undefined ? path.resolve(config.root, config.raw.runtimePath) : undefined;
@@ -91,8 +112,8 @@ export function settingsResolver(config: ResolvedConfig, spec: ProjectSpec): (fi
  * The project a report command (`graph`, `locks`) reads: a session over `paths` (or `-p tsconfig`), its Program, and
  * the files it would lint (ignored ones left out). No files is a usage error.
  */
-export function reportProject(rules: readonly Rule[], args: { paths: string[]; project?: string }, cwd: string) {
-  const session = new LintSession({ rules, cwd, paths: args.paths, ...(args.project ? { tsconfig: args.project } : {}) });
+export function reportProject(rules: readonly Rule[], args: { paths: string[]; projects: string[] }, cwd: string) {
+  const session = new LintSession({ rules, cwd, paths: args.paths, tsconfigs: args.projects });
   if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${args.paths.join(", ") || "."}`);
   const program = session.host.getProgram();
   const sourceFiles = session.spec.lintFiles.flatMap((f) => {

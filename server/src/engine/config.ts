@@ -6,6 +6,7 @@ import * as path from "node:path";
 import picomatch from "picomatch";
 import type { DeclaredLocks, LockDeclaration, JsonSchema, Rule, Severity } from "./types";
 import { normalizePath } from "./paths";
+import { didYouMean } from "./did-you-mean";
 import { ts } from "./ts";
 
 export const CONFIG_FILE_NAME = "locksmith.json";
@@ -145,7 +146,12 @@ export function validateConfig(value: unknown, file: string, rules: readonly Rul
   if (!isPlainObject(value)) throw new ConfigError(file, where.replace(/\.$/, ""), "must be a JSON object");
   const known = new Set(["$schema", "rules", "ignores", "nonProductionFiles", "overrides", "runtime", "runtimePath", "locks"]);
   for (const key of Object.keys(value)) {
-    if (!known.has(key)) throw new ConfigError(file, where + key, `is not a known setting (expected one of: ${[...known].join(", ")})`);
+    if (!known.has(key))
+      throw new ConfigError(
+        file,
+        where + key,
+        `is not a known setting${didYouMean(key, known)} (expected one of: ${[...known].join(", ")})`,
+      );
   }
   if (value.rules !== undefined) validateRules(value.rules, `${where}rules`, file, rules);
   if (value.ignores !== undefined) validateStringArray(value.ignores, `${where}ignores`, file);
@@ -222,7 +228,10 @@ function validateRules(value: unknown, key: string, file: string, rules: readonl
   for (const [id, setting] of Object.entries(value)) {
     const rule = byId.get(id);
     const ruleKey = `${key}.${id}`;
-    if (!rule) throw new ConfigError(file, ruleKey, `is not a Locksmith rule (run \`locksmith rules\` for the list)`);
+    if (!rule) {
+      const hint = didYouMean(id, byId.keys());
+      throw new ConfigError(file, ruleKey, `is not a Locksmith rule${hint || " (run `locksmith rules` for the list)"}`);
+    }
     const [severity, options] = Array.isArray(setting) ? setting : [setting, undefined];
     if (!SEVERITIES.includes(severity as Severity)) {
       throw new ConfigError(file, ruleKey, `must be "off", "warn" or "error" (or [severity, options]), got ${JSON.stringify(setting)}`);

@@ -33,6 +33,8 @@ export interface SkippedFile {
 
 export interface LintRun {
   results: FileLintResult[];
+  /** The Program linted: related locations may lie in files that were not linted (a whole-program rule's context). */
+  program?: ts.Program;
   crashes: RuleCrash[];
   skipped: SkippedFile[];
 }
@@ -50,6 +52,12 @@ export interface LintOptions {
    * (done for whichever rule asks first, and not counted in that rule's time).
    */
   timings?: Map<string, number>;
+  /**
+   * Files of the Program the whole-program rules (scope "project") read besides the linted ones, so that linting one
+   * package of a monorepo, or one file, still sees a lock-order cycle closed elsewhere. Findings are reported in the
+   * linted files only.
+   */
+  contextFiles?: readonly string[];
 }
 
 export const TYPE_CHECKER_TIMING = "(type checker: creation and binding)";
@@ -142,10 +150,17 @@ export class Engine {
       options.onFileDone?.(index + 1, sourceFiles.length);
     }
 
+    const linted = new Set(ruleConfigs.keys());
+    const contextFiles = (options.contextFiles ?? [])
+      .filter((f) => !linted.has(normalizePath(f)))
+      .map((f) => program.getSourceFile(f))
+      .filter((sf): sf is ts.SourceFile => sf !== undefined && !sf.isDeclarationFile && !this.config.isIgnored(sf.fileName));
+    for (const sf of contextFiles) ruleConfigs.set(normalizePath(sf.fileName), this.config.rulesFor(sf.fileName));
     for (const rule of this.rules) {
       if (!rule.checkProject || options.isCancelled?.()) continue;
-      const enabledFiles = sourceFiles.filter((sf) => isOn(ruleConfigs.get(normalizePath(sf.fileName))!.get(rule.meta.id)));
-      if (enabledFiles.length === 0) continue;
+      const enabled = (sf: ts.SourceFile) => isOn(ruleConfigs.get(normalizePath(sf.fileName))!.get(rule.meta.id));
+      if (!sourceFiles.some(enabled)) continue;
+      const enabledFiles = [...sourceFiles, ...contextFiles].filter(enabled);
       const options0 = ruleConfigs.get(normalizePath(enabledFiles[0]!.fileName))!.get(rule.meta.id)!.options;
       const context: ProjectRuleContext = {
         program,
@@ -171,7 +186,7 @@ export class Engine {
       }
       const directives = parseDirectives(sourceFile);
       const kept = applyDirectives(dedupe(diagnostics), directives, sourceFile);
-      if (options.reportUnusedDirectives) kept.push(...unusedDirectiveDiagnostics(directives));
+      if (options.reportUnusedDirectives) kept.push(...unusedDirectiveDiagnostics(directives, sourceFile));
       kept.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.ruleId.localeCompare(b.ruleId));
       return { fileName, sourceFile, diagnostics: kept, directives };
     });
@@ -179,7 +194,7 @@ export class Engine {
       const reason = unanalysableReason(sf);
       return reason ? [{ fileName: normalizePath(sf.fileName), reason }] : [];
     });
-    return { results, crashes, skipped };
+    return { results, crashes, skipped, program };
   }
 }
 

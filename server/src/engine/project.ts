@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { getLibFiles, libFolderInMemoryPath } from "@ts-morph/common";
 import { ts } from "./ts";
 import { declaresGlobals } from "./dependencies";
-import { normalizePath } from "./paths";
+import { isInside, normalizePath } from "./paths";
+import { expandGlob, findWorkspace, workspaceSourceOf } from "./workspace";
 
 // TypeScript's lib files (lib.es2022.d.ts, ...) come from ts-morph's bundle, served from a virtual folder, so the
 // engine does not depend on a separately installed `typescript` package. Parsed once per process.
@@ -42,11 +43,19 @@ export class ProjectLoadError extends Error {
 export interface ProjectSpec {
   /** The tsconfig whose options are used, if any. */
   tsconfig: string | undefined;
+  /** Every tsconfig the Program is made of (several for `-p a -p b` or a monorepo); `tsconfig` is the first. */
+  tsconfigs: string[];
+  /** The folder the project lives in: the monorepo's root, the tsconfig's folder, else undefined. */
+  root: string | undefined;
   options: ts.CompilerOptions;
   /** Files the Program is built from. */
   rootNames: string[];
   /** Files that are linted (a subset of the Program's files). */
   lintFiles: string[];
+  /** Workspace packages by name → folder: imports of them resolve to their sources (see ProjectHost). */
+  packages: Map<string, string>;
+  /** A linted file whose text is not on disk (`--stdin`), if any. */
+  virtualFile?: string;
 }
 
 /** Reads a tsconfig into compiler options and file names, turning its diagnostics into a ProjectLoadError. */
@@ -104,20 +113,102 @@ export function collectSourceFiles(paths: readonly string[], cwd: string): strin
   return [...out];
 }
 
-/** Decides what to build and what to lint from CLI-style inputs. */
-export function resolveProjectSpec(input: { cwd: string; paths: readonly string[]; tsconfig?: string }): ProjectSpec {
+/**
+ * Decides what to build and what to lint from CLI-style inputs. `tsconfigs` (`-p`, repeatable, globs allowed) make
+ * one Program together; without them, paths inside a monorepo whose packages' tsconfigs include them are analysed
+ * with the whole monorepo's Program, else with the nearest tsconfig's Program (or alone, with default options).
+ */
+export function resolveProjectSpec(input: {
+  cwd: string;
+  paths: readonly string[];
+  tsconfigs?: readonly string[];
+  /** One of `paths` whose text is not on disk (`--stdin`): linted, never looked for. */
+  virtualFile?: string;
+}): ProjectSpec {
   const { cwd } = input;
-  if (input.tsconfig) {
-    const tsconfig = path.resolve(cwd, input.tsconfig);
-    const { options, fileNames } = readTsconfig(tsconfig);
-    const lintFiles = input.paths.length > 0 ? collectSourceFiles(input.paths, cwd) : fileNames.filter((f) => !f.endsWith(".d.ts"));
-    return { tsconfig, options, rootNames: [...new Set([...fileNames, ...lintFiles])], lintFiles };
+  const virtualFile = input.virtualFile === undefined ? undefined : normalizePath(path.resolve(cwd, input.virtualFile));
+  const collect = (paths: readonly string[]) => (virtualFile === undefined ? collectSourceFiles(paths, cwd) : [virtualFile]);
+  const virtual = virtualFile === undefined ? {} : { virtualFile };
+  const explicit = (input.tsconfigs ?? []).flatMap((pattern) => {
+    // As `tsc -p`: a folder stands for the tsconfig.json in it.
+    const folder = path.resolve(cwd, pattern);
+    const isFolder = fs.existsSync(folder) && fs.statSync(folder).isDirectory();
+    const found = expandGlob(cwd, isFolder ? path.join(folder, "tsconfig.json") : pattern, "file");
+    if (found.length === 0) throw new ProjectLoadError(`tsconfig not found: ${pattern}`);
+    return found;
+  });
+  const workspace = explicit.length > 0 ? undefined : workspaceOf(input.paths.length > 0 ? input.paths : ["."], cwd);
+  const tsconfigs = explicit.length > 0 ? [...new Set(explicit)] : (workspace?.tsconfigs ?? []);
+  if (tsconfigs.length > 0) {
+    const { options, fileNames } = readTsconfigs(tsconfigs);
+    // `-p` alone lints its files; in a monorepo found from the paths (or "."), the paths are what is linted.
+    const lintFiles =
+      input.paths.length > 0 || workspace
+        ? collect(input.paths.length > 0 ? input.paths : ["."])
+        : fileNames.filter((f) => !f.endsWith(".d.ts"));
+    const root = workspace?.root ?? commonFolder(tsconfigs.map((t) => path.dirname(t)));
+    // `-p` tsconfigs of a monorepo's packages import each other by package name too.
+    const packages = (workspace ?? findWorkspace(root))?.packages ?? new Map<string, string>();
+    return {
+      tsconfig: tsconfigs[0],
+      tsconfigs,
+      root,
+      options,
+      rootNames: [...new Set([...fileNames, ...lintFiles])],
+      lintFiles,
+      packages,
+      ...virtual,
+    };
   }
   const paths = input.paths.length > 0 ? input.paths : ["."];
-  const lintFiles = collectSourceFiles(paths, cwd);
+  const lintFiles = collect(paths);
   const tsconfig = findNearestTsconfig(path.resolve(cwd, paths[0]!));
-  const options = tsconfig ? readTsconfig(tsconfig).options : DEFAULT_COMPILER_OPTIONS;
-  return { tsconfig, options, rootNames: lintFiles, lintFiles };
+  const read = tsconfig ? readTsconfig(tsconfig) : undefined;
+  return {
+    tsconfig,
+    tsconfigs: tsconfig ? [tsconfig] : [],
+    root: tsconfig ? path.dirname(tsconfig) : undefined,
+    options: read?.options ?? DEFAULT_COMPILER_OPTIONS,
+    // The tsconfig's files are in the Program too: whole-program rules see a cycle closed in a file not linted.
+    rootNames: [...new Set([...(read?.fileNames ?? []), ...lintFiles])],
+    lintFiles,
+    packages: new Map(),
+    ...virtual,
+  };
+}
+
+/**
+ * The monorepo whose Program the paths are analysed with: one above them all, with at least two tsconfigs, when the
+ * nearest tsconfig of the first path is one of them or the root's own (a solution file), or when one lies inside
+ * that path (linting the root, or a folder of packages).
+ */
+function workspaceOf(paths: readonly string[], cwd: string) {
+  let first = path.resolve(cwd, paths[0]!);
+  if (!fs.existsSync(first)) first = path.dirname(first); // standard input's file need not exist
+  const workspace = findWorkspace(first);
+  if (!workspace || workspace.tsconfigs.length < 2 || !paths.every((p) => isInside(workspace.root, path.resolve(cwd, p)))) return undefined;
+  const nearest = findNearestTsconfig(first);
+  const nearestIs = (t: string) => nearest !== undefined && normalizePath(nearest) === t;
+  const covers =
+    nearestIs(normalizePath(path.join(workspace.root, "tsconfig.json"))) ||
+    workspace.tsconfigs.some((t) => nearestIs(t) || isInside(first, t));
+  return covers ? workspace : undefined;
+}
+
+/**
+ * Several tsconfigs as one Program: the union of their files, with the first one's compiler options (one Program
+ * has one set; packages of a monorepo rarely differ in what matters to the analysis).
+ */
+export function readTsconfigs(tsconfigs: readonly string[]): { options: ts.CompilerOptions; fileNames: string[] } {
+  const read = tsconfigs.map((t) => readTsconfig(t));
+  return { options: read[0]!.options, fileNames: [...new Set(read.flatMap((r) => r.fileNames))] };
+}
+
+function commonFolder(folders: readonly string[]): string {
+  return folders.reduce((common, folder) => {
+    while (!isInside(common, folder)) common = path.dirname(common);
+    return common;
+  });
 }
 
 /**
@@ -141,6 +232,8 @@ export class ProjectHost {
   constructor(
     readonly options: ts.CompilerOptions,
     rootNames: readonly string[],
+    /** Workspace packages by name → folder: an import of one resolves to its sources (see workspaceSourceOf). */
+    packages: ReadonlyMap<string, string> = new Map(),
   ) {
     this.rootNames = [...rootNames];
     const base = ts.createCompilerHost(options, true);
@@ -156,8 +249,8 @@ export class ProjectHost {
       getModuleResolutionCache: () => this.resolutionCache,
       // What TypeScript does without this hook, with the cache above instead of a new one per Program.
       resolveModuleNameLiterals: (literals, containingFile, redirectedReference, compilerOptions, containingSourceFile) =>
-        literals.map((literal) =>
-          ts.resolveModuleName(
+        literals.map((literal) => {
+          const resolved = ts.resolveModuleName(
             literal.text,
             containingFile,
             compilerOptions,
@@ -165,8 +258,21 @@ export class ProjectHost {
             this.resolutionCache,
             redirectedReference,
             ts.getModeForUsageLocation(containingSourceFile, literal, redirectedReference?.commandLine.options ?? compilerOptions),
-          ),
-        ),
+          );
+          // A workspace package resolves to its sources, not to a build output (a .d.ts has no bodies to follow).
+          const resolvedFile = resolved.resolvedModule?.resolvedFileName;
+          if (packages.size === 0 || (resolvedFile !== undefined && !/\.d\.[cm]?ts$|\.[cm]?js$/.test(resolvedFile))) return resolved;
+          const source = workspaceSourceOf(literal.text, packages);
+          return source
+            ? {
+                resolvedModule: {
+                  resolvedFileName: source,
+                  extension: source.endsWith(".tsx") ? ts.Extension.Tsx : ts.Extension.Ts,
+                  isExternalLibraryImport: false,
+                },
+              }
+            : resolved;
+        }),
       getDefaultLibLocation: () => libFolderInMemoryPath,
       getDefaultLibFileName: (opts) => `${libFolderInMemoryPath}/${ts.getDefaultLibFileName(opts)}`,
       fileExists: (f) => this.overlay.has(normalizePath(f)) || LIB_FILES.has(f) || base.fileExists(f),
@@ -356,6 +462,13 @@ export class ProjectHost {
     if (cached && (overlayText === undefined || cached.text === overlayText)) return cached.sourceFile;
     return this.getSourceFile(fileName);
   }
+}
+
+/** The first syntax error of a parsed file (what ESLint reports as its "Parsing error"), if it has one. */
+export function syntaxErrorOf(sourceFile: ts.SourceFile): { start: number; length: number; message: string } | undefined {
+  // TypeScript keeps a file's syntax errors on the SourceFile (what program.getSyntacticDiagnostics returns).
+  const first = (sourceFile as unknown as { parseDiagnostics?: ts.DiagnosticWithLocation[] }).parseDiagnostics?.[0];
+  return first && { start: first.start, length: first.length, message: ts.flattenDiagnosticMessageText(first.messageText, " ") };
 }
 
 /**

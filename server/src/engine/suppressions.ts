@@ -14,7 +14,8 @@ export interface Directive {
   ruleIds: string[];
   /** The comment itself. */
   span: Span;
-  /** Where the rule-id list ends inside the comment (for code actions that add an id). */
+  /** Where the rule-id list starts and ends inside the comment (for code actions that add an id, fixes that drop one). */
+  ruleListStart: number;
   ruleListEnd: number;
   /** 0-based line the directive applies to (for line kinds). */
   line: number;
@@ -42,12 +43,14 @@ export function parseDirectives(sourceFile: ts.SourceFile): Directive[] {
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean);
+    const listStart = comment.indexOf(rest) + (listText.length - listText.trimStart().length);
     const listOffset = comment.indexOf(rest) + listText.trimEnd().length;
     const line = sourceFile.getLineAndCharacterOfPosition(start).line;
     directives.push({
       kind,
       ruleIds,
       span: { file: sourceFile.fileName, start, end: start + comment.length },
+      ruleListStart: start + listStart,
       ruleListEnd: start + listOffset,
       line: kind === "disable-next-line" ? line + 1 : line,
       used: new Set(),
@@ -79,9 +82,9 @@ export function applyDirectives(diagnostics: Diagnostic[], directives: Directive
 
 export const UNUSED_DIRECTIVE_ID = "unused-disable-directive";
 
-/** Findings for directives (or rule ids within them) that suppressed nothing. */
+/** Findings for directives (or rule ids within them) that suppressed nothing, each with a fix that removes them. */
 // A rule id that is misspelt or off suppresses nothing, so it is reported as unused too (as ESLint does).
-export function unusedDirectiveDiagnostics(directives: Directive[]): Diagnostic[] {
+export function unusedDirectiveDiagnostics(directives: Directive[], sourceFile: ts.SourceFile): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const directive of directives) {
     const unused =
@@ -95,9 +98,32 @@ export function unusedDirectiveDiagnostics(directives: Directive[]): Diagnostic[
       message: `Unused locksmith-${directive.kind} directive${what}.`,
       span: directive.span,
       related: [],
-      fixes: [],
+      fixes: [{ title: "Remove the unused directive", edits: [removeUnused(directive, unused, sourceFile)] }],
       suggestions: [],
     });
   }
   return out;
+}
+
+/**
+ * The edit that removes what a directive suppresses in vain (`--fix-type directive`, as ESLint's fix of unused
+ * directives): the unused ids from its list, or the whole comment when nothing in it is used (with its line when the
+ * comment is alone on it).
+ */
+function removeUnused(directive: Directive, unused: readonly string[], sourceFile: ts.SourceFile) {
+  const { file, start, end } = directive.span;
+  const kept = directive.ruleIds.filter((id) => !unused.includes(id));
+  if (kept.length > 0) {
+    return { file, start: directive.ruleListStart, end: directive.ruleListEnd, newText: kept.join(", ") };
+  }
+  const text = sourceFile.text;
+  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+  const newline = text.indexOf("\n", end);
+  const lineEnd = newline === -1 ? text.length : newline;
+  if (text.slice(lineStart, start).trim() === "" && text.slice(end, lineEnd).trim() === "") {
+    return { file, start: lineStart, end: newline === -1 ? lineEnd : newline + 1, newText: "" };
+  }
+  let from = start;
+  while (from > lineStart && /[ \t]/.test(text[from - 1]!)) from--;
+  return { file, start: from, end, newText: "" };
 }

@@ -12,8 +12,9 @@ import {
   SOURCE_EXTENSIONS,
   collectSourceFiles,
   findNearestTsconfig,
-  readTsconfig,
+  readTsconfigs,
 } from "../engine/project";
+import { findWorkspace, type WorkspaceLayout } from "../engine/workspace";
 import { resolveRuntimeImport, RUNTIME_PACKAGE } from "../engine/runtime-import";
 import { isInside, isInsideReal, normalizePath } from "../engine/paths";
 import { declaresGlobals, importedFiles } from "../engine/dependencies";
@@ -57,6 +58,8 @@ export class Project {
     /** Why the tsconfig could not be read (the project then uses default compiler options). */
     readonly loadError: string | undefined,
     private readonly rules: readonly Rule[],
+    /** A monorepo's packages by name → folder: imports of them resolve to their sources. */
+    private readonly packages: ReadonlyMap<string, string> = new Map(),
   ) {
     for (const file of tsconfigFiles) if (!file.endsWith(".d.ts")) this.files.add(file);
     this.declarationFiles = tsconfigFiles.filter((file) => file.endsWith(".d.ts"));
@@ -64,7 +67,7 @@ export class Project {
 
   get host(): ProjectHost {
     if (!this.hostInstance) {
-      this.hostInstance = new ProjectHost(this.compilerOptions, [...this.declarationFiles, ...this.files]);
+      this.hostInstance = new ProjectHost(this.compilerOptions, [...this.declarationFiles, ...this.files], this.packages);
       // Disk changes come from the file watcher and from `Workspace.changedOnDisk` sweeps, not from a stat of every
       // file on every keystroke.
       this.hostInstance.verifyDiskOnRebuild = false;
@@ -262,6 +265,29 @@ export class Workspace {
   /** tsconfig changed (or appeared): rebuild every project from scratch on next use. */
   reset(): void {
     this.projects.clear();
+    this.layouts.clear();
+  }
+
+  /** Monorepos by the folder of a tsconfig (undefined: that tsconfig is not part of one). */
+  private readonly layouts = new Map<string, WorkspaceLayout | undefined>();
+
+  /**
+   * The monorepo a tsconfig is one package of, as the CLI finds it (package.json workspaces, pnpm-workspace.yaml, a
+   * solution tsconfig): its packages are one project, so that a lock-order cycle across packages shows in each.
+   */
+  private monorepoOf(tsconfig: string): WorkspaceLayout | undefined {
+    const dir = normalizePath(path.dirname(tsconfig));
+    if (!this.layouts.has(dir)) {
+      let layout: WorkspaceLayout | undefined;
+      try {
+        layout = findWorkspace(dir);
+      } catch (error) {
+        this.log(`Locksmith: ${(error as Error).message} (analysing each tsconfig on its own)`);
+      }
+      const isPackage = layout !== undefined && layout.tsconfigs.length > 1 && layout.tsconfigs.includes(normalizePath(tsconfig));
+      this.layouts.set(dir, isPackage ? layout : undefined);
+    }
+    return this.layouts.get(dir);
   }
 
   allProjects(): Project[] {
@@ -274,12 +300,15 @@ export class Workspace {
     const folder = this.folderOf(file);
     const tsconfig = findNearestTsconfig(file);
     const useTsconfig = tsconfig !== undefined && (folder === undefined || isInside(folder, tsconfig));
-    const key = useTsconfig ? normalizePath(tsconfig) : `inferred:${folder ?? path.dirname(file)}`;
+    const monorepo = useTsconfig ? this.monorepoOf(tsconfig) : undefined;
+    const key = monorepo ? `monorepo:${monorepo.root}` : useTsconfig ? normalizePath(tsconfig) : `inferred:${folder ?? path.dirname(file)}`;
     let project = this.projects.get(key);
     if (!project) {
-      project = useTsconfig
-        ? this.loadTsconfigProject(tsconfig, folder)
-        : this.inferredProject(folder ?? normalizePath(path.dirname(file)));
+      project = monorepo
+        ? this.loadTsconfigProject(monorepo.tsconfigs, monorepo.root, folder, monorepo.packages)
+        : useTsconfig
+          ? this.loadTsconfigProject([tsconfig], normalizePath(path.dirname(tsconfig)), folder)
+          : this.inferredProject(folder ?? normalizePath(path.dirname(file)));
       this.projects.set(key, project);
     }
     return project;
@@ -352,15 +381,21 @@ export class Workspace {
     }
   }
 
-  private loadTsconfigProject(tsconfig: string, folder: string | undefined): Project {
-    const root = normalizePath(path.dirname(tsconfig));
+  /** A project of one tsconfig, or of a monorepo's (one Program, as the CLI builds it). */
+  private loadTsconfigProject(
+    tsconfigs: readonly string[],
+    root: string,
+    folder: string | undefined,
+    packages?: ReadonlyMap<string, string>,
+  ): Project {
+    const tsconfig = normalizePath(tsconfigs[0]!);
     try {
-      const { options, fileNames } = readTsconfig(tsconfig);
-      return new Project(normalizePath(tsconfig), root, folder ?? root, options, fileNames, undefined, this.rules);
+      const { options, fileNames } = readTsconfigs(tsconfigs);
+      return new Project(tsconfig, root, folder ?? root, options, fileNames, undefined, this.rules, packages);
     } catch (error) {
       const message = `${(error as Error).message} (analysing with default compiler options)`;
       this.log(`Locksmith: ${message}`);
-      return new Project(normalizePath(tsconfig), root, folder ?? root, DEFAULT_COMPILER_OPTIONS, [], message, this.rules);
+      return new Project(tsconfig, root, folder ?? root, DEFAULT_COMPILER_OPTIONS, [], message, this.rules, packages);
     }
   }
 

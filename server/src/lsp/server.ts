@@ -396,7 +396,7 @@ class LocksmithServer {
         if (typeof ruleId !== "string" || !this.rules.some((r) => r.meta.id === ruleId))
           throw new Error(`unknown rule ${JSON.stringify(ruleId)}`);
         const uri = docsUrl(ruleId);
-        if (this.support.showDocument) await this.connection.window.showDocument({ uri, takeFocus: true });
+        if (this.support.showDocument) await this.connection.window.showDocument({ uri, external: true });
         else this.connection.console.info(`Documentation for ${ruleId}: ${uri}`);
         return { uri };
       }

@@ -1,6 +1,8 @@
 // `--format github`: GitHub Actions workflow commands, one annotation per finding
 // (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`), shown on the pull request's diff. The
-// message is the headline, then the help on its own line, then the related locations, one a line.
+// message is the headline, then the help on its own line, then the related locations, one a line. Paths are relative
+// to the repository's root (what GitHub annotates), wherever in it Locksmith ran.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Formatter } from "./formatter";
 
@@ -14,9 +16,18 @@ export function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
+/** The git work tree `cwd` is in (the folder holding `.git`, a folder or a worktree's file), else `cwd`. */
+export function repositoryRoot(cwd: string): string {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, ".git"))) return dir;
+    if (path.dirname(dir) === dir) return cwd;
+  }
+}
+
 export const github: Formatter = (report) => {
   const lines: string[] = [];
-  const relative = (file: string) => path.relative(report.cwd, file).split(path.sep).join("/") || file;
+  const root = repositoryRoot(report.cwd);
+  const relative = (file: string) => (path.isAbsolute(file) ? path.relative(root, file).split(path.sep).join("/") || file : file);
   for (const result of report.results) {
     for (const m of result.messages) {
       const properties = {
@@ -25,7 +36,7 @@ export const github: Formatter = (report) => {
         col: m.column,
         endLine: m.endLine,
         endColumn: m.endColumn,
-        title: `Locksmith (${m.ruleId})`,
+        title: `Locksmith (${m.ruleId ?? "parsing error"})`,
       };
       const related = m.related.map((r) => `\n  ${relative(r.filePath)}:${r.line}:${r.column}: ${r.message}`).join("");
       const props = Object.entries(properties)

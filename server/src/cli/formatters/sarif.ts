@@ -3,17 +3,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { RULES, docsPath, docsUrl } from "../../../../rules/index";
+import { HOMEPAGE_URL, RULES, docsPath, docsUrl } from "../../../../rules/index";
 import type { Rule } from "../../engine/types";
 import type { Formatter } from "./formatter";
 import type { Report, ReportMessage } from "../report";
-import { README } from "../../install-paths";
 import { VERSION } from "../../version";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT = "%SRCROOT%";
-/** Locksmith's own documentation (the README shipped with the package). */
-const INFORMATION_URI = pathToFileURL(README).href;
+/** Locksmith's own documentation. */
+const INFORMATION_URI = HOMEPAGE_URL;
 
 interface SarifLocation {
   physicalLocation: {
@@ -32,8 +31,20 @@ export function sarifLog(report: Report, rules: readonly Rule[] = RULES): object
       region: { startLine: line, startColumn: column, endLine, endColumn },
     },
   });
+  // A file that does not parse is not a finding of any rule: SARIF's place for it is a notification of the run.
+  const notifications = report.results.flatMap((result) =>
+    result.messages
+      .filter((m) => m.ruleId === null)
+      .map((m) => ({
+        level: "error",
+        message: { text: m.message },
+        locations: [location(result.filePath, m.line, m.column, m.endLine, m.endColumn)],
+        descriptor: { id: "parsing-error" },
+      })),
+  );
   const results = report.results.flatMap((result) =>
-    result.messages.map((m) => {
+    result.messages.flatMap((m) => {
+      if (m.ruleId === null) return [];
       const primary = location(result.filePath, m.line, m.column, m.endLine, m.endColumn);
       const related = m.related.map((r, i) => ({
         id: i + 1,
@@ -66,6 +77,7 @@ export function sarifLog(report: Report, rules: readonly Rule[] = RULES): object
             rules: rules.map(reportingDescriptor),
           },
         },
+        ...(notifications.length > 0 ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }] } : {}),
         originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(withTrailingSlash(report.cwd)).href } },
         columnKind: "utf16CodeUnits",
         results,
@@ -123,6 +135,7 @@ function fix(cwd: string, filePath: string, edit: NonNullable<ReportMessage["fix
 
 /** Relative to %SRCROOT% when the file is inside the folder Locksmith ran in; an absolute file: URI otherwise. */
 function artifactLocation(cwd: string, filePath: string): { uri: string; uriBaseId?: string } {
+  if (!path.isAbsolute(filePath)) return { uri: encodeURIComponent(filePath) }; // `<text>`: standard input
   const relative = path.relative(cwd, filePath);
   if (relative.startsWith("..") || path.isAbsolute(relative)) return { uri: pathToFileURL(filePath).href };
   return { uri: relative.split(path.sep).map(encodeURIComponent).join("/"), uriBaseId: SRCROOT };

@@ -4,6 +4,9 @@ import * as path from "node:path";
 import type { Report, ReportMessage } from "../report";
 import type { Formatter } from "./formatter";
 
+/** A result's path as the user reads it: relative to where Locksmith ran (`<text>` for standard input stays as is). */
+export const displayPath = (cwd: string, filePath: string) =>
+  path.isAbsolute(filePath) ? path.relative(cwd, filePath) || filePath : filePath;
 const paint = (color: boolean, code: string, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
 const oneLine = (text: string) => text.replace(/\n/g, " ");
 const position = (m: ReportMessage) => `${m.line}:${m.column}`;
@@ -13,12 +16,13 @@ export const stylish: Formatter = (report, { color }) => {
   const lines: string[] = [];
   for (const result of report.results) {
     if (result.messages.length === 0) continue;
-    lines.push("", paint(color, "4", path.relative(report.cwd, result.filePath) || result.filePath));
+    lines.push("", paint(color, "4", displayPath(report.cwd, result.filePath)));
     const positionWidth = Math.max(...result.messages.map((m) => position(m).length));
     const severityWidth = Math.max(...result.messages.map((m) => severity(m).length));
     for (const m of result.messages) {
       const sev = paint(color, m.severity === 2 ? "31" : "33", severity(m).padEnd(severityWidth));
-      lines.push(`  ${position(m).padEnd(positionWidth)}  ${sev}  ${oneLine(m.message)}  ${paint(color, "2", m.ruleId)}`);
+      const ruleId = m.ruleId === null ? "" : `  ${paint(color, "2", m.ruleId)}`; // a parsing error has none
+      lines.push(`  ${position(m).padEnd(positionWidth)}  ${sev}  ${oneLine(m.message)}${ruleId}`);
       if (m.help) lines.push(`${" ".repeat(2 + positionWidth + 2 + severityWidth + 2)}${paint(color, "2", oneLine(m.help))}`);
     }
   }
