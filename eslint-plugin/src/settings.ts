@@ -28,7 +28,15 @@ export function engineSettingsFor(
   let resolve = resolvers.get(key);
   if (!resolve) {
     const config = loadConfig(rules, { cwd: dir, ...(configFile ? { configFile } : {}) });
-    resolve = settingsResolver(config, { tsconfig, options: compilerOptions, rootNames: [], lintFiles: [] });
+    resolve = settingsResolver(config, {
+      tsconfig,
+      tsconfigs: tsconfig ? [tsconfig] : [],
+      root: tsconfig ? path.dirname(tsconfig) : undefined,
+      options: compilerOptions,
+      rootNames: [],
+      lintFiles: [],
+      packages: new Map(),
+    });
     resolvers.set(key, resolve);
   }
   return resolve(fileName);
