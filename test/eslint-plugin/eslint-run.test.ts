@@ -97,6 +97,8 @@ test("without type information, the same findings but those that need another fi
   const expected = cliRows()
     .fileRules // fulfilment.ts holds the app's own locks, whose bodies (and what makes them locks) are in ../locking/locks.ts.
     .filter((row) => row.file !== "examples/src/orders/fulfilment.ts")
+    // A lock released before the returned promise settles: that `work()` returns a promise is in lib's types.
+    .filter((row) => !(row.file === "examples/src/locking/locks.ts" && row.ruleId === "lock-release-not-guaranteed"))
     // The FOR UPDATE suggestion in withMySqlTransaction needs the mysql2 pool's type.
     .map((row) =>
       row.file === "examples/src/inventory/mysql-inventory.ts" && row.ruleId === "select-then-update" ? { ...row, suggestions: 0 } : row,
