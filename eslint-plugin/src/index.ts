@@ -1,22 +1,19 @@
 // eslint-plugin-locksmith: Locksmith's file rules as ESLint rules (flat config), on the same engine and recognisers
 // as the CLI and the language server. Whole-program rules (lock order across files and calls) need every file at
 // once, which an ESLint rule never sees: they stay in `locksmith lint` and the editor.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { ESLint, Linter } from "eslint";
 import { DEFAULT_NON_PRODUCTION_FILES } from "../../server/src/engine/config";
+import { VERSION } from "../../server/src/version";
 import { RULES } from "../../rules";
 import { eslintRule } from "./rule";
 
 /** The rules ESLint can run: those whose findings in a file depend only on that file (and what it imports). */
 const FILE_RULES = RULES.filter((rule) => rule.meta.scope === "file");
 
-/** This package's own package.json: compiled to dist/eslint-plugin/src/, it sits at eslint-plugin/. */
-const PLUGIN_PACKAGE = path.join(__dirname, "..", "..", "..", "eslint-plugin", "package.json");
-const { name, version } = JSON.parse(fs.readFileSync(PLUGIN_PACKAGE, "utf8")) as { name: string; version: string };
-
 const plugin = {
-  meta: { name, version },
+  // Versioned with the engine it runs: the package depends on @locksmith/cli at exactly its own version (checked when
+  // scripts/pack-packages.js stages it), so ESLint's cache key changes whenever the rules can.
+  meta: { name: "eslint-plugin-locksmith", version: VERSION },
   rules: Object.fromEntries(FILE_RULES.map((rule) => [rule.meta.id, eslintRule(rule)])),
   configs: {} as Record<string, Linter.Config>,
 } satisfies ESLint.Plugin;

@@ -1,9 +1,11 @@
-// The packages as a team installs them: `npm pack` of @locksmith/cli and @locksmith/runtime, installed (with the
-// repository's typescript, pg and @types versions, from the npm cache when it has them) into two fresh projects, a
-// CommonJS one with `moduleResolution: node` that imports the runtime package and an ESM one with `nodenext` that
-// vendors it. In each: `npx locksmith lint` finds the races, the row-lock suggestion (from the JSON output) and
-// `--fix` repair them, the project's own `tsc` compiles the result, and the compiled code runs correctly against the
-// local PostgreSQL. Both projects run at once; one install each, shared by every assertion.
+// The packages as a team installs them: `npm pack` of @locksmith/cli, @locksmith/runtime and eslint-plugin-locksmith,
+// installed (with the repository's typescript, pg, eslint, @typescript-eslint/parser and @types versions, from the npm cache
+// when it has them) into two fresh projects, a CommonJS one with `moduleResolution: node` that imports the runtime
+// package and an ESM one with `nodenext` that vendors it. In each: `npx locksmith lint` finds the races, the row-lock
+// suggestion (from the JSON output) and `--fix` repair them, the project's own `tsc` compiles the result, and the
+// compiled code runs correctly against the local PostgreSQL. The CommonJS project also has the ESLint plugin, run by
+// `npx eslint` with typed linting on the same files, before the CLI's fix and with `--fix` where the CLI's runs. Both projects run at once; one install each, shared by every
+// assertion.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -67,16 +69,20 @@ interface ProjectKind {
   locksmithJson?: Record<string, unknown>;
   /** Where the inserted imports import the runtime from. */
   runtime: { core: string; postgres: string };
+  /** Also installs eslint-plugin-locksmith, ESLint and typescript-eslint's parser, and lints with them. */
+  eslintPlugin?: boolean;
 }
 
 const COMPILER = { target: "ES2022", strict: true, rootDir: "src", outDir: "build", skipLibCheck: true };
 const KINDS: ProjectKind[] = [
   {
-    label: "CommonJS, moduleResolution node, runtime package",
+    label: "CommonJS, moduleResolution node, runtime package, ESLint plugin",
     packageJson: {},
     // TypeScript 6 deprecates node10 resolution; such projects silence it until they move.
     tsconfig: { ...COMPILER, module: "commonjs", moduleResolution: "node", ignoreDeprecations: "6.0" },
     runtime: { core: "@locksmith/runtime", postgres: "@locksmith/runtime/postgres" },
+    // Here the runtime package resolves, so ESLint can apply the fixes that import it (it never creates a file).
+    eslintPlugin: true,
   },
   {
     label: "ESM, moduleResolution nodenext, vendored runtime",
@@ -95,6 +101,57 @@ interface Finding {
   suggestions: string[];
 }
 
+/** An ESLint-shaped JSON report (`locksmith lint --format json` and `eslint --format json` print the same shape). */
+type JsonReport = Array<{
+  filePath: string;
+  messages: Array<{
+    line: number;
+    ruleId: string;
+    fix?: unknown;
+    suggestions?: Array<{ desc: string; fix: { range: [number, number]; text: string } }>;
+  }>;
+}>;
+
+function jsonReport(result: Run, what: string): JsonReport {
+  assert.ok(result.stdout.startsWith("["), `${what} printed no JSON report (exit ${result.code}):\n${result.stderr}`);
+  return JSON.parse(result.stdout) as JsonReport;
+}
+
+function findingsOf(report: JsonReport, root: string): Finding[] {
+  return report.flatMap((r) =>
+    r.messages.map((m) => ({
+      file: path.relative(root, r.filePath),
+      line: m.line,
+      ruleId: m.ruleId,
+      fixable: m.fix !== undefined,
+      suggestions: (m.suggestions ?? []).map((s) => s.desc),
+    })),
+  );
+}
+
+/**
+ * The typed ESLint set-up of docs/eslint-plugin.md, reduced to typescript-eslint's parser (its whole package would add
+ * install time and its own findings) and Locksmith's rules.
+ */
+const ESLINT_CONFIG = `import tsParser from "@typescript-eslint/parser";
+import locksmith from "eslint-plugin-locksmith";
+
+export default [
+  {
+    files: ["**/*.ts"],
+    languageOptions: { parser: tsParser, parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+  },
+  locksmith.configs.recommended,
+];
+`;
+
+/** What `npx eslint` did in the project: a run before any fix, and `eslint --fix` where `locksmith lint --fix` runs. */
+interface EslintOutcome {
+  lint: Run;
+  fix: Run;
+  fixed: Record<string, string>;
+}
+
 /** Everything one project's run produced, checked by the tests below. */
 interface Outcome {
   root: string;
@@ -107,10 +164,11 @@ interface Outcome {
   shippedVendored: string;
   tsc: Run;
   check: Run;
+  eslint: EslintOutcome | undefined;
 }
 
 async function tryProject(kind: ProjectKind, tarballs: string[], root: string): Promise<Outcome> {
-  const [cli, runtime] = tarballs as [string, string];
+  const [cli, runtime, eslintPlugin] = tarballs as [string, string, string];
   fs.cpSync(FIXTURE, root, { recursive: true });
   const write = (file: string, value: unknown) => fs.writeFileSync(path.join(root, file), `${JSON.stringify(value, null, 2)}\n`);
   write("package.json", {
@@ -124,32 +182,28 @@ async function tryProject(kind: ProjectKind, tarballs: string[], root: string): 
       typescript: installed("typescript"),
       "@types/pg": installed("@types/pg"),
       "@types/node": installed("@types/node"),
+      ...(kind.eslintPlugin
+        ? {
+            "eslint-plugin-locksmith": `file:${eslintPlugin}`,
+            eslint: installed("eslint"),
+            "@typescript-eslint/parser": installed("@typescript-eslint/parser"),
+          }
+        : {}),
     },
   });
   write("tsconfig.json", { compilerOptions: kind.tsconfig, include: ["src"] });
   if (kind.locksmithJson) write("locksmith.json", kind.locksmithJson);
+  if (kind.eslintPlugin) fs.writeFileSync(path.join(root, "eslint.config.mjs"), ESLINT_CONFIG);
   const install = expectCode(await run(root, "npm", "install", "--prefer-offline", "--no-audit", "--no-fund"), 0, "npm install");
 
-  const lint = await run(root, "npx", "locksmith", "lint", "--format", "json");
-  assert.ok(lint.stdout.startsWith("["), `npx locksmith lint printed no JSON report (exit ${lint.code}):\n${lint.stderr}`);
-  const report = JSON.parse(lint.stdout) as Array<{
-    filePath: string;
-    messages: Array<{
-      line: number;
-      ruleId: string;
-      fix?: unknown;
-      suggestions?: Array<{ desc: string; fix: { range: [number, number]; text: string } }>;
-    }>;
-  }>;
-  const findings = report.flatMap((r) =>
-    r.messages.map((m) => ({
-      file: path.relative(root, r.filePath),
-      line: m.line,
-      ruleId: m.ruleId,
-      fixable: m.fix !== undefined,
-      suggestions: (m.suggestions ?? []).map((s) => s.desc),
-    })),
-  );
+  // Both read the untouched files: at once.
+  const eslint = (...args: string[]) => run(root, "npx", "eslint", "--format", "json", ...args, "src");
+  const [lint, eslintLint] = await Promise.all([
+    run(root, "npx", "locksmith", "lint", "--format", "json"),
+    kind.eslintPlugin ? eslint() : undefined,
+  ]);
+  const report = jsonReport(lint, "npx locksmith lint");
+  const findings = findingsOf(report, root);
   // The row lock is a suggestion (the editor offers it; --fix does not apply it): applied here as an editor would.
   const wallet = path.join(root, "src", "wallet.ts");
   const interest = report.find((r) => r.filePath === wallet)?.messages.find((m) => m.line === 15);
@@ -159,8 +213,17 @@ async function tryProject(kind: ProjectKind, tarballs: string[], root: string): 
     fs.writeFileSync(wallet, text.slice(0, rowLock.fix.range[0]) + rowLock.fix.text + text.slice(rowLock.fix.range[1]));
   }
 
+  const sources = () => Object.fromEntries(["wallet.ts", "docs.ts"].map((f) => [f, fs.readFileSync(path.join(root, "src", f), "utf8")]));
+  let eslintOutcome: EslintOutcome | undefined;
+  if (eslintLint) {
+    // `eslint --fix` on the same text as `locksmith lint --fix` below, which then starts again from that text.
+    const unfixed = sources();
+    eslintOutcome = { lint: eslintLint, fix: await eslint("--fix"), fixed: sources() };
+    for (const [file, text] of Object.entries(unfixed)) fs.writeFileSync(path.join(root, "src", file), text);
+  }
+
   const fix = await run(root, "npx", "locksmith", "lint", "--fix");
-  const fixed = Object.fromEntries(["wallet.ts", "docs.ts"].map((f) => [f, fs.readFileSync(path.join(root, "src", f), "utf8")]));
+  const fixed = sources();
   const vendoredPath = path.join(root, "src", "locksmith-runtime.ts");
   const vendored = fs.existsSync(vendoredPath) ? fs.readFileSync(vendoredPath, "utf8") : undefined;
   const shippedVendored = fs.readFileSync(
@@ -169,7 +232,7 @@ async function tryProject(kind: ProjectKind, tarballs: string[], root: string): 
   );
   const tsc = await run(root, "npx", "tsc", "-p", ".");
   const check = tsc.code === 0 ? await run(root, process.execPath, "check.mjs") : { code: -1, stdout: "", stderr: "not run: tsc failed" };
-  return { root, install, lint, findings, fix, fixed, vendored, shippedVendored, tsc, check };
+  return { root, install, lint, findings, fix, fixed, vendored, shippedVendored, tsc, check, eslint: eslintOutcome };
 }
 
 const FIXED_WALLET = (postgres: string) => `import type { Pool } from "pg";
@@ -207,6 +270,27 @@ export async function rename(pool: Pool, id: string, title: string): Promise<voi
 
 const ROW_LOCK = "Lock the row: read with FOR UPDATE inside withPgTransaction";
 const OPTIMISTIC = "Optimistic update: write only if `balance` is unchanged, retry with backoff on conflict";
+const RACES: Finding[] = [
+  { file: "src/docs.ts", line: 6, ruleId: "unchecked-optimistic-update", fixable: true, suggestions: [] },
+  { file: "src/wallet.ts", line: 8, ruleId: "select-then-update", fixable: true, suggestions: [ROW_LOCK, OPTIMISTIC] },
+  { file: "src/wallet.ts", line: 15, ruleId: "select-then-update", fixable: false, suggestions: [ROW_LOCK, OPTIMISTIC] },
+];
+
+/** An installed package's files, relative to its folder, with `/` separators. */
+function packageFiles(pkg: string): string[] {
+  return (fs.readdirSync(pkg, { recursive: true }) as string[])
+    .filter((f) => fs.statSync(path.join(pkg, f)).isFile())
+    .map((f) => f.split(path.sep).join("/"));
+}
+
+/** A package's README is read on npm's site: a relative link there leads nowhere. */
+function assertReadmeLinksOnlyToTheWeb(pkg: string): void {
+  assert.doesNotMatch(
+    fs.readFileSync(path.join(pkg, "README.md"), "utf8"),
+    /\]\((?!https?:)[^)#]+\)/,
+    `${pkg}/README.md links only to the web`,
+  );
+}
 
 describe("npm pack, then install into fresh projects", () => {
   const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-pack-")));
@@ -229,11 +313,10 @@ describe("npm pack, then install into fresh projects", () => {
   test("the CLI package ships compiled JavaScript, its docs, schema and vendored runtime, a README and a LICENSE", async () => {
     const { root } = await outcomes.get(KINDS[0]!.label)!;
     const pkg = path.join(root, "node_modules", "@locksmith", "cli");
-    const files = (fs.readdirSync(pkg, { recursive: true }) as string[])
-      .filter((f) => fs.statSync(path.join(pkg, f)).isFile())
-      .map((f) => f.split(path.sep).join("/"));
     const kinds = new Set(
-      files.map((f) => (f.startsWith("dist/") ? `dist/*${path.extname(f)}` : f.startsWith("rules/docs/") ? "rules/docs/*.md" : f)),
+      packageFiles(pkg).map((f) =>
+        f.startsWith("dist/") ? `dist/*${path.extname(f)}` : f.startsWith("rules/docs/") ? "rules/docs/*.md" : f,
+      ),
     );
     assert.deepEqual([...kinds].sort(), [
       "LICENSE",
@@ -262,11 +345,7 @@ describe("npm pack, then install into fresh projects", () => {
       "vscode-languageserver-protocol",
       "vscode-languageserver-textdocument",
     ]);
-    assert.doesNotMatch(
-      fs.readFileSync(path.join(pkg, "README.md"), "utf8"),
-      /\]\((?!https?:)[^)#]+\)/,
-      "the README links only to the web",
-    );
+    assertReadmeLinksOnlyToTheWeb(pkg);
     // The runtime is published under the same license, which its package carries too (npm packs LICENSE by itself).
     const license = fs.readFileSync(path.join(REPO_ROOT, "LICENSE"), "utf8");
     assert.equal(fs.readFileSync(path.join(pkg, "LICENSE"), "utf8"), license);
@@ -278,11 +357,7 @@ describe("npm pack, then install into fresh projects", () => {
       test("npx locksmith lint: exit 1, the three races, with the fixes and suggestions", async () => {
         const { lint, findings } = await outcomes.get(kind.label)!;
         assert.equal(lint.code, 1, lint.stderr);
-        assert.deepEqual(findings, [
-          { file: "src/docs.ts", line: 6, ruleId: "unchecked-optimistic-update", fixable: true, suggestions: [] },
-          { file: "src/wallet.ts", line: 8, ruleId: "select-then-update", fixable: true, suggestions: [ROW_LOCK, OPTIMISTIC] },
-          { file: "src/wallet.ts", line: 15, ruleId: "select-then-update", fixable: false, suggestions: [ROW_LOCK, OPTIMISTIC] },
-        ]);
+        assert.deepEqual(findings, RACES);
       });
 
       test(`the suggestion and --fix import the runtime from ${kind.runtime.postgres}, and then lint is clean`, async () => {
@@ -292,6 +367,24 @@ describe("npm pack, then install into fresh projects", () => {
         assert.equal(fixed["docs.ts"], FIXED_DOCS(kind.runtime.core));
         assert.equal(vendored, kind.locksmithJson ? shippedVendored : undefined);
       });
+
+      if (kind.eslintPlugin) {
+        test("npx eslint with locksmith.configs.recommended and typed linting: exit 1, the same races as locksmith/<rule>", async () => {
+          const { root, eslint } = await outcomes.get(kind.label)!;
+          const { lint } = eslint!;
+          assert.equal(lint.code, 1, lint.stderr);
+          const expected = RACES.map((race) => ({ ...race, ruleId: `locksmith/${race.ruleId}` }));
+          assert.deepEqual(findingsOf(jsonReport(lint, "npx eslint"), root), expected);
+        });
+
+        test("eslint --fix applies the same Locksmith fixes as locksmith lint --fix, and nothing remains", async () => {
+          const { root, eslint } = await outcomes.get(kind.label)!;
+          const { fix, fixed } = eslint!;
+          const remaining = findingsOf(jsonReport(fix, "npx eslint --fix"), root);
+          assert.deepEqual({ code: fix.code, stderr: fix.stderr, remaining }, { code: 0, stderr: "", remaining: [] });
+          assert.deepEqual(fixed, { "wallet.ts": FIXED_WALLET(kind.runtime.postgres), "docs.ts": FIXED_DOCS(kind.runtime.core) });
+        });
+      }
 
       test("the project's own tsc compiles the fixed code", async () => {
         const { tsc } = await outcomes.get(kind.label)!;
@@ -320,6 +413,53 @@ describe("npm pack, then install into fresh projects", () => {
       });
     });
   }
+
+  test("the ESLint plugin package: compiled JavaScript that runs @locksmith/cli's engine (one copy), typings, README, LICENSE", async () => {
+    const { root } = await outcomes.get(KINDS.find((kind) => kind.eslintPlugin)!.label)!;
+    const pkg = path.join(root, "node_modules", "eslint-plugin-locksmith");
+    const kinds = new Set(packageFiles(pkg).map((f) => (/^dist\/[^/]+\.js$/.test(f) ? "dist/*.js" : f)));
+    assert.deepEqual([...kinds].sort(), ["LICENSE", "README.md", "dist/*.js", "dist/index.d.ts", "package.json"]);
+    const {
+      description: _description,
+      keywords: _keywords,
+      ...manifest
+    } = JSON.parse(fs.readFileSync(path.join(pkg, "package.json"), "utf8"));
+    assert.deepEqual(manifest, {
+      name: "eslint-plugin-locksmith",
+      version: VERSION,
+      license: "MIT",
+      main: "dist/index.js",
+      types: "dist/index.d.ts",
+      engines: { node: ">=20" },
+      dependencies: { "@locksmith/cli": VERSION },
+      peerDependencies: { "@typescript-eslint/parser": ">=8.0.0", eslint: ">=9.0.0" },
+      peerDependenciesMeta: { "@typescript-eslint/parser": { optional: true } },
+    });
+    // The plugin requires the engine from the CLI package the project installed, not a copy of its own.
+    assert.equal(fs.existsSync(path.join(pkg, "node_modules")), false);
+    for (const file of packageFiles(path.join(pkg, "dist")).filter((f) => f.endsWith(".js"))) {
+      const requires = [...fs.readFileSync(path.join(pkg, "dist", file), "utf8").matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!);
+      assert.deepEqual(
+        requires.filter((r) => !/^(node:|\.\/|@locksmith\/cli\/dist\/)/.test(r)),
+        [],
+        `${file} requires only Node, its own files and @locksmith/cli`,
+      );
+    }
+    assertReadmeLinksOnlyToTheWeb(pkg);
+    assert.equal(fs.readFileSync(path.join(pkg, "LICENSE"), "utf8"), fs.readFileSync(path.join(REPO_ROOT, "LICENSE"), "utf8"));
+  });
+
+  test("npm pack of the uncompiled eslint-plugin/ folder refuses in one line", async () => {
+    const { code, stderr } = await run(path.join(REPO_ROOT, "eslint-plugin"), "npm", "pack", "--dry-run");
+    assert.deepEqual(
+      { code, first: stderr.split("\n")[0] },
+      {
+        code: 1,
+        first:
+          "Pack eslint-plugin-locksmith with npm run pack:packages at the repository root: it stages the compiled package (dist/packages/eslint-plugin).",
+      },
+    );
+  });
 
   test("the bins: versions, the language server's usage, and a broken installation in one line with exit 2", async () => {
     const { root } = await outcomes.get(KINDS[0]!.label)!;
