@@ -51,6 +51,8 @@ export const lockReleaseNotGuaranteed = defineRule({
         "{{lock}} is released at line {{line}} only if nothing goes wrong: if {{skip}}, the release is skipped and {{consequence}}.",
       chainNeverRecovers:
         "{{chain}} runs each task after the previous one, but the chain stored here does not recover from a rejection: after one task fails, every later task is skipped and rejects with that error, for as long as the process lives.",
+      lostInPromiseAll:
+        "{{lock}} is taken for each element of {{collection}} at once with `Promise.all`: if one acquisition fails ({{failure}}), `Promise.all` rejects at once and the locks the others took are never released, because their handles are lost with the rejected result.",
       releasedBeforeSettled:
         "{{lock}} is released in `finally` at line {{line}} as soon as this `return` hands back the promise of {{work}}, before it settles: the rest of {{work}} runs without the lock, alongside the next holder.",
       releasedBeforeSettledIfPromise:
@@ -73,6 +75,17 @@ export const lockReleaseNotGuaranteed = defineRule({
       context.settings.declaredLocks,
     )) {
       if (acquisition.style === "scoped" || acquisition.transactionScoped || isDisposedByUsing(acquisition)) continue;
+      const together = takenTogether(acquisition);
+      if (together) {
+        context.report({
+          messageId: "lostInPromiseAll",
+          data: { lock: sentenceStart(acquisition.label), collection: code(shortText(together.collection)), failure: together.failure },
+          help: "Take them with one call that acquires all or none (the runtime's `lockAll`, redlock's `acquire(keys, ttl)`), or use `Promise.allSettled` and release the ones that were taken before failing.",
+          span: spanOf(acquisition.call, context.sourceFile),
+          related: [{ span: spanOf(together.all, context.sourceFile), message: "rejects as soon as one acquisition fails" }],
+        });
+        continue;
+      }
       const acquisitionStatement = statementOf(acquisition.call);
       const fn = enclosingFunction(acquisition.call);
       if (!acquisitionStatement || !fn?.body) continue;
@@ -257,6 +270,51 @@ function wrapInFinally(
   // The release moves into `finally`: it and what separates it from the wrapped statements go.
   const moved = fixer.remove({ start: wrapped[wrapped.length - 1]!.end, end: releaseStatement.end });
   return [fixer.fix("Release the lock in a finally block", wrapStatements(sf, wrapped, "try {", finallyBlock), moved)];
+}
+
+/** Mechanisms whose acquisition throws when it does not get the lock in time, whatever its options. */
+const THROWS_WHEN_BUSY: Readonly<Record<string, string>> = {
+  redlock: "redlock gives up after its retries",
+  lease: "the lease is busy past its timeout",
+  "redis-semaphore": "the semaphore's acquire timeout passes",
+};
+
+/**
+ * `Promise.all(keys.map((k) => lock(k)))` where the acquisition can fail by throwing (a distributed lock that gives
+ * up, or an explicit timeout or abort signal): the acquisitions that succeeded are held with nobody to release them.
+ */
+function takenTogether(acquisition: LockAcquisition): { collection: ts.Expression; all: ts.CallExpression; failure: string } | undefined {
+  const call = acquisition.call;
+  if (!ts.isCallExpression(call) || acquisition.style !== "blocking") return undefined;
+  const failure = THROWS_WHEN_BUSY[acquisition.mechanism] ?? (hasWaitLimit(call) ? "its timeout passes or its signal aborts" : undefined);
+  if (!failure) return undefined;
+  let value: ts.Node = call;
+  while (ts.isAwaitExpression(value.parent) || ts.isParenthesizedExpression(value.parent)) value = value.parent;
+  const callback = ts.isReturnStatement(value.parent) ? enclosingFunction(value.parent) : value.parent;
+  if (!callback || !(ts.isArrowFunction(callback) || ts.isFunctionExpression(callback))) return undefined;
+  if (ts.isArrowFunction(callback) && callback.body !== value && !ts.isReturnStatement(value.parent)) return undefined;
+  const map = callback.parent;
+  if (
+    !ts.isCallExpression(map) ||
+    map.arguments[0] !== callback ||
+    !ts.isPropertyAccessExpression(map.expression) ||
+    map.expression.name.text !== "map"
+  )
+    return undefined;
+  let outer: ts.Node = map;
+  while (ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
+  const all = outer.parent;
+  if (!ts.isCallExpression(all) || all.expression.getText() !== "Promise.all") return undefined;
+  return { collection: map.expression.expression, all, failure };
+}
+
+/** An options argument with a timeout or an abort signal: the acquisition rejects when it runs out. */
+function hasWaitLimit(call: ts.CallExpression): boolean {
+  return call.arguments.some(
+    (a) =>
+      ts.isObjectLiteralExpression(a) &&
+      a.properties.some((p) => p.name !== undefined && /^(timeout|timeoutMs|acquireTimeout|signal)$/.test(p.name.getText())),
+  );
 }
 
 interface EarlyRelease {

@@ -26,6 +26,20 @@ const BUSY_KEY = "the key stays marked busy, and every later call for it is turn
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
+      name: "Promise.all of acquisitions that cannot fail (no timeout), or allSettled, loses no handle",
+      code: `import { LockManager } from "@locksmith/runtime";
+const locks = new LockManager();
+declare function work(): Promise<void>;
+export async function all(keys: string[]) {
+  const held = await Promise.all(keys.map((k) => locks.acquire(k)));
+  try {
+    await work();
+  } finally {
+    for (const h of held) h.release();
+  }
+}`,
+    },
+    {
       name: "a once-per-window throttle: an expiring constant under a key not named as a lock, kept when the work is done",
       code: `${tryCatchRedis}export async function revalidate(id: string): Promise<void> {
   const key = \`revalidate:\${id}\`;
@@ -386,6 +400,29 @@ export async function handleDelivery(providerId: string, deliveryId: string, pay
     },
   ],
   invalid: [
+    {
+      name: "Promise.all of acquisitions with a timeout: one timing out loses the handles of the others",
+      code: `import { LockManager } from "@locksmith/runtime";
+const locks = new LockManager();
+declare function work(): Promise<void>;
+export async function all(keys: string[]) {
+  const held = await Promise.all(keys.map(async (k) => await locks.acquire(k, { timeoutMs: 1000 })));
+  try {
+    await work();
+  } finally {
+    for (const h of held) h.release();
+  }
+}`,
+      errors: [
+        {
+          line: 5,
+          column: 62,
+          messageId: "lostInPromiseAll",
+          data: { lock: "`locks` key `k`", collection: "`keys`", failure: "its timeout passes or its signal aborts" },
+          related: [{ line: 5, message: "rejects as soon as one acquisition fails" }],
+        },
+      ],
+    },
     {
       name: "an [error, value] tuple from a tryCatch helper: the error and busy returns hold nothing, a throwing call does",
       code: `${tryCatchRedis}export async function sync(id: string, token: string): Promise<void> {
