@@ -10,6 +10,7 @@ import {
   acquisitionPaths,
   alwaysExits,
   boundNames,
+  calleeName,
   code,
   containingStatements,
   defineRule,
@@ -24,6 +25,7 @@ import {
   lineOf,
   nodesOfKinds,
   promiseChainsIn,
+  receiverOf,
   resultBinding,
   sentenceStart,
   skipParens,
@@ -53,6 +55,8 @@ export const lockReleaseNotGuaranteed = defineRule({
         "{{chain}} runs each task after the previous one, but the chain stored here does not recover from a rejection: after one task fails, every later task is skipped and rejects with that error, for as long as the process lives.",
       lostInPromiseAll:
         "{{lock}} is taken for each element of {{collection}} at once with `Promise.all`: if one acquisition fails ({{failure}}), `Promise.all` rejects at once and the locks the others took are never released, because their handles are lost with the rejected result.",
+      leakedByLaterFailure:
+        "{{lock}} is taken for each element of {{collection}} in turn and kept in {{held}}, outside any `try`: if the acquisition for a later element fails ({{failure}}), the locks already in {{held}} are never released.",
       releasedBeforeSettled:
         "{{lock}} is released in `finally` at line {{line}} as soon as this `return` hands back the promise of {{work}}, before it settles: the rest of {{work}} runs without the lock, alongside the next holder.",
       releasedBeforeSettledIfPromise:
@@ -75,6 +79,21 @@ export const lockReleaseNotGuaranteed = defineRule({
       context.settings.declaredLocks,
     )) {
       if (acquisition.style === "scoped" || acquisition.transactionScoped || isDisposedByUsing(acquisition)) continue;
+      const collected = collectedInLoop(acquisition);
+      if (collected) {
+        context.report({
+          messageId: "leakedByLaterFailure",
+          data: {
+            lock: sentenceStart(acquisition.label),
+            collection: code(shortText(collected.collection)),
+            held: code(collected.held),
+            failure: collected.failure,
+          },
+          help: "Start the `try` before the loop, so that its `finally` releases whatever was taken, or take the keys with one call that acquires all or none (the runtime's `lockAll`).",
+          span: spanOf(acquisition.call, context.sourceFile),
+        });
+        continue;
+      }
       const together = takenTogether(acquisition);
       if (together) {
         context.report({
@@ -285,8 +304,7 @@ const THROWS_WHEN_BUSY: Readonly<Record<string, string>> = {
  */
 function takenTogether(acquisition: LockAcquisition): { collection: ts.Expression; all: ts.CallExpression; failure: string } | undefined {
   const call = acquisition.call;
-  if (!ts.isCallExpression(call) || acquisition.style !== "blocking") return undefined;
-  const failure = THROWS_WHEN_BUSY[acquisition.mechanism] ?? (hasWaitLimit(call) ? "its timeout passes or its signal aborts" : undefined);
+  const failure = failureOf(acquisition);
   if (!failure) return undefined;
   let value: ts.Node = call;
   while (ts.isAwaitExpression(value.parent) || ts.isParenthesizedExpression(value.parent)) value = value.parent;
@@ -306,6 +324,37 @@ function takenTogether(acquisition: LockAcquisition): { collection: ts.Expressio
   const all = outer.parent;
   if (!ts.isCallExpression(all) || all.expression.getText() !== "Promise.all") return undefined;
   return { collection: map.expression.expression, all, failure };
+}
+
+/** Why an acquisition can fail by throwing, or undefined when it only waits. */
+function failureOf(acquisition: LockAcquisition): string | undefined {
+  if (!ts.isCallExpression(acquisition.call) || acquisition.style !== "blocking") return undefined;
+  return (
+    THROWS_WHEN_BUSY[acquisition.mechanism] ?? (hasWaitLimit(acquisition.call) ? "its timeout passes or its signal aborts" : undefined)
+  );
+}
+
+/**
+ * `for (const k of keys) held.push(await lock(k, { timeoutMs }))` with no `try` around the loop: a failure for a later
+ * key leaves the earlier ones held, whatever `finally` comes after the loop.
+ */
+function collectedInLoop(acquisition: LockAcquisition): { collection: ts.Expression; held: string; failure: string } | undefined {
+  const failure = failureOf(acquisition);
+  if (!failure) return undefined;
+  let value: ts.Node = acquisition.call;
+  while (ts.isAwaitExpression(value.parent) || ts.isParenthesizedExpression(value.parent)) value = value.parent;
+  const push = value.parent;
+  if (!ts.isCallExpression(push) || !push.arguments.includes(value as ts.Expression) || calleeName(push) !== "push") return undefined;
+  const held = receiverOf(push);
+  if (!held || !ts.isIdentifier(held)) return undefined;
+  const fn = enclosingFunction(acquisition.call);
+  let loop: ts.ForOfStatement | undefined;
+  for (let node: ts.Node = push; node.parent && node !== fn; node = node.parent) {
+    if (ts.isForOfStatement(node.parent) && node.parent.statement === node) loop ??= node.parent;
+    // Inside a try (of this function) that may release on failure: not this shape.
+    if (ts.isTryStatement(node.parent) && node.parent.tryBlock === node) return undefined;
+  }
+  return loop ? { collection: loop.expression, held: held.text, failure } : undefined;
 }
 
 /** An options argument with a timeout or an abort signal: the acquisition rejects when it runs out. */

@@ -14,6 +14,18 @@ const redis = new Redis();
 declare function tryCatch<T>(p: Promise<T>): Promise<[Error, undefined] | [undefined, T]>;
 declare function pull(id: string): Promise<boolean>;
 `;
+const inTurn = (tryAroundLoop: boolean) => `import { LockManager } from "@locksmith/runtime";
+const locks = new LockManager();
+declare function work(): Promise<void>;
+type Held = Awaited<ReturnType<LockManager["acquire"]>>;
+export async function inTurn(keys: string[]) {
+  const held: Held[] = [];
+  ${tryAroundLoop ? "try {\n    " : ""}for (const k of [...keys].sort()) held.push(await locks.acquire(k, { timeoutMs: 1000 }));
+  ${tryAroundLoop ? "  " : "try {\n    "}await work();
+  } finally {
+    for (const h of held) h.release();
+  }
+}`;
 const FOREVER = "the lock is never released, and every later acquisition waits forever";
 const UNTIL_EXPIRY = "the lock stays held until it expires, and every other process waits for it meanwhile";
 const SESSION =
@@ -25,6 +37,10 @@ const BUSY_KEY = "the key stays marked busy, and every later call for it is turn
 
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
+    {
+      name: "keys taken in turn inside the try whose finally releases them",
+      code: inTurn(true),
+    },
     {
       name: "Promise.all of acquisitions that cannot fail (no timeout), or allSettled, loses no handle",
       code: `import { LockManager } from "@locksmith/runtime";
@@ -400,6 +416,23 @@ export async function handleDelivery(providerId: string, deliveryId: string, pay
     },
   ],
   invalid: [
+    {
+      name: "keys taken in turn with a timeout before the try: a later timeout leaks the earlier locks",
+      code: inTurn(false),
+      errors: [
+        {
+          line: 7,
+          column: 53,
+          messageId: "leakedByLaterFailure",
+          data: {
+            lock: "`locks` key `k`",
+            collection: "`[...keys].sort()`",
+            held: "`held`",
+            failure: "its timeout passes or its signal aborts",
+          },
+        },
+      ],
+    },
     {
       name: "Promise.all of acquisitions with a timeout: one timing out loses the handles of the others",
       code: `import { LockManager } from "@locksmith/runtime";
