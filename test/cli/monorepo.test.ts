@@ -38,6 +38,23 @@ describe("monorepos", () => {
     });
   }
 
+  test("a package tsconfig extending a workspace package's tsconfig is read before `npm install` linked it", async () => {
+    const root = monorepo(undefined, {
+      "packages/tsconfig/package.json": JSON.stringify({ name: "@acme/tsconfig", version: "0.0.0" }),
+      "packages/tsconfig/base.json": `{ "compilerOptions": { "strict": true, "module": "nodenext" } }`,
+      "packages/a/tsconfig.json": `{ "extends": "@acme/tsconfig/base.json", "include": ["src"] }`,
+    });
+    const { code, stdout, stderr } = await runCli(["lint", "-f", "json"], root);
+    assert.equal(stderr, "");
+    assert.deepEqual(findings(stdout, root), [IN_A, IN_B]);
+    assert.equal(code, 1);
+    // A name that no workspace package has is still an error, in one line.
+    fs.writeFileSync(path.join(root, "packages/a/tsconfig.json"), `{ "extends": "@acme/missing/base.json", "include": ["src"] }`);
+    const missing = await runCli(["lint", "-f", "json"], root);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^locksmith: .*packages\/a\/tsconfig\.json: File '@acme\/missing\/base\.json' not found\.\n$/);
+  });
+
   test("linting one package reports the cycle in that package only, from the root or from inside it", async () => {
     const root = monorepo();
     const fromRoot = await runCli(["lint", "packages/a", "-f", "json"], root);

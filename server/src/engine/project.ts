@@ -62,19 +62,59 @@ export interface ProjectSpec {
 export function readTsconfig(tsconfigPath: string): { options: ts.CompilerOptions; fileNames: string[] } {
   const file = path.resolve(tsconfigPath);
   if (!fs.existsSync(file)) throw new ProjectLoadError(`tsconfig not found: ${tsconfigPath}`);
-  const problems: string[] = [];
-  const host: ts.ParseConfigFileHost = {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => problems.push(ts.flattenDiagnosticMessageText(d.messageText, "\n")),
-  };
+  let read = parseTsconfig(file, ts.sys);
+  // `extends` of a workspace package (`@acme/tsconfig/base.json`) before `npm install` linked it: read it from the
+  // package's folder, as node_modules would after the install.
+  if (read.missingFile) {
+    const packages = findWorkspace(path.dirname(file))?.packages;
+    if (packages?.size) read = parseTsconfig(file, workspaceLinkedSystem(packages));
+  }
+  if (!read.parsed || read.errors.length > 0) throw new ProjectLoadError(`${tsconfigPath}: ${read.errors[0] ?? "cannot be parsed"}`);
+  return { options: { ...read.parsed.options, noEmit: true }, fileNames: read.parsed.fileNames.map(normalizePath) };
+}
+
+function parseTsconfig(
+  file: string,
+  system: ts.System,
+): { parsed: ts.ParsedCommandLine | undefined; errors: string[]; missingFile: boolean } {
+  const problems: ts.Diagnostic[] = [];
+  const host: ts.ParseConfigFileHost = { ...system, onUnRecoverableConfigFileDiagnostic: (d) => problems.push(d) };
   const parsed = ts.getParsedCommandLineOfConfigFile(file, { noEmit: true }, host);
   // "No inputs were found" (18003) is not fatal: the user may lint a folder the tsconfig does not include.
-  const errors = [
-    ...problems,
-    ...(parsed?.errors ?? []).filter((d) => d.code !== 18003).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")),
-  ];
-  if (!parsed || errors.length > 0) throw new ProjectLoadError(`${tsconfigPath}: ${errors[0] ?? "cannot be parsed"}`);
-  return { options: { ...parsed.options, noEmit: true }, fileNames: parsed.fileNames.map(normalizePath) };
+  const diagnostics = [...problems, ...(parsed?.errors ?? []).filter((d) => d.code !== 18003)];
+  return {
+    parsed,
+    errors: diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")),
+    missingFile: diagnostics.some((d) => d.code === 6053), // "File '…' not found."
+  };
+}
+
+/** `ts.sys` where `…/node_modules/<workspace package>/…` is that package's folder. */
+function workspaceLinkedSystem(packages: ReadonlyMap<string, string>): ts.System {
+  const redirect = (p: string): string => {
+    const normal = normalizePath(p);
+    for (const [name, folder] of packages) {
+      const marker = `/node_modules/${name}/`;
+      const at = normal.lastIndexOf(marker);
+      if (at >= 0) return path.join(folder, normal.slice(at + marker.length));
+      if (normal.endsWith(`/node_modules/${name}`)) return folder;
+    }
+    return p;
+  };
+  return {
+    ...ts.sys,
+    fileExists: (p) => ts.sys.fileExists(redirect(p)),
+    readFile: (p, encoding) => ts.sys.readFile(redirect(p), encoding),
+    // Resolution only looks into a node_modules folder (or scope folder) that exists: before the install, none does.
+    directoryExists: (p) => {
+      const normal = normalizePath(p);
+      if (/\/node_modules$/.test(normal)) return true;
+      const scope = /\/node_modules\/(@[^/]+)$/.exec(normal)?.[1];
+      if (scope && [...packages.keys()].some((name) => name.startsWith(`${scope}/`))) return true;
+      return ts.sys.directoryExists!(redirect(p));
+    },
+    realpath: (p) => redirect(p),
+  };
 }
 
 export function findNearestTsconfig(start: string): string | undefined {
