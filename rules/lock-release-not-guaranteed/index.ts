@@ -8,38 +8,29 @@ import {
   CALL_KINDS,
   allLockAcquisitionsIn,
   acquisitionPaths,
-  alwaysExits,
   boundNames,
-  calleeName,
   code,
-  containingStatements,
   defineRule,
   enclosingFunction,
   expressionKey,
-  firstThrowingExpression,
-  indentationAt,
-  indentUnit,
   isDisposedByUsing,
   isInside,
   isReleaseOf,
   lineOf,
   nodesOfKinds,
   promiseChainsIn,
-  receiverOf,
   resultBinding,
   sentenceStart,
-  skipParens,
   spanOf,
   statementOf,
   ts,
   walk,
-  wrapStatements,
-  type Fix,
-  type Fixer,
-  type FunctionLike,
   type Leak,
   type LockAcquisition,
-} from "../server/src/rule-kit";
+} from "../../server/src/rule-kit";
+import { isAsync, releasedBeforeSettling, type ReleaseCall } from "./early-release";
+import { collectedInLoop, takenTogether } from "./lost-handles";
+import { wrapInFinally } from "./wrap-in-finally";
 
 export const lockReleaseNotGuaranteed = defineRule({
   meta: {
@@ -155,8 +146,6 @@ export const lockReleaseNotGuaranteed = defineRule({
   },
 });
 
-type ReleaseCall = ts.CallExpression | ts.TaggedTemplateExpression;
-
 interface Analysis {
   releases: ReleaseCall[];
   /** Released inside a nested function (`promise.finally(() => release())`, a timer): timing unknown, so trusted. */
@@ -206,17 +195,6 @@ function escapesAt(id: ts.Identifier): boolean {
   return false;
 }
 
-/** `if (!ok) return;` right after a try-lock: leaving when the lock was not taken needs no release. */
-function isSuccessCheck(statement: ts.Statement | undefined): boolean {
-  return (
-    !!statement &&
-    ts.isIfStatement(statement) &&
-    !statement.elseStatement &&
-    alwaysExits(statement.thenStatement) &&
-    !firstThrowingExpression(statement.expression)
-  );
-}
-
 /** What takes a path out of the function with the lock held, for the message: "the `return` at line 12 runs". */
 function whatSkips(leak: Leak): string {
   switch (leak.kind) {
@@ -243,193 +221,6 @@ function consequence(acquisition: LockAcquisition): string {
   if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named")
     return "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
   return "the lock is never released, and every later acquisition waits forever";
-}
-
-/**
- * Safe fix: wrap what runs between acquisition (or its success check) and the release in try/finally, moving the
- * release into `finally`. Only when the shape makes that exactly right: one release, an expression statement in the
- * same block, and no declaration in the wrapped range used after it.
- */
-function wrapInFinally(
-  sf: ts.SourceFile,
-  fixer: Fixer,
-  acquisition: LockAcquisition,
-  acquisitionStatement: ts.Statement,
-  releases: ReleaseCall[],
-): Fix[] {
-  if (releases.length !== 1) return [];
-  const release = releases[0]!;
-  const releaseStatement = statementOf(release);
-  const list = containingStatements(acquisitionStatement);
-  if (!releaseStatement || !list || !list.includes(releaseStatement) || !ts.isExpressionStatement(releaseStatement)) return [];
-  const expression = releaseStatement.expression;
-  if (expression !== release && !(ts.isAwaitExpression(expression) && expression.expression === release)) return [];
-  let first = list.indexOf(acquisitionStatement) + 1;
-  if (acquisition.style === "try") {
-    // The success checks (`if (error) return; if (ok !== "OK") return;`) stay outside the try, or a failed attempt
-    // would release someone else's lock.
-    if (!isSuccessCheck(list[first])) return [];
-    while (isSuccessCheck(list[first])) first++;
-  }
-  const last = list.indexOf(releaseStatement);
-  const wrapped = list.slice(first, last);
-  if (wrapped.length === 0) return [];
-  const declared = new Set<string>();
-  for (const statement of wrapped) {
-    if (ts.isVariableStatement(statement))
-      for (const d of statement.declarationList.declarations) for (const id of boundNames(d.name)) declared.add(id.text);
-    if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name) declared.add(statement.name.text);
-  }
-  const after = list.slice(last + 1);
-  if (after.some((s) => [...declared].some((name) => new RegExp(`\\b${name}\\b`).test(s.getText())))) return [];
-
-  const indent = indentationAt(sf, wrapped[0]!.getStart(sf));
-  const unit = indentUnit(sf);
-  const finallyBlock = `} finally {\n${indent}${unit}${releaseStatement.getText(sf)}\n${indent}}`;
-  // The release moves into `finally`: it and what separates it from the wrapped statements go.
-  const moved = fixer.remove({ start: wrapped[wrapped.length - 1]!.end, end: releaseStatement.end });
-  return [fixer.fix("Release the lock in a finally block", wrapStatements(sf, wrapped, "try {", finallyBlock), moved)];
-}
-
-/** Mechanisms whose acquisition throws when it does not get the lock in time, whatever its options. */
-const THROWS_WHEN_BUSY: Readonly<Record<string, string>> = {
-  redlock: "redlock gives up after its retries",
-  lease: "the lease is busy past its timeout",
-  "redis-semaphore": "the semaphore's acquire timeout passes",
-};
-
-/**
- * `Promise.all(keys.map((k) => lock(k)))` where the acquisition can fail by throwing (a distributed lock that gives
- * up, or an explicit timeout or abort signal): the acquisitions that succeeded are held with nobody to release them.
- */
-function takenTogether(acquisition: LockAcquisition): { collection: ts.Expression; all: ts.CallExpression; failure: string } | undefined {
-  const call = acquisition.call;
-  const failure = failureOf(acquisition);
-  if (!failure) return undefined;
-  let value: ts.Node = call;
-  while (ts.isAwaitExpression(value.parent) || ts.isParenthesizedExpression(value.parent)) value = value.parent;
-  const callback = ts.isReturnStatement(value.parent) ? enclosingFunction(value.parent) : value.parent;
-  if (!callback || !(ts.isArrowFunction(callback) || ts.isFunctionExpression(callback))) return undefined;
-  if (ts.isArrowFunction(callback) && callback.body !== value && !ts.isReturnStatement(value.parent)) return undefined;
-  const map = callback.parent;
-  if (
-    !ts.isCallExpression(map) ||
-    map.arguments[0] !== callback ||
-    !ts.isPropertyAccessExpression(map.expression) ||
-    map.expression.name.text !== "map"
-  )
-    return undefined;
-  let outer: ts.Node = map;
-  while (ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
-  const all = outer.parent;
-  if (!ts.isCallExpression(all) || all.expression.getText() !== "Promise.all") return undefined;
-  return { collection: map.expression.expression, all, failure };
-}
-
-/** Why an acquisition can fail by throwing, or undefined when it only waits. */
-function failureOf(acquisition: LockAcquisition): string | undefined {
-  if (!ts.isCallExpression(acquisition.call) || acquisition.style !== "blocking") return undefined;
-  return (
-    THROWS_WHEN_BUSY[acquisition.mechanism] ?? (hasWaitLimit(acquisition.call) ? "its timeout passes or its signal aborts" : undefined)
-  );
-}
-
-/**
- * `for (const k of keys) held.push(await lock(k, { timeoutMs }))` with no `try` around the loop: a failure for a later
- * key leaves the earlier ones held, whatever `finally` comes after the loop.
- */
-function collectedInLoop(acquisition: LockAcquisition): { collection: ts.Expression; held: string; failure: string } | undefined {
-  const failure = failureOf(acquisition);
-  if (!failure) return undefined;
-  let value: ts.Node = acquisition.call;
-  while (ts.isAwaitExpression(value.parent) || ts.isParenthesizedExpression(value.parent)) value = value.parent;
-  const push = value.parent;
-  if (!ts.isCallExpression(push) || !push.arguments.includes(value as ts.Expression) || calleeName(push) !== "push") return undefined;
-  const held = receiverOf(push);
-  if (!held || !ts.isIdentifier(held)) return undefined;
-  const fn = enclosingFunction(acquisition.call);
-  let loop: ts.ForOfStatement | undefined;
-  for (let node: ts.Node = push; node.parent && node !== fn; node = node.parent) {
-    if (ts.isForOfStatement(node.parent) && node.parent.statement === node) loop ??= node.parent;
-    // Inside a try (of this function) that may release on failure: not this shape.
-    if (ts.isTryStatement(node.parent) && node.parent.tryBlock === node) return undefined;
-  }
-  return loop ? { collection: loop.expression, held: held.text, failure } : undefined;
-}
-
-/** An options argument with a timeout or an abort signal: the acquisition rejects when it runs out. */
-function hasWaitLimit(call: ts.CallExpression): boolean {
-  return call.arguments.some(
-    (a) =>
-      ts.isObjectLiteralExpression(a) &&
-      a.properties.some((p) => p.name !== undefined && /^(timeout|timeoutMs|acquireTimeout|signal)$/.test(p.name.getText())),
-  );
-}
-
-interface EarlyRelease {
-  returned: ts.Expression;
-  release: ReleaseCall;
-  /** The returned value's type is a promise (not `any`). */
-  certain: boolean;
-}
-
-/**
- * `return work()` (not awaited) inside a `try` or `catch` whose `finally` releases the lock, where the lock may be held:
- * the `finally` runs when the promise is handed back, not when it settles.
- */
-function releasedBeforeSettling(
-  acquisition: LockAcquisition,
-  fn: FunctionLike,
-  releases: readonly ReleaseCall[],
-  checker: ts.TypeChecker,
-): EarlyRelease[] {
-  const found: EarlyRelease[] = [];
-  const seen = new Set<ts.ReturnStatement>();
-  for (const release of releases) {
-    const guarded = tryReleasingInFinally(release, fn);
-    if (!guarded) continue;
-    const blocks = [guarded.tryBlock, guarded.catchClause?.block].filter((b): b is ts.Block => !!b);
-    for (const block of blocks)
-      for (const ret of nodesOfKinds<ts.ReturnStatement>(block, [ts.SyntaxKind.ReturnStatement])) {
-        const returned = ret.expression && skipParens(ret.expression);
-        if (!returned || seen.has(ret) || enclosingFunction(ret) !== fn || ts.isAwaitExpression(returned)) continue;
-        const promise = promiseKind(returned, checker);
-        if (!promise || !acquisitionPaths(acquisition).heldAt(ret)) continue;
-        seen.add(ret);
-        found.push({ returned: ret.expression!, release, certain: promise === "promise" });
-      }
-  }
-  return found;
-}
-
-/** The `try` statement of `fn` whose `finally` block holds `release`. */
-function tryReleasingInFinally(release: ts.Node, fn: ts.Node): ts.TryStatement | undefined {
-  for (let node: ts.Node = release; node.parent && node !== fn; node = node.parent)
-    if (ts.isTryStatement(node.parent) && node.parent.finallyBlock === node) return node.parent;
-  return undefined;
-}
-
-/** "promise" when the value is thenable; "maybe" for a call whose type is `any` (a wrapped method, `original.apply`). */
-function promiseKind(value: ts.Expression, checker: ts.TypeChecker): "promise" | "maybe" | undefined {
-  let type: ts.Type;
-  try {
-    type = checker.getTypeAtLocation(value);
-  } catch {
-    return undefined;
-  }
-  // `any` as declared or inferred (a decorator's `original.apply(this, args)`), not the error type of a call whose
-  // declaration did not resolve (dependencies not installed): that one says nothing about the value.
-  if (type.flags & ts.TypeFlags.Any)
-    return ts.isCallExpression(value) && (type as { intrinsicName?: string }).intrinsicName === "any" ? "maybe" : undefined;
-  const thenable = (t: ts.Type): boolean => {
-    const then = t.getProperty("then");
-    return !!then && checker.getTypeOfSymbolAtLocation(then, value).getCallSignatures().length > 0;
-  };
-  return (type.isUnion() ? type.types.some(thenable) : thenable(type)) ? "promise" : undefined;
-}
-
-function isAsync(fn: ts.Node): boolean {
-  return ts.canHaveModifiers(fn) && !!ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
 }
 
 function fnName(fn: ts.Node): string {

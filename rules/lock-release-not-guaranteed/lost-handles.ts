@@ -1,0 +1,80 @@
+// Locks taken for many keys whose handles can be lost: `Promise.all` rejecting when one acquisition fails, or a loop
+// collecting handles before the `try` that releases them.
+import { calleeName, enclosingFunction, receiverOf, ts, type LockAcquisition } from "../../server/src/rule-kit";
+
+/** Mechanisms whose acquisition throws when it does not get the lock in time, whatever its options. */
+const THROWS_WHEN_BUSY: Readonly<Record<string, string>> = {
+  redlock: "redlock gives up after its retries",
+  lease: "the lease is busy past its timeout",
+  "redis-semaphore": "the semaphore's acquire timeout passes",
+};
+
+/**
+ * `Promise.all(keys.map((k) => lock(k)))` where the acquisition can fail by throwing (a distributed lock that gives
+ * up, or an explicit timeout or abort signal): the acquisitions that succeeded are held with nobody to release them.
+ */
+export function takenTogether(
+  acquisition: LockAcquisition,
+): { collection: ts.Expression; all: ts.CallExpression; failure: string } | undefined {
+  const call = acquisition.call;
+  const failure = failureOf(acquisition);
+  if (!failure) return undefined;
+  let value: ts.Node = call;
+  while (ts.isAwaitExpression(value.parent) || ts.isParenthesizedExpression(value.parent)) value = value.parent;
+  const callback = ts.isReturnStatement(value.parent) ? enclosingFunction(value.parent) : value.parent;
+  if (!callback || !(ts.isArrowFunction(callback) || ts.isFunctionExpression(callback))) return undefined;
+  if (ts.isArrowFunction(callback) && callback.body !== value && !ts.isReturnStatement(value.parent)) return undefined;
+  const map = callback.parent;
+  if (
+    !ts.isCallExpression(map) ||
+    map.arguments[0] !== callback ||
+    !ts.isPropertyAccessExpression(map.expression) ||
+    map.expression.name.text !== "map"
+  )
+    return undefined;
+  let outer: ts.Node = map;
+  while (ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
+  const all = outer.parent;
+  if (!ts.isCallExpression(all) || all.expression.getText() !== "Promise.all") return undefined;
+  return { collection: map.expression.expression, all, failure };
+}
+
+/** Why an acquisition can fail by throwing, or undefined when it only waits. */
+function failureOf(acquisition: LockAcquisition): string | undefined {
+  if (!ts.isCallExpression(acquisition.call) || acquisition.style !== "blocking") return undefined;
+  return (
+    THROWS_WHEN_BUSY[acquisition.mechanism] ?? (hasWaitLimit(acquisition.call) ? "its timeout passes or its signal aborts" : undefined)
+  );
+}
+
+/**
+ * `for (const k of keys) held.push(await lock(k, { timeoutMs }))` with no `try` around the loop: a failure for a later
+ * key leaves the earlier ones held, whatever `finally` comes after the loop.
+ */
+export function collectedInLoop(acquisition: LockAcquisition): { collection: ts.Expression; held: string; failure: string } | undefined {
+  const failure = failureOf(acquisition);
+  if (!failure) return undefined;
+  let value: ts.Node = acquisition.call;
+  while (ts.isAwaitExpression(value.parent) || ts.isParenthesizedExpression(value.parent)) value = value.parent;
+  const push = value.parent;
+  if (!ts.isCallExpression(push) || !push.arguments.includes(value as ts.Expression) || calleeName(push) !== "push") return undefined;
+  const held = receiverOf(push);
+  if (!held || !ts.isIdentifier(held)) return undefined;
+  const fn = enclosingFunction(acquisition.call);
+  let loop: ts.ForOfStatement | undefined;
+  for (let node: ts.Node = push; node.parent && node !== fn; node = node.parent) {
+    if (ts.isForOfStatement(node.parent) && node.parent.statement === node) loop ??= node.parent;
+    // Inside a try (of this function) that may release on failure: not this shape.
+    if (ts.isTryStatement(node.parent) && node.parent.tryBlock === node) return undefined;
+  }
+  return loop ? { collection: loop.expression, held: held.text, failure } : undefined;
+}
+
+/** An options argument with a timeout or an abort signal: the acquisition rejects when it runs out. */
+function hasWaitLimit(call: ts.CallExpression): boolean {
+  return call.arguments.some(
+    (a) =>
+      ts.isObjectLiteralExpression(a) &&
+      a.properties.some((p) => p.name !== undefined && /^(timeout|timeoutMs|acquireTimeout|signal)$/.test(p.name.getText())),
+  );
+}
