@@ -66,8 +66,8 @@ export function readTsconfig(tsconfigPath: string): { options: ts.CompilerOption
   // `extends` of a workspace package (`@acme/tsconfig/base.json`) before `npm install` linked it: read it from the
   // package's folder, as node_modules would after the install.
   if (read.missingFile) {
-    const packages = findWorkspace(path.dirname(file))?.packages;
-    if (packages?.size) read = parseTsconfig(file, workspaceLinkedSystem(packages));
+    const packages = nearestWorkspacePackages(path.dirname(file));
+    if (packages) read = parseTsconfig(file, workspaceLinkedSystem(packages));
   }
   if (!read.parsed || read.errors.length > 0) throw new ProjectLoadError(`${tsconfigPath}: ${read.errors[0] ?? "cannot be parsed"}`);
   return { options: { ...read.parsed.options, noEmit: true }, fileNames: read.parsed.fileNames.map(normalizePath) };
@@ -87,6 +87,15 @@ function parseTsconfig(
     errors: diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")),
     missingFile: diagnostics.some((d) => d.code === 6053), // "File '…' not found."
   };
+}
+
+/** The packages of the nearest workspace above `start` that declares any (a package's own solution tsconfig declares none). */
+function nearestWorkspacePackages(start: string): ReadonlyMap<string, string> | undefined {
+  for (let layout = findWorkspace(start); layout; layout = findWorkspace(path.dirname(layout.root))) {
+    if (layout.packages.size > 0) return layout.packages;
+    if (path.dirname(layout.root) === layout.root) return undefined;
+  }
+  return undefined;
 }
 
 /** `ts.sys` where `…/node_modules/<workspace package>/…` is that package's folder. */
