@@ -48,6 +48,15 @@ describe("monorepos", () => {
     assert.equal(stderr, "");
     assert.deepEqual(findings(stdout, root), [IN_A, IN_B]);
     assert.equal(code, 1);
+    // A package whose own tsconfig is a solution file (it references another) is not the workspace its extends names.
+    fs.writeFileSync(path.join(root, "packages/a/tsconfig.node.json"), `{ "compilerOptions": { "composite": true }, "files": [] }`);
+    fs.writeFileSync(
+      path.join(root, "packages/a/tsconfig.json"),
+      `{ "extends": "@acme/tsconfig/base.json", "include": ["src"], "references": [{ "path": "./tsconfig.node.json" }] }`,
+    );
+    const solution = await runCli(["lint", "-f", "json"], root);
+    assert.equal(solution.stderr, "");
+    assert.deepEqual(findings(solution.stdout, root), [IN_A, IN_B]);
     // A name that no workspace package has is still an error, in one line.
     fs.writeFileSync(path.join(root, "packages/a/tsconfig.json"), `{ "extends": "@acme/missing/base.json", "include": ["src"] }`);
     const missing = await runCli(["lint", "-f", "json"], root);
