@@ -57,8 +57,17 @@ describe("monorepos", () => {
     const solution = await runCli(["lint", "-f", "json"], root);
     assert.equal(solution.stderr, "");
     assert.deepEqual(findings(solution.stdout, root), [IN_A, IN_B]);
-    // A name that no workspace package has is still an error, in one line.
+    // A base in a package that is not installed: read without it, as tsc goes on without it, and said on stderr.
     fs.writeFileSync(path.join(root, "packages/a/tsconfig.json"), `{ "extends": "@acme/missing/base.json", "include": ["src"] }`);
+    const notInstalled = await runCli(["lint", "-f", "json"], root);
+    assert.match(
+      notInstalled.stderr,
+      /^locksmith: .*packages\/a\/tsconfig\.json extends '@acme\/missing\/base\.json', whose package is not installed: read without it\n$/,
+    );
+    assert.deepEqual(findings(notInstalled.stdout, root), [IN_A, IN_B]);
+    assert.equal(notInstalled.code, 1);
+    // Installed, but without that file: an error, in one line.
+    fs.mkdirSync(path.join(root, "node_modules/@acme/missing"), { recursive: true });
     const missing = await runCli(["lint", "-f", "json"], root);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^locksmith: .*packages\/a\/tsconfig\.json: File '@acme\/missing\/base\.json' not found\.\n$/);
