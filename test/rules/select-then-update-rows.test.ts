@@ -89,6 +89,28 @@ export async function markDone(id: string) {
 }`,
     },
     {
+      name: "Prisma: a file path built from the row's folder written to another column (nothing it computed from is written back)",
+      code: `${PRISMA}
+declare function store(path: string, data: Buffer): Promise<void>;
+export async function saveScreenshot(id: number, image: Buffer) {
+  const link = await prisma.link.findUnique({ where: { id } });
+  if (!link) return;
+  await store(\`archives/\${link.collectionId}/\${id}.png\`, image);
+  await prisma.link.update({ where: { id }, data: { image: \`archives/\${link.collectionId}/\${id}.png\` } });
+}`,
+    },
+    {
+      name: "Prisma: a random username set where missing, and never used by the writer (whichever is stored is the only one seen)",
+      code: `${PRISMA}
+export async function ensureUsername(id: number) {
+  const user = await prisma.user.findUnique({ where: { id } });
+  if (user && !user.username) {
+    const generated = "user" + Math.round(Math.random() * 1_000_000_000);
+    await prisma.user.update({ where: { id }, data: { username: generated } });
+  }
+}`,
+    },
+    {
       name: "Prisma: an ownership check on one row, then a write of another row named by the caller",
       code: `${PRISMA}
 export async function relink(tx: Prisma.TransactionClient, userId: string, provider: string, accountId: string, legacyId: string) {
@@ -161,6 +183,43 @@ export async function publishCopy(sourceId: string, workflowId: string, definiti
           column: 12,
           messageId: "insertFromRead",
           data: { write: "`tx.workflowVersion.create(…)`", column: "`version`", line: 7 },
+        },
+      ],
+    },
+    {
+      name: "pg: a balance read under an alias and written back",
+      code: `import { Pool } from "pg";
+
+export async function debit(pool: Pool, id: string, cents: number) {
+  const { rows } = await pool.query("SELECT balance_cents AS current FROM wallets WHERE id = $1", [id]);
+  await pool.query("UPDATE wallets SET balance_cents = $1 WHERE id = $2", [rows[0].current - cents, id]);
+}`,
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE wallets SET balance_cents = $1`", column: "`current`", line: 4 },
+        },
+      ],
+    },
+    {
+      name: "Prisma: a share token generated where missing and handed to the caller (a concurrent caller may store another)",
+      code: `${PRISMA}
+import { randomUUID } from "node:crypto";
+export async function shareLink(id: string) {
+  const document = await prisma.document.findUniqueOrThrow({ where: { id } });
+  if (document.shareToken) return document.shareToken;
+  const token = randomUUID();
+  await prisma.document.update({ where: { id }, data: { shareToken: token } });
+  return token;
+}`,
+      errors: [
+        {
+          line: 9,
+          column: 9,
+          messageId: "checkThenWrite",
+          data: { write: "`prisma.document.update(…)`", column: "`shareToken`", line: 6 },
         },
       ],
     },
