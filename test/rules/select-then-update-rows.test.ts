@@ -111,6 +111,31 @@ export async function ensureUsername(id: number) {
 }`,
     },
     {
+      name: "Prisma: last activity touched at most once a day (every caller writes the current time)",
+      code: `${PRISMA}
+declare function sameDay(a: Date, b: Date): boolean;
+export async function touchWorkspace(workspaceId: string) {
+  const workspace = await prisma.workspace.findFirst({ where: { id: workspaceId } });
+  if (!workspace?.lastActivityAt || !sameDay(workspace.lastActivityAt, new Date())) {
+    await prisma.workspace.updateMany({ where: { id: workspaceId }, data: { lastActivityAt: new Date() } });
+  }
+}`,
+    },
+    {
+      name: "Prisma: a plain-text token found by its value and upgraded to its hash (every caller writes the same hash)",
+      code: `${PRISMA}
+declare function hashToken(token: string): string;
+declare function isHashed(token: string): boolean;
+export async function authenticate(apiToken: string) {
+  const record = await prisma.apiToken.findFirst({ where: { token: apiToken }, include: { owner: true } });
+  if (!record) return undefined;
+  if (!isHashed(record.token)) {
+    await prisma.apiToken.update({ where: { id: record.id }, data: { token: hashToken(apiToken) } });
+  }
+  return record.owner;
+}`,
+    },
+    {
       name: "Prisma: an ownership check on one row, then a write of another row named by the caller",
       code: `${PRISMA}
 export async function relink(tx: Prisma.TransactionClient, userId: string, provider: string, accountId: string, legacyId: string) {
@@ -220,6 +245,36 @@ export async function shareLink(id: string) {
           column: 9,
           messageId: "checkThenWrite",
           data: { write: "`prisma.document.update(…)`", column: "`shareToken`", line: 6 },
+        },
+      ],
+    },
+    {
+      name: "Prisma: a pending invitation accepted with a timestamp (a concurrent revocation passes the same check)",
+      code: `${PRISMA}
+export async function accept(id: string) {
+  const invitation = await prisma.invitation.findUniqueOrThrow({ where: { id } });
+  if (invitation.status !== "pending") throw new Error("no longer pending");
+  await prisma.invitation.update({ where: { id }, data: { status: "accepted", acceptedAt: new Date() } });
+}`,
+      errors: [
+        { line: 7, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.invitation.update(…)`", column: "`status`", line: 5 } },
+      ],
+    },
+    {
+      name: "slonik: a statement passed to pool.query as a sql template is one write, reported once",
+      code: `import { sql, type DatabasePool } from "slonik";
+
+export async function enablePasskeys(pool: DatabasePool, id: string) {
+  const row = await pool.one(sql\`select sign_in from sign_in_settings where id = \${id}\`);
+  const signIn = { ...(row.sign_in as object), passkeys: true };
+  await pool.query(sql\`update sign_in_settings set sign_in = \${JSON.stringify(signIn)} where id = \${id}\`);
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`update sign_in_settings set sign_in = $?`", column: "the row", line: 4 },
         },
       ],
     },
