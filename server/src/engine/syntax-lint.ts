@@ -1,11 +1,12 @@
 // The findings of one file that its text alone decides: what the language server shows the moment a file opens,
-// before any Program is built. Each file rule runs on its own parse of the text, in a Program that holds only that
-// file; the first time the rule asks that Program anything else (another file, the file list, the type checker) it is
-// stopped and all its findings for the file are held back. A rule kept here ran the same code on the same text as in
-// the full analysis and consulted nothing that could differ, so it reports exactly what the full analysis reports:
-// a finding shown early never disappears when the full analysis arrives. (Separate parses and Programs per rule, as
-// the shared analyses cache by SourceFile and by Program: one rule's answers from the checker must not reach another
-// through a cache without that rule being stopped.)
+// before any Program is built. The file rules run on a parse of the text in a Program that holds only that file; the
+// first time a rule asks that Program anything else (another file, the file list, the type checker) it is stopped and
+// all its findings for the file are held back. A rule kept here ran the same code on the same text as in the full
+// analysis and consulted nothing that could differ, so it reports exactly what the full analysis reports: a finding
+// shown early never disappears when the full analysis arrives.
+// The shared analyses cache by SourceFile, node and Program, so one rule's caches reach the next. That is sound while
+// every stop ended its rule (the engine caught it: nothing ran after it, so the caches hold only what the text
+// decided); a rule that caught the stop itself may have cached a fallback answer, and the next rule gets a new parse.
 import { Engine, type FileLintResult } from "./linter";
 import type { ResolvedConfig } from "./config";
 import { deeperThan, MAX_SYNTAX_DEPTH } from "./project";
@@ -38,19 +39,29 @@ export function lintFileText(
   const file = normalizePath(fileName);
   const results: FileLintResult[] = [];
   const heldBack: string[] = [];
+  let program: FileOnlyProgram | undefined;
   for (const rule of rules) {
     if (rule.meta.scope !== "file" || !rule.checkFile) continue;
-    const program = fileOnlyProgram(file, text, compilerOptions);
-    // Nested too deeply: the full analysis sees an empty placeholder instead (project.ts); leave it to that.
-    if (deeperThan(program.sourceFile, MAX_SYNTAX_DEPTH)) return { result: undefined, heldBack: rules.map((r) => r.meta.id) };
+    if (!program) {
+      program = fileOnlyProgram(file, text, compilerOptions);
+      // Nested too deeply: the full analysis sees an empty placeholder instead (project.ts); leave it to that.
+      if (deeperThan(program.sourceFile, MAX_SYNTAX_DEPTH)) return { result: undefined, heldBack: rules.map((r) => r.meta.id) };
+    }
+    const stopsBefore = program.stops.length;
     const run = new Engine([rule], config, settingsFor).lint(program.proxy, [file]);
-    if (program.escaped()) heldBack.push(rule.meta.id);
-    else if (run.results[0]) results.push(run.results[0]);
+    const stops = program.stops.slice(stopsBefore);
+    if (stops.length === 0) {
+      if (run.results[0]) results.push(run.results[0]);
+      continue;
+    }
+    heldBack.push(rule.meta.id);
+    const endedTheRule = stops.length === 1 && run.crashes.length === 1 && run.crashes[0]!.message === stops[0]!.message;
+    if (!endedTheRule) program = undefined;
   }
   if (results.length === 0) {
     // Nothing kept: an ignored file has no result; otherwise an empty one on a parse of its own.
     if (config.isIgnored(file)) return { result: undefined, heldBack };
-    const { sourceFile } = fileOnlyProgram(file, text, compilerOptions);
+    const { sourceFile } = program ?? fileOnlyProgram(file, text, compilerOptions);
     return { result: { fileName: file, sourceFile, diagnostics: [], directives: [] }, heldBack };
   }
   const diagnostics: Diagnostic[] = results.flatMap((r) => r.diagnostics);
@@ -59,15 +70,18 @@ export function lintFileText(
   return { result: { ...results[0]!, diagnostics }, heldBack };
 }
 
+interface FileOnlyProgram {
+  proxy: ts.Program;
+  sourceFile: ts.SourceFile;
+  /** Every stop (a question beyond the file), in order: a rule that asked nothing has none. */
+  stops: BeyondTheFile[];
+}
+
 /**
  * A Program of `file` alone (no libs, no imports followed), parsed with the options the project's Program parses it
- * with, behind a proxy that answers only `getSourceFile(file)`: anything else marks the Program escaped and throws.
+ * with, behind a proxy that answers only `getSourceFile(file)`: anything else is recorded as a stop and thrown.
  */
-function fileOnlyProgram(
-  file: string,
-  text: string,
-  compilerOptions: ts.CompilerOptions,
-): { proxy: ts.Program; sourceFile: ts.SourceFile; escaped: () => boolean } {
+function fileOnlyProgram(file: string, text: string, compilerOptions: ts.CompilerOptions): FileOnlyProgram {
   const options: ts.CompilerOptions = { ...compilerOptions, noLib: true, noResolve: true, types: [], noEmit: true };
   const host = ts.createCompilerHost(options, true);
   const readFile = host.readFile.bind(host);
@@ -78,16 +92,17 @@ function fileOnlyProgram(
   host.fileExists = (name) => normalizePath(name) === file || fileExists(name);
   const program = ts.createProgram({ rootNames: [file], options, host });
   const sourceFile = program.getSourceFile(file)!;
-  let escaped = false;
-  const escape = (): never => {
-    escaped = true;
-    throw new BeyondTheFile("the rule needs more than the file's text");
+  const stops: BeyondTheFile[] = [];
+  const stop = (what: string | symbol): never => {
+    const error = new BeyondTheFile(`stopped: the rule asked the Program for ${String(what)} (stop ${stops.length + 1})`);
+    stops.push(error);
+    throw error;
   };
   const proxy = new Proxy(program, {
     get(_target, property) {
-      if (property === "getSourceFile") return (name: string) => (normalizePath(name) === file ? sourceFile : escape());
-      return escape();
+      if (property === "getSourceFile") return (name: string) => (normalizePath(name) === file ? sourceFile : stop(name));
+      return stop(property);
     },
   });
-  return { proxy, sourceFile, escaped: () => escaped };
+  return { proxy, sourceFile, stops };
 }
