@@ -229,7 +229,8 @@ class LocksmithServer {
   // ----- documents -----
 
   private opened(document: TextDocument): void {
-    this.open.open(document.uri);
+    const open = this.open.open(document.uri);
+    if (open && !isSourceFile(open.file)) open.markShown();
   }
 
   private changed(document: TextDocument): void {
@@ -291,6 +292,7 @@ class LocksmithServer {
     if (!this.isCurrent(open, version)) return undefined;
     if (!settings.enable) {
       this.store.forget(file);
+      open.markShown();
       return undefined;
     }
     const project = this.workspace.projectFor(file);
@@ -299,12 +301,14 @@ class LocksmithServer {
       // is built (on a large project or one with heavy typings that takes seconds).
       const early = project.lintText(file, document.getText(), settings, this.log);
       if (early.result) this.store.storeTextOnly(project, early.result);
+      open.markShown();
       await yieldToEventLoop();
       if (!this.isCurrent(open, version)) return undefined;
     }
     project.addFiles([file]);
     project.host.setFileText(file, document.getText());
     this.store.store(project, project.lintFocused(file, settings, {}, this.log), undefined);
+    open.markShown();
     open.analysedVersion = version;
     await (projectDelayMs > 0 ? new Promise((resolve) => setTimeout(resolve, projectDelayMs)) : yieldToEventLoop());
     if (!this.isCurrent(open, version)) return undefined;
