@@ -78,27 +78,25 @@ function openingMarkdown(opening) {
   return lines;
 }
 
-/** Targets: first diagnostics ≤ 1 s after didOpen on each corpus, and no finding dropped on the way. */
+/**
+ * Targets: first diagnostics ≤ 1 s after didOpen on each corpus (with how many of the file's findings they held), and
+ * no finding dropped on the way.
+ */
 function openingTargets(opening) {
   if (!opening) return [];
   return opening.flatMap((o) => {
-    const first = o.locksmith.first?.median;
+    const l = o.locksmith;
+    const first = l.first?.median;
     const tsserver = o.tsserver.first?.median;
+    const held = `${l.firstFindings?.median ?? "–"} of ${l.completeFindings?.median ?? "–"} findings in them`;
     return [
       {
-        name: `First diagnostics after didOpen (s), ${o.corpus.label}; tsserver's ${tsserver === undefined ? "–" : (tsserver / 1000).toFixed(2)} s`,
+        name: `First diagnostics after didOpen, ${o.corpus.label} (${held}; tsserver's first semantic diagnostics ${tsserver === undefined ? "–" : `${(tsserver / 1000).toFixed(2)} s`})`,
         limit: "≤ 1 s",
-        wall: first === undefined ? undefined : first / 1000,
-        unit: "s",
+        text: first === undefined ? "–" : `${(first / 1000).toFixed(2)} s`,
         met: first === undefined ? undefined : first <= FIRST_DIAGNOSTICS_LIMIT_MS,
       },
-      {
-        name: `Findings dropped after being shown, ${o.corpus.label}`,
-        limit: "0",
-        wall: o.locksmith.dropped,
-        unit: "",
-        met: o.locksmith.dropped === 0,
-      },
+      { name: `Findings dropped after being shown, ${o.corpus.label}`, limit: "0", text: `${l.dropped}`, met: l.dropped === 0 },
     ];
   });
 }

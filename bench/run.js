@@ -351,7 +351,7 @@ function markdown(report) {
   lines.push("| target | limit | value (CPU time) | value (wall time) | met |");
   lines.push("| --- | --- | ---: | ---: | --- |");
   for (const t of report.targets) {
-    const fmt = (v) => (v === undefined ? "–" : `${v.toFixed(2)}${t.unit ?? "×"}`);
+    const fmt = (v) => t.text ?? (v === undefined ? "–" : `${v.toFixed(2)}×`);
     lines.push(`| ${t.name} | ${t.limit} | ${t.memory ? "" : fmt(t.cpu)} | ${fmt(t.wall)} | ${t.met === undefined ? "not measured" : t.met ? "met" : "**not met**"} |`);
   }
   return `${lines.join("\n")}\n`;

@@ -10,7 +10,11 @@ import * as path from "node:path";
 import type { Diagnostic } from "vscode-languageserver/node";
 import { Workspace } from "../../server/src/lsp/projects";
 import { DEFAULT_SETTINGS } from "../../server/src/lsp/settings";
-import { collectSourceFiles } from "../../server/src/engine/project";
+import { collectSourceFiles, DEFAULT_COMPILER_OPTIONS, ProjectHost } from "../../server/src/engine/project";
+import { resolveConfig } from "../../server/src/engine/config";
+import { Engine } from "../../server/src/engine/linter";
+import { lintFileText } from "../../server/src/engine/syntax-lint";
+import { defineRule, type ts } from "../../server/src/rule-kit";
 import { RULES } from "../../rules/index";
 import { makeWorkspace, startInProcess, uri, REPO_ROOT, type Client } from "./harness";
 import { duplicateFunction, slowCall, unguardedIncrement } from "./fake-rules";
@@ -166,5 +170,44 @@ describe("text-only findings of the real rules", () => {
     }
     assert.ok(collectSourceFiles([folder], folder).length > 5);
     assert.ok(early >= 1, "no finding of examples/ is decided by its file's text alone");
+  });
+});
+
+describe("text-only lint: rules sharing caches", () => {
+  // Rule A asks the checker inside a try and caches a fallback answer per SourceFile when that fails; rule B reads the
+  // cache and asks the checker itself on a miss. In the full analysis A caches the real answer and B reports nothing.
+  const answers = new WeakMap<ts.SourceFile, string>();
+  const ruleA = defineRule({
+    meta: { id: "fake-a", description: "test rule", defaultSeverity: "warn", messages: {} },
+    checkFile(context) {
+      let answer = "fallback";
+      try {
+        answer = context.checker.getNumberType() ? "real" : "none";
+      } catch {
+        // A stop of the text-only lint, caught here as analyses catch the checker's failures.
+      }
+      answers.set(context.sourceFile, answer);
+    },
+  });
+  const ruleB = defineRule({
+    meta: { id: "fake-b", description: "test rule", defaultSeverity: "warn", messages: { fallback: "fallback answer" } },
+    checkFile(context) {
+      const answer = answers.get(context.sourceFile) ?? (context.checker.getNumberType() ? "real" : "none");
+      if (answer === "fallback") context.report({ messageId: "fallback", span: { file: context.fileName, start: 0, end: 1 } });
+    },
+  });
+  const text = "export const x = 1;\n";
+  const file = "/virtual/src/a.ts";
+  const config = resolveConfig({}, undefined, "/virtual", [ruleA, ruleB], {});
+  const settingsFor = () => ({ runtimeImport: { mode: "package" as const, specifier: "@locksmith/runtime" } });
+
+  test("a rule that caught its stop may have cached a fallback: the next rule gets a new parse, and is held back itself", () => {
+    const host = new ProjectHost(DEFAULT_COMPILER_OPTIONS, [file]);
+    host.setFileText(file, text);
+    const full = new Engine([ruleA, ruleB], config, settingsFor).lint(host.getProgram(), [file]);
+    assert.deepEqual(full.results[0]!.diagnostics, []);
+    const early = lintFileText([ruleA, ruleB], config, settingsFor, file, text, DEFAULT_COMPILER_OPTIONS);
+    assert.deepEqual(early.heldBack, ["fake-a", "fake-b"]);
+    assert.deepEqual(early.result?.diagnostics, []);
   });
 });
