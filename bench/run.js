@@ -8,7 +8,10 @@
 // whatever else is running. Not part of `npm test`: nothing here asserts timings.
 //
 //   node bench/run.js [--reps N] [--corpora effect,gen-10000,...] [--no-eslint] [--no-editor] [--edits N] [--no-docs]
-//                     [--eslint-plugin]
+//                     [--eslint-plugin] [--editor-only]
+//
+// --editor-only measures the language server alone (edits, and the first diagnostics of an opened file on the
+// 200k-line corpus and on a small project with heavy typings, bench/opening.js); docs/benchmarks.md is not updated.
 //
 // --eslint-plugin adds, on every corpus run, the cost of eslint-plugin-locksmith inside a typed ESLint run:
 // typescript-eslint's recommendedTypeChecked alone, then with locksmith's recommended config (bench/eslint-plugin.config.mjs).
@@ -20,6 +23,8 @@ const path = require("node:path");
 const { parseArgs } = require("node:util");
 const { generateCorpus, EDITED_FILE } = require("./generate-corpus");
 const { measureLocksmithServer, measureTsserver } = require("./editor-latency");
+const { benchOpening, openingMarkdown, openingTargets } = require("./opening");
+const { generateTypedCorpus } = require("./typed-corpus");
 
 const REPO = path.resolve(__dirname, "..");
 const CORPUS_DIR = path.join(__dirname, "corpus");
@@ -39,6 +44,7 @@ const { values: args } = parseArgs({
     corpora: { type: "string" },
     "no-eslint": { type: "boolean", default: false },
     "no-editor": { type: "boolean", default: false },
+    "editor-only": { type: "boolean", default: false },
     edits: { type: "string", default: "50" },
     "no-docs": { type: "boolean", default: false },
     "eslint-plugin": { type: "boolean", default: false },
@@ -76,6 +82,20 @@ function generatedCorpus(lines) {
     fs.writeFileSync(stamp, hash);
   }
   return { id: `gen-${lines}`, label: `(b) generated, ${lines / 1000}k lines`, dir, ...countSources(path.join(dir, "src")) };
+}
+
+/** The heavy-typings project of the first-diagnostics measurement (bench/typed-corpus.js). */
+function typedCorpus() {
+  const dir = path.join(CORPUS_DIR, "typed-heavy");
+  const stamp = path.join(dir, ".generator");
+  const generators = ["generate-corpus.js", "typed-corpus.js"].map((f) => fs.readFileSync(path.join(__dirname, f), "utf8")).join("\n");
+  const hash = require("node:crypto").createHash("sha256").update(generators).digest("hex");
+  if (!fs.existsSync(stamp) || fs.readFileSync(stamp, "utf8") !== hash) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    generateTypedCorpus(dir);
+    fs.writeFileSync(stamp, hash);
+  }
+  return { id: "typed-heavy", label: "(c) 31-file service importing effect's typings", dir, ...countSources(path.join(dir, "src")) };
 }
 
 function countSources(dir) {
@@ -280,6 +300,7 @@ function targets(report) {
   out.push({ name: "Re-diagnosis p95 after an edit ÷ tsserver's", limit: "≤ 0.25×", wall: p95, met: p95 === undefined ? undefined : p95 <= 0.25 });
   const rss = ratio(editor?.locksmith?.peakRssMiB, editor?.tsserver?.peakRssMiB);
   out.push({ name: "Language server peak RSS ÷ tsserver's", limit: "≤ 1×", wall: rss, met: rss === undefined ? undefined : rss <= 1, memory: true });
+  out.push(...openingTargets(report.opening).map((t) => ({ ...t, memory: true })));
   return out;
 }
 
@@ -323,13 +344,14 @@ function markdown(report) {
       }
     }
   }
+  lines.push("", ...openingMarkdown(report.opening));
   lines.push("");
   lines.push("### Targets");
   lines.push("");
   lines.push("| target | limit | value (CPU time) | value (wall time) | met |");
   lines.push("| --- | --- | ---: | ---: | --- |");
   for (const t of report.targets) {
-    const fmt = (v) => (v === undefined ? "–" : `${v.toFixed(2)}×`);
+    const fmt = (v) => t.text ?? (v === undefined ? "–" : `${v.toFixed(2)}×`);
     lines.push(`| ${t.name} | ${t.limit} | ${t.memory ? "" : fmt(t.cpu)} | ${fmt(t.wall)} | ${t.met === undefined ? "not measured" : t.met ? "met" : "**not met**"} |`);
   }
   return `${lines.join("\n")}\n`;
@@ -365,13 +387,21 @@ async function main() {
   log("preparing corpora");
   const wanted = args.corpora?.split(",");
   const corpora = [effectCorpus(), ...GENERATED_SIZES.map(generatedCorpus)].filter((c) => !wanted || wanted.includes(c.id));
-  for (const corpus of corpora) {
+  // --editor-only: the language server's measurements alone (no batch runs).
+  for (const corpus of args["editor-only"] ? [] : corpora) {
     log(`${corpus.label}: ${corpus.files} files, ${corpus.lines} lines`);
     report.batch.push(await benchCorpus(corpus, { cacheAvailable, isEffect: corpus.id === "effect" }));
   }
-  const editorCorpus = corpora.find((c) => c.id === "gen-200000");
+  const editorCorpus = corpora.find((c) => c.id === "gen-200000") ?? (args["editor-only"] ? generatedCorpus(200_000) : undefined);
   if (editorCorpus && !args["no-editor"]) report.editor = await benchEditor(editorCorpus);
   if (report.editor && !report.editor.locksmith.available) report.notes.push("Language server: not available yet.");
+  if (!args["no-editor"]) {
+    const opened = [
+      { ...typedCorpus(), file: EDITED_FILE },
+      { ...(editorCorpus ?? generatedCorpus(200_000)), file: EDITED_FILE },
+    ];
+    report.opening = await benchOpening(opened, { locksmithRoot: SNAPSHOT, reps: REPS, log });
+  }
 
   report.machine.loadAfter = os.loadavg().map((l) => l.toFixed(1));
   report.durationS = (performance.now() - started) / 1000;
@@ -381,9 +411,10 @@ async function main() {
   const stamp = date.replace(/[:]/g, "-").replace(/\..*/, "");
   fs.writeFileSync(path.join(RESULTS_DIR, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(path.join(RESULTS_DIR, `${stamp}.md`), table);
-  if (!args["no-docs"] && !wanted) updateDocs(table);
+  const wholeRun = !wanted && !args["editor-only"];
+  if (!args["no-docs"] && wholeRun) updateDocs(table);
   process.stdout.write(table);
-  log(`\nwritten: bench/results/${stamp}.md and .json${!args["no-docs"] && !wanted ? ", docs/benchmarks.md" : ""}`);
+  log(`\nwritten: bench/results/${stamp}.md and .json${!args["no-docs"] && wholeRun ? ", docs/benchmarks.md" : ""}`);
 }
 
 /** Replaces the generated section of docs/benchmarks.md (between the markers) with the latest table. */

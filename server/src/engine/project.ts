@@ -616,7 +616,7 @@ function reparseGuarded(
 }
 
 /** Whether the tree has a node deeper than `limit` (without overflowing the stack itself). */
-function deeperThan(root: ts.Node, limit: number): boolean {
+export function deeperThan(root: ts.Node, limit: number): boolean {
   // Recursion stops at `limit` levels (a few thousand stack frames, far below Node's stack), and allocates nothing:
   // this runs on every keystroke's parse.
   const deeper = (node: ts.Node, depth: number): true | undefined =>
