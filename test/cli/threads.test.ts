@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseThreads, threadCount, AUTO_THREADS_MIN_FILES } from "../../server/src/cli/threads";
+import { AUTO_THREADS_MIN_FILES, WorkerFailure, parseThreads, runWorker, threadCount } from "../../server/src/cli/threads";
 import { runCli, tempProject } from "./helpers";
 
 const EXAMPLES = path.resolve(__dirname, "../../../examples");
@@ -66,4 +66,24 @@ test("--threads takes a count, off or auto; auto shares only runs of many files"
   const bad = await runCli(["lint", "-p", "tsconfig.json", "--threads", "many"], dir);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--threads expects a whole number ≥ 1, off or auto, got "many"/);
+});
+
+test("a worker thread that throws, exits or reports a failure ends the run with a clear error, not a hang", async () => {
+  const dir = tempProject({
+    "throws.js": `throw new Error("out of cheese");\n`,
+    "exits.js": `process.exit(3);\n`,
+    "fails.js": `require("node:worker_threads").parentPort.postMessage({ ok: false, message: "cannot read tsconfig.json" });\n`,
+  });
+  const advice = "(run again with --threads off to lint in one thread)";
+  await assert.rejects(runWorker({}, path.join(dir, "throws.js")), (error: Error) => {
+    assert.ok(error instanceof WorkerFailure);
+    assert.equal(error.message, `a worker thread failed: out of cheese ${advice}`);
+    return true;
+  });
+  await assert.rejects(runWorker({}, path.join(dir, "exits.js")), {
+    message: `a worker thread failed: it exited with code 3 before sending its findings ${advice}`,
+  });
+  await assert.rejects(runWorker({}, path.join(dir, "fails.js")), {
+    message: `a worker thread failed: cannot read tsconfig.json ${advice}`,
+  });
 });

@@ -106,9 +106,10 @@ export async function lintWithThreads(
   return pending.finish(external, crashes);
 }
 
-function runWorker(input: WorkerInput): Promise<Extract<WorkerOutput, { ok: true }>> {
+/** The worker's script: lint-worker.js beside this file (tests start others, to see failures end the run). */
+export function runWorker(input: unknown, script = path.join(__dirname, "lint-worker.js")): Promise<Extract<WorkerOutput, { ok: true }>> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, "lint-worker.js"), { workerData: input });
+    const worker = new Worker(script, { workerData: input });
     let settled = false;
     const fail = (message: string) => {
       if (settled) return;
