@@ -1,0 +1,536 @@
+// Write skew: a check over a *set* of rows (a count, an aggregate, an existence or size test of rows read) decides a
+// write that changes that set (an insert into it, an update that moves a row out of it, a delete). Two concurrent
+// callers both see the set before either writes, both pass, and together they break what the check enforced (no admin
+// left, one booking too many). Unlike a lost update, no row is written twice: each caller writes a different row, so
+// a lock on the rows read (or a compare-and-set) does not help; only a lock on the set (or its parent row), a lock
+// around the whole check-and-write, SERIALIZABLE, or a write that re-checks atomically does.
+//
+// This file recognises the checks (reusing the read recognisers of db/ for the table and filter), the writes of the
+// set, and the control dependence between them; what makes one safe is decided by the rule.
+import { ts } from "../engine/ts";
+import {
+  CALL_KINDS,
+  NodeFacts,
+  boundNames,
+  calleeName,
+  expressionKey,
+  importsOf,
+  isFunctionLike,
+  nodesOfKinds,
+  propertyValue,
+  receiverOf,
+  skipAwait,
+  skipParens,
+  type FunctionLike,
+} from "./ast";
+import { alwaysExits } from "./control-flow";
+import { dbAccessOf, sameTable, type AccessAssignment, type DbAccess } from "./db";
+import { knexAccess } from "./db/knex";
+import { prismaAccess } from "./db/prisma";
+import { sequelizeAccess } from "./db/sequelize";
+import { chainOf, objectAssignments, whereObjectConditions } from "./db/shapes";
+import { placeholderValue } from "./db/sql-drivers";
+import { typeormAccess } from "./db/typeorm";
+
+/** How a check looks at its set: counts it, aggregates a column of it, asks whether it is empty, or reads its rows. */
+export type SetCheckKind = "count" | "aggregate" | "exists" | "rows";
+
+/** A read of a set of rows whose result is used only as a number or an existence test. */
+export interface SetCheck {
+  /** The read, as the db recognisers describe it (table, filter conditions, handle, lock). */
+  read: DbAccess;
+  kind: SetCheckKind;
+}
+
+/** A check whose result decides a write that changes the set it looked at. */
+export interface SkewFlow {
+  check: SetCheck;
+  write: DbAccess;
+  /** The condition on the check's result that the write depends on. */
+  condition: ts.Expression;
+  /** Only whether the set is empty decides (`if (exists) throw`, `count > 0`): an "at most one" check. */
+  emptiness: boolean;
+  /** How the write changes the set. */
+  change: "insert" | "update" | "delete";
+}
+
+const flowCache = new NodeFacts<FunctionLike, SkewFlow[]>();
+
+/** The write-skew flows of one function's own body (nested functions are analysed on their own). Cached per function. */
+export function writeSkewsIn(fn: FunctionLike): SkewFlow[] {
+  let flows = flowCache.get(fn);
+  if (!flows) flowCache.set(fn, (flows = computeFlows(fn)));
+  return flows;
+}
+
+interface Held {
+  check: SetCheck;
+  /** Local names holding the result or values derived from it. */
+  names: Set<string>;
+}
+
+function computeFlows(fn: FunctionLike): SkewFlow[] {
+  if (!fn.body) return [];
+  const held: Held[] = [];
+  const out: SkewFlow[] = [];
+  for (const node of nodesOfKinds(fn.body, [ts.SyntaxKind.VariableDeclaration, ...CALL_KINDS], { skipFunctions: true })) {
+    if (ts.isVariableDeclaration(node)) {
+      if (!node.initializer) continue;
+      const check = checkAt(node.initializer);
+      const names = boundNames(node.name).map((n) => n.text);
+      if (check) held.push({ check, names: new Set(names) });
+      // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
+      else for (const h of held) if (mentionsAny(node.initializer, h.names)) for (const name of names) h.names.add(name);
+      continue;
+    }
+    const write = setWriteOf(node as ts.CallExpression | ts.TaggedTemplateExpression);
+    if (!write) continue;
+    for (const h of held) {
+      if (h.check.read.node.getEnd() > write.access.node.getStart() || !sameTable(h.check.read.table, write.access.table)) continue;
+      if (h.check.kind === "rows" && !usedOnlyAsSize(h, fn.body)) continue;
+      const condition = controllingCondition(write.access.node, h);
+      if (!condition || !changesSet(h.check, write)) continue;
+      out.push({ check: h.check, write: write.access, condition, emptiness: isEmptinessTest(condition, h), change: write.change });
+    }
+    // A check directly inside a condition (`if ((await prisma.x.count(…)) >= n)`) holds no name.
+  }
+  for (const node of nodesOfKinds(fn.body, CALL_KINDS, { skipFunctions: true })) {
+    const check = checkAt(node as ts.Expression, true);
+    if (!check || isBound(node)) continue;
+    const condition = enclosingCondition(node);
+    if (!condition) continue;
+    const h: Held = { check, names: new Set() };
+    for (const write of setWritesAfter(fn.body, node)) {
+      if (!sameTable(check.read.table, write.access.table)) continue;
+      if (controllingCondition(write.access.node, h, condition) !== condition || !changesSet(check, write)) continue;
+      out.push({ check, write: write.access, condition, emptiness: isEmptinessTest(condition, h), change: write.change });
+    }
+  }
+  return out;
+}
+
+function mentionsAny(node: ts.Node, names: ReadonlySet<string>): boolean {
+  if (names.size === 0) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(n) && names.has(n.text) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+/** The call's result is bound to a name (then the declaration loop follows it). */
+function isBound(node: ts.Node): boolean {
+  let outer: ts.Node = node;
+  while (ts.isAwaitExpression(outer.parent) || ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
+  return ts.isVariableDeclaration(outer.parent);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checks.
+
+const COUNT_METHODS: Record<string, { as: string; kind: SetCheckKind }> = {
+  // Prisma model methods, read with findMany's recogniser (the same `where`).
+  count: { as: "findMany", kind: "count" },
+  aggregate: { as: "findMany", kind: "aggregate" },
+  // TypeORM repository / manager methods, read with findOne's / findOneBy's.
+  countBy: { as: "findOneBy", kind: "count" },
+  exists: { as: "findOne", kind: "exists" },
+  existsBy: { as: "findOneBy", kind: "exists" },
+  sum: { as: "findOneBy", kind: "aggregate" },
+};
+
+const SQL_AGGREGATE = /^\s*SELECT\s+(?:(COUNT)|(EXISTS)|(?:SUM|MAX|MIN|AVG))\s*\(/i;
+
+/**
+ * The set check `expr` runs (through `await` and parentheses), if any. With `direct`, only the call itself (a check
+ * written inside a condition).
+ */
+function checkAt(expr: ts.Expression, direct = false): SetCheck | undefined {
+  const node = direct ? expr : skipAwait(expr);
+  if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
+  return checkCache(node);
+}
+
+const checks = new NodeFacts<ts.Node, SetCheck | null>();
+
+function checkCache(node: ts.CallExpression | ts.TaggedTemplateExpression): SetCheck | undefined {
+  let check = checks.get(node);
+  if (check === undefined) checks.set(node, (check = recogniseCheck(node) ?? null));
+  return check ?? undefined;
+}
+
+function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): SetCheck | undefined {
+  const access = dbAccessOf(node);
+  if (access) {
+    if (access.kind !== "read" || !access.table || access.library === "redis") return undefined;
+    if (access.sql) {
+      const match = SQL_AGGREGATE.exec(access.sql.text);
+      return { read: access, kind: match ? (match[1] ? "count" : match[2] ? "exists" : "aggregate") : "rows" };
+    }
+    const terminal = ts.isCallExpression(node) ? calleeName(node) : undefined;
+    if (terminal === "getCount") return { read: access, kind: "count" };
+    if (terminal === "getExists") return { read: access, kind: "exists" };
+    // A row read by its primary key is one row, not a set.
+    if (access.conditions.some((c) => c.operator === "=" && /^(id|uuid|pk|_id)$/i.test(c.column))) return undefined;
+    return { read: access, kind: "rows" };
+  }
+  if (!ts.isCallExpression(node)) return undefined;
+  const name = calleeName(node);
+  const receiver = receiverOf(node);
+  if (!name || !receiver) return knexCount(node);
+  const method = COUNT_METHODS[name] ?? (name === "count" ? { as: "findOne", kind: "count" as const } : undefined);
+  if (!method) return knexCount(node);
+  // The library is told by the file's imports (a repository's `count` looks like a Prisma model's); Prisma otherwise.
+  const modules = new Set([...importsOf(node.getSourceFile()).values()].map((i) => i.module));
+  let read: DbAccess | undefined;
+  if (modules.has("typeorm")) read = typeormAccess(node, name === "count" ? "findOne" : method.as, receiver);
+  else if (isSequelize(modules)) read = name === "count" ? sequelizeAccess(node, "findOne", receiver) : undefined;
+  else if (name === "count" || name === "aggregate") read = prismaAccess(node, "findMany");
+  if (!read) return knexCount(node);
+  return { read: { ...read, node, kind: "read" }, kind: name === "count" ? "count" : method.kind };
+}
+
+function isSequelize(modules: ReadonlySet<string>): boolean {
+  return modules.has("sequelize") || modules.has("sequelize-typescript") || modules.has("@sequelize/core");
+}
+
+/** knex: `db("bookings").where({ event_id }).count("* as n").first()` — the builder read without its aggregate link. */
+function knexCount(call: ts.CallExpression): SetCheck | undefined {
+  const { root, links } = chainOf(call);
+  const aggregate = links.find((l, i) => i > 0 && /^(count|countDistinct|sum|max|min|avg)$/.test(l.name));
+  if (!aggregate) return undefined;
+  const rest = links.filter((l) => l !== aggregate);
+  if (rest[rest.length - 1] === links[0]) rest.push({ name: "select" });
+  const read = knexAccess(root, rest.length > 1 ? rest : [...rest, { name: "first" }], call);
+  if (!read || read.kind !== "read") return undefined;
+  return { read, kind: aggregate.name.startsWith("count") ? "count" : "aggregate" };
+}
+
+/**
+ * Rows read (`findMany`, `SELECT id …`) make a set check only when nothing but their number or existence is used:
+ * `rows.length`, `rowCount`, `!row`, `row == null`. Any other use (a field, passing them on) means the rows themselves
+ * matter, which is select-then-update's business.
+ */
+function usedOnlyAsSize(h: Held, body: ts.Node): boolean {
+  let ok = true;
+  const visit = (node: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(node) && h.names.has(node.text) && !isDeclarationName(node)) {
+      if (ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) return;
+      if (!isSizeUse(node)) ok = false;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return ok;
+}
+
+function isDeclarationName(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  return (ts.isVariableDeclaration(parent) || ts.isBindingElement(parent)) && parent.name === node;
+}
+
+const SIZE_PROPERTIES = new Set(["length", "rowCount", "affectedRows", "size", "count"]);
+
+function isSizeUse(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  if (ts.isPropertyAccessExpression(parent) && parent.expression === node) return SIZE_PROPERTIES.has(parent.name.text);
+  if (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) return true;
+  if (ts.isBinaryExpression(parent)) {
+    const other = parent.left === node ? parent.right : parent.left;
+    const op = parent.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) return isConditionPosition(parent);
+    return isEqualityOperator(op) && isNullish(other);
+  }
+  return isConditionPosition(node);
+}
+
+function isConditionPosition(node: ts.Node): boolean {
+  const parent = node.parent;
+  return (
+    (ts.isIfStatement(parent) && parent.expression === node) ||
+    (ts.isConditionalExpression(parent) && parent.condition === node) ||
+    (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) ||
+    (ts.isBinaryExpression(parent) &&
+      (parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || parent.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
+      isConditionPosition(parent))
+  );
+}
+
+function isEqualityOperator(op: ts.SyntaxKind): boolean {
+  return (
+    op === ts.SyntaxKind.EqualsEqualsToken ||
+    op === ts.SyntaxKind.EqualsEqualsEqualsToken ||
+    op === ts.SyntaxKind.ExclamationEqualsToken ||
+    op === ts.SyntaxKind.ExclamationEqualsEqualsToken
+  );
+}
+
+function isNullish(node: ts.Expression): boolean {
+  const n = skipParens(node);
+  return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined");
+}
+
+/**
+ * Whether the condition only asks if the set is empty: the result used as a truth value, or compared with 0 (or
+ * `>= 1` / `< 1`). That is an "at most one" / "at least one" test, not a bound such as `count < capacity`.
+ */
+function isEmptinessTest(condition: ts.Expression, h: Held): boolean {
+  let emptiness = true;
+  const visit = (node: ts.Node): void => {
+    if (!emptiness) return;
+    if (ts.isBinaryExpression(node) && isComparison(node.operatorToken.kind)) {
+      const sides = [node.left, node.right];
+      const checked = sides.find((s) => refersToCheck(s, h));
+      if (checked) {
+        const other = skipParens(sides.find((s) => s !== checked)!);
+        const n = ts.isNumericLiteral(other) ? Number(other.text) : undefined;
+        const op = node.operatorToken.kind;
+        const lowerOne =
+          n === 1 &&
+          ((checked === node.left && (op === ts.SyntaxKind.GreaterThanEqualsToken || op === ts.SyntaxKind.LessThanToken)) ||
+            (checked === node.right && (op === ts.SyntaxKind.LessThanEqualsToken || op === ts.SyntaxKind.GreaterThanToken)));
+        if (!(n === 0 || lowerOne || isNullish(other))) emptiness = false;
+        return;
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(condition);
+  return emptiness;
+}
+
+function isComparison(op: ts.SyntaxKind): boolean {
+  return (
+    isEqualityOperator(op) ||
+    op === ts.SyntaxKind.LessThanToken ||
+    op === ts.SyntaxKind.LessThanEqualsToken ||
+    op === ts.SyntaxKind.GreaterThanToken ||
+    op === ts.SyntaxKind.GreaterThanEqualsToken
+  );
+}
+
+function refersToCheck(node: ts.Node, h: Held): boolean {
+  if (mentionsAny(node, h.names)) return true;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || isFunctionLike(n)) return;
+    if (n === h.check.read.node) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Control dependence.
+
+/**
+ * The condition on the check's result that decides whether `node` runs: an `if` (or `?:`, `&&`) around it, or an
+ * earlier `if (…) throw/return` in an enclosing block. With `only`, that condition alone is looked for.
+ */
+function controllingCondition(node: ts.Node, h: Held, only?: ts.Expression): ts.Expression | undefined {
+  const decides = (condition: ts.Expression) => (only ? condition === only : refersToCheck(condition, h));
+  for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
+    if (ts.isIfStatement(parent) && child !== parent.expression && decides(parent.expression)) return parent.expression;
+    if (ts.isConditionalExpression(parent) && child !== parent.condition && decides(parent.condition)) return parent.condition;
+    if (
+      ts.isBinaryExpression(parent) &&
+      child === parent.right &&
+      (parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || parent.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
+      decides(parent.left)
+    )
+      return parent.left;
+    if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
+      const statements = parent.statements;
+      for (let i = statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
+        const statement = statements[i]!;
+        if (!ts.isIfStatement(statement) || !decides(statement.expression)) continue;
+        if (alwaysExits(statement.thenStatement) || (statement.elseStatement && alwaysExits(statement.elseStatement)))
+          return statement.expression;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The `if` / `?:` / `while` condition a call written inline sits in. */
+function enclosingCondition(node: ts.Node): ts.Expression | undefined {
+  for (
+    let child: ts.Node = node, parent = node.parent;
+    parent && !isFunctionLike(parent) && !ts.isStatement(child);
+    child = parent, parent = parent.parent
+  ) {
+    if (ts.isIfStatement(parent) && parent.expression === child) return parent.expression;
+    if (ts.isConditionalExpression(parent) && parent.condition === child) return parent.condition;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writes of the set.
+
+interface SetWrite {
+  access: DbAccess;
+  change: "insert" | "update" | "delete";
+}
+
+const writes = new NodeFacts<ts.Node, SetWrite | null>();
+
+/** A write that can change a set: an insert, an update (of its filter columns) or a delete. */
+export function setWriteOf(node: ts.CallExpression | ts.TaggedTemplateExpression): SetWrite | undefined {
+  let write = writes.get(node);
+  if (write === undefined) writes.set(node, (write = recogniseWrite(node) ?? null));
+  return write ?? undefined;
+}
+
+function setWritesAfter(body: ts.Node, after: ts.Node): SetWrite[] {
+  const out: SetWrite[] = [];
+  for (const node of nodesOfKinds(body, CALL_KINDS, { skipFunctions: true })) {
+    if (node.getStart() < after.getEnd()) continue;
+    const write = setWriteOf(node as ts.CallExpression | ts.TaggedTemplateExpression);
+    if (write) out.push(write);
+  }
+  return out;
+}
+
+function recogniseWrite(node: ts.CallExpression | ts.TaggedTemplateExpression): SetWrite | undefined {
+  const access = dbAccessOf(node);
+  if (access) {
+    if (access.kind !== "write" || access.library === "redis") return undefined;
+    const name = ts.isCallExpression(node) ? calleeName(node) : undefined;
+    if (access.sql) {
+      const kind = access.sql.statement.kind;
+      return kind === "insert" || kind === "update" || kind === "delete" ? { access, change: kind } : undefined;
+    }
+    if (access.insert) return { access, change: "insert" };
+    if (name && /^(delete|deleteMany|del|destroy|remove)$/.test(name)) return { access, change: "delete" };
+    if (name === "upsert") return undefined;
+    if (access.entity) return entityWrite(access);
+    return { access, change: "update" };
+  }
+  return ts.isCallExpression(node) ? ormWrite(node) : undefined;
+}
+
+/**
+ * Sequelize `Model.create(values)` / `Model.destroy({ where })` and TypeORM `repo.insert(values)` /
+ * `repo.delete(criteria)`, which the lost-update recognisers leave out (they change no row that was read).
+ */
+function ormWrite(call: ts.CallExpression): SetWrite | undefined {
+  const name = calleeName(call);
+  const receiver = receiverOf(call);
+  if (!name || !receiver || !/^(create|bulkCreate|destroy|insert|delete|softDelete)$/.test(name)) return undefined;
+  const modules = new Set([...importsOf(call.getSourceFile()).values()].map((i) => i.module));
+  const sequelize = isSequelize(modules);
+  const first = call.arguments[0];
+  if (sequelize && /^(create|bulkCreate|destroy)$/.test(name)) {
+    const read = sequelizeAccess(call, "findOne", receiver);
+    if (!read) return undefined;
+    const base = { ...read, node: call, kind: "write" as const };
+    if (name === "destroy")
+      return { access: { ...base, conditions: whereObjectConditions(propertyValue(first, "where")) }, change: "delete" };
+    return { access: { ...base, insert: true, conditions: [], assignments: objectAssignments(first, () => false) }, change: "insert" };
+  }
+  if (modules.has("typeorm") && /^(insert|delete|softDelete)$/.test(name)) {
+    const read = typeormAccess(call, "findOneBy", receiver);
+    if (!read) return undefined;
+    const entityFirst = call.arguments.length >= 2 && first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text);
+    const arg = entityFirst ? call.arguments[1] : first;
+    const base = { ...read, node: call, kind: "write" as const };
+    if (name === "insert")
+      return { access: { ...base, insert: true, conditions: [], assignments: objectAssignments(arg, () => false) }, change: "insert" };
+    return { access: { ...base, conditions: whereObjectConditions(arg) }, change: "delete" };
+  }
+  return undefined;
+}
+
+/** `repo.save({ … })` / `repo.save(repo.create({ … }))` inserts; `user.role = "member"; await repo.save(user)` updates `role`. */
+function entityWrite(access: DbAccess): SetWrite | undefined {
+  const entity = skipParens(access.entity!);
+  const literal = ts.isCallExpression(entity) && calleeName(entity) === "create" ? entity.arguments[0] : entity;
+  if (literal && ts.isObjectLiteralExpression(skipParens(literal)))
+    return { access: { ...access, insert: true, assignments: objectAssignments(literal, () => false) }, change: "insert" };
+  if (!ts.isIdentifier(entity)) return undefined;
+  const fn = enclosingFunctionBody(access.node);
+  const assignments: AccessAssignment[] = [];
+  if (fn)
+    for (const node of nodesOfKinds<ts.BinaryExpression>(fn, [ts.SyntaxKind.BinaryExpression], { skipFunctions: true })) {
+      const left = skipParens(node.left);
+      if (
+        node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        ts.isPropertyAccessExpression(left) &&
+        ts.isIdentifier(left.expression) &&
+        left.expression.text === entity.text &&
+        node.getEnd() <= access.node.getStart()
+      )
+        assignments.push({ column: left.name.text, value: node.right, atomic: false });
+    }
+  return assignments.length > 0 ? { access: { ...access, assignments }, change: "update" } : undefined;
+}
+
+function enclosingFunctionBody(node: ts.Node): ts.Node | undefined {
+  for (let current = node.parent; current; current = current.parent) if (isFunctionLike(current)) return current.body;
+  return undefined;
+}
+
+/**
+ * The write changes the set the check looked at: an insert of a row that joins it (it sets a filter column to the
+ * value the check filtered by, or the check has no filter), an update that sets a filter column (moving a row in or
+ * out) or the aggregated column, a delete of a row of it.
+ */
+function changesSet(check: SetCheck, write: SetWrite): boolean {
+  const filters = check.read.conditions;
+  const access = write.access;
+  if (write.change === "insert") {
+    const keyed = filters.filter((c) => c.operator === "=" && c.value);
+    if (keyed.length === 0) return filters.length === 0 && check.kind !== "rows";
+    const inserted = insertedValues(access);
+    return keyed.some((c) =>
+      inserted.some((v) => sameValue(v.value, c.value!) && (v.column === undefined || sameColumn(v.column, c.column))),
+    );
+  }
+  if (write.change === "update") {
+    if (check.kind === "aggregate") return access.assignments.length > 0;
+    return access.assignments.some((a) => filters.some((c) => sameColumn(a.column, c.column)));
+  }
+  // A delete names rows of the set: by their key, or by the check's own filter value.
+  if (access.conditions.length === 0) return false;
+  return access.conditions.some(
+    (w) =>
+      /^(id|uuid|pk|_id)$/i.test(w.column) ||
+      filters.some((c) => sameColumn(c.column, w.column) && c.value && w.value && sameValue(c.value, w.value)),
+  );
+}
+
+/** Columns and values an insert writes; for raw SQL only the values (column lists are not parsed). */
+function insertedValues(write: DbAccess): Array<{ column?: string; value: ts.Expression }> {
+  if (write.sql) {
+    const values: Array<{ value: ts.Expression }> = [];
+    for (const placeholder of write.sql.statement.placeholders) {
+      const value = placeholderValue(write, placeholder);
+      if (value) values.push({ value });
+    }
+    return values;
+  }
+  const out: Array<{ column?: string; value: ts.Expression }> = [];
+  for (const a of write.assignments) {
+    if (!a.value) continue;
+    // Prisma relation links: `event: { connect: { id: eventId } }` sets `eventId`.
+    const connected = propertyValue(propertyValue(a.value, "connect"), "id");
+    if (connected) out.push({ column: `${a.column}Id`, value: connected });
+    else out.push({ column: a.column, value: a.value });
+  }
+  return out;
+}
+
+function sameColumn(a: string, b: string): boolean {
+  return a.replace(/_/g, "").toLowerCase() === b.replace(/_/g, "").toLowerCase();
+}
+
+function sameValue(a: ts.Expression, b: ts.Expression): boolean {
+  return expressionKey(skipParens(a)) === expressionKey(skipParens(b));
+}
