@@ -47,7 +47,7 @@ export const writeSkew = defineRule({
     fixable: false,
     messages: {
       grows:
-        "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either inserts with {{write}} at line {{line}}: both insert, and the set ends larger than the check allows.",
+        "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends larger than the check allows.",
       shrinks:
         "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends smaller than the check requires (e.g. no admin left).",
     },
@@ -65,9 +65,9 @@ export const writeSkew = defineRule({
           write: label(flow.write),
           line: lineOf(flow.write.node),
         };
-        const verb = flow.change === "delete" ? "deletes" : "updates";
+        const verb = flow.change === "insert" ? "inserts" : flow.change === "delete" ? "deletes" : "updates";
         context.report({
-          ...(flow.change === "insert" ? { messageId: "grows", data } : { messageId: "shrinks", data: { ...data, verb } }),
+          ...(flow.grows ? { messageId: "grows", data: { ...data, verb } } : { messageId: "shrinks", data: { ...data, verb } }),
           help: HELP[flow.write.library] ?? HELP.sql!,
           span: spanOf(flow.write.node, context.sourceFile),
           related: [{ span: spanOf(flow.check.read.node, context.sourceFile), message: "set checked here, with nothing locking it" }],
@@ -102,7 +102,7 @@ const LOCKING = new Set(["update", "no key update", "write"]);
 function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "checker" | "sourceFile">, resolve: CalleeResolver): boolean {
   const { check, write } = flow;
   // "At most one" (`if (existing) throw; create(…)`) is what a unique index enforces; not judged here.
-  if (flow.change === "insert" && flow.emptiness) return true;
+  if (flow.grows && flow.emptiness) return true;
   if (check.read.lock) return true;
   const scope = scopeOf(write.node, resolve);
   if (scope?.isolation === "serializable") return true;
@@ -118,11 +118,11 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
     )
   )
     return true;
-  return closedByWrite(write);
+  return closedByWrite(flow);
 }
 
 /** The write itself closes the race: a conflict clause, an atomic re-check in SQL, or a handled duplicate-key error. */
-function closedByWrite(write: DbAccess): boolean {
+function closedByWrite({ write, grows }: SkewFlow): boolean {
   if (write.sql) {
     const text = write.sql.text;
     if (/\bON\s+(CONFLICT|DUPLICATE\s+KEY)\b/i.test(text)) return true;
@@ -131,7 +131,7 @@ function closedByWrite(write: DbAccess): boolean {
   }
   const call = write.node;
   if (ts.isCallExpression(call) && calleeName(call) === "createMany" && propertyValue(call.arguments[0], "skipDuplicates")) return true;
-  return write.insert === true && handlesDuplicateKey(write);
+  return grows && handlesDuplicateKey(write);
 }
 
 /** `prisma.user.count(…)`, `SELECT count(*) FROM users …`: short enough for a message. */

@@ -50,8 +50,10 @@ export interface SkewFlow {
   condition: ts.Expression;
   /** Only whether the set is empty decides (`if (exists) throw`, `count > 0`): an "at most one" check. */
   emptiness: boolean;
-  /** How the write changes the set. */
+  /** What the write is. */
   change: "insert" | "update" | "delete";
+  /** The write adds a row to the set (an insert, an update setting a filter column to the checked value); else it removes one. */
+  grows: boolean;
 }
 
 const flowCache = new NodeFacts<FunctionLike, SkewFlow[]>();
@@ -88,9 +90,8 @@ function computeFlows(fn: FunctionLike): SkewFlow[] {
     for (const h of held) {
       if (h.check.read.node.getEnd() > write.access.node.getStart() || !sameTable(h.check.read.table, write.access.table)) continue;
       if (h.check.kind === "rows" && !usedOnlyAsSize(h, fn.body)) continue;
-      const condition = controllingCondition(write.access.node, h);
-      if (!condition || !changesSet(h.check, write)) continue;
-      out.push({ check: h.check, write: write.access, condition, emptiness: isEmptinessTest(condition, h), change: write.change });
+      const flow = flowOf(h, write, controllingCondition(write.access.node, h));
+      if (flow) out.push(flow);
     }
     // A check directly inside a condition (`if ((await prisma.x.count(…)) >= n)`) holds no name.
   }
@@ -102,11 +103,35 @@ function computeFlows(fn: FunctionLike): SkewFlow[] {
     const h: Held = { check, names: new Set() };
     for (const write of setWritesAfter(fn.body, node)) {
       if (!sameTable(check.read.table, write.access.table)) continue;
-      if (controllingCondition(write.access.node, h, condition) !== condition || !changesSet(check, write)) continue;
-      out.push({ check, write: write.access, condition, emptiness: isEmptinessTest(condition, h), change: write.change });
+      const flow = flowOf(h, write, controllingCondition(write.access.node, h, condition));
+      if (flow) out.push(flow);
     }
   }
   return out;
+}
+
+/**
+ * The flow from a check to a write it controls, when the write changes the set in the direction the check guards
+ * against: an insert (or an update that moves a row in) that runs when the set is small (a limit), a delete (or an
+ * update that moves a row out) that runs when it is large (a minimum). A delete that runs only when the set is empty
+ * breaks nothing the check enforced.
+ */
+function flowOf(h: Held, write: SetWrite, control: Control | undefined): SkewFlow | undefined {
+  if (!control) return undefined;
+  const change = directionOf(h.check, write);
+  if (!change) return undefined;
+  const large = trueWhenLarge(control.condition, h);
+  if (large === undefined) return undefined;
+  const runsWhenLarge = large === control.runsWhen;
+  if ((change === "grows") === runsWhenLarge) return undefined;
+  return {
+    check: h.check,
+    write: write.access,
+    condition: control.condition,
+    emptiness: isEmptinessTest(control.condition, h),
+    change: write.change,
+    grows: change === "grows",
+  };
 }
 
 function mentionsAny(node: ts.Node, names: ReadonlySet<string>): boolean {
@@ -329,33 +354,75 @@ function refersToCheck(node: ts.Node, h: Held): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // Control dependence.
 
+/** A condition on the check's result that decides whether a write runs, and on which of its outcomes it runs. */
+interface Control {
+  condition: ts.Expression;
+  runsWhen: boolean;
+}
+
 /**
- * The condition on the check's result that decides whether `node` runs: an `if` (or `?:`, `&&`) around it, or an
- * earlier `if (…) throw/return` in an enclosing block. With `only`, that condition alone is looked for.
+ * The condition on the check's result that decides whether `node` runs: an `if` (or `?:`, `&&`, `||`) around it, or
+ * an earlier `if (…) throw/return` in an enclosing block. With `only`, that condition alone is looked for.
  */
-function controllingCondition(node: ts.Node, h: Held, only?: ts.Expression): ts.Expression | undefined {
+function controllingCondition(node: ts.Node, h: Held, only?: ts.Expression): Control | undefined {
   const decides = (condition: ts.Expression) => (only ? condition === only : refersToCheck(condition, h));
   for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
-    if (ts.isIfStatement(parent) && child !== parent.expression && decides(parent.expression)) return parent.expression;
-    if (ts.isConditionalExpression(parent) && child !== parent.condition && decides(parent.condition)) return parent.condition;
+    if (ts.isIfStatement(parent) && child !== parent.expression && decides(parent.expression))
+      return { condition: parent.expression, runsWhen: child === parent.thenStatement };
+    if (ts.isConditionalExpression(parent) && child !== parent.condition && decides(parent.condition))
+      return { condition: parent.condition, runsWhen: child === parent.whenTrue };
     if (
       ts.isBinaryExpression(parent) &&
       child === parent.right &&
       (parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || parent.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
       decides(parent.left)
     )
-      return parent.left;
+      return { condition: parent.left, runsWhen: parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken };
     if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
       const statements = parent.statements;
       for (let i = statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
         const statement = statements[i]!;
         if (!ts.isIfStatement(statement) || !decides(statement.expression)) continue;
-        if (alwaysExits(statement.thenStatement) || (statement.elseStatement && alwaysExits(statement.elseStatement)))
-          return statement.expression;
+        if (alwaysExits(statement.thenStatement)) return { condition: statement.expression, runsWhen: false };
+        if (statement.elseStatement && alwaysExits(statement.elseStatement)) return { condition: statement.expression, runsWhen: true };
       }
     }
   }
   return undefined;
+}
+
+/**
+ * Whether `condition` is true when the set is large (`count > 1`, `exists`, `rows.length`) or when it is small
+ * (`count < limit`, `!existing`, `count === 0`), from the first comparison of the check's result in it; undefined
+ * when that cannot be told.
+ */
+function trueWhenLarge(condition: ts.Expression, h: Held): boolean | undefined {
+  const node = skipParens(condition);
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
+    const inner = trueWhenLarge(node.operand, h);
+    return inner === undefined ? undefined : !inner;
+  }
+  if (ts.isBinaryExpression(node)) {
+    const op = node.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
+      const sides = [node.left, node.right].filter((s) => refersToCheck(s, h));
+      return sides.length === 1 ? trueWhenLarge(sides[0]!, h) : undefined;
+    }
+    if (!isComparison(op)) return undefined;
+    const checkedLeft = refersToCheck(node.left, h);
+    const other = skipParens(checkedLeft ? node.right : node.left);
+    if (!checkedLeft && !refersToCheck(node.right, h)) return undefined;
+    // `x === 0`, `x == null`: true when empty; `x !== 0`, `x != null`: true when not.
+    if (isEqualityOperator(op)) {
+      const emptyValue = isNullish(other) || (ts.isNumericLiteral(other) && other.text === "0");
+      if (!emptyValue) return undefined;
+      return op === ts.SyntaxKind.ExclamationEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken;
+    }
+    const greater = op === ts.SyntaxKind.GreaterThanToken || op === ts.SyntaxKind.GreaterThanEqualsToken;
+    return checkedLeft ? greater : !greater;
+  }
+  // The result itself as a truth value: a count, an existence flag, a row, `rows.length`.
+  return refersToCheck(node, h) ? true : undefined;
 }
 
 /** The `if` / `?:` / `while` condition a call written inline sits in. */
@@ -478,32 +545,40 @@ function enclosingFunctionBody(node: ts.Node): ts.Node | undefined {
 }
 
 /**
- * The write changes the set the check looked at: an insert of a row that joins it (it sets a filter column to the
- * value the check filtered by, or the check has no filter), an update that sets a filter column (moving a row in or
- * out) or the aggregated column, a delete of a row of it.
+ * How the write changes the set the check looked at: an insert of a row that joins it (it sets a filter column to the
+ * value the check filtered by, or the check has no filter) grows it; an update that sets a filter column grows it when
+ * it sets the checked value, else moves a row out; an update of an aggregated column changes it either way (treated
+ * as moving out: a sum kept above a minimum); a delete of a row of it shrinks it. Undefined: the write does not touch
+ * the set, as far as the code shows.
  */
-function changesSet(check: SetCheck, write: SetWrite): boolean {
+function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | undefined {
   const filters = check.read.conditions;
   const access = write.access;
   if (write.change === "insert") {
     const keyed = filters.filter((c) => c.operator === "=" && c.value);
-    if (keyed.length === 0) return filters.length === 0 && check.kind !== "rows";
+    if (keyed.length === 0) return filters.length === 0 && check.kind !== "rows" ? "grows" : undefined;
     const inserted = insertedValues(access);
-    return keyed.some((c) =>
+    const joins = keyed.some((c) =>
       inserted.some((v) => sameValue(v.value, c.value!) && (v.column === undefined || sameColumn(v.column, c.column))),
     );
+    return joins ? "grows" : undefined;
   }
   if (write.change === "update") {
-    if (check.kind === "aggregate") return access.assignments.length > 0;
-    return access.assignments.some((a) => filters.some((c) => sameColumn(a.column, c.column)));
+    const moved = access.assignments.filter((a) => filters.some((c) => sameColumn(a.column, c.column)));
+    if (moved.length === 0) return check.kind === "aggregate" && access.assignments.length > 0 ? "shrinks" : undefined;
+    const into = moved.some((a) =>
+      filters.some((c) => sameColumn(a.column, c.column) && c.operator === "=" && c.value && a.value && sameValue(a.value, c.value)),
+    );
+    return into ? "grows" : "shrinks";
   }
   // A delete names rows of the set: by their key, or by the check's own filter value.
-  if (access.conditions.length === 0) return false;
-  return access.conditions.some(
+  if (access.conditions.length === 0) return undefined;
+  const named = access.conditions.some(
     (w) =>
       /^(id|uuid|pk|_id)$/i.test(w.column) ||
       filters.some((c) => sameColumn(c.column, w.column) && c.value && w.value && sameValue(c.value, w.value)),
   );
+  return named ? "shrinks" : undefined;
 }
 
 /** Columns and values an insert writes; for raw SQL only the values (column lists are not parsed). */
