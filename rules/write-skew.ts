@@ -47,9 +47,9 @@ export const writeSkew = defineRule({
     fixable: false,
     messages: {
       grows:
-        "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends larger than the check allows.",
+        "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends above the limit the check enforces.",
       shrinks:
-        "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends smaller than the check requires (e.g. no admin left).",
+        "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends below the minimum the check enforces.",
     },
   },
   checkFile(context) {
@@ -134,7 +134,9 @@ function closedByWrite({ write, grows }: SkewFlow): boolean {
   return grows && handlesDuplicateKey(write);
 }
 
-/** `prisma.user.count(…)`, `SELECT count(*) FROM users …`: short enough for a message. */
+const AGGREGATES = /^(count|countDistinct|sum|max|min|avg)$/;
+
+/** `prisma.user.count(…)`, `db("bookings")….count(…)`, `SELECT count(*) FROM users …`: short enough for a message. */
 function label(access: DbAccess): string {
   if (access.sql) {
     const text = access.sql.text.replace(/\s+/g, " ").trim();
@@ -142,6 +144,16 @@ function label(access: DbAccess): string {
   }
   const node = access.node;
   if (!ts.isCallExpression(node)) return code(node.getText().slice(0, 60));
-  const callee = skipParens(node.expression).getText().replace(/\s+/g, "");
-  return code(`${callee.length > 60 ? `…${callee.slice(-57)}` : callee}(…)`);
+  const callee = skipParens(node.expression);
+  const text = callee.getText().replace(/\s*\n\s*/g, "");
+  if (text.length <= 50) return code(`${text}(…)`);
+  // A long builder chain: its first call (which names the table) and its last method.
+  let first: ts.Expression = node;
+  let method = calleeName(node) ?? "";
+  for (let current: ts.Expression = node; ts.isCallExpression(current) || ts.isPropertyAccessExpression(current);) {
+    if (ts.isCallExpression(current)) first = current;
+    else if (AGGREGATES.test(current.name.text)) method = current.name.text;
+    current = skipParens(current.expression);
+  }
+  return code(`${first.getText().replace(/\s*\n\s*/g, "")}….${method}(…)`);
 }

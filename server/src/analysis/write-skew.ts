@@ -592,7 +592,9 @@ function insertedValues(write: DbAccess): Array<{ column?: string; value: ts.Exp
     return values;
   }
   const out: Array<{ column?: string; value: ts.Expression }> = [];
-  for (const a of write.assignments) {
+  // knex `.insert({ … })`: the recogniser keeps no assignments for inserts.
+  const values = write.assignments.length > 0 || !ts.isCallExpression(write.node) ? write.assignments : knexInserted(write.node);
+  for (const a of values) {
     if (!a.value) continue;
     // Prisma relation links: `event: { connect: { id: eventId } }` sets `eventId`.
     const connected = propertyValue(propertyValue(a.value, "connect"), "id");
@@ -600,6 +602,11 @@ function insertedValues(write: DbAccess): Array<{ column?: string; value: ts.Exp
     else out.push({ column: a.column, value: a.value });
   }
   return out;
+}
+
+function knexInserted(call: ts.CallExpression): AccessAssignment[] {
+  const insert = chainOf(call).links.find((l) => l.name === "insert" && l.call);
+  return objectAssignments(insert?.call?.arguments[0], () => false);
 }
 
 function sameColumn(a: string, b: string): boolean {
