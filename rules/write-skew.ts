@@ -54,11 +54,11 @@ export const writeSkew = defineRule({
   },
   checkFile(context) {
     const resolve = calleeResolver(context.program, () => context.checker);
-    const reported = new Set<DbAccess>();
+    const reported = new Set<ts.Node>();
     for (const fn of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
-      for (const flow of writeSkewsIn(fn)) {
-        if (reported.has(flow.write) || isSafe(flow, context, resolve)) continue;
-        reported.add(flow.write);
+      for (const flow of writeSkewsIn(fn, resolve, () => context.checker)) {
+        if (reported.has(flow.write.node) || isSafe(flow, context, resolve)) continue;
+        reported.add(flow.write.node);
         const data = {
           check: label(flow.check.read),
           checkLine: lineOf(flow.check.read.node),
@@ -70,7 +70,11 @@ export const writeSkew = defineRule({
           ...(flow.grows ? { messageId: "grows", data: { ...data, verb } } : { messageId: "shrinks", data: { ...data, verb } }),
           help: HELP[flow.write.library] ?? HELP.sql!,
           span: spanOf(flow.write.node, context.sourceFile),
-          related: [{ span: spanOf(flow.check.read.node, context.sourceFile), message: "set checked here, with nothing locking it" }],
+          related: [
+            { span: spanOf(flow.check.read.node, context.sourceFile), message: "set checked here, with nothing locking it" },
+            ...(flow.check.inner ? [{ span: spanOf(flow.check.inner), message: `the check ${label(flow.check.read)} makes` }] : []),
+            ...(flow.writeInner ? [{ span: spanOf(flow.writeInner), message: `the write ${label(flow.write)} makes` }] : []),
+          ],
         });
       }
     }

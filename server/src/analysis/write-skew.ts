@@ -25,6 +25,7 @@ import {
 } from "./ast";
 import { alwaysExits } from "./control-flow";
 import { dbAccessOf, sameTable, type AccessAssignment, type DbAccess } from "./db";
+import { calleeResolver, type CalleeResolver } from "./summaries";
 import { knexAccess } from "./db/knex";
 import { prismaAccess } from "./db/prisma";
 import { sequelizeAccess } from "./db/sequelize";
@@ -40,7 +41,14 @@ export interface SetCheck {
   /** The read, as the db recognisers describe it (table, filter conditions, handle, lock). */
   read: DbAccess;
   kind: SetCheckKind;
+  /** For a check made by a project helper (`await countOwners(orgId)`): its parameters' names → the call's arguments. */
+  args?: Arguments;
+  /** …and the statement inside it that reads the set. */
+  inner?: ts.Node;
 }
+
+/** A helper's parameter names → the argument expressions of one call of it. */
+type Arguments = ReadonlyMap<string, ts.Expression>;
 
 /** A check whose result decides a write that changes the set it looked at. */
 export interface SkewFlow {
@@ -54,24 +62,50 @@ export interface SkewFlow {
   change: "insert" | "update" | "delete";
   /** The write adds a row to the set (an insert, an update setting a filter column to the checked value); else it removes one. */
   grows: boolean;
+  /** For a write made by a project helper: the statement inside it. */
+  writeInner?: ts.Node;
 }
 
-const flowCache = new NodeFacts<FunctionLike, SkewFlow[]>();
+const flowCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, SkewFlow[]>>();
 
-/** The write-skew flows of one function's own body (nested functions are analysed on their own). Cached per function. */
-export function writeSkewsIn(fn: FunctionLike): SkewFlow[] {
-  let flows = flowCache.get(fn);
-  if (!flows) flowCache.set(fn, (flows = computeFlows(fn)));
+/**
+ * The write-skew flows of one function's own body (nested functions are analysed on their own). Checks and writes
+ * made by project helpers count at their call sites, resolved with `resolve` (and `checker` for helpers wrapped in a
+ * higher-order call, `cache(async (id) => …)`) only where a result already decides a call. Cached per resolver (one
+ * per Program) and function.
+ */
+export function writeSkewsIn(fn: FunctionLike, resolve: CalleeResolver = calleeResolver(), checker?: () => ts.TypeChecker): SkewFlow[] {
+  let cache = flowCaches.get(resolve);
+  if (!cache) flowCaches.set(resolve, (cache = new NodeFacts()));
+  let flows = cache.get(fn);
+  if (!flows) cache.set(fn, (flows = computeFlows(fn, { resolve, checker })));
   return flows;
 }
 
+interface Resolution {
+  resolve: CalleeResolver;
+  checker: (() => ts.TypeChecker) | undefined;
+}
+
 interface Held {
-  check: SetCheck;
+  /** The check; undefined while a helper call's result is not known to be one (resolved on demand). */
+  check: SetCheck | undefined;
+  /** The helper call whose result is held, until resolved. */
+  pending?: ts.CallExpression;
   /** Local names holding the result or values derived from it. */
   names: Set<string>;
 }
 
-function computeFlows(fn: FunctionLike): SkewFlow[] {
+/** The held check, resolving a helper call the first time it matters. */
+function heldCheck(h: Held, resolution: Resolution): SetCheck | undefined {
+  if (h.pending) {
+    h.check = helperCheck(h.pending, resolution);
+    delete h.pending;
+  }
+  return h.check;
+}
+
+function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
   if (!fn.body) return [];
   const held: Held[] = [];
   const out: SkewFlow[] = [];
@@ -79,32 +113,48 @@ function computeFlows(fn: FunctionLike): SkewFlow[] {
     if (ts.isVariableDeclaration(node)) {
       if (!node.initializer) continue;
       const check = checkAt(node.initializer);
-      const names = boundNames(node.name).map((n) => n.text);
-      if (check) held.push({ check, names: new Set(names) });
+      const names = new Set(boundNames(node.name).map((n) => n.text));
+      const helper = check ? undefined : helperCallAt(node.initializer);
+      if (check) held.push({ check, names });
+      else if (helper) held.push({ check: undefined, pending: helper, names });
       // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
       else for (const h of held) if (mentionsAny(node.initializer, h.names)) for (const name of names) h.names.add(name);
       continue;
     }
-    const write = setWriteOf(node as ts.CallExpression | ts.TaggedTemplateExpression);
-    if (!write) continue;
+    const call = node as ts.CallExpression | ts.TaggedTemplateExpression;
+    if (held.length === 0 || checkAt(call as ts.Expression, true)) continue;
+    let writes: SetWrite[] | undefined;
     for (const h of held) {
-      if (h.check.read.node.getEnd() > write.access.node.getStart() || !sameTable(h.check.read.table, write.access.table)) continue;
-      if (h.check.kind === "rows" && !usedOnlyAsSize(h, fn.body)) continue;
-      const flow = flowOf(h, write, controllingCondition(write.access.node, h));
-      if (flow) out.push(flow);
+      // Syntax first: only a call that a held result decides is worth resolving.
+      const control = controllingCondition(call, h);
+      if (!control) continue;
+      const check = heldCheck(h, resolution);
+      writes ??= writesAt(call, resolution);
+      if (!check || check.read.node.getEnd() > call.getStart()) continue;
+      if (check.kind === "rows" && !usedOnlyAsSize(h, fn.body)) continue;
+      for (const write of writes) {
+        if (!sameTable(check.read.table, write.access.table)) continue;
+        const flow = flowOf(h, check, write, control);
+        if (flow) out.push(flow);
+      }
     }
-    // A check directly inside a condition (`if ((await prisma.x.count(…)) >= n)`) holds no name.
   }
+  // A check directly inside a condition (`if ((await prisma.x.count(…)) >= n)`) holds no name.
   for (const node of nodesOfKinds(fn.body, CALL_KINDS, { skipFunctions: true })) {
     const check = checkAt(node as ts.Expression, true);
     if (!check || isBound(node)) continue;
     const condition = enclosingCondition(node);
     if (!condition) continue;
     const h: Held = { check, names: new Set() };
-    for (const write of setWritesAfter(fn.body, node)) {
-      if (!sameTable(check.read.table, write.access.table)) continue;
-      const flow = flowOf(h, write, controllingCondition(write.access.node, h, condition));
-      if (flow) out.push(flow);
+    for (const call of nodesOfKinds(fn.body, CALL_KINDS, { skipFunctions: true })) {
+      if (call.getStart() < node.getEnd()) continue;
+      const control = controllingCondition(call, h, condition);
+      if (!control) continue;
+      for (const write of writesAt(call as ts.CallExpression | ts.TaggedTemplateExpression, resolution)) {
+        if (!sameTable(check.read.table, write.access.table)) continue;
+        const flow = flowOf(h, check, write, control);
+        if (flow) out.push(flow);
+      }
     }
   }
   return out;
@@ -116,21 +166,21 @@ function computeFlows(fn: FunctionLike): SkewFlow[] {
  * update that moves a row out) that runs when it is large (a minimum). A delete that runs only when the set is empty
  * breaks nothing the check enforced.
  */
-function flowOf(h: Held, write: SetWrite, control: Control | undefined): SkewFlow | undefined {
-  if (!control) return undefined;
-  const change = directionOf(h.check, write);
+function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): SkewFlow | undefined {
+  const change = directionOf(check, write);
   if (!change) return undefined;
   const large = trueWhenLarge(control.condition, h);
   if (large === undefined) return undefined;
   const runsWhenLarge = large === control.runsWhen;
   if ((change === "grows") === runsWhenLarge) return undefined;
   return {
-    check: h.check,
+    check,
     write: write.access,
     condition: control.condition,
     emptiness: isEmptinessTest(control.condition, h),
     change: write.change,
     grows: change === "grows",
+    ...(write.inner ? { writeInner: write.inner } : {}),
   };
 }
 
@@ -344,7 +394,7 @@ function refersToCheck(node: ts.Node, h: Held): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || isFunctionLike(n)) return;
-    if (n === h.check.read.node) found = true;
+    if (n === h.check?.read.node) found = true;
     else ts.forEachChild(n, visit);
   };
   visit(node);
@@ -382,13 +432,42 @@ function controllingCondition(node: ts.Node, h: Held, only?: ts.Expression): Con
       const statements = parent.statements;
       for (let i = statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
         const statement = statements[i]!;
-        if (!ts.isIfStatement(statement) || !decides(statement.expression)) continue;
-        if (alwaysExits(statement.thenStatement)) return { condition: statement.expression, runsWhen: false };
-        if (statement.elseStatement && alwaysExits(statement.elseStatement)) return { condition: statement.expression, runsWhen: true };
+        if (ts.isIfStatement(statement) && decides(statement.expression)) {
+          if (alwaysExits(statement.thenStatement)) return { condition: statement.expression, runsWhen: false };
+          if (statement.elseStatement && alwaysExits(statement.elseStatement)) return { condition: statement.expression, runsWhen: true };
+        }
+        // A guard nested in an earlier statement (`if (isOwner) { const n = …; if (n <= 1) throw … }`) that leaves the
+        // function ends every path through it.
+        const nested = nestedGuard(statement, decides);
+        if (nested) return nested;
       }
     }
   }
   return undefined;
+}
+
+/** An `if (…) throw/return` on the result inside `statement` (not in a nested function, or a `try` that catches). */
+function nestedGuard(statement: ts.Statement, decides: (condition: ts.Expression) => boolean): Control | undefined {
+  let found: Control | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found || isFunctionLike(node) || (ts.isTryStatement(node) && node.catchClause)) return;
+    if (ts.isIfStatement(node) && node !== statement && decides(node.expression)) {
+      if (leavesFunction(node.thenStatement)) found = { condition: node.expression, runsWhen: false };
+      else if (node.elseStatement && leavesFunction(node.elseStatement)) found = { condition: node.expression, runsWhen: true };
+      if (found) return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(statement, visit);
+  return found;
+}
+
+/** `throw` or `return` (not `break`/`continue`, which stay in the function). */
+function leavesFunction(statement: ts.Statement): boolean {
+  if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement)) return true;
+  if (ts.isBlock(statement)) return statement.statements.some(leavesFunction);
+  if (ts.isIfStatement(statement)) return leavesFunction(statement.thenStatement) && !!statement.elseStatement && leavesFunction(statement.elseStatement);
+  return false;
 }
 
 /**
@@ -444,6 +523,10 @@ function enclosingCondition(node: ts.Node): ts.Expression | undefined {
 interface SetWrite {
   access: DbAccess;
   change: "insert" | "update" | "delete";
+  /** For a write made by a project helper: its parameters' names → the call's arguments. */
+  args?: Arguments;
+  /** …and the statement inside it that writes. */
+  inner?: ts.Node;
 }
 
 const writes = new NodeFacts<ts.Node, SetWrite | null>();
@@ -453,16 +536,6 @@ export function setWriteOf(node: ts.CallExpression | ts.TaggedTemplateExpression
   let write = writes.get(node);
   if (write === undefined) writes.set(node, (write = recogniseWrite(node) ?? null));
   return write ?? undefined;
-}
-
-function setWritesAfter(body: ts.Node, after: ts.Node): SetWrite[] {
-  const out: SetWrite[] = [];
-  for (const node of nodesOfKinds(body, CALL_KINDS, { skipFunctions: true })) {
-    if (node.getStart() < after.getEnd()) continue;
-    const write = setWriteOf(node as ts.CallExpression | ts.TaggedTemplateExpression);
-    if (write) out.push(write);
-  }
-  return out;
 }
 
 function recogniseWrite(node: ts.CallExpression | ts.TaggedTemplateExpression): SetWrite | undefined {
@@ -554,12 +627,17 @@ function enclosingFunctionBody(node: ts.Node): ts.Node | undefined {
 function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | undefined {
   const filters = check.read.conditions;
   const access = write.access;
+  const same = (checked: ts.Expression | undefined, written: ts.Expression | undefined) => {
+    const a = checked && atCaller(checked, check.args);
+    const b = written && atCaller(written, write.args);
+    return !!a && !!b && sameValue(a, b);
+  };
   if (write.change === "insert") {
-    const keyed = filters.filter((c) => c.operator === "=" && c.value);
+    const keyed = filters.filter((c) => c.operator === "=" && c.value && atCaller(c.value, check.args));
     if (keyed.length === 0) return filters.length === 0 && check.kind !== "rows" ? "grows" : undefined;
     const inserted = insertedValues(access);
     const joins = keyed.some((c) =>
-      inserted.some((v) => sameValue(v.value, c.value!) && (v.column === undefined || sameColumn(v.column, c.column))),
+      inserted.some((v) => same(c.value, v.value) && (v.column === undefined || sameColumn(v.column, c.column))),
     );
     return joins ? "grows" : undefined;
   }
@@ -567,7 +645,7 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
     const moved = access.assignments.filter((a) => filters.some((c) => sameColumn(a.column, c.column)));
     if (moved.length === 0) return check.kind === "aggregate" && access.assignments.length > 0 ? "shrinks" : undefined;
     const into = moved.some((a) =>
-      filters.some((c) => sameColumn(a.column, c.column) && c.operator === "=" && c.value && a.value && sameValue(a.value, c.value)),
+      filters.some((c) => sameColumn(a.column, c.column) && c.operator === "=" && same(c.value, a.value)),
     );
     return into ? "grows" : "shrinks";
   }
@@ -576,7 +654,7 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
   const named = access.conditions.some(
     (w) =>
       /^(id|uuid|pk|_id)$/i.test(w.column) ||
-      filters.some((c) => sameColumn(c.column, w.column) && c.value && w.value && sameValue(c.value, w.value)),
+      filters.some((c) => sameColumn(c.column, w.column) && same(c.value, w.value)),
   );
   return named ? "shrinks" : undefined;
 }
@@ -615,4 +693,116 @@ function sameColumn(a: string, b: string): boolean {
 
 function sameValue(a: ts.Expression, b: ts.Expression): boolean {
   return expressionKey(skipParens(a)) === expressionKey(skipParens(b));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Project helpers: `const owners = await countOwners(orgId)` is a check and `await removeMember(orgId, userId)` a write
+// when the helper's body makes one, with its parameters standing for the call's arguments.
+
+/** The project-looking call whose result `expr` is (`await getOwnerCount(id)`), a candidate to resolve later. */
+function helperCallAt(expr: ts.Expression): ts.CallExpression | undefined {
+  const node = skipAwait(expr);
+  return ts.isCallExpression(node) && !dbAccessOf(node) && node.arguments.length > 0 ? node : undefined;
+}
+
+/** The function a call runs: resolved by `resolve`, or the function a higher-order call wraps (`cache(async (id) => …)`). */
+function helperOf(call: ts.CallExpression, { resolve, checker }: Resolution): FunctionLike | undefined {
+  const direct = resolve(call);
+  if (direct?.body) return direct;
+  if (!checker) return undefined;
+  const callee = skipParens(call.expression);
+  const name = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
+  if (!name) return undefined;
+  let symbol: ts.Symbol | undefined;
+  try {
+    symbol = checker().getSymbolAtLocation(name);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
+  } catch {
+    return undefined;
+  }
+  for (const declaration of symbol?.declarations ?? []) {
+    if (declaration.getSourceFile().isDeclarationFile || !ts.isVariableDeclaration(declaration) || !declaration.initializer) continue;
+    const init = skipParens(declaration.initializer);
+    const wrapped = ts.isCallExpression(init) ? init.arguments.find((a) => isFunctionLike(skipParens(a))) : undefined;
+    if (wrapped) return skipParens(wrapped) as FunctionLike;
+  }
+  return undefined;
+}
+
+/** Parameter names of `fn` → the arguments `call` passes (plain identifier parameters only). */
+function argumentsOf(fn: FunctionLike, call: ts.CallExpression): Arguments {
+  const args = new Map<string, ts.Expression>();
+  fn.parameters.forEach((parameter, i) => {
+    const argument = call.arguments[i];
+    if (ts.isIdentifier(parameter.name) && argument && !ts.isSpreadElement(argument)) args.set(parameter.name.text, argument);
+  });
+  return args;
+}
+
+const returnedChecks = new NodeFacts<FunctionLike, SetCheck | null>();
+
+/** The check a helper returns the result of (`return prisma.x.count(…)`, `const n = await …; return n`). */
+function returnedCheck(fn: FunctionLike): SetCheck | undefined {
+  let check = returnedChecks.get(fn);
+  if (check === undefined) {
+    check = null;
+    const body = fn.body;
+    const returned: ts.Expression[] = [];
+    if (body && !ts.isBlock(body)) returned.push(body);
+    else if (body)
+      for (const r of nodesOfKinds<ts.ReturnStatement>(body, [ts.SyntaxKind.ReturnStatement], { skipFunctions: true }))
+        if (r.expression) returned.push(r.expression);
+    for (const expr of returned) {
+      let found = checkAt(expr);
+      const value = skipAwait(expr);
+      if (!found && ts.isIdentifier(value) && body)
+        for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true }))
+          if (ts.isIdentifier(d.name) && d.name.text === value.text && d.initializer) found = checkAt(d.initializer);
+      // Rows handed back are used by the caller in ways not seen here.
+      if (found && found.kind !== "rows") check = found;
+    }
+    returnedChecks.set(fn, check);
+  }
+  return check ?? undefined;
+}
+
+function helperCheck(call: ts.CallExpression, resolution: Resolution): SetCheck | undefined {
+  const fn = helperOf(call, resolution);
+  const check = fn && returnedCheck(fn);
+  return check && fn
+    ? { read: { ...check.read, node: call }, kind: check.kind, args: argumentsOf(fn, call), inner: check.read.node }
+    : undefined;
+}
+
+const helperWrites = new NodeFacts<FunctionLike, SetWrite[]>();
+
+/** The set writes at a call: the statement itself, or those the helper it calls makes (its callbacks included). */
+function writesAt(call: ts.CallExpression | ts.TaggedTemplateExpression, resolution: Resolution): SetWrite[] {
+  const direct = setWriteOf(call);
+  if (direct) return [direct];
+  if (!ts.isCallExpression(call) || dbAccessOf(call) || call.arguments.length === 0) return [];
+  const fn = helperOf(call, resolution);
+  if (!fn?.body) return [];
+  let writes = helperWrites.get(fn);
+  if (!writes) {
+    writes = [];
+    for (const node of nodesOfKinds(fn.body, CALL_KINDS)) {
+      const write = setWriteOf(node as ts.CallExpression | ts.TaggedTemplateExpression);
+      if (write) writes.push(write);
+    }
+    helperWrites.set(fn, writes);
+  }
+  const args = argumentsOf(fn, call);
+  return writes.map((w) => ({ access: { ...w.access, node: call }, change: w.change, args, inner: w.access.node }));
+}
+
+/**
+ * What a value stands for at the caller: a helper's parameter is the call's argument; a literal is itself; any other
+ * value computed inside a helper matches nothing outside it.
+ */
+function atCaller(value: ts.Expression, args: Arguments | undefined): ts.Expression | undefined {
+  if (!args) return value;
+  const node = skipParens(value);
+  if (ts.isIdentifier(node)) return args.get(node.text);
+  return ts.isStringLiteralLike(node) || ts.isNumericLiteral(node) ? node : undefined;
 }
