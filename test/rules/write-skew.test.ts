@@ -246,6 +246,41 @@ export class MembersService {
 }
 `,
     },
+    {
+      name: "helpers: the count decides only an audit write of another table and the refusal; the insert goes to another organisation's set",
+      code: `"use server";
+import { createWorkspace, getWorkspaceCount, recordAudit } from "./workspaces";
+
+export async function createWorkspaceAction(organizationId: string, otherOrganizationId: string, name: string, limit: number) {
+  const count = await getWorkspaceCount(organizationId);
+  if (count >= limit) await recordAudit(organizationId, "limit reached");
+  if (count >= limit) throw new Error("Organization workspace limit reached");
+  return createWorkspace(otherOrganizationId, name);
+}
+
+`,
+      files: {
+        "src/workspaces.ts": `import { prisma } from "./prisma";
+
+export async function getWorkspaceCount(organizationId: string): Promise<number> {
+  const count = await prisma.workspace.count({ where: { organizationId } });
+  return count;
+}
+
+export async function createWorkspace(organizationId: string, name: string) {
+  return prisma.workspace.create({ data: { name, organization: { connect: { id: organizationId } } } });
+}
+
+export async function listWorkspaces(organizationId: string) {
+  return prisma.workspace.findMany({ where: { organizationId } });
+}
+
+export async function recordAudit(organizationId: string, action: string) {
+  return prisma.auditLog.create({ data: { organizationId, action } });
+}
+`,
+      },
+    },
   ],
   invalid: [
     {
@@ -578,6 +613,121 @@ export async function book(eventId: number, userId: number, capacity: number): P
             {
               line: 6,
               message: "set checked here, with nothing locking it",
+            },
+          ],
+        },
+      ],
+    },
+    {
+      name: "helpers in another file: a cached owner count (cache(async …)) guarded in a nested block, then a helper that deletes the membership",
+      code: `import { deleteMembership, getOwnerCount } from "./membership";
+
+export async function removeMember(organizationId: string, userId: string, isOwner: boolean): Promise<void> {
+  if (isOwner) {
+    const owners = await getOwnerCount(organizationId);
+    if (owners <= 1) throw new Error("You cannot delete the last owner of the organization");
+  }
+  await deleteMembership(userId, organizationId);
+}
+`,
+      files: {
+        "src/membership.ts": `import { cache } from "react";
+import { prisma } from "./prisma";
+
+export const getOwnerCount = cache(async (organizationId: string): Promise<number> => {
+  return prisma.membership.count({ where: { organizationId, role: "owner" } });
+});
+
+export async function deleteMembership(userId: string, organizationId: string): Promise<void> {
+  await prisma.membership.delete({ where: { userId_organizationId: { userId, organizationId } } });
+}
+`,
+      },
+      errors: [
+        {
+          line: 8,
+          column: 9,
+          endLine: 8,
+          endColumn: 49,
+          messageId: "shrinks",
+          message:
+            "Two concurrent requests can both pass the check of `getOwnerCount(…)` at line 5 before either deletes with `deleteMembership(…)` at line 8: both do, and the set ends below the minimum the check enforces.",
+          help: "Lock a parent row (`tx.$queryRaw` `SELECT … FOR UPDATE`) before the check inside an interactive `$transaction`, or run it with `isolationLevel: Prisma.TransactionIsolationLevel.Serializable` and retry P2034.",
+          related: [
+            {
+              line: 5,
+              message: "set checked here, with nothing locking it",
+            },
+            {
+              line: 5,
+              message: "the check `getOwnerCount(…)` makes",
+              filename: "src/membership.ts",
+            },
+            {
+              line: 9,
+              message: "the write `deleteMembership(…)` makes",
+              filename: "src/membership.ts",
+            },
+          ],
+        },
+      ],
+    },
+    {
+      name: "Next.js server action: a helper's count below the limit, then a helper's create (Prisma connect)",
+      code: `"use server";
+import { createWorkspace, getWorkspaceCount } from "./workspaces";
+
+export async function createWorkspaceAction(organizationId: string, name: string, limit: number) {
+  const count = await getWorkspaceCount(organizationId);
+  if (count >= limit) throw new Error("Organization workspace limit reached");
+  return createWorkspace(organizationId, name);
+}
+`,
+      files: {
+        "src/workspaces.ts": `import { prisma } from "./prisma";
+
+export async function getWorkspaceCount(organizationId: string): Promise<number> {
+  const count = await prisma.workspace.count({ where: { organizationId } });
+  return count;
+}
+
+export async function createWorkspace(organizationId: string, name: string) {
+  return prisma.workspace.create({ data: { name, organization: { connect: { id: organizationId } } } });
+}
+
+export async function listWorkspaces(organizationId: string) {
+  return prisma.workspace.findMany({ where: { organizationId } });
+}
+
+export async function recordAudit(organizationId: string, action: string) {
+  return prisma.auditLog.create({ data: { organizationId, action } });
+}
+`,
+      },
+      errors: [
+        {
+          line: 7,
+          column: 10,
+          endLine: 7,
+          endColumn: 47,
+          messageId: "grows",
+          message:
+            "Two concurrent requests can both pass the check of `getWorkspaceCount(…)` at line 5 before either inserts with `createWorkspace(…)` at line 7: both do, and the set ends above the limit the check enforces.",
+          help: "Lock a parent row (`tx.$queryRaw` `SELECT … FOR UPDATE`) before the check inside an interactive `$transaction`, or run it with `isolationLevel: Prisma.TransactionIsolationLevel.Serializable` and retry P2034.",
+          related: [
+            {
+              line: 5,
+              message: "set checked here, with nothing locking it",
+            },
+            {
+              line: 4,
+              message: "the check `getWorkspaceCount(…)` makes",
+              filename: "src/workspaces.ts",
+            },
+            {
+              line: 9,
+              message: "the write `createWorkspace(…)` makes",
+              filename: "src/workspaces.ts",
             },
           ],
         },

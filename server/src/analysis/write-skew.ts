@@ -466,7 +466,8 @@ function nestedGuard(statement: ts.Statement, decides: (condition: ts.Expression
 function leavesFunction(statement: ts.Statement): boolean {
   if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement)) return true;
   if (ts.isBlock(statement)) return statement.statements.some(leavesFunction);
-  if (ts.isIfStatement(statement)) return leavesFunction(statement.thenStatement) && !!statement.elseStatement && leavesFunction(statement.elseStatement);
+  if (ts.isIfStatement(statement))
+    return leavesFunction(statement.thenStatement) && !!statement.elseStatement && leavesFunction(statement.elseStatement);
   return false;
 }
 
@@ -644,17 +645,13 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
   if (write.change === "update") {
     const moved = access.assignments.filter((a) => filters.some((c) => sameColumn(a.column, c.column)));
     if (moved.length === 0) return check.kind === "aggregate" && access.assignments.length > 0 ? "shrinks" : undefined;
-    const into = moved.some((a) =>
-      filters.some((c) => sameColumn(a.column, c.column) && c.operator === "=" && same(c.value, a.value)),
-    );
+    const into = moved.some((a) => filters.some((c) => sameColumn(a.column, c.column) && c.operator === "=" && same(c.value, a.value)));
     return into ? "grows" : "shrinks";
   }
   // A delete names rows of the set: by their key, or by the check's own filter value.
   if (access.conditions.length === 0) return undefined;
   const named = access.conditions.some(
-    (w) =>
-      /^(id|uuid|pk|_id)$/i.test(w.column) ||
-      filters.some((c) => sameColumn(c.column, w.column) && same(c.value, w.value)),
+    (w) => /^(id|uuid|pk|_id)$/i.test(w.column) || filters.some((c) => sameColumn(c.column, w.column) && same(c.value, w.value)),
   );
   return named ? "shrinks" : undefined;
 }
