@@ -94,6 +94,8 @@ interface Held {
   pending?: ts.CallExpression;
   /** Local names holding the result or values derived from it. */
   names: Set<string>;
+  /** Rows read: whether nothing but their number or existence is used (computed once). */
+  sizeOnly?: boolean;
 }
 
 /** The held check, resolving a helper call the first time it matters. */
@@ -106,58 +108,58 @@ function heldCheck(h: Held, resolution: Resolution): SetCheck | undefined {
 }
 
 function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
-  if (!fn.body) return [];
+  const body = fn.body;
+  if (!body) return [];
   const held: Held[] = [];
-  const out: SkewFlow[] = [];
-  for (const node of nodesOfKinds(fn.body, [ts.SyntaxKind.VariableDeclaration, ...CALL_KINDS], { skipFunctions: true })) {
-    if (ts.isVariableDeclaration(node)) {
-      if (!node.initializer) continue;
-      const check = checkAt(node.initializer);
-      const names = new Set(boundNames(node.name).map((n) => n.text));
-      const helper = check ? undefined : helperCallAt(node.initializer);
-      if (check) held.push({ check, names });
-      else if (helper) held.push({ check: undefined, pending: helper, names });
-      // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
-      else for (const h of held) if (mentionsAny(node.initializer, h.names)) for (const name of names) h.names.add(name);
+  for (const node of nodesOfKinds(body, [ts.SyntaxKind.VariableDeclaration, ...CALL_KINDS], { skipFunctions: true })) {
+    if (!ts.isVariableDeclaration(node)) {
+      // A check written inside a condition (`if ((await prisma.x.count(…)) >= n)`) holds no name.
+      const check = checkAt(node as ts.Expression, true);
+      if (check && !isBound(node) && enclosingCondition(node)) held.push({ check, names: new Set() });
       continue;
     }
-    const call = node as ts.CallExpression | ts.TaggedTemplateExpression;
-    if (held.length === 0 || checkAt(call as ts.Expression, true)) continue;
-    let writes: SetWrite[] | undefined;
-    for (const h of held) {
-      // Syntax first: only a call that a held result decides is worth resolving.
-      const control = controllingCondition(call, h);
-      if (!control) continue;
-      const check = heldCheck(h, resolution);
-      writes ??= writesAt(call, resolution);
-      if (!check || check.read.node.getEnd() > call.getStart()) continue;
-      if (check.kind === "rows" && !usedOnlyAsSize(h, fn.body)) continue;
-      for (const write of writes) {
-        if (!sameTable(check.read.table, write.access.table)) continue;
-        const flow = flowOf(h, check, write, control);
-        if (flow) out.push(flow);
-      }
-    }
+    if (!node.initializer) continue;
+    const check = checkAt(node.initializer);
+    const names = new Set(boundNames(node.name).map((n) => n.text));
+    const helper = check ? undefined : helperCallAt(node.initializer);
+    if (check) held.push({ check, names });
+    else if (helper) held.push({ check: undefined, pending: helper, names });
+    // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
+    else for (const h of held) if (mentionsAny(node.initializer, h.names)) for (const name of names) h.names.add(name);
   }
-  // A check directly inside a condition (`if ((await prisma.x.count(…)) >= n)`) holds no name.
-  for (const node of nodesOfKinds(fn.body, CALL_KINDS, { skipFunctions: true })) {
-    const check = checkAt(node as ts.Expression, true);
-    if (!check || isBound(node)) continue;
-    const condition = enclosingCondition(node);
-    if (!condition) continue;
-    const h: Held = { check, names: new Set() };
-    for (const call of nodesOfKinds(fn.body, CALL_KINDS, { skipFunctions: true })) {
-      if (call.getStart() < node.getEnd()) continue;
-      const control = controllingCondition(call, h, condition);
-      if (!control) continue;
-      for (const write of writesAt(call as ts.CallExpression | ts.TaggedTemplateExpression, resolution)) {
-        if (!sameTable(check.read.table, write.access.table)) continue;
-        const flow = flowOf(h, check, write, control);
-        if (flow) out.push(flow);
+  const out: SkewFlow[] = [];
+  // A helper's result counts only when a name holding it is compared as a number (`n >= limit`, `n === 0`): a truth
+  // test (`if (!user)`) guards most code and is rarely a count. Checked once per function before anything resolves.
+  const numeric = held.some((h) => h.pending) ? numericOperands(body) : undefined;
+  for (const h of held) {
+    if (h.pending && ![...h.names].some((name) => numeric!.has(name))) continue;
+    // Syntax first: only calls that a condition on the result decides are worth resolving.
+    for (const { control, region } of controlledRegions(body, h)) {
+      // Which way the check guards decides which writes can matter; an emptiness test guarding growth is a uniqueness
+      // check (left to unique indexes), so nothing under it is resolved.
+      const large = trueWhenLarge(control.condition, h);
+      if (large === undefined || (large !== control.runsWhen && isEmptinessTest(control.condition, h))) continue;
+      for (const call of callsIn(region)) {
+        const check = heldCheck(h, resolution);
+        if (!check || (check.kind === "rows" && !(h.sizeOnly ??= usedOnlyAsSize(h, body)))) break;
+        if (call.getStart() < check.read.node.getEnd() || checkAt(call as ts.Expression, true)) continue;
+        for (const write of writesAt(call, resolution)) {
+          if (!sameTable(check.read.table, write.access.table)) continue;
+          const flow = flowOf(h, check, write, control);
+          if (flow) out.push(flow);
+        }
       }
     }
   }
   return out;
+}
+
+/** The calls in `nodes` (and nodes that are calls themselves), nested functions left out. */
+function* callsIn(nodes: readonly ts.Node[]): Generator<ts.CallExpression | ts.TaggedTemplateExpression> {
+  for (const node of nodes) {
+    if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) yield node;
+    yield* nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(node, CALL_KINDS, { skipFunctions: true });
+  }
 }
 
 /**
@@ -379,6 +381,25 @@ function isEmptinessTest(condition: ts.Expression, h: Held): boolean {
   return emptiness;
 }
 
+/** Names compared as numbers in `body`: an operand of `<`/`<=`/`>`/`>=`, or of an equality with a number literal. */
+function numericOperands(body: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const operand = (node: ts.Expression): void => {
+    let inner = skipParens(node);
+    if (ts.isCallExpression(inner) && ts.isIdentifier(inner.expression) && inner.expression.text === "Number" && inner.arguments[0])
+      inner = skipParens(inner.arguments[0]);
+    if (ts.isIdentifier(inner)) names.add(inner.text);
+  };
+  for (const node of nodesOfKinds<ts.BinaryExpression>(body, [ts.SyntaxKind.BinaryExpression], { skipFunctions: true })) {
+    const op = node.operatorToken.kind;
+    if (!isComparison(op)) continue;
+    if (isEqualityOperator(op) && !ts.isNumericLiteral(skipParens(node.left)) && !ts.isNumericLiteral(skipParens(node.right))) continue;
+    operand(node.left);
+    operand(node.right);
+  }
+  return names;
+}
+
 function isComparison(op: ts.SyntaxKind): boolean {
   return (
     isEqualityOperator(op) ||
@@ -411,55 +432,57 @@ interface Control {
 }
 
 /**
- * The condition on the check's result that decides whether `node` runs: an `if` (or `?:`, `&&`, `||`) around it, or
- * an earlier `if (…) throw/return` in an enclosing block. With `only`, that condition alone is looked for.
+ * The code a condition on the check's result decides, with the outcome it runs on: the branches of an `if` / `?:`,
+ * the right side of `&&` / `||`, and everything after an `if (…) throw/return` guard — the statements that follow it,
+ * and those that follow each enclosing statement (a guard nested in `if (isOwner) { … }` ends every path through it);
+ * after a `break`/`continue` guard only the rest of its own block.
  */
-function controllingCondition(node: ts.Node, h: Held, only?: ts.Expression): Control | undefined {
-  const decides = (condition: ts.Expression) => (only ? condition === only : refersToCheck(condition, h));
-  for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
-    if (ts.isIfStatement(parent) && child !== parent.expression && decides(parent.expression))
-      return { condition: parent.expression, runsWhen: child === parent.thenStatement };
-    if (ts.isConditionalExpression(parent) && child !== parent.condition && decides(parent.condition))
-      return { condition: parent.condition, runsWhen: child === parent.whenTrue };
-    if (
-      ts.isBinaryExpression(parent) &&
-      child === parent.right &&
-      (parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || parent.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
-      decides(parent.left)
-    )
-      return { condition: parent.left, runsWhen: parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken };
-    if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
-      const statements = parent.statements;
-      for (let i = statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
-        const statement = statements[i]!;
-        if (ts.isIfStatement(statement) && decides(statement.expression)) {
-          if (alwaysExits(statement.thenStatement)) return { condition: statement.expression, runsWhen: false };
-          if (statement.elseStatement && alwaysExits(statement.elseStatement)) return { condition: statement.expression, runsWhen: true };
-        }
-        // A guard nested in an earlier statement (`if (isOwner) { const n = …; if (n <= 1) throw … }`) that leaves the
-        // function ends every path through it.
-        const nested = nestedGuard(statement, decides);
-        if (nested) return nested;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** An `if (…) throw/return` on the result inside `statement` (not in a nested function, or a `try` that catches). */
-function nestedGuard(statement: ts.Statement, decides: (condition: ts.Expression) => boolean): Control | undefined {
-  let found: Control | undefined;
+function controlledRegions(body: ts.Node, h: Held): Array<{ control: Control; region: ts.Node[] }> {
+  const out: Array<{ control: Control; region: ts.Node[] }> = [];
   const visit = (node: ts.Node): void => {
-    if (found || isFunctionLike(node) || (ts.isTryStatement(node) && node.catchClause)) return;
-    if (ts.isIfStatement(node) && node !== statement && decides(node.expression)) {
-      if (leavesFunction(node.thenStatement)) found = { condition: node.expression, runsWhen: false };
-      else if (node.elseStatement && leavesFunction(node.elseStatement)) found = { condition: node.expression, runsWhen: true };
-      if (found) return;
-    }
+    if (isFunctionLike(node)) return;
+    if (ts.isIfStatement(node) && refersToCheck(node.expression, h)) {
+      const condition = node.expression;
+      out.push({ control: { condition, runsWhen: true }, region: [node.thenStatement] });
+      if (node.elseStatement) out.push({ control: { condition, runsWhen: false }, region: [node.elseStatement] });
+      const exits = alwaysExits(node.thenStatement) ? false : node.elseStatement && alwaysExits(node.elseStatement) ? true : undefined;
+      if (exits !== undefined) {
+        const exitBranch = exits ? node.elseStatement! : node.thenStatement;
+        out.push({ control: { condition, runsWhen: exits }, region: statementsAfter(node, body, leavesFunction(exitBranch)) });
+      }
+    } else if (ts.isConditionalExpression(node) && refersToCheck(node.condition, h)) {
+      out.push({ control: { condition: node.condition, runsWhen: true }, region: [node.whenTrue] });
+      out.push({ control: { condition: node.condition, runsWhen: false }, region: [node.whenFalse] });
+    } else if (
+      ts.isBinaryExpression(node) &&
+      (node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
+      refersToCheck(node.left, h)
+    )
+      out.push({
+        control: { condition: node.left, runsWhen: node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken },
+        region: [node.right],
+      });
     ts.forEachChild(node, visit);
   };
-  ts.forEachChild(statement, visit);
-  return found;
+  ts.forEachChild(body, visit);
+  return out;
+}
+
+/**
+ * The statements after `statement` in its block; with `outward`, also those after each enclosing statement up to
+ * `body` — but not past a `try` whose `catch` would take the exit, or a loop (which runs the guard again).
+ */
+function statementsAfter(statement: ts.Statement, body: ts.Node, outward: boolean): ts.Node[] {
+  const out: ts.Node[] = [];
+  for (let child: ts.Node = statement, parent = statement.parent; parent; child = parent, parent = parent.parent) {
+    if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
+      const statements = parent.statements as ts.NodeArray<ts.Statement>;
+      out.push(...statements.slice(statements.indexOf(child as ts.Statement) + 1));
+    }
+    if (!outward || parent === body || isFunctionLike(parent) || ts.isIterationStatement(parent, false)) break;
+    if (ts.isTryStatement(parent) && parent.catchClause && child === parent.tryBlock) break;
+  }
+  return out;
 }
 
 /** `throw` or `return` (not `break`/`continue`, which stay in the function). */
@@ -706,10 +729,9 @@ function helperCallAt(expr: ts.Expression): ts.CallExpression | undefined {
 function helperOf(call: ts.CallExpression, { resolve, checker }: Resolution): FunctionLike | undefined {
   const direct = resolve(call);
   if (direct?.body) return direct;
-  if (!checker) return undefined;
-  const callee = skipParens(call.expression);
-  const name = ts.isIdentifier(callee) ? callee : ts.isPropertyAccessExpression(callee) ? callee.name : undefined;
-  if (!name) return undefined;
+  // Only plain names: a method's symbol needs its receiver's type, which costs a type check per call.
+  const name = skipParens(call.expression);
+  if (!checker || !ts.isIdentifier(name)) return undefined;
   let symbol: ts.Symbol | undefined;
   try {
     symbol = checker().getSymbolAtLocation(name);
