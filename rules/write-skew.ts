@@ -8,7 +8,8 @@
 // business); a lock taken before the check and held at it — a row lock of the same transaction (`FOR UPDATE` of the
 // parent row, a write), a locking read of the set itself, a transaction-scoped advisory lock, a mutex or lease; an
 // insert whose duplicate-key error is handled, an upsert / `ON CONFLICT`; a write that re-checks in SQL (a subquery);
-// an emptiness test deciding an insert ("at most one" is a unique index's job).
+// an emptiness test deciding an insert ("at most one" is a unique index's job). The one suggestion asks the runtime's
+// transaction helper, already around the check and the write, for SERIALIZABLE (it retries serialization failures).
 import { handlesDuplicateKey } from "./select-then-update";
 import {
   FUNCTION_KINDS,
@@ -34,6 +35,7 @@ import {
   type DbLibrary,
   type FunctionLike,
   type FileRuleContext,
+  type Fix,
   type SkewFlow,
   type TransactionScope,
 } from "../server/src/rule-kit";
@@ -45,6 +47,7 @@ export const writeSkew = defineRule({
       "A count, aggregate or existence check over a set of rows decides an insert, update or delete of that set with no lock on the set and no SERIALIZABLE (write skew).",
     defaultSeverity: "error",
     fixable: false,
+    hasSuggestions: true,
     messages: {
       grows:
         "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends above the limit the check enforces.",
@@ -69,6 +72,7 @@ export const writeSkew = defineRule({
         context.report({
           ...(flow.grows ? { messageId: "grows", data: { ...data, verb } } : { messageId: "shrinks", data: { ...data, verb } }),
           help: HELP[flow.write.library] ?? HELP.sql!,
+          suggestions: serializableSuggestion(flow, context.fixer, resolve),
           span: spanOf(flow.write.node, context.sourceFile),
           related: [
             { span: spanOf(flow.check.read.node, context.sourceFile), message: "set checked here, with nothing locking it" },
@@ -94,6 +98,33 @@ const HELP: Partial<Record<DbLibrary, string>> = {
     "Lock a parent row (`lock: t.LOCK.UPDATE`, `transaction: t`) before the check, or run the transaction with `isolationLevel: SERIALIZABLE` and retry serialization failures.",
   knex: 'Lock a parent row (`.forUpdate()`) before the check inside `knex.transaction`, or run it with `{ isolationLevel: "serializable" }` and retry serialization failures.',
 };
+
+/**
+ * When the check and the write run in one `withPgTransaction` / `withMySqlTransaction` callback: the same call asking
+ * for SERIALIZABLE. The helper reruns the callback on a serialization failure, so the request that lost re-counts and
+ * is refused; the callback must have no side effects besides its queries (the suggestion's title says so).
+ */
+function serializableSuggestion(flow: SkewFlow, fixer: FileRuleContext["fixer"], resolve: CalleeResolver): Fix[] {
+  const scope = scopeOf(flow.write.node, resolve);
+  const call = scope?.start;
+  if (!scope || scope.form !== "callback" || !call || !ts.isCallExpression(call)) return [];
+  if (!/^with(Pg|MySql)Transaction$/.test(calleeName(call) ?? "") || scopeOf(flow.check.read.node, resolve) !== scope) return [];
+  const title = `Run the transaction SERIALIZABLE (${calleeName(call)} reruns it on a serialization failure; the callback must have no other side effects)`;
+  const options = call.arguments[2];
+  if (!options && call.arguments.length === 2)
+    return [fixer.fix(title, fixer.insertAfter(call.arguments[1]!, `, { isolation: "serializable" }`))];
+  const object = options && skipParens(options);
+  if (object && ts.isObjectLiteralExpression(object) && !propertyValue(object, "isolation")) {
+    const first = object.properties[0];
+    return [
+      fixer.fix(
+        title,
+        first ? fixer.insertBefore(first, `isolation: "serializable", `) : fixer.replace(object, `{ isolation: "serializable" }`),
+      ),
+    ];
+  }
+  return [];
+}
 
 /** The transaction a statement runs in: one opened here, a project wrapper's around its callback, or the caller's. */
 function scopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {

@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pool, PoolClient } from "pg";
 import { writeSkew } from "../../rules/write-skew";
-import { lintCode } from "../helpers/rule-tester";
+import { applyFix, lintCode } from "../helpers/rule-tester";
 import { suffix, until } from "../runtime/services";
 import { loadModule, usePgProofSchema } from "./lost-update-proof";
 
@@ -36,21 +36,26 @@ const DEMOTE_LOCKED = DEMOTE_UNLOCKED.replace(
     await client.query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE", [orgId]);`,
 );
 
-const DEMOTE_SERIALIZABLE = `import type { Pool } from "pg";
+/** The runtime's transaction helper at its default level (READ COMMITTED): still write skew. */
+const DEMOTE_IN_TRANSACTION = `import type { Pool } from "pg";
 import { withPgTransaction } from "@locksmith/runtime/postgres";
 
 export async function demote(pool: Pool, orgId: string, userId: string): Promise<void> {
-  await withPgTransaction(
-    pool,
-    async (tx) => {
-      const { rows } = await tx.query("SELECT count(*)::int AS n FROM members WHERE org_id = $1 AND role = 'admin'", [orgId]);
-      if (rows[0].n <= 1) throw new Error("an organisation needs an admin");
-      await tx.query("UPDATE members SET role = 'member' WHERE org_id = $1 AND user_id = $2", [orgId, userId]);
-    },
-    { isolation: "serializable" },
-  );
+  await withPgTransaction(pool, async (tx) => {
+    const { rows } = await tx.query("SELECT count(*)::int AS n FROM members WHERE org_id = $1 AND role = 'admin'", [orgId]);
+    if (rows[0].n <= 1) throw new Error("an organisation needs an admin");
+    await tx.query("UPDATE members SET role = 'member' WHERE org_id = $1 AND user_id = $2", [orgId, userId]);
+  });
 }
 `;
+
+/** The rule's suggestion applied to it: `{ isolation: "serializable" }`, retried by the helper. */
+const DEMOTE_SERIALIZABLE = (() => {
+  const linted = lintCode(writeSkew, { code: DEMOTE_IN_TRANSACTION });
+  const suggestion = linted.diagnostics[0]?.suggestions[0];
+  assert.ok(suggestion, "the rule offers no suggestion for the withPgTransaction shape");
+  return applyFix(linted, suggestion);
+})();
 
 const BOOK_UNLOCKED = `import type { Pool } from "pg";
 
@@ -174,7 +179,9 @@ describe("write-skew proof on PostgreSQL (pg, READ COMMITTED)", () => {
   test("the rule flags the unlocked shapes at their writes and accepts the locked and SERIALIZABLE ones", () => {
     assert.deepEqual(findingLines(DEMOTE_UNLOCKED), [9]);
     assert.deepEqual(findingLines(BOOK_UNLOCKED), [10]);
+    assert.deepEqual(findingLines(DEMOTE_IN_TRANSACTION), [8]);
     assert.deepEqual(findingLines(DEMOTE_LOCKED), []);
+    assert.match(DEMOTE_SERIALIZABLE, /withPgTransaction\(pool, async \(tx\) => \{[^]*\}, \{ isolation: "serializable" \}\);/);
     assert.deepEqual(findingLines(DEMOTE_SERIALIZABLE), []);
     assert.deepEqual(findingLines(BOOK_LOCKED), []);
   });
@@ -191,7 +198,11 @@ describe("write-skew proof on PostgreSQL (pg, READ COMMITTED)", () => {
     });
   });
 
-  test("SERIALIZABLE with withPgTransaction's retry: the second demotion is aborted, retried and refused", async () => {
+  test("flagged: the same inside withPgTransaction at READ COMMITTED still leaves no admin", async () => {
+    assert.deepEqual(await demoteBoth(loadModule(DEMOTE_IN_TRANSACTION)["demote"]), { succeeded: 2, errors: [], admins: 0 });
+  });
+
+  test("suggested SERIALIZABLE (withPgTransaction retries it): the second demotion is aborted, retried and refused", async () => {
     assert.deepEqual(await demoteBoth(loadModule(DEMOTE_SERIALIZABLE)["demote"]), {
       succeeded: 1,
       errors: ["an organisation needs an admin"],

@@ -733,5 +733,111 @@ export async function recordAudit(organizationId: string, action: string) {
         },
       ],
     },
+    {
+      name: "pg: withPgTransaction at its default level; suggestion: ask it for SERIALIZABLE (it retries)",
+      code: `import type { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+
+export async function demote(pool: Pool, orgId: string, userId: string): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows } = await tx.query("SELECT count(*)::int AS n FROM members WHERE org_id = $1 AND role = 'admin'", [orgId]);
+    if (rows[0].n <= 1) throw new Error("an organisation needs an admin");
+    await tx.query("UPDATE members SET role = 'member' WHERE org_id = $1 AND user_id = $2", [orgId, userId]);
+  });
+}
+`,
+      errors: [
+        {
+          line: 8,
+          column: 11,
+          endLine: 8,
+          endColumn: 109,
+          messageId: "shrinks",
+          message:
+            "Two concurrent requests can both pass the check of `SELECT count(*)::int AS n FROM members WHERE org_id = $1 AND role =…` at line 6 before either updates with `UPDATE members SET role = 'member' WHERE org_id = $1 AND user_id = $2` at line 8: both do, and the set ends below the minimum the check enforces.",
+          help: 'Lock a parent row (`SELECT … FOR UPDATE`) or take `pg_advisory_xact_lock` keyed by the set before the check, in the same transaction as the write, or run both in a SERIALIZABLE transaction that is retried (`withPgTransaction(pool, fn, { isolation: "serializable" })`).',
+          suggestions: [
+            {
+              title:
+                "Run the transaction SERIALIZABLE (withPgTransaction reruns it on a serialization failure; the callback must have no other side effects)",
+              output: `import type { Pool } from "pg";
+import { withPgTransaction } from "@locksmith/runtime/postgres";
+
+export async function demote(pool: Pool, orgId: string, userId: string): Promise<void> {
+  await withPgTransaction(pool, async (tx) => {
+    const { rows } = await tx.query("SELECT count(*)::int AS n FROM members WHERE org_id = $1 AND role = 'admin'", [orgId]);
+    if (rows[0].n <= 1) throw new Error("an organisation needs an admin");
+    await tx.query("UPDATE members SET role = 'member' WHERE org_id = $1 AND user_id = $2", [orgId, userId]);
+  }, { isolation: "serializable" });
+}
+`,
+            },
+          ],
+          related: [
+            {
+              line: 6,
+              message: "set checked here, with nothing locking it",
+            },
+          ],
+        },
+      ],
+    },
+    {
+      name: 'mysql2: withMySqlTransaction with options but no isolation; suggestion: add isolation: "serializable"',
+      code: `import type { Pool } from "mysql2/promise";
+import { withMySqlTransaction } from "@locksmith/runtime/mysql";
+
+export async function reserve(pool: Pool, slotId: number, userId: number, capacity: number): Promise<void> {
+  await withMySqlTransaction(
+    pool,
+    async (tx) => {
+      const [rows] = await tx.query<any[]>("SELECT COUNT(*) AS n FROM reservations WHERE slot_id = ?", [slotId]);
+      if (rows[0].n >= capacity) throw new Error("slot full");
+      await tx.query("INSERT INTO reservations (slot_id, user_id) VALUES (?, ?)", [slotId, userId]);
+    },
+    { retry: 3 },
+  );
+}
+`,
+      errors: [
+        {
+          line: 10,
+          column: 13,
+          endLine: 10,
+          endColumn: 100,
+          messageId: "grows",
+          message:
+            "Two concurrent requests can both pass the check of `SELECT COUNT(*) AS n FROM reservations WHERE slot_id = ?` at line 8 before either inserts with `INSERT INTO reservations (slot_id, user_id) VALUES (?, ?)` at line 10: both do, and the set ends above the limit the check enforces.",
+          help: 'Lock a parent row (`SELECT … FOR UPDATE`) before the check, in the same transaction as the write, or run both in a SERIALIZABLE transaction that is retried (`withMySqlTransaction(pool, fn, { isolation: "serializable" })`).',
+          suggestions: [
+            {
+              title:
+                "Run the transaction SERIALIZABLE (withMySqlTransaction reruns it on a serialization failure; the callback must have no other side effects)",
+              output: `import type { Pool } from "mysql2/promise";
+import { withMySqlTransaction } from "@locksmith/runtime/mysql";
+
+export async function reserve(pool: Pool, slotId: number, userId: number, capacity: number): Promise<void> {
+  await withMySqlTransaction(
+    pool,
+    async (tx) => {
+      const [rows] = await tx.query<any[]>("SELECT COUNT(*) AS n FROM reservations WHERE slot_id = ?", [slotId]);
+      if (rows[0].n >= capacity) throw new Error("slot full");
+      await tx.query("INSERT INTO reservations (slot_id, user_id) VALUES (?, ?)", [slotId, userId]);
+    },
+    { isolation: "serializable", retry: 3 },
+  );
+}
+`,
+            },
+          ],
+          related: [
+            {
+              line: 8,
+              message: "set checked here, with nothing locking it",
+            },
+          ],
+        },
+      ],
+    },
   ],
 });
