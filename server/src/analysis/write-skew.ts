@@ -16,6 +16,7 @@ import {
   expressionKey,
   importsOf,
   isFunctionLike,
+  mentions,
   nodesOfKinds,
   propertyValue,
   receiverOf,
@@ -125,7 +126,7 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
     if (check) held.push({ check, names });
     else if (helper) held.push({ check: undefined, pending: helper, names });
     // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
-    else for (const h of held) if (mentionsAny(node.initializer, h.names)) for (const name of names) h.names.add(name);
+    else for (const h of held) if (mentions(node.initializer, h.names)) for (const name of names) h.names.add(name);
   }
   const out: SkewFlow[] = [];
   // A helper's result counts only when a name holding it is compared as a number (`n >= limit`, `n === 0`): a truth
@@ -184,18 +185,6 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): Sk
     grows: change === "grows",
     ...(write.inner ? { writeInner: write.inner } : {}),
   };
-}
-
-function mentionsAny(node: ts.Node, names: ReadonlySet<string>): boolean {
-  if (names.size === 0) return false;
-  let found = false;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isIdentifier(n) && names.has(n.text) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) found = true;
-    else ts.forEachChild(n, visit);
-  };
-  visit(node);
-  return found;
 }
 
 /** The call's result is bound to a name (then the declaration loop follows it). */
@@ -411,7 +400,7 @@ function isComparison(op: ts.SyntaxKind): boolean {
 }
 
 function refersToCheck(node: ts.Node, h: Held): boolean {
-  if (mentionsAny(node, h.names)) return true;
+  if (mentions(node, h.names)) return true;
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || isFunctionLike(n)) return;
