@@ -10,6 +10,7 @@ import { unsafeLockRelease } from "./unsafe-lock-release";
 import { lockAcrossAwait } from "./lock-across-await";
 import { selectThenUpdate } from "./select-then-update";
 import { uncheckedOptimisticUpdate } from "./unchecked-optimistic-update";
+import { writeSkew } from "./write-skew";
 import { retryWithoutBackoff } from "./retry-without-backoff";
 import { inconsistentLockOrder } from "./inconsistent-lock-order";
 import { reentrantLock } from "./reentrant-lock";
@@ -22,6 +23,7 @@ export const RULES: readonly Rule[] = [
   lockAcrossAwait,
   selectThenUpdate,
   uncheckedOptimisticUpdate,
+  writeSkew,
   retryWithoutBackoff,
   inconsistentLockOrder,
   reentrantLock,

@@ -206,7 +206,7 @@ function insertsUniqueKeyReadMissing(flow: ReadModifyWrite): boolean {
  * The insert's duplicate-key error is caught and tested by the `catch` of the `try` around it: the unique index lets
  * one of two concurrent inserts through, and a check before it only gives the friendlier error first.
  */
-function handlesDuplicateKey(write: DbAccess): boolean {
+export function handlesDuplicateKey(write: DbAccess): boolean {
   const node = write.node;
   for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent)
     if (

@@ -16,6 +16,7 @@ export * from "../analysis/locks";
 export * from "../analysis/transactions";
 export * from "../analysis/identity";
 export * from "../analysis/transaction-wrappers";
+export * from "../analysis/write-skew";
 export * from "../analysis/summaries";
 export * from "../analysis/held-regions";
 export * from "../analysis/lock-tables";

@@ -1,0 +1,194 @@
+// write-skew: a check over a set of rows (a count, an aggregate, an existence or size test) decides an insert, update
+// or delete that changes that set, and nothing stops a concurrent caller from checking the same set in between: both
+// pass, both write different rows, and together they break what the check enforced (two demotions leave no admin, two
+// bookings take the last seat twice). Not select-then-update: no row is written twice, so locking the rows read or a
+// compare-and-set on them does not help.
+//
+// Safe (not reported): a SERIALIZABLE transaction around the write (whether it is retried is select-then-update's
+// business); a lock taken before the check and held at it — a row lock of the same transaction (`FOR UPDATE` of the
+// parent row, a write), a locking read of the set itself, a transaction-scoped advisory lock, a mutex or lease; an
+// insert whose duplicate-key error is handled, an upsert / `ON CONFLICT`; a write that re-checks in SQL (a subquery);
+// an emptiness test deciding an insert ("at most one" is a unique index's job). The one suggestion asks the runtime's
+// transaction helper, already around the check and the write, for SERIALIZABLE (it retries serialization failures).
+import { handlesDuplicateKey } from "./select-then-update";
+import {
+  FUNCTION_KINDS,
+  calleeName,
+  calleeResolver,
+  code,
+  defineRule,
+  enclosingFunction,
+  lineOf,
+  lockAcquisitionsIn,
+  locksHeldAt,
+  nodesOfKinds,
+  propertyValue,
+  rowLocksHeldAt,
+  skipParens,
+  spanOf,
+  transactionScopeOf,
+  ts,
+  wrapperScopeOf,
+  writeSkewsIn,
+  type CalleeResolver,
+  type DbAccess,
+  type DbLibrary,
+  type FunctionLike,
+  type FileRuleContext,
+  type Fix,
+  type SkewFlow,
+  type TransactionScope,
+} from "../server/src/rule-kit";
+
+export const writeSkew = defineRule({
+  meta: {
+    id: "write-skew",
+    description:
+      "A count, aggregate or existence check over a set of rows decides an insert, update or delete of that set with no lock on the set and no SERIALIZABLE (write skew).",
+    defaultSeverity: "error",
+    fixable: false,
+    hasSuggestions: true,
+    messages: {
+      grows:
+        "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends above the limit the check enforces.",
+      shrinks:
+        "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends below the minimum the check enforces.",
+    },
+  },
+  checkFile(context) {
+    const resolve = calleeResolver(context.program, () => context.checker);
+    const reported = new Set<ts.Node>();
+    for (const fn of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
+      for (const flow of writeSkewsIn(fn, resolve, () => context.checker)) {
+        if (reported.has(flow.write.node) || isSafe(flow, context, resolve)) continue;
+        reported.add(flow.write.node);
+        const data = {
+          check: label(flow.check.read),
+          checkLine: lineOf(flow.check.read.node),
+          write: label(flow.write),
+          line: lineOf(flow.write.node),
+        };
+        const verb = flow.change === "insert" ? "inserts" : flow.change === "delete" ? "deletes" : "updates";
+        context.report({
+          ...(flow.grows ? { messageId: "grows", data: { ...data, verb } } : { messageId: "shrinks", data: { ...data, verb } }),
+          help: HELP[flow.write.library] ?? HELP.sql!,
+          suggestions: serializableSuggestion(flow, context.fixer, resolve),
+          span: spanOf(flow.write.node, context.sourceFile),
+          related: [
+            { span: spanOf(flow.check.read.node, context.sourceFile), message: "set checked here, with nothing locking it" },
+            ...(flow.check.inner ? [{ span: spanOf(flow.check.inner), message: `the check ${label(flow.check.read)} makes` }] : []),
+            ...(flow.writeInner ? [{ span: spanOf(flow.writeInner), message: `the write ${label(flow.write)} makes` }] : []),
+          ],
+        });
+      }
+    }
+  },
+});
+
+const HELP: Partial<Record<DbLibrary, string>> = {
+  pg: 'Lock a parent row (`SELECT … FOR UPDATE`) or take `pg_advisory_xact_lock` keyed by the set before the check, in the same transaction as the write, or run both in a SERIALIZABLE transaction that is retried (`withPgTransaction(pool, fn, { isolation: "serializable" })`).',
+  mysql2:
+    'Lock a parent row (`SELECT … FOR UPDATE`) before the check, in the same transaction as the write, or run both in a SERIALIZABLE transaction that is retried (`withMySqlTransaction(pool, fn, { isolation: "serializable" })`).',
+  sql: "Lock a parent row (`SELECT … FOR UPDATE`) before the check, in the same transaction as the write, or run both in a SERIALIZABLE transaction that is retried.",
+  prisma:
+    "Lock a parent row (`tx.$queryRaw` `SELECT … FOR UPDATE`) before the check inside an interactive `$transaction`, or run it with `isolationLevel: Prisma.TransactionIsolationLevel.Serializable` and retry P2034.",
+  typeorm:
+    'Lock a parent row (`lock: { mode: "pessimistic_write" }`) before the check inside a transaction, or run it as `transaction("SERIALIZABLE", …)` and retry serialization failures.',
+  sequelize:
+    "Lock a parent row (`lock: t.LOCK.UPDATE`, `transaction: t`) before the check, or run the transaction with `isolationLevel: SERIALIZABLE` and retry serialization failures.",
+  knex: 'Lock a parent row (`.forUpdate()`) before the check inside `knex.transaction`, or run it with `{ isolationLevel: "serializable" }` and retry serialization failures.',
+};
+
+/**
+ * When the check and the write run in one `withPgTransaction` / `withMySqlTransaction` callback: the same call asking
+ * for SERIALIZABLE. The helper reruns the callback on a serialization failure, so the request that lost re-counts and
+ * is refused; the callback must have no side effects besides its queries (the suggestion's title says so).
+ */
+function serializableSuggestion(flow: SkewFlow, fixer: FileRuleContext["fixer"], resolve: CalleeResolver): Fix[] {
+  const scope = scopeOf(flow.write.node, resolve);
+  const call = scope?.start;
+  if (!scope || scope.form !== "callback" || !call || !ts.isCallExpression(call)) return [];
+  if (!/^with(Pg|MySql)Transaction$/.test(calleeName(call) ?? "") || scopeOf(flow.check.read.node, resolve) !== scope) return [];
+  const title = `Run the transaction SERIALIZABLE (${calleeName(call)} reruns it on a serialization failure; the callback must have no other side effects)`;
+  const options = call.arguments[2];
+  if (!options && call.arguments.length === 2)
+    return [fixer.fix(title, fixer.insertAfter(call.arguments[1]!, `, { isolation: "serializable" }`))];
+  const object = options && skipParens(options);
+  if (object && ts.isObjectLiteralExpression(object) && !propertyValue(object, "isolation")) {
+    const first = object.properties[0];
+    return [
+      fixer.fix(
+        title,
+        first ? fixer.insertBefore(first, `isolation: "serializable", `) : fixer.replace(object, `{ isolation: "serializable" }`),
+      ),
+    ];
+  }
+  return [];
+}
+
+/** The transaction a statement runs in: one opened here, a project wrapper's around its callback, or the caller's. */
+function scopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
+  const scope = transactionScopeOf(node);
+  return scope && scope.form !== "caller" ? scope : (wrapperScopeOf(node, resolve) ?? scope);
+}
+
+const LOCKING = new Set(["update", "no key update", "write"]);
+
+function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "checker" | "sourceFile">, resolve: CalleeResolver): boolean {
+  const { check, write } = flow;
+  // "At most one" (`if (existing) throw; create(…)`) is what a unique index enforces; not judged here.
+  if (flow.grows && flow.emptiness) return true;
+  if (check.read.lock) return true;
+  const scope = scopeOf(write.node, resolve);
+  if (scope?.isolation === "serializable") return true;
+  // A lock held at the check: a row lock (a parent row's FOR UPDATE, an earlier write) of the write's transaction…
+  if (scope && rowLocksHeldAt(check.read.node, scope, resolve).some((l) => LOCKING.has(l.mode))) return true;
+  // … a mutex or lease around both …
+  if (locksHeldAt(check.read.node, context.program, () => context.checker).some((l) => l.kind !== "transaction")) return true;
+  // … or a transaction-scoped advisory lock taken before it in the same function.
+  const fn = enclosingFunction(check.read.node);
+  if (
+    lockAcquisitionsIn(context.sourceFile, context.program, () => context.checker).some(
+      (a) => a.transactionScoped && enclosingFunction(a.call) === fn && a.call.getEnd() <= check.read.node.getStart(),
+    )
+  )
+    return true;
+  return closedByWrite(flow);
+}
+
+/** The write itself closes the race: a conflict clause, an atomic re-check in SQL, or a handled duplicate-key error. */
+function closedByWrite({ write, grows }: SkewFlow): boolean {
+  if (write.sql) {
+    const text = write.sql.text;
+    if (/\bON\s+(CONFLICT|DUPLICATE\s+KEY)\b/i.test(text)) return true;
+    // `INSERT … SELECT … WHERE (SELECT count(*) …) < $n`, `UPDATE … WHERE (SELECT count(*) …) > 1`.
+    if (/\(\s*SELECT\b/i.test(text) || /^\s*INSERT\b[^]*\bSELECT\b/i.test(text)) return true;
+  }
+  const call = write.node;
+  if (ts.isCallExpression(call) && calleeName(call) === "createMany" && propertyValue(call.arguments[0], "skipDuplicates")) return true;
+  return grows && handlesDuplicateKey(write);
+}
+
+const AGGREGATES = /^(count|countDistinct|sum|max|min|avg)$/;
+
+/** `prisma.user.count(…)`, `db("bookings")….count(…)`, `SELECT count(*) FROM users …`: short enough for a message. */
+function label(access: DbAccess): string {
+  if (access.sql) {
+    const text = access.sql.text.replace(/\s+/g, " ").trim();
+    return code(text.length > 70 ? `${text.slice(0, 67)}…` : text);
+  }
+  const node = access.node;
+  if (!ts.isCallExpression(node)) return code(node.getText().slice(0, 60));
+  const callee = skipParens(node.expression);
+  const text = callee.getText().replace(/\s*\n\s*/g, "");
+  if (text.length <= 50) return code(`${text}(…)`);
+  // A long builder chain: its first call (which names the table) and its last method.
+  let first: ts.Expression = node;
+  let method = calleeName(node) ?? "";
+  for (let current: ts.Expression = node; ts.isCallExpression(current) || ts.isPropertyAccessExpression(current);) {
+    if (ts.isCallExpression(current)) first = current;
+    else if (AGGREGATES.test(current.name.text)) method = current.name.text;
+    current = skipParens(current.expression);
+  }
+  return code(`${first.getText().replace(/\s*\n\s*/g, "")}….${method}(…)`);
+}

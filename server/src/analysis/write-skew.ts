@@ -1,0 +1,816 @@
+// Write skew: a check over a *set* of rows (a count, an aggregate, an existence or size test of rows read) decides a
+// write that changes that set (an insert into it, an update that moves a row out of it, a delete). Two concurrent
+// callers both see the set before either writes, both pass, and together they break what the check enforced (no admin
+// left, one booking too many). Unlike a lost update, no row is written twice: each caller writes a different row, so
+// a lock on the rows read (or a compare-and-set) does not help; only a lock on the set (or its parent row), a lock
+// around the whole check-and-write, SERIALIZABLE, or a write that re-checks atomically does.
+//
+// This file recognises the checks (reusing the read recognisers of db/ for the table and filter), the writes of the
+// set, and the control dependence between them; what makes one safe is decided by the rule.
+import { ts } from "../engine/ts";
+import {
+  CALL_KINDS,
+  NodeFacts,
+  boundNames,
+  calleeName,
+  expressionKey,
+  importsOf,
+  isFunctionLike,
+  mentions,
+  nodesOfKinds,
+  propertyValue,
+  receiverOf,
+  skipAwait,
+  skipParens,
+  type FunctionLike,
+} from "./ast";
+import { alwaysExits } from "./control-flow";
+import { dbAccessOf, sameTable, type AccessAssignment, type DbAccess } from "./db";
+import { calleeResolver, type CalleeResolver } from "./summaries";
+import { knexAccess } from "./db/knex";
+import { prismaAccess } from "./db/prisma";
+import { sequelizeAccess } from "./db/sequelize";
+import { chainOf, objectAssignments, whereObjectConditions } from "./db/shapes";
+import { placeholderValue } from "./db/sql-drivers";
+import { typeormAccess } from "./db/typeorm";
+
+/** How a check looks at its set: counts it, aggregates a column of it, asks whether it is empty, or reads its rows. */
+export type SetCheckKind = "count" | "aggregate" | "exists" | "rows";
+
+/** A read of a set of rows whose result is used only as a number or an existence test. */
+export interface SetCheck {
+  /** The read, as the db recognisers describe it (table, filter conditions, handle, lock). */
+  read: DbAccess;
+  kind: SetCheckKind;
+  /** For a check made by a project helper (`await countOwners(orgId)`): its parameters' names → the call's arguments. */
+  args?: Arguments;
+  /** …and the statement inside it that reads the set. */
+  inner?: ts.Node;
+}
+
+/** A helper's parameter names → the argument expressions of one call of it. */
+type Arguments = ReadonlyMap<string, ts.Expression>;
+
+/** A check whose result decides a write that changes the set it looked at. */
+export interface SkewFlow {
+  check: SetCheck;
+  write: DbAccess;
+  /** The condition on the check's result that the write depends on. */
+  condition: ts.Expression;
+  /** Only whether the set is empty decides (`if (exists) throw`, `count > 0`): an "at most one" check. */
+  emptiness: boolean;
+  /** What the write is. */
+  change: "insert" | "update" | "delete";
+  /** The write adds a row to the set (an insert, an update setting a filter column to the checked value); else it removes one. */
+  grows: boolean;
+  /** For a write made by a project helper: the statement inside it. */
+  writeInner?: ts.Node;
+}
+
+const flowCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, SkewFlow[]>>();
+
+/**
+ * The write-skew flows of one function's own body (nested functions are analysed on their own). Checks and writes
+ * made by project helpers count at their call sites, resolved with `resolve` (and `checker` for helpers wrapped in a
+ * higher-order call, `cache(async (id) => …)`) only where a result already decides a call. Cached per resolver (one
+ * per Program) and function.
+ */
+export function writeSkewsIn(fn: FunctionLike, resolve: CalleeResolver = calleeResolver(), checker?: () => ts.TypeChecker): SkewFlow[] {
+  let cache = flowCaches.get(resolve);
+  if (!cache) flowCaches.set(resolve, (cache = new NodeFacts()));
+  let flows = cache.get(fn);
+  if (!flows) cache.set(fn, (flows = computeFlows(fn, { resolve, checker })));
+  return flows;
+}
+
+interface Resolution {
+  resolve: CalleeResolver;
+  checker: (() => ts.TypeChecker) | undefined;
+}
+
+interface Held {
+  /** The check; undefined while a helper call's result is not known to be one (resolved on demand). */
+  check: SetCheck | undefined;
+  /** The helper call whose result is held, until resolved. */
+  pending?: ts.CallExpression;
+  /** Local names holding the result or values derived from it. */
+  names: Set<string>;
+  /** Rows read: whether nothing but their number or existence is used (computed once). */
+  sizeOnly?: boolean;
+}
+
+/** The held check, resolving a helper call the first time it matters. */
+function heldCheck(h: Held, resolution: Resolution): SetCheck | undefined {
+  if (h.pending) {
+    h.check = helperCheck(h.pending, resolution);
+    delete h.pending;
+  }
+  return h.check;
+}
+
+function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
+  const body = fn.body;
+  if (!body) return [];
+  const held: Held[] = [];
+  for (const node of nodesOfKinds(body, [ts.SyntaxKind.VariableDeclaration, ...CALL_KINDS], { skipFunctions: true })) {
+    if (!ts.isVariableDeclaration(node)) {
+      // A check written inside a condition (`if ((await prisma.x.count(…)) >= n)`) holds no name.
+      const check = checkAt(node as ts.Expression, true);
+      if (check && !isBound(node) && enclosingCondition(node)) held.push({ check, names: new Set() });
+      continue;
+    }
+    if (!node.initializer) continue;
+    const check = checkAt(node.initializer);
+    const names = new Set(boundNames(node.name).map((n) => n.text));
+    const helper = check ? undefined : helperCallAt(node.initializer);
+    if (check) held.push({ check, names });
+    else if (helper) held.push({ check: undefined, pending: helper, names });
+    // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
+    else for (const h of held) if (mentions(node.initializer, h.names)) for (const name of names) h.names.add(name);
+  }
+  const out: SkewFlow[] = [];
+  // A helper's result counts only when a name holding it is compared as a number (`n >= limit`, `n === 0`): a truth
+  // test (`if (!user)`) guards most code and is rarely a count. Checked once per function before anything resolves.
+  const numeric = held.some((h) => h.pending) ? numericOperands(body) : undefined;
+  for (const h of held) {
+    if (h.pending && ![...h.names].some((name) => numeric!.has(name))) continue;
+    // Syntax first: only calls that a condition on the result decides are worth resolving.
+    for (const { control, region } of controlledRegions(body, h)) {
+      // Which way the check guards decides which writes can matter; an emptiness test guarding growth is a uniqueness
+      // check (left to unique indexes), so nothing under it is resolved.
+      const large = trueWhenLarge(control.condition, h);
+      if (large === undefined || (large !== control.runsWhen && isEmptinessTest(control.condition, h))) continue;
+      for (const call of callsIn(region)) {
+        const check = heldCheck(h, resolution);
+        if (!check || (check.kind === "rows" && !(h.sizeOnly ??= usedOnlyAsSize(h, body)))) break;
+        if (call.getStart() < check.read.node.getEnd() || checkAt(call as ts.Expression, true)) continue;
+        for (const write of writesAt(call, resolution)) {
+          if (!sameTable(check.read.table, write.access.table)) continue;
+          const flow = flowOf(h, check, write, control);
+          if (flow) out.push(flow);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The calls in `nodes` (and nodes that are calls themselves), nested functions left out. */
+function* callsIn(nodes: readonly ts.Node[]): Generator<ts.CallExpression | ts.TaggedTemplateExpression> {
+  for (const node of nodes) {
+    if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) yield node;
+    yield* nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(node, CALL_KINDS, { skipFunctions: true });
+  }
+}
+
+/**
+ * The flow from a check to a write it controls, when the write changes the set in the direction the check guards
+ * against: an insert (or an update that moves a row in) that runs when the set is small (a limit), a delete (or an
+ * update that moves a row out) that runs when it is large (a minimum). A delete that runs only when the set is empty
+ * breaks nothing the check enforced.
+ */
+function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): SkewFlow | undefined {
+  const change = directionOf(check, write);
+  if (!change) return undefined;
+  const large = trueWhenLarge(control.condition, h);
+  if (large === undefined) return undefined;
+  const runsWhenLarge = large === control.runsWhen;
+  if ((change === "grows") === runsWhenLarge) return undefined;
+  return {
+    check,
+    write: write.access,
+    condition: control.condition,
+    emptiness: isEmptinessTest(control.condition, h),
+    change: write.change,
+    grows: change === "grows",
+    ...(write.inner ? { writeInner: write.inner } : {}),
+  };
+}
+
+/** The call's result is bound to a name (then the declaration loop follows it). */
+function isBound(node: ts.Node): boolean {
+  let outer: ts.Node = node;
+  while (ts.isAwaitExpression(outer.parent) || ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
+  return ts.isVariableDeclaration(outer.parent);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checks.
+
+const COUNT_METHODS: Record<string, { as: string; kind: SetCheckKind }> = {
+  // Prisma model methods, read with findMany's recogniser (the same `where`).
+  count: { as: "findMany", kind: "count" },
+  aggregate: { as: "findMany", kind: "aggregate" },
+  // TypeORM repository / manager methods, read with findOne's / findOneBy's.
+  countBy: { as: "findOneBy", kind: "count" },
+  exists: { as: "findOne", kind: "exists" },
+  existsBy: { as: "findOneBy", kind: "exists" },
+  sum: { as: "findOneBy", kind: "aggregate" },
+};
+
+const SQL_AGGREGATE = /^\s*SELECT\s+(?:(COUNT)|(EXISTS)|(?:SUM|MAX|MIN|AVG))\s*\(/i;
+
+/**
+ * The set check `expr` runs (through `await` and parentheses), if any. With `direct`, only the call itself (a check
+ * written inside a condition).
+ */
+function checkAt(expr: ts.Expression, direct = false): SetCheck | undefined {
+  const node = direct ? expr : skipAwait(expr);
+  if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
+  return checkCache(node);
+}
+
+const checks = new NodeFacts<ts.Node, SetCheck | null>();
+
+function checkCache(node: ts.CallExpression | ts.TaggedTemplateExpression): SetCheck | undefined {
+  let check = checks.get(node);
+  if (check === undefined) checks.set(node, (check = recogniseCheck(node) ?? null));
+  return check ?? undefined;
+}
+
+function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): SetCheck | undefined {
+  const access = dbAccessOf(node);
+  if (access) {
+    if (access.kind !== "read" || !access.table || access.library === "redis") return undefined;
+    if (access.sql) {
+      const match = SQL_AGGREGATE.exec(access.sql.text);
+      return { read: access, kind: match ? (match[1] ? "count" : match[2] ? "exists" : "aggregate") : "rows" };
+    }
+    const terminal = ts.isCallExpression(node) ? calleeName(node) : undefined;
+    if (terminal === "getCount") return { read: access, kind: "count" };
+    if (terminal === "getExists") return { read: access, kind: "exists" };
+    // A row read by its primary key is one row, not a set.
+    if (access.conditions.some((c) => c.operator === "=" && /^(id|uuid|pk|_id)$/i.test(c.column))) return undefined;
+    return { read: access, kind: "rows" };
+  }
+  if (!ts.isCallExpression(node)) return undefined;
+  const name = calleeName(node);
+  const receiver = receiverOf(node);
+  if (!name || !receiver) return knexCount(node);
+  const method = COUNT_METHODS[name] ?? (name === "count" ? { as: "findOne", kind: "count" as const } : undefined);
+  if (!method) return knexCount(node);
+  // The library is told by the file's imports (a repository's `count` looks like a Prisma model's); Prisma otherwise.
+  const modules = new Set([...importsOf(node.getSourceFile()).values()].map((i) => i.module));
+  let read: DbAccess | undefined;
+  if (modules.has("typeorm")) read = typeormAccess(node, name === "count" ? "findOne" : method.as, receiver);
+  else if (isSequelize(modules)) read = name === "count" ? sequelizeAccess(node, "findOne", receiver) : undefined;
+  else if (name === "count" || name === "aggregate") read = prismaAccess(node, "findMany");
+  if (!read) return knexCount(node);
+  return { read: { ...read, node, kind: "read" }, kind: name === "count" ? "count" : method.kind };
+}
+
+function isSequelize(modules: ReadonlySet<string>): boolean {
+  return modules.has("sequelize") || modules.has("sequelize-typescript") || modules.has("@sequelize/core");
+}
+
+/** knex: `db("bookings").where({ event_id }).count("* as n").first()` — the builder read without its aggregate link. */
+function knexCount(call: ts.CallExpression): SetCheck | undefined {
+  const { root, links } = chainOf(call);
+  const aggregate = links.find((l, i) => i > 0 && /^(count|countDistinct|sum|max|min|avg)$/.test(l.name));
+  if (!aggregate) return undefined;
+  const rest = links.filter((l) => l !== aggregate);
+  if (rest[rest.length - 1] === links[0]) rest.push({ name: "select" });
+  const read = knexAccess(root, rest.length > 1 ? rest : [...rest, { name: "first" }], call);
+  if (!read || read.kind !== "read") return undefined;
+  return { read, kind: aggregate.name.startsWith("count") ? "count" : "aggregate" };
+}
+
+/**
+ * Rows read (`findMany`, `SELECT id …`) make a set check only when nothing but their number or existence is used:
+ * `rows.length`, `rowCount`, `!row`, `row == null`. Any other use (a field, passing them on) means the rows themselves
+ * matter, which is select-then-update's business.
+ */
+function usedOnlyAsSize(h: Held, body: ts.Node): boolean {
+  let ok = true;
+  const visit = (node: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(node) && h.names.has(node.text) && !isDeclarationName(node)) {
+      if (ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) return;
+      if (!isSizeUse(node)) ok = false;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return ok;
+}
+
+function isDeclarationName(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  return (ts.isVariableDeclaration(parent) || ts.isBindingElement(parent)) && parent.name === node;
+}
+
+const SIZE_PROPERTIES = new Set(["length", "rowCount", "affectedRows", "size", "count"]);
+
+function isSizeUse(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  if (ts.isPropertyAccessExpression(parent) && parent.expression === node) return SIZE_PROPERTIES.has(parent.name.text);
+  if (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) return true;
+  if (ts.isBinaryExpression(parent)) {
+    const other = parent.left === node ? parent.right : parent.left;
+    const op = parent.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) return isConditionPosition(parent);
+    return isEqualityOperator(op) && isNullish(other);
+  }
+  return isConditionPosition(node);
+}
+
+function isConditionPosition(node: ts.Node): boolean {
+  const parent = node.parent;
+  return (
+    (ts.isIfStatement(parent) && parent.expression === node) ||
+    (ts.isConditionalExpression(parent) && parent.condition === node) ||
+    (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) ||
+    (ts.isBinaryExpression(parent) &&
+      (parent.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || parent.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
+      isConditionPosition(parent))
+  );
+}
+
+function isEqualityOperator(op: ts.SyntaxKind): boolean {
+  return (
+    op === ts.SyntaxKind.EqualsEqualsToken ||
+    op === ts.SyntaxKind.EqualsEqualsEqualsToken ||
+    op === ts.SyntaxKind.ExclamationEqualsToken ||
+    op === ts.SyntaxKind.ExclamationEqualsEqualsToken
+  );
+}
+
+function isNullish(node: ts.Expression): boolean {
+  const n = skipParens(node);
+  return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined");
+}
+
+/**
+ * Whether the condition only asks if the set is empty: the result used as a truth value, or compared with 0 (or
+ * `>= 1` / `< 1`). That is an "at most one" / "at least one" test, not a bound such as `count < capacity`.
+ */
+function isEmptinessTest(condition: ts.Expression, h: Held): boolean {
+  let emptiness = true;
+  const visit = (node: ts.Node): void => {
+    if (!emptiness) return;
+    if (ts.isBinaryExpression(node) && isComparison(node.operatorToken.kind)) {
+      const sides = [node.left, node.right];
+      const checked = sides.find((s) => refersToCheck(s, h));
+      if (checked) {
+        const other = skipParens(sides.find((s) => s !== checked)!);
+        const n = ts.isNumericLiteral(other) ? Number(other.text) : undefined;
+        const op = node.operatorToken.kind;
+        const lowerOne =
+          n === 1 &&
+          ((checked === node.left && (op === ts.SyntaxKind.GreaterThanEqualsToken || op === ts.SyntaxKind.LessThanToken)) ||
+            (checked === node.right && (op === ts.SyntaxKind.LessThanEqualsToken || op === ts.SyntaxKind.GreaterThanToken)));
+        if (!(n === 0 || lowerOne || isNullish(other))) emptiness = false;
+        return;
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(condition);
+  return emptiness;
+}
+
+/** Names compared as numbers in `body`: an operand of `<`/`<=`/`>`/`>=`, or of an equality with a number literal. */
+function numericOperands(body: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const operand = (node: ts.Expression): void => {
+    let inner = skipParens(node);
+    if (ts.isCallExpression(inner) && ts.isIdentifier(inner.expression) && inner.expression.text === "Number" && inner.arguments[0])
+      inner = skipParens(inner.arguments[0]);
+    if (ts.isIdentifier(inner)) names.add(inner.text);
+  };
+  for (const node of nodesOfKinds<ts.BinaryExpression>(body, [ts.SyntaxKind.BinaryExpression], { skipFunctions: true })) {
+    const op = node.operatorToken.kind;
+    if (!isComparison(op)) continue;
+    if (isEqualityOperator(op) && !ts.isNumericLiteral(skipParens(node.left)) && !ts.isNumericLiteral(skipParens(node.right))) continue;
+    operand(node.left);
+    operand(node.right);
+  }
+  return names;
+}
+
+function isComparison(op: ts.SyntaxKind): boolean {
+  return (
+    isEqualityOperator(op) ||
+    op === ts.SyntaxKind.LessThanToken ||
+    op === ts.SyntaxKind.LessThanEqualsToken ||
+    op === ts.SyntaxKind.GreaterThanToken ||
+    op === ts.SyntaxKind.GreaterThanEqualsToken
+  );
+}
+
+function refersToCheck(node: ts.Node, h: Held): boolean {
+  if (mentions(node, h.names)) return true;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || isFunctionLike(n)) return;
+    if (n === h.check?.read.node) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Control dependence.
+
+/** A condition on the check's result that decides whether a write runs, and on which of its outcomes it runs. */
+interface Control {
+  condition: ts.Expression;
+  runsWhen: boolean;
+}
+
+/**
+ * The code a condition on the check's result decides, with the outcome it runs on: the branches of an `if` / `?:`,
+ * the right side of `&&` / `||`, and everything after an `if (…) throw/return` guard — the statements that follow it,
+ * and those that follow each enclosing statement (a guard nested in `if (isOwner) { … }` ends every path through it);
+ * after a `break`/`continue` guard only the rest of its own block.
+ */
+function controlledRegions(body: ts.Node, h: Held): Array<{ control: Control; region: ts.Node[] }> {
+  const out: Array<{ control: Control; region: ts.Node[] }> = [];
+  const visit = (node: ts.Node): void => {
+    if (isFunctionLike(node)) return;
+    if (ts.isIfStatement(node) && refersToCheck(node.expression, h)) {
+      const condition = node.expression;
+      out.push({ control: { condition, runsWhen: true }, region: [node.thenStatement] });
+      if (node.elseStatement) out.push({ control: { condition, runsWhen: false }, region: [node.elseStatement] });
+      const exits = alwaysExits(node.thenStatement) ? false : node.elseStatement && alwaysExits(node.elseStatement) ? true : undefined;
+      if (exits !== undefined) {
+        const exitBranch = exits ? node.elseStatement! : node.thenStatement;
+        out.push({ control: { condition, runsWhen: exits }, region: statementsAfter(node, body, leavesFunction(exitBranch)) });
+      }
+    } else if (ts.isConditionalExpression(node) && refersToCheck(node.condition, h)) {
+      out.push({ control: { condition: node.condition, runsWhen: true }, region: [node.whenTrue] });
+      out.push({ control: { condition: node.condition, runsWhen: false }, region: [node.whenFalse] });
+    } else if (
+      ts.isBinaryExpression(node) &&
+      (node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
+      refersToCheck(node.left, h)
+    )
+      out.push({
+        control: { condition: node.left, runsWhen: node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken },
+        region: [node.right],
+      });
+    ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(body, visit);
+  return out;
+}
+
+/**
+ * The statements after `statement` in its block; with `outward`, also those after each enclosing statement up to
+ * `body` — but not past a `try` whose `catch` would take the exit, or a loop (which runs the guard again).
+ */
+function statementsAfter(statement: ts.Statement, body: ts.Node, outward: boolean): ts.Node[] {
+  const out: ts.Node[] = [];
+  for (let child: ts.Node = statement, parent = statement.parent; parent; child = parent, parent = parent.parent) {
+    if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
+      const statements = parent.statements as ts.NodeArray<ts.Statement>;
+      out.push(...statements.slice(statements.indexOf(child as ts.Statement) + 1));
+    }
+    if (!outward || parent === body || isFunctionLike(parent) || ts.isIterationStatement(parent, false)) break;
+    if (ts.isTryStatement(parent) && parent.catchClause && child === parent.tryBlock) break;
+  }
+  return out;
+}
+
+/** `throw` or `return` (not `break`/`continue`, which stay in the function). */
+function leavesFunction(statement: ts.Statement): boolean {
+  if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement)) return true;
+  if (ts.isBlock(statement)) return statement.statements.some(leavesFunction);
+  if (ts.isIfStatement(statement))
+    return leavesFunction(statement.thenStatement) && !!statement.elseStatement && leavesFunction(statement.elseStatement);
+  return false;
+}
+
+/**
+ * Whether `condition` is true when the set is large (`count > 1`, `exists`, `rows.length`) or when it is small
+ * (`count < limit`, `!existing`, `count === 0`), from the first comparison of the check's result in it; undefined
+ * when that cannot be told.
+ */
+function trueWhenLarge(condition: ts.Expression, h: Held): boolean | undefined {
+  const node = skipParens(condition);
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
+    const inner = trueWhenLarge(node.operand, h);
+    return inner === undefined ? undefined : !inner;
+  }
+  if (ts.isBinaryExpression(node)) {
+    const op = node.operatorToken.kind;
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
+      const sides = [node.left, node.right].filter((s) => refersToCheck(s, h));
+      return sides.length === 1 ? trueWhenLarge(sides[0]!, h) : undefined;
+    }
+    if (!isComparison(op)) return undefined;
+    const checkedLeft = refersToCheck(node.left, h);
+    const other = skipParens(checkedLeft ? node.right : node.left);
+    if (!checkedLeft && !refersToCheck(node.right, h)) return undefined;
+    // `x === 0`, `x == null`: true when empty; `x !== 0`, `x != null`: true when not.
+    if (isEqualityOperator(op)) {
+      const emptyValue = isNullish(other) || (ts.isNumericLiteral(other) && other.text === "0");
+      if (!emptyValue) return undefined;
+      return op === ts.SyntaxKind.ExclamationEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken;
+    }
+    const greater = op === ts.SyntaxKind.GreaterThanToken || op === ts.SyntaxKind.GreaterThanEqualsToken;
+    return checkedLeft ? greater : !greater;
+  }
+  // The result itself as a truth value: a count, an existence flag, a row, `rows.length`.
+  return refersToCheck(node, h) ? true : undefined;
+}
+
+/** The `if` / `?:` / `while` condition a call written inline sits in. */
+function enclosingCondition(node: ts.Node): ts.Expression | undefined {
+  for (
+    let child: ts.Node = node, parent = node.parent;
+    parent && !isFunctionLike(parent) && !ts.isStatement(child);
+    child = parent, parent = parent.parent
+  ) {
+    if (ts.isIfStatement(parent) && parent.expression === child) return parent.expression;
+    if (ts.isConditionalExpression(parent) && parent.condition === child) return parent.condition;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writes of the set.
+
+interface SetWrite {
+  access: DbAccess;
+  change: "insert" | "update" | "delete";
+  /** For a write made by a project helper: its parameters' names → the call's arguments. */
+  args?: Arguments;
+  /** …and the statement inside it that writes. */
+  inner?: ts.Node;
+}
+
+const writes = new NodeFacts<ts.Node, SetWrite | null>();
+
+/** A write that can change a set: an insert, an update (of its filter columns) or a delete. */
+export function setWriteOf(node: ts.CallExpression | ts.TaggedTemplateExpression): SetWrite | undefined {
+  let write = writes.get(node);
+  if (write === undefined) writes.set(node, (write = recogniseWrite(node) ?? null));
+  return write ?? undefined;
+}
+
+function recogniseWrite(node: ts.CallExpression | ts.TaggedTemplateExpression): SetWrite | undefined {
+  const access = dbAccessOf(node);
+  if (access) {
+    if (access.kind !== "write" || access.library === "redis") return undefined;
+    const name = ts.isCallExpression(node) ? calleeName(node) : undefined;
+    if (access.sql) {
+      const kind = access.sql.statement.kind;
+      return kind === "insert" || kind === "update" || kind === "delete" ? { access, change: kind } : undefined;
+    }
+    if (access.insert) return { access, change: "insert" };
+    if (name && /^(delete|deleteMany|del|destroy|remove)$/.test(name)) return { access, change: "delete" };
+    if (name === "upsert") return undefined;
+    if (access.entity) return entityWrite(access);
+    return { access, change: "update" };
+  }
+  return ts.isCallExpression(node) ? ormWrite(node) : undefined;
+}
+
+/**
+ * Sequelize `Model.create(values)` / `Model.destroy({ where })` and TypeORM `repo.insert(values)` /
+ * `repo.delete(criteria)`, which the lost-update recognisers leave out (they change no row that was read).
+ */
+function ormWrite(call: ts.CallExpression): SetWrite | undefined {
+  const name = calleeName(call);
+  const receiver = receiverOf(call);
+  if (!name || !receiver || !/^(create|bulkCreate|destroy|insert|delete|softDelete)$/.test(name)) return undefined;
+  const modules = new Set([...importsOf(call.getSourceFile()).values()].map((i) => i.module));
+  const sequelize = isSequelize(modules);
+  const first = call.arguments[0];
+  if (sequelize && /^(create|bulkCreate|destroy)$/.test(name)) {
+    const read = sequelizeAccess(call, "findOne", receiver);
+    if (!read) return undefined;
+    const base = { ...read, node: call, kind: "write" as const };
+    if (name === "destroy")
+      return { access: { ...base, conditions: whereObjectConditions(propertyValue(first, "where")) }, change: "delete" };
+    return { access: { ...base, insert: true, conditions: [], assignments: objectAssignments(first, () => false) }, change: "insert" };
+  }
+  if (modules.has("typeorm") && /^(insert|delete|softDelete)$/.test(name)) {
+    const read = typeormAccess(call, "findOneBy", receiver);
+    if (!read) return undefined;
+    const entityFirst = call.arguments.length >= 2 && first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text);
+    const arg = entityFirst ? call.arguments[1] : first;
+    const base = { ...read, node: call, kind: "write" as const };
+    if (name === "insert")
+      return { access: { ...base, insert: true, conditions: [], assignments: objectAssignments(arg, () => false) }, change: "insert" };
+    return { access: { ...base, conditions: whereObjectConditions(arg) }, change: "delete" };
+  }
+  return undefined;
+}
+
+/** `repo.save({ … })` / `repo.save(repo.create({ … }))` inserts; `user.role = "member"; await repo.save(user)` updates `role`. */
+function entityWrite(access: DbAccess): SetWrite | undefined {
+  const entity = skipParens(access.entity!);
+  const literal = ts.isCallExpression(entity) && calleeName(entity) === "create" ? entity.arguments[0] : entity;
+  if (literal && ts.isObjectLiteralExpression(skipParens(literal)))
+    return { access: { ...access, insert: true, assignments: objectAssignments(literal, () => false) }, change: "insert" };
+  if (!ts.isIdentifier(entity)) return undefined;
+  const fn = enclosingFunctionBody(access.node);
+  const assignments: AccessAssignment[] = [];
+  if (fn)
+    for (const node of nodesOfKinds<ts.BinaryExpression>(fn, [ts.SyntaxKind.BinaryExpression], { skipFunctions: true })) {
+      const left = skipParens(node.left);
+      if (
+        node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        ts.isPropertyAccessExpression(left) &&
+        ts.isIdentifier(left.expression) &&
+        left.expression.text === entity.text &&
+        node.getEnd() <= access.node.getStart()
+      )
+        assignments.push({ column: left.name.text, value: node.right, atomic: false });
+    }
+  return assignments.length > 0 ? { access: { ...access, assignments }, change: "update" } : undefined;
+}
+
+function enclosingFunctionBody(node: ts.Node): ts.Node | undefined {
+  for (let current = node.parent; current; current = current.parent) if (isFunctionLike(current)) return current.body;
+  return undefined;
+}
+
+/**
+ * How the write changes the set the check looked at: an insert of a row that joins it (it sets a filter column to the
+ * value the check filtered by, or the check has no filter) grows it; an update that sets a filter column grows it when
+ * it sets the checked value, else moves a row out; an update of an aggregated column changes it either way (treated
+ * as moving out: a sum kept above a minimum); a delete of a row of it shrinks it. Undefined: the write does not touch
+ * the set, as far as the code shows.
+ */
+function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | undefined {
+  const filters = check.read.conditions;
+  const access = write.access;
+  const same = (checked: ts.Expression | undefined, written: ts.Expression | undefined) => {
+    const a = checked && atCaller(checked, check.args);
+    const b = written && atCaller(written, write.args);
+    return !!a && !!b && sameValue(a, b);
+  };
+  if (write.change === "insert") {
+    const keyed = filters.filter((c) => c.operator === "=" && c.value && atCaller(c.value, check.args));
+    if (keyed.length === 0) return filters.length === 0 && check.kind !== "rows" ? "grows" : undefined;
+    const inserted = insertedValues(access);
+    const joins = keyed.some((c) =>
+      inserted.some((v) => same(c.value, v.value) && (v.column === undefined || sameColumn(v.column, c.column))),
+    );
+    return joins ? "grows" : undefined;
+  }
+  if (write.change === "update") {
+    const moved = access.assignments.filter((a) => filters.some((c) => sameColumn(a.column, c.column)));
+    if (moved.length === 0) return check.kind === "aggregate" && access.assignments.length > 0 ? "shrinks" : undefined;
+    const into = moved.some((a) => filters.some((c) => sameColumn(a.column, c.column) && c.operator === "=" && same(c.value, a.value)));
+    return into ? "grows" : "shrinks";
+  }
+  // A delete names rows of the set: by their key, or by the check's own filter value.
+  if (access.conditions.length === 0) return undefined;
+  const named = access.conditions.some(
+    (w) => /^(id|uuid|pk|_id)$/i.test(w.column) || filters.some((c) => sameColumn(c.column, w.column) && same(c.value, w.value)),
+  );
+  return named ? "shrinks" : undefined;
+}
+
+/** Columns and values an insert writes; for raw SQL only the values (column lists are not parsed). */
+function insertedValues(write: DbAccess): Array<{ column?: string; value: ts.Expression }> {
+  if (write.sql) {
+    const values: Array<{ value: ts.Expression }> = [];
+    for (const placeholder of write.sql.statement.placeholders) {
+      const value = placeholderValue(write, placeholder);
+      if (value) values.push({ value });
+    }
+    return values;
+  }
+  const out: Array<{ column?: string; value: ts.Expression }> = [];
+  // knex `.insert({ … })`: the recogniser keeps no assignments for inserts.
+  const values = write.assignments.length > 0 || !ts.isCallExpression(write.node) ? write.assignments : knexInserted(write.node);
+  for (const a of values) {
+    if (!a.value) continue;
+    // Prisma relation links: `event: { connect: { id: eventId } }` sets `eventId`.
+    const connected = propertyValue(propertyValue(a.value, "connect"), "id");
+    if (connected) out.push({ column: `${a.column}Id`, value: connected });
+    else out.push({ column: a.column, value: a.value });
+  }
+  return out;
+}
+
+function knexInserted(call: ts.CallExpression): AccessAssignment[] {
+  const insert = chainOf(call).links.find((l) => l.name === "insert" && l.call);
+  return objectAssignments(insert?.call?.arguments[0], () => false);
+}
+
+function sameColumn(a: string, b: string): boolean {
+  return a.replace(/_/g, "").toLowerCase() === b.replace(/_/g, "").toLowerCase();
+}
+
+function sameValue(a: ts.Expression, b: ts.Expression): boolean {
+  return expressionKey(skipParens(a)) === expressionKey(skipParens(b));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Project helpers: `const owners = await countOwners(orgId)` is a check and `await removeMember(orgId, userId)` a write
+// when the helper's body makes one, with its parameters standing for the call's arguments.
+
+/** The project-looking call whose result `expr` is (`await getOwnerCount(id)`), a candidate to resolve later. */
+function helperCallAt(expr: ts.Expression): ts.CallExpression | undefined {
+  const node = skipAwait(expr);
+  return ts.isCallExpression(node) && !dbAccessOf(node) && node.arguments.length > 0 ? node : undefined;
+}
+
+/** The function a call runs: resolved by `resolve`, or the function a higher-order call wraps (`cache(async (id) => …)`). */
+function helperOf(call: ts.CallExpression, { resolve, checker }: Resolution): FunctionLike | undefined {
+  const direct = resolve(call);
+  if (direct?.body) return direct;
+  // Only plain names: a method's symbol needs its receiver's type, which costs a type check per call.
+  const name = skipParens(call.expression);
+  if (!checker || !ts.isIdentifier(name)) return undefined;
+  let symbol: ts.Symbol | undefined;
+  try {
+    symbol = checker().getSymbolAtLocation(name);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
+  } catch {
+    return undefined;
+  }
+  for (const declaration of symbol?.declarations ?? []) {
+    if (declaration.getSourceFile().isDeclarationFile || !ts.isVariableDeclaration(declaration) || !declaration.initializer) continue;
+    const init = skipParens(declaration.initializer);
+    const wrapped = ts.isCallExpression(init) ? init.arguments.find((a) => isFunctionLike(skipParens(a))) : undefined;
+    if (wrapped) return skipParens(wrapped) as FunctionLike;
+  }
+  return undefined;
+}
+
+/** Parameter names of `fn` → the arguments `call` passes (plain identifier parameters only). */
+function argumentsOf(fn: FunctionLike, call: ts.CallExpression): Arguments {
+  const args = new Map<string, ts.Expression>();
+  fn.parameters.forEach((parameter, i) => {
+    const argument = call.arguments[i];
+    if (ts.isIdentifier(parameter.name) && argument && !ts.isSpreadElement(argument)) args.set(parameter.name.text, argument);
+  });
+  return args;
+}
+
+const returnedChecks = new NodeFacts<FunctionLike, SetCheck | null>();
+
+/** The check a helper returns the result of (`return prisma.x.count(…)`, `const n = await …; return n`). */
+function returnedCheck(fn: FunctionLike): SetCheck | undefined {
+  let check = returnedChecks.get(fn);
+  if (check === undefined) {
+    check = null;
+    const body = fn.body;
+    const returned: ts.Expression[] = [];
+    if (body && !ts.isBlock(body)) returned.push(body);
+    else if (body)
+      for (const r of nodesOfKinds<ts.ReturnStatement>(body, [ts.SyntaxKind.ReturnStatement], { skipFunctions: true }))
+        if (r.expression) returned.push(r.expression);
+    for (const expr of returned) {
+      let found = checkAt(expr);
+      const value = skipAwait(expr);
+      if (!found && ts.isIdentifier(value) && body)
+        for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true }))
+          if (ts.isIdentifier(d.name) && d.name.text === value.text && d.initializer) found = checkAt(d.initializer);
+      // Rows handed back are used by the caller in ways not seen here.
+      if (found && found.kind !== "rows") check = found;
+    }
+    returnedChecks.set(fn, check);
+  }
+  return check ?? undefined;
+}
+
+function helperCheck(call: ts.CallExpression, resolution: Resolution): SetCheck | undefined {
+  const fn = helperOf(call, resolution);
+  const check = fn && returnedCheck(fn);
+  return check && fn
+    ? { read: { ...check.read, node: call }, kind: check.kind, args: argumentsOf(fn, call), inner: check.read.node }
+    : undefined;
+}
+
+const helperWrites = new NodeFacts<FunctionLike, SetWrite[]>();
+
+/** The set writes at a call: the statement itself, or those the helper it calls makes (its callbacks included). */
+function writesAt(call: ts.CallExpression | ts.TaggedTemplateExpression, resolution: Resolution): SetWrite[] {
+  const direct = setWriteOf(call);
+  if (direct) return [direct];
+  if (!ts.isCallExpression(call) || dbAccessOf(call) || call.arguments.length === 0) return [];
+  const fn = helperOf(call, resolution);
+  if (!fn?.body) return [];
+  let writes = helperWrites.get(fn);
+  if (!writes) {
+    writes = [];
+    for (const node of nodesOfKinds(fn.body, CALL_KINDS)) {
+      const write = setWriteOf(node as ts.CallExpression | ts.TaggedTemplateExpression);
+      if (write) writes.push(write);
+    }
+    helperWrites.set(fn, writes);
+  }
+  const args = argumentsOf(fn, call);
+  return writes.map((w) => ({ access: { ...w.access, node: call }, change: w.change, args, inner: w.access.node }));
+}
+
+/**
+ * What a value stands for at the caller: a helper's parameter is the call's argument; a literal is itself; any other
+ * value computed inside a helper matches nothing outside it.
+ */
+function atCaller(value: ts.Expression, args: Arguments | undefined): ts.Expression | undefined {
+  if (!args) return value;
+  const node = skipParens(value);
+  if (ts.isIdentifier(node)) return args.get(node.text);
+  return ts.isStringLiteralLike(node) || ts.isNumericLiteral(node) ? node : undefined;
+}
