@@ -87,13 +87,16 @@ interface CompiledDeclaration {
   inFile(fileName: string): boolean;
 }
 
-const states = new WeakMap<ts.Program, ProgramState>();
+/** Per Program and declarations: the lock-order summaries ask without declarations (they use inferred helpers only). */
+const states = new WeakMap<ts.Program, Map<DeclaredLocks | undefined, ProgramState>>();
 
 function stateOf(program: ts.Program, checker: () => ts.TypeChecker, declared?: DeclaredLocks): ProgramState {
-  let state = states.get(program);
+  let perProgram = states.get(program);
+  if (!perProgram) states.set(program, (perProgram = new Map()));
+  let state = perProgram.get(declared);
   if (!state)
-    states.set(
-      program,
+    perProgram.set(
+      declared,
       (state = {
         program,
         names: projectFunctionNames(program),
@@ -268,11 +271,12 @@ function originalMethodCallIn(invocation: ts.CallExpression, factory: FunctionLi
   if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== "apply" && callee.name.text !== "call")) return undefined;
   const original = skipParens(callee.expression);
   const self = invocation.arguments[0] && skipParens(invocation.arguments[0]);
-  if (!ts.isIdentifier(original) || !self || self.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+  if (!ts.isIdentifier(original) || !self) return undefined;
   // The function whose `this` is passed: the replacement (arrows inside it share its `this`).
   let replacement = enclosingFunction(invocation);
   while (replacement && ts.isArrowFunction(replacement)) replacement = enclosingFunction(replacement);
   if (!replacement || replacement === factory || !isInside(replacement, factory)) return undefined;
+  if (self.kind !== ts.SyntaxKind.ThisKeyword && !(ts.isIdentifier(self) && isAliasOfThis(self.text, replacement))) return undefined;
   for (let scope = enclosingFunction(replacement); scope && isInside(scope, factory); scope = enclosingFunction(scope)) {
     if (scope.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === original.text)) return replacement;
     if (!scope.body) continue;
@@ -290,6 +294,13 @@ function originalMethodCallIn(invocation: ts.CallExpression, factory: FunctionLi
     if (scope === factory) break;
   }
   return undefined;
+}
+
+/** `const that = this` in `fn`. */
+function isAliasOfThis(name: string, fn: FunctionLike): boolean {
+  return nodesOfKinds<ts.VariableDeclaration>(fn.body!, [ts.SyntaxKind.VariableDeclaration]).some(
+    (d) => ts.isIdentifier(d.name) && d.name.text === name && d.initializer?.kind === ts.SyntaxKind.ThisKeyword,
+  );
 }
 
 /** How many levels of wrappers of wrappers the candidate names cover. */
@@ -647,11 +658,14 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
 
   // Returns holding the lock, and something else releases it: the acquiring half of a lock helper.
   for (const inner of acquisitions) {
-    if (inner.style === "scoped" || enclosingFunction(inner.call) !== fn || !acquisitionPaths(inner).atReturn().held) continue;
+    const atReturn = inner.style === "scoped" || enclosingFunction(inner.call) !== fn ? undefined : acquisitionPaths(inner).atReturn();
+    if (!atReturn?.held) continue;
     const releasers = releasersOf(inner, fn);
     if (releasers.size === 0) continue;
     const keyParam = inner.key ? parameterIn(inner.key, params, fn) : undefined;
-    return { ...base(inner, (f) => releasers.has(f)), kind: "acquires", ...(keyParam !== undefined ? { keyParam } : {}) };
+    // A try-lock retried until it succeeds (`while ((await redis.set(…, "NX")) !== "OK") await sleep(…)`) waits.
+    const style = atReturn.free ? base(inner).style : ("blocking" as const);
+    return { ...base(inner, (f) => releasers.has(f)), style, kind: "acquires", ...(keyParam !== undefined ? { keyParam } : {}) };
   }
   return undefined;
 }
