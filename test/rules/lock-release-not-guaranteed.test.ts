@@ -906,6 +906,26 @@ ${declarations}export class Payouts {
           },
         },
       ],
+      // lockOrder retries its SET NX until it succeeds: it waits, so the release moves to a finally (the try-lock
+      // above is left to the author: what to do when it is not acquired is theirs to say).
+      output: `import { RedisLockService, lockOrder } from "./redis-lock";
+${declarations}export class Payouts {
+  constructor(private readonly locks: RedisLockService) {}
+  async payout(id: string) {
+    if (!(await this.locks.acquire(\`payout:\${id}\`))) return;
+    await charge(1);
+    await this.locks.release(\`payout:\${id}\`);
+  }
+  async settle(id: string) {
+    const unlock = await lockOrder(id);
+    try {
+      await charge(2);
+    } finally {
+      await unlock();
+    }
+  }
+}
+`,
     },
     {
       name: "a lease declared in locksmith.json, given back after the work",

@@ -47,6 +47,52 @@ export class Ledger {
 }`,
     },
     {
+      name: "a helper that runs the callback without its lock when the caller already holds it (reentrant by design)",
+      code: `import { Mutex } from "async-mutex";
+import { AsyncLocalStorage } from "node:async_hooks";
+const mutex = new Mutex();
+const holding = new AsyncLocalStorage<boolean>();
+export async function withJobLock<T>(fn: () => Promise<T>): Promise<T> {
+  if (holding.getStore()) return fn();
+  return mutex.runExclusive(() => {
+    holding.enterWith(true);
+    return fn();
+  });
+}
+export async function settle() {
+  await withJobLock(async () => {
+    await withJobLock(async () => {});
+  });
+}`,
+    },
+    {
+      name: "a decorator that runs the method without its lock when the caller already holds it",
+      code: `import { Mutex } from "async-mutex";
+import { AsyncLocalStorage } from "node:async_hooks";
+const mutex = new Mutex();
+const holding = new AsyncLocalStorage<boolean>();
+export function Exclusive() {
+  return (_target: unknown, _key: string, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value;
+    descriptor.value = async function (this: unknown, ...args: unknown[]) {
+      if (holding.getStore()) return original.apply(this, args);
+      return mutex.runExclusive(() => {
+        holding.enterWith(true);
+        return original.apply(this, args);
+      });
+    };
+  };
+}
+export class Ledger {
+  @Exclusive()
+  async post() {
+    await this.settle();
+  }
+  @Exclusive()
+  async settle() {}
+}`,
+    },
+    {
       name: "a method decorated by a decorator that takes no lock calls a locked one",
       files: keyedLocks,
       code: `import { Logged, WithLock } from "./locks";

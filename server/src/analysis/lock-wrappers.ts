@@ -58,6 +58,12 @@ export interface LockWrapper {
   expires: boolean;
   style: "blocking" | "try";
   lockLabel: string;
+  /**
+   * Inferred "runs-callback" and "decorates" helpers that also run the callback (or the decorated method) on a path
+   * without the lock: a re-entry shortcut (`if (held) return fn()`), a feature flag. Such a helper may be reentrant,
+   * so it takes no part in lock order or re-entry.
+   */
+  bypass?: boolean;
   /** Where the wrapper's facts come from: its body (with the acquisition inside), or a declaration (config or JSDoc). */
   source: { inferred: LockAcquisition } | { promiseChain: ts.CallExpression } | { declared: LockDeclaration; origin: DeclarationOrigin };
 }
@@ -245,10 +251,13 @@ function inferDecorator(factory: FunctionLike, state: ProgramState): LockWrapper
       const params = new Map<string, number>();
       factory.parameters.forEach((p, i) => ts.isIdentifier(p.name) && params.set(p.name.text, i));
       const keyParam = inner.key ? parameterIn(inner.key, params, factory) : undefined;
+      const original = skipParens((skipParens(invocation.expression) as ts.PropertyAccessExpression).expression) as ts.Identifier;
+      const bypass = runsWithoutLock(original.text, replacement, inner);
       return {
         kind: "decorates",
         fn: factory,
         ...(keyParam !== undefined ? { keyParam } : {}),
+        ...(bypass ? { bypass } : {}),
         releases: () => false,
         mechanism: inner.mechanism,
         expires: inner.expires,
@@ -294,6 +303,25 @@ function originalMethodCallIn(invocation: ts.CallExpression, factory: FunctionLi
     if (scope === factory) break;
   }
   return undefined;
+}
+
+/**
+ * Whether `fn` runs the function named `name` (calls it, `.apply`/`.call`s it, or passes it on) somewhere the lock
+ * `inner` takes is not held: outside a scoped acquisition's call, or where the explicit acquisition's lock is free.
+ */
+function runsWithoutLock(name: string, fn: FunctionLike, inner: LockAcquisition): boolean {
+  const paths = inner.style === "scoped" ? undefined : acquisitionPaths(inner);
+  return nodesOfKinds<ts.Identifier>(fn.body!, [ts.SyntaxKind.Identifier]).some((ref) => {
+    if (ref.text !== name) return false;
+    const parent = ref.parent;
+    const runs =
+      (ts.isCallExpression(parent) && (parent.expression === ref || parent.arguments.includes(ref))) ||
+      (ts.isPropertyAccessExpression(parent) && parent.expression === ref && /^(apply|call|bind)$/.test(parent.name.text));
+    if (!runs) return false;
+    if (!paths) return !isInside(ref, inner.call);
+    // Inside a closure the scoped callback of the acquisition runs in, or at a point of `fn` where the lock is held.
+    return enclosingFunction(ref) === enclosingFunction(inner.call) ? !paths.heldAt(ref) : !isInside(ref, inner.call);
+  });
 }
 
 /** `const that = this` in `fn`. */
@@ -626,7 +654,15 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
   };
   const runsCallback = (inner: LockAcquisition, callbackParam: number): LockWrapper => {
     const keyParam = paramOf(inner.key ?? containerKeyOf(inner.lockObject, fn));
-    return { ...base(inner), kind: "runs-callback", callbackParam, ...(keyParam !== undefined ? { keyParam } : {}) };
+    const name = fn.parameters[callbackParam]!.name;
+    const bypass = ts.isIdentifier(name) && runsWithoutLock(name.text, fn, inner);
+    return {
+      ...base(inner),
+      kind: "runs-callback",
+      callbackParam,
+      ...(keyParam !== undefined ? { keyParam } : {}),
+      ...(bypass ? { bypass } : {}),
+    };
   };
   // A promise-chain queue: each call's task runs after the previous one's, as under an in-process mutex.
   if (chain)

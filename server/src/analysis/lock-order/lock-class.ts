@@ -92,7 +92,7 @@ function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undef
  */
 function wrapperIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker): LockIdentity | undefined {
   const wrapper = acquisition.wrapper!;
-  if (!("inferred" in wrapper.source)) return undefined;
+  if (!("inferred" in wrapper.source) || wrapper.bypass) return undefined;
   const inner = lockIdentityOf(wrapper.source.inferred, checker);
   if (!inner) return undefined;
   const declarationFiles = [...inner.declarationFiles, normalizePath(wrapper.fn.getSourceFile().fileName)];
