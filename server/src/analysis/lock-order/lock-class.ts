@@ -88,15 +88,19 @@ function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undef
  * A call of a project lock helper takes the lock its body takes (only inferred helpers: a declared one's lock is not
  * known): the inner lock's class, with the instance chosen by the argument the helper keys it by. A key built from a
  * template names a class of its own (`withLock(\`order:${id}\`, …)`: `order:${…}`, keyed by `id`), as Redis keys do.
- * A helper keying its lock by something else than its argument picks an instance unknown here: no identity.
+ * A helper keying its lock by something else than its argument picks an instance unknown here: no identity; nor has
+ * a helper that may run the callback without the lock (`bypass`) or whose result says whether it got the lock.
  */
 function wrapperIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker): LockIdentity | undefined {
   const wrapper = acquisition.wrapper!;
-  if (!("inferred" in wrapper.source) || wrapper.bypass) return undefined;
+  // A try-lock helper holds the lock only when its result says so, which the held regions here do not follow.
+  if (!("inferred" in wrapper.source) || wrapper.bypass || wrapper.style === "try") return undefined;
   const inner = lockIdentityOf(wrapper.source.inferred, checker);
   if (!inner) return undefined;
   const declarationFiles = [...inner.declarationFiles, normalizePath(wrapper.fn.getSourceFile().fileName)];
-  if (wrapper.keyParam === undefined) return inner.key ? undefined : { ...inner, declarationFiles };
+  // One lock for every call only when the body's lock has no key at all (a mutex object), not a key built from
+  // several arguments or computed inside.
+  if (wrapper.keyParam === undefined) return inner.key || wrapper.source.inferred.key ? undefined : { ...inner, declarationFiles };
   const argument = acquisition.key && skipParens(acquisition.key);
   if (!argument) return undefined;
   // A lock object the helper picks by its key argument (`this.locks.get(key)` in a local): the helper names the class.
