@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runCli } from "./helpers";
+import { KEYED_LOCK_MODULE } from "../helpers/lock-modules";
 import { buildLockOrderGraph, type LockOrderGraph } from "../../server/src/analysis/lock-order/export";
 import { summaryStats } from "../../server/src/analysis/lock-order/summary";
 import { DEFAULT_COMPILER_OPTIONS, ProjectHost } from "../../server/src/engine/project";
@@ -127,6 +128,54 @@ describe("locksmith graph", () => {
       viaCall.via.map((v) => [v.caller, v.callee]),
       [["deleteUser", "dropSessionsOf"]],
     );
+  });
+
+  test("json: the project's own lock helpers and decorators are nodes, classed by key template", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-graph-"));
+    dirs.push(dir);
+    fs.mkdirSync(path.join(dir, "src"));
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), TSCONFIG);
+    fs.writeFileSync(path.join(dir, "src", "locks.ts"), KEYED_LOCK_MODULE);
+    fs.writeFileSync(
+      path.join(dir, "src", "orders.ts"),
+      `import { withLock, Serialized, withStock } from "./locks.js";
+export async function ship(orderId: string, sku: string) {
+  await withLock(\`order:\${orderId}\`, async () => {
+    await withLock(\`stock:\${sku}\`, async () => {});
+  });
+}
+export async function restock(orderId: string, sku: string) {
+  await withLock(\`stock:\${sku}\`, async () => {
+    await withLock(\`order:\${orderId}\`, async () => {});
+  });
+}
+export class Orders {
+  @Serialized()
+  async close() {
+    await withStock(async () => {});
+  }
+}
+`,
+    );
+    const { code, stdout } = await runCli(["graph", "-f", "json"], dir);
+    assert.equal(code, 0);
+    const graph = JSON.parse(stdout) as LockOrderGraph;
+    assert.deepEqual(
+      graph.nodes.map((n) => [n.label, n.kind, n.inCycle]),
+      [
+        ["order:${…}", "mutex", true],
+        ["ordersLock", "mutex", false],
+        ["stock:${…}", "mutex", true],
+        ["stockLock", "mutex", false],
+        // The helper's own class, as the TC39 decorator of the module takes it (keyed by the decorator's argument).
+        ["withLock", "mutex", false],
+      ],
+    );
+    assert.deepEqual(graph.edges.map((e) => e.description).sort(), [
+      "Orders.close acquires stockLock while holding ordersLock",
+      "restock acquires order:${…} while holding stock:${…}",
+      "ship acquires stock:${…} while holding order:${…}",
+    ]);
   });
 
   test("usage errors", async () => {

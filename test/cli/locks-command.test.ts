@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runCli } from "./helpers";
-import { OPAQUE_LOCK_MODULE } from "../helpers/lock-modules";
+import { KEYED_LOCK_MODULE, OPAQUE_LOCK_MODULE } from "../helpers/lock-modules";
 
 const LOCKING = `import { Mutex } from "async-mutex";
 const mutex = new Mutex();
@@ -85,6 +85,42 @@ describe("locksmith locks", () => {
     const bad = await runCli(["locks", "--format", "yaml"], dir);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown format "yaml"/);
+  });
+
+  test("text: a method decorator over a lock is a helper, and each decorated method an acquisition", async () => {
+    const dir = project(false);
+    fs.writeFileSync(path.join(dir, "src", "locks.ts"), KEYED_LOCK_MODULE);
+    fs.writeFileSync(
+      path.join(dir, "src", "rates.ts"),
+      `import { Logged, Serialized, WithLock } from "./locks.js";
+export class Rates {
+  @Serialized()
+  async refresh() {}
+  @WithLock("rates")
+  async store() {}
+  @Logged()
+  async read() {}
+}
+`,
+    );
+    const { code, stdout } = await runCli(["locks"], dir);
+    assert.equal(code, 0);
+    const lines = stdout.split("\n");
+    assert.ok(
+      lines.includes(
+        "  Serialized  src/locks.ts:19  runs the decorated method under `ordersLock` (mutex): inferred from its acquisition at src/locks.ts:23",
+      ),
+      stdout,
+    );
+    assert.ok(
+      lines.includes(
+        "  WithLock  src/locks.ts:32  runs the decorated method under `mutex` (mutex): inferred from its call of withLock at src/locks.ts:35",
+      ),
+      stdout,
+    );
+    assert.ok(lines.includes("  src/rates.ts:3:4  `ordersLock` (taken by `Serialized`)  mutex, scoped, through Serialized"), stdout);
+    assert.ok(lines.includes('  src/rates.ts:5:4  the lock `WithLock` takes for `"rates"`  mutex, scoped, through WithLock'), stdout);
+    assert.ok(!stdout.includes("Logged"), stdout);
   });
 
   test("JSDoc tags declare the project's own locks; a tag that does not parse and a contradicted declaration are problems", async () => {

@@ -75,3 +75,58 @@ export const ANNOTATED_LOCK_MODULE = OPAQUE_LOCK_MODULE.replace(
 )
   .replace("  async take(name: string)", "  /** @locksmith try-acquires lease key=name */\n  async take(name: string)")
   .replace("  async give(name: string)", "  /** @locksmith releases */\n  async give(name: string)");
+
+/**
+ * An in-process keyed lock helper (`withLock(key, fn)` over a map of async-mutex mutexes), two helpers over one mutex
+ * each that pass their callback by reference (`runExclusive(fn)`), and method decorators over them: a legacy
+ * (`experimentalDecorators`) one replacing `descriptor.value`, a TC39 one returning the replacement, and a logging
+ * decorator that takes no lock.
+ */
+export const KEYED_LOCK_MODULE = `import { Mutex } from "async-mutex";
+const mutexes = new Map<string, Mutex>();
+export async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  let mutex = mutexes.get(key);
+  if (!mutex) {
+    mutex = new Mutex();
+    mutexes.set(key, mutex);
+  }
+  return mutex.runExclusive(fn);
+}
+const ordersLock = new Mutex();
+const stockLock = new Mutex();
+export function withOrders<T>(fn: () => Promise<T>): Promise<T> {
+  return ordersLock.runExclusive(fn);
+}
+export function withStock<T>(fn: () => Promise<T>): Promise<T> {
+  return stockLock.runExclusive(fn);
+}
+export function Serialized() {
+  return (_target: unknown, _key: string, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value;
+    descriptor.value = async function (this: unknown, ...args: unknown[]) {
+      const release = await ordersLock.acquire();
+      try {
+        return await original.apply(this, args);
+      } finally {
+        release();
+      }
+    };
+  };
+}
+export function WithLock(key: string) {
+  return function (method: (...args: any[]) => Promise<any>, _context: ClassMethodDecoratorContext) {
+    return async function (this: unknown, ...args: unknown[]) {
+      return withLock(key, () => method.apply(this, args));
+    };
+  };
+}
+export function Logged() {
+  return (_target: unknown, key: string, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value;
+    descriptor.value = async function (this: unknown, ...args: unknown[]) {
+      console.log("calling", key);
+      return original.apply(this, args);
+    };
+  };
+}
+`;

@@ -2,6 +2,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pool } from "pg";
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
+import { KEYED_LOCK_MODULE } from "../helpers/lock-modules";
 import { runRuleTests } from "../helpers/rule-tester";
 import { connectPg, suffix } from "../runtime/services";
 
@@ -49,8 +50,65 @@ const ROWS_AT_ONCE =
 const ONE_REDLOCK_CALL = "Take all the keys with one `redlock.acquire(keys, ttl)` call, which acquires them together.";
 const SELECT_ANY = "Lock the rows first, in key order, with one `SELECT ... WHERE id = ANY($1) ORDER BY id FOR UPDATE`.";
 
+const keyedLocks = { "src/locks.ts": KEYED_LOCK_MODULE };
+
 runRuleTests(inconsistentLockOrder, {
   valid: [
+    {
+      name: "a lock provider taking the caller's keys at once through its own acquire helper, sorted first",
+      code: `import Redis from "ioredis";
+import { randomUUID } from "node:crypto";
+const redis = new Redis();
+const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+export class LockProvider {
+  private readonly tokens = new Map<string, string>();
+  private async acquire(key: string): Promise<void> {
+    const token = randomUUID();
+    while ((await redis.set(\`lock:\${key}\`, token, "PX", 5000, "NX")) !== "OK") await new Promise((r) => setTimeout(r, 50));
+    this.tokens.set(key, token);
+  }
+  private async release(key: string): Promise<void> {
+    await redis.eval(UNLOCK, 1, \`lock:\${key}\`, this.tokens.get(key) ?? "");
+  }
+  async execute<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    await Promise.all([...keys].sort().map((k) => this.acquire(k)));
+    try {
+      return await fn();
+    } finally {
+      await Promise.all(keys.map((k) => this.release(k)));
+    }
+  }
+}`,
+    },
+    {
+      name: "a keyed lock helper: order keys then stock keys on both paths",
+      files: keyedLocks,
+      code: `import { withLock } from "./locks";
+export async function ship(orderId: string, sku: string) {
+  await withLock(\`order:\${orderId}\`, async () => {
+    await withLock(\`stock:\${sku}\`, async () => {});
+  });
+}
+export async function restock(orderId: string, sku: string) {
+  await withLock(\`order:\${orderId}\`, async () => {
+    await withLock(\`stock:\${sku}\`, async () => {});
+  });
+}`,
+    },
+    {
+      name: "helpers over one mutex each, nested in one order on both paths",
+      files: keyedLocks,
+      code: `import { withOrders, withStock } from "./locks";
+export async function ship() {
+  await withOrders(async () => {
+    await withStock(async () => {});
+  });
+}
+export async function restock() {
+  await withOrders(async () => {});
+  await withStock(async () => {});
+}`,
+    },
     // Multi-key acquisition: the correct twins of the caller-order cases below.
     {
       name: "advisory locks over the caller's keys, sorted first",
@@ -331,6 +389,124 @@ export async function deleteUser() {
     },
   ],
   invalid: [
+    {
+      name: "a lock provider taking the caller's keys at once through its own acquire helper (a SET NX retried until it succeeds)",
+      code: `import Redis from "ioredis";
+import { randomUUID } from "node:crypto";
+const redis = new Redis();
+const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+export class LockProvider {
+  private readonly tokens = new Map<string, string>();
+  private async acquire(key: string): Promise<void> {
+    const token = randomUUID();
+    while ((await redis.set(\`lock:\${key}\`, token, "PX", 5000, "NX")) !== "OK") await new Promise((r) => setTimeout(r, 50));
+    this.tokens.set(key, token);
+  }
+  private async release(key: string): Promise<void> {
+    await redis.eval(UNLOCK, 1, \`lock:\${key}\`, this.tokens.get(key) ?? "");
+  }
+  async execute<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    await Promise.all(keys.map((k) => this.acquire(k)));
+    try {
+      return await fn();
+    } finally {
+      await Promise.all(keys.map((k) => this.release(k)));
+    }
+  }
+}`,
+      errors: [
+        {
+          line: 16,
+          column: 39,
+          messageId: "callerOrderParallel",
+          message:
+            "`LockProvider.execute` takes the lock `this.acquire` takes for `k` for each of `keys` at once (`Promise.all`), in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait forever for a key the other holds.",
+          help: SORT_FIRST,
+        },
+      ],
+      output: `import Redis from "ioredis";
+import { randomUUID } from "node:crypto";
+const redis = new Redis();
+const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+export class LockProvider {
+  private readonly tokens = new Map<string, string>();
+  private async acquire(key: string): Promise<void> {
+    const token = randomUUID();
+    while ((await redis.set(\`lock:\${key}\`, token, "PX", 5000, "NX")) !== "OK") await new Promise((r) => setTimeout(r, 50));
+    this.tokens.set(key, token);
+  }
+  private async release(key: string): Promise<void> {
+    await redis.eval(UNLOCK, 1, \`lock:\${key}\`, this.tokens.get(key) ?? "");
+  }
+  async execute<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    await Promise.all([...keys].sort().map((k) => this.acquire(k)));
+    try {
+      return await fn();
+    } finally {
+      await Promise.all(keys.map((k) => this.release(k)));
+    }
+  }
+}`,
+    },
+    {
+      name: "a keyed lock helper: order then stock here, stock then order there (classes from the key templates)",
+      files: keyedLocks,
+      code: `import { withLock } from "./locks";
+export async function ship(orderId: string, sku: string) {
+  await withLock(\`order:\${orderId}\`, async () => {
+    await withLock(\`stock:\${sku}\`, async () => {});
+  });
+}
+export async function restock(orderId: string, sku: string) {
+  await withLock(\`stock:\${sku}\`, async () => {
+    await withLock(\`order:\${orderId}\`, async () => {});
+  });
+}`,
+      errors: [
+        {
+          line: 4,
+          column: 11,
+          ...cycle("`ship` acquires `stock:${…}` while holding `order:${…}`", "`restock` acquires `order:${…}` while holding `stock:${…}`"),
+          related: [
+            { line: 3, message: "`order:${…}` acquired here by `ship`" },
+            { line: 8, message: "`stock:${…}` acquired here by `restock`" },
+            { line: 9, message: "`order:${…}` acquired here while `stock:${…}` is held" },
+          ],
+        },
+        {
+          line: 9,
+          column: 11,
+          ...cycle("`restock` acquires `order:${…}` while holding `stock:${…}`", "`ship` acquires `stock:${…}` while holding `order:${…}`"),
+        },
+      ],
+    },
+    {
+      name: "helpers passing their callback by reference to runExclusive, nested in opposite orders",
+      files: keyedLocks,
+      code: `import { withOrders, withStock } from "./locks";
+export async function ship() {
+  await withOrders(async () => {
+    await withStock(async () => {});
+  });
+}
+export async function restock() {
+  await withStock(async () => {
+    await withOrders(async () => {});
+  });
+}`,
+      errors: [
+        {
+          line: 4,
+          column: 11,
+          ...cycle("`ship` acquires `stockLock` while holding `ordersLock`", "`restock` acquires `ordersLock` while holding `stockLock`"),
+        },
+        {
+          line: 9,
+          column: 11,
+          ...cycle("`restock` acquires `ordersLock` while holding `stockLock`", "`ship` acquires `stockLock` while holding `ordersLock`"),
+        },
+      ],
+    },
     // Multi-key acquisition in the caller's order.
     {
       name: "advisory locks taken one by one over the caller's keys (Express route service)",
@@ -528,24 +704,23 @@ export async function expireSessions() {
         {
           line: 9,
           column: 11,
+          // The helper's call is the acquisition of the lock its body takes (lock-wrappers.ts infers it).
           ...cycle(
-            "`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`",
-            "`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`",
+            "`renameUser` acquires `sessionsLock` while holding `usersLock`",
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
           ),
           related: [
-            { line: 5 },
-            { line: 5, message: "`withUsers` calls the callback passed by `renameUser` here" },
-            { line: 13 },
-            { line: 14 },
-            { line: 5 },
+            { line: 8, message: "`usersLock` acquired here by `renameUser`" },
+            { line: 13, message: "`sessionsLock` acquired here by `expireSessions`" },
+            { line: 14, message: "`usersLock` acquired here while `sessionsLock` is held" },
           ],
         },
         {
           line: 14,
           column: 11,
           ...cycle(
-            "`expireSessions` holds `sessionsLock` and calls `withUsers`, which acquires `usersLock`",
-            "`withUsers` holds `usersLock` and calls the callback passed by `renameUser`, which acquires `sessionsLock`",
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
+            "`renameUser` acquires `sessionsLock` while holding `usersLock`",
           ),
         },
       ],

@@ -2,7 +2,13 @@ import { lockAcrossAwait } from "../../rules/lock-across-await";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { validateConfig } from "../../server/src/engine/config";
-import { ANNOTATED_LOCK_MODULE, OPAQUE_LOCK_MODULE, OPAQUE_LOCK_SETTINGS, REDIS_LOCK_MODULE } from "../helpers/lock-modules";
+import {
+  ANNOTATED_LOCK_MODULE,
+  KEYED_LOCK_MODULE,
+  OPAQUE_LOCK_MODULE,
+  OPAQUE_LOCK_SETTINGS,
+  REDIS_LOCK_MODULE,
+} from "../helpers/lock-modules";
 import { runRuleTests, type InvalidCase } from "../helpers/rule-tester";
 
 const HELP =
@@ -102,6 +108,35 @@ function slowCallCase(name: string, imports: string, slow: string, callee: strin
 
 runRuleTests(lockAcrossAwait, {
   valid: [
+    {
+      name: "a method under a lock decorator: the HTTP call made before the locked method",
+      files: { "src/locks.ts": KEYED_LOCK_MODULE },
+      code: `import { WithLock } from "./locks";
+${repo}export class Rates {
+  async refresh(id: string) {
+    const response = await fetch("https://rates.example.com/" + id);
+    await this.store(id, ((await response.json()) as { total: number }).total);
+  }
+  @WithLock("rates")
+  async store(id: string, total: number) {
+    const current = await repo.load(id);
+    await repo.save(id, current.total + total);
+  }
+}`,
+    },
+    {
+      name: "a method under a decorator that takes no lock",
+      files: { "src/locks.ts": KEYED_LOCK_MODULE },
+      code: `import { Logged } from "./locks";
+${repo}export class Rates {
+  @Logged()
+  async refresh(id: string) {
+    const current = await repo.load(id);
+    await fetch("https://rates.example.com/" + id);
+    await repo.save(id, current.total);
+  }
+}`,
+    },
     {
       name: "a Set of busy keys: other callers are turned away, nobody waits behind the fetch",
       code: `export class Poller {
@@ -372,6 +407,50 @@ export class Leader {
     },
   ],
   invalid: [
+    {
+      name: "an HTTP call in a method a legacy decorator runs under its mutex",
+      files: { "src/locks.ts": KEYED_LOCK_MODULE },
+      code: `import { Serialized } from "./locks";
+${repo}export class Rates {
+  @Serialized()
+  async refresh(id: string) {
+    const current = await repo.load(id);
+    await fetch("https://rates.example.com/" + id);
+    await repo.save(id, current.total);
+  }
+}`,
+      errors: [
+        {
+          line: 7,
+          column: 5,
+          messageId: "underMutex",
+          data: { ...FETCH, lock: "`ordersLock` (taken by `Serialized`)" },
+          related: [{ line: 4, message: "`ordersLock` (taken by `Serialized`) taken here" }],
+        },
+      ],
+    },
+    {
+      name: "an HTTP call in a method a TC39 decorator runs under a keyed lock helper",
+      files: { "src/locks.ts": KEYED_LOCK_MODULE },
+      code: `import { WithLock } from "./locks";
+${repo}export class Rates {
+  @WithLock("rates")
+  async refresh(id: string) {
+    const current = await repo.load(id);
+    await fetch("https://rates.example.com/" + id);
+    await repo.save(id, current.total);
+  }
+}`,
+      errors: [
+        {
+          line: 7,
+          column: 5,
+          messageId: "underMutex",
+          data: { ...FETCH, lock: 'the lock `WithLock` takes for `"rates"`' },
+          related: [{ line: 4, message: 'the lock `WithLock` takes for `"rates"` taken here' }],
+        },
+      ],
+    },
     {
       name: "pg: after a ROLLBACK-and-return guard the row lock is still held on the path that goes on",
       code: `import { Pool } from "pg";

@@ -38,6 +38,21 @@ const BUSY_KEY = "the key stays marked busy, and every later call for it is turn
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
+      name: "a TC39 method decorator awaits the wrapped method before its finally releases",
+      code: `${mutex}export function Exclusive() {
+  return function (method: (...args: any[]) => any, _context: ClassMethodDecoratorContext) {
+    return async function (this: unknown, ...args: unknown[]) {
+      const release = await mutex.acquire();
+      try {
+        return await method.apply(this, args);
+      } finally {
+        release();
+      }
+    };
+  };
+}`,
+    },
+    {
       name: "keys taken in turn inside the try whose finally releases them",
       code: inTurn(true),
     },
@@ -416,6 +431,41 @@ export async function handleDelivery(providerId: string, deliveryId: string, pay
     },
   ],
   invalid: [
+    {
+      name: "a TC39 method decorator returns the wrapped method's result (type any) from try",
+      code: `${mutex}export function Exclusive() {
+  return function (method: (...args: any[]) => any, _context: ClassMethodDecoratorContext) {
+    return async function (this: unknown, ...args: unknown[]) {
+      const release = await mutex.acquire();
+      try {
+        return method.apply(this, args);
+      } finally {
+        release();
+      }
+    };
+  };
+}`,
+      errors: [
+        {
+          line: 8,
+          column: 16,
+          messageId: "releasedBeforeSettledIfPromise",
+          data: { lock: "`mutex`", line: 10, work: "`method.apply(this, args)`" },
+        },
+      ],
+      output: `${mutex}export function Exclusive() {
+  return function (method: (...args: any[]) => any, _context: ClassMethodDecoratorContext) {
+    return async function (this: unknown, ...args: unknown[]) {
+      const release = await mutex.acquire();
+      try {
+        return await method.apply(this, args);
+      } finally {
+        release();
+      }
+    };
+  };
+}`,
+    },
     {
       name: "keys taken in turn with a timeout before the try: a later timeout leaks the earlier locks",
       code: inTurn(false),
@@ -856,6 +906,26 @@ ${declarations}export class Payouts {
           },
         },
       ],
+      // lockOrder retries its SET NX until it succeeds: it waits, so the release moves to a finally (the try-lock
+      // above is left to the author: what to do when it is not acquired is theirs to say).
+      output: `import { RedisLockService, lockOrder } from "./redis-lock";
+${declarations}export class Payouts {
+  constructor(private readonly locks: RedisLockService) {}
+  async payout(id: string) {
+    if (!(await this.locks.acquire(\`payout:\${id}\`))) return;
+    await charge(1);
+    await this.locks.release(\`payout:\${id}\`);
+  }
+  async settle(id: string) {
+    const unlock = await lockOrder(id);
+    try {
+      await charge(2);
+    } finally {
+      await unlock();
+    }
+  }
+}
+`,
     },
     {
       name: "a lease declared in locksmith.json, given back after the work",

@@ -1,4 +1,5 @@
 import { reentrantLock } from "../../rules/reentrant-lock";
+import { KEYED_LOCK_MODULE } from "../helpers/lock-modules";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const HANGS = "the lock is not reentrant, so the second acquisition waits for the first, which is never released: this hangs forever";
@@ -9,8 +10,101 @@ export class Inventory {
   private readonly lock = new Mutex();
 `;
 
+const keyedLocks = { "src/locks.ts": KEYED_LOCK_MODULE };
+
 runRuleTests(reentrantLock, {
   valid: [
+    {
+      name: "a keyed lock helper nested with another key (another instance)",
+      files: keyedLocks,
+      code: `import { withLock } from "./locks";
+export async function ship(orderId: string, sku: string) {
+  await withLock(\`order:\${orderId}\`, async () => {
+    await withLock(\`stock:\${sku}\`, async () => {});
+  });
+}`,
+    },
+    {
+      name: "a keyed lock helper taken again after the first call returned",
+      files: keyedLocks,
+      code: `import { withLock } from "./locks";
+export async function ship(orderId: string) {
+  await withLock(\`order:\${orderId}\`, async () => {});
+  await withLock(\`order:\${orderId}\`, async () => {});
+}`,
+    },
+    {
+      name: "a method decorated with a lock calls one decorated with another key",
+      files: keyedLocks,
+      code: `import { WithLock } from "./locks";
+export class Ledger {
+  @WithLock("ledger")
+  async post() {
+    await this.audit();
+  }
+  @WithLock("audit")
+  async audit() {}
+}`,
+    },
+    {
+      name: "a helper that runs the callback without its lock when the caller already holds it (reentrant by design)",
+      code: `import { Mutex } from "async-mutex";
+import { AsyncLocalStorage } from "node:async_hooks";
+const mutex = new Mutex();
+const holding = new AsyncLocalStorage<boolean>();
+export async function withJobLock<T>(fn: () => Promise<T>): Promise<T> {
+  if (holding.getStore()) return fn();
+  return mutex.runExclusive(() => {
+    holding.enterWith(true);
+    return fn();
+  });
+}
+export async function settle() {
+  await withJobLock(async () => {
+    await withJobLock(async () => {});
+  });
+}`,
+    },
+    {
+      name: "a decorator that runs the method without its lock when the caller already holds it",
+      code: `import { Mutex } from "async-mutex";
+import { AsyncLocalStorage } from "node:async_hooks";
+const mutex = new Mutex();
+const holding = new AsyncLocalStorage<boolean>();
+export function Exclusive() {
+  return (_target: unknown, _key: string, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value;
+    descriptor.value = async function (this: unknown, ...args: unknown[]) {
+      if (holding.getStore()) return original.apply(this, args);
+      return mutex.runExclusive(() => {
+        holding.enterWith(true);
+        return original.apply(this, args);
+      });
+    };
+  };
+}
+export class Ledger {
+  @Exclusive()
+  async post() {
+    await this.settle();
+  }
+  @Exclusive()
+  async settle() {}
+}`,
+    },
+    {
+      name: "a method decorated by a decorator that takes no lock calls a locked one",
+      files: keyedLocks,
+      code: `import { Logged, WithLock } from "./locks";
+export class Ledger {
+  @Logged()
+  async post() {
+    await this.settle();
+  }
+  @WithLock("ledger")
+  async settle() {}
+}`,
+    },
     {
       name: "released before the second acquisition",
       code: `${inventory}  async run() {
@@ -77,6 +171,86 @@ export async function run(id: number) {
     },
   ],
   invalid: [
+    {
+      name: "a keyed lock helper taken again with the same key inside its own callback",
+      files: keyedLocks,
+      code: `import { withLock } from "./locks";
+export async function ship(orderId: string) {
+  await withLock(\`order:\${orderId}\`, async () => {
+    await withLock(\`order:\${orderId}\`, async () => {});
+  });
+}`,
+      errors: [
+        {
+          line: 4,
+          column: 11,
+          messageId: "reacquired",
+          data: { holder: "`ship`", lock: "`order:${…}`", consequence: HANGS },
+          related: [{ line: 3, message: "`order:${…}` acquired here by `ship`" }],
+        },
+      ],
+    },
+    {
+      name: "a helper passing its callback by reference to runExclusive, called again through a function",
+      files: keyedLocks,
+      code: `import { withOrders } from "./locks";
+export async function cancel() {
+  await withOrders(async () => {
+    await refund();
+  });
+}
+async function refund() {
+  await withOrders(async () => {});
+}`,
+      errors: [
+        {
+          line: 4,
+          column: 11,
+          messageId: "reacquiredThroughCalls",
+          data: { holder: "`cancel`", lock: "`ordersLock`", calls: "`refund`", consequence: HANGS },
+        },
+      ],
+    },
+    {
+      name: "a method decorated with a lock calls one decorated with the same key (TC39 decorator)",
+      files: keyedLocks,
+      code: `import { WithLock } from "./locks";
+export class Ledger {
+  @WithLock("ledger")
+  async post() {
+    await this.settle();
+  }
+  @WithLock("ledger")
+  async settle() {}
+}`,
+      errors: [
+        {
+          line: 5,
+          column: 11,
+          messageId: "reacquiredThroughCalls",
+          data: { holder: "`Ledger.post`", lock: "`ledger`", calls: "`Ledger.settle`", consequence: HANGS },
+        },
+      ],
+    },
+    {
+      name: "a method decorated with a legacy decorator takes the decorator's mutex again through a helper",
+      files: keyedLocks,
+      code: `import { Serialized, withOrders } from "./locks";
+export class Orders {
+  @Serialized()
+  async close() {
+    await withOrders(async () => {});
+  }
+}`,
+      errors: [
+        {
+          line: 5,
+          column: 11,
+          messageId: "reacquired",
+          data: { holder: "`Orders.close`", lock: "`ordersLock`", consequence: HANGS },
+        },
+      ],
+    },
     {
       name: "directly nested",
       code: `${inventory}  async run() {

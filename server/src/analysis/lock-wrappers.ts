@@ -21,6 +21,7 @@ import {
   expressionKey,
   functionName,
   isFunctionLike,
+  isInside,
   nodesOfKinds,
   skipParens,
   type FunctionLike,
@@ -43,7 +44,8 @@ import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slo
 
 /** A project function that runs its function parameter `callbackParam` under a lock, or returns holding one. */
 export interface LockWrapper {
-  kind: "runs-callback" | "acquires";
+  /** "decorates": a method decorator factory whose replacement runs the decorated method under the lock. */
+  kind: "runs-callback" | "acquires" | "decorates";
   fn: FunctionLike;
   /** For "runs-callback". */
   callbackParam?: number;
@@ -56,6 +58,12 @@ export interface LockWrapper {
   expires: boolean;
   style: "blocking" | "try";
   lockLabel: string;
+  /**
+   * Inferred "runs-callback" and "decorates" helpers that also run the callback (or the decorated method) on a path
+   * without the lock: a re-entry shortcut (`if (held) return fn()`), a feature flag. Such a helper may be reentrant,
+   * so it takes no part in lock order or re-entry.
+   */
+  bypass?: boolean;
   /** Where the wrapper's facts come from: its body (with the acquisition inside), or a declaration (config or JSDoc). */
   source: { inferred: LockAcquisition } | { promiseChain: ts.CallExpression } | { declared: LockDeclaration; origin: DeclarationOrigin };
 }
@@ -73,6 +81,7 @@ interface ProgramState {
   lockChecker: ReturnType<typeof lockCheckerFor>;
   checker: () => ts.TypeChecker;
   wrappers: Map<FunctionLike, LockWrapper | undefined>;
+  decorators: Map<FunctionLike, LockWrapper | undefined>;
   files: WeakMap<ts.SourceFile, LockAcquisition[]>;
   declared: readonly CompiledDeclaration[];
 }
@@ -84,19 +93,23 @@ interface CompiledDeclaration {
   inFile(fileName: string): boolean;
 }
 
-const states = new WeakMap<ts.Program, ProgramState>();
+/** Per Program and declarations: the lock-order summaries ask without declarations (they use inferred helpers only). */
+const states = new WeakMap<ts.Program, Map<DeclaredLocks | undefined, ProgramState>>();
 
 function stateOf(program: ts.Program, checker: () => ts.TypeChecker, declared?: DeclaredLocks): ProgramState {
-  let state = states.get(program);
+  let perProgram = states.get(program);
+  if (!perProgram) states.set(program, (perProgram = new Map()));
+  let state = perProgram.get(declared);
   if (!state)
-    states.set(
-      program,
+    perProgram.set(
+      declared,
       (state = {
         program,
         names: projectFunctionNames(program),
         lockChecker: lockCheckerFor(program, checker),
         checker,
         wrappers: new Map(),
+        decorators: new Map(),
         files: new WeakMap(),
         declared: compile(declared),
       }),
@@ -132,6 +145,11 @@ export function wrapperAcquisitionsIn(
     // A scoped call counts where it passes the critical section itself (a literal); a name is another function's body.
     if (acquisition && (acquisition.style !== "scoped" || acquisition.callback)) found.push(acquisition);
   }
+  for (const decorator of nodesOfKinds<ts.Decorator>(sourceFile, [ts.SyntaxKind.Decorator])) {
+    const acquisition = decoratorAcquisitionAt(decorator, state);
+    if (acquisition) found.push(acquisition);
+  }
+  if (found.length > 1) found.sort((a, b) => a.call.pos - b.call.pos);
   state.files.set(sourceFile, found);
   return found;
 }
@@ -167,6 +185,150 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
   if (!argument) return undefined;
   const callback = skipParens(argument);
   return { ...common, style: "scoped", ...(isFunctionLike(callback) ? { callback } : {}), callbackArgument: argument };
+}
+
+/**
+ * `@WithLock(key)` on a method whose body the decorator's replacement runs under a lock: a scoped acquisition whose
+ * critical section is the decorated method. Only the call form (a decorator factory): the key is its argument.
+ */
+function decoratorAcquisitionAt(decorator: ts.Decorator, state: ProgramState): LockAcquisition | undefined {
+  const method = decorator.parent;
+  const call = skipParens(decorator.expression);
+  if (!ts.isMethodDeclaration(method) || !method.body || !ts.isCallExpression(call)) return undefined;
+  const callee = skipParens(call.expression);
+  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+  // Framework decorators (`@Get()`, `@Injectable()`) are not project functions: no checker for them.
+  if (!name || !state.names.has(name)) return undefined;
+  const factory = resolve(call, state);
+  const wrapper = factory && decoratorWrapperOf(factory, state);
+  if (!wrapper) return undefined;
+  const argument = wrapper.keyParam === undefined ? undefined : call.arguments[wrapper.keyParam];
+  // `@Lock((id) => \`order:${id}\`)`: the key is computed per call from the method's arguments, unknown here.
+  const key = argument && !isFunctionLike(skipParens(argument)) ? argument : undefined;
+  const wrapperName = code(labelOf(callee));
+  return {
+    call,
+    mechanism: wrapper.mechanism,
+    ...(key ? { key } : {}),
+    expires: wrapper.expires,
+    transactionScoped: false,
+    label: key ? `the lock ${wrapperName} takes for ${code(labelOf(key))}` : `${wrapper.lockLabel} (taken by ${wrapperName})`,
+    wrapper,
+    style: "scoped",
+    callback: method,
+  };
+}
+
+/**
+ * Whether a decorator factory replaces the method with a function that calls the original (`original.apply(this,
+ * args)`, `original.call(this, …)`; the original read from `descriptor.value`, or the TC39 decorator's method
+ * parameter) while holding a lock it takes: in a scoped lock's callback, or between an acquisition and its release.
+ */
+function decoratorWrapperOf(factory: FunctionLike, state: ProgramState): LockWrapper | undefined {
+  if (state.decorators.has(factory)) return state.decorators.get(factory);
+  state.decorators.set(factory, undefined);
+  const wrapper = inferDecorator(factory, state);
+  state.decorators.set(factory, wrapper);
+  return wrapper;
+}
+
+function inferDecorator(factory: FunctionLike, state: ProgramState): LockWrapper | undefined {
+  if (!factory.body) return undefined;
+  const calls = nodesOfKinds<ts.CallExpression>(factory.body, [ts.SyntaxKind.CallExpression]);
+  for (const invocation of calls) {
+    const replacement = originalMethodCallIn(invocation, factory);
+    if (!replacement) continue;
+    for (const call of calls) {
+      if (!isInside(call, replacement) || call === invocation) continue;
+      const inner =
+        lockAcquisitionOf(call, state.lockChecker, undefined, { callbackReference: true }) ?? wrapperAcquisitionAt(call, state, 1);
+      if (!inner || inner.transactionScoped) continue;
+      const held =
+        inner.style === "scoped"
+          ? !!inner.callback && isInside(invocation, inner.callback)
+          : enclosingFunction(inner.call) === enclosingFunction(invocation) && acquisitionPaths(inner).heldAt(invocation);
+      if (!held) continue;
+      const params = new Map<string, number>();
+      factory.parameters.forEach((p, i) => ts.isIdentifier(p.name) && params.set(p.name.text, i));
+      const keyParam = inner.key ? parameterIn(inner.key, params, factory) : undefined;
+      const original = skipParens((skipParens(invocation.expression) as ts.PropertyAccessExpression).expression) as ts.Identifier;
+      const bypass = runsWithoutLock(original.text, replacement, inner);
+      return {
+        kind: "decorates",
+        fn: factory,
+        ...(keyParam !== undefined ? { keyParam } : {}),
+        ...(bypass ? { bypass } : {}),
+        releases: () => false,
+        mechanism: inner.mechanism,
+        expires: inner.expires,
+        style: inner.style === "try" ? "try" : "blocking",
+        lockLabel: inner.wrapper?.lockLabel ?? inner.label,
+        source: { inferred: inner },
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The replacement method a call of the decorated original runs in: `original.apply(this, …)` / `original.call(this, …)`
+ * where `original` is a parameter of a function of the factory other than the replacement (TC39: `(method, context)`)
+ * or a constant read from a descriptor's `value` (legacy: `const original = descriptor.value`).
+ */
+function originalMethodCallIn(invocation: ts.CallExpression, factory: FunctionLike): FunctionLike | undefined {
+  const callee = skipParens(invocation.expression);
+  if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== "apply" && callee.name.text !== "call")) return undefined;
+  const original = skipParens(callee.expression);
+  const self = invocation.arguments[0] && skipParens(invocation.arguments[0]);
+  if (!ts.isIdentifier(original) || !self) return undefined;
+  // The function whose `this` is passed: the replacement (arrows inside it share its `this`).
+  let replacement = enclosingFunction(invocation);
+  while (replacement && ts.isArrowFunction(replacement)) replacement = enclosingFunction(replacement);
+  if (!replacement || replacement === factory || !isInside(replacement, factory)) return undefined;
+  if (self.kind !== ts.SyntaxKind.ThisKeyword && !(ts.isIdentifier(self) && isAliasOfThis(self.text, replacement))) return undefined;
+  for (let scope = enclosingFunction(replacement); scope && isInside(scope, factory); scope = enclosingFunction(scope)) {
+    if (scope.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === original.text)) return replacement;
+    if (!scope.body) continue;
+    for (const declaration of nodesOfKinds<ts.VariableDeclaration>(scope.body, [ts.SyntaxKind.VariableDeclaration])) {
+      const init = declaration.initializer && skipParens(declaration.initializer);
+      if (
+        ts.isIdentifier(declaration.name) &&
+        declaration.name.text === original.text &&
+        init &&
+        ts.isPropertyAccessExpression(init) &&
+        init.name.text === "value"
+      )
+        return replacement;
+    }
+    if (scope === factory) break;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `fn` runs the function named `name` (calls it, `.apply`/`.call`s it, or passes it on) somewhere the lock
+ * `inner` takes is not held: outside a scoped acquisition's call, or where the explicit acquisition's lock is free.
+ */
+function runsWithoutLock(name: string, fn: FunctionLike, inner: LockAcquisition): boolean {
+  const paths = inner.style === "scoped" ? undefined : acquisitionPaths(inner);
+  return nodesOfKinds<ts.Identifier>(fn.body!, [ts.SyntaxKind.Identifier]).some((ref) => {
+    if (ref.text !== name) return false;
+    const parent = ref.parent;
+    const runs =
+      (ts.isCallExpression(parent) && (parent.expression === ref || parent.arguments.includes(ref))) ||
+      (ts.isPropertyAccessExpression(parent) && parent.expression === ref && /^(apply|call|bind)$/.test(parent.name.text));
+    if (!runs) return false;
+    if (!paths) return !isInside(ref, inner.call);
+    // Inside a closure the scoped callback of the acquisition runs in, or at a point of `fn` where the lock is held.
+    return enclosingFunction(ref) === enclosingFunction(inner.call) ? !paths.heldAt(ref) : !isInside(ref, inner.call);
+  });
+}
+
+/** `const that = this` in `fn`. */
+function isAliasOfThis(name: string, fn: FunctionLike): boolean {
+  return nodesOfKinds<ts.VariableDeclaration>(fn.body!, [ts.SyntaxKind.VariableDeclaration]).some(
+    (d) => ts.isIdentifier(d.name) && d.name.text === name && d.initializer?.kind === ts.SyntaxKind.ThisKeyword,
+  );
 }
 
 /** How many levels of wrappers of wrappers the candidate names cover. */
@@ -381,6 +543,7 @@ export function lockHelperReason(wrapper: LockWrapper, placeOf: PlaceLabel): str
 export function lockHelperEffect(wrapper: LockWrapper): string {
   const lock = `${wrapper.lockLabel} (${wrapper.expires ? "a lease that expires" : "held until released"})`;
   const key = wrapper.keyParam === undefined ? "" : `, keyed by argument ${wrapper.keyParam + 1}`;
+  if (wrapper.kind === "decorates") return `runs the decorated method while holding ${lock}${key}`;
   if (wrapper.kind === "runs-callback") return `runs its callback (argument ${wrapper.callbackParam! + 1}) while holding ${lock}${key}`;
   return `${wrapper.style === "try" ? "tries to take" : "takes"} ${lock}${key} and returns holding it`;
 }
@@ -491,7 +654,15 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
   };
   const runsCallback = (inner: LockAcquisition, callbackParam: number): LockWrapper => {
     const keyParam = paramOf(inner.key ?? containerKeyOf(inner.lockObject, fn));
-    return { ...base(inner), kind: "runs-callback", callbackParam, ...(keyParam !== undefined ? { keyParam } : {}) };
+    const name = fn.parameters[callbackParam]!.name;
+    const bypass = ts.isIdentifier(name) && runsWithoutLock(name.text, fn, inner);
+    return {
+      ...base(inner),
+      kind: "runs-callback",
+      callbackParam,
+      ...(keyParam !== undefined ? { keyParam } : {}),
+      ...(bypass ? { bypass } : {}),
+    };
   };
   // A promise-chain queue: each call's task runs after the previous one's, as under an in-process mutex.
   if (chain)
@@ -523,11 +694,14 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
 
   // Returns holding the lock, and something else releases it: the acquiring half of a lock helper.
   for (const inner of acquisitions) {
-    if (inner.style === "scoped" || enclosingFunction(inner.call) !== fn || !acquisitionPaths(inner).atReturn().held) continue;
+    const atReturn = inner.style === "scoped" || enclosingFunction(inner.call) !== fn ? undefined : acquisitionPaths(inner).atReturn();
+    if (!atReturn?.held) continue;
     const releasers = releasersOf(inner, fn);
     if (releasers.size === 0) continue;
     const keyParam = inner.key ? parameterIn(inner.key, params, fn) : undefined;
-    return { ...base(inner, (f) => releasers.has(f)), kind: "acquires", ...(keyParam !== undefined ? { keyParam } : {}) };
+    // A try-lock retried until it succeeds (`while ((await redis.set(…, "NX")) !== "OK") await sleep(…)`) waits.
+    const style = atReturn.free ? base(inner).style : ("blocking" as const);
+    return { ...base(inner, (f) => releasers.has(f)), style, kind: "acquires", ...(keyParam !== undefined ? { keyParam } : {}) };
   }
   return undefined;
 }

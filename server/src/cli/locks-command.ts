@@ -38,12 +38,18 @@ interface AcquisitionEntry extends Place {
 
 interface HelperEntry extends Place {
   function: string;
-  kind: "runs-callback" | "acquires";
+  kind: LockWrapper["kind"];
   lock: string;
   mechanism: string;
   /** Why it counts: the acquisition in its body, or its declaration. */
   because: string;
 }
+
+const HELPER_VERBS: Record<LockWrapper["kind"], string> = {
+  "runs-callback": "runs a callback under",
+  acquires: "returns holding",
+  decorates: "runs the decorated method under",
+};
 
 export async function runLocks(argv: string[], io: CliIo): Promise<number> {
   const args = projectReportArgs("locks", argv, "text", LOCKS_HELP, io);
@@ -84,9 +90,7 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
   const lines: string[] = [];
   lines.push(`Lock helpers of the project (${helpers.size})`);
   for (const h of helpers.values())
-    lines.push(
-      `  ${h.function}  ${h.file}:${h.line}  ${h.kind === "runs-callback" ? "runs a callback under" : "returns holding"} ${h.lock} (${h.mechanism}): ${h.because}`,
-    );
+    lines.push(`  ${h.function}  ${h.file}:${h.line}  ${HELPER_VERBS[h.kind]} ${h.lock} (${h.mechanism}): ${h.because}`);
   lines.push("", `Lock acquisitions (${acquisitions.length})`);
   for (const a of acquisitions)
     lines.push(

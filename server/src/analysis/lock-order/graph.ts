@@ -183,6 +183,9 @@ class Composer {
     for (const { index, start } of call.callbacks) {
       const callback = this.summaries.get(caller.file)?.byStart.get(start);
       if (!callback) continue;
+      // A runner that also calls the callback without its lock (`if (held) return fn()`) may be reentrant: skip it.
+      const bypass = callee.calls.some((c) => c.calleeParam === index && !callee.acquisitions.some((a) => within(a, c.span.start)));
+      if (bypass) continue;
       for (const invocation of callee.calls) {
         if (invocation.calleeParam !== index) continue;
         for (const outer of callee.acquisitions) if (within(outer, invocation.span.start)) out.push({ outer, invocation, callback });

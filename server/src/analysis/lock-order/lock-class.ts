@@ -44,6 +44,7 @@ export const NON_REENTRANT: ReadonlySet<LockKind> = new Set<LockKind>([
 
 /** The identity of the lock `acquisition` takes, or undefined when it cannot be named precisely. */
 export function lockIdentityOf(acquisition: LockAcquisition, checker: ts.TypeChecker): LockIdentity | undefined {
+  if (acquisition.wrapper) return wrapperIdentity(acquisition, checker);
   switch (acquisition.mechanism) {
     case "redis-set-nx":
     case "redlock":
@@ -81,6 +82,44 @@ function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undef
     lockClass: { id: `${kind}:${normalizePath(key.getSourceFile().fileName)}#${fn}:${text}`, label: text, kind },
     declarationFiles: [],
   };
+}
+
+/**
+ * A call of a project lock helper takes the lock its body takes (only inferred helpers: a declared one's lock is not
+ * known): the inner lock's class, with the instance chosen by the argument the helper keys it by. A key built from a
+ * template names a class of its own (`withLock(\`order:${id}\`, …)`: `order:${…}`, keyed by `id`), as Redis keys do.
+ * A helper keying its lock by something else than its argument picks an instance unknown here: no identity; nor has
+ * a helper that may run the callback without the lock (`bypass`) or whose result says whether it got the lock.
+ */
+function wrapperIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker): LockIdentity | undefined {
+  const wrapper = acquisition.wrapper!;
+  // A try-lock helper holds the lock only when its result says so, which the held regions here do not follow.
+  if (!("inferred" in wrapper.source) || wrapper.bypass || wrapper.style === "try") return undefined;
+  const inner = lockIdentityOf(wrapper.source.inferred, checker);
+  if (!inner) return undefined;
+  const declarationFiles = [...inner.declarationFiles, normalizePath(wrapper.fn.getSourceFile().fileName)];
+  // One lock for every call only when the body's lock has no key at all (a mutex object), not a key built from
+  // several arguments or computed inside.
+  if (wrapper.keyParam === undefined) return inner.key || wrapper.source.inferred.key ? undefined : { ...inner, declarationFiles };
+  const argument = acquisition.key && skipParens(acquisition.key);
+  if (!argument) return undefined;
+  // A lock object the helper picks by its key argument (`this.locks.get(key)` in a local): the helper names the class.
+  const helperFile = declarationFiles[declarationFiles.length - 1]!;
+  const helperName = functionName(wrapper.fn);
+  const lockClass: LockClass = inner.key
+    ? inner.lockClass
+    : { id: `${wrapper.mechanism}:${helperFile}#${helperName}()`, label: helperName, kind: wrapper.mechanism, declaredIn: helperFile };
+  const refined = (suffix: string, key?: ts.Expression): LockIdentity => ({
+    lockClass: { ...lockClass, id: `${lockClass.id}|${suffix}`, label: suffix },
+    ...(key ? { key } : {}),
+    declarationFiles,
+  });
+  if (ts.isStringLiteralLike(argument)) return refined(argument.text);
+  if (ts.isTemplateExpression(argument))
+    return argument.templateSpans.length === 1
+      ? refined(`${argument.head.text}\${…}${argument.templateSpans[0]!.literal.text}`, argument.templateSpans[0]!.expression)
+      : undefined;
+  return { lockClass, key: argument, declarationFiles };
 }
 
 const ADVISORY_ARGS = /PG_(?:TRY_)?ADVISORY_(?:XACT_)?LOCK(?:_SHARED)?\s*\(([^()]*(?:\([^()]*\))?[^()]*)\)/;

@@ -18,6 +18,7 @@ import {
   type FunctionLike,
 } from "../ast";
 import { dbAccessOf } from "../db";
+import { wrapperAcquisitionsIn } from "../lock-wrappers";
 import { isReleaseOf, lockAcquisitionOf, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
 import { LOCK_MECHANISMS } from "../models/lock-libraries";
 import { transactionScopeOf } from "../transactions";
@@ -59,6 +60,11 @@ export function callerOrderAcquisitionsIn(
   if (found) return found;
   found = [];
   const lockChecker = lockCheckerFor(program, checker);
+  // The project's own lock helpers count too: a provider's `Promise.all(keys.map((k) => this.acquire(k)))`.
+  let helperCalls: Map<ts.Node, LockAcquisition> | undefined;
+  const acquisitionAt = (call: ts.CallExpression | ts.TaggedTemplateExpression) =>
+    lockAcquisitionOf(call, lockChecker) ??
+    (helperCalls ??= new Map(wrapperAcquisitionsIn(sourceFile, program, checker).map((a) => [a.call, a]))).get(call);
   walk(sourceFile, (node) => {
     const loop = loopOver(node);
     if (!loop) return true;
@@ -69,7 +75,7 @@ export function callerOrderAcquisitionsIn(
     const visit = (inner: ts.Node): boolean => {
       if (inner !== loop.body && isFunctionLike(inner)) return false; // runs at another time
       if (!ts.isCallExpression(inner) && !ts.isTaggedTemplateExpression(inner)) return true;
-      const taken = takenPerElement(inner, keyNames, loop, lockChecker, checker);
+      const taken = takenPerElement(inner, keyNames, loop, acquisitionAt, checker);
       if (taken)
         found!.push({
           node: inner,
@@ -245,10 +251,10 @@ function takenPerElement(
   call: ts.CallExpression | ts.TaggedTemplateExpression,
   keyNames: ReadonlySet<string>,
   loop: Loop,
-  lockChecker: ReturnType<typeof lockCheckerFor>,
+  acquisitionAt: (call: ts.CallExpression | ts.TaggedTemplateExpression) => LockAcquisition | undefined,
   checker: () => ts.TypeChecker,
 ): { lock: string; kind: LockKind; key?: ts.Expression } | undefined {
-  const acquisition = lockAcquisitionOf(call, lockChecker);
+  const acquisition = acquisitionAt(call);
   if (acquisition) {
     if (acquisition.style !== "blocking") return undefined;
     if (loop.parallel && LOCK_MECHANISMS[acquisition.mechanism]?.inProcess) return undefined;

@@ -20,6 +20,7 @@ import {
   spanOf,
   type FunctionLike,
 } from "../ast";
+import { wrapperAcquisitionsIn } from "../lock-wrappers";
 import { isDisposedByUsing, isReleaseOf, lockAcquisitionOf, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
 import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
@@ -133,18 +134,37 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
   /** Function literals that run inside the call receiving them, mapped to whether they are a transaction. */
   const inline = new Map<ts.Node, "lock" | "transaction">();
   const units: FunctionLike[] = [];
+  // Calls of the project's inferred lock helpers (`withLock(key, () => …)`, `@WithLock(key)` on a method) are
+  // acquisitions of the lock their body takes; a decorated method is the held region of its decorator's acquisition.
+  const helperCalls = new Map<ts.Node, LockAcquisition>();
+  const decorated = new Map<FunctionLike, LockAcquisition[]>();
+  for (const acquisition of wrapperAcquisitionsIn(sourceFile, program, realChecker)) {
+    if (acquisition.wrapper?.kind !== "decorates") helperCalls.set(acquisition.call, acquisition);
+    else if (acquisition.callback) decorated.set(acquisition.callback, [...(decorated.get(acquisition.callback) ?? []), acquisition]);
+  }
+  const addDependencies = (identity: LockIdentity) => {
+    for (const dep of identity.declarationFiles) {
+      const depFile = program.getSourceFile(dep);
+      if (dep !== file && depFile) dependencies.set(dep, contentHash(depFile));
+    }
+  };
+  const decorations = new Map<FunctionLike, Array<{ acquisition: LockAcquisition; identity: LockIdentity }>>();
+  for (const [method, list] of decorated)
+    for (const acquisition of list) {
+      const identity = lockIdentityOf(acquisition, realChecker());
+      if (!identity) continue;
+      addDependencies(identity);
+      decorations.set(method, [...(decorations.get(method) ?? []), { acquisition, identity }]);
+    }
 
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
-      const acquisition = lockAcquisitionOf(node, lockChecker);
+      const acquisition = lockAcquisitionOf(node, lockChecker) ?? helperCalls.get(node);
       const identity = acquisition && lockIdentityOf(acquisition, realChecker());
       if (acquisition && identity) {
         acquisitions.set(node, { acquisition, identity });
         if (acquisition.callback) inline.set(acquisition.callback, "lock");
-        for (const dep of identity.declarationFiles) {
-          const depFile = program.getSourceFile(dep);
-          if (dep !== file && depFile) dependencies.set(dep, contentHash(depFile));
-        }
+        addDependencies(identity);
       } else if (ts.isCallExpression(node) && TRANSACTION_CALLS.has(calleeName(node) ?? "")) {
         const callback = [...node.arguments].reverse().map(skipParens).find(isFunctionLike);
         if (callback) inline.set(callback, "transaction");
@@ -163,7 +183,7 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
     let id = `${file}#${name}`;
     if (name === "<anonymous>" || ids.has(id)) id = `${id}@${unit.getStart(sourceFile)}`;
     ids.add(id);
-    const summary = summariseFunction(unit, id, name, file, sourceFile, acquisitions, inline);
+    const summary = summariseFunction(unit, id, name, file, sourceFile, acquisitions, inline, decorations.get(unit));
     functions.push(summary);
     byStart.set(summary.start, summary);
   }
@@ -205,8 +225,11 @@ function summariseFunction(
   sourceFile: ts.SourceFile,
   acquisitions: ReadonlyMap<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>,
   inline: ReadonlyMap<ts.Node, "lock" | "transaction">,
+  decorations: ReadonlyArray<{ acquisition: LockAcquisition; identity: LockIdentity }> = [],
 ): FunctionSummary {
   const collected: Collected = { acquisitions: [], calls: [], transactionStatements: [], transactionScopes: [] };
+  for (const { acquisition, identity } of decorations)
+    collected.acquisitions.push({ node: acquisition.call, acquisition, identity, transactional: false });
   const visit = (node: ts.Node): void => {
     if (isFunctionLike(node)) {
       const role = inline.get(node);
