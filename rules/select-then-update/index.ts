@@ -321,14 +321,41 @@ function isSameForEveryCaller(flow: ReadModifyWrite): boolean {
         const parent = node.parent;
         const named = (ts.isPropertyAccessExpression(parent) && parent.name === node) || ts.isPropertyAssignment(parent);
         const called = ts.isCallExpression(parent) && parent.expression === node;
+        const local = !named && !called ? localConstInitializer(node) : undefined;
         if (node.text === "Date") alike = true;
-        else if (!named && !called) varies = true;
+        // `const hashed = hash(apiToken)`: what the name holds.
+        else if (local && depth++ < 4) {
+          if (visit(local)) walk(local, visit);
+        } else if (!named && !called) varies = true;
       }
       return true;
     };
+    let depth = 0;
     if (visit(value)) walk(value, visit);
     return alike && !varies;
   });
+}
+
+/** The initializer of the `const` that `name` refers to, declared in a function enclosing it. */
+function localConstInitializer(name: ts.Identifier): ts.Expression | undefined {
+  for (let fn = enclosingFunction(name); fn?.body; fn = enclosingFunction(fn)) {
+    let found: ts.Expression | undefined;
+    walk(fn.body, (node) => {
+      if (found || isFunctionLike(node)) return false;
+      if (
+        ts.isVariableDeclaration(node) &&
+        ts.isIdentifier(node.name) &&
+        node.name.text === name.text &&
+        node.initializer &&
+        node.parent.flags & ts.NodeFlags.Const &&
+        node.getEnd() <= name.getStart()
+      )
+        found = node.initializer;
+      return !found;
+    });
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** An awaited call other than a database statement between `from` and the write: work the check guards too. */

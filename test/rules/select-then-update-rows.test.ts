@@ -130,7 +130,8 @@ export async function authenticate(apiToken: string) {
   const record = await prisma.apiToken.findFirst({ where: { token: apiToken }, include: { owner: true } });
   if (!record) return undefined;
   if (!isHashed(record.token)) {
-    await prisma.apiToken.update({ where: { id: record.id }, data: { token: hashToken(apiToken) } });
+    const hashed = hashToken(apiToken);
+    await prisma.apiToken.update({ where: { id: record.id }, data: { token: hashed } });
   }
   return record.owner;
 }`,
