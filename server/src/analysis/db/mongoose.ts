@@ -128,7 +128,7 @@ function collectionName(receiver: ts.Expression, links: Link[], library: DbLibra
   if (collection) return stringValue(collection.call!.arguments[0])?.toLowerCase();
   if (ts.isIdentifier(receiver)) {
     if (/^[A-Z]/.test(receiver.text)) return receiver.text.replace(/Model$/, "").toLowerCase();
-    return library === "mongodb" ? `collection:${receiver.text}` : undefined;
+    return `${library === "mongodb" ? "collection" : "model"}:${receiver.text}`;
   }
   if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword) {
     const field = receiver.name.text;
