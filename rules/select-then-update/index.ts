@@ -64,6 +64,8 @@ export const selectThenUpdate = defineRule({
         "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
       checkThenWriteDespiteLock:
         "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls can both pass the check and both write (oversold stock, double booking).",
+      collectionLostUpdate:
+        "{{write}} saves {{column}} as loaded at line {{line}} plus this call's change: a change another call saved in between is undone (rows it added are detached, rows it removed come back).",
       documentLostUpdate:
         "{{write}} writes a value computed from {{column}} read at line {{line}}, and nothing detects a concurrent change of the document: two concurrent calls both read the same value, both write their result, and one update is lost.",
       documentCheckThenWrite:
@@ -339,6 +341,12 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
     const help = `${capitalise([atomic, guard].filter(Boolean).join(", or "))}${schema}.`;
     return { messageId: flow.data ? "documentLostUpdate" : "documentCheckThenWrite", data, help } as const;
   }
+  if (flow.data?.collectionChange)
+    return {
+      messageId: "collectionLostUpdate",
+      data,
+      help: `Lock the row (${lock}) before loading it, or add / remove the related rows themselves (\`relation(…).of(entity).add(item)\`, or save the new row with its foreign key) instead of saving the loaded collection.`,
+    } as const;
   if (flow.data && write.insert && !read.lock)
     return {
       messageId: "insertFromRead",

@@ -270,6 +270,23 @@ runRuleTests(selectThenUpdate, {
   }`),
     },
     {
+      name: "MikroORM (NestJS): Collection.add is saved as the added row, not as the collection loaded",
+      files: {
+        ...MIKRO_ENTITIES,
+        "src/tag.entity.ts": `import { Collection, Entity, ManyToMany, PrimaryKey } from "@mikro-orm/core";
+@Entity()
+export class Tag {
+  @PrimaryKey() id!: number;
+  @ManyToMany(() => Tag) related = new Collection<Tag>(this);
+}`,
+      },
+      code: walletService(`  async relate(id: number, otherId: number) {
+    const tag = await this.em.findOneOrFail(Tag, id, { populate: ["related"] });
+    tag.related.add(this.em.getReference(Tag, otherId));
+    await this.em.flush();
+  }`).replace('import { Page } from "./page.entity";', 'import { Page } from "./page.entity";\nimport { Tag } from "./tag.entity";'),
+    },
+    {
       name: "Mongoose (NestJS): $inc is atomic",
       files: MONGOOSE_SCHEMAS,
       code: userService(`  async addPoints(id: string, points: number) {
@@ -458,10 +475,33 @@ export class OrdersService {
         {
           line: 16,
           column: 12,
-          messageId: "lostUpdate",
+          messageId: "collectionLostUpdate",
           data: { write: "`this.orders.save(…)`", column: "`items`", line: 12 },
+          help: 'Lock the row (`lock: { mode: "pessimistic_write" }` inside a transaction) before loading it, or add / remove the related rows themselves (`relation(…).of(entity).add(item)`, or save the new row with its foreign key) instead of saving the loaded collection.',
         },
       ],
+    },
+    {
+      name: "TypeORM (NestJS): a counter incremented with ++ on the loaded entity, then saved",
+      files: ACCOUNT_ENTITY,
+      code: accountService(`  async touch(id: number) {
+    const account = await this.accounts.findOneByOrFail({ id });
+    account.balance++;
+    await this.accounts.save(account);
+  }`),
+      errors: [{ line: 16, column: 11, ...TYPEORM_LOST("`this.accounts.save(…)`", 14) }],
+    },
+    {
+      name: "MikroORM (NestJS): a counter incremented with ++ behind a check, then em.flush",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async bump(id: number) {
+    const wallet = await this.wallets.findOneOrFail({ id }, { populate: ["name"] });
+    if (!wallet.frozen) {
+      wallet.balance++;
+    }
+    await this.em.flush();
+  }`),
+      errors: [{ line: 19, column: 11, messageId: "lostUpdate", data: { write: "`this.em.flush(…)`", column: "`balance`", line: 15 } }],
     },
     {
       name: "MikroORM (NestJS): em.findOne, change, em.flush",

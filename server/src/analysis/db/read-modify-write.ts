@@ -65,7 +65,13 @@ export function readModifyWritesIn(fn: FunctionLike): ReadModifyWrite[] {
   return flows;
 }
 
-const FLOW_KINDS = [ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.BinaryExpression, ...CALL_KINDS];
+const FLOW_KINDS = [
+  ts.SyntaxKind.VariableDeclaration,
+  ts.SyntaxKind.BinaryExpression,
+  ts.SyntaxKind.PrefixUnaryExpression,
+  ts.SyntaxKind.PostfixUnaryExpression,
+  ...CALL_KINDS,
+];
 
 function computeReadModifyWrites(fn: FunctionLike): ReadModifyWrite[] {
   if (!fn.body) return [];
@@ -77,6 +83,8 @@ function computeReadModifyWrites(fn: FunctionLike): ReadModifyWrite[] {
       if (node.initializer) bindDeclaration(node.name, node.initializer, values);
     } else if (ts.isBinaryExpression(node)) {
       if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, values);
+    } else if (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) {
+      bindIncrement(node, values);
     } else {
       const access = dbAccessOf(node);
       if (access?.kind === "write") out.push(...flowsInto(access, values));
@@ -219,13 +227,24 @@ function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue
   }
 }
 
+/** `article.favoriteCount++`: the entity now carries a count computed from the one read. */
+function bindIncrement(node: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression, values: ReadonlyMap<string, ReadValue>): void {
+  if (node.operator !== ts.SyntaxKind.PlusPlusToken && node.operator !== ts.SyntaxKind.MinusMinusToken) return;
+  const operand = skipParens(node.operand);
+  if (!ts.isPropertyAccessExpression(operand)) return;
+  const target = skipParens(operand.expression);
+  const entity = ts.isIdentifier(target) ? values.get(target.text) : undefined;
+  if (entity?.level === "row") mutatedEntities.set(entity, { column: operand.name.text, node });
+}
+
 /** Array methods that change a loaded collection in place. */
 const COLLECTION_CHANGES = new Set(["push", "unshift", "splice", "pop", "shift"]);
 
 /**
  * `order.items.push(item)`: the entity's collection now differs from the rows read, and saving it writes the whole
- * collection as loaded plus the change (TypeORM and MikroORM remove the rows a concurrent call added meanwhile; a
- * JSON / array column is overwritten).
+ * collection as loaded plus the change (TypeORM removes from a relation the rows a concurrent call added meanwhile;
+ * an array or JSON column is overwritten). MikroORM's `Collection` changes through `add` / `remove`, which it saves
+ * as the difference, so they are not tracked.
  */
 function bindCollectionChange(call: ts.CallExpression, values: ReadonlyMap<string, ReadValue>): void {
   const callee = skipParens(call.expression);
@@ -238,7 +257,14 @@ function bindCollectionChange(call: ts.CallExpression, values: ReadonlyMap<strin
 }
 
 /** Entities whose fields were set from read values, or whose collections changed (for `repo.save(entity)` / `entity.save()`). */
-const mutatedEntities = new WeakMap<ReadValue, { column: string; node: ts.BinaryExpression | ts.CallExpression; collection?: boolean }>();
+const mutatedEntities = new WeakMap<
+  ReadValue,
+  {
+    column: string;
+    node: ts.BinaryExpression | ts.PrefixUnaryExpression | ts.PostfixUnaryExpression | ts.CallExpression;
+    collection?: boolean;
+  }
+>();
 
 /**
  * The read value `expr` carries: the first read-derived name it mentions (column values before rows). With `written`,
@@ -344,7 +370,8 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
           column: mutation.column,
           assignment: { column: mutation.column, atomic: false },
           value: write.entity ?? write.node,
-          ...(ts.isBinaryExpression(mutation.node) ? { mutation: mutation.node } : { collectionChange: mutation.node }),
+          ...(ts.isBinaryExpression(mutation.node) ? { mutation: mutation.node } : {}),
+          ...(ts.isCallExpression(mutation.node) ? { collectionChange: mutation.node } : {}),
         };
     }
     for (const condition of write.conditions) {
