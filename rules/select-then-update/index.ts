@@ -231,8 +231,21 @@ function versionCheckedSave(flow: ReadModifyWrite, checker: () => ts.TypeChecker
   } catch {
     return false;
   }
-  // A class holds its own decorators; a Mongoose model is made from a schema declared in its file.
-  return (symbol?.declarations ?? []).some((d) => pattern.test(ts.isClassLike(d) ? d.getText() : d.getSourceFile().text));
+  // A class holds its own decorators; a Mongoose model is made from a schema (`model("User", UserSchema)`).
+  return (symbol?.declarations ?? []).some((d) => pattern.test((ts.isClassLike(d) ? d : (schemaOf(d) ?? d.getSourceFile())).getText()));
+}
+
+/** `const User = model("User", UserSchema)` → the declaration of `UserSchema` in that file (or the inline schema). */
+function schemaOf(declaration: ts.Declaration): ts.Node | undefined {
+  const init = ts.isVariableDeclaration(declaration) && declaration.initializer ? skipParens(declaration.initializer) : undefined;
+  const schema = init && ts.isCallExpression(init) && calleeName(init) === "model" ? init.arguments[1] : undefined;
+  if (!schema || !ts.isIdentifier(skipParens(schema))) return schema;
+  const name = (skipParens(schema) as ts.Identifier).text;
+  return declaration
+    .getSourceFile()
+    .statements.filter(ts.isVariableStatement)
+    .flatMap((statement) => [...statement.declarationList.declarations])
+    .find((d) => ts.isIdentifier(d.name) && d.name.text === name);
 }
 
 /** Error tests that mean "that row already exists": SQLSTATE 23505, MySQL 1062, Prisma P2002, SQLite, ORM error names. */

@@ -614,6 +614,21 @@ export async function next(req: Request, res: Response) {
       ],
     },
     {
+      name: "Mongoose (Express): a model imported from a project file in a file that imports no database library",
+      files: MONGOOSE_SCHEMAS,
+      code: `import { Counter } from "./models/counter";
+
+export async function take(owner: string, amount: number) {
+  const counter = await Counter.findOne({ owner });
+  if (!counter || counter.n! < amount) return null;
+  counter.n = counter.n! - amount;
+  await counter.save();
+  return counter;
+}
+`,
+      errors: [{ line: 7, column: 9, messageId: "documentLostUpdate", data: { write: "`counter.save(…)`", column: "`n`", line: 4 } }],
+    },
+    {
       name: "MongoDB driver: findOne then updateOne with $set computed in code",
       code: `import { Db } from "mongodb";
 export async function bump(db: Db, id: string) {

@@ -7,8 +7,8 @@
 // (`{ _id, balance: { $gte: amount } }`) are the write's conditions.
 //
 // A file is Mongoose / MongoDB code when it imports `mongoose`, `@nestjs/mongoose`, `@typegoose/typegoose` or
-// `mongodb`, or, by shape, when it calls `findById` on a capitalised model (a Mongoose-only method), as Express
-// services that import their models from a project file do.
+// `mongodb`. In a file that imports no database library (Express services import their models from project files),
+// a call is recognised by shape: see isModelCallByShape.
 import { ts } from "../../engine/ts";
 import { importsOf, propertyValue, skipParens, stringValue } from "../ast";
 import type { AccessAssignment, AccessCondition, DbAccess, DbLibrary } from "./access";
@@ -35,23 +35,44 @@ const ATOMIC_OPERATORS = new Set([
 const COMPARISONS: Record<string, string> = { $eq: "=", $ne: "<>", $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
 
 const MONGOOSE_MODULES = new Set(["mongoose", "@nestjs/mongoose", "@typegoose/typegoose"]);
-const libraryCache = new WeakMap<ts.SourceFile, DbLibrary | null>();
+/** Other database libraries: a file that imports one of them is that library's code, never Mongoose by shape. */
+const OTHER_DATABASE_MODULE =
+  /^(pg|mysql2(\/promise)?|better-sqlite3|knex|objection|@prisma\/client|typeorm|sequelize|sequelize-typescript|@sequelize\/core|drizzle-orm(\/.*)?|kysely|@mikro-orm\/.*|ioredis|redis)$/;
+type FileKind = "mongoose" | "mongodb" | "shape" | null;
+const kindCache = new WeakMap<ts.SourceFile, FileKind>();
 
-/** "mongoose", "mongodb", or undefined when the file is neither (see the header). */
-function libraryOf(sourceFile: ts.SourceFile): DbLibrary | undefined {
-  let library = libraryCache.get(sourceFile);
-  if (library === undefined) {
-    const modules = new Set([...importsOf(sourceFile).values()].map((i) => i.module));
-    library = [...modules].some((m) => MONGOOSE_MODULES.has(m))
+/**
+ * "mongoose" / "mongodb" by the file's imports; "shape" for a file that imports no database library (its models come
+ * from project files, as in Express services); null for another library's file.
+ */
+function fileKind(sourceFile: ts.SourceFile): FileKind {
+  let kind = kindCache.get(sourceFile);
+  if (kind === undefined) {
+    const modules = [...importsOf(sourceFile).values()].map((i) => i.module);
+    kind = modules.some((m) => MONGOOSE_MODULES.has(m))
       ? "mongoose"
-      : modules.has("mongodb")
+      : modules.includes("mongodb")
         ? "mongodb"
-        : /\b[A-Z]\w*\.findById(AndUpdate)?\s*\(/.test(sourceFile.text)
-          ? "mongoose"
-          : null;
-    libraryCache.set(sourceFile, library);
+        : modules.some((m) => OTHER_DATABASE_MODULE.test(m))
+          ? null
+          : "shape";
+    kindCache.set(sourceFile, kind);
   }
-  return library ?? undefined;
+  return kind;
+}
+
+/**
+ * By shape, a Mongoose model call: a capitalised model imported from a project file (`import { User } from
+ * "../models/user"`) called with `findById` / `findByIdAndUpdate` (Mongoose's own), or with a filter object that has no
+ * `where` (Sequelize's and TypeORM's `findOne({ where })` have one).
+ */
+function isModelCallByShape(receiver: ts.Expression, operation: string, filter: ts.Expression | undefined): boolean {
+  if (!ts.isIdentifier(receiver) || !/^[A-Z]/.test(receiver.text)) return false;
+  const imported = importsOf(receiver.getSourceFile()).get(receiver.text);
+  if (!imported?.module.startsWith(".")) return false;
+  if (operation === "findById" || operation === "findByIdAndUpdate") return true;
+  const object = filter && skipParens(filter);
+  return !!object && ts.isObjectLiteralExpression(object) && !propertyValue(object, "where");
 }
 
 /**
@@ -60,8 +81,9 @@ function libraryOf(sourceFile: ts.SourceFile): DbLibrary | undefined {
  */
 export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
   if (!READS.has(name) && !UPDATES.has(name) && name !== "save" && !MODIFIERS.has(name)) return undefined;
-  const library = libraryOf(call.getSourceFile());
-  if (!library) return undefined;
+  const kind = fileKind(call.getSourceFile());
+  if (!kind) return undefined;
+  const library: DbLibrary = kind === "mongodb" ? "mongodb" : "mongoose";
   const { links } = chainOf(call);
   // The operation is the last link that is no modifier (`findOne(…)` in `findOne(…).populate(…).exec()`).
   let index = links.length - 1;
@@ -81,6 +103,7 @@ export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess 
     if (session) access.transactionOption = session;
     return access;
   }
+  if (kind === "shape" && !isModelCallByShape(receiver, operation.name, args[0])) return undefined;
   const table = collectionName(receiver, links.slice(0, index), library);
   if (!table) return undefined;
   // The model's declaration (or the class it was injected for) says whether its schema checks versions on save.
