@@ -18,7 +18,6 @@ import {
   dbAccessOf,
   defineRule,
   enclosingFunction,
-  expressionKey,
   isRetried,
   isSetOnceWrite,
   isFunctionLike,
@@ -39,6 +38,8 @@ import {
   type ReadModifyWrite,
   type TransactionScope,
   calleeResolver,
+  canonicalKey,
+  isKeyColumn,
   type CalleeResolver,
 } from "../../server/src/rule-kit";
 import { arithmeticUpdate, atomicUpdateFix } from "./atomic-update";
@@ -138,6 +139,8 @@ type Protection =
   | "aborts-on-conflict"
   /** Only the decision depends on the read, and the write does not change the checked column. */
   | "unrelated-check"
+  /** The check only skips a write of the value the column already holds (`if (m.role === role) return`). */
+  | "no-change-shortcut"
   /** The write's WHERE repeats the check against the database's current value. */
   | "conditional-update"
   /** An insert whose duplicate-key error is handled: the unique index lets one of two concurrent inserts through. */
@@ -162,11 +165,12 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
   if (scope && scope === scopeOf(read.node, resolve)) {
     if (isWriteLock(read.lock) || relock) return "row-lock";
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
-    if (rowLocksHeldAt(read.node, scope, resolve).some((l) => sameTable(l.access.table, read.table) && locking(l.mode))) return "row-lock";
+    const held = rowLocksHeldAt(read.node, scope, resolve).filter((l) => locking(l.mode));
+    if (held.some((l) => sameTable(l.access.table, read.table) || (!l.chain && locksParentRow(l.access, read)))) return "row-lock";
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
   }
-  if (write.insert && handlesDuplicateKey(write)) return "unique-index";
+  if (write.insert && (handlesDuplicateKey(write) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
   if (isSetOnceWrite(flow)) return "set-once";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
@@ -174,6 +178,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     const checked = flow.control?.column;
     if (!write.assignments.some((a) => a.column === checked)) return "unrelated-check";
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
+    if (isNoChangeShortcut(flow)) return "no-change-shortcut";
   }
   return undefined;
 }
@@ -248,9 +253,34 @@ function schemaOf(declaration: ts.Declaration): ts.Node | undefined {
     .find((d) => ts.isIdentifier(d.name) && d.name.text === name);
 }
 
+/**
+ * The lock (a `FOR UPDATE` or an earlier write in the same transaction) names one row by a key whose value the read
+ * filters by: the parent row of the rows read (`UPDATE workflow … WHERE id = $1`, then `… FROM version WHERE
+ * workflow_id = $1`). Every transaction that locks the parent first waits for this one to commit.
+ */
+function locksParentRow(lock: DbAccess, read: DbAccess): boolean {
+  const readValues = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
+  return lock.conditions.some((c) => c.operator === "=" && c.value && isKeyColumn(c.column) && readValues.has(canonicalKey(c.value)));
+}
+
 /** Error tests that mean "that row already exists": SQLSTATE 23505, MySQL 1062, Prisma P2002, SQLite, ORM error names. */
 const DUPLICATE_KEY =
   /P2002|23505|ER_DUP_ENTRY|\b1062\b|SQLITE_CONSTRAINT|UniqueConstraint|unique[ _-]?(violation|constraint)|duplicate[ _-]?(key|entry)/i;
+
+/**
+ * A lookup by a unique key (Prisma `findUnique`) followed by an insert of that same key: of two concurrent callers
+ * that both found nothing, the unique index lets one insert through and fails the other; nothing is duplicated.
+ */
+function insertsUniqueKeyReadMissing(flow: ReadModifyWrite): boolean {
+  const { read, write } = flow;
+  if (!ts.isCallExpression(read.node) || !/^findUnique(OrThrow)?$/.test(calleeName(read.node) ?? "")) return false;
+  const keys = read.conditions.filter((c) => c.operator === "=" && c.value);
+  return (
+    keys.length > 0 &&
+    keys.length === read.conditions.length &&
+    keys.every((c) => write.assignments.some((a) => a.column === c.column && a.value && canonicalKey(a.value) === canonicalKey(c.value!)))
+  );
+}
 
 /**
  * The insert's duplicate-key error is caught and tested by the `catch` of the `try` around it: the unique index lets
@@ -274,14 +304,80 @@ function handlesDuplicateKey(write: DbAccess): boolean {
  * then `WHERE id = $2` with `toId`): the write changes another row than the one read.
  */
 function differentRows(flow: ReadModifyWrite): boolean {
-  for (const written of flow.write.conditions) {
+  const { read, write } = flow;
+  const readKeys = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!));
+  // The read and the write in one function: their key values are names of one scope, comparable by text.
+  const oneScope = enclosingFunction(read.node) === enclosingFunction(write.node);
+  for (const written of write.conditions) {
     if (written.operator !== "=" || !written.value) continue;
-    const read = flow.read.conditions.find((c) => c.column === written.column && c.operator === "=" && c.value);
-    if (!read) continue;
     // `WHERE id = row.id` names the row that was read.
-    if (expressionKey(read.value!) !== expressionKey(written.value) && flow.originOf(written.value)?.read !== flow.read) return true;
+    if (flow.originOf(written.value)?.read === read) continue;
+    const key = canonicalKey(written.value);
+    const sameColumn = read.conditions.find((c) => c.column === written.column && c.operator === "=" && c.value);
+    if (sameColumn && canonicalKey(sameColumn.value!) !== key) return true;
+    // A key of its own (`where: { id: legacyId }` after a lookup by email): not a row the read is known to have found.
+    if (!sameColumn && oneScope && readKeys.length > 0 && isKeyColumn(written.column) && !readKeys.includes(key)) return true;
   }
   return false;
+}
+
+/**
+ * The check only skips a write of the caller's value when the column already holds it: `if (m.role === role) return m;`
+ * then `data: { role }`. Concurrent callers write their own input, as they would without the check; no value read is
+ * lost. A literal (`if (order.status === "paid") return`) is a state transition, not a shortcut, and stays evidence.
+ */
+function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
+  const control = flow.control;
+  if (!control?.column) return false;
+  const written = flow.write.assignments
+    .filter((a) => a.column === control.column && a.value)
+    .map((a) => canonicalKey(stripAssertions(a.value!)));
+  if (written.length === 0) return false;
+  const equalities = [
+    ts.SyntaxKind.EqualsEqualsEqualsToken,
+    ts.SyntaxKind.EqualsEqualsToken,
+    ts.SyntaxKind.ExclamationEqualsEqualsToken,
+    ts.SyntaxKind.ExclamationEqualsToken,
+  ];
+  return conjuncts(control.condition).some((node) => {
+    if (!ts.isBinaryExpression(node) || !equalities.includes(node.operatorToken.kind)) return false;
+    // The comparison must skip the write when equal: an exit on `===`, or a write under `!==`.
+    const equal =
+      node.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || node.operatorToken.kind === ts.SyntaxKind.EqualsEqualsToken;
+    if (equal !== control.earlyExit) return false;
+    return [
+      [node.left, node.right],
+      [node.right, node.left],
+    ].some(([column, other]) => {
+      const origin = flow.originOf(column!);
+      const value = stripAssertions(other!);
+      return origin?.read === flow.read && origin.column === control.column && !isLiteral(value) && written.includes(canonicalKey(value));
+    });
+  });
+}
+
+/** The top-level `&&` operands of a condition (the condition itself when it is no `&&`). */
+function conjuncts(condition: ts.Expression): ts.Expression[] {
+  const node = skipParens(condition);
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
+    return [...conjuncts(node.left), ...conjuncts(node.right)];
+  return [node];
+}
+
+function stripAssertions(expr: ts.Expression): ts.Expression {
+  let node = skipParens(expr);
+  while (ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isTypeAssertionExpression(node) || ts.isSatisfiesExpression(node))
+    node = skipParens(node.expression);
+  return node;
+}
+
+function isLiteral(node: ts.Expression): boolean {
+  return (
+    ts.isLiteralExpression(node) ||
+    node.kind === ts.SyntaxKind.TrueKeyword ||
+    node.kind === ts.SyntaxKind.FalseKeyword ||
+    node.kind === ts.SyntaxKind.NullKeyword
+  );
 }
 
 /**

@@ -77,11 +77,35 @@ describe("parseSql: statement kinds and isolation levels", () => {
     { sql: "(SELECT id FROM accounts)", expected: { kind: "select", table: "accounts", placeholders: [] } },
     {
       sql: "INSERT INTO ledger (account_id, amount) VALUES ($1, $2)",
-      expected: { kind: "insert", table: "ledger", placeholders: ["numbered:0@48", "numbered:1@52"] },
+      expected: {
+        kind: "insert",
+        table: "ledger",
+        assignments: [
+          { column: "account_id", expression: "$1", expressionStart: 48, selfRelative: false, placeholders: ["numbered:0@48"] },
+          { column: "amount", expression: "$2", expressionStart: 52, selfRelative: false, placeholders: ["numbered:1@52"] },
+        ],
+        placeholders: ["numbered:0@48", "numbered:1@52"],
+      },
     },
     {
       sql: "REPLACE INTO `counters` (name, value) VALUES (?, ?)",
-      expected: { kind: "insert", table: "counters", placeholders: ["positional:0@46", "positional:1@49"] },
+      expected: {
+        kind: "insert",
+        table: "counters",
+        assignments: [
+          { column: "name", expression: "?", expressionStart: 46, selfRelative: false, placeholders: ["positional:0@46"] },
+          { column: "value", expression: "?", expressionStart: 49, selfRelative: false, placeholders: ["positional:1@49"] },
+        ],
+        placeholders: ["positional:0@46", "positional:1@49"],
+      },
+    },
+    {
+      sql: "INSERT INTO events (kind, at) VALUES ($1, now()), ($2, now())",
+      expected: { kind: "insert", table: "events", placeholders: ["numbered:0@38", "numbered:1@51"] },
+    },
+    {
+      sql: "INSERT INTO archive (id, total) SELECT id, total FROM orders WHERE id = $1",
+      expected: { kind: "insert", table: "archive", placeholders: ["numbered:0@72"] },
     },
     {
       sql: "DELETE FROM sessions WHERE expires_at < now()",

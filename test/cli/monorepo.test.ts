@@ -48,8 +48,26 @@ describe("monorepos", () => {
     assert.equal(stderr, "");
     assert.deepEqual(findings(stdout, root), [IN_A, IN_B]);
     assert.equal(code, 1);
-    // A name that no workspace package has is still an error, in one line.
+    // A package whose own tsconfig is a solution file (it references another) is not the workspace its extends names.
+    fs.writeFileSync(path.join(root, "packages/a/tsconfig.node.json"), `{ "compilerOptions": { "composite": true }, "files": [] }`);
+    fs.writeFileSync(
+      path.join(root, "packages/a/tsconfig.json"),
+      `{ "extends": "@acme/tsconfig/base.json", "include": ["src"], "references": [{ "path": "./tsconfig.node.json" }] }`,
+    );
+    const solution = await runCli(["lint", "-f", "json"], root);
+    assert.equal(solution.stderr, "");
+    assert.deepEqual(findings(solution.stdout, root), [IN_A, IN_B]);
+    // A base in a package that is not installed: read without it, as tsc goes on without it, and said on stderr.
     fs.writeFileSync(path.join(root, "packages/a/tsconfig.json"), `{ "extends": "@acme/missing/base.json", "include": ["src"] }`);
+    const notInstalled = await runCli(["lint", "-f", "json"], root);
+    assert.match(
+      notInstalled.stderr,
+      /^locksmith: .*packages\/a\/tsconfig\.json extends '@acme\/missing\/base\.json', whose package is not installed: read without it\n$/,
+    );
+    assert.deepEqual(findings(notInstalled.stdout, root), [IN_A, IN_B]);
+    assert.equal(notInstalled.code, 1);
+    // Installed, but without that file: an error, in one line.
+    fs.mkdirSync(path.join(root, "node_modules/@acme/missing"), { recursive: true });
     const missing = await runCli(["lint", "-f", "json"], root);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /^locksmith: .*packages\/a\/tsconfig\.json: File '@acme\/missing\/base\.json' not found\.\n$/);

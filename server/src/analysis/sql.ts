@@ -123,6 +123,7 @@ function parseStatement(sql: string): SqlStatement {
     case "REPLACE":
       statement.kind = "insert";
       statement.table = tableAfter(sql, /\bINTO\s+/i);
+      parseInsertValues(sql, statement);
       return statement;
     case "DELETE":
       statement.kind = "delete";
@@ -164,6 +165,41 @@ function parseUpdate(sql: string, statement: SqlStatement): void {
     });
   }
   parseWhere(sql, statement);
+}
+
+/**
+ * `INSERT INTO t (a, b) VALUES (x, y)`: one row's values as assignments of its columns (`a = x`), so a value read
+ * and inserted is seen as it is in an UPDATE. Several rows or `INSERT … SELECT` are left alone.
+ */
+function parseInsertValues(sql: string, statement: SqlStatement): void {
+  const masked = maskLiterals(sql);
+  const head = new RegExp(
+    String.raw`^\s*(?:INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO\s+${QUALIFIED}(?:\s+(?:AS\s+)?[A-Za-z_]\w*)?\s*\(`,
+    "i",
+  ).exec(masked);
+  if (!head) return;
+  const columnsStart = head[0].length;
+  const columnsEnd = clauseEnd(sql, columnsStart, /$^/y);
+  const values = /^\)\s*VALUES\s*\(/i.exec(masked.slice(columnsEnd));
+  if (!values) return;
+  const valuesStart = columnsEnd + values[0].length;
+  const valuesEnd = clauseEnd(sql, valuesStart, /$^/y);
+  // A second row (`), (`) is not one row's values.
+  if (/^\)\s*,\s*\(/.test(masked.slice(valuesEnd))) return;
+  const columns = splitTopLevel(sql, columnsStart, columnsEnd, ",").map(([s, e]) => unquote(sql.slice(s, e).trim()));
+  const counters = countersBefore(sql, valuesStart);
+  const parts = splitTopLevel(sql, valuesStart, valuesEnd, ",");
+  if (parts.length !== columns.length) return;
+  parts.forEach(([start, end], i) => {
+    const expression = sql.slice(start, end).trim();
+    statement.assignments.push({
+      column: columns[i]!,
+      expression,
+      expressionStart: start + (sql.slice(start, end).length - sql.slice(start, end).trimStart().length),
+      selfRelative: false,
+      placeholders: placeholdersIn(sql, start, end, counters),
+    });
+  });
 }
 
 /** Fills `conditions` and `whereEnd` from the WHERE clause. */

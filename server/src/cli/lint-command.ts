@@ -281,6 +281,7 @@ function analyse(command: LintCommand, session: LintSession, io: CliIo): { repor
     command.fix || command.fixDryRun ? fixRun(command, session, lintOptions, io) : { run: session.lint(lintOptions), fixed: undefined };
   progress?.finish();
   printRunProblems(run, io);
+  for (const warning of session.spec.warnings ?? []) io.stderr(`locksmith: ${warning}\n`);
   printLockDeclarationProblems(session, io);
   const crashed = run.crashes.length > 0;
   const report = buildReport(run, io.cwd, fixed);

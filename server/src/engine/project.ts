@@ -56,21 +56,46 @@ export interface ProjectSpec {
   packages: Map<string, string>;
   /** A linted file whose text is not on disk (`--stdin`), if any. */
   virtualFile?: string;
+  /** What was read with less than the project says (a tsconfig base in a package not installed), for stderr. */
+  warnings?: string[];
 }
 
 /** Reads a tsconfig into compiler options and file names, turning its diagnostics into a ProjectLoadError. */
-export function readTsconfig(tsconfigPath: string): { options: ts.CompilerOptions; fileNames: string[] } {
+export function readTsconfig(tsconfigPath: string): { options: ts.CompilerOptions; fileNames: string[]; warnings: string[] } {
   const file = path.resolve(tsconfigPath);
   if (!fs.existsSync(file)) throw new ProjectLoadError(`tsconfig not found: ${tsconfigPath}`);
   let read = parseTsconfig(file, ts.sys);
   // `extends` of a workspace package (`@acme/tsconfig/base.json`) before `npm install` linked it: read it from the
   // package's folder, as node_modules would after the install.
   if (read.missingFile) {
-    const packages = findWorkspace(path.dirname(file))?.packages;
-    if (packages?.size) read = parseTsconfig(file, workspaceLinkedSystem(packages));
+    const packages = nearestWorkspacePackages(path.dirname(file));
+    if (packages) read = parseTsconfig(file, workspaceLinkedSystem(packages));
   }
-  if (!read.parsed || read.errors.length > 0) throw new ProjectLoadError(`${tsconfigPath}: ${read.errors[0] ?? "cannot be parsed"}`);
-  return { options: { ...read.parsed.options, noEmit: true }, fileNames: read.parsed.fileNames.map(normalizePath) };
+  // A base in a package that is not installed at all (`expo/tsconfig.base` before the install): as tsc does, go on
+  // with the tsconfig's own options, and say so.
+  const warnings: string[] = [];
+  const errors = read.errors.filter((message) => {
+    const base = /^File '([^'.][^']*)' not found\.$/.exec(message)?.[1];
+    if (!base || path.isAbsolute(base) || isInstalled(packageNameOf(base), path.dirname(file))) return true;
+    warnings.push(`${tsconfigPath} extends '${base}', whose package is not installed: read without it`);
+    return false;
+  });
+  if (!read.parsed || errors.length > 0) throw new ProjectLoadError(`${tsconfigPath}: ${errors[0] ?? "cannot be parsed"}`);
+  return { options: { ...read.parsed.options, noEmit: true }, fileNames: read.parsed.fileNames.map(normalizePath), warnings };
+}
+
+/** `@scope/name/x.json` → `@scope/name`; `name/x` → `name`. */
+function packageNameOf(specifier: string): string {
+  const parts = specifier.split("/");
+  return parts.slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+}
+
+/** A `node_modules/<name>` folder at or above `dir`. */
+function isInstalled(name: string, dir: string): boolean {
+  for (let current = dir; ; current = path.dirname(current)) {
+    if (fs.existsSync(path.join(current, "node_modules", name))) return true;
+    if (path.dirname(current) === current) return false;
+  }
 }
 
 function parseTsconfig(
@@ -87,6 +112,15 @@ function parseTsconfig(
     errors: diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")),
     missingFile: diagnostics.some((d) => d.code === 6053), // "File '…' not found."
   };
+}
+
+/** The packages of the nearest workspace above `start` that declares any (a package's own solution tsconfig declares none). */
+function nearestWorkspacePackages(start: string): ReadonlyMap<string, string> | undefined {
+  for (let layout = findWorkspace(start); layout; layout = findWorkspace(path.dirname(layout.root))) {
+    if (layout.packages.size > 0) return layout.packages;
+    if (path.dirname(layout.root) === layout.root) return undefined;
+  }
+  return undefined;
 }
 
 /** `ts.sys` where `…/node_modules/<workspace package>/…` is that package's folder. */
@@ -180,7 +214,7 @@ export function resolveProjectSpec(input: {
   const workspace = explicit.length > 0 ? undefined : workspaceOf(input.paths.length > 0 ? input.paths : ["."], cwd);
   const tsconfigs = explicit.length > 0 ? [...new Set(explicit)] : (workspace?.tsconfigs ?? []);
   if (tsconfigs.length > 0) {
-    const { options, fileNames } = readTsconfigs(tsconfigs);
+    const { options, fileNames, warnings } = readTsconfigs(tsconfigs);
     // `-p` alone lints its files; in a monorepo found from the paths (or "."), the paths are what is linted.
     const lintFiles =
       input.paths.length > 0 || workspace
@@ -198,6 +232,7 @@ export function resolveProjectSpec(input: {
       lintFiles,
       packages,
       ...virtual,
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
   }
   const paths = input.paths.length > 0 ? input.paths : ["."];
@@ -214,6 +249,7 @@ export function resolveProjectSpec(input: {
     lintFiles,
     packages: new Map(),
     ...virtual,
+    ...(read && read.warnings.length > 0 ? { warnings: read.warnings } : {}),
   };
 }
 
@@ -239,9 +275,13 @@ function workspaceOf(paths: readonly string[], cwd: string) {
  * Several tsconfigs as one Program: the union of their files, with the first one's compiler options (one Program
  * has one set; packages of a monorepo rarely differ in what matters to the analysis).
  */
-export function readTsconfigs(tsconfigs: readonly string[]): { options: ts.CompilerOptions; fileNames: string[] } {
+export function readTsconfigs(tsconfigs: readonly string[]): { options: ts.CompilerOptions; fileNames: string[]; warnings: string[] } {
   const read = tsconfigs.map((t) => readTsconfig(t));
-  return { options: read[0]!.options, fileNames: [...new Set(read.flatMap((r) => r.fileNames))] };
+  return {
+    options: read[0]!.options,
+    fileNames: [...new Set(read.flatMap((r) => r.fileNames))],
+    warnings: read.flatMap((r) => r.warnings),
+  };
 }
 
 function commonFolder(folders: readonly string[]): string {

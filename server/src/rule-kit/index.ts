@@ -14,6 +14,7 @@ export * from "../analysis/sql";
 export * from "../analysis/db";
 export * from "../analysis/locks";
 export * from "../analysis/transactions";
+export * from "../analysis/identity";
 export * from "../analysis/transaction-wrappers";
 export * from "../analysis/summaries";
 export * from "../analysis/held-regions";

@@ -1,0 +1,181 @@
+// select-then-update: whether the write really changes the row read, and whether a check before it really decides
+// anything a concurrent caller could invalidate. Shapes from real services (membership, account linking, settings).
+import { selectThenUpdate } from "../../rules/select-then-update";
+import { runRuleTests } from "../helpers/rule-tester";
+
+const PRISMA = `import { Prisma, PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+`;
+
+/** A pg transaction that runs `lock` first, then reads the last position of a list's items and inserts the next. */
+const appendItem = (lock: string) => `import { PoolClient } from "pg";
+
+export async function appendItem(client: PoolClient, listId: string, title: string) {
+  await client.query("BEGIN");
+  try {${lock}
+    const { rows } = await client.query("SELECT max(position) AS last FROM items WHERE list_id = $1", [listId]);
+    await client.query("INSERT INTO items (list_id, title, position) VALUES ($1, $2, $3)", [listId, title, (rows[0].last ?? 0) + 1]);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  }
+}`;
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      name: "Prisma: a lookup by a compound unique key finds nothing, then the same key is created (the index rejects a second insert)",
+      code: `${PRISMA}
+export async function addMember(organizationId: string, userId: string, role: string) {
+  const existing = await prisma.membership.findUnique({
+    where: { userId_organizationId: { userId, organizationId } },
+  });
+  if (existing) return existing;
+  return prisma.membership.create({ data: { userId, organizationId, role } });
+}`,
+    },
+    {
+      name: "Prisma: a lookup by a unique field finds nothing, then that field is created",
+      code: `${PRISMA}
+export async function claimHandle(handle: string, ownerId: string) {
+  const taken = await prisma.profile.findUnique({ where: { handle } });
+  if (taken) throw new Error("handle taken");
+  return prisma.profile.create({ data: { handle, ownerId } });
+}`,
+    },
+    {
+      name: "Prisma: an ownership check on the row a unique lookup found, else the row created with that key",
+      code: `${PRISMA}
+export async function link(tx: Prisma.TransactionClient, userId: string, provider: string, providerAccountId: string) {
+  const account = await tx.account.findUnique({ where: { provider_providerAccountId: { provider, providerAccountId } } });
+  if (account && account.userId !== userId) throw new Error("linked to another user");
+  if (account) return account;
+  return tx.account.create({ data: { userId, provider, providerAccountId } });
+}`,
+    },
+    {
+      name: "Prisma: the check only skips a write that would store what the row already holds",
+      code: `${PRISMA}
+export async function setRole(organizationId: string, userId: string, role: string, accepted: boolean) {
+  const member = await prisma.membership.findUnique({
+    where: { userId_organizationId: { userId, organizationId } },
+  });
+  if (!member) throw new Error("not a member");
+  if (member.role === role) return member;
+  return prisma.membership.update({
+    where: { userId_organizationId: { userId, organizationId } },
+    data: { role, accepted },
+  });
+}`,
+    },
+    {
+      name: "Prisma: an ownership check on one row, then a write of another row named by the caller",
+      code: `${PRISMA}
+export async function relink(tx: Prisma.TransactionClient, userId: string, provider: string, accountId: string, legacyId: string) {
+  const canonical = await tx.account.findUnique({
+    where: { provider_providerAccountId: { provider, providerAccountId: accountId } },
+    select: { id: true, userId: true },
+  });
+  if (canonical && canonical.userId !== userId) throw new Error("linked to another user");
+  if (!canonical) {
+    await tx.account.update({ where: { id: legacyId }, data: { userId, provider, providerAccountId: accountId } });
+  }
+}`,
+    },
+    {
+      name: "Prisma: the parent row updated first in the transaction (its lock held until commit), then the next number of its children",
+      code: `${PRISMA}
+export async function publish(workflowId: string, definition: object) {
+  return prisma.$transaction(async (tx) => {
+    const { count } = await tx.workflow.updateMany({ where: { id: workflowId, status: "draft" }, data: { status: "published" } });
+    if (count !== 1) throw new Error("not a draft");
+    const latest = await tx.workflowVersion.findFirst({ where: { workflowId }, orderBy: { version: "desc" } });
+    return tx.workflowVersion.create({ data: { workflowId, definition, version: (latest?.version ?? 0) + 1 } });
+  });
+}`,
+    },
+    {
+      name: "pg: the list row locked FOR UPDATE, then the next position of its items",
+      code: appendItem('\n    await client.query("SELECT id FROM lists WHERE id = $1 FOR UPDATE", [listId]);'),
+    },
+  ],
+  invalid: [
+    {
+      name: "pg: the next position of a list's items read and inserted in a transaction with no lock",
+      code: appendItem(""),
+      errors: [
+        {
+          line: 7,
+          column: 11,
+          messageId: "insertFromRead",
+          data: { write: "`INSERT INTO items (list_id, title, position) VALUES ($1, $2, $3)`", column: "`last`", line: 6 },
+        },
+      ],
+    },
+    {
+      name: "Prisma: an ownership check on the row a non-unique lookup found, else a row created (no index stops the second)",
+      code: `${PRISMA}
+export async function link(tx: Prisma.TransactionClient, userId: string, provider: string, email: string) {
+  const account = await tx.account.findFirst({ where: { provider, email } });
+  if (account && account.userId !== userId) throw new Error("linked to another user");
+  if (account) return account;
+  return tx.account.create({ data: { userId, provider, email } });
+}`,
+      errors: [
+        { line: 8, column: 10, messageId: "checkThenWrite", data: { write: "`tx.account.create(…)`", column: "`userId`", line: 5 } },
+      ],
+    },
+    {
+      name: "Prisma: another workflow's row updated first: the children read are not under it",
+      code: `${PRISMA}
+export async function publishCopy(sourceId: string, workflowId: string, definition: object) {
+  return prisma.$transaction(async (tx) => {
+    await tx.workflow.update({ where: { id: sourceId }, data: { copiedAt: new Date() } });
+    const latest = await tx.workflowVersion.findFirst({ where: { workflowId }, orderBy: { version: "desc" } });
+    return tx.workflowVersion.create({ data: { workflowId, definition, version: (latest?.version ?? 0) + 1 } });
+  });
+}`,
+      errors: [
+        {
+          line: 8,
+          column: 12,
+          messageId: "insertFromRead",
+          data: { write: "`tx.workflowVersion.create(…)`", column: "`version`", line: 7 },
+        },
+      ],
+    },
+    {
+      name: "Prisma: a check that a role may change, then the change (two demotions can both pass)",
+      code: `${PRISMA}
+export async function demote(organizationId: string, userId: string) {
+  const member = await prisma.membership.findUnique({
+    where: { userId_organizationId: { userId, organizationId } },
+  });
+  if (!member || member.role !== "owner") throw new Error("not an owner");
+  return prisma.membership.update({
+    where: { userId_organizationId: { userId, organizationId } },
+    data: { role: "member" },
+  });
+}`,
+      errors: [
+        { line: 9, column: 10, messageId: "checkThenWrite", data: { write: "`prisma.membership.update(…)`", column: "`role`", line: 5 } },
+      ],
+    },
+    {
+      name: "Prisma: the row's JSON settings merged with the input and written back",
+      code: `${PRISMA}
+export async function setLogo(organizationId: string, logoUrl: string) {
+  const organization = await prisma.organization.findUnique({ where: { id: organizationId } });
+  if (!organization) throw new Error("not found");
+  await prisma.organization.update({
+    where: { id: organizationId },
+    data: { branding: { ...(organization.branding as object), logoUrl } },
+  });
+}`,
+      errors: [
+        { line: 7, column: 9, messageId: "lostUpdate", data: { write: "`prisma.organization.update(…)`", column: "`branding`", line: 5 } },
+      ],
+    },
+  ],
+});
