@@ -326,6 +326,15 @@ export class Tag {
   }`),
     },
     {
+      name: "Mongoose (NestJS): a membership check before $addToSet (running it twice changes nothing)",
+      files: MONGOOSE_SCHEMAS,
+      code: userService(`  async tag(id: string, tag: string) {
+    const user = await this.userModel.findById(id).exec();
+    if (!user) throw new NotFoundException();
+    if (!user.tags.includes(tag)) await this.userModel.updateOne({ _id: id }, { $addToSet: { tags: tag } }).exec();
+  }`),
+    },
+    {
       name: "Mongoose (NestJS): a schema with optimisticConcurrency: save checks the version",
       files: MONGOOSE_SCHEMAS,
       code: userService(`  async add(id: string, amount: number) {
@@ -611,6 +620,23 @@ export async function next(req: Request, res: Response) {
 `,
       errors: [
         { line: 7, column: 25, messageId: "documentLostUpdate", data: { write: "`Counter.findByIdAndUpdate(…)`", column: "`n`", line: 5 } },
+      ],
+    },
+    {
+      name: "Mongoose (NestJS): a membership check before $push: two concurrent calls both push (a duplicate)",
+      files: MONGOOSE_SCHEMAS,
+      code: userService(`  async tag(id: string, tag: string) {
+    const user = await this.userModel.findById(id).exec();
+    if (!user) throw new NotFoundException();
+    if (!user.tags.includes(tag)) await this.userModel.updateOne({ _id: id }, { $push: { tags: tag } }).exec();
+  }`),
+      errors: [
+        {
+          line: 17,
+          column: 41,
+          messageId: "documentCheckThenWrite",
+          data: { write: "`this.userModel.updateOne(…)…exec(…)`", column: "`tags`", line: 15 },
+        },
       ],
     },
     {

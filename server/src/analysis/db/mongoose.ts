@@ -19,19 +19,13 @@ const UPDATES = new Set(["updateOne", "updateMany", "findOneAndUpdate", "findByI
 /** Query modifiers that may follow a read or an update in a chain (`.populate("x").lean().exec()`). */
 const MODIFIERS = new Set(["exec", "lean", "populate", "select", "session", "orFail", "sort", "collation", "hint", "read", "setOptions"]);
 /** Operators whose new value the database computes from the current one (or that add / remove array elements). */
-const ATOMIC_OPERATORS = new Set([
-  "$inc",
-  "$mul",
-  "$min",
-  "$max",
-  "$push",
-  "$addToSet",
-  "$pull",
-  "$pullAll",
-  "$pop",
-  "$unset",
-  "$currentDate",
-]);
+const ATOMIC_OPERATORS = new Set(["$inc", "$mul", "$min", "$max", "$push", "$pop", "$currentDate"]);
+/**
+ * Operators that end in the same state however often they run (a set member added or removed, a field removed): a
+ * check before them (`if (!doc.likes.includes(id))`) only skips a write that would change nothing, so they are not
+ * listed as assignments.
+ */
+const IDEMPOTENT_OPERATORS = new Set(["$addToSet", "$pull", "$pullAll", "$unset"]);
 const COMPARISONS: Record<string, string> = { $eq: "=", $ne: "<>", $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
 
 const MONGOOSE_MODULES = new Set(["mongoose", "@nestjs/mongoose", "@typegoose/typegoose"]);
@@ -195,7 +189,7 @@ export function updateAssignments(update: ts.Expression | undefined): AccessAssi
   const out = objectAssignments(object, () => false).filter((a) => !a.column.startsWith("$"));
   for (const property of object.properties) {
     const operator = ts.isPropertyAssignment(property) ? propertyName(property) : undefined;
-    if (!operator?.startsWith("$") || !ts.isPropertyAssignment(property)) continue;
+    if (!operator?.startsWith("$") || !ts.isPropertyAssignment(property) || IDEMPOTENT_OPERATORS.has(operator)) continue;
     const atomic = ATOMIC_OPERATORS.has(operator);
     out.push(...objectAssignments(property.initializer, () => atomic));
   }
