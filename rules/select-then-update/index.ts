@@ -39,6 +39,7 @@ import {
   type TransactionScope,
   calleeResolver,
   canonicalKey,
+  dbAccessOf,
   isKeyColumn,
   type CalleeResolver,
 } from "../../server/src/rule-kit";
@@ -322,46 +323,86 @@ function differentRows(flow: ReadModifyWrite): boolean {
 }
 
 /**
- * The check only skips a write of the caller's value when the column already holds it: `if (m.role === role) return m;`
- * then `data: { role }`. Concurrent callers write their own input, as they would without the check; no value read is
- * lost. A literal (`if (order.status === "paid") return`) is a state transition, not a shortcut, and stays evidence.
+ * The check skips the write only when the row already holds what it would write, and nothing else is awaited between
+ * them: `if (m.role === role) return m;` then `data: { role }`; `if (token.revokedAt) … revokedAt: null`;
+ * `if (job.state !== "done") … state: "done"`. Without the check the final row would be the same; concurrent callers
+ * write what they would write anyway, and no value read is lost. A check that also guards other work (a charge, an
+ * email) before the write stays evidence (`if (order.status !== "paid") { await charge(); … }`), as does one that
+ * skips a write that would change the row (`if (status === "pending") … status: "approved"`).
  */
 function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
   const control = flow.control;
   if (!control?.column) return false;
-  const written = flow.write.assignments
-    .filter((a) => a.column === control.column && a.value)
-    .map((a) => canonicalKey(stripAssertions(a.value!)));
-  if (written.length === 0) return false;
-  const equalities = [
-    ts.SyntaxKind.EqualsEqualsEqualsToken,
-    ts.SyntaxKind.EqualsEqualsToken,
-    ts.SyntaxKind.ExclamationEqualsEqualsToken,
-    ts.SyntaxKind.ExclamationEqualsToken,
-  ];
-  return conjuncts(control.condition).some((node) => {
-    if (!ts.isBinaryExpression(node) || !equalities.includes(node.operatorToken.kind)) return false;
-    // The comparison must skip the write when equal: an exit on `===`, or a write under `!==`.
-    const equal =
-      node.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || node.operatorToken.kind === ts.SyntaxKind.EqualsEqualsToken;
-    if (equal !== control.earlyExit) return false;
-    return [
-      [node.left, node.right],
-      [node.right, node.left],
-    ].some(([column, other]) => {
-      const origin = flow.originOf(column!);
-      const value = stripAssertions(other!);
-      return origin?.read === flow.read && origin.column === control.column && !isLiteral(value) && written.includes(canonicalKey(value));
-    });
+  const written = flow.write.assignments.filter((a) => a.column === control.column && a.value).map((a) => stripAssertions(a.value!));
+  if (written.length !== 1 || awaitsOtherWork(control.statement, flow.write)) return false;
+  const value = written[0]!;
+  const isColumn = (node: ts.Expression) => {
+    const n = stripAssertions(node);
+    if (!ts.isIdentifier(n) && !ts.isPropertyAccessExpression(n) && !ts.isElementAccessExpression(n)) return false;
+    const origin = flow.originOf(n);
+    return origin?.read === flow.read && origin.column === control.column;
+  };
+  const isNull = (node: ts.Expression) => {
+    const n = stripAssertions(node);
+    return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined");
+  };
+  // What must hold of the column when the write is skipped: an exit runs when all its `&&` operands hold; a write
+  // under `if` is skipped when none of its `||` operands does.
+  const holdsWhenSkipped: Array<{ node: ts.Expression; negated: boolean }> = control.earlyExit
+    ? operands(control.condition, ts.SyntaxKind.AmpersandAmpersandToken).map((node) => ({ node, negated: false }))
+    : ts.isIfStatement(control.statement) &&
+        control.statement.expression === control.condition &&
+        within(flow.write.node, control.statement.thenStatement)
+      ? operands(control.condition, ts.SyntaxKind.BarBarToken).map((node) => ({ node, negated: true }))
+      : [];
+  return holdsWhenSkipped.some(({ node, negated }) => {
+    let test = skipParens(node);
+    let holds = !negated;
+    while (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) {
+      test = skipParens(test.operand);
+      holds = !holds;
+    }
+    // Truthiness: skipped while unset, and the write clears it.
+    if (isColumn(test)) return !holds && isNull(value);
+    if (!ts.isBinaryExpression(test)) return false;
+    const op = test.operatorToken.kind;
+    const equal = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
+    if (!equal && op !== ts.SyntaxKind.ExclamationEqualsEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsToken) return false;
+    // Skipped only when the column equals the other side...
+    if (equal !== holds) return false;
+    const other = isColumn(test.left) ? test.right : isColumn(test.right) ? test.left : undefined;
+    // ...which is the value written.
+    return !!other && (isNull(other) ? isNull(value) : canonicalKey(stripAssertions(other)) === canonicalKey(value));
   });
 }
 
-/** The top-level `&&` operands of a condition (the condition itself when it is no `&&`). */
-function conjuncts(condition: ts.Expression): ts.Expression[] {
+/** An awaited call other than a database statement between `from` and the write: work the check guards too. */
+function awaitsOtherWork(from: ts.Node, write: DbAccess): boolean {
+  const fn = enclosingFunction(write.node);
+  if (!fn?.body) return true;
+  let found = false;
+  walk(fn.body, (node) => {
+    if (found || node.getEnd() <= from.getStart() || node.getStart() >= write.node.getStart()) return false;
+    if (isFunctionLike(node)) return false;
+    if (ts.isAwaitExpression(node)) {
+      const awaited = skipParens(node.expression);
+      if (!(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited)) || !dbAccessOf(awaited)) found = true;
+    }
+    return !found;
+  });
+  return found;
+}
+
+/** The top-level operands of a chain of `operator` (the condition itself when it is no such chain). */
+function operands(condition: ts.Expression, operator: ts.SyntaxKind): ts.Expression[] {
   const node = skipParens(condition);
-  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
-    return [...conjuncts(node.left), ...conjuncts(node.right)];
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === operator)
+    return [...operands(node.left, operator), ...operands(node.right, operator)];
   return [node];
+}
+
+function within(node: ts.Node, container: ts.Node): boolean {
+  return node.getStart() >= container.getStart() && node.getEnd() <= container.getEnd();
 }
 
 function stripAssertions(expr: ts.Expression): ts.Expression {
@@ -369,15 +410,6 @@ function stripAssertions(expr: ts.Expression): ts.Expression {
   while (ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isTypeAssertionExpression(node) || ts.isSatisfiesExpression(node))
     node = skipParens(node.expression);
   return node;
-}
-
-function isLiteral(node: ts.Expression): boolean {
-  return (
-    ts.isLiteralExpression(node) ||
-    node.kind === ts.SyntaxKind.TrueKeyword ||
-    node.kind === ts.SyntaxKind.FalseKeyword ||
-    node.kind === ts.SyntaxKind.NullKeyword
-  );
 }
 
 /**

@@ -70,6 +70,25 @@ export async function setRole(organizationId: string, userId: string, role: stri
 }`,
     },
     {
+      name: "Prisma: a revocation cleared only where it is set (without the check the row would end the same)",
+      code: `${PRISMA}
+export async function restoreToken(id: string) {
+  const token = await prisma.accessToken.findUnique({ where: { id } });
+  if (!token?.revokedAt) return token;
+  return prisma.accessToken.update({ where: { id }, data: { revokedAt: null } });
+}`,
+    },
+    {
+      name: "Prisma: a state written only where it is not that state yet",
+      code: `${PRISMA}
+export async function markDone(id: string) {
+  const job = await prisma.job.findUniqueOrThrow({ where: { id } });
+  if (job.state !== "done") {
+    await prisma.job.update({ where: { id }, data: { state: "done", finishedAt: new Date() } });
+  }
+}`,
+    },
+    {
       name: "Prisma: an ownership check on one row, then a write of another row named by the caller",
       code: `${PRISMA}
 export async function relink(tx: Prisma.TransactionClient, userId: string, provider: string, accountId: string, legacyId: string) {
@@ -143,6 +162,33 @@ export async function publishCopy(sourceId: string, workflowId: string, definiti
           messageId: "insertFromRead",
           data: { write: "`tx.workflowVersion.create(…)`", column: "`version`", line: 7 },
         },
+      ],
+    },
+    {
+      name: "Prisma: a payment made only where the order is not paid yet, then marked paid (two callers both charge)",
+      code: `${PRISMA}
+declare function charge(orderId: string, cents: number): Promise<void>;
+export async function pay(id: string) {
+  const order = await prisma.order.findUniqueOrThrow({ where: { id } });
+  if (order.status !== "paid") {
+    await charge(id, order.totalCents);
+    await prisma.order.update({ where: { id }, data: { status: "paid" } });
+  }
+}`,
+      errors: [
+        { line: 9, column: 11, messageId: "checkThenWrite", data: { write: "`prisma.order.update(…)`", column: "`status`", line: 6 } },
+      ],
+    },
+    {
+      name: "Prisma: a pending request approved (a concurrent rejection passes the same check)",
+      code: `${PRISMA}
+export async function approve(id: string) {
+  const request = await prisma.request.findUniqueOrThrow({ where: { id } });
+  if (request.status !== "pending") throw new Error("already decided");
+  return prisma.request.update({ where: { id }, data: { status: "approved" } });
+}`,
+      errors: [
+        { line: 7, column: 10, messageId: "checkThenWrite", data: { write: "`prisma.request.update(…)`", column: "`status`", line: 5 } },
       ],
     },
     {
