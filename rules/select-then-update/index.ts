@@ -39,7 +39,6 @@ import {
   type TransactionScope,
   calleeResolver,
   canonicalKey,
-  dbAccessOf,
   isKeyColumn,
   type CalleeResolver,
 } from "../../server/src/rule-kit";
