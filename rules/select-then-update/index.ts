@@ -141,6 +141,8 @@ type Protection =
   | "unrelated-check"
   /** The check only skips a write of the value the column already holds (`if (m.role === role) return`). */
   | "no-change-shortcut"
+  /** Every caller that passes the check writes the same thing: the current time, or values of the row's lookup key. */
+  | "same-for-every-caller"
   /** The write's WHERE repeats the check against the database's current value. */
   | "conditional-update"
   /** An insert whose duplicate-key error is handled: the unique index lets one of two concurrent inserts through. */
@@ -179,6 +181,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     if (!write.assignments.some((a) => a.column === checked)) return "unrelated-check";
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
     if (isNoChangeShortcut(flow)) return "no-change-shortcut";
+    if (isSameForEveryCaller(flow)) return "same-for-every-caller";
   }
   return undefined;
 }
@@ -372,6 +375,42 @@ function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     const other = isColumn(test.left) ? test.right : isColumn(test.right) ? test.left : undefined;
     // ...which is the value written.
     return !!other && (isNull(other) ? isNull(value) : canonicalKey(stripAssertions(other)) === canonicalKey(value));
+  });
+}
+
+/**
+ * Every value the write stores is one that each caller passing the check computes alike: the current time
+ * (`lastActivityAt: new Date()`, a sliding expiry), or a function of the values the row was looked up by
+ * (`token: hash(apiToken)` after `findFirst({ where: { token: apiToken } })`, a one-way upgrade). Two callers both
+ * passing the check write the same row twice with the same values. A constant is not enough (`status: "approved"`
+ * after a check of `"pending"` is a state transition another writer can race), nor is other work between them.
+ */
+function isSameForEveryCaller(flow: ReadModifyWrite): boolean {
+  const { read, write } = flow;
+  if (!flow.control || write.assignments.length === 0 || awaitsOtherWork(flow.control.statement, write)) return false;
+  const lookup = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
+  return write.assignments.every((assignment) => {
+    const value = assignment.value && stripAssertions(assignment.value);
+    if (!value || assignment.sql) return false;
+    let varies = false;
+    let alike = false;
+    const visit = (node: ts.Node): boolean => {
+      if (varies) return false;
+      if ((ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) && lookup.has(canonicalKey(node))) {
+        alike = true;
+        return false;
+      }
+      if (ts.isIdentifier(node)) {
+        const parent = node.parent;
+        const named = (ts.isPropertyAccessExpression(parent) && parent.name === node) || ts.isPropertyAssignment(parent);
+        const called = ts.isCallExpression(parent) && parent.expression === node;
+        if (node.text === "Date") alike = true;
+        else if (!named && !called) varies = true;
+      }
+      return true;
+    };
+    if (visit(value)) walk(value, visit);
+    return alike && !varies;
   });
 }
 

@@ -89,6 +89,53 @@ export async function markDone(id: string) {
 }`,
     },
     {
+      name: "Prisma: a file path built from the row's folder written to another column (nothing it computed from is written back)",
+      code: `${PRISMA}
+declare function store(path: string, data: Buffer): Promise<void>;
+export async function saveScreenshot(id: number, image: Buffer) {
+  const link = await prisma.link.findUnique({ where: { id } });
+  if (!link) return;
+  await store(\`archives/\${link.collectionId}/\${id}.png\`, image);
+  await prisma.link.update({ where: { id }, data: { image: \`archives/\${link.collectionId}/\${id}.png\` } });
+}`,
+    },
+    {
+      name: "Prisma: a random username set where missing, and never used by the writer (whichever is stored is the only one seen)",
+      code: `${PRISMA}
+export async function ensureUsername(id: number) {
+  const user = await prisma.user.findUnique({ where: { id } });
+  if (user && !user.username) {
+    const generated = "user" + Math.round(Math.random() * 1_000_000_000);
+    await prisma.user.update({ where: { id }, data: { username: generated } });
+  }
+}`,
+    },
+    {
+      name: "Prisma: last activity touched at most once a day (every caller writes the current time)",
+      code: `${PRISMA}
+declare function sameDay(a: Date, b: Date): boolean;
+export async function touchWorkspace(workspaceId: string) {
+  const workspace = await prisma.workspace.findFirst({ where: { id: workspaceId } });
+  if (!workspace?.lastActivityAt || !sameDay(workspace.lastActivityAt, new Date())) {
+    await prisma.workspace.updateMany({ where: { id: workspaceId }, data: { lastActivityAt: new Date() } });
+  }
+}`,
+    },
+    {
+      name: "Prisma: a plain-text token found by its value and upgraded to its hash (every caller writes the same hash)",
+      code: `${PRISMA}
+declare function hashToken(token: string): string;
+declare function isHashed(token: string): boolean;
+export async function authenticate(apiToken: string) {
+  const record = await prisma.apiToken.findFirst({ where: { token: apiToken }, include: { owner: true } });
+  if (!record) return undefined;
+  if (!isHashed(record.token)) {
+    await prisma.apiToken.update({ where: { id: record.id }, data: { token: hashToken(apiToken) } });
+  }
+  return record.owner;
+}`,
+    },
+    {
       name: "Prisma: an ownership check on one row, then a write of another row named by the caller",
       code: `${PRISMA}
 export async function relink(tx: Prisma.TransactionClient, userId: string, provider: string, accountId: string, legacyId: string) {
@@ -161,6 +208,73 @@ export async function publishCopy(sourceId: string, workflowId: string, definiti
           column: 12,
           messageId: "insertFromRead",
           data: { write: "`tx.workflowVersion.create(…)`", column: "`version`", line: 7 },
+        },
+      ],
+    },
+    {
+      name: "pg: a balance read under an alias and written back",
+      code: `import { Pool } from "pg";
+
+export async function debit(pool: Pool, id: string, cents: number) {
+  const { rows } = await pool.query("SELECT balance_cents AS current FROM wallets WHERE id = $1", [id]);
+  await pool.query("UPDATE wallets SET balance_cents = $1 WHERE id = $2", [rows[0].current - cents, id]);
+}`,
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`UPDATE wallets SET balance_cents = $1`", column: "`current`", line: 4 },
+        },
+      ],
+    },
+    {
+      name: "Prisma: a share token generated where missing and handed to the caller (a concurrent caller may store another)",
+      code: `${PRISMA}
+import { randomUUID } from "node:crypto";
+export async function shareLink(id: string) {
+  const document = await prisma.document.findUniqueOrThrow({ where: { id } });
+  if (document.shareToken) return document.shareToken;
+  const token = randomUUID();
+  await prisma.document.update({ where: { id }, data: { shareToken: token } });
+  return token;
+}`,
+      errors: [
+        {
+          line: 9,
+          column: 9,
+          messageId: "checkThenWrite",
+          data: { write: "`prisma.document.update(…)`", column: "`shareToken`", line: 6 },
+        },
+      ],
+    },
+    {
+      name: "Prisma: a pending invitation accepted with a timestamp (a concurrent revocation passes the same check)",
+      code: `${PRISMA}
+export async function accept(id: string) {
+  const invitation = await prisma.invitation.findUniqueOrThrow({ where: { id } });
+  if (invitation.status !== "pending") throw new Error("no longer pending");
+  await prisma.invitation.update({ where: { id }, data: { status: "accepted", acceptedAt: new Date() } });
+}`,
+      errors: [
+        { line: 7, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.invitation.update(…)`", column: "`status`", line: 5 } },
+      ],
+    },
+    {
+      name: "slonik: a statement passed to pool.query as a sql template is one write, reported once",
+      code: `import { sql, type DatabasePool } from "slonik";
+
+export async function enablePasskeys(pool: DatabasePool, id: string) {
+  const row = await pool.one(sql\`select sign_in from sign_in_settings where id = \${id}\`);
+  const signIn = { ...(row.sign_in as object), passkeys: true };
+  await pool.query(sql\`update sign_in_settings set sign_in = \${JSON.stringify(signIn)} where id = \${id}\`);
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`update sign_in_settings set sign_in = $?`", column: "the row", line: 4 },
         },
       ],
     },

@@ -126,6 +126,9 @@ export function sqlSiteOf(node: ts.Node): SqlSite | undefined {
     const tag = skipParens(node.tag);
     const tagName = ts.isIdentifier(tag) ? tag.text : ts.isPropertyAccessExpression(tag) ? tag.name.text : undefined;
     if (!tagName || !SQL_TAGS.has(tagName)) return undefined;
+    // `pool.query(sql\`…\`)`: the statement runs at the call, which is its site (one statement, not two).
+    const parent = node.parent;
+    if (ts.isCallExpression(parent) && parent.arguments[0] === node && QUERY_METHODS.has(calleeName(parent) ?? "")) return undefined;
     const sql = templateText(node.template);
     return SQL_START.test(sql) ? { node, textNode: node.template, sql } : undefined;
   }

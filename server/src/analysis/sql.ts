@@ -328,6 +328,6 @@ export function maskLiterals(sql: string): string {
   return sql.replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[^]*?\*\//g, (m) => " ".repeat(m.length));
 }
 
-function escapeRegExp(text: string): string {
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

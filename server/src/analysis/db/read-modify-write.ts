@@ -5,6 +5,7 @@ import { ts } from "../../engine/ts";
 import {
   CALL_KINDS,
   NodeFacts,
+  enclosingFunction,
   expressionKey,
   isFunctionLike,
   nodesOfKinds,
@@ -16,6 +17,7 @@ import {
 } from "../ast";
 import { alwaysExits } from "../control-flow";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
+import { escapeRegExp } from "../sql";
 import { placeholderValue } from "./sql-drivers";
 
 /** What a local name holds: the read's result / a row of it ("row"), or a value computed from its columns ("value"). */
@@ -357,7 +359,12 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       if (assignment.relation) continue;
       for (const value of assignmentValues(write, assignment)) {
         const origin = valueOf(value, values, true);
-        if (origin?.read === read && !flow.data) flow.data = { ...(origin.column ? { column: origin.column } : {}), assignment, value };
+        if (origin?.read !== read || flow.data) continue;
+        // An update loses a value only where it writes back a column it computed from (`balance = row.balance - n`,
+        // `settings = { ...row.settings, x }`); a value derived from a column it leaves alone (a path built from
+        // `collectionId`) is stale at worst, and nothing written is lost. A new row copies from anything.
+        if (!write.insert && origin.column && !writesBack(assignment.column, origin.column, read)) continue;
+        flow.data = { ...(origin.column ? { column: origin.column } : {}), assignment, value };
       }
     }
     if (write.entity || write.flush) {
@@ -385,6 +392,18 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
   }
   return out;
+}
+
+/** The assignment writes the column the value was read from (through a SQL alias: `SELECT balance AS b`, `max(n) AS last`). */
+function writesBack(written: string, readColumn: string, read: DbAccess): boolean {
+  if (written === "..." || sameColumn(written, readColumn)) return true;
+  const alias =
+    read.sql && new RegExp(String.raw`([A-Za-z_]\w*)["\x60]?\)?\s+AS\s+["\x60]?${escapeRegExp(readColumn)}\b`, "i").exec(read.sql.text);
+  return !!alias && sameColumn(written, alias[1]!);
+}
+
+function sameColumn(a: string, b: string): boolean {
+  return a.replace(/_/g, "").toLowerCase() === b.replace(/_/g, "").toLowerCase();
 }
 
 /**
@@ -523,7 +542,12 @@ export function isSetOnceWrite(flow: ReadModifyWrite): boolean {
     }
     const written = valueWhen(values[0]!, isColumn, unset);
     if (!written) return false;
-    if (unset ? !isAlike(written) : !(isColumn(written) || (ts.isIdentifier(written) && written.text === "undefined"))) return false;
+    if (
+      unset
+        ? !isAlike(written) && !isUnseenAfter(written, write)
+        : !(isColumn(written) || (ts.isIdentifier(written) && written.text === "undefined"))
+    )
+      return false;
   }
   return true;
 }
@@ -594,6 +618,43 @@ function valueWhen(value: ts.Expression, isColumn: IsColumn, unset: boolean): ts
   )
     return unset ? valueWhen(node.right, isColumn, unset) : skipParens(node.left);
   return node;
+}
+
+/**
+ * A value the writer never sees again: the write's result is dropped (`await x.update(…);`), and the value is computed
+ * in place or held by a local `const` used only in the write. Of concurrent set-once writers, whichever value is stored
+ * is the only one anybody reads (a random username, a token generated when missing).
+ */
+function isUnseenAfter(value: ts.Expression, write: DbAccess): boolean {
+  const statement = write.node.parent && ts.isAwaitExpression(write.node.parent) ? write.node.parent.parent : write.node.parent;
+  if (!statement || !ts.isExpressionStatement(statement)) return false;
+  const node = skipParens(value);
+  const fn = enclosingFunction(write.node);
+  if (!fn?.body) return false;
+  if (!ts.isIdentifier(node)) {
+    // Computed in place from no parameter or local of the function (only imports and globals: `randomUUID()`).
+    const locals = new Set(fn.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+    walk(fn.body, (n) => {
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name)) locals.add(n.name.text);
+      return true;
+    });
+    let readsLocal = false;
+    walkWithRoot(node, (n) => {
+      if (ts.isIdentifier(n) && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) && locals.has(n.text)) readsLocal = true;
+      return !readsLocal;
+    });
+    return !readsLocal;
+  }
+  let declaredConst = false;
+  let usedElsewhere = false;
+  walk(fn.body, (n) => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === node.text)
+      declaredConst = !!(n.parent.flags & ts.NodeFlags.Const) && !!n.initializer;
+    else if (ts.isIdentifier(n) && n.text === node.text && !(n.getStart() >= write.node.getStart() && n.getEnd() <= write.node.getEnd()))
+      usedElsewhere ||= !(ts.isVariableDeclaration(n.parent) && n.parent.name === n);
+    return true;
+  });
+  return declaredConst && !usedElsewhere;
 }
 
 /** A value every caller writes alike: a literal, or the current time (`new Date()`, `Date.now()`, `new Date().toISOString()`). */
