@@ -67,6 +67,14 @@ function waiter(timeoutMs, what) {
         pending.add(entry);
       });
     },
+    /** Stops waiting for `predicate` (one that never holds, used to observe messages). */
+    cancel(predicate) {
+      for (const entry of [...pending]) {
+        if (entry.predicate !== predicate) continue;
+        clearTimeout(entry.timer);
+        pending.delete(entry);
+      }
+    },
     dispatch(message) {
       for (const entry of [...pending]) {
         if (!entry.predicate(message)) continue;
@@ -86,7 +94,15 @@ function percentile(sorted, p) {
 
 function summarise(latencies, extra) {
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { edits: latencies.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), min: sorted[0], max: sorted[sorted.length - 1], latencies, ...extra };
+  return {
+    edits: latencies.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+    latencies,
+    ...extra,
+  };
 }
 
 /** Locksmith's language server: didChange → publishDiagnostics for the edited file. */
@@ -119,7 +135,8 @@ async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, 
         return;
       }
       // Requests from the server (progress tokens, registrations, configuration): answer as a minimal editor would.
-      if (message.id !== undefined) send({ id: message.id, result: message.method === "workspace/configuration" ? message.params.items.map(() => null) : null });
+      if (message.id !== undefined)
+        send({ id: message.id, result: message.method === "workspace/configuration" ? message.params.items.map(() => null) : null });
       messages.dispatch(message);
     }),
   );
@@ -139,11 +156,23 @@ async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, 
     let text = fs.readFileSync(file, "utf8");
     let version = 1;
     const firstDiagnostics = messages.wait(isDiagnosticsForFile);
+    // Every publication for the file until the workspace is analysed, timed from didOpen.
+    const publications = [];
+    let openedAt = 0;
+    const recordPublications = (m) => {
+      if (isDiagnosticsForFile(m))
+        publications.push({ ms: performance.now() - openedAt, diagnostics: m.params.diagnostics.map(findingKey) });
+      return false;
+    };
+    void messages.wait(recordPublications).catch(() => undefined);
+    openedAt = performance.now();
     send({ method: "textDocument/didOpen", params: { textDocument: { uri, languageId: "typescript", version, text } } });
     // Two start-up figures: the opened file's first diagnostics (what tsserver's start-up measures), and the analysis
     // of the whole workspace (every file's findings in the Problems panel), which tsserver does not do.
     const [firstDiagnosticsMs] = await Promise.all([firstDiagnostics.then(() => performance.now() - started), workspaceDone]);
     const startupMs = performance.now() - started;
+    messages.cancel(recordPublications);
+    const opening = summariseOpening(publications);
     const latencies = [];
     const plan = planEdits(text, warmup + edits);
     for (const [k, edit] of plan.entries()) {
@@ -153,7 +182,12 @@ async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, 
       const t0 = performance.now();
       send({
         method: "textDocument/didChange",
-        params: { textDocument: { uri, version }, contentChanges: [{ range: { start: { line: edit.line, character: 0 }, end: { line: edit.line, character: 0 } }, text: edit.insert }] },
+        params: {
+          textDocument: { uri, version },
+          contentChanges: [
+            { range: { start: { line: edit.line, character: 0 }, end: { line: edit.line, character: 0 } }, text: edit.insert },
+          ],
+        },
       });
       await Promise.race([diagnostics, timeout(EDIT_TIMEOUT_MS, `diagnostics after edit ${k}`)]);
       if (k >= warmup) latencies.push(performance.now() - t0);
@@ -162,21 +196,53 @@ async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, 
     await Promise.race([request("shutdown", null), timeout(10_000, "shutdown")]).catch(() => undefined);
     send({ method: "exit" });
     await Promise.race([exited, timeout(10_000, "exit")]).catch(() => child.kill());
-    return { available: true, ...summarise(latencies, { firstDiagnosticsMs, startupMs, peakRssMiB: rss }) };
+    return { available: true, ...summarise(latencies, { firstDiagnosticsMs, startupMs, ...opening, peakRssMiB: rss }) };
   } catch (error) {
     child.kill();
     throw new Error(`${error.message}\n${stderr.slice(-2000)}`);
   }
 }
 
+const findingKey = (d) => JSON.stringify([d.code, d.range, d.message]);
+
+/**
+ * What the editor showed for the opened file until the workspace was analysed: the first publication after didOpen
+ * (time, findings), the first one equal to the final set, and how many findings some publication dropped that an
+ * earlier one showed (must be 0: a finding never appears, vanishes and reappears).
+ */
+function summariseOpening(publications) {
+  if (publications.length === 0) return {};
+  const last = JSON.stringify([...publications.at(-1).diagnostics].sort());
+  const complete = publications.find((p) => JSON.stringify([...p.diagnostics].sort()) === last);
+  let dropped = 0;
+  for (let i = 1; i < publications.length; i++) {
+    const later = new Set(publications[i].diagnostics);
+    dropped += publications[i - 1].diagnostics.filter((d) => !later.has(d)).length;
+  }
+  return {
+    openToFirstMs: publications[0].ms,
+    openFirstFindings: publications[0].diagnostics.length,
+    openToCompleteMs: complete.ms,
+    openCompleteFindings: complete.diagnostics.length,
+    openPublications: publications.length,
+    openDroppedFindings: dropped,
+  };
+}
+
 /** tsserver (the editor's TypeScript service): change → geterr → semanticDiag event for the edited file. */
 async function measureTsserver({ projectDir, file, edits, warmup }) {
   const tsserver = path.join(REPO, "node_modules/typescript/lib/tsserver.js");
-  const child = spawn(process.execPath, [tsserver, "--disableAutomaticTypingAcquisition", "--noGetErrOnBackgroundUpdate"], { cwd: projectDir, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [tsserver, "--disableAutomaticTypingAcquisition", "--noGetErrOnBackgroundUpdate"], {
+    cwd: projectDir,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const messages = waiter(STARTUP_TIMEOUT_MS, "tsserver");
-  child.stdout.on("data", frameReader((message) => messages.dispatch(message)));
+  child.stdout.on(
+    "data",
+    frameReader((message) => messages.dispatch(message)),
+  );
   const exited = new Promise((resolve) => child.on("exit", resolve));
   let seq = 0;
   const send = (command, args) => {
@@ -188,12 +254,17 @@ async function measureTsserver({ projectDir, file, edits, warmup }) {
   try {
     const started = performance.now();
     const text = fs.readFileSync(file, "utf8");
+    // Loaded once it answers `configure`: the file is opened then, as the language server's is after `initialize`.
+    const configured = messages.wait((m) => m.type === "response" && m.command === "configure");
     send("configure", { preferences: {}, hostInfo: "locksmith-bench" });
+    await configured;
+    const openedAt = performance.now();
     send("open", { file, fileContent: text, projectRootPath: projectDir, scriptKindName: "TS" });
     let diagnostics = messages.wait(isSemanticDiag);
     send("geterr", { files: [file], delay: 0 });
-    await diagnostics;
+    const first = await diagnostics;
     const startupMs = performance.now() - started;
+    const openToFirstMs = performance.now() - openedAt;
     const latencies = [];
     for (const [k, edit] of planEdits(text, warmup + edits).entries()) {
       diagnostics = messages.wait(isSemanticDiag);
@@ -206,7 +277,8 @@ async function measureTsserver({ projectDir, file, edits, warmup }) {
     const rss = peakRssMiB(child.pid);
     send("exit", {});
     await Promise.race([exited, timeout(10_000, "exit")]).catch(() => child.kill());
-    return { available: true, ...summarise(latencies, { firstDiagnosticsMs: startupMs, startupMs, peakRssMiB: rss }) };
+    const opening = { openToFirstMs, openToCompleteMs: openToFirstMs, openFirstFindings: first.body.diagnostics.length };
+    return { available: true, ...summarise(latencies, { firstDiagnosticsMs: startupMs, startupMs, ...opening, peakRssMiB: rss }) };
   } catch (error) {
     child.kill();
     throw new Error(`${error.message}\n${stderr.slice(-2000)}`);

@@ -136,6 +136,42 @@ export async function authenticate(apiToken: string) {
 }`,
     },
     {
+      name: "Prisma: a generated username in each of two branches, each used only by its own write",
+      code: `${PRISMA}
+export async function onAuth(id: number, signUp: boolean) {
+  if (signUp) {
+    const created = await prisma.user.findUnique({ where: { id } });
+    if (created && !created.username) {
+      const generated = "user" + Math.round(Math.random() * 1_000_000_000);
+      await prisma.user.update({ where: { id }, data: { username: generated } });
+    }
+  } else {
+    const user = await prisma.user.findUnique({ where: { id } });
+    if (user && !user.username) {
+      const generated = "user" + Math.round(Math.random() * 1_000_000_000);
+      await prisma.user.update({ where: { id }, data: { username: generated } });
+    }
+  }
+}`,
+    },
+    {
+      name: "Prisma: each missing format marked unavailable where it is still unset (set once, column by column)",
+      code: `${PRISMA}
+export async function finishArchive(id: number) {
+  const link = await prisma.link.findUnique({ where: { id } });
+  if (link) {
+    await prisma.link.update({
+      where: { id },
+      data: {
+        preservedAt: new Date(),
+        pdf: !link.pdf ? "unavailable" : undefined,
+        image: !link.image ? "unavailable" : undefined,
+      },
+    });
+  }
+}`,
+    },
+    {
       name: "Prisma: an ownership check on one row, then a write of another row named by the caller",
       code: `${PRISMA}
 export async function relink(tx: Prisma.TransactionClient, userId: string, provider: string, accountId: string, legacyId: string) {
@@ -275,6 +311,26 @@ export async function enablePasskeys(pool: DatabasePool, id: string) {
           column: 9,
           messageId: "lostUpdate",
           data: { write: "`update sign_in_settings set sign_in = $?`", column: "the row", line: 4 },
+        },
+      ],
+    },
+    {
+      name: "Prisma: a feature appended to the row's JSON unless present (the merged object is held by a const used only in the write)",
+      code: `${PRISMA}
+export async function addFeature(organizationId: string, feature: string) {
+  const billing = await prisma.organizationBilling.findUnique({ where: { organizationId } });
+  if (!billing?.stripe) return;
+  const features = (billing.stripe as { features?: string[] }).features ?? [];
+  if (features.includes(feature)) return;
+  const stripe = { ...(billing.stripe as object), features: [...features, feature] };
+  await prisma.organizationBilling.update({ where: { organizationId }, data: { stripe } });
+}`,
+      errors: [
+        {
+          line: 10,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`prisma.organizationBilling.update(…)`", column: "`stripe`", line: 5 },
         },
       ],
     },

@@ -732,12 +732,16 @@ export function importsLockLibrary(sourceFile: ts.SourceFile): boolean {
 }
 
 export function lockCheckerFor(program: ts.Program, checker: () => ts.TypeChecker): CheckerGetter {
-  let uses = usesLockLibraries.get(program);
-  if (uses === undefined) {
-    uses = program.getSourceFiles().some((sf) => !sf.isDeclarationFile && importsLockLibrary(sf));
-    usesLockLibraries.set(program, uses);
-  }
-  return uses ? checker : () => undefined;
+  // Asked when the checker is, not before: a file whose locks need no type answer needs no other file either (the
+  // language server's text-only findings, engine/syntax-lint.ts).
+  return () => {
+    let uses = usesLockLibraries.get(program);
+    if (uses === undefined) {
+      uses = program.getSourceFiles().some((sf) => !sf.isDeclarationFile && importsLockLibrary(sf));
+      usesLockLibraries.set(program, uses);
+    }
+    return uses ? checker() : undefined;
+  };
 }
 
 const failureSignalCache = new WeakMap<ts.SourceFile, RegExp | null>();

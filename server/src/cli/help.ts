@@ -33,6 +33,9 @@ Options for lint:
       --cache                         Only re-analyse what changed since the last run (.locksmithcache)
       --cache-location <path>         Where the cache is kept (a file, or a folder ending in /)
       --timing                        Print where the time went (program, type checker, each rule) on stderr
+      --threads <n|off|auto>          Share the file rules between n threads, each building the Program (auto,
+                                      the default: every idle core, up to 4, from 300 files; one with --fix or
+                                      --cache)
       --color, --no-color             Force colours on or off (else FORCE_COLOR, NO_COLOR, then: on a terminal)
   -h, --help                          Show this help
   -v, --version                       Show the version

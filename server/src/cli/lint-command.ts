@@ -20,6 +20,7 @@ import { UsageError, parseCommandArgs, readProcessStdin, type CliIo } from "./io
 import { createProgress } from "./progress";
 import { buildReport, eslintRuleType, type Report } from "./report";
 import { LintSession, settingsResolver } from "./session";
+import { lintWithThreads, parseThreads, threadCount, type ThreadsSetting, type WorkerSession } from "./threads";
 import { PROGRAM_TIMING, formatTimings } from "./timing";
 
 export async function runLint(argv: string[], io: CliIo): Promise<number> {
@@ -31,19 +32,18 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
   const command = await lintCommand(args, io);
   const stdin =
     command.stdinFile !== undefined ? { fileName: command.stdinFile, text: await (io.readStdin ?? readProcessStdin)() } : undefined;
-  const session = new LintSession({
+  const sessionOptions: WorkerSession = {
     cwd: io.cwd,
     paths: command.paths,
     tsconfigs: command.projects,
     ...(command.configFile ? { configFile: command.configFile } : {}),
-    ...(stdin ? { stdin } : {}),
     ruleOverrides: command.ruleOverrides,
-    rules: RULES,
-  });
+  };
+  const session = new LintSession({ ...sessionOptions, ...(stdin ? { stdin } : {}), rules: RULES });
   if (command.printConfig !== undefined) return printConfig(command.printConfig, session, io);
   if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${command.paths.join(", ") || "."}`);
   checkIgnored(stdin ? [stdin.fileName] : command.paths, session, io);
-  const { report, crashed } = analyse(command, session, io);
+  const { report, crashed } = await analyse(command, session, io, stdin ? undefined : sessionOptions);
   if (command.quiet) dropWarnings(report);
   const color = useColor(command.color, io.env ?? process.env, io.isTTY, command.outputFile);
   const text = await command.formatter(report, { color, maxWarnings: command.maxWarnings });
@@ -147,6 +147,7 @@ interface LintCommand {
   fix: boolean;
   quiet: boolean;
   timing: boolean;
+  threads: ThreadsSetting;
   reportUnusedDirectives: boolean;
 }
 
@@ -169,6 +170,7 @@ function parseLintArgs(argv: string[]) {
     cache: { type: "boolean", default: false },
     "cache-location": { type: "string" },
     timing: { type: "boolean", default: false },
+    threads: { type: "string" },
     stdin: { type: "boolean", default: false },
     "stdin-filename": { type: "string" },
     "print-config": { type: "string" },
@@ -216,6 +218,7 @@ async function lintCommand({ values, positionals }: ReturnType<typeof parseLintA
     fixTypes: new Set(fixTypes.length > 0 ? fixTypes : FIX_TYPES),
     quiet: values.quiet!,
     timing: values.timing!,
+    threads: parseThreads(values.threads),
     reportUnusedDirectives: values["report-unused-disable-directives"]!,
     stdinFile: values.stdin ? path.resolve(io.cwd, values["stdin-filename"] ?? STDIN_FILE) : undefined,
     printConfig: values["print-config"],
@@ -260,7 +263,12 @@ function cacheFile(io: CliIo, location: string | undefined): string {
 }
 
 /** The run's report: from the cache when it answers for the whole run, else by linting (and fixing) now. */
-function analyse(command: LintCommand, session: LintSession, io: CliIo): { report: Report; crashed: boolean } {
+async function analyse(
+  command: LintCommand,
+  session: LintSession,
+  io: CliIo,
+  sessionOptions: WorkerSession | undefined,
+): Promise<{ report: Report; crashed: boolean }> {
   const progress = createProgress(io, command.format);
   const lintOptions: LintOptions = {
     reportUnusedDirectives: command.reportUnusedDirectives,
@@ -277,8 +285,16 @@ function analyse(command: LintCommand, session: LintSession, io: CliIo): { repor
 
   progress?.loading(session.spec.lintFiles.length);
   if (command.timing) lintOptions.timings = timeProgram(session);
+  // Worker threads only for a plain run from disk: --fix rebuilds the Program from texts held in memory, the cache
+  // already skips unchanged files, and standard input exists only in this thread.
+  const threads = sessionOptions && !cache ? threadCount(command.threads, session.spec.lintFiles.length) : 1;
   const { run, fixed } =
-    command.fix || command.fixDryRun ? fixRun(command, session, lintOptions, io) : { run: session.lint(lintOptions), fixed: undefined };
+    command.fix || command.fixDryRun
+      ? fixRun(command, session, lintOptions, io)
+      : {
+          run: threads > 1 ? await lintWithThreads(session, sessionOptions!, threads, lintOptions) : session.lint(lintOptions),
+          fixed: undefined,
+        };
   progress?.finish();
   printRunProblems(run, io);
   for (const warning of session.spec.warnings ?? []) io.stderr(`locksmith: ${warning}\n`);

@@ -15,6 +15,7 @@ import { runInit } from "./init";
 import { UsageError, defaultIo, type CliIo } from "./io";
 import { runLint } from "./lint-command";
 import { runRuntimeCommand } from "./runtime-command";
+import { WorkerFailure } from "./threads";
 
 export { VERSION } from "../version";
 export { UsageError, type CliIo } from "./io";
@@ -23,7 +24,12 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   try {
     return await run(argv, io);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ProjectLoadError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof ProjectLoadError ||
+      error instanceof WorkerFailure
+    ) {
       io.stderr(`locksmith: ${error.message}\n`);
       return 2;
     }

@@ -7,7 +7,7 @@ import { fixUntilStable } from "../engine/fixes";
 import { Engine, type LintOptions, type LintRun } from "../engine/linter";
 import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "../engine/project";
 import { resolveRuntimeImport } from "../engine/runtime-import";
-import type { Diagnostic, EngineSettings, NewFile, Rule, Severity } from "../engine/types";
+import type { Diagnostic, EngineSettings, NewFile, Rule, RuntimeImportSetting, Severity } from "../engine/types";
 import { isInsideReal } from "../engine/paths";
 import { UsageError } from "./io";
 
@@ -98,8 +98,13 @@ export function settingsResolver(config: ResolvedConfig, spec: ProjectSpec): (fi
     let settings = cache.get(dir);
     if (!settings) {
       const declaredLocks = declaredLocksOf(config);
+      let runtimeImport: RuntimeImportSetting | undefined;
       settings = {
-        runtimeImport: resolveRuntimeImport(fileName, config.raw.runtime ?? "auto", projectRoot, runtimePath, spec.options),
+        // Resolved when a fix first needs it: resolving the runtime package from every folder (most of which have no
+        // fix) was 3 % of the CPU time of linting a 2,000-file application.
+        get runtimeImport() {
+          return (runtimeImport ??= resolveRuntimeImport(fileName, config.raw.runtime ?? "auto", projectRoot, runtimePath, spec.options));
+        },
         ...(declaredLocks ? { declaredLocks } : {}),
       };
       cache.set(dir, settings);

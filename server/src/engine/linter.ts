@@ -58,6 +58,22 @@ export interface LintOptions {
    * linted files only.
    */
   contextFiles?: readonly string[];
+  /**
+   * Worker threads (cli/threads.ts): whether this thread runs the file rules of a file. Threads share the files, each
+   * taking the next one no other took; a file taken elsewhere gets its file-rule findings through `finish`. With a
+   * claim, the project rules run first, so that this thread takes fewer files while it runs them.
+   */
+  claim?: (fileName: string) => boolean;
+  /** Only the file rules (a worker thread: the main thread runs the project rules). */
+  fileRulesOnly?: boolean;
+}
+
+/** A run whose analysis is done; `finish` adds file-rule findings made elsewhere (worker threads) and reports. */
+export interface PendingLint {
+  /** The file-rule findings of the files this run analysed itself (what a worker thread sends back), by file. */
+  readonly fileFindings: ReadonlyMap<string, readonly Finding[]>;
+  readonly crashes: RuleCrash[];
+  finish(external?: ReadonlyMap<string, readonly Finding[]>, externalCrashes?: readonly RuleCrash[]): LintRun;
 }
 
 export const TYPE_CHECKER_TIMING = "(type checker: creation and binding)";
@@ -82,6 +98,11 @@ export class Engine {
 
   /** Lints `fileNames` (absolute) from `program`. Files the configuration ignores are skipped. */
   lint(program: ts.Program, fileNames: readonly string[], options: LintOptions = {}): LintRun {
+    return this.start(program, fileNames, options).finish();
+  }
+
+  /** `lint` in two steps: the analysis, then (`finish`) the report, with findings made elsewhere added in between. */
+  start(program: ts.Program, fileNames: readonly string[], options: LintOptions = {}): PendingLint {
     const crashes: RuleCrash[] = [];
     const sourceFiles = fileNames
       .map((f) => program.getSourceFile(f))
@@ -112,43 +133,48 @@ export class Engine {
       }
     };
 
-    for (const [index, sourceFile] of sourceFiles.entries()) {
-      if (options.isCancelled?.()) break;
-      const fileName = normalizePath(sourceFile.fileName);
-      const ruleSettings = ruleConfigs.get(fileName)!;
-      const sink = findingsByFile.get(fileName)!;
-      const cached = options.fileCache?.get(sourceFile, program);
-      if (cached) {
-        sink.push(...cached);
+    const analysed = new Map<string, Finding[]>();
+    const runFileRules = () => {
+      for (const [index, sourceFile] of sourceFiles.entries()) {
+        if (options.isCancelled?.()) break;
+        const fileName = normalizePath(sourceFile.fileName);
+        if (options.claim && !options.claim(fileName)) continue;
+        const ruleSettings = ruleConfigs.get(fileName)!;
+        const sink = findingsByFile.get(fileName)!;
+        const cached = options.fileCache?.get(sourceFile, program);
+        if (cached) {
+          sink.push(...cached);
+          options.onFileDone?.(index + 1, sourceFiles.length);
+          continue;
+        }
+        const crashesBefore = crashes.length;
+        const settings = this.settingsFor(fileName);
+        let fixer: Fixer | undefined;
+        for (const rule of this.rules) {
+          const ruleConfig = ruleSettings.get(rule.meta.id);
+          if (!rule.checkFile || !ruleConfig || ruleConfig.severity === "off") continue;
+          const context: FileRuleContext = {
+            sourceFile,
+            fileName,
+            program,
+            get checker() {
+              return getChecker();
+            },
+            options: ruleConfig.options,
+            settings,
+            get fixer() {
+              return (fixer ??= createFixer(sourceFile, settings));
+            },
+            report: (descriptor) => sink.push(completeFinding(rule, descriptor)),
+          };
+          timed(rule.meta.id, () => runIsolated(rule.meta.id, fileName, crashes, () => rule.checkFile!(context)));
+        }
+        // A crash is reported again on the next run rather than cached away.
+        if (crashes.length === crashesBefore) options.fileCache?.set(sourceFile, program, [...sink]);
+        analysed.set(fileName, sink);
         options.onFileDone?.(index + 1, sourceFiles.length);
-        continue;
       }
-      const crashesBefore = crashes.length;
-      const settings = this.settingsFor(fileName);
-      let fixer: Fixer | undefined;
-      for (const rule of this.rules) {
-        const ruleConfig = ruleSettings.get(rule.meta.id);
-        if (!rule.checkFile || !ruleConfig || ruleConfig.severity === "off") continue;
-        const context: FileRuleContext = {
-          sourceFile,
-          fileName,
-          program,
-          get checker() {
-            return getChecker();
-          },
-          options: ruleConfig.options,
-          settings,
-          get fixer() {
-            return (fixer ??= createFixer(sourceFile, settings));
-          },
-          report: (descriptor) => sink.push(completeFinding(rule, descriptor)),
-        };
-        timed(rule.meta.id, () => runIsolated(rule.meta.id, fileName, crashes, () => rule.checkFile!(context)));
-      }
-      // A crash is reported again on the next run rather than cached away.
-      if (crashes.length === crashesBefore) options.fileCache?.set(sourceFile, program, [...sink]);
-      options.onFileDone?.(index + 1, sourceFiles.length);
-    }
+    };
 
     const linted = new Set(ruleConfigs.keys());
     const contextFiles = (options.contextFiles ?? [])
@@ -156,26 +182,53 @@ export class Engine {
       .map((f) => program.getSourceFile(f))
       .filter((sf): sf is ts.SourceFile => sf !== undefined && !sf.isDeclarationFile && !this.config.isIgnored(sf.fileName));
     for (const sf of contextFiles) ruleConfigs.set(normalizePath(sf.fileName), this.config.rulesFor(sf.fileName));
-    for (const rule of this.rules) {
-      if (!rule.checkProject || options.isCancelled?.()) continue;
-      const enabled = (sf: ts.SourceFile) => isOn(ruleConfigs.get(normalizePath(sf.fileName))!.get(rule.meta.id));
-      if (!sourceFiles.some(enabled)) continue;
-      const enabledFiles = [...sourceFiles, ...contextFiles].filter(enabled);
-      const options0 = ruleConfigs.get(normalizePath(enabledFiles[0]!.fileName))!.get(rule.meta.id)!.options;
-      const context: ProjectRuleContext = {
-        program,
-        get checker() {
-          return getChecker();
-        },
-        sourceFiles: enabledFiles,
-        options: options0,
-        settings: this.settingsFor(normalizePath(enabledFiles[0]!.fileName)),
-        fixerFor: (sourceFile) => createFixer(sourceFile, this.settingsFor(normalizePath(sourceFile.fileName))),
-        report: (descriptor) => findingsByFile.get(normalizePath(descriptor.span.file))?.push(completeFinding(rule, descriptor)),
-      };
-      timed(rule.meta.id, () => runIsolated(rule.meta.id, undefined, crashes, () => rule.checkProject!(context)));
+    const runProjectRules = () => {
+      for (const rule of this.rules) {
+        if (!rule.checkProject || options.fileRulesOnly || options.isCancelled?.()) continue;
+        const enabled = (sf: ts.SourceFile) => isOn(ruleConfigs.get(normalizePath(sf.fileName))!.get(rule.meta.id));
+        if (!sourceFiles.some(enabled)) continue;
+        const enabledFiles = [...sourceFiles, ...contextFiles].filter(enabled);
+        const options0 = ruleConfigs.get(normalizePath(enabledFiles[0]!.fileName))!.get(rule.meta.id)!.options;
+        const context: ProjectRuleContext = {
+          program,
+          get checker() {
+            return getChecker();
+          },
+          sourceFiles: enabledFiles,
+          options: options0,
+          settings: this.settingsFor(normalizePath(enabledFiles[0]!.fileName)),
+          fixerFor: (sourceFile) => createFixer(sourceFile, this.settingsFor(normalizePath(sourceFile.fileName))),
+          report: (descriptor) => findingsByFile.get(normalizePath(descriptor.span.file))?.push(completeFinding(rule, descriptor)),
+        };
+        timed(rule.meta.id, () => runIsolated(rule.meta.id, undefined, crashes, () => rule.checkProject!(context)));
+      }
+    };
+    if (options.claim) {
+      runProjectRules();
+      runFileRules();
+    } else {
+      runFileRules();
+      runProjectRules();
     }
+    return {
+      fileFindings: analysed,
+      crashes,
+      finish: (external, externalCrashes) => {
+        for (const [fileName, findings] of external ?? []) findingsByFile.get(fileName)?.push(...findings);
+        crashes.push(...(externalCrashes ?? []));
+        return this.report(program, sourceFiles, findingsByFile, ruleConfigs, crashes, options);
+      },
+    };
+  }
 
+  private report(
+    program: ts.Program,
+    sourceFiles: readonly ts.SourceFile[],
+    findingsByFile: ReadonlyMap<string, Finding[]>,
+    ruleConfigs: ReadonlyMap<string, ReadonlyMap<string, ResolvedRuleConfig>>,
+    crashes: RuleCrash[],
+    options: LintOptions,
+  ): LintRun {
     const results = sourceFiles.map((sourceFile) => {
       const fileName = normalizePath(sourceFile.fileName);
       const settings = ruleConfigs.get(fileName)!;

@@ -3,7 +3,7 @@
 // with an analysis pending is left to that analysis (see OpenDocument.isPending), so no intermediate text of a burst
 // of keystrokes is published.
 import type { Connection, Diagnostic as LspDiagnostic } from "vscode-languageserver/node";
-import type { LintRun } from "../engine/linter";
+import type { FileLintResult, LintRun } from "../engine/linter";
 import type { ts } from "../engine/ts";
 import type { Diagnostic, Span } from "../engine/types";
 import { toLspDiagnostic, uriOf, type PositionOf } from "./convert";
@@ -22,6 +22,11 @@ export interface FileState {
    */
   projectSourceFile: ts.SourceFile;
   published: LspDiagnostic[];
+  /**
+   * Only what the file's text alone decides was found so far (`storeTextOnly`): a subset of what the file rules will
+   * find, which they replace. Fixes and code actions wait for them.
+   */
+  textOnly?: boolean;
 }
 
 export class DiagnosticsStore {
@@ -54,6 +59,7 @@ export class DiagnosticsStore {
       }
       state.sourceFile = result.sourceFile;
       state.fileDiagnostics = result.diagnostics;
+      state.textOnly = false;
       touched.add(result.fileName);
     }
     for (const result of projectRun?.results ?? []) {
@@ -80,14 +86,31 @@ export class DiagnosticsStore {
       // what is stored now is for an older text, which the positions below (from the latest parse) would misplace.
       const open = this.open.get(file);
       if (open?.isPending()) continue;
-      const state = this.states.get(file)!;
-      const diagnostics = [...state.fileDiagnostics, ...state.projectDiagnostics].map((d) => toLspDiagnostic(d, positionOf));
-      if (JSON.stringify(diagnostics) === JSON.stringify(state.published)) continue;
-      state.published = diagnostics;
-      // Open documents' texts reach the Program as soon as they change, so results are for the current version.
-      const version = open ? this.open.textOf(file)?.version : undefined;
-      void this.connection.sendDiagnostics({ uri: open?.uri ?? uriOf(file), diagnostics, ...(version !== undefined ? { version } : {}) });
+      this.publish(file, this.states.get(file)!, positionOf, false);
     }
+  }
+
+  /**
+   * The findings of an open document's text alone (syntax-lint.ts), published at once — even none, so the editor
+   * hears about the file — if nothing is shown for the file yet. The file rules' findings replace them later: a
+   * superset, so none of these disappears then.
+   */
+  storeTextOnly(project: Project, result: FileLintResult): void {
+    if (this.states.has(result.fileName)) return;
+    const state = this.stateOf(result.fileName, result.sourceFile);
+    state.fileDiagnostics = result.diagnostics;
+    state.textOnly = true;
+    this.publish(result.fileName, state, this.positionResolver(project), true);
+  }
+
+  private publish(file: string, state: FileState, positionOf: PositionOf, always: boolean): void {
+    const open = this.open.get(file);
+    const diagnostics = [...state.fileDiagnostics, ...state.projectDiagnostics].map((d) => toLspDiagnostic(d, positionOf));
+    if (!always && JSON.stringify(diagnostics) === JSON.stringify(state.published)) return;
+    state.published = diagnostics;
+    // Open documents' texts reach the Program as soon as they change, so results are for the current version.
+    const version = open ? this.open.textOf(file)?.version : undefined;
+    void this.connection.sendDiagnostics({ uri: open?.uri ?? uriOf(file), diagnostics, ...(version !== undefined ? { version } : {}) });
   }
 
   /** A file gone (deleted, or analysis turned off): its diagnostics are cleared. */

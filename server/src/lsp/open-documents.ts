@@ -14,12 +14,20 @@ export class OpenDocument {
   analysedVersion: number | undefined;
   /** Analyses started but not past their file rules yet (waiting for the settings). */
   pendingSettings = 0;
+  /** Settled once the document's first diagnostics are out, or it gets none: the workspace analysis waits for it. */
+  readonly shown: Promise<void>;
+  /** Settles `shown`. */
+  readonly markShown: () => void;
 
   constructor(
     /** The URI the client used (published diagnostics must use the same spelling). */
     readonly uri: string,
     readonly file: string,
-  ) {}
+  ) {
+    let markShown = () => {};
+    this.shown = new Promise((resolve) => (markShown = resolve));
+    this.markShown = markShown;
+  }
 
   /**
    * Whether an analysis of the document is scheduled, or started and waiting for its settings: it will publish the
@@ -55,6 +63,7 @@ export class OpenDocuments {
     const document = this.ofUri(uri);
     if (document?.uri !== uri) return;
     document.cancel();
+    document.markShown();
     this.byFile.delete(document.file);
   }
 

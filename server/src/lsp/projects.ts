@@ -14,6 +14,7 @@ import {
   findNearestTsconfig,
   readTsconfigs,
 } from "../engine/project";
+import { lintFileText, type SyntaxLintResult } from "../engine/syntax-lint";
 import { findWorkspace, type WorkspaceLayout } from "../engine/workspace";
 import { resolveRuntimeImport, RUNTIME_PACKAGE } from "../engine/runtime-import";
 import { isInside, isInsideReal, normalizePath } from "../engine/paths";
@@ -28,6 +29,14 @@ const MAX_ENGINES = 8;
 /** How a file changed on disk (as the file watcher reports it). */
 export type DiskChange = "created" | "changed" | "deleted";
 
+/** A project's engines for one set of editor settings, with what they were built from. */
+interface ProjectEngines {
+  file: Engine;
+  project: Engine;
+  config: ResolvedConfig;
+  settingsFor: (fileName: string) => EngineSettings;
+}
+
 /** locksmith.json as loaded for one project; `error` when it is broken (analysis then runs with defaults). */
 interface LoadedConfig {
   raw: ConfigFile;
@@ -40,7 +49,7 @@ export class Project {
   private hostInstance: ProjectHost | undefined;
   private loadedConfig: LoadedConfig | undefined;
   /** Engines by editor settings (see `engine`); dropped with the configuration they were built from. */
-  private readonly engines = new Map<string, { file: Engine; project: Engine }>();
+  private readonly engines = new Map<string, ProjectEngines>();
   /** Files analysed when the whole workspace is linted. */
   readonly files = new Set<string>();
   /** The tsconfig's declaration files: in the Program (they may declare globals), never linted. */
@@ -159,6 +168,15 @@ export class Project {
     return this.engine("file", settings, log).lint(this.host.getFocusedProgram(fileName), [fileName], options);
   }
 
+  /**
+   * The findings of `fileName` that its text alone decides (`text`: its buffer), from the file rules that need neither
+   * types nor other files: shown the moment a file opens, before any Program is built (syntax-lint.ts).
+   */
+  lintText(fileName: string, text: string, settings: EditorSettings, log: (message: string) => void): SyntaxLintResult {
+    const { config, settingsFor } = this.enginesFor(settings, log);
+    return lintFileText(this.rules, config, settingsFor, fileName, text, this.compilerOptions);
+  }
+
   /** Lints every file of the project with the project rules (their findings depend on other files); undefined if none is enabled. */
   lintProject(settings: EditorSettings, options: LintOptions, log: (message: string) => void): LintRun | undefined {
     if (!this.rules.some((rule) => rule.meta.scope === "project")) return undefined;
@@ -167,6 +185,10 @@ export class Project {
 
   /** The engine for `scope` with these settings: built once per settings (by value) and locksmith.json, not per lint. */
   private engine(scope: "file" | "project", settings: EditorSettings, log: (message: string) => void): Engine {
+    return this.enginesFor(settings, log)[scope];
+  }
+
+  private enginesFor(settings: EditorSettings, log: (message: string) => void): ProjectEngines {
     const key = JSON.stringify(settings);
     let engines = this.engines.get(key);
     if (!engines) {
@@ -181,10 +203,10 @@ export class Project {
           config,
           settingsFor,
         );
-      engines = { file: build("file"), project: build("project") };
+      engines = { file: build("file"), project: build("project"), config, settingsFor };
       this.engines.set(key, engines);
     }
-    return engines[scope];
+    return engines;
   }
 
   /**

@@ -229,7 +229,8 @@ class LocksmithServer {
   // ----- documents -----
 
   private opened(document: TextDocument): void {
-    this.open.open(document.uri);
+    const open = this.open.open(document.uri);
+    if (open && !isSourceFile(open.file)) open.markShown();
   }
 
   private changed(document: TextDocument): void {
@@ -291,12 +292,23 @@ class LocksmithServer {
     if (!this.isCurrent(open, version)) return undefined;
     if (!settings.enable) {
       this.store.forget(file);
+      open.markShown();
       return undefined;
     }
     const project = this.workspace.projectFor(file);
+    if (!this.store.get(file)) {
+      // Nothing shown for the file yet (it was just opened): first what its text alone decides, before any Program
+      // is built (on a large project or one with heavy typings that takes seconds).
+      const early = project.lintText(file, document.getText(), settings, this.log);
+      if (early.result) this.store.storeTextOnly(project, early.result);
+      open.markShown();
+      await yieldToEventLoop();
+      if (!this.isCurrent(open, version)) return undefined;
+    }
     project.addFiles([file]);
     project.host.setFileText(file, document.getText());
     this.store.store(project, project.lintFocused(file, settings, {}, this.log), undefined);
+    open.markShown();
     open.analysedVersion = version;
     await (projectDelayMs > 0 ? new Promise((resolve) => setTimeout(resolve, projectDelayMs)) : yieldToEventLoop());
     if (!this.isCurrent(open, version)) return undefined;
@@ -368,7 +380,7 @@ class LocksmithServer {
     throwIfCancelled(token);
     if (!settings.enable) return undefined;
     let state = this.store.get(file);
-    if (!state || state.sourceFile.text !== document.getText() || state.projectSourceFile !== state.sourceFile)
+    if (!state || state.textOnly || state.sourceFile.text !== document.getText() || state.projectSourceFile !== state.sourceFile)
       state = await this.lintDocument(uri);
     throwIfCancelled(token);
     if (!state || state.sourceFile.text !== document.getText()) return undefined;

@@ -6,7 +6,7 @@ import type { Connection } from "vscode-languageserver/node";
 import { uriOf } from "./convert";
 import type { DiagnosticsStore } from "./diagnostics-store";
 import { collectGarbage } from "./idle-gc";
-import type { OpenDocuments } from "./open-documents";
+import type { OpenDocument, OpenDocuments } from "./open-documents";
 import type { DiskChange, Project, Workspace } from "./projects";
 import type { LintWorkspaceResult } from "./protocol";
 import type { EditorSettings, SettingsStore } from "./settings";
@@ -92,6 +92,10 @@ export class WorkspaceAnalysis {
     status.send({ level: "ok", busy: true, text: "Locksmith: analysing" });
     let files = 0;
     try {
+      // Documents opened as the server starts show their text-only findings first (milliseconds); building the
+      // whole Program below blocks for seconds on a large project.
+      await firstShown(open.values());
+      if (cancelled()) return { files, problems: store.problemCount() };
       workspace.scan();
       // Every file is analysed again below; this only makes the projects read again what changed on disk.
       const missed = workspace.changedOnDisk();
@@ -196,6 +200,15 @@ export class WorkspaceAnalysis {
     store.store(project, undefined, project.lintProject(settings, { isCancelled }, log));
     return true;
   }
+}
+
+/** How long the workspace analysis waits for the first diagnostics of documents opened as it starts, at most. */
+const FIRST_SHOWN_WAIT_MS = 2000;
+
+function firstShown(documents: Iterable<OpenDocument>): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise((resolve) => (timer = setTimeout(resolve, FIRST_SHOWN_WAIT_MS)));
+  return Promise.race([Promise.all([...documents].map((d) => d.shown)), waited]).finally(() => clearTimeout(timer));
 }
 
 export function yieldToEventLoop(): Promise<void> {

@@ -519,12 +519,19 @@ export function isSetOnceWrite(flow: ReadModifyWrite): boolean {
   const { write, read } = flow;
   const column = flow.data?.column ?? flow.control?.column;
   if (!column || (flow.data && flow.data.assignment.column !== column)) return false;
-  const target = write.assignments.filter((a) => a.column === column);
-  if (target.length !== 1) return false;
-  // Nothing else the write stores comes from the read.
-  for (const other of write.assignments)
-    if (other !== target[0] && !other.relation && assignmentValues(write, other).some((v) => flow.originOf(v)?.read === read)) return false;
-  const assignment = target[0]!;
+  // Every column the write stores from the read is set once on its own (`readable: !l.readable ? "unavailable" :
+  // undefined, image: !l.image ? "unavailable" : undefined`), and the checked or computed column is among them.
+  const derived = write.assignments.filter((a) => !a.relation && assignmentValues(write, a).some((v) => flow.originOf(v)?.read === read));
+  const columns = new Set([column, ...derived.map((a) => a.column)]);
+  for (const each of columns) {
+    const target = write.assignments.filter((a) => a.column === each);
+    if (target.length !== 1 || !isSetOnceColumn(flow, each, target[0]!)) return false;
+  }
+  return true;
+}
+
+function isSetOnceColumn(flow: ReadModifyWrite, column: string, assignment: AccessAssignment): boolean {
+  const { write, read } = flow;
   const values = assignmentValues(write, assignment);
   // `SET sent_at = NOW()`: computed by the database from no input.
   const inDatabase = assignment.sql && assignment.sql.placeholders.length === 0 && !assignment.sql.selfRelative;
@@ -544,7 +551,7 @@ export function isSetOnceWrite(flow: ReadModifyWrite): boolean {
     if (!written) return false;
     if (
       unset
-        ? !isAlike(written) && !isUnseenAfter(written, write)
+        ? !isAlike(written) && !(flow.originOf(written)?.read !== read && isUnseenAfter(written, write))
         : !(isColumn(written) || (ts.isIdentifier(written) && written.text === "undefined"))
     )
       return false;
@@ -645,9 +652,21 @@ function isUnseenAfter(value: ts.Expression, write: DbAccess): boolean {
     });
     return !readsLocal;
   }
+  // The block declaring the name nearest the write (a name may be declared again in a sibling block).
+  let scope: ts.Node | undefined;
+  for (let n: ts.Node | undefined = write.node.parent; n && n !== fn && !scope; n = n.parent)
+    if (
+      (ts.isBlock(n) || ts.isSourceFile(n)) &&
+      n.statements.some(
+        (st) =>
+          ts.isVariableStatement(st) && st.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === node.text),
+      )
+    )
+      scope = n;
+  if (!scope) return false;
   let declaredConst = false;
   let usedElsewhere = false;
-  walk(fn.body, (n) => {
+  walk(scope, (n) => {
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === node.text)
       declaredConst = !!(n.parent.flags & ts.NodeFlags.Const) && !!n.initializer;
     else if (ts.isIdentifier(n) && n.text === node.text && !(n.getStart() >= write.node.getStart() && n.getEnd() <= write.node.getEnd()))

@@ -1,0 +1,89 @@
+// `--threads`: the file rules shared with worker threads give the same report as one thread (the examples, copied
+// three times so that each thread takes several files; the lock-order cycles cross files, so the project rule's
+// findings land in files a worker analysed); flags that cannot share files keep one thread.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AUTO_THREADS_MIN_FILES, WorkerFailure, parseThreads, runWorker, threadCount } from "../../server/src/cli/threads";
+import { runCli, tempProject } from "./helpers";
+
+const EXAMPLES = path.resolve(__dirname, "../../../examples");
+
+/** The examples three times over (copies a, b, c), with the examples' tsconfig. */
+function examplesProject(): string {
+  const dir = tempProject({ "tsconfig.json": fs.readFileSync(path.join(EXAMPLES, "tsconfig.json"), "utf8") });
+  for (const copy of ["a", "b", "c"]) fs.cpSync(path.join(EXAMPLES, "src"), path.join(dir, "src", copy), { recursive: true });
+  return dir;
+}
+
+function findingsOf(stdout: string): string[] {
+  const report = JSON.parse(stdout) as {
+    filePath: string;
+    messages: { line: number; column: number; ruleId: string; message: string }[];
+  }[];
+  return report.flatMap((r) =>
+    r.messages.map(
+      (m) => `${path.basename(path.dirname(r.filePath))}/${path.basename(r.filePath)}:${m.line}:${m.column} ${m.ruleId} ${m.message}`,
+    ),
+  );
+}
+
+test("a run with worker threads reports exactly what a single-threaded run reports", async () => {
+  const dir = examplesProject();
+  const single = await runCli(["lint", "-p", "tsconfig.json", "--format", "json", "--threads", "off"], dir);
+  const threaded = await runCli(["lint", "-p", "tsconfig.json", "--format", "json", "--threads", "3", "--timing"], dir);
+  assert.equal(single.code, 1);
+  assert.equal(threaded.code, 1);
+  // The threaded run did use workers (their Program is a step of --timing).
+  assert.match(threaded.stderr, /\(worker threads: program\)/);
+  assert.doesNotMatch(single.stderr, /worker/);
+  const expected = findingsOf(single.stdout);
+  // 25 findings per copy of the examples: file rules and the whole-program lock-order rule.
+  assert.equal(expected.length, 75);
+  assert.equal(expected.filter((f) => f.includes(" inconsistent-lock-order ")).length, 12);
+  assert.deepEqual(findingsOf(threaded.stdout).sort(), [...expected].sort());
+  // The whole report, order included (files, then positions), is the same.
+  assert.equal(threaded.stdout, single.stdout);
+});
+
+test("--fix-dry-run ignores --threads and fixes as a single-threaded run does", async () => {
+  const dir = examplesProject();
+  const single = await runCli(["lint", "-p", "tsconfig.json", "--format", "json", "--fix-dry-run", "--threads", "off"], dir);
+  const threaded = await runCli(["lint", "-p", "tsconfig.json", "--format", "json", "--fix-dry-run", "--threads", "2", "--timing"], dir);
+  assert.doesNotMatch(threaded.stderr, /worker/);
+  assert.equal(threaded.stdout, single.stdout);
+  assert.match(single.stdout, /"output":/);
+});
+
+test("--threads takes a count, off or auto; auto shares only runs of many files", async () => {
+  assert.equal(parseThreads("off"), 1);
+  assert.equal(parseThreads("2"), 2);
+  assert.equal(parseThreads(undefined), "auto");
+  assert.equal(threadCount("auto", AUTO_THREADS_MIN_FILES - 1), 1);
+  assert.equal(threadCount(3, 10), 3);
+  const dir = examplesProject();
+  const bad = await runCli(["lint", "-p", "tsconfig.json", "--threads", "many"], dir);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--threads expects a whole number ≥ 1, off or auto, got "many"/);
+});
+
+test("a worker thread that throws, exits or reports a failure ends the run with a clear error, not a hang", async () => {
+  const dir = tempProject({
+    "throws.js": `throw new Error("out of cheese");\n`,
+    "exits.js": `process.exit(3);\n`,
+    "fails.js": `require("node:worker_threads").parentPort.postMessage({ ok: false, message: "cannot read tsconfig.json" });\n`,
+  });
+  const advice = "(run again with --threads off to lint in one thread)";
+  await assert.rejects(runWorker({}, path.join(dir, "throws.js")), (error: Error) => {
+    assert.ok(error instanceof WorkerFailure);
+    assert.equal(error.message, `a worker thread failed: out of cheese ${advice}`);
+    return true;
+  });
+  await assert.rejects(runWorker({}, path.join(dir, "exits.js")), {
+    message: `a worker thread failed: it exited with code 3 before sending its findings ${advice}`,
+  });
+  await assert.rejects(runWorker({}, path.join(dir, "fails.js")), {
+    message: `a worker thread failed: cannot read tsconfig.json ${advice}`,
+  });
+});

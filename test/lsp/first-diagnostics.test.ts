@@ -1,0 +1,215 @@
+// Diagnostics the moment a file opens: the findings its text alone decides are published before any Program is built,
+// then the full analysis (file rules on the focused Program, project rules on the whole one) adds to them. Every
+// publication for the file is recorded from the open to the end of the analysis: no finding may disappear (and so
+// none can disappear and reappear), and the last publication must equal what the whole-Program analysis of the same
+// files publishes.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Diagnostic } from "vscode-languageserver/node";
+import { Workspace } from "../../server/src/lsp/projects";
+import { DEFAULT_SETTINGS } from "../../server/src/lsp/settings";
+import { collectSourceFiles, DEFAULT_COMPILER_OPTIONS, ProjectHost } from "../../server/src/engine/project";
+import { resolveConfig } from "../../server/src/engine/config";
+import { Engine } from "../../server/src/engine/linter";
+import { lintFileText } from "../../server/src/engine/syntax-lint";
+import { defineRule, type ts } from "../../server/src/rule-kit";
+import { RULES } from "../../rules/index";
+import { makeWorkspace, startInProcess, uri, REPO_ROOT, type Client } from "./harness";
+import { duplicateFunction, slowCall, unguardedIncrement } from "./fake-rules";
+
+const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "nodenext" }, include: ["src"] });
+const RULES_UNDER_TEST = [unguardedIncrement, slowCall, duplicateFunction];
+
+const LIB = `/** @slow */\nexport function fetchAll(): void {}\nexport function settle(): void {}\n`;
+// Line 4: counter++ (text alone), line 5: a call of a function another file documents @slow (types), line 3: a
+// function another file declares too (project rule).
+const COUNTER = `import { fetchAll } from "./lib.js";\nlet counter = 0;\nexport function settle(): void {\n  counter++;\n  fetchAll();\n}\n`;
+const EXPECTED = [
+  "2:16 fake-duplicate-function settle is also declared in another file.",
+  "3:2 fake-unguarded-increment counter++ races with other increments of counter.",
+  "4:2 fake-slow-call fetchAll() is slow.",
+];
+
+const clients: Client[] = [];
+after(async () => {
+  for (const client of clients) {
+    await client.connection.sendRequest("shutdown").catch(() => undefined);
+    client.dispose();
+  }
+});
+
+const show = (d: Diagnostic) => `${d.range.start.line}:${d.range.start.character} ${d.code} ${d.message}`;
+const key = (d: Diagnostic) => JSON.stringify([d.code, d.range, d.message]);
+
+function start(): Client {
+  const client = startInProcess({ rules: RULES_UNDER_TEST });
+  clients.push(client);
+  return client;
+}
+
+const analysed = (client: Client, busyBefore = 0) =>
+  client.waitFor(
+    "the workspace analysis",
+    () =>
+      client.statuses.filter((s) => s.busy).length > busyBefore &&
+      !client.statuses.at(-1)!.busy &&
+      /problems?$/.test(client.statuses.at(-1)!.text),
+  );
+
+/** The publications for `file` from index `from` on, each as its sorted findings. */
+function publicationsOf(client: Client, file: string, from = 0): string[][] {
+  return client.publications
+    .slice(from)
+    .filter((p) => p.uri === uri(file))
+    .map((p) => p.diagnostics.map(show).sort());
+}
+
+/** No finding published for `file` since `from` is missing from a later publication. */
+function assertNoFindingDisappears(client: Client, file: string, from: number): void {
+  const publications = client.publications.slice(from).filter((p) => p.uri === uri(file));
+  for (let i = 1; i < publications.length; i++) {
+    const later = new Set(publications[i]!.diagnostics.map(key));
+    const gone = publications[i - 1]!.diagnostics.filter((d) => !later.has(key(d)));
+    assert.deepEqual(gone.map(show), [], `publication ${i} of ${publications.length} dropped findings`);
+  }
+}
+
+/** What a server that analyses the same files from disk, with the whole Program, publishes for `file`. */
+async function fullAnalysis(files: Record<string, string>, rel: string): Promise<string[]> {
+  const root = makeWorkspace(files);
+  const client = start();
+  await client.initialize(root);
+  await analysed(client);
+  return (client.diagnostics.get(uri(path.join(root, rel))) ?? []).map(show).sort();
+}
+
+describe("first diagnostics of an opened file", () => {
+  test("the text-only findings come at once, the full analysis only adds to them and ends where the whole-Program analysis ends", async () => {
+    const files = { "tsconfig.json": TSCONFIG, "src/lib.ts": LIB };
+    const root = makeWorkspace(files);
+    const client = start();
+    await client.initialize(root);
+    await analysed(client);
+    // A new buffer (not on disk, so nothing is shown for it yet) opened with findings of all three kinds.
+    const counter = path.join(root, "src", "counter.ts");
+    const from = client.publications.length;
+    await client.open(counter, COUNTER);
+    await client.waitForDiagnostics(counter, (d) => d.length === 3);
+    // The project rules run after the file rules; wait until the server is idle again and nothing more comes.
+    await client.waitFor(
+      "the project rules",
+      () => !client.statuses.at(-1)!.busy && client.statuses.at(-1)!.text === "Locksmith: 4 problems",
+    );
+    const published = publicationsOf(client, counter, from);
+    // First: only what the text decides (the slow call needs the checker and another file; the duplicate, the project).
+    assert.deepEqual(published[0], [EXPECTED[1]]);
+    assert.deepEqual(published.at(-1), EXPECTED);
+    assertNoFindingDisappears(client, counter, from);
+    fs.writeFileSync(counter, COUNTER);
+    assert.deepEqual(published.at(-1), await fullAnalysis({ ...files, "src/counter.ts": COUNTER }, "src/counter.ts"));
+  });
+
+  test("a file opened as the server starts, before the workspace analysis: no finding disappears on the way", async () => {
+    const files = { "tsconfig.json": TSCONFIG, "src/lib.ts": LIB, "src/counter.ts": COUNTER };
+    const root = makeWorkspace(files);
+    const client = start();
+    await client.initialize(root);
+    const counter = path.join(root, "src", "counter.ts");
+    await client.open(counter);
+    await analysed(client);
+    await client.waitForDiagnostics(counter, (d) => d.length === 3);
+    const published = publicationsOf(client, counter);
+    assert.deepEqual(published[0], [EXPECTED[1]]);
+    assert.deepEqual(published.at(-1), EXPECTED);
+    assertNoFindingDisappears(client, counter, 0);
+  });
+
+  test("a file whose findings are already shown (analysed from disk) is not replaced by its text-only findings when opened", async () => {
+    const files = { "tsconfig.json": TSCONFIG, "src/lib.ts": LIB, "src/counter.ts": COUNTER };
+    const root = makeWorkspace(files);
+    const client = start();
+    await client.initialize(root);
+    await analysed(client);
+    const counter = path.join(root, "src", "counter.ts");
+    assert.deepEqual(client.diagnostics.get(uri(counter))?.map(show).sort(), EXPECTED);
+    const from = client.publications.length;
+    await client.open(counter);
+    // A barrier: a buffer opened after it, whose project finding (settle declared three times) comes with the project
+    // rules, which run after those of the file opened first.
+    const other = path.join(root, "src", "other.ts");
+    await client.open(other, "export function settle(): void {}\n");
+    await client.waitForDiagnostics(other, (d) => d.length === 1);
+    for (const publication of publicationsOf(client, counter, from)) assert.deepEqual(publication, EXPECTED);
+    assert.deepEqual(client.diagnostics.get(uri(counter))?.map(show).sort(), EXPECTED);
+  });
+});
+
+describe("text-only findings of the real rules", () => {
+  test("on examples/, every finding published before the analysis is one the whole-Program analysis reports", () => {
+    const folder = path.join(REPO_ROOT, "examples");
+    const workspace = new Workspace(RULES, (message) => assert.fail(message));
+    workspace.setFolders([folder]);
+    workspace.scan();
+    const early = new Map<string, number>();
+    for (const project of workspace.allProjects()) {
+      const run = project.lintFiles([...project.files], DEFAULT_SETTINGS, {}, (message) => assert.fail(message));
+      assert.deepEqual(run.crashes, []);
+      for (const result of run.results) {
+        const full = new Set(result.diagnostics.map((d) => JSON.stringify(d)));
+        const text = project.lintText(result.fileName, fs.readFileSync(result.fileName, "utf8"), DEFAULT_SETTINGS, assert.fail);
+        for (const diagnostic of text.result?.diagnostics ?? []) {
+          const where = `${path.relative(folder, result.fileName)} ${diagnostic.ruleId}`;
+          early.set(where, (early.get(where) ?? 0) + 1);
+          assert.ok(full.has(JSON.stringify(diagnostic)), `${where} at ${diagnostic.span.start} is not in the full analysis`);
+        }
+      }
+    }
+    assert.ok(collectSourceFiles([folder], folder).length > 5);
+    // Redis locks without expiry need no other file (lockCheckerFor asks about the project only when the checker is
+    // needed), nor do the optimistic-update and retry checks of this file.
+    assert.equal(early.get("src/jobs/job-lock.ts lock-without-expiry"), 2);
+    assert.equal(early.get("src/inventory/pg-price-list.ts unchecked-optimistic-update"), 1);
+    assert.equal(early.get("src/inventory/pg-price-list.ts retry-without-backoff"), 1);
+  });
+});
+
+describe("text-only lint: rules sharing caches", () => {
+  // Rule A asks the checker inside a try and caches a fallback answer per SourceFile when that fails; rule B reads the
+  // cache and asks the checker itself on a miss. In the full analysis A caches the real answer and B reports nothing.
+  const answers = new WeakMap<ts.SourceFile, string>();
+  const ruleA = defineRule({
+    meta: { id: "fake-a", description: "test rule", defaultSeverity: "warn", messages: {} },
+    checkFile(context) {
+      let answer = "fallback";
+      try {
+        answer = context.checker.getNumberType() ? "real" : "none";
+      } catch {
+        // A stop of the text-only lint, caught here as analyses catch the checker's failures.
+      }
+      answers.set(context.sourceFile, answer);
+    },
+  });
+  const ruleB = defineRule({
+    meta: { id: "fake-b", description: "test rule", defaultSeverity: "warn", messages: { fallback: "fallback answer" } },
+    checkFile(context) {
+      const answer = answers.get(context.sourceFile) ?? (context.checker.getNumberType() ? "real" : "none");
+      if (answer === "fallback") context.report({ messageId: "fallback", span: { file: context.fileName, start: 0, end: 1 } });
+    },
+  });
+  const text = "export const x = 1;\n";
+  const file = "/virtual/src/a.ts";
+  const config = resolveConfig({}, undefined, "/virtual", [ruleA, ruleB], {});
+  const settingsFor = () => ({ runtimeImport: { mode: "package" as const, specifier: "@locksmith/runtime" } });
+
+  test("a rule that caught its stop may have cached a fallback: the next rule gets a new parse, and is held back itself", () => {
+    const host = new ProjectHost(DEFAULT_COMPILER_OPTIONS, [file]);
+    host.setFileText(file, text);
+    const full = new Engine([ruleA, ruleB], config, settingsFor).lint(host.getProgram(), [file]);
+    assert.deepEqual(full.results[0]!.diagnostics, []);
+    const early = lintFileText([ruleA, ruleB], config, settingsFor, file, text, DEFAULT_COMPILER_OPTIONS);
+    assert.deepEqual(early.heldBack, ["fake-a", "fake-b"]);
+    assert.deepEqual(early.result?.diagnostics, []);
+  });
+});
