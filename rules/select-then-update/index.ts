@@ -15,6 +15,7 @@ import {
   FUNCTION_KINDS,
   calleeName,
   code,
+  dbAccessOf,
   defineRule,
   enclosingFunction,
   isRetried,
@@ -38,7 +39,6 @@ import {
   type TransactionScope,
   calleeResolver,
   canonicalKey,
-  dbAccessOf,
   isKeyColumn,
   type CalleeResolver,
 } from "../../server/src/rule-kit";
@@ -65,6 +65,12 @@ export const selectThenUpdate = defineRule({
         "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
       checkThenWriteDespiteLock:
         "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls can both pass the check and both write (oversold stock, double booking).",
+      collectionLostUpdate:
+        "{{write}} saves {{column}} as loaded at line {{line}} plus this call's change: a change another call saved in between is undone (rows it added are detached, rows it removed come back).",
+      documentLostUpdate:
+        "{{write}} writes a value computed from {{column}} read at line {{line}}, and nothing detects a concurrent change of the document: two concurrent calls both read the same value, both write their result, and one update is lost.",
+      documentCheckThenWrite:
+        "{{write}} runs only because the check of {{column}} read at line {{line}} passed, and the update's filter does not repeat it: two concurrent calls can both pass the check and both write.",
       redisLostUpdate:
         "{{write}} writes a value computed from {{key}} read at line {{line}} without `WATCH`/`MULTI` or a Lua script: two concurrent calls both read the same value, both write their result, and one update is lost.",
       redisCheckThenWrite:
@@ -149,10 +155,17 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
   if (flow.guards.length > 0) return "compare-and-set";
   if (differentRows(flow)) return "another-row";
   if (write.library === "sequelize" && write.entity && read.handle && hasSequelizeVersion(read.handle, checker)) return "compare-and-set";
+  if (read.optimistic || versionCheckedSave(flow, checker)) return "compare-and-set";
+  const relock = lockAfterRead(flow);
+  if (relock === "optimistic") return "compare-and-set";
+  // MikroORM refuses a pessimistic lock outside a transaction (ValidationError), so a locking read that runs is in
+  // one, opened where it is not visible here (a caller's `em.transactional`, `@Transactional()`).
+  if (read.library === "mikro-orm" && write.library === "mikro-orm" && (isWriteLock(read.lock) || relock) && !scopeOf(read.node, resolve))
+    return "row-lock";
   if (write.library === "redis" && isWatchedTransaction(write)) return "watched-transaction";
   const scope = scopeOf(write.node, resolve);
   if (scope && scope === scopeOf(read.node, resolve)) {
-    if (read.lock === "update" || read.lock === "no key update") return "row-lock";
+    if (isWriteLock(read.lock) || relock) return "row-lock";
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
     const held = rowLocksHeldAt(read.node, scope, resolve).filter((l) => locking(l.mode));
     if (held.some((l) => sameTable(l.access.table, read.table) || (!l.chain && locksParentRow(l.access, read)))) return "row-lock";
@@ -171,6 +184,76 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     if (isSameForEveryCaller(flow)) return "same-for-every-caller";
   }
   return undefined;
+}
+
+function isWriteLock(mode: string | undefined): boolean {
+  return mode === "update" || mode === "no key update";
+}
+
+/**
+ * MikroORM `em.lock(entity, LockMode.…)` on the entity the flow read, between the read and the write: "update" for a
+ * pessimistic write lock, "optimistic" for a version check (which throws OptimisticLockError on a changed row).
+ */
+function lockAfterRead(flow: ReadModifyWrite): "update" | "optimistic" | undefined {
+  const { read, write } = flow;
+  if (read.library !== "mikro-orm") return undefined;
+  const body = enclosingFunction(write.node)?.body;
+  let found: "update" | "optimistic" | undefined;
+  if (body)
+    walk(body, (node) => {
+      if (found || isFunctionLike(node)) return false;
+      const access =
+        ts.isCallExpression(node) && node.getStart() > read.node.getEnd() && node.getEnd() <= write.node.getStart()
+          ? dbAccessOf(node)
+          : undefined;
+      if (access?.library === "mikro-orm" && access.kind === "read" && access.entity) {
+        const origin = flow.originOf(access.entity);
+        if (origin?.read === read && origin.level === "row")
+          found = access.optimistic ? "optimistic" : isWriteLock(access.lock) ? "update" : undefined;
+      }
+      return !found;
+    });
+  return found;
+}
+
+/**
+ * A save that checks the version itself: a MikroORM entity with `@Property({ version: true })` (flush adds `WHERE
+ * version = <read>` and throws OptimisticLockError), a Mongoose model whose schema sets `optimisticConcurrency: true`
+ * (`save()` throws VersionError). Found in the declarations of the entity class or model the read names.
+ */
+function versionCheckedSave(flow: ReadModifyWrite, checker: () => ts.TypeChecker): boolean {
+  const { read, write } = flow;
+  const entityClass = read.entityClass;
+  if (!entityClass || !(write.entity || write.flush)) return false;
+  const pattern =
+    read.library === "mikro-orm" && write.library === "mikro-orm"
+      ? /\bversion\s*:\s*true\b/
+      : read.library === "mongoose" && write.library === "mongoose"
+        ? /\boptimisticConcurrency\s*:\s*true\b/
+        : undefined;
+  if (!pattern) return false;
+  let symbol: ts.Symbol | undefined;
+  try {
+    symbol = checker().getSymbolAtLocation(entityClass);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
+  } catch {
+    return false;
+  }
+  // A class holds its own decorators; a Mongoose model is made from a schema (`model("User", UserSchema)`).
+  return (symbol?.declarations ?? []).some((d) => pattern.test((ts.isClassLike(d) ? d : (schemaOf(d) ?? d.getSourceFile())).getText()));
+}
+
+/** `const User = model("User", UserSchema)` → the declaration of `UserSchema` in that file (or the inline schema). */
+function schemaOf(declaration: ts.Declaration): ts.Node | undefined {
+  const init = ts.isVariableDeclaration(declaration) && declaration.initializer ? skipParens(declaration.initializer) : undefined;
+  const schema = init && ts.isCallExpression(init) && calleeName(init) === "model" ? init.arguments[1] : undefined;
+  if (!schema || !ts.isIdentifier(skipParens(schema))) return schema;
+  const name = (skipParens(schema) as ts.Identifier).text;
+  return declaration
+    .getSourceFile()
+    .statements.filter(ts.isVariableStatement)
+    .flatMap((statement) => [...statement.declarationList.declarations])
+    .find((d) => ts.isIdentifier(d.name) && d.name.text === name);
 }
 
 /**
@@ -456,6 +539,20 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
   const column = flow.data?.column ?? flow.control?.column;
   const data = { write: writeLabel(write), column: column ? code(column) : "the row", line };
   const lock = LOCK_HINT[write.library];
+  if (write.library === "mongoose" || write.library === "mongodb") {
+    // MongoDB has no row lock to take: the update computes the value itself, or carries the check in its filter.
+    const atomic = arithmetic ? `update atomically (${atomicHint(write.library, arithmetic.column, arithmetic.operator)})` : undefined;
+    const guard = "put the check (or the value read, or a version) in the update's filter and check `matchedCount`";
+    const schema = write.library === "mongoose" && write.entity ? ` or set ${lock}` : "";
+    const help = `${capitalise([atomic, guard].filter(Boolean).join(", or "))}${schema}.`;
+    return { messageId: flow.data ? "documentLostUpdate" : "documentCheckThenWrite", data, help } as const;
+  }
+  if (flow.data?.collectionChange)
+    return {
+      messageId: "collectionLostUpdate",
+      data,
+      help: `Lock the row (${lock}) before loading it, or add / remove the related rows themselves (\`relation(…).of(entity).add(item)\`, or save the new row with its foreign key) instead of saving the loaded collection.`,
+    } as const;
   if (flow.data && write.insert && !read.lock)
     return {
       messageId: "insertFromRead",
@@ -489,6 +586,10 @@ function unretriedMessage(flow: ReadModifyWrite, isolation: string) {
     data: { write: writeLabel(write), column: column ? code(column) : "the row", line: lineOf(read.node), isolation },
     help: `Retry the transaction with backoff (${retrying}) or lock the row at READ COMMITTED (${LOCK_HINT[write.library]}), where the second call waits instead of failing.`,
   } as const;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function writeLabel(write: DbAccess): string {
@@ -541,6 +642,9 @@ const LOCK_HINT: Record<DbLibrary, string> = {
   prisma: "`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`",
   typeorm: '`lock: { mode: "pessimistic_write" }` inside a transaction',
   sequelize: "`lock: t.LOCK.UPDATE` with `transaction: t`",
+  "mikro-orm": "`lockMode: LockMode.PESSIMISTIC_WRITE` on the read inside `em.transactional`",
+  mongoose: "`optimisticConcurrency: true` on the schema, so that `save()` fails on a concurrent change",
+  mongodb: "the value read, or a version field, in the update's filter, with `matchedCount` checked",
   drizzle: '`.for("update")` on the read inside `db.transaction`',
   kysely: "`.forUpdate()` on the read inside `db.transaction()`",
   redis: "`WATCH`/`MULTI` or a Lua script",
@@ -560,6 +664,11 @@ function atomicHint(library: DbLibrary, column: string, operator: "+" | "-"): st
       return `\`.${method}("${column}", n)\``;
     case "prisma":
       return `\`data: { ${column}: { ${method}: n } }\``;
+    case "mikro-orm":
+      return `\`nativeUpdate(…, { ${column}: raw("${column} ${operator} ?", [n]) })\``;
+    case "mongoose":
+    case "mongodb":
+      return `\`updateOne({ _id, … }, { $inc: { ${column}: ${operator === "+" ? "n" : "-n"} } })\``;
     case "drizzle":
       return `\`set({ ${column}: sql\\\`\${table.${column}} ${operator} \${n}\\\` })\``;
     case "kysely":

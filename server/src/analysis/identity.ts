@@ -1,5 +1,6 @@
 // Which expressions name the same handle: `const t = tx` makes `t.query(…)` run through `tx`, and
-// `const { manager } = queryRunner` makes `manager.save(…)` run through `queryRunner.manager`. Handles are compared by
+// `const { manager } = queryRunner` makes `manager.save(…)` run through `queryRunner.manager` (and `const repo =
+// tx.getRepository(Account)` makes `repo.save(…)` run through `tx`). Handles are compared by
 // their canonical key: the expression's text with its first name replaced, as long as it is a `const` alias declared
 // in an enclosing function (or at the top of the file), by what it aliases. No checker needed: a `const` cannot be
 // reassigned, and the nearest declaration of a name in an enclosing scope is the one the name refers to.
@@ -39,6 +40,12 @@ function aliasOf(name: string, at: ts.Node): string | undefined {
   return undefined;
 }
 
+/** `tx.getRepository(Account)`, `manager.withRepository(this.accounts)`: a repository that runs through `tx` / `manager`. */
+function isRepositoryOf(init: ts.Expression): boolean {
+  if (!ts.isCallExpression(init) || !ts.isPropertyAccessExpression(init.expression)) return false;
+  return /^(getRepository|withRepository|getCustomRepository)$/.test(init.expression.name.text);
+}
+
 const aliasCache = new WeakMap<ts.Node, Map<string, string | null>>();
 
 /**
@@ -56,7 +63,7 @@ function constAliases(scope: ts.Node): Map<string, string | null> {
     if (ts.isVariableDeclaration(node)) {
       const isConst = ts.isVariableDeclarationList(node.parent) && (node.parent.flags & ts.NodeFlags.Const) !== 0;
       const init = node.initializer && skipParens(node.initializer);
-      const aliasable = isConst && init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init));
+      const aliasable = isConst && init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init) || isRepositoryOf(init));
       if (ts.isIdentifier(node.name)) found.set(node.name.text, aliasable ? expressionKey(init) : null);
       else if (ts.isObjectBindingPattern(node.name))
         for (const element of node.name.elements) {

@@ -7,7 +7,7 @@
 //   TRANSACTION")` / `conn.beginTransaction()` (mysql2), `queryRunner.startTransaction()` (TypeORM), an unmanaged
 //   `const t = await sequelize.transaction()` / `const trx = await knex.transaction()` ended by `t.commit()`;
 // - callbacks: `knex.transaction(trx => …)`, `prisma.$transaction(async tx => …)`, `dataSource.transaction(m => …)`,
-//   `sequelize.transaction(t => …)`, Drizzle `db.transaction(tx => …)`, Kysely `db.transaction().execute(trx => …)`,
+//   `sequelize.transaction(t => …)`, MikroORM `em.transactional(em => …)`, Drizzle `db.transaction(tx => …)`, Kysely `db.transaction().execute(trx => …)`,
 //   the runtime's `withPgTransaction(pool, tx => …)` / `withMySqlTransaction(pool, tx => …)`;
 // - Prisma's batch form `prisma.$transaction([a, b])`;
 // - a transaction the caller opened and passes in: a required parameter typed as a transaction handle
@@ -255,7 +255,7 @@ function callbackScope(call: ts.CallExpression): TransactionScope | undefined {
     isolationArg = propertyValue(options, "isolation");
     // The runtime helpers retry serialization failures and deadlocks unless told `retry: false`.
     retried = propertyValue(options, "retry")?.kind !== ts.SyntaxKind.FalseKeyword;
-  } else if (name === "transaction" || name === "$transaction") {
+  } else if (name === "transaction" || name === "$transaction" || name === "transactional") {
     if (!receiverOf(call)) return undefined;
     // TypeORM: transaction("SERIALIZABLE", fn); others: transaction(fn, options) / transaction(options, fn).
     const first = call.arguments[0];

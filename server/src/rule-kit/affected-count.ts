@@ -5,7 +5,7 @@ import { ts } from "../engine/ts";
 import type { Fixer, TextEdit } from "../engine/types";
 import { importEdits } from "../engine/runtime-import";
 import { freshName } from "./edit-text";
-import { enclosingFunction, importsOf, indentationAt, outerExpression } from "../analysis/ast";
+import { calleeName, enclosingFunction, importsOf, indentationAt, outerExpression } from "../analysis/ast";
 import type { DbAccess, DbLibrary } from "../analysis/db";
 
 interface AffectedCount {
@@ -24,6 +24,9 @@ const AFFECTED_COUNT: Record<DbLibrary, AffectedCount | undefined> = {
   prisma: { name: "`count`", result: { declare: (n) => `const ${n}`, count: (n) => `${n}.count` } },
   typeorm: { name: "`affected`", result: { declare: (n) => `const ${n}`, count: (n) => `${n}.affected` } },
   sequelize: { name: "`[affected]`", result: { declare: (n) => `const [${n}]`, count: (n) => n } },
+  "mikro-orm": { name: "the number `nativeUpdate` returns", result: { declare: (n) => `const ${n}`, count: (n) => n } },
+  mongoose: { name: "`matchedCount`", result: { declare: (n) => `const ${n}`, count: (n) => `${n}.matchedCount` } },
+  mongodb: { name: "`matchedCount`", result: { declare: (n) => `const ${n}`, count: (n) => `${n}.matchedCount` } },
   drizzle: { name: "`rowCount`" },
   kysely: { name: "`numUpdatedRows`" },
   redis: undefined,
@@ -52,6 +55,12 @@ export function affectedCountCheck(
   const outer = outerExpression(write.node as ts.Expression);
   const statement = outer.parent;
   if (!result || !ts.isExpressionStatement(statement) || !ts.isAwaitExpression(outer)) return undefined;
+  // `findOneAndUpdate` returns the document (or null), not a count.
+  if (
+    (write.library === "mongoose" || write.library === "mongodb") &&
+    !/^update(One|Many)$/.test(calleeName(write.node as ts.CallExpression) ?? "")
+  )
+    return undefined;
   const name = freshName(enclosingFunction(statement) ?? sourceFile, "updated");
   const indent = indentationAt(sourceFile, statement.getStart(sourceFile)) + extraIndent;
   const edits = [

@@ -10,6 +10,8 @@ import { CALL_KINDS, NodeFacts, calleeName, importsOf, nodesOfKinds, receiverOf 
 import type { IsolationLevel, RowLockMode, SqlAssignment, SqlStatement } from "../sql";
 import { drizzleAccess, kyselyAccess } from "./drizzle-kysely";
 import { knexAccess } from "./knex";
+import { MIKRO_ORM_METHODS, isMikroOrmFile, mikroOrmAccess } from "./mikro-orm";
+import { mongooseAccess } from "./mongoose";
 import { prismaAccess } from "./prisma";
 import { redisAccess } from "./redis";
 import { SEQUELIZE_READS, sequelizeAccess } from "./sequelize";
@@ -18,7 +20,20 @@ import { rawSqlAccess } from "./sql-drivers";
 import { TYPEORM_READS, typeormAccess, typeormBuilderAccess } from "./typeorm";
 
 export type DbLibrary =
-  "pg" | "mysql2" | "better-sqlite3" | "sql" | "knex" | "prisma" | "typeorm" | "sequelize" | "drizzle" | "kysely" | "redis";
+  | "pg"
+  | "mysql2"
+  | "better-sqlite3"
+  | "sql"
+  | "knex"
+  | "prisma"
+  | "typeorm"
+  | "sequelize"
+  | "mikro-orm"
+  | "drizzle"
+  | "kysely"
+  | "mongoose"
+  | "mongodb"
+  | "redis";
 export type AccessKind = "read" | "write" | "begin" | "commit" | "rollback" | "set-isolation";
 
 /** One column a write sets. */
@@ -62,6 +77,18 @@ export interface DbAccess {
   insert?: boolean;
   /** ORM writes of an entity object (`repo.save(account)`, `account.save()`): the entity. */
   entity?: ts.Expression;
+  /** The entity (or model) class the call names or its repository was injected for (`em.findOne(Account, …)`). */
+  entityClass?: ts.Identifier;
+  /**
+   * A unit-of-work flush (MikroORM `em.flush()`): writes every entity loaded and changed before it, without naming
+   * one.
+   */
+  flush?: boolean;
+  /**
+   * A read that checks the row's version against the one the caller expects (TypeORM `lock: { mode: "optimistic",
+   * version }`, MikroORM `LockMode.OPTIMISTIC`): the read fails instead of returning a changed row.
+   */
+  optimistic?: boolean;
   /** Raw SQL: the statement, its text node, and the JS expression behind each placeholder. */
   sql?: { statement: SqlStatement; text: string; textNode: ts.Node; values?: ts.ArrayLiteralExpression };
   isolation?: IsolationLevel;
@@ -130,7 +157,14 @@ function recognise(node: ts.CallExpression | ts.TaggedTemplateExpression): DbAcc
   if (isChainLink(node)) return undefined;
   const name = calleeName(node);
   if (name === undefined) return undefined;
-  return rawSqlAccess(node) ?? redisAccess(node, name) ?? prismaAccess(node, name) ?? ormAccess(node, name) ?? chainAccess(node);
+  return (
+    rawSqlAccess(node) ??
+    redisAccess(node, name) ??
+    prismaAccess(node, name) ??
+    ormAccess(node, name) ??
+    mongooseAccess(node, name) ??
+    chainAccess(node)
+  );
 }
 
 /** True if `call` is followed by `.method(...)` (it is an inner link of a builder chain). */
@@ -157,10 +191,11 @@ function chainAccess(call: ts.CallExpression): DbAccess | undefined {
 
 const ORM_WRITES = new Set(["save", "update", "increment", "decrement"]);
 
-/** TypeORM or Sequelize repository / model methods, told apart by the file's imports. */
+/** TypeORM, Sequelize or MikroORM repository / model methods, told apart by the file's imports. */
 function ormAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
   const receiver = receiverOf(call);
   if (!receiver) return undefined;
+  if (MIKRO_ORM_METHODS.has(name) && isMikroOrmFile(call.getSourceFile())) return mikroOrmAccess(call, name, receiver);
   const modules = [...importsOf(call.getSourceFile()).values()].map((i) => i.module);
   const typeorm = modules.includes("typeorm");
   const sequelize = modules.some((m) => m === "sequelize" || m === "sequelize-typescript" || m === "@sequelize/core");
@@ -171,5 +206,5 @@ function ormAccess(call: ts.CallExpression, name: string): DbAccess | undefined 
 
 /** Columns that hold a row version by convention: comparing one in a WHERE is an optimistic-lock guard. */
 export function isVersionColumn(column: string): boolean {
-  return /^(version|_version|lock_?version|row_?version|revision|rev|etag|updated_?at)$/i.test(column);
+  return /^(version|_version|__v|lock_?version|row_?version|revision|rev|etag|updated_?at)$/i.test(column);
 }

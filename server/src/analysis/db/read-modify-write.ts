@@ -39,6 +39,8 @@ export interface ReadModifyWrite {
     value: ts.Expression;
     /** For an entity write (`repo.save(account)`): the field assignment that set the value (`account.balance -= amount`). */
     mutation?: ts.BinaryExpression;
+    /** For an entity write: the in-place change of a loaded collection (`order.items.push(item)`). */
+    collectionChange?: ts.CallExpression;
   };
   /** A condition on the read's values that decides whether the write runs (the innermost one). */
   control?: { column?: string; condition: ts.Expression; statement: ts.Statement; earlyExit: boolean };
@@ -65,7 +67,13 @@ export function readModifyWritesIn(fn: FunctionLike): ReadModifyWrite[] {
   return flows;
 }
 
-const FLOW_KINDS = [ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.BinaryExpression, ...CALL_KINDS];
+const FLOW_KINDS = [
+  ts.SyntaxKind.VariableDeclaration,
+  ts.SyntaxKind.BinaryExpression,
+  ts.SyntaxKind.PrefixUnaryExpression,
+  ts.SyntaxKind.PostfixUnaryExpression,
+  ...CALL_KINDS,
+];
 
 function computeReadModifyWrites(fn: FunctionLike): ReadModifyWrite[] {
   if (!fn.body) return [];
@@ -77,9 +85,12 @@ function computeReadModifyWrites(fn: FunctionLike): ReadModifyWrite[] {
       if (node.initializer) bindDeclaration(node.name, node.initializer, values);
     } else if (ts.isBinaryExpression(node)) {
       if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, values);
+    } else if (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) {
+      bindIncrement(node, values);
     } else {
       const access = dbAccessOf(node);
       if (access?.kind === "write") out.push(...flowsInto(access, values));
+      else if (!access && ts.isCallExpression(node)) bindCollectionChange(node, values);
     }
   }
   return out;
@@ -211,14 +222,51 @@ function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue
     return;
   }
   // `account.balance -= amount` / `account.balance = next`: the entity now carries a value computed from the read.
-  if (ts.isPropertyAccessExpression(left) && ts.isIdentifier(left.expression) && origin) {
-    const entity = values.get(left.expression.text);
-    if (entity?.level === "row") mutatedEntities.set(entity, { column: left.name.text, node });
+  const target = ts.isPropertyAccessExpression(left) ? skipParens(left.expression) : undefined;
+  if (target && ts.isIdentifier(target) && origin) {
+    const entity = values.get(target.text);
+    if (entity?.level === "row") mutatedEntities.set(entity, { column: (left as ts.PropertyAccessExpression).name.text, node });
   }
 }
 
-/** Entities whose fields were set from read values (for `repo.save(entity)` / `entity.save()`). */
-const mutatedEntities = new WeakMap<ReadValue, { column: string; node: ts.BinaryExpression }>();
+/** `article.favoriteCount++`: the entity now carries a count computed from the one read. */
+function bindIncrement(node: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression, values: ReadonlyMap<string, ReadValue>): void {
+  if (node.operator !== ts.SyntaxKind.PlusPlusToken && node.operator !== ts.SyntaxKind.MinusMinusToken) return;
+  const operand = skipParens(node.operand);
+  if (!ts.isPropertyAccessExpression(operand)) return;
+  const target = skipParens(operand.expression);
+  const entity = ts.isIdentifier(target) ? values.get(target.text) : undefined;
+  if (entity?.level === "row") mutatedEntities.set(entity, { column: operand.name.text, node });
+}
+
+/** Array methods that change a loaded collection in place. */
+const COLLECTION_CHANGES = new Set(["push", "unshift", "splice", "pop", "shift"]);
+
+/**
+ * `order.items.push(item)`: the entity's collection now differs from the rows read, and saving it writes the whole
+ * collection as loaded plus the change (TypeORM removes from a relation the rows a concurrent call added meanwhile;
+ * an array or JSON column is overwritten). MikroORM's `Collection` changes through `add` / `remove`, which it saves
+ * as the difference, so they are not tracked.
+ */
+function bindCollectionChange(call: ts.CallExpression, values: ReadonlyMap<string, ReadValue>): void {
+  const callee = skipParens(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || !COLLECTION_CHANGES.has(callee.name.text)) return;
+  const collection = skipParens(callee.expression);
+  if (!ts.isPropertyAccessExpression(collection)) return;
+  const target = skipParens(collection.expression);
+  const entity = ts.isIdentifier(target) ? values.get(target.text) : undefined;
+  if (entity?.level === "row") mutatedEntities.set(entity, { column: collection.name.text, node: call, collection: true });
+}
+
+/** Entities whose fields were set from read values, or whose collections changed (for `repo.save(entity)` / `entity.save()`). */
+const mutatedEntities = new WeakMap<
+  ReadValue,
+  {
+    column: string;
+    node: ts.BinaryExpression | ts.PrefixUnaryExpression | ts.PostfixUnaryExpression | ts.CallExpression;
+    collection?: boolean;
+  }
+>();
 
 /**
  * The read value `expr` carries: the first read-derived name it mentions (column values before rows). With `written`,
@@ -290,6 +338,14 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     write.entity && ts.isIdentifier(skipParens(write.entity)) ? values.get((skipParens(write.entity) as ts.Identifier).text) : undefined;
   if (entityOrigin && entityOrigin.level === "row" && (write.table === undefined || sameTable(write.table, entityOrigin.read.table)))
     reads.add(entityOrigin.read);
+  // A flush (MikroORM `em.flush()`) writes every entity of the same ORM changed since it was loaded.
+  const flushed = new Map<DbAccess, ReadValue>();
+  if (write.flush)
+    for (const origin of values.values())
+      if (origin.level === "row" && origin.read.library === write.library && mutatedEntities.has(origin)) {
+        reads.add(origin.read);
+        flushed.set(origin.read, origin);
+      }
   for (const origin of values.values())
     if (write.table !== undefined && sameTable(origin.read.table, write.table) && origin.read.node.getEnd() <= write.node.getStart())
       reads.add(origin.read);
@@ -311,15 +367,18 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
         flow.data = { ...(origin.column ? { column: origin.column } : {}), assignment, value };
       }
     }
-    if (write.entity) {
-      const origin = values.get(skipParens(write.entity).getText());
+    if (write.entity || write.flush) {
+      const origin = write.entity ? values.get(skipParens(write.entity).getText()) : flushed.get(read);
       const mutation = origin && origin.read === read ? mutatedEntities.get(origin) : undefined;
-      if (mutation && !flow.data)
+      // Mongoose saves a push onto a loaded array as `$push`: the database appends, nothing is overwritten.
+      const appended = mutation?.collection && (write.library === "mongoose" || write.library === "mongodb");
+      if (mutation && !appended && !flow.data)
         flow.data = {
           column: mutation.column,
           assignment: { column: mutation.column, atomic: false },
-          value: write.entity,
-          mutation: mutation.node,
+          value: write.entity ?? write.node,
+          ...(ts.isBinaryExpression(mutation.node) ? { mutation: mutation.node } : {}),
+          ...(ts.isCallExpression(mutation.node) ? { collectionChange: mutation.node } : {}),
         };
     }
     for (const condition of write.conditions) {

@@ -1,7 +1,7 @@
 // Shapes the library recognisers share: builder chains (`knex("t").where(w).first()` as a root and its links) and
 // object-literal arguments (`{ balance: next, version }` as assignments or equality conditions).
 import { ts } from "../../engine/ts";
-import { skipParens, stringValue } from "../ast";
+import { calleeName, skipParens, stringValue } from "../ast";
 import type { RowLockMode } from "../sql";
 import type { AccessAssignment, AccessCondition } from "./access";
 
@@ -103,4 +103,68 @@ export function whereConditions(call: ts.CallExpression): AccessCondition[] {
 
 export function isFunctionLikeExpression(node: ts.Expression): node is ts.ArrowFunction | ts.FunctionExpression {
   return ts.isArrowFunction(node) || ts.isFunctionExpression(node);
+}
+
+/**
+ * The entity class behind a repository or model handle, where the code names it: `em.getRepository(Account)`, a
+ * local `const repo = ds.getRepository(Account)`, or a field injected as `@InjectRepository(Account)` /
+ * `@InjectModel(User.name)` / typed `Repository<Account>` / `EntityRepository<Account>` / `Model<User>` (the
+ * constructor parameter or property of the enclosing class).
+ */
+export function injectedEntity(handle: ts.Expression): ts.Identifier | undefined {
+  let node = skipParens(handle);
+  if (ts.isIdentifier(node)) {
+    const declaration = localVariable(node);
+    if (declaration?.initializer) node = skipParens(declaration.initializer);
+    while (ts.isAwaitExpression(node)) node = skipParens(node.expression);
+  }
+  if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "getRepository")
+    return capitalised(node.arguments[0]);
+  if (!ts.isPropertyAccessExpression(node) || node.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+  const field = node.name.text;
+  let cls: ts.Node | undefined = node.parent;
+  while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+  if (!cls || !ts.isClassLike(cls)) return undefined;
+  const members: Array<ts.PropertyDeclaration | ts.ParameterDeclaration> = [];
+  for (const member of cls.members) {
+    if (ts.isPropertyDeclaration(member) && member.name.getText() === field) members.push(member);
+    if (ts.isConstructorDeclaration(member))
+      members.push(...member.parameters.filter((p) => ts.isIdentifier(p.name) && p.name.text === field));
+  }
+  for (const member of members) {
+    for (const decorator of ts.canHaveDecorators(member) ? (ts.getDecorators(member) ?? []) : []) {
+      const call = decorator.expression;
+      if (!ts.isCallExpression(call) || !/^Inject(Repository|Model)$/.test(calleeName(call) ?? "")) continue;
+      const arg = call.arguments[0] && skipParens(call.arguments[0]);
+      // `@InjectModel(User.name)` names the class through its `name`.
+      const named = arg && ts.isPropertyAccessExpression(arg) && arg.name.text === "name" ? arg.expression : arg;
+      const entity = capitalised(named);
+      if (entity) return entity;
+    }
+    const type = member.type;
+    if (type && ts.isTypeReferenceNode(type) && type.typeArguments?.length === 1) {
+      const argument = type.typeArguments[0]!;
+      if (ts.isTypeReferenceNode(argument) && ts.isIdentifier(argument.typeName)) return argument.typeName;
+    }
+  }
+  return undefined;
+}
+
+function capitalised(expr: ts.Expression | undefined): ts.Identifier | undefined {
+  const node = expr && skipParens(expr);
+  return node && ts.isIdentifier(node) && /^[A-Z]/.test(node.text) ? node : undefined;
+}
+
+/** The declaration of a local variable `identifier` names, before it in its function (or file). */
+function localVariable(identifier: ts.Identifier): ts.VariableDeclaration | undefined {
+  let scope: ts.Node = identifier;
+  while (scope.parent && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
+  let found: ts.VariableDeclaration | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found || node.getStart() >= identifier.getStart()) return;
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === identifier.text) found = node;
+    ts.forEachChild(node, visit);
+  };
+  visit(scope);
+  return found;
 }

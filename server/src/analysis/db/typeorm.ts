@@ -6,7 +6,7 @@ import { ts } from "../../engine/ts";
 import { calleeName, importsOf, propertyValue, skipAwait, skipParens, stringValue, walk } from "../ast";
 import type { RowLockMode } from "../sql";
 import type { AccessAssignment, AccessCondition, DbAccess } from "./access";
-import { isFunctionLikeExpression, objectAssignments, whereObjectConditions, type Link } from "./shapes";
+import { injectedEntity, isFunctionLikeExpression, objectAssignments, whereObjectConditions, type Link } from "./shapes";
 
 export const TYPEORM_READS = new Set(["findOne", "findOneBy", "findOneOrFail", "findOneByOrFail", "findBy", "find"]);
 
@@ -19,6 +19,9 @@ function repositoryTable(repo: ts.Expression): string {
   }
   if (ts.isCallExpression(node) && calleeName(node) === "getRepository" && node.arguments[0] && ts.isIdentifier(node.arguments[0]))
     return node.arguments[0].text.toLowerCase();
+  // `@InjectRepository(Account) private readonly accounts: Repository<Account>` → "account".
+  const injected = injectedEntity(repo);
+  if (injected) return injected.text.toLowerCase();
   return `repository:${skipParens(repo).getText().replace(/\s+/g, "")}`;
 }
 
@@ -64,8 +67,11 @@ export function typeormAccess(call: ts.CallExpression, name: string, receiver: t
     const options = args[0];
     const where = name.endsWith("By") || name === "findOneByOrFail" ? options : propertyValue(options, "where");
     const access: DbAccess = { ...base, kind: "read", table, conditions: whereObjectConditions(where) };
-    const mode = stringValue(propertyValue(propertyValue(options, "lock"), "mode"));
+    const lock = propertyValue(options, "lock");
+    const mode = stringValue(propertyValue(lock, "mode"));
     if (mode && TYPEORM_LOCKS[mode]) access.lock = TYPEORM_LOCKS[mode];
+    // `lock: { mode: "optimistic", version }` throws OptimisticLockVersionMismatchError when the row's version differs.
+    if (mode === "optimistic" && propertyValue(lock, "version")) access.optimistic = true;
     return access;
   }
   if (name === "save") {

@@ -1,0 +1,197 @@
+// Mongoose and the MongoDB driver: model reads (`User.findById(id)`, `this.userModel.findOne({ email }).exec()`),
+// document saves (`user.save()`: Mongoose writes the modified paths with `$set`), model updates
+// (`updateOne(filter, update)`, `findOneAndUpdate`, `findByIdAndUpdate`) and the driver's collection methods
+// (`db.collection("accounts").findOne(filter)`, `accounts.updateOne(filter, { $inc: { n: 1 } })`).
+// Update operators that compute the new value in the database (`$inc`, `$push`, `$addToSet`, …) are atomic; `$set`
+// (and a plain object, which Mongoose treats as `$set`) writes a value computed in code. Filter comparisons
+// (`{ _id, balance: { $gte: amount } }`) are the write's conditions.
+//
+// A file is Mongoose / MongoDB code when it imports `mongoose`, `@nestjs/mongoose`, `@typegoose/typegoose` or
+// `mongodb`. In a file that imports no database library (Express services import their models from project files),
+// a call is recognised by shape: see isModelCallByShape.
+import { ts } from "../../engine/ts";
+import { importsOf, propertyValue, skipParens, stringValue } from "../ast";
+import type { AccessAssignment, AccessCondition, DbAccess, DbLibrary } from "./access";
+import { chainOf, injectedEntity, objectAssignments, propertyName, type Link } from "./shapes";
+
+const READS = new Set(["findById", "findOne"]);
+const UPDATES = new Set(["updateOne", "updateMany", "findOneAndUpdate", "findByIdAndUpdate"]);
+/** Query modifiers that may follow a read or an update in a chain (`.populate("x").lean().exec()`). */
+const MODIFIERS = new Set(["exec", "lean", "populate", "select", "session", "orFail", "sort", "collation", "hint", "read", "setOptions"]);
+/** Operators whose new value the database computes from the current one (or that add / remove array elements). */
+const ATOMIC_OPERATORS = new Set(["$inc", "$mul", "$min", "$max", "$push", "$pop", "$currentDate"]);
+/**
+ * Operators that end in the same state however often they run (a set member added or removed, a field removed): a
+ * check before them (`if (!doc.likes.includes(id))`) only skips a write that would change nothing, so they are not
+ * listed as assignments.
+ */
+const IDEMPOTENT_OPERATORS = new Set(["$addToSet", "$pull", "$pullAll", "$unset"]);
+const COMPARISONS: Record<string, string> = { $eq: "=", $ne: "<>", $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
+
+const MONGOOSE_MODULES = new Set(["mongoose", "@nestjs/mongoose", "@typegoose/typegoose"]);
+/** Other database libraries: a file that imports one of them is that library's code, never Mongoose by shape. */
+const OTHER_DATABASE_MODULE =
+  /^(pg|mysql2(\/promise)?|better-sqlite3|knex|objection|@prisma\/client|typeorm|sequelize|sequelize-typescript|@sequelize\/core|drizzle-orm(\/.*)?|kysely|@mikro-orm\/.*|ioredis|redis)$/;
+type FileKind = "mongoose" | "mongodb" | "shape" | null;
+const kindCache = new WeakMap<ts.SourceFile, FileKind>();
+
+/**
+ * "mongoose" / "mongodb" by the file's imports; "shape" for a file that imports no database library (its models come
+ * from project files, as in Express services); null for another library's file.
+ */
+function fileKind(sourceFile: ts.SourceFile): FileKind {
+  let kind = kindCache.get(sourceFile);
+  if (kind === undefined) {
+    const modules = [...importsOf(sourceFile).values()].map((i) => i.module);
+    kind = modules.some((m) => MONGOOSE_MODULES.has(m))
+      ? "mongoose"
+      : modules.includes("mongodb")
+        ? "mongodb"
+        : modules.some((m) => OTHER_DATABASE_MODULE.test(m))
+          ? null
+          : "shape";
+    kindCache.set(sourceFile, kind);
+  }
+  return kind;
+}
+
+/**
+ * By shape, a Mongoose model call: a capitalised model imported from a project file (`import { User } from
+ * "../models/user"`) called with `findById` / `findByIdAndUpdate` (Mongoose's own), or with a filter object that has no
+ * `where` (Sequelize's and TypeORM's `findOne({ where })` have one).
+ */
+function isModelCallByShape(receiver: ts.Expression, operation: string, filter: ts.Expression | undefined): boolean {
+  if (!ts.isIdentifier(receiver) || !/^[A-Z]/.test(receiver.text)) return false;
+  const imported = importsOf(receiver.getSourceFile()).get(receiver.text);
+  if (!imported?.module.startsWith(".")) return false;
+  if (operation === "findById" || operation === "findByIdAndUpdate") return true;
+  const object = filter && skipParens(filter);
+  return !!object && ts.isObjectLiteralExpression(object) && !propertyValue(object, "where");
+}
+
+/**
+ * A Mongoose / MongoDB read or write. `call` is the outermost call of its chain (`Model.findById(id).lean().exec()`);
+ * ORM files (TypeORM, Sequelize, MikroORM) are dispatched before this, so a `save()` there is never taken for a document's.
+ */
+export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
+  if (!READS.has(name) && !UPDATES.has(name) && name !== "save" && !MODIFIERS.has(name)) return undefined;
+  const kind = fileKind(call.getSourceFile());
+  if (!kind) return undefined;
+  const library: DbLibrary = kind === "mongodb" ? "mongodb" : "mongoose";
+  const { links } = chainOf(call);
+  // The operation is the last link that is no modifier (`findOne(…)` in `findOne(…).populate(…).exec()`).
+  let index = links.length - 1;
+  while (index > 0 && MODIFIERS.has(links[index]!.name)) index--;
+  const operation = links[index]!;
+  if (!operation.call || (index < links.length - 1 && operation.name === "save")) return undefined;
+  const callee = skipParens(operation.call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const receiver = skipParens(callee.expression);
+  const args = operation.call.arguments;
+  const base = { node: call, library, handle: receiver, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
+  if (operation.name === "save") {
+    // `doc.save()` / `doc.save({ session })`: the receiver is the document.
+    if (args.length > 1 || !isDocumentLike(receiver)) return undefined;
+    const access: DbAccess = { ...base, kind: "write", entity: receiver };
+    const session = propertyValue(args[0], "session");
+    if (session) access.transactionOption = session;
+    return access;
+  }
+  if (kind === "shape" && !isModelCallByShape(receiver, operation.name, args[0])) return undefined;
+  const table = collectionName(receiver, links.slice(0, index), library);
+  if (!table) return undefined;
+  // The model's declaration (or the class it was injected for) says whether its schema checks versions on save.
+  const entityClass = ts.isIdentifier(receiver) && /^[A-Z]/.test(receiver.text) ? receiver : injectedEntity(receiver);
+  if (entityClass) Object.assign(base, { entityClass });
+  if (READS.has(operation.name)) {
+    const conditions = operation.name === "findById" ? idCondition(args[0]) : filterConditions(args[0]);
+    return withSession({ ...base, kind: "read", table, conditions }, args[2], links);
+  }
+  if (UPDATES.has(operation.name)) {
+    const byId = operation.name === "findByIdAndUpdate";
+    return withSession(
+      {
+        ...base,
+        kind: "write",
+        table,
+        conditions: byId ? idCondition(args[0]) : filterConditions(args[0]),
+        assignments: updateAssignments(args[1]),
+      },
+      args[2],
+      links,
+    );
+  }
+  return undefined;
+}
+
+/** The options' `session` (or a `.session(s)` link) names the transaction the statement runs in. */
+function withSession(access: DbAccess, options: ts.Expression | undefined, links: Link[]): DbAccess {
+  const session = propertyValue(options, "session") ?? links.find((l) => l.name === "session")?.call?.arguments[0];
+  if (session) access.transactionOption = session;
+  return access;
+}
+
+/** A document held in a variable or a field (`user`, `this.user`, `order!`); never a model or a call result. */
+function isDocumentLike(receiver: ts.Expression): boolean {
+  return (ts.isIdentifier(receiver) && !/^[A-Z]/.test(receiver.text)) || ts.isPropertyAccessExpression(receiver);
+}
+
+/**
+ * The collection a model or collection handle names: `User` → "user", `this.userModel` → "user",
+ * `db.collection("accounts")` → "accounts"; other MongoDB driver handles by their text (`this.accounts`).
+ */
+function collectionName(receiver: ts.Expression, links: Link[], library: DbLibrary): string | undefined {
+  const collection = [...links].reverse().find((l) => l.name === "collection" && l.call);
+  if (collection) return stringValue(collection.call!.arguments[0])?.toLowerCase();
+  if (ts.isIdentifier(receiver)) {
+    if (/^[A-Z]/.test(receiver.text)) return receiver.text.replace(/Model$/, "").toLowerCase();
+    return `${library === "mongodb" ? "collection" : "model"}:${receiver.text}`;
+  }
+  if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    const field = receiver.name.text;
+    if (/Model$/.test(field) && field !== "Model") return field.replace(/Model$/, "").toLowerCase();
+    return `${library === "mongodb" ? "collection" : "model"}:${field}`;
+  }
+  return undefined;
+}
+
+function idCondition(id: ts.Expression | undefined): AccessCondition[] {
+  return id ? [{ column: "_id", operator: "=", value: id }] : [];
+}
+
+/** `{ _id: id, balance: { $gte: amount }, version: doc.version }` → `_id = id`, `balance >= amount`, `version = doc.version`. */
+export function filterConditions(filter: ts.Expression | undefined): AccessCondition[] {
+  const object = filter && skipParens(filter);
+  if (!object || !ts.isObjectLiteralExpression(object)) return [];
+  const out: AccessCondition[] = [];
+  for (const property of object.properties) {
+    if (ts.isShorthandPropertyAssignment(property)) out.push({ column: property.name.text, operator: "=", value: property.name });
+    if (!ts.isPropertyAssignment(property)) continue;
+    const column = propertyName(property);
+    if (!column || column.startsWith("$")) continue;
+    const value = skipParens(property.initializer);
+    if (!ts.isObjectLiteralExpression(value)) {
+      out.push({ column, operator: "=", value: property.initializer });
+      continue;
+    }
+    for (const inner of value.properties) {
+      const operator = ts.isPropertyAssignment(inner) ? COMPARISONS[propertyName(inner) ?? ""] : undefined;
+      if (operator && ts.isPropertyAssignment(inner)) out.push({ column, operator, value: inner.initializer });
+    }
+  }
+  return out;
+}
+
+/** `{ $set: { a: x }, $inc: { n: 1 } }` → `a` (from code), `n` (atomic); a plain object is `$set`; a pipeline is computed by the database. */
+export function updateAssignments(update: ts.Expression | undefined): AccessAssignment[] {
+  const object = update && skipParens(update);
+  if (!object || !ts.isObjectLiteralExpression(object)) return [];
+  const out = objectAssignments(object, () => false).filter((a) => !a.column.startsWith("$"));
+  for (const property of object.properties) {
+    const operator = ts.isPropertyAssignment(property) ? propertyName(property) : undefined;
+    if (!operator?.startsWith("$") || !ts.isPropertyAssignment(property) || IDEMPOTENT_OPERATORS.has(operator)) continue;
+    const atomic = ATOMIC_OPERATORS.has(operator);
+    out.push(...objectAssignments(property.initializer, () => atomic));
+  }
+  return out;
+}
