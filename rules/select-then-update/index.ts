@@ -402,7 +402,7 @@ function isSameForEveryCaller(flow: ReadModifyWrite): boolean {
       }
       if (ts.isIdentifier(node)) {
         const parent = node.parent;
-        const named = (ts.isPropertyAccessExpression(parent) && parent.name === node) || ts.isPropertyAssignment(parent);
+        const named = (ts.isPropertyAccessExpression(parent) || ts.isPropertyAssignment(parent)) && parent.name === node;
         const called = ts.isCallExpression(parent) && parent.expression === node;
         const local = !named && !called ? localConstInitializer(node) : undefined;
         if (node.text === "Date") alike = true;

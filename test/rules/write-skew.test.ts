@@ -4,6 +4,18 @@ import { runRuleTests } from "../helpers/rule-tester";
 runRuleTests(writeSkew, {
   valid: [
     {
+      name: "Next.js + Prisma: a one-time verification token found, then deleted (consumed, not a minimum kept)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function confirmSubscription(token: string): Promise<boolean> {
+  const found = await prisma.verificationToken.findUnique({ where: { token } });
+  if (!found) return false;
+  await prisma.verificationToken.delete({ where: { token } });
+  return true;
+}`,
+    },
+    {
       name: "NestJS + Prisma: the demotion runs in a SERIALIZABLE interactive transaction",
       code: `import { Injectable } from "@nestjs/common";
 import { Prisma } from "@prisma/client";

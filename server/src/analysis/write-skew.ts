@@ -25,6 +25,7 @@ import {
   type FunctionLike,
 } from "./ast";
 import { alwaysExits } from "./control-flow";
+import { canonicalKey } from "./identity";
 import { dbAccessOf, sameTable, type AccessAssignment, type DbAccess } from "./db";
 import { calleeResolver, type CalleeResolver } from "./summaries";
 import { knexAccess } from "./db/knex";
@@ -167,7 +168,7 @@ function* callsIn(nodes: readonly ts.Node[]): Generator<ts.CallExpression | ts.T
  * The flow from a check to a write it controls, when the write changes the set in the direction the check guards
  * against: an insert (or an update that moves a row in) that runs when the set is small (a limit), a delete (or an
  * update that moves a row out) that runs when it is large (a minimum). A delete that runs only when the set is empty
- * breaks nothing the check enforced.
+ * breaks nothing the check enforced, nor does one that runs only because the set is not empty.
  */
 function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): SkewFlow | undefined {
   const change = directionOf(check, write);
@@ -176,6 +177,10 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): Sk
   if (large === undefined) return undefined;
   const runsWhenLarge = large === control.runsWhen;
   if ((change === "grows") === runsWhenLarge) return undefined;
+  // A removal that runs because rows exist and removes exactly the rows it found (a one-time token consumed) keeps no
+  // minimum: only a threshold above zero (`count > 1`), or rows other than the ones removed, can be broken.
+  if (change !== "grows" && write.change === "delete" && isEmptinessTest(control.condition, h) && removesRowsFound(check, write))
+    return undefined;
   return {
     check,
     write: write.access,
@@ -185,6 +190,21 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): Sk
     grows: change === "grows",
     ...(write.inner ? { writeInner: write.inner } : {}),
   };
+}
+
+/** The delete's filter is the check's: the same equalities, and the check excludes nothing (`id <> $1`). */
+function removesRowsFound(check: SetCheck, write: SetWrite): boolean {
+  if (check.args || write.args) return false;
+  const checked = check.read.conditions;
+  if (checked.length === 0 || checked.some((c) => c.operator !== "=" || !c.value)) return false;
+  const removed = write.access.conditions;
+  return (
+    removed.length === checked.length &&
+    removed.every(
+      (r) =>
+        r.operator === "=" && r.value && checked.some((c) => c.column === r.column && canonicalKey(c.value!) === canonicalKey(r.value!)),
+    )
+  );
 }
 
 /** The call's result is bound to a name (then the declaration loop follows it). */
