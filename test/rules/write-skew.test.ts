@@ -4,6 +4,21 @@ import { runRuleTests } from "../helpers/rule-tester";
 runRuleTests(writeSkew, {
   valid: [
     {
+      name: "Next.js + Prisma: a valid sign-in token found, then every token of that address deleted (consumed)",
+      code: `import { prisma } from "@acme/db";
+
+declare function hashToken(token: string): string;
+
+export async function verify(email: string, token: string): Promise<boolean> {
+  const found = await prisma.verificationToken.findFirst({
+    where: { identifier: email, token: hashToken(token), expires: { gt: new Date() } },
+  });
+  if (!found) return false;
+  await prisma.verificationToken.deleteMany({ where: { identifier: email } });
+  return true;
+}`,
+    },
+    {
       name: "Next.js + Prisma: a one-time verification token found, then deleted (consumed, not a minimum kept)",
       code: `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();

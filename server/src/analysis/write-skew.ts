@@ -192,17 +192,23 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): Sk
   };
 }
 
-/** The delete's filter is the check's: the same equalities, and the check excludes nothing (`id <> $1`). */
+/**
+ * The delete removes every row the check found: its filter is some of the check's equalities (`deleteMany({ where:
+ * { identifier } })` after `findFirst({ where: { identifier, token, expires } })`), and the check excludes nothing
+ * (`id <> $1` would make it a test of other rows).
+ */
 function removesRowsFound(check: SetCheck, write: SetWrite): boolean {
   if (check.args || write.args) return false;
   const checked = check.read.conditions;
-  if (checked.length === 0 || checked.some((c) => c.operator !== "=" || !c.value)) return false;
+  if (checked.some((c) => /^(<>|!=|NOT)/i.test(c.operator))) return false;
   const removed = write.access.conditions;
   return (
-    removed.length === checked.length &&
+    removed.length > 0 &&
     removed.every(
       (r) =>
-        r.operator === "=" && r.value && checked.some((c) => c.column === r.column && canonicalKey(c.value!) === canonicalKey(r.value!)),
+        r.operator === "=" &&
+        r.value &&
+        checked.some((c) => c.operator === "=" && c.column === r.column && c.value && canonicalKey(c.value) === canonicalKey(r.value!)),
     )
   );
 }
