@@ -9,8 +9,9 @@
 // transaction opened in the same function (or by a project wrapper for its callback) with no visible retry gets its
 // own finding: no update is lost, but the aborted call fails. Not evidence at all (read-modify-write.ts): a value read
 // that only chooses how the input is written, the row's id, a relation link, a new row that does not join the rows
-// read; also safe: a set-once write, an insert whose duplicate-key error is handled. The fixes live beside this file,
-// one per strategy.
+// read; also safe: a set-once write, an insert whose duplicate-key error is handled, and the shapes of
+// harmless-writes.ts (another row, a no-change shortcut, values every caller computes alike, a unique key, a parent
+// row lock). The fixes live beside this file, one per strategy.
 import {
   FUNCTION_KINDS,
   calleeName,
@@ -38,11 +39,10 @@ import {
   type ReadModifyWrite,
   type TransactionScope,
   calleeResolver,
-  canonicalKey,
-  isKeyColumn,
   type CalleeResolver,
 } from "../../server/src/rule-kit";
 import { arithmeticUpdate, atomicUpdateFix } from "./atomic-update";
+import { differentRows, insertsUniqueKeyReadMissing, isNoChangeShortcut, isSameForEveryCaller, locksParentRow } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -62,9 +62,9 @@ export const selectThenUpdate = defineRule({
       lostUpdateDespiteLock:
         "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls both read the same value, both write their result, and one update is lost.",
       checkThenWrite:
-        "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
+        "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row: two concurrent calls can both pass the check and both write, where run one after the other the second might have failed it.",
       checkThenWriteDespiteLock:
-        "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls can both pass the check and both write (oversold stock, double booking).",
+        "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls can both pass the check and both write, where run one after the other the second might have failed it.",
       collectionLostUpdate:
         "{{write}} saves {{column}} as loaded at line {{line}} plus this call's change: a change another call saved in between is undone (rows it added are detached, rows it removed come back).",
       documentLostUpdate:
@@ -176,7 +176,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
   if (isSetOnceWrite(flow)) return "set-once";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
-    // check is not repeated in its WHERE (then two callers both pass the check: oversold stock, double booking).
+    // check is not repeated in its WHERE (then two callers both pass the check: two sales of the last item).
     const checked = flow.control?.column;
     if (!write.assignments.some((a) => a.column === checked)) return "unrelated-check";
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
@@ -256,34 +256,9 @@ function schemaOf(declaration: ts.Declaration): ts.Node | undefined {
     .find((d) => ts.isIdentifier(d.name) && d.name.text === name);
 }
 
-/**
- * The lock (a `FOR UPDATE` or an earlier write in the same transaction) names one row by a key whose value the read
- * filters by: the parent row of the rows read (`UPDATE workflow … WHERE id = $1`, then `… FROM version WHERE
- * workflow_id = $1`). Every transaction that locks the parent first waits for this one to commit.
- */
-function locksParentRow(lock: DbAccess, read: DbAccess): boolean {
-  const readValues = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
-  return lock.conditions.some((c) => c.operator === "=" && c.value && isKeyColumn(c.column) && readValues.has(canonicalKey(c.value)));
-}
-
 /** Error tests that mean "that row already exists": SQLSTATE 23505, MySQL 1062, Prisma P2002, SQLite, ORM error names. */
 const DUPLICATE_KEY =
   /P2002|23505|ER_DUP_ENTRY|\b1062\b|SQLITE_CONSTRAINT|UniqueConstraint|unique[ _-]?(violation|constraint)|duplicate[ _-]?(key|entry)/i;
-
-/**
- * A lookup by a unique key (Prisma `findUnique`) followed by an insert of that same key: of two concurrent callers
- * that both found nothing, the unique index lets one insert through and fails the other; nothing is duplicated.
- */
-function insertsUniqueKeyReadMissing(flow: ReadModifyWrite): boolean {
-  const { read, write } = flow;
-  if (!ts.isCallExpression(read.node) || !/^findUnique(OrThrow)?$/.test(calleeName(read.node) ?? "")) return false;
-  const keys = read.conditions.filter((c) => c.operator === "=" && c.value);
-  return (
-    keys.length > 0 &&
-    keys.length === read.conditions.length &&
-    keys.every((c) => write.assignments.some((a) => a.column === c.column && a.value && canonicalKey(a.value) === canonicalKey(c.value!)))
-  );
-}
 
 /**
  * The insert's duplicate-key error is caught and tested by the `catch` of the `try` around it: the unique index lets
@@ -300,181 +275,6 @@ export function handlesDuplicateKey(write: DbAccess): boolean {
     )
       return true;
   return false;
-}
-
-/**
- * The read and the write name their row by the same key column with different values (`WHERE id = $1` with `fromId`,
- * then `WHERE id = $2` with `toId`): the write changes another row than the one read.
- */
-function differentRows(flow: ReadModifyWrite): boolean {
-  const { read, write } = flow;
-  const readKeys = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!));
-  // The read and the write in one function: their key values are names of one scope, comparable by text.
-  const oneScope = enclosingFunction(read.node) === enclosingFunction(write.node);
-  for (const written of write.conditions) {
-    if (written.operator !== "=" || !written.value) continue;
-    // `WHERE id = row.id` names the row that was read.
-    if (flow.originOf(written.value)?.read === read) continue;
-    const key = canonicalKey(written.value);
-    const sameColumn = read.conditions.find((c) => c.column === written.column && c.operator === "=" && c.value);
-    if (sameColumn && canonicalKey(sameColumn.value!) !== key) return true;
-    // A key of its own (`where: { id: legacyId }` after a lookup by email): not a row the read is known to have found.
-    if (!sameColumn && oneScope && readKeys.length > 0 && isKeyColumn(written.column) && !readKeys.includes(key)) return true;
-  }
-  return false;
-}
-
-/**
- * The check skips the write only when the row already holds what it would write, and nothing else is awaited between
- * them: `if (m.role === role) return m;` then `data: { role }`; `if (token.revokedAt) … revokedAt: null`;
- * `if (job.state !== "done") … state: "done"`. Without the check the final row would be the same; concurrent callers
- * write what they would write anyway, and no value read is lost. A check that also guards other work (a charge, an
- * email) before the write stays evidence (`if (order.status !== "paid") { await charge(); … }`), as does one that
- * skips a write that would change the row (`if (status === "pending") … status: "approved"`).
- */
-function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
-  const control = flow.control;
-  if (!control?.column) return false;
-  const written = flow.write.assignments.filter((a) => a.column === control.column && a.value).map((a) => stripAssertions(a.value!));
-  if (written.length !== 1 || awaitsOtherWork(control.statement, flow.write)) return false;
-  const value = written[0]!;
-  const isColumn = (node: ts.Expression) => {
-    const n = stripAssertions(node);
-    if (!ts.isIdentifier(n) && !ts.isPropertyAccessExpression(n) && !ts.isElementAccessExpression(n)) return false;
-    const origin = flow.originOf(n);
-    return origin?.read === flow.read && origin.column === control.column;
-  };
-  const isNull = (node: ts.Expression) => {
-    const n = stripAssertions(node);
-    return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined");
-  };
-  // What must hold of the column when the write is skipped: an exit runs when all its `&&` operands hold; a write
-  // under `if` is skipped when none of its `||` operands does.
-  const holdsWhenSkipped: Array<{ node: ts.Expression; negated: boolean }> = control.earlyExit
-    ? operands(control.condition, ts.SyntaxKind.AmpersandAmpersandToken).map((node) => ({ node, negated: false }))
-    : ts.isIfStatement(control.statement) &&
-        control.statement.expression === control.condition &&
-        within(flow.write.node, control.statement.thenStatement)
-      ? operands(control.condition, ts.SyntaxKind.BarBarToken).map((node) => ({ node, negated: true }))
-      : [];
-  return holdsWhenSkipped.some(({ node, negated }) => {
-    let test = skipParens(node);
-    let holds = !negated;
-    while (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) {
-      test = skipParens(test.operand);
-      holds = !holds;
-    }
-    // Truthiness: skipped while unset, and the write clears it.
-    if (isColumn(test)) return !holds && isNull(value);
-    if (!ts.isBinaryExpression(test)) return false;
-    const op = test.operatorToken.kind;
-    const equal = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
-    if (!equal && op !== ts.SyntaxKind.ExclamationEqualsEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsToken) return false;
-    // Skipped only when the column equals the other side...
-    if (equal !== holds) return false;
-    const other = isColumn(test.left) ? test.right : isColumn(test.right) ? test.left : undefined;
-    // ...which is the value written.
-    return !!other && (isNull(other) ? isNull(value) : canonicalKey(stripAssertions(other)) === canonicalKey(value));
-  });
-}
-
-/**
- * Every value the write stores is one that each caller passing the check computes alike: the current time
- * (`lastActivityAt: new Date()`, a sliding expiry), or a function of the values the row was looked up by
- * (`token: hash(apiToken)` after `findFirst({ where: { token: apiToken } })`, a one-way upgrade). Two callers both
- * passing the check write the same row twice with the same values. A constant is not enough (`status: "approved"`
- * after a check of `"pending"` is a state transition another writer can race), nor is other work between them.
- */
-function isSameForEveryCaller(flow: ReadModifyWrite): boolean {
-  const { read, write } = flow;
-  if (!flow.control || write.assignments.length === 0 || awaitsOtherWork(flow.control.statement, write)) return false;
-  const lookup = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
-  return write.assignments.every((assignment) => {
-    const value = assignment.value && stripAssertions(assignment.value);
-    if (!value || assignment.sql) return false;
-    let varies = false;
-    let alike = false;
-    const visit = (node: ts.Node): boolean => {
-      if (varies) return false;
-      if ((ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) && lookup.has(canonicalKey(node))) {
-        alike = true;
-        return false;
-      }
-      if (ts.isIdentifier(node)) {
-        const parent = node.parent;
-        const named = (ts.isPropertyAccessExpression(parent) || ts.isPropertyAssignment(parent)) && parent.name === node;
-        const called = ts.isCallExpression(parent) && parent.expression === node;
-        const local = !named && !called ? localConstInitializer(node) : undefined;
-        if (node.text === "Date") alike = true;
-        // `const hashed = hash(apiToken)`: what the name holds.
-        else if (local && depth++ < 4) {
-          if (visit(local)) walk(local, visit);
-        } else if (!named && !called) varies = true;
-      }
-      return true;
-    };
-    let depth = 0;
-    if (visit(value)) walk(value, visit);
-    return alike && !varies;
-  });
-}
-
-/** The initializer of the `const` that `name` refers to, declared in a function enclosing it. */
-function localConstInitializer(name: ts.Identifier): ts.Expression | undefined {
-  for (let fn = enclosingFunction(name); fn?.body; fn = enclosingFunction(fn)) {
-    let found: ts.Expression | undefined;
-    walk(fn.body, (node) => {
-      if (found || isFunctionLike(node)) return false;
-      if (
-        ts.isVariableDeclaration(node) &&
-        ts.isIdentifier(node.name) &&
-        node.name.text === name.text &&
-        node.initializer &&
-        node.parent.flags & ts.NodeFlags.Const &&
-        node.getEnd() <= name.getStart()
-      )
-        found = node.initializer;
-      return !found;
-    });
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** An awaited call other than a database statement between `from` and the write: work the check guards too. */
-function awaitsOtherWork(from: ts.Node, write: DbAccess): boolean {
-  const fn = enclosingFunction(write.node);
-  if (!fn?.body) return true;
-  let found = false;
-  walk(fn.body, (node) => {
-    if (found || node.getEnd() <= from.getStart() || node.getStart() >= write.node.getStart()) return false;
-    if (isFunctionLike(node)) return false;
-    if (ts.isAwaitExpression(node)) {
-      const awaited = skipParens(node.expression);
-      if (!(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited)) || !dbAccessOf(awaited)) found = true;
-    }
-    return !found;
-  });
-  return found;
-}
-
-/** The top-level operands of a chain of `operator` (the condition itself when it is no such chain). */
-function operands(condition: ts.Expression, operator: ts.SyntaxKind): ts.Expression[] {
-  const node = skipParens(condition);
-  if (ts.isBinaryExpression(node) && node.operatorToken.kind === operator)
-    return [...operands(node.left, operator), ...operands(node.right, operator)];
-  return [node];
-}
-
-function within(node: ts.Node, container: ts.Node): boolean {
-  return node.getStart() >= container.getStart() && node.getEnd() <= container.getEnd();
-}
-
-function stripAssertions(expr: ts.Expression): ts.Expression {
-  let node = skipParens(expr);
-  while (ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isTypeAssertionExpression(node) || ts.isSatisfiesExpression(node))
-    node = skipParens(node.expression);
-  return node;
 }
 
 /**

@@ -1094,7 +1094,7 @@ export async function reserve(pool: Pool, sku: string, quantity: number): Promis
           messageId: "checkThenWrite",
           data: { write: "`UPDATE inventory SET stock = stock - $1`", column: "`stock`", line: 4 },
           message:
-            "`UPDATE inventory SET stock = stock - $1` runs only because the check of `stock` read at line 4 passed, but nothing locks the row: two concurrent calls can both pass the check and both write (oversold stock, double booking).",
+            "`UPDATE inventory SET stock = stock - $1` runs only because the check of `stock` read at line 4 passed, but nothing locks the row: two concurrent calls can both pass the check and both write, where run one after the other the second might have failed it.",
           help: "Lock the row (`SELECT … FOR UPDATE` in the same transaction) or repeat the check in the write's WHERE and check the affected-row count.",
           related: [{ line: 4, message: "value read here and checked at line 5" }],
         },

@@ -1,0 +1,217 @@
+// select-then-update: shapes where a value read decides a write and still no update can be lost, because the write
+// names another row, changes nothing the row does not already hold, stores what every caller computes alike, inserts
+// a key a unique index guards, or runs under a lock on the parent row. Each is a rule a reviewer states in one
+// sentence; each came from a finding on a real application.
+import {
+  calleeName,
+  canonicalKey,
+  dbAccessOf,
+  enclosingFunction,
+  isFunctionLike,
+  isKeyColumn,
+  skipParens,
+  ts,
+  walk,
+  type DbAccess,
+  type ReadModifyWrite,
+} from "../../server/src/rule-kit";
+
+/**
+ * The lock (a `FOR UPDATE` or an earlier write in the same transaction) names one row by a key whose value the read
+ * filters by: the parent row of the rows read (`UPDATE workflow … WHERE id = $1`, then `… FROM version WHERE
+ * workflow_id = $1`). Every transaction that locks the parent first waits for this one to commit.
+ */
+export function locksParentRow(lock: DbAccess, read: DbAccess): boolean {
+  const readValues = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
+  return lock.conditions.some((c) => c.operator === "=" && c.value && isKeyColumn(c.column) && readValues.has(canonicalKey(c.value)));
+}
+
+/**
+ * A lookup by a unique key (Prisma `findUnique`) followed by an insert of that same key: of two concurrent callers
+ * that both found nothing, the unique index lets one insert through and fails the other; nothing is duplicated.
+ */
+export function insertsUniqueKeyReadMissing(flow: ReadModifyWrite): boolean {
+  const { read, write } = flow;
+  if (!ts.isCallExpression(read.node) || !/^findUnique(OrThrow)?$/.test(calleeName(read.node) ?? "")) return false;
+  const keys = read.conditions.filter((c) => c.operator === "=" && c.value);
+  return (
+    keys.length > 0 &&
+    keys.length === read.conditions.length &&
+    keys.every((c) => write.assignments.some((a) => a.column === c.column && a.value && canonicalKey(a.value) === canonicalKey(c.value!)))
+  );
+}
+
+/**
+ * The read and the write name their row by the same key column with different values (`WHERE id = $1` with `fromId`,
+ * then `WHERE id = $2` with `toId`): the write changes another row than the one read.
+ */
+export function differentRows(flow: ReadModifyWrite): boolean {
+  const { read, write } = flow;
+  const readKeys = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!));
+  // The read and the write in one function: their key values are names of one scope, comparable by text.
+  const oneScope = enclosingFunction(read.node) === enclosingFunction(write.node);
+  for (const written of write.conditions) {
+    if (written.operator !== "=" || !written.value) continue;
+    // `WHERE id = row.id` names the row that was read.
+    if (flow.originOf(written.value)?.read === read) continue;
+    const key = canonicalKey(written.value);
+    const sameColumn = read.conditions.find((c) => c.column === written.column && c.operator === "=" && c.value);
+    if (sameColumn && canonicalKey(sameColumn.value!) !== key) return true;
+    // A key of its own (`where: { id: legacyId }` after a lookup by email): not a row the read is known to have found.
+    if (!sameColumn && oneScope && readKeys.length > 0 && isKeyColumn(written.column) && !readKeys.includes(key)) return true;
+  }
+  return false;
+}
+
+/**
+ * The check skips the write only when the row already holds what it would write, and nothing else is awaited between
+ * them: `if (m.role === role) return m;` then `data: { role }`; `if (token.revokedAt) … revokedAt: null`;
+ * `if (job.state !== "done") … state: "done"`. Without the check the final row would be the same; concurrent callers
+ * write what they would write anyway, and no value read is lost. A check that also guards other work (a charge, an
+ * email) before the write stays evidence (`if (order.status !== "paid") { await charge(); … }`), as does one that
+ * skips a write that would change the row (`if (status === "pending") … status: "approved"`).
+ */
+export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
+  const control = flow.control;
+  if (!control?.column) return false;
+  const written = flow.write.assignments.filter((a) => a.column === control.column && a.value).map((a) => stripAssertions(a.value!));
+  if (written.length !== 1 || awaitsOtherWork(control.statement, flow.write)) return false;
+  const value = written[0]!;
+  const isColumn = (node: ts.Expression) => {
+    const n = stripAssertions(node);
+    if (!ts.isIdentifier(n) && !ts.isPropertyAccessExpression(n) && !ts.isElementAccessExpression(n)) return false;
+    const origin = flow.originOf(n);
+    return origin?.read === flow.read && origin.column === control.column;
+  };
+  const isNull = (node: ts.Expression) => {
+    const n = stripAssertions(node);
+    return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined");
+  };
+  // What must hold of the column when the write is skipped: an exit runs when all its `&&` operands hold; a write
+  // under `if` is skipped when none of its `||` operands does.
+  const holdsWhenSkipped: Array<{ node: ts.Expression; negated: boolean }> = control.earlyExit
+    ? operands(control.condition, ts.SyntaxKind.AmpersandAmpersandToken).map((node) => ({ node, negated: false }))
+    : ts.isIfStatement(control.statement) &&
+        control.statement.expression === control.condition &&
+        within(flow.write.node, control.statement.thenStatement)
+      ? operands(control.condition, ts.SyntaxKind.BarBarToken).map((node) => ({ node, negated: true }))
+      : [];
+  return holdsWhenSkipped.some(({ node, negated }) => {
+    let test = skipParens(node);
+    let holds = !negated;
+    while (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) {
+      test = skipParens(test.operand);
+      holds = !holds;
+    }
+    // Truthiness: skipped while unset, and the write clears it.
+    if (isColumn(test)) return !holds && isNull(value);
+    if (!ts.isBinaryExpression(test)) return false;
+    const op = test.operatorToken.kind;
+    const equal = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
+    if (!equal && op !== ts.SyntaxKind.ExclamationEqualsEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsToken) return false;
+    // Skipped only when the column equals the other side...
+    if (equal !== holds) return false;
+    const other = isColumn(test.left) ? test.right : isColumn(test.right) ? test.left : undefined;
+    // ...which is the value written.
+    return !!other && (isNull(other) ? isNull(value) : canonicalKey(stripAssertions(other)) === canonicalKey(value));
+  });
+}
+
+/**
+ * Every value the write stores is one that each caller passing the check computes alike: the current time
+ * (`lastActivityAt: new Date()`, a sliding expiry), or a function of the values the row was looked up by
+ * (`token: hash(apiToken)` after `findFirst({ where: { token: apiToken } })`, a one-way upgrade). Two callers both
+ * passing the check write the same row twice with the same values. A constant is not enough (`status: "approved"`
+ * after a check of `"pending"` is a state transition another writer can race), nor is other work between them.
+ */
+export function isSameForEveryCaller(flow: ReadModifyWrite): boolean {
+  const { read, write } = flow;
+  if (!flow.control || write.assignments.length === 0 || awaitsOtherWork(flow.control.statement, write)) return false;
+  const lookup = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
+  return write.assignments.every((assignment) => {
+    const value = assignment.value && stripAssertions(assignment.value);
+    if (!value || assignment.sql) return false;
+    let varies = false;
+    let alike = false;
+    const visit = (node: ts.Node): boolean => {
+      if (varies) return false;
+      if ((ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) && lookup.has(canonicalKey(node))) {
+        alike = true;
+        return false;
+      }
+      if (ts.isIdentifier(node)) {
+        const parent = node.parent;
+        const named = (ts.isPropertyAccessExpression(parent) || ts.isPropertyAssignment(parent)) && parent.name === node;
+        const called = ts.isCallExpression(parent) && parent.expression === node;
+        const local = !named && !called ? localConstInitializer(node) : undefined;
+        if (node.text === "Date") alike = true;
+        // `const hashed = hash(apiToken)`: what the name holds.
+        else if (local && depth++ < 4) {
+          if (visit(local)) walk(local, visit);
+        } else if (!named && !called) varies = true;
+      }
+      return true;
+    };
+    let depth = 0;
+    if (visit(value)) walk(value, visit);
+    return alike && !varies;
+  });
+}
+
+/** The initializer of the `const` that `name` refers to, declared in a function enclosing it. */
+function localConstInitializer(name: ts.Identifier): ts.Expression | undefined {
+  for (let fn = enclosingFunction(name); fn?.body; fn = enclosingFunction(fn)) {
+    let found: ts.Expression | undefined;
+    walk(fn.body, (node) => {
+      if (found || isFunctionLike(node)) return false;
+      if (
+        ts.isVariableDeclaration(node) &&
+        ts.isIdentifier(node.name) &&
+        node.name.text === name.text &&
+        node.initializer &&
+        node.parent.flags & ts.NodeFlags.Const &&
+        node.getEnd() <= name.getStart()
+      )
+        found = node.initializer;
+      return !found;
+    });
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** An awaited call other than a database statement between `from` and the write: work the check guards too. */
+function awaitsOtherWork(from: ts.Node, write: DbAccess): boolean {
+  const fn = enclosingFunction(write.node);
+  if (!fn?.body) return true;
+  let found = false;
+  walk(fn.body, (node) => {
+    if (found || node.getEnd() <= from.getStart() || node.getStart() >= write.node.getStart()) return false;
+    if (isFunctionLike(node)) return false;
+    if (ts.isAwaitExpression(node)) {
+      const awaited = skipParens(node.expression);
+      if (!(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited)) || !dbAccessOf(awaited)) found = true;
+    }
+    return !found;
+  });
+  return found;
+}
+
+/** The top-level operands of a chain of `operator` (the condition itself when it is no such chain). */
+function operands(condition: ts.Expression, operator: ts.SyntaxKind): ts.Expression[] {
+  const node = skipParens(condition);
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === operator)
+    return [...operands(node.left, operator), ...operands(node.right, operator)];
+  return [node];
+}
+
+function within(node: ts.Node, container: ts.Node): boolean {
+  return node.getStart() >= container.getStart() && node.getEnd() <= container.getEnd();
+}
+
+function stripAssertions(expr: ts.Expression): ts.Expression {
+  let node = skipParens(expr);
+  while (ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isTypeAssertionExpression(node) || ts.isSatisfiesExpression(node))
+    node = skipParens(node.expression);
+  return node;
+}
