@@ -74,17 +74,17 @@ export function differentRows(flow: ReadModifyWrite): boolean {
 export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
   const control = flow.control;
   if (!control?.column) return false;
-  const written = flow.write.assignments.filter((a) => a.column === control.column && a.value).map((a) => stripAssertions(a.value!));
+  const written = flow.write.assignments.filter((a) => a.column === control.column && a.value).map((a) => skipParens(a.value!));
   if (written.length !== 1 || awaitsOtherWork(control.statement, flow.write)) return false;
   const value = written[0]!;
   const isColumn = (node: ts.Expression) => {
-    const n = stripAssertions(node);
+    const n = skipParens(node);
     if (!ts.isIdentifier(n) && !ts.isPropertyAccessExpression(n) && !ts.isElementAccessExpression(n)) return false;
     const origin = flow.originOf(n);
     return origin?.read === flow.read && origin.column === control.column;
   };
   const isNull = (node: ts.Expression) => {
-    const n = stripAssertions(node);
+    const n = skipParens(node);
     return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined");
   };
   // What must hold of the column when the write is skipped: an exit runs when all its `&&` operands hold; a write
@@ -113,7 +113,7 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     if (equal !== holds) return false;
     const other = isColumn(test.left) ? test.right : isColumn(test.right) ? test.left : undefined;
     // ...which is the value written.
-    return !!other && (isNull(other) ? isNull(value) : canonicalKey(stripAssertions(other)) === canonicalKey(value));
+    return !!other && (isNull(other) ? isNull(value) : canonicalKey(skipParens(other)) === canonicalKey(value));
   });
 }
 
@@ -129,7 +129,7 @@ export function isSameForEveryCaller(flow: ReadModifyWrite): boolean {
   if (!flow.control || write.assignments.length === 0 || awaitsOtherWork(flow.control.statement, write)) return false;
   const lookup = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
   return write.assignments.every((assignment) => {
-    const value = assignment.value && stripAssertions(assignment.value);
+    const value = assignment.value && skipParens(assignment.value);
     if (!value || assignment.sql) return false;
     let varies = false;
     let alike = false;
@@ -207,11 +207,4 @@ function operands(condition: ts.Expression, operator: ts.SyntaxKind): ts.Express
 
 function within(node: ts.Node, container: ts.Node): boolean {
   return node.getStart() >= container.getStart() && node.getEnd() <= container.getEnd();
-}
-
-function stripAssertions(expr: ts.Expression): ts.Expression {
-  let node = skipParens(expr);
-  while (ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isTypeAssertionExpression(node) || ts.isSatisfiesExpression(node))
-    node = skipParens(node.expression);
-  return node;
 }

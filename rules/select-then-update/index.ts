@@ -14,6 +14,7 @@
 // row lock). The fixes live beside this file, one per strategy.
 import {
   FUNCTION_KINDS,
+  aliasedSymbolAt,
   calleeName,
   code,
   dbAccessOf,
@@ -232,13 +233,7 @@ function versionCheckedSave(flow: ReadModifyWrite, checker: () => ts.TypeChecker
         ? /\boptimisticConcurrency\s*:\s*true\b/
         : undefined;
   if (!pattern) return false;
-  let symbol: ts.Symbol | undefined;
-  try {
-    symbol = checker().getSymbolAtLocation(entityClass);
-    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
-  } catch {
-    return false;
-  }
+  const symbol = aliasedSymbolAt(entityClass, checker);
   // A class holds its own decorators; a Mongoose model is made from a schema (`model("User", UserSchema)`).
   return (symbol?.declarations ?? []).some((d) => pattern.test((ts.isClassLike(d) ? d : (schemaOf(d) ?? d.getSourceFile())).getText()));
 }
@@ -282,13 +277,7 @@ export function handlesDuplicateKey(write: DbAccess): boolean {
  * `save()`/`update()` add `WHERE version = <read>` and throw `OptimisticLockError` on conflict.
  */
 function hasSequelizeVersion(model: ts.Expression, checker: () => ts.TypeChecker): boolean {
-  let symbol: ts.Symbol | undefined;
-  try {
-    symbol = checker().getSymbolAtLocation(model);
-    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
-  } catch {
-    return false;
-  }
+  const symbol = aliasedSymbolAt(model, checker);
   const name = model.getText();
   const options = new RegExp(String.raw`(\b${name}\.init\s*\(|define\s*\(\s*["'\`]${name}["'\`]|@Table\s*\()[^]*?\bversion\s*:\s*true`);
   return (symbol?.declarations ?? []).some((declaration) => options.test(declaration.getSourceFile().text));

@@ -36,6 +36,16 @@ export function receiverOf(call: ts.CallExpression): ts.Expression | undefined {
   return undefined;
 }
 
+/** The symbol `expr` names, through an import alias; undefined when the checker cannot say (it may throw on broken code). */
+export function aliasedSymbolAt(expr: ts.Node, checker: () => ts.TypeChecker): ts.Symbol | undefined {
+  try {
+    const symbol = checker().getSymbolAtLocation(expr);
+    return symbol && symbol.flags & ts.SymbolFlags.Alias ? checker().getAliasedSymbol(symbol) : symbol;
+  } catch {
+    return undefined;
+  }
+}
+
 export function skipParens(node: ts.Expression): ts.Expression {
   while (
     ts.isParenthesizedExpression(node) ||

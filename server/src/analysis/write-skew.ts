@@ -10,6 +10,7 @@
 import { ts } from "../engine/ts";
 import {
   CALL_KINDS,
+  aliasedSymbolAt,
   NodeFacts,
   boundNames,
   calleeName,
@@ -747,13 +748,7 @@ function helperOf(call: ts.CallExpression, { resolve, checker }: Resolution): Fu
   // Only plain names: a method's symbol needs its receiver's type, which costs a type check per call.
   const name = skipParens(call.expression);
   if (!checker || !ts.isIdentifier(name)) return undefined;
-  let symbol: ts.Symbol | undefined;
-  try {
-    symbol = checker().getSymbolAtLocation(name);
-    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker().getAliasedSymbol(symbol);
-  } catch {
-    return undefined;
-  }
+  const symbol = aliasedSymbolAt(name, checker);
   for (const declaration of symbol?.declarations ?? []) {
     if (declaration.getSourceFile().isDeclarationFile || !ts.isVariableDeclaration(declaration) || !declaration.initializer) continue;
     const init = skipParens(declaration.initializer);
