@@ -158,6 +158,36 @@ export function isSameForEveryCaller(flow: ReadModifyWrite): boolean {
   });
 }
 
+/** Columns marking a row deleted without removing it: `deletedAt`, `deleted_at`, `isDeleted`, `deleted`. */
+const DELETED_MARKER = /^(is_?)?deleted(_?(at|on|date|time))?$/i;
+
+/**
+ * A soft delete: the write marks the row deleted (`deletedAt: new Date()`, `isDeleted: true`, `SET deleted_at =
+ * NOW()`). An update it overwrites belongs to a row nobody reads any more, so what it carries over from the read (a
+ * name suffixed to free it for reuse) loses nothing.
+ */
+export function softDeletes(write: DbAccess): boolean {
+  return write.kind === "write" && !write.insert && write.assignments.some((a) => DELETED_MARKER.test(a.column) && isNowOrTrue(a));
+}
+
+function isNowOrTrue(assignment: DbAccess["assignments"][number]): boolean {
+  if (assignment.sql)
+    return (
+      assignment.sql.placeholders.length === 0 &&
+      !assignment.sql.selfRelative &&
+      !/^(null|false|0)$/i.test(assignment.sql.expression.trim())
+    );
+  let value = assignment.value && skipParens(assignment.value);
+  if (!value) return false;
+  if (value.kind === ts.SyntaxKind.TrueKeyword) return true;
+  // `new Date().toISOString()` is `new Date()`.
+  if (ts.isCallExpression(value) && value.arguments.length === 0 && ts.isPropertyAccessExpression(value.expression))
+    if (ts.isNewExpression(skipParens(value.expression.expression))) value = skipParens(value.expression.expression);
+  if (ts.isNewExpression(value)) return ts.isIdentifier(value.expression) && value.expression.text === "Date" && !value.arguments?.length;
+  // `Date.now()`, `now()`.
+  return ts.isCallExpression(value) && value.arguments.length === 0 && calleeName(value) === "now";
+}
+
 /** The initializer of the `const` that `name` refers to, declared in a function enclosing it. */
 function localConstInitializer(name: ts.Identifier): ts.Expression | undefined {
   for (let fn = enclosingFunction(name); fn?.body; fn = enclosingFunction(fn)) {

@@ -43,7 +43,14 @@ import {
   type CalleeResolver,
 } from "../../server/src/rule-kit";
 import { arithmeticUpdate, atomicUpdateFix } from "./atomic-update";
-import { differentRows, insertsUniqueKeyReadMissing, isNoChangeShortcut, isSameForEveryCaller, locksParentRow } from "./harmless-writes";
+import {
+  differentRows,
+  insertsUniqueKeyReadMissing,
+  isNoChangeShortcut,
+  isSameForEveryCaller,
+  locksParentRow,
+  softDeletes,
+} from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -149,7 +156,9 @@ type Protection =
   /** An insert whose duplicate-key error is handled: the unique index lets one of two concurrent inserts through. */
   | "unique-index"
   /** A set-once write (`if (msg.openedAt) return; … openedAt: new Date()`): every caller writes an equivalent value. */
-  | "set-once";
+  | "set-once"
+  /** A soft delete: what a concurrent update wrote goes with the row. */
+  | "soft-delete";
 
 function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, resolve: CalleeResolver): Protection | undefined {
   const { read, write } = flow;
@@ -173,6 +182,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
   }
+  if (softDeletes(write)) return "soft-delete";
   if (write.insert && (handlesDuplicateKey(write) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
   if (isSetOnceWrite(flow)) return "set-once";
   if (!flow.data) {

@@ -199,11 +199,39 @@ export async function publish(workflowId: string, definition: object) {
 }`,
     },
     {
+      name: "Prisma: a soft delete frees the name by suffixing the one read (a concurrent rename goes with the row)",
+      code: `${PRISMA}
+export async function deleteTeam(id: string) {
+  const team = await prisma.team.findUnique({ where: { id } });
+  if (!team) throw new Error("no such team");
+  return prisma.team.update({ where: { id }, data: { name: \`\${team.name}-deleted-\${team.id}\`, deletedAt: new Date() } });
+}`,
+    },
+    {
+      name: "pg: a soft delete that also stores a value computed from the row read",
+      code: `import { Pool } from "pg";
+
+export async function archiveProject(pool: Pool, id: string) {
+  const { rows } = await pool.query("SELECT slug FROM projects WHERE id = $1", [id]);
+  await pool.query("UPDATE projects SET slug = $1, is_deleted = TRUE WHERE id = $2", [rows[0].slug + "-" + id, id]);
+}`,
+    },
+    {
       name: "pg: the list row locked FOR UPDATE, then the next position of its items",
       code: appendItem('\n    await client.query("SELECT id FROM lists WHERE id = $1 FOR UPDATE", [listId]);'),
     },
   ],
   invalid: [
+    {
+      name: "Prisma: a restore (deletedAt cleared) that renames from the name read is an ordinary lost update",
+      code: `${PRISMA}
+export async function restoreTeam(id: string) {
+  const team = await prisma.team.findUnique({ where: { id } });
+  if (!team) throw new Error("no such team");
+  return prisma.team.update({ where: { id }, data: { name: team.name.replace(/-deleted-.*$/, ""), deletedAt: null } });
+}`,
+      errors: [{ line: 7, column: 10, messageId: "lostUpdate", data: { write: "`prisma.team.update(…)`", column: "`name`", line: 5 } }],
+    },
     {
       name: "pg: the next position of a list's items read and inserted in a transaction with no lock",
       code: appendItem(""),
