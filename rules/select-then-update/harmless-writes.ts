@@ -3,6 +3,7 @@
 // a key a unique index guards, or runs under a lock on the parent row. Each is a rule a reviewer states in one
 // sentence; each came from a finding on a real application.
 import {
+  assignedBefore,
   calleeName,
   canonicalKey,
   dbAccessOf,
@@ -129,8 +130,10 @@ export function isSameForEveryCaller(flow: ReadModifyWrite): boolean {
   if (!flow.control || write.assignments.length === 0 || awaitsOtherWork(flow.control.statement, write)) return false;
   const lookup = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
   return write.assignments.every((assignment) => {
-    const value = assignment.value && skipParens(assignment.value);
+    let value = assignment.value && skipParens(assignment.value);
     if (!value || assignment.sql) return false;
+    // `session.expiresAt = new Date(…)`, then `data: { expiresAt: session.expiresAt }`.
+    if (ts.isPropertyAccessExpression(value)) value = assignedBefore(value) ?? value;
     let varies = false;
     let alike = false;
     const visit = (node: ts.Node): boolean => {
@@ -188,7 +191,7 @@ function isNowOrTrue(assignment: DbAccess["assignments"][number]): boolean {
   return ts.isCallExpression(value) && value.arguments.length === 0 && calleeName(value) === "now";
 }
 
-/** The initializer of the `const` that `name` refers to, declared in a function enclosing it. */
+/** The initializer of the `const` that `name` refers to, declared in a function enclosing it or at the top of the module. */
 function localConstInitializer(name: ts.Identifier): ts.Expression | undefined {
   for (let fn = enclosingFunction(name); fn?.body; fn = enclosingFunction(fn)) {
     let found: ts.Expression | undefined;
@@ -207,6 +210,12 @@ function localConstInitializer(name: ts.Identifier): ts.Expression | undefined {
     });
     if (found) return found;
   }
+  // A module constant (`const DAY = 24 * 60 * 60 * 1000`) is the same for every caller too.
+  for (const statement of name.getSourceFile().statements)
+    if (ts.isVariableStatement(statement) && statement.declarationList.flags & ts.NodeFlags.Const)
+      for (const declaration of statement.declarationList.declarations)
+        if (ts.isIdentifier(declaration.name) && declaration.name.text === name.text && declaration.initializer)
+          return declaration.initializer;
   return undefined;
 }
 

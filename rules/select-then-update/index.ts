@@ -33,6 +33,7 @@ import {
   transactionScopeOf,
   ts,
   walk,
+  writeSkewsIn,
   wrapperScopeOf,
   type DbAccess,
   type DbLibrary,
@@ -158,7 +159,9 @@ type Protection =
   /** A set-once write (`if (msg.openedAt) return; … openedAt: new Date()`): every caller writes an equivalent value. */
   | "set-once"
   /** A soft delete: what a concurrent update wrote goes with the row. */
-  | "soft-delete";
+  | "soft-delete"
+  /** The same condition also checks the set the write changes (`role === OWNER && owners === 1`): write-skew reports it. */
+  | "write-skew";
 
 function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, resolve: CalleeResolver): Protection | undefined {
   const { read, write } = flow;
@@ -192,9 +195,24 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     if (!write.assignments.some((a) => a.column === checked)) return "unrelated-check";
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
     if (isNoChangeShortcut(flow)) return "no-change-shortcut";
+    if (decidesWriteSkew(flow, resolve, checker)) return "write-skew";
     if (isSameForEveryCaller(flow)) return "same-for-every-caller";
   }
   return undefined;
+}
+
+/**
+ * The condition that decides the write also tests a count or existence of the set the write changes: the race is two
+ * callers both passing the set check (write-skew's finding), not a second one about the row.
+ */
+function decidesWriteSkew(flow: ReadModifyWrite, resolve: CalleeResolver, checker: () => ts.TypeChecker): boolean {
+  const fn = enclosingFunction(flow.write.node);
+  const condition = flow.control?.condition;
+  if (!fn || !condition) return false;
+  const within = (inner: ts.Node, outer: ts.Node) => inner.getStart() >= outer.getStart() && inner.getEnd() <= outer.getEnd();
+  return writeSkewsIn(fn, resolve, checker).some(
+    (skew) => skew.write.node === flow.write.node && (within(skew.condition, condition) || within(condition, skew.condition)),
+  );
 }
 
 function isWriteLock(mode: string | undefined): boolean {

@@ -217,11 +217,69 @@ export async function archiveProject(pool: Pool, id: string) {
 }`,
     },
     {
+      name: "Prisma: the role check is part of a last-owner check (the owner count is write-skew's finding, not a second one)",
+      code: `${PRISMA}
+export async function changeRole(teamId: string, userId: string, role: "OWNER" | "EDITOR") {
+  const owners = await prisma.teamMember.count({ where: { teamId, role: "OWNER" } });
+  const member = await prisma.teamMember.findUnique({ where: { teamId_userId: { teamId, userId } } });
+  if (!member) return null;
+  if (member.role === "OWNER" && role !== "OWNER" && owners === 1) return null;
+  return prisma.teamMember.update({ where: { teamId_userId: { teamId, userId } }, data: { role } });
+}`,
+    },
+    {
+      name: "Prisma: a column read inline ((await findUnique())?.folderId) only builds a path stored in another column",
+      code: `${PRISMA}
+export async function storeSnapshot(linkId: number) {
+  const folderId = (await prisma.link.findUnique({ where: { id: linkId } }))?.folderId;
+  await prisma.link.update({ where: { id: linkId }, data: { snapshotPath: \`snapshots/\${folderId}/\${linkId}.html\` } });
+}`,
+    },
+    {
+      name: "Prisma: a sliding session expiry assigned to the loaded row's field, then that field written (now + 30 days for every caller)",
+      code: `${PRISMA}
+const DAY = 24 * 60 * 60 * 1000;
+export async function validateSession(sessionId: string) {
+  const session = await prisma.session.findUnique({ where: { id: sessionId } });
+  if (!session || Date.now() >= session.expiresAt.getTime()) return null;
+  if (Date.now() >= session.expiresAt.getTime() - 15 * DAY) {
+    session.expiresAt = new Date(Date.now() + 30 * DAY);
+    await prisma.session.update({ where: { id: session.id }, data: { expiresAt: session.expiresAt } });
+  }
+  return session;
+}`,
+    },
+    {
       name: "pg: the list row locked FOR UPDATE, then the next position of its items",
       code: appendItem('\n    await client.query("SELECT id FROM lists WHERE id = $1 FOR UPDATE", [listId]);'),
     },
   ],
   invalid: [
+    {
+      name: "Prisma: the loaded row's field set to a value computed from it, then that field written",
+      code: `${PRISMA}
+export async function withdraw(id: string, amount: number) {
+  const wallet = await prisma.wallet.findUnique({ where: { id } });
+  if (!wallet) return;
+  wallet.balance = wallet.balance - amount;
+  await prisma.wallet.update({ where: { id }, data: { balance: wallet.balance } });
+}`,
+      errors: [{ line: 8, column: 9, messageId: "lostUpdate", data: { write: "`prisma.wallet.update(…)`", column: "`balance`", line: 5 } }],
+    },
+    {
+      name: "Prisma: a balance read inline ((await findUnique())?.balance) and written back less the amount",
+      code: `${PRISMA}
+export async function withdraw(id: string, amount: number) {
+  const balance = (await prisma.wallet.findUnique({ where: { id } }))?.balance ?? 0;
+  await prisma.wallet.update({ where: { id }, data: { balance: balance - amount } });
+}`,
+      output: `${PRISMA}
+export async function withdraw(id: string, amount: number) {
+  const balance = (await prisma.wallet.findUnique({ where: { id } }))?.balance ?? 0;
+  await prisma.wallet.update({ where: { id }, data: { balance: { decrement: amount } } });
+}`,
+      errors: [{ line: 6, column: 9, messageId: "lostUpdate", data: { write: "`prisma.wallet.update(…)`", column: "`balance`", line: 5 } }],
+    },
     {
       name: "Prisma: a restore (deletedAt cleared) that renames from the name read is an ordinary lost update",
       code: `${PRISMA}

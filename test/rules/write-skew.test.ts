@@ -311,6 +311,34 @@ export async function recordAudit(organizationId: string, action: string) {
   ],
   invalid: [
     {
+      name: "NestJS + Prisma: the member is an owner and the owner count === 1 refuses, else the role changes by compound key",
+      code: `import { Injectable } from "@nestjs/common";
+import { PrismaService } from "../prisma/prisma.service";
+
+@Injectable()
+export class TeamService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async changeRole(teamId: string, userId: string, role: "OWNER" | "EDITOR") {
+    const owners = await this.prisma.teamMember.count({ where: { teamId, role: "OWNER" } });
+    const member = await this.prisma.teamMember.findUnique({ where: { teamId_userId: { teamId, userId } } });
+    if (!member) return null;
+    if (member.role === "OWNER" && role !== "OWNER" && owners === 1) return null;
+    return this.prisma.teamMember.update({ where: { teamId_userId: { teamId, userId } }, data: { role } });
+  }
+}
+`,
+      errors: [
+        {
+          line: 13,
+          column: 12,
+          messageId: "shrinks",
+          message:
+            "Two concurrent requests can both pass the check of `this.prisma.teamMember.count(…)` at line 9 before either updates with `this.prisma.teamMember.update(…)` at line 13: both do, and the set ends below the minimum the check enforces.",
+        },
+      ],
+    },
+    {
       name: "NestJS + Prisma: count admins > 1, then demote (two demotions leave none)",
       code: `import { BadRequestException, Injectable } from "@nestjs/common";
 import { PrismaService } from "../prisma/prisma.service";

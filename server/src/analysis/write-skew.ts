@@ -531,10 +531,11 @@ function trueWhenLarge(condition: ts.Expression, h: Held): boolean | undefined {
     const checkedLeft = refersToCheck(node.left, h);
     const other = skipParens(checkedLeft ? node.right : node.left);
     if (!checkedLeft && !refersToCheck(node.right, h)) return undefined;
-    // `x === 0`, `x == null`: true when empty; `x !== 0`, `x != null`: true when not.
+    // `x === 0`, `x == null`: true when empty; `x !== 0`, `x != null`: true when not. `x === 1` reads as `x <= 1`:
+    // the last owner (a limit written `x === max` is left alone: it grows the set, which this reading does not flag).
     if (isEqualityOperator(op)) {
-      const emptyValue = isNullish(other) || (ts.isNumericLiteral(other) && other.text === "0");
-      if (!emptyValue) return undefined;
+      const bound = isNullish(other) || ts.isNumericLiteral(other);
+      if (!bound) return undefined;
       return op === ts.SyntaxKind.ExclamationEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken;
     }
     const greater = op === ts.SyntaxKind.GreaterThanToken || op === ts.SyntaxKind.GreaterThanEqualsToken;

@@ -14,6 +14,7 @@ export {
 export { placeholderValue } from "./sql-drivers";
 export { rootOf } from "./shapes";
 export {
+  assignedBefore,
   assignmentValues,
   isKeyColumn,
   isSetOnceWrite,

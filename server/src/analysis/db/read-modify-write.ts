@@ -118,7 +118,13 @@ function readInside(expr: ts.Expression): ReadValue | undefined {
     if (access?.kind === "read") found = access;
     return !found;
   });
-  return found ? { read: found, level: "value", ...(found.library === "redis" ? { column: "value" } : {}) } : undefined;
+  if (!found) return undefined;
+  if (found.library === "redis") return { read: found, level: "value", column: "value" };
+  // `(await prisma.link.findUnique(…))?.collectionId ?? 0`: that column of the row read inline.
+  let parent = found.node.parent;
+  while (ts.isAwaitExpression(parent) || ts.isParenthesizedExpression(parent)) parent = parent.parent;
+  const column = ts.isPropertyAccessExpression(parent) ? parent.name.text : undefined;
+  return { read: found, level: "value", ...(column && !EXISTENCE.has(column) && !CONTAINERS.has(column) ? { column } : {}) };
 }
 
 const helperCache = new NodeFacts<ts.Node, ReadValue | null>();
@@ -229,6 +235,34 @@ function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue
   }
 }
 
+/**
+ * The value of the last plain assignment to `target` (`row.field = value`) in a statement that runs before it in an
+ * enclosing block, when nothing else between assigns that field.
+ */
+export function assignedBefore(target: ts.PropertyAccessExpression): ts.Expression | undefined {
+  const base = skipParens(target.expression);
+  if (!ts.isIdentifier(base)) return undefined;
+  const assigns = (node: ts.Node): ts.BinaryExpression | undefined => {
+    if (!ts.isBinaryExpression(node) || !isAssignmentOperator(node.operatorToken.kind)) return undefined;
+    const left = skipParens(node.left);
+    if (!ts.isPropertyAccessExpression(left) || left.name.text !== target.name.text) return undefined;
+    const object = skipParens(left.expression);
+    return ts.isIdentifier(object) && object.text === base.text ? node : undefined;
+  };
+  for (let child: ts.Node = target, parent = target.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
+    if (!ts.isBlock(parent)) continue;
+    for (let i = parent.statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
+      const statement = parent.statements[i]!;
+      const direct = ts.isExpressionStatement(statement) ? assigns(skipParens(statement.expression)) : undefined;
+      if (direct) return direct.operatorToken.kind === ts.SyntaxKind.EqualsToken ? direct.right : undefined;
+      let nested = false;
+      walk(statement, (node) => !(nested ||= !!assigns(node)));
+      if (nested) return undefined;
+    }
+  }
+  return undefined;
+}
+
 /** `article.favoriteCount++`: the entity now carries a count computed from the one read. */
 function bindIncrement(node: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression, values: ReadonlyMap<string, ReadValue>): void {
   if (node.operator !== ts.SyntaxKind.PlusPlusToken && node.operator !== ts.SyntaxKind.MinusMinusToken) return;
@@ -285,6 +319,9 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
       return;
     }
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+      // `session.expiresAt = new Date(…)` before: the field holds that value now, not the one read.
+      const assigned = ts.isPropertyAccessExpression(node) ? assignedBefore(node) : undefined;
+      if (assigned) return visit(assigned);
       const base = rowBase(node, values);
       if (base) {
         const column = ts.isPropertyAccessExpression(node) ? node.name.text : stringValue(node.argumentExpression);
