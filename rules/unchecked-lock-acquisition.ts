@@ -6,6 +6,7 @@ import {
   alwaysExits,
   boundNames,
   code,
+  dbAccessOf,
   defineRule,
   freshName,
   indentationAt,
@@ -102,18 +103,26 @@ type Unchecked =
 
 type Verdict = { kind: "checked" } | Unchecked | { kind: "unknown" };
 
-/** Statements that cannot start the critical section: pure local computation (no await, no writes to shared state). */
+/**
+ * Statements that cannot start the critical section: local computation and reads (`await redis.get(…)`, a SELECT),
+ * with no write to shared state.
+ */
 function isHarmless(statement: ts.Statement): boolean {
   let harmful = false;
   walk(statement, (node) => {
     if (harmful || isFunctionLike(node)) return false;
-    if (ts.isAwaitExpression(node)) harmful = true;
+    if (ts.isAwaitExpression(node) && !isRead(node.expression)) harmful = true;
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && !ts.isIdentifier(skipParens(node.left)))
       harmful = true;
     return !harmful;
   });
   if (ts.isExpressionStatement(statement) && ts.isAwaitExpression(statement.expression)) harmful = true;
   return !harmful;
+}
+
+function isRead(expr: ts.Expression): boolean {
+  const node = skipParens(expr);
+  return (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) && dbAccessOf(node)?.kind === "read";
 }
 
 /** Follows the names bound to the result through the statements after the acquisition. */
@@ -180,7 +189,14 @@ function verdictOf(acquisition: LockAcquisition): { verdict: Verdict; names: str
     ts.isExpressionStatement(parent.parent)
   ) {
     const names = new Set([parent.left.text]);
-    return { verdict: verdictForNames(names, statementsAfter(parent.parent)), names: [...names], statement: parent.parent };
+    const statement = parent.parent;
+    // `try { ok = await redis.set(…) } catch { … }`: what runs next is after the `try`.
+    const block = statement.parent;
+    const after =
+      ts.isBlock(block) && ts.isTryStatement(block.parent) && block.parent.tryBlock === block
+        ? [...statementsAfter(statement), ...statementsAfter(block.parent)]
+        : statementsAfter(statement);
+    return { verdict: verdictForNames(names, after), names: [...names], statement };
   }
   return { verdict: { kind: "unknown" }, names: [] };
 }

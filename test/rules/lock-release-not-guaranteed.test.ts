@@ -38,6 +38,22 @@ const BUSY_KEY = "the key stays marked busy, and every later call for it is turn
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
+      name: "Redis SET NX keyed by a key-building helper, released with the same call in finally",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+const lockKey = (projectId: string) => \`reaper:lock:\${projectId}\`;
+export async function reap(projectId: string): Promise<number> {
+  const locked = await redis.set(lockKey(projectId), "1", "EX", 60, "NX");
+  if (locked === null) return 0;
+  try {
+    const ids = await redis.zrangebyscore(\`sessions:\${projectId}\`, 0, Date.now() - 1_800_000);
+    return ids.length;
+  } finally {
+    await redis.del(lockKey(projectId));
+  }
+}`,
+    },
+    {
       name: "a TC39 method decorator awaits the wrapped method before its finally releases",
       code: `${mutex}export function Exclusive() {
   return function (method: (...args: any[]) => any, _context: ClassMethodDecoratorContext) {
@@ -431,6 +447,32 @@ export async function handleDelivery(providerId: string, deliveryId: string, pay
     },
   ],
   invalid: [
+    {
+      name: "Redis SET NX result assigned inside a try; the work after the check can throw before the DEL",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+declare function work(id: string): Promise<void>;
+export async function run(id: string) {
+  const key = \`lock:job:\${id}\`;
+  let locked: string | null;
+  try {
+    locked = await redis.set(key, "1", "PX", 30_000, "NX");
+  } catch {
+    return;
+  }
+  if (!locked) return;
+  await work(id);
+  await redis.del(key);
+}`,
+      errors: [
+        {
+          line: 8,
+          column: 20,
+          messageId: "releaseSkippable",
+          data: { lock: "Redis lock `key`", consequence: UNTIL_EXPIRY, line: 14, skip: "`await work(id)` at line 13 throws" },
+        },
+      ],
+    },
     {
       name: "a TC39 method decorator returns the wrapped method's result (type any) from try",
       code: `${mutex}export function Exclusive() {

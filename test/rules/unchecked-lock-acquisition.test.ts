@@ -14,6 +14,31 @@ const HELP = "Continue only on the success branch.";
 runRuleTests(uncheckedLockAcquisition, {
   valid: [
     {
+      name: "the result assigned inside a try whose catch returns, tested after the try",
+      code: `${ioredis}export async function run(id: string) {
+  let locked: string | null;
+  try {
+    locked = await redis.set(\`lock:job:\${id}\`, "1", "PX", 30000, "NX");
+  } catch {
+    return;
+  }
+  if (!locked) return;
+  await work(id);
+}
+declare function work(id: string): Promise<void>;`,
+    },
+    {
+      name: "a read between the SET NX and its check (it writes nothing the lock protects)",
+      code: `${ioredis}export async function run(id: string) {
+  const locked = await redis.set(\`lock:job:\${id}\`, "1", "PX", 30000, "NX");
+  const usage = Number(await redis.get(\`usage:\${id}\`));
+  if (!locked) return usage;
+  await work(id);
+  return usage;
+}
+declare function work(id: string): Promise<void>;`,
+    },
+    {
       name: "ioredis SET NX checked with a guard clause",
       code: `${ioredis}export async function run(id: string) {
   const ok = await redis.set(\`lock:job:\${id}\`, "t", "PX", 30000, "NX");
@@ -130,6 +155,17 @@ export async function storeReceipt(body: string): Promise<string> {
     },
   ],
   invalid: [
+    {
+      name: "the result assigned to a let, and the work runs before it is tested",
+      code: `${ioredis}export async function run(id: string) {
+  let locked: string | null = null;
+  locked = await redis.set(\`lock:job:\${id}\`, "1", "PX", 30000, "NX");
+  await work(id);
+  return locked;
+}
+declare function work(id: string): Promise<void>;`,
+      errors: [{ line: 5, column: 18, messageId: "runsBeforeCheck" }],
+    },
     {
       name: "the app's own try-lock service, its result discarded",
       code: `import { RedisLockService } from "./redis-lock";

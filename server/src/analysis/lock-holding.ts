@@ -78,13 +78,21 @@ class HoldingAnalysis implements AcquisitionPaths {
     return (ts.isCallExpression(element) || ts.isTaggedTemplateExpression(element)) && isReleaseOf(element, this.acquisition, this.names);
   }
 
+  private isInReleaseArguments(node: ts.Node): boolean {
+    for (let parent = node.parent; parent && !ts.isStatement(parent); node = parent, parent = parent.parent)
+      if (ts.isCallExpression(parent) && parent.arguments.includes(node as ts.Expression) && this.isRelease(parent)) return true;
+    return false;
+  }
+
   private refine(edge: FlowEdge, state: Holding): Holding {
     const last = lastElement(edge.from);
     if (edge.kind === "exception") {
       // A failed acquisition (the call, or the await of its promise, throws) takes nothing; nor does the helper of an
       // [error, value] tuple wrapping it, which exists not to throw.
       const thrower = last && ts.isAwaitExpression(last) ? skipAwait(last) : last;
-      return thrower && (thrower === this.call || thrower === this.tupleHelper) ? FREE : state;
+      if (thrower && (thrower === this.call || thrower === this.tupleHelper)) return FREE;
+      // The release's own arguments (`del(lockKey(id))`) built the same key when the lock was taken: not a way out.
+      return thrower && this.isInReleaseArguments(thrower) ? FREE : state;
     }
     if (edge.to === this.graph.exit && last && ts.isCallExpression(last) && isProcessExit(last)) return FREE;
     if (edge.condition && this.errorName !== undefined && (edge.kind === "true" || edge.kind === "false")) {

@@ -596,6 +596,15 @@ export function resultBinding(acquisition: LockAcquisition): ts.BindingName | un
   const outer = outerExpression(acquisition.call as ts.Expression);
   const parent = outer.parent;
   if (parent && ts.isVariableDeclaration(parent) && parent.initializer === outer) return parent.name;
+  // `acquired = await redis.set(…)` into a `let` declared before (often outside a `try`).
+  if (
+    parent &&
+    ts.isBinaryExpression(parent) &&
+    parent.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    parent.right === outer &&
+    ts.isIdentifier(parent.left)
+  )
+    return parent.left;
   return errorTuple(acquisition)?.value.name;
 }
 
