@@ -166,6 +166,10 @@ type Protection =
 function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, resolve: CalleeResolver): Protection | undefined {
   const { read, write } = flow;
   if (flow.guards.length > 0) return "compare-and-set";
+  // The WHERE pins the column written to a value (`where: { startTime: start }` to put back what this call moved):
+  // if a concurrent write changed it, nothing matches.
+  const written = flow.data?.assignment.column;
+  if (written && write.conditions.some((c) => c.column === written && c.operator === "=" && c.value)) return "compare-and-set";
   if (differentRows(flow)) return "another-row";
   if (write.library === "sequelize" && write.entity && read.handle && hasSequelizeVersion(read.handle, checker)) return "compare-and-set";
   if (read.optimistic || versionCheckedSave(flow, checker)) return "compare-and-set";

@@ -250,11 +250,67 @@ export async function validateSession(sessionId: string) {
 }`,
     },
     {
+      name: "Prisma: a helper returns one of two reads; the update is guarded by the updatedAt read and its count checked",
+      code: `${PRISMA}
+async function findMessage(chatId: string, id?: string) {
+  const hinted = id ? await prisma.chatMessage.findFirst({ where: { id, chatId } }) : null;
+  if (hinted) return hinted;
+  const all = await prisma.chatMessage.findMany({ where: { chatId } });
+  return all.length === 1 ? all[0] : null;
+}
+export async function reserve(chatId: string, id: string) {
+  const message = await findMessage(chatId, id);
+  if (!message) throw new Error("not found");
+  const parts = [...(message.parts as unknown[]), "reserved"];
+  const claimed = await prisma.chatMessage.updateMany({ where: { id: message.id, updatedAt: message.updatedAt }, data: { parts } });
+  if (claimed.count !== 1) throw new Error("changed meanwhile");
+  return parts;
+}`,
+    },
+    {
+      name: "Prisma: a rollback puts back the values read only where the row still holds what this call wrote",
+      code: `${PRISMA}
+export async function reschedule(id: string, start: Date, end: Date, notify: () => Promise<boolean>) {
+  const booking = await prisma.booking.findUniqueOrThrow({ where: { id } });
+  const moved = await prisma.booking.updateMany({
+    where: { id, startTime: booking.startTime, endTime: booking.endTime },
+    data: { startTime: start, endTime: end },
+  });
+  if (moved.count === 0) throw new Error("changed meanwhile");
+  if (await notify()) return;
+  const back = await prisma.booking.updateMany({
+    where: { id, startTime: start, endTime: end },
+    data: { startTime: booking.startTime, endTime: booking.endTime },
+  });
+  if (back.count === 0) throw new Error("changed again");
+}`,
+    },
+    {
       name: "pg: the list row locked FOR UPDATE, then the next position of its items",
       code: appendItem('\n    await client.query("SELECT id FROM lists WHERE id = $1 FOR UPDATE", [listId]);'),
     },
   ],
   invalid: [
+    {
+      name: "Prisma: a helper returns one of two reads; the update of its JSON parts is not guarded",
+      code: `${PRISMA}
+async function findMessage(chatId: string, id?: string) {
+  const hinted = id ? await prisma.chatMessage.findFirst({ where: { id, chatId } }) : null;
+  if (hinted) return hinted;
+  const all = await prisma.chatMessage.findMany({ where: { chatId } });
+  return all.length === 1 ? all[0] : null;
+}
+export async function reserve(chatId: string, id: string) {
+  const message = await findMessage(chatId, id);
+  if (!message) throw new Error("not found");
+  const parts = [...(message.parts as unknown[]), "reserved"];
+  await prisma.chatMessage.updateMany({ where: { id: message.id }, data: { parts } });
+  return parts;
+}`,
+      errors: [
+        { line: 14, column: 9, messageId: "lostUpdate", data: { write: "`prisma.chatMessage.updateMany(…)`", column: "`parts`", line: 5 } },
+      ],
+    },
     {
       name: "Prisma: the loaded row's field set to a value computed from it, then that field written",
       code: `${PRISMA}

@@ -103,6 +103,15 @@ function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
 /** The read whose result `expr` is (`await pool.query(...)`, `await loadAccount(id)`), if any. */
 function readOf(expr: ts.Expression, depth = 0): ReadValue | undefined {
   const node = skipAwait(expr);
+  // `id ? await prisma.x.findFirst(…) : null`: the row read, when there is one.
+  if (ts.isConditionalExpression(node)) {
+    const [whenTrue, whenFalse] = [readOf(node.whenTrue, depth), readOf(node.whenFalse, depth)];
+    const nothing = (branch: ts.Expression) => {
+      const value = skipParens(branch);
+      return value.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(value) && value.text === "undefined");
+    };
+    return whenTrue && (whenFalse || nothing(node.whenFalse)) ? whenTrue : whenFalse && nothing(node.whenTrue) ? whenFalse : undefined;
+  }
   if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
   const access = dbAccessOf(node);
   if (access?.kind === "read") return { read: access, level: "row" };
@@ -420,7 +429,9 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     }
     for (const condition of write.conditions) {
       const origin = condition.value && valueOf(condition.value, values);
-      if (origin?.read === read && origin.level === "value" && origin.column && !isKeyColumn(condition.column)) flow.guards.push(condition);
+      // A value read from the same table (by this read, or by another read a helper returns instead) pins the row.
+      const fromTable = origin && (origin.read === read || sameTable(origin.read.table, read.table));
+      if (fromTable && origin.level === "value" && origin.column && !isKeyColumn(condition.column)) flow.guards.push(condition);
     }
     // Of a value-choosing condition and a condition around the write, the one on a column the write changes.
     const controls = [selectingCondition(write, read, values), controllingCondition(write.node, read, values)];
