@@ -106,6 +106,11 @@ class HoldingAnalysis implements AcquisitionPaths {
       if ((edge.kind === "true") !== truth) return FREE;
       return state & HELD ? HELD : state;
     }
+    // `release?.()` / `if (release)`: a handle that is not there was never assigned by a completed acquisition.
+    if (edge.condition && (edge.kind === "true" || edge.kind === "false") && this.names.size > 0) {
+      const test = skipParens(edge.condition);
+      if (ts.isIdentifier(test) && this.names.has(test.text) && edge.kind === "false") return FREE;
+    }
     return state;
   }
 
