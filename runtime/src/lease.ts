@@ -258,7 +258,7 @@ export function defaultMarginMs(ttlMs: number): number {
  */
 export async function pollForLease<L extends LockHandle>(
   attempt: (remainingMs: number | undefined) => Promise<L | null>,
-  what: string,
+  what: () => string, // for error messages only: not built for every acquisition
   options: WaitOptions,
   pollDelay: { initialDelayMs: number; maxDelayMs: number },
 ): Promise<L> {
@@ -274,9 +274,9 @@ export async function pollForLease<L extends LockHandle>(
       }
       return lease;
     }
-    if (ifAvailable) throw new NotAvailableError(`${what} is not available`);
+    if (ifAvailable) throw new NotAvailableError(`${what()} is not available`);
     const remaining = deadline === undefined ? Infinity : deadline - performance.now();
-    if (remaining <= 0) throw new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (remaining <= 0) throw new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${what()}`);
     await sleep(Math.min(remaining, Math.max(1, backoffDelay(n, { ...pollDelay, jitter: "equal" }))), signal);
   }
 }

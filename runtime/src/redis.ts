@@ -231,7 +231,7 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
 
   const acquire = (key: string, o: RedisAcquireOptions = {}): Promise<Lease> => {
     const { ttlMs, autoRenew } = settings(o);
-    return pollForLease((remaining) => attempt(key, ttlMs, autoRenew, remaining), `Redis lock ${JSON.stringify(key)}`, o, pollDelay);
+    return pollForLease((remaining) => attempt(key, ttlMs, autoRenew, remaining), () => `Redis lock ${JSON.stringify(key)}`, o, pollDelay);
   };
 
   return {
