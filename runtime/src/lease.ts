@@ -37,9 +37,10 @@ export class LeaseState {
   #ttlMs: number;
   #validUntil: number; // performance.now() time after which the lease may have expired
   #watchdog: ReturnType<typeof setTimeout> | undefined;
-  #watching: Ticker | undefined;
-  #renewal: Ticker | undefined;
-  readonly #renewNow = () => void this.#autoRenew();
+  readonly #renewEveryMs: number | undefined;
+  /** Period of the shared ticker that renews this lease (if renewed) and watches its deadline while it is far. */
+  readonly #tickMs: number;
+  #ticker: Ticker | undefined;
   #renewing = false;
   #released: Promise<void> | undefined;
 
@@ -63,8 +64,10 @@ export class LeaseState {
     this.#renew = options.renew;
     this.#drop = options.drop;
     this.#onLost = options.onLost;
+    this.#renewEveryMs = options.renewEveryMs;
+    // One ticker per lease: a renewed lease's deadline is watched on its renewal ticks.
+    this.#tickMs = options.renewEveryMs ?? WATCH_TICK_MS;
     this.#arm();
-    if (options.renewEveryMs !== undefined) this.#renewal = Ticker.join(options.renewEveryMs, this.#renewNow);
   }
 
   get signal(): AbortSignal {
@@ -148,19 +151,18 @@ export class LeaseState {
   }
 
   /**
-   * Watch the deadline. A deadline far away is watched by a shared ticker (no timer per lease: most leases are renewed
-   * or released long before it); within two ticks of it, by a timer of its own that fires on time.
+   * Watch the deadline. A deadline far away is watched by the lease's shared ticker (no timer per lease: most leases
+   * are renewed or released long before it); within two ticks of it, by a timer of its own that fires on time.
    */
   #arm(): void {
     if (this.#watchdog !== undefined) clearTimeout(this.#watchdog);
     this.#watchdog = undefined;
     const delay = this.#validUntil - this.#marginMs - performance.now();
-    if (!Number.isFinite(delay)) return this.#unwatch(); // no TTL: only the connection itself can be lost
-    if (delay > 2 * WATCH_TICK_MS) {
-      this.#watching ??= Ticker.join(WATCH_TICK_MS, this.#watch);
-      return;
-    }
-    this.#unwatch();
+    const far = delay > 2 * this.#tickMs;
+    // Without a TTL (Infinity) and without renewals there is nothing to tick for: only the connection can be lost.
+    if (this.#renewEveryMs !== undefined || (far && Number.isFinite(delay))) this.#ticker ??= Ticker.join(this.#tickMs, this.#onTick);
+    else this.#leaveTicker();
+    if (far) return;
     this.#watchdog = setTimeout(() => {
       if (this.#validUntil - this.#marginMs - performance.now() > 1) this.#arm();
       else this.lose("it may expire before a renewal succeeds");
@@ -168,21 +170,21 @@ export class LeaseState {
     this.#watchdog.unref?.();
   }
 
-  /** On each tick of the shared ticker: hand over to an exact timer once the deadline is near. */
-  readonly #watch = (): void => {
-    if (this.#validUntil - this.#marginMs - performance.now() <= 2 * WATCH_TICK_MS) this.#arm();
+  /** On each tick of the shared ticker: renew, and hand the deadline over to an exact timer once it is near. */
+  readonly #onTick = (): void => {
+    if (this.#renewEveryMs !== undefined) void this.#autoRenew();
+    if (this.#watchdog === undefined && !this.#ended && this.#validUntil - this.#marginMs - performance.now() <= 2 * this.#tickMs) this.#arm();
   };
 
-  #unwatch(): void {
-    this.#watching?.leave(this.#watch);
-    this.#watching = undefined;
+  #leaveTicker(): void {
+    this.#ticker?.leave(this.#onTick);
+    this.#ticker = undefined;
   }
 
   #stop(): void {
     if (this.#watchdog !== undefined) clearTimeout(this.#watchdog);
-    this.#renewal?.leave(this.#renewNow);
-    this.#unwatch();
-    this.#watchdog = this.#renewal = undefined;
+    this.#watchdog = undefined;
+    this.#leaveTicker();
   }
 
   #endReason(): LeaseLostError {
@@ -256,7 +258,7 @@ export function defaultMarginMs(ttlMs: number): number {
  */
 export async function pollForLease<L extends LockHandle>(
   attempt: (remainingMs: number | undefined) => Promise<L | null>,
-  what: string,
+  what: () => string, // for error messages only: not built for every acquisition
   options: WaitOptions,
   pollDelay: { initialDelayMs: number; maxDelayMs: number },
 ): Promise<L> {
@@ -272,9 +274,9 @@ export async function pollForLease<L extends LockHandle>(
       }
       return lease;
     }
-    if (ifAvailable) throw new NotAvailableError(`${what} is not available`);
+    if (ifAvailable) throw new NotAvailableError(`${what()} is not available`);
     const remaining = deadline === undefined ? Infinity : deadline - performance.now();
-    if (remaining <= 0) throw new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (remaining <= 0) throw new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${what()}`);
     await sleep(Math.min(remaining, Math.max(1, backoffDelay(n, { ...pollDelay, jitter: "equal" }))), signal);
   }
 }

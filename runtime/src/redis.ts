@@ -177,7 +177,7 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
     // Replies later than the lease could be valid (or than the caller will wait) count as refusals.
     const waitMs = Math.max(1, Math.min(ttlMs - driftMs(ttlMs) - marginMs, budgetMs ?? Infinity));
     const requests = clients.map((c) => runScript(c, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs));
-    const replies = await withinMs(requests, waitMs);
+    const replies = requests.length === 1 ? [await oneWithinMs(requests[0]!, waitMs)] : await withinMs(requests, waitMs);
     const granted = replies.flatMap((r, i) => (r.ok && typeof r.value === "string" ? [{ client: clients[i]!, fence: BigInt(r.value) }] : []));
     const dropAll = () =>
       clients.length === 1 ? runScript(clients[0]!, RELEASE, 1, lockKey, token).then(ignore, ignore) : Promise.allSettled(clients.map((c) => runScript(c, RELEASE, 1, lockKey, token))).then(ignore);
@@ -231,7 +231,7 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
 
   const acquire = (key: string, o: RedisAcquireOptions = {}): Promise<Lease> => {
     const { ttlMs, autoRenew } = settings(o);
-    return pollForLease((remaining) => attempt(key, ttlMs, autoRenew, remaining), `Redis lock ${JSON.stringify(key)}`, o, pollDelay);
+    return pollForLease((remaining) => attempt(key, ttlMs, autoRenew, remaining), () => `Redis lock ${JSON.stringify(key)}`, o, pollDelay);
   };
 
   return {
@@ -312,6 +312,28 @@ type Settled = { ok: true; value: unknown } | { ok: false };
 const REFUSED: Settled = { ok: false };
 /** How often the deadlines of pending requests are checked: `withinMs` may wait up to this much longer than `ms`. */
 const DEADLINE_TICK_MS = 5;
+
+/** `withinMs` for the one request of a single client, without its arrays. */
+function oneWithinMs(promise: Promise<unknown>, ms: number): Promise<Settled> {
+  return new Promise((resolve) => {
+    const deadline = performance.now() + ms;
+    let done = false;
+    const finish = (settled: Settled) => {
+      if (done) return;
+      done = true;
+      ticker.leave(check);
+      resolve(settled);
+    };
+    const check = () => {
+      if (performance.now() >= deadline) finish(REFUSED);
+    };
+    const ticker = Ticker.join(DEADLINE_TICK_MS, check);
+    promise.then(
+      (value) => finish({ ok: true, value }),
+      () => finish(REFUSED),
+    );
+  });
+}
 
 /**
  * Settle each promise, treating any that takes longer than `ms` as failed (its late outcome is ignored). Deadlines are
