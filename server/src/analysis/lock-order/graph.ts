@@ -14,6 +14,7 @@ import { NON_REENTRANT, type LockClass } from "./lock-class";
 import {
   fileSummary,
   functionSummaryAt,
+  functionTableOf,
   type AcquisitionSummary,
   type CallSummary,
   type FileSummary,
@@ -103,8 +104,10 @@ class Composer {
     const all: LockOrderEdge[] = [];
     const summaries = sourceFiles.map((sf) => this.summaryOf(sf));
     const runners = (this.callbackRunnerNames = callbackRunnerNames(summaries, sourceFiles));
-    for (const summary of summaries) {
-      for (const info of summary?.functions ?? []) {
+    for (const [i, summary] of summaries.entries()) {
+      // A file listed without functions acquires no lock: only a lock helper's callbacks can give it edges.
+      const table = summary && (summary.table ?? (runners.size > 0 ? functionTableOf(summary, sourceFiles[i]!) : undefined));
+      for (const info of table?.functions ?? []) {
         // A function without locks of its own has edges only through the callbacks it passes to a lock helper.
         if (!info.acquiring && !info.callbackCallees?.some((name) => runners.has(name))) continue;
         const fn = this.functionAt(info.file, info.start)!;

@@ -90,16 +90,25 @@ export interface FunctionSummary extends FunctionInfo {
 
 type InlineRole = "lock" | "transaction";
 
-export interface FileSummary {
-  file: string;
-  hash: string;
+/** The functions of a file. */
+export interface FunctionTable {
   /** Every function of the file, in pre-order. */
   functions: FunctionInfo[];
   byStart: Map<number, FunctionInfo>;
-  /** The summaries computed so far, by start: every acquiring function's, and those `functionSummaryAt` computed. */
-  summarised: Map<number, FunctionSummary>;
   /** Start offsets of the function literals that run inside the call receiving them (part of their caller's summary). */
   inline: Map<number, InlineRole>;
+}
+
+export interface FileSummary {
+  file: string;
+  hash: string;
+  /**
+   * The file's functions; left out of a file that acquires no lock (`functionTableOf` lists them when the composer
+   * reaches one of them).
+   */
+  table?: FunctionTable;
+  /** The summaries computed so far, by start: every acquiring function's, and those `functionSummaryAt` computed. */
+  summarised: Map<number, FunctionSummary>;
   /** Other files whose declarations named this file's locks, with the hash they had. */
   dependencies: Map<string, string>;
   /**
@@ -153,13 +162,6 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
   // The library acquisitions every lock rule shares (one pass over the file's calls per Program).
   const libraryCalls = new Map<ts.Node, LockAcquisition>(lockAcquisitionsIn(sourceFile, program, realChecker).map((a) => [a.call, a]));
   const dependencies = new Map<string, string>();
-  const acquisitions = new Map<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>();
-  /** Function literals that run inside the call receiving them, mapped to whether they are a transaction. */
-  const inline = new Map<ts.Node, InlineRole>();
-  const units: FunctionLike[] = [];
-  /** Calls that make the function they belong to an acquiring one: acquisitions, and statements that lock rows. */
-  const acquiringCalls: ts.Node[] = [];
-  const callbackCalls: Array<{ call: ts.CallExpression; callee: string }> = [];
   // Calls of the project's inferred lock helpers (`withLock(key, () => …)`, `@WithLock(key)` on a method) are
   // acquisitions of the lock their body takes; a decorated method is the held region of its decorator's acquisition.
   const helperCalls = new Map<ts.Node, LockAcquisition>();
@@ -182,6 +184,38 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
       addDependencies(identity);
       decorations.set(method, [...(decorations.get(method) ?? []), { acquisition, identity }]);
     }
+  const summary: FileSummary = { file, hash: contentHash(sourceFile), summarised: new Map(), dependencies, resolved: new Map() };
+  // No lock call, and no statement that can lock rows (an UPDATE, a SELECT ... FOR UPDATE): no function here
+  // acquires a lock, and the file is not read further unless the composer reaches one of its functions.
+  if (libraryCalls.size === 0 && helperCalls.size === 0 && decorations.size === 0 && !/update/i.test(sourceFile.text)) return summary;
+  const identityOf = (acquisition: LockAcquisition) => {
+    const identity = lockIdentityOf(acquisition, realChecker());
+    if (identity) addDependencies(identity);
+    return identity;
+  };
+  summary.table = scanFunctions(sourceFile, summary, { libraryCalls, helperCalls, decorations, identityOf });
+  return summary;
+}
+
+interface FoundLocks {
+  libraryCalls: ReadonlyMap<ts.Node, LockAcquisition>;
+  helperCalls: ReadonlyMap<ts.Node, LockAcquisition>;
+  decorations: ReadonlyMap<FunctionLike, ReadonlyArray<{ acquisition: LockAcquisition; identity: LockIdentity }>>;
+  identityOf(acquisition: LockAcquisition): LockIdentity | undefined;
+}
+
+const NO_LOCKS: FoundLocks = { libraryCalls: new Map(), helperCalls: new Map(), decorations: new Map(), identityOf: () => undefined };
+
+/** Lists the functions of a file, and summarises those that acquire a lock (into `summary.summarised`). */
+function scanFunctions(sourceFile: ts.SourceFile, summary: FileSummary, found: FoundLocks): FunctionTable {
+  const { libraryCalls, helperCalls, decorations } = found;
+  const acquisitions = new Map<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>();
+  /** Function literals that run inside the call receiving them, mapped to whether they are a transaction. */
+  const inline = new Map<ts.Node, InlineRole>();
+  const units: FunctionLike[] = [];
+  /** Calls that make the function they belong to an acquiring one: acquisitions, and statements that lock rows. */
+  const acquiringCalls: ts.Node[] = [];
+  const callbackCalls: Array<{ call: ts.CallExpression; callee: string }> = [];
 
   // Calls and functions in pre-order: a call is seen before the function literals passed to it.
   for (const node of nodesOfKinds(sourceFile, SUMMARY_KINDS)) {
@@ -191,11 +225,10 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
     }
     const call = node as ts.CallExpression | ts.TaggedTemplateExpression;
     const acquisition = libraryCalls.get(call) ?? helperCalls.get(call);
-    const identity = acquisition && lockIdentityOf(acquisition, realChecker());
+    const identity = acquisition && found.identityOf(acquisition);
     if (acquisition && identity) {
       acquisitions.set(call, { acquisition, identity });
       if (acquisition.callback) inline.set(acquisition.callback, "lock");
-      addDependencies(identity);
       acquiringCalls.push(call);
       continue;
     }
@@ -225,8 +258,8 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
   for (const [fn, role] of inline) inlineStarts.set(fn.getStart(sourceFile), role);
   const functions: FunctionInfo[] = [];
   const byStart = new Map<number, FunctionInfo>();
-  const summarised = new Map<number, FunctionSummary>();
   const ids = new Set<string>();
+  const file = summary.file;
   for (const unit of units) {
     const name = unitName(unit, inline);
     const start = unit.getStart(sourceFile);
@@ -238,12 +271,17 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
     functions.push(info);
     byStart.set(start, info);
     if (info.acquiring)
-      summarised.set(
+      summary.summarised.set(
         start,
         summariseFunction(unit, info, sourceFile, acquisitions, (fn) => inline.get(fn), decorations.get(unit)),
       );
   }
-  return { file, hash: contentHash(sourceFile), functions, byStart, summarised, inline: inlineStarts, dependencies, resolved: new Map() };
+  return { functions, byStart, inline: inlineStarts };
+}
+
+/** The functions of a file summarised as `summary` (`sourceFile` has its text), listed on first need. */
+export function functionTableOf(summary: FileSummary, sourceFile: ts.SourceFile): FunctionTable {
+  return (summary.table ??= scanFunctions(sourceFile, summary, NO_LOCKS));
 }
 
 const SUMMARY_KINDS = [...CALL_KINDS, ...FUNCTION_KINDS];
@@ -255,10 +293,11 @@ const SUMMARY_KINDS = [...CALL_KINDS, ...FUNCTION_KINDS];
 export function functionSummaryAt(summary: FileSummary, start: number, sourceFile: ts.SourceFile): FunctionSummary | undefined {
   const known = summary.summarised.get(start);
   if (known) return known;
-  const info = summary.byStart.get(start);
+  const table = functionTableOf(summary, sourceFile);
+  const info = table.byStart.get(start);
   const unit = info && unitsByStart(sourceFile).get(start);
   if (!info || !unit) return undefined;
-  const roleOf = (fn: ts.Node) => summary.inline.get(fn.getStart(sourceFile));
+  const roleOf = (fn: ts.Node) => table.inline.get(fn.getStart(sourceFile));
   const computed = summariseFunction(unit, info, sourceFile, new Map(), roleOf);
   summary.summarised.set(start, computed);
   return computed;
