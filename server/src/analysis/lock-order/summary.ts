@@ -187,7 +187,7 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
   const summary: FileSummary = { file, hash: contentHash(sourceFile), summarised: new Map(), dependencies, resolved: new Map() };
   // No lock call, and no statement that can lock rows (an UPDATE, a SELECT ... FOR UPDATE): no function here
   // acquires a lock, and the file is not read further unless the composer reaches one of its functions.
-  if (libraryCalls.size === 0 && helperCalls.size === 0 && decorations.size === 0 && !/update/i.test(sourceFile.text)) return summary;
+  if (libraryCalls.size === 0 && helperCalls.size === 0 && decorations.size === 0 && !/\bupdate\b/i.test(sourceFile.text)) return summary;
   const identityOf = (acquisition: LockAcquisition) => {
     const identity = lockIdentityOf(acquisition, realChecker());
     if (identity) addDependencies(identity);
