@@ -224,4 +224,78 @@ describe("lock-order analysis is incremental", () => {
     graphOf();
     assert.equal(summaryStats.computed, again, "nothing is recomputed without an edit");
   });
+
+  test("a function without locks is summarised only when a call made under a lock reaches it, in any later Program", () => {
+    const host = new ProjectHost(DEFAULT_COMPILER_OPTIONS, []);
+    const unrelated = Array.from(
+      { length: 20 },
+      (_, i) => `export function format${i}(s: string) { return [s].map((x) => x.trim()); }\n`,
+    ).join("");
+    const files = {
+      locks: "/lazy/src/locks.ts",
+      relay: "/lazy/src/relay.ts",
+      holder: "/lazy/src/holder.ts",
+    };
+    host.setFileText(
+      files.locks,
+      `import { Mutex } from "async-mutex";
+export const aLock = new Mutex();
+export const bLock = new Mutex();
+export async function takeB() {
+  await bLock.runExclusive(async () => {});
+}
+export async function bThenA() {
+  await bLock.runExclusive(async () => {
+    await aLock.runExclusive(async () => {});
+  });
+}
+`,
+    );
+    host.setFileText(
+      files.relay,
+      `import { takeB } from "./locks";
+export async function relay() {
+  await takeB();
+}
+export async function otherRelay() {
+  await takeB();
+}
+${unrelated}`,
+    );
+    const holder = (callee: string) => `import { aLock } from "./locks";
+import { ${callee} } from "./relay";
+export async function aThenB() {
+  await aLock.runExclusive(async () => {
+    await ${callee}();
+  });
+}
+`;
+    host.setFileText(files.holder, holder("relay"));
+    const graphOf = () => {
+      const program = host.getProgram();
+      return buildLockOrderGraph(
+        program,
+        Object.values(files).map((f) => program.getSourceFile(f)!),
+      );
+    };
+    // Each edge on a cycle: its holder, and the calls it goes through.
+    const cycleEdges = (graph: LockOrderGraph) => graph.edges.filter((e) => e.inCycle).map((e) => [e.holder, e.via.map((v) => v.callee)]);
+    const before = summaryStats.functions;
+    assert.deepEqual(cycleEdges(graphOf()), [
+      ["bThenA", []],
+      ["aThenB", ["relay", "takeB"]],
+    ]);
+    // takeB, bThenA and aThenB acquire locks; relay is reached from aThenB's held call. Nothing else.
+    assert.equal(summaryStats.functions - before, 4);
+
+    // The holder now calls the other relay: relay.ts is unchanged (its file summary is reused), and the function
+    // reached for the first time is summarised on the new Program's tree.
+    host.setFileText(files.holder, holder("otherRelay"));
+    const second = summaryStats.functions;
+    assert.deepEqual(cycleEdges(graphOf()), [
+      ["bThenA", []],
+      ["aThenB", ["otherRelay", "takeB"]],
+    ]);
+    assert.equal(summaryStats.functions - second, 2, "aThenB again (its file changed), and otherRelay");
+  });
 });

@@ -197,9 +197,20 @@ export function nodesOfKinds<T extends ts.Node = ts.Node>(
     const from = lowerBound(positions, offsets[kind]!, offsets[kind + 1]!, start + 1);
     return positions.subarray(from, lowerBound(positions, from, offsets[kind + 1]!, end));
   };
-  let found = kinds.length === 1 ? inRange(kinds[0]!) : Int32Array.from([...new Set(kinds)].flatMap((kind) => [...inRange(kind)])).sort();
+  // Several kinds: their ranges copied into one typed array and sorted natively (no per-position JS array).
+  const inRanges = (wanted: readonly ts.SyntaxKind[]): Int32Array => {
+    const ranges = [...new Set(wanted)].map(inRange);
+    const merged = new Int32Array(ranges.reduce((length, range) => length + range.length, 0));
+    let at = 0;
+    for (const range of ranges) {
+      merged.set(range, at);
+      at += range.length;
+    }
+    return merged.sort();
+  };
+  let found = kinds.length === 1 ? inRange(kinds[0]!) : inRanges(kinds);
   if (options.skipFunctions) {
-    const functions = Int32Array.from(FUNCTION_KINDS.flatMap((kind) => [...inRange(kind)])).sort();
+    const functions = inRanges(FUNCTION_KINDS);
     // Keep a position unless it is a nested function or lies inside one (walkFunctionBody visits neither): functions
     // come in pre-order, so one pass suffices.
     const kept: number[] = [];

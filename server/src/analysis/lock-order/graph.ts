@@ -3,14 +3,23 @@
 // taken twice (re-entrance), and two instances of one class taken in argument order (`transfer(from, to)`).
 //
 // Composition is cheap: file summaries are cached per content (summary.ts); here calls made while a lock is held
-// are resolved with the checker (only those), and what each called function acquires is computed once per run.
+// are resolved with the checker (only those), and what each called function acquires is computed once per run. Only
+// functions that acquire a lock, that such calls reach, or that pass a callback to a lock helper are looked at.
 import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
 import type { Span } from "../../engine/types";
 import { importsOf, isFunctionLike, skipParens } from "../ast";
 import { keyText, ROOT, type KeyRef } from "./keys";
 import { NON_REENTRANT, type LockClass } from "./lock-class";
-import { fileSummary, type AcquisitionSummary, type CallSummary, type FileSummary, type FunctionSummary } from "./summary";
+import {
+  fileSummary,
+  functionSummaryAt,
+  functionTableOf,
+  type AcquisitionSummary,
+  type CallSummary,
+  type FileSummary,
+  type FunctionSummary,
+} from "./summary";
 
 /** One call on the way from the function holding a lock to the function acquiring the next. */
 export interface CallStep {
@@ -94,9 +103,14 @@ class Composer {
     const classes = new Map<string, LockClass>();
     const all: LockOrderEdge[] = [];
     const summaries = sourceFiles.map((sf) => this.summaryOf(sf));
-    this.callbackRunnerNames = callbackRunnerNames(summaries, sourceFiles);
-    for (const summary of summaries) {
-      for (const fn of summary?.functions ?? []) {
+    const runners = (this.callbackRunnerNames = callbackRunnerNames(summaries, sourceFiles));
+    for (const [i, summary] of summaries.entries()) {
+      // A file listed without functions acquires no lock: only a lock helper's callbacks can give it edges.
+      const table = summary && (summary.table ?? (runners.size > 0 ? functionTableOf(summary, sourceFiles[i]!) : undefined));
+      for (const info of table?.functions ?? []) {
+        // A function without locks of its own has edges only through the callbacks it passes to a lock helper.
+        if (!info.acquiring && !info.callbackCallees?.some((name) => runners.has(name))) continue;
+        const fn = this.functionAt(info.file, info.start)!;
         for (const a of fn.acquisitions) classes.set(a.lockClass.id, a.lockClass);
         all.push(...this.edgesOf(fn));
       }
@@ -181,7 +195,7 @@ class Composer {
   ): Array<{ outer: AcquisitionSummary; invocation: CallSummary; callback: FunctionSummary }> {
     const out: Array<{ outer: AcquisitionSummary; invocation: CallSummary; callback: FunctionSummary }> = [];
     for (const { index, start } of call.callbacks) {
-      const callback = this.summaries.get(caller.file)?.byStart.get(start);
+      const callback = this.functionAt(caller.file, start);
       if (!callback) continue;
       // A runner that also calls the callback without its lock (`if (held) return fn()`) may be reentrant: skip it.
       const bypass = callee.calls.some((c) => c.calleeParam === index && !callee.acquisitions.some((a) => within(a, c.span.start)));
@@ -209,7 +223,7 @@ class Composer {
       });
     }
     for (const { index, start } of call.callbacks) {
-      const callback = this.summaries.get(caller.file)?.byStart.get(start);
+      const callback = this.functionAt(caller.file, start);
       const invocation = callee.calls.find((c) => c.calleeParam === index);
       if (!callback || !invocation) continue;
       for (const reached of this.reach(callback, depth + 1)) {
@@ -257,6 +271,13 @@ class Composer {
     return this.summaries.get(file);
   }
 
+  /** The summary of the function starting at `start` of `file` (an analysed file of the Program). */
+  private functionAt(file: string, start: number): FunctionSummary | undefined {
+    const summary = this.summaries.get(file);
+    const sourceFile = summary && this.program.getSourceFile(file);
+    return sourceFile && functionSummaryAt(summary, start, sourceFile);
+  }
+
   /**
    * The project function a call invokes (following imports), or undefined (library, unknown, not a function).
    * Asking the checker is the expensive part of composition (a new Program has a cold checker), so answers are kept
@@ -269,7 +290,7 @@ class Composer {
       if (known === null) return undefined;
       const calleeFile = this.program.getSourceFile(known.file);
       const calleeSummary = calleeFile && this.summaryOf(calleeFile);
-      if (calleeSummary?.hash === known.hash) return calleeSummary.byStart.get(known.start);
+      if (calleeSummary?.hash === known.hash) return this.functionAt(known.file, known.start);
     }
     let result: FunctionSummary | undefined;
     const sourceFile = this.program.getSourceFile(caller.file);
@@ -279,7 +300,7 @@ class Composer {
       if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
       const fn = functionOfDeclaration(symbol?.valueDeclaration ?? symbol?.declarations?.[0]);
       const calleeSummary = fn && this.summaryOf(fn.getSourceFile());
-      result = calleeSummary?.byStart.get(fn!.getStart());
+      result = calleeSummary && this.functionAt(calleeSummary.file, fn!.getStart());
       callerSummary?.resolved.set(
         call.nameAt,
         result && calleeSummary ? { file: result.file, start: result.start, hash: calleeSummary.hash } : null,
@@ -304,7 +325,9 @@ function nameTextAt(file: string, offset: number, program: ts.Program): string {
 function callbackRunnerNames(summaries: ReadonlyArray<FileSummary | undefined>, sourceFiles: readonly ts.SourceFile[]): Set<string> {
   const names = new Set<string>();
   for (const summary of summaries) {
-    for (const fn of summary?.functions ?? []) {
+    // Only a function that acquires a lock can run a callback under one.
+    for (const fn of summary?.summarised.values() ?? []) {
+      if (!fn.acquiring) continue;
       const runsCallbackUnderLock = fn.calls.some(
         (c) => c.calleeParam !== undefined && fn.acquisitions.some((a) => within(a, c.span.start)),
       );

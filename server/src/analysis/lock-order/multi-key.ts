@@ -11,6 +11,7 @@ import {
   enclosingFunction,
   isFunctionLike,
   mentions,
+  nodesOfKinds,
   receiverOf,
   skipAwait,
   skipParens,
@@ -65,12 +66,12 @@ export function callerOrderAcquisitionsIn(
   const acquisitionAt = (call: ts.CallExpression | ts.TaggedTemplateExpression) =>
     lockAcquisitionOf(call, lockChecker) ??
     (helperCalls ??= new Map(wrapperAcquisitionsIn(sourceFile, program, checker).map((a) => [a.call, a]))).get(call);
-  walk(sourceFile, (node) => {
+  for (const node of nodesOfKinds(sourceFile, LOOP_KINDS)) {
     const loop = loopOver(node);
-    if (!loop) return true;
+    if (!loop) continue;
     const holder = enclosingFunction(node);
     const origin = holder && callerOrigin(loop.collection, holder, node.getStart(), 0);
-    if (!holder || !origin) return true;
+    if (!holder || !origin) continue;
     const keyNames = perElementNames(loop.element, loop.body);
     const visit = (inner: ts.Node): boolean => {
       if (inner !== loop.body && isFunctionLike(inner)) return false; // runs at another time
@@ -93,11 +94,13 @@ export function callerOrderAcquisitionsIn(
     };
     // A concise arrow body (`(k) => lock(k)`) is itself the call.
     if (visit(loop.body)) walk(loop.body, visit);
-    return true;
-  });
+  }
   perFile.set(sourceFile, found);
   return found;
 }
+
+/** The kinds `loopOver` recognises. */
+const LOOP_KINDS = [ts.SyntaxKind.ForOfStatement, ts.SyntaxKind.CallExpression];
 
 interface Loop {
   node: ts.ForOfStatement | ts.CallExpression;

@@ -5,23 +5,30 @@
 // Summaries hold no ts.Nodes (only offsets and strings), so they outlive the Program that produced them: they are
 // cached per file content, and an edit re-analyses only the edited file (plus files whose lock declarations it
 // named, when those change).
+//
+// Only functions that acquire a lock themselves are summarised with the file; the others (most of any program) only
+// when the composer reaches them, through a call made while a lock is held or a callback passed to a lock helper. The
+// cost then follows the lock graph, not the size of the program.
 import * as crypto from "node:crypto";
 import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
 import type { Span } from "../../engine/types";
 import {
   boundNames,
+  CALL_KINDS,
   calleeName,
   expressionKey,
+  FUNCTION_KINDS,
   functionName,
   isFunctionLike,
+  nodesOfKinds,
   receiverOf,
   skipParens,
   spanOf,
   type FunctionLike,
 } from "../ast";
 import { wrapperAcquisitionsIn } from "../lock-wrappers";
-import { isDisposedByUsing, isReleaseOf, lockAcquisitionOf, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
+import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../locks";
 import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
@@ -62,22 +69,46 @@ export interface CallSummary {
   callbacks: Array<{ index: number; start: number }>;
 }
 
-export interface FunctionSummary {
+/** A function of a file, before (or without) its summary. */
+export interface FunctionInfo {
   /** `file#name` (`file#AccountService.transfer`); `@offset` is appended for anonymous or duplicate names. */
   id: string;
   name: string;
   file: string;
   /** Where the function starts (its declaration): the key the call resolver looks it up by. */
   start: number;
+  /** It acquires a lock itself (its summary is computed with the file's). */
+  acquiring: boolean;
+  /** Names of the functions it passes a function literal to (a superset of its calls with `callbacks`). */
+  callbackCallees?: string[];
+}
+
+export interface FunctionSummary extends FunctionInfo {
   acquisitions: AcquisitionSummary[];
   calls: CallSummary[];
+}
+
+type InlineRole = "lock" | "transaction";
+
+/** The functions of a file. */
+export interface FunctionTable {
+  /** Every function of the file, in pre-order. */
+  functions: FunctionInfo[];
+  byStart: Map<number, FunctionInfo>;
+  /** Start offsets of the function literals that run inside the call receiving them (part of their caller's summary). */
+  inline: Map<number, InlineRole>;
 }
 
 export interface FileSummary {
   file: string;
   hash: string;
-  functions: FunctionSummary[];
-  byStart: Map<number, FunctionSummary>;
+  /**
+   * The file's functions; left out of a file that acquires no lock (`functionTableOf` lists them when the composer
+   * reaches one of them).
+   */
+  table?: FunctionTable;
+  /** The summaries computed so far, by start: every acquiring function's, and those `functionSummaryAt` computed. */
+  summarised: Map<number, FunctionSummary>;
   /** Other files whose declarations named this file's locks, with the hash they had. */
   dependencies: Map<string, string>;
   /**
@@ -99,8 +130,8 @@ export function contentHash(sourceFile: ts.SourceFile): string {
 
 const cache = new Map<string, FileSummary>();
 
-/** Statistics for tests and profiling: how many file summaries were computed (not served from cache). */
-export const summaryStats = { computed: 0 };
+/** Statistics for tests and profiling: how many file and function summaries were computed (not served from cache). */
+export const summaryStats = { computed: 0, functions: 0 };
 
 /** The summary of `sourceFile`, from cache when its text (and the declarations it used) did not change. */
 export function fileSummary(sourceFile: ts.SourceFile, program: ts.Program): FileSummary {
@@ -128,12 +159,9 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
   // Created only when a lock is found (or a receiver may be one): most files of most projects have none.
   let checker: ts.TypeChecker | undefined;
   const realChecker = () => (checker ??= program.getTypeChecker());
-  const lockChecker = lockCheckerFor(program, realChecker);
+  // The library acquisitions every lock rule shares (one pass over the file's calls per Program).
+  const libraryCalls = new Map<ts.Node, LockAcquisition>(lockAcquisitionsIn(sourceFile, program, realChecker).map((a) => [a.call, a]));
   const dependencies = new Map<string, string>();
-  const acquisitions = new Map<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>();
-  /** Function literals that run inside the call receiving them, mapped to whether they are a transaction. */
-  const inline = new Map<ts.Node, "lock" | "transaction">();
-  const units: FunctionLike[] = [];
   // Calls of the project's inferred lock helpers (`withLock(key, () => …)`, `@WithLock(key)` on a method) are
   // acquisitions of the lock their body takes; a decorated method is the held region of its decorator's acquisition.
   const helperCalls = new Map<ts.Node, LockAcquisition>();
@@ -156,38 +184,136 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
       addDependencies(identity);
       decorations.set(method, [...(decorations.get(method) ?? []), { acquisition, identity }]);
     }
-
-  const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
-      const acquisition = lockAcquisitionOf(node, lockChecker) ?? helperCalls.get(node);
-      const identity = acquisition && lockIdentityOf(acquisition, realChecker());
-      if (acquisition && identity) {
-        acquisitions.set(node, { acquisition, identity });
-        if (acquisition.callback) inline.set(acquisition.callback, "lock");
-        addDependencies(identity);
-      } else if (ts.isCallExpression(node) && TRANSACTION_CALLS.has(calleeName(node) ?? "")) {
-        const callback = [...node.arguments].reverse().map(skipParens).find(isFunctionLike);
-        if (callback) inline.set(callback, "transaction");
-      }
-    }
-    if (isFunctionLike(node) && !inline.has(node) && node.body) units.push(node);
-    ts.forEachChild(node, visit);
+  const summary: FileSummary = { file, hash: contentHash(sourceFile), summarised: new Map(), dependencies, resolved: new Map() };
+  // No lock call, and no statement that can lock rows (an UPDATE, a SELECT ... FOR UPDATE): no function here
+  // acquires a lock, and the file is not read further unless the composer reaches one of its functions.
+  if (libraryCalls.size === 0 && helperCalls.size === 0 && decorations.size === 0 && !/\bupdate\b/i.test(sourceFile.text)) return summary;
+  const identityOf = (acquisition: LockAcquisition) => {
+    const identity = lockIdentityOf(acquisition, realChecker());
+    if (identity) addDependencies(identity);
+    return identity;
   };
-  visit(sourceFile);
+  summary.table = scanFunctions(sourceFile, summary, { libraryCalls, helperCalls, decorations, identityOf });
+  return summary;
+}
 
-  const functions: FunctionSummary[] = [];
-  const byStart = new Map<number, FunctionSummary>();
+interface FoundLocks {
+  libraryCalls: ReadonlyMap<ts.Node, LockAcquisition>;
+  helperCalls: ReadonlyMap<ts.Node, LockAcquisition>;
+  decorations: ReadonlyMap<FunctionLike, ReadonlyArray<{ acquisition: LockAcquisition; identity: LockIdentity }>>;
+  identityOf(acquisition: LockAcquisition): LockIdentity | undefined;
+}
+
+const NO_LOCKS: FoundLocks = { libraryCalls: new Map(), helperCalls: new Map(), decorations: new Map(), identityOf: () => undefined };
+
+/** Lists the functions of a file, and summarises those that acquire a lock (into `summary.summarised`). */
+function scanFunctions(sourceFile: ts.SourceFile, summary: FileSummary, found: FoundLocks): FunctionTable {
+  const { libraryCalls, helperCalls, decorations } = found;
+  const acquisitions = new Map<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>();
+  /** Function literals that run inside the call receiving them, mapped to whether they are a transaction. */
+  const inline = new Map<ts.Node, InlineRole>();
+  const units: FunctionLike[] = [];
+  /** Calls that make the function they belong to an acquiring one: acquisitions, and statements that lock rows. */
+  const acquiringCalls: ts.Node[] = [];
+  const callbackCalls: Array<{ call: ts.CallExpression; callee: string }> = [];
+
+  // Calls and functions in pre-order: a call is seen before the function literals passed to it.
+  for (const node of nodesOfKinds(sourceFile, SUMMARY_KINDS)) {
+    if (isFunctionLike(node)) {
+      if (!inline.has(node) && node.body) units.push(node);
+      continue;
+    }
+    const call = node as ts.CallExpression | ts.TaggedTemplateExpression;
+    const acquisition = libraryCalls.get(call) ?? helperCalls.get(call);
+    const identity = acquisition && found.identityOf(acquisition);
+    if (acquisition && identity) {
+      acquisitions.set(call, { acquisition, identity });
+      if (acquisition.callback) inline.set(acquisition.callback, "lock");
+      acquiringCalls.push(call);
+      continue;
+    }
+    if (ts.isCallExpression(call) && TRANSACTION_CALLS.has(calleeName(call) ?? "")) {
+      const callback = [...call.arguments].reverse().map(skipParens).find(isFunctionLike);
+      if (callback) inline.set(callback, "transaction");
+    }
+    const site = sqlSiteOf(call);
+    if (site && locksRows(parseSql(site.sql))) acquiringCalls.push(call);
+    if (ts.isCallExpression(call) && call.arguments.some((arg) => isFunctionLike(skipParens(arg))))
+      callbackCalls.push({ call, callee: calleeName(call) ?? "" });
+  }
+
+  // The function whose summary a call belongs to: the nearest enclosing one that is not inline.
+  const ownerOf = (node: ts.Node): ts.Node | undefined => {
+    for (let current = node.parent; current; current = current.parent) if (isFunctionLike(current) && !inline.has(current)) return current;
+    return undefined;
+  };
+  const acquiring = new Set<ts.Node | undefined>([...acquiringCalls.map(ownerOf), ...decorations.keys()]);
+  const callbackCallees = new Map<ts.Node, string[]>();
+  for (const { call, callee } of callbackCalls) {
+    const owner = ownerOf(call);
+    if (owner) callbackCallees.set(owner, [...(callbackCallees.get(owner) ?? []), callee]);
+  }
+
+  const inlineStarts = new Map<number, InlineRole>();
+  for (const [fn, role] of inline) inlineStarts.set(fn.getStart(sourceFile), role);
+  const functions: FunctionInfo[] = [];
+  const byStart = new Map<number, FunctionInfo>();
   const ids = new Set<string>();
+  const file = summary.file;
   for (const unit of units) {
     const name = unitName(unit, inline);
+    const start = unit.getStart(sourceFile);
     let id = `${file}#${name}`;
-    if (name === "<anonymous>" || ids.has(id)) id = `${id}@${unit.getStart(sourceFile)}`;
+    if (name === "<anonymous>" || ids.has(id)) id = `${id}@${start}`;
     ids.add(id);
-    const summary = summariseFunction(unit, id, name, file, sourceFile, acquisitions, inline, decorations.get(unit));
-    functions.push(summary);
-    byStart.set(summary.start, summary);
+    const callees = callbackCallees.get(unit);
+    const info: FunctionInfo = { id, name, file, start, acquiring: acquiring.has(unit), ...(callees ? { callbackCallees: callees } : {}) };
+    functions.push(info);
+    byStart.set(start, info);
+    if (info.acquiring)
+      summary.summarised.set(
+        start,
+        summariseFunction(unit, info, sourceFile, acquisitions, (fn) => inline.get(fn), decorations.get(unit)),
+      );
   }
-  return { file, hash: contentHash(sourceFile), functions, byStart, dependencies, resolved: new Map() };
+  return { functions, byStart, inline: inlineStarts };
+}
+
+/** The functions of a file summarised as `summary` (`sourceFile` has its text), listed on first need. */
+export function functionTableOf(summary: FileSummary, sourceFile: ts.SourceFile): FunctionTable {
+  return (summary.table ??= scanFunctions(sourceFile, summary, NO_LOCKS));
+}
+
+const SUMMARY_KINDS = [...CALL_KINDS, ...FUNCTION_KINDS];
+
+/**
+ * The summary of the function starting at `start` in a file summarised as `summary` (`sourceFile` has its text),
+ * computed on first need for a function that acquires no lock itself: what it calls is all it has.
+ */
+export function functionSummaryAt(summary: FileSummary, start: number, sourceFile: ts.SourceFile): FunctionSummary | undefined {
+  const known = summary.summarised.get(start);
+  if (known) return known;
+  const table = functionTableOf(summary, sourceFile);
+  const info = table.byStart.get(start);
+  const unit = info && unitsByStart(sourceFile).get(start);
+  if (!info || !unit) return undefined;
+  const roleOf = (fn: ts.Node) => table.inline.get(fn.getStart(sourceFile));
+  const computed = summariseFunction(unit, info, sourceFile, new Map(), roleOf);
+  summary.summarised.set(start, computed);
+  return computed;
+}
+
+const unitIndexes = new WeakMap<ts.SourceFile, Map<number, FunctionLike>>();
+
+/** The functions with a body of a file, by start offset (the last one wins, as in a summary's `byStart`). */
+function unitsByStart(sourceFile: ts.SourceFile): Map<number, FunctionLike> {
+  let units = unitIndexes.get(sourceFile);
+  if (!units) {
+    units = new Map();
+    for (const fn of nodesOfKinds<FunctionLike>(sourceFile, FUNCTION_KINDS)) if (fn.body) units.set(fn.getStart(sourceFile), fn);
+    unitIndexes.set(sourceFile, units);
+  }
+  return units;
 }
 
 /** A function's name for messages; a function literal passed as an argument is "the callback passed by `f`". */
@@ -219,20 +345,19 @@ interface Collected {
 
 function summariseFunction(
   unit: FunctionLike,
-  id: string,
-  name: string,
-  file: string,
+  info: FunctionInfo,
   sourceFile: ts.SourceFile,
   acquisitions: ReadonlyMap<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>,
-  inline: ReadonlyMap<ts.Node, "lock" | "transaction">,
+  roleOf: (fn: ts.Node) => InlineRole | undefined,
   decorations: ReadonlyArray<{ acquisition: LockAcquisition; identity: LockIdentity }> = [],
 ): FunctionSummary {
+  summaryStats.functions++;
   const collected: Collected = { acquisitions: [], calls: [], transactionStatements: [], transactionScopes: [] };
   for (const { acquisition, identity } of decorations)
     collected.acquisitions.push({ node: acquisition.call, acquisition, identity, transactional: false });
   const visit = (node: ts.Node): void => {
     if (isFunctionLike(node)) {
-      const role = inline.get(node);
+      const role = roleOf(node);
       if (!role) return; // runs at another time: its own summary
       if (role === "transaction" && node.body) {
         const client = node.parameters[0] && ts.isIdentifier(node.parameters[0].name) ? node.parameters[0].name.text : undefined;
@@ -275,11 +400,11 @@ function summariseFunction(
       ...(ts.isIdentifier(callee) && params.has(callee.text) ? { calleeParam: params.get(callee.text)! } : {}),
       callbacks: call.arguments.flatMap((arg, index) => {
         const fn = skipParens(arg);
-        return isFunctionLike(fn) && !inline.has(fn) && fn.body ? [{ index, start: fn.getStart(sourceFile) }] : [];
+        return isFunctionLike(fn) && !roleOf(fn) && fn.body ? [{ index, start: fn.getStart(sourceFile) }] : [];
       }),
     });
   }
-  return { id, name, file, start: unit.getStart(sourceFile), acquisitions: summaries, calls };
+  return { ...info, acquisitions: summaries, calls };
 }
 
 function collectCall(
@@ -316,9 +441,7 @@ function rowLockOf(
   node: ts.CallExpression | ts.TaggedTemplateExpression,
   statement: ReturnType<typeof parseSql>,
 ): LockIdentity | undefined {
-  const locks =
-    statement.kind === "update" || (statement.kind === "select" && (statement.lock === "update" || statement.lock === "no key update"));
-  if (!locks || !statement.table) return undefined;
+  if (!locksRows(statement) || !statement.table) return undefined;
   const lockClass: LockClass = { id: `rows:${statement.table}`, label: `${statement.table} rows`, kind: "row-lock" };
   const equality = statement.conditions.find(
     (c) => c.operator === "=" && c.placeholders.length === 1 && /^(\$\d+|\?|\$\?)$/.test(c.expression.trim()),
@@ -327,6 +450,13 @@ function rowLockOf(
   return key
     ? { lockClass, key, keyDomain: equality.column.split(".").pop()!.toLowerCase(), declarationFiles: [] }
     : { lockClass, declarationFiles: [] };
+}
+
+/** An UPDATE, or a SELECT ... FOR UPDATE / FOR NO KEY UPDATE, of a named table. */
+function locksRows(statement: ReturnType<typeof parseSql>): boolean {
+  const locks =
+    statement.kind === "update" || (statement.kind === "select" && (statement.lock === "update" || statement.lock === "no key update"));
+  return locks && !!statement.table;
 }
 
 /** The connection a query runs on, as text: `client` in `client.query(...)`, `tx` in tx.$executeRaw`...`. */
