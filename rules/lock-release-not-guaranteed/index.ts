@@ -248,8 +248,10 @@ function fnName(fn: ts.Node): string {
   return named.name ? named.name.getText() : "this function";
 }
 
-/** `this.mutex.release()` somewhere else in the file: the class releases it in another method. */
+/** `this.mutex.release()` (or a delete of a lock table's rows) elsewhere in the file: another method releases it. */
 function releasedInFile(acquisition: LockAcquisition, sf: ts.SourceFile): boolean {
+  // A lock table is one only where the file deletes its rows: a lock service's `release` method.
+  if (acquisition.mechanism === "lock-table") return true;
   if (!acquisition.lockObject) return false;
   const key = expressionKey(acquisition.lockObject);
   let found = false;

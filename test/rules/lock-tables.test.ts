@@ -1,10 +1,14 @@
 // Lock tables (a SQL table whose row is the lock) as acquisitions for the lock rules: an insert of an owner row that
 // copes with the row existing, into a table named as a lock, whose rows the file deletes.
+import { after, before, beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { Pool } from "pg";
 import { lockAcrossAwait } from "../../rules/lock-across-await";
 import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
 import { lockWithoutExpiry } from "../../rules/lock-without-expiry";
 import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
 import { runRuleTests } from "../helpers/rule-tester";
+import { connectPg, suffix } from "../runtime/services";
 
 const pg = `import { Pool } from "pg";
 const pool = new Pool();
@@ -294,6 +298,24 @@ export async function sync(key: string, owner: string) {
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
+      name: "a lock service whose acquire inserts the row (no expiry) and whose release deletes it",
+      code: `import { PrismaClient } from "@prisma/client";
+export class Locks {
+  constructor(private readonly prisma: PrismaClient) {}
+  async acquire(key: string, owner: string): Promise<boolean> {
+    try {
+      const row = await this.prisma.jobLock.create({ data: { key, owner } });
+      return row.owner === owner;
+    } catch {
+      return false;
+    }
+  }
+  async release(key: string, owner: string): Promise<void> {
+    await this.prisma.jobLock.deleteMany({ where: { key, owner } });
+  }
+}`,
+    },
+    {
       name: "Prisma lock row deleted in finally",
       code: `${prismaLocks}  try {
     await doSync();
@@ -314,4 +336,57 @@ runRuleTests(lockReleaseNotGuaranteed, {
       ],
     },
   ],
+});
+
+// The unchecked ON CONFLICT DO NOTHING is a real double entry against PostgreSQL, and checking the row count removes it.
+describe("lock table against PostgreSQL", () => {
+  const table = `lt_job_locks_${suffix()}`;
+  let pool: Pool;
+  before(async () => {
+    pool = await connectPg();
+    await pool.query(`CREATE TABLE ${table} (name text PRIMARY KEY, owner text NOT NULL, expires_at timestamptz NOT NULL)`);
+  });
+  after(async () => {
+    await pool.query(`DROP TABLE IF EXISTS ${table}`);
+    await pool.end();
+  });
+  beforeEach(async () => {
+    await pool.query(`DELETE FROM ${table}`);
+  });
+
+  /** Two workers run billing at once, as the rule's tests write it; both try to insert before either releases. */
+  async function runTwoWorkers(checkRowCount: boolean): Promise<string[]> {
+    const entered: string[] = [];
+    let attempts = 0;
+    let bothTried!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothTried = resolve));
+    const worker = async (owner: string) => {
+      const { rowCount } = await pool.query(
+        `INSERT INTO ${table} (name, owner, expires_at) VALUES ('billing', $1, now() + interval '5 minutes') ON CONFLICT (name) DO NOTHING`,
+        [owner],
+      );
+      if (++attempts === 2) bothTried();
+      await barrier;
+      if (checkRowCount && rowCount === 0) return;
+      try {
+        entered.push(owner);
+      } finally {
+        await pool.query(`DELETE FROM ${table} WHERE name = 'billing' AND owner = $1`, [owner]);
+      }
+    };
+    await Promise.all([worker("worker-a"), worker("worker-b")]);
+    return entered.sort();
+  }
+
+  const rowsLeft = async () => Number((await pool.query(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
+
+  test("result discarded: both workers run the critical section", async () => {
+    assert.deepEqual(await runTwoWorkers(false), ["worker-a", "worker-b"]);
+    assert.equal(await rowsLeft(), 0);
+  });
+
+  test("row count checked: exactly one worker runs it, and its row is deleted", async () => {
+    assert.equal((await runTwoWorkers(true)).length, 1);
+    assert.equal(await rowsLeft(), 0);
+  });
 });

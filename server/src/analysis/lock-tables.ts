@@ -7,7 +7,7 @@
 // table says it is a lock (`job_locks`, `leases`, a `locked_by` column) and the file deletes its rows: a try-lock when
 // ON CONFLICT DO NOTHING / a conditional DO UPDATE / INSERT IGNORE makes a busy lock an insert of no row.
 import { ts } from "../engine/ts";
-import { calleeName, code, isFunctionLike, propertyValue, skipParens } from "./ast";
+import { calleeName, code, isFunctionLike, propertyValue, receiverOf, skipParens } from "./ast";
 import { dbAccessOf, dbAccessesIn, sameTable, type DbAccess } from "./db";
 import { propertyName } from "./db/shapes";
 import type { LockAcquisition } from "./locks";
@@ -109,7 +109,10 @@ export function lockTableAcquisitionOf(
     return undefined;
   const access = dbAccessOf(node);
   const lock = access && access.library !== "redis" ? lockTableOf(access) : undefined;
-  if (!access || !lock || ![lock.table, lock.ownerColumn, lock.expiryColumn ?? ""].some(isLockNamed)) return undefined;
+  // An ORM's table as written (`prisma.jobLock`): the access keeps it lower-cased.
+  const model = ts.isCallExpression(node) ? receiverOf(node) : undefined;
+  const written = model && ts.isPropertyAccessExpression(model) ? model.name.text : "";
+  if (!access || !lock || ![lock.table, written, lock.ownerColumn, lock.expiryColumn ?? ""].some(isLockNamed)) return undefined;
   if (!dbAccessesIn(node.getSourceFile()).some((other) => isRowRelease(other, lock.table))) return undefined;
   return {
     call: node,
