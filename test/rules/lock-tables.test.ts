@@ -218,6 +218,23 @@ export async function sweep() {
   ],
   invalid: [
     {
+      name: "a Prisma lock model (jobLock) whose row has an owner and no expiry",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function acquire(key: string, owner: string): Promise<boolean> {
+  try {
+    await prisma.jobLock.create({ data: { key, owner } });
+    return true;
+  } catch {
+    return false;
+  }
+}
+export async function release(key: string, owner: string): Promise<void> {
+  await prisma.jobLock.deleteMany({ where: { key, owner } });
+}`,
+      errors: [{ line: 5, column: 11, messageId: "tableNoExpiry", data: { lock: "The lock row in `jobLock`", owner: "`owner`" } }],
+    },
+    {
       name: "lock row with an owner and nothing saying when it lapses",
       code: `${pg}export async function runBilling(owner: string) {
   const { rowCount } = await pool.query("INSERT INTO job_locks (name, locked_by) VALUES ('billing', $1) ON CONFLICT (name) DO NOTHING", [owner]);

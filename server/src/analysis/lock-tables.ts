@@ -110,7 +110,7 @@ export function lockTableAcquisitionOf(
   const access = dbAccessOf(node);
   const lock = access && access.library !== "redis" ? lockTableOf(access) : undefined;
   // An ORM's table as written (`prisma.jobLock`): the access keeps it lower-cased.
-  const model = ts.isCallExpression(node) ? receiverOf(node) : undefined;
+  const model = sql === undefined && ts.isCallExpression(node) ? receiverOf(node) : undefined;
   const written = model && ts.isPropertyAccessExpression(model) ? model.name.text : "";
   if (!access || !lock || ![lock.table, written, lock.ownerColumn, lock.expiryColumn ?? ""].some(isLockNamed)) return undefined;
   if (!dbAccessesIn(node.getSourceFile()).some((other) => isRowRelease(other, lock.table))) return undefined;
@@ -120,7 +120,7 @@ export function lockTableAcquisitionOf(
     style: failsSilently(access) ? "try" : "blocking",
     expires: lock.expiryColumn !== undefined,
     transactionScoped: false,
-    label: `the lock row in ${code(lock.table)}`,
+    label: `the lock row in ${code(written || lock.table)}`,
     lockTable: lock,
   };
 }
