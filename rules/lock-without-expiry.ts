@@ -1,5 +1,6 @@
 // lock-without-expiry: a Redis lock taken with no expiry (SET NX without PX/EX/PXAT/EXAT, SETNX without a PEXPIRE
-// in the same MULTI). A holder that crashes before its DEL keeps the lock forever. The safe fix adds a PX expiry and,
+// in the same MULTI), or a lock-table row inserted with nothing saying when it lapses. A holder that crashes before
+// its DEL keeps the lock forever. The safe fix adds a PX expiry and,
 // when the value is a constant, a unique token.
 import {
   calleeName,
@@ -11,9 +12,12 @@ import {
   importsOf,
   isExpiryOf,
   lineOf,
+  lockAcquisitionsIn,
+  lockTableNeverLapses,
   outerExpression,
   receiverOf,
   redisNxLocks,
+  sentenceStart,
   skipParens,
   spanOf,
   stringValue,
@@ -30,7 +34,8 @@ const LOCKED_OUT = "and every later caller is locked out until someone deletes i
 export const lockWithoutExpiry = defineRule({
   meta: {
     id: "lock-without-expiry",
-    description: "A Redis lock taken with SET NX / SETNX and no expiry stays forever when its holder crashes.",
+    description:
+      "A Redis lock taken with SET NX / SETNX and no expiry, or a lock-table row with no expiry, stays forever when its holder crashes.",
     defaultSeverity: "error",
     fixable: true,
     messages: {
@@ -38,6 +43,8 @@ export const lockWithoutExpiry = defineRule({
       scriptNoExpiry: `Redis lock {{lock}} is taken by the Lua script's \`SET … NX\` (run by {{command}}) with no expiry: a holder that crashes (or is killed during a deploy) before releasing it leaves the key forever, ${LOCKED_OUT}`,
       scriptZeroExpiry:
         "Redis lock {{lock}} is taken by the Lua script's `SET … NX` (run by {{command}}) with an expiry of 0 ({{argument}}): Redis rejects a zero `PX`/`EX`, so the lock is never taken, and a script that skips the expiry for 0 leaves the key forever instead.",
+      tableNoExpiry:
+        "{{lock}} is inserted with {{owner}} and no column saying when it lapses or was taken: a holder that crashes (or is killed during a deploy) before deleting its row keeps the lock forever, and every later caller is turned away until someone deletes the row by hand.",
       separateExpiry: `Redis lock {{lock}} is taken with {{command}} and no expiry: its expiry is set by a separate command at line {{line}}, so a holder that crashes between the two leaves the key without expiry, ${LOCKED_OUT}`,
     },
     optionsSchema: {
@@ -50,6 +57,14 @@ export const lockWithoutExpiry = defineRule({
   },
   checkFile(context) {
     const { sourceFile } = context;
+    for (const acquisition of lockAcquisitionsIn(sourceFile, context.program, () => context.checker))
+      if (acquisition.lockTable && lockTableNeverLapses(acquisition))
+        context.report({
+          messageId: "tableNoExpiry",
+          data: { lock: sentenceStart(acquisition.label), owner: code(acquisition.lockTable.ownerColumn) },
+          help: "Write an expiry with the row (`expires_at = now() + interval '30 seconds'`) and let an acquisition take over a row whose expiry has passed (`ON CONFLICT … DO UPDATE … WHERE expires_at < now()`).",
+          span: spanOf(acquisition.call, sourceFile),
+        });
     for (const lock of redisNxLocks(sourceFile, context.program, () => context.checker)) {
       const { call, key, luaScript } = lock.acquisition;
       if (lock.acquisition.expires || expiryInSameMulti(call, key)) continue;

@@ -29,7 +29,7 @@ export const uncheckedLockAcquisition = defineRule({
   meta: {
     id: "unchecked-lock-acquisition",
     description:
-      "A try-lock (SET NX, pg_try_advisory_lock, GET_LOCK, tryAcquire) whose result does not decide whether the critical section runs",
+      "A try-lock (SET NX, pg_try_advisory_lock, GET_LOCK, tryAcquire, a lock-table INSERT … ON CONFLICT DO NOTHING) whose result does not decide whether the critical section runs",
     defaultSeverity: "error",
     hasSuggestions: true,
     messages: {
@@ -90,6 +90,8 @@ function failureValue(acquisition: LockAcquisition): string {
       return "false";
     case "mysql-named":
       return "0 on timeout and NULL on error";
+    case "lock-table":
+      return "a result with a row count of 0";
     default:
       return "a falsy value";
   }
@@ -217,6 +219,8 @@ function suggestGuard(
     acquisition.mechanism === "redis-set-nx" && /^set$/i.test(acquisition.call.expression.getText().split(".").pop() ?? "");
   if (acquisition.mechanism !== "redis-set-nx" && acquisition.style !== "try") return [];
   if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named") return [];
+  // A query result is an object, truthy whether or not the row was inserted: the guard would test nothing.
+  if (acquisition.mechanism === "lock-table" && !acquisition.wrapper) return [];
   const indent = indentationAt(sf, statement.getStart(sf));
   const what = acquisition.key ? acquisition.key.getText(sf) : acquisition.label.replace(/`/g, "");
   const message = JSON.stringify(`lock ${what} is held by another process`).replace(/^"|"$/g, "");

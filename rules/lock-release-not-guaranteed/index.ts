@@ -29,7 +29,7 @@ import {
   type LockAcquisition,
 } from "../../server/src/rule-kit";
 import { isAsync, releasedBeforeSettling, type ReleaseCall } from "./early-release";
-import { collectedInLoop, takenTogether } from "./lost-handles";
+import { collectedInLoop, racedAgainst, takenTogether } from "./lost-handles";
 import { wrapInFinally } from "./wrap-in-finally";
 
 export const lockReleaseNotGuaranteed = defineRule({
@@ -44,6 +44,8 @@ export const lockReleaseNotGuaranteed = defineRule({
         "{{lock}} is released at line {{line}} only if nothing goes wrong: if {{skip}}, the release is skipped and {{consequence}}.",
       chainNeverRecovers:
         "{{chain}} runs each task after the previous one, but the chain stored here does not recover from a rejection: after one task fails, every later task is skipped and rejects with that error, for as long as the process lives.",
+      lostInRace:
+        "{{lock}} is raced against {{other}} with {{race}}: when {{other}} settles first, the acquisition is not cancelled — it completes later and takes the lock, whose handle nobody has, so {{consequence}}.",
       lostInPromiseAll:
         "{{lock}} is taken for each element of {{collection}} at once with `Promise.all`: if one acquisition fails ({{failure}}), `Promise.all` rejects at once and the locks the others took are never released, because their handles are lost with the rejected result.",
       leakedByLaterFailure:
@@ -70,6 +72,22 @@ export const lockReleaseNotGuaranteed = defineRule({
       context.settings.declaredLocks,
     )) {
       if (acquisition.style === "scoped" || acquisition.transactionScoped || isDisposedByUsing(acquisition)) continue;
+      const raced = racedAgainst(acquisition);
+      if (raced) {
+        context.report({
+          messageId: "lostInRace",
+          data: {
+            lock: sentenceStart(acquisition.label),
+            other: code(shortText(raced.other)),
+            race: code(raced.race.expression.getText()),
+            consequence: consequence(acquisition),
+          },
+          help: "Give the acquisition itself the time limit (async-mutex's `withTimeout`, the runtime's `{ timeoutMs }`, an abort signal), so that a timeout removes it from the queue.",
+          span: spanOf(acquisition.call, context.sourceFile),
+          related: [{ span: spanOf(raced.race, context.sourceFile), message: "the race that gives up on the acquisition" }],
+        });
+        continue;
+      }
       const collected = collectedInLoop(acquisition);
       if (collected) {
         context.report({
@@ -218,6 +236,8 @@ function consequence(acquisition: LockAcquisition): string {
   if (acquisition.mechanism === "busy-key")
     return "the key stays marked busy, and every later call for it is turned away until the process restarts";
   if (acquisition.expires) return "the lock stays held until it expires, and every other process waits for it meanwhile";
+  if (acquisition.mechanism === "lock-table")
+    return "the lock row stays in the table, and every later acquisition is turned away until someone deletes it by hand";
   if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named")
     return "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
   return "the lock is never released, and every later acquisition waits forever";
@@ -228,8 +248,10 @@ function fnName(fn: ts.Node): string {
   return named.name ? named.name.getText() : "this function";
 }
 
-/** `this.mutex.release()` somewhere else in the file: the class releases it in another method. */
+/** `this.mutex.release()` (or a delete of a lock table's rows) elsewhere in the file: another method releases it. */
 function releasedInFile(acquisition: LockAcquisition, sf: ts.SourceFile): boolean {
+  // A lock table is one only where the file deletes its rows: a lock service's `release` method.
+  if (acquisition.mechanism === "lock-table") return true;
   if (!acquisition.lockObject) return false;
   const key = expressionKey(acquisition.lockObject);
   let found = false;

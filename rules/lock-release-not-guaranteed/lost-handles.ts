@@ -1,5 +1,5 @@
-// Locks taken for many keys whose handles can be lost: `Promise.all` rejecting when one acquisition fails, or a loop
-// collecting handles before the `try` that releases them.
+// Locks whose handles can be lost: `Promise.all` rejecting when one acquisition fails, a loop collecting handles
+// before the `try` that releases them, or an acquisition raced against a timeout with `Promise.race`.
 import { calleeName, enclosingFunction, receiverOf, ts, type LockAcquisition } from "../../server/src/rule-kit";
 
 /** Mechanisms whose acquisition throws when it does not get the lock in time, whatever its options. */
@@ -77,4 +77,20 @@ function hasWaitLimit(call: ts.CallExpression): boolean {
       ts.isObjectLiteralExpression(a) &&
       a.properties.some((p) => p.name !== undefined && /^(timeout|timeoutMs|acquireTimeout|signal)$/.test(p.name.getText())),
   );
+}
+
+/**
+ * `await Promise.race([mutex.acquire(), timeout(ms)])`: the acquisition is one of the raced promises itself. When the
+ * other settles first, the acquisition is not cancelled: it completes later and takes the lock, and its handle is lost.
+ */
+export function racedAgainst(acquisition: LockAcquisition): { race: ts.CallExpression; other: ts.Expression } | undefined {
+  let value: ts.Node = acquisition.call;
+  while (ts.isAwaitExpression(value.parent) || ts.isParenthesizedExpression(value.parent)) value = value.parent;
+  const list = value.parent;
+  if (!ts.isArrayLiteralExpression(list) || list.elements.length < 2) return undefined;
+  const race = list.parent;
+  if (!ts.isCallExpression(race) || race.arguments[0] !== list || !/^Promise\.(race|any)$/.test(race.expression.getText()))
+    return undefined;
+  const other = list.elements.find((element) => element !== value);
+  return other ? { race, other } : undefined;
 }

@@ -223,7 +223,7 @@ export interface HeldLock {
   holds?: (node: ts.Node) => boolean;
 }
 
-const LEASE_MECHANISMS = new Set(["redis-set-nx", "redlock", "redis-semaphore", "lease", "pg-advisory", "mysql-named"]);
+const LEASE_MECHANISMS = new Set(["redis-set-nx", "redlock", "redis-semaphore", "lease", "pg-advisory", "mysql-named", "lock-table"]);
 const MUTEX_MECHANISMS = new Set(["mutex", "rwlock", "keyed-lock"]);
 
 interface Region {

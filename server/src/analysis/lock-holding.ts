@@ -100,7 +100,7 @@ class HoldingAnalysis implements AcquisitionPaths {
       if (failedWhen !== undefined && (edge.kind === "true") === failedWhen) return FREE;
     }
     if (edge.condition && this.acquisition.style === "try" && testsAcquisition(edge.condition, this.call, this.names)) {
-      const truth = acquiredWhenTrue(edge.condition, this.call, this.names);
+      const truth = acquiredWhenTrue(edge.condition, this.call, this.names, this.acquisition.mechanism === "lock-table");
       // A test whose polarity cannot be read counts as failure.
       if (truth === undefined) return FREE;
       if ((edge.kind === "true") !== truth) return FREE;
@@ -214,16 +214,30 @@ function testsAcquisition(condition: ts.Expression, call: ts.Node, names: Readon
   return found;
 }
 
-/** Whether `condition` being true means the lock was acquired; undefined when that cannot be read. */
-function acquiredWhenTrue(condition: ts.Expression, call: ts.Node, names: ReadonlySet<string>): boolean | undefined {
+/** How many rows a statement changed: `result.rowCount`, `rows.length`, mysql2's `affectedRows`, Prisma's `count`. */
+const ROW_COUNT = /^(rowCount|affectedRows|length|count|changes)$/;
+
+/**
+ * Whether `condition` being true means the lock was acquired; undefined when that cannot be read. `rowCounted`: the
+ * lock is a row the statement inserts (a lock table), taken when its row count is not 0.
+ */
+function acquiredWhenTrue(condition: ts.Expression, call: ts.Node, names: ReadonlySet<string>, rowCounted = false): boolean | undefined {
   const node = skipAwait(condition);
   if (node === call || (ts.isIdentifier(node) && names.has(node.text))) return true;
+  if (rowCounted && ts.isPropertyAccessExpression(node) && ROW_COUNT.test(node.name.text))
+    return acquiredWhenTrue(node.expression, call, names) === true ? true : undefined;
   if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
-    const inner = acquiredWhenTrue(node.operand, call, names);
+    const inner = acquiredWhenTrue(node.operand, call, names, rowCounted);
     return inner === undefined ? undefined : !inner;
   }
   if (ts.isBinaryExpression(node)) {
     const op = node.operatorToken.kind;
+    // `rowCount > 0`: taken when true; `rowCount < 1`: taken when false.
+    if (rowCounted && ts.isNumericLiteral(skipParens(node.right)) && acquiredWhenTrue(node.left, call, names, true) === true) {
+      const n = Number((skipParens(node.right) as ts.NumericLiteral).text);
+      if ((op === ts.SyntaxKind.GreaterThanToken && n === 0) || (op === ts.SyntaxKind.GreaterThanEqualsToken && n === 1)) return true;
+      if ((op === ts.SyntaxKind.LessThanToken && n === 1) || (op === ts.SyntaxKind.LessThanEqualsToken && n === 0)) return false;
+    }
     const equality =
       op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken
         ? true
@@ -232,9 +246,9 @@ function acquiredWhenTrue(condition: ts.Expression, call: ts.Node, names: Readon
           : undefined;
     if (equality === undefined) return undefined;
     const [subject, other] =
-      acquiredWhenTrue(node.left, call, names) === true
+      acquiredWhenTrue(node.left, call, names, rowCounted) === true
         ? [node.left, node.right]
-        : acquiredWhenTrue(node.right, call, names) === true
+        : acquiredWhenTrue(node.right, call, names, rowCounted) === true
           ? [node.right, node.left]
           : [undefined, undefined];
     if (!subject || !other) return undefined;

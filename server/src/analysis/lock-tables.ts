@@ -3,30 +3,45 @@
 // `create`/`upsert`), and copes with the row already being there (ON CONFLICT / ON DUPLICATE KEY / INSERT IGNORE, an
 // upsert, or a catch around the insert). Its release deletes the row and its refresh moves the expiry; either one,
 // written by key alone, acts on whoever holds the lock now, which after an expiry is someone else.
+// The insert is also an acquisition for the other lock rules (`lockTableAcquisitionOf`, asked by locks.ts) where the
+// table says it is a lock (`job_locks`, `leases`, a `locked_by` column) and the file deletes its rows: a try-lock when
+// ON CONFLICT DO NOTHING / a conditional DO UPDATE / INSERT IGNORE makes a busy lock an insert of no row.
 import { ts } from "../engine/ts";
-import { calleeName, isFunctionLike, propertyValue, skipParens } from "./ast";
-import { dbAccessesIn, sameTable, type DbAccess } from "./db";
+import { calleeName, code, isFunctionLike, propertyValue, receiverOf, skipParens } from "./ast";
+import { dbAccessOf, dbAccessesIn, sameTable, type DbAccess } from "./db";
 import { propertyName } from "./db/shapes";
-import { normalizeSql } from "./sql-text";
+import type { LockAcquisition } from "./locks";
+import { normalizeSql, sqlSiteOf } from "./sql-text";
 
 /** Columns naming who holds a lock: `owner`, `owner_id`, `holder`, `lock_token`, `locked_by`. */
 const OWNER_COLUMN = /^(lock_?)?(owner|holder)(_?(id|token))?$|^lock_?token$|^(locked|held|claimed|acquired)_?by$/i;
 /** Columns holding when a lock lapses: `expires_at`, `expiration`, `locked_until`, `lease_until`, `ttl`. */
 const EXPIRY_COLUMN = /expir|until|deadline|ttl/i;
+/** Words that say a table or its columns hold locks: `job_locks`, `JobLease`, `locked_by`, `holder` (not `blocks`, `clock`). */
+const LOCK_WORD = /(?:^|[^a-z])(?:lock|lease|mutex|semaphore|leader|holder)(?:s|es|ed)?(?:[^a-z]|$)/;
+
+function isLockNamed(name: string): boolean {
+  return LOCK_WORD.test(name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase());
+}
+/** Columns saying when a row was taken (`locked_at`, `heartbeat`): something may judge a lock stale by them. */
+const TIME_COLUMN = /_at$|At$|time|date|heartbeat/i;
 
 export interface LockTable {
   /** The insert that takes the lock. */
   acquisition: DbAccess;
   table: string;
   ownerColumn: string;
-  expiryColumn: string;
+  /** Undefined for a lock row that never lapses by itself. */
+  expiryColumn?: string;
+  /** Every column the insert writes. */
+  columns: string[];
 }
 
 export interface OwnerlessLockTableWrite {
   /** The DELETE (release) or UPDATE of the expiry (refresh) that names the row by key only. */
   access: DbAccess;
   kind: "release" | "refresh";
-  lock: LockTable;
+  lock: LockTable & { expiryColumn: string };
 }
 
 const cache = new WeakMap<ts.SourceFile, OwnerlessLockTableWrite[]>();
@@ -37,7 +52,7 @@ export function ownerlessLockTableWrites(sourceFile: ts.SourceFile): OwnerlessLo
   if (found) return found;
   found = [];
   const accesses = dbAccessesIn(sourceFile).filter((a) => a.library !== "redis" && a.table !== undefined);
-  const tables = accesses.map(lockTableOf).filter((t): t is LockTable => t !== undefined);
+  const tables = accesses.map(lockTableOf).filter((t): t is LockTable & { expiryColumn: string } => t?.expiryColumn !== undefined);
   for (const access of accesses) {
     const lock = tables.find((t) => sameTable(t.table, access.table));
     if (!lock || access === lock.acquisition || access.insert || access.kind !== "write") continue;
@@ -59,18 +74,107 @@ function isDelete(access: DbAccess): boolean {
 
 /** Whether the SQL's WHERE clause names one of `columns` (in an OR, a subquery: anything the parser left out). */
 function whereMentions(sql: string, columns: readonly string[]): boolean {
-  const upper = normalizeSql(sql);
-  const where = upper.indexOf(" WHERE ");
-  return where >= 0 && columns.some((c) => new RegExp(`\\b${c.toUpperCase()}\\b`).test(upper.slice(where)));
+  const where = whereOf(sql);
+  return columns.some((c) => new RegExp(`\\b${c.toUpperCase()}\\b`).test(where));
 }
 
-/** The lock table `access` takes a lock in: an insert of an owner and an expiry that copes with the row existing. */
+/** The normalised SQL from its first WHERE on; empty without one. */
+function whereOf(sql: string): string {
+  const upper = normalizeSql(sql);
+  const where = upper.indexOf(" WHERE ");
+  return where >= 0 ? upper.slice(where) : "";
+}
+
+/** The lock table `access` takes a lock in: an insert of an owner (and an expiry) that copes with the row existing. */
 function lockTableOf(access: DbAccess): LockTable | undefined {
   const columns = insertedColumns(access);
   const ownerColumn = columns?.find((c) => OWNER_COLUMN.test(c));
   const expiryColumn = columns?.find((c) => EXPIRY_COLUMN.test(c));
-  if (!ownerColumn || !expiryColumn || !access.table || !copesWithExisting(access)) return undefined;
-  return { acquisition: access, table: access.table, ownerColumn, expiryColumn };
+  if (!columns || !ownerColumn || !access.table || !copesWithExisting(access)) return undefined;
+  return { acquisition: access, table: access.table, ownerColumn, ...(expiryColumn ? { expiryColumn } : {}), columns };
+}
+
+const INSERT_START = /^\s*(?:INSERT|REPLACE)\b/i;
+
+/**
+ * The lock `node` takes by inserting its row into a lock table: the insert names an owner, copes with the row
+ * existing, the table or a column is named as a lock, and the file deletes rows of the table (the release). `sql` is
+ * the statement's text for raw SQL (undefined for an ORM call). Cheap for every other call: a text test first.
+ */
+export function lockTableAcquisitionOf(
+  node: ts.CallExpression | ts.TaggedTemplateExpression,
+  sql: string | undefined,
+): LockAcquisition | undefined {
+  if (sql !== undefined ? !INSERT_START.test(sql) : !ts.isCallExpression(node) || !OWNER_WORD.test(node.arguments[0]?.getText() ?? ""))
+    return undefined;
+  const access = dbAccessOf(node);
+  const lock = access && access.library !== "redis" ? lockTableOf(access) : undefined;
+  // An ORM's table as written (`prisma.jobLock`): the access keeps it lower-cased.
+  const model = sql === undefined && ts.isCallExpression(node) ? receiverOf(node) : undefined;
+  const written = model && ts.isPropertyAccessExpression(model) ? model.name.text : "";
+  if (!access || !lock || ![lock.table, written, lock.ownerColumn, lock.expiryColumn ?? ""].some(isLockNamed)) return undefined;
+  if (!dbAccessesIn(node.getSourceFile()).some((other) => isRowRelease(other, lock.table))) return undefined;
+  return {
+    call: node,
+    mechanism: "lock-table",
+    style: failsSilently(access) ? "try" : "blocking",
+    expires: lock.expiryColumn !== undefined,
+    transactionScoped: false,
+    label: `the lock row in ${code(written || lock.table)}`,
+    lockTable: lock,
+  };
+}
+
+/** A word of an owner column in a call's first argument: the cheap test before an ORM call is recognised. */
+const OWNER_WORD = /owner|holder|lock_?token|(locked|held|claimed|acquired)_?by/i;
+
+/** A cheap, syntactic superset of `lockTableAcquisitionOf`: an insert whose SQL, or ORM data, names an owner. */
+export function mayInsertLockRow(call: ts.CallExpression | ts.TaggedTemplateExpression): boolean {
+  const site = sqlSiteOf(call);
+  if (site) return INSERT_START.test(site.sql) && OWNER_WORD.test(site.sql);
+  const name = ts.isCallExpression(call) ? calleeName(call) : undefined;
+  return (name === "create" || name === "upsert") && OWNER_WORD.test((call as ts.CallExpression).arguments[0]?.getText() ?? "");
+}
+
+function isRowRelease(access: DbAccess, table: string): boolean {
+  return access.kind === "write" && !access.insert && sameTable(access.table, table) && isDelete(access);
+}
+
+/** Whether `call` releases the lock-table lock `acquisition` took: it deletes rows of the same table. */
+export function isLockTableRelease(call: ts.CallExpression | ts.TaggedTemplateExpression, acquisition: LockAcquisition): boolean {
+  const access = acquisition.lockTable && dbAccessOf(call);
+  return !!access && isRowRelease(access, acquisition.lockTable!.table);
+}
+
+/**
+ * Whether a busy lock makes the insert change no row instead of failing: ON CONFLICT DO NOTHING, a DO UPDATE with a
+ * WHERE (the takeover of a lapsed lock), INSERT IGNORE, ON DUPLICATE KEY UPDATE. An unconditional DO UPDATE and a
+ * caught duplicate-key error are not silent: the first always takes the row, the second throws.
+ */
+function failsSilently(access: DbAccess): boolean {
+  if (!access.sql) return false;
+  const sql = normalizeSql(access.sql.text);
+  const conflict = sql.indexOf(" ON CONFLICT");
+  if (conflict >= 0) return / DO NOTHING\b/.test(sql.slice(conflict)) || / DO UPDATE\b[^]* WHERE /.test(sql.slice(conflict));
+  return /^\s*INSERT IGNORE\b|\bON DUPLICATE KEY\b/.test(sql);
+}
+
+/**
+ * Whether nothing tells when the lock row `acquisition` inserted lapses: no expiry or time column written, no time in
+ * its conflict clause (`WHERE locks.locked_at < now() - interval …`), and no delete of the table in the file judged by
+ * a time (a sweeper of stale rows).
+ */
+export function lockTableNeverLapses(acquisition: LockAcquisition): boolean {
+  const lock = acquisition.lockTable;
+  if (!lock || lock.expiryColumn || lock.columns.some((c) => TIME_COLUMN.test(c))) return false;
+  if (lock.acquisition.sql && /\bNOW\(|\bCURRENT_TIMESTAMP\b|\bINTERVAL\b/.test(normalizeSql(lock.acquisition.sql.text))) return false;
+  const byTime = (column: string) => TIME_COLUMN.test(column) || EXPIRY_COLUMN.test(column);
+  return !dbAccessesIn(acquisition.call.getSourceFile()).some(
+    (other) =>
+      isRowRelease(other, lock.table) &&
+      (other.conditions.some((c) => byTime(c.column)) ||
+        (other.sql !== undefined && /\bNOW\(|\bCURRENT_TIMESTAMP\b|\bINTERVAL\b/.test(whereOf(other.sql.text)))),
+  );
 }
 
 const INSERT_COLUMNS = /^\s*(?:INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO\s+[^\s(]+\s*\(([^)]*)\)/i;

@@ -16,18 +16,21 @@ import type { DeclaredLocks, LockDeclaration } from "../engine/types";
 import { ts } from "../engine/ts";
 import {
   CALL_KINDS,
+  boundNames,
   code,
   enclosingFunction,
   expressionKey,
   functionName,
   isFunctionLike,
   isInside,
+  mentions,
   nodesOfKinds,
   skipParens,
   type FunctionLike,
 } from "./ast";
 import { lockAnnotationOf, mayHaveLockAnnotations } from "./lock-annotations";
 import { acquisitionPaths } from "./lock-holding";
+import { mayInsertLockRow } from "./lock-tables";
 import { promiseChainOf } from "./promise-chains";
 import { LOCK_LIBRARY_MODELS, lockMethodNames } from "./models/lock-libraries";
 import {
@@ -38,6 +41,7 @@ import {
   lockAcquisitionOf,
   lockAcquisitionsIn,
   lockCheckerFor,
+  resultBinding,
   type LockAcquisition,
 } from "./locks";
 import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
@@ -399,7 +403,8 @@ function callFactsOf(file: ts.SourceFile): CallFacts {
         (((withLockLibrary || !GENERIC_LOCK_METHODS.has(name)) && (lockNames.acquiring.has(name) || lockNames.functions.has(name))) ||
           /^setnx$/i.test(name) ||
           (/^set$/i.test(name) && ts.isCallExpression(call) && call.arguments.some(isNxFlag)))) ||
-      (first && (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first)) && LOCK_SQL.test(first.getText(file)))
+      (first && (ts.isStringLiteralLike(first) || ts.isTemplateExpression(first)) && LOCK_SQL.test(first.getText(file))) ||
+      mayInsertLockRow(call)
     )
       facts.locking.add(caller);
     // `this.tail.then(task)`: maybe a promise-chain queue (promise-chains.ts decides).
@@ -700,10 +705,24 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     if (releasers.size === 0) continue;
     const keyParam = inner.key ? parameterIn(inner.key, params, fn) : undefined;
     // A try-lock retried until it succeeds (`while ((await redis.set(…, "NX")) !== "OK") await sleep(…)`) waits.
-    const style = atReturn.free ? base(inner).style : ("blocking" as const);
+    // …and so does one that hands its try-acquisition's outcome back (`return rowCount === 1`).
+    const style = atReturn.free || returnsOutcome(inner, fn) ? base(inner).style : ("blocking" as const);
     return { ...base(inner, (f) => releasers.has(f)), style, kind: "acquires", ...(keyParam !== undefined ? { keyParam } : {}) };
   }
   return undefined;
+}
+
+/** Whether `fn` returns what its try-acquisition `inner` says (`return rowCount === 1`, `return ok === "OK"`). */
+function returnsOutcome(inner: LockAcquisition, fn: FunctionLike): boolean {
+  if (inner.style !== "try") return false;
+  const binding = resultBinding(inner);
+  const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
+  return nodesOfKinds<ts.ReturnStatement>(fn.body!, [ts.SyntaxKind.ReturnStatement]).some(
+    (statement) =>
+      enclosingFunction(statement) === fn &&
+      !!statement.expression &&
+      (isInside(inner.call, statement.expression) || mentions(statement.expression, names)),
+  );
 }
 
 /** The key a lock object was taken out of a keyed container by: `let mutex = this.mutexes.get(key)` gives `key`. */

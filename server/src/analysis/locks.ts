@@ -26,6 +26,7 @@ import {
 } from "./ast";
 import { alwaysExits } from "./control-flow";
 import { acquisitionPaths } from "./lock-holding";
+import { isLockTableRelease, lockTableAcquisitionOf, type LockTable } from "./lock-tables";
 import type { LockWrapper } from "./lock-wrappers";
 import { scriptSetNxOf, type ScriptSetNx } from "./redis-scripts";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
@@ -72,6 +73,8 @@ export interface LockAcquisition {
   ttlMs?: number;
   /** For a lock taken by a Lua script's SET … NX: what the script does (its expiry, in this call's terms). */
   luaScript?: ScriptSetNx;
+  /** For a lock row in a SQL lock table: the table and the columns its insert writes. */
+  lockTable?: LockTable;
   /** True for transaction-scoped locks (pg_advisory_xact_lock): released by COMMIT/ROLLBACK, never by hand. */
   transactionScoped: boolean;
   /** Human-readable name for messages: "`this.accountsLock`", "Redis lock `lock:order:${id}`". */
@@ -191,7 +194,12 @@ export function lockAcquisitionOf(
     if (QUERY_METHODS.has(name)) {
       // `run`/`get`/`execute` are also lock methods (runtime `Mutex.run`): only SQL text decides here.
       const site = sqlSiteOf(node);
-      if (site) return sqlLockOf(site.node, site.sql);
+      if (site) return sqlLockOf(site.node, site.sql) ?? lockTableAcquisitionOf(site.node, site.sql);
+    }
+    // An ORM insert of a lock row: `prisma.lock.create({ data: { key, owner, expiresAt } })`.
+    if ((name === "create" || name === "upsert") && receiver) {
+      const row = lockTableAcquisitionOf(node, undefined);
+      if (row) return row;
     }
 
     // Redis SET NX / SETNX: the NX flag is evidence enough, whatever the client.
@@ -267,7 +275,7 @@ export function lockAcquisitionOf(
 
   // SQL advisory / named locks: `SELECT pg_try_advisory_lock($1)`, `SELECT GET_LOCK('name', 10)`.
   const site = sqlSiteOf(node);
-  return site ? sqlLockOf(site.node, site.sql) : undefined;
+  return site ? (sqlLockOf(site.node, site.sql) ?? lockTableAcquisitionOf(site.node, site.sql)) : undefined;
 }
 
 /**
@@ -684,6 +692,7 @@ export function isReleaseOf(
       expressionKey(call.arguments[0]!) === expressionKey(acquisition.key!)
     );
   }
+  if (acquisition.mechanism === "lock-table") return isLockTableRelease(call, acquisition);
   if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named") {
     const site = sqlSiteOf(call);
     if (!site) return false;

@@ -8,6 +8,7 @@ import { keyedLockSource, type LockAcquisition, type LockMechanism } from "../lo
 import { normalizeSql, sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { placeholderValue } from "../db";
+import { promiseChainOf } from "../promise-chains";
 
 /** What the lock-order graph's nodes are. Row locks join the mechanisms of locks.ts. */
 export type LockKind = LockMechanism | "row-lock";
@@ -93,6 +94,15 @@ function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undef
  */
 function wrapperIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker): LockIdentity | undefined {
   const wrapper = acquisition.wrapper!;
+  // A promise-chain queue is a mutex per chain field (every instance one class, as a mutex field): a task that waits
+  // for another task of its own queue waits for itself.
+  const chain = "promiseChain" in wrapper.source ? promiseChainOf(wrapper.fn) : undefined;
+  if (chain) {
+    const file = normalizePath(wrapper.fn.getSourceFile().fileName);
+    const owner = ts.isClassLike(wrapper.fn.parent) && wrapper.fn.parent.name ? `${wrapper.fn.parent.name.text}.` : "";
+    const label = `${owner}${chain.field.name.text}`;
+    return { lockClass: { id: `mutex:${file}#${label}`, label, kind: "mutex", declaredIn: file }, declarationFiles: [file] };
+  }
   // A try-lock helper holds the lock only when its result says so, which the held regions here do not follow.
   if (!("inferred" in wrapper.source) || wrapper.bypass || wrapper.style === "try") return undefined;
   const inner = lockIdentityOf(wrapper.source.inferred, checker);

@@ -15,6 +15,7 @@ export type LockMechanism =
   | "lease" // runtime Redis/PostgreSQL/MySQL lock providers
   | "pg-advisory" // pg_advisory_lock and friends
   | "mysql-named" // GET_LOCK
+  | "lock-table" // a row inserted into a SQL lock table (lock-tables.ts), deleted on release
   | "busy-key"; // a Set/Map of keys in progress: `if (busy.has(k)) return; busy.add(k)` … `busy.delete(k)`
 
 /**
