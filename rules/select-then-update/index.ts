@@ -30,6 +30,7 @@ import {
   sameTable,
   skipParens,
   spanOf,
+  stepsThrough,
   transactionScopeOf,
   ts,
   walk,
@@ -85,7 +86,7 @@ export const selectThenUpdate = defineRule({
     const spanIn = (node: ts.Node) => spanOf(node, context.sourceFile);
     const resolve = calleeResolver(context.program, () => context.checker);
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
-      for (const flow of readModifyWritesIn(node)) {
+      for (const flow of readModifyWritesIn(node, resolve)) {
         if (reported.has(flow.write)) continue;
         const protection = protectionOf(flow, () => context.checker, resolve);
         const unretried = protection === "aborts-on-conflict" ? unretriedTransaction(flow, resolve) : undefined;
@@ -103,14 +104,21 @@ export const selectThenUpdate = defineRule({
         }
         if (protection) continue;
         reported.add(flow.write);
-        const atomic = atomicUpdateFix(flow, context);
+        // A write a project function runs is rewritten there, not at this call: no fix from here.
+        const atomic = flow.write.through ? undefined : atomicUpdateFix(flow, context);
+        const suggestions = flow.write.through ? [] : [rowLockSuggestion(flow, context), optimisticRetrySuggestion(flow, context)];
         const checked = flow.control && !flow.data ? ` and checked at line ${lineOf(flow.control.condition)}` : "";
+        // Reads and writes through project functions show the chain down to the statement.
+        const chain = [...stepsThrough(flow.read, "row read"), ...stepsThrough(flow.write, "row written")];
         context.report({
           ...lostUpdateMessage(flow, context.checker, resolve),
           span: spanIn(flow.write.node),
-          related: [{ span: spanIn(flow.read.node), message: `value read here${checked}` }],
+          related: [
+            { span: spanIn(flow.read.node), message: `value read here${checked}` },
+            ...chain.map((step) => ({ span: spanOf(step.node), message: step.message })),
+          ],
           fixes: atomic ? [atomic] : [],
-          suggestions: [rowLockSuggestion(flow, context), optimisticRetrySuggestion(flow, context)].filter((s) => s !== undefined),
+          suggestions: suggestions.filter((s) => s !== undefined),
         });
       }
     }

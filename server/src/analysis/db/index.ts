@@ -12,6 +12,7 @@ export {
   type DbLibrary,
 } from "./access";
 export { placeholderValue } from "./sql-drivers";
+export { stepsThrough } from "./row-summaries";
 export { rootOf } from "./shapes";
 export {
   assignmentValues,
