@@ -152,6 +152,11 @@ type Protection =
   | "no-change-shortcut"
   /** Every caller that passes the check writes the same thing: the current time, or values of the row's lookup key. */
   | "same-for-every-caller"
+  /**
+   * Only a check decides the write, and the read or the write is a project function's: a check through a helper (an
+   * item found in a list it returns, a password verified) was dismissed in the field; a value computed from it is not.
+   */
+  | "check-through-helper"
   /** The write's WHERE repeats the check against the database's current value. */
   | "conditional-update"
   /** An insert whose duplicate-key error is handled: the unique index lets one of two concurrent inserts through. */
@@ -183,6 +188,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
   }
   if (write.insert && (handlesDuplicateKey(write) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
   if (isSetOnceWrite(flow)) return "set-once";
+  if (!flow.data && (read.through || write.through)) return "check-through-helper";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
     // check is not repeated in its WHERE (then two callers both pass the check: two sales of the last item).

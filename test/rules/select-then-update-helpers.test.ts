@@ -148,6 +148,15 @@ runRuleTests(selectThenUpdate, {
   }`),
     },
     {
+      name: "only a check of the row read through the helper decides the write (a password verified, then replaced)",
+      files: FILES,
+      code: walletService(`  async changePassword(id: string, current: string, next: string, verify: (a: string, b: string) => boolean) {
+    const account = await this.accounts.get(id);
+    if (!account || !verify(current, account.password)) throw new NotFoundException();
+    await this.accounts.update(id, { password: next });
+  }`),
+    },
+    {
       name: "a value from a Map, not from a project function, decides nothing about the row",
       files: FILES,
       code: walletService(`  private readonly limits = new Map<string, number>();

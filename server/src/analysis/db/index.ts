@@ -17,6 +17,7 @@ export { rootOf } from "./shapes";
 export {
   assignmentValues,
   isKeyColumn,
+  isPrimaryKey,
   isSetOnceWrite,
   readModifyWritesIn,
   type ReadModifyWrite,

@@ -288,7 +288,7 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
 }
 
 /** A row's own identity, which no update changes. */
-function isPrimaryKey(column: string): boolean {
+export function isPrimaryKey(column: string): boolean {
   return /^(id|uuid|pk|_id)$/i.test(column);
 }
 

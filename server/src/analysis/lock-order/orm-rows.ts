@@ -3,10 +3,10 @@
 // read inside a transaction holds the row it names by key until the transaction ends. Raw SQL is summary.ts's
 // (`rowLockOf`); this is the same question asked of db/'s recognisers. A locking read of a set of rows (`whereIn("id",
 // keys).forUpdate()`, `where: { id: [a, b] }`) holds the class with no key, as `id = ANY($1) … FOR UPDATE` does. A write
-// that names no row by an equality (`repo.save(entity)`, a flush) says nothing about which row it waits for.
+// that names no row by its key (`repo.save(entity)`, a flush) says nothing about which row it waits for.
 import { ts } from "../../engine/ts";
 import { expressionKey, skipParens } from "../ast";
-import { dbAccessOf } from "../db";
+import { dbAccessOf, isPrimaryKey } from "../db";
 import type { LockClass, LockIdentity } from "./lock-class";
 
 /** The row (or rows) `node` locks, and the handle (`tx`, `trx`, `t`) whose transaction holds them. */
@@ -18,7 +18,12 @@ export function ormRowLockOf(
   const lockingRead = access.kind === "read" && (access.lock === "update" || access.lock === "no key update");
   const through = access.transactionOption ?? access.handle;
   if ((access.kind !== "write" && !lockingRead) || !through) return undefined;
-  const equality = access.conditions.find((c) => c.operator === "=" && c.value && !ts.isArrayLiteralExpression(skipParens(c.value)));
+  // One row by its own key (the two accounts of a transfer). A set of rows under a parent key (`updateMany({ where: {
+  // collectionId } })`) is not counted: services lock such sets first in ways not followed here (a helper's
+  // `IN (…) FOR UPDATE` on the transaction).
+  const equality = access.conditions.find(
+    (c) => c.operator === "=" && c.value && isPrimaryKey(c.column) && !ts.isArrayLiteralExpression(skipParens(c.value)),
+  );
   const lockClass: LockClass = { id: `rows:${access.table}`, label: `${access.table} rows`, kind: "row-lock" };
   const client = expressionKey(through);
   if (equality?.value)
