@@ -37,6 +37,7 @@ import {
   type ProjectRuleContext,
   type Span,
 } from "../server/src/rule-kit";
+import { lockRowsFirstSuggestion } from "./lock-rows-first";
 
 const IN_ORDER = "{{holder}} locks {{lock}} for {{first}} and then for {{second}}";
 const SWAPPED = "the order follows the arguments, so two calls with the keys swapped can each hold one lock and {{outcome}}.";
@@ -276,6 +277,10 @@ function rowLockSuggestion(context: FixContext, edge: LockOrderEdge): { suggesti
   const innerCall = callAt(context, edge.inner.span);
   const outerSite = outerCall && sqlSiteOf(outerCall);
   const innerSite = innerCall && sqlSiteOf(innerCall);
+  if (outerCall && innerCall && !outerSite && !innerSite) {
+    const orm = lockRowsFirstSuggestion(context, outerCall, innerCall);
+    return orm ? { suggestions: [orm] } : {};
+  }
   if (!outerCall || !innerCall || !outerSite || !innerSite) return {};
   const client = receiverOf(outerCall);
   const innerClient = receiverOf(innerCall);

@@ -27,6 +27,7 @@ import {
   type SlowCallFinder,
   type SlowPath,
 } from "../server/src/rule-kit";
+import { carriesStateAcross } from "./state-across-call";
 
 export const lockAcrossAwait = defineRule({
   meta: {
@@ -95,7 +96,9 @@ export const lockAcrossAwait = defineRule({
     // An in-process mutex around nothing but the slow call is a deliberate single-flight (one refresh at a time):
     // it costs only when the section also does other awaited work that callers could not run meanwhile.
     const isSingleFlight = (lock: HeldLock, node: ts.AwaitExpression) =>
-      lock.kind === "mutex" && !awaits.some((other) => other !== node && lock.holds!(other) && isOtherWork(other));
+      lock.kind === "mutex" &&
+      !awaits.some((other) => other !== node && lock.holds!(other) && isOtherWork(other)) &&
+      !carriesStateAcross(sectionOf(lock)?.statements ?? [], node);
     for (const node of awaits) {
       const held = locksHeldAt(node, context.program, checker, context.settings.declaredLocks);
       if (held.length === 0) continue;

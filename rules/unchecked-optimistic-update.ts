@@ -17,6 +17,7 @@ import {
   mentions,
   nodesOfKinds,
   outerExpression,
+  calleeResolver,
   readModifyWritesIn,
   spanOf,
   ts,
@@ -41,9 +42,10 @@ export const uncheckedOptimisticUpdate = defineRule({
   },
   checkFile(context) {
     const seen = new Set<DbAccess>();
+    const resolve = calleeResolver(context.program, () => context.checker);
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
       const readGuards = new Map<DbAccess, { guards: AccessCondition[]; read?: DbAccess }>();
-      for (const flow of readModifyWritesIn(node))
+      for (const flow of readModifyWritesIn(node, resolve))
         if (flow.guards.length > 0) readGuards.set(flow.write, { guards: flow.guards, read: flow.read });
       if (!node.body) continue;
       for (const inner of nodesOfKinds(node.body, CALL_KINDS, { skipFunctions: true })) {

@@ -30,6 +30,7 @@ import {
   sameTable,
   skipParens,
   spanOf,
+  stepsThrough,
   transactionScopeOf,
   ts,
   walk,
@@ -93,7 +94,7 @@ export const selectThenUpdate = defineRule({
     const spanIn = (node: ts.Node) => spanOf(node, context.sourceFile);
     const resolve = calleeResolver(context.program, () => context.checker);
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
-      for (const flow of readModifyWritesIn(node)) {
+      for (const flow of readModifyWritesIn(node, resolve)) {
         if (reported.has(flow.write)) continue;
         const protection = protectionOf(flow, () => context.checker, resolve);
         const unretried = protection === "aborts-on-conflict" ? unretriedTransaction(flow, resolve) : undefined;
@@ -111,14 +112,21 @@ export const selectThenUpdate = defineRule({
         }
         if (protection) continue;
         reported.add(flow.write);
-        const atomic = atomicUpdateFix(flow, context);
+        // A write a project function runs is rewritten there, not at this call: no fix from here.
+        const atomic = flow.write.through ? undefined : atomicUpdateFix(flow, context);
+        const suggestions = flow.write.through ? [] : [rowLockSuggestion(flow, context), optimisticRetrySuggestion(flow, context)];
         const checked = flow.control && !flow.data ? ` and checked at line ${lineOf(flow.control.condition)}` : "";
+        // Reads and writes through project functions show the chain down to the statement.
+        const chain = [...stepsThrough(flow.read, "row read"), ...stepsThrough(flow.write, "row written")];
         context.report({
           ...lostUpdateMessage(flow, context.checker, resolve),
           span: spanIn(flow.write.node),
-          related: [{ span: spanIn(flow.read.node), message: `value read here${checked}` }],
+          related: [
+            { span: spanIn(flow.read.node), message: `value read here${checked}` },
+            ...chain.map((step) => ({ span: spanOf(step.node), message: step.message })),
+          ],
           fixes: atomic ? [atomic] : [],
-          suggestions: [rowLockSuggestion(flow, context), optimisticRetrySuggestion(flow, context)].filter((s) => s !== undefined),
+          suggestions: suggestions.filter((s) => s !== undefined),
         });
       }
     }
@@ -152,6 +160,11 @@ type Protection =
   | "no-change-shortcut"
   /** Every caller that passes the check writes the same thing: the current time, or values of the row's lookup key. */
   | "same-for-every-caller"
+  /**
+   * Only a check decides the write, and the read or the write is a project function's: a check through a helper (an
+   * item found in a list it returns, a password verified) was dismissed in the field; a value computed from it is not.
+   */
+  | "check-through-helper"
   /** The write's WHERE repeats the check against the database's current value. */
   | "conditional-update"
   /** An insert whose duplicate-key error is handled: the unique index lets one of two concurrent inserts through. */
@@ -192,6 +205,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
   if (softDeletes(write)) return "soft-delete";
   if (write.insert && (handlesDuplicateKey(write) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
   if (isSetOnceWrite(flow)) return "set-once";
+  if (!flow.data && (read.through || write.through)) return "check-through-helper";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
     // check is not repeated in its WHERE (then two callers both pass the check: two sales of the last item).

@@ -837,8 +837,8 @@ export async function credit(pool: Pool, id: string, amount: number): Promise<vo
           line: 10,
           column: 9,
           messageId: "lostUpdate",
-          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 4 },
-          related: [{ line: 4 }],
+          data: { write: "`UPDATE accounts SET balance = $1`", column: "`balance`", line: 9 },
+          related: [{ line: 9 }, { line: 4, message: "row read here, in `loadAccount`" }],
         },
       ],
       output: `import { Pool } from "pg";

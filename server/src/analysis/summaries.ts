@@ -121,7 +121,7 @@ export function lockModeOf(access: DbAccess): RowLockMode | "write" | undefined 
 }
 
 /** Which parameter `expr` is (`tx`, `tx.manager`, `t` after `const t = tx`, `options.transaction`), or -1. */
-function parameterOf(expr: ts.Expression, parameters: ReadonlyArray<ReadonlySet<string>>): number {
+export function parameterOf(expr: ts.Expression, parameters: ReadonlyArray<ReadonlySet<string>>): number {
   const root = /^[\w$]+/.exec(canonicalKey(skipAwait(expr)))?.[0];
   return root === undefined ? -1 : parameters.findIndex((names) => names.has(root));
 }

@@ -92,6 +92,12 @@ export interface DbAccess {
   /** Raw SQL: the statement, its text node, and the JS expression behind each placeholder. */
   sql?: { statement: SqlStatement; text: string; textNode: ts.Node; values?: ts.ArrayLiteralExpression };
   isolation?: IsolationLevel;
+  /**
+   * An access a project function makes, seen at a call of it (row-summaries.ts): the statement itself and the calls
+   * from the callee down to it (empty when the callee runs it). Its handle, WHERE values and written values are the
+   * call's arguments where the function passes its parameters on.
+   */
+  through?: { access: DbAccess; calls: ts.CallExpression[] };
 }
 
 const singularCache = new Map<string, string>();

@@ -12,11 +12,13 @@ export {
   type DbLibrary,
 } from "./access";
 export { placeholderValue } from "./sql-drivers";
+export { stepsThrough } from "./row-summaries";
 export { rootOf } from "./shapes";
 export {
   assignedBefore,
   assignmentValues,
   isKeyColumn,
+  isPrimaryKey,
   isSetOnceWrite,
   readModifyWritesIn,
   type ReadModifyWrite,

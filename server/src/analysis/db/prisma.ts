@@ -68,7 +68,7 @@ function isRelationLink(value: ts.Expression): boolean {
 const PRISMA_FILTERS: Record<string, string> = { equals: "=", gte: ">=", gt: ">", lte: "<=", lt: "<", not: "<>" };
 
 /** `{ increment: 1 }`, `{ decrement: n }`, `{ multiply }`, `{ divide }` run in the database. */
-function isPrismaAtomic(value: ts.Expression): boolean {
+export function isPrismaAtomic(value: ts.Expression): boolean {
   const node = skipParens(value);
   return (
     ts.isObjectLiteralExpression(node) &&

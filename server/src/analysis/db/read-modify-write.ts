@@ -18,6 +18,8 @@ import {
 import { alwaysExits } from "../control-flow";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { escapeRegExp } from "../sql";
+import { calleeResolver, type CalleeResolver } from "../summaries";
+import { MAX_WRAPPER_DEPTH, accessAtCall, wrappedWriteAt } from "./row-summaries";
 import { placeholderValue } from "./sql-drivers";
 
 /** What a local name holds: the read's result / a row of it ("row"), or a value computed from its columns ("value"). */
@@ -55,13 +57,18 @@ const CONTAINERS = new Set(["rows", "0", "recordset", "records", "data", "result
 /** Properties that say whether there are rows, not what they hold. */
 const EXISTENCE = new Set(["length", "rowCount", "affectedRows", "count", "size"]);
 
-const flowCache = new NodeFacts<FunctionLike, ReadModifyWrite[]>();
+const flowCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, ReadModifyWrite[]>>();
 
-/** The read-modify-write flows of one function body (nested functions are analysed on their own). Cached per function. */
-export function readModifyWritesIn(fn: FunctionLike): ReadModifyWrite[] {
+/**
+ * The read-modify-write flows of one function body (nested functions are analysed on their own), with reads and
+ * writes of the project functions `resolve` finds (row-summaries.ts). Cached per resolver and function.
+ */
+export function readModifyWritesIn(fn: FunctionLike, resolve: CalleeResolver = calleeResolver()): ReadModifyWrite[] {
+  let flowCache = flowCaches.get(resolve);
+  if (!flowCache) flowCaches.set(resolve, (flowCache = new NodeFacts()));
   let flows = flowCache.get(fn);
   if (!flows) {
-    flows = computeReadModifyWrites(fn);
+    flows = computeReadModifyWrites(fn, resolve);
     flowCache.set(fn, flows);
   }
   return flows;
@@ -75,20 +82,20 @@ const FLOW_KINDS = [
   ...CALL_KINDS,
 ];
 
-function computeReadModifyWrites(fn: FunctionLike): ReadModifyWrite[] {
+function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): ReadModifyWrite[] {
   if (!fn.body) return [];
   const values = new Map<string, ReadValue>();
   const out: ReadModifyWrite[] = [];
   // Declarations, assignments and statements in the order they run (nested functions run at another time).
   for (const node of nodesOfKinds(fn.body, FLOW_KINDS, { skipFunctions: true })) {
     if (ts.isVariableDeclaration(node)) {
-      if (node.initializer) bindDeclaration(node.name, node.initializer, values);
+      if (node.initializer) bindDeclaration(node.name, node.initializer, values, resolve);
     } else if (ts.isBinaryExpression(node)) {
       if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, values);
     } else if (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) {
       bindIncrement(node, values);
     } else {
-      const access = dbAccessOf(node);
+      const access = dbAccessOf(node) ?? (ts.isCallExpression(node) && values.size > 0 ? wrappedWriteAt(node, resolve) : undefined);
       if (access?.kind === "write") out.push(...flowsInto(access, values));
       else if (!access && ts.isCallExpression(node)) bindCollectionChange(node, values);
     }
@@ -100,8 +107,8 @@ function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
   return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 }
 
-/** The read whose result `expr` is (`await pool.query(...)`, `await loadAccount(id)`), if any. */
-function readOf(expr: ts.Expression, depth = 0): ReadValue | undefined {
+/** The read whose result `expr` is (`await pool.query(...)`, `await this.accounts.get(id)`), if any. */
+function readOf(expr: ts.Expression, resolve: CalleeResolver, depth = 0): ReadValue | undefined {
   const node = skipAwait(expr);
   // `id ? await prisma.x.findFirst(…) : null`: the row read, when there is one.
   if (ts.isConditionalExpression(node)) {
@@ -115,7 +122,7 @@ function readOf(expr: ts.Expression, depth = 0): ReadValue | undefined {
   if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
   const access = dbAccessOf(node);
   if (access?.kind === "read") return { read: access, level: "row" };
-  return ts.isCallExpression(node) && depth < 3 ? helperRead(node, depth) : undefined;
+  return ts.isCallExpression(node) && depth < MAX_WRAPPER_DEPTH ? helperRead(node, resolve, depth) : undefined;
 }
 
 /** A read nested in an expression (`Number(await redis.get(key))`): its result, converted, is a value. */
@@ -136,71 +143,44 @@ function readInside(expr: ts.Expression): ReadValue | undefined {
   return { read: found, level: "value", ...(column && !EXISTENCE.has(column) && !CONTAINERS.has(column) ? { column } : {}) };
 }
 
-const helperCache = new NodeFacts<ts.Node, ReadValue | null>();
+const returnCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, ReadValue | null>>();
 
-/** A call of a function of the same file that returns (a value derived from) a read. */
-function helperRead(call: ts.CallExpression, depth: number): ReadValue | undefined {
-  const callee = skipParens(call.expression);
-  if (!ts.isIdentifier(callee) && !(ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword))
-    return undefined;
-  const name = ts.isIdentifier(callee) ? callee.text : callee.name.text;
-  const fn = sameFileFunction(call.getSourceFile(), name, ts.isIdentifier(callee));
+/** A call of a project function that returns (a value derived from) a read: the read, restated at the call. */
+function helperRead(call: ts.CallExpression, resolve: CalleeResolver, depth: number): ReadValue | undefined {
+  const fn = resolve(call);
   if (!fn?.body) return undefined;
-  let summary = helperCache.get(fn);
+  let returnCache = returnCaches.get(resolve);
+  if (!returnCache) returnCaches.set(resolve, (returnCache = new NodeFacts()));
+  let summary = returnCache.get(fn);
   if (summary === undefined) {
-    helperCache.set(fn, null); // recursion guard
+    returnCache.set(fn, null); // recursion guard
     const values = new Map<string, ReadValue>();
     let returned: ReadValue | undefined;
     const body = fn.body;
-    if (!ts.isBlock(body)) returned = readOf(body, depth + 1) ?? valueOf(body, values);
+    if (!ts.isBlock(body)) returned = readOf(body, resolve, depth + 1) ?? valueOf(body, values);
     else {
       walk(body, (node) => {
         if (isFunctionLike(node)) return false;
-        if (ts.isVariableDeclaration(node) && node.initializer) bindDeclaration(node.name, node.initializer, values, depth + 1);
+        if (ts.isVariableDeclaration(node) && node.initializer) bindDeclaration(node.name, node.initializer, values, resolve, depth + 1);
         if (ts.isReturnStatement(node) && node.expression && !returned)
-          returned = readOf(node.expression, depth + 1) ?? valueOf(node.expression, values);
+          returned = readOf(node.expression, resolve, depth + 1) ?? valueOf(node.expression, values);
         return true;
       });
     }
     summary = returned ?? null;
-    helperCache.set(fn, summary);
+    returnCache.set(fn, summary);
   }
-  return summary ?? undefined;
+  return summary ? { ...summary, read: accessAtCall(call, fn, summary.read) } : undefined;
 }
 
-/** Functions of a file by name (plain functions and methods apart), indexed once per file: helpers are looked up often. */
-const functionIndex = new WeakMap<ts.SourceFile, { plain: Map<string, FunctionLike>; methods: Map<string, FunctionLike> }>();
-
-function sameFileFunction(sourceFile: ts.SourceFile, name: string, plain: boolean): FunctionLike | undefined {
-  let index = functionIndex.get(sourceFile);
-  if (!index) {
-    const built = { plain: new Map<string, FunctionLike>(), methods: new Map<string, FunctionLike>() };
-    // First declaration wins, as the file-order search it replaces did.
-    const add = (map: Map<string, FunctionLike>, key: string, fn: FunctionLike) => {
-      if (!map.has(key)) map.set(key, fn);
-    };
-    for (const node of nodesOfKinds(sourceFile, [
-      ts.SyntaxKind.FunctionDeclaration,
-      ts.SyntaxKind.VariableDeclaration,
-      ts.SyntaxKind.MethodDeclaration,
-    ])) {
-      if (ts.isFunctionDeclaration(node) && node.name) add(built.plain, node.name.text, node);
-      else if (
-        ts.isVariableDeclaration(node) &&
-        ts.isIdentifier(node.name) &&
-        node.initializer &&
-        isFunctionLike(skipParens(node.initializer))
-      )
-        add(built.plain, node.name.text, skipParens(node.initializer) as FunctionLike);
-      else if (ts.isMethodDeclaration(node) && ts.isIdentifier(node.name)) add(built.methods, node.name.text, node);
-    }
-    functionIndex.set(sourceFile, (index = built));
-  }
-  return (plain ? index.plain : index.methods).get(name);
-}
-
-function bindDeclaration(name: ts.BindingName, initializer: ts.Expression, values: Map<string, ReadValue>, depth = 0): void {
-  const origin = readOf(initializer, depth) ?? valueOf(initializer, values) ?? readInside(initializer);
+function bindDeclaration(
+  name: ts.BindingName,
+  initializer: ts.Expression,
+  values: Map<string, ReadValue>,
+  resolve: CalleeResolver,
+  depth = 0,
+): void {
+  const origin = readOf(initializer, resolve, depth) ?? valueOf(initializer, values) ?? readInside(initializer);
   if (!origin) return;
   bindPattern(name, origin, values);
 }
@@ -354,7 +334,7 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
 }
 
 /** A row's own identity, which no update changes. */
-function isPrimaryKey(column: string): boolean {
+export function isPrimaryKey(column: string): boolean {
   return /^(id|uuid|pk|_id)$/i.test(column);
 }
 

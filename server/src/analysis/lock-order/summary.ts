@@ -33,6 +33,7 @@ import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
 import { lockIdentityOf, type LockClass, type LockIdentity } from "./lock-class";
+import { ormRowLockOf } from "./orm-rows";
 import { placeholderValue } from "../db";
 
 export interface Region {
@@ -335,6 +336,8 @@ interface Collected {
     acquisition?: LockAcquisition;
     identity: LockIdentity;
     transactional: boolean;
+    /** The handle whose transaction holds it, when not the call's receiver (an ORM statement's `transaction: t`). */
+    client?: string;
   }>;
   calls: ts.CallExpression[];
   /** Offsets of BEGIN / COMMIT / ROLLBACK statements, with the receiver text that ran them. */
@@ -420,7 +423,11 @@ function collectCall(
   }
   if (ts.isCallExpression(node)) collected.calls.push(node);
   const site = sqlSiteOf(node);
-  if (!site) return;
+  if (!site) {
+    const rows = ormRowLockOf(node);
+    if (rows) collected.acquisitions.push({ node, identity: rows.identity, transactional: true, client: rows.client });
+    return;
+  }
   const statement = parseSql(site.sql);
   const receiver = clientOf(node);
   if (statement.kind === "begin") collected.transactionStatements.push({ at: node.getStart(), kind: "begin", receiver });
@@ -481,7 +488,7 @@ function heldRegion(
   if (acquisition?.callback?.body)
     return { start: acquisition.callback.body.getStart(sourceFile), end: acquisition.callback.body.getEnd() };
   if (entry.transactional) {
-    const client = clientOf(node);
+    const client = entry.client ?? clientOf(node);
     const scope = collected.transactionScopes.filter((s) => s.region.start <= start && start <= s.region.end).pop();
     if (scope)
       return scope.client === undefined || client === scope.client || client.startsWith(`${scope.client}.`)

@@ -1,0 +1,81 @@
+// inconsistent-lock-order's suggestion for two rows locked in argument order through an ORM or query builder (two
+// `update`s keyed by `fromId` then `toId` in one interactive transaction): one statement before them that locks both
+// rows in key order, on the same transaction, so that two opposite calls queue on the first row instead of each
+// holding one. Written in the library's own terms; the lock-order analysis reads it as the whole class held first.
+import {
+  dbAccessOf,
+  enclosingStatement,
+  expressionKey,
+  indentationAt,
+  receiverOf,
+  skipParens,
+  ts,
+  type DbAccess,
+  type Fix,
+  type ProjectRuleContext,
+} from "../server/src/rule-kit";
+
+/** Lock both rows first, in key order: undefined when the two statements are not one library's, table's and key's. */
+export function lockRowsFirstSuggestion(
+  context: Pick<ProjectRuleContext, "fixerFor">,
+  outerCall: ts.CallExpression,
+  innerCall: ts.CallExpression,
+): Fix | undefined {
+  const outer = dbAccessOf(outerCall);
+  const inner = dbAccessOf(innerCall);
+  if (!outer || !inner || outer.library !== inner.library || outer.table !== inner.table) return undefined;
+  const outerKey = keyOf(outer);
+  const innerKey = keyOf(inner);
+  const through = (a: DbAccess) => a.transactionOption ?? a.handle;
+  if (!outerKey || !innerKey || outerKey.column !== innerKey.column || !/^[A-Za-z_]\w*$/.test(outerKey.column)) return undefined;
+  if (!through(outer) || !through(inner) || expressionKey(through(outer)!) !== expressionKey(through(inner)!)) return undefined;
+  const statement = enclosingStatement(outerCall);
+  if (!statement || !ts.isBlock(statement.parent)) return undefined;
+  const text = lockText(outer, outerCall, outerKey.column, [outerKey.value.getText(), innerKey.value.getText()]);
+  if (!text) return undefined;
+  const sourceFile = outerCall.getSourceFile();
+  const fixer = context.fixerFor(sourceFile);
+  const indent = indentationAt(sourceFile, statement.getStart(sourceFile));
+  return fixer.fix(`Lock both rows first, in ${outerKey.column} order`, fixer.insertBefore(statement, `${text}\n${indent}`));
+}
+
+function keyOf(access: DbAccess): { column: string; value: ts.Expression } | undefined {
+  const condition = access.conditions.find((c) => c.operator === "=" && c.value);
+  return condition?.value ? { column: condition.column, value: condition.value } : undefined;
+}
+
+/** The locking statement: knex `whereIn(…).orderBy(…).forUpdate()`, Sequelize `findAll({ lock })`, Prisma `$queryRaw … FOR UPDATE`. */
+function lockText(access: DbAccess, call: ts.CallExpression, column: string, [first, second]: string[]): string | undefined {
+  const keys = `[${first}, ${second}]`;
+  switch (access.library) {
+    case "knex": {
+      const table = rootCall(call);
+      return table && `await ${table.getText()}.whereIn("${column}", ${keys}).orderBy("${column}").forUpdate();`;
+    }
+    case "sequelize": {
+      const model = receiverOf(call);
+      const t = access.transactionOption;
+      if (!model || !t || !ts.isIdentifier(skipParens(model))) return undefined;
+      return `await ${model.getText()}.findAll({ where: { ${column}: ${keys} }, order: [["${column}", "ASC"]], lock: ${t.getText()}.LOCK.UPDATE, transaction: ${t.getText()} });`;
+    }
+    case "prisma": {
+      // `tx.account.update(…)`: the model `Account`, its table by Prisma's default mapping.
+      const model = receiverOf(call);
+      const client =
+        model && ts.isPropertyAccessExpression(skipParens(model)) ? (skipParens(model) as ts.PropertyAccessExpression) : undefined;
+      if (!client) return undefined;
+      const table = client.name.text.charAt(0).toUpperCase() + client.name.text.slice(1);
+      return `await ${client.expression.getText()}.$queryRaw\`SELECT "${column}" FROM "${table}" WHERE "${column}" IN (\${${first}}, \${${second}}) ORDER BY "${column}" FOR UPDATE\`;`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `trx("accounts")` in `trx("accounts").where(…).decrement(…)`. */
+function rootCall(call: ts.CallExpression): ts.CallExpression | undefined {
+  let current: ts.Expression = call;
+  while (ts.isCallExpression(current) && ts.isPropertyAccessExpression(skipParens(current.expression)))
+    current = skipParens((skipParens(current.expression) as ts.PropertyAccessExpression).expression);
+  return ts.isCallExpression(current) && ts.isIdentifier(skipParens(current.expression)) ? current : undefined;
+}

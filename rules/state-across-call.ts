@@ -1,0 +1,82 @@
+// lock-across-await: a mutex section that carries in-memory state across its slow call is no single flight. The
+// guide's "holding a lock during an external call": a value read from shared state before the call (`const current =
+// balances.get(id)`, `const before = this.credits`) is written back to shared state after it (`balances.set(id,
+// current * rate)`, `this.credits = before + amount`). Every caller waits for the call; the usual repair reads under
+// the lock, calls without it, and writes under it again after re-checking. A section whose only state is what the
+// call returns (`if (!cached) cached = await fetch(…)`) is a deliberate single flight and stays unreported.
+import { boundNames, isFunctionLike, skipParens, ts, walk } from "../server/src/rule-kit";
+
+/** Methods that store into a collection (`Map`/`Set`/array state). */
+const STORES = new Set(["set", "add", "push", "unshift", "splice"]);
+
+/** Whether `statements` (a critical section) read state into a local before the statement holding `slow`, and write it back after. */
+export function carriesStateAcross(statements: readonly ts.Statement[], slow: ts.Node): boolean {
+  const index = statements.findIndex((s) => s.getStart() <= slow.getStart() && slow.getEnd() <= s.getEnd());
+  if (index < 0) return false;
+  // Each local read from state, with the state it was read from (`balances`, `this.credits`).
+  const read = new Map<string, Set<string>>();
+  for (const statement of statements.slice(0, index)) {
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      const states = declaration.initializer ? statesRead(declaration.initializer) : new Set<string>();
+      if (states.size > 0) for (const name of boundNames(declaration.name)) read.set(name.text, states);
+    }
+  }
+  return read.size > 0 && statements.slice(index + 1).some((statement) => writesBack(statement, read));
+}
+
+/** The state a synchronous expression reads: `this.credits` → `this.credits`; `balances.get(id) ?? 0` → `balances`. */
+function statesRead(expr: ts.Expression): Set<string> {
+  const states = new Set<string>();
+  let awaits = false;
+  const visit = (node: ts.Node): void => {
+    if (awaits || isFunctionLike(node)) return;
+    if (ts.isAwaitExpression(node)) awaits = true;
+    else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "get")
+      states.add(stateKey(node.expression.expression));
+    else if (ts.isPropertyAccessExpression(node) && !(ts.isCallExpression(node.parent) && node.parent.expression === node))
+      states.add(stateKey(node));
+    ts.forEachChild(node, visit);
+  };
+  visit(expr);
+  return awaits ? new Set() : states;
+}
+
+function stateKey(expr: ts.Expression): string {
+  return skipParens(expr).getText().replace(/\s+/g, "");
+}
+
+/** `this.x = f(local)`, `state.x += local`, `map.set(k, f(local))`: a store of a value computed from a local, into the state it was read from. */
+function writesBack(statement: ts.Statement, read: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  const from = (value: ts.Node, state: string) => {
+    let seen = false;
+    const check = (n: ts.Node) => {
+      if (ts.isIdentifier(n) && read.get(n.text)?.has(state)) seen = true;
+    };
+    check(value);
+    walk(value, (n) => {
+      check(n);
+      return !seen;
+    });
+    return seen;
+  };
+  let found = false;
+  walk(statement, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+    ) {
+      const target = skipParens(node.left);
+      found = ts.isPropertyAccessExpression(target) && from(node.right, stateKey(target));
+    } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && STORES.has(node.expression.name.text)) {
+      // The value stored: the last argument (`set(key, value)`), or every one (`push(a, b)`).
+      const state = stateKey(node.expression.expression);
+      const values = node.expression.name.text === "set" ? node.arguments.slice(-1) : [...node.arguments];
+      found = values.some((v) => from(v, state));
+    }
+    return !found;
+  });
+  return found;
+}

@@ -1,0 +1,193 @@
+// Database accesses of project functions, seen at their call sites. `const a = await this.accounts.get(id)` reads a
+// row when `get` returns what `prisma.account.findUnique({ where: { id } })` read; `await this.accounts.setBalance(id,
+// b)` writes `balance` when `setBalance` runs `update({ where: { id }, data: { balance } })`. The access at the call
+// site is the function's own, restated in the caller's terms: its handle, WHERE values and written values become the
+// arguments the function passes on (a value the function computes itself is unknown here and left out), and `through`
+// keeps the statement and the calls down to it, for the chain a finding shows. Callees are found by summaries.ts's
+// resolver (the checker, across files); the walk is bounded in depth and a cycle contributes nothing.
+import { ts } from "../../engine/ts";
+import {
+  CALL_KINDS,
+  NodeFacts,
+  boundNames,
+  enclosingFunction,
+  functionName,
+  nodesOfKinds,
+  propertyValue,
+  skipAwait,
+  skipParens,
+  type FunctionLike,
+} from "../ast";
+import { parameterOf, type CalleeResolver } from "../summaries";
+import { runsIn, transactionScopeOf } from "../transactions";
+import { dbAccessOf, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
+import { isPrismaAtomic } from "./prisma";
+import { objectAssignments } from "./shapes";
+import { placeholderValue } from "./sql-drivers";
+
+/** How deep a chain of wrappers is followed. */
+export const MAX_WRAPPER_DEPTH = 3;
+
+const atCall = new NodeFacts<ts.CallExpression, Map<DbAccess, DbAccess>>();
+
+/**
+ * `inner`, an access of `callee` (a read it returns, the write it runs), as the call `call` of `callee` performs it.
+ * One object per call and access, so that flows can compare accesses by identity.
+ */
+export function accessAtCall(call: ts.CallExpression, callee: FunctionLike, inner: DbAccess): DbAccess {
+  let byInner = atCall.get(call);
+  if (!byInner) atCall.set(call, (byInner = new Map()));
+  let access = byInner.get(inner);
+  if (!access) byInner.set(inner, (access = restate(call, callee, inner)));
+  return access;
+}
+
+function restate(call: ts.CallExpression, callee: FunctionLike, inner: DbAccess): DbAccess {
+  const parameters = parameterNames(callee);
+  const argumentFor = (expr: ts.Expression): ts.Expression | undefined => {
+    const index = parameterOf(expr, parameters);
+    if (index < 0 || call.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return undefined;
+    const argument = call.arguments[index];
+    if (!argument) return undefined;
+    // `update({ id, data }: Input)` / `input.data`: the property of an object literal passed, where it is one.
+    const node = skipParens(expr);
+    const property = ts.isIdentifier(node) && !ts.isIdentifier(callee.parameters[index]!.name) ? node.text : undefined;
+    const member = ts.isPropertyAccessExpression(node) && ts.isIdentifier(skipParens(node.expression)) ? node.name.text : undefined;
+    return propertyValue(argument, property ?? member ?? "") ?? argument;
+  };
+  // A WHERE value is the argument only where the function compares the parameter itself.
+  const exactly = (expr: ts.Expression) => {
+    const node = skipAwait(expr);
+    return ts.isIdentifier(node) || (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression))
+      ? argumentFor(node)
+      : undefined;
+  };
+  const handle = inner.handle && exactly(inner.handle);
+  const transactionOption = inner.transactionOption && exactly(inner.transactionOption);
+  const conditions: AccessCondition[] = inner.conditions.map((c) => {
+    const value = c.value && exactly(c.value);
+    return { column: c.column, operator: c.operator, ...(value ? { value } : {}) };
+  });
+  const access: DbAccess = {
+    node: call,
+    library: inner.library,
+    kind: inner.kind,
+    assignments: assignmentsAtCall(inner, argumentFor),
+    conditions,
+    through: {
+      access: inner.through?.access ?? inner,
+      calls: inner.through ? [inner.node as ts.CallExpression, ...inner.through.calls] : [],
+    },
+  };
+  if (inner.table !== undefined) access.table = inner.table;
+  if (handle) access.handle = handle;
+  if (transactionOption) access.transactionOption = transactionOption;
+  if (inner.insert) access.insert = true;
+  if (inner.entityClass) access.entityClass = inner.entityClass;
+  if (inner.optimistic) access.optimistic = true;
+  const entity = inner.entity && exactly(inner.entity);
+  if (entity) access.entity = entity;
+  // A row lock outlives the function only on a transaction its caller passes in: one this call site runs in, or a
+  // parameter of the function around the call (whose own caller decides).
+  if (inner.lock && (handle || transactionOption)) {
+    const scope = transactionScopeOf(call);
+    const passedOn = parameterOf(handle ?? transactionOption!, parameterNames(enclosingFunction(call))) >= 0;
+    if (passedOn || (scope && runsIn(access, scope))) access.lock = inner.lock;
+  }
+  return access;
+}
+
+/**
+ * The columns the call writes: each assignment of the function whose value comes from a parameter becomes the
+ * argument; a literal stays; anything else is a column written with an unknown value. A parameter that is the whole
+ * written object (`data: dto`, `{ ...dto }`, TypeORM `update(id, dto)`) becomes the properties of the object literal
+ * passed, when one is.
+ */
+function assignmentsAtCall(inner: DbAccess, argumentFor: (expr: ts.Expression) => ts.Expression | undefined): AccessAssignment[] {
+  if (inner.kind !== "write") return [];
+  const atomic = inner.library === "prisma" ? isPrismaAtomic : () => false;
+  const expand = (object: ts.Expression | undefined): AccessAssignment[] | undefined => {
+    const argument = object && argumentFor(object);
+    return argument && ts.isObjectLiteralExpression(skipParens(argument)) ? objectAssignments(argument, atomic) : undefined;
+  };
+  if (inner.assignments.length === 0 && !inner.sql) return expand(wholeDataOf(inner)) ?? [];
+  return inner.assignments.flatMap((a): AccessAssignment[] => {
+    if (a.column === "...") return expand(a.value) ?? [];
+    const { value: innerValue, sql: _sql, ...rest } = a;
+    const values = innerValue ? [innerValue] : (a.sql?.placeholders ?? []).map((p) => placeholderValue(inner, p));
+    const value = values.map((v) => v && (isLiteral(v) ? v : argumentFor(v))).find((v) => v !== undefined);
+    // A SQL assignment computed from the column itself (`balance = balance - $1`) stays atomic.
+    return [{ ...rest, atomic: a.atomic || !!a.sql?.selfRelative, ...(value ? { value } : {}) }];
+  });
+}
+
+/** The written object when it is not a literal: Prisma `data: dto`, TypeORM `repo.update(criteria, dto)`. */
+function wholeDataOf(write: DbAccess): ts.Expression | undefined {
+  const call = write.node;
+  if (!ts.isCallExpression(call)) return undefined;
+  if (write.library === "prisma") return propertyValue(call.arguments[0], "data") ?? propertyValue(call.arguments[0], "update");
+  if (write.library === "typeorm" && !write.entity) return call.arguments[call.arguments.length - 1];
+  return undefined;
+}
+
+function isLiteral(expr: ts.Expression): boolean {
+  const node = skipParens(expr);
+  return (
+    ts.isStringLiteral(node) ||
+    ts.isNumericLiteral(node) ||
+    ts.isNoSubstitutionTemplateLiteral(node) ||
+    node.kind === ts.SyntaxKind.TrueKeyword ||
+    node.kind === ts.SyntaxKind.FalseKeyword ||
+    node.kind === ts.SyntaxKind.NullKeyword
+  );
+}
+
+function parameterNames(fn: FunctionLike | undefined): Array<Set<string>> {
+  return fn ? fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text))) : [];
+}
+
+const writeSummaries = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, DbAccess | null>>();
+
+/**
+ * The write a call of a project wrapper runs (`this.levels.update(id, { qty })`), restated at the call: a function
+ * whose body runs exactly one database write, itself or through a wrapper of its own, and no read. A function that
+ * does more is a service step of its own, not a way of writing.
+ */
+export function wrappedWriteAt(call: ts.CallExpression, resolve: CalleeResolver, depth = 0): DbAccess | undefined {
+  if (call.arguments.length === 0 || depth >= MAX_WRAPPER_DEPTH) return undefined;
+  const callee = resolve(call);
+  if (!callee?.body) return undefined;
+  let summaries = writeSummaries.get(resolve);
+  if (!summaries) writeSummaries.set(resolve, (summaries = new NodeFacts()));
+  let inner = summaries.get(callee);
+  if (inner === undefined) {
+    summaries.set(callee, null); // a cycle writes nothing
+    inner = onlyWriteOf(callee, resolve, depth) ?? null;
+    summaries.set(callee, inner);
+  }
+  return inner ? accessAtCall(call, callee, inner) : undefined;
+}
+
+function onlyWriteOf(fn: FunctionLike, resolve: CalleeResolver, depth: number): DbAccess | undefined {
+  const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body!, CALL_KINDS, { skipFunctions: true });
+  if (ts.isCallExpression(fn.body!) || ts.isTaggedTemplateExpression(fn.body!)) calls.unshift(fn.body);
+  let write: DbAccess | undefined;
+  for (const call of calls) {
+    const access = dbAccessOf(call) ?? (ts.isCallExpression(call) ? wrappedWriteAt(call, resolve, depth + 1) : undefined);
+    if (!access) continue;
+    if (access.kind !== "write" || write || access.flush) return undefined;
+    write = access;
+  }
+  return write;
+}
+
+/** The steps of an access made through project functions, for related locations: each call down, then the statement. */
+export function stepsThrough(access: DbAccess, what: "row read" | "row written"): Array<{ node: ts.Node; message: string }> {
+  if (!access.through) return [];
+  const nodes = [...access.through.calls, access.through.access.node];
+  return nodes.map((node, i) => {
+    const fn = enclosingFunction(node);
+    const name = fn ? `\`${functionName(fn)}\`` : "the function";
+    return { node, message: i === nodes.length - 1 ? `${what} here, in ${name}` : `through ${name}` };
+  });
+}

@@ -1,0 +1,32 @@
+// Rows an ORM or query-builder statement locks, for lock order: a write (`tx.account.update({ where: { id } })`,
+// `trx("accounts").where({ id }).decrement(…)`, `Account.increment(…, { where: { id }, transaction: t })`) or a locking
+// read inside a transaction holds the row it names by key until the transaction ends. Raw SQL is summary.ts's
+// (`rowLockOf`); this is the same question asked of db/'s recognisers. A locking read of a set of rows (`whereIn("id",
+// keys).forUpdate()`, `where: { id: [a, b] }`) holds the class with no key, as `id = ANY($1) … FOR UPDATE` does. A write
+// that names no row by its key (`repo.save(entity)`, a flush) says nothing about which row it waits for.
+import { ts } from "../../engine/ts";
+import { expressionKey, skipParens } from "../ast";
+import { dbAccessOf, isPrimaryKey } from "../db";
+import type { LockClass, LockIdentity } from "./lock-class";
+
+/** The row (or rows) `node` locks, and the handle (`tx`, `trx`, `t`) whose transaction holds them. */
+export function ormRowLockOf(
+  node: ts.CallExpression | ts.TaggedTemplateExpression,
+): { identity: LockIdentity; client: string } | undefined {
+  const access = dbAccessOf(node);
+  if (!access || access.sql || access.library === "redis" || access.insert || !access.table) return undefined;
+  const lockingRead = access.kind === "read" && (access.lock === "update" || access.lock === "no key update");
+  const through = access.transactionOption ?? access.handle;
+  if ((access.kind !== "write" && !lockingRead) || !through) return undefined;
+  // One row by its own key (the two accounts of a transfer). A set of rows under a parent key (`updateMany({ where: {
+  // collectionId } })`) is not counted: services lock such sets first in ways not followed here (a helper's
+  // `IN (…) FOR UPDATE` on the transaction).
+  const equality = access.conditions.find(
+    (c) => c.operator === "=" && c.value && isPrimaryKey(c.column) && !ts.isArrayLiteralExpression(skipParens(c.value)),
+  );
+  const lockClass: LockClass = { id: `rows:${access.table}`, label: `${access.table} rows`, kind: "row-lock" };
+  const client = expressionKey(through);
+  if (equality?.value)
+    return { identity: { lockClass, key: equality.value, keyDomain: equality.column.toLowerCase(), declarationFiles: [] }, client };
+  return lockingRead ? { identity: { lockClass, declarationFiles: [] }, client } : undefined;
+}

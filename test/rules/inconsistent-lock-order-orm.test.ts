@@ -1,0 +1,146 @@
+// inconsistent-lock-order on rows written through ORMs and query builders: a transfer that updates the `from` row
+// and then the `to` row inside one interactive transaction (Prisma, TypeORM, knex, Sequelize) deadlocks against the
+// opposite transfer. The suggestion locks both rows first, in key order, in the library's own terms; the code it
+// produces, rows put in order by the code itself, and statements outside a transaction stay silent.
+import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
+import { runRuleTests } from "../helpers/rule-tester";
+
+/** A NestJS service whose transfer runs `body` inside `this.prisma.$transaction(async (tx) => …)`. */
+const prismaTransfer = (body: string) => `import { Injectable } from "@nestjs/common";
+import { PrismaClient } from "@prisma/client";
+@Injectable()
+export class TransfersService {
+  constructor(private readonly prisma: PrismaClient) {}
+  async transfer(fromId: string, toId: string, amount: number) {
+    await this.prisma.$transaction(async (tx) => {
+${body}
+    });
+  }
+}`;
+
+const PRISMA_UPDATES = `      await tx.account.update({ where: { id: fromId }, data: { balance: { decrement: amount } } });
+      await tx.account.update({ where: { id: toId }, data: { balance: { increment: amount } } });`;
+const PRISMA_LOCK = `      await tx.$queryRaw\`SELECT "id" FROM "Account" WHERE "id" IN (\${fromId}, \${toId}) ORDER BY "id" FOR UPDATE\`;\n`;
+
+/** An Express-style knex transfer running `body` inside `knex.transaction(async (trx) => …)`. */
+const knexTransfer = (body: string) => `import { Knex } from "knex";
+export async function transfer(knex: Knex, fromId: number, toId: number, amount: number) {
+  await knex.transaction(async (trx) => {
+${body}
+  });
+}`;
+
+const KNEX_UPDATES = `    await trx("accounts").where({ id: fromId }).decrement("balance", amount);
+    await trx("accounts").where({ id: toId }).increment("balance", amount);`;
+const KNEX_LOCK = `    await trx("accounts").whereIn("id", [fromId, toId]).orderBy("id").forUpdate();\n`;
+
+/** A Sequelize transfer running `body` inside a managed `sequelize.transaction(async (t) => …)`. */
+const sequelizeTransfer = (body: string) => `import { Sequelize } from "sequelize";
+import { Account } from "./models";
+export async function transfer(sequelize: Sequelize, fromId: number, toId: number, amount: number) {
+  await sequelize.transaction(async (t) => {
+${body}
+  });
+}`;
+
+const SEQUELIZE_UPDATES = `    await Account.decrement("balance", { by: amount, where: { id: fromId }, transaction: t });
+    await Account.increment("balance", { by: amount, where: { id: toId }, transaction: t });`;
+const SEQUELIZE_LOCK = `    await Account.findAll({ where: { id: [fromId, toId] }, order: [["id", "ASC"]], lock: t.LOCK.UPDATE, transaction: t });\n`;
+
+const SWAPPED = (holder: string, lock: string, first = "fromId", second = "toId") => ({
+  messageId: "rowsInArgumentOrder",
+  data: {
+    holder: `\`${holder}\``,
+    lock: `\`${lock}\``,
+    first: `\`${first}\``,
+    second: `\`${second}\``,
+    outcome: "wait for the other until the database detects the deadlock and aborts one of them with an error",
+  },
+});
+
+runRuleTests(inconsistentLockOrder, {
+  valid: [
+    { name: "Prisma: both rows locked first in id order (the suggestion applied)", code: prismaTransfer(PRISMA_LOCK + PRISMA_UPDATES) },
+    { name: "knex: both rows locked first with whereIn … orderBy … forUpdate", code: knexTransfer(KNEX_LOCK + KNEX_UPDATES) },
+    {
+      name: "Sequelize: both rows locked first with findAll({ lock, order })",
+      code: sequelizeTransfer(SEQUELIZE_LOCK + SEQUELIZE_UPDATES),
+    },
+    {
+      name: "Prisma: the code puts the two ids in order before updating",
+      code: prismaTransfer(`      const [first, second] = fromId < toId ? [fromId, toId] : [toId, fromId];
+      await tx.account.update({ where: { id: first }, data: { version: { increment: 1 } } });
+      await tx.account.update({ where: { id: second }, data: { version: { increment: 1 } } });`),
+    },
+    {
+      name: "Prisma: two updates outside any transaction (each row lock ends with its statement)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function transfer(fromId: string, toId: string, amount: number) {
+  await prisma.account.update({ where: { id: fromId }, data: { balance: { decrement: amount } } });
+  await prisma.account.update({ where: { id: toId }, data: { balance: { increment: amount } } });
+}`,
+    },
+    {
+      name: "knex: the owner's rows by user id, then one account by id: two ways of selecting, not two keys of one kind",
+      code: knexTransfer(`    await trx("accounts").where({ user_id: fromId }).update({ frozen: true });
+    await trx("accounts").where({ id: toId }).increment("balance", amount);`),
+    },
+  ],
+  invalid: [
+    {
+      name: "Prisma interactive transaction (NestJS): the from row, then the to row",
+      code: prismaTransfer(PRISMA_UPDATES),
+      errors: [
+        {
+          line: 9,
+          column: 13,
+          ...SWAPPED("TransfersService.transfer", "account rows"),
+          related: [{ line: 8, message: "`account rows` acquired here by `TransfersService.transfer`" }],
+          suggestions: [{ title: "Lock both rows first, in id order", output: prismaTransfer(PRISMA_LOCK + PRISMA_UPDATES) }],
+        },
+      ],
+    },
+    {
+      name: "TypeORM transaction: decrement the from row, then increment the to row",
+      code: `import { DataSource } from "typeorm";
+import { Account } from "./account.entity";
+export class TransfersService {
+  constructor(private readonly dataSource: DataSource) {}
+  async transfer(fromId: number, toId: number, amount: number) {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.decrement(Account, { id: fromId }, "balance", amount);
+      await manager.increment(Account, { id: toId }, "balance", amount);
+    });
+  }
+}`,
+      errors: [{ line: 8, column: 13, ...SWAPPED("TransfersService.transfer", "account rows"), related: [{ line: 7 }] }],
+    },
+    {
+      name: "knex transaction: decrement then increment",
+      code: knexTransfer(KNEX_UPDATES),
+      errors: [
+        {
+          line: 5,
+          column: 11,
+          ...SWAPPED("transfer", "accounts rows"),
+          related: [{ line: 4 }],
+          suggestions: [{ title: "Lock both rows first, in id order", output: knexTransfer(KNEX_LOCK + KNEX_UPDATES) }],
+        },
+      ],
+    },
+    {
+      name: "Sequelize managed transaction: decrement then increment with transaction: t",
+      code: sequelizeTransfer(SEQUELIZE_UPDATES),
+      errors: [
+        {
+          line: 6,
+          column: 11,
+          ...SWAPPED("transfer", "account rows"),
+          related: [{ line: 5 }],
+          suggestions: [{ title: "Lock both rows first, in id order", output: sequelizeTransfer(SEQUELIZE_LOCK + SEQUELIZE_UPDATES) }],
+        },
+      ],
+    },
+  ],
+});
