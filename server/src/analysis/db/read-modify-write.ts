@@ -112,7 +112,7 @@ function readOf(expr: ts.Expression, resolve: CalleeResolver, depth = 0): ReadVa
   const node = skipAwait(expr);
   // `id ? await prisma.x.findFirst(…) : null`: the row read, when there is one.
   if (ts.isConditionalExpression(node)) {
-    const [whenTrue, whenFalse] = [readOf(node.whenTrue, depth), readOf(node.whenFalse, depth)];
+    const [whenTrue, whenFalse] = [readOf(node.whenTrue, resolve, depth), readOf(node.whenFalse, resolve, depth)];
     const nothing = (branch: ts.Expression) => {
       const value = skipParens(branch);
       return value.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(value) && value.text === "undefined");
