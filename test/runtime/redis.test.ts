@@ -1,5 +1,5 @@
-// Redis leases against the real server: exclusion across processes, fencing, renewal, and faults (SIGSTOP, a
-// holder killed, the key taken away).
+// Redis leases against the real server: exclusion across processes, fencing, renewal, and faults (SIGSTOP of a
+// server of the test's own, a holder killed, the key taken away).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -9,6 +9,7 @@ import { lockAll, LeaseLostError, NotAvailableError, StaleFenceError, TimeoutErr
 import { createRedisLockProvider, fencedGet, fencedSet, fromNodeRedis, type Lease } from "@locksmith/runtime/redis";
 import { connectPg, connectRedis, suffix, until } from "./services";
 import { assertMutualExclusion, exitOf, lineFrom, spawnWorker } from "./multiprocess";
+import { RedisServer } from "./redis-server";
 
 describe("Redis leases", () => {
   let redis: Redis;
@@ -163,10 +164,26 @@ describe("Redis leases", () => {
   });
 
   test("Redis paused with SIGSTOP: the signal aborts before the TTL ends, and the stale holder's fencedSet is rejected", async () => {
+    // A server of the test's own: pausing the shared one would stall every other client on the machine.
+    const server = await RedisServer.start(false);
+    const own = server.client();
+    const holder = server.client();
+    try {
+      await pausedHolderLosesItsLease(own, holder);
+    } finally {
+      own.disconnect();
+      holder.disconnect();
+      await server.dispose();
+    }
+  });
+});
+
+/** The holder's lease signal aborts while Redis is paused, and its late fenced write is refused after a new holder's. */
+async function pausedHolderLosesItsLease(redis: Redis, holder: Redis): Promise<void> {
+    const prefix = `rt_paused_${suffix()}:`;
     const info = await redis.info("server");
     const pid = Number(/process_id:(\d+)/.exec(info)![1]);
     const ttlMs = 1000;
-    const holder = await connectRedis();
     // The margin leaves room for timer lateness on a loaded machine; the default is 10% of the TTL.
     const locks = createRedisLockProvider(holder, { prefix, ttlMs, safetyMarginMs: 250 });
     const data = `${prefix}fenced`;
@@ -200,6 +217,4 @@ describe("Redis leases", () => {
     assert.equal((await fencedGet(redis, data))?.value, "written by the new holder");
     await lease!.release();
     await next.release();
-    holder.disconnect();
-  });
-});
+}
