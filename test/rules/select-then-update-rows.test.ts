@@ -308,7 +308,12 @@ export async function reserve(chatId: string, id: string) {
   return parts;
 }`,
       errors: [
-        { line: 14, column: 9, messageId: "lostUpdate", data: { write: "`prisma.chatMessage.updateMany(…)`", column: "`parts`", line: 5 } },
+        {
+          line: 14,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`prisma.chatMessage.updateMany(…)`", column: "`parts`", line: 11 },
+        },
       ],
     },
     {
