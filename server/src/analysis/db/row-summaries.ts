@@ -22,7 +22,7 @@ import { parameterOf, type CalleeResolver } from "../summaries";
 import { runsIn, transactionScopeOf } from "../transactions";
 import { dbAccessOf, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { isPrismaAtomic } from "./prisma";
-import { objectAssignments } from "./shapes";
+import { objectAssignments, whereObjectConditions } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 
 /** How deep a chain of wrappers is followed. */
@@ -64,9 +64,11 @@ function restate(call: ts.CallExpression, callee: FunctionLike, inner: DbAccess)
   };
   const handle = inner.handle && exactly(inner.handle);
   const transactionOption = inner.transactionOption && exactly(inner.transactionOption);
-  const conditions: AccessCondition[] = inner.conditions.map((c) => {
+  const conditions: AccessCondition[] = inner.conditions.flatMap((c) => {
     const value = c.value && exactly(c.value);
-    return { column: c.column, operator: c.operator, ...(value ? { value } : {}) };
+    // `where: { ...args.where }` called with `{ where: { id } }`: the caller's conditions.
+    if (c.column === "..." && value && ts.isObjectLiteralExpression(skipParens(value))) return whereObjectConditions(value);
+    return [{ column: c.column, operator: c.operator, ...(value ? { value } : {}) }];
   });
   const access: DbAccess = {
     node: call,
