@@ -24,7 +24,7 @@ import {
   stringValue,
   type FunctionLike,
 } from "./ast";
-import { alwaysExits } from "./control-flow";
+import { alwaysExits } from "./flow/queries";
 import { acquisitionPaths } from "./lock-holding";
 import type { LockWrapper } from "./lock-wrappers";
 import { scriptSetNxOf, type ScriptSetNx } from "./redis-scripts";
