@@ -12,7 +12,7 @@ import {
   code,
   defineRule,
   enclosingFunction,
-  expressionKey,
+  canonicalKey,
   isDisposedByUsing,
   isInside,
   isReleaseOf,
@@ -231,7 +231,7 @@ function fnName(fn: ts.Node): string {
 /** `this.mutex.release()` somewhere else in the file: the class releases it in another method. */
 function releasedInFile(acquisition: LockAcquisition, sf: ts.SourceFile): boolean {
   if (!acquisition.lockObject) return false;
-  const key = expressionKey(acquisition.lockObject);
+  const key = canonicalKey(acquisition.lockObject);
   let found = false;
   walk(sf, (node) => {
     if (found) return false;
@@ -239,7 +239,7 @@ function releasedInFile(acquisition: LockAcquisition, sf: ts.SourceFile): boolea
       ts.isCallExpression(node) &&
       ts.isPropertyAccessExpression(node.expression) &&
       /^(release|unlock|cancel)$/.test(node.expression.name.text) &&
-      expressionKey(node.expression.expression) === key
+      canonicalKey(node.expression.expression) === key
     )
       found = true;
   });
