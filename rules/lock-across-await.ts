@@ -43,6 +43,8 @@ export const lockAcrossAwait = defineRule({
         "{{call}} {{reason}}, and it is awaited while holding {{lock}}: every other process waiting for {{lock}} waits for it too.",
       underExpiringLease:
         "{{call}} {{reason}}, and it is awaited while holding {{lock}}: if it outlasts the lease, the lock expires mid-call and a second holder can enter the critical section while this one is still in it.",
+      onSomePaths:
+        "{{call}} {{reason}}, and it is awaited where {{lock}} is held on some paths but not on all (released or never taken on the others): on those paths, everything waiting for it waits for this call too.",
       inLockingTransaction:
         "{{call}} {{reason}}, and it is awaited while {{transaction}} holds row locks (taken by {{rowLock}}): every transaction that touches those rows waits for it, and the connection stays checked out of the pool meanwhile.",
     },
@@ -117,8 +119,13 @@ export const lockAcrossAwait = defineRule({
       const move = relevant.length === 1 ? moveBeforeLock(node, lock, context.checker, context.fixer) : undefined;
       const where = { help: ADVICE, span: spanOf(node, context.sourceFile), related, suggestions: move ? [move] : [] };
       const slow = slowCallData(path);
-      if (lock.kind === "transaction") {
-        const rowLock = rowLockDescription(lock.transaction!.rowLocks[0]!);
+      if (!lock.everyPath) {
+        // Released in one branch only, or taken in one: held on some paths here, not all; the message does not claim more.
+        const what = lock.kind === "transaction" ? `the row locks of ${lock.label}` : lock.label;
+        context.report({ messageId: "onSomePaths", data: { ...slow, lock: what }, ...where });
+      } else if (lock.kind === "transaction") {
+        const rowLocks = lock.transaction!.rowLocks;
+        const rowLock = rowLockDescription(rowLocks.find((l) => l.everyPath) ?? rowLocks[0]!);
         context.report({ messageId: "inLockingTransaction", data: { ...slow, transaction: lock.label, rowLock }, ...where });
       } else {
         const messageId = lock.kind === "mutex" ? "underMutex" : lock.expires ? "underExpiringLease" : "underLease";

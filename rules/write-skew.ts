@@ -142,9 +142,11 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
   const scope = scopeOf(write.node, resolve);
   if (scope?.isolation === "serializable") return true;
   // A lock held at the check: a row lock (a parent row's FOR UPDATE, an earlier write) of the write's transaction…
-  if (scope && rowLocksHeldAt(check.read.node, scope, resolve).some((l) => LOCKING.has(l.mode))) return true;
+  // (held on every path to the check: one taken in a branch protects only that branch)…
+  if (scope && rowLocksHeldAt(check.read.node, scope, resolve).some((l) => l.everyPath && LOCKING.has(l.mode))) return true;
   // … a mutex or lease around both …
-  if (locksHeldAt(check.read.node, context.program, () => context.checker).some((l) => l.kind !== "transaction")) return true;
+  if (locksHeldAt(check.read.node, context.program, () => context.checker).some((l) => l.everyPath && l.kind !== "transaction"))
+    return true;
   // … or a transaction-scoped advisory lock taken before it in the same function.
   const fn = enclosingFunction(check.read.node);
   if (

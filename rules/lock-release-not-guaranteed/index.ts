@@ -12,7 +12,7 @@ import {
   code,
   defineRule,
   enclosingFunction,
-  expressionKey,
+  canonicalKey,
   isDisposedByUsing,
   isInside,
   isReleaseOf,
@@ -253,7 +253,7 @@ function releasedInFile(acquisition: LockAcquisition, sf: ts.SourceFile): boolea
   // A lock table is one only where the file deletes its rows: a lock service's `release` method.
   if (acquisition.mechanism === "lock-table") return true;
   if (!acquisition.lockObject) return false;
-  const key = expressionKey(acquisition.lockObject);
+  const key = canonicalKey(acquisition.lockObject);
   let found = false;
   walk(sf, (node) => {
     if (found) return false;
@@ -261,7 +261,7 @@ function releasedInFile(acquisition: LockAcquisition, sf: ts.SourceFile): boolea
       ts.isCallExpression(node) &&
       ts.isPropertyAccessExpression(node.expression) &&
       /^(release|unlock|cancel)$/.test(node.expression.name.text) &&
-      expressionKey(node.expression.expression) === key
+      canonicalKey(node.expression.expression) === key
     )
       found = true;
   });

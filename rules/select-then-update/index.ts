@@ -197,7 +197,8 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
   if (scope && scope === scopeOf(read.node, resolve)) {
     if (isWriteLock(read.lock) || relock) return "row-lock";
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
-    const held = rowLocksHeldAt(read.node, scope, resolve).filter((l) => locking(l.mode));
+    // Held on every path to the read: a lock taken in one branch leaves the other path unprotected.
+    const held = rowLocksHeldAt(read.node, scope, resolve).filter((l) => l.everyPath && locking(l.mode));
     if (held.some((l) => sameTable(l.access.table, read.table) || (!l.chain && locksParentRow(l.access, read)))) return "row-lock";
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";

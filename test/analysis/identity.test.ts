@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ts } from "../../server/src/engine/ts";
 import { canonicalKey, isPartOfHandle } from "../../server/src/analysis/identity";
+import { transactionScopesOf } from "../../server/src/analysis/transactions";
 
 /** The canonical key of the receiver of the call `marker(…)`'s first argument in `code`. */
 function keyOfArgument(code: string): string {
@@ -44,4 +45,23 @@ test("isPartOfHandle: the handle itself or a member of it", () => {
   const expr = (i: number) => (statements[i] as ts.ExpressionStatement).expression;
   assert.equal(isPartOfHandle(expr(1), "tx"), true);
   assert.equal(isPartOfHandle(expr(2), "tx"), false);
+});
+
+test("SET TRANSACTION and COMMIT through an alias of the handle BEGIN ran on are the same transaction's", () => {
+  const code = `export async function f(pool: any) {
+  const client = await pool.connect();
+  const c = client;
+  await client.query("BEGIN");
+  await c.query("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+  await c.query("COMMIT");
+  after();
+}`;
+  const sourceFile = ts.createSourceFile("t.ts", code, ts.ScriptTarget.Latest, true);
+  const [scope] = transactionScopesOf(sourceFile);
+  assert.equal(scope?.handle, "client");
+  assert.equal(scope.isolation, "serializable");
+  const statements = (sourceFile.statements[0] as ts.FunctionDeclaration).body!.statements;
+  const expression = (i: number) => (statements[i] as ts.ExpressionStatement).expression;
+  assert.equal(scope.isOpenAt!(expression(3)), true);
+  assert.equal(scope.isOpenAt!(expression(5)), false);
 });

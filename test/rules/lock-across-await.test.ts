@@ -408,6 +408,29 @@ export class Leader {
   ],
   invalid: [
     {
+      name: "a mutex released in one branch only: the fetch after the merge runs under it on some paths, and the message says so",
+      code: `import { Mutex } from "async-mutex";
+${repo}const lock = new Mutex();
+export async function update(id: string, quick: boolean) {
+  const release = await lock.acquire();
+  const order = await repo.load(id);
+  if (quick) release();
+  await fetch("https://rates.example.com/" + id);
+  if (!quick) release();
+  await repo.save(id, order.total);
+}`,
+      errors: [
+        {
+          line: 8,
+          column: 3,
+          messageId: "onSomePaths",
+          message:
+            "`fetch` makes an HTTP request, as slow as the remote service, and it is awaited where `lock` is held on some paths but not on all (released or never taken on the others): on those paths, everything waiting for it waits for this call too.",
+          related: [{ line: 5, message: "`lock` taken here" }],
+        },
+      ],
+    },
+    {
       name: "an HTTP call in a method a legacy decorator runs under its mutex",
       files: { "src/locks.ts": KEYED_LOCK_MODULE },
       code: `import { Serialized } from "./locks";
@@ -865,7 +888,8 @@ export async function update(id: string) {
         {
           line: 11,
           column: 5,
-          messageId: "underMutex",
+          // Held when the load or save threw; not when release() itself did.
+          messageId: "onSomePaths",
           data: { call: "`setTimeout`", reason: "sleeps", lock: "`lock`" },
           related: [{ line: 5, message: "`lock` taken here" }],
         },
@@ -888,7 +912,7 @@ export async function update(id: string, exclusive: boolean) {
         {
           line: 8,
           column: 3,
-          messageId: "underMutex",
+          messageId: "onSomePaths",
           data: { ...FETCH, lock: "`lock`" },
           related: [{ line: 6, message: "`lock` taken here" }],
         },
@@ -1106,7 +1130,7 @@ export async function settle(id: string) {
         {
           line: 9,
           column: 5,
-          messageId: "underExpiringLease",
+          messageId: "onSomePaths",
           data: { call: "`setTimeout`", reason: "sleeps", lock: "`redlock` key [`settle:${id}`]" },
         },
       ],

@@ -38,6 +38,22 @@ const BUSY_KEY = "the key stays marked busy, and every later call for it is turn
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
+      name: "a lock object taken through a const alias and released through the field it aliases",
+      code: `import { Mutex } from "async-mutex";
+export class Ledger {
+  private readonly mutex = new Mutex();
+  async post(entry: string): Promise<void> {
+    const m = this.mutex;
+    await m.acquire();
+    try {
+      await fetch("https://ledger.example.com/" + entry);
+    } finally {
+      this.mutex.release();
+    }
+  }
+}`,
+    },
+    {
       name: "Redis SET NX keyed by a key-building helper, released with the same call in finally",
       code: `import Redis from "ioredis";
 const redis = new Redis();

@@ -4,6 +4,32 @@ import { runRuleTests } from "../helpers/rule-tester";
 runRuleTests(writeSkew, {
   valid: [
     {
+      name: "NestJS + Prisma: a switch under the admin count that only warns in one case does not decide the demotion",
+      code: `import { BadRequestException, Injectable, Logger } from "@nestjs/common";
+import { PrismaService } from "../prisma/prisma.service";
+
+@Injectable()
+export class MembersService {
+  private readonly logger = new Logger(MembersService.name);
+  constructor(private readonly prisma: PrismaService) {}
+
+  async demote(orgId: string, memberId: string, policy: "reject" | "warn"): Promise<void> {
+    const admins = await this.prisma.member.count({ where: { orgId, role: "ADMIN" } });
+    if (admins <= 1) {
+      switch (policy) {
+        case "reject":
+          throw new BadRequestException("An organisation needs at least one admin");
+        case "warn":
+          this.logger.warn("Demoting the last admin");
+          break;
+      }
+    }
+    await this.prisma.member.update({ where: { id: memberId }, data: { role: "MEMBER" } });
+  }
+}
+`,
+    },
+    {
       name: "Next.js + Prisma: a valid sign-in token found, then every token of that address deleted (consumed)",
       code: `import { prisma } from "@acme/db";
 
@@ -310,6 +336,42 @@ export async function recordAudit(organizationId: string, action: string) {
     },
   ],
   invalid: [
+    {
+      name: "NestJS + Prisma: the guard under the admin count leaves through a switch whose every case throws or returns",
+      code: `import { BadRequestException, ForbiddenException, Injectable } from "@nestjs/common";
+import { PrismaService } from "../prisma/prisma.service";
+
+@Injectable()
+export class MembersService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async demote(orgId: string, memberId: string, policy: "reject" | "ignore"): Promise<void> {
+    const admins = await this.prisma.member.count({ where: { orgId, role: "ADMIN" } });
+    if (admins <= 1) {
+      switch (policy) {
+        case "reject":
+          throw new BadRequestException("An organisation needs at least one admin");
+        default:
+          return;
+      }
+    }
+    await this.prisma.member.update({ where: { id: memberId }, data: { role: "MEMBER" } });
+  }
+}
+`,
+      errors: [
+        {
+          line: 18,
+          column: 11,
+          endLine: 18,
+          endColumn: 91,
+          messageId: "shrinks",
+          message:
+            "Two concurrent requests can both pass the check of `this.prisma.member.count(…)` at line 9 before either updates with `this.prisma.member.update(…)` at line 18: both do, and the set ends below the minimum the check enforces.",
+          related: [{ line: 9, message: "set checked here, with nothing locking it" }],
+        },
+      ],
+    },
     {
       name: "NestJS + Prisma: the member is an owner and the owner count === 1 refuses, else the role changes by compound key",
       code: `import { Injectable } from "@nestjs/common";

@@ -1,31 +1,8 @@
-// Syntactic questions about statement lists ("does this branch always leave?", "what follows this statement?") for
-// recognisers and fixes that work on the shape of the code. Questions about paths go to flow/ (graphs and dataflow).
+// Syntactic questions about statement lists ("what follows this statement?", "where would a try/finally start?") for
+// fixes that edit the shape of the code. Questions about paths ("does this branch always leave?") go to
+// flow/queries.ts, which answers them on the control-flow graph.
 import { ts } from "../engine/ts";
 import { isFunctionLike } from "./ast";
-
-/** True if executing `statement` never falls through to the next statement (return, throw, break, continue). */
-export function alwaysExits(statement: ts.Statement | undefined): boolean {
-  if (!statement) return false;
-  if (
-    ts.isReturnStatement(statement) ||
-    ts.isThrowStatement(statement) ||
-    ts.isBreakStatement(statement) ||
-    ts.isContinueStatement(statement)
-  )
-    return true;
-  if (ts.isBlock(statement)) return statement.statements.some((s) => alwaysExits(s));
-  if (ts.isIfStatement(statement)) return alwaysExits(statement.thenStatement) && alwaysExits(statement.elseStatement);
-  if (ts.isTryStatement(statement)) {
-    if (statement.finallyBlock && alwaysExits(statement.finallyBlock)) return true;
-    return alwaysExits(statement.tryBlock) && (!statement.catchClause || alwaysExits(statement.catchClause.block));
-  }
-  if (ts.isExpressionStatement(statement)) {
-    // process.exit(...) never returns.
-    const e = statement.expression;
-    return ts.isCallExpression(e) && e.expression.getText() === "process.exit";
-  }
-  return false;
-}
 
 /** The statement list (block, case clause or source file) that directly contains `statement`. */
 export function containingStatements(statement: ts.Statement): readonly ts.Statement[] | undefined {

@@ -1,6 +1,7 @@
 // Where a lock is held inside a function: the callback of a scoped form (`runExclusive(fn)`, `redlock.using`,
-// `withLease`), the code between an acquisition and the release that runs before it on every path, and the part of a
-// database transaction after its first row lock (FOR UPDATE, UPDATE, an ORM lock option) until COMMIT/ROLLBACK. Also
+// `withLease`), the code an acquisition reaches before a release (lock-holding.ts), and the part of a database
+// transaction after a row lock (FOR UPDATE, UPDATE, an ORM lock option) until COMMIT/ROLLBACK (rowLocksHeldAt), each
+// along paths: held on some path to a node, and whether on every path (what "is this protected?" asks). Also
 // which DEL/UNLINK/EVAL calls of a file release which SET NX lock. Built on locks.ts and transactions.ts, so "what is
 // a lock" and "what is a transaction" mean the same thing as everywhere else.
 import type { DeclaredLocks } from "../engine/types";
@@ -219,8 +220,13 @@ export interface HeldLock {
   callback?: FunctionLike;
   /** For transactions: the scope and the row locks held at the node asked about. */
   transaction?: { scope: TransactionScope; rowLocks: RowLock[] };
-  /** For mutexes and leases: whether another node of the same function runs while it is held. */
+  /** For mutexes and leases: whether another node of the same function may run while it is held. */
   holds?: (node: ts.Node) => boolean;
+  /**
+   * From locksHeldAt: whether it is held on every path to the node asked about. A lock released in one branch only,
+   * or a transaction whose row locks are taken in one branch only, is held on some paths to the code after the merge.
+   */
+  everyPath: boolean;
 }
 
 const LEASE_MECHANISMS = new Set(["redis-set-nx", "redlock", "redis-semaphore", "lease", "pg-advisory", "mysql-named", "lock-table"]);
@@ -230,7 +236,10 @@ interface Region {
   lock: HeldLock;
   /** The function whose own code (not nested functions') the lock is held over: a cheap first test for `contains`. */
   scope: ts.Node;
+  /** Held on some path to `node`. */
   contains(node: ts.Node): boolean;
+  /** Held on every path to `node`. */
+  containsOnEveryPath(node: ts.Node): boolean;
 }
 
 const regionCache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, Region[]>>();
@@ -252,26 +261,28 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
       expires: acquisition.expires,
       takenAt: acquisition.call,
       acquisition,
+      everyPath: true,
     };
     if (acquisition.style === "scoped") {
       const callback = acquisition.callback;
       if (!callback) continue;
       lock.callback = callback;
-      regions.push({ lock, scope: callback, contains: (node) => enclosingFunction(node) === callback });
+      const contains = (node: ts.Node) => enclosingFunction(node) === callback;
+      regions.push({ lock, scope: callback, contains, containsOnEveryPath: contains });
       continue;
     }
     if (acquisition.transactionScoped) continue; // held until COMMIT: covered by the transaction's own region
     const fn = enclosingFunction(acquisition.call) ?? sourceFile;
     // `using lock = …`: held to the end of the block, whatever is called in it.
     const usingBlock = isDisposedByUsing(acquisition) ? outerBlock(acquisition.call) : undefined;
+    if (usingBlock) {
+      const contains = (node: ts.Node) =>
+        (enclosingFunction(node) ?? sourceFile) === fn && node.getStart() >= acquisition.call.end && isInside(node, usingBlock);
+      regions.push({ lock, scope: fn, contains, containsOnEveryPath: contains });
+      continue;
+    }
     const paths = acquisitionPaths(acquisition);
-    regions.push({
-      lock,
-      scope: fn,
-      contains: usingBlock
-        ? (node) => (enclosingFunction(node) ?? sourceFile) === fn && node.getStart() >= acquisition.call.end && isInside(node, usingBlock)
-        : (node) => paths.heldAt(node),
-    });
+    regions.push({ lock, scope: fn, contains: (node) => paths.heldAt(node), containsOnEveryPath: (node) => paths.heldOnEveryPath(node) });
   }
   for (const region of regions) region.lock.holds = region.contains;
   cache.set(sourceFile, regions);
@@ -289,27 +300,31 @@ function transactionLabel(scope: TransactionScope): string {
 }
 
 /**
- * The locks held while `node` runs, innermost first: mutexes and leases whose critical section contains it (in the
+ * The locks that may be held while `node` runs, innermost first: mutexes and leases held on some path to it (in the
  * same function: code in a nested function runs at another time), and its transaction when that holds row locks by
- * then.
+ * then; each says whether it is held on every path (`everyPath`). A rule that asks "is this protected?" wants
+ * `everyPath`; one that asks "can this run while the lock is held?" (lock-across-await) takes them all.
  */
 export function locksHeldAt(node: ts.Node, program: ts.Program, checker: () => ts.TypeChecker, declared?: DeclaredLocks): HeldLock[] {
   const sourceFile = node.getSourceFile();
   const runsIn = enclosingFunction(node) ?? sourceFile;
   const held = lockRegionsOf(sourceFile, program, checker, declared)
     .filter((region) => region.scope === runsIn && region.contains(node))
-    .map((region) => region.lock)
+    .map((region) => ({ ...region.lock, everyPath: region.containsOnEveryPath(node) }))
     .sort((a, b) => b.takenAt.getStart() - a.takenAt.getStart());
   const scope = transactionScopeOf(node);
   if (scope && (scope.callback ? enclosingFunction(node) === scope.callback : enclosingFunction(node) === enclosingFunction(scope.start))) {
     const rowLocks = rowLocksHeldAt(node, scope, calleeResolver(program, checker));
-    if (rowLocks.length > 0)
+    // Named by a lock held on every path when there is one.
+    const first = rowLocks.find((lock) => lock.everyPath) ?? rowLocks[0];
+    if (first)
       held.push({
         kind: "transaction",
         label: transactionLabel(scope),
         expires: false,
-        takenAt: rowLocks[0]!.chain?.[0] ?? rowLocks[0]!.access.node,
+        takenAt: first.chain?.[0] ?? first.access.node,
         transaction: { scope, rowLocks },
+        everyPath: rowLocks.some((lock) => lock.everyPath),
       });
   }
   return held;

@@ -27,6 +27,8 @@ export interface AcquisitionPaths {
    * it since (code of the acquisition's own function; nested functions run at other times).
    */
   heldAt(node: ts.Node): boolean;
+  /** Whether the lock is held on every path to `node` (a release in one branch only ends this after the merge). */
+  heldOnEveryPath(node: ts.Node): boolean;
   /** The first thing (in source order) that takes some path out of the function with the lock held; undefined when every path releases it. */
   leak(): Leak | undefined;
   /** Whether the function may return normally with the lock held, and may return without it (a helper handing the lock to its caller). */
@@ -115,12 +117,21 @@ class HoldingAnalysis implements AcquisitionPaths {
   }
 
   heldAt(node: ts.Node): boolean {
+    return (this.stateAt(node) & HELD) !== 0;
+  }
+
+  heldOnEveryPath(node: ts.Node): boolean {
+    return this.stateAt(node) === HELD;
+  }
+
+  /** The possibilities at `node`: FREE outside the acquisition's function and inside the acquisition itself. */
+  private stateAt(node: ts.Node): Holding {
     const root = this.graph.root;
-    if ((enclosingFunction(node) ?? node.getSourceFile()) !== root) return false;
+    if ((enclosingFunction(node) ?? node.getSourceFile()) !== root) return FREE;
     // The acquisition's own expression (`await mutex.acquire()`) runs before the lock is held.
-    if (isInside(this.call, node) || isInside(node, this.call)) return false;
+    if (isInside(this.call, node) || isInside(node, this.call)) return FREE;
     const element = elementAt(this.graph, node);
-    return element !== undefined && !isInside(this.call, element) && ((this.solution.before(element) ?? FREE) & HELD) !== 0;
+    return element === undefined || isInside(this.call, element) ? FREE : (this.solution.before(element) ?? FREE);
   }
 
   atReturn(): { held: boolean; free: boolean } {

@@ -24,7 +24,8 @@ import {
   stringValue,
   type FunctionLike,
 } from "./ast";
-import { alwaysExits } from "./control-flow";
+import { alwaysExits } from "./flow/queries";
+import { canonicalKey } from "./identity";
 import { acquisitionPaths } from "./lock-holding";
 import { isLockTableRelease, lockTableAcquisitionOf, type LockTable } from "./lock-tables";
 import type { LockWrapper } from "./lock-wrappers";
@@ -657,9 +658,10 @@ export function isReleaseOf(
     const receiver = receiverOf(call);
     if (!receiver || !name) return false;
     const receiverText = expressionKey(receiver);
+    // The lock object by canonical key: `const m = this.mutex` makes `m.release()` release `this.mutex`.
     if (
       lockMethodNames(LOCK_LIBRARY_MODELS).releasing.has(name) &&
-      (resultNames.has(receiverText) || (acquisition.lockObject && receiverText === expressionKey(acquisition.lockObject)))
+      (resultNames.has(receiverText) || (acquisition.lockObject && canonicalKey(receiver) === canonicalKey(acquisition.lockObject)))
     )
       return true;
     if (acquisition.mechanism === "redis-set-nx") {
@@ -687,7 +689,7 @@ export function isReleaseOf(
     return (
       !!receiver &&
       !!acquisition.lockObject &&
-      expressionKey(receiver) === expressionKey(acquisition.lockObject) &&
+      canonicalKey(receiver) === canonicalKey(acquisition.lockObject) &&
       call.arguments.length === 1 &&
       expressionKey(call.arguments[0]!) === expressionKey(acquisition.key!)
     );

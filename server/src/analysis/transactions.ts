@@ -18,8 +18,8 @@ import {
   FUNCTION_KINDS,
   calleeName,
   enclosingFunction,
-  expressionKey,
   importedBinding,
+  isInside,
   isFunctionLike,
   nodesOfKinds,
   propertyValue,
@@ -50,8 +50,9 @@ export interface TransactionScope {
   /** For the callback form: the function that runs inside the transaction. */
   callback?: FunctionLike;
   /**
-   * Text (expressionKey) of the handle statements must run through to be part of the transaction: `client`, `trx`,
-   * `tx`, `t`, `this.client`. Undefined for the batch form (membership is "is an element of the array").
+   * Canonical key (identity.ts: `const` aliases followed) of the handle statements must run through to be part of
+   * the transaction: `client`, `trx`, `tx`, `this.client`. Undefined for the batch form (membership is "is an element
+   * of the array").
    */
   handle?: string;
   /** Offsets [pos, end) of the code that can run while the transaction is open. */
@@ -75,6 +76,8 @@ export interface RowLock {
   mode: RowLockMode | "write";
   /** When a project helper runs `access` (`await lockShelf(tx, id)`): the calls from the transaction's code down to it. */
   chain?: ts.CallExpression[];
+  /** From rowLocksHeldAt: whether it is held on every path to the node asked about (else on some). */
+  everyPath?: boolean;
 }
 
 const scopeCache = new WeakMap<ts.SourceFile, TransactionScope[]>();
@@ -128,10 +131,12 @@ export function runsIn(access: DbAccess, scope: TransactionScope): boolean {
 }
 
 /**
- * The row locks held at `node`: the locking reads (`FOR UPDATE`, `.forUpdate()`, `lock: ...`) and writes of its
- * transaction that run before it, including those a project helper runs on the transaction it is passed (with
- * `resolve`, through its summary). Empty outside a transaction (autocommit releases locks at the end of each
- * statement). "Before" is source order within the scope, which is execution order for straight-line code.
+ * The row locks that may be held at `node`: the locking reads (`FOR UPDATE`, `.forUpdate()`, `lock: ...`) and writes
+ * of its transaction that run on some path to it since the transaction opened, including those a project helper runs
+ * on the transaction it is passed (with `resolve`, through its summary), in source order. Each says whether it is held
+ * on every path to `node` (`everyPath`): what protects a read or write is a lock held on every path; a lock taken in
+ * one branch only is held on some. A COMMIT/ROLLBACK on the handle releases them all; a statement that throws takes
+ * none. Empty outside a transaction (autocommit releases locks at the end of each statement).
  */
 export function rowLocksHeldAt(
   node: ts.Node,
@@ -139,29 +144,121 @@ export function rowLocksHeldAt(
   resolve?: CalleeResolver,
 ): RowLock[] {
   if (!scope) return [];
-  const pos = node.getStart();
+  const paths = rowLockPathsOf(scope, node.getSourceFile(), resolve);
+  const state = paths.stateAt(node);
+  if (!state) return [];
+  const held: RowLock[] = [];
+  paths.locks.forEach((lock, i) => {
+    const bit = 1n << BigInt(i);
+    // A lock the asked-about node takes itself is not held while it runs.
+    if (!(state.may & bit) || isInside(anchorOf(lock), node)) return;
+    held.push({ ...lock, everyPath: (state.must & bit) !== 0n });
+  });
+  return held;
+}
+
+function anchorOf(lock: RowLock): ts.Node {
+  return lock.chain?.[0] ?? lock.access.node;
+}
+
+/** Row locks held after some path (`may`) and after every path (`must`): bit i for candidate lock i. */
+interface HeldRows {
+  must: bigint;
+  may: bigint;
+}
+
+interface RowLockPaths {
+  locks: RowLock[];
+  stateAt(node: ts.Node): HeldRows | undefined;
+}
+
+const rowLockPathCache = new WeakMap<TransactionScope, Map<CalleeResolver | undefined, RowLockPaths>>();
+
+/**
+ * The row locks of `scope` along its paths: a forward dataflow over the graph of the code that runs in it (the
+ * callback, or the function that runs BEGIN or receives the transaction), where each locking statement (or helper
+ * call) adds its lock, unless it throws, and COMMIT/ROLLBACK on the handle drops all. Code in a nested function
+ * counts where that function is created (`ids.map(id => tx.query(…))`). A batch's statements run in array order.
+ */
+function rowLockPathsOf(scope: TransactionScope, sourceFile: ts.SourceFile, resolve: CalleeResolver | undefined): RowLockPaths {
+  let perResolver = rowLockPathCache.get(scope);
+  if (!perResolver) rowLockPathCache.set(scope, (perResolver = new Map()));
+  const cached = perResolver.get(resolve);
+  if (cached) return cached;
   const locks: RowLock[] = [];
-  for (const access of accessesOf(scope, node.getSourceFile())) {
-    if (access.node.getEnd() > pos) break;
+  for (const access of accessesOf(scope, sourceFile)) {
     if (!runsIn(access, scope)) continue;
     const mode = lockModeOf(access);
     if (mode) locks.push({ access, mode });
   }
-  if (!resolve || !scope.handle) return locks;
-  const helpers = helperRowLocks(scope, scope.handle, pos, resolve);
-  if (helpers.length === 0) return locks;
-  const at = (lock: RowLock) => (lock.chain?.[0] ?? lock.access.node).getStart();
-  return [...locks, ...helpers].sort((a, b) => at(a) - at(b));
+  if (resolve && scope.handle) locks.push(...helperRowLocks(scope, scope.handle, resolve));
+  locks.sort((a, b) => anchorOf(a).getStart() - anchorOf(b).getStart());
+  const paths: RowLockPaths = { locks, stateAt: batchOrGraphState(scope, locks) };
+  perResolver.set(resolve, paths);
+  return paths;
 }
 
-/** Row locks taken by project helpers called with the transaction's handle before `pos` (`await lockShelf(tx, id)`). */
-function helperRowLocks(scope: TransactionScope, handle: string, pos: number, resolve: CalleeResolver): RowLock[] {
+function batchOrGraphState(scope: TransactionScope, locks: RowLock[]): (node: ts.Node) => HeldRows | undefined {
+  const root =
+    scope.callback ??
+    (ts.isParameter(scope.start) ? (scope.start.parent as FunctionLike) : enclosingFunction(scope.start)) ??
+    scope.start.getSourceFile();
+  if (scope.form === "batch" || locks.length === 0) {
+    // The array's elements run one after the other; nothing here branches.
+    return (node) => {
+      let held = 0n;
+      locks.forEach((lock, i) => {
+        if (anchorOf(lock).getEnd() <= node.getStart()) held |= 1n << BigInt(i);
+      });
+      return { must: held, may: held };
+    };
+  }
+  const graph = flowGraphOf(root);
+  const liftedElement = (node: ts.Node) => {
+    let current = node;
+    for (let fn = enclosingFunction(current); fn && fn !== root; fn = enclosingFunction(current)) current = fn;
+    return elementAt(graph, current);
+  };
+  const bitsAt = new Map<ts.Node, bigint>();
+  locks.forEach((lock, i) => {
+    const element = liftedElement(anchorOf(lock));
+    if (element) bitsAt.set(element, (bitsAt.get(element) ?? 0n) | (1n << BigInt(i)));
+  });
+  const handle = scope.form === "begin-commit" ? scope.handle : undefined;
+  const none: HeldRows = { must: 0n, may: 0n };
+  let solution: ForwardSolution<HeldRows> | undefined;
+  return (node) => {
+    solution ??= solveForward<HeldRows>(graph, {
+      initial: none,
+      join: (a, b) => ({ must: a.must & b.must, may: a.may | b.may }),
+      equals: (a, b) => a.must === b.must && a.may === b.may,
+      transfer: (element, state) => {
+        if (element === scope.start || (handle !== undefined && ts.isCallExpression(element) && endsTransaction(element, handle)))
+          return none;
+        const bits = bitsAt.get(element);
+        return bits === undefined ? state : { must: state.must | bits, may: state.may | bits };
+      },
+      edge: (edge, state) => {
+        if (edge.kind !== "exception") return state;
+        // A locking statement that throws (or whose awaited promise rejects) holds nothing new.
+        const last = edge.from.elements[edge.from.elements.length - 1];
+        const bits = last && (bitsAt.get(last) ?? (ts.isAwaitExpression(last) ? bitsAt.get(skipAwait(last)) : undefined));
+        return bits === undefined ? state : { must: state.must & ~bits, may: state.may & ~bits };
+      },
+    });
+    const element = liftedElement(node);
+    return element ? solution.before(element) : undefined;
+  };
+}
+
+/** Row locks taken by project helpers called with the transaction's handle (`await lockShelf(tx, id)`). */
+function helperRowLocks(scope: TransactionScope, handle: string, resolve: CalleeResolver): RowLock[] {
   const locks: RowLock[] = [];
   for (const call of nodesOfKinds<ts.CallExpression>(scope.callback?.body ?? enclosingBody(scope.start) ?? scope.start.getSourceFile(), [
     ts.SyntaxKind.CallExpression,
   ])) {
     const start = call.getStart();
-    if (start < scope.pos || call.getEnd() > pos) continue;
+    if (start < scope.pos || call.getEnd() > scope.end) continue;
     if (dbAccessOf(call) || !call.arguments.some((a) => isPassed(a, handle))) continue;
     if (scope.isOpenAt && !scope.isOpenAt(call)) continue;
     const callee = resolve(call);
@@ -383,7 +480,7 @@ function beginScope(call: ts.CallExpression): TransactionScope | undefined {
   if (!isolation) {
     walk(body, (node) => {
       const access = ts.isCallExpression(node) ? dbAccessOf(node) : undefined;
-      if (access?.kind === "set-isolation" && access.handle && expressionKey(access.handle) === key && node.getStart() < end)
+      if (access?.kind === "set-isolation" && access.handle && canonicalKey(access.handle) === key && node.getStart() < end)
         isolation = access.isolation;
     });
   }

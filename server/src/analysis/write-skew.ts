@@ -25,7 +25,7 @@ import {
   skipParens,
   type FunctionLike,
 } from "./ast";
-import { alwaysExits } from "./control-flow";
+import { decidedBy } from "./flow/queries";
 import { canonicalKey } from "./identity";
 import { dbAccessOf, sameTable, type AccessAssignment, type DbAccess } from "./db";
 import { calleeResolver, type CalleeResolver } from "./summaries";
@@ -134,15 +134,19 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
   // A helper's result counts only when a name holding it is compared as a number (`n >= limit`, `n === 0`): a truth
   // test (`if (!user)`) guards most code and is rarely a count. Checked once per function before anything resolves.
   const numeric = held.some((h) => h.pending) ? numericOperands(body) : undefined;
+  let calls: Array<ts.CallExpression | ts.TaggedTemplateExpression> | undefined;
   for (const h of held) {
     if (h.pending && ![...h.names].some((name) => numeric!.has(name))) continue;
     // Syntax first: only calls that a condition on the result decides are worth resolving.
-    for (const { control, region } of controlledRegions(body, h)) {
-      // Which way the check guards decides which writes can matter; an emptiness test guarding growth is a uniqueness
-      // check (left to unique indexes), so nothing under it is resolved.
-      const large = trueWhenLarge(control.condition, h);
-      if (large === undefined || (large !== control.runsWhen && isEmptinessTest(control.condition, h))) continue;
-      for (const call of callsIn(region)) {
+    for (const condition of conditionsOnCheck(body, h)) {
+      const large = trueWhenLarge(condition, h);
+      if (large === undefined) continue;
+      for (const call of (calls ??= [...callsIn([body])])) {
+        const runsWhen = decidedBy(condition, call);
+        // Which way the check guards decides which writes can matter; an emptiness test guarding growth is a
+        // uniqueness check (left to unique indexes), so nothing under it is resolved.
+        if (runsWhen === undefined || (large !== runsWhen && isEmptinessTest(condition, h))) continue;
+        const control = { condition, runsWhen };
         const check = heldCheck(h, resolution);
         if (!check || (check.kind === "rows" && !(h.sizeOnly ??= usedOnlyAsSize(h, body)))) break;
         if (call.getStart() < check.read.node.getEnd() || checkAt(call as ts.Expression, true)) continue;
@@ -448,66 +452,26 @@ interface Control {
 }
 
 /**
- * The code a condition on the check's result decides, with the outcome it runs on: the branches of an `if` / `?:`,
- * the right side of `&&` / `||`, and everything after an `if (…) throw/return` guard — the statements that follow it,
- * and those that follow each enclosing statement (a guard nested in `if (isOwner) { … }` ends every path through it);
- * after a `break`/`continue` guard only the rest of its own block.
+ * The conditions on the check's result that can decide whether a write runs: the tests of `if` and `?:`, and the left
+ * side of `&&` / `||`. Which code each decides, and on which outcome, is a question about paths (`decidedBy`): the
+ * branches, and everything after a guard that throws, returns, breaks or continues.
  */
-function controlledRegions(body: ts.Node, h: Held): Array<{ control: Control; region: ts.Node[] }> {
-  const out: Array<{ control: Control; region: ts.Node[] }> = [];
+function conditionsOnCheck(body: ts.Node, h: Held): ts.Expression[] {
+  const out: ts.Expression[] = [];
   const visit = (node: ts.Node): void => {
     if (isFunctionLike(node)) return;
-    if (ts.isIfStatement(node) && refersToCheck(node.expression, h)) {
-      const condition = node.expression;
-      out.push({ control: { condition, runsWhen: true }, region: [node.thenStatement] });
-      if (node.elseStatement) out.push({ control: { condition, runsWhen: false }, region: [node.elseStatement] });
-      const exits = alwaysExits(node.thenStatement) ? false : node.elseStatement && alwaysExits(node.elseStatement) ? true : undefined;
-      if (exits !== undefined) {
-        const exitBranch = exits ? node.elseStatement! : node.thenStatement;
-        out.push({ control: { condition, runsWhen: exits }, region: statementsAfter(node, body, leavesFunction(exitBranch)) });
-      }
-    } else if (ts.isConditionalExpression(node) && refersToCheck(node.condition, h)) {
-      out.push({ control: { condition: node.condition, runsWhen: true }, region: [node.whenTrue] });
-      out.push({ control: { condition: node.condition, runsWhen: false }, region: [node.whenFalse] });
-    } else if (
+    if (ts.isIfStatement(node) && refersToCheck(node.expression, h)) out.push(node.expression);
+    else if (ts.isConditionalExpression(node) && refersToCheck(node.condition, h)) out.push(node.condition);
+    else if (
       ts.isBinaryExpression(node) &&
       (node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
       refersToCheck(node.left, h)
     )
-      out.push({
-        control: { condition: node.left, runsWhen: node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken },
-        region: [node.right],
-      });
+      out.push(node.left);
     ts.forEachChild(node, visit);
   };
   ts.forEachChild(body, visit);
   return out;
-}
-
-/**
- * The statements after `statement` in its block; with `outward`, also those after each enclosing statement up to
- * `body` — but not past a `try` whose `catch` would take the exit, or a loop (which runs the guard again).
- */
-function statementsAfter(statement: ts.Statement, body: ts.Node, outward: boolean): ts.Node[] {
-  const out: ts.Node[] = [];
-  for (let child: ts.Node = statement, parent = statement.parent; parent; child = parent, parent = parent.parent) {
-    if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
-      const statements = parent.statements as ts.NodeArray<ts.Statement>;
-      out.push(...statements.slice(statements.indexOf(child as ts.Statement) + 1));
-    }
-    if (!outward || parent === body || isFunctionLike(parent) || ts.isIterationStatement(parent, false)) break;
-    if (ts.isTryStatement(parent) && parent.catchClause && child === parent.tryBlock) break;
-  }
-  return out;
-}
-
-/** `throw` or `return` (not `break`/`continue`, which stay in the function). */
-function leavesFunction(statement: ts.Statement): boolean {
-  if (ts.isReturnStatement(statement) || ts.isThrowStatement(statement)) return true;
-  if (ts.isBlock(statement)) return statement.statements.some(leavesFunction);
-  if (ts.isIfStatement(statement))
-    return leavesFunction(statement.thenStatement) && !!statement.elseStatement && leavesFunction(statement.elseStatement);
-  return false;
 }
 
 /**

@@ -9,6 +9,7 @@ export { importEdits } from "../engine/runtime-import";
 export { affectedCountCheck, affectedCountName } from "./affected-count";
 export * from "../analysis/ast";
 export * from "../analysis/control-flow";
+export * from "../analysis/flow/queries";
 export * from "../analysis/sql-text";
 export * from "../analysis/sql";
 export * from "../analysis/db";

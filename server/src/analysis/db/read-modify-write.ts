@@ -15,7 +15,7 @@ import {
   walk,
   type FunctionLike,
 } from "../ast";
-import { alwaysExits } from "../control-flow";
+import { alwaysExits } from "../flow/queries";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { escapeRegExp } from "../sql";
 import { calleeResolver, type CalleeResolver } from "../summaries";

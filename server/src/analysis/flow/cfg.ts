@@ -49,10 +49,21 @@ export interface FlowGraph {
   blocks: FlowBlock[];
   /** Every (block, index) where `node` is an element (a finally body is copied per exit kind, so several). */
   occurrences(node: ts.Node): ReadonlyArray<{ block: FlowBlock; index: number }>;
+  /**
+   * Per copy of `statement` (one, or several in a finally body): the block it starts in and the block control is in
+   * when it completes normally (a block no path reaches when it always jumps or throws). Empty if not built here.
+   */
+  spans(statement: ts.Statement): ReadonlyArray<StatementSpan>;
+}
+
+export interface StatementSpan {
+  start: FlowBlock;
+  end: FlowBlock;
 }
 
 type Occurrence = { block: FlowBlock; index: number };
 const NO_OCCURRENCES: ReadonlyArray<Occurrence> = Object.freeze([]);
+const NO_SPANS: ReadonlyArray<StatementSpan> = Object.freeze([]);
 
 const graphs = new WeakMap<ts.Node, FlowGraph>();
 
@@ -75,6 +86,26 @@ export function elementAt(graph: FlowGraph, node: ts.Node): ts.Node | undefined 
     if (graph.occurrences(current).length > 0) return current;
   }
   return undefined;
+}
+
+const reachableCache = new WeakMap<FlowGraph, Uint8Array>();
+
+/** Whether some path from `graph.entry` reaches `block` (exception edges included). */
+export function isReachable(graph: FlowGraph, block: FlowBlock): boolean {
+  let reached = reachableCache.get(graph);
+  if (!reached) {
+    const seen = new Uint8Array(graph.blocks.length);
+    const stack = [graph.entry];
+    seen[graph.entry.id] = 1;
+    while (stack.length > 0)
+      for (const { to } of stack.pop()!.succ)
+        if (!seen[to.id]) {
+          seen[to.id] = 1;
+          stack.push(to);
+        }
+    reachableCache.set(graph, (reached = seen));
+  }
+  return reached[block.id] === 1;
 }
 
 /** True for the elements that may throw, which therefore end their block. */
@@ -168,6 +199,7 @@ type Frame = JumpFrame | TryFrame;
 class Builder {
   private readonly blocks: FlowBlock[] = [];
   private readonly occurrences = new Map<ts.Node, Occurrence[]>();
+  private readonly spans = new Map<ts.Statement, StatementSpan[]>();
   private readonly entry: FlowBlock;
   private readonly exit: FlowBlock;
   private readonly throwExit: FlowBlock;
@@ -201,6 +233,7 @@ class Builder {
     }
     this.edge(this.current, this.exit);
     const occurrences = this.occurrences;
+    const spans = this.spans;
     return {
       root,
       entry: this.entry,
@@ -208,6 +241,7 @@ class Builder {
       throwExit: this.throwExit,
       blocks: this.blocks,
       occurrences: (node) => occurrences.get(node) ?? NO_OCCURRENCES,
+      spans: (statement) => spans.get(statement) ?? NO_SPANS,
     };
   }
 
@@ -291,6 +325,15 @@ class Builder {
   }
 
   private statement(node: ts.Statement, labels: readonly string[] = []): void {
+    const start = this.current;
+    this.statementFlow(node, labels);
+    const span = { start, end: this.current };
+    const list = this.spans.get(node);
+    if (list) list.push(span);
+    else this.spans.set(node, [span]);
+  }
+
+  private statementFlow(node: ts.Statement, labels: readonly string[]): void {
     switch (node.kind) {
       case ts.SyntaxKind.Block:
         return this.statements((node as ts.Block).statements);

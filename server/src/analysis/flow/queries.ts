@@ -1,0 +1,85 @@
+// Path questions that recognisers and rules ask about one function, answered on its control-flow graph rather than on
+// the shape of the code: "does this statement ever complete normally?" (a guard's branch that returns, throws,
+// breaks or continues on every path) and "which outcome of this condition does this node run under?" (the code an
+// `if` / `?:` / `&&` decides, including everything after a guard that leaves).
+import { ts } from "../../engine/ts";
+import { enclosingFunction } from "../ast";
+import { elementAt, flowGraphOf, isReachable, type FlowEdge, type FlowGraph } from "./cfg";
+import { solveForward, type ForwardSolution } from "./dataflow";
+
+/** The graph `node` runs in: its function's, or its file's top level. */
+export function graphOf(node: ts.Node): FlowGraph {
+  return flowGraphOf(enclosingFunction(node) ?? node.getSourceFile());
+}
+
+/**
+ * True if `statement` can be reached but never completes normally: every path through it returns, throws, breaks,
+ * continues or calls `process.exit()` (a `finally` that completes does not change that; a `catch` that completes
+ * does). False for unreachable code and for statements outside any function graph (a class static block).
+ */
+export function alwaysExits(statement: ts.Statement | undefined): boolean {
+  if (!statement) return false;
+  const graph = graphOf(statement);
+  const spans = graph.spans(statement);
+  return spans.some((span) => isReachable(graph, span.start)) && !spans.some((span) => isReachable(graph, span.end));
+}
+
+/** The possible last outcomes of a condition: not evaluated yet, truthy, falsy. */
+const UNTESTED = 1;
+const TRUTHY = 2;
+const FALSY = 4;
+
+const outcomeCache = new WeakMap<ts.Expression, { graph: FlowGraph; solution: ForwardSolution<number> }>();
+
+/**
+ * Which outcome of `condition` (the test of an `if`, loop, `?:`, or the left side of `&&` / `||`) `node` runs under:
+ * true when on every path to `node` that evaluates `condition` its last evaluation was truthy (and some path does),
+ * false likewise for falsy, undefined when both outcomes reach it, neither does, or `node` runs in another function.
+ * So the branches of the `if`, the right side of the `&&`, and the code after `if (condition) return;` (false) are
+ * decided; the code after an `if` whose branches both complete is not.
+ */
+export function decidedBy(condition: ts.Expression, node: ts.Node): boolean | undefined {
+  let solved = outcomeCache.get(condition);
+  if (!solved) {
+    const graph = graphOf(condition);
+    const solution = solveForward<number>(graph, {
+      initial: UNTESTED,
+      join: (a, b) => a | b,
+      equals: (a, b) => a === b,
+      transfer: (_element, state) => state,
+      edge: (edge, state) => {
+        const value = valueOnEdge(edge, condition);
+        return value === undefined ? state : value ? TRUTHY : FALSY;
+      },
+    });
+    outcomeCache.set(condition, (solved = { graph, solution }));
+  }
+  const element = elementAt(solved.graph, node);
+  const state = element && solved.solution.before(element);
+  if (!state) return undefined;
+  if ((state & (TRUTHY | FALSY)) === TRUTHY) return true;
+  if ((state & (TRUTHY | FALSY)) === FALSY) return false;
+  return undefined;
+}
+
+/**
+ * The value `condition` is known to have when control takes `edge`: the edge tests `condition` itself or a part of it
+ * that decides it (`a` of `a && b` when falsy, `b` always; `!` flips); undefined for any other edge, and for one that
+ * goes on to evaluate the rest of `condition`.
+ */
+function valueOnEdge(edge: FlowEdge, condition: ts.Expression): boolean | undefined {
+  if ((edge.kind !== "true" && edge.kind !== "false") || !edge.condition) return undefined;
+  if (edge.condition.pos < condition.pos || edge.condition.end > condition.end) return undefined;
+  let value = edge.kind === "true";
+  for (let node: ts.Node = edge.condition; node !== condition; node = node.parent) {
+    const parent = node.parent;
+    if (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) value = !value;
+    else if (ts.isBinaryExpression(parent)) {
+      const op = parent.operatorToken.kind;
+      if (op !== ts.SyntaxKind.AmpersandAmpersandToken && op !== ts.SyntaxKind.BarBarToken) return undefined;
+      // The left side of `&&` when truthy (of `||` when falsy) leaves the outcome to the right side.
+      if (parent.left === node && value === (op === ts.SyntaxKind.AmpersandAmpersandToken)) return undefined;
+    } else if (!ts.isParenthesizedExpression(parent)) return undefined;
+  }
+  return value;
+}

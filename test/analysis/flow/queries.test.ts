@@ -1,0 +1,93 @@
+// The path questions of server/src/analysis/flow/queries.ts: whether a statement ever completes normally
+// (alwaysExits) and which outcome of a condition a node runs under (decidedBy), each with the shapes the syntactic
+// answer got wrong and the look-alikes that must keep their answer.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ts } from "../../../server/src/engine/ts";
+import { alwaysExits, decidedBy } from "../../../server/src/analysis/flow/queries";
+
+function parse(text: string): ts.SourceFile {
+  return ts.createSourceFile("t.ts", text, ts.ScriptTarget.Latest, true);
+}
+
+function find<T extends ts.Node>(file: ts.SourceFile, match: (node: ts.Node) => node is T, nth = 0): T {
+  const found: T[] = [];
+  const visit = (node: ts.Node): void => {
+    if (match(node)) found.push(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  assert.ok(found[nth], "no such node");
+  return found[nth];
+}
+
+/** Whether the then-branch of the first `if` in `code` always exits. */
+function thenExits(code: string): boolean {
+  return alwaysExits(find(parse(code), ts.isIfStatement).thenStatement);
+}
+
+/** What the condition of the `if` (or `?:`) that tests `max` decides about the call `write()`. */
+function decidesWrite(code: string): boolean | undefined {
+  const file = parse(code);
+  const write = find(file, (n): n is ts.CallExpression => ts.isCallExpression(n) && n.expression.getText() === "write");
+  const condition = find(
+    file,
+    (n): n is ts.Expression =>
+      !!n.parent &&
+      ((ts.isIfStatement(n.parent) && n.parent.expression === n) || (ts.isConditionalExpression(n.parent) && n.parent.condition === n)) &&
+      /\bmax\b/.test(n.getText()),
+  );
+  return decidedBy(condition, write);
+}
+
+test("alwaysExits: jumps, throws and process.exit on every path", () => {
+  assert.equal(thenExits("function f() { if (a) return; }"), true);
+  assert.equal(thenExits("function f() { if (a) { log(); throw new Error(); } }"), true);
+  assert.equal(thenExits("function f() { for (;;) { if (a) continue; } }"), true);
+  assert.equal(thenExits("function f() { if (a) process.exit(1); }"), true);
+  assert.equal(thenExits("function f() { if (a) { if (b) return; else throw e; } }"), true);
+});
+
+test("alwaysExits: shapes the statement-list reading missed (switch, infinite loop, try whose catch cannot run)", () => {
+  assert.equal(thenExits('function f(p) { if (a) { switch (p) { case "x": return 1; default: throw e; } } }'), true);
+  assert.equal(thenExits("function f() { if (a) { for (;;) { return; } } }"), true);
+  assert.equal(thenExits("function f() { if (a) { try { return; } finally { cleanup(); } } }"), true);
+});
+
+test("alwaysExits: branches that can complete are not exits", () => {
+  assert.equal(thenExits("function f() { if (a) log(); }"), false);
+  assert.equal(thenExits("function f() { if (a) { if (b) return; } }"), false);
+  assert.equal(thenExits("function f() { if (a) { try { throw e; } catch { recover(); } } }"), false);
+  assert.equal(thenExits('function f(p) { if (a) { switch (p) { case "x": return 1; } } }'), false);
+  assert.equal(thenExits("function f() { if (a) { while (more()) { return; } } }"), false);
+  assert.equal(alwaysExits(undefined), false);
+  // Unreachable code is not an exit: nothing runs there.
+  assert.equal(thenExits("function f() { return; if (a) return; }"), false);
+});
+
+test("decidedBy: branches, the right side of && and the code after a guard", () => {
+  assert.equal(decidesWrite("function f() { if (n < max) write(); }"), true);
+  assert.equal(decidesWrite("function f() { if (n < max) {} else write(); }"), false);
+  assert.equal(decidesWrite("function f() { if (n >= max) throw e; write(); }"), false);
+  assert.equal(decidesWrite("function f() { if (!(n < max)) return; write(); }"), false);
+  assert.equal(decidesWrite("function f() { if (n >= max && strict) throw e; write(); }"), false);
+  assert.equal(decidesWrite("function f() { if (n >= max || closed) throw e; write(); }"), false);
+  assert.equal(decidesWrite("function f() { const x = n < max ? write() : 0; }"), true);
+  // A guard nested in a branch ends every path through it.
+  assert.equal(decidesWrite("function f() { if (isOwner) { if (n >= max) throw e; } write(); }"), false);
+  // In a loop, `continue` decides the rest of the iteration.
+  assert.equal(decidesWrite("function f() { for (const x of xs) { if (n >= max) continue; write(); } }"), false);
+});
+
+test("decidedBy: what a guard's path does not decide", () => {
+  // Both branches complete: the write runs either way.
+  assert.equal(decidesWrite("function f() { if (n >= max) log(); write(); }"), undefined);
+  // The catch takes the throw and goes on to the write.
+  assert.equal(decidesWrite("function f() { try { if (n >= max) throw e; } catch {} write(); }"), undefined);
+  // Before the condition.
+  assert.equal(decidesWrite("function f() { write(); if (n >= max) return; }"), undefined);
+  // After a loop whose guard only skips one iteration.
+  assert.equal(decidesWrite("function f() { for (const x of xs) { if (n >= max) continue; } write(); }"), undefined);
+  // A call in a nested function runs at another time.
+  assert.equal(decidesWrite("function f() { if (n >= max) return; later(() => write()); }"), undefined);
+});
