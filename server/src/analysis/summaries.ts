@@ -4,7 +4,7 @@
 // holds those row locks after the call. Summaries compose: a helper that calls a locking helper with its own
 // parameter locks through that parameter too (bounded depth; a cycle contributes nothing while it is being computed).
 import { ts } from "../engine/ts";
-import { CALL_KINDS, boundNames, calleeName, nodesOfKinds, skipAwait, type FunctionLike } from "./ast";
+import { CALL_KINDS, boundNames, calleeName, nodesOfKinds, skipAwait, skipParens, type FunctionLike } from "./ast";
 import { dbAccessOf, type DbAccess } from "./db";
 import { canonicalKey } from "./identity";
 import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
@@ -48,6 +48,13 @@ export function calleeResolver(program?: ts.Program, checker?: () => ts.TypeChec
   if (!resolver) {
     const names = projectFunctionNames(program);
     resolver = (call) => {
+      // A method no project function is named after resolves to nothing: no need to create the checker for it.
+      const callee = skipParens(call.expression);
+      if (ts.isPropertyAccessExpression(callee) && !names.has(callee.name.text)) return undefined;
+      if (ts.isIdentifier(callee) && !names.has(callee.text) && !importedUnderAnotherName(callee)) return undefined;
+      // A function of the file itself, by a name no import shadows.
+      const local = ts.isIdentifier(callee) && !importedUnderAnotherName(callee) ? sameFileResolver(call) : undefined;
+      if (local) return local;
       try {
         return projectFunctionOf(call, checker(), names);
       } catch {
@@ -57,6 +64,19 @@ export function calleeResolver(program?: ts.Program, checker?: () => ts.TypeChec
     programResolvers.set(program, resolver);
   }
   return resolver;
+}
+
+/** `b` of `import { a as b }`, `import b from`, `import * as b`: a binding whose declared name may differ. */
+function importedUnderAnotherName(name: ts.Identifier): boolean {
+  for (const statement of name.getSourceFile().statements) {
+    const clause = ts.isImportDeclaration(statement) ? statement.importClause : undefined;
+    if (!clause) continue;
+    if (clause.name?.text === name.text) return true;
+    const bindings = clause.namedBindings;
+    if (bindings && ts.isNamespaceImport(bindings) && bindings.name.text === name.text) return true;
+    if (bindings && ts.isNamedImports(bindings) && bindings.elements.some((e) => e.propertyName && e.name.text === name.text)) return true;
+  }
+  return false;
 }
 
 /** The functions being summarised on the current call path, and how many times a cycle or the depth bound cut it. */

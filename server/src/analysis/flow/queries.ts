@@ -39,9 +39,10 @@ const outcomeCache = new WeakMap<ts.Expression, { graph: FlowGraph; solution: Fo
  * decided; the code after an `if` whose branches both complete is not.
  */
 export function decidedBy(condition: ts.Expression, node: ts.Node): boolean | undefined {
+  // An incremental parse can reuse the condition's node inside a new function node: its graph is then another one.
+  const graph = graphOf(condition);
   let solved = outcomeCache.get(condition);
-  if (!solved) {
-    const graph = graphOf(condition);
+  if (!solved || solved.graph !== graph) {
     const solution = solveForward<number>(graph, {
       initial: UNTESTED,
       join: (a, b) => a | b,

@@ -186,9 +186,10 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
       decorations.set(method, [...(decorations.get(method) ?? []), { acquisition, identity }]);
     }
   const summary: FileSummary = { file, hash: contentHash(sourceFile), summarised: new Map(), dependencies, resolved: new Map() };
-  // No lock call, and no statement that can lock rows (an UPDATE, a SELECT ... FOR UPDATE): no function here
+  // No lock call, and no statement that can lock rows (an UPDATE, a SELECT ... FOR UPDATE, an ORM write): no function here
   // acquires a lock, and the file is not read further unless the composer reaches one of its functions.
-  if (libraryCalls.size === 0 && helperCalls.size === 0 && decorations.size === 0 && !/\bupdate\b/i.test(sourceFile.text)) return summary;
+  if (libraryCalls.size === 0 && helperCalls.size === 0 && decorations.size === 0 && !ROW_LOCKING_WORD.test(sourceFile.text))
+    return summary;
   const identityOf = (acquisition: LockAcquisition) => {
     const identity = lockIdentityOf(acquisition, realChecker());
     if (identity) addDependencies(identity);
@@ -197,6 +198,9 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
   summary.table = scanFunctions(sourceFile, summary, { libraryCalls, helperCalls, decorations, identityOf });
   return summary;
 }
+
+/** Words of statements that lock rows: SQL UPDATE / FOR UPDATE, ORM `update`, `increment`, `decrement`, `upsert`. */
+const ROW_LOCKING_WORD = /\b(update|updateMany|increment|decrement|upsert)\b/i;
 
 interface FoundLocks {
   libraryCalls: ReadonlyMap<ts.Node, LockAcquisition>;
@@ -238,7 +242,7 @@ function scanFunctions(sourceFile: ts.SourceFile, summary: FileSummary, found: F
       if (callback) inline.set(callback, "transaction");
     }
     const site = sqlSiteOf(call);
-    if (site && locksRows(parseSql(site.sql))) acquiringCalls.push(call);
+    if (site ? locksRows(parseSql(site.sql)) : ormRowLockOf(call)) acquiringCalls.push(call);
     if (ts.isCallExpression(call) && call.arguments.some((arg) => isFunctionLike(skipParens(arg))))
       callbackCalls.push({ call, callee: calleeName(call) ?? "" });
   }
