@@ -51,7 +51,13 @@ const TSGO = (() => {
 const TIME = "/usr/bin/time";
 const GENERATED_SIZES = [10_000, 50_000, 200_000];
 
-const { values: args } = parseArgs({
+const USAGE = `usage: node bench/run.js [--reps N] [--corpora effect,gen-10000,outline,documenso,...] [--no-eslint] [--no-editor]
+                        [--edits N] [--no-docs] [--eslint-plugin] [--git-dir owner/name=PATH ...] [--no-real] [--editor-only]`;
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const { values: args } = parseBenchArgs({
   options: {
     reps: { type: "string", default: "5" },
     corpora: { type: "string" },
@@ -65,6 +71,15 @@ const { values: args } = parseArgs({
     "no-real": { type: "boolean", default: false },
   },
 });
+/** parseArgs, with a one-line error and the usage instead of a stack trace for an unknown or malformed option. */
+function parseBenchArgs(config) {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    console.error(`bench: ${error.message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
 const REPS = Number(args.reps);
 const EDITS = Number(args.edits);
 

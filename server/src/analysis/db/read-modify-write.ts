@@ -409,8 +409,8 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     }
     for (const condition of write.conditions) {
       const origin = condition.value && valueOf(condition.value, values);
-      // A value read from the same table (by this read, or by another read a helper returns instead) pins the row.
-      const fromTable = origin && (origin.read === read || sameTable(origin.read.table, read.table));
+      // A value of this read, or of another read the same helper call may return instead, pins the row.
+      const fromTable = origin && (origin.read === read || (origin.read.node === read.node && sameTable(origin.read.table, read.table)));
       if (fromTable && origin.level === "value" && origin.column && !isKeyColumn(condition.column)) flow.guards.push(condition);
     }
     // Of a value-choosing condition and a condition around the write, the one on a column the write changes.
