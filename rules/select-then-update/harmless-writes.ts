@@ -10,6 +10,8 @@ import {
   enclosingFunction,
   isFunctionLike,
   isKeyColumn,
+  isLiteral,
+  isNullish,
   skipParens,
   ts,
   walk,
@@ -50,7 +52,7 @@ export function differentRows(flow: ReadModifyWrite): boolean {
   const { read, write } = flow;
   // The values the read looked its row up by (a literal, `deletedAt: null`, filters but names no row).
   const readKeys = read.conditions
-    .filter((c) => c.operator === "=" && c.value && !isLiteralValue(c.value))
+    .filter((c) => c.operator === "=" && c.value && !isLiteral(c.value) && !isNullish(c.value))
     .map((c) => canonicalKey(c.value!));
   // The read and the write in one function: their key values are names of one scope, comparable by text.
   const oneScope = enclosingFunction(read.node) === enclosingFunction(write.node);
@@ -166,17 +168,6 @@ export function isSameForEveryCaller(flow: ReadModifyWrite): boolean {
 
 /** Columns marking a row deleted without removing it: `deletedAt`, `deleted_at`, `isDeleted`, `deleted`. */
 const DELETED_MARKER = /^(is_?)?deleted(_?(at|on|date|time))?$/i;
-
-function isLiteralValue(value: ts.Expression): boolean {
-  const node = skipParens(value);
-  return (
-    ts.isLiteralExpression(node) ||
-    node.kind === ts.SyntaxKind.NullKeyword ||
-    node.kind === ts.SyntaxKind.TrueKeyword ||
-    node.kind === ts.SyntaxKind.FalseKeyword ||
-    (ts.isIdentifier(node) && node.text === "undefined")
-  );
-}
 
 /**
  * A soft delete: the write marks the row deleted (`deletedAt: new Date()`, `isDeleted: true`, `SET deleted_at =

@@ -292,6 +292,25 @@ export async function reschedule(id: string, start: Date, end: Date, notify: () 
   ],
   invalid: [
     {
+      name: "NestJS + Prisma: a service method reads by the caller's where spread with a deleted-at filter; its JSON list is spliced and written back",
+      code: `${PRISMA}
+export class BlueprintService {
+  async blueprint(args: { where: { id: string } }) {
+    return prisma.blueprint.findUnique({ where: { ...args.where, deletedAt: null } });
+  }
+
+  async deleteRelation(id: string, key: string) {
+    const blueprint = await this.blueprint({ where: { id } });
+    if (!blueprint) throw new Error("not found");
+    const relations = (blueprint.relations as { key: string }[]).filter((r) => r.key !== key);
+    await prisma.blueprint.update({ where: { id }, data: { relations } });
+  }
+}`,
+      errors: [
+        { line: 13, column: 11, messageId: "lostUpdate", data: { write: "`prisma.blueprint.update(…)`", column: "`relations`", line: 10 } },
+      ],
+    },
+    {
       name: "Prisma: a helper returns one of two reads; the update of its JSON parts is not guarded",
       code: `${PRISMA}
 async function findMessage(chatId: string, id?: string) {

@@ -284,3 +284,22 @@ export function propertyValue(object: ts.Expression | undefined, name: string): 
   }
   return undefined;
 }
+
+/** A string, number, boolean or null literal. */
+export function isLiteral(expr: ts.Expression): boolean {
+  const node = skipParens(expr);
+  return (
+    ts.isStringLiteral(node) ||
+    ts.isNumericLiteral(node) ||
+    ts.isNoSubstitutionTemplateLiteral(node) ||
+    node.kind === ts.SyntaxKind.TrueKeyword ||
+    node.kind === ts.SyntaxKind.FalseKeyword ||
+    node.kind === ts.SyntaxKind.NullKeyword
+  );
+}
+
+/** `null` or `undefined`. */
+export function isNullish(node: ts.Expression): boolean {
+  const n = skipParens(node);
+  return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined");
+}

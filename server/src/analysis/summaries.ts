@@ -4,7 +4,7 @@
 // holds those row locks after the call. Summaries compose: a helper that calls a locking helper with its own
 // parameter locks through that parameter too (bounded depth; a cycle contributes nothing while it is being computed).
 import { ts } from "../engine/ts";
-import { CALL_KINDS, boundNames, calleeName, nodesOfKinds, skipAwait, skipParens, type FunctionLike } from "./ast";
+import { CALL_KINDS, boundNames, calleeName, importsOf, nodesOfKinds, skipAwait, skipParens, type FunctionLike } from "./ast";
 import { dbAccessOf, type DbAccess } from "./db";
 import { canonicalKey } from "./identity";
 import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
@@ -68,15 +68,8 @@ export function calleeResolver(program?: ts.Program, checker?: () => ts.TypeChec
 
 /** `b` of `import { a as b }`, `import b from`, `import * as b`: a binding whose declared name may differ. */
 function importedUnderAnotherName(name: ts.Identifier): boolean {
-  for (const statement of name.getSourceFile().statements) {
-    const clause = ts.isImportDeclaration(statement) ? statement.importClause : undefined;
-    if (!clause) continue;
-    if (clause.name?.text === name.text) return true;
-    const bindings = clause.namedBindings;
-    if (bindings && ts.isNamespaceImport(bindings) && bindings.name.text === name.text) return true;
-    if (bindings && ts.isNamedImports(bindings) && bindings.elements.some((e) => e.propertyName && e.name.text === name.text)) return true;
-  }
-  return false;
+  const imported = importsOf(name.getSourceFile()).get(name.text)?.imported;
+  return imported !== undefined && imported !== name.text;
 }
 
 /** The functions being summarised on the current call path, and how many times a cycle or the depth bound cut it. */

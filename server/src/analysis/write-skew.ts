@@ -17,6 +17,7 @@ import {
   expressionKey,
   importsOf,
   isFunctionLike,
+  isNullish,
   mentions,
   nodesOfKinds,
   propertyValue,
@@ -365,11 +366,6 @@ function isEqualityOperator(op: ts.SyntaxKind): boolean {
     op === ts.SyntaxKind.ExclamationEqualsToken ||
     op === ts.SyntaxKind.ExclamationEqualsEqualsToken
   );
-}
-
-function isNullish(node: ts.Expression): boolean {
-  const n = skipParens(node);
-  return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined");
 }
 
 /**

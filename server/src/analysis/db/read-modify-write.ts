@@ -8,6 +8,7 @@ import {
   enclosingFunction,
   expressionKey,
   isFunctionLike,
+  isNullish,
   nodesOfKinds,
   skipAwait,
   skipParens,
@@ -113,11 +114,7 @@ function readOf(expr: ts.Expression, resolve: CalleeResolver, depth = 0): ReadVa
   // `id ? await prisma.x.findFirst(…) : null`: the row read, when there is one.
   if (ts.isConditionalExpression(node)) {
     const [whenTrue, whenFalse] = [readOf(node.whenTrue, resolve, depth), readOf(node.whenFalse, resolve, depth)];
-    const nothing = (branch: ts.Expression) => {
-      const value = skipParens(branch);
-      return value.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(value) && value.text === "undefined");
-    };
-    return whenTrue && (whenFalse || nothing(node.whenFalse)) ? whenTrue : whenFalse && nothing(node.whenTrue) ? whenFalse : undefined;
+    return whenTrue && (whenFalse || isNullish(node.whenFalse)) ? whenTrue : whenFalse && isNullish(node.whenTrue) ? whenFalse : undefined;
   }
   if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
   const access = dbAccessOf(node);

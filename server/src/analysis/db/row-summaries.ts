@@ -12,6 +12,7 @@ import {
   boundNames,
   enclosingFunction,
   functionName,
+  isLiteral,
   nodesOfKinds,
   propertyValue,
   skipAwait,
@@ -130,18 +131,6 @@ function wholeDataOf(write: DbAccess): ts.Expression | undefined {
   if (write.library === "prisma") return propertyValue(call.arguments[0], "data") ?? propertyValue(call.arguments[0], "update");
   if (write.library === "typeorm" && !write.entity) return call.arguments[call.arguments.length - 1];
   return undefined;
-}
-
-function isLiteral(expr: ts.Expression): boolean {
-  const node = skipParens(expr);
-  return (
-    ts.isStringLiteral(node) ||
-    ts.isNumericLiteral(node) ||
-    ts.isNoSubstitutionTemplateLiteral(node) ||
-    node.kind === ts.SyntaxKind.TrueKeyword ||
-    node.kind === ts.SyntaxKind.FalseKeyword ||
-    node.kind === ts.SyntaxKind.NullKeyword
-  );
 }
 
 function parameterNames(fn: FunctionLike | undefined): Array<Set<string>> {
