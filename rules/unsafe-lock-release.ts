@@ -7,16 +7,17 @@ import {
   code,
   defineRule,
   enclosingFunction,
-  expressionKey,
+  importsOf,
   isBlindScriptDelete,
   isInside,
   lineOf,
+  nodesOfKinds,
   numberValue,
   outerExpression,
+  ownerComparison,
   ownerlessLockTableWrites,
   receiverOf,
   redisNxLocks,
-  skipAwait,
   skipParens,
   spanOf,
   ts,
@@ -41,6 +42,8 @@ export const unsafeLockRelease = defineRule({
       unchecked: RACE,
       uncheckedScript:
         "The Lua script run by {{command}} deletes Redis lock {{lock}} without checking that this caller still holds it (it never reads the key to compare it with the caller's token): if the holder ran longer than the lock's expiry, another worker has taken the lock since, and this script deletes that worker's lock, letting a third one in while the second is still inside.",
+      checkedApart:
+        "{{command}} of Redis lock {{lock}} runs after the check at line {{line}} that the key still holds this caller's token, but the check and the {{command}} are separate commands: if the lock expires between them and another worker takes it, this {{command}} deletes that worker's lock, letting a third one in while the second is still inside.",
       uncheckedConstant: `${RACE} The value stored at line {{line}} is a constant, so holders cannot be told apart.`,
       ownerlessRelease: `This DELETE releases the {{table}} lock row by {{key}} without {{owner}} in its WHERE: ${ROW_RACE}deletes that owner's lock, letting a third one in while the second is still inside.`,
       ownerlessRefresh: `This UPDATE extends the {{table}} lock row by {{key}} without {{owner}} in its WHERE: ${ROW_RACE}extends that owner's lock (or, setting {{owner}}, takes it over) while this caller believes it still holds it.`,
@@ -66,9 +69,24 @@ export const unsafeLockRelease = defineRule({
           continue;
         }
         if (command !== "DEL" && command !== "UNLINK") continue;
-        if (comparedFirst(release, key)) continue;
+        const ownerCheck = ownerCheckOf(release, lock);
+        if (ownerCheck?.watched) continue;
         const data = { command, lock: code(key.getText(sourceFile)) };
         const fix = buildFix(context.fixer, lock, release, context.checker);
+        if (ownerCheck) {
+          context.report({
+            messageId: "checkedApart",
+            data: { ...data, line: lineOf(ownerCheck.condition) },
+            help: `Compare and delete in one step, with a compare-and-delete script (\`${COMPARE_AND_DELETE}\`), ${LEASE}`,
+            span: spanOf(release, sourceFile),
+            related: [
+              { span: spanOf(ownerCheck.condition, sourceFile), message: "owner checked here, by a separate command" },
+              { span: spanOf(call, sourceFile), message: "lock taken here" },
+            ],
+            fixes: fix ? [fix] : [],
+          });
+          continue;
+        }
         const taken = calleeName(call)!.toLowerCase() === "setnx" ? "SETNX" : "SET NX";
         const where = {
           span: spanOf(release, sourceFile),
@@ -161,24 +179,13 @@ function hardTimeLimitMs(sourceFile: ts.SourceFile): number | undefined {
   return undefined;
 }
 
-/** Whether the DEL only runs after comparing the key's current value (`if (await redis.get(key) === token)`). */
-function comparedFirst(release: ts.CallExpression, key: ts.Expression): boolean {
-  const keyText = expressionKey(key);
-  const isGetOfKey = (node: ts.Node): boolean =>
-    ts.isCallExpression(node) &&
-    calleeName(node)?.toLowerCase() === "get" &&
-    node.arguments[0] !== undefined &&
-    expressionKey(node.arguments[0]) === keyText;
+/**
+ * The owner check the DEL runs under (`if ((await redis.get(key)) === token)`), or undefined. A check made by another
+ * command than the DEL is not atomic with it, unless the key is WATCHed (a MULTI/EXEC transaction then aborts when the
+ * key changed in between): `watched` says so.
+ */
+function ownerCheckOf(release: ts.CallExpression, lock: RedisNxLock): { condition: ts.Expression; watched: boolean } | undefined {
   const fn = enclosingFunction(release);
-  // Names bound to `await redis.get(key)` in the same function.
-  const readNames = new Set<string>();
-  const scan = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && isGetOfKey(skipAwait(node.initializer)))
-      readNames.add(node.name.text);
-    if (node !== fn && (ts.isFunctionDeclaration(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node))) return;
-    ts.forEachChild(node, scan);
-  };
-  if (fn?.body) scan(fn.body);
   for (let current: ts.Node = release; current.parent && current !== fn; current = current.parent) {
     const parent = current.parent;
     const condition =
@@ -190,15 +197,22 @@ function comparedFirst(release: ts.CallExpression, key: ts.Expression): boolean 
             ? parent.left
             : undefined;
     if (!condition) continue;
-    let compares = false;
-    const look = (node: ts.Node): void => {
-      if (isGetOfKey(node) || (ts.isIdentifier(node) && readNames.has(node.text))) compares = true;
-      if (!compares) ts.forEachChild(node, look);
-    };
-    look(condition);
-    if (compares) return true;
+    for (const part of conjuncts(condition))
+      if (ownerComparison(part, lock.acquisition) === true) {
+        const watched =
+          !!fn?.body &&
+          nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).some((c) => calleeName(c)?.toLowerCase() === "watch");
+        return { condition: part, watched };
+      }
   }
-  return false;
+  return undefined;
+}
+
+function conjuncts(condition: ts.Expression): ts.Expression[] {
+  const node = skipParens(condition);
+  return ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken
+    ? [...conjuncts(node.left), ...conjuncts(node.right)]
+    : [node];
 }
 
 /** True if the token is visible at the release (same function, declared in a scope that contains the release). */
@@ -236,9 +250,13 @@ function buildFix(fixer: Fixer, lock: RedisNxLock, release: ts.CallExpression, c
   const keyText = release.arguments[0]!.getText(sourceFile);
   const tokenText = token.getText(sourceFile);
   const script = JSON.stringify(COMPARE_AND_DELETE);
-  const call = nodeRedis
-    ? `${receiver.getText(sourceFile)}.eval(${script}, { keys: [${keyText}], arguments: [${tokenText}] })`
-    : `${receiver.getText(sourceFile)}.eval(${script}, 1, ${keyText}, ${tokenText})`;
+  // Upstash takes its keys and arguments as two arrays, node-redis as one options object, ioredis positionally.
+  const upstash = [...importsOf(sourceFile).values()].some((i) => i.module === "@upstash/redis");
+  const call = upstash
+    ? `${receiver.getText(sourceFile)}.eval(${script}, [${keyText}], [${tokenText}])`
+    : nodeRedis
+      ? `${receiver.getText(sourceFile)}.eval(${script}, { keys: [${keyText}], arguments: [${tokenText}] })`
+      : `${receiver.getText(sourceFile)}.eval(${script}, 1, ${keyText}, ${tokenText})`;
   const title = `Delete ${code(keyText)} only while it still holds ${code(tokenText)} (compare-and-delete script)`;
   return fixer.fix(title, fixer.replace(release, call));
 }

@@ -38,6 +38,25 @@ const BUSY_KEY = "the key stays marked busy, and every later call for it is turn
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
+      // The release runs on every path where the lock is still this caller's: when the key holds another value, the
+      // lock has expired and is not this caller's to release.
+      name: "release in finally under a check that the key still holds this caller's token",
+      code: `import Redis from "ioredis";
+import { randomUUID } from "node:crypto";
+const cache = new Redis();
+export async function underLock<T>(name: string, body: () => Promise<T>): Promise<T | null> {
+  const token = randomUUID();
+  const ok = await cache.set(name, token, "EX", 30, "NX");
+  if (!ok) return null;
+  try {
+    return await body();
+  } finally {
+    const holder = await cache.get(name);
+    if (holder === token) await cache.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, name, token);
+  }
+}`,
+    },
+    {
       name: "a lock object taken through a const alias and released through the field it aliases",
       code: `import { Mutex } from "async-mutex";
 export class Ledger {
@@ -463,6 +482,24 @@ export async function handleDelivery(providerId: string, deliveryId: string, pay
     },
   ],
   invalid: [
+    {
+      // Twin of the owner-checked release: a condition that says nothing about who holds the key can skip the release.
+      name: "release in finally under a condition unrelated to the lock's owner",
+      code: `import Redis from "ioredis";
+import { randomUUID } from "node:crypto";
+const cache = new Redis();
+export async function underLock<T>(name: string, keep: boolean, body: () => Promise<T>): Promise<T | null> {
+  const token = randomUUID();
+  const ok = await cache.set(name, token, "EX", 30, "NX");
+  if (!ok) return null;
+  try {
+    return await body();
+  } finally {
+    if (!keep) await cache.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, name, token);
+  }
+}`,
+      errors: [{ line: 6, column: 20, messageId: "releaseSkippable" }],
+    },
     {
       name: "Redis SET NX result assigned inside a try; the work after the check can throw before the DEL",
       code: `import Redis from "ioredis";

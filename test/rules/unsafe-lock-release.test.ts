@@ -148,22 +148,14 @@ export async function run(id: string) {
 }${work}`,
     },
     {
-      name: "token compared first with GET",
+      // WATCH makes the MULTI/EXEC fail when the key changed after the GET: the check and the DEL are one step.
+      name: "token compared under WATCH, deleted in MULTI/EXEC",
       code: `${ioredis}export async function run(id: string, token: string) {
   if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
   await work(id);
-  if ((await redis.get(\`lock:\${id}\`)) === token) await redis.del(\`lock:\${id}\`);
-}${work}`,
-    },
-    {
-      name: "token read into a variable, compared, then deleted",
-      code: `${ioredis}export async function run(id: string, token: string) {
-  if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
-  await work(id);
-  const current = await redis.get(\`lock:\${id}\`);
-  if (current === token) {
-    await redis.del(\`lock:\${id}\`);
-  }
+  await redis.watch(\`lock:\${id}\`);
+  if ((await redis.get(\`lock:\${id}\`)) === token) await redis.multi().del(\`lock:\${id}\`).exec();
+  else await redis.unwatch();
 }${work}`,
     },
     {
@@ -227,6 +219,80 @@ export default async function handler() {
     },
   ],
   invalid: [
+    {
+      // Two commands: the lock can expire and pass to another worker between the GET and the DEL.
+      name: "token compared first with GET, then DEL (two commands)",
+      code: `${ioredis}export async function run(id: string, token: string) {
+  if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
+  await work(id);
+  if ((await redis.get(\`lock:\${id}\`)) === token) await redis.del(\`lock:\${id}\`);
+}${work}`,
+      errors: [
+        {
+          line: 6,
+          column: 56,
+          messageId: "checkedApart",
+          data: { command: "DEL", lock: "`lock:${id}`", line: 6 },
+          related: [
+            { line: 6, message: "owner checked here, by a separate command" },
+            { line: 4, message: "lock taken here" },
+          ],
+        },
+      ],
+      output: `${ioredis}export async function run(id: string, token: string) {
+  if (!(await redis.set(\`lock:\${id}\`, token, "PX", 30000, "NX"))) return;
+  await work(id);
+  if ((await redis.get(\`lock:\${id}\`)) === token) await redis.eval(${SCRIPT}, 1, \`lock:\${id}\`, token);
+}${work}`,
+    },
+    {
+      name: "Upstash lock helper: token read in finally, compared, then deleted",
+      code: `import { Redis } from "@upstash/redis";
+import { randomUUID } from "node:crypto";
+const kv = Redis.fromEnv();
+export async function withKvLock<T>(name: string, seconds: number, body: () => Promise<T>): Promise<T | undefined> {
+  const token = randomUUID();
+  const acquired = await kv.set(name, token, { nx: true, ex: seconds });
+  if (!acquired) return undefined;
+  try {
+    return await body();
+  } finally {
+    const holder = await kv.get<string>(name);
+    if (holder === token) {
+      await kv.del(name);
+    }
+  }
+}`,
+      errors: [
+        {
+          line: 13,
+          column: 13,
+          messageId: "checkedApart",
+          message:
+            "DEL of Redis lock `name` runs after the check at line 12 that the key still holds this caller's token, but the check and the DEL are separate commands: if the lock expires between them and another worker takes it, this DEL deletes that worker's lock, letting a third one in while the second is still inside.",
+          related: [
+            { line: 12, message: "owner checked here, by a separate command" },
+            { line: 6, message: "lock taken here" },
+          ],
+        },
+      ],
+      output: `import { Redis } from "@upstash/redis";
+import { randomUUID } from "node:crypto";
+const kv = Redis.fromEnv();
+export async function withKvLock<T>(name: string, seconds: number, body: () => Promise<T>): Promise<T | undefined> {
+  const token = randomUUID();
+  const acquired = await kv.set(name, token, { nx: true, ex: seconds });
+  if (!acquired) return undefined;
+  try {
+    return await body();
+  } finally {
+    const holder = await kv.get<string>(name);
+    if (holder === token) {
+      await kv.eval(${SCRIPT}, [name], [token]);
+    }
+  }
+}`,
+    },
     {
       name: "a Lua release script that deletes without reading the key first",
       code: `${ioredis}const RELEASE = "return redis.call('del', KEYS[1])";

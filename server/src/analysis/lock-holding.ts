@@ -7,7 +7,7 @@ import { ts } from "../engine/ts";
 import { boundNames, enclosingFunction, isInside, skipAwait, skipParens, stringValue } from "./ast";
 import { elementAt, flowGraphOf, isProcessExit, type FlowBlock, type FlowEdge, type FlowGraph } from "./flow/cfg";
 import { solveForward, type ForwardSolution } from "./flow/dataflow";
-import { errorTuple, isReleaseOf, resultBinding, type LockAcquisition } from "./locks";
+import { errorTuple, isReleaseOf, ownerComparison, readsLockValue, resultBinding, type LockAcquisition } from "./locks";
 
 /** A set of possibilities: the lock may be held, may be free. */
 type Holding = number;
@@ -93,8 +93,9 @@ class HoldingAnalysis implements AcquisitionPaths {
       // [error, value] tuple wrapping it, which exists not to throw.
       const thrower = last && ts.isAwaitExpression(last) ? skipAwait(last) : last;
       if (thrower && (thrower === this.call || thrower === this.tupleHelper)) return FREE;
-      // The release's own arguments (`del(lockKey(id))`) built the same key when the lock was taken: not a way out.
-      return thrower && this.isInReleaseArguments(thrower) ? FREE : state;
+      // The release's own arguments (`del(lockKey(id))`) built the same key when the lock was taken, and its owner
+      // check reads the key the release deletes: neither is a way out.
+      return thrower && (this.isInReleaseArguments(thrower) || readsLockValue(thrower, this.acquisition)) ? FREE : state;
     }
     if (edge.to === this.graph.exit && last && ts.isCallExpression(last) && isProcessExit(last)) return FREE;
     if (edge.condition && this.errorName !== undefined && (edge.kind === "true" || edge.kind === "false")) {
@@ -107,6 +108,12 @@ class HoldingAnalysis implements AcquisitionPaths {
       if (truth === undefined) return FREE;
       if ((edge.kind === "true") !== truth) return FREE;
       return state & HELD ? HELD : state;
+    }
+    // `if ((await redis.get(key)) === token) del(key)`: on the side where the key holds another value, the lock is
+    // no longer this caller's to release (it expired, and may be another holder's now).
+    if (edge.condition && (edge.kind === "true" || edge.kind === "false") && this.acquisition.mechanism === "redis-set-nx") {
+      const ours = ownerComparison(edge.condition, this.acquisition);
+      if (ours !== undefined && (edge.kind === "true") !== ours) return FREE;
     }
     // `release?.()` / `if (release)`: a handle that is not there was never assigned by a completed acquisition.
     if (edge.condition && (edge.kind === "true" || edge.kind === "false") && this.names.size > 0) {
@@ -185,6 +192,8 @@ class HoldingAnalysis implements AcquisitionPaths {
       for (const edge of stack.pop()!.pred) {
         const from = edge.from;
         if (found.has(from) || (!throughExceptions && edge.kind === "exception")) continue;
+        // An edge that always frees the lock (the failure side of a try-lock, the "not ours" side of an owner check).
+        if (!(this.refine(edge, HELD) & HELD)) continue;
         // A release ends its block (calls may throw), so every edge out of that block passes it.
         if (from.elements.some((element) => this.isRelease(element))) continue;
         found.add(from);

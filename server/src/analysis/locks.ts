@@ -20,6 +20,7 @@ import {
   nodesOfKinds,
   outerExpression,
   receiverOf,
+  skipAwait,
   skipParens,
   stringValue,
   type FunctionLike,
@@ -704,6 +705,49 @@ export function isReleaseOf(
       : /\bRELEASE_(ALL_)?LOCKS?\s*\(/.test(upper);
   }
   return false;
+}
+
+/**
+ * Whether `condition` compares the Redis lock's current value with something (the holder's token): true when the
+ * condition being true means the key still holds it (`===`, `==`), false when it means another value (`!==`, `!=`);
+ * undefined when the condition does not read the key. The value is read by a GET of the lock's key in the condition,
+ * or by a name bound to one in the same function (`const current = await redis.get(key)`).
+ */
+export function ownerComparison(condition: ts.Expression, acquisition: LockAcquisition): boolean | undefined {
+  const key = acquisition.key;
+  const node = skipParens(condition);
+  if (!key || !ts.isBinaryExpression(node) || !EQUALITY.has(node.operatorToken.kind)) return undefined;
+  const keyText = expressionKey(key);
+  const readsKey = (side: ts.Expression): boolean => {
+    const value = skipAwait(skipParens(side));
+    if (isGetOf(value, keyText)) return true;
+    if (!ts.isIdentifier(value)) return false;
+    const fn = enclosingFunction(node);
+    return nodesOfKinds<ts.VariableDeclaration>(fn?.body ?? node.getSourceFile(), [ts.SyntaxKind.VariableDeclaration]).some(
+      (d) =>
+        ts.isIdentifier(d.name) &&
+        d.name.text === value.text &&
+        d.initializer !== undefined &&
+        isGetOf(skipAwait(skipParens(d.initializer)), keyText),
+    );
+  };
+  if (!readsKey(node.left) && !readsKey(node.right)) return undefined;
+  const op = node.operatorToken.kind;
+  return op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
+}
+
+/** Whether `node` is a GET of the Redis lock's key: the read of an owner check before its release. */
+export function readsLockValue(node: ts.Node, acquisition: LockAcquisition): boolean {
+  return acquisition.mechanism === "redis-set-nx" && !!acquisition.key && isGetOf(node, expressionKey(acquisition.key));
+}
+
+function isGetOf(node: ts.Node, keyText: string): node is ts.CallExpression {
+  return (
+    ts.isCallExpression(node) &&
+    calleeName(node)?.toLowerCase() === "get" &&
+    node.arguments[0] !== undefined &&
+    expressionKey(node.arguments[0]) === keyText
+  );
 }
 
 /** True if the acquisition is `await using x = ...` (released by the language at scope exit). */
