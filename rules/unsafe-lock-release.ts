@@ -9,6 +9,11 @@ import {
   enclosingFunction,
   importsOf,
   isBlindScriptDelete,
+  isReleaseOf,
+  labelOf,
+  lockAcquisitionsIn,
+  transactionScopeOf,
+  CALL_KINDS,
   isInside,
   lineOf,
   nodesOfKinds,
@@ -23,6 +28,7 @@ import {
   ts,
   type Fix,
   type Fixer,
+  type LockAcquisition,
   type RedisNxLock,
 } from "../server/src/rule-kit";
 
@@ -42,6 +48,8 @@ export const unsafeLockRelease = defineRule({
       unchecked: RACE,
       uncheckedScript:
         "The Lua script run by {{command}} deletes Redis lock {{lock}} without checking that this caller still holds it (it never reads the key to compare it with the caller's token): if the holder ran longer than the lock's expiry, another worker has taken the lock since, and this script deletes that worker's lock, letting a third one in while the second is still inside.",
+      pooledSessionLock:
+        "{{lock}} is taken through the connection pool {{pool}}: it belongs to whichever pooled connection ran this statement, which goes back to the pool with the lock still held{{unlocked}}. The lock stays held until that connection closes, and every other acquisition waits for it.",
       checkedApart:
         "{{command}} of Redis lock {{lock}} runs after the check at line {{line}} that the key still holds this caller's token, but the check and the {{command}} are separate commands: if the lock expires between them and another worker takes it, this {{command}} deletes that worker's lock, letting a third one in while the second is still inside.",
       uncheckedConstant: `${RACE} The value stored at line {{line}} is a constant, so holders cannot be told apart.`,
@@ -101,6 +109,26 @@ export const unsafeLockRelease = defineRule({
           context.report({ messageId: "uncheckedConstant", data: { ...data, line: lineOf(call) }, help, ...where });
         }
       }
+    }
+    for (const acquisition of lockAcquisitionsIn(sourceFile, context.program, () => context.checker)) {
+      const pool = pooledSessionLock(acquisition, context.checker);
+      if (!pool) continue;
+      const fn = enclosingFunction(acquisition.call);
+      const unlock = fn?.body
+        ? nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS).find(
+            (c) => c.pos > acquisition.call.end && isReleaseOf(c, acquisition, new Set()),
+          )
+        : undefined;
+      const unlocked = unlock
+        ? `; an unlock through it (line ${lineOf(unlock)}) may run on another connection, where it unlocks nothing`
+        : "";
+      context.report({
+        messageId: "pooledSessionLock",
+        data: { lock: acquisition.label, pool: code(labelOf(pool.receiver)), unlocked },
+        help: pooledLockHelp(acquisition, pool),
+        span: spanOf(acquisition.call, sourceFile),
+        related: unlock ? [{ span: spanOf(unlock, sourceFile), message: "unlocked here, through the pool" }] : [],
+      });
     }
     for (const { access, kind, lock } of ownerlessLockTableWrites(sourceFile)) {
       const key = access.conditions.map((c) => code(c.column)).join(" and ");
@@ -259,4 +287,59 @@ function buildFix(fixer: Fixer, lock: RedisNxLock, release: ts.CallExpression, c
       : `${receiver.getText(sourceFile)}.eval(${script}, 1, ${keyText}, ${tokenText})`;
   const title = `Delete ${code(keyText)} only while it still holds ${code(tokenText)} (compare-and-delete script)`;
   return fixer.fix(title, fixer.replace(release, call));
+}
+
+/** Constructors and factories of connection pools: each statement runs on any idle connection. */
+const POOL_FACTORY = /^(?:new\s+)?(?:pg\.|mysql\.|mysql2\.)?(Pool|createPool|PrismaClient|knex|Knex)\s*[(<]/;
+/** Declared types of pools (a `PoolClient`, `Knex.Transaction` or `Prisma.TransactionClient` is one connection). */
+const POOL_TYPE = /^(?:pg\.|mysql\.|mysql2\.)?(Pool|PrismaClient|Knex)$/;
+
+interface PooledLock {
+  receiver: ts.Expression;
+  /** What the pool is: a driver's pool, or a client library that pools its connections. */
+  kind: "driver" | "prisma" | "knex";
+}
+
+function pooledLockHelp(acquisition: LockAcquisition, pool: PooledLock): string {
+  const name = labelOf(pool.receiver);
+  if (pool.kind === "prisma")
+    return `Take the lock inside an interactive transaction (\`${name}.$transaction(async (tx) => …)\`) with \`pg_advisory_xact_lock\` through \`tx\`: the transaction keeps one connection, and COMMIT releases the lock.`;
+  if (pool.kind === "knex")
+    return `Take the lock inside \`${name}.transaction(async (trx) => …)\` with \`pg_advisory_xact_lock\` through \`trx\`: the transaction keeps one connection, and COMMIT releases the lock.`;
+  return acquisition.mechanism === "pg-advisory"
+    ? `Take one connection (\`const client = await ${name}.connect()\`), lock, work and unlock on it, and release the client in \`finally\`; or use \`pg_advisory_xact_lock\` inside a transaction.`
+    : `Take one connection (\`const conn = await ${name}.getConnection()\`), lock, work and \`RELEASE_LOCK\` on it, and release the connection in \`finally\`.`;
+}
+
+function poolKind(name: string): PooledLock["kind"] {
+  return name === "PrismaClient" ? "prisma" : /^knex$/i.test(name) ? "knex" : "driver";
+}
+
+/**
+ * A session-level lock (`pg_advisory_lock`, MySQL `GET_LOCK`) taken by a statement sent through a connection pool:
+ * the pool it went through, else undefined. Transaction-level locks (`pg_advisory_xact_lock`) are the transaction's.
+ */
+function pooledSessionLock(acquisition: LockAcquisition, checker: ts.TypeChecker): PooledLock | undefined {
+  if ((acquisition.mechanism !== "pg-advisory" && acquisition.mechanism !== "mysql-named") || acquisition.transactionScoped)
+    return undefined;
+  const call = acquisition.call;
+  const tag = ts.isTaggedTemplateExpression(call) ? skipParens(call.tag) : undefined;
+  const receiver = ts.isCallExpression(call) ? receiverOf(call) : tag && ts.isPropertyAccessExpression(tag) ? tag.expression : undefined;
+  if (!receiver || !(ts.isIdentifier(receiver) || ts.isPropertyAccessExpression(receiver))) return undefined;
+  // A statement inside a transaction runs on the transaction's connection, even through the pool's name.
+  if (transactionScopeOf(call)) return undefined;
+  const declaration = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(receiver) ? receiver.name : receiver)?.valueDeclaration;
+  if (!declaration) return undefined;
+  const initializer =
+    (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration)) && declaration.initializer
+      ? skipParens(declaration.initializer)
+      : undefined;
+  const made = initializer && POOL_FACTORY.exec(initializer.getText());
+  if (made) return { receiver, kind: poolKind(made[1]!) };
+  const type =
+    ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isParameter(declaration)
+      ? declaration.type
+      : undefined;
+  const typed = type && POOL_TYPE.exec(type.getText());
+  return typed ? { receiver, kind: poolKind(typed[1]!) } : undefined;
 }

@@ -73,6 +73,8 @@ export const selectThenUpdate = defineRule({
         "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls both read the same value, both write their result, and one update is lost.",
       checkThenWrite:
         "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row: two concurrent calls can both pass the check and both write, where run one after the other the second might have failed it.",
+      filterThenWrite:
+        "{{write}} changes {{column}}, which the read at line {{line}} required to be {{required}} to find the row, but nothing locks the row: two concurrent calls can both find it and both write, where run one after the other the second would not have found it.",
       checkThenWriteDespiteLock:
         "{{write}} runs only because the check of {{column}} read at line {{line}} passed, but nothing locks the row (the {{lock}} at line {{line}} does not help: {{why}}): two concurrent calls can both pass the check and both write, where run one after the other the second might have failed it.",
       collectionLostUpdate:
@@ -408,6 +410,8 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
     if (!flow.data) return { messageId: "checkThenWriteDespiteLock", data: despite, help } as const;
     return { messageId: "lostUpdateDespiteLock", data: despite, help } as const;
   }
+  const required = flow.control?.required;
+  if (!flow.data && required) return { messageId: "filterThenWrite", data: { ...data, required: code(required.getText()) }, help } as const;
   if (!flow.data) return { messageId: "checkThenWrite", data, help } as const;
   return { messageId: "lostUpdate", data, help } as const;
 }

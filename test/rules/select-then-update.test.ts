@@ -78,6 +78,31 @@ export async function relabel(boardId: string, label: string) {
 runRuleTests(selectThenUpdate, {
   valid: [
     {
+      // The claim repeats the read's filter in its WHERE and checks the count; the other writes leave the filtered
+      // column alone, or the filter is `null` (a soft-delete or set-once marker, not a state a second caller fails).
+      name: "a read filtered on a state: a claim that repeats it, a write of another column, a null filter",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+declare function transfer(to: string, cents: number): Promise<void>;
+export async function payOut(payoutId: string) {
+  const payout = await prisma.payout.findFirst({ where: { id: payoutId, state: "QUEUED" } });
+  if (!payout) throw new Error("payout is not queued");
+  const claimed = await prisma.payout.updateMany({ where: { id: payout.id, state: "QUEUED" }, data: { state: "SENDING" } });
+  if (claimed.count === 0) return;
+  await transfer(payout.recipient, payout.cents);
+}
+export async function rename(payoutId: string, memo: string) {
+  const payout = await prisma.payout.findFirst({ where: { id: payoutId, state: "QUEUED" } });
+  if (!payout) throw new Error("payout is not queued");
+  await prisma.payout.update({ where: { id: payout.id }, data: { memo } });
+}
+export async function archive(payoutId: string) {
+  const payout = await prisma.payout.findFirst({ where: { id: payoutId, archivedAt: null } });
+  if (!payout) return;
+  await prisma.payout.update({ where: { id: payout.id }, data: { archivedAt: new Date() } });
+}`,
+    },
+    {
       name: "Prisma: a copy into the same workspace of a row read by its id and workspace (the new row is not the one read)",
       code: `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
@@ -703,6 +728,66 @@ export async function hit(key: string): Promise<void> {
     },
   ],
   invalid: [
+    {
+      // The read's filter is the check: both callers find the QUEUED payout and both send it. Only the first write of
+      // `state` after the read is decided by it (the later SENT is this call's own progress).
+      name: "Prisma: a payout found by its QUEUED state, then claimed by id alone before a transfer",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+declare function transfer(to: string, cents: number): Promise<void>;
+export async function payOut(payoutId: string) {
+  const payout = await prisma.payout.findFirst({ where: { id: payoutId, state: "QUEUED" } });
+  if (!payout) throw new Error("payout is not queued");
+  await prisma.payout.update({ where: { id: payout.id }, data: { state: "SENDING" } });
+  await transfer(payout.recipient, payout.cents);
+  await prisma.payout.update({ where: { id: payout.id }, data: { state: "SENT" } });
+}`,
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "filterThenWrite",
+          message:
+            '`prisma.payout.update(…)` changes `state`, which the read at line 5 required to be `"QUEUED"` to find the row, but nothing locks the row: two concurrent calls can both find it and both write, where run one after the other the second would not have found it.',
+          related: [{ line: 5, message: "value read here and checked at line 6" }],
+        },
+      ],
+    },
+    {
+      name: "TypeORM: an injected repository finds a waiting job, then moves it to rendering by id inside `if (job)`",
+      files: {
+        "src/export-job.entity.ts": `import { Entity, PrimaryGeneratedColumn, Column } from "typeorm";
+@Entity()
+export class ExportJob {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column() phase!: string;
+}`,
+      },
+      code: `import { Injectable } from "@nestjs/common";
+import { InjectRepository } from "@nestjs/typeorm";
+import { Repository } from "typeorm";
+import { ExportJob } from "./export-job.entity";
+declare function render(id: number): Promise<void>;
+@Injectable()
+export class ExportRunner {
+  constructor(@InjectRepository(ExportJob) private readonly jobs: Repository<ExportJob>) {}
+  async start(jobId: number) {
+    const job = await this.jobs.findOne({ where: { id: jobId, phase: "waiting" } });
+    if (job) {
+      await this.jobs.update({ id: job.id }, { phase: "rendering" });
+      await render(job.id);
+    }
+  }
+}`,
+      errors: [
+        {
+          line: 12,
+          column: 13,
+          messageId: "filterThenWrite",
+          data: { write: "`this.jobs.update(…)`", column: "`phase`", line: 10, required: '`"waiting"`' },
+        },
+      ],
+    },
     {
       name: "Prisma: a helper's query chosen by a condition, only one choice FOR UPDATE: no lock is credited",
       code: appendFolder(

@@ -220,6 +220,78 @@ export default async function handler() {
   ],
   invalid: [
     {
+      // A session-level lock through a pool belongs to whichever connection ran it; the same file's client-held,
+      // caller-held and transaction-scoped locks (lines 22-38) are not reported.
+      name: "session-level locks through pools (Prisma, mysql2, an injected pg Pool), next to correct uses",
+      code: `import { PrismaClient } from "@prisma/client";
+import mysql from "mysql2/promise";
+import { Pool, PoolClient } from "pg";
+const prisma = new PrismaClient();
+const db = mysql.createPool({ uri: process.env.DATABASE_URL });
+declare function sync(): Promise<void>;
+export async function syncOnce() {
+  await prisma.$queryRaw\`SELECT pg_advisory_lock(7)\`;
+  try { await sync(); } finally { await prisma.$queryRaw\`SELECT pg_advisory_unlock(7)\`; }
+}
+export async function syncMysql() {
+  const [rows] = await db.query("SELECT GET_LOCK('sync', 10) AS ok");
+  if (!(rows as any)[0].ok) return;
+  try { await sync(); } finally { await db.query("SELECT RELEASE_LOCK('sync')"); }
+}
+export class Worker {
+  constructor(private readonly pool: Pool) {}
+  async run() {
+    await this.pool.query("SELECT pg_advisory_lock(1)");
+    await sync();
+  }
+  async runOnClient() {
+    const client = await this.pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock(1)");
+      try { await sync(); } finally { await client.query("SELECT pg_advisory_unlock(1)"); }
+    } finally { client.release(); }
+  }
+  async runWith(client: PoolClient) {
+    await client.query("SELECT pg_advisory_lock(2)");
+    try { await sync(); } finally { await client.query("SELECT pg_advisory_unlock(2)"); }
+  }
+  async runInTx() {
+    await prisma.$transaction(async (tx) => {
+      await tx.$executeRaw\`SELECT pg_advisory_xact_lock(3)\`;
+      await sync();
+    });
+  }
+}`,
+      errors: [
+        {
+          line: 8,
+          column: 9,
+          messageId: "pooledSessionLock",
+          message:
+            "PostgreSQL advisory lock (`pg_advisory_lock`) is taken through the connection pool `prisma`: it belongs to whichever pooled connection ran this statement, which goes back to the pool with the lock still held; an unlock through it (line 9) may run on another connection, where it unlocks nothing. The lock stays held until that connection closes, and every other acquisition waits for it.",
+          help: "Take the lock inside an interactive transaction (`prisma.$transaction(async (tx) => …)`) with `pg_advisory_xact_lock` through `tx`: the transaction keeps one connection, and COMMIT releases the lock.",
+          related: [{ line: 9, message: "unlocked here, through the pool" }],
+        },
+        {
+          line: 12,
+          column: 24,
+          messageId: "pooledSessionLock",
+          data: {
+            lock: "MySQL named lock (`GET_LOCK`)",
+            pool: "`db`",
+            unlocked: "; an unlock through it (line 14) may run on another connection, where it unlocks nothing",
+          },
+        },
+        {
+          line: 19,
+          column: 11,
+          messageId: "pooledSessionLock",
+          data: { lock: "PostgreSQL advisory lock (`pg_advisory_lock`)", pool: "`this.pool`", unlocked: "" },
+          help: "Take one connection (`const client = await this.pool.connect()`), lock, work and unlock on it, and release the client in `finally`; or use `pg_advisory_xact_lock` inside a transaction.",
+        },
+      ],
+    },
+    {
       // Two commands: the lock can expire and pass to another worker between the GET and the DEL.
       name: "token compared first with GET, then DEL (two commands)",
       code: `${ioredis}export async function run(id: string, token: string) {

@@ -8,6 +8,7 @@ import {
   enclosingFunction,
   expressionKey,
   isFunctionLike,
+  isLiteral,
   isNullish,
   nodesOfKinds,
   skipAwait,
@@ -46,7 +47,14 @@ export interface ReadModifyWrite {
     collectionChange?: ts.CallExpression;
   };
   /** A condition on the read's values that decides whether the write runs (the innermost one). */
-  control?: { column?: string; condition: ts.Expression; statement: ts.Statement; earlyExit: boolean };
+  control?: {
+    column?: string;
+    condition: ts.Expression;
+    statement: ts.Statement;
+    earlyExit: boolean;
+    /** The check is the read's own filter (`where: { status: "PENDING" }`): the value it required. */
+    required?: ts.Expression;
+  };
   /** WHERE comparisons of the write against values from the read (compare-and-set guards). */
   guards: AccessCondition[];
   /** What an expression holds, as known at the write (for fixes that rewrite the values). */
@@ -411,7 +419,11 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       if (fromTable && origin.level === "value" && origin.column && !isKeyColumn(condition.column)) flow.guards.push(condition);
     }
     // Of a value-choosing condition and a condition around the write, the one on a column the write changes.
-    const controls = [selectingCondition(write, read, values), controllingCondition(write.node, read, values)];
+    const controls = [
+      selectingCondition(write, read, values),
+      controllingCondition(write.node, read, values),
+      filterCheck(write, read, values),
+    ];
     const control = controls.find((c) => c && write.assignments.some((a) => a.column === c.column)) ?? controls.find((c) => c);
     if (control) flow.control = control;
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
@@ -522,6 +534,86 @@ function controllingCondition(node: ts.Node, read: DbAccess, values: ReadonlyMap
           if (origin)
             return { ...(origin.column ? { column: origin.column } : {}), condition: statement.expression, statement, earlyExit: true };
         }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A read that finds the row only while a column holds a value (`findFirst({ where: { id, status: "PENDING" } })`),
+ * then, once a row was found (`if (!job) throw …` before, or `if (job)` around), an update of that row that changes the
+ * column: the read's filter is the check. The write's own WHERE repeating it is a compare-and-set (decided later).
+ */
+function filterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite["control"] {
+  if (write.insert || read.sql) return undefined;
+  const filter = read.conditions.find(
+    (c) =>
+      c.operator === "=" &&
+      !isKeyColumn(c.column) &&
+      c.value !== undefined &&
+      isLiteral(c.value) &&
+      !isNullish(c.value) &&
+      write.assignments.some(
+        (a) => sameColumn(a.column, c.column) && !(a.value && isLiteral(a.value) && a.value.getText() === c.value!.getText()),
+      ),
+  );
+  if (!filter) return undefined;
+  // The write names the row found: by a value of it (`where: { id: job.id }`) or by the key the read looked it up by.
+  const keyed = write.conditions.some(
+    (c) =>
+      c.value !== undefined &&
+      (valueOf(c.value, values)?.read === read ||
+        read.conditions.some((r) => r !== filter && r.value !== undefined && expressionKey(r.value) === expressionKey(c.value!))),
+  );
+  if (!keyed) return undefined;
+  // An earlier write of the column since the read (the claim itself, `status: "PROCESSING"`) is the one the check decided.
+  const body = enclosingFunction(write.node)?.body;
+  let superseded = false;
+  if (body)
+    walk(body, (node) => {
+      if (superseded || isFunctionLike(node)) return false;
+      if (
+        ts.isCallExpression(node) &&
+        node !== write.node &&
+        node.getStart() > read.node.getEnd() &&
+        node.getEnd() <= write.node.getStart()
+      ) {
+        const other = dbAccessOf(node);
+        superseded =
+          other?.kind === "write" &&
+          other.table !== undefined &&
+          write.table !== undefined &&
+          sameTable(other.table, write.table) &&
+          other.assignments.some((a) => sameColumn(a.column, filter.column));
+      }
+      return !superseded;
+    });
+  if (superseded) return undefined;
+  const isFound = (test: ts.Expression, found: boolean): boolean => {
+    const node = skipParens(test);
+    if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) return isFound(node.operand, !found);
+    const origin = valueOf(node, values);
+    return found && origin?.read === read && origin.level === "row" && ts.isIdentifier(node);
+  };
+  for (
+    let child: ts.Node = write.node, parent = write.node.parent;
+    parent && !isFunctionLike(parent);
+    child = parent, parent = parent.parent
+  ) {
+    if (ts.isIfStatement(parent) && child === parent.thenStatement && isFound(parent.expression, true))
+      return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required: filter.value };
+    if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
+      const statements = parent.statements;
+      for (let i = statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
+        const statement = statements[i]!;
+        if (
+          ts.isIfStatement(statement) &&
+          !statement.elseStatement &&
+          alwaysExits(statement.thenStatement) &&
+          isFound(statement.expression, false)
+        )
+          return { column: filter.column, condition: statement.expression, statement, earlyExit: true, required: filter.value };
       }
     }
   }
