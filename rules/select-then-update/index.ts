@@ -487,6 +487,7 @@ const LOCK_HINT: Record<DbLibrary, string> = {
   mongodb: "the value read, or a version field, in the update's filter, with `matchedCount` checked",
   drizzle: '`.for("update")` on the read inside `db.transaction`',
   kysely: "`.forUpdate()` on the read inside `db.transaction()`",
+  supabase: "a database function called with `.rpc()` that reads the row `FOR UPDATE` and writes it in one transaction",
   redis: "`WATCH`/`MULTI` or a Lua script",
 };
 
@@ -513,6 +514,8 @@ function atomicHint(library: DbLibrary, column: string, operator: "+" | "-"): st
       return `\`set({ ${column}: sql\\\`\${table.${column}} ${operator} \${n}\\\` })\``;
     case "kysely":
       return `\`set((eb) => ({ ${column}: eb("${column}", "${operator}", n) }))\``;
+    case "supabase":
+      return `a database function called with \`.rpc()\` that runs ${code(`SET ${column} = ${column} ${operator} n`)}`;
     case "mysql2":
     case "better-sqlite3":
       return code(`SET ${column} = ${column} ${operator} ?`);

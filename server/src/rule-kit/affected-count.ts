@@ -29,6 +29,8 @@ const AFFECTED_COUNT: Record<DbLibrary, AffectedCount | undefined> = {
   mongodb: { name: "`matchedCount`", result: { declare: (n) => `const ${n}`, count: (n) => `${n}.matchedCount` } },
   drizzle: { name: "`rowCount`" },
   kysely: { name: "`numUpdatedRows`" },
+  // With `.select()` the rows updated come back: none means the guard failed.
+  supabase: { name: "the rows `.select()` returns" },
   redis: undefined,
 };
 

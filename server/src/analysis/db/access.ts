@@ -1,5 +1,5 @@
 // Recognising reads and writes of database rows (and Redis keys) in code, whatever the library: raw SQL through
-// pg / mysql2 / better-sqlite3, query builders (knex, Drizzle, Kysely), ORMs (Prisma, TypeORM, Sequelize) and Redis
+// pg / mysql2 / better-sqlite3, query builders (knex, Drizzle, Kysely, Supabase), ORMs (Prisma, TypeORM, Sequelize) and Redis
 // GET/SET. One recogniser shared by every rule, so that "a write of table T" means the same thing in every finding.
 // This file holds what an access is and the dispatch to each library's recogniser (one file per family).
 //
@@ -17,6 +17,7 @@ import { redisAccess } from "./redis";
 import { SEQUELIZE_READS, sequelizeAccess } from "./sequelize";
 import { chainOf } from "./shapes";
 import { rawSqlAccess } from "./sql-drivers";
+import { supabaseAccess } from "./supabase";
 import { TYPEORM_READS, typeormAccess, typeormBuilderAccess } from "./typeorm";
 
 export type DbLibrary =
@@ -33,6 +34,7 @@ export type DbLibrary =
   | "kysely"
   | "mongoose"
   | "mongodb"
+  | "supabase"
   | "redis";
 export type AccessKind = "read" | "write" | "begin" | "commit" | "rollback" | "set-isolation";
 
@@ -188,6 +190,7 @@ function isChainLink(call: ts.CallExpression): boolean {
 function chainAccess(call: ts.CallExpression): DbAccess | undefined {
   const { root, links } = chainOf(call);
   return (
+    supabaseAccess(root, links, call) ??
     knexAccess(root, links, call) ??
     drizzleAccess(root, links, call) ??
     kyselyAccess(root, links, call) ??
