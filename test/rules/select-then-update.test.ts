@@ -78,6 +78,18 @@ export async function relabel(boardId: string, label: string) {
 runRuleTests(selectThenUpdate, {
   valid: [
     {
+      // The written object's key `machine` is not the variable `machine`: nothing read is written back.
+      name: "a row read for an ownership check whose variable shares its name with a key of the written JSON",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function configureProbes(tenantId: string, hostId: string, intervalSec: number) {
+  const machine = await prisma.host.findUniqueOrThrow({ where: { id: hostId } });
+  if (machine.tenantId !== tenantId) throw new Error("not your host");
+  await prisma.host.update({ where: { id: hostId }, data: { probes: { machine: { intervalSec } } } });
+  return machine.name;
+}`,
+    },
+    {
       // The claim repeats the read's filter in its WHERE and checks the count; the other writes leave the filtered
       // column alone, or the filter is `null` (a soft-delete or set-once marker, not a state a second caller fails).
       name: "a read filtered on a state: a claim that repeats it, a write of another column, a null filter",

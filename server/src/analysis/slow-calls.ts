@@ -167,8 +167,9 @@ export function awaitedCalls(expr: ts.Expression): Array<ts.CallExpression | ts.
       const executor = node.arguments?.[0] && skipParens(node.arguments[0]);
       if (ts.isIdentifier(node.expression) && node.expression.text === "Promise" && executor && isFunctionLike(executor) && executor.body) {
         if (ts.isCallExpression(executor.body)) out.push(executor.body);
+        const settlers = new Set(executor.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : "")).filter(Boolean));
         walkFunctionBody(executor.body, (n) => {
-          if (ts.isCallExpression(n)) out.push(n);
+          if (ts.isCallExpression(n) && !isDroppedInExecutor(n, settlers)) out.push(n);
         });
       }
       return;
@@ -187,6 +188,18 @@ export function awaitedCalls(expr: ts.Expression): Array<ts.CallExpression | ts.
   };
   visit(expr);
   return out;
+}
+
+/**
+ * A call in a Promise executor that cannot settle the promise: a statement of its own (its result dropped) given
+ * neither a callback nor the executor's `resolve`/`reject` (a stray `sleep(500);` is not waited for).
+ */
+function isDroppedInExecutor(call: ts.CallExpression, settlers: ReadonlySet<string>): boolean {
+  if (!ts.isExpressionStatement(call.parent)) return false;
+  return !call.arguments.some((arg) => {
+    const node = skipParens(arg);
+    return isFunctionLike(node) || (ts.isIdentifier(node) && settlers.has(node.text));
+  });
 }
 
 const fileFunctions = new WeakMap<ts.SourceFile, ReadonlyMap<string, FunctionLike>>();

@@ -325,7 +325,8 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
         return;
       }
     }
-    if (ts.isIdentifier(node) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) {
+    // A property name (`row.machine`, the key of `{ machine: … }`) is not a use of a variable of that name.
+    if (ts.isIdentifier(node) && !isPropertyName(node)) {
       const origin = values.get(node.text);
       if (origin?.level === "value") {
         if (!written || !origin.column || !isPrimaryKey(origin.column)) value = origin;
@@ -336,6 +337,15 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
   };
   visit(expr);
   return value ?? row;
+}
+
+function isPropertyName(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  return (
+    ((ts.isPropertyAccessExpression(parent) || ts.isPropertyAssignment(parent) || ts.isMethodDeclaration(parent)) &&
+      parent.name === node) ||
+    (ts.isBindingElement(parent) && parent.propertyName === node)
+  );
 }
 
 /** A row's own identity, which no update changes. */
