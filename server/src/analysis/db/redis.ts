@@ -61,12 +61,20 @@ export function redisAccess(call: ts.CallExpression, name: string): DbAccess | u
   return access;
 }
 
-/** `redis`, `this.redis`, `client` created by ioredis / node-redis: by name or import. */
+/** Modules that export Redis clients: the drivers, Upstash and Vercel KV, and a project's own `lib/redis`. */
+const REDIS_MODULE = /(^|\/)(ioredis|redis|@upstash\/redis|@vercel\/kv)$|redis|(^|\/)kv$/i;
+
+/**
+ * `redis`, `this.redis` by name; a client imported from a Redis module under any name (`import { kv } from
+ * "@vercel/kv"`, `import { cache } from "@/lib/redis"`); `client` / `cache` / `kv` in a file importing a Redis module.
+ */
 function isRedisClient(receiver: ts.Expression): boolean {
-  const text = skipParens(receiver).getText();
+  const node = skipParens(receiver);
+  const text = node.getText();
   if (/redis/i.test(text)) return true;
-  const modules = [...importsOf(receiver.getSourceFile()).values()].map((i) => i.module);
-  return (
-    ts.isIdentifier(skipParens(receiver)) && modules.some((m) => m === "ioredis" || m === "redis") && /^(client|cache|kv)$/i.test(text)
-  );
+  if (!ts.isIdentifier(node)) return false;
+  const imports = importsOf(receiver.getSourceFile());
+  const imported = imports.get(node.text);
+  if (imported && REDIS_MODULE.test(imported.module)) return true;
+  return [...imports.values()].some((i) => REDIS_MODULE.test(i.module)) && /^(client|cache|kv)$/i.test(text);
 }
