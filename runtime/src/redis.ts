@@ -153,8 +153,9 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
   const pollDelay = options.retryDelayMs ?? { initialDelayMs: 10, maxDelayMs: 200 };
   // The hash tag keeps a lock and its fence counter in one Redis Cluster slot.
   // Tokens: a random per-provider prefix and a counter, unique without a call into the CSPRNG per attempt.
-  const tokenPrefix = randomUUID().replace(/-/g, "").slice(0, 16);
-  let tokens = 0;
+  // The counter starts at 2^52 so that it always has 14 hex digits (and stays exact for 2^52 acquisitions).
+  const tokenPrefix = randomUUID().replace(/-/g, "").slice(0, 18);
+  let tokens = 2 ** 52;
 
   const nodes: Nodes = { clients, quorum };
   for (const client of clients) watchClose(client);
@@ -163,18 +164,27 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
   async function attempt(key: string, ttlMs: number, autoRenew: boolean, budgetMs: number | undefined): Promise<Lease | null> {
     const lockKey = `${prefix}{${key}}`;
     const fenceKey = `${lockKey}:fence`;
-    const token = tokenPrefix + (++tokens).toString(16).padStart(16, "0");
+    const token = tokenPrefix + (++tokens).toString(16);
     const marginMs = options.safetyMarginMs ?? defaultMarginMs(ttlMs);
     const startedAt = performance.now();
     const validUntil = startedAt + ttlMs - driftMs(ttlMs);
     // Replies later than the lease could be valid (or than the caller will wait) count as refusals.
     const waitMs = Math.max(1, Math.min(validUntil - marginMs - startedAt, budgetMs ?? Infinity));
-    const requests = clients.length === 1 ? [runScript(clients[0]!, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs)] : clients.map((c) => runScript(c, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs));
-    const replies = await within(requests, startedAt + waitMs, startedAt);
-    // A grant is the new fence, as a decimal string; refusals, errors and late replies are not strings.
-    const granted = clients.length === 1 ? (typeof replies[0] === "string" ? clients : []) : clients.filter((_, i) => typeof replies[i] === "string");
     let fence = 0n;
-    for (const reply of replies) if (typeof reply === "string" && BigInt(reply) > fence) fence = BigInt(reply);
+    let granted: readonly RedisEvalClient[];
+    let requests: Promise<unknown> | Promise<unknown>[];
+    if (clients.length === 1) {
+      // A single client's path, without the arrays of the several-node one.
+      requests = runScript(clients[0]!, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs);
+      const reply = await withinOne(requests, startedAt + waitMs, startedAt);
+      // A grant is the new fence, as a decimal string; refusals, errors and late replies are not strings.
+      granted = typeof reply === "string" ? ((fence = BigInt(reply)), clients) : [];
+    } else {
+      requests = clients.map((c) => runScript(c, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs));
+      const replies = await within(requests, startedAt + waitMs, startedAt);
+      granted = clients.filter((_, i) => typeof replies[i] === "string");
+      for (const reply of replies) if (typeof reply === "string" && BigInt(reply) > fence) fence = BigInt(reply);
+    }
     let ok = granted.length >= quorum && validUntil - marginMs - performance.now() > 0;
     if (ok && clients.length > 1) {
       const now = performance.now();
@@ -184,7 +194,8 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
     if (!ok) {
       // Also undo grants whose replies arrive late: the token makes this safe against later holders. Only once every
       // request has settled, so the release cannot overtake an acquisition that is retried as EVAL after NOSCRIPT.
-      void Promise.allSettled(requests).then(() => dropOn(clients, lockKey, token));
+      const drop = () => dropOn(clients, lockKey, token);
+      void (Array.isArray(requests) ? Promise.allSettled(requests) : requests).then(drop, drop);
       return null;
     }
     const renewEveryMs = autoRenew ? Math.max(1, Math.floor(ttlMs / 3)) : undefined;
@@ -201,12 +212,12 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
   const acquire = (key: string, o: RedisAcquireOptions = {}): Promise<Lease> => {
     const ttlMs = ttlOf(o);
     const autoRenew = autoRenewOf(o);
-    const next = (remaining: number | undefined) => attempt(key, ttlMs, autoRenew, remaining);
-    const what = () => `Redis lock ${JSON.stringify(key)}`;
     // Without a signal or timeout the first attempt needs none of the polling loop's bookkeeping.
-    if (o.signal === undefined && o.timeoutMs === undefined) return next(undefined).then((lease) => lease ?? pollForLease(next, what, o, pollDelay, 1));
-    return pollForLease(next, what, o, pollDelay);
+    if (o.signal === undefined && o.timeoutMs === undefined) return attempt(key, ttlMs, autoRenew, undefined).then((lease) => lease ?? poll(key, ttlMs, autoRenew, o, 1));
+    return poll(key, ttlMs, autoRenew, o, 0);
   };
+  const poll = (key: string, ttlMs: number, autoRenew: boolean, o: RedisAcquireOptions, tried: number) =>
+    pollForLease((remaining) => attempt(key, ttlMs, autoRenew, remaining), () => `Redis lock ${JSON.stringify(key)}`, o, pollDelay, tried);
 
   return {
     acquire,
@@ -304,22 +315,28 @@ const requestDeadlines = new DeadlineQueue();
 /** What `within` reports for a request that failed or did not answer in time. */
 const REFUSED: unknown = Symbol("refused");
 
-/** The replies to requests sent together, settled at once when the last arrives or when `dueAt` passes. */
+/**
+ * The replies to requests sent together (`values`; `value` for a single one), settled at once when the last arrives
+ * or when the deadline passes, whichever is first.
+ */
 class Replies extends Timed {
-  readonly values: unknown[];
+  readonly values: unknown[] | undefined;
+  value: unknown = REFUSED;
   #pending: number;
-  #resolve: ((values: unknown[]) => void) | undefined;
+  #resolve: ((values: any) => void) | undefined;
 
-  constructor(count: number, resolve: (values: unknown[]) => void) {
+  constructor(count: number | undefined, resolve: (values: any) => void) {
     super();
-    this.values = new Array<unknown>(count).fill(REFUSED);
-    this.#pending = count;
+    this.values = count === undefined ? undefined : new Array<unknown>(count).fill(REFUSED);
+    this.#pending = count ?? 1;
     this.#resolve = resolve;
   }
 
-  answer(i: number, value: unknown): void {
+  /** The reply to request `i` (to the single request if `i` is omitted). */
+  answer(value: unknown, i?: number): void {
     if (this.#resolve === undefined) return;
-    this.values[i] = value;
+    if (i === undefined) this.value = value;
+    else this.values![i] = value;
     if (--this.#pending === 0) this.due();
   }
 
@@ -329,7 +346,7 @@ class Replies extends Timed {
     if (resolve === undefined) return;
     this.#resolve = undefined;
     requestDeadlines.remove(this);
-    resolve(this.values);
+    resolve(this.values ?? this.value);
   }
 }
 
@@ -344,9 +361,21 @@ function within(promises: readonly Promise<unknown>[], dueAt: number, now: numbe
     requestDeadlines.add(replies, dueAt, now);
     for (let i = 0; i < promises.length; i++) {
       promises[i]!.then(
-        (value) => replies.answer(i, value),
-        () => replies.answer(i, REFUSED),
+        (value) => replies.answer(value, i),
+        () => replies.answer(REFUSED, i),
       );
     }
+  });
+}
+
+/** `within` for one promise. */
+function withinOne(promise: Promise<unknown>, dueAt: number, now: number): Promise<unknown> {
+  return new Promise((resolve) => {
+    const reply = new Replies(undefined, resolve);
+    requestDeadlines.add(reply, dueAt, now);
+    promise.then(
+      (value) => reply.answer(value),
+      () => reply.answer(REFUSED),
+    );
   });
 }
