@@ -21,53 +21,143 @@ export interface Lease extends LockHandle {
 }
 
 /**
- * Shared lifecycle of a time-bounded lease. The backend only supplies `renew` and `drop`; this class keeps a local
- * deadline on the monotonic clock (never comparing clocks across machines) and aborts `signal` before it passes.
+ * A sorted list of entries, each due at a time on the monotonic clock, watched by one timer for all of them: the
+ * deadlines of pending Redis requests, and the renewals and deadline watches of leases. A timer per entry cost about
+ * 5 µs of CPU per Redis acquisition; here an entry is linked into the list in place (no allocation), and entries with
+ * equal delays are due in insertion order, so adding one is O(1) at the tail and removing one is O(1). The timer is
+ * re-armed only when an entry is due before it, and sleeps at most `MAX_SLEEP_MS`, so a timer lost to fake timers
+ * (cleared from outside) is noticed and replaced by the next `add`.
  */
-export class LeaseState {
+export class DeadlineQueue {
+  #head: Timed | undefined;
+  #tail: Timed | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity; // when the timer fires (performance.now() time)
+  #firing = false;
+
+  /** Queue `entry` (not queued yet) to be called `due` once `dueAt` has passed; `now` is a recent `performance.now()`. */
+  add(entry: Timed, dueAt: number, now: number): void {
+    entry.dueAt = dueAt;
+    entry.dueIn = this;
+    let before = this.#tail;
+    while (before !== undefined && before.dueAt > dueAt) before = before.prevDue;
+    entry.prevDue = before;
+    entry.nextDue = before === undefined ? this.#head : before.nextDue;
+    if (before === undefined) this.#head = entry;
+    else before.nextDue = entry;
+    if (entry.nextDue === undefined) this.#tail = entry;
+    else entry.nextDue.prevDue = entry;
+    if (!this.#firing && (dueAt < this.#timerAt || now > this.#timerAt + MAX_SLEEP_MS)) this.#arm(now);
+  }
+
+  /** Take `entry` out of the queue (nothing if it is not in it). The timer is left to lapse. */
+  remove(entry: Timed): void {
+    if (entry.dueIn !== this) return;
+    entry.dueIn = undefined;
+    const { prevDue, nextDue } = entry;
+    if (prevDue === undefined) this.#head = nextDue;
+    else prevDue.nextDue = nextDue;
+    if (nextDue === undefined) this.#tail = prevDue;
+    else nextDue.prevDue = prevDue;
+    entry.prevDue = entry.nextDue = undefined;
+  }
+
+  /** The entries queued now, in due order. */
+  entries(): Timed[] {
+    const all: Timed[] = [];
+    for (let e = this.#head; e !== undefined; e = e.nextDue) all.push(e);
+    return all;
+  }
+
+  #arm(now: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const dueAt = this.#head?.dueAt ?? Infinity;
+    if (dueAt === Infinity) return;
+    const delay = Math.min(Math.max(0, Math.ceil(dueAt - now)), MAX_SLEEP_MS);
+    this.#timerAt = now + delay;
+    this.#timer = setTimeout(this.#fire, delay);
+    this.#timer.unref?.();
+  }
+
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = performance.now();
+    this.#firing = true;
+    try {
+      // A timer may fire early (fake timers, a jump of the timer clock): only the monotonic clock decides.
+      for (let e = this.#head; e !== undefined && e.dueAt <= now; e = this.#head) {
+        this.remove(e);
+        e.due(now);
+      }
+    } finally {
+      this.#firing = false;
+      this.#arm(now);
+    }
+  };
+}
+
+/** The longest a `DeadlineQueue` timer sleeps before it checks again. */
+const MAX_SLEEP_MS = 1000;
+
+/** An entry of a `DeadlineQueue`; the links live in the entry itself. */
+export abstract class Timed {
+  /** @internal */ dueAt = Infinity;
+  /** @internal */ prevDue: Timed | undefined = undefined;
+  /** @internal */ nextDue: Timed | undefined = undefined;
+  /** @internal */ dueIn: DeadlineQueue | undefined = undefined;
+  /** Called once `dueAt` has passed on the monotonic clock; the entry is already out of the queue. */
+  abstract due(now: number): void;
+}
+
+/** Every live lease, due when it must be renewed or its deadline watched (at `Infinity` if neither). */
+const leaseWakes = new DeadlineQueue();
+
+/**
+ * Shared lifecycle of a time-bounded lease. A backend supplies `renewOnBackend` and `dropOnBackend`; this class keeps a
+ * local deadline on the monotonic clock (never comparing clocks across machines) and aborts `signal` before it
+ * passes. Renewals and the deadline watch are one entry per lease in one `DeadlineQueue` for all leases: nothing is
+ * scheduled per lease beyond linking it into the list, and a lease released before its first renewal costs no timer.
+ */
+export abstract class LeaseCore extends Timed {
   #controller: AbortController | undefined; // created on first use of `signal`: a lease nobody watches needs none
   #ended: "lost" | "released" | undefined;
   #reason: LeaseLostError | undefined; // the signal's abort reason, built when first needed
   readonly #name: string;
   readonly #fence: bigint;
-  readonly #renew: (ttlMs: number) => Promise<boolean>;
-  readonly #drop: () => Promise<void>;
-  readonly #onLost: (() => void) | undefined;
   readonly #marginMs: number;
   #ttlMs: number;
   #validUntil: number; // performance.now() time after which the lease may have expired
-  #watchdog: ReturnType<typeof setTimeout> | undefined;
   readonly #renewEveryMs: number | undefined;
-  /** Period of the shared ticker that renews this lease (if renewed) and watches its deadline while it is far. */
-  readonly #tickMs: number;
-  #ticker: Ticker | undefined;
+  #renewAt: number; // when the next automatic renewal is due
   #renewing = false;
   #released: Promise<void> | undefined;
 
-  constructor(options: {
-    name: string;
-    fence: bigint;
-    ttlMs: number;
-    validUntil: number;
-    marginMs: number;
-    renewEveryMs: number | undefined;
-    renew: (ttlMs: number) => Promise<boolean>;
-    drop: () => Promise<void>;
-    /** Called once when the lease is lost (not when it is released). */
-    onLost?: (() => void) | undefined;
-  }) {
-    this.#name = options.name;
-    this.#fence = options.fence;
-    this.#ttlMs = options.ttlMs;
-    this.#validUntil = options.validUntil;
-    this.#marginMs = options.marginMs;
-    this.#renew = options.renew;
-    this.#drop = options.drop;
-    this.#onLost = options.onLost;
-    this.#renewEveryMs = options.renewEveryMs;
-    // One ticker per lease: a renewed lease's deadline is watched on its renewal ticks.
-    this.#tickMs = options.renewEveryMs ?? WATCH_TICK_MS;
-    this.#arm();
+  /** `now`: `performance.now()` when the lease was granted (`validUntil` and the first renewal are counted from it). */
+  constructor(name: string, fence: bigint, ttlMs: number, validUntil: number, marginMs: number, renewEveryMs: number | undefined, now: number) {
+    super();
+    this.#name = name;
+    this.#fence = fence;
+    this.#ttlMs = ttlMs;
+    this.#validUntil = validUntil;
+    this.#marginMs = marginMs;
+    this.#renewEveryMs = renewEveryMs;
+    this.#renewAt = renewEveryMs === undefined ? Infinity : now + renewEveryMs;
+    this.#schedule(now);
+  }
+
+  /** Ask the backend to extend the lease by `ttlMs`: true if it still held it. */
+  protected abstract renewOnBackend(ttlMs: number): Promise<boolean>;
+  /** Give the lease up on the backend. */
+  protected abstract dropOnBackend(): Promise<void>;
+  /** Called once when the lease is lost (not when it is released). */
+  protected lostOnBackend(): void {}
+
+  /** Every lease not yet lost or released. */
+  static live(): LeaseCore[] {
+    return leaseWakes.entries() as LeaseCore[];
   }
 
   get signal(): AbortSignal {
@@ -84,11 +174,11 @@ export class LeaseState {
 
   /** Mark the lease lost (idempotent): abort the signal and stop renewing. */
   lose(reason: string, cause?: unknown): void {
-    this.#stop();
+    leaseWakes.remove(this);
     if (this.#ended) return;
     this.#ended = "lost";
     this.#reason = new LeaseLostError(`Lease on ${JSON.stringify(this.#name)} lost: ${reason}`, { cause });
-    this.#onLost?.();
+    this.lostOnBackend();
     publish(channels.lost, () => ({ lock: this.#name, fence: this.#fence, reason }));
     this.#controller?.abort(this.#reason);
   }
@@ -102,44 +192,57 @@ export class LeaseState {
     const startedAt = performance.now();
     let ok: boolean;
     try {
-      ok = await this.#renew(ttlMs);
+      ok = await this.renewOnBackend(ttlMs);
     } catch (error) {
       this.lose("renewal failed", error);
       throw this.#endReason();
     }
-    if (this.#ended) throw this.#endReason(); // the watchdog fired while we waited
+    if (this.#ended) throw this.#endReason(); // the deadline passed while we waited
     if (!ok) {
       this.lose("another holder owns the key, or it expired");
       throw this.#endReason();
     }
     this.#ttlMs = ttlMs;
     this.#validUntil = Number.isFinite(ttlMs) ? startedAt + ttlMs - driftMs(ttlMs) : Infinity;
-    this.#arm();
+    leaseWakes.remove(this);
+    this.#schedule(performance.now());
     publish(channels.renew, () => ({ lock: this.#name, fence: this.#fence, ttlMs }));
   }
 
   release(): Promise<void> {
     if (this.#released) return this.#released;
     const wasLost = this.#ended === "lost";
-    this.#stop();
+    leaseWakes.remove(this);
     if (!wasLost) {
       this.#ended = "released";
       this.#controller?.abort(this.#endReason());
     }
-    const dropped = this.#drop();
+    const dropped = this.dropOnBackend();
     // A lost lease's backend may be unreachable; deleting it is only a courtesy then, so do not wait for it.
     this.#released = wasLost ? (dropped.catch(() => undefined), Promise.resolve()) : dropped;
     return this.#released;
   }
 
-  async #autoRenew(): Promise<void> {
+  /** Queue the lease for its next renewal or its deadline watch, whichever is first. */
+  #schedule(now: number): void {
+    leaseWakes.add(this, Math.min(this.#validUntil - this.#marginMs, this.#renewAt), now);
+  }
+
+  /** From the queue: lose the lease at its deadline, renew it when due. */
+  due(now: number): void {
     if (this.#ended) return;
-    if (this.#renewing) {
-      // Still unanswered a whole period later. With a TTL the watchdog decides; a session lock (no TTL) is
-      // vouched for only by its heartbeat, so a hung connection means we can no longer claim it.
-      if (!Number.isFinite(this.#validUntil)) this.lose("the connection stopped answering heartbeats");
-      return;
+    if (this.#validUntil - this.#marginMs - now <= 1) return this.lose("it may expire before a renewal succeeds");
+    if (now >= this.#renewAt) {
+      this.#renewAt = now + this.#renewEveryMs!;
+      if (!this.#renewing) void this.#autoRenew();
+      // Still unanswered a whole period later. With a TTL the deadline decides; a session lock (no TTL) is vouched
+      // for only by its heartbeat, so a hung connection means we can no longer claim it.
+      else if (!Number.isFinite(this.#validUntil)) return this.lose("the connection stopped answering heartbeats");
     }
+    if (!this.#ended && this.dueIn === undefined) this.#schedule(now);
+  }
+
+  async #autoRenew(): Promise<void> {
     this.#renewing = true;
     try {
       await this.extend();
@@ -150,97 +253,47 @@ export class LeaseState {
     }
   }
 
-  /**
-   * Watch the deadline. A deadline far away is watched by the lease's shared ticker (no timer per lease: most leases
-   * are renewed or released long before it); within two ticks of it, by a timer of its own that fires on time.
-   */
-  #arm(): void {
-    if (this.#watchdog !== undefined) clearTimeout(this.#watchdog);
-    this.#watchdog = undefined;
-    const delay = this.#validUntil - this.#marginMs - performance.now();
-    const far = delay > 2 * this.#tickMs;
-    // Without a TTL (Infinity) and without renewals there is nothing to tick for: only the connection can be lost.
-    if (this.#renewEveryMs !== undefined || (far && Number.isFinite(delay))) this.#ticker ??= Ticker.join(this.#tickMs, this.#onTick);
-    else this.#leaveTicker();
-    if (far) return;
-    this.#watchdog = setTimeout(() => {
-      if (this.#validUntil - this.#marginMs - performance.now() > 1) this.#arm();
-      else this.lose("it may expire before a renewal succeeds");
-    }, Math.max(0, delay));
-    this.#watchdog.unref?.();
-  }
-
-  /** On each tick of the shared ticker: renew, and hand the deadline over to an exact timer once it is near. */
-  readonly #onTick = (): void => {
-    if (this.#renewEveryMs !== undefined) void this.#autoRenew();
-    if (this.#watchdog === undefined && !this.#ended && this.#validUntil - this.#marginMs - performance.now() <= 2 * this.#tickMs) this.#arm();
-  };
-
-  #leaveTicker(): void {
-    this.#ticker?.leave(this.#onTick);
-    this.#ticker = undefined;
-  }
-
-  #stop(): void {
-    if (this.#watchdog !== undefined) clearTimeout(this.#watchdog);
-    this.#watchdog = undefined;
-    this.#leaveTicker();
-  }
-
   #endReason(): LeaseLostError {
     return (this.#reason ??= new LeaseLostError(`Lease on ${JSON.stringify(this.#name)} was released`));
   }
-
 }
 
-/**
- * One interval per period, shared by every callback that wants to run at that period: lease renewals (a timer per
- * lease cost about 5 µs of CPU per Redis acquisition, measured against the local Redis) and the deadlines of Redis
- * requests. A callback waits at most one period for its first call. The interval outlives its last callback by up to
- * one period, so work done one piece after another reuses it.
- */
-export class Ticker {
-  static readonly #byPeriod = new Map<number, Ticker>();
-  readonly #callbacks = new Set<() => void>();
-  readonly #periodMs: number;
-  readonly #timer: ReturnType<typeof setInterval>;
-  #lastTick = performance.now();
+/** A `LeaseCore` whose backend calls are given as functions (the database session locks). */
+export class LeaseState extends LeaseCore {
+  readonly #renew: (ttlMs: number) => Promise<boolean>;
+  readonly #drop: () => Promise<void>;
+  readonly #onLost: (() => void) | undefined;
 
-  private constructor(periodMs: number) {
-    this.#periodMs = periodMs;
-    this.#timer = setInterval(() => this.#tick(), periodMs);
-    this.#timer.unref?.();
+  constructor(options: {
+    name: string;
+    fence: bigint;
+    ttlMs: number;
+    validUntil: number;
+    marginMs: number;
+    renewEveryMs: number | undefined;
+    renew: (ttlMs: number) => Promise<boolean>;
+    drop: () => Promise<void>;
+    /** Called once when the lease is lost (not when it is released). */
+    onLost?: (() => void) | undefined;
+  }) {
+    super(options.name, options.fence, options.ttlMs, options.validUntil, options.marginMs, options.renewEveryMs, performance.now());
+    this.#renew = options.renew;
+    this.#drop = options.drop;
+    this.#onLost = options.onLost;
   }
 
-  static join(periodMs: number, callback: () => void): Ticker {
-    let ticker = Ticker.#byPeriod.get(periodMs);
-    // A ticker that missed two periods is dead (its timer was cleared from outside, e.g. by fake timers): replace it.
-    if (!ticker || performance.now() - ticker.#lastTick > 2 * periodMs + 1000) {
-      if (ticker) ticker.#stop();
-      Ticker.#byPeriod.set(periodMs, (ticker = new Ticker(periodMs)));
-    }
-    ticker.#callbacks.add(callback);
-    return ticker;
+  protected renewOnBackend(ttlMs: number): Promise<boolean> {
+    return this.#renew(ttlMs);
   }
 
-  leave(callback: () => void): void {
-    this.#callbacks.delete(callback);
+  protected dropOnBackend(): Promise<void> {
+    return this.#drop();
   }
 
-  #tick(): void {
-    this.#lastTick = performance.now();
-    if (this.#callbacks.size === 0) return this.#stop();
-    for (const callback of [...this.#callbacks]) callback();
-  }
-
-  #stop(): void {
-    clearInterval(this.#timer);
-    if (Ticker.#byPeriod.get(this.#periodMs) === this) Ticker.#byPeriod.delete(this.#periodMs);
+  protected override lostOnBackend(): void {
+    this.#onLost?.();
   }
 }
-
-/** Period of the shared ticker that watches lease deadlines more than two periods away. */
-const WATCH_TICK_MS = 250;
 
 /** Clock drift allowance between this process and the backend (Redlock's 1% + 2 ms). */
 export function driftMs(ttlMs: number): number {
@@ -254,17 +307,25 @@ export function defaultMarginMs(ttlMs: number): number {
 
 /**
  * Poll `attempt` until it yields a lease, honouring `signal`, `timeoutMs` and `ifAvailable`. Used by backends
- * without a blocking wait. `attempt` gets the time left and must not outlive it.
+ * without a blocking wait. `attempt` gets the time left and must not outlive it. `tried`: attempts the caller already
+ * made and lost (the next one waits its backoff first).
  */
 export async function pollForLease<L extends LockHandle>(
   attempt: (remainingMs: number | undefined) => Promise<L | null>,
   what: () => string, // for error messages only: not built for every acquisition
   options: WaitOptions,
   pollDelay: { initialDelayMs: number; maxDelayMs: number },
+  tried = 0,
 ): Promise<L> {
   const { signal, timeoutMs, ifAvailable } = options;
   const deadline = timeoutMs === undefined ? undefined : performance.now() + timeoutMs;
-  for (let n = 1; ; n++) {
+  for (let n = tried + 1; ; n++) {
+    if (n > 1) {
+      if (ifAvailable) throw new NotAvailableError(`${what()} is not available`);
+      const remaining = deadline === undefined ? Infinity : deadline - performance.now();
+      if (remaining <= 0) throw new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${what()}`);
+      await sleep(Math.min(remaining, Math.max(1, backoffDelay(n - 1, { ...pollDelay, jitter: "equal" }))), signal);
+    }
     if (signal?.aborted) throw abortErrorFor(signal);
     const lease = await attempt(deadline === undefined ? undefined : Math.max(0, deadline - performance.now()));
     if (lease) {
@@ -274,10 +335,6 @@ export async function pollForLease<L extends LockHandle>(
       }
       return lease;
     }
-    if (ifAvailable) throw new NotAvailableError(`${what()} is not available`);
-    const remaining = deadline === undefined ? Infinity : deadline - performance.now();
-    if (remaining <= 0) throw new TimeoutError(`Timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await sleep(Math.min(remaining, Math.max(1, backoffDelay(n, { ...pollDelay, jitter: "equal" }))), signal);
   }
 }
 

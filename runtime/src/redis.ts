@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { StaleFenceError } from "./errors.js";
-import { LeaseState, Ticker, acquireLeases, defaultMarginMs, driftMs, pollForLease, runWithLeases, type Lease } from "./lease.js";
+import { DeadlineQueue, LeaseCore, Timed, acquireLeases, defaultMarginMs, driftMs, pollForLease, runWithLeases, type Lease } from "./lease.js";
 import type { Lockable, WaitOptions } from "./types.js";
 
 export type { Lease } from "./lease.js";
@@ -92,28 +92,18 @@ return 1`);
 const FENCED_GET = script("return redis.call('HMGET', KEYS[1], 'value', 'fence')");
 
 /**
- * The leases granted through each client, so that a closed connection (Redis restarted, or unreachable) makes them
- * lost at once instead of at the next renewal: after a restart the key may be gone and another holder may get it.
- * One `"close"` listener per client, however many providers share it.
+ * Watch a client's connection: when it closes (Redis restarted, or unreachable), the leases it granted count as lost at
+ * once instead of at their next renewal, since after a restart the key may be gone and another holder may get it. One
+ * `"close"` listener per client, however many providers share it; it finds the leases among the live ones.
  */
-const leasesByClient = new WeakMap<RedisEvalClient, Set<LeaseOnNodes>>();
+const watchedClients = new WeakSet<RedisEvalClient>();
 
-interface LeaseOnNodes {
-  /** A node that granted this lease closed its connection. */
-  nodeClosed(): void;
-}
-
-function leasesOn(client: RedisEvalClient): Set<LeaseOnNodes> | undefined {
-  if (!client.on) return undefined;
-  let leases = leasesByClient.get(client);
-  if (!leases) {
-    const set = new Set<LeaseOnNodes>();
-    leasesByClient.set(client, (leases = set));
-    client.on("close", () => {
-      for (const lease of [...set]) lease.nodeClosed();
-    });
-  }
-  return leases;
+function watchClose(client: RedisEvalClient): void {
+  if (!client.on || watchedClients.has(client)) return;
+  watchedClients.add(client);
+  client.on("close", () => {
+    for (const lease of LeaseCore.live()) if (lease instanceof RedisLease) lease.nodeClosed(client);
+  });
 }
 
 export interface RedisLockProviderOptions {
@@ -163,82 +153,76 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
   const pollDelay = options.retryDelayMs ?? { initialDelayMs: 10, maxDelayMs: 200 };
   // The hash tag keeps a lock and its fence counter in one Redis Cluster slot.
   // Tokens: a random per-provider prefix and a counter, unique without a call into the CSPRNG per attempt.
-  const tokenPrefix = randomUUID().replace(/-/g, "").slice(0, 16);
-  let tokens = 0;
+  // The counter starts at 2^52 so that it always has 14 hex digits (and stays exact for 2^52 acquisitions).
+  const tokenPrefix = randomUUID().replace(/-/g, "").slice(0, 18);
+  let tokens = 2 ** 52;
+
+  const nodes: Nodes = { clients, quorum };
+  for (const client of clients) watchClose(client);
 
   /** One acquisition attempt on every node; `null` unless a quorum granted it with validity left. */
   async function attempt(key: string, ttlMs: number, autoRenew: boolean, budgetMs: number | undefined): Promise<Lease | null> {
     const lockKey = `${prefix}{${key}}`;
     const fenceKey = `${lockKey}:fence`;
-    const token = tokenPrefix + (++tokens).toString(16).padStart(16, "0");
+    const token = tokenPrefix + (++tokens).toString(16);
     const marginMs = options.safetyMarginMs ?? defaultMarginMs(ttlMs);
     const startedAt = performance.now();
-    const validFor = () => startedAt + ttlMs - driftMs(ttlMs) - marginMs - performance.now();
+    const validUntil = startedAt + ttlMs - driftMs(ttlMs);
     // Replies later than the lease could be valid (or than the caller will wait) count as refusals.
-    const waitMs = Math.max(1, Math.min(ttlMs - driftMs(ttlMs) - marginMs, budgetMs ?? Infinity));
-    const requests = clients.map((c) => runScript(c, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs));
-    const replies = requests.length === 1 ? [await oneWithinMs(requests[0]!, waitMs)] : await withinMs(requests, waitMs);
-    const granted = replies.flatMap((r, i) => (r.ok && typeof r.value === "string" ? [{ client: clients[i]!, fence: BigInt(r.value) }] : []));
-    const dropAll = () =>
-      clients.length === 1 ? runScript(clients[0]!, RELEASE, 1, lockKey, token).then(ignore, ignore) : Promise.allSettled(clients.map((c) => runScript(c, RELEASE, 1, lockKey, token))).then(ignore);
-    const fence = granted.reduce((max, g) => (g.fence > max ? g.fence : max), 0n);
-    let ok = granted.length >= quorum && validFor() > 0;
+    const waitMs = Math.max(1, Math.min(validUntil - marginMs - startedAt, budgetMs ?? Infinity));
+    let fence = 0n;
+    let granted: readonly RedisEvalClient[];
+    let requests: Promise<unknown> | Promise<unknown>[];
+    if (clients.length === 1) {
+      // A single client's path, without the arrays of the several-node one.
+      requests = runScript(clients[0]!, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs);
+      const reply = await withinOne(requests, startedAt + waitMs, startedAt);
+      // A grant is the new fence, as a decimal string; refusals, errors and late replies are not strings.
+      granted = typeof reply === "string" ? ((fence = BigInt(reply)), clients) : [];
+    } else {
+      requests = clients.map((c) => runScript(c, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs));
+      const replies = await within(requests, startedAt + waitMs, startedAt);
+      granted = clients.filter((_, i) => typeof replies[i] === "string");
+      for (const reply of replies) if (typeof reply === "string" && BigInt(reply) > fence) fence = BigInt(reply);
+    }
+    let ok = granted.length >= quorum && validUntil - marginMs - performance.now() > 0;
     if (ok && clients.length > 1) {
-      const raised = await withinMs(granted.map((g) => runScript(g.client, RAISE_FENCE, 2, lockKey, fenceKey, token, fence.toString())), Math.max(1, validFor()));
-      ok = raised.filter((r) => r.ok && Number(r.value) === 1).length >= quorum && validFor() > 0;
+      const now = performance.now();
+      const raised = await within(granted.map((c) => runScript(c, RAISE_FENCE, 2, lockKey, fenceKey, token, fence.toString())), Math.max(now + 1, validUntil - marginMs), now);
+      ok = raised.filter((r) => Number(r) === 1).length >= quorum && validUntil - marginMs - performance.now() > 0;
     }
     if (!ok) {
       // Also undo grants whose replies arrive late: the token makes this safe against later holders. Only once every
       // request has settled, so the release cannot overtake an acquisition that is retried as EVAL after NOSCRIPT.
-      void Promise.allSettled(requests).then(dropAll);
+      const drop = () => dropOn(clients, lockKey, token);
+      void (Array.isArray(requests) ? Promise.allSettled(requests) : requests).then(drop, drop);
       return null;
     }
-    const extendOn = async (ms: number) => {
-      const results = await withinMs(clients.map((c) => runScript(c, EXTEND, 1, lockKey, token, Math.max(1, Math.floor(ms)))), ms);
-      return results.filter((r) => r.ok && Number(r.value) === 1).length >= quorum;
-    };
-    // Watch the granting nodes' connections: the lease is lost once fewer than a quorum of them stay connected.
-    const watched = granted.flatMap((g) => leasesOn(g.client) ?? []);
-    let closed = 0;
-    const onNodes: LeaseOnNodes = {
-      nodeClosed: () => {
-        if (granted.length - ++closed < quorum) state.lose("the connection to Redis closed (a restart may have lost the key)");
-      },
-    };
-    const unwatch = () => {
-      for (const leases of watched) leases.delete(onNodes);
-    };
-    for (const leases of watched) leases.add(onNodes);
-    const state = new LeaseState({
-      name: key,
-      fence,
-      ttlMs,
-      validUntil: startedAt + ttlMs - driftMs(ttlMs),
-      marginMs,
-      renewEveryMs: autoRenew ? Math.max(1, Math.floor(ttlMs / 3)) : undefined,
-      renew: extendOn,
-      drop: () => (unwatch(), dropAll()),
-      onLost: unwatch,
-    });
-    return new RedisLease(key, token, fence, state);
+    const renewEveryMs = autoRenew ? Math.max(1, Math.floor(ttlMs / 3)) : undefined;
+    return new RedisLease(nodes, granted, key, lockKey, token, fence, ttlMs, validUntil, marginMs, renewEveryMs, startedAt);
   }
 
-  const settings = (o: { ttlMs?: number | undefined; autoRenew?: boolean | undefined } = {}) => {
+  const ttlOf = (o: { ttlMs?: number | undefined }) => {
     const ttlMs = Math.floor(o.ttlMs ?? options.ttlMs ?? 10_000); // PX takes whole milliseconds
     if (!(ttlMs > 0) || !Number.isSafeInteger(ttlMs)) throw new RangeError(`ttlMs must be a positive number of milliseconds, got ${o.ttlMs ?? options.ttlMs}`);
-    return { ttlMs, autoRenew: o.autoRenew ?? options.autoRenew ?? true };
+    return ttlMs;
   };
+  const autoRenewOf = (o: { autoRenew?: boolean | undefined }) => o.autoRenew ?? options.autoRenew ?? true;
 
   const acquire = (key: string, o: RedisAcquireOptions = {}): Promise<Lease> => {
-    const { ttlMs, autoRenew } = settings(o);
-    return pollForLease((remaining) => attempt(key, ttlMs, autoRenew, remaining), () => `Redis lock ${JSON.stringify(key)}`, o, pollDelay);
+    const ttlMs = ttlOf(o);
+    const autoRenew = autoRenewOf(o);
+    // Without a signal or timeout the first attempt needs none of the polling loop's bookkeeping.
+    if (o.signal === undefined && o.timeoutMs === undefined) return attempt(key, ttlMs, autoRenew, undefined).then((lease) => lease ?? poll(key, ttlMs, autoRenew, o, 1));
+    return poll(key, ttlMs, autoRenew, o, 0);
   };
+  const poll = (key: string, ttlMs: number, autoRenew: boolean, o: RedisAcquireOptions, tried: number) =>
+    pollForLease((remaining) => attempt(key, ttlMs, autoRenew, remaining), () => `Redis lock ${JSON.stringify(key)}`, o, pollDelay, tried);
 
   return {
     acquire,
     tryAcquire(key, o = {}) {
-      const { ttlMs, autoRenew } = settings(o);
-      return attempt(key, ttlMs, autoRenew, undefined);
+      return attempt(key, ttlOf(o), autoRenewOf(o), undefined);
     },
     withLease<T>(keyOrKeys: string | readonly string[], fn: (lease: any, signal: AbortSignal) => T | PromiseLike<T>, o: RedisAcquireOptions = {}): Promise<T> {
       const single = typeof keyOrKeys === "string";
@@ -249,6 +233,17 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
       return { lockKey: `redis:${key}`, acquire: (w?: WaitOptions) => acquire(key, { ...o, ...w }) };
     },
   };
+}
+
+/** The nodes of one provider and how many of them make a quorum. */
+interface Nodes {
+  readonly clients: readonly RedisEvalClient[];
+  readonly quorum: number;
+}
+
+/** Compare-and-delete on every node, ignoring failures. */
+function dropOn(clients: readonly RedisEvalClient[], lockKey: string, token: string): Promise<void> {
+  return clients.length === 1 ? runScript(clients[0]!, RELEASE, 1, lockKey, token).then(ignore, ignore) : Promise.allSettled(clients.map((c) => runScript(c, RELEASE, 1, lockKey, token))).then(ignore);
 }
 
 /**
@@ -273,100 +268,114 @@ export async function fencedGet(client: RedisEvalClient, key: string): Promise<{
 
 const ignore = (): undefined => undefined;
 
-class RedisLease implements Lease {
+/** A lease granted by a quorum of `nodes` (`granted`: the ones that granted it). */
+class RedisLease extends LeaseCore implements Lease {
   readonly key: string;
   readonly token: string;
   readonly fence: bigint;
-  readonly #state: LeaseState;
+  readonly #nodes: Nodes;
+  readonly #granted: readonly RedisEvalClient[];
+  readonly #lockKey: string;
+  #closed = 0; // granting nodes whose connection closed
 
-  constructor(key: string, token: string, fence: bigint, state: LeaseState) {
+  constructor(nodes: Nodes, granted: readonly RedisEvalClient[], key: string, lockKey: string, token: string, fence: bigint, ttlMs: number, validUntil: number, marginMs: number, renewEveryMs: number | undefined, grantedAt: number) {
+    super(key, fence, ttlMs, validUntil, marginMs, renewEveryMs, grantedAt);
     this.key = key;
     this.token = token;
     this.fence = fence;
-    this.#state = state;
+    this.#nodes = nodes;
+    this.#granted = granted;
+    this.#lockKey = lockKey;
   }
 
-  get expiresAt(): number {
-    return this.#state.expiresAt;
+  /** `client`'s connection closed: the lease is lost once fewer than a quorum of the granting nodes stay connected. */
+  nodeClosed(client: RedisEvalClient): void {
+    if (this.#granted.includes(client) && this.#granted.length - ++this.#closed < this.#nodes.quorum) this.lose("the connection to Redis closed (a restart may have lost the key)");
   }
 
-  get signal(): AbortSignal {
-    return this.#state.signal;
+  protected async renewOnBackend(ttlMs: number): Promise<boolean> {
+    const ms = Math.max(1, Math.floor(ttlMs));
+    const now = performance.now();
+    const replies = await within(this.#nodes.clients.map((c) => runScript(c, EXTEND, 1, this.#lockKey, this.token, ms)), now + ttlMs, now);
+    return replies.filter((r) => Number(r) === 1).length >= this.#nodes.quorum;
   }
 
-  extend(ttlMs?: number): Promise<void> {
-    return this.#state.extend(ttlMs);
-  }
-
-  release(): Promise<void> {
-    return this.#state.release();
+  protected dropOnBackend(): Promise<void> {
+    return dropOn(this.#nodes.clients, this.#lockKey, this.token);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
-    return this.#state.release();
+    return this.release();
   }
 }
 
-type Settled = { ok: true; value: unknown } | { ok: false };
+/** Deadlines of the requests in flight to Redis, for every provider and client: one timer for all of them. */
+const requestDeadlines = new DeadlineQueue();
 
-const REFUSED: Settled = { ok: false };
-/** How often the deadlines of pending requests are checked: `withinMs` may wait up to this much longer than `ms`. */
-const DEADLINE_TICK_MS = 5;
+/** What `within` reports for a request that failed or did not answer in time. */
+const REFUSED: unknown = Symbol("refused");
 
-/** `withinMs` for the one request of a single client, without its arrays. */
-function oneWithinMs(promise: Promise<unknown>, ms: number): Promise<Settled> {
-  return new Promise((resolve) => {
-    const deadline = performance.now() + ms;
-    let done = false;
-    const finish = (settled: Settled) => {
-      if (done) return;
-      done = true;
-      ticker.leave(check);
-      resolve(settled);
-    };
-    const check = () => {
-      if (performance.now() >= deadline) finish(REFUSED);
-    };
-    const ticker = Ticker.join(DEADLINE_TICK_MS, check);
-    promise.then(
-      (value) => finish({ ok: true, value }),
-      () => finish(REFUSED),
-    );
-  });
+/**
+ * The replies to requests sent together (`values`; `value` for a single one), settled at once when the last arrives
+ * or when the deadline passes, whichever is first.
+ */
+class Replies extends Timed {
+  readonly values: unknown[] | undefined;
+  value: unknown = REFUSED;
+  #pending: number;
+  #resolve: ((values: any) => void) | undefined;
+
+  constructor(count: number | undefined, resolve: (values: any) => void) {
+    super();
+    this.values = count === undefined ? undefined : new Array<unknown>(count).fill(REFUSED);
+    this.#pending = count ?? 1;
+    this.#resolve = resolve;
+  }
+
+  /** The reply to request `i` (to the single request if `i` is omitted). */
+  answer(value: unknown, i?: number): void {
+    if (this.#resolve === undefined) return;
+    if (i === undefined) this.value = value;
+    else this.values![i] = value;
+    if (--this.#pending === 0) this.due();
+  }
+
+  /** The deadline passed (or every reply arrived): settle with what has been answered; later replies are ignored. */
+  due(): void {
+    const resolve = this.#resolve;
+    if (resolve === undefined) return;
+    this.#resolve = undefined;
+    requestDeadlines.remove(this);
+    resolve(this.values ?? this.value);
+  }
 }
 
 /**
- * Settle each promise, treating any that takes longer than `ms` as failed (its late outcome is ignored). Deadlines are
- * checked by one shared ticker rather than a timer per call, which cost about 5 µs of CPU per acquisition.
+ * Each promise's value, or `REFUSED` if it rejected or had not settled by `dueAt` (a `performance.now()` time; `now` is
+ * a recent one). An acquisition never waits past its timeout or its lease's validity, even when Redis does not answer.
  */
-function withinMs(promises: Promise<unknown>[], ms: number): Promise<Settled[]> {
+function within(promises: readonly Promise<unknown>[], dueAt: number, now: number): Promise<unknown[]> {
   return new Promise((resolve) => {
-    const results = promises.map(() => REFUSED);
-    let pending = promises.length;
-    let done = false;
-    const deadline = performance.now() + ms;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      ticker.leave(check);
-      resolve(results);
-    };
-    const check = () => {
-      if (performance.now() >= deadline) finish();
-    };
-    const ticker = Ticker.join(DEADLINE_TICK_MS, check);
-    if (pending === 0) return finish();
-    promises.forEach((p, i) => {
-      p.then(
-        (value) => {
-          if (done) return;
-          results[i] = { ok: true, value };
-          if (--pending === 0) finish();
-        },
-        () => {
-          if (!done && --pending === 0) finish();
-        },
+    const replies = new Replies(promises.length, resolve);
+    if (promises.length === 0) return replies.due();
+    requestDeadlines.add(replies, dueAt, now);
+    for (let i = 0; i < promises.length; i++) {
+      promises[i]!.then(
+        (value) => replies.answer(value, i),
+        () => replies.answer(REFUSED, i),
       );
-    });
+    }
+  });
+}
+
+/** `within` for one promise. */
+function withinOne(promise: Promise<unknown>, dueAt: number, now: number): Promise<unknown> {
+  return new Promise((resolve) => {
+    const reply = new Replies(undefined, resolve);
+    requestDeadlines.add(reply, dueAt, now);
+    promise.then(
+      (value) => reply.answer(value),
+      () => reply.answer(REFUSED),
+    );
   });
 }

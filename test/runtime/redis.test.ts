@@ -65,6 +65,39 @@ describe("Redis leases", () => {
     await Promise.all([lease.release(), manual.release()]);
   });
 
+  test("leases with different TTLs are each watched at their own deadline, and a renewed one outlives both", async () => {
+    // One queue watches every lease: a short lease queued after a long one must still abort at its own deadline.
+    const abortedAt = (lease: Lease) => new Promise<number>((resolve) => lease.signal.addEventListener("abort", () => resolve(performance.now()), { once: true }));
+    const long = await createRedisLockProvider(redis, { prefix, ttlMs: 8000, autoRenew: false }).acquire("watch-long");
+    const renewed = await createRedisLockProvider(redis, { prefix, ttlMs: 400 }).acquire("watch-renewed");
+    const requested = performance.now();
+    const short = await createRedisLockProvider(redis, { prefix, ttlMs: 1000, autoRenew: false, safetyMarginMs: 300 }).acquire("watch-short");
+    const shortLost = abortedAt(short);
+    const abortedAfter = (await shortLost) - requested;
+    // The signal aborts safetyMarginMs before the local deadline (ttl - 1% - 2 ms after the request), never after it.
+    assert.ok(abortedAfter >= 1000 - 12 - 300 - 1 && abortedAfter < 1000 - 12, `aborted ${abortedAfter.toFixed(0)} ms after the request`);
+    assert.ok(short.signal.reason instanceof LeaseLostError);
+    assert.equal(long.signal.aborted, false);
+    assert.equal(renewed.signal.aborted, false, "renewed past twice its TTL");
+    assert.ok((await redis.pttl(`${prefix}{watch-renewed}`)) > 0);
+    await Promise.all([long.release(), renewed.release(), short.release()]);
+  });
+
+  test("a lease released before its first renewal is due is never renewed", async () => {
+    const sent: string[] = []; // the lock key of each call
+    const spy = {
+      evalsha: (sha1: string, numKeys: number, ...args: (string | number)[]) => (sent.push(String(args[0])), redis.evalsha(sha1, numKeys, ...args)),
+      eval: (script: string, numKeys: number, ...args: (string | number)[]) => (sent.push(String(args[0])), redis.eval(script, numKeys, ...args)),
+    };
+    const calls = (key: string) => sent.filter((k) => k === `${prefix}{${key}}`).length;
+    const locks = createRedisLockProvider(spy, { prefix, ttlMs: 300 }); // renewed every 100 ms
+    await (await locks.acquire("renew-early")).release();
+    const held = await locks.acquire("renew-held");
+    await until(() => calls("renew-held") >= 3, "the held lease was renewed twice", 3000);
+    await held.release();
+    assert.equal(calls("renew-early"), 2, "acquire and release only");
+  });
+
   test("the signal aborts as soon as the key is taken away (renewal answered 'not yours')", async () => {
     const locks = createRedisLockProvider(redis, { prefix, ttlMs: 3000 });
     const lease = await locks.acquire("stolen");
