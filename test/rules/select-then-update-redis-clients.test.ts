@@ -2,6 +2,7 @@ import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
 // Redis clients are often imported under names that do not say "redis": Vercel KV's `kv`, a project's `lib/redis`.
+// And a cache filled on a miss writes nothing it read.
 
 runRuleTests(selectThenUpdate, {
   valid: [
@@ -16,6 +17,34 @@ export async function addLike(docId: string) {
     },
   ],
   invalid: [
+    {
+      // Line 11 fills the cache where the read found nothing (not reported); line 21 merges into what it found.
+      name: "a cache filled on a miss next to a cached object changed and written back",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+declare function loadPrices(ids: string[]): Promise<Record<string, number>>;
+export async function pricesFor(ids: string[], key: string): Promise<Record<string, number>> {
+  let prices: Record<string, number> = {};
+  const hit = await redis.get(key);
+  if (hit) {
+    prices = JSON.parse(hit);
+  } else {
+    prices = await loadPrices(ids);
+    await redis.set(key, JSON.stringify(prices), "EX", 600);
+  }
+  return prices;
+}
+export async function addPrice(key: string, id: string, price: number) {
+  let prices: Record<string, number> = {};
+  const hit = await redis.get(key);
+  if (hit) {
+    prices = JSON.parse(hit);
+    prices[id] = price;
+    await redis.set(key, JSON.stringify(prices));
+  }
+}`,
+      errors: [{ line: 21, column: 11, messageId: "redisLostUpdate", data: { write: "`redis.set(…)`", key: "`key`", line: 17 } }],
+    },
     {
       name: "Vercel KV and a project's Redis module: a counter read and written back",
       code: `import { kv } from "@vercel/kv";

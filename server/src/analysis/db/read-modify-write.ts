@@ -405,6 +405,9 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
         // `settings = { ...row.settings, x }`); a value derived from a column it leaves alone (a path built from
         // `collectionId`) is stale at worst, and nothing written is lost. A new row copies from anything.
         if (!write.insert && origin.column && !writesBack(assignment.column, origin.column, read)) continue;
+        // A cache fill on a miss (`if (hit) … else set(key, computed)`): where the read found nothing, the object
+        // written holds nothing it returned.
+        if (origin.level === "row" && !isArithmetic(value) && onlyWhereReadFoundNothing(write.node, read, values)) continue;
         flow.data = { ...(origin.column ? { column: origin.column } : {}), assignment, value };
       }
     }
@@ -629,6 +632,51 @@ function filterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string
   }
   return undefined;
 }
+
+/**
+ * Whether `node` runs only where the read found nothing: in the `else` of `if (hit)` (the `then` of `if (!hit)`), or
+ * after `if (hit) return …`, where `hit` is the read's result itself.
+ */
+function onlyWhereReadFoundNothing(node: ts.Node, read: DbAccess, values: ReadonlyMap<string, ReadValue>): boolean {
+  // `true`: the condition is truthy exactly when the read returned something.
+  const foundWhen = (test: ts.Expression): boolean | undefined => {
+    const bare = skipParens(test);
+    if (ts.isPrefixUnaryExpression(bare) && bare.operator === ts.SyntaxKind.ExclamationToken) {
+      const inner = foundWhen(bare.operand);
+      return inner === undefined ? undefined : !inner;
+    }
+    return ts.isIdentifier(bare) && valueOf(bare, values)?.read === read ? true : undefined;
+  };
+  for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
+    if (ts.isIfStatement(parent) && child !== parent.expression) {
+      const found = foundWhen(parent.expression);
+      if (found !== undefined) return (child === parent.elseStatement) === found;
+    }
+    if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
+      for (const statement of parent.statements.slice(0, parent.statements.indexOf(child as ts.Statement)))
+        if (
+          ts.isIfStatement(statement) &&
+          !statement.elseStatement &&
+          alwaysExits(statement.thenStatement) &&
+          foundWhen(statement.expression) === true
+        )
+          return true;
+    }
+  }
+  return false;
+}
+
+/** `n + 1`, `total - cost`: a number computed from the read (an empty read is 0 there, and still counts). */
+function isArithmetic(value: ts.Expression): boolean {
+  let found = false;
+  walkWithRoot(value, (node) => {
+    if (ts.isBinaryExpression(node) && ARITHMETIC.has(node.operatorToken.kind)) found = true;
+    return !found && !isFunctionLike(node);
+  });
+  return found;
+}
+
+const ARITHMETIC = new Set([ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken, ts.SyntaxKind.AsteriskToken, ts.SyntaxKind.SlashToken]);
 
 function enclosingStatementOf(node: ts.Node): ts.Statement {
   let current = node;
