@@ -213,7 +213,8 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
     // check is not repeated in its WHERE (then two callers both pass the check: two sales of the last item).
     const checked = flow.control?.column;
-    if (!write.assignments.some((a) => a.column === checked)) return "unrelated-check";
+    // A relation link or a nested update of related rows (`revisions: { update: … }`) leaves this row's column alone.
+    if (!write.assignments.some((a) => a.column === checked && !a.relation)) return "unrelated-check";
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
     if (isNoChangeShortcut(flow)) return "no-change-shortcut";
     if (decidesWriteSkew(flow, resolve, checker)) return "write-skew";

@@ -78,6 +78,23 @@ export async function relabel(boardId: string, label: string) {
 runRuleTests(selectThenUpdate, {
   valid: [
     {
+      // The read picks the related row to update (a nested update's `where`); every value written is the request's.
+      name: "Prisma: a nested update of the newest related row, named by an id read before",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function retarget(boardId: string, cardId: string, url: string) {
+  const card = await prisma.card.findUnique({
+    where: { id: cardId, boardId },
+    select: { id: true, kind: true, edits: { select: { id: true }, orderBy: { at: "desc" }, take: 1 }, editCount: true },
+  });
+  if (!card || card.kind !== "link" || !card.edits[0]) throw new Error("no link card");
+  await prisma.card.update({
+    where: { id: cardId },
+    data: { url, edits: { update: { where: { id: card.edits[0].id }, data: { url } } } },
+  });
+}`,
+    },
+    {
       // The written object's key `machine` is not the variable `machine`: nothing read is written back.
       name: "a row read for an ownership check whose variable shares its name with a key of the written JSON",
       code: `import { PrismaClient } from "@prisma/client";
@@ -740,6 +757,24 @@ export async function hit(key: string): Promise<void> {
     },
   ],
   invalid: [
+    {
+      // The twin: next to the nested update, a column of the row itself is written back from the read.
+      name: "Prisma: a nested update of a related row next to a counter written back from the read",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function retarget(boardId: string, cardId: string, url: string) {
+  const card = await prisma.card.findUnique({
+    where: { id: cardId, boardId },
+    select: { id: true, kind: true, edits: { select: { id: true }, orderBy: { at: "desc" }, take: 1 }, editCount: true },
+  });
+  if (!card || card.kind !== "link" || !card.edits[0]) throw new Error("no link card");
+  await prisma.card.update({
+    where: { id: cardId },
+    data: { url, editCount: card.editCount + 1, edits: { update: { where: { id: card.edits[0].id }, data: { url } } } },
+  });
+}`,
+      errors: [{ line: 9, column: 9, messageId: "lostUpdate", data: { write: "`prisma.card.update(…)`", column: "`editCount`", line: 4 } }],
+    },
     {
       // The read's filter is the check: both callers find the QUEUED payout and both send it. Only the first write of
       // `state` after the read is decided by it (the later SENT is this call's own progress).

@@ -55,13 +55,16 @@ export function prismaAccess(call: ts.CallExpression, name: string): DbAccess | 
   return access;
 }
 
-/** `{ connect: { id } }`, `{ connectOrCreate: … }`, `{ disconnect: true }`: links rows of another model by key. */
+/**
+ * `{ connect: { id } }`, `{ connectOrCreate: … }`, `{ disconnect: true }`: links rows of another model by key. A nested
+ * `{ update: { where, data } }` changes the related rows it names, not which rows are related: no column of this row.
+ */
 function isRelationLink(value: ts.Expression): boolean {
   const node = skipParens(value);
   return (
     ts.isObjectLiteralExpression(node) &&
     node.properties.length > 0 &&
-    node.properties.every((p) => ["connect", "connectOrCreate", "disconnect"].includes(propertyName(p) ?? ""))
+    node.properties.every((p) => ["connect", "connectOrCreate", "disconnect", "update", "updateMany"].includes(propertyName(p) ?? ""))
   );
 }
 

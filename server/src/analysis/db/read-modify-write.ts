@@ -19,6 +19,7 @@ import {
 } from "../ast";
 import { alwaysExits } from "../flow/queries";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
+import { propertyName } from "./shapes";
 import { escapeRegExp } from "../sql";
 import { calleeResolver, type CalleeResolver } from "../summaries";
 import { MAX_WRAPPER_DEPTH, accessAtCall, wrappedWriteAt } from "./row-summaries";
@@ -312,6 +313,9 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
       visit(node.whenFalse);
       return;
     }
+    // A nested write's `where` (`revisions: { update: { where: { id: row.revisions[0].id }, data } }`) names the
+    // related row; only its data is written.
+    if (written && ts.isPropertyAssignment(node) && propertyName(node) === "where") return;
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
       // `session.expiresAt = new Date(…)` before: the field holds that value now, not the one read.
       const assigned = ts.isPropertyAccessExpression(node) ? assignedBefore(node) : undefined;
