@@ -21,6 +21,8 @@ export interface LockClass {
   kind: LockKind;
   /** The file declaring the lock object, for object locks (tells apart two `accountLocks` of different files). */
   declaredIn?: string;
+  /** Declared reentrant (locksmith.json `reentrant`, a `reentrant` tag): its holder may take it again. */
+  reentrant?: true;
 }
 
 /** A lock's class plus the expression choosing the instance (for keyed classes). */
@@ -86,11 +88,11 @@ function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undef
 }
 
 /**
- * A call of a project lock helper takes the lock its body takes (only inferred helpers: a declared one's lock is not
- * known): the inner lock's class, with the instance chosen by the argument the helper keys it by. A key built from a
- * template names a class of its own (`withLock(\`order:${id}\`, …)`: `order:${…}`, keyed by `id`), as Redis keys do.
- * A helper keying its lock by something else than its argument picks an instance unknown here: no identity; nor has
- * a helper that may run the callback without the lock (`bypass`) or whose result says whether it got the lock.
+ * A call of a project lock helper takes the lock its body takes: the inner lock's class, with the instance chosen by
+ * the argument the helper keys it by. A key built from a template names a class of its own (`withLock(\`order:${id}\`,
+ * …)`: `order:${…}`, keyed by `id`), as Redis keys do. A helper keying its lock by something else than its argument
+ * picks an instance unknown here: no identity; nor has a helper that may run the callback without the lock (`bypass`)
+ * or whose result says whether it got the lock. A declared helper (locksmith.json, a tag) names a lock of its own.
  */
 function wrapperIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker): LockIdentity | undefined {
   const wrapper = acquisition.wrapper!;
@@ -104,21 +106,48 @@ function wrapperIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker):
     return { lockClass: { id: `mutex:${file}#${label}`, label, kind: "mutex", declaredIn: file }, declarationFiles: [file] };
   }
   // A try-lock helper holds the lock only when its result says so, which the held regions here do not follow.
-  if (!("inferred" in wrapper.source) || wrapper.bypass || wrapper.style === "try") return undefined;
+  if (wrapper.style === "try") return undefined;
+  if ("declared" in wrapper.source) return declaredIdentity(acquisition);
+  if (!("inferred" in wrapper.source) || wrapper.bypass) return undefined;
   const inner = lockIdentityOf(wrapper.source.inferred, checker);
   if (!inner) return undefined;
   const declarationFiles = [...inner.declarationFiles, normalizePath(wrapper.fn.getSourceFile().fileName)];
   // One lock for every call only when the body's lock has no key at all (a mutex object), not a key built from
   // several arguments or computed inside.
   if (wrapper.keyParam === undefined) return inner.key || wrapper.source.inferred.key ? undefined : { ...inner, declarationFiles };
+  // A lock object the helper picks by its key argument (`this.locks.get(key)` in a local): the helper names the class.
+  return keyedByArgument(inner.key ? inner.lockClass : helperLockClass(acquisition), acquisition, declarationFiles);
+}
+
+/** The lock a helper takes that its body does not name: the helper's own (`mutex:file#withLock()`). */
+function helperLockClass(acquisition: LockAcquisition): LockClass {
+  const wrapper = acquisition.wrapper!;
+  const file = normalizePath(wrapper.fn.getSourceFile().fileName);
+  const name = functionName(wrapper.fn);
+  return { id: `${wrapper.mechanism}:${file}#${name}()`, label: name, kind: wrapper.mechanism, declaredIn: file };
+}
+
+/**
+ * A declared helper's lock (its body is not read): one lock for every call without a declared key (every instance of
+ * its class one lock, as a mutex field), else the instance its key argument names. Reentrant when declared so.
+ */
+function declaredIdentity(acquisition: LockAcquisition): LockIdentity | undefined {
+  const wrapper = acquisition.wrapper!;
+  const declared = "declared" in wrapper.source ? wrapper.source.declared : undefined;
+  const lockClass: LockClass = { ...helperLockClass(acquisition), ...(declared?.reentrant ? { reentrant: true as const } : {}) };
+  const declarationFiles = [lockClass.declaredIn!];
+  if (wrapper.keyParam === undefined) return { lockClass, declarationFiles };
+  return keyedByArgument(lockClass, acquisition, declarationFiles);
+}
+
+/**
+ * The instance of `lockClass` a helper call's key argument picks: a literal or a one-interpolation template names a
+ * class of its own (`order:${…}`, keyed by its expression); anything else is the key. No identity for a template
+ * with several interpolations (no finding rather than a guess).
+ */
+function keyedByArgument(lockClass: LockClass, acquisition: LockAcquisition, declarationFiles: string[]): LockIdentity | undefined {
   const argument = acquisition.key && skipParens(acquisition.key);
   if (!argument) return undefined;
-  // A lock object the helper picks by its key argument (`this.locks.get(key)` in a local): the helper names the class.
-  const helperFile = declarationFiles[declarationFiles.length - 1]!;
-  const helperName = functionName(wrapper.fn);
-  const lockClass: LockClass = inner.key
-    ? inner.lockClass
-    : { id: `${wrapper.mechanism}:${helperFile}#${helperName}()`, label: helperName, kind: wrapper.mechanism, declaredIn: helperFile };
   const refined = (suffix: string, key?: ts.Expression): LockIdentity => ({
     lockClass: { ...lockClass, id: `${lockClass.id}|${suffix}`, label: suffix },
     ...(key ? { key } : {}),
