@@ -43,6 +43,7 @@ export const NON_REENTRANT: ReadonlySet<LockKind> = new Set<LockKind>([
   "redlock",
   "lease",
   "redis-semaphore",
+  "lock-table",
 ]);
 
 /** The identity of the lock `acquisition` takes, or undefined when it cannot be named precisely. */
@@ -60,6 +61,8 @@ export function lockIdentityOf(acquisition: LockAcquisition, checker: ts.TypeChe
       return undefined;
     case "busy-key":
       return undefined; // callers turn away from a busy key instead of waiting for it: no wait, no deadlock
+    case "lock-table":
+      return lockTableIdentity(acquisition);
     default:
       return objectIdentity(acquisition, checker);
   }
@@ -75,7 +78,7 @@ function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undef
   const kind = acquisition.mechanism;
   if (ts.isStringLiteralLike(key)) return { lockClass: { id: `${kind}:${key.text}`, label: key.text, kind }, declarationFiles: [] };
   if (ts.isTemplateExpression(key) && key.templateSpans.length === 1) {
-    const template = `${key.head.text}\${…}${key.templateSpans[0]!.literal.text}`;
+    const template = templateLabel(key);
     return { lockClass: { id: `${kind}:${template}`, label: template, kind }, key: key.templateSpans[0]!.expression, declarationFiles: [] };
   }
   // A key computed elsewhere: one class per expression and function, never merged with another.
@@ -85,6 +88,39 @@ function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undef
     lockClass: { id: `${kind}:${normalizePath(key.getSourceFile().fileName)}#${fn}:${text}`, label: text, kind },
     declarationFiles: [],
   };
+}
+
+/**
+ * A lock table's row: the table is the class, the row's key (the value its key column is inserted with) the
+ * instance; a key written as a SQL literal, or a literal or one-interpolation template in code, names a class of its
+ * own, as Redis keys do. A table without a key column is one lock; a key Locksmith cannot read gives no identity.
+ */
+function lockTableIdentity(acquisition: LockAcquisition): LockIdentity | undefined {
+  const lock = acquisition.lockTable;
+  if (!lock) return undefined;
+  const lockClass: LockClass = { id: `lock-table:${lock.table}`, label: `${lock.table} lock`, kind: "lock-table" };
+  if (lock.keyColumn === undefined) return { lockClass, declarationFiles: [] };
+  if (!lock.key) return undefined;
+  if ("literal" in lock.key) return refinedClass(lockClass, lock.key.literal, []);
+  const key = skipParens(lock.key.value);
+  if (ts.isStringLiteralLike(key)) return refinedClass(lockClass, key.text, []);
+  if (ts.isTemplateExpression(key))
+    return key.templateSpans.length === 1 ? refinedClass(lockClass, templateLabel(key), [], key.templateSpans[0]!.expression) : undefined;
+  return { lockClass, key, declarationFiles: [] };
+}
+
+/**
+ * An instance class of `lockClass` named by a constant key or a key template (`order:${…}`), labelled by it (a lock
+ * table's row with its table: `job_locks lock nightly`), the same whether the code takes it directly or by a helper.
+ */
+function refinedClass(lockClass: LockClass, suffix: string, declarationFiles: string[], key?: ts.Expression): LockIdentity {
+  const label = lockClass.kind === "lock-table" ? `${lockClass.label} ${suffix}` : suffix;
+  return { lockClass: { ...lockClass, id: `${lockClass.id}|${suffix}`, label }, ...(key ? { key } : {}), declarationFiles };
+}
+
+/** `order:${…}` for `` `order:${id}` `` (a template with one interpolation). */
+function templateLabel(template: ts.TemplateExpression): string {
+  return `${template.head.text}\${…}${template.templateSpans[0]!.literal.text}`;
 }
 
 /**
@@ -148,15 +184,10 @@ function declaredIdentity(acquisition: LockAcquisition): LockIdentity | undefine
 function keyedByArgument(lockClass: LockClass, acquisition: LockAcquisition, declarationFiles: string[]): LockIdentity | undefined {
   const argument = acquisition.key && skipParens(acquisition.key);
   if (!argument) return undefined;
-  const refined = (suffix: string, key?: ts.Expression): LockIdentity => ({
-    lockClass: { ...lockClass, id: `${lockClass.id}|${suffix}`, label: suffix },
-    ...(key ? { key } : {}),
-    declarationFiles,
-  });
-  if (ts.isStringLiteralLike(argument)) return refined(argument.text);
+  if (ts.isStringLiteralLike(argument)) return refinedClass(lockClass, argument.text, declarationFiles);
   if (ts.isTemplateExpression(argument))
     return argument.templateSpans.length === 1
-      ? refined(`${argument.head.text}\${…}${argument.templateSpans[0]!.literal.text}`, argument.templateSpans[0]!.expression)
+      ? refinedClass(lockClass, templateLabel(argument), declarationFiles, argument.templateSpans[0]!.expression)
       : undefined;
   return { lockClass, key: argument, declarationFiles };
 }
