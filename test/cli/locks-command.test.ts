@@ -62,10 +62,19 @@ describe("locksmith locks", () => {
       ],
     );
     assert.deepEqual(
-      result.acquisitions.map((a: { file: string; line: number; style: string; via: string }) => [`${a.file}:${a.line}`, a.style, a.via]),
+      result.acquisitions.map(
+        (a: { file: string; line: number; style: string; via: string; released: Array<{ line: number }>; releasedWhen?: string }) => [
+          `${a.file}:${a.line}`,
+          a.style,
+          a.via,
+          a.released.map((r) => r.line),
+          a.releasedWhen,
+        ],
+      ),
       [
-        ["src/orders.ts:5", "scoped", "withGlobalLock"],
-        ["src/orders.ts:8", "try", "LeaseClient.take"],
+        ["src/orders.ts:5", "scoped", "withGlobalLock", [], "its callback settles"],
+        // The declared lease, given back by the declared `releasedBy` on the same receiver and key.
+        ["src/orders.ts:8", "try", "LeaseClient.take", [9], undefined],
       ],
     );
   });
@@ -80,7 +89,7 @@ describe("locksmith locks", () => {
     );
     assert.match(
       stdout,
-      /\nLock acquisitions \(1\)\n {2}src\/orders\.ts:5:9 {2}`mutex` \(taken by `withGlobalLock`\) {2}mutex, scoped, through withGlobalLock\n$/,
+      /\nLock acquisitions \(1\)\n {2}src\/orders\.ts:5:9 {2}`mutex` \(taken by `withGlobalLock`\) {2}mutex, scoped, through withGlobalLock; released when its callback settles\n$/,
     );
     const bad = await runCli(["locks", "--format", "yaml"], dir);
     assert.equal(bad.code, 2);
@@ -118,8 +127,20 @@ export class Rates {
       ),
       stdout,
     );
-    assert.ok(lines.includes("  src/rates.ts:3:4  `ordersLock` (taken by `Serialized`)  mutex, scoped, through Serialized"), stdout);
-    assert.ok(lines.includes('  src/rates.ts:5:4  the lock `WithLock` takes for `"rates"`  mutex, scoped, through WithLock'), stdout);
+    assert.ok(
+      lines.includes(
+        "  src/rates.ts:3:4  `ordersLock` (taken by `Serialized`)  mutex, scoped, through Serialized; released when the method settles",
+      ),
+      stdout,
+    );
+    assert.ok(
+      lines.includes(
+        '  src/rates.ts:5:4  the lock `WithLock` takes for `"rates"`  mutex, scoped, through WithLock; released when the method settles',
+      ),
+      stdout,
+    );
+    // A library lock taken and released by hand: where the release is.
+    assert.ok(lines.includes("  src/locks.ts:23:29  `ordersLock`  mutex, blocking; released at src/locks.ts:27"), stdout);
     assert.ok(!stdout.includes("Logged"), stdout);
   });
 
