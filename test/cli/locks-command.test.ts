@@ -185,7 +185,7 @@ export async function typo(id: string): Promise<void> {}
     assert.deepEqual(
       result.problems.map((p: { file: string; line: number; message: string }) => `${p.file}:${p.line} ${p.message}`),
       [
-        "src/tagged.ts:4 viaMutex is declared in JSDoc as running argument 0 under a lease, but its body takes a lock that never expires (line 5): the declaration is used; check it",
+        "src/tagged.ts:4 viaMutex is declared in JSDoc as running `work` (argument 1) under a lease, but its body takes a lock that never expires (line 5): the declaration is used; check it",
         'src/tagged.ts:8 @locksmith acquires mutx key=id: unknown lock kind "mutx" (expected mutex, lease, semaphore) (the tag is ignored)',
         'locksmith.json:1 locksmith.json "locks" declares Nowhere.lock, but no function of the project has that name',
       ],
@@ -199,5 +199,32 @@ export async function typo(id: string): Promise<void> {}
         .map((line) => line.split(": ", 2).join(": ")),
       ["locksmith: src/tagged.ts:4", "locksmith: src/tagged.ts:8", "locksmith: locksmith.json"],
     );
+  });
+
+  test("lint: a declaration its body contradicts is reported once on stderr, however many calls and rules see it", async () => {
+    const dir = project(false);
+    // Declared a lease; its body takes an in-process mutex (never expires). Called from two files.
+    fs.writeFileSync(path.join(dir, "locksmith.json"), `{ "locks": [{ "function": "withGlobalLock", "kind": "lease", "callback": 0 }] }\n`);
+    fs.writeFileSync(
+      path.join(dir, "src", "refunds.ts"),
+      `import { withGlobalLock } from "./locking";
+export async function refund(id: string) {
+  await withGlobalLock(async () => {
+    await fetch("https://bank.example/refund/" + id);
+  });
+}
+`,
+    );
+    const { stderr } = await runCli(["lint", "--format", "json"], dir);
+    const problem =
+      "locksmith: src/locking.ts:3: withGlobalLock is declared in locksmith.json as running `fn` (argument 1) under a lease, but its body takes a lock that never expires (line 4): the declaration is used; check it\n";
+    assert.equal(stderr.split(problem).length - 1, 1, stderr);
+    // The declaration is used: both calls hold a lease across the fetch (not a mutex).
+    const { stdout } = await runCli(["lint", "--format", "json"], dir);
+    const messages = JSON.parse(stdout).flatMap((r: { messages: Array<{ ruleId: string; message: string }> }) => r.messages);
+    const underLease = messages.filter(
+      (m: { ruleId: string; message: string }) => m.ruleId === "lock-across-await" && /lease/.test(m.message),
+    );
+    assert.equal(underLease.length, 2, JSON.stringify(messages, null, 2));
   });
 });

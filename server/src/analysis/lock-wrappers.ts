@@ -605,8 +605,15 @@ export function lockDeclarationProblems(
 function describeWrapper(wrapper: LockWrapper): string {
   const lock = wrapper.expires ? "a lease" : "a lock that does not expire";
   return wrapper.kind === "runs-callback"
-    ? `running argument ${wrapper.callbackParam} under ${lock}`
+    ? `running ${parameterLabel(wrapper.fn, wrapper.callbackParam!)} under ${lock}`
     : `returning holding ${lock}${wrapper.style === "try" ? " (or not, by its result)" : ""}`;
+}
+
+/** A parameter by name and 1-based position, as a reader counts: "`work` (argument 2)". */
+function parameterLabel(fn: FunctionLike, index: number): string {
+  const name = fn.parameters[index]?.name;
+  const position = `argument ${index + 1}`;
+  return name && ts.isIdentifier(name) ? `${code(name.text)} (${position})` : position;
 }
 
 /** How the body's lock differs from the declared one, in words; undefined when they agree. */
