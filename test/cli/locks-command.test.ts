@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runCli } from "./helpers";
-import { KEYED_LOCK_MODULE, OPAQUE_LOCK_MODULE } from "../helpers/lock-modules";
+import { DECLARED_LOCK_MODULE, KEYED_LOCK_MODULE, OPAQUE_LOCK_MODULE } from "../helpers/lock-modules";
+import type { LockOrderGraph } from "../../server/src/analysis/lock-order/export";
 
 const LOCKING = `import { Mutex } from "async-mutex";
 const mutex = new Mutex();
@@ -226,5 +227,45 @@ export async function refund(id: string) {
       (m: { ruleId: string; message: string }) => m.ruleId === "lock-across-await" && /lease/.test(m.message),
     );
     assert.equal(underLease.length, 2, JSON.stringify(messages, null, 2));
+  });
+
+  test("graph: a lock helper declared in locksmith.json is a lock class of the lock-order graph, one per literal key", async () => {
+    const dir = project(false);
+    fs.writeFileSync(path.join(dir, "src", "lock-client.ts"), DECLARED_LOCK_MODULE);
+    fs.writeFileSync(
+      path.join(dir, "src", "jobs.ts"),
+      `import { locks } from "./lock-client";
+export async function ship() {
+  await locks.hold("orders", async () => {
+    await locks.hold("stock", async () => {});
+  });
+}
+export async function restock() {
+  await locks.hold("stock", async () => {
+    await locks.hold("orders", async () => {});
+  });
+}
+`,
+    );
+    const withoutDeclaration = JSON.parse((await runCli(["graph", "-f", "json"], dir)).stdout) as LockOrderGraph;
+    assert.deepEqual(withoutDeclaration.edges, []);
+    fs.writeFileSync(
+      path.join(dir, "locksmith.json"),
+      `{ "locks": [{ "function": "LockClient.hold", "kind": "mutex", "key": 0, "callback": 1 }] }\n`,
+    );
+    const { code, stdout } = await runCli(["graph", "-f", "json"], dir);
+    assert.equal(code, 0);
+    const graph = JSON.parse(stdout) as LockOrderGraph;
+    assert.deepEqual(
+      graph.nodes.filter((n) => n.inCycle).map((n) => [n.label, n.kind, n.file]),
+      [
+        ["orders", "mutex", path.join(dir, "src", "lock-client.ts")],
+        ["stock", "mutex", path.join(dir, "src", "lock-client.ts")],
+      ],
+    );
+    assert.deepEqual(graph.edges.map((e) => [e.description, e.inCycle]).sort(), [
+      ["restock acquires orders while holding stock", true],
+      ["ship acquires stock while holding orders", true],
+    ]);
   });
 });
