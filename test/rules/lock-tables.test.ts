@@ -358,6 +358,7 @@ export class Locks {
   ],
 });
 
+const TAKEN = "the key is already taken by this same owner, so the second acquisition fails (or waits until the first one expires)";
 // Lock order and re-entry tell the rows of a lock table apart by the value of their key column (`name` here, the
 // ON CONFLICT target): the row's key is the table's lock instance, as a Redis key is.
 const takeRow = (key: string) =>
@@ -420,8 +421,31 @@ runRuleTests(inconsistentLockOrder, {
   ],
 });
 
+/**
+ * A job that tries the row of `name` and, when it is taken, tries to take it over once it lapsed — or (`retakes`)
+ * inserts the same row again while holding it.
+ */
+const takeover = (retakes: boolean) => `${pg}export async function compact(name: string, owner: string) {
+  const first = await pool.query(
+    "INSERT INTO job_locks (name, owner, expires_at) VALUES ($1, $2, now() + interval '1 minute') ON CONFLICT (name) DO NOTHING",
+    [name, owner],
+  );
+  if (${retakes ? "first.rowCount === 1" : "first.rowCount === 0"}) {
+    const taken = await pool.query(
+      "INSERT INTO job_locks (name, owner, expires_at) VALUES ($1, $2, now() + interval '1 minute') ON CONFLICT (name) DO UPDATE SET owner = $2 WHERE job_locks.expires_at < now()",
+      [name, owner],
+    );
+    if (taken.rowCount === 0) return;
+  }
+  await sendInvoices();
+  await pool.query("DELETE FROM job_locks WHERE name = $1 AND owner = $2", [name, owner]);
+}`;
+
 runRuleTests(reentrantLock, {
-  valid: [{ name: "a job holding one lock row calls a helper taking another row", code: rowThroughCall("index") }],
+  valid: [
+    { name: "a job holding one lock row calls a helper taking another row", code: rowThroughCall("index") },
+    { name: "a takeover insert of the same row on the branch where the first insert failed (the row is not held)", code: takeover(false) },
+  ],
   invalid: [
     {
       name: "a job holding a lock row calls a helper inserting the same row again",
@@ -435,10 +459,16 @@ runRuleTests(reentrantLock, {
             holder: "`rebuild`",
             lock: "`job_locks lock`",
             calls: "`refresh`",
-            consequence:
-              "the key is already taken by this same owner, so the second acquisition fails (or waits until the first one expires)",
+            consequence: TAKEN,
           },
         },
+      ],
+    },
+    {
+      name: "the same row inserted again on the branch where the first insert took it",
+      code: takeover(true),
+      errors: [
+        { line: 10, column: 25, messageId: "reacquired", data: { holder: "`compact`", lock: "`job_locks lock`", consequence: TAKEN } },
       ],
     },
   ],

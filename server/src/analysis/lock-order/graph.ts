@@ -349,7 +349,7 @@ function callbackRunnerNames(summaries: ReadonlyArray<FileSummary | undefined>, 
 }
 
 function within(outer: AcquisitionSummary, offset: number): boolean {
-  return outer.held.start <= offset && offset < outer.held.end;
+  return outer.held.start <= offset && offset < outer.held.end && !outer.freeAt?.includes(offset);
 }
 
 /** Rewrites a callee's key into the caller's terms through the argument passed for the key's parameter. */

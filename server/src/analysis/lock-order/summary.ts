@@ -17,6 +17,7 @@ import {
   boundNames,
   CALL_KINDS,
   calleeName,
+  enclosingFunction,
   expressionKey,
   FUNCTION_KINDS,
   functionName,
@@ -27,6 +28,7 @@ import {
   spanOf,
   type FunctionLike,
 } from "../ast";
+import { acquisitionPaths } from "../lock-holding";
 import { wrapperAcquisitionsIn } from "../lock-wrappers";
 import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../locks";
 import { sqlSiteOf } from "../sql-text";
@@ -51,6 +53,11 @@ export interface AcquisitionSummary {
   span: Span;
   /** Text offsets where the lock is held. */
   held: Region;
+  /**
+   * Starts of calls inside `held` where a try-lock is free on every path (its failure branch: `if (rowCount === 0)
+   * { …takeover insert… }`), so nothing there is taken while holding it.
+   */
+  freeAt?: number[];
   /** Scoped form whose callback is the held region (`runExclusive`, `lock(key, fn)`): a candidate for `lockAll`. */
   scoped: boolean;
   /** Inside a branch that compares values (`if (a < b)`): the code chose the order itself. */
@@ -401,7 +408,9 @@ function summariseFunction(
   for (const entry of collected.acquisitions) {
     const held = heldRegion(entry, collected, unitEnd, sourceFile);
     if (!held) continue;
+    const freeAt = entry.acquisition ? tryLockFreeAt(entry.acquisition, held, collected, sourceFile) : [];
     summaries.push({
+      ...(freeAt.length > 0 ? { freeAt } : {}),
       lockClass: entry.identity.lockClass,
       ...(entry.identity.key ? { key: keyRefOf(entry.identity.key, unit, params) } : {}),
       ...(entry.identity.keyDomain ? { keyDomain: entry.identity.keyDomain } : {}),
@@ -431,6 +440,22 @@ function summariseFunction(
     });
   }
   return { ...info, acquisitions: summaries, calls };
+}
+
+/**
+ * The calls inside a try-lock's held region where it is free on every path (it failed there): the path analysis of
+ * lock-holding.ts, asked only for try-locks and only for code of the acquisition's own function.
+ */
+function tryLockFreeAt(acquisition: LockAcquisition, held: Region, collected: Collected, sourceFile: ts.SourceFile): number[] {
+  if (acquisition.style !== "try" || acquisition.callback) return [];
+  const fn = enclosingFunction(acquisition.call);
+  const inside = [...collected.calls, ...collected.acquisitions.map((a) => a.node)].filter((node) => {
+    const start = node.getStart(sourceFile);
+    return node !== acquisition.call && held.start <= start && start < held.end && enclosingFunction(node) === fn;
+  });
+  if (inside.length === 0) return [];
+  const paths = acquisitionPaths(acquisition);
+  return inside.filter((node) => !paths.heldAt(node)).map((node) => node.getStart(sourceFile));
 }
 
 function collectCall(
