@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runCli } from "./helpers";
-import { DECLARED_LOCK_MODULE, KEYED_LOCK_MODULE, OPAQUE_LOCK_MODULE } from "../helpers/lock-modules";
+import { DECLARED_LOCK_MODULE, declaredLockJobs, KEYED_LOCK_MODULE, OPAQUE_LOCK_MODULE } from "../helpers/lock-modules";
 import type { LockOrderGraph } from "../../server/src/analysis/lock-order/export";
 
 const LOCKING = `import { Mutex } from "async-mutex";
@@ -232,21 +232,7 @@ export async function refund(id: string) {
   test("graph: a lock helper declared in locksmith.json is a lock class of the lock-order graph, one per literal key", async () => {
     const dir = project(false);
     fs.writeFileSync(path.join(dir, "src", "lock-client.ts"), DECLARED_LOCK_MODULE);
-    fs.writeFileSync(
-      path.join(dir, "src", "jobs.ts"),
-      `import { locks } from "./lock-client";
-export async function ship() {
-  await locks.hold("orders", async () => {
-    await locks.hold("stock", async () => {});
-  });
-}
-export async function restock() {
-  await locks.hold("stock", async () => {
-    await locks.hold("orders", async () => {});
-  });
-}
-`,
-    );
+    fs.writeFileSync(path.join(dir, "src", "jobs.ts"), declaredLockJobs(["stock", "orders"]));
     const withoutDeclaration = JSON.parse((await runCli(["graph", "-f", "json"], dir)).stdout) as LockOrderGraph;
     assert.deepEqual(withoutDeclaration.edges, []);
     fs.writeFileSync(

@@ -179,3 +179,17 @@ export function annotatedLockModule(reentrant = false): string {
     `  /** @locksmith runs-callback mutex key=name callback=work${flag} */\n  async hold<T>`,
   ).replace("export async function serially", `/** @locksmith runs-callback mutex callback=work${flag} */\nexport async function serially`);
 }
+
+/** Two jobs nesting DECLARED_LOCK_MODULE's keyed lock: `ship` takes `orders` then `stock`, `restock` the two given. */
+export const declaredLockJobs = (restock: [string, string]) => `import { locks } from "./lock-client";
+export async function ship() {
+  await locks.hold("orders", async () => {
+    await locks.hold("stock", async () => {});
+  });
+}
+export async function restock() {
+  await locks.hold("${restock[0]}", async () => {
+    await locks.hold("${restock[1]}", async () => {});
+  });
+}
+`;

@@ -2,7 +2,13 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pool } from "pg";
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
-import { annotatedLockModule, DECLARED_LOCK_MODULE, declaredLockSettings, KEYED_LOCK_MODULE } from "../helpers/lock-modules";
+import {
+  annotatedLockModule,
+  DECLARED_LOCK_MODULE,
+  declaredLockJobs,
+  declaredLockSettings,
+  KEYED_LOCK_MODULE,
+} from "../helpers/lock-modules";
 import { runRuleTests } from "../helpers/rule-tester";
 import { connectPg, suffix } from "../runtime/services";
 
@@ -129,17 +135,7 @@ export async function restock() {
       name: "a declared lock helper taken in one order everywhere",
       files: declaredLocks,
       settings: declaredLockSettings(),
-      code: `import { locks } from "./lock-client";
-export async function ship() {
-  await locks.hold("orders", async () => {
-    await locks.hold("stock", async () => {});
-  });
-}
-export async function restock() {
-  await locks.hold("orders", async () => {
-    await locks.hold("stock", async () => {});
-  });
-}`,
+      code: declaredLockJobs(["orders", "stock"]),
     },
     {
       name: "without declarations, a helper whose body Locksmith does not read as a lock: no cycle (it is not a lock)",
