@@ -58,11 +58,11 @@ const SELECT_ANY = "Lock the rows first, in key order, with one `SELECT ... WHER
 
 const keyedLocks = { "src/locks.ts": KEYED_LOCK_MODULE };
 const declaredLocks = { "src/lock-client.ts": DECLARED_LOCK_MODULE };
-/** Two functions taking the declared locks `orders` and `stock` (`inner` runs under `orders` in `ship`). */
-const declaredNesting = (inner: "stock" | "orders") => `import { locks } from "./lock-client";
+/** Two functions taking the declared locks `orders` and `stock` in opposite orders (`restock` through a call). */
+const DECLARED_NESTING = `import { locks } from "./lock-client";
 export async function ship() {
   await locks.hold("orders", async () => {
-    await locks.hold("${inner}", async () => {});
+    await locks.hold("stock", async () => {});
   });
 }
 export async function restock() {
@@ -73,6 +73,25 @@ export async function restock() {
 async function reserve() {
   await locks.hold("orders", async () => {});
 }`;
+/** The cycle of DECLARED_NESTING, reported at both inner acquisitions, with the call chain. */
+const DECLARED_CYCLE = [
+  {
+    line: 4,
+    column: 11,
+    ...cycle("`ship` acquires `stock` while holding `orders`", "`restock` holds `stock` and calls `reserve`, which acquires `orders`"),
+    related: [
+      { line: 3, message: "`orders` acquired here by `ship`" },
+      { line: 8, message: "`stock` acquired here by `restock`" },
+      { line: 9, message: "`restock` calls `reserve` here" },
+      { line: 13, message: "`orders` acquired here by `reserve` while `stock` is held" },
+    ],
+  },
+  {
+    line: 9,
+    column: 11,
+    ...cycle("`restock` holds `stock` and calls `reserve`, which acquires `orders`", "`ship` acquires `stock` while holding `orders`"),
+  },
+];
 
 runRuleTests(inconsistentLockOrder, {
   valid: [
@@ -140,7 +159,7 @@ export async function restock() {
     {
       name: "without declarations, a helper whose body Locksmith does not read as a lock: no cycle (it is not a lock)",
       files: declaredLocks,
-      code: declaredNesting("stock"),
+      code: DECLARED_NESTING,
     },
     // Multi-key acquisition: the correct twins of the caller-order cases below.
     {
@@ -544,54 +563,14 @@ export async function restock() {
       name: "a lock helper declared in locksmith.json: orders then stock here, stock then (through a call) orders there",
       files: declaredLocks,
       settings: declaredLockSettings(),
-      code: declaredNesting("stock"),
-      errors: [
-        {
-          line: 4,
-          column: 11,
-          ...cycle(
-            "`ship` acquires `stock` while holding `orders`",
-            "`restock` holds `stock` and calls `reserve`, which acquires `orders`",
-          ),
-          related: [
-            { line: 3, message: "`orders` acquired here by `ship`" },
-            { line: 8, message: "`stock` acquired here by `restock`" },
-            { line: 9, message: "`restock` calls `reserve` here" },
-            { line: 13, message: "`orders` acquired here by `reserve` while `stock` is held" },
-          ],
-        },
-        {
-          line: 9,
-          column: 11,
-          ...cycle(
-            "`restock` holds `stock` and calls `reserve`, which acquires `orders`",
-            "`ship` acquires `stock` while holding `orders`",
-          ),
-        },
-      ],
+      code: DECLARED_NESTING,
+      errors: DECLARED_CYCLE,
     },
     {
       name: "the same lock helper declared by a @locksmith tag: the same cycle",
       files: { "src/lock-client.ts": annotatedLockModule() },
-      code: declaredNesting("stock"),
-      errors: [
-        {
-          line: 4,
-          column: 11,
-          ...cycle(
-            "`ship` acquires `stock` while holding `orders`",
-            "`restock` holds `stock` and calls `reserve`, which acquires `orders`",
-          ),
-        },
-        {
-          line: 9,
-          column: 11,
-          ...cycle(
-            "`restock` holds `stock` and calls `reserve`, which acquires `orders`",
-            "`ship` acquires `stock` while holding `orders`",
-          ),
-        },
-      ],
+      code: DECLARED_NESTING,
+      errors: DECLARED_CYCLE,
     },
     // Multi-key acquisition in the caller's order.
     {
