@@ -71,7 +71,8 @@ export const inconsistentLockOrder = defineRule({
     },
   },
   checkProject(context) {
-    const analysis = analyseLockOrder(context.program, context.sourceFiles);
+    const declared = context.settings.declaredLocks;
+    const analysis = analyseLockOrder(context.program, context.sourceFiles, declared);
     const reported = new Set<string>();
     const once = (edge: LockOrderEdge) => {
       const key = `${edge.site.file}:${edge.site.start}:${edge.from.id}:${edge.to.id}`;
@@ -113,7 +114,7 @@ export const inconsistentLockOrder = defineRule({
       }
     }
     for (const sourceFile of context.sourceFiles)
-      for (const multi of callerOrderAcquisitionsIn(sourceFile, context.program, () => context.checker)) {
+      for (const multi of callerOrderAcquisitionsIn(sourceFile, context.program, () => context.checker, declared)) {
         context.report({
           messageId: multi.parallel ? "callerOrderParallel" : "callerOrderLoop",
           data: {

@@ -16,7 +16,7 @@ export const reentrantLock = defineRule({
     },
   },
   checkProject(context) {
-    const analysis = analyseLockOrder(context.program, context.sourceFiles);
+    const analysis = analyseLockOrder(context.program, context.sourceFiles, context.settings.declaredLocks);
     for (const edge of analysis.reentries) {
       const where = {
         span: edge.site,

@@ -95,6 +95,11 @@ function buildConfigSchema(rules) {
               description: 'With "acquires": the function or method that releases it ("RedisLockService.release").',
             },
             key: { type: "integer", minimum: 0, description: "The argument (0-based) naming the lock: its key." },
+            reentrant: {
+              type: "boolean",
+              description:
+                "The holder may take it again while holding it (no `reentrant-lock` finding); it still takes part in lock order.",
+            },
           },
           oneOf: [
             { required: ["callback"], not: { anyOf: [{ required: ["acquires"] }, { required: ["releasedBy"] }] } },

@@ -60,6 +60,7 @@ const VALID: Array<[string, unknown]> = [
       ],
     },
   ],
+  ["a reentrant lock declaration", { locks: [{ function: "withJobLock", kind: "mutex", callback: 0, reentrant: true }] }],
   ...(ruleWithoutOptions
     ? [["[severity, {}] for a rule without options", { rules: { [ruleWithoutOptions.meta.id]: ["error", {}] } }] as [string, unknown]]
     : []),
@@ -89,7 +90,8 @@ const INVALID: Array<[string, unknown]> = [
   ["an unknown lock kind", { locks: [{ function: "f", kind: "spinlock", callback: 0 }] }],
   ["a negative argument index", { locks: [{ function: "f", kind: "mutex", callback: -1 }] }],
   ["a function that is not a name", { locks: [{ function: "with lock()", kind: "mutex", callback: 0 }] }],
-  ["an unknown key in a lock declaration", { locks: [{ function: "f", kind: "mutex", callback: 0, reentrant: true }] }],
+  ["an unknown key in a lock declaration", { locks: [{ function: "f", kind: "mutex", callback: 0, timeout: 5000 }] }],
+  ["a reentrant flag that is not a boolean", { locks: [{ function: "f", kind: "mutex", callback: 0, reentrant: "yes" }] }],
   ["a bad runtime", { runtime: "npm" }],
   ["a numeric runtimePath", { runtimePath: 1 }],
   ["not an object", ["rules"]],

@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runCli } from "./helpers";
-import { KEYED_LOCK_MODULE, OPAQUE_LOCK_MODULE } from "../helpers/lock-modules";
+import { DECLARED_LOCK_MODULE, declaredLockJobs, KEYED_LOCK_MODULE, OPAQUE_LOCK_MODULE } from "../helpers/lock-modules";
+import type { LockOrderGraph } from "../../server/src/analysis/lock-order/export";
 
 const LOCKING = `import { Mutex } from "async-mutex";
 const mutex = new Mutex();
@@ -62,10 +63,19 @@ describe("locksmith locks", () => {
       ],
     );
     assert.deepEqual(
-      result.acquisitions.map((a: { file: string; line: number; style: string; via: string }) => [`${a.file}:${a.line}`, a.style, a.via]),
+      result.acquisitions.map(
+        (a: { file: string; line: number; style: string; via: string; released: Array<{ line: number }>; releasedWhen?: string }) => [
+          `${a.file}:${a.line}`,
+          a.style,
+          a.via,
+          a.released.map((r) => r.line),
+          a.releasedWhen,
+        ],
+      ),
       [
-        ["src/orders.ts:5", "scoped", "withGlobalLock"],
-        ["src/orders.ts:8", "try", "LeaseClient.take"],
+        ["src/orders.ts:5", "scoped", "withGlobalLock", [], "its callback settles"],
+        // The declared lease, given back by the declared `releasedBy` on the same receiver and key.
+        ["src/orders.ts:8", "try", "LeaseClient.take", [9], undefined],
       ],
     );
   });
@@ -80,7 +90,7 @@ describe("locksmith locks", () => {
     );
     assert.match(
       stdout,
-      /\nLock acquisitions \(1\)\n {2}src\/orders\.ts:5:9 {2}`mutex` \(taken by `withGlobalLock`\) {2}mutex, scoped, through withGlobalLock\n$/,
+      /\nLock acquisitions \(1\)\n {2}src\/orders\.ts:5:9 {2}`mutex` \(taken by `withGlobalLock`\) {2}mutex, scoped, through withGlobalLock; released when its callback settles\n$/,
     );
     const bad = await runCli(["locks", "--format", "yaml"], dir);
     assert.equal(bad.code, 2);
@@ -118,8 +128,20 @@ export class Rates {
       ),
       stdout,
     );
-    assert.ok(lines.includes("  src/rates.ts:3:4  `ordersLock` (taken by `Serialized`)  mutex, scoped, through Serialized"), stdout);
-    assert.ok(lines.includes('  src/rates.ts:5:4  the lock `WithLock` takes for `"rates"`  mutex, scoped, through WithLock'), stdout);
+    assert.ok(
+      lines.includes(
+        "  src/rates.ts:3:4  `ordersLock` (taken by `Serialized`)  mutex, scoped, through Serialized; released when the method settles",
+      ),
+      stdout,
+    );
+    assert.ok(
+      lines.includes(
+        '  src/rates.ts:5:4  the lock `WithLock` takes for `"rates"`  mutex, scoped, through WithLock; released when the method settles',
+      ),
+      stdout,
+    );
+    // A library lock taken and released by hand: where the release is.
+    assert.ok(lines.includes("  src/locks.ts:23:29  `ordersLock`  mutex, blocking; released at src/locks.ts:27"), stdout);
     assert.ok(!stdout.includes("Logged"), stdout);
   });
 
@@ -164,7 +186,7 @@ export async function typo(id: string): Promise<void> {}
     assert.deepEqual(
       result.problems.map((p: { file: string; line: number; message: string }) => `${p.file}:${p.line} ${p.message}`),
       [
-        "src/tagged.ts:4 viaMutex is declared in JSDoc as running argument 0 under a lease, but its body takes a lock that never expires (line 5): the declaration is used; check it",
+        "src/tagged.ts:4 viaMutex is declared in JSDoc as running `work` (argument 1) under a lease, but its body takes a lock that never expires (line 5): the declaration is used; check it",
         'src/tagged.ts:8 @locksmith acquires mutx key=id: unknown lock kind "mutx" (expected mutex, lease, semaphore) (the tag is ignored)',
         'locksmith.json:1 locksmith.json "locks" declares Nowhere.lock, but no function of the project has that name',
       ],
@@ -178,5 +200,58 @@ export async function typo(id: string): Promise<void> {}
         .map((line) => line.split(": ", 2).join(": ")),
       ["locksmith: src/tagged.ts:4", "locksmith: src/tagged.ts:8", "locksmith: locksmith.json"],
     );
+  });
+
+  test("lint: a declaration its body contradicts is reported once on stderr, however many calls and rules see it", async () => {
+    const dir = project(false);
+    // Declared a lease; its body takes an in-process mutex (never expires). Called from two files.
+    fs.writeFileSync(path.join(dir, "locksmith.json"), `{ "locks": [{ "function": "withGlobalLock", "kind": "lease", "callback": 0 }] }\n`);
+    fs.writeFileSync(
+      path.join(dir, "src", "refunds.ts"),
+      `import { withGlobalLock } from "./locking";
+export async function refund(id: string) {
+  await withGlobalLock(async () => {
+    await fetch("https://bank.example/refund/" + id);
+  });
+}
+`,
+    );
+    const { stderr } = await runCli(["lint", "--format", "json"], dir);
+    const problem =
+      "locksmith: src/locking.ts:3: withGlobalLock is declared in locksmith.json as running `fn` (argument 1) under a lease, but its body takes a lock that never expires (line 4): the declaration is used; check it\n";
+    assert.equal(stderr.split(problem).length - 1, 1, stderr);
+    // The declaration is used: both calls hold a lease across the fetch (not a mutex).
+    const { stdout } = await runCli(["lint", "--format", "json"], dir);
+    const messages = JSON.parse(stdout).flatMap((r: { messages: Array<{ ruleId: string; message: string }> }) => r.messages);
+    const underLease = messages.filter(
+      (m: { ruleId: string; message: string }) => m.ruleId === "lock-across-await" && /lease/.test(m.message),
+    );
+    assert.equal(underLease.length, 2, JSON.stringify(messages, null, 2));
+  });
+
+  test("graph: a lock helper declared in locksmith.json is a lock class of the lock-order graph, one per literal key", async () => {
+    const dir = project(false);
+    fs.writeFileSync(path.join(dir, "src", "lock-client.ts"), DECLARED_LOCK_MODULE);
+    fs.writeFileSync(path.join(dir, "src", "jobs.ts"), declaredLockJobs(["stock", "orders"]));
+    const withoutDeclaration = JSON.parse((await runCli(["graph", "-f", "json"], dir)).stdout) as LockOrderGraph;
+    assert.deepEqual(withoutDeclaration.edges, []);
+    fs.writeFileSync(
+      path.join(dir, "locksmith.json"),
+      `{ "locks": [{ "function": "LockClient.hold", "kind": "mutex", "key": 0, "callback": 1 }] }\n`,
+    );
+    const { code, stdout } = await runCli(["graph", "-f", "json"], dir);
+    assert.equal(code, 0);
+    const graph = JSON.parse(stdout) as LockOrderGraph;
+    assert.deepEqual(
+      graph.nodes.filter((n) => n.inCycle).map((n) => [n.label, n.kind, n.file]),
+      [
+        ["orders", "mutex", path.join(dir, "src", "lock-client.ts")],
+        ["stock", "mutex", path.join(dir, "src", "lock-client.ts")],
+      ],
+    );
+    assert.deepEqual(graph.edges.map((e) => [e.description, e.inCycle]).sort(), [
+      ["restock acquires orders while holding stock", true],
+      ["ship acquires stock while holding orders", true],
+    ]);
   });
 });

@@ -130,3 +130,66 @@ export function Logged() {
   };
 }
 `;
+
+/**
+ * A lock service whose body says nothing Locksmith recognises (HTTP calls to a lock server): a lock only when declared.
+ * `hold(name, work)` runs `work` under the lock named `name`; `serially(work)` runs it under one lock for every call.
+ */
+export const DECLARED_LOCK_MODULE = `export class LockClient {
+  async hold<T>(name: string, work: () => Promise<T>): Promise<T> {
+    await fetch("https://locks.internal/take/" + name, { method: "POST" });
+    try {
+      return await work();
+    } finally {
+      await fetch("https://locks.internal/give/" + name, { method: "POST" });
+    }
+  }
+}
+export const locks = new LockClient();
+export async function serially<T>(work: () => Promise<T>): Promise<T> {
+  await fetch("https://locks.internal/take/global", { method: "POST" });
+  try {
+    return await work();
+  } finally {
+    await fetch("https://locks.internal/give/global", { method: "POST" });
+  }
+}
+`;
+
+/** Engine settings declaring DECLARED_LOCK_MODULE's locks (locksmith.json `locks`), optionally as reentrant. */
+export function declaredLockSettings(reentrant = false) {
+  const extra = reentrant ? { reentrant: true } : {};
+  return {
+    runtimeImport: { mode: "package" as const, specifier: "@locksmith/runtime" },
+    declaredLocks: {
+      root: "/",
+      entries: [
+        { function: "LockClient.hold", kind: "mutex" as const, key: 0, callback: 1, ...extra },
+        { function: "serially", kind: "mutex" as const, callback: 0, ...extra },
+      ],
+    },
+  };
+}
+
+/** DECLARED_LOCK_MODULE with the same facts written as `@locksmith` JSDoc tags. */
+export function annotatedLockModule(reentrant = false): string {
+  const flag = reentrant ? " reentrant" : "";
+  return DECLARED_LOCK_MODULE.replace(
+    "  async hold<T>",
+    `  /** @locksmith runs-callback mutex key=name callback=work${flag} */\n  async hold<T>`,
+  ).replace("export async function serially", `/** @locksmith runs-callback mutex callback=work${flag} */\nexport async function serially`);
+}
+
+/** Two jobs nesting DECLARED_LOCK_MODULE's keyed lock: `ship` takes `orders` then `stock`, `restock` the two given. */
+export const declaredLockJobs = (restock: [string, string]) => `import { locks } from "./lock-client";
+export async function ship() {
+  await locks.hold("orders", async () => {
+    await locks.hold("stock", async () => {});
+  });
+}
+export async function restock() {
+  await locks.hold("${restock[0]}", async () => {
+    await locks.hold("${restock[1]}", async () => {});
+  });
+}
+`;

@@ -2,7 +2,13 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pool } from "pg";
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
-import { KEYED_LOCK_MODULE } from "../helpers/lock-modules";
+import {
+  annotatedLockModule,
+  DECLARED_LOCK_MODULE,
+  declaredLockJobs,
+  declaredLockSettings,
+  KEYED_LOCK_MODULE,
+} from "../helpers/lock-modules";
 import { runRuleTests } from "../helpers/rule-tester";
 import { connectPg, suffix } from "../runtime/services";
 
@@ -51,6 +57,41 @@ const ONE_REDLOCK_CALL = "Take all the keys with one `redlock.acquire(keys, ttl)
 const SELECT_ANY = "Lock the rows first, in key order, with one `SELECT ... WHERE id = ANY($1) ORDER BY id FOR UPDATE`.";
 
 const keyedLocks = { "src/locks.ts": KEYED_LOCK_MODULE };
+const declaredLocks = { "src/lock-client.ts": DECLARED_LOCK_MODULE };
+/** Two functions taking the declared locks `orders` and `stock` in opposite orders (`restock` through a call). */
+const DECLARED_NESTING = `import { locks } from "./lock-client";
+export async function ship() {
+  await locks.hold("orders", async () => {
+    await locks.hold("stock", async () => {});
+  });
+}
+export async function restock() {
+  await locks.hold("stock", async () => {
+    await reserve();
+  });
+}
+async function reserve() {
+  await locks.hold("orders", async () => {});
+}`;
+/** The cycle of DECLARED_NESTING, reported at both inner acquisitions, with the call chain. */
+const DECLARED_CYCLE = [
+  {
+    line: 4,
+    column: 11,
+    ...cycle("`ship` acquires `stock` while holding `orders`", "`restock` holds `stock` and calls `reserve`, which acquires `orders`"),
+    related: [
+      { line: 3, message: "`orders` acquired here by `ship`" },
+      { line: 8, message: "`stock` acquired here by `restock`" },
+      { line: 9, message: "`restock` calls `reserve` here" },
+      { line: 13, message: "`orders` acquired here by `reserve` while `stock` is held" },
+    ],
+  },
+  {
+    line: 9,
+    column: 11,
+    ...cycle("`restock` holds `stock` and calls `reserve`, which acquires `orders`", "`ship` acquires `stock` while holding `orders`"),
+  },
+];
 
 runRuleTests(inconsistentLockOrder, {
   valid: [
@@ -108,6 +149,17 @@ export async function restock() {
   await withOrders(async () => {});
   await withStock(async () => {});
 }`,
+    },
+    {
+      name: "a declared lock helper taken in one order everywhere",
+      files: declaredLocks,
+      settings: declaredLockSettings(),
+      code: declaredLockJobs(["orders", "stock"]),
+    },
+    {
+      name: "without declarations, a helper whose body Locksmith does not read as a lock: no cycle (it is not a lock)",
+      files: declaredLocks,
+      code: DECLARED_NESTING,
     },
     // Multi-key acquisition: the correct twins of the caller-order cases below.
     {
@@ -506,6 +558,19 @@ export async function restock() {
           ...cycle("`restock` acquires `ordersLock` while holding `stockLock`", "`ship` acquires `stockLock` while holding `ordersLock`"),
         },
       ],
+    },
+    {
+      name: "a lock helper declared in locksmith.json: orders then stock here, stock then (through a call) orders there",
+      files: declaredLocks,
+      settings: declaredLockSettings(),
+      code: DECLARED_NESTING,
+      errors: DECLARED_CYCLE,
+    },
+    {
+      name: "the same lock helper declared by a @locksmith tag: the same cycle",
+      files: { "src/lock-client.ts": annotatedLockModule() },
+      code: DECLARED_NESTING,
+      errors: DECLARED_CYCLE,
     },
     // Multi-key acquisition in the caller's order.
     {

@@ -3,9 +3,11 @@
 import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Pool } from "pg";
+import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
 import { lockAcrossAwait } from "../../rules/lock-across-await";
 import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
 import { lockWithoutExpiry } from "../../rules/lock-without-expiry";
+import { reentrantLock } from "../../rules/reentrant-lock";
 import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
 import { runRuleTests } from "../helpers/rule-tester";
 import { connectPg, suffix } from "../runtime/services";
@@ -118,7 +120,8 @@ runRuleTests(uncheckedLockAcquisition, {
           column: 9,
           messageId: "resultDiscarded",
           data: {
-            lock: "The lock row in `job_locks` (taken by `locks.acquire`)",
+            // A lock-table helper is keyed by the argument its row's key column is inserted with.
+            lock: 'The lock `locks.acquire` takes for `"nightly"`',
             call: '`locks.acquire("nightly", owner)`',
             failure: "a falsy value",
           },
@@ -128,7 +131,7 @@ runRuleTests(uncheckedLockAcquisition, {
               output: `${service}export async function nightly(owner: string) {
   const acquired = await locks.acquire("nightly", owner);
   if (!acquired) {
-    throw new Error(\`lock the lock row in job_locks (taken by locks.acquire) is held by another process\`);
+    throw new Error(\`lock \\"nightly\\" is held by another process\`);
   }
   try {
     await rebuild();
@@ -350,6 +353,122 @@ export class Locks {
 }`,
       errors: [
         { line: 6, column: 11, messageId: "releaseSkippable", related: [{ line: 12, message: "released here, but not on every path" }] },
+      ],
+    },
+  ],
+});
+
+const TAKEN = "the key is already taken by this same owner, so the second acquisition fails (or waits until the first one expires)";
+// Lock order and re-entry tell the rows of a lock table apart by the value of their key column (`name` here, the
+// ON CONFLICT target): the row's key is the table's lock instance, as a Redis key is.
+const takeRow = (key: string) =>
+  `pool.query("INSERT INTO job_locks (name, owner, expires_at) VALUES (${key}, $1, now() + interval '1 minute') ON CONFLICT (name) DO NOTHING", [owner])`;
+const giveRow = (key: string) => `pool.query("DELETE FROM job_locks WHERE name = ${key} AND owner = $1", [owner])`;
+/** Two jobs each holding one named lock row while taking another: `first`/`second` in `billing`, the given order in `reports`. */
+const twoRows = (reports: [string, string]) => `${pg}export async function billing(owner: string) {
+  await ${takeRow("'invoices'")};
+  await ${takeRow("'ledger'")};
+  await sendInvoices();
+  await ${giveRow("'ledger'")};
+  await ${giveRow("'invoices'")};
+}
+export async function reports(owner: string) {
+  await ${takeRow(`'${reports[0]}'`)};
+  await ${takeRow(`'${reports[1]}'`)};
+  await sendInvoices();
+  await ${giveRow(`'${reports[1]}'`)};
+  await ${giveRow(`'${reports[0]}'`)};
+}`;
+/** A job holding the row of `name` that calls a helper taking the row of `key` (the name again, or another). */
+const rowThroughCall = (key: "name" | "index") => `${pg}export async function rebuild(name: string, index: string, owner: string) {
+  await pool.query(
+    "INSERT INTO job_locks (name, owner, expires_at) VALUES ($1, $2, now() + interval '1 minute') ON CONFLICT (name) DO NOTHING",
+    [name, owner],
+  );
+  try {
+    await refresh(${key}, owner);
+  } finally {
+    await pool.query("DELETE FROM job_locks WHERE name = $1 AND owner = $2", [name, owner]);
+  }
+}
+async function refresh(job: string, owner: string) {
+  await pool.query(
+    "INSERT INTO job_locks (name, owner, expires_at) VALUES ($1, $2, now() + interval '1 minute') ON CONFLICT (name) DO NOTHING",
+    [job, owner],
+  );
+  await pool.query("DELETE FROM job_locks WHERE name = $1 AND owner = $2", [job, owner]);
+}`;
+
+runRuleTests(inconsistentLockOrder, {
+  valid: [{ name: "two lock rows taken in one order everywhere", code: twoRows(["invoices", "ledger"]) }],
+  invalid: [
+    {
+      name: "two lock rows (SQL literal keys) taken in opposite orders",
+      code: twoRows(["ledger", "invoices"]),
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "cycle",
+          data: {
+            here: "`billing` acquires `job_locks lock ledger` while holding `job_locks lock invoices`",
+            elsewhere: "`reports` acquires `job_locks lock invoices` while holding `job_locks lock ledger`",
+          },
+        },
+        { line: 13, column: 9, messageId: "cycle" },
+      ],
+    },
+  ],
+});
+
+/**
+ * A job that tries the row of `name` and, when it is taken, tries to take it over once it lapsed — or (`retakes`)
+ * inserts the same row again while holding it.
+ */
+const takeover = (retakes: boolean) => `${pg}export async function compact(name: string, owner: string) {
+  const first = await pool.query(
+    "INSERT INTO job_locks (name, owner, expires_at) VALUES ($1, $2, now() + interval '1 minute') ON CONFLICT (name) DO NOTHING",
+    [name, owner],
+  );
+  if (${retakes ? "first.rowCount === 1" : "first.rowCount === 0"}) {
+    const taken = await pool.query(
+      "INSERT INTO job_locks (name, owner, expires_at) VALUES ($1, $2, now() + interval '1 minute') ON CONFLICT (name) DO UPDATE SET owner = $2 WHERE job_locks.expires_at < now()",
+      [name, owner],
+    );
+    if (taken.rowCount === 0) return;
+  }
+  await sendInvoices();
+  await pool.query("DELETE FROM job_locks WHERE name = $1 AND owner = $2", [name, owner]);
+}`;
+
+runRuleTests(reentrantLock, {
+  valid: [
+    { name: "a job holding one lock row calls a helper taking another row", code: rowThroughCall("index") },
+    { name: "a takeover insert of the same row on the branch where the first insert failed (the row is not held)", code: takeover(false) },
+  ],
+  invalid: [
+    {
+      name: "a job holding a lock row calls a helper inserting the same row again",
+      code: rowThroughCall("name"),
+      errors: [
+        {
+          line: 10,
+          column: 11,
+          messageId: "reacquiredThroughCalls",
+          data: {
+            holder: "`rebuild`",
+            lock: "`job_locks lock`",
+            calls: "`refresh`",
+            consequence: TAKEN,
+          },
+        },
+      ],
+    },
+    {
+      name: "the same row inserted again on the branch where the first insert took it",
+      code: takeover(true),
+      errors: [
+        { line: 10, column: 25, messageId: "reacquired", data: { holder: "`compact`", lock: "`job_locks lock`", consequence: TAKEN } },
       ],
     },
   ],

@@ -1,5 +1,5 @@
 import { reentrantLock } from "../../rules/reentrant-lock";
-import { KEYED_LOCK_MODULE } from "../helpers/lock-modules";
+import { annotatedLockModule, DECLARED_LOCK_MODULE, declaredLockSettings, KEYED_LOCK_MODULE } from "../helpers/lock-modules";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const HANGS = "the lock is not reentrant, so the second acquisition waits for the first, which is never released: this hangs forever";
@@ -11,6 +11,22 @@ export class Inventory {
 `;
 
 const keyedLocks = { "src/locks.ts": KEYED_LOCK_MODULE };
+const declaredLocks = { "src/lock-client.ts": DECLARED_LOCK_MODULE };
+/** The declared keyed lock taken again with the same key through a call, and the declared global lock nested in itself. */
+const declaredTwice = `import { locks, serially } from "./lock-client";
+export async function ship(orderId: string) {
+  await locks.hold(orderId, async () => {
+    await pack(orderId);
+  });
+}
+async function pack(id: string) {
+  await locks.hold(id, async () => {});
+}
+export async function nightly() {
+  await serially(async () => {
+    await serially(async () => {});
+  });
+}`;
 
 runRuleTests(reentrantLock, {
   valid: [
@@ -106,6 +122,28 @@ export class Ledger {
 }`,
     },
     {
+      name: "a lock helper declared reentrant in locksmith.json, taken again by its holder",
+      files: declaredLocks,
+      settings: declaredLockSettings(true),
+      code: declaredTwice,
+    },
+    {
+      name: "a lock helper declared reentrant by a @locksmith tag, taken again by its holder",
+      files: { "src/lock-client.ts": annotatedLockModule(true) },
+      code: declaredTwice,
+    },
+    {
+      name: "a declared keyed lock helper nested with another key",
+      files: declaredLocks,
+      settings: declaredLockSettings(),
+      code: `import { locks } from "./lock-client";
+export async function ship(orderId: string, sku: string) {
+  await locks.hold(orderId, async () => {
+    await locks.hold(sku, async () => {});
+  });
+}`,
+    },
+    {
       name: "released before the second acquisition",
       code: `${inventory}  async run() {
     const release = await this.lock.acquire();
@@ -188,6 +226,40 @@ export async function ship(orderId: string) {
           data: { holder: "`ship`", lock: "`order:${…}`", consequence: HANGS },
           related: [{ line: 3, message: "`order:${…}` acquired here by `ship`" }],
         },
+      ],
+    },
+    {
+      name: "a lock helper declared in locksmith.json (not reentrant), taken again by its holder",
+      files: declaredLocks,
+      settings: declaredLockSettings(),
+      code: declaredTwice,
+      errors: [
+        {
+          line: 4,
+          column: 11,
+          messageId: "reacquiredThroughCalls",
+          data: { holder: "`ship`", lock: "`LockClient.hold`", calls: "`pack`", consequence: HANGS },
+          related: [
+            { line: 3, message: "`LockClient.hold` acquired here by `ship`" },
+            { line: 8, message: "`LockClient.hold` acquired here by `pack` while `LockClient.hold` is held" },
+          ],
+        },
+        {
+          line: 12,
+          column: 11,
+          messageId: "reacquired",
+          data: { holder: "`nightly`", lock: "`serially`", consequence: HANGS },
+          related: [{ line: 11, message: "`serially` acquired here by `nightly`" }],
+        },
+      ],
+    },
+    {
+      name: "the same helpers declared by @locksmith tags (not reentrant)",
+      files: { "src/lock-client.ts": annotatedLockModule() },
+      code: declaredTwice,
+      errors: [
+        { line: 4, column: 11, messageId: "reacquiredThroughCalls" },
+        { line: 12, column: 11, messageId: "reacquired" },
       ],
     },
     {

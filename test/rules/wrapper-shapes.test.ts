@@ -1,8 +1,9 @@
-// Shapes of the issue #17 list not covered elsewhere: an acquisition raced against a timeout with `Promise.race`, and a
-// promise-chain queue re-entered from one of its own tasks.
+// Shapes of the issue #17 list not covered elsewhere: an acquisition raced against a timeout with `Promise.race`, a
+// promise-chain queue re-entered from one of its own tasks, and a lease class whose release does not check the owner.
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
 import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
 import { reentrantLock } from "../../rules/reentrant-lock";
+import { unsafeLockRelease } from "../../rules/unsafe-lock-release";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const header = `import { Mutex, withTimeout } from "async-mutex";
@@ -188,6 +189,43 @@ export async function auditThenSave(id: string) {
         },
         { line: 12, column: 11, messageId: "cycle" },
       ],
+    },
+  ],
+});
+
+/**
+ * A lease class of the app's own over Redis `SET NX PX`, whose `release` gives the key back with a compare-and-delete
+ * script (the correct twin) or a plain DEL by key (which deletes whoever holds the lease after this one's expired).
+ */
+const leaseClass = (release: string) => `import Redis from "ioredis";
+import { randomUUID } from "node:crypto";
+const redis = new Redis();
+export class Lease {
+  private token = randomUUID();
+  async take(name: string): Promise<boolean> {
+    return (await redis.set(\`lease:\${name}\`, this.token, "PX", 15000, "NX")) === "OK";
+  }
+  async give(name: string): Promise<void> {
+    ${release};
+  }
+}`;
+
+const COMPARE_AND_DELETE = `await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, \`lease:\${name}\`, this.token)`;
+
+runRuleTests(unsafeLockRelease, {
+  valid: [
+    {
+      name: "a lease class whose release compares its token before deleting (Lua compare-and-delete)",
+      code: leaseClass(COMPARE_AND_DELETE),
+    },
+  ],
+  invalid: [
+    {
+      name: "a lease class whose release deletes the key without checking the owner",
+      code: leaseClass("await redis.del(`lease:${name}`)"),
+      errors: [{ line: 10, column: 11, messageId: "unchecked", data: { command: "DEL", lock: "`lease:${name}`" } }],
+      // The fix is the correct twin: the compare-and-delete script with the class's token.
+      output: leaseClass(COMPARE_AND_DELETE),
     },
   ],
 });

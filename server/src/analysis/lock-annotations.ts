@@ -6,6 +6,7 @@
 //   /** @locksmith releases */                            releases what an `acquires` method of its class (or a
 //                                                          function of its file) took; or `releasedBy=<name>` there
 //   /** @locksmith runs-callback mutex callback=work */   runs parameter `work` while holding the lock
+//   /** @locksmith runs-callback mutex callback=work reentrant */   …a lock its holder may take again
 //
 // The kind (`mutex`, `lease`, `semaphore`) defaults to `mutex`. A tag Locksmith cannot read is a problem reported
 // once (never a guess), and the function is then treated as if it had no tag.
@@ -20,6 +21,8 @@ const TAG = "locksmith";
 const VERBS = ["acquires", "try-acquires", "releases", "runs-callback"];
 const KINDS = ["mutex", "lease", "semaphore"] as const;
 const OPTIONS = ["key", "callback", "releasedBy"];
+/** Words without a value: `reentrant` (the holder may take the lock again). */
+const FLAGS = ["reentrant"];
 
 const cache = new WeakMap<FunctionLike, LockAnnotation | null>();
 
@@ -52,10 +55,15 @@ function parse(fn: FunctionLike, text: string): LockAnnotation {
     kind = word as LockDeclaration["kind"];
   }
   const options = new Map<string, string>();
+  const flags = new Set<string>();
   for (const word of words) {
+    if (FLAGS.includes(word)) {
+      flags.add(word);
+      continue;
+    }
     const [name, value] = word.split("=", 2);
     if (!name || !value || !OPTIONS.includes(name))
-      return invalid(`unknown option "${word}" (expected ${OPTIONS.map((o) => `${o}=…`).join(", ")})`);
+      return invalid(`unknown option "${word}" (expected ${[...OPTIONS.map((o) => `${o}=…`), ...FLAGS].join(", ")})`);
     options.set(name, value);
   }
   const parameter = (option: string): number | string | undefined => {
@@ -66,7 +74,12 @@ function parse(fn: FunctionLike, text: string): LockAnnotation {
   };
   const key = parameter("key");
   if (typeof key === "string") return invalid(key);
-  const declaration: LockDeclaration = { function: functionName(fn), kind, ...(key !== undefined ? { key } : {}) };
+  const declaration: LockDeclaration = {
+    function: functionName(fn),
+    kind,
+    ...(key !== undefined ? { key } : {}),
+    ...(flags.has("reentrant") ? { reentrant: true } : {}),
+  };
   if (verb === "runs-callback") {
     const callback = parameter("callback");
     if (callback === undefined) return invalid("`runs-callback` needs callback=<parameter>");

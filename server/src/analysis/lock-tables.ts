@@ -35,6 +35,13 @@ export interface LockTable {
   expiryColumn?: string;
   /** Every column the insert writes. */
   columns: string[];
+  /**
+   * The column naming which lock a row is (`name`, `job`): the conflict target, else the first column written that
+   * says neither who holds the row nor when; none for a table of one lock (only an owner and times).
+   */
+  keyColumn?: string;
+  /** The key's value in the code (`$1` → the argument passed), or its SQL string literal (`'nightly'`). */
+  key?: { value: ts.Expression } | { literal: string };
 }
 
 export interface OwnerlessLockTableWrite {
@@ -91,7 +98,33 @@ function lockTableOf(access: DbAccess): LockTable | undefined {
   const ownerColumn = columns?.find((c) => OWNER_COLUMN.test(c));
   const expiryColumn = columns?.find((c) => EXPIRY_COLUMN.test(c));
   if (!columns || !ownerColumn || !access.table || !copesWithExisting(access)) return undefined;
-  return { acquisition: access, table: access.table, ownerColumn, ...(expiryColumn ? { expiryColumn } : {}), columns };
+  const keyColumn = conflictTarget(access) ?? columns.find((c) => c !== ownerColumn && !EXPIRY_COLUMN.test(c) && !TIME_COLUMN.test(c));
+  const key = keyColumn === undefined ? undefined : keyValue(access, keyColumn);
+  return {
+    acquisition: access,
+    table: access.table,
+    ownerColumn,
+    ...(expiryColumn ? { expiryColumn } : {}),
+    columns,
+    ...(keyColumn !== undefined ? { keyColumn } : {}),
+    ...(key ? { key } : {}),
+  };
+}
+
+/** `ON CONFLICT (name)`: the one column whose value says which lock the row is. */
+function conflictTarget(access: DbAccess): string | undefined {
+  const target = access.sql && /\bON\s+CONFLICT\s*\(\s*([^,()\s]+)\s*\)/i.exec(access.sql.text)?.[1];
+  return target?.replace(/^["`[]|["`\]]$/g, "");
+}
+
+/** The value the insert writes to `column` (or a Prisma upsert's `where` names it by): code, or a SQL string literal. */
+function keyValue(access: DbAccess, column: string): LockTable["key"] {
+  const same = (c: { column: string }) => c.column.toLowerCase() === column.toLowerCase();
+  const assignment = access.assignments.find(same);
+  const value = assignment?.value ?? access.conditions.find((c) => same(c) && c.operator === "=")?.value;
+  if (value) return { value };
+  const literal = assignment?.sql && /^\s*'((?:[^']|'')*)'\s*$/.exec(assignment.sql.expression)?.[1];
+  return literal !== undefined ? { literal: literal.replace(/''/g, "'") } : undefined;
 }
 
 const INSERT_START = /^\s*(?:INSERT|REPLACE)\b/i;

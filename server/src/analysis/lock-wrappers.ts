@@ -254,7 +254,8 @@ function inferDecorator(factory: FunctionLike, state: ProgramState): LockWrapper
       if (!held) continue;
       const params = new Map<string, number>();
       factory.parameters.forEach((p, i) => ts.isIdentifier(p.name) && params.set(p.name.text, i));
-      const keyParam = inner.key ? parameterIn(inner.key, params, factory) : undefined;
+      const key = lockKeyOf(inner);
+      const keyParam = key ? parameterIn(key, params, factory) : undefined;
       const original = skipParens((skipParens(invocation.expression) as ts.PropertyAccessExpression).expression) as ts.Identifier;
       const bypass = runsWithoutLock(original.text, replacement, inner);
       return {
@@ -604,8 +605,15 @@ export function lockDeclarationProblems(
 function describeWrapper(wrapper: LockWrapper): string {
   const lock = wrapper.expires ? "a lease" : "a lock that does not expire";
   return wrapper.kind === "runs-callback"
-    ? `running argument ${wrapper.callbackParam} under ${lock}`
+    ? `running ${parameterLabel(wrapper.fn, wrapper.callbackParam!)} under ${lock}`
     : `returning holding ${lock}${wrapper.style === "try" ? " (or not, by its result)" : ""}`;
+}
+
+/** A parameter by name and 1-based position, as a reader counts: "`work` (argument 2)". */
+function parameterLabel(fn: FunctionLike, index: number): string {
+  const name = fn.parameters[index]?.name;
+  const position = `argument ${index + 1}`;
+  return name && ts.isIdentifier(name) ? `${code(name.text)} (${position})` : position;
 }
 
 /** How the body's lock differs from the declared one, in words; undefined when they agree. */
@@ -658,7 +666,7 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     return undefined;
   };
   const runsCallback = (inner: LockAcquisition, callbackParam: number): LockWrapper => {
-    const keyParam = paramOf(inner.key ?? containerKeyOf(inner.lockObject, fn));
+    const keyParam = paramOf(lockKeyOf(inner) ?? containerKeyOf(inner.lockObject, fn));
     const name = fn.parameters[callbackParam]!.name;
     const bypass = ts.isIdentifier(name) && runsWithoutLock(name.text, fn, inner);
     return {
@@ -703,7 +711,8 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     if (!atReturn?.held) continue;
     const releasers = releasersOf(inner, fn);
     if (releasers.size === 0) continue;
-    const keyParam = inner.key ? parameterIn(inner.key, params, fn) : undefined;
+    const key = lockKeyOf(inner);
+    const keyParam = key ? parameterIn(key, params, fn) : undefined;
     // A try-lock retried until it succeeds (`while ((await redis.set(…, "NX")) !== "OK") await sleep(…)`) waits.
     // …and so does one that hands its try-acquisition's outcome back (`return rowCount === 1`).
     const style = atReturn.free || returnsOutcome(inner, fn) ? base(inner).style : ("blocking" as const);
@@ -723,6 +732,12 @@ function returnsOutcome(inner: LockAcquisition, fn: FunctionLike): boolean {
       !!statement.expression &&
       (isInside(inner.call, statement.expression) || mentions(statement.expression, names)),
   );
+}
+
+/** The expression naming which lock `acquisition` takes: its key, or the value a lock table's row is keyed by. */
+function lockKeyOf(acquisition: LockAcquisition): ts.Expression | undefined {
+  const row = acquisition.lockTable?.key;
+  return acquisition.key ?? (row && "value" in row ? row.value : undefined);
 }
 
 /** The key a lock object was taken out of a keyed container by: `let mutex = this.mutexes.get(key)` gives `key`. */

@@ -4,7 +4,8 @@
 // one declaration.
 import * as path from "node:path";
 import { allLockAcquisitionsIn, lockDeclarationProblems, lockHelperReason, type LockWrapper } from "../analysis/lock-wrappers";
-import { functionName } from "../analysis/ast";
+import { boundNames, CALL_KINDS, enclosingFunction, functionName, nodesOfKinds } from "../analysis/ast";
+import { isDisposedByUsing, isReleaseOf, resultBinding, type LockAcquisition } from "../analysis/locks";
 import { declaredLocksOf } from "../engine/config";
 import type { ts } from "../engine/ts";
 import { RULES } from "../../../rules/index";
@@ -13,7 +14,7 @@ import { UsageError, projectReportArgs, type CliIo } from "./io";
 
 export const LOCKS_HELP = `Usage: locksmith locks [paths..] [options]
 
-Lists the lock acquisitions Locksmith recognises, and the project's own lock helpers (functions that run a callback
+Lists the lock acquisitions Locksmith recognises (with where each is released), and the project's own lock helpers (functions that run a callback
 under a lock, or return holding one) with why each was recognised: inferred from its body, or declared in
 locksmith.json "locks" or by a @locksmith JSDoc tag; then any problem with those declarations.
 
@@ -34,6 +35,10 @@ interface AcquisitionEntry extends Place {
   style: string;
   /** "library", or the helper whose call this is. */
   via: string;
+  /** The calls that release it, in its function (or the closures it creates). */
+  released: Place[];
+  /** When it is released without a call: a scoped form's callback settles, its transaction or block ends. */
+  releasedWhen?: string;
 }
 
 interface HelperEntry extends Place {
@@ -75,6 +80,7 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
         mechanism: acquisition.mechanism,
         style: acquisition.style,
         via: wrapper ? functionName(wrapper.fn) : "library",
+        ...releasesOf(acquisition, placeOf),
       });
       if (wrapper && !helpers.has(wrapper)) helpers.set(wrapper, helperEntry(wrapper, placeOf));
     }
@@ -94,7 +100,7 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
   lines.push("", `Lock acquisitions (${acquisitions.length})`);
   for (const a of acquisitions)
     lines.push(
-      `  ${a.file}:${a.line}:${a.column}  ${a.lock}  ${a.mechanism}, ${a.style}${a.via === "library" ? "" : `, through ${a.via}`}`,
+      `  ${a.file}:${a.line}:${a.column}  ${a.lock}  ${a.mechanism}, ${a.style}${a.via === "library" ? "" : `, through ${a.via}`}; ${releaseText(a)}`,
     );
   if (problems.length > 0) {
     lines.push("", `Problems with lock declarations (${problems.length})`);
@@ -102,6 +108,25 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
   }
   io.stdout(`${lines.join("\n")}\n`);
   return 0;
+}
+
+/** Where `acquisition`'s lock is given back: when its scope ends, or the release calls of its function. */
+function releasesOf(acquisition: LockAcquisition, placeOf: (node: ts.Node) => Place): Pick<AcquisitionEntry, "released" | "releasedWhen"> {
+  if (acquisition.style === "scoped")
+    return { released: [], releasedWhen: acquisition.wrapper?.kind === "decorates" ? "the method settles" : "its callback settles" };
+  if (acquisition.transactionScoped) return { released: [], releasedWhen: "its transaction ends" };
+  if (isDisposedByUsing(acquisition)) return { released: [], releasedWhen: "its block ends (`using`)" };
+  const fn = enclosingFunction(acquisition.call);
+  const binding = resultBinding(acquisition);
+  const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
+  const calls = fn?.body ? nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS) : [];
+  return { released: calls.filter((call) => call !== acquisition.call && isReleaseOf(call, acquisition, names)).map(placeOf) };
+}
+
+function releaseText(a: AcquisitionEntry): string {
+  if (a.releasedWhen) return `released when ${a.releasedWhen}`;
+  if (a.released.length === 0) return "no release found in its function";
+  return `released at ${a.released.map((p) => `${p.file}:${p.line}`).join(", ")}`;
 }
 
 function helperEntry(wrapper: LockWrapper, placeOf: (node: ts.Node) => Place): HelperEntry {

@@ -183,12 +183,12 @@ export function validateConfig(value: unknown, file: string, rules: readonly Rul
 }
 
 /** The `locks` declarations of a configuration, for the engine settings of every file it covers. */
-export function declaredLocksOf(config: ResolvedConfig): DeclaredLocks | undefined {
+export function declaredLocksOf(config: Pick<ResolvedConfig, "raw" | "root">): DeclaredLocks | undefined {
   return config.raw.locks?.length ? { root: config.root, entries: config.raw.locks } : undefined;
 }
 
 const LOCK_KINDS = ["mutex", "lease", "semaphore"];
-const LOCK_DECLARATION_KEYS = ["function", "file", "kind", "callback", "acquires", "releasedBy", "key"];
+const LOCK_DECLARATION_KEYS = ["function", "file", "kind", "callback", "acquires", "releasedBy", "key", "reentrant"];
 
 function validateLocks(value: unknown, key: string, file: string): void {
   if (!Array.isArray(value))
@@ -215,6 +215,8 @@ function validateLocks(value: unknown, key: string, file: string): void {
         throw new ConfigError(file, `${at}.${k}`, `must be an argument index (0, 1, …), got ${JSON.stringify(entry[k])}`);
     if ((entry.callback === undefined) === (entry.acquires === undefined))
       throw new ConfigError(file, at, 'must have either "callback" (runs that argument under the lock) or "acquires" (returns holding it)');
+    if (entry.reentrant !== undefined && typeof entry.reentrant !== "boolean")
+      throw new ConfigError(file, `${at}.reentrant`, `must be true or false, got ${JSON.stringify(entry.reentrant)}`);
     if (entry.acquires !== undefined && entry.acquires !== "blocking" && entry.acquires !== "try")
       throw new ConfigError(file, `${at}.acquires`, `must be "blocking" or "try", got ${JSON.stringify(entry.acquires)}`);
     if (entry.acquires !== undefined && (typeof entry.releasedBy !== "string" || !name.test(entry.releasedBy)))

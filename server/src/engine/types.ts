@@ -219,6 +219,8 @@ export interface LockDeclaration {
   releasedBy?: string;
   /** The argument (0-based) that names the lock: its key. */
   key?: number;
+  /** The holder may take it again while holding it: `reentrant-lock` leaves it alone (lock order still applies). */
+  reentrant?: boolean;
 }
 
 /** A call that is slow: by name, or by module and name (`"*"` for any export), with why. */

@@ -6,6 +6,7 @@ import type { Hover, Position } from "vscode-languageserver/node";
 import { allLockAcquisitionsIn, lockHelperEffect, lockHelperReason } from "../analysis/lock-wrappers";
 import { functionName, skipParens } from "../analysis/ast";
 import { ts } from "../engine/ts";
+import { declaredLocksOf } from "../engine/config";
 import type { Workspace } from "./projects";
 
 export function lockHelperHover(workspace: Workspace, file: string, position: Position): Hover | null {
@@ -14,8 +15,7 @@ export function lockHelperHover(workspace: Workspace, file: string, position: Po
   const sourceFile = program.getSourceFile(file);
   if (!sourceFile) return null;
   const offset = sourceFile.getPositionOfLineAndCharacter(position.line, position.character);
-  const { raw, root } = project.config;
-  const declared = raw.locks?.length ? { root, entries: raw.locks } : undefined;
+  const declared = declaredLocksOf(project.config);
   const acquisition = allLockAcquisitionsIn(sourceFile, program, () => program.getTypeChecker(), declared).find((a) => {
     if (!a.wrapper || !ts.isCallExpression(a.call)) return false;
     const callee = skipParens(a.call.expression);

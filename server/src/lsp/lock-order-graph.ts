@@ -2,6 +2,7 @@
 // analysis the inconsistent-lock-order rule runs, over the project's current texts (open buffers included).
 import { buildLockOrderGraph } from "../analysis/lock-order/export";
 import type { ts } from "../engine/ts";
+import { declaredLocksOf } from "../engine/config";
 import type { LockOrderGraphResult } from "./protocol";
 import type { Workspace } from "./projects";
 
@@ -12,7 +13,10 @@ export function lockOrderGraph(workspace: Workspace, file: string | undefined): 
     projects: projects.map((project) => {
       const program = project.host.getProgram();
       const sourceFiles = [...project.files].map((f) => program.getSourceFile(f)).filter((sf): sf is ts.SourceFile => sf !== undefined);
-      return { project: project.tsconfig ?? project.root, graph: buildLockOrderGraph(program, sourceFiles) };
+      return {
+        project: project.tsconfig ?? project.root,
+        graph: buildLockOrderGraph(program, sourceFiles, declaredLocksOf(project.config)),
+      };
     }),
   };
 }

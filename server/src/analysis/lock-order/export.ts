@@ -1,6 +1,6 @@
 // The lock-order graph as plain JSON, for `locksmith graph` and the language server's "Show lock order graph" view.
 import { type ts } from "../../engine/ts";
-import type { Span } from "../../engine/types";
+import type { DeclaredLocks, Span } from "../../engine/types";
 import { describeEdge, functionLabel, keyLabel, lockName } from "./describe";
 import { analyseLockOrder, type LockOrderEdge } from "./graph";
 import type { LockKind } from "./lock-class";
@@ -62,8 +62,8 @@ export interface LockOrderGraph {
  * file content). Shape: {@link LockOrderGraph} — `nodes` (lock classes), `edges` (with the source locations of both
  * acquisitions, the call chain and whether they lie on a cycle) and `cycles` (lists of node ids). JSON-serialisable.
  */
-export function buildLockOrderGraph(program: ts.Program, sourceFiles: readonly ts.SourceFile[]): LockOrderGraph {
-  const analysis = analyseLockOrder(program, sourceFiles);
+export function buildLockOrderGraph(program: ts.Program, sourceFiles: readonly ts.SourceFile[], declared?: DeclaredLocks): LockOrderGraph {
+  const analysis = analyseLockOrder(program, sourceFiles, declared);
   const locate = locator(program);
   const cycleEdges = new Set(analysis.cycles.map((c) => c.edge));
   const cycles = new Map<string, string[]>();

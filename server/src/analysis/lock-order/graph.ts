@@ -7,11 +7,12 @@
 // functions that acquire a lock, that such calls reach, or that pass a callback to a lock helper are looked at.
 import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
-import type { Span } from "../../engine/types";
+import type { DeclaredLocks, Span } from "../../engine/types";
 import { importsOf, isFunctionLike, skipParens } from "../ast";
 import { keyText, ROOT, type KeyRef } from "./keys";
 import { NON_REENTRANT, type LockClass } from "./lock-class";
 import {
+  declaredLocksKey,
   fileSummary,
   functionSummaryAt,
   functionTableOf,
@@ -70,13 +71,16 @@ const MAX_REACHED = 400;
 
 const analyses = new WeakMap<ts.Program, Map<string, LockOrderAnalysis>>();
 
-/** Analyses `sourceFiles` of `program` (cached per Program and file set, so both lock-order rules share one run). */
-export function analyseLockOrder(program: ts.Program, sourceFiles: readonly ts.SourceFile[]): LockOrderAnalysis {
-  const key = sourceFiles.map((sf) => sf.fileName).join("\n");
+/**
+ * Analyses `sourceFiles` of `program`, with the project's declared locks (locksmith.json `locks`) as lock helpers
+ * (cached per Program, file set and declarations, so both lock-order rules share one run).
+ */
+export function analyseLockOrder(program: ts.Program, sourceFiles: readonly ts.SourceFile[], declared?: DeclaredLocks): LockOrderAnalysis {
+  const key = `${sourceFiles.map((sf) => sf.fileName).join("\n")}\n${declaredLocksKey(declared)}`;
   let perProgram = analyses.get(program);
   if (!perProgram) analyses.set(program, (perProgram = new Map()));
   let analysis = perProgram.get(key);
-  if (!analysis) perProgram.set(key, (analysis = new Composer(program).run(sourceFiles)));
+  if (!analysis) perProgram.set(key, (analysis = new Composer(program, declared).run(sourceFiles)));
   return analysis;
 }
 
@@ -92,7 +96,10 @@ class Composer {
    */
   private callbackRunnerNames = new Set<string>();
 
-  constructor(private readonly program: ts.Program) {}
+  constructor(
+    private readonly program: ts.Program,
+    private readonly declared: DeclaredLocks | undefined,
+  ) {}
 
   /** Created on first need: a project without nested locking never pays for binding every file. */
   private get checker(): ts.TypeChecker {
@@ -266,7 +273,7 @@ class Composer {
     if (!this.summaries.has(file)) {
       const analysable =
         !sourceFile.isDeclarationFile && !file.includes("/node_modules/") && !this.program.isSourceFileDefaultLibrary(sourceFile);
-      this.summaries.set(file, analysable ? fileSummary(sourceFile, this.program) : undefined);
+      this.summaries.set(file, analysable ? fileSummary(sourceFile, this.program, this.declared) : undefined);
     }
     return this.summaries.get(file);
   }
@@ -342,7 +349,7 @@ function callbackRunnerNames(summaries: ReadonlyArray<FileSummary | undefined>, 
 }
 
 function within(outer: AcquisitionSummary, offset: number): boolean {
-  return outer.held.start <= offset && offset < outer.held.end;
+  return outer.held.start <= offset && offset < outer.held.end && !outer.freeAt?.includes(offset);
 }
 
 /** Rewrites a callee's key into the caller's terms through the argument passed for the key's parameter. */
@@ -355,7 +362,7 @@ function rewriteKey(key: KeyRef, call: CallSummary): KeyRef {
 
 /** The same instance again: an unkeyed lock, or equal keys. Only mechanisms that wait for (or refuse) their own owner. */
 function isReentry(edge: LockOrderEdge): boolean {
-  if (!NON_REENTRANT.has(edge.to.kind)) return false;
+  if (!NON_REENTRANT.has(edge.to.kind) || edge.to.reentrant) return false;
   const outerKey = edge.outer.key;
   const innerKey = edge.innerKey;
   if (!outerKey && !innerKey) return true;

@@ -21,6 +21,8 @@ export interface LockClass {
   kind: LockKind;
   /** The file declaring the lock object, for object locks (tells apart two `accountLocks` of different files). */
   declaredIn?: string;
+  /** Declared reentrant (locksmith.json `reentrant`, a `reentrant` tag): its holder may take it again. */
+  reentrant?: true;
 }
 
 /** A lock's class plus the expression choosing the instance (for keyed classes). */
@@ -41,6 +43,7 @@ export const NON_REENTRANT: ReadonlySet<LockKind> = new Set<LockKind>([
   "redlock",
   "lease",
   "redis-semaphore",
+  "lock-table",
 ]);
 
 /** The identity of the lock `acquisition` takes, or undefined when it cannot be named precisely. */
@@ -58,6 +61,8 @@ export function lockIdentityOf(acquisition: LockAcquisition, checker: ts.TypeChe
       return undefined;
     case "busy-key":
       return undefined; // callers turn away from a busy key instead of waiting for it: no wait, no deadlock
+    case "lock-table":
+      return lockTableIdentity(acquisition);
     default:
       return objectIdentity(acquisition, checker);
   }
@@ -73,7 +78,7 @@ function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undef
   const kind = acquisition.mechanism;
   if (ts.isStringLiteralLike(key)) return { lockClass: { id: `${kind}:${key.text}`, label: key.text, kind }, declarationFiles: [] };
   if (ts.isTemplateExpression(key) && key.templateSpans.length === 1) {
-    const template = `${key.head.text}\${…}${key.templateSpans[0]!.literal.text}`;
+    const template = templateLabel(key);
     return { lockClass: { id: `${kind}:${template}`, label: template, kind }, key: key.templateSpans[0]!.expression, declarationFiles: [] };
   }
   // A key computed elsewhere: one class per expression and function, never merged with another.
@@ -86,11 +91,44 @@ function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undef
 }
 
 /**
- * A call of a project lock helper takes the lock its body takes (only inferred helpers: a declared one's lock is not
- * known): the inner lock's class, with the instance chosen by the argument the helper keys it by. A key built from a
- * template names a class of its own (`withLock(\`order:${id}\`, …)`: `order:${…}`, keyed by `id`), as Redis keys do.
- * A helper keying its lock by something else than its argument picks an instance unknown here: no identity; nor has
- * a helper that may run the callback without the lock (`bypass`) or whose result says whether it got the lock.
+ * A lock table's row: the table is the class, the row's key (the value its key column is inserted with) the
+ * instance; a key written as a SQL literal, or a literal or one-interpolation template in code, names a class of its
+ * own, as Redis keys do. A table without a key column is one lock; a key Locksmith cannot read gives no identity.
+ */
+function lockTableIdentity(acquisition: LockAcquisition): LockIdentity | undefined {
+  const lock = acquisition.lockTable;
+  if (!lock) return undefined;
+  const lockClass: LockClass = { id: `lock-table:${lock.table}`, label: `${lock.table} lock`, kind: "lock-table" };
+  if (lock.keyColumn === undefined) return { lockClass, declarationFiles: [] };
+  if (!lock.key) return undefined;
+  if ("literal" in lock.key) return refinedClass(lockClass, lock.key.literal, []);
+  const key = skipParens(lock.key.value);
+  if (ts.isStringLiteralLike(key)) return refinedClass(lockClass, key.text, []);
+  if (ts.isTemplateExpression(key))
+    return key.templateSpans.length === 1 ? refinedClass(lockClass, templateLabel(key), [], key.templateSpans[0]!.expression) : undefined;
+  return { lockClass, key, declarationFiles: [] };
+}
+
+/**
+ * An instance class of `lockClass` named by a constant key or a key template (`order:${…}`), labelled by it (a lock
+ * table's row with its table: `job_locks lock nightly`), the same whether the code takes it directly or by a helper.
+ */
+function refinedClass(lockClass: LockClass, suffix: string, declarationFiles: string[], key?: ts.Expression): LockIdentity {
+  const label = lockClass.kind === "lock-table" ? `${lockClass.label} ${suffix}` : suffix;
+  return { lockClass: { ...lockClass, id: `${lockClass.id}|${suffix}`, label }, ...(key ? { key } : {}), declarationFiles };
+}
+
+/** `order:${…}` for `` `order:${id}` `` (a template with one interpolation). */
+function templateLabel(template: ts.TemplateExpression): string {
+  return `${template.head.text}\${…}${template.templateSpans[0]!.literal.text}`;
+}
+
+/**
+ * A call of a project lock helper takes the lock its body takes: the inner lock's class, with the instance chosen by
+ * the argument the helper keys it by. A key built from a template names a class of its own (`withLock(\`order:${id}\`,
+ * …)`: `order:${…}`, keyed by `id`), as Redis keys do. A helper keying its lock by something else than its argument
+ * picks an instance unknown here: no identity; nor has a helper that may run the callback without the lock (`bypass`)
+ * or whose result says whether it got the lock. A declared helper (locksmith.json, a tag) names a lock of its own.
  */
 function wrapperIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker): LockIdentity | undefined {
   const wrapper = acquisition.wrapper!;
@@ -104,30 +142,52 @@ function wrapperIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker):
     return { lockClass: { id: `mutex:${file}#${label}`, label, kind: "mutex", declaredIn: file }, declarationFiles: [file] };
   }
   // A try-lock helper holds the lock only when its result says so, which the held regions here do not follow.
-  if (!("inferred" in wrapper.source) || wrapper.bypass || wrapper.style === "try") return undefined;
+  if (wrapper.style === "try") return undefined;
+  if ("declared" in wrapper.source) return declaredIdentity(acquisition);
+  if (!("inferred" in wrapper.source) || wrapper.bypass) return undefined;
   const inner = lockIdentityOf(wrapper.source.inferred, checker);
   if (!inner) return undefined;
   const declarationFiles = [...inner.declarationFiles, normalizePath(wrapper.fn.getSourceFile().fileName)];
   // One lock for every call only when the body's lock has no key at all (a mutex object), not a key built from
   // several arguments or computed inside.
   if (wrapper.keyParam === undefined) return inner.key || wrapper.source.inferred.key ? undefined : { ...inner, declarationFiles };
+  // A lock object the helper picks by its key argument (`this.locks.get(key)` in a local): the helper names the class.
+  return keyedByArgument(inner.key ? inner.lockClass : helperLockClass(acquisition), acquisition, declarationFiles);
+}
+
+/** The lock a helper takes that its body does not name: the helper's own (`mutex:file#withLock()`). */
+function helperLockClass(acquisition: LockAcquisition): LockClass {
+  const wrapper = acquisition.wrapper!;
+  const file = normalizePath(wrapper.fn.getSourceFile().fileName);
+  const name = functionName(wrapper.fn);
+  return { id: `${wrapper.mechanism}:${file}#${name}()`, label: name, kind: wrapper.mechanism, declaredIn: file };
+}
+
+/**
+ * A declared helper's lock (its body is not read): one lock for every call without a declared key (every instance of
+ * its class one lock, as a mutex field), else the instance its key argument names. Reentrant when declared so.
+ */
+function declaredIdentity(acquisition: LockAcquisition): LockIdentity | undefined {
+  const wrapper = acquisition.wrapper!;
+  const declared = "declared" in wrapper.source ? wrapper.source.declared : undefined;
+  const lockClass: LockClass = { ...helperLockClass(acquisition), ...(declared?.reentrant ? { reentrant: true as const } : {}) };
+  const declarationFiles = [lockClass.declaredIn!];
+  if (wrapper.keyParam === undefined) return { lockClass, declarationFiles };
+  return keyedByArgument(lockClass, acquisition, declarationFiles);
+}
+
+/**
+ * The instance of `lockClass` a helper call's key argument picks: a literal or a one-interpolation template names a
+ * class of its own (`order:${…}`, keyed by its expression); anything else is the key. No identity for a template
+ * with several interpolations (no finding rather than a guess).
+ */
+function keyedByArgument(lockClass: LockClass, acquisition: LockAcquisition, declarationFiles: string[]): LockIdentity | undefined {
   const argument = acquisition.key && skipParens(acquisition.key);
   if (!argument) return undefined;
-  // A lock object the helper picks by its key argument (`this.locks.get(key)` in a local): the helper names the class.
-  const helperFile = declarationFiles[declarationFiles.length - 1]!;
-  const helperName = functionName(wrapper.fn);
-  const lockClass: LockClass = inner.key
-    ? inner.lockClass
-    : { id: `${wrapper.mechanism}:${helperFile}#${helperName}()`, label: helperName, kind: wrapper.mechanism, declaredIn: helperFile };
-  const refined = (suffix: string, key?: ts.Expression): LockIdentity => ({
-    lockClass: { ...lockClass, id: `${lockClass.id}|${suffix}`, label: suffix },
-    ...(key ? { key } : {}),
-    declarationFiles,
-  });
-  if (ts.isStringLiteralLike(argument)) return refined(argument.text);
+  if (ts.isStringLiteralLike(argument)) return refinedClass(lockClass, argument.text, declarationFiles);
   if (ts.isTemplateExpression(argument))
     return argument.templateSpans.length === 1
-      ? refined(`${argument.head.text}\${…}${argument.templateSpans[0]!.literal.text}`, argument.templateSpans[0]!.expression)
+      ? refinedClass(lockClass, templateLabel(argument), declarationFiles, argument.templateSpans[0]!.expression)
       : undefined;
   return { lockClass, key: argument, declarationFiles };
 }

@@ -4,6 +4,7 @@
 // calls whose callers list the keys in different orders can each hold one key and wait for the other's: a deadlock.
 // A collection put in a canonical order first (`[...keys].sort()`, `toSorted`, a comparison) is not reported.
 import { ts } from "../../engine/ts";
+import type { DeclaredLocks } from "../../engine/types";
 import {
   boundNames,
   calleeName,
@@ -47,16 +48,19 @@ export interface CallerOrderAcquisition {
   holder: FunctionLike;
 }
 
-const cache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, CallerOrderAcquisition[]>>();
+const cache = new WeakMap<ts.Program, Map<DeclaredLocks | undefined, WeakMap<ts.SourceFile, CallerOrderAcquisition[]>>>();
 
-/** Every per-element acquisition of `sourceFile` over a collection its caller ordered. */
+/** Every per-element acquisition of `sourceFile` over a collection its caller ordered (declared lock helpers included). */
 export function callerOrderAcquisitionsIn(
   sourceFile: ts.SourceFile,
   program: ts.Program,
   checker: () => ts.TypeChecker,
+  declared?: DeclaredLocks,
 ): CallerOrderAcquisition[] {
-  let perFile = cache.get(program);
-  if (!perFile) cache.set(program, (perFile = new WeakMap()));
+  let perProgram = cache.get(program);
+  if (!perProgram) cache.set(program, (perProgram = new Map()));
+  let perFile = perProgram.get(declared);
+  if (!perFile) perProgram.set(declared, (perFile = new WeakMap()));
   let found = perFile.get(sourceFile);
   if (found) return found;
   found = [];
@@ -65,7 +69,7 @@ export function callerOrderAcquisitionsIn(
   let helperCalls: Map<ts.Node, LockAcquisition> | undefined;
   const acquisitionAt = (call: ts.CallExpression | ts.TaggedTemplateExpression) =>
     lockAcquisitionOf(call, lockChecker) ??
-    (helperCalls ??= new Map(wrapperAcquisitionsIn(sourceFile, program, checker).map((a) => [a.call, a]))).get(call);
+    (helperCalls ??= new Map(wrapperAcquisitionsIn(sourceFile, program, checker, declared).map((a) => [a.call, a]))).get(call);
   for (const node of nodesOfKinds(sourceFile, LOOP_KINDS)) {
     const loop = loopOver(node);
     if (!loop) continue;

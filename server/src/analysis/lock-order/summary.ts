@@ -12,11 +12,12 @@
 import * as crypto from "node:crypto";
 import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
-import type { Span } from "../../engine/types";
+import type { DeclaredLocks, Span } from "../../engine/types";
 import {
   boundNames,
   CALL_KINDS,
   calleeName,
+  enclosingFunction,
   expressionKey,
   FUNCTION_KINDS,
   functionName,
@@ -27,6 +28,7 @@ import {
   spanOf,
   type FunctionLike,
 } from "../ast";
+import { acquisitionPaths } from "../lock-holding";
 import { wrapperAcquisitionsIn } from "../lock-wrappers";
 import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../locks";
 import { sqlSiteOf } from "../sql-text";
@@ -51,6 +53,11 @@ export interface AcquisitionSummary {
   span: Span;
   /** Text offsets where the lock is held. */
   held: Region;
+  /**
+   * Starts of calls inside `held` where a try-lock is free on every path (its failure branch: `if (rowCount === 0)
+   * { …takeover insert… }`), so nothing there is taken while holding it.
+   */
+  freeAt?: number[];
   /** Scoped form whose callback is the held region (`runExclusive`, `lock(key, fn)`): a candidate for `lockAll`. */
   scoped: boolean;
   /** Inside a branch that compares values (`if (a < b)`): the code chose the order itself. */
@@ -112,6 +119,8 @@ export interface FileSummary {
   summarised: Map<number, FunctionSummary>;
   /** Other files whose declarations named this file's locks, with the hash they had. */
   dependencies: Map<string, string>;
+  /** The locksmith.json `locks` the summary was computed with (as text): other declarations make other acquisitions. */
+  declaredKey: string;
   /**
    * Calls resolved so far (by the offset of the callee's name): the function found, with its file's hash then, or
    * null for "not a project function". Filled lazily by the composer; valid while both files are unchanged.
@@ -134,14 +143,24 @@ const cache = new Map<string, FileSummary>();
 /** Statistics for tests and profiling: how many file and function summaries were computed (not served from cache). */
 export const summaryStats = { computed: 0, functions: 0 };
 
-/** The summary of `sourceFile`, from cache when its text (and the declarations it used) did not change. */
-export function fileSummary(sourceFile: ts.SourceFile, program: ts.Program): FileSummary {
+/** The text a summary's `declaredKey` compares. */
+export function declaredLocksKey(declared: DeclaredLocks | undefined): string {
+  return declared ? JSON.stringify(declared) : "";
+}
+
+/**
+ * The summary of `sourceFile`, from cache when its text (and the declarations it used: lock objects of other files,
+ * the project's `locks` in locksmith.json) did not change.
+ */
+export function fileSummary(sourceFile: ts.SourceFile, program: ts.Program, declared?: DeclaredLocks): FileSummary {
   const file = normalizePath(sourceFile.fileName);
   const hash = contentHash(sourceFile);
+  const declaredKey = declaredLocksKey(declared);
   const cached = cache.get(file);
   if (
     cached &&
     cached.hash === hash &&
+    cached.declaredKey === declaredKey &&
     [...cached.dependencies].every(([dep, depHash]) => {
       const depFile = program.getSourceFile(dep);
       return depFile !== undefined && contentHash(depFile) === depHash;
@@ -150,12 +169,12 @@ export function fileSummary(sourceFile: ts.SourceFile, program: ts.Program): Fil
     return cached;
   }
   summaryStats.computed++;
-  const summary = summarise(sourceFile, program);
+  const summary = summarise(sourceFile, program, declared);
   cache.set(file, summary);
   return summary;
 }
 
-function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary {
+function summarise(sourceFile: ts.SourceFile, program: ts.Program, declared: DeclaredLocks | undefined): FileSummary {
   const file = normalizePath(sourceFile.fileName);
   // Created only when a lock is found (or a receiver may be one): most files of most projects have none.
   let checker: ts.TypeChecker | undefined;
@@ -163,11 +182,11 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
   // The library acquisitions every lock rule shares (one pass over the file's calls per Program).
   const libraryCalls = new Map<ts.Node, LockAcquisition>(lockAcquisitionsIn(sourceFile, program, realChecker).map((a) => [a.call, a]));
   const dependencies = new Map<string, string>();
-  // Calls of the project's inferred lock helpers (`withLock(key, () => …)`, `@WithLock(key)` on a method) are
-  // acquisitions of the lock their body takes; a decorated method is the held region of its decorator's acquisition.
+  // Calls of the project's lock helpers (`withLock(key, () => …)`, `@WithLock(key)` on a method; inferred or declared)
+  // are acquisitions of the lock they take; a decorated method is the held region of its decorator's acquisition.
   const helperCalls = new Map<ts.Node, LockAcquisition>();
   const decorated = new Map<FunctionLike, LockAcquisition[]>();
-  for (const acquisition of wrapperAcquisitionsIn(sourceFile, program, realChecker)) {
+  for (const acquisition of wrapperAcquisitionsIn(sourceFile, program, realChecker, declared)) {
     if (acquisition.wrapper?.kind !== "decorates") helperCalls.set(acquisition.call, acquisition);
     else if (acquisition.callback) decorated.set(acquisition.callback, [...(decorated.get(acquisition.callback) ?? []), acquisition]);
   }
@@ -185,7 +204,14 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program): FileSummary 
       addDependencies(identity);
       decorations.set(method, [...(decorations.get(method) ?? []), { acquisition, identity }]);
     }
-  const summary: FileSummary = { file, hash: contentHash(sourceFile), summarised: new Map(), dependencies, resolved: new Map() };
+  const summary: FileSummary = {
+    file,
+    hash: contentHash(sourceFile),
+    declaredKey: declaredLocksKey(declared),
+    summarised: new Map(),
+    dependencies,
+    resolved: new Map(),
+  };
   // No lock call, and no statement that can lock rows (an UPDATE, a SELECT ... FOR UPDATE, an ORM write): no function here
   // acquires a lock, and the file is not read further unless the composer reaches one of its functions.
   if (libraryCalls.size === 0 && helperCalls.size === 0 && decorations.size === 0 && !ROW_LOCKING_WORD.test(sourceFile.text))
@@ -382,7 +408,9 @@ function summariseFunction(
   for (const entry of collected.acquisitions) {
     const held = heldRegion(entry, collected, unitEnd, sourceFile);
     if (!held) continue;
+    const freeAt = entry.acquisition ? tryLockFreeAt(entry.acquisition, held, collected, sourceFile) : [];
     summaries.push({
+      ...(freeAt.length > 0 ? { freeAt } : {}),
       lockClass: entry.identity.lockClass,
       ...(entry.identity.key ? { key: keyRefOf(entry.identity.key, unit, params) } : {}),
       ...(entry.identity.keyDomain ? { keyDomain: entry.identity.keyDomain } : {}),
@@ -412,6 +440,22 @@ function summariseFunction(
     });
   }
   return { ...info, acquisitions: summaries, calls };
+}
+
+/**
+ * The calls inside a try-lock's held region where it is free on every path (it failed there): the path analysis of
+ * lock-holding.ts, asked only for try-locks and only for code of the acquisition's own function.
+ */
+function tryLockFreeAt(acquisition: LockAcquisition, held: Region, collected: Collected, sourceFile: ts.SourceFile): number[] {
+  if (acquisition.style !== "try" || acquisition.callback) return [];
+  const fn = enclosingFunction(acquisition.call);
+  const inside = [...collected.calls, ...collected.acquisitions.map((a) => a.node)].filter((node) => {
+    const start = node.getStart(sourceFile);
+    return node !== acquisition.call && held.start <= start && start < held.end && enclosingFunction(node) === fn;
+  });
+  if (inside.length === 0) return [];
+  const paths = acquisitionPaths(acquisition);
+  return inside.filter((node) => !paths.heldAt(node)).map((node) => node.getStart(sourceFile));
 }
 
 function collectCall(
