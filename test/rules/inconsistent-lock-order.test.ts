@@ -442,6 +442,25 @@ export async function deleteUser() {
   ],
   invalid: [
     {
+      // Both rows are locked by the two reads; the UPDATEs re-lock rows already held and wait for nobody: one finding.
+      name: "pg: both accounts read FOR UPDATE in argument order, then updated: reported once, at the second read",
+      code: `${pg}export async function transfer(from: number, to: number, cents: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const a = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [from]);
+    await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [to]);
+    if (a.rows[0].balance < cents) throw new Error("insufficient");
+    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [cents, from]);
+    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [cents, to]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+      errors: [{ line: 8, column: 11, ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to") }],
+    },
+    {
       name: "a lock provider taking the caller's keys at once through its own acquire helper (a SET NX retried until it succeeds)",
       code: `import Redis from "ioredis";
 import { randomUUID } from "node:crypto";

@@ -374,7 +374,7 @@ function isArgumentOrder(edge: LockOrderEdge): boolean {
   const a = edge.outer.key;
   const b = edge.innerKey;
   if (!a || !b || a.opaque || b.opaque || !a.input || !b.input || a.ordered || b.ordered) return false;
-  if (a.root === b.root || coveredByEarlierLock(edge)) return false;
+  if (a.root === b.root || coveredByEarlierLock(edge) || alreadyHeld(edge)) return false;
   // All rows of a parent (`WHERE albumId = $1`), then one row by id: two ways of selecting, not two keys of one kind.
   if (edge.outer.keyDomain !== edge.inner.keyDomain) return false;
   const orderedByBranch =
@@ -389,6 +389,25 @@ function isArgumentOrder(edge: LockOrderEdge): boolean {
 function coveredByEarlierLock(edge: LockOrderEdge): boolean {
   return edge.holder.acquisitions.some(
     (a) => a.lockClass.id === edge.from.id && !a.key && a.span.start < edge.outer.span.start && within(a, edge.outer.span.start),
+  );
+}
+
+/**
+ * The second key is already held where it is taken again: the statement re-locks a row this holder holds (`UPDATE …
+ * WHERE id = $to` after `SELECT … FOR UPDATE` of both), which waits for nobody. The order that counts is the one the
+ * first acquisitions took, reported on its own edge.
+ */
+function alreadyHeld(edge: LockOrderEdge): boolean {
+  const inner = edge.innerKey;
+  if (!inner || edge.via.length > 0) return false;
+  return edge.holder.acquisitions.some(
+    (a) =>
+      a.lockClass.id === edge.to.id &&
+      !!a.key &&
+      !a.key.opaque &&
+      keyText(a.key) === keyText(inner) &&
+      a.span.start < edge.site.start &&
+      within(a, edge.site.start),
   );
 }
 
