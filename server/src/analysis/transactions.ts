@@ -127,7 +127,7 @@ export function transactionScopeOf(node: ts.Node): TransactionScope | undefined 
   const scopes = transactionScopesOf(node.getSourceFile());
   for (let i = scopes.length - 1; i >= 0; i--) {
     const scope = scopes[i]!;
-    if (!isOpenAt(scope, node)) continue;
+    if (!runsWhileOpen(scope, node)) continue;
     if (!access || runsIn(access, scope)) return scope;
   }
   return undefined;
@@ -137,7 +137,7 @@ export function transactionScopeOf(node: ts.Node): TransactionScope | undefined 
  * Whether `node` runs while `scope` is open: it is in the scope's region (a function nested there runs inside too)
  * and, for BEGIN … COMMIT, the transaction is open on every path to it.
  */
-export function isOpenAt(scope: TransactionScope, node: ts.Node): boolean {
+export function runsWhileOpen(scope: TransactionScope, node: ts.Node): boolean {
   return isInside(node, scope.region) && (!scope.isOpenAt || scope.isOpenAt(node));
 }
 
@@ -149,7 +149,7 @@ function depthOf(node: ts.Node): number {
 
 /** True if the database statement `access` is part of `scope`. */
 export function runsIn(access: DbAccess, scope: TransactionScope): boolean {
-  if (!isOpenAt(scope, access.node)) return false;
+  if (!runsWhileOpen(scope, access.node)) return false;
   if (scope.form === "batch") return true;
   const handle = scope.handle;
   if (!handle) return false;
@@ -282,7 +282,7 @@ function helperRowLocks(scope: TransactionScope, handle: string, resolve: Callee
     ts.SyntaxKind.CallExpression,
   ])) {
     if (dbAccessOf(call) || !call.arguments.some((a) => isPassed(a, handle))) continue;
-    if (!isOpenAt(scope, call)) continue;
+    if (!runsWhileOpen(scope, call)) continue;
     const callee = resolve(call);
     if (!callee) continue;
     for (const lock of summaryOf(callee, resolve).rowLocks)

@@ -118,6 +118,14 @@ test("mayRunAfter: along paths, not by text order", () => {
   // Earlier in a loop body: the next iteration runs it after.
   assert.equal(runsAfter("function f() { for (const x of xs) { second(); first(); } }"), true);
   assert.equal(runsAfter("function f() { second(); first(); }"), false);
+  // A condition (kept on the edges it decides, not as an element) runs at the end of the block that tests it.
+  const afterCondition = (code: string) => {
+    const file = parse(code);
+    const condition = find(file, (n): n is ts.Expression => !!n.parent && ts.isIfStatement(n.parent) && n.parent.expression === n);
+    return mayRunAfter(calls(file, "first")[0]!, condition);
+  };
+  assert.equal(afterCondition("async function f() { const ok = await first(); if (!ok) return; }"), true);
+  assert.equal(afterCondition("async function f() { if (!ok) return; await first(); }"), false);
   // A nested function counts where it is created.
   assert.equal(runsAfter("function f() { first(); p.finally(() => second()); }"), true);
   assert.equal(runsAfter("function f() { p.finally(() => second()); first(); }"), false);

@@ -106,13 +106,11 @@ export function elementRunning(graph: FlowGraph, node: ts.Node): ts.Node | undef
  */
 export function mayRunAfter(from: ts.Node, to: ts.Node): boolean {
   const graph = graphOf(from);
-  const source = elementRunning(graph, from);
-  const target = elementRunning(graph, to);
-  if (!source || !target) return false;
-  const targets = graph.occurrences(target);
+  const targets = positionsOf(graph, to);
+  if (targets.length === 0) return false;
   const seen = new Set<FlowBlock>();
   const stack: FlowBlock[] = [];
-  for (const { block, index } of graph.occurrences(source)) {
+  for (const { block, index } of positionsOf(graph, from)) {
     if (targets.some((t) => t.block === block && t.index > index)) return true;
     for (const { to: next } of block.succ) stack.push(next);
   }
@@ -124,6 +122,19 @@ export function mayRunAfter(from: ts.Node, to: ts.Node): boolean {
     for (const { to: next } of block.succ) stack.push(next);
   }
   return false;
+}
+
+/**
+ * Where `node` runs in `graph`: the occurrences of its element, or, for a condition (which the graph keeps on the
+ * edges it decides, not as an element), the end of each block whose branch edges test it or a part of it.
+ */
+function positionsOf(graph: FlowGraph, node: ts.Node): ReadonlyArray<{ block: FlowBlock; index: number }> {
+  const element = elementRunning(graph, node);
+  if (element) return graph.occurrences(element);
+  if (!isInside(node, graph.root)) return [];
+  return graph.blocks
+    .filter((block) => block.succ.some((e) => e.condition !== undefined && (isInside(e.condition, node) || isInside(node, e.condition))))
+    .map((block) => ({ block, index: block.elements.length }));
 }
 
 /**
