@@ -27,6 +27,7 @@ import {
   nodesOfKinds,
   readModifyWritesIn,
   rowLocksHeldAt,
+  runsBetween,
   sameTable,
   skipParens,
   spanOf,
@@ -242,29 +243,32 @@ function isWriteLock(mode: string | undefined): boolean {
 }
 
 /**
- * MikroORM `em.lock(entity, LockMode.…)` on the entity the flow read, between the read and the write: "update" for a
- * pessimistic write lock, "optimistic" for a version check (which throws OptimisticLockError on a changed row).
+ * MikroORM `em.lock(entity, LockMode.…)` on the entity the flow read, on every path from the read to the write
+ * (flow/queries.ts `runsBetween`): "update" for a pessimistic write lock, "optimistic" for a version check (which
+ * throws OptimisticLockError on a changed row). A lock in one branch only leaves the other path unprotected.
  */
 function lockAfterRead(flow: ReadModifyWrite): "update" | "optimistic" | undefined {
   const { read, write } = flow;
   if (read.library !== "mikro-orm") return undefined;
   const body = enclosingFunction(write.node)?.body;
-  let found: "update" | "optimistic" | undefined;
+  const optimistic: ts.Node[] = [];
+  const update: ts.Node[] = [];
   if (body)
     walk(body, (node) => {
-      if (found || isFunctionLike(node)) return false;
-      const access =
-        ts.isCallExpression(node) && node.getStart() > read.node.getEnd() && node.getEnd() <= write.node.getStart()
-          ? dbAccessOf(node)
-          : undefined;
-      if (access?.library === "mikro-orm" && access.kind === "read" && access.entity) {
+      if (isFunctionLike(node)) return false;
+      const access = ts.isCallExpression(node) ? dbAccessOf(node) : undefined;
+      if (access?.library === "mikro-orm" && access.kind === "read" && access.entity && access.node !== read.node) {
         const origin = flow.originOf(access.entity);
-        if (origin?.read === read && origin.level === "row")
-          found = access.optimistic ? "optimistic" : isWriteLock(access.lock) ? "update" : undefined;
+        if (origin?.read === read && origin.level === "row") {
+          if (access.optimistic) optimistic.push(node);
+          else if (isWriteLock(access.lock)) update.push(node);
+        }
       }
-      return !found;
+      return true;
     });
-  return found;
+  if (optimistic.length > 0 && runsBetween(read.node, optimistic, write.node)) return "optimistic";
+  if (update.length > 0 && runsBetween(read.node, update, write.node)) return "update";
+  return undefined;
 }
 
 /**

@@ -57,6 +57,20 @@ export async function welcome(userId: string) {
 }`,
     },
     {
+      // Later in the text but on the other branch: the SET never follows the SET NX, so it is no outcome of the work.
+      name: "a set-once marker with a plain SET of the same key only on the other branch of the if",
+      code: `${ioredis}declare function buildReport(day: string): Promise<void>;
+export async function report(day: string, rebuild: boolean) {
+  const key = \`report:\${day}\`;
+  if (!rebuild) {
+    if (!(await redis.set(key, "1", "NX"))) return;
+    await buildReport(day);
+  } else {
+    await redis.set(key, "rebuilt");
+  }
+}`,
+    },
+    {
       name: "a key named as work in progress whose result decides nothing",
       code: `${ioredis}export async function noteImport(importId: string) {
   await redis.set(\`import:\${importId}:pending\`, Date.now().toString(), "NX");

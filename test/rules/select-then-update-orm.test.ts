@@ -557,6 +557,19 @@ export class OrdersService {
       errors: [{ line: 18, column: 13, messageId: "lostUpdate", data: { write: "`em.flush(…)`", column: "`balance`", line: 16 } }],
     },
     {
+      name: "MikroORM (NestJS): em.lock after the read on one branch only: the other path writes unlocked",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    await this.em.transactional(async (em) => {
+      const wallet = await em.findOneOrFail(Wallet, id);
+      if (amount > 100) await em.lock(wallet, LockMode.PESSIMISTIC_WRITE);
+      wallet.balance -= amount;
+      await em.flush();
+    });
+  }`),
+      errors: [{ line: 19, column: 13, messageId: "lostUpdate", data: { write: "`em.flush(…)`", column: "`balance`", line: 16 } }],
+    },
+    {
       name: "MikroORM (NestJS): nativeUpdate with a value computed in code",
       files: MIKRO_ENTITIES,
       code: walletService(`  async spend(id: number, amount: number) {

@@ -217,6 +217,20 @@ export default async function handler() {
   await redis.del("lock:reindex");
 }`,
     },
+    {
+      name: "DEL of a let that is reassigned to another key before it runs: not this lock's release",
+      code: `${ioredis}export async function run(id: string, next: string) {
+  const key = \`lock:run:\${id}\`;
+  if (!(await redis.set(key, "1", "NX", "PX", 10000))) return;
+  let held = key;
+  try {
+    await work(id);
+    held = \`lock:run:\${next}\`;
+  } finally {
+    await redis.del(held);
+  }
+}${work}`,
+    },
   ],
   invalid: [
     {
@@ -483,6 +497,21 @@ export async function run(id: string) {
   await work(id);
   await client.eval(${SCRIPT}, { keys: [\`lock:\${id}\`], arguments: [token] });
 }${work}`,
+    },
+    {
+      name: "DEL through a const alias of the lock's key is its release (identity by canonical key)",
+      code: `${ioredis}export async function run(id: string) {
+  const key = \`lock:run:\${id}\`;
+  if (!(await redis.set(key, "1", "NX", "PX", 10000))) return;
+  const held = key;
+  try {
+    await work(id);
+  } finally {
+    await redis.del(held);
+  }
+}${work}`,
+      errors: [{ line: 10, column: 11, messageId: "uncheckedConstant", data: { command: "DEL", lock: "`key`", line: 5 } }],
+      output: null,
     },
     {
       name: "constant value: no fix, message says why",

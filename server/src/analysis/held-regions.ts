@@ -11,7 +11,6 @@ import {
   calleeName,
   code,
   enclosingFunction,
-  expressionKey,
   isInside,
   lineOf,
   mentions,
@@ -20,6 +19,8 @@ import {
   skipParens,
   type FunctionLike,
 } from "./ast";
+import { mayRunAfter } from "./flow/queries";
+import { canonicalKey } from "./identity";
 import { acquisitionPaths } from "./lock-holding";
 import { allLockAcquisitionsIn } from "./lock-wrappers";
 import { LOCK_LIKE_KEY, isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
@@ -31,8 +32,8 @@ export interface RedisNxLock {
   acquisition: LockAcquisition & { call: ts.CallExpression; key: ts.Expression };
   /**
    * DEL / UNLINK / EVAL calls of the same key: in the same function, or anywhere in the file for a key that is not a
-   * local name (a constant, a field, a template). Each release is listed under one lock only: the nearest acquisition
-   * before it in its function.
+   * local name (a constant, a field, a template). Each release is listed under one lock only: one of its function
+   * that may be held when it runs (else the file's first lock it matches).
    */
   releases: ts.CallExpression[];
 }
@@ -83,20 +84,22 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
     });
   };
   const candidates = acquisitions.map((acquisition) => ({ acquisition, releases: matching(acquisition) }));
-  // Each release belongs to one lock: the nearest acquisition before it in the same function, else the file's first.
-  const owner = new Map<ts.CallExpression, RedisNxLock["acquisition"]>();
-  for (const { acquisition, releases } of candidates) {
+  // Each release belongs to one lock, chosen along paths: of the acquisitions in its function whose lock may be held
+  // when it runs (lock-holding.ts; a DEL before a second SET NX of the key is not that one's), one held there on every
+  // path first, then the first in the file; a release no acquisition of its function reaches belongs to the file's
+  // first acquisition it matches (a key shared by functions).
+  const owner = new Map<ts.CallExpression, { acquisition: RedisNxLock["acquisition"]; rank: number }>();
+  for (const { acquisition, releases } of candidates)
     for (const release of releases) {
-      const current = owner.get(release);
-      const local = placeOf(release).fn === placeOf(acquisition.call).fn && acquisition.call.end <= release.pos;
-      const currentLocal = current !== undefined && placeOf(release).fn === placeOf(current.call).fn && current.call.end <= release.pos;
-      if (!current || (local && (!currentLocal || current.call.pos < acquisition.call.pos))) owner.set(release, acquisition);
+      const local = placeOf(release).fn === placeOf(acquisition.call).fn;
+      const paths = local ? acquisitionPaths(acquisition) : undefined;
+      const rank = paths?.heldOnEveryPath(release) ? 2 : paths?.heldAt(release) ? 1 : 0;
+      if (!owner.has(release) || rank > owner.get(release)!.rank) owner.set(release, { acquisition, rank });
     }
-  }
   const locks: RedisNxLock[] = [];
   for (const { acquisition, releases } of candidates) {
     if (releases.length > 0 || LOCK_LIKE_KEY.test(acquisition.key.getText(sourceFile)) || isWorkClaim(acquisition))
-      locks.push({ acquisition, releases: releases.filter((r) => owner.get(r) === acquisition) });
+      locks.push({ acquisition, releases: releases.filter((r) => owner.get(r)!.acquisition === acquisition) });
   }
   cache.set(sourceFile, locks);
   return locks;
@@ -116,12 +119,15 @@ function isWorkClaim(acquisition: RedisNxLock["acquisition"]): boolean {
   if (!decidesWork(call)) return false;
   if (IN_PROGRESS_KEY.test(key.getText())) return true;
   const fn = enclosingFunction(call);
-  const keyText = expressionKey(key);
+  const keyText = canonicalKey(key);
   return (
     !!fn &&
     nodesOfKinds<ts.CallExpression>(fn, [ts.SyntaxKind.CallExpression]).some(
       (c) =>
-        c.pos > call.end && /^set$/i.test(calleeName(c) ?? "") && c.arguments[0] !== undefined && expressionKey(c.arguments[0]) === keyText,
+        /^set$/i.test(calleeName(c) ?? "") &&
+        c.arguments[0] !== undefined &&
+        canonicalKey(c.arguments[0]) === keyText &&
+        mayRunAfter(call, c),
     )
   );
 }
@@ -144,7 +150,9 @@ function decidesWork(call: ts.CallExpression): boolean {
   const fn = enclosingFunction(call);
   return (
     !!fn &&
-    nodesOfKinds<ts.IfStatement>(fn, [ts.SyntaxKind.IfStatement]).some((i) => i.pos > call.end && mentions(i.expression, new Set([name])))
+    nodesOfKinds<ts.IfStatement>(fn, [ts.SyntaxKind.IfStatement]).some(
+      (i) => mentions(i.expression, new Set([name])) && mayRunAfter(call, i.expression),
+    )
   );
 }
 
@@ -197,7 +205,7 @@ export function isExpiryOf(call: ts.CallExpression, key: ts.Expression): boolean
   return (
     (name === "pexpire" || name === "expire" || name === "pexpireat" || name === "expireat") &&
     call.arguments[0] !== undefined &&
-    expressionKey(call.arguments[0]) === expressionKey(key)
+    canonicalKey(call.arguments[0]) === canonicalKey(key)
   );
 }
 

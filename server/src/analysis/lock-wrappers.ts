@@ -19,7 +19,6 @@ import {
   boundNames,
   code,
   enclosingFunction,
-  expressionKey,
   functionName,
   isFunctionLike,
   isInside,
@@ -28,6 +27,7 @@ import {
   skipParens,
   type FunctionLike,
 } from "./ast";
+import { canonicalKey } from "./identity";
 import { lockAnnotationOf, mayHaveLockAnnotations } from "./lock-annotations";
 import { acquisitionPaths } from "./lock-holding";
 import { mayInsertLockRow } from "./lock-tables";
@@ -442,12 +442,13 @@ function releasesWrapperLock(
   state: ProgramState,
   isReleaser: (fn: FunctionLike) => boolean,
 ): boolean {
+  // The same lock object and key by canonical key (identity.ts: `const locks = this.locks` is `this.locks`).
   const callee = skipParens(call.expression);
-  const receiver = ts.isPropertyAccessExpression(callee) ? expressionKey(callee.expression) : undefined;
-  const acquiredOn = acquisition.lockObject ? expressionKey(acquisition.lockObject) : undefined;
+  const receiver = ts.isPropertyAccessExpression(callee) ? canonicalKey(callee.expression) : undefined;
+  const acquiredOn = acquisition.lockObject ? canonicalKey(acquisition.lockObject) : undefined;
   if (receiver !== acquiredOn) return false;
-  const args = call.arguments.map((a) => expressionKey(a));
-  if (acquisition.key && !args.includes(expressionKey(acquisition.key)) && !args.some((a) => resultNames.has(a))) return false;
+  const args = call.arguments.map((a) => canonicalKey(a));
+  if (acquisition.key && !args.includes(canonicalKey(acquisition.key)) && !args.some((a) => resultNames.has(a))) return false;
   const fn = resolve(call, state);
   return fn !== undefined && isReleaser(fn);
 }

@@ -25,7 +25,7 @@ import {
   stringValue,
   type FunctionLike,
 } from "./ast";
-import { alwaysExits } from "./flow/queries";
+import { alwaysExits, mayRunAfter } from "./flow/queries";
 import { canonicalKey } from "./identity";
 import { acquisitionPaths } from "./lock-holding";
 import { isLockTableRelease, lockTableAcquisitionOf, type LockTable } from "./lock-tables";
@@ -290,16 +290,17 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
   if (!key || call.arguments.length !== (calleeName(call) === "add" ? 1 : 2)) return undefined;
   const fn = enclosingFunction(call);
   if (!fn?.body) return undefined;
-  const receiverText = expressionKey(receiver);
-  const keyText = expressionKey(key);
+  // The same Set and key by canonical key (`const inFlight = this.busy` is `this.busy`).
+  const receiverText = canonicalKey(receiver);
+  const keyText = canonicalKey(key);
   const guard = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).find(
     (has) =>
-      has.end <= call.pos &&
       calleeName(has) === "has" &&
       has.arguments.length === 1 &&
-      expressionKey(has.arguments[0]!) === keyText &&
-      expressionKey(receiverOf(has) ?? has) === receiverText &&
       enclosingFunction(has) === fn &&
+      canonicalKey(has.arguments[0]!) === keyText &&
+      canonicalKey(receiverOf(has) ?? has) === receiverText &&
+      mayRunAfter(has, call) &&
       turnsAway(has, call),
   );
   // Only work that awaits can overlap with another call: in synchronous code a Set of keys is just state.
@@ -439,10 +440,13 @@ export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   if (isThrottleWindow(acquisition, fn)) return "window";
   const releases = deletionsIn(call.getSourceFile()).filter((d) => isReleaseOf(d, acquisition, NO_NAMES));
   if (releases.length > 0) return releases.every((release) => isOnFailurePath(release, call)) ? "marker" : "lock";
-  const keyText = expressionKey(key);
+  const keyText = canonicalKey(key);
   const reads = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).filter(
     (c) =>
-      c.pos >= call.end && /^get$/i.test(calleeName(c) ?? "") && c.arguments[0] !== undefined && expressionKey(c.arguments[0]) === keyText,
+      /^get$/i.test(calleeName(c) ?? "") &&
+      c.arguments[0] !== undefined &&
+      canonicalKey(c.arguments[0]) === keyText &&
+      mayRunAfter(call, c),
   );
   // Comparing what is read with a value (`=== token`) asks who holds the key, and so does reading a key named as a
   // lock (`lock:${id}`, to say who holds it): a lock's questions.
@@ -591,10 +595,10 @@ function sqlLockOf(call: ts.CallExpression | ts.TaggedTemplateExpression, sql: s
   return undefined;
 }
 
-/** The lock object or key an acquisition and a release must share, as text. */
+/** The lock object or key an acquisition and a release must share, by canonical key (identity.ts: `const k = key` is `key`). */
 function identityKey(acquisition: LockAcquisition): string | undefined {
-  if (acquisition.key) return expressionKey(acquisition.key);
-  if (acquisition.lockObject) return expressionKey(acquisition.lockObject);
+  if (acquisition.key) return canonicalKey(acquisition.key);
+  if (acquisition.lockObject) return canonicalKey(acquisition.lockObject);
   return undefined;
 }
 
@@ -670,12 +674,12 @@ export function isReleaseOf(
       if (
         (name === "del" || name === "unlink" || name === "DEL" || name === "UNLINK") &&
         call.arguments[0] &&
-        expressionKey(call.arguments[0]) === id
+        canonicalKey(call.arguments[0]) === id
       )
         return true;
       if (
         (name === "eval" || name === "evalsha" || name === "EVAL" || /^release/i.test(name)) &&
-        call.arguments.some((a) => expressionKey(a) === id)
+        call.arguments.some((a) => canonicalKey(a) === id)
       )
         return true;
       if (
@@ -692,7 +696,7 @@ export function isReleaseOf(
       !!acquisition.lockObject &&
       canonicalKey(receiver) === canonicalKey(acquisition.lockObject) &&
       call.arguments.length === 1 &&
-      expressionKey(call.arguments[0]!) === expressionKey(acquisition.key!)
+      canonicalKey(call.arguments[0]!) === canonicalKey(acquisition.key!)
     );
   }
   if (acquisition.mechanism === "lock-table") return isLockTableRelease(call, acquisition);

@@ -4,21 +4,21 @@
 // passes on as the options, a property of one, or a level fixed inside); a call site then gets a transaction scope
 // for its callback, at the level its own arguments ask for.
 import { ts } from "../engine/ts";
-import {
-  calleeName,
-  enclosingFunction,
-  isFunctionLike,
-  nodesOfKinds,
-  propertyValue,
-  receiverOf,
-  skipParens,
-  stringValue,
-  type FunctionLike,
-} from "./ast";
+import { enclosingFunction, isFunctionLike, nodesOfKinds, propertyValue, skipParens, stringValue, type FunctionLike } from "./ast";
 import { dbAccessOf } from "./db";
 import type { IsolationLevel } from "./sql";
 import type { CalleeResolver } from "./summaries";
-import { isRetried, isolationFrom, runsIn, type TransactionScope } from "./transactions";
+import type { TransactionOpener } from "./models/transaction-libraries";
+import {
+  callbackIndexOf,
+  isRetried,
+  isolationExpression,
+  isolationFrom,
+  openerRetries,
+  runsIn,
+  transactionOpenersOf,
+  type TransactionScope,
+} from "./transactions";
 
 /** What a wrapper does with its arguments: runs parameter `callback` in a transaction, at an isolation level from `isolation`. */
 export interface TransactionWrapper {
@@ -51,27 +51,41 @@ function summarise(fn: FunctionLike, body: ts.Node): TransactionWrapper | null {
     const node = expr && skipParens(expr);
     return node && ts.isIdentifier(node) ? parameters.indexOf(node.text) : -1;
   };
+  const callbackParameter = (a: ts.Expression) => (parameterIndex(a) >= 0 ? parameterIndex(a) : calledParameter(a, parameterIndex));
   for (const call of nodesOfKinds<ts.CallExpression>(body, [ts.SyntaxKind.CallExpression])) {
-    const name = calleeName(call);
-    const runtime = name === "withPgTransaction" || name === "withMySqlTransaction";
-    if (!runtime && !((name === "transaction" || name === "$transaction") && receiverOf(call))) continue;
-    const callbackParameter = (a: ts.Expression) => (parameterIndex(a) >= 0 ? parameterIndex(a) : calledParameter(a, parameterIndex));
-    const callback = call.arguments.findIndex((a) => callbackParameter(a) >= 0);
-    if (callback < 0) continue;
-    const options = runtime ? call.arguments[2] : call.arguments.find((a, i) => i !== callback);
-    const property = runtime ? "isolation" : "isolationLevel";
+    // A callback opener of the transaction table whose callback is one of the wrapper's parameters.
+    const openers = transactionOpenersOf(call).filter(({ opener }) => opener.form === "callback");
+    const opener = openers.find(({ opener }) => callbackIndexOf(call, opener, (a) => callbackParameter(a) >= 0) >= 0)?.opener;
+    if (!opener) continue;
+    const callback = callbackIndexOf(call, opener, (a) => callbackParameter(a) >= 0);
     const wrapper: TransactionWrapper = {
       callback: callbackParameter(call.arguments[callback]!),
-      // The runtime helpers retry by themselves unless told `retry: false`; else a retry around the call in the wrapper.
-      retried:
-        (runtime && propertyValue(options, "retry")?.kind !== ts.SyntaxKind.FalseKeyword) ||
-        isRetried({ form: "callback", start: call, pos: call.getStart(), end: call.getEnd(), retried: false }),
+      // The opener retries by itself (the runtime helpers, unless told `retry: false`), or a retry around it in the wrapper.
+      retried: openerRetries(call, opener) || isRetried({ form: "callback", start: call, region: call, retried: false }),
     };
-    const isolation = isolationSource(options, property, parameterIndex);
+    const isolation = isolationSourceOf(call, callback, openers, parameterIndex);
     if (isolation) wrapper.isolation = isolation;
     return wrapper;
   }
   return null;
+}
+
+/** The first isolation source of the matching openers with an argument at the call (not the callback's) that says where the level comes from. */
+function isolationSourceOf(
+  call: ts.CallExpression,
+  callback: number,
+  openers: readonly TransactionOpener[],
+  parameterIndex: (e: ts.Expression | undefined) => number,
+): TransactionWrapper["isolation"] {
+  for (const { opener } of openers)
+    for (const source of opener.isolation ?? []) {
+      if ("chained" in source) {
+        const found = isolationSource(isolationExpression(call, source), undefined, parameterIndex);
+        if (found) return found;
+      } else if (source.arg !== callback && call.arguments[source.arg])
+        return isolationSource(call.arguments[source.arg], source.path, parameterIndex);
+    }
+  return undefined;
 }
 
 /** `(tx) => fn(tx)`: an inline callback that calls a parameter of the wrapper; that parameter's index, or -1. */
@@ -87,7 +101,7 @@ function calledParameter(arg: ts.Expression, parameterIndex: (e: ts.Expression |
 /** Where the level comes from: the options parameter itself, a property of a parameter, a parameter, or a constant. */
 function isolationSource(
   options: ts.Expression | undefined,
-  property: string,
+  property: string | undefined,
   parameterIndex: (e: ts.Expression | undefined) => number,
 ): TransactionWrapper["isolation"] {
   if (!options) return undefined;
@@ -99,7 +113,7 @@ function isolationSource(
   const passed = parameterIndex(options);
   if (passed >= 0) return { parameter: passed, property };
   const object = skipParens(options);
-  if (!ts.isObjectLiteralExpression(object)) return undefined;
+  if (property === undefined || !ts.isObjectLiteralExpression(object)) return undefined;
   const value = propertyValue(object, property);
   if (!value) {
     // `{ ...opts, timeout }`: the options parameter spread in.
@@ -148,8 +162,7 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
     form: "callback",
     start: call,
     callback: fn,
-    pos: fn.body.getStart(),
-    end: fn.body.getEnd(),
+    region: fn.body,
     retried: summary.retried,
   };
   const parameter = fn.parameters[0];

@@ -2,14 +2,16 @@
 // through, at which isolation level, and which row locks it holds at a given point. Shared by every rule that asks
 // "is this inside a transaction?" (select-then-update, lock-across-await, ...).
 //
-// Forms recognised:
-// - BEGIN … COMMIT/ROLLBACK on one handle: `client.query("BEGIN")` (pg, after `pool.connect()`), `conn.query("START
-//   TRANSACTION")` / `conn.beginTransaction()` (mysql2), `queryRunner.startTransaction()` (TypeORM), an unmanaged
-//   `const t = await sequelize.transaction()` / `const trx = await knex.transaction()` ended by `t.commit()`;
-// - callbacks: `knex.transaction(trx => …)`, `prisma.$transaction(async tx => …)`, `dataSource.transaction(m => …)`,
-//   `sequelize.transaction(t => …)`, MikroORM `em.transactional(em => …)`, Drizzle `db.transaction(tx => …)`, Kysely `db.transaction().execute(trx => …)`,
-//   the runtime's `withPgTransaction(pool, tx => …)` / `withMySqlTransaction(pool, tx => …)`;
-// - Prisma's batch form `prisma.$transaction([a, b])`;
+// What opens a transaction is data (models/transaction-libraries.ts: each library's openers, their callback and
+// handle, where the isolation level is written, what ends it, which types are an open transaction); this file reads
+// that table and decides, for a node, which transaction it runs in:
+// - a callback opener (`knex.transaction(trx => …)`, `prisma.$transaction(async tx => …)`, `withPgTransaction(pool,
+//   tx => …)`): the callback's body is the region, and functions nested in it are nested regions that run inside too;
+// - a batch (`prisma.$transaction([a, b])`): the array's elements;
+// - BEGIN … COMMIT/ROLLBACK on one handle (SQL `BEGIN` through `client.query`, `conn.beginTransaction()`,
+//   `queryRunner.startTransaction()`, `const t = await sequelize.transaction()` … `t.commit()`): open where a
+//   dataflow over the function's control-flow graph says it is open on every path (`openAlongPaths`), so a guard that
+//   rolls back and returns does not end it for the code after the guard;
 // - a transaction the caller opened and passes in: a required parameter typed as a transaction handle
 //   (`transaction: Transaction`, `trx: Knex.Transaction`, `tx: Prisma.TransactionClient`, `manager: EntityManager`), or
 //   such a property of an options parameter (`options: { transaction: Transaction }`, `{ transaction }: {…}`).
@@ -34,8 +36,16 @@ import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db";
 import type { IsolationLevel, RowLockMode } from "./sql";
 import { flowGraphOf } from "./flow/cfg";
 import { canonicalKey, isPartOfHandle } from "./identity";
-import { RUNTIME_MODULE } from "./models/lock-libraries";
-import { elementAt, solveForward, type ForwardSolution } from "./flow/dataflow";
+import {
+  endsTransactionMethod,
+  isTransactionHandleTypeName,
+  transactionOpenersNamed,
+  type IsolationSource,
+  type TransactionOpener,
+  type TransactionOpenerModel,
+} from "./models/transaction-libraries";
+import { solveForward, type ForwardSolution } from "./flow/dataflow";
+import { elementRunning } from "./flow/queries";
 import { lockModeOf, summaryOf, type CalleeResolver } from "./summaries";
 
 export type { IsolationLevel } from "./sql";
@@ -55,9 +65,12 @@ export interface TransactionScope {
    * of the array").
    */
   handle?: string;
-  /** Offsets [pos, end) of the code that can run while the transaction is open. */
-  pos: number;
-  end: number;
+  /**
+   * The code that can run while the transaction is open: the callback's body (functions nested in it are nested
+   * regions: they run inside too), the batch's array, the body of the function that receives the transaction, or the
+   * body of the function that runs BEGIN (where `isOpenAt` decides along its paths).
+   */
+  region: ts.Node;
   /**
    * For BEGIN … COMMIT: whether the transaction is open on every path that reaches `node`, along the enclosing
    * function's control flow (a guard that runs ROLLBACK and returns does not end it for the code after the guard).
@@ -89,13 +102,16 @@ export function transactionScopesOf(sourceFile: ts.SourceFile): readonly Transac
   scopes = [];
   const found = scopes;
   for (const node of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
-    const scope = callbackScope(node) ?? batchScope(node) ?? beginScope(node);
+    const openers = transactionOpenersOf(node);
+    const scope = callbackScope(node, openers) ?? batchScope(node, openers) ?? beginScope(node, openers);
     if (scope) found.push(scope);
   }
   // A callback already known as a transaction's (`$transaction(async (tx: Prisma.TransactionClient) => …)`) keeps its scope.
   const callbacks = new Set(found.map((s) => s.callback));
   for (const fn of nodesOfKinds<FunctionLike>(sourceFile, FUNCTION_KINDS)) if (!callbacks.has(fn)) found.push(...callerScopes(fn));
-  scopes.sort((a, b) => a.pos - b.pos || b.end - a.end);
+  // Outer regions first (fewer enclosing nodes), then in the order they open.
+  const depths = new Map(found.map((s) => [s, depthOf(s.region)]));
+  scopes.sort((a, b) => depths.get(a)! - depths.get(b)! || a.start.getStart() - b.start.getStart());
   scopeCache.set(sourceFile, scopes);
   return scopes;
 }
@@ -109,19 +125,31 @@ export function transactionScopesOf(sourceFile: ts.SourceFile): readonly Transac
 export function transactionScopeOf(node: ts.Node): TransactionScope | undefined {
   const access = dbAccessOf(node);
   const scopes = transactionScopesOf(node.getSourceFile());
-  const pos = node.getStart();
   for (let i = scopes.length - 1; i >= 0; i--) {
     const scope = scopes[i]!;
-    if (pos < scope.pos || pos >= scope.end || (scope.isOpenAt && !scope.isOpenAt(node))) continue;
+    if (!runsWhileOpen(scope, node)) continue;
     if (!access || runsIn(access, scope)) return scope;
   }
   return undefined;
 }
 
+/**
+ * Whether `node` runs while `scope` is open: it is in the scope's region (a function nested there runs inside too)
+ * and, for BEGIN … COMMIT, the transaction is open on every path to it.
+ */
+export function runsWhileOpen(scope: TransactionScope, node: ts.Node): boolean {
+  return isInside(node, scope.region) && (!scope.isOpenAt || scope.isOpenAt(node));
+}
+
+function depthOf(node: ts.Node): number {
+  let depth = 0;
+  for (let current = node.parent; current; current = current.parent) depth++;
+  return depth;
+}
+
 /** True if the database statement `access` is part of `scope`. */
 export function runsIn(access: DbAccess, scope: TransactionScope): boolean {
-  const pos = access.node.getStart();
-  if (pos < scope.pos || pos >= scope.end || (scope.isOpenAt && !scope.isOpenAt(access.node))) return false;
+  if (!runsWhileOpen(scope, access.node)) return false;
   if (scope.form === "batch") return true;
   const handle = scope.handle;
   if (!handle) return false;
@@ -214,11 +242,7 @@ function batchOrGraphState(scope: TransactionScope, locks: RowLock[]): (node: ts
     };
   }
   const graph = flowGraphOf(root);
-  const liftedElement = (node: ts.Node) => {
-    let current = node;
-    for (let fn = enclosingFunction(current); fn && fn !== root; fn = enclosingFunction(current)) current = fn;
-    return elementAt(graph, current);
-  };
+  const liftedElement = (node: ts.Node) => elementRunning(graph, node);
   const bitsAt = new Map<ts.Node, bigint>();
   locks.forEach((lock, i) => {
     const element = liftedElement(anchorOf(lock));
@@ -257,10 +281,8 @@ function helperRowLocks(scope: TransactionScope, handle: string, resolve: Callee
   for (const call of nodesOfKinds<ts.CallExpression>(scope.callback?.body ?? enclosingBody(scope.start) ?? scope.start.getSourceFile(), [
     ts.SyntaxKind.CallExpression,
   ])) {
-    const start = call.getStart();
-    if (start < scope.pos || call.getEnd() > scope.end) continue;
     if (dbAccessOf(call) || !call.arguments.some((a) => isPassed(a, handle))) continue;
-    if (scope.isOpenAt && !scope.isOpenAt(call)) continue;
+    if (!runsWhileOpen(scope, call)) continue;
     const callee = resolve(call);
     if (!callee) continue;
     for (const lock of summaryOf(callee, resolve).rowLocks)
@@ -275,15 +297,19 @@ const accessCache = new WeakMap<TransactionScope, DbAccess[]>();
 function accessesOf(scope: TransactionScope, sourceFile: ts.SourceFile): DbAccess[] {
   let accesses = accessCache.get(scope);
   if (!accesses) {
-    const all = dbAccessesIn(sourceFile); // sorted by start, cached per file
+    // The statements of the region: those of the file (sorted by start, cached) found by binary search on the
+    // region's extent; `runsIn` then decides which run in the transaction.
+    const all = dbAccessesIn(sourceFile);
+    const from = scope.region.getStart();
+    const to = scope.region.getEnd();
     let lo = 0;
     for (let hi = all.length; lo < hi;) {
       const mid = (lo + hi) >> 1;
-      if (all[mid]!.node.getStart() < scope.pos) lo = mid + 1;
+      if (all[mid]!.node.getStart() < from) lo = mid + 1;
       else hi = mid;
     }
     accesses = [];
-    for (let i = lo; i < all.length && all[i]!.node.getStart() < scope.end; i++) accesses.push(all[i]!);
+    for (let i = lo; i < all.length && all[i]!.node.getStart() < to; i++) accesses.push(all[i]!);
     accessCache.set(scope, accesses);
   }
   return accesses;
@@ -338,68 +364,91 @@ function catchesRetryable(body: ts.Statement): boolean {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** `x.transaction(fn)`, `x.$transaction(fn)`, `x.transaction().execute(fn)`, `withPgTransaction(pool, fn)`. */
-function callbackScope(call: ts.CallExpression): TransactionScope | undefined {
+/**
+ * The entries of the transaction table (models/transaction-libraries.ts) that `call` matches by name and shape: a
+ * method with a receiver (reached through `through` when the entry says: Kysely's `transaction().execute(fn)`), or a
+ * function that, when imported, comes from the library's module.
+ */
+export function transactionOpenersOf(call: ts.CallExpression): TransactionOpener[] {
   const name = calleeName(call);
-  if (!name) return undefined;
-  let options: ts.Expression | undefined;
-  let isolationArg: ts.Expression | undefined;
-  let retried = false;
-  if (name === "withPgTransaction" || name === "withMySqlTransaction") {
-    const binding = importedBinding(call.expression, call.getSourceFile());
-    if (binding && !RUNTIME_MODULE.test(binding.module)) return undefined;
-    options = call.arguments[2];
-    isolationArg = propertyValue(options, "isolation");
-    // The runtime helpers retry serialization failures and deadlocks unless told `retry: false`.
-    retried = propertyValue(options, "retry")?.kind !== ts.SyntaxKind.FalseKeyword;
-  } else if (name === "transaction" || name === "$transaction" || name === "transactional") {
-    if (!receiverOf(call)) return undefined;
-    // TypeORM: transaction("SERIALIZABLE", fn); others: transaction(fn, options) / transaction(options, fn).
-    const first = call.arguments[0];
-    if (first && stringValue(first)) isolationArg = first;
-    options = call.arguments.find((a) => ts.isObjectLiteralExpression(skipParens(a)));
-    isolationArg ??= propertyValue(options, "isolationLevel");
-  } else if (name === "execute") {
-    // Kysely: db.transaction().setIsolationLevel("serializable").execute(fn)
-    let inner = receiverOf(call);
-    while (inner && ts.isCallExpression(inner)) {
-      const innerName = calleeName(inner);
-      if (innerName === "setIsolationLevel") isolationArg = inner.arguments[0];
-      if (innerName === "transaction") break;
-      inner = receiverOf(inner);
+  if (!name) return [];
+  return transactionOpenersNamed(name).filter(({ library, opener }) => {
+    if (opener.function !== undefined) {
+      const binding = importedBinding(call.expression, call.getSourceFile());
+      return !binding || !library.module || isModule(library.module, binding.module);
     }
-    if (!inner || !ts.isCallExpression(inner) || calleeName(inner) !== "transaction") return undefined;
-  } else return undefined;
-  const callback = call.arguments
-    .map((a) => skipParens(a))
-    .find((a): a is ts.ArrowFunction | ts.FunctionExpression => ts.isArrowFunction(a) || ts.isFunctionExpression(a));
-  if (!callback || !callback.body) return undefined;
-  const parameter = callback.parameters[0];
+    return receiverOf(call) !== undefined && (opener.through === undefined || chainedCall(call, opener.through) !== undefined);
+  });
+}
+
+function isModule(module: string | RegExp, specifier: string): boolean {
+  return typeof module === "string" ? module === specifier : module.test(specifier);
+}
+
+/** The call named `name` in the receiver chain of `call` (`db.transaction()` of `db.transaction().execute(fn)`). */
+function chainedCall(call: ts.CallExpression, name: string): ts.CallExpression | undefined {
+  for (let inner = receiverOf(call); inner && ts.isCallExpression(inner); inner = receiverOf(inner))
+    if (calleeName(inner) === name) return inner;
+  return undefined;
+}
+
+/** The callback argument index an opener entry finds at `call` (the first of its positions holding a function), or -1. */
+export function callbackIndexOf(call: ts.CallExpression, opener: TransactionOpenerModel, isCallback = isInlineFunction): number {
+  return opener.callbackArgs?.find((i) => call.arguments[i] !== undefined && isCallback(call.arguments[i]!)) ?? -1;
+}
+
+function isInlineFunction(arg: ts.Expression): boolean {
+  const node = skipParens(arg);
+  return ts.isArrowFunction(node) || ts.isFunctionExpression(node);
+}
+
+/** The expression an isolation source points at in `call`: an argument, a property of it, or an argument of a chained call. */
+export function isolationExpression(call: ts.CallExpression, source: IsolationSource): ts.Expression | undefined {
+  if ("chained" in source) return chainedCall(call, source.chained)?.arguments[source.arg];
+  const argument = call.arguments[source.arg];
+  return source.path === undefined ? argument : propertyValue(argument, source.path);
+}
+
+/** The level the first of the openers' sources that says gives. */
+function isolationOf(call: ts.CallExpression, openers: readonly TransactionOpener[]): IsolationLevel | undefined {
+  for (const { opener } of openers)
+    for (const source of opener.isolation ?? []) {
+      const level = isolationFrom(isolationExpression(call, source));
+      if (level) return level;
+    }
+  return undefined;
+}
+
+/** Whether an opener retries by itself: it has a `retriesUnless` option and the call does not set it to `false`. */
+export function openerRetries(call: ts.CallExpression, opener: TransactionOpenerModel): boolean {
+  const option = opener.retriesUnless;
+  return option !== undefined && propertyValue(call.arguments[option.arg], option.path)?.kind !== ts.SyntaxKind.FalseKeyword;
+}
+
+/** A callback opener: `knex.transaction(trx => …)`, `prisma.$transaction(async tx => …)`, `withPgTransaction(pool, tx => …)`. */
+function callbackScope(call: ts.CallExpression, openers: readonly TransactionOpener[]): TransactionScope | undefined {
+  const matching = openers.filter(({ opener }) => opener.form === "callback" && callbackIndexOf(call, opener) >= 0);
+  const first = matching[0]?.opener;
+  if (!first) return undefined;
+  const callback = skipParens(call.arguments[callbackIndexOf(call, first)]!) as ts.ArrowFunction | ts.FunctionExpression;
   const scope: TransactionScope = {
     form: "callback",
     start: call,
     callback,
-    pos: callback.body.getStart(),
-    end: callback.body.getEnd(),
-    retried,
+    region: callback.body,
+    retried: openerRetries(call, first),
   };
+  const parameter = callback.parameters[first.handleParam ?? 0];
   if (parameter && ts.isIdentifier(parameter.name)) scope.handle = parameter.name.text;
-  const isolation = isolationFrom(isolationArg);
+  const isolation = isolationOf(call, matching);
   if (isolation) scope.isolation = isolation;
   return scope;
 }
 
-/**
- * Types whose values are a transaction that is already open: Sequelize/Knex/Kysely/Objection `Transaction`, Prisma's
- * `TransactionClient`, TypeORM's `EntityManager` and `QueryRunner` (a locking read through them throws outside a
- * transaction, so one that takes a lock runs inside one). Matched by the type's last name (`Knex.Transaction`).
- */
-const TRANSACTION_HANDLE_TYPES = new Set(["Transaction", "TransactionClient", "EntityManager", "QueryRunner"]);
-
 function isTransactionHandleType(typeNode: ts.TypeNode | undefined): boolean {
   if (!typeNode || !ts.isTypeReferenceNode(typeNode)) return false;
   const name = typeNode.typeName;
-  return TRANSACTION_HANDLE_TYPES.has(ts.isIdentifier(name) ? name.text : name.right.text);
+  return isTransactionHandleTypeName(ts.isIdentifier(name) ? name.text : name.right.text);
 }
 
 /**
@@ -411,7 +460,7 @@ function callerScopes(fn: FunctionLike): TransactionScope[] {
   if (!body) return [];
   const scopes: TransactionScope[] = [];
   const add = (parameter: ts.ParameterDeclaration, handle: string) =>
-    scopes.push({ form: "caller", start: parameter, handle, pos: body.getStart(), end: body.getEnd(), retried: false });
+    scopes.push({ form: "caller", start: parameter, handle, region: body, retried: false });
   for (const parameter of fn.parameters) {
     if (parameter.questionToken || parameter.initializer || !parameter.type) continue;
     if (ts.isIdentifier(parameter.name) && isTransactionHandleType(parameter.type)) add(parameter, parameter.name.text);
@@ -440,31 +489,38 @@ function isPassed(argument: ts.Expression | undefined, handle: string): boolean 
   return argument !== undefined && isPartOfHandle(skipAwait(argument), handle);
 }
 
-/** Prisma `$transaction([a, b], { isolationLevel })`. */
-function batchScope(call: ts.CallExpression): TransactionScope | undefined {
-  if (calleeName(call) !== "$transaction") return undefined;
-  const array = call.arguments[0] && skipParens(call.arguments[0]);
-  if (!array || !ts.isArrayLiteralExpression(array)) return undefined;
-  const scope: TransactionScope = { form: "batch", start: call, pos: array.getStart(), end: array.getEnd(), retried: false };
-  const isolation = isolationFrom(propertyValue(call.arguments[1], "isolationLevel"));
+/** A batch opener: Prisma `$transaction([a, b], { isolationLevel })`. */
+function batchScope(call: ts.CallExpression, openers: readonly TransactionOpener[]): TransactionScope | undefined {
+  const matching = openers.filter(({ opener }) => {
+    const array = opener.form === "batch" ? call.arguments[opener.arrayArg ?? 0] : undefined;
+    return array !== undefined && ts.isArrayLiteralExpression(skipParens(array));
+  });
+  const first = matching[0]?.opener;
+  if (!first) return undefined;
+  const array = skipParens(call.arguments[first.arrayArg ?? 0]!);
+  const scope: TransactionScope = { form: "batch", start: call, region: array, retried: false };
+  const isolation = isolationOf(call, matching);
   if (isolation) scope.isolation = isolation;
   return scope;
 }
 
-/** `h.query("BEGIN")`, `h.beginTransaction()`, `h.startTransaction()`, `const t = await x.transaction()`. */
-function beginScope(call: ts.CallExpression): TransactionScope | undefined {
-  const name = calleeName(call);
+/**
+ * A transaction opened on a handle: `h.beginTransaction()`, `h.startTransaction()` (`begin` entries), `const t = await
+ * x.transaction()` (`returns-handle`: the handle is the variable), or SQL `BEGIN` / `START TRANSACTION` run on `h`.
+ */
+function beginScope(call: ts.CallExpression, openers: readonly TransactionOpener[]): TransactionScope | undefined {
   let handle: ts.Expression | undefined;
   let isolation: IsolationLevel | undefined;
-  if (name === "beginTransaction" || name === "startTransaction") {
+  const begins = openers.filter(({ opener }) => opener.form === "begin");
+  const returning = openers.filter(({ opener }) => opener.form === "returns-handle");
+  if (begins.length > 0) {
     handle = receiverOf(call);
-    isolation = isolationFrom(call.arguments[0]);
-  } else if (name === "transaction" && call.arguments.every((a) => !isFunctionLike(skipParens(a)))) {
-    // Unmanaged: `const t = await sequelize.transaction()`; the handle is the variable.
+    isolation = isolationOf(call, begins);
+  } else if (returning.length > 0 && call.arguments.every((a) => !isFunctionLike(skipParens(a)))) {
     const declaration = ts.isAwaitExpression(call.parent) ? call.parent.parent : call.parent;
-    if (!receiverOf(call) || !declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return undefined;
+    if (!declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return undefined;
     handle = declaration.name;
-    isolation = isolationFrom(propertyValue(call.arguments[0], "isolationLevel"));
+    isolation = isolationOf(call, returning);
   } else {
     const access = dbAccessOf(call);
     if (!access || access.kind !== "begin") return undefined;
@@ -475,16 +531,14 @@ function beginScope(call: ts.CallExpression): TransactionScope | undefined {
   const key = canonicalKey(handle);
   const body = enclosingBody(call);
   if (!body) return undefined;
-  const end = body.getEnd();
   // `SET TRANSACTION ISOLATION LEVEL ...` on the same handle in the same function (before BEGIN in MySQL, after in PostgreSQL).
   if (!isolation) {
     walk(body, (node) => {
       const access = ts.isCallExpression(node) ? dbAccessOf(node) : undefined;
-      if (access?.kind === "set-isolation" && access.handle && canonicalKey(access.handle) === key && node.getStart() < end)
-        isolation = access.isolation;
+      if (access?.kind === "set-isolation" && access.handle && canonicalKey(access.handle) === key) isolation = access.isolation;
     });
   }
-  const scope: TransactionScope = { form: "begin-commit", start: call, handle: key, pos: call.getEnd(), end, retried: false };
+  const scope: TransactionScope = { form: "begin-commit", start: call, handle: key, region: body, retried: false };
   scope.isOpenAt = openAlongPaths(call, key, ts.isSourceFile(body) ? body : (body.parent as FunctionLike));
   if (isolation) scope.isolation = isolation;
   return scope;
@@ -508,9 +562,7 @@ function openAlongPaths(start: ts.CallExpression, handle: string, root: Function
         element === start ? true : ts.isCallExpression(element) && endsTransaction(element, handle) ? false : open,
       edge: (edge, open) => (edge.kind === "exception" && edge.from.elements[edge.from.elements.length - 1] === start ? false : open),
     });
-    let current = node;
-    for (let fn = enclosingFunction(current); fn && fn !== root; fn = enclosingFunction(current)) current = fn;
-    const element = elementAt(graph, current);
+    const element = elementRunning(graph, node);
     return element !== undefined && solution.before(element) === true;
   };
 }
@@ -519,7 +571,7 @@ function endsTransaction(call: ts.CallExpression, handleKey: string): boolean {
   const name = calleeName(call);
   const receiver = receiverOf(call);
   if (!receiver || canonicalKey(receiver) !== handleKey) return false;
-  if (name === "commit" || name === "rollback" || name === "commitTransaction" || name === "rollbackTransaction") return true;
+  if (name && endsTransactionMethod(name)) return true;
   const access = dbAccessOf(call);
   return access?.kind === "commit" || access?.kind === "rollback";
 }

@@ -1,22 +1,28 @@
 // The path questions of server/src/analysis/flow/queries.ts: whether a statement ever completes normally
-// (alwaysExits) and which outcome of a condition a node runs under (decidedBy), each with the shapes the syntactic
-// answer got wrong and the look-alikes that must keep their answer.
+// (alwaysExits), which outcome of a condition a node runs under (decidedBy), whether one call can run after another
+// (mayRunAfter) and whether one is done between two others on every path (runsBetween), each with the shapes the
+// syntactic (text-order) answer got wrong and the look-alikes that must keep their answer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ts } from "../../../server/src/engine/ts";
-import { alwaysExits, decidedBy } from "../../../server/src/analysis/flow/queries";
+import { alwaysExits, decidedBy, mayRunAfter, runsBetween } from "../../../server/src/analysis/flow/queries";
 
 function parse(text: string): ts.SourceFile {
   return ts.createSourceFile("t.ts", text, ts.ScriptTarget.Latest, true);
 }
 
-function find<T extends ts.Node>(file: ts.SourceFile, match: (node: ts.Node) => node is T, nth = 0): T {
+function findAll<T extends ts.Node>(file: ts.SourceFile, match: (node: ts.Node) => node is T): T[] {
   const found: T[] = [];
   const visit = (node: ts.Node): void => {
     if (match(node)) found.push(node);
     ts.forEachChild(node, visit);
   };
   visit(file);
+  return found;
+}
+
+function find<T extends ts.Node>(file: ts.SourceFile, match: (node: ts.Node) => node is T, nth = 0): T {
+  const found = findAll(file, match);
   assert.ok(found[nth], "no such node");
   return found[nth];
 }
@@ -90,4 +96,55 @@ test("decidedBy: what a guard's path does not decide", () => {
   assert.equal(decidesWrite("function f() { for (const x of xs) { if (n >= max) continue; } write(); }"), undefined);
   // A call in a nested function runs at another time.
   assert.equal(decidesWrite("function f() { if (n >= max) return; later(() => write()); }"), undefined);
+});
+
+/** The calls `name()` of `code`, in text order. */
+function calls(file: ts.SourceFile, name: string): ts.CallExpression[] {
+  return findAll(file, (n): n is ts.CallExpression => ts.isCallExpression(n) && n.expression.getText() === name);
+}
+
+function runsAfter(code: string): boolean {
+  const file = parse(code);
+  return mayRunAfter(calls(file, "first")[0]!, calls(file, "second")[0]!);
+}
+
+test("mayRunAfter: along paths, not by text order", () => {
+  assert.equal(runsAfter("function f() { first(); second(); }"), true);
+  assert.equal(runsAfter("function f() { if (a) first(); else log(); second(); }"), true);
+  // The other branch of the same `if`: later in the text, never after.
+  assert.equal(runsAfter("function f() { if (a) first(); else second(); }"), false);
+  // After a return: unreachable from it.
+  assert.equal(runsAfter("function f() { if (a) { first(); return; } second(); }"), false);
+  // Earlier in a loop body: the next iteration runs it after.
+  assert.equal(runsAfter("function f() { for (const x of xs) { second(); first(); } }"), true);
+  assert.equal(runsAfter("function f() { second(); first(); }"), false);
+  // A condition (kept on the edges it decides, not as an element) runs at the end of the block that tests it.
+  const afterCondition = (code: string) => {
+    const file = parse(code);
+    const condition = find(file, (n): n is ts.Expression => !!n.parent && ts.isIfStatement(n.parent) && n.parent.expression === n);
+    return mayRunAfter(calls(file, "first")[0]!, condition);
+  };
+  assert.equal(afterCondition("async function f() { const ok = await first(); if (!ok) return; }"), true);
+  assert.equal(afterCondition("async function f() { if (!ok) return; await first(); }"), false);
+  // A nested function counts where it is created.
+  assert.equal(runsAfter("function f() { first(); p.finally(() => second()); }"), true);
+  assert.equal(runsAfter("function f() { p.finally(() => second()); first(); }"), false);
+});
+
+function between(code: string): boolean {
+  const file = parse(code);
+  return runsBetween(calls(file, "read")[0]!, calls(file, "lock"), calls(file, "write")[0]!);
+}
+
+test("runsBetween: on every path from the read to the write", () => {
+  assert.equal(between("async function f() { read(); await lock(); write(); }"), true);
+  assert.equal(between("async function f() { read(); if (a) await lock(); else await lock(); write(); }"), true);
+  // One branch only, before the read, or after the write: not between on every path.
+  assert.equal(between("async function f() { read(); if (a) await lock(); write(); }"), false);
+  assert.equal(between("async function f() { await lock(); read(); write(); }"), false);
+  assert.equal(between("async function f() { read(); write(); await lock(); }"), false);
+  // A lock whose failure is caught has not been taken on the path through the catch.
+  assert.equal(between("async function f() { read(); try { await lock(); } catch {} write(); }"), false);
+  // Read again in a loop after the lock: the last read is not followed by one.
+  assert.equal(between("async function f() { for (;;) { await lock(); read(); if (a) break; } write(); }"), false);
 });

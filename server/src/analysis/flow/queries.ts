@@ -1,10 +1,11 @@
 // Path questions that recognisers and rules ask about one function, answered on its control-flow graph rather than on
 // the shape of the code: "does this statement ever complete normally?" (a guard's branch that returns, throws,
-// breaks or continues on every path) and "which outcome of this condition does this node run under?" (the code an
-// `if` / `?:` / `&&` decides, including everything after a guard that leaves).
+// breaks or continues on every path), "which outcome of this condition does this node run under?" (the code an
+// `if` / `?:` / `&&` decides, including everything after a guard that leaves) and "can this run after that?" (some
+// path from one to the other: what text order only approximates).
 import { ts } from "../../engine/ts";
-import { enclosingFunction } from "../ast";
-import { elementAt, flowGraphOf, isReachable, type FlowEdge, type FlowGraph } from "./cfg";
+import { enclosingFunction, isInside } from "../ast";
+import { elementAt, flowGraphOf, isReachable, type FlowBlock, type FlowEdge, type FlowGraph } from "./cfg";
 import { solveForward, type ForwardSolution } from "./dataflow";
 
 /** The graph `node` runs in: its function's, or its file's top level. */
@@ -83,4 +84,80 @@ function valueOnEdge(edge: FlowEdge, condition: ts.Expression): boolean | undefi
     } else if (!ts.isParenthesizedExpression(parent)) return undefined;
   }
   return value;
+}
+
+/**
+ * The element of `graph` that runs `node`, where code in a function nested in the graph's root counts as running
+ * where that function is created (`rows.map(r => client.query(…))`, `.finally(() => release())`); undefined when
+ * `node` is not inside the root.
+ */
+export function elementRunning(graph: FlowGraph, node: ts.Node): ts.Node | undefined {
+  if (!isInside(node, graph.root)) return undefined;
+  let current = node;
+  for (let fn = enclosingFunction(current); fn && fn !== graph.root; fn = enclosingFunction(current)) current = fn;
+  return elementAt(graph, current);
+}
+
+/**
+ * True if some path of the graph of `from`'s function runs `to` after `from` (code in nested functions counts where
+ * they are created: see `elementRunning`). False when they are in different functions, and for the same element
+ * unless a loop brings control back to it. Replaces "comes later in the text": a call in the other branch of an `if`
+ * does not run after, and a call earlier in a loop body does.
+ */
+export function mayRunAfter(from: ts.Node, to: ts.Node): boolean {
+  const graph = graphOf(from);
+  const targets = positionsOf(graph, to);
+  if (targets.length === 0) return false;
+  const seen = new Set<FlowBlock>();
+  const stack: FlowBlock[] = [];
+  for (const { block, index } of positionsOf(graph, from)) {
+    if (targets.some((t) => t.block === block && t.index > index)) return true;
+    for (const { to: next } of block.succ) stack.push(next);
+  }
+  while (stack.length > 0) {
+    const block = stack.pop()!;
+    if (seen.has(block)) continue;
+    seen.add(block);
+    if (targets.some((t) => t.block === block)) return true;
+    for (const { to: next } of block.succ) stack.push(next);
+  }
+  return false;
+}
+
+/**
+ * Where `node` runs in `graph`: the occurrences of its element, or, for a condition (which the graph keeps on the
+ * edges it decides, not as an element), the end of each block whose branch edges test it or a part of it.
+ */
+function positionsOf(graph: FlowGraph, node: ts.Node): ReadonlyArray<{ block: FlowBlock; index: number }> {
+  const element = elementRunning(graph, node);
+  if (element) return graph.occurrences(element);
+  if (!isInside(node, graph.root)) return [];
+  return graph.blocks
+    .filter((block) => block.succ.some((e) => e.condition !== undefined && (isInside(e.condition, node) || isInside(node, e.condition))))
+    .map((block) => ({ block, index: block.elements.length }));
+}
+
+/**
+ * True if on every path to `to`, one of `through` (calls in `to`'s function, not in nested functions) runs and
+ * completes after the last run of `from`: "is this done between the read and the write, whichever way control goes?"
+ * A path that never runs `from` does not count against it; one of `through` that throws has not been done.
+ */
+export function runsBetween(from: ts.Node, through: readonly ts.Node[], to: ts.Node): boolean {
+  const graph = graphOf(to);
+  const start = elementAt(graph, from);
+  const target = elementAt(graph, to);
+  const marks = new Set(through.map((node) => elementAt(graph, node)).filter((e) => e !== undefined));
+  if (!start || !target || marks.size === 0 || graphOf(from) !== graph) return false;
+  const thrower = (edge: FlowEdge) => {
+    const last = edge.from.elements[edge.from.elements.length - 1];
+    return last !== undefined && (marks.has(last) || (ts.isAwaitExpression(last) && marks.has(last.expression)));
+  };
+  const solution = solveForward<boolean>(graph, {
+    initial: true,
+    join: (a, b) => a && b,
+    equals: (a, b) => a === b,
+    transfer: (element, done) => (element === start ? false : marks.has(element) ? true : done),
+    edge: (edge, done) => (edge.kind === "exception" && thrower(edge) ? false : done),
+  });
+  return solution.before(target) === true;
 }
