@@ -721,7 +721,7 @@ export function ownerComparison(condition: ts.Expression, acquisition: LockAcqui
   const key = acquisition.key;
   const node = skipParens(condition);
   if (!key || !ts.isBinaryExpression(node) || !EQUALITY.has(node.operatorToken.kind)) return undefined;
-  const keyText = expressionKey(key);
+  const keyText = canonicalKey(key);
   const readsKey = (side: ts.Expression): boolean => {
     const value = skipAwait(skipParens(side));
     if (isGetOf(value, keyText)) return true;
@@ -742,7 +742,7 @@ export function ownerComparison(condition: ts.Expression, acquisition: LockAcqui
 
 /** Whether `node` is a GET of the Redis lock's key: the read of an owner check before its release. */
 export function readsLockValue(node: ts.Node, acquisition: LockAcquisition): boolean {
-  return acquisition.mechanism === "redis-set-nx" && !!acquisition.key && isGetOf(node, expressionKey(acquisition.key));
+  return acquisition.mechanism === "redis-set-nx" && !!acquisition.key && isGetOf(node, canonicalKey(acquisition.key));
 }
 
 function isGetOf(node: ts.Node, keyText: string): node is ts.CallExpression {
@@ -750,7 +750,7 @@ function isGetOf(node: ts.Node, keyText: string): node is ts.CallExpression {
     ts.isCallExpression(node) &&
     calleeName(node)?.toLowerCase() === "get" &&
     node.arguments[0] !== undefined &&
-    expressionKey(node.arguments[0]) === keyText
+    canonicalKey(node.arguments[0]) === keyText
   );
 }
 
