@@ -53,7 +53,7 @@ export class Page {
 /** A NestJS service on MikroORM: an injected `EntityRepository<Wallet>` and the request's `EntityManager`. */
 const walletService = (body: string) => `import { Injectable } from "@nestjs/common";
 import { InjectRepository } from "@mikro-orm/nestjs";
-import { EntityManager, EntityRepository, LockMode, raw } from "@mikro-orm/postgresql";
+import { EntityManager, EntityRepository, LockMode, Transactional, raw, wrap } from "@mikro-orm/postgresql";
 import { Page } from "./page.entity";
 import { Wallet } from "./wallet.entity";
 
@@ -285,6 +285,63 @@ export class Tag {
     tag.related.add(this.em.getReference(Tag, otherId));
     await this.em.flush();
   }`).replace('import { Page } from "./page.entity";', 'import { Page } from "./page.entity";\nimport { Tag } from "./tag.entity";'),
+    },
+    {
+      name: "MikroORM (NestJS): lockMode PESSIMISTIC_WRITE, flushed when the em.transactional callback returns",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    await this.em.transactional(async (em) => {
+      const wallet = await em.findOneOrFail(Wallet, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      wallet.balance -= amount;
+    });
+  }`),
+    },
+    {
+      name: "MikroORM (NestJS): em.lock after the read, flushed when the em.transactional callback returns",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    await this.em.transactional(async (em) => {
+      const wallet = await em.findOneOrFail(Wallet, id);
+      await em.lock(wallet, LockMode.PESSIMISTIC_WRITE);
+      wallet.balance -= amount;
+    });
+  }`),
+    },
+    {
+      name: "MikroORM (NestJS): a @Transactional() method with lockMode PESSIMISTIC_WRITE, flushed when it returns",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  @Transactional()
+  async spend(id: number, amount: number) {
+    const wallet = await this.em.findOneOrFail(Wallet, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    wallet.balance -= amount;
+  }`),
+    },
+    {
+      name: "MikroORM (NestJS): wrap(entity).assign with a value from the request, not from the row",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async rename(id: number, name: string) {
+    const wallet = await this.em.findOneOrFail(Wallet, id);
+    wrap(wallet).assign({ name });
+    await this.em.flush();
+  }`),
+    },
+    {
+      name: "MikroORM (NestJS): wrap(entity).assign on an entity with @Property({ version: true })",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async view(id: number) {
+    const page = await this.em.findOneOrFail(Page, id);
+    wrap(page).assign({ views: page.views + 1 });
+    await this.em.flush();
+  }`),
+    },
+    {
+      name: "MikroORM (NestJS): a @Transactional() that is not MikroORM's flushes nothing by itself",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  @Transactional()
+  async spend(id: number, amount: number) {
+    const wallet = await this.em.findOneOrFail(Wallet, id);
+    wallet.balance -= amount;
+  }`).replace(", Transactional, raw, wrap }", ', raw, wrap }\nimport { Transactional } from "./transactional";'),
     },
     {
       name: "Mongoose (NestJS): $inc is atomic",
@@ -555,6 +612,88 @@ export class OrdersService {
     });
   }`),
       errors: [{ line: 18, column: 13, messageId: "lostUpdate", data: { write: "`em.flush(…)`", column: "`balance`", line: 16 } }],
+    },
+    {
+      name: "MikroORM (NestJS): em.transactional flushes the changed entity when its callback returns",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    await this.em.transactional(async (em) => {
+      const wallet = await em.findOneOrFail(Wallet, id);
+      wallet.balance -= amount;
+    });
+  }`),
+      errors: [
+        {
+          line: 15,
+          column: 11,
+          messageId: "lostUpdate",
+          data: { write: "The flush at the end of `this.em.transactional(…)`", column: "`balance`", line: 16 },
+          related: [{ line: 16, message: "value read here" }],
+        },
+      ],
+    },
+    {
+      name: "MikroORM (NestJS): a @Transactional() method flushes the changed entity when it returns",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  @Transactional()
+  async spend(id: number, amount: number) {
+    const wallet = await this.em.findOneOrFail(Wallet, id);
+    if (wallet.balance < amount) throw new Error("insufficient funds");
+    wallet.balance -= amount;
+  }`),
+      errors: [
+        {
+          line: 14,
+          column: 4,
+          messageId: "lostUpdate",
+          data: { write: "The flush when the `@Transactional()` method returns", column: "`balance`", line: 16 },
+        },
+      ],
+    },
+    {
+      name: "MikroORM (NestJS): an explicit em.flush in em.transactional is the write reported, once",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    await this.em.transactional(async (em) => {
+      const wallet = await em.findOneOrFail(Wallet, id);
+      wallet.balance -= amount;
+      await em.flush();
+      wallet.name = "spent";
+    });
+  }`),
+      errors: [{ line: 18, column: 13, messageId: "lostUpdate", data: { write: "`em.flush(…)`", column: "`balance`", line: 16 } }],
+    },
+    {
+      name: "MikroORM (NestJS): em.assign with a value computed from the row, then em.flush",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    const wallet = await this.em.findOneOrFail(Wallet, id);
+    this.em.assign(wallet, { balance: wallet.balance - amount });
+    await this.em.flush();
+  }`),
+      errors: [{ line: 17, column: 11, messageId: "lostUpdate", data: { write: "`this.em.flush(…)`", column: "`balance`", line: 15 } }],
+    },
+    {
+      name: "MikroORM (NestJS): wrap(entity).assign with a value computed from the row, then em.flush",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    const wallet = await this.em.findOneOrFail(Wallet, id);
+    wrap(wallet).assign({ name: wallet.name, balance: wallet.balance - amount });
+    await this.em.flush();
+  }`),
+      errors: [{ line: 17, column: 11, messageId: "lostUpdate", data: { write: "`this.em.flush(…)`", column: "`balance`", line: 15 } }],
+    },
+    {
+      name: "MikroORM (NestJS): Object.assign onto the loaded entity, then persistAndFlush",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    const wallet = await this.wallets.findOneOrFail({ id });
+    Object.assign(wallet, { balance: wallet.balance - amount });
+    await this.em.persistAndFlush(wallet);
+  }`),
+      errors: [
+        { line: 17, column: 11, messageId: "lostUpdate", data: { write: "`this.em.persistAndFlush(…)`", column: "`balance`", line: 15 } },
+      ],
     },
     {
       name: "MikroORM (NestJS): nativeUpdate with a value computed in code",

@@ -5,11 +5,13 @@ import { ts } from "../../engine/ts";
 import {
   CALL_KINDS,
   NodeFacts,
+  calleeName,
   enclosingFunction,
   expressionKey,
   isFunctionLike,
   isNullish,
   nodesOfKinds,
+  receiverOf,
   skipAwait,
   skipParens,
   stringValue,
@@ -21,6 +23,8 @@ import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, typ
 import { escapeRegExp } from "../sql";
 import { calleeResolver, type CalleeResolver } from "../summaries";
 import { MAX_WRAPPER_DEPTH, accessAtCall, wrappedWriteAt } from "./row-summaries";
+import { implicitFlushOf } from "./mikro-orm";
+import { objectAssignments } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 
 /** What a local name holds: the read's result / a row of it ("row"), or a value computed from its columns ("value"). */
@@ -87,6 +91,7 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
   if (!fn.body) return [];
   const values = new Map<string, ReadValue>();
   const out: ReadModifyWrite[] = [];
+  let lastWrite = -1;
   // Declarations, assignments and statements in the order they run (nested functions run at another time).
   for (const node of nodesOfKinds(fn.body, FLOW_KINDS, { skipFunctions: true })) {
     if (ts.isVariableDeclaration(node)) {
@@ -97,9 +102,21 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
       bindIncrement(node, values);
     } else {
       const access = dbAccessOf(node) ?? (ts.isCallExpression(node) && values.size > 0 ? wrappedWriteAt(node, resolve) : undefined);
-      if (access?.kind === "write") out.push(...flowsInto(access, values));
-      else if (!access && ts.isCallExpression(node)) bindCollectionChange(node, values);
+      if (access?.kind === "write") {
+        out.push(...flowsInto(access, values));
+        lastWrite = access.node.getEnd();
+      } else if (!access && ts.isCallExpression(node)) {
+        bindCollectionChange(node, values);
+        bindEntityAssign(node, values);
+      }
     }
+  }
+  // The flush at the end of an `em.transactional` callback / `@Transactional()` method writes the entities changed
+  // since the last write the code runs itself (those before it were written, and reported, there).
+  const flush = values.size > 0 ? implicitFlushOf(fn) : undefined;
+  if (flush) {
+    const unwritten = new Map([...values].filter(([, origin]) => (mutatedEntities.get(origin)?.node.getStart() ?? -1) > lastWrite));
+    out.push(...flowsInto(flush, unwritten));
   }
   return out;
 }
@@ -278,6 +295,24 @@ function bindCollectionChange(call: ts.CallExpression, values: ReadonlyMap<strin
   if (entity?.level === "row") mutatedEntities.set(entity, { column: collection.name.text, node: call, collection: true });
 }
 
+/**
+ * `Object.assign(wallet, { balance: wallet.balance - n })`, MikroORM `em.assign(wallet, {…})` / `wrap(wallet).assign({…})`:
+ * each property of the object literal is set on the loaded entity, like `wallet.balance = …`.
+ */
+function bindEntityAssign(call: ts.CallExpression, values: ReadonlyMap<string, ReadValue>): void {
+  if (calleeName(call) !== "assign") return;
+  const receiver = receiverOf(call);
+  const wrapped = receiver && skipParens(receiver);
+  // `wrap(entity).assign(data)` names the entity in `wrap`; the other forms pass it first.
+  const [target, data] =
+    wrapped && ts.isCallExpression(wrapped) && calleeName(wrapped) === "wrap" ? [wrapped.arguments[0], call.arguments[0]] : call.arguments;
+  const entity = target && ts.isIdentifier(skipParens(target)) ? values.get(skipParens(target).getText()) : undefined;
+  if (entity?.level !== "row" || !data || !ts.isObjectLiteralExpression(skipParens(data))) return;
+  for (const assignment of objectAssignments(data, () => false))
+    if (assignment.column !== "..." && assignment.value && valueOf(assignment.value, values))
+      mutatedEntities.set(entity, { column: assignment.column, node: call });
+}
+
 /** Entities whose fields were set from read values, or whose collections changed (for `repo.save(entity)` / `entity.save()`). */
 const mutatedEntities = new WeakMap<
   ReadValue,
@@ -401,7 +436,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
           assignment: { column: mutation.column, atomic: false },
           value: write.entity ?? write.node,
           ...(ts.isBinaryExpression(mutation.node) ? { mutation: mutation.node } : {}),
-          ...(ts.isCallExpression(mutation.node) ? { collectionChange: mutation.node } : {}),
+          ...(mutation.collection && ts.isCallExpression(mutation.node) ? { collectionChange: mutation.node } : {}),
         };
     }
     for (const condition of write.conditions) {
