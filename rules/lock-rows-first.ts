@@ -44,7 +44,10 @@ function keyOf(access: DbAccess): { column: string; value: ts.Expression } | und
   return condition?.value ? { column: condition.column, value: condition.value } : undefined;
 }
 
-/** The locking statement: knex `whereIn(…).orderBy(…).forUpdate()`, Sequelize `findAll({ lock })`, Prisma `$queryRaw … FOR UPDATE`. */
+/**
+ * The locking statement: knex `whereIn(…).orderBy(…).forUpdate()`, Sequelize `findAll({ lock })`, Prisma `$queryRaw …
+ * FOR UPDATE`, TypeORM `createQueryBuilder(…).setLock("pessimistic_write")…getMany()`.
+ */
 function lockText(access: DbAccess, call: ts.CallExpression, column: string, [first, second]: string[]): string | undefined {
   const keys = `[${first}, ${second}]`;
   switch (access.library) {
@@ -66,6 +69,15 @@ function lockText(access: DbAccess, call: ts.CallExpression, column: string, [fi
       if (!client) return undefined;
       const table = client.name.text.charAt(0).toUpperCase() + client.name.text.slice(1);
       return `await ${client.expression.getText()}.$queryRaw\`SELECT "${column}" FROM "${table}" WHERE "${column}" IN (\${${first}}, \${${second}}) ORDER BY "${column}" FOR UPDATE\`;`;
+    }
+    case "typeorm": {
+      // `manager.decrement(Account, { id }, …)`: the entity's query builder on the same manager (TypeORM's `find`
+      // would need `In` imported).
+      const manager = receiverOf(call);
+      const entity = call.arguments[0] && skipParens(call.arguments[0]);
+      if (!manager || !ts.isIdentifier(skipParens(manager)) || !entity || !ts.isIdentifier(entity) || !/^[A-Z]/.test(entity.text))
+        return undefined;
+      return `await ${manager.getText()}.createQueryBuilder(${entity.text}, "row").setLock("pessimistic_write").where("row.${column} IN (:...keys)", { keys: ${keys} }).orderBy("row.${column}").getMany();`;
     }
     default:
       return undefined;

@@ -47,6 +47,22 @@ const SEQUELIZE_UPDATES = `    await Account.decrement("balance", { by: amount, 
     await Account.increment("balance", { by: amount, where: { id: toId }, transaction: t });`;
 const SEQUELIZE_LOCK = `    await Account.findAll({ where: { id: [fromId, toId] }, order: [["id", "ASC"]], lock: t.LOCK.UPDATE, transaction: t });\n`;
 
+/** A NestJS-style TypeORM transfer running `body` inside `this.dataSource.transaction(async (manager) => …)`. */
+const typeormTransfer = (body: string) => `import { DataSource } from "typeorm";
+import { Account } from "./account.entity";
+export class TransfersService {
+  constructor(private readonly dataSource: DataSource) {}
+  async transfer(fromId: number, toId: number, amount: number) {
+    await this.dataSource.transaction(async (manager) => {
+${body}
+    });
+  }
+}`;
+
+const TYPEORM_UPDATES = `      await manager.decrement(Account, { id: fromId }, "balance", amount);
+      await manager.increment(Account, { id: toId }, "balance", amount);`;
+const TYPEORM_LOCK = `      await manager.createQueryBuilder(Account, "row").setLock("pessimistic_write").where("row.id IN (:...keys)", { keys: [fromId, toId] }).orderBy("row.id").getMany();\n`;
+
 const SWAPPED = (holder: string, lock: string, first = "fromId", second = "toId") => ({
   messageId: "rowsInArgumentOrder",
   data: {
@@ -65,6 +81,16 @@ runRuleTests(inconsistentLockOrder, {
     {
       name: "Sequelize: both rows locked first with findAll({ lock, order })",
       code: sequelizeTransfer(SEQUELIZE_LOCK + SEQUELIZE_UPDATES),
+    },
+    {
+      name: "TypeORM: both rows locked first with the query builder (setLock, ordered by id)",
+      code: typeormTransfer(TYPEORM_LOCK + TYPEORM_UPDATES),
+    },
+    {
+      name: "TypeORM: the code puts the two ids in order before updating",
+      code: typeormTransfer(`      const [first, second] = fromId < toId ? [fromId, toId] : [toId, fromId];
+      await manager.decrement(Account, { id: first }, "balance", amount);
+      await manager.increment(Account, { id: second }, "balance", amount);`),
     },
     {
       name: "Prisma: the code puts the two ids in order before updating",
@@ -103,18 +129,16 @@ export async function transfer(fromId: string, toId: string, amount: number) {
     },
     {
       name: "TypeORM transaction: decrement the from row, then increment the to row",
-      code: `import { DataSource } from "typeorm";
-import { Account } from "./account.entity";
-export class TransfersService {
-  constructor(private readonly dataSource: DataSource) {}
-  async transfer(fromId: number, toId: number, amount: number) {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.decrement(Account, { id: fromId }, "balance", amount);
-      await manager.increment(Account, { id: toId }, "balance", amount);
-    });
-  }
-}`,
-      errors: [{ line: 8, column: 13, ...SWAPPED("TransfersService.transfer", "account rows"), related: [{ line: 7 }] }],
+      code: typeormTransfer(TYPEORM_UPDATES),
+      errors: [
+        {
+          line: 8,
+          column: 13,
+          ...SWAPPED("TransfersService.transfer", "account rows"),
+          related: [{ line: 7 }],
+          suggestions: [{ title: "Lock both rows first, in id order", output: typeormTransfer(TYPEORM_LOCK + TYPEORM_UPDATES) }],
+        },
+      ],
     },
     {
       name: "knex transaction: decrement then increment",
