@@ -22,7 +22,7 @@ import { alwaysExits } from "../flow/queries";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { escapeRegExp } from "../sql";
 import { calleeResolver, type CalleeResolver } from "../summaries";
-import { MAX_WRAPPER_DEPTH, accessAtCall, wrappedWriteAt } from "./row-summaries";
+import { MAX_WRAPPER_DEPTH, accessAtCall, mayReachDatabase, wrappedWriteAt } from "./row-summaries";
 import { implicitFlushOf } from "./mikro-orm";
 import { objectAssignments } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
@@ -161,7 +161,7 @@ const returnCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, ReadVal
 
 /** A call of a project function that returns (a value derived from) a read: the read, restated at the call. */
 function helperRead(call: ts.CallExpression, resolve: CalleeResolver, depth: number): ReadValue | undefined {
-  const fn = resolve(call);
+  const fn = mayReachDatabase(call, resolve, "read") ? resolve(call) : undefined;
   if (!fn?.body) return undefined;
   let returnCache = returnCaches.get(resolve);
   if (!returnCache) returnCaches.set(resolve, (returnCache = new NodeFacts()));
