@@ -68,6 +68,25 @@ ${body}
 }
 `;
 
+/** Row locked in `em.transactional`, then flushed; without FLUSH the callback's return flushes it. */
+const LOCKED_IN_TRANSACTIONAL = `  async spend(id: number, amount: number) {
+    await this.em.transactional(async (em) => {
+      const wallet = await em.findOneOrFail(Wallet, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (wallet.balance < amount) throw new Error("insufficient funds");
+      wallet.balance -= amount;
+      await em.flush();
+    });
+  }`;
+const RELOCKED_IN_TRANSACTIONAL = `  async spend(id: number, amount: number) {
+    await this.em.transactional(async (em) => {
+      const wallet = await em.findOneOrFail(Wallet, id);
+      await em.lock(wallet, LockMode.PESSIMISTIC_WRITE);
+      wallet.balance -= amount;
+      await em.flush();
+    });
+  }`;
+const FLUSH = "\n      await em.flush();";
+
 const MONGOOSE_SCHEMAS = {
   "src/user.schema.ts": `import { Prop, Schema, SchemaFactory } from "@nestjs/mongoose";
 import { HydratedDocument } from "mongoose";
@@ -203,26 +222,12 @@ runRuleTests(selectThenUpdate, {
     {
       name: "MikroORM (NestJS): lockMode PESSIMISTIC_WRITE inside em.transactional",
       files: MIKRO_ENTITIES,
-      code: walletService(`  async spend(id: number, amount: number) {
-    await this.em.transactional(async (em) => {
-      const wallet = await em.findOneOrFail(Wallet, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (wallet.balance < amount) throw new Error("insufficient funds");
-      wallet.balance -= amount;
-      await em.flush();
-    });
-  }`),
+      code: walletService(LOCKED_IN_TRANSACTIONAL),
     },
     {
       name: "MikroORM (NestJS): em.lock(entity, PESSIMISTIC_WRITE) after the read, in em.transactional",
       files: MIKRO_ENTITIES,
-      code: walletService(`  async spend(id: number, amount: number) {
-    await this.em.transactional(async (em) => {
-      const wallet = await em.findOneOrFail(Wallet, id);
-      await em.lock(wallet, LockMode.PESSIMISTIC_WRITE);
-      wallet.balance -= amount;
-      await em.flush();
-    });
-  }`),
+      code: walletService(RELOCKED_IN_TRANSACTIONAL),
     },
     {
       name: "MikroORM (NestJS): a pessimistic read outside a visible transaction (MikroORM refuses it outside one)",
@@ -289,23 +294,12 @@ export class Tag {
     {
       name: "MikroORM (NestJS): lockMode PESSIMISTIC_WRITE, flushed when the em.transactional callback returns",
       files: MIKRO_ENTITIES,
-      code: walletService(`  async spend(id: number, amount: number) {
-    await this.em.transactional(async (em) => {
-      const wallet = await em.findOneOrFail(Wallet, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      wallet.balance -= amount;
-    });
-  }`),
+      code: walletService(LOCKED_IN_TRANSACTIONAL.replace(FLUSH, "")),
     },
     {
       name: "MikroORM (NestJS): em.lock after the read, flushed when the em.transactional callback returns",
       files: MIKRO_ENTITIES,
-      code: walletService(`  async spend(id: number, amount: number) {
-    await this.em.transactional(async (em) => {
-      const wallet = await em.findOneOrFail(Wallet, id);
-      await em.lock(wallet, LockMode.PESSIMISTIC_WRITE);
-      wallet.balance -= amount;
-    });
-  }`),
+      code: walletService(RELOCKED_IN_TRANSACTIONAL.replace(FLUSH, "")),
     },
     {
       name: "MikroORM (NestJS): a @Transactional() method with lockMode PESSIMISTIC_WRITE, flushed when it returns",
