@@ -129,6 +129,15 @@ ${body}
 }
 `;
 
+/** A profile update whose `data` is `data` (the row read first, `dto` the request's optional fields). */
+const PROFILE_PATCH = (data: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function updateProfile(id: string, dto: { bio?: string; name?: string }) {
+  const profile = await prisma.profile.findUniqueOrThrow({ where: { id } });
+  await prisma.profile.update({ where: { id }, data: { ${data} } });
+}`;
+const PROFILE_LOST = { messageId: "lostUpdate", data: { write: "`prisma.profile.update(…)`", column: "`bio`", line: 4 } };
+
 const TYPEORM_LOST = (write: string, line: number) => ({
   messageId: "lostUpdate",
   data: { write, column: "`balance`", line },
@@ -336,6 +345,10 @@ export class Tag {
     const wallet = await this.em.findOneOrFail(Wallet, id);
     wallet.balance -= amount;
   }`).replace(", Transactional, raw, wrap }", ', raw, wrap }\nimport { Transactional } from "./transactional";'),
+    },
+    {
+      name: "Prisma: the only column written is the caller's value, else the one read (`dto.bio ?? profile.bio`)",
+      code: PROFILE_PATCH("bio: dto.bio ?? profile.bio"),
     },
     {
       name: "Mongoose (NestJS): $inc is atomic",
@@ -688,6 +701,21 @@ export class OrdersService {
       errors: [
         { line: 17, column: 11, messageId: "lostUpdate", data: { write: "`this.em.persistAndFlush(…)`", column: "`balance`", line: 15 } },
       ],
+    },
+    {
+      name: "Prisma: two columns each the caller's value or the one read: a call changing one writes the other back",
+      code: PROFILE_PATCH("bio: dto.bio ?? profile.bio, name: dto.name ?? profile.name"),
+      errors: [{ line: 5, column: 9, ...PROFILE_LOST }],
+    },
+    {
+      name: "Prisma: the caller's name beside `dto.bio ?? profile.bio`: a call without a bio writes the one read back",
+      code: PROFILE_PATCH('name: dto.name ?? "", bio: dto.bio ?? profile.bio'),
+      errors: [{ line: 5, column: 9, ...PROFILE_LOST }],
+    },
+    {
+      name: "Prisma: the caller's value, else one computed from the row read (not the value read)",
+      code: PROFILE_PATCH("bio: dto.bio ?? profile.bio.trim()"),
+      errors: [{ line: 5, column: 9, ...PROFILE_LOST }],
     },
     {
       name: "MikroORM (NestJS): nativeUpdate with a value computed in code",

@@ -417,7 +417,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       if (assignment.relation) continue;
       for (const value of assignmentValues(write, assignment)) {
         const origin = valueOf(value, values, true);
-        if (origin?.read !== read || flow.data) continue;
+        if (origin?.read !== read || flow.data || keepsStoredValue(write, assignment, value, values)) continue;
         // An update loses a value only where it writes back a column it computed from (`balance = row.balance - n`,
         // `settings = { ...row.settings, x }`); a value derived from a column it leaves alone (a path built from
         // `collectionId`) is stale at worst, and nothing written is lost. A new row copies from anything.
@@ -452,6 +452,31 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
   }
   return out;
+}
+
+/**
+ * The write's only column gets the caller's value or, without one, the value it read (`bio: dto.bio ?? profile.bio`):
+ * a call that passes the value writes it whatever the row holds, and one that does not asks for no change. Only a
+ * call that changes nothing can undo another's change; with a second column written (a PATCH of two fields), a call
+ * changing one writes back the other as read, and that is reported.
+ */
+function keepsStoredValue(
+  write: DbAccess,
+  assignment: AccessAssignment,
+  value: ts.Expression,
+  values: ReadonlyMap<string, ReadValue>,
+): boolean {
+  const node = skipParens(value);
+  if (write.assignments.length !== 1 || !ts.isBinaryExpression(node) || node.operatorToken.kind !== ts.SyntaxKind.QuestionQuestionToken)
+    return false;
+  // `profile.bio` itself (a row's field), not a value computed from it.
+  const stored = skipParens(node.right);
+  return (
+    !valueOf(node.left, values) &&
+    ts.isPropertyAccessExpression(stored) &&
+    sameColumn(stored.name.text, assignment.column) &&
+    rowBase(stored, values) !== undefined
+  );
 }
 
 /** The assignment writes the column the value was read from (through a SQL alias: `SELECT balance AS b`, `max(n) AS last`). */
