@@ -7,6 +7,7 @@ import {
   enclosingStatement,
   expressionKey,
   indentationAt,
+  prismaModelNames,
   receiverOf,
   skipParens,
   ts,
@@ -44,7 +45,10 @@ function keyOf(access: DbAccess): { column: string; value: ts.Expression } | und
   return condition?.value ? { column: condition.column, value: condition.value } : undefined;
 }
 
-/** The locking statement: knex `whereIn(…).orderBy(…).forUpdate()`, Sequelize `findAll({ lock })`, Prisma `$queryRaw … FOR UPDATE`. */
+/**
+ * The locking statement: knex `whereIn(…).orderBy(…).forUpdate()`, Sequelize `findAll({ lock })`, Prisma `$queryRaw …
+ * FOR UPDATE`, TypeORM `createQueryBuilder(…).setLock("pessimistic_write")…getMany()`.
+ */
 function lockText(access: DbAccess, call: ts.CallExpression, column: string, [first, second]: string[]): string | undefined {
   const keys = `[${first}, ${second}]`;
   switch (access.library) {
@@ -59,13 +63,24 @@ function lockText(access: DbAccess, call: ts.CallExpression, column: string, [fi
       return `await ${model.getText()}.findAll({ where: { ${column}: ${keys} }, order: [["${column}", "ASC"]], lock: ${t.getText()}.LOCK.UPDATE, transaction: ${t.getText()} });`;
     }
     case "prisma": {
-      // `tx.account.update(…)`: the model `Account`, its table by Prisma's default mapping.
+      // `tx.account.update(…)`: the model `Account`, its table and key column as the schema maps them. Without the
+      // schema the names are unknown (`@@map` is common): no SQL is guessed, the help says what to do.
       const model = receiverOf(call);
       const client =
         model && ts.isPropertyAccessExpression(skipParens(model)) ? (skipParens(model) as ts.PropertyAccessExpression) : undefined;
-      if (!client) return undefined;
-      const table = client.name.text.charAt(0).toUpperCase() + client.name.text.slice(1);
-      return `await ${client.expression.getText()}.$queryRaw\`SELECT "${column}" FROM "${table}" WHERE "${column}" IN (\${${first}}, \${${second}}) ORDER BY "${column}" FOR UPDATE\`;`;
+      const names = client && prismaModelNames(client.name.text, call.getSourceFile().fileName);
+      if (!client || !names) return undefined;
+      const key = names.column(column);
+      return `await ${client.expression.getText()}.$queryRaw\`SELECT "${key}" FROM "${names.table}" WHERE "${key}" IN (\${${first}}, \${${second}}) ORDER BY "${key}" FOR UPDATE\`;`;
+    }
+    case "typeorm": {
+      // `manager.decrement(Account, { id }, …)`: the entity's query builder on the same manager (TypeORM's `find`
+      // would need `In` imported).
+      const manager = receiverOf(call);
+      const entity = call.arguments[0] && skipParens(call.arguments[0]);
+      if (!manager || !ts.isIdentifier(skipParens(manager)) || !entity || !ts.isIdentifier(entity) || !/^[A-Z]/.test(entity.text))
+        return undefined;
+      return `await ${manager.getText()}.createQueryBuilder(${entity.text}, "row").setLock("pessimistic_write").where("row.${column} IN (:...keys)", { keys: ${keys} }).orderBy("row.${column}").getMany();`;
     }
     default:
       return undefined;

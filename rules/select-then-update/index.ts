@@ -136,6 +136,11 @@ export const selectThenUpdate = defineRule({
   },
 });
 
+/** Where a write runs: a flush nobody calls runs at the end of its body, not at the call or decorator reported. */
+function pointOf(write: DbAccess): ts.Node {
+  return write.implicitFlush ?? write.node;
+}
+
 /**
  * The transaction `node` runs in: one opened here, else one a project wrapper opens around the callback it is in
  * (`runTx(async (tx) => …, { isolationLevel })`), else one the caller passes in.
@@ -196,7 +201,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
   if (read.library === "mikro-orm" && write.library === "mikro-orm" && (isWriteLock(read.lock) || relock) && !scopeOf(read.node, resolve))
     return "row-lock";
   if (write.library === "redis" && isWatchedTransaction(write)) return "watched-transaction";
-  const scope = scopeOf(write.node, resolve);
+  const scope = scopeOf(pointOf(write), resolve);
   if (scope && scope === scopeOf(read.node, resolve)) {
     if (isWriteLock(read.lock) || relock) return "row-lock";
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
@@ -229,7 +234,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
  * callers both passing the set check (write-skew's finding), not a second one about the row.
  */
 function decidesWriteSkew(flow: ReadModifyWrite, resolve: CalleeResolver, checker: () => ts.TypeChecker): boolean {
-  const fn = enclosingFunction(flow.write.node);
+  const fn = enclosingFunction(pointOf(flow.write));
   const condition = flow.control?.condition;
   if (!fn || !condition) return false;
   const within = (inner: ts.Node, outer: ts.Node) => inner.getStart() >= outer.getStart() && inner.getEnd() <= outer.getEnd();
@@ -250,7 +255,8 @@ function isWriteLock(mode: string | undefined): boolean {
 function lockAfterRead(flow: ReadModifyWrite): "update" | "optimistic" | undefined {
   const { read, write } = flow;
   if (read.library !== "mikro-orm") return undefined;
-  const body = enclosingFunction(write.node)?.body;
+  const point = pointOf(write);
+  const body = enclosingFunction(point)?.body;
   const optimistic: ts.Node[] = [];
   const update: ts.Node[] = [];
   if (body)
@@ -266,8 +272,14 @@ function lockAfterRead(flow: ReadModifyWrite): "update" | "optimistic" | undefin
       }
       return true;
     });
-  if (optimistic.length > 0 && runsBetween(read.node, optimistic, write.node)) return "optimistic";
-  if (update.length > 0 && runsBetween(read.node, update, write.node)) return "update";
+  // A flush MikroORM runs when the body ends has no statement of its own in the graph: a lock anywhere between the
+  // read and the end of the body counts.
+  const between = (nodes: ts.Node[]) =>
+    point === write.node
+      ? runsBetween(read.node, nodes, write.node)
+      : nodes.some((n) => n.getStart() > read.node.getEnd() && n.getEnd() <= point.getStart());
+  if (optimistic.length > 0 && between(optimistic)) return "optimistic";
+  if (update.length > 0 && between(update)) return "update";
   return undefined;
 }
 
@@ -356,8 +368,8 @@ function isWatchedTransaction(write: DbAccess): boolean {
  * retry it, is not judged: that is not knowable from here.
  */
 function unretriedTransaction(flow: ReadModifyWrite, resolve: CalleeResolver): TransactionScope | undefined {
-  const scope = scopeOf(flow.write.node, resolve);
-  const fn = enclosingFunction(flow.write.node);
+  const scope = scopeOf(pointOf(flow.write), resolve);
+  const fn = enclosingFunction(pointOf(flow.write));
   if (!scope || !fn || (scope.callback !== fn && enclosingFunction(scope.start) !== fn)) return undefined;
   return isRetried(scope) ? undefined : scope;
 }
@@ -408,7 +420,7 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
       ? `Lock the row (${lock}) or update atomically (${atomicHint(write.library, arithmetic.column, arithmetic.operator)}).`
       : `Lock the row (${lock}) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).`;
   const scope = scopeOf(read.node, resolve);
-  if (read.lock && (!scope || scope !== scopeOf(write.node, resolve))) {
+  if (read.lock && (!scope || scope !== scopeOf(pointOf(write), resolve))) {
     // The read locks the row, but the lock is gone (or held by another transaction) by the time the write runs.
     const why = scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends";
     const despite = { ...data, lock: code(`FOR ${read.lock.toUpperCase()}`), why };
@@ -439,6 +451,10 @@ function capitalise(text: string): string {
 
 function writeLabel(write: DbAccess): string {
   if (write.sql) return code(sqlHead(write));
+  if (write.implicitFlush && ts.isCallExpression(write.node))
+    return ts.isDecorator(write.node.parent)
+      ? `The flush when the \`@${shortCall(write.node.expression)}()\` method returns`
+      : `The flush at the end of ${code(`${shortCall(write.node.expression)}(…)`)}`;
   if (!ts.isCallExpression(write.node)) return code(`${write.node.getText()}(…)`);
   if (write.node.expression.getText().replace(/\s+/g, "").length <= 50) return code(`${shortCall(write.node.expression)}(…)`);
   // A long builder chain: its first call (`db.update(accounts)`) and its write (`set(…)`), which say what it does.

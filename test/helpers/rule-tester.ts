@@ -22,6 +22,8 @@ export interface ValidCase {
   files?: Record<string, string>;
   options?: Record<string, unknown>;
   settings?: EngineSettings;
+  /** Folder the virtual files live in (default VIRTUAL_ROOT): a real one for files read from disk (a Prisma schema). */
+  root?: string;
 }
 
 export interface ExpectedFinding {
@@ -62,16 +64,17 @@ export interface LintedCode {
 
 /** Lints `code` (plus `files`) with only `rule` enabled, as error. */
 export function lintCode(rule: Rule, testCase: ValidCase): LintedCode {
-  const fileName = path.posix.join(VIRTUAL_ROOT, testCase.filename ?? "src/file.ts");
+  const root = testCase.root ?? VIRTUAL_ROOT;
+  const fileName = path.posix.join(root, testCase.filename ?? "src/file.ts");
   const host = new ProjectHost(DEFAULT_COMPILER_OPTIONS, []);
   host.setFileText(fileName, testCase.code);
   const others = Object.entries(testCase.files ?? {}).map(([rel, text]) => {
-    const abs = path.posix.join(VIRTUAL_ROOT, rel);
+    const abs = path.posix.join(root, rel);
     host.setFileText(abs, text);
     return abs;
   });
   const ruleSetting = testCase.options ? (["error", testCase.options] as ["error", Record<string, unknown>]) : ("error" as const);
-  const config = resolveConfig({ rules: { [rule.meta.id]: ruleSetting } }, undefined, VIRTUAL_ROOT, [rule], {});
+  const config = resolveConfig({ rules: { [rule.meta.id]: ruleSetting } }, undefined, root, [rule], {});
   const settings: EngineSettings = testCase.settings ?? { runtimeImport: { mode: "package", specifier: "@locksmith/runtime" } };
   const engine = new Engine([rule], config, () => settings);
   const program = host.getProgram();
@@ -134,7 +137,7 @@ export function runRuleTests(rule: Rule, cases: { valid: Array<ValidCase | strin
           const d = linted.diagnostics[i]!;
           const where = `finding ${i + 1} (${describeDiagnostics({ ...linted, diagnostics: [d] }).trim()})`;
           assert.equal(d.ruleId, expected.ruleId ?? rule.meta.id, `${where}: rule id`);
-          const expectedFile = expected.filename ? path.posix.join(VIRTUAL_ROOT, expected.filename) : linted.fileName;
+          const expectedFile = expected.filename ? path.posix.join(testCase.root ?? VIRTUAL_ROOT, expected.filename) : linted.fileName;
           assert.equal(d.span.file, expectedFile, `${where}: file`);
           const start = linted.lineOf(d.span.start, d.span.file);
           const end = linted.lineOf(d.span.end, d.span.file);
@@ -161,7 +164,11 @@ export function runRuleTests(rule: Rule, cases: { valid: Array<ValidCase | strin
               const actual = d.related[j]!;
               assert.equal(linted.lineOf(actual.span.start, actual.span.file).line, rel.line, `${where}: related ${j + 1} line`);
               if (rel.filename)
-                assert.equal(actual.span.file, path.posix.join(VIRTUAL_ROOT, rel.filename), `${where}: related ${j + 1} file`);
+                assert.equal(
+                  actual.span.file,
+                  path.posix.join(testCase.root ?? VIRTUAL_ROOT, rel.filename),
+                  `${where}: related ${j + 1} file`,
+                );
               if (rel.message !== undefined)
                 assert.ok(matches(actual.message, rel.message), `${where}: related ${j + 1} message: ${actual.message}`);
             });

@@ -2,8 +2,24 @@
 // and then the `to` row inside one interactive transaction (Prisma, TypeORM, knex, Sequelize) deadlocks against the
 // opposite transfer. The suggestion locks both rows first, in key order, in the library's own terms; the code it
 // produces, rows put in order by the code itself, and statements outside a transaction stay silent.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after } from "node:test";
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
 import { runRuleTests } from "../helpers/rule-tester";
+
+/** A project folder on disk holding only `prisma/schema.prisma` (the code stays in memory), for the suggestion's names. */
+function prismaProject(schema: string): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-prisma-"));
+  fs.mkdirSync(path.join(root, "prisma"));
+  fs.writeFileSync(path.join(root, "prisma", "schema.prisma"), schema);
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  return root.split(path.sep).join("/");
+}
+
+const DEFAULT_NAMES = prismaProject(`model Account {\n  id      String @id\n  balance Int\n}\n`);
+const MAPPED_NAMES = prismaProject(`model Account {\n  id      String @id @map("account_id")\n  balance Int\n\n  @@map("accounts")\n}\n`);
 
 /** A NestJS service whose transfer runs `body` inside `this.prisma.$transaction(async (tx) => …)`. */
 const prismaTransfer = (body: string) => `import { Injectable } from "@nestjs/common";
@@ -21,6 +37,7 @@ ${body}
 const PRISMA_UPDATES = `      await tx.account.update({ where: { id: fromId }, data: { balance: { decrement: amount } } });
       await tx.account.update({ where: { id: toId }, data: { balance: { increment: amount } } });`;
 const PRISMA_LOCK = `      await tx.$queryRaw\`SELECT "id" FROM "Account" WHERE "id" IN (\${fromId}, \${toId}) ORDER BY "id" FOR UPDATE\`;\n`;
+const PRISMA_MAPPED_LOCK = `      await tx.$queryRaw\`SELECT "account_id" FROM "accounts" WHERE "account_id" IN (\${fromId}, \${toId}) ORDER BY "account_id" FOR UPDATE\`;\n`;
 
 /** An Express-style knex transfer running `body` inside `knex.transaction(async (trx) => …)`. */
 const knexTransfer = (body: string) => `import { Knex } from "knex";
@@ -47,6 +64,22 @@ const SEQUELIZE_UPDATES = `    await Account.decrement("balance", { by: amount, 
     await Account.increment("balance", { by: amount, where: { id: toId }, transaction: t });`;
 const SEQUELIZE_LOCK = `    await Account.findAll({ where: { id: [fromId, toId] }, order: [["id", "ASC"]], lock: t.LOCK.UPDATE, transaction: t });\n`;
 
+/** A NestJS-style TypeORM transfer running `body` inside `this.dataSource.transaction(async (manager) => …)`. */
+const typeormTransfer = (body: string) => `import { DataSource } from "typeorm";
+import { Account } from "./account.entity";
+export class TransfersService {
+  constructor(private readonly dataSource: DataSource) {}
+  async transfer(fromId: number, toId: number, amount: number) {
+    await this.dataSource.transaction(async (manager) => {
+${body}
+    });
+  }
+}`;
+
+const TYPEORM_UPDATES = `      await manager.decrement(Account, { id: fromId }, "balance", amount);
+      await manager.increment(Account, { id: toId }, "balance", amount);`;
+const TYPEORM_LOCK = `      await manager.createQueryBuilder(Account, "row").setLock("pessimistic_write").where("row.id IN (:...keys)", { keys: [fromId, toId] }).orderBy("row.id").getMany();\n`;
+
 const SWAPPED = (holder: string, lock: string, first = "fromId", second = "toId") => ({
   messageId: "rowsInArgumentOrder",
   data: {
@@ -61,10 +94,25 @@ const SWAPPED = (holder: string, lock: string, first = "fromId", second = "toId"
 runRuleTests(inconsistentLockOrder, {
   valid: [
     { name: "Prisma: both rows locked first in id order (the suggestion applied)", code: prismaTransfer(PRISMA_LOCK + PRISMA_UPDATES) },
+    {
+      name: "Prisma: both rows locked first through the table and column the schema maps (the suggestion applied)",
+      root: MAPPED_NAMES,
+      code: prismaTransfer(PRISMA_MAPPED_LOCK + PRISMA_UPDATES),
+    },
     { name: "knex: both rows locked first with whereIn … orderBy … forUpdate", code: knexTransfer(KNEX_LOCK + KNEX_UPDATES) },
     {
       name: "Sequelize: both rows locked first with findAll({ lock, order })",
       code: sequelizeTransfer(SEQUELIZE_LOCK + SEQUELIZE_UPDATES),
+    },
+    {
+      name: "TypeORM: both rows locked first with the query builder (setLock, ordered by id)",
+      code: typeormTransfer(TYPEORM_LOCK + TYPEORM_UPDATES),
+    },
+    {
+      name: "TypeORM: the code puts the two ids in order before updating",
+      code: typeormTransfer(`      const [first, second] = fromId < toId ? [fromId, toId] : [toId, fromId];
+      await manager.decrement(Account, { id: first }, "balance", amount);
+      await manager.increment(Account, { id: second }, "balance", amount);`),
     },
     {
       name: "Prisma: the code puts the two ids in order before updating",
@@ -90,6 +138,7 @@ export async function transfer(fromId: string, toId: string, amount: number) {
   invalid: [
     {
       name: "Prisma interactive transaction (NestJS): the from row, then the to row",
+      root: DEFAULT_NAMES,
       code: prismaTransfer(PRISMA_UPDATES),
       errors: [
         {
@@ -102,19 +151,36 @@ export async function transfer(fromId: string, toId: string, amount: number) {
       ],
     },
     {
+      name: "Prisma: the schema maps the model to `accounts` and its id to `account_id`: the suggestion locks those",
+      root: MAPPED_NAMES,
+      code: prismaTransfer(PRISMA_UPDATES),
+      errors: [
+        {
+          line: 9,
+          column: 13,
+          ...SWAPPED("TransfersService.transfer", "accounts rows"),
+          related: [{ line: 8 }],
+          suggestions: [{ title: "Lock both rows first, in id order", output: prismaTransfer(PRISMA_MAPPED_LOCK + PRISMA_UPDATES) }],
+        },
+      ],
+    },
+    {
+      name: "Prisma without a schema near the file: the table's name is unknown, no SQL is suggested",
+      code: prismaTransfer(PRISMA_UPDATES),
+      errors: [{ line: 9, column: 13, ...SWAPPED("TransfersService.transfer", "account rows"), related: [{ line: 8 }], suggestions: [] }],
+    },
+    {
       name: "TypeORM transaction: decrement the from row, then increment the to row",
-      code: `import { DataSource } from "typeorm";
-import { Account } from "./account.entity";
-export class TransfersService {
-  constructor(private readonly dataSource: DataSource) {}
-  async transfer(fromId: number, toId: number, amount: number) {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.decrement(Account, { id: fromId }, "balance", amount);
-      await manager.increment(Account, { id: toId }, "balance", amount);
-    });
-  }
-}`,
-      errors: [{ line: 8, column: 13, ...SWAPPED("TransfersService.transfer", "account rows"), related: [{ line: 7 }] }],
+      code: typeormTransfer(TYPEORM_UPDATES),
+      errors: [
+        {
+          line: 8,
+          column: 13,
+          ...SWAPPED("TransfersService.transfer", "account rows"),
+          related: [{ line: 7 }],
+          suggestions: [{ title: "Lock both rows first, in id order", output: typeormTransfer(TYPEORM_LOCK + TYPEORM_UPDATES) }],
+        },
+      ],
     },
     {
       name: "knex transaction: decrement then increment",

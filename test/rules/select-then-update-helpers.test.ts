@@ -246,6 +246,45 @@ runRuleTests(selectThenUpdate, {
         },
       ],
     },
+    {
+      name: "a function imported under another name returns the row its own helper read (two calls down)",
+      files: {
+        ...FILES,
+        "src/loaders.ts": `import { AccountsRepository } from "./accounts.repository";
+export async function loadAccount(accounts: AccountsRepository, id: string) {
+  const account = await accounts.get(id);
+  return account;
+}`,
+      },
+      code: walletService(`  async withdraw(id: string, amount: number) {
+    const account = await load(this.accounts, id);
+    if (!account) throw new NotFoundException();
+    await this.prisma.account.update({ where: { id }, data: { balance: account.balance - amount } });
+  }`).replace(
+        'import { PrismaService } from "./prisma.service";',
+        'import { loadAccount as load } from "./loaders";\nimport { PrismaService } from "./prisma.service";',
+      ),
+      errors: [
+        {
+          line: 16,
+          column: 11,
+          ...LOST("`this.prisma.account.update(…)`", 14),
+          related: [
+            { line: 14 },
+            { line: 3, filename: "src/loaders.ts", message: "through `loadAccount`" },
+            { line: 10, filename: REPOSITORY, message: "row read here, in `AccountsRepository.get`" },
+          ],
+        },
+      ],
+      output: walletService(`  async withdraw(id: string, amount: number) {
+    const account = await load(this.accounts, id);
+    if (!account) throw new NotFoundException();
+    await this.prisma.account.update({ where: { id }, data: { balance: { decrement: amount } } });
+  }`).replace(
+        'import { PrismaService } from "./prisma.service";',
+        'import { loadAccount as load } from "./loaders";\nimport { PrismaService } from "./prisma.service";',
+      ),
+    },
     unlockedInTransaction(
       "the helper's row lock is taken on the service's client, not on the transaction that writes: released at once",
       "this.accounts.getForUpdate(this.prisma, id)",

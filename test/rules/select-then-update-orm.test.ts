@@ -53,7 +53,7 @@ export class Page {
 /** A NestJS service on MikroORM: an injected `EntityRepository<Wallet>` and the request's `EntityManager`. */
 const walletService = (body: string) => `import { Injectable } from "@nestjs/common";
 import { InjectRepository } from "@mikro-orm/nestjs";
-import { EntityManager, EntityRepository, LockMode, raw } from "@mikro-orm/postgresql";
+import { EntityManager, EntityRepository, LockMode, Transactional, raw, wrap } from "@mikro-orm/postgresql";
 import { Page } from "./page.entity";
 import { Wallet } from "./wallet.entity";
 
@@ -67,6 +67,25 @@ export class WalletsService {
 ${body}
 }
 `;
+
+/** Row locked in `em.transactional`, then flushed; without FLUSH the callback's return flushes it. */
+const LOCKED_IN_TRANSACTIONAL = `  async spend(id: number, amount: number) {
+    await this.em.transactional(async (em) => {
+      const wallet = await em.findOneOrFail(Wallet, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (wallet.balance < amount) throw new Error("insufficient funds");
+      wallet.balance -= amount;
+      await em.flush();
+    });
+  }`;
+const RELOCKED_IN_TRANSACTIONAL = `  async spend(id: number, amount: number) {
+    await this.em.transactional(async (em) => {
+      const wallet = await em.findOneOrFail(Wallet, id);
+      await em.lock(wallet, LockMode.PESSIMISTIC_WRITE);
+      wallet.balance -= amount;
+      await em.flush();
+    });
+  }`;
+const FLUSH = "\n      await em.flush();";
 
 const MONGOOSE_SCHEMAS = {
   "src/user.schema.ts": `import { Prop, Schema, SchemaFactory } from "@nestjs/mongoose";
@@ -109,6 +128,15 @@ export class UsersService {
 ${body}
 }
 `;
+
+/** A profile update whose `data` is `data` (the row read first, `dto` the request's optional fields). */
+const PROFILE_PATCH = (data: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function updateProfile(id: string, dto: { bio?: string; name?: string }) {
+  const profile = await prisma.profile.findUniqueOrThrow({ where: { id } });
+  await prisma.profile.update({ where: { id }, data: { ${data} } });
+}`;
+const PROFILE_LOST = { messageId: "lostUpdate", data: { write: "`prisma.profile.update(…)`", column: "`bio`", line: 4 } };
 
 const TYPEORM_LOST = (write: string, line: number) => ({
   messageId: "lostUpdate",
@@ -203,26 +231,12 @@ runRuleTests(selectThenUpdate, {
     {
       name: "MikroORM (NestJS): lockMode PESSIMISTIC_WRITE inside em.transactional",
       files: MIKRO_ENTITIES,
-      code: walletService(`  async spend(id: number, amount: number) {
-    await this.em.transactional(async (em) => {
-      const wallet = await em.findOneOrFail(Wallet, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (wallet.balance < amount) throw new Error("insufficient funds");
-      wallet.balance -= amount;
-      await em.flush();
-    });
-  }`),
+      code: walletService(LOCKED_IN_TRANSACTIONAL),
     },
     {
       name: "MikroORM (NestJS): em.lock(entity, PESSIMISTIC_WRITE) after the read, in em.transactional",
       files: MIKRO_ENTITIES,
-      code: walletService(`  async spend(id: number, amount: number) {
-    await this.em.transactional(async (em) => {
-      const wallet = await em.findOneOrFail(Wallet, id);
-      await em.lock(wallet, LockMode.PESSIMISTIC_WRITE);
-      wallet.balance -= amount;
-      await em.flush();
-    });
-  }`),
+      code: walletService(RELOCKED_IN_TRANSACTIONAL),
     },
     {
       name: "MikroORM (NestJS): a pessimistic read outside a visible transaction (MikroORM refuses it outside one)",
@@ -285,6 +299,56 @@ export class Tag {
     tag.related.add(this.em.getReference(Tag, otherId));
     await this.em.flush();
   }`).replace('import { Page } from "./page.entity";', 'import { Page } from "./page.entity";\nimport { Tag } from "./tag.entity";'),
+    },
+    {
+      name: "MikroORM (NestJS): lockMode PESSIMISTIC_WRITE, flushed when the em.transactional callback returns",
+      files: MIKRO_ENTITIES,
+      code: walletService(LOCKED_IN_TRANSACTIONAL.replace(FLUSH, "")),
+    },
+    {
+      name: "MikroORM (NestJS): em.lock after the read, flushed when the em.transactional callback returns",
+      files: MIKRO_ENTITIES,
+      code: walletService(RELOCKED_IN_TRANSACTIONAL.replace(FLUSH, "")),
+    },
+    {
+      name: "MikroORM (NestJS): a @Transactional() method with lockMode PESSIMISTIC_WRITE, flushed when it returns",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  @Transactional()
+  async spend(id: number, amount: number) {
+    const wallet = await this.em.findOneOrFail(Wallet, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    wallet.balance -= amount;
+  }`),
+    },
+    {
+      name: "MikroORM (NestJS): wrap(entity).assign with a value from the request, not from the row",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async rename(id: number, name: string) {
+    const wallet = await this.em.findOneOrFail(Wallet, id);
+    wrap(wallet).assign({ name });
+    await this.em.flush();
+  }`),
+    },
+    {
+      name: "MikroORM (NestJS): wrap(entity).assign on an entity with @Property({ version: true })",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async view(id: number) {
+    const page = await this.em.findOneOrFail(Page, id);
+    wrap(page).assign({ views: page.views + 1 });
+    await this.em.flush();
+  }`),
+    },
+    {
+      name: "MikroORM (NestJS): a @Transactional() that is not MikroORM's flushes nothing by itself",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  @Transactional()
+  async spend(id: number, amount: number) {
+    const wallet = await this.em.findOneOrFail(Wallet, id);
+    wallet.balance -= amount;
+  }`).replace(", Transactional, raw, wrap }", ', raw, wrap }\nimport { Transactional } from "./transactional";'),
+    },
+    {
+      name: "Prisma: the only column written is the caller's value, else the one read (`dto.bio ?? profile.bio`)",
+      code: PROFILE_PATCH("bio: dto.bio ?? profile.bio"),
     },
     {
       name: "Mongoose (NestJS): $inc is atomic",
@@ -555,6 +619,103 @@ export class OrdersService {
     });
   }`),
       errors: [{ line: 18, column: 13, messageId: "lostUpdate", data: { write: "`em.flush(…)`", column: "`balance`", line: 16 } }],
+    },
+    {
+      name: "MikroORM (NestJS): em.transactional flushes the changed entity when its callback returns",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    await this.em.transactional(async (em) => {
+      const wallet = await em.findOneOrFail(Wallet, id);
+      wallet.balance -= amount;
+    });
+  }`),
+      errors: [
+        {
+          line: 15,
+          column: 11,
+          messageId: "lostUpdate",
+          data: { write: "The flush at the end of `this.em.transactional(…)`", column: "`balance`", line: 16 },
+          related: [{ line: 16, message: "value read here" }],
+        },
+      ],
+    },
+    {
+      name: "MikroORM (NestJS): a @Transactional() method flushes the changed entity when it returns",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  @Transactional()
+  async spend(id: number, amount: number) {
+    const wallet = await this.em.findOneOrFail(Wallet, id);
+    if (wallet.balance < amount) throw new Error("insufficient funds");
+    wallet.balance -= amount;
+  }`),
+      errors: [
+        {
+          line: 14,
+          column: 4,
+          messageId: "lostUpdate",
+          data: { write: "The flush when the `@Transactional()` method returns", column: "`balance`", line: 16 },
+        },
+      ],
+    },
+    {
+      name: "MikroORM (NestJS): an explicit em.flush in em.transactional is the write reported, once",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    await this.em.transactional(async (em) => {
+      const wallet = await em.findOneOrFail(Wallet, id);
+      wallet.balance -= amount;
+      await em.flush();
+      wallet.name = "spent";
+    });
+  }`),
+      errors: [{ line: 18, column: 13, messageId: "lostUpdate", data: { write: "`em.flush(…)`", column: "`balance`", line: 16 } }],
+    },
+    {
+      name: "MikroORM (NestJS): em.assign with a value computed from the row, then em.flush",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    const wallet = await this.em.findOneOrFail(Wallet, id);
+    this.em.assign(wallet, { balance: wallet.balance - amount });
+    await this.em.flush();
+  }`),
+      errors: [{ line: 17, column: 11, messageId: "lostUpdate", data: { write: "`this.em.flush(…)`", column: "`balance`", line: 15 } }],
+    },
+    {
+      name: "MikroORM (NestJS): wrap(entity).assign with a value computed from the row, then em.flush",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    const wallet = await this.em.findOneOrFail(Wallet, id);
+    wrap(wallet).assign({ name: wallet.name, balance: wallet.balance - amount });
+    await this.em.flush();
+  }`),
+      errors: [{ line: 17, column: 11, messageId: "lostUpdate", data: { write: "`this.em.flush(…)`", column: "`balance`", line: 15 } }],
+    },
+    {
+      name: "MikroORM (NestJS): Object.assign onto the loaded entity, then persistAndFlush",
+      files: MIKRO_ENTITIES,
+      code: walletService(`  async spend(id: number, amount: number) {
+    const wallet = await this.wallets.findOneOrFail({ id });
+    Object.assign(wallet, { balance: wallet.balance - amount });
+    await this.em.persistAndFlush(wallet);
+  }`),
+      errors: [
+        { line: 17, column: 11, messageId: "lostUpdate", data: { write: "`this.em.persistAndFlush(…)`", column: "`balance`", line: 15 } },
+      ],
+    },
+    {
+      name: "Prisma: two columns each the caller's value or the one read: a call changing one writes the other back",
+      code: PROFILE_PATCH("bio: dto.bio ?? profile.bio, name: dto.name ?? profile.name"),
+      errors: [{ line: 5, column: 9, ...PROFILE_LOST }],
+    },
+    {
+      name: "Prisma: the caller's name beside `dto.bio ?? profile.bio`: a call without a bio writes the one read back",
+      code: PROFILE_PATCH('name: dto.name ?? "", bio: dto.bio ?? profile.bio'),
+      errors: [{ line: 5, column: 9, ...PROFILE_LOST }],
+    },
+    {
+      name: "Prisma: the caller's value, else one computed from the row read (not the value read)",
+      code: PROFILE_PATCH("bio: dto.bio ?? profile.bio.trim()"),
+      errors: [{ line: 5, column: 9, ...PROFILE_LOST }],
     },
     {
       name: "MikroORM (NestJS): em.lock after the read on one branch only: the other path writes unlocked",

@@ -62,8 +62,16 @@ export function calleeResolver(program?: ts.Program, checker?: () => ts.TypeChec
       }
     };
     programResolvers.set(program, resolver);
+    resolverPrograms.set(resolver, program);
   }
   return resolver;
+}
+
+const resolverPrograms = new WeakMap<CalleeResolver, ts.Program>();
+
+/** The Program a resolver resolves calls in (undefined for the same-file resolver). */
+export function programOf(resolve: CalleeResolver): ts.Program | undefined {
+  return resolverPrograms.get(resolve);
 }
 
 /** `b` of `import { a as b }`, `import b from`, `import * as b`: a binding whose declared name may differ. */

@@ -87,6 +87,11 @@ export interface DbAccess {
    */
   flush?: boolean;
   /**
+   * A flush nobody calls: MikroORM's at the return of an `em.transactional` callback or a `@Transactional()` method
+   * (`node` is that call or decorator). The last token of the body: where it runs, for transaction scope and order.
+   */
+  implicitFlush?: ts.Node;
+  /**
    * A read that checks the row's version against the one the caller expects (TypeORM `lock: { mode: "optimistic",
    * version }`, MikroORM `LockMode.OPTIMISTIC`): the read fails instead of returning a changed row.
    */

@@ -11,6 +11,7 @@ export {
   type DbAccess,
   type DbLibrary,
 } from "./access";
+export { prismaModelNames, type PrismaModelNames } from "./prisma";
 export { placeholderValue } from "./sql-drivers";
 export { stepsThrough } from "./row-summaries";
 export { rootOf } from "./shapes";

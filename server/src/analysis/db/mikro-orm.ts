@@ -2,9 +2,10 @@
 // `this.accounts.findOneOrFail({ id })`), unit-of-work writes (`em.flush()`, which writes every managed entity
 // changed since it was loaded; `em.persistAndFlush(entity)`, `em.persist(entity).flush()`), native updates
 // (`em.nativeUpdate(Account, { id }, { balance: raw("balance - 1") })`) and `em.lock(entity, LockMode.…)`.
-// A file is MikroORM code when it imports from `@mikro-orm/*`.
+// A file is MikroORM code when it imports from `@mikro-orm/*`. `em.transactional(cb)` and a `@Transactional()` method
+// flush the unit of work by themselves when the callback / method returns (implicitFlushOf).
 import { ts } from "../../engine/ts";
-import { calleeName, importsOf, propertyValue, skipParens } from "../ast";
+import { calleeName, importedBinding, importsOf, propertyValue, receiverOf, skipParens, type FunctionLike } from "../ast";
 import type { RowLockMode } from "../sql";
 import type { AccessAssignment, AccessCondition, DbAccess } from "./access";
 import { chainOf, injectedEntity, objectAssignments, whereObjectConditions } from "./shapes";
@@ -77,7 +78,7 @@ export function mikroOrmAccess(call: ts.CallExpression, name: string, receiver: 
       const { links } = chainOf(call);
       const persist = links.length >= 2 ? links[links.length - 2] : undefined;
       if (persist?.name === "persist" && persist.call?.arguments[0])
-        return { ...base, handle: receiverOfCall(persist.call) ?? receiver, kind: "write", entity: persist.call.arguments[0] };
+        return { ...base, handle: receiverOf(persist.call) ?? receiver, kind: "write", entity: persist.call.arguments[0] };
       return { ...base, kind: "write", flush: true };
     }
     case "persistAndFlush":
@@ -95,14 +96,33 @@ export function mikroOrmAccess(call: ts.CallExpression, name: string, receiver: 
   return undefined;
 }
 
-function receiverOfCall(call: ts.CallExpression): ts.Expression | undefined {
-  const callee = skipParens(call.expression);
-  return ts.isPropertyAccessExpression(callee) ? callee.expression : undefined;
-}
-
 /** `raw("balance - 1")`, `sql\`balance - ${n}\``: SQL the database evaluates against the current row. */
 function isDatabaseExpression(value: ts.Expression): boolean {
   const node = skipParens(value);
   if (ts.isTaggedTemplateExpression(node)) return /^(raw|sql)$/.test(node.tag.getText());
   return ts.isCallExpression(node) && /^(raw|sql)$/.test(calleeName(node) ?? "");
+}
+
+/**
+ * The flush MikroORM runs by itself when `fn` returns: `fn` is the callback of `em.transactional(cb)`, or a method
+ * decorated `@Transactional()` from `@mikro-orm/*` (both flush the entities changed inside before they commit). The
+ * access is the call or decorator that asks for it; `implicitFlush` is the end of the body, where it runs.
+ */
+export function implicitFlushOf(fn: FunctionLike): DbAccess | undefined {
+  const body = fn.body;
+  const end = body && ts.isBlock(body) ? body.getLastToken() : body;
+  if (!body || !end || !isMikroOrmFile(fn.getSourceFile())) return undefined;
+  const base = { library: "mikro-orm" as const, kind: "write" as const, flush: true, implicitFlush: end, assignments: [], conditions: [] };
+  const parent = fn.parent;
+  if (ts.isCallExpression(parent) && parent.arguments.includes(fn as ts.Expression) && calleeName(parent) === "transactional") {
+    const receiver = receiverOf(parent);
+    return receiver ? { ...base, node: parent, handle: receiver } : undefined;
+  }
+  if (!ts.isMethodDeclaration(fn)) return undefined;
+  for (const decorator of ts.getDecorators(fn) ?? []) {
+    const call = decorator.expression;
+    if (!ts.isCallExpression(call) || calleeName(call) !== "Transactional") continue;
+    if (importedBinding(call.expression, fn.getSourceFile())?.module.startsWith("@mikro-orm/")) return { ...base, node: call };
+  }
+  return undefined;
 }

@@ -1,7 +1,9 @@
 // Prisma: `prisma.account.findUnique({ where })`, `tx.account.update({ where, data })` and the other model
 // methods. The model is the table; `where` gives equality conditions (compound unique keys and `{ gte: n }` filters
 // too), `data` the assignments, where `{ increment: 1 }` and friends are computed by the database. Raw SQL through
-// `$queryRaw` is sql-drivers.ts.
+// `$queryRaw` is sql-drivers.ts. The database names of a model (`@@map`, `@map`) come from the schema file
+// (prismaModelNames).
+import * as path from "node:path";
 import { ts } from "../../engine/ts";
 import { propertyValue, receiverOf, skipParens } from "../ast";
 import type { DbAccess } from "./access";
@@ -77,4 +79,65 @@ export function isPrismaAtomic(value: ts.Expression): boolean {
     ts.isObjectLiteralExpression(node) &&
     node.properties.some((p) => ["increment", "decrement", "multiply", "divide"].includes(propertyName(p) ?? ""))
   );
+}
+
+/** A model's names in the database: its table, and the column of each field. */
+export interface PrismaModelNames {
+  table: string;
+  column(field: string): string;
+}
+
+const schemaTexts = new Map<string, { modified: number; text: string } | null>();
+
+/**
+ * The database names of the model a client property names (`account` → model `Account`, in any case), from the Prisma schema
+ * nearest the file: `prisma/schema.prisma`, `schema.prisma` or the files of `prisma/schema/`, in the file's folder or
+ * one above it. `@@map("accounts")` names the table and `@map("account_id")` a column; without them Prisma uses the
+ * model's and the field's names. Undefined when no schema is found or it has no such model (a schema elsewhere, as in
+ * a monorepo's database package, or one `package.json` points to, is not looked for).
+ */
+export function prismaModelNames(property: string, fileName: string): PrismaModelNames | undefined {
+  const text = nearestSchema(path.dirname(fileName));
+  if (!text) return undefined;
+  for (const match of text.matchAll(/^\s*model\s+(\w+)\s*\{([^}]*)\}/gm)) {
+    const [, model, body] = match as unknown as [string, string, string];
+    if (model.toLowerCase() !== property.toLowerCase()) continue;
+    const table = /^\s*@@map\(\s*(?:name:\s*)?"([^"]+)"/m.exec(body)?.[1] ?? model;
+    const columns = new Map<string, string>();
+    for (const field of body.matchAll(/^\s*(\w+)\s[^\n]*?@map\(\s*(?:name:\s*)?"([^"]+)"/gm)) columns.set(field[1]!, field[2]!);
+    return { table, column: (name) => columns.get(name) ?? name };
+  }
+  return undefined;
+}
+
+const schemaFiles = new Map<string, readonly string[]>();
+
+/** The text of the schema nearest `folder` (its files found once per folder; their text re-read when changed). */
+function nearestSchema(folder: string): string | undefined {
+  let files = schemaFiles.get(folder);
+  if (!files) schemaFiles.set(folder, (files = schemaFilesFrom(folder)));
+  const texts = files.map(schemaText).filter((t) => t !== undefined);
+  return texts.length > 0 ? texts.join("\n") : undefined;
+}
+
+function schemaFilesFrom(folder: string): readonly string[] {
+  for (let dir = folder; ; dir = path.dirname(dir)) {
+    for (const candidate of [path.join(dir, "prisma", "schema.prisma"), path.join(dir, "schema.prisma")])
+      if (ts.sys.fileExists(candidate)) return [candidate];
+    const split = path.join(dir, "prisma", "schema");
+    const files = ts.sys.directoryExists(split) ? ts.sys.readDirectory(split, [".prisma"]) : [];
+    if (files.length > 0) return files;
+    if (path.dirname(dir) === dir) return [];
+  }
+}
+
+/** A schema file's text, re-read when it changes (the language server outlives edits of it). */
+function schemaText(file: string): string | undefined {
+  const modified = ts.sys.getModifiedTime?.(file)?.getTime();
+  if (modified === undefined) return undefined;
+  const cached = schemaTexts.get(file);
+  if (cached && cached.modified === modified) return cached.text;
+  const text = ts.sys.readFile(file);
+  schemaTexts.set(file, text === undefined ? null : { modified, text });
+  return text;
 }

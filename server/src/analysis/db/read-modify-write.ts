@@ -5,12 +5,14 @@ import { ts } from "../../engine/ts";
 import {
   CALL_KINDS,
   NodeFacts,
+  calleeName,
   enclosingFunction,
   expressionKey,
   isFunctionLike,
   isLiteral,
   isNullish,
   nodesOfKinds,
+  receiverOf,
   skipAwait,
   skipParens,
   stringValue,
@@ -22,7 +24,9 @@ import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, typ
 import { propertyName } from "./shapes";
 import { escapeRegExp } from "../sql";
 import { calleeResolver, type CalleeResolver } from "../summaries";
-import { MAX_WRAPPER_DEPTH, accessAtCall, wrappedWriteAt } from "./row-summaries";
+import { MAX_WRAPPER_DEPTH, accessAtCall, mayReachDatabase, wrappedWriteAt } from "./row-summaries";
+import { implicitFlushOf } from "./mikro-orm";
+import { objectAssignments } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 
 /** What a local name holds: the read's result / a row of it ("row"), or a value computed from its columns ("value"). */
@@ -96,6 +100,7 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
   if (!fn.body) return [];
   const values = new Map<string, ReadValue>();
   const out: ReadModifyWrite[] = [];
+  let lastWrite = -1;
   // Declarations, assignments and statements in the order they run (nested functions run at another time).
   for (const node of nodesOfKinds(fn.body, FLOW_KINDS, { skipFunctions: true })) {
     if (ts.isVariableDeclaration(node)) {
@@ -106,9 +111,21 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
       bindIncrement(node, values);
     } else {
       const access = dbAccessOf(node) ?? (ts.isCallExpression(node) && values.size > 0 ? wrappedWriteAt(node, resolve) : undefined);
-      if (access?.kind === "write") out.push(...flowsInto(access, values));
-      else if (!access && ts.isCallExpression(node)) bindCollectionChange(node, values);
+      if (access?.kind === "write") {
+        out.push(...flowsInto(access, values));
+        lastWrite = access.node.getEnd();
+      } else if (!access && ts.isCallExpression(node)) {
+        bindCollectionChange(node, values);
+        bindEntityAssign(node, values);
+      }
     }
+  }
+  // The flush at the end of an `em.transactional` callback / `@Transactional()` method writes the entities changed
+  // since the last write the code runs itself (those before it were written, and reported, there).
+  const flush = values.size > 0 ? implicitFlushOf(fn) : undefined;
+  if (flush) {
+    const unwritten = new Map([...values].filter(([, origin]) => (mutatedEntities.get(origin)?.node.getStart() ?? -1) > lastWrite));
+    out.push(...flowsInto(flush, unwritten));
   }
   return out;
 }
@@ -153,7 +170,7 @@ const returnCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, ReadVal
 
 /** A call of a project function that returns (a value derived from) a read: the read, restated at the call. */
 function helperRead(call: ts.CallExpression, resolve: CalleeResolver, depth: number): ReadValue | undefined {
-  const fn = resolve(call);
+  const fn = mayReachDatabase(call, resolve, "read") ? resolve(call) : undefined;
   if (!fn?.body) return undefined;
   let returnCache = returnCaches.get(resolve);
   if (!returnCache) returnCaches.set(resolve, (returnCache = new NodeFacts()));
@@ -287,6 +304,24 @@ function bindCollectionChange(call: ts.CallExpression, values: ReadonlyMap<strin
   if (entity?.level === "row") mutatedEntities.set(entity, { column: collection.name.text, node: call, collection: true });
 }
 
+/**
+ * `Object.assign(wallet, { balance: wallet.balance - n })`, MikroORM `em.assign(wallet, {…})` / `wrap(wallet).assign({…})`:
+ * each property of the object literal is set on the loaded entity, like `wallet.balance = …`.
+ */
+function bindEntityAssign(call: ts.CallExpression, values: ReadonlyMap<string, ReadValue>): void {
+  if (calleeName(call) !== "assign") return;
+  const receiver = receiverOf(call);
+  const wrapped = receiver && skipParens(receiver);
+  // `wrap(entity).assign(data)` names the entity in `wrap`; the other forms pass it first.
+  const [target, data] =
+    wrapped && ts.isCallExpression(wrapped) && calleeName(wrapped) === "wrap" ? [wrapped.arguments[0], call.arguments[0]] : call.arguments;
+  const entity = target && ts.isIdentifier(skipParens(target)) ? values.get(skipParens(target).getText()) : undefined;
+  if (entity?.level !== "row" || !data || !ts.isObjectLiteralExpression(skipParens(data))) return;
+  for (const assignment of objectAssignments(data, () => false))
+    if (assignment.column !== "..." && assignment.value && valueOf(assignment.value, values))
+      mutatedEntities.set(entity, { column: assignment.column, node: call });
+}
+
 /** Entities whose fields were set from read values, or whose collections changed (for `repo.save(entity)` / `entity.save()`). */
 const mutatedEntities = new WeakMap<
   ReadValue,
@@ -404,7 +439,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       if (assignment.relation) continue;
       for (const value of assignmentValues(write, assignment)) {
         const origin = valueOf(value, values, true);
-        if (origin?.read !== read || flow.data) continue;
+        if (origin?.read !== read || flow.data || keepsStoredValue(write, assignment, value, values)) continue;
         // An update loses a value only where it writes back a column it computed from (`balance = row.balance - n`,
         // `settings = { ...row.settings, x }`); a value derived from a column it leaves alone (a path built from
         // `collectionId`) is stale at worst, and nothing written is lost. A new row copies from anything.
@@ -426,7 +461,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
           assignment: { column: mutation.column, atomic: false },
           value: write.entity ?? write.node,
           ...(ts.isBinaryExpression(mutation.node) ? { mutation: mutation.node } : {}),
-          ...(ts.isCallExpression(mutation.node) ? { collectionChange: mutation.node } : {}),
+          ...(mutation.collection && ts.isCallExpression(mutation.node) ? { collectionChange: mutation.node } : {}),
         };
     }
     for (const condition of write.conditions) {
@@ -446,6 +481,31 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
   }
   return out;
+}
+
+/**
+ * The write's only column gets the caller's value or, without one, the value it read (`bio: dto.bio ?? profile.bio`):
+ * a call that passes the value writes it whatever the row holds, and one that does not asks for no change. Only a
+ * call that changes nothing can undo another's change; with a second column written (a PATCH of two fields), a call
+ * changing one writes back the other as read, and that is reported.
+ */
+function keepsStoredValue(
+  write: DbAccess,
+  assignment: AccessAssignment,
+  value: ts.Expression,
+  values: ReadonlyMap<string, ReadValue>,
+): boolean {
+  const node = skipParens(value);
+  if (write.assignments.length !== 1 || !ts.isBinaryExpression(node) || node.operatorToken.kind !== ts.SyntaxKind.QuestionQuestionToken)
+    return false;
+  // `profile.bio` itself (a row's field), not a value computed from it.
+  const stored = skipParens(node.right);
+  return (
+    !valueOf(node.left, values) &&
+    ts.isPropertyAccessExpression(stored) &&
+    sameColumn(stored.name.text, assignment.column) &&
+    rowBase(stored, values) !== undefined
+  );
 }
 
 /** The assignment writes the column the value was read from (through a SQL alias: `SELECT balance AS b`, `max(n) AS last`). */

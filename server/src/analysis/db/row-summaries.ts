@@ -8,10 +8,13 @@
 import { ts } from "../../engine/ts";
 import {
   CALL_KINDS,
+  FUNCTION_KINDS,
   NodeFacts,
   boundNames,
+  calleeName,
   enclosingFunction,
   functionName,
+  importsOf,
   isLiteral,
   nodesOfKinds,
   propertyValue,
@@ -19,12 +22,85 @@ import {
   skipParens,
   type FunctionLike,
 } from "../ast";
-import { parameterOf, type CalleeResolver } from "../summaries";
+import { parameterOf, programOf, type CalleeResolver } from "../summaries";
 import { runsIn, transactionScopeOf } from "../transactions";
 import { dbAccessOf, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { isPrismaAtomic } from "./prisma";
 import { objectAssignments, whereObjectConditions } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
+
+const databaseNames = new WeakMap<ts.Program, Record<"read" | "write", ReadonlySet<string>>>();
+
+/**
+ * Whether the function `call` invokes may return a row it reads (`kind` "read") or run a write ("write"): some project
+ * function of its name runs such a database access in its body (nested functions aside) or calls a function of such a
+ * name. Calls of other names are not resolved: resolving asks the checker for the receiver's type, the costliest step
+ * of these summaries.
+ */
+export function mayReachDatabase(call: ts.CallExpression, resolve: CalleeResolver, kind: "read" | "write"): boolean {
+  const program = programOf(resolve);
+  const callee = skipParens(call.expression);
+  // `import { a as b }`: the declared name; a default import's is unknown.
+  const imported = ts.isIdentifier(callee) ? importsOf(call.getSourceFile()).get(callee.text)?.imported : undefined;
+  const name = imported ?? calleeName(call);
+  if (!program || name === undefined || name === "default" || name === "*") return true;
+  let names = databaseNames.get(program);
+  if (!names) databaseNames.set(program, (names = databaseFunctionNames(program)));
+  return names[kind].has(name);
+}
+
+function databaseFunctionNames(program: ts.Program): Record<"read" | "write", ReadonlySet<string>> {
+  const reaching = { read: new Set<string>(), write: new Set<string>() };
+  // The names each function calls where a write may run (any call) / where a row it returns may come from (a call
+  // whose result is declared or returned, as helperRead follows it). A function that reads runs no wrapped write.
+  const callees = { read: new Map<string, Set<string>>(), write: new Map<string, Set<string>>() };
+  for (const sourceFile of program.getSourceFiles()) {
+    if (sourceFile.isDeclarationFile || sourceFile.fileName.includes("/node_modules/")) continue;
+    for (const fn of nodesOfKinds<FunctionLike>(sourceFile, FUNCTION_KINDS)) {
+      if (!fn.body) continue;
+      const name = functionName(fn).split(".").pop()!;
+      const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS, { skipFunctions: true });
+      if (ts.isCallExpression(fn.body) || ts.isTaggedTemplateExpression(fn.body)) calls.unshift(fn.body);
+      // A write wrapper runs one write and no read (wrappedWriteAt): a function that does more is no way of writing.
+      const accesses = calls.map((c) => dbAccessOf(c));
+      const reads = accesses.some((a) => a?.kind === "read");
+      const writes = accesses.filter((a) => a?.kind === "write").length;
+      if (reads) reaching.read.add(name);
+      else if (writes === 1) reaching.write.add(name);
+      for (const [i, c] of calls.entries()) {
+        if (!accesses[i] && ts.isCallExpression(c)) {
+          const callee = calleeName(c) ?? "";
+          for (const kind of ["read", "write"] as const) {
+            if (kind === "read" ? !resultIsKept(c) : reads || writes > 0) continue;
+            let names = callees[kind].get(name);
+            if (!names) callees[kind].set(name, (names = new Set()));
+            names.add(callee);
+          }
+        }
+      }
+    }
+  }
+  // Through wrappers: a function calling one of a reaching name reaches too.
+  for (const kind of ["read", "write"] as const)
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const [name, names] of callees[kind])
+        if (!reaching[kind].has(name) && [...names].some((n) => reaching[kind].has(n))) {
+          reaching[kind].add(name);
+          changed = true;
+        }
+    }
+  return reaching;
+}
+
+/** `const x = await f()`, `return f()`, `() => f()` (through `await`, parentheses and `c ? f() : g()`). */
+function resultIsKept(call: ts.CallExpression): boolean {
+  let node: ts.Node = call;
+  while (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isConditionalExpression(node.parent))
+    node = node.parent;
+  const parent = node.parent;
+  return ts.isVariableDeclaration(parent) || ts.isReturnStatement(parent) || ts.isArrowFunction(parent);
+}
 
 /** How deep a chain of wrappers is followed. */
 export const MAX_WRAPPER_DEPTH = 3;
@@ -145,7 +221,7 @@ const writeSummaries = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, DbAcc
  * does more is a service step of its own, not a way of writing.
  */
 export function wrappedWriteAt(call: ts.CallExpression, resolve: CalleeResolver, depth = 0): DbAccess | undefined {
-  if (call.arguments.length === 0 || depth >= MAX_WRAPPER_DEPTH) return undefined;
+  if (call.arguments.length === 0 || depth >= MAX_WRAPPER_DEPTH || !mayReachDatabase(call, resolve, "write")) return undefined;
   const callee = resolve(call);
   if (!callee?.body) return undefined;
   let summaries = writeSummaries.get(resolve);

@@ -6,7 +6,7 @@
 // that names no row by its key (`repo.save(entity)`, a flush) says nothing about which row it waits for.
 import { ts } from "../../engine/ts";
 import { expressionKey, skipParens } from "../ast";
-import { dbAccessOf, isPrimaryKey } from "../db";
+import { dbAccessOf, isPrimaryKey, prismaModelNames } from "../db";
 import type { LockClass, LockIdentity } from "./lock-class";
 
 /** The row (or rows) `node` locks, and the handle (`tx`, `trx`, `t`) whose transaction holds them. */
@@ -24,7 +24,12 @@ export function ormRowLockOf(
   const equality = access.conditions.find(
     (c) => c.operator === "=" && c.value && isPrimaryKey(c.column) && !ts.isArrayLiteralExpression(skipParens(c.value)),
   );
-  const lockClass: LockClass = { id: `rows:${access.table}`, label: `${access.table} rows`, kind: "row-lock" };
+  // A Prisma model's rows are its table's, as raw SQL names it (`@@map("accounts")`), where the schema says.
+  const table =
+    access.library === "prisma" && access.handle
+      ? (prismaModelNames(access.table, node.getSourceFile().fileName)?.table.toLowerCase() ?? access.table)
+      : access.table;
+  const lockClass: LockClass = { id: `rows:${table}`, label: `${table} rows`, kind: "row-lock" };
   const client = expressionKey(through);
   if (equality?.value)
     return { identity: { lockClass, key: equality.value, keyDomain: equality.column.toLowerCase(), declarationFiles: [] }, client };
