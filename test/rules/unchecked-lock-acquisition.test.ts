@@ -178,8 +178,58 @@ export async function storeReceipt(body: string): Promise<string> {
   }
 }`,
     },
+    {
+      name: "reads through Promise.all of a project helper that only reads, between the SET NX and its check",
+      code: `${ioredis}async function loadQuota(key: string): Promise<Record<string, number>> {
+  const raw = await redis.hgetall(key);
+  return Object.fromEntries(Object.entries(raw).map(([field, value]) => [field, Number(value)]));
+}
+export async function moveQuota(accountId: string) {
+  const claimed = await redis.set(\`quota-move:\${accountId}\`, "1", "EX", 300, "NX");
+  const [current, legacy] = await Promise.all([loadQuota(\`quota:\${accountId}\`), loadQuota(\`legacy:\${accountId}\`)]);
+  if (!claimed) return { ...legacy, ...current };
+  try {
+    await redis.hset(\`quota:\${accountId}\`, legacy);
+  } finally {
+    await redis.del(\`quota-move:\${accountId}\`);
+  }
+}`,
+    },
   ],
   invalid: [
+    {
+      name: "the same shape when one helper in the Promise.all writes: it runs before the check",
+      code: `${ioredis}async function loadQuota(key: string): Promise<Record<string, number>> {
+  const raw = await redis.hgetall(key);
+  return Object.fromEntries(Object.entries(raw).map(([field, value]) => [field, Number(value)]));
+}
+async function resetQuota(key: string): Promise<void> {
+  await redis.set(key, "0");
+}
+export async function moveQuota(accountId: string) {
+  const claimed = await redis.set(\`quota-move:\${accountId}\`, "1", "EX", 300, "NX");
+  const [current] = await Promise.all([loadQuota(\`quota:\${accountId}\`), resetQuota(\`legacy:\${accountId}\`)]);
+  if (!claimed) return current;
+  try {
+    await redis.hset(\`quota:\${accountId}\`, current);
+  } finally {
+    await redis.del(\`quota-move:\${accountId}\`);
+  }
+}`,
+      errors: [
+        {
+          line: 11,
+          column: 25,
+          messageId: "runsBeforeCheck",
+          data: {
+            lock: "Redis lock `quota-move:${accountId}`",
+            call: 'redis.set(`quota-move:${accountId}`, "1", "EX", 300, "NX")',
+            failure: 'null instead of "OK"',
+            line: 12,
+          },
+        },
+      ],
+    },
     {
       name: "a method returning holding its try-lock (released only when its own setup fails), result discarded",
       code: `${ioredis}export class ReportQueue {

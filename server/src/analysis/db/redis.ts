@@ -62,7 +62,7 @@ export function redisAccess(call: ts.CallExpression, name: string): DbAccess | u
 }
 
 /** `redis`, `this.redis`, `client` created by ioredis / node-redis: by name or import. */
-function isRedisClient(receiver: ts.Expression): boolean {
+export function isRedisClient(receiver: ts.Expression): boolean {
   const text = skipParens(receiver).getText();
   if (/redis/i.test(text)) return true;
   const modules = [...importsOf(receiver.getSourceFile()).values()].map((i) => i.module);
