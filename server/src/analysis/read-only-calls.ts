@@ -78,10 +78,8 @@ function bodyReadsOnly(fn: FunctionLike, resolve: CalleeResolver, depth: number)
     const awaited =
       ts.isAwaitExpression(call.parent) ||
       (isAsync(enclosingFunction(call) ?? fn) && (ts.isReturnStatement(call.parent) || isFunctionLike(call.parent)) && !isBuiltIn(call));
-    ts.isAwaitExpression(call.parent) ||
-      (isAsync(enclosingFunction(call) ?? fn) && (ts.isReturnStatement(call.parent) || isFunctionLike(call.parent)));
     const callee = resolve(call);
-    if (callee ? !bodyReadsOnly(callee, resolve, depth + 1) || depth >= MAX_DEPTH : awaited && !COMBINATORS.has(calleeName(call) ?? ""))
+    if (callee ? depth >= MAX_DEPTH || !bodyReadsOnly(callee, resolve, depth + 1) : awaited && !COMBINATORS.has(calleeName(call) ?? ""))
       return false;
   }
   return true;
