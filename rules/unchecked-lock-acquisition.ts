@@ -5,8 +5,8 @@ import {
   allLockAcquisitionsIn,
   alwaysExits,
   boundNames,
+  calleeResolver,
   code,
-  dbAccessOf,
   defineRule,
   freshName,
   indentationAt,
@@ -14,12 +14,14 @@ import {
   lineOf,
   mentions,
   outerExpression,
+  readsOnly,
   skipParens,
   spanOf,
   statementsAfter,
   ts,
   sentenceStart,
   walk,
+  type CalleeResolver,
   type Fix,
   type Fixer,
   type LockAcquisition,
@@ -44,6 +46,7 @@ export const uncheckedLockAcquisition = defineRule({
     },
   },
   checkFile(context) {
+    const resolve = calleeResolver(context.program, () => context.checker);
     for (const acquisition of allLockAcquisitionsIn(
       context.sourceFile,
       context.program,
@@ -51,7 +54,7 @@ export const uncheckedLockAcquisition = defineRule({
       context.settings.declaredLocks,
     )) {
       if (acquisition.style !== "try") continue;
-      const { verdict, names, statement } = verdictOf(acquisition);
+      const { verdict, names, statement } = verdictOf(acquisition, resolve);
       if (verdict.kind !== "unchecked") continue;
       const call = acquisition.call;
       const data = { lock: sentenceStart(acquisition.label), call: code(shortText(call)), failure: failureValue(acquisition) };
@@ -106,14 +109,17 @@ type Unchecked =
 type Verdict = { kind: "checked" } | Unchecked | { kind: "unknown" };
 
 /**
- * Statements that cannot start the critical section: local computation and reads (`await redis.get(…)`, a SELECT),
- * with no write to shared state.
+ * Statements that cannot start the critical section: local computation and reads (`await redis.get(…)`, a SELECT,
+ * `Promise.all` of reads, a project function that only reads), with no write to shared state.
  */
-function isHarmless(statement: ts.Statement): boolean {
+function isHarmless(statement: ts.Statement, resolve: CalleeResolver): boolean {
   let harmful = false;
   walk(statement, (node) => {
     if (harmful || isFunctionLike(node)) return false;
-    if (ts.isAwaitExpression(node) && !isRead(node.expression)) harmful = true;
+    if (ts.isAwaitExpression(node)) {
+      if (!readsOnly(node.expression, resolve)) harmful = true;
+      return false;
+    }
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && !ts.isIdentifier(skipParens(node.left)))
       harmful = true;
     return !harmful;
@@ -122,17 +128,12 @@ function isHarmless(statement: ts.Statement): boolean {
   return !harmful;
 }
 
-function isRead(expr: ts.Expression): boolean {
-  const node = skipParens(expr);
-  return (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) && dbAccessOf(node)?.kind === "read";
-}
-
 /** Follows the names bound to the result through the statements after the acquisition. */
-function verdictForNames(names: Set<string>, after: readonly ts.Statement[]): Verdict {
+function verdictForNames(names: Set<string>, after: readonly ts.Statement[], resolve: CalleeResolver): Verdict {
   for (let i = 0; i < after.length; i++) {
     const statement = after[i]!;
     if (!mentions(statement, names)) {
-      if (isHarmless(statement)) continue;
+      if (isHarmless(statement, resolve)) continue;
       return { kind: "unchecked", why: "runsBeforeCheck", line: lineOf(statement), related: statement };
     }
     if (ts.isVariableStatement(statement)) {
@@ -145,7 +146,7 @@ function verdictForNames(names: Set<string>, after: readonly ts.Statement[]): Ve
     }
     if (ts.isIfStatement(statement) && mentions(statement.expression, names)) {
       if (alwaysExits(statement.thenStatement) || alwaysExits(statement.elseStatement)) return { kind: "checked" };
-      const rest = after.slice(i + 1).filter((s) => !isHarmless(s));
+      const rest = after.slice(i + 1).filter((s) => !isHarmless(s, resolve));
       if (rest.length === 0) return { kind: "checked" };
       return { kind: "unchecked", why: "runsOnBothBranches", testLine: lineOf(statement), line: lineOf(rest[0]!), related: rest[0]! };
     }
@@ -155,7 +156,7 @@ function verdictForNames(names: Set<string>, after: readonly ts.Statement[]): Ve
   return { kind: "unchecked", why: "resultNeverTested" };
 }
 
-function verdictOf(acquisition: LockAcquisition): { verdict: Verdict; names: string[]; statement?: ts.Statement } {
+function verdictOf(acquisition: LockAcquisition, resolve: CalleeResolver): { verdict: Verdict; names: string[]; statement?: ts.Statement } {
   let node: ts.Node = outerExpression(acquisition.call as ts.Expression);
   // Climb through boolean/comparison wrappers: `!(await tryLock())`, `(await set(...)) === "OK"`.
   while (
@@ -182,7 +183,7 @@ function verdictOf(acquisition: LockAcquisition): { verdict: Verdict; names: str
     const statement = parent.parent.parent;
     if (!ts.isVariableStatement(statement)) return { verdict: { kind: "unknown" }, names: [] };
     const names = new Set(boundNames(parent.name).map((n) => n.text));
-    return { verdict: verdictForNames(names, statementsAfter(statement)), names: [...names], statement };
+    return { verdict: verdictForNames(names, statementsAfter(statement), resolve), names: [...names], statement };
   }
   if (
     ts.isBinaryExpression(parent) &&
@@ -198,7 +199,7 @@ function verdictOf(acquisition: LockAcquisition): { verdict: Verdict; names: str
       ts.isBlock(block) && ts.isTryStatement(block.parent) && block.parent.tryBlock === block
         ? [...statementsAfter(statement), ...statementsAfter(block.parent)]
         : statementsAfter(statement);
-    return { verdict: verdictForNames(names, after), names: [...names], statement };
+    return { verdict: verdictForNames(names, after, resolve), names: [...names], statement };
   }
   return { verdict: { kind: "unknown" }, names: [] };
 }

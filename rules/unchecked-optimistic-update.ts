@@ -12,6 +12,7 @@ import {
   code,
   dbAccessOf,
   defineRule,
+  isLiteral,
   isVersionColumn,
   lineOf,
   mentions,
@@ -19,6 +20,7 @@ import {
   outerExpression,
   calleeResolver,
   readModifyWritesIn,
+  skipParens,
   spanOf,
   ts,
   type AccessCondition,
@@ -42,6 +44,7 @@ export const uncheckedOptimisticUpdate = defineRule({
   },
   checkFile(context) {
     const seen = new Set<DbAccess>();
+    const claims = checkedClaimsIn(context.sourceFile);
     const resolve = calleeResolver(context.program, () => context.checker);
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
       const readGuards = new Map<DbAccess, { guards: AccessCondition[]; read?: DbAccess }>();
@@ -56,7 +59,7 @@ export const uncheckedOptimisticUpdate = defineRule({
         if (write.library === "prisma" && calleeName(write.node as ts.CallExpression) !== "updateMany") continue;
         const fromRead = readGuards.get(write);
         const guard = guardsOf(write, fromRead?.guards ?? [])[0];
-        if (!guard || resultIsUsed(write)) continue;
+        if (!guard || resultIsUsed(write) || releasesClaim(write, claims)) continue;
         seen.add(write);
         const read = fromRead?.read;
         const { fixer } = context;
@@ -111,6 +114,45 @@ function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[]): Acce
   );
   const pinned = write.conditions.some((c) => isEquality(c) && !guards.includes(c));
   return pinned ? guards : [];
+}
+
+/**
+ * The states checked claims move rows into, per table and column (`"snoozedthread.status"` → `Status.RUNNING`): writes
+ * of the file that set a column to a constant and whose result the code looks at (`count === 1`).
+ */
+function checkedClaimsIn(sourceFile: ts.SourceFile): Map<string, Set<string>> {
+  const claims = new Map<string, Set<string>>();
+  for (const call of nodesOfKinds(sourceFile, CALL_KINDS)) {
+    const write = dbAccessOf(call);
+    if (!write || write.kind !== "write" || !resultIsUsed(write)) continue;
+    for (const assignment of write.assignments) {
+      const value = constantText(assignment.value);
+      const key = `${write.table}.${assignment.column}`;
+      if (value) claims.set(key, (claims.get(key) ?? new Set()).add(value));
+    }
+  }
+  return claims;
+}
+
+/**
+ * A release of a checked claim: the write moves a row out of the state a claim of the file moves rows into (its WHERE
+ * pins the column to that constant, its data sets another). When it changes nothing, the claim has already passed on
+ * to someone else (or been released), which is exactly when it must not be released: the count has nothing to say.
+ */
+function releasesClaim(write: DbAccess, claims: ReadonlyMap<string, ReadonlySet<string>>): boolean {
+  return write.conditions.some((condition) => {
+    const held = isEquality(condition) ? constantText(condition.value) : undefined;
+    const next = constantText(write.assignments.find((a) => a.column === condition.column)?.value);
+    return !!held && !!next && next !== held && !!claims.get(`${write.table}.${condition.column}`)?.has(held);
+  });
+}
+
+/** The text of a constant value: a literal or an enum-like member (`Status.RUNNING`). */
+function constantText(value: ts.Expression | undefined): string | undefined {
+  if (!value) return undefined;
+  if (isLiteral(value)) return value.getText();
+  const node = skipParens(value);
+  return ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) ? node.getText() : undefined;
 }
 
 function isEquality(condition: AccessCondition): boolean {

@@ -4,8 +4,10 @@ import {
   acquisitionPaths,
   enclosingFunction,
   nodesOfKinds,
+  readsOnly,
   skipParens,
   ts,
+  type CalleeResolver,
   type FunctionLike,
   type LockAcquisition,
 } from "../../server/src/rule-kit";
@@ -21,7 +23,7 @@ export interface EarlyRelease {
 }
 
 /**
- * `return work()` (not awaited) inside a `try` or `catch` whose `finally` releases the lock, where the lock may be held:
+ * `return work()` (not awaited, not a read) inside a `try` or `catch` whose `finally` releases the lock, where the lock may be held:
  * the `finally` runs when the promise is handed back, not when it settles.
  */
 export function releasedBeforeSettling(
@@ -29,6 +31,7 @@ export function releasedBeforeSettling(
   fn: FunctionLike,
   releases: readonly ReleaseCall[],
   checker: ts.TypeChecker,
+  resolve: CalleeResolver,
 ): EarlyRelease[] {
   const found: EarlyRelease[] = [];
   const seen = new Set<ts.ReturnStatement>();
@@ -40,6 +43,8 @@ export function releasedBeforeSettling(
       for (const ret of nodesOfKinds<ts.ReturnStatement>(block, [ts.SyntaxKind.ReturnStatement])) {
         const returned = ret.expression && skipParens(ret.expression);
         if (!returned || seen.has(ret) || enclosingFunction(ret) !== fn || ts.isAwaitExpression(returned)) continue;
+        // A read handed back (`return loadTotals(id)`) needs no lock: what the lock guarded was awaited before it.
+        if (readsOnly(returned, resolve)) continue;
         const promise = promiseKind(returned, checker);
         if (!promise || !acquisitionPaths(acquisition).heldAt(ret)) continue;
         seen.add(ret);
@@ -73,8 +78,4 @@ function promiseKind(value: ts.Expression, checker: ts.TypeChecker): "promise" |
     return !!then && checker.getTypeOfSymbolAtLocation(then, value).getCallSignatures().length > 0;
   };
   return (type.isUnion() ? type.types.some(thenable) : thenable(type)) ? "promise" : undefined;
-}
-
-export function isAsync(fn: ts.Node): boolean {
-  return ts.canHaveModifiers(fn) && !!ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
 }

@@ -9,11 +9,13 @@ import {
   allLockAcquisitionsIn,
   acquisitionPaths,
   boundNames,
+  calleeResolver,
   code,
   defineRule,
   enclosingFunction,
   canonicalKey,
   isDisposedByUsing,
+  isAsync,
   isInside,
   isReleaseOf,
   lineOf,
@@ -28,7 +30,7 @@ import {
   type Leak,
   type LockAcquisition,
 } from "../../server/src/rule-kit";
-import { isAsync, releasedBeforeSettling, type ReleaseCall } from "./early-release";
+import { releasedBeforeSettling, type ReleaseCall } from "./early-release";
 import { collectedInLoop, racedAgainst, takenTogether } from "./lost-handles";
 import { wrapInFinally } from "./wrap-in-finally";
 
@@ -57,6 +59,7 @@ export const lockReleaseNotGuaranteed = defineRule({
     },
   },
   checkFile(context) {
+    const resolve = calleeResolver(context.program, () => context.checker);
     for (const chain of promiseChainsIn(context.sourceFile))
       if (!chain.recovers)
         context.report({
@@ -135,7 +138,7 @@ export const lockReleaseNotGuaranteed = defineRule({
         });
         continue;
       }
-      for (const early of releasedBeforeSettling(acquisition, fn, analysis.releases, context.checker))
+      for (const early of releasedBeforeSettling(acquisition, fn, analysis.releases, context.checker, resolve))
         context.report({
           messageId: early.certain ? "releasedBeforeSettled" : "releasedBeforeSettledIfPromise",
           data: { lock: data.lock, line: lineOf(early.release), work: code(shortText(early.returned)) },

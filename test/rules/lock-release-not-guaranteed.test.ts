@@ -480,8 +480,66 @@ export async function handleDelivery(providerId: string, deliveryId: string, pay
   return "applied";
 }`,
     },
+    {
+      // What the lock guards was awaited inside the try; the returned promise only reads, which needs no lock.
+      name: "a read handed back from try (a project helper that only reads), after the guarded writes were awaited",
+      code: `${mutex}import Redis from "ioredis";
+const redis = new Redis();
+async function loadCounters(key: string): Promise<Record<string, number>> {
+  const raw = await redis.hgetall(key);
+  return Object.fromEntries(Object.entries(raw).map(([field, value]) => [field, Number(value)]));
+}
+export async function foldCounters(tenantId: string, delta: Record<string, number>) {
+  const release = await mutex.acquire();
+  try {
+    await redis.hset(\`counters:\${tenantId}\`, delta);
+    return loadCounters(\`counters:\${tenantId}\`);
+  } finally {
+    release();
+  }
+}`,
+    },
   ],
   invalid: [
+    {
+      name: "the same shape when the returned helper writes: released before the write settles",
+      code: `${mutex}import Redis from "ioredis";
+const redis = new Redis();
+async function storeCounters(key: string, delta: Record<string, number>): Promise<number> {
+  return redis.hset(key, delta);
+}
+export async function foldCounters(tenantId: string, delta: Record<string, number>) {
+  const release = await mutex.acquire();
+  try {
+    await redis.hgetall(\`counters:\${tenantId}\`);
+    return storeCounters(\`counters:\${tenantId}\`, delta);
+  } finally {
+    release();
+  }
+}`,
+      errors: [
+        {
+          line: 12,
+          column: 12,
+          messageId: "releasedBeforeSettled",
+          data: { lock: "`mutex`", line: 14, work: "storeCounters(`counters:${tenantId}`, delta)" },
+        },
+      ],
+      output: `${mutex}import Redis from "ioredis";
+const redis = new Redis();
+async function storeCounters(key: string, delta: Record<string, number>): Promise<number> {
+  return redis.hset(key, delta);
+}
+export async function foldCounters(tenantId: string, delta: Record<string, number>) {
+  const release = await mutex.acquire();
+  try {
+    await redis.hgetall(\`counters:\${tenantId}\`);
+    return await storeCounters(\`counters:\${tenantId}\`, delta);
+  } finally {
+    release();
+  }
+}`,
+    },
     {
       // Twin of the owner-checked release: a condition that says nothing about who holds the key can skip the release.
       name: "release in finally under a condition unrelated to the lock's owner",

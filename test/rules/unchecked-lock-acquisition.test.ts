@@ -153,8 +153,120 @@ export async function storeReceipt(body: string): Promise<string> {
   return id;
 }`,
     },
+    {
+      // A method that takes the lock and gives it back in its own finally (through the class's release method) is a
+      // self-contained critical section, not a helper returning holding the lock: its callers have nothing to check.
+      name: "a method that releases its own try-lock in a finally, called for effect",
+      code: `${ioredis}export class MetricsFlusher {
+  lockKey = "metrics:flush";
+  private async unlock(token: string): Promise<void> {
+    await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end", 1, this.lockKey, token);
+  }
+  async flush(): Promise<void> {
+    const token = Math.random().toString(36);
+    const ok = await redis.set(this.lockKey, token, "EX", 60, "NX");
+    if (ok !== "OK") return;
+    try {
+      await redis.ltrim("metrics", 500, -1);
+    } finally {
+      await this.unlock(token);
+    }
+  }
+  async record(line: string): Promise<void> {
+    const size = await redis.rpush("metrics", line);
+    if (size >= 500) await this.flush();
+  }
+}`,
+    },
+    {
+      name: "reads through Promise.all of a project helper that only reads, between the SET NX and its check",
+      code: `${ioredis}async function loadQuota(key: string): Promise<Record<string, number>> {
+  const raw = await redis.hgetall(key);
+  return Object.fromEntries(Object.entries(raw).map(([field, value]) => [field, Number(value)]));
+}
+export async function moveQuota(accountId: string) {
+  const claimed = await redis.set(\`quota-move:\${accountId}\`, "1", "EX", 300, "NX");
+  const [current, legacy] = await Promise.all([loadQuota(\`quota:\${accountId}\`), loadQuota(\`legacy:\${accountId}\`)]);
+  if (!claimed) return { ...legacy, ...current };
+  try {
+    await redis.hset(\`quota:\${accountId}\`, legacy);
+  } finally {
+    await redis.del(\`quota-move:\${accountId}\`);
+  }
+}`,
+    },
   ],
   invalid: [
+    {
+      name: "the same shape when one helper in the Promise.all writes: it runs before the check",
+      code: `${ioredis}async function loadQuota(key: string): Promise<Record<string, number>> {
+  const raw = await redis.hgetall(key);
+  return Object.fromEntries(Object.entries(raw).map(([field, value]) => [field, Number(value)]));
+}
+async function resetQuota(key: string): Promise<void> {
+  await redis.set(key, "0");
+}
+export async function moveQuota(accountId: string) {
+  const claimed = await redis.set(\`quota-move:\${accountId}\`, "1", "EX", 300, "NX");
+  const [current] = await Promise.all([loadQuota(\`quota:\${accountId}\`), resetQuota(\`legacy:\${accountId}\`)]);
+  if (!claimed) return current;
+  try {
+    await redis.hset(\`quota:\${accountId}\`, current);
+  } finally {
+    await redis.del(\`quota-move:\${accountId}\`);
+  }
+}`,
+      errors: [
+        {
+          line: 11,
+          column: 25,
+          messageId: "runsBeforeCheck",
+          data: {
+            lock: "Redis lock `quota-move:${accountId}`",
+            call: 'redis.set(`quota-move:${accountId}`, "1", "EX", 300, "NX")',
+            failure: 'null instead of "OK"',
+            line: 12,
+          },
+        },
+      ],
+    },
+    {
+      name: "a method returning holding its try-lock (released only when its own setup fails), result discarded",
+      code: `${ioredis}export class ReportQueue {
+  lockKey = "reports:lock";
+  async unlock(token: string): Promise<void> {
+    await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end", 1, this.lockKey, token);
+  }
+  async claim(token: string): Promise<boolean> {
+    const ok = await redis.set(this.lockKey, token, "EX", 60, "NX");
+    if (ok !== "OK") return false;
+    try {
+      await redis.incr("reports:claims");
+    } catch (error) {
+      await this.unlock(token);
+      throw error;
+    }
+    return true;
+  }
+  async enqueue(id: string): Promise<void> {
+    const token = Math.random().toString(36);
+    await this.claim(token);
+    try {
+      await redis.rpush("reports", id);
+    } finally {
+      await this.unlock(token);
+    }
+  }
+}`,
+      errors: [
+        {
+          line: 21,
+          column: 11,
+          messageId: "resultDiscarded",
+          data: { lock: "Redis lock `this.lockKey` (taken by `this.claim`)", call: "`this.claim(token)`", failure: "a falsy value" },
+        },
+      ],
+    },
     {
       name: "the result assigned to a let, and the work runs before it is tested",
       code: `${ioredis}export async function run(id: string) {

@@ -93,8 +93,64 @@ export async function insertSlideAt(pool: Pool, deckId: string, slideId: string,
   await pool.query("UPDATE slides SET position = $1 WHERE id = $2", [at, slideId]);
 }`,
     },
+    {
+      // Releasing a lease: the WHERE pins the state the checked claim above moves rows into, and the lease's start.
+      // Zero rows means the lease already passed to another worker, which is exactly when it must not be released.
+      name: "Prisma: a lease handed back by a compare-and-set out of the state a checked claim moves rows into",
+      code: `import { PrismaClient, RenderState } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function claimRender(id: string): Promise<Date | null> {
+  const startedAt = new Date();
+  const claimed = await prisma.renderTask.updateMany({
+    where: { id, state: RenderState.WAITING },
+    data: { state: RenderState.RENDERING, updatedAt: startedAt },
+  });
+  return claimed.count === 1 ? startedAt : null;
+}
+export async function handBackRender(id: string, startedAt: Date): Promise<void> {
+  await prisma.renderTask.updateMany({
+    where: { id, state: RenderState.RENDERING, updatedAt: startedAt },
+    data: { state: RenderState.WAITING, retryAt: new Date(Date.now() + 30_000) },
+  });
+}`,
+    },
   ],
   invalid: [
+    {
+      name: "Prisma: the same hand-back when the claim's count is never looked at (no checked claim of that state)",
+      code: `import { PrismaClient, RenderState } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function claimRender(id: string, startedAt: Date): Promise<void> {
+  await prisma.renderTask.updateMany({ where: { id, state: RenderState.WAITING }, data: { state: RenderState.RENDERING, updatedAt: startedAt } });
+}
+export async function handBackRender(id: string, startedAt: Date): Promise<void> {
+  await prisma.renderTask.updateMany({
+    where: { id, state: RenderState.RENDERING, updatedAt: startedAt },
+    data: { state: RenderState.WAITING },
+  });
+}`,
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "unchecked",
+          data: { write: "`prisma.renderTask.updateMany(…)`", column: "`updatedAt`", count: "`count`" },
+        },
+      ],
+      output: `import { PrismaClient, RenderState } from "@prisma/client";
+import { ConflictError } from "@locksmith/runtime";
+const prisma = new PrismaClient();
+export async function claimRender(id: string, startedAt: Date): Promise<void> {
+  await prisma.renderTask.updateMany({ where: { id, state: RenderState.WAITING }, data: { state: RenderState.RENDERING, updatedAt: startedAt } });
+}
+export async function handBackRender(id: string, startedAt: Date): Promise<void> {
+  const updated = await prisma.renderTask.updateMany({
+    where: { id, state: RenderState.RENDERING, updatedAt: startedAt },
+    data: { state: RenderState.WAITING },
+  });
+  if (updated.count === 0) throw new ConflictError("rendertask changed concurrently");
+}`,
+    },
     {
       name: "pg: version read, compared, count ignored",
       code: `import type { Pool } from "pg";

@@ -60,6 +60,11 @@ export function skipParens(node: ts.Expression): ts.Expression {
 }
 
 /** Skips `await`, parentheses and casts: `await (x as any)` → x. */
+/** Whether a function is declared `async`. */
+export function isAsync(fn: ts.Node): boolean {
+  return ts.canHaveModifiers(fn) && !!ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
+}
+
 export function skipAwait(node: ts.Expression): ts.Expression {
   node = skipParens(node);
   while (ts.isAwaitExpression(node)) node = skipParens(node.expression);

@@ -711,7 +711,7 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     const atReturn = inner.style === "scoped" || enclosingFunction(inner.call) !== fn ? undefined : acquisitionPaths(inner).atReturn();
     if (!atReturn?.held) continue;
     const releasers = releasersOf(inner, fn);
-    if (releasers.size === 0) continue;
+    if (releasers.size === 0 || releasesInOwnFinally(inner, fn, releasers)) continue;
     const key = lockKeyOf(inner);
     const keyParam = key ? parameterIn(key, params, fn) : undefined;
     // A try-lock retried until it succeeds (`while ((await redis.set(…, "NX")) !== "OK") await sleep(…)`) waits.
@@ -720,6 +720,27 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     return { ...base(inner, (f) => releasers.has(f)), style, kind: "acquires", ...(keyParam !== undefined ? { keyParam } : {}) };
   }
   return undefined;
+}
+
+/**
+ * Whether `fn` calls a releaser of its lock in a `finally` after taking it (`finally { await this.unlock(token) }`):
+ * then it gives the lock back before returning, a self-contained critical section rather than an acquiring helper.
+ */
+function releasesInOwnFinally(inner: LockAcquisition, fn: FunctionLike, releasers: ReadonlySet<FunctionLike>): boolean {
+  const names = new Set([...releasers].map((r) => lastSegment(functionName(r))));
+  return nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression]).some((call) => {
+    if (enclosingFunction(call) !== fn || call.getStart() < inner.call.getEnd()) return false;
+    const callee = skipParens(call.expression);
+    const name = ts.isIdentifier(callee)
+      ? callee.text
+      : ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword
+        ? callee.name.text
+        : undefined;
+    if (!name || !names.has(name)) return false;
+    for (let node: ts.Node = call; node !== fn; node = node.parent)
+      if (ts.isBlock(node) && ts.isTryStatement(node.parent) && node.parent.finallyBlock === node) return true;
+    return false;
+  });
 }
 
 /** Whether `fn` returns what its try-acquisition `inner` says (`return rowCount === 1`, `return ok === "OK"`). */

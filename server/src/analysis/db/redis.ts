@@ -68,7 +68,7 @@ const REDIS_MODULE = /(^|\/)(ioredis|redis|@upstash\/redis|@vercel\/kv)$|redis|(
  * `redis`, `this.redis` by name; a client imported from a Redis module under any name (`import { kv } from
  * "@vercel/kv"`, `import { cache } from "@/lib/redis"`); `client` / `cache` / `kv` in a file importing a Redis module.
  */
-function isRedisClient(receiver: ts.Expression): boolean {
+export function isRedisClient(receiver: ts.Expression): boolean {
   const node = skipParens(receiver);
   const text = node.getText();
   if (/redis/i.test(text)) return true;
