@@ -137,6 +137,30 @@ export async function transfer(fromId: string, toId: string, amount: number) {
   ],
   invalid: [
     {
+      // A helper locks every row involved, sorted, on the transaction it is given: the updates after it wait for
+      // nobody (line 8). Its twin without the helper is reported (line 16).
+      name: "knex: a lock helper given the transaction locks both rows first; the same transfer without it",
+      code: `import knex, { Knex } from "knex";
+const db = knex({ client: "pg" });
+async function lockAccounts(trx: Knex.Transaction, ids: number[]) {
+  await trx("accounts").whereIn("id", [...ids].sort((a, b) => a - b)).orderBy("id").forUpdate();
+}
+export async function transfer(from: number, to: number, cents: number) {
+  await db.transaction(async (trx) => {
+    await lockAccounts(trx, [from, to]);
+    await trx("accounts").where({ id: from }).decrement("balance", cents);
+    await trx("accounts").where({ id: to }).increment("balance", cents);
+  });
+}
+export async function transferUnlocked(from: number, to: number, cents: number) {
+  await db.transaction(async (trx) => {
+    await trx("accounts").where({ id: from }).decrement("balance", cents);
+    await trx("accounts").where({ id: to }).increment("balance", cents);
+  });
+}`,
+      errors: [{ line: 16, column: 11, messageId: "rowsInArgumentOrder" }],
+    },
+    {
       name: "Prisma interactive transaction (NestJS): the from row, then the to row",
       root: DEFAULT_NAMES,
       code: prismaTransfer(PRISMA_UPDATES),

@@ -129,9 +129,24 @@ class Composer {
       classes.set(edge.to.id, edge.to);
       if (edge.from.id !== edge.to.id) edges.push(edge);
       else if (isReentry(edge)) reentries.push(edge);
-      else if (isArgumentOrder(edge)) argumentOrders.push(edge);
+      else if (isArgumentOrder(edge) && !this.coveredByHelperLock(edge)) argumentOrders.push(edge);
     }
     return { classes, edges, cycles: findCycles(edges), reentries, argumentOrders };
+  }
+
+  /**
+   * As coveredByEarlierLock, through a project function called before the first key: `await lockAccounts(trx, ids)`
+   * whose `whereIn("id", ids).forUpdate()` holds the whole class, in the order the database scans it, on the
+   * transaction the caller passes in.
+   */
+  private coveredByHelperLock(edge: LockOrderEdge): boolean {
+    const fn = edge.holder;
+    if (edge.via.length > 0) return false;
+    return fn.calls.some(
+      (call) =>
+        call.span.start < edge.outer.span.start &&
+        this.reachThrough(fn, call).some((r) => r.acquisition.lockClass.id === edge.from.id && !r.acquisition.key),
+    );
   }
 
   /** Every acquisition made while one of `fn`'s locks is held. */

@@ -36,6 +36,7 @@ import { parseSql } from "../sql";
 import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
 import { lockIdentityOf, type LockClass, type LockIdentity } from "./lock-class";
 import { ormRowLockOf } from "./orm-rows";
+import { transactionScopeOf } from "../transactions";
 import { placeholderValue } from "../db";
 
 export interface Region {
@@ -543,7 +544,9 @@ function heldRegion(
         ? { start, end: scope.region.end }
         : undefined;
     const began = collected.transactionStatements.some((s) => s.kind === "begin" && s.at < start && s.receiver === client);
-    if (!began) return undefined;
+    // Through a transaction the caller passes in (`lockAccounts(trx: Knex.Transaction, ids)`): held past this function,
+    // for as long as the caller's transaction (the caller's own summary sees it from the call on).
+    if (!began) return transactionScopeOf(node)?.form === "caller" ? { start, end: unitEnd } : undefined;
     const end = collected.transactionStatements.find((s) => s.kind === "end" && s.at > start && s.receiver === client);
     return { start, end: end ? end.at : unitEnd };
   }
