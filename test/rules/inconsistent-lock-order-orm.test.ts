@@ -93,6 +93,18 @@ const SWAPPED = (holder: string, lock: string, first = "fromId", second = "toId"
 
 runRuleTests(inconsistentLockOrder, {
   valid: [
+    {
+      // The twin of the reorder route below: the rows are updated in key order, whatever order the client sent.
+      name: "Next.js route: a batch transaction over the request's items sorted by id",
+      code: `import { NextResponse } from "next/server";
+import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function POST(req: Request) {
+  const { items } = (await req.json()) as { items: { id: string; position: number }[] };
+  await prisma.$transaction([...items].sort((a, b) => a.id.localeCompare(b.id)).map((item) => prisma.link.update({ where: { id: item.id }, data: { position: item.position } })));
+  return NextResponse.json({ ok: true });
+}`,
+    },
     { name: "Prisma: both rows locked first in id order (the suggestion applied)", code: prismaTransfer(PRISMA_LOCK + PRISMA_UPDATES) },
     {
       name: "Prisma: both rows locked first through the table and column the schema maps (the suggestion applied)",
@@ -136,6 +148,31 @@ export async function transfer(fromId: string, toId: string, amount: number) {
     },
   ],
   invalid: [
+    {
+      // Prisma runs a batch's statements in array order, in one transaction: the client's order is the lock order.
+      name: "Next.js route: a batch transaction updates the request's items in the order the client sent them",
+      code: `import { NextResponse } from "next/server";
+import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function POST(req: Request) {
+  const { items } = (await req.json()) as { items: { id: string; position: number }[] };
+  await prisma.$transaction(items.map((item) => prisma.link.update({ where: { id: item.id }, data: { position: item.position } })));
+  return NextResponse.json({ ok: true });
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 49,
+          messageId: "callerOrderLoop",
+          data: {
+            holder: "`POST`",
+            lock: "`link` rows",
+            keys: "`items`",
+            outcome: "wait for a key the other holds until the database detects the deadlock and aborts one of them with an error",
+          },
+        },
+      ],
+    },
     {
       // A helper locks every row involved, sorted, on the transaction it is given: the updates after it wait for
       // nobody (line 8). Its twin without the helper is reported (line 16).

@@ -489,11 +489,13 @@ function isPassed(argument: ts.Expression | undefined, handle: string): boolean 
   return argument !== undefined && isPartOfHandle(skipAwait(argument), handle);
 }
 
-/** A batch opener: Prisma `$transaction([a, b], { isolationLevel })`. */
+/** A batch opener: Prisma `$transaction([a, b], { isolationLevel })`, `$transaction(keys.map(…))`. */
 function batchScope(call: ts.CallExpression, openers: readonly TransactionOpener[]): TransactionScope | undefined {
   const matching = openers.filter(({ opener }) => {
     const array = opener.form === "batch" ? call.arguments[opener.arrayArg ?? 0] : undefined;
-    return array !== undefined && ts.isArrayLiteralExpression(skipParens(array));
+    // The array literal, or one built by `keys.map((k) => prisma.x.update(…))`.
+    const bare = array && skipParens(array);
+    return bare !== undefined && (ts.isArrayLiteralExpression(bare) || (ts.isCallExpression(bare) && calleeName(bare) === "map"));
   });
   const first = matching[0]?.opener;
   if (!first) return undefined;

@@ -126,7 +126,13 @@ function loopOver(node: ts.Node): Loop | undefined {
   const callback = node.arguments[0] && skipParens(node.arguments[0]);
   const element = callback && isFunctionLike(callback) ? callback.parameters[0]?.name : undefined;
   if (!collection || !callback || !isFunctionLike(callback) || !callback.body || !element || !ts.isIdentifier(element)) return undefined;
-  return { node, collection, element, body: callback.body, parallel: true };
+  let outer: ts.Node = node;
+  while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
+  return { node, collection, element, body: callback.body, parallel: !isBatchTransaction(outer.parent, outer) };
+}
+
+function isBatchTransaction(parent: ts.Node, argument: ts.Node): boolean {
+  return ts.isCallExpression(parent) && calleeName(parent) === "$transaction" && parent.arguments[0] === argument;
 }
 
 /** `Promise.all(c.map(f))`, or `const ps = c.map(f)` with `Promise.all(ps)` in the same function. */
@@ -136,6 +142,8 @@ function awaitedTogether(map: ts.CallExpression): boolean {
   let outer: ts.Node = map;
   while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent)) outer = outer.parent;
   if (isPromiseAll(outer.parent)) return true;
+  // Prisma's batch `$transaction(keys.map((k) => tx.x.update(…)))` runs the statements in order, in one transaction.
+  if (isBatchTransaction(outer.parent, outer)) return true;
   const declaration = outer.parent;
   if (!ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return false;
   const name = declaration.name.text;
@@ -167,6 +175,9 @@ function callerOrigin(expr: ts.Expression, fn: FunctionLike, at: number, depth: 
       if (sortedInPlace(node.text, scope, at)) return undefined;
       const local = localDeclaration(node.text, scope);
       if (local) return local.initializer ? callerOrigin(local.initializer, scope, at, depth + 1) : undefined;
+      // `const { items } = await req.json()`: a field of the request body, in the order the client sent it.
+      const body = destructuredFrom(node.text, scope);
+      if (body && isRequestBody(body) && !sortedInPlace(node.text, scope, at)) return node.text;
       if (!scope.parameters.some((p) => boundNames(p.name).some((id) => id.text === node.text))) continue;
       // `keys = Array.isArray(keys) ? keys : [keys]`: a reassignment must keep the caller's order too (and its own
       // right-hand side reads the value before it).
@@ -213,6 +224,34 @@ function localDeclaration(name: string, fn: FunctionLike): ts.VariableDeclaratio
       return !found;
     });
   return found;
+}
+
+/** The initializer `name` is destructured from in `fn` (`const { items } = init`), if any. */
+function destructuredFrom(name: string, fn: FunctionLike): ts.Expression | undefined {
+  let found: ts.Expression | undefined;
+  if (fn.body)
+    walk(fn.body, (n) => {
+      if (
+        !found &&
+        ts.isVariableDeclaration(n) &&
+        ts.isObjectBindingPattern(n.name) &&
+        n.initializer &&
+        boundNames(n.name).some((id) => id.text === name)
+      )
+        found = n.initializer;
+      return !found;
+    });
+  return found;
+}
+
+/** `await req.json()` (Fetch API, Next.js route handlers), `req.body` / `ctx.request.body` (Express, Koa). */
+function isRequestBody(expr: ts.Expression): boolean {
+  let node: ts.Expression = skipParens(expr);
+  while (ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isAwaitExpression(node) || ts.isParenthesizedExpression(node))
+    node = node.expression;
+  if (ts.isCallExpression(node))
+    return calleeName(node) === "json" && node.arguments.length === 0 && /\b(req|request)$/i.test(receiverOf(node)?.getText() ?? "");
+  return ts.isPropertyAccessExpression(node) && node.name.text === "body" && /\b(req|request)$/i.test(node.expression.getText());
 }
 
 /** The values assigned to `name` in `fn` (`name = value`). */
