@@ -26,6 +26,7 @@ import {
   lineOf,
   nodesOfKinds,
   readModifyWritesIn,
+  locksHeldAt,
   rowLocksHeldAt,
   runsBetween,
   sameTable,
@@ -113,7 +114,7 @@ export const selectThenUpdate = defineRule({
             ],
           });
         }
-        if (protection) continue;
+        if (protection || heldUnderAppLock(flow, context.program, () => context.checker)) continue;
         reported.add(flow.write);
         // A write a project function runs is rewritten there, not at this call: no fix from here.
         const atomic = flow.write.through ? undefined : atomicUpdateFix(flow, context);
@@ -183,6 +184,16 @@ type Protection =
   | "soft-delete"
   /** The same condition also checks the set the write changes (`role === OWNER && owners === 1`): write-skew reports it. */
   | "write-skew";
+
+/**
+ * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
+ * to them: callers that take it run the read-modify-write one at a time (as write-skew credits such a lock).
+ */
+function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: () => ts.TypeChecker): boolean {
+  const appLocks = (node: ts.Node) => locksHeldAt(node, program, checker).filter((l) => l.everyPath && l.kind !== "transaction");
+  const atWrite = new Set(appLocks(flow.write.node).map((l) => l.takenAt));
+  return appLocks(flow.read.node).some((l) => atWrite.has(l.takenAt));
+}
 
 function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, resolve: CalleeResolver): Protection | undefined {
   const { read, write } = flow;

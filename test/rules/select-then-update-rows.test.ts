@@ -289,8 +289,44 @@ export async function reschedule(id: string, start: Date, end: Date, notify: () 
       name: "pg: the list row locked FOR UPDATE, then the next position of its items",
       code: appendItem('\n    await client.query("SELECT id FROM lists WHERE id = $1 FOR UPDATE", [listId]);'),
     },
+    {
+      // The key's read-modify-write runs only while the SET NX lock is held (checked before the try): one at a time.
+      name: "a Redis read-modify-write inside a SET NX lock held on every path to the read and the write",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+export async function foldLegacyPoints(memberId: string) {
+  const lockKey = \`points-fold:\${memberId}\`;
+  const claimed = await redis.set(lockKey, "1", "EX", 120, "NX");
+  if (!claimed) return;
+  try {
+    const folded = JSON.parse((await redis.get(\`points-folded:\${memberId}\`)) ?? "[]") as string[];
+    folded.push(new Date().toISOString());
+    await redis.set(\`points-folded:\${memberId}\`, JSON.stringify(folded));
+  } finally {
+    await redis.del(lockKey);
+  }
+}`,
+    },
   ],
   invalid: [
+    {
+      name: "the same read taken before the lock: the value read is stale by the time the lock is held",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+export async function foldLegacyPoints(memberId: string) {
+  const lockKey = \`points-fold:\${memberId}\`;
+  const folded = JSON.parse((await redis.get(\`points-folded:\${memberId}\`)) ?? "[]") as string[];
+  const claimed = await redis.set(lockKey, "1", "EX", 120, "NX");
+  if (!claimed) return;
+  try {
+    folded.push(new Date().toISOString());
+    await redis.set(\`points-folded:\${memberId}\`, JSON.stringify(folded));
+  } finally {
+    await redis.del(lockKey);
+  }
+}`,
+      errors: [{ line: 10, column: 11, messageId: "redisLostUpdate" }],
+    },
     {
       name: "NestJS + Prisma: a service method reads by the caller's where spread with a deleted-at filter; its JSON list is spliced and written back",
       code: `${PRISMA}
