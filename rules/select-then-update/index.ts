@@ -13,6 +13,7 @@
 // harmless-writes.ts (another row, a no-change shortcut, values every caller computes alike, a unique key, a parent
 // row lock). The fixes live beside this file, one per strategy.
 import {
+  importsOf,
   FUNCTION_KINDS,
   aliasedSymbolAt,
   calleeName,
@@ -100,7 +101,7 @@ export const selectThenUpdate = defineRule({
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
       for (const flow of readModifyWritesIn(node, resolve)) {
         if (reported.has(flow.write)) continue;
-        const protection = protectionOf(flow, () => context.checker, resolve);
+        const protection = protectionOf(flow, () => context.checker, resolve, context.program);
         const unretried = protection === "aborts-on-conflict" ? unretriedTransaction(flow, resolve) : undefined;
         if (unretried) {
           reported.add(flow.write);
@@ -182,6 +183,11 @@ type Protection =
   | "set-once"
   /** A soft delete: what a concurrent update wrote goes with the row. */
   | "soft-delete"
+  /**
+   * A transaction on SQLite: one write lock for the whole database, taken at BEGIN (libSQL's default "write" mode
+   * sends BEGIN IMMEDIATE) or refused with SQLITE_BUSY when a reader tries to write; no update is lost.
+   */
+  | "sqlite-write-lock"
   /** The same condition also checks the set the write changes (`role === OWNER && owners === 1`): write-skew reports it. */
   | "write-skew";
 
@@ -195,7 +201,38 @@ function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: (
   return appLocks(flow.read.node).some((l) => atWrite.has(l.takenAt));
 }
 
-function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, resolve: CalleeResolver): Protection | undefined {
+const sqliteSchemas = new WeakMap<ts.Program, boolean>();
+
+/**
+ * Whether the project's Drizzle tables are SQLite's: its files import `drizzle-orm/sqlite-core` (or a SQLite driver:
+ * libSQL, D1, better-sqlite3, bun:sqlite) and none imports the PostgreSQL or MySQL core. Asked once per Program.
+ */
+function drizzleSchemaIsSqlite(file: ts.SourceFile, program: ts.Program | undefined): boolean {
+  const files = program ? program.getSourceFiles() : [file];
+  const known = program && sqliteSchemas.get(program);
+  if (known !== undefined) return known;
+  let sqlite = false;
+  let other = false;
+  for (const sourceFile of files) {
+    if (sourceFile.isDeclarationFile) continue;
+    for (const { module } of importsOf(sourceFile).values()) {
+      if (/^drizzle-orm\/(sqlite-core|libsql|d1|better-sqlite3|bun-sqlite|expo-sqlite|op-sqlite|durable-sqlite)(\/|$)/.test(module))
+        sqlite = true;
+      if (/^drizzle-orm\/(pg-core|mysql-core|singlestore-core|node-postgres|postgres-js|neon|mysql2|planetscale)/.test(module))
+        other = true;
+    }
+  }
+  const answer = sqlite && !other;
+  if (program) sqliteSchemas.set(program, answer);
+  return answer;
+}
+
+function protectionOf(
+  flow: ReadModifyWrite,
+  checker: () => ts.TypeChecker,
+  resolve: CalleeResolver,
+  program?: ts.Program,
+): Protection | undefined {
   const { read, write } = flow;
   if (flow.guards.length > 0) return "compare-and-set";
   // The WHERE pins the column written to a value (`where: { startTime: start }` to put back what this call moved):
@@ -221,6 +258,7 @@ function protectionOf(flow: ReadModifyWrite, checker: () => ts.TypeChecker, reso
     if (held.some((l) => sameTable(l.access.table, read.table) || (!l.chain && locksParentRow(l.access, read)))) return "row-lock";
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
+    if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
   }
   if (softDeletes(write)) return "soft-delete";
   if (write.insert && (handlesDuplicateKey(write) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
