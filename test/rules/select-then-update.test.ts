@@ -75,12 +75,8 @@ export async function relabel(boardId: string, label: string) {
   }, ${options});
 }`;
 
-runRuleTests(selectThenUpdate, {
-  valid: [
-    {
-      // The read picks the related row to update (a nested update's `where`); every value written is the request's.
-      name: "Prisma: a nested update of the newest related row, named by an id read before",
-      code: `import { PrismaClient } from "@prisma/client";
+/** A card's link retargeted through a nested update of its newest edit; `extra` adds columns of the card itself. */
+const retargetCard = (extra: string) => `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
 export async function retarget(boardId: string, cardId: string, url: string) {
   const card = await prisma.card.findUnique({
@@ -90,9 +86,16 @@ export async function retarget(boardId: string, cardId: string, url: string) {
   if (!card || card.kind !== "link" || !card.edits[0]) throw new Error("no link card");
   await prisma.card.update({
     where: { id: cardId },
-    data: { url, edits: { update: { where: { id: card.edits[0].id }, data: { url } } } },
+    data: { url, ${extra}edits: { update: { where: { id: card.edits[0].id }, data: { url } } } },
   });
-}`,
+}`;
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      // The read picks the related row to update (a nested update's `where`); every value written is the request's.
+      name: "Prisma: a nested update of the newest related row, named by an id read before",
+      code: retargetCard(""),
     },
     {
       // The written object's key `machine` is not the variable `machine`: nothing read is written back.
@@ -760,19 +763,7 @@ export async function hit(key: string): Promise<void> {
     {
       // The twin: next to the nested update, a column of the row itself is written back from the read.
       name: "Prisma: a nested update of a related row next to a counter written back from the read",
-      code: `import { PrismaClient } from "@prisma/client";
-const prisma = new PrismaClient();
-export async function retarget(boardId: string, cardId: string, url: string) {
-  const card = await prisma.card.findUnique({
-    where: { id: cardId, boardId },
-    select: { id: true, kind: true, edits: { select: { id: true }, orderBy: { at: "desc" }, take: 1 }, editCount: true },
-  });
-  if (!card || card.kind !== "link" || !card.edits[0]) throw new Error("no link card");
-  await prisma.card.update({
-    where: { id: cardId },
-    data: { url, editCount: card.editCount + 1, edits: { update: { where: { id: card.edits[0].id }, data: { url } } } },
-  });
-}`,
+      code: retargetCard("editCount: card.editCount + 1, "),
       errors: [{ line: 9, column: 9, messageId: "lostUpdate", data: { write: "`prisma.card.update(…)`", column: "`editCount`", line: 4 } }],
     },
     {
