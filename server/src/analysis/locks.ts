@@ -16,6 +16,7 @@ import {
   importedBinding,
   importsOf,
   isFunctionLike,
+  isAsync,
   isInside,
   nodesOfKinds,
   outerExpression,
@@ -304,7 +305,7 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
       turnsAway(has, call),
   );
   // Only work that awaits can overlap with another call: in synchronous code a Set of keys is just state.
-  if (!guard || !isAsyncFunction(fn) || !isSetOrMap(receiver)) return undefined;
+  if (!guard || !isAsync(fn) || !isSetOrMap(receiver)) return undefined;
   return {
     call,
     mechanism: "busy-key",
@@ -332,10 +333,6 @@ function turnsAway(has: ts.Node, add: ts.Node): boolean {
     alwaysExits(statement.thenStatement) &&
     !isInside(add, statement)
   );
-}
-
-function isAsyncFunction(fn: FunctionLike): boolean {
-  return (ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) !== 0;
 }
 
 /** `this.busy` or `busy` declared in its class or file as `new Set(…)` / `new Map(…)`, or annotated `Set<…>` / `Map<…>`. */
