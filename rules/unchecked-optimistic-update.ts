@@ -7,6 +7,7 @@ import {
   FUNCTION_KINDS,
   affectedCountCheck,
   affectedCountName,
+  writeLabel,
   boundNames,
   calleeName,
   code,
@@ -71,7 +72,7 @@ export const uncheckedOptimisticUpdate = defineRule({
           related: read ? [{ span: spanOf(read.node, context.sourceFile), message: `${guard.column} read here` }] : [],
           fixes: checkEdits ? [fixer.fix(FIX_TITLE, ...checkEdits, fixer.runtimeImport(["ConflictError"]))] : [],
         };
-        const data = { write: writeLabel(write), column: code(guard.column), count: affectedCountName(write.library) };
+        const data = { write: guardedWriteLabel(write), column: code(guard.column), count: affectedCountName(write.library) };
         if (read) context.report({ messageId: "uncheckedAfterRead", data: { ...data, line: lineOf(read.node) }, ...where });
         else context.report({ messageId: "unchecked", data, ...where });
       }
@@ -81,9 +82,10 @@ export const uncheckedOptimisticUpdate = defineRule({
 
 const FIX_TITLE = "Throw ConflictError when the guarded update changes no row";
 
-function writeLabel(write: DbAccess): string {
+/** The write as messages name it; a SQL statement with its WHERE, where the guard is. */
+function guardedWriteLabel(write: DbAccess): string {
   if (write.sql) return code(write.sql.text.replace(/\s+/g, " ").trim().slice(0, 90));
-  return code(`${(write.node as ts.CallExpression).expression.getText().replace(/\s+/g, "")}(…)`);
+  return writeLabel(write);
 }
 
 /** Where the write's result goes: checked when anything after it uses it (or the caller gets it). */

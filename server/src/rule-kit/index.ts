@@ -7,6 +7,7 @@ export { defineRule } from "./define-rule";
 export { freshName, reindentedText, statementOf, wrapStatements, type IndentShift } from "./edit-text";
 export { importEdits } from "../engine/runtime-import";
 export { affectedCountCheck, affectedCountName } from "./affected-count";
+export { writeLabel } from "./write-label";
 export * from "../analysis/ast";
 export * from "../analysis/control-flow";
 export * from "../analysis/flow/queries";
