@@ -21,12 +21,11 @@ import {
 } from "../ast";
 import { alwaysExits } from "../flow/queries";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
-import { propertyName } from "./shapes";
 import { escapeRegExp } from "../sql";
 import { calleeResolver, type CalleeResolver } from "../summaries";
 import { MAX_WRAPPER_DEPTH, accessAtCall, mayReachDatabase, wrappedWriteAt } from "./row-summaries";
 import { implicitFlushOf } from "./mikro-orm";
-import { objectAssignments } from "./shapes";
+import { objectAssignments, propertyName } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 
 /** What a local name holds: the read's result / a row of it ("row"), or a value computed from its columns ("value"). */
