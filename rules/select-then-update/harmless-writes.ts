@@ -109,8 +109,8 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
       test = skipParens(test.operand);
       holds = !holds;
     }
-    // Truthiness: skipped while unset, and the write clears it.
-    if (isColumn(test)) return !holds && isNull(value);
+    // Truthiness: skipped while unset (or false), and the write clears it (`null`, or `false` for a flag).
+    if (isColumn(test)) return !holds && (isNull(value) || value.kind === ts.SyntaxKind.FalseKeyword);
     if (!ts.isBinaryExpression(test)) return false;
     const op = test.operatorToken.kind;
     const equal = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;

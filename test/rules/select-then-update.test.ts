@@ -93,6 +93,18 @@ export async function retarget(boardId: string, cardId: string, url: string) {
 runRuleTests(selectThenUpdate, {
   valid: [
     {
+      // Skipped while the flag is off, and the write turns it off: two callers end as one would.
+      name: "Prisma: a flag turned off only where it is on",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+declare function notifyAdmins(teamId: string): Promise<void>;
+export async function turnOffMfa(teamId: string) {
+  const team = await prisma.team.findUniqueOrThrow({ where: { id: teamId } });
+  if (!team.mfaRequired) return;
+  await prisma.team.update({ where: { id: teamId }, data: { mfaRequired: false, updatedAt: new Date() } });
+}`,
+    },
+    {
       // The read picks the related row to update (a nested update's `where`); every value written is the request's.
       name: "Prisma: a nested update of the newest related row, named by an id read before",
       code: retargetCard(""),
@@ -760,6 +772,22 @@ export async function hit(key: string): Promise<void> {
     },
   ],
   invalid: [
+    {
+      // The twin: the check also guards other work, which two callers both do.
+      name: "Prisma: a flag turned off only where it is on, after notifying the admins",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+declare function notifyAdmins(teamId: string): Promise<void>;
+export async function turnOffMfa(teamId: string) {
+  const team = await prisma.team.findUniqueOrThrow({ where: { id: teamId } });
+  if (!team.mfaRequired) return;
+  await notifyAdmins(teamId);
+  await prisma.team.update({ where: { id: teamId }, data: { mfaRequired: false, updatedAt: new Date() } });
+}`,
+      errors: [
+        { line: 8, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.team.update(…)`", column: "`mfaRequired`", line: 5 } },
+      ],
+    },
     {
       // The twin: next to the nested update, a column of the row itself is written back from the read.
       name: "Prisma: a nested update of a related row next to a counter written back from the read",
