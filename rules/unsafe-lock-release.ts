@@ -18,6 +18,7 @@ import {
   lineOf,
   nodesOfKinds,
   numberValue,
+  operands,
   outerExpression,
   ownerComparison,
   ownerlessLockTableWrites,
@@ -225,7 +226,7 @@ function ownerCheckOf(release: ts.CallExpression, lock: RedisNxLock): { conditio
             ? parent.left
             : undefined;
     if (!condition) continue;
-    for (const part of conjuncts(condition))
+    for (const part of operands(condition, ts.SyntaxKind.AmpersandAmpersandToken))
       if (ownerComparison(part, lock.acquisition) === true) {
         const watched =
           !!fn?.body &&
@@ -234,13 +235,6 @@ function ownerCheckOf(release: ts.CallExpression, lock: RedisNxLock): { conditio
       }
   }
   return undefined;
-}
-
-function conjuncts(condition: ts.Expression): ts.Expression[] {
-  const node = skipParens(condition);
-  return ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken
-    ? [...conjuncts(node.left), ...conjuncts(node.right)]
-    : [node];
 }
 
 /** True if the token is visible at the release (same function, declared in a scope that contains the release). */

@@ -12,6 +12,7 @@ import {
   isKeyColumn,
   isLiteral,
   isNullish,
+  operands,
   skipParens,
   ts,
   walk,
@@ -239,14 +240,6 @@ function awaitsOtherWork(from: ts.Node, write: DbAccess): boolean {
     return !found;
   });
   return found;
-}
-
-/** The top-level operands of a chain of `operator` (the condition itself when it is no such chain). */
-function operands(condition: ts.Expression, operator: ts.SyntaxKind): ts.Expression[] {
-  const node = skipParens(condition);
-  if (ts.isBinaryExpression(node) && node.operatorToken.kind === operator)
-    return [...operands(node.left, operator), ...operands(node.right, operator)];
-  return [node];
 }
 
 function within(node: ts.Node, container: ts.Node): boolean {

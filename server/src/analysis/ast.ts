@@ -65,6 +65,14 @@ export function isAsync(fn: ts.Node): boolean {
   return ts.canHaveModifiers(fn) && !!ts.getModifiers(fn)?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword);
 }
 
+/** The top-level operands of a chain of `operator` (`a && b && c`); the condition itself when it is no such chain. */
+export function operands(condition: ts.Expression, operator: ts.SyntaxKind): ts.Expression[] {
+  const node = skipParens(condition);
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === operator)
+    return [...operands(node.left, operator), ...operands(node.right, operator)];
+  return [node];
+}
+
 export function skipAwait(node: ts.Expression): ts.Expression {
   node = skipParens(node);
   while (ts.isAwaitExpression(node)) node = skipParens(node.expression);

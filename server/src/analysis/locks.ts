@@ -439,11 +439,7 @@ export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   if (releases.length > 0) return releases.every((release) => isOnFailurePath(release, call)) ? "marker" : "lock";
   const keyText = canonicalKey(key);
   const reads = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).filter(
-    (c) =>
-      /^get$/i.test(calleeName(c) ?? "") &&
-      c.arguments[0] !== undefined &&
-      canonicalKey(c.arguments[0]) === keyText &&
-      mayRunAfter(call, c),
+    (c) => isGetOf(c, keyText) && mayRunAfter(call, c),
   );
   // Comparing what is read with a value (`=== token`) asks who holds the key, and so does reading a key named as a
   // lock (`lock:${id}`, to say who holds it): a lock's questions.

@@ -246,12 +246,10 @@ function destructuredFrom(name: string, fn: FunctionLike): ts.Expression | undef
 
 /** `await req.json()` (Fetch API, Next.js route handlers), `req.body` / `ctx.request.body` (Express, Koa). */
 function isRequestBody(expr: ts.Expression): boolean {
-  let node: ts.Expression = skipParens(expr);
-  while (ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isAwaitExpression(node) || ts.isParenthesizedExpression(node))
-    node = node.expression;
-  if (ts.isCallExpression(node))
-    return calleeName(node) === "json" && node.arguments.length === 0 && /\b(req|request)$/i.test(receiverOf(node)?.getText() ?? "");
-  return ts.isPropertyAccessExpression(node) && node.name.text === "body" && /\b(req|request)$/i.test(node.expression.getText());
+  const node = skipAwait(expr);
+  const request = (receiver: ts.Expression | undefined) => /\b(req|request)$/i.test(receiver?.getText() ?? "");
+  if (ts.isCallExpression(node)) return calleeName(node) === "json" && node.arguments.length === 0 && request(receiverOf(node));
+  return ts.isPropertyAccessExpression(node) && node.name.text === "body" && request(node.expression);
 }
 
 /** The values assigned to `name` in `fn` (`name = value`). */
