@@ -61,7 +61,7 @@ export const inconsistentLockOrder = defineRule({
     hasSuggestions: true,
     messages: {
       cycle:
-        "Inconsistent lock order: {{here}}, but {{elsewhere}}. Two tasks running these at once can each hold one lock and wait forever for the other.",
+        "Inconsistent lock order: {{here}}, but {{elsewhere}}. Two tasks running these at once can each hold one lock and {{outcome}}.",
       argumentOrder: `${IN_ORDER}: ${SWAPPED}`,
       argumentOrderThroughCalls: `${IN_ORDER} ({{calls}}): ${SWAPPED}`,
       rowsInArgumentOrder: `${IN_ORDER} in one transaction: ${SWAPPED}`,
@@ -80,14 +80,28 @@ export const inconsistentLockOrder = defineRule({
       reported.add(key);
       return true;
     };
-    for (const { edge, back } of analysis.cycles) {
+    // One finding per function on a cycle, at its first inversion: taking three rows in one order in one function
+    // and in another order in a second is one mistake to fix in each, however many pairs of the rows it inverts.
+    for (const cycles of cyclesByHolder(analysis.cycles)) {
+      const { edge, back } = cycles[0]!;
       if (!once(edge)) continue;
+      // The other inversions of this function, one per place (an acquisition can invert several held locks).
+      const places = new Set([spanKey(edge.site)]);
+      const also = cycles.slice(1).filter((c) => once(c.edge) && !places.has(spanKey(c.edge.site)) && !!places.add(spanKey(c.edge.site)));
       context.report({
         messageId: "cycle",
-        data: { here: describeEdge(edge), elsewhere: back.map(describeEdge).join(", and ") },
+        data: {
+          here: describeEdge(edge),
+          elsewhere: back.map(describeEdge).join(", and "),
+          outcome: deadlockOutcome(edge.to.kind, true),
+        },
         help: "Take the locks in one order everywhere.",
         span: edge.site,
-        related: [...edgeLocations(edge).filter((r) => !sameSpan(r.span, edge.site)), ...back.flatMap(edgeLocations)],
+        related: [
+          ...edgeLocations(edge).filter((r) => !sameSpan(r.span, edge.site)),
+          ...back.flatMap(edgeLocations),
+          ...also.map((c) => ({ span: c.edge.site, message: `also inverted here: ${describeEdge(c.edge)}` })),
+        ],
       });
     }
     for (const edge of analysis.argumentOrders) {
@@ -131,6 +145,21 @@ export const inconsistentLockOrder = defineRule({
       }
   },
 });
+
+type CycleList = Array<{ edge: LockOrderEdge; back: LockOrderEdge[] }>;
+
+/** The cycles grouped by the function holding the outer lock, each group in source order. */
+function cyclesByHolder(cycles: CycleList): Array<CycleList> {
+  const groups = new Map<string, CycleList>();
+  for (const cycle of cycles) {
+    const group = groups.get(cycle.edge.holder.id) ?? [];
+    group.push(cycle);
+    groups.set(cycle.edge.holder.id, group);
+  }
+  const bySite = (a: CycleList[number], b: CycleList[number]) =>
+    a.edge.site.file === b.edge.site.file ? a.edge.site.start - b.edge.site.start : a.edge.site.file < b.edge.site.file ? -1 : 1;
+  return [...groups.values()].map((group) => group.sort(bySite));
+}
 
 /** How to take many keys in one order, per kind of lock. */
 const CALLER_ORDER_REMEDIES: Partial<Record<LockKind | "default", string>> = {
@@ -186,6 +215,10 @@ const REMEDIES: Partial<Record<LockKind | "default", string>> = {
   "keyed-lock": "Take both with the runtime's `lockAll` (canonical order), or sort the keys first.",
   default: "Sort the keys first, so that every caller takes them in the same order.",
 };
+
+function spanKey(span: Span): string {
+  return `${span.file}:${span.start}`;
+}
 
 function sameSpan(a: Span, b: Span): boolean {
   return a.file === b.file && a.start === b.start && a.end === b.end;

@@ -30,7 +30,8 @@ const withUsers = `async function withUsers<T>(fn: () => Promise<T>): Promise<T>
   return usersLock.runExclusive(() => fn());
 }
 `;
-const cycle = (here: string, elsewhere: string) => ({ messageId: "cycle", data: { here, elsewhere } });
+const FOREVER = "wait forever for the other";
+const cycle = (here: string, elsewhere: string, outcome = FOREVER) => ({ messageId: "cycle", data: { here, elsewhere, outcome } });
 /** An argument-order finding: holder, lock and keys are quoted as the message quotes them. */
 const inArgumentOrder = (messageId: string, holder: string, lock: string, first: string, second: string, calls?: string) => ({
   messageId,
@@ -548,6 +549,48 @@ export async function restock(orderId: string, sku: string) {
           line: 9,
           column: 11,
           ...cycle("`restock` acquires `order:${…}` while holding `stock:${…}`", "`ship` acquires `stock:${…}` while holding `order:${…}`"),
+        },
+      ],
+    },
+    {
+      name: "three locks in one order in one function and in another order in a second: one finding in each function",
+      files: keyedLocks,
+      code: `import { withLock } from "./locks";
+export async function edit(id: string) {
+  await withLock(\`action:\${id}\`, async () => {
+    await withLock(\`trigger:\${id}\`, async () => {
+      await withLock(\`rule:\${id}\`, async () => {});
+    });
+  });
+}
+export async function remove(id: string) {
+  await withLock(\`rule:\${id}\`, async () => {
+    await withLock(\`action:\${id}\`, async () => {
+      await withLock(\`trigger:\${id}\`, async () => {});
+    });
+  });
+}`,
+      errors: [
+        {
+          line: 4,
+          column: 11,
+          ...cycle(
+            "`edit` acquires `trigger:${…}` while holding `action:${…}`",
+            "`edit` acquires `rule:${…}` while holding `trigger:${…}`, and `remove` acquires `action:${…}` while holding `rule:${…}`",
+          ),
+          related: [
+            { line: 3, message: "`action:${…}` acquired here by `edit`" },
+            { line: 4, message: "`trigger:${…}` acquired here by `edit`" },
+            { line: 5, message: "`rule:${…}` acquired here while `trigger:${…}` is held" },
+            { line: 10, message: "`rule:${…}` acquired here by `remove`" },
+            { line: 11, message: "`action:${…}` acquired here while `rule:${…}` is held" },
+            { line: 5, message: "also inverted here: `edit` acquires `rule:${…}` while holding `action:${…}`" },
+          ],
+        },
+        {
+          line: 11,
+          column: 11,
+          ...cycle("`remove` acquires `action:${…}` while holding `rule:${…}`", "`edit` acquires `rule:${…}` while holding `action:${…}`"),
         },
       ],
     },

@@ -413,6 +413,7 @@ runRuleTests(inconsistentLockOrder, {
           data: {
             here: "`billing` acquires `job_locks lock ledger` while holding `job_locks lock invoices`",
             elsewhere: "`reports` acquires `job_locks lock invoices` while holding `job_locks lock ledger`",
+            outcome: "wait forever for the other",
           },
         },
         { line: 13, column: 9, messageId: "cycle" },
