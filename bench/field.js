@@ -50,14 +50,34 @@ function lintApp(dir) {
 
 /** The findings of a report, in path/line order, with paths relative to the application's root. */
 function findingsOf(results, dir) {
-  const findings = [];
+  return messagesOf(results, dir)
+    .filter((m) => !m.fatal)
+    .map(({ fatal: _, ...f }) => f);
+}
+
+/** Files that did not parse (ESLint's fatal messages, which no rule reported): not findings, listed apart. */
+function parseErrorsOf(results, dir) {
+  return messagesOf(results, dir)
+    .filter((m) => m.fatal)
+    .map(({ path: p, line, column, message }) => ({ path: p, line, column, message }));
+}
+
+function messagesOf(results, dir) {
+  const messages = [];
   for (const result of results) {
     const rel = path.relative(dir, result.filePath).split(path.sep).join("/");
     for (const m of result.messages) {
-      findings.push({ rule: m.ruleId ?? (m.fatal ? "fatal" : "unknown"), path: rel, line: m.line, column: m.column, message: m.message });
+      messages.push({
+        rule: m.ruleId ?? "",
+        path: rel,
+        line: m.line,
+        column: m.column,
+        message: m.message,
+        fatal: m.fatal === true || !m.ruleId,
+      });
     }
   }
-  return findings.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
+  return messages.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
 }
 
 /** mulberry32: a small seeded generator, so a sample can be drawn again from its seed. */
@@ -114,6 +134,7 @@ function stratifiedSample(findings, n, seed) {
 /** The triage record of one application: findings marked judged or new, and the judged findings gone. */
 function triage(app, dir, lint, verdictFile, sample) {
   const findings = findingsOf(lint.results, dir);
+  const parseErrors = parseErrorsOf(lint.results, dir);
   const verdicts = verdictFile && fs.existsSync(verdictFile) ? JSON.parse(fs.readFileSync(verdictFile, "utf8")) : undefined;
   const judged = new Map((verdicts?.findings ?? []).map((v) => [verdictKey(v), v]));
   const seen = new Set();
@@ -148,6 +169,7 @@ function triage(app, dir, lint, verdictFile, sample) {
     },
     findings: marked,
     ...(verdicts ? { gone } : {}),
+    ...(parseErrors.length > 0 ? { parseErrors } : {}),
   };
 }
 
@@ -173,7 +195,8 @@ function summaryLine(t) {
     .map(([r, n]) => `${r} ${n}`)
     .join(", ");
   const judged = t.verdicts ? `; judged ${t.counts.judged}, new ${t.counts.new}, gone ${t.counts.gone}` : "; no verdicts";
-  return `${t.app}: ${t.files} files, ${t.counts.findings} findings${rules ? ` (${rules})` : ""}${judged}; ${t.seconds.toFixed(1)} s`;
+  const unparsed = t.parseErrors ? `, ${t.parseErrors.length} ${t.parseErrors.length === 1 ? "file" : "files"} not parsed` : "";
+  return `${t.app}: ${t.files} files${unparsed}, ${t.counts.findings} findings${rules ? ` (${rules})` : ""}${judged}; ${t.seconds.toFixed(1)} s`;
 }
 
 function main(argv) {

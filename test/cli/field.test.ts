@@ -37,6 +37,8 @@ function field(args: string[]) {
 describe("npm run field", () => {
   test("writes the findings of each app, marked judged, new or gone against its verdict file, and a summary line", () => {
     const app = tempProject({ "src/pay.ts": PAY, "src/util.ts": "export const x = 1;\n" });
+    // A file that does not parse is listed apart, not counted as a finding.
+    const broken = tempProject({ "src/pay.ts": PAY, "src/broken.ts": "export const x = (;\n" });
     const work = tempProject({
       "verdicts/shop.json": JSON.stringify({
         app: "example/shop",
@@ -52,14 +54,14 @@ describe("npm run field", () => {
       }),
     });
     const out = path.join(work, "out");
-    const run = field(["--out", out, "--verdicts", path.join(work, "verdicts"), `${app}=shop`, `${app}=shop2`, `${app}=shop3`]);
+    const run = field(["--out", out, "--verdicts", path.join(work, "verdicts"), `${app}=shop`, `${app}=shop2`, `${broken}=shop3`]);
     assert.equal(run.stderr, "");
     assert.equal(run.status, 0);
     const lines = run.stdout.trimEnd().split("\n");
     assert.equal(lines.length, 3);
     assert.match(lines[0], /^shop: 2 files, 1 findings \(lock-release-not-guaranteed 1\); judged 1, new 0, gone 1; \d+\.\d s$/);
     assert.match(lines[1], /^shop2: 2 files, 1 findings \(lock-release-not-guaranteed 1\); judged 0, new 1, gone 1; \d+\.\d s$/);
-    assert.match(lines[2], /^shop3: 2 files, 1 findings \(lock-release-not-guaranteed 1\); no verdicts; \d+\.\d s$/);
+    assert.match(lines[2], /^shop3: 2 files, 1 file not parsed, 1 findings \(lock-release-not-guaranteed 1\); no verdicts; \d+\.\d s$/);
 
     const finding = { rule: "lock-release-not-guaranteed", path: "src/pay.ts", line: 5, column: 25, message: MESSAGE };
     const shop = JSON.parse(fs.readFileSync(path.join(out, "shop.findings.json"), "utf8")) as Record<string, unknown>;
@@ -77,6 +79,8 @@ describe("npm run field", () => {
     const shop3 = JSON.parse(fs.readFileSync(path.join(out, "shop3.findings.json"), "utf8")) as Record<string, unknown>;
     assert.deepEqual(shop3.findings, [finding]);
     assert.equal("gone" in shop3, false);
+    assert.deepEqual(shop3.parseErrors, [{ path: "src/broken.ts", line: 1, column: 19, message: "Parsing error: Expression expected." }]);
+    assert.equal("parseErrors" in shop, false);
   });
 
   test("a missing folder is a usage error naming it, before anything is linted", () => {
