@@ -80,6 +80,16 @@ function messagesOf(results, dir) {
   return messages.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule));
 }
 
+/** Lines in the linted files (the size column of the summary table). */
+function linesOf(results) {
+  let lines = 0;
+  for (const r of results) {
+    const text = fs.readFileSync(r.filePath, "utf8");
+    lines += text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+  }
+  return lines;
+}
+
 /** mulberry32: a small seeded generator, so a sample can be drawn again from its seed. */
 function random(seed) {
   let a = seed >>> 0;
@@ -160,6 +170,7 @@ function triage(app, dir, lint, verdictFile, sample) {
     date: new Date().toISOString().slice(0, 10),
     seconds: Math.round(lint.seconds * 10) / 10,
     files: lint.results.length,
+    lines: linesOf(lint.results),
     ...(verdicts ? { verdicts: repoPath(verdictFile), verdictsAppCommit: verdicts.appCommit } : {}),
     ...(sample ? { sample: { n: sample.n, seed: sample.seed, strata: "rule" } } : {}),
     counts: {

@@ -67,6 +67,7 @@ describe("npm run field", () => {
     const shop = JSON.parse(fs.readFileSync(path.join(out, "shop.findings.json"), "utf8")) as Record<string, unknown>;
     assert.equal(shop.app, "shop");
     assert.equal(shop.files, 2);
+    assert.equal(shop.lines, 9);
     assert.equal(shop.verdictsAppCommit, "abc123");
     assert.deepEqual(shop.counts, { findings: 1, byRule: { "lock-release-not-guaranteed": 1 }, judged: 1, new: 0, gone: 1 });
     assert.deepEqual(shop.findings, [{ ...finding, status: "judged", verdict: "TRUE", reason: "charge throws" }]);
