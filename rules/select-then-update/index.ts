@@ -424,6 +424,15 @@ function unretriedTransaction(flow: ReadModifyWrite, resolve: CalleeResolver): T
   return isRetried(scope) ? undefined : scope;
 }
 
+/** The key a Redis read-modify-write reads: the read call's first argument, else (a project helper taking none) the write's. */
+function redisKeyLabel(read: ts.Node, write: ts.Node): string {
+  for (const call of [read, write]) {
+    const key = ts.isCallExpression(call) ? call.arguments[0] : undefined;
+    if (key) return code(key.getText());
+  }
+  return "the key";
+}
+
 /**
  * The headline of a lost update (what races with what) and its help (what to do about it). An atomic update is
  * offered only for `col ± n` arithmetic; any other value (a date, a string, JSON, a relation) needs a lock or a
@@ -434,7 +443,7 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
   const line = lineOf(read.node);
   const arithmetic = flow.data && arithmeticUpdate(flow, checker);
   if (write.library === "redis") {
-    const data = { write: writeLabel(write), key: code(ts.isCallExpression(read.node) ? read.node.arguments[0]!.getText() : "key"), line };
+    const data = { write: writeLabel(write), key: redisKeyLabel(read.node, write.node), line };
     if (!flow.data) return { messageId: "redisCheckThenWrite", data, help: `Use ${LOCK_HINT.redis}.` } as const;
     const help = arithmetic
       ? `Update atomically (${arithmetic.operator === "+" ? "`INCRBY`" : "`DECRBY`"}) or use ${LOCK_HINT.redis}.`

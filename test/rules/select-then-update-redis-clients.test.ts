@@ -68,5 +68,23 @@ export async function addLike(docId: string) {
         { line: 9, column: 9, messageId: "redisLostUpdate" },
       ],
     },
+    {
+      // The read goes through a project helper that takes no key: the message names the key the write stores.
+      name: "a permission map read through a helper without arguments, changed and written back",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+async function loadPermissions(): Promise<Record<string, string[]>> {
+  const cached = await redis.get("permissions");
+  if (cached) return JSON.parse(cached);
+  return {};
+}
+export async function grant(feature: string, userIds: string[]) {
+  const permissions = await loadPermissions();
+  if (!permissions[feature]) permissions[feature] = [];
+  permissions[feature] = [...new Set([...permissions[feature], ...userIds])];
+  await redis.set("permissions", JSON.stringify(permissions));
+}`,
+      errors: [{ line: 12, column: 9, messageId: "redisLostUpdate", data: { write: "`redis.set(…)`", key: '`"permissions"`', line: 9 } }],
+    },
   ],
 });
