@@ -19,6 +19,7 @@ describe("nonProductionFiles", () => {
       "test/orders.e2e-spec.ts",
       "packages/api/tests/helpers.ts",
       "apps/web/e2e/checkout.ts",
+      "web/src/__e2e__/api.servertest.ts",
       "src/__mocks__/redis.ts",
       "src/orders/fixtures/orders.ts",
       "test-utils/__fixtures__/users.ts",

@@ -74,6 +74,7 @@ export const DEFAULT_NON_PRODUCTION_FILES: readonly string[] = [
   "**/test/**",
   "**/tests/**",
   "**/e2e/**",
+  "**/__e2e__/**",
   "**/*.e2e-spec.*",
   "**/playwright/**",
   "**/cypress/**",
