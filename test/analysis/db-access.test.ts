@@ -120,21 +120,25 @@ async function move(trx: any, id: string, next: number, n: number) {
     ]);
   });
 
-  test("Drizzle: select ... for(update), update ... set with a sql template computed by the database", () => {
-    const code = `import { sql, eq } from "drizzle-orm";
-async function drizzled(db: any, id: string, n: number, next: number) {
+  test("Drizzle: select ... for(update), update ... set with a sql template computed by the database, where filters", () => {
+    const code = `import { sql, eq, ne, and, or } from "drizzle-orm";
+async function drizzled(db: any, id: string, n: number, next: number, teamId: string) {
   await db.select().from(accounts).where(eq(accounts.id, id)).for("update");
   await db.update(accounts).set({ balance: sql\`\${accounts.balance} - \${n}\`, note: next }).where(eq(accounts.id, id));
+  await db.select().from(accounts).where(and(eq(accounts.teamId, teamId), ne(accounts.id, id), or(eq(accounts.a, 1), eq(accounts.b, 2))));
 }`;
     assert.deepStrictEqual(accessesOf(code), [
-      { library: "drizzle", kind: "read", table: "accounts", lock: "update", handle: "db" },
+      { library: "drizzle", kind: "read", table: "accounts", lock: "update", handle: "db", conditions: ["id = id"] },
       {
         library: "drizzle",
         kind: "write",
         table: "accounts",
         handle: "db",
         assignments: ["balance (atomic) = sql`${accounts.balance} - ${n}`", "note = next"],
+        conditions: ["id = id"],
       },
+      // A disjunction pins no column: only the two conjuncts that compare a column are conditions.
+      { library: "drizzle", kind: "read", table: "accounts", handle: "db", conditions: ["teamId = teamId", "id <> id"] },
     ]);
   });
 

@@ -1,8 +1,31 @@
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
 
+const drizzleTemplates = `import { and, eq, ne } from "drizzle-orm";
+import { boolean, pgTable, text } from "drizzle-orm/pg-core";
+import { drizzle } from "drizzle-orm/node-postgres";
+export const teams = pgTable("teams", { id: text("id").primaryKey() });
+export const templates = pgTable("templates", { id: text("id").primaryKey(), teamId: text("team_id"), isDefault: boolean("is_default") });
+const db = drizzle(process.env.DATABASE_URL!);
+`;
+
 runRuleTests(writeSkew, {
   valid: [
+    {
+      name: "Drizzle: the team row locked before the check of its other templates, in the same transaction as the delete",
+      code: `${drizzleTemplates}export async function deleteTemplate(teamId: string, id: string) {
+  return db.transaction(async (tx) => {
+    await tx.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).for("update");
+    const others = await tx.select({ id: templates.id }).from(templates).where(and(eq(templates.teamId, teamId), ne(templates.id, id))).limit(1);
+    if (others.length === 0) throw new Error("Cannot delete the last template");
+    await tx.delete(templates).where(and(eq(templates.id, id), eq(templates.teamId, teamId)));
+  });
+}
+export async function forget(seen: Set<string>, teamId: string) {
+  const others = await db.select({ id: templates.id }).from(templates).where(eq(templates.teamId, teamId));
+  if (others.length === 0) seen.delete(teamId);
+}`,
+    },
     {
       name: "NestJS + Prisma: a switch under the admin count that only warns in one case does not decide the demotion",
       code: `import { BadRequestException, Injectable, Logger } from "@nestjs/common";
@@ -336,6 +359,25 @@ export async function recordAudit(organizationId: string, action: string) {
     },
   ],
   invalid: [
+    {
+      name: "Drizzle: the other templates of the team checked, then this one deleted, in a transaction that locks nothing",
+      code: `${drizzleTemplates}export async function deleteTemplate(teamId: string, id: string) {
+  return db.transaction(async (tx) => {
+    const others = await tx.select({ id: templates.id }).from(templates).where(and(eq(templates.teamId, teamId), ne(templates.id, id))).limit(1);
+    if (others.length === 0) throw new Error("Cannot delete the last template");
+    await tx.delete(templates).where(and(eq(templates.id, id), eq(templates.teamId, teamId)));
+  });
+}`,
+      errors: [
+        {
+          line: 11,
+          column: 11,
+          messageId: "shrinks",
+          message:
+            "Two concurrent requests can both pass the check of `tx.select({ id: templates.id })….limit(…)` at line 9 before either deletes with `tx.delete(templates).where(…)` at line 11: both do, and the set ends below the minimum the check enforces.",
+        },
+      ],
+    },
     {
       name: "NestJS + Prisma: the guard under the admin count leaves through a switch whose every case throws or returns",
       code: `import { BadRequestException, ForbiddenException, Injectable } from "@nestjs/common";

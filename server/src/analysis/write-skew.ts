@@ -33,6 +33,7 @@ import { calleeResolver, type CalleeResolver } from "./summaries";
 import { knexAccess } from "./db/knex";
 import { prismaAccess } from "./db/prisma";
 import { sequelizeAccess } from "./db/sequelize";
+import { drizzleWhere } from "./db/drizzle-kysely";
 import { chainOf, objectAssignments, whereObjectConditions } from "./db/shapes";
 import { placeholderValue } from "./db/sql-drivers";
 import { typeormAccess } from "./db/typeorm";
@@ -564,8 +565,9 @@ function recogniseWrite(node: ts.CallExpression | ts.TaggedTemplateExpression): 
 function ormWrite(call: ts.CallExpression): SetWrite | undefined {
   const name = calleeName(call);
   const receiver = receiverOf(call);
-  if (!name || !receiver || !/^(create|bulkCreate|destroy|insert|delete|softDelete)$/.test(name)) return undefined;
   const modules = new Set([...importsOf(call.getSourceFile()).values()].map((i) => i.module));
+  if ([...modules].some((m) => m.startsWith("drizzle-orm"))) return drizzleWrite(call);
+  if (!name || !receiver || !/^(create|bulkCreate|destroy|insert|delete|softDelete)$/.test(name)) return undefined;
   const sequelize = isSequelize(modules);
   const first = call.arguments[0];
   if (sequelize && /^(create|bulkCreate|destroy)$/.test(name)) {
@@ -587,6 +589,22 @@ function ormWrite(call: ts.CallExpression): SetWrite | undefined {
     return { access: { ...base, conditions: whereObjectConditions(arg) }, change: "delete" };
   }
   return undefined;
+}
+
+/** Drizzle `db.delete(t).where(…)` and `db.insert(t).values({ … })` (a `Map`'s or `Set`'s `delete(key)` has no `where`). */
+function drizzleWrite(call: ts.CallExpression): SetWrite | undefined {
+  const { root, links } = chainOf(call);
+  const [first] = links;
+  const tableArg = first?.call?.arguments[0] && skipParens(first.call.arguments[0]);
+  if (!first || !tableArg || !ts.isIdentifier(tableArg) || (first.name !== "delete" && first.name !== "insert")) return undefined;
+  const base = { node: call, library: "drizzle" as const, kind: "write" as const, table: tableArg.text.toLowerCase(), handle: root };
+  if (first.name === "delete") {
+    if (!links.some((l) => l.name === "where")) return undefined;
+    return { access: { ...base, assignments: [], conditions: drizzleWhere(links) }, change: "delete" };
+  }
+  const values = links.find((l) => l.name === "values" && l.call)?.call?.arguments[0];
+  if (!values) return undefined;
+  return { access: { ...base, insert: true, conditions: [], assignments: objectAssignments(values, () => false) }, change: "insert" };
 }
 
 /** `repo.save({ … })` / `repo.save(repo.create({ … }))` inserts; `user.role = "member"; await repo.save(user)` updates `role`. */

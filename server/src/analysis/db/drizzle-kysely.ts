@@ -4,7 +4,7 @@
 // value is computed by the database.
 import { ts } from "../../engine/ts";
 import { skipParens, stringValue } from "../ast";
-import type { DbAccess } from "./access";
+import type { AccessCondition, DbAccess } from "./access";
 import { isFunctionLikeExpression, lockOfLinks, objectAssignments, whereConditions, type Link } from "./shapes";
 
 /** Drizzle: `db.select().from(accounts).where(...)[.for("update")]`, `db.update(accounts).set({...}).where(...)`. */
@@ -24,18 +24,50 @@ export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallE
       table,
       handle: root,
       assignments: objectAssignments(setLink.call!.arguments[0], isSqlTemplateUsingColumn),
-      conditions: [],
+      conditions: drizzleWhere(links),
     };
     return access;
   }
   if (names[0] === "select" && fromLink) {
-    const access: DbAccess = { node: call, library: "drizzle", kind: "read", table, handle: root, assignments: [], conditions: [] };
+    const access: DbAccess = {
+      node: call,
+      library: "drizzle",
+      kind: "read",
+      table,
+      handle: root,
+      assignments: [],
+      conditions: drizzleWhere(links),
+    };
     const forLink = links.find((l) => l.name === "for" && l.call);
     const mode = forLink && stringValue(forLink.call!.arguments[0]);
     if (mode === "update" || mode === "no key update" || mode === "share" || mode === "key share") access.lock = mode;
     return access;
   }
   return undefined;
+}
+
+/** The conditions of a Drizzle chain's `.where(…)`. */
+export function drizzleWhere(links: readonly Link[]): AccessCondition[] {
+  const where = links.find((l) => l.name === "where" && l.call)?.call?.arguments[0];
+  return where ? drizzleConditions(where) : [];
+}
+
+const DRIZZLE_OPERATORS: Readonly<Record<string, string>> = { eq: "=", ne: "<>", gt: ">", gte: ">=", lt: "<", lte: "<=" };
+
+/**
+ * The conjuncts of a Drizzle filter that compare a column with a value: `and(eq(t.teamId, teamId), ne(t.id, id))` →
+ * `teamId = teamId`, `id <> id`. Anything else (`or(…)`, `sql\`…\``, `inArray`) pins nothing and is left out.
+ */
+function drizzleConditions(filter: ts.Expression): AccessCondition[] {
+  const node = skipParens(filter);
+  if (!ts.isCallExpression(node) || !ts.isIdentifier(node.expression)) return [];
+  const name = node.expression.text;
+  if (name === "and") return node.arguments.flatMap(drizzleConditions);
+  const operator = DRIZZLE_OPERATORS[name];
+  const [column, value] = node.arguments;
+  if (!operator || !column || !value) return [];
+  const col = skipParens(column);
+  return ts.isPropertyAccessExpression(col) ? [{ column: col.name.text, operator, value }] : [];
 }
 
 /** Drizzle `sql\`${accounts.balance} - ${n}\`` computes in the database. */
