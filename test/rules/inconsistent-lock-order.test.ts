@@ -553,6 +553,38 @@ export async function restock(orderId: string, sku: string) {
       ],
     },
     {
+      name: "two procedures of a router object update and delete the same two tables' rows in opposite orders: named by their keys",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+const procedure = { mutation: <T>(fn: (input: { id: string }) => Promise<T>) => fn };
+export const automationRouter = {
+  update: procedure.mutation(async ({ id }) => {
+    await prisma.$transaction(async (tx) => {
+      await tx.action.update({ where: { id }, data: { type: "x" } });
+      await tx.automation.update({ where: { id }, data: { name: "y" } });
+    });
+  }),
+  remove: procedure.mutation(async ({ id }) => {
+    await prisma.$transaction(async (tx) => {
+      await tx.automation.delete({ where: { id } });
+      await tx.action.delete({ where: { id } });
+    });
+  }),
+};`,
+      errors: [
+        {
+          line: 8,
+          column: 13,
+          ...cycle(
+            "`update` acquires `automation rows` while holding `action rows`",
+            "`remove` acquires `action rows` while holding `automation rows`",
+            "wait for the other until the database detects the deadlock and aborts one of them with an error",
+          ),
+        },
+        { line: 14, column: 13, messageId: "cycle" },
+      ],
+    },
+    {
       name: "three locks in one order in one function and in another order in a second: one finding in each function",
       files: keyedLocks,
       code: `import { withLock } from "./locks";

@@ -355,6 +355,10 @@ function unitName(unit: FunctionLike, inline: ReadonlyMap<ts.Node, unknown>): st
   for (let current = unit.parent.parent; current; current = current.parent) {
     if (isFunctionLike(current) && !inline.has(current)) return `${CALLBACK_PREFIX}${functionName(current)}`;
   }
+  // A handler built at the top of a module is named by what it is stored as: `update: procedure.mutation(async … )`.
+  for (let current: ts.Node = unit.parent; !ts.isSourceFile(current); current = current.parent) {
+    if ((ts.isPropertyAssignment(current) || ts.isVariableDeclaration(current)) && ts.isIdentifier(current.name)) return current.name.text;
+  }
   return own;
 }
 
