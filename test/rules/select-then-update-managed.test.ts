@@ -3,7 +3,8 @@
 // `txHost.withTransaction`, a Sequelize callback relying on CLS) is inside a transaction, and a locking read that takes
 // part in it (every repository for typeorm-transactional, `this.txHost.tx` for nestjs-cls) holds the row. Look-alikes:
 // a project's own `@Transactional()` (not known to open anything), a read through a client the transaction does not
-// bind, a Sequelize callback that takes the handle and does not pass it.
+// bind, a Sequelize callback that takes the handle and does not pass it. Also a repository's query builder
+// (`this.accounts.createQueryBuilder().update().set(…).where({ id })`), which updates the repository's entity.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -142,8 +143,27 @@ runRuleTests(selectThenUpdate, {
   });
 }`),
     },
+    {
+      name: "TypeORM: a repository's builder update computed by the database (set with a function)",
+      files: ACCOUNT_ENTITY,
+      code: typeormService(`  async debit(id: number, amount: number) {
+    const account = await this.accounts.findOneBy({ id });
+    if (!account) throw new Error("not found");
+    await this.accounts.createQueryBuilder().update().set({ balance: () => "balance - :amount" }).setParameter("amount", amount).where({ id }).execute();
+  }`),
+    },
   ],
   invalid: [
+    {
+      name: "TypeORM: a repository's builder update (no entity named) writes a value computed from the row",
+      files: ACCOUNT_ENTITY,
+      code: typeormService(`  async debit(id: number, amount: number) {
+    const account = await this.accounts.findOneBy({ id });
+    if (!account) throw new Error("not found");
+    await this.accounts.createQueryBuilder().update().set({ balance: account.balance - amount }).where({ id }).execute();
+  }`),
+      errors: [{ line: 18, column: 11, ...TYPEORM_LOST("`this.accounts.createQueryBuilder()…update(…)`", 16) }],
+    },
     {
       name: "typeorm-transactional: a @Transactional() method without a lock still loses updates (READ COMMITTED)",
       files: ACCOUNT_ENTITY,
