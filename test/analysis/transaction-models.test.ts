@@ -174,3 +174,57 @@ test("nested transactions: the innermost region decides", () => {
   assert.equal(transactionScopeOf(marker(sourceFile, 0))?.handle, "tx");
   assert.equal(transactionScopeOf(marker(sourceFile, 1))?.handle, "client");
 });
+
+test("managed transactions: a @Transactional() of a CLS library is a transaction around the method, at its level", () => {
+  const method = (imports: string, decorator: string) =>
+    `${imports}
+class Accounts {
+  ${decorator}
+  async debit() {}
+}`;
+  assert.deepEqual(
+    scopeOf(
+      method(
+        `import { IsolationLevel, Transactional } from "typeorm-transactional";`,
+        `@Transactional({ isolationLevel: IsolationLevel.SERIALIZABLE })`,
+      ),
+    ),
+    ["callback", undefined, "serializable", false],
+  );
+  // @nestjs-cls/transactional takes the connection name first.
+  assert.deepEqual(
+    scopeOf(
+      method(
+        `import { Transactional } from "@nestjs-cls/transactional";`,
+        `@Transactional("billing", { isolationLevel: "RepeatableRead" })`,
+      ),
+    ),
+    ["callback", undefined, "repeatable read", false],
+  );
+  assert.deepEqual(scopeOf(method(`import { Transactional } from "@mikro-orm/core";`, `@Transactional()`)), [
+    "callback",
+    undefined,
+    undefined,
+    false,
+  ]);
+  // A project's own decorator of that name, or one not imported, is not known to open anything.
+  assert.equal(scopeOf(method(`import { Transactional } from "./transactional";`, `@Transactional()`)), undefined);
+  assert.equal(scopeOf(method(``, `@Transactional()`)), undefined);
+});
+
+test("managed transactions: runners only when they are the library's (imported, or called on a TransactionHost)", () => {
+  assert.deepEqual(scopeOf(`import { runInTransaction } from "typeorm-transactional";\nrunInTransaction(async () => {});`), [
+    "callback",
+    undefined,
+    undefined,
+    false,
+  ]);
+  assert.equal(scopeOf(`async function runInTransaction(fn: () => Promise<void>) {}\nrunInTransaction(async () => {});`), undefined);
+  const host = (field: string) => `class Credits {
+  constructor(private readonly host: ${field}) {}
+  spend() { return this.host.withTransaction({ isolationLevel: "Serializable" }, async () => {}); }
+}`;
+  assert.deepEqual(scopeOf(host("TransactionHost<TransactionalAdapterPrisma>")), ["callback", undefined, "serializable", false]);
+  // MongoDB's `session.withTransaction(fn)` is not this one.
+  assert.equal(scopeOf(host("ClientSession")), undefined);
+});

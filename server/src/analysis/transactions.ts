@@ -14,7 +14,10 @@
 //   rolls back and returns does not end it for the code after the guard;
 // - a transaction the caller opened and passes in: a required parameter typed as a transaction handle
 //   (`transaction: Transaction`, `trx: Knex.Transaction`, `tx: Prisma.TransactionClient`, `manager: EntityManager`), or
-//   such a property of an options parameter (`options: { transaction: Transaction }`, `{ transaction }: {…}`).
+//   such a property of an options parameter (`options: { transaction: Transaction }`, `{ transaction }: {…}`);
+// - a managed transaction kept in async-local storage (CLS): a method decorated `@Transactional()` of such a library,
+//   its runners (`runInTransaction(fn)`, `txHost.withTransaction(fn)`), a Sequelize callback that takes no handle (CLS
+//   on): the statements the library's `joins` names take part without a handle (`joins`).
 import { ts } from "../engine/ts";
 import {
   FUNCTION_KINDS,
@@ -36,11 +39,14 @@ import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db";
 import type { IsolationLevel, RowLockMode } from "./sql";
 import { flowGraphOf } from "./flow/cfg";
 import { canonicalKey, isPartOfHandle } from "./identity";
+import { fieldTypeName } from "./db/shapes";
 import {
   endsTransactionMethod,
   isTransactionHandleTypeName,
+  transactionDecoratorsNamed,
   transactionOpenersNamed,
   type IsolationSource,
+  type ManagedJoin,
   type TransactionOpener,
   type TransactionOpenerModel,
 } from "./models/transaction-libraries";
@@ -57,7 +63,7 @@ export interface TransactionScope {
    * for a transaction passed in by the caller, the parameter it arrives through.
    */
   start: ts.CallExpression | ts.TaggedTemplateExpression | ts.ParameterDeclaration;
-  /** For the callback form: the function that runs inside the transaction. */
+  /** For the callback form: the function that runs inside the transaction (a decorated method for `@Transactional()`). */
   callback?: FunctionLike;
   /**
    * Canonical key (identity.ts: `const` aliases followed) of the handle statements must run through to be part of
@@ -65,6 +71,8 @@ export interface TransactionScope {
    * of the array").
    */
   handle?: string;
+  /** For a managed (CLS-bound) transaction: the statements that take part in it without passing a handle. */
+  joins?(access: DbAccess): boolean;
   /**
    * The code that can run while the transaction is open: the callback's body (functions nested in it are nested
    * regions: they run inside too), the batch's array, the body of the function that receives the transaction, or the
@@ -108,7 +116,12 @@ export function transactionScopesOf(sourceFile: ts.SourceFile): readonly Transac
   }
   // A callback already known as a transaction's (`$transaction(async (tx: Prisma.TransactionClient) => …)`) keeps its scope.
   const callbacks = new Set(found.map((s) => s.callback));
-  for (const fn of nodesOfKinds<FunctionLike>(sourceFile, FUNCTION_KINDS)) if (!callbacks.has(fn)) found.push(...callerScopes(fn));
+  for (const fn of nodesOfKinds<FunctionLike>(sourceFile, FUNCTION_KINDS)) {
+    if (callbacks.has(fn)) continue;
+    const decorated = decoratorScope(fn);
+    if (decorated) found.push(decorated);
+    else found.push(...callerScopes(fn));
+  }
   // Outer regions first (fewer enclosing nodes), then in the order they open.
   const depths = new Map(found.map((s) => [s, depthOf(s.region)]));
   scopes.sort((a, b) => depths.get(a)! - depths.get(b)! || a.start.getStart() - b.start.getStart());
@@ -150,7 +163,7 @@ function depthOf(node: ts.Node): number {
 /** True if the database statement `access` is part of `scope`. */
 export function runsIn(access: DbAccess, scope: TransactionScope): boolean {
   if (!runsWhileOpen(scope, access.node)) return false;
-  if (scope.form === "batch") return true;
+  if (scope.form === "batch" || scope.joins?.(access)) return true;
   const handle = scope.handle;
   if (!handle) return false;
   if (access.transactionOption && canonicalKey(access.transactionOption) === handle) return true;
@@ -375,10 +388,63 @@ export function transactionOpenersOf(call: ts.CallExpression): TransactionOpener
   return transactionOpenersNamed(name).filter(({ library, opener }) => {
     if (opener.function !== undefined) {
       const binding = importedBinding(call.expression, call.getSourceFile());
-      return !binding || !library.module || isModule(library.module, binding.module);
+      // A managed library's runner only when imported from it: a project's own `runInTransaction` is something else.
+      if (!binding) return !library.managed;
+      return !library.module || isModule(library.module, binding.module);
     }
-    return receiverOf(call) !== undefined && (opener.through === undefined || chainedCall(call, opener.through) !== undefined);
+    const receiver = receiverOf(call);
+    if (!receiver || (opener.receiverType !== undefined && declaredTypeName(receiver) !== opener.receiverType)) return false;
+    return opener.through === undefined || chainedCall(call, opener.through) !== undefined;
   });
+}
+
+/** The type `this.field` is declared with in its class (the type's last name), else undefined. */
+function declaredTypeName(expr: ts.Expression): string | undefined {
+  const node = skipParens(expr);
+  return ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword
+    ? fieldTypeName(node, node.name.text)
+    : undefined;
+}
+
+/** The membership test of a managed join: an ORM's statements, or those run through `this.<host>.<property>`. */
+function joinsOf(join: ManagedJoin): (access: DbAccess) => boolean {
+  if ("library" in join) return (access) => access.library === join.library;
+  return (access) => {
+    if (!access.handle) return false;
+    const field = /^this\.([\w$]+)\.([\w$]+)(\.|$)/.exec(canonicalKey(access.handle));
+    return field !== null && field[2] === join.property && fieldTypeName(access.node, field[1]!) === join.hostType;
+  };
+}
+
+/**
+ * A method decorated with a managed-transaction decorator imported from its library (`@Transactional()` of
+ * typeorm-transactional or @nestjs-cls/transactional): the body runs in the transaction, which the library's
+ * `joins` statements take part in.
+ */
+function decoratorScope(fn: FunctionLike): TransactionScope | undefined {
+  if (!ts.isMethodDeclaration(fn) || !fn.body) return undefined;
+  for (const decorator of ts.getDecorators(fn) ?? []) {
+    const call = decorator.expression;
+    const name = ts.isCallExpression(call) ? calleeName(call) : undefined;
+    if (!name || !ts.isCallExpression(call)) continue;
+    const module = importedBinding(call.expression, fn.getSourceFile())?.module;
+    const entry =
+      module === undefined
+        ? undefined
+        : transactionDecoratorsNamed(name).find(({ library }) => library.module && isModule(library.module, module));
+    const joins = entry?.library.managed?.joins;
+    if (!entry || !joins) continue;
+    const scope: TransactionScope = { form: "callback", start: call, callback: fn, region: fn.body, joins: joinsOf(joins), retried: false };
+    for (const source of entry.decorator.isolation ?? []) {
+      const level = isolationFrom(isolationExpression(call, source));
+      if (level) {
+        scope.isolation = level;
+        break;
+      }
+    }
+    return scope;
+  }
+  return undefined;
 }
 
 function isModule(module: string | RegExp, specifier: string): boolean {
@@ -438,8 +504,13 @@ function callbackScope(call: ts.CallExpression, openers: readonly TransactionOpe
     region: callback.body,
     retried: openerRetries(call, first),
   };
-  const parameter = callback.parameters[first.handleParam ?? 0];
+  const parameter = first.handleParam === undefined ? undefined : callback.parameters[first.handleParam];
   if (parameter && ts.isIdentifier(parameter.name)) scope.handle = parameter.name.text;
+  // Several libraries share a name (`transaction`): a join any of them declares, restricted to its library's statements.
+  const join =
+    matching.find(({ library }) => library.managed)?.library.managed?.joins ??
+    (parameter ? undefined : matching.find(({ library }) => library.clsWithoutHandle)?.library.clsWithoutHandle);
+  if (join) scope.joins = joinsOf(join);
   const isolation = isolationOf(call, matching);
   if (isolation) scope.isolation = isolation;
   return scope;

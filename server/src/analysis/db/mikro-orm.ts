@@ -10,7 +10,7 @@ import type { RowLockMode } from "../sql";
 import type { AccessAssignment, AccessCondition, DbAccess } from "./access";
 import { chainOf, injectedEntity, objectAssignments, whereObjectConditions } from "./shapes";
 
-export const MIKRO_ORM_METHODS = new Set(["findOne", "findOneOrFail", "flush", "persistAndFlush", "nativeUpdate", "lock"]);
+export const MIKRO_ORM_METHODS = new Set(["find", "findOne", "findOneOrFail", "flush", "persistAndFlush", "nativeUpdate", "lock"]);
 
 const LOCK_MODES: Record<string, RowLockMode | "optimistic"> = {
   PESSIMISTIC_WRITE: "update",
@@ -48,6 +48,7 @@ export function mikroOrmAccess(call: ts.CallExpression, name: string, receiver: 
     ...(entityClass ? { entityClass } : {}),
   };
   switch (name) {
+    case "find":
     case "findOne":
     case "findOneOrFail": {
       const where = args[0] && skipParens(args[0]);

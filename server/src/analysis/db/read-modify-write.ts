@@ -67,6 +67,11 @@ export interface ReadModifyWrite {
 
 /** Names of result properties that hold rows, not column values. */
 const CONTAINERS = new Set(["rows", "0", "recordset", "records", "data", "result", "results"]);
+/**
+ * Collection methods whose result holds the rows (or values) of the collection, not a column of that name:
+ * `new Map(rows.map((r) => [r.id, r]))`, then `byId.get(id)`; `rows.find(…)`, `rows.filter(…)`.
+ */
+const ELEMENT_LOOKUPS = new Set(["get", "find", "findLast", "at", "filter", "map", "slice", "values"]);
 /** Properties that say whether there are rows, not what they hold. */
 const EXISTENCE = new Set(["length", "rowCount", "affectedRows", "count", "size"]);
 
@@ -104,6 +109,7 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
   for (const node of nodesOfKinds(fn.body, FLOW_KINDS, { skipFunctions: true })) {
     if (ts.isVariableDeclaration(node)) {
       if (node.initializer) bindDeclaration(node.name, node.initializer, values, resolve);
+      else bindLoopElement(node, values);
     } else if (ts.isBinaryExpression(node)) {
       if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, values);
     } else if (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) {
@@ -127,6 +133,14 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
     out.push(...flowsInto(flush, unwritten));
   }
   return out;
+}
+
+/** `for (const row of rows)`: the element of rows read is a row of that read (`{ id, used }` binds its columns). */
+function bindLoopElement(node: ts.VariableDeclaration, values: Map<string, ReadValue>): void {
+  const loop = node.parent.parent;
+  if (!ts.isForOfStatement(loop) || loop.initializer !== node.parent) return;
+  const origin = valueOf(loop.expression, values);
+  if (origin?.level === "row") bindPattern(node.name, origin, values);
 }
 
 function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
@@ -300,7 +314,10 @@ function bindCollectionChange(call: ts.CallExpression, values: ReadonlyMap<strin
   if (!ts.isPropertyAccessExpression(collection)) return;
   const target = skipParens(collection.expression);
   const entity = ts.isIdentifier(target) ? values.get(target.text) : undefined;
-  if (entity?.level === "row") mutatedEntities.set(entity, { column: collection.name.text, node: call, collection: true });
+  // A field set from the read before (`doc.balance -= cost`) stays what the save loses; the collection change adds to it.
+  const earlier = entity && mutatedEntities.get(entity);
+  if (entity?.level === "row" && !(earlier && !earlier.collection))
+    mutatedEntities.set(entity, { column: collection.name.text, node: call, collection: true });
 }
 
 /**
@@ -350,6 +367,13 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
     // A nested write's `where` (`revisions: { update: { where: { id: row.revisions[0].id }, data } }`) names the
     // related row; only its data is written.
     if (written && ts.isPropertyAssignment(node) && propertyName(node) === "where") return;
+    if (ts.isCallExpression(node) && isElementLookup(node)) {
+      const base = rowBase(node.expression as ts.PropertyAccessExpression, values) ?? elementsOf(node, values);
+      if (base) {
+        row ??= base;
+        return;
+      }
+    }
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
       // `session.expiresAt = new Date(…)` before: the field holds that value now, not the one read.
       const assigned = ts.isPropertyAccessExpression(node) ? assignedBefore(node) : undefined;
@@ -397,10 +421,27 @@ function rowBase(
   values: ReadonlyMap<string, ReadValue>,
 ): ReadValue | undefined {
   let base: ts.Expression = skipParens(node.expression);
-  while (ts.isElementAccessExpression(base) || (ts.isPropertyAccessExpression(base) && CONTAINERS.has(base.name.text)))
-    base = skipParens(base.expression);
+  while (
+    ts.isElementAccessExpression(base) ||
+    ts.isNonNullExpression(base) ||
+    (ts.isPropertyAccessExpression(base) && CONTAINERS.has(base.name.text)) ||
+    (ts.isCallExpression(base) && isElementLookup(base))
+  )
+    base = skipParens(ts.isCallExpression(base) ? (base.expression as ts.PropertyAccessExpression).expression : base.expression);
   if (!ts.isIdentifier(base)) return undefined;
   const origin = values.get(base.text);
+  return origin?.level === "row" ? origin : undefined;
+}
+
+function isElementLookup(call: ts.CallExpression): boolean {
+  const callee = skipParens(call.expression);
+  return ts.isPropertyAccessExpression(callee) && ELEMENT_LOOKUPS.has(callee.name.text);
+}
+
+/** `byId.get(id)` where `byId` holds the rows read (`new Map(rows.map((r) => [r.id, r]))`): their origin. */
+function elementsOf(call: ts.CallExpression, values: ReadonlyMap<string, ReadValue>): ReadValue | undefined {
+  const collection = skipParens((call.expression as ts.PropertyAccessExpression).expression);
+  const origin = ts.isIdentifier(collection) ? values.get(collection.text) : undefined;
   return origin?.level === "row" ? origin : undefined;
 }
 

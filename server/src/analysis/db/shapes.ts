@@ -121,17 +121,7 @@ export function injectedEntity(handle: ts.Expression): ts.Identifier | undefined
   if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "getRepository")
     return capitalised(node.arguments[0]);
   if (!ts.isPropertyAccessExpression(node) || node.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
-  const field = node.name.text;
-  let cls: ts.Node | undefined = node.parent;
-  while (cls && !ts.isClassLike(cls)) cls = cls.parent;
-  if (!cls || !ts.isClassLike(cls)) return undefined;
-  const members: Array<ts.PropertyDeclaration | ts.ParameterDeclaration> = [];
-  for (const member of cls.members) {
-    if (ts.isPropertyDeclaration(member) && member.name.getText() === field) members.push(member);
-    if (ts.isConstructorDeclaration(member))
-      members.push(...member.parameters.filter((p) => ts.isIdentifier(p.name) && p.name.text === field));
-  }
-  for (const member of members) {
+  for (const member of fieldDeclarations(node, node.name.text)) {
     for (const decorator of ts.canHaveDecorators(member) ? (ts.getDecorators(member) ?? []) : []) {
       const call = decorator.expression;
       if (!ts.isCallExpression(call) || !/^Inject(Repository|Model)$/.test(calleeName(call) ?? "")) continue;
@@ -146,6 +136,29 @@ export function injectedEntity(handle: ts.Expression): ts.Identifier | undefined
       const argument = type.typeArguments[0]!;
       if (ts.isTypeReferenceNode(argument) && ts.isIdentifier(argument.typeName)) return argument.typeName;
     }
+  }
+  return undefined;
+}
+
+/** The declarations of field `field` of the class around `at`: a property, or a constructor parameter property. */
+function fieldDeclarations(at: ts.Node, field: string): Array<ts.PropertyDeclaration | ts.ParameterDeclaration> {
+  let cls: ts.Node | undefined = at.parent;
+  while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+  if (!cls || !ts.isClassLike(cls)) return [];
+  const members: Array<ts.PropertyDeclaration | ts.ParameterDeclaration> = [];
+  for (const member of cls.members) {
+    if (ts.isPropertyDeclaration(member) && member.name.getText() === field) members.push(member);
+    if (ts.isConstructorDeclaration(member))
+      members.push(...member.parameters.filter((p) => ts.isIdentifier(p.name) && p.name.text === field));
+  }
+  return members;
+}
+
+/** The name of the type `this.field` is declared with in the class around `at` (`TransactionHost` of `TransactionHost<A>`). */
+export function fieldTypeName(at: ts.Node, field: string): string | undefined {
+  for (const member of fieldDeclarations(at, field)) {
+    const type = member.type;
+    if (type && ts.isTypeReferenceNode(type)) return ts.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
   }
   return undefined;
 }

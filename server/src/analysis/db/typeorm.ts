@@ -137,8 +137,10 @@ export function typeormBuilderAccess(root: ts.Expression, links: Link[], call: t
     .flatMap((l) => builderConditions(l.call!));
   const base = { node: call, library: "typeorm" as const, handle: root, assignments: [] as AccessAssignment[], conditions };
   const update = link("update");
+  // A repository's builder (`repo.createQueryBuilder().update()`) updates the repository's entity.
+  const repositoryOfBuilder = repository ?? (receiver && builder.arguments.length <= 1 ? repositoryTable(receiver) : undefined);
   if (update && terminal === "execute") {
-    const table = entityName(update.arguments[0]);
+    const table = entityName(update.arguments[0]) ?? (update.arguments.length === 0 ? repositoryOfBuilder : undefined);
     const assignments = objectAssignments(link("set")?.arguments[0], (value) => isFunctionLikeExpression(skipParens(value)));
     return table ? { ...base, kind: "write", table, assignments } : undefined;
   }
@@ -157,6 +159,9 @@ export function typeormBuilderAccess(root: ts.Expression, links: Link[], call: t
 
 /** `where("a.id = :id AND a.version = :version", { id, version })` → the comparisons with their parameter values. */
 function builderConditions(call: ts.CallExpression): AccessCondition[] {
+  // `where({ id })`: the object form.
+  const object = call.arguments[0] && skipParens(call.arguments[0]);
+  if (object && ts.isObjectLiteralExpression(object)) return whereObjectConditions(object);
   const text = stringValue(call.arguments[0]);
   if (!text) return [];
   const out: AccessCondition[] = [];

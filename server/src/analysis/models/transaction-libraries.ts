@@ -40,6 +40,22 @@ export interface TransactionOpenerModel {
   isolation?: readonly IsolationSource[];
   /** The opener retries serialization failures and deadlocks itself, unless this option is `false`. */
   retriesUnless?: { arg: number; path: string };
+  /** For a method opener: the declared type its receiver must have (`TransactionHost` for `txHost.withTransaction(fn)`). */
+  receiverType?: string;
+}
+
+/**
+ * Which statements join a transaction kept in async-local storage (CLS) without being handed a handle: every statement
+ * of an ORM the library patches (typeorm-transactional's repositories and managers, Sequelize's models), or those run
+ * through the `property` of a field declared with type `hostType` (`this.txHost.tx.account.update(…)`).
+ */
+export type ManagedJoin = { library: string } | { hostType: string; property: string };
+
+/** A method decorator that runs the method in a managed transaction (`@Transactional()`). */
+export interface TransactionDecoratorModel {
+  name: string;
+  /** Where the decorator call says the isolation level; the first that says wins. */
+  isolation?: readonly IsolationSource[];
 }
 
 export interface TransactionLibraryModel {
@@ -55,6 +71,17 @@ export interface TransactionLibraryModel {
    * parameter of such a type runs in the caller's transaction.
    */
   handleTypes?: readonly string[];
+  /**
+   * A managed (CLS-bound) transaction library: its openers (imported from `module`) and decorators run code in a
+   * transaction that the statements `joins` describes take part in without passing a handle.
+   */
+  managed?: { joins: ManagedJoin; decorators?: readonly TransactionDecoratorModel[] };
+  /**
+   * For a library whose callback opener binds the transaction to async-local storage once CLS is enabled
+   * (`Sequelize.useCLS(ns)`): a callback that declares no handle parameter only works that way, so its statements of
+   * this library join.
+   */
+  clsWithoutHandle?: ManagedJoin;
 }
 
 const OPTION_LEVEL = "isolationLevel";
@@ -89,6 +116,7 @@ export const TRANSACTION_LIBRARY_MODELS: readonly TransactionLibraryModel[] = [
     ],
     ends: ["commit", "rollback"],
     handleTypes: ["Transaction"],
+    clsWithoutHandle: { library: "sequelize" },
   },
   {
     library: "typeorm",
@@ -128,8 +156,62 @@ export const TRANSACTION_LIBRARY_MODELS: readonly TransactionLibraryModel[] = [
     handleTypes: ["Transaction"],
   },
   {
+    // `em.transactional(cb)` and `@Transactional()` bind the transaction's fork to async-local storage (TransactionContext):
+    // every entity manager and repository call inside runs in it.
     library: "mikro-orm",
+    module: /^@mikro-orm\//,
     opens: [{ method: "transactional", form: "callback", callbackArgs: [0], handleParam: 0, isolation: [{ arg: 1, path: OPTION_LEVEL }] }],
+    managed: { joins: { library: "mikro-orm" }, decorators: [{ name: "Transactional", isolation: [{ arg: 0, path: OPTION_LEVEL }] }] },
+  },
+  {
+    // `@Transactional({ isolationLevel })`, `runInTransaction(fn, opts)`, `wrapInTransaction(fn, opts)`: every
+    // repository and entity manager of the registered data sources runs in the transaction (the library patches them).
+    library: "typeorm-transactional",
+    module: /^typeorm-transactional(-cls-hooked)?$/,
+    opens: ["runInTransaction", "wrapInTransaction"].map((name) => ({
+      function: name,
+      form: "callback" as const,
+      callbackArgs: [0],
+      isolation: [{ arg: 1, path: OPTION_LEVEL }],
+    })),
+    managed: { joins: { library: "typeorm" }, decorators: [{ name: "Transactional", isolation: [{ arg: 0, path: OPTION_LEVEL }] }] },
+  },
+  {
+    // @nestjs-cls/transactional: `@Transactional()`, `@Transactional(options)`, `@Transactional(connection, options)`,
+    // `txHost.withTransaction([propagation,] [options,] fn)`; only statements through `txHost.tx` join (no patching).
+    library: "@nestjs-cls/transactional",
+    module: "@nestjs-cls/transactional",
+    opens: [
+      {
+        method: "withTransaction",
+        receiverType: "TransactionHost",
+        form: "callback",
+        callbackArgs: [0, 1, 2],
+        isolation: [
+          { arg: 0, path: OPTION_LEVEL },
+          { arg: 1, path: OPTION_LEVEL },
+        ],
+      },
+    ],
+    managed: {
+      joins: { hostType: "TransactionHost", property: "tx" },
+      decorators: [
+        {
+          name: "Transactional",
+          isolation: [
+            { arg: 0, path: OPTION_LEVEL },
+            { arg: 1, path: OPTION_LEVEL },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // sequelize-transactional: `@Transactional()` on top of `Sequelize.useCLS`.
+    library: "sequelize-transactional",
+    module: "sequelize-transactional",
+    opens: [],
+    managed: { joins: { library: "sequelize" }, decorators: [{ name: "Transactional", isolation: [{ arg: 0, path: OPTION_LEVEL }] }] },
   },
   {
     library: "mysql2",
@@ -143,8 +225,14 @@ export interface TransactionOpener {
   opener: TransactionOpenerModel;
 }
 
+export interface TransactionDecorator {
+  library: TransactionLibraryModel;
+  decorator: TransactionDecoratorModel;
+}
+
 interface ModelIndex {
   byName: Map<string, TransactionOpener[]>;
+  decorators: Map<string, TransactionDecorator[]>;
   ends: ReadonlySet<string>;
   handleTypes: ReadonlySet<string>;
 }
@@ -154,13 +242,18 @@ function indexOf(models: readonly TransactionLibraryModel[]): ModelIndex {
   let index = indexCache.get(models);
   if (!index) {
     const byName = new Map<string, TransactionOpener[]>();
-    for (const library of models)
+    const decorators = new Map<string, TransactionDecorator[]>();
+    for (const library of models) {
       for (const opener of library.opens) {
         const name = opener.method ?? opener.function!;
         byName.set(name, [...(byName.get(name) ?? []), { library, opener }]);
       }
+      for (const decorator of library.managed?.decorators ?? [])
+        decorators.set(decorator.name, [...(decorators.get(decorator.name) ?? []), { library, decorator }]);
+    }
     index = {
       byName,
+      decorators,
       ends: new Set(models.flatMap((m) => m.ends ?? [])),
       handleTypes: new Set(models.flatMap((m) => m.handleTypes ?? [])),
     };
@@ -172,6 +265,11 @@ function indexOf(models: readonly TransactionLibraryModel[]): ModelIndex {
 /** The opener entries named `name` (method or function), in table order. */
 export function transactionOpenersNamed(name: string, models = TRANSACTION_LIBRARY_MODELS): readonly TransactionOpener[] {
   return indexOf(models).byName.get(name) ?? [];
+}
+
+/** The managed-transaction decorator entries named `name` (`Transactional`), in table order. */
+export function transactionDecoratorsNamed(name: string, models = TRANSACTION_LIBRARY_MODELS): readonly TransactionDecorator[] {
+  return indexOf(models).decorators.get(name) ?? [];
 }
 
 /** Whether `name` is a method some library ends a transaction with (`commit`, `rollbackTransaction`). */
