@@ -3,19 +3,25 @@
 // or a transaction that already holds row locks. Other callers wait for the slow call; a lease can expire mid-call
 // and let a second holder in.
 import {
+  acquisitionPaths,
+  allLockAcquisitionsIn,
   boundNames,
   code,
   dbAccessOf,
   defineRule,
   enclosingFunction,
   enclosingStatement,
+  functionName,
   indentationAt,
   isFunctionLike,
   isInside,
+  lineOf,
   locksHeldAt,
   nodesOfKinds,
+  perCallLock,
   reindentedText,
   rowLockDescription,
+  sentenceStart,
   slowCallFinderFor,
   spanOf,
   ts,
@@ -23,6 +29,7 @@ import {
   type Fix,
   type Fixer,
   type HeldLock,
+  type LockAcquisition,
   type SlowCallEntry,
   type SlowCallFinder,
   type SlowPath,
@@ -45,6 +52,8 @@ export const lockAcrossAwait = defineRule({
         "{{call}} {{reason}}, and it is awaited while holding {{lock}}: if it outlasts the lease, the lock expires mid-call and a second holder can enter the critical section while this one is still in it.",
       onSomePaths:
         "{{call}} {{reason}}, and it is awaited where {{lock}} is held on some paths but not on all (released or never taken on the others): on those paths, everything waiting for it waits for this call too.",
+      perCallLock:
+        "{{lock}} is created by each call of {{fn}} (line {{line}}) and taken only by that call: no other call ever waits for it, so it excludes nothing, and the awaited section it guards (line {{awaitLine}}) interleaves with every other call's.",
       inLockingTransaction:
         "{{call}} {{reason}}, and it is awaited while {{transaction}} holds row locks (taken by {{rowLock}}): every transaction that touches those rows waits for it, and the connection stays checked out of the pool meanwhile.",
     },
@@ -76,6 +85,20 @@ export const lockAcrossAwait = defineRule({
     const checker = () => context.checker;
     const awaits = nodesOfKinds<ts.AwaitExpression>(context.sourceFile, [ts.SyntaxKind.AwaitExpression]);
     if (awaits.length === 0) return;
+    const acquisitions = allLockAcquisitionsIn(context.sourceFile, context.program, checker, context.settings.declaredLocks);
+    for (const { acquisition, declaration, guarded } of perCallLocks(acquisitions, awaits))
+      context.report({
+        messageId: "perCallLock",
+        data: {
+          lock: sentenceStart(acquisition.label),
+          fn: code(functionName(enclosingFunction(declaration)!)),
+          line: lineOf(declaration),
+          awaitLine: lineOf(guarded),
+        },
+        help: "Create the lock once, at module level or as a field of a long-lived object, so that every call takes the same one.",
+        span: spanOf(acquisition.call, context.sourceFile),
+        related: [{ span: spanOf(declaration, context.sourceFile), message: "a new lock for every call" }],
+      });
     let finder: SlowCallFinder | undefined;
     const slowPaths = new Map<ts.AwaitExpression, SlowPath | undefined>();
     const slowPathOf = (node: ts.AwaitExpression) => {
@@ -134,6 +157,22 @@ export const lockAcrossAwait = defineRule({
     }
   },
 });
+
+/** The locks of a file made by each call for itself (see `perCallLock`), with an await of the section each guards. */
+function perCallLocks(
+  acquisitions: readonly LockAcquisition[],
+  awaits: readonly ts.AwaitExpression[],
+): Array<{ acquisition: LockAcquisition; declaration: ts.VariableDeclaration; guarded: ts.AwaitExpression }> {
+  return acquisitions.flatMap((acquisition) => {
+    const declaration = perCallLock(acquisition);
+    if (!declaration) return [];
+    const callback = acquisition.style === "scoped" ? acquisition.callback : undefined;
+    const guarded = awaits.find((node) =>
+      callback ? enclosingFunction(node) === callback : node !== acquisition.call.parent && acquisitionPaths(acquisition).heldAt(node),
+    );
+    return guarded ? [{ acquisition, declaration, guarded }] : [];
+  });
+}
 
 const ADVICE =
   "Move the call before the critical section when its inputs are ready before the lock, or split the section: read under the lock, make the call without it, then re-acquire and re-validate (see the rule's documentation).";

@@ -5,6 +5,7 @@
 import {
   calleeName,
   code,
+  inlineCode,
   defineRule,
   enclosingFunction,
   expressionKey,
@@ -69,12 +70,12 @@ export const lockWithoutExpiry = defineRule({
       const { call, key, luaScript } = lock.acquisition;
       if (lock.acquisition.expires || expiryInSameMulti(call, key)) continue;
       if (luaScript) {
-        const data = { lock: code(key.getText(sourceFile)), command: code(`${calleeName(call)}()`) };
+        const data = { lock: inlineCode(key.getText(sourceFile)), command: code(`${calleeName(call)}()`) };
         const help = "Give the script's SET a positive PX (milliseconds) or EX, and pass a positive expiry.";
         if (luaScript.expiry === "zero" && luaScript.expiryArgument)
           context.report({
             messageId: "scriptZeroExpiry",
-            data: { ...data, argument: code(luaScript.expiryArgument.getText(sourceFile)) },
+            data: { ...data, argument: inlineCode(luaScript.expiryArgument.getText(sourceFile)) },
             help,
             span: spanOf(call, sourceFile),
           });
@@ -86,7 +87,7 @@ export const lockWithoutExpiry = defineRule({
         span: spanOf(call, sourceFile),
         help: command === "SETNX" ? "Take it with `SET key value PX <ms> NX` instead." : "Add PX (or EX) to the SET.",
       };
-      const data = { lock: code(key.getText(sourceFile)), command };
+      const data = { lock: inlineCode(key.getText(sourceFile)), command };
       const separate = separateExpiry(call, key);
       if (separate) {
         context.report({

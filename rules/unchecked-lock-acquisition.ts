@@ -6,7 +6,7 @@ import {
   alwaysExits,
   boundNames,
   calleeResolver,
-  code,
+  inlineCode,
   defineRule,
   freshName,
   indentationAt,
@@ -57,7 +57,7 @@ export const uncheckedLockAcquisition = defineRule({
       const { verdict, names, statement } = verdictOf(acquisition, resolve);
       if (verdict.kind !== "unchecked") continue;
       const call = acquisition.call;
-      const data = { lock: sentenceStart(acquisition.label), call: code(shortText(call)), failure: failureValue(acquisition) };
+      const data = { lock: sentenceStart(acquisition.label), call: inlineCode(shortText(call)), failure: failureValue(acquisition) };
       const where = {
         help: "Continue only on the success branch.",
         span: spanOf(call, context.sourceFile),

@@ -5,6 +5,7 @@
 import {
   calleeName,
   code,
+  inlineCode,
   defineRule,
   enclosingFunction,
   importsOf,
@@ -70,7 +71,7 @@ export const unsafeLockRelease = defineRule({
         if (isBlindScriptDelete(release)) {
           context.report({
             messageId: "uncheckedScript",
-            data: { command: code(`${calleeName(release)}()`), lock: code(key.getText(sourceFile)) },
+            data: { command: code(`${calleeName(release)}()`), lock: inlineCode(key.getText(sourceFile)) },
             help: `Compare before deleting: \`${COMPARE_AND_DELETE}\`, ${LEASE}`,
             span: spanOf(release, sourceFile),
             related: [{ span: spanOf(call, sourceFile), message: "lock taken here" }],
@@ -80,7 +81,7 @@ export const unsafeLockRelease = defineRule({
         if (command !== "DEL" && command !== "UNLINK") continue;
         const ownerCheck = ownerCheckOf(release, lock);
         if (ownerCheck?.watched) continue;
-        const data = { command, lock: code(key.getText(sourceFile)) };
+        const data = { command, lock: inlineCode(key.getText(sourceFile)) };
         const fix = buildFix(context.fixer, lock, release, context.checker);
         if (ownerCheck) {
           context.report({

@@ -11,6 +11,7 @@ import {
   boundNames,
   calleeResolver,
   code,
+  inlineCode,
   defineRule,
   enclosingFunction,
   canonicalKey,
@@ -81,8 +82,8 @@ export const lockReleaseNotGuaranteed = defineRule({
           messageId: "lostInRace",
           data: {
             lock: sentenceStart(acquisition.label),
-            other: code(shortText(raced.other)),
-            race: code(raced.race.expression.getText()),
+            other: inlineCode(shortText(raced.other)),
+            race: inlineCode(raced.race.expression.getText()),
             consequence: consequence(acquisition),
           },
           help: "Give the acquisition itself the time limit (async-mutex's `withTimeout`, the runtime's `{ timeoutMs }`, an abort signal), so that a timeout removes it from the queue.",
@@ -97,7 +98,7 @@ export const lockReleaseNotGuaranteed = defineRule({
           messageId: "leakedByLaterFailure",
           data: {
             lock: sentenceStart(acquisition.label),
-            collection: code(shortText(collected.collection)),
+            collection: inlineCode(shortText(collected.collection)),
             held: code(collected.held),
             failure: collected.failure,
           },
@@ -110,7 +111,11 @@ export const lockReleaseNotGuaranteed = defineRule({
       if (together) {
         context.report({
           messageId: "lostInPromiseAll",
-          data: { lock: sentenceStart(acquisition.label), collection: code(shortText(together.collection)), failure: together.failure },
+          data: {
+            lock: sentenceStart(acquisition.label),
+            collection: inlineCode(shortText(together.collection)),
+            failure: together.failure,
+          },
           help: "Take them with one call that acquires all or none (the runtime's `lockAll`, redlock's `acquire(keys, ttl)`), or use `Promise.allSettled` and release the ones that were taken before failing.",
           span: spanOf(acquisition.call, context.sourceFile),
           related: [{ span: spanOf(together.all, context.sourceFile), message: "rejects as soon as one acquisition fails" }],
@@ -141,7 +146,7 @@ export const lockReleaseNotGuaranteed = defineRule({
       for (const early of releasedBeforeSettling(acquisition, fn, analysis.releases, context.checker, resolve))
         context.report({
           messageId: early.certain ? "releasedBeforeSettled" : "releasedBeforeSettledIfPromise",
-          data: { lock: data.lock, line: lineOf(early.release), work: code(shortText(early.returned)) },
+          data: { lock: data.lock, line: lineOf(early.release), work: inlineCode(shortText(early.returned)) },
           help: "Return `await` of the promise, so that `finally` runs after it settles.",
           span: spanOf(early.returned, sf),
           related: [
@@ -152,16 +157,20 @@ export const lockReleaseNotGuaranteed = defineRule({
             ? [context.fixer.fix("Await the result before the lock is released", context.fixer.insertBefore(early.returned, "await "))]
             : [],
         });
-      const leak = acquisitionPaths(acquisition).leak();
+      const paths = acquisitionPaths(acquisition);
+      const leak = paths.leak();
       if (!leak) continue;
-      const first = analysis.releases[0]!;
+      // Releases this acquisition reaches: another acquisition of the same lock in the function has its own.
+      const held = analysis.releases.filter((release) => paths.heldAt(release));
+      const releases = held.length > 0 ? held : analysis.releases;
+      const named = (leak.skipped as ReleaseCall | undefined) ?? releases[0]!;
       context.report({
         messageId: "releaseSkippable",
-        data: { ...data, line: lineOf(first), skip: whatSkips(leak) },
+        data: { ...data, line: lineOf(named), skip: whatSkips(leak) },
         help: "Release it in a `finally` block.",
         span: spanOf(acquisition.call, sf),
-        related: analysis.releases.map((release) => ({ span: spanOf(release, sf), message: "released here, but not on every path" })),
-        fixes: wrapInFinally(context.sourceFile, context.fixer, acquisition, acquisitionStatement, analysis.releases),
+        related: releases.map((release) => ({ span: spanOf(release, sf), message: "released here, but not on every path" })),
+        fixes: wrapInFinally(context.sourceFile, context.fixer, acquisition, acquisitionStatement, releases),
       });
     }
   },
@@ -222,9 +231,9 @@ function whatSkips(leak: Leak): string {
     case "exit":
       return `the \`${leak.node.getText().split(/[\s;(]/)[0]}\` at line ${lineOf(leak.node)} runs`;
     case "throws":
-      return `${code(shortText(leak.node))} at line ${lineOf(leak.node)} throws`;
+      return `${inlineCode(shortText(leak.node))} at line ${lineOf(leak.node)} throws`;
     case "branch":
-      return `${code(shortText(leak.condition))} at line ${lineOf(leak.condition)} is ${leak.truth ? "true" : "false"}`;
+      return `${inlineCode(shortText(leak.condition))} at line ${lineOf(leak.condition)} is ${leak.truth ? "true" : "false"}`;
     case "path":
       return "the code takes a path that does not reach it";
   }

@@ -106,6 +106,12 @@ function slowCallCase(name: string, imports: string, slow: string, callee: strin
   };
 }
 
+const counter = `import { Mutex } from "async-mutex";
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let processed = 0;
+`;
+const PER_CALL = "Create the lock once, at module level or as a field of a long-lived object, so that every call takes the same one.";
+
 runRuleTests(lockAcrossAwait, {
   valid: [
     {
@@ -405,8 +411,91 @@ export class Leader {
 }
 `,
     },
+    {
+      // The counter is read and written inside one held region of a lock every call shares: safe, and nothing slow
+      // but the pause is held up.
+      name: "a module-level mutex around a counter read before a sleep and written after it",
+      code: `${counter}const mutex = new Mutex();
+export async function record(n: number) {
+  await mutex.runExclusive(async () => {
+    const before = processed;
+    await sleep(10);
+    processed = before + n;
+  });
+}`,
+    },
+    {
+      name: "the same counter under a mutex field of a singleton service",
+      code: `${counter}class Tally {
+  private readonly lock = new Mutex();
+  async record(n: number) {
+    const release = await this.lock.acquire();
+    try {
+      const before = processed;
+      await sleep(10);
+      processed = before + n;
+    } finally {
+      release();
+    }
+  }
+}
+export const tally = new Tally();`,
+    },
+    {
+      // A lock made per call but taken by the callbacks that call starts at once: it serialises them.
+      name: "a mutex made in the function and shared by the concurrent callbacks it starts",
+      code: `${counter}export async function recordAll(items: number[]) {
+  const lock = new Mutex();
+  await Promise.all(
+    items.map((n) =>
+      lock.runExclusive(async () => {
+        const before = processed;
+        await sleep(10);
+        processed = before + n;
+      }),
+    ),
+  );
+}`,
+    },
   ],
   invalid: [
+    {
+      name: "a mutex created by each call: the counter's read and write around the sleep are guarded by nothing",
+      code: `${counter}export async function record(n: number) {
+  const mutex = new Mutex();
+  const release = await mutex.acquire();
+  try {
+    const before = processed;
+    await sleep(10);
+    processed = before + n;
+  } finally {
+    release();
+  }
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 25,
+          messageId: "perCallLock",
+          data: { lock: "`mutex`", fn: "`record`", line: 5, awaitLine: 9 },
+          help: PER_CALL,
+          related: [{ line: 5, message: "a new lock for every call" }],
+        },
+      ],
+    },
+    {
+      name: "a per-request mutex in a handler, taken with runExclusive",
+      code: `${counter}export const handler = async (req: { n: number }) => {
+  const lock = new Mutex();
+  return lock.runExclusive(async () => {
+    const before = processed;
+    await sleep(10);
+    processed = before + req.n;
+    return processed;
+  });
+};`,
+      errors: [{ line: 6, column: 10, messageId: "perCallLock", data: { lock: "`lock`", fn: "`handler`", line: 5, awaitLine: 8 } }],
+    },
     {
       name: "a mutex released in one branch only: the fetch after the merge runs under it on some paths, and the message says so",
       code: `import { Mutex } from "async-mutex";
@@ -1107,8 +1196,8 @@ export async function b(id: string) {
 }
 `,
       errors: [
-        { line: 6, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: "`redlock` key [`order:${id}`]" } },
-        { line: 11, column: 3, messageId: "underExpiringLease", data: { ...FETCH, lock: "`redlock` key [`order:${id}`]" } },
+        { line: 6, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: "`redlock` key `` [`order:${id}`] ``" } },
+        { line: 11, column: 3, messageId: "underExpiringLease", data: { ...FETCH, lock: "`redlock` key `` [`order:${id}`] ``" } },
       ],
     },
     {
@@ -1126,12 +1215,12 @@ export async function settle(id: string) {
 }
 `,
       errors: [
-        { line: 7, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: "`redlock` key [`settle:${id}`]" } },
+        { line: 7, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: "`redlock` key `` [`settle:${id}`] ``" } },
         {
           line: 9,
           column: 5,
           messageId: "onSomePaths",
-          data: { call: "`setTimeout`", reason: "sleeps", lock: "`redlock` key [`settle:${id}`]" },
+          data: { call: "`setTimeout`", reason: "sleeps", lock: "`redlock` key `` [`settle:${id}`] ``" },
         },
       ],
     },

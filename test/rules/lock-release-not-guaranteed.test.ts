@@ -35,6 +35,21 @@ const busy = `declare function pullFeed(id: string): Promise<void>;
 `;
 const BUSY_KEY = "the key stays marked busy, and every later call for it is turned away until the process restarts";
 
+const claimModule = `import Redis from "ioredis";
+const redis = new Redis();
+const claimKey = (streamId: string, part: number) => \`stream-append:\${streamId}:\${part}\`;
+export async function claimAppend(streamId: string, part: number): Promise<boolean> {
+  return (await redis.set(claimKey(streamId, part), "1", "EX", 86_400, "NX")) === "OK";
+}
+export async function giveUpAppendClaim(streamId: string, part: number): Promise<void> {
+  await redis.del(claimKey(streamId, part));
+}`;
+const appendHead = `import { claimAppend, giveUpAppendClaim } from "./claims";
+declare function appendPart(streamId: string, part: number, body: string): Promise<void>;
+export async function append(streamId: string, part: number, body: string) {
+  if (!(await claimAppend(streamId, part))) return { duplicate: true };
+`;
+
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
@@ -499,8 +514,180 @@ export async function foldCounters(tenantId: string, delta: Record<string, numbe
   }
 }`,
     },
+    {
+      // The early return hands the lock back through a helper of the file whose body releases the same mutex.
+      name: "an early return after a same-file helper that releases the module's mutex",
+      code: `${mutex}${declarations}function giveBack() {
+  mutex.release();
+}
+export async function refund(amount: number) {
+  await mutex.acquire();
+  if (amount <= 0) {
+    giveBack();
+    return;
+  }
+  try {
+    await charge(-amount);
+  } finally {
+    mutex.release();
+  }
+}`,
+    },
+    {
+      name: "an early return after the class's own unlock method, which releases the field's mutex",
+      code: `import { Mutex } from "async-mutex";
+${declarations}export class Till {
+  private readonly lock = new Mutex();
+  private unlock() {
+    this.lock.release();
+  }
+  async take(amount: number) {
+    await this.lock.acquire();
+    if (amount < 0) {
+      this.unlock();
+      return;
+    }
+    try {
+      await charge(amount);
+    } finally {
+      this.lock.release();
+    }
+  }
+}`,
+    },
+    {
+      name: "an early return before the lock is taken, the release in finally",
+      code: `${mutex}${declarations}export async function settle(amount: number) {
+  if (amount === 0) return;
+  await mutex.acquire();
+  try {
+    await charge(amount);
+  } finally {
+    mutex.release();
+  }
+}`,
+    },
+    {
+      // Kept on success (the early return) and given back only when the append failed: an idempotency claim.
+      name: "a claim helper's SET NX given back only in a catch, through a helper of the claim's module",
+      code: `${appendHead}  try {
+    await appendPart(streamId, part, body);
+  } catch (error) {
+    await giveUpAppendClaim(streamId, part);
+    throw error;
+  }
+  return { duplicate: false };
+}`,
+      files: { "src/claims.ts": claimModule },
+    },
   ],
   invalid: [
+    {
+      name: "the same claim given back after a successful append too: a lock, whose release a failed append skips",
+      code: `${appendHead}  await appendPart(streamId, part, body);
+  await giveUpAppendClaim(streamId, part);
+  return { duplicate: false };
+}`,
+      files: { "src/claims.ts": claimModule },
+      errors: [
+        {
+          line: 4,
+          column: 15,
+          messageId: "releaseSkippable",
+          data: {
+            lock: "Redis lock `claimKey(streamId, part)` (taken by `claimAppend`)",
+            consequence: UNTIL_EXPIRY,
+            line: 6,
+            skip: "`await appendPart(streamId, part, body)` at line 5 throws",
+          },
+        },
+      ],
+    },
+    {
+      name: "an early return after a helper that does not release: the return skips the release in finally's reach",
+      code: `${mutex}${declarations}function note() {
+  console.log("nothing to refund");
+}
+export async function refund(amount: number) {
+  await mutex.acquire();
+  if (amount <= 0) {
+    note();
+    return;
+  }
+  try {
+    await charge(-amount);
+  } finally {
+    mutex.release();
+  }
+}`,
+      errors: [
+        {
+          line: 9,
+          column: 9,
+          messageId: "releaseSkippable",
+          data: { ...MUTEX, line: 17, skip: "the `return` at line 12 runs" },
+        },
+      ],
+    },
+    {
+      name: "a return after a release in one branch only: the message names the release that the return goes around",
+      code: `${mutex}${declarations}export async function settle(amount: number, quick: boolean) {
+  await mutex.acquire();
+  if (quick) {
+    mutex.release();
+  }
+  if (amount > 10) return;
+  try {
+    await charge(amount);
+  } finally {
+    mutex.release();
+  }
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "releaseSkippable",
+          data: { ...MUTEX, line: 14, skip: "the `return` at line 10 runs" },
+        },
+      ],
+    },
+    {
+      name: "two acquisitions in one function: the second's message names its own release, not the first's",
+      code: `${mutex}${declarations}export async function twice(amount: number) {
+  await mutex.acquire();
+  try {
+    await charge(amount);
+  } finally {
+    mutex.release();
+  }
+  await mutex.acquire();
+  await audit();
+  mutex.release();
+}`,
+      errors: [
+        {
+          line: 12,
+          column: 9,
+          messageId: "releaseSkippable",
+          data: { ...MUTEX, line: 14, skip: "`await audit()` at line 13 throws" },
+        },
+      ],
+      output: `${mutex}${declarations}export async function twice(amount: number) {
+  await mutex.acquire();
+  try {
+    await charge(amount);
+  } finally {
+    mutex.release();
+  }
+  await mutex.acquire();
+  try {
+    await audit();
+  } finally {
+    mutex.release();
+  }
+}`,
+    },
     {
       name: "the same shape when the returned helper writes: released before the write settles",
       code: `${mutex}import Redis from "ioredis";
@@ -522,7 +709,7 @@ export async function foldCounters(tenantId: string, delta: Record<string, numbe
           line: 12,
           column: 12,
           messageId: "releasedBeforeSettled",
-          data: { lock: "`mutex`", line: 14, work: "storeCounters(`counters:${tenantId}`, delta)" },
+          data: { lock: "`mutex`", line: 14, work: "`` storeCounters(`counters:${tenantId}`, delta) ``" },
         },
       ],
       output: `${mutex}import Redis from "ioredis";
@@ -955,7 +1142,8 @@ export async function syncFeed(feedId: string, token: string) {
           line: 6,
           column: 25,
           messageId: "releaseSkippable",
-          data: { ...MUTEX, line: 8, skip: "`await charge(amount)` at line 11 throws" },
+          // The release the throwing call goes on to, not the early branch's.
+          data: { ...MUTEX, line: 12, skip: "`await charge(amount)` at line 11 throws" },
           related: [
             { line: 8, message: "released here, but not on every path" },
             { line: 12, message: "released here, but not on every path" },
@@ -1178,7 +1366,12 @@ ${declarations}export async function run(id: string) {
           line: 6,
           column: 22,
           messageId: "releaseSkippable",
-          data: { lock: "`redlock` key [`order:${id}`]", consequence: UNTIL_EXPIRY, line: 8, skip: "`await charge(1)` at line 7 throws" },
+          data: {
+            lock: "`redlock` key `` [`order:${id}`] ``",
+            consequence: UNTIL_EXPIRY,
+            line: 8,
+            skip: "`await charge(1)` at line 7 throws",
+          },
         },
       ],
       output: `import Redlock from "redlock";
@@ -1284,7 +1477,7 @@ SET runs = runs + 1\`);
           line: 6,
           column: 25,
           messageId: "releaseSkippable",
-          data: { ...MUTEX, line: 10, skip: "await db.query(` UPDATE stats SET runs = runs +... at line 7 throws" },
+          data: { ...MUTEX, line: 10, skip: "`` await db.query(` UPDATE stats SET runs = runs +... `` at line 7 throws" },
         },
       ],
       output: `${mutex}${declarations}export async function report(db: { query(sql: string): Promise<void> }) {

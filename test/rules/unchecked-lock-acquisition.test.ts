@@ -11,6 +11,26 @@ const pool = new Pool();
 
 const HELP = "Continue only on the success branch.";
 
+const tryLockModule = `${ioredis}import { randomUUID } from "node:crypto";
+export async function tryLock(key: string): Promise<string | null> {
+  const token = randomUUID();
+  return (await redis.set(\`lock:\${key}\`, token, "PX", 30000, "NX")) === "OK" ? token : null;
+}
+export async function unlock(key: string, token: string): Promise<void> {
+  await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end", 1, \`lock:\${key}\`, token);
+}`;
+const lockUser = (checked: boolean) => `import { tryLock, unlock } from "./try-lock";
+declare function rename(id: string, name: string): Promise<void>;
+export async function renameUser(id: string, name: string) {
+  const token = await tryLock(\`user:\${id}\`);
+  ${checked ? "if (!token) return false;\n  " : ""}try {
+    await rename(id, name);
+  } finally {
+    if (token) await unlock(\`user:\${id}\`, token);
+  }
+  return true;
+}`;
+
 runRuleTests(uncheckedLockAcquisition, {
   valid: [
     {
@@ -195,8 +215,31 @@ export async function moveQuota(accountId: string) {
   }
 }`,
     },
+    {
+      name: "a project try-lock called with a template-literal key, its token tested before the work",
+      code: lockUser(true),
+      files: { "src/try-lock.ts": tryLockModule },
+    },
   ],
   invalid: [
+    {
+      // The call holds backticks itself: the message quotes it with a longer fence, not nested inside single ones.
+      name: "the same try-lock with the test left out: the call is quoted whole, template literal and all",
+      code: lockUser(false),
+      files: { "src/try-lock.ts": tryLockModule },
+      errors: [
+        {
+          line: 4,
+          column: 23,
+          messageId: "resultNeverTested",
+          data: {
+            lock: "The lock `tryLock` takes for `user:${id}`",
+            call: "`` tryLock(`user:${id}`) ``",
+            failure: "a falsy value",
+          },
+        },
+      ],
+    },
     {
       name: "the same shape when one helper in the Promise.all writes: it runs before the check",
       code: `${ioredis}async function loadQuota(key: string): Promise<Record<string, number>> {
@@ -223,7 +266,7 @@ export async function moveQuota(accountId: string) {
           messageId: "runsBeforeCheck",
           data: {
             lock: "Redis lock `quota-move:${accountId}`",
-            call: 'redis.set(`quota-move:${accountId}`, "1", "EX", 300, "NX")',
+            call: '`` redis.set(`quota-move:${accountId}`, "1", "EX", 300, "NX") ``',
             failure: 'null instead of "OK"',
             line: 12,
           },
@@ -351,12 +394,12 @@ declare function work(id: string): Promise<void>;`,
           messageId: "resultDiscarded",
           data: {
             lock: "Redis lock `lock:job:${id}`",
-            call: 'redis.set(`lock:job:${id}`, "t", "NX", "PX", 30000)',
+            call: '`` redis.set(`lock:job:${id}`, "t", "NX", "PX", 30000) ``',
             failure: 'null instead of "OK"',
           },
           // The golden full messages and help of this rule.
           message:
-            'Redis lock `lock:job:${id}` may not be acquired — redis.set(`lock:job:${id}`, "t", "NX", "PX", 30000) returns null instead of "OK" when another holder has it — but its result is discarded: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.',
+            'Redis lock `lock:job:${id}` may not be acquired — `` redis.set(`lock:job:${id}`, "t", "NX", "PX", 30000) `` returns null instead of "OK" when another holder has it — but its result is discarded: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.',
           help: HELP,
           suggestions: [
             {

@@ -65,6 +65,27 @@ export class LockService {
   }
 `;
 
+const claimModule = `import Redis from "ioredis";
+const redis = new Redis();
+const claimKey = (streamId: string, part: number) => \`stream-append:\${streamId}:\${part}\`;
+export async function claimAppend(streamId: string, part: number): Promise<boolean> {
+  const claimed = await redis.set(claimKey(streamId, part), "1", "EX", 86_400, "NX");
+  return claimed === "OK";
+}
+export async function giveUpAppendClaim(streamId: string, part: number): Promise<void> {
+  await redis.del(claimKey(streamId, part));
+}`;
+const appender = (giveBack: "catch" | "finally") => `import { claimAppend, giveUpAppendClaim } from "./claims";
+declare function appendPart(streamId: string, part: number, body: string): Promise<void>;
+export async function append(streamId: string, part: number, body: string) {
+  if (!(await claimAppend(streamId, part))) return { duplicate: true };
+  try {
+    await appendPart(streamId, part, body);
+  } ${giveBack === "catch" ? "catch (error) {\n    await giveUpAppendClaim(streamId, part);\n    throw error;" : "finally {\n    await giveUpAppendClaim(streamId, part);"}
+  }
+  return { duplicate: false };
+}`;
+
 runRuleTests(unsafeLockRelease, {
   valid: [
     {
@@ -231,8 +252,24 @@ export default async function handler() {
   }
 }${work}`,
     },
+    {
+      // Kept on success and given back only when the append failed: an idempotency claim, not a mutual exclusion.
+      name: "a SET NX claim whose release helper every caller (in another file) calls only in a catch clause",
+      filename: "src/claims.ts",
+      code: claimModule,
+      files: { "src/append.ts": appender("catch") },
+    },
   ],
   invalid: [
+    {
+      name: "the same claim module when a caller gives the claim back in finally: a lock, released without an owner check",
+      filename: "src/claims.ts",
+      code: claimModule,
+      files: { "src/append.ts": appender("finally") },
+      errors: [
+        { line: 9, column: 9, messageId: "uncheckedConstant", data: { command: "DEL", lock: "`claimKey(streamId, part)`", line: 5 } },
+      ],
+    },
     {
       // A session-level lock through a pool belongs to whichever connection ran it; the same file's client-held,
       // caller-held and transaction-scoped locks (lines 22-38) are not reported.

@@ -272,14 +272,28 @@ export function lineOf(node: ts.Node, sourceFile: ts.SourceFile = node.getSource
   return sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1;
 }
 
-/** Inline code for a message: `text`, or the bare text when it holds a backtick itself (a template literal). */
 /** `text` with its first letter upper-cased: a label ("the lock `withLock` takes for …") that opens a message. */
 export function sentenceStart(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** Inline code for a message: `text`, or the bare text when it holds a backtick itself (a template literal). */
 export function code(text: string): string {
   return text.includes("`") ? text : `\`${text}\``;
+}
+
+/**
+ * Inline code that stays one code span when the text holds backticks itself: a template literal alone is its own
+ * span (`user:${id}`); a call around one gets a fence one backtick longer than the longest run inside, padded with
+ * spaces as CommonMark strips them: `` lock(`user:${id}`) ``.
+ */
+export function inlineCode(text: string): string {
+  const runs = text.match(/`+/g) ?? [];
+  if (runs.length === 0) return `\`${text}\``;
+  if (runs.length === 2 && /^`[^`]*`$/.test(text)) return text;
+  const longest = Math.max(...runs.map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence} ${text} ${fence}`;
 }
 
 /** `{ name: value }` / `{ name }` in an object literal (options objects of drivers and ORMs): the value expression. */

@@ -23,7 +23,15 @@ import { mayRunAfter } from "./flow/queries";
 import { canonicalKey } from "./identity";
 import { acquisitionPaths } from "./lock-holding";
 import { allLockAcquisitionsIn } from "./lock-wrappers";
-import { LOCK_LIKE_KEY, isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "./locks";
+import {
+  LOCK_LIKE_KEY,
+  isDisposedByUsing,
+  isReleaseOf,
+  lockAcquisitionsIn,
+  perCallLock,
+  resultBinding,
+  type LockAcquisition,
+} from "./locks";
 import { calleeResolver } from "./summaries";
 import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope } from "./transactions";
 
@@ -260,7 +268,8 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
   if (cached) return cached;
   const regions: Region[] = [];
   const acquisitions = allLockAcquisitionsIn(sourceFile, program, checker, declared).filter(
-    (a) => LEASE_MECHANISMS.has(a.mechanism) || MUTEX_MECHANISMS.has(a.mechanism),
+    // A lock each call makes for itself holds nobody off (lock-across-await reports it).
+    (a) => (LEASE_MECHANISMS.has(a.mechanism) || MUTEX_MECHANISMS.has(a.mechanism)) && !perCallLock(a),
   );
   for (const acquisition of acquisitions) {
     const lock: HeldLock = {

@@ -14,12 +14,16 @@ type Holding = number;
 const HELD = 1;
 const FREE = 2;
 
-/** What lets a lock leave its function still held. */
-export type Leak =
+/**
+ * What lets a lock leave its function still held, and the release that path goes around (`skipped`: the first release
+ * that normal flow reaches from where the path parted from it; undefined when none can be found).
+ */
+export type Leak = (
   | { kind: "exit"; node: ts.ReturnStatement | ts.ThrowStatement | ts.BreakOrContinueStatement }
   | { kind: "throws"; node: ts.Node }
   | { kind: "branch"; condition: ts.Expression; truth: boolean }
-  | { kind: "path" };
+  | { kind: "path" }
+) & { skipped?: ts.Node };
 
 export interface AcquisitionPaths {
   /**
@@ -152,6 +156,9 @@ class HoldingAnalysis implements AcquisitionPaths {
     // Where the function can be left without passing a release: by any path, or by normal completion and jumps only.
     const anyPath = this.blocksLeadingOut([this.graph.exit, this.graph.throwExit], true);
     const normally = this.blocksLeadingOut([this.graph.exit], false);
+    // The release a leak goes around is looked for only for the leak named.
+    const skippedBy = new Map<Leak, () => ts.Node | undefined>();
+    const skipping = (leak: Leak, find: () => ts.Node | undefined): Leak => (skippedBy.set(leak, find), leak);
     const exits: Leak[] = [];
     const branches: Leak[] = [];
     const throwers: Leak[] = [];
@@ -164,24 +171,76 @@ class HoldingAnalysis implements AcquisitionPaths {
       for (const edge of block.succ) {
         if (!(this.refine(edge, state) & HELD)) continue;
         if (edge.kind === "exception") {
-          if (last && anyPath.has(edge.to))
-            (ts.isThrowStatement(last) ? exits : throwers).push(
-              ts.isThrowStatement(last) ? { kind: "exit", node: last } : { kind: "throws", node: last },
-            );
+          if (last && anyPath.has(edge.to)) {
+            // A call that throws skips the release its normal completion goes on to.
+            const continuation = block.succ.filter((e) => e.kind !== "exception").map((e) => e.to);
+            if (ts.isThrowStatement(last)) exits.push(skipping({ kind: "exit", node: last }, () => this.releaseBesides(block)));
+            else
+              throwers.push(skipping({ kind: "throws", node: last }, () => this.releaseAhead(continuation) ?? this.releaseBesides(block)));
+          }
         } else if (last && isJump(last)) {
-          if (normally.has(edge.to)) exits.push({ kind: "exit", node: last });
+          if (normally.has(edge.to)) exits.push(skipping({ kind: "exit", node: last }, () => this.releaseBesides(block)));
         } else if (edge.condition && (edge.kind === "true" || edge.kind === "false")) {
           // A branch that skips the release: this side leaves without it, the other side does not.
           const other = block.succ.find((e) => e !== edge && e.kind !== "exception");
           if (normally.has(edge.to) && other && !normally.has(other.to))
-            branches.push({ kind: "branch", condition: edge.condition, truth: edge.kind === "true" });
+            branches.push(
+              skipping({ kind: "branch", condition: edge.condition, truth: edge.kind === "true" }, () => this.releaseAhead([other.to])),
+            );
         }
       }
     }
     const first = (list: Leak[]) => list.sort((a, b) => positionOf(a) - positionOf(b))[0];
     // A rethrow in a catch only passes on what a call in the try threw: that call is the cause to name.
     const inCatch = (leak: Leak) => leak.kind === "exit" && isInCatch(leak.node);
-    return first(exits.filter((e) => !inCatch(e))) ?? first(branches) ?? first(throwers) ?? first(exits) ?? { kind: "path" };
+    const leak = first(exits.filter((e) => !inCatch(e))) ?? first(branches) ?? first(throwers) ?? first(exits);
+    if (!leak) return { kind: "path" };
+    leak.skipped = skippedBy.get(leak)?.();
+    return leak;
+  }
+
+  /** The first release (in text order) that normal flow from the start of `starts` reaches before any other release. */
+  private releaseAhead(starts: readonly FlowBlock[], avoid: ReadonlySet<FlowBlock> = new Set()): ts.Node | undefined {
+    const found: ts.Node[] = [];
+    const seen = new Set<FlowBlock>(avoid);
+    const stack = starts.filter((b) => !seen.has(b));
+    while (stack.length > 0) {
+      const block = stack.pop()!;
+      if (seen.has(block)) continue;
+      seen.add(block);
+      const release = block.elements.find((element) => this.isRelease(element));
+      if (release) {
+        found.push(release);
+        continue;
+      }
+      for (const edge of block.succ) if (edge.kind !== "exception" && this.refine(edge, HELD) & HELD) stack.push(edge.to);
+    }
+    return found.sort((a, b) => a.getStart() - b.getStart())[0];
+  }
+
+  /**
+   * The release that a path ending in `block` (a jump, a throw) turned away from: back from `block` while the lock is
+   * held, the nearest block with another way on that reaches a release.
+   */
+  private releaseBesides(block: FlowBlock): ts.Node | undefined {
+    const behind = new Set<FlowBlock>([block]);
+    let layer = [block];
+    while (layer.length > 0) {
+      const next: FlowBlock[] = [];
+      for (const current of layer)
+        for (const edge of current.pred) {
+          const from = edge.from;
+          if (behind.has(from) || edge.kind === "exception" || !(this.refine(edge, HELD) & HELD)) continue;
+          if (from.elements.some((element) => this.isRelease(element))) continue;
+          behind.add(from);
+          next.push(from);
+        }
+      const ways = next.flatMap((from) => from.succ.filter((e) => e.kind !== "exception" && !behind.has(e.to)).map((e) => e.to));
+      const release = ways.length > 0 ? this.releaseAhead(ways, behind) : undefined;
+      if (release) return release;
+      layer = next;
+    }
+    return undefined;
   }
 
   /** Blocks from whose entry some path reaches one of `exits` without passing a release (through exception edges or not). */

@@ -18,6 +18,7 @@ import {
   CALL_KINDS,
   boundNames,
   code,
+  inlineCode,
   enclosingFunction,
   functionName,
   isFunctionLike,
@@ -38,6 +39,7 @@ import {
   isReleaseOf,
   keyedLockSource,
   labelOf,
+  isFailureOnlyClaim,
   lockAcquisitionOf,
   lockAcquisitionsIn,
   lockCheckerFor,
@@ -121,6 +123,12 @@ function stateOf(program: ts.Program, checker: () => ts.TypeChecker, declared?: 
   return state;
 }
 
+/** A library acquisition inside a function that may wrap it (a claim released only on failure is no lock to wrap). */
+function libraryAcquisitionOf(call: ts.CallExpression, state: ProgramState): LockAcquisition | undefined {
+  const acquisition = lockAcquisitionOf(call, state.lockChecker, undefined, { callbackReference: true });
+  return acquisition && !isFailureOnlyClaim(acquisition, state.program) ? acquisition : undefined;
+}
+
 /** Every lock acquisition of a file: library calls (locks.ts) and calls of the project's own lock wrappers, in source order. */
 export function allLockAcquisitionsIn(
   sourceFile: ts.SourceFile,
@@ -169,9 +177,9 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
   const wrapper = fn && lockWrapperOf(fn, state, depth + 1);
   if (!wrapper) return undefined;
   const key = wrapper.keyParam === undefined ? undefined : call.arguments[wrapper.keyParam];
-  const wrapperName = code(labelOf(callee));
+  const wrapperName = inlineCode(labelOf(callee));
   // In the caller's terms: the wrapper and the key it is given (the inner lock's own key is a parameter name).
-  const label = key ? `the lock ${wrapperName} takes for ${code(labelOf(key))}` : `${wrapper.lockLabel} (taken by ${wrapperName})`;
+  const label = key ? `the lock ${wrapperName} takes for ${inlineCode(labelOf(key))}` : `${wrapper.lockLabel} (taken by ${wrapperName})`;
   const common = {
     call,
     mechanism: wrapper.mechanism,
@@ -209,14 +217,14 @@ function decoratorAcquisitionAt(decorator: ts.Decorator, state: ProgramState): L
   const argument = wrapper.keyParam === undefined ? undefined : call.arguments[wrapper.keyParam];
   // `@Lock((id) => \`order:${id}\`)`: the key is computed per call from the method's arguments, unknown here.
   const key = argument && !isFunctionLike(skipParens(argument)) ? argument : undefined;
-  const wrapperName = code(labelOf(callee));
+  const wrapperName = inlineCode(labelOf(callee));
   return {
     call,
     mechanism: wrapper.mechanism,
     ...(key ? { key } : {}),
     expires: wrapper.expires,
     transactionScoped: false,
-    label: key ? `the lock ${wrapperName} takes for ${code(labelOf(key))}` : `${wrapper.lockLabel} (taken by ${wrapperName})`,
+    label: key ? `the lock ${wrapperName} takes for ${inlineCode(labelOf(key))}` : `${wrapper.lockLabel} (taken by ${wrapperName})`,
     wrapper,
     style: "scoped",
     callback: method,
@@ -244,8 +252,7 @@ function inferDecorator(factory: FunctionLike, state: ProgramState): LockWrapper
     if (!replacement) continue;
     for (const call of calls) {
       if (!isInside(call, replacement) || call === invocation) continue;
-      const inner =
-        lockAcquisitionOf(call, state.lockChecker, undefined, { callbackReference: true }) ?? wrapperAcquisitionAt(call, state, 1);
+      const inner = libraryAcquisitionOf(call, state) ?? wrapperAcquisitionAt(call, state, 1);
       if (!inner || inner.transactionScoped) continue;
       const held =
         inner.style === "scoped"
@@ -638,8 +645,7 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
   };
   const calls = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]);
   const acquisitions = calls.flatMap((call) => {
-    const acquisition =
-      lockAcquisitionOf(call, state.lockChecker, undefined, { callbackReference: true }) ?? wrapperAcquisitionAt(call, state, depth);
+    const acquisition = libraryAcquisitionOf(call, state) ?? wrapperAcquisitionAt(call, state, depth);
     return acquisition && !acquisition.transactionScoped ? [acquisition] : [];
   });
   const chain = promiseChainOf(fn);

@@ -10,9 +10,10 @@ import {
   CALL_KINDS,
   boundNames,
   calleeName,
-  code,
+  inlineCode,
   enclosingFunction,
   expressionKey,
+  functionName,
   importedBinding,
   importsOf,
   isFunctionLike,
@@ -32,6 +33,7 @@ import { acquisitionPaths } from "./lock-holding";
 import { isLockTableRelease, lockTableAcquisitionOf, type LockTable } from "./lock-tables";
 import type { LockWrapper } from "./lock-wrappers";
 import { scriptSetNxOf, type ScriptSetNx } from "./redis-scripts";
+import { namedFunctionsIn } from "./slow-calls";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
 import { lockObjectKind, type CheckerGetter, type LockMechanism } from "./lock-objects";
 import {
@@ -226,7 +228,7 @@ export function lockAcquisitionOf(
           key: script.key,
           expires: script.expiry === "set" || script.expiry === "unknown",
           transactionScoped: false,
-          label: `Redis lock ${code(labelOf(script.key))}`,
+          label: `Redis lock ${inlineCode(labelOf(script.key))}`,
           luaScript: script,
         });
     }
@@ -246,8 +248,8 @@ export function lockAcquisitionOf(
     const callback = lastFunctionArgument(node);
     const reference = options.callbackReference && !callback ? lastFunctionReference(node) : undefined;
     const key = facts.keyArg === undefined ? undefined : node.arguments[facts.keyArg];
-    const label = code(labelOf(receiver));
-    const keyedLabel = key ? `${label} key ${code(labelOf(key))}` : label;
+    const label = inlineCode(labelOf(receiver));
+    const keyedLabel = key ? `${label} key ${inlineCode(labelOf(key))}` : label;
     if (method.effect === "run-under-lock" || ((callback || reference) && facts.callbackAcquireRunsUnderLock)) {
       if (!callback && !reference) return undefined;
       return {
@@ -314,7 +316,7 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
     key,
     expires: false,
     transactionScoped: false,
-    label: `the busy key ${code(labelOf(key))} of ${code(labelOf(receiver))}`,
+    label: `the busy key ${inlineCode(labelOf(key))} of ${inlineCode(labelOf(receiver))}`,
   };
 }
 
@@ -391,7 +393,7 @@ function lockFunctionCall(call: ts.CallExpression, name: string, models: readonl
     callback,
     expires: LOCK_MECHANISMS[fn.mechanism]?.expires === true,
     transactionScoped: false,
-    label: code(`${name}(${labelOf(call.arguments[0] ?? call)})`),
+    label: inlineCode(`${name}(${labelOf(call.arguments[0] ?? call)})`),
   };
 }
 
@@ -405,7 +407,7 @@ function redisAcquisition(call: ts.CallExpression, expires: boolean): LockAcquis
     key,
     expires,
     transactionScoped: false,
-    label: `Redis lock ${code(labelOf(key))}`,
+    label: `Redis lock ${inlineCode(labelOf(key))}`,
   };
 }
 
@@ -536,6 +538,57 @@ function holdsFreshRandom(expr: ts.Node, fn: FunctionLike, depth: number): boole
   return found;
 }
 
+/**
+ * A SET NX released only by the file's helper functions (`giveUpClaim(id)`, in another function than the SET) that
+ * every call of the project, by their names, makes on a failure path (a catch clause, a `.catch(…)` callback): kept on
+ * success and deleted only when the work failed, an idempotency marker (`marker` above, across files). Cached per
+ * Program.
+ */
+export function isFailureOnlyClaim(acquisition: LockAcquisition, program: ts.Program): boolean {
+  if (acquisition.mechanism !== "redis-set-nx" || !acquisition.key || !ts.isCallExpression(acquisition.call)) return false;
+  const own = enclosingFunction(acquisition.call);
+  const releases = deletionsIn(acquisition.call.getSourceFile()).filter((d) => isReleaseOf(d, acquisition, NO_NAMES));
+  const helpers = new Set<string>();
+  for (const release of releases) {
+    if (isOnFailurePath(release, acquisition.call)) continue;
+    const helper = enclosingFunction(release);
+    const name = helper && helper !== own ? functionName(helper).split(".").pop() : undefined;
+    if (!name || name === "<anonymous>" || namedFunctionsIn(release.getSourceFile()).get(name) !== helper) return false;
+    helpers.add(name);
+  }
+  if (helpers.size === 0) return false;
+  return [...helpers].every((name) => {
+    const calls = callsByName(program, name);
+    return calls.length > 0 && calls.every((call) => isInFailureHandler(call));
+  });
+}
+
+const callsByNameCache = new WeakMap<ts.Program, Map<string, ts.CallExpression[]>>();
+
+/** The calls of the project's files to a function or method of this name (by name: an unresolved caller counts too). */
+function callsByName(program: ts.Program, name: string): ts.CallExpression[] {
+  let perProgram = callsByNameCache.get(program);
+  if (!perProgram) callsByNameCache.set(program, (perProgram = new Map()));
+  let calls = perProgram.get(name);
+  if (!calls) {
+    calls = program
+      .getSourceFiles()
+      .filter((sf) => !sf.isDeclarationFile && sf.text.includes(name))
+      .flatMap((sf) => nodesOfKinds<ts.CallExpression>(sf, [ts.SyntaxKind.CallExpression]).filter((c) => calleeName(c) === name));
+    perProgram.set(name, calls);
+  }
+  return calls;
+}
+
+/** In a catch clause or a `.catch(…)` callback of the function it runs in. */
+function isInFailureHandler(node: ts.Node): boolean {
+  for (let current: ts.Node = node; current.parent; current = current.parent) {
+    if (ts.isCatchClause(current.parent)) return true;
+    if (isFunctionLike(current)) return ts.isCallExpression(current.parent) && calleeName(current.parent) === "catch";
+  }
+  return false;
+}
+
 /** A release that runs only when something after `acquisition` failed: in a catch clause, or a `.catch(…)` callback. */
 function isOnFailurePath(release: ts.Node, acquisition: ts.Node): boolean {
   for (let node: ts.Node = release; node.parent && !isInside(acquisition, node.parent); node = node.parent) {
@@ -652,6 +705,7 @@ export function isReleaseOf(
     const name = calleeName(call);
     if (ts.isIdentifier(callee) && resultNames.has(callee.text)) return true; // release()
     if (acquisition.wrapper?.releases(call, acquisition, resultNames)) return true; // the project's own lock helper
+    if (releasesThroughHelper(call, acquisition)) return true;
     if (ts.isIdentifier(callee)) return false;
     const receiver = receiverOf(call);
     if (!receiver || !name) return false;
@@ -705,6 +759,29 @@ export function isReleaseOf(
 }
 
 /**
+ * `giveBack()` / `this.unlock()`: a function of the same file whose own body releases the acquisition's lock object
+ * (a module-level or `this.` lock reads the same in both functions). One level deep.
+ */
+function releasesThroughHelper(call: ts.CallExpression, acquisition: LockAcquisition): boolean {
+  const lock = acquisition.lockObject;
+  const callee = skipParens(call.expression);
+  if (
+    !lock ||
+    !(ts.isIdentifier(callee) || (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword))
+  )
+    return false;
+  const helper = namedFunctionsIn(call.getSourceFile()).get(ts.isIdentifier(callee) ? callee.text : callee.name.text);
+  if (!helper?.body || helper === enclosingFunction(call) || isInside(acquisition.call, helper)) return false;
+  const key = canonicalKey(lock);
+  const releasing = lockMethodNames(LOCK_LIBRARY_MODELS).releasing;
+  return nodesOfKinds<ts.CallExpression>(helper.body, [ts.SyntaxKind.CallExpression]).some((inner) => {
+    const name = calleeName(inner);
+    const receiver = receiverOf(inner);
+    return !!name && !!receiver && releasing.has(name) && enclosingFunction(inner) === helper && canonicalKey(receiver) === key;
+  });
+}
+
+/**
  * Whether `condition` compares the Redis lock's current value with something (the holder's token): true when the
  * condition being true means the key still holds it (`===`, `==`), false when it means another value (`!==`, `!=`);
  * undefined when the condition does not read the key. The value is read by a GET of the lock's key in the condition,
@@ -747,6 +824,38 @@ function isGetOf(node: ts.Node, keyText: string): node is ts.CallExpression {
   );
 }
 
+const IN_PROCESS = new Set<LockMechanism>(["mutex", "semaphore", "rwlock", "keyed-lock"]);
+
+/**
+ * `const mutex = new Mutex()` in the function that takes it, used there only to take and release it: each call makes
+ * its own lock, so no other call ever waits for it and it excludes nothing. Not when the function hands it to code that
+ * runs concurrently (a callback that takes it, a function it is passed to or returned from). The declaration, or
+ * undefined.
+ */
+export function perCallLock(acquisition: LockAcquisition): ts.VariableDeclaration | undefined {
+  const object = acquisition.lockObject && skipParens(acquisition.lockObject);
+  const fn = enclosingFunction(acquisition.call);
+  if (!object || !ts.isIdentifier(object) || !fn?.body || !IN_PROCESS.has(acquisition.mechanism)) return undefined;
+  const declaration = nodesOfKinds<ts.VariableDeclaration>(fn.body, [ts.SyntaxKind.VariableDeclaration]).find(
+    (d) => ts.isIdentifier(d.name) && d.name.text === object.text && enclosingFunction(d) === fn,
+  );
+  const created = declaration?.initializer && skipAwait(skipParens(declaration.initializer));
+  if (!declaration || !created || !ts.isNewExpression(created)) return undefined;
+  // Every other mention is the receiver of a method call in the function's own code: `mutex.acquire()`, `mutex.release()`.
+  const mentions = nodesOfKinds<ts.Identifier>(fn.body, [ts.SyntaxKind.Identifier]).filter(
+    (id) => id.text === object.text && id !== declaration.name,
+  );
+  const onlyTaken = mentions.every(
+    (id) =>
+      enclosingFunction(id) === fn &&
+      ts.isPropertyAccessExpression(id.parent) &&
+      id.parent.expression === id &&
+      ts.isCallExpression(id.parent.parent) &&
+      id.parent.parent.expression === id.parent,
+  );
+  return onlyTaken ? declaration : undefined;
+}
+
 /** True if the acquisition is `await using x = ...` (released by the language at scope exit). */
 export function isDisposedByUsing(acquisition: LockAcquisition): boolean {
   const binding = resultBinding(acquisition);
@@ -773,7 +882,7 @@ export function lockAcquisitionsIn(
     const list: LockAcquisition[] = [];
     for (const node of nodesOfKinds(sourceFile, CALL_KINDS)) {
       const acquisition = lockAcquisitionOf(node, checker);
-      if (acquisition) list.push(acquisition);
+      if (acquisition && !isFailureOnlyClaim(acquisition, program)) list.push(acquisition);
     }
     perFile.set(sourceFile, (found = list));
   }
