@@ -12,7 +12,8 @@ const os = require("node:os");
 const path = require("node:path");
 
 /**
- * Each corpus: the repository and commit, the ORM it uses, and the tsconfig every tool is run on: a file
+ * Each corpus: the repository and commit, the ORM it uses, the file the first-diagnostics measurement opens (`open`,
+ * one with a finding; bench/opening.js), and the tsconfig every tool is run on: a file
  * `tsconfig.locksmith-bench.json` written beside `tsconfig`, which extends it (or, with `compilerOptions`, one written
  * whole at the root) with `types: []` (no dependencies are installed, so there are no @types to load: a missing
  * `types` entry is a global error that stops `tsc` before type checking) and `incremental: false` (`tsc` would
@@ -23,7 +24,14 @@ const path = require("node:path");
  * as the workspace links would, with the options of its base tsconfig.
  */
 const REAL_CORPORA = [
-  { id: "outline", repo: "outline/outline", sha: "d77dcdf853868c5d5fe125c895c9b71f0eff5c68", orm: "Sequelize", tsconfig: "tsconfig.json" },
+  {
+    id: "outline",
+    repo: "outline/outline",
+    sha: "d77dcdf853868c5d5fe125c895c9b71f0eff5c68",
+    orm: "Sequelize",
+    tsconfig: "tsconfig.json",
+    open: "server/routes/api/comments/comments.ts",
+  },
   {
     id: "documenso",
     repo: "documenso/documenso",

@@ -11,9 +11,12 @@
 //
 //   node bench/run.js [--reps N] [--corpora effect,gen-10000,outline,documenso,...] [--no-eslint] [--no-editor]
 //                     [--edits N] [--no-docs] [--eslint-plugin] [--git-dir owner/name=PATH ...] [--no-real] [--editor-only]
+//                     [--opening-only]
 //
 // --editor-only measures the language server alone (edits, and the first diagnostics of an opened file on the
 // 200k-line corpus and on a small project with heavy typings, bench/opening.js); docs/benchmarks.md is not updated.
+// --opening-only measures only the first diagnostics of an opened file: on those two and on each real corpus that
+// names a file to open (bench/real-corpora.js), or on the ones --corpora lists (typed-heavy, gen-200000, outline, …).
 //
 // --eslint-plugin adds, on every corpus run, the cost of eslint-plugin-locksmith inside a typed ESLint run:
 // typescript-eslint's recommendedTypeChecked alone, then with locksmith's recommended config (bench/eslint-plugin.config.mjs).
@@ -52,7 +55,8 @@ const TIME = "/usr/bin/time";
 const GENERATED_SIZES = [10_000, 50_000, 200_000];
 
 const USAGE = `usage: node bench/run.js [--reps N] [--corpora effect,gen-10000,outline,documenso,...] [--no-eslint] [--no-editor]
-                        [--edits N] [--no-docs] [--eslint-plugin] [--git-dir owner/name=PATH ...] [--no-real] [--editor-only]`;
+                        [--edits N] [--no-docs] [--eslint-plugin] [--git-dir owner/name=PATH ...] [--no-real] [--editor-only]
+                        [--opening-only]`;
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
   console.log(USAGE);
   process.exit(0);
@@ -64,6 +68,7 @@ const { values: args } = parseBenchArgs({
     "no-eslint": { type: "boolean", default: false },
     "no-editor": { type: "boolean", default: false },
     "editor-only": { type: "boolean", default: false },
+    "opening-only": { type: "boolean", default: false },
     edits: { type: "string", default: "50" },
     "no-docs": { type: "boolean", default: false },
     "eslint-plugin": { type: "boolean", default: false },
@@ -546,24 +551,31 @@ async function main() {
     ...(args["no-real"] ? [] : REAL_CORPORA.map((spec) => [spec.id, () => realCorpus(spec, report.notes)])),
   ];
   const corpora = [];
+  const openingOnly = args["opening-only"];
   // --editor-only: the language server's measurements alone (no batch runs, no corpus fetched).
   for (const [id, make] of args["editor-only"] ? [] : factories) {
-    if (wanted && !wanted.includes(id)) continue;
+    if (wanted ? !wanted.includes(id) : openingOnly && !REAL_CORPORA.some((spec) => spec.id === id && spec.open)) continue;
     const corpus = await make();
     if (corpus) corpora.push(corpus);
   }
   if (!TSGO) report.notes.push("TypeScript 7's native tsc: not measured (`@typescript/native-preview` has no package for this platform installed).");
-  for (const corpus of corpora) {
+  for (const corpus of openingOnly ? [] : corpora) {
     log(`${corpus.label}: ${corpus.files} files, ${corpus.lines} lines`);
     report.batch.push(await benchCorpus(corpus, { cacheAvailable, isEffect: corpus.id === "effect" }));
   }
   const editorCorpus = corpora.find((c) => c.id === "gen-200000") ?? (args["editor-only"] ? generatedCorpus(200_000) : undefined);
-  if (editorCorpus && !args["no-editor"]) report.editor = await benchEditor(editorCorpus);
+  if (editorCorpus && !args["no-editor"] && !openingOnly) report.editor = await benchEditor(editorCorpus);
   if (report.editor && !report.editor.locksmith.available) report.notes.push("Language server: not available yet.");
   if (!args["no-editor"]) {
+    const opens = (id) => !wanted || wanted.includes(id);
     const opened = [
-      { ...typedCorpus(), file: EDITED_FILE },
-      { ...(editorCorpus ?? generatedCorpus(200_000)), file: EDITED_FILE },
+      ...(opens("typed-heavy") ? [{ ...typedCorpus(), file: EDITED_FILE }] : []),
+      ...(opens("gen-200000") ? [{ ...(editorCorpus ?? generatedCorpus(200_000)), file: EDITED_FILE }] : []),
+      // A real application: a file with a finding, in a project of thousands of files without dependencies installed.
+      ...corpora.flatMap((c) => {
+        const open = c.real && REAL_CORPORA.find((spec) => spec.id === c.id)?.open;
+        return open ? [{ ...c, file: open }] : [];
+      }),
     ];
     report.opening = await benchOpening(opened, { locksmithRoot: SNAPSHOT, reps: REPS, log });
   }
@@ -576,7 +588,7 @@ async function main() {
   const stamp = date.replace(/[:]/g, "-").replace(/\..*/, "");
   fs.writeFileSync(path.join(RESULTS_DIR, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(path.join(RESULTS_DIR, `${stamp}.md`), table);
-  const wholeRun = !wanted && !args["editor-only"];
+  const wholeRun = !wanted && !args["editor-only"] && !openingOnly;
   if (!args["no-docs"] && wholeRun) updateDocs(table);
   process.stdout.write(table);
   log(`\nwritten: bench/results/${stamp}.md and .json${!args["no-docs"] && wholeRun ? ", docs/benchmarks.md" : ""}`);

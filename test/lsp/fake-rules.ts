@@ -88,6 +88,13 @@ export const duplicateFunction = defineRule({
   },
 });
 
+/** Read from the comment's text: TypeScript files are parsed without their JSDoc (engine/project.ts). */
+function documentedSlow(declaration: ts.Declaration): boolean {
+  const file = declaration.getSourceFile();
+  const comments = ts.getLeadingCommentRanges(file.text, declaration.getFullStart()) ?? [];
+  return comments.some((c) => /^\/\*\*[^]*@slow\b/.test(file.text.slice(c.pos, c.end)));
+}
+
 /**
  * Flags calls to functions documented `@slow`, wherever they are declared: a file's findings depend on the files it
  * imports (through the type checker), as the real rules' findings do.
@@ -100,7 +107,7 @@ export const slowCall = defineRule({
       if (ts.isCallExpression(node)) {
         let symbol = context.checker.getSymbolAtLocation(node.expression);
         if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = context.checker.getAliasedSymbol(symbol);
-        if (symbol?.declarations?.some((d) => ts.getJSDocTags(d).some((tag) => tag.tagName.text === "slow"))) {
+        if (symbol?.declarations?.some(documentedSlow)) {
           const callee = node.expression.getText(sourceFile);
           context.report({
             messageId: "slow",

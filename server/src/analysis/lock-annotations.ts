@@ -10,14 +10,14 @@
 //
 // The kind (`mutex`, `lease`, `semaphore`) defaults to `mutex`. A tag Locksmith cannot read is a problem reported
 // once (never a guess), and the function is then treated as if it had no tag.
-import type { LockDeclaration } from "../engine/types";
+import { LOCKSMITH_JSDOC_TAG, type LockDeclaration } from "../engine/types";
 import { ts } from "../engine/ts";
 import { functionName, type FunctionLike } from "./ast";
 
 export type LockAnnotation =
   { verb: "declares"; declaration: LockDeclaration } | { verb: "releases" } | { verb: "invalid"; problem: string };
 
-const TAG = "locksmith";
+const TAG = LOCKSMITH_JSDOC_TAG;
 const VERBS = ["acquires", "try-acquires", "releases", "runs-callback"];
 const KINDS = ["mutex", "lease", "semaphore"] as const;
 const OPTIONS = ["key", "callback", "releasedBy"];

@@ -8,6 +8,7 @@ import { getLibFiles, libFolderInMemoryPath } from "@ts-morph/common";
 import { ts } from "./ts";
 import { declaresGlobals } from "./dependencies";
 import { isInside, normalizePath } from "./paths";
+import { LOCKSMITH_JSDOC_TAG } from "./types";
 import { expandGlob, findWorkspace, workspaceSourceOf } from "./workspace";
 
 // TypeScript's lib files (lib.es2022.d.ts, ...) come from ts-morph's bundle, served from a virtual folder, so the
@@ -385,7 +386,8 @@ export class ProjectHost {
         if (libText !== undefined) {
           const libKey = `${fileName}@${JSON.stringify(languageVersion)}`;
           let lib = LIB_SOURCE_FILES.get(libKey);
-          if (!lib) LIB_SOURCE_FILES.set(libKey, (lib = ts.createSourceFile(fileName, libText, languageVersion, false)));
+          if (!lib)
+            LIB_SOURCE_FILES.set(libKey, (lib = ts.createSourceFile(fileName, libText, parseOptions(libText, languageVersion), false)));
           return lib;
         }
         const key = normalizePath(fileName);
@@ -582,6 +584,19 @@ export function unanalysableReason(sourceFile: ts.SourceFile): string | undefine
   return UNANALYSABLE.get(sourceFile);
 }
 
+const JSDOC_TAG_TEXT = `@${LOCKSMITH_JSDOC_TAG}`;
+
+/**
+ * How a file is parsed: the JSDoc comments of TypeScript files only when the text has Locksmith's tag (the only JSDoc
+ * a rule reads), as `tsc` parses them otherwise (ParseForTypeErrors: JavaScript files whole, and comments with `@see`
+ * or `@link`): the checker's answers for TypeScript files do not depend on their JSDoc. A tenth of the parse.
+ */
+export function parseOptions(text: string, languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.CreateSourceFileOptions {
+  const options = typeof languageVersion === "object" ? languageVersion : { languageVersion };
+  const jsDocParsingMode = text.includes(JSDOC_TAG_TEXT) ? ts.JSDocParsingMode.ParseAll : ts.JSDocParsingMode.ParseForTypeErrors;
+  return { ...options, jsDocParsingMode };
+}
+
 /**
  * Parses a file; a file too deeply nested to analyse safely becomes an empty placeholder (so neither the checker nor
  * a rule ever sees it, and the rest of the project is still analysed) that `unanalysableReason` explains.
@@ -589,7 +604,7 @@ export function unanalysableReason(sourceFile: ts.SourceFile): string | undefine
 function parseGuarded(fileName: string, text: string, languageVersion: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile {
   let reason: string;
   try {
-    const sourceFile = ts.createSourceFile(fileName, text, languageVersion, true);
+    const sourceFile = ts.createSourceFile(fileName, text, parseOptions(text, languageVersion), true);
     if (!deeperThan(sourceFile, MAX_SYNTAX_DEPTH)) return sourceFile;
     reason = `its syntax is nested more than ${MAX_SYNTAX_DEPTH} levels deep`;
   } catch (error) {
@@ -612,6 +627,10 @@ function reparseGuarded(
 ): ts.SourceFile {
   const fileName = previous.fileName;
   if (UNANALYSABLE.has(previous)) return parseGuarded(fileName, text, languageVersion);
+  // An incremental parse keeps the previous parse's JSDoc mode: a buffer that now has the tag is parsed anew.
+  // (TypeScript keeps the mode on the SourceFile, internally.)
+  const previousMode = (previous as { jsDocParsingMode?: ts.JSDocParsingMode }).jsDocParsingMode;
+  if (previousMode !== parseOptions(text, languageVersion).jsDocParsingMode) return parseGuarded(fileName, text, languageVersion);
   const old = previous.text;
   // The edit: what lies between the common prefix and the common suffix of the two texts.
   const shorter = Math.min(old.length, text.length);

@@ -9,7 +9,7 @@
 // decided); a rule that caught the stop itself may have cached a fallback answer, and the next rule gets a new parse.
 import { Engine, type FileLintResult } from "./linter";
 import type { ResolvedConfig } from "./config";
-import { deeperThan, MAX_SYNTAX_DEPTH } from "./project";
+import { deeperThan, MAX_SYNTAX_DEPTH, parseOptions } from "./project";
 import { normalizePath } from "./paths";
 import { ts } from "./ts";
 import type { Diagnostic, EngineSettings, Rule } from "./types";
@@ -87,7 +87,7 @@ function fileOnlyProgram(file: string, text: string, compilerOptions: ts.Compile
   const readFile = host.readFile.bind(host);
   const fileExists = host.fileExists.bind(host);
   host.getSourceFile = (name, languageVersion) =>
-    normalizePath(name) === file ? ts.createSourceFile(name, text, languageVersion, true) : undefined;
+    normalizePath(name) === file ? ts.createSourceFile(name, text, parseOptions(text, languageVersion), true) : undefined;
   host.readFile = (name) => (normalizePath(name) === file ? text : readFile(name));
   host.fileExists = (name) => normalizePath(name) === file || fileExists(name);
   const program = ts.createProgram({ rootNames: [file], options, host });

@@ -237,3 +237,9 @@ export type RuntimeImportSetting =
    * takes in this project ("" or ".js", from the project's module resolution).
    */
   | { mode: "vendor"; path: string; extension: "" | ".js" };
+
+/**
+ * The one JSDoc tag Locksmith reads (analysis/lock-annotations.ts). Files whose text does not contain it are parsed
+ * without the JSDoc of TypeScript files (project.ts), as `tsc` parses them: nothing else reads JSDoc there.
+ */
+export const LOCKSMITH_JSDOC_TAG = "locksmith";
