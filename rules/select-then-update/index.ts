@@ -76,9 +76,9 @@ export const selectThenUpdate = defineRule({
       lostUpdate:
         "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same value, both write their result, and one update is lost.",
       sharedColumnLostUpdate:
-        "{{write}} writes back {{column}} as read at line {{line}} with this call's parts replaced, without a row lock: {{column}} is also written by {{writer}}, and a change it saves in between is undone.",
+        "{{write}} writes {{column}} back as read at line {{line}} wherever this call does not change it, without a row lock: {{column}} is also written by {{writer}}, and a change that saves in between is undone.",
       maybeSharedColumnLostUpdate:
-        "{{write}} writes back {{column}} as read at line {{line}} with this call's parts replaced, without a row lock: {{writer}} also writes this row (columns not visible in the code; it may write {{column}}), and a change it saves in between would be undone.",
+        "{{write}} writes {{column}} back as read at line {{line}} wherever this call does not change it, without a row lock: {{writer}} also writes this row (its columns are not visible in the code; it may write {{column}}), and such a change saved in between would be undone.",
       insertFromRead:
         "{{write}} inserts a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same value and both insert the same result (a duplicate number or position).",
       lostUpdateDespiteLock:

@@ -72,6 +72,25 @@ export async function setTheme(teamId: string, theme: string) {
   await pool.query("UPDATE teams SET settings = $1 WHERE id = $2", [JSON.stringify(settings), teamId]);
 }`,
     },
+    {
+      name: "a form's fields kept as read from the stored preferences or their defaults, one writer",
+      code: `import { prisma } from "./db";
+
+export async function unsubscribe(userId: string, input: { digest?: boolean; marketing?: boolean }) {
+  const user = await prisma.user.findUniqueOrThrow({ where: { id: userId } });
+  const stored = (user.preferences as { digest: boolean; marketing: boolean } | null) || { digest: true, marketing: true };
+  const preferences = { digest: input.digest ?? stored.digest, marketing: input.marketing ?? stored.marketing };
+  await prisma.user.update({ where: { id: userId }, data: { preferences } });
+}`,
+      files: {
+        "src/db.ts": PRISMA,
+        "src/avatar.ts": `import { prisma } from "./db";
+export const PATCH = withSession(async (userId: string, avatar?: string) => {
+  await prisma.user.update({ where: { id: userId }, data: { ...(avatar && { image: avatar }) } });
+});
+declare function withSession<T>(handler: T): T;`,
+      },
+    },
   ],
   invalid: [
     {
@@ -185,6 +204,45 @@ export async function recordAttempt(id: string) {
 }`,
       files: { "src/db.ts": PRISMA },
       errors: [{ line: 6, column: 9, messageId: "lostUpdate" }],
+    },
+    {
+      name: "one writer, but the value kept is one a function computed from the row, not the one read",
+      code: `import { prisma } from "./db";
+
+export async function closeRecipient(partnerId: string) {
+  const partner = await prisma.partner.findUniqueOrThrow({ where: { id: partnerId } });
+  const { payoutsEnabledAt } = recomputePayoutState({ ...partner, recipientId: null });
+  await prisma.partner.update({ where: { id: partnerId }, data: { recipientId: null, payoutsEnabledAt } });
+}
+declare function recomputePayoutState(p: { payoutsEnabledAt: Date | null }): { payoutsEnabledAt: Date | null };`,
+      files: { "src/db.ts": PRISMA },
+      errors: [{ line: 6, column: 9, messageId: "lostUpdate" }],
+    },
+    {
+      name: "the defaults form, and a handler assigned through a wrapper writes the same column: named by its variable",
+      code: `import { prisma } from "./db";
+
+export async function unsubscribe(userId: string, input: { digest?: boolean }) {
+  const user = await prisma.user.findUniqueOrThrow({ where: { id: userId } });
+  const stored = (user.preferences as { digest: boolean } | null) || { digest: true };
+  await prisma.user.update({ where: { id: userId }, data: { preferences: { digest: input.digest ?? stored.digest } } });
+}`,
+      files: {
+        "src/db.ts": PRISMA,
+        "src/admin.ts": `import { prisma } from "./db";
+export const POST = withSession(async (userId: string) => {
+  await prisma.user.update({ where: { id: userId }, data: { ...(userId ? { preferences: {} } : {}) } });
+});
+declare function withSession<T>(handler: T): T;`,
+      },
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "sharedColumnLostUpdate",
+          data: { write: "`prisma.user.update(…)`", column: "`preferences`", line: 4, writer: "`POST` (admin.ts:3)" },
+        },
+      ],
     },
   ],
 });

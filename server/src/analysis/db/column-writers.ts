@@ -11,9 +11,10 @@ import picomatch from "picomatch";
 import { DEFAULT_NON_PRODUCTION_FILES } from "../../engine/config";
 import { normalizePath } from "../../engine/paths";
 import { ts } from "../../engine/ts";
-import { calleeName, enclosingFunction, functionName } from "../ast";
+import { calleeName, enclosingFunction, functionName, skipParens, type FunctionLike } from "../ast";
 import { contentHash } from "../lock-order/summary";
 import { dbAccessesIn, tableKey, type DbAccess } from "./access";
+import { objectAssignments } from "./shapes";
 
 /** One write of a table's row(s) somewhere in the project. */
 export interface ColumnWrite {
@@ -79,7 +80,7 @@ function writesOfFile(sourceFile: ts.SourceFile): FileWrites {
         file,
         line: sourceFile.getLineAndCharacterOfPosition(access.node.getStart(sourceFile)).line + 1,
         start: access.node.getStart(sourceFile),
-        writer: fn ? functionName(fn) : "<module>",
+        writer: fn ? writerName(fn) : "<module>",
         ...columnsOf(access),
       };
       const key = tableKey(access.table);
@@ -91,11 +92,55 @@ function writesOfFile(sourceFile: ts.SourceFile): FileWrites {
   return entry;
 }
 
-/** The columns a write sets, when all are named (a spread or an entity save sets ones the code does not show). */
+/**
+ * The columns a write sets, when all are named: also those of a conditional spread (`...(avatar && { image: avatar })`).
+ * A spread of a variable or an entity save sets columns the code does not show.
+ */
 function columnsOf(access: DbAccess): { columns?: string[] } {
-  const assignments = access.assignments.filter((a) => !a.relation);
-  if (access.entity || access.flush || access.assignments.length === 0 || assignments.some((a) => a.column === "...")) return {};
-  return { columns: assignments.map((a) => a.column) };
+  if (access.entity || access.flush || access.assignments.length === 0) return {};
+  const columns: string[] = [];
+  for (const assignment of access.assignments) {
+    if (assignment.relation) continue;
+    if (assignment.column !== "...") columns.push(assignment.column);
+    else {
+      const spread = assignment.value && spreadColumns(assignment.value);
+      if (!spread) return {};
+      columns.push(...spread);
+    }
+  }
+  return { columns };
+}
+
+/** The keys of `{ … }`, `cond && { … }` or `cond ? { … } : { … }`; undefined for anything else. */
+function spreadColumns(value: ts.Expression): string[] | undefined {
+  const node = skipParens(value);
+  if (ts.isObjectLiteralExpression(node)) {
+    const keys = objectAssignments(node, () => false);
+    return keys.some((k) => k.column === "...") ? undefined : keys.map((k) => k.column);
+  }
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) return spreadColumns(node.right);
+  if (ts.isConditionalExpression(node)) {
+    const [a, b] = [spreadColumns(node.whenTrue), spreadColumns(node.whenFalse)];
+    return a && b ? [...a, ...b] : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A function's name; an anonymous one passed to a call takes the name of what it is assigned to (`export const PATCH
+ * = withWorkspace(async (req) => …)` → `PATCH`).
+ */
+function writerName(fn: FunctionLike): string {
+  const own = functionName(fn);
+  if (own !== "<anonymous>") return own;
+  let node: ts.Node = fn;
+  while (ts.isCallExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isAwaitExpression(node.parent))
+    node = node.parent;
+  const parent = node.parent;
+  if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
+  if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.name && !ts.isComputedPropertyName(parent.name))
+    return parent.name.getText();
+  return own;
 }
 
 function isDelete(access: DbAccess): boolean {
@@ -124,7 +169,7 @@ export function describeWriter(write: ColumnWrite, from: string): string {
   const cwd = normalizePath(process.cwd());
   const relative = path.posix.relative(cwd, write.file);
   const shown = relative.startsWith("..") ? path.posix.relative(commonFolder(write.file, from), write.file) : relative;
-  return `\`${write.writer}\` (${shown}:${write.line})`;
+  return write.writer.startsWith("<") ? `the code at ${shown}:${write.line}` : `\`${write.writer}\` (${shown}:${write.line})`;
 }
 
 function commonFolder(a: string, b: string): string {

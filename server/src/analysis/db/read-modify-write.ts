@@ -1005,7 +1005,7 @@ function isStored(expr: ts.Expression, column: string, flow: ReadModifyWrite): b
   }
   // `let hits = row.hits; hits = hits * 2` or `wallet.balance -= n`: the name no longer holds the value read.
   const fn = enclosingFunction(flow.write.node);
-  if (fn && changesName(fn, root.text)) return false;
+  if (!fn || changesName(fn, root.text) || !boundToRow(root, fn, flow)) return false;
   const origin = flow.originOf(node);
   return origin?.read === flow.read && origin.level === "value" && origin.column !== undefined && sameColumn(origin.column, column);
 }
@@ -1048,4 +1048,34 @@ function changesName(fn: FunctionLike, name: string): boolean {
     return !found;
   });
   return found;
+}
+
+/**
+ * `name` holds the row read or a part of it as read: declared from the read itself (`const org = await
+ * prisma.org.findUnique(…)`, also through a project function given no value of the read) or destructured from such a
+ * name (`const { settings } = org`), not from a computation on the row (`const { state } = recompute(partner)`).
+ */
+function boundToRow(name: ts.Identifier, fn: FunctionLike, flow: ReadModifyWrite, depth = 0): boolean {
+  let declaration: ts.VariableDeclaration | undefined;
+  walk(fn, (node) => {
+    if (declaration || node.getStart() >= name.getStart()) return false;
+    if (ts.isVariableDeclaration(node) && declares(node.name, name.text)) declaration = node;
+    return !declaration;
+  });
+  let init = declaration?.initializer && skipAwait(declaration.initializer);
+  if (!init || depth > 3) return false;
+  // `user.preferences || { …defaults }`: the part as read, or a default where there is none.
+  if (ts.isBinaryExpression(init) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(init.operatorToken.kind))
+    init = flow.originOf(init.right)?.read === flow.read ? init : skipParens(init.left);
+  let root = init;
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipParens(root.expression);
+  if (ts.isIdentifier(root)) return boundToRow(root, fn, flow, depth + 1);
+  if (!ts.isCallExpression(root) && !ts.isTaggedTemplateExpression(root)) return false;
+  if (dbAccessOf(root)?.kind === "read") return true;
+  return ts.isCallExpression(root) && root.arguments.every((arg) => flow.originOf(arg)?.read !== flow.read);
+}
+
+function declares(binding: ts.BindingName, name: string): boolean {
+  if (ts.isIdentifier(binding)) return binding.text === name;
+  return binding.elements.some((e) => !ts.isOmittedExpression(e) && declares(e.name, name));
 }
