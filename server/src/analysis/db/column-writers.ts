@@ -14,6 +14,7 @@ import { ts } from "../../engine/ts";
 import { calleeName, enclosingFunction, functionName, skipParens, type FunctionLike } from "../ast";
 import { contentHash } from "../lock-order/summary";
 import { dbAccessesIn, tableKey, type DbAccess } from "./access";
+import { sameColumn } from "./read-modify-write";
 import { objectAssignments } from "./shapes";
 
 /** One write of a table's row(s) somewhere in the project. */
@@ -157,9 +158,8 @@ export function otherWritersOf(
   const file = normalizePath(write.node.getSourceFile().fileName);
   const start = write.node.getStart();
   const others = write.table ? writesOfTable(program, write.table).filter((w) => w.file !== file || w.start !== start) : [];
-  const same = (a: string) => a.replace(/_/g, "").toLowerCase() === column.replace(/_/g, "").toLowerCase();
   return {
-    known: others.filter((w) => w.columns?.some(same)),
+    known: others.filter((w) => w.columns?.some((c) => sameColumn(c, column))),
     unknown: others.filter((w) => !w.columns),
   };
 }

@@ -515,7 +515,8 @@ function writesBack(written: string, readColumn: string, read: DbAccess): boolea
   return !!alias && sameColumn(written, alias[1]!);
 }
 
-function sameColumn(a: string, b: string): boolean {
+/** `accessed_projects` and `accessedProjects` name one column (Prisma fields and SQL columns). */
+export function sameColumn(a: string, b: string): boolean {
   return a.replace(/_/g, "").toLowerCase() === b.replace(/_/g, "").toLowerCase();
 }
 
