@@ -118,10 +118,23 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     if (!equal && op !== ts.SyntaxKind.ExclamationEqualsEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsToken) return false;
     // Skipped only when the column equals the other side...
     if (equal !== holds) return false;
-    const other = isColumn(test.left) ? test.right : isColumn(test.right) ? test.left : undefined;
+    // Dates compare by their time (`row.expiresAt?.getTime() === expiresAt?.getTime()`): the dates themselves.
+    const [left, right] = [timeOf(test.left), timeOf(test.right)];
+    const other = isColumn(left) ? right : isColumn(right) ? left : undefined;
     // ...which is the value written.
-    return !!other && (isNull(other) ? isNull(value) : canonicalKey(skipParens(other)) === canonicalKey(value));
+    return !!other && (isNull(other) ? isNull(value) : canonicalKey(skipParens(other)) === canonicalKey(timeOf(value)));
   });
+}
+
+/** `d.getTime()`, `d?.valueOf()`, `+d`, `Number(d)` → `d`: a date compared by its time; anything else as it is. */
+function timeOf(expr: ts.Expression): ts.Expression {
+  const node = skipParens(expr);
+  if (ts.isCallExpression(node) && node.arguments.length === 0 && ts.isPropertyAccessExpression(node.expression))
+    return /^(getTime|valueOf)$/.test(node.expression.name.text) ? skipParens(node.expression.expression) : node;
+  if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isIdentifier(node.expression) && node.expression.text === "Number")
+    return skipParens(node.arguments[0]!);
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.PlusToken) return skipParens(node.operand);
+  return node;
 }
 
 /**

@@ -46,7 +46,11 @@ import {
   type ReadModifyWrite,
   type TransactionScope,
   calleeResolver,
+  describeWriter,
+  otherWritersOf,
+  replacedParts,
   type CalleeResolver,
+  type ColumnWrite,
 } from "../../server/src/rule-kit";
 import { arithmeticUpdate, atomicUpdateFix } from "./atomic-update";
 import {
@@ -71,6 +75,10 @@ export const selectThenUpdate = defineRule({
     messages: {
       lostUpdate:
         "{{write}} writes a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same value, both write their result, and one update is lost.",
+      sharedColumnLostUpdate:
+        "{{write}} writes {{column}} back as read at line {{line}} wherever this call does not change it, without a row lock: {{column}} is also written by {{writer}}, and a change that saves in between is undone.",
+      maybeSharedColumnLostUpdate:
+        "{{write}} writes {{column}} back as read at line {{line}} wherever this call does not change it, without a row lock: {{writer}} also writes this row (its columns are not visible in the code; it may write {{column}}), and such a change saved in between would be undone.",
       insertFromRead:
         "{{write}} inserts a value computed from {{column}} read at line {{line}} without a row lock: two concurrent calls both read the same value and both insert the same result (a duplicate number or position).",
       lostUpdateDespiteLock:
@@ -117,6 +125,8 @@ export const selectThenUpdate = defineRule({
           });
         }
         if (protection || heldUnderAppLock(flow, context.program, () => context.checker)) continue;
+        const shared = sharedColumnOf(flow, context.program);
+        if (shared === "single-writer") continue;
         reported.add(flow.write);
         // A write a project function runs is rewritten there, not at this call: no fix from here.
         const atomic = flow.write.through ? undefined : atomicUpdateFix(flow, context);
@@ -125,7 +135,7 @@ export const selectThenUpdate = defineRule({
         // Reads and writes through project functions show the chain down to the statement.
         const chain = [...stepsThrough(flow.read, "row read"), ...stepsThrough(flow.write, "row written")];
         context.report({
-          ...lostUpdateMessage(flow, context.checker, resolve),
+          ...lostUpdateMessage(flow, context.checker, resolve, shared),
           span: spanIn(flow.write.node),
           related: [
             { span: spanIn(flow.read.node), message: `value read here${checked}` },
@@ -138,6 +148,30 @@ export const selectThenUpdate = defineRule({
     }
   },
 });
+
+/** Another writer of a column the flow writes back with its own parts replaced. */
+interface SharedColumn {
+  column: string;
+  writer: ColumnWrite;
+  /** The writer's columns are not visible: it may write the column. */
+  unknown: boolean;
+}
+
+/**
+ * For a write that puts a column back as read with a fixed set of parts replaced (a settings form, a JSON merge under
+ * keys named in the code: replacedParts), the project's other writer of that column: one code path racing with itself
+ * is last-writer-wins by design ("single-writer"), another path's change is lost. Undefined for any other write.
+ */
+function sharedColumnOf(flow: ReadModifyWrite, program: ts.Program): SharedColumn | "single-writer" | undefined {
+  const columns = replacedParts(flow);
+  if (!columns) return undefined;
+  const writers = columns.map((column) => ({ column, ...otherWritersOf(program, flow.write, column) }));
+  const known = writers.find((w) => w.known.length > 0);
+  if (known) return { column: known.column, writer: known.known[0]!, unknown: false };
+  const unknown = writers.find((w) => w.unknown.length > 0);
+  if (unknown) return { column: unknown.column, writer: unknown.unknown[0]!, unknown: true };
+  return "single-writer";
+}
 
 /** Where a write runs: a flush nobody calls runs at the end of its body, not at the call or decorator reported. */
 function pointOf(write: DbAccess): ts.Node {
@@ -438,7 +472,7 @@ function redisKeyLabel(read: ts.Node, write: ts.Node): string {
  * offered only for `col ± n` arithmetic; any other value (a date, a string, JSON, a relation) needs a lock or a
  * compare-and-set.
  */
-function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resolve: CalleeResolver) {
+function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resolve: CalleeResolver, shared?: SharedColumn) {
   const { read, write } = flow;
   const line = lineOf(read.node);
   const arithmetic = flow.data && arithmeticUpdate(flow, checker);
@@ -489,6 +523,12 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
   const required = flow.control?.required;
   if (!flow.data && required) return { messageId: "filterThenWrite", data: { ...data, required: code(required.getText()) }, help } as const;
   if (!flow.data) return { messageId: "checkThenWrite", data, help } as const;
+  if (shared) {
+    // What races with what: the other writer of the column this call writes back.
+    const writer = describeWriter(shared.writer, write.node.getSourceFile().fileName);
+    const sharedData = { ...data, column: code(shared.column), writer };
+    return { messageId: shared.unknown ? "maybeSharedColumnLostUpdate" : "sharedColumnLostUpdate", data: sharedData, help } as const;
+  }
   return { messageId: "lostUpdate", data, help } as const;
 }
 

@@ -137,6 +137,18 @@ export async function updateProfile(id: string, dto: { bio?: string; name?: stri
   await prisma.profile.update({ where: { id }, data: { ${data} } });
 }`;
 const PROFILE_LOST = { messageId: "lostUpdate", data: { write: "`prisma.profile.update(…)`", column: "`bio`", line: 4 } };
+/** A moderation action that clears a profile's bio: a second writer of the form's column. */
+const BIO_MODERATION = {
+  "src/moderation.ts": `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function clearBio(id: string) {
+  await prisma.profile.update({ where: { id }, data: { bio: null } });
+}`,
+};
+const BIO_ALSO_WRITTEN = {
+  messageId: "sharedColumnLostUpdate",
+  data: { write: "`prisma.profile.update(…)`", column: "`bio`", line: 4, writer: "`clearBio` (moderation.ts:4)" },
+};
 
 const TYPEORM_LOST = (write: string, line: number) => ({
   messageId: "lostUpdate",
@@ -145,6 +157,10 @@ const TYPEORM_LOST = (write: string, line: number) => ({
 
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "Prisma: a profile form's two fields, each the caller's value or the one read, and nothing else writes them",
+      code: PROFILE_PATCH("bio: dto.bio ?? profile.bio, name: dto.name ?? profile.name"),
+    },
     {
       name: "TypeORM (NestJS): pessimistic_write read through the transaction's repository (manager.getRepository)",
       files: ACCOUNT_ENTITY,
@@ -703,14 +719,16 @@ export class OrdersService {
       ],
     },
     {
-      name: "Prisma: two columns each the caller's value or the one read: a call changing one writes the other back",
+      name: "Prisma: two columns each the caller's value or the one read, and a moderation action clears the bio: a save undoes it",
       code: PROFILE_PATCH("bio: dto.bio ?? profile.bio, name: dto.name ?? profile.name"),
-      errors: [{ line: 5, column: 9, ...PROFILE_LOST }],
+      files: BIO_MODERATION,
+      errors: [{ line: 5, column: 9, ...BIO_ALSO_WRITTEN }],
     },
     {
-      name: "Prisma: the caller's name beside `dto.bio ?? profile.bio`: a call without a bio writes the one read back",
+      name: "Prisma: the caller's name beside `dto.bio ?? profile.bio`, and another writer of bio",
       code: PROFILE_PATCH('name: dto.name ?? "", bio: dto.bio ?? profile.bio'),
-      errors: [{ line: 5, column: 9, ...PROFILE_LOST }],
+      files: BIO_MODERATION,
+      errors: [{ line: 5, column: 9, ...BIO_ALSO_WRITTEN }],
     },
     {
       name: "Prisma: the caller's value, else one computed from the row read (not the value read)",

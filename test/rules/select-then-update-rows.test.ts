@@ -592,8 +592,31 @@ export async function setLogo(organizationId: string, logoUrl: string) {
     data: { branding: { ...(organization.branding as object), logoUrl } },
   });
 }`,
+      // The favicon page writes another key of the same JSON: one of two overlapping saves is undone.
+      files: {
+        "src/favicon.ts": `${PRISMA}
+export async function setFavicon(organizationId: string, faviconUrl: string) {
+  const organization = await prisma.organization.findUniqueOrThrow({ where: { id: organizationId } });
+  await prisma.organization.update({
+    where: { id: organizationId },
+    data: { branding: { ...(organization.branding as object), faviconUrl } },
+  });
+}`,
+      },
       errors: [
-        { line: 7, column: 9, messageId: "lostUpdate", data: { write: "`prisma.organization.update(…)`", column: "`branding`", line: 5 } },
+        {
+          line: 7,
+          column: 9,
+          messageId: "sharedColumnLostUpdate",
+          data: { write: "`prisma.organization.update(…)`", column: "`branding`", line: 5, writer: "`setFavicon` (favicon.ts:6)" },
+        },
+        {
+          filename: "src/favicon.ts",
+          line: 6,
+          column: 9,
+          messageId: "sharedColumnLostUpdate",
+          data: { write: "`prisma.organization.update(…)`", column: "`branding`", line: 5, writer: "`setLogo` (file.ts:7)" },
+        },
       ],
     },
   ],

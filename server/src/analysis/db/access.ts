@@ -112,10 +112,11 @@ const singularCache = new Map<string, string>();
 /** `accounts` / `Account` / `"Account"` name the same table (Prisma models are singular, SQL tables often plural). */
 export function sameTable(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
-  return singular(a) === singular(b);
+  return tableKey(a) === tableKey(b);
 }
 
-function singular(name: string): string {
+/** The one spelling `sameTable` compares: lower case, singular, without quotes or underscores. */
+export function tableKey(name: string): string {
   let cached = singularCache.get(name);
   if (cached === undefined) {
     cached = name

@@ -5,12 +5,14 @@ export {
   dbAccessesIn,
   isVersionColumn,
   sameTable,
+  tableKey,
   type AccessAssignment,
   type AccessCondition,
   type AccessKind,
   type DbAccess,
   type DbLibrary,
 } from "./access";
+export { describeWriter, otherWritersOf, writesOfTable, type ColumnWrite } from "./column-writers";
 export { prismaModelNames, type PrismaModelNames } from "./prisma";
 export { placeholderValue } from "./sql-drivers";
 export { stepsThrough } from "./row-summaries";
@@ -22,6 +24,7 @@ export {
   isPrimaryKey,
   isSetOnceWrite,
   readModifyWritesIn,
+  replacedParts,
   type ReadModifyWrite,
   type ReadValue,
 } from "./read-modify-write";

@@ -25,7 +25,7 @@ import { escapeRegExp } from "../sql";
 import { calleeResolver, type CalleeResolver } from "../summaries";
 import { MAX_WRAPPER_DEPTH, accessAtCall, mayReachDatabase, wrappedWriteAt } from "./row-summaries";
 import { implicitFlushOf } from "./mikro-orm";
-import { objectAssignments, propertyName } from "./shapes";
+import { localVariable, objectAssignments, propertyName } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 
 /** What a local name holds: the read's result / a row of it ("row"), or a value computed from its columns ("value"). */
@@ -556,7 +556,8 @@ function writesBack(written: string, readColumn: string, read: DbAccess): boolea
   return !!alias && sameColumn(written, alias[1]!);
 }
 
-function sameColumn(a: string, b: string): boolean {
+/** `accessed_projects` and `accessedProjects` name one column (Prisma fields and SQL columns). */
+export function sameColumn(a: string, b: string): boolean {
   return a.replace(/_/g, "").toLowerCase() === b.replace(/_/g, "").toLowerCase();
 }
 
@@ -971,4 +972,152 @@ function isAlike(value: ts.Expression): boolean {
   const { expression: receiver, name } = node.expression;
   if (ts.isIdentifier(receiver) && receiver.text === "Date") return name.text === "now";
   return ["toISOString", "getTime", "valueOf"].includes(name.text) && isAlike(receiver);
+}
+
+/**
+ * The columns a write puts back as read with only a fixed set of parts replaced by this call's values: a JSON or
+ * object column merged under keys written in the code (`{ ...org.settings, theme: input.theme }`), or a form's field
+ * kept as read when the input leaves it out (`name: input.name ?? org.name`). Every call of one code path replaces the
+ * same parts, so two of them overlapping end as last-writer-wins. Undefined when any value the write takes from the
+ * read is anything else (arithmetic, an array appended to or filtered, a key the call chooses, a value derived from
+ * the stored one), when the write is a project function's (its other callers are other writers) or an entity save,
+ * or when a check of a column it writes decides it (a state transition).
+ */
+export function replacedParts(flow: ReadModifyWrite): string[] | undefined {
+  const { read, write } = flow;
+  if (!flow.data || write.insert || write.through || write.entity || write.flush) return undefined;
+  // A Redis key or a document has no project-wide writer index (column-writers.ts): only tables are judged.
+  if (write.library === "redis" || write.library === "mongoose" || write.library === "mongodb") return undefined;
+  if (flow.control?.column && write.assignments.some((a) => sameColumn(a.column, flow.control!.column!))) return undefined;
+  const fromRead = (expr: ts.Expression) => flow.originOf(expr)?.read === read;
+  const columns: string[] = [];
+  for (const assignment of write.assignments) {
+    if (assignment.relation) continue;
+    for (const value of assignmentValues(write, assignment)) {
+      if (!fromRead(value)) continue;
+      if (assignment.atomic || assignment.column === "..." || !replacesParts(value, assignment.column, flow, fromRead)) return undefined;
+      if (!columns.includes(assignment.column)) columns.push(assignment.column);
+    }
+  }
+  return columns.length > 0 ? columns : undefined;
+}
+
+/** `value` is the stored `column` with fixed parts replaced by values not taken from the read (see replacedParts). */
+function replacesParts(
+  value: ts.Expression,
+  column: string,
+  flow: ReadModifyWrite,
+  fromRead: (expr: ts.Expression) => boolean,
+  depth = 0,
+): boolean {
+  const node = constValue(value);
+  if (isStored(node, column, flow)) return true;
+  if (ts.isCallExpression(node) && /^(JSON\.stringify|Object\.assign)$/.test(node.expression.getText()))
+    return node.arguments.every(
+      (arg) => !fromRead(arg) || isStored(constValue(arg), column, flow) || replacesParts(arg, column, flow, fromRead, depth + 1),
+    );
+  if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind))
+    return !fromRead(node.left) && isStored(constValue(node.right), column, flow);
+  if (!ts.isObjectLiteralExpression(node) || depth > 3) return false;
+  return node.properties.every((property) => {
+    if (ts.isSpreadAssignment(property)) return !fromRead(property.expression) || isStored(constValue(property.expression), column, flow);
+    if (ts.isShorthandPropertyAssignment(property)) return !fromRead(property.name);
+    // A key the call computes (`[key]: value`) is a different part per call: one code path, several writers.
+    if (!ts.isPropertyAssignment(property) || propertyName(property) === undefined) return false;
+    const inner = property.initializer;
+    return !fromRead(inner) || isStored(constValue(inner), column, flow) || replacesParts(inner, column, flow, fromRead, depth + 1);
+  });
+}
+
+/** `org.settings`, `settings` (destructured), `org.settings?.theme`, `org.settings ?? {}`: the stored column or a part of it, as read. */
+function isStored(expr: ts.Expression, column: string, flow: ReadModifyWrite): boolean {
+  let node = skipParens(expr);
+  if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind)) {
+    const fallback = skipParens(node.right);
+    if (!ts.isObjectLiteralExpression(fallback) && !ts.isArrayLiteralExpression(fallback) && !isLiteral(fallback) && !isNullish(fallback))
+      return false;
+    node = skipParens(node.left);
+  }
+  // Only a path of property names: no call, no arithmetic.
+  let root = node;
+  while (!ts.isIdentifier(root)) {
+    if (ts.isPropertyAccessExpression(root)) root = skipParens(root.expression);
+    else if (ts.isElementAccessExpression(root) && isLiteral(root.argumentExpression)) root = skipParens(root.expression);
+    else return false;
+  }
+  // `let hits = row.hits; hits = hits * 2` or `wallet.balance -= n`: the name no longer holds the value read.
+  const fn = enclosingFunction(flow.write.node);
+  if (!fn || changesName(fn, root.text) || !boundToRow(root, fn, flow)) return false;
+  const origin = flow.originOf(node);
+  return origin?.read === flow.read && origin.level === "value" && origin.column !== undefined && sameColumn(origin.column, column);
+}
+
+/** A `const` name's initializer (`const settings = { ...org.settings, theme }` before the write), else the expression. */
+function constValue(expr: ts.Expression): ts.Expression {
+  const node = skipParens(expr);
+  if (!ts.isIdentifier(node)) return node;
+  const declaration = localVariable(node);
+  const list = declaration?.parent;
+  return declaration?.initializer &&
+    ts.isIdentifier(declaration.name) &&
+    list &&
+    ts.isVariableDeclarationList(list) &&
+    list.flags & ts.NodeFlags.Const
+    ? skipParens(declaration.initializer)
+    : node;
+}
+
+/** Whether `fn` assigns to `name`, to a property of it, or merges into it (`Object.assign(name, …)`). */
+function changesName(fn: FunctionLike, name: string): boolean {
+  const rootName = (expr: ts.Expression): string | undefined => {
+    let node = skipParens(expr);
+    while (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipParens(node.expression);
+    return ts.isIdentifier(node) ? node.text : undefined;
+  };
+  let found = false;
+  walk(fn, (node) => {
+    if (
+      (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind) && rootName(node.left) === name) ||
+      ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+        (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) &&
+        rootName(node.operand) === name) ||
+      (ts.isCallExpression(node) &&
+        node.expression.getText() === "Object.assign" &&
+        node.arguments[0] &&
+        rootName(node.arguments[0]) === name)
+    )
+      found = true;
+    return !found;
+  });
+  return found;
+}
+
+/**
+ * `name` holds the row read or a part of it as read: declared from the read itself (`const org = await
+ * prisma.org.findUnique(…)`, also through a project function given no value of the read) or destructured from such a
+ * name (`const { settings } = org`), not from a computation on the row (`const { state } = recompute(partner)`).
+ */
+function boundToRow(name: ts.Identifier, fn: FunctionLike, flow: ReadModifyWrite, depth = 0): boolean {
+  let declaration: ts.VariableDeclaration | undefined;
+  walk(fn, (node) => {
+    if (declaration || node.getStart() >= name.getStart()) return false;
+    if (ts.isVariableDeclaration(node) && declares(node.name, name.text)) declaration = node;
+    return !declaration;
+  });
+  let init = declaration?.initializer && skipAwait(declaration.initializer);
+  if (!init || depth > 3) return false;
+  // `user.preferences || { …defaults }`: the part as read, or a default where there is none.
+  if (ts.isBinaryExpression(init) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(init.operatorToken.kind))
+    init = flow.originOf(init.right)?.read === flow.read ? init : skipParens(init.left);
+  let root = init;
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipParens(root.expression);
+  if (ts.isIdentifier(root)) return boundToRow(root, fn, flow, depth + 1);
+  if (!ts.isCallExpression(root) && !ts.isTaggedTemplateExpression(root)) return false;
+  if (dbAccessOf(root)?.kind === "read") return true;
+  return ts.isCallExpression(root) && root.arguments.every((arg) => flow.originOf(arg)?.read !== flow.read);
+}
+
+function declares(binding: ts.BindingName, name: string): boolean {
+  if (ts.isIdentifier(binding)) return binding.text === name;
+  return binding.elements.some((e) => !ts.isOmittedExpression(e) && declares(e.name, name));
 }

@@ -169,7 +169,7 @@ function capitalised(expr: ts.Expression | undefined): ts.Identifier | undefined
 }
 
 /** The declaration of a local variable `identifier` names, before it in its function (or file). */
-function localVariable(identifier: ts.Identifier): ts.VariableDeclaration | undefined {
+export function localVariable(identifier: ts.Identifier): ts.VariableDeclaration | undefined {
   let scope: ts.Node = identifier;
   while (scope.parent && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
   let found: ts.VariableDeclaration | undefined;

@@ -1,0 +1,180 @@
+// The project's writers of each column: every UPDATE-like write the recognisers see (access.ts), by table and column,
+// with the function that makes it. select-then-update asks it whether a column merged from a stale read has another
+// writer: a settings blob only one code path writes is last-writer-wins, one that two paths write loses an update.
+//
+// A file's writes hold no ts.Nodes (offsets and strings), so they are cached by file content and outlive the Program
+// (the language server builds a new one per edit and re-reads only the edited files); the index over a Program is
+// built once, when first asked. Test, seed and script files (config.ts DEFAULT_NON_PRODUCTION_FILES) write nothing a
+// production race could lose.
+import * as path from "node:path";
+import picomatch from "picomatch";
+import { DEFAULT_NON_PRODUCTION_FILES } from "../../engine/config";
+import { normalizePath } from "../../engine/paths";
+import { ts } from "../../engine/ts";
+import { calleeName, enclosingFunction, functionName, skipParens, type FunctionLike } from "../ast";
+import { contentHash } from "../lock-order/summary";
+import { dbAccessesIn, tableKey, type DbAccess } from "./access";
+import { sameColumn } from "./read-modify-write";
+import { objectAssignments } from "./shapes";
+
+/** One write of a table's row(s) somewhere in the project. */
+export interface ColumnWrite {
+  file: string;
+  /** 1-based line of the write. */
+  line: number;
+  /** Offset of the write's call: the same write seen from a read-modify-write flow. */
+  start: number;
+  /** The function making it (`Class.method`, `<anonymous>`, or `<module>`). */
+  writer: string;
+  /** The columns set; undefined when the write sets columns not visible in the code (`data: input`, `save(entity)`). */
+  columns?: string[];
+}
+
+interface FileWrites {
+  hash: string;
+  /** By table key (access.ts `tableKey`). */
+  byTable: Map<string, ColumnWrite[]>;
+}
+
+const fileCache = new Map<string, FileWrites>();
+const indexes = new WeakMap<ts.Program, Map<string, ColumnWrite[]>>();
+const nonProduction = picomatch([...DEFAULT_NON_PRODUCTION_FILES], { dot: true });
+
+/** Statistics for tests: how many files were walked (not served from cache). */
+export const columnWriterStats = { files: 0 };
+
+/** A file worth walking: it names an update-like method or statement. */
+const MAY_WRITE = /update|upsert|save|\.set\(/i;
+
+/** The writes of `table` in the project (production files only). */
+export function writesOfTable(program: ts.Program, table: string): readonly ColumnWrite[] {
+  let index = indexes.get(program);
+  if (!index) {
+    index = new Map();
+    const root = normalizePath(program.getCurrentDirectory());
+    for (const sourceFile of program.getSourceFiles()) {
+      const file = normalizePath(sourceFile.fileName);
+      // Matched as the configuration's globs are, relative to the project's folder: a checkout under `/home/x/test/`
+      // is not all test code.
+      const relative = path.posix.relative(root, file);
+      const shown = relative.startsWith("..") ? file.replace(/^\/+/, "") : relative;
+      if (sourceFile.isDeclarationFile || file.includes("/node_modules/") || nonProduction(shown)) continue;
+      for (const [key, writes] of writesOfFile(sourceFile).byTable) index.set(key, [...(index.get(key) ?? []), ...writes]);
+    }
+    indexes.set(program, index);
+  }
+  return index.get(tableKey(table)) ?? [];
+}
+
+function writesOfFile(sourceFile: ts.SourceFile): FileWrites {
+  const file = normalizePath(sourceFile.fileName);
+  const hash = contentHash(sourceFile);
+  const cached = fileCache.get(file);
+  if (cached?.hash === hash) return cached;
+  const byTable = new Map<string, ColumnWrite[]>();
+  if (MAY_WRITE.test(sourceFile.text)) {
+    columnWriterStats.files++;
+    for (const access of dbAccessesIn(sourceFile)) {
+      if (access.kind !== "write" || access.insert || access.library === "redis" || !access.table || isDelete(access)) continue;
+      const fn = enclosingFunction(access.node);
+      const write: ColumnWrite = {
+        file,
+        line: sourceFile.getLineAndCharacterOfPosition(access.node.getStart(sourceFile)).line + 1,
+        start: access.node.getStart(sourceFile),
+        writer: fn ? writerName(fn) : "<module>",
+        ...columnsOf(access),
+      };
+      const key = tableKey(access.table);
+      byTable.set(key, [...(byTable.get(key) ?? []), write]);
+    }
+  }
+  const entry = { hash, byTable };
+  fileCache.set(file, entry);
+  return entry;
+}
+
+/**
+ * The columns a write sets, when all are named: also those of a conditional spread (`...(avatar && { image: avatar })`).
+ * A spread of a variable or an entity save sets columns the code does not show.
+ */
+function columnsOf(access: DbAccess): { columns?: string[] } {
+  if (access.entity || access.flush || access.assignments.length === 0) return {};
+  const columns: string[] = [];
+  for (const assignment of access.assignments) {
+    if (assignment.relation) continue;
+    if (assignment.column !== "...") columns.push(assignment.column);
+    else {
+      const spread = assignment.value && spreadColumns(assignment.value);
+      if (!spread) return {};
+      columns.push(...spread);
+    }
+  }
+  return { columns };
+}
+
+/** The keys of `{ … }`, `cond && { … }` or `cond ? { … } : { … }`; undefined for anything else. */
+function spreadColumns(value: ts.Expression): string[] | undefined {
+  const node = skipParens(value);
+  if (ts.isObjectLiteralExpression(node)) {
+    const keys = objectAssignments(node, () => false);
+    return keys.some((k) => k.column === "...") ? undefined : keys.map((k) => k.column);
+  }
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) return spreadColumns(node.right);
+  if (ts.isConditionalExpression(node)) {
+    const [a, b] = [spreadColumns(node.whenTrue), spreadColumns(node.whenFalse)];
+    return a && b ? [...a, ...b] : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A function's name; an anonymous one passed to a call takes the name of what it is assigned to (`export const PATCH
+ * = withWorkspace(async (req) => …)` → `PATCH`).
+ */
+function writerName(fn: FunctionLike): string {
+  const own = functionName(fn);
+  if (own !== "<anonymous>") return own;
+  let node: ts.Node = fn;
+  while (ts.isCallExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isAwaitExpression(node.parent))
+    node = node.parent;
+  const parent = node.parent;
+  if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) return parent.name.text;
+  if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.name && !ts.isComputedPropertyName(parent.name))
+    return parent.name.getText();
+  return own;
+}
+
+function isDelete(access: DbAccess): boolean {
+  if (access.sql) return access.sql.statement.kind === "delete";
+  return ts.isCallExpression(access.node) && /^(delete|destroy|remove|del)/i.test(calleeName(access.node) ?? "");
+}
+
+/** Other writes of `column` of the table `write` changes: those known to set it, and those whose columns are not visible. */
+export function otherWritersOf(
+  program: ts.Program,
+  write: DbAccess,
+  column: string,
+): { known: readonly ColumnWrite[]; unknown: readonly ColumnWrite[] } {
+  const file = normalizePath(write.node.getSourceFile().fileName);
+  const start = write.node.getStart();
+  const others = write.table ? writesOfTable(program, write.table).filter((w) => w.file !== file || w.start !== start) : [];
+  return {
+    known: others.filter((w) => w.columns?.some((c) => sameColumn(c, column))),
+    unknown: others.filter((w) => !w.columns),
+  };
+}
+
+/** `updateBilling (src/billing.ts:42)`: a write's place, relative to the working folder (or to `from`'s folder). */
+export function describeWriter(write: ColumnWrite, from: string): string {
+  const cwd = normalizePath(process.cwd());
+  const relative = path.posix.relative(cwd, write.file);
+  const shown = relative.startsWith("..") ? path.posix.relative(commonFolder(write.file, from), write.file) : relative;
+  return write.writer.startsWith("<") ? `the code at ${shown}:${write.line}` : `\`${write.writer}\` (${shown}:${write.line})`;
+}
+
+function commonFolder(a: string, b: string): string {
+  const [x, y] = [path.posix.dirname(a).split("/"), path.posix.dirname(b).split("/")];
+  let i = 0;
+  while (i < x.length && i < y.length && x[i] === y[i]) i++;
+  return x.slice(0, i).join("/") || "/";
+}
