@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { ts } from "../../server/src/engine/ts";
 import { TRANSACTION_LIBRARY_MODELS } from "../../server/src/analysis/models/transaction-libraries";
 import { transactionScopeOf, transactionScopesOf } from "../../server/src/analysis/transactions";
+import { calleeName, nodesOfKinds } from "../../server/src/analysis/ast";
 
 function parse(code: string): ts.SourceFile {
   return ts.createSourceFile("t.ts", code, ts.ScriptTarget.Latest, true);
@@ -227,4 +228,29 @@ test("managed transactions: runners only when they are the library's (imported, 
   assert.deepEqual(scopeOf(host("TransactionHost<TransactionalAdapterPrisma>")), ["callback", undefined, "serializable", false]);
   // MongoDB's `session.withTransaction(fn)` is not this one.
   assert.equal(scopeOf(host("ClientSession")), undefined);
+});
+
+test("managed transactions: which statements take part (every repository of the ORM, or those through txHost.tx)", () => {
+  const cls = parse(`import { Transactional, TransactionHost } from "@nestjs-cls/transactional";
+class Credits {
+  constructor(private readonly txHost: TransactionHost<Adapter>, private readonly prisma: PrismaClient) {}
+  @Transactional()
+  async spend(id: string) {
+    await this.txHost.tx.user.update({ where: { id }, data: { credits: 1 } });
+    await this.prisma.user.update({ where: { id }, data: { credits: 1 } });
+  }
+}`);
+  const [inside, outside] = nodesOfKinds<ts.CallExpression>(cls, [ts.SyntaxKind.CallExpression]).filter((c) => calleeName(c) === "update");
+  assert.equal(transactionScopeOf(inside!)?.form, "callback");
+  assert.equal(transactionScopeOf(outside!), undefined);
+  const typeorm = parse(`import { Transactional } from "typeorm-transactional";
+class Accounts {
+  constructor(@InjectRepository(Account) private readonly accounts: Repository<Account>) {}
+  @Transactional()
+  async rename(id: number, name: string) {
+    await this.accounts.update({ id }, { name });
+  }
+}`);
+  const [update] = nodesOfKinds<ts.CallExpression>(typeorm, [ts.SyntaxKind.CallExpression]).filter((c) => calleeName(c) === "update");
+  assert.equal(transactionScopeOf(update!)?.form, "callback");
 });

@@ -24,6 +24,10 @@ async function fixedLevel<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>) {
 async function onPg<T>(fn: (tx: { query: Pool["query"] }) => Promise<T>) {
   return withPgTransaction(pool, fn, { isolation: "serializable" });
 }
+declare const store: { run<T>(tx: Prisma.TransactionClient, fn: () => T): T };
+async function stored<T>(fn: () => Promise<T>) {
+  return prisma.$transaction((tx) => store.run(tx, fn), { isolationLevel: "Serializable" });
+}
 async function notAWrapper(id: string) {
   return prisma.$transaction(async (tx) => tx.board.findFirst({ where: { id } }));
 }
@@ -73,6 +77,10 @@ test("a wrapper that calls its callback inline and maps one of its own options o
 test("a level fixed inside the wrapper; the runtime helper retries by itself", () => {
   assert.deepEqual(transactionWrapperOf(fn("fixedLevel")), { callback: 0, isolation: { level: "serializable" }, retried: false });
   assert.deepEqual(transactionWrapperOf(fn("onPg")), { callback: 0, isolation: { level: "serializable" }, retried: true });
+});
+
+test("a wrapper that binds the transaction to async-local storage around its callback (no handle passed)", () => {
+  assert.deepEqual(transactionWrapperOf(fn("stored")), { callback: 0, stored: true, isolation: { level: "serializable" }, retried: false });
 });
 
 test("a function whose transaction runs its own inline callback is no wrapper", () => {

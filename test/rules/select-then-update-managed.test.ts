@@ -4,7 +4,9 @@
 // part in it (every repository for typeorm-transactional, `this.txHost.tx` for nestjs-cls) holds the row. Look-alikes:
 // a project's own `@Transactional()` (not known to open anything), a read through a client the transaction does not
 // bind, a Sequelize callback that takes the handle and does not pass it. Also a repository's query builder
-// (`this.accounts.createQueryBuilder().update().set(…).where({ id })`), which updates the repository's entity.
+// (`this.accounts.createQueryBuilder().update().set(…).where({ id })`), which updates the repository's entity. A
+// project's own wrapper that binds the transaction to an AsyncLocalStorage (`prisma.$transaction((tx) =>
+// store.run(tx, fn))`) is one too: statements through its `db()` (which returns `store.getStore() ?? prisma`) take part.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -66,6 +68,31 @@ export class Seat extends Model {
 Seat.init({ left: DataTypes.INTEGER }, { sequelize });
 
 ${body}
+`;
+
+const STORE_MODULE = {
+  "src/db.ts": `import { AsyncLocalStorage } from "node:async_hooks";
+import { Prisma, PrismaClient } from "@prisma/client";
+export const prisma = new PrismaClient();
+const current = new AsyncLocalStorage<Prisma.TransactionClient>();
+export function db() {
+  return current.getStore() ?? prisma;
+}
+export function inTransaction<T>(fn: () => Promise<T>): Promise<T> {
+  return prisma.$transaction((tx) => current.run(tx, fn));
+}`,
+};
+
+/** An Express handler module spending credits inside the project's `inTransaction`; `read` is the locking read. */
+const storeHandler = (read: string) => `import { db, inTransaction, prisma } from "./db";
+
+export async function spend(userId: string, cost: number) {
+  await inTransaction(async () => {
+    ${read}
+    if (!row || row.credits < cost) throw new Error("no credits");
+    await db().user.update({ where: { id: userId }, data: { credits: row.credits - cost } });
+  });
+}
 `;
 
 const LOCKED_READ = `const account = await this.accounts.findOne({ where: { id }, lock: { mode: "pessimistic_write" } });`;
@@ -152,8 +179,23 @@ runRuleTests(selectThenUpdate, {
     await this.accounts.createQueryBuilder().update().set({ balance: () => "balance - :amount" }).setParameter("amount", amount).where({ id }).execute();
   }`),
     },
+    {
+      name: "a project's inTransaction binds the transaction to AsyncLocalStorage; db() reads lock the row",
+      files: STORE_MODULE,
+      code: storeHandler(
+        'const [row] = await db().$queryRaw<{ credits: number }[]>`SELECT credits FROM "User" WHERE id = ${userId} FOR UPDATE`;',
+      ),
+    },
   ],
   invalid: [
+    {
+      name: "a project's inTransaction: the locking read goes through the plain client, outside the stored transaction",
+      files: STORE_MODULE,
+      code: storeHandler(
+        'const [row] = await prisma.$queryRaw<{ credits: number }[]>`SELECT credits FROM "User" WHERE id = ${userId} FOR UPDATE`;',
+      ),
+      errors: [{ line: 7, column: 11, ...DESPITE_LOCK("`db().user.update(…)`", "`credits`", 5, "`FOR UPDATE`", AUTOCOMMIT) }],
+    },
     {
       name: "TypeORM: a repository's builder update (no entity named) writes a value computed from the row",
       files: ACCOUNT_ENTITY,

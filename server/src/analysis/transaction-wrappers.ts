@@ -2,10 +2,21 @@
 // { isolationLevel: "Serializable" })` where `runTx(name, fn, opts)` calls `prisma.$transaction(fn, opts)`. The
 // wrapper's summary says which parameter is the callback and where the isolation level comes from (a parameter it
 // passes on as the options, a property of one, or a level fixed inside); a call site then gets a transaction scope
-// for its callback, at the level its own arguments ask for.
+// for its callback, at the level its own arguments ask for. A wrapper that binds the transaction to async-local storage
+// (`prisma.$transaction((tx) => storage.run(tx, fn))`) hands its callback no handle: the statements that take part are
+// those run through a project function returning `storage.getStore()` (`db().user.update(…)`).
 import { ts } from "../engine/ts";
-import { enclosingFunction, isFunctionLike, nodesOfKinds, propertyValue, skipParens, stringValue, type FunctionLike } from "./ast";
-import { dbAccessOf } from "./db";
+import {
+  calleeName,
+  enclosingFunction,
+  isFunctionLike,
+  nodesOfKinds,
+  propertyValue,
+  skipParens,
+  stringValue,
+  type FunctionLike,
+} from "./ast";
+import { dbAccessOf, type DbAccess } from "./db";
 import type { IsolationLevel } from "./sql";
 import type { CalleeResolver } from "./summaries";
 import type { TransactionOpener } from "./models/transaction-libraries";
@@ -27,6 +38,8 @@ export interface TransactionWrapper {
   isolation?: { level: IsolationLevel } | { parameter: number; property?: string };
   /** The wrapper retries serialization failures itself (a retry loop or call around the transaction, the runtime helpers). */
   retried: boolean;
+  /** The callback reaches the transaction through async-local storage (`storage.run(tx, fn)`), not as a parameter. */
+  stored?: boolean;
 }
 
 const wrapperCache = new WeakMap<FunctionLike, TransactionWrapper | null>();
@@ -51,7 +64,8 @@ function summarise(fn: FunctionLike, body: ts.Node): TransactionWrapper | null {
     const node = expr && skipParens(expr);
     return node && ts.isIdentifier(node) ? parameters.indexOf(node.text) : -1;
   };
-  const callbackParameter = (a: ts.Expression) => (parameterIndex(a) >= 0 ? parameterIndex(a) : calledParameter(a, parameterIndex));
+  const callbackParameter = (a: ts.Expression) =>
+    parameterIndex(a) >= 0 ? parameterIndex(a) : Math.max(calledParameter(a, parameterIndex), storedParameter(a, parameterIndex));
   for (const call of nodesOfKinds<ts.CallExpression>(body, [ts.SyntaxKind.CallExpression])) {
     // A callback opener of the transaction table whose callback is one of the wrapper's parameters.
     const openers = transactionOpenersOf(call).filter(({ opener }) => opener.form === "callback");
@@ -60,6 +74,7 @@ function summarise(fn: FunctionLike, body: ts.Node): TransactionWrapper | null {
     const callback = callbackIndexOf(call, opener, (a) => callbackParameter(a) >= 0);
     const wrapper: TransactionWrapper = {
       callback: callbackParameter(call.arguments[callback]!),
+      ...(storedParameter(call.arguments[callback]!, parameterIndex) >= 0 ? { stored: true } : {}),
       // The opener retries by itself (the runtime helpers, unless told `retry: false`), or a retry around it in the wrapper.
       retried: openerRetries(call, opener) || isRetried({ form: "callback", start: call, region: call, retried: false }),
     };
@@ -96,6 +111,45 @@ function calledParameter(arg: ts.Expression, parameterIndex: (e: ts.Expression |
   if (ts.isCallExpression(node.body)) calls.unshift(node.body);
   for (const call of calls) if (parameterIndex(call.expression) >= 0) return parameterIndex(call.expression);
   return -1;
+}
+
+/** `(tx) => storage.run(tx, fn)`: an inline callback that binds its handle to async-local storage around a parameter; its index, or -1. */
+function storedParameter(arg: ts.Expression, parameterIndex: (e: ts.Expression | undefined) => number): number {
+  const node = skipParens(arg);
+  if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) return -1;
+  const handle = node.parameters[0]?.name;
+  if (!handle || !ts.isIdentifier(handle)) return -1;
+  const calls = nodesOfKinds<ts.CallExpression>(node.body, [ts.SyntaxKind.CallExpression]);
+  if (ts.isCallExpression(node.body)) calls.unshift(node.body);
+  for (const call of calls) {
+    const [store, fn] = call.arguments;
+    if (calleeName(call) !== "run" || !store || !ts.isIdentifier(skipParens(store)) || skipParens(store).getText() !== handle.text)
+      continue;
+    if (parameterIndex(fn) >= 0) return parameterIndex(fn);
+  }
+  return -1;
+}
+
+/** Whether `fn` returns what async-local storage holds (`return storage.getStore() ?? prisma`). */
+function returnsStored(fn: FunctionLike): boolean {
+  if (!fn.body) return false;
+  const returned = ts.isBlock(fn.body)
+    ? nodesOfKinds<ts.ReturnStatement>(fn.body, [ts.SyntaxKind.ReturnStatement]).flatMap((r) => (r.expression ? [r.expression] : []))
+    : [fn.body];
+  return returned.some(
+    (e) =>
+      nodesOfKinds<ts.CallExpression>(e, [ts.SyntaxKind.CallExpression]).some((c) => calleeName(c) === "getStore") ||
+      (ts.isCallExpression(e) && calleeName(e) === "getStore"),
+  );
+}
+
+/** The statements of a stored transaction: those whose handle is a call of a project function returning the store (`db().x`). */
+function throughStore(access: DbAccess, resolve: CalleeResolver): boolean {
+  let node: ts.Expression | undefined = access.handle && skipParens(access.handle);
+  while (node && (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node))) node = skipParens(node.expression);
+  if (!node || !ts.isCallExpression(node)) return false;
+  const callee = resolve(node);
+  return callee !== undefined && returnsStored(callee);
 }
 
 /** Where the level comes from: the options parameter itself, a property of a parameter, a parameter, or a constant. */
@@ -166,7 +220,8 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
     retried: summary.retried,
   };
   const parameter = fn.parameters[0];
-  if (parameter && ts.isIdentifier(parameter.name)) scope.handle = parameter.name.text;
+  if (summary.stored) scope.joins = (access) => throughStore(access, resolve);
+  else if (parameter && ts.isIdentifier(parameter.name)) scope.handle = parameter.name.text;
   const source = summary.isolation;
   let isolation: IsolationLevel | undefined;
   if (source && "level" in source) isolation = source.level;
