@@ -365,7 +365,7 @@ export async function recordAudit(organizationId: string, action: string) {
   return db.transaction(async (tx) => {
     const others = await tx.select({ id: templates.id }).from(templates).where(and(eq(templates.teamId, teamId), ne(templates.id, id))).limit(1);
     if (others.length === 0) throw new Error("Cannot delete the last template");
-    await tx.delete(templates).where(and(eq(templates.id, id), eq(templates.teamId, teamId)));
+    await tx.delete(templates).where(and(eq(templates.id, id), eq(templates.teamId, teamId))).returning();
   });
 }`,
       errors: [
@@ -374,7 +374,7 @@ export async function recordAudit(organizationId: string, action: string) {
           column: 11,
           messageId: "shrinks",
           message:
-            "Two concurrent requests can both pass the check of `tx.select({ id: templates.id })….limit(…)` at line 9 before either deletes with `tx.delete(templates).where(…)` at line 11: both do, and the set ends below the minimum the check enforces.",
+            "Two concurrent requests can both pass the check of `tx.select({ id: templates.id })….limit(…)` at line 9 before either deletes with `tx.delete(templates)….returning(…)` at line 11: both do, and the set ends below the minimum the check enforces.",
         },
       ],
     },

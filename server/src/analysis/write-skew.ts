@@ -593,6 +593,9 @@ function ormWrite(call: ts.CallExpression): SetWrite | undefined {
 
 /** Drizzle `db.delete(t).where(…)` and `db.insert(t).values({ … })` (a `Map`'s or `Set`'s `delete(key)` has no `where`). */
 function drizzleWrite(call: ts.CallExpression): SetWrite | undefined {
+  // The statement is the whole chain: `delete(t).where(…)` inside `delete(t).where(…).returning()` is not a second one.
+  const parent = call.parent;
+  if (ts.isPropertyAccessExpression(parent) && parent.expression === call && ts.isCallExpression(parent.parent)) return undefined;
   const { root, links } = chainOf(call);
   const [first] = links;
   const tableArg = first?.call?.arguments[0] && skipParens(first.call.arguments[0]);
