@@ -32,6 +32,19 @@ ${body}
 }
 `;
 
+/** An inbox module on Prisma: the items of a group, kept by a filter (`keep`), are matched one by one (`write`). */
+const inboxModule = (keep: string, write: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function matchGroup(groupId: string, transactionId: string) {
+  const items = await prisma.inboxItem.findMany({ where: { groupId } });
+  const open = items.filter((item) => ${keep});
+  for (const item of open) {
+    ${write}
+  }
+}
+`;
+
 const MONGOOSE_TEAM = (change: string) => `import { Schema, model } from "mongoose";
 const Team = model("Team", new Schema({ credits: Number, members: [String], name: String }));
 
@@ -82,6 +95,17 @@ const CHECK = (line: number, column: number, read: number) => ({
 runRuleTests(selectThenUpdate, {
   valid: [
     {
+      name: "rows kept by a filter on a column the write leaves alone: the filter picks rows, it checks nothing written",
+      code: inboxModule("item.visible", "await prisma.inboxItem.update({ where: { id: item.id }, data: { transactionId } });"),
+    },
+    {
+      name: "rows kept by a filter on the column, each claimed by a write that repeats the check and counts the rows",
+      code: inboxModule(
+        "!item.transactionId",
+        'const { count } = await prisma.inboxItem.updateMany({ where: { id: item.id, transactionId: null }, data: { transactionId } });\n    if (count === 0) throw new Error("already matched");',
+      ),
+    },
+    {
       name: "a Map of rows: the update repeats the stock check in its WHERE (conditional update)",
       code: orderModule(`    const dish = byId.get(item.dishId);
     if (!dish || dish.stockQty < item.quantity) throw new Error("out of stock");
@@ -124,6 +148,18 @@ runRuleTests(selectThenUpdate, {
     },
   ],
   invalid: [
+    {
+      name: "rows kept by a filter on the column (not yet matched), then each written with a new value of it",
+      code: inboxModule("!item.transactionId", "await prisma.inboxItem.update({ where: { id: item.id }, data: { transactionId } });"),
+      errors: [
+        {
+          line: 8,
+          column: 11,
+          message:
+            "`prisma.inboxItem.update(…)` runs only because the check of `transactionId` read at line 5 passed, but nothing locks the row: two concurrent calls can both pass the check and both write, where run one after the other the second might have failed it.",
+        },
+      ],
+    },
     {
       name: "for-of over rows: a value computed from the row is written back",
       code: budgetModule(`    const used = Math.max(0, budget.used - amount);

@@ -515,6 +515,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       selectingCondition(write, read, values),
       controllingCondition(write.node, read, values),
       filterCheck(write, read, values),
+      loopFilterCheck(write, read, values),
     ];
     const control = controls.find((c) => c && write.assignments.some((a) => a.column === c.column)) ?? controls.find((c) => c);
     if (control) flow.control = control;
@@ -656,6 +657,45 @@ function controllingCondition(node: ts.Node, read: DbAccess, values: ReadonlyMap
     }
   }
   return undefined;
+}
+
+/**
+ * Rows kept by a JS filter on a column and then, one by one, written with a new value of that column
+ * (`for (const item of rows.filter((r) => !r.transactionId)) update(… set transactionId …)`): the filter is the check
+ * the write depends on. Only a filter on a column the write changes counts: that is a claim; other filters pick rows.
+ */
+function loopFilterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite["control"] {
+  for (let child: ts.Node = write.node, parent = child.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
+    if (!ts.isForOfStatement(parent) || child !== parent.statement) continue;
+    const filter = filterCallOf(parent.expression);
+    const predicate = filter && skipParens(filter.arguments[0]!);
+    if (!predicate || !(ts.isArrowFunction(predicate) || ts.isFunctionExpression(predicate))) return undefined;
+    const param = predicate.parameters[0]?.name;
+    const body = ts.isArrowFunction(predicate) && !ts.isBlock(predicate.body) ? predicate.body : undefined;
+    const rows = valueOf((filter.expression as ts.PropertyAccessExpression).expression, values);
+    if (!param || !ts.isIdentifier(param) || !body || rows?.level !== "row" || rows.read !== read) return undefined;
+    const scoped = new Map(values).set(param.text, rows);
+    const origin = readsColumn(body, read, scoped);
+    const column = origin?.column;
+    if (!column || !write.assignments.some((a) => sameColumn(a.column, column))) return undefined;
+    return { column, condition: body, statement: parent, earlyExit: false };
+  }
+  return undefined;
+}
+
+/** `rows.filter(fn)`, directly or through a `const` holding it. */
+function filterCallOf(expr: ts.Expression): ts.CallExpression | undefined {
+  let node = skipParens(expr);
+  if (ts.isIdentifier(node)) {
+    const init = localVariable(node)?.initializer;
+    if (init) node = skipParens(init);
+  }
+  return ts.isCallExpression(node) &&
+    ts.isPropertyAccessExpression(node.expression) &&
+    node.expression.name.text === "filter" &&
+    node.arguments.length > 0
+    ? node
+    : undefined;
 }
 
 /**
