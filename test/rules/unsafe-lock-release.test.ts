@@ -86,6 +86,28 @@ export async function append(streamId: string, part: number, body: string) {
   return { duplicate: false };
 }`;
 
+/** The claim given back through one more helper of the app, called in a catch or a finally; a test calls the release directly. */
+const wrappedGiveBack = (giveBack: "catch" | "finally") => ({
+  "src/health.ts": `import { claimAppend, giveUpAppendClaim } from "./claims";
+declare function appendPart(streamId: string): Promise<void>;
+async function giveBack(streamId: string) {
+  try {
+    await giveUpAppendClaim(streamId, 0);
+  } catch {
+    // best effort
+  }
+}
+export async function appendFirst(streamId: string) {
+  if (!(await claimAppend(streamId, 0))) return;
+  try {
+    await appendPart(streamId);
+  } ${giveBack === "catch" ? "catch (error) {\n    await giveBack(streamId);\n    throw error;" : "finally {\n    await giveBack(streamId);"}
+  }
+}`,
+  "src/claims.test.ts": `import { giveUpAppendClaim } from "./claims";
+await giveUpAppendClaim("s", 0);`,
+});
+
 runRuleTests(unsafeLockRelease, {
   valid: [
     {
@@ -259,8 +281,23 @@ export default async function handler() {
       code: claimModule,
       files: { "src/append.ts": appender("catch") },
     },
+    {
+      name: "the same claim given back through a best-effort helper called in a catch, and by a test directly",
+      filename: "src/claims.ts",
+      code: claimModule,
+      files: wrappedGiveBack("catch"),
+    },
   ],
   invalid: [
+    {
+      name: "the same claim given back through the best-effort helper in a finally: a lock again",
+      filename: "src/claims.ts",
+      code: claimModule,
+      files: wrappedGiveBack("finally"),
+      errors: [
+        { line: 9, column: 9, messageId: "uncheckedConstant", data: { command: "DEL", lock: "`claimKey(streamId, part)`", line: 5 } },
+      ],
+    },
     {
       name: "the same claim module when a caller gives the claim back in finally: a lock, released without an owner check",
       filename: "src/claims.ts",
