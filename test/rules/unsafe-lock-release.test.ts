@@ -108,6 +108,19 @@ export async function appendFirst(streamId: string) {
 await giveUpAppendClaim("s", 0);`,
 });
 
+/** A claim given back inside `if (<test>)` on the [error, value] tuple of the append. */
+const tupleAppend = (test: string) => `import { claimAppend, giveUpAppendClaim } from "./claims";
+declare function appendPart(streamId: string): Promise<number>;
+declare function tryCatch<T>(p: Promise<T>): Promise<[Error, undefined] | [undefined, T]>;
+export async function append(streamId: string) {
+  if (!(await claimAppend(streamId, 0))) return undefined;
+  const [appendError, seq] = await tryCatch(appendPart(streamId));
+  if (${test}) {
+    await giveUpAppendClaim(streamId, 0);
+  }
+  return seq;
+}`;
+
 runRuleTests(unsafeLockRelease, {
   valid: [
     {
@@ -287,8 +300,25 @@ export default async function handler() {
       code: claimModule,
       files: wrappedGiveBack("catch"),
     },
+    {
+      name: "the same claim given back when the error of an [error, value] result tuple is set",
+      filename: "src/claims.ts",
+      code: claimModule,
+      files: {
+        "src/append.ts": tupleAppend("appendError"),
+      },
+    },
   ],
   invalid: [
+    {
+      name: "the same claim given back when the append's error tuple says it succeeded: a lock, released without an owner check",
+      filename: "src/claims.ts",
+      code: claimModule,
+      files: { "src/append.ts": tupleAppend("!appendError") },
+      errors: [
+        { line: 9, column: 9, messageId: "uncheckedConstant", data: { command: "DEL", lock: "`claimKey(streamId, part)`", line: 5 } },
+      ],
+    },
     {
       name: "the same claim given back through the best-effort helper in a finally: a lock again",
       filename: "src/claims.ts",

@@ -584,6 +584,21 @@ function calledOnFailureOnly(program: ts.Program, name: string, depth: number): 
   );
 }
 
+/** `error` bound as the error element of an `[error, value]` tuple (first, named as an error), tested for truth. */
+function testsTupleError(condition: ts.Expression): boolean {
+  const test = skipParens(condition);
+  if (!ts.isIdentifier(test)) return false;
+  const fn = enclosingFunction(test);
+  return nodesOfKinds<ts.BindingElement>(fn?.body ?? test.getSourceFile(), [ts.SyntaxKind.BindingElement]).some(
+    (element) =>
+      ts.isIdentifier(element.name) &&
+      element.name.text === test.text &&
+      ts.isArrayBindingPattern(element.parent) &&
+      element.parent.elements[0] === element &&
+      /^(e|err|error)$|(Err|Error)$/.test(test.text),
+  );
+}
+
 let nonProductionMatcher: ((path: string) => boolean) | undefined;
 function isNonProduction(fileName: string): boolean {
   nonProductionMatcher ??= picomatch(DEFAULT_NON_PRODUCTION_FILES as string[], { dot: true });
@@ -614,10 +629,15 @@ function callsByName(program: ts.Program, name: string): ts.CallExpression[] {
   return calls;
 }
 
-/** In a catch clause or a `.catch(…)` callback of the function it runs in. */
+/**
+ * In a catch clause or a `.catch(…)` callback of the function it runs in, or in the branch of `if (error)` on the
+ * error of an `[error, value]` result tuple (`const [appendError] = await tryCatch(append())`).
+ */
 function isInFailureHandler(node: ts.Node): boolean {
   for (let current: ts.Node = node; current.parent; current = current.parent) {
     if (ts.isCatchClause(current.parent)) return true;
+    if (ts.isIfStatement(current.parent) && current.parent.thenStatement === current && testsTupleError(current.parent.expression))
+      return true;
     if (isFunctionLike(current)) return ts.isCallExpression(current.parent) && calleeName(current.parent) === "catch";
   }
   return false;
