@@ -108,6 +108,13 @@ export async function appendFirst(streamId: string) {
 await giveUpAppendClaim("s", 0);`,
 });
 
+/** The claim module's DEL, when the claim is a lock: no owner check, and a constant value. */
+const CLAIM_DELETED = {
+  line: 9,
+  column: 9,
+  messageId: "uncheckedConstant",
+  data: { command: "DEL", lock: "`claimKey(streamId, part)`", line: 5 },
+};
 /** A claim given back inside `if (<test>)` on the [error, value] tuple of the append. */
 const tupleAppend = (test: string) => `import { claimAppend, giveUpAppendClaim } from "./claims";
 declare function appendPart(streamId: string): Promise<number>;
@@ -315,27 +322,21 @@ export default async function handler() {
       filename: "src/claims.ts",
       code: claimModule,
       files: { "src/append.ts": tupleAppend("!appendError") },
-      errors: [
-        { line: 9, column: 9, messageId: "uncheckedConstant", data: { command: "DEL", lock: "`claimKey(streamId, part)`", line: 5 } },
-      ],
+      errors: [CLAIM_DELETED],
     },
     {
       name: "the same claim given back through the best-effort helper in a finally: a lock again",
       filename: "src/claims.ts",
       code: claimModule,
       files: wrappedGiveBack("finally"),
-      errors: [
-        { line: 9, column: 9, messageId: "uncheckedConstant", data: { command: "DEL", lock: "`claimKey(streamId, part)`", line: 5 } },
-      ],
+      errors: [CLAIM_DELETED],
     },
     {
       name: "the same claim module when a caller gives the claim back in finally: a lock, released without an owner check",
       filename: "src/claims.ts",
       code: claimModule,
       files: { "src/append.ts": appender("finally") },
-      errors: [
-        { line: 9, column: 9, messageId: "uncheckedConstant", data: { command: "DEL", lock: "`claimKey(streamId, part)`", line: 5 } },
-      ],
+      errors: [CLAIM_DELETED],
     },
     {
       // A session-level lock through a pool belongs to whichever connection ran it; the same file's client-held,
