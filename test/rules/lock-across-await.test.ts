@@ -429,14 +429,11 @@ export async function record(n: number) {
       code: `${counter}class Tally {
   private readonly lock = new Mutex();
   async record(n: number) {
-    const release = await this.lock.acquire();
-    try {
+    await this.lock.runExclusive(async () => {
       const before = processed;
       await sleep(10);
       processed = before + n;
-    } finally {
-      release();
-    }
+    });
   }
 }
 export const tally = new Tally();`,

@@ -35,6 +35,32 @@ const busy = `declare function pullFeed(id: string): Promise<void>;
 `;
 const BUSY_KEY = "the key stays marked busy, and every later call for it is turned away until the process restarts";
 
+/** A refund that leaves early through a helper of the file (`body`), before the work whose release is in finally. */
+const refund = (helper: string, body: string) => `${mutex}${declarations}function ${helper}() {
+  ${body}
+}
+export async function refund(amount: number) {
+  await mutex.acquire();
+  if (amount <= 0) {
+    ${helper}();
+    return;
+  }
+  try {
+    await charge(-amount);
+  } finally {
+    mutex.release();
+  }
+}`;
+/** A first acquisition released in finally, then a second acquisition of the same mutex. */
+const twiceHead = `${mutex}${declarations}export async function twice(amount: number) {
+  await mutex.acquire();
+  try {
+    await charge(amount);
+  } finally {
+    mutex.release();
+  }
+  await mutex.acquire();
+`;
 const claimModule = `import Redis from "ioredis";
 const redis = new Redis();
 const claimKey = (streamId: string, part: number) => \`stream-append:\${streamId}:\${part}\`;
@@ -517,21 +543,7 @@ export async function foldCounters(tenantId: string, delta: Record<string, numbe
     {
       // The early return hands the lock back through a helper of the file whose body releases the same mutex.
       name: "an early return after a same-file helper that releases the module's mutex",
-      code: `${mutex}${declarations}function giveBack() {
-  mutex.release();
-}
-export async function refund(amount: number) {
-  await mutex.acquire();
-  if (amount <= 0) {
-    giveBack();
-    return;
-  }
-  try {
-    await charge(-amount);
-  } finally {
-    mutex.release();
-  }
-}`,
+      code: refund("giveBack", "mutex.release();"),
     },
     {
       name: "an early return after the class's own unlock method, which releases the field's mutex",
@@ -605,21 +617,7 @@ ${declarations}export class Till {
     },
     {
       name: "an early return after a helper that does not release: the return skips the release in finally's reach",
-      code: `${mutex}${declarations}function note() {
-  console.log("nothing to refund");
-}
-export async function refund(amount: number) {
-  await mutex.acquire();
-  if (amount <= 0) {
-    note();
-    return;
-  }
-  try {
-    await charge(-amount);
-  } finally {
-    mutex.release();
-  }
-}`,
+      code: refund("note", 'console.log("nothing to refund");'),
       errors: [
         {
           line: 9,
@@ -654,15 +652,7 @@ export async function refund(amount: number) {
     },
     {
       name: "two acquisitions in one function: the second's message names its own release, not the first's",
-      code: `${mutex}${declarations}export async function twice(amount: number) {
-  await mutex.acquire();
-  try {
-    await charge(amount);
-  } finally {
-    mutex.release();
-  }
-  await mutex.acquire();
-  await audit();
+      code: `${twiceHead}  await audit();
   mutex.release();
 }`,
       errors: [
@@ -673,15 +663,7 @@ export async function refund(amount: number) {
           data: { ...MUTEX, line: 14, skip: "`await audit()` at line 13 throws" },
         },
       ],
-      output: `${mutex}${declarations}export async function twice(amount: number) {
-  await mutex.acquire();
-  try {
-    await charge(amount);
-  } finally {
-    mutex.release();
-  }
-  await mutex.acquire();
-  try {
+      output: `${twiceHead}  try {
     await audit();
   } finally {
     mutex.release();

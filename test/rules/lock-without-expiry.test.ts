@@ -23,6 +23,14 @@ const noExpiry = (lock: string, command = "SET NX") => ({ messageId: "noExpiry",
 const ADD_PX = "Add PX (or EX) to the SET.";
 const USE_SET = "Take it with `SET key value PX <ms> NX` instead.";
 
+/** A set-if-absent write of a JSON value under `key` (no expiry), then `after`. */
+const setOnce = (key: string, value: string, after: string) => `${ioredis}import { randomUUID } from "node:crypto";
+declare function notify(orgId: string): Promise<void>;
+export async function once(orgId: string) {
+  const first = await redis.set(${key}, ${value}, "NX");
+${after}
+}`;
+
 runRuleTests(lockWithoutExpiry, {
   valid: [
     {
@@ -133,8 +141,35 @@ export async function report(day: string, rebuild: boolean) {
   await redis.set(\`lock:\${id}\`, "1");
 }`,
     },
+    {
+      // Never deleted: the first caller's value stays for good, by design; nobody waits for the key to go.
+      name: 'a JSON "already done" flag set with NX, the work done only by the first caller',
+      code: setOnce(
+        "`welcome-sent:${orgId}`",
+        "JSON.stringify({ done: true, at: Date.now() })",
+        "  if (!first) return;\n  await notify(orgId);",
+      ),
+    },
+    {
+      name: "a set-once random id stored with NX, then read back whichever caller won",
+      code: setOnce('"installation:id"', "randomUUID()", '  return (await redis.get("installation:id")) ?? first;'),
+    },
   ],
   invalid: [
+    {
+      name: "the same NX write deleted after the work: a lock, and one that a crash leaves forever",
+      code: setOnce(
+        "`welcome-sent:${orgId}`",
+        "JSON.stringify({ done: true, at: Date.now() })",
+        "  if (!first) return;\n  try {\n    await notify(orgId);\n  } finally {\n    await redis.del(`welcome-sent:${orgId}`);\n  }",
+      ),
+      errors: [{ line: 6, column: 23, ...noExpiry("`welcome-sent:${orgId}`") }],
+      output: setOnce(
+        "`welcome-sent:${orgId}`",
+        'JSON.stringify({ done: true, at: Date.now() }), "PX", 30000',
+        "  if (!first) return;\n  try {\n    await notify(orgId);\n  } finally {\n    await redis.del(`welcome-sent:${orgId}`);\n  }",
+      ),
+    },
     {
       name: "a Lua script's SET NX without PX/EX, run by eval",
       code: `${luaLocks}export async function run(id: string) {

@@ -11,22 +11,15 @@ const pool = new Pool();
 
 const HELP = "Continue only on the success branch.";
 
-const tryLockModule = `${ioredis}import { randomUUID } from "node:crypto";
-export async function tryLock(key: string): Promise<string | null> {
-  const token = randomUUID();
-  return (await redis.set(\`lock:\${key}\`, token, "PX", 30000, "NX")) === "OK" ? token : null;
-}
-export async function unlock(key: string, token: string): Promise<void> {
-  await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end", 1, \`lock:\${key}\`, token);
-}`;
-const lockUser = (checked: boolean) => `import { tryLock, unlock } from "./try-lock";
+/** The app's lock service taken for a template-literal key, its result tested or not. */
+const lockUser = (checked: boolean) => `import { RedisLockService } from "./redis-lock";
 declare function rename(id: string, name: string): Promise<void>;
-export async function renameUser(id: string, name: string) {
-  const token = await tryLock(\`user:\${id}\`);
-  ${checked ? "if (!token) return false;\n  " : ""}try {
+export async function renameUser(locks: RedisLockService, id: string, name: string) {
+  ${checked ? "if (!(await locks.acquire(\`user:\${id}\`))) return false;" : "await locks.acquire(\`user:\${id}\`);"}
+  try {
     await rename(id, name);
   } finally {
-    if (token) await unlock(\`user:\${id}\`, token);
+    await locks.release(\`user:\${id}\`);
   }
   return true;
 }`;
@@ -216,25 +209,25 @@ export async function moveQuota(accountId: string) {
 }`,
     },
     {
-      name: "a project try-lock called with a template-literal key, its token tested before the work",
+      name: "the app's lock service taken for a template-literal key, its result tested before the work",
       code: lockUser(true),
-      files: { "src/try-lock.ts": tryLockModule },
+      files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
     },
   ],
   invalid: [
     {
       // The call holds backticks itself: the message quotes it with a longer fence, not nested inside single ones.
-      name: "the same try-lock with the test left out: the call is quoted whole, template literal and all",
+      name: "the same lock service with the test left out: the call is quoted whole, template literal and all",
       code: lockUser(false),
-      files: { "src/try-lock.ts": tryLockModule },
+      files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
       errors: [
         {
           line: 4,
-          column: 23,
-          messageId: "resultNeverTested",
+          column: 9,
+          messageId: "resultDiscarded",
           data: {
-            lock: "The lock `tryLock` takes for `user:${id}`",
-            call: "`` tryLock(`user:${id}`) ``",
+            lock: "The lock `locks.acquire` takes for `user:${id}`",
+            call: "`` locks.acquire(`user:${id}`) ``",
             failure: "a falsy value",
           },
         },

@@ -86,6 +86,48 @@ export async function append(streamId: string, part: number, body: string) {
   return { duplicate: false };
 }`;
 
+/** The claim given back through one more helper of the app, called in a catch or a finally; a test calls the release directly. */
+const wrappedGiveBack = (giveBack: "catch" | "finally") => ({
+  "src/health.ts": `import { claimAppend, giveUpAppendClaim } from "./claims";
+declare function appendPart(streamId: string): Promise<void>;
+async function giveBack(streamId: string) {
+  try {
+    await giveUpAppendClaim(streamId, 0);
+  } catch {
+    // best effort
+  }
+}
+export async function appendFirst(streamId: string) {
+  if (!(await claimAppend(streamId, 0))) return;
+  try {
+    await appendPart(streamId);
+  } ${giveBack === "catch" ? "catch (error) {\n    await giveBack(streamId);\n    throw error;" : "finally {\n    await giveBack(streamId);"}
+  }
+}`,
+  "src/claims.test.ts": `import { giveUpAppendClaim } from "./claims";
+await giveUpAppendClaim("s", 0);`,
+});
+
+/** The claim module's DEL, when the claim is a lock: no owner check, and a constant value. */
+const CLAIM_DELETED = {
+  line: 9,
+  column: 9,
+  messageId: "uncheckedConstant",
+  data: { command: "DEL", lock: "`claimKey(streamId, part)`", line: 5 },
+};
+/** A claim given back inside `if (<test>)` on the [error, value] tuple of the append. */
+const tupleAppend = (test: string) => `import { claimAppend, giveUpAppendClaim } from "./claims";
+declare function appendPart(streamId: string): Promise<number>;
+declare function tryCatch<T>(p: Promise<T>): Promise<[Error, undefined] | [undefined, T]>;
+export async function append(streamId: string) {
+  if (!(await claimAppend(streamId, 0))) return undefined;
+  const [appendError, seq] = await tryCatch(appendPart(streamId));
+  if (${test}) {
+    await giveUpAppendClaim(streamId, 0);
+  }
+  return seq;
+}`;
+
 runRuleTests(unsafeLockRelease, {
   valid: [
     {
@@ -259,16 +301,42 @@ export default async function handler() {
       code: claimModule,
       files: { "src/append.ts": appender("catch") },
     },
+    {
+      name: "the same claim given back through a best-effort helper called in a catch, and by a test directly",
+      filename: "src/claims.ts",
+      code: claimModule,
+      files: wrappedGiveBack("catch"),
+    },
+    {
+      name: "the same claim given back when the error of an [error, value] result tuple is set",
+      filename: "src/claims.ts",
+      code: claimModule,
+      files: {
+        "src/append.ts": tupleAppend("appendError"),
+      },
+    },
   ],
   invalid: [
+    {
+      name: "the same claim given back when the append's error tuple says it succeeded: a lock, released without an owner check",
+      filename: "src/claims.ts",
+      code: claimModule,
+      files: { "src/append.ts": tupleAppend("!appendError") },
+      errors: [CLAIM_DELETED],
+    },
+    {
+      name: "the same claim given back through the best-effort helper in a finally: a lock again",
+      filename: "src/claims.ts",
+      code: claimModule,
+      files: wrappedGiveBack("finally"),
+      errors: [CLAIM_DELETED],
+    },
     {
       name: "the same claim module when a caller gives the claim back in finally: a lock, released without an owner check",
       filename: "src/claims.ts",
       code: claimModule,
       files: { "src/append.ts": appender("finally") },
-      errors: [
-        { line: 9, column: 9, messageId: "uncheckedConstant", data: { command: "DEL", lock: "`claimKey(streamId, part)`", line: 5 } },
-      ],
+      errors: [CLAIM_DELETED],
     },
     {
       // A session-level lock through a pool belongs to whichever connection ran it; the same file's client-held,

@@ -5,6 +5,8 @@
 // Evidence is syntactic first (imports, constructors, SQL text, `NX` arguments), and the type checker is asked only
 // for a receiver whose origin syntax cannot tell. A call is only treated as a lock operation with evidence: a method
 // merely named `acquire` on an unknown object is not enough.
+import picomatch from "picomatch";
+import { DEFAULT_NON_PRODUCTION_FILES } from "../engine/config";
 import { ts } from "../engine/ts";
 import {
   CALL_KINDS,
@@ -556,16 +558,59 @@ export function isFailureOnlyClaim(acquisition: LockAcquisition, program: ts.Pro
     if (!name || name === "<anonymous>" || namedFunctionsIn(release.getSourceFile()).get(name) !== helper) return false;
     helpers.add(name);
   }
-  if (helpers.size === 0) return false;
-  return [...helpers].every((name) => {
-    const calls = callsByName(program, name);
-    return calls.length > 0 && calls.every((call) => isInFailureHandler(call));
-  });
+  return helpers.size > 0 && [...helpers].every((name) => calledOnFailureOnly(program, name, 1));
+}
+
+/**
+ * Whether every production call of `name` (tests call anything) is in a failure handler, or, `depth` levels up, in a
+ * named function only called so itself (`releaseClaim()` that wraps the release helper in its own try).
+ */
+function calledOnFailureOnly(program: ts.Program, name: string, depth: number): boolean {
+  const calls = callsByName(program, name).filter((call) => !isNonProduction(call.getSourceFile().fileName));
+  return (
+    calls.length > 0 &&
+    calls.every((call) => {
+      if (isInFailureHandler(call)) return true;
+      const caller = enclosingFunction(call);
+      const callerName = caller && functionName(caller).split(".").pop();
+      return (
+        depth > 0 &&
+        !!callerName &&
+        callerName !== name &&
+        callerName !== "<anonymous>" &&
+        calledOnFailureOnly(program, callerName, depth - 1)
+      );
+    })
+  );
+}
+
+/** `error` bound as the error element of an `[error, value]` tuple (first, named as an error), tested for truth. */
+function testsTupleError(condition: ts.Expression): boolean {
+  const test = skipParens(condition);
+  if (!ts.isIdentifier(test)) return false;
+  const fn = enclosingFunction(test);
+  return nodesOfKinds<ts.BindingElement>(fn?.body ?? test.getSourceFile(), [ts.SyntaxKind.BindingElement]).some(
+    (element) =>
+      ts.isIdentifier(element.name) &&
+      element.name.text === test.text &&
+      ts.isArrayBindingPattern(element.parent) &&
+      element.parent.elements[0] === element &&
+      /^(e|err|error)$|(Err|Error)$/.test(test.text),
+  );
+}
+
+let nonProductionMatcher: ((path: string) => boolean) | undefined;
+function isNonProduction(fileName: string): boolean {
+  nonProductionMatcher ??= picomatch(DEFAULT_NON_PRODUCTION_FILES as string[], { dot: true });
+  return nonProductionMatcher(fileName);
 }
 
 const callsByNameCache = new WeakMap<ts.Program, Map<string, ts.CallExpression[]>>();
 
-/** The calls of the project's files to a function or method of this name (by name: an unresolved caller counts too). */
+/**
+ * The calls of the project's files to a function or method of this name, or to a binding imported as it (`import {
+ * release as unlock }`): by name, so an unresolved caller counts too.
+ */
 function callsByName(program: ts.Program, name: string): ts.CallExpression[] {
   let perProgram = callsByNameCache.get(program);
   if (!perProgram) callsByNameCache.set(program, (perProgram = new Map()));
@@ -574,16 +619,25 @@ function callsByName(program: ts.Program, name: string): ts.CallExpression[] {
     calls = program
       .getSourceFiles()
       .filter((sf) => !sf.isDeclarationFile && sf.text.includes(name))
-      .flatMap((sf) => nodesOfKinds<ts.CallExpression>(sf, [ts.SyntaxKind.CallExpression]).filter((c) => calleeName(c) === name));
+      .flatMap((sf) => {
+        const names = new Set([name]);
+        for (const [local, info] of importsOf(sf)) if (info.imported === name) names.add(local);
+        return nodesOfKinds<ts.CallExpression>(sf, [ts.SyntaxKind.CallExpression]).filter((c) => names.has(calleeName(c) ?? ""));
+      });
     perProgram.set(name, calls);
   }
   return calls;
 }
 
-/** In a catch clause or a `.catch(…)` callback of the function it runs in. */
+/**
+ * In a catch clause or a `.catch(…)` callback of the function it runs in, or in the branch of `if (error)` on the
+ * error of an `[error, value]` result tuple (`const [appendError] = await tryCatch(append())`).
+ */
 function isInFailureHandler(node: ts.Node): boolean {
   for (let current: ts.Node = node; current.parent; current = current.parent) {
     if (ts.isCatchClause(current.parent)) return true;
+    if (ts.isIfStatement(current.parent) && current.parent.thenStatement === current && testsTupleError(current.parent.expression))
+      return true;
     if (isFunctionLike(current)) return ts.isCallExpression(current.parent) && calleeName(current.parent) === "catch";
   }
   return false;
@@ -760,7 +814,7 @@ export function isReleaseOf(
 
 /**
  * `giveBack()` / `this.unlock()`: a function of the same file whose own body releases the acquisition's lock object
- * (a module-level or `this.` lock reads the same in both functions). One level deep.
+ * (a module-level or `this.` lock reads the same in both functions) and does not take it. One level deep.
  */
 function releasesThroughHelper(call: ts.CallExpression, acquisition: LockAcquisition): boolean {
   const lock = acquisition.lockObject;
@@ -773,12 +827,14 @@ function releasesThroughHelper(call: ts.CallExpression, acquisition: LockAcquisi
   const helper = namedFunctionsIn(call.getSourceFile()).get(ts.isIdentifier(callee) ? callee.text : callee.name.text);
   if (!helper?.body || helper === enclosingFunction(call) || isInside(acquisition.call, helper)) return false;
   const key = canonicalKey(lock);
-  const releasing = lockMethodNames(LOCK_LIBRARY_MODELS).releasing;
-  return nodesOfKinds<ts.CallExpression>(helper.body, [ts.SyntaxKind.CallExpression]).some((inner) => {
-    const name = calleeName(inner);
+  const { acquiring, releasing } = lockMethodNames(LOCK_LIBRARY_MODELS);
+  const onLock = nodesOfKinds<ts.CallExpression>(helper.body, [ts.SyntaxKind.CallExpression]).filter((inner) => {
     const receiver = receiverOf(inner);
-    return !!name && !!receiver && releasing.has(name) && enclosingFunction(inner) === helper && canonicalKey(receiver) === key;
+    return !!receiver && enclosingFunction(inner) === helper && canonicalKey(receiver) === key;
   });
+  // A helper that takes the lock itself (its own section) gives back only what it took.
+  const names = onLock.map((inner) => calleeName(inner) ?? "");
+  return names.some((name) => releasing.has(name)) && !names.some((name) => acquiring.has(name));
 }
 
 /**
