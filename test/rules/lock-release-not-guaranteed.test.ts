@@ -79,6 +79,25 @@ export async function append(streamId: string, part: number, body: string) {
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
+      // The Set is made by each call of resolveAll: it turns away a prompt seen before in the same walk (a cycle), not
+      // another caller, so an error that leaves a key in it leaves nothing busy for anyone else.
+      name: "a recursive walk's visited Set, made by the call that walks, left with a key when a cycle throws",
+      code: `declare function dependenciesOf(id: string): Promise<string[]>;
+export async function resolveAll(rootId: string): Promise<string[]> {
+  const visiting = new Set<string>();
+  const order: string[] = [];
+  const visit = async (id: string): Promise<void> => {
+    if (visiting.has(id)) throw new Error(\`cycle at \${id}\`);
+    visiting.add(id);
+    for (const dep of await dependenciesOf(id)) await visit(dep);
+    visiting.delete(id);
+    order.push(id);
+  };
+  await visit(rootId);
+  return order;
+}`,
+    },
+    {
       // The release runs on every path where the lock is still this caller's: when the key holds another value, the
       // lock has expired and is not this caller's to release.
       name: "release in finally under a check that the key still holds this caller's token",
@@ -594,6 +613,43 @@ ${declarations}export class Till {
     },
   ],
   invalid: [
+    {
+      // Made by the call, but shared by callbacks that run at once: a key left in it turns the other callbacks away.
+      name: "a Set made by the call and shared by the callbacks it runs at once, released after the work",
+      code: `${busy}export async function pullAll(ids: string[]) {
+  const inFlight = new Set<string>();
+  await Promise.all(
+    ids.map(async (id) => {
+      if (inFlight.has(id)) return;
+      inFlight.add(id);
+      await pullFeed(id);
+      inFlight.delete(id);
+    }),
+  );
+}`,
+      errors: [
+        {
+          line: 7,
+          column: 7,
+          messageId: "releaseSkippable",
+          data: { lock: "The busy key `id` of `inFlight`", consequence: BUSY_KEY, line: 9, skip: "`await pullFeed(id)` at line 8 throws" },
+        },
+      ],
+      output: `${busy}export async function pullAll(ids: string[]) {
+  const inFlight = new Set<string>();
+  await Promise.all(
+    ids.map(async (id) => {
+      if (inFlight.has(id)) return;
+      inFlight.add(id);
+      try {
+        await pullFeed(id);
+      } finally {
+        inFlight.delete(id);
+      }
+    }),
+  );
+}`,
+    },
     {
       name: "the same claim given back after a successful append too: a lock, whose release a failed append skips",
       code: `${appendHead}  await appendPart(streamId, part, body);

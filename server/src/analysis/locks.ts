@@ -309,7 +309,7 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
       turnsAway(has, call),
   );
   // Only work that awaits can overlap with another call: in synchronous code a Set of keys is just state.
-  if (!guard || !isAsync(fn) || !isSetOrMap(receiver)) return undefined;
+  if (!guard || !isAsync(fn) || !isSetOrMap(receiver) || isPrivateToOneCall(receiver, fn)) return undefined;
   return {
     call,
     mechanism: "busy-key",
@@ -320,6 +320,24 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
     transactionScoped: false,
     label: `the busy key ${inlineCode(labelOf(key))} of ${inlineCode(labelOf(receiver))}`,
   };
+}
+
+/**
+ * A Set made by a call of the function (or of a function around it, for a local helper such as a recursive walk's
+ * `visited`) is seen by that call alone: it turns away a key seen before in the same call, not another caller. Unless
+ * `fn` is a callback handed to a call (`items.map(async (item) => …)`), whose runs may overlap and share it.
+ */
+function isPrivateToOneCall(receiver: ts.Expression, fn: FunctionLike): boolean {
+  const set = skipParens(receiver);
+  if (!ts.isIdentifier(set) || ts.isCallExpression(fn.parent)) return false;
+  for (let scope: ts.Node | undefined = fn; scope && !ts.isSourceFile(scope); scope = enclosingFunction(scope)) {
+    if (!isFunctionLike(scope) || !scope.body) continue;
+    const declaration = nodesOfKinds<ts.VariableDeclaration>(scope.body, [ts.SyntaxKind.VariableDeclaration]).find(
+      (d) => ts.isIdentifier(d.name) && d.name.text === set.text && enclosingFunction(d) === scope,
+    );
+    if (declaration) return !!declaration.initializer && ts.isNewExpression(skipParens(declaration.initializer));
+  }
+  return false;
 }
 
 /**
