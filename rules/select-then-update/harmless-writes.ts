@@ -5,6 +5,7 @@
 import {
   assignedBefore,
   calleeName,
+  calleeResolver,
   canonicalKey,
   dbAccessOf,
   enclosingFunction,
@@ -13,6 +14,7 @@ import {
   isLiteral,
   isNullish,
   operands,
+  readsOnly,
   skipParens,
   ts,
   walk,
@@ -103,7 +105,19 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
         within(flow.write.node, control.statement.thenStatement)
       ? operands(control.condition, ts.SyntaxKind.BarBarToken).map((node) => ({ node, negated: true }))
       : [];
-  return holdsWhenSkipped.some(({ node, negated }) => {
+  // `if (!job || job.status === "CANCELLED") return;`: without a row nothing is written anyway, so the exit skips the
+  // write only where every other operand holds.
+  const orOperands = control.earlyExit ? operands(control.condition, ts.SyntaxKind.BarBarToken) : [];
+  const rest = orOperands.filter((node) => !isRowMissing(node, flow));
+  if (
+    orOperands.length > 1 &&
+    rest.length > 0 &&
+    rest.length < orOperands.length &&
+    rest.every((node) => impliesWritten({ node, negated: false }))
+  )
+    return true;
+  return holdsWhenSkipped.some(impliesWritten);
+  function impliesWritten({ node, negated }: { node: ts.Expression; negated: boolean }): boolean {
     let test = skipParens(node);
     let holds = !negated;
     while (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) {
@@ -123,7 +137,19 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     const other = isColumn(left) ? right : isColumn(right) ? left : undefined;
     // ...which is the value written.
     return !!other && (isNull(other) ? isNull(value) : canonicalKey(skipParens(other)) === canonicalKey(timeOf(value)));
-  });
+  }
+}
+
+/** `!job`, `job == null`, `job === undefined`: a test that the read found no row. */
+function isRowMissing(node: ts.Expression, flow: ReadModifyWrite): boolean {
+  let test = skipParens(node);
+  let subject: ts.Expression | undefined;
+  if (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) subject = test.operand;
+  else if (ts.isBinaryExpression(test) && /^(==|===)$/.test(test.operatorToken.getText()) && isNullish(test.right)) subject = test.left;
+  if (!subject) return false;
+  test = skipParens(subject);
+  const origin = flow.originOf(test);
+  return origin?.read === flow.read && origin.level === "row";
 }
 
 /** `d.getTime()`, `d?.valueOf()`, `+d`, `Number(d)` → `d`: a date compared by its time; anything else as it is. */
@@ -239,6 +265,8 @@ function localConstInitializer(name: ts.Identifier): ts.Expression | undefined {
 }
 
 /** An awaited call other than a database statement between `from` and the write: work the check guards too. */
+const resolveInFile = calleeResolver();
+
 function awaitsOtherWork(from: ts.Node, write: DbAccess): boolean {
   const fn = enclosingFunction(write.node);
   if (!fn?.body) return true;
@@ -248,7 +276,13 @@ function awaitsOtherWork(from: ts.Node, write: DbAccess): boolean {
     if (isFunctionLike(node)) return false;
     if (ts.isAwaitExpression(node)) {
       const awaited = skipParens(node.expression);
-      if (!(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited)) || !dbAccessOf(awaited)) found = true;
+      // A statement, or a project function of the file that only reads (`await loadRule(job.ruleId)`): repeating it
+      // does nothing a second caller would regret.
+      if (
+        !(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited)) ||
+        !(dbAccessOf(awaited) || readsOnly(awaited, resolveInFile))
+      )
+        found = true;
     }
     return !found;
   });

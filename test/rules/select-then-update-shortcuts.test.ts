@@ -1,6 +1,8 @@
 // select-then-update: a check that skips the write only where the row already holds the value, when the values are
 // dates compared by their time (`a?.getTime() === b?.getTime()`), is a no-change shortcut; a date check against another
-// value than the one written (a check-then-write in JS) stays reported.
+// value than the one written (a check-then-write in JS) stays reported. So is an exit where the row is missing or already
+// holds the value written (`if (!job || job.status === "CANCELLED") return;`), with only reads awaited before the write;
+// another value written, or other work awaited between, stays reported.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -13,8 +15,31 @@ export async function reschedule(id: string, startsAt: Date | null, previous: Da
   return prisma.event.update({ where: { id }, data: { startsAt: ${write} } });
 }`;
 
+/** A job cancelled when its rule is off; `exit` is the early exit after the read, `between` runs before the write. */
+const cancelJob = (exit: string, between: string, status = '"CANCELLED"') => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+async function loadRule(id: string) {
+  return prisma.rule.findUnique({ where: { id } });
+}
+declare function notifyOwner(jobId: string): Promise<void>;
+
+export async function cancelIfRuleOff(jobId: string) {
+  const job = await prisma.job.findUnique({ where: { id: jobId } });
+  ${exit}
+  ${between}
+  await prisma.job.update({ where: { id: jobId }, data: { status: ${status}, endedAt: new Date() } });
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "an exit where the job is missing or already cancelled, a read of its rule, then the job cancelled",
+      code: cancelJob(
+        'if (!job || job.status === "CANCELLED") return;',
+        "const rule = await loadRule(job.ruleId);\n  if (rule?.active) return;",
+      ),
+    },
     {
       name: "dates compared by getTime(): the write is skipped only where the row already holds the new date",
       code: reschedule("if (event.startsAt?.getTime() === startsAt?.getTime()) return event;"),
@@ -25,6 +50,20 @@ runRuleTests(selectThenUpdate, {
     },
   ],
   invalid: [
+    {
+      name: "the same exit, but the job is completed, a value the exit does not skip: two callers both move it",
+      code: cancelJob('if (!job || job.status === "CANCELLED") return;', "const rule = await loadRule(job.ruleId);", '"COMPLETED"'),
+      errors: [
+        { line: 13, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.job.update(…)`", column: "`status`", line: 10 } },
+      ],
+    },
+    {
+      name: "the same exit and write, with the owner notified between: the exit also guards that work",
+      code: cancelJob('if (!job || job.status === "CANCELLED") return;', "await notifyOwner(jobId);"),
+      errors: [
+        { line: 13, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.job.update(…)`", column: "`status`", line: 10 } },
+      ],
+    },
     {
       name: "the stored date checked against the caller's previous one, then another date written: two callers both pass",
       code: reschedule('if (event.startsAt?.getTime() !== previous.getTime()) throw new Error("moved meanwhile");'),
