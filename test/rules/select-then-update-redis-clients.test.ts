@@ -86,5 +86,24 @@ export async function grant(feature: string, userIds: string[]) {
 }`,
       errors: [{ line: 12, column: 9, messageId: "redisLostUpdate", data: { write: "`redis.set(…)`", key: '`"permissions"`', line: 9 } }],
     },
+    {
+      // The amount written is computed from the row and from a rate a helper reads from Redis: each read keeps its flow.
+      name: "a sale amount adjusted by an amount converted at a rate read from Redis, written back over the row's",
+      code: `import Redis from "ioredis";
+import { PrismaClient } from "@prisma/client";
+const redis = new Redis();
+const prisma = new PrismaClient();
+async function toUsd(amount: number, currency: string): Promise<number> {
+  const rate = await redis.hget("fx:usd", currency);
+  return rate ? Math.round(amount / Number(rate)) : amount;
+}
+export async function adjustSale(id: string, delta: number, currency: string) {
+  const sale = await prisma.sale.findUniqueOrThrow({ where: { id } });
+  const change = await toUsd(delta, currency);
+  const amount = Math.max(change + sale.amount, 0);
+  await prisma.sale.update({ where: { id }, data: { amount } });
+}`,
+      errors: [{ line: 13, column: 9, messageId: "lostUpdate", data: { write: "`prisma.sale.update(…)`", column: "`amount`", line: 10 } }],
+    },
   ],
 });

@@ -34,6 +34,8 @@ export interface ReadValue {
   level: "row" | "value";
   /** The column the value was computed from, when known (`balance` for `rows[0].balance - amount`). */
   column?: string;
+  /** Values of other reads the same value is computed from (`row.amount + rateFromCache`). */
+  also?: ReadValue[];
 }
 
 /** A write of the table a read (earlier in the same function) read, and how the read's values reach it. */
@@ -357,8 +359,17 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
   if (values.size === 0) return undefined;
   let row: ReadValue | undefined;
   let value: ReadValue | undefined;
+  // Values of other reads met after the first: each read the value is computed from keeps its flow.
+  const others: ReadValue[] = [];
+  const found = (origin: ReadValue): void => {
+    for (const each of [origin, ...(origin.also ?? [])]) {
+      const plain = { read: each.read, level: each.level, ...(each.column ? { column: each.column } : {}) };
+      if (!value) value = plain;
+      else if (each.read !== value.read && !others.some((o) => o.read === each.read)) others.push(plain);
+    }
+  };
   const visit = (node: ts.Node): void => {
-    if (value || isFunctionLike(node)) return;
+    if (isFunctionLike(node)) return;
     if (written && ts.isConditionalExpression(node)) {
       visit(node.whenTrue);
       visit(node.whenFalse);
@@ -382,7 +393,7 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
       if (base) {
         const column = ts.isPropertyAccessExpression(node) ? node.name.text : stringValue(node.argumentExpression);
         if (column && !EXISTENCE.has(column) && !CONTAINERS.has(column) && !/^\d+$/.test(column)) {
-          if (!written || !isPrimaryKey(column)) value = { read: base.read, level: "value", column };
+          if (!written || !isPrimaryKey(column)) found({ read: base.read, level: "value", column });
         } else row ??= base;
         return;
       }
@@ -391,14 +402,20 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
     if (ts.isIdentifier(node) && !isPropertyName(node)) {
       const origin = values.get(node.text);
       if (origin?.level === "value") {
-        if (!written || !origin.column || !isPrimaryKey(origin.column)) value = origin;
+        if (!written || !origin.column || !isPrimaryKey(origin.column)) found(origin);
       } else if (origin) row ??= origin;
       return;
     }
     ts.forEachChild(node, visit);
   };
   visit(expr);
+  if (value && others.length > 0) value.also = others;
   return value ?? row;
+}
+
+/** The value's origin in `read`, when it is computed from that read (among others). */
+function originIn(origin: ReadValue | undefined, read: DbAccess): ReadValue | undefined {
+  return origin?.read === read ? origin : origin?.also?.find((o) => o.read === read);
 }
 
 function isPropertyName(node: ts.Identifier): boolean {
@@ -478,8 +495,8 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       // A relation link (Prisma `connect`) names another row by its key: no value of the row read is written.
       if (assignment.relation) continue;
       for (const value of assignmentValues(write, assignment)) {
-        const origin = valueOf(value, values, true);
-        if (origin?.read !== read || flow.data || keepsStoredValue(write, assignment, value, values)) continue;
+        const origin = originIn(valueOf(value, values, true), read);
+        if (!origin || flow.data || keepsStoredValue(write, assignment, value, values)) continue;
         // An update loses a value only where it writes back a column it computed from (`balance = row.balance - n`,
         // `settings = { ...row.settings, x }`); a value derived from a column it leaves alone (a path built from
         // `collectionId`) is stale at worst, and nothing written is lost. A new row copies from anything.
