@@ -7,6 +7,24 @@ import { runRuleTests } from "../helpers/rule-tester";
 runRuleTests(selectThenUpdate, {
   valid: [
     {
+      // The provider comes from a Redis read; the metadata it returns was looked up by the row's handle, an input of
+      // the lookup, not a column written back.
+      name: "metadata a provider chosen by a Redis read returns for the row's handle, spread into the row",
+      code: `import Redis from "ioredis";
+import { PrismaClient } from "@prisma/client";
+const redis = new Redis();
+const prisma = new PrismaClient();
+declare const PROVIDERS: Record<string, { verify: (handle: string) => Promise<{ metadata?: object }> }>;
+export async function callback(id: string, state: string) {
+  const saved = await redis.get(\`verification:\${state}\`);
+  const { kind } = JSON.parse(saved ?? "{}");
+  const { verify } = PROVIDERS[kind]!;
+  const platform = await prisma.platform.findUniqueOrThrow({ where: { id } });
+  const { metadata } = await verify(platform.identifier);
+  await prisma.platform.update({ where: { id }, data: { ...(metadata && { metadata }), verifiedAt: new Date() } });
+}`,
+    },
+    {
       // `store` comes from a module that is not a Redis client: its get/set are not Redis commands.
       name: "get then set on a store imported from a module that does not name Redis",
       code: `import { store } from "@/lib/session-store";

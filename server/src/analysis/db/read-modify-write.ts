@@ -495,8 +495,12 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       // A relation link (Prisma `connect`) names another row by its key: no value of the row read is written.
       if (assignment.relation) continue;
       for (const value of assignmentValues(write, assignment)) {
-        const origin = originIn(valueOf(value, values, true), read);
+        const computed = valueOf(value, values, true);
+        const origin = originIn(computed, read);
         if (!origin || flow.data || keepsStoredValue(write, assignment, value, values)) continue;
+        // Beside another read's value, this read's counts only where it is the column written back (`amount` from
+        // `sale.amount + converted`), not an input the other value was looked up by (`identifier` → a profile fetched).
+        if (origin !== computed && !(origin.column && sameColumn(assignment.column, origin.column))) continue;
         // An update loses a value only where it writes back a column it computed from (`balance = row.balance - n`,
         // `settings = { ...row.settings, x }`); a value derived from a column it leaves alone (a path built from
         // `collectionId`) is stale at worst, and nothing written is lost. A new row copies from anything.
