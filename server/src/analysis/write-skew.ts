@@ -29,6 +29,7 @@ import {
 import { decidedBy } from "./flow/queries";
 import { canonicalKey } from "./identity";
 import { dbAccessOf, sameTable, type AccessAssignment, type DbAccess } from "./db";
+import { isChainLink } from "./db/access";
 import { calleeResolver, type CalleeResolver } from "./summaries";
 import { knexAccess } from "./db/knex";
 import { prismaAccess } from "./db/prisma";
@@ -594,8 +595,7 @@ function ormWrite(call: ts.CallExpression): SetWrite | undefined {
 /** Drizzle `db.delete(t).where(…)` and `db.insert(t).values({ … })` (a `Map`'s or `Set`'s `delete(key)` has no `where`). */
 function drizzleWrite(call: ts.CallExpression): SetWrite | undefined {
   // The statement is the whole chain: `delete(t).where(…)` inside `delete(t).where(…).returning()` is not a second one.
-  const parent = call.parent;
-  if (ts.isPropertyAccessExpression(parent) && parent.expression === call && ts.isCallExpression(parent.parent)) return undefined;
+  if (isChainLink(call)) return undefined;
   const { root, links } = chainOf(call);
   const [first] = links;
   const tableArg = first?.call?.arguments[0] && skipParens(first.call.arguments[0]);

@@ -182,7 +182,7 @@ function recognise(node: ts.CallExpression | ts.TaggedTemplateExpression): DbAcc
 }
 
 /** True if `call` is followed by `.method(...)` (it is an inner link of a builder chain). */
-function isChainLink(call: ts.CallExpression): boolean {
+export function isChainLink(call: ts.CallExpression): boolean {
   const parent = call.parent;
   return (
     ts.isPropertyAccessExpression(parent) &&
