@@ -2,7 +2,9 @@
 // column it sets, with its affected-row count checked and an exit when it changed nothing) lets one caller per key
 // through, so a check-then-write of a row keyed by the same value is not reported; an unchecked claim, an update by
 // key alone, or a claim on another key stays reported. Set-once writes spelled as conditionals: `row.c ? undefined :
-// v` and `row.c ? row.c : f(row.other)` write what every caller computes alike.
+// v` and `row.c ? row.c : f(row.other)` write what every caller computes alike. A new row that copies values as read
+// (a title duplicated, a share id reused else generated) is what a later caller would insert too: only a value
+// computed from the rows read (a next number, a count) is a duplicate in waiting.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -38,6 +40,25 @@ export async function fillText(id: string, suffix: string) {
   await prisma.email.update({ where: { id }, data: { text } });
 }`;
 
+const share = (value: string, create = "shareId") => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+declare function newShareId(): string;
+
+export async function shareCanvas(uid: string, canvasId: string, title: string) {
+  const existing = await prisma.shareRecord.findFirst({ where: { entityId: canvasId, uid, deletedAt: null } });
+  const shareId = ${value};
+  if (existing) return prisma.shareRecord.update({ where: { pk: existing.pk }, data: { title } });
+  return prisma.shareRecord.create({ data: { shareId: ${create}, title, uid, entityId: canvasId } });
+}`;
+
+const duplicate = (title: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function duplicateArtifact(uid: string, artifactId: string, newId: string) {
+  const artifact = await prisma.artifact.findUniqueOrThrow({ where: { artifactId, uid } });
+  return prisma.artifact.create({ data: { artifactId: newId, uid, title: ${title}, language: artifact.language } });
+}`;
+
 const checkThenWrite = (line: number, read: number, column = "`ownerTeamId`", write = "`prisma.project.update(…)`") => ({
   line,
   column: 9,
@@ -67,6 +88,11 @@ runRuleTests(selectThenUpdate, {
       name: "a plain-text copy kept where set, else derived from the row's own html",
       code: plainText("email.text ? email.text : email.html ? htmlToText(email.html) : undefined"),
     },
+    {
+      name: "a share id reused where a record exists, else generated, in the new record",
+      code: share("existing?.shareId ?? newShareId()"),
+    },
+    { name: "a duplicated artifact's title copied as read", code: duplicate("artifact.title") },
   ],
   invalid: [
     {
@@ -97,6 +123,30 @@ runRuleTests(selectThenUpdate, {
       name: "where unset, the value depends on the caller's input",
       code: plainText("email.text ? email.text : htmlToText(email.html) + suffix"),
       errors: [{ line: 9, column: 9, messageId: "lostUpdate", data: { write: "`prisma.email.update(…)`", column: "`text`", line: 6 } }],
+    },
+    {
+      name: "a share number one above the highest read: two concurrent shares insert the same number",
+      code: share("existing?.shareId ?? newShareId()", "String(Number(existing?.shareId ?? 0) + 1)"),
+      errors: [
+        {
+          line: 9,
+          column: 10,
+          messageId: "insertFromRead",
+          data: { write: "`prisma.shareRecord.create(…)`", column: "`shareId`", line: 6 },
+        },
+      ],
+    },
+    {
+      name: "a duplicated artifact's title numbered from the count read",
+      code: duplicate("artifact.title + ` (${await prisma.artifact.count({ where: { uid } }) + 1})`"),
+      errors: [
+        {
+          line: 6,
+          column: 10,
+          messageId: "insertFromRead",
+          data: { write: "`prisma.artifact.create(…)`", column: "`title`", line: 5 },
+        },
+      ],
     },
   ],
 });

@@ -505,6 +505,9 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
         // `settings = { ...row.settings, x }`); a value derived from a column it leaves alone (a path built from
         // `collectionId`) is stale at worst, and nothing written is lost. A new row copies from anything.
         if (!write.insert && origin.column && !writesBack(assignment.column, origin.column, read)) continue;
+        // A new row that copies a value as read (an id, a title, a share id reused else generated) gets what a caller
+        // running after this one would copy too; only a value computed from the rows read (a next number) differs.
+        if (write.insert && copiedAsRead(value, read, values)) continue;
         // A cache fill on a miss (`if (hit) … else set(key, computed)`): where the read found nothing, the object
         // written holds nothing it returned.
         if (origin.level === "row" && !isArithmetic(value) && onlyWhereReadFoundNothing(write.node, read, values)) continue;
@@ -832,6 +835,35 @@ function onlyWhereReadFoundNothing(node: ts.Node, read: DbAccess, values: Readon
   return false;
 }
 
+/**
+ * `value` is a value of `read` as it was read, or a fallback holding nothing of it: `src.title`, `found?.shareId ??
+ * newId()`, `a.canvasId || input.canvasId`, through one `const` (`const shareId = found?.shareId ?? newId()`).
+ */
+function copiedAsRead(value: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>, depth = 0): boolean {
+  const node = skipParens(value);
+  if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind))
+    return [node.left, node.right].every((side) => copiedAsRead(side, read, values, depth) || !readsFrom(side, read, values));
+  if (ts.isConditionalExpression(node))
+    return [node.whenTrue, node.whenFalse].every((side) => copiedAsRead(side, read, values, depth) || !readsFrom(side, read, values));
+  if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return false;
+  const origin = valueOf(node, values);
+  if (origin?.read !== read || origin.level !== "value" || !origin.column || origin.also?.length || isAggregate(read)) return false;
+  if (!ts.isIdentifier(node)) return true;
+  // A local name: copied as read only if its one const declaration is.
+  const declaration = depth === 0 ? constDeclarationOf(node) : undefined;
+  return !!declaration && copiedAsRead(declaration, read, values, depth + 1);
+}
+
+/** A count, sum or maximum: a caller running later reads a number the insert changed. */
+function isAggregate(read: DbAccess): boolean {
+  if (read.sql) return /\b(count|max|min|sum|avg)\s*\(/i.test(read.sql.text);
+  return ts.isCallExpression(read.node) && /^(count|aggregate|groupBy|max|min|sum|countDocuments)$/i.test(calleeName(read.node) ?? "");
+}
+
+function readsFrom(node: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>): boolean {
+  return originIn(valueOf(node, values, true), read) !== undefined;
+}
+
 /** `n + 1`, `total - cost`: a number computed from the read (an empty read is 0 there, and still counts). */
 function isArithmetic(value: ts.Expression): boolean {
   let found = false;
@@ -1000,13 +1032,13 @@ function valuesWhen(value: ts.Expression, isColumn: IsColumn, unset: boolean): t
     return unset ? valuesWhen(node.right, isColumn, unset) : [skipParens(node.left)];
   // A const holding the choice (`const text = email.text ? email.text : …`); any other const stays a name, which
   // isUnseenAfter follows to its uses.
-  const initializer = ts.isIdentifier(node) ? constInitializer(node) : undefined;
+  const initializer = ts.isIdentifier(node) ? constDeclarationOf(node) : undefined;
   const choice = initializer && skipParens(initializer);
   return choice && (ts.isConditionalExpression(choice) || ts.isBinaryExpression(choice)) ? valuesWhen(choice, isColumn, unset) : [node];
 }
 
 /** The initializer of the one `const` of the enclosing function that `name` names (`const text = a ? b : c`). */
-function constInitializer(name: ts.Identifier): ts.Expression | undefined {
+function constDeclarationOf(name: ts.Identifier): ts.Expression | undefined {
   const fn = enclosingFunction(name);
   let found: ts.Expression | undefined;
   let count = 0;
