@@ -129,7 +129,10 @@ export const lockAcrossAwait = defineRule({
       if (held.length === 0) continue;
       const path = slowPathOf(node);
       if (!path) continue;
-      const relevant = held.filter((lock) => !isSingleFlight(lock, node));
+      // A try-lock that cannot expire under its holder: the others skip the work instead of waiting, and nobody else
+      // can enter meanwhile.
+      const nobodyWaits = (lock: HeldLock) => lock.kind === "lease" && !lock.expires && lock.acquisition?.style === "try";
+      const relevant = held.filter((lock) => !isSingleFlight(lock, node) && !nobodyWaits(lock));
       if (relevant.length === 0) continue;
       const lock = relevant.sort((a, b) => priority(a) - priority(b))[0]!;
       const related = [

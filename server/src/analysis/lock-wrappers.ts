@@ -17,6 +17,7 @@ import { ts } from "../engine/ts";
 import {
   CALL_KINDS,
   boundNames,
+  calleeName,
   code,
   inlineCode,
   enclosingFunction,
@@ -655,7 +656,8 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     releases: (call: ts.CallExpression, acquisition: LockAcquisition, names: ReadonlySet<string>) =>
       !!isReleaser && releasesWrapperLock(call, acquisition, names, state, isReleaser),
     mechanism: inner.mechanism,
-    expires: inner.expires,
+    // A lease the wrapper keeps renewing while it is held does not expire under a slow holder.
+    expires: inner.expires && !renewsWhileHeld(fn),
     style: inner.style === "try" ? ("try" as const) : ("blocking" as const),
     lockLabel: inner.wrapper?.lockLabel ?? inner.label,
     source: { inferred: inner },
@@ -823,4 +825,21 @@ function releasersOf(inner: LockAcquisition, fn: FunctionLike): Set<FunctionLike
       releasers.add(candidate);
   }
   return releasers;
+}
+
+/**
+ * The function starts a timer whose callback extends the lease (`setInterval(() => this.extendLock(key, token, ttl),
+ * ttl / 2)`, a `PEXPIRE`, a `renew()`): the watchdog redlock's `using` and Redisson keep.
+ */
+function renewsWhileHeld(fn: FunctionLike): boolean {
+  if (!fn.body) return false;
+  return nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).some((call) => {
+    const timer = skipParens(call.expression);
+    if (!ts.isIdentifier(timer) || !/^set(Interval|Timeout)$/.test(timer.text)) return false;
+    const callback = call.arguments[0] && skipParens(call.arguments[0]);
+    if (!callback || !isFunctionLike(callback)) return false;
+    return nodesOfKinds<ts.CallExpression>(callback, [ts.SyntaxKind.CallExpression]).some((inner) =>
+      /extend|renew|p?expire|keepAlive|heartbeat/i.test(calleeName(inner) ?? ""),
+    );
+  });
 }
