@@ -186,9 +186,9 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
     // Replies later than the lease could be valid (or than the caller will wait) count as refusals.
     const dueAt = startedAt + Math.max(1, Math.min(validUntil - marginMs - startedAt, budgetMs ?? Infinity));
     const renewEveryMs = autoRenew ? Math.max(1, Math.floor(ttlMs / 3)) : undefined;
-    const grant = new Grant(nodes, key, lockKey, token, ttlMs, validUntil, marginMs, renewEveryMs, startedAt);
-    if (clients.length === 1) return new Promise((resolve) => new OneAttempt(grant, dueAt, resolve, refused));
-    const attempted = severalAttempt(grant, dueAt);
+    const a = new Attempt(nodes, key, lockKey, token, ttlMs, validUntil, marginMs, renewEveryMs, startedAt);
+    if (clients.length === 1) return new Promise((resolve) => a.sendToOne(dueAt, resolve, refused));
+    const attempted = severalAttempt(a, dueAt);
     return refused ? attempted.then((lease) => lease ?? refused()) : attempted;
   }
 
@@ -199,7 +199,7 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
   };
   const autoRenewOf = (o: { autoRenew?: boolean | undefined }) => o.autoRenew ?? options.autoRenew ?? true;
 
-  const acquire = (key: string, o: RedisAcquireOptions = {}): Promise<Lease> => {
+  const acquire = (key: string, o: RedisAcquireOptions = NO_OPTIONS): Promise<Lease> => {
     const ttlMs = ttlOf(o);
     const autoRenew = autoRenewOf(o);
     // Without a signal or timeout the first attempt needs none of the polling loop's bookkeeping.
@@ -225,8 +225,18 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
   };
 }
 
-/** What an acquisition attempt would grant: the lease's fields but its fence. */
-class Grant {
+/**
+ * An acquisition attempt: what it would grant (the lease's fields but its fence) and, on a single client, its request,
+ * settled from the reply's own callbacks: no promise besides the client's and the caller's. A reply after the deadline
+ * counts as a refusal. A grant that is not handed out (late, or too little validity left) and a request whose outcome
+ * is unknown (it failed) are undone once the request has settled, so the compare-and-delete cannot overtake an
+ * acquisition retried as `EVAL` after `NOSCRIPT`.
+ */
+class Attempt extends Timed {
+  #resolve: ((lease: Lease | null | Promise<Lease>) => void) | undefined = undefined;
+  #refused: (() => Promise<Lease>) | undefined = undefined;
+  #loaded = false; // retried as EVAL after NOSCRIPT
+
   constructor(
     readonly nodes: Nodes,
     readonly key: string,
@@ -237,7 +247,9 @@ class Grant {
     readonly marginMs: number,
     readonly renewEveryMs: number | undefined,
     readonly startedAt: number,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Whether enough of the lease's validity is left to hand it out. */
   valid(): boolean {
@@ -248,34 +260,19 @@ class Grant {
   lease(granted: readonly RedisEvalClient[], fence: bigint): RedisLease {
     return new RedisLease(this.nodes, granted, this.key, this.lockKey, this.token, fence, this.ttlMs, this.validUntil, this.marginMs, this.renewEveryMs, this.startedAt);
   }
-}
 
-/**
- * An acquisition attempt on a single client, settled from the reply's callbacks: no promise besides the client's and
- * the caller's. A reply after `dueAt` counts as a refusal. A grant that is not handed out (late, or too little
- * validity left) and a request whose outcome is unknown (it failed) are undone once the request has settled, so the
- * compare-and-delete cannot overtake an acquisition retried as `EVAL` after `NOSCRIPT`.
- */
-class OneAttempt extends Timed {
-  readonly #grant: Grant;
-  #resolve: ((lease: Lease | null | Promise<Lease>) => void) | undefined;
-  readonly #refused: (() => Promise<Lease>) | undefined;
-  #loaded = false; // retried as EVAL after NOSCRIPT
-
-  constructor(grant: Grant, dueAt: number, resolve: (lease: Lease | null | Promise<Lease>) => void, refused: (() => Promise<Lease>) | undefined) {
-    super();
-    this.#grant = grant;
+  /** Send the attempt to the single client; `resolve` gets the lease, or `refused()` (or `null`) if it was refused. */
+  sendToOne(dueAt: number, resolve: (lease: Lease | null | Promise<Lease>) => void, refused: (() => Promise<Lease>) | undefined): void {
     this.#resolve = resolve;
     this.#refused = refused;
-    requestDeadlines.add(this, dueAt, grant.startedAt);
+    requestDeadlines.add(this, dueAt, this.startedAt);
     this.#send(false);
   }
 
   #send(asEval: boolean): void {
-    const { nodes, lockKey, token, ttlMs } = this.#grant;
-    const client = nodes.clients[0]!;
-    const fenceKey = `${lockKey}:fence`;
-    const sent = asEval || !client.evalsha ? client.eval(ACQUIRE.text, 2, lockKey, fenceKey, token, ttlMs) : client.evalsha(ACQUIRE.sha1, 2, lockKey, fenceKey, token, ttlMs);
+    const client = this.nodes.clients[0]!;
+    const fenceKey = `${this.lockKey}:fence`;
+    const sent = asEval || !client.evalsha ? client.eval(ACQUIRE.text, 2, this.lockKey, fenceKey, this.token, this.ttlMs) : client.evalsha(ACQUIRE.sha1, 2, this.lockKey, fenceKey, this.token, this.ttlMs);
     sent.then(
       (reply) => this.#settled(reply),
       (error: unknown) => {
@@ -290,8 +287,8 @@ class OneAttempt extends Timed {
 
   #settled(reply: unknown): void {
     const resolve = this.#resolve;
-    const lease = resolve !== undefined && isGrant(reply) && this.#grant.valid() ? this.#grant.lease(this.#grant.nodes.clients, BigInt(reply)) : null;
-    if (lease === null && reply !== null) dropOn(this.#grant.nodes.clients, this.#grant.lockKey, this.#grant.token);
+    const lease = resolve !== undefined && isGrant(reply) && this.valid() ? this.lease(this.nodes.clients, BigInt(reply)) : null;
+    if (lease === null && reply !== null) dropOn(this.nodes.clients, this.lockKey, this.token);
     if (resolve === undefined) return;
     this.#resolve = undefined;
     requestDeadlines.remove(this);
@@ -308,7 +305,7 @@ class OneAttempt extends Timed {
 }
 
 /** An acquisition attempt on several clients (Redlock): a quorum must grant it, and its fence is lifted on a quorum. */
-async function severalAttempt(grant: Grant, dueAt: number): Promise<Lease | null> {
+async function severalAttempt(grant: Attempt, dueAt: number): Promise<Lease | null> {
   const { nodes, lockKey, token, ttlMs, validUntil, marginMs, startedAt } = grant;
   const { clients, quorum } = nodes;
   const fenceKey = `${lockKey}:fence`;
@@ -336,6 +333,8 @@ async function severalAttempt(grant: Grant, dueAt: number): Promise<Lease | null
   }
   return grant.lease(granted, fence);
 }
+
+const NO_OPTIONS: RedisAcquireOptions = Object.freeze({});
 
 /** The token counter runs from 10^9 up to this bound, then the provider draws a new token prefix. */
 const TOKENS_END = 2e9;
