@@ -353,7 +353,7 @@ function dropOn(clients: readonly RedisEvalClient[], lockKey: string, token: str
 /** Compare-and-delete on one node, ignoring failures: `runScript` with the `NOSCRIPT` retry in the same handler. */
 function dropOne(client: RedisEvalClient, lockKey: string, token: string): Promise<void> {
   if (!client.evalsha) return client.eval(RELEASE.text, 1, lockKey, token).then(ignore, ignore);
-  return client.evalsha(RELEASE.sha1, 1, lockKey, token).then(ignore, (error: unknown) => (isNoScript(error) ? dropOne({ eval: client.eval.bind(client) }, lockKey, token) : undefined));
+  return client.evalsha(RELEASE.sha1, 1, lockKey, token).then(ignore, (error: unknown) => (isNoScript(error) ? client.eval(RELEASE.text, 1, lockKey, token).then(ignore, ignore) : undefined));
 }
 
 /**
