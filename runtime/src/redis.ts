@@ -44,10 +44,13 @@ function script(text: string): Script {
 function runScript(client: RedisEvalClient, s: Script, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown> {
   if (!client.evalsha) return client.eval(s.text, numKeys, ...keysAndArgs);
   return client.evalsha(s.sha1, numKeys, ...keysAndArgs).catch((error: unknown) => {
-    if (!/NOSCRIPT/.test(String((error as Error | null)?.message))) throw error;
+    if (!isNoScript(error)) throw error;
     return client.eval(s.text, numKeys, ...keysAndArgs);
   });
 }
+
+/** The server does not have the script (restarted, or `SCRIPT FLUSH`): send its text with `EVAL`. */
+const isNoScript = (error: unknown): boolean => /NOSCRIPT/.test(String((error as Error | null)?.message));
 
 // Fences are compared as decimal strings (length first) because Lua numbers are doubles.
 const LUA_GREATER = "local function greater(a, b) if #a ~= #b then return #a > #b end return a > b end\n";
@@ -57,17 +60,24 @@ const LUA_GREATER = "local function greater(a, b) if #a ~= #b then return #a > #
  * clock in microseconds. The counter alone would restart from 0 when Redis loses it (a restart without persistence,
  * a failover to a lagging replica), handing out fences lower than ones already stored next to fenced data; the clock
  * floor keeps new fences above every earlier one as long as the Redis host's clock does not step back, since no key
- * is granted more than once per microsecond. KEYS: lock, fence. ARGV: token, ttl.
+ * is granted more than once per microsecond. The fence is an integer reply while it is exact as a Lua (and
+ * JavaScript) number, below 2^53, which a client reads more cheaply than a string; above it, a decimal string.
+ * KEYS: lock, fence. ARGV: token, ttl.
  */
 const ACQUIRE = script(`${LUA_GREATER}if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 local now = redis.call('TIME')
-local floor = now[1] .. string.format('%06d', tonumber(now[2]))
-if greater(floor, redis.call('GET', KEYS[2]) or '0') then
-  redis.call('SET', KEYS[2], floor)
-  return floor
+local fence = now[1] .. string.format('%06d', tonumber(now[2]))
+if greater(fence, redis.call('GET', KEYS[2]) or '0') then
+  redis.call('SET', KEYS[2], fence)
+else
+  redis.call('INCR', KEYS[2])
+  fence = redis.call('GET', KEYS[2])
 end
-redis.call('INCR', KEYS[2])
-return redis.call('GET', KEYS[2])`);
+if greater('9007199254740992', fence) then return tonumber(fence) end
+return fence`);
+
+/** A reply of `ACQUIRE` that grants the key: the fence, as a number or a decimal string. */
+const isGrant = (reply: unknown): reply is number | string => typeof reply === "number" || typeof reply === "string";
 
 /** Extend only while we still own the key. KEYS: lock. ARGV: token, ttl. */
 const EXTEND = script(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -152,54 +162,34 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
   const prefix = options.prefix ?? "locksmith:lock:";
   const pollDelay = options.retryDelayMs ?? { initialDelayMs: 10, maxDelayMs: 200 };
   // The hash tag keeps a lock and its fence counter in one Redis Cluster slot.
-  // Tokens: a random per-provider prefix and a counter, unique without a call into the CSPRNG per attempt.
-  // The counter starts at 2^52 so that it always has 14 hex digits (and stays exact for 2^52 acquisitions).
-  const tokenPrefix = randomUUID().replace(/-/g, "").slice(0, 18);
-  let tokens = 2 ** 52;
+  // Tokens: a random prefix (88 bits) and a counter, unique without a call into the CSPRNG per attempt. The counter
+  // stays a small integer with 10 decimal digits, so the token is 32 characters and cheap to build (converting a
+  // larger number to a string cost more than the rest of an acquisition's own code); after 10^9 tokens the prefix
+  // is drawn again.
+  let tokenPrefix = "";
+  let tokens = TOKENS_END;
 
   const nodes: Nodes = { clients, quorum };
   for (const client of clients) watchClose(client);
 
-  /** One acquisition attempt on every node; `null` unless a quorum granted it with validity left. */
-  async function attempt(key: string, ttlMs: number, autoRenew: boolean, budgetMs: number | undefined): Promise<Lease | null> {
+  /**
+   * One acquisition attempt on every node: the lease, or `null` unless a quorum granted it with validity left. With
+   * one client, `refused` (if given) is called instead of settling with `null`.
+   */
+  function attempt(key: string, ttlMs: number, autoRenew: boolean, budgetMs: number | undefined, refused?: () => Promise<Lease>): Promise<Lease | null> {
     const lockKey = `${prefix}{${key}}`;
-    const fenceKey = `${lockKey}:fence`;
-    const token = tokenPrefix + (++tokens).toString(16);
+    if (++tokens >= TOKENS_END) [tokenPrefix, tokens] = [randomUUID().replace(/-/g, "").slice(0, 22), 1e9];
+    const token = tokenPrefix + tokens;
     const marginMs = options.safetyMarginMs ?? defaultMarginMs(ttlMs);
     const startedAt = performance.now();
     const validUntil = startedAt + ttlMs - driftMs(ttlMs);
     // Replies later than the lease could be valid (or than the caller will wait) count as refusals.
-    const waitMs = Math.max(1, Math.min(validUntil - marginMs - startedAt, budgetMs ?? Infinity));
-    let fence = 0n;
-    let granted: readonly RedisEvalClient[];
-    let requests: Promise<unknown> | Promise<unknown>[];
-    if (clients.length === 1) {
-      // A single client's path, without the arrays of the several-node one.
-      requests = runScript(clients[0]!, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs);
-      const reply = await withinOne(requests, startedAt + waitMs, startedAt);
-      // A grant is the new fence, as a decimal string; refusals, errors and late replies are not strings.
-      granted = typeof reply === "string" ? ((fence = BigInt(reply)), clients) : [];
-    } else {
-      requests = clients.map((c) => runScript(c, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs));
-      const replies = await within(requests, startedAt + waitMs, startedAt);
-      granted = clients.filter((_, i) => typeof replies[i] === "string");
-      for (const reply of replies) if (typeof reply === "string" && BigInt(reply) > fence) fence = BigInt(reply);
-    }
-    let ok = granted.length >= quorum && validUntil - marginMs - performance.now() > 0;
-    if (ok && clients.length > 1) {
-      const now = performance.now();
-      const raised = await within(granted.map((c) => runScript(c, RAISE_FENCE, 2, lockKey, fenceKey, token, fence.toString())), Math.max(now + 1, validUntil - marginMs), now);
-      ok = raised.filter((r) => Number(r) === 1).length >= quorum && validUntil - marginMs - performance.now() > 0;
-    }
-    if (!ok) {
-      // Also undo grants whose replies arrive late: the token makes this safe against later holders. Only once every
-      // request has settled, so the release cannot overtake an acquisition that is retried as EVAL after NOSCRIPT.
-      const drop = () => dropOn(clients, lockKey, token);
-      void (Array.isArray(requests) ? Promise.allSettled(requests) : requests).then(drop, drop);
-      return null;
-    }
+    const dueAt = startedAt + Math.max(1, Math.min(validUntil - marginMs - startedAt, budgetMs ?? Infinity));
     const renewEveryMs = autoRenew ? Math.max(1, Math.floor(ttlMs / 3)) : undefined;
-    return new RedisLease(nodes, granted, key, lockKey, token, fence, ttlMs, validUntil, marginMs, renewEveryMs, startedAt);
+    const a = new Attempt(nodes, key, lockKey, token, ttlMs, validUntil, marginMs, renewEveryMs, startedAt);
+    if (clients.length === 1) return new Promise((resolve) => a.sendToOne(dueAt, resolve, refused));
+    const attempted = severalAttempt(a, dueAt);
+    return refused ? attempted.then((lease) => lease ?? refused()) : attempted;
   }
 
   const ttlOf = (o: { ttlMs?: number | undefined }) => {
@@ -209,11 +199,11 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
   };
   const autoRenewOf = (o: { autoRenew?: boolean | undefined }) => o.autoRenew ?? options.autoRenew ?? true;
 
-  const acquire = (key: string, o: RedisAcquireOptions = {}): Promise<Lease> => {
+  const acquire = (key: string, o: RedisAcquireOptions = NO_OPTIONS): Promise<Lease> => {
     const ttlMs = ttlOf(o);
     const autoRenew = autoRenewOf(o);
     // Without a signal or timeout the first attempt needs none of the polling loop's bookkeeping.
-    if (o.signal === undefined && o.timeoutMs === undefined) return attempt(key, ttlMs, autoRenew, undefined).then((lease) => lease ?? poll(key, ttlMs, autoRenew, o, 1));
+    if (o.signal === undefined && o.timeoutMs === undefined) return attempt(key, ttlMs, autoRenew, undefined, () => poll(key, ttlMs, autoRenew, o, 1)) as Promise<Lease>;
     return poll(key, ttlMs, autoRenew, o, 0);
   };
   const poll = (key: string, ttlMs: number, autoRenew: boolean, o: RedisAcquireOptions, tried: number) =>
@@ -235,6 +225,120 @@ export function createRedisLockProvider(clientOrClients: RedisEvalClient | reado
   };
 }
 
+/**
+ * An acquisition attempt: what it would grant (the lease's fields but its fence) and, on a single client, its request,
+ * settled from the reply's own callbacks: no promise besides the client's and the caller's. A reply after the deadline
+ * counts as a refusal. A grant that is not handed out (late, or too little validity left) and a request whose outcome
+ * is unknown (it failed) are undone once the request has settled, so the compare-and-delete cannot overtake an
+ * acquisition retried as `EVAL` after `NOSCRIPT`.
+ */
+class Attempt extends Timed {
+  #resolve: ((lease: Lease | null | Promise<Lease>) => void) | undefined = undefined;
+  #refused: (() => Promise<Lease>) | undefined = undefined;
+  #loaded = false; // retried as EVAL after NOSCRIPT
+
+  constructor(
+    readonly nodes: Nodes,
+    readonly key: string,
+    readonly lockKey: string,
+    readonly token: string,
+    readonly ttlMs: number,
+    readonly validUntil: number,
+    readonly marginMs: number,
+    readonly renewEveryMs: number | undefined,
+    readonly startedAt: number,
+  ) {
+    super();
+  }
+
+  /** Whether enough of the lease's validity is left to hand it out. */
+  valid(): boolean {
+    return this.validUntil - this.marginMs - performance.now() > 0;
+  }
+
+  /** The lease granted by `granted` (a quorum) with `fence`. */
+  lease(granted: readonly RedisEvalClient[], fence: bigint): RedisLease {
+    return new RedisLease(this.nodes, granted, this.key, this.lockKey, this.token, fence, this.ttlMs, this.validUntil, this.marginMs, this.renewEveryMs, this.startedAt);
+  }
+
+  /** Send the attempt to the single client; `resolve` gets the lease, or `refused()` (or `null`) if it was refused. */
+  sendToOne(dueAt: number, resolve: (lease: Lease | null | Promise<Lease>) => void, refused: (() => Promise<Lease>) | undefined): void {
+    this.#resolve = resolve;
+    this.#refused = refused;
+    requestDeadlines.add(this, dueAt, this.startedAt);
+    this.#send(false);
+  }
+
+  #send(asEval: boolean): void {
+    const client = this.nodes.clients[0]!;
+    const fenceKey = `${this.lockKey}:fence`;
+    const sent = asEval || !client.evalsha ? client.eval(ACQUIRE.text, 2, this.lockKey, fenceKey, this.token, this.ttlMs) : client.evalsha(ACQUIRE.sha1, 2, this.lockKey, fenceKey, this.token, this.ttlMs);
+    sent.then(
+      (reply) => this.#settled(reply),
+      (error: unknown) => {
+        if (!this.#loaded && isNoScript(error)) {
+          this.#loaded = true;
+          return this.#send(true);
+        }
+        this.#settled(REFUSED);
+      },
+    );
+  }
+
+  #settled(reply: unknown): void {
+    const resolve = this.#resolve;
+    const lease = resolve !== undefined && isGrant(reply) && this.valid() ? this.lease(this.nodes.clients, BigInt(reply)) : null;
+    if (lease === null && reply !== null) dropOn(this.nodes.clients, this.lockKey, this.token);
+    if (resolve === undefined) return;
+    this.#resolve = undefined;
+    requestDeadlines.remove(this);
+    resolve(lease ?? (this.#refused ? this.#refused() : null));
+  }
+
+  /** The deadline passed before the reply: refused, and undone when the reply comes. */
+  due(): void {
+    const resolve = this.#resolve;
+    if (resolve === undefined) return;
+    this.#resolve = undefined;
+    resolve(this.#refused ? this.#refused() : null);
+  }
+}
+
+/** An acquisition attempt on several clients (Redlock): a quorum must grant it, and its fence is lifted on a quorum. */
+async function severalAttempt(grant: Attempt, dueAt: number): Promise<Lease | null> {
+  const { nodes, lockKey, token, ttlMs, validUntil, marginMs, startedAt } = grant;
+  const { clients, quorum } = nodes;
+  const fenceKey = `${lockKey}:fence`;
+  const requests = clients.map((c) => runScript(c, ACQUIRE, 2, lockKey, fenceKey, token, ttlMs));
+  const replies = await within(requests, dueAt, startedAt);
+  const granted = clients.filter((_, i) => isGrant(replies[i]));
+  let fence = 0n;
+  for (const reply of replies) if (isGrant(reply) && BigInt(reply) > fence) fence = BigInt(reply);
+  let ok = granted.length >= quorum && grant.valid();
+  if (ok) {
+    const now = performance.now();
+    const raised = await within(
+      granted.map((c) => runScript(c, RAISE_FENCE, 2, lockKey, fenceKey, token, fence.toString())),
+      Math.max(now + 1, validUntil - marginMs),
+      now,
+    );
+    ok = raised.filter((r) => Number(r) === 1).length >= quorum && grant.valid();
+  }
+  if (!ok) {
+    // Also undo grants whose replies arrive late: the token makes this safe against later holders. Only once every
+    // request has settled, so the release cannot overtake an acquisition that is retried as EVAL after NOSCRIPT.
+    const drop = () => dropOn(clients, lockKey, token);
+    void Promise.allSettled(requests).then(drop, drop);
+    return null;
+  }
+  return grant.lease(granted, fence);
+}
+
+const NO_OPTIONS: RedisAcquireOptions = Object.freeze({});
+
+/** The token counter runs from 10^9 up to this bound, then the provider draws a new token prefix. */
+const TOKENS_END = 2e9;
+
 /** The nodes of one provider and how many of them make a quorum. */
 interface Nodes {
   readonly clients: readonly RedisEvalClient[];
@@ -243,7 +347,13 @@ interface Nodes {
 
 /** Compare-and-delete on every node, ignoring failures. */
 function dropOn(clients: readonly RedisEvalClient[], lockKey: string, token: string): Promise<void> {
-  return clients.length === 1 ? runScript(clients[0]!, RELEASE, 1, lockKey, token).then(ignore, ignore) : Promise.allSettled(clients.map((c) => runScript(c, RELEASE, 1, lockKey, token))).then(ignore);
+  return clients.length === 1 ? dropOne(clients[0]!, lockKey, token) : Promise.allSettled(clients.map((c) => runScript(c, RELEASE, 1, lockKey, token))).then(ignore);
+}
+
+/** Compare-and-delete on one node, ignoring failures: `runScript` with the `NOSCRIPT` retry in the same handler. */
+function dropOne(client: RedisEvalClient, lockKey: string, token: string): Promise<void> {
+  if (!client.evalsha) return client.eval(RELEASE.text, 1, lockKey, token).then(ignore, ignore);
+  return client.evalsha(RELEASE.sha1, 1, lockKey, token).then(ignore, (error: unknown) => (isNoScript(error) ? client.eval(RELEASE.text, 1, lockKey, token).then(ignore, ignore) : undefined));
 }
 
 /**
@@ -315,28 +425,23 @@ const requestDeadlines = new DeadlineQueue();
 /** What `within` reports for a request that failed or did not answer in time. */
 const REFUSED: unknown = Symbol("refused");
 
-/**
- * The replies to requests sent together (`values`; `value` for a single one), settled at once when the last arrives
- * or when the deadline passes, whichever is first.
- */
+/** The replies to requests sent together, settled at once when the last arrives or when the deadline passes. */
 class Replies extends Timed {
-  readonly values: unknown[] | undefined;
-  value: unknown = REFUSED;
+  readonly values: unknown[];
   #pending: number;
-  #resolve: ((values: any) => void) | undefined;
+  #resolve: ((values: unknown[]) => void) | undefined;
 
-  constructor(count: number | undefined, resolve: (values: any) => void) {
+  constructor(count: number, resolve: (values: unknown[]) => void) {
     super();
-    this.values = count === undefined ? undefined : new Array<unknown>(count).fill(REFUSED);
-    this.#pending = count ?? 1;
+    this.values = new Array<unknown>(count).fill(REFUSED);
+    this.#pending = count;
     this.#resolve = resolve;
   }
 
-  /** The reply to request `i` (to the single request if `i` is omitted). */
-  answer(value: unknown, i?: number): void {
+  /** The reply to request `i`. */
+  answer(value: unknown, i: number): void {
     if (this.#resolve === undefined) return;
-    if (i === undefined) this.value = value;
-    else this.values![i] = value;
+    this.values[i] = value;
     if (--this.#pending === 0) this.due();
   }
 
@@ -346,7 +451,7 @@ class Replies extends Timed {
     if (resolve === undefined) return;
     this.#resolve = undefined;
     requestDeadlines.remove(this);
-    resolve(this.values ?? this.value);
+    resolve(this.values);
   }
 }
 
@@ -365,17 +470,5 @@ function within(promises: readonly Promise<unknown>[], dueAt: number, now: numbe
         () => replies.answer(REFUSED, i),
       );
     }
-  });
-}
-
-/** `within` for one promise. */
-function withinOne(promise: Promise<unknown>, dueAt: number, now: number): Promise<unknown> {
-  return new Promise((resolve) => {
-    const reply = new Replies(undefined, resolve);
-    requestDeadlines.add(reply, dueAt, now);
-    promise.then(
-      (value) => reply.answer(value),
-      () => reply.answer(REFUSED),
-    );
   });
 }

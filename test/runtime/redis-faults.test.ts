@@ -137,6 +137,33 @@ describe("Redis unreachable, then back", () => {
   });
 });
 
+describe("Redis without the scripts (SCRIPT FLUSH)", () => {
+  let server: RedisServer;
+  let client: Redis;
+  after(async () => {
+    client?.disconnect();
+    await server?.dispose();
+  });
+
+  test("acquisition and release fall back to EVAL and still act at once", { timeout: TEST_TIMEOUT_MS }, async () => {
+    server = await RedisServer.start(false);
+    client = server.client();
+    const locks = createRedisLockProvider(client, { ttlMs: 5000 });
+    const first = await locks.acquire("flushed");
+    await client.script("FLUSH");
+    await first.release();
+    assert.equal(await client.exists("locksmith:lock:{flushed}"), 0, "released by EVAL, not left to its TTL");
+    await client.script("FLUSH");
+    const second = await locks.acquire("flushed");
+    assert.ok(second.fence > first.fence);
+    await client.script("FLUSH");
+    assert.equal(await locks.tryAcquire("flushed"), null);
+    assert.equal(await client.get("locksmith:lock:{flushed}"), second.token, "a refused attempt leaves the holder's key");
+    await second.release();
+    assert.equal(await client.exists("locksmith:lock:{flushed}"), 0);
+  });
+});
+
 describe("client clock jumps (fake timers)", () => {
   let server: RedisServer;
   let client: Redis;

@@ -98,6 +98,46 @@ describe("Redis leases", () => {
     assert.equal(calls("renew-early"), 2, "acquire and release only");
   });
 
+  test("a refused attempt sends nothing more; one whose outcome is unknown (its reply failed) is undone", async () => {
+    const sent: string[] = []; // the script (acquire or release) of each call, by its number of keys
+    let failReplies = false;
+    const spy = {
+      evalsha: async (sha1: string, numKeys: number, ...args: (string | number)[]) => {
+        sent.push(numKeys === 2 ? "acquire" : "release");
+        const reply = await redis.evalsha(sha1, numKeys, ...args);
+        if (failReplies && numKeys === 2) throw new Error("connection reset after the command was sent");
+        return reply;
+      },
+      eval: (script: string, numKeys: number, ...args: (string | number)[]) => redis.eval(script, numKeys, ...args),
+    };
+    const locks = createRedisLockProvider(spy, { prefix, ttlMs: 5000 });
+    const held = await locks.acquire("refused");
+    sent.length = 0;
+    assert.equal(await locks.tryAcquire("refused"), null);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(sent, ["acquire"]);
+    await held.release();
+    // The server granted the key, but the client never saw the reply: the grant is taken back with its token.
+    failReplies = true;
+    sent.length = 0;
+    assert.equal(await locks.tryAcquire("refused"), null);
+    await until(async () => (await redis.exists(`${prefix}{refused}`)) === 0, "the unseen grant was undone", 2000);
+    assert.deepEqual(sent, ["acquire", "release"]);
+  });
+
+  test("fences are exact on both sides of 2^53 (a number reply below it, a decimal string above)", async () => {
+    const locks = createRedisLockProvider(redis, { prefix, ttlMs: 2000 });
+    await redis.set(`${prefix}{big}:fence`, "9007199254740989");
+    const fences: bigint[] = [];
+    for (let i = 0; i < 4; i++) {
+      const lease = await locks.acquire("big");
+      fences.push(lease.fence);
+      await lease.release();
+    }
+    assert.deepEqual(fences, [9007199254740990n, 9007199254740991n, 9007199254740992n, 9007199254740993n]);
+    assert.equal(await redis.get(`${prefix}{big}:fence`), "9007199254740993");
+  });
+
   test("the signal aborts as soon as the key is taken away (renewal answered 'not yours')", async () => {
     const locks = createRedisLockProvider(redis, { prefix, ttlMs: 3000 });
     const lease = await locks.acquire("stolen");
