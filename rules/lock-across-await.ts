@@ -129,9 +129,10 @@ export const lockAcrossAwait = defineRule({
       if (held.length === 0) continue;
       const path = slowPathOf(node);
       if (!path) continue;
-      // A try-lock that cannot expire under its holder: the others skip the work instead of waiting, and nobody else
-      // can enter meanwhile.
-      const nobodyWaits = (lock: HeldLock) => lock.kind === "lease" && !lock.expires && lock.acquisition?.style === "try";
+      // A try-lease its helper keeps renewing: it cannot expire under its holder, and the others skip the work
+      // instead of waiting for it.
+      const nobodyWaits = (lock: HeldLock) =>
+        lock.kind === "lease" && !lock.expires && lock.acquisition?.style === "try" && lock.acquisition.wrapper?.renewed === true;
       const relevant = held.filter((lock) => !isSingleFlight(lock, node) && !nobodyWaits(lock));
       if (relevant.length === 0) continue;
       const lock = relevant.sort((a, b) => priority(a) - priority(b))[0]!;

@@ -112,8 +112,54 @@ let processed = 0;
 `;
 const PER_CALL = "Create the lock once, at module level or as a field of a long-lived object, so that every call takes the same one.";
 
+/**
+ * A project lease over SET NX EX: `renew` is the timer body (a watchdog extending the key, or a log line), `busy` how
+ * it takes the key (TRY: once, null when taken; WAIT: retried until free).
+ */
+const leaseService = (renew: string, busy = TRY) => `import Redis from "ioredis";
+
+export class LeaseService {
+  private redis = new Redis();
+  async acquire(key: string, ttl = 10): Promise<(() => Promise<void>) | null> {
+    const token = String(Math.random());
+    ${busy}
+    const timer = setInterval(() => {
+      ${renew}
+    }, (ttl * 1000) / 2);
+    return async () => {
+      clearInterval(timer);
+      await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end", 1, key, token);
+    };
+  }
+  private async extendLease(key: string, token: string, ttl: number) {
+    await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end", 1, key, token, ttl);
+  }
+}
+`;
+const RENEW = "void this.extendLease(key, token, ttl);";
+const TRY = 'if (!(await this.redis.set(key, token, "EX", ttl, "NX"))) return null;';
+const WAIT = 'while (!(await this.redis.set(key, token, "EX", ttl, "NX"))) await new Promise((r) => setTimeout(r, 50));';
+const LEASE_CALLER = `import { LeaseService } from "./leases";
+
+export async function publish(leases: LeaseService, id: string) {
+  const release = await leases.acquire(\`voucher:\${id}\`);
+  if (!release) return;
+  try {
+    await fetch("https://payments.example/codes/" + id);
+  } finally {
+    await release();
+  }
+}
+`;
+const LEASE = "the lock `leases.acquire` takes for `voucher:${id}`";
+
 runRuleTests(lockAcrossAwait, {
   valid: [
+    {
+      name: "a try-lease its helper keeps renewing: it cannot expire mid-call, and nobody waits for it",
+      code: LEASE_CALLER,
+      files: { "src/leases.ts": leaseService(RENEW) },
+    },
     {
       name: "a method under a lock decorator: the HTTP call made before the locked method",
       files: { "src/locks.ts": KEYED_LOCK_MODULE },
@@ -1042,6 +1088,18 @@ export async function refund(id: string) {
       ],
     },
     // ---- leases
+    {
+      name: "the same try-lease whose timer only logs: it expires under a slow holder",
+      code: LEASE_CALLER,
+      files: { "src/leases.ts": leaseService("console.log(key, token);") },
+      errors: [{ line: 7, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: LEASE } }],
+    },
+    {
+      name: "a renewed lease that callers wait for: they wait for the call too",
+      code: LEASE_CALLER,
+      files: { "src/leases.ts": leaseService(RENEW, WAIT) },
+      errors: [{ line: 7, column: 5, messageId: "underLease", data: { ...FETCH, lock: LEASE } }],
+    },
     {
       name: "locks declared in locksmith.json whose bodies say nothing: a promise-chain queue and an HTTP lease",
       code: OPAQUE_LOCK_CALLERS,

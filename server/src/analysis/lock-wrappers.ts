@@ -63,6 +63,8 @@ export interface LockWrapper {
   /** The lock: its mechanism, whether it expires, whether taking it may fail (a try-lock), its name in messages. */
   mechanism: LockAcquisition["mechanism"];
   expires: boolean;
+  /** An expiring lease the wrapper renews on a timer while it is held (so `expires` is false). */
+  renewed?: boolean;
   style: "blocking" | "try";
   lockLabel: string;
   /**
@@ -657,7 +659,7 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
       !!isReleaser && releasesWrapperLock(call, acquisition, names, state, isReleaser),
     mechanism: inner.mechanism,
     // A lease the wrapper keeps renewing while it is held does not expire under a slow holder.
-    expires: inner.expires && !renewsWhileHeld(fn),
+    ...(inner.expires && renewsWhileHeld(fn) ? { expires: false, renewed: true } : { expires: inner.expires }),
     style: inner.style === "try" ? ("try" as const) : ("blocking" as const),
     lockLabel: inner.wrapper?.lockLabel ?? inner.label,
     source: { inferred: inner },
