@@ -7,6 +7,7 @@ import {
   DECLARED_LOCK_MODULE,
   declaredLockJobs,
   declaredLockSettings,
+  declaredTakeJobs,
   KEYED_LOCK_MODULE,
 } from "../helpers/lock-modules";
 import { runRuleTests } from "../helpers/rule-tester";
@@ -74,6 +75,11 @@ export async function restock() {
 async function reserve() {
   await locks.hold("orders", async () => {});
 }`;
+/** The cycle of declaredTakeJobs(["stock", "orders"]), reported at both inner acquisitions. */
+const DECLARED_TAKE_CYCLE = [
+  { line: 5, column: 11, ...cycle("`pack` acquires `stock` while holding `orders`", "`count` acquires `orders` while holding `stock`") },
+  { line: 14, column: 11, ...cycle("`count` acquires `orders` while holding `stock`", "`pack` acquires `stock` while holding `orders`") },
+];
 /** The cycle of DECLARED_NESTING, reported at both inner acquisitions, with the call chain. */
 const DECLARED_CYCLE = [
   {
@@ -161,6 +167,17 @@ export async function restock() {
       name: "without declarations, a helper whose body Locksmith does not read as a lock: no cycle (it is not a lock)",
       files: declaredLocks,
       code: DECLARED_NESTING,
+    },
+    {
+      name: "a declared acquire/release pair (take, give) nested in one order everywhere",
+      files: declaredLocks,
+      settings: declaredLockSettings(),
+      code: declaredTakeJobs(["orders", "stock"]),
+    },
+    {
+      name: "without declarations, take and give say nothing Locksmith reads as a lock: no cycle",
+      files: declaredLocks,
+      code: declaredTakeJobs(["stock", "orders"]),
     },
     // Multi-key acquisition: the correct twins of the caller-order cases below.
     {
@@ -665,6 +682,19 @@ export async function restock() {
       files: { "src/lock-client.ts": annotatedLockModule() },
       code: DECLARED_NESTING,
       errors: DECLARED_CYCLE,
+    },
+    {
+      name: "a declared acquire/release pair (take, give): orders then stock here, stock then orders there",
+      files: declaredLocks,
+      settings: declaredLockSettings(),
+      code: declaredTakeJobs(["stock", "orders"]),
+      errors: DECLARED_TAKE_CYCLE,
+    },
+    {
+      name: "the same pair declared by @locksmith tags (acquires, releases): the same cycle",
+      files: { "src/lock-client.ts": annotatedLockModule() },
+      code: declaredTakeJobs(["stock", "orders"]),
+      errors: DECLARED_TAKE_CYCLE,
     },
     // Multi-key acquisition in the caller's order.
     {

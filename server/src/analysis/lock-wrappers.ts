@@ -99,7 +99,7 @@ interface CompiledDeclaration {
   inFile(fileName: string): boolean;
 }
 
-/** Per Program and declarations: the lock-order summaries ask without declarations (they use inferred helpers only). */
+/** Per Program and declarations: the same function is a helper or not, and another one, under other declarations. */
 const states = new WeakMap<ts.Program, Map<DeclaredLocks | undefined, ProgramState>>();
 
 function stateOf(program: ts.Program, checker: () => ts.TypeChecker, declared?: DeclaredLocks): ProgramState {
