@@ -232,3 +232,15 @@ export async function restock() {
   });
 }
 `;
+
+/**
+ * A lock client shipped by a package (`lockkit`, its declaration file only): `hold(name, work)` runs `work` under the
+ * lock `name` on a lock server. Nothing in it says so unless declared, in locksmith.json or by the tag it may ship.
+ */
+export function packagedLockClient(tagged = false): Record<string, string> {
+  const tag = tagged ? "  /** @locksmith runs-callback mutex key=name callback=work */\n" : "";
+  return {
+    "node_modules/lockkit/index.d.ts": `export declare class LockClient {\n${tag}  hold<T>(name: string, work: () => Promise<T>): Promise<T>;\n}\n`,
+    "src/lock-client.ts": `import { LockClient } from "lockkit";\nexport const locks = new LockClient();\n`,
+  };
+}
