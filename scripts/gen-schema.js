@@ -78,7 +78,11 @@ function buildConfigSchema(rules) {
               pattern: FUNCTION_NAME,
               description: 'The function or method: "withLock", "RedisLockService.acquire".',
             },
-            file: { type: "string", description: "Glob, relative to this file, of the file declaring it (any project file when absent)." },
+            file: {
+              type: "string",
+              description:
+                "Glob, relative to this file, of the file declaring it, a package's declaration file included (any file when absent).",
+            },
             kind: {
               enum: ["mutex", "lease", "semaphore"],
               description:

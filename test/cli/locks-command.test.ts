@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runCli } from "./helpers";
-import { DECLARED_LOCK_MODULE, declaredLockJobs, KEYED_LOCK_MODULE, OPAQUE_LOCK_MODULE } from "../helpers/lock-modules";
+import { DECLARED_LOCK_MODULE, declaredLockJobs, KEYED_LOCK_MODULE, OPAQUE_LOCK_MODULE, packagedLockClient } from "../helpers/lock-modules";
 import type { LockOrderGraph } from "../../server/src/analysis/lock-order/export";
 
 const LOCKING = `import { Mutex } from "async-mutex";
@@ -253,5 +253,30 @@ export async function refund(id: string) {
       ["restock acquires orders while holding stock", true],
       ["ship acquires stock while holding orders", true],
     ]);
+  });
+
+  test("a package's lock client, declared in locksmith.json or by the tag it ships, is a helper (no problem: the package has it)", async () => {
+    for (const tagged of [false, true]) {
+      const dir = project(false);
+      for (const [rel, text] of Object.entries(packagedLockClient(tagged))) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), text);
+      }
+      fs.writeFileSync(path.join(dir, "src", "jobs.ts"), declaredLockJobs(["orders", "stock"]));
+      if (!tagged)
+        fs.writeFileSync(
+          path.join(dir, "locksmith.json"),
+          `{ "locks": [{ "function": "LockClient.hold", "kind": "mutex", "key": 0, "callback": 1 }] }\n`,
+        );
+      const result = JSON.parse((await runCli(["locks", "--format", "json"], dir)).stdout);
+      const helper = result.helpers.find((h: { function: string }) => h.function === "LockClient.hold");
+      assert.deepEqual(
+        [helper?.file, helper?.because],
+        ["node_modules/lockkit/index.d.ts", tagged ? "declared in JSDoc" : "declared in locksmith.json"],
+        JSON.stringify(result.helpers),
+      );
+      assert.equal(result.acquisitions.filter((a: { via: string }) => a.via === "LockClient.hold").length, 4);
+      assert.deepEqual(result.problems, []);
+    }
   });
 });

@@ -133,7 +133,8 @@ export function Logged() {
 
 /**
  * A lock service whose body says nothing Locksmith recognises (HTTP calls to a lock server): a lock only when declared.
- * `hold(name, work)` runs `work` under the lock named `name`; `serially(work)` runs it under one lock for every call.
+ * `hold(name, work)` runs `work` under the lock named `name`, `take(name)` waits for it and `give(name)` gives it back;
+ * `serially(work)` runs `work` under one lock for every call.
  */
 export const DECLARED_LOCK_MODULE = `export class LockClient {
   async hold<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -143,6 +144,12 @@ export const DECLARED_LOCK_MODULE = `export class LockClient {
     } finally {
       await fetch("https://locks.internal/give/" + name, { method: "POST" });
     }
+  }
+  async take(name: string): Promise<void> {
+    await fetch("https://locks.internal/take/" + name, { method: "POST" });
+  }
+  async give(name: string): Promise<void> {
+    await fetch("https://locks.internal/give/" + name, { method: "POST" });
   }
 }
 export const locks = new LockClient();
@@ -165,6 +172,14 @@ export function declaredLockSettings(reentrant = false) {
       root: "/",
       entries: [
         { function: "LockClient.hold", kind: "mutex" as const, key: 0, callback: 1, ...extra },
+        {
+          function: "LockClient.take",
+          kind: "mutex" as const,
+          key: 0,
+          acquires: "blocking" as const,
+          releasedBy: "LockClient.give",
+          ...extra,
+        },
         { function: "serially", kind: "mutex" as const, callback: 0, ...extra },
       ],
     },
@@ -177,8 +192,32 @@ export function annotatedLockModule(reentrant = false): string {
   return DECLARED_LOCK_MODULE.replace(
     "  async hold<T>",
     `  /** @locksmith runs-callback mutex key=name callback=work${flag} */\n  async hold<T>`,
-  ).replace("export async function serially", `/** @locksmith runs-callback mutex callback=work${flag} */\nexport async function serially`);
+  )
+    .replace("  async take(name", `  /** @locksmith acquires mutex key=name${flag} */\n  async take(name`)
+    .replace("  async give(name", "  /** @locksmith releases */\n  async give(name")
+    .replace(
+      "export async function serially",
+      `/** @locksmith runs-callback mutex callback=work${flag} */\nexport async function serially`,
+    );
 }
+
+/**
+ * Two jobs nesting DECLARED_LOCK_MODULE's keyed lock taken by `take` and given back by `give`: `pack` takes `orders`
+ * then `stock`, `count` the two given.
+ */
+export const declaredTakeJobs = (count: [string, string]) => `import { locks } from "./lock-client";
+${takeNested("pack", ["orders", "stock"])}
+${takeNested("count", count)}
+`;
+const takeNested = (job: string, keys: [string, string]) => `export async function ${job}() {
+  await locks.take("${keys[0]}");
+  try {
+    await locks.take("${keys[1]}");
+    await locks.give("${keys[1]}");
+  } finally {
+    await locks.give("${keys[0]}");
+  }
+}`;
 
 /** Two jobs nesting DECLARED_LOCK_MODULE's keyed lock: `ship` takes `orders` then `stock`, `restock` the two given. */
 export const declaredLockJobs = (restock: [string, string]) => `import { locks } from "./lock-client";
@@ -193,3 +232,15 @@ export async function restock() {
   });
 }
 `;
+
+/**
+ * A lock client shipped by a package (`lockkit`, its declaration file only): `hold(name, work)` runs `work` under the
+ * lock `name` on a lock server. Nothing in it says so unless declared, in locksmith.json or by the tag it may ship.
+ */
+export function packagedLockClient(tagged = false): Record<string, string> {
+  const tag = tagged ? "  /** @locksmith runs-callback mutex key=name callback=work */\n" : "";
+  return {
+    "node_modules/lockkit/index.d.ts": `export declare class LockClient {\n${tag}  hold<T>(name: string, work: () => Promise<T>): Promise<T>;\n}\n`,
+    "src/lock-client.ts": `import { LockClient } from "lockkit";\nexport const locks = new LockClient();\n`,
+  };
+}

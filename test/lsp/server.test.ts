@@ -384,4 +384,53 @@ describe("language server (in-process)", () => {
     assert.match((result as { uri: string }).uri, new RegExp(`/rules/docs/${INCREMENT}\\.md$`));
     assert.deepEqual(client.shownDocuments, [(result as { uri: string }).uri]);
   });
+
+  test("hover: a lock declaration its body contradicts, and a tag that does not parse, at the calls and the function's name", async () => {
+    const { root, client } = await setUp({
+      "src/queue.ts": `export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  /** @locksmith runs-callback lease callback=task */
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(task);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+/** @locksmith acquires mutx key=id */
+export async function take(id: string): Promise<void> {}
+export function idle(): void {}
+`,
+      "src/jobs.ts": `import { SerialQueue } from "./queue";
+const queue = new SerialQueue();
+export async function nightly() {
+  await queue.run(async () => {});
+}
+`,
+    });
+    const hover = async (file: string, line: number, character: number) =>
+      (
+        (await client.connection.sendRequest("textDocument/hover", {
+          textDocument: { uri: uri(path.join(root, "src", file)) },
+          position: { line, character },
+        })) as { contents: { value: string } } | null
+      )?.contents.value;
+    const contradiction =
+      "SerialQueue.run is declared in JSDoc as running `task` (argument 1) under a lease, but its body takes a lock that never expires (line 5): the declaration is used; check it.";
+    assert.equal(
+      await hover("jobs.ts", 3, 15),
+      [
+        "**Locksmith**: `SerialQueue.run` runs its callback (argument 1) while holding `SerialQueue.run` (a lease that expires).",
+        "",
+        "Here: `SerialQueue.run` (taken by `queue.run`). Why: declared in JSDoc. If this is wrong, declare the helper in `locksmith.json` (`locks`) or with a `@locksmith` JSDoc tag.",
+        "",
+        `Problem: ${contradiction}`,
+      ].join("\n"),
+    );
+    assert.equal(await hover("queue.ts", 3, 3), `**Locksmith**: ${contradiction}`);
+    assert.equal(
+      await hover("queue.ts", 10, 24),
+      '**Locksmith**: @locksmith acquires mutx key=id: unknown lock kind "mutx" (expected mutex, lease, semaphore) (the tag is ignored).',
+    );
+    assert.equal(await hover("queue.ts", 11, 17), undefined);
+  });
 });

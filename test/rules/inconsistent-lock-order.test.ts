@@ -7,6 +7,8 @@ import {
   DECLARED_LOCK_MODULE,
   declaredLockJobs,
   declaredLockSettings,
+  declaredTakeJobs,
+  packagedLockClient,
   KEYED_LOCK_MODULE,
 } from "../helpers/lock-modules";
 import { runRuleTests } from "../helpers/rule-tester";
@@ -74,6 +76,16 @@ export async function restock() {
 async function reserve() {
   await locks.hold("orders", async () => {});
 }`;
+/** The cycle of declaredLockJobs(["stock", "orders"]) over a package's lock client, at both inner acquisitions. */
+const PACKAGED_CYCLE = [
+  { line: 4, column: 11, ...cycle("`ship` acquires `stock` while holding `orders`", "`restock` acquires `orders` while holding `stock`") },
+  { line: 9, column: 11, ...cycle("`restock` acquires `orders` while holding `stock`", "`ship` acquires `stock` while holding `orders`") },
+];
+/** The cycle of declaredTakeJobs(["stock", "orders"]), reported at both inner acquisitions. */
+const DECLARED_TAKE_CYCLE = [
+  { line: 5, column: 11, ...cycle("`pack` acquires `stock` while holding `orders`", "`count` acquires `orders` while holding `stock`") },
+  { line: 14, column: 11, ...cycle("`count` acquires `orders` while holding `stock`", "`pack` acquires `stock` while holding `orders`") },
+];
 /** The cycle of DECLARED_NESTING, reported at both inner acquisitions, with the call chain. */
 const DECLARED_CYCLE = [
   {
@@ -161,6 +173,28 @@ export async function restock() {
       name: "without declarations, a helper whose body Locksmith does not read as a lock: no cycle (it is not a lock)",
       files: declaredLocks,
       code: DECLARED_NESTING,
+    },
+    {
+      name: "without a declaration, a package's lock client whose declaration file says nothing: no cycle",
+      files: packagedLockClient(),
+      code: declaredLockJobs(["stock", "orders"]),
+    },
+    {
+      name: "a package's lock client declared in locksmith.json, nested in one order everywhere",
+      files: packagedLockClient(),
+      settings: declaredLockSettings(),
+      code: declaredLockJobs(["orders", "stock"]),
+    },
+    {
+      name: "a declared acquire/release pair (take, give) nested in one order everywhere",
+      files: declaredLocks,
+      settings: declaredLockSettings(),
+      code: declaredTakeJobs(["orders", "stock"]),
+    },
+    {
+      name: "without declarations, take and give say nothing Locksmith reads as a lock: no cycle",
+      files: declaredLocks,
+      code: declaredTakeJobs(["stock", "orders"]),
     },
     // Multi-key acquisition: the correct twins of the caller-order cases below.
     {
@@ -665,6 +699,32 @@ export async function restock() {
       files: { "src/lock-client.ts": annotatedLockModule() },
       code: DECLARED_NESTING,
       errors: DECLARED_CYCLE,
+    },
+    {
+      name: "a package's lock client declared in locksmith.json (its declaration file has no body): orders then stock, stock then orders",
+      files: packagedLockClient(),
+      settings: declaredLockSettings(),
+      code: declaredLockJobs(["stock", "orders"]),
+      errors: PACKAGED_CYCLE,
+    },
+    {
+      name: "the same lock client declared by the @locksmith tag its package ships: the same cycle",
+      files: packagedLockClient(true),
+      code: declaredLockJobs(["stock", "orders"]),
+      errors: PACKAGED_CYCLE,
+    },
+    {
+      name: "a declared acquire/release pair (take, give): orders then stock here, stock then orders there",
+      files: declaredLocks,
+      settings: declaredLockSettings(),
+      code: declaredTakeJobs(["stock", "orders"]),
+      errors: DECLARED_TAKE_CYCLE,
+    },
+    {
+      name: "the same pair declared by @locksmith tags (acquires, releases): the same cycle",
+      files: { "src/lock-client.ts": annotatedLockModule() },
+      code: declaredTakeJobs(["stock", "orders"]),
+      errors: DECLARED_TAKE_CYCLE,
     },
     // Multi-key acquisition in the caller's order.
     {

@@ -154,6 +154,19 @@ runRuleTests(lockReleaseNotGuaranteed, {
   ],
   invalid: [
     {
+      name: "a lock service whose release names the row by a parameter of its own (not acquire's): released after the work",
+      code: `${service
+        .replace("async release(name: string", "async release(lockName: string")
+        .replace("[name, owner]);\n  }\n}", "[lockName, owner]);\n  }\n}")}export async function nightly(owner: string) {
+  if (!(await locks.acquire("nightly", owner))) return;
+  await rebuild();
+  await locks.release("nightly", owner);
+}`,
+      errors: [
+        { line: 18, column: 15, messageId: "releaseSkippable", related: [{ line: 20, message: "released here, but not on every path" }] },
+      ],
+    },
+    {
       name: "lock-table release after the work, not in finally",
       code: `${pg}export async function runBilling(owner: string) {
   const { rowCount } = await pool.query(${ACQUIRE}, [owner]);
@@ -364,21 +377,17 @@ const TAKEN = "the key is already taken by this same owner, so the second acquis
 const takeRow = (key: string) =>
   `pool.query("INSERT INTO job_locks (name, owner, expires_at) VALUES (${key}, $1, now() + interval '1 minute') ON CONFLICT (name) DO NOTHING", [owner])`;
 const giveRow = (key: string) => `pool.query("DELETE FROM job_locks WHERE name = ${key} AND owner = $1", [owner])`;
-/** Two jobs each holding one named lock row while taking another: `first`/`second` in `billing`, the given order in `reports`. */
-const twoRows = (reports: [string, string]) => `${pg}export async function billing(owner: string) {
-  await ${takeRow("'invoices'")};
-  await ${takeRow("'ledger'")};
+/** A job holding the lock row `rows[0]` while it takes `rows[1]`, giving them back in reverse. */
+const nestedRows = (job: string, rows: [string, string]) => `export async function ${job}(owner: string) {
+  await ${takeRow(`'${rows[0]}'`)};
+  await ${takeRow(`'${rows[1]}'`)};
   await sendInvoices();
-  await ${giveRow("'ledger'")};
-  await ${giveRow("'invoices'")};
-}
-export async function reports(owner: string) {
-  await ${takeRow(`'${reports[0]}'`)};
-  await ${takeRow(`'${reports[1]}'`)};
-  await sendInvoices();
-  await ${giveRow(`'${reports[1]}'`)};
-  await ${giveRow(`'${reports[0]}'`)};
+  await ${giveRow(`'${rows[1]}'`)};
+  await ${giveRow(`'${rows[0]}'`)};
 }`;
+/** Two jobs each holding one named lock row while taking another: `invoices`/`ledger` in `billing`, the given order in `reports`. */
+const twoRows = (reports: [string, string]) => `${pg}${nestedRows("billing", ["invoices", "ledger"])}
+${nestedRows("reports", reports)}`;
 /** A job holding the row of `name` that calls a helper taking the row of `key` (the name again, or another). */
 const rowThroughCall = (key: "name" | "index") => `${pg}export async function rebuild(name: string, index: string, owner: string) {
   await pool.query(
@@ -399,9 +408,47 @@ async function refresh(job: string, owner: string) {
   await pool.query("DELETE FROM job_locks WHERE name = $1 AND owner = $2", [job, owner]);
 }`;
 
+/**
+ * `billing` holds `invoices` past the release of another row (`ledger`) and then takes `payouts`; `payouts` takes the
+ * two given rows in turn. A delete gives back only the row its key names.
+ */
+const pastOtherRelease = (payouts: [string, string]) => `${pg}export async function billing(owner: string) {
+  await ${takeRow("'invoices'")};
+  await ${takeRow("'ledger'")};
+  await ${giveRow("'ledger'")};
+  await ${takeRow("'payouts'")};
+  await sendInvoices();
+  await ${giveRow("'payouts'")};
+  await ${giveRow("'invoices'")};
+}
+${nestedRows("payouts", payouts)}`;
+
 runRuleTests(inconsistentLockOrder, {
-  valid: [{ name: "two lock rows taken in one order everywhere", code: twoRows(["invoices", "ledger"]) }],
+  valid: [
+    { name: "two lock rows taken in one order everywhere", code: twoRows(["invoices", "ledger"]) },
+    {
+      name: "a row held past the release of another row, rows taken in one order everywhere",
+      code: pastOtherRelease(["invoices", "payouts"]),
+    },
+  ],
   invalid: [
+    {
+      name: "a row held past the release of another row (the delete names its own key), then rows taken in opposite orders",
+      code: pastOtherRelease(["payouts", "invoices"]),
+      errors: [
+        {
+          line: 8,
+          column: 9,
+          messageId: "cycle",
+          data: {
+            here: "`billing` acquires `job_locks lock payouts` while holding `job_locks lock invoices`",
+            elsewhere: "`payouts` acquires `job_locks lock invoices` while holding `job_locks lock payouts`",
+            outcome: "wait forever for the other",
+          },
+        },
+        { line: 15, column: 9, messageId: "cycle" },
+      ],
+    },
     {
       name: "two lock rows (SQL literal keys) taken in opposite orders",
       code: twoRows(["ledger", "invoices"]),
@@ -442,10 +489,19 @@ const takeover = (retakes: boolean) => `${pg}export async function compact(name:
   await pool.query("DELETE FROM job_locks WHERE name = $1 AND owner = $2", [name, owner]);
 }`;
 
+/** A job taking the row `exports`, deleting the row of `key`, and taking `exports` again. */
+const retakeAfter = (key: string) => `${pg}export async function retry(owner: string) {
+  await ${takeRow("'exports'")};
+  await ${giveRow(key)};
+  await ${takeRow("'exports'")};
+  await ${giveRow("'exports'")};
+}`;
+
 runRuleTests(reentrantLock, {
   valid: [
     { name: "a job holding one lock row calls a helper taking another row", code: rowThroughCall("index") },
     { name: "a takeover insert of the same row on the branch where the first insert failed (the row is not held)", code: takeover(false) },
+    { name: "a row deleted by its own key, then inserted again", code: retakeAfter("'exports'") },
   ],
   invalid: [
     {
@@ -463,6 +519,13 @@ runRuleTests(reentrantLock, {
             consequence: TAKEN,
           },
         },
+      ],
+    },
+    {
+      name: "a row inserted again after a delete naming another row's key (its own row is still held)",
+      code: retakeAfter("'imports'"),
+      errors: [
+        { line: 7, column: 9, messageId: "reacquired", data: { holder: "`retry`", lock: "`job_locks lock exports`", consequence: TAKEN } },
       ],
     },
     {

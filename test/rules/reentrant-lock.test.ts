@@ -3,6 +3,14 @@ import { annotatedLockModule, DECLARED_LOCK_MODULE, declaredLockSettings, KEYED_
 import { runRuleTests } from "../helpers/rule-tester";
 
 const HANGS = "the lock is not reentrant, so the second acquisition waits for the first, which is never released: this hangs forever";
+/** A `reacquired` finding: `holder` takes `lock` again while holding it since line `heldLine`. */
+const reacquired = (line: number, column: number, holder: string, lock: string, heldLine: number) => ({
+  line,
+  column,
+  messageId: "reacquired",
+  data: { holder: `\`${holder}\``, lock: `\`${lock}\``, consequence: HANGS },
+  related: [{ line: heldLine, message: `\`${lock}\` acquired here by \`${holder}\`` }],
+});
 const REFUSED = "the key is already taken by this same owner, so the second acquisition fails (or waits until the first one expires)";
 const HELP = "Call a variant that assumes the lock is held, or release it before the call.";
 const inventory = `import { Mutex } from "async-mutex";
@@ -26,6 +34,17 @@ export async function nightly() {
   await serially(async () => {
     await serially(async () => {});
   });
+}`;
+
+/** The declared acquire/release pair: the key taken again before (`again`) or after it is given back. */
+const declaredTakeTwice = (again: boolean) => `import { locks } from "./lock-client";
+export async function settle(orderId: string) {
+  await locks.take(orderId);
+  try {
+    ${again ? "await locks.take(orderId);" : "await locks.give(orderId);"}
+  } finally {
+    ${again ? "await locks.give(orderId);" : "await locks.take(orderId);"}
+  }
 }`;
 
 runRuleTests(reentrantLock, {
@@ -133,6 +152,17 @@ export class Ledger {
       code: declaredTwice,
     },
     {
+      name: "a declared acquire (take) given back by its release (give) before it is taken again",
+      files: declaredLocks,
+      settings: declaredLockSettings(),
+      code: declaredTakeTwice(false),
+    },
+    {
+      name: "without declarations, take says nothing Locksmith reads as a lock",
+      files: declaredLocks,
+      code: declaredTakeTwice(true),
+    },
+    {
       name: "a declared keyed lock helper nested with another key",
       files: declaredLocks,
       settings: declaredLockSettings(),
@@ -218,15 +248,7 @@ export async function ship(orderId: string) {
     await withLock(\`order:\${orderId}\`, async () => {});
   });
 }`,
-      errors: [
-        {
-          line: 4,
-          column: 11,
-          messageId: "reacquired",
-          data: { holder: "`ship`", lock: "`order:${…}`", consequence: HANGS },
-          related: [{ line: 3, message: "`order:${…}` acquired here by `ship`" }],
-        },
-      ],
+      errors: [reacquired(4, 11, "ship", "order:${…}", 3)],
     },
     {
       name: "a lock helper declared in locksmith.json (not reentrant), taken again by its holder",
@@ -244,14 +266,15 @@ export async function ship(orderId: string) {
             { line: 8, message: "`LockClient.hold` acquired here by `pack` while `LockClient.hold` is held" },
           ],
         },
-        {
-          line: 12,
-          column: 11,
-          messageId: "reacquired",
-          data: { holder: "`nightly`", lock: "`serially`", consequence: HANGS },
-          related: [{ line: 11, message: "`serially` acquired here by `nightly`" }],
-        },
+        reacquired(12, 11, "nightly", "serially", 11),
       ],
+    },
+    {
+      name: "a declared acquire (take) taken again by its holder with the same key",
+      files: declaredLocks,
+      settings: declaredLockSettings(),
+      code: declaredTakeTwice(true),
+      errors: [reacquired(5, 11, "settle", "LockClient.take", 3)],
     },
     {
       name: "the same helpers declared by @locksmith tags (not reentrant)",

@@ -36,6 +36,27 @@ export async function runOnce(id: string, token: string) {
   }
   await runNode(id);
 }`;
+/**
+ * A watermark set once (SET NX) and read back through a method (of the key `reads`, the watermark's own by default),
+ * then moved by a Lua script that SETs or DELetes it (`move`).
+ */
+const watermark = (options: { reads?: string; move?: "SET" | "DEL" }) => {
+  const { reads = "WATERMARK_KEY", move } = options;
+  const script = move && `if tonumber(ARGV[1]) > tonumber(redis.call("GET", KEYS[1]) or "0") then redis.call("${move}", KEYS[1]) end`;
+  return `${ioredis}const WATERMARK_KEY = "reports:watermark";${script ? `\nconst MOVE = '${script}';` : ""}
+export class Watermark {
+  async init(now: number): Promise<number> {
+    await redis.set(WATERMARK_KEY, String(now), "NX");
+    const value = await this.read();
+    if (!value) throw new Error("no watermark");
+    return value;
+  }
+  async read(): Promise<number | null> {
+    const stored = await redis.get(${reads});
+    return stored === null ? null : Number(stored);
+  }${script ? "\n  async advance(next: number): Promise<void> {\n    await redis.eval(MOVE, 1, WATERMARK_KEY, String(next));\n  }" : ""}
+}`;
+};
 
 runRuleTests(uncheckedLockAcquisition, {
   valid: [
@@ -174,6 +195,11 @@ export async function billingEpoch(now: number): Promise<number> {
   return Number(stored);
 }`,
     },
+    { name: "SET NX initialiser whose winning value is read back through another method of the class", code: watermark({}) },
+    {
+      name: "SET NX initialiser read back through a method, whose key a Lua script that only sets it moves forward",
+      code: watermark({ move: "SET" }),
+    },
     {
       name: "SET NX of a fresh random key: a no-overwrite insert",
       code: `${ioredis}import { randomUUID } from "node:crypto";
@@ -236,6 +262,17 @@ export async function moveQuota(accountId: string) {
       name: "the failure branch calls a function that returns: the section runs without the lock",
       code: rejectOnBusy("void", "console.warn(message);"),
       errors: [{ line: 8, column: 20, messageId: "runsOnBothBranches" }],
+    },
+    {
+      name: "the same SET NX when the Lua script deletes the key: a release, so the SET NX is a lock whose result is discarded",
+      code: watermark({ move: "DEL" }),
+      errors: [{ line: 7, column: 11, messageId: "resultDiscarded" }],
+    },
+    {
+      // The valid initialiser's twin: the method called after it reads another key, so nothing reads the winner back.
+      name: "SET NX whose result is discarded, then a method of the class reading another key",
+      code: watermark({ reads: '"reports:watermark:previous"' }),
+      errors: [{ line: 6, column: 11, messageId: "resultDiscarded" }],
     },
     {
       // The call holds backticks itself: the message quotes it with a longer fence, not nested inside single ones.

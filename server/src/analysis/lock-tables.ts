@@ -7,7 +7,8 @@
 // table says it is a lock (`job_locks`, `leases`, a `locked_by` column) and the file deletes its rows: a try-lock when
 // ON CONFLICT DO NOTHING / a conditional DO UPDATE / INSERT IGNORE makes a busy lock an insert of no row.
 import { ts } from "../engine/ts";
-import { calleeName, code, isFunctionLike, propertyValue, receiverOf, skipParens } from "./ast";
+import { calleeName, code, enclosingFunction, isFunctionLike, propertyValue, receiverOf, skipParens } from "./ast";
+import { canonicalKey } from "./identity";
 import { dbAccessOf, dbAccessesIn, sameTable, type DbAccess } from "./db";
 import { propertyName } from "./db/shapes";
 import type { LockAcquisition } from "./locks";
@@ -173,10 +174,40 @@ function isRowRelease(access: DbAccess, table: string): boolean {
   return access.kind === "write" && !access.insert && sameTable(access.table, table) && isDelete(access);
 }
 
-/** Whether `call` releases the lock-table lock `acquisition` took: it deletes rows of the same table. */
+/**
+ * Whether `call` releases the lock-table lock `acquisition` took: it deletes rows of the same table, and not by
+ * another key than the row's (`WHERE name = 'reports'` gives back no `'billing'` row).
+ */
 export function isLockTableRelease(call: ts.CallExpression | ts.TaggedTemplateExpression, acquisition: LockAcquisition): boolean {
-  const access = acquisition.lockTable && dbAccessOf(call);
-  return !!access && isRowRelease(access, acquisition.lockTable!.table);
+  const lock = acquisition.lockTable;
+  const access = lock && dbAccessOf(call);
+  return !!access && isRowRelease(access, lock.table) && !namesOtherRow(access, lock, acquisition.call);
+}
+
+/**
+ * Whether the delete `access` names by its key column another row than the one `lock` inserted: two different SQL
+ * string literals, or, in the function that inserted it, two different expressions. A delete in another function (a
+ * service's `release(name)` for its `acquire(key)`) names its key by its own parameter: not told apart.
+ */
+function namesOtherRow(access: DbAccess, lock: LockTable, acquisitionCall: ts.Node): boolean {
+  const column = lock.keyColumn;
+  if (!column || !lock.key) return false;
+  const deleted = keyCondition(access, column);
+  if (!deleted) return false;
+  if ("literal" in lock.key || "literal" in deleted)
+    return "literal" in lock.key && "literal" in deleted && lock.key.literal !== deleted.literal;
+  return (
+    enclosingFunction(access.node) === enclosingFunction(acquisitionCall) && canonicalKey(deleted.value) !== canonicalKey(lock.key.value)
+  );
+}
+
+/** The value a statement's WHERE compares `column` with: code (`name = $1`, Prisma `where: { name }`), or a SQL literal. */
+function keyCondition(access: DbAccess, column: string): LockTable["key"] {
+  const condition = access.conditions.find((c) => c.column.toLowerCase() === column.toLowerCase() && c.operator === "=");
+  if (condition?.value) return { value: condition.value };
+  const literal =
+    access.sql && new RegExp(`\\bWHERE\\b.*?["\`]?\\b${column}\\b["\`]?\\s*=\\s*'((?:[^']|'')*)'`, "is").exec(access.sql.text)?.[1];
+  return literal !== undefined ? { literal: literal.replace(/''/g, "'") } : undefined;
 }
 
 /**

@@ -93,6 +93,8 @@ interface ProgramState {
   decorators: Map<FunctionLike, LockWrapper | undefined>;
   files: WeakMap<ts.SourceFile, LockAcquisition[]>;
   declared: readonly CompiledDeclaration[];
+  /** Names a package's lock helper may be called by (libraryDeclaredNames). */
+  libraryNames?: ReadonlySet<string>;
 }
 
 interface CompiledDeclaration {
@@ -102,7 +104,7 @@ interface CompiledDeclaration {
   inFile(fileName: string): boolean;
 }
 
-/** Per Program and declarations: the lock-order summaries ask without declarations (they use inferred helpers only). */
+/** Per Program and declarations: the same function is a helper or not, and another one, under other declarations. */
 const states = new WeakMap<ts.Program, Map<DeclaredLocks | undefined, ProgramState>>();
 
 function stateOf(program: ts.Program, checker: () => ts.TypeChecker, declared?: DeclaredLocks): ProgramState {
@@ -175,7 +177,7 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
   const callee = skipParens(call.expression);
   const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
   // Only the name of a function that takes a lock (or calls one that does) is worth the checker.
-  if (!name || (!candidateNames(state).has(name) && !state.declared.some((d) => d.name === name))) return undefined;
+  if (!name || (!candidateNames(state).has(name) && !libraryDeclaredNames(state).has(name))) return undefined;
   const fn = resolve(call, state);
   const wrapper = fn && lockWrapperOf(fn, state, depth + 1);
   if (!wrapper) return undefined;
@@ -435,10 +437,54 @@ function callFactsOf(file: ts.SourceFile): CallFacts {
 
 function resolve(call: ts.CallExpression, state: ProgramState): FunctionLike | undefined {
   try {
-    return projectFunctionOf(call, state.checker(), state.names);
+    return projectFunctionOf(call, state.checker(), state.names) ?? libraryFunctionOf(call, state);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The function of a package (a declaration file, or a file under node_modules) a call invokes, when a locksmith.json
+ * entry or a `@locksmith` tag the package ships may name it: a library's lock helper, whose facts are all declared (it
+ * has no body to infer them from).
+ */
+function libraryFunctionOf(call: ts.CallExpression, state: ProgramState): FunctionLike | undefined {
+  const callee = skipParens(call.expression);
+  const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isIdentifier(callee) ? callee : undefined;
+  if (!nameNode || !libraryDeclaredNames(state).has(nameNode.text)) return undefined;
+  const checker = state.checker();
+  let symbol = checker.getSymbolAtLocation(nameNode);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  return symbol?.declarations?.find(
+    (d): d is ts.FunctionDeclaration | ts.MethodDeclaration =>
+      (ts.isFunctionDeclaration(d) || ts.isMethodDeclaration(d)) && isLibraryFile(d.getSourceFile()),
+  );
+}
+
+function isLibraryFile(sourceFile: ts.SourceFile): boolean {
+  return sourceFile.isDeclarationFile || sourceFile.fileName.includes("/node_modules/");
+}
+
+/** The functions and methods a package's file declares, with a body or not. */
+function libraryFunctionsIn(sourceFile: ts.SourceFile): Array<ts.FunctionDeclaration | ts.MethodDeclaration> {
+  return nodesOfKinds(sourceFile, [ts.SyntaxKind.FunctionDeclaration, ts.SyntaxKind.MethodDeclaration]);
+}
+
+/**
+ * The names a declared lock helper (or its releaser) of a package may be called by: the functions of locksmith.json
+ * entries and their `releasedBy`, and functions a package's own files tag `@locksmith` (TypeScript's lib files aside).
+ */
+function libraryDeclaredNames(state: ProgramState): ReadonlySet<string> {
+  if (state.libraryNames) return state.libraryNames;
+  const names = new Set<string>();
+  for (const { entry } of state.declared) {
+    names.add(lastSegment(entry.function));
+    if (entry.releasedBy) names.add(lastSegment(entry.releasedBy));
+  }
+  for (const sourceFile of state.program.getSourceFiles())
+    if (isLibraryFile(sourceFile) && mayHaveLockAnnotations(sourceFile) && !state.program.isSourceFileDefaultLibrary(sourceFile))
+      for (const fn of libraryFunctionsIn(sourceFile)) if (lockAnnotationOf(fn)) names.add(lastSegment(functionName(fn)));
+  return (state.libraryNames = names);
 }
 
 /**
@@ -606,11 +652,23 @@ export function lockDeclarationProblems(
     }
   }
   for (const d of state.declared)
-    if (!matched.has(d) && sourceFiles.length > 0)
+    if (!matched.has(d) && sourceFiles.length > 0 && !declaresLibraryFunction(d, state))
       problems.push({
         message: `locksmith.json "locks" declares ${d.entry.function}${d.entry.file ? ` in ${d.entry.file}` : ""}, but no function of the project has that name`,
       });
   return problems;
+}
+
+/** Whether a locksmith.json entry names a function or method of a package (its declaration file, or its source). */
+function declaresLibraryFunction(declared: CompiledDeclaration, state: ProgramState): boolean {
+  return state.program
+    .getSourceFiles()
+    .some(
+      (f) =>
+        isLibraryFile(f) &&
+        f.text.includes(declared.name) &&
+        libraryFunctionsIn(f).some((fn) => isDeclared(fn, declared, declared.entry.function)),
+    );
 }
 
 function describeWrapper(wrapper: LockWrapper): string {

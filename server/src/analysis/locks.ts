@@ -34,7 +34,7 @@ import { canonicalKey } from "./identity";
 import { acquisitionPaths } from "./lock-holding";
 import { isLockTableRelease, lockTableAcquisitionOf, type LockTable } from "./lock-tables";
 import type { LockWrapper } from "./lock-wrappers";
-import { scriptSetNxOf, type ScriptSetNx } from "./redis-scripts";
+import { isScriptWithoutDelete, scriptSetNxOf, type ScriptSetNx } from "./redis-scripts";
 import { namedFunctionsIn } from "./slow-calls";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
 import { lockObjectKind, type CheckerGetter, type LockMechanism } from "./lock-objects";
@@ -461,11 +461,24 @@ export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   if (releases.length > 0) return releases.every((release) => isOnFailurePath(release, call)) ? "marker" : "lock";
   const keyText = canonicalKey(key);
   const reads = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).filter(
-    (c) => isGetOf(c, keyText) && mayRunAfter(call, c),
+    (c) => (isGetOf(c, keyText) || getsThroughHelper(c, keyText, fn)) && mayRunAfter(call, c),
   );
   // Comparing what is read with a value (`=== token`) asks who holds the key, and so does reading a key named as a
   // lock (`lock:${id}`, to say who holds it): a lock's questions.
   return reads.length > 0 && !reads.some(isCompared) && !LOCK_LIKE_KEY.test(key.getText()) ? "initialiser" : "lock";
+}
+
+/**
+ * `this.getWatermark()` or `getWatermark()`: a call of another method of the same class (or function of the same file)
+ * whose own body GETs the key, so its result is the key's value read back.
+ */
+function getsThroughHelper(call: ts.CallExpression, keyText: string, fn: FunctionLike): boolean {
+  const callee = skipParens(call.expression);
+  const ofThis = ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword;
+  const name = ts.isIdentifier(callee) ? callee.text : ofThis ? callee.name.text : undefined;
+  const helper = name === undefined ? undefined : namedFunctionsIn(call.getSourceFile()).get(name);
+  if (!helper?.body || helper === fn || (ofThis && helper.parent !== fn.parent)) return false;
+  return nodesOfKinds<ts.CallExpression>(helper.body, [ts.SyntaxKind.CallExpression]).some((c) => isGetOf(c, keyText));
 }
 
 /** See `window` above: an expiring constant under a key not named as a lock, still held at some `return`. */
@@ -796,9 +809,11 @@ export function isReleaseOf(
         canonicalKey(call.arguments[0]) === id
       )
         return true;
+      // A script that only reads or sets the key (advances a watermark) gives nothing back.
       if (
         (name === "eval" || name === "evalsha" || name === "EVAL" || /^release/i.test(name)) &&
-        call.arguments.some((a) => canonicalKey(a) === id)
+        call.arguments.some((a) => canonicalKey(a) === id) &&
+        !isScriptWithoutDelete(call)
       )
         return true;
       if (

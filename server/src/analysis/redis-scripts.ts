@@ -65,10 +65,23 @@ export function scriptSetNxOf(call: ts.CallExpression, numberOf: (e: ts.Expressi
  * without first reading it (`redis.call('get', …)`) to compare with the caller's token: a blind release.
  */
 export function isBlindScriptDelete(call: ts.CallExpression): boolean {
+  const script = scriptOf(call);
+  return !!script && LUA_DELETE.test(script) && !/redis\.p?call\(\s*(['"])get\1/i.test(script);
+}
+
+/** Whether `call` runs a Lua script Locksmith can read (an `eval` constant, a `defineCommand` command) that deletes no key. */
+export function isScriptWithoutDelete(call: ts.CallExpression): boolean {
+  const script = scriptOf(call);
+  return script !== undefined && !LUA_DELETE.test(script);
+}
+
+const LUA_DELETE = /redis\.p?call\(\s*(['"])(del|unlink)\1/i;
+
+/** The Lua script a call runs: an `eval`'s script constant, or the script of a command the file defines. */
+function scriptOf(call: ts.CallExpression): string | undefined {
   const name = calleeName(call);
-  if (!name) return false;
-  const script = /^eval$/i.test(name) ? constantString(call.arguments[0]) : definedCommandsIn(call.getSourceFile()).get(name)?.script;
-  return !!script && /redis\.p?call\(\s*(['"])(del|unlink)\1/i.test(script) && !/redis\.p?call\(\s*(['"])get\1/i.test(script);
+  if (!name) return undefined;
+  return /^eval$/i.test(name) ? constantString(call.arguments[0]) : definedCommandsIn(call.getSourceFile()).get(name)?.script;
 }
 
 /** A string the code states: a literal, or a `const` of the file bound to one. */

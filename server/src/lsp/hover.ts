@@ -1,10 +1,12 @@
 // Hover on a call of one of the project's own lock helpers: what Locksmith believes the call does to locks and why
 // (inferred from the helper's body, or declared), so a user can check the analysis where it matters and correct it
-// with one declaration.
+// with one declaration. A declaration the body contradicts, or a `@locksmith` tag that does not parse, is said there
+// too, and on the name of the function declared (the editor's counterpart of the CLI's one line on stderr).
 import * as path from "node:path";
 import type { Hover, Position } from "vscode-languageserver/node";
-import { allLockAcquisitionsIn, lockHelperEffect, lockHelperReason } from "../analysis/lock-wrappers";
-import { functionName, skipParens } from "../analysis/ast";
+import { allLockAcquisitionsIn, lockDeclarationProblems, lockHelperEffect, lockHelperReason } from "../analysis/lock-wrappers";
+import { functionName, skipParens, type FunctionLike } from "../analysis/ast";
+import { namedFunctionsIn } from "../analysis/slow-calls";
 import { ts } from "../engine/ts";
 import { declaredLocksOf } from "../engine/config";
 import type { Workspace } from "./projects";
@@ -16,14 +18,17 @@ export function lockHelperHover(workspace: Workspace, file: string, position: Po
   if (!sourceFile) return null;
   const offset = sourceFile.getPositionOfLineAndCharacter(position.line, position.character);
   const declared = declaredLocksOf(project.config);
-  const acquisition = allLockAcquisitionsIn(sourceFile, program, () => program.getTypeChecker(), declared).find((a) => {
+  const checker = () => program.getTypeChecker();
+  const problemOf = (fn: FunctionLike) =>
+    lockDeclarationProblems([fn.getSourceFile()], program, checker, declared).find((p) => p.node === fn)?.message;
+  const acquisition = allLockAcquisitionsIn(sourceFile, program, checker, declared).find((a) => {
     if (!a.wrapper || !ts.isCallExpression(a.call)) return false;
     const callee = skipParens(a.call.expression);
     const name = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
     return offset >= name.getStart(sourceFile) && offset <= name.end;
   });
   const wrapper = acquisition?.wrapper;
-  if (!acquisition || !wrapper) return null;
+  if (!acquisition || !wrapper) return declarationHover(sourceFile, offset, problemOf);
   const at = (node: ts.Node) => {
     const sf = node.getSourceFile();
     return `${path.relative(project.root, sf.fileName).split(path.sep).join("/")}:${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}`;
@@ -32,8 +37,29 @@ export function lockHelperHover(workspace: Workspace, file: string, position: Po
     `**Locksmith**: \`${functionName(wrapper.fn)}\` ${lockHelperEffect(wrapper)}.`,
     "",
     `Here: ${acquisition.label}. Why: ${lockHelperReason(wrapper, at)}. If this is wrong, declare the helper in \`locksmith.json\` (\`locks\`) or with a \`@locksmith\` JSDoc tag.`,
+    ...("declared" in wrapper.source ? problemLines(problemOf(wrapper.fn)) : []),
   ].join("\n");
   const start = sourceFile.getLineAndCharacterOfPosition(acquisition.call.getStart(sourceFile));
   const end = sourceFile.getLineAndCharacterOfPosition((acquisition.call as ts.CallExpression).expression.end);
   return { contents: { kind: "markdown", value }, range: { start, end } };
+}
+
+function problemLines(problem: string | undefined): string[] {
+  return problem ? ["", `Problem: ${problem}.`] : [];
+}
+
+/** On the name of a function whose lock declaration has a problem: the problem. */
+function declarationHover(sourceFile: ts.SourceFile, offset: number, problemOf: (fn: FunctionLike) => string | undefined): Hover | null {
+  for (const fn of namedFunctionsIn(sourceFile).values()) {
+    const name = fn.name ?? (ts.isVariableDeclaration(fn.parent) ? fn.parent.name : undefined);
+    if (!name || offset < name.getStart(sourceFile) || offset > name.end) continue;
+    const problem = problemOf(fn);
+    if (!problem) return null;
+    const range = {
+      start: sourceFile.getLineAndCharacterOfPosition(name.getStart(sourceFile)),
+      end: sourceFile.getLineAndCharacterOfPosition(name.end),
+    };
+    return { contents: { kind: "markdown", value: `**Locksmith**: ${problem}.` }, range };
+  }
+  return null;
 }
