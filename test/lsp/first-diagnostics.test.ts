@@ -16,7 +16,7 @@ import { Engine } from "../../server/src/engine/linter";
 import { lintFileText } from "../../server/src/engine/syntax-lint";
 import { defineRule, type ts } from "../../server/src/rule-kit";
 import { RULES } from "../../rules/index";
-import { makeWorkspace, startInProcess, uri, REPO_ROOT, type Client } from "./harness";
+import { makeWorkspace, startInProcess, uri, writeFile, REPO_ROOT, type Client } from "./harness";
 import { duplicateFunction, slowCall, unguardedIncrement } from "./fake-rules";
 
 const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "nodenext" }, include: ["src"] });
@@ -212,5 +212,66 @@ describe("text-only lint: rules sharing caches", () => {
     const early = lintFileText([ruleA, ruleB], config, settingsFor, file, text, DEFAULT_COMPILER_OPTIONS);
     assert.deepEqual(early.heldBack, ["fake-a", "fake-b"]);
     assert.deepEqual(early.result?.diagnostics, []);
+  });
+});
+
+describe("first diagnostics of a file opened as the server starts again", () => {
+  // Each session is a new server on the same storage folder: the first analyses the workspace and keeps its findings,
+  // the next opens the counter file at once, before its workspace analysis.
+  async function session(root: string, storagePath: string, open?: { file: string; text?: string }): Promise<Client> {
+    const client = startInProcess({ rules: RULES_UNDER_TEST, storagePath });
+    clients.push(client);
+    await client.initialize(root);
+    if (open) await client.open(open.file, open.text);
+    await analysed(client);
+    return client;
+  }
+
+  async function reopened(change: (root: string) => void, text?: (counter: string) => string) {
+    const files = { "tsconfig.json": TSCONFIG, "src/lib.ts": LIB, "src/counter.ts": COUNTER };
+    const root = makeWorkspace(files);
+    const storage = fs.mkdtempSync(path.join(path.dirname(root), "locksmith-storage-"));
+    const counter = path.join(root, "src", "counter.ts");
+    const first = await session(root, storage);
+    assert.deepEqual(first.diagnostics.get(uri(counter))?.map(show).sort(), EXPECTED);
+    assert.equal(fs.readdirSync(storage).length, 1);
+    change(root);
+    const client = await session(root, storage, { file: counter, ...(text ? { text: text(COUNTER) } : {}) });
+    await client.waitFor("the project rules", () => client.statuses.at(-1)!.text.startsWith("Locksmith: "));
+    assertNoFindingDisappears(client, counter, 0);
+    return publicationsOf(client, counter);
+  }
+
+  test("nothing changed: the first publication holds every finding of the last analysis, and none changes after", async () => {
+    const published = await reopened(() => {});
+    assert.deepEqual(published[0], EXPECTED);
+    for (const publication of published) assert.deepEqual(publication, EXPECTED);
+  });
+
+  test("another file changed, one the file does not import: its file-rule findings at once, the project rules' later", async () => {
+    const published = await reopened((root) => writeFile(root, "src/unrelated.ts", "export const unrelated = 1;\n"));
+    assert.deepEqual(published[0], [EXPECTED[1], EXPECTED[2]]);
+    assert.deepEqual(published.at(-1), EXPECTED);
+  });
+
+  test("a file it imports changed: only what its text decides at once, then what the analysis finds now", async () => {
+    const published = await reopened((root) => writeFile(root, "src/lib.ts", LIB.replace("/** @slow */\n", "")));
+    assert.deepEqual(published[0], [EXPECTED[1]]);
+    assert.deepEqual(published.at(-1), [EXPECTED[0], EXPECTED[1]]);
+  });
+
+  test("the file itself was opened with another text than it had: only what its text decides at once", async () => {
+    const published = await reopened(
+      () => {},
+      (text) => `// edited\n${text}`,
+    );
+    assert.deepEqual(published[0], ["4:2 fake-unguarded-increment counter++ races with other increments of counter."]);
+    assert.deepEqual(published.at(-1)?.length, 3);
+  });
+
+  test("a file declaring globals appeared: nothing kept is used", async () => {
+    const published = await reopened((root) => writeFile(root, "src/globals.ts", "declare function settleAll(): void;\n"));
+    assert.deepEqual(published[0], [EXPECTED[1]]);
+    assert.deepEqual(published.at(-1), EXPECTED);
   });
 });

@@ -7,6 +7,7 @@ import { uriOf } from "./convert";
 import type { DiagnosticsStore } from "./diagnostics-store";
 import { collectGarbage } from "./idle-gc";
 import type { OpenDocument, OpenDocuments } from "./open-documents";
+import type { OpeningCache } from "./opening-cache";
 import type { DiskChange, Project, Workspace } from "./projects";
 import type { LintWorkspaceResult } from "./protocol";
 import type { EditorSettings, SettingsStore } from "./settings";
@@ -26,6 +27,8 @@ export interface AnalysisHost {
   status: Status;
   /** Analyses an open document (file rules, then project rules) and publishes its findings. */
   lintDocument(uri: string): Promise<unknown>;
+  /** Where the findings are kept for the next start (once initialized). */
+  openingCache(): OpeningCache | undefined;
   /** Runs `run`, logging (not throwing) what it throws. */
   guard(what: string, run: () => Promise<unknown>): void;
   publishStatus(): void;
@@ -91,6 +94,8 @@ export class WorkspaceAnalysis {
     progress.begin("Locksmith", 0, "Finding files", true);
     status.send({ level: "ok", busy: true, text: "Locksmith: analysing" });
     let files = 0;
+    const ended = this.host.openingCache()?.analysisStarting();
+    const analysed: Array<[Project, EditorSettings]> = [];
     try {
       // Documents opened as the server starts show their text-only findings first (milliseconds); building the
       // whole Program below blocks for seconds on a large project.
@@ -122,6 +127,7 @@ export class WorkspaceAnalysis {
         });
         if (!done) return { files, problems: store.problemCount() };
         files += project.files.size - closedFiles.length;
+        analysed.push([project, settings]);
       }
       for (const document of open.values()) {
         if (cancelled()) break;
@@ -130,8 +136,12 @@ export class WorkspaceAnalysis {
         if (document.isPending()) continue;
         await this.host.lintDocument(document.uri);
       }
-      // The analysis left its garbage behind: collect it now rather than during the next keystrokes.
-      if (!cancelled()) collectGarbage();
+      if (!cancelled()) {
+        ended?.();
+        for (const [project, settings] of analysed) this.record(project, settings);
+        // The analysis left its garbage behind: collect it now rather than during the next keystrokes.
+        collectGarbage();
+      }
     } finally {
       progress.done();
       if (generation === this.generation) this.host.publishStatus();
@@ -150,6 +160,7 @@ export class WorkspaceAnalysis {
     this.diskChanges.clear();
     if (this.stopped) return;
     const started = performance.now();
+    const ended = this.host.openingCache()?.analysisStarting(changes.keys());
     const toLint = workspace.applyDiskChanges(changes);
     for (const [file, change] of changes) if (change === "deleted") store.forget(file);
     let linted = 0;
@@ -166,6 +177,8 @@ export class WorkspaceAnalysis {
         if (document && (await this.host.lintDocument(document.uri))) linted++;
       }
     }
+    ended?.();
+    for (const [project] of toLint) this.record(project, await this.host.settings.get(uriOf(project.workspaceFolder)));
     // A large batch (a branch switch) leaves the garbage of hundreds of parses: collect it now, as after the workspace analysis.
     if (linted >= LARGE_BATCH_FILES) collectGarbage();
     this.host.publishStatus();
@@ -173,6 +186,15 @@ export class WorkspaceAnalysis {
     connection.console.info(
       `Locksmith: ${changes.size} file${changes.size === 1 ? "" : "s"} changed on disk; re-linted ${linted} file${linted === 1 ? "" : "s"} in ${milliseconds} ms`,
     );
+  }
+
+  /** Keeps the project's findings for the next start (opening-cache.ts); the whole Program is current after its analysis. */
+  private record(project: Project, settings: EditorSettings): void {
+    const cache = this.host.openingCache();
+    if (!cache || !settings.enable || this.stopped) return;
+    const error = cache.record(project, project.host.getProgram(), settings, (file) => this.host.store.get(file));
+    if (error) this.host.connection.console.warn(`Locksmith: cannot keep the findings for the next start: ${error}`);
+    cache.forget(project);
   }
 
   /**
