@@ -227,7 +227,7 @@ describe("first diagnostics of a file opened as the server starts again", () => 
     return client;
   }
 
-  async function reopened(change: (root: string) => void, text?: (counter: string) => string) {
+  async function reopened(change: (root: string, first: Client) => unknown, text?: (counter: string) => string) {
     const files = { "tsconfig.json": TSCONFIG, "src/lib.ts": LIB, "src/counter.ts": COUNTER };
     const root = makeWorkspace(files);
     const storage = fs.mkdtempSync(path.join(path.dirname(root), "locksmith-storage-"));
@@ -235,7 +235,7 @@ describe("first diagnostics of a file opened as the server starts again", () => 
     const first = await session(root, storage);
     assert.deepEqual(first.diagnostics.get(uri(counter))?.map(show).sort(), EXPECTED);
     assert.equal(fs.readdirSync(storage).length, 1);
-    change(root);
+    await change(root, first);
     const client = await session(root, storage, { file: counter, ...(text ? { text: text(COUNTER) } : {}) });
     await client.waitFor("the project rules", () => client.statuses.at(-1)!.text.startsWith("Locksmith: "));
     assertNoFindingDisappears(client, counter, 0);
@@ -273,5 +273,24 @@ describe("first diagnostics of a file opened as the server starts again", () => 
     const published = await reopened((root) => writeFile(root, "src/globals.ts", "declare function settleAll(): void;\n"));
     assert.deepEqual(published[0], [EXPECTED[1]]);
     assert.deepEqual(published.at(-1), EXPECTED);
+  });
+
+  test("an import edited in its buffer and saved after the findings were last kept: nothing depending on it is used", async () => {
+    const published = await reopened(async (root, first) => {
+      // The buffer of lib.ts loses its @slow; its importers are analysed with that only once it is saved.
+      const lib = path.join(root, "src", "lib.ts");
+      await first.open(lib);
+      await first.change(lib, LIB.replace("/** @slow */\n", ""));
+      await first.waitFor("the buffer's project rules", () => first.statuses.at(-1)!.text === "Locksmith: 4 problems");
+      // Another file changes on disk: its analysis keeps the findings again, counter.ts's still from the old lib.ts.
+      const logs = first.logs.length;
+      const unrelated = writeFile(root, "src/unrelated.ts", "export const unrelated = 1;\n");
+      await first.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(unrelated), type: 1 }] });
+      await first.waitFor("the disk change's analysis", () => first.logs.slice(logs).some((l) => l.includes("changed on disk")));
+      // Saved, and the session ends before it hears of it.
+      fs.writeFileSync(lib, LIB.replace("/** @slow */\n", ""));
+    });
+    assert.deepEqual(published[0], [EXPECTED[1]]);
+    assert.deepEqual(published.at(-1), [EXPECTED[0], EXPECTED[1]]);
   });
 });

@@ -203,7 +203,12 @@ export class OpeningCache {
    * files whose buffer changed since their importers were analysed are recorded with no hash. Returns an error
    * message, if any.
    */
-  record(project: Project, program: ts.Program, settings: EditorSettings, stateOf: (file: string) => FileState | undefined): string | undefined {
+  record(
+    project: Project,
+    program: ts.Program,
+    settings: EditorSettings,
+    stateOf: (file: string) => FileState | undefined,
+  ): string | undefined {
     if (this.folder === undefined) return undefined;
     const data: StoreData = { format: FORMAT, key: this.keyOf(project, settings), facts: {}, findings: {} };
     for (const sourceFile of program.getSourceFiles()) {
