@@ -553,6 +553,12 @@ export class ProjectHost {
     return this.getProgram().getSourceFile(fileName);
   }
 
+  /** The file's last parse if it was of `text` (no parse, no Program); else undefined. */
+  parsedWith(fileName: string, text: string): ts.SourceFile | undefined {
+    const cached = this.sourceFileCache.get(normalizePath(fileName));
+    return cached?.text === text ? cached.sourceFile : undefined;
+  }
+
   /** The file as last parsed (its current text for an in-memory file), without building a Program; else getSourceFile. */
   latestSourceFile(fileName: string): ts.SourceFile | undefined {
     const key = normalizePath(fileName);

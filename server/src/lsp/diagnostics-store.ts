@@ -109,13 +109,23 @@ export class DiagnosticsStore {
    * nothing is shown for the file yet: the same the analysis will find while the texts they depend on are unchanged.
    * Like text-only findings, the file rules' findings replace them; code actions wait for those.
    */
-  storeCached(file: string, sourceFile: ts.SourceFile, cached: CachedFindings): void {
+  storeCached(file: string, parse: () => ts.SourceFile, cached: CachedFindings): void {
     if (this.states.has(file)) return;
-    const state = this.stateOf(file, sourceFile);
-    state.fileDiagnostics = cached.fileDiagnostics;
-    state.projectDiagnostics = cached.projectDiagnostics;
-    state.textOnly = true;
-    this.send(file, state, cached.published);
+    // Published without a parse (the first parse in a process costs as much as the rest of the start together): the
+    // state's parse is made when something asks for it, in practice never (the file rules' run replaces it).
+    let sourceFile: ts.SourceFile | undefined;
+    let projectSourceFile: ts.SourceFile | undefined;
+    const state = { fileDiagnostics: cached.fileDiagnostics, projectDiagnostics: cached.projectDiagnostics, published: [], textOnly: true };
+    Object.defineProperties(state, {
+      sourceFile: { get: () => (sourceFile ??= parse()), set: (value: ts.SourceFile) => (sourceFile = value), enumerable: true },
+      projectSourceFile: {
+        get: () => projectSourceFile ?? (sourceFile ??= parse()),
+        set: (value: ts.SourceFile) => (projectSourceFile = value),
+        enumerable: true,
+      },
+    });
+    this.states.set(file, state as unknown as FileState);
+    this.send(file, state as unknown as FileState, cached.published);
   }
 
   private publish(file: string, state: FileState, positionOf: PositionOf, always: boolean): void {

@@ -317,7 +317,7 @@ class LocksmithServer {
       // else what the file's text alone decides.
       const text = document.getText();
       const cached = this.openingCache?.findingsFor(project, file, settings, (f) => this.open.textOf(f)?.getText());
-      if (cached) this.store.storeCached(file, parseText(file, text), cached);
+      if (cached) this.store.storeCached(file, () => project.host.parsedWith(file, text) ?? parseText(file, text), cached);
       else {
         const early = project.lintText(file, text, settings, this.log);
         if (early.result) this.store.storeTextOnly(project, early.result);
