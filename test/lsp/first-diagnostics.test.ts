@@ -275,22 +275,33 @@ describe("first diagnostics of a file opened as the server starts again", () => 
     assert.deepEqual(published.at(-1), EXPECTED);
   });
 
+  /** Opens lib.ts in the first session (with `text` typed into it, if given), then a disk change keeps the findings again. */
+  async function libOpenedWhenKept(root: string, first: Client, text?: string): Promise<void> {
+    const lib = path.join(root, "src", "lib.ts");
+    await first.open(lib);
+    if (text !== undefined) await first.change(lib, text);
+    await first.waitFor("the buffer's project rules", () => first.statuses.at(-1)!.text === "Locksmith: 4 problems");
+    const logs = first.logs.length;
+    const unrelated = writeFile(root, "src/unrelated.ts", "export const unrelated = 1;\n");
+    await first.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(unrelated), type: 1 }] });
+    await first.waitFor("the disk change's analysis", () => first.logs.slice(logs).some((l) => l.includes("changed on disk")));
+  }
+
   test("an import edited in its buffer and saved after the findings were last kept: nothing depending on it is used", async () => {
+    const withoutSlow = LIB.replace("/** @slow */\n", "");
     const published = await reopened(async (root, first) => {
-      // The buffer of lib.ts loses its @slow; its importers are analysed with that only once it is saved.
-      const lib = path.join(root, "src", "lib.ts");
-      await first.open(lib);
-      await first.change(lib, LIB.replace("/** @slow */\n", ""));
-      await first.waitFor("the buffer's project rules", () => first.statuses.at(-1)!.text === "Locksmith: 4 problems");
-      // Another file changes on disk: its analysis keeps the findings again, counter.ts's still from the old lib.ts.
-      const logs = first.logs.length;
-      const unrelated = writeFile(root, "src/unrelated.ts", "export const unrelated = 1;\n");
-      await first.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(unrelated), type: 1 }] });
-      await first.waitFor("the disk change's analysis", () => first.logs.slice(logs).some((l) => l.includes("changed on disk")));
+      // lib.ts loses its @slow in its buffer; its importers (counter.ts) are analysed with that only once it is saved.
+      await libOpenedWhenKept(root, first, withoutSlow);
       // Saved, and the session ends before it hears of it.
-      fs.writeFileSync(lib, LIB.replace("/** @slow */\n", ""));
+      fs.writeFileSync(path.join(root, "src", "lib.ts"), withoutSlow);
     });
     assert.deepEqual(published[0], [EXPECTED[1]]);
     assert.deepEqual(published.at(-1), [EXPECTED[0], EXPECTED[1]]);
+  });
+
+  test("an import only opened (its buffer is its file) when the findings were last kept: they are used", async () => {
+    const published = await reopened((root, first) => libOpenedWhenKept(root, first));
+    // Opening a file is a change of its buffer to the text on disk, which leaves its importers' findings as they were.
+    for (const publication of published) assert.deepEqual(publication, EXPECTED);
   });
 });

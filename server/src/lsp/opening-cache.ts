@@ -20,7 +20,7 @@ import { engineFingerprint, textHash } from "../cli/cache";
 import { declaresGlobals, importedFiles } from "../engine/dependencies";
 import { sha256, writeFileAtomic } from "../engine/fixes";
 import { normalizePath } from "../engine/paths";
-import { parseOptions } from "../engine/project";
+import { diskStamp, parseOptions } from "../engine/project";
 import { ts } from "../engine/ts";
 import type { Diagnostic, Rule } from "../engine/types";
 import type { FileState } from "./diagnostics-store";
@@ -36,6 +36,8 @@ interface FileFacts {
   /** The files its imports resolved to; null when unknown (everything may matter). */
   imports: string[] | null;
   globals: boolean;
+  /** Its size and times on disk when the text was read from there (see diskStamp): the same stamp, the same text. */
+  stamp?: string;
 }
 
 interface FindingsEntry {
@@ -55,6 +57,14 @@ export interface CachedFindings {
   fileDiagnostics: Diagnostic[];
   projectDiagnostics: Diagnostic[];
   published: LspDiagnostic[];
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 /** The default storage folder when the editor names none: $XDG_CACHE_HOME/locksmith/server (~/.cache/…). */
@@ -78,14 +88,7 @@ class LoadedStore {
   hashOf(file: string): string {
     let hash = this.current.get(file);
     if (hash === undefined) {
-      let text = this.textOf(file);
-      if (text === undefined) {
-        try {
-          text = fs.readFileSync(file, "utf8");
-        } catch {
-          text = undefined;
-        }
-      }
+      const text = this.textOf(file) ?? readText(file);
       this.current.set(file, (hash = text === undefined ? "missing" : textHash(text)));
     }
     return hash;
@@ -93,7 +96,10 @@ class LoadedStore {
 
   unchanged(file: string): boolean {
     const facts = this.data.facts[file];
-    return facts !== undefined && facts.hash !== "" && this.hashOf(file) === facts.hash;
+    if (facts === undefined || facts.hash === "") return false;
+    // A file not written since it was read needs no reading (stat'ing is a fifth of reading and hashing).
+    if (facts.stamp !== undefined && this.textOf(file) === undefined && diskStamp(file) === facts.stamp) return true;
+    return this.hashOf(file) === facts.hash;
   }
 
   /** `file` and every file it imports, transitively, are unchanged (and their imports known). */
@@ -127,12 +133,8 @@ class LoadedStore {
   }
 
   private declaresGlobalsNow(file: string): boolean {
-    let text = this.textOf(file);
-    try {
-      text ??= fs.readFileSync(file, "utf8");
-    } catch {
-      return false; // gone: declares nothing
-    }
+    const text = this.textOf(file) ?? readText(file);
+    if (text === undefined) return false; // gone: declares nothing
     return declaresGlobals(ts.createSourceFile(file, text, parseOptions(text, ts.ScriptTarget.Latest), false));
   }
 }
@@ -180,8 +182,9 @@ export class OpeningCache {
   }
 
   /** An open document's text changed: the files importing it are analysed with it only after a save or a workspace analysis. */
-  changed(file: string): void {
-    this.dirty.set(file, ++this.changes);
+  changed(file: string, text: string): void {
+    // Opening a file is a change too: one whose text is the disk's changes nothing for its importers.
+    if (this.dirty.has(file) || text !== readText(file)) this.dirty.set(file, ++this.changes);
   }
 
   /** An analysis that re-lints the importers of `files` (all files if undefined) starts: call the result when it ended. */
@@ -215,7 +218,13 @@ export class OpeningCache {
       if (program.isSourceFileDefaultLibrary(sourceFile)) continue;
       const file = normalizePath(sourceFile.fileName);
       const hash = this.dirty.has(file) ? "" : textHash(sourceFile.text);
-      data.facts[file] = { hash, imports: importedFiles(program, sourceFile) ?? null, globals: declaresGlobals(sourceFile) };
+      const stamp = project.host.diskStampOf(file, sourceFile.text);
+      data.facts[file] = {
+        hash,
+        imports: importedFiles(program, sourceFile) ?? null,
+        globals: declaresGlobals(sourceFile),
+        ...(stamp !== undefined ? { stamp } : {}),
+      };
     }
     for (const file of project.files) {
       const state = stateOf(file);

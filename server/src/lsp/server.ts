@@ -253,7 +253,7 @@ class LocksmithServer {
     const project = this.workspace.projectFor(open.file);
     project.addFiles([open.file]);
     project.host.setFileText(open.file, document.getText());
-    this.openingCache?.changed(open.file);
+    this.openingCache?.changed(open.file, document.getText());
     this.scheduler.changed(open, document.version);
   }
 
