@@ -236,6 +236,8 @@ describe("first diagnostics of a file opened as the server starts again", () => 
     assert.deepEqual(first.diagnostics.get(uri(counter))?.map(show).sort(), EXPECTED);
     assert.equal(fs.readdirSync(storage).length, 1);
     await change(root, first);
+    // The session ends (what it has not kept yet, it keeps now).
+    await first.connection.sendRequest("shutdown");
     const client = await session(root, storage, { file: counter, ...(text ? { text: text(COUNTER) } : {}) });
     await client.waitFor("the project rules", () => client.statuses.at(-1)!.text.startsWith("Locksmith: "));
     assertNoFindingDisappears(client, counter, 0);

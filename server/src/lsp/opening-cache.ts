@@ -59,6 +59,15 @@ export interface CachedFindings {
   published: LspDiagnostic[];
 }
 
+/** Hashes by parse: a file unchanged since the last record is the same SourceFile in the next Program (ProjectHost). */
+const HASHES = new WeakMap<ts.SourceFile, string>();
+
+function hashOf(sourceFile: ts.SourceFile): string {
+  let hash = HASHES.get(sourceFile);
+  if (hash === undefined) HASHES.set(sourceFile, (hash = textHash(sourceFile.text)));
+  return hash;
+}
+
 function readText(file: string): string | undefined {
   try {
     return fs.readFileSync(file, "utf8");
@@ -217,7 +226,7 @@ export class OpeningCache {
     for (const sourceFile of program.getSourceFiles()) {
       if (program.isSourceFileDefaultLibrary(sourceFile)) continue;
       const file = normalizePath(sourceFile.fileName);
-      const hash = this.dirty.has(file) ? "" : textHash(sourceFile.text);
+      const hash = this.dirty.has(file) ? "" : hashOf(sourceFile);
       const stamp = project.host.diskStampOf(file, sourceFile.text);
       data.facts[file] = {
         hash,
@@ -230,7 +239,7 @@ export class OpeningCache {
       const state = stateOf(file);
       const facts = data.facts[file];
       // Findings for another text than the Program's, or project findings moved along with an edit: not recorded.
-      if (!state || !facts || facts.hash === "" || textHash(state.sourceFile.text) !== facts.hash) continue;
+      if (!state || !facts || facts.hash === "" || hashOf(state.sourceFile) !== facts.hash) continue;
       if (state.textOnly || state.projectSourceFile.text !== state.sourceFile.text) continue;
       const fileCount = state.fileDiagnostics.length;
       if (state.published.length !== fileCount + state.projectDiagnostics.length) continue;

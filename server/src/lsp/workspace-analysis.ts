@@ -14,6 +14,8 @@ import type { EditorSettings, SettingsStore } from "./settings";
 import type { Status } from "./status";
 
 const FILES_PER_CHUNK = 25;
+/** How long after the last analysis of disk changes the findings are kept for the next start. */
+const RECORD_DELAY_MS = 2000;
 /** Re-analysing this many files on disk changes is followed by a full garbage collection (see idle-gc.ts). */
 const LARGE_BATCH_FILES = 200;
 
@@ -42,6 +44,8 @@ export class WorkspaceAnalysis {
   /** Bumped by every workspace analysis and by `stop`: an older analysis stops at its next chunk. */
   private generation = 0;
   private stopped = false;
+  /** Projects whose findings are kept for the next start once disk changes pause (or at shutdown). */
+  private readonly pendingRecords = new Map<Project, { timer: NodeJS.Timeout; settings: EditorSettings }>();
 
   constructor(
     private readonly host: AnalysisHost,
@@ -51,6 +55,10 @@ export class WorkspaceAnalysis {
 
   /** Shutdown: nothing more is analysed. */
   stop(): void {
+    for (const [project, { timer, settings }] of this.pendingRecords) {
+      clearTimeout(timer);
+      this.record(project, settings);
+    }
     this.stopped = true;
     this.generation++;
     clearTimeout(this.workspaceTimer);
@@ -178,7 +186,8 @@ export class WorkspaceAnalysis {
       }
     }
     ended?.();
-    for (const [project] of toLint) this.record(project, await this.host.settings.get(uriOf(project.workspaceFolder)));
+    // Keeping the findings costs a hash of every changed file and a write of the project's store: once changes pause.
+    for (const [project] of toLint) this.recordSoon(project, await this.host.settings.get(uriOf(project.workspaceFolder)));
     // A large batch (a branch switch) leaves the garbage of hundreds of parses: collect it now, as after the workspace analysis.
     if (linted >= LARGE_BATCH_FILES) collectGarbage();
     this.host.publishStatus();
@@ -186,6 +195,15 @@ export class WorkspaceAnalysis {
     connection.console.info(
       `Locksmith: ${changes.size} file${changes.size === 1 ? "" : "s"} changed on disk; re-linted ${linted} file${linted === 1 ? "" : "s"} in ${milliseconds} ms`,
     );
+  }
+
+  private recordSoon(project: Project, settings: EditorSettings): void {
+    clearTimeout(this.pendingRecords.get(project)?.timer);
+    const timer = setTimeout(() => {
+      this.pendingRecords.delete(project);
+      this.record(project, settings);
+    }, RECORD_DELAY_MS);
+    this.pendingRecords.set(project, { timer, settings });
   }
 
   /** Keeps the project's findings for the next start (opening-cache.ts); the whole Program is current after its analysis. */
