@@ -182,7 +182,8 @@ export class OpeningCache {
     const pointsInto = (list: FindingsEntry["file"]) =>
       list.flatMap(({ diagnostic }) => [diagnostic.span.file, ...diagnostic.related.map((r) => r.span.file)]);
     if (!pointsInto(entry.file).every((f) => f === file || store.unchanged(f))) return undefined;
-    const project_ = store.allUnchangedIn(project) ? entry.project : [];
+    // No project-rule finding to show: none to check (one the analysis adds is no finding dropped).
+    const project_ = entry.project.length > 0 && store.allUnchangedIn(project) ? entry.project : [];
     return {
       fileDiagnostics: entry.file.map((e) => e.diagnostic),
       projectDiagnostics: project_.map((e) => e.diagnostic),
