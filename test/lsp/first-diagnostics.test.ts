@@ -6,6 +6,7 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { Diagnostic } from "vscode-languageserver/node";
 import { Workspace } from "../../server/src/lsp/projects";
@@ -305,5 +306,38 @@ describe("first diagnostics of a file opened as the server starts again", () => 
     const published = await reopened((root, first) => libOpenedWhenKept(root, first));
     // Opening a file is a change of its buffer to the text on disk, which leaves its importers' findings as they were.
     for (const publication of published) assert.deepEqual(publication, EXPECTED);
+  });
+});
+
+describe("the real rules after a restart", () => {
+  test("on examples/, every file opened as the server starts again shows its complete findings first, and keeps them", async () => {
+    const folder = path.join(REPO_ROOT, "examples");
+    const storagePath = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-storage-"));
+    const sessionOn = async (open: readonly string[]) => {
+      const client = startInProcess({ storagePath });
+      clients.push(client);
+      await client.initialize(folder);
+      for (const file of open) await client.open(file);
+      await client.waitFor(
+        "the workspace analysis",
+        () => client.progress.some((p) => (p as { value?: { kind?: string } }).value?.kind === "end"),
+        600_000,
+      );
+      return client;
+    };
+    const first = await sessionOn([]);
+    await first.connection.sendRequest("shutdown");
+    const files = collectSourceFiles([folder], folder);
+    const withFindings = files.filter((file) => (first.diagnostics.get(uri(file)) ?? []).length > 0);
+    assert.ok(withFindings.length > 10);
+    const again = await sessionOn(files);
+    let findings = 0;
+    for (const file of files) {
+      const published = again.publications.filter((p) => p.uri === uri(file)).map((p) => p.diagnostics.map(show).sort());
+      const complete = (first.diagnostics.get(uri(file)) ?? []).map(show).sort();
+      for (const publication of published) assert.deepEqual(publication, complete, path.relative(folder, file));
+      findings += complete.length;
+    }
+    assert.ok(findings >= 29);
   });
 });
