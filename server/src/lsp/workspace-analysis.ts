@@ -145,10 +145,11 @@ export class WorkspaceAnalysis {
         await this.host.lintDocument(document.uri);
       }
       if (!cancelled()) {
+        // The analysis left its garbage behind: collect it now rather than during the next keystrokes (and before
+        // the findings are kept, which would otherwise add to the heap's peak).
+        collectGarbage();
         ended?.();
         for (const [project, settings] of analysed) this.record(project, settings);
-        // The analysis left its garbage behind: collect it now rather than during the next keystrokes.
-        collectGarbage();
       }
     } finally {
       progress.done();
