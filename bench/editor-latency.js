@@ -3,6 +3,7 @@
 "use strict";
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 const { pathToFileURL } = require("node:url");
 
@@ -107,8 +108,12 @@ function summarise(latencies, extra) {
   };
 }
 
-/** Locksmith's language server: didChange → publishDiagnostics for the edited file. */
-async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, edits, warmup }) {
+/**
+ * Locksmith's language server: didChange → publishDiagnostics for the edited file. `storagePath`: where the server keeps
+ * its findings for the next start (a folder a previous run filled: a restart); default a new empty one (a first start).
+ */
+async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, edits, warmup, storagePath }) {
+  const storage = storagePath ?? fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-bench-storage-"));
   const bin = path.join(locksmithRoot, "server/bin/locksmith-language-server.js");
   if (!fs.existsSync(bin) || !fs.existsSync(path.join(locksmithRoot, "dist/server/src/lsp/main.js"))) return { available: false };
   // LOCKSMITH_BENCH_SERVER_NODE_ARGS adds Node options to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/lsp" to profile it.
@@ -153,6 +158,7 @@ async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, 
       rootUri: pathToFileURL(projectDir).href,
       workspaceFolders: [{ uri: pathToFileURL(projectDir).href, name: path.basename(projectDir) }],
       capabilities: { window: { workDoneProgress: true }, textDocument: { publishDiagnostics: { versionSupport: true } } },
+      initializationOptions: { storagePath: storage },
     });
     send({ method: "initialized", params: {} });
     let text = fs.readFileSync(file, "utf8");
@@ -202,6 +208,8 @@ async function measureLocksmithServer({ locksmithRoot = REPO, projectDir, file, 
   } catch (error) {
     child.kill();
     throw new Error(`${error.message}\n${stderr.slice(-2000)}`);
+  } finally {
+    if (storagePath === undefined) fs.rmSync(storage, { recursive: true, force: true });
   }
 }
 

@@ -41,6 +41,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     documentSelector: DOCUMENT_SELECTOR,
     diagnosticCollectionName: "locksmith",
     outputChannel: output,
+    // Where the server keeps the last analysis's findings, shown the moment a file opens after a restart.
+    initializationOptions: { storagePath: (context.storageUri ?? context.globalStorageUri).fsPath },
   };
   client = new LanguageClient("locksmith", "Locksmith", serverOptions, clientOptions);
   context.subscriptions.push(

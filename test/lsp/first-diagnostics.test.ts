@@ -6,6 +6,7 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { Diagnostic } from "vscode-languageserver/node";
 import { Workspace } from "../../server/src/lsp/projects";
@@ -16,7 +17,7 @@ import { Engine } from "../../server/src/engine/linter";
 import { lintFileText } from "../../server/src/engine/syntax-lint";
 import { defineRule, type ts } from "../../server/src/rule-kit";
 import { RULES } from "../../rules/index";
-import { makeWorkspace, startInProcess, uri, REPO_ROOT, type Client } from "./harness";
+import { makeWorkspace, startInProcess, uri, writeFile, REPO_ROOT, type Client } from "./harness";
 import { duplicateFunction, slowCall, unguardedIncrement } from "./fake-rules";
 
 const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "nodenext" }, include: ["src"] });
@@ -212,5 +213,131 @@ describe("text-only lint: rules sharing caches", () => {
     const early = lintFileText([ruleA, ruleB], config, settingsFor, file, text, DEFAULT_COMPILER_OPTIONS);
     assert.deepEqual(early.heldBack, ["fake-a", "fake-b"]);
     assert.deepEqual(early.result?.diagnostics, []);
+  });
+});
+
+describe("first diagnostics of a file opened as the server starts again", () => {
+  // Each session is a new server on the same storage folder: the first analyses the workspace and keeps its findings,
+  // the next opens the counter file at once, before its workspace analysis.
+  async function session(root: string, storagePath: string, open?: { file: string; text?: string }): Promise<Client> {
+    const client = startInProcess({ rules: RULES_UNDER_TEST, storagePath });
+    clients.push(client);
+    await client.initialize(root);
+    if (open) await client.open(open.file, open.text);
+    await analysed(client);
+    return client;
+  }
+
+  async function reopened(change: (root: string, first: Client) => unknown, text?: (counter: string) => string) {
+    const files = { "tsconfig.json": TSCONFIG, "src/lib.ts": LIB, "src/counter.ts": COUNTER };
+    const root = makeWorkspace(files);
+    const storage = fs.mkdtempSync(path.join(path.dirname(root), "locksmith-storage-"));
+    const counter = path.join(root, "src", "counter.ts");
+    const first = await session(root, storage);
+    assert.deepEqual(first.diagnostics.get(uri(counter))?.map(show).sort(), EXPECTED);
+    assert.equal(fs.readdirSync(storage).length, 1);
+    await change(root, first);
+    // The session ends (what it has not kept yet, it keeps now).
+    await first.connection.sendRequest("shutdown");
+    const client = await session(root, storage, { file: counter, ...(text ? { text: text(COUNTER) } : {}) });
+    await client.waitFor("the project rules", () => client.statuses.at(-1)!.text.startsWith("Locksmith: "));
+    assertNoFindingDisappears(client, counter, 0);
+    return publicationsOf(client, counter);
+  }
+
+  test("nothing changed: the first publication holds every finding of the last analysis, and none changes after", async () => {
+    const published = await reopened(() => {});
+    assert.deepEqual(published[0], EXPECTED);
+    for (const publication of published) assert.deepEqual(publication, EXPECTED);
+  });
+
+  test("another file changed, one the file does not import: its file-rule findings at once, the project rules' later", async () => {
+    const published = await reopened((root) => writeFile(root, "src/unrelated.ts", "export const unrelated = 1;\n"));
+    assert.deepEqual(published[0], [EXPECTED[1], EXPECTED[2]]);
+    assert.deepEqual(published.at(-1), EXPECTED);
+  });
+
+  test("a file it imports changed: only what its text decides at once, then what the analysis finds now", async () => {
+    const published = await reopened((root) => writeFile(root, "src/lib.ts", LIB.replace("/** @slow */\n", "")));
+    assert.deepEqual(published[0], [EXPECTED[1]]);
+    assert.deepEqual(published.at(-1), [EXPECTED[0], EXPECTED[1]]);
+  });
+
+  test("the file itself was opened with another text than it had: only what its text decides at once", async () => {
+    const published = await reopened(
+      () => {},
+      (text) => `// edited\n${text}`,
+    );
+    assert.deepEqual(published[0], ["4:2 fake-unguarded-increment counter++ races with other increments of counter."]);
+    assert.deepEqual(published.at(-1)?.length, 3);
+  });
+
+  test("a file declaring globals appeared: nothing kept is used", async () => {
+    const published = await reopened((root) => writeFile(root, "src/globals.ts", "declare function settleAll(): void;\n"));
+    assert.deepEqual(published[0], [EXPECTED[1]]);
+    assert.deepEqual(published.at(-1), EXPECTED);
+  });
+
+  /** Opens lib.ts in the first session (with `text` typed into it, if given), then a disk change keeps the findings again. */
+  async function libOpenedWhenKept(root: string, first: Client, text?: string): Promise<void> {
+    const lib = path.join(root, "src", "lib.ts");
+    await first.open(lib);
+    if (text !== undefined) await first.change(lib, text);
+    await first.waitFor("the buffer's project rules", () => first.statuses.at(-1)!.text === "Locksmith: 4 problems");
+    const logs = first.logs.length;
+    const unrelated = writeFile(root, "src/unrelated.ts", "export const unrelated = 1;\n");
+    await first.connection.sendNotification("workspace/didChangeWatchedFiles", { changes: [{ uri: uri(unrelated), type: 1 }] });
+    await first.waitFor("the disk change's analysis", () => first.logs.slice(logs).some((l) => l.includes("changed on disk")));
+  }
+
+  test("an import edited in its buffer and saved after the findings were last kept: nothing depending on it is used", async () => {
+    const withoutSlow = LIB.replace("/** @slow */\n", "");
+    const published = await reopened(async (root, first) => {
+      // lib.ts loses its @slow in its buffer; its importers (counter.ts) are analysed with that only once it is saved.
+      await libOpenedWhenKept(root, first, withoutSlow);
+      // Saved, and the session ends before it hears of it.
+      fs.writeFileSync(path.join(root, "src", "lib.ts"), withoutSlow);
+    });
+    assert.deepEqual(published[0], [EXPECTED[1]]);
+    assert.deepEqual(published.at(-1), [EXPECTED[0], EXPECTED[1]]);
+  });
+
+  test("an import only opened (its buffer is its file) when the findings were last kept: they are used", async () => {
+    const published = await reopened((root, first) => libOpenedWhenKept(root, first));
+    // Opening a file is a change of its buffer to the text on disk, which leaves its importers' findings as they were.
+    for (const publication of published) assert.deepEqual(publication, EXPECTED);
+  });
+});
+
+describe("the real rules after a restart", () => {
+  test("on examples/, every file opened as the server starts again shows its complete findings first, and keeps them", async () => {
+    const folder = path.join(REPO_ROOT, "examples");
+    const storagePath = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-storage-"));
+    const sessionOn = async (open: readonly string[]) => {
+      const client = startInProcess({ storagePath });
+      clients.push(client);
+      await client.initialize(folder);
+      for (const file of open) await client.open(file);
+      await client.waitFor(
+        "the workspace analysis",
+        () => client.progress.some((p) => (p as { value?: { kind?: string } }).value?.kind === "end"),
+        600_000,
+      );
+      return client;
+    };
+    const first = await sessionOn([]);
+    await first.connection.sendRequest("shutdown");
+    const files = collectSourceFiles([folder], folder);
+    const withFindings = files.filter((file) => (first.diagnostics.get(uri(file)) ?? []).length > 0);
+    assert.ok(withFindings.length > 10);
+    const again = await sessionOn(files);
+    let findings = 0;
+    for (const file of files) {
+      const published = again.publications.filter((p) => p.uri === uri(file)).map((p) => p.diagnostics.map(show).sort());
+      const complete = (first.diagnostics.get(uri(file)) ?? []).map(show).sort();
+      for (const publication of published) assert.deepEqual(publication, complete, path.relative(folder, file));
+      findings += complete.length;
+    }
+    assert.ok(findings >= 29);
   });
 });

@@ -186,13 +186,20 @@ export function startInProcess(options: ServerOptions = {}): Client {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   // Reader/writer objects, not raw streams: with streams, vscode-languageserver exits the process when they end.
-  startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), { debounceMs: 20, ...options });
+  // Nothing kept between sessions unless a test names a storage folder.
+  startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), {
+    debounceMs: 20,
+    storagePath: null,
+    ...options,
+  });
   return new Client(createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer)), toServer);
 }
 
 /** The real binary (or another build of the server, such as the packaged bundle), as an editor starts it. */
 export function startBinary(serverScript = path.join(REPO_ROOT, "server", "bin", "locksmith-language-server.js")): Client {
-  const child = spawn(process.execPath, [serverScript, "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
+  // The findings it keeps for the next start go to a folder of its own, not the user's cache.
+  const env = { ...process.env, XDG_CACHE_HOME: fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-cache-")) };
+  const child = spawn(process.execPath, [serverScript, "--stdio"], { stdio: ["pipe", "pipe", "inherit"], env });
   return new Client(
     createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)),
     child.stdin!,

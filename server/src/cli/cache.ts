@@ -92,7 +92,7 @@ export function engineFingerprint(): string {
 }
 
 /** The same text TypeScript reads (it drops a byte order mark). */
-function textHash(text: string): string {
+export function textHash(text: string): string {
   return sha256(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 }
 

@@ -553,6 +553,18 @@ export class ProjectHost {
     return this.getProgram().getSourceFile(fileName);
   }
 
+  /** The size and times of the file on disk when `text` was read from it (see diskStamp); undefined if it was not. */
+  diskStampOf(fileName: string, text: string): string | undefined {
+    const cached = this.sourceFileCache.get(normalizePath(fileName));
+    return cached?.text === text ? cached.stamp : undefined;
+  }
+
+  /** The file's last parse if it was of `text` (no parse, no Program); else undefined. */
+  parsedWith(fileName: string, text: string): ts.SourceFile | undefined {
+    const cached = this.sourceFileCache.get(normalizePath(fileName));
+    return cached?.text === text ? cached.sourceFile : undefined;
+  }
+
   /** The file as last parsed (its current text for an in-memory file), without building a Program; else getSourceFile. */
   latestSourceFile(fileName: string): ts.SourceFile | undefined {
     const key = normalizePath(fileName);
@@ -661,7 +673,7 @@ export function deeperThan(root: ts.Node, limit: number): boolean {
 }
 
 /** Size, modification and change times of a file on disk (a write changes ctime, which no tool can set back). */
-function diskStamp(fileName: string): string | undefined {
+export function diskStamp(fileName: string): string | undefined {
   try {
     const stat = fs.statSync(fileName, { throwIfNoEntry: false });
     return stat ? `${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}` : undefined;

@@ -7,6 +7,7 @@ import type { FileLintResult, LintRun } from "../engine/linter";
 import type { ts } from "../engine/ts";
 import type { Diagnostic, Span } from "../engine/types";
 import { toLspDiagnostic, uriOf, type PositionOf } from "./convert";
+import type { CachedFindings } from "./opening-cache";
 import type { OpenDocuments } from "./open-documents";
 import type { Project } from "./projects";
 import type { Status } from "./status";
@@ -23,8 +24,8 @@ export interface FileState {
   projectSourceFile: ts.SourceFile;
   published: LspDiagnostic[];
   /**
-   * Only what the file's text alone decides was found so far (`storeTextOnly`): a subset of what the file rules will
-   * find, which they replace. Fixes and code actions wait for them.
+   * Only what the file's text alone decides was found so far (`storeTextOnly`), or what the last session's analysis
+   * found (`storeCached`): what the file rules will find replaces it. Fixes and code actions wait for them.
    */
   textOnly?: boolean;
 }
@@ -103,10 +104,38 @@ export class DiagnosticsStore {
     this.publish(result.fileName, state, this.positionResolver(project), true);
   }
 
+  /**
+   * The findings of an open document kept from the last analysis (opening-cache.ts), published as they were then if
+   * nothing is shown for the file yet: the same the analysis will find while the texts they depend on are unchanged.
+   * Like text-only findings, the file rules' findings replace them; code actions wait for those.
+   */
+  storeCached(file: string, parse: () => ts.SourceFile, cached: CachedFindings): void {
+    if (this.states.has(file)) return;
+    // Published without a parse (the first parse in a process costs as much as the rest of the start together): the
+    // state's parse is made when something asks for it, in practice never (the file rules' run replaces it).
+    let sourceFile: ts.SourceFile | undefined;
+    let projectSourceFile: ts.SourceFile | undefined;
+    const state = { fileDiagnostics: cached.fileDiagnostics, projectDiagnostics: cached.projectDiagnostics, published: [], textOnly: true };
+    Object.defineProperties(state, {
+      sourceFile: { get: () => (sourceFile ??= parse()), set: (value: ts.SourceFile) => (sourceFile = value), enumerable: true },
+      projectSourceFile: {
+        get: () => projectSourceFile ?? (sourceFile ??= parse()),
+        set: (value: ts.SourceFile) => (projectSourceFile = value),
+        enumerable: true,
+      },
+    });
+    this.states.set(file, state as unknown as FileState);
+    this.send(file, state as unknown as FileState, cached.published);
+  }
+
   private publish(file: string, state: FileState, positionOf: PositionOf, always: boolean): void {
-    const open = this.open.get(file);
     const diagnostics = [...state.fileDiagnostics, ...state.projectDiagnostics].map((d) => toLspDiagnostic(d, positionOf));
     if (!always && JSON.stringify(diagnostics) === JSON.stringify(state.published)) return;
+    this.send(file, state, diagnostics);
+  }
+
+  private send(file: string, state: FileState, diagnostics: LspDiagnostic[]): void {
+    const open = this.open.get(file);
     state.published = diagnostics;
     // Open documents' texts reach the Program as soon as they change, so results are for the current version.
     const version = open ? this.open.textOf(file)?.version : undefined;

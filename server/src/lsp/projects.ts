@@ -62,7 +62,7 @@ export class Project {
     readonly root: string,
     /** The workspace folder the project belongs to (the vendored runtime must stay inside it). */
     readonly workspaceFolder: string,
-    private readonly compilerOptions: ts.CompilerOptions,
+    readonly compilerOptions: ts.CompilerOptions,
     tsconfigFiles: readonly string[],
     /** Why the tsconfig could not be read (the project then uses default compiler options). */
     readonly loadError: string | undefined,

@@ -27,7 +27,8 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { RULES, docsUrl } from "../../../rules/index";
 import { VERSION } from "../version";
-import { SOURCE_EXTENSIONS } from "../engine/project";
+import { parseOptions, SOURCE_EXTENSIONS } from "../engine/project";
+import { ts } from "../engine/ts";
 import { vendorRuntime } from "../engine/runtime-import";
 import type { Rule } from "../engine/types";
 import { codeActions, fixAll, FIX_ALL_KIND, type ActionData } from "./code-actions";
@@ -36,6 +37,7 @@ import { DiagnosticsStore, type FileState } from "./diagnostics-store";
 import { lockHelperHover } from "./hover";
 import { lockOrderGraph } from "./lock-order-graph";
 import { OpenDocuments, type OpenDocument } from "./open-documents";
+import { defaultStoragePath, OpeningCache } from "./opening-cache";
 import { COMMANDS, LockOrderGraphRequest, type VendorRuntimeResult } from "./protocol";
 import { Workspace } from "./projects";
 import { Scheduler } from "./scheduler";
@@ -51,6 +53,11 @@ export interface ServerOptions {
    * A change that finds the server idle (the previous text analysed, or no change for this long) is analysed at once.
    */
   debounceMs?: number;
+  /**
+   * Where the findings of the last analysis are kept for the next start (opening-cache.ts), unless the client names a
+   * folder (initializationOptions.storagePath); null: nowhere. Default: defaultStoragePath().
+   */
+  storagePath?: string | null;
 }
 
 interface ClientSupport {
@@ -69,7 +76,8 @@ interface ClientSupport {
 const PROJECT_RULES_QUIET_MS = 250;
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
-  new LocksmithServer(connection, options.rules ?? RULES, options.debounceMs ?? 50).listen();
+  const storagePath = options.storagePath === undefined ? defaultStoragePath() : (options.storagePath ?? undefined);
+  new LocksmithServer(connection, options.rules ?? RULES, options.debounceMs ?? 50, storagePath).listen();
 }
 
 class LocksmithServer {
@@ -81,6 +89,8 @@ class LocksmithServer {
   private readonly store: DiagnosticsStore;
   private readonly scheduler: Scheduler;
   private readonly analysis: WorkspaceAnalysis;
+  /** Set by `initialize` (the client may name the storage folder). */
+  private openingCache: OpeningCache | undefined;
   private support: ClientSupport = {
     configuration: false,
     watchedFilesRegistration: false,
@@ -96,6 +106,7 @@ class LocksmithServer {
     private readonly connection: Connection,
     private readonly rules: readonly Rule[],
     debounceMs: number,
+    private readonly storagePath: string | undefined,
   ) {
     this.status = new Status(connection);
     this.workspace = new Workspace(rules, this.log);
@@ -114,6 +125,7 @@ class LocksmithServer {
         store: this.store,
         status: this.status,
         lintDocument: (uri) => this.lintDocument(uri),
+        openingCache: () => this.openingCache,
         guard: (what, run) => void this.guard(what, run, undefined),
         publishStatus: () => this.publishStatus(),
       },
@@ -179,8 +191,10 @@ class LocksmithServer {
       workspaceFolders: !!capabilities.workspace?.workspaceFolders,
     };
     this.settings.clientAsks = this.support.configuration;
-    const options = params.initializationOptions as { settings?: unknown } | undefined;
+    const options = params.initializationOptions as { settings?: unknown; storagePath?: unknown } | undefined;
     if (options?.settings !== undefined) this.settings.clear(options.settings);
+    const storagePath = typeof options?.storagePath === "string" ? options.storagePath : this.storagePath;
+    this.openingCache = new OpeningCache(storagePath, this.rules);
     const folders = params.workspaceFolders?.map((f) => fileOf(f.uri)) ?? [
       params.rootUri ? fileOf(params.rootUri) : (params.rootPath ?? undefined),
     ];
@@ -239,6 +253,7 @@ class LocksmithServer {
     const project = this.workspace.projectFor(open.file);
     project.addFiles([open.file]);
     project.host.setFileText(open.file, document.getText());
+    this.openingCache?.changed(open.file, document.getText());
     this.scheduler.changed(open, document.version);
   }
 
@@ -297,10 +312,16 @@ class LocksmithServer {
     }
     const project = this.workspace.projectFor(file);
     if (!this.store.get(file)) {
-      // Nothing shown for the file yet (it was just opened): first what its text alone decides, before any Program
-      // is built (on a large project or one with heavy typings that takes seconds).
-      const early = project.lintText(file, document.getText(), settings, this.log);
-      if (early.result) this.store.storeTextOnly(project, early.result);
+      // Nothing shown for the file yet (it was just opened): before any Program is built (on a large project or one
+      // with heavy typings that takes seconds), the last analysis's findings if what they depend on is unchanged,
+      // else what the file's text alone decides.
+      const text = document.getText();
+      const cached = this.openingCache?.findingsFor(project, file, settings, (f) => this.open.textOf(f)?.getText());
+      if (cached) this.store.storeCached(file, () => project.host.parsedWith(file, text) ?? parseText(file, text), cached);
+      else {
+        const early = project.lintText(file, text, settings, this.log);
+        if (early.result) this.store.storeTextOnly(project, early.result);
+      }
       open.markShown();
       await yieldToEventLoop();
       if (!this.isCurrent(open, version)) return undefined;
@@ -462,6 +483,10 @@ class LocksmithServer {
 
 function throwIfCancelled(token: CancellationToken): void {
   if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, "cancelled");
+}
+
+function parseText(file: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(file, text, parseOptions(text, ts.ScriptTarget.Latest), true);
 }
 
 function isSourceFile(file: string): boolean {

@@ -7,12 +7,15 @@ import { uriOf } from "./convert";
 import type { DiagnosticsStore } from "./diagnostics-store";
 import { collectGarbage } from "./idle-gc";
 import type { OpenDocument, OpenDocuments } from "./open-documents";
+import type { OpeningCache } from "./opening-cache";
 import type { DiskChange, Project, Workspace } from "./projects";
 import type { LintWorkspaceResult } from "./protocol";
 import type { EditorSettings, SettingsStore } from "./settings";
 import type { Status } from "./status";
 
 const FILES_PER_CHUNK = 25;
+/** How long after the last analysis of disk changes the findings are kept for the next start. */
+const RECORD_DELAY_MS = 2000;
 /** Re-analysing this many files on disk changes is followed by a full garbage collection (see idle-gc.ts). */
 const LARGE_BATCH_FILES = 200;
 
@@ -26,6 +29,8 @@ export interface AnalysisHost {
   status: Status;
   /** Analyses an open document (file rules, then project rules) and publishes its findings. */
   lintDocument(uri: string): Promise<unknown>;
+  /** Where the findings are kept for the next start (once initialized). */
+  openingCache(): OpeningCache | undefined;
   /** Runs `run`, logging (not throwing) what it throws. */
   guard(what: string, run: () => Promise<unknown>): void;
   publishStatus(): void;
@@ -39,6 +44,8 @@ export class WorkspaceAnalysis {
   /** Bumped by every workspace analysis and by `stop`: an older analysis stops at its next chunk. */
   private generation = 0;
   private stopped = false;
+  /** Projects whose findings are kept for the next start once disk changes pause (or at shutdown). */
+  private readonly pendingRecords = new Map<Project, { timer: NodeJS.Timeout; settings: EditorSettings }>();
 
   constructor(
     private readonly host: AnalysisHost,
@@ -48,6 +55,10 @@ export class WorkspaceAnalysis {
 
   /** Shutdown: nothing more is analysed. */
   stop(): void {
+    for (const [project, { timer, settings }] of this.pendingRecords) {
+      clearTimeout(timer);
+      this.record(project, settings);
+    }
     this.stopped = true;
     this.generation++;
     clearTimeout(this.workspaceTimer);
@@ -91,6 +102,8 @@ export class WorkspaceAnalysis {
     progress.begin("Locksmith", 0, "Finding files", true);
     status.send({ level: "ok", busy: true, text: "Locksmith: analysing" });
     let files = 0;
+    const ended = this.host.openingCache()?.analysisStarting();
+    const analysed: Array<[Project, EditorSettings]> = [];
     try {
       // Documents opened as the server starts show their text-only findings first (milliseconds); building the
       // whole Program below blocks for seconds on a large project.
@@ -122,6 +135,7 @@ export class WorkspaceAnalysis {
         });
         if (!done) return { files, problems: store.problemCount() };
         files += project.files.size - closedFiles.length;
+        analysed.push([project, settings]);
       }
       for (const document of open.values()) {
         if (cancelled()) break;
@@ -130,8 +144,13 @@ export class WorkspaceAnalysis {
         if (document.isPending()) continue;
         await this.host.lintDocument(document.uri);
       }
-      // The analysis left its garbage behind: collect it now rather than during the next keystrokes.
-      if (!cancelled()) collectGarbage();
+      if (!cancelled()) {
+        // The analysis left its garbage behind: collect it now rather than during the next keystrokes (and before
+        // the findings are kept, which would otherwise add to the heap's peak).
+        collectGarbage();
+        ended?.();
+        for (const [project, settings] of analysed) this.record(project, settings);
+      }
     } finally {
       progress.done();
       if (generation === this.generation) this.host.publishStatus();
@@ -150,6 +169,7 @@ export class WorkspaceAnalysis {
     this.diskChanges.clear();
     if (this.stopped) return;
     const started = performance.now();
+    const ended = this.host.openingCache()?.analysisStarting(changes.keys());
     const toLint = workspace.applyDiskChanges(changes);
     for (const [file, change] of changes) if (change === "deleted") store.forget(file);
     let linted = 0;
@@ -166,6 +186,9 @@ export class WorkspaceAnalysis {
         if (document && (await this.host.lintDocument(document.uri))) linted++;
       }
     }
+    ended?.();
+    // Keeping the findings costs a hash of every changed file and a write of the project's store: once changes pause.
+    for (const [project] of toLint) this.recordSoon(project, await this.host.settings.get(uriOf(project.workspaceFolder)));
     // A large batch (a branch switch) leaves the garbage of hundreds of parses: collect it now, as after the workspace analysis.
     if (linted >= LARGE_BATCH_FILES) collectGarbage();
     this.host.publishStatus();
@@ -173,6 +196,24 @@ export class WorkspaceAnalysis {
     connection.console.info(
       `Locksmith: ${changes.size} file${changes.size === 1 ? "" : "s"} changed on disk; re-linted ${linted} file${linted === 1 ? "" : "s"} in ${milliseconds} ms`,
     );
+  }
+
+  private recordSoon(project: Project, settings: EditorSettings): void {
+    clearTimeout(this.pendingRecords.get(project)?.timer);
+    const timer = setTimeout(() => {
+      this.pendingRecords.delete(project);
+      this.record(project, settings);
+    }, RECORD_DELAY_MS);
+    this.pendingRecords.set(project, { timer, settings });
+  }
+
+  /** Keeps the project's findings for the next start (opening-cache.ts); the whole Program is current after its analysis. */
+  private record(project: Project, settings: EditorSettings): void {
+    const cache = this.host.openingCache();
+    if (!cache || !settings.enable || this.stopped) return;
+    const error = cache.record(project, project.host.getProgram(), settings, (file) => this.host.store.get(file));
+    if (error) this.host.connection.console.warn(`Locksmith: cannot keep the findings for the next start: ${error}`);
+    cache.forget(project);
   }
 
   /**
