@@ -26,9 +26,8 @@ import {
   rowLocksHeldAt,
   skipParens,
   spanOf,
-  transactionScopeOf,
   ts,
-  wrapperScopeOf,
+  projectScopeOf,
   writeSkewsIn,
   type CalleeResolver,
   type DbAccess,
@@ -37,7 +36,6 @@ import {
   type FileRuleContext,
   type Fix,
   type SkewFlow,
-  type TransactionScope,
 } from "../server/src/rule-kit";
 
 export const writeSkew = defineRule({
@@ -105,10 +103,10 @@ const HELP: Partial<Record<DbLibrary, string>> = {
  * is refused; the callback must have no side effects besides its queries (the suggestion's title says so).
  */
 function serializableSuggestion(flow: SkewFlow, fixer: FileRuleContext["fixer"], resolve: CalleeResolver): Fix[] {
-  const scope = scopeOf(flow.write.node, resolve);
+  const scope = projectScopeOf(flow.write.node, resolve);
   const call = scope?.start;
   if (!scope || scope.form !== "callback" || !call || !ts.isCallExpression(call)) return [];
-  if (!/^with(Pg|MySql)Transaction$/.test(calleeName(call) ?? "") || scopeOf(flow.check.read.node, resolve) !== scope) return [];
+  if (!/^with(Pg|MySql)Transaction$/.test(calleeName(call) ?? "") || projectScopeOf(flow.check.read.node, resolve) !== scope) return [];
   const title = `Run the transaction SERIALIZABLE (${calleeName(call)} reruns it on a serialization failure; the callback must have no other side effects)`;
   const options = call.arguments[2];
   if (!options && call.arguments.length === 2)
@@ -127,10 +125,6 @@ function serializableSuggestion(flow: SkewFlow, fixer: FileRuleContext["fixer"],
 }
 
 /** The transaction a statement runs in: one opened here, a project wrapper's around its callback, or the caller's. */
-function scopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
-  const scope = transactionScopeOf(node);
-  return scope && scope.form !== "caller" ? scope : (wrapperScopeOf(node, resolve) ?? scope);
-}
 
 const LOCKING = new Set(["update", "no key update", "write"]);
 
@@ -139,7 +133,7 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
   // "At most one" (`if (existing) throw; create(…)`) is what a unique index enforces; not judged here.
   if (flow.grows && flow.emptiness) return true;
   if (check.read.lock) return true;
-  const scope = scopeOf(write.node, resolve);
+  const scope = projectScopeOf(write.node, resolve);
   if (scope?.isolation === "serializable") return true;
   // A lock held at the check: a row lock (a parent row's FOR UPDATE, an earlier write) of the write's transaction…
   // (held on every path to the check: one taken in a branch protects only that branch)…

@@ -70,6 +70,54 @@ Seat.init({ left: DataTypes.INTEGER }, { sequelize });
 ${body}
 `;
 
+/** A project's own `@Transactional()`: runs the method in `dataSource.transaction`, the manager bound to AsyncLocalStorage when `bind`. */
+const projectDecorator = (bind: boolean, opener = "dataSource.transaction") => ({
+  ...ACCOUNT_ENTITY,
+  "src/transactional.ts": `import { AsyncLocalStorage } from "node:async_hooks";
+import { DataSource, EntityManager } from "typeorm";
+export const dataSource = new DataSource({ type: "postgres" });
+const managers = new AsyncLocalStorage<EntityManager>();
+export function currentManager(): EntityManager {
+  return managers.getStore() ?? dataSource.manager;
+}
+export function Transactional(): MethodDecorator {
+  return (_target, _key, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value;
+    descriptor.value = async function (this: unknown, ...args: unknown[]) {
+      ${
+        opener === "dataSource.transaction"
+          ? `return dataSource.transaction((manager) => ${bind ? "managers.run(manager, () => original.apply(this, args))" : "original.apply(this, args)"});`
+          : `await ${opener};
+      return original.apply(this, args);`
+      }
+    };
+    return descriptor;
+  };
+}`,
+});
+
+/** A service whose `debit` is decorated with the project's `@Transactional()`; `repository` is where `accounts` comes from. */
+const decoratedService = (repository: string) => `import { Injectable } from "@nestjs/common";
+import { InjectRepository } from "@nestjs/typeorm";
+import { Repository } from "typeorm";
+import { Account } from "./account.entity";
+import { Transactional, currentManager } from "./transactional";
+
+@Injectable()
+export class AccountsService {
+  constructor(@InjectRepository(Account) private readonly repository: Repository<Account>) {}
+
+  @Transactional()
+  async debit(id: number, amount: number) {
+    const accounts = ${repository};
+    const account = await accounts.findOne({ where: { id }, lock: { mode: "pessimistic_write" } });
+    if (!account || account.balance < amount) throw new Error("insufficient funds");
+    account.balance -= amount;
+    await accounts.save(account);
+  }
+}
+`;
+
 const STORE_MODULE = {
   "src/db.ts": `import { AsyncLocalStorage } from "node:async_hooks";
 import { Prisma, PrismaClient } from "@prisma/client";
@@ -186,8 +234,31 @@ runRuleTests(selectThenUpdate, {
         'const [row] = await db().$queryRaw<{ credits: number }[]>`SELECT credits FROM "User" WHERE id = ${userId} FOR UPDATE`;',
       ),
     },
+    {
+      name: "a project's own @Transactional() runs the method in dataSource.transaction with the manager in AsyncLocalStorage",
+      files: projectDecorator(true),
+      code: decoratedService("currentManager().getRepository(Account)"),
+    },
   ],
   invalid: [
+    {
+      name: "a project's own @Transactional() binding the manager: the injected repository does not run through it",
+      files: projectDecorator(true),
+      code: decoratedService("this.repository"),
+      errors: [{ line: 17, column: 11, ...DESPITE_LOCK("`accounts.save(…)`", "`balance`", 14, "`FOR UPDATE`", AUTOCOMMIT) }],
+    },
+    {
+      name: "a project's own @Transactional() that opens a transaction but hands the manager to nobody",
+      files: projectDecorator(false),
+      code: decoratedService("currentManager().getRepository(Account)"),
+      errors: [{ line: 17, column: 11, ...DESPITE_LOCK("`accounts.save(…)`", "`balance`", 14, "`FOR UPDATE`", AUTOCOMMIT) }],
+    },
+    {
+      name: "a project's own @Transactional() that runs the method after its transaction, not inside it",
+      files: projectDecorator(true, "dataSource.transaction(async (manager) => managers.run(manager, async () => undefined))"),
+      code: decoratedService("currentManager().getRepository(Account)"),
+      errors: [{ line: 17, column: 11, ...DESPITE_LOCK("`accounts.save(…)`", "`balance`", 14, "`FOR UPDATE`", AUTOCOMMIT) }],
+    },
     {
       name: "a project's inTransaction: the locking read goes through the plain client, outside the stored transaction",
       files: STORE_MODULE,
