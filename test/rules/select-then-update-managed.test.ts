@@ -7,6 +7,10 @@
 // (`this.accounts.createQueryBuilder().update().set(…).where({ id })`), which updates the repository's entity. A
 // project's own wrapper that binds the transaction to an AsyncLocalStorage (`prisma.$transaction((tx) =>
 // store.run(tx, fn))`) is one too: statements through its `db()` (which returns `store.getStore() ?? prisma`) take part.
+// So is a project's own method decorator running the method in `dataSource.transaction` with the manager in an
+// AsyncLocalStorage (look-alikes: the injected repository, a decorator that binds nothing or runs the method after
+// its transaction), and a Sequelize callback that takes the handle when another file calls `Sequelize.useCLS`
+// (look-alike: an unmanaged `await sequelize.transaction()`, which CLS does not bind).
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -117,6 +121,22 @@ export class AccountsService {
   }
 }
 `;
+
+/** Another file of the project turns CLS on, as an app's database setup does. */
+const CLS_ENABLED = {
+  "src/cls.ts": `import { createNamespace } from "cls-hooked";
+import { Sequelize } from "sequelize";
+Sequelize.useCLS(createNamespace("shop"));`,
+};
+
+/** A Sequelize callback that takes the handle and passes it to the write only. */
+const HANDLE_NOT_PASSED = sequelizeModule(`export async function book(id: number) {
+  await sequelize.transaction(async (t) => {
+    const seat = await Seat.findByPk(id, { lock: Transaction.LOCK.UPDATE });
+    if (!seat || seat.left < 1) throw new Error("sold out");
+    await seat.update({ left: seat.left - 1 }, { transaction: t });
+  });
+}`);
 
 const STORE_MODULE = {
   "src/db.ts": `import { AsyncLocalStorage } from "node:async_hooks";
@@ -239,8 +259,25 @@ runRuleTests(selectThenUpdate, {
       files: projectDecorator(true),
       code: decoratedService("currentManager().getRepository(Account)"),
     },
+    {
+      name: "Sequelize with useCLS in another file: the callback takes the handle, the locking read relies on CLS",
+      files: CLS_ENABLED,
+      code: HANDLE_NOT_PASSED,
+    },
   ],
   invalid: [
+    {
+      name: "Sequelize with useCLS: an unmanaged transaction (await sequelize.transaction()) is not bound by CLS",
+      files: CLS_ENABLED,
+      code: sequelizeModule(`export async function book(id: number) {
+  const t = await sequelize.transaction();
+  const seat = await Seat.findByPk(id, { lock: Transaction.LOCK.UPDATE });
+  if (!seat || seat.left < 1) throw new Error("sold out");
+  await seat.update({ left: seat.left - 1 }, { transaction: t });
+  await t.commit();
+}`),
+      errors: [{ line: 13, column: 9, ...DESPITE_LOCK("`seat.update(…)`", "`left`", 11, "`FOR UPDATE`", AUTOCOMMIT) }],
+    },
     {
       name: "a project's own @Transactional() binding the manager: the injected repository does not run through it",
       files: projectDecorator(true),
@@ -364,13 +401,7 @@ runRuleTests(selectThenUpdate, {
     },
     {
       name: "Sequelize: the callback takes the handle, and the locking read does not pass it",
-      code: sequelizeModule(`export async function book(id: number) {
-  await sequelize.transaction(async (t) => {
-    const seat = await Seat.findByPk(id, { lock: Transaction.LOCK.UPDATE });
-    if (!seat || seat.left < 1) throw new Error("sold out");
-    await seat.update({ left: seat.left - 1 }, { transaction: t });
-  });
-}`),
+      code: HANDLE_NOT_PASSED,
       errors: [{ line: 13, column: 11, ...DESPITE_LOCK("`seat.update(…)`", "`left`", 11, "`FOR UPDATE`", AUTOCOMMIT) }],
     },
     {

@@ -18,7 +18,7 @@ import {
 } from "./ast";
 import { dbAccessOf, type DbAccess } from "./db";
 import type { IsolationLevel } from "./sql";
-import type { CalleeResolver } from "./summaries";
+import { programOf, type CalleeResolver } from "./summaries";
 import type { TransactionOpener } from "./models/transaction-libraries";
 import {
   callbackIndexOf,
@@ -27,8 +27,10 @@ import {
   isolationFrom,
   openerRetries,
   runsIn,
+  runsWhileOpen,
   transactionOpenersOf,
   transactionScopeOf,
+  transactionScopesOf,
   type TransactionScope,
 } from "./transactions";
 
@@ -216,8 +218,45 @@ function isolationSource(
  * caller passes in.
  */
 export function projectScopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
+  const managed = clsScopeOf(node, resolve);
+  if (managed) return managed;
   const scope = transactionScopeOf(node);
   return scope && scope.form !== "caller" ? scope : (wrapperScopeOf(node, resolve) ?? scope);
+}
+
+/**
+ * Under CLS (`Sequelize.useCLS(ns)` anywhere in the project), the innermost transaction around `node` when it is a
+ * callback whose library then binds it to async-local storage: every statement of that library inside takes part,
+ * whether or not it passes the handle the callback takes. Unmanaged transactions (`await sequelize.transaction()`)
+ * are not bound.
+ */
+function clsScopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
+  const sourceFile = node.getSourceFile();
+  const scopes = transactionScopesOf(sourceFile);
+  let scope: TransactionScope | undefined;
+  for (let i = scopes.length - 1; i >= 0 && !scope; i--) if (runsWhileOpen(scopes[i]!, node)) scope = scopes[i];
+  if (!scope?.joinsUnderCls || !enablesCls(programOf(resolve), sourceFile)) return undefined;
+  let managed = clsScopes.get(scope);
+  if (!managed) clsScopes.set(scope, (managed = { ...scope, joins: scope.joinsUnderCls }));
+  const access = dbAccessOf(node);
+  return !access || runsIn(access, managed) ? managed : undefined;
+}
+
+const clsScopes = new WeakMap<TransactionScope, TransactionScope>();
+const clsPrograms = new WeakMap<ts.Program, boolean>();
+
+/** Whether some file of the project (the file itself without a Program) calls `useCLS(…)`. Asked once per Program. */
+function enablesCls(program: ts.Program | undefined, sourceFile: ts.SourceFile): boolean {
+  const known = program && clsPrograms.get(program);
+  if (known !== undefined) return known;
+  const files = program ? program.getSourceFiles().filter((f) => !f.isDeclarationFile) : [sourceFile];
+  const answer = files.some(
+    (file) =>
+      file.text.includes("useCLS") &&
+      nodesOfKinds<ts.CallExpression>(file, [ts.SyntaxKind.CallExpression]).some((call) => calleeName(call) === "useCLS"),
+  );
+  if (program) clsPrograms.set(program, answer);
+  return answer;
 }
 
 const scopeCache = new WeakMap<CalleeResolver, WeakMap<FunctionLike, TransactionScope | null>>();
