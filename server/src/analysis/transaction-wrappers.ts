@@ -17,6 +17,7 @@ import {
   type FunctionLike,
 } from "./ast";
 import { dbAccessOf, type DbAccess } from "./db";
+import { localVariable } from "./db/shapes";
 import type { IsolationLevel } from "./sql";
 import { programOf, type CalleeResolver } from "./summaries";
 import type { TransactionOpener } from "./models/transaction-libraries";
@@ -162,23 +163,12 @@ function throughStore(access: DbAccess, resolve: CalleeResolver): boolean {
   return false;
 }
 
-/** The initializer of the `const` `name` refers to, declared in a function around it (or the file); undefined otherwise. */
+/** The initializer of the `const` `name` refers to, declared in the function around it (or the file); undefined otherwise. */
 function constInitializer(name: ts.Identifier): ts.Expression | undefined {
-  for (let scope: ts.Node | undefined = name.parent; scope; scope = scope.parent) {
-    if (!isFunctionLike(scope) && !ts.isSourceFile(scope)) continue;
-    const body = ts.isSourceFile(scope) ? scope : scope.body;
-    const own = ts.isSourceFile(scope) ? undefined : scope;
-    const declaration = body
-      ? nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration]).find(
-          (d) => ts.isIdentifier(d.name) && d.name.text === name.text && enclosingFunction(d) === own,
-        )
-      : undefined;
-    if (!declaration) continue;
-    const list = declaration.parent;
-    const isConst = ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0;
-    return isConst && declaration.initializer ? skipParens(declaration.initializer) : undefined;
-  }
-  return undefined;
+  const declaration = localVariable(name);
+  const list = declaration?.parent;
+  const isConst = list !== undefined && ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0;
+  return isConst && declaration?.initializer ? skipParens(declaration.initializer) : undefined;
 }
 
 /** Where the level comes from: the options parameter itself, a property of a parameter, a parameter, or a constant. */
