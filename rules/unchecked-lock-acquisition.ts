@@ -42,7 +42,7 @@ export const uncheckedLockAcquisition = defineRule({
       runsBeforeCheck:
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the code at line {{line}} runs before the result is checked: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
       runsOnBothBranches:
-        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but it is tested at line {{testLine}}, but the code at line {{line}} runs on both branches: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
+        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — and although it is tested at line {{testLine}}, the code at line {{line}} runs on both branches: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
     },
   },
   checkFile(context) {

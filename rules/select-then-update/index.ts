@@ -12,6 +12,7 @@
 // read; also safe: a set-once write, an insert whose duplicate-key error is handled, and the shapes of
 // harmless-writes.ts (another row, a no-change shortcut, values every caller computes alike, a unique key, a parent
 // row lock). The fixes live beside this file, one per strategy.
+import { claimedBeforeRead } from "./claims";
 import {
   importsOf,
   writeLabel,
@@ -214,7 +215,9 @@ type Protection =
    */
   | "sqlite-write-lock"
   /** The same condition also checks the set the write changes (`role === OWNER && owners === 1`): write-skew reports it. */
-  | "write-skew";
+  | "write-skew"
+  /** A claim taken before the read (a delete, a conditional update, its count checked) lets one caller per key through. */
+  | "claimed";
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
@@ -291,6 +294,7 @@ function protectionOf(
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
   }
   if (softDeletes(write)) return "soft-delete";
+  if (claimedBeforeRead(flow)) return "claimed";
   if (write.insert && (handlesDuplicateKey(write) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
   if (isSetOnceWrite(flow)) return "set-once";
   if (!flow.data && (read.through || write.through)) return "check-through-helper";

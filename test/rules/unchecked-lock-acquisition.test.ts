@@ -24,8 +24,25 @@ export async function renameUser(locks: RedisLockService, id: string, name: stri
   return true;
 }`;
 
+/** A SET NX lock whose failure branch calls `reject`, declared to return `type`. */
+const rejectOnBusy = (type: string, body: string) => `${ioredis}declare function runNode(id: string): Promise<void>;
+function reject(message: string): ${type} {
+  ${body}
+}
+export async function runOnce(id: string, token: string) {
+  const ok = await redis.set(\`node:\${id}\`, token, "PX", 30000, "NX");
+  if (!ok) {
+    reject("already running");
+  }
+  await runNode(id);
+}`;
+
 runRuleTests(uncheckedLockAcquisition, {
   valid: [
+    {
+      name: "the failure branch calls a function of the file declared to return never",
+      code: rejectOnBusy("never", "throw new Error(message);"),
+    },
     {
       name: "the result assigned inside a try whose catch returns, tested after the try",
       code: `${ioredis}export async function run(id: string) {
@@ -215,6 +232,11 @@ export async function moveQuota(accountId: string) {
     },
   ],
   invalid: [
+    {
+      name: "the failure branch calls a function that returns: the section runs without the lock",
+      code: rejectOnBusy("void", "console.warn(message);"),
+      errors: [{ line: 8, column: 20, messageId: "runsOnBothBranches" }],
+    },
     {
       // The call holds backticks itself: the message quotes it with a longer fence, not nested inside single ones.
       name: "the same lock service with the test left out: the call is quoted whole, template literal and all",
@@ -462,7 +484,7 @@ declare function work(): Promise<void>;`,
             line: 6,
           },
           message:
-            'Redis lock `key` may not be acquired — `redis.set(key, "t", "NX", "PX", 1000)` returns null instead of "OK" when another holder has it — but it is tested at line 5, but the code at line 6 runs on both branches: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.',
+            'Redis lock `key` may not be acquired — `redis.set(key, "t", "NX", "PX", 1000)` returns null instead of "OK" when another holder has it — and although it is tested at line 5, the code at line 6 runs on both branches: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.',
           help: HELP,
           related: [{ line: 6 }],
           suggestions: [

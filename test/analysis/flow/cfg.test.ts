@@ -192,6 +192,16 @@ describe("cfg: statements", () => {
     assert.deepEqual(paths("function f(){ if (c()) { process.exit(1); a(); } b(); }"), ["c() b()", "c() process.exit(1)"]);
   });
 
+  test("a call of a function or method of the file declared to return never only throws", () => {
+    const fail = "function fail(m: string): never { throw new Error(m); }";
+    assert.deepEqual(paths(`function f(){ if (c()) { fail("x"); a(); } b(); } ${fail}`), ["c() b()"]);
+    assert.deepEqual(throwPaths(`function f(){ if (c()) { fail("x"); a(); } b(); } ${fail}`), ["c()", "c() b()", 'c() fail("x")']);
+    const method = "class K { m(){ if (c()) this.no(); b(); } no(): never { throw 1; } }";
+    assert.deepEqual(paths(method), ["c() b()"]);
+    // Declared to return void: it returns.
+    assert.deepEqual(paths(`function f(){ if (c()) { warn(); } b(); } function warn(): void {}`), ["c() b()", "c() warn() b()"]);
+  });
+
   test("the top level of a file; function declarations are hoisted, class declarations are elements", () => {
     const file = parse("a(); function g(){ b(); } class K {} c();");
     assert.deepEqual(pathsIn(flowGraphOf(file), flowGraphOf(file).exit), ["a() class c()"]);

@@ -219,6 +219,12 @@ function ormAccess(call: ts.CallExpression, name: string): DbAccess | undefined 
   return undefined;
 }
 
+/** A DELETE: SQL's statement, or an ORM's delete / destroy / remove call. */
+export function isDelete(access: DbAccess): boolean {
+  if (access.sql) return access.sql.statement.kind === "delete";
+  return ts.isCallExpression(access.node) && /^(delete|destroy|remove|del)/i.test(calleeName(access.node) ?? "");
+}
+
 /** Columns that hold a row version by convention: comparing one in a WHERE is an optimistic-lock guard. */
 export function isVersionColumn(column: string): boolean {
   return /^(version|_version|__v|lock_?version|row_?version|revision|rev|etag|updated_?at)$/i.test(column);

@@ -11,9 +11,9 @@ import picomatch from "picomatch";
 import { DEFAULT_NON_PRODUCTION_FILES } from "../../engine/config";
 import { normalizePath } from "../../engine/paths";
 import { ts } from "../../engine/ts";
-import { calleeName, enclosingFunction, functionName, skipParens, type FunctionLike } from "../ast";
+import { enclosingFunction, functionName, skipParens, type FunctionLike } from "../ast";
 import { contentHash } from "../lock-order/summary";
-import { dbAccessesIn, tableKey, type DbAccess } from "./access";
+import { dbAccessesIn, isDelete, tableKey, type DbAccess } from "./access";
 import { sameColumn } from "./read-modify-write";
 import { objectAssignments } from "./shapes";
 
@@ -142,11 +142,6 @@ function writerName(fn: FunctionLike): string {
   if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) && parent.name && !ts.isComputedPropertyName(parent.name))
     return parent.name.getText();
   return own;
-}
-
-function isDelete(access: DbAccess): boolean {
-  if (access.sql) return access.sql.statement.kind === "delete";
-  return ts.isCallExpression(access.node) && /^(delete|destroy|remove|del)/i.test(calleeName(access.node) ?? "");
 }
 
 /** Other writes of `column` of the table `write` changes: those known to set it, and those whose columns are not visible. */

@@ -3,6 +3,7 @@
 export {
   dbAccessOf,
   dbAccessesIn,
+  isDelete,
   isVersionColumn,
   sameTable,
   tableKey,

@@ -581,6 +581,9 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
         // `settings = { ...row.settings, x }`); a value derived from a column it leaves alone (a path built from
         // `collectionId`) is stale at worst, and nothing written is lost. A new row copies from anything.
         if (!write.insert && origin.column && !writesBack(assignment.column, origin.column, read)) continue;
+        // A new row that copies a value as read (an id, a title, a share id reused else generated) gets what a caller
+        // running after this one would copy too; only a value computed from the rows read (a next number) differs.
+        if (write.insert && copiedAsRead(value, read, values)) continue;
         // A cache fill on a miss (`if (hit) … else set(key, computed)`): where the read found nothing, the object
         // written holds nothing it returned.
         if (origin.level === "row" && !isArithmetic(value) && onlyWhereReadFoundNothing(write.node, read, values)) continue;
@@ -948,6 +951,35 @@ function onlyWhereReadFoundNothing(node: ts.Node, read: DbAccess, values: Readon
   return false;
 }
 
+/**
+ * `value` is a value of `read` as it was read, or a fallback holding nothing of it: `src.title`, `found?.shareId ??
+ * newId()`, `a.canvasId || input.canvasId`, through one `const` (`const shareId = found?.shareId ?? newId()`).
+ */
+function copiedAsRead(value: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>, depth = 0): boolean {
+  const node = skipParens(value);
+  if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind))
+    return [node.left, node.right].every((side) => copiedAsRead(side, read, values, depth) || !readsFrom(side, read, values));
+  if (ts.isConditionalExpression(node))
+    return [node.whenTrue, node.whenFalse].every((side) => copiedAsRead(side, read, values, depth) || !readsFrom(side, read, values));
+  if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return false;
+  const origin = valueOf(node, values);
+  if (origin?.read !== read || origin.level !== "value" || !origin.column || origin.also?.length || isAggregate(read)) return false;
+  if (!ts.isIdentifier(node)) return true;
+  // A local name: copied as read only if its one const declaration is.
+  const declaration = depth === 0 ? constDeclarationOf(node) : undefined;
+  return !!declaration && copiedAsRead(declaration, read, values, depth + 1);
+}
+
+/** A count, sum or maximum: a caller running later reads a number the insert changed. */
+function isAggregate(read: DbAccess): boolean {
+  if (read.sql) return /\b(count|max|min|sum|avg)\s*\(/i.test(read.sql.text);
+  return ts.isCallExpression(read.node) && /^(count|aggregate|groupBy|max|min|sum|countDocuments)$/i.test(calleeName(read.node) ?? "");
+}
+
+function readsFrom(node: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>): boolean {
+  return originIn(valueOf(node, values, true), read) !== undefined;
+}
+
 /** `n + 1`, `total - cost`: a number computed from the read (an empty read is 0 there, and still counts). */
 function isArithmetic(value: ts.Expression): boolean {
   let found = false;
@@ -1004,16 +1036,45 @@ function isSetOnceColumn(flow: ReadModifyWrite, column: string, assignment: Acce
       if (!unset) return false;
       continue;
     }
-    const written = valueWhen(values[0]!, isColumn, unset);
+    const written = valuesWhen(values[0]!, isColumn, unset);
     if (!written) return false;
-    if (
+    const leftOut = (value: ts.Expression) => ts.isIdentifier(value) && value.text === "undefined";
+    const settles = (value: ts.Expression) =>
       unset
-        ? !isAlike(written) && !(flow.originOf(written)?.read !== read && isUnseenAfter(written, write))
-        : !(isColumn(written) || (ts.isIdentifier(written) && written.text === "undefined"))
-    )
-      return false;
+        ? leftOut(value) ||
+          isAlike(value) ||
+          isOfOtherColumns(flow, value, column) ||
+          (flow.originOf(value)?.read !== read && isUnseenAfter(value, write))
+        : isColumn(value) || leftOut(value);
+    if (!written.every(settles)) return false;
   }
   return true;
+}
+
+/**
+ * A value computed from other columns of the same row read and constants only (`htmlToText(email.html)`): every caller
+ * that read the row computes the same value, so which of them writes last does not matter.
+ */
+function isOfOtherColumns(flow: ReadModifyWrite, value: ts.Expression, column: string): boolean {
+  let fromRead = false;
+  let other = false;
+  walkWithRoot(skipParens(value), (n) => {
+    if (other) return false;
+    if (ts.isAwaitExpression(n) || ts.isFunctionLike(n)) other = true;
+    else if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isIdentifier(n)) {
+      const origin = flow.originOf(n as ts.Expression);
+      if (origin?.read === flow.read && origin.level === "value" && origin.column && origin.column !== column) {
+        fromRead = true;
+        return false;
+      }
+      // A callee's name or a property name is not a value; any other name is an input the caller chose.
+      const name = ts.isIdentifier(n) && ts.isPropertyAccessExpression(n.parent) && n.parent.name === n;
+      const callee = ts.isCallExpression(n.parent) && n.parent.expression === n;
+      if (ts.isIdentifier(n) && !name && !callee && n.text !== "undefined") other = true;
+    }
+    return true;
+  });
+  return fromRead && !other;
 }
 
 type IsColumn = (node: ts.Expression) => boolean;
@@ -1068,20 +1129,45 @@ function truthWhen(condition: ts.Expression, isColumn: IsColumn, unset: boolean)
   return isColumn(node) ? !unset : undefined;
 }
 
-/** What `value` writes when the column is unset / set: through `c ? a : b`, `col ?? x` and `col || x`. */
-function valueWhen(value: ts.Expression, isColumn: IsColumn, unset: boolean): ts.Expression | undefined {
+/**
+ * The values `value` may write when the column is unset / set: through `c ? a : b` (both branches where `c` does not
+ * test the column), `col ?? x` and `col || x`.
+ */
+function valuesWhen(value: ts.Expression, isColumn: IsColumn, unset: boolean): ts.Expression[] {
   const node = skipParens(value);
   if (ts.isConditionalExpression(node)) {
     const truth = truthWhen(node.condition, isColumn, unset);
-    return truth === undefined ? undefined : valueWhen(truth ? node.whenTrue : node.whenFalse, isColumn, unset);
+    const branches = truth === undefined ? [node.whenTrue, node.whenFalse] : [truth ? node.whenTrue : node.whenFalse];
+    return branches.flatMap((branch) => valuesWhen(branch, isColumn, unset));
   }
   if (
     ts.isBinaryExpression(node) &&
     (node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
     isColumn(skipParens(node.left))
   )
-    return unset ? valueWhen(node.right, isColumn, unset) : skipParens(node.left);
-  return node;
+    return unset ? valuesWhen(node.right, isColumn, unset) : [skipParens(node.left)];
+  // A const holding the choice (`const text = email.text ? email.text : …`); any other const stays a name, which
+  // isUnseenAfter follows to its uses.
+  const initializer = ts.isIdentifier(node) ? constDeclarationOf(node) : undefined;
+  const choice = initializer && skipParens(initializer);
+  return choice && (ts.isConditionalExpression(choice) || ts.isBinaryExpression(choice)) ? valuesWhen(choice, isColumn, unset) : [node];
+}
+
+/** The initializer of the one `const` of the enclosing function that `name` names (`const text = a ? b : c`). */
+function constDeclarationOf(name: ts.Identifier): ts.Expression | undefined {
+  const fn = enclosingFunction(name);
+  let found: ts.Expression | undefined;
+  let count = 0;
+  if (fn?.body)
+    walk(fn.body, (n) => {
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name.text) {
+        count++;
+        const list = n.parent;
+        if (ts.isVariableDeclarationList(list) && list.flags & ts.NodeFlags.Const && n.initializer) found = n.initializer;
+      }
+      return true;
+    });
+  return count === 1 && found && found.end <= name.pos ? found : undefined;
 }
 
 /**

@@ -12,7 +12,8 @@
 // - A finally body is built once per kind of exit that reaches it (normal, return, throw, each break/continue target),
 //   so its nodes have several occurrences.
 // - `process.exit(...)` never returns: after its exception edge, its block goes straight to `exit` (finally blocks
-//   do not run), and whatever follows it is unreachable.
+//   do not run), and whatever follows it is unreachable. A call of a function of the same file declared to return
+//   `never` only has its exception edge.
 // - `return`, `throw`, `break` and `continue` are elements too (the last of their block), so a client can tell which
 //   jump an edge stands for.
 // - Nested functions and classes are single elements; their bodies are separate graphs (flowGraphOf(callback)).
@@ -153,6 +154,45 @@ export function isProcessExit(call: ts.CallExpression): boolean {
   );
 }
 
+const neverFunctions = new WeakMap<ts.Node, ReadonlySet<string>>();
+
+/**
+ * A call of a function or method of the same file whose declared return type is `never` (`function fail(…): never`,
+ * `this.reject(…)` of the enclosing class), as TypeScript's own narrowing requires it to be declared.
+ */
+export function returnsNever(call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  if (ts.isIdentifier(callee)) return neverNamesIn(callee.getSourceFile()).has(callee.text);
+  if (!ts.isPropertyAccessExpression(callee) || callee.expression.kind !== ts.SyntaxKind.ThisKeyword) return false;
+  let owner: ts.Node | undefined = call.parent;
+  while (owner && !ts.isClassLike(owner)) owner = owner.parent;
+  return !!owner && neverNamesIn(owner).has(callee.name.text);
+}
+
+function neverNamesIn(scope: ts.SourceFile | ts.ClassLikeDeclaration): ReadonlySet<string> {
+  let names = neverFunctions.get(scope);
+  if (names) return names;
+  const found = new Set<string>();
+  const isNever = (type: ts.TypeNode | undefined) => type?.kind === ts.SyntaxKind.NeverKeyword;
+  if (ts.isSourceFile(scope)) {
+    for (const statement of scope.statements) {
+      if (ts.isFunctionDeclaration(statement) && statement.name && isNever(statement.type)) found.add(statement.name.text);
+      if (ts.isVariableStatement(statement))
+        for (const d of statement.declarationList.declarations) {
+          const init = d.initializer && ts.isParenthesizedExpression(d.initializer) ? d.initializer.expression : d.initializer;
+          if (ts.isIdentifier(d.name) && init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) && isNever(init.type))
+            found.add(d.name.text);
+        }
+    }
+  } else {
+    for (const member of scope.members)
+      if (ts.isMethodDeclaration(member) && ts.isIdentifier(member.name) && isNever(member.type)) found.add(member.name.text);
+  }
+  names = found;
+  neverFunctions.set(scope, names);
+  return names;
+}
+
 function hasQuestionDot(node: ts.Node): node is ts.PropertyAccessExpression | ts.ElementAccessExpression | ts.CallExpression {
   return (
     (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node) || ts.isCallExpression(node)) && !!node.questionDotToken
@@ -273,6 +313,11 @@ class Builder {
     this.route(block, this.frames.length, { kind: "throw" }, "exception");
     if (ts.isCallExpression(node) && isProcessExit(node)) {
       this.edge(block, this.exit);
+      this.deadEnd();
+      return;
+    }
+    // A function of this file declared to return `never` only throws: nothing after the call runs.
+    if (ts.isCallExpression(node) && returnsNever(node)) {
       this.deadEnd();
       return;
     }
