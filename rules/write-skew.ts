@@ -8,7 +8,8 @@
 // business); a lock taken before the check and held at it — a row lock of the same transaction (`FOR UPDATE` of the
 // parent row, a write), a locking read of the set itself, a transaction-scoped advisory lock, a mutex or lease; an
 // insert whose duplicate-key error is handled, an upsert / `ON CONFLICT`; a write that re-checks in SQL (a subquery);
-// an emptiness test deciding an insert ("at most one" is a unique index's job). The one suggestion asks the runtime's
+// an emptiness test deciding an insert ("at most one" is a unique index's job), unless the Prisma schema shows no
+// unique index over the fields a duplicate check looked up (duplicate-insert.ts). The one suggestion asks the runtime's
 // transaction helper, already around the check and the write, for SERIALIZABLE (it retries serialization failures).
 import { handlesDuplicateKey } from "./select-then-update";
 import {
@@ -26,9 +27,8 @@ import {
   rowLocksHeldAt,
   skipParens,
   spanOf,
-  transactionScopeOf,
   ts,
-  wrapperScopeOf,
+  projectScopeOf,
   writeSkewsIn,
   type CalleeResolver,
   type DbAccess,
@@ -37,7 +37,8 @@ import {
   type FileRuleContext,
   type Fix,
   type SkewFlow,
-  type TransactionScope,
+  type DuplicateInsert,
+  duplicateInsertsIn,
 } from "../server/src/rule-kit";
 
 export const writeSkew = defineRule({
@@ -53,6 +54,8 @@ export const writeSkew = defineRule({
         "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends above the limit the check enforces.",
       shrinks:
         "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends below the minimum the check enforces.",
+      duplicate:
+        "Two concurrent requests can both find no row with the same {{fields}} at line {{checkLine}} before either inserts with {{write}} at line {{line}}, and the schema declares no unique index over them: both insert, and the row is duplicated.",
     },
   },
   checkFile(context) {
@@ -81,9 +84,42 @@ export const writeSkew = defineRule({
           ],
         });
       }
+      for (const duplicate of duplicateInsertsIn(fn)) {
+        if (reported.has(duplicate.insert.node) || duplicateIsSafe(duplicate, context, resolve)) continue;
+        reported.add(duplicate.insert.node);
+        context.report({
+          messageId: "duplicate",
+          data: {
+            fields: duplicate.fields.map((f) => code(f)).join(", "),
+            checkLine: lineOf(duplicate.check.node),
+            write: label(duplicate.insert),
+            line: lineOf(duplicate.insert.node),
+          },
+          help: `Declare a unique index over ${duplicate.fields.map((f) => code(f)).join(", ")} (\`@@unique([${duplicate.fields.join(", ")}])\`) and treat a duplicate-key error (P2002) as "already there", or run the check and the insert in a SERIALIZABLE transaction that is retried.`,
+          span: spanOf(duplicate.insert.node, context.sourceFile),
+          related: [
+            {
+              span: spanOf(duplicate.check.node, context.sourceFile),
+              message: "looked up here, with nothing stopping a concurrent insert",
+            },
+          ],
+        });
+      }
     }
   },
 });
+
+/** A duplicate check made safe: a SERIALIZABLE transaction around both, an application lock held at both, a handled duplicate-key error. */
+function duplicateIsSafe(
+  { check, insert }: DuplicateInsert,
+  context: Pick<FileRuleContext, "program" | "checker">,
+  resolve: CalleeResolver,
+): boolean {
+  const scope = projectScopeOf(insert.node, resolve);
+  if (scope?.isolation === "serializable" && scope === projectScopeOf(check.node, resolve)) return true;
+  if (handlesDuplicateKey(insert)) return true;
+  return locksHeldAt(check.node, context.program, () => context.checker).some((l) => l.everyPath && l.kind !== "transaction");
+}
 
 const HELP: Partial<Record<DbLibrary, string>> = {
   pg: 'Lock a parent row (`SELECT … FOR UPDATE`) or take `pg_advisory_xact_lock` keyed by the set before the check, in the same transaction as the write, or run both in a SERIALIZABLE transaction that is retried (`withPgTransaction(pool, fn, { isolation: "serializable" })`).',
@@ -105,10 +141,10 @@ const HELP: Partial<Record<DbLibrary, string>> = {
  * is refused; the callback must have no side effects besides its queries (the suggestion's title says so).
  */
 function serializableSuggestion(flow: SkewFlow, fixer: FileRuleContext["fixer"], resolve: CalleeResolver): Fix[] {
-  const scope = scopeOf(flow.write.node, resolve);
+  const scope = projectScopeOf(flow.write.node, resolve);
   const call = scope?.start;
   if (!scope || scope.form !== "callback" || !call || !ts.isCallExpression(call)) return [];
-  if (!/^with(Pg|MySql)Transaction$/.test(calleeName(call) ?? "") || scopeOf(flow.check.read.node, resolve) !== scope) return [];
+  if (!/^with(Pg|MySql)Transaction$/.test(calleeName(call) ?? "") || projectScopeOf(flow.check.read.node, resolve) !== scope) return [];
   const title = `Run the transaction SERIALIZABLE (${calleeName(call)} reruns it on a serialization failure; the callback must have no other side effects)`;
   const options = call.arguments[2];
   if (!options && call.arguments.length === 2)
@@ -127,10 +163,6 @@ function serializableSuggestion(flow: SkewFlow, fixer: FileRuleContext["fixer"],
 }
 
 /** The transaction a statement runs in: one opened here, a project wrapper's around its callback, or the caller's. */
-function scopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
-  const scope = transactionScopeOf(node);
-  return scope && scope.form !== "caller" ? scope : (wrapperScopeOf(node, resolve) ?? scope);
-}
 
 const LOCKING = new Set(["update", "no key update", "write"]);
 
@@ -139,7 +171,7 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
   // "At most one" (`if (existing) throw; create(…)`) is what a unique index enforces; not judged here.
   if (flow.grows && flow.emptiness) return true;
   if (check.read.lock) return true;
-  const scope = scopeOf(write.node, resolve);
+  const scope = projectScopeOf(write.node, resolve);
   if (scope?.isolation === "serializable") return true;
   // A lock held at the check: a row lock (a parent row's FOR UPDATE, an earlier write) of the write's transaction…
   // (held on every path to the check: one taken in a branch protects only that branch)…

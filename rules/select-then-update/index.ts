@@ -36,11 +36,10 @@ import {
   skipParens,
   spanOf,
   stepsThrough,
-  transactionScopeOf,
   ts,
   walk,
   writeSkewsIn,
-  wrapperScopeOf,
+  projectScopeOf,
   type DbAccess,
   type DbLibrary,
   type FunctionLike,
@@ -179,15 +178,6 @@ function pointOf(write: DbAccess): ts.Node {
   return write.implicitFlush ?? write.node;
 }
 
-/**
- * The transaction `node` runs in: one opened here, else one a project wrapper opens around the callback it is in
- * (`runTx(async (tx) => …, { isolationLevel })`), else one the caller passes in.
- */
-function scopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
-  const scope = transactionScopeOf(node);
-  return scope && scope.form !== "caller" ? scope : (wrapperScopeOf(node, resolve) ?? scope);
-}
-
 /** Why a flow cannot lose an update. */
 type Protection =
   /** The write compares what it read (whether the count is checked is unchecked-optimistic-update's business). */
@@ -284,11 +274,16 @@ function protectionOf(
   if (relock === "optimistic") return "compare-and-set";
   // MikroORM refuses a pessimistic lock outside a transaction (ValidationError), so a locking read that runs is in
   // one, opened where it is not visible here (a caller's `em.transactional`, `@Transactional()`).
-  if (read.library === "mikro-orm" && write.library === "mikro-orm" && (isWriteLock(read.lock) || relock) && !scopeOf(read.node, resolve))
+  if (
+    read.library === "mikro-orm" &&
+    write.library === "mikro-orm" &&
+    (isWriteLock(read.lock) || relock) &&
+    !projectScopeOf(read.node, resolve)
+  )
     return "row-lock";
   if (write.library === "redis" && isWatchedTransaction(write)) return "watched-transaction";
-  const scope = scopeOf(pointOf(write), resolve);
-  if (scope && scope === scopeOf(read.node, resolve)) {
+  const scope = projectScopeOf(pointOf(write), resolve);
+  if (scope && scope === projectScopeOf(read.node, resolve)) {
     if (isWriteLock(read.lock) || relock) return "row-lock";
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
     // Held on every path to the read: a lock taken in one branch leaves the other path unprotected.
@@ -456,7 +451,7 @@ function isWatchedTransaction(write: DbAccess): boolean {
  * retry it, is not judged: that is not knowable from here.
  */
 function unretriedTransaction(flow: ReadModifyWrite, resolve: CalleeResolver): TransactionScope | undefined {
-  const scope = scopeOf(pointOf(flow.write), resolve);
+  const scope = projectScopeOf(pointOf(flow.write), resolve);
   const fn = enclosingFunction(pointOf(flow.write));
   if (!scope || !fn || (scope.callback !== fn && enclosingFunction(scope.start) !== fn)) return undefined;
   return isRetried(scope) ? undefined : scope;
@@ -516,8 +511,8 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
     : arithmetic
       ? `Lock the row (${lock}) or update atomically (${atomicHint(write.library, arithmetic.column, arithmetic.operator)}).`
       : `Lock the row (${lock}) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).`;
-  const scope = scopeOf(read.node, resolve);
-  if (read.lock && (!scope || scope !== scopeOf(pointOf(write), resolve))) {
+  const scope = projectScopeOf(read.node, resolve);
+  if (read.lock && (!scope || scope !== projectScopeOf(pointOf(write), resolve))) {
     // The read locks the row, but the lock is gone (or held by another transaction) by the time the write runs.
     const why = scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends";
     const despite = { ...data, lock: code(`FOR ${read.lock.toUpperCase()}`), why };

@@ -2,21 +2,9 @@
 // and then the `to` row inside one interactive transaction (Prisma, TypeORM, knex, Sequelize) deadlocks against the
 // opposite transfer. The suggestion locks both rows first, in key order, in the library's own terms; the code it
 // produces, rows put in order by the code itself, and statements outside a transaction stay silent.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { after } from "node:test";
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
+import { prismaProject } from "../helpers/prisma-project";
 import { runRuleTests } from "../helpers/rule-tester";
-
-/** A project folder on disk holding only `prisma/schema.prisma` (the code stays in memory), for the suggestion's names. */
-function prismaProject(schema: string): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-prisma-"));
-  fs.mkdirSync(path.join(root, "prisma"));
-  fs.writeFileSync(path.join(root, "prisma", "schema.prisma"), schema);
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
-  return root.split(path.sep).join("/");
-}
 
 const DEFAULT_NAMES = prismaProject(`model Account {\n  id      String @id\n  balance Int\n}\n`);
 const MAPPED_NAMES = prismaProject(`model Account {\n  id      String @id @map("account_id")\n  balance Int\n\n  @@map("accounts")\n}\n`);

@@ -3,7 +3,9 @@
 // read, so a check of its column that decides a write of the column is a check-then-write, and a value computed from
 // it and written back is a lost update. A document's field changed before a push onto its array is still what its
 // save loses. Look-alikes: the write repeats the check in its WHERE, the check is on a column the write leaves alone,
-// the update is atomic, the value written comes from the request, the rows are locked in the transaction.
+// the update is atomic, the value written comes from the request, the rows are locked in the transaction. A check in an
+// earlier loop that throws for a row decides the writes of a later loop. A value kept
+// in a Map (`pending.set(id, { id, used })`) comes back from `get` and `values()` with what each property was given.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -85,6 +87,37 @@ ${body}
 }
 `;
 
+/** A Prisma module that totals the uses of each coupon read into a Map, then writes the entries back; `entry` is what the Map holds. */
+const couponModule = (entry: string, write: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function redeem(codes: string[], note: string) {
+  const coupons = await prisma.coupon.findMany({ where: { code: { in: codes } } });
+  const pending = new Map<string, { id: string; used: number; note: string }>();
+  for (const coupon of coupons) pending.set(coupon.id, ${entry});
+  for (const { id, used, note } of pending.values()) await prisma.coupon.update({ where: { id }, data: ${write} });
+}
+`;
+
+/** An order module on Prisma: a first loop checks every item (`check`), a second one writes each (`write`). */
+const twoLoopOrder = (check: string, write: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function placeOrder(items: { dishId: string; quantity: number }[]) {
+  const dishes = await prisma.dish.findMany({ where: { id: { in: items.map((i) => i.dishId) } } });
+  const byId = new Map(dishes.map((d) => [d.id, d]));
+  for (const item of items) {
+    const dish = byId.get(item.dishId)!;
+    ${check}
+  }
+  for (const item of items) {
+    ${write}
+  }
+}
+`;
+
+const DECREMENT = "await prisma.dish.update({ where: { id: item.dishId }, data: { stockQty: { decrement: item.quantity } } });";
+
 const CHECK = (line: number, column: number, read: number) => ({
   line,
   column,
@@ -146,8 +179,46 @@ runRuleTests(selectThenUpdate, {
       code: SEQUELIZE_SEATS(`  if (seat.get("label") === label) return;
   await seat.update({ label });`),
     },
+    {
+      name: "a Map entry built from the row: the property written comes from the request, not from the row",
+      code: couponModule("{ id: coupon.id, used: coupon.used + 1, note }", "{ note }"),
+    },
+    {
+      name: "a Map entry built from the row: the count written is an atomic increment of the row's own value",
+      code: couponModule("{ id: coupon.id, used: coupon.used + 1, note }", "{ used: { increment: 1 }, note }"),
+    },
+    {
+      name: "an earlier loop skips an item (continue) on the stock check: it decides nothing the later loop writes",
+      code: twoLoopOrder("if (dish.stockQty < item.quantity) continue;", DECREMENT),
+    },
+    {
+      name: "an earlier loop throws on a column the later writes leave alone",
+      code: twoLoopOrder('if (dish.archived) throw new Error("archived");', DECREMENT),
+    },
+    {
+      name: "an earlier loop checks the stock, and each later update repeats the check in its WHERE and counts the rows",
+      code: twoLoopOrder(
+        'if (dish.stockQty < item.quantity) throw new Error("out of stock");',
+        'const { count } = await prisma.dish.updateMany({ where: { id: item.dishId, stockQty: { gte: item.quantity } }, data: { stockQty: { decrement: item.quantity } } });\n    if (count === 0) throw new Error("out of stock");',
+      ),
+    },
   ],
   invalid: [
+    {
+      name: "an earlier loop throws when a row's stock is short; the decrements in the later loop run only because all passed",
+      code: twoLoopOrder('if (dish.trackStock && dish.stockQty < item.quantity) throw new Error("out of stock");', DECREMENT),
+      errors: [CHECK(12, 11, 5)],
+    },
+    {
+      name: "a count computed from the row goes through Map.set and comes back from values() into the write",
+      code: couponModule("{ id: coupon.id, used: coupon.used + 1, note }", "{ used }"),
+      errors: [{ line: 8, column: 60, messageId: "lostUpdate", data: { write: "`prisma.coupon.update(…)`", column: "`used`", line: 5 } }],
+    },
+    {
+      name: "a value computed from the row set in a Map and read back with get() is written",
+      code: couponModule("{ id: coupon.id, used: coupon.used + 1, note }", "{ used: pending.get(id)!.used }"),
+      errors: [{ line: 8, column: 60, messageId: "lostUpdate", data: { write: "`prisma.coupon.update(…)`", column: "`used`", line: 5 } }],
+    },
     {
       name: "rows kept by a filter on the column (not yet matched), then each written with a new value of it",
       code: inboxModule("!item.transactionId", "await prisma.inboxItem.update({ where: { id: item.id }, data: { transactionId } });"),

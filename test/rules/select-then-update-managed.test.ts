@@ -7,6 +7,10 @@
 // (`this.accounts.createQueryBuilder().update().set(…).where({ id })`), which updates the repository's entity. A
 // project's own wrapper that binds the transaction to an AsyncLocalStorage (`prisma.$transaction((tx) =>
 // store.run(tx, fn))`) is one too: statements through its `db()` (which returns `store.getStore() ?? prisma`) take part.
+// So is a project's own method decorator running the method in `dataSource.transaction` with the manager in an
+// AsyncLocalStorage (look-alikes: the injected repository, a decorator that binds nothing or runs the method after
+// its transaction), and a Sequelize callback that takes the handle when another file calls `Sequelize.useCLS`
+// (look-alike: an unmanaged `await sequelize.transaction()`, which CLS does not bind).
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -69,6 +73,70 @@ Seat.init({ left: DataTypes.INTEGER }, { sequelize });
 
 ${body}
 `;
+
+/** A project's own `@Transactional()`: runs the method in `dataSource.transaction`, the manager bound to AsyncLocalStorage when `bind`. */
+const projectDecorator = (bind: boolean, opener = "dataSource.transaction") => ({
+  ...ACCOUNT_ENTITY,
+  "src/transactional.ts": `import { AsyncLocalStorage } from "node:async_hooks";
+import { DataSource, EntityManager } from "typeorm";
+export const dataSource = new DataSource({ type: "postgres" });
+const managers = new AsyncLocalStorage<EntityManager>();
+export function currentManager(): EntityManager {
+  return managers.getStore() ?? dataSource.manager;
+}
+export function Transactional(): MethodDecorator {
+  return (_target, _key, descriptor: PropertyDescriptor) => {
+    const original = descriptor.value;
+    descriptor.value = async function (this: unknown, ...args: unknown[]) {
+      ${
+        opener === "dataSource.transaction"
+          ? `return dataSource.transaction((manager) => ${bind ? "managers.run(manager, () => original.apply(this, args))" : "original.apply(this, args)"});`
+          : `await ${opener};
+      return original.apply(this, args);`
+      }
+    };
+    return descriptor;
+  };
+}`,
+});
+
+/** A service whose `debit` is decorated with the project's `@Transactional()`; `repository` is where `accounts` comes from. */
+const decoratedService = (repository: string) => `import { Injectable } from "@nestjs/common";
+import { InjectRepository } from "@nestjs/typeorm";
+import { Repository } from "typeorm";
+import { Account } from "./account.entity";
+import { Transactional, currentManager } from "./transactional";
+
+@Injectable()
+export class AccountsService {
+  constructor(@InjectRepository(Account) private readonly repository: Repository<Account>) {}
+
+  @Transactional()
+  async debit(id: number, amount: number) {
+    const accounts = ${repository};
+    const account = await accounts.findOne({ where: { id }, lock: { mode: "pessimistic_write" } });
+    if (!account || account.balance < amount) throw new Error("insufficient funds");
+    account.balance -= amount;
+    await accounts.save(account);
+  }
+}
+`;
+
+/** Another file of the project turns CLS on, as an app's database setup does. */
+const CLS_ENABLED = {
+  "src/cls.ts": `import { createNamespace } from "cls-hooked";
+import { Sequelize } from "sequelize";
+Sequelize.useCLS(createNamespace("shop"));`,
+};
+
+/** A Sequelize callback that takes the handle and passes it to the write only. */
+const HANDLE_NOT_PASSED = sequelizeModule(`export async function book(id: number) {
+  await sequelize.transaction(async (t) => {
+    const seat = await Seat.findByPk(id, { lock: Transaction.LOCK.UPDATE });
+    if (!seat || seat.left < 1) throw new Error("sold out");
+    await seat.update({ left: seat.left - 1 }, { transaction: t });
+  });
+}`);
 
 const STORE_MODULE = {
   "src/db.ts": `import { AsyncLocalStorage } from "node:async_hooks";
@@ -186,8 +254,48 @@ runRuleTests(selectThenUpdate, {
         'const [row] = await db().$queryRaw<{ credits: number }[]>`SELECT credits FROM "User" WHERE id = ${userId} FOR UPDATE`;',
       ),
     },
+    {
+      name: "a project's own @Transactional() runs the method in dataSource.transaction with the manager in AsyncLocalStorage",
+      files: projectDecorator(true),
+      code: decoratedService("currentManager().getRepository(Account)"),
+    },
+    {
+      name: "Sequelize with useCLS in another file: the callback takes the handle, the locking read relies on CLS",
+      files: CLS_ENABLED,
+      code: HANDLE_NOT_PASSED,
+    },
   ],
   invalid: [
+    {
+      name: "Sequelize with useCLS: an unmanaged transaction (await sequelize.transaction()) is not bound by CLS",
+      files: CLS_ENABLED,
+      code: sequelizeModule(`export async function book(id: number) {
+  const t = await sequelize.transaction();
+  const seat = await Seat.findByPk(id, { lock: Transaction.LOCK.UPDATE });
+  if (!seat || seat.left < 1) throw new Error("sold out");
+  await seat.update({ left: seat.left - 1 }, { transaction: t });
+  await t.commit();
+}`),
+      errors: [{ line: 13, column: 9, ...DESPITE_LOCK("`seat.update(…)`", "`left`", 11, "`FOR UPDATE`", AUTOCOMMIT) }],
+    },
+    {
+      name: "a project's own @Transactional() binding the manager: the injected repository does not run through it",
+      files: projectDecorator(true),
+      code: decoratedService("this.repository"),
+      errors: [{ line: 17, column: 11, ...DESPITE_LOCK("`accounts.save(…)`", "`balance`", 14, "`FOR UPDATE`", AUTOCOMMIT) }],
+    },
+    {
+      name: "a project's own @Transactional() that opens a transaction but hands the manager to nobody",
+      files: projectDecorator(false),
+      code: decoratedService("currentManager().getRepository(Account)"),
+      errors: [{ line: 17, column: 11, ...DESPITE_LOCK("`accounts.save(…)`", "`balance`", 14, "`FOR UPDATE`", AUTOCOMMIT) }],
+    },
+    {
+      name: "a project's own @Transactional() that runs the method after its transaction, not inside it",
+      files: projectDecorator(true, "dataSource.transaction(async (manager) => managers.run(manager, async () => undefined))"),
+      code: decoratedService("currentManager().getRepository(Account)"),
+      errors: [{ line: 17, column: 11, ...DESPITE_LOCK("`accounts.save(…)`", "`balance`", 14, "`FOR UPDATE`", AUTOCOMMIT) }],
+    },
     {
       name: "a project's inTransaction: the locking read goes through the plain client, outside the stored transaction",
       files: STORE_MODULE,
@@ -293,13 +401,7 @@ runRuleTests(selectThenUpdate, {
     },
     {
       name: "Sequelize: the callback takes the handle, and the locking read does not pass it",
-      code: sequelizeModule(`export async function book(id: number) {
-  await sequelize.transaction(async (t) => {
-    const seat = await Seat.findByPk(id, { lock: Transaction.LOCK.UPDATE });
-    if (!seat || seat.left < 1) throw new Error("sold out");
-    await seat.update({ left: seat.left - 1 }, { transaction: t });
-  });
-}`),
+      code: HANDLE_NOT_PASSED,
       errors: [{ line: 13, column: 11, ...DESPITE_LOCK("`seat.update(…)`", "`left`", 11, "`FOR UPDATE`", AUTOCOMMIT) }],
     },
     {

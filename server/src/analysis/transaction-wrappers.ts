@@ -17,8 +17,9 @@ import {
   type FunctionLike,
 } from "./ast";
 import { dbAccessOf, type DbAccess } from "./db";
+import { localVariable } from "./db/shapes";
 import type { IsolationLevel } from "./sql";
-import type { CalleeResolver } from "./summaries";
+import { programOf, type CalleeResolver } from "./summaries";
 import type { TransactionOpener } from "./models/transaction-libraries";
 import {
   callbackIndexOf,
@@ -27,7 +28,10 @@ import {
   isolationFrom,
   openerRetries,
   runsIn,
+  runsWhileOpen,
   transactionOpenersOf,
+  transactionScopeOf,
+  transactionScopesOf,
   type TransactionScope,
 } from "./transactions";
 
@@ -146,10 +150,25 @@ function returnsStored(fn: FunctionLike): boolean {
 /** The statements of a stored transaction: those whose handle is a call of a project function returning the store (`db().x`). */
 function throughStore(access: DbAccess, resolve: CalleeResolver): boolean {
   let node: ts.Expression | undefined = access.handle && skipParens(access.handle);
-  while (node && (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node))) node = skipParens(node.expression);
-  if (!node || !ts.isCallExpression(node)) return false;
-  const callee = resolve(node);
-  return callee !== undefined && returnsStored(callee);
+  // Down the chain (`db().getRepository(Account)`) and through a `const` holding part of it (`const accounts = db()…`).
+  for (let steps = 0; node && steps < 16; steps++) {
+    if (ts.isCallExpression(node)) {
+      const callee = resolve(node);
+      if (callee !== undefined && returnsStored(callee)) return true;
+      node = skipParens(node.expression);
+    } else if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipParens(node.expression);
+    else if (ts.isIdentifier(node)) node = constInitializer(node);
+    else return false;
+  }
+  return false;
+}
+
+/** The initializer of the `const` `name` refers to, declared in the function around it (or the file); undefined otherwise. */
+function constInitializer(name: ts.Identifier): ts.Expression | undefined {
+  const declaration = localVariable(name);
+  const list = declaration?.parent;
+  const isConst = list !== undefined && ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0;
+  return isConst && declaration?.initializer ? skipParens(declaration.initializer) : undefined;
 }
 
 /** Where the level comes from: the options parameter itself, a property of a parameter, a parameter, or a constant. */
@@ -183,6 +202,53 @@ function isolationSource(
   return level ? { level } : undefined;
 }
 
+/**
+ * The transaction `node` runs in: one opened here, else one a project wrapper or decorator opens around the function
+ * it is in (`runTx(async (tx) => …, { isolationLevel })`, `@Transactional()` of the project's own), else one the
+ * caller passes in.
+ */
+export function projectScopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
+  const managed = clsScopeOf(node, resolve);
+  if (managed) return managed;
+  const scope = transactionScopeOf(node);
+  return scope && scope.form !== "caller" ? scope : (wrapperScopeOf(node, resolve) ?? scope);
+}
+
+/**
+ * Under CLS (`Sequelize.useCLS(ns)` anywhere in the project), the innermost transaction around `node` when it is a
+ * callback whose library then binds it to async-local storage: every statement of that library inside takes part,
+ * whether or not it passes the handle the callback takes. Unmanaged transactions (`await sequelize.transaction()`)
+ * are not bound.
+ */
+function clsScopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
+  const sourceFile = node.getSourceFile();
+  const scopes = transactionScopesOf(sourceFile);
+  let scope: TransactionScope | undefined;
+  for (let i = scopes.length - 1; i >= 0 && !scope; i--) if (runsWhileOpen(scopes[i]!, node)) scope = scopes[i];
+  if (!scope?.joinsUnderCls || !enablesCls(programOf(resolve), sourceFile)) return undefined;
+  let managed = clsScopes.get(scope);
+  if (!managed) clsScopes.set(scope, (managed = { ...scope, joins: scope.joinsUnderCls }));
+  const access = dbAccessOf(node);
+  return !access || runsIn(access, managed) ? managed : undefined;
+}
+
+const clsScopes = new WeakMap<TransactionScope, TransactionScope>();
+const clsPrograms = new WeakMap<ts.Program, boolean>();
+
+/** Whether some file of the project (the file itself without a Program) calls `useCLS(…)`. Asked once per Program. */
+function enablesCls(program: ts.Program | undefined, sourceFile: ts.SourceFile): boolean {
+  const known = program && clsPrograms.get(program);
+  if (known !== undefined) return known;
+  const files = program ? program.getSourceFiles().filter((f) => !f.isDeclarationFile) : [sourceFile];
+  const answer = files.some(
+    (file) =>
+      file.text.includes("useCLS") &&
+      nodesOfKinds<ts.CallExpression>(file, [ts.SyntaxKind.CallExpression]).some((call) => calleeName(call) === "useCLS"),
+  );
+  if (program) clsPrograms.set(program, answer);
+  return answer;
+}
+
 const scopeCache = new WeakMap<CalleeResolver, WeakMap<FunctionLike, TransactionScope | null>>();
 
 /**
@@ -193,7 +259,7 @@ const scopeCache = new WeakMap<CalleeResolver, WeakMap<FunctionLike, Transaction
 export function wrapperScopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
   let cache = scopeCache.get(resolve);
   if (!cache) scopeCache.set(resolve, (cache = new WeakMap()));
-  for (let fn = enclosingFunction(node); fn; fn = enclosingFunction(fn)) {
+  for (let fn: FunctionLike | undefined = enclosingFunction(node); fn; fn = enclosingFunction(fn)) {
     let scope = cache.get(fn);
     if (scope === undefined) {
       scope = callbackScope(fn, resolve) ?? null;
@@ -208,6 +274,7 @@ export function wrapperScopeOf(node: ts.Node, resolve: CalleeResolver): Transact
 
 function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionScope | undefined {
   const call = fn.parent;
+  if (ts.isMethodDeclaration(fn)) return decoratedScope(fn, resolve);
   if (!fn.body || !ts.isCallExpression(call) || !call.arguments.includes(fn as ts.Expression)) return undefined;
   const wrapper = resolve(call);
   const summary = wrapper && wrapper !== fn && !isFunctionLike(call.expression) ? transactionWrapperOf(wrapper) : undefined;
@@ -231,4 +298,96 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
   }
   if (isolation) scope.isolation = isolation;
   return scope;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A project's own method decorator that runs the method in a transaction: `@Transactional()` whose factory replaces
+// `descriptor.value` with a function calling the original inside `dataSource.transaction((manager) =>
+// storage.run(manager, () => original.apply(this, args)))`. Read from the decorator's code, not its name: a decorator
+// that opens nothing, or calls the original outside the opener's callback, gives no transaction.
+
+/** What a project decorator does with the method: runs it in a transaction, with the handle bound to async-local storage or not. */
+interface DecoratorSummary {
+  opener: ts.CallExpression;
+  stored: boolean;
+  isolation?: IsolationLevel;
+}
+
+const decoratorCache = new WeakMap<FunctionLike, DecoratorSummary | null>();
+
+function decoratorSummaryOf(factory: FunctionLike): DecoratorSummary | undefined {
+  let summary = decoratorCache.get(factory);
+  if (summary === undefined) {
+    summary = factory.body ? summariseDecorator(factory.body) : null;
+    decoratorCache.set(factory, summary);
+  }
+  return summary ?? undefined;
+}
+
+function summariseDecorator(body: ts.Node): DecoratorSummary | null {
+  // `const original = descriptor.value`: the names the original method is kept under.
+  const originals = new Set<string>();
+  for (const declaration of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration])) {
+    const init = declaration.initializer && skipParens(declaration.initializer);
+    if (ts.isIdentifier(declaration.name) && init && ts.isPropertyAccessExpression(init) && init.name.text === "value")
+      originals.add(declaration.name.text);
+  }
+  if (originals.size === 0) return null;
+  const callsOriginal = (node: ts.Node) =>
+    nodesOfKinds<ts.CallExpression>(node, [ts.SyntaxKind.CallExpression]).some((call) => {
+      let callee = skipParens(call.expression);
+      if (ts.isPropertyAccessExpression(callee) && /^(apply|call)$/.test(callee.name.text)) callee = skipParens(callee.expression);
+      return ts.isIdentifier(callee) && originals.has(callee.text);
+    });
+  for (const call of nodesOfKinds<ts.CallExpression>(body, [ts.SyntaxKind.CallExpression])) {
+    const openers = transactionOpenersOf(call).filter(({ opener }) => opener.form === "callback");
+    const opener = openers.find(({ opener }) => callbackIndexOf(call, opener) >= 0)?.opener;
+    if (!opener) continue;
+    const callback = skipParens(call.arguments[callbackIndexOf(call, opener)]!) as ts.ArrowFunction | ts.FunctionExpression;
+    if (!callsOriginal(callback.body)) continue;
+    const summary: DecoratorSummary = { opener: call, stored: bindsHandle(callback) };
+    const isolation = isolationSourceOf(call, callbackIndexOf(call, opener), openers, () => -1);
+    if (isolation && "level" in isolation) summary.isolation = isolation.level;
+    return summary;
+  }
+  return null;
+}
+
+/** `(manager) => storage.run(manager, …)`: the callback binds its handle to async-local storage. */
+function bindsHandle(callback: ts.ArrowFunction | ts.FunctionExpression): boolean {
+  const handle = callback.parameters[0]?.name;
+  if (!handle || !ts.isIdentifier(handle)) return false;
+  const calls = nodesOfKinds<ts.CallExpression>(callback.body, [ts.SyntaxKind.CallExpression]);
+  if (ts.isCallExpression(callback.body)) calls.unshift(callback.body);
+  return calls.some((call) => {
+    const first = call.arguments[0] && skipParens(call.arguments[0]);
+    return /^(run|enterWith)$/.test(calleeName(call) ?? "") && first !== undefined && ts.isIdentifier(first) && first.text === handle.text;
+  });
+}
+
+/**
+ * A method decorated with a project decorator that runs it in a transaction (decoratorSummaryOf): its body is the
+ * region. Statements through a project function returning the stored handle take part when the decorator binds it;
+ * otherwise none does (the method is handed no handle), and a locking read in it still runs in autocommit.
+ */
+function decoratedScope(method: ts.MethodDeclaration, resolve: CalleeResolver): TransactionScope | undefined {
+  if (!method.body) return undefined;
+  for (const decorator of ts.getDecorators(method) ?? []) {
+    const call = decorator.expression;
+    if (!ts.isCallExpression(call)) continue;
+    const factory = resolve(call);
+    const summary = factory && decoratorSummaryOf(factory);
+    if (!summary) continue;
+    const scope: TransactionScope = {
+      form: "callback",
+      start: call,
+      callback: method,
+      region: method.body,
+      retried: isRetried({ form: "callback", start: summary.opener, region: summary.opener, retried: false }),
+      joins: summary.stored ? (access) => throughStore(access, resolve) : () => false,
+    };
+    if (summary.isolation) scope.isolation = summary.isolation;
+    return scope;
+  }
+  return undefined;
 }

@@ -74,6 +74,11 @@ export interface TransactionScope {
   /** For a managed (CLS-bound) transaction: the statements that take part in it without passing a handle. */
   joins?(access: DbAccess): boolean;
   /**
+   * For a callback opener that binds the transaction to async-local storage once the project enables CLS
+   * (`Sequelize.useCLS(ns)`), though the callback takes the handle: the statements that then take part without it.
+   */
+  joinsUnderCls?(access: DbAccess): boolean;
+  /**
    * The code that can run while the transaction is open: the callback's body (functions nested in it are nested
    * regions: they run inside too), the batch's array, the body of the function that receives the transaction, or the
    * body of the function that runs BEGIN (where `isOpenAt` decides along its paths).
@@ -511,6 +516,8 @@ function callbackScope(call: ts.CallExpression, openers: readonly TransactionOpe
     matching.find(({ library }) => library.managed)?.library.managed?.joins ??
     (parameter ? undefined : matching.find(({ library }) => library.clsWithoutHandle)?.library.clsWithoutHandle);
   if (join) scope.joins = joinsOf(join);
+  const cls = parameter && matching.find(({ library }) => library.clsWithoutHandle)?.library.clsWithoutHandle;
+  if (cls) scope.joinsUnderCls = joinsOf(cls);
   const isolation = isolationOf(call, matching);
   if (isolation) scope.isolation = isolation;
   return scope;

@@ -19,6 +19,7 @@ export * from "../analysis/transactions";
 export * from "../analysis/identity";
 export * from "../analysis/transaction-wrappers";
 export * from "../analysis/write-skew";
+export * from "../analysis/duplicate-insert";
 export * from "../analysis/summaries";
 export * from "../analysis/read-only-calls";
 export * from "../analysis/held-regions";

@@ -97,17 +97,43 @@ const schemaTexts = new Map<string, { modified: number; text: string } | null>()
  * a monorepo's database package, or one `package.json` points to, is not looked for).
  */
 export function prismaModelNames(property: string, fileName: string): PrismaModelNames | undefined {
+  const found = schemaModel(property, fileName);
+  if (!found) return undefined;
+  const { model, body } = found;
+  const table = /^\s*@@map\(\s*(?:name:\s*)?"([^"]+)"/m.exec(body)?.[1] ?? model;
+  const columns = new Map<string, string>();
+  for (const field of body.matchAll(/^\s*(\w+)\s[^\n]*?@map\(\s*(?:name:\s*)?"([^"]+)"/gm)) columns.set(field[1]!, field[2]!);
+  return { table, column: (name) => columns.get(name) ?? name };
+}
+
+/** The model a client property names (`account` → `Account`, in any case) in the schema nearest the file: its name and body. */
+function schemaModel(property: string, fileName: string): { model: string; body: string } | undefined {
   const text = nearestSchema(path.dirname(fileName));
   if (!text) return undefined;
   for (const match of text.matchAll(/^\s*model\s+(\w+)\s*\{([^}]*)\}/gm)) {
     const [, model, body] = match as unknown as [string, string, string];
-    if (model.toLowerCase() !== property.toLowerCase()) continue;
-    const table = /^\s*@@map\(\s*(?:name:\s*)?"([^"]+)"/m.exec(body)?.[1] ?? model;
-    const columns = new Map<string, string>();
-    for (const field of body.matchAll(/^\s*(\w+)\s[^\n]*?@map\(\s*(?:name:\s*)?"([^"]+)"/gm)) columns.set(field[1]!, field[2]!);
-    return { table, column: (name) => columns.get(name) ?? name };
+    if (model.toLowerCase() === property.toLowerCase()) return { model, body };
   }
   return undefined;
+}
+
+/**
+ * The field sets the model's unique indexes cover in the Prisma schema nearest the file (`@id` / `@unique` on a field,
+ * `@@id([a, b])`, `@@unique([a, b])`), by model name in any case; undefined when no schema holds the model.
+ */
+export function prismaUniqueFieldSets(property: string, fileName: string): string[][] | undefined {
+  const body = schemaModel(property, fileName)?.body;
+  if (body === undefined) return undefined;
+  const sets: string[][] = [];
+  for (const field of body.matchAll(/^\s*(\w+)\s[^\n]*@(id|unique)\b/gm)) sets.push([field[1]!]);
+  for (const block of body.matchAll(/@@(?:id|unique)\(\s*(?:fields:\s*)?\[([^\]]*)\]/g))
+    sets.push(
+      block[1]!
+        .split(",")
+        .map((f) => f.trim().replace(/\(.*$/, ""))
+        .filter((f) => f.length > 0),
+    );
+  return sets;
 }
 
 const schemaFiles = new Map<string, readonly string[]>();

@@ -36,6 +36,11 @@ export interface ReadValue {
   column?: string;
   /** Values of other reads the same value is computed from (`row.amount + rateFromCache`). */
   also?: ReadValue[];
+  /**
+   * For an object the code builds itself and keeps in a Map (`pending.set(id, { id, redeemed })`): what each of its
+   * properties holds. A property not listed holds nothing read.
+   */
+  fields?: ReadonlyMap<string, ReadValue>;
 }
 
 /** A write of the table a read (earlier in the same function) read, and how the read's values reach it. */
@@ -107,26 +112,37 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
   const values = new Map<string, ReadValue>();
   const out: ReadModifyWrite[] = [];
   let lastWrite = -1;
-  // Declarations, assignments and statements in the order they run (nested functions run at another time).
-  for (const node of nodesOfKinds(fn.body, FLOW_KINDS, { skipFunctions: true })) {
+  // Declarations, assignments and statements in the order they run (nested functions run at another time, but a timer's
+  // callback runs after the code that creates it, with the values the function holds there).
+  const follow = (body: ts.Node, held: Map<string, ReadValue>): void => {
+    for (const node of nodesOfKinds(body, FLOW_KINDS, { skipFunctions: true })) {
+      step(node, held);
+      const callback = ts.isCallExpression(node) && held.size > 0 ? timerCallbackOf(node) : undefined;
+      if (callback?.body) follow(callback.body, new Map(held));
+    }
+  };
+  const step = (node: ts.Node, held: Map<string, ReadValue>): void => {
     if (ts.isVariableDeclaration(node)) {
-      if (node.initializer) bindDeclaration(node.name, node.initializer, values, resolve);
-      else bindLoopElement(node, values);
+      if (node.initializer) bindDeclaration(node.name, node.initializer, held, resolve);
+      else bindLoopElement(node, held);
     } else if (ts.isBinaryExpression(node)) {
-      if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, values);
+      if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, held);
     } else if (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) {
-      bindIncrement(node, values);
+      bindIncrement(node, held);
     } else {
-      const access = dbAccessOf(node) ?? (ts.isCallExpression(node) && values.size > 0 ? wrappedWriteAt(node, resolve) : undefined);
+      const access = dbAccessOf(node) ?? (ts.isCallExpression(node) && held.size > 0 ? wrappedWriteAt(node, resolve) : undefined);
       if (access?.kind === "write") {
-        out.push(...flowsInto(access, values));
-        lastWrite = access.node.getEnd();
+        out.push(...flowsInto(access, held));
+        // A timer callback writes after the function returns, not before its end.
+        if (held === values) lastWrite = access.node.getEnd();
       } else if (!access && ts.isCallExpression(node)) {
-        bindCollectionChange(node, values);
-        bindEntityAssign(node, values);
+        bindCollectionChange(node, held);
+        bindEntityAssign(node, held);
+        bindMapSet(node, held);
       }
     }
-  }
+  };
+  follow(fn.body, values);
   // The flush at the end of an `em.transactional` callback / `@Transactional()` method writes the entities changed
   // since the last write the code runs itself (those before it were written, and reported, there).
   const flush = values.size > 0 ? implicitFlushOf(fn) : undefined;
@@ -135,6 +151,16 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
     out.push(...flowsInto(flush, unwritten));
   }
   return out;
+}
+
+/** Calls that run their function argument later, on a timer: `setTimeout(async () => …, ms)`, `setInterval`, `setImmediate`. */
+const TIMERS = new Set(["setTimeout", "setInterval", "setImmediate"]);
+
+function timerCallbackOf(call: ts.CallExpression): FunctionLike | undefined {
+  const callee = skipParens(call.expression);
+  if (!ts.isIdentifier(callee) || !TIMERS.has(callee.text)) return undefined;
+  const first = call.arguments[0] && skipParens(call.arguments[0]);
+  return first && (ts.isArrowFunction(first) || ts.isFunctionExpression(first)) ? first : undefined;
 }
 
 /** `for (const row of rows)`: the element of rows read is a row of that read (`{ id, used }` binds its columns). */
@@ -223,10 +249,49 @@ function bindDeclaration(
   bindPattern(name, origin, values);
 }
 
+/**
+ * `map.set(key, value)`: the Map holds the value, so `map.get(k)` and its `values()` give it back. An object literal
+ * keeps what each property holds (`{ id: voucher.id, redeemed }`), not the whole row.
+ */
+function bindMapSet(call: ts.CallExpression, values: Map<string, ReadValue>): void {
+  const receiver = receiverOf(call);
+  const map = receiver && skipParens(receiver);
+  if (calleeName(call) !== "set" || call.arguments.length !== 2 || !map || !ts.isIdentifier(map)) return;
+  // Only a Map the function makes (`const pending = new Map()`): other `set` methods (headers, caches) keep nothing here.
+  const made = localVariable(map)?.initializer;
+  if (!made || !ts.isNewExpression(skipParens(made)) || calleeName(skipParens(made) as ts.NewExpression) !== "Map") return;
+  const value = skipParens(call.arguments[1]!);
+  if (!ts.isObjectLiteralExpression(value)) {
+    const origin = valueOf(value, values);
+    if (origin) values.set(map.text, origin);
+    return;
+  }
+  const fields = new Map(values.get(map.text)?.fields);
+  for (const property of value.properties) {
+    const expression = ts.isPropertyAssignment(property)
+      ? property.initializer
+      : ts.isShorthandPropertyAssignment(property)
+        ? property.name
+        : undefined;
+    const origin = expression && property.name && ts.isIdentifier(property.name) ? valueOf(expression, values) : undefined;
+    if (origin) fields.set((property.name as ts.Identifier).text, origin.fields ? { ...origin, fields: undefined } : origin);
+  }
+  const first = fields.values().next().value;
+  if (first) values.set(map.text, { read: first.read, level: "row", fields });
+}
+
 /** `const { rows: [account] } = ...` / `const [rows] = ...` keep row level; `const { balance } = row` is the column. */
 function bindPattern(name: ts.BindingName, origin: ReadValue, values: Map<string, ReadValue>): void {
   if (ts.isIdentifier(name)) {
     values.set(name.text, origin);
+    return;
+  }
+  if (origin.fields && ts.isObjectBindingPattern(name)) {
+    for (const element of name.elements) {
+      const key = (element.propertyName ?? element.name).getText();
+      const field = origin.fields.get(key);
+      if (field && !element.dotDotDotToken) bindPattern(element.name, field, values);
+    }
     return;
   }
   for (const element of name.elements) {
@@ -390,8 +455,14 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
       const assigned = ts.isPropertyAccessExpression(node) ? assignedBefore(node) : undefined;
       if (assigned) return visit(assigned);
       const base = rowBase(node, values);
+      const column = ts.isPropertyAccessExpression(node) ? node.name.text : stringValue(node.argumentExpression);
+      if (base?.fields) {
+        // A property of an object the code built: what that property was given.
+        const field = column === undefined ? undefined : base.fields.get(column);
+        if (field) found(field);
+        return;
+      }
       if (base) {
-        const column = ts.isPropertyAccessExpression(node) ? node.name.text : stringValue(node.argumentExpression);
         if (column && !EXISTENCE.has(column) && !CONTAINERS.has(column) && !/^\d+$/.test(column)) {
           if (!written || !isPrimaryKey(column)) found({ read: base.read, level: "value", column });
         } else row ??= base;
@@ -473,7 +544,12 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
   // An entity write (`repo.save(account)`, `account.save()`) writes the table its entity was read from.
   const entityOrigin =
     write.entity && ts.isIdentifier(skipParens(write.entity)) ? values.get((skipParens(write.entity) as ts.Identifier).text) : undefined;
-  if (entityOrigin && entityOrigin.level === "row" && (write.table === undefined || sameTable(write.table, entityOrigin.read.table)))
+  if (
+    entityOrigin &&
+    entityOrigin.level === "row" &&
+    !entityOrigin.fields &&
+    (write.table === undefined || sameTable(write.table, entityOrigin.read.table))
+  )
     reads.add(entityOrigin.read);
   // A flush (MikroORM `em.flush()`) writes every entity of the same ORM changed since it was loaded.
   const flushed = new Map<DbAccess, ReadValue>();
@@ -540,6 +616,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       controllingCondition(write.node, read, values),
       filterCheck(write, read, values),
       loopFilterCheck(write, read, values),
+      earlierLoopCheck(write, read, values),
     ];
     const control = controls.find((c) => c && write.assignments.some((a) => a.column === c.column)) ?? controls.find((c) => c);
     if (control) flow.control = control;
@@ -705,6 +782,45 @@ function loopFilterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<st
     return { column, condition: body, statement: parent, earlyExit: false };
   }
   return undefined;
+}
+
+/**
+ * A loop before the write, in a block around it, that leaves the function when a row fails a check of a column the
+ * write changes (`for (const item of items) if (byId.get(item.id)!.stock < item.qty) throw …`, then the updates in a
+ * second loop): the writes run only because every row passed it.
+ */
+function earlierLoopCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite["control"] {
+  const written = (column: string | undefined) => column !== undefined && write.assignments.some((a) => sameColumn(a.column, column));
+  for (let child: ts.Node = write.node, parent = child.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
+    if (!ts.isBlock(parent) && !ts.isSourceFile(parent)) continue;
+    for (let i = parent.statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
+      const loop = parent.statements[i]!;
+      if (!ts.isForOfStatement(loop) && !ts.isForStatement(loop)) continue;
+      for (const guard of nodesOfKinds<ts.IfStatement>(loop.statement, [ts.SyntaxKind.IfStatement], { skipFunctions: true })) {
+        if (guard.elseStatement || !leavesFunction(guard.thenStatement)) continue;
+        const checked = [
+          guard.expression,
+          ...nodesOfKinds<ts.PropertyAccessExpression>(guard.expression, [ts.SyntaxKind.PropertyAccessExpression]),
+        ]
+          .map((e) => readsColumn(e, read, values))
+          .find((origin) => written(origin?.column));
+        if (checked) return { column: checked.column!, condition: guard.expression, statement: guard, earlyExit: true };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A branch that throws or returns on every path, not one that only ends the loop iteration (`continue`, `break`). */
+function leavesFunction(statement: ts.Statement): boolean {
+  if (!alwaysExits(statement)) return false;
+  let jumps = ts.isContinueStatement(statement) || ts.isBreakStatement(statement);
+  walk(statement, (node) => {
+    if (isFunctionLike(node)) return false;
+    if (ts.isContinueStatement(node) || ts.isBreakStatement(node)) jumps = true;
+    return !jumps;
+  });
+  return !jumps;
 }
 
 /** `rows.filter(fn)`, directly or through a `const` holding it. */

@@ -1,0 +1,115 @@
+// A duplicate check that decides an insert: `const prior = await db.consentRecord.findFirst({ where: { a, b } }); if
+// (prior) return prior; … db.consentRecord.create({ data: { a, b, … } })`. Two concurrent calls both find nothing and
+// both insert, unless a unique index over the looked-up fields makes the second insert fail. Whether one exists is
+// judged only where the project declares it: the Prisma schema nearest the file must hold the model, and no `@id`,
+// `@unique`, `@@id` or `@@unique` in it may cover a subset of the fields looked up. Without a visible schema nothing
+// is reported (a unique index may live in a migration or the database).
+import { ts } from "../engine/ts";
+import { alwaysExits } from "./flow/queries";
+import { nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, type FunctionLike } from "./ast";
+import { dbAccessOf, sameTable, type DbAccess } from "./db";
+import { prismaUniqueFieldSets } from "./db/prisma";
+import { propertyName } from "./db/shapes";
+
+export interface DuplicateInsert {
+  check: DbAccess;
+  insert: DbAccess;
+  /** The fields looked up, which the insert writes too. */
+  fields: string[];
+}
+
+/** The duplicate checks in `fn` that decide an insert of the same fields with no unique index over them in the schema. */
+export function duplicateInsertsIn(fn: FunctionLike): DuplicateInsert[] {
+  const body = fn.body;
+  if (!body || !ts.isBlock(body)) return [];
+  const out: DuplicateInsert[] = [];
+  for (const [index, statement] of body.statements.entries()) {
+    const found = lookupOf(statement);
+    if (!found) continue;
+    const guard = body.statements.slice(index + 1).find((s) => ts.isIfStatement(s) && testsFound(s, found.name));
+    if (!guard || !ts.isIfStatement(guard) || guard.elseStatement || !alwaysExits(guard.thenStatement)) continue;
+    const after = body.statements.slice(body.statements.indexOf(guard) + 1);
+    const insert = after
+      .flatMap((s) => nodesOfKinds<ts.CallExpression>(s, [ts.SyntaxKind.CallExpression]))
+      .map((call) => dbAccessOf(call))
+      .find((a) => a?.kind === "write" && a.insert && a.library === "prisma" && sameTable(a.table, found.check.table));
+    if (!insert || !writesFields(insert, found.values)) continue;
+    const uniques = prismaUniqueFieldSets(found.model, fn.getSourceFile().fileName);
+    if (!uniques || uniques.some((set) => set.every((f) => found.fields.includes(f)))) continue;
+    out.push({ check: found.check, insert, fields: found.fields });
+  }
+  return out;
+}
+
+interface Lookup {
+  check: DbAccess;
+  name: string;
+  model: string;
+  fields: string[];
+  /** Each field's value, as written in the lookup (`teamId`, `input.email`). */
+  values: Map<string, string>;
+}
+
+/** `const prior = await db.model.findFirst({ where: { a, b } })` (or findUnique / findFirstOrThrow-free forms) with plain equality fields. */
+function lookupOf(statement: ts.Statement): Lookup | undefined {
+  if (!ts.isVariableStatement(statement)) return undefined;
+  const declaration = statement.declarationList.declarations[0];
+  if (!declaration?.initializer || !ts.isIdentifier(declaration.name)) return undefined;
+  const call = skipAwait(declaration.initializer);
+  if (!ts.isCallExpression(call) || !/^find(First|Unique)$/.test(propertyNameOf(call.expression) ?? "")) return undefined;
+  const check = dbAccessOf(call);
+  if (check?.kind !== "read" || check.library !== "prisma" || check.lock) return undefined;
+  const delegate = receiverOf(call);
+  const model =
+    delegate && ts.isPropertyAccessExpression(skipParens(delegate))
+      ? (skipParens(delegate) as ts.PropertyAccessExpression).name.text
+      : undefined;
+  const where = plainValues(propertyValue(call.arguments[0], "where"));
+  // Only plain values (`a`, `a: x`): a filter object (`{ gte: … }`, `{ in: … }`) is not a duplicate key.
+  if (!model || !where || where.size === 0 || [...where.values()].some((v) => ts.isObjectLiteralExpression(v))) return undefined;
+  const values = new Map([...where].map(([field, value]) => [field, value.getText()]));
+  return { check, name: declaration.name.text, model, fields: [...values.keys()], values };
+}
+
+/** The properties of an object literal with a value (`a`, `a: x`), each value without parentheses; undefined for anything else. */
+function plainValues(expr: ts.Expression | undefined): Map<string, ts.Expression> | undefined {
+  const object = expr && skipParens(expr);
+  if (!object || !ts.isObjectLiteralExpression(object)) return undefined;
+  const values = new Map<string, ts.Expression>();
+  for (const property of object.properties) {
+    const name = propertyName(property);
+    const value = ts.isShorthandPropertyAssignment(property)
+      ? property.name
+      : ts.isPropertyAssignment(property)
+        ? property.initializer
+        : undefined;
+    if (name && value) values.set(name, skipParens(value));
+  }
+  return values;
+}
+
+function propertyNameOf(expr: ts.Expression): string | undefined {
+  const node = skipParens(expr);
+  return ts.isPropertyAccessExpression(node) ? node.name.text : undefined;
+}
+
+/** `if (prior)` / `if (prior !== null)`: the branch runs when the row was found. */
+function testsFound(statement: ts.IfStatement, name: string): boolean {
+  const test = skipParens(statement.expression);
+  if (ts.isIdentifier(test)) return test.text === name;
+  return (
+    ts.isBinaryExpression(test) &&
+    (test.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken ||
+      test.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsToken) &&
+    ts.isIdentifier(skipParens(test.left)) &&
+    (skipParens(test.left) as ts.Identifier).text === name &&
+    (test.right.kind === ts.SyntaxKind.NullKeyword || test.right.getText() === "undefined")
+  );
+}
+
+/** The insert's `data` sets every looked-up field to the value it was looked up by. */
+function writesFields(insert: DbAccess, values: ReadonlyMap<string, string>): boolean {
+  const call = insert.node;
+  const written = ts.isCallExpression(call) ? plainValues(propertyValue(call.arguments[0], "data")) : undefined;
+  return written !== undefined && [...values].every(([field, value]) => written.get(field)?.getText() === value);
+}

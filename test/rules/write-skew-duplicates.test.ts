@@ -1,0 +1,76 @@
+// write-skew's duplicate check: a lookup by fields whose "found" branch leaves, then an insert of the same fields,
+// with the project's Prisma schema visible and no unique index over a subset of those fields: two concurrent calls
+// both find nothing and both insert. Look-alikes: `@@unique` / `@unique` over the fields (the second insert fails),
+// no schema holding the model (an index may live elsewhere), a handled P2002, an insert of other fields, a
+// SERIALIZABLE transaction around both.
+import { writeSkew } from "../../rules/write-skew";
+import { prismaProject } from "../helpers/prisma-project";
+import { runRuleTests } from "../helpers/rule-tester";
+
+const invitation = (constraint: string) =>
+  `model Invitation {\n  id      String @id @default(cuid())\n  teamId  String\n  email   String${constraint === "field" ? " @unique" : ""}\n  role    String\n${constraint === "pair" ? "\n  @@unique([teamId, email])\n" : ""}}\n`;
+const NO_INDEX = prismaProject(invitation("none"));
+const PAIR_INDEX = prismaProject(invitation("pair"));
+const EMAIL_INDEX = prismaProject(invitation("field"));
+const OTHER_MODEL = prismaProject(`model Team {\n  id String @id\n}\n`);
+
+/** An Express-style invitation handler on Prisma; `insert` creates the invitation after the duplicate check. */
+const inviteModule = (insert: string, lookup = "findFirst") => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function invite(teamId: string, email: string, role: string) {
+  const existing = await prisma.invitation.${lookup}({ where: { teamId, email } });
+  if (existing) return existing;
+  ${insert}
+}
+`;
+
+const CREATE = "return prisma.invitation.create({ data: { teamId, email, role } });";
+
+const DUPLICATE = {
+  line: 7,
+  column: 10,
+  messageId: "duplicate",
+  data: { fields: "`teamId`, `email`", checkLine: 5, write: "`prisma.invitation.create(…)`", line: 7 },
+};
+
+runRuleTests(writeSkew, {
+  valid: [
+    { name: "@@unique([teamId, email]) in the schema: the second insert fails", root: PAIR_INDEX, code: inviteModule(CREATE) },
+    { name: "@unique on email alone covers the lookup's fields", root: EMAIL_INDEX, code: inviteModule(CREATE) },
+    { name: "no schema holds the model: an index may be declared elsewhere", root: OTHER_MODEL, code: inviteModule(CREATE) },
+    {
+      name: "the duplicate-key error of the insert is caught and tested",
+      root: NO_INDEX,
+      code: inviteModule(`try {
+    return await prisma.invitation.create({ data: { teamId, email, role } });
+  } catch (error) {
+    if ((error as { code?: string }).code === "P2002") return prisma.invitation.findFirst({ where: { teamId, email } });
+    throw error;
+  }`),
+    },
+    {
+      name: "the insert writes other fields than the ones looked up",
+      root: NO_INDEX,
+      code: inviteModule('return prisma.invitation.create({ data: { teamId, email: "pending", role } });'),
+    },
+  ],
+  invalid: [
+    {
+      name: "findFirst by teamId and email, then create, no unique index in the schema",
+      root: NO_INDEX,
+      code: inviteModule(CREATE),
+      errors: [DUPLICATE],
+    },
+    {
+      name: "the insert runs inside a $transaction callback after the check",
+      root: NO_INDEX,
+      code: inviteModule(`return prisma.$transaction(async (tx) => {
+    const created = await tx.invitation.create({ data: { teamId, email, role } });
+    await tx.auditEvent.create({ data: { kind: "invited", invitationId: created.id } });
+    return created;
+  });`),
+      errors: [{ ...DUPLICATE, line: 8, column: 27, data: { ...DUPLICATE.data, write: "`tx.invitation.create(…)`", line: 8 } }],
+    },
+  ],
+});
