@@ -84,9 +84,9 @@ function buildConfigSchema(rules) {
                 "Glob, relative to this file, of the file declaring it, a package's declaration file included (any file when absent).",
             },
             kind: {
-              enum: ["mutex", "lease", "semaphore"],
+              enum: ["mutex", "rw", "lease", "semaphore"],
               description:
-                '"mutex": in-process, held until released; "lease": distributed, expires by itself; "semaphore": bounds concurrency.',
+                '"mutex": in-process, held until released; "rw": an in-process read-write lock; "lease": distributed, expires by itself; "semaphore": bounds concurrency.',
             },
             callback: { type: "integer", minimum: 0, description: "Runs this argument (0-based) while holding the lock." },
             acquires: {

@@ -61,6 +61,7 @@ const VALID: Array<[string, unknown]> = [
     },
   ],
   ["a reentrant lock declaration", { locks: [{ function: "withJobLock", kind: "mutex", callback: 0, reentrant: true }] }],
+  ["a read-write lock declaration", { locks: [{ function: "Catalog.write", kind: "rw", callback: 0 }] }],
   ...(ruleWithoutOptions
     ? [["[severity, {}] for a rule without options", { rules: { [ruleWithoutOptions.meta.id]: ["error", {}] } }] as [string, unknown]]
     : []),

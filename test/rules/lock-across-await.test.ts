@@ -1087,6 +1087,16 @@ export async function refund(id: string) {
         { line: 18, column: 5, messageId: "underMutex", data: { ...FETCH, lock: "`mutex` (taken by `serialized`)" } },
       ],
     },
+    {
+      name: "the promise-chain queue declared as a read-write lock (kind rw): its callback is a critical section",
+      code: OPAQUE_LOCK_CALLERS,
+      files: { "src/opaque-locks.ts": OPAQUE_LOCK_MODULE },
+      settings: {
+        ...OPAQUE_LOCK_SETTINGS,
+        declaredLocks: { root: "/", entries: [{ function: "SerialQueue.run", kind: "rw" as const, callback: 0 }] },
+      },
+      errors: [{ line: 8, column: 5, messageId: "underMutex", data: { ...FETCH, lock: "`SerialQueue.run` (taken by `queue.run`)" } }],
+    },
     // ---- leases
     {
       name: "the same try-lease whose timer only logs: it expires under a slow holder",

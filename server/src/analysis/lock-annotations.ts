@@ -8,7 +8,7 @@
 //   /** @locksmith runs-callback mutex callback=work */   runs parameter `work` while holding the lock
 //   /** @locksmith runs-callback mutex callback=work reentrant */   …a lock its holder may take again
 //
-// The kind (`mutex`, `lease`, `semaphore`) defaults to `mutex`. A tag Locksmith cannot read is a problem reported
+// The kind (`mutex`, `rw`, `lease`, `semaphore`) defaults to `mutex`. A tag Locksmith cannot read is a problem reported
 // once (never a guess), and the function is then treated as if it had no tag.
 import { LOCKSMITH_JSDOC_TAG, type LockDeclaration } from "../engine/types";
 import { ts } from "../engine/ts";
@@ -19,7 +19,7 @@ export type LockAnnotation =
 
 const TAG = LOCKSMITH_JSDOC_TAG;
 const VERBS = ["acquires", "try-acquires", "releases", "runs-callback"];
-const KINDS = ["mutex", "lease", "semaphore"] as const;
+const KINDS = ["mutex", "rw", "lease", "semaphore"] as const;
 const OPTIONS = ["key", "callback", "releasedBy"];
 /** Words without a value: `reentrant` (the holder may take the lock again). */
 const FLAGS = ["reentrant"];

@@ -543,7 +543,7 @@ function isDeclared(fn: FunctionLike, declared: CompiledDeclaration, qualifiedNa
   return (wanted.includes(".") ? own === wanted : lastSegment(own) === wanted) && declared.inFile(fn.getSourceFile().fileName);
 }
 
-const DECLARED_MECHANISMS = { mutex: "mutex", lease: "lease", semaphore: "semaphore" } as const;
+const DECLARED_MECHANISMS = { mutex: "mutex", rw: "rwlock", lease: "lease", semaphore: "semaphore" } as const;
 
 function declaredWrapper(fn: FunctionLike, state: ProgramState): LockWrapper | undefined {
   const declared = state.declared.find((d) => isDeclared(fn, d, d.entry.function));

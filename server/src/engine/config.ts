@@ -188,7 +188,7 @@ export function declaredLocksOf(config: Pick<ResolvedConfig, "raw" | "root">): D
   return config.raw.locks?.length ? { root: config.root, entries: config.raw.locks } : undefined;
 }
 
-const LOCK_KINDS = ["mutex", "lease", "semaphore"];
+const LOCK_KINDS = ["mutex", "rw", "lease", "semaphore"];
 const LOCK_DECLARATION_KEYS = ["function", "file", "kind", "callback", "acquires", "releasedBy", "key", "reentrant"];
 
 function validateLocks(value: unknown, key: string, file: string): void {
@@ -210,7 +210,7 @@ function validateLocks(value: unknown, key: string, file: string): void {
     if (entry.file !== undefined && typeof entry.file !== "string")
       throw new ConfigError(file, `${at}.file`, "must be a glob string, relative to the configuration file");
     if (!LOCK_KINDS.includes(entry.kind as string))
-      throw new ConfigError(file, `${at}.kind`, `must be "mutex", "lease" or "semaphore", got ${JSON.stringify(entry.kind)}`);
+      throw new ConfigError(file, `${at}.kind`, `must be "mutex", "rw", "lease" or "semaphore", got ${JSON.stringify(entry.kind)}`);
     for (const k of ["callback", "key"] as const)
       if (entry[k] !== undefined && !(Number.isInteger(entry[k]) && (entry[k] as number) >= 0))
         throw new ConfigError(file, `${at}.${k}`, `must be an argument index (0, 1, …), got ${JSON.stringify(entry[k])}`);

@@ -209,8 +209,11 @@ export interface LockDeclaration {
   function: string;
   /** A glob, relative to the configuration file, of the file that declares it; any project file when absent. */
   file?: string;
-  /** "mutex": in-process, held until released; "lease": distributed, expires by itself; "semaphore": bounds concurrency. */
-  kind: "mutex" | "lease" | "semaphore";
+  /**
+   * "mutex": in-process, held until released; "rw": an in-process read-write lock (each side excludes the writers);
+   * "lease": distributed, expires by itself; "semaphore": bounds concurrency.
+   */
+  kind: "mutex" | "rw" | "lease" | "semaphore";
   /** Runs this argument (0-based) while holding the lock. */
   callback?: number;
   /** Returns holding the lock: "blocking" (waits, or throws when it cannot) or "try" (its result says whether it did). */
