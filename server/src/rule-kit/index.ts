@@ -20,6 +20,7 @@ export * from "../analysis/identity";
 export * from "../analysis/transaction-wrappers";
 export * from "../analysis/write-skew";
 export * from "../analysis/summaries";
+export * from "../analysis/caller-row-locks";
 export * from "../analysis/read-only-calls";
 export * from "../analysis/held-regions";
 export * from "../analysis/lock-tables";
