@@ -301,8 +301,9 @@ function awaitsOtherWork(from: ts.Node, write: DbAccess): boolean {
   walk(fn.body, (node) => {
     if (found || node.getEnd() <= from.getStart() || node.getStart() >= write.node.getStart()) return false;
     if (isFunctionLike(node)) return false;
-    // Work on a branch that leaves before the write (`if (off) { await cancel(job); return; }`) is not done with it.
-    if (ts.isAwaitExpression(node) && mayRunAfter(node, write.node)) {
+    // Work on a branch that leaves before the write (`if (off) { await cancel(job); return; }`) is not done with it;
+    // work awaited alongside it (`await Promise.all([sendEmail(), write])`) is.
+    if (ts.isAwaitExpression(node) && (within(write.node, node) || mayRunAfter(node, write.node))) {
       const awaited = skipParens(node.expression);
       // A statement, or a project function of the file that only reads (`await loadRule(job.ruleId)`): repeating it
       // does nothing a second caller would regret.

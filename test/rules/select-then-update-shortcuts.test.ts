@@ -16,8 +16,13 @@ export async function reschedule(id: string, startsAt: Date | null, previous: Da
   return prisma.event.update({ where: { id }, data: { startsAt: ${write} } });
 }`;
 
-/** A job cancelled when its rule is off; `exit` is the early exit after the read, `between` runs before the write. */
-const cancelJob = (exit: string, between: string, status = '"CANCELLED"') => `import { JobStatus, PrismaClient } from "@prisma/client";
+/** A job cancelled when its rule is off; `exit` is the early exit after the read, `between` runs before the write, `run` awaits it. */
+const cancelJob = (
+  exit: string,
+  between: string,
+  status = '"CANCELLED"',
+  run = (update: string) => `await ${update};`,
+) => `import { JobStatus, PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
 
 async function loadRule(id: string) {
@@ -29,7 +34,7 @@ export async function cancelIfRuleOff(jobId: string) {
   const job = await prisma.job.findUnique({ where: { id: jobId } });
   ${exit}
   ${between}
-  await prisma.job.update({ where: { id: jobId }, data: { status: ${status}, endedAt: new Date() } });
+  ${run(`prisma.job.update({ where: { id: jobId }, data: { status: ${status}, endedAt: new Date() } })`)}
 }`;
 
 runRuleTests(selectThenUpdate, {
@@ -101,6 +106,18 @@ runRuleTests(selectThenUpdate, {
       ),
       errors: [
         { line: 14, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.job.update(…)`", column: "`status`", line: 10 } },
+      ],
+    },
+    {
+      name: "the cancel awaited together with a notification: the exit also guards the notification",
+      code: cancelJob(
+        'if (!job || job.status === "CANCELLED") return;',
+        "",
+        undefined,
+        (update) => `await Promise.all([notifyOwner(jobId), ${update}]);`,
+      ),
+      errors: [
+        { line: 13, column: 42, messageId: "checkThenWrite", data: { write: "`prisma.job.update(…)`", column: "`status`", line: 10 } },
       ],
     },
     {
