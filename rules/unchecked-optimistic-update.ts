@@ -13,6 +13,7 @@ import {
   code,
   dbAccessOf,
   defineRule,
+  isFunctionLike,
   isLiteral,
   isVersionColumn,
   lineOf,
@@ -24,6 +25,7 @@ import {
   skipParens,
   spanOf,
   ts,
+  walk,
   type AccessCondition,
   type DbAccess,
   type FunctionLike,
@@ -61,6 +63,7 @@ export const uncheckedOptimisticUpdate = defineRule({
         const fromRead = readGuards.get(write);
         const guard = guardsOf(write, fromRead?.guards ?? [])[0];
         if (!guard || resultIsUsed(write) || releasesClaim(write, claims)) continue;
+        if (fromRead && isBestEffortReplace(write, fromRead.guards, (expr) => readColumnOf(node, resolve, write, expr))) continue;
         seen.add(write);
         const read = fromRead?.read;
         const { fixer } = context;
@@ -81,6 +84,78 @@ export const uncheckedOptimisticUpdate = defineRule({
 });
 
 const FIX_TITLE = "Throw ConflictError when the guarded update changes no row";
+
+/**
+ * The column of the read that `expr` (a value the write stores) comes from, in one of `fn`'s flows into this write:
+ * `"*"` for the whole row or a column not named, undefined when it does not come from a read.
+ */
+function readColumnOf(
+  fn: FunctionLike,
+  resolve: ReturnType<typeof calleeResolver>,
+  write: DbAccess,
+  expr: ts.Expression,
+): string | undefined {
+  for (const flow of readModifyWritesIn(fn, resolve)) {
+    const origin = flow.write === write ? flow.originOf(expr) : undefined;
+    if (origin?.read === flow.read) return origin.column ?? "*";
+  }
+  return undefined;
+}
+
+/**
+ * An intended first-writer-wins update: it replaces a column only where it still holds the value read (the guard pins
+ * the column it writes), with values not computed from the columns it replaces, as the last step of a `try` whose `catch`
+ * neither throws nor returns a value. The code already carries on alike whether the write happened or failed; when a
+ * concurrent writer changed the column first, keeping theirs is the point of the guard (a generated title that must
+ * not replace one set meanwhile).
+ */
+function isBestEffortReplace(
+  write: DbAccess,
+  guards: readonly AccessCondition[],
+  readColumn: (expr: ts.Expression) => string | undefined,
+): boolean {
+  const written = new Set(write.assignments.map((a) => a.column));
+  if (!guards.some((g) => written.has(g.column))) return false;
+  // A value computed from what it replaces (an append, an increment) is a change that is lost, not superseded.
+  const fromReplaced = (expr: ts.Expression) => {
+    const column = readColumn(expr);
+    return column !== undefined && (column === "*" || written.has(column));
+  };
+  if (write.assignments.some((a) => !a.value || fromReplaced(a.value))) return false;
+  let statement: ts.Node = outerExpression(write.node as ts.Expression).parent;
+  if (!ts.isExpressionStatement(statement)) return false;
+  for (;;) {
+    const parent: ts.Node = statement.parent;
+    if (ts.isIfStatement(parent)) {
+      statement = parent;
+      continue;
+    }
+    if (!ts.isBlock(parent) || lastStep(parent) !== statement) return false;
+    const holder = parent.parent;
+    if (ts.isTryStatement(holder) && holder.tryBlock === parent) return !holder.finallyBlock && swallows(holder.catchClause);
+    if (!ts.isIfStatement(holder)) return false;
+    statement = holder;
+  }
+}
+
+/** The block's last statement, a bare `return;` after it aside. */
+function lastStep(block: ts.Block): ts.Statement | undefined {
+  const statements = block.statements;
+  const last = statements[statements.length - 1];
+  return last && ts.isReturnStatement(last) && !last.expression ? statements[statements.length - 2] : last;
+}
+
+/** A catch that neither throws nor returns a value: the failure goes no further than, at most, a log line. */
+function swallows(clause: ts.CatchClause | undefined): boolean {
+  if (!clause) return false;
+  let escapes = false;
+  walk(clause.block, (node) => {
+    if (isFunctionLike(node)) return false;
+    if (ts.isThrowStatement(node) || (ts.isReturnStatement(node) && node.expression)) escapes = true;
+    return !escapes;
+  });
+  return !escapes;
+}
 
 /** The write as messages name it; a SQL statement with its WHERE, where the guard is. */
 function guardedWriteLabel(write: DbAccess): string {

@@ -13,6 +13,7 @@ import {
   isKeyColumn,
   isLiteral,
   isNullish,
+  mayRunAfter,
   operands,
   readsOnly,
   skipParens,
@@ -105,18 +106,32 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
         within(flow.write.node, control.statement.thenStatement)
       ? operands(control.condition, ts.SyntaxKind.BarBarToken).map((node) => ({ node, negated: true }))
       : [];
-  // `if (!job || job.status === "CANCELLED") return;`: without a row nothing is written anyway, so the exit skips the
-  // write only where every other operand holds.
+  // `if (!job || job.status === "CANCELLED" || !job.traceId) return;`: without a row nothing is written anyway, and a
+  // test of a column the write leaves alone decides nothing about the column written; the exit is a no-change
+  // shortcut when its only tests of the written column say it already holds the value written.
   const orOperands = control.earlyExit ? operands(control.condition, ts.SyntaxKind.BarBarToken) : [];
-  const rest = orOperands.filter((node) => !isRowMissing(node, flow));
-  if (
-    orOperands.length > 1 &&
-    rest.length > 0 &&
-    rest.length < orOperands.length &&
-    rest.every((node) => impliesWritten({ node, negated: false }))
-  )
-    return true;
+  const rest = orOperands.filter((node) => !isRowMissing(node, flow) && testsColumn(node));
+  if (orOperands.length > 1 && rest.length > 0 && rest.every((node) => impliesWritten({ node, negated: false }))) return true;
   return holdsWhenSkipped.some(impliesWritten);
+  /** The test reads the written column, or passes the whole row on (a helper may test it). */
+  function testsColumn(node: ts.Expression): boolean {
+    let found = false;
+    walk(node, (n) => {
+      if (found) return false;
+      if (ts.isIdentifier(n) || ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n)) {
+        const origin = flow.originOf(n);
+        if (origin?.read === flow.read) {
+          const parent = n.parent;
+          // `job.traceId` is a column of the row, not the row passed on.
+          const accessed = (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === n;
+          found = origin.level === "row" ? !accessed : origin.column === undefined || origin.column === control!.column;
+          return false;
+        }
+      }
+      return true;
+    });
+    return found;
+  }
   function impliesWritten({ node, negated }: { node: ts.Expression; negated: boolean }): boolean {
     let test = skipParens(node);
     let holds = !negated;
@@ -136,8 +151,20 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     const [left, right] = [timeOf(test.left), timeOf(test.right)];
     const other = isColumn(left) ? right : isColumn(right) ? left : undefined;
     // ...which is the value written.
-    return !!other && (isNull(other) ? isNull(value) : canonicalKey(skipParens(other)) === canonicalKey(timeOf(value)));
+    return !!other && (isNull(other) ? isNull(value) : sameValue(skipParens(other), timeOf(value), flow.write));
   }
+}
+
+/**
+ * The same value by text, or a Prisma enum member beside its name as a string (`JobStatus.CANCELLED` and
+ * `"CANCELLED"`): Prisma's client enums map each member to its own name.
+ */
+function sameValue(a: ts.Expression, b: ts.Expression, write: DbAccess): boolean {
+  if (canonicalKey(a) === canonicalKey(b)) return true;
+  if (write.library !== "prisma") return false;
+  const memberNamed = (member: ts.Expression, text: ts.Expression) =>
+    ts.isPropertyAccessExpression(member) && ts.isStringLiteralLike(text) && member.name.text === text.text;
+  return memberNamed(a, b) || memberNamed(b, a);
 }
 
 /** `!job`, `job == null`, `job === undefined`: a test that the read found no row. */
@@ -274,7 +301,9 @@ function awaitsOtherWork(from: ts.Node, write: DbAccess): boolean {
   walk(fn.body, (node) => {
     if (found || node.getEnd() <= from.getStart() || node.getStart() >= write.node.getStart()) return false;
     if (isFunctionLike(node)) return false;
-    if (ts.isAwaitExpression(node)) {
+    // Work on a branch that leaves before the write (`if (off) { await cancel(job); return; }`) is not done with it;
+    // work awaited alongside it (`await Promise.all([sendEmail(), write])`) is.
+    if (ts.isAwaitExpression(node) && (within(write.node, node) || mayRunAfter(node, write.node))) {
       const awaited = skipParens(node.expression);
       // A statement, or a project function of the file that only reads (`await loadRule(job.ruleId)`): repeating it
       // does nothing a second caller would regret.

@@ -46,6 +46,8 @@ import {
   type ReadModifyWrite,
   type TransactionScope,
   calleeResolver,
+  canonicalKey,
+  lockedByEveryCaller,
   describeWriter,
   otherWritersOf,
   replacedParts,
@@ -295,7 +297,7 @@ function protectionOf(
   }
   if (softDeletes(write)) return "soft-delete";
   if (claimedBeforeRead(flow)) return "claimed";
-  if (write.insert && (handlesDuplicateKey(write) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
+  if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
   if (isSetOnceWrite(flow)) return "set-once";
   if (!flow.data && (read.through || write.through)) return "check-through-helper";
   if (!flow.data) {
@@ -309,6 +311,16 @@ function protectionOf(
     if (decidesWriteSkew(flow, resolve, checker)) return "write-skew";
     if (isSameForEveryCaller(flow)) return "same-for-every-caller";
   }
+  // The read and the write run through a transaction the function is given, and every caller locked the row first.
+  const handle = (access: DbAccess) => access.transactionOption ?? access.handle;
+  if (
+    (!scope || scope.form === "caller") &&
+    handle(read) &&
+    handle(write) &&
+    canonicalKey(handle(read)!) === canonicalKey(handle(write)!) &&
+    lockedByEveryCaller(read, resolve, (node) => scopeOf(node, resolve))
+  )
+    return "row-lock";
   return undefined;
 }
 
@@ -406,19 +418,50 @@ const DUPLICATE_KEY =
 
 /**
  * The insert's duplicate-key error is caught and tested by the `catch` of the `try` around it: the unique index lets
- * one of two concurrent inserts through, and a check before it only gives the friendlier error first.
+ * one of two concurrent inserts through, and a check before it only gives the friendlier error first. With `resolve`,
+ * also where the insert is one of a batch (`const ops = [prisma.x.create(…)]` run by `prisma.$transaction(ops)` in the
+ * `try`), and where the `catch` tests the error through a project function (`if (isVersionConflict(error))`).
  */
-export function handlesDuplicateKey(write: DbAccess): boolean {
-  const node = write.node;
-  for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent)
-    if (
-      ts.isTryStatement(parent) &&
-      child === parent.tryBlock &&
-      parent.catchClause &&
-      DUPLICATE_KEY.test(parent.catchClause.block.getText())
-    )
-      return true;
-  return false;
+export function handlesDuplicateKey(write: DbAccess, resolve?: CalleeResolver): boolean {
+  const runs = [write.node, ...(resolve ? batchRunsOf(write.node) : [])];
+  return runs.some((node) => {
+    for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent)
+      if (
+        ts.isTryStatement(parent) &&
+        child === parent.tryBlock &&
+        parent.catchClause &&
+        testsDuplicateKey(parent.catchClause.block, resolve)
+      )
+        return true;
+    return false;
+  });
+}
+
+function testsDuplicateKey(block: ts.Block, resolve: CalleeResolver | undefined): boolean {
+  if (DUPLICATE_KEY.test(block.getText())) return true;
+  if (!resolve) return false;
+  return nodesOfKinds<ts.CallExpression>(block, [ts.SyntaxKind.CallExpression]).some((call) => {
+    const body = resolve(call)?.body;
+    return body !== undefined && DUPLICATE_KEY.test(body.getText());
+  });
+}
+
+/** `const ops = [prisma.x.create(…), …]` then `prisma.$transaction(ops)`: the batch calls that run the statement. */
+function batchRunsOf(node: ts.Node): ts.CallExpression[] {
+  const array = node.parent;
+  const declaration = array && ts.isArrayLiteralExpression(array) ? array.parent : undefined;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return [];
+  const name = declaration.name.text;
+  const body = enclosingFunction(node)?.body;
+  if (!body) return [];
+  return nodesOfKinds<ts.CallExpression>(body, [ts.SyntaxKind.CallExpression]).filter(
+    (call) =>
+      calleeName(call) === "$transaction" &&
+      call.arguments.some((a) => {
+        const arg = skipParens(a);
+        return ts.isIdentifier(arg) && arg.text === name;
+      }),
+  );
 }
 
 /**

@@ -1,8 +1,9 @@
 // select-then-update: a check that skips the write only where the row already holds the value, when the values are
 // dates compared by their time (`a?.getTime() === b?.getTime()`), is a no-change shortcut; a date check against another
 // value than the one written (a check-then-write in JS) stays reported. So is an exit where the row is missing or already
-// holds the value written (`if (!job || job.status === "CANCELLED") return;`), with only reads awaited before the write;
-// another value written, or other work awaited between, stays reported.
+// holds the value written (`if (!job || job.status === "CANCELLED") return;`), also beside tests of columns the write
+// leaves alone or with the Prisma enum member of the status tested (`JobStatus.CANCELLED`), with only reads awaited before the write (work on a branch that returns first does not count); another
+// value written or skipped, or other work awaited on the path to the write, stays reported.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -15,8 +16,13 @@ export async function reschedule(id: string, startsAt: Date | null, previous: Da
   return prisma.event.update({ where: { id }, data: { startsAt: ${write} } });
 }`;
 
-/** A job cancelled when its rule is off; `exit` is the early exit after the read, `between` runs before the write. */
-const cancelJob = (exit: string, between: string, status = '"CANCELLED"') => `import { PrismaClient } from "@prisma/client";
+/** A job cancelled when its rule is off; `exit` is the early exit after the read, `between` runs before the write, `run` awaits it. */
+const cancelJob = (
+  exit: string,
+  between: string,
+  status = '"CANCELLED"',
+  run = (update: string) => `await ${update};`,
+) => `import { JobStatus, PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
 
 async function loadRule(id: string) {
@@ -28,7 +34,7 @@ export async function cancelIfRuleOff(jobId: string) {
   const job = await prisma.job.findUnique({ where: { id: jobId } });
   ${exit}
   ${between}
-  await prisma.job.update({ where: { id: jobId }, data: { status: ${status}, endedAt: new Date() } });
+  ${run(`prisma.job.update({ where: { id: jobId }, data: { status: ${status}, endedAt: new Date() } })`)}
 }`;
 
 runRuleTests(selectThenUpdate, {
@@ -39,6 +45,17 @@ runRuleTests(selectThenUpdate, {
         'if (!job || job.status === "CANCELLED") return;',
         "const rule = await loadRule(job.ruleId);\n  if (rule?.active) return;",
       ),
+    },
+    {
+      name: "an exit that also tests a column the write leaves alone, and work awaited only on a branch that returns",
+      code: cancelJob(
+        'if (job?.status === "CANCELLED" || !job?.ruleId) return;',
+        "const rule = await loadRule(job.ruleId);\n  if (!rule) {\n    await notifyOwner(jobId);\n    return;\n  }",
+      ),
+    },
+    {
+      name: "the exit tests the status as a string, the write stores the Prisma enum member of that name",
+      code: cancelJob('if (!job || job.status === "CANCELLED") return;', "", "JobStatus.CANCELLED"),
     },
     {
       name: "dates compared by getTime(): the write is skipped only where the row already holds the new date",
@@ -62,6 +79,45 @@ runRuleTests(selectThenUpdate, {
       code: cancelJob('if (!job || job.status === "CANCELLED") return;', "await notifyOwner(jobId);"),
       errors: [
         { line: 13, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.job.update(…)`", column: "`status`", line: 10 } },
+      ],
+    },
+    {
+      name: "an exit that also skips a completed job: a completion saved meanwhile is overwritten by the cancel",
+      code: cancelJob(
+        'if (!job || job.status === "CANCELLED" || job.status === "COMPLETED") return;',
+        "const rule = await loadRule(job.ruleId);",
+      ),
+      errors: [
+        { line: 13, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.job.update(…)`", column: "`status`", line: 10 } },
+      ],
+    },
+    {
+      name: "the exit tests the status as a string, the write stores another member of the Prisma enum",
+      code: cancelJob('if (!job || job.status === "CANCELLED") return;', "", "JobStatus.COMPLETED"),
+      errors: [
+        { line: 13, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.job.update(…)`", column: "`status`", line: 10 } },
+      ],
+    },
+    {
+      name: "an exit that also tests another column, with the owner notified on the path to the write",
+      code: cancelJob(
+        'if (job?.status === "CANCELLED" || !job?.ruleId) return;',
+        "const rule = await loadRule(job.ruleId);\n  if (!rule) await notifyOwner(jobId);",
+      ),
+      errors: [
+        { line: 14, column: 9, messageId: "checkThenWrite", data: { write: "`prisma.job.update(…)`", column: "`status`", line: 10 } },
+      ],
+    },
+    {
+      name: "the cancel awaited together with a notification: the exit also guards the notification",
+      code: cancelJob(
+        'if (!job || job.status === "CANCELLED") return;',
+        "",
+        undefined,
+        (update) => `await Promise.all([notifyOwner(jobId), ${update}]);`,
+      ),
+      errors: [
+        { line: 13, column: 42, messageId: "checkThenWrite", data: { write: "`prisma.job.update(…)`", column: "`status`", line: 10 } },
       ],
     },
     {

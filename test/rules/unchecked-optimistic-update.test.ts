@@ -1,8 +1,54 @@
 import { uncheckedOptimisticUpdate } from "../../rules/unchecked-optimistic-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
+/**
+ * A generated summary stored on a ticket only where its summary is still the one read (a summary edited meanwhile
+ * stays); `update` is the guarded write, `rest` follows it in the try, `handler` is the catch body.
+ */
+const storeSummary = (
+  handler = 'console.warn("summary skipped", error);',
+  rest = "",
+  update = "prisma.ticket.updateMany({ where: { id, summary: ticket.summary }, data: { summary } })",
+) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+declare function summarise(text: string): Promise<string>;
+declare function notifyWatchers(id: string): Promise<void>;
+
+export async function storeSummary(id: string) {
+  try {
+    const ticket = await prisma.ticket.findUniqueOrThrow({ where: { id } });
+    const summary = await summarise(ticket.body);
+    await ${update};${rest}
+  } catch (error) {
+    ${handler}
+  }
+}`;
+
+/** storeSummary's code with the offered fix applied: the count checked, ConflictError imported. */
+const summaryFixed = (code: string) =>
+  code
+    .replace('import { PrismaClient } from "@prisma/client";\n', '$&import { ConflictError } from "@locksmith/runtime";\n')
+    .replace(
+      /await (prisma\.ticket\.updateMany\(.*\));/,
+      'const updated = await $1;\n    if (updated.count === 0) throw new ConflictError("ticket changed concurrently");',
+    );
+
+const APPENDED =
+  "prisma.ticket.updateMany({ where: { id, summary: ticket.summary }, data: { summary: `${ticket.summary}\\n${summary}` } })";
+
+const UNCHECKED_SUMMARY = {
+  line: 10,
+  column: 11,
+  messageId: "uncheckedAfterRead",
+  data: { write: "`prisma.ticket.updateMany(…)`", column: "`summary`", count: "`count`", line: 8 },
+};
+
 runRuleTests(uncheckedOptimisticUpdate, {
   valid: [
+    {
+      name: "best effort: a generated value stored only where the column still holds the value read, last in a try whose catch only logs",
+      code: storeSummary(),
+    },
     {
       name: "pg: rowCount decides",
       code: `import type { Pool } from "pg";
@@ -116,6 +162,24 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
     },
   ],
   invalid: [
+    {
+      name: "the same guarded summary, but the catch rethrows: the caller is told of failures, not of a lost race",
+      code: storeSummary("throw error;"),
+      errors: [UNCHECKED_SUMMARY],
+      output: summaryFixed(storeSummary("throw error;")),
+    },
+    {
+      name: "the same guarded summary, with watchers notified after it as if it had been stored",
+      code: storeSummary(undefined, "\n    await notifyWatchers(id);"),
+      errors: [UNCHECKED_SUMMARY],
+      output: summaryFixed(storeSummary(undefined, "\n    await notifyWatchers(id);")),
+    },
+    {
+      name: "best effort, but the value stored is computed from the read: the change is lost, not superseded",
+      code: storeSummary(undefined, "", APPENDED),
+      errors: [UNCHECKED_SUMMARY],
+      output: summaryFixed(storeSummary(undefined, "", APPENDED)),
+    },
     {
       name: "Prisma: the same hand-back when the claim's count is never looked at (no checked claim of that state)",
       code: `import { PrismaClient, RenderState } from "@prisma/client";

@@ -277,9 +277,9 @@ export function sentenceStart(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** Inline code for a message: `text`, or the bare text when it holds a backtick itself (a template literal). */
+/** Inline code for a message: `text`, fenced as `inlineCode` does when it holds a backtick itself. */
 export function code(text: string): string {
-  return text.includes("`") ? text : `\`${text}\``;
+  return inlineCode(text);
 }
 
 /**

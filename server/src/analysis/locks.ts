@@ -631,7 +631,8 @@ function testsTupleError(condition: ts.Expression): boolean {
 }
 
 let nonProductionMatcher: ((path: string) => boolean) | undefined;
-function isNonProduction(fileName: string): boolean {
+/** A test, e2e, seed or script file by the default `nonProductionFiles` patterns: its calls are not production calls. */
+export function isNonProduction(fileName: string): boolean {
   nonProductionMatcher ??= picomatch(DEFAULT_NON_PRODUCTION_FILES as string[], { dot: true });
   return nonProductionMatcher(fileName);
 }

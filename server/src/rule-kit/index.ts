@@ -21,6 +21,7 @@ export * from "../analysis/transaction-wrappers";
 export * from "../analysis/write-skew";
 export * from "../analysis/duplicate-insert";
 export * from "../analysis/summaries";
+export * from "../analysis/caller-row-locks";
 export * from "../analysis/read-only-calls";
 export * from "../analysis/held-regions";
 export * from "../analysis/lock-tables";

@@ -1,0 +1,171 @@
+// Row locks a function's callers hold on the transaction they pass in. `appendEvent(tx, conversationId)` reads the
+// latest event of a conversation and inserts the next one; it takes no lock itself, but when every call of it in the
+// project runs in a transaction that has already locked the conversation row (`lockConversation(tx, id)` just before),
+// two appends to one conversation are serialised by that lock. Answered at a candidate finding only: the callers are
+// found by the function's name and confirmed by resolving each call; any other use of the name (the function passed
+// as a value, a call that resolves elsewhere or not at all) and the credit is not given.
+import { ts } from "../engine/ts";
+import { enclosingFunction, importsOf, isFunctionLike, isLiteral, nodesOfKinds, skipAwait, skipParens, type FunctionLike } from "./ast";
+import { sameTable, type DbAccess } from "./db";
+import { isKeyColumn } from "./db/read-modify-write";
+import { canonicalKey, isPartOfHandle } from "./identity";
+import { isNonProduction } from "./locks";
+import { programOf, type CalleeResolver } from "./summaries";
+import { rowLocksHeldAt, type RowLock, type TransactionScope } from "./transactions";
+
+/**
+ * True if `read` (through a transaction handle that is a parameter of its function) runs, in every production call of
+ * that function, inside the caller's transaction after a row lock held on every path: on the read's table, or on the
+ * parent row its lookup names (`id` = the value the read filters by, as the caller passes it). `scopeAt` gives the
+ * transaction a call runs in.
+ */
+export function lockedByEveryCaller(
+  read: DbAccess,
+  resolve: CalleeResolver,
+  scopeAt: (node: ts.Node) => TransactionScope | undefined,
+): boolean {
+  const fn = enclosingFunction(read.node);
+  const handle = read.transactionOption ?? read.handle;
+  if (!fn || !handle || !fn.parameters.some((p) => isParameterRooted(handle, p))) return false;
+  const calls = callsOf(fn, resolve);
+  return (
+    calls !== undefined &&
+    calls.length > 0 &&
+    calls.every((call) => {
+      const scope = scopeAt(call);
+      const passed = argumentAt(handle, fn, call);
+      if (!scope?.handle || !passed || !isPartOfHandle(skipAwait(passed), scope.handle)) return false;
+      const values = read.conditions
+        .filter((c) => c.operator === "=" && c.value)
+        .map((c) => argumentAt(c.value!, fn, call))
+        .filter((v) => v !== undefined)
+        .map((v) => canonicalKey(v));
+      return rowLocksHeldAt(call, scope, resolve).some(
+        (lock) =>
+          lock.everyPath &&
+          (lock.mode === "write" || lock.mode === "update" || lock.mode === "no key update") &&
+          (sameTable(lock.access.table, read.table) || locksRowNamed(lock, values, resolve)),
+      );
+    })
+  );
+}
+
+/** The lock names one row by a key column whose value, as the caller passes it, is one of `values`. */
+function locksRowNamed(lock: RowLock, values: readonly string[], resolve: CalleeResolver): boolean {
+  return lock.access.conditions.some((c) => {
+    if (c.operator !== "=" || !c.value || !isKeyColumn(c.column)) return false;
+    // A helper's lock (`lockConversation(tx, id)`): its value carried back up the calls to the caller's argument.
+    let value: ts.Expression | undefined = c.value;
+    for (let i = (lock.chain?.length ?? 0) - 1; i >= 0 && value; i--) {
+      const call = lock.chain![i]!;
+      const callee = resolve(call);
+      value = callee ? argumentAt(value, callee, call) : undefined;
+    }
+    return value !== undefined && values.includes(canonicalKey(value));
+  });
+}
+
+function isParameterRooted(expr: ts.Expression, parameter: ts.ParameterDeclaration): boolean {
+  const root = /^[\w$]+/.exec(canonicalKey(skipAwait(expr)))?.[0];
+  return root !== undefined && namesOf(parameter.name).has(root);
+}
+
+function namesOf(name: ts.BindingName): Set<string> {
+  if (ts.isIdentifier(name)) return new Set([name.text]);
+  return new Set(
+    nodesOfKinds<ts.BindingElement>(name, [ts.SyntaxKind.BindingElement]).flatMap((e) => (ts.isIdentifier(e.name) ? [e.name.text] : [])),
+  );
+}
+
+/**
+ * What `expr`, written in `callee` in terms of its parameters, is at `call`: `tx` → the argument passed for it,
+ * `params.tx` or a destructured `{ tx }` → the `tx` property of the object literal passed; a literal is itself.
+ * Undefined for anything else (a spread argument, a value built inside the callee).
+ */
+export function argumentAt(expr: ts.Expression, callee: FunctionLike, call: ts.CallExpression): ts.Expression | undefined {
+  const e = skipParens(skipAwait(expr));
+  if (isLiteral(e)) return e;
+  if (call.arguments.some(ts.isSpreadElement)) return undefined;
+  if (ts.isPropertyAccessExpression(e)) {
+    const base = argumentAt(e.expression, callee, call);
+    return base && propertyOf(base, e.name.text);
+  }
+  if (!ts.isIdentifier(e)) return undefined;
+  for (const [i, parameter] of callee.parameters.entries()) {
+    if (ts.isIdentifier(parameter.name) && parameter.name.text === e.text) return call.arguments[i];
+    if (ts.isObjectBindingPattern(parameter.name)) {
+      const element = parameter.name.elements.find((el) => ts.isIdentifier(el.name) && el.name.text === e.text && !el.dotDotDotToken);
+      const property = element && (element.propertyName ?? element.name);
+      const argument = call.arguments[i];
+      if (property && ts.isIdentifier(property) && argument) return propertyOf(argument, property.text);
+    }
+  }
+  return undefined;
+}
+
+/** The value of property `name` in an object literal passed as is. */
+function propertyOf(object: ts.Expression, name: string): ts.Expression | undefined {
+  const literal = skipParens(object);
+  if (!ts.isObjectLiteralExpression(literal)) return undefined;
+  for (const property of literal.properties) {
+    if (ts.isSpreadAssignment(property)) return undefined;
+    if (!property.name || !ts.isIdentifier(property.name) || property.name.text !== name) continue;
+    if (ts.isPropertyAssignment(property)) return property.initializer;
+    if (ts.isShorthandPropertyAssignment(property)) return property.name;
+  }
+  return undefined;
+}
+
+/**
+ * The production calls of `fn` (a named function or a `const` arrow, not a method), or undefined when its name is used
+ * otherwise anywhere (passed as a value, a call that resolves to no function) and its callers are not all known.
+ */
+const callsCache = new WeakMap<CalleeResolver, WeakMap<FunctionLike, ts.CallExpression[] | null>>();
+
+function callsOf(fn: FunctionLike, resolve: CalleeResolver): ts.CallExpression[] | undefined {
+  let perResolver = callsCache.get(resolve);
+  if (!perResolver) callsCache.set(resolve, (perResolver = new WeakMap()));
+  let calls = perResolver.get(fn);
+  if (calls === undefined) perResolver.set(fn, (calls = findCalls(fn, resolve) ?? null));
+  return calls ?? undefined;
+}
+
+function findCalls(fn: FunctionLike, resolve: CalleeResolver): ts.CallExpression[] | undefined {
+  const declared = ts.isFunctionDeclaration(fn)
+    ? fn.name
+    : ts.isVariableDeclaration(fn.parent) && fn.parent.initializer === fn && ts.isIdentifier(fn.parent.name)
+      ? fn.parent.name
+      : undefined;
+  if (!declared) return undefined;
+  const name = declared.text;
+  const program = programOf(resolve);
+  const files = program ? program.getSourceFiles().filter((sf) => !sf.isDeclarationFile && sf.text.includes(name)) : [fn.getSourceFile()];
+  // Without the Program, only a function the file does not export has all its callers in view.
+  if (!program && hasExportModifier(fn)) return undefined;
+  const calls: ts.CallExpression[] = [];
+  for (const sf of files) {
+    const production = !isNonProduction(sf.fileName);
+    // The name, or a local name it is imported as; the same name elsewhere must resolve to it too (`ns.append(…)`).
+    const names = new Set([name]);
+    for (const [local, info] of importsOf(sf)) if (info.imported === name) names.add(local);
+    for (const id of nodesOfKinds<ts.Identifier>(sf, [ts.SyntaxKind.Identifier])) {
+      if (!names.has(id.text) || id === declared) continue;
+      const parent = id.parent;
+      if (ts.isImportSpecifier(parent) || ts.isExportSpecifier(parent) || ts.isImportClause(parent)) continue;
+      // A key of an object literal, a function or method of its own named alike (its calls resolve elsewhere).
+      if ((ts.isPropertyAssignment(parent) || isFunctionLike(parent)) && parent.name === id) continue;
+      const callee = ts.isPropertyAccessExpression(parent) && parent.name === id ? parent : id;
+      if (ts.isCallExpression(callee.parent) && callee.parent.expression === callee && resolve(callee.parent) === fn) {
+        if (production) calls.push(callee.parent);
+        continue;
+      }
+      return undefined;
+    }
+  }
+  return calls;
+}
+
+function hasExportModifier(fn: FunctionLike): boolean {
+  const holder = ts.isFunctionDeclaration(fn) ? fn : fn.parent.parent.parent;
+  return ts.canHaveModifiers(holder) && (ts.getModifiers(holder) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+}
