@@ -57,6 +57,14 @@ const ROWS_AT_ONCE =
 const ONE_REDLOCK_CALL = "Take all the keys with one `redlock.acquire(keys, ttl)` call, which acquires them together.";
 const SELECT_ANY = "Lock the rows first, in key order, with one `SELECT ... WHERE id = ANY($1) ORDER BY id FOR UPDATE`.";
 
+/** The end of a pg transfer: both rows updated, COMMIT, the client released. */
+const TRANSFER_UPDATES = `    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [cents, from]);
+    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [cents, to]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`;
 const keyedLocks = { "src/locks.ts": KEYED_LOCK_MODULE };
 const declaredLocks = { "src/lock-client.ts": DECLARED_LOCK_MODULE };
 /** Two functions taking the declared locks `orders` and `stock` in opposite orders (`restock` through a call). */
@@ -284,6 +292,39 @@ export async function b() {
 }`,
     },
     {
+      name: "a lock released on a guard branch that returns, and released before the next lock on the other path",
+      code: `${mutexes}export async function deleteUser(force: boolean) {
+  const release = await usersLock.acquire();
+  if (!force) {
+    release();
+    return;
+  }
+  release();
+  await sessionsLock.runExclusive(async () => {});
+}
+export async function expireSessions() {
+  await sessionsLock.runExclusive(async () => {
+    await usersLock.runExclusive(async () => {});
+  });
+}`,
+    },
+    {
+      name: "pg: two transactions one after the other: the first row's lock ends at COMMIT, before the second row is locked",
+      code: `${pg}export async function transfer(from: number, to: number, cents: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [cents, from]);
+    await client.query("COMMIT");
+    await client.query("BEGIN");
+    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [cents, to]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+    },
+    {
       name: "the first lock is released before the next is taken",
       code: `${mutexes}export async function a() {
   await usersLock.runExclusive(async () => {
@@ -443,6 +484,58 @@ export async function deleteUser() {
   ],
   invalid: [
     {
+      // The ROLLBACK ends the transaction only on the guard's path, which returns: on the path that goes on, the
+      // first row is still locked when the second is.
+      name: "pg: a ROLLBACK on a guard branch that returns does not release the first row for the code after the guard",
+      code: `${pg}export async function transfer(from: number, to: number, cents: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const a = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [from]);
+    if (a.rows[0].balance < cents) {
+      await client.query("ROLLBACK");
+      return;
+    }
+    await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [to]);
+${TRANSFER_UPDATES}`,
+      errors: [{ line: 12, column: 11, ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to") }],
+    },
+    {
+      name: "a mutex released on a guard branch that returns is still held on the path that goes on to the next lock",
+      code: `${mutexes}export async function deleteUser(force: boolean) {
+  const release = await usersLock.acquire();
+  if (!force) {
+    release();
+    return;
+  }
+  await sessionsLock.runExclusive(async () => {});
+  release();
+}
+export async function expireSessions() {
+  await sessionsLock.runExclusive(async () => {
+    await usersLock.runExclusive(async () => {});
+  });
+}`,
+      errors: [
+        {
+          line: 10,
+          column: 9,
+          ...cycle(
+            "`deleteUser` acquires `sessionsLock` while holding `usersLock`",
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
+          ),
+        },
+        {
+          line: 15,
+          column: 11,
+          ...cycle(
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
+            "`deleteUser` acquires `sessionsLock` while holding `usersLock`",
+          ),
+        },
+      ],
+    },
+    {
       // Both rows are locked by the two reads; the UPDATEs re-lock rows already held and wait for nobody: one finding.
       name: "pg: both accounts read FOR UPDATE in argument order, then updated: reported once, at the second read",
       code: `${pg}export async function transfer(from: number, to: number, cents: number) {
@@ -452,13 +545,7 @@ export async function deleteUser() {
     const a = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [from]);
     await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [to]);
     if (a.rows[0].balance < cents) throw new Error("insufficient");
-    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [cents, from]);
-    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [cents, to]);
-    await client.query("COMMIT");
-  } finally {
-    client.release();
-  }
-}`,
+${TRANSFER_UPDATES}`,
       errors: [{ line: 8, column: 11, ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to") }],
     },
     {
