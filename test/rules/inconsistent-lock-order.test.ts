@@ -65,6 +65,18 @@ const TRANSFER_UPDATES = `    await client.query("UPDATE accounts SET balance = 
     client.release();
   }
 }`;
+/** A class whose `deleteUser` takes its `usersLock` field through a `const` alias, then `sessionsLock`. */
+const ALIASED_USERS_LOCK = `import { Mutex } from "async-mutex";
+export class AccountService {
+  private readonly usersLock = new Mutex();
+  private readonly sessionsLock = new Mutex();
+  async deleteUser() {
+    const users = this.usersLock;
+    await users.runExclusive(async () => {
+      await this.sessionsLock.runExclusive(async () => {});
+    });
+  }
+`;
 const keyedLocks = { "src/locks.ts": KEYED_LOCK_MODULE };
 const declaredLocks = { "src/lock-client.ts": DECLARED_LOCK_MODULE };
 /** Two functions taking the declared locks `orders` and `stock` in opposite orders (`restock` through a call). */
@@ -292,6 +304,16 @@ export async function b() {
 }`,
     },
     {
+      name: "a const alias of one mutex field and the other field: nested in one order on both paths",
+      code: `${ALIASED_USERS_LOCK}  async expireSessions() {
+    const sessions = this.sessionsLock;
+    await this.usersLock.runExclusive(async () => {
+      await sessions.runExclusive(async () => {});
+    });
+  }
+}`,
+    },
+    {
       name: "a lock released on a guard branch that returns, and released before the next lock on the other path",
       code: `${mutexes}export async function deleteUser(force: boolean) {
   const release = await usersLock.acquire();
@@ -483,6 +505,33 @@ export async function deleteUser() {
     },
   ],
   invalid: [
+    {
+      name: "a mutex field taken through a const alias is the same lock as the field taken directly",
+      code: `${ALIASED_USERS_LOCK}  async expireSessions() {
+    await this.sessionsLock.runExclusive(async () => {
+      await this.usersLock.runExclusive(async () => {});
+    });
+  }
+}`,
+      errors: [
+        {
+          line: 8,
+          column: 13,
+          ...cycle(
+            "`AccountService.deleteUser` acquires `AccountService.sessionsLock` while holding `AccountService.usersLock`",
+            "`AccountService.expireSessions` acquires `AccountService.usersLock` while holding `AccountService.sessionsLock`",
+          ),
+        },
+        {
+          line: 13,
+          column: 13,
+          ...cycle(
+            "`AccountService.expireSessions` acquires `AccountService.usersLock` while holding `AccountService.sessionsLock`",
+            "`AccountService.deleteUser` acquires `AccountService.sessionsLock` while holding `AccountService.usersLock`",
+          ),
+        },
+      ],
+    },
     {
       // The ROLLBACK ends the transaction only on the guard's path, which returns: on the path that goes on, the
       // first row is still locked when the second is.
