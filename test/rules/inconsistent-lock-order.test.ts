@@ -77,6 +77,21 @@ export class AccountService {
     });
   }
 `;
+/** `transfer` holding the lock of `from` and calling `credit`, which locks `to`: at `line`, the two locks at `outer`, `inner`. */
+const creditAfterTransfer = (line: number, outer: number, inner: number) => ({
+  line,
+  column: 11,
+  ...inArgumentOrder(
+    "argumentOrderThroughCalls",
+    "transfer",
+    "accountLocks[key]",
+    "from",
+    "to",
+    "`transfer` holds `accountLocks[key]` and calls `credit`, which acquires `accountLocks[key]`",
+  ),
+  help: LOCK_ALL,
+  related: [{ line: outer }, { line: inner }],
+});
 const keyedLocks = { "src/locks.ts": KEYED_LOCK_MODULE };
 const declaredLocks = { "src/lock-client.ts": DECLARED_LOCK_MODULE };
 /** Two functions taking the declared locks `orders` and `stock` in opposite orders (`restock` through a call). */
@@ -311,6 +326,20 @@ export async function b() {
       await sessions.runExclusive(async () => {});
     });
   }
+}`,
+    },
+    {
+      name: "keys sorted first, then passed on under other names through a call",
+      code: `${manager}async function credit(account: string) {
+  const key = account;
+  await accountLocks.lock(key, async () => {});
+}
+export async function transfer(from: string, to: string) {
+  const [first, second] = [from, to].sort();
+  const source = first;
+  await accountLocks.lock(source, async () => {
+    await credit(second);
+  });
 }`,
     },
     {
@@ -1379,22 +1408,21 @@ export async function transfer(from: string, to: string) {
     await credit(to);
   });
 }`,
-      errors: [
-        {
-          line: 8,
-          column: 11,
-          ...inArgumentOrder(
-            "argumentOrderThroughCalls",
-            "transfer",
-            "accountLocks[key]",
-            "from",
-            "to",
-            "`transfer` holds `accountLocks[key]` and calls `credit`, which acquires `accountLocks[key]`",
-          ),
-          help: LOCK_ALL,
-          related: [{ line: 7 }, { line: 4 }],
-        },
-      ],
+      errors: [creditAfterTransfer(8, 7, 4)],
+    },
+    {
+      name: "through a call, with both keys passed on under other names (const aliases of the parameters)",
+      code: `${manager}async function credit(account: string) {
+  const key = account;
+  await accountLocks.lock(key, async () => {});
+}
+export async function transfer(from: string, to: string) {
+  const source = from;
+  await accountLocks.lock(source, async () => {
+    await credit(to);
+  });
+}`,
+      errors: [creditAfterTransfer(10, 9, 5)],
     },
   ],
 });
