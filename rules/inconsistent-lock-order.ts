@@ -9,7 +9,7 @@ import {
   edgeLocations,
   enclosingFunction,
   enclosingStatement,
-  expressionKey,
+  canonicalKey,
   functionLabel,
   functionName,
   indentationAt,
@@ -318,7 +318,7 @@ function rowLockSuggestion(context: FixContext, edge: LockOrderEdge): { suggesti
   if (!outerCall || !innerCall || !outerSite || !innerSite) return {};
   const client = receiverOf(outerCall);
   const innerClient = receiverOf(innerCall);
-  if (!client || !innerClient || expressionKey(client) !== expressionKey(innerClient) || !/\.query$/.test(outerCall.expression.getText()))
+  if (!client || !innerClient || canonicalKey(client) !== canonicalKey(innerClient) || !/\.query$/.test(outerCall.expression.getText()))
     return {};
   const outerKey = rowKey(outerCall, outerSite.sql);
   const innerKey = rowKey(innerCall, innerSite.sql);

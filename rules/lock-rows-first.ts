@@ -5,7 +5,7 @@
 import {
   dbAccessOf,
   enclosingStatement,
-  expressionKey,
+  canonicalKey,
   indentationAt,
   prismaModelNames,
   receiverOf,
@@ -29,7 +29,8 @@ export function lockRowsFirstSuggestion(
   const innerKey = keyOf(inner);
   const through = (a: DbAccess) => a.transactionOption ?? a.handle;
   if (!outerKey || !innerKey || outerKey.column !== innerKey.column || !/^[A-Za-z_]\w*$/.test(outerKey.column)) return undefined;
-  if (!through(outer) || !through(inner) || expressionKey(through(outer)!) !== expressionKey(through(inner)!)) return undefined;
+  // One transaction: the same handle, through `const` aliases (`const t = trx`).
+  if (!through(outer) || !through(inner) || canonicalKey(through(outer)!) !== canonicalKey(through(inner)!)) return undefined;
   const statement = enclosingStatement(outerCall);
   if (!statement || !ts.isBlock(statement.parent)) return undefined;
   const text = lockText(outer, outerCall, outerKey.column, [outerKey.value.getText(), innerKey.value.getText()]);

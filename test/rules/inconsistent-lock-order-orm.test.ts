@@ -37,6 +37,11 @@ ${body}
 
 const KNEX_UPDATES = `    await trx("accounts").where({ id: fromId }).decrement("balance", amount);
     await trx("accounts").where({ id: toId }).increment("balance", amount);`;
+/** KNEX_UPDATES with the first statement through `t`, a `const` alias of the transaction (declared by KNEX_ALIAS). */
+const KNEX_ALIAS = `    const t = trx;\n`;
+const ALIASED_KNEX_UPDATES = `    await t("accounts").where({ id: fromId }).decrement("balance", amount);
+    await trx("accounts").where({ id: toId }).increment("balance", amount);`;
+const ALIASED_KNEX_LOCK = `    await t("accounts").whereIn("id", [fromId, toId]).orderBy("id").forUpdate();\n`;
 const KNEX_LOCK = `    await trx("accounts").whereIn("id", [fromId, toId]).orderBy("id").forUpdate();\n`;
 
 /** A Sequelize transfer running `body` inside a managed `sequelize.transaction(async (t) => …)`. */
@@ -100,6 +105,10 @@ export async function POST(req: Request) {
       code: prismaTransfer(PRISMA_MAPPED_LOCK + PRISMA_UPDATES),
     },
     { name: "knex: both rows locked first with whereIn … orderBy … forUpdate", code: knexTransfer(KNEX_LOCK + KNEX_UPDATES) },
+    {
+      name: "knex: the first row updated through the pool, outside the transaction (autocommit: its lock ends with the statement)",
+      code: knexTransfer(ALIASED_KNEX_UPDATES.replace('await t("accounts")', 'await knex("accounts")')),
+    },
     {
       name: "Sequelize: both rows locked first with findAll({ lock, order })",
       code: sequelizeTransfer(SEQUELIZE_LOCK + SEQUELIZE_UPDATES),
@@ -241,6 +250,21 @@ export async function transferUnlocked(from: number, to: number, cents: number) 
           ...SWAPPED("transfer", "accounts rows"),
           related: [{ line: 4 }],
           suggestions: [{ title: "Lock both rows first, in id order", output: knexTransfer(KNEX_LOCK + KNEX_UPDATES) }],
+        },
+      ],
+    },
+    {
+      name: "knex transaction: the first row through a const alias of the transaction, the second through the transaction",
+      code: knexTransfer(KNEX_ALIAS + ALIASED_KNEX_UPDATES),
+      errors: [
+        {
+          line: 6,
+          column: 11,
+          ...SWAPPED("transfer", "accounts rows"),
+          related: [{ line: 5 }],
+          suggestions: [
+            { title: "Lock both rows first, in id order", output: knexTransfer(KNEX_ALIAS + ALIASED_KNEX_LOCK + ALIASED_KNEX_UPDATES) },
+          ],
         },
       ],
     },

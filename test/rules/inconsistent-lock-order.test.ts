@@ -59,6 +59,41 @@ const ROWS_AT_ONCE =
 const ONE_REDLOCK_CALL = "Take all the keys with one `redlock.acquire(keys, ttl)` call, which acquires them together.";
 const SELECT_ANY = "Lock the rows first, in key order, with one `SELECT ... WHERE id = ANY($1) ORDER BY id FOR UPDATE`.";
 
+/** The end of a pg transfer: both rows updated, COMMIT, the client released. */
+const TRANSFER_UPDATES = `    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [cents, from]);
+    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [cents, to]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`;
+/** A class whose `deleteUser` takes its `usersLock` field through a `const` alias, then `sessionsLock`. */
+const ALIASED_USERS_LOCK = `import { Mutex } from "async-mutex";
+export class AccountService {
+  private readonly usersLock = new Mutex();
+  private readonly sessionsLock = new Mutex();
+  async deleteUser() {
+    const users = this.usersLock;
+    await users.runExclusive(async () => {
+      await this.sessionsLock.runExclusive(async () => {});
+    });
+  }
+`;
+/** `transfer` holding the lock of `from` and calling `credit`, which locks `to`: at `line`, the two locks at `outer`, `inner`. */
+const creditAfterTransfer = (line: number, outer: number, inner: number) => ({
+  line,
+  column: 11,
+  ...inArgumentOrder(
+    "argumentOrderThroughCalls",
+    "transfer",
+    "accountLocks[key]",
+    "from",
+    "to",
+    "`transfer` holds `accountLocks[key]` and calls `credit`, which acquires `accountLocks[key]`",
+  ),
+  help: LOCK_ALL,
+  related: [{ line: outer }, { line: inner }],
+});
 const keyedLocks = { "src/locks.ts": KEYED_LOCK_MODULE };
 const declaredLocks = { "src/lock-client.ts": DECLARED_LOCK_MODULE };
 /** Two functions taking the declared locks `orders` and `stock` in opposite orders (`restock` through a call). */
@@ -318,6 +353,63 @@ export async function b() {
 }`,
     },
     {
+      name: "a const alias of one mutex field and the other field: nested in one order on both paths",
+      code: `${ALIASED_USERS_LOCK}  async expireSessions() {
+    const sessions = this.sessionsLock;
+    await this.usersLock.runExclusive(async () => {
+      await sessions.runExclusive(async () => {});
+    });
+  }
+}`,
+    },
+    {
+      name: "keys sorted first, then passed on under other names through a call",
+      code: `${manager}async function credit(account: string) {
+  const key = account;
+  await accountLocks.lock(key, async () => {});
+}
+export async function transfer(from: string, to: string) {
+  const [first, second] = [from, to].sort();
+  const source = first;
+  await accountLocks.lock(source, async () => {
+    await credit(second);
+  });
+}`,
+    },
+    {
+      name: "a lock released on a guard branch that returns, and released before the next lock on the other path",
+      code: `${mutexes}export async function deleteUser(force: boolean) {
+  const release = await usersLock.acquire();
+  if (!force) {
+    release();
+    return;
+  }
+  release();
+  await sessionsLock.runExclusive(async () => {});
+}
+export async function expireSessions() {
+  await sessionsLock.runExclusive(async () => {
+    await usersLock.runExclusive(async () => {});
+  });
+}`,
+    },
+    {
+      name: "pg: two transactions one after the other: the first row's lock ends at COMMIT, before the second row is locked",
+      code: `${pg}export async function transfer(from: number, to: number, cents: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [cents, from]);
+    await client.query("COMMIT");
+    await client.query("BEGIN");
+    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [cents, to]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+    },
+    {
       name: "the first lock is released before the next is taken",
       code: `${mutexes}export async function a() {
   await usersLock.runExclusive(async () => {
@@ -477,6 +569,85 @@ export async function deleteUser() {
   ],
   invalid: [
     {
+      name: "a mutex field taken through a const alias is the same lock as the field taken directly",
+      code: `${ALIASED_USERS_LOCK}  async expireSessions() {
+    await this.sessionsLock.runExclusive(async () => {
+      await this.usersLock.runExclusive(async () => {});
+    });
+  }
+}`,
+      errors: [
+        {
+          line: 8,
+          column: 13,
+          ...cycle(
+            "`AccountService.deleteUser` acquires `AccountService.sessionsLock` while holding `AccountService.usersLock`",
+            "`AccountService.expireSessions` acquires `AccountService.usersLock` while holding `AccountService.sessionsLock`",
+          ),
+        },
+        {
+          line: 13,
+          column: 13,
+          ...cycle(
+            "`AccountService.expireSessions` acquires `AccountService.usersLock` while holding `AccountService.sessionsLock`",
+            "`AccountService.deleteUser` acquires `AccountService.sessionsLock` while holding `AccountService.usersLock`",
+          ),
+        },
+      ],
+    },
+    {
+      // The ROLLBACK ends the transaction only on the guard's path, which returns: on the path that goes on, the
+      // first row is still locked when the second is.
+      name: "pg: a ROLLBACK on a guard branch that returns does not release the first row for the code after the guard",
+      code: `${pg}export async function transfer(from: number, to: number, cents: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const a = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [from]);
+    if (a.rows[0].balance < cents) {
+      await client.query("ROLLBACK");
+      return;
+    }
+    await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [to]);
+${TRANSFER_UPDATES}`,
+      errors: [{ line: 12, column: 11, ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to") }],
+    },
+    {
+      name: "a mutex released on a guard branch that returns is still held on the path that goes on to the next lock",
+      code: `${mutexes}export async function deleteUser(force: boolean) {
+  const release = await usersLock.acquire();
+  if (!force) {
+    release();
+    return;
+  }
+  await sessionsLock.runExclusive(async () => {});
+  release();
+}
+export async function expireSessions() {
+  await sessionsLock.runExclusive(async () => {
+    await usersLock.runExclusive(async () => {});
+  });
+}`,
+      errors: [
+        {
+          line: 10,
+          column: 9,
+          ...cycle(
+            "`deleteUser` acquires `sessionsLock` while holding `usersLock`",
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
+          ),
+        },
+        {
+          line: 15,
+          column: 11,
+          ...cycle(
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
+            "`deleteUser` acquires `sessionsLock` while holding `usersLock`",
+          ),
+        },
+      ],
+    },
+    {
       // Both rows are locked by the two reads; the UPDATEs re-lock rows already held and wait for nobody: one finding.
       name: "pg: both accounts read FOR UPDATE in argument order, then updated: reported once, at the second read",
       code: `${pg}export async function transfer(from: number, to: number, cents: number) {
@@ -486,13 +657,7 @@ export async function deleteUser() {
     const a = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [from]);
     await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [to]);
     if (a.rows[0].balance < cents) throw new Error("insufficient");
-    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [cents, from]);
-    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [cents, to]);
-    await client.query("COMMIT");
-  } finally {
-    client.release();
-  }
-}`,
+${TRANSFER_UPDATES}`,
       errors: [{ line: 8, column: 11, ...inArgumentOrder("rowsInArgumentOrder", "transfer", "accounts rows", "from", "to") }],
     },
     {
@@ -1303,22 +1468,21 @@ export async function transfer(from: string, to: string) {
     await credit(to);
   });
 }`,
-      errors: [
-        {
-          line: 8,
-          column: 11,
-          ...inArgumentOrder(
-            "argumentOrderThroughCalls",
-            "transfer",
-            "accountLocks[key]",
-            "from",
-            "to",
-            "`transfer` holds `accountLocks[key]` and calls `credit`, which acquires `accountLocks[key]`",
-          ),
-          help: LOCK_ALL,
-          related: [{ line: 7 }, { line: 4 }],
-        },
-      ],
+      errors: [creditAfterTransfer(8, 7, 4)],
+    },
+    {
+      name: "through a call, with both keys passed on under other names (const aliases of the parameters)",
+      code: `${manager}async function credit(account: string) {
+  const key = account;
+  await accountLocks.lock(key, async () => {});
+}
+export async function transfer(from: string, to: string) {
+  const source = from;
+  await accountLocks.lock(source, async () => {
+    await credit(to);
+  });
+}`,
+      errors: [creditAfterTransfer(10, 9, 5)],
     },
   ],
 });

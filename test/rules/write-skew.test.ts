@@ -9,8 +9,23 @@ export const templates = pgTable("templates", { id: text("id").primaryKey(), tea
 const db = drizzle(process.env.DATABASE_URL!);
 `;
 
+/** API keys counted for `workspaceId`, then one inserted with `workspaceId` set to `target`, a const alias of `aliased`. */
+const keyUnderAlias = (aliased: string) => `import { prisma } from "@/lib/prisma";
+export async function createKey(workspaceId: string, targetId: string, name: string) {
+  return prisma.$transaction(async (tx) => {
+    const target = ${aliased};
+    const total = await tx.apiKey.count({ where: { workspaceId } });
+    if (total >= 10) throw new Error("API key limit reached");
+    return tx.apiKey.create({ data: { workspaceId: target, name } });
+  });
+}`;
+
 runRuleTests(writeSkew, {
   valid: [
+    {
+      name: "Prisma: the key counted for one workspace and inserted into another (a const alias of the other)",
+      code: keyUnderAlias("targetId"),
+    },
     {
       name: "Drizzle: the team row locked before the check of its other templates, in the same transaction as the delete",
       code: `${drizzleTemplates}export async function deleteTemplate(teamId: string, id: string) {
@@ -476,6 +491,11 @@ export class MembersService {
           ],
         },
       ],
+    },
+    {
+      name: "Prisma: the key counted by one name and inserted under a const alias of it is the same workspace's set",
+      code: keyUnderAlias("workspaceId"),
+      errors: [{ line: 7, column: 12, messageId: "grows" }],
     },
     {
       name: "Next.js route + Prisma: per-workspace limit inside a READ COMMITTED interactive transaction",

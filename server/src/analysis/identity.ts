@@ -7,7 +7,7 @@
 import { ts } from "../engine/ts";
 import { expressionKey, isFunctionLike, skipParens } from "./ast";
 
-const MAX_ALIAS_STEPS = 8;
+export const MAX_ALIAS_STEPS = 8;
 
 /** `expr`'s key with `const` aliases followed: `t.query` → `tx.query` after `const t = tx`. */
 export function canonicalKey(expr: ts.Expression): string {
@@ -40,6 +40,21 @@ function aliasOf(name: string, at: ts.Node): string | undefined {
   return undefined;
 }
 
+/**
+ * What a `const` declaration of one name aliases, when its initializer is a name or a member (`const m = this.mutex`
+ * → `this.mutex`): the name cannot be reassigned, so it always refers to that. The node form of what `canonicalKey`
+ * follows by text, for callers that ask the checker about the aliased expression.
+ */
+export function constAliasOf(declaration: ts.Node): ts.Expression | undefined {
+  if (!ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name) || !isConst(declaration)) return undefined;
+  const init = declaration.initializer && skipParens(declaration.initializer);
+  return init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init)) ? init : undefined;
+}
+
+function isConst(declaration: ts.VariableDeclaration): boolean {
+  return ts.isVariableDeclarationList(declaration.parent) && (declaration.parent.flags & ts.NodeFlags.Const) !== 0;
+}
+
 /** `tx.getRepository(Account)`, `manager.withRepository(this.accounts)`: a repository that runs through `tx` / `manager`. */
 function isRepositoryOf(init: ts.Expression): boolean {
   if (!ts.isCallExpression(init) || !ts.isPropertyAccessExpression(init.expression)) return false;
@@ -61,9 +76,8 @@ function constAliases(scope: ts.Node): Map<string, string | null> {
   const visit = (node: ts.Node): void => {
     if (node !== scope && isFunctionLike(node)) return;
     if (ts.isVariableDeclaration(node)) {
-      const isConst = ts.isVariableDeclarationList(node.parent) && (node.parent.flags & ts.NodeFlags.Const) !== 0;
       const init = node.initializer && skipParens(node.initializer);
-      const aliasable = isConst && init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init) || isRepositoryOf(init));
+      const aliasable = isConst(node) && init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init) || isRepositoryOf(init));
       if (ts.isIdentifier(node.name)) found.set(node.name.text, aliasable ? expressionKey(init) : null);
       else if (ts.isObjectBindingPattern(node.name))
         for (const element of node.name.elements) {

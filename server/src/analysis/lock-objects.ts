@@ -5,6 +5,7 @@
 import { ts } from "../engine/ts";
 import { importedBinding, isFunctionLike, skipAwait, skipParens, type FunctionLike } from "./ast";
 import { LOCK_LIBRARY_MODELS, lockObjectModel, type LockLibraryModel, type LockMechanism } from "./models/lock-libraries";
+import { constAliasOf, MAX_ALIAS_STEPS } from "./identity";
 
 type Models = readonly LockLibraryModel[];
 
@@ -90,7 +91,12 @@ function declarationsOf(expr: ts.Expression, getChecker: CheckerGetter): readonl
  * The kind of lock object `expr` is, from where it was declared: a variable/property initialised with `new Mutex()`,
  * annotated `: Mutex`, or a constructor parameter property. Uses the checker only to find the declaration.
  */
-export function lockObjectKind(expr: ts.Expression, checker: CheckerGetter, models: Models = LOCK_LIBRARY_MODELS): ObjectKind | undefined {
+export function lockObjectKind(
+  expr: ts.Expression,
+  checker: CheckerGetter,
+  models: Models = LOCK_LIBRARY_MODELS,
+  depth = 0,
+): ObjectKind | undefined {
   const node = skipParens(expr);
   const sourceFile = node.getSourceFile();
   const keyed = keyedLockSource(node);
@@ -98,6 +104,9 @@ export function lockObjectKind(expr: ts.Expression, checker: CheckerGetter, mode
     return kindOfCreation(node, sourceFile, models) ?? (keyed && keyedElementKind(keyed.container, checker, models));
   if (keyed) return keyedElementKind(keyed.container, checker, models);
   for (const declaration of declarationsOf(node, checker)) {
+    // `const m = this.mutex`: the lock the alias names.
+    const aliased = constAliasOf(declaration);
+    if (aliased && depth < MAX_ALIAS_STEPS) return lockObjectKind(aliased, checker, models, depth + 1);
     const declFile = declaration.getSourceFile();
     if (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isParameter(declaration)) {
       // `new Mutex()`, or a lock taken out of a keyed container: `let mutex = this.mutexes.get(key)`.

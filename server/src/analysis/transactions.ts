@@ -239,22 +239,34 @@ function rowLockPathsOf(scope: TransactionScope, sourceFile: ts.SourceFile, reso
   }
   if (resolve && scope.handle) locks.push(...helperRowLocks(scope, scope.handle, resolve));
   locks.sort((a, b) => anchorOf(a).getStart() - anchorOf(b).getStart());
-  const paths: RowLockPaths = { locks, stateAt: batchOrGraphState(scope, locks) };
+  const paths: RowLockPaths = { locks, stateAt: batchOrGraphState(scope, locks.map(anchorOf)) };
   perResolver.set(resolve, paths);
   return paths;
 }
 
-function batchOrGraphState(scope: TransactionScope, locks: RowLock[]): (node: ts.Node) => HeldRows | undefined {
+/**
+ * Whether what the statement `anchor` of `scope` takes (its row locks, a transaction-level advisory lock) may still be
+ * held when `node` runs: on some path to `node` the statement ran (and did not throw) since the transaction opened,
+ * and no COMMIT/ROLLBACK on the handle came after it. Code in a nested function counts where that function is
+ * created. The lock-order summaries ask it for each locking statement of a function.
+ */
+export function heldSince(scope: TransactionScope, anchor: ts.Node): (node: ts.Node) => boolean {
+  const stateAt = batchOrGraphState(scope, [anchor]);
+  return (node) => !isInside(anchor, node) && !isInside(node, anchor) && ((stateAt(node)?.may ?? 0n) & 1n) !== 0n;
+}
+
+/** Bit i of the states: `anchors[i]` ran on some (`may`) / every (`must`) path since the transaction opened. */
+function batchOrGraphState(scope: TransactionScope, anchors: readonly ts.Node[]): (node: ts.Node) => HeldRows | undefined {
   const root =
     scope.callback ??
     (ts.isParameter(scope.start) ? (scope.start.parent as FunctionLike) : enclosingFunction(scope.start)) ??
     scope.start.getSourceFile();
-  if (scope.form === "batch" || locks.length === 0) {
+  if (scope.form === "batch" || anchors.length === 0) {
     // The array's elements run one after the other; nothing here branches.
     return (node) => {
       let held = 0n;
-      locks.forEach((lock, i) => {
-        if (anchorOf(lock).getEnd() <= node.getStart()) held |= 1n << BigInt(i);
+      anchors.forEach((anchor, i) => {
+        if (anchor.getEnd() <= node.getStart()) held |= 1n << BigInt(i);
       });
       return { must: held, may: held };
     };
@@ -262,8 +274,8 @@ function batchOrGraphState(scope: TransactionScope, locks: RowLock[]): (node: ts
   const graph = flowGraphOf(root);
   const liftedElement = (node: ts.Node) => elementRunning(graph, node);
   const bitsAt = new Map<ts.Node, bigint>();
-  locks.forEach((lock, i) => {
-    const element = liftedElement(anchorOf(lock));
+  anchors.forEach((anchor, i) => {
+    const element = liftedElement(anchor);
     if (element) bitsAt.set(element, (bitsAt.get(element) ?? 0n) | (1n << BigInt(i)));
   });
   const handle = scope.form === "begin-commit" ? scope.handle : undefined;

@@ -14,7 +14,6 @@ import {
   NodeFacts,
   boundNames,
   calleeName,
-  expressionKey,
   importsOf,
   isFunctionLike,
   isNullish,
@@ -709,8 +708,9 @@ function sameColumn(a: string, b: string): boolean {
   return a.replace(/_/g, "").toLowerCase() === b.replace(/_/g, "").toLowerCase();
 }
 
+/** The same value by identity: `const id = workspaceId` is `workspaceId` (identity.ts follows `const` aliases). */
 function sameValue(a: ts.Expression, b: ts.Expression): boolean {
-  return expressionKey(skipParens(a)) === expressionKey(skipParens(b));
+  return canonicalKey(skipParens(a)) === canonicalKey(skipParens(b));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

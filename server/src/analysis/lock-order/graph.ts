@@ -363,8 +363,9 @@ function callbackRunnerNames(summaries: ReadonlyArray<FileSummary | undefined>, 
   return names;
 }
 
+/** Whether `outer`'s lock may be held at the call or acquisition starting at `offset` (of its own function's summary). */
 function within(outer: AcquisitionSummary, offset: number): boolean {
-  return outer.held.start <= offset && offset < outer.held.end && !outer.freeAt?.includes(offset);
+  return outer.heldAt.includes(offset);
 }
 
 /** Rewrites a callee's key into the caller's terms through the argument passed for the key's parameter. */

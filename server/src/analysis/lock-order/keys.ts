@@ -2,6 +2,7 @@
 // local derived from one) it is built from, and whether the code put the keys in a canonical order first.
 import { ts } from "../../engine/ts";
 import { boundNames, calleeName, expressionKey, isFunctionLike, skipAwait, type FunctionLike } from "../ast";
+import { canonicalKey } from "../identity";
 
 /**
  * A key (or a call argument) as text with its root variable marked, so that a callee's key `lock:${id}` can be
@@ -58,8 +59,11 @@ export function keyRefOf(expr: ts.Expression, unit: FunctionLike, params: Readon
   const text = expressionKey(expr);
   const root = rootIdentifier(expr);
   if (!root) return { pattern: text, input: false, ordered: false };
-  const rootText = root.text;
-  const pattern = replaceRoot(text, rootText);
+  // A `const` alias of another name is that name (`const key = account` keys by the parameter `account`). A field
+  // taken out of an input (`const { fromId, toId } = request`) stays a root of its own: two fields are two inputs.
+  const canonical = canonicalKey(root);
+  const rootText = /^[\w$]+$/.test(canonical) ? canonical : root.text;
+  const pattern = replaceRoot(text, root.text);
   const origin = originOf(rootText, unit, params, 0);
   return {
     pattern,

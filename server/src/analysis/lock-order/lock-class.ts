@@ -9,6 +9,7 @@ import { normalizeSql, sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { placeholderValue } from "../db";
 import { promiseChainOf } from "../promise-chains";
+import { constAliasOf, MAX_ALIAS_STEPS } from "../identity";
 
 /** What the lock-order graph's nodes are. Row locks join the mechanisms of locks.ts. */
 export type LockKind = LockMechanism | "row-lock";
@@ -238,9 +239,10 @@ function objectIdentity(acquisition: LockAcquisition, checker: ts.TypeChecker): 
 
 /**
  * A stable name for what `expr` refers to: `file#usersLock`, `file#AccountService.lock`. A lock passed in as a
- * parameter gets a name private to its function (its instance is unknown).
+ * parameter gets a name private to its function (its instance is unknown). A `const` alias (`const m = this.mutex`)
+ * names what it aliases: it cannot be reassigned, so it is that lock.
  */
-function declarationName(expr: ts.Expression, checker: ts.TypeChecker): { id: string; label: string; file: string } | undefined {
+function declarationName(expr: ts.Expression, checker: ts.TypeChecker, depth = 0): { id: string; label: string; file: string } | undefined {
   const node = skipParens(expr);
   const nameNode = ts.isPropertyAccessExpression(node) ? node.name : ts.isIdentifier(node) ? node : undefined;
   if (!nameNode) return undefined;
@@ -248,6 +250,8 @@ function declarationName(expr: ts.Expression, checker: ts.TypeChecker): { id: st
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   const declaration = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
   if (!declaration) return undefined;
+  const aliased = constAliasOf(declaration);
+  if (aliased && depth < MAX_ALIAS_STEPS) return declarationName(aliased, checker, depth + 1);
   const file = normalizePath(declaration.getSourceFile().fileName);
   const name = nameNode.text;
   if (ts.isParameter(declaration) && !isParameterProperty(declaration)) {

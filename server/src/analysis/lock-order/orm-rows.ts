@@ -5,14 +5,15 @@
 // keys).forUpdate()`, `where: { id: [a, b] }`) holds the class with no key, as `id = ANY($1) … FOR UPDATE` does. A write
 // that names no row by its key (`repo.save(entity)`, a flush) says nothing about which row it waits for.
 import { ts } from "../../engine/ts";
-import { expressionKey, skipParens } from "../ast";
+import { skipParens } from "../ast";
 import { dbAccessOf, isPrimaryKey, prismaModelNames } from "../db";
 import type { LockClass, LockIdentity } from "./lock-class";
 
-/** The row (or rows) `node` locks, and the handle (`tx`, `trx`, `t`) whose transaction holds them. */
-export function ormRowLockOf(
-  node: ts.CallExpression | ts.TaggedTemplateExpression,
-): { identity: LockIdentity; client: string } | undefined {
+/**
+ * The row (or rows) `node` locks; which transaction holds them (the one its handle, `tx`, `trx`, `t`, runs in) is
+ * transactions.ts's question.
+ */
+export function ormRowLockOf(node: ts.CallExpression | ts.TaggedTemplateExpression): LockIdentity | undefined {
   const access = dbAccessOf(node);
   if (!access || access.sql || access.library === "redis" || access.insert || !access.table) return undefined;
   const lockingRead = access.kind === "read" && (access.lock === "update" || access.lock === "no key update");
@@ -30,8 +31,6 @@ export function ormRowLockOf(
       ? (prismaModelNames(access.table, node.getSourceFile().fileName)?.table.toLowerCase() ?? access.table)
       : access.table;
   const lockClass: LockClass = { id: `rows:${table}`, label: `${table} rows`, kind: "row-lock" };
-  const client = expressionKey(through);
-  if (equality?.value)
-    return { identity: { lockClass, key: equality.value, keyDomain: equality.column.toLowerCase(), declarationFiles: [] }, client };
-  return lockingRead ? { identity: { lockClass, declarationFiles: [] }, client } : undefined;
+  if (equality?.value) return { lockClass, key: equality.value, keyDomain: equality.column.toLowerCase(), declarationFiles: [] };
+  return lockingRead ? { lockClass, declarationFiles: [] } : undefined;
 }

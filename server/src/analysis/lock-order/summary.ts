@@ -1,5 +1,5 @@
-// Per-function lock summaries: which locks a function acquires, where each is held, which calls it makes (and
-// which of them run while a lock is held). Callbacks that run inside the call that receives them (a scoped lock's
+// Per-function lock summaries: which locks a function acquires, which calls it makes, and at which of them each lock
+// may be held (asked of the core along the function's paths: lock-holding.ts, transactions.ts). Callbacks that run inside the call that receives them (a scoped lock's
 // body, `$transaction(async (tx) => ...)`) belong to the enclosing function's summary.
 //
 // Summaries hold no ts.Nodes (only offsets and strings), so they outlive the Program that produced them: they are
@@ -14,35 +14,28 @@ import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
 import type { DeclaredLocks, Span } from "../../engine/types";
 import {
-  boundNames,
   CALL_KINDS,
   calleeName,
-  enclosingFunction,
-  expressionKey,
   FUNCTION_KINDS,
   functionName,
   isFunctionLike,
+  isInside,
   nodesOfKinds,
-  receiverOf,
   skipParens,
   spanOf,
   type FunctionLike,
 } from "../ast";
+import { elementRunning, graphOf } from "../flow/queries";
 import { acquisitionPaths } from "../lock-holding";
 import { wrapperAcquisitionsIn } from "../lock-wrappers";
-import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../locks";
+import { isDisposedByUsing, lockAcquisitionsIn, type LockAcquisition } from "../locks";
 import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
 import { lockIdentityOf, type LockClass, type LockIdentity } from "./lock-class";
 import { ormRowLockOf } from "./orm-rows";
-import { transactionScopeOf } from "../transactions";
+import { heldSince, transactionScopeOf } from "../transactions";
 import { placeholderValue } from "../db";
-
-export interface Region {
-  start: number;
-  end: number;
-}
 
 export interface AcquisitionSummary {
   lockClass: LockClass;
@@ -52,13 +45,12 @@ export interface AcquisitionSummary {
   keyDomain?: string;
   /** The acquisition call. */
   span: Span;
-  /** Text offsets where the lock is held. */
-  held: Region;
   /**
-   * Starts of calls inside `held` where a try-lock is free on every path (its failure branch: `if (rowCount === 0)
-   * { …takeover insert… }`), so nothing there is taken while holding it.
+   * Starts of the summary's calls and acquisitions where the lock may be held, along the function's paths: a scoped
+   * form's callback; after an explicit acquisition until its release (not on a try-lock's failure branch); after a
+   * row lock until its transaction ends. Offsets, not nodes, so that the summary outlives its Program.
    */
-  freeAt?: number[];
+  heldAt: number[];
   /** Scoped form whose callback is the held region (`runExclusive`, `lock(key, fn)`): a candidate for `lockAll`. */
   scoped: boolean;
   /** Inside a branch that compares values (`if (a < b)`): the code chose the order itself. */
@@ -371,14 +363,8 @@ interface Collected {
     acquisition?: LockAcquisition;
     identity: LockIdentity;
     transactional: boolean;
-    /** The handle whose transaction holds it, when not the call's receiver (an ORM statement's `transaction: t`). */
-    client?: string;
   }>;
   calls: ts.CallExpression[];
-  /** Offsets of BEGIN / COMMIT / ROLLBACK statements, with the receiver text that ran them. */
-  transactionStatements: Array<{ at: number; kind: "begin" | "end"; receiver: string }>;
-  /** Bodies of transaction callbacks, with the name of their transaction parameter. */
-  transactionScopes: Array<{ region: Region; client: string | undefined }>;
 }
 
 function summariseFunction(
@@ -390,37 +376,29 @@ function summariseFunction(
   decorations: ReadonlyArray<{ acquisition: LockAcquisition; identity: LockIdentity }> = [],
 ): FunctionSummary {
   summaryStats.functions++;
-  const collected: Collected = { acquisitions: [], calls: [], transactionStatements: [], transactionScopes: [] };
+  const collected: Collected = { acquisitions: [], calls: [] };
   for (const { acquisition, identity } of decorations)
     collected.acquisitions.push({ node: acquisition.call, acquisition, identity, transactional: false });
   const visit = (node: ts.Node): void => {
-    if (isFunctionLike(node)) {
-      const role = roleOf(node);
-      if (!role) return; // runs at another time: its own summary
-      if (role === "transaction" && node.body) {
-        const client = node.parameters[0] && ts.isIdentifier(node.parameters[0].name) ? node.parameters[0].name.text : undefined;
-        collected.transactionScopes.push({ region: { start: node.body.getStart(sourceFile), end: node.body.getEnd() }, client });
-      }
-    }
+    if (isFunctionLike(node) && !roleOf(node)) return; // runs at another time: its own summary
     if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) collectCall(node, acquisitions, collected);
     ts.forEachChild(node, visit);
   };
   if (unit.body) ts.forEachChild(unit.body, visit);
 
   const params = parameterNames(unit);
-  const unitEnd = unit.body!.getEnd();
   const summaries: AcquisitionSummary[] = [];
+  const sites = [...collected.calls, ...collected.acquisitions.map((a) => a.node)];
   for (const entry of collected.acquisitions) {
-    const held = heldRegion(entry, collected, unitEnd, sourceFile);
-    if (!held) continue;
-    const freeAt = entry.acquisition ? tryLockFreeAt(entry.acquisition, held, collected, sourceFile) : [];
+    const holds = holderOf(entry);
+    if (!holds) continue;
+    const heldAt = [...new Set(sites.filter((site) => site !== entry.node && holds(site)).map((site) => site.getStart(sourceFile)))];
     summaries.push({
-      ...(freeAt.length > 0 ? { freeAt } : {}),
       lockClass: entry.identity.lockClass,
       ...(entry.identity.key ? { key: keyRefOf(entry.identity.key, unit, params) } : {}),
       ...(entry.identity.keyDomain ? { keyDomain: entry.identity.keyDomain } : {}),
       span: spanOf(entry.node, sourceFile),
-      held,
+      heldAt: heldAt.sort((a, b) => a - b),
       scoped: entry.acquisition?.style === "scoped",
       orderedByBranch: isInsideOrderingBranch(entry.node, unit),
     });
@@ -447,22 +425,6 @@ function summariseFunction(
   return { ...info, acquisitions: summaries, calls };
 }
 
-/**
- * The calls inside a try-lock's held region where it is free on every path (it failed there): the path analysis of
- * lock-holding.ts, asked only for try-locks and only for code of the acquisition's own function.
- */
-function tryLockFreeAt(acquisition: LockAcquisition, held: Region, collected: Collected, sourceFile: ts.SourceFile): number[] {
-  if (acquisition.style !== "try" || acquisition.callback) return [];
-  const fn = enclosingFunction(acquisition.call);
-  const inside = [...collected.calls, ...collected.acquisitions.map((a) => a.node)].filter((node) => {
-    const start = node.getStart(sourceFile);
-    return node !== acquisition.call && held.start <= start && start < held.end && enclosingFunction(node) === fn;
-  });
-  if (inside.length === 0) return [];
-  const paths = acquisitionPaths(acquisition);
-  return inside.filter((node) => !paths.heldAt(node)).map((node) => node.getStart(sourceFile));
-}
-
 function collectCall(
   node: ts.CallExpression | ts.TaggedTemplateExpression,
   acquisitions: ReadonlyMap<ts.Node, { acquisition: LockAcquisition; identity: LockIdentity }>,
@@ -477,19 +439,12 @@ function collectCall(
   if (ts.isCallExpression(node)) collected.calls.push(node);
   const site = sqlSiteOf(node);
   if (!site) {
-    const rows = ormRowLockOf(node);
-    if (rows) collected.acquisitions.push({ node, identity: rows.identity, transactional: true, client: rows.client });
+    const identity = ormRowLockOf(node);
+    if (identity) collected.acquisitions.push({ node, identity, transactional: true });
     return;
   }
-  const statement = parseSql(site.sql);
-  const receiver = clientOf(node);
-  if (statement.kind === "begin") collected.transactionStatements.push({ at: node.getStart(), kind: "begin", receiver });
-  else if (statement.kind === "commit" || statement.kind === "rollback")
-    collected.transactionStatements.push({ at: node.getStart(), kind: "end", receiver });
-  else {
-    const rows = rowLockOf(node, statement);
-    if (rows) collected.acquisitions.push({ node, identity: rows, transactional: true });
-  }
+  const rows = rowLockOf(node, parseSql(site.sql));
+  if (rows) collected.acquisitions.push({ node, identity: rows, transactional: true });
 }
 
 /**
@@ -519,51 +474,34 @@ function locksRows(statement: ReturnType<typeof parseSql>): boolean {
   return locks && !!statement.table;
 }
 
-/** The connection a query runs on, as text: `client` in `client.query(...)`, `tx` in tx.$executeRaw`...`. */
-function clientOf(node: ts.CallExpression | ts.TaggedTemplateExpression): string {
-  const target = ts.isCallExpression(node) ? receiverOf(node) : ts.isPropertyAccessExpression(node.tag) ? node.tag.expression : undefined;
-  return target ? expressionKey(target) : "";
+/**
+ * Where the lock `entry` takes may be held, for nodes of its function (its inline callbacks count where they are
+ * created): a scoped form's callback; an explicit acquisition's paths (lock-holding.ts: until a release, a try-lock
+ * only where its result says it got the lock; `using` until the end of its block); a row lock or a transaction-level
+ * advisory lock from its statement until its transaction ends (transactions.ts, which also decides which transaction
+ * the statement runs in by the handle's identity). Undefined for a statement outside any transaction: autocommit
+ * releases its locks when it completes.
+ */
+function holderOf(entry: Collected["acquisitions"][number]): ((node: ts.Node) => boolean) | undefined {
+  const { node, acquisition } = entry;
+  const body = acquisition?.callback?.body;
+  if (body) return (at) => isInside(at, body);
+  if (entry.transactional) {
+    const scope = transactionScopeOf(node);
+    return scope && heldSince(scope, node);
+  }
+  if (!acquisition) return undefined;
+  const paths = acquisitionPaths(acquisition);
+  const graph = graphOf(node);
+  const block = isDisposedByUsing(acquisition) ? enclosingBlock(node) : undefined;
+  return (at) => {
+    const element = elementRunning(graph, at);
+    return element !== undefined && (!block || isInside(at, block)) && paths.heldAt(element);
+  };
 }
 
-/**
- * Where a lock is held. Scoped forms: their callback. Explicit acquisitions: until the matching release (or the end
- * of the block for `await using`, or the function's end when no release is found). Row locks and transaction-scoped
- * advisory locks: until the transaction ends; outside a transaction (autocommit) they are not held at all.
- */
-function heldRegion(
-  entry: Collected["acquisitions"][number],
-  collected: Collected,
-  unitEnd: number,
-  sourceFile: ts.SourceFile,
-): Region | undefined {
-  const { node, acquisition } = entry;
-  const start = node.getEnd();
-  if (acquisition?.callback?.body)
-    return { start: acquisition.callback.body.getStart(sourceFile), end: acquisition.callback.body.getEnd() };
-  if (entry.transactional) {
-    const client = entry.client ?? clientOf(node);
-    const scope = collected.transactionScopes.filter((s) => s.region.start <= start && start <= s.region.end).pop();
-    if (scope)
-      return scope.client === undefined || client === scope.client || client.startsWith(`${scope.client}.`)
-        ? { start, end: scope.region.end }
-        : undefined;
-    const began = collected.transactionStatements.some((s) => s.kind === "begin" && s.at < start && s.receiver === client);
-    // Through a transaction the caller passes in (`lockAccounts(trx: Knex.Transaction, ids)`): held past this function,
-    // for as long as the caller's transaction (the caller's own summary sees it from the call on).
-    if (!began) return transactionScopeOf(node)?.form === "caller" ? { start, end: unitEnd } : undefined;
-    const end = collected.transactionStatements.find((s) => s.kind === "end" && s.at > start && s.receiver === client);
-    return { start, end: end ? end.at : unitEnd };
-  }
-  if (acquisition && isDisposedByUsing(acquisition)) {
-    let block: ts.Node = node;
-    while (block.parent && !ts.isBlock(block) && !ts.isSourceFile(block)) block = block.parent;
-    return { start, end: block.getEnd() };
-  }
-  if (acquisition) {
-    const binding = resultBinding(acquisition);
-    const names = new Set(binding ? boundNames(binding).map((b) => b.text) : []);
-    const release = collected.calls.find((call) => call.getStart() > start && isReleaseOf(call, acquisition, names));
-    return { start, end: release ? release.getStart() : unitEnd };
-  }
-  return { start, end: unitEnd };
+function enclosingBlock(node: ts.Node): ts.Node {
+  let block: ts.Node = node;
+  while (block.parent && !ts.isBlock(block) && !ts.isSourceFile(block)) block = block.parent;
+  return block;
 }
