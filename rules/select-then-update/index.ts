@@ -318,7 +318,7 @@ function protectionOf(
     handle(read) &&
     handle(write) &&
     canonicalKey(handle(read)!) === canonicalKey(handle(write)!) &&
-    lockedByEveryCaller(read, resolve, (node) => scopeOf(node, resolve))
+    lockedByEveryCaller(read, resolve, (node) => projectScopeOf(node, resolve))
   )
     return "row-lock";
   return undefined;
