@@ -144,6 +144,43 @@ const DECLARED_CYCLE = [
 runRuleTests(inconsistentLockOrder, {
   valid: [
     {
+      // The release helper takes the count's mutex to give the gate back: that is not an order of use.
+      name: "a readers-writer lock over two semaphores: the first reader takes the gate under the count's mutex, the last gives it back under it",
+      code: `import { Mutex } from "async-mutex";
+export class SharedExclusive {
+  private gate = new Mutex();
+  private countLock = new Mutex();
+  private active = 0;
+  async shared<T>(work: () => Promise<T>): Promise<T> {
+    await this.enter();
+    try {
+      return await work();
+    } finally {
+      await this.leave();
+    }
+  }
+  private async enter(): Promise<void> {
+    await this.countLock.acquire();
+    try {
+      this.active++;
+      if (this.active === 1) await this.gate.acquire();
+    } finally {
+      this.countLock.release();
+    }
+  }
+  private async leave(): Promise<void> {
+    await this.countLock.acquire();
+    try {
+      this.active--;
+      if (this.active === 0) this.gate.release();
+    } finally {
+      this.countLock.release();
+    }
+  }
+}
+`,
+    },
+    {
       name: "a lock provider taking the caller's keys at once through its own acquire helper, sorted first",
       code: `import Redis from "ioredis";
 import { randomUUID } from "node:crypto";

@@ -93,6 +93,7 @@ runRuleTests(selectThenUpdate, {
       code: share("existing?.shareId ?? newShareId()"),
     },
     { name: "a duplicated artifact's title copied as read", code: duplicate("artifact.title") },
+    { name: "a duplicated artifact's title in a template", code: duplicate("`Copy of ${artifact.title}`") },
   ],
   invalid: [
     {

@@ -953,7 +953,8 @@ function onlyWhereReadFoundNothing(node: ts.Node, read: DbAccess, values: Readon
 
 /**
  * `value` is a value of `read` as it was read, or a fallback holding nothing of it: `src.title`, `found?.shareId ??
- * newId()`, `a.canvasId || input.canvasId`, through one `const` (`const shareId = found?.shareId ?? newId()`).
+ * newId()`, `a.canvasId || input.canvasId`, a template around such values, through one `const` (`const shareId =
+ * found?.shareId ?? newId()`).
  */
 function copiedAsRead(value: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>, depth = 0): boolean {
   const node = skipParens(value);
@@ -961,6 +962,12 @@ function copiedAsRead(value: ts.Expression, read: DbAccess, values: ReadonlyMap<
     return [node.left, node.right].every((side) => copiedAsRead(side, read, values, depth) || !readsFrom(side, read, values));
   if (ts.isConditionalExpression(node))
     return [node.whenTrue, node.whenFalse].every((side) => copiedAsRead(side, read, values, depth) || !readsFrom(side, read, values));
+  // A name built around a copied value (`` `share/${shareId}.json` ``) is copied as well.
+  if (ts.isTemplateExpression(node))
+    return (
+      node.templateSpans.some((span) => readsFrom(span.expression, read, values)) &&
+      node.templateSpans.every((span) => copiedAsRead(span.expression, read, values, depth) || !readsFrom(span.expression, read, values))
+    );
   if (!ts.isIdentifier(node) && !ts.isPropertyAccessExpression(node) && !ts.isElementAccessExpression(node)) return false;
   const origin = valueOf(node, values);
   if (origin?.read !== read || origin.level !== "value" || !origin.column || origin.also?.length || isAggregate(read)) return false;

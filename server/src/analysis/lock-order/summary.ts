@@ -14,6 +14,7 @@ import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
 import type { DeclaredLocks, Span } from "../../engine/types";
 import {
+  boundNames,
   CALL_KINDS,
   calleeName,
   FUNCTION_KINDS,
@@ -28,7 +29,7 @@ import {
 import { elementRunning, graphOf } from "../flow/queries";
 import { acquisitionPaths } from "../lock-holding";
 import { wrapperAcquisitionsIn } from "../lock-wrappers";
-import { isDisposedByUsing, lockAcquisitionsIn, type LockAcquisition } from "../locks";
+import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../locks";
 import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
@@ -494,8 +495,13 @@ function holderOf(entry: Collected["acquisitions"][number]): ((node: ts.Node) =>
   const paths = acquisitionPaths(acquisition);
   const graph = graphOf(node);
   const block = isDisposedByUsing(acquisition) ? enclosingBlock(node) : undefined;
+  const binding = resultBinding(acquisition);
+  const names = new Set(binding ? boundNames(binding).map((b) => b.text) : []);
   return (at) => {
     const element = elementRunning(graph, at);
+    // The release itself is not ordered after the lock: what a release helper takes to let go of it (a readers-count
+    // mutex) runs while giving it back, not while using it.
+    if (ts.isCallExpression(at) && isReleaseOf(at, acquisition, names)) return false;
     return element !== undefined && (!block || isInside(at, block)) && paths.heldAt(element);
   };
 }
