@@ -20,6 +20,16 @@ export async function createKey(workspaceId: string, targetId: string, name: str
   });
 }`;
 
+/** A canvas soft-deleted after `check` (bound to `canvas`) and `guard`. */
+const softDeleteCanvas = (check: string, guard: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function deleteCanvas(uid: string, canvasId: string) {
+  const canvas = await ${check};
+  ${guard}
+  await prisma.canvas.update({ where: { canvasId }, data: { deletedAt: new Date() } });
+}`;
+
 runRuleTests(writeSkew, {
   valid: [
     {
@@ -81,6 +91,13 @@ export async function verify(email: string, token: string): Promise<boolean> {
   await prisma.verificationToken.deleteMany({ where: { identifier: email } });
   return true;
 }`,
+    },
+    {
+      name: "Prisma: a canvas found (not yet deleted), then that canvas soft-deleted: no minimum kept",
+      code: softDeleteCanvas(
+        "prisma.canvas.findFirst({ where: { canvasId, uid, deletedAt: null } })",
+        'if (!canvas) throw new Error("not found");',
+      ),
     },
     {
       name: "Next.js + Prisma: a one-time verification token found, then deleted (consumed, not a minimum kept)",
@@ -374,6 +391,14 @@ export async function recordAudit(organizationId: string, action: string) {
     },
   ],
   invalid: [
+    {
+      name: "Prisma: the user's canvases counted, then one soft-deleted while more than one remain: two can leave none",
+      code: softDeleteCanvas(
+        "prisma.canvas.count({ where: { uid, deletedAt: null } })",
+        'if (canvas <= 1) throw new Error("keep one canvas");',
+      ),
+      errors: [{ line: 7, column: 9, messageId: "shrinks" }],
+    },
     {
       name: "Drizzle: the other templates of the team checked, then this one deleted, in a transaction that locks nothing",
       code: `${drizzleTemplates}export async function deleteTemplate(teamId: string, id: string) {

@@ -184,9 +184,10 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): Sk
   if (large === undefined) return undefined;
   const runsWhenLarge = large === control.runsWhen;
   if ((change === "grows") === runsWhenLarge) return undefined;
-  // A removal that runs because rows exist and removes exactly the rows it found (a one-time token consumed) keeps no
-  // minimum: only a threshold above zero (`count > 1`), or rows other than the ones removed, can be broken.
-  if (change !== "grows" && write.change === "delete" && isEmptinessTest(control.condition, h) && removesRowsFound(check, write))
+  // A removal that runs because rows exist and removes exactly the rows it found (a one-time token consumed, a row
+  // soft-deleted) keeps no minimum: only a threshold above zero (`count > 1`), or rows other than the ones removed,
+  // can be broken.
+  if (change !== "grows" && write.change !== "insert" && isEmptinessTest(control.condition, h) && removesRowsFound(check, write))
     return undefined;
   return {
     check,
@@ -200,9 +201,9 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): Sk
 }
 
 /**
- * The delete removes every row the check found: its filter is some of the check's equalities (`deleteMany({ where:
- * { identifier } })` after `findFirst({ where: { identifier, token, expires } })`), and the check excludes nothing
- * (`id <> $1` would make it a test of other rows).
+ * The delete (or the update moving rows out) changes every row the check found: its filter is some of the check's
+ * equalities (`deleteMany({ where: { identifier } })` after `findFirst({ where: { identifier, token, expires } })`),
+ * and the check excludes nothing (`id <> $1` would make it a test of other rows).
  */
 function removesRowsFound(check: SetCheck, write: SetWrite): boolean {
   if (check.args || write.args) return false;
