@@ -4,19 +4,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { runCli, tempProject } from "./helpers";
+import { LEAKY, runCli, tempProject } from "./helpers";
 
 const repoRoot = path.join(__dirname, "..", "..", "..");
-
-const LEAKY = `import { Mutex } from "async-mutex";
-const mutex = new Mutex();
-declare function charge(): Promise<void>;
-export async function pay() {
-  const release = await mutex.acquire();
-  await charge();
-  release();
-}
-`;
 
 const UNCHECKED = `import Redis from "ioredis";
 const redis = new Redis();

@@ -11,17 +11,8 @@ import { useColor } from "../../server/src/cli/lint-command";
 import { main, type CliIo } from "../../server/src/cli/main";
 import { buildReport } from "../../server/src/cli/report";
 import { LintSession } from "../../server/src/cli/session";
-import { runCli, tempProject } from "./helpers";
+import { LEAKY, runCli, tempProject } from "./helpers";
 
-const LEAKY = `import { Mutex } from "async-mutex";
-const mutex = new Mutex();
-declare function charge(): Promise<void>;
-export async function pay() {
-  const release = await mutex.acquire();
-  await charge();
-  release();
-}
-`;
 const LEAKY_FIXED = `import { Mutex } from "async-mutex";
 const mutex = new Mutex();
 declare function charge(): Promise<void>;

@@ -5,23 +5,13 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { tempProject } from "./helpers";
+import { LEAKY, tempProject } from "./helpers";
 
 const repoRoot = path.join(__dirname, "..", "..", "..");
 const script = path.join(repoRoot, "bench", "field.js");
 const { stratifiedSample } = require(script) as {
   stratifiedSample: (findings: Array<{ rule: string }>, n: number, seed: number) => Set<number>;
 };
-
-const PAY = `import { Mutex } from "async-mutex";
-const mutex = new Mutex();
-declare function charge(): Promise<void>;
-export async function pay() {
-  const release = await mutex.acquire();
-  await charge();
-  release();
-}
-`;
 
 const MESSAGE =
   "`mutex` is released at line 7 only if nothing goes wrong: if `await charge()` at line 6 throws, the release is skipped and the lock is never released, and every later acquisition waits forever.";
@@ -36,9 +26,9 @@ function field(args: string[]) {
 
 describe("npm run field", () => {
   test("writes the findings of each app, marked judged, new or gone against its verdict file, and a summary line", () => {
-    const app = tempProject({ "src/pay.ts": PAY, "src/util.ts": "export const x = 1;\n" });
+    const app = tempProject({ "src/pay.ts": LEAKY, "src/util.ts": "export const x = 1;\n" });
     // A file that does not parse is listed apart, not counted as a finding.
-    const broken = tempProject({ "src/pay.ts": PAY, "src/broken.ts": "export const x = (;\n" });
+    const broken = tempProject({ "src/pay.ts": LEAKY, "src/broken.ts": "export const x = (;\n" });
     const work = tempProject({
       "verdicts/shop.json": JSON.stringify({
         app: "example/shop",

@@ -21,3 +21,14 @@ export function tempProject(files: Record<string, string>): string {
   }
   return dir;
 }
+
+/** A mutex released after an await, without `finally`: one lock-release-not-guaranteed finding. */
+export const LEAKY = `import { Mutex } from "async-mutex";
+const mutex = new Mutex();
+declare function charge(): Promise<void>;
+export async function pay() {
+  const release = await mutex.acquire();
+  await charge();
+  release();
+}
+`;

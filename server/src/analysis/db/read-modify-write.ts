@@ -972,9 +972,9 @@ function copiedAsRead(value: ts.Expression, read: DbAccess, values: ReadonlyMap<
   const origin = valueOf(node, values);
   if (origin?.read !== read || origin.level !== "value" || !origin.column || origin.also?.length || isAggregate(read)) return false;
   if (!ts.isIdentifier(node)) return true;
-  // A local name: copied as read only if its one const declaration is.
-  const declaration = depth === 0 ? constDeclarationOf(node) : undefined;
-  return !!declaration && copiedAsRead(declaration, read, values, depth + 1);
+  // A local name: copied as read only if its const declaration is.
+  const initializer = depth === 0 ? constValue(node) : node;
+  return initializer !== node && copiedAsRead(initializer, read, values, depth + 1);
 }
 
 /** A count, sum or maximum: a caller running later reads a number the insert changed. */
@@ -1155,26 +1155,8 @@ function valuesWhen(value: ts.Expression, isColumn: IsColumn, unset: boolean): t
     return unset ? valuesWhen(node.right, isColumn, unset) : [skipParens(node.left)];
   // A const holding the choice (`const text = email.text ? email.text : …`); any other const stays a name, which
   // isUnseenAfter follows to its uses.
-  const initializer = ts.isIdentifier(node) ? constDeclarationOf(node) : undefined;
-  const choice = initializer && skipParens(initializer);
+  const choice = ts.isIdentifier(node) ? constValue(node) : undefined;
   return choice && (ts.isConditionalExpression(choice) || ts.isBinaryExpression(choice)) ? valuesWhen(choice, isColumn, unset) : [node];
-}
-
-/** The initializer of the one `const` of the enclosing function that `name` names (`const text = a ? b : c`). */
-function constDeclarationOf(name: ts.Identifier): ts.Expression | undefined {
-  const fn = enclosingFunction(name);
-  let found: ts.Expression | undefined;
-  let count = 0;
-  if (fn?.body)
-    walk(fn.body, (n) => {
-      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name.text) {
-        count++;
-        const list = n.parent;
-        if (ts.isVariableDeclarationList(list) && list.flags & ts.NodeFlags.Const && n.initializer) found = n.initializer;
-      }
-      return true;
-    });
-  return count === 1 && found && found.end <= name.pos ? found : undefined;
 }
 
 /**
