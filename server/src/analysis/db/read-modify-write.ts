@@ -25,6 +25,7 @@ import { escapeRegExp } from "../sql";
 import { calleeResolver, type CalleeResolver } from "../summaries";
 import { MAX_WRAPPER_DEPTH, accessAtCall, mayReachDatabase, wrappedWriteAt } from "./row-summaries";
 import { implicitFlushOf } from "./mikro-orm";
+import { prismaUniqueFieldSets } from "./prisma";
 import { localVariable, objectAssignments, propertyName } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 
@@ -584,6 +585,13 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
         // A new row that copies a value as read (an id, a title, a share id reused else generated) gets what a caller
         // running after this one would copy too; only a value computed from the rows read (a next number) differs.
         if (write.insert && copiedAsRead(value, read, values)) continue;
+        // An insert overwrites nothing: what two calls can get wrong is only a next number (`last.position + 1`, a
+        // count) inserted twice, and not where a unique index over that column refuses the second.
+        if (
+          write.insert &&
+          (!(isAggregate(read) || isArithmetic(value) || isArithmetic(constValue(value))) || uniqueColumn(write, assignment.column))
+        )
+          continue;
         // A cache fill on a miss (`if (hit) … else set(key, computed)`): where the read found nothing, the object
         // written holds nothing it returned.
         if (origin.level === "row" && !isArithmetic(value) && onlyWhereReadFoundNothing(write.node, read, values)) continue;
@@ -975,6 +983,13 @@ function copiedAsRead(value: ts.Expression, read: DbAccess, values: ReadonlyMap<
   // A local name: copied as read only if its const declaration is.
   const initializer = depth === 0 ? constValue(node) : node;
   return initializer !== node && copiedAsRead(initializer, read, values, depth + 1);
+}
+
+/** The Prisma schema has a unique index (alone or with other fields) over `column` of the table `write` inserts into. */
+function uniqueColumn(write: DbAccess, column: string): boolean {
+  if (write.library !== "prisma" || write.table === undefined) return false;
+  const uniques = prismaUniqueFieldSets(write.table, write.node.getSourceFile().fileName);
+  return uniques?.some((set) => set.includes(column)) ?? false;
 }
 
 /** A count, sum or maximum: a caller running later reads a number the insert changed. */
