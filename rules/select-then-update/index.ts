@@ -33,6 +33,7 @@ import {
   rowLocksHeldAt,
   runsBetween,
   sameTable,
+  inMigration,
   skipParens,
   spanOf,
   stepsThrough,
@@ -110,6 +111,8 @@ export const selectThenUpdate = defineRule({
     const spanIn = (node: ts.Node) => spanOf(node, context.sourceFile);
     const resolve = calleeResolver(context.program, () => context.checker);
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
+      // A migration is applied once, one at a time: no second run of it reads the same rows concurrently.
+      if (inMigration(node)) continue;
       for (const flow of readModifyWritesIn(node, resolve)) {
         if (reported.has(flow.write)) continue;
         const protection = protectionOf(flow, () => context.checker, resolve, context.program);
