@@ -151,7 +151,7 @@ export function wrapperAcquisitionsIn(
   found = [];
   for (const call of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
     const acquisition = wrapperAcquisitionAt(call, state, 0);
-    // A scoped call counts where it passes the critical section itself (a literal); a name is another function's body.
+    // A scoped call counts where it passes the critical section: a literal, or a function of the file it names.
     if (acquisition && (acquisition.style !== "scoped" || acquisition.callback)) found.push(acquisition);
   }
   for (const decorator of nodesOfKinds<ts.Decorator>(sourceFile, [ts.SyntaxKind.Decorator])) {
@@ -192,8 +192,32 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
   }
   const argument = call.arguments[wrapper.callbackParam!];
   if (!argument) return undefined;
-  const callback = skipParens(argument);
-  return { ...common, style: "scoped", ...(isFunctionLike(callback) ? { callback } : {}), callbackArgument: argument };
+  const literal = skipParens(argument);
+  const callback = isFunctionLike(literal) ? literal : functionNamedBy(literal, call, state);
+  return { ...common, style: "scoped", ...(callback ? { callback } : {}), callbackArgument: argument };
+}
+
+/**
+ * The function of the call's own file an argument names (`withLock(key, syncAccount)`, `this.flush`): its body runs
+ * under the lock as a literal's would. Not one that contains the call (it would hold the lock over its own call), and
+ * not another file's (its body is held only where it is passed; regions are per file).
+ */
+function functionNamedBy(argument: ts.Expression, call: ts.CallExpression, state: ProgramState): FunctionLike | undefined {
+  if (!ts.isIdentifier(argument) && !(ts.isPropertyAccessExpression(argument) && argument.expression.kind === ts.SyntaxKind.ThisKeyword))
+    return undefined;
+  const declarations = state.checker().getSymbolAtLocation(argument)?.declarations ?? [];
+  const found = declarations.length === 1 ? declarations[0]! : undefined;
+  const fn =
+    found && (ts.isFunctionDeclaration(found) || ts.isMethodDeclaration(found))
+      ? found
+      : found &&
+          ts.isVariableDeclaration(found) &&
+          ts.getCombinedNodeFlags(found) & ts.NodeFlags.Const &&
+          found.initializer &&
+          isFunctionLike(skipParens(found.initializer))
+        ? (skipParens(found.initializer) as FunctionLike)
+        : undefined;
+  return fn?.body && fn.getSourceFile() === call.getSourceFile() && !isInside(call, fn) ? fn : undefined;
 }
 
 /**
