@@ -209,8 +209,11 @@ function sectionOf(lock: HeldLock): { statements: readonly ts.Statement[]; opene
   if (!lock.acquisition || lock.kind === "transaction") return undefined;
   const opener = enclosingStatement(lock.acquisition.call);
   if (!opener || !ts.isBlock(opener.parent)) return undefined;
+  // A callback passed by name is another function's body: nothing of it moves before the call.
   if (lock.callback)
-    return lock.callback.body && ts.isBlock(lock.callback.body) ? { statements: lock.callback.body.statements, opener } : undefined;
+    return lock.callback.body && ts.isBlock(lock.callback.body) && isInside(lock.callback, opener)
+      ? { statements: lock.callback.body.statements, opener }
+      : undefined;
   // acquire … release: the statements after the acquisition, or the `try` block right after it.
   const after = opener.parent.statements.slice(opener.parent.statements.indexOf(opener) + 1);
   const first = after[0];

@@ -15,6 +15,7 @@ import {
   mentions,
   outerExpression,
   readsOnly,
+  skipAwait,
   skipParens,
   spanOf,
   statementsAfter,
@@ -129,7 +130,12 @@ function isHarmless(statement: ts.Statement, resolve: CalleeResolver): boolean {
 }
 
 /** Follows the names bound to the result through the statements after the acquisition. */
-function verdictForNames(names: Set<string>, after: readonly ts.Statement[], resolve: CalleeResolver): Verdict {
+function verdictForNames(
+  names: Set<string>,
+  after: readonly ts.Statement[],
+  resolve: CalleeResolver,
+  isRetry: (node: ts.Expression) => boolean,
+): Verdict {
   for (let i = 0; i < after.length; i++) {
     const statement = after[i]!;
     if (!mentions(statement, names)) {
@@ -146,6 +152,7 @@ function verdictForNames(names: Set<string>, after: readonly ts.Statement[], res
     }
     if (ts.isIfStatement(statement) && mentions(statement.expression, names)) {
       if (alwaysExits(statement.thenStatement) || alwaysExits(statement.elseStatement)) return { kind: "checked" };
+      if (retriesChecked(statement.thenStatement, after.slice(i + 1), names, isRetry, resolve)) return { kind: "checked" };
       const rest = after.slice(i + 1).filter((s) => !isHarmless(s, resolve));
       if (rest.length === 0) return { kind: "checked" };
       return { kind: "unchecked", why: "runsOnBothBranches", testLine: lineOf(statement), line: lineOf(rest[0]!), related: rest[0]! };
@@ -156,7 +163,39 @@ function verdictForNames(names: Set<string>, after: readonly ts.Statement[], res
   return { kind: "unchecked", why: "resultNeverTested" };
 }
 
+/**
+ * The failure branch tries again into the same variable and checks that retry with an exit
+ * (`if (!release) { await sleep(100); release = await lock(key); if (!release) return; }`): past the test, the variable
+ * holds the lock on every path.
+ */
+function retriesChecked(
+  branch: ts.Statement,
+  following: readonly ts.Statement[],
+  names: Set<string>,
+  isRetry: (node: ts.Expression) => boolean,
+  resolve: CalleeResolver,
+): boolean {
+  if (!ts.isBlock(branch)) return false;
+  const statements = branch.statements;
+  const retry = statements.findIndex(
+    (s) =>
+      ts.isExpressionStatement(s) &&
+      ts.isBinaryExpression(s.expression) &&
+      s.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isIdentifier(s.expression.left) &&
+      names.has(s.expression.left.text) &&
+      isRetry(s.expression.right),
+  );
+  return retry >= 0 && verdictForNames(new Set(names), [...statements.slice(retry + 1), ...following], resolve, isRetry).kind === "checked";
+}
+
 function verdictOf(acquisition: LockAcquisition, resolve: CalleeResolver): { verdict: Verdict; names: string[]; statement?: ts.Statement } {
+  // The same acquisition made again: a call of the same function on the same receiver.
+  const callee = ts.isCallExpression(acquisition.call) ? acquisition.call.expression.getText() : undefined;
+  const isRetry = (node: ts.Expression) => {
+    const call = skipAwait(node);
+    return callee !== undefined && ts.isCallExpression(call) && call.expression.getText() === callee;
+  };
   let node: ts.Node = outerExpression(acquisition.call as ts.Expression);
   // Climb through boolean/comparison wrappers: `!(await tryLock())`, `(await set(...)) === "OK"`.
   while (
@@ -183,7 +222,7 @@ function verdictOf(acquisition: LockAcquisition, resolve: CalleeResolver): { ver
     const statement = parent.parent.parent;
     if (!ts.isVariableStatement(statement)) return { verdict: { kind: "unknown" }, names: [] };
     const names = new Set(boundNames(parent.name).map((n) => n.text));
-    return { verdict: verdictForNames(names, statementsAfter(statement), resolve), names: [...names], statement };
+    return { verdict: verdictForNames(names, statementsAfter(statement), resolve, isRetry), names: [...names], statement };
   }
   if (
     ts.isBinaryExpression(parent) &&
@@ -199,7 +238,7 @@ function verdictOf(acquisition: LockAcquisition, resolve: CalleeResolver): { ver
       ts.isBlock(block) && ts.isTryStatement(block.parent) && block.parent.tryBlock === block
         ? [...statementsAfter(statement), ...statementsAfter(block.parent)]
         : statementsAfter(statement);
-    return { verdict: verdictForNames(names, after, resolve), names: [...names], statement };
+    return { verdict: verdictForNames(names, after, resolve, isRetry), names: [...names], statement };
   }
   return { verdict: { kind: "unknown" }, names: [] };
 }

@@ -84,9 +84,9 @@ function buildConfigSchema(rules) {
                 "Glob, relative to this file, of the file declaring it, a package's declaration file included (any file when absent).",
             },
             kind: {
-              enum: ["mutex", "rw", "lease", "semaphore"],
+              enum: ["mutex", "rw", "lease", "semaphore", "row-lock"],
               description:
-                '"mutex": in-process, held until released; "rw": an in-process read-write lock; "lease": distributed, expires by itself; "semaphore": bounds concurrency.',
+                '"mutex": in-process, held until released; "rw": an in-process read-write lock; "lease": distributed, expires by itself; "semaphore": bounds concurrency; "row-lock": locks rows on the transaction it is given (held until that transaction ends).',
             },
             callback: { type: "integer", minimum: 0, description: "Runs this argument (0-based) while holding the lock." },
             acquires: {
@@ -104,10 +104,33 @@ function buildConfigSchema(rules) {
               description:
                 "The holder may take it again while holding it (no `reentrant-lock` finding); it still takes part in lock order.",
             },
+            transaction: {
+              type: "integer",
+              minimum: 0,
+              description: 'For "row-lock": the argument (0-based) that is the transaction the rows are locked on.',
+            },
+            table: {
+              type: "string",
+              description: 'For "row-lock": the table (or model) whose rows it locks (with "key": the row whose key is that argument).',
+            },
           },
           oneOf: [
-            { required: ["callback"], not: { anyOf: [{ required: ["acquires"] }, { required: ["releasedBy"] }] } },
-            { required: ["acquires", "releasedBy"], not: { required: ["callback"] } },
+            {
+              required: ["callback"],
+              properties: { kind: { enum: ["mutex", "rw", "lease", "semaphore"] } },
+              not: { anyOf: ["acquires", "releasedBy", "transaction", "table"].map((key) => ({ required: [key] })) },
+            },
+            {
+              required: ["acquires", "releasedBy"],
+              properties: { kind: { enum: ["mutex", "rw", "lease", "semaphore"] } },
+              not: { anyOf: ["callback", "transaction", "table"].map((key) => ({ required: [key] })) },
+            },
+            {
+              required: ["transaction"],
+              properties: { kind: { const: "row-lock" } },
+              anyOf: [{ required: ["table"] }, { required: ["key"] }],
+              not: { anyOf: [{ required: ["callback"] }, { required: ["releasedBy"] }] },
+            },
           ],
         },
       },

@@ -62,6 +62,8 @@ const VALID: Array<[string, unknown]> = [
   ],
   ["a reentrant lock declaration", { locks: [{ function: "withJobLock", kind: "mutex", callback: 0, reentrant: true }] }],
   ["a read-write lock declaration", { locks: [{ function: "Catalog.write", kind: "rw", callback: 0 }] }],
+  ["a row-lock declaration", { locks: [{ function: "lockAccount", kind: "row-lock", transaction: 0, key: 1, table: "Account" }] }],
+  ["a row-lock declared by its key only", { locks: [{ function: "lockAccount", kind: "row-lock", transaction: 0, key: 1 }] }],
   ...(ruleWithoutOptions
     ? [["[severity, {}] for a rule without options", { rules: { [ruleWithoutOptions.meta.id]: ["error", {}] } }] as [string, unknown]]
     : []),
@@ -93,6 +95,10 @@ const INVALID: Array<[string, unknown]> = [
   ["a function that is not a name", { locks: [{ function: "with lock()", kind: "mutex", callback: 0 }] }],
   ["an unknown key in a lock declaration", { locks: [{ function: "f", kind: "mutex", callback: 0, timeout: 5000 }] }],
   ["a reentrant flag that is not a boolean", { locks: [{ function: "f", kind: "mutex", callback: 0, reentrant: "yes" }] }],
+  ["a row-lock without its transaction", { locks: [{ function: "lockAccount", kind: "row-lock", key: 1, table: "Account" }] }],
+  ["a row-lock without a table or a key", { locks: [{ function: "lockAccount", kind: "row-lock", transaction: 0 }] }],
+  ["a row-lock with a callback", { locks: [{ function: "lockAccount", kind: "row-lock", transaction: 0, key: 1, callback: 2 }] }],
+  ["a transaction on a mutex", { locks: [{ function: "f", kind: "mutex", callback: 0, transaction: 1 }] }],
   ["a bad runtime", { runtime: "npm" }],
   ["a numeric runtimePath", { runtimePath: 1 }],
   ["not an object", ["rules"]],

@@ -187,7 +187,7 @@ export async function typo(id: string): Promise<void> {}
       result.problems.map((p: { file: string; line: number; message: string }) => `${p.file}:${p.line} ${p.message}`),
       [
         "src/tagged.ts:4 viaMutex is declared in JSDoc as running `work` (argument 1) under a lease, but its body takes a lock that never expires (line 5): the declaration is used; check it",
-        'src/tagged.ts:8 @locksmith acquires mutx key=id: unknown lock kind "mutx" (expected mutex, rw, lease, semaphore) (the tag is ignored)',
+        'src/tagged.ts:8 @locksmith acquires mutx key=id: unknown lock kind "mutx" (expected mutex, rw, lease, semaphore, row-lock) (the tag is ignored)',
         'locksmith.json:1 locksmith.json "locks" declares Nowhere.lock, but no function of the project has that name',
       ],
     );

@@ -429,7 +429,7 @@ export async function nightly() {
     assert.equal(await hover("queue.ts", 3, 3), `**Locksmith**: ${contradiction}`);
     assert.equal(
       await hover("queue.ts", 10, 24),
-      '**Locksmith**: @locksmith acquires mutx key=id: unknown lock kind "mutx" (expected mutex, rw, lease, semaphore) (the tag is ignored).',
+      '**Locksmith**: @locksmith acquires mutx key=id: unknown lock kind "mutx" (expected mutex, rw, lease, semaphore, row-lock) (the tag is ignored).',
     );
     assert.equal(await hover("queue.ts", 11, 17), undefined);
   });

@@ -177,6 +177,20 @@ ${repo}export class Rates {
 }`,
     },
     {
+      name: "a function given to a lock helper by name, which makes its HTTP call before the helper is called",
+      files: { "src/locks.ts": KEYED_LOCK_MODULE },
+      code: `import { withLock } from "./locks";
+${repo}let latest = 0;
+async function storeRates() {
+  const current = await repo.load("rates");
+  await repo.save("rates", current.total + latest);
+}
+export async function refresh() {
+  latest = ((await (await fetch("https://rates.example.com/latest")).json()) as { total: number }).total;
+  return withLock("rates", storeRates);
+}`,
+    },
+    {
       name: "a method under a decorator that takes no lock",
       files: { "src/locks.ts": KEYED_LOCK_MODULE },
       code: `import { Logged } from "./locks";
@@ -581,6 +595,28 @@ ${repo}export class Rates {
           messageId: "underMutex",
           data: { ...FETCH, lock: "`ordersLock` (taken by `Serialized`)" },
           related: [{ line: 4, message: "`ordersLock` (taken by `Serialized`) taken here" }],
+        },
+      ],
+    },
+    {
+      name: "an HTTP call in a function of the file a lock helper is given by name",
+      files: { "src/locks.ts": KEYED_LOCK_MODULE },
+      code: `import { withLock } from "./locks";
+${repo}async function refreshRates() {
+  const current = await repo.load("rates");
+  await fetch("https://rates.example.com/latest");
+  await repo.save("rates", current.total);
+}
+export function refresh() {
+  return withLock("rates", refreshRates);
+}`,
+      errors: [
+        {
+          line: 5,
+          column: 3,
+          messageId: "underMutex",
+          data: { ...FETCH, lock: 'the lock `withLock` takes for `"rates"`' },
+          related: [{ line: 9, message: 'the lock `withLock` takes for `"rates"` taken here' }],
         },
       ],
     },

@@ -10,6 +10,13 @@ const pool = new Pool();
 `;
 
 const HELP = "Continue only on the success branch.";
+const RETRIED_DATA = {
+  lock: "The lock `locks.acquire` takes for `codes:${id}`",
+  call: "`` locks.acquire(`codes:${id}`) ``",
+  failure: "a falsy value",
+  testLine: 5,
+  line: 10,
+};
 
 /** The app's lock service taken for a template-literal key, its result tested or not. */
 const lockUser = (checked: boolean) => `import { RedisLockService } from "./redis-lock";
@@ -22,6 +29,23 @@ export async function renameUser(locks: RedisLockService, id: string, name: stri
     await locks.release(\`user:\${id}\`);
   }
   return true;
+}`;
+
+/** A lock retried once into the same variable when the first attempt fails; `onRetryFailed` runs if the retry fails too. */
+const retriedOnce = (onRetryFailed: string) => `import { RedisLockService } from "./redis-lock";
+declare function generateCodes(id: string): Promise<void>;
+export async function ensureCodes(locks: RedisLockService, id: string) {
+  let locked = await locks.acquire(\`codes:\${id}\`);
+  if (!locked) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    locked = await locks.acquire(\`codes:\${id}\`);
+    ${onRetryFailed}
+  }
+  try {
+    await generateCodes(id);
+  } finally {
+    await locks.release(\`codes:\${id}\`);
+  }
 }`;
 
 /** A SET NX lock whose failure branch calls `reject`, declared to return `type`. */
@@ -256,8 +280,19 @@ export async function moveQuota(accountId: string) {
       code: lockUser(true),
       files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
     },
+    {
+      name: "a failed attempt retried once into the same variable, the retry tested with a return",
+      code: retriedOnce("if (!locked) return;"),
+      files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
+    },
   ],
   invalid: [
+    {
+      name: "a failed attempt retried once, but the retry's result is only logged",
+      code: retriedOnce('if (!locked) console.warn("still busy");'),
+      files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
+      errors: [{ line: 4, column: 22, messageId: "runsOnBothBranches", data: RETRIED_DATA }],
+    },
     {
       name: "the failure branch calls a function that returns: the section runs without the lock",
       code: rejectOnBusy("void", "console.warn(message);"),

@@ -349,8 +349,9 @@ export function locksHeldAt(node: ts.Node, program: ts.Program, checker: () => t
 
 /** "SELECT … FOR UPDATE at line 12", for messages. */
 export function rowLockDescription(rowLock: RowLock): string {
-  const what = rowLock.mode === "write" ? "a write" : `a locking read (FOR ${rowLock.mode.toUpperCase()})`;
   const table = rowLock.access.table ? ` of ${code(rowLock.access.table)}` : "";
+  if (rowLock.declared) return `the row lock${table} ${code(rowLock.declared)} is declared to take, at line ${lineOf(rowLock.access.node)}`;
+  const what = rowLock.mode === "write" ? "a write" : `a locking read (FOR ${rowLock.mode.toUpperCase()})`;
   const call = rowLock.chain?.[0];
   if (call) return `${what}${table} in ${code(calleeName(call) ?? "a helper")} called at line ${lineOf(call)}`;
   return `${what}${table} at line ${lineOf(rowLock.access.node)}`;

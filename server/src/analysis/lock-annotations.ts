@@ -7,8 +7,10 @@
 //                                                          function of its file) took; or `releasedBy=<name>` there
 //   /** @locksmith runs-callback mutex callback=work */   runs parameter `work` while holding the lock
 //   /** @locksmith runs-callback mutex callback=work reentrant */   …a lock its holder may take again
+//   /** @locksmith acquires row-lock transaction=tx key=id table=accounts */   locks the `accounts` row `id` on the
+//                                                          transaction `tx` (held until that transaction ends)
 //
-// The kind (`mutex`, `rw`, `lease`, `semaphore`) defaults to `mutex`. A tag Locksmith cannot read is a problem reported
+// The kind (`mutex`, `rw`, `lease`, `semaphore`, `row-lock`) defaults to `mutex`. A tag Locksmith cannot read is a problem reported
 // once (never a guess), and the function is then treated as if it had no tag.
 import { LOCKSMITH_JSDOC_TAG, type LockDeclaration } from "../engine/types";
 import { ts } from "../engine/ts";
@@ -19,8 +21,8 @@ export type LockAnnotation =
 
 const TAG = LOCKSMITH_JSDOC_TAG;
 const VERBS = ["acquires", "try-acquires", "releases", "runs-callback"];
-const KINDS = ["mutex", "rw", "lease", "semaphore"] as const;
-const OPTIONS = ["key", "callback", "releasedBy"];
+const KINDS = ["mutex", "rw", "lease", "semaphore", "row-lock"] as const;
+const OPTIONS = ["key", "callback", "releasedBy", "transaction", "table"];
 /** Words without a value: `reentrant` (the holder may take the lock again). */
 const FLAGS = ["reentrant"];
 
@@ -74,6 +76,9 @@ function parse(fn: FunctionLike, text: string): LockAnnotation {
   };
   const key = parameter("key");
   if (typeof key === "string") return invalid(key);
+  if (kind === "row-lock" && flags.has("reentrant")) return invalid("a row-lock is not reentrant or not: it is a database lock");
+  if (kind === "row-lock") return rowLock(fn, verb, key, options, parameter("transaction"), invalid);
+  if (options.has("transaction") || options.has("table")) return invalid("transaction= and table= are only for row-lock");
   const declaration: LockDeclaration = {
     function: functionName(fn),
     kind,
@@ -92,5 +97,33 @@ function parse(fn: FunctionLike, text: string): LockAnnotation {
   return {
     verb: "declares",
     declaration: { ...declaration, acquires: verb === "try-acquires" ? "try" : "blocking", ...(releasedBy ? { releasedBy } : {}) },
+  };
+}
+
+/** `acquires row-lock transaction=tx key=id table=accounts`: row locks taken on the transaction parameter `tx`. */
+function rowLock(
+  fn: FunctionLike,
+  verb: string,
+  key: number | undefined,
+  options: ReadonlyMap<string, string>,
+  transaction: number | string | undefined,
+  invalid: (problem: string) => LockAnnotation,
+): LockAnnotation {
+  if (verb !== "acquires") return invalid("a row-lock is declared with `acquires` (it is held until the transaction ends)");
+  if (transaction === undefined) return invalid("a row-lock needs transaction=<parameter>");
+  if (typeof transaction === "string") return invalid(transaction);
+  const table = options.get("table");
+  if (table === undefined && key === undefined) return invalid("a row-lock needs table=<table>, key=<parameter> or both");
+  if (options.has("callback") || options.has("releasedBy")) return invalid("callback= and releasedBy= are not for a row-lock");
+  return {
+    verb: "declares",
+    declaration: {
+      function: functionName(fn),
+      kind: "row-lock",
+      acquires: "blocking",
+      transaction,
+      ...(key !== undefined ? { key } : {}),
+      ...(table !== undefined ? { table } : {}),
+    },
   };
 }

@@ -10,8 +10,6 @@
 // A declaration in locksmith.json (`locks`, engine settings `declaredLocks`) or a `@locksmith` JSDoc tag on the function
 // (lock-annotations.ts) says the same of a function and wins over inference (a helper whose body Locksmith cannot read,
 // or reads wrong); `lockDeclarationProblems` reports tags it cannot read and declarations their bodies contradict.
-import * as path from "node:path";
-import picomatch from "picomatch";
 import type { DeclaredLocks, LockDeclaration } from "../engine/types";
 import { ts } from "../engine/ts";
 import {
@@ -31,6 +29,7 @@ import {
 } from "./ast";
 import { canonicalKey } from "./identity";
 import { lockAnnotationOf, mayHaveLockAnnotations } from "./lock-annotations";
+import { compileDeclarations, isDeclared, lastSegment, type CompiledDeclaration } from "./lock-declarations";
 import { acquisitionPaths } from "./lock-holding";
 import { mayInsertLockRow } from "./lock-tables";
 import { promiseChainOf } from "./promise-chains";
@@ -97,13 +96,6 @@ interface ProgramState {
   libraryNames?: ReadonlySet<string>;
 }
 
-interface CompiledDeclaration {
-  entry: LockDeclaration;
-  /** The declared function's own name (`acquire` of `RedisLockService.acquire`), for the cheap name test. */
-  name: string;
-  inFile(fileName: string): boolean;
-}
-
 /** Per Program and declarations: the same function is a helper or not, and another one, under other declarations. */
 const states = new WeakMap<ts.Program, Map<DeclaredLocks | undefined, ProgramState>>();
 
@@ -122,7 +114,7 @@ function stateOf(program: ts.Program, checker: () => ts.TypeChecker, declared?: 
         wrappers: new Map(),
         decorators: new Map(),
         files: new WeakMap(),
-        declared: compile(declared),
+        declared: compileDeclarations(declared),
       }),
     );
   return state;
@@ -159,7 +151,7 @@ export function wrapperAcquisitionsIn(
   found = [];
   for (const call of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
     const acquisition = wrapperAcquisitionAt(call, state, 0);
-    // A scoped call counts where it passes the critical section itself (a literal); a name is another function's body.
+    // A scoped call counts where it passes the critical section: a literal, or a function of the file it names.
     if (acquisition && (acquisition.style !== "scoped" || acquisition.callback)) found.push(acquisition);
   }
   for (const decorator of nodesOfKinds<ts.Decorator>(sourceFile, [ts.SyntaxKind.Decorator])) {
@@ -200,8 +192,32 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
   }
   const argument = call.arguments[wrapper.callbackParam!];
   if (!argument) return undefined;
-  const callback = skipParens(argument);
-  return { ...common, style: "scoped", ...(isFunctionLike(callback) ? { callback } : {}), callbackArgument: argument };
+  const literal = skipParens(argument);
+  const callback = isFunctionLike(literal) ? literal : functionNamedBy(literal, call, state);
+  return { ...common, style: "scoped", ...(callback ? { callback } : {}), callbackArgument: argument };
+}
+
+/**
+ * The function of the call's own file an argument names (`withLock(key, syncAccount)`, `this.flush`): its body runs
+ * under the lock as a literal's would. Not one that contains the call (it would hold the lock over its own call), and
+ * not another file's (its body is held only where it is passed; regions are per file).
+ */
+function functionNamedBy(argument: ts.Expression, call: ts.CallExpression, state: ProgramState): FunctionLike | undefined {
+  if (!ts.isIdentifier(argument) && !(ts.isPropertyAccessExpression(argument) && argument.expression.kind === ts.SyntaxKind.ThisKeyword))
+    return undefined;
+  const declarations = state.checker().getSymbolAtLocation(argument)?.declarations ?? [];
+  const found = declarations.length === 1 ? declarations[0]! : undefined;
+  const fn =
+    found && (ts.isFunctionDeclaration(found) || ts.isMethodDeclaration(found))
+      ? found
+      : found &&
+          ts.isVariableDeclaration(found) &&
+          ts.getCombinedNodeFlags(found) & ts.NodeFlags.Const &&
+          found.initializer &&
+          isFunctionLike(skipParens(found.initializer))
+        ? (skipParens(found.initializer) as FunctionLike)
+        : undefined;
+  return fn?.body && fn.getSourceFile() === call.getSourceFile() && !isInside(call, fn) ? fn : undefined;
 }
 
 /**
@@ -521,39 +537,19 @@ function lockWrapperOf(fn: FunctionLike, state: ProgramState, depth: number): Lo
   return wrapper;
 }
 
-function compile(declared: DeclaredLocks | undefined): CompiledDeclaration[] {
-  return (declared?.entries ?? []).map((entry) => {
-    const match = entry.file ? picomatch(entry.file, { dot: true }) : undefined;
-    return {
-      entry,
-      name: lastSegment(entry.function),
-      inFile: (fileName) => !match || match(path.relative(declared!.root, fileName).split(path.sep).join("/")),
-    };
-  });
-}
-
-function lastSegment(name: string): string {
-  return name.slice(name.lastIndexOf(".") + 1);
-}
-
-/** Whether `fn` is the function a declaration names (`withLock`, or `Class.method`), in the file it names. */
-function isDeclared(fn: FunctionLike, declared: CompiledDeclaration, qualifiedName: string): boolean {
-  const wanted = qualifiedName.includes(".") ? qualifiedName : lastSegment(qualifiedName);
-  const own = functionName(fn);
-  return (wanted.includes(".") ? own === wanted : lastSegment(own) === wanted) && declared.inFile(fn.getSourceFile().fileName);
-}
-
 const DECLARED_MECHANISMS = { mutex: "mutex", rw: "rwlock", lease: "lease", semaphore: "semaphore" } as const;
 
 function declaredWrapper(fn: FunctionLike, state: ProgramState): LockWrapper | undefined {
   const declared = state.declared.find((d) => isDeclared(fn, d, d.entry.function));
   if (declared) {
     const { entry } = declared;
+    // A row lock is no lock helper: the transaction dataflow counts it (lock-declarations.ts).
+    if (entry.kind === "row-lock") return undefined;
     const isReleaser = (other: FunctionLike) => entry.releasedBy !== undefined && isDeclared(other, declared, entry.releasedBy);
     return fromDeclaration(fn, entry, "locksmith.json", state, isReleaser);
   }
   const annotation = lockAnnotationOf(fn);
-  if (annotation?.verb !== "declares") return undefined;
+  if (annotation?.verb !== "declares" || annotation.declaration.kind === "row-lock") return undefined;
   const entry = annotation.declaration;
   // Released by the function `releasedBy` names, or by those tagged `@locksmith releases`, in the same class or file.
   const isReleaser = (other: FunctionLike) =>
@@ -582,7 +578,8 @@ function fromDeclaration(
     ...(entry.callback !== undefined ? { callbackParam: entry.callback } : {}),
     ...(entry.key !== undefined ? { keyParam: entry.key } : {}),
     releases: (call, acquisition, names) => releasesWrapperLock(call, acquisition, names, state, isReleaser),
-    mechanism: DECLARED_MECHANISMS[entry.kind],
+    // declaredWrapper leaves row locks to the transaction dataflow.
+    mechanism: DECLARED_MECHANISMS[entry.kind as Exclude<LockDeclaration["kind"], "row-lock">],
     expires: entry.kind === "lease",
     style: entry.acquires === "try" ? "try" : "blocking",
     lockLabel: code(entry.function),

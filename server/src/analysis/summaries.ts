@@ -9,6 +9,7 @@ import { dbAccessOf, type DbAccess } from "./db";
 import { canonicalKey } from "./identity";
 import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
 import type { RowLockMode } from "./sql";
+import { declaredRowLockOf } from "./lock-declarations";
 
 /** A row lock a function takes through one of its parameters: statement `access` runs through parameter `parameter`. */
 export interface ParameterRowLock {
@@ -17,6 +18,8 @@ export interface ParameterRowLock {
   mode: RowLockMode | "write";
   /** The calls from the summarised function down to `access` (empty when the function runs it itself). */
   chain: ts.CallExpression[];
+  /** A `row-lock` helper's call (declaredRowLockAt): the function declared, by name. */
+  declared?: string;
 }
 
 export interface FunctionSummary {
@@ -121,6 +124,12 @@ export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, walk: Summa
     if (!ts.isCallExpression(call) || !call.arguments.some((a) => parameterOf(a, parameters) >= 0)) continue;
     const callee = resolve(call);
     if (!callee || callee === fn) continue;
+    const declared = declaredRowLockAt(call, callee, resolve);
+    if (declared) {
+      const parameter = parameterOf(call.arguments[declared.parameter]!, parameters);
+      if (parameter >= 0) rowLocks.push({ ...declared, parameter });
+      continue;
+    }
     for (const lock of summaryOf(callee, resolve, walk).rowLocks) {
       const argument = call.arguments[lock.parameter];
       const parameter = argument ? parameterOf(argument, parameters) : -1;
@@ -132,6 +141,30 @@ export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, walk: Summa
   // A summary that met a cycle or the depth bound is partial: used for this question, not kept.
   if (walk.cuts === cutsBefore) cache.set(fn, summary);
   return summary;
+}
+
+/**
+ * The row lock a call of a declared `row-lock` helper takes (`lockAccount(tx, accountId)`), as if the call were the
+ * locking statement itself: `SELECT … FROM <table> WHERE id = <key argument> FOR UPDATE` through the transaction
+ * argument. A declaration wins over the helper's body. Undefined when `callee` is not declared so, or the call does not
+ * pass the transaction argument.
+ */
+export function declaredRowLockAt(call: ts.CallExpression, callee: FunctionLike, resolve: CalleeResolver): ParameterRowLock | undefined {
+  const declaration = declaredRowLockOf(callee, programOf(resolve));
+  const handle = declaration?.transaction !== undefined ? call.arguments[declaration.transaction] : undefined;
+  if (!declaration || !handle || call.arguments.some(ts.isSpreadElement)) return undefined;
+  const key = declaration.key !== undefined ? call.arguments[declaration.key] : undefined;
+  const access: DbAccess = {
+    node: call,
+    library: "sql",
+    kind: "read",
+    handle,
+    lock: "update",
+    assignments: [],
+    conditions: key ? [{ column: "id", operator: "=", value: key }] : [],
+    ...(declaration.table ? { table: declaration.table.toLowerCase() } : {}),
+  };
+  return { parameter: declaration.transaction!, access, mode: "update", chain: [], declared: declaration.function };
 }
 
 /** A locking read holds its lock mode; a write (not Redis) holds a write lock on the rows it changes. */

@@ -52,7 +52,7 @@ import {
 } from "./models/transaction-libraries";
 import { solveForward, type ForwardSolution } from "./flow/dataflow";
 import { elementRunning } from "./flow/queries";
-import { lockModeOf, summaryOf, type CalleeResolver } from "./summaries";
+import { declaredRowLockAt, lockModeOf, summaryOf, type CalleeResolver } from "./summaries";
 
 export type { IsolationLevel } from "./sql";
 
@@ -104,6 +104,8 @@ export interface RowLock {
   chain?: ts.CallExpression[];
   /** From rowLocksHeldAt: whether it is held on every path to the node asked about (else on some). */
   everyPath?: boolean;
+  /** A call of a declared `row-lock` helper (`access` is that call): the function declared, by name. */
+  declared?: string;
 }
 
 const scopeCache = new WeakMap<ts.SourceFile, TransactionScope[]>();
@@ -315,6 +317,12 @@ function helperRowLocks(scope: TransactionScope, handle: string, resolve: Callee
     if (!runsWhileOpen(scope, call)) continue;
     const callee = resolve(call);
     if (!callee) continue;
+    const declared = declaredRowLockAt(call, callee, resolve);
+    if (declared) {
+      if (isPassed(call.arguments[declared.parameter]!, handle))
+        locks.push({ access: declared.access, mode: declared.mode, declared: declared.declared! });
+      continue;
+    }
     for (const lock of summaryOf(callee, resolve).rowLocks)
       if (isPassed(call.arguments[lock.parameter], handle))
         locks.push({ access: lock.access, mode: lock.mode, chain: [call, ...lock.chain] });

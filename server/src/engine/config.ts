@@ -189,8 +189,34 @@ export function declaredLocksOf(config: Pick<ResolvedConfig, "raw" | "root">): D
   return config.raw.locks?.length ? { root: config.root, entries: config.raw.locks } : undefined;
 }
 
-const LOCK_KINDS = ["mutex", "rw", "lease", "semaphore"];
-const LOCK_DECLARATION_KEYS = ["function", "file", "kind", "callback", "acquires", "releasedBy", "key", "reentrant"];
+const programLocks = new WeakMap<ts.Program, DeclaredLocks>();
+
+/**
+ * The `locks` the engine lints `program` with, for analyses that see only the Program (the transaction dataflow's
+ * function summaries, which count a declared `row-lock` helper).
+ */
+export function declaredLocksOfProgram(program: ts.Program): DeclaredLocks | undefined {
+  return programLocks.get(program);
+}
+
+export function setDeclaredLocksOfProgram(program: ts.Program, declared: DeclaredLocks | undefined): void {
+  if (declared) programLocks.set(program, declared);
+  else programLocks.delete(program);
+}
+
+const LOCK_KINDS = ["mutex", "rw", "lease", "semaphore", "row-lock"];
+const LOCK_DECLARATION_KEYS = [
+  "function",
+  "file",
+  "kind",
+  "callback",
+  "acquires",
+  "releasedBy",
+  "key",
+  "reentrant",
+  "transaction",
+  "table",
+];
 
 function validateLocks(value: unknown, key: string, file: string): void {
   if (!Array.isArray(value))
@@ -211,10 +237,17 @@ function validateLocks(value: unknown, key: string, file: string): void {
     if (entry.file !== undefined && typeof entry.file !== "string")
       throw new ConfigError(file, `${at}.file`, "must be a glob string, relative to the configuration file");
     if (!LOCK_KINDS.includes(entry.kind as string))
-      throw new ConfigError(file, `${at}.kind`, `must be "mutex", "rw", "lease" or "semaphore", got ${JSON.stringify(entry.kind)}`);
-    for (const k of ["callback", "key"] as const)
+      throw new ConfigError(
+        file,
+        `${at}.kind`,
+        `must be "mutex", "rw", "lease", "semaphore" or "row-lock", got ${JSON.stringify(entry.kind)}`,
+      );
+    for (const k of ["callback", "key", "transaction"] as const)
       if (entry[k] !== undefined && !(Number.isInteger(entry[k]) && (entry[k] as number) >= 0))
         throw new ConfigError(file, `${at}.${k}`, `must be an argument index (0, 1, …), got ${JSON.stringify(entry[k])}`);
+    if (entry.kind === "row-lock") return validateRowLock(entry, at, file);
+    for (const k of ["transaction", "table"])
+      if (entry[k] !== undefined) throw new ConfigError(file, `${at}.${k}`, 'is only for a declaration of kind "row-lock"');
     if ((entry.callback === undefined) === (entry.acquires === undefined))
       throw new ConfigError(file, at, 'must have either "callback" (runs that argument under the lock) or "acquires" (returns holding it)');
     if (entry.reentrant !== undefined && typeof entry.reentrant !== "boolean")
@@ -226,6 +259,24 @@ function validateLocks(value: unknown, key: string, file: string): void {
     if (entry.acquires === undefined && entry.releasedBy !== undefined)
       throw new ConfigError(file, `${at}.releasedBy`, 'is only for a declaration with "acquires"');
   });
+}
+
+/** A helper that locks rows on the transaction it is given: which argument is the transaction, and which rows. */
+function validateRowLock(entry: Record<string, unknown>, at: string, file: string): void {
+  if (entry.transaction === undefined)
+    throw new ConfigError(file, at, 'of kind "row-lock" must have "transaction" (the argument that is the transaction)');
+  if (entry.table !== undefined && (typeof entry.table !== "string" || !entry.table))
+    throw new ConfigError(file, `${at}.table`, "must be the name of the table (or model) whose rows it locks");
+  if (entry.table === undefined && entry.key === undefined)
+    throw new ConfigError(
+      file,
+      at,
+      'of kind "row-lock" must say which rows it locks: "table", "key" (the argument that is the row\'s key) or both',
+    );
+  for (const k of ["callback", "releasedBy", "reentrant"])
+    if (entry[k] !== undefined) throw new ConfigError(file, `${at}.${k}`, 'is not for a "row-lock" (held until its transaction ends)');
+  if (entry.acquires !== undefined && entry.acquires !== "blocking")
+    throw new ConfigError(file, `${at}.acquires`, 'of a "row-lock" can only be "blocking" (a row lock waits for the row)');
 }
 
 function validateRules(value: unknown, key: string, file: string, rules: readonly Rule[]): void {

@@ -2,7 +2,7 @@
 // (severity from configuration, inline suppressions applied). The CLI, the language server and the tests all call
 // this one class; nothing else decides what is reported.
 import { type ts } from "./ts";
-import type { ResolvedConfig, ResolvedRuleConfig } from "./config";
+import { setDeclaredLocksOfProgram, type ResolvedConfig, type ResolvedRuleConfig } from "./config";
 import { applyDirectives, parseDirectives, unusedDirectiveDiagnostics, type Directive } from "./suppressions";
 import type { Diagnostic, EngineSettings, FileRuleContext, Finding, Fixer, ProjectRuleContext, Rule } from "./types";
 import { createFixer } from "./fixer";
@@ -109,6 +109,7 @@ export class Engine {
       .filter((sf): sf is ts.SourceFile => sf !== undefined && !this.config.isIgnored(sf.fileName));
     const findingsByFile = new Map<string, Finding[]>(sourceFiles.map((sf) => [normalizePath(sf.fileName), []]));
     const ruleConfigs = new Map(sourceFiles.map((sf) => [normalizePath(sf.fileName), this.config.rulesFor(sf.fileName)]));
+    if (sourceFiles[0]) setDeclaredLocksOfProgram(program, this.settingsFor(normalizePath(sourceFiles[0].fileName)).declaredLocks);
     let checker: ts.TypeChecker | undefined;
     const timings = options.timings;
     /** Time spent creating the checker inside the rule being timed (not that rule's own work). */

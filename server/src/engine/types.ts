@@ -211,9 +211,10 @@ export interface LockDeclaration {
   file?: string;
   /**
    * "mutex": in-process, held until released; "rw": an in-process read-write lock (each side excludes the writers);
-   * "lease": distributed, expires by itself; "semaphore": bounds concurrency.
+   * "lease": distributed, expires by itself; "semaphore": bounds concurrency; "row-lock": row locks taken on the
+   * transaction it is given, held until that transaction ends (a `SELECT … FOR UPDATE` helper Locksmith cannot read).
    */
-  kind: "mutex" | "rw" | "lease" | "semaphore";
+  kind: "mutex" | "rw" | "lease" | "semaphore" | "row-lock";
   /** Runs this argument (0-based) while holding the lock. */
   callback?: number;
   /** Returns holding the lock: "blocking" (waits, or throws when it cannot) or "try" (its result says whether it did). */
@@ -224,6 +225,10 @@ export interface LockDeclaration {
   key?: number;
   /** The holder may take it again while holding it: `reentrant-lock` leaves it alone (lock order still applies). */
   reentrant?: boolean;
+  /** For "row-lock": the argument (0-based) that is the transaction the rows are locked on. */
+  transaction?: number;
+  /** For "row-lock": the table (or model) whose rows it locks; with `key`, the row whose key is that argument. */
+  table?: string;
 }
 
 /** A call that is slow: by name, or by module and name (`"*"` for any export), with why. */
