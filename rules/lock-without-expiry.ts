@@ -8,7 +8,6 @@ import {
   inlineCode,
   defineRule,
   enclosingFunction,
-  expressionKey,
   importEdits,
   importsOf,
   isExpiryOf,
@@ -18,6 +17,7 @@ import {
   outerExpression,
   receiverOf,
   redisNxLocks,
+  sameIdentity,
   sentenceStart,
   skipParens,
   spanOf,
@@ -160,8 +160,7 @@ function expiryInSameMulti(call: ts.CallExpression, key: ts.Expression): ts.Call
   for (const s of later) {
     if (!ts.isExpressionStatement(s)) continue;
     const expr = skipParens(s.expression);
-    if (ts.isCallExpression(expr) && isExpiryOf(expr, key) && receiverOf(expr) && expressionKey(receiverOf(expr)!) === receiver.text)
-      return expr;
+    if (ts.isCallExpression(expr) && isExpiryOf(expr, key) && receiverOf(expr) && sameIdentity(receiverOf(expr)!, receiver)) return expr;
   }
   return undefined;
 }

@@ -9,10 +9,10 @@ import {
   assignmentValues,
   code,
   enclosingFunction,
-  expressionKey,
   indentUnit,
   isFunctionLike,
   isKeyColumn,
+  sameIdentity,
   skipAwait,
   skipParens,
   transactionScopeOf,
@@ -148,10 +148,7 @@ function readsOneRowByKey(flow: ReadModifyWrite): boolean {
   if (readKeys.length !== 1 || flow.read.conditions.length !== 1) return false;
   const readKey = readKeys[0]!;
   return flow.write.conditions.some(
-    (c) =>
-      key(c) &&
-      c.column === readKey.column &&
-      (expressionKey(c.value!) === expressionKey(readKey.value!) || flow.originOf(c.value!)?.read === flow.read),
+    (c) => key(c) && c.column === readKey.column && (sameIdentity(c.value!, readKey.value!) || flow.originOf(c.value!)?.read === flow.read),
   );
 }
 

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ts } from "../../server/src/engine/ts";
-import { canonicalKey, isPartOfHandle } from "../../server/src/analysis/identity";
+import { canonicalKey, isPartOfHandle, sameIdentity } from "../../server/src/analysis/identity";
 import { transactionScopesOf } from "../../server/src/analysis/transactions";
 
 /** The canonical key of the receiver of the call `marker(…)`'s first argument in `code`. */
@@ -64,4 +64,34 @@ test("SET TRANSACTION and COMMIT through an alias of the handle BEGIN ran on are
   const expression = (i: number) => (statements[i] as ts.ExpressionStatement).expression;
   assert.equal(scope.isOpenAt!(expression(3)), true);
   assert.equal(scope.isOpenAt!(expression(5)), false);
+});
+
+/** `sameIdentity` of the first arguments of the calls `a(…)` and `b(…)` in `code`. */
+function sameArguments(code: string): boolean {
+  const sourceFile = ts.createSourceFile("t.ts", code, ts.ScriptTarget.Latest, true);
+  const found = new Map<string, ts.Expression>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && /^[ab]$/.test(node.expression.text) && node.arguments[0])
+      found.set(node.expression.text, node.arguments[0]);
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  assert.ok(found.has("a") && found.has("b"), "no a(…) and b(…) calls");
+  return sameIdentity(found.get("a")!, found.get("b")!);
+}
+
+test("sameIdentity: an alias, a destructured field and `const self = this` name what they alias", () => {
+  assert.equal(sameArguments("function f(tx: T) { const t = tx; a(t.manager); b(tx.manager); }"), true);
+  assert.equal(sameArguments("function f(q: Q) { const { manager } = q; a(manager); b(q.manager); }"), true);
+  assert.equal(sameArguments("class C { m() { const self = this; a(self.mutex); b(this.mutex); } }"), true);
+  assert.equal(sameArguments("class C { m() { a(this.mutex); } n() { run(() => b(this.mutex)); } }"), true);
+  assert.equal(sameArguments("import { redis } from './r'; function f(id: string) { a(`lock:${id}`); run(() => b(`lock:${id}`)); }"), true);
+});
+
+test("sameIdentity: the same text declared twice names two things", () => {
+  assert.equal(sameArguments("function f(db: D) { db.tx((tx) => a(tx)); db.tx((tx) => b(tx)); }"), false);
+  assert.equal(sameArguments("function f(rows: R[]) { for (const row of rows) a(row.id); for (const row of rows) b(row.id); }"), false);
+  assert.equal(sameArguments("function f(id: string) { a(`lock:${id}`); } function g(id: string) { b(`lock:${id}`); }"), false);
+  assert.equal(sameArguments("function f(tx: T) { a(tx); run((tx: T) => b(tx)); }"), false);
+  assert.equal(sameArguments("class C { m() { a(this.mutex); } } class D { n() { b(this.mutex); } }"), false);
 });

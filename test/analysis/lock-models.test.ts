@@ -4,8 +4,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ts } from "../../server/src/engine/ts";
-import { CALL_KINDS, nodesOfKinds } from "../../server/src/analysis/ast";
-import { lockAcquisitionOf, lockObjectKind } from "../../server/src/analysis/locks";
+import { boundNames, CALL_KINDS, nodesOfKinds } from "../../server/src/analysis/ast";
+import { isReleaseOf, lockAcquisitionOf, lockObjectKind, resultBinding } from "../../server/src/analysis/locks";
 import { LOCK_LIBRARY_MODELS, type LockLibraryModel } from "../../server/src/analysis/models/lock-libraries";
 
 const FILE = "/virtual-project/src/file.ts";
@@ -193,5 +193,42 @@ async function f() {
 
   test("and unknown without it", () => {
     assert.deepStrictEqual(acquisitions(code), []);
+  });
+});
+
+describe("releases match what the acquisition took by identity, not by text", () => {
+  /** The calls of `code` that release its one acquisition, as text. */
+  function releases(code: string): string[] {
+    const { sourceFile, checker } = program(code);
+    const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(sourceFile, CALL_KINDS);
+    const acquisition = calls.map((node) => lockAcquisitionOf(node, () => checker)).find((a) => a !== undefined);
+    assert.ok(acquisition, "no acquisition");
+    const binding = resultBinding(acquisition);
+    const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
+    return calls.filter((call) => call !== acquisition.call && isReleaseOf(call, acquisition, names)).map((call) => call.getText());
+  }
+
+  test("a DEL of the key under an alias releases it; a DEL of a callback's own `key` does not", () => {
+    const code = `import Redis from "ioredis";
+const redis = new Redis();
+async function sync(id: string) {
+  const key = \`lock:sync:\${id}\`;
+  await redis.set(key, "1", "PX", 30000, "NX");
+  const held = key;
+  await Promise.all(["a", "b"].map((key) => redis.del(key)));
+  await redis.del(held);
+}`;
+    assert.deepStrictEqual(releases(code), ["redis.del(held)"]);
+  });
+
+  test("release() on an alias of the lock it returned gives it back", () => {
+    const code = `import Redlock from "redlock";
+const redlock = new Redlock([client]);
+async function f() {
+  const lock = await redlock.acquire(["k"], 5000);
+  const held = lock;
+  await held.release();
+}`;
+    assert.deepStrictEqual(releases(code), ["held.release()"]);
   });
 });

@@ -936,6 +936,26 @@ export async function all(keys: string[]) {
       ],
     },
     {
+      name: "a promise-chain queue stored through `const self = this` is the same field's chain",
+      code: `export class JobQueue {
+  private queue: Promise<void> = Promise.resolve();
+  enqueue(job: () => Promise<void>): Promise<void> {
+    const self = this;
+    self.queue = this.queue.then(() => job());
+    return this.queue;
+  }
+}`,
+      errors: [
+        {
+          line: 5,
+          column: 5,
+          endColumn: 46,
+          messageId: "chainNeverRecovers",
+          data: { chain: "The promise chain `this.queue`" },
+        },
+      ],
+    },
+    {
       name: "a Set of busy keys (skip when busy) released after the work, not in finally",
       code: `${busy}export class FeedSync {
   private readonly running = new Set<string>();

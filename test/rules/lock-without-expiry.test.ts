@@ -130,6 +130,16 @@ export async function report(day: string, rebuild: boolean) {
 }`,
     },
     {
+      name: "SETNX with PEXPIRE queued on an alias of the same MULTI variable",
+      code: `${ioredis}export async function run(id: string) {
+  const tx = redis.multi();
+  const queue = tx;
+  tx.setnx(\`lock:\${id}\`, "1");
+  queue.pexpire(\`lock:\${id}\`, 30000);
+  return tx.exec();
+}`,
+    },
+    {
       name: "set-once marker that is never deleted is not a lock",
       code: `${ioredis}export async function markProcessed(id: string) {
   return redis.set(\`processed:\${id}\`, "1", "NX");

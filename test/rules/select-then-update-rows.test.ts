@@ -432,6 +432,20 @@ export async function link(tx: Prisma.TransactionClient, userId: string, provide
       ],
     },
     {
+      name: "Prisma: the same ownership check, the row created with aliases of the values the lookup used",
+      code: `${PRISMA}
+export async function link(tx: Prisma.TransactionClient, userId: string, provider: string, email: string) {
+  const account = await tx.account.findFirst({ where: { provider, email } });
+  if (account && account.userId !== userId) throw new Error("linked to another user");
+  if (account) return account;
+  const p = provider, address = email;
+  return tx.account.create({ data: { userId, provider: p, email: address } });
+}`,
+      errors: [
+        { line: 9, column: 10, messageId: "checkThenWrite", data: { write: "`tx.account.create(…)`", column: "`userId`", line: 5 } },
+      ],
+    },
+    {
       name: "Prisma: another workflow's row updated first: the children read are not under it",
       code: `${PRISMA}
 export async function publishCopy(sourceId: string, workflowId: string, definition: object) {

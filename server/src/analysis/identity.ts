@@ -1,11 +1,13 @@
-// Which expressions name the same handle: `const t = tx` makes `t.query(…)` run through `tx`, and
+// Which expressions name the same handle, lock or value: `const t = tx` makes `t.query(…)` run through `tx`, and
 // `const { manager } = queryRunner` makes `manager.save(…)` run through `queryRunner.manager` (and `const repo =
 // tx.getRepository(Account)` makes `repo.save(…)` run through `tx`). Handles are compared by
 // their canonical key: the expression's text with its first name replaced, as long as it is a `const` alias declared
 // in an enclosing function (or at the top of the file), by what it aliases. No checker needed: a `const` cannot be
-// reassigned, and the nearest declaration of a name in an enclosing scope is the one the name refers to.
+// reassigned, and the nearest declaration of a name in an enclosing scope is the one the name refers to. The key is
+// text; `sameIdentity` also asks where each name in it is declared, so two callbacks' `tx` parameters (or a `row` of
+// two loops) are two things, and `this` is one instance across the methods of a class.
 import { ts } from "../engine/ts";
-import { expressionKey, isFunctionLike, skipParens } from "./ast";
+import { boundNames, expressionKey, isFunctionLike, skipParens } from "./ast";
 
 export const MAX_ALIAS_STEPS = 8;
 
@@ -20,6 +22,127 @@ export function canonicalKey(expr: ts.Expression): string {
     key = target + key.slice(head.length);
   }
   return key;
+}
+
+/**
+ * Whether `a` and `b` name the same thing: the same canonical key, and each name in it declared in the same scope
+ * (the leading name after its aliases). The question every "same handle / same lock / same key" check asks.
+ */
+export function sameIdentity(a: ts.Expression, b: ts.Expression): boolean {
+  if (a === b) return true;
+  if (canonicalKey(a) !== canonicalKey(b)) return false;
+  const left = referenceScopes(a);
+  const right = referenceScopes(b);
+  return left.length === right.length && left.every((scope, i) => scope === right[i]);
+}
+
+/** The scope that declares each name `expr` refers to, in order (undefined: a global); `this` is its class. */
+function referenceScopes(expr: ts.Expression): (ts.Node | undefined)[] {
+  const scopes: (ts.Node | undefined)[] = [];
+  const visit = (node: ts.Node): void => {
+    if (isFunctionLike(node)) return;
+    if (node.kind === ts.SyntaxKind.ThisKeyword) scopes.push(thisScope(node));
+    else if (ts.isIdentifier(node)) {
+      const root = aliasRoot(node);
+      scopes.push(ts.isIdentifier(root) ? declaringScope(root.text, root) : thisScope(root));
+    } else if (ts.isPropertyAccessExpression(node)) visit(node.expression);
+    else if (ts.isPropertyAssignment(node)) {
+      if (ts.isComputedPropertyName(node.name)) visit(node.name);
+      visit(node.initializer);
+    } else ts.forEachChild(node, visit);
+  };
+  visit(skipParens(expr));
+  return scopes;
+}
+
+/** The name or `this` a `const` alias chain starting at `name` ends in (`t` → `tx` after `const t = tx`). */
+function aliasRoot(name: ts.Identifier): ts.Node {
+  let current: ts.Node = name;
+  for (let step = 0; step < MAX_ALIAS_STEPS && ts.isIdentifier(current); step++) {
+    const scope = declaringScope(current.text, current);
+    const declaration = scope && declaredNames(scope).get(current.text);
+    const init = declaration && aliasedExpression(declaration);
+    if (!init) break;
+    let head: ts.Node = init;
+    while (ts.isPropertyAccessExpression(head) || ts.isCallExpression(head)) head = head.expression;
+    if (!ts.isIdentifier(head) && head.kind !== ts.SyntaxKind.ThisKeyword) break;
+    current = head;
+  }
+  return current;
+}
+
+/** What the `const` declaring a name (or a field destructured from it) aliases, as `constAliases` reads it. */
+function aliasedExpression(declaration: ts.Node): ts.Expression | undefined {
+  const variable = ts.isBindingElement(declaration) ? declaration.parent.parent : declaration;
+  if (!ts.isVariableDeclaration(variable) || !isConst(variable)) return undefined;
+  if (
+    ts.isBindingElement(declaration) &&
+    (declaration.dotDotDotToken || declaration.initializer || !ts.isObjectBindingPattern(declaration.parent))
+  )
+    return undefined;
+  const init = variable.initializer && skipParens(variable.initializer);
+  return init && isAliasable(init) ? init : undefined;
+}
+
+/** The class whose instance `this` is at `node` (arrow functions see through), or the function it belongs to. */
+function thisScope(node: ts.Node): ts.Node | undefined {
+  for (let current = node.parent; current; current = current.parent) {
+    if (ts.isArrowFunction(current)) continue;
+    if (ts.isClassLike(current)) return current;
+    if (isFunctionLike(current) || ts.isSourceFile(current))
+      return current.parent && ts.isClassLike(current.parent) ? current.parent : current;
+  }
+  return undefined;
+}
+
+/** The nearest node enclosing `at` that declares `name` (a block, function, loop, catch clause or the file). */
+function declaringScope(name: string, at: ts.Node): ts.Node | undefined {
+  for (let scope: ts.Node | undefined = at.parent; scope; scope = scope.parent) if (declaredNames(scope).has(name)) return scope;
+  return undefined;
+}
+
+const declaredNamesCache = new WeakMap<ts.Node, Map<string, ts.Node>>();
+
+/** The names `scope` itself declares (not its nested blocks), each with its declaration. */
+function declaredNames(scope: ts.Node): Map<string, ts.Node> {
+  let names = declaredNamesCache.get(scope);
+  if (names) return names;
+  names = new Map();
+  const found = names;
+  const bind = (name: ts.BindingName | undefined): void => {
+    if (name) for (const id of boundNames(name)) found.set(id.text, id.parent);
+  };
+  const declareStatements = (statements: readonly ts.Statement[]): void => {
+    for (const statement of statements) {
+      if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) bind(d.name);
+      else if (
+        (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) &&
+        statement.name
+      )
+        found.set(statement.name.text, statement);
+      else if (ts.isImportDeclaration(statement) && statement.importClause) {
+        const clause = statement.importClause;
+        if (clause.name) found.set(clause.name.text, clause);
+        const bindings = clause.namedBindings;
+        if (bindings && ts.isNamespaceImport(bindings)) found.set(bindings.name.text, bindings);
+        else if (bindings) for (const element of bindings.elements) found.set(element.name.text, element);
+      }
+    }
+  };
+  if (isFunctionLike(scope)) {
+    for (const parameter of scope.parameters) bind(parameter.name);
+    if (ts.isFunctionExpression(scope) && scope.name) found.set(scope.name.text, scope);
+  } else if (ts.isBlock(scope) || ts.isSourceFile(scope) || ts.isModuleBlock(scope)) declareStatements(scope.statements);
+  else if (ts.isCaseBlock(scope)) for (const clause of scope.clauses) declareStatements(clause.statements);
+  else if (
+    (ts.isForStatement(scope) || ts.isForInStatement(scope) || ts.isForOfStatement(scope)) &&
+    scope.initializer &&
+    ts.isVariableDeclarationList(scope.initializer)
+  )
+    for (const d of scope.initializer.declarations) bind(d.name);
+  else if (ts.isCatchClause(scope)) bind(scope.variableDeclaration?.name);
+  declaredNamesCache.set(scope, names);
+  return names;
 }
 
 /** True if `expr` is `handle` or a member of it (`queryRunner.manager` is part of `queryRunner`), after aliases. */
@@ -55,6 +178,11 @@ function isConst(declaration: ts.VariableDeclaration): boolean {
   return ts.isVariableDeclarationList(declaration.parent) && (declaration.parent.flags & ts.NodeFlags.Const) !== 0;
 }
 
+/** A name, a member, `this` (`const self = this`) or a repository of a handle: what a `const` can alias. */
+function isAliasable(init: ts.Expression): boolean {
+  return ts.isIdentifier(init) || ts.isPropertyAccessExpression(init) || init.kind === ts.SyntaxKind.ThisKeyword || isRepositoryOf(init);
+}
+
 /** `tx.getRepository(Account)`, `manager.withRepository(this.accounts)`: a repository that runs through `tx` / `manager`. */
 function isRepositoryOf(init: ts.Expression): boolean {
   if (!ts.isCallExpression(init) || !ts.isPropertyAccessExpression(init.expression)) return false;
@@ -77,7 +205,7 @@ function constAliases(scope: ts.Node): Map<string, string | null> {
     if (node !== scope && isFunctionLike(node)) return;
     if (ts.isVariableDeclaration(node)) {
       const init = node.initializer && skipParens(node.initializer);
-      const aliasable = isConst(node) && init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init) || isRepositoryOf(init));
+      const aliasable = isConst(node) && init && isAliasable(init);
       if (ts.isIdentifier(node.name)) found.set(node.name.text, aliasable ? expressionKey(init) : null);
       else if (ts.isObjectBindingPattern(node.name))
         for (const element of node.name.elements) {

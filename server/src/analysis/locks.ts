@@ -14,7 +14,6 @@ import {
   calleeName,
   inlineCode,
   enclosingFunction,
-  expressionKey,
   functionName,
   importedBinding,
   importsOf,
@@ -30,7 +29,7 @@ import {
   type FunctionLike,
 } from "./ast";
 import { alwaysExits, mayRunAfter } from "./flow/queries";
-import { canonicalKey } from "./identity";
+import { canonicalKey, sameIdentity } from "./identity";
 import { acquisitionPaths } from "./lock-holding";
 import { isLockTableRelease, lockTableAcquisitionOf, type LockTable } from "./lock-tables";
 import type { LockWrapper } from "./lock-wrappers";
@@ -727,11 +726,21 @@ function sqlLockOf(call: ts.CallExpression | ts.TaggedTemplateExpression, sql: s
   return undefined;
 }
 
-/** The lock object or key an acquisition and a release must share, by canonical key (identity.ts: `const k = key` is `key`). */
-function identityKey(acquisition: LockAcquisition): string | undefined {
-  if (acquisition.key) return canonicalKey(acquisition.key);
-  if (acquisition.lockObject) return canonicalKey(acquisition.lockObject);
-  return undefined;
+/** Whether `expr` is the key (or lock object) the acquisition took. */
+function isAcquiredKey(expr: ts.Expression, acquisition: LockAcquisition): boolean {
+  const acquired = acquisition.key ?? acquisition.lockObject;
+  return !!acquired && isAcquiredPart(expr, acquired, acquisition);
+}
+
+/**
+ * Whether `expr` names `acquired`, a part (key or lock object) of the acquisition: by identity in the function that
+ * took the lock and the functions nested in it (identity.ts: `const k = key` is `key`, a callback's own `key` is not);
+ * in another function (a helper that releases what a helper took: `claim(id)` / `giveUp(id)`) by canonical key, both
+ * in terms of their own parameters.
+ */
+function isAcquiredPart(expr: ts.Expression, acquired: ts.Expression, acquisition: LockAcquisition): boolean {
+  const taker = enclosingFunction(acquisition.call);
+  return !taker || isInside(expr, taker) ? sameIdentity(expr, acquired) : canonicalKey(expr) === canonicalKey(acquired);
 }
 
 /**
@@ -795,25 +804,24 @@ export function isReleaseOf(
     if (ts.isIdentifier(callee)) return false;
     const receiver = receiverOf(call);
     if (!receiver || !name) return false;
-    const receiverText = expressionKey(receiver);
-    // The lock object by canonical key: `const m = this.mutex` makes `m.release()` release `this.mutex`.
+    // The lock object by identity: `const m = this.mutex` makes `m.release()` release `this.mutex`, and `const held =
+    // lock` makes `held.release()` give back what the acquisition returned.
     if (
       lockMethodNames(LOCK_LIBRARY_MODELS).releasing.has(name) &&
-      (resultNames.has(receiverText) || (acquisition.lockObject && canonicalKey(receiver) === canonicalKey(acquisition.lockObject)))
+      (resultNames.has(canonicalKey(receiver)) || (acquisition.lockObject && isAcquiredPart(receiver, acquisition.lockObject, acquisition)))
     )
       return true;
     if (acquisition.mechanism === "redis-set-nx") {
-      const id = identityKey(acquisition);
       if (
         (name === "del" || name === "unlink" || name === "DEL" || name === "UNLINK") &&
         call.arguments[0] &&
-        canonicalKey(call.arguments[0]) === id
+        isAcquiredKey(call.arguments[0], acquisition)
       )
         return true;
       // A script that only reads or sets the key (advances a watermark) gives nothing back.
       if (
         (name === "eval" || name === "evalsha" || name === "EVAL" || /^release/i.test(name)) &&
-        call.arguments.some((a) => canonicalKey(a) === id) &&
+        call.arguments.some((a) => isAcquiredKey(a, acquisition)) &&
         !isScriptWithoutDelete(call)
       )
         return true;
@@ -829,9 +837,9 @@ export function isReleaseOf(
     return (
       !!receiver &&
       !!acquisition.lockObject &&
-      canonicalKey(receiver) === canonicalKey(acquisition.lockObject) &&
+      isAcquiredPart(receiver, acquisition.lockObject, acquisition) &&
       call.arguments.length === 1 &&
-      canonicalKey(call.arguments[0]!) === canonicalKey(acquisition.key!)
+      isAcquiredKey(call.arguments[0]!, acquisition)
     );
   }
   if (acquisition.mechanism === "lock-table") return isLockTableRelease(call, acquisition);

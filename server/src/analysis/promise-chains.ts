@@ -12,7 +12,8 @@
 // chain stored without recovering from a rejection (`this.tail = this.tail.then(task)`): after one task fails, every
 // later `then` skips its task and rejects with the same error, for as long as the process lives.
 import { ts } from "../engine/ts";
-import { calleeName, enclosingFunction, expressionKey, isInside, nodesOfKinds, receiverOf, skipParens, type FunctionLike } from "./ast";
+import { calleeName, enclosingFunction, isInside, nodesOfKinds, receiverOf, skipParens, type FunctionLike } from "./ast";
+import { sameIdentity } from "./identity";
 
 export interface PromiseChain {
   /** The method that chains. */
@@ -58,14 +59,13 @@ function chainAt(call: ts.CallExpression): PromiseChain | undefined {
   if (!field || !fn?.body || !ts.isPropertyAccessExpression(field) || field.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
   const task = parameterRun(call.arguments[0]!, fn);
   if (task === undefined || !isPromiseField(field)) return undefined;
-  const fieldKey = expressionKey(field);
   // Locals holding the chain: `const next = this.tail.then(task)`.
   const locals = new Map<string, ts.Expression>();
   for (const declaration of nodesOfKinds<ts.VariableDeclaration>(fn.body, [ts.SyntaxKind.VariableDeclaration]))
     if (ts.isIdentifier(declaration.name) && declaration.initializer && isInside(call, declaration.initializer))
       locals.set(declaration.name.text, declaration.initializer);
   for (const store of nodesOfKinds<ts.BinaryExpression>(fn.body, [ts.SyntaxKind.BinaryExpression])) {
-    if (store.operatorToken.kind !== ts.SyntaxKind.EqualsToken || expressionKey(store.left) !== fieldKey) continue;
+    if (store.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !sameIdentity(store.left, field)) continue;
     if (!isInside(call, store.right) && !mentionsAny(store.right, locals)) continue;
     return { fn, field, then: call, store, recovers: recovers(store.right, locals, 0), task };
   }

@@ -7,7 +7,6 @@ import {
   NodeFacts,
   calleeName,
   enclosingFunction,
-  expressionKey,
   isFunctionLike,
   isLiteral,
   isNullish,
@@ -19,6 +18,7 @@ import {
   walk,
   type FunctionLike,
 } from "../ast";
+import { sameIdentity } from "../identity";
 import { alwaysExits } from "../flow/queries";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { escapeRegExp } from "../sql";
@@ -684,7 +684,7 @@ function joinsRowsRead(write: DbAccess, read: DbAccess): boolean {
     (c) =>
       c.operator === "=" &&
       c.value !== undefined &&
-      write.assignments.some((a) => a.column === c.column && a.value && expressionKey(a.value) === expressionKey(c.value!)),
+      write.assignments.some((a) => a.column === c.column && a.value && sameIdentity(a.value, c.value!)),
   );
 }
 
@@ -870,7 +870,7 @@ function filterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string
     (c) =>
       c.value !== undefined &&
       (valueOf(c.value, values)?.read === read ||
-        read.conditions.some((r) => r !== filter && r.value !== undefined && expressionKey(r.value) === expressionKey(c.value!))),
+        read.conditions.some((r) => r !== filter && r.value !== undefined && sameIdentity(r.value, c.value!))),
   );
   if (!keyed) return undefined;
   // An earlier write of the column since the read (the claim itself, `status: "PROCESSING"`) is the one the check decided.
