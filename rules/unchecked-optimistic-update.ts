@@ -16,6 +16,7 @@ import {
   isFunctionLike,
   isLiteral,
   isVersionColumn,
+  inUniqueKey,
   lineOf,
   mentions,
   nodesOfKinds,
@@ -187,10 +188,20 @@ function resultIsUsed(write: DbAccess): boolean {
  */
 function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[]): AccessCondition[] {
   const guards = [...readGuards, ...write.conditions.filter((c) => isVersionColumn(c.column) && !readGuards.includes(c))].filter(
-    isEquality,
+    (c) => isEquality(c) && !namesTheRow(write, c),
   );
   const pinned = write.conditions.some((c) => isEquality(c) && !guards.includes(c));
   return pinned ? guards : [];
+}
+
+/**
+ * The condition is part of the row's identity, not a comparison: the schema's unique key over it and the other columns
+ * the WHERE pins (`@@unique([resultId, version])` with `where: { resultId, version }` names one version of a result).
+ */
+function namesTheRow(write: DbAccess, condition: AccessCondition): boolean {
+  if (write.library !== "prisma" || !write.table) return false;
+  const pinned = write.conditions.filter((c) => c !== condition && isEquality(c)).map((c) => c.column);
+  return inUniqueKey(write.table, write.node.getSourceFile().fileName, pinned, condition.column);
 }
 
 /**
@@ -219,8 +230,10 @@ function checkedClaimsIn(sourceFile: ts.SourceFile): Map<string, Set<string>> {
 function releasesClaim(write: DbAccess, claims: ReadonlyMap<string, ReadonlySet<string>>): boolean {
   return write.conditions.some((condition) => {
     const held = isEquality(condition) ? constantText(condition.value) : undefined;
-    const next = constantText(write.assignments.find((a) => a.column === condition.column)?.value);
-    return !!held && !!next && next !== held && !!claims.get(`${write.table}.${condition.column}`)?.has(held);
+    const next = write.assignments.find((a) => a.column === condition.column)?.value;
+    // The state it goes back to may be a constant or the one the caller kept from before the claim (a parameter).
+    const moves = !!next && constantText(next) !== held;
+    return !!held && moves && !!claims.get(`${write.table}.${condition.column}`)?.has(held);
   });
 }
 

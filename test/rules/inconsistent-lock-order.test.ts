@@ -33,7 +33,13 @@ const withUsers = `async function withUsers<T>(fn: () => Promise<T>): Promise<T>
 }
 `;
 const FOREVER = "wait forever for the other";
-const cycle = (here: string, elsewhere: string, outcome = FOREVER) => ({ messageId: "cycle", data: { here, elsewhere, outcome } });
+const TASKS = "Two tasks running these at once";
+/** A row-lock class is every row of a table: only transactions on the same rows deadlock. */
+const SAME_ROWS = "Two transactions running these at once on the same rows";
+const cycle = (here: string, elsewhere: string, outcome = FOREVER, parties = TASKS) => ({
+  messageId: "cycle",
+  data: { here, elsewhere, parties, outcome },
+});
 /** An argument-order finding: holder, lock and keys are quoted as the message quotes them. */
 const inArgumentOrder = (messageId: string, holder: string, lock: string, first: string, second: string, calls?: string) => ({
   messageId,
@@ -815,6 +821,7 @@ export const automationRouter = {
             "`update` acquires `automation rows` while holding `action rows`",
             "`remove` acquires `action rows` while holding `automation rows`",
             "wait for the other until the database detects the deadlock and aborts one of them with an error",
+            SAME_ROWS,
           ),
         },
         { line: 14, column: 13, messageId: "cycle" },

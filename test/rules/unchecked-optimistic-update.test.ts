@@ -1,4 +1,5 @@
 import { uncheckedOptimisticUpdate } from "../../rules/unchecked-optimistic-update";
+import { prismaProject } from "../helpers/prisma-project";
 import { runRuleTests } from "../helpers/rule-tester";
 
 /**
@@ -42,6 +43,39 @@ const UNCHECKED_SUMMARY = {
   messageId: "uncheckedAfterRead",
   data: { write: "`prisma.ticket.updateMany(…)`", column: "`summary`", count: "`count`", line: 8 },
 };
+
+/** A render claimed out of a settled state (its count looked at when `checked`), and handed back to the state it had. */
+const handBackToPrevious = (checked: boolean) => `import { PrismaClient, RenderState } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function claimRender(id: string, startedAt: Date) {
+  ${checked ? "const claimed = await" : "await"} prisma.renderTask.updateMany({
+    where: { id, state: { in: [RenderState.DONE, RenderState.FAILED] } },
+    data: { state: RenderState.RENDERING, updatedAt: startedAt },
+  });
+  ${checked ? "return claimed.count > 0;" : ""}
+}
+export async function handBackRender(id: string, startedAt: Date, previous: RenderState): Promise<void> {
+  await prisma.renderTask.updateMany({
+    where: { id, state: RenderState.RENDERING, updatedAt: startedAt },
+    data: { state: previous },
+  });
+}`;
+
+/** Build runs kept per pipeline and version number; `key` is the schema's unique index line, if any. */
+const buildRuns = (key: string) =>
+  prismaProject(
+    `model BuildRun {\n  pk         Int    @id @default(autoincrement())\n  pipelineId String\n  version    Int\n  status     String\n${key}}\n`,
+  );
+
+/** A run marked failed unless it already ended, by pipeline and version number, in a job's last-resort catch. */
+const markRunFailed = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function failRun(pipelineId: string, version: number, reason: string): Promise<void> {
+  await prisma.buildRun.updateMany({
+    where: { pipelineId, version, status: { notIn: ["passed", "failed"] } },
+    data: { status: "failed", reason },
+  });
+}`;
 
 runRuleTests(uncheckedOptimisticUpdate, {
   valid: [
@@ -160,6 +194,15 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
   });
 }`,
     },
+    {
+      name: "Prisma: the version number is part of the row's unique key (@@unique([pipelineId, version])): it names the row",
+      root: buildRuns("\n  @@unique([pipelineId, version])\n"),
+      code: markRunFailed,
+    },
+    {
+      name: "Prisma: a claim handed back to the state the caller kept from before it, out of the state a checked claim moves rows into",
+      code: handBackToPrevious(true),
+    },
   ],
   invalid: [
     {
@@ -214,6 +257,41 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
   });
   if (updated.count === 0) throw new ConflictError("rendertask changed concurrently");
 }`,
+    },
+    {
+      name: "Prisma: the same run update when the schema has no unique key over pipeline and version: version is compared",
+      root: buildRuns(""),
+      code: markRunFailed,
+      errors: [
+        {
+          line: 4,
+          column: 9,
+          messageId: "unchecked",
+          data: { write: "`prisma.buildRun.updateMany(…)`", column: "`version`", count: "`count`" },
+        },
+      ],
+      output: markRunFailed
+        .replace('import { PrismaClient } from "@prisma/client";\n', '$&import { ConflictError } from "@locksmith/runtime";\n')
+        .replace("  await prisma.buildRun", "  const updated = await prisma.buildRun")
+        .replace(/\}\);\n\}$/, '});\n  if (updated.count === 0) throw new ConflictError("buildrun changed concurrently");\n}'),
+    },
+    {
+      name: "Prisma: the same hand-back to the earlier state when the claim's count is never looked at",
+      code: handBackToPrevious(false),
+      errors: [
+        {
+          line: 11,
+          column: 9,
+          messageId: "unchecked",
+          data: { write: "`prisma.renderTask.updateMany(…)`", column: "`updatedAt`", count: "`count`" },
+        },
+      ],
+      output: handBackToPrevious(false)
+        .replace('import { PrismaClient, RenderState } from "@prisma/client";\n', '$&import { ConflictError } from "@locksmith/runtime";\n')
+        .replace(
+          /  await (prisma\.renderTask\.updateMany\(\{\n    where: \{ id, state: RenderState\.RENDERING[^]*?\}\);)/,
+          '  const updated = await $1\n  if (updated.count === 0) throw new ConflictError("rendertask changed concurrently");',
+        ),
     },
     {
       name: "pg: version read, compared, count ignored",
