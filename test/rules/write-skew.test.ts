@@ -547,6 +547,31 @@ export class MembersService {
       ],
     },
     {
+      name: "Prisma: the approved commissions summed, a payout inserted, then every approved commission marked paid by the same filter",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function payOut(sellerId: string, periodId: string) {
+  return prisma.$transaction(async (tx) => {
+    const total = await tx.commission.aggregate({ where: { sellerId, status: "approved" }, _sum: { cents: true } });
+    const cents = total._sum.cents ?? 0;
+    if (cents <= 0) return null;
+    const payout = await tx.payout.create({ data: { sellerId, periodId, cents } });
+    await tx.commission.updateMany({ where: { sellerId, status: "approved" }, data: { status: "paid", payoutId: payout.id } });
+    return payout;
+  });
+}
+`,
+      errors: [
+        {
+          line: 9,
+          column: 11,
+          messageId: "uncounted",
+          message:
+            "\`tx.commission.updateMany(…)\` at line 9 changes the rows the check of \`tx.commission.aggregate(…)\` at line 5 added up by repeating its filter: a row that joins the set between the two (a concurrent insert or update) is changed too without being in the result the write was decided on.",
+        },
+      ],
+    },
+    {
       name: "a service's transaction helper passing an options constant that asks for ReadCommitted",
       code: seatsUnderConstantOptions("ReadCommitted"),
       errors: [
