@@ -190,7 +190,10 @@ function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[]): Acce
   const guards = [...readGuards, ...write.conditions.filter((c) => isVersionColumn(c.column) && !readGuards.includes(c))].filter(
     (c) => isEquality(c) && !namesTheRow(write, c),
   );
-  const pinned = write.conditions.some((c) => isEquality(c) && !guards.includes(c));
+  // A state filter (`status: "PENDING"`) pins no row: with only such constants besides the compared columns, the
+  // update is a clean-up of every row of a set (`invalidate this person's other pending invites`), and changing none
+  // of them is a normal outcome.
+  const pinned = write.conditions.some((c) => isEquality(c) && !guards.includes(c) && !constantText(c.value));
   return pinned ? guards : [];
 }
 

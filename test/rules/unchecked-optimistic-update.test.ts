@@ -77,6 +77,20 @@ export async function failRun(pipelineId: string, version: number, reason: strin
   });
 }`;
 
+/** A booking confirmed, then the guest's other bookings of that night released by a filter starting with `pin`. */
+const confirmBooking = (pin: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function confirmBooking(id: string, holdId: string) {
+  const booking = await prisma.booking.findFirst({ where: { id } });
+  if (!booking) throw new Error("no such booking");
+  const confirmed = await prisma.booking.update({ where: { id }, data: { state: "CONFIRMED" } });
+  await prisma.booking.updateMany({
+    where: { ${pin}, guestId: booking.guestId, night: booking.night },
+    data: { state: "RELEASED" },
+  });
+  return confirmed;
+}`;
+
 runRuleTests(uncheckedOptimisticUpdate, {
   valid: [
     {
@@ -195,6 +209,10 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
 }`,
     },
     {
+      name: "Prisma: after a booking is confirmed, the guest's other held bookings of that night are released by filter (a set, no row pinned)",
+      code: confirmBooking('state: "HELD"'),
+    },
+    {
       name: "Prisma: the version number is part of the row's unique key (@@unique([pipelineId, version])): it names the row",
       root: buildRuns("\n  @@unique([pipelineId, version])\n"),
       code: markRunFailed,
@@ -274,6 +292,18 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
         .replace('import { PrismaClient } from "@prisma/client";\n', '$&import { ConflictError } from "@locksmith/runtime";\n')
         .replace("  await prisma.buildRun", "  const updated = await prisma.buildRun")
         .replace(/\}\);\n\}$/, '});\n  if (updated.count === 0) throw new ConflictError("buildrun changed concurrently");\n}'),
+    },
+    {
+      name: "Prisma: the same release pinning one hold by its id: the guest and night read are compared",
+      code: confirmBooking("id: holdId"),
+      errors: [{ line: 7, column: 9, messageId: "uncheckedAfterRead" }],
+      output: confirmBooking("id: holdId")
+        .replace('import { PrismaClient } from "@prisma/client";\n', '$&import { ConflictError } from "@locksmith/runtime";\n')
+        .replace("  await prisma.booking.updateMany", "  const updated = await prisma.booking.updateMany")
+        .replace(
+          "  return confirmed;",
+          '  if (updated.count === 0) throw new ConflictError("booking changed concurrently");\n  return confirmed;',
+        ),
     },
     {
       name: "Prisma: the same hand-back to the earlier state when the claim's count is never looked at",
