@@ -147,6 +147,18 @@ const DECLARED_CYCLE = [
   },
 ];
 
+/** Two data migrations that rename plans and move subscriptions in opposite orders (one of them is the tested file). */
+const planMigration = (name: string, first: string, second: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function ${name}(id: string) {
+  await prisma.$transaction(async (tx) => {
+    ${first}
+    ${second}
+  });
+}`;
+const RENAME_PLAN = 'await tx.plan.update({ where: { id }, data: { name: "core" } });';
+const MOVE_SUBSCRIPTIONS = 'await tx.subscription.update({ where: { id }, data: { planName: "core" } });';
+
 runRuleTests(inconsistentLockOrder, {
   valid: [
     {
@@ -574,6 +586,12 @@ export async function b() {
 }`,
     },
     {
+      name: "two data migrations touching plans and subscriptions in opposite orders: the runner applies one at a time",
+      filename: "src/db/migrations/20240102_move_subscriptions.ts",
+      files: { "src/db/migrations/20240101_rename_plans.ts": planMigration("renamePlans", RENAME_PLAN, MOVE_SUBSCRIPTIONS) },
+      code: planMigration("moveSubscriptions", MOVE_SUBSCRIPTIONS, RENAME_PLAN),
+    },
+    {
       name: "a call made after the lock is released",
       files: {
         "src/sessions.ts": `import { Mutex } from "async-mutex";
@@ -792,6 +810,25 @@ export async function restock(orderId: string, sku: string) {
           column: 11,
           ...cycle("`restock` acquires `order:${…}` while holding `stock:${…}`", "`ship` acquires `stock:${…}` while holding `order:${…}`"),
         },
+      ],
+    },
+    {
+      name: "the same two transactions as request handlers outside a migrations folder",
+      filename: "src/plans/move-subscriptions.ts",
+      files: { "src/plans/rename-plans.ts": planMigration("renamePlans", RENAME_PLAN, MOVE_SUBSCRIPTIONS) },
+      code: planMigration("moveSubscriptions", MOVE_SUBSCRIPTIONS, RENAME_PLAN),
+      errors: [
+        {
+          line: 6,
+          column: 11,
+          ...cycle(
+            "`moveSubscriptions` acquires `plan rows` while holding `subscription rows`",
+            "`renamePlans` acquires `subscription rows` while holding `plan rows`",
+            "wait for the other until the database detects the deadlock and aborts one of them with an error",
+            SAME_ROWS,
+          ),
+        },
+        { line: 6, column: 11, filename: "src/plans/rename-plans.ts", messageId: "cycle" },
       ],
     },
     {
