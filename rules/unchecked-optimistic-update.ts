@@ -22,6 +22,7 @@ import {
   nodesOfKinds,
   outerExpression,
   calleeResolver,
+  projectScopeOf,
   readModifyWritesIn,
   skipParens,
   spanOf,
@@ -63,7 +64,7 @@ export const uncheckedOptimisticUpdate = defineRule({
         if (write.library === "prisma" && calleeName(write.node as ts.CallExpression) !== "updateMany") continue;
         const fromRead = readGuards.get(write);
         const guard = guardsOf(write, fromRead?.guards ?? [])[0];
-        if (!guard || resultIsUsed(write) || releasesClaim(write, claims)) continue;
+        if (!guard || resultIsUsed(write) || releasesClaim(write, claims) || lockedByRead(fromRead?.read, write, resolve)) continue;
         if (fromRead && isBestEffortReplace(write, fromRead.guards, (expr) => readColumnOf(node, resolve, write, expr))) continue;
         seen.add(write);
         const read = fromRead?.read;
@@ -156,6 +157,16 @@ function swallows(clause: ts.CatchClause | undefined): boolean {
     return !escapes;
   });
   return !escapes;
+}
+
+/**
+ * The compared values come from rows read `FOR UPDATE` through the same transaction handle: nobody can change them
+ * before the write, so the comparison picks rows, it detects no conflict.
+ */
+function lockedByRead(read: DbAccess | undefined, write: DbAccess, resolve: ReturnType<typeof calleeResolver>): boolean {
+  if (read?.lock !== "update" && read?.lock !== "no key update") return false;
+  if (!read.handle || !write.handle || read.handle.getText() !== write.handle.getText()) return false;
+  return projectScopeOf(write.node, resolve) !== undefined;
 }
 
 /** The write as messages name it; a SQL statement with its WHERE, where the guard is. */

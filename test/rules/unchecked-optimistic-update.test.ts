@@ -91,6 +91,22 @@ export async function confirmBooking(id: string, holdId: string) {
   return confirmed;
 }`;
 
+/** Gift-card balances of a customer read (`lock` appended to the SELECT) and drained card by card in one transaction. */
+const drainCards = (lock: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function spend(customerId: string, amount: number) {
+  await prisma.$transaction(async (tx) => {
+    const cards = await tx.$queryRaw<{ code: string; balance: number }[]>\`
+      SELECT "code", "balance" FROM "GiftCard" WHERE "customerId" = \${customerId} ORDER BY "code"${lock}\`;
+    let owed = amount;
+    for (const card of cards) {
+      const take = Math.min(card.balance, owed);
+      await tx.$executeRaw\`UPDATE "GiftCard" SET "balance" = "balance" - \${take} WHERE "customerId" = \${customerId} AND "code" = \${card.code}\`;
+      owed -= take;
+    }
+  });
+}`;
+
 runRuleTests(uncheckedOptimisticUpdate, {
   valid: [
     {
@@ -213,6 +229,10 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
       code: confirmBooking('state: "HELD"'),
     },
     {
+      name: "Prisma raw SQL: cards read FOR UPDATE in the transaction, then each drained by the code read: nothing can change it",
+      code: drainCards(" FOR UPDATE"),
+    },
+    {
       name: "Prisma: the version number is part of the row's unique key (@@unique([pipelineId, version])): it names the row",
       root: buildRuns("\n  @@unique([pipelineId, version])\n"),
       code: markRunFailed,
@@ -304,6 +324,11 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
           "  return confirmed;",
           '  if (updated.count === 0) throw new ConflictError("booking changed concurrently");\n  return confirmed;',
         ),
+    },
+    {
+      name: "Prisma raw SQL: the same drain after a plain read of the cards",
+      code: drainCards(""),
+      errors: [{ line: 10, column: 13, messageId: "uncheckedAfterRead" }],
     },
     {
       name: "Prisma: the same hand-back to the earlier state when the claim's count is never looked at",
