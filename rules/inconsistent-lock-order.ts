@@ -53,6 +53,15 @@ function deadlockOutcome(kind: LockKind, swapped: boolean): string {
     : `wait forever for ${other}`;
 }
 
+/**
+ * Who can deadlock on a cycle. A row-lock class stands for every row of a table, so a cycle of row locks only proves
+ * that two transactions touching the same rows wait for each other; transactions on different rows do not meet.
+ */
+function cycleParties(edge: LockOrderEdge, back: readonly LockOrderEdge[]): string {
+  const rowsOnly = [edge, ...back].every((e) => e.from.kind === "row-lock" && e.to.kind === "row-lock");
+  return rowsOnly ? "Two transactions running these at once on the same rows" : "Two tasks running these at once";
+}
+
 export const inconsistentLockOrder = defineRule({
   meta: {
     id: "inconsistent-lock-order",
@@ -61,8 +70,7 @@ export const inconsistentLockOrder = defineRule({
     fixable: true,
     hasSuggestions: true,
     messages: {
-      cycle:
-        "Inconsistent lock order: {{here}}, but {{elsewhere}}. Two tasks running these at once can each hold one lock and {{outcome}}.",
+      cycle: "Inconsistent lock order: {{here}}, but {{elsewhere}}. {{parties}} can each hold one lock and {{outcome}}.",
       argumentOrder: `${IN_ORDER}: ${SWAPPED}`,
       argumentOrderThroughCalls: `${IN_ORDER} ({{calls}}): ${SWAPPED}`,
       rowsInArgumentOrder: `${IN_ORDER} in one transaction: ${SWAPPED}`,
@@ -97,6 +105,7 @@ export const inconsistentLockOrder = defineRule({
         data: {
           here: describeEdge(edge),
           elsewhere: back.map(describeEdge).join(", and "),
+          parties: cycleParties(edge, back),
           outcome: deadlockOutcome(edge.to.kind, true),
         },
         help: "Take the locks in one order everywhere.",

@@ -37,14 +37,14 @@ export const retryWithoutBackoff = defineRule({
     defaultSeverity: "warn",
     fixable: true,
     messages: {
-      noDelay: "This loop retries after {{reason}} immediately, with no delay, so the callers that just collided collide again.",
+      noDelay: "This loop retries after {{reason}} immediately, with no delay, so the callers that just collided can collide again.",
       constantDelay:
-        "This loop retries after {{reason}} after a constant delay, so the callers that just collided stay in lock-step and collide again.",
+        "This loop retries after {{reason}} after a constant delay, so the callers that just collided stay in lock-step and can collide again.",
       unbounded: "This loop retries after {{reason}} with no bound on attempts, so under lasting contention it never gives up.",
       noDelayUnbounded:
-        "This loop retries after {{reason}} immediately, with no delay, so the callers that just collided collide again and with no bound on attempts, so under lasting contention it never gives up.",
+        "This loop retries after {{reason}} immediately, with no delay, so the callers that just collided can collide again and with no bound on attempts, so under lasting contention it never gives up.",
       constantDelayUnbounded:
-        "This loop retries after {{reason}} after a constant delay, so the callers that just collided stay in lock-step and collide again and with no bound on attempts, so under lasting contention it never gives up.",
+        "This loop retries after {{reason}} after a constant delay, so the callers that just collided stay in lock-step and can collide again and with no bound on attempts, so under lasting contention it never gives up.",
     },
   },
   checkFile(context) {

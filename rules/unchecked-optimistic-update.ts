@@ -16,11 +16,13 @@ import {
   isFunctionLike,
   isLiteral,
   isVersionColumn,
+  inUniqueKey,
   lineOf,
   mentions,
   nodesOfKinds,
   outerExpression,
   calleeResolver,
+  projectScopeOf,
   readModifyWritesIn,
   skipParens,
   spanOf,
@@ -62,7 +64,7 @@ export const uncheckedOptimisticUpdate = defineRule({
         if (write.library === "prisma" && calleeName(write.node as ts.CallExpression) !== "updateMany") continue;
         const fromRead = readGuards.get(write);
         const guard = guardsOf(write, fromRead?.guards ?? [])[0];
-        if (!guard || resultIsUsed(write) || releasesClaim(write, claims)) continue;
+        if (!guard || resultIsUsed(write) || releasesClaim(write, claims) || lockedByRead(fromRead?.read, write, resolve)) continue;
         if (fromRead && isBestEffortReplace(write, fromRead.guards, (expr) => readColumnOf(node, resolve, write, expr))) continue;
         seen.add(write);
         const read = fromRead?.read;
@@ -157,6 +159,16 @@ function swallows(clause: ts.CatchClause | undefined): boolean {
   return !escapes;
 }
 
+/**
+ * The compared values come from rows read `FOR UPDATE` through the same transaction handle: nobody can change them
+ * before the write, so the comparison picks rows, it detects no conflict.
+ */
+function lockedByRead(read: DbAccess | undefined, write: DbAccess, resolve: ReturnType<typeof calleeResolver>): boolean {
+  if (read?.lock !== "update" && read?.lock !== "no key update") return false;
+  if (!read.handle || !write.handle || read.handle.getText() !== write.handle.getText()) return false;
+  return projectScopeOf(write.node, resolve) !== undefined;
+}
+
 /** The write as messages name it; a SQL statement with its WHERE, where the guard is. */
 function guardedWriteLabel(write: DbAccess): string {
   if (write.sql) return code(write.sql.text.replace(/\s+/g, " ").trim().slice(0, 90));
@@ -187,10 +199,23 @@ function resultIsUsed(write: DbAccess): boolean {
  */
 function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[]): AccessCondition[] {
   const guards = [...readGuards, ...write.conditions.filter((c) => isVersionColumn(c.column) && !readGuards.includes(c))].filter(
-    isEquality,
+    (c) => isEquality(c) && !namesTheRow(write, c),
   );
-  const pinned = write.conditions.some((c) => isEquality(c) && !guards.includes(c));
+  // A state filter (`status: "PENDING"`) pins no row: with only such constants besides the compared columns, the
+  // update is a clean-up of every row of a set (`invalidate this person's other pending invites`), and changing none
+  // of them is a normal outcome.
+  const pinned = write.conditions.some((c) => isEquality(c) && !guards.includes(c) && !constantText(c.value));
   return pinned ? guards : [];
+}
+
+/**
+ * The condition is part of the row's identity, not a comparison: the schema's unique key over it and the other columns
+ * the WHERE pins (`@@unique([resultId, version])` with `where: { resultId, version }` names one version of a result).
+ */
+function namesTheRow(write: DbAccess, condition: AccessCondition): boolean {
+  if (write.library !== "prisma" || !write.table) return false;
+  const pinned = write.conditions.filter((c) => c !== condition && isEquality(c)).map((c) => c.column);
+  return inUniqueKey(write.table, write.node.getSourceFile().fileName, pinned, condition.column);
 }
 
 /**
@@ -219,8 +244,10 @@ function checkedClaimsIn(sourceFile: ts.SourceFile): Map<string, Set<string>> {
 function releasesClaim(write: DbAccess, claims: ReadonlyMap<string, ReadonlySet<string>>): boolean {
   return write.conditions.some((condition) => {
     const held = isEquality(condition) ? constantText(condition.value) : undefined;
-    const next = constantText(write.assignments.find((a) => a.column === condition.column)?.value);
-    return !!held && !!next && next !== held && !!claims.get(`${write.table}.${condition.column}`)?.has(held);
+    const next = write.assignments.find((a) => a.column === condition.column)?.value;
+    // The state it goes back to may be a constant or the one the caller kept from before the claim (a parameter).
+    const moves = !!next && constantText(next) !== held;
+    return !!held && moves && !!claims.get(`${write.table}.${condition.column}`)?.has(held);
   });
 }
 

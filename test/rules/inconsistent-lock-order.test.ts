@@ -33,7 +33,13 @@ const withUsers = `async function withUsers<T>(fn: () => Promise<T>): Promise<T>
 }
 `;
 const FOREVER = "wait forever for the other";
-const cycle = (here: string, elsewhere: string, outcome = FOREVER) => ({ messageId: "cycle", data: { here, elsewhere, outcome } });
+const TASKS = "Two tasks running these at once";
+/** A row-lock class is every row of a table: only transactions on the same rows deadlock. */
+const SAME_ROWS = "Two transactions running these at once on the same rows";
+const cycle = (here: string, elsewhere: string, outcome = FOREVER, parties = TASKS) => ({
+  messageId: "cycle",
+  data: { here, elsewhere, parties, outcome },
+});
 /** An argument-order finding: holder, lock and keys are quoted as the message quotes them. */
 const inArgumentOrder = (messageId: string, holder: string, lock: string, first: string, second: string, calls?: string) => ({
   messageId,
@@ -140,6 +146,18 @@ const DECLARED_CYCLE = [
     ...cycle("`restock` holds `stock` and calls `reserve`, which acquires `orders`", "`ship` acquires `stock` while holding `orders`"),
   },
 ];
+
+/** Two data migrations that rename plans and move subscriptions in opposite orders (one of them is the tested file). */
+const planMigration = (name: string, first: string, second: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function ${name}(id: string) {
+  await prisma.$transaction(async (tx) => {
+    ${first}
+    ${second}
+  });
+}`;
+const RENAME_PLAN = 'await tx.plan.update({ where: { id }, data: { name: "core" } });';
+const MOVE_SUBSCRIPTIONS = 'await tx.subscription.update({ where: { id }, data: { planName: "core" } });';
 
 runRuleTests(inconsistentLockOrder, {
   valid: [
@@ -568,6 +586,12 @@ export async function b() {
 }`,
     },
     {
+      name: "two data migrations touching plans and subscriptions in opposite orders: the runner applies one at a time",
+      filename: "src/db/migrations/20240102_move_subscriptions.ts",
+      files: { "src/db/migrations/20240101_rename_plans.ts": planMigration("renamePlans", RENAME_PLAN, MOVE_SUBSCRIPTIONS) },
+      code: planMigration("moveSubscriptions", MOVE_SUBSCRIPTIONS, RENAME_PLAN),
+    },
+    {
       name: "a call made after the lock is released",
       files: {
         "src/sessions.ts": `import { Mutex } from "async-mutex";
@@ -789,6 +813,25 @@ export async function restock(orderId: string, sku: string) {
       ],
     },
     {
+      name: "the same two transactions as request handlers outside a migrations folder",
+      filename: "src/plans/move-subscriptions.ts",
+      files: { "src/plans/rename-plans.ts": planMigration("renamePlans", RENAME_PLAN, MOVE_SUBSCRIPTIONS) },
+      code: planMigration("moveSubscriptions", MOVE_SUBSCRIPTIONS, RENAME_PLAN),
+      errors: [
+        {
+          line: 6,
+          column: 11,
+          ...cycle(
+            "`moveSubscriptions` acquires `plan rows` while holding `subscription rows`",
+            "`renamePlans` acquires `subscription rows` while holding `plan rows`",
+            "wait for the other until the database detects the deadlock and aborts one of them with an error",
+            SAME_ROWS,
+          ),
+        },
+        { line: 6, column: 11, filename: "src/plans/rename-plans.ts", messageId: "cycle" },
+      ],
+    },
+    {
       name: "two procedures of a router object update and delete the same two tables' rows in opposite orders: named by their keys",
       code: `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
@@ -815,6 +858,7 @@ export const automationRouter = {
             "`update` acquires `automation rows` while holding `action rows`",
             "`remove` acquires `action rows` while holding `automation rows`",
             "wait for the other until the database detects the deadlock and aborts one of them with an error",
+            SAME_ROWS,
           ),
         },
         { line: 14, column: 13, messageId: "cycle" },

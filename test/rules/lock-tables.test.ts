@@ -443,6 +443,7 @@ runRuleTests(inconsistentLockOrder, {
           data: {
             here: "`billing` acquires `job_locks lock payouts` while holding `job_locks lock invoices`",
             elsewhere: "`payouts` acquires `job_locks lock invoices` while holding `job_locks lock payouts`",
+            parties: "Two tasks running these at once",
             outcome: "wait forever for the other",
           },
         },
@@ -460,6 +461,7 @@ runRuleTests(inconsistentLockOrder, {
           data: {
             here: "`billing` acquires `job_locks lock ledger` while holding `job_locks lock invoices`",
             elsewhere: "`reports` acquires `job_locks lock invoices` while holding `job_locks lock ledger`",
+            parties: "Two tasks running these at once",
             outcome: "wait forever for the other",
           },
         },

@@ -159,7 +159,7 @@ export async function syncInventory(run: () => Promise<void>): Promise<void> {
           column: 3,
           messageId: "noDelay",
           message:
-            "This loop retries after a lock that was busy, timed out or lost immediately, with no delay, so the callers that just collided collide again.",
+            "This loop retries after a lock that was busy, timed out or lost immediately, with no delay, so the callers that just collided can collide again.",
           help: HELP,
         },
       ],
@@ -239,7 +239,7 @@ export async function transfer(pool: Pool, from: string, to: string, amount: num
           data: CONFLICT,
           // The golden full messages and help of this rule.
           message:
-            "This loop retries after a serialization failure, deadlock or conflict immediately, with no delay, so the callers that just collided collide again and with no bound on attempts, so under lasting contention it never gives up.",
+            "This loop retries after a serialization failure, deadlock or conflict immediately, with no delay, so the callers that just collided can collide again and with no bound on attempts, so under lasting contention it never gives up.",
           help: HELP,
         },
       ],
@@ -333,7 +333,7 @@ export async function rename(pool: Pool, id: string, title: string): Promise<voi
           messageId: "constantDelay",
           data: { reason: "a version check that changed no row" },
           message:
-            "This loop retries after a version check that changed no row after a constant delay, so the callers that just collided stay in lock-step and collide again.",
+            "This loop retries after a version check that changed no row after a constant delay, so the callers that just collided stay in lock-step and can collide again.",
           help: HELP,
         },
       ],

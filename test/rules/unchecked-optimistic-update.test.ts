@@ -1,4 +1,5 @@
 import { uncheckedOptimisticUpdate } from "../../rules/unchecked-optimistic-update";
+import { prismaProject } from "../helpers/prisma-project";
 import { runRuleTests } from "../helpers/rule-tester";
 
 /**
@@ -42,6 +43,69 @@ const UNCHECKED_SUMMARY = {
   messageId: "uncheckedAfterRead",
   data: { write: "`prisma.ticket.updateMany(…)`", column: "`summary`", count: "`count`", line: 8 },
 };
+
+/** A render claimed out of a settled state (its count looked at when `checked`), and handed back to the state it had. */
+const handBackToPrevious = (checked: boolean) => `import { PrismaClient, RenderState } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function claimRender(id: string, startedAt: Date) {
+  ${checked ? "const claimed = await" : "await"} prisma.renderTask.updateMany({
+    where: { id, state: { in: [RenderState.DONE, RenderState.FAILED] } },
+    data: { state: RenderState.RENDERING, updatedAt: startedAt },
+  });
+  ${checked ? "return claimed.count > 0;" : ""}
+}
+export async function handBackRender(id: string, startedAt: Date, previous: RenderState): Promise<void> {
+  await prisma.renderTask.updateMany({
+    where: { id, state: RenderState.RENDERING, updatedAt: startedAt },
+    data: { state: previous },
+  });
+}`;
+
+/** Build runs kept per pipeline and version number; `key` is the schema's unique index line, if any. */
+const buildRuns = (key: string) =>
+  prismaProject(
+    `model BuildRun {\n  pk         Int    @id @default(autoincrement())\n  pipelineId String\n  version    Int\n  status     String\n${key}}\n`,
+  );
+
+/** A run marked failed unless it already ended, by pipeline and version number, in a job's last-resort catch. */
+const markRunFailed = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function failRun(pipelineId: string, version: number, reason: string): Promise<void> {
+  await prisma.buildRun.updateMany({
+    where: { pipelineId, version, status: { notIn: ["passed", "failed"] } },
+    data: { status: "failed", reason },
+  });
+}`;
+
+/** A booking confirmed, then the guest's other bookings of that night released by a filter starting with `pin`. */
+const confirmBooking = (pin: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function confirmBooking(id: string, holdId: string) {
+  const booking = await prisma.booking.findFirst({ where: { id } });
+  if (!booking) throw new Error("no such booking");
+  const confirmed = await prisma.booking.update({ where: { id }, data: { state: "CONFIRMED" } });
+  await prisma.booking.updateMany({
+    where: { ${pin}, guestId: booking.guestId, night: booking.night },
+    data: { state: "RELEASED" },
+  });
+  return confirmed;
+}`;
+
+/** Gift-card balances of a customer read (`lock` appended to the SELECT) and drained card by card in one transaction. */
+const drainCards = (lock: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function spend(customerId: string, amount: number) {
+  await prisma.$transaction(async (tx) => {
+    const cards = await tx.$queryRaw<{ code: string; balance: number }[]>\`
+      SELECT "code", "balance" FROM "GiftCard" WHERE "customerId" = \${customerId} ORDER BY "code"${lock}\`;
+    let owed = amount;
+    for (const card of cards) {
+      const take = Math.min(card.balance, owed);
+      await tx.$executeRaw\`UPDATE "GiftCard" SET "balance" = "balance" - \${take} WHERE "customerId" = \${customerId} AND "code" = \${card.code}\`;
+      owed -= take;
+    }
+  });
+}`;
 
 runRuleTests(uncheckedOptimisticUpdate, {
   valid: [
@@ -160,6 +224,23 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
   });
 }`,
     },
+    {
+      name: "Prisma: after a booking is confirmed, the guest's other held bookings of that night are released by filter (a set, no row pinned)",
+      code: confirmBooking('state: "HELD"'),
+    },
+    {
+      name: "Prisma raw SQL: cards read FOR UPDATE in the transaction, then each drained by the code read: nothing can change it",
+      code: drainCards(" FOR UPDATE"),
+    },
+    {
+      name: "Prisma: the version number is part of the row's unique key (@@unique([pipelineId, version])): it names the row",
+      root: buildRuns("\n  @@unique([pipelineId, version])\n"),
+      code: markRunFailed,
+    },
+    {
+      name: "Prisma: a claim handed back to the state the caller kept from before it, out of the state a checked claim moves rows into",
+      code: handBackToPrevious(true),
+    },
   ],
   invalid: [
     {
@@ -214,6 +295,58 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
   });
   if (updated.count === 0) throw new ConflictError("rendertask changed concurrently");
 }`,
+    },
+    {
+      name: "Prisma: the same run update when the schema has no unique key over pipeline and version: version is compared",
+      root: buildRuns(""),
+      code: markRunFailed,
+      errors: [
+        {
+          line: 4,
+          column: 9,
+          messageId: "unchecked",
+          data: { write: "`prisma.buildRun.updateMany(…)`", column: "`version`", count: "`count`" },
+        },
+      ],
+      output: markRunFailed
+        .replace('import { PrismaClient } from "@prisma/client";\n', '$&import { ConflictError } from "@locksmith/runtime";\n')
+        .replace("  await prisma.buildRun", "  const updated = await prisma.buildRun")
+        .replace(/\}\);\n\}$/, '});\n  if (updated.count === 0) throw new ConflictError("buildrun changed concurrently");\n}'),
+    },
+    {
+      name: "Prisma: the same release pinning one hold by its id: the guest and night read are compared",
+      code: confirmBooking("id: holdId"),
+      errors: [{ line: 7, column: 9, messageId: "uncheckedAfterRead" }],
+      output: confirmBooking("id: holdId")
+        .replace('import { PrismaClient } from "@prisma/client";\n', '$&import { ConflictError } from "@locksmith/runtime";\n')
+        .replace("  await prisma.booking.updateMany", "  const updated = await prisma.booking.updateMany")
+        .replace(
+          "  return confirmed;",
+          '  if (updated.count === 0) throw new ConflictError("booking changed concurrently");\n  return confirmed;',
+        ),
+    },
+    {
+      name: "Prisma raw SQL: the same drain after a plain read of the cards",
+      code: drainCards(""),
+      errors: [{ line: 10, column: 13, messageId: "uncheckedAfterRead" }],
+    },
+    {
+      name: "Prisma: the same hand-back to the earlier state when the claim's count is never looked at",
+      code: handBackToPrevious(false),
+      errors: [
+        {
+          line: 11,
+          column: 9,
+          messageId: "unchecked",
+          data: { write: "`prisma.renderTask.updateMany(…)`", column: "`updatedAt`", count: "`count`" },
+        },
+      ],
+      output: handBackToPrevious(false)
+        .replace('import { PrismaClient, RenderState } from "@prisma/client";\n', '$&import { ConflictError } from "@locksmith/runtime";\n')
+        .replace(
+          /  await (prisma\.renderTask\.updateMany\(\{\n    where: \{ id, state: RenderState\.RENDERING[^]*?\}\);)/,
+          '  const updated = await $1\n  if (updated.count === 0) throw new ConflictError("rendertask changed concurrently");',
+        ),
     },
     {
       name: "pg: version read, compared, count ignored",

@@ -30,6 +30,31 @@ export async function deleteCanvas(uid: string, canvasId: string) {
   await prisma.canvas.update({ where: { canvasId }, data: { deletedAt: new Date() } });
 }`;
 
+/** Seats sold by a service whose transaction helper passes the options constant (asking for `level`) to `$transaction`. */
+const seatsUnderConstantOptions = (level: string) => `import { Injectable } from "@nestjs/common";
+import { Prisma } from "@prisma/client";
+import { PrismaService } from "../prisma/prisma.service";
+
+const BOOKING_TX = { isolationLevel: Prisma.TransactionIsolationLevel.${level}, timeout: 5000 } as const;
+
+@Injectable()
+export class SeatService {
+  constructor(private readonly prisma: PrismaService) {}
+
+  private async inBookingTransaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(work, BOOKING_TX);
+  }
+
+  async book(showId: string, userId: string) {
+    return this.inBookingTransaction(async (tx) => {
+      const sold = await tx.seat.count({ where: { showId } });
+      if (sold >= 100) throw new Error("sold out");
+      return tx.seat.create({ data: { showId, userId } });
+    });
+  }
+}
+`;
+
 runRuleTests(writeSkew, {
   valid: [
     {
@@ -298,6 +323,10 @@ export async function demote(orgId: string, memberId: string): Promise<void> {
 `,
     },
     {
+      name: "a service's transaction helper passing an options constant that asks for Serializable",
+      code: seatsUnderConstantOptions("Serializable"),
+    },
+    {
       name: "pg: a helper locks the event row FOR UPDATE on the transaction's client before the count (function summary)",
       code: `import type { PoolClient } from "pg";
 
@@ -514,6 +543,44 @@ export class MembersService {
               message: "set checked here, with nothing locking it",
             },
           ],
+        },
+      ],
+    },
+    {
+      name: "Prisma: the approved commissions summed, a payout inserted, then every approved commission marked paid by the same filter",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function payOut(sellerId: string, periodId: string) {
+  return prisma.$transaction(async (tx) => {
+    const total = await tx.commission.aggregate({ where: { sellerId, status: "approved" }, _sum: { cents: true } });
+    const cents = total._sum.cents ?? 0;
+    if (cents <= 0) return null;
+    const payout = await tx.payout.create({ data: { sellerId, periodId, cents } });
+    await tx.commission.updateMany({ where: { sellerId, status: "approved" }, data: { status: "paid", payoutId: payout.id } });
+    return payout;
+  });
+}
+`,
+      errors: [
+        {
+          line: 9,
+          column: 11,
+          messageId: "uncounted",
+          message:
+            "\`tx.commission.updateMany(…)\` at line 9 changes the rows the check of \`tx.commission.aggregate(…)\` at line 5 added up by repeating its filter: a row that joins the set between the two (a concurrent insert or update) is changed too without being in the result the write was decided on.",
+        },
+      ],
+    },
+    {
+      name: "a service's transaction helper passing an options constant that asks for ReadCommitted",
+      code: seatsUnderConstantOptions("ReadCommitted"),
+      errors: [
+        {
+          line: 19,
+          column: 14,
+          messageId: "grows",
+          message:
+            "Two concurrent requests can both pass the check of \`tx.seat.count(…)\` at line 17 before either inserts with \`tx.seat.create(…)\` at line 19: both do, and the set ends above the limit the check enforces.",
         },
       ],
     },

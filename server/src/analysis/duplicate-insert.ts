@@ -113,3 +113,12 @@ function writesFields(insert: DbAccess, values: ReadonlyMap<string, string>): bo
   const written = ts.isCallExpression(call) ? plainValues(propertyValue(call.arguments[0], "data")) : undefined;
   return written !== undefined && [...values].every(([field, value]) => written.get(field)?.getText() === value);
 }
+
+/**
+ * Whether a unique index of the model (Prisma schema nearest `fileName`) is made of `column` and columns among
+ * `pinned` only: then a WHERE pinning them all names one row, and `column` is part of that row's identity.
+ */
+export function inUniqueKey(model: string, fileName: string, pinned: readonly string[], column: string): boolean {
+  const uniques = prismaUniqueFieldSets(model, fileName) ?? [];
+  return uniques.some((set) => set.includes(column) && set.every((f) => f === column || pinned.includes(f)));
+}

@@ -171,6 +171,23 @@ function constInitializer(name: ts.Identifier): ts.Expression | undefined {
   return isConst && declaration?.initializer ? skipParens(declaration.initializer) : undefined;
 }
 
+/** The object literal a `const` in scope at `name` holds (a block's or the file's own declaration), through `as const`. */
+function constObjectNamed(name: ts.Identifier): ts.ObjectLiteralExpression | undefined {
+  for (let scope: ts.Node | undefined = name.parent; scope; scope = scope.parent) {
+    if (!ts.isBlock(scope) && !ts.isSourceFile(scope)) continue;
+    for (const statement of scope.statements) {
+      if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const declaration of statement.declarationList.declarations) {
+        if (!ts.isIdentifier(declaration.name) || declaration.name.text !== name.text || !declaration.initializer) continue;
+        let value = skipParens(declaration.initializer);
+        while (ts.isAsExpression(value) || ts.isSatisfiesExpression(value)) value = skipParens(value.expression);
+        return ts.isObjectLiteralExpression(value) ? value : undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Where the level comes from: the options parameter itself, a property of a parameter, a parameter, or a constant. */
 function isolationSource(
   options: ts.Expression | undefined,
@@ -185,7 +202,9 @@ function isolationSource(
   }
   const passed = parameterIndex(options);
   if (passed >= 0) return { parameter: passed, property };
-  const object = skipParens(options);
+  // Options kept in a constant (`const TX_OPTIONS = { isolationLevel: Serializable }`) are read where they are written.
+  const named = skipParens(options);
+  const object = (ts.isIdentifier(named) && constObjectNamed(named)) || named;
   if (property === undefined || !ts.isObjectLiteralExpression(object)) return undefined;
   const value = propertyValue(object, property);
   if (!value) {

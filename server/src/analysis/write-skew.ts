@@ -69,6 +69,8 @@ export interface SkewFlow {
   grows: boolean;
   /** For a write made by a project helper: the statement inside it. */
   writeInner?: ts.Node;
+  /** The write changes the rows an aggregate summed by repeating its filter, not by the rows read. */
+  rowsByFilter?: boolean;
 }
 
 const flowCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, SkewFlow[]>>();
@@ -187,9 +189,12 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): Sk
   // A removal that runs because rows exist and removes exactly the rows it found (a one-time token consumed, a row
   // soft-deleted) keeps no minimum: only a threshold above zero (`count > 1`), or rows other than the ones removed,
   // can be broken.
-  if (change !== "grows" && write.change !== "insert" && isEmptinessTest(control.condition, h) && removesRowsFound(check, write))
-    return undefined;
+  // A sum compared with zero is not an emptiness test (rows can sum to zero or less): a write of the rows summed, chosen
+  // by the same filter, also changes rows that joined the set after the sum, which the sum never saw.
+  const sameRows = change !== "grows" && write.change !== "insert" && removesRowsFound(check, write);
+  if (sameRows && check.kind !== "aggregate" && isEmptinessTest(control.condition, h)) return undefined;
   return {
+    ...(sameRows && check.kind === "aggregate" ? { rowsByFilter: true } : {}),
     check,
     write: write.access,
     condition: control.condition,
