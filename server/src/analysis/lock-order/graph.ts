@@ -127,9 +127,8 @@ class Composer {
     const argumentOrders: LockOrderEdge[] = [];
     for (const edge of all) {
       classes.set(edge.to.id, edge.to);
-      if (edge.from.id !== edge.to.id) {
-        if (!isMigration(edge.holder.file)) edges.push(edge);
-      } else if (isReentry(edge)) reentries.push(edge);
+      if (edge.from.id !== edge.to.id) edges.push(edge);
+      else if (isReentry(edge)) reentries.push(edge);
       else if (isArgumentOrder(edge) && !this.coveredByHelperLock(edge)) argumentOrders.push(edge);
     }
     return { classes, edges, cycles: findCycles(edges), reentries, argumentOrders };
@@ -331,14 +330,6 @@ class Composer {
     }
     return result;
   }
-}
-
-/**
- * A schema migration (a file under a `migrations` folder): its runner applies migrations one at a time, once each, so
- * the locks one takes are never held while another migration waits for them. Left out of the cycles, not of the rest.
- */
-function isMigration(file: string): boolean {
-  return /\/migrations?\//i.test(file);
 }
 
 /** The identifier text at `offset` of a file (the callee's name of a call summary). */
