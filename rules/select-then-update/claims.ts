@@ -5,12 +5,18 @@ import {
   alwaysExits,
   boundNames,
   canonicalKey,
+  dbAccessOf,
   dbAccessesIn,
   enclosingFunction,
   isDelete,
+  isSetQuery,
   mentions,
   outerExpression,
+  readsOnly,
+  skipParens,
   ts,
+  walk,
+  type CalleeResolver,
   type DbAccess,
   type ReadModifyWrite,
 } from "../../server/src/rule-kit";
@@ -47,4 +53,37 @@ function exitsWhenNothingChanged(claim: DbAccess): boolean {
   const names = new Set(boundNames(declaration.name).map((n) => n.text));
   const next = statement.parent.statements[statement.parent.statements.indexOf(statement as ts.Statement) + 1];
   return !!next && ts.isIfStatement(next) && mentions(next.expression, names) && alwaysExits(next.thenStatement);
+}
+
+/**
+ * Work done after the write, in the write's block: an awaited call that changes something (a database write, or a call
+ * that does more than read). A flag set before the work it guards is meant as a claim on that work, and an
+ * unconditional write claims nothing: two callers that both read it unset both set it and both do the work (`if
+ * (invite.rewardPaid) return; … rewardPaid: true; await grantCredits(…)`), so the write is not the harmless set-once
+ * or no-change write it looks like alone. (Work before the write may be safe to repeat, an object copied again.)
+ */
+export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolver): ts.AwaitExpression | undefined {
+  const { write } = flow;
+  let statement: ts.Node = write.node;
+  while (statement.parent && !ts.isBlock(statement.parent)) statement = statement.parent;
+  const block = statement.parent;
+  if (!block || !ts.isBlock(block) || enclosingFunction(block) !== enclosingFunction(flow.read.node)) return undefined;
+  let found: ts.AwaitExpression | undefined;
+  for (const each of block.statements.slice(block.statements.indexOf(statement as ts.Statement) + 1)) {
+    walk(each, (node) => {
+      if (found || ts.isFunctionLike(node)) return false;
+      if (ts.isAwaitExpression(node) && changesSomething(node.expression, resolve)) found = node;
+      return !found;
+    });
+    if (found) break;
+  }
+  return found;
+}
+
+function changesSomething(expr: ts.Expression, resolve: CalleeResolver): boolean {
+  const awaited = skipParens(expr);
+  if (!ts.isCallExpression(awaited) && !ts.isTaggedTemplateExpression(awaited)) return false;
+  const access = dbAccessOf(awaited);
+  if (access) return access.kind === "write";
+  return !isSetQuery(awaited) && !readsOnly(awaited, resolve);
 }
