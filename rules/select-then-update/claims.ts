@@ -9,10 +9,8 @@ import {
   dbAccessesIn,
   enclosingFunction,
   isDelete,
-  isSetQuery,
   mentions,
   outerExpression,
-  readsOnly,
   skipParens,
   ts,
   walk,
@@ -56,11 +54,11 @@ function exitsWhenNothingChanged(claim: DbAccess): boolean {
 }
 
 /**
- * Work done after the write, in the write's block: an awaited call that changes something (a database write, or a call
- * that does more than read). A flag set before the work it guards is meant as a claim on that work, and an
- * unconditional write claims nothing: two callers that both read it unset both set it and both do the work (`if
- * (invite.rewardPaid) return; … rewardPaid: true; await grantCredits(…)`), so the write is not the harmless set-once
- * or no-change write it looks like alone. (Work before the write may be safe to repeat, an object copied again.)
+ * Work done after the write, in the write's block: an awaited database write, made there or by a project function it
+ * calls. A flag set before the work it guards is meant as a claim on that work, and an unconditional write claims
+ * nothing: two callers that both read it unset both set it and both do the work (`if (invite.rewardPaid) return; …
+ * rewardPaid: true; await credits.grant(…)`), so the write is not the harmless set-once or no-change write it looks
+ * like alone. Work before the write, or a remote call (a file copied or deleted), may be safe to repeat.
  */
 export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolver): ts.AwaitExpression | undefined {
   const { write } = flow;
@@ -81,9 +79,21 @@ export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolve
 }
 
 function changesSomething(expr: ts.Expression, resolve: CalleeResolver): boolean {
-  const awaited = skipParens(expr);
-  if (!ts.isCallExpression(awaited) && !ts.isTaggedTemplateExpression(awaited)) return false;
-  const access = dbAccessOf(awaited);
+  return writesDatabase(skipParens(expr), resolve, 0);
+}
+
+/** The call writes to the database, itself or in the body of the project function it calls (a few calls deep). */
+function writesDatabase(node: ts.Node, resolve: CalleeResolver, depth: number): boolean {
+  if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return false;
+  const access = dbAccessOf(node);
   if (access) return access.kind === "write";
-  return !isSetQuery(awaited) && !readsOnly(awaited, resolve);
+  const fn = ts.isCallExpression(node) && depth < 3 ? resolve(node) : undefined;
+  if (!fn?.body) return false;
+  let found = false;
+  walk(fn.body, (inner) => {
+    if (found || (inner !== fn.body && ts.isFunctionLike(inner))) return false;
+    if ((ts.isCallExpression(inner) || ts.isTaggedTemplateExpression(inner)) && writesDatabase(inner, resolve, depth + 1)) found = true;
+    return !found;
+  });
+  return found;
 }

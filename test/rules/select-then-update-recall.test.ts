@@ -1,7 +1,7 @@
 // select-then-update on shapes of real bugs found in field applications. A flag read, then set, then work done on its
 // account (credits granted, a row inserted) is a claim that lets every concurrent caller through: the write is not the
-// harmless set-once or no-change write it is alone, while the same flag with nothing but reads after it stays silent,
-// so does a conditional update whose count decides the work, and so does work done before the flag is set. On a row Prisma (or another entity ORM) returns, `data`
+// harmless set-once or no-change write it is alone, while the same flag with only reads or a remote call after it stays
+// silent, so does a conditional update whose count decides the work, and so does work done before the flag is set. On a row Prisma (or another entity ORM) returns, `data`
 // is a column (a JSON column merged with new keys loses a concurrent caller's keys), not the wrapper Supabase or a
 // project helper puts rows in.
 import { selectThenUpdate } from "../../rules/select-then-update";
@@ -9,7 +9,10 @@ import { runRuleTests } from "../helpers/rule-tester";
 
 const bonus = (after: string, check = "referral.bonusPaid") => `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
-declare function addCredits(userId: string, amount: number): Promise<void>;
+declare function deleteObject(key: string): Promise<void>;
+async function addCredits(userId: string, amount: number) {
+  await prisma.creditGrant.create({ data: { userId, amount } });
+}
 
 export async function payReferralBonus(referrerId: string, referralId: string) {
   const referral = await prisma.referral.findFirst({ where: { referralId } });
@@ -19,10 +22,10 @@ export async function payReferralBonus(referrerId: string, referralId: string) {
 }`;
 
 const BONUS_CHECK = {
-  line: 8,
+  line: 11,
   column: 9,
   messageId: "checkThenWrite",
-  data: { write: "`prisma.referral.update(…)`", column: "`bonusPaid`", line: 6 },
+  data: { write: "`prisma.referral.update(…)`", column: "`bonusPaid`", line: 9 },
 };
 
 const traits = (read: string, merge = "compact({ ...current, ...incoming })") => `import { PrismaClient, Prisma } from "@prisma/client";
@@ -45,6 +48,10 @@ runRuleTests(selectThenUpdate, {
     {
       name: "the flag alone: set once, nothing done on its account",
       code: bonus(""),
+    },
+    {
+      name: "the flag, then a remote call (a file deleted): no database write is claimed",
+      code: bonus("await deleteObject(`tmp/${referralId}`);"),
     },
     {
       name: "the flag, then only a read: nothing a second caller would regret",

@@ -1,6 +1,8 @@
 import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
-declare function addCredits(userId: string, amount: number, reason: string): Promise<void>;
+async function addCredits(userId: string, amount: number, reason: string) {
+  await prisma.creditGrant.create({ data: { userId, amount, reason } });
+}
 export async function payReferralBonus(referrerId: string, referralId: string) {
   const referral = await prisma.referral.findFirst({ where: { referralId } });
   if (!referral || referral.bonusPaid) return;

@@ -274,11 +274,6 @@ function checkAt(expr: ts.Expression, direct = false): SetCheck | undefined {
   return checkCache(node);
 }
 
-/** Whether the call is a query over a set of rows (a count, an aggregate, an existence test): a read. */
-export function isSetQuery(node: ts.CallExpression | ts.TaggedTemplateExpression): boolean {
-  return checkCache(node) !== undefined;
-}
-
 const checks = new NodeFacts<ts.Node, SetCheck | null>();
 
 function checkCache(node: ts.CallExpression | ts.TaggedTemplateExpression): SetCheck | undefined {
