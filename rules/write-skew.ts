@@ -54,8 +54,8 @@ export const writeSkew = defineRule({
         "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends above the limit the check enforces.",
       shrinks:
         "Two concurrent requests can both pass the check of {{check}} at line {{checkLine}} before either {{verb}} with {{write}} at line {{line}}: both do, and the set ends below the minimum the check enforces.",
-      uncounted:
-        "{{write}} at line {{line}} changes the rows the check of {{check}} at line {{checkLine}} added up by repeating its filter: a row that joins the set between the two (a concurrent insert or update) is changed too without being in the result the write was decided on.",
+      movedUncounted:
+        "{{write}} at line {{line}} moves out every row that matches the filter of {{check}} at line {{checkLine}} when it runs, not the rows that check summed: a row that enters the set in between is moved without being counted in the total {{recorder}} writes at line {{recordLine}}.",
       duplicate:
         "Two concurrent requests can both find no row with the same {{fields}} at line {{checkLine}} before either inserts with {{write}} at line {{line}}, and the schema declares no unique index over them: both insert, and the row is duplicated.",
     },
@@ -75,8 +75,8 @@ export const writeSkew = defineRule({
         };
         const verb = flow.change === "insert" ? "inserts" : flow.change === "delete" ? "deletes" : "updates";
         context.report({
-          ...(flow.rowsByFilter
-            ? { messageId: "uncounted", data }
+          ...(flow.recordedBy
+            ? { messageId: "movedUncounted", data: { ...data, recorder: label(flow.recordedBy), recordLine: lineOf(flow.recordedBy.node) } }
             : flow.grows
               ? { messageId: "grows", data: { ...data, verb } }
               : { messageId: "shrinks", data: { ...data, verb } }),

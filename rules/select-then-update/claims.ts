@@ -5,12 +5,16 @@ import {
   alwaysExits,
   boundNames,
   canonicalKey,
+  dbAccessOf,
   dbAccessesIn,
   enclosingFunction,
   isDelete,
   mentions,
   outerExpression,
+  skipParens,
   ts,
+  walk,
+  type CalleeResolver,
   type DbAccess,
   type ReadModifyWrite,
 } from "../../server/src/rule-kit";
@@ -47,4 +51,49 @@ function exitsWhenNothingChanged(claim: DbAccess): boolean {
   const names = new Set(boundNames(declaration.name).map((n) => n.text));
   const next = statement.parent.statements[statement.parent.statements.indexOf(statement as ts.Statement) + 1];
   return !!next && ts.isIfStatement(next) && mentions(next.expression, names) && alwaysExits(next.thenStatement);
+}
+
+/**
+ * Work done after the write, in the write's block: an awaited database write, made there or by a project function it
+ * calls. A flag set before the work it guards is meant as a claim on that work, and an unconditional write claims
+ * nothing: two callers that both read it unset both set it and both do the work (`if (invite.rewardPaid) return; …
+ * rewardPaid: true; await credits.grant(…)`), so the write is not the harmless set-once or no-change write it looks
+ * like alone. Work before the write, or a remote call (a file copied or deleted), may be safe to repeat.
+ */
+export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolver): ts.AwaitExpression | undefined {
+  const { write } = flow;
+  let statement: ts.Node = write.node;
+  while (statement.parent && !ts.isBlock(statement.parent)) statement = statement.parent;
+  const block = statement.parent;
+  if (!block || !ts.isBlock(block) || enclosingFunction(block) !== enclosingFunction(flow.read.node)) return undefined;
+  let found: ts.AwaitExpression | undefined;
+  for (const each of block.statements.slice(block.statements.indexOf(statement as ts.Statement) + 1)) {
+    walk(each, (node) => {
+      if (found || ts.isFunctionLike(node)) return false;
+      if (ts.isAwaitExpression(node) && changesSomething(node.expression, resolve)) found = node;
+      return !found;
+    });
+    if (found) break;
+  }
+  return found;
+}
+
+function changesSomething(expr: ts.Expression, resolve: CalleeResolver): boolean {
+  return writesDatabase(skipParens(expr), resolve, 0);
+}
+
+/** The call writes to the database, itself or in the body of the project function it calls (a few calls deep). */
+function writesDatabase(node: ts.Node, resolve: CalleeResolver, depth: number): boolean {
+  if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return false;
+  const access = dbAccessOf(node);
+  if (access) return access.kind === "write";
+  const fn = ts.isCallExpression(node) && depth < 3 ? resolve(node) : undefined;
+  if (!fn?.body) return false;
+  let found = false;
+  walk(fn.body, (inner) => {
+    if (found || (inner !== fn.body && ts.isFunctionLike(inner))) return false;
+    if ((ts.isCallExpression(inner) || ts.isTaggedTemplateExpression(inner)) && writesDatabase(inner, resolve, depth + 1)) found = true;
+    return !found;
+  });
+  return found;
 }

@@ -12,7 +12,7 @@
 // read; also safe: a set-once write, an insert whose duplicate-key error is handled, and the shapes of
 // harmless-writes.ts (another row, a no-change shortcut, values every caller computes alike, a unique key, a parent
 // row lock). The fixes live beside this file, one per strategy.
-import { claimedBeforeRead } from "./claims";
+import { claimedBeforeRead, workClaimedByWrite } from "./claims";
 import {
   importsOf,
   writeLabel,
@@ -301,7 +301,10 @@ function protectionOf(
   if (softDeletes(write)) return "soft-delete";
   if (claimedBeforeRead(flow)) return "claimed";
   if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
-  if (isSetOnceWrite(flow)) return "set-once";
+  // A checked flag set before work the check guards is a claim on that work: not a harmless set-once or no-change write.
+  const claimsWork =
+    !!flow.control && write.assignments.some((a) => a.column === flow.control!.column) && !!workClaimedByWrite(flow, resolve);
+  if (isSetOnceWrite(flow) && !claimsWork) return "set-once";
   if (!flow.data && (read.through || write.through)) return "check-through-helper";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the
@@ -310,7 +313,7 @@ function protectionOf(
     // A relation link or a nested update of related rows (`revisions: { update: … }`) leaves this row's column alone.
     if (!write.assignments.some((a) => a.column === checked && !a.relation)) return "unrelated-check";
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
-    if (isNoChangeShortcut(flow)) return "no-change-shortcut";
+    if (isNoChangeShortcut(flow) && !claimsWork) return "no-change-shortcut";
     if (decidesWriteSkew(flow, resolve, checker)) return "write-skew";
     if (isSameForEveryCaller(flow)) return "same-for-every-caller";
   }

@@ -565,9 +565,9 @@ export async function payOut(sellerId: string, periodId: string) {
         {
           line: 9,
           column: 11,
-          messageId: "uncounted",
+          messageId: "movedUncounted",
           message:
-            "\`tx.commission.updateMany(…)\` at line 9 changes the rows the check of \`tx.commission.aggregate(…)\` at line 5 added up by repeating its filter: a row that joins the set between the two (a concurrent insert or update) is changed too without being in the result the write was decided on.",
+            "\`tx.commission.updateMany(…)\` at line 9 moves out every row that matches the filter of \`tx.commission.aggregate(…)\` at line 5 when it runs, not the rows that check summed: a row that enters the set in between is moved without being counted in the total \`tx.payout.create(…)\` writes at line 8.",
         },
       ],
     },

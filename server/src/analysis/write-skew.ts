@@ -69,8 +69,11 @@ export interface SkewFlow {
   grows: boolean;
   /** For a write made by a project helper: the statement inside it. */
   writeInner?: ts.Node;
-  /** The write changes the rows an aggregate summed by repeating its filter, not by the rows read. */
-  rowsByFilter?: boolean;
+  /**
+   * The check aggregates the set and another write records its value (a payout's total), while this write moves out
+   * every row its filter matches, not the rows summed: a row entering the set in between is moved uncounted.
+   */
+  recordedBy?: DbAccess;
 }
 
 const flowCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, SkewFlow[]>>();
@@ -156,7 +159,7 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
         if (call.getStart() < check.read.node.getEnd() || checkAt(call as ts.Expression, true)) continue;
         for (const write of writesAt(call, resolution)) {
           if (!sameTable(check.read.table, write.access.table)) continue;
-          const flow = flowOf(h, check, write, control);
+          const flow = flowOf(h, check, write, control, () => recordingWrite(body, h, write.access));
           if (flow) out.push(flow);
         }
       }
@@ -179,7 +182,7 @@ function* callsIn(nodes: readonly ts.Node[]): Generator<ts.CallExpression | ts.T
  * update that moves a row out) that runs when it is large (a minimum). A delete that runs only when the set is empty
  * breaks nothing the check enforced, nor does one that runs only because the set is not empty.
  */
-function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): SkewFlow | undefined {
+function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control, recording: () => DbAccess | undefined): SkewFlow | undefined {
   const change = directionOf(check, write);
   if (!change) return undefined;
   const large = trueWhenLarge(control.condition, h);
@@ -189,12 +192,13 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): Sk
   // A removal that runs because rows exist and removes exactly the rows it found (a one-time token consumed, a row
   // soft-deleted) keeps no minimum: only a threshold above zero (`count > 1`), or rows other than the ones removed,
   // can be broken.
-  // A sum compared with zero is not an emptiness test (rows can sum to zero or less): a write of the rows summed, chosen
-  // by the same filter, also changes rows that joined the set after the sum, which the sum never saw.
-  const sameRows = change !== "grows" && write.change !== "insert" && removesRowsFound(check, write);
-  if (sameRows && check.kind !== "aggregate" && isEmptinessTest(control.condition, h)) return undefined;
+  // A total of those rows written elsewhere is another matter: the write moves what matches then, not what was summed.
+  let recordedBy: DbAccess | undefined;
+  if (change !== "grows" && write.change !== "insert" && isEmptinessTest(control.condition, h) && removesRowsFound(check, write)) {
+    recordedBy = check.kind === "aggregate" && write.change === "update" ? recording() : undefined;
+    if (!recordedBy) return undefined;
+  }
   return {
-    ...(sameRows && check.kind === "aggregate" ? { rowsByFilter: true } : {}),
     check,
     write: write.access,
     condition: control.condition,
@@ -202,7 +206,18 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control): Sk
     change: write.change,
     grows: change === "grows",
     ...(write.inner ? { writeInner: write.inner } : {}),
+    ...(recordedBy ? { recordedBy } : {}),
   };
+}
+
+/** Another write in `body` that stores a value computed from the held result (`totalCents: net` of a payout row). */
+function recordingWrite(body: ts.Node, h: Held, setWrite: DbAccess): DbAccess | undefined {
+  for (const call of callsIn([body])) {
+    const access = dbAccessOf(call);
+    if (access?.kind !== "write" || access.node === setWrite.node) continue;
+    if (access.assignments.some((a) => a.value && mentions(a.value, h.names))) return access;
+  }
+  return undefined;
 }
 
 /**

@@ -75,6 +75,17 @@ export interface ReadModifyWrite {
 
 /** Names of result properties that hold rows, not column values. */
 const CONTAINERS = new Set(["rows", "0", "recordset", "records", "data", "result", "results"]);
+/** Libraries whose reads return the rows themselves, never wrapped in a result object. */
+const ROW_RETURNING = new Set<DbAccess["library"]>(["prisma", "typeorm", "sequelize", "mikro-orm", "mongoose", "mongodb"]);
+
+/**
+ * Whether `name` on a value of `read` holds its rows rather than a column: a row an entity ORM returns itself has a
+ * column wherever a driver or client would wrap the rows (`user.data` is Prisma's JSON column; pg's `rows`, Supabase's
+ * `{ data }` hold rows). A project helper may wrap what it read (`{ data, total }`), so its reads keep the wrapping.
+ */
+function holdsRows(name: string, read: DbAccess): boolean {
+  return CONTAINERS.has(name) && !(ROW_RETURNING.has(read.library) && !read.through && !/^\d+$/.test(name));
+}
 /**
  * Collection methods whose result holds the rows (or values) of the collection, not a column of that name:
  * `new Map(rows.map((r) => [r.id, r]))`, then `byId.get(id)`; `rows.find(…)`, `rows.filter(…)`.
@@ -205,7 +216,7 @@ function readInside(expr: ts.Expression): ReadValue | undefined {
   let parent = found.node.parent;
   while (ts.isAwaitExpression(parent) || ts.isParenthesizedExpression(parent)) parent = parent.parent;
   const column = ts.isPropertyAccessExpression(parent) ? parent.name.text : undefined;
-  return { read: found, level: "value", ...(column && !EXISTENCE.has(column) && !CONTAINERS.has(column) ? { column } : {}) };
+  return { read: found, level: "value", ...(column && !EXISTENCE.has(column) && !holdsRows(column, found) ? { column } : {}) };
 }
 
 const returnCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, ReadValue | null>>();
@@ -307,7 +318,8 @@ function bindPattern(name: ts.BindingName, origin: ReadValue, values: Map<string
         : ts.isIdentifier(element.name)
           ? element.name.text
           : undefined;
-    if (element.dotDotDotToken || (key && CONTAINERS.has(key)) || origin.level === "value") bindPattern(element.name, origin, values);
+    if (element.dotDotDotToken || (key && holdsRows(key, origin.read)) || origin.level === "value")
+      bindPattern(element.name, origin, values);
     else if (key && !EXISTENCE.has(key)) bindPattern(element.name, { read: origin.read, level: "value", column: key }, values);
   }
 }
@@ -464,7 +476,7 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
         return;
       }
       if (base) {
-        if (column && !EXISTENCE.has(column) && !CONTAINERS.has(column) && !/^\d+$/.test(column)) {
+        if (column && !EXISTENCE.has(column) && !holdsRows(column, base.read) && !/^\d+$/.test(column)) {
           if (!written || !isPrimaryKey(column)) found({ read: base.read, level: "value", column });
         } else row ??= base;
         return;
