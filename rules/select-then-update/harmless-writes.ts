@@ -321,3 +321,47 @@ function awaitsOtherWork(from: ts.Node, write: DbAccess): boolean {
 function within(node: ts.Node, container: ts.Node): boolean {
   return node.getStart() >= container.getStart() && node.getEnd() <= container.getEnd();
 }
+
+/**
+ * A cache fill: the exit before the write returns a column of the row while the row has not expired (`if (hit &&
+ * hit.expiresAt > Date.now()) return hit.payload;`), and the write stores that column and the expiry again, from
+ * nothing read. The work after the exit runs again whenever the entry expires, so two concurrent misses both computing
+ * and storing it is what the code does anyway. A lease (the exit returns `false`, not the stored value) stays reported.
+ */
+export function isCacheFill(flow: ReadModifyWrite): boolean {
+  const { control, write } = flow;
+  if (flow.data || !control?.earlyExit || !ts.isIfStatement(control.statement)) return false;
+  const writes = (column: string | undefined) => column !== undefined && write.assignments.some((a) => a.column === column);
+  const returned = returnedValue(control.statement.thenStatement);
+  const cached = returned && flow.originOf(returned);
+  if (cached?.read !== flow.read || cached.level !== "value" || !writes(cached.column)) return false;
+  // The exit's condition compares a column of the row with the current time, and the write renews that column.
+  return operands(control.condition, ts.SyntaxKind.AmpersandAmpersandToken).some((test) => {
+    const node = skipParens(test);
+    if (!ts.isBinaryExpression(node) || !COMPARISONS.has(node.operatorToken.kind)) return false;
+    const [left, right] = [timeOf(node.left), timeOf(node.right)];
+    const expiry = isNow(right) ? left : isNow(left) ? right : undefined;
+    const origin = expiry && flow.originOf(expiry);
+    return origin?.read === flow.read && origin.column !== cached.column && writes(origin.column);
+  });
+}
+
+const COMPARISONS = new Set([
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+]);
+
+/** `return x;` alone, or as the last statement of the block. */
+function returnedValue(statement: ts.Statement): ts.Expression | undefined {
+  const last = ts.isBlock(statement) ? statement.statements[statement.statements.length - 1] : statement;
+  return last && ts.isReturnStatement(last) && last.expression ? skipParens(last.expression) : undefined;
+}
+
+/** `new Date()`, `Date.now()`, `now()`. */
+function isNow(expr: ts.Expression): boolean {
+  const node = skipParens(expr);
+  if (ts.isNewExpression(node)) return ts.isIdentifier(node.expression) && node.expression.text === "Date" && !node.arguments?.length;
+  return ts.isCallExpression(node) && node.arguments.length === 0 && calleeName(node) === "now";
+}

@@ -57,6 +57,7 @@ import {
 import { arithmeticUpdate, atomicUpdateFix } from "./atomic-update";
 import {
   differentRows,
+  isCacheFill,
   insertsUniqueKeyReadMissing,
   isNoChangeShortcut,
   isSameForEveryCaller,
@@ -219,7 +220,9 @@ type Protection =
   /** The same condition also checks the set the write changes (`role === OWNER && owners === 1`): write-skew reports it. */
   | "write-skew"
   /** A claim taken before the read (a delete, a conditional update, its count checked) lets one caller per key through. */
-  | "claimed";
+  | "claimed"
+  /** A cache fill: the exit returns the stored value while it is fresh; concurrent misses store a fresh value each. */
+  | "cache-fill";
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
@@ -310,6 +313,7 @@ function protectionOf(
     if (isNoChangeShortcut(flow)) return "no-change-shortcut";
     if (decidesWriteSkew(flow, resolve, checker)) return "write-skew";
     if (isSameForEveryCaller(flow)) return "same-for-every-caller";
+    if (isCacheFill(flow)) return "cache-fill";
   }
   // The read and the write run through a transaction the function is given, and every caller locked the row first.
   const handle = (access: DbAccess) => access.transactionOption ?? access.handle;

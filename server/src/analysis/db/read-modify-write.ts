@@ -567,7 +567,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     if (write.insert && !joinsRowsRead(write, read)) continue;
     const snapshot = new Map(values);
     const flow: ReadModifyWrite = { read, write, guards: [], originOf: (expr) => valueOf(expr, snapshot) };
-    for (const assignment of write.assignments) {
+    for (const assignment of withSpreadsExpanded(write.assignments)) {
       // A relation link (Prisma `connect`) names another row by its key: no value of the row read is written.
       if (assignment.relation) continue;
       for (const value of assignmentValues(write, assignment)) {
@@ -585,8 +585,11 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
         // running after this one would copy too; only a value computed from the rows read (a next number) differs.
         if (write.insert && copiedAsRead(value, read, values)) continue;
         // A cache fill on a miss (`if (hit) … else set(key, computed)`): where the read found nothing, the object
-        // written holds nothing it returned.
-        if (origin.level === "row" && !isArithmetic(value) && onlyWhereReadFoundNothing(write.node, read, values)) continue;
+        // written holds nothing it returned, and a column of it is its fallback (`found?.slug ?? newSlug()` in the
+        // `else` of `if (found)`). A number computed there (`(last?.n ?? 0) + 1`), or from a count, is one every caller
+        // computes alike.
+        if ((origin.level === "row" || !isAggregate(read)) && !computesNumber(value) && onlyWhereReadFoundNothing(write.node, read, values))
+          continue;
         flow.data = { ...(origin.column ? { column: origin.column } : {}), assignment, value };
       }
     }
@@ -656,6 +659,42 @@ function writesBack(written: string, readColumn: string, read: DbAccess): boolea
   const alias =
     read.sql && new RegExp(String.raw`([A-Za-z_]\w*)["\x60]?\)?\s+AS\s+["\x60]?${escapeRegExp(readColumn)}\b`, "i").exec(read.sql.text);
   return !!alias && sameColumn(written, alias[1]!);
+}
+
+/**
+ * The assignments with each spread built of object literals (`...(changed ? { reviewState, reviewedAt: null } : {})`,
+ * `c && {…}`, nested spreads) replaced by the properties it may set: only those can write a column back. A spread of a
+ * value (`...row`, `...input`) stays one assignment of any column.
+ */
+function withSpreadsExpanded(assignments: readonly AccessAssignment[]): AccessAssignment[] {
+  return assignments.flatMap((a) => (a.column === "..." && a.value && !a.sql ? (spreadProperties(a.value) ?? [a]) : [a]));
+}
+
+function spreadProperties(expr: ts.Expression): AccessAssignment[] | undefined {
+  const node = skipParens(expr);
+  if (ts.isConditionalExpression(node)) {
+    const [whenTrue, whenFalse] = [spreadProperties(node.whenTrue), spreadProperties(node.whenFalse)];
+    return whenTrue && whenFalse ? [...whenTrue, ...whenFalse] : undefined;
+  }
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) return spreadProperties(node.right);
+  if (!ts.isObjectLiteralExpression(node)) return undefined;
+  const out: AccessAssignment[] = [];
+  for (const property of node.properties) {
+    if (ts.isSpreadAssignment(property)) {
+      const inner = spreadProperties(property.expression);
+      if (!inner) return undefined;
+      out.push(...inner);
+      continue;
+    }
+    const column = ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property) ? propertyName(property) : undefined;
+    if (column === undefined) return undefined;
+    out.push({
+      column,
+      value: ts.isPropertyAssignment(property) ? property.initializer : (property as ts.ShorthandPropertyAssignment).name,
+      atomic: false,
+    });
+  }
+  return out;
 }
 
 /** `accessed_projects` and `accessedProjects` name one column (Prisma fields and SQL columns). */
@@ -930,7 +969,9 @@ function onlyWhereReadFoundNothing(node: ts.Node, read: DbAccess, values: Readon
       const inner = foundWhen(bare.operand);
       return inner === undefined ? undefined : !inner;
     }
-    return ts.isIdentifier(bare) && valueOf(bare, values)?.read === read ? true : undefined;
+    const origin = ts.isIdentifier(bare) ? valueOf(bare, values) : undefined;
+    // The result itself: a column value tested falsy (`if (!slug)`) may still belong to a row found.
+    return origin?.read === read && origin.level === "row" ? true : undefined;
   };
   for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
     if (ts.isIfStatement(parent) && child !== parent.expression) {
@@ -997,6 +1038,21 @@ function isArithmetic(value: ts.Expression): boolean {
   return found;
 }
 
+/** Arithmetic in the value or in the `const` initializers it names (`const next = (last?.n ?? 0) + 1`), a few levels deep. */
+function computesNumber(value: ts.Expression, depth = 0): boolean {
+  if (isArithmetic(value)) return true;
+  if (depth >= 3) return false;
+  let found = false;
+  walkWithRoot(value, (node) => {
+    if (!found && ts.isIdentifier(node)) {
+      const initializer = constValue(node);
+      found = initializer !== node && computesNumber(initializer, depth + 1);
+    }
+    return !found && !isFunctionLike(node);
+  });
+  return found;
+}
+
 const ARITHMETIC = new Set([ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken, ts.SyntaxKind.AsteriskToken, ts.SyntaxKind.SlashToken]);
 
 function enclosingStatementOf(node: ts.Node): ts.Statement {
@@ -1017,7 +1073,11 @@ export function isSetOnceWrite(flow: ReadModifyWrite): boolean {
   if (!column || (flow.data && flow.data.assignment.column !== column)) return false;
   // Every column the write stores from the read is set once on its own (`readable: !l.readable ? "unavailable" :
   // undefined, image: !l.image ? "unavailable" : undefined`), and the checked or computed column is among them.
-  const derived = write.assignments.filter((a) => !a.relation && assignmentValues(write, a).some((v) => flow.originOf(v)?.read === read));
+  // A column computed from other columns (a message id a send of the row's fields returned) writes nothing back, as
+  // in the flow's own evidence (flowsInto): it does not count.
+  const writtenBack = (a: AccessAssignment, origin: ReadValue | undefined) =>
+    origin?.read === read && (!origin.column || writesBack(a.column, origin.column, read));
+  const derived = write.assignments.filter((a) => !a.relation && assignmentValues(write, a).some((v) => writtenBack(a, flow.originOf(v))));
   const columns = new Set([column, ...derived.map((a) => a.column)]);
   for (const each of columns) {
     const target = write.assignments.filter((a) => a.column === each);
