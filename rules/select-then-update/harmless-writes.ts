@@ -3,6 +3,7 @@
 // a key a unique index guards, or runs under a lock on the parent row. Each is a rule a reviewer states in one
 // sentence; each came from a finding on a real application.
 import {
+  accessAtCall,
   assignedBefore,
   calleeName,
   calleeResolver,
@@ -19,8 +20,10 @@ import {
   skipParens,
   ts,
   walk,
+  type CalleeResolver,
   type DbAccess,
   type ReadModifyWrite,
+  type RowLock,
 } from "../../server/src/rule-kit";
 
 /**
@@ -28,9 +31,20 @@ import {
  * filters by: the parent row of the rows read (`UPDATE workflow … WHERE id = $1`, then `… FROM version WHERE
  * workflow_id = $1`). Every transaction that locks the parent first waits for this one to commit.
  */
-export function locksParentRow(lock: DbAccess, read: DbAccess): boolean {
+function locksParentRow(lock: DbAccess, read: DbAccess): boolean {
   const readValues = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
   return lock.conditions.some((c) => c.operator === "=" && c.value && isKeyColumn(c.column) && readValues.has(canonicalKey(c.value)));
+}
+
+/**
+ * `locksParentRow` for a lock held in the transaction, also where a project helper called directly by the
+ * transaction's code takes it (`await lockItem(tx, itemId)`): its WHERE is read with the call's arguments.
+ */
+export function locksParentRowAsCalled(lock: RowLock, read: DbAccess, resolve: CalleeResolver): boolean {
+  if (!lock.chain) return locksParentRow(lock.access, read);
+  const [call] = lock.chain;
+  const callee = lock.chain.length === 1 && call ? resolve(call) : undefined;
+  return callee !== undefined && locksParentRow(accessAtCall(call!, callee, lock.access), read);
 }
 
 /**

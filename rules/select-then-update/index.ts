@@ -61,7 +61,7 @@ import {
   insertsUniqueKeyReadMissing,
   isNoChangeShortcut,
   isSameForEveryCaller,
-  locksParentRow,
+  locksParentRowAsCalled,
   softDeletes,
 } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
@@ -293,7 +293,7 @@ function protectionOf(
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
     // Held on every path to the read: a lock taken in one branch leaves the other path unprotected.
     const held = rowLocksHeldAt(read.node, scope, resolve).filter((l) => l.everyPath && locking(l.mode));
-    if (held.some((l) => sameTable(l.access.table, read.table) || (!l.chain && locksParentRow(l.access, read)))) return "row-lock";
+    if (held.some((l) => sameTable(l.access.table, read.table) || locksParentRowAsCalled(l, read, resolve))) return "row-lock";
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";

@@ -13,6 +13,12 @@
 // - A spread of object literals in the written data (`...(reviewState ? { reviewState, reviewedAt: null } : {})`)
 //   writes back only the columns it names: a state chosen by a comparison with the row is a check of a column the
 //   write leaves alone. A counter inside such a spread stays reported.
+// - A project helper given the transaction that locks the parent row (`SELECT … FROM "Product" WHERE id = $1 FOR
+//   UPDATE`, called with the key the child rows are read by) serialises the child rows' writers; a helper locking a row
+//   by another value stays reported.
+// - `const { id } = (await findFirst(…)) || {}` destructures a column of the row, as without the empty fallback: a
+//   primary key copied into a new row is its identity, not a duplicate number (what remains is the check-then-insert
+//   of a get-or-create); a number computed from a column destructured so stays a duplicate number.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -88,6 +94,39 @@ export async function publishBundle(appId: string, bundle: string, checksum: str
   await prisma.app.update({ where: { id: appId }, data: { bundle, ${spread} } });
 }`;
 
+/** Stock moved out of a bin inside a transaction; `lock` is the helper call that runs first. */
+const moveStock = (lock: string) => `import { PrismaClient, Prisma } from "@prisma/client";
+const prisma = new PrismaClient();
+
+async function lockProduct(tx: Prisma.TransactionClient, productId: string) {
+  const rows = await tx.$queryRaw<{ id: string }[]>\`SELECT id FROM "Product" WHERE id = \${productId} FOR UPDATE\`;
+  if (rows.length === 0) throw new Error("no such product");
+}
+
+export async function moveStock(productId: string, warehouseId: string, orderId: string, units: number) {
+  await prisma.$transaction(async (tx) => {
+    ${lock}
+    const bin = await tx.stockBin.findFirst({ where: { productId, warehouseId } });
+    if (!bin || bin.quantity < units) throw new Error("not enough stock");
+    await tx.stockBin.update({ where: { id: bin.id }, data: { quantity: bin.quantity - units } });
+  });
+}`;
+
+/** A draft reused or created per author and page; `insert` is the create's data. */
+const ensureDraft = (fields: string, insert: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function ensureDraft(authorId: string, pageId: string, freshId: string) {
+  return prisma.$transaction(async (tx) => {
+    let draftId = freshId;
+    const { ${fields} } = (await tx.draft.findFirst({ where: { authorId, pageId }, orderBy: { revision: "desc" } })) || {};
+    if (id) draftId = id;
+    const found = await tx.draft.count({ where: { id: draftId, authorId } });
+    if (found === 0) await tx.draft.create({ data: { ${insert}, authorId, pageId } });
+    return draftId;
+  });
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -132,6 +171,10 @@ export async function publishLink(ownerId: string, documentId: string, title: st
     {
       name: "a review state chosen by comparing the stored checksum, spread in only when set",
       code: publishBundle("...(reviewState ? { reviewState, reviewedAt: null } : {})"),
+    },
+    {
+      name: "a helper given the transaction locks the product row the bins are read by, first",
+      code: moveStock("await lockProduct(tx, productId);"),
     },
   ],
   invalid: [
@@ -204,6 +247,42 @@ export async function publishLink(ownerId: string, documentId: string, title: st
           column: 9,
           messageId: "lostUpdate",
           data: { write: "`prisma.app.update(…)`", column: "`publishCount`", line: 5 },
+        },
+      ],
+    },
+    {
+      name: "the same helper called with another key: the bins' product row is not locked",
+      code: moveStock("await lockProduct(tx, orderId);"),
+      errors: [
+        {
+          line: 14,
+          column: 11,
+          messageId: "lostUpdate",
+          data: { write: "`tx.stockBin.update(…)`", column: "`quantity`", line: 12 },
+        },
+      ],
+    },
+    {
+      name: "a draft id destructured from the row found (or nothing), reused, else a fresh id: a check-then-insert, no number",
+      code: ensureDraft("id", "id: draftId"),
+      errors: [
+        {
+          line: 10,
+          column: 28,
+          messageId: "checkThenWrite",
+          data: { write: "`tx.draft.create(…)`", column: "`id`", line: 7 },
+        },
+      ],
+    },
+    {
+      name: "the same get-or-create, the new draft numbered one above the revision destructured from the row",
+      code: ensureDraft("id, revision", "id: draftId, revision: (revision ?? 0) + 1"),
+      errors: [
+        {
+          line: 10,
+          column: 28,
+          messageId: "insertFromRead",
+          data: { write: "`tx.draft.create(…)`", column: "`revision`", line: 7 },
         },
       ],
     },

@@ -244,9 +244,22 @@ function bindDeclaration(
   resolve: CalleeResolver,
   depth = 0,
 ): void {
-  const origin = readOf(initializer, resolve, depth) ?? valueOf(initializer, values) ?? readInside(initializer);
+  const source = withoutEmptyFallback(initializer);
+  const origin = readOf(source, resolve, depth) ?? valueOf(source, values) ?? readInside(source);
   if (!origin) return;
   bindPattern(name, origin, values);
+}
+
+/** `(await findFirst(…)) || {}`, `rows ?? []`: the row read, or nothing (an empty fallback holds no column). */
+function withoutEmptyFallback(expr: ts.Expression): ts.Expression {
+  const node = skipParens(expr);
+  if (!ts.isBinaryExpression(node)) return expr;
+  const operator = node.operatorToken.kind;
+  const right = skipParens(node.right);
+  const empty =
+    (ts.isObjectLiteralExpression(right) && right.properties.length === 0) ||
+    (ts.isArrayLiteralExpression(right) && right.elements.length === 0);
+  return empty && (operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.QuestionQuestionToken) ? node.left : expr;
 }
 
 /**
