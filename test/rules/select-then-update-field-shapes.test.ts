@@ -9,7 +9,8 @@
 //   expiry from nothing read) recomputes whenever the entry expires anyway. A lease (the exit returns `false`) and an
 //   exit returning the stored value with no expiry tested stay reported.
 // - Beside a set-once column (a plain-text copy filled from the row's own html), a column computed from other columns
-//   (the id a send of the row's fields returns) writes nothing back; a counter written back stays reported.
+//   (the id a send of the row's fields returns) writes nothing back; a counter written back stays reported, and so
+//   does a payload a callback computes from the row read (a property of that result is not the column as read).
 // - A spread of object literals in the written data (`...(reviewState ? { reviewState, reviewedAt: null } : {})`)
 //   writes back only the columns it names: a state chosen by a comparison with the row is a check of a column the
 //   write leaves alone. A counter inside such a spread stays reported.
@@ -283,6 +284,28 @@ export async function publishLink(ownerId: string, documentId: string, title: st
           column: 28,
           messageId: "insertFromRead",
           data: { write: "`tx.draft.create(…)`", column: "`revision`", line: 7 },
+        },
+      ],
+    },
+    {
+      name: "a payload and expiry a callback computes from the row read, written back: a concurrent change is undone",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+type Stored = { payload: unknown; expiresAt: Date };
+
+export async function updateGrant(id: string, change: (old: Stored | undefined) => Stored | undefined) {
+  const old = await prisma.grant.findUnique({ where: { id } });
+  const next = change(old ? { payload: old.payload, expiresAt: old.expiresAt } : undefined);
+  if (next && old) {
+    await prisma.grant.update({ where: { id }, data: { payload: next.payload, expiresAt: next.expiresAt } });
+  }
+}`,
+      errors: [
+        {
+          line: 9,
+          column: 11,
+          messageId: "lostUpdate",
+          data: { write: "`prisma.grant.update(…)`", column: "`payload`", line: 6 },
         },
       ],
     },

@@ -1105,7 +1105,14 @@ function isSetOnceColumn(flow: ReadModifyWrite, column: string, assignment: Acce
   // `SET sent_at = NOW()`: computed by the database from no input.
   const inDatabase = assignment.sql && assignment.sql.placeholders.length === 0 && !assignment.sql.selfRelative;
   if (!inDatabase && values.length !== 1) return false;
-  const isColumn = (node: ts.Expression) => {
+  const isColumn = (expr: ts.Expression): boolean => {
+    const node = skipParens(expr);
+    // The column of the row itself (`email.text`, or a name holding it), not a property of a value computed from the
+    // row (`next.payload` after `next = change(row)`).
+    if ((ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && flow.originOf(node.expression)?.level !== "row")
+      return false;
+    const initializer = ts.isIdentifier(node) ? constValue(node) : node;
+    if (initializer !== node) return isColumn(initializer);
     const origin =
       (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && flow.originOf(node);
     return !!origin && origin.read === read && origin.level === "value" && origin.column === column;
