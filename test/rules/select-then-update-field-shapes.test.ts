@@ -3,8 +3,7 @@
 //   conditional update: the database re-checks it, so a concurrent finish makes it a no-op. A filter on another column
 //   stays reported.
 // - Where the read found nothing (the `else` of `if (found)`), `found?.slug ?? newSlug()` is the fallback: an insert
-//   there copies nothing read. A number computed there (`(last?.n ?? 0) + 1`) stays reported, as does a column value
-//   tested falsy (the row may still exist).
+//   there copies nothing read. A number computed there (`(last?.n ?? 0) + 1`) stays reported.
 // - A cache fill (the exit returns the stored value while it has not expired, the upsert stores a fresh value and
 //   expiry from nothing read) recomputes whenever the entry expires anyway. A lease (the exit returns `false`) and an
 //   exit returning the stored value with no expiry tested stay reported.
