@@ -1107,12 +1107,10 @@ function isSetOnceColumn(flow: ReadModifyWrite, column: string, assignment: Acce
   if (!inDatabase && values.length !== 1) return false;
   const isColumn = (expr: ts.Expression): boolean => {
     const node = skipParens(expr);
-    // The column of the row itself (`email.text`, or a name holding it), not a property of a value computed from the
-    // row (`next.payload` after `next = change(row)`).
+    // A property of the row itself (`email.text`), not of a value computed from the row (`next.payload` after
+    // `next = change(row)`).
     if ((ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && flow.originOf(node.expression)?.level !== "row")
       return false;
-    const initializer = ts.isIdentifier(node) ? constValue(node) : node;
-    if (initializer !== node) return isColumn(initializer);
     const origin =
       (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && flow.originOf(node);
     return !!origin && origin.read === read && origin.level === "value" && origin.column === column;
