@@ -3,6 +3,7 @@
 // a key a unique index guards, or runs under a lock on the parent row. Each is a rule a reviewer states in one
 // sentence; each came from a finding on a real application.
 import {
+  accessAtCall,
   assignedBefore,
   calleeName,
   calleeResolver,
@@ -19,8 +20,10 @@ import {
   skipParens,
   ts,
   walk,
+  type CalleeResolver,
   type DbAccess,
   type ReadModifyWrite,
+  type RowLock,
 } from "../../server/src/rule-kit";
 
 /**
@@ -28,9 +31,20 @@ import {
  * filters by: the parent row of the rows read (`UPDATE workflow … WHERE id = $1`, then `… FROM version WHERE
  * workflow_id = $1`). Every transaction that locks the parent first waits for this one to commit.
  */
-export function locksParentRow(lock: DbAccess, read: DbAccess): boolean {
+function locksParentRow(lock: DbAccess, read: DbAccess): boolean {
   const readValues = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
   return lock.conditions.some((c) => c.operator === "=" && c.value && isKeyColumn(c.column) && readValues.has(canonicalKey(c.value)));
+}
+
+/**
+ * `locksParentRow` for a lock held in the transaction, also where a project helper called directly by the
+ * transaction's code takes it (`await lockItem(tx, itemId)`): its WHERE is read with the call's arguments.
+ */
+export function locksParentRowAsCalled(lock: RowLock, read: DbAccess, resolve: CalleeResolver): boolean {
+  if (!lock.chain) return locksParentRow(lock.access, read);
+  const [call] = lock.chain;
+  const callee = lock.chain.length === 1 && call ? resolve(call) : undefined;
+  return callee !== undefined && locksParentRow(accessAtCall(call!, callee, lock.access), read);
 }
 
 /**
@@ -320,4 +334,48 @@ function awaitsOtherWork(from: ts.Node, write: DbAccess): boolean {
 
 function within(node: ts.Node, container: ts.Node): boolean {
   return node.getStart() >= container.getStart() && node.getEnd() <= container.getEnd();
+}
+
+/**
+ * A cache fill: the exit before the write returns a column of the row while the row has not expired (`if (hit &&
+ * hit.expiresAt > Date.now()) return hit.payload;`), and the write stores that column and the expiry again, from
+ * nothing read. The work after the exit runs again whenever the entry expires, so two concurrent misses both computing
+ * and storing it is what the code does anyway. A lease (the exit returns `false`, not the stored value) stays reported.
+ */
+export function isCacheFill(flow: ReadModifyWrite): boolean {
+  const { control, write } = flow;
+  if (flow.data || !control?.earlyExit || !ts.isIfStatement(control.statement)) return false;
+  const writes = (column: string | undefined) => column !== undefined && write.assignments.some((a) => a.column === column);
+  const returned = returnedValue(control.statement.thenStatement);
+  const cached = returned && flow.originOf(returned);
+  if (cached?.read !== flow.read || cached.level !== "value" || !writes(cached.column)) return false;
+  // The exit's condition compares a column of the row with the current time, and the write renews that column.
+  return operands(control.condition, ts.SyntaxKind.AmpersandAmpersandToken).some((test) => {
+    const node = skipParens(test);
+    if (!ts.isBinaryExpression(node) || !COMPARISONS.has(node.operatorToken.kind)) return false;
+    const [left, right] = [timeOf(node.left), timeOf(node.right)];
+    const expiry = isNow(right) ? left : isNow(left) ? right : undefined;
+    const origin = expiry && flow.originOf(expiry);
+    return origin?.read === flow.read && origin.column !== cached.column && writes(origin.column);
+  });
+}
+
+const COMPARISONS = new Set([
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+]);
+
+/** `return x;` alone, or as the last statement of the block. */
+function returnedValue(statement: ts.Statement): ts.Expression | undefined {
+  const last = ts.isBlock(statement) ? statement.statements[statement.statements.length - 1] : statement;
+  return last && ts.isReturnStatement(last) && last.expression ? skipParens(last.expression) : undefined;
+}
+
+/** `new Date()`, `Date.now()`, `now()`. */
+function isNow(expr: ts.Expression): boolean {
+  const node = skipParens(expr);
+  if (ts.isNewExpression(node)) return ts.isIdentifier(node.expression) && node.expression.text === "Date" && !node.arguments?.length;
+  return ts.isCallExpression(node) && node.arguments.length === 0 && calleeName(node) === "now";
 }

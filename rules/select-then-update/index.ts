@@ -58,10 +58,11 @@ import {
 import { arithmeticUpdate, atomicUpdateFix } from "./atomic-update";
 import {
   differentRows,
+  isCacheFill,
   insertsUniqueKeyReadMissing,
   isNoChangeShortcut,
   isSameForEveryCaller,
-  locksParentRow,
+  locksParentRowAsCalled,
   softDeletes,
 } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
@@ -222,7 +223,9 @@ type Protection =
   /** The same condition also checks the set the write changes (`role === OWNER && owners === 1`): write-skew reports it. */
   | "write-skew"
   /** A claim taken before the read (a delete, a conditional update, its count checked) lets one caller per key through. */
-  | "claimed";
+  | "claimed"
+  /** A cache fill: the exit returns the stored value while it is fresh; concurrent misses store a fresh value each. */
+  | "cache-fill";
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
@@ -293,7 +296,7 @@ function protectionOf(
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
     // Held on every path to the read: a lock taken in one branch leaves the other path unprotected.
     const held = rowLocksHeldAt(read.node, scope, resolve).filter((l) => l.everyPath && locking(l.mode));
-    if (held.some((l) => sameTable(l.access.table, read.table) || (!l.chain && locksParentRow(l.access, read)))) return "row-lock";
+    if (held.some((l) => sameTable(l.access.table, read.table) || locksParentRowAsCalled(l, read, resolve))) return "row-lock";
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
@@ -316,6 +319,7 @@ function protectionOf(
     if (isNoChangeShortcut(flow) && !claimsWork) return "no-change-shortcut";
     if (decidesWriteSkew(flow, resolve, checker)) return "write-skew";
     if (isSameForEveryCaller(flow)) return "same-for-every-caller";
+    if (isCacheFill(flow)) return "cache-fill";
   }
   // The read and the write run through a transaction the function is given, and every caller locked the row first.
   const handle = (access: DbAccess) => access.transactionOption ?? access.handle;

@@ -16,7 +16,7 @@ export {
 export { describeWriter, otherWritersOf, writesOfTable, type ColumnWrite } from "./column-writers";
 export { prismaModelNames, type PrismaModelNames } from "./prisma";
 export { placeholderValue } from "./sql-drivers";
-export { stepsThrough } from "./row-summaries";
+export { accessAtCall, stepsThrough } from "./row-summaries";
 export { rootOf } from "./shapes";
 export {
   assignedBefore,

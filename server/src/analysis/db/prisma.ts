@@ -70,7 +70,16 @@ function isRelationLink(value: ts.Expression): boolean {
   );
 }
 
-const PRISMA_FILTERS: Record<string, string> = { equals: "=", gte: ">=", gt: ">", lte: "<=", lt: "<", not: "<>" };
+const PRISMA_FILTERS: Record<string, string> = {
+  equals: "=",
+  gte: ">=",
+  gt: ">",
+  lte: "<=",
+  lt: "<",
+  not: "<>",
+  in: "in",
+  notIn: "not in",
+};
 
 /** `{ increment: 1 }`, `{ decrement: n }`, `{ multiply }`, `{ divide }` run in the database. */
 export function isPrismaAtomic(value: ts.Expression): boolean {

@@ -256,9 +256,22 @@ function bindDeclaration(
   resolve: CalleeResolver,
   depth = 0,
 ): void {
-  const origin = readOf(initializer, resolve, depth) ?? valueOf(initializer, values) ?? readInside(initializer);
+  const source = withoutEmptyFallback(initializer);
+  const origin = readOf(source, resolve, depth) ?? valueOf(source, values) ?? readInside(source);
   if (!origin) return;
   bindPattern(name, origin, values);
+}
+
+/** `(await findFirst(…)) || {}`, `rows ?? []`: the row read, or nothing (an empty fallback holds no column). */
+function withoutEmptyFallback(expr: ts.Expression): ts.Expression {
+  const node = skipParens(expr);
+  if (!ts.isBinaryExpression(node)) return expr;
+  const operator = node.operatorToken.kind;
+  const right = skipParens(node.right);
+  const empty =
+    (ts.isObjectLiteralExpression(right) && right.properties.length === 0) ||
+    (ts.isArrayLiteralExpression(right) && right.elements.length === 0);
+  return empty && (operator === ts.SyntaxKind.BarBarToken || operator === ts.SyntaxKind.QuestionQuestionToken) ? node.left : expr;
 }
 
 /**
@@ -580,7 +593,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     if (write.insert && !joinsRowsRead(write, read)) continue;
     const snapshot = new Map(values);
     const flow: ReadModifyWrite = { read, write, guards: [], originOf: (expr) => valueOf(expr, snapshot) };
-    for (const assignment of write.assignments) {
+    for (const assignment of withSpreadsExpanded(write.assignments)) {
       // A relation link (Prisma `connect`) names another row by its key: no value of the row read is written.
       if (assignment.relation) continue;
       for (const value of assignmentValues(write, assignment)) {
@@ -605,8 +618,11 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
         )
           continue;
         // A cache fill on a miss (`if (hit) … else set(key, computed)`): where the read found nothing, the object
-        // written holds nothing it returned.
-        if (origin.level === "row" && !isArithmetic(value) && onlyWhereReadFoundNothing(write.node, read, values)) continue;
+        // written holds nothing it returned, and a column of it is its fallback (`found?.slug ?? newSlug()` in the
+        // `else` of `if (found)`). A number computed there (`(last?.n ?? 0) + 1`), or from a count, is one every caller
+        // computes alike.
+        if ((origin.level === "row" || !isAggregate(read)) && !computesNumber(value) && onlyWhereReadFoundNothing(write.node, read, values))
+          continue;
         flow.data = { ...(origin.column ? { column: origin.column } : {}), assignment, value };
       }
     }
@@ -676,6 +692,42 @@ function writesBack(written: string, readColumn: string, read: DbAccess): boolea
   const alias =
     read.sql && new RegExp(String.raw`([A-Za-z_]\w*)["\x60]?\)?\s+AS\s+["\x60]?${escapeRegExp(readColumn)}\b`, "i").exec(read.sql.text);
   return !!alias && sameColumn(written, alias[1]!);
+}
+
+/**
+ * The assignments with each spread built of object literals (`...(changed ? { reviewState, reviewedAt: null } : {})`,
+ * `c && {…}`, nested spreads) replaced by the properties it may set: only those can write a column back. A spread of a
+ * value (`...row`, `...input`) stays one assignment of any column.
+ */
+function withSpreadsExpanded(assignments: readonly AccessAssignment[]): AccessAssignment[] {
+  return assignments.flatMap((a) => (a.column === "..." && a.value && !a.sql ? (spreadProperties(a.value) ?? [a]) : [a]));
+}
+
+function spreadProperties(expr: ts.Expression): AccessAssignment[] | undefined {
+  const node = skipParens(expr);
+  if (ts.isConditionalExpression(node)) {
+    const [whenTrue, whenFalse] = [spreadProperties(node.whenTrue), spreadProperties(node.whenFalse)];
+    return whenTrue && whenFalse ? [...whenTrue, ...whenFalse] : undefined;
+  }
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) return spreadProperties(node.right);
+  if (!ts.isObjectLiteralExpression(node)) return undefined;
+  const out: AccessAssignment[] = [];
+  for (const property of node.properties) {
+    if (ts.isSpreadAssignment(property)) {
+      const inner = spreadProperties(property.expression);
+      if (!inner) return undefined;
+      out.push(...inner);
+      continue;
+    }
+    const column = ts.isPropertyAssignment(property) || ts.isShorthandPropertyAssignment(property) ? propertyName(property) : undefined;
+    if (column === undefined) return undefined;
+    out.push({
+      column,
+      value: ts.isPropertyAssignment(property) ? property.initializer : (property as ts.ShorthandPropertyAssignment).name,
+      atomic: false,
+    });
+  }
+  return out;
 }
 
 /** `accessed_projects` and `accessedProjects` name one column (Prisma fields and SQL columns). */
@@ -950,7 +1002,9 @@ function onlyWhereReadFoundNothing(node: ts.Node, read: DbAccess, values: Readon
       const inner = foundWhen(bare.operand);
       return inner === undefined ? undefined : !inner;
     }
-    return ts.isIdentifier(bare) && valueOf(bare, values)?.read === read ? true : undefined;
+    const origin = ts.isIdentifier(bare) ? valueOf(bare, values) : undefined;
+    // The result itself: a column value tested falsy (`if (!slug)`) may still belong to a row found.
+    return origin?.read === read && origin.level === "row" ? true : undefined;
   };
   for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
     if (ts.isIfStatement(parent) && child !== parent.expression) {
@@ -1024,6 +1078,21 @@ function isArithmetic(value: ts.Expression): boolean {
   return found;
 }
 
+/** Arithmetic in the value or in the `const` initializers it names (`const next = (last?.n ?? 0) + 1`), a few levels deep. */
+function computesNumber(value: ts.Expression, depth = 0): boolean {
+  if (isArithmetic(value)) return true;
+  if (depth >= 3) return false;
+  let found = false;
+  walkWithRoot(value, (node) => {
+    if (!found && ts.isIdentifier(node)) {
+      const initializer = constValue(node);
+      found = initializer !== node && computesNumber(initializer, depth + 1);
+    }
+    return !found && !isFunctionLike(node);
+  });
+  return found;
+}
+
 const ARITHMETIC = new Set([ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken, ts.SyntaxKind.AsteriskToken, ts.SyntaxKind.SlashToken]);
 
 function enclosingStatementOf(node: ts.Node): ts.Statement {
@@ -1044,7 +1113,11 @@ export function isSetOnceWrite(flow: ReadModifyWrite): boolean {
   if (!column || (flow.data && flow.data.assignment.column !== column)) return false;
   // Every column the write stores from the read is set once on its own (`readable: !l.readable ? "unavailable" :
   // undefined, image: !l.image ? "unavailable" : undefined`), and the checked or computed column is among them.
-  const derived = write.assignments.filter((a) => !a.relation && assignmentValues(write, a).some((v) => flow.originOf(v)?.read === read));
+  // A column computed from other columns (a message id a send of the row's fields returned) writes nothing back, as
+  // in the flow's own evidence (flowsInto): it does not count.
+  const writtenBack = (a: AccessAssignment, origin: ReadValue | undefined) =>
+    origin?.read === read && (!origin.column || writesBack(a.column, origin.column, read));
+  const derived = write.assignments.filter((a) => !a.relation && assignmentValues(write, a).some((v) => writtenBack(a, flow.originOf(v))));
   const columns = new Set([column, ...derived.map((a) => a.column)]);
   for (const each of columns) {
     const target = write.assignments.filter((a) => a.column === each);
@@ -1059,7 +1132,12 @@ function isSetOnceColumn(flow: ReadModifyWrite, column: string, assignment: Acce
   // `SET sent_at = NOW()`: computed by the database from no input.
   const inDatabase = assignment.sql && assignment.sql.placeholders.length === 0 && !assignment.sql.selfRelative;
   if (!inDatabase && values.length !== 1) return false;
-  const isColumn = (node: ts.Expression) => {
+  const isColumn = (expr: ts.Expression): boolean => {
+    const node = skipParens(expr);
+    // A property of the row itself (`email.text`), not of a value computed from the row (`next.payload` after
+    // `next = change(row)`).
+    if ((ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && flow.originOf(node.expression)?.level !== "row")
+      return false;
     const origin =
       (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && flow.originOf(node);
     return !!origin && origin.read === read && origin.level === "value" && origin.column === column;
