@@ -13,6 +13,13 @@ const NO_INDEX = prismaProject(invitation("none"));
 const PAIR_INDEX = prismaProject(invitation("pair"));
 const EMAIL_INDEX = prismaProject(invitation("field"));
 const OTHER_MODEL = prismaProject(`model Team {\n  id String @id\n}\n`);
+/** The pair index after a doc comment holding a `}`, and a URL default holding `//`. */
+const PAIR_INDEX_AFTER_COMMENT = prismaProject(
+  invitation("pair").replace(
+    "  role    String\n",
+    '  /// e.g. inv_{24 random chars}\n  role    String @default("https://example.com//member")\n',
+  ),
+);
 
 /** An Express-style invitation handler on Prisma; `insert` creates the invitation after the duplicate check. */
 const inviteModule = (insert: string, lookup = "findFirst") => `import { PrismaClient } from "@prisma/client";
@@ -38,6 +45,11 @@ runRuleTests(writeSkew, {
   valid: [
     { name: "@@unique([teamId, email]) in the schema: the second insert fails", root: PAIR_INDEX, code: inviteModule(CREATE) },
     { name: "@unique on email alone covers the lookup's fields", root: EMAIL_INDEX, code: inviteModule(CREATE) },
+    {
+      name: "@@unique([teamId, email]) after a comment holding a `}`: comments are not schema",
+      root: PAIR_INDEX_AFTER_COMMENT,
+      code: inviteModule(CREATE),
+    },
     { name: "no schema holds the model: an index may be declared elsewhere", root: OTHER_MODEL, code: inviteModule(CREATE) },
     {
       name: "the duplicate-key error of the insert is caught and tested",

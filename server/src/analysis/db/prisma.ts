@@ -172,7 +172,13 @@ function schemaText(file: string): string | undefined {
   if (modified === undefined) return undefined;
   const cached = schemaTexts.get(file);
   if (cached && cached.modified === modified) return cached.text;
-  const text = ts.sys.readFile(file);
+  const read = ts.sys.readFile(file);
+  const text = read === undefined ? undefined : withoutComments(read);
   schemaTexts.set(file, text === undefined ? null : { modified, text });
   return text;
+}
+
+/** The schema without `//` and `///` comments (a `}` in a comment would end a model early); strings are kept. */
+function withoutComments(schema: string): string {
+  return schema.replace(/("(?:[^"\\\n]|\\.)*")|\/\/[^\n]*/g, (_comment, string: string | undefined) => string ?? "");
 }
