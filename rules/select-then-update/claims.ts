@@ -54,11 +54,12 @@ function exitsWhenNothingChanged(claim: DbAccess): boolean {
 }
 
 /**
- * Work done after the write, in the write's block: an awaited database write, made there or by a project function it
- * calls. A flag set before the work it guards is meant as a claim on that work, and an unconditional write claims
- * nothing: two callers that both read it unset both set it and both do the work (`if (invite.rewardPaid) return; …
- * rewardPaid: true; await credits.grant(…)`), so the write is not the harmless set-once or no-change write it looks
- * like alone. Work before the write, or a remote call (a file copied or deleted), may be safe to repeat.
+ * Work done after the write, in the write's block: an awaited database write that adds something (a row inserted, a
+ * count incremented), made there or by a project function it calls. A flag set before the work it guards is meant as a
+ * claim on that work, and an unconditional write claims nothing: two callers that both read it unset both set it and
+ * both do the work (`if (invite.rewardPaid) return; … rewardPaid: true; await credits.grant(…)`), so the write is not
+ * the harmless set-once or no-change write it looks like alone. Work before the write, a write of fixed values (rows
+ * marked paid twice end the same), or a remote call (a file copied or deleted) may be safe to repeat.
  */
 export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolver): ts.AwaitExpression | undefined {
   const { write } = flow;
@@ -82,11 +83,11 @@ function changesSomething(expr: ts.Expression, resolve: CalleeResolver): boolean
   return writesDatabase(skipParens(expr), resolve, 0);
 }
 
-/** The call writes to the database, itself or in the body of the project function it calls (a few calls deep). */
+/** The call inserts or increments in the database, itself or in the body of the project function it calls (a few calls deep). */
 function writesDatabase(node: ts.Node, resolve: CalleeResolver, depth: number): boolean {
   if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return false;
   const access = dbAccessOf(node);
-  if (access) return access.kind === "write";
+  if (access) return access.kind === "write" && (access.insert === true || access.assignments.some((a) => a.atomic));
   const fn = ts.isCallExpression(node) && depth < 3 ? resolve(node) : undefined;
   if (!fn?.body) return false;
   let found = false;

@@ -1,9 +1,9 @@
 // select-then-update on shapes of real bugs found in field applications. A flag read, then set, then work done on its
 // account (credits granted, a row inserted) is a claim that lets every concurrent caller through: the write is not the
-// harmless set-once or no-change write it is alone, while the same flag with only reads or a remote call after it stays
-// silent, so does a conditional update whose count decides the work, and so does work done before the flag is set. On a row Prisma (or another entity ORM) returns, `data`
-// is a column (a JSON column merged with new keys loses a concurrent caller's keys), not the wrapper Supabase or a
-// project helper puts rows in.
+// harmless set-once or no-change write it is alone. Silent: the same flag with only reads, rows marked with fixed
+// values or a remote call after it; a conditional update whose count decides the work; work done before the flag is
+// set. On a row Prisma (or another entity ORM) returns, `data` is a column (a JSON column merged with new keys loses a
+// concurrent caller's keys), not the wrapper Supabase or a project helper puts rows in.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -52,6 +52,10 @@ runRuleTests(selectThenUpdate, {
     {
       name: "the flag, then a remote call (a file deleted): no database write is claimed",
       code: bonus("await deleteObject(`tmp/${referralId}`);"),
+    },
+    {
+      name: "the flag, then rows marked with fixed values: marked twice, they end the same",
+      code: bonus('await prisma.referralEvent.updateMany({ where: { referralId }, data: { state: "settled" } });'),
     },
     {
       name: "the flag, then only a read: nothing a second caller would regret",
