@@ -71,7 +71,7 @@ export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolve
   for (const each of block.statements.slice(block.statements.indexOf(statement as ts.Statement) + 1)) {
     walk(each, (node) => {
       if (found || ts.isFunctionLike(node)) return false;
-      if (ts.isAwaitExpression(node) && changesSomething(node.expression, resolve)) found = node;
+      if (ts.isAwaitExpression(node) && addsToDatabase(skipParens(node.expression), resolve, 0)) found = node;
       return !found;
     });
     if (found) break;
@@ -79,12 +79,8 @@ export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolve
   return found;
 }
 
-function changesSomething(expr: ts.Expression, resolve: CalleeResolver): boolean {
-  return writesDatabase(skipParens(expr), resolve, 0);
-}
-
 /** The call inserts or increments in the database, itself or in the body of the project function it calls (a few calls deep). */
-function writesDatabase(node: ts.Node, resolve: CalleeResolver, depth: number): boolean {
+function addsToDatabase(node: ts.Node, resolve: CalleeResolver, depth: number): boolean {
   if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return false;
   const access = dbAccessOf(node);
   if (access) return access.kind === "write" && (access.insert === true || access.assignments.some((a) => a.atomic));
@@ -93,7 +89,7 @@ function writesDatabase(node: ts.Node, resolve: CalleeResolver, depth: number): 
   let found = false;
   walk(fn.body, (inner) => {
     if (found || (inner !== fn.body && ts.isFunctionLike(inner))) return false;
-    if ((ts.isCallExpression(inner) || ts.isTaggedTemplateExpression(inner)) && writesDatabase(inner, resolve, depth + 1)) found = true;
+    if ((ts.isCallExpression(inner) || ts.isTaggedTemplateExpression(inner)) && addsToDatabase(inner, resolve, depth + 1)) found = true;
     return !found;
   });
   return found;

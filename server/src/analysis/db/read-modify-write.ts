@@ -612,11 +612,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
         if (write.insert && copiedAsRead(value, read, values)) continue;
         // An insert overwrites nothing: what two calls can get wrong is only a next number (`last.position + 1`, a
         // count) inserted twice, and not where a unique index over that column refuses the second.
-        if (
-          write.insert &&
-          (!(isAggregate(read) || isArithmetic(value) || isArithmetic(constValue(value))) || uniqueColumn(write, assignment.column))
-        )
-          continue;
+        if (write.insert && (!(isAggregate(read) || isArithmetic(constValue(value))) || uniqueColumn(write, assignment.column))) continue;
         // A cache fill on a miss (`if (hit) … else set(key, computed)`): where the read found nothing, the object
         // written holds nothing it returned, and a column of it is its fallback (`found?.slug ?? newSlug()` in the
         // `else` of `if (found)`). A number computed there (`(last?.n ?? 0) + 1`), or from a count, is one every caller
