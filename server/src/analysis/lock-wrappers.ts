@@ -198,14 +198,14 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
 }
 
 /**
- * The function of the call's own file an argument names (`withLock(key, syncAccount)`, `this.flush`): its body runs
- * under the lock as a literal's would. Not one that contains the call (it would hold the lock over its own call), and
- * not another file's (its body is held only where it is passed; regions are per file).
+ * The function of the call's own file an argument names (`withLock(key, syncAccount)`, `this.flush`, either bound with
+ * `.bind(…)`): its body runs under the lock as a literal's would. Not one that contains the call (it would hold the
+ * lock over its own call), and not another file's (its body is held only where it is passed; regions are per file).
  */
 function functionNamedBy(argument: ts.Expression, call: ts.CallExpression, state: ProgramState): FunctionLike | undefined {
-  if (!ts.isIdentifier(argument) && !(ts.isPropertyAccessExpression(argument) && argument.expression.kind === ts.SyntaxKind.ThisKeyword))
-    return undefined;
-  const declarations = state.checker().getSymbolAtLocation(argument)?.declarations ?? [];
+  const name = callbackReferenceName(argument);
+  if (!name) return undefined;
+  const declarations = state.checker().getSymbolAtLocation(name)?.declarations ?? [];
   const found = declarations.length === 1 ? declarations[0]! : undefined;
   const fn =
     found && (ts.isFunctionDeclaration(found) || ts.isMethodDeclaration(found))
@@ -218,6 +218,20 @@ function functionNamedBy(argument: ts.Expression, call: ts.CallExpression, state
         ? (skipParens(found.initializer) as FunctionLike)
         : undefined;
   return fn?.body && fn.getSourceFile() === call.getSourceFile() && !isInside(call, fn) ? fn : undefined;
+}
+
+/**
+ * The name by which a lock helper's callback argument names a function instead of being one: `doWork`, `this.doWork`,
+ * or either with `.bind(…)` (the name that resolves to the function's declaration).
+ */
+export function callbackReferenceName(argument: ts.Expression): ts.Identifier | undefined {
+  let node = skipParens(argument);
+  if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "bind")
+    node = skipParens(node.expression.expression);
+  if (ts.isIdentifier(node)) return node;
+  return ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword && ts.isIdentifier(node.name)
+    ? node.name
+    : undefined;
 }
 
 /**
