@@ -29,7 +29,14 @@ import {
 } from "./ast";
 import { canonicalKey } from "./identity";
 import { lockAnnotationOf, mayHaveLockAnnotations } from "./lock-annotations";
-import { compileDeclarations, isDeclared, lastSegment, type CompiledDeclaration } from "./lock-declarations";
+import {
+  compileDeclarations,
+  isDeclared,
+  lastSegment,
+  parameterLabel,
+  type CompiledDeclaration,
+  type DeclarationOrigin,
+} from "./lock-declarations";
 import { acquisitionPaths } from "./lock-holding";
 import { mayInsertLockRow } from "./lock-tables";
 import { promiseChainOf } from "./promise-chains";
@@ -76,7 +83,7 @@ export interface LockWrapper {
   source: { inferred: LockAcquisition } | { promiseChain: ts.CallExpression } | { declared: LockDeclaration; origin: DeclarationOrigin };
 }
 
-export type DeclarationOrigin = "locksmith.json" | "JSDoc";
+export type { DeclarationOrigin };
 
 /** How deep wrappers of wrappers are followed. */
 const MAX_DEPTH = 4;
@@ -626,7 +633,24 @@ export function lockHelperEffect(wrapper: LockWrapper): string {
 export interface LockDeclarationProblem {
   /** The function; none for a locksmith.json entry that names no function. */
   node?: ts.Node;
+  /** For an entry that names no function: the configuration file it is in. */
+  configFile?: string;
   message: string;
+}
+
+/** `lockDeclarationProblems` of each configuration, over the files it applies to (`declaredFor` says which). */
+export function lockDeclarationProblemsByConfig(
+  sourceFiles: readonly ts.SourceFile[],
+  program: ts.Program,
+  checker: () => ts.TypeChecker,
+  declaredFor: (fileName: string) => DeclaredLocks | undefined,
+): LockDeclarationProblem[] {
+  const groups = new Map<DeclaredLocks | undefined, ts.SourceFile[]>();
+  for (const sourceFile of sourceFiles) {
+    const declared = declaredFor(sourceFile.fileName);
+    groups.set(declared, [...(groups.get(declared) ?? []), sourceFile]);
+  }
+  return [...groups].flatMap(([declared, files]) => lockDeclarationProblems(files, program, checker, declared));
 }
 
 /**
@@ -665,6 +689,7 @@ export function lockDeclarationProblems(
   for (const d of state.declared)
     if (!matched.has(d) && sourceFiles.length > 0 && !declaresLibraryFunction(d, state))
       problems.push({
+        ...(declared?.file ? { configFile: declared.file } : {}),
         message: `locksmith.json "locks" declares ${d.entry.function}${d.entry.file ? ` in ${d.entry.file}` : ""}, but no function of the project has that name`,
       });
   return problems;
@@ -687,13 +712,6 @@ function describeWrapper(wrapper: LockWrapper): string {
   return wrapper.kind === "runs-callback"
     ? `running ${parameterLabel(wrapper.fn, wrapper.callbackParam!)} under ${lock}`
     : `returning holding ${lock}${wrapper.style === "try" ? " (or not, by its result)" : ""}`;
-}
-
-/** A parameter by name and 1-based position, as a reader counts: "`work` (argument 2)". */
-function parameterLabel(fn: FunctionLike, index: number): string {
-  const name = fn.parameters[index]?.name;
-  const position = `argument ${index + 1}`;
-  return name && ts.isIdentifier(name) ? `${code(name.text)} (${position})` : position;
 }
 
 /** How the body's lock differs from the declared one, in words; undefined when they agree. */
