@@ -80,7 +80,7 @@ export const inconsistentLockOrder = defineRule({
     },
   },
   checkProject(context) {
-    const declared = context.settings.declaredLocks;
+    const declared = context.declaredLocksFor;
     const analysis = analyseLockOrder(context.program, context.sourceFiles, declared);
     const reported = new Set<string>();
     const once = (edge: LockOrderEdge) => {
@@ -141,7 +141,7 @@ export const inconsistentLockOrder = defineRule({
       }
     }
     for (const sourceFile of context.sourceFiles)
-      for (const multi of callerOrderAcquisitionsIn(sourceFile, context.program, () => context.checker, declared)) {
+      for (const multi of callerOrderAcquisitionsIn(sourceFile, context.program, () => context.checker, declared(sourceFile.fileName))) {
         context.report({
           messageId: multi.parallel ? "callerOrderParallel" : "callerOrderLoop",
           data: {

@@ -16,7 +16,7 @@ export const reentrantLock = defineRule({
     },
   },
   checkProject(context) {
-    const analysis = analyseLockOrder(context.program, context.sourceFiles, context.settings.declaredLocks);
+    const analysis = analyseLockOrder(context.program, context.sourceFiles, context.declaredLocksFor);
     for (const edge of analysis.reentries) {
       const where = {
         span: edge.site,

@@ -229,6 +229,80 @@ export async function refund(id: string) {
     assert.equal(underLease.length, 2, JSON.stringify(messages, null, 2));
   });
 
+  test("row-lock helpers, declared in locksmith.json or by a tag, are listed with their table, key, transaction and calls", async () => {
+    const dir = project(false);
+    fs.writeFileSync(
+      path.join(dir, "src", "rows.ts"),
+      `import { Pool, type PoolClient } from "pg";
+const pool = new Pool();
+/** @locksmith acquires row-lock transaction=client key=walletId table=wallets */
+export async function lockWallet(client: PoolClient, walletId: string) {
+  await client.query("SELECT lock_wallet($1)", [walletId]);
+}
+export async function lockLedger(client: PoolClient) {
+  await client.query("CALL lock_ledger()");
+}
+export async function pay(walletId: string) {
+  const client = await pool.connect();
+  await lockLedger(client);
+  await lockWallet(client, walletId);
+  client.release();
+}
+`,
+    );
+    fs.writeFileSync(
+      path.join(dir, "locksmith.json"),
+      `{ "locks": [{ "function": "lockLedger", "kind": "row-lock", "transaction": 0, "table": "ledger" }] }\n`,
+    );
+    const json = JSON.parse((await runCli(["locks", "--format", "json"], dir)).stdout);
+    assert.deepEqual(json.rowLocks, [
+      {
+        file: "src/rows.ts",
+        line: 7,
+        column: 1,
+        function: "lockLedger",
+        kind: "row-lock",
+        table: "ledger",
+        transaction: "`client` (argument 1)",
+        because: "declared in locksmith.json",
+      },
+      {
+        file: "src/rows.ts",
+        line: 4,
+        column: 1,
+        function: "lockWallet",
+        kind: "row-lock",
+        table: "wallets",
+        key: "`walletId` (argument 2)",
+        transaction: "`client` (argument 1)",
+        because: "declared in JSDoc",
+      },
+    ]);
+    assert.deepEqual(
+      json.acquisitions
+        .filter((a: { mechanism: string }) => a.mechanism === "row-lock")
+        .map((a: { file: string; line: number; lock: string; via: string; releasedWhen: string }) => [
+          `${a.file}:${a.line}`,
+          a.lock,
+          a.via,
+          a.releasedWhen,
+        ]),
+      [
+        ["src/rows.ts:12", "`ledger` rows (locked by `lockLedger`)", "lockLedger", "its transaction ends"],
+        ["src/rows.ts:13", "`wallets` rows (locked by `lockWallet`)", "lockWallet", "its transaction ends"],
+      ],
+    );
+    assert.deepEqual(json.problems, []);
+    const text = (await runCli(["locks"], dir)).stdout.split("\n");
+    assert.ok(text.includes("Row-lock helpers of the project (2)"), text.join("\n"));
+    assert.ok(
+      text.includes(
+        "  lockWallet  src/rows.ts:4  locks `wallets` rows whose id is `walletId` (argument 2) on the transaction `client` (argument 1): declared in JSDoc",
+      ),
+      text.join("\n"),
+    );
+  });
+
   test("graph: a lock helper declared in locksmith.json is a lock class of the lock-order graph, one per literal key", async () => {
     const dir = project(false);
     fs.writeFileSync(path.join(dir, "src", "lock-client.ts"), DECLARED_LOCK_MODULE);

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runCli, tempProject } from "./helpers";
 import { CYCLE_IN_A, CYCLE_IN_B, MONOREPO_LAYOUTS, MONOREPO_PACKAGES, monorepo } from "./monorepo-fixture";
+import { DECLARED_LOCK_MODULE, declaredLockJobs } from "../helpers/lock-modules";
 
 /** `file line:column ruleId` of every message of a JSON report, paths relative to `root`. */
 function findings(stdout: string, root: string): string[] {
@@ -27,7 +28,60 @@ function singleProject(): Record<string, string> {
 const IN_A = `${CYCLE_IN_A.file} ${CYCLE_IN_A.at} inconsistent-lock-order`;
 const IN_B = `${CYCLE_IN_B.file} ${CYCLE_IN_B.at} inconsistent-lock-order`;
 
+/**
+ * Two packages with the same lock client (whose body says nothing Locksmith reads) and the same callers, each with its
+ * own locksmith.json declaring a different helper of it: `a` declares `LockClient.hold`, `b` declares `serially`.
+ */
+function packagesDeclaringTheirOwnLocks(): string {
+  const tsconfig = JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", noEmit: true }, include: ["src"] });
+  const nightly = `import { serially } from "./lock-client";
+export async function nightly() {
+  await serially(async () => {
+    await serially(async () => {});
+  });
+}
+`;
+  const files: Record<string, string> = { "package.json": JSON.stringify({ name: "mono", private: true, workspaces: ["packages/*"] }) };
+  const declarations = {
+    a: { function: "LockClient.hold", kind: "mutex", key: 0, callback: 1 },
+    b: { function: "serially", kind: "mutex", callback: 0 },
+  };
+  for (const [name, declaration] of Object.entries(declarations)) {
+    files[`packages/${name}/package.json`] = JSON.stringify({ name: `@acme/${name}`, version: "1.0.0" });
+    files[`packages/${name}/tsconfig.json`] = tsconfig;
+    files[`packages/${name}/locksmith.json`] = JSON.stringify({ locks: [declaration] });
+    files[`packages/${name}/src/lock-client.ts`] = DECLARED_LOCK_MODULE;
+    files[`packages/${name}/src/jobs.ts`] = declaredLockJobs(["stock", "orders"]);
+    files[`packages/${name}/src/nightly.ts`] = nightly;
+  }
+  return tempProject(files);
+}
+
 describe("monorepos", () => {
+  test("each package's files are analysed with the `locks` of its own locksmith.json, from the root or from the package", async () => {
+    const root = packagesDeclaringTheirOwnLocks();
+    // a: the declared keyed helper nested in opposite orders; b: the declared global helper nested in itself.
+    const expected = [
+      "packages/a/src/jobs.ts 4:11 inconsistent-lock-order",
+      "packages/a/src/jobs.ts 9:11 inconsistent-lock-order",
+      "packages/b/src/nightly.ts 4:11 reentrant-lock",
+    ];
+    const fromRoot = await runCli(["lint", "-f", "json"], root);
+    assert.equal(fromRoot.stderr, "");
+    assert.deepEqual(findings(fromRoot.stdout, root), expected);
+    const fromB = await runCli(["lint", "-f", "json", "."], path.join(root, "packages", "b"));
+    assert.deepEqual(findings(fromB.stdout, root), [expected[2]]);
+    // `locksmith locks` lists each package's declared helper where it is called.
+    const locks = JSON.parse((await runCli(["locks", "--format", "json"], root)).stdout);
+    assert.deepEqual(
+      [...new Set(locks.acquisitions.map((a: { file: string; via: string }) => `${a.file} ${a.via}`))],
+      ["packages/a/src/jobs.ts LockClient.hold", "packages/b/src/nightly.ts serially"],
+    );
+    // --config names one configuration for every file.
+    const named = await runCli(["lint", "-f", "json", "--config", "packages/b/locksmith.json"], root);
+    assert.deepEqual(findings(named.stdout, root), ["packages/a/src/nightly.ts 4:11 reentrant-lock", expected[2]]);
+  });
+
   for (const [name, layout] of Object.entries(MONOREPO_LAYOUTS)) {
     test(`${name}: \`locksmith lint\` at the root finds the cycle across packages`, async () => {
       const root = monorepo(layout);

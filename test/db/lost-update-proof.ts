@@ -89,13 +89,14 @@ export function typeErrorsAsExample(relative: string, text: string): string[] {
   );
 }
 
-/** Loads TypeScript source as a CommonJS module. */
-export function loadModule(code: string): Record<string, any> {
+/** Loads TypeScript source as a CommonJS module; `modules` stand for the imports they name (an example's own files). */
+export function loadModule(code: string, modules: Record<string, unknown> = {}): Record<string, any> {
   const js = ts.transpileModule(code, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   }).outputText;
   const module = { exports: {} as Record<string, any> };
-  new Function("require", "module", "exports", js)(require, module, module.exports);
+  const load = (name: string) => (name in modules ? modules[name] : require(name));
+  new Function("require", "module", "exports", js)(load, module, module.exports);
   return module.exports;
 }
 

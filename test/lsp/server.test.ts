@@ -433,4 +433,33 @@ export async function nightly() {
     );
     assert.equal(await hover("queue.ts", 11, 17), undefined);
   });
+
+  test("hover: a call of a row-lock helper declared by a tag says which rows it locks, on which transaction, and why", async () => {
+    const { root, client } = await setUp({
+      "src/accounts.ts": `import { Pool, type PoolClient } from "pg";
+export const pool = new Pool();
+/** @locksmith acquires row-lock transaction=tx key=id table=accounts */
+export async function lockAccountRow(tx: PoolClient, id: string): Promise<void> {
+  await tx.query("SELECT lock_account($1)", [id]);
+}
+export async function credit(id: string, amount: number) {
+  const tx = await pool.connect();
+  await lockAccountRow(tx, id);
+  tx.release();
+}
+`,
+    });
+    const hover = (await client.connection.sendRequest("textDocument/hover", {
+      textDocument: { uri: uri(path.join(root, "src", "accounts.ts")) },
+      position: { line: 8, character: 10 },
+    })) as { contents: { value: string } } | null;
+    assert.equal(
+      hover?.contents.value,
+      [
+        "**Locksmith**: `lockAccountRow` locks the `accounts` rows whose id is `id` (argument 2) on the transaction passed as `tx` (argument 1), until that transaction ends (as `SELECT … FOR UPDATE`).",
+        "",
+        "Why: declared in JSDoc as a `row-lock`. A read of those rows after this call, on the same transaction, is protected; one before it, or on another handle, is not.",
+      ].join("\n"),
+    );
+  });
 });

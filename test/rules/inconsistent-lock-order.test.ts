@@ -147,6 +147,26 @@ const DECLARED_CYCLE = [
   },
 ];
 
+/**
+ * A function of the file given by name to a keyed lock helper (`withLock("orders", moveStock)`): its body runs under
+ * the lock. `restock` takes the two locks in the order `first`, `second` (a literal callback).
+ */
+const namedCallbackJobs = (first: string, second: string) => `import { withLock } from "./locks";
+const moveStock = async () => {
+  await withLock("stock", async () => {});
+};
+export async function ship() {
+  await withLock("orders", moveStock);
+}
+export class Restocker {
+  async restock() {
+    await withLock("${first}", this.count.bind(this));
+  }
+  private async count() {
+    await withLock("${second}", async () => {});
+  }
+}`;
+
 /** Two data migrations that rename plans and move subscriptions in opposite orders (one of them is the tested file). */
 const planMigration = (name: string, first: string, second: string) => `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
@@ -161,6 +181,11 @@ const MOVE_SUBSCRIPTIONS = 'await tx.subscription.update({ where: { id }, data: 
 
 runRuleTests(inconsistentLockOrder, {
   valid: [
+    {
+      name: "functions given by name to a keyed lock helper (a const arrow, a bound method) nest the locks in one order everywhere",
+      files: keyedLocks,
+      code: namedCallbackJobs("orders", "stock"),
+    },
     {
       // The release helper takes the count's mutex to give the gate back: that is not an order of use.
       name: "a readers-writer lock over two semaphores: the first reader takes the gate under the count's mutex, the last gives it back under it",
@@ -629,6 +654,36 @@ export async function deleteUser() {
     },
   ],
   invalid: [
+    {
+      name: "functions given by name to a keyed lock helper (a const arrow, a bound method) nest the locks in opposite orders",
+      files: keyedLocks,
+      code: namedCallbackJobs("stock", "orders"),
+      errors: [
+        {
+          line: 6,
+          column: 28,
+          ...cycle(
+            "`ship` holds `orders` and calls `moveStock`, which acquires `stock`",
+            "`Restocker.restock` holds `stock` and calls `Restocker.count`, which acquires `orders`",
+          ),
+          related: [
+            { line: 6, message: "`orders` acquired here by `ship`" },
+            { line: 3, message: "`stock` acquired here by `moveStock` while `orders` is held" },
+            { line: 10, message: "`stock` acquired here by `Restocker.restock`" },
+            { line: 10, message: "`Restocker.restock` calls `Restocker.count` here" },
+            { line: 13, message: "`orders` acquired here by `Restocker.count` while `stock` is held" },
+          ],
+        },
+        {
+          line: 10,
+          column: 29,
+          ...cycle(
+            "`Restocker.restock` holds `stock` and calls `Restocker.count`, which acquires `orders`",
+            "`ship` holds `orders` and calls `moveStock`, which acquires `stock`",
+          ),
+        },
+      ],
+    },
     {
       name: "a mutex field taken through a const alias is the same lock as the field taken directly",
       code: `${ALIASED_USERS_LOCK}  async expireSessions() {

@@ -621,6 +621,30 @@ export function refresh() {
       ],
     },
     {
+      name: "an HTTP call in a method a lock helper is given bound (`this.refreshRates.bind(this)`)",
+      files: { "src/locks.ts": KEYED_LOCK_MODULE },
+      code: `import { withLock } from "./locks";
+${repo}export class Rates {
+  refresh() {
+    return withLock("rates", this.refreshRates.bind(this));
+  }
+  private async refreshRates() {
+    const current = await repo.load("rates");
+    await fetch("https://rates.example.com/latest");
+    await repo.save("rates", current.total);
+  }
+}`,
+      errors: [
+        {
+          line: 9,
+          column: 5,
+          messageId: "underMutex",
+          data: { ...FETCH, lock: 'the lock `withLock` takes for `"rates"`' },
+          related: [{ line: 5, message: 'the lock `withLock` takes for `"rates"` taken here' }],
+        },
+      ],
+    },
+    {
       name: "an HTTP call in a method a TC39 decorator runs under a keyed lock helper",
       files: { "src/locks.ts": KEYED_LOCK_MODULE },
       code: `import { WithLock } from "./locks";

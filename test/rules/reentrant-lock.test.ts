@@ -47,8 +47,32 @@ export async function settle(orderId: string) {
   }
 }`;
 
+/** A function of the file given by name to a lock helper takes `again` inside it (a declaration and a bound method). */
+const namedCallbackTwice = (again: string) => `import { withLock, withOrders } from "./locks";
+async function recount() {
+  await withOrders(async () => {});
+}
+export async function nightly() {
+  await withOrders(recount);
+}
+export class Ledger {
+  async close() {
+    await withLock("ledger", this.flush.bind(this));
+  }
+  private async flush() {
+    await withLock("${again}", async () => {});
+  }
+}`;
+
 runRuleTests(reentrantLock, {
   valid: [
+    {
+      name: "a function given by name to a lock helper takes another lock (another key) inside it",
+      files: keyedLocks,
+      code: namedCallbackTwice("audit")
+        .replace("withOrders(recount)", "withStock(recount)")
+        .replace(", withOrders }", ", withOrders, withStock }"),
+    },
     {
       name: "a keyed lock helper nested with another key (another instance)",
       files: keyedLocks,
@@ -239,6 +263,29 @@ export async function run(id: number) {
     },
   ],
   invalid: [
+    {
+      name: "a function given by name to a lock helper takes the same lock again inside it (a declaration, a bound method)",
+      files: keyedLocks,
+      code: namedCallbackTwice("ledger"),
+      errors: [
+        {
+          line: 6,
+          column: 20,
+          messageId: "reacquiredThroughCalls",
+          data: { holder: "`nightly`", lock: "`ordersLock`", calls: "`recount`", consequence: HANGS },
+          related: [
+            { line: 6, message: "`ordersLock` acquired here by `nightly`" },
+            { line: 3, message: "`ordersLock` acquired here by `recount` while `ordersLock` is held" },
+          ],
+        },
+        {
+          line: 10,
+          column: 30,
+          messageId: "reacquiredThroughCalls",
+          data: { holder: "`Ledger.close`", lock: "`ledger`", calls: "`Ledger.flush`", consequence: HANGS },
+        },
+      ],
+    },
     {
       name: "a keyed lock helper taken again with the same key inside its own callback",
       files: keyedLocks,

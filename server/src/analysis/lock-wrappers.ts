@@ -29,7 +29,14 @@ import {
 } from "./ast";
 import { canonicalKey } from "./identity";
 import { lockAnnotationOf, mayHaveLockAnnotations } from "./lock-annotations";
-import { compileDeclarations, isDeclared, lastSegment, type CompiledDeclaration } from "./lock-declarations";
+import {
+  compileDeclarations,
+  isDeclared,
+  lastSegment,
+  parameterLabel,
+  type CompiledDeclaration,
+  type DeclarationOrigin,
+} from "./lock-declarations";
 import { acquisitionPaths } from "./lock-holding";
 import { mayInsertLockRow } from "./lock-tables";
 import { promiseChainOf } from "./promise-chains";
@@ -76,7 +83,7 @@ export interface LockWrapper {
   source: { inferred: LockAcquisition } | { promiseChain: ts.CallExpression } | { declared: LockDeclaration; origin: DeclarationOrigin };
 }
 
-export type DeclarationOrigin = "locksmith.json" | "JSDoc";
+export type { DeclarationOrigin };
 
 /** How deep wrappers of wrappers are followed. */
 const MAX_DEPTH = 4;
@@ -198,14 +205,14 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
 }
 
 /**
- * The function of the call's own file an argument names (`withLock(key, syncAccount)`, `this.flush`): its body runs
- * under the lock as a literal's would. Not one that contains the call (it would hold the lock over its own call), and
- * not another file's (its body is held only where it is passed; regions are per file).
+ * The function of the call's own file an argument names (`withLock(key, syncAccount)`, `this.flush`, either bound with
+ * `.bind(…)`): its body runs under the lock as a literal's would. Not one that contains the call (it would hold the
+ * lock over its own call), and not another file's (its body is held only where it is passed; regions are per file).
  */
 function functionNamedBy(argument: ts.Expression, call: ts.CallExpression, state: ProgramState): FunctionLike | undefined {
-  if (!ts.isIdentifier(argument) && !(ts.isPropertyAccessExpression(argument) && argument.expression.kind === ts.SyntaxKind.ThisKeyword))
-    return undefined;
-  const declarations = state.checker().getSymbolAtLocation(argument)?.declarations ?? [];
+  const name = callbackReferenceName(argument);
+  if (!name) return undefined;
+  const declarations = state.checker().getSymbolAtLocation(name)?.declarations ?? [];
   const found = declarations.length === 1 ? declarations[0]! : undefined;
   const fn =
     found && (ts.isFunctionDeclaration(found) || ts.isMethodDeclaration(found))
@@ -218,6 +225,20 @@ function functionNamedBy(argument: ts.Expression, call: ts.CallExpression, state
         ? (skipParens(found.initializer) as FunctionLike)
         : undefined;
   return fn?.body && fn.getSourceFile() === call.getSourceFile() && !isInside(call, fn) ? fn : undefined;
+}
+
+/**
+ * The name by which a lock helper's callback argument names a function instead of being one: `doWork`, `this.doWork`,
+ * or either with `.bind(…)` (the name that resolves to the function's declaration).
+ */
+export function callbackReferenceName(argument: ts.Expression): ts.Identifier | undefined {
+  let node = skipParens(argument);
+  if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "bind")
+    node = skipParens(node.expression.expression);
+  if (ts.isIdentifier(node)) return node;
+  return ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword && ts.isIdentifier(node.name)
+    ? node.name
+    : undefined;
 }
 
 /**
@@ -612,7 +633,24 @@ export function lockHelperEffect(wrapper: LockWrapper): string {
 export interface LockDeclarationProblem {
   /** The function; none for a locksmith.json entry that names no function. */
   node?: ts.Node;
+  /** For an entry that names no function: the configuration file it is in. */
+  configFile?: string;
   message: string;
+}
+
+/** `lockDeclarationProblems` of each configuration, over the files it applies to (`declaredFor` says which). */
+export function lockDeclarationProblemsByConfig(
+  sourceFiles: readonly ts.SourceFile[],
+  program: ts.Program,
+  checker: () => ts.TypeChecker,
+  declaredFor: (fileName: string) => DeclaredLocks | undefined,
+): LockDeclarationProblem[] {
+  const groups = new Map<DeclaredLocks | undefined, ts.SourceFile[]>();
+  for (const sourceFile of sourceFiles) {
+    const declared = declaredFor(sourceFile.fileName);
+    groups.set(declared, [...(groups.get(declared) ?? []), sourceFile]);
+  }
+  return [...groups].flatMap(([declared, files]) => lockDeclarationProblems(files, program, checker, declared));
 }
 
 /**
@@ -651,6 +689,7 @@ export function lockDeclarationProblems(
   for (const d of state.declared)
     if (!matched.has(d) && sourceFiles.length > 0 && !declaresLibraryFunction(d, state))
       problems.push({
+        ...(declared?.file ? { configFile: declared.file } : {}),
         message: `locksmith.json "locks" declares ${d.entry.function}${d.entry.file ? ` in ${d.entry.file}` : ""}, but no function of the project has that name`,
       });
   return problems;
@@ -673,13 +712,6 @@ function describeWrapper(wrapper: LockWrapper): string {
   return wrapper.kind === "runs-callback"
     ? `running ${parameterLabel(wrapper.fn, wrapper.callbackParam!)} under ${lock}`
     : `returning holding ${lock}${wrapper.style === "try" ? " (or not, by its result)" : ""}`;
-}
-
-/** A parameter by name and 1-based position, as a reader counts: "`work` (argument 2)". */
-function parameterLabel(fn: FunctionLike, index: number): string {
-  const name = fn.parameters[index]?.name;
-  const position = `argument ${index + 1}`;
-  return name && ts.isIdentifier(name) ? `${code(name.text)} (${position})` : position;
 }
 
 /** How the body's lock differs from the declared one, in words; undefined when they agree. */

@@ -150,7 +150,7 @@ export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, walk: Summa
  * pass the transaction argument.
  */
 export function declaredRowLockAt(call: ts.CallExpression, callee: FunctionLike, resolve: CalleeResolver): ParameterRowLock | undefined {
-  const declaration = declaredRowLockOf(callee, programOf(resolve));
+  const declaration = declaredRowLockOf(callee, programOf(resolve), call.getSourceFile().fileName);
   const handle = declaration?.transaction !== undefined ? call.arguments[declaration.transaction] : undefined;
   if (!declaration || !handle || call.arguments.some(ts.isSpreadElement)) return undefined;
   const key = declaration.key !== undefined ? call.arguments[declaration.key] : undefined;

@@ -9,7 +9,6 @@ import {
   type LockOrderGraph,
 } from "../analysis/lock-order/export";
 import { RULES } from "../../../rules/index";
-import { declaredLocksOf } from "../engine/config";
 import { reportProject } from "./session";
 import { UsageError, projectReportArgs, type CliIo } from "./io";
 
@@ -36,7 +35,7 @@ export async function runGraph(argv: string[], io: CliIo): Promise<number> {
   const render = GRAPH_FORMATS[args.format];
   if (!render) throw new UsageError(`unknown graph format "${args.format}" (expected one of: ${Object.keys(GRAPH_FORMATS).join(", ")})`);
   const { session, program, sourceFiles } = reportProject(RULES, args, io.cwd);
-  io.stdout(render(buildLockOrderGraph(program, sourceFiles, declaredLocksOf(session.config)), io.cwd));
+  io.stdout(render(buildLockOrderGraph(program, sourceFiles, session.declaredLocksFor), io.cwd));
   return 0;
 }
 

@@ -4,8 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RULES } from "../../../rules/index";
-import { lockDeclarationProblems } from "../analysis/lock-wrappers";
-import { declaredLocksOf } from "../engine/config";
+import { lockDeclarationProblemsByConfig } from "../analysis/lock-wrappers";
 import { removeStaleTempFiles, sha256, writeFileAtomic } from "../engine/fixes";
 import type { LintOptions, LintRun } from "../engine/linter";
 import type { Severity } from "../engine/types";
@@ -311,7 +310,7 @@ async function analyse(
 /** The cache for this configuration; it also serves each file's findings to the run through `lintOptions`. */
 function openCache(file: string, command: LintCommand, session: LintSession, lintOptions: LintOptions): LintCache {
   const key = cacheKey({ config: session.config, spec: session.spec, ruleOverrides: command.ruleOverrides, lintOptions });
-  const cache = LintCache.open(file, key, settingsResolver(session.config, session.spec));
+  const cache = LintCache.open(file, key, settingsResolver(session.config, session.spec, session.declaredLocksFor));
   lintOptions.fileCache = cache.fileFindings;
   return cache;
 }
@@ -335,11 +334,12 @@ function printRunProblems(run: LintRun, io: CliIo): void {
 function printLockDeclarationProblems(session: LintSession, io: CliIo): void {
   const program = session.host.getProgram();
   const sourceFiles = session.spec.lintFiles.flatMap((f) => program.getSourceFile(f) ?? []);
-  for (const problem of lockDeclarationProblems(sourceFiles, program, () => program.getTypeChecker(), declaredLocksOf(session.config))) {
+  const checker = () => program.getTypeChecker();
+  for (const problem of lockDeclarationProblemsByConfig(sourceFiles, program, checker, session.declaredLocksFor)) {
     const node = problem.node;
     const where = node
       ? `${path.relative(io.cwd, node.getSourceFile().fileName)}:${node.getSourceFile().getLineAndCharacterOfPosition(node.getStart()).line + 1}`
-      : path.relative(io.cwd, session.config.file ?? "locksmith.json");
+      : path.relative(io.cwd, problem.configFile ?? session.config.file ?? "locksmith.json");
     io.stderr(`locksmith: ${where}: ${problem.message}\n`);
   }
 }

@@ -3,10 +3,10 @@
 // from its body, or declared in locksmith.json `locks`) — so a user can check it in one command and correct it with
 // one declaration.
 import * as path from "node:path";
-import { allLockAcquisitionsIn, lockDeclarationProblems, lockHelperReason, type LockWrapper } from "../analysis/lock-wrappers";
-import { boundNames, CALL_KINDS, enclosingFunction, functionName, nodesOfKinds } from "../analysis/ast";
+import { allLockAcquisitionsIn, lockDeclarationProblemsByConfig, lockHelperReason, type LockWrapper } from "../analysis/lock-wrappers";
+import { parameterLabel, rowLockHelperCallsIn, type RowLockHelper } from "../analysis/lock-declarations";
+import { boundNames, CALL_KINDS, code, enclosingFunction, functionName, nodesOfKinds } from "../analysis/ast";
 import { isDisposedByUsing, isReleaseOf, resultBinding, type LockAcquisition } from "../analysis/locks";
-import { declaredLocksOf } from "../engine/config";
 import type { ts } from "../engine/ts";
 import { RULES } from "../../../rules/index";
 import { reportProject } from "./session";
@@ -14,9 +14,10 @@ import { UsageError, projectReportArgs, type CliIo } from "./io";
 
 export const LOCKS_HELP = `Usage: locksmith locks [paths..] [options]
 
-Lists the lock acquisitions Locksmith recognises (with where each is released), and the project's own lock helpers (functions that run a callback
+Lists the lock acquisitions Locksmith recognises (with where each is released), the project's own lock helpers (functions that run a callback
 under a lock, or return holding one) with why each was recognised: inferred from its body, or declared in
-locksmith.json "locks" or by a @locksmith JSDoc tag; then any problem with those declarations.
+locksmith.json "locks" or by a @locksmith JSDoc tag; the declared row-lock helpers (rows locked on the transaction
+they are given); then any problem with those declarations.
 
 Options:
   -p, --project <tsconfig|glob>       Load the project from this tsconfig (repeatable: one program)
@@ -50,6 +51,18 @@ interface HelperEntry extends Place {
   because: string;
 }
 
+/** A helper declared as a `row-lock`: it locks rows on the transaction it is given, until that transaction ends. */
+interface RowLockEntry extends Place {
+  function: string;
+  kind: "row-lock";
+  table?: string;
+  /** The argument whose value is the locked row's id: "`accountId` (argument 2)". */
+  key?: string;
+  /** The argument that is the transaction. */
+  transaction: string;
+  because: string;
+}
+
 const HELPER_VERBS: Record<LockWrapper["kind"], string> = {
   "runs-callback": "runs a callback under",
   acquires: "returns holding",
@@ -63,7 +76,6 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
   const { session, program, sourceFiles } = reportProject(RULES, args, io.cwd);
   let checker: ts.TypeChecker | undefined;
   const getChecker = () => (checker ??= program.getTypeChecker());
-  const declared = declaredLocksOf(session.config);
   const placeOf = (node: ts.Node): Place => {
     const sourceFile = node.getSourceFile();
     const { line, character } = sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile));
@@ -71,10 +83,26 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
   };
   const acquisitions: AcquisitionEntry[] = [];
   const helpers = new Map<LockWrapper, HelperEntry>();
+  const rowLocks = new Map<ts.Node, RowLockEntry>();
   for (const sourceFile of sourceFiles) {
+    const declared = session.declaredLocksFor(sourceFile.fileName);
+    const fileAcquisitions: AcquisitionEntry[] = [];
+    for (const { call, helper } of rowLockHelperCallsIn(sourceFile, program, getChecker, declared)) {
+      if (!rowLocks.has(helper.fn)) rowLocks.set(helper.fn, rowLockEntry(helper, placeOf));
+      const rows = helper.declaration.table ? `${code(helper.declaration.table)} rows` : "rows";
+      fileAcquisitions.push({
+        ...placeOf(call),
+        lock: `${rows} (locked by ${code(functionName(helper.fn))})`,
+        mechanism: "row-lock",
+        style: "blocking",
+        via: functionName(helper.fn),
+        released: [],
+        releasedWhen: "its transaction ends",
+      });
+    }
     for (const acquisition of allLockAcquisitionsIn(sourceFile, program, getChecker, declared)) {
       const wrapper = acquisition.wrapper;
-      acquisitions.push({
+      fileAcquisitions.push({
         ...placeOf(acquisition.call),
         lock: acquisition.label,
         mechanism: acquisition.mechanism,
@@ -84,19 +112,29 @@ export async function runLocks(argv: string[], io: CliIo): Promise<number> {
       });
       if (wrapper && !helpers.has(wrapper)) helpers.set(wrapper, helperEntry(wrapper, placeOf));
     }
+    acquisitions.push(...fileAcquisitions.sort((a, b) => a.line - b.line || a.column - b.column));
   }
-  const problems = lockDeclarationProblems(sourceFiles, program, getChecker, declared).map((p) => ({
-    ...(p.node ? placeOf(p.node) : { file: path.relative(io.cwd, session.config.file ?? "locksmith.json"), line: 1, column: 1 }),
+  const problems = lockDeclarationProblemsByConfig(sourceFiles, program, getChecker, session.declaredLocksFor).map((p) => ({
+    ...(p.node
+      ? placeOf(p.node)
+      : { file: path.relative(io.cwd, p.configFile ?? session.config.file ?? "locksmith.json"), line: 1, column: 1 }),
     message: p.message,
   }));
   if (args.format === "json") {
-    io.stdout(`${JSON.stringify({ helpers: [...helpers.values()], acquisitions, problems }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ helpers: [...helpers.values()], rowLocks: [...rowLocks.values()], acquisitions, problems }, null, 2)}\n`);
     return 0;
   }
   const lines: string[] = [];
   lines.push(`Lock helpers of the project (${helpers.size})`);
   for (const h of helpers.values())
     lines.push(`  ${h.function}  ${h.file}:${h.line}  ${HELPER_VERBS[h.kind]} ${h.lock} (${h.mechanism}): ${h.because}`);
+  if (rowLocks.size > 0) {
+    lines.push("", `Row-lock helpers of the project (${rowLocks.size})`);
+    for (const r of rowLocks.values()) {
+      const rows = `${r.table ? `${code(r.table)} rows` : "rows"}${r.key ? ` whose id is ${r.key}` : ""}`;
+      lines.push(`  ${r.function}  ${r.file}:${r.line}  locks ${rows} on the transaction ${r.transaction}: ${r.because}`);
+    }
+  }
   lines.push("", `Lock acquisitions (${acquisitions.length})`);
   for (const a of acquisitions)
     lines.push(
@@ -127,6 +165,19 @@ function releaseText(a: AcquisitionEntry): string {
   if (a.releasedWhen) return `released when ${a.releasedWhen}`;
   if (a.released.length === 0) return "no release found in its function";
   return `released at ${a.released.map((p) => `${p.file}:${p.line}`).join(", ")}`;
+}
+
+function rowLockEntry(helper: RowLockHelper, placeOf: (node: ts.Node) => Place): RowLockEntry {
+  const { declaration, fn } = helper;
+  return {
+    ...placeOf(fn),
+    function: functionName(fn),
+    kind: "row-lock",
+    ...(declaration.table ? { table: declaration.table } : {}),
+    ...(declaration.key !== undefined ? { key: parameterLabel(fn, declaration.key) } : {}),
+    transaction: parameterLabel(fn, declaration.transaction!),
+    because: `declared in ${helper.origin}`,
+  };
 }
 
 function helperEntry(wrapper: LockWrapper, placeOf: (node: ts.Node) => Place): HelperEntry {

@@ -2,7 +2,15 @@
 // the rules it is handed (the engine knows no registry). Also runs `--fix` (safe fixes until stable, in memory).
 // The language server wires the same parts itself (lsp/).
 import * as path from "node:path";
-import { CONFIG_FILE_NAME, ConfigError, declaredLocksOf, loadConfig, type ResolvedConfig } from "../engine/config";
+import {
+  CONFIG_FILE_NAME,
+  ConfigError,
+  declaredLocksOf,
+  declaredLocksResolver,
+  loadConfig,
+  type DeclaredLocksFor,
+  type ResolvedConfig,
+} from "../engine/config";
 import { fixUntilStable } from "../engine/fixes";
 import { Engine, type LintOptions, type LintRun } from "../engine/linter";
 import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "../engine/project";
@@ -31,6 +39,8 @@ export class LintSession {
   readonly spec: ProjectSpec;
   readonly host: ProjectHost;
   readonly engine: Engine;
+  /** The `locks` each file is analysed with: its nearest configuration's (a monorepo package's own), or `config`'s. */
+  readonly declaredLocksFor: DeclaredLocksFor;
 
   constructor(options: SessionOptions) {
     const { rules } = options;
@@ -48,7 +58,8 @@ export class LintSession {
     });
     this.host = new ProjectHost(this.spec.options, this.spec.rootNames, this.spec.packages);
     if (stdin) this.host.setFileText(stdin.fileName, stdin.text);
-    this.engine = new Engine(rules, this.config, settingsResolver(this.config, this.spec));
+    this.declaredLocksFor = declaredLocksResolver(this.config, rules, options.configFile !== undefined);
+    this.engine = new Engine(rules, this.config, settingsResolver(this.config, this.spec, this.declaredLocksFor));
   }
 
   lint(options: LintOptions = {}): LintRun {
@@ -80,7 +91,11 @@ export class LintSession {
 }
 
 /** Settings every rule reads, per file (where fixes import the runtime from). */
-export function settingsResolver(config: ResolvedConfig, spec: ProjectSpec): (fileName: string) => EngineSettings {
+export function settingsResolver(
+  config: ResolvedConfig,
+  spec: ProjectSpec,
+  declaredLocksFor: DeclaredLocksFor = () => declaredLocksOf(config),
+): (fileName: string) => EngineSettings {
   const projectRoot = spec.root ?? config.root;
   // runtimePath is relative to the configuration file (as the editor and `locksmith runtime vendor` read it), and
   // the vendored file must stay inside the project: checked now, as a configuration error, not mid-run.
@@ -97,7 +112,7 @@ export function settingsResolver(config: ResolvedConfig, spec: ProjectSpec): (fi
     const dir = path.dirname(fileName);
     let settings = cache.get(dir);
     if (!settings) {
-      const declaredLocks = declaredLocksOf(config);
+      const declaredLocks = declaredLocksFor(fileName);
       let runtimeImport: RuntimeImportSetting | undefined;
       settings = {
         // Resolved when a fix first needs it: resolving the runtime package from every folder (most of which have no

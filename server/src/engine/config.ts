@@ -94,21 +94,27 @@ export const DEFAULT_NON_PRODUCTION_FILES: readonly string[] = [
 export function findConfigFile(startDir: string): string | undefined {
   let dir = path.resolve(startDir);
   for (;;) {
-    const candidate = path.join(dir, CONFIG_FILE_NAME);
-    if (fs.existsSync(candidate)) return candidate;
-    const pkg = path.join(dir, "package.json");
-    if (fs.existsSync(pkg)) {
-      try {
-        const parsed = JSON.parse(fs.readFileSync(pkg, "utf8")) as Record<string, unknown>;
-        if (parsed && typeof parsed === "object" && "locksmith" in parsed) return pkg;
-      } catch {
-        // A broken package.json is not ours to report; keep looking upwards.
-      }
-    }
+    const found = configFileIn(dir);
+    if (found) return found;
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
   }
+}
+
+/** The configuration file of one folder: its locksmith.json, or its package.json when it has a "locksmith" key. */
+function configFileIn(dir: string): string | undefined {
+  const candidate = path.join(dir, CONFIG_FILE_NAME);
+  if (fs.existsSync(candidate)) return candidate;
+  const pkg = path.join(dir, "package.json");
+  if (!fs.existsSync(pkg)) return undefined;
+  try {
+    const parsed = JSON.parse(fs.readFileSync(pkg, "utf8")) as Record<string, unknown>;
+    if (parsed && typeof parsed === "object" && "locksmith" in parsed) return pkg;
+  } catch {
+    // A broken package.json is not ours to report; keep looking upwards.
+  }
+  return undefined;
 }
 
 export function loadConfig(
@@ -185,23 +191,57 @@ export function validateConfig(value: unknown, file: string, rules: readonly Rul
 }
 
 /** The `locks` declarations of a configuration, for the engine settings of every file it covers. */
-export function declaredLocksOf(config: Pick<ResolvedConfig, "raw" | "root">): DeclaredLocks | undefined {
-  return config.raw.locks?.length ? { root: config.root, entries: config.raw.locks } : undefined;
+export function declaredLocksOf(config: Pick<ResolvedConfig, "raw" | "root" | "file">): DeclaredLocks | undefined {
+  return config.raw.locks?.length
+    ? { root: config.root, ...(config.file ? { file: config.file } : {}), entries: config.raw.locks }
+    : undefined;
 }
 
-const programLocks = new WeakMap<ts.Program, DeclaredLocks>();
+/** The `locks` a file is analysed with (those of the configuration that applies to it). */
+export type DeclaredLocksFor = (fileName: string) => DeclaredLocks | undefined;
+
+const programLocks = new WeakMap<ts.Program, DeclaredLocksFor>();
 
 /**
- * The `locks` the engine lints `program` with, for analyses that see only the Program (the transaction dataflow's
- * function summaries, which count a declared `row-lock` helper).
+ * The `locks` the engine lints `program`'s file `fileName` with, for analyses that see only the Program (the
+ * transaction dataflow's function summaries, which count a declared `row-lock` helper).
  */
-export function declaredLocksOfProgram(program: ts.Program): DeclaredLocks | undefined {
-  return programLocks.get(program);
+export function declaredLocksOfProgram(program: ts.Program, fileName: string): DeclaredLocks | undefined {
+  return programLocks.get(program)?.(fileName);
 }
 
-export function setDeclaredLocksOfProgram(program: ts.Program, declared: DeclaredLocks | undefined): void {
-  if (declared) programLocks.set(program, declared);
-  else programLocks.delete(program);
+export function setDeclaredLocksOfProgram(program: ts.Program, declaredFor: DeclaredLocksFor): void {
+  programLocks.set(program, declaredFor);
+}
+
+/**
+ * The `locks` of each file: those of the configuration nearest to it — a locksmith.json, or a package.json with a
+ * "locksmith" key, in its folder or a folder above it below `config`'s folder (a monorepo package's own) — else
+ * `config`'s. A configuration named on the command line (`explicit`) applies to every file. One object per
+ * configuration, so that what is computed per declarations is computed once per configuration.
+ */
+export function declaredLocksResolver(config: ResolvedConfig, rules: readonly Rule[], explicit = false): DeclaredLocksFor {
+  const own = declaredLocksOf(config);
+  if (explicit) return () => own;
+  const root = path.resolve(config.root);
+  const byDir = new Map<string, DeclaredLocks | undefined>();
+  const byConfigFile = new Map<string, DeclaredLocks | undefined>();
+  const lookUp = (dir: string): DeclaredLocks | undefined => {
+    if (byDir.has(dir)) return byDir.get(dir);
+    const parent = path.dirname(dir);
+    const inside = parent !== dir && dir.startsWith(root + path.sep) && !dir.split(path.sep).includes("node_modules");
+    const file = inside ? configFileIn(dir) : undefined;
+    let found: DeclaredLocks | undefined;
+    if (!inside) found = own;
+    else if (!file) found = lookUp(parent);
+    else {
+      if (!byConfigFile.has(file)) byConfigFile.set(file, declaredLocksOf(loadConfig(rules, { configFile: file, cwd: dir })));
+      found = byConfigFile.get(file);
+    }
+    byDir.set(dir, found);
+    return found;
+  };
+  return (fileName) => lookUp(path.dirname(path.resolve(fileName)));
 }
 
 const LOCK_KINDS = ["mutex", "rw", "lease", "semaphore", "row-lock"];

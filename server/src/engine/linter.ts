@@ -109,7 +109,8 @@ export class Engine {
       .filter((sf): sf is ts.SourceFile => sf !== undefined && !this.config.isIgnored(sf.fileName));
     const findingsByFile = new Map<string, Finding[]>(sourceFiles.map((sf) => [normalizePath(sf.fileName), []]));
     const ruleConfigs = new Map(sourceFiles.map((sf) => [normalizePath(sf.fileName), this.config.rulesFor(sf.fileName)]));
-    if (sourceFiles[0]) setDeclaredLocksOfProgram(program, this.settingsFor(normalizePath(sourceFiles[0].fileName)).declaredLocks);
+    // Each file is analysed with the `locks` of its own configuration (a monorepo package may declare its own).
+    setDeclaredLocksOfProgram(program, (fileName) => this.settingsFor(normalizePath(fileName)).declaredLocks);
     let checker: ts.TypeChecker | undefined;
     const timings = options.timings;
     /** Time spent creating the checker inside the rule being timed (not that rule's own work). */
@@ -198,6 +199,7 @@ export class Engine {
           sourceFiles: enabledFiles,
           options: options0,
           settings: this.settingsFor(normalizePath(enabledFiles[0]!.fileName)),
+          declaredLocksFor: (fileName) => this.settingsFor(normalizePath(fileName)).declaredLocks,
           fixerFor: (sourceFile) => createFixer(sourceFile, this.settingsFor(normalizePath(sourceFile.fileName))),
           report: (descriptor) => findingsByFile.get(normalizePath(descriptor.span.file))?.push(completeFinding(rule, descriptor)),
         };

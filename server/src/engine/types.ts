@@ -170,6 +170,8 @@ export interface ProjectRuleContext<Options = Record<string, unknown>, Messages 
   readonly sourceFiles: readonly ts.SourceFile[];
   readonly options: Readonly<Options>;
   readonly settings: Readonly<EngineSettings>;
+  /** The project's own locks declared for a file: the `locks` of the configuration that applies to it. */
+  declaredLocksFor(fileName: string): DeclaredLocks | undefined;
   /** A fixer for edits in one of `sourceFiles` (with that file's settings: where its runtime import comes from). */
   fixerFor(sourceFile: ts.SourceFile): Fixer;
   report(descriptor: ReportDescriptor<Messages>): void;
@@ -197,6 +199,8 @@ export interface EngineSettings {
 /** The `locks` of locksmith.json. */
 export interface DeclaredLocks {
   root: string;
+  /** The configuration file they come from (where a problem with an entry is reported). */
+  file?: string;
   entries: readonly LockDeclaration[];
 }
 

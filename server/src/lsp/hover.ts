@@ -5,10 +5,10 @@
 import * as path from "node:path";
 import type { Hover, Position } from "vscode-languageserver/node";
 import { allLockAcquisitionsIn, lockDeclarationProblems, lockHelperEffect, lockHelperReason } from "../analysis/lock-wrappers";
+import { rowLockHelperCallsIn, rowLockHelperEffect } from "../analysis/lock-declarations";
 import { functionName, skipParens, type FunctionLike } from "../analysis/ast";
 import { namedFunctionsIn } from "../analysis/slow-calls";
 import { ts } from "../engine/ts";
-import { declaredLocksOf } from "../engine/config";
 import type { Workspace } from "./projects";
 
 export function lockHelperHover(workspace: Workspace, file: string, position: Position): Hover | null {
@@ -17,18 +17,32 @@ export function lockHelperHover(workspace: Workspace, file: string, position: Po
   const sourceFile = program.getSourceFile(file);
   if (!sourceFile) return null;
   const offset = sourceFile.getPositionOfLineAndCharacter(position.line, position.character);
-  const declared = declaredLocksOf(project.config);
+  const declared = project.declaredLocksFor(file);
   const checker = () => program.getTypeChecker();
   const problemOf = (fn: FunctionLike) =>
     lockDeclarationProblems([fn.getSourceFile()], program, checker, declared).find((p) => p.node === fn)?.message;
-  const acquisition = allLockAcquisitionsIn(sourceFile, program, checker, declared).find((a) => {
-    if (!a.wrapper || !ts.isCallExpression(a.call)) return false;
-    const callee = skipParens(a.call.expression);
+  const onCallee = (call: ts.CallExpression) => {
+    const callee = skipParens(call.expression);
     const name = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
     return offset >= name.getStart(sourceFile) && offset <= name.end;
-  });
+  };
+  const acquisition = allLockAcquisitionsIn(sourceFile, program, checker, declared).find(
+    (a) => !!a.wrapper && ts.isCallExpression(a.call) && onCallee(a.call),
+  );
   const wrapper = acquisition?.wrapper;
-  if (!acquisition || !wrapper) return declarationHover(sourceFile, offset, problemOf);
+  if (!acquisition || !wrapper) {
+    const rowLock = rowLockHelperCallsIn(sourceFile, program, checker, declared).find((c) => onCallee(c.call));
+    if (!rowLock) return declarationHover(sourceFile, offset, problemOf);
+    const { call, helper } = rowLock;
+    const value = [
+      `**Locksmith**: \`${functionName(helper.fn)}\` ${rowLockHelperEffect(helper)}.`,
+      "",
+      `Why: declared in ${helper.origin} as a \`row-lock\`. A read of those rows after this call, on the same transaction, is protected; one before it, or on another handle, is not.`,
+    ].join("\n");
+    const start = sourceFile.getLineAndCharacterOfPosition(call.getStart(sourceFile));
+    const end = sourceFile.getLineAndCharacterOfPosition(call.expression.end);
+    return { contents: { kind: "markdown", value }, range: { start, end } };
+  }
   const at = (node: ts.Node) => {
     const sf = node.getSourceFile();
     return `${path.relative(project.root, sf.fileName).split(path.sep).join("/")}:${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}`;

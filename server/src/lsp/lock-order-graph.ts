@@ -2,7 +2,6 @@
 // analysis the inconsistent-lock-order rule runs, over the project's current texts (open buffers included).
 import { buildLockOrderGraph } from "../analysis/lock-order/export";
 import type { ts } from "../engine/ts";
-import { declaredLocksOf } from "../engine/config";
 import type { LockOrderGraphResult } from "./protocol";
 import type { Workspace } from "./projects";
 
@@ -15,7 +14,7 @@ export function lockOrderGraph(workspace: Workspace, file: string | undefined): 
       const sourceFiles = [...project.files].map((f) => program.getSourceFile(f)).filter((sf): sf is ts.SourceFile => sf !== undefined);
       return {
         project: project.tsconfig ?? project.root,
-        graph: buildLockOrderGraph(program, sourceFiles, declaredLocksOf(project.config)),
+        graph: buildLockOrderGraph(program, sourceFiles, project.declaredLocksFor),
       };
     }),
   };

@@ -4,7 +4,15 @@
 // Each project keeps its engines (resolved configuration included) until the settings or locksmith.json change.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ConfigError, declaredLocksOf, loadConfig, resolveConfig, type ConfigFile, type ResolvedConfig } from "../engine/config";
+import {
+  ConfigError,
+  declaredLocksOf,
+  declaredLocksResolver,
+  loadConfig,
+  resolveConfig,
+  type ConfigFile,
+  type ResolvedConfig,
+} from "../engine/config";
 import { Engine, type LintOptions, type LintRun } from "../engine/linter";
 import {
   DEFAULT_COMPILER_OPTIONS,
@@ -19,7 +27,7 @@ import { findWorkspace, type WorkspaceLayout } from "../engine/workspace";
 import { resolveRuntimeImport, RUNTIME_PACKAGE } from "../engine/runtime-import";
 import { isInside, isInsideReal, normalizePath } from "../engine/paths";
 import { declaresGlobals, importedFiles } from "../engine/dependencies";
-import type { EngineSettings, Rule, RuntimeImportSetting } from "../engine/types";
+import type { DeclaredLocks, EngineSettings, Rule, RuntimeImportSetting } from "../engine/types";
 import { type ts } from "../engine/ts";
 import type { EditorSettings } from "./settings";
 
@@ -48,6 +56,7 @@ interface LoadedConfig {
 export class Project {
   private hostInstance: ProjectHost | undefined;
   private loadedConfig: LoadedConfig | undefined;
+  private declaredFor: ((fileName: string) => DeclaredLocks | undefined) | undefined;
   /** Engines by editor settings (see `engine`); dropped with the configuration they were built from. */
   private readonly engines = new Map<string, ProjectEngines>();
   /** Files analysed when the whole workspace is linted. */
@@ -149,8 +158,29 @@ export class Project {
   }
 
   /** locksmith.json or package.json changed (package.json also decides how modules resolve). */
+  /**
+   * The `locks` each file is analysed with: its nearest configuration's (a monorepo package's own locksmith.json), else
+   * the project's. A nested configuration that does not load is left out (the project's `locks` apply).
+   */
+  get declaredLocksFor(): (fileName: string) => DeclaredLocks | undefined {
+    if (!this.declaredFor) {
+      const { raw, file, root } = this.config;
+      const own = declaredLocksOf({ raw, file, root });
+      const nearest = declaredLocksResolver(resolveConfig(raw, file, root, this.rules, {}), this.rules);
+      this.declaredFor = (fileName) => {
+        try {
+          return nearest(fileName);
+        } catch {
+          return own;
+        }
+      };
+    }
+    return this.declaredFor;
+  }
+
   reloadConfig(): void {
     this.loadedConfig = undefined;
+    this.declaredFor = undefined;
     this.engines.clear();
     this.hostInstance?.clearResolutions();
   }
@@ -220,13 +250,14 @@ export class Project {
   ): (fileName: string) => EngineSettings {
     const mode = config.raw.runtime ?? settings.runtime;
     const target = this.vendoredRuntimePath(config, settings);
-    const declaredLocks = declaredLocksOf(config);
+    const declaredFor = this.declaredLocksFor;
     const cache = new Map<string, EngineSettings>();
     return (fileName) => {
       const dir = path.dirname(fileName);
       let resolved = cache.get(dir);
       if (!resolved) {
         resolved = { runtimeImport: this.runtimeImportFor(fileName, mode, target, log), extraSlowCalls: settings.slowCalls };
+        const declaredLocks = declaredFor(fileName);
         if (declaredLocks) resolved.declaredLocks = declaredLocks;
         cache.set(dir, resolved);
       }

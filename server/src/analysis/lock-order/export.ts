@@ -1,8 +1,8 @@
 // The lock-order graph as plain JSON, for `locksmith graph` and the language server's "Show lock order graph" view.
 import { type ts } from "../../engine/ts";
-import type { DeclaredLocks, Span } from "../../engine/types";
+import type { Span } from "../../engine/types";
 import { describeEdge, functionLabel, keyLabel, lockName } from "./describe";
-import { analyseLockOrder, type LockOrderEdge } from "./graph";
+import { analyseLockOrder, type DeclaredLocksInput, type LockOrderEdge } from "./graph";
 import type { LockKind } from "./lock-class";
 
 /** A place in a file: absolute path, offsets, and 0-based line/character (as LSP ranges). */
@@ -62,7 +62,11 @@ export interface LockOrderGraph {
  * file content). Shape: {@link LockOrderGraph} — `nodes` (lock classes), `edges` (with the source locations of both
  * acquisitions, the call chain and whether they lie on a cycle) and `cycles` (lists of node ids). JSON-serialisable.
  */
-export function buildLockOrderGraph(program: ts.Program, sourceFiles: readonly ts.SourceFile[], declared?: DeclaredLocks): LockOrderGraph {
+export function buildLockOrderGraph(
+  program: ts.Program,
+  sourceFiles: readonly ts.SourceFile[],
+  declared?: DeclaredLocksInput,
+): LockOrderGraph {
   const analysis = analyseLockOrder(program, sourceFiles, declared);
   const locate = locator(program);
   const cycleEdges = new Set(analysis.cycles.map((c) => c.edge));

@@ -71,16 +71,31 @@ const MAX_REACHED = 400;
 
 const analyses = new WeakMap<ts.Program, Map<string, LockOrderAnalysis>>();
 
+/** The declared locks (locksmith.json `locks`) of every file, or of each file (those of the configuration applying to it). */
+export type DeclaredLocksInput = DeclaredLocks | ((fileName: string) => DeclaredLocks | undefined) | undefined;
+
 /**
- * Analyses `sourceFiles` of `program`, with the project's declared locks (locksmith.json `locks`) as lock helpers
- * (cached per Program, file set and declarations, so both lock-order rules share one run).
+ * Analyses `sourceFiles` of `program`, with the project's declared locks (locksmith.json `locks`) as lock helpers:
+ * each file's summary is computed with its own configuration's (cached per Program, file set and declarations, so both
+ * lock-order rules share one run).
  */
-export function analyseLockOrder(program: ts.Program, sourceFiles: readonly ts.SourceFile[], declared?: DeclaredLocks): LockOrderAnalysis {
-  const key = `${sourceFiles.map((sf) => sf.fileName).join("\n")}\n${declaredLocksKey(declared)}`;
+export function analyseLockOrder(
+  program: ts.Program,
+  sourceFiles: readonly ts.SourceFile[],
+  declared?: DeclaredLocksInput,
+): LockOrderAnalysis {
+  const declaredFor = typeof declared === "function" ? declared : () => declared;
+  const sets = new Map<DeclaredLocks | undefined, number>();
+  const files = sourceFiles.map((sf) => {
+    const own = declaredFor(sf.fileName);
+    if (!sets.has(own)) sets.set(own, sets.size);
+    return `${sf.fileName}:${sets.get(own)}`;
+  });
+  const key = `${files.join("\n")}\n${[...sets.keys()].map(declaredLocksKey).join("\n")}`;
   let perProgram = analyses.get(program);
   if (!perProgram) analyses.set(program, (perProgram = new Map()));
   let analysis = perProgram.get(key);
-  if (!analysis) perProgram.set(key, (analysis = new Composer(program, declared).run(sourceFiles)));
+  if (!analysis) perProgram.set(key, (analysis = new Composer(program, declaredFor).run(sourceFiles)));
   return analysis;
 }
 
@@ -98,7 +113,8 @@ class Composer {
 
   constructor(
     private readonly program: ts.Program,
-    private readonly declared: DeclaredLocks | undefined,
+    /** The declared locks a file's summary is computed with. */
+    private readonly declaredFor: (fileName: string) => DeclaredLocks | undefined,
   ) {}
 
   /** Created on first need: a project without nested locking never pays for binding every file. */
@@ -288,7 +304,7 @@ class Composer {
     if (!this.summaries.has(file)) {
       const analysable =
         !sourceFile.isDeclarationFile && !file.includes("/node_modules/") && !this.program.isSourceFileDefaultLibrary(sourceFile);
-      this.summaries.set(file, analysable ? fileSummary(sourceFile, this.program, this.declared) : undefined);
+      this.summaries.set(file, analysable ? fileSummary(sourceFile, this.program, this.declaredFor(sourceFile.fileName)) : undefined);
     }
     return this.summaries.get(file);
   }

@@ -28,7 +28,7 @@ import {
 } from "../ast";
 import { elementRunning, graphOf } from "../flow/queries";
 import { acquisitionPaths } from "../lock-holding";
-import { wrapperAcquisitionsIn } from "../lock-wrappers";
+import { callbackReferenceName, wrapperAcquisitionsIn } from "../lock-wrappers";
 import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../locks";
 import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
@@ -253,7 +253,8 @@ function scanFunctions(sourceFile: ts.SourceFile, summary: FileSummary, found: F
     const identity = acquisition && found.identityOf(acquisition);
     if (acquisition && identity) {
       acquisitions.set(call, { acquisition, identity });
-      if (acquisition.callback) inline.set(acquisition.callback, "lock");
+      // A literal runs inside the call; a function named by the argument keeps its own summary (a call made under the lock).
+      if (acquisition.callback && isInside(acquisition.callback, call)) inline.set(acquisition.callback, "lock");
       acquiringCalls.push(call);
       continue;
     }
@@ -366,6 +367,11 @@ interface Collected {
     transactional: boolean;
   }>;
   calls: ts.CallExpression[];
+  /**
+   * Functions a lock helper is given by name (`withLock(key, doWork)`, `this.flush.bind(this)`): the helper calls them
+   * while it holds its lock, so each is a call, made where the argument is, of the function the name resolves to.
+   */
+  namedCallbacks: Array<{ argument: ts.Expression; name: ts.Identifier }>;
 }
 
 function summariseFunction(
@@ -377,7 +383,7 @@ function summariseFunction(
   decorations: ReadonlyArray<{ acquisition: LockAcquisition; identity: LockIdentity }> = [],
 ): FunctionSummary {
   summaryStats.functions++;
-  const collected: Collected = { acquisitions: [], calls: [] };
+  const collected: Collected = { acquisitions: [], calls: [], namedCallbacks: [] };
   for (const { acquisition, identity } of decorations)
     collected.acquisitions.push({ node: acquisition.call, acquisition, identity, transactional: false });
   const visit = (node: ts.Node): void => {
@@ -389,7 +395,8 @@ function summariseFunction(
 
   const params = parameterNames(unit);
   const summaries: AcquisitionSummary[] = [];
-  const sites = [...collected.calls, ...collected.acquisitions.map((a) => a.node)];
+  const named = collected.namedCallbacks.map((c) => c.argument);
+  const sites = [...collected.calls, ...named, ...collected.acquisitions.map((a) => a.node)];
   for (const entry of collected.acquisitions) {
     const holds = holderOf(entry);
     if (!holds) continue;
@@ -423,6 +430,15 @@ function summariseFunction(
       }),
     });
   }
+  for (const { argument, name } of collected.namedCallbacks)
+    calls.push({
+      span: spanOf(argument, sourceFile),
+      nameAt: name.getStart(sourceFile),
+      // The helper passes its own arguments, if any: none of the caller's keys.
+      args: [],
+      orderedByBranch: isInsideOrderingBranch(argument, unit),
+      callbacks: [],
+    });
   return { ...info, acquisitions: summaries, calls };
 }
 
@@ -435,6 +451,9 @@ function collectCall(
   if (known) {
     const transactional = known.acquisition.transactionScoped;
     collected.acquisitions.push({ node, acquisition: known.acquisition, identity: known.identity, transactional });
+    const { callback, callbackArgument } = known.acquisition;
+    const name = callback && callbackArgument && !isInside(callback, node) ? callbackReferenceName(callbackArgument) : undefined;
+    if (name) collected.namedCallbacks.push({ argument: callbackArgument!, name });
     return;
   }
   if (ts.isCallExpression(node)) collected.calls.push(node);
@@ -485,8 +504,13 @@ function locksRows(statement: ReturnType<typeof parseSql>): boolean {
  */
 function holderOf(entry: Collected["acquisitions"][number]): ((node: ts.Node) => boolean) | undefined {
   const { node, acquisition } = entry;
-  const body = acquisition?.callback?.body;
-  if (body) return (at) => isInside(at, body);
+  const callback = acquisition?.callback;
+  if (callback?.body) {
+    // A function given by name runs where the argument naming it is (its own summary is a call made there).
+    const argument = isInside(callback, node) ? undefined : acquisition!.callbackArgument;
+    const body = callback.body;
+    return argument ? (at) => at === argument : (at) => isInside(at, body);
+  }
   if (entry.transactional) {
     const scope = transactionScopeOf(node);
     return scope && heldSince(scope, node);
