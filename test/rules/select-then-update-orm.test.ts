@@ -68,6 +68,40 @@ ${body}
 }
 `;
 
+/** An invite whose status moves from "sent" to "accepted" on the loaded entity (MikroORM and TypeORM). */
+const INVITE_ENTITIES = {
+  "src/invite.entity.ts": `import { Entity, PrimaryKey, Property } from "@mikro-orm/core";
+@Entity()
+export class Invite {
+  @PrimaryKey() id!: number;
+  @Property() status!: string;
+  @Property() note!: string;
+}`,
+};
+const inviteService = (body: string) => `import { Injectable } from "@nestjs/common";
+import { EntityManager, LockMode } from "@mikro-orm/postgresql";
+import { Invite } from "./invite.entity";
+
+@Injectable()
+export class InvitesService {
+  constructor(private readonly em: EntityManager) {}
+
+${body}
+}
+`;
+const TYPEORM_INVITE = (body: string) => `import { Injectable } from "@nestjs/common";
+import { InjectRepository } from "@nestjs/typeorm";
+import { Repository, Entity, PrimaryGeneratedColumn, Column } from "typeorm";
+@Entity() export class Ticket { @PrimaryGeneratedColumn() id!: number; @Column() status!: string; @Column() note!: string; }
+
+@Injectable()
+export class TicketsService {
+  constructor(@InjectRepository(Ticket) private readonly tickets: Repository<Ticket>) {}
+
+${body}
+}
+`;
+
 /** Row locked in `em.transactional`, then flushed; without FLUSH the callback's return flushes it. */
 const LOCKED_IN_TRANSACTIONAL = `  async spend(id: number, amount: number) {
     await this.em.transactional(async (em) => {
@@ -157,6 +191,37 @@ const TYPEORM_LOST = (write: string, line: number) => ({
 
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "MikroORM (NestJS): a status moved on an entity read with PESSIMISTIC_WRITE in em.transactional, then flushed",
+      files: INVITE_ENTITIES,
+      code: inviteService(`  async accept(id: number) {
+    await this.em.transactional(async (em) => {
+      const invite = await em.findOneOrFail(Invite, id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (invite.status !== "sent") throw new Error("invite is no longer open");
+      invite.status = "accepted";
+      await em.flush();
+    });
+  }`),
+    },
+    {
+      name: "MikroORM (NestJS): a field set from the input on an entity only checked to exist, then flushed",
+      files: INVITE_ENTITIES,
+      code: inviteService(`  async annotate(id: number, note: string) {
+    const invite = await this.em.findOne(Invite, id);
+    if (!invite) throw new Error("no invite");
+    invite.note = note;
+    await this.em.flush();
+  }`),
+    },
+    {
+      name: "TypeORM (NestJS): a field set from the input on an entity only checked to exist, then saved",
+      code: TYPEORM_INVITE(`  async annotate(id: number, note: string) {
+    const ticket = await this.tickets.findOne({ where: { id } });
+    if (!ticket) throw new Error("no ticket");
+    ticket.note = note;
+    return this.tickets.save(ticket);
+  }`),
+    },
     {
       name: "Prisma: a profile form's two fields, each the caller's value or the one read, and nothing else writes them",
       code: PROFILE_PATCH("bio: dto.bio ?? profile.bio, name: dto.name ?? profile.name"),
@@ -462,6 +527,29 @@ export async function bump(db: Db, id: string) {
     },
   ],
   invalid: [
+    {
+      name: "MikroORM (NestJS): a status checked on the loaded entity, set on it and flushed (two accepts both pass)",
+      files: INVITE_ENTITIES,
+      code: inviteService(`  async accept(id: number) {
+    const invite = await this.em.findOneOrFail(Invite, id);
+    if (invite.status !== "sent") throw new Error("invite is no longer open");
+    invite.status = "accepted";
+    await this.em.flush();
+  }`),
+      errors: [{ line: 13, column: 11, messageId: "checkThenWrite", data: { write: "`this.em.flush(…)`", column: "`status`", line: 10 } }],
+    },
+    {
+      name: "TypeORM (NestJS): a status checked on the loaded entity, set on it and saved",
+      code: TYPEORM_INVITE(`  async close(id: number) {
+    const ticket = await this.tickets.findOne({ where: { id } });
+    if (!ticket || ticket.status !== "open") throw new Error("ticket is not open");
+    ticket.status = "closed";
+    await this.tickets.save(ticket);
+  }`),
+      errors: [
+        { line: 14, column: 11, messageId: "checkThenWrite", data: { write: "`this.tickets.save(…)`", column: "`status`", line: 11 } },
+      ],
+    },
     {
       name: "TypeORM (NestJS): injected repository, findOneBy, mutate, save",
       files: ACCOUNT_ENTITY,

@@ -41,8 +41,33 @@ const DUPLICATE = {
   data: { fields: "`teamId`, `email`", checkLine: 5, write: "`prisma.invitation.create(…)`", line: 7 },
 };
 
+/** A mentor's slot: sessions looked up by mentor and start among the live statuses, no unique index unless `unique`. */
+const mentorSession = (unique: boolean) =>
+  prismaProject(
+    `model MentorSession {\n  id        Int      @id @default(autoincrement())\n  mentorId  Int\n  startsAt  DateTime\n  status    String\n${unique ? "\n  @@unique([mentorId, startsAt, status])\n" : "\n  @@index([mentorId, startsAt])\n"}}\n`,
+  );
+const bookModule = (status: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function book(mentorId: number, startsAt: Date) {
+  const clash = await prisma.mentorSession.findFirst({ where: { mentorId, startsAt, status: { in: ["PENDING", "BOOKED"] } } });
+  if (clash) throw new Error("slot taken");
+  return prisma.mentorSession.create({ data: { mentorId, startsAt, status: ${status} } });
+}
+`;
+
 runRuleTests(writeSkew, {
   valid: [
+    {
+      name: "a lookup among live statuses, and the new row gets a status outside them (the check would not find it)",
+      root: mentorSession(false),
+      code: bookModule(`"WAITLISTED"`),
+    },
+    {
+      name: "a lookup among live statuses, under @@unique over the looked-up fields and the status",
+      root: mentorSession(true),
+      code: bookModule(`"PENDING"`),
+    },
     { name: "@@unique([teamId, email]) in the schema: the second insert fails", root: PAIR_INDEX, code: inviteModule(CREATE) },
     { name: "@unique on email alone covers the lookup's fields", root: EMAIL_INDEX, code: inviteModule(CREATE) },
     {
@@ -68,6 +93,19 @@ runRuleTests(writeSkew, {
     },
   ],
   invalid: [
+    {
+      name: "a lookup among live statuses, then an insert with one of them, under a non-unique index: both book the slot",
+      root: mentorSession(false),
+      code: bookModule(`"PENDING"`),
+      errors: [
+        {
+          line: 7,
+          column: 10,
+          messageId: "duplicate",
+          data: { fields: "`mentorId`, `startsAt`", checkLine: 5, write: "`prisma.mentorSession.create(…)`", line: 7 },
+        },
+      ],
+    },
     {
       name: "findFirst by teamId and email, then create, no unique index in the schema",
       root: NO_INDEX,

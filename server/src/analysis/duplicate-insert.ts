@@ -33,9 +33,9 @@ export function duplicateInsertsIn(fn: FunctionLike): DuplicateInsert[] {
       .flatMap((s) => nodesOfKinds<ts.CallExpression>(s, [ts.SyntaxKind.CallExpression]))
       .map((call) => dbAccessOf(call))
       .find((a) => a?.kind === "write" && a.insert && a.library === "prisma" && sameTable(a.table, found.check.table));
-    if (!insert || !writesFields(insert, found.values)) continue;
+    if (!insert || !writesFields(insert, found.values, found.among)) continue;
     const uniques = prismaUniqueFieldSets(found.model, fn.getSourceFile().fileName);
-    if (!uniques || uniques.some((set) => set.every((f) => found.fields.includes(f)))) continue;
+    if (!uniques || uniques.some((set) => set.every((f) => found.fields.includes(f) || found.among.has(f)))) continue;
     out.push({ check: found.check, insert, fields: found.fields });
   }
   return out;
@@ -48,6 +48,8 @@ interface Lookup {
   fields: string[];
   /** Each field's value, as written in the lookup (`teamId`, `input.email`). */
   values: Map<string, string>;
+  /** Fields the lookup filters by a list of literals (`status: { in: ["PENDING", "SCHEDULED"] }`): each literal, as written. */
+  among: Map<string, string[]>;
 }
 
 /** `const prior = await db.model.findFirst({ where: { a, b } })` (or findUnique / findFirstOrThrow-free forms) with plain equality fields. */
@@ -65,10 +67,34 @@ function lookupOf(statement: ts.Statement): Lookup | undefined {
       ? (skipParens(delegate) as ts.PropertyAccessExpression).name.text
       : undefined;
   const where = plainValues(propertyValue(call.arguments[0], "where"));
-  // Only plain values (`a`, `a: x`): a filter object (`{ gte: … }`, `{ in: … }`) is not a duplicate key.
-  if (!model || !where || where.size === 0 || [...where.values()].some((v) => ts.isObjectLiteralExpression(v))) return undefined;
-  const values = new Map([...where].map(([field, value]) => [field, value.getText()]));
-  return { check, name: declaration.name.text, model, fields: [...values.keys()], values };
+  if (!model || !where) return undefined;
+  // The duplicate key is the plain values (`a`, `a: x`). A list of literals (`status: { in: ["A", "B"] }`) narrows the
+  // rows that count as duplicates, and any other filter object (`{ gte: … }`) makes the lookup no duplicate check.
+  const values = new Map<string, string>();
+  const among = new Map<string, string[]>();
+  for (const [field, value] of where) {
+    if (!ts.isObjectLiteralExpression(value)) values.set(field, value.getText());
+    else {
+      const literals = literalList(value);
+      if (!literals) return undefined;
+      among.set(field, literals);
+    }
+  }
+  if (values.size === 0) return undefined;
+  return { check, name: declaration.name.text, model, fields: [...values.keys()], values, among };
+}
+
+/** `{ in: ["A", "B"] }` with only string or number literals: their texts. */
+function literalList(filter: ts.ObjectLiteralExpression): string[] | undefined {
+  const only = filter.properties.length === 1 ? filter.properties[0] : undefined;
+  const list = only && ts.isPropertyAssignment(only) && propertyName(only) === "in" ? skipParens(only.initializer) : undefined;
+  if (!list || !ts.isArrayLiteralExpression(list) || list.elements.length === 0) return undefined;
+  const literals = list.elements.map((e) => skipParens(e));
+  return literals.every((e) => ts.isStringLiteral(e) || ts.isNumericLiteral(e)) ? literals.map((e) => literalText(e)) : undefined;
+}
+
+function literalText(node: ts.Expression): string {
+  return ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) ? JSON.stringify(node.text) : node.getText();
 }
 
 /** The properties of an object literal with a value (`a`, `a: x`), each value without parentheses; undefined for anything else. */
@@ -107,11 +133,18 @@ function testsFound(statement: ts.IfStatement, name: string): boolean {
   );
 }
 
-/** The insert's `data` sets every looked-up field to the value it was looked up by. */
-function writesFields(insert: DbAccess, values: ReadonlyMap<string, string>): boolean {
+/**
+ * The insert's `data` sets every looked-up field to the value it was looked up by, and each field filtered by a list
+ * to a literal of that list: the new row is one the check would have found.
+ */
+function writesFields(insert: DbAccess, values: ReadonlyMap<string, string>, among: ReadonlyMap<string, string[]>): boolean {
   const call = insert.node;
   const written = ts.isCallExpression(call) ? plainValues(propertyValue(call.arguments[0], "data")) : undefined;
-  return written !== undefined && [...values].every(([field, value]) => written.get(field)?.getText() === value);
+  if (!written || ![...values].every(([field, value]) => written.get(field)?.getText() === value)) return false;
+  return [...among].every(([field, literals]) => {
+    const value = written.get(field);
+    return value !== undefined && (ts.isStringLiteral(value) || ts.isNumericLiteral(value)) && literals.includes(literalText(value));
+  });
 }
 
 /**

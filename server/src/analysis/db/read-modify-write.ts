@@ -350,6 +350,11 @@ function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue
   if (target && ts.isIdentifier(target) && origin) {
     const entity = values.get(target.text);
     if (entity?.level === "row") mutatedEntities.set(entity, { column: (left as ts.PropertyAccessExpression).name.text, node });
+  } else if (target && ts.isIdentifier(target) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    // `quote.status = "confirmed"`: a field set to a value not read, which the entity's save writes like an update.
+    const entity = values.get(target.text);
+    const column = (left as ts.PropertyAccessExpression).name.text;
+    if (entity?.level === "row") setFields.set(entity, [...(setFields.get(entity) ?? []), { column, value: node.right, atomic: false }]);
   }
 }
 
@@ -429,6 +434,17 @@ function bindEntityAssign(call: ts.CallExpression, values: ReadonlyMap<string, R
   for (const assignment of objectAssignments(data, () => false))
     if (assignment.column !== "..." && assignment.value && valueOf(assignment.value, values))
       mutatedEntities.set(entity, { column: assignment.column, node: call });
+}
+
+/**
+ * Fields of a loaded entity set to values not read (`quote.status = "confirmed"`): saving the entity
+ * (`repo.save(quote)`, `quote.save()`, `em.flush()`) writes them as an update of those columns would.
+ */
+const setFields = new WeakMap<ReadValue, AccessAssignment[]>();
+
+/** The fields of `origin` set to values not read, before `write`: the columns its entity save writes. */
+function fieldsSetBefore(origin: ReadValue | undefined, write: DbAccess): AccessAssignment[] {
+  return (origin && setFields.get(origin)?.filter((a) => a.value!.getEnd() <= write.node.getStart())) ?? [];
 }
 
 /** Entities whose fields were set from read values, or whose collections changed (for `repo.save(entity)` / `entity.save()`). */
@@ -581,7 +597,11 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
   const flushed = new Map<DbAccess, ReadValue>();
   if (write.flush)
     for (const origin of values.values())
-      if (origin.level === "row" && origin.read.library === write.library && mutatedEntities.has(origin)) {
+      if (
+        origin.level === "row" &&
+        origin.read.library === write.library &&
+        (mutatedEntities.has(origin) || fieldsSetBefore(origin, write).length > 0)
+      ) {
         reads.add(origin.read);
         flushed.set(origin.read, origin);
       }
@@ -592,7 +612,16 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
   for (const read of reads) {
     if (write.insert && !joinsRowsRead(write, read)) continue;
     const snapshot = new Map(values);
-    const flow: ReadModifyWrite = { read, write, guards: [], originOf: (expr) => valueOf(expr, snapshot) };
+    // An entity save with no columns of its own writes the fields set on the entity (`quote.status = "confirmed"`).
+    const saved = write.entity ? entityOrigin : flushed.get(read);
+    const fieldsSet =
+      (write.entity || write.flush) && write.assignments.length === 0 && saved?.read === read ? fieldsSetBefore(saved, write) : [];
+    const flow: ReadModifyWrite = {
+      read,
+      write: fieldsSet.length > 0 ? { ...write, assignments: fieldsSet } : write,
+      guards: [],
+      originOf: (expr) => valueOf(expr, snapshot),
+    };
     for (const assignment of withSpreadsExpanded(write.assignments)) {
       // A relation link (Prisma `connect`) names another row by its key: no value of the row read is written.
       if (assignment.relation) continue;
@@ -650,7 +679,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       loopFilterCheck(write, read, values),
       earlierLoopCheck(write, read, values),
     ];
-    const control = controls.find((c) => c && write.assignments.some((a) => a.column === c.column)) ?? controls.find((c) => c);
+    const control = controls.find((c) => c && flow.write.assignments.some((a) => a.column === c.column)) ?? controls.find((c) => c);
     if (control) flow.control = control;
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
   }
