@@ -14,6 +14,7 @@ import {
   lineOf,
   lockAcquisitionsIn,
   lockTableNeverLapses,
+  mayRunAfter,
   outerExpression,
   receiverOf,
   redisNxLocks,
@@ -165,11 +166,14 @@ function expiryInSameMulti(call: ts.CallExpression, key: ts.Expression): ts.Call
   return undefined;
 }
 
-/** A later PEXPIRE/EXPIRE of the key outside any MULTI, in the same function: it leaves a window. */
+/**
+ * A PEXPIRE/EXPIRE of the key outside any MULTI that may run after the SET, in the same function: it leaves a window.
+ * "After" is a path (one in the other branch of an `if` never runs after it).
+ */
 function separateExpiry(call: ts.CallExpression, key: ts.Expression): ts.CallExpression | undefined {
   let found: ts.CallExpression | undefined;
   walkFunctionBody(enclosingFunction(call) ?? call.getSourceFile(), (node) => {
-    if (!found && ts.isCallExpression(node) && node.pos > call.end && isExpiryOf(node, key)) found = node;
+    if (!found && ts.isCallExpression(node) && node !== call && isExpiryOf(node, key) && mayRunAfter(call, node)) found = node;
   });
   return found;
 }

@@ -13,6 +13,7 @@ import {
   isReleaseOf,
   labelOf,
   lockAcquisitionsIn,
+  mayRunAfter,
   transactionScopeOf,
   CALL_KINDS,
   isInside,
@@ -118,7 +119,7 @@ export const unsafeLockRelease = defineRule({
       const fn = enclosingFunction(acquisition.call);
       const unlock = fn?.body
         ? nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS).find(
-            (c) => c.pos > acquisition.call.end && isReleaseOf(c, acquisition, new Set()),
+            (c) => c !== acquisition.call && isReleaseOf(c, acquisition, new Set()) && mayRunAfter(acquisition.call, c),
           )
         : undefined;
       const unlocked = unlock

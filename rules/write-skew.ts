@@ -25,6 +25,7 @@ import {
   nodesOfKinds,
   propertyValue,
   rowLocksHeldAt,
+  runsBefore,
   skipParens,
   spanOf,
   ts,
@@ -185,14 +186,12 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
   // … a mutex or lease around both …
   if (locksHeldAt(check.read.node, context.program, () => context.checker).some((l) => l.everyPath && l.kind !== "transaction"))
     return true;
-  // … or a transaction-scoped advisory lock taken before it in the same function.
+  // … or a transaction-scoped advisory lock taken before it in the same function, on every path to it.
   const fn = enclosingFunction(check.read.node);
-  if (
-    lockAcquisitionsIn(context.sourceFile, context.program, () => context.checker).some(
-      (a) => a.transactionScoped && enclosingFunction(a.call) === fn && a.call.getEnd() <= check.read.node.getStart(),
-    )
-  )
-    return true;
+  const advisory = lockAcquisitionsIn(context.sourceFile, context.program, () => context.checker)
+    .filter((a) => a.transactionScoped && enclosingFunction(a.call) === fn)
+    .map((a) => a.call);
+  if (advisory.length > 0 && runsBefore(advisory, check.read.node)) return true;
   return closedByWrite(flow);
 }
 

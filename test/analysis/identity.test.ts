@@ -3,8 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ts } from "../../server/src/engine/ts";
-import { canonicalKey, isPartOfHandle, sameIdentity } from "../../server/src/analysis/identity";
-import { transactionScopesOf } from "../../server/src/analysis/transactions";
+import { canonicalKey, identityOf, isPartOfHandle, sameIdentity } from "../../server/src/analysis/identity";
+import { runsIn, transactionScopesOf } from "../../server/src/analysis/transactions";
+import { dbAccessOf } from "../../server/src/analysis/db";
 
 /** The canonical key of the receiver of the call `marker(…)`'s first argument in `code`. */
 function keyOfArgument(code: string): string {
@@ -41,10 +42,28 @@ test("an alias in an outer function is seen from a callback, unless a parameter 
 
 test("isPartOfHandle: the handle itself or a member of it", () => {
   const sourceFile = ts.createSourceFile("t.ts", "function f(tx: T) { const m = tx.manager; m; txOther; }", ts.ScriptTarget.Latest, true);
-  const statements = (sourceFile.statements[0] as ts.FunctionDeclaration).body!.statements;
-  const expr = (i: number) => (statements[i] as ts.ExpressionStatement).expression;
-  assert.equal(isPartOfHandle(expr(1), "tx"), true);
-  assert.equal(isPartOfHandle(expr(2), "tx"), false);
+  const fn = sourceFile.statements[0] as ts.FunctionDeclaration;
+  const expr = (i: number) => (fn.body!.statements[i] as ts.ExpressionStatement).expression;
+  const tx = identityOf(fn.parameters[0]!.name as ts.Identifier);
+  assert.equal(isPartOfHandle(expr(1), tx), true);
+  assert.equal(isPartOfHandle(expr(2), tx), false);
+});
+
+test("isPartOfHandle: the same name declared by a nested function is another handle", () => {
+  const code = "function f(client: C) { client.query(a); run(async (client: C) => client.query(b)); const c = client; c.query(d); }";
+  const sourceFile = ts.createSourceFile("t.ts", code, ts.ScriptTarget.Latest, true);
+  const fn = sourceFile.statements[0] as ts.FunctionDeclaration;
+  const client = identityOf(fn.parameters[0]!.name as ts.Identifier);
+  const receivers = new Map<string, ts.Expression>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.arguments[0])
+      receivers.set(node.arguments[0].getText(), node.expression.expression);
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  assert.equal(isPartOfHandle(receivers.get("a")!, client), true);
+  assert.equal(isPartOfHandle(receivers.get("b")!, client), false);
+  assert.equal(isPartOfHandle(receivers.get("d")!, client), true);
 });
 
 test("SET TRANSACTION and COMMIT through an alias of the handle BEGIN ran on are the same transaction's", () => {
@@ -58,12 +77,35 @@ test("SET TRANSACTION and COMMIT through an alias of the handle BEGIN ran on are
 }`;
   const sourceFile = ts.createSourceFile("t.ts", code, ts.ScriptTarget.Latest, true);
   const [scope] = transactionScopesOf(sourceFile);
-  assert.equal(scope?.handle, "client");
+  assert.equal(scope?.handle?.key, "client");
   assert.equal(scope.isolation, "serializable");
   const statements = (sourceFile.statements[0] as ts.FunctionDeclaration).body!.statements;
   const expression = (i: number) => (statements[i] as ts.ExpressionStatement).expression;
   assert.equal(scope.isOpenAt!(expression(3)), true);
   assert.equal(scope.isOpenAt!(expression(5)), false);
+});
+
+test("a statement through a closure's own `client` parameter is not part of the transaction BEGIN opened on `client`", () => {
+  const code = `export async function f(pool: any, id: string) {
+  const client = await pool.connect();
+  await client.query("BEGIN");
+  await client.query("UPDATE accounts SET n = n + 1 WHERE id = $1", [id]);
+  await audit(pool, async (client: any) => client.query("UPDATE audit SET n = n + 1 WHERE id = $1", [id]));
+  const c = client;
+  await c.query("UPDATE totals SET n = n + 1 WHERE id = $1", [id]);
+  await client.query("COMMIT");
+}`;
+  const sourceFile = ts.createSourceFile("t.ts", code, ts.ScriptTarget.Latest, true);
+  const [scope] = transactionScopesOf(sourceFile);
+  const updates = new Map<string, boolean>();
+  const visit = (node: ts.Node): void => {
+    const access = dbAccessOf(node);
+    const table = access?.kind === "write" ? access.table : undefined;
+    if (access && table) updates.set(table, runsIn(access, scope!));
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  assert.deepEqual(Object.fromEntries(updates), { accounts: true, audit: false, totals: true });
 });
 
 /** `sameIdentity` of the first arguments of the calls `a(…)` and `b(…)` in `code`. */

@@ -18,7 +18,7 @@ function scopeOf(code: string): [string, string | undefined, string | undefined,
   const scopes = transactionScopesOf(parse(code));
   assert.ok(scopes.length <= 1, `${scopes.length} transactions in ${code}`);
   const scope = scopes[0];
-  return scope && [scope.form, scope.handle, scope.isolation, scope.retried];
+  return scope && [scope.form, scope.handle?.key, scope.isolation, scope.retried];
 }
 
 /** The call `marker()` in `code`. */
@@ -172,8 +172,8 @@ test("nested transactions: the innermost region decides", () => {
   marker();
   await client.query("COMMIT");
 }`);
-  assert.equal(transactionScopeOf(marker(sourceFile, 0))?.handle, "tx");
-  assert.equal(transactionScopeOf(marker(sourceFile, 1))?.handle, "client");
+  assert.equal(transactionScopeOf(marker(sourceFile, 0))?.handle?.key, "tx");
+  assert.equal(transactionScopeOf(marker(sourceFile, 1))?.handle?.key, "client");
 });
 
 test("managed transactions: a @Transactional() of a CLS library is a transaction around the method, at its level", () => {

@@ -91,7 +91,7 @@ test("a call site's callback runs in the wrapper's transaction, at the level its
   const resolve = calleeResolver();
   const [serializable, repeatable, onClient] = reads();
   assert.equal(wrapperScopeOf(serializable!, resolve)?.isolation, "serializable");
-  assert.equal(wrapperScopeOf(serializable!, resolve)?.handle, "tx");
+  assert.equal(wrapperScopeOf(serializable!, resolve)?.handle?.key, "tx");
   assert.equal(wrapperScopeOf(repeatable!, resolve)?.isolation, "repeatable read");
   // A statement through the client, not the callback's transaction, runs outside it.
   assert.equal(wrapperScopeOf(onClient!, resolve), undefined);

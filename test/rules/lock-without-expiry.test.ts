@@ -413,6 +413,19 @@ export async function run(id: string) {
       output: null,
     },
     {
+      name: "a PEXPIRE of the key in the other branch of the if never runs after the SETNX: no expiry, not a separate one",
+      code: `${ioredis}export async function run(id: string, token: string, renew: boolean) {
+  if (!renew) {
+    const n = await redis.setnx(\`lock:\${id}\`, token);
+    return n === 1;
+  } else {
+    await redis.pexpire(\`lock:\${id}\`, 30000);
+  }
+}`,
+      errors: [{ line: 5, column: 21, ...noExpiry("`lock:${id}`", "SETNX") }],
+      output: null,
+    },
+    {
       name: "SETNX in a MULTI without PEXPIRE",
       code: `${ioredis}export async function run(id: string) {
   return redis.multi().setnx(\`lock:\${id}\`, "1").exec();

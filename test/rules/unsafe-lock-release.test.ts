@@ -411,6 +411,44 @@ export class Worker {
       ],
     },
     {
+      // The unlock is earlier in the text but runs after the lock (the next turn of the loop); one in the other
+      // branch of an if is later in the text but never runs after it.
+      name: "session-level locks through a pool: an unlock is named when it may run after the lock, not by text order",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+declare function sync(job: string): Promise<void>;
+export async function drain(jobs: string[]) {
+  for (const job of jobs) {
+    await prisma.$queryRaw\`SELECT pg_advisory_unlock(7)\`;
+    await prisma.$queryRaw\`SELECT pg_advisory_lock(7)\`;
+    await sync(job);
+  }
+}
+export async function toggle(on: boolean) {
+  if (on) await prisma.$queryRaw\`SELECT pg_advisory_lock(8)\`;
+  else await prisma.$queryRaw\`SELECT pg_advisory_unlock(8)\`;
+}`,
+      errors: [
+        {
+          line: 7,
+          column: 11,
+          messageId: "pooledSessionLock",
+          data: {
+            lock: "PostgreSQL advisory lock (`pg_advisory_lock`)",
+            pool: "`prisma`",
+            unlocked: "; an unlock through it (line 6) may run on another connection, where it unlocks nothing",
+          },
+          related: [{ line: 6, message: "unlocked here, through the pool" }],
+        },
+        {
+          line: 12,
+          column: 17,
+          messageId: "pooledSessionLock",
+          data: { lock: "PostgreSQL advisory lock (`pg_advisory_lock`)", pool: "`prisma`", unlocked: "" },
+        },
+      ],
+    },
+    {
       // Two commands: the lock can expire and pass to another worker between the GET and the DEL.
       name: "token compared first with GET, then DEL (two commands)",
       code: `${ioredis}export async function run(id: string, token: string) {

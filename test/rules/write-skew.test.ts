@@ -55,6 +55,17 @@ export class SeatService {
 }
 `;
 
+/** A cart limited to 20 items, checked then grown in one transaction on `client`, with `lock` before the count. */
+const cartLimit = (lock: string) => `import type { PoolClient } from "pg";
+export async function addItem(client: PoolClient, cartId: string, sku: string, bulk: boolean) {
+  await client.query("BEGIN");
+  ${lock}
+  const { rows } = await client.query("SELECT count(*)::int AS n FROM cart_items WHERE cart_id = $1", [cartId]);
+  if (rows[0].n < 20) await client.query("INSERT INTO cart_items (cart_id, sku) VALUES ($1, $2)", [cartId, sku]);
+  await client.query("COMMIT");
+}
+`;
+
 runRuleTests(writeSkew, {
   valid: [
     {
@@ -194,6 +205,12 @@ export async function addToCart(pool: Pool, cartId: string, sku: string): Promis
   }
 }
 `,
+    },
+    {
+      name: "pg: an advisory lock taken on both branches of an if before the count",
+      code: cartLimit(
+        'if (bulk) await client.query("SELECT pg_advisory_xact_lock(1)");\n  else await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [cartId]);',
+      ),
     },
     {
       name: "async-mutex: the count and the insert run under one mutex",
@@ -790,6 +807,11 @@ export async function demoteAdmin(orgId: string, userId: string): Promise<void> 
           ],
         },
       ],
+    },
+    {
+      name: "pg: an advisory lock taken before the count on one branch only does not protect the count after the merge",
+      code: cartLimit('if (bulk) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [cartId]);'),
+      errors: [{ line: 6, column: 29, messageId: "grows", related: [{ line: 5, message: "set checked here, with nothing locking it" }] }],
     },
     {
       name: "pg: REPEATABLE READ does not prevent write skew (snapshot isolation): still reported",

@@ -313,7 +313,7 @@ function outerBlock(node: ts.Node): ts.Node | undefined {
 
 /** Label of a transaction for messages. */
 function transactionLabel(scope: TransactionScope): string {
-  return scope.handle ? `the transaction on ${code(scope.handle)}` : "the transaction";
+  return scope.handle ? `the transaction on ${code(scope.handle.key)}` : "the transaction";
 }
 
 /**

@@ -145,10 +145,33 @@ function declaredNames(scope: ts.Node): Map<string, ts.Node> {
   return names;
 }
 
-/** True if `expr` is `handle` or a member of it (`queryRunner.manager` is part of `queryRunner`), after aliases. */
-export function isPartOfHandle(expr: ts.Expression, handle: string): boolean {
+/**
+ * What a handle (a transaction's `client`, `trx`, `this.manager`, `options.transaction`) is, kept where no expression
+ * stands for it (a callback's parameter, a field of an options parameter): its canonical key and the scope that
+ * declares the leading name after its aliases (a class for `this`, undefined for a global).
+ */
+export interface Identity {
+  key: string;
+  root: ts.Node | undefined;
+}
+
+/** The identity of the handle `expr` names. */
+export function identityOf(expr: ts.Expression): Identity {
+  return { key: canonicalKey(expr), root: referenceScopes(expr)[0] };
+}
+
+/**
+ * True if `expr` is `handle` or a member of it (`queryRunner.manager` is part of `queryRunner`), after aliases, with
+ * its leading name declared where the handle's is: a nested function's own `client` parameter is another connection.
+ */
+export function isPartOfHandle(expr: ts.Expression, handle: Identity): boolean {
   const key = canonicalKey(expr);
-  return key === handle || key.startsWith(`${handle}.`);
+  return (key === handle.key || key.startsWith(`${handle.key}.`)) && referenceScopes(expr)[0] === handle.root;
+}
+
+/** True if `expr` names `handle` itself (not a member of it). */
+export function isHandle(expr: ts.Expression, handle: Identity): boolean {
+  return canonicalKey(expr) === handle.key && referenceScopes(expr)[0] === handle.root;
 }
 
 /** The key a `const` alias named `name`, visible at `at`, stands for (undefined when `name` is not such an alias). */

@@ -20,6 +20,7 @@ import { dbAccessOf, type DbAccess } from "./db";
 import { localVariable } from "./db/shapes";
 import type { IsolationLevel } from "./sql";
 import { programOf, type CalleeResolver } from "./summaries";
+import { identityOf } from "./identity";
 import type { TransactionOpener } from "./models/transaction-libraries";
 import {
   callbackIndexOf,
@@ -307,7 +308,7 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
   };
   const parameter = fn.parameters[0];
   if (summary.stored) scope.joins = (access) => throughStore(access, resolve);
-  else if (parameter && ts.isIdentifier(parameter.name)) scope.handle = parameter.name.text;
+  else if (parameter && ts.isIdentifier(parameter.name)) scope.handle = identityOf(parameter.name);
   const source = summary.isolation;
   let isolation: IsolationLevel | undefined;
   if (source && "level" in source) isolation = source.level;

@@ -38,7 +38,7 @@ import {
 import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db";
 import type { IsolationLevel, RowLockMode } from "./sql";
 import { flowGraphOf } from "./flow/cfg";
-import { canonicalKey, isPartOfHandle } from "./identity";
+import { canonicalKey, identityOf, isHandle, isPartOfHandle, type Identity } from "./identity";
 import { fieldTypeName } from "./db/shapes";
 import {
   endsTransactionMethod,
@@ -66,11 +66,11 @@ export interface TransactionScope {
   /** For the callback form: the function that runs inside the transaction (a decorated method for `@Transactional()`). */
   callback?: FunctionLike;
   /**
-   * Canonical key (identity.ts: `const` aliases followed) of the handle statements must run through to be part of
-   * the transaction: `client`, `trx`, `tx`, `this.client`. Undefined for the batch form (membership is "is an element
-   * of the array").
+   * The handle statements must run through to be part of the transaction (identity.ts: `const` aliases followed, the
+   * leading name resolved to its declaration): `client`, `trx`, `tx`, `this.client`. Undefined for the batch form
+   * (membership is "is an element of the array").
    */
-  handle?: string;
+  handle?: Identity;
   /** For a managed (CLS-bound) transaction: the statements that take part in it without passing a handle. */
   joins?(access: DbAccess): boolean;
   /**
@@ -173,7 +173,7 @@ export function runsIn(access: DbAccess, scope: TransactionScope): boolean {
   if (scope.form === "batch" || scope.joins?.(access)) return true;
   const handle = scope.handle;
   if (!handle) return false;
-  if (access.transactionOption && canonicalKey(access.transactionOption) === handle) return true;
+  if (access.transactionOption && isHandle(access.transactionOption, handle)) return true;
   // `queryRunner.manager.save(...)` runs through `queryRunner`; `const t = tx` makes `t` the same handle.
   return access.handle !== undefined && isPartOfHandle(access.handle, handle);
 }
@@ -308,7 +308,7 @@ function batchOrGraphState(scope: TransactionScope, anchors: readonly ts.Node[])
 }
 
 /** Row locks taken by project helpers called with the transaction's handle (`await lockShelf(tx, id)`). */
-function helperRowLocks(scope: TransactionScope, handle: string, resolve: CalleeResolver): RowLock[] {
+function helperRowLocks(scope: TransactionScope, handle: Identity, resolve: CalleeResolver): RowLock[] {
   const locks: RowLock[] = [];
   for (const call of nodesOfKinds<ts.CallExpression>(scope.callback?.body ?? enclosingBody(scope.start) ?? scope.start.getSourceFile(), [
     ts.SyntaxKind.CallExpression,
@@ -530,7 +530,7 @@ function callbackScope(call: ts.CallExpression, openers: readonly TransactionOpe
     retried: openerRetries(call, first),
   };
   const parameter = first.handleParam === undefined ? undefined : callback.parameters[first.handleParam];
-  if (parameter && ts.isIdentifier(parameter.name)) scope.handle = parameter.name.text;
+  if (parameter && ts.isIdentifier(parameter.name)) scope.handle = identityOf(parameter.name);
   // Several libraries share a name (`transaction`): a join any of them declares, restricted to its library's statements.
   const join =
     matching.find(({ library }) => library.managed)?.library.managed?.joins ??
@@ -557,11 +557,11 @@ function callerScopes(fn: FunctionLike): TransactionScope[] {
   const body = fn.body;
   if (!body) return [];
   const scopes: TransactionScope[] = [];
-  const add = (parameter: ts.ParameterDeclaration, handle: string) =>
+  const add = (parameter: ts.ParameterDeclaration, handle: Identity) =>
     scopes.push({ form: "caller", start: parameter, handle, region: body, retried: false });
   for (const parameter of fn.parameters) {
     if (parameter.questionToken || parameter.initializer || !parameter.type) continue;
-    if (ts.isIdentifier(parameter.name) && isTransactionHandleType(parameter.type)) add(parameter, parameter.name.text);
+    if (ts.isIdentifier(parameter.name) && isTransactionHandleType(parameter.type)) add(parameter, identityOf(parameter.name));
     else if (ts.isTypeLiteralNode(parameter.type)) {
       for (const member of parameter.type.members) {
         if (
@@ -572,10 +572,12 @@ function callerScopes(fn: FunctionLike): TransactionScope[] {
         )
           continue;
         const property = member.name.text;
-        if (ts.isIdentifier(parameter.name)) add(parameter, `${parameter.name.text}.${property}`);
-        else if (ts.isObjectBindingPattern(parameter.name)) {
+        if (ts.isIdentifier(parameter.name)) {
+          const options = identityOf(parameter.name);
+          add(parameter, { key: `${options.key}.${property}`, root: options.root });
+        } else if (ts.isObjectBindingPattern(parameter.name)) {
           const element = parameter.name.elements.find((e) => (e.propertyName ?? e.name).getText() === property);
-          if (element && ts.isIdentifier(element.name)) add(parameter, element.name.text);
+          if (element && ts.isIdentifier(element.name)) add(parameter, identityOf(element.name));
         }
       }
     }
@@ -583,7 +585,7 @@ function callerScopes(fn: FunctionLike): TransactionScope[] {
   return scopes;
 }
 
-function isPassed(argument: ts.Expression | undefined, handle: string): boolean {
+function isPassed(argument: ts.Expression | undefined, handle: Identity): boolean {
   return argument !== undefined && isPartOfHandle(skipAwait(argument), handle);
 }
 
@@ -628,18 +630,18 @@ function beginScope(call: ts.CallExpression, openers: readonly TransactionOpener
     isolation = access.isolation;
   }
   if (!handle) return undefined;
-  const key = canonicalKey(handle);
+  const identity = identityOf(handle);
   const body = enclosingBody(call);
   if (!body) return undefined;
   // `SET TRANSACTION ISOLATION LEVEL ...` on the same handle in the same function (before BEGIN in MySQL, after in PostgreSQL).
   if (!isolation) {
     walk(body, (node) => {
       const access = ts.isCallExpression(node) ? dbAccessOf(node) : undefined;
-      if (access?.kind === "set-isolation" && access.handle && canonicalKey(access.handle) === key) isolation = access.isolation;
+      if (access?.kind === "set-isolation" && access.handle && isHandle(access.handle, identity)) isolation = access.isolation;
     });
   }
-  const scope: TransactionScope = { form: "begin-commit", start: call, handle: key, region: body, retried: false };
-  scope.isOpenAt = openAlongPaths(call, key, ts.isSourceFile(body) ? body : (body.parent as FunctionLike));
+  const scope: TransactionScope = { form: "begin-commit", start: call, handle: identity, region: body, retried: false };
+  scope.isOpenAt = openAlongPaths(call, identity, ts.isSourceFile(body) ? body : (body.parent as FunctionLike));
   if (isolation) scope.isolation = isolation;
   return scope;
 }
@@ -650,7 +652,7 @@ function beginScope(call: ts.CallExpression, openers: readonly TransactionOpener
  * nothing. Code in a nested function counts as running where that function is created (`rows.map(r => client.query(…))`).
  * Solved on the first question, once per transaction.
  */
-function openAlongPaths(start: ts.CallExpression, handle: string, root: FunctionLike | ts.SourceFile): (node: ts.Node) => boolean {
+function openAlongPaths(start: ts.CallExpression, handle: Identity, root: FunctionLike | ts.SourceFile): (node: ts.Node) => boolean {
   let solution: ForwardSolution<boolean> | undefined;
   return (node) => {
     const graph = flowGraphOf(root);
@@ -667,10 +669,10 @@ function openAlongPaths(start: ts.CallExpression, handle: string, root: Function
   };
 }
 
-function endsTransaction(call: ts.CallExpression, handleKey: string): boolean {
+function endsTransaction(call: ts.CallExpression, handle: Identity): boolean {
   const name = calleeName(call);
   const receiver = receiverOf(call);
-  if (!receiver || canonicalKey(receiver) !== handleKey) return false;
+  if (!receiver || !isHandle(receiver, handle)) return false;
   if (name && endsTransactionMethod(name)) return true;
   const access = dbAccessOf(call);
   return access?.kind === "commit" || access?.kind === "rollback";

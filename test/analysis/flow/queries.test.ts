@@ -1,11 +1,11 @@
 // The path questions of server/src/analysis/flow/queries.ts: whether a statement ever completes normally
 // (alwaysExits), which outcome of a condition a node runs under (decidedBy), whether one call can run after another
-// (mayRunAfter) and whether one is done between two others on every path (runsBetween), each with the shapes the
+// (mayRunAfter) and whether one is done between two others, or before one, on every path (runsBetween, runsBefore), each with the shapes the
 // syntactic (text-order) answer got wrong and the look-alikes that must keep their answer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ts } from "../../../server/src/engine/ts";
-import { alwaysExits, decidedBy, mayRunAfter, runsBetween } from "../../../server/src/analysis/flow/queries";
+import { alwaysExits, decidedBy, mayRunAfter, runsBefore, runsBetween } from "../../../server/src/analysis/flow/queries";
 
 function parse(text: string): ts.SourceFile {
   return ts.createSourceFile("t.ts", text, ts.ScriptTarget.Latest, true);
@@ -147,4 +147,21 @@ test("runsBetween: on every path from the read to the write", () => {
   assert.equal(between("async function f() { read(); try { await lock(); } catch {} write(); }"), false);
   // Read again in a loop after the lock: the last read is not followed by one.
   assert.equal(between("async function f() { for (;;) { await lock(); read(); if (a) break; } write(); }"), false);
+});
+
+test("runsBefore: on every path from the function's entry to the read", () => {
+  const cases: Array<[string, boolean]> = [
+    ["await lock(); read();", true],
+    ["if (a) await lock(); else await lock(); read();", true],
+    // Before the read in the text, but on one branch only, or caught when it fails.
+    ["if (a) await lock(); read();", false],
+    ["try { await lock(); } catch {} read();", false],
+    // Later in a loop body: the first turn reads without it.
+    ["for (const x of xs) { read(); await lock(); }", false],
+    ["read(); await lock();", false],
+  ];
+  for (const [body, expected] of cases) {
+    const file = parse(`async function f() { ${body} }`);
+    assert.equal(runsBefore(calls(file, "lock"), calls(file, "read")[0]!), expected, body);
+  }
 });

@@ -143,17 +143,31 @@ function positionsOf(graph: FlowGraph, node: ts.Node): ReadonlyArray<{ block: Fl
  * A path that never runs `from` does not count against it; one of `through` that throws has not been done.
  */
 export function runsBetween(from: ts.Node, through: readonly ts.Node[], to: ts.Node): boolean {
+  return graphOf(from) === graphOf(to) && doneOnEveryPath(from, through, to);
+}
+
+/**
+ * True if on every path from the entry of `to`'s function to `to`, one of `through` (calls in that function, not in
+ * nested functions) runs and completes: "is this lock taken before the check, whichever way control goes?" One taken
+ * in one branch of an `if` only, or later in a loop body, is not.
+ */
+export function runsBefore(through: readonly ts.Node[], to: ts.Node): boolean {
+  return doneOnEveryPath(undefined, through, to);
+}
+
+/** `runsBetween`, or from the function's entry when `from` is undefined. */
+function doneOnEveryPath(from: ts.Node | undefined, through: readonly ts.Node[], to: ts.Node): boolean {
   const graph = graphOf(to);
-  const start = elementAt(graph, from);
+  const start = from && elementAt(graph, from);
   const target = elementAt(graph, to);
   const marks = new Set(through.map((node) => elementAt(graph, node)).filter((e) => e !== undefined));
-  if (!start || !target || marks.size === 0 || graphOf(from) !== graph) return false;
+  if ((from && !start) || !target || marks.size === 0) return false;
   const thrower = (edge: FlowEdge) => {
     const last = edge.from.elements[edge.from.elements.length - 1];
     return last !== undefined && (marks.has(last) || (ts.isAwaitExpression(last) && marks.has(last.expression)));
   };
   const solution = solveForward<boolean>(graph, {
-    initial: true,
+    initial: start !== undefined,
     join: (a, b) => a && b,
     equals: (a, b) => a === b,
     transfer: (element, done) => (element === start ? false : marks.has(element) ? true : done),
