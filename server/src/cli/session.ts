@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { CONFIG_FILE_NAME, ConfigError, declaredLocksOf, loadConfig, type ResolvedConfig } from "../engine/config";
 import { fixUntilStable } from "../engine/fixes";
 import { Engine, type LintOptions, type LintRun } from "../engine/linter";
-import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "../engine/project";
+import { ProjectHost, packageOptionsResolver, resolveProjectSpec, type ProjectSpec } from "../engine/project";
 import { resolveRuntimeImport } from "../engine/runtime-import";
 import type { Diagnostic, EngineSettings, NewFile, Rule, RuntimeImportSetting, Severity } from "../engine/types";
 import { isInsideReal } from "../engine/paths";
@@ -46,7 +46,7 @@ export class LintSession {
       tsconfigs: [...(options.tsconfig !== undefined ? [options.tsconfig] : []), ...(options.tsconfigs ?? [])],
       ...(stdin ? { virtualFile: stdin.fileName } : {}),
     });
-    this.host = new ProjectHost(this.spec.options, this.spec.rootNames, this.spec.packages);
+    this.host = new ProjectHost(this.spec.options, this.spec.rootNames, this.spec.packages, packageOptionsResolver(this.spec));
     if (stdin) this.host.setFileText(stdin.fileName, stdin.text);
     this.engine = new Engine(rules, this.config, settingsResolver(this.config, this.spec));
   }
