@@ -45,6 +45,11 @@ export const uncheckedOptimisticUpdate = defineRule({
         "{{write}} only writes if {{column}} still has the value read at line {{line}}, but its affected-row count ({{count}}) is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped.",
       unchecked:
         "{{write}} only writes if {{column}} still has the expected value, but its affected-row count ({{count}}) is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped.",
+      // A driver whose count has no name of its own (a raw SQL tag): the count is not named twice.
+      uncheckedAfterReadUnnamedCount:
+        "{{write}} only writes if {{column}} still has the value read at line {{line}}, but its affected-row count is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped.",
+      uncheckedUnnamedCount:
+        "{{write}} only writes if {{column}} still has the expected value, but its affected-row count is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped.",
     },
   },
   checkFile(context) {
@@ -77,9 +82,14 @@ export const uncheckedOptimisticUpdate = defineRule({
           related: read ? [{ span: spanOf(read.node, context.sourceFile), message: `${guard.column} read here` }] : [],
           fixes: checkEdits ? [fixer.fix(FIX_TITLE, ...checkEdits, fixer.runtimeImport(["ConflictError"]))] : [],
         };
-        const data = { write: guardedWriteLabel(write), column: code(guard.column), count: affectedCountName(write.library) };
-        if (read) context.report({ messageId: "uncheckedAfterRead", data: { ...data, line: lineOf(read.node) }, ...where });
-        else context.report({ messageId: "unchecked", data, ...where });
+        const count = affectedCountName(write.library);
+        const data = { write: guardedWriteLabel(write), column: code(guard.column) };
+        const line = read ? lineOf(read.node) : undefined;
+        if (line === undefined) {
+          if (count) context.report({ messageId: "unchecked", data: { ...data, count }, ...where });
+          else context.report({ messageId: "uncheckedUnnamedCount", data, ...where });
+        } else if (count) context.report({ messageId: "uncheckedAfterRead", data: { ...data, count, line }, ...where });
+        else context.report({ messageId: "uncheckedAfterReadUnnamedCount", data: { ...data, line }, ...where });
       }
     }
   },

@@ -147,10 +147,10 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     return found;
   }
   function impliesWritten({ node, negated }: { node: ts.Expression; negated: boolean }): boolean {
-    let test = skipParens(node);
+    let test = constTestOf(skipParens(node));
     let holds = !negated;
     while (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) {
-      test = skipParens(test.operand);
+      test = constTestOf(skipParens(test.operand));
       holds = !holds;
     }
     // Truthiness: skipped while unset (or false), and the write clears it (`null`, or `false` for a flag).
@@ -161,12 +161,58 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     if (!equal && op !== ts.SyntaxKind.ExclamationEqualsEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsToken) return false;
     // Skipped only when the column equals the other side...
     if (equal !== holds) return false;
+    // `next - row.quantity === 0` (or a `const delta` of it) holds exactly when the two sides are equal.
+    const sides = differenceAgainstZero(test) ?? [test.left, test.right];
     // Dates compare by their time (`row.expiresAt?.getTime() === expiresAt?.getTime()`): the dates themselves.
-    const [left, right] = [timeOf(test.left), timeOf(test.right)];
+    const [left, right] = [timeOf(sides[0]), timeOf(sides[1])];
     const other = isColumn(left) ? right : isColumn(right) ? left : undefined;
     // ...which is the value written.
     return !!other && (isNull(other) ? isNull(value) : sameValue(skipParens(other), timeOf(value), flow.write));
   }
+}
+
+/**
+ * The test a `const` stands for (`const needsWrite = current !== target; if (needsWrite) …`): a name declared `const`
+ * earlier in the same function, initialised with a comparison or negation, always holds what that expression held.
+ */
+function constTestOf(test: ts.Expression): ts.Expression {
+  if (!ts.isIdentifier(test)) return test;
+  const init = constInitializerOf(test);
+  return init && (ts.isBinaryExpression(init) || ts.isPrefixUnaryExpression(init)) ? init : test;
+}
+
+/** The initializer of the `const` of this name declared before `name` in its own function (not a nested one). */
+function constInitializerOf(name: ts.Identifier): ts.Expression | undefined {
+  const fn = enclosingFunction(name);
+  if (!fn?.body) return undefined;
+  let found: ts.Expression | undefined;
+  walk(fn.body, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.name.text === name.text &&
+      node.initializer &&
+      node.getEnd() <= name.getStart() &&
+      ts.isVariableDeclarationList(node.parent) &&
+      (node.parent.flags & ts.NodeFlags.Const) !== 0
+    )
+      found = skipParens(node.initializer);
+    return !found;
+  });
+  return found;
+}
+
+/** `a - b === 0` / `0 !== a - b` (the difference possibly a `const`): the sides `[a, b]` the test compares. */
+function differenceAgainstZero(test: ts.BinaryExpression): [ts.Expression, ts.Expression] | undefined {
+  const isZero = (e: ts.Expression) => ts.isNumericLiteral(skipParens(e)) && Number(skipParens(e).getText()) === 0;
+  const other = isZero(test.right) ? test.left : isZero(test.left) ? test.right : undefined;
+  if (!other) return undefined;
+  let difference = skipParens(other);
+  if (ts.isIdentifier(difference)) difference = constInitializerOf(difference) ?? difference;
+  return ts.isBinaryExpression(difference) && difference.operatorToken.kind === ts.SyntaxKind.MinusToken
+    ? [difference.left, difference.right]
+    : undefined;
 }
 
 /**

@@ -134,3 +134,61 @@ runRuleTests(selectThenUpdate, {
     },
   ],
 });
+
+/** A playlist's cover chosen in a transaction: `changed` is the test that decides the write (a `const` of it). */
+const chooseCover = (changed: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function chooseCover(id: string, coverId: string | null, shownCoverId: string | null) {
+  return prisma.$transaction(async (tx) => {
+    const list = await tx.playlist.findUniqueOrThrow({ where: { id }, select: { coverId: true } });
+    const current = list.coverId ?? null;
+    const changed = ${changed};
+    if (changed) {
+      await tx.playlist.update({ where: { id }, data: { coverId } });
+    }
+    return changed;
+  });
+}`;
+
+/** Ticket tiers resized to the seats asked for; `skip` is the loop's test of the difference. */
+const resizeTiers = (skip: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function resizeTiers(tiers: Array<{ id: string; seats: number }>) {
+  for (const tier of tiers) {
+    const row = await prisma.tier.findUnique({ where: { id: tier.id } });
+    if (!row) continue;
+    const diff = tier.seats - row.seats;
+    if (${skip}) continue;
+    await prisma.tier.update({ where: { id: tier.id }, data: { seats: tier.seats } });
+  }
+}`;
+
+// The no-change test reached through a `const` (`const changed = current !== next; if (changed) …`) or as a difference
+// against zero (`const diff = next - row.seats; if (diff === 0) continue;`) is the same shortcut; another test through
+// the same shapes (against the value the caller saw, a difference of one) stays reported.
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      name: "the cover is written only where the const test says the row holds another one than the new cover",
+      code: chooseCover("current !== coverId"),
+    },
+    {
+      name: "a tier's seats are written only where their difference from the new count is not zero",
+      code: resizeTiers("diff === 0"),
+    },
+  ],
+  invalid: [
+    {
+      name: "the const test compares the row with the cover the caller saw, then writes the new one: two callers both pass",
+      code: chooseCover("current === shownCoverId"),
+      errors: [{ line: 10, column: 13, messageId: "checkThenWrite" }],
+    },
+    {
+      name: "the tier is skipped where the difference is one, not zero: the write then changes the row",
+      code: resizeTiers("diff === 1"),
+      errors: [{ line: 10, column: 11, messageId: "checkThenWrite" }],
+    },
+  ],
+});

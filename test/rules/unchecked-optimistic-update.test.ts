@@ -244,6 +244,26 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
   ],
   invalid: [
     {
+      name: "a raw SQL tag (postgres.js) whose count has no name of its own: the message says the affected-row count once",
+      code: `import postgres from "postgres";
+const sql = postgres();
+
+export async function retitle(id: string, title: string) {
+  const [note] = await sql\`SELECT title, revision FROM notes WHERE id = \${id}\`;
+  await sql\`UPDATE notes SET title = \${title}, revision = revision + 1 WHERE id = \${id} AND revision = \${note.revision}\`;
+}
+`,
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "uncheckedAfterReadUnnamedCount",
+          message:
+            "`UPDATE notes SET title = $?, revision = revision + 1 WHERE id = $? AND revision = $?` only writes if `revision` still has the value read at line 5, but its affected-row count is never checked: when a concurrent update wins, this one changes nothing and the conflict is silently dropped.",
+        },
+      ],
+    },
+    {
       name: "the same guarded summary, but the catch rethrows: the caller is told of failures, not of a lost race",
       code: storeSummary("throw error;"),
       errors: [UNCHECKED_SUMMARY],
@@ -328,7 +348,7 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
     {
       name: "Prisma raw SQL: the same drain after a plain read of the cards",
       code: drainCards(""),
-      errors: [{ line: 10, column: 13, messageId: "uncheckedAfterRead" }],
+      errors: [{ line: 10, column: 13, messageId: "uncheckedAfterReadUnnamedCount" }],
     },
     {
       name: "Prisma: the same hand-back to the earlier state when the claim's count is never looked at",

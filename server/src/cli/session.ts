@@ -13,7 +13,7 @@ import {
 } from "../engine/config";
 import { fixUntilStable } from "../engine/fixes";
 import { Engine, type LintOptions, type LintRun } from "../engine/linter";
-import { ProjectHost, resolveProjectSpec, type ProjectSpec } from "../engine/project";
+import { ProjectHost, packageOptionsResolver, resolveProjectSpec, type ProjectSpec } from "../engine/project";
 import { resolveRuntimeImport } from "../engine/runtime-import";
 import type { Diagnostic, EngineSettings, NewFile, Rule, RuntimeImportSetting, Severity } from "../engine/types";
 import { isInsideReal } from "../engine/paths";
@@ -56,7 +56,7 @@ export class LintSession {
       tsconfigs: [...(options.tsconfig !== undefined ? [options.tsconfig] : []), ...(options.tsconfigs ?? [])],
       ...(stdin ? { virtualFile: stdin.fileName } : {}),
     });
-    this.host = new ProjectHost(this.spec.options, this.spec.rootNames, this.spec.packages);
+    this.host = new ProjectHost(this.spec.options, this.spec.rootNames, this.spec.packages, packageOptionsResolver(this.spec));
     if (stdin) this.host.setFileText(stdin.fileName, stdin.text);
     this.declaredLocksFor = declaredLocksResolver(this.config, rules, options.configFile !== undefined);
     this.engine = new Engine(rules, this.config, settingsResolver(this.config, this.spec, this.declaredLocksFor));

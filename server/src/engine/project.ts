@@ -292,6 +292,36 @@ export function readTsconfigs(tsconfigs: readonly string[]): { options: ts.Compi
   };
 }
 
+/**
+ * Where a Program is made of several tsconfigs (a monorepo: one set of options for all) or of none (a folder linted
+ * without one), the options each file's imports resolve with: those of the nearest tsconfig above the file (its
+ * package's: its `paths` aliases, its `moduleResolution`), as that package's own build resolves them. Undefined for a
+ * Program of one tsconfig (it resolves every file), and for a file with no tsconfig above it or one that cannot be
+ * read (the Program's options apply).
+ */
+export function packageOptionsResolver(spec: ProjectSpec): ((containingFile: string) => ts.CompilerOptions | undefined) | undefined {
+  if (spec.tsconfigs.length === 1) return undefined;
+  const byTsconfig = new Map<string, ts.CompilerOptions | undefined>();
+  const byFolder = new Map<string, ts.CompilerOptions | undefined>();
+  const optionsIn = (folder: string): ts.CompilerOptions | undefined => {
+    if (byFolder.has(folder)) return byFolder.get(folder);
+    const tsconfig = /\/node_modules(\/|$)/.test(normalizePath(folder)) ? undefined : findNearestTsconfig(folder);
+    if (tsconfig !== undefined && !byTsconfig.has(tsconfig)) {
+      let options: ts.CompilerOptions | undefined;
+      try {
+        options = readTsconfig(tsconfig).options;
+      } catch {
+        options = undefined;
+      }
+      byTsconfig.set(tsconfig, options);
+    }
+    const options = tsconfig === undefined ? undefined : byTsconfig.get(tsconfig);
+    byFolder.set(folder, options);
+    return options;
+  };
+  return (containingFile) => optionsIn(path.dirname(path.resolve(containingFile)));
+}
+
 function commonFolder(folders: readonly string[]): string {
   return folders.reduce((common, folder) => {
     while (!isInside(common, folder)) common = path.dirname(common);
@@ -322,12 +352,31 @@ export class ProjectHost {
     rootNames: readonly string[],
     /** Workspace packages by name → folder: an import of one resolves to its sources (see workspaceSourceOf). */
     packages: ReadonlyMap<string, string> = new Map(),
+    /** The options a file's imports resolve with, when not the Program's (see packageOptionsResolver). */
+    resolutionOptionsOf?: (containingFile: string) => ts.CompilerOptions | undefined,
   ) {
     this.rootNames = [...rootNames];
     const base = ts.createCompilerHost(options, true);
-    const newResolutionCache = () =>
-      ts.createModuleResolutionCache(base.getCurrentDirectory(), (f) => base.getCanonicalFileName(f), options);
+    const newResolutionCache = (forOptions: ts.CompilerOptions = options) =>
+      ts.createModuleResolutionCache(base.getCurrentDirectory(), (f) => base.getCanonicalFileName(f), forOptions);
     this.resolutionCache = newResolutionCache();
+    /** Resolution caches of other options than the Program's (a package's own tsconfig, the bundler fallback). */
+    let otherCaches = new Map<ts.CompilerOptions, ts.ModuleResolutionCache>();
+    const cacheFor = (forOptions: ts.CompilerOptions) => {
+      let cache = otherCaches.get(forOptions);
+      if (!cache) otherCaches.set(forOptions, (cache = newResolutionCache(forOptions)));
+      return cache;
+    };
+    const bundlerOptions = new Map<ts.CompilerOptions, ts.CompilerOptions>();
+    const bundlerOf = (forOptions: ts.CompilerOptions) => {
+      let lenient = bundlerOptions.get(forOptions);
+      if (!lenient)
+        bundlerOptions.set(
+          forOptions,
+          (lenient = { ...forOptions, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }),
+        );
+      return lenient;
+    };
     // What exists on disk, asked by module resolution again for every importing folder (on a 2,000-file application
     // without node_modules: 27,559 directory and 10,350 file checks of 619 folders and 3,268 files, a syscall each).
     // Kept as long as the resolutions, for the same reason they can go stale.
@@ -339,6 +388,7 @@ export class ProjectHost {
     };
     this.clearResolutions = () => {
       this.resolutionCache = newResolutionCache();
+      otherCaches = new Map();
       existing = new Map();
       this.generation++;
     };
@@ -346,17 +396,34 @@ export class ProjectHost {
       ...base,
       getModuleResolutionCache: () => this.resolutionCache,
       // What TypeScript does without this hook, with the cache above instead of a new one per Program.
-      resolveModuleNameLiterals: (literals, containingFile, redirectedReference, compilerOptions, containingSourceFile) =>
-        literals.map((literal) => {
-          const resolved = ts.resolveModuleName(
-            literal.text,
+      resolveModuleNameLiterals: (literals, containingFile, redirectedReference, compilerOptions, containingSourceFile) => {
+        // A package of a monorepo (or a folder linted without a tsconfig) resolves its imports as its own tsconfig says.
+        const own = redirectedReference ? undefined : resolutionOptionsOf?.(containingFile);
+        const fileOptions = own ?? compilerOptions;
+        const resolveWith = (
+          text: string,
+          withOptions: ts.CompilerOptions,
+          cache: ts.ModuleResolutionCache,
+          literal: ts.StringLiteralLike,
+        ) =>
+          ts.resolveModuleName(
+            text,
             containingFile,
-            compilerOptions,
+            withOptions,
             this.host,
-            this.resolutionCache,
+            cache,
             redirectedReference,
-            ts.getModeForUsageLocation(containingSourceFile, literal, redirectedReference?.commandLine.options ?? compilerOptions),
+            ts.getModeForUsageLocation(containingSourceFile, literal, redirectedReference?.commandLine.options ?? withOptions),
           );
+        return literals.map((literal) => {
+          let resolved = resolveWith(literal.text, fileOptions, own ? cacheFor(own) : this.resolutionCache, literal);
+          // A relative import the options cannot resolve (`./x` without its extension under NodeNext in an ES module,
+          // where the project builds with a bundler): resolved as a bundler would, so the analysis still follows it.
+          if (!resolved.resolvedModule && /^\.\.?(\/|$)/.test(literal.text)) {
+            const lenient = bundlerOf(fileOptions);
+            const retried = resolveWith(literal.text, lenient, cacheFor(lenient), literal);
+            if (retried.resolvedModule) resolved = retried;
+          }
           // A workspace package resolves to its sources, not to a build output (a .d.ts has no bodies to follow).
           const resolvedFile = resolved.resolvedModule?.resolvedFileName;
           if (packages.size === 0 || (resolvedFile !== undefined && !/\.d\.[cm]?ts$|\.[cm]?js$/.test(resolvedFile))) return resolved;
@@ -370,7 +437,8 @@ export class ProjectHost {
                 },
               }
             : resolved;
-        }),
+        });
+      },
       getDefaultLibLocation: () => libFolderInMemoryPath,
       getDefaultLibFileName: (opts) => `${libFolderInMemoryPath}/${ts.getDefaultLibFileName(opts)}`,
       fileExists: (f) => this.overlay.has(normalizePath(f)) || LIB_FILES.has(f) || exists(`f:${f}`, () => base.fileExists(f)),

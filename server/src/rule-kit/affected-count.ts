@@ -34,9 +34,9 @@ const AFFECTED_COUNT: Record<DbLibrary, AffectedCount | undefined> = {
   redis: undefined,
 };
 
-/** What `library` calls the affected-row count of a write (`rowCount`), for messages. */
-export function affectedCountName(library: DbLibrary): string {
-  return AFFECTED_COUNT[library]?.name ?? "the affected-row count";
+/** What `library` calls the affected-row count of a write (`rowCount`), for messages; undefined when it has no name of its own. */
+export function affectedCountName(library: DbLibrary): string | undefined {
+  return AFFECTED_COUNT[library]?.name;
 }
 
 /**
