@@ -56,7 +56,12 @@ export class LintSession {
       tsconfigs: [...(options.tsconfig !== undefined ? [options.tsconfig] : []), ...(options.tsconfigs ?? [])],
       ...(stdin ? { virtualFile: stdin.fileName } : {}),
     });
-    this.host = new ProjectHost(this.spec.options, this.spec.rootNames, this.spec.packages, packageOptionsResolver(this.spec));
+    this.host = new ProjectHost(
+      this.spec.options,
+      this.spec.rootNames,
+      this.spec.packages,
+      packageOptionsResolver(this.spec.tsconfigs.length),
+    );
     if (stdin) this.host.setFileText(stdin.fileName, stdin.text);
     this.declaredLocksFor = declaredLocksResolver(this.config, rules, options.configFile !== undefined);
     this.engine = new Engine(rules, this.config, settingsResolver(this.config, this.spec, this.declaredLocksFor));

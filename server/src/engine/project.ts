@@ -299,8 +299,8 @@ export function readTsconfigs(tsconfigs: readonly string[]): { options: ts.Compi
  * Program of one tsconfig (it resolves every file), and for a file with no tsconfig above it or one that cannot be
  * read (the Program's options apply).
  */
-export function packageOptionsResolver(spec: ProjectSpec): ((containingFile: string) => ts.CompilerOptions | undefined) | undefined {
-  if (spec.tsconfigs.length === 1) return undefined;
+export function packageOptionsResolver(tsconfigCount: number): ((containingFile: string) => ts.CompilerOptions | undefined) | undefined {
+  if (tsconfigCount === 1) return undefined;
   const byTsconfig = new Map<string, ts.CompilerOptions | undefined>();
   const byFolder = new Map<string, ts.CompilerOptions | undefined>();
   const optionsIn = (folder: string): ts.CompilerOptions | undefined => {

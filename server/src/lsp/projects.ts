@@ -17,6 +17,7 @@ import { Engine, type LintOptions, type LintRun } from "../engine/linter";
 import {
   DEFAULT_COMPILER_OPTIONS,
   ProjectHost,
+  packageOptionsResolver,
   SOURCE_EXTENSIONS,
   collectSourceFiles,
   findNearestTsconfig,
@@ -78,6 +79,8 @@ export class Project {
     private readonly rules: readonly Rule[],
     /** A monorepo's packages by name → folder: imports of them resolve to their sources. */
     private readonly packages: ReadonlyMap<string, string> = new Map(),
+    /** How many tsconfigs the Program is made of (0 inferred, several for a monorepo): see packageOptionsResolver. */
+    private readonly tsconfigCount = tsconfig === undefined ? 0 : 1,
   ) {
     for (const file of tsconfigFiles) if (!file.endsWith(".d.ts")) this.files.add(file);
     this.declarationFiles = tsconfigFiles.filter((file) => file.endsWith(".d.ts"));
@@ -85,7 +88,13 @@ export class Project {
 
   get host(): ProjectHost {
     if (!this.hostInstance) {
-      this.hostInstance = new ProjectHost(this.compilerOptions, [...this.declarationFiles, ...this.files], this.packages);
+      this.hostInstance = new ProjectHost(
+        this.compilerOptions,
+        [...this.declarationFiles, ...this.files],
+        this.packages,
+        // As the CLI: each file's imports resolve by its own package's tsconfig, so both report the same findings.
+        packageOptionsResolver(this.tsconfigCount),
+      );
       // Disk changes come from the file watcher and from `Workspace.changedOnDisk` sweeps, not from a stat of every
       // file on every keystroke.
       this.hostInstance.verifyDiskOnRebuild = false;
@@ -444,11 +453,11 @@ export class Workspace {
     const tsconfig = normalizePath(tsconfigs[0]!);
     try {
       const { options, fileNames } = readTsconfigs(tsconfigs);
-      return new Project(tsconfig, root, folder ?? root, options, fileNames, undefined, this.rules, packages);
+      return new Project(tsconfig, root, folder ?? root, options, fileNames, undefined, this.rules, packages, tsconfigs.length);
     } catch (error) {
       const message = `${(error as Error).message} (analysing with default compiler options)`;
       this.log(`Locksmith: ${message}`);
-      return new Project(tsconfig, root, folder ?? root, DEFAULT_COMPILER_OPTIONS, [], message, this.rules, packages);
+      return new Project(tsconfig, root, folder ?? root, DEFAULT_COMPILER_OPTIONS, [], message, this.rules, packages, tsconfigs.length);
     }
   }
 
