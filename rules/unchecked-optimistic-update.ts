@@ -17,6 +17,8 @@ import {
   isLiteral,
   isVersionColumn,
   inUniqueKey,
+  mongooseUniqueFieldSets,
+  namesOneRow,
   lineOf,
   mentions,
   nodesOfKinds,
@@ -220,11 +222,14 @@ function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[]): Acce
 
 /**
  * The condition is part of the row's identity, not a comparison: the schema's unique key over it and the other columns
- * the WHERE pins (`@@unique([resultId, version])` with `where: { resultId, version }` names one version of a result).
+ * the WHERE pins (`@@unique([resultId, version])` with `where: { resultId, version }` names one version of a result;
+ * likewise a Mongoose schema's `index({ org: 1, docId: 1, version: 1 }, { unique: true })`).
  */
 function namesTheRow(write: DbAccess, condition: AccessCondition): boolean {
-  if (write.library !== "prisma" || !write.table) return false;
   const pinned = write.conditions.filter((c) => c !== condition && isEquality(c)).map((c) => c.column);
+  if (write.library === "mongoose" && write.entityClass)
+    return namesOneRow(mongooseUniqueFieldSets(write.entityClass) ?? [], pinned, condition.column);
+  if (write.library !== "prisma" || !write.table) return false;
   return inUniqueKey(write.table, write.node.getSourceFile().fileName, pinned, condition.column);
 }
 

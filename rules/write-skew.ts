@@ -192,7 +192,40 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
     .filter((a) => a.transactionScoped && enclosingFunction(a.call) === fn)
     .map((a) => a.call);
   if (advisory.length > 0 && runsBefore(advisory, check.read.node)) return true;
-  return closedByWrite(flow);
+  return closedByWrite(flow) || repeatsTheCheck(flow);
+}
+
+/**
+ * An UPDATE or DELETE whose WHERE is the check's own filter acts on the whole set the check looked at, not on a member
+ * it chose: concurrent callers all end with the same set (the rows moved out or changed alike), so there is no limit
+ * for them to break together (`if (count(stuck) > 0) UPDATE … WHERE <the same filter>`). A total recorded from the
+ * check (a payout) is another matter, reported as movedUncounted.
+ */
+function repeatsTheCheck({ check, write, change, recordedBy }: SkewFlow): boolean {
+  if (change === "insert" || recordedBy || check.args || check.inner) return false;
+  const read = check.read;
+  if (read.sql || write.sql) return !!read.sql && !!write.sql && whereText(read) === whereText(write) && sameConditions(read, write);
+  return read.conditions.length > 0 && sameConditions(read, write);
+}
+
+/** The conditions, column, operator and value, alike and in any order. */
+function sameConditions(a: DbAccess, b: DbAccess): boolean {
+  const key = (c: DbAccess["conditions"][number]) => `${c.column} ${c.operator} ${c.value?.getText() ?? ""}`;
+  const left = a.conditions.map(key).sort();
+  const right = b.conditions.map(key).sort();
+  return left.length === right.length && left.every((k, i) => k === right[i]);
+}
+
+/** A SQL statement's WHERE clause, whitespace collapsed, placeholders left as `?`; undefined without one. */
+function whereText(access: DbAccess): string | undefined {
+  const { text, statement } = access.sql!;
+  const where = /\bWHERE\b/i.exec(text);
+  if (!where || statement.whereEnd === undefined) return undefined;
+  return text
+    .slice(where.index + where[0].length, statement.whereEnd)
+    .replace(/\$\d+|\?|:\w+/g, "?")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /** The write itself closes the race: a conflict clause, an atomic re-check in SQL, or a handled duplicate-key error. */

@@ -179,6 +179,39 @@ export async function ${name}(id: string) {
 const RENAME_PLAN = 'await tx.plan.update({ where: { id }, data: { name: "core" } });';
 const MOVE_SUBSCRIPTIONS = 'await tx.subscription.update({ where: { id }, data: { planName: "core" } });';
 
+/**
+ * An invoice settled against its ledger (rows locked FOR UPDATE in the order `locks` gives, then updated ledger first),
+ * beside a reopening that locks and updates the invoice first.
+ */
+const settleAndReopen = (locks: string) => `${pg}export async function settle(invoiceId: string, ledgerId: string) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    ${locks}
+    await client.query("UPDATE ledgers SET balance = balance - 1 WHERE id = $1", [ledgerId]);
+    await client.query("UPDATE invoices SET state = 'settled' WHERE id = $1", [invoiceId]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}
+export async function reopen(invoiceId: string, ledgerId: string) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT id FROM invoices WHERE id = $1 FOR UPDATE", [invoiceId]);
+    await client.query("SELECT id FROM ledgers WHERE id = $1 FOR UPDATE", [ledgerId]);
+    await client.query("UPDATE invoices SET state = 'open' WHERE id = $1", [invoiceId]);
+    await client.query("UPDATE ledgers SET balance = balance + 1 WHERE id = $1", [ledgerId]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}
+`;
+const LOCK_INVOICE = 'await client.query("SELECT id FROM invoices WHERE id = $1 FOR UPDATE", [invoiceId]);';
+const LOCK_LEDGER = 'await client.query("SELECT id FROM ledgers WHERE id = $1 FOR UPDATE", [ledgerId]);';
+
 runRuleTests(inconsistentLockOrder, {
   valid: [
     {
@@ -407,6 +440,10 @@ export async function lockTables(client: import("pg").PoolClient) {
       code: `${pg}export async function touchAll(ids: number[]) {
   for (const id of ids) await pool.query("UPDATE sessions SET seen_at = now() WHERE id = $1", [id]);
 }`,
+    },
+    {
+      name: "pg: both transactions lock the invoice then the ledger FOR UPDATE; the later UPDATEs in another order take no new lock",
+      code: settleAndReopen(`${LOCK_INVOICE}\n    ${LOCK_LEDGER}`),
     },
     {
       name: "the same order everywhere",
@@ -761,6 +798,14 @@ export async function expireSessions() {
             "`deleteUser` acquires `sessionsLock` while holding `usersLock`",
           ),
         },
+      ],
+    },
+    {
+      name: "pg: the settlement locks the ledger FOR UPDATE before the invoice, the reopening the invoice first: a real inversion",
+      code: settleAndReopen(`${LOCK_LEDGER}\n    ${LOCK_INVOICE}`),
+      errors: [
+        { line: 8, column: 11, messageId: "cycle" },
+        { line: 21, column: 11, messageId: "cycle" },
       ],
     },
     {

@@ -9,6 +9,9 @@ import { runRuleTests } from "../helpers/rule-tester";
 const panel = (unique: boolean) =>
   `model Panel {\n  id        String @id @default(cuid())\n  chapterId String\n  position  Int\n${unique ? "\n  @@unique([chapterId, position])\n" : ""}}\n`;
 
+/** Prisma's multi-file schema: `schema.prisma` holds the generator and datasource, the models live in `schema/`. */
+const GENERATOR_ONLY = `generator client {\n  provider        = "prisma-client-js"\n  previewFeatures = ["prismaSchemaFolder"]\n}\ndatasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n`;
+
 /** Appends a panel after the chapter's last one; `position` is the expression inserted. */
 const appendPanel = (position: string) => `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
@@ -46,8 +49,19 @@ export async function shareDocument(documentId: string, userId: string) {
       root: prismaProject(panel(true)),
       code: appendPanel("(last?.position ?? -1) + 1"),
     },
+    {
+      name: "a next position under @@unique declared in prisma/schema/*.prisma beside a generator-only schema.prisma (Prisma's schema folder)",
+      root: prismaProject(GENERATOR_ONLY, { "comics.prisma": panel(true) }),
+      code: appendPanel("(last?.position ?? -1) + 1"),
+    },
   ],
   invalid: [
+    {
+      name: "a next position with the model in prisma/schema/*.prisma and no unique index there: two calls insert the same position",
+      root: prismaProject(GENERATOR_ONLY, { "comics.prisma": panel(false) }),
+      code: appendPanel("(last?.position ?? -1) + 1"),
+      errors: [NEXT_POSITION],
+    },
     {
       name: "a next position through a const, with no unique index in the schema: two calls insert the same position",
       root: prismaProject(panel(false)),

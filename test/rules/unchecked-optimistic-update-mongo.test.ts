@@ -11,6 +11,16 @@ export async function bump(db: Db, id: string) {
 }
 `;
 
+/** Mongoose chapters of a manual, one document per (manual, revision); `index` is the schema's index options. */
+const archiveChapter = (index: string) => `import mongoose from "mongoose";
+const chapterSchema = new mongoose.Schema({ manualId: String, revision: Number, archived: Boolean });
+chapterSchema.index({ manualId: 1, revision: 1 }, ${index});
+const Chapter = mongoose.model("Chapter", chapterSchema);
+export async function archiveChapter(manualId: string, revision: number) {
+  await Chapter.updateOne({ manualId, revision }, { $set: { archived: true } });
+}
+`;
+
 runRuleTests(uncheckedOptimisticUpdate, {
   valid: [
     {
@@ -34,8 +44,28 @@ export async function rename(notes: Model<{ title: string; __v: number }>, id: s
       name: "MongoDB driver: an atomic $inc pinned by _id only compares nothing",
       code: bump(`await db.collection("counters").updateOne({ _id: id }, { $inc: { n: 1 } });`),
     },
+    {
+      name: "Mongoose: the revision is part of the schema's unique index with the other field pinned: it names one document",
+      code: archiveChapter("{ unique: true }"),
+    },
   ],
   invalid: [
+    {
+      name: "Mongoose: the same update when the schema's index over manual and revision is not unique: revision is compared",
+      code: archiveChapter("{ sparse: true }"),
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "unchecked",
+          data: { write: "`Chapter.updateOne(…)`", column: "`revision`", count: "`matchedCount`" },
+        },
+      ],
+      output: archiveChapter("{ sparse: true }")
+        .replace('import mongoose from "mongoose";\n', '$&import { ConflictError } from "@locksmith/runtime";\n')
+        .replace("  await Chapter", "  const updated = await Chapter")
+        .replace(/\}\);\n\}\n$/, '});\n  if (updated.matchedCount === 0) throw new ConflictError("chapter changed concurrently");\n}\n'),
+    },
     {
       name: "MongoDB driver: a compare-and-set on the value read, matchedCount never checked",
       code: bump(`await db.collection("counters").updateOne({ _id: id, n: counter.n }, { $set: { n: counter.n + 1 } });`),

@@ -128,8 +128,29 @@ export async function append(streamId: string) {
   return seq;
 }`;
 
+/** Two factories over one Redis client, both keyed by a parameter `topic`; `flagBody` is the flag factory's body. */
+const topicFactories = (flagBody: string) => `import Redis from "ioredis";
+const redis = new Redis();
+export const topicFlag = (topic: string) => ({
+${flagBody}
+});
+export const topicGuard = (topic: string) => ({
+  claim: async (owner: string) => (await redis.set(topic, owner, "PX", 30000, "NX")) === "OK",
+  drop: async () => {
+    await redis.del(topic);
+  },
+});
+`;
+
 runRuleTests(unsafeLockRelease, {
   valid: [
+    {
+      name: "a DEL in one factory's closure and a SET NX in another's, both keyed by a parameter of the same name: two values",
+      code: topicFactories(`  get: async () => redis.get(topic),
+  unset: async () => {
+    await redis.del(topic);
+  },`).replace(/  drop: async \(\) => \{\n    await redis.del\(topic\);\n  \},\n/, ""),
+    },
     {
       name: "a release script that compares the token before deleting, defined as a command",
       code: `${ioredis}const RELEASE = ${SCRIPT};
@@ -317,6 +338,11 @@ export default async function handler() {
     },
   ],
   invalid: [
+    {
+      name: "the same factories, the guard's own closure deleting its key without comparing the owner: still reported",
+      code: topicFactories(`  get: async () => redis.get(topic),`),
+      errors: [{ line: 9, column: 11, messageId: "unchecked" }],
+    },
     {
       name: "the same claim given back when the append's error tuple says it succeeded: a lock, released without an owner check",
       filename: "src/claims.ts",

@@ -66,6 +66,29 @@ export async function addItem(client: PoolClient, cartId: string, sku: string, b
 }
 `;
 
+/** Overdue drafts counted, then (when asked to) closed by an UPDATE whose WHERE is `where`. */
+const closeOverdueDrafts = (where: string) => `import type { Pool } from "pg";
+
+export async function closeOverdueDrafts(pool: Pool, apply: boolean, draftId: string): Promise<number> {
+  const { rows } = await pool.query("SELECT count(*) AS n FROM drafts WHERE status = 'open' AND due_at < now()");
+  if (rows[0].n > 1 && apply) {
+    await pool.query("UPDATE drafts SET status = 'closed' WHERE ${where}", [draftId]);
+  }
+  return rows[0].n;
+}
+`;
+
+/** A team's active projects counted, then archived by an updateMany whose where is `where`. */
+const archiveProjects = (where: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function archiveTeamProjects(teamId: string, projectId: string) {
+  const active = await prisma.project.count({ where: { teamId, archived: false } });
+  if (active <= 1) throw new Error("keep one project");
+  await prisma.project.updateMany({ where: ${where}, data: { archived: true } });
+}
+`;
+
 runRuleTests(writeSkew, {
   valid: [
     {
@@ -435,8 +458,26 @@ export async function recordAudit(organizationId: string, action: string) {
 `,
       },
     },
+    {
+      name: "pg: the overdue drafts counted, then all of them closed by an UPDATE repeating the count's WHERE (every caller moves the whole set)",
+      code: closeOverdueDrafts("status = 'open' AND due_at < now()"),
+    },
+    {
+      name: "Prisma: a team's active projects counted, then all of them archived by the count's own filter: no member is chosen",
+      code: archiveProjects("{ teamId, archived: false }"),
+    },
   ],
   invalid: [
+    {
+      name: "pg: the overdue drafts counted above one, then one of them closed (the count's WHERE and an id): two can leave none",
+      code: closeOverdueDrafts("status = 'open' AND due_at < now() AND id = $1"),
+      errors: [{ line: 6, column: 11, messageId: "shrinks" }],
+    },
+    {
+      name: "Prisma: a team's active projects counted, then one of them archived (the count's filter and its id): two can leave none",
+      code: archiveProjects("{ teamId, archived: false, id: projectId }"),
+      errors: [{ line: 7, column: 9, messageId: "shrinks" }],
+    },
     {
       name: "Prisma: the user's canvases counted, then one soft-deleted while more than one remain: two can leave none",
       code: softDeleteCanvas(

@@ -152,6 +152,10 @@ function writesFields(insert: DbAccess, values: ReadonlyMap<string, string>, amo
  * `pinned` only: then a WHERE pinning them all names one row, and `column` is part of that row's identity.
  */
 export function inUniqueKey(model: string, fileName: string, pinned: readonly string[], column: string): boolean {
-  const uniques = prismaUniqueFieldSets(model, fileName) ?? [];
+  return namesOneRow(prismaUniqueFieldSets(model, fileName) ?? [], pinned, column);
+}
+
+/** Whether one of the unique field sets is made of `column` and columns among `pinned` only (see inUniqueKey). */
+export function namesOneRow(uniques: readonly string[][], pinned: readonly string[], column: string): boolean {
   return uniques.some((set) => set.includes(column) && set.every((f) => f === column || pinned.includes(f)));
 }

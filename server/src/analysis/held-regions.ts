@@ -172,7 +172,19 @@ function decidesWork(call: ts.CallExpression): boolean {
  */
 function sameValueIn(name: string, here: Place, there: Place, call: ts.Node): boolean {
   if (declaresLocally(there.fn, name)) return !!here.cls && there.cls === here.cls && isReleaseMethod(there.fn);
-  return !declaresLocally(here.fn, name) || (here.fn !== undefined && isInside(call, here.fn));
+  if (!declaresLocally(here.fn, name)) {
+    // Both closures see the name from outside: the same value only if it is bound by the same enclosing function (two
+    // factories' `name` parameters, `makeSlot(name)` and `makeMutex(name)`, are two values).
+    const outer = (fn: FunctionLike | undefined) => (fn ? enclosingBinder(fn, name) : undefined);
+    return outer(here.fn) === outer(there.fn);
+  }
+  return here.fn !== undefined && isInside(call, here.fn);
+}
+
+/** The nearest function around `fn` (not `fn` itself) whose parameters or locals bind `name`; undefined at module level. */
+function enclosingBinder(fn: FunctionLike, name: string): FunctionLike | undefined {
+  for (let outer = enclosingFunction(fn); outer; outer = enclosingFunction(outer)) if (declaresLocally(outer, name)) return outer;
+  return undefined;
 }
 
 interface Place {

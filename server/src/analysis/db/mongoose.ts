@@ -10,7 +10,7 @@
 // `mongodb`. In a file that imports no database library (Express services import their models from project files),
 // a call is recognised by shape: see isModelCallByShape.
 import { ts } from "../../engine/ts";
-import { importsOf, propertyValue, skipParens, stringValue } from "../ast";
+import { calleeName, importsOf, propertyValue, skipParens, stringValue } from "../ast";
 import type { AccessAssignment, AccessCondition, DbAccess, DbLibrary } from "./access";
 import { chainOf, injectedEntity, objectAssignments, propertyName, type Link } from "./shapes";
 
@@ -194,4 +194,59 @@ export function updateAssignments(update: ts.Expression | undefined): AccessAssi
     out.push(...objectAssignments(property.initializer, () => atomic));
   }
   return out;
+}
+
+/**
+ * The field sets the unique indexes of a Mongoose model cover, when the model is declared in the file that uses it
+ * (`const Draft = mongoose.model("Draft", draftSchema)`): `draftSchema.index({ org: 1, docId: 1, version: 1 }, {
+ * unique: true })` and fields declared `{ type: String, unique: true }`. Undefined when the model's schema is not found
+ * there (imported models are not followed).
+ */
+export function mongooseUniqueFieldSets(model: ts.Identifier): string[][] | undefined {
+  const sourceFile = model.getSourceFile();
+  const declared = (name: string) => {
+    let found: ts.Expression | undefined;
+    const visit = (node: ts.Node): void => {
+      if (found) return;
+      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === name && node.initializer)
+        found = skipParens(node.initializer);
+      else ts.forEachChild(node, visit);
+    };
+    visit(sourceFile);
+    return found;
+  };
+  const modelCall = declared(model.text);
+  if (!modelCall || !ts.isCallExpression(modelCall) || calleeName(modelCall) !== "model") return undefined;
+  const schemaArgument = modelCall.arguments[1] && skipParens(modelCall.arguments[1]);
+  if (!schemaArgument) return undefined;
+  const schema = ts.isIdentifier(schemaArgument) ? declared(schemaArgument.text) : schemaArgument;
+  if (!schema || !ts.isNewExpression(schema) || !/(^|\.)Schema$/.test(schema.expression.getText())) return undefined;
+  const sets: string[][] = [];
+  const fields = schema.arguments?.[0] && skipParens(schema.arguments[0]);
+  if (fields && ts.isObjectLiteralExpression(fields))
+    for (const field of fields.properties)
+      if (ts.isPropertyAssignment(field) && isUnique(field.initializer)) sets.push([propertyName(field) ?? ""]);
+  if (ts.isIdentifier(schemaArgument)) {
+    const visit = (node: ts.Node): void => {
+      if (
+        ts.isCallExpression(node) &&
+        ts.isPropertyAccessExpression(node.expression) &&
+        node.expression.name.text === "index" &&
+        node.expression.expression.getText() === schemaArgument.text &&
+        isUnique(node.arguments[1])
+      ) {
+        const keys = node.arguments[0] && skipParens(node.arguments[0]);
+        if (keys && ts.isObjectLiteralExpression(keys)) sets.push(keys.properties.map((p) => propertyName(p) ?? ""));
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sourceFile);
+  }
+  return sets;
+}
+
+/** `{ unique: true, … }`. */
+function isUnique(options: ts.Expression | undefined): boolean {
+  const object = options && skipParens(options);
+  return !!object && ts.isObjectLiteralExpression(object) && propertyValue(object, "unique")?.kind === ts.SyntaxKind.TrueKeyword;
 }

@@ -158,12 +158,19 @@ function nearestSchema(folder: string): string | undefined {
 function schemaFilesFrom(folder: string): readonly string[] {
   for (let dir = folder; ; dir = path.dirname(dir)) {
     for (const candidate of [path.join(dir, "prisma", "schema.prisma"), path.join(dir, "schema.prisma")])
-      if (ts.sys.fileExists(candidate)) return [candidate];
-    const split = path.join(dir, "prisma", "schema");
-    const files = ts.sys.directoryExists(split) ? ts.sys.readDirectory(split, [".prisma"]) : [];
+      if (ts.sys.fileExists(candidate)) return [candidate, ...folderSchemaFiles(path.join(path.dirname(candidate), "schema"))];
+    const files = folderSchemaFiles(path.join(dir, "prisma", "schema"));
     if (files.length > 0) return files;
     if (path.dirname(dir) === dir) return [];
   }
+}
+
+/**
+ * The `.prisma` files of a schema folder (Prisma's `prismaSchemaFolder`: models in `prisma/schema/*.prisma`, often
+ * beside a `prisma/schema.prisma` that holds only the generator and the datasource, so both are read).
+ */
+function folderSchemaFiles(folder: string): readonly string[] {
+  return ts.sys.directoryExists(folder) ? ts.sys.readDirectory(folder, [".prisma"]) : [];
 }
 
 /** A schema file's text, re-read when it changes (the language server outlives edits of it). */

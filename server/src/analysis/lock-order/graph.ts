@@ -143,8 +143,10 @@ class Composer {
     const argumentOrders: LockOrderEdge[] = [];
     for (const edge of all) {
       classes.set(edge.to.id, edge.to);
-      if (edge.from.id !== edge.to.id) edges.push(edge);
-      else if (isReentry(edge)) reentries.push(edge);
+      // A row this holder already holds, locked again (`UPDATE` after both `FOR UPDATE`s), waits for nobody: no edge.
+      if (edge.from.id !== edge.to.id) {
+        if (!alreadyHeld(edge)) edges.push(edge);
+      } else if (isReentry(edge)) reentries.push(edge);
       else if (isArgumentOrder(edge) && !this.coveredByHelperLock(edge)) argumentOrders.push(edge);
     }
     return { classes, edges, cycles: findCycles(edges), reentries, argumentOrders };
