@@ -446,9 +446,12 @@ function lockOnly(acquisition: LockAcquisition): LockAcquisition | undefined {
  * - `window`: an expiring constant (`SET key "1" EX 60 NX`) under a key not named as a lock, which the function can
  *   return still holding: a once-per-window throttle (the first caller in each window does the work, the others skip,
  *   and the expiry opens the next window), not a mutual exclusion;
+ * - `record`: an expiring claim the file also writes with a plain SET (no NX or XX) of another value: the work's
+ *   result replaces it (`processing`, then the result other callers read), a state record rather than a lock (a claim
+ *   without expiry stays a lock: a crash before the result leaves it in place forever);
  * - `lock`: anything else (released after a critical section, or guarding one).
  */
-export type SetIfAbsentRole = "lock" | "unique-key" | "marker" | "initialiser" | "window";
+export type SetIfAbsentRole = "lock" | "unique-key" | "marker" | "initialiser" | "window" | "record";
 
 export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   const { call, key } = acquisition;
@@ -456,6 +459,7 @@ export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   if (!key || !fn?.body) return "lock";
   if (holdsFreshRandom(key, fn, 0)) return "unique-key";
   if (isThrottleWindow(acquisition, fn)) return "window";
+  if (isOverwrittenInFile(acquisition)) return "record";
   const releases = deletionsIn(call.getSourceFile()).filter((d) => isReleaseOf(d, acquisition, NO_NAMES));
   if (releases.length > 0) return releases.every((release) => isOnFailurePath(release, call)) ? "marker" : "lock";
   const keyText = canonicalKey(key);
@@ -478,6 +482,26 @@ function getsThroughHelper(call: ts.CallExpression, keyText: string, fn: Functio
   const helper = name === undefined ? undefined : namedFunctionsIn(call.getSourceFile()).get(name);
   if (!helper?.body || helper === fn || (ofThis && helper.parent !== fn.parent)) return false;
   return nodesOfKinds<ts.CallExpression>(helper.body, [ts.SyntaxKind.CallExpression]).some((c) => isGetOf(c, keyText));
+}
+
+/** Options of a SET that make it conditional or a read (NX, XX, GET), in any client's spelling. */
+const CONDITIONAL_SET = /\b(nx|xx|get)\b/i;
+
+/** See `record` above: a plain SET of the same key elsewhere in the file, with another value than the SET NX's. */
+function isOverwrittenInFile(acquisition: LockAcquisition): boolean {
+  const { call } = acquisition;
+  if (!ts.isCallExpression(call) || !acquisition.expires) return false;
+  const value = call.arguments[1]?.getText();
+  return nodesOfKinds<ts.CallExpression>(call.getSourceFile(), [ts.SyntaxKind.CallExpression]).some(
+    (set) =>
+      set !== call &&
+      calleeName(set)?.toLowerCase() === "set" &&
+      receiverOf(set) !== undefined &&
+      set.arguments.length >= 2 &&
+      isAcquiredKey(set.arguments[0]!, acquisition) &&
+      set.arguments[1]!.getText() !== value &&
+      !set.arguments.slice(2).some((option) => CONDITIONAL_SET.test(option.getText())),
+  );
 }
 
 /** See `window` above: an expiring constant under a key not named as a lock, still held at some `return`. */
