@@ -574,20 +574,49 @@ function isCompared(read: ts.CallExpression): boolean {
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 
+/**
+ * Whether the lock's key holds a value this call generates fresh (a random id, directly, through a local, or from a
+ * project function that makes one): no other call can ask for that key, so nobody ever waits for the lock.
+ */
+export function isFreshPerCallKey(acquisition: LockAcquisition, checker: ts.TypeChecker): boolean {
+  const fn = enclosingFunction(acquisition.call);
+  return !!acquisition.key && !!fn && holdsFreshRandom(acquisition.key, fn, 0, checker);
+}
+
+/** A call of a project function (declared in source, not a declaration file) whose every return holds a fresh random value. */
+function returnsFreshRandom(call: ts.CallExpression, depth: number, checker: ts.TypeChecker): boolean {
+  let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const declaration = symbol?.valueDeclaration;
+  const callee =
+    declaration && ts.isVariableDeclaration(declaration) && declaration.initializer ? skipParens(declaration.initializer) : declaration;
+  if (!callee || !isFunctionLike(callee) || !callee.body || callee.getSourceFile().isDeclarationFile) return false;
+  const results = ts.isBlock(callee.body)
+    ? nodesOfKinds<ts.ReturnStatement>(callee.body, [ts.SyntaxKind.ReturnStatement])
+        .filter((r) => enclosingFunction(r) === callee)
+        .map((r) => r.expression)
+    : [callee.body];
+  return results.length > 0 && results.every((r) => r !== undefined && holdsFreshRandom(r, callee, depth + 1, checker));
+}
+
 /** Calls that produce a fresh random value: Node's crypto, Math.random, the common id generators. */
 const RANDOM_SOURCES = /^(random|randomBytes|randomUUID|randomInt|getRandomValues|uuid|uuidv4|v4|nanoid|cuid|cuid2|createId|ulid)$/;
 
-/** Whether `expr` contains a fresh random value, directly or through a local of `fn` it names. */
-function holdsFreshRandom(expr: ts.Node, fn: FunctionLike, depth: number): boolean {
+/**
+ * Whether `expr` contains a fresh random value, directly or through a local of `fn` it names; with a checker, also
+ * through a project function it calls that returns one (`genRunId()` over `createId()`).
+ */
+function holdsFreshRandom(expr: ts.Node, fn: FunctionLike, depth: number, checker?: ts.TypeChecker): boolean {
   let found = false;
   const visit = (node: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(node) && RANDOM_SOURCES.test(calleeName(node) ?? "")) found = true;
+    else if (ts.isCallExpression(node) && checker && depth < 4 && returnsFreshRandom(node, depth, checker)) found = true;
     else if (ts.isIdentifier(node) && depth < 3 && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) {
       const local = nodesOfKinds<ts.VariableDeclaration>(fn, [ts.SyntaxKind.VariableDeclaration]).find(
         (d) => ts.isIdentifier(d.name) && d.name.text === node.text,
       );
-      if (local?.initializer && holdsFreshRandom(local.initializer, fn, depth + 1)) found = true;
+      if (local?.initializer && holdsFreshRandom(local.initializer, fn, depth + 1, checker)) found = true;
     } else ts.forEachChild(node, visit);
   };
   visit(expr);
