@@ -669,6 +669,24 @@ export async function run(id: string) {
       output: null,
     },
     {
+      name: "the same lock class with a cache method that SETs its own `key` parameter: not the lock's key, still a lock",
+      code: `${ioredis}export class JobLock {
+  private local = new Map<string, string>();
+  async acquire(key: string, token: string) {
+    return redis.set(key, token, "PX", 30000, "NX");
+  }
+  async remember(key: string, value: string) {
+    this.local.set(key, value);
+    await redis.set(key, value, "EX", 60);
+  }
+  async release(key: string) {
+    await redis.del(key);
+  }
+}`,
+      errors: [{ line: 13, column: 11, ...unchecked("`key`"), related: [{ line: 6 }] }],
+      output: null,
+    },
+    {
       name: "lock TTL shorter than the serverless maxDuration: the holder can outlive its lock",
       code: digestRoute({ maxDuration: 300, ttlSeconds: 60 }),
       errors: [

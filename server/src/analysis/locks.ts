@@ -492,16 +492,28 @@ function isOverwrittenInFile(acquisition: LockAcquisition): boolean {
   const { call } = acquisition;
   if (!ts.isCallExpression(call) || !acquisition.expires) return false;
   const value = call.arguments[1]?.getText();
+  const client = receiverOf(call)?.getText();
+  const taker = enclosingFunction(call);
   return nodesOfKinds<ts.CallExpression>(call.getSourceFile(), [ts.SyntaxKind.CallExpression]).some(
     (set) =>
       set !== call &&
       calleeName(set)?.toLowerCase() === "set" &&
-      receiverOf(set) !== undefined &&
+      // The same client, and in another function a key that is more than a parameter's name (p09: two methods whose
+      // parameters are both called `key` share nothing; a Map's `set(key, …)` is no Redis write).
+      receiverOf(set)?.getText() === client &&
+      !(enclosingFunction(set) !== taker && isParameterName(set.arguments[0])) &&
       set.arguments.length >= 2 &&
       isAcquiredKey(set.arguments[0]!, acquisition) &&
       set.arguments[1]!.getText() !== value &&
       !set.arguments.slice(2).some((option) => CONDITIONAL_SET.test(option.getText())),
   );
+}
+
+/** A bare name bound by a parameter of the function it is used in. */
+function isParameterName(expr: ts.Expression | undefined): boolean {
+  const bare = expr && skipParens(expr);
+  const fn = bare && ts.isIdentifier(bare) ? enclosingFunction(bare) : undefined;
+  return !!fn && fn.parameters.some((p) => boundNames(p.name).some((id) => id.text === (bare as ts.Identifier).text));
 }
 
 /** See `window` above: an expiring constant under a key not named as a lock, still held at some `return`. */
