@@ -13,6 +13,7 @@ import {
   enclosingStatement,
   functionName,
   indentationAt,
+  isFreshPerCallKey,
   isFunctionLike,
   isInside,
   lineOf,
@@ -131,8 +132,14 @@ export const lockAcrossAwait = defineRule({
       if (!path) continue;
       // A try-lease its helper keeps renewing: it cannot expire under its holder, and the others skip the work
       // instead of waiting for it.
+      // A lease its helper keeps renewing: it cannot expire under its holder. Nobody waits for it when the others skip
+      // the work (a try-lease), and the wait is the lock's purpose when the call is what the section decided from
+      // what it read under the lock (create the code only if none exists): moving the call out reopens the race.
+      const renewed = (lock: HeldLock) => lock.kind === "lease" && !lock.expires && lock.acquisition?.wrapper?.renewed === true;
       const nobodyWaits = (lock: HeldLock) =>
-        lock.kind === "lease" && !lock.expires && lock.acquisition?.style === "try" && lock.acquisition.wrapper?.renewed === true;
+        (renewed(lock) && (lock.acquisition!.style === "try" || decidedUnderLock(lock, node, context.checker))) ||
+        // A key holding a value this call generates (`run:${createId()}`): no other call can ask for it.
+        (lock.kind === "lease" && !!lock.acquisition && isFreshPerCallKey(lock.acquisition, context.checker));
       const relevant = held.filter((lock) => !isSingleFlight(lock, node) && !nobodyWaits(lock));
       if (relevant.length === 0) continue;
       const lock = relevant.sort((a, b) => priority(a) - priority(b))[0]!;
@@ -161,6 +168,34 @@ export const lockAcrossAwait = defineRule({
     }
   },
 });
+
+/**
+ * Whether `node` runs only on a branch of a condition that tests a value awaited while `lock` was held (`const found =
+ * await db.find(…)` after the acquisition, then `if (!found) await api.create(…)`): the call is the section's decision.
+ */
+function decidedUnderLock(lock: HeldLock, node: ts.AwaitExpression, checker: ts.TypeChecker): boolean {
+  const fn = enclosingFunction(node);
+  for (let current: ts.Node = node; current.parent && current !== fn; current = current.parent) {
+    const parent = current.parent;
+    const condition =
+      ts.isIfStatement(parent) && parent.expression !== current
+        ? parent.expression
+        : ts.isConditionalExpression(parent) && parent.condition !== current
+          ? parent.condition
+          : undefined;
+    if (condition && readNames(condition).some((id) => awaitedUnderLock(id, lock, fn, checker))) return true;
+  }
+  return false;
+}
+
+/** `id` names a local of `fn` whose initializer awaits something while `lock` is held. */
+function awaitedUnderLock(id: ts.Identifier, lock: HeldLock, fn: ts.Node | undefined, checker: ts.TypeChecker): boolean {
+  const declaration = checker.getSymbolAtLocation(id)?.valueDeclaration;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer || enclosingFunction(declaration) !== fn)
+    return false;
+  const awaited = nodesOfKinds<ts.AwaitExpression>(declaration.initializer, [ts.SyntaxKind.AwaitExpression]);
+  return (ts.isAwaitExpression(declaration.initializer) ? [declaration.initializer] : awaited).some((a) => lock.holds?.(a) === true);
+}
 
 /** The locks of a file made by each call for itself (see `perCallLock`), with an await of the section each guards. */
 function perCallLocks(

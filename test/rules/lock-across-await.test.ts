@@ -139,22 +139,78 @@ export class LeaseService {
 const RENEW = "void this.extendLease(key, token, ttl);";
 const TRY = 'if (!(await this.redis.set(key, token, "EX", ttl, "NX"))) return null;';
 const WAIT = 'while (!(await this.redis.set(key, token, "EX", ttl, "NX"))) await new Promise((r) => setTimeout(r, 50));';
-const LEASE_CALLER = `import { LeaseService } from "./leases";
-
-export async function publish(leases: LeaseService, id: string) {
-  const release = await leases.acquire(\`voucher:\${id}\`);
+/** `signature` taking a lease for `key` (after `before`) and awaiting `call` under it, released in `finally`. */
+const leaseCaller = (signature: string, key: string, call: string, before = "") => `import { LeaseService } from "./leases";
+${before ? 'import { makeRunId } from "./ids";\n' : ""}
+export async function ${signature} {
+${before}  const release = await leases.acquire(\`${key}\`);
   if (!release) return;
   try {
-    await fetch("https://payments.example/codes/" + id);
+    await ${call};
   } finally {
     await release();
   }
 }
 `;
+const LEASE_CALLER = leaseCaller(
+  "publish(leases: LeaseService, id: string)",
+  "voucher:\${id}",
+  'fetch("https://payments.example/codes/" + id)',
+);
 const LEASE = "the lock `leases.acquire` takes for `voucher:${id}`";
+
+/**
+ * A coupon issued at most once per customer under a waiting lease: `found` is where the existence check reads (`inside`
+ * the lease, or before it), and the POST that creates the coupon runs only when the check found none.
+ */
+const couponCaller = (found: "inside" | "before") => {
+  const check = "const existing = await coupons.find(customerId);";
+  return `import { LeaseService } from "./leases";
+declare const coupons: { find(id: string): Promise<string | null>; save(id: string, code: string): Promise<void> };
+
+export async function ensureCoupon(leases: LeaseService, customerId: string) {
+  ${found === "before" ? check : "// the check runs under the lease"}
+  const release = await leases.acquire(\`coupon:\${customerId}\`);
+  if (!release) return;
+  try {
+    ${found === "inside" ? check : "// checked before the lease"}
+    if (!existing) {
+      const created = await fetch("https://billing.example/coupons", { method: "POST", body: customerId });
+      await coupons.save(customerId, await created.text());
+    }
+  } finally {
+    await release();
+  }
+}
+`;
+};
+const COUPON_LEASE = "the lock `leases.acquire` takes for `coupon:${customerId}`";
+
+/** A report run under a lease keyed by the user and `runId`, made by `makeRunId` of src/ids.ts. */
+const reportCaller = leaseCaller(
+  "runReport(leases: LeaseService, userId: string)",
+  "report:\${userId}:\${runId}",
+  'fetch("https://reports.example/render/" + runId)',
+  "  const runId = makeRunId(userId);\n",
+);
+const REPORT_LEASE = "the lock `leases.acquire` takes for `report:${userId}:${runId}`";
 
 runRuleTests(lockAcrossAwait, {
   valid: [
+    {
+      name: "a renewed lease callers wait for, around a create the section decided from its own read: the wait is the point",
+      code: couponCaller("inside"),
+      files: { "src/leases.ts": leaseService(RENEW, WAIT) },
+    },
+    {
+      name: "a lease keyed by an id each call generates (a project helper over randomUUID): nobody can wait for it",
+      code: reportCaller,
+      files: {
+        "src/leases.ts": leaseService("console.log(key, token);", WAIT),
+        "src/ids.ts":
+          'import { randomUUID } from "node:crypto";\nexport function makeRunId(_user: string) {\n  return "run_" + randomUUID();\n}\n',
+      },
+    },
     {
       name: "a try-lease its helper keeps renewing: it cannot expire mid-call, and nobody waits for it",
       code: LEASE_CALLER,
@@ -1163,6 +1219,27 @@ export async function refund(id: string) {
       code: LEASE_CALLER,
       files: { "src/leases.ts": leaseService("console.log(key, token);") },
       errors: [{ line: 7, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: LEASE } }],
+    },
+    {
+      name: "the same create decided from a read made before the lease: the call could move out, they wait for it",
+      code: couponCaller("before"),
+      files: { "src/leases.ts": leaseService(RENEW, WAIT) },
+      errors: [{ line: 11, column: 23, messageId: "underLease", data: { ...FETCH, lock: COUPON_LEASE } }],
+    },
+    {
+      name: "the same create decided under a lease that is not renewed: it can expire mid-call",
+      code: couponCaller("inside"),
+      files: { "src/leases.ts": leaseService("console.log(key, token);", WAIT) },
+      errors: [{ line: 11, column: 23, messageId: "underExpiringLease", data: { ...FETCH, lock: COUPON_LEASE } }],
+    },
+    {
+      name: "the same report lease keyed by an id derived from the user: every run of that user waits",
+      code: reportCaller,
+      files: {
+        "src/leases.ts": leaseService("console.log(key, token);", WAIT),
+        "src/ids.ts": 'export function makeRunId(user: string) {\n  return "run_" + user;\n}\n',
+      },
+      errors: [{ line: 9, column: 5, messageId: "underExpiringLease", data: { ...FETCH, lock: REPORT_LEASE } }],
     },
     {
       name: "a renewed lease that callers wait for: they wait for the call too",

@@ -27,8 +27,30 @@ const RENAME_ROLES = `  async up(q: QueryRunner): Promise<void> {
     await q.query("UPDATE role SET name = 'BASIC' WHERE name = 'USER'");
   }`;
 
+/** A chunked backfill that advances its own progress row; `folder` puts it among migrations or jobs. */
+const backfillProgress = (folder: string) => ({
+  filename: `worker/${folder}/reindex-comments.ts`,
+  code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export class ReindexComments {
+  async run(): Promise<void> {
+    const progress = await prisma.migrationProgress.findUniqueOrThrow({ where: { name: "reindex-comments" } });
+    await prisma.migrationProgress.update({
+      where: { name: "reindex-comments" },
+      data: { cursor: progress.cursor + 500 },
+    });
+  }
+}
+`,
+});
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "a folder whose name ends in migrations (`backgroundMigrations/`): its runner claims one at a time",
+      ...backfillProgress("backgroundMigrations"),
+    },
     { name: "TypeORM: a migration class's `up` rewriting the rows it selected", code: clampDurations(" implements MigrationInterface") },
     {
       name: "Knex: an exported `up` in a migrations folder",
@@ -43,6 +65,12 @@ export async function up(knex: Knex): Promise<void> {
     },
   ],
   invalid: [
+    {
+      name: "the same backfill in a jobs folder: two workers can run it at once",
+      ...backfillProgress("backgroundJobs"),
+      errors: [{ line: 7, column: 11, messageId: "lostUpdate" }],
+      output: backfillProgress("backgroundJobs").code.replace("cursor: progress.cursor + 500", "cursor: { increment: 500 }"),
+    },
     {
       name: "the same code in a service class (a method named `up` is not a migration)",
       code: clampDurations(""),

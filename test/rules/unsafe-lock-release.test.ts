@@ -8,6 +8,17 @@ const nodeRedis = `import { createClient } from "redis";
 const client = createClient();
 `;
 const SCRIPT = `"if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"`;
+/** An import claimed with SET NX, its outcome stored under the same key by a SET with `resultOptions`, abandoned by DEL. */
+const importRecord = (resultOptions: string) => `${ioredis}const importKey = (id: string) => \`import:\${id}\`;
+export async function claimImport(id: string): Promise<boolean> {
+  return (await redis.set(importKey(id), "pending", "EX", 600, "NX")) === "OK";
+}
+export async function recordImport(id: string, rows: number) {
+  await redis.set(importKey(id), JSON.stringify({ rows }), ${resultOptions});
+}
+export async function abandonImport(id: string) {
+  await redis.del(importKey(id));
+}`;
 const unchecked = (lock: string, command = "DEL") => ({ messageId: "unchecked", data: { command, lock } });
 const WITH_TOKEN =
   "Release with a compare-and-delete script (delete only if the value is still this holder's token), or use the runtime's Redis lease (`createRedisLockProvider`).";
@@ -269,6 +280,12 @@ export async function ingest(uploadId: string) {
   });
   return true;
 }`,
+    },
+    {
+      // A claim that the work's result replaces: "pending" set if absent, then overwritten with the outcome that a
+      // repeated request reads; given back by DEL when the import is abandoned. A state record, not a lock.
+      name: "a SET NX claim overwritten in the file by a plain SET of the result: a state record, its DEL no lock release",
+      code: importRecord('"EX", 86400'),
     },
     {
       // Field report p09: two methods whose parameters are both called \`key\` do not share a key.
@@ -716,6 +733,24 @@ export async function run(id: string) {
       output: null,
     },
     {
+      name: "the same lock class with a cache method that SETs its own `key` parameter: not the lock's key, still a lock",
+      code: `${ioredis}export class JobLock {
+  private local = new Map<string, string>();
+  async acquire(key: string, token: string) {
+    return redis.set(key, token, "PX", 30000, "NX");
+  }
+  async remember(key: string, value: string) {
+    this.local.set(key, value);
+    await redis.set(key, value, "EX", 60);
+  }
+  async release(key: string) {
+    await redis.del(key);
+  }
+}`,
+      errors: [{ line: 13, column: 11, ...unchecked("`key`"), related: [{ line: 6 }] }],
+      output: null,
+    },
+    {
       name: "lock TTL shorter than the serverless maxDuration: the holder can outlive its lock",
       code: digestRoute({ maxDuration: 300, ttlSeconds: 60 }),
       errors: [
@@ -736,6 +771,12 @@ export async function run(id: string) {
   await redis.del(\`lock:settle:\${paymentId}\`);
 }${work}`,
       errors: [{ line: 6, column: 9, ...unchecked("`lock:settle:${paymentId}`"), help: WITH_TOKEN }],
+      output: null,
+    },
+    {
+      name: "the same claim whose second SET only refreshes an existing key (XX): still a lock, the DEL unchecked",
+      code: importRecord('"EX", 600, "XX"'),
+      errors: [{ line: 11, column: 9, messageId: "uncheckedConstant", data: { command: "DEL", lock: "`importKey(id)`", line: 5 } }],
       output: null,
     },
     {

@@ -745,8 +745,11 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     releases: (call: ts.CallExpression, acquisition: LockAcquisition, names: ReadonlySet<string>) =>
       !!isReleaser && releasesWrapperLock(call, acquisition, names, state, isReleaser),
     mechanism: inner.mechanism,
-    // A lease the wrapper keeps renewing while it is held does not expire under a slow holder.
-    ...(inner.expires && renewsWhileHeld(fn) ? { expires: false, renewed: true } : { expires: inner.expires }),
+    // A lease the wrapper keeps renewing while it is held does not expire under a slow holder; nor one it takes through
+    // a helper that renews it (`waitLock` retrying `acquireLock`).
+    ...(inner.expires && renewsWhileHeld(fn)
+      ? { expires: false, renewed: true }
+      : { expires: inner.expires, ...(inner.wrapper?.renewed ? { renewed: true } : {}) }),
     style: inner.style === "try" ? ("try" as const) : ("blocking" as const),
     lockLabel: inner.wrapper?.lockLabel ?? inner.label,
     source: { inferred: inner },

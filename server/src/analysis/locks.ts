@@ -446,9 +446,12 @@ function lockOnly(acquisition: LockAcquisition): LockAcquisition | undefined {
  * - `window`: an expiring constant (`SET key "1" EX 60 NX`) under a key not named as a lock, which the function can
  *   return still holding: a once-per-window throttle (the first caller in each window does the work, the others skip,
  *   and the expiry opens the next window), not a mutual exclusion;
+ * - `record`: an expiring claim the file also writes with a plain SET (no NX or XX) of another value: the work's
+ *   result replaces it (`processing`, then the result other callers read), a state record rather than a lock (a claim
+ *   without expiry stays a lock: a crash before the result leaves it in place forever);
  * - `lock`: anything else (released after a critical section, or guarding one).
  */
-export type SetIfAbsentRole = "lock" | "unique-key" | "marker" | "initialiser" | "window";
+export type SetIfAbsentRole = "lock" | "unique-key" | "marker" | "initialiser" | "window" | "record";
 
 export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   const { call, key } = acquisition;
@@ -456,6 +459,7 @@ export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   if (!key || !fn?.body) return "lock";
   if (holdsFreshRandom(key, fn, 0)) return "unique-key";
   if (isThrottleWindow(acquisition, fn)) return "window";
+  if (isOverwrittenInFile(acquisition)) return "record";
   const releases = deletionsIn(call.getSourceFile()).filter((d) => isReleaseOf(d, acquisition, NO_NAMES));
   if (releases.length > 0) return releases.every((release) => isOnFailurePath(release, call)) ? "marker" : "lock";
   const keyText = canonicalKey(key);
@@ -478,6 +482,38 @@ function getsThroughHelper(call: ts.CallExpression, keyText: string, fn: Functio
   const helper = name === undefined ? undefined : namedFunctionsIn(call.getSourceFile()).get(name);
   if (!helper?.body || helper === fn || (ofThis && helper.parent !== fn.parent)) return false;
   return nodesOfKinds<ts.CallExpression>(helper.body, [ts.SyntaxKind.CallExpression]).some((c) => isGetOf(c, keyText));
+}
+
+/** Options of a SET that make it conditional or a read (NX, XX, GET), in any client's spelling. */
+const CONDITIONAL_SET = /\b(nx|xx|get)\b/i;
+
+/** See `record` above: a plain SET of the same key elsewhere in the file, with another value than the SET NX's. */
+function isOverwrittenInFile(acquisition: LockAcquisition): boolean {
+  const { call } = acquisition;
+  if (!ts.isCallExpression(call) || !acquisition.expires) return false;
+  const value = call.arguments[1]?.getText();
+  const client = receiverOf(call)?.getText();
+  const taker = enclosingFunction(call);
+  return nodesOfKinds<ts.CallExpression>(call.getSourceFile(), [ts.SyntaxKind.CallExpression]).some(
+    (set) =>
+      set !== call &&
+      calleeName(set)?.toLowerCase() === "set" &&
+      // The same client, and in another function a key that is more than a parameter's name (p09: two methods whose
+      // parameters are both called `key` share nothing; a Map's `set(key, …)` is no Redis write).
+      receiverOf(set)?.getText() === client &&
+      !(enclosingFunction(set) !== taker && isParameterName(set.arguments[0])) &&
+      set.arguments.length >= 2 &&
+      isAcquiredKey(set.arguments[0]!, acquisition) &&
+      set.arguments[1]!.getText() !== value &&
+      !set.arguments.slice(2).some((option) => CONDITIONAL_SET.test(option.getText())),
+  );
+}
+
+/** A bare name bound by a parameter of the function it is used in. */
+function isParameterName(expr: ts.Expression | undefined): boolean {
+  const bare = expr && skipParens(expr);
+  const fn = bare && ts.isIdentifier(bare) ? enclosingFunction(bare) : undefined;
+  return !!fn && fn.parameters.some((p) => boundNames(p.name).some((id) => id.text === (bare as ts.Identifier).text));
 }
 
 /** See `window` above: an expiring constant under a key not named as a lock, still held at some `return`. */
@@ -550,20 +586,49 @@ function isCompared(read: ts.CallExpression): boolean {
 
 const NO_NAMES: ReadonlySet<string> = new Set();
 
+/**
+ * Whether the lock's key holds a value this call generates fresh (a random id, directly, through a local, or from a
+ * project function that makes one): no other call can ask for that key, so nobody ever waits for the lock.
+ */
+export function isFreshPerCallKey(acquisition: LockAcquisition, checker: ts.TypeChecker): boolean {
+  const fn = enclosingFunction(acquisition.call);
+  return !!acquisition.key && !!fn && holdsFreshRandom(acquisition.key, fn, 0, checker);
+}
+
+/** A call of a project function (declared in source, not a declaration file) whose every return holds a fresh random value. */
+function returnsFreshRandom(call: ts.CallExpression, depth: number, checker: ts.TypeChecker): boolean {
+  let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const declaration = symbol?.valueDeclaration;
+  const callee =
+    declaration && ts.isVariableDeclaration(declaration) && declaration.initializer ? skipParens(declaration.initializer) : declaration;
+  if (!callee || !isFunctionLike(callee) || !callee.body || callee.getSourceFile().isDeclarationFile) return false;
+  const results = ts.isBlock(callee.body)
+    ? nodesOfKinds<ts.ReturnStatement>(callee.body, [ts.SyntaxKind.ReturnStatement])
+        .filter((r) => enclosingFunction(r) === callee)
+        .map((r) => r.expression)
+    : [callee.body];
+  return results.length > 0 && results.every((r) => r !== undefined && holdsFreshRandom(r, callee, depth + 1, checker));
+}
+
 /** Calls that produce a fresh random value: Node's crypto, Math.random, the common id generators. */
 const RANDOM_SOURCES = /^(random|randomBytes|randomUUID|randomInt|getRandomValues|uuid|uuidv4|v4|nanoid|cuid|cuid2|createId|ulid)$/;
 
-/** Whether `expr` contains a fresh random value, directly or through a local of `fn` it names. */
-function holdsFreshRandom(expr: ts.Node, fn: FunctionLike, depth: number): boolean {
+/**
+ * Whether `expr` contains a fresh random value, directly or through a local of `fn` it names; with a checker, also
+ * through a project function it calls that returns one (`genRunId()` over `createId()`).
+ */
+function holdsFreshRandom(expr: ts.Node, fn: FunctionLike, depth: number, checker?: ts.TypeChecker): boolean {
   let found = false;
   const visit = (node: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(node) && RANDOM_SOURCES.test(calleeName(node) ?? "")) found = true;
+    else if (ts.isCallExpression(node) && checker && depth < 4 && returnsFreshRandom(node, depth, checker)) found = true;
     else if (ts.isIdentifier(node) && depth < 3 && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) {
       const local = nodesOfKinds<ts.VariableDeclaration>(fn, [ts.SyntaxKind.VariableDeclaration]).find(
         (d) => ts.isIdentifier(d.name) && d.name.text === node.text,
       );
-      if (local?.initializer && holdsFreshRandom(local.initializer, fn, depth + 1)) found = true;
+      if (local?.initializer && holdsFreshRandom(local.initializer, fn, depth + 1, checker)) found = true;
     } else ts.forEachChild(node, visit);
   };
   visit(expr);

@@ -5,7 +5,11 @@
 import { ts } from "../engine/ts";
 import { isFunctionLike } from "./ast";
 
-const MIGRATIONS_FOLDER = /(^|\/)migrations?\//i;
+/**
+ * A folder named migrations, or whose name ends in it (`backgroundMigrations/`, `data-migrations/`, `db_migrations/`):
+ * runners of background or data migrations claim one migration at a time as well.
+ */
+const MIGRATIONS_FOLDER = /(^|\/)[\w.-]*migrations?\//i;
 const MIGRATION_STEPS = new Set(["up", "down"]);
 /** Base types of migration classes: TypeORM's `MigrationInterface`, MikroORM's `Migration`. */
 const MIGRATION_BASES = /^(MigrationInterface|Migration)$/;
