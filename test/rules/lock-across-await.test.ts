@@ -186,6 +186,20 @@ export async function ensureCoupon(leases: LeaseService, customerId: string) {
 };
 const COUPON_LEASE = "the lock `leases.acquire` takes for `coupon:${customerId}`";
 
+/** The lease service waiting through its own try-once method (`renew` as in leaseService): a wrapper of a wrapper. */
+const waitingOverTryOnce = (renew: string) =>
+  leaseService(renew).replace(
+    "  async acquire(key: string, ttl = 10)",
+    `  async acquire(key: string) {
+    for (;;) {
+      const release = await this.acquireOnce(key);
+      if (release) return release;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  async acquireOnce(key: string, ttl = 10)`,
+  );
+
 /** A report run under a lease keyed by the user and `runId`, made by `makeRunId` of src/ids.ts. */
 const reportCaller = leaseCaller(
   "runReport(leases: LeaseService, userId: string)",
@@ -197,6 +211,11 @@ const REPORT_LEASE = "the lock `leases.acquire` takes for `report:${userId}:${ru
 
 runRuleTests(lockAcrossAwait, {
   valid: [
+    {
+      name: "a lease callers wait for, taken through the service's own renewing try-once method: renewed too, the wait is the point",
+      code: couponCaller("inside"),
+      files: { "src/leases.ts": waitingOverTryOnce(RENEW) },
+    },
     {
       name: "a renewed lease callers wait for, around a create the section decided from its own read: the wait is the point",
       code: couponCaller("inside"),
@@ -1225,6 +1244,12 @@ export async function refund(id: string) {
       code: couponCaller("before"),
       files: { "src/leases.ts": leaseService(RENEW, WAIT) },
       errors: [{ line: 11, column: 23, messageId: "underLease", data: { ...FETCH, lock: COUPON_LEASE } }],
+    },
+    {
+      name: "the same create under a waiting method over a try-once method that does not renew: it can expire mid-call",
+      code: couponCaller("inside"),
+      files: { "src/leases.ts": waitingOverTryOnce("console.log(key, token);") },
+      errors: [{ line: 11, column: 23, messageId: "underExpiringLease", data: { ...FETCH, lock: COUPON_LEASE } }],
     },
     {
       name: "the same create decided under a lease that is not renewed: it can expire mid-call",
