@@ -347,10 +347,22 @@ function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue
   }
   // `account.balance -= amount` / `account.balance = next`: the entity now carries a value computed from the read.
   const target = ts.isPropertyAccessExpression(left) ? skipParens(left.expression) : undefined;
-  if (target && ts.isIdentifier(target) && origin) {
+  if (target && ts.isIdentifier(target) && origin && !isIdentityOnly(node, values)) {
     const entity = values.get(target.text);
     if (entity?.level === "row") mutatedEntities.set(entity, { column: (left as ts.PropertyAccessExpression).name.text, node });
   }
+}
+
+/**
+ * `m.handle = \`gone_${m.id}_${Date.now()}\``, `original.reversedById = reversal.id`: a field set to a value whose only
+ * read parts are row ids (this row's or another's), which no update changes: saving it writes back nothing that can
+ * change. (`valueOf(…, written)` also drops the condition of `c ? a : b`, which still decides the value here.)
+ */
+function isIdentityOnly(node: ts.BinaryExpression, values: ReadonlyMap<string, ReadValue>): boolean {
+  if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || valueOf(node.right, values, true)) return false;
+  let chooses = false;
+  walkWithRoot(node.right, (n) => !(chooses ||= ts.isConditionalExpression(n)) && !isFunctionLike(n));
+  return !chooses;
 }
 
 /**
