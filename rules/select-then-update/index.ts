@@ -41,6 +41,7 @@ import {
   walk,
   writeSkewsIn,
   projectScopeOf,
+  xactAdvisoryLockHeldAt,
   type DbAccess,
   type DbLibrary,
   type FunctionLike,
@@ -194,6 +195,8 @@ type Protection =
   | "watched-transaction"
   /** The read locks the row inside the write's transaction. */
   | "row-lock"
+  /** A transaction-scoped advisory lock (`pg_advisory_xact_lock`, also taken by a helper given the transaction) held before the read. */
+  | "advisory-lock"
   /** SERIALIZABLE (or REPEATABLE READ on PostgreSQL): nothing is lost, but the aborted call fails unless retried. */
   | "aborts-on-conflict"
   /** Only the decision depends on the read, and the write does not change the checked column. */
@@ -297,6 +300,7 @@ function protectionOf(
     // Held on every path to the read: a lock taken in one branch leaves the other path unprotected.
     const held = rowLocksHeldAt(read.node, scope, resolve).filter((l) => l.everyPath && locking(l.mode));
     if (held.some((l) => sameTable(l.access.table, read.table) || locksParentRowAsCalled(l, read, resolve))) return "row-lock";
+    if (xactAdvisoryLockHeldAt(read.node, scope, resolve)) return "advisory-lock";
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
