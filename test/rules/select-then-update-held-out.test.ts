@@ -11,6 +11,9 @@
 //   code or by a project helper given the transaction, on every path, serialises every caller that takes it until
 //   COMMIT. The helper given the client instead of the transaction (the lock ends with its statement), or called on one
 //   branch only, stays reported.
+// - A set-once column (`joinedAt: member.joinedAt ?? now`) beside constants, where `now` is a `const` holding the clock
+//   (`const now = new Date()`, used elsewhere too), is the clock as `new Date()` in place is: every caller writes an
+//   equivalent value. A `const` holding the request's own date, used elsewhere, stays reported.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -110,6 +113,23 @@ export async function shelveBook(shelfId: string, strict: boolean) {
   });
 }`;
 
+/** A member re-activated in a team; `stamp` is the const the join time comes from. */
+const reactivate = (stamp: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function reactivate(teamId: string, userId: string, actorId: string, requestedAt: string) {
+  const now = ${stamp};
+  const member = await prisma.teamMember.findFirst({ where: { teamId, userId } });
+  if (!member) {
+    await prisma.teamMember.create({ data: { teamId, userId, joinedAt: now, addedBy: actorId } });
+    return;
+  }
+  await prisma.teamMember.update({
+    where: { id: member.id },
+    data: { status: "active", joinedAt: member.joinedAt ?? now, addedBy: actorId, touchedAt: now },
+  });
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -140,6 +160,10 @@ runRuleTests(selectThenUpdate, {
     {
       name: "the transaction takes the advisory lock itself before the read",
       code: shelveBook("await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${shelfId}))`;"),
+    },
+    {
+      name: "a join time set only while empty, from a const holding the clock, beside constants",
+      code: reactivate("new Date()"),
     },
   ],
   invalid: [
@@ -192,6 +216,11 @@ runRuleTests(selectThenUpdate, {
       code: shelveBook("if (strict) await holdShelf(tx, shelfId);"),
       errors: [{ line: 13, column: 11, messageId: "lostUpdate" }],
       output: shelveBook("if (strict) await holdShelf(tx, shelfId);").replace("books: shelf.books + 1", "books: { increment: 1 }"),
+    },
+    {
+      name: "the same join time from a const holding the request's date: two callers with different dates, the last one wins",
+      code: reactivate("new Date(requestedAt)"),
+      errors: [{ line: 11, column: 9, messageId: "lostUpdate" }],
     },
   ],
 });

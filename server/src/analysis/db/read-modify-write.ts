@@ -1162,7 +1162,7 @@ function isSetOnceColumn(flow: ReadModifyWrite, column: string, assignment: Acce
     const settles = (value: ts.Expression) =>
       unset
         ? leftOut(value) ||
-          isAlike(value) ||
+          isAlike(constValue(value)) ||
           isOfOtherColumns(flow, value, column) ||
           (flow.originOf(value)?.read !== read && isUnseenAfter(value, write))
         : isColumn(value) || leftOut(value);
@@ -1321,7 +1321,10 @@ function isUnseenAfter(value: ts.Expression, write: DbAccess): boolean {
   return declaredConst && !usedElsewhere;
 }
 
-/** A value every caller writes alike: a literal, or the current time (`new Date()`, `Date.now()`, `new Date().toISOString()`). */
+/**
+ * A value every caller writes alike: a literal, or the current time (`new Date()`, `Date.now()`, `new Date().toISOString()`);
+ * callers pass it through `constValue`, so `const now = new Date()` is the clock too.
+ */
 function isAlike(value: ts.Expression): boolean {
   const node = skipParens(value);
   if (
