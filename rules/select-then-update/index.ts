@@ -67,6 +67,7 @@ import {
   softDeletes,
 } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
+import { readsRowJustInserted } from "./fresh-row";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
 export const selectThenUpdate = defineRule({
@@ -218,6 +219,8 @@ type Protection =
   | "set-once"
   /** A soft delete: what a concurrent update wrote goes with the row. */
   | "soft-delete"
+  /** The row read is one this call inserted just before (read back by the key its insert returned): no other call knows it. */
+  | "fresh-row"
   /**
    * A transaction on SQLite: one write lock for the whole database, taken at BEGIN (libSQL's default "write" mode
    * sends BEGIN IMMEDIATE) or refused with SQLITE_BUSY when a reader tries to write; no update is lost.
@@ -306,6 +309,7 @@ function protectionOf(
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
   }
   if (softDeletes(write)) return "soft-delete";
+  if (readsRowJustInserted(flow)) return "fresh-row";
   if (claimedBeforeRead(flow)) return "claimed";
   if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
   // A checked flag set before work the check guards is a claim on that work: not a harmless set-once or no-change write.

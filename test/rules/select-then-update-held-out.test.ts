@@ -14,6 +14,8 @@
 // - A set-once column (`joinedAt: member.joinedAt ?? now`) beside constants, where `now` is a `const` holding the clock
 //   (`const now = new Date()`, used elsewhere too), is the clock as `new Date()` in place is: every caller writes an
 //   equivalent value. A `const` holding the request's own date, used elsewhere, stays reported.
+// - A row this call has just inserted, read back by the primary key its insert returned, is known to no concurrent
+//   call: writing it back loses nothing. The same write to a row read by a key the caller passes stays reported.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -130,6 +132,22 @@ export async function reactivate(teamId: string, userId: string, actorId: string
   });
 }`;
 
+/** A Sequelize workspace created, then read back and flagged; `key` is what the read looks it up by. */
+const openWorkspace = (key: string) => `import { Model } from "sequelize";
+export class Workspace extends Model {
+  declare id: number;
+  declare settings: Record<string, unknown>;
+}
+
+export async function openWorkspace(name: string, templateId: number) {
+  const made = await Workspace.create({ settings: { name } });
+  const space = await Workspace.findByPk(${key});
+  if (space) {
+    await space.update({ settings: { ...space.settings, needsOnboarding: true } });
+  }
+  return made;
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -164,6 +182,10 @@ runRuleTests(selectThenUpdate, {
     {
       name: "a join time set only while empty, from a const holding the clock, beside constants",
       code: reactivate("new Date()"),
+    },
+    {
+      name: "a workspace this call created, read back by the id its insert returned, then flagged",
+      code: openWorkspace("made.id"),
     },
   ],
   invalid: [
@@ -221,6 +243,11 @@ runRuleTests(selectThenUpdate, {
       name: "the same join time from a const holding the request's date: two callers with different dates, the last one wins",
       code: reactivate("new Date(requestedAt)"),
       errors: [{ line: 11, column: 9, messageId: "lostUpdate" }],
+    },
+    {
+      name: "the same flag written to a workspace read by the id the caller passes: a concurrent settings change is lost",
+      code: openWorkspace("templateId"),
+      errors: [{ line: 11, column: 11, messageId: "lostUpdate" }],
     },
   ],
 });

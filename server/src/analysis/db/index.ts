@@ -17,7 +17,7 @@ export { describeWriter, otherWritersOf, writesOfTable, type ColumnWrite } from 
 export { prismaModelNames, type PrismaModelNames } from "./prisma";
 export { placeholderValue } from "./sql-drivers";
 export { accessAtCall, stepsThrough } from "./row-summaries";
-export { rootOf } from "./shapes";
+export { localVariable, rootOf } from "./shapes";
 export {
   assignedBefore,
   assignmentValues,
