@@ -11,7 +11,8 @@
 // that only chooses how the input is written, the row's id, a relation link, a new row that does not join the rows
 // read; also safe: a set-once write, an insert whose duplicate-key error is handled, and the shapes of
 // harmless-writes.ts (another row, a no-change shortcut, values every caller computes alike, a unique key, a parent
-// row lock). The fixes live beside this file, one per strategy.
+// row lock), a transaction-scoped advisory lock taken before the read (also by a helper given the transaction), and a
+// row this call has just inserted (fresh-row.ts). The fixes live beside this file, one per strategy.
 import { claimedBeforeRead, workClaimedByWrite } from "./claims";
 import {
   importsOf,
