@@ -11,7 +11,8 @@
 // that only chooses how the input is written, the row's id, a relation link, a new row that does not join the rows
 // read; also safe: a set-once write, an insert whose duplicate-key error is handled, and the shapes of
 // harmless-writes.ts (another row, a no-change shortcut, values every caller computes alike, a unique key, a parent
-// row lock). The fixes live beside this file, one per strategy.
+// row lock), a transaction-scoped advisory lock taken before the read (also by a helper given the transaction), and a
+// row this call has just inserted (fresh-row.ts). The fixes live beside this file, one per strategy.
 import { claimedBeforeRead, workClaimedByWrite } from "./claims";
 import {
   importsOf,
@@ -41,6 +42,7 @@ import {
   walk,
   writeSkewsIn,
   projectScopeOf,
+  xactAdvisoryLockHeldAt,
   type DbAccess,
   type DbLibrary,
   type FunctionLike,
@@ -66,6 +68,7 @@ import {
   softDeletes,
 } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
+import { readsRowJustInserted } from "./fresh-row";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
 export const selectThenUpdate = defineRule({
@@ -194,6 +197,8 @@ type Protection =
   | "watched-transaction"
   /** The read locks the row inside the write's transaction. */
   | "row-lock"
+  /** A transaction-scoped advisory lock (`pg_advisory_xact_lock`, also taken by a helper given the transaction) held before the read. */
+  | "advisory-lock"
   /** SERIALIZABLE (or REPEATABLE READ on PostgreSQL): nothing is lost, but the aborted call fails unless retried. */
   | "aborts-on-conflict"
   /** Only the decision depends on the read, and the write does not change the checked column. */
@@ -215,6 +220,8 @@ type Protection =
   | "set-once"
   /** A soft delete: what a concurrent update wrote goes with the row. */
   | "soft-delete"
+  /** The row read is one this call inserted just before (read back by the key its insert returned): no other call knows it. */
+  | "fresh-row"
   /**
    * A transaction on SQLite: one write lock for the whole database, taken at BEGIN (libSQL's default "write" mode
    * sends BEGIN IMMEDIATE) or refused with SQLITE_BUSY when a reader tries to write; no update is lost.
@@ -297,11 +304,13 @@ function protectionOf(
     // Held on every path to the read: a lock taken in one branch leaves the other path unprotected.
     const held = rowLocksHeldAt(read.node, scope, resolve).filter((l) => l.everyPath && locking(l.mode));
     if (held.some((l) => sameTable(l.access.table, read.table) || locksParentRowAsCalled(l, read, resolve))) return "row-lock";
+    if (xactAdvisoryLockHeldAt(read.node, scope, resolve)) return "advisory-lock";
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
   }
   if (softDeletes(write)) return "soft-delete";
+  if (readsRowJustInserted(flow)) return "fresh-row";
   if (claimedBeforeRead(flow)) return "claimed";
   if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
   // A checked flag set before work the check guards is a claim on that work: not a harmless set-once or no-change write.

@@ -21,6 +21,7 @@ import { localVariable } from "./db/shapes";
 import type { IsolationLevel } from "./sql";
 import { programOf, type CalleeResolver } from "./summaries";
 import { identityOf } from "./identity";
+import { helperOpenedScopeOf } from "./transaction-helpers";
 import type { TransactionOpener } from "./models/transaction-libraries";
 import {
   callbackIndexOf,
@@ -224,14 +225,15 @@ function isolationSource(
 
 /**
  * The transaction `node` runs in: one opened here, else one a project wrapper or decorator opens around the function
- * it is in (`runTx(async (tx) => …, { isolationLevel })`, `@Transactional()` of the project's own), else one the
- * caller passes in.
+ * it is in (`runTx(async (tx) => …, { isolationLevel })`, `@Transactional()` of the project's own), else one a project
+ * helper opened on the handle earlier in the function (`await openTx(client)` sending BEGIN: transaction-helpers.ts),
+ * else one the caller passes in.
  */
 export function projectScopeOf(node: ts.Node, resolve: CalleeResolver): TransactionScope | undefined {
   const managed = clsScopeOf(node, resolve);
   if (managed) return managed;
   const scope = transactionScopeOf(node);
-  return scope && scope.form !== "caller" ? scope : (wrapperScopeOf(node, resolve) ?? scope);
+  return scope && scope.form !== "caller" ? scope : (wrapperScopeOf(node, resolve) ?? helperOpenedScopeOf(node, resolve) ?? scope);
 }
 
 /**

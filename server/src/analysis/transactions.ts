@@ -257,6 +257,12 @@ export function heldSince(scope: TransactionScope, anchor: ts.Node): (node: ts.N
   return (node) => !isInside(anchor, node) && !isInside(node, anchor) && ((stateAt(node)?.may ?? 0n) & 1n) !== 0n;
 }
 
+/** As `heldSince`, on every path to `node` (a lock taken in one branch only is not). */
+export function heldOnEveryPathSince(scope: TransactionScope, anchor: ts.Node): (node: ts.Node) => boolean {
+  const stateAt = batchOrGraphState(scope, [anchor]);
+  return (node) => !isInside(anchor, node) && !isInside(node, anchor) && ((stateAt(node)?.must ?? 0n) & 1n) !== 0n;
+}
+
 /** Bit i of the states: `anchors[i]` ran on some (`may`) / every (`must`) path since the transaction opened. */
 function batchOrGraphState(scope: TransactionScope, anchors: readonly ts.Node[]): (node: ts.Node) => HeldRows | undefined {
   const root =
@@ -650,9 +656,15 @@ function beginScope(call: ts.CallExpression, openers: readonly TransactionOpener
  * "Open on every path to here" for the transaction `start` begins on `handle`: a must-dataflow over the control-flow
  * graph of `root`, where `start` opens it and COMMIT/ROLLBACK on the handle closes it. A BEGIN that throws opens
  * nothing. Code in a nested function counts as running where that function is created (`rows.map(r => client.query(…))`).
- * Solved on the first question, once per transaction.
+ * `endsAlso` names other calls that close it (a project helper running COMMIT). Solved on the first question, once per
+ * transaction.
  */
-function openAlongPaths(start: ts.CallExpression, handle: Identity, root: FunctionLike | ts.SourceFile): (node: ts.Node) => boolean {
+export function openAlongPaths(
+  start: ts.CallExpression,
+  handle: Identity,
+  root: FunctionLike | ts.SourceFile,
+  endsAlso?: (call: ts.CallExpression) => boolean,
+): (node: ts.Node) => boolean {
   let solution: ForwardSolution<boolean> | undefined;
   return (node) => {
     const graph = flowGraphOf(root);
@@ -661,7 +673,7 @@ function openAlongPaths(start: ts.CallExpression, handle: Identity, root: Functi
       join: (a, b) => a && b,
       equals: (a, b) => a === b,
       transfer: (element, open) =>
-        element === start ? true : ts.isCallExpression(element) && endsTransaction(element, handle) ? false : open,
+        element === start ? true : ts.isCallExpression(element) && (endsTransaction(element, handle) || endsAlso?.(element)) ? false : open,
       edge: (edge, open) => (edge.kind === "exception" && edge.from.elements[edge.from.elements.length - 1] === start ? false : open),
     });
     const element = elementRunning(graph, node);

@@ -347,7 +347,7 @@ function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue
   }
   // `account.balance -= amount` / `account.balance = next`: the entity now carries a value computed from the read.
   const target = ts.isPropertyAccessExpression(left) ? skipParens(left.expression) : undefined;
-  if (target && ts.isIdentifier(target) && origin) {
+  if (target && ts.isIdentifier(target) && origin && !isIdentityOnly(node, values)) {
     const entity = values.get(target.text);
     if (entity?.level === "row") mutatedEntities.set(entity, { column: (left as ts.PropertyAccessExpression).name.text, node });
   } else if (target && ts.isIdentifier(target) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
@@ -356,6 +356,18 @@ function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue
     const column = (left as ts.PropertyAccessExpression).name.text;
     if (entity?.level === "row") setFields.set(entity, [...(setFields.get(entity) ?? []), { column, value: node.right, atomic: false }]);
   }
+}
+
+/**
+ * `m.handle = \`gone_${m.id}_${Date.now()}\``, `original.reversedById = reversal.id`: a field set to a value whose only
+ * read parts are row ids (this row's or another's), which no update changes: saving it writes back nothing that can
+ * change. (`valueOf(…, written)` also drops the condition of `c ? a : b`, which still decides the value here.)
+ */
+function isIdentityOnly(node: ts.BinaryExpression, values: ReadonlyMap<string, ReadValue>): boolean {
+  if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || valueOf(node.right, values, true)) return false;
+  let chooses = false;
+  walkWithRoot(node.right, (n) => !(chooses ||= ts.isConditionalExpression(n)) && !isFunctionLike(n));
+  return !chooses;
 }
 
 /**
@@ -1179,7 +1191,7 @@ function isSetOnceColumn(flow: ReadModifyWrite, column: string, assignment: Acce
     const settles = (value: ts.Expression) =>
       unset
         ? leftOut(value) ||
-          isAlike(value) ||
+          isAlike(constValue(value)) ||
           isOfOtherColumns(flow, value, column) ||
           (flow.originOf(value)?.read !== read && isUnseenAfter(value, write))
         : isColumn(value) || leftOut(value);
@@ -1338,7 +1350,10 @@ function isUnseenAfter(value: ts.Expression, write: DbAccess): boolean {
   return declaredConst && !usedElsewhere;
 }
 
-/** A value every caller writes alike: a literal, or the current time (`new Date()`, `Date.now()`, `new Date().toISOString()`). */
+/**
+ * A value every caller writes alike: a literal, or the current time (`new Date()`, `Date.now()`, `new Date().toISOString()`);
+ * callers pass it through `constValue`, so `const now = new Date()` is the clock too.
+ */
 function isAlike(value: ts.Expression): boolean {
   const node = skipParens(value);
   if (
