@@ -181,26 +181,10 @@ function constTestOf(test: ts.Expression): ts.Expression {
   return init && (ts.isBinaryExpression(init) || ts.isPrefixUnaryExpression(init)) ? init : test;
 }
 
-/** The initializer of the `const` of this name declared before `name` in its own function (not a nested one). */
+/** The initializer of the `const` `name` refers to, parentheses skipped (see localConstInitializer). */
 function constInitializerOf(name: ts.Identifier): ts.Expression | undefined {
-  const fn = enclosingFunction(name);
-  if (!fn?.body) return undefined;
-  let found: ts.Expression | undefined;
-  walk(fn.body, (node) => {
-    if (found || isFunctionLike(node)) return false;
-    if (
-      ts.isVariableDeclaration(node) &&
-      ts.isIdentifier(node.name) &&
-      node.name.text === name.text &&
-      node.initializer &&
-      node.getEnd() <= name.getStart() &&
-      ts.isVariableDeclarationList(node.parent) &&
-      (node.parent.flags & ts.NodeFlags.Const) !== 0
-    )
-      found = skipParens(node.initializer);
-    return !found;
-  });
-  return found;
+  const init = localConstInitializer(name);
+  return init && skipParens(init);
 }
 
 /** `a - b === 0` / `0 !== a - b` (the difference possibly a `const`): the sides `[a, b]` the test compares. */
