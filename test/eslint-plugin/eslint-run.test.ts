@@ -93,12 +93,18 @@ test("a typed ESLint run over examples/ reports what `locksmith lint` reports fo
   assert.deepEqual(await eslintRows(true), cli.fileRules);
 });
 
-test("without type information, the same findings but those that need another file or a driver's types", async () => {
+test("without type information, the same findings but where another file or a driver's types decide", async () => {
   const expected = cliRows()
     .fileRules // fulfilment.ts holds the app's own locks, whose bodies (and what makes them locks) are in ../locking/locks.ts.
     .filter((row) => row.file !== "examples/src/orders/fulfilment.ts")
     // A lock released before the returned promise settles: that `work()` returns a promise is in lib's types.
     .filter((row) => !(row.file === "examples/src/locking/locks.ts" && row.ruleId === "lock-release-not-guaranteed"))
+    // withdraw's silence needs row-locks.ts: the helper that locks the account row is another file's, which a run
+    // without types does not follow, so its read is reported (line 14) — one finding more, not fewer.
+    .concat([
+      { file: "examples/src/accounts/account-service.ts", line: 14, column: 11, ruleId: "select-then-update", fix: true, suggestions: 0 },
+    ])
+    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId))
     // The FOR UPDATE suggestion in withMySqlTransaction needs the mysql2 pool's type.
     .map((row) =>
       row.file === "examples/src/inventory/mysql-inventory.ts" && row.ruleId === "select-then-update" ? { ...row, suggestions: 0 } : row,
