@@ -131,6 +131,8 @@ interface KindIndex {
   /** For kind k, its positions are `positions[offsets[k]]` up to (not including) `positions[offsets[k + 1]]`. */
   offsets: Int32Array;
   positions: Int32Array;
+  /** Several kinds' positions merged and sorted, per set of kinds asked for (a few sets, asked for again and again). */
+  merged: Map<string, Int32Array>;
 }
 
 const kindIndexes = new WeakMap<NodeIndex, KindIndex>();
@@ -145,8 +147,26 @@ function kindIndexOf(index: NodeIndex): KindIndex {
   const next = offsets.slice(0, -1);
   const positions = new Int32Array(nodes.length);
   for (let i = 0; i < nodes.length; i++) positions[next[nodes[i]!.kind]!++] = i;
-  kindIndexes.set(index, (kinds = { offsets, positions }));
+  kindIndexes.set(index, (kinds = { offsets, positions, merged: new Map() }));
   return kinds;
+}
+
+/** The positions of all nodes of the given kinds in a file, ascending (cached per set of kinds). */
+function mergedPositions(kindIndex: KindIndex, wanted: readonly ts.SyntaxKind[]): Int32Array {
+  const key = wanted.join();
+  let merged = kindIndex.merged.get(key);
+  if (merged) return merged;
+  const { offsets, positions } = kindIndex;
+  const kinds = [...new Set(wanted)];
+  merged = new Int32Array(kinds.reduce((length, kind) => length + offsets[kind + 1]! - offsets[kind]!, 0));
+  let at = 0;
+  for (const kind of kinds) {
+    merged.set(positions.subarray(offsets[kind]!, offsets[kind + 1]!), at);
+    at += offsets[kind + 1]! - offsets[kind]!;
+  }
+  merged.sort();
+  kindIndex.merged.set(key, merged);
+  return merged;
 }
 
 /** First place in `positions[from, to)` holding a value ≥ `value`. */
@@ -191,22 +211,19 @@ export function nodesOfKinds<T extends ts.Node = ts.Node>(
     });
     return out;
   }
-  const { offsets, positions } = kindIndexOf(index);
+  const kindIndex = kindIndexOf(index);
+  const { offsets, positions } = kindIndex;
   const end = index.subtreeEnd[start]!;
   const inRange = (kind: ts.SyntaxKind): Int32Array => {
     const from = lowerBound(positions, offsets[kind]!, offsets[kind + 1]!, start + 1);
     return positions.subarray(from, lowerBound(positions, from, offsets[kind + 1]!, end));
   };
-  // Several kinds: their ranges copied into one typed array and sorted natively (no per-position JS array).
+  // Several kinds: the whole file's positions of those kinds merged once per file and set of kinds (a typed array
+  // sorted natively), then the part below `root`, found by binary search like one kind's.
   const inRanges = (wanted: readonly ts.SyntaxKind[]): Int32Array => {
-    const ranges = [...new Set(wanted)].map(inRange);
-    const merged = new Int32Array(ranges.reduce((length, range) => length + range.length, 0));
-    let at = 0;
-    for (const range of ranges) {
-      merged.set(range, at);
-      at += range.length;
-    }
-    return merged.sort();
+    const merged = mergedPositions(kindIndex, wanted);
+    const from = lowerBound(merged, 0, merged.length, start + 1);
+    return merged.subarray(from, lowerBound(merged, from, merged.length, end));
   };
   let found = kinds.length === 1 ? inRange(kinds[0]!) : inRanges(kinds);
   if (options.skipFunctions) {
