@@ -151,9 +151,13 @@ function kindIndexOf(index: NodeIndex): KindIndex {
   return kinds;
 }
 
+/** A list of kinds as a key (callers pass the same constant lists again and again: joined once each). */
+const kindSetKeys = new WeakMap<readonly ts.SyntaxKind[], string>();
+
 /** The positions of all nodes of the given kinds in a file, ascending (cached per set of kinds). */
 function mergedPositions(kindIndex: KindIndex, wanted: readonly ts.SyntaxKind[]): Int32Array {
-  const key = wanted.join();
+  let key = kindSetKeys.get(wanted);
+  if (key === undefined) kindSetKeys.set(wanted, (key = wanted.join()));
   let merged = kindIndex.merged.get(key);
   if (merged) return merged;
   const { offsets, positions } = kindIndex;
@@ -225,12 +229,12 @@ export function nodesOfKinds<T extends ts.Node = ts.Node>(
     const from = lowerBound(merged, 0, merged.length, start + 1);
     return merged.subarray(from, lowerBound(merged, from, merged.length, end));
   };
-  let found = kinds.length === 1 ? inRange(kinds[0]!) : inRanges(kinds);
+  const found = kinds.length === 1 ? inRange(kinds[0]!) : inRanges(kinds);
   if (options.skipFunctions) {
     const functions = inRanges(FUNCTION_KINDS);
     // Keep a position unless it is a nested function or lies inside one (walkFunctionBody visits neither): functions
     // come in pre-order, so one pass suffices.
-    const kept: number[] = [];
+    const kept: T[] = [];
     let f = 0;
     let skipUntil = -1;
     for (const position of found) {
@@ -238,9 +242,9 @@ export function nodesOfKinds<T extends ts.Node = ts.Node>(
         if (functions[f]! >= skipUntil) skipUntil = index.subtreeEnd[functions[f]!]!;
         f++;
       }
-      if (position >= skipUntil) kept.push(position);
+      if (position >= skipUntil) kept.push(index.nodes[position] as T);
     }
-    found = Int32Array.from(kept);
+    return kept;
   }
   const out = new Array<T>(found.length);
   for (let i = 0; i < found.length; i++) out[i] = index.nodes[found[i]!] as T;
