@@ -131,6 +131,8 @@ interface KindIndex {
   /** For kind k, its positions are `positions[offsets[k]]` up to (not including) `positions[offsets[k + 1]]`. */
   offsets: Int32Array;
   positions: Int32Array;
+  /** Several kinds' positions merged and sorted, per set of kinds asked for (a few sets, asked for again and again). */
+  merged: Map<string, Int32Array>;
 }
 
 const kindIndexes = new WeakMap<NodeIndex, KindIndex>();
@@ -145,8 +147,30 @@ function kindIndexOf(index: NodeIndex): KindIndex {
   const next = offsets.slice(0, -1);
   const positions = new Int32Array(nodes.length);
   for (let i = 0; i < nodes.length; i++) positions[next[nodes[i]!.kind]!++] = i;
-  kindIndexes.set(index, (kinds = { offsets, positions }));
+  kindIndexes.set(index, (kinds = { offsets, positions, merged: new Map() }));
   return kinds;
+}
+
+/** A list of kinds as a key (callers pass the same constant lists again and again: joined once each). */
+const kindSetKeys = new WeakMap<readonly ts.SyntaxKind[], string>();
+
+/** The positions of all nodes of the given kinds in a file, ascending (cached per set of kinds). */
+function mergedPositions(kindIndex: KindIndex, wanted: readonly ts.SyntaxKind[]): Int32Array {
+  let key = kindSetKeys.get(wanted);
+  if (key === undefined) kindSetKeys.set(wanted, (key = wanted.join()));
+  let merged = kindIndex.merged.get(key);
+  if (merged) return merged;
+  const { offsets, positions } = kindIndex;
+  const kinds = [...new Set(wanted)];
+  merged = new Int32Array(kinds.reduce((length, kind) => length + offsets[kind + 1]! - offsets[kind]!, 0));
+  let at = 0;
+  for (const kind of kinds) {
+    merged.set(positions.subarray(offsets[kind]!, offsets[kind + 1]!), at);
+    at += offsets[kind + 1]! - offsets[kind]!;
+  }
+  merged.sort();
+  kindIndex.merged.set(key, merged);
+  return merged;
 }
 
 /** First place in `positions[from, to)` holding a value ≥ `value`. */
@@ -191,29 +215,26 @@ export function nodesOfKinds<T extends ts.Node = ts.Node>(
     });
     return out;
   }
-  const { offsets, positions } = kindIndexOf(index);
+  const kindIndex = kindIndexOf(index);
+  const { offsets, positions } = kindIndex;
   const end = index.subtreeEnd[start]!;
   const inRange = (kind: ts.SyntaxKind): Int32Array => {
     const from = lowerBound(positions, offsets[kind]!, offsets[kind + 1]!, start + 1);
     return positions.subarray(from, lowerBound(positions, from, offsets[kind + 1]!, end));
   };
-  // Several kinds: their ranges copied into one typed array and sorted natively (no per-position JS array).
+  // Several kinds: the whole file's positions of those kinds merged once per file and set of kinds (a typed array
+  // sorted natively), then the part below `root`, found by binary search like one kind's.
   const inRanges = (wanted: readonly ts.SyntaxKind[]): Int32Array => {
-    const ranges = [...new Set(wanted)].map(inRange);
-    const merged = new Int32Array(ranges.reduce((length, range) => length + range.length, 0));
-    let at = 0;
-    for (const range of ranges) {
-      merged.set(range, at);
-      at += range.length;
-    }
-    return merged.sort();
+    const merged = mergedPositions(kindIndex, wanted);
+    const from = lowerBound(merged, 0, merged.length, start + 1);
+    return merged.subarray(from, lowerBound(merged, from, merged.length, end));
   };
-  let found = kinds.length === 1 ? inRange(kinds[0]!) : inRanges(kinds);
+  const found = kinds.length === 1 ? inRange(kinds[0]!) : inRanges(kinds);
   if (options.skipFunctions) {
     const functions = inRanges(FUNCTION_KINDS);
     // Keep a position unless it is a nested function or lies inside one (walkFunctionBody visits neither): functions
     // come in pre-order, so one pass suffices.
-    const kept: number[] = [];
+    const kept: T[] = [];
     let f = 0;
     let skipUntil = -1;
     for (const position of found) {
@@ -221,9 +242,9 @@ export function nodesOfKinds<T extends ts.Node = ts.Node>(
         if (functions[f]! >= skipUntil) skipUntil = index.subtreeEnd[functions[f]!]!;
         f++;
       }
-      if (position >= skipUntil) kept.push(position);
+      if (position >= skipUntil) kept.push(index.nodes[position] as T);
     }
-    found = Int32Array.from(kept);
+    return kept;
   }
   const out = new Array<T>(found.length);
   for (let i = 0; i < found.length; i++) out[i] = index.nodes[found[i]!] as T;

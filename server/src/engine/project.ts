@@ -733,11 +733,17 @@ function reparseGuarded(
 
 /** Whether the tree has a node deeper than `limit` (without overflowing the stack itself). */
 export function deeperThan(root: ts.Node, limit: number): boolean {
-  // Recursion stops at `limit` levels (a few thousand stack frames, far below Node's stack), and allocates nothing:
-  // this runs on every keystroke's parse.
-  const deeper = (node: ts.Node, depth: number): true | undefined =>
-    depth > limit ? true : ts.forEachChild(node, (child) => deeper(child, depth + 1));
-  return deeper(root, 0) === true;
+  // Recursion stops at `limit` levels (a few thousand stack frames, far below Node's stack), and allocates nothing
+  // (one visitor for the whole tree, the depth kept beside it, not a closure per node): this runs on every parse.
+  let depth = 0;
+  const deeper = (child: ts.Node): true | undefined => {
+    if (depth + 1 > limit) return true;
+    depth++;
+    const found = ts.forEachChild(child, deeper);
+    depth--;
+    return found;
+  };
+  return ts.forEachChild(root, deeper) === true;
 }
 
 /** Size, modification and change times of a file on disk (a write changes ctime, which no tool can set back). */
