@@ -14,6 +14,7 @@ import { writeSkew } from "./write-skew";
 import { retryWithoutBackoff } from "./retry-without-backoff";
 import { inconsistentLockOrder } from "./inconsistent-lock-order";
 import { reentrantLock } from "./reentrant-lock";
+import { transactionThroughPool } from "./transaction-through-pool";
 
 export const RULES: readonly Rule[] = [
   uncheckedLockAcquisition,
@@ -27,6 +28,7 @@ export const RULES: readonly Rule[] = [
   retryWithoutBackoff,
   inconsistentLockOrder,
   reentrantLock,
+  transactionThroughPool,
 ];
 
 /** Locksmith's home page: its repository, whose README is the user documentation. */

@@ -4,6 +4,8 @@
 // lock table in SQL: a release (DELETE) or refresh (UPDATE of the expiry) whose WHERE names the key but not the owner.
 import {
   calleeName,
+  connectionPoolOf,
+  type ConnectionPool,
   code,
   inlineCode,
   defineRule,
@@ -285,18 +287,7 @@ function buildFix(fixer: Fixer, lock: RedisNxLock, release: ts.CallExpression, c
   return fixer.fix(title, fixer.replace(release, call));
 }
 
-/** Constructors and factories of connection pools: each statement runs on any idle connection. */
-const POOL_FACTORY = /^(?:new\s+)?(?:pg\.|mysql\.|mysql2\.)?(Pool|createPool|PrismaClient|knex|Knex)\s*[(<]/;
-/** Declared types of pools (a `PoolClient`, `Knex.Transaction` or `Prisma.TransactionClient` is one connection). */
-const POOL_TYPE = /^(?:pg\.|mysql\.|mysql2\.)?(Pool|PrismaClient|Knex)$/;
-
-interface PooledLock {
-  receiver: ts.Expression;
-  /** What the pool is: a driver's pool, or a client library that pools its connections. */
-  kind: "driver" | "prisma" | "knex";
-}
-
-function pooledLockHelp(acquisition: LockAcquisition, pool: PooledLock): string {
+function pooledLockHelp(acquisition: LockAcquisition, pool: ConnectionPool): string {
   const name = labelOf(pool.receiver);
   if (pool.kind === "prisma")
     return `Take the lock inside an interactive transaction (\`${name}.$transaction(async (tx) => …)\`) with \`pg_advisory_xact_lock\` through \`tx\`: the transaction keeps one connection, and COMMIT releases the lock.`;
@@ -307,35 +298,15 @@ function pooledLockHelp(acquisition: LockAcquisition, pool: PooledLock): string 
     : `Take one connection (\`const conn = await ${name}.getConnection()\`), lock, work and \`RELEASE_LOCK\` on it, and release the connection in \`finally\`.`;
 }
 
-function poolKind(name: string): PooledLock["kind"] {
-  return name === "PrismaClient" ? "prisma" : /^knex$/i.test(name) ? "knex" : "driver";
-}
-
 /**
  * A session-level lock (`pg_advisory_lock`, MySQL `GET_LOCK`) taken by a statement sent through a connection pool:
  * the pool it went through, else undefined. Transaction-level locks (`pg_advisory_xact_lock`) are the transaction's.
  */
-function pooledSessionLock(acquisition: LockAcquisition, checker: ts.TypeChecker): PooledLock | undefined {
+function pooledSessionLock(acquisition: LockAcquisition, checker: ts.TypeChecker): ConnectionPool | undefined {
   if ((acquisition.mechanism !== "pg-advisory" && acquisition.mechanism !== "mysql-named") || acquisition.transactionScoped)
     return undefined;
   const call = acquisition.call;
-  const tag = ts.isTaggedTemplateExpression(call) ? skipParens(call.tag) : undefined;
-  const receiver = ts.isCallExpression(call) ? receiverOf(call) : tag && ts.isPropertyAccessExpression(tag) ? tag.expression : undefined;
-  if (!receiver || !(ts.isIdentifier(receiver) || ts.isPropertyAccessExpression(receiver))) return undefined;
   // A statement inside a transaction runs on the transaction's connection, even through the pool's name.
   if (transactionScopeOf(call)) return undefined;
-  const declaration = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(receiver) ? receiver.name : receiver)?.valueDeclaration;
-  if (!declaration) return undefined;
-  const initializer =
-    (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration)) && declaration.initializer
-      ? skipParens(declaration.initializer)
-      : undefined;
-  const made = initializer && POOL_FACTORY.exec(initializer.getText());
-  if (made) return { receiver, kind: poolKind(made[1]!) };
-  const type =
-    ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isParameter(declaration)
-      ? declaration.type
-      : undefined;
-  const typed = type && POOL_TYPE.exec(type.getText());
-  return typed ? { receiver, kind: poolKind(typed[1]!) } : undefined;
+  return connectionPoolOf(call, checker);
 }

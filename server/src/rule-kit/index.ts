@@ -32,6 +32,7 @@ export * from "../analysis/promise-chains";
 export * from "../analysis/redis-scripts";
 export * from "../analysis/slow-calls";
 export * from "../analysis/migrations";
+export * from "../analysis/connection-pools";
 export * from "../analysis/lock-order/graph";
 export * from "../analysis/lock-order/describe";
 export * from "../analysis/lock-order/lock-class";

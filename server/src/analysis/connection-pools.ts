@@ -1,0 +1,99 @@
+// Connection pools: a receiver through which each statement runs on whichever idle connection the pool hands out
+// (`new pg.Pool()`, mysql2's `createPool()`, a `PrismaClient`, a knex instance). Session state — a transaction opened
+// by `BEGIN`, a session-level advisory lock — belongs to one connection, so sent through a pool it is lost or leaked.
+// A `PoolClient`, a `Knex.Transaction` or a `Prisma.TransactionClient` is one connection, not a pool.
+import { ts } from "../engine/ts";
+import { aliasedSymbolAt, receiverOf, skipParens } from "./ast";
+
+/** What the pool is: a driver's pool, or a client library that pools its connections. */
+export type PoolKind = "driver" | "prisma" | "knex";
+
+export interface ConnectionPool {
+  /** The expression the statement was sent through (the pool, or the object whose method forwards to it). */
+  receiver: ts.Expression;
+  kind: PoolKind;
+}
+
+/** Constructors and factories of connection pools. */
+const POOL_FACTORY = /^(?:new\s+)?(?:pg\.|mysql\.|mysql2\.)?(Pool|createPool|PrismaClient|knex|Knex)\s*[(<]/;
+/** Declared types of pools. */
+const POOL_TYPE = /^(?:pg\.|mysql\.|mysql2\.)?(Pool|PrismaClient|Knex)$/;
+
+function poolKind(name: string): PoolKind {
+  return name === "PrismaClient" ? "prisma" : /^knex$/i.test(name) ? "knex" : "driver";
+}
+
+/** The declaration `expr` names (through an import's alias), when it is a variable, property or parameter. */
+function declarationOf(expr: ts.Expression, checker: ts.TypeChecker): ts.Declaration | undefined {
+  const symbol = aliasedSymbolAt(ts.isPropertyAccessExpression(expr) ? expr.name : expr, () => checker);
+  return symbol?.valueDeclaration ?? symbol?.declarations?.[0];
+}
+
+/** The pool `expr` is, by the initializer or declared type of what it names; undefined when it is not one. */
+function poolNamedBy(expr: ts.Expression, checker: ts.TypeChecker): PoolKind | undefined {
+  if (!ts.isIdentifier(expr) && !ts.isPropertyAccessExpression(expr)) return undefined;
+  const declaration = declarationOf(expr, checker);
+  if (!declaration) return undefined;
+  const named =
+    ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isParameter(declaration) ? declaration : undefined;
+  const initializer = named?.initializer && skipParens(named.initializer);
+  const made = initializer && POOL_FACTORY.exec(initializer.getText());
+  if (made) return poolKind(made[1]!);
+  const typed = named?.type && POOL_TYPE.exec(named.type.getText());
+  if (typed) return poolKind(typed[1]!);
+  // `export default { pool, query: … }` names the object; a shorthand `pool` in it is the pool itself.
+  if (ts.isShorthandPropertyAssignment(declaration)) {
+    const value = checker.getShorthandAssignmentValueSymbol(declaration)?.valueDeclaration;
+    const init = value && ts.isVariableDeclaration(value) && value.initializer && skipParens(value.initializer);
+    const fromValue = init && POOL_FACTORY.exec(init.getText());
+    return fromValue ? poolKind(fromValue[1]!) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A method that only forwards its statement to a pool (`query: (text, params) => pool.query(text, params)`, or a
+ * class method returning `this.pool.query(sql)`): the pool it forwards to.
+ */
+function forwardedPool(call: ts.CallExpression, checker: ts.TypeChecker): PoolKind | undefined {
+  if (!ts.isPropertyAccessExpression(call.expression)) return undefined;
+  const declaration = declarationOf(call.expression, checker);
+  const fn =
+    declaration && (ts.isPropertyAssignment(declaration) || ts.isPropertyDeclaration(declaration))
+      ? declaration.initializer && skipParens(declaration.initializer)
+      : declaration;
+  if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn))) return undefined;
+  const first = fn.parameters[0];
+  if (!first || !ts.isIdentifier(first.name)) return undefined;
+  const returned = returnedExpression(fn);
+  let inner = returned && skipParens(returned);
+  while (inner && ts.isAwaitExpression(inner)) inner = skipParens(inner.expression);
+  if (!inner || !ts.isCallExpression(inner)) return undefined;
+  const text = inner.arguments[0] && skipParens(inner.arguments[0]);
+  if (!text || !ts.isIdentifier(text) || text.text !== first.name.text) return undefined;
+  const target = receiverOf(inner);
+  return target ? poolNamedBy(target, checker) : undefined;
+}
+
+function returnedExpression(fn: ts.ArrowFunction | ts.FunctionExpression | ts.MethodDeclaration): ts.Expression | undefined {
+  if (!fn.body) return undefined;
+  if (!ts.isBlock(fn.body)) return fn.body;
+  const statements = fn.body.statements;
+  const last = statements.length === 1 ? statements[0] : undefined;
+  return last && ts.isReturnStatement(last) ? last.expression : undefined;
+}
+
+/**
+ * The connection pool a statement sent by `call` (`pool.query(…)`, a tagged template on `prisma.$queryRaw`) goes
+ * through, else undefined: the receiver is a pool by its declaration, or the method called forwards to one.
+ */
+export function connectionPoolOf(
+  call: ts.CallExpression | ts.TaggedTemplateExpression,
+  checker: ts.TypeChecker,
+): ConnectionPool | undefined {
+  const tag = ts.isTaggedTemplateExpression(call) ? skipParens(call.tag) : undefined;
+  const receiver = ts.isCallExpression(call) ? receiverOf(call) : tag && ts.isPropertyAccessExpression(tag) ? tag.expression : undefined;
+  if (!receiver) return undefined;
+  const kind = poolNamedBy(receiver, checker) ?? (ts.isCallExpression(call) ? forwardedPool(call, checker) : undefined);
+  return kind ? { receiver, kind } : undefined;
+}
