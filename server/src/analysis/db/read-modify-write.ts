@@ -1154,13 +1154,34 @@ export function isSetOnceWrite(flow: ReadModifyWrite): boolean {
   // in the flow's own evidence (flowsInto): it does not count.
   const writtenBack = (a: AccessAssignment, origin: ReadValue | undefined) =>
     origin?.read === read && (!origin.column || writesBack(a.column, origin.column, read));
-  const derived = write.assignments.filter((a) => !a.relation && assignmentValues(write, a).some((v) => writtenBack(a, flow.originOf(v))));
+  const takesFromRead = (a: AccessAssignment) => assignmentValues(write, a).some((v) => writtenBack(a, flow.originOf(v)));
+  const assignments = withSpreadsExpanded(write.assignments);
+  const derived = assignments.filter((a) => !a.relation && takesFromRead(a));
   const columns = new Set([column, ...derived.map((a) => a.column)]);
   for (const each of columns) {
-    const target = write.assignments.filter((a) => a.column === each);
-    if (target.length !== 1 || !isSetOnceColumn(flow, each, target[0]!)) return false;
+    const target = assignments.filter((a) => a.column === each);
+    if (target.length === 1 ? !isSetOnceColumn(flow, each, target[0]!) : !setOnceInEachBranch(flow, each, target, takesFromRead))
+      return false;
   }
   return true;
+}
+
+/**
+ * A column given in both branches of a conditional spread (`...(keep ? { leftAt: m.leftAt ?? now } : { leftAt: null })`):
+ * set once where a branch takes it from the read, and nothing read in the other branches (a constant the caller chose).
+ */
+function setOnceInEachBranch(
+  flow: ReadModifyWrite,
+  column: string,
+  target: readonly AccessAssignment[],
+  takesFromRead: (a: AccessAssignment) => boolean,
+): boolean {
+  const reading = target.filter(takesFromRead);
+  return (
+    reading.length > 0 &&
+    reading.every((a) => isSetOnceColumn(flow, column, a)) &&
+    target.every((a) => reading.includes(a) || assignmentValues(flow.write, a).every((v) => isAlike(v) || isNullish(v)))
+  );
 }
 
 function isSetOnceColumn(flow: ReadModifyWrite, column: string, assignment: AccessAssignment): boolean {
