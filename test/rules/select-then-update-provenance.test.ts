@@ -6,6 +6,9 @@
 // - A set-once column given in both branches of a conditional spread (`...(keep ? { leftAt: m.leftAt ?? new Date() } :
 //   { leftAt: null })`) beside constants is set once as a plain `leftAt: m.leftAt ?? new Date()` is: every caller writes
 //   an equivalent value. A counter written beside it from the read stays reported.
+// - An operator's command runs one invocation at a time: a handler registered with a command-line framework
+//   (`command({ handler })`, `program.command(…).action(fn)`), or a function that only scripts (and tests) call. The same
+//   handler registered with the project's own job router, or the function also called by a route, stays reported.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -39,6 +42,35 @@ export async function removeMember(memberId: string, dropHistory: boolean) {
   });
 }`;
 
+/** A user's name normalised from the row read: the body of a command or use case. */
+const NORMALISE = `const user = await prisma.user.findUnique({ where: { id } });
+    if (!user) return;
+    await prisma.user.update({ where: { id }, data: { name: user.name.trim().toLowerCase() } });`;
+
+/** The normalisation as a brocli command's handler; `from` is where `command` comes from. */
+const normaliseCommand = (from: string) => `import { command } from "${from}";
+import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export const normaliseName = command({
+  name: "normalise-name",
+  handler: async ({ id }: { id: string }) => {
+    ${NORMALISE}
+  },
+});`;
+
+/** The normalisation as a use case other files call. */
+const NORMALISE_USE_CASE = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function normaliseName(id: string) {
+  ${NORMALISE}
+}`;
+
+const SCRIPT = 'import { normaliseName } from "../src/file";\nvoid normaliseName(process.argv[2]!);\n';
+const TEST =
+  'import { normaliseName } from "./file";\ntest("normalises", async () => { await normaliseName("u1"); });\ndeclare function test(name: string, fn: () => Promise<void>): void;\n';
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -48,6 +80,25 @@ runRuleTests(selectThenUpdate, {
     {
       name: "a leaving time set once in one branch of a conditional spread, cleared in the other, beside a constant",
       code: removeMember(),
+    },
+    {
+      name: "a brocli command's handler normalises a name from the row read",
+      code: normaliseCommand("@drizzle-team/brocli"),
+    },
+    {
+      name: "a commander action normalises a name from the row read",
+      code: `import { program } from "commander";
+import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+program.command("normalise-name <id>").action(async (id: string) => {
+  ${NORMALISE}
+});`,
+    },
+    {
+      name: "a use case only a script and a test call",
+      code: NORMALISE_USE_CASE,
+      files: { "scripts/normalise-names.ts": SCRIPT, "src/file.test.ts": TEST },
     },
   ],
   invalid: [
@@ -60,6 +111,21 @@ runRuleTests(selectThenUpdate, {
       name: "the same removal also counts the member's removals from the value read: a lost update",
       code: removeMember("removals: member.removals + 1, "),
       errors: [{ line: 8, column: 9, messageId: "lostUpdate" }],
+    },
+    {
+      name: "the same handler registered with the project's own job router: reported",
+      code: normaliseCommand("./jobs"),
+      files: { "src/jobs.ts": "export function command<T>(spec: T): T {\n  return spec;\n}\n" },
+      errors: [{ line: 10, column: 11, messageId: "lostUpdate" }],
+    },
+    {
+      name: "the same use case, also called by a route: reported",
+      code: NORMALISE_USE_CASE,
+      files: {
+        "scripts/normalise-names.ts": SCRIPT,
+        "src/route.ts": 'import { normaliseName } from "./file";\nexport const POST = (id: string) => normaliseName(id);\n',
+      },
+      errors: [{ line: 7, column: 11, messageId: "lostUpdate" }],
     },
   ],
 });
