@@ -6,6 +6,9 @@
 // - A set-once column given in both branches of a conditional spread (`...(keep ? { leftAt: m.leftAt ?? new Date() } :
 //   { leftAt: null })`) beside constants is set once as a plain `leftAt: m.leftAt ?? new Date()` is: every caller writes
 //   an equivalent value. A counter written beside it from the read stays reported.
+// - The id of what an awaited call returned (`(await buildSnapshot(report, previous)).id`, through a `const`) names
+//   the object that call made or found; it is not a value computed from the read values passed to it. Another
+//   property of that object (`fresh.previousId`) stays a value computed from them.
 // - An operator's command runs one invocation at a time: a handler registered with a command-line framework
 //   (`command({ handler })`, `program.command(…).action(fn)`), or a function that only scripts (and tests) call. The same
 //   handler registered with the project's own job router, or the function also called by a route, stays reported.
@@ -71,6 +74,21 @@ const SCRIPT = 'import { normaliseName } from "../src/file";\nvoid normaliseName
 const TEST =
   'import { normaliseName } from "./file";\ntest("normalises", async () => { await normaliseName("u1"); });\ndeclare function test(name: string, fn: () => Promise<void>): void;\n';
 
+/** A report's snapshot rebuilt from the previous one; `field` is the property of the new snapshot stored. */
+const refreshReport = (field: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+declare function loadSnapshot(id: string): Promise<object | null>;
+declare function buildSnapshot(report: object, previous?: object): Promise<{ id: string; previousId?: string }>;
+
+export async function refreshReport(reportId: string) {
+  const report = await prisma.report.findUnique({ where: { id: reportId } });
+  if (!report) throw new Error("no such report");
+  const previous = report.snapshotId ? (await loadSnapshot(report.snapshotId)) || undefined : undefined;
+  const fresh = await buildSnapshot(report, previous);
+  await prisma.report.update({ where: { id: reportId }, data: { snapshotId: fresh.${field} } });
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -80,6 +98,10 @@ runRuleTests(selectThenUpdate, {
     {
       name: "a leaving time set once in one branch of a conditional spread, cleared in the other, beside a constant",
       code: removeMember(),
+    },
+    {
+      name: "the report points at the id of the snapshot an awaited call built from the previous one",
+      code: refreshReport("id"),
     },
     {
       name: "a brocli command's handler normalises a name from the row read",
@@ -111,6 +133,11 @@ program.command("normalise-name <id>").action(async (id: string) => {
       name: "the same removal also counts the member's removals from the value read: a lost update",
       code: removeMember("removals: member.removals + 1, "),
       errors: [{ line: 8, column: 9, messageId: "lostUpdate" }],
+    },
+    {
+      name: "the report stores another property of the snapshot built from the value read",
+      code: refreshReport("previousId"),
+      errors: [{ line: 12, column: 9, messageId: "lostUpdate" }],
     },
     {
       name: "the same handler registered with the project's own job router: reported",

@@ -504,6 +504,10 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
         return;
       }
     }
+    // `(await createSnapshot(report)).id`, through a `const`: the identity of the object an awaited call returned (a
+    // row it created or found), not a value computed from the read values passed to it.
+    if (written && ts.isPropertyAccessExpression(node) && isPrimaryKey(node.name.text) && isAwaitedCall(constValue(node.expression)))
+      return;
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
       // `session.expiresAt = new Date(…)` before: the field holds that value now, not the one read.
       const assigned = ts.isPropertyAccessExpression(node) ? assignedBefore(node) : undefined;
@@ -536,6 +540,11 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
   visit(expr);
   if (value && others.length > 0) value.also = others;
   return value ?? row;
+}
+
+function isAwaitedCall(expr: ts.Expression): boolean {
+  const node = skipParens(expr);
+  return ts.isAwaitExpression(node) && ts.isCallExpression(skipParens(node.expression));
 }
 
 /** The value's origin in `read`, when it is computed from that read (among others). */
