@@ -9,6 +9,9 @@
 // - The id of what an awaited call returned (`(await buildSnapshot(report, previous)).id`, through a `const`) names
 //   the object that call made or found; it is not a value computed from the read values passed to it. Another
 //   property of that object (`fresh.previousId`) stays a value computed from them.
+// - A name given the result of a write (`stats = await create(…)` where none was found, `stats = await update(…)`)
+//   keeps naming the row it held, not the values written: today's row found by its date and updated by its id is
+//   another row than yesterday's, read for a difference. An update of today's row from its own count stays reported.
 // - An operator's command runs one invocation at a time: a handler registered with a command-line framework
 //   (`command({ handler })`, `program.command(…).action(fn)`), or a function that only scripts (and tests) call. The same
 //   handler registered with the project's own job router, or the function also called by a route, stays reported.
@@ -89,6 +92,24 @@ export async function refreshReport(reportId: string) {
   await prisma.report.update({ where: { id: reportId }, data: { snapshotId: fresh.${field} } });
 }`;
 
+/** Today's stats saved with the difference from yesterday's; `extra` is written beside on today's row. */
+const saveStats = (extra = "") => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function saveStats(today: Date, yesterday: Date) {
+  const previous = await prisma.dailyStats.findFirst({ where: { date: { equals: yesterday } } });
+  const users = await prisma.user.count({});
+  let delta = users;
+  if (previous) delta -= previous.users;
+  let stats = await prisma.dailyStats.findUnique({ where: { date: today } });
+  if (!stats) {
+    stats = await prisma.dailyStats.create({ data: { date: today, users, delta } });
+  } else {
+    stats = await prisma.dailyStats.update({ where: { id: stats.id }, data: { users, delta${extra} } });
+  }
+  return stats;
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -102,6 +123,10 @@ runRuleTests(selectThenUpdate, {
     {
       name: "the report points at the id of the snapshot an awaited call built from the previous one",
       code: refreshReport("id"),
+    },
+    {
+      name: "today's stats row, created where missing, updated by its id with a difference from yesterday's row",
+      code: saveStats(),
     },
     {
       name: "a brocli command's handler normalises a name from the row read",
@@ -138,6 +163,11 @@ program.command("normalise-name <id>").action(async (id: string) => {
       name: "the report stores another property of the snapshot built from the value read",
       code: refreshReport("previousId"),
       errors: [{ line: 12, column: 9, messageId: "lostUpdate" }],
+    },
+    {
+      name: "the same update also keeps the peak from today's row as read: a lost update",
+      code: saveStats(", peak: Math.max(stats.peak, users)"),
+      errors: [{ line: 13, column: 19, messageId: "lostUpdate" }],
     },
     {
       name: "the same handler registered with the project's own job router: reported",

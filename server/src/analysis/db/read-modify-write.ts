@@ -257,6 +257,7 @@ function bindDeclaration(
   depth = 0,
 ): void {
   const source = withoutEmptyFallback(initializer);
+  if (writeOf(source)?.insert) return;
   const origin = readOf(source, resolve, depth) ?? valueOf(source, values) ?? readInside(source);
   if (!origin) return;
   bindPattern(name, origin, values);
@@ -337,8 +338,22 @@ function bindPattern(name: ts.BindingName, origin: ReadValue, values: Map<string
   }
 }
 
+/**
+ * `await prisma.stats.create({ data: { delta } })`: what an insert returns is the new row, which no other call knows
+ * yet; its columns (its id above all) name that row, not the read values its data was computed from.
+ */
+function writeOf(expr: ts.Expression): DbAccess | undefined {
+  const node = skipAwait(expr);
+  const access = ts.isCallExpression(node) ? dbAccessOf(node) : undefined;
+  return access?.kind === "write" ? access : undefined;
+}
+
 function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue>): void {
   const left = skipParens(node.left);
+  // `stats = await prisma.stats.update({ where: { id: stats.id }, … })` (or `create` on the branch where no row was
+  // found): the name keeps naming the row it held, not the values written. Names are bound before the write is seen,
+  // whose WHERE still means the row held, and the other branch still holds the row read.
+  if (ts.isIdentifier(left) && writeOf(node.right)) return;
   const origin = valueOf(node.right, values) ?? (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken ? valueOf(left, values) : undefined);
   if (ts.isIdentifier(left)) {
     if (origin) values.set(left.text, origin);
