@@ -48,16 +48,19 @@ export function locksParentRowAsCalled(lock: RowLock, read: DbAccess, resolve: C
 }
 
 /**
- * A lookup by a unique key (Prisma `findUnique`) followed by an insert of that same key: of two concurrent callers
- * that both found nothing, the unique index lets one insert through and fails the other; nothing is duplicated.
+ * A lookup by a unique key (Prisma `findUnique`, also beside a `null` filter such as `deletedAt: null`) followed by an
+ * insert of that same key: of two concurrent callers that both found nothing, the unique index lets one insert through
+ * and fails the other; nothing is duplicated.
  */
 export function insertsUniqueKeyReadMissing(flow: ReadModifyWrite): boolean {
   const { read, write } = flow;
   if (!ts.isCallExpression(read.node) || !/^findUnique(OrThrow)?$/.test(calleeName(read.node) ?? "")) return false;
-  const keys = read.conditions.filter((c) => c.operator === "=" && c.value);
+  // A `null` filter beside the key (`deletedAt: null`) only hides rows the index still holds: it refuses them too.
+  const filters = read.conditions.filter((c) => !(c.operator === "=" && c.value && isNullish(c.value)));
+  const keys = filters.filter((c) => c.operator === "=" && c.value);
   return (
     keys.length > 0 &&
-    keys.length === read.conditions.length &&
+    keys.length === filters.length &&
     keys.every((c) => write.assignments.some((a) => a.column === c.column && a.value && canonicalKey(a.value) === canonicalKey(c.value!)))
   );
 }

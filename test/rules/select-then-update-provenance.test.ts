@@ -12,6 +12,9 @@
 // - A name given the result of a write (`stats = await create(…)` where none was found, `stats = await update(…)`)
 //   keeps naming the row it held, not the values written: today's row found by its date and updated by its id is
 //   another row than yesterday's, read for a difference. An update of today's row from its own count stays reported.
+// - A Prisma `findUnique` by a unique key beside a `null` filter (`deletedAt: null`), then an insert of that key where
+//   none was found: the unique index refuses the second of two concurrent inserts (a soft-deleted row too). The same
+//   lookup with `findFirst`, where no unique key is known, stays reported.
 // - An operator's command runs one invocation at a time: a handler registered with a command-line framework
 //   (`command({ handler })`, `program.command(…).action(fn)`), or a function that only scripts (and tests) call. The same
 //   handler registered with the project's own job router, or the function also called by a route, stays reported.
@@ -110,6 +113,21 @@ export async function saveStats(today: Date, yesterday: Date) {
   return stats;
 }`;
 
+/** A code artifact saved by its caller-chosen id, created where missing; `find` is the lookup. */
+const saveArtifact = (find: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function saveArtifact(artifactId: string, uid: string, title: string) {
+  let artifact = await prisma.codeArtifact.${find}({ where: { artifactId, deletedAt: null } });
+  if (artifact && artifact.uid !== uid) throw new Error("forbidden");
+  if (!artifact) {
+    artifact = await prisma.codeArtifact.create({ data: { artifactId, uid, title } });
+  } else {
+    artifact = await prisma.codeArtifact.update({ where: { artifactId }, data: { title } });
+  }
+  return artifact;
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -127,6 +145,10 @@ runRuleTests(selectThenUpdate, {
     {
       name: "today's stats row, created where missing, updated by its id with a difference from yesterday's row",
       code: saveStats(),
+    },
+    {
+      name: "an artifact looked up by its unique id beside deletedAt: null, created where missing",
+      code: saveArtifact("findUnique"),
     },
     {
       name: "a brocli command's handler normalises a name from the row read",
@@ -168,6 +190,11 @@ program.command("normalise-name <id>").action(async (id: string) => {
       name: "the same update also keeps the peak from today's row as read: a lost update",
       code: saveStats(", peak: Math.max(stats.peak, users)"),
       errors: [{ line: 13, column: 19, messageId: "lostUpdate" }],
+    },
+    {
+      name: "the same artifact looked up with findFirst, no unique key known: a check-then-insert",
+      code: saveArtifact("findFirst"),
+      errors: [{ line: 8, column: 22, messageId: "checkThenWrite" }],
     },
     {
       name: "the same handler registered with the project's own job router: reported",
