@@ -48,16 +48,19 @@ export function locksParentRowAsCalled(lock: RowLock, read: DbAccess, resolve: C
 }
 
 /**
- * A lookup by a unique key (Prisma `findUnique`) followed by an insert of that same key: of two concurrent callers
- * that both found nothing, the unique index lets one insert through and fails the other; nothing is duplicated.
+ * A lookup by a unique key (Prisma `findUnique`, also beside a `null` filter such as `deletedAt: null`) followed by an
+ * insert of that same key: of two concurrent callers that both found nothing, the unique index lets one insert through
+ * and fails the other; nothing is duplicated.
  */
 export function insertsUniqueKeyReadMissing(flow: ReadModifyWrite): boolean {
   const { read, write } = flow;
   if (!ts.isCallExpression(read.node) || !/^findUnique(OrThrow)?$/.test(calleeName(read.node) ?? "")) return false;
-  const keys = read.conditions.filter((c) => c.operator === "=" && c.value);
+  // A `null` filter beside the key (`deletedAt: null`) only hides rows the index still holds: it refuses them too.
+  const filters = read.conditions.filter((c) => !(c.operator === "=" && c.value && isNullish(c.value)));
+  const keys = filters.filter((c) => c.operator === "=" && c.value);
   return (
     keys.length > 0 &&
-    keys.length === read.conditions.length &&
+    keys.length === filters.length &&
     keys.every((c) => write.assignments.some((a) => a.column === c.column && a.value && canonicalKey(a.value) === canonicalKey(c.value!)))
   );
 }
@@ -111,15 +114,17 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     const n = skipParens(node);
     return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined");
   };
-  // What must hold of the column when the write is skipped: an exit runs when all its `&&` operands hold; a write
-  // under `if` is skipped when none of its `||` operands does.
+  // What must hold of the column when the write is skipped: an exit, or the other branch of an `if` whose `else` holds
+  // the write, runs when all its `&&` operands hold; a write under `if` is skipped when none of its `||` operands does.
+  const branch = ts.isIfStatement(control.statement) && control.statement.expression === control.condition ? control.statement : undefined;
+  const allHold = operands(control.condition, ts.SyntaxKind.AmpersandAmpersandToken).map((node) => ({ node, negated: false }));
   const holdsWhenSkipped: Array<{ node: ts.Expression; negated: boolean }> = control.earlyExit
-    ? operands(control.condition, ts.SyntaxKind.AmpersandAmpersandToken).map((node) => ({ node, negated: false }))
-    : ts.isIfStatement(control.statement) &&
-        control.statement.expression === control.condition &&
-        within(flow.write.node, control.statement.thenStatement)
+    ? allHold
+    : branch && within(flow.write.node, branch.thenStatement)
       ? operands(control.condition, ts.SyntaxKind.BarBarToken).map((node) => ({ node, negated: true }))
-      : [];
+      : branch?.elseStatement && within(flow.write.node, branch.elseStatement)
+        ? allHold
+        : [];
   // `if (!job || job.status === "CANCELLED" || !job.traceId) return;`: without a row nothing is written anyway, and a
   // test of a column the write leaves alone decides nothing about the column written; the exit is a no-change
   // shortcut when its only tests of the written column say it already holds the value written.

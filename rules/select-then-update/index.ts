@@ -12,7 +12,8 @@
 // read; also safe: a set-once write, an insert whose duplicate-key error is handled, and the shapes of
 // harmless-writes.ts (another row, a no-change shortcut, values every caller computes alike, a unique key, a parent
 // row lock), a transaction-scoped advisory lock taken before the read (also by a helper given the transaction), and a
-// row this call has just inserted (fresh-row.ts). The fixes live beside this file, one per strategy.
+// row this call has just inserted (fresh-row.ts). Not linted: migrations and an operator's commands (a command-line
+// handler, a function only scripts call: operator-commands.ts). The fixes live beside this file, one per strategy.
 import { claimedBeforeRead, workClaimedByWrite } from "./claims";
 import {
   importsOf,
@@ -69,6 +70,7 @@ import {
 } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
+import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
 export const selectThenUpdate = defineRule({
@@ -117,7 +119,10 @@ export const selectThenUpdate = defineRule({
     for (const node of nodesOfKinds<FunctionLike>(context.sourceFile, FUNCTION_KINDS)) {
       // A migration is applied once, one at a time: no second run of it reads the same rows concurrently.
       if (inMigration(node)) continue;
-      for (const flow of readModifyWritesIn(node, resolve)) {
+      const flows = readModifyWritesIn(node, resolve);
+      // An operator's command runs one invocation at a time (asked only where there is a flow: it looks for callers).
+      if (flows.length > 0 && runsAsOperatorCommand(node, resolve)) continue;
+      for (const flow of flows) {
         if (reported.has(flow.write)) continue;
         const protection = protectionOf(flow, () => context.checker, resolve, context.program);
         const unretried = protection === "aborts-on-conflict" ? unretriedTransaction(flow, resolve) : undefined;

@@ -130,7 +130,17 @@ function callsOf(fn: FunctionLike, resolve: CalleeResolver): ts.CallExpression[]
   return calls ?? undefined;
 }
 
-function findCalls(fn: FunctionLike, resolve: CalleeResolver): ts.CallExpression[] | undefined {
+/**
+ * `fn` is called by the project, and only from non-production files (scripts, tests, seeds: `isNonProduction`): a
+ * script's helper, which an operator runs one at a time, not a request path. A function with no caller at all (a
+ * route handler the framework calls) is not one.
+ */
+export function calledOnlyOutsideProduction(fn: FunctionLike, resolve: CalleeResolver): boolean {
+  const calls = findCalls(fn, resolve, true);
+  return calls !== undefined && calls.length > 0 && calls.every((call) => isNonProduction(call.getSourceFile().fileName));
+}
+
+function findCalls(fn: FunctionLike, resolve: CalleeResolver, everyFile = false): ts.CallExpression[] | undefined {
   const declared = ts.isFunctionDeclaration(fn)
     ? fn.name
     : ts.isVariableDeclaration(fn.parent) && fn.parent.initializer === fn && ts.isIdentifier(fn.parent.name)
@@ -156,7 +166,7 @@ function findCalls(fn: FunctionLike, resolve: CalleeResolver): ts.CallExpression
       if ((ts.isPropertyAssignment(parent) || isFunctionLike(parent)) && parent.name === id) continue;
       const callee = ts.isPropertyAccessExpression(parent) && parent.name === id ? parent : id;
       if (ts.isCallExpression(callee.parent) && callee.parent.expression === callee && resolve(callee.parent) === fn) {
-        if (production) calls.push(callee.parent);
+        if (production || everyFile) calls.push(callee.parent);
         continue;
       }
       return undefined;

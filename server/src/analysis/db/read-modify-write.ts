@@ -257,6 +257,7 @@ function bindDeclaration(
   depth = 0,
 ): void {
   const source = withoutEmptyFallback(initializer);
+  if (writeOf(source)?.insert) return;
   const origin = readOf(source, resolve, depth) ?? valueOf(source, values) ?? readInside(source);
   if (!origin) return;
   bindPattern(name, origin, values);
@@ -337,8 +338,22 @@ function bindPattern(name: ts.BindingName, origin: ReadValue, values: Map<string
   }
 }
 
+/**
+ * `await prisma.stats.create({ data: { delta } })`: what an insert returns is the new row, which no other call knows
+ * yet; its columns (its id above all) name that row, not the read values its data was computed from.
+ */
+function writeOf(expr: ts.Expression): DbAccess | undefined {
+  const node = skipAwait(expr);
+  const access = ts.isCallExpression(node) ? dbAccessOf(node) : undefined;
+  return access?.kind === "write" ? access : undefined;
+}
+
 function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue>): void {
   const left = skipParens(node.left);
+  // `stats = await prisma.stats.update({ where: { id: stats.id }, … })` (or `create` on the branch where no row was
+  // found): the name keeps naming the row it held, not the values written. Names are bound before the write is seen,
+  // whose WHERE still means the row held, and the other branch still holds the row read.
+  if (ts.isIdentifier(left) && writeOf(node.right)) return;
   const origin = valueOf(node.right, values) ?? (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken ? valueOf(left, values) : undefined);
   if (ts.isIdentifier(left)) {
     if (origin) values.set(left.text, origin);
@@ -504,6 +519,10 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
         return;
       }
     }
+    // `(await createSnapshot(report)).id`, through a `const`: the identity of the object an awaited call returned (a
+    // row it created or found), not a value computed from the read values passed to it.
+    if (written && ts.isPropertyAccessExpression(node) && isPrimaryKey(node.name.text) && isAwaitedCall(constValue(node.expression)))
+      return;
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
       // `session.expiresAt = new Date(…)` before: the field holds that value now, not the one read.
       const assigned = ts.isPropertyAccessExpression(node) ? assignedBefore(node) : undefined;
@@ -536,6 +555,11 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
   visit(expr);
   if (value && others.length > 0) value.also = others;
   return value ?? row;
+}
+
+function isAwaitedCall(expr: ts.Expression): boolean {
+  const node = skipParens(expr);
+  return ts.isAwaitExpression(node) && ts.isCallExpression(skipParens(node.expression));
 }
 
 /** The value's origin in `read`, when it is computed from that read (among others). */
@@ -1154,13 +1178,34 @@ export function isSetOnceWrite(flow: ReadModifyWrite): boolean {
   // in the flow's own evidence (flowsInto): it does not count.
   const writtenBack = (a: AccessAssignment, origin: ReadValue | undefined) =>
     origin?.read === read && (!origin.column || writesBack(a.column, origin.column, read));
-  const derived = write.assignments.filter((a) => !a.relation && assignmentValues(write, a).some((v) => writtenBack(a, flow.originOf(v))));
+  const takesFromRead = (a: AccessAssignment) => assignmentValues(write, a).some((v) => writtenBack(a, flow.originOf(v)));
+  const assignments = withSpreadsExpanded(write.assignments);
+  const derived = assignments.filter((a) => !a.relation && takesFromRead(a));
   const columns = new Set([column, ...derived.map((a) => a.column)]);
   for (const each of columns) {
-    const target = write.assignments.filter((a) => a.column === each);
-    if (target.length !== 1 || !isSetOnceColumn(flow, each, target[0]!)) return false;
+    const target = assignments.filter((a) => a.column === each);
+    if (target.length === 1 ? !isSetOnceColumn(flow, each, target[0]!) : !setOnceInEachBranch(flow, each, target, takesFromRead))
+      return false;
   }
   return true;
+}
+
+/**
+ * A column given in both branches of a conditional spread (`...(keep ? { leftAt: m.leftAt ?? now } : { leftAt: null })`):
+ * set once where a branch takes it from the read, and nothing read in the other branches (a constant the caller chose).
+ */
+function setOnceInEachBranch(
+  flow: ReadModifyWrite,
+  column: string,
+  target: readonly AccessAssignment[],
+  takesFromRead: (a: AccessAssignment) => boolean,
+): boolean {
+  const reading = target.filter(takesFromRead);
+  return (
+    reading.length > 0 &&
+    reading.every((a) => isSetOnceColumn(flow, column, a)) &&
+    target.every((a) => reading.includes(a) || assignmentValues(flow.write, a).every((v) => isAlike(v) || isNullish(v)))
+  );
 }
 
 function isSetOnceColumn(flow: ReadModifyWrite, column: string, assignment: AccessAssignment): boolean {
