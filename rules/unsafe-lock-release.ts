@@ -307,6 +307,31 @@ function pooledLockHelp(acquisition: LockAcquisition, pool: PooledLock): string 
     : `Take one connection (\`const conn = await ${name}.getConnection()\`), lock, work and \`RELEASE_LOCK\` on it, and release the connection in \`finally\`.`;
 }
 
+/** Prisma's raw queries: `$queryRaw` / `$executeRaw` (tagged or called) and their `Unsafe` forms. */
+function isPrismaRawQuery(call: ts.CallExpression | ts.TaggedTemplateExpression): boolean {
+  const callee = skipParens(ts.isTaggedTemplateExpression(call) ? call.tag : call.expression);
+  return ts.isPropertyAccessExpression(callee) && /^\$(query|execute)Raw(Unsafe)?$/.test(callee.name.text);
+}
+
+/**
+ * A Prisma client, not a transaction's handle: only a client and an interactive transaction's handle have raw
+ * queries, and a handle is the callback's (or a helper's) parameter, so a receiver that is imported, a module's
+ * variable or a class's field is the client, which runs each statement on any connection of its pool.
+ */
+function isSharedClient(symbol: ts.Symbol): boolean {
+  return (symbol.declarations ?? []).some((d) => {
+    if (ts.isImportSpecifier(d) || ts.isImportClause(d)) return true;
+    // A field or variable declared as a transaction client (`tx: Prisma.TransactionClient`) is a handle.
+    if ((ts.isPropertyDeclaration(d) || ts.isParameter(d) || ts.isVariableDeclaration(d)) && /Transaction/.test(d.type?.getText() ?? ""))
+      return false;
+    if (ts.isParameter(d)) return ts.isParameterPropertyDeclaration(d, d.parent);
+    return (
+      ts.isPropertyDeclaration(d) ||
+      (ts.isVariableDeclaration(d) && ts.isVariableStatement(d.parent.parent) && ts.isSourceFile(d.parent.parent.parent))
+    );
+  });
+}
+
 function poolKind(name: string): PooledLock["kind"] {
   return name === "PrismaClient" ? "prisma" : /^knex$/i.test(name) ? "knex" : "driver";
 }
@@ -324,7 +349,9 @@ function pooledSessionLock(acquisition: LockAcquisition, checker: ts.TypeChecker
   if (!receiver || !(ts.isIdentifier(receiver) || ts.isPropertyAccessExpression(receiver))) return undefined;
   // A statement inside a transaction runs on the transaction's connection, even through the pool's name.
   if (transactionScopeOf(call)) return undefined;
-  const declaration = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(receiver) ? receiver.name : receiver)?.valueDeclaration;
+  const symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(receiver) ? receiver.name : receiver);
+  if (isPrismaRawQuery(call) && symbol && isSharedClient(symbol)) return { receiver, kind: "prisma" };
+  const declaration = symbol?.valueDeclaration;
   if (!declaration) return undefined;
   const initializer =
     (ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration)) && declaration.initializer
