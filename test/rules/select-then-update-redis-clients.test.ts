@@ -33,8 +33,85 @@ export async function addLike(docId: string) {
   await store.set(\`likes:\${docId}\`, likes + 1);
 }`,
     },
+    {
+      // A wrapper's field made by something else than a Redis module (a Map) is memory, even in a file importing
+      // ioredis and named `cache`; and a counter kept with INCR through a wrapper of a real client is atomic.
+      name: "a wrapper around a Map named cache next to one around ioredis counting with INCR",
+      code: `import Redis from "ioredis";
+class MemoryStore {
+  private readonly cache = new Map<string, string>();
+  async get(key: string) {
+    return this.cache.get(key);
+  }
+  async set(key: string, value: string) {
+    this.cache.set(key, value);
+  }
+}
+class SharedStore {
+  private readonly client = new Redis();
+  incr(key: string) {
+    return this.client.incr(key);
+  }
+  expire(key: string, seconds: number) {
+    return this.client.expire(key, seconds);
+  }
+}
+export class Throttle {
+  constructor(private readonly memory: MemoryStore, private readonly shared: SharedStore) {}
+  async localHit(key: string) {
+    const seen = Number(await this.memory.get(key)) || 0;
+    await this.memory.set(key, String(seen + 1));
+  }
+  async sharedHit(key: string, limit: number) {
+    const hits = await this.shared.incr(key);
+    if (hits === 1) await this.shared.expire(key, 60);
+    return hits <= limit;
+  }
+}`,
+    },
   ],
   invalid: [
+    {
+      // The client is a field of a wrapper class, made by ioredis or typed with its class, under a name that does not
+      // say Redis (idenplane #417: a rate-limit counter through such a wrapper, GET, +1, SET).
+      name: "a counter read and written back through wrapper classes whose Redis client is a field",
+      code: `import Redis from "ioredis";
+class CacheStore {
+  private readonly client = new Redis();
+  get(key: string) {
+    return this.client.get(key);
+  }
+  set(key: string, value: string, seconds: number) {
+    return this.client.set(key, value, "EX", seconds);
+  }
+}
+class TypedStore {
+  constructor(private readonly conn: Redis) {}
+  get(key: string) {
+    return this.conn.get(key);
+  }
+  set(key: string, value: string) {
+    return this.conn.set(key, value);
+  }
+}
+export class Limiter {
+  constructor(private readonly cache: CacheStore, private readonly typed: TypedStore) {}
+  async hit(key: string, limit: number) {
+    const attempts = Number(await this.cache.get(key)) + 1;
+    if (attempts > limit) return false;
+    await this.cache.set(key, String(attempts), 60);
+    return true;
+  }
+  async hitTyped(key: string) {
+    const seen = await this.typed.get(key);
+    await this.typed.set(key, String(Number(seen) + 1));
+  }
+}`,
+      errors: [
+        { line: 25, column: 11, messageId: "redisLostUpdate" },
+        { line: 30, column: 11, messageId: "redisLostUpdate" },
+      ],
+    },
     {
       // Line 11 fills the cache where the read found nothing (not reported); line 21 merges into what it found.
       name: "a cache filled on a miss next to a cached object changed and written back",

@@ -454,6 +454,61 @@ export class Worker {
       ],
     },
     {
+      // Prisma's raw queries exist on a client and on a transaction's handle only, so a receiver imported from the
+      // project's database module or kept in a field is the client (comp: `db` from "@db"; noddde #103: a locker
+      // built on an injected Prisma service); a helper's `tx` parameter or a field typed as a transaction client is a
+      // handle, whose connection is the transaction's (lines 24-33, not reported).
+      name: "session-level locks through a Prisma client imported from the project or held in a field, next to handles",
+      code: `import { db } from "@db";
+import type { Prisma } from "@prisma/client";
+import { PrismaService } from "./prisma.service";
+declare function run(): Promise<void>;
+export async function withKeyLock(key: string) {
+  await db.$executeRaw\`SELECT pg_advisory_lock(hashtext(\${key}))\`;
+  try {
+    await run();
+  } finally {
+    await db.$executeRaw\`SELECT pg_advisory_unlock(hashtext(\${key}))\`;
+  }
+}
+export class Locker {
+  constructor(private readonly prisma: PrismaService) {}
+  async acquire(id: number) {
+    await this.prisma.$queryRawUnsafe("SELECT pg_advisory_lock($1)", id);
+  }
+}
+export async function lockIn(tx: Prisma.TransactionClient, id: number) {
+  await tx.$executeRaw\`SELECT pg_advisory_lock(\${id})\`;
+}
+export async function lockWith(handle: { $executeRaw: typeof db.$executeRaw }, id: number) {
+  await handle.$executeRaw\`SELECT pg_advisory_lock(\${id})\`;
+}
+export class Step {
+  constructor(private readonly tx: Prisma.TransactionClient) {}
+  async lock(id: number) {
+    await this.tx.$executeRaw\`SELECT pg_advisory_lock(\${id})\`;
+  }
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 9,
+          messageId: "pooledSessionLock",
+          data: {
+            lock: "PostgreSQL advisory lock (`pg_advisory_lock`)",
+            pool: "`db`",
+            unlocked: "; an unlock through it (line 10) may run on another connection, where it unlocks nothing",
+          },
+        },
+        {
+          line: 16,
+          column: 11,
+          messageId: "pooledSessionLock",
+          data: { lock: "PostgreSQL advisory lock (`pg_advisory_lock`)", pool: "`this.prisma`", unlocked: "" },
+        },
+      ],
+    },
+    {
       // The unlock is earlier in the text but runs after the lock (the next turn of the loop); one in the other
       // branch of an if is later in the text but never runs after it.
       name: "session-level locks through a pool: an unlock is named when it may run after the lock, not by text order",

@@ -34,6 +34,21 @@ export async function invite(teamId: string, email: string, role: string) {
 
 const CREATE = "return prisma.invitation.create({ data: { teamId, email, role } });";
 
+/** A find-or-create in one expression (inbox-zero #478): the create runs only when the lookup found nothing. */
+const findOrCreate = (
+  operator: string,
+  create = "prisma.invitation.create({ data: { teamId, email, role } })",
+) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function invite(teamId: string, email: string, role: string) {
+  return prisma.$transaction(async (tx) => {
+    const invitation = (await tx.invitation.findFirst({ where: { teamId, email } })) ${operator} (await ${create.replace("prisma.", "tx.")});
+    return invitation.id;
+  });
+}
+`;
+
 const DUPLICATE = {
   line: 7,
   column: 10,
@@ -58,6 +73,12 @@ export async function book(mentorId: number, startsAt: Date) {
 
 runRuleTests(writeSkew, {
   valid: [
+    { name: "a find-or-create in one expression under @@unique([teamId, email])", root: PAIR_INDEX, code: findOrCreate("||") },
+    {
+      name: "a find-or-create whose create writes another email than the one looked up",
+      root: NO_INDEX,
+      code: findOrCreate("||", "prisma.invitation.create({ data: { teamId, email: email.toLowerCase(), role } })"),
+    },
     {
       name: "a lookup among live statuses, and the new row gets a status outside them (the check would not find it)",
       root: mentorSession(false),
@@ -93,6 +114,18 @@ runRuleTests(writeSkew, {
     },
   ],
   invalid: [
+    {
+      name: "a find-or-create in one expression with `||` and no unique index: both create",
+      root: NO_INDEX,
+      code: findOrCreate("||"),
+      errors: [{ line: 6, column: 96, messageId: "duplicate" }],
+    },
+    {
+      name: "a find-or-create with `??` with no unique index: both create",
+      root: NO_INDEX,
+      code: findOrCreate("??"),
+      errors: [{ line: 6, column: 96, messageId: "duplicate" }],
+    },
     {
       name: "a lookup among live statuses, then an insert with one of them, under a non-unique index: both book the slot",
       root: mentorSession(false),

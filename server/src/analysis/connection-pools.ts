@@ -83,6 +83,33 @@ function returnedExpression(fn: ts.ArrowFunction | ts.FunctionExpression | ts.Me
   return last && ts.isReturnStatement(last) ? last.expression : undefined;
 }
 
+/** Prisma's raw queries: `$queryRaw` / `$executeRaw` (tagged or called) and their `Unsafe` forms. */
+function isPrismaRawQuery(call: ts.CallExpression | ts.TaggedTemplateExpression): boolean {
+  const callee = skipParens(ts.isTaggedTemplateExpression(call) ? call.tag : call.expression);
+  return ts.isPropertyAccessExpression(callee) && /^\$(query|execute)Raw(Unsafe)?$/.test(callee.name.text);
+}
+
+/**
+ * A Prisma client, not a transaction's handle: only a client and an interactive transaction's handle have raw
+ * queries, and a handle is the callback's (or a helper's) parameter, so a receiver that is imported, a module's
+ * variable or a class's field is the client, which runs each statement on any connection of its pool.
+ */
+function isSharedClient(receiver: ts.Expression, checker: ts.TypeChecker): boolean {
+  if (!ts.isIdentifier(receiver) && !ts.isPropertyAccessExpression(receiver)) return false;
+  const symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(receiver) ? receiver.name : receiver);
+  return (symbol?.declarations ?? []).some((d) => {
+    if (ts.isImportSpecifier(d) || ts.isImportClause(d)) return true;
+    // A field or variable declared as a transaction client (`tx: Prisma.TransactionClient`) is a handle.
+    if ((ts.isPropertyDeclaration(d) || ts.isParameter(d) || ts.isVariableDeclaration(d)) && /Transaction/.test(d.type?.getText() ?? ""))
+      return false;
+    if (ts.isParameter(d)) return ts.isParameterPropertyDeclaration(d, d.parent);
+    return (
+      ts.isPropertyDeclaration(d) ||
+      (ts.isVariableDeclaration(d) && ts.isVariableStatement(d.parent.parent) && ts.isSourceFile(d.parent.parent.parent))
+    );
+  });
+}
+
 /**
  * The connection pool a statement sent by `call` (`pool.query(…)`, a tagged template on `prisma.$queryRaw`) goes
  * through, else undefined: the receiver is a pool by its declaration, or the method called forwards to one.
@@ -94,6 +121,7 @@ export function connectionPoolOf(
   const tag = ts.isTaggedTemplateExpression(call) ? skipParens(call.tag) : undefined;
   const receiver = ts.isCallExpression(call) ? receiverOf(call) : tag && ts.isPropertyAccessExpression(tag) ? tag.expression : undefined;
   if (!receiver) return undefined;
+  if (isPrismaRawQuery(call) && isSharedClient(receiver, checker)) return { receiver, kind: "prisma" };
   const kind = poolNamedBy(receiver, checker) ?? (ts.isCallExpression(call) ? forwardedPool(call, checker) : undefined);
   return kind ? { receiver, kind } : undefined;
 }

@@ -32,13 +32,34 @@ export function duplicateInsertsIn(fn: FunctionLike): DuplicateInsert[] {
     const insert = after
       .flatMap((s) => nodesOfKinds<ts.CallExpression>(s, [ts.SyntaxKind.CallExpression]))
       .map((call) => dbAccessOf(call))
-      .find((a) => a?.kind === "write" && a.insert && a.library === "prisma" && sameTable(a.table, found.check.table));
-    if (!insert || !writesFields(insert, found.values, found.among)) continue;
-    const uniques = prismaUniqueFieldSets(found.model, fn.getSourceFile().fileName);
-    if (!uniques || uniques.some((set) => set.every((f) => found.fields.includes(f) || found.among.has(f)))) continue;
-    out.push({ check: found.check, insert, fields: found.fields });
+      .find((a) => isInsertOf(a, found));
+    if (insert && unindexed(found, insert, fn)) out.push({ check: found.check, insert, fields: found.fields });
+  }
+  // A find-or-create in one expression (`(await db.m.findFirst({ where })) || (await db.m.create({ data }))`, or `??`):
+  // the insert runs only when the lookup found nothing, as after `if (prior) return prior`.
+  for (const either of nodesOfKinds<ts.BinaryExpression>(body, [ts.SyntaxKind.BinaryExpression], { skipFunctions: true })) {
+    const op = either.operatorToken.kind;
+    if (op !== ts.SyntaxKind.BarBarToken && op !== ts.SyntaxKind.QuestionQuestionToken) continue;
+    const found = lookupCall(skipAwait(skipParens(either.left)), "");
+    const right = skipAwait(skipParens(either.right));
+    const insert = found && ts.isCallExpression(right) ? dbAccessOf(right) : undefined;
+    if (found && insert && isInsertOf(insert, found) && unindexed(found, insert, fn))
+      out.push({ check: found.check, insert, fields: found.fields });
   }
   return out;
+}
+
+function isInsertOf(access: DbAccess | undefined, found: Lookup): access is DbAccess {
+  return (
+    !!access && access.kind === "write" && !!access.insert && access.library === "prisma" && sameTable(access.table, found.check.table)
+  );
+}
+
+/** The insert writes the looked-up fields, and the schema declares no unique index over a subset of them. */
+function unindexed(found: Lookup, insert: DbAccess, fn: FunctionLike): boolean {
+  if (!writesFields(insert, found.values, found.among)) return false;
+  const uniques = prismaUniqueFieldSets(found.model, fn.getSourceFile().fileName);
+  return !!uniques && !uniques.some((set) => set.every((f) => found.fields.includes(f) || found.among.has(f)));
 }
 
 interface Lookup {
@@ -57,7 +78,11 @@ function lookupOf(statement: ts.Statement): Lookup | undefined {
   if (!ts.isVariableStatement(statement)) return undefined;
   const declaration = statement.declarationList.declarations[0];
   if (!declaration?.initializer || !ts.isIdentifier(declaration.name)) return undefined;
-  const call = skipAwait(declaration.initializer);
+  return lookupCall(skipAwait(declaration.initializer), declaration.name.text);
+}
+
+/** A lookup call (`db.model.findFirst({ where: { a, b } })`) whose result is held as `name`. */
+function lookupCall(call: ts.Expression, name: string): Lookup | undefined {
   if (!ts.isCallExpression(call) || !/^find(First|Unique)$/.test(propertyNameOf(call.expression) ?? "")) return undefined;
   const check = dbAccessOf(call);
   if (check?.kind !== "read" || check.library !== "prisma" || check.lock) return undefined;
@@ -81,7 +106,7 @@ function lookupOf(statement: ts.Statement): Lookup | undefined {
     }
   }
   if (values.size === 0) return undefined;
-  return { check, name: declaration.name.text, model, fields: [...values.keys()], values, among };
+  return { check, name, model, fields: [...values.keys()], values, among };
 }
 
 /** `{ in: ["A", "B"] }` with only string or number literals: their texts. */

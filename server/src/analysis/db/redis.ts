@@ -3,6 +3,7 @@
 import { ts } from "../../engine/ts";
 import { importsOf, receiverOf, skipParens, stringValue } from "../ast";
 import type { DbAccess } from "./access";
+import { fieldDeclarations } from "./shapes";
 
 const REDIS_READS = new Set(["get", "GET", "hget", "HGET"]);
 const REDIS_WRITES = new Set([
@@ -64,17 +65,46 @@ export function redisAccess(call: ts.CallExpression, name: string): DbAccess | u
 /** Modules that export Redis clients: the drivers, Upstash and Vercel KV, and a project's own `lib/redis`. */
 const REDIS_MODULE = /(^|\/)(ioredis|redis|@upstash\/redis|@vercel\/kv)$|redis|(^|\/)kv$/i;
 
+/** Names a client of a Redis module usually goes by, in a file that imports one. */
+const CLIENT_NAME = /^(client|cache|kv)$/i;
+
 /**
  * `redis`, `this.redis` by name; a client imported from a Redis module under any name (`import { kv } from
- * "@vercel/kv"`, `import { cache } from "@/lib/redis"`); `client` / `cache` / `kv` in a file importing a Redis module.
+ * "@vercel/kv"`, `import { cache } from "@/lib/redis"`); `client` / `cache` / `kv` in a file importing a Redis module;
+ * a class field made by or typed with a Redis module's export (`private client = new Redis()`, `client:
+ * RedisClientType`), or named as above and not made by anything else (a wrapper class's `this.cache`).
  */
 export function isRedisClient(receiver: ts.Expression): boolean {
   const node = skipParens(receiver);
   const text = node.getText();
   if (/redis/i.test(text)) return true;
-  if (!ts.isIdentifier(node)) return false;
   const imports = importsOf(receiver.getSourceFile());
+  const importsRedis = () => [...imports.values()].some((i) => REDIS_MODULE.test(i.module));
+  if (ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword)
+    return fieldDeclarations(node, node.name.text).some((field) => {
+      const made = field.initializer && madeBy(field.initializer);
+      const typed = field.type && ts.isTypeReferenceNode(field.type) ? leftmost(field.type.typeName) : undefined;
+      const from = (name: string | undefined) => name !== undefined && REDIS_MODULE.test(imports.get(name)?.module ?? "");
+      if (from(made) || from(typed)) return true;
+      return made === undefined && CLIENT_NAME.test(node.name.text) && importsRedis();
+    });
+  if (!ts.isIdentifier(node)) return false;
   const imported = imports.get(node.text);
   if (imported && REDIS_MODULE.test(imported.module)) return true;
-  return [...imports.values()].some((i) => REDIS_MODULE.test(i.module)) && /^(client|cache|kv)$/i.test(text);
+  return importsRedis() && CLIENT_NAME.test(text);
+}
+
+/** The name a field's value is made by: `X` of `new X(…)`, `X(…)`, `X.create(…)`; `""` for any other value. */
+function madeBy(initializer: ts.Expression): string {
+  let node = skipParens(initializer);
+  while (ts.isAsExpression(node) || ts.isAwaitExpression(node)) node = skipParens(node.expression);
+  if (!ts.isNewExpression(node) && !ts.isCallExpression(node)) return "";
+  const callee = skipParens(node.expression);
+  return ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? leftmost(callee) : "";
+}
+
+function leftmost(name: ts.EntityName | ts.Expression): string {
+  let node: ts.Node = name;
+  while (ts.isQualifiedName(node) || ts.isPropertyAccessExpression(node)) node = ts.isQualifiedName(node) ? node.left : node.expression;
+  return ts.isIdentifier(node) ? node.text : "";
 }

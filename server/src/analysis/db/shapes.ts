@@ -141,7 +141,7 @@ export function injectedEntity(handle: ts.Expression): ts.Identifier | undefined
 }
 
 /** The declarations of field `field` of the class around `at`: a property, or a constructor parameter property. */
-function fieldDeclarations(at: ts.Node, field: string): Array<ts.PropertyDeclaration | ts.ParameterDeclaration> {
+export function fieldDeclarations(at: ts.Node, field: string): Array<ts.PropertyDeclaration | ts.ParameterDeclaration> {
   let cls: ts.Node | undefined = at.parent;
   while (cls && !ts.isClassLike(cls)) cls = cls.parent;
   if (!cls || !ts.isClassLike(cls)) return [];
