@@ -26,6 +26,7 @@ import { calleeResolver, type CalleeResolver } from "../summaries";
 import { MAX_WRAPPER_DEPTH, accessAtCall, mayReachDatabase, wrappedWriteAt } from "./row-summaries";
 import { implicitFlushOf } from "./mikro-orm";
 import { prismaUniqueFieldSets } from "./prisma";
+import { isLibraryMerge, replacesArrayEntries } from "./merged-values";
 import { localVariable, objectAssignments, propertyName } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 
@@ -1409,12 +1410,16 @@ function replacesParts(
 ): boolean {
   const node = constValue(value);
   if (isStored(node, column, flow)) return true;
-  if (ts.isCallExpression(node) && /^(JSON\.stringify|Object\.assign)$/.test(node.expression.getText()))
+  if (ts.isCallExpression(node) && (/^(JSON\.stringify|Object\.assign)$/.test(node.expression.getText()) || isLibraryMerge(node)))
     return node.arguments.every(
       (arg) => !fromRead(arg) || isStored(constValue(arg), column, flow) || replacesParts(arg, column, flow, fromRead, depth + 1),
     );
   if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind))
     return !fromRead(node.left) && isStored(constValue(node.right), column, flow);
+  // `n > 0 ? [...kept, entry] : kept`: either branch is what the call writes.
+  if (ts.isConditionalExpression(node) && depth <= 3)
+    return [node.whenTrue, node.whenFalse].every((branch) => !fromRead(branch) || replacesParts(branch, column, flow, fromRead, depth + 1));
+  if (replacesArrayEntries(node, (expr) => isStored(constValue(expr), column, flow), constValue)) return true;
   if (!ts.isObjectLiteralExpression(node) || depth > 3) return false;
   return node.properties.every((property) => {
     if (ts.isSpreadAssignment(property)) return !fromRead(property.expression) || isStored(constValue(property.expression), column, flow);
@@ -1431,7 +1436,16 @@ function isStored(expr: ts.Expression, column: string, flow: ReadModifyWrite): b
   let node = skipParens(expr);
   if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind)) {
     const fallback = skipParens(node.right);
-    if (!ts.isObjectLiteralExpression(fallback) && !ts.isArrayLiteralExpression(fallback) && !isLiteral(fallback) && !isNullish(fallback))
+    // A literal, or a named default not taken from the read (`org.settings || DEFAULT_SETTINGS`).
+    const namedDefault =
+      (ts.isIdentifier(fallback) || ts.isPropertyAccessExpression(fallback)) && flow.originOf(fallback)?.read !== flow.read;
+    if (
+      !ts.isObjectLiteralExpression(fallback) &&
+      !ts.isArrayLiteralExpression(fallback) &&
+      !isLiteral(fallback) &&
+      !isNullish(fallback) &&
+      !namedDefault
+    )
       return false;
     node = skipParens(node.left);
   }
