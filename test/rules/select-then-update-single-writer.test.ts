@@ -3,7 +3,8 @@
 // - A merge library's call (`merge(stored, body)` from lodash, deepmerge, defu) is the stored value with the caller's
 //   parts replaced, as `{ ...stored, ...body }` is: last-writer-wins with one writer, a lost update with another.
 // - An array written as read with the entries of one kind filtered out and new entries of that kind added replaces
-//   one part; an added entry of another kind is an append, and stays reported.
+//   one part; an added entry of another kind is an append, and stays reported. A row destructured from the statement's
+//   result awaited in place (`(await pool.query(…))?.rows[0]`) is the row as read.
 // - A constant written in the `then` of `if (row && row.col !== value)` is a no-change shortcut: the write is skipped
 //   only without a row or when the column already holds it. A raw SQL literal (`SET col = NULL`) is such a constant.
 import { selectThenUpdate } from "../../rules/select-then-update";
@@ -34,9 +35,8 @@ const setQuota = (entry: string) => `import { Pool } from "pg";
 const pool = new Pool();
 
 export async function setQuota(tenantId: string, limit: number) {
-  const { rows } = await pool.query("SELECT flags FROM tenants WHERE id = $1", [tenantId]);
-  const flags: string[] = rows[0].flags;
-  const kept = flags.filter((f) => !f.startsWith("quota="));
+  const { flags } = (await pool.query("SELECT flags FROM tenants WHERE id = $1", [tenantId]))?.rows[0];
+  const kept = flags.filter((f: string) => !f.startsWith("quota="));
   const next = limit > 0 ? [...kept, ${entry}] : kept;
   await pool.query("UPDATE tenants SET flags = $1 WHERE id = $2", [next, tenantId]);
 }`;
@@ -135,7 +135,7 @@ export async function savePanel(userId: string, patch: object) {
     {
       name: "the quota entry filtered out but another kind of entry added: two calls append different entries",
       code: setQuota("`beta=${tenantId}`"),
-      errors: [{ line: 9, column: 9, messageId: "lostUpdate" }],
+      errors: [{ line: 8, column: 9, messageId: "lostUpdate" }],
     },
     {
       name: "the flag written in the then of a test against another value: a check-then-write",

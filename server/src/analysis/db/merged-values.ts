@@ -3,6 +3,7 @@
 import { ts } from "../../engine/ts";
 import { importsOf, skipParens } from "../ast";
 import { canonicalKey } from "../identity";
+import { localVariable } from "./shapes";
 
 /** lodash's (and its per-method packages') functions that copy the keys of their arguments into the first. */
 const LODASH_MERGES = new Set(["merge", "assign", "assignin", "extend", "defaults", "defaultsdeep"]);
@@ -93,4 +94,19 @@ function removedKind(node: ts.Expression, isStored: (expr: ts.Expression) => boo
 function textHead(entry: ts.Expression): string | undefined {
   if (ts.isStringLiteralLike(entry)) return entry.text;
   return ts.isTemplateExpression(entry) ? entry.head.text : undefined;
+}
+
+/** A name imported from another module, or declared by a top-level `const` of its file: a default, not a caller's value. */
+export function isModuleConstant(name: ts.Identifier): boolean {
+  const file = name.getSourceFile();
+  // A name the enclosing function declares shadows the module's.
+  const local = localVariable(name);
+  if (local && local.parent.parent.parent !== file) return false;
+  if (importsOf(file).has(name.text)) return true;
+  return file.statements.some(
+    (statement) =>
+      ts.isVariableStatement(statement) &&
+      (statement.declarationList.flags & ts.NodeFlags.Const) !== 0 &&
+      statement.declarationList.declarations.some((d) => ts.isIdentifier(d.name) && d.name.text === name.text),
+  );
 }
