@@ -3,7 +3,8 @@
 // - A merge library's call (`merge(stored, body)` from lodash, deepmerge, defu) is the stored value with the caller's
 //   parts replaced, as `{ ...stored, ...body }` is: last-writer-wins with one writer, a lost update with another.
 // - An array written as read with the entries of one kind filtered out and new entries of that kind added replaces
-//   one part; an added entry of another kind is an append, and stays reported. A row destructured from the statement's
+//   one part (the kind a literal of the code); an added entry of another kind, or an entry removed by the caller's
+//   key, is a different part per call, and stays reported. A row destructured from the statement's
 //   result awaited in place (`(await pool.query(…))?.rows[0]`) is the row as read.
 // - A constant written in the `then` of `if (row && row.col !== value)` is a no-change shortcut: the write is skipped
 //   only without a row or when the column already holds it. A raw SQL literal (`SET col = NULL`) is such a constant.
@@ -136,6 +137,18 @@ export async function savePanel(userId: string, patch: object) {
       name: "the quota entry filtered out but another kind of entry added: two calls append different entries",
       code: setQuota("`beta=${tenantId}`"),
       errors: [{ line: 8, column: 9, messageId: "lostUpdate" }],
+    },
+    {
+      name: "an entry removed by the caller's key (not one the code names): two calls remove different entries",
+      code: `import { Pool } from "pg";
+const pool = new Pool();
+
+export async function dropWebhook(projectId: string, url: string) {
+  const { hooks } = (await pool.query("SELECT hooks FROM projects WHERE id = $1", [projectId]))?.rows[0];
+  const next = hooks.filter((h: { url: string }) => h.url !== url);
+  await pool.query("UPDATE projects SET hooks = $1 WHERE id = $2", [next, projectId]);
+}`,
+      errors: [{ line: 7, column: 9, messageId: "lostUpdate" }],
     },
     {
       name: "the flag written in the then of a test against another value: a check-then-write",

@@ -37,8 +37,8 @@ function mergeExport(module: string, name: string): boolean {
 
 /**
  * An array written as the stored one with the entries of one kind replaced: `flags.filter((f) => !f.startsWith("quota="))`
- * alone, or spread beside new entries of that kind (`` `quota=${n}` ``); `items.filter((i) => i.key !== key)` beside `{
- * key, … }`. Every call removes and adds the same kind, so two calls overlapping end as one of them run last.
+ * alone, or spread beside new entries of that kind (`` `quota=${n}` ``); `items.filter((i) => i.kind !== "quota")` beside `{
+ * kind: "quota", … }`. Every call removes and adds the same kind, so two calls overlapping end as one of them run last.
  * `isStored` says an expression is the stored array as read; `valueOf` follows a `const` name to its initializer.
  */
 export function replacesArrayEntries(
@@ -74,10 +74,11 @@ function removedKind(node: ts.Expression, isStored: (expr: ts.Expression) => boo
     if (!isParam(test.expression.expression) || !prefix || !ts.isStringLiteralLike(prefix)) return undefined;
     return (entry) => textHead(entry)?.startsWith(prefix.text) === true;
   }
-  // `(i) => i.key !== key`: added entries are objects whose `key` is that value.
+  // `(i) => i.kind !== "quota"`: added entries are objects whose `kind` is that literal.
   if (ts.isBinaryExpression(body) && body.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken) {
     const [member, value] = ts.isPropertyAccessExpression(body.left) ? [body.left, body.right] : [body.right, body.left];
-    if (!ts.isPropertyAccessExpression(member) || !isParam(member.expression)) return undefined;
+    // The kind is the code's (a literal), not the caller's: `r.key !== key` removes a different entry per call.
+    if (!ts.isPropertyAccessExpression(member) || !isParam(member.expression) || !isFixed(value)) return undefined;
     const key = member.name.text;
     return (entry) =>
       ts.isObjectLiteralExpression(entry) &&
@@ -88,6 +89,11 @@ function removedKind(node: ts.Expression, isStored: (expr: ts.Expression) => boo
       );
   }
   return undefined;
+}
+
+function isFixed(value: ts.Expression): boolean {
+  const node = skipParens(value);
+  return ts.isStringLiteralLike(node) || ts.isNumericLiteral(node);
 }
 
 /** The fixed text a string starts with: a literal's text, a template's head. */
