@@ -25,6 +25,7 @@ import {
   type ReadModifyWrite,
   type RowLock,
 } from "../../server/src/rule-kit";
+import { isRowFound, sqlLiteralValue } from "./written-constants";
 
 /**
  * The lock (a `FOR UPDATE` or an earlier write in the same transaction) names one row by a key whose value the read
@@ -101,7 +102,10 @@ export function differentRows(flow: ReadModifyWrite): boolean {
 export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
   const control = flow.control;
   if (!control?.column) return false;
-  const written = flow.write.assignments.filter((a) => a.column === control.column && a.value).map((a) => skipParens(a.value!));
+  const written = flow.write.assignments
+    .filter((a) => a.column === control.column)
+    .map((a) => (a.value ? skipParens(a.value) : sqlLiteralValue(a)))
+    .filter((value) => value !== undefined);
   if (written.length !== 1 || awaitsOtherWork(control.statement, flow.write)) return false;
   const value = written[0]!;
   const isColumn = (node: ts.Expression) => {
@@ -131,6 +135,11 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
   const orOperands = control.earlyExit ? operands(control.condition, ts.SyntaxKind.BarBarToken) : [];
   const rest = orOperands.filter((node) => !isRowMissing(node, flow) && testsColumn(node));
   if (orOperands.length > 1 && rest.length > 0 && rest.every((node) => impliesWritten({ node, negated: false }))) return true;
+  // `if (org && org.flag !== flag) update({ flag })`: the write is skipped when an `&&` operand fails, which without a
+  // row writes nothing anyway; a no-change shortcut when each failing test of the written column means it holds the value.
+  const andOperands = writtenUnderThen(flow, control) ? operands(control.condition, ts.SyntaxKind.AmpersandAmpersandToken) : [];
+  const tested = andOperands.filter((node) => !isRowFound(node, flow) && testsColumn(node));
+  if (andOperands.length > 1 && tested.length > 0 && tested.every((node) => impliesWritten({ node, negated: true }))) return true;
   return holdsWhenSkipped.some(impliesWritten);
   /** The test reads the written column, or passes the whole row on (a helper may test it). */
   function testsColumn(node: ts.Expression): boolean {
@@ -174,6 +183,12 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     // ...which is the value written.
     return !!other && (isNull(other) ? isNull(value) : sameValue(skipParens(other), timeOf(value), flow.write));
   }
+}
+
+/** The write runs in the `then` of the `if` whose condition is the flow's check. */
+function writtenUnderThen(flow: ReadModifyWrite, control: NonNullable<ReadModifyWrite["control"]>): boolean {
+  const statement = control.statement;
+  return ts.isIfStatement(statement) && statement.expression === control.condition && within(flow.write.node, statement.thenStatement);
 }
 
 /**

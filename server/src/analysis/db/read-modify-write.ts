@@ -26,6 +26,7 @@ import { calleeResolver, type CalleeResolver } from "../summaries";
 import { MAX_WRAPPER_DEPTH, accessAtCall, mayReachDatabase, wrappedWriteAt } from "./row-summaries";
 import { implicitFlushOf } from "./mikro-orm";
 import { prismaUniqueFieldSets } from "./prisma";
+import { isLibraryMerge, isModuleConstant, replacesArrayEntries } from "./merged-values";
 import { localVariable, objectAssignments, propertyName } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 
@@ -212,11 +213,29 @@ function readInside(expr: ts.Expression): ReadValue | undefined {
   });
   if (!found) return undefined;
   if (found.library === "redis") return { read: found, level: "value", column: "value" };
+  if (isRowsInPlace(found, expr)) return { read: found, level: "row" };
   // `(await prisma.link.findUnique(…))?.collectionId ?? 0`: that column of the row read inline.
   let parent = found.node.parent;
   while (ts.isAwaitExpression(parent) || ts.isParenthesizedExpression(parent)) parent = parent.parent;
   const column = ts.isPropertyAccessExpression(parent) ? parent.name.text : undefined;
   return { read: found, level: "value", ...(column && !EXISTENCE.has(column) && !holdsRows(column, found) ? { column } : {}) };
+}
+
+/** `(await pool.query(…))?.rows[0]`: the whole expression is the read's row, awaited and unwrapped in place. */
+function isRowsInPlace(read: DbAccess, expr: ts.Expression): boolean {
+  let node: ts.Node = read.node;
+  for (;;) {
+    const parent: ts.Node = node.parent;
+    const unwraps =
+      ts.isAwaitExpression(parent) ||
+      ts.isParenthesizedExpression(parent) ||
+      ts.isNonNullExpression(parent) ||
+      (ts.isPropertyAccessExpression(parent) && parent.expression === node && CONTAINERS.has(parent.name.text)) ||
+      (ts.isElementAccessExpression(parent) && parent.expression === node && isLiteral(parent.argumentExpression));
+    if (!unwraps) break;
+    node = parent;
+  }
+  return node !== read.node && node === skipParens(expr);
 }
 
 const returnCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, ReadValue | null>>();
@@ -1454,12 +1473,16 @@ function replacesParts(
 ): boolean {
   const node = constValue(value);
   if (isStored(node, column, flow)) return true;
-  if (ts.isCallExpression(node) && /^(JSON\.stringify|Object\.assign)$/.test(node.expression.getText()))
+  if (ts.isCallExpression(node) && (/^(JSON\.stringify|Object\.assign)$/.test(node.expression.getText()) || isLibraryMerge(node)))
     return node.arguments.every(
       (arg) => !fromRead(arg) || isStored(constValue(arg), column, flow) || replacesParts(arg, column, flow, fromRead, depth + 1),
     );
   if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind))
     return !fromRead(node.left) && isStored(constValue(node.right), column, flow);
+  // `n > 0 ? [...kept, entry] : kept`: either branch is what the call writes.
+  if (ts.isConditionalExpression(node) && depth <= 3)
+    return [node.whenTrue, node.whenFalse].every((branch) => !fromRead(branch) || replacesParts(branch, column, flow, fromRead, depth + 1));
+  if (replacesArrayEntries(node, (expr) => isStored(constValue(expr), column, flow), constValue)) return true;
   if (!ts.isObjectLiteralExpression(node) || depth > 3) return false;
   return node.properties.every((property) => {
     if (ts.isSpreadAssignment(property)) return !fromRead(property.expression) || isStored(constValue(property.expression), column, flow);
@@ -1476,7 +1499,15 @@ function isStored(expr: ts.Expression, column: string, flow: ReadModifyWrite): b
   let node = skipParens(expr);
   if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind)) {
     const fallback = skipParens(node.right);
-    if (!ts.isObjectLiteralExpression(fallback) && !ts.isArrayLiteralExpression(fallback) && !isLiteral(fallback) && !isNullish(fallback))
+    // A literal, or the module's named defaults (`org.settings || DEFAULT_SETTINGS`, imported or a top-level const).
+    const namedDefault = ts.isIdentifier(fallback) && isModuleConstant(fallback);
+    if (
+      !ts.isObjectLiteralExpression(fallback) &&
+      !ts.isArrayLiteralExpression(fallback) &&
+      !isLiteral(fallback) &&
+      !isNullish(fallback) &&
+      !namedDefault
+    )
       return false;
     node = skipParens(node.left);
   }
@@ -1553,6 +1584,8 @@ function boundToRow(name: ts.Identifier, fn: FunctionLike, flow: ReadModifyWrite
     init = flow.originOf(init.right)?.read === flow.read ? init : skipParens(init.left);
   let root = init;
   while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipParens(root.expression);
+  // `(await pool.query(…)).rows[0]`: the statement's result, awaited in place.
+  root = skipAwait(root);
   if (ts.isIdentifier(root)) return boundToRow(root, fn, flow, depth + 1);
   if (!ts.isCallExpression(root) && !ts.isTaggedTemplateExpression(root)) return false;
   if (dbAccessOf(root)?.kind === "read") return true;
