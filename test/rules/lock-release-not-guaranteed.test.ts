@@ -79,6 +79,24 @@ export async function append(streamId: string, part: number, body: string) {
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
+      // The handle goes into \`pending\`, which the returned lease's release gives back: releasing is the caller's job.
+      name: "a lock adapter that acquires, keeps the release function in another variable and returns a lease owning it",
+      code: `import { Mutex } from "async-mutex";
+const queueMutex = new Mutex();
+export async function reserveQueue() {
+  let release: () => void;
+  if (queueMutex.isLocked()) throw new Error("queue busy");
+  release = await queueMutex.acquire();
+  let pending: (() => void) | undefined = release;
+  return {
+    release() {
+      pending?.();
+      pending = undefined;
+    },
+  };
+}`,
+    },
+    {
       // The caller that finds the key present deletes and re-adds it (moves it to the end): a lock's turned-away caller
       // never gives back another caller's key, so the Set is a cache of recent keys, not a set of busy ones.
       name: "an LRU de-duplication Set: a key already present is refreshed and skipped, the oldest evicted by size",
@@ -633,6 +651,31 @@ ${declarations}export class Till {
     },
   ],
   invalid: [
+    {
+      name: "a release function assigned after the acquisition, called after the work, not in finally",
+      code: `import { Mutex } from "async-mutex";
+const queueMutex = new Mutex();
+declare function drain(): Promise<void>;
+export async function drainQueue() {
+  let release: () => void;
+  release = await queueMutex.acquire();
+  await drain();
+  release();
+}`,
+      errors: [{ line: 6, column: 19, messageId: "releaseSkippable" }],
+      output: `import { Mutex } from "async-mutex";
+const queueMutex = new Mutex();
+declare function drain(): Promise<void>;
+export async function drainQueue() {
+  let release: () => void;
+  release = await queueMutex.acquire();
+  try {
+    await drain();
+  } finally {
+    release();
+  }
+}`,
+    },
     {
       name: "a Set of keys in progress whose present key is only skipped, deleted after the work, not in finally",
       code: `${busy}const exporting = new Set<string>();
