@@ -87,9 +87,9 @@ function retryReason(loop: Loop, checker: CheckerGetter): string | undefined {
   // The condition too: `while (!(await redis.set(key, token, "PX", ms, "NX")))` spins on a try-lock.
   walk(loop, (node) => {
     if (reason || isFunctionLike(node)) return false;
-    if (ts.isCatchClause(node) && !alwaysExits(node.block) && RETRYABLE_ERROR.test(node.block.getText()))
+    if (ts.isCatchClause(node) && !alwaysExits(node.block) && RETRYABLE_ERROR.test(textOutsideThrows(node.block)))
       reason = "a serialization failure, deadlock or conflict";
-    else if (ts.isCatchClause(node) && RETRYABLE_ERROR.test(node.block.getText()) && /\bcontinue\b/.test(node.block.getText()))
+    else if (ts.isCatchClause(node) && RETRYABLE_ERROR.test(textOutsideThrows(node.block)) && /\bcontinue\b/.test(node.block.getText()))
       reason = "a serialization failure, deadlock or conflict";
     else if (ts.isCatchClause(node) && catchesLockFailure(node)) reason = "a lock that was busy, timed out or lost";
     else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
@@ -100,6 +100,22 @@ function retryReason(loop: Loop, checker: CheckerGetter): string | undefined {
     return !reason;
   });
   return reason;
+}
+
+/**
+ * A block's text without its `throw` statements: an error the catch throws itself (`throw new FileConflictError(name)`
+ * once the attempts run out) is what it reports, not the failure it retries after.
+ */
+function textOutsideThrows(block: ts.Block): string {
+  const start = block.getStart();
+  let text = block.getText();
+  walk(block, (node) => {
+    if (!ts.isThrowStatement(node)) return true;
+    const from = node.getStart() - start;
+    text = text.slice(0, from) + " ".repeat(node.getEnd() - node.getStart()) + text.slice(node.getEnd() - start);
+    return false;
+  });
+  return text;
 }
 
 /** A catch that tests for a lock library's failure (`error === E_ALREADY_LOCKED`, `instanceof ExecutionError`) and retries. */

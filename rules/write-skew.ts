@@ -204,8 +204,32 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
 function repeatsTheCheck({ check, write, change, recordedBy }: SkewFlow): boolean {
   if (change === "insert" || recordedBy || check.args || check.inner) return false;
   const read = check.read;
-  if (read.sql || write.sql) return !!read.sql && !!write.sql && whereText(read) === whereText(write) && sameConditions(read, write);
+  if (read.sql || write.sql)
+    return !!read.sql && !!write.sql && ((whereText(read) === whereText(write) && sameConditions(read, write)) || sameFilter(read, write));
   return read.conditions.length > 0 && sameConditions(read, write);
+}
+
+/**
+ * The same filter written with a join: the count's `JOIN … ON` and `WHERE` conjuncts are the `UPDATE … FROM`'s `WHERE`
+ * conjuncts, in any order. Only with no placeholders, whose values the text does not show.
+ */
+function sameFilter(read: DbAccess, write: DbAccess): boolean {
+  const left = conjuncts(read);
+  const right = conjuncts(write);
+  return left.length > 0 && left.length === right.length && left.every((c, i) => c === right[i]);
+}
+
+/** A statement's join and WHERE conditions split at AND, normalised and sorted; none when it has placeholders. */
+function conjuncts(access: DbAccess): string[] {
+  const { text, statement } = access.sql!;
+  if (statement.placeholders.length > 0 || !/\bWHERE\b/i.test(text)) return [];
+  const filter = text.slice(0, statement.whereEnd ?? text.length);
+  const parts = [...filter.matchAll(/\b(?:ON|WHERE)\b([^]*?)(?=\b(?:(?:INNER|LEFT|RIGHT|FULL|CROSS)\s+)?JOIN\b|\bWHERE\b|$)/gi)];
+  return parts
+    .flatMap((m) => m[1]!.split(/\bAND\b/i))
+    .map((c) => c.replace(/;\s*$/, "").replace(/\s+/g, " ").trim())
+    .filter((c) => c.length > 0)
+    .sort();
 }
 
 /** The conditions, column, operator and value, alike and in any order. */
@@ -235,10 +259,24 @@ function closedByWrite({ write, grows }: SkewFlow): boolean {
     if (/\bON\s+(CONFLICT|DUPLICATE\s+KEY)\b/i.test(text)) return true;
     // `INSERT … SELECT … WHERE (SELECT count(*) …) < $n`, `UPDATE … WHERE (SELECT count(*) …) > 1`.
     if (/\(\s*SELECT\b/i.test(text) || /^\s*INSERT\b[^]*\bSELECT\b/i.test(text)) return true;
+    // `UPDATE … SET taken = taken + 1 WHERE … AND taken < quantity`: the statement re-checks the bound of what it sets.
+    if (boundsWhatItSets(write.sql.statement)) return true;
   }
   const call = write.node;
   if (ts.isCallExpression(call) && calleeName(call) === "createMany" && propertyValue(call.arguments[0], "skipDuplicates")) return true;
   return grows && handlesDuplicateKey(write);
+}
+
+/** An UPDATE whose WHERE compares (`<`, `>=`, …) a column its SET assigns. */
+function boundsWhatItSets(statement: NonNullable<DbAccess["sql"]>["statement"]): boolean {
+  const name = (column: string) =>
+    column
+      .split(".")
+      .pop()!
+      .replace(/["`[\]]/g, "")
+      .toLowerCase();
+  const assigned = new Set(statement.assignments.map((a) => name(a.column)));
+  return statement.kind === "update" && statement.conditions.some((c) => /^[<>]=?$/.test(c.operator) && assigned.has(name(c.column)));
 }
 
 const AGGREGATES = /^(count|countDistinct|sum|max|min|avg)$/;

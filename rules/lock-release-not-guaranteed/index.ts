@@ -209,7 +209,7 @@ const RELEASE_OR_HANDLE_KINDS = [...CALL_KINDS, ts.SyntaxKind.Identifier];
 /** A reference to the handle that hands it to someone else. */
 function escapesAt(id: ts.Identifier): boolean {
   const parent = id.parent;
-  if (ts.isVariableDeclaration(parent) && parent.name === id) return false; // the binding itself
+  if (ts.isVariableDeclaration(parent)) return parent.initializer === id; // copied into another variable, as by `=`
   if (ts.isBindingElement(parent)) return false;
   if (ts.isCallExpression(parent)) return parent.arguments.includes(id); // passed to a function
   if (ts.isPropertyAccessExpression(parent) && parent.expression === id) return false; // handle.release(), lock.value

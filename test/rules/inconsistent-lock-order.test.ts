@@ -176,6 +176,38 @@ export async function ${name}(id: string) {
     ${second}
   });
 }`;
+/**
+ * A run's job and step rows locked FOR UPDATE by run id (`locks`), then updated by the ids the reads returned, in an
+ * order that differs between finishing and cancelling.
+ */
+const finishAndCancel = (locks: string) => `${pg}export async function finishRun(runId: string) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const { rows: [job] } = await client.query("SELECT id FROM jobs WHERE run_id = $1 FOR UPDATE", [runId]);
+    const { rows: [step] } = await client.query("SELECT id FROM steps WHERE run_id = $1 FOR UPDATE", [runId]);
+    await client.query("UPDATE steps SET state = 'done' WHERE id = $1", [step.id]);
+    await client.query("UPDATE jobs SET state = 'done' WHERE id = $1", [job.id]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}
+export async function cancelRun(runId: string) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    ${locks}
+    await client.query("UPDATE jobs SET state = 'cancelled' WHERE id = $1", [job.id]);
+    await client.query("UPDATE steps SET state = 'cancelled' WHERE id = $1", [step.id]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`;
+const LOCK_JOB = 'const { rows: [job] } = await client.query("SELECT id FROM jobs WHERE run_id = $1 FOR UPDATE", [runId]);';
+const LOCK_STEP = 'const { rows: [step] } = await client.query("SELECT id FROM steps WHERE run_id = $1 FOR UPDATE", [runId]);';
+
 const RENAME_PLAN = 'await tx.plan.update({ where: { id }, data: { name: "core" } });';
 const MOVE_SUBSCRIPTIONS = 'await tx.subscription.update({ where: { id }, data: { planName: "core" } });';
 
@@ -214,6 +246,11 @@ const LOCK_LEDGER = 'await client.query("SELECT id FROM ledgers WHERE id = $1 FO
 
 runRuleTests(inconsistentLockOrder, {
   valid: [
+    {
+      // The UPDATEs name rows by the ids the FOR UPDATE reads returned: rows already held, so they wait for nobody.
+      name: "pg: job and step rows read FOR UPDATE in one order, then updated by the ids read in different orders",
+      code: finishAndCancel(`${LOCK_JOB}\n    ${LOCK_STEP}`),
+    },
     {
       name: "functions given by name to a keyed lock helper (a const arrow, a bound method) nest the locks in one order everywhere",
       files: keyedLocks,
@@ -691,6 +728,14 @@ export async function deleteUser() {
     },
   ],
   invalid: [
+    {
+      name: "pg: the cancellation reads the step FOR UPDATE before the job, the finish the job first: a real inversion",
+      code: finishAndCancel(`${LOCK_STEP}\n    ${LOCK_JOB}`),
+      errors: [
+        { line: 8, column: 36, messageId: "cycle" },
+        { line: 21, column: 35, messageId: "cycle" },
+      ],
+    },
     {
       name: "functions given by name to a keyed lock helper (a const arrow, a bound method) nest the locks in opposite orders",
       files: keyedLocks,

@@ -79,6 +79,44 @@ export async function append(streamId: string, part: number, body: string) {
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
     {
+      // The handle goes into \`pending\`, which the returned lease's release gives back: releasing is the caller's job.
+      name: "a lock adapter that acquires, keeps the release function in another variable and returns a lease owning it",
+      code: `import { Mutex } from "async-mutex";
+const queueMutex = new Mutex();
+export async function reserveQueue() {
+  let release: () => void;
+  if (queueMutex.isLocked()) throw new Error("queue busy");
+  release = await queueMutex.acquire();
+  let pending: (() => void) | undefined = release;
+  return {
+    release() {
+      pending?.();
+      pending = undefined;
+    },
+  };
+}`,
+    },
+    {
+      // The caller that finds the key present deletes and re-adds it (moves it to the end): a lock's turned-away caller
+      // never gives back another caller's key, so the Set is a cache of recent keys, not a set of busy ones.
+      name: "an LRU de-duplication Set: a key already present is refreshed and skipped, the oldest evicted by size",
+      code: `${busy}const recentEvents = new Set<string>();
+export async function trackOnce(eventKey: string, enabled: boolean) {
+  if (recentEvents.has(eventKey)) {
+    recentEvents.delete(eventKey);
+    recentEvents.add(eventKey);
+    return;
+  }
+  recentEvents.add(eventKey);
+  if (recentEvents.size > 500) {
+    const oldest = recentEvents.values().next().value;
+    if (oldest) recentEvents.delete(oldest);
+  }
+  if (!enabled) return;
+  await pullFeed(eventKey);
+}`,
+    },
+    {
       // The Set is made by each call of resolveAll: it turns away a prompt seen before in the same walk (a cycle), not
       // another caller, so an error that leaves a key in it leaves nothing busy for anyone else.
       name: "a recursive walk's visited Set, made by the call that walks, left with a key when a cycle throws",
@@ -613,6 +651,68 @@ ${declarations}export class Till {
     },
   ],
   invalid: [
+    {
+      name: "a release function assigned after the acquisition, called after the work, not in finally",
+      code: `import { Mutex } from "async-mutex";
+const queueMutex = new Mutex();
+declare function drain(): Promise<void>;
+export async function drainQueue() {
+  let release: () => void;
+  release = await queueMutex.acquire();
+  await drain();
+  release();
+}`,
+      errors: [{ line: 6, column: 19, messageId: "releaseSkippable" }],
+      output: `import { Mutex } from "async-mutex";
+const queueMutex = new Mutex();
+declare function drain(): Promise<void>;
+export async function drainQueue() {
+  let release: () => void;
+  release = await queueMutex.acquire();
+  try {
+    await drain();
+  } finally {
+    release();
+  }
+}`,
+    },
+    {
+      name: "a Set of keys in progress whose present key is only skipped, deleted after the work, not in finally",
+      code: `${busy}const exporting = new Set<string>();
+export async function exportOnce(reportId: string) {
+  if (exporting.has(reportId)) {
+    return;
+  }
+  exporting.add(reportId);
+  await pullFeed(reportId);
+  exporting.delete(reportId);
+}`,
+      errors: [
+        {
+          line: 7,
+          column: 3,
+          messageId: "releaseSkippable",
+          data: {
+            lock: "The busy key `reportId` of `exporting`",
+            consequence: BUSY_KEY,
+            line: 9,
+            skip: "`await pullFeed(reportId)` at line 8 throws",
+          },
+        },
+      ],
+      output: `${busy}const exporting = new Set<string>();
+export async function exportOnce(reportId: string) {
+  if (exporting.has(reportId)) {
+    return;
+  }
+  exporting.add(reportId);
+  try {
+    await pullFeed(reportId);
+  } finally {
+    exporting.delete(reportId);
+  }
+}`,
+    },
     {
       // Made by the call, but shared by callbacks that run at once: a key left in it turns the other callbacks away.
       name: "a Set made by the call and shared by the callbacks it runs at once, released after the work",

@@ -6,6 +6,23 @@ const CONFLICT = { reason: "a serialization failure, deadlock or conflict" };
 
 runRuleTests(retryWithoutBackoff, {
   valid: [
+    {
+      name: "a unique violation retried with a new random name: the ConflictError is the catch's own, thrown after the last attempt",
+      code: `import type { Pool } from "pg";
+class NameTakenConflictError extends Error {}
+export async function restoreAttachment(pool: Pool, id: string, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const candidate = \`\${name}-\${Math.random().toString(36).slice(2, 8)}\`;
+    try {
+      await pool.query("UPDATE attachments SET name = $1, deleted_at = NULL WHERE id = $2", [candidate, id]);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "23505") throw error;
+      if (attempt === 4) throw new NameTakenConflictError(candidate);
+    }
+  }
+}`,
+    },
     // Lock-library failure signals: the correct twins of the busy-lock retry loops below.
     {
       name: "async-mutex tryAcquire retried with a growing, jittered delay",
@@ -139,6 +156,24 @@ export async function markMigrated(docId: string, count: number): Promise<void> 
     },
   ],
   invalid: [
+    {
+      name: "a ConflictError retried at once, the catch throwing its own error after the last attempt",
+      code: `import type { Pool } from "pg";
+class VersionConflictError extends Error {}
+declare function saveDraft(pool: Pool, id: string, body: string): Promise<void>;
+export async function publishDraft(pool: Pool, id: string, body: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await saveDraft(pool, id, body);
+      return;
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+      if (attempt === 4) throw new Error("draft is busy");
+    }
+  }
+}`,
+      errors: [{ line: 5, column: 3, messageId: "noDelay", data: CONFLICT }],
+    },
     {
       name: "async-mutex tryAcquire retried at once on E_ALREADY_LOCKED",
       code: `import { Mutex, tryAcquire, E_ALREADY_LOCKED } from "async-mutex";

@@ -89,8 +89,41 @@ export async function archiveTeamProjects(teamId: string, projectId: string) {
 }
 `;
 
+/** Open seats counted, then one claimed by an UPDATE whose WHERE is `where`. */
+const claimSeat = (where: string) => `import type { Pool } from "pg";
+
+export async function claimSeat(pool: Pool, sessionId: string, seatId: string): Promise<void> {
+  const { rows } = await pool.query("SELECT count(*) AS n FROM seats WHERE session_id = $1 AND status = 'open'", [sessionId]);
+  if (rows[0].n > 1) {
+    await pool.query("UPDATE seats SET taken = taken + 1, status = 'full' WHERE ${where}", [seatId]);
+  }
+}
+`;
+
+/** Pending invites of archived teams counted (a join), then expired by an UPDATE … FROM whose WHERE is `where`. */
+const expireInvites = (where: string) => `import type { Pool } from "pg";
+
+export async function expireOrphanInvites(pool: Pool, fix: boolean): Promise<void> {
+  const { rows } = await pool.query(\`
+    SELECT count(*) AS n FROM invites
+    INNER JOIN teams ON teams.id = invites.team_id AND teams.archived_at IS NOT NULL
+    WHERE invites.status = 'pending'\`);
+  if (rows[0].n > 0 && fix) {
+    await pool.query(\`UPDATE invites SET status = 'expired' FROM teams WHERE ${where}\`);
+  }
+}
+`;
+
 runRuleTests(writeSkew, {
   valid: [
+    {
+      name: "pg: open seats counted, then one claimed by an UPDATE whose WHERE bounds the column it increments (taken < capacity)",
+      code: claimSeat("id = $1 AND taken < capacity"),
+    },
+    {
+      name: "pg: a count over a join, then an UPDATE … FROM whose WHERE repeats the join's and the count's conditions",
+      code: expireInvites("invites.status = 'pending' AND teams.id = invites.team_id AND teams.archived_at IS NOT NULL"),
+    },
     {
       name: "Prisma: the key counted for one workspace and inserted into another (a const alias of the other)",
       code: keyUnderAlias("targetId"),
@@ -468,6 +501,16 @@ export async function recordAudit(organizationId: string, action: string) {
     },
   ],
   invalid: [
+    {
+      name: "pg: open seats counted, then one claimed by an UPDATE that re-checks nothing it sets",
+      code: claimSeat("id = $1 AND capacity > 0"),
+      errors: [{ line: 6, column: 11, messageId: "shrinks" }],
+    },
+    {
+      name: "pg: a count over a join, then an UPDATE … FROM that expires one chosen invite of the set",
+      code: expireInvites("teams.id = invites.team_id AND teams.archived_at IS NOT NULL AND invites.status = 'pending' AND invites.id = 7"),
+      errors: [{ line: 9, column: 11, messageId: "shrinks" }],
+    },
     {
       name: "pg: the overdue drafts counted above one, then one of them closed (the count's WHERE and an id): two can leave none",
       code: closeOverdueDrafts("status = 'open' AND due_at < now() AND id = $1"),

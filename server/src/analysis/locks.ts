@@ -305,7 +305,8 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
       canonicalKey(has.arguments[0]!) === keyText &&
       canonicalKey(receiverOf(has) ?? has) === receiverText &&
       mayRunAfter(has, call) &&
-      turnsAway(has, call),
+      turnsAway(has, call) &&
+      !removesInGuard(has, receiverText, keyText),
   );
   // Only work that awaits can overlap with another call: in synchronous code a Set of keys is just state.
   if (!guard || !isAsync(fn) || !isSetOrMap(receiver) || isPrivateToOneCall(receiver, fn)) return undefined;
@@ -340,20 +341,38 @@ function isPrivateToOneCall(receiver: ts.Expression, fn: FunctionLike): boolean 
 }
 
 /**
+ * Whether the branch taken when the key is present deletes it (`if (seen.has(k)) { seen.delete(k); seen.add(k); return; }`,
+ * an LRU cache's refresh): a lock's turned-away caller never gives back another caller's key, so this is a cache.
+ */
+function removesInGuard(has: ts.Node, receiverText: string, keyText: string): boolean {
+  const guard = guardingIf(has);
+  return (
+    !!guard &&
+    nodesOfKinds<ts.CallExpression>(guard.thenStatement, [ts.SyntaxKind.CallExpression]).some(
+      (call) =>
+        calleeName(call) === "delete" &&
+        call.arguments.length === 1 &&
+        canonicalKey(call.arguments[0]!) === keyText &&
+        canonicalKey(receiverOf(call) ?? call) === receiverText,
+    )
+  );
+}
+
+/** The `if` whose condition `has` is part of. */
+function guardingIf(has: ts.Node): ts.IfStatement | undefined {
+  let current: ts.Node = has;
+  while (current.parent && ts.isExpression(current.parent) && !ts.isIfStatement(current.parent)) current = current.parent;
+  const statement = current.parent;
+  return statement && ts.isIfStatement(statement) && statement.expression === current ? statement : undefined;
+}
+
+/**
  * Whether `has` is the condition of an `if` whose branch leaves (`return`, `throw`, `continue`) before `add` runs:
  * `if (busy.has(k)) return;` then `busy.add(k)`. A toggle (`if (has) delete else add`) turns nobody away.
  */
 function turnsAway(has: ts.Node, add: ts.Node): boolean {
-  let current: ts.Node = has;
-  while (current.parent && ts.isExpression(current.parent) && !ts.isIfStatement(current.parent)) current = current.parent;
-  const statement = current.parent;
-  return (
-    !!statement &&
-    ts.isIfStatement(statement) &&
-    statement.expression === current &&
-    alwaysExits(statement.thenStatement) &&
-    !isInside(add, statement)
-  );
+  const statement = guardingIf(has);
+  return !!statement && alwaysExits(statement.thenStatement) && !isInside(add, statement);
 }
 
 /** `this.busy` or `busy` declared in its class or file as `new Set(…)` / `new Map(…)`, or annotated `Set<…>` / `Map<…>`. */

@@ -437,12 +437,17 @@ function alreadyHeld(edge: LockOrderEdge): boolean {
   return edge.holder.acquisitions.some(
     (a) =>
       a.lockClass.id === edge.to.id &&
-      !!a.key &&
-      !a.key.opaque &&
-      keyText(a.key) === keyText(inner) &&
       a.span.start < edge.site.start &&
-      within(a, edge.site.start),
+      within(a, edge.site.start) &&
+      // The same key, or a row of what a locking read returned (`UPDATE … WHERE id = run.id` after `run` was read FOR UPDATE).
+      ((!!a.key && !a.key.opaque && keyText(a.key) === keyText(inner)) || (a.rows !== undefined && isRowOf(a.rows, inner, edge.inner))),
   );
+}
+
+/** `row.id` (`row[0].id`) as the key of a statement that selects by `id`: one of the rows `row` holds. */
+function isRowOf(rows: string, key: KeyRef, inner: AcquisitionSummary): boolean {
+  const column = new RegExp(`^${ROOT}(?:\\[0\\])?\\.(\\w+)$`).exec(key.pattern)?.[1];
+  return key.root === rows && !!column && !!inner.keyDomain && column.toLowerCase() === inner.keyDomain.replace(/_/g, "");
 }
 
 /** Each edge A→B for which the graph has a way back B ⇝ A, with the shortest such way. */

@@ -13,7 +13,7 @@ import type { LockClass, LockIdentity } from "./lock-class";
  * The row (or rows) `node` locks; which transaction holds them (the one its handle, `tx`, `trx`, `t`, runs in) is
  * transactions.ts's question.
  */
-export function ormRowLockOf(node: ts.CallExpression | ts.TaggedTemplateExpression): LockIdentity | undefined {
+export function ormRowLockOf(node: ts.CallExpression | ts.TaggedTemplateExpression): (LockIdentity & { lockingRead: boolean }) | undefined {
   const access = dbAccessOf(node);
   if (!access || access.sql || access.library === "redis" || access.insert || !access.table) return undefined;
   const lockingRead = access.kind === "read" && (access.lock === "update" || access.lock === "no key update");
@@ -31,6 +31,7 @@ export function ormRowLockOf(node: ts.CallExpression | ts.TaggedTemplateExpressi
       ? (prismaModelNames(access.table, node.getSourceFile().fileName)?.table.toLowerCase() ?? access.table)
       : access.table;
   const lockClass: LockClass = { id: `rows:${table}`, label: `${table} rows`, kind: "row-lock" };
-  if (equality?.value) return { lockClass, key: equality.value, keyDomain: equality.column.toLowerCase(), declarationFiles: [] };
-  return lockingRead ? { lockClass, declarationFiles: [] } : undefined;
+  if (equality?.value)
+    return { lockClass, key: equality.value, keyDomain: equality.column.toLowerCase(), declarationFiles: [], lockingRead };
+  return lockingRead ? { lockClass, declarationFiles: [], lockingRead } : undefined;
 }

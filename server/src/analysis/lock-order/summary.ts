@@ -56,6 +56,8 @@ export interface AcquisitionSummary {
   scoped: boolean;
   /** Inside a branch that compares values (`if (a < b)`): the code chose the order itself. */
   orderedByBranch: boolean;
+  /** A locking read's result, by the name it is bound to (`const run = await tx…for("update")`): the rows it holds. */
+  rows?: string;
 }
 
 export interface CallSummary {
@@ -365,6 +367,8 @@ interface Collected {
     acquisition?: LockAcquisition;
     identity: LockIdentity;
     transactional: boolean;
+    /** A `SELECT … FOR UPDATE` (or an ORM's locking read): its result is the rows it locked. */
+    lockingRead?: boolean;
   }>;
   calls: ts.CallExpression[];
   /**
@@ -409,6 +413,7 @@ function summariseFunction(
       heldAt: heldAt.sort((a, b) => a - b),
       scoped: entry.acquisition?.style === "scoped",
       orderedByBranch: isInsideOrderingBranch(entry.node, unit),
+      ...(entry.lockingRead ? rowsBinding(entry.node) : {}),
     });
   }
   const acquisitionCalls = new Set<ts.Node>(collected.acquisitions.map((a) => a.node));
@@ -460,11 +465,34 @@ function collectCall(
   const site = sqlSiteOf(node);
   if (!site) {
     const identity = ormRowLockOf(node);
-    if (identity) collected.acquisitions.push({ node, identity, transactional: true });
+    if (identity) collected.acquisitions.push({ node, identity, transactional: true, lockingRead: identity.lockingRead });
     return;
   }
-  const rows = rowLockOf(node, parseSql(site.sql));
-  if (rows) collected.acquisitions.push({ node, identity: rows, transactional: true });
+  const statement = parseSql(site.sql);
+  const rows = rowLockOf(node, statement);
+  if (rows) collected.acquisitions.push({ node, identity: rows, transactional: true, lockingRead: statement.kind === "select" });
+}
+
+/**
+ * The name a locking read's result is bound to, through the awaits, `.then(…)`, `.limit(…)` and indexing of its chain:
+ * `const [run] = await tx.select()…for("update")`, `const { rows: [run] } = await client.query(…)`.
+ */
+function rowsBinding(node: ts.Node): { rows: string } | Record<string, never> {
+  let current = node;
+  while (
+    ts.isAwaitExpression(current.parent) ||
+    ts.isParenthesizedExpression(current.parent) ||
+    ts.isAsExpression(current.parent) ||
+    ts.isNonNullExpression(current.parent) ||
+    ts.isElementAccessExpression(current.parent) ||
+    (ts.isPropertyAccessExpression(current.parent) && current.parent.expression === current) ||
+    (ts.isCallExpression(current.parent) && current.parent.expression === current)
+  )
+    current = current.parent;
+  const declaration = current.parent;
+  if (!ts.isVariableDeclaration(declaration) || declaration.initializer !== current) return {};
+  const names = boundNames(declaration.name);
+  return names.length === 1 ? { rows: names[0]!.text } : {};
 }
 
 /**
