@@ -42,6 +42,52 @@ async function loadPrice(sku: string): Promise<number | undefined> {
   return await fetches.runExclusive(() => fetchPrice(sku));
 }
 `;
+/** A WebSocket viewer whose per-connection marker is deleted in catch; `onBadFrame` handles a frame that does not parse. */
+const viewer = (onBadFrame: string) => `declare function checkTicket(ticket: string): Promise<void>;
+declare function ticketOf(frame: string): string;
+interface Socket {
+  close(code: number): void;
+  send(data: string): void;
+}
+export class Viewer {
+  private readonly admitted = new Set<string>();
+  constructor(private readonly socket: Socket) {}
+  onEnter = async (frame: string, stage: string) => {
+    try {
+      if (this.admitted.has(stage)) return;
+      this.admitted.add(stage);
+      const ticket = ticketOf(frame);
+      try {
+        await checkTicket(ticket);
+        this.socket.send(\`admitted \${stage}\`);
+      } catch {
+        this.admitted.delete(stage);
+      }
+    } catch (error) {
+      console.error(error);
+      ${onBadFrame}
+    }
+  };
+}`;
+/** A connect de-duplication Map of tenants; `connect` is the body of the work stored under the tenant. */
+const tenants = (connect: string) => `${serialLoader}export class Tenants {
+  private readonly linking = new Map<string, Promise<number>>();
+  async link(tenant: string): Promise<number> {
+    if (this.linking.has(tenant)) {
+      return await this.linking.get(tenant)!;
+    }
+    const connect = async () => {
+${connect}
+    };
+    const pending = connect();
+    this.linking.set(tenant, pending);
+    return await pending;
+  }
+  async rate(tenant: string): Promise<number> {
+    const linked = await this.link(tenant);
+    return linked * 2;
+  }
+}`;
 const BUSY_KEY = "the key stays marked busy, and every later call for it is turned away until the process restarts";
 
 /** A refund that leaves early through a helper of the file (`body`), before the work whose release is in finally. */
@@ -298,57 +344,15 @@ export async function record(id: string) {
     },
     {
       name: "a connect de-duplication Map whose work deletes the entry in its own finally: callers hold nothing",
-      code: `${serialLoader}export class Tenants {
-  private readonly linking = new Map<string, Promise<number>>();
-  async link(tenant: string): Promise<number> {
-    if (this.linking.has(tenant)) {
-      return await this.linking.get(tenant)!;
-    }
-    const connect = async () => {
-      try {
+      code: tenants(`      try {
         return (await loadPrice(tenant)) ?? 0;
       } finally {
         this.linking.delete(tenant);
-      }
-    };
-    const pending = connect();
-    this.linking.set(tenant, pending);
-    return await pending;
-  }
-  async rate(tenant: string): Promise<number> {
-    const linked = await this.link(tenant);
-    return linked * 2;
-  }
-}`,
+      }`),
     },
     {
       name: "a per-connection marker kept on success, deleted in catch, and a throw before that lands in a catch closing the socket",
-      code: `declare function checkTicket(ticket: string): Promise<void>;
-declare function ticketOf(frame: string): string;
-interface Socket {
-  close(code: number): void;
-  send(data: string): void;
-}
-export class Viewer {
-  private readonly admitted = new Set<string>();
-  constructor(private readonly socket: Socket) {}
-  onEnter = async (frame: string, stage: string) => {
-    try {
-      if (this.admitted.has(stage)) return;
-      this.admitted.add(stage);
-      const ticket = ticketOf(frame);
-      try {
-        await checkTicket(ticket);
-        this.socket.send(\`admitted \${stage}\`);
-      } catch {
-        this.admitted.delete(stage);
-      }
-    } catch (error) {
-      console.error(error);
-      this.socket.close(4400);
-    }
-  };
-}`,
+      code: viewer("this.socket.close(4400);"),
     },
     {
       name: "a lease declared by @locksmith JSDoc tags, given back in finally",
@@ -1144,56 +1148,14 @@ export async function once(id: string) {
     },
     {
       name: "a connect de-duplication Map whose work deletes the entry after its await, not in finally: callers keep it on a throw",
-      code: `${serialLoader}export class Tenants {
-  private readonly linking = new Map<string, Promise<number>>();
-  async link(tenant: string): Promise<number> {
-    if (this.linking.has(tenant)) {
-      return await this.linking.get(tenant)!;
-    }
-    const connect = async () => {
-      const rate = (await loadPrice(tenant)) ?? 0;
+      code: tenants(`      const rate = (await loadPrice(tenant)) ?? 0;
       this.linking.delete(tenant);
-      return rate;
-    };
-    const pending = connect();
-    this.linking.set(tenant, pending);
-    return await pending;
-  }
-  async rate(tenant: string): Promise<number> {
-    const linked = await this.link(tenant);
-    return linked * 2;
-  }
-}`,
+      return rate;`),
       errors: [{ line: 24, column: 26, messageId: "neverReleased" }],
     },
     {
       name: "a per-connection marker deleted in catch, but a throw before that try lands in a catch that keeps the socket open",
-      code: `declare function checkTicket(ticket: string): Promise<void>;
-declare function ticketOf(frame: string): string;
-interface Socket {
-  close(code: number): void;
-  send(data: string): void;
-}
-export class Viewer {
-  private readonly admitted = new Set<string>();
-  constructor(private readonly socket: Socket) {}
-  onEnter = async (frame: string, stage: string) => {
-    try {
-      if (this.admitted.has(stage)) return;
-      this.admitted.add(stage);
-      const ticket = ticketOf(frame);
-      try {
-        await checkTicket(ticket);
-        this.socket.send(\`admitted \${stage}\`);
-      } catch {
-        this.admitted.delete(stage);
-      }
-    } catch (error) {
-      console.error(error);
-      this.socket.send("bad frame");
-    }
-  };
-}`,
+      code: viewer('this.socket.send("bad frame");'),
       errors: [
         {
           line: 13,

@@ -80,16 +80,7 @@ export async function postEntry(post: () => Promise<void>, waitMs: number): Prom
     },
     {
       name: "a SET NX mutex polled with a constant pause until a deadline: a lock wait with a timeout",
-      code: `import Redis from "ioredis";
-const redis = new Redis();
-export async function claimExport(orgId: string, token: string): Promise<boolean> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if ((await redis.set(\`export:\${orgId}\`, token, "PX", 60_000, "NX")) === "OK") return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return false;
-}`,
+      code: claimExport("    await new Promise((resolve) => setTimeout(resolve, 250));\n"),
     },
     {
       name: "a TimeoutError of the file's own HTTP client is not a lock failure",
@@ -495,15 +486,7 @@ export async function settleBatch(batch: string): Promise<void> {
     },
     {
       name: "a SET NX mutex spun without a pause until a deadline",
-      code: `import Redis from "ioredis";
-const redis = new Redis();
-export async function claimExport(orgId: string, token: string): Promise<boolean> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if ((await redis.set(\`export:\${orgId}\`, token, "PX", 60_000, "NX")) === "OK") return true;
-  }
-  return false;
-}`,
+      code: claimExport(""),
       errors: [{ line: 5, column: 3, messageId: "noDelay", data: { reason: "a failed try-lock" } }],
     },
     {
@@ -550,3 +533,16 @@ export async function migrateAll(maxRetries: number): Promise<void> {
     },
   ],
 });
+
+/** A SET NX mutex polled until a deadline; `pause` is what each failed round does before the next. */
+function claimExport(pause: string): string {
+  return `import Redis from "ioredis";
+const redis = new Redis();
+export async function claimExport(orgId: string, token: string): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if ((await redis.set(\`export:\${orgId}\`, token, "PX", 60_000, "NX")) === "OK") return true;
+${pause}  }
+  return false;
+}`;
+}
