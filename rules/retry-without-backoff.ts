@@ -59,7 +59,8 @@ export const retryWithoutBackoff = defineRule({
         lockCheckerFor(context.program, () => context.checker),
       );
       if (!reason) continue;
-      const messageId = problemOf(node);
+      // A lock that was busy or a try-lock that failed: the loop waits for a holder, it does not retry a conflict.
+      const messageId = problemOf(node, reason === "a failed try-lock" || reason === "a lock that was busy, timed out or lost");
       if (!messageId) continue;
       const header = {
         ...spanOf(node, context.sourceFile),
@@ -80,6 +81,8 @@ export const retryWithoutBackoff = defineRule({
 type Loop = ts.WhileStatement | ts.DoStatement | ts.ForStatement;
 
 const SLEEPS = /^(sleep|delay|wait|setTimeout|backoff|pause)$/i;
+/** `await timeout(ms)`: a sleep when given the delay alone (`timeout(promise, ms)` races a promise instead). */
+const SLEEP_WITH_ONE_ARGUMENT = /^timeout$/i;
 
 /** What the loop retries after, for the message; undefined when it is not a retry-after-conflict loop. */
 function retryReason(loop: Loop, checker: CheckerGetter): string | undefined {
@@ -158,6 +161,8 @@ function delayIn(loop: Loop): Delay | undefined {
       const awaited = skipAwait(node.expression);
       let call: ts.CallExpression | undefined;
       if (ts.isCallExpression(awaited) && SLEEPS.test(calleeName(awaited) ?? "")) call = awaited;
+      if (ts.isCallExpression(awaited) && awaited.arguments.length === 1 && SLEEP_WITH_ONE_ARGUMENT.test(calleeName(awaited) ?? ""))
+        call = awaited;
       if (ts.isNewExpression(awaited) && awaited.expression.getText() === "Promise") {
         walk(awaited, (inner) => {
           if (!call && ts.isCallExpression(inner) && calleeName(inner) === "setTimeout") call = inner;
@@ -171,10 +176,14 @@ function delayIn(loop: Loop): Delay | undefined {
   return found;
 }
 
-/** The delay expression changes between attempts: random, exponential, or computed from something the loop updates. */
-function varies(expr: ts.Expression, loop: Loop): boolean {
+/**
+ * The delay expression changes between attempts: random, exponential, or computed from something the loop updates;
+ * also through a local the loop computes it into first (`const wait = Math.min(base * 2 ** attempt, max)`).
+ */
+function varies(expr: ts.Expression, loop: Loop, depth = 0): boolean {
   const text = expr.getText();
   if (/Math\.random|\*\*|Math\.pow|<<|backoff|jitter/i.test(text)) return true;
+  if (depth < 3 && computedLocals(expr, loop).some((initializer) => varies(initializer, loop, depth + 1))) return true;
   const updated = new Set<string>();
   walk(loop, (node) => {
     if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && ts.isIdentifier(node.operand))
@@ -188,6 +197,18 @@ function varies(expr: ts.Expression, loop: Loop): boolean {
       updated.add(node.left.text);
   });
   return mentions(expr, updated);
+}
+
+/** The initializers of the locals declared in the loop's body that `expr` names. */
+function computedLocals(expr: ts.Expression, loop: Loop): ts.Expression[] {
+  const names = new Set<string>(ts.isIdentifier(expr) ? [expr.text] : []);
+  walk(expr, (node) => {
+    if (ts.isIdentifier(node)) names.add(node.text);
+    return true;
+  });
+  return nodesOfKinds<ts.VariableDeclaration>(loop.statement, [ts.SyntaxKind.VariableDeclaration]).flatMap((d) =>
+    ts.isIdentifier(d.name) && names.has(d.name.text) && d.initializer ? [d.initializer] : [],
+  );
 }
 
 /** A bound on attempts: a loop condition, or an exit inside the body, that compares a counter the loop updates. */
@@ -204,16 +225,62 @@ function isBounded(loop: Loop): boolean {
       alwaysExits(node.thenStatement)
     )
       bounded = true;
+    else if (ts.isIfStatement(node) && (isDeadlineTest(node) || retriesBelowMaximum(node))) bounded = true;
     return !bounded;
   });
   return bounded;
 }
 
+/** A clock reading compared with something: `Date.now() >= deadline`, `deadline > performance.now()`. */
+const CLOCK_COMPARED = /\b(Date\.now|performance\.now)\(\)\s*[<>]=?|[<>]=?\s*(Date\.now|performance\.now)\(\)/;
+
+/** `if (Date.now() >= deadline) throw …`: the loop gives up when a clock reading passes a deadline. */
+function isDeadlineTest(statement: ts.IfStatement): boolean {
+  return CLOCK_COMPARED.test(statement.expression.getText()) && alwaysExits(statement.thenStatement);
+}
+
+/** The loop stops at a deadline: its condition compares the clock (`while (Date.now() < deadline)`), or an exit does. */
+function untilDeadline(loop: Loop): boolean {
+  const condition = ts.isForStatement(loop) ? loop.condition : loop.expression;
+  if (condition && CLOCK_COMPARED.test(condition.getText())) return true;
+  return nodesOfKinds<ts.IfStatement>(loop.statement, [ts.SyntaxKind.IfStatement]).some(
+    (statement) => !isInsideFunction(statement, loop) && isDeadlineTest(statement),
+  );
+}
+
+/** Whether `node` sits in a function nested in `loop`. */
+function isInsideFunction(node: ts.Node, loop: Loop): boolean {
+  for (let current = node.parent; current && current !== loop; current = current.parent) if (isFunctionLike(current)) return true;
+  return false;
+}
+
+/**
+ * `if (retries === maxRetries) { log } else { retrying = true; continue }`: the retry is taken only while the attempt
+ * counter is below its maximum.
+ */
+function retriesBelowMaximum(statement: ts.IfStatement): boolean {
+  const test = statement.expression.getText();
+  return (
+    /===?|>=?/.test(test) &&
+    /attempt|tries|retr|count/i.test(test) &&
+    /max|limit/i.test(test) &&
+    !!statement.elseStatement &&
+    /\bcontinue\b/.test(statement.elseStatement.getText()) &&
+    !/\bcontinue\b/.test(statement.thenStatement.getText())
+  );
+}
+
 /** What is wrong with the loop's pacing (its message id); undefined when it backs off with a varying delay and gives up. */
-function problemOf(loop: Loop): "noDelay" | "constantDelay" | "unbounded" | "noDelayUnbounded" | "constantDelayUnbounded" | undefined {
+function problemOf(
+  loop: Loop,
+  waitsForLock: boolean,
+): "noDelay" | "constantDelay" | "unbounded" | "noDelayUnbounded" | "constantDelayUnbounded" | undefined {
   const delay = delayIn(loop);
   const bounded = isBounded(loop);
   if (!delay) return bounded ? "noDelay" : "noDelayUnbounded";
+  // Polling a lock with a pause until a deadline is a lock wait with a timeout, as a blocking acquire does: each round
+  // one caller holds the lock and does its work, so the pollers cannot livelock.
+  if (waitsForLock && untilDeadline(loop)) return undefined;
   if (!delay.varies) return bounded ? "constantDelay" : "constantDelayUnbounded";
   return bounded ? undefined : "unbounded";
 }

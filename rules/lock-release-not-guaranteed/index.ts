@@ -159,7 +159,7 @@ export const lockReleaseNotGuaranteed = defineRule({
         });
       const paths = acquisitionPaths(acquisition);
       const leak = paths.leak();
-      if (!leak) continue;
+      if (!leak || keptOnSuccess(acquisition, analysis.releases, leak)) continue;
       // Releases this acquisition reaches: another acquisition of the same lock in the function has its own.
       const held = analysis.releases.filter((release) => paths.heldAt(release));
       const releases = held.length > 0 ? held : analysis.releases;
@@ -223,6 +223,21 @@ function escapesAt(id: ts.Identifier): boolean {
     return true;
   if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === id) return true;
   return false;
+}
+
+/**
+ * A busy key the function gives back only in `catch` (or by closing its own connection) is kept on success by design:
+ * a state marker (this connection has authenticated the document), not a critical section. Only a failure that skips
+ * the catch leaks it; the success path that keeps it does not.
+ */
+function keptOnSuccess(acquisition: LockAcquisition, releases: readonly ts.Node[], leak: Leak): boolean {
+  if (acquisition.mechanism !== "busy-key" || (leak.kind !== "path" && leak.kind !== "branch")) return false;
+  const inCatch = (release: ts.Node) => {
+    for (let node: ts.Node = release; node.parent && !isInside(acquisition.call, node.parent); node = node.parent)
+      if (ts.isCatchClause(node.parent)) return true;
+    return false;
+  };
+  return releases.length > 0 && releases.every(inCatch);
 }
 
 /** What takes a path out of the function with the lock held, for the message: "the `return` at line 12 runs". */

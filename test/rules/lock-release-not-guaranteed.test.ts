@@ -33,6 +33,61 @@ const SESSION =
 const MUTEX = { lock: "`mutex`", consequence: FOREVER };
 const busy = `declare function pullFeed(id: string): Promise<void>;
 `;
+/** A loader that serialises its fetches behind a mutex (which makes its callers candidates for lock helpers). */
+const serialLoader = `import { Mutex } from "async-mutex";
+const fetches = new Mutex();
+declare function fetchPrice(sku: string): Promise<number | undefined>;
+declare function storePrice(sku: string, amount: number): Promise<void>;
+async function loadPrice(sku: string): Promise<number | undefined> {
+  return await fetches.runExclusive(() => fetchPrice(sku));
+}
+`;
+/** A WebSocket viewer whose per-connection marker is deleted in catch; `onBadFrame` handles a frame that does not parse. */
+const viewer = (onBadFrame: string) => `declare function checkTicket(ticket: string): Promise<void>;
+declare function ticketOf(frame: string): string;
+interface Socket {
+  close(code: number): void;
+  send(data: string): void;
+}
+export class Viewer {
+  private readonly admitted = new Set<string>();
+  constructor(private readonly socket: Socket) {}
+  onEnter = async (frame: string, stage: string) => {
+    try {
+      if (this.admitted.has(stage)) return;
+      this.admitted.add(stage);
+      const ticket = ticketOf(frame);
+      try {
+        await checkTicket(ticket);
+        this.socket.send(\`admitted \${stage}\`);
+      } catch {
+        this.admitted.delete(stage);
+      }
+    } catch (error) {
+      console.error(error);
+      ${onBadFrame}
+    }
+  };
+}`;
+/** A connect de-duplication Map of tenants; `connect` is the body of the work stored under the tenant. */
+const tenants = (connect: string) => `${serialLoader}export class Tenants {
+  private readonly linking = new Map<string, Promise<number>>();
+  async link(tenant: string): Promise<number> {
+    if (this.linking.has(tenant)) {
+      return await this.linking.get(tenant)!;
+    }
+    const connect = async () => {
+${connect}
+    };
+    const pending = connect();
+    this.linking.set(tenant, pending);
+    return await pending;
+  }
+  async rate(tenant: string): Promise<number> {
+    const linked = await this.link(tenant);
+    return linked * 2;
+  }
+}`;
 const BUSY_KEY = "the key stays marked busy, and every later call for it is turned away until the process restarts";
 
 /** A refund that leaves early through a helper of the file (`body`), before the work whose release is in finally. */
@@ -301,6 +356,41 @@ export async function record(id: string) {
   await pullFeed(id);
   seen.delete(id);
 }`,
+    },
+    {
+      name: "a read-through cache Map: filled after the read on a miss, served on a hit, deleted to invalidate: no busy key",
+      code: `${serialLoader}export class PriceBook {
+  private readonly prices = new Map<string, number>();
+  async price(sku: string): Promise<number | undefined> {
+    if (this.prices.has(sku)) {
+      return this.prices.get(sku);
+    }
+    const fetched = await loadPrice(sku);
+    if (fetched === undefined) return undefined;
+    this.prices.set(sku, fetched);
+    return fetched;
+  }
+  async reprice(sku: string, amount: number): Promise<void> {
+    await storePrice(sku, amount);
+    this.prices.delete(sku);
+  }
+  async quote(sku: string, qty: number): Promise<number> {
+    const unit = await this.price(sku);
+    return (unit ?? 0) * qty;
+  }
+}`,
+    },
+    {
+      name: "a connect de-duplication Map whose work deletes the entry in its own finally: callers hold nothing",
+      code: tenants(`      try {
+        return (await loadPrice(tenant)) ?? 0;
+      } finally {
+        this.linking.delete(tenant);
+      }`),
+    },
+    {
+      name: "a per-connection marker kept on success, deleted in catch, and a throw before that lands in a catch closing the socket",
+      code: viewer("this.socket.close(4400);"),
     },
     {
       name: "a lease declared by @locksmith JSDoc tags, given back in finally",
@@ -1121,6 +1211,64 @@ export async function once(id: string) {
     inFlight.delete(id);
   }
 }`,
+    },
+    {
+      name: "a single-flight Map served on a hit but marked before the work and cleared after it, not in finally",
+      code: `${serialLoader}export class Exports {
+  private readonly running = new Map<string, Promise<void>>();
+  async run(report: string): Promise<void> {
+    if (this.running.has(report)) return this.running.get(report);
+    const job = storePrice(report, 0);
+    this.running.set(report, job);
+    await job;
+    this.running.delete(report);
+  }
+}`,
+      errors: [
+        {
+          line: 13,
+          column: 5,
+          messageId: "releaseSkippable",
+          data: { lock: "The busy key `report` of `this.running`", consequence: BUSY_KEY, line: 15, skip: "`await job` at line 14 throws" },
+        },
+      ],
+      output: `${serialLoader}export class Exports {
+  private readonly running = new Map<string, Promise<void>>();
+  async run(report: string): Promise<void> {
+    if (this.running.has(report)) return this.running.get(report);
+    const job = storePrice(report, 0);
+    this.running.set(report, job);
+    try {
+      await job;
+    } finally {
+      this.running.delete(report);
+    }
+  }
+}`,
+    },
+    {
+      name: "a connect de-duplication Map whose work deletes the entry after its await, not in finally: callers keep it on a throw",
+      code: tenants(`      const rate = (await loadPrice(tenant)) ?? 0;
+      this.linking.delete(tenant);
+      return rate;`),
+      errors: [{ line: 24, column: 26, messageId: "neverReleased" }],
+    },
+    {
+      name: "a per-connection marker deleted in catch, but a throw before that try lands in a catch that keeps the socket open",
+      code: viewer('this.socket.send("bad frame");'),
+      errors: [
+        {
+          line: 13,
+          column: 7,
+          messageId: "releaseSkippable",
+          data: {
+            lock: "The busy key `stage` of `this.admitted`",
+            consequence: BUSY_KEY,
+            line: 19,
+            skip: "`ticketOf(frame)` at line 14 throws",
+          },
+        },
+      ],
     },
     {
       name: "a lock helper returns the work's promise from try: finally releases before it settles",

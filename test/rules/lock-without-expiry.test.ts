@@ -164,6 +164,27 @@ export async function report(day: string, rebuild: boolean) {
       name: "a set-once random id stored with NX, then read back whichever caller won",
       code: setOnce('"installation:id"', "randomUUID()", '  return (await redis.get("installation:id")) ?? first;'),
     },
+    {
+      name: "a SETNX whose value is its own deadline, taken over (GET, compare with the clock, SET) once it has passed",
+      code: `${ioredis}export async function claimDigest(team: string, leaseSeconds: number): Promise<boolean> {
+  const key = \`digest:\${team}\`;
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const until = nowSeconds + leaseSeconds;
+  if (await redis.setnx(key, until)) {
+    await redis.expire(key, leaseSeconds);
+    return true;
+  }
+  const held = Number((await redis.get(key)) ?? 0);
+  if (held >= nowSeconds) return false;
+  await redis.set(key, until);
+  await redis.expire(key, leaseSeconds);
+  return true;
+}
+export async function releaseDigest(team: string): Promise<void> {
+  const key = \`digest:\${team}\`;
+  await redis.del(key);
+}`,
+    },
   ],
   invalid: [
     {
@@ -410,6 +431,20 @@ export async function run(id: string) {
           related: [{ line: 5, message: "expiry set here, as a separate command" }],
         },
       ],
+      output: null,
+    },
+    {
+      name: "a SETNX whose value is a deadline that nothing reads back: a crash before its EXPIRE keeps the key forever",
+      code: `${ioredis}export async function claimDigest(team: string, leaseSeconds: number): Promise<boolean> {
+  const until = Math.floor(Date.now() / 1000) + leaseSeconds;
+  if (!(await redis.setnx(\`digest:\${team}\`, until))) return false;
+  await redis.expire(\`digest:\${team}\`, leaseSeconds);
+  return true;
+}
+export async function releaseDigest(team: string): Promise<void> {
+  await redis.del(\`digest:\${team}\`);
+}`,
+      errors: [{ line: 5, column: 15, messageId: "separateExpiry", data: { lock: "`digest:${team}`", command: "SETNX", line: 6 } }],
       output: null,
     },
     {

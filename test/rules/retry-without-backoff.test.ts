@@ -42,6 +42,64 @@ export async function syncInventory(run: () => Promise<void>): Promise<void> {
 }`,
     },
     {
+      name: "a catch that logs with serializeError is no serialization failure; the back-off is computed into a local first",
+      code: `import { serializeError } from "serialize-error";
+declare function openQueue(): Promise<void>;
+declare function sleep(ms: number): Promise<void>;
+export async function connectQueue(maxAttempts: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openQueue();
+    } catch (err) {
+      if (attempt >= maxAttempts) throw err;
+      const pauseMs = Math.min(500 * 2 ** attempt, 20000);
+      console.warn({ err: serializeError(err), pauseMs }, "queue not reachable yet");
+      await sleep(pauseMs);
+    }
+  }
+}`,
+    },
+    {
+      name: "a deadlock retry whose growing pause is computed into locals before the sleep",
+      code: `declare function settle(batch: string): Promise<void>;
+export async function settleBatch(batch: string): Promise<void> {
+  let pause = 50;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    try {
+      return await settle(batch);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "40P01") throw error;
+      const spread = Math.random() * 25;
+      const wait = pause + spread;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      pause *= 2;
+    }
+  }
+}`,
+    },
+    {
+      name: "a lock wait whose sleep helper is named timeout and which gives up at a deadline",
+      code: `import { Mutex, E_ALREADY_LOCKED, tryAcquire } from "async-mutex";
+declare function timeout(ms: number): Promise<void>;
+const ledger = new Mutex();
+export async function postEntry(post: () => Promise<void>, waitMs: number): Promise<void> {
+  const giveUpAt = Date.now() + waitMs;
+  while (true) {
+    try {
+      return await tryAcquire(ledger).runExclusive(post);
+    } catch (error) {
+      if (error !== E_ALREADY_LOCKED) throw error;
+      if (Date.now() >= giveUpAt) throw new Error("ledger busy");
+    }
+    await timeout(100 + Math.floor(Math.random() * 50));
+  }
+}`,
+    },
+    {
+      name: "a SET NX mutex polled with a constant pause until a deadline: a lock wait with a timeout",
+      code: claimExport("    await new Promise((resolve) => setTimeout(resolve, 250));\n"),
+    },
+    {
       name: "a TimeoutError of the file's own HTTP client is not a lock failure",
       code: `class TimeoutError extends Error {}
 declare function fetchRates(): Promise<number[]>;
@@ -430,6 +488,71 @@ export async function withLock(key: string, token: string): Promise<void> {
       errors: [{ line: 5, column: 3, messageId: "constantDelayUnbounded", data: { reason: "a failed try-lock" } }],
     },
     {
+      name: "a 40001 retry that logs with serializeError and retries at once: still a serialization failure",
+      code: `import { serializeError } from "serialize-error";
+declare function settle(batch: string): Promise<void>;
+export async function settleBatch(batch: string): Promise<void> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      return await settle(batch);
+    } catch (err) {
+      if ((err as { code?: string }).code !== "40001") throw err;
+      console.warn({ err: serializeError(err) }, "conflict, retrying");
+    }
+  }
+}`,
+      errors: [{ line: 4, column: 3, messageId: "noDelay", data: CONFLICT }],
+    },
+    {
+      name: "a constant pause computed into a local before the sleep is still constant",
+      code: `declare function settle(batch: string): Promise<void>;
+export async function settleBatch(batch: string): Promise<void> {
+  for (let attempt = 0; attempt < 6; attempt++) {
+    try {
+      return await settle(batch);
+    } catch (error) {
+      if ((error as { code?: string }).code !== "40P01") throw error;
+      const wait = 100;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}`,
+      errors: [{ line: 3, column: 3, messageId: "constantDelay", data: CONFLICT }],
+    },
+    {
+      name: "a SET NX mutex spun without a pause until a deadline",
+      code: claimExport(""),
+      errors: [{ line: 5, column: 3, messageId: "noDelay", data: { reason: "a failed try-lock" } }],
+    },
+    {
+      name: "a retry flag set only while the retry count is below its maximum is bounded, but retried at once",
+      code: `declare function migrateBatch(): Promise<void>;
+export async function migrateAll(maxRetries: number): Promise<void> {
+  let retries = 0;
+  let done = false;
+  let retrying = false;
+  while (!done && (retries === 0 || retrying)) {
+    try {
+      if (retrying) retries++;
+      retrying = false;
+      await migrateBatch();
+      done = true;
+    } catch (err) {
+      if ((err as { code?: string }).code === "40001") {
+        if (retries === maxRetries) {
+          console.error("giving up");
+        } else {
+          retrying = true;
+          continue;
+        }
+      }
+      throw err;
+    }
+  }
+}`,
+      errors: [{ line: 6, column: 3, messageId: "noDelay", data: CONFLICT }],
+    },
+    {
       name: "bounded, but retrying deadlocks at once: no safe fix (not the for (;;) shape)",
       code: `export async function run(step: () => Promise<void>): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -445,3 +568,16 @@ export async function withLock(key: string, token: string): Promise<void> {
     },
   ],
 });
+
+/** A SET NX mutex polled until a deadline; `pause` is what each failed round does before the next. */
+function claimExport(pause: string): string {
+  return `import Redis from "ioredis";
+const redis = new Redis();
+export async function claimExport(orgId: string, token: string): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if ((await redis.set(\`export:\${orgId}\`, token, "PX", 60_000, "NX")) === "OK") return true;
+${pause}  }
+  return false;
+}`;
+}

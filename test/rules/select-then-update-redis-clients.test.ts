@@ -69,6 +69,21 @@ export class Throttle {
   }
 }`,
     },
+    {
+      name: "a Map keyed by Redis client groups work in memory: its get and set are no Redis commands",
+      code: `import Redis from "ioredis";
+declare function shardFor(tenant: string): Redis;
+export async function purge(entries: { tenant: string; key: string }[]) {
+  const keysByRedis = new Map<Redis, string[]>();
+  for (const { tenant, key } of entries) {
+    const shard = shardFor(tenant);
+    const batch = keysByRedis.get(shard) ?? [];
+    batch.push(key);
+    keysByRedis.set(shard, batch);
+  }
+  for (const [shard, batch] of keysByRedis) await shard.del(...batch);
+}`,
+    },
   ],
   invalid: [
     {
@@ -199,6 +214,17 @@ export async function adjustSale(id: string, delta: number, currency: string) {
   await prisma.sale.update({ where: { id }, data: { amount } });
 }`,
       errors: [{ line: 13, column: 9, messageId: "lostUpdate", data: { write: "`prisma.sale.update(…)`", column: "`amount`", line: 10 } }],
+    },
+    {
+      name: "a Redis client taken out of a Map of clients: its GET and SET are Redis commands",
+      code: `import Redis from "ioredis";
+const shards = new Map<string, Redis>();
+export async function countVisit(tenant: string, page: string) {
+  const redis = shards.get(tenant)!;
+  const visits = Number(await redis.get(\`visits:\${page}\`)) || 0;
+  await redis.set(\`visits:\${page}\`, visits + 1);
+}`,
+      errors: [{ line: 6, column: 9, messageId: "redisLostUpdate" }],
     },
   ],
 });

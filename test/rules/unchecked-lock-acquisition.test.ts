@@ -285,6 +285,16 @@ export async function moveQuota(accountId: string) {
       code: retriedOnce("if (!locked) return;"),
       files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
     },
+    {
+      name: "SETNX seeding a counter (then INCR of the same key) is not a lock: its result is meant to be ignored",
+      code: `${ioredis}export async function countAttempt(jobId: string, limit: number): Promise<number> {
+  const key = \`attempts:\${jobId}\`;
+  await redis.setnx(key, 0);
+  const attempts = await redis.incr(key);
+  await redis.expire(key, 3600);
+  return limit - attempts;
+}`,
+    },
   ],
   invalid: [
     {
@@ -678,6 +688,16 @@ export async function run(name: string) {
           },
         },
       ],
+    },
+    {
+      name: "SETNX of a lock key ignored, next to an INCR of another key: the lock is still unchecked",
+      code: `${ioredis}export async function countAttempt(jobId: string): Promise<number> {
+  await redis.setnx(\`lock:\${jobId}\`, 0);
+  const attempts = await redis.incr(\`attempts:\${jobId}\`);
+  await redis.del(\`lock:\${jobId}\`);
+  return attempts;
+}`,
+      errors: [{ line: 4, column: 9, messageId: "resultDiscarded" }],
     },
   ],
 });

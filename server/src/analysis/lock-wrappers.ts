@@ -811,7 +811,7 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     const atReturn = inner.style === "scoped" || enclosingFunction(inner.call) !== fn ? undefined : acquisitionPaths(inner).atReturn();
     if (!atReturn?.held) continue;
     const releasers = releasersOf(inner, fn);
-    if (releasers.size === 0 || releasesInOwnFinally(inner, fn, releasers)) continue;
+    if (releasers.size === 0 || releasesInOwnFinally(inner, fn, releasers) || runsWorkThatReleases(inner, fn)) continue;
     const key = lockKeyOf(inner);
     const keyParam = key ? parameterIn(key, params, fn) : undefined;
     // A try-lock retried until it succeeds (`while ((await redis.set(…, "NX")) !== "OK") await sleep(…)`) waits.
@@ -840,6 +840,37 @@ function releasesInOwnFinally(inner: LockAcquisition, fn: FunctionLike, releaser
     for (let node: ts.Node = call; node !== fn; node = node.parent)
       if (ts.isBlock(node) && ts.isTryStatement(node.parent) && node.parent.finallyBlock === node) return true;
     return false;
+  });
+}
+
+/**
+ * Whether `fn` runs, itself, a closure it creates that releases its lock in that closure's own `finally`
+ * (`const connecting = (async () => { try { … } finally { this.connecting.delete(key) } })()`, stored under the key
+ * to de-duplicate concurrent connects): the work gives the key back however it ends, so callers hold nothing.
+ */
+function runsWorkThatReleases(inner: LockAcquisition, fn: FunctionLike): boolean {
+  const noNames = new Set<string>();
+  return nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression]).some((release) => {
+    const closure = enclosingFunction(release);
+    if (!closure || closure === fn || enclosingFunction(closure) !== fn || !isReleaseOf(release, inner, noNames)) return false;
+    let inFinally = false;
+    for (let node: ts.Node = release; node !== closure; node = node.parent)
+      if (ts.isBlock(node) && ts.isTryStatement(node.parent) && node.parent.finallyBlock === node) inFinally = true;
+    return inFinally && isRunBy(closure, fn);
+  });
+}
+
+/** `(async () => { … })()`, or a `const` of `fn` holding the closure that `fn` calls. */
+function isRunBy(closure: FunctionLike, fn: FunctionLike): boolean {
+  let outer: ts.Node = closure;
+  while (ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
+  if (ts.isCallExpression(outer.parent) && outer.parent.expression === outer) return true;
+  const holder = outer.parent;
+  if (!ts.isVariableDeclaration(holder) || !ts.isIdentifier(holder.name)) return false;
+  const name = holder.name.text;
+  return nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression]).some((call) => {
+    const callee = skipParens(call.expression);
+    return enclosingFunction(call) === fn && ts.isIdentifier(callee) && callee.text === name;
   });
 }
 

@@ -215,7 +215,7 @@ export function lockAcquisitionOf(
         return lockOnly({ ...redisAcquisition(node, flags.expires), ...(flags.ttlMs !== undefined ? { ttlMs: flags.ttlMs } : {}) });
     }
     if ((name === "setnx" || name === "setNX" || name === "SETNX") && receiver && node.arguments.length >= 2)
-      return lockOnly(redisAcquisition(node, false));
+      return lockOnly(redisAcquisition(node, takesOverPassedDeadline(node)));
 
     // A Lua script whose SET … NX takes the lock: `redis.eval(SCRIPT, 1, key, …)`, or a `defineCommand` command.
     if (receiver) {
@@ -310,6 +310,7 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
   );
   // Only work that awaits can overlap with another call: in synchronous code a Set of keys is just state.
   if (!guard || !isAsync(fn) || !isSetOrMap(receiver) || isPrivateToOneCall(receiver, fn)) return undefined;
+  if (isReadThroughFill(guard, call, fn)) return undefined;
   return {
     call,
     mechanism: "busy-key",
@@ -320,6 +321,59 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
     transactionScoped: false,
     label: `the busy key ${inlineCode(labelOf(key))} of ${inlineCode(labelOf(receiver))}`,
   };
+}
+
+/**
+ * A read-through cache, not a busy key: the present-key branch returns the entry (`if (cache.has(k)) return
+ * cache.get(k)`) and the entry is stored after the function's awaited work, with nothing awaited after it. A lock marks
+ * the key before the work and turns callers away while it is there; a key left in a cache is served.
+ */
+function isReadThroughFill(has: ts.CallExpression, store: ts.CallExpression, fn: FunctionLike): boolean {
+  let condition: ts.Node = has;
+  while (ts.isExpression(condition.parent) && !ts.isIfStatement(condition.parent)) condition = condition.parent;
+  const statement = condition.parent;
+  if (!ts.isIfStatement(statement) || statement.expression !== condition) return false;
+  const served = nodesOfKinds<ts.ReturnStatement>(statement.thenStatement, [ts.SyntaxKind.ReturnStatement]).some((r) => {
+    const value = r.expression && skipAwait(skipParens(r.expression));
+    return (
+      !!value &&
+      ts.isCallExpression(value) &&
+      calleeName(value) === "get" &&
+      value.arguments.length === 1 &&
+      canonicalKey(value.arguments[0]!) === canonicalKey(has.arguments[0]!) &&
+      canonicalKey(receiverOf(value) ?? value) === canonicalKey(receiverOf(has) ?? has)
+    );
+  });
+  const awaitsAfter = nodesOfKinds(fn.body!, [ts.SyntaxKind.AwaitExpression, ts.SyntaxKind.YieldExpression]).some(
+    (node) => enclosingFunction(node) === fn && mayRunAfter(store, node),
+  );
+  return served && !awaitsAfter;
+}
+
+/**
+ * `this.websocket.close(…)` (`this.socket.destroy()`, `this.connection.terminate()`) where the busy keys are a field of
+ * the same object (`this.established`): a per-connection marker is discarded with the connection, so closing it gives
+ * every key back.
+ */
+function closesOwnConnection(call: ts.CallExpression, acquisition: LockAcquisition): boolean {
+  const set = acquisition.lockObject && skipParens(acquisition.lockObject);
+  const connection = receiverOf(call);
+  return (
+    !!set &&
+    ts.isPropertyAccessExpression(set) &&
+    set.expression.kind === ts.SyntaxKind.ThisKeyword &&
+    /^(close|terminate|destroy)$/.test(calleeName(call) ?? "") &&
+    !!connection &&
+    ts.isPropertyAccessExpression(connection) &&
+    connection.expression.kind === ts.SyntaxKind.ThisKeyword &&
+    /socket|connection|^ws$/i.test(connection.name.text) &&
+    enclosingClassOf(call) === enclosingClassOf(set)
+  );
+}
+
+function enclosingClassOf(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let current = node.parent; current; current = current.parent) if (ts.isClassLike(current)) return current;
+  return undefined;
 }
 
 /**
@@ -468,15 +522,18 @@ function lockOnly(acquisition: LockAcquisition): LockAcquisition | undefined {
  * - `record`: an expiring claim the file also writes with a plain SET (no NX or XX) of another value: the work's
  *   result replaces it (`processing`, then the result other callers read), a state record rather than a lock (a claim
  *   without expiry stays a lock: a crash before the result leaves it in place forever);
+ * - `counter`: the same function increments the key after it (`SETNX key -1`, then `INCR key`): a counter seeded only
+ *   if absent, whose count is the point, not a lock;
  * - `lock`: anything else (released after a critical section, or guarding one).
  */
-export type SetIfAbsentRole = "lock" | "unique-key" | "marker" | "initialiser" | "window" | "record";
+export type SetIfAbsentRole = "lock" | "unique-key" | "marker" | "initialiser" | "window" | "record" | "counter";
 
 export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   const { call, key } = acquisition;
   const fn = enclosingFunction(call);
   if (!key || !fn?.body) return "lock";
   if (holdsFreshRandom(key, fn, 0)) return "unique-key";
+  if (isSeededCounter(call, key, fn)) return "counter";
   if (isThrottleWindow(acquisition, fn)) return "window";
   if (isOverwrittenInFile(acquisition)) return "record";
   const releases = deletionsIn(call.getSourceFile()).filter((d) => isReleaseOf(d, acquisition, NO_NAMES));
@@ -488,6 +545,51 @@ export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   // Comparing what is read with a value (`=== token`) asks who holds the key, and so does reading a key named as a
   // lock (`lock:${id}`, to say who holds it): a lock's questions.
   return reads.length > 0 && !reads.some(isCompared) && !LOCK_LIKE_KEY.test(key.getText()) ? "initialiser" : "lock";
+}
+
+/** See `counter` above: an INCR/INCRBY/DECR/DECRBY of the key that may run after the SET NX, in the same function. */
+function isSeededCounter(call: ts.Node, key: ts.Expression, fn: FunctionLike): boolean {
+  const keyText = canonicalKey(key);
+  return nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression]).some(
+    (c) =>
+      /^(incr|incrby|incrbyfloat|decr|decrby)$/i.test(calleeName(c) ?? "") &&
+      c.arguments[0] !== undefined &&
+      canonicalKey(c.arguments[0]) === keyText &&
+      mayRunAfter(call, c),
+  );
+}
+
+/**
+ * A SETNX whose value is its own deadline (a clock reading plus the lease, directly or through a local `const`) and
+ * whose function, when the key is taken, reads it back (GET/GETSET) and writes it again (SET/GETSET): the Redis
+ * documentation's SETNX lock, whose holder's crash blocks callers only until the deadline passes, not forever.
+ */
+function takesOverPassedDeadline(call: ts.CallExpression): boolean {
+  const fn = enclosingFunction(call);
+  const key = call.arguments[0];
+  const value = call.arguments[1];
+  if (!fn?.body || !key || !value || !readsClock(value, fn, 0)) return false;
+  const keyText = canonicalKey(key);
+  const later = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).filter(
+    (c) => c !== call && c.arguments[0] !== undefined && canonicalKey(c.arguments[0]) === keyText && mayRunAfter(call, c),
+  );
+  const named = (c: ts.CallExpression) => calleeName(c)?.toLowerCase();
+  return later.some((c) => named(c) === "get" || named(c) === "getset") && later.some((c) => named(c) === "set" || named(c) === "getset");
+}
+
+/** `Date.now() + ttl`, `new Date().getTime()`, or a local `const` of `fn` initialised with one (two levels deep). */
+function readsClock(expr: ts.Expression, fn: FunctionLike, depth: number): boolean {
+  if (/\bDate\.now\(|\bnew Date\(|\bperformance\.now\(/.test(expr.getText())) return true;
+  if (depth > 2) return false;
+  const locals = new Set<string>();
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node)) locals.add(node.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(expr);
+  return nodesOfKinds<ts.VariableDeclaration>(fn.body!, [ts.SyntaxKind.VariableDeclaration]).some(
+    (d) => ts.isIdentifier(d.name) && locals.has(d.name.text) && !!d.initializer && readsClock(d.initializer, fn, depth + 1),
+  );
 }
 
 /**
@@ -926,6 +1028,7 @@ export function isReleaseOf(
       isAcquiredKey(call.arguments[0]!, acquisition)
     );
   }
+  if (acquisition.mechanism === "busy-key" && ts.isCallExpression(call) && closesOwnConnection(call, acquisition)) return true;
   if (acquisition.mechanism === "lock-table") return isLockTableRelease(call, acquisition);
   if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named") {
     const site = sqlSiteOf(call);

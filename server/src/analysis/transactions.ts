@@ -363,9 +363,12 @@ function accessesOf(scope: TransactionScope, sourceFile: ts.SourceFile): DbAcces
 // Retries around a transaction. SERIALIZABLE (and PostgreSQL's REPEATABLE READ) turn a lost update into an aborted
 // transaction, which is only safe when something runs it again.
 
-/** Error tests that mean "a fresh attempt may succeed": SQLSTATEs, MySQL errnos, Prisma's P2034, ConflictError, deadlock messages. */
+/**
+ * Error tests that mean "a fresh attempt may succeed": SQLSTATEs, MySQL errnos, Prisma's P2034, ConflictError, deadlock
+ * and serialization-failure messages (not any word starting `serializ`: `serializeError(err)` logs whatever failed).
+ */
 export const RETRYABLE_ERROR =
-  /40001|40P01|55P03|\b1213\b|\b1205\b|ER_LOCK_DEADLOCK|ER_LOCK_WAIT_TIMEOUT|ConflictError|SerializationFailure|deadlock|serializ|could not obtain lock|P2034/i;
+  /40001|40P01|55P03|\b1213\b|\b1205\b|ER_LOCK_DEADLOCK|ER_LOCK_WAIT_TIMEOUT|ConflictError|SerializationFailure|deadlock|serializ(?:ation|able)|could not serialize|could not obtain lock|P2034/i;
 
 /** Calls that run their function argument again on failure: the runtime's `retry`, `p-retry`, `async-retry`, `exponential-backoff`. */
 const RETRYING_CALL = /retry|backoff/i;

@@ -2,6 +2,7 @@
 // key text is the "table". SET with NX / XX is a lock or a conditional write (see locks.ts), not a plain overwrite.
 import { ts } from "../../engine/ts";
 import { importsOf, receiverOf, skipParens, stringValue } from "../ast";
+import { nodesOfKinds } from "../node-index";
 import type { DbAccess } from "./access";
 import { fieldDeclarations } from "./shapes";
 
@@ -77,6 +78,7 @@ const CLIENT_NAME = /^(client|cache|kv)$/i;
 export function isRedisClient(receiver: ts.Expression): boolean {
   const node = skipParens(receiver);
   const text = node.getText();
+  if (isInMemoryCollection(node)) return false;
   if (/redis/i.test(text)) return true;
   const imports = importsOf(receiver.getSourceFile());
   const importsRedis = () => [...imports.values()].some((i) => REDIS_MODULE.test(i.module));
@@ -107,4 +109,29 @@ function leftmost(name: ts.EntityName | ts.Expression): string {
   let node: ts.Node = name;
   while (ts.isQualifiedName(node) || ts.isPropertyAccessExpression(node)) node = ts.isQualifiedName(node) ? node.left : node.expression;
   return ts.isIdentifier(node) ? node.text : "";
+}
+
+/** JavaScript's keyed collections: their `get` / `set` never send a command, whatever they are keyed by. */
+const COLLECTION = /^(Readonly)?(Map|Set|WeakMap|WeakSet)$/;
+
+/**
+ * `byClient` or `this.byClient` declared in the file as `new Map(…)` (`Set`, `WeakMap`) or annotated `Map<Redis, …>`:
+ * a local grouping of work by Redis client, not a client.
+ */
+function isInMemoryCollection(node: ts.Expression): boolean {
+  const name = ts.isIdentifier(node)
+    ? node.text
+    : ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword
+      ? node.name.text
+      : undefined;
+  if (!name) return false;
+  return nodesOfKinds<ts.VariableDeclaration | ts.PropertyDeclaration>(node.getSourceFile(), [
+    ts.SyntaxKind.VariableDeclaration,
+    ts.SyntaxKind.PropertyDeclaration,
+  ]).some((d) => {
+    if (!ts.isIdentifier(d.name) || d.name.text !== name) return false;
+    const init = d.initializer && skipParens(d.initializer);
+    if (init && ts.isNewExpression(init) && COLLECTION.test(init.expression.getText())) return true;
+    return !!d.type && ts.isTypeReferenceNode(d.type) && COLLECTION.test(d.type.typeName.getText());
+  });
 }
