@@ -49,7 +49,7 @@ import {
   type ReadModifyWrite,
   type TransactionScope,
   calleeResolver,
-  canonicalKey,
+  sameIdentity,
   lockedByEveryCaller,
   describeWriter,
   otherWritersOf,
@@ -338,7 +338,7 @@ function protectionOf(
     (!scope || scope.form === "caller") &&
     handle(read) &&
     handle(write) &&
-    canonicalKey(handle(read)!) === canonicalKey(handle(write)!) &&
+    sameIdentity(handle(read)!, handle(write)!) &&
     lockedByEveryCaller(read, resolve, (node) => projectScopeOf(node, resolve))
   )
     return "row-lock";

@@ -26,7 +26,7 @@ async function pong(n: number, client: PoolClient): Promise<void> {
 
 const sourceFile = ts.createSourceFile("summaries.ts", code, ts.ScriptTarget.Latest, true);
 
-function fn(name: string): FunctionLike {
+function fn(name: string, file = sourceFile): FunctionLike {
   let found: FunctionLike | undefined;
   const visit = (node: ts.Node): void => {
     if (ts.isFunctionDeclaration(node) && node.name?.text === name) found = node;
@@ -34,7 +34,7 @@ function fn(name: string): FunctionLike {
       found = node.initializer as ts.ArrowFunction;
     ts.forEachChild(node, visit);
   };
-  visit(sourceFile);
+  visit(file);
   assert.ok(found, name);
   return found;
 }
@@ -85,14 +85,7 @@ async function lockVia(owner: string, t: PoolClient) { await lockOn(t, owner); }
 );
 
 function summary(name: string) {
-  let found: FunctionLike | undefined;
-  const visit = (node: ts.Node): void => {
-    if (ts.isFunctionDeclaration(node) && node.name?.text === name) found = node;
-    ts.forEachChild(node, visit);
-  };
-  visit(control);
-  assert.ok(found, name);
-  const s = summaryOf(found, calleeResolver());
+  const s = summaryOf(fn(name, control), calleeResolver());
   return { opens: [...s.opens], ends: [...s.ends], xactLocks: s.xactLocks };
 }
 
