@@ -20,6 +20,14 @@ function inTransaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Pro
 
 const HTTP = "makes an HTTP request, as slow as the remote service";
 
+/** The finding at the awaited `fetch` on `line`, in the transaction on `tx` holding the advisory lock `lock`. */
+const fetchUnder = (line: number, lock: string) => ({
+  line,
+  column: 19,
+  messageId: "inAdvisoryLockedTransaction",
+  data: { call: "`fetch`", reason: HTTP, transaction: "the transaction on `tx`", lock },
+});
+
 runRuleTests(lockAcrossAwait, {
   valid: [
     {
@@ -53,19 +61,7 @@ export async function flash(deviceId: string) {
     await tx.device.update({ where: { id: deviceId }, data: { image: await image.text() } });
   });
 }`,
-      errors: [
-        {
-          line: 15,
-          column: 19,
-          messageId: "inAdvisoryLockedTransaction",
-          data: {
-            call: "`fetch`",
-            reason: HTTP,
-            transaction: "the transaction on `tx`",
-            lock: "the PostgreSQL advisory lock (`pg_advisory_xact_lock`) `withDeviceLock` takes at line 14",
-          },
-        },
-      ],
+      errors: [fetchUnder(15, "the PostgreSQL advisory lock (`pg_advisory_xact_lock`) `withDeviceLock` takes at line 14")],
     },
     {
       name: "the transaction takes the lock itself, then fetches",
@@ -77,19 +73,7 @@ export async function flash(deviceId: string) {
     await tx.device.update({ where: { id: deviceId }, data: { image: await image.text() } });
   });
 }`,
-      errors: [
-        {
-          line: 16,
-          column: 19,
-          messageId: "inAdvisoryLockedTransaction",
-          data: {
-            call: "`fetch`",
-            reason: HTTP,
-            transaction: "the transaction on `tx`",
-            lock: "the PostgreSQL advisory lock (`pg_advisory_xact_lock`) taken at line 15",
-          },
-        },
-      ],
+      errors: [fetchUnder(16, "the PostgreSQL advisory lock (`pg_advisory_xact_lock`) taken at line 15")],
     },
   ],
 });

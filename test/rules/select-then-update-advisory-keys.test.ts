@@ -45,7 +45,13 @@ export async function shelve(libraryId: string, shelfId: string) {
   });
 }`;
 
-const fixed = (code: string) => code.replace("books: shelf.books + 1", "books: { increment: 1 }");
+/** The lost update reported at the shelf's update on `line`, fixed by an atomic increment. */
+const lostUpdate = (name: string, code: string, line: number) => ({
+  name,
+  code,
+  errors: [{ line, column: 11, messageId: "lostUpdate" }],
+  output: code.replace("books: shelf.books + 1", "books: { increment: 1 }"),
+});
 
 const unrelatedKey = HEADER + wrapper("libraryId: string, shelfId: string", "libraryId") + shelve(viaWrapper("libraryId, shelfId"));
 const lockAfterCallback =
@@ -122,29 +128,9 @@ export class Shelves {
     },
   ],
   invalid: [
-    {
-      name: "the wrapper locks the library, not the shelf: two additions to one shelf still interleave",
-      code: unrelatedKey,
-      errors: [{ line: 15, column: 11, messageId: "lostUpdate" }],
-      output: fixed(unrelatedKey),
-    },
-    {
-      name: "the wrapper runs the callback before it takes the lock",
-      code: lockAfterCallback,
-      errors: [{ line: 16, column: 11, messageId: "lostUpdate" }],
-      output: fixed(lockAfterCallback),
-    },
-    {
-      name: "the transaction locks another key itself",
-      code: otherKeyInPlace,
-      errors: [{ line: 9, column: 11, messageId: "lostUpdate" }],
-      output: fixed(otherKeyInPlace),
-    },
-    {
-      name: "a helper given the transaction locks another key",
-      code: helperOnOtherKey,
-      errors: [{ line: 12, column: 11, messageId: "lostUpdate" }],
-      output: fixed(helperOnOtherKey),
-    },
+    lostUpdate("the wrapper locks the library, not the shelf: two additions to one shelf still interleave", unrelatedKey, 15),
+    lostUpdate("the wrapper runs the callback before it takes the lock", lockAfterCallback, 16),
+    lostUpdate("the transaction locks another key itself", otherKeyInPlace, 9),
+    lostUpdate("a helper given the transaction locks another key", helperOnOtherKey, 12),
   ],
 });
