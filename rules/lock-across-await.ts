@@ -1,7 +1,7 @@
 // lock-across-await: an `await` of a slow or external operation (HTTP, SDK clients, sleeps, child processes, or a
 // project function that awaits one) while a lock is held: an in-process mutex's critical section, a distributed lease,
-// or a transaction that already holds row locks. Other callers wait for the slow call; a lease can expire mid-call
-// and let a second holder in.
+// or a transaction that already holds row locks or a transaction-scoped advisory lock. Other callers wait for the slow
+// call; a lease can expire mid-call and let a second holder in.
 import {
   acquisitionPaths,
   allLockAcquisitionsIn,
@@ -27,6 +27,7 @@ import {
   spanOf,
   ts,
   walk,
+  xactLockDescription,
   type Fix,
   type Fixer,
   type HeldLock,
@@ -57,6 +58,8 @@ export const lockAcrossAwait = defineRule({
         "{{lock}} is created by each call of {{fn}} (line {{line}}) and taken only by that call: no other call ever waits for it, so it excludes nothing, and the awaited section it guards (line {{awaitLine}}) interleaves with every other call's.",
       inLockingTransaction:
         "{{call}} {{reason}}, and it is awaited while {{transaction}} holds row locks (taken by {{rowLock}}): every transaction that touches those rows waits for it, and the connection stays checked out of the pool meanwhile.",
+      inAdvisoryLockedTransaction:
+        "{{call}} {{reason}}, and it is awaited while {{transaction}} holds {{lock}} until COMMIT/ROLLBACK: every transaction taking the same lock waits for it, and the connection stays checked out of the pool meanwhile.",
     },
     optionsSchema: {
       type: "object",
@@ -146,7 +149,12 @@ export const lockAcrossAwait = defineRule({
       const related = [
         {
           span: spanOf(lock.takenAt, context.sourceFile),
-          message: lock.kind === "transaction" ? "row locks taken here, held until COMMIT/ROLLBACK" : `${lock.label} taken here`,
+          message:
+            lock.kind !== "transaction"
+              ? `${lock.label} taken here`
+              : lock.transaction!.advisoryLock
+                ? "advisory lock taken here, held until COMMIT/ROLLBACK"
+                : "row locks taken here, held until COMMIT/ROLLBACK",
         },
         ...(path.steps.length > 0 ? [{ span: spanOf(path.slow.call), message: `${code(path.slow.name)} called here` }] : []),
       ];
@@ -157,6 +165,9 @@ export const lockAcrossAwait = defineRule({
         // Released in one branch only, or taken in one: held on some paths here, not all; the message does not claim more.
         const what = lock.kind === "transaction" ? `the row locks of ${lock.label}` : lock.label;
         context.report({ messageId: "onSomePaths", data: { ...slow, lock: what }, ...where });
+      } else if (lock.transaction?.advisoryLock) {
+        const advisory = xactLockDescription(lock.transaction.advisoryLock);
+        context.report({ messageId: "inAdvisoryLockedTransaction", data: { ...slow, transaction: lock.label, lock: advisory }, ...where });
       } else if (lock.kind === "transaction") {
         const rowLocks = lock.transaction!.rowLocks;
         const rowLock = rowLockDescription(rowLocks.find((l) => l.everyPath) ?? rowLocks[0]!);

@@ -50,7 +50,7 @@ import {
   type ReadModifyWrite,
   type TransactionScope,
   calleeResolver,
-  canonicalKey,
+  sameIdentity,
   lockedByEveryCaller,
   describeWriter,
   otherWritersOf,
@@ -309,7 +309,9 @@ function protectionOf(
     // Held on every path to the read: a lock taken in one branch leaves the other path unprotected.
     const held = rowLocksHeldAt(read.node, scope, resolve).filter((l) => l.everyPath && locking(l.mode));
     if (held.some((l) => sameTable(l.access.table, read.table) || locksParentRowAsCalled(l, read, resolve))) return "row-lock";
-    if (xactAdvisoryLockHeldAt(read.node, scope, resolve)) return "advisory-lock";
+    // An advisory lock serialises this row only when its key is computed from the row's key (or is a constant).
+    const rowKeys = [...read.conditions, ...write.conditions].flatMap((c) => (c.value ? [c.value] : []));
+    if (xactAdvisoryLockHeldAt(read.node, scope, resolve, rowKeys)) return "advisory-lock";
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
@@ -341,7 +343,7 @@ function protectionOf(
     (!scope || scope.form === "caller") &&
     handle(read) &&
     handle(write) &&
-    canonicalKey(handle(read)!) === canonicalKey(handle(write)!) &&
+    sameIdentity(handle(read)!, handle(write)!) &&
     lockedByEveryCaller(read, resolve, (node) => projectScopeOf(node, resolve))
   )
     return "row-lock";

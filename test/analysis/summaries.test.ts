@@ -26,7 +26,7 @@ async function pong(n: number, client: PoolClient): Promise<void> {
 
 const sourceFile = ts.createSourceFile("summaries.ts", code, ts.ScriptTarget.Latest, true);
 
-function fn(name: string): FunctionLike {
+function fn(name: string, file = sourceFile): FunctionLike {
   let found: FunctionLike | undefined;
   const visit = (node: ts.Node): void => {
     if (ts.isFunctionDeclaration(node) && node.name?.text === name) found = node;
@@ -34,7 +34,7 @@ function fn(name: string): FunctionLike {
       found = node.initializer as ts.ArrowFunction;
     ts.forEachChild(node, visit);
   };
-  visit(sourceFile);
+  visit(file);
   assert.ok(found, name);
   return found;
 }
@@ -62,4 +62,47 @@ test("a lock through a module-level pool is no parameter's", () => {
 test("mutual recursion ends, and each side maps the lock to its own parameter", () => {
   assert.deepEqual(locksOf("pong"), ["1:write:accounts"]);
   assert.deepEqual(locksOf("ping"), ["0:write:accounts via pong"]);
+});
+
+// The other per-parameter questions the same walk answers: BEGIN/COMMIT sent on a parameter, and transaction-scoped
+// advisory locks taken through one, with the parameters their key is computed from.
+const control = ts.createSourceFile(
+  "control.ts",
+  `import { PoolClient } from "pg";
+const GLOBAL_LOCK = 77;
+async function openOn(c: PoolClient) { await c.query("BEGIN"); }
+async function closeOn(c: PoolClient) { await c.query("COMMIT"); }
+async function openVia(first: string, conn: PoolClient) { await openOn(conn); }
+async function around(c: PoolClient, work: () => Promise<void>) { await c.query("BEGIN"); await work(); await c.query("COMMIT"); }
+async function lockOn(tx: PoolClient, id: string) { await tx.query("SELECT pg_advisory_xact_lock($1)", [id]); }
+async function lockAlias(tx: PoolClient, id: string) { const k = id; await tx.query("SELECT pg_advisory_xact_lock($1)", [k]); }
+async function lockGlobal(tx: PoolClient) { await tx.query("SELECT pg_advisory_xact_lock($1)", [GLOBAL_LOCK]); }
+async function lockLocal(tx: PoolClient, row: { id: string }) { await tx.query("SELECT pg_advisory_xact_lock($1)", [row.id]); }
+async function lockVia(owner: string, t: PoolClient) { await lockOn(t, owner); }
+`,
+  ts.ScriptTarget.Latest,
+  true,
+);
+
+function summary(name: string) {
+  const s = summaryOf(fn(name, control), calleeResolver());
+  return { opens: [...s.opens], ends: [...s.ends], xactLocks: s.xactLocks };
+}
+
+test("BEGIN on a parameter opens, COMMIT ends; passed on through a helper; both on one parameter is a wrapper: neither", () => {
+  assert.deepEqual(summary("openOn"), { opens: [0], ends: [], xactLocks: [] });
+  assert.deepEqual(summary("closeOn"), { opens: [], ends: [0], xactLocks: [] });
+  assert.deepEqual(summary("openVia"), { opens: [1], ends: [], xactLocks: [] });
+  assert.deepEqual(summary("around"), { opens: [], ends: [], xactLocks: [] });
+});
+
+test("an advisory xact lock through a parameter, keyed by another parameter (also through a const alias, and composed)", () => {
+  assert.deepEqual(summary("lockOn").xactLocks, [{ parameter: 0, key: [1] }]);
+  assert.deepEqual(summary("lockAlias").xactLocks, [{ parameter: 0, key: [1] }]);
+  assert.deepEqual(summary("lockVia").xactLocks, [{ parameter: 1, key: [0] }]);
+});
+
+test("a constant key is an empty key; a key from a parameter's field is not known as a parameter", () => {
+  assert.deepEqual(summary("lockGlobal").xactLocks, [{ parameter: 0, key: [] }]);
+  assert.deepEqual(summary("lockLocal").xactLocks, [{ parameter: 0, key: undefined }]);
 });

@@ -71,7 +71,10 @@ test("a wrapper that passes its callback and options on to $transaction", () => 
 });
 
 test("a wrapper that calls its callback inline and maps one of its own options onto isolationLevel", () => {
-  assert.deepEqual(transactionWrapperOf(fn("mapOption")), { callback: 0, isolation: { parameter: 1, property: "level" }, retried: false });
+  const { runs, ...wrapper } = transactionWrapperOf(fn("mapOption"))!;
+  assert.deepEqual(wrapper, { callback: 0, isolation: { parameter: 1, property: "level" }, retried: false });
+  // Where the opener's own callback runs the wrapper's: the point an advisory lock taken before it must be held at.
+  assert.equal(runs?.getText(), "fn(tx)");
 });
 
 test("a level fixed inside the wrapper; the runtime helper retries by itself", () => {

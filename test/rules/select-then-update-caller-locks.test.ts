@@ -63,8 +63,29 @@ const LOST_LINE = {
   data: { write: "`tx.ledgerLine.create(…)`", column: "`lineNo`", line: 8 },
 };
 
+/** The ledger with the insert run through `const t = <handle>` (`tx`: an alias of the transaction; `db`: the module's client). */
+const aliased = (handle: string) =>
+  ledger()
+    .replace(
+      'import { Prisma } from "@prisma/client";',
+      'import { Prisma, PrismaClient } from "@prisma/client";\nconst db = new PrismaClient();',
+    )
+    .replace("  return tx.ledgerLine.create(", `  const t = ${handle};\n  return t.ledgerLine.create(`);
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "the insert runs through a const alias of the transaction parameter: the same handle as the read",
+      code: service(HELPER_LOCK, RAW_LOCK),
+      files: { [LEDGER]: aliased("tx") },
+    },
+    {
+      name: "the transaction and the account destructured from the parameter",
+      code: service(HELPER_LOCK, HELPER_LOCK, "addLine({ tx, accountId, amount })"),
+      files: {
+        [LEDGER]: ledger("{ tx, accountId, amount }: { tx: Prisma.TransactionClient; accountId: string; amount: number }"),
+      },
+    },
     {
       name: "every caller locks the account (one through a helper, one by a raw FOR UPDATE) before adding the line",
       code: service(HELPER_LOCK, RAW_LOCK),
@@ -77,6 +98,12 @@ runRuleTests(selectThenUpdate, {
     },
   ],
   invalid: [
+    {
+      name: "the insert runs through an alias of the module's client, outside the callers' transactions",
+      code: service(HELPER_LOCK, RAW_LOCK),
+      files: { [LEDGER]: aliased("db") },
+      errors: [{ ...LOST_LINE, line: 11, data: { write: "`t.ledgerLine.create(…)`", column: "`lineNo`", line: 9 } }],
+    },
     {
       name: "the refund adds a line without locking the account: two refunds both number their line alike",
       code: service(HELPER_LOCK, ""),

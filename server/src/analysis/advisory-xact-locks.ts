@@ -1,87 +1,86 @@
 // Transaction-scoped advisory locks (`pg_advisory_xact_lock`) that serialise what a transaction does after taking
 // them: every caller that takes the same lock waits for the holder's COMMIT/ROLLBACK. Taken by the transaction's own
-// code through its handle, or by a project helper given the handle (`await lockFleet(tx, id)`), summarised over its
-// parameters (bounded depth; a cycle contributes nothing).
+// code through its handle, by a project helper given the handle (`await lockFleet(tx, id)`, read from its summary:
+// summaries.ts `xactLocks`), or by a project wrapper before it runs the callback (`withAgentLock(id, async (trx) =>
+// …)`, transaction-wrappers.ts). A lock protects a row only when its key is computed from the row's key (or is a
+// constant: one lock for every call): a lock on the tenant does not serialise two updates of one agent by key.
 import { ts } from "../engine/ts";
-import { CALL_KINDS, boundNames, enclosingFunction, nodesOfKinds, receiverOf, skipAwait, type FunctionLike } from "./ast";
+import { CALL_KINDS, enclosingFunction, nodesOfKinds, skipAwait, type FunctionLike } from "./ast";
 import { dbAccessOf } from "./db";
-import { isPartOfHandle } from "./identity";
-import { lockAcquisitionOf } from "./locks";
-import { parameterOf, type CalleeResolver } from "./summaries";
+import { isPartOfHandle, sameIdentity } from "./identity";
+import { keyInCallTerms, summaryOf, xactLockHandle, xactLockKeyOf, type CalleeResolver } from "./summaries";
 import { heldOnEveryPathSince, runsWhileOpen, type TransactionScope } from "./transactions";
 
-const MAX_DEPTH = 4;
-const noChecker = () => undefined;
+const programsTakingLocks = new WeakMap<ts.Program, boolean>();
 
-/** `h.execute(sql\`select pg_advisory_xact_lock(…)\`)`, `h.query("SELECT pg_advisory_xact_lock($1)", …)`: the handle it runs through. */
-function xactLockHandle(call: ts.CallExpression | ts.TaggedTemplateExpression): ts.Expression | undefined {
-  const acquisition = lockAcquisitionOf(call, noChecker);
-  if (!acquisition?.transactionScoped || acquisition.style !== "blocking") return undefined;
-  const access = dbAccessOf(call);
-  // `tx.$executeRaw\`…\``: the tag's receiver.
-  const tag = ts.isTaggedTemplateExpression(call) && ts.isPropertyAccessExpression(call.tag) ? call.tag.expression : undefined;
-  return access?.transactionOption ?? access?.handle ?? (ts.isCallExpression(call) ? receiverOf(call) : tag);
+/** Whether some file of the program mentions `pg_advisory_xact_lock`: a cheap test before asking where one is held. */
+export function takesXactLocks(program: ts.Program): boolean {
+  let known = programsTakingLocks.get(program);
+  if (known === undefined) {
+    known = program.getSourceFiles().some((file) => !file.isDeclarationFile && /advisory_xact_lock/i.test(file.text));
+    programsTakingLocks.set(program, known);
+  }
+  return known;
 }
 
-const summaries = new WeakMap<CalleeResolver, WeakMap<FunctionLike, ReadonlySet<number>>>();
-
-/** The parameters of `fn` through which it takes a transaction-scoped advisory lock. */
-function xactLockParameters(fn: FunctionLike, resolve: CalleeResolver, active: Set<FunctionLike> = new Set()): ReadonlySet<number> {
-  let cache = summaries.get(resolve);
-  if (!cache) summaries.set(resolve, (cache = new WeakMap()));
-  const cached = cache.get(fn);
-  if (cached) return cached;
-  if (!fn.body || active.size >= MAX_DEPTH || active.has(fn)) return new Set();
-  active.add(fn);
-  const parameters = fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text)));
-  const found = new Set<number>();
-  for (const call of nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS, { skipFunctions: true })) {
-    const handle = xactLockHandle(call);
-    if (handle) {
-      const parameter = parameterOf(handle, parameters);
-      if (parameter >= 0) found.add(parameter);
-      continue;
-    }
-    if (!ts.isCallExpression(call) || dbAccessOf(call) || !call.arguments.some((a) => parameterOf(a, parameters) >= 0)) continue;
-    const callee = resolve(call);
-    if (!callee || callee === fn) continue;
-    for (const index of xactLockParameters(callee, resolve, active)) {
-      const argument = call.arguments[index];
-      const parameter = argument ? parameterOf(argument, parameters) : -1;
-      if (parameter >= 0) found.add(parameter);
-    }
-  }
-  active.delete(fn);
-  cache.set(fn, found);
-  return found;
+/** A transaction-scoped advisory lock held at a point. */
+export interface HeldXactLock {
+  /** The statement that takes it, the helper's call, or the wrapper's call. */
+  takenAt: ts.CallExpression | ts.TaggedTemplateExpression;
+  /** The names and members its key is computed from (summaries.ts `xactLockKeyOf`); empty for a constant key; undefined when unknown. */
+  key: ts.Expression[] | undefined;
 }
 
 /**
- * Whether a transaction-scoped advisory lock taken in `scope` (through its handle, directly or by a project helper
- * given the handle) is held on every path to `node`.
+ * The transaction-scoped advisory locks taken in `scope` (through its handle, directly or by a project helper given
+ * the handle, or by the wrapper that runs it) that are held on every path to `node`.
  */
-export function xactAdvisoryLockHeldAt(node: ts.Node, scope: TransactionScope, resolve: CalleeResolver): boolean {
+export function xactAdvisoryLocksAt(node: ts.Node, scope: TransactionScope, resolve: CalleeResolver): HeldXactLock[] {
+  const held: HeldXactLock[] = scope.advisoryLock ? [scope.advisoryLock] : [];
   const handle = scope.handle;
-  if (!handle) return false;
   const region =
     scope.callback?.body ?? (ts.isParameter(scope.start) ? (scope.start.parent as FunctionLike) : enclosingFunction(scope.start))?.body;
-  if (!region) return false;
+  if (!handle || !region) return held;
   const through = (expr: ts.Expression | undefined) => expr !== undefined && isPartOfHandle(skipAwait(expr), handle);
   for (const call of nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(region, CALL_KINDS, { skipFunctions: true })) {
     if (call.getEnd() > node.getStart() || !runsWhileOpen(scope, call)) continue;
-    if ((through(xactLockHandle(call)) || helperTakesThrough(call, through, resolve)) && heldOnEveryPathSince(scope, call)(node))
-      return true;
+    const lockHandle = xactLockHandle(call);
+    const keys = through(lockHandle) ? [xactLockKeyOf(call, lockHandle!)] : helperLockKeys(call, through, resolve);
+    if (keys.length > 0 && heldOnEveryPathSince(scope, call)(node)) for (const key of keys) held.push({ takenAt: call, key });
   }
-  return false;
+  return held;
 }
 
-/** A project function called with the handle takes the lock through it (`await lockFleet(tx, fleetId)`). */
-function helperTakesThrough(
+/**
+ * Whether a transaction-scoped advisory lock held on every path to `node` in `scope` serialises the row `rowKeys`
+ * look up (the values a statement's conditions compare its key columns with): its key is computed from one of them,
+ * or is a constant.
+ */
+export function xactAdvisoryLockHeldAt(
+  node: ts.Node,
+  scope: TransactionScope,
+  resolve: CalleeResolver,
+  rowKeys: readonly ts.Expression[],
+): boolean {
+  return xactAdvisoryLocksAt(node, scope, resolve).some(({ key }) => locksKey(key, rowKeys));
+}
+
+/** A lock key covers a row: a constant key (every call takes it), or one computed from the row's key. */
+function locksKey(key: readonly ts.Expression[] | undefined, rowKeys: readonly ts.Expression[]): boolean {
+  return key !== undefined && (key.length === 0 || key.some((part) => rowKeys.some((row) => sameIdentity(part, skipAwait(row)))));
+}
+
+/**
+ * A project function called with the handle takes locks through it (`await lockFleet(tx, fleetId)`): their keys in this
+ * call's terms (the parts of the arguments its key parameters receive).
+ */
+function helperLockKeys(
   call: ts.CallExpression | ts.TaggedTemplateExpression,
   through: (expr: ts.Expression | undefined) => boolean,
   resolve: CalleeResolver,
-): boolean {
-  if (!ts.isCallExpression(call) || dbAccessOf(call) || !call.arguments.some(through)) return false;
+): (ts.Expression[] | undefined)[] {
+  if (!ts.isCallExpression(call) || dbAccessOf(call) || !call.arguments.some(through)) return [];
   const callee = resolve(call);
-  return !!callee && [...xactLockParameters(callee, resolve)].some((i) => through(call.arguments[i]));
+  const locks = callee ? summaryOf(callee, resolve).xactLocks.filter((l) => through(call.arguments[l.parameter])) : [];
+  return locks.map((lock) => keyInCallTerms(call, lock.key));
 }

@@ -5,12 +5,22 @@
 // found by the function's name and confirmed by resolving each call; any other use of the name (the function passed
 // as a value, a call that resolves elsewhere or not at all) and the credit is not given.
 import { ts } from "../engine/ts";
-import { enclosingFunction, importsOf, isFunctionLike, isLiteral, nodesOfKinds, skipAwait, skipParens, type FunctionLike } from "./ast";
+import {
+  boundNames,
+  enclosingFunction,
+  importsOf,
+  isFunctionLike,
+  isLiteral,
+  nodesOfKinds,
+  skipAwait,
+  skipParens,
+  type FunctionLike,
+} from "./ast";
 import { sameTable, type DbAccess } from "./db";
 import { isKeyColumn } from "./db/read-modify-write";
-import { canonicalKey, isPartOfHandle } from "./identity";
+import { isPartOfHandle, sameIdentity } from "./identity";
 import { isNonProduction } from "./locks";
-import { programOf, type CalleeResolver } from "./summaries";
+import { parameterOf, programOf, type CalleeResolver } from "./summaries";
 import { rowLocksHeldAt, type RowLock, type TransactionScope } from "./transactions";
 
 /**
@@ -26,7 +36,15 @@ export function lockedByEveryCaller(
 ): boolean {
   const fn = enclosingFunction(read.node);
   const handle = read.transactionOption ?? read.handle;
-  if (!fn || !handle || !fn.parameters.some((p) => isParameterRooted(handle, p))) return false;
+  if (
+    !fn ||
+    !handle ||
+    parameterOf(
+      handle,
+      fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text))),
+    ) < 0
+  )
+    return false;
   const calls = callsOf(fn, resolve);
   return (
     calls !== undefined &&
@@ -38,8 +56,7 @@ export function lockedByEveryCaller(
       const values = read.conditions
         .filter((c) => c.operator === "=" && c.value)
         .map((c) => argumentAt(c.value!, fn, call))
-        .filter((v) => v !== undefined)
-        .map((v) => canonicalKey(v));
+        .filter((v) => v !== undefined);
       return rowLocksHeldAt(call, scope, resolve).some(
         (lock) =>
           lock.everyPath &&
@@ -51,7 +68,7 @@ export function lockedByEveryCaller(
 }
 
 /** The lock names one row by a key column whose value, as the caller passes it, is one of `values`. */
-function locksRowNamed(lock: RowLock, values: readonly string[], resolve: CalleeResolver): boolean {
+function locksRowNamed(lock: RowLock, values: readonly ts.Expression[], resolve: CalleeResolver): boolean {
   return lock.access.conditions.some((c) => {
     if (c.operator !== "=" || !c.value || !isKeyColumn(c.column)) return false;
     // A helper's lock (`lockConversation(tx, id)`): its value carried back up the calls to the caller's argument.
@@ -61,20 +78,8 @@ function locksRowNamed(lock: RowLock, values: readonly string[], resolve: Callee
       const callee = resolve(call);
       value = callee ? argumentAt(value, callee, call) : undefined;
     }
-    return value !== undefined && values.includes(canonicalKey(value));
+    return value !== undefined && values.some((v) => sameIdentity(v, value!));
   });
-}
-
-function isParameterRooted(expr: ts.Expression, parameter: ts.ParameterDeclaration): boolean {
-  const root = /^[\w$]+/.exec(canonicalKey(skipAwait(expr)))?.[0];
-  return root !== undefined && namesOf(parameter.name).has(root);
-}
-
-function namesOf(name: ts.BindingName): Set<string> {
-  if (ts.isIdentifier(name)) return new Set([name.text]);
-  return new Set(
-    nodesOfKinds<ts.BindingElement>(name, [ts.SyntaxKind.BindingElement]).flatMap((e) => (ts.isIdentifier(e.name) ? [e.name.text] : [])),
-  );
 }
 
 /**

@@ -33,6 +33,9 @@ import {
   type LockAcquisition,
 } from "./locks";
 import { calleeResolver } from "./summaries";
+import { takesXactLocks, xactAdvisoryLocksAt, type HeldXactLock } from "./advisory-xact-locks";
+import { dbAccessOf } from "./db";
+import { projectScopeOf } from "./transaction-wrappers";
 import { rowLocksHeldAt, transactionScopeOf, type RowLock, type TransactionScope } from "./transactions";
 
 /** A Redis SET NX / SETNX lock of one file with the calls that release its key. */
@@ -246,8 +249,11 @@ export interface HeldLock {
   acquisition?: LockAcquisition;
   /** For scoped forms: the callback that is the critical section. */
   callback?: FunctionLike;
-  /** For transactions: the scope and the row locks held at the node asked about. */
-  transaction?: { scope: TransactionScope; rowLocks: RowLock[] };
+  /**
+   * For transactions: the scope and the row locks held at the node asked about; when it holds none, the
+   * transaction-scoped advisory lock it holds there.
+   */
+  transaction?: { scope: TransactionScope; rowLocks: RowLock[]; advisoryLock?: HeldXactLock };
   /** For mutexes and leases: whether another node of the same function may run while it is held. */
   holds?: (node: ts.Node) => boolean;
   /**
@@ -341,8 +347,10 @@ export function locksHeldAt(node: ts.Node, program: ts.Program, checker: () => t
     .filter((region) => region.scope === runsIn && region.contains(node))
     .map((region) => ({ ...region.lock, everyPath: region.containsOnEveryPath(node) }))
     .sort((a, b) => b.takenAt.getStart() - a.takenAt.getStart());
+  const runsDirectlyIn = (scope: TransactionScope) =>
+    scope.callback ? enclosingFunction(node) === scope.callback : enclosingFunction(node) === enclosingFunction(scope.start);
   const scope = transactionScopeOf(node);
-  if (scope && (scope.callback ? enclosingFunction(node) === scope.callback : enclosingFunction(node) === enclosingFunction(scope.start))) {
+  if (scope && runsDirectlyIn(scope)) {
     const rowLocks = rowLocksHeldAt(node, scope, calleeResolver(program, checker));
     // Named by a lock held on every path when there is one.
     const first = rowLocks.find((lock) => lock.everyPath) ?? rowLocks[0];
@@ -356,7 +364,29 @@ export function locksHeldAt(node: ts.Node, program: ts.Program, checker: () => t
         everyPath: rowLocks.some((lock) => lock.everyPath),
       });
   }
+  if (held.some((lock) => lock.kind === "transaction") || !takesXactLocks(program)) return held;
+  // Else a transaction-scoped advisory lock its transaction holds (also one a project wrapper took before running
+  // this callback): every transaction taking it waits until COMMIT.
+  const resolve = calleeResolver(program, checker);
+  const project = projectScopeOf(node, resolve);
+  const advisoryLock = project && runsDirectlyIn(project) ? xactAdvisoryLocksAt(node, project, resolve)[0] : undefined;
+  if (project && advisoryLock)
+    held.push({
+      kind: "transaction",
+      label: transactionLabel(project),
+      expires: false,
+      takenAt: advisoryLock.takenAt,
+      transaction: { scope: project, rowLocks: [], advisoryLock },
+      everyPath: true,
+    });
   return held;
+}
+
+/** "the PostgreSQL advisory lock (`pg_advisory_xact_lock`) `withAgentLock` takes at line 12", for messages. */
+export function xactLockDescription(lock: HeldXactLock): string {
+  const by =
+    ts.isCallExpression(lock.takenAt) && !dbAccessOf(lock.takenAt) ? ` ${code(calleeName(lock.takenAt) ?? "a helper")} takes` : " taken";
+  return `the PostgreSQL advisory lock (\`pg_advisory_xact_lock\`)${by} at line ${lineOf(lock.takenAt)}`;
 }
 
 /** "SELECT … FOR UPDATE at line 12", for messages. */

@@ -36,6 +36,16 @@ export function sameIdentity(a: ts.Expression, b: ts.Expression): boolean {
   return left.length === right.length && left.every((scope, i) => scope === right[i]);
 }
 
+/** Whether `expr`'s leading name (after its aliases) is declared at the top of its file or nowhere (a global): the same for every call. */
+export function isModuleLevel(expr: ts.Expression): boolean {
+  const node = skipParens(expr);
+  let head: ts.Expression = node;
+  while (ts.isPropertyAccessExpression(head)) head = head.expression;
+  if (!ts.isIdentifier(head)) return false;
+  const scope = referenceScopes(head)[0];
+  return scope === undefined || ts.isSourceFile(scope);
+}
+
 /** The scope that declares each name `expr` refers to, in order (undefined: a global); `this` is its class. */
 function referenceScopes(expr: ts.Expression): (ts.Node | undefined)[] {
   const scopes: (ts.Node | undefined)[] = [];

@@ -217,6 +217,7 @@ export function projectFunctionNames(program: ts.Program): ReadonlySet<string> {
   for (const sourceFile of program.getSourceFiles()) {
     if (sourceFile.isDeclarationFile || sourceFile.fileName.includes("/node_modules/")) continue;
     for (const name of namedFunctionsIn(sourceFile).keys()) all.add(name);
+    for (const name of factoryValuesIn(sourceFile).keys()) all.add(name);
   }
   programFunctionNames.set(program, (names = all));
   return names;
@@ -262,6 +263,7 @@ export function projectFunctionOf(
   call: ts.CallExpression,
   checker: ts.TypeChecker,
   functionNames?: ReadonlySet<string>,
+  depth = 0,
 ): FunctionLike | undefined {
   const callee = skipParens(call.expression);
   const nameNode = ts.isPropertyAccessExpression(callee) ? callee.name : ts.isIdentifier(callee) ? callee : undefined;
@@ -280,8 +282,84 @@ export function projectFunctionOf(
         : undefined;
     const fn = initializer && skipParens(initializer);
     if (fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return fn;
+    // A name holding what a project factory returns: the function the factory returns.
+    const made = depth < MAX_FACTORY_DEPTH ? factoryCallOf(declaration) : undefined;
+    const factory = made && projectFunctionOf(made, checker, undefined, depth + 1);
+    const returned = factory && returnedFunction(factory);
+    if (returned) return returned;
   }
   return undefined;
+}
+
+const MAX_FACTORY_DEPTH = 2;
+const fileFactoryValues = new WeakMap<ts.SourceFile, ReadonlyMap<string, ts.CallExpression>>();
+
+/**
+ * The names a file gives to the result of a call, by name: `const withLock = lockFor(db)`, a field `withLock =
+ * lockFor(db)` or one its constructor sets (`this.withLock = lockFor(db)`). When the call is of a project factory that
+ * returns a function, calling the name calls that function (projectFunctionOf). Cached per file.
+ */
+function factoryValuesIn(sourceFile: ts.SourceFile): ReadonlyMap<string, ts.CallExpression> {
+  const cached = fileFactoryValues.get(sourceFile);
+  if (cached) return cached;
+  const values = new Map<string, ts.CallExpression>();
+  for (const node of nodesOfKinds<ts.VariableDeclaration | ts.PropertyDeclaration | ts.ConstructorDeclaration>(
+    sourceFile,
+    FACTORY_VALUE_KINDS,
+  )) {
+    if (ts.isConstructorDeclaration(node)) {
+      for (const statement of node.body?.statements ?? []) {
+        const assigned = thisFieldAssignment(statement);
+        if (assigned) values.set(assigned.name, assigned.call);
+      }
+      continue;
+    }
+    const initializer = node.initializer && skipParens(node.initializer);
+    if (ts.isIdentifier(node.name) && initializer && ts.isCallExpression(initializer)) values.set(node.name.text, initializer);
+  }
+  fileFactoryValues.set(sourceFile, values);
+  return values;
+}
+
+const FACTORY_VALUE_KINDS = [ts.SyntaxKind.VariableDeclaration, ts.SyntaxKind.PropertyDeclaration, ts.SyntaxKind.Constructor];
+
+/** `this.name = f(…);`: the field and the call. */
+function thisFieldAssignment(statement: ts.Statement): { name: string; call: ts.CallExpression } | undefined {
+  const expr = ts.isExpressionStatement(statement) ? statement.expression : undefined;
+  if (!expr || !ts.isBinaryExpression(expr) || expr.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return undefined;
+  const target = expr.left;
+  const value = skipParens(expr.right);
+  if (!ts.isPropertyAccessExpression(target) || target.expression.kind !== ts.SyntaxKind.ThisKeyword || !ts.isCallExpression(value))
+    return undefined;
+  return { name: target.name.text, call: value };
+}
+
+/** The call whose result a declaration holds: its initializer, or for a field, what its class's constructor assigns it. */
+function factoryCallOf(declaration: ts.Declaration): ts.CallExpression | undefined {
+  if (!ts.isVariableDeclaration(declaration) && !ts.isPropertyDeclaration(declaration)) return undefined;
+  if (!ts.isIdentifier(declaration.name)) return undefined;
+  const initializer = declaration.initializer && skipParens(declaration.initializer);
+  if (initializer) return ts.isCallExpression(initializer) ? initializer : undefined;
+  if (!ts.isPropertyDeclaration(declaration) || !ts.isClassLike(declaration.parent)) return undefined;
+  const name = declaration.name.text;
+  for (const member of declaration.parent.members)
+    if (ts.isConstructorDeclaration(member))
+      for (const statement of member.body?.statements ?? []) {
+        const assigned = thisFieldAssignment(statement);
+        if (assigned?.name === name) return assigned.call;
+      }
+  return undefined;
+}
+
+/** The function a factory returns: its expression body, or the one function its `return` statements all return. */
+function returnedFunction(factory: FunctionLike): FunctionLike | undefined {
+  const body = factory.body && ts.isBlock(factory.body) ? undefined : factory.body && skipParens(factory.body as ts.Expression);
+  if (body) return ts.isArrowFunction(body) || ts.isFunctionExpression(body) ? body : undefined;
+  const returns = factory.body
+    ? nodesOfKinds<ts.ReturnStatement>(factory.body, [ts.SyntaxKind.ReturnStatement], { skipFunctions: true })
+    : [];
+  const value = returns.length === 1 && returns[0]!.expression ? skipParens(returns[0]!.expression) : undefined;
+  return value && (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) ? value : undefined;
 }
 
 const MAX_DEPTH = 4;

@@ -1,12 +1,29 @@
 // Function summaries: what a project function does to the transaction it is given, in terms of its parameters, so a
 // call site can apply it without reading the body again. `lockShelf(tx, id)` whose body runs `SELECT … FOR UPDATE`
 // through `tx` summarises as "locks rows of Book through parameter 0"; a caller that passes its own transaction then
-// holds those row locks after the call. Summaries compose: a helper that calls a locking helper with its own
-// parameter locks through that parameter too (bounded depth; a cycle contributes nothing while it is being computed).
+// holds those row locks after the call. One walk of the body answers every per-parameter question: the row locks, the
+// connections it sends BEGIN or COMMIT/ROLLBACK on (transaction-helpers.ts), the transactions it takes
+// `pg_advisory_xact_lock` on (advisory-xact-locks.ts). Summaries compose: a helper that calls a locking helper with its
+// own parameter locks through that parameter too (bounded depth; a cycle contributes nothing while it is being
+// computed, and a summary so cut is not cached).
 import { ts } from "../engine/ts";
-import { CALL_KINDS, boundNames, calleeName, importsOf, nodesOfKinds, skipAwait, skipParens, type FunctionLike } from "./ast";
+import {
+  CALL_KINDS,
+  boundNames,
+  calleeName,
+  importsOf,
+  isFunctionLike,
+  nodesOfKinds,
+  receiverOf,
+  skipAwait,
+  skipParens,
+  type FunctionLike,
+} from "./ast";
 import { dbAccessOf, type DbAccess } from "./db";
-import { canonicalKey } from "./identity";
+import { canonicalKey, isModuleLevel, sameIdentity } from "./identity";
+import { lockAcquisitionOf } from "./locks";
+import { endsTransactionMethod } from "./models/transaction-libraries";
+import { transactionOpenersOf } from "./transactions";
 import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
 import type { RowLockMode } from "./sql";
 import { declaredRowLockOf } from "./lock-declarations";
@@ -24,13 +41,33 @@ export interface ParameterRowLock {
 
 export interface FunctionSummary {
   rowLocks: ParameterRowLock[];
+  /**
+   * The parameters it sends BEGIN (or `beginTransaction()`) on, leaving the caller's connection in a transaction, and
+   * those it sends COMMIT/ROLLBACK on. A parameter it does both on (a wrapper around a callback) is in neither.
+   */
+  opens: ReadonlySet<number>;
+  ends: ReadonlySet<number>;
+  /** The transaction-scoped advisory locks (`pg_advisory_xact_lock`) it takes through a parameter. */
+  xactLocks: ParameterXactLock[];
+}
+
+/** A transaction-scoped advisory lock a function takes through parameter `parameter` (the transaction). */
+export interface ParameterXactLock {
+  parameter: number;
+  /**
+   * The parameters its key is computed from (`hashtext(${id})` in `lockAgent(tx, id)`: [1]); empty for a key of
+   * constants only (one lock for every call); undefined when it comes from something else (a local, a field).
+   */
+  key: number[] | undefined;
 }
 
 /** Finds the project function a call invokes (undefined for library calls and calls it cannot resolve). */
 export type CalleeResolver = (call: ts.CallExpression) => FunctionLike | undefined;
 
 const MAX_DEPTH = 4;
-const EMPTY: FunctionSummary = { rowLocks: [] };
+const NONE: ReadonlySet<number> = new Set();
+const EMPTY: FunctionSummary = { rowLocks: [], opens: NONE, ends: NONE, xactLocks: [] };
+const noChecker = () => undefined;
 
 const programResolvers = new WeakMap<ts.Program, CalleeResolver>();
 
@@ -108,39 +145,160 @@ export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, walk: Summa
   const cutsBefore = walk.cuts;
   walk.active.add(fn);
   const parameters = fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text)));
+  const onParameter = (expr: ts.Expression | undefined) => (expr ? parameterOf(expr, parameters) : -1);
+  // A lock key's parts in this function's terms: which parameters (named as a whole), undefined if any is something else.
+  const plainParameters = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
+  const keyOf = (parts: readonly ts.Expression[] | undefined): number[] | undefined => {
+    const indexes = parts?.map((part) => plainParameters.indexOf(canonicalKey(part)));
+    return indexes?.every((i) => i >= 0) ? [...new Set(indexes)] : undefined;
+  };
   const rowLocks: ParameterRowLock[] = [];
+  const opens = new Set<number>();
+  const ends = new Set<number>();
+  const xactLocks: ParameterXactLock[] = [];
   // Calls that run before it returns: not those in nested functions. An expression body may itself be the call.
   const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS, { skipFunctions: true });
   if (ts.isCallExpression(fn.body) || ts.isTaggedTemplateExpression(fn.body)) calls.unshift(fn.body);
   for (const call of calls) {
     const access = dbAccessOf(call);
+    const control = ts.isCallExpression(call) ? transactionControlAt(call, access) : undefined;
+    if (control) {
+      const parameter = onParameter(receiverOf(call as ts.CallExpression));
+      if (parameter >= 0) (control === "begin" ? opens : ends).add(parameter);
+      if (!access) continue;
+    }
+    const lockedThrough = xactLockHandle(call, access);
+    if (lockedThrough) {
+      const parameter = onParameter(lockedThrough);
+      if (parameter >= 0) xactLocks.push({ parameter, key: keyOf(xactLockKeyOf(call, lockedThrough)) });
+      if (!access) continue;
+    }
     if (access) {
       const mode = lockModeOf(access);
-      const through = access.transactionOption ?? access.handle;
-      const parameter = mode && through ? parameterOf(through, parameters) : -1;
+      const parameter = mode ? onParameter(access.transactionOption ?? access.handle) : -1;
       if (mode && parameter >= 0) rowLocks.push({ parameter, access, mode, chain: [] });
       continue;
     }
-    if (!ts.isCallExpression(call) || !call.arguments.some((a) => parameterOf(a, parameters) >= 0)) continue;
+    if (!ts.isCallExpression(call) || !call.arguments.some((a) => onParameter(a) >= 0)) continue;
     const callee = resolve(call);
     if (!callee || callee === fn) continue;
+    const inner = summaryOf(callee, resolve, walk);
+    // The callee's parameter `index` is the argument the call passes there: which of this function's parameters, if any.
+    const passOn = (indexes: ReadonlySet<number>, into: Set<number>) => {
+      for (const index of indexes) {
+        const parameter = onParameter(call.arguments[index]);
+        if (parameter >= 0) into.add(parameter);
+      }
+    };
+    passOn(inner.opens, opens);
+    passOn(inner.ends, ends);
+    for (const lock of inner.xactLocks) {
+      const parameter = onParameter(call.arguments[lock.parameter]);
+      if (parameter >= 0) xactLocks.push({ parameter, key: keyOf(keyInCallTerms(call, lock.key)) });
+    }
+    // A declared `row-lock` helper: its declaration wins over its body's row locks.
     const declared = declaredRowLockAt(call, callee, resolve);
     if (declared) {
-      const parameter = parameterOf(call.arguments[declared.parameter]!, parameters);
+      const parameter = onParameter(call.arguments[declared.parameter]);
       if (parameter >= 0) rowLocks.push({ ...declared, parameter });
       continue;
     }
-    for (const lock of summaryOf(callee, resolve, walk).rowLocks) {
-      const argument = call.arguments[lock.parameter];
-      const parameter = argument ? parameterOf(argument, parameters) : -1;
+    for (const lock of inner.rowLocks) {
+      const parameter = onParameter(call.arguments[lock.parameter]);
       if (parameter >= 0) rowLocks.push({ ...lock, parameter, chain: [call, ...lock.chain] });
     }
   }
   walk.active.delete(fn);
-  const summary = rowLocks.length > 0 ? { rowLocks } : EMPTY;
+  const summary: FunctionSummary = {
+    rowLocks,
+    // Opened and ended on one parameter: a wrapper (or open-and-close helper), not an opener.
+    opens: new Set([...opens].filter((p) => !ends.has(p))),
+    ends: new Set([...ends].filter((p) => !opens.has(p))),
+    xactLocks,
+  };
+  const empty = rowLocks.length + summary.opens.size + summary.ends.size + xactLocks.length === 0;
   // A summary that met a cycle or the depth bound is partial: used for this question, not kept.
-  if (walk.cuts === cutsBefore) cache.set(fn, summary);
-  return summary;
+  if (walk.cuts === cutsBefore) cache.set(fn, empty ? EMPTY : summary);
+  return empty ? EMPTY : summary;
+}
+
+/** `c.query("BEGIN")`, `conn.beginTransaction()`: "begin"; COMMIT, ROLLBACK, `conn.commit()`: "end"; else undefined. */
+function transactionControlAt(call: ts.CallExpression, access: DbAccess | undefined): "begin" | "end" | undefined {
+  if (access?.kind === "begin" || transactionOpenersOf(call).some(({ opener }) => opener.form === "begin")) return "begin";
+  if (access?.kind === "commit" || access?.kind === "rollback" || endsTransactionMethod(calleeName(call) ?? "")) return "end";
+  return undefined;
+}
+
+/**
+ * `h.execute(sql\`select pg_advisory_xact_lock(…)\`)`, `h.query("SELECT pg_advisory_xact_lock($1)", …)`: the handle a
+ * blocking transaction-scoped advisory lock is taken through, else undefined.
+ */
+export function xactLockHandle(
+  call: ts.CallExpression | ts.TaggedTemplateExpression,
+  access = dbAccessOf(call),
+): ts.Expression | undefined {
+  const acquisition = lockAcquisitionOf(call, noChecker);
+  if (!acquisition?.transactionScoped || acquisition.style !== "blocking") return undefined;
+  // `tx.$executeRaw\`…\``: the tag's receiver; Kysely's `sql\`…\`.execute(trx)`: the argument of the chained execute.
+  const tag = ts.isTaggedTemplateExpression(call) && ts.isPropertyAccessExpression(call.tag) ? call.tag.expression : undefined;
+  const executed = ts.isTaggedTemplateExpression(call) ? executedOn(call) : undefined;
+  return access?.transactionOption ?? access?.handle ?? (ts.isCallExpression(call) ? receiverOf(call) : (tag ?? executed));
+}
+
+/** `sql\`…\`.execute(trx)`: `trx`. */
+function executedOn(template: ts.TaggedTemplateExpression): ts.Expression | undefined {
+  const member = template.parent;
+  const call = member && ts.isPropertyAccessExpression(member) && member.name.text === "execute" ? member.parent : undefined;
+  return call && ts.isCallExpression(call) && call.expression === member ? call.arguments[0] : undefined;
+}
+
+/**
+ * What the key of the advisory lock taken at `call` through `handle` is computed from: the names and members its
+ * statement interpolates or passes as parameters (`hashtext(${`agent:${id}`})`, `[lockId]`), constants of the file and
+ * globals left out. Empty for a key of constants only: every call takes the same lock.
+ */
+export function xactLockKeyOf(call: ts.CallExpression | ts.TaggedTemplateExpression, handle: ts.Expression): ts.Expression[] {
+  return keyPartsOf(call).filter((part) => !sameIdentity(part, handle) && !isModuleLevel(part));
+}
+
+/**
+ * The names and members (`id`, `input.agentId`, `this.key`) an expression computes a value from, as lock keys are
+ * compared: not the functions it calls nor the tags of its templates, not what nested functions use.
+ */
+export function keyPartsOf(expr: ts.Node): ts.Expression[] {
+  const parts: ts.Expression[] = [];
+  const visit = (node: ts.Node): void => {
+    if (isFunctionLike(node)) return;
+    if (isReference(node)) {
+      parts.push(node);
+      return;
+    }
+    if (ts.isTaggedTemplateExpression(node)) return visit(node.template);
+    if (ts.isCallExpression(node)) {
+      // `sql\`…\`.execute(trx)`: the receiver is part of the statement; `keys.agent(id)`, `client.query`: a callee.
+      const callee = skipParens(node.expression);
+      if (ts.isPropertyAccessExpression(callee) && !isReference(callee.expression)) visit(callee.expression);
+      for (const argument of node.arguments) visit(argument);
+      return;
+    }
+    if (ts.isPropertyAssignment(node)) return visit(node.initializer);
+    ts.forEachChild(node, visit);
+  };
+  visit(expr);
+  return parts;
+}
+
+/** A key stated as parameters of the called function, as the parts of the call's arguments there (constants left out). */
+export function keyInCallTerms(call: ts.CallExpression, key: readonly number[] | undefined): ts.Expression[] | undefined {
+  if (key === undefined || key.some((i) => !call.arguments[i])) return undefined;
+  return key.flatMap((i) => keyPartsOf(call.arguments[i]!).filter((part) => !isModuleLevel(part)));
+}
+
+/** A name, `this`, or a chain of members of one (`input.agent.id`). */
+function isReference(node: ts.Node): node is ts.Expression {
+  let current = node;
+  while (ts.isPropertyAccessExpression(current)) current = current.expression;
+  return ts.isIdentifier(current) || current.kind === ts.SyntaxKind.ThisKeyword;
 }
 
 /**

@@ -19,8 +19,9 @@ import {
 import { dbAccessOf, type DbAccess } from "./db";
 import { localVariable } from "./db/shapes";
 import type { IsolationLevel } from "./sql";
-import { programOf, type CalleeResolver } from "./summaries";
-import { identityOf } from "./identity";
+import { keyInCallTerms, programOf, type CalleeResolver } from "./summaries";
+import { canonicalKey, identityOf } from "./identity";
+import { xactAdvisoryLocksAt } from "./advisory-xact-locks";
 import { helperOpenedScopeOf } from "./transaction-helpers";
 import type { TransactionOpener } from "./models/transaction-libraries";
 import {
@@ -46,6 +47,8 @@ export interface TransactionWrapper {
   retried: boolean;
   /** The callback reaches the transaction through async-local storage (`storage.run(tx, fn)`), not as a parameter. */
   stored?: boolean;
+  /** Where the opener's own callback calls the wrapper's (`fn(trx)` in `(trx) => { …; return fn(trx); }`). */
+  runs?: ts.CallExpression;
 }
 
 const wrapperCache = new WeakMap<FunctionLike, TransactionWrapper | null>();
@@ -72,14 +75,19 @@ function summarise(fn: FunctionLike, body: ts.Node): TransactionWrapper | null {
   };
   const callbackParameter = (a: ts.Expression) =>
     parameterIndex(a) >= 0 ? parameterIndex(a) : Math.max(calledParameter(a, parameterIndex), storedParameter(a, parameterIndex));
-  for (const call of nodesOfKinds<ts.CallExpression>(body, [ts.SyntaxKind.CallExpression])) {
+  const calls = nodesOfKinds<ts.CallExpression>(body, [ts.SyntaxKind.CallExpression]);
+  // An arrow whose body is the opener's call (`(id, fn) => db.transaction().execute(…)`).
+  if (ts.isCallExpression(body)) calls.unshift(body);
+  for (const call of calls) {
     // A callback opener of the transaction table whose callback is one of the wrapper's parameters.
     const openers = transactionOpenersOf(call).filter(({ opener }) => opener.form === "callback");
     const opener = openers.find(({ opener }) => callbackIndexOf(call, opener, (a) => callbackParameter(a) >= 0) >= 0)?.opener;
     if (!opener) continue;
     const callback = callbackIndexOf(call, opener, (a) => callbackParameter(a) >= 0);
+    const runs = parameterCall(call.arguments[callback]!, parameterIndex);
     const wrapper: TransactionWrapper = {
       callback: callbackParameter(call.arguments[callback]!),
+      ...(runs ? { runs } : {}),
       ...(storedParameter(call.arguments[callback]!, parameterIndex) >= 0 ? { stored: true } : {}),
       // The opener retries by itself (the runtime helpers, unless told `retry: false`), or a retry around it in the wrapper.
       retried: openerRetries(call, opener) || isRetried({ form: "callback", start: call, region: call, retried: false }),
@@ -111,12 +119,17 @@ function isolationSourceOf(
 
 /** `(tx) => fn(tx)`: an inline callback that calls a parameter of the wrapper; that parameter's index, or -1. */
 function calledParameter(arg: ts.Expression, parameterIndex: (e: ts.Expression | undefined) => number): number {
+  const call = parameterCall(arg, parameterIndex);
+  return call ? parameterIndex(call.expression) : -1;
+}
+
+/** The first call of a parameter of the wrapper in an inline callback (`fn(tx)` of `(tx) => fn(tx)`). */
+function parameterCall(arg: ts.Expression, parameterIndex: (e: ts.Expression | undefined) => number): ts.CallExpression | undefined {
   const node = skipParens(arg);
-  if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) return -1;
+  if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) return undefined;
   const calls = nodesOfKinds<ts.CallExpression>(node.body, [ts.SyntaxKind.CallExpression]);
   if (ts.isCallExpression(node.body)) calls.unshift(node.body);
-  for (const call of calls) if (parameterIndex(call.expression) >= 0) return parameterIndex(call.expression);
-  return -1;
+  return calls.find((call) => parameterIndex(call.expression) >= 0);
 }
 
 /** `(tx) => storage.run(tx, fn)`: an inline callback that binds its handle to async-local storage around a parameter; its index, or -1. */
@@ -319,7 +332,32 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
     isolation = isolationFrom(source.property ? propertyValue(argument, source.property) : argument);
   }
   if (isolation) scope.isolation = isolation;
+  const lock = summary.runs && advisoryLockAround(summary.runs, wrapper!, call, resolve);
+  if (lock) scope.advisoryLock = lock;
   return scope;
+}
+
+/**
+ * A transaction-scoped advisory lock the wrapper's transaction holds on every path to `runs`, where it calls the
+ * callback (`await sql\`SELECT pg_advisory_xact_lock(hashtext(${id}))\`.execute(trx); return fn(trx);`), with its key
+ * in the terms of the wrapper's call `call`: the key's parts must be the wrapper's parameters (or constants).
+ */
+function advisoryLockAround(
+  runs: ts.CallExpression,
+  wrapper: FunctionLike,
+  call: ts.CallExpression,
+  resolve: CalleeResolver,
+): TransactionScope["advisoryLock"] {
+  const inner = transactionScopeOf(runs);
+  const locks = inner && inner.form === "callback" ? xactAdvisoryLocksAt(runs, inner, resolve) : [];
+  if (locks.length === 0) return undefined;
+  const parameters = wrapper.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
+  // The best-known key: one whose parts all name the wrapper's parameters as a whole.
+  const keys = locks.map(({ key }) => {
+    const indexes = key?.map((part) => parameters.indexOf(canonicalKey(part)));
+    return indexes?.every((i) => i >= 0) ? keyInCallTerms(call, indexes) : undefined;
+  });
+  return { takenAt: call, key: keys.find((key) => key !== undefined) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

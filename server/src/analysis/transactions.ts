@@ -93,6 +93,11 @@ export interface TransactionScope {
   isolation?: IsolationLevel;
   /** Whether serialization failures and deadlocks are retried by the code that opens it (the runtime helpers' `retry` option). */
   retried: boolean;
+  /**
+   * For a project wrapper's callback: a transaction-scoped advisory lock the wrapper takes before it runs the callback
+   * (advisory-xact-locks.ts), held throughout the callback; `key` as there, in the terms of the wrapper's call.
+   */
+  advisoryLock?: { takenAt: ts.CallExpression; key: ts.Expression[] | undefined };
 }
 
 /** A statement of a transaction that leaves row locks held until COMMIT/ROLLBACK. */

@@ -26,7 +26,7 @@ import {
   type FunctionLike,
 } from "./ast";
 import { decidedBy } from "./flow/queries";
-import { canonicalKey } from "./identity";
+import { sameIdentity } from "./identity";
 import { dbAccessOf, sameTable, type AccessAssignment, type DbAccess } from "./db";
 import { isChainLink } from "./db/access";
 import { calleeResolver, type CalleeResolver } from "./summaries";
@@ -236,7 +236,7 @@ function removesRowsFound(check: SetCheck, write: SetWrite): boolean {
       (r) =>
         r.operator === "=" &&
         r.value &&
-        checked.some((c) => c.operator === "=" && c.column === r.column && c.value && canonicalKey(c.value) === canonicalKey(r.value!)),
+        checked.some((c) => c.operator === "=" && c.column === r.column && c.value && sameValue(c.value, r.value!)),
     )
   );
 }
@@ -729,9 +729,9 @@ function sameColumn(a: string, b: string): boolean {
   return a.replace(/_/g, "").toLowerCase() === b.replace(/_/g, "").toLowerCase();
 }
 
-/** The same value by identity: `const id = workspaceId` is `workspaceId` (identity.ts follows `const` aliases). */
+/** The same value by identity: `const id = workspaceId` is `workspaceId`, and each name is the same declaration (identity.ts). */
 function sameValue(a: ts.Expression, b: ts.Expression): boolean {
-  return canonicalKey(skipParens(a)) === canonicalKey(skipParens(b));
+  return sameIdentity(skipParens(a), skipParens(b));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
