@@ -14,6 +14,7 @@ import {
   lineOf,
   nodesOfKinds,
   receiverOf,
+  sameIdentity,
   spanOf,
   ts,
   type ConnectionPool,
@@ -56,16 +57,15 @@ export const transactionThroughPool = defineRule({
   },
 });
 
-/** The first COMMIT or ROLLBACK after `begin` in its function sent through the same receiver, by text. */
+/** The first COMMIT or ROLLBACK after `begin` in its function sent through the same receiver. */
 function endThroughSamePool(begin: ts.Node, pool: ConnectionPool): { call: ts.Node; word: string } | undefined {
   const fn = enclosingFunction(begin);
   if (!fn?.body) return undefined;
-  const receiver = pool.receiver.getText();
   for (const call of nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS)) {
     if (call.pos <= begin.pos) continue;
     const access = dbAccessOf(call);
     const through = ts.isCallExpression(call) ? receiverOf(call) : access?.handle;
-    if ((access?.kind === "commit" || access?.kind === "rollback") && through?.getText() === receiver)
+    if ((access?.kind === "commit" || access?.kind === "rollback") && through && sameIdentity(through, pool.receiver))
       return { call, word: access.kind === "commit" ? "COMMIT" : "ROLLBACK" };
   }
   return undefined;

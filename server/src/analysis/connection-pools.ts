@@ -29,26 +29,25 @@ function declarationOf(expr: ts.Expression, checker: ts.TypeChecker): ts.Declara
   return symbol?.valueDeclaration ?? symbol?.declarations?.[0];
 }
 
+function isNamedValue(node: ts.Node): node is ts.VariableDeclaration | ts.PropertyDeclaration | ts.ParameterDeclaration {
+  return ts.isVariableDeclaration(node) || ts.isPropertyDeclaration(node) || ts.isParameter(node);
+}
+
 /** The pool `expr` is, by the initializer or declared type of what it names; undefined when it is not one. */
 function poolNamedBy(expr: ts.Expression, checker: ts.TypeChecker): PoolKind | undefined {
   if (!ts.isIdentifier(expr) && !ts.isPropertyAccessExpression(expr)) return undefined;
   const declaration = declarationOf(expr, checker);
   if (!declaration) return undefined;
-  const named =
-    ts.isVariableDeclaration(declaration) || ts.isPropertyDeclaration(declaration) || ts.isParameter(declaration) ? declaration : undefined;
-  const initializer = named?.initializer && skipParens(named.initializer);
-  const made = initializer && POOL_FACTORY.exec(initializer.getText());
+  const named = isNamedValue(declaration) ? declaration : undefined;
+  // `export default { pool, query: … }` names the object; a shorthand `pool` in it is the pool itself.
+  const value = ts.isShorthandPropertyAssignment(declaration)
+    ? checker.getShorthandAssignmentValueSymbol(declaration)?.valueDeclaration
+    : named;
+  const initializer = value && isNamedValue(value) ? value.initializer : undefined;
+  const made = initializer && POOL_FACTORY.exec(skipParens(initializer).getText());
   if (made) return poolKind(made[1]!);
   const typed = named?.type && POOL_TYPE.exec(named.type.getText());
-  if (typed) return poolKind(typed[1]!);
-  // `export default { pool, query: … }` names the object; a shorthand `pool` in it is the pool itself.
-  if (ts.isShorthandPropertyAssignment(declaration)) {
-    const value = checker.getShorthandAssignmentValueSymbol(declaration)?.valueDeclaration;
-    const init = value && ts.isVariableDeclaration(value) && value.initializer && skipParens(value.initializer);
-    const fromValue = init && POOL_FACTORY.exec(init.getText());
-    return fromValue ? poolKind(fromValue[1]!) : undefined;
-  }
-  return undefined;
+  return typed ? poolKind(typed[1]!) : undefined;
 }
 
 /**
