@@ -29,7 +29,65 @@ import { isPrismaAtomic } from "./prisma";
 import { objectAssignments, whereObjectConditions } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 
-const databaseNames = new WeakMap<ts.Program, Record<"read" | "write", ReadonlySet<string>>>();
+/** What a function's body (nested functions aside) says about the database, for `mayReachDatabase`. */
+interface FunctionFacts {
+  /** It runs a read. */
+  reads: boolean;
+  /** How many writes it runs. */
+  writes: number;
+  /** The names of its calls that are no database access, and whether each call's result is kept (`resultIsKept`). */
+  calls: Array<{ callee: string; kept: boolean }>;
+}
+
+/** Per parse of a file: an incremental parse reuses a function's node where its calls' meaning may have changed. */
+const functionFacts = new NodeFacts<FunctionLike, FunctionFacts>();
+
+/** For tests and profiling: how many functions' bodies `mayReachDatabase` has read. */
+export const databaseNameStats = { functions: 0 };
+
+function factsOf(fn: FunctionLike & { body: ts.Node }): FunctionFacts {
+  let facts = functionFacts.get(fn);
+  if (facts) return facts;
+  const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS, { skipFunctions: true });
+  if (ts.isCallExpression(fn.body) || ts.isTaggedTemplateExpression(fn.body)) calls.unshift(fn.body);
+  databaseNameStats.functions++;
+  facts = { reads: false, writes: 0, calls: [] };
+  for (const c of calls) {
+    const access = dbAccessOf(c);
+    if (access?.kind === "read") facts.reads = true;
+    else if (access?.kind === "write") facts.writes++;
+    else if (!access && ts.isCallExpression(c)) facts.calls.push({ callee: calleeName(c) ?? "", kept: resultIsKept(c) });
+  }
+  functionFacts.set(fn, facts);
+  return facts;
+}
+
+const fileFunctions = new WeakMap<ts.SourceFile, Map<string, FunctionLike[]>>();
+
+/** The functions with a body of a file, by the last part of their name (`get` for `AccountRepo.get`). */
+function functionsByName(sourceFile: ts.SourceFile): Map<string, FunctionLike[]> {
+  let byName = fileFunctions.get(sourceFile);
+  if (byName) return byName;
+  byName = new Map();
+  for (const fn of nodesOfKinds<FunctionLike>(sourceFile, FUNCTION_KINDS)) {
+    if (!fn.body) continue;
+    const name = functionName(fn).split(".").pop()!;
+    const list = byName.get(name);
+    if (list) list.push(fn);
+    else byName.set(name, [fn]);
+  }
+  fileFunctions.set(sourceFile, byName);
+  return byName;
+}
+
+interface ProgramNames {
+  /** The project's functions by name (every file's `functionsByName`). */
+  functions: Map<string, FunctionLike[]>;
+  /** Names decided so far, per kind. */
+  reaching: Record<"read" | "write", Map<string, boolean>>;
+}
+
+const databaseNames = new WeakMap<ts.Program, ProgramNames>();
 
 /**
  * Whether the function `call` invokes may return a row it reads (`kind` "read") or run a write ("write"): some project
@@ -45,52 +103,65 @@ export function mayReachDatabase(call: ts.CallExpression, resolve: CalleeResolve
   const name = imported ?? calleeName(call);
   if (!program || name === undefined || name === "default" || name === "*") return true;
   let names = databaseNames.get(program);
-  if (!names) databaseNames.set(program, (names = databaseFunctionNames(program)));
-  return names[kind].has(name);
+  if (!names)
+    databaseNames.set(program, (names = { functions: projectFunctionsByName(program), reaching: { read: new Map(), write: new Map() } }));
+  return reachesDatabase(names, kind, name);
 }
 
-function databaseFunctionNames(program: ts.Program): Record<"read" | "write", ReadonlySet<string>> {
-  const reaching = { read: new Set<string>(), write: new Set<string>() };
-  // The names each function calls where a write may run (any call) / where a row it returns may come from (a call
-  // whose result is declared or returned, as helperRead follows it). A function that reads runs no wrapped write.
-  const callees = { read: new Map<string, Set<string>>(), write: new Map<string, Set<string>>() };
+function projectFunctionsByName(program: ts.Program): Map<string, FunctionLike[]> {
+  const functions = new Map<string, FunctionLike[]>();
   for (const sourceFile of program.getSourceFiles()) {
     if (sourceFile.isDeclarationFile || sourceFile.fileName.includes("/node_modules/")) continue;
-    for (const fn of nodesOfKinds<FunctionLike>(sourceFile, FUNCTION_KINDS)) {
-      if (!fn.body) continue;
-      const name = functionName(fn).split(".").pop()!;
-      const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS, { skipFunctions: true });
-      if (ts.isCallExpression(fn.body) || ts.isTaggedTemplateExpression(fn.body)) calls.unshift(fn.body);
-      // A write wrapper runs one write and no read (wrappedWriteAt): a function that does more is no way of writing.
-      const accesses = calls.map((c) => dbAccessOf(c));
-      const reads = accesses.some((a) => a?.kind === "read");
-      const writes = accesses.filter((a) => a?.kind === "write").length;
-      if (reads) reaching.read.add(name);
-      else if (writes === 1) reaching.write.add(name);
-      for (const [i, c] of calls.entries()) {
-        if (!accesses[i] && ts.isCallExpression(c)) {
-          const callee = calleeName(c) ?? "";
-          for (const kind of ["read", "write"] as const) {
-            if (kind === "read" ? !resultIsKept(c) : reads || writes > 0) continue;
-            let names = callees[kind].get(name);
-            if (!names) callees[kind].set(name, (names = new Set()));
-            names.add(callee);
-          }
-        }
-      }
+    for (const [name, list] of functionsByName(sourceFile)) {
+      const all = functions.get(name);
+      if (all) all.push(...list);
+      else functions.set(name, [...list]);
     }
   }
-  // Through wrappers: a function calling one of a reaching name reaches too.
-  for (const kind of ["read", "write"] as const)
-    for (let changed = true; changed;) {
-      changed = false;
-      for (const [name, names] of callees[kind])
-        if (!reaching[kind].has(name) && [...names].some((n) => reaching[kind].has(n))) {
-          reaching[kind].add(name);
-          changed = true;
-        }
+  return functions;
+}
+
+/**
+ * Whether a function named `name` reaches the database (`mayReachDatabase`), deciding only the names it depends on: a
+ * function that reads reaches a read, one that runs one write and no read reaches a write; a function also reaches
+ * what the names it calls reach (for a read, calls whose result it keeps, as helperRead follows them; for a write,
+ * from a function that runs no access itself).
+ */
+function reachesDatabase(names: ProgramNames, kind: "read" | "write", name: string): boolean {
+  const decided = names.reaching[kind];
+  const known = decided.get(name);
+  if (known !== undefined) return known;
+  // The undecided names `name` depends on, each with the names it calls: decided together, as the least fixpoint.
+  const edges = new Map<string, string[]>();
+  const reaching = new Set<string>();
+  const pending = [name];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (edges.has(next)) continue;
+    const callees: string[] = [];
+    edges.set(next, callees);
+    for (const fn of names.functions.get(next) ?? []) {
+      const facts = factsOf(fn as FunctionLike & { body: ts.Node });
+      if (kind === "read" ? facts.reads : !facts.reads && facts.writes === 1) reaching.add(next);
+      if (kind === "write" && (facts.reads || facts.writes > 0)) continue;
+      for (const call of facts.calls) if (kind === "write" || call.kept) callees.push(call.callee);
     }
-  return reaching;
+    for (const callee of callees) {
+      const value = decided.get(callee);
+      if (value === true) reaching.add(next);
+      else if (value === undefined) pending.push(callee);
+    }
+  }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const [next, callees] of edges)
+      if (!reaching.has(next) && callees.some((n) => reaching.has(n))) {
+        reaching.add(next);
+        changed = true;
+      }
+  }
+  for (const next of edges.keys()) decided.set(next, reaching.has(next));
+  return reaching.has(name);
 }
 
 /** `const x = await f()`, `return f()`, `() => f()` (through `await`, parentheses and `c ? f() : g()`). */

@@ -74,9 +74,14 @@ export function keyRefOf(expr: ts.Expression, unit: FunctionLike, params: Readon
   };
 }
 
+/** `replaceRoot`'s pattern for each root name, compiled once. */
+const rootPatterns = new Map<string, RegExp>();
+
 /** Marks the root identifier's first occurrence as a whole name (it is the leftmost name of the key). */
 function replaceRoot(text: string, rootText: string): string {
-  const at = text.search(new RegExp(`(?<![\\w$.])${rootText.replace(/\$/g, "\\$")}(?![\\w$])`));
+  let pattern = rootPatterns.get(rootText);
+  if (!pattern) rootPatterns.set(rootText, (pattern = new RegExp(`(?<![\\w$.])${rootText.replace(/\$/g, "\\$")}(?![\\w$])`)));
+  const at = text.search(pattern);
   return at < 0 ? text : `${text.slice(0, at)}${ROOT}${text.slice(at + rootText.length)}`;
 }
 

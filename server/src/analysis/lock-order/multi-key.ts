@@ -19,9 +19,9 @@ import {
   walk,
   type FunctionLike,
 } from "../ast";
-import { dbAccessOf } from "../db";
+import { dbAccessOf, dbAccessesIn, type DbAccess } from "../db";
 import { wrapperAcquisitionsIn } from "../lock-wrappers";
-import { isReleaseOf, lockAcquisitionOf, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
+import { isReleaseOf, lockAcquisitionOf, lockAcquisitionsIn, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
 import { LOCK_MECHANISMS } from "../models/lock-libraries";
 import { transactionScopeOf } from "../transactions";
 import { hasOrderingEvidence } from "./keys";
@@ -64,6 +64,15 @@ export function callerOrderAcquisitionsIn(
   let found = perFile.get(sourceFile);
   if (found) return found;
   found = [];
+  perFile.set(sourceFile, found);
+  // No lock the file waits for (a blocking library acquisition or a project lock helper's) and no statement locking
+  // rows: nothing in it is taken per element.
+  if (
+    !lockAcquisitionsIn(sourceFile, program, checker).some((a) => a.style === "blocking") &&
+    wrapperAcquisitionsIn(sourceFile, program, checker, declared).length === 0 &&
+    !dbAccessesIn(sourceFile).some(locksRows)
+  )
+    return found;
   const lockChecker = lockCheckerFor(program, checker);
   // The project's own lock helpers count too: a provider's `Promise.all(keys.map((k) => this.acquire(k)))`.
   let helperCalls: Map<ts.Node, LockAcquisition> | undefined;
@@ -99,7 +108,6 @@ export function callerOrderAcquisitionsIn(
     // A concise arrow body (`(k) => lock(k)`) is itself the call.
     if (visit(loop.body)) walk(loop.body, visit);
   }
-  perFile.set(sourceFile, found);
   return found;
 }
 
@@ -307,11 +315,15 @@ function takenPerElement(
     return { lock: acquisition.label, kind: acquisition.mechanism, key };
   }
   const access = dbAccessOf(call);
-  if (!access || access.library === "redis" || access.insert || !access.table) return undefined;
-  const locksRows = access.kind === "write" || (access.kind === "read" && (access.lock === "update" || access.lock === "no key update"));
-  if (!locksRows || !transactionScopeOf(call)) return undefined;
+  if (!access || !locksRows(access) || !transactionScopeOf(call)) return undefined;
   const condition = access.conditions.find((c) => c.operator === "=" && c.value && mentions(c.value, keyNames));
-  return condition ? { lock: `${code(access.table)} rows`, kind: "row-lock", key: condition.value! } : undefined;
+  return condition ? { lock: `${code(access.table!)} rows`, kind: "row-lock", key: condition.value! } : undefined;
+}
+
+/** A write of a table's rows (not an insert), or a read that locks the rows it returns: they stay locked until the transaction ends. */
+function locksRows(access: DbAccess): boolean {
+  if (access.library === "redis" || access.insert || !access.table) return false;
+  return access.kind === "write" || (access.kind === "read" && (access.lock === "update" || access.lock === "no key update"));
 }
 
 /** A release of `acquisition` inside the loop body: each element's lock is let go before the next is taken. */

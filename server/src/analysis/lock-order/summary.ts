@@ -208,9 +208,15 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program, declared: Dec
     dependencies,
     resolved: new Map(),
   };
-  // No lock call, and no statement that can lock rows (an UPDATE, a SELECT ... FOR UPDATE, an ORM write): no function here
-  // acquires a lock, and the file is not read further unless the composer reaches one of its functions.
-  if (libraryCalls.size === 0 && helperCalls.size === 0 && decorations.size === 0 && !ROW_LOCKING_WORD.test(sourceFile.text))
+  // No lock call, and no statement that locks rows (an UPDATE, a SELECT ... FOR UPDATE, an ORM write by key in a
+  // transaction): no function here acquires a lock, and the file is not read further unless the composer reaches one
+  // of its functions (`functionTableOf` lists them then, as it would have here).
+  if (
+    libraryCalls.size === 0 &&
+    helperCalls.size === 0 &&
+    decorations.size === 0 &&
+    (!ROW_LOCKING_WORD.test(sourceFile.text) || !nodesOfKinds<SummaryCall>(sourceFile, CALL_KINDS).some(locksRowsAt))
+  )
     return summary;
   const identityOf = (acquisition: LockAcquisition) => {
     const identity = lockIdentityOf(acquisition, realChecker());
@@ -219,6 +225,14 @@ function summarise(sourceFile: ts.SourceFile, program: ts.Program, declared: Dec
   };
   summary.table = scanFunctions(sourceFile, summary, { libraryCalls, helperCalls, decorations, identityOf });
   return summary;
+}
+
+type SummaryCall = ts.CallExpression | ts.TaggedTemplateExpression;
+
+/** A statement that locks rows: row-locking SQL (`locksRows`), or an ORM write or locking read of a row (`ormRowLockOf`). */
+function locksRowsAt(call: SummaryCall): boolean {
+  const site = sqlSiteOf(call);
+  return site ? locksRows(parseSql(site.sql)) : ormRowLockOf(call) !== undefined;
 }
 
 /** Words of statements that lock rows: SQL UPDATE / FOR UPDATE, ORM `update`, `increment`, `decrement`, `upsert`. */
@@ -250,7 +264,7 @@ function scanFunctions(sourceFile: ts.SourceFile, summary: FileSummary, found: F
       if (!inline.has(node) && node.body) units.push(node);
       continue;
     }
-    const call = node as ts.CallExpression | ts.TaggedTemplateExpression;
+    const call = node as SummaryCall;
     const acquisition = libraryCalls.get(call) ?? helperCalls.get(call);
     const identity = acquisition && found.identityOf(acquisition);
     if (acquisition && identity) {
@@ -264,8 +278,7 @@ function scanFunctions(sourceFile: ts.SourceFile, summary: FileSummary, found: F
       const callback = [...call.arguments].reverse().map(skipParens).find(isFunctionLike);
       if (callback) inline.set(callback, "transaction");
     }
-    const site = sqlSiteOf(call);
-    if (site ? locksRows(parseSql(site.sql)) : ormRowLockOf(call)) acquiringCalls.push(call);
+    if (locksRowsAt(call)) acquiringCalls.push(call);
     if (ts.isCallExpression(call) && call.arguments.some((arg) => isFunctionLike(skipParens(arg))))
       callbackCalls.push({ call, callee: calleeName(call) ?? "" });
   }
