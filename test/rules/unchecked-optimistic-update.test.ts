@@ -124,6 +124,20 @@ const GIFT_CARD_CAS = 'supabase.from("gift_cards").update({ redeemed: card.redee
 runRuleTests(uncheckedOptimisticUpdate, {
   valid: [
     {
+      // The guard is a timestamp the ORM moves on, not the column written: a best-effort revert of a lease.
+      name: "Prisma: a part reverted where the row's updatedAt is still the one read, pinned by the id read, count not looked at",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function revertDraftStep(draftId: string) {
+  const draft = await prisma.draft.findFirst({ where: { id: draftId }, select: { id: true, updatedAt: true, steps: true } });
+  if (!draft) return;
+  await prisma.draft.updateMany({
+    where: { id: draft.id, updatedAt: draft.updatedAt },
+    data: { steps: [] },
+  });
+}`,
+    },
+    {
       name: "Supabase: a redemption count compared and set, the rows `.select()` returns checked before the grant",
       code: redeemGiftCard(
         `const { data: claimed } = await ${GIFT_CARD_CAS}.select();\n  if (!claimed?.length) return NextResponse.json({ error: "retry" }, { status: 409 });`,
