@@ -3,6 +3,9 @@
 // after it is reachable solely on the success branch: otherwise a failed attempt runs the critical section anyway.
 import {
   allLockAcquisitionsIn,
+  nodesOfKinds,
+  dbAccessOf,
+  calleeName,
   alwaysExits,
   boundNames,
   calleeResolver,
@@ -36,6 +39,8 @@ export const uncheckedLockAcquisition = defineRule({
     defaultSeverity: "error",
     hasSuggestions: true,
     messages: {
+      setWithoutNx:
+        '{{call}} has no NX, yet its reply is tested against "OK" at line {{line}} as if it could fail: SET without NX always succeeds, overwriting the key another caller holds, so every caller is told it acquired it and two can run the critical section at the same time.',
       resultDiscarded:
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but its result is discarded: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
       resultNeverTested:
@@ -47,6 +52,14 @@ export const uncheckedLockAcquisition = defineRule({
     },
   },
   checkFile(context) {
+    for (const { call, test } of setsTestedAsAcquisitions(context.sourceFile))
+      context.report({
+        messageId: "setWithoutNx",
+        data: { call: inlineCode(shortText(call)), line: lineOf(test) },
+        help: 'Add NX (`set(key, token, "PX", ttl, "NX")`), so that the reply is null when the key is already held.',
+        span: spanOf(call, context.sourceFile),
+        related: [{ span: spanOf(test, context.sourceFile), message: 'tested against "OK" here' }],
+      });
     const resolve = calleeResolver(context.program, () => context.checker);
     for (const acquisition of allLockAcquisitionsIn(
       context.sourceFile,
@@ -285,4 +298,70 @@ function shortText(node: ts.Node): string {
   const text = node.getText().replace(/\s+/g, " ");
   if (text.length <= 70) return text;
   return ts.isCallExpression(node) ? `${node.expression.getText().replace(/\s+/g, "")}(…)` : `${text.slice(0, 67)}…`;
+}
+
+/**
+ * Redis SETs with an expiry (EX / PX) and no NX whose reply the code compares with "OK" (`return reply === "OK"`,
+ * `if (reply !== "OK") throw …`): the shape of a try-lock whose NX is missing. Without NX, SET replies "OK" every time
+ * (a failure throws), so the test can only mean "acquired" and is always true. A SET whose reply nobody tests is a
+ * plain write, and left alone.
+ */
+function setsTestedAsAcquisitions(sourceFile: ts.SourceFile): Array<{ call: ts.CallExpression; test: ts.BinaryExpression }> {
+  const out: Array<{ call: ts.CallExpression; test: ts.BinaryExpression }> = [];
+  for (const call of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
+    if (!/^set$/i.test(calleeName(call) ?? "") || dbAccessOf(call)?.library !== "redis") continue;
+    const options = call.arguments.slice(2).map((a) => skipParens(a));
+    const flags = options.flatMap((a) => {
+      if (ts.isStringLiteralLike(a)) return [a.text.toUpperCase()];
+      if (ts.isObjectLiteralExpression(a)) return a.properties.flatMap((p) => (p.name ? [p.name.getText().toUpperCase()] : []));
+      return [];
+    });
+    if (
+      !flags.some((f) => f === "EX" || f === "PX") ||
+      flags.includes("NX") ||
+      options.some(
+        (a) =>
+          !ts.isStringLiteralLike(a) &&
+          !ts.isObjectLiteralExpression(a) &&
+          !ts.isNumericLiteral(a) &&
+          !ts.isIdentifier(a) &&
+          !ts.isPropertyAccessExpression(a),
+      )
+    )
+      continue;
+    const test = okTestOf(call);
+    if (test) out.push({ call, test });
+  }
+  return out;
+}
+
+/** The comparison of `call`'s reply with "OK": around the call itself, or of a `const` bound to it in the same function. */
+function okTestOf(call: ts.CallExpression): ts.BinaryExpression | undefined {
+  const isOkTest = (node: ts.Node, subject: (side: ts.Expression) => boolean): node is ts.BinaryExpression => {
+    if (!ts.isBinaryExpression(node)) return false;
+    const op = node.operatorToken.kind;
+    if (
+      op !== ts.SyntaxKind.EqualsEqualsEqualsToken &&
+      op !== ts.SyntaxKind.ExclamationEqualsEqualsToken &&
+      op !== ts.SyntaxKind.EqualsEqualsToken &&
+      op !== ts.SyntaxKind.ExclamationEqualsToken
+    )
+      return false;
+    const [left, right] = [skipParens(node.left), skipParens(node.right)];
+    const ok = (e: ts.Expression) => ts.isStringLiteralLike(e) && e.text === "OK";
+    return (ok(right) && subject(left)) || (ok(left) && subject(right));
+  };
+  const outer = outerExpression(call);
+  if (isOkTest(outer.parent, (side) => skipAwait(side) === call)) return outer.parent;
+  const declaration = outer.parent;
+  if (!ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name) || declaration.initializer !== outer) return undefined;
+  const name = declaration.name.text;
+  const scope = declaration.parent.parent.parent;
+  let found: ts.BinaryExpression | undefined;
+  walk(scope, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    if (isOkTest(node, (side) => ts.isIdentifier(side) && side.text === name)) found = node;
+    return !found;
+  });
+  return found;
 }

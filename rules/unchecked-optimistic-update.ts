@@ -216,9 +216,18 @@ function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[]): Acce
   // A state filter (`status: "PENDING"`) pins no row: with only such constants besides the compared columns, the
   // update is a clean-up of every row of a set (`invalidate this person's other pending invites`), and changing none
   // of them is a normal outcome.
-  const pinned = write.conditions.some((c) => isEquality(c) && !guards.includes(c) && !constantText(c.value));
+  // The row's own id pins it whatever the value looks like (`eq("id", card.id)`: a member of the row read, not an enum)
+  // when the guard compares a column the write sets (a counter or version moved on: a conflict dropped is a lost
+  // change); a guard on another column (a timestamp the ORM keeps) is left to the other cases.
+  const guardsWritten = guards.some((g) => write.assignments.some((a) => a.column === g.column));
+  const pinned = write.conditions.some(
+    (c) => isEquality(c) && !guards.includes(c) && ((guardsWritten && OWN_ID.test(c.column)) || !constantText(c.value)),
+  );
   return pinned ? guards : [];
 }
+
+/** A row's own identifier column (not a foreign key such as `guestId`, which selects a set of rows). */
+const OWN_ID = /^(id|_id|uuid|pk)$/i;
 
 /**
  * The condition is part of the row's identity, not a comparison: the schema's unique key over it and the other columns

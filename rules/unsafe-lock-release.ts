@@ -58,6 +58,8 @@ export const unsafeLockRelease = defineRule({
       checkedApart:
         "{{command}} of Redis lock {{lock}} runs after the check at line {{line}} that the key still holds this caller's token, but the check and the {{command}} are separate commands: if the lock expires between them and another worker takes it, this {{command}} deletes that worker's lock, letting a third one in while the second is still inside.",
       uncheckedConstant: `${RACE} The value stored at line {{line}} is a constant, so holders cannot be told apart.`,
+      sharedToken:
+        "The release of Redis lock {{lock}} compares the key with {{token}}, {{scope}}, while the key comes from the caller: every lock this code takes carries the same token, so a holder whose lock expired while it ran deletes a later acquisition of the same key by this process, letting a third caller in while the second is still inside.",
       ownerlessRelease: `This DELETE releases the {{table}} lock row by {{key}} without {{owner}} in its WHERE: ${ROW_RACE}deletes that owner's lock, letting a third one in while the second is still inside.`,
       ownerlessRefresh: `This UPDATE extends the {{table}} lock row by {{key}} without {{owner}} in its WHERE: ${ROW_RACE}extends that owner's lock (or, setting {{owner}}, takes it over) while this caller believes it still holds it.`,
     },
@@ -78,6 +80,20 @@ export const unsafeLockRelease = defineRule({
             help: `Compare before deleting: \`${COMPARE_AND_DELETE}\`, ${LEASE}`,
             span: spanOf(release, sourceFile),
             related: [{ span: spanOf(call, sourceFile), message: "lock taken here" }],
+          });
+          continue;
+        }
+        const shared = command === "EVAL" || command === "EVALSHA" ? sharedToken(lock, release) : undefined;
+        if (shared) {
+          context.report({
+            messageId: "sharedToken",
+            data: { lock: inlineCode(key.getText(sourceFile)), token: code(shared.token.getText(sourceFile)), scope: shared.scope },
+            help: `Make a token per acquisition (\`randomUUID()\` in the acquiring call) and hand it to the release, ${LEASE}`,
+            span: spanOf(release, sourceFile),
+            related: [
+              { span: spanOf(call, sourceFile), message: "lock taken here" },
+              { span: spanOf(shared.declaration, sourceFile), message: "token made here, once" },
+            ],
           });
           continue;
         }
@@ -170,6 +186,75 @@ function tokenOf(lock: RedisNxLock): ts.Expression | undefined {
   const node = skipParens(value);
   if (ts.isIdentifier(node) || (ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword)) return node;
   return undefined;
+}
+
+/**
+ * The token a compare-and-delete release compares, when it is made once for many locks: an instance field set where
+ * it is declared or in the constructor (and nowhere else), or a module constant, while the acquiring function takes
+ * the key from its parameters (one object, or one module, taking locks on many keys). A lock object made per key
+ * (`this.key`) with its own token is one holder per object, and is left alone.
+ */
+function sharedToken(
+  lock: RedisNxLock,
+  release: ts.CallExpression,
+): { token: ts.Expression; scope: string; declaration: ts.Node } | undefined {
+  const token = tokenOf(lock);
+  const acquiring = enclosingFunction(lock.acquisition.call);
+  if (!token || !acquiring) return undefined;
+  const text = token.getText();
+  if (!release.arguments.some((a) => skipParens(a).getText() === text)) return undefined;
+  const params = new Set(acquiring.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
+  let keyFromCaller = false;
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && params.has(node.text)) keyFromCaller = true;
+    else if (!keyFromCaller) ts.forEachChild(node, visit);
+  };
+  visit(lock.acquisition.key);
+  if (!keyFromCaller) return undefined;
+  if (ts.isPropertyAccessExpression(token)) {
+    const cls = enclosingClass(token);
+    const name = token.name.text;
+    if (!cls) return undefined;
+    const field = cls.members.find(
+      (m): m is ts.PropertyDeclaration => ts.isPropertyDeclaration(m) && ts.isIdentifier(m.name) && m.name.text === name,
+    );
+    const assignments = nodesOfKinds<ts.BinaryExpression>(cls, [ts.SyntaxKind.BinaryExpression]).filter(
+      (b) =>
+        b.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        ts.isPropertyAccessExpression(b.left) &&
+        b.left.expression.kind === ts.SyntaxKind.ThisKeyword &&
+        b.left.name.text === name,
+    );
+    if (assignments.some((a) => !ts.isConstructorDeclaration(enclosingFunction(a) ?? a))) return undefined;
+    const declaration = field?.initializer ? field : assignments[0];
+    return declaration ? { token, scope: "an instance field set once, when the object is made", declaration } : undefined;
+  }
+  if (!ts.isIdentifier(token)) return undefined;
+  for (const statement of token.getSourceFile().statements) {
+    if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+    const declaration = statement.declarationList.declarations.find(
+      (d) => ts.isIdentifier(d.name) && d.name.text === token.text && d.initializer,
+    );
+    if (declaration && !isShadowed(token, acquiring)) return { token, scope: "a module constant made once per process", declaration };
+  }
+  return undefined;
+}
+
+function enclosingClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  for (let current = node.parent; current; current = current.parent) if (ts.isClassLike(current)) return current;
+  return undefined;
+}
+
+/** Whether `name` is declared in `fn` (a parameter or a local), hiding a module constant of that name. */
+function isShadowed(name: ts.Identifier, fn: ts.SignatureDeclaration): boolean {
+  if (fn.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === name.text)) return true;
+  const body = (fn as { body?: ts.Node }).body;
+  return (
+    !!body &&
+    nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration]).some(
+      (d) => ts.isIdentifier(d.name) && d.name.text === name.text,
+    )
+  );
 }
 
 /** Whether the value stored is a literal (`"1"`, `1`, `true`, `"a" + "b"`): the same for every holder. */

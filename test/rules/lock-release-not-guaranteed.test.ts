@@ -131,8 +131,36 @@ export async function append(streamId: string, part: number, body: string) {
   if (!(await claimAppend(streamId, part))) return { duplicate: true };
 `;
 
+/** A lock helper that ignores SETNX's answer and always reports success (the actionhero cache-lock shape). */
+const alwaysYesLocks = `import Redis from "ioredis";
+const redis = new Redis();
+declare function countQueuedReports(): Promise<number>;
+declare function renderReports(): Promise<void>;
+export class ReportLocks {
+  async lock(name: string, holder: string): Promise<boolean> {
+    await redis.setnx(\`report-lock:\${name}\`, holder);
+    await redis.expire(\`report-lock:\${name}\`, 30);
+    return true;
+  }
+  async unlock(name: string, holder: string) {
+    await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end", 1, \`report-lock:\${name}\`, holder);
+  }
+}
+`;
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
+    {
+      // The helper always answers true, but the caller's own test reads a false answer as "not taken": nothing to release there.
+      name: "a return on the branch where the caller's test of a lock helper's answer says the lock was not taken",
+      code: `${alwaysYesLocks}export async function renderNightly(locks: ReportLocks, workerId: string) {
+  if (!(await locks.lock("nightly", workerId))) return;
+  try {
+    await renderReports();
+  } finally {
+    await locks.unlock("nightly", workerId);
+  }
+}`,
+    },
     {
       // The handle goes into \`pending\`, which the returned lease's release gives back: releasing is the caller's job.
       name: "a lock adapter that acquires, keeps the release function in another variable and returns a lease owning it",
@@ -741,6 +769,31 @@ ${declarations}export class Till {
     },
   ],
   invalid: [
+    {
+      name: "a lock helper's answer tested, then a return on another test after the lock is taken, before the try",
+      code: `${alwaysYesLocks}export async function renderQueued(locks: ReportLocks, workerId: string) {
+  if (!(await locks.lock("queued", workerId))) return;
+  if ((await countQueuedReports()) === 0) return;
+  try {
+    await renderReports();
+  } finally {
+    await locks.unlock("queued", workerId);
+  }
+}`,
+      errors: [
+        {
+          line: 16,
+          column: 15,
+          messageId: "releaseSkippable",
+          data: {
+            lock: 'The lock `locks.lock` takes for `"queued"`',
+            consequence: FOREVER,
+            line: 21,
+            skip: "the `return` at line 17 runs",
+          },
+        },
+      ],
+    },
     {
       name: "a release function assigned after the acquisition, called after the work, not in finally",
       code: `import { Mutex } from "async-mutex";

@@ -82,8 +82,34 @@ export class Watermark {
 }`;
 };
 
+/** A job guard taken with SET and an expiry; `flags` are SET's arguments after the value. */
+const jobGuard = (flags: string) => `import Redis from "ioredis";
+const redis = new Redis(process.env.REDIS_URL!);
+declare function rebuildSitemap(): Promise<void>;
+export async function takeJobGuard(job: string, holder: string): Promise<boolean> {
+  const reply = await redis.set(\`job-guard:\${job}\`, holder, ${flags});
+  return reply === "OK";
+}
+export async function nightlySitemap(holder: string) {
+  if (!(await takeJobGuard("sitemap", holder))) return;
+  await rebuildSitemap();
+}`;
+
 runRuleTests(uncheckedLockAcquisition, {
   valid: [
+    {
+      name: "a job guard taken with SET … PX … NX whose reply is compared with OK",
+      code: jobGuard('"PX", 60_000, "NX"'),
+    },
+    {
+      // Nobody asks the reply anything: a cache fill, not a lock.
+      name: "a cache entry written with SET … EX and no NX, its reply not tested",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+export async function cacheProfile(userId: string, json: string) {
+  await redis.set(\`profile:\${userId}\`, json, "EX", 300);
+}`,
+    },
     {
       name: "the failure branch calls a function of the file declared to return never",
       code: rejectOnBusy("never", "throw new Error(message);"),
@@ -297,6 +323,22 @@ export async function moveQuota(accountId: string) {
     },
   ],
   invalid: [
+    {
+      name: "a job guard taken with SET … PX and no NX whose reply is compared with OK: every caller is told it holds it",
+      code: jobGuard('"PX", 60_000'),
+      errors: [{ line: 5, column: 23, messageId: "setWithoutNx" }],
+    },
+    {
+      name: "node-redis: a sandbox lock set with { EX } and no NX, a reply other than OK thrown on",
+      code: `import { createClient } from "redis";
+const client = createClient();
+declare function bootSandbox(id: string): Promise<void>;
+export async function startSandbox(id: string) {
+  if ((await client.set(\`sandbox:\${id}\`, "1", { EX: 30 })) !== "OK") throw new Error("sandbox busy");
+  await bootSandbox(id);
+}`,
+      errors: [{ line: 5, column: 14, messageId: "setWithoutNx" }],
+    },
     {
       name: "a failed attempt retried once, but the retry's result is only logged",
       code: retriedOnce('if (!locked) console.warn("still busy");'),

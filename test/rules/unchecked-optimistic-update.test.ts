@@ -107,8 +107,42 @@ export async function spend(customerId: string, amount: number) {
   });
 }`;
 
+/** A gift card's redemption count compared and set through Supabase; `update` is the guarded write's statement. */
+const redeemGiftCard = (update: string) => `import { NextResponse } from "next/server";
+import { createClient } from "@supabase/supabase-js";
+const supabase = createClient(process.env.SUPABASE_URL!, process.env.SUPABASE_SERVICE_ROLE!);
+export async function POST(req: Request) {
+  const { voucher, memberId } = (await req.json()) as { voucher: string; memberId: string };
+  const { data: card } = await supabase.from("gift_cards").select("id, redeemed, max_redemptions").eq("code", voucher).single();
+  if (!card || card.redeemed >= card.max_redemptions) return NextResponse.json({ error: "spent" }, { status: 409 });
+  ${update}
+  await supabase.from("gift_card_uses").insert({ card_id: card.id, member_id: memberId });
+  return NextResponse.json({ ok: true });
+}`;
+const GIFT_CARD_CAS = 'supabase.from("gift_cards").update({ redeemed: card.redeemed + 1 }).eq("id", card.id).eq("redeemed", card.redeemed)';
+
 runRuleTests(uncheckedOptimisticUpdate, {
   valid: [
+    {
+      // The guard is a timestamp the ORM moves on, not the column written: a best-effort revert of a lease.
+      name: "Prisma: a part reverted where the row's updatedAt is still the one read, pinned by the id read, count not looked at",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function revertDraftStep(draftId: string) {
+  const draft = await prisma.draft.findFirst({ where: { id: draftId }, select: { id: true, updatedAt: true, steps: true } });
+  if (!draft) return;
+  await prisma.draft.updateMany({
+    where: { id: draft.id, updatedAt: draft.updatedAt },
+    data: { steps: [] },
+  });
+}`,
+    },
+    {
+      name: "Supabase: a redemption count compared and set, the rows `.select()` returns checked before the grant",
+      code: redeemGiftCard(
+        `const { data: claimed } = await ${GIFT_CARD_CAS}.select();\n  if (!claimed?.length) return NextResponse.json({ error: "retry" }, { status: 409 });`,
+      ),
+    },
     {
       name: "best effort: a generated value stored only where the column still holds the value read, last in a try whose catch only logs",
       code: storeSummary(),
@@ -243,6 +277,12 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
     },
   ],
   invalid: [
+    {
+      // The row is pinned by `card.id`, a column of the row read (not an enum-like constant such as `Status.OPEN`).
+      name: "Supabase: a redemption count compared and set on the row read, the rows it changed never looked at",
+      code: redeemGiftCard(`await ${GIFT_CARD_CAS};`),
+      errors: [{ line: 8, column: 9, messageId: "uncheckedAfterRead" }],
+    },
     {
       name: "a raw SQL tag (postgres.js) whose count has no name of its own: the message says the affected-row count once",
       code: `import postgres from "postgres";

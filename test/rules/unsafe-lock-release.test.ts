@@ -153,8 +153,40 @@ export const topicGuard = (topic: string) => ({
 });
 `;
 
+/** A Redis lock whose compare-and-delete release compares `owner`; `fields` declares it, `key` is the locked key. */
+const exportLock = (fields: string, key: string, token = "this.owner") => `import { Injectable } from "@nestjs/common";
+import { randomUUID } from "node:crypto";
+import Redis from "ioredis";
+const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+@Injectable()
+export class ExportLock {
+  private readonly redis = new Redis();
+${fields}
+  async runLocked<T>(reportId: string, work: () => Promise<T>): Promise<T | undefined> {
+    const taken = await this.redis.set(${key}, ${token}, "PX", 60_000, "NX");
+    if (taken !== "OK") return undefined;
+    try {
+      return await work();
+    } finally {
+      await this.redis.eval(UNLOCK, 1, ${key}, ${token});
+    }
+  }
+}`;
+
 runRuleTests(unsafeLockRelease, {
   valid: [
+    {
+      name: "a compare-and-delete release of a token made per acquisition (a local `randomUUID()`), the key from the caller",
+      code: exportLock("", "`export:${reportId}`", "token").replace("    const taken", "    const token = randomUUID();\n    const taken"),
+    },
+    {
+      // One object per lock: its key and its token are both the object's own, so each holder has its own token.
+      name: "a lock object made per key, its token an instance field set in the constructor, the key a field too",
+      code: exportLock(
+        "  private readonly owner: string;\n  constructor(private readonly key: string) {\n    this.owner = randomUUID();\n  }",
+        "this.key",
+      ),
+    },
     {
       name: "a DEL in one factory's closure and a SET NX in another's, both keyed by a parameter of the same name: two values",
       code: topicFactories(`  get: async () => redis.get(topic),
@@ -355,6 +387,11 @@ export default async function handler() {
     },
   ],
   invalid: [
+    {
+      name: "NestJS: a compare-and-delete release of an instance-wide token (a field set once), the key from the caller",
+      code: exportLock("  private readonly owner = `${process.pid}:${randomUUID()}`;", "`export:${reportId}`"),
+      errors: [{ line: 15, column: 13, messageId: "sharedToken" }],
+    },
     {
       name: "the same factories, the guard's own closure deleting its key without comparing the owner: still reported",
       code: topicFactories(`  get: async () => redis.get(topic),`),
