@@ -1,4 +1,4 @@
-// select-then-update: a claim taken before the read. A delete, or an update whose WHERE requires the old value of a
+// select-then-update: a claim taken before the read (on every path to it). A delete, or an update whose WHERE requires the old value of a
 // column it sets, whose affected-row count sends away every caller for whom it changed nothing, lets one caller
 // through per key: the read-modify-write after it, keyed by the same value, runs for one caller at a time.
 import {
@@ -11,6 +11,7 @@ import {
   isDelete,
   mentions,
   outerExpression,
+  runsBefore,
   skipParens,
   ts,
   walk,
@@ -29,8 +30,8 @@ export function claimedBeforeRead(flow: ReadModifyWrite): boolean {
     (claim) =>
       claim.kind === "write" &&
       !claim.insert &&
-      claim.node.getEnd() <= read.node.getStart() &&
       enclosingFunction(claim.node) === fn &&
+      runsBefore([claim.node], read.node) &&
       claim.conditions.some((c) => c.operator === "=" && c.value && readKeys.has(canonicalKey(c.value))) &&
       (isDelete(claim) || claim.assignments.some((a) => claim.conditions.some((c) => c.column === a.column))) &&
       exitsWhenNothingChanged(claim),

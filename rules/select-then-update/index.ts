@@ -34,6 +34,7 @@ import {
   locksHeldAt,
   rowLocksHeldAt,
   runsBetween,
+  runsBetweenAndReturn,
   sameTable,
   inMigration,
   skipParens,
@@ -393,12 +394,10 @@ function lockAfterRead(flow: ReadModifyWrite): "update" | "optimistic" | undefin
       }
       return true;
     });
-  // A flush MikroORM runs when the body ends has no statement of its own in the graph: a lock anywhere between the
-  // read and the end of the body counts.
+  // A flush MikroORM runs when the body ends has no statement of its own in the graph: a lock on every path from the
+  // read to the end of the body counts.
   const between = (nodes: ts.Node[]) =>
-    point === write.node
-      ? runsBetween(read.node, nodes, write.node)
-      : nodes.some((n) => n.getStart() > read.node.getEnd() && n.getEnd() <= point.getStart());
+    point === write.node ? runsBetween(read.node, nodes, write.node) : runsBetweenAndReturn(read.node, nodes);
   if (optimistic.length > 0 && between(optimistic)) return "optimistic";
   if (update.length > 0 && between(update)) return "update";
   return undefined;

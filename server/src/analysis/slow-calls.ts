@@ -1,5 +1,6 @@
 // Slow calls: operations whose duration is set by something outside the process (a remote service, a timer, a child
-// process), from a configurable list with a reason per entry (in the spirit of Clippy's `await-holding-invalid-types`).
+// process), from a configurable list with a reason per entry (in the spirit of Clippy's `await-holding-invalid-types`):
+// the libraries' entries are data in `models/slow-call-libraries.ts`, a project adds its own.
 // An entry matches by the module the callee comes from (import, or a client built from an import) and the called
 // name; an entry without a module matches a global (`fetch`, `setTimeout`). Awaited calls to project functions are
 // followed through the checker: a function that awaits (or returns) a slow call is slow too, with the chain.
@@ -16,33 +17,9 @@ import {
   walkFunctionBody,
   type FunctionLike,
 } from "./ast";
+import { SLOW_CALL_MODELS, SLOW_CALL_WRAPPERS, type SlowCallEntry } from "./models/slow-call-libraries";
 
-export interface SlowCallEntry {
-  /** Module the callee comes from (`axios`, `@aws-sdk/*`, `node:https`); absent for a global function. */
-  module?: string;
-  /** Called name (`sendMail`, `request`), or `*` for every call on the module's exports and the clients they build. */
-  call: string;
-  /** Why it is slow, completing "`x` ...": "makes an HTTP request". */
-  reason: string;
-}
-
-const HTTP = "makes an HTTP request, as slow as the remote service";
-const sdk = (service: string) => `calls the ${service} API over HTTP`;
-
-export const DEFAULT_SLOW_CALLS: readonly SlowCallEntry[] = [
-  { call: "fetch", reason: HTTP },
-  ...["node-fetch", "undici", "axios", "got", "ky", "superagent"].map((module) => ({ module, call: "*", reason: HTTP })),
-  ...["http", "https"].flatMap((module) => ["request", "get"].map((call) => ({ module, call, reason: HTTP }))),
-  { module: "stripe", call: "*", reason: sdk("Stripe") },
-  { module: "@aws-sdk/*", call: "*", reason: sdk("AWS") },
-  { module: "openai", call: "*", reason: sdk("OpenAI") },
-  { module: "@sendgrid/*", call: "*", reason: sdk("SendGrid") },
-  { module: "twilio", call: "*", reason: sdk("Twilio") },
-  { module: "nodemailer", call: "sendMail", reason: "sends an email over SMTP" },
-  { call: "setTimeout", reason: "sleeps" },
-  { module: "timers/promises", call: "setTimeout", reason: "sleeps" },
-  { module: "child_process", call: "*", reason: "waits for a child process" },
-];
+export type { SlowCallEntry } from "./models/slow-call-libraries";
 
 export interface SlowCall {
   call: ts.CallExpression | ts.NewExpression;
@@ -88,7 +65,8 @@ export function moduleOrigin(expr: ts.Expression, checker: () => ts.TypeChecker,
   if (ts.isCallExpression(node)) {
     const callee = skipParens(node.expression);
     const name = calleeName(node);
-    if (name === "promisify" && node.arguments[0]) return moduleOrigin(node.arguments[0], checker, depth + 1);
+    const wrapped = SLOW_CALL_WRAPPERS.find((w) => w.name === name)?.arg;
+    if (wrapped !== undefined && node.arguments[wrapped]) return moduleOrigin(node.arguments[wrapped], checker, depth + 1);
     return moduleOrigin(callee, checker, depth + 1);
   }
   if (ts.isNewExpression(node)) return moduleOrigin(node.expression, checker, depth + 1);
@@ -420,6 +398,6 @@ export function slowCallFinderFor(program: ts.Program, checker: ts.TypeChecker, 
   if (!byList) finders.set(checker, (byList = new Map()));
   const key = JSON.stringify(extra);
   let finder = byList.get(key);
-  if (!finder) byList.set(key, (finder = new SlowCallFinder([...DEFAULT_SLOW_CALLS, ...extra], () => checker, program)));
+  if (!finder) byList.set(key, (finder = new SlowCallFinder([...SLOW_CALL_MODELS, ...extra], () => checker, program)));
   return finder;
 }

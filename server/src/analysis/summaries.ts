@@ -196,16 +196,9 @@ export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, walk: Summa
       const parameter = onParameter(call.arguments[lock.parameter]);
       if (parameter >= 0) xactLocks.push({ parameter, key: keyOf(keyInCallTerms(call, lock.key)) });
     }
-    // A declared `row-lock` helper: its declaration wins over its body's row locks.
-    const declared = declaredRowLockAt(call, callee, resolve);
-    if (declared) {
-      const parameter = onParameter(call.arguments[declared.parameter]);
-      if (parameter >= 0) rowLocks.push({ ...declared, parameter });
-      continue;
-    }
-    for (const lock of inner.rowLocks) {
+    for (const lock of rowLocksAtCall(call, callee, resolve, inner)) {
       const parameter = onParameter(call.arguments[lock.parameter]);
-      if (parameter >= 0) rowLocks.push({ ...lock, parameter, chain: [call, ...lock.chain] });
+      if (parameter >= 0) rowLocks.push({ ...lock, parameter });
     }
   }
   walk.active.delete(fn);
@@ -220,6 +213,23 @@ export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, walk: Summa
   // A summary that met a cycle or the depth bound is partial: used for this question, not kept.
   if (walk.cuts === cutsBefore) cache.set(fn, empty ? EMPTY : summary);
   return empty ? EMPTY : summary;
+}
+
+/**
+ * The row locks a call of project function `callee` takes, each by the argument it goes through (`parameter` is the
+ * call's argument index): a declared `row-lock` helper's declaration, which wins over its body, else the row locks of
+ * its summary (`inner`, when the caller has it already) with the call put first in each chain. What a summary composes
+ * from its callees, and what a transaction holds after a helper call given its handle.
+ */
+export function rowLocksAtCall(
+  call: ts.CallExpression,
+  callee: FunctionLike,
+  resolve: CalleeResolver,
+  inner?: FunctionSummary,
+): ParameterRowLock[] {
+  const declared = declaredRowLockAt(call, callee, resolve);
+  if (declared) return [declared];
+  return (inner ?? summaryOf(callee, resolve)).rowLocks.map((lock) => ({ ...lock, chain: [call, ...lock.chain] }));
 }
 
 /** `c.query("BEGIN")`, `conn.beginTransaction()`: "begin"; COMMIT, ROLLBACK, `conn.commit()`: "end"; else undefined. */

@@ -52,7 +52,7 @@ import {
 } from "./models/transaction-libraries";
 import { solveForward, type ForwardSolution } from "./flow/dataflow";
 import { elementRunning } from "./flow/queries";
-import { declaredRowLockAt, lockModeOf, summaryOf, type CalleeResolver } from "./summaries";
+import { lockModeOf, rowLocksAtCall, type CalleeResolver } from "./summaries";
 
 export type { IsolationLevel } from "./sql";
 
@@ -328,15 +328,9 @@ function helperRowLocks(scope: TransactionScope, handle: Identity, resolve: Call
     if (!runsWhileOpen(scope, call)) continue;
     const callee = resolve(call);
     if (!callee) continue;
-    const declared = declaredRowLockAt(call, callee, resolve);
-    if (declared) {
-      if (isPassed(call.arguments[declared.parameter]!, handle))
-        locks.push({ access: declared.access, mode: declared.mode, declared: declared.declared! });
-      continue;
-    }
-    for (const lock of summaryOf(callee, resolve).rowLocks)
+    for (const lock of rowLocksAtCall(call, callee, resolve))
       if (isPassed(call.arguments[lock.parameter], handle))
-        locks.push({ access: lock.access, mode: lock.mode, chain: [call, ...lock.chain] });
+        locks.push({ access: lock.access, mode: lock.mode, ...(lock.declared ? { declared: lock.declared } : { chain: lock.chain }) });
   }
   return locks;
 }

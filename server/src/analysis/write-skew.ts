@@ -25,7 +25,7 @@ import {
   skipParens,
   type FunctionLike,
 } from "./ast";
-import { decidedBy } from "./flow/queries";
+import { decidedBy, mayRunAfter } from "./flow/queries";
 import { sameIdentity } from "./identity";
 import { dbAccessOf, sameTable, type AccessAssignment, type DbAccess } from "./db";
 import { isChainLink } from "./db/access";
@@ -104,6 +104,8 @@ interface Held {
   pending?: ts.CallExpression;
   /** Local names holding the result or values derived from it. */
   names: Set<string>;
+  /** Where this function makes the check: the read, or the helper call (the read itself may be in another file). */
+  at: ts.Node;
   /** Rows read: whether nothing but their number or existence is used (computed once). */
   sizeOnly?: boolean;
 }
@@ -125,15 +127,15 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
     if (!ts.isVariableDeclaration(node)) {
       // A check written inside a condition (`if ((await prisma.x.count(…)) >= n)`) holds no name.
       const check = checkAt(node as ts.Expression, true);
-      if (check && !isBound(node) && enclosingCondition(node)) held.push({ check, names: new Set() });
+      if (check && !isBound(node) && enclosingCondition(node)) held.push({ check, names: new Set(), at: node });
       continue;
     }
     if (!node.initializer) continue;
     const check = checkAt(node.initializer);
     const names = new Set(boundNames(node.name).map((n) => n.text));
     const helper = check ? undefined : helperCallAt(node.initializer);
-    if (check) held.push({ check, names });
-    else if (helper) held.push({ check: undefined, pending: helper, names });
+    if (check) held.push({ check, names, at: node.initializer });
+    else if (helper) held.push({ check: undefined, pending: helper, names, at: node.initializer });
     // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
     else for (const h of held) if (mentions(node.initializer, h.names)) for (const name of names) h.names.add(name);
   }
@@ -156,7 +158,8 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
         const control = { condition, runsWhen };
         const check = heldCheck(h, resolution);
         if (!check || (check.kind === "rows" && !(h.sizeOnly ??= usedOnlyAsSize(h, body)))) break;
-        if (call.getStart() < check.read.node.getEnd() || checkAt(call as ts.Expression, true)) continue;
+        // Only a write that can run after the check (later in the text is not the question: a loop's next turn is).
+        if (!mayRunAfter(h.at, call) || checkAt(call as ts.Expression, true)) continue;
         for (const write of writesAt(call, resolution)) {
           if (!sameTable(check.read.table, write.access.table)) continue;
           const flow = flowOf(h, check, write, control, () => recordingWrite(body, h, write.access));

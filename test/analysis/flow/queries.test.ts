@@ -1,11 +1,20 @@
 // The path questions of server/src/analysis/flow/queries.ts: whether a statement ever completes normally
 // (alwaysExits), which outcome of a condition a node runs under (decidedBy), whether one call can run after another
-// (mayRunAfter) and whether one is done between two others, or before one, on every path (runsBetween, runsBefore), each with the shapes the
+// (mayRunAfter), whether one can come between two others (mayRunBetween) and whether one is done between two others,
+// before one, or between one and the function's end, on every path (runsBetween, runsBefore, runsBetweenAndReturn), each with the shapes the
 // syntactic (text-order) answer got wrong and the look-alikes that must keep their answer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ts } from "../../../server/src/engine/ts";
-import { alwaysExits, decidedBy, mayRunAfter, runsBefore, runsBetween } from "../../../server/src/analysis/flow/queries";
+import {
+  alwaysExits,
+  decidedBy,
+  mayRunAfter,
+  mayRunBetween,
+  runsBefore,
+  runsBetween,
+  runsBetweenAndReturn,
+} from "../../../server/src/analysis/flow/queries";
 
 function parse(text: string): ts.SourceFile {
   return ts.createSourceFile("t.ts", text, ts.ScriptTarget.Latest, true);
@@ -163,5 +172,42 @@ test("runsBefore: on every path from the function's entry to the read", () => {
   for (const [body, expected] of cases) {
     const file = parse(`async function f() { ${body} }`);
     assert.equal(runsBefore(calls(file, "lock"), calls(file, "read")[0]!), expected, body);
+  }
+});
+
+test("mayRunBetween: some path from the read through the other write to this one, the read not run again", () => {
+  const cases: Array<[string, boolean]> = [
+    ["read(); other(); write();", true],
+    ["read(); if (a) other(); write();", true],
+    // The other branch of the `if` that holds the write: later in the text, never between.
+    ["read(); if (a) { other(); } else { write(); }", false],
+    ["read(); if (a) { write(); } else { other(); }", false],
+    ["other(); read(); write();", false],
+    ["read(); write(); other();", false],
+    // Later in a loop body that reads again first: the next turn's write follows a fresh read.
+    ["for (const x of xs) { read(); write(); other(); }", false],
+    // A loop that does not read again: the next turn's write follows the other write.
+    ["read(); for (const x of xs) { write(); other(); }", true],
+  ];
+  for (const [body, expected] of cases) {
+    const file = parse(`async function f() { ${body} }`);
+    assert.equal(mayRunBetween(calls(file, "read")[0]!, calls(file, "other"), calls(file, "write")[0]!), expected, body);
+  }
+});
+
+test("runsBetweenAndReturn: on every path from the read to the function's normal end", () => {
+  const cases: Array<[string, boolean]> = [
+    ["read(); await lock(); change();", true],
+    ["read(); if (a) await lock(); else await lock();", true],
+    // One branch only, before the read, or a return that skips it.
+    ["read(); if (a) await lock(); change();", false],
+    ["await lock(); read(); change();", false],
+    ["read(); if (a) return; await lock();", false],
+    // A path that throws does not reach the end.
+    ["read(); if (a) throw new Error(); await lock();", true],
+  ];
+  for (const [body, expected] of cases) {
+    const file = parse(`async function f() { ${body} }`);
+    assert.equal(runsBetweenAndReturn(calls(file, "read")[0]!, calls(file, "lock")), expected, body);
   }
 });

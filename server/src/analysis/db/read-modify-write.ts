@@ -19,7 +19,7 @@ import {
   type FunctionLike,
 } from "../ast";
 import { sameIdentity } from "../identity";
-import { alwaysExits } from "../flow/queries";
+import { alwaysExits, mayRunAfter, mayRunBetween } from "../flow/queries";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { escapeRegExp } from "../sql";
 import { calleeResolver, type CalleeResolver } from "../summaries";
@@ -1017,25 +1017,23 @@ function filterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string
         read.conditions.some((r) => r !== filter && r.value !== undefined && sameIdentity(r.value, c.value!))),
   );
   if (!keyed) return undefined;
-  // An earlier write of the column since the read (the claim itself, `status: "PROCESSING"`) is the one the check decided.
-  const body = enclosingFunction(write.node)?.body;
+  // An earlier write of the column since the read (the claim itself, `status: "PROCESSING"`) is the one the check decided:
+  // one that can run after the read and before the write (not one in the other branch of an `if`).
+  const fn = enclosingFunction(write.node);
+  const body = fn?.body;
   let superseded = false;
   if (body)
     walk(body, (node) => {
       if (superseded || isFunctionLike(node)) return false;
-      if (
-        ts.isCallExpression(node) &&
-        node !== write.node &&
-        node.getStart() > read.node.getEnd() &&
-        node.getEnd() <= write.node.getStart()
-      ) {
+      if (ts.isCallExpression(node) && node !== write.node) {
         const other = dbAccessOf(node);
         superseded =
           other?.kind === "write" &&
           other.table !== undefined &&
           write.table !== undefined &&
           sameTable(other.table, write.table) &&
-          other.assignments.some((a) => sameColumn(a.column, filter.column));
+          other.assignments.some((a) => sameColumn(a.column, filter.column)) &&
+          (enclosingFunction(read.node) === fn ? mayRunBetween(read.node, [node], write.node) : mayRunAfter(node, write.node));
       }
       return !superseded;
     });

@@ -138,6 +138,30 @@ function positionsOf(graph: FlowGraph, node: ts.Node): ReadonlyArray<{ block: Fl
 }
 
 /**
+ * True if some path of `from`'s function runs one of `through` after `from` and then `to`, without running `from`
+ * again in between (calls in that function, not in nested functions): "can another write come between this read and
+ * that write?" A call in the other branch of an `if` cannot; one later in a loop body can only when the loop does not
+ * run `from` again before `to`.
+ */
+export function mayRunBetween(from: ts.Node, through: readonly ts.Node[], to: ts.Node): boolean {
+  const graph = graphOf(from);
+  const start = elementAt(graph, from);
+  const target = elementAt(graph, to);
+  const marks = new Set(through.map((node) => elementAt(graph, node)).filter((e) => e !== undefined));
+  if (!start || !target || marks.size === 0 || graphOf(to) !== graph) return false;
+  // Bits of the possible states: `from` not run yet, run since, and one of `through` run after it.
+  const [NOT_YET, SINCE, THROUGH] = [1, 2, 4];
+  const solution = solveForward<number>(graph, {
+    initial: NOT_YET,
+    join: (a, b) => a | b,
+    equals: (a, b) => a === b,
+    transfer: (element, state) =>
+      element === start ? SINCE : marks.has(element) && state & (SINCE | THROUGH) ? (state & NOT_YET) | THROUGH : state,
+  });
+  return ((solution.before(target) ?? 0) & THROUGH) !== 0;
+}
+
+/**
  * True if on every path to `to`, one of `through` (calls in `to`'s function, not in nested functions) runs and
  * completes after the last run of `from`: "is this done between the read and the write, whichever way control goes?"
  * A path that never runs `from` does not count against it; one of `through` that throws has not been done.
@@ -155,13 +179,22 @@ export function runsBefore(through: readonly ts.Node[], to: ts.Node): boolean {
   return doneOnEveryPath(undefined, through, to);
 }
 
-/** `runsBetween`, or from the function's entry when `from` is undefined. */
-function doneOnEveryPath(from: ts.Node | undefined, through: readonly ts.Node[], to: ts.Node): boolean {
-  const graph = graphOf(to);
+/**
+ * True if on every path from `from` to the end of its function (normal completion or `return`), one of `through`
+ * (calls in that function, not in nested functions) runs and completes after the last run of `from`: "is the row locked
+ * between the read and the flush the function's end runs?" A path that leaves by an exception does not count.
+ */
+export function runsBetweenAndReturn(from: ts.Node, through: readonly ts.Node[]): boolean {
+  return doneOnEveryPath(from, through, "return");
+}
+
+/** `runsBetween`, or from the function's entry when `from` is undefined, or to its normal end when `to` is "return". */
+function doneOnEveryPath(from: ts.Node | undefined, through: readonly ts.Node[], to: ts.Node | "return"): boolean {
+  const graph = graphOf(to === "return" ? from! : to);
   const start = from && elementAt(graph, from);
-  const target = elementAt(graph, to);
+  const target = to === "return" ? undefined : elementAt(graph, to);
   const marks = new Set(through.map((node) => elementAt(graph, node)).filter((e) => e !== undefined));
-  if ((from && !start) || !target || marks.size === 0) return false;
+  if ((from && !start) || (to !== "return" && !target) || marks.size === 0) return false;
   const thrower = (edge: FlowEdge) => {
     const last = edge.from.elements[edge.from.elements.length - 1];
     return last !== undefined && (marks.has(last) || (ts.isAwaitExpression(last) && marks.has(last.expression)));
@@ -173,5 +206,5 @@ function doneOnEveryPath(from: ts.Node | undefined, through: readonly ts.Node[],
     transfer: (element, done) => (element === start ? false : marks.has(element) ? true : done),
     edge: (edge, done) => (edge.kind === "exception" && thrower(edge) ? false : done),
   });
-  return solution.before(target) === true;
+  return (target ? solution.before(target) : solution.atExit) === true;
 }

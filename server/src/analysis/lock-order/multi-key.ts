@@ -20,6 +20,7 @@ import {
   type FunctionLike,
 } from "../ast";
 import { dbAccessOf, dbAccessesIn, type DbAccess } from "../db";
+import { mayRunAfter } from "../flow/queries";
 import { wrapperAcquisitionsIn } from "../lock-wrappers";
 import { isReleaseOf, lockAcquisitionOf, lockAcquisitionsIn, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
 import { LOCK_MECHANISMS } from "../models/lock-libraries";
@@ -83,7 +84,9 @@ export function callerOrderAcquisitionsIn(
     const loop = loopOver(node);
     if (!loop) continue;
     const holder = enclosingFunction(node);
-    const origin = holder && callerOrigin(loop.collection, holder, node.getStart(), 0);
+    // Where the loop starts taking locks: the element's declaration runs each turn (a `for` statement is no element).
+    const at = ts.isForOfStatement(node) ? loop.element.parent : node;
+    const origin = holder && callerOrigin(loop.collection, holder, at, 0);
     if (!holder || !origin) continue;
     const keyNames = perElementNames(loop.element, loop.body);
     const visit = (inner: ts.Node): boolean => {
@@ -172,9 +175,9 @@ function awaitedTogether(map: ts.CallExpression): boolean {
 /**
  * The parameter of `fn` that `expr` lists in its caller's order: the parameter itself, a field of it, or a copy,
  * map, filter or spread of one (`Array.isArray(keys) ? keys : [keys]`, `keys.map(hash)`), with nothing that orders
- * it on the way (`sort`, `toSorted`, a comparison, an in-place `keys.sort()` before `at`).
+ * it on the way (`sort`, `toSorted`, a comparison, an in-place `keys.sort()` that can run before `at`).
  */
-function callerOrigin(expr: ts.Expression, fn: FunctionLike, at: number, depth: number): string | undefined {
+function callerOrigin(expr: ts.Expression, fn: FunctionLike, at: ts.Node, depth: number): string | undefined {
   if (depth > 5 || hasOrderingEvidence(expr)) return undefined;
   const node = skipAwait(expr);
   if (ts.isIdentifier(node)) {
@@ -189,8 +192,8 @@ function callerOrigin(expr: ts.Expression, fn: FunctionLike, at: number, depth: 
       if (!scope.parameters.some((p) => boundNames(p.name).some((id) => id.text === node.text))) continue;
       // `keys = Array.isArray(keys) ? keys : [keys]`: a reassignment must keep the caller's order too (and its own
       // right-hand side reads the value before it).
-      const reassigned = assignmentsTo(node.text, scope).filter((value) => value.pos < at);
-      return reassigned.every((value) => callerOrigin(value, scope, value.pos, depth + 1) === node.text) ? node.text : undefined;
+      const reassigned = assignmentsTo(node.text, scope).filter((value) => mayRunAfter(value, at));
+      return reassigned.every((value) => callerOrigin(value, scope, value, depth + 1) === node.text) ? node.text : undefined;
     }
     return undefined;
   }
@@ -213,12 +216,15 @@ function callerOrigin(expr: ts.Expression, fn: FunctionLike, at: number, depth: 
   return undefined;
 }
 
-/** `name.sort(…)` as a statement of `fn` before `at`: the collection was put in order in place. */
-function sortedInPlace(name: string, fn: FunctionLike, at: number): boolean {
+/**
+ * `name.sort(…)` in `fn` on some path before `at` (flow/queries `mayRunAfter`: not one in the other branch of an `if`):
+ * the collection was put in order in place.
+ */
+function sortedInPlace(name: string, fn: FunctionLike, at: ts.Node): boolean {
   let sorted = false;
   if (fn.body)
     walk(fn.body, (n) => {
-      if (ts.isCallExpression(n) && n.pos < at && calleeName(n) === "sort" && receiverOf(n)?.getText() === name) sorted = true;
+      if (ts.isCallExpression(n) && calleeName(n) === "sort" && receiverOf(n)?.getText() === name && mayRunAfter(n, at)) sorted = true;
       return !sorted;
     });
   return sorted;
