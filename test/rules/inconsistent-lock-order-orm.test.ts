@@ -73,6 +73,21 @@ const TYPEORM_UPDATES = `      await manager.decrement(Account, { id: fromId }, 
       await manager.increment(Account, { id: toId }, "balance", amount);`;
 const TYPEORM_LOCK = `      await manager.createQueryBuilder(Account, "row").setLock("pessimistic_write").where("row.id IN (:...keys)", { keys: [fromId, toId] }).orderBy("row.id").getMany();\n`;
 
+/** A NestJS service closing support tickets with knex: `loop` runs inside `this.knex.transaction(async (trx) => …)`. */
+const ticketClosing = (loop: string) => `import { Injectable } from "@nestjs/common";
+import { Knex } from "knex";
+@Injectable()
+export class TicketsService {
+  constructor(private readonly knex: Knex) {}
+  async close(ticketIds: string[], closedBy: string) {
+    return this.knex.transaction(async (trx) => {
+      for (const ticketId of ticketIds) {
+${loop}
+      }
+    });
+  }
+}`;
+
 const SWAPPED = (holder: string, lock: string, first = "fromId", second = "toId") => ({
   messageId: "rowsInArgumentOrder",
   data: {
@@ -97,6 +112,13 @@ export async function POST(req: Request) {
   await prisma.$transaction([...items].sort((a, b) => a.id.localeCompare(b.id)).map((item) => prisma.link.update({ where: { id: item.id }, data: { position: item.position } })));
   return NextResponse.json({ ok: true });
 }`,
+    },
+    {
+      // The body returns on its first pass: one row is updated, whatever the list holds (its look-alike is invalid).
+      name: "NestJS/knex: a loop over the caller's ids whose body returns the first update: one row, not one per id",
+      code: ticketClosing(
+        `        return trx("tickets").where({ id: ticketId }).update({ closed_at: trx.fn.now(), closed_by: closedBy });`,
+      ),
     },
     { name: "Prisma: both rows locked first in id order (the suggestion applied)", code: prismaTransfer(PRISMA_LOCK + PRISMA_UPDATES) },
     {
@@ -193,6 +215,13 @@ export async function transferUnlocked(from: number, to: number, cents: number) 
   });
 }`,
       errors: [{ line: 16, column: 11, messageId: "rowsInArgumentOrder" }],
+    },
+    {
+      // The return only skips an empty id: the loop goes on to the next id with the row still locked.
+      name: "NestJS/knex: the same loop returning only on an empty id updates one row per id, in the caller's order",
+      code: ticketClosing(`        if (!ticketId) return;
+        await trx("tickets").where({ id: ticketId }).update({ closed_at: trx.fn.now(), closed_by: closedBy });`),
+      errors: [{ line: 10, column: 15, messageId: "callerOrderLoop" }],
     },
     {
       name: "Prisma interactive transaction (NestJS): the from row, then the to row",
