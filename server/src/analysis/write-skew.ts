@@ -27,7 +27,7 @@ import {
 } from "./ast";
 import { decidedBy } from "./flow/queries";
 import { sameIdentity } from "./identity";
-import { dbAccessOf, sameTable, type AccessAssignment, type DbAccess } from "./db";
+import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./db";
 import { isChainLink } from "./db/access";
 import { calleeResolver, type CalleeResolver } from "./summaries";
 import { knexAccess } from "./db/knex";
@@ -221,24 +221,25 @@ function recordingWrite(body: ts.Node, h: Held, setWrite: DbAccess): DbAccess | 
 }
 
 /**
- * The delete (or the update moving rows out) changes every row the check found: its filter is some of the check's
- * equalities (`deleteMany({ where: { identifier } })` after `findFirst({ where: { identifier, token, expires } })`),
- * and the check excludes nothing (`id <> $1` would make it a test of other rows).
+ * The delete (or the update moving rows out) changes rows of the set the check found, and only those: its filter is
+ * some of the check's equalities (`deleteMany({ where: { identifier } })` after `findFirst({ where: { identifier,
+ * token, expires } })`: every row found), or all of them and more (`where: { provider, specHash, imageRef }` after
+ * `where: { provider, specHash }`: some of the rows found); the check excludes nothing (`id <> $1` would make it a test
+ * of other rows).
  */
 function removesRowsFound(check: SetCheck, write: SetWrite): boolean {
   if (check.args || write.args) return false;
   const checked = check.read.conditions;
   if (checked.some((c) => /^(<>|!=|NOT)/i.test(c.operator))) return false;
   const removed = write.access.conditions;
-  return (
-    removed.length > 0 &&
-    removed.every(
+  const among = (some: readonly AccessCondition[], all: readonly AccessCondition[]) =>
+    some.every(
       (r) =>
         r.operator === "=" &&
         r.value &&
-        checked.some((c) => c.operator === "=" && c.column === r.column && c.value && sameValue(c.value, r.value!)),
-    )
-  );
+        all.some((c) => c.operator === "=" && c.column === r.column && c.value && sameValue(c.value, r.value!)),
+    );
+  return removed.length > 0 && (among(removed, checked) || (checked.length > 0 && among(checked, removed)));
 }
 
 /** The call's result is bound to a name (then the declaration loop follows it). */
