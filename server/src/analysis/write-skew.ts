@@ -31,7 +31,7 @@ import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, typ
 import { isChainLink } from "./db/access";
 import { calleeResolver, type CalleeResolver } from "./summaries";
 import { knexAccess } from "./db/knex";
-import { prismaAccess } from "./db/prisma";
+import { prismaAccess, prismaUniqueFieldSets } from "./db/prisma";
 import { sequelizeAccess } from "./db/sequelize";
 import { drizzleWhere } from "./db/drizzle-kysely";
 import { chainOf, objectAssignments, whereObjectConditions } from "./db/shapes";
@@ -183,6 +183,7 @@ function* callsIn(nodes: readonly ts.Node[]): Generator<ts.CallExpression | ts.T
  * breaks nothing the check enforced, nor does one that runs only because the set is not empty.
  */
 function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control, recording: () => DbAccess | undefined): SkewFlow | undefined {
+  if (pinsOneRow(check.read)) return undefined;
   const change = directionOf(check, write);
   if (!change) return undefined;
   const large = trueWhenLarge(control.condition, h);
@@ -208,6 +209,18 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control, rec
     ...(write.inner ? { writeInner: write.inner } : {}),
     ...(recordedBy ? { recordedBy } : {}),
   };
+}
+
+/**
+ * The check's filter compares every column of a unique index of its model with a value (Prisma schema): its set is one
+ * row at most, so two callers cannot each write a different row of it (a second insert breaks the index, two removals
+ * remove the same row). `count({ where: { organizationId, userId } })` under `@@unique([organizationId, userId])`.
+ */
+function pinsOneRow(read: DbAccess): boolean {
+  if (read.library !== "prisma" || !read.table) return false;
+  const pinned = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column);
+  const uniques = prismaUniqueFieldSets(read.table, read.node.getSourceFile().fileName);
+  return !!uniques && uniques.some((set) => set.length > 0 && set.every((f) => pinned.includes(f)));
 }
 
 /** Another write in `body` that stores a value computed from the held result (`totalCents: net` of a payout row). */
