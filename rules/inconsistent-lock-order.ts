@@ -2,7 +2,11 @@
 // lock-order graph, directly or through calls, in one file or across files), and two instances of one lock class
 // taken one inside the other in argument order (`transfer(from, to)` locking `from` then `to`).
 import {
+  advisoryLocksOfRow,
   analyseLockOrder,
+  calleeResolver,
+  dbAccessOf,
+  projectScopeOf,
   callerOrderAcquisitionsIn,
   defineRule,
   describeEdge,
@@ -30,6 +34,8 @@ import {
   ts,
   spanOf,
   isMigrationAt,
+  transactionScopeOf,
+  type CalleeResolver,
   type CallerOrderAcquisition,
   type Fix,
   type FunctionLike,
@@ -82,6 +88,7 @@ export const inconsistentLockOrder = defineRule({
   checkProject(context) {
     const declared = context.declaredLocksFor;
     const analysis = analyseLockOrder(context.program, context.sourceFiles, declared);
+    const resolve = calleeResolver(context.program, () => context.checker);
     const reported = new Set<string>();
     const once = (edge: LockOrderEdge) => {
       const key = `${edge.site.file}:${edge.site.start}:${edge.from.id}:${edge.to.id}`;
@@ -91,7 +98,8 @@ export const inconsistentLockOrder = defineRule({
     };
     // One finding per function on a cycle, at its first inversion: taking three rows in one order in one function
     // and in another order in a second is one mistake to fix in each, however many pairs of the rows it inverts.
-    for (const cycles of cyclesByHolder(analysis.cycles)) {
+    const open = analysis.cycles.filter(({ edge, back }) => !serialisedByAdvisoryLock(context, resolve, [edge, ...back]));
+    for (const cycles of cyclesByHolder(open)) {
       const { edge, back } = cycles[0]!;
       // Migrations are applied one at a time: a cycle among migrations alone never has both sides running.
       const migration = (fn: LockOrderEdge["holder"]) => isMigrationAt(context.program, fn.file, fn.start);
@@ -160,6 +168,38 @@ export const inconsistentLockOrder = defineRule({
 });
 
 type CycleList = Array<{ edge: LockOrderEdge; back: LockOrderEdge[] }>;
+
+/**
+ * Every transaction on the cycle takes one transaction-scoped advisory lock, before its first lock of the cycle, keyed
+ * by the row it locks of one class of the cycle (the same lock, by the same columns, in each: `lockTeam(tx, teamId)`
+ * before `UPDATE team … WHERE id = teamId`): two transactions meeting on that row take that lock first, so one runs
+ * after the other's COMMIT and they never hold one lock each.
+ */
+function serialisedByAdvisoryLock(context: FixContext, resolve: CalleeResolver, edges: readonly LockOrderEdge[]): boolean {
+  const rowClasses = new Set(
+    edges
+      .flatMap((e) => [e.from, e.to])
+      .filter((c) => c.kind === "row-lock")
+      .map((c) => c.id),
+  );
+  return [...rowClasses].some((classId) => {
+    let common: Set<string> | undefined;
+    for (const edge of edges) {
+      // The statement of this transaction that locks the class's row: the held lock, or the one it waits for.
+      const span =
+        edge.from.id === classId ? edge.outer.span : edge.to.id === classId && edge.via.length === 0 ? edge.inner.span : undefined;
+      const first = acquisitionAt(context, edge.outer.span);
+      const statement = span && acquisitionAt(context, span);
+      const row = statement && dbAccessOf(statement);
+      const scope = first && (transactionScopeOf(first) ?? projectScopeOf(first, resolve));
+      if (!first || !row || !scope) return false;
+      const names = advisoryLocksOfRow(first, scope, resolve, row);
+      common = new Set(common ? names.filter((n) => common!.has(n)) : names);
+      if (common.size === 0) return false;
+    }
+    return true;
+  });
+}
 
 /** The cycles grouped by the function holding the outer lock, each group in source order. */
 function cyclesByHolder(cycles: CycleList): Array<CycleList> {
@@ -239,11 +279,21 @@ function sameSpan(a: Span, b: Span): boolean {
 
 /** The call expression at a span of one of the analysed files. */
 function callAt(context: FixContext, span: Span): ts.CallExpression | undefined {
+  const node = acquisitionAt(context, span);
+  return node && ts.isCallExpression(node) ? node : undefined;
+}
+
+/** The call or tagged template (an acquisition, a statement) at a span of one of the analysed files. */
+function acquisitionAt(context: FixContext, span: Span): ts.CallExpression | ts.TaggedTemplateExpression | undefined {
   const sourceFile = context.program.getSourceFile(span.file);
-  let found: ts.CallExpression | undefined;
+  let found: ts.CallExpression | ts.TaggedTemplateExpression | undefined;
   const visit = (node: ts.Node): void => {
     if (found || span.start < node.pos || span.start >= node.end) return;
-    if (ts.isCallExpression(node) && node.getStart(sourceFile) === span.start && node.end === span.end) {
+    if (
+      (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) &&
+      node.getStart(sourceFile) === span.start &&
+      node.end === span.end
+    ) {
       found = node;
       return;
     }

@@ -73,6 +73,49 @@ const TYPEORM_UPDATES = `      await manager.decrement(Account, { id: fromId }, 
       await manager.increment(Account, { id: toId }, "balance", amount);`;
 const TYPEORM_LOCK = `      await manager.createQueryBuilder(Account, "row").setLock("pessimistic_write").where("row.id IN (:...keys)", { keys: [fromId, toId] }).orderBy("row.id").getMany();\n`;
 
+/** A NestJS service closing support tickets with knex: `loop` runs inside `this.knex.transaction(async (trx) => …)`. */
+const ticketClosing = (loop: string) => `import { Injectable } from "@nestjs/common";
+import { Knex } from "knex";
+@Injectable()
+export class TicketsService {
+  constructor(private readonly knex: Knex) {}
+  async close(ticketIds: string[], closedBy: string) {
+    return this.knex.transaction(async (trx) => {
+      for (const ticketId of ticketIds) {
+${loop}
+      }
+    });
+  }
+}`;
+
+/**
+ * A NestJS service with two Prisma transactions over a team row and its billing account in opposite orders, each
+ * after `lockTeam(tx, teamId)` (a transaction-scoped advisory lock keyed by the team) where `renameLock` and
+ * `planLock` put it.
+ */
+const teamBilling = (renameLock: string, planFirst: string, planAfter = "") => `import { Injectable } from "@nestjs/common";
+import { Prisma, PrismaClient } from "@prisma/client";
+async function lockTeam(tx: Prisma.TransactionClient, teamId: string) {
+  await tx.$executeRaw\`SELECT pg_advisory_xact_lock(hashtext(\${teamId}))\`;
+}
+@Injectable()
+export class TeamBillingService {
+  constructor(private readonly prisma: PrismaClient) {}
+  async renameTeam(teamId: string, accountId: string, name: string) {
+    await this.prisma.$transaction(async (tx) => {
+${renameLock}      await tx.team.update({ where: { id: teamId }, data: { name } });
+      await tx.billingAccount.update({ where: { id: accountId }, data: { invoiceName: name } });
+    });
+  }
+  async changePlan(teamId: string, accountId: string, ownerId: string, plan: string) {
+    await this.prisma.$transaction(async (tx) => {
+${planFirst}      await tx.billingAccount.update({ where: { id: accountId }, data: { plan } });
+${planAfter}      await tx.team.update({ where: { id: teamId }, data: { plan } });
+    });
+  }
+}`;
+const LOCK_TEAM = "      await lockTeam(tx, teamId);\n";
+
 const SWAPPED = (holder: string, lock: string, first = "fromId", second = "toId") => ({
   messageId: "rowsInArgumentOrder",
   data: {
@@ -97,6 +140,18 @@ export async function POST(req: Request) {
   await prisma.$transaction([...items].sort((a, b) => a.id.localeCompare(b.id)).map((item) => prisma.link.update({ where: { id: item.id }, data: { position: item.position } })));
   return NextResponse.json({ ok: true });
 }`,
+    },
+    {
+      // The body returns on its first pass: one row is updated, whatever the list holds (its look-alike is invalid).
+      name: "NestJS/knex: a loop over the caller's ids whose body returns the first update: one row, not one per id",
+      code: ticketClosing(
+        `        return trx("tickets").where({ id: ticketId }).update({ closed_at: trx.fn.now(), closed_by: closedBy });`,
+      ),
+    },
+    {
+      // Both transactions take the team's advisory lock before their first row: the second waits for the first's COMMIT.
+      name: "NestJS/Prisma: two transactions in opposite orders, each first taking the team's advisory lock by the team row's id",
+      code: teamBilling(LOCK_TEAM, LOCK_TEAM),
     },
     { name: "Prisma: both rows locked first in id order (the suggestion applied)", code: prismaTransfer(PRISMA_LOCK + PRISMA_UPDATES) },
     {
@@ -193,6 +248,31 @@ export async function transferUnlocked(from: number, to: number, cents: number) 
   });
 }`,
       errors: [{ line: 16, column: 11, messageId: "rowsInArgumentOrder" }],
+    },
+    {
+      // The return only skips an empty id: the loop goes on to the next id with the row still locked.
+      name: "NestJS/knex: the same loop returning only on an empty id updates one row per id, in the caller's order",
+      code: ticketClosing(`        if (!ticketId) return;
+        await trx("tickets").where({ id: ticketId }).update({ closed_at: trx.fn.now(), closed_by: closedBy });`),
+      errors: [{ line: 10, column: 15, messageId: "callerOrderLoop" }],
+    },
+    {
+      // changePlan takes the lock only after its first row: it can hold the billing account while renameTeam holds the team.
+      name: "NestJS/Prisma: the same two transactions, one taking the team's advisory lock after its first row",
+      code: teamBilling(LOCK_TEAM, "", LOCK_TEAM),
+      errors: [
+        { line: 13, column: 13, messageId: "cycle" },
+        { line: 20, column: 13, messageId: "cycle" },
+      ],
+    },
+    {
+      // The lock is keyed by the owner, not by the team: two owners' plan changes of one team take different locks.
+      name: "NestJS/Prisma: the same two transactions, one keying its advisory lock by another value than the team row's",
+      code: teamBilling(LOCK_TEAM, LOCK_TEAM.replace("teamId", "ownerId")),
+      errors: [
+        { line: 13, column: 13, messageId: "cycle" },
+        { line: 20, column: 13, messageId: "cycle" },
+      ],
     },
     {
       name: "Prisma interactive transaction (NestJS): the from row, then the to row",

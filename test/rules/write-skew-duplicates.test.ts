@@ -71,8 +71,34 @@ export async function book(mentorId: number, startsAt: Date) {
 }
 `;
 
+/** A workspace's memberships, one row per (workspace, user) when `unique`, else only indexed. */
+const workspaceMembers = (unique: boolean) =>
+  prismaProject(
+    `model WorkspaceMember {\n  id          String @id @default(cuid())\n  workspaceId String\n  userId      String\n  role        String\n${unique ? "\n  @@unique([workspaceId, userId])\n" : "\n  @@index([workspaceId, userId])\n"}}\n`,
+  );
+/** A NestJS service removing a member: the user's memberships of the workspace counted, self-removal refused, then the row deleted. */
+const REMOVE_MEMBER = `import { BadRequestException, Injectable } from "@nestjs/common";
+import { PrismaService } from "../prisma/prisma.service";
+
+@Injectable()
+export class WorkspaceMembersService {
+  constructor(private readonly prisma: PrismaService) {}
+  async remove(actorId: string, memberId: string, workspaceId: string, userId: string) {
+    const memberships = await this.prisma.workspaceMember.count({ where: { workspaceId, userId } });
+    if (actorId === userId && memberships === 1) throw new BadRequestException("Leave the workspace instead");
+    await this.prisma.workspaceMember.delete({ where: { id: memberId, workspaceId, userId } });
+  }
+}
+`;
+
 runRuleTests(writeSkew, {
   valid: [
+    {
+      // The count pins the unique pair: it sees one row at most, which two removals would both delete.
+      name: "NestJS + Prisma: a count over (workspaceId, userId) under @@unique([workspaceId, userId]) decides a delete: one row, no set",
+      root: workspaceMembers(true),
+      code: REMOVE_MEMBER,
+    },
     { name: "a find-or-create in one expression under @@unique([teamId, email])", root: PAIR_INDEX, code: findOrCreate("||") },
     {
       name: "a find-or-create whose create writes another email than the one looked up",
@@ -114,6 +140,13 @@ runRuleTests(writeSkew, {
     },
   ],
   invalid: [
+    {
+      // Only an index: the user may have several memberships of the workspace, and two removals can take the last two.
+      name: "NestJS + Prisma: the same count under @@index([workspaceId, userId]) only",
+      root: workspaceMembers(false),
+      code: REMOVE_MEMBER,
+      errors: [{ line: 10, column: 11, messageId: "shrinks" }],
+    },
     {
       name: "a find-or-create in one expression with `||` and no unique index: both create",
       root: NO_INDEX,

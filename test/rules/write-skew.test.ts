@@ -30,6 +30,20 @@ export async function deleteCanvas(uid: string, canvasId: string) {
   await prisma.canvas.update({ where: { canvasId }, data: { deletedAt: new Date() } });
 }`;
 
+/** A NestJS service dropping a build artifact whose upload failed, once `check` (bound to `cached`) found the build's artifacts. */
+const dropArtifact = (check: string) => `import { Injectable } from "@nestjs/common";
+import { PrismaService } from "../prisma/prisma.service";
+
+@Injectable()
+export class BuildCacheService {
+  constructor(private readonly prisma: PrismaService) {}
+  async dropFailedArtifact(projectId: string, buildHash: string, failedUrl: string) {
+    const cached = await this.prisma.buildArtifact.findFirst({ where: ${check} });
+    if (!cached) return;
+    await this.prisma.buildArtifact.deleteMany({ where: { projectId, buildHash, url: failedUrl } });
+  }
+}`;
+
 /** Seats sold by a service whose transaction helper passes the options constant (asking for `level`) to `$transaction`. */
 const seatsUnderConstantOptions = (level: string) => `import { Injectable } from "@nestjs/common";
 import { Prisma } from "@prisma/client";
@@ -183,6 +197,11 @@ export async function verify(email: string, token: string): Promise<boolean> {
   await prisma.verificationToken.deleteMany({ where: { identifier: email } });
   return true;
 }`,
+    },
+    {
+      // The delete repeats the lookup's filter and narrows it: it removes some of the rows found, keeping no minimum.
+      name: "NestJS + Prisma: the build's artifacts found, then the failed one among them deleted: no minimum kept",
+      code: dropArtifact("{ projectId, buildHash }"),
     },
     {
       name: "Prisma: a canvas found (not yet deleted), then that canvas soft-deleted: no minimum kept",
@@ -520,6 +539,12 @@ export async function recordAudit(organizationId: string, action: string) {
       name: "Prisma: a team's active projects counted, then one of them archived (the count's filter and its id): two can leave none",
       code: archiveProjects("{ teamId, archived: false, id: projectId }"),
       errors: [{ line: 7, column: 9, messageId: "shrinks" }],
+    },
+    {
+      // The lookup asks for another artifact than the one deleted: two drops of two artifacts can leave none.
+      name: "NestJS + Prisma: another artifact of the build found, then the failed one deleted: two can leave none",
+      code: dropArtifact("{ projectId, buildHash, url: { not: failedUrl } }"),
+      errors: [{ line: 10, column: 11, messageId: "shrinks" }],
     },
     {
       name: "Prisma: the user's canvases counted, then one soft-deleted while more than one remain: two can leave none",

@@ -6,7 +6,7 @@
 // constant: one lock for every call): a lock on the tenant does not serialise two updates of one agent by key.
 import { ts } from "../engine/ts";
 import { CALL_KINDS, enclosingFunction, nodesOfKinds, skipAwait, type FunctionLike } from "./ast";
-import { dbAccessOf } from "./db";
+import { dbAccessOf, type DbAccess } from "./db";
 import { isPartOfHandle, sameIdentity } from "./identity";
 import { keyInCallTerms, summaryOf, xactLockHandle, xactLockKeyOf, type CalleeResolver } from "./summaries";
 import { heldOnEveryPathSince, runsWhileOpen, type TransactionScope } from "./transactions";
@@ -63,6 +63,44 @@ export function xactAdvisoryLockHeldAt(
   rowKeys: readonly ts.Expression[],
 ): boolean {
   return xactAdvisoryLocksAt(node, scope, resolve).some(({ key }) => locksKey(key, rowKeys));
+}
+
+/**
+ * The transaction-scoped advisory locks held on every path to `node` in `scope` that stand for the rows `row` locks, each
+ * named so that the same lock taken by two functions gets the same name: which lock (the project helper that takes it,
+ * else its statement with the key left out) and which columns of the row its key is (every part of the key compared
+ * by `=` with one column), or `*` for a constant key, which every caller takes. Two transactions that lock one row by
+ * the same columns then take the same advisory lock first: the second waits for the first's COMMIT.
+ */
+export function advisoryLocksOfRow(node: ts.Node, scope: TransactionScope, resolve: CalleeResolver, row: DbAccess): string[] {
+  const names: string[] = [];
+  for (const { takenAt, key } of xactAdvisoryLocksAt(node, scope, resolve)) {
+    if (!key) continue;
+    const columns = key.map((part) => row.conditions.find((c) => c.operator === "=" && c.value && sameIdentity(part, skipAwait(c.value))));
+    if (columns.some((c) => !c)) continue;
+    const lock = ts.isCallExpression(takenAt) && resolve(takenAt) ? helperName(resolve(takenAt)!) : statementName(takenAt, key);
+    names.push(`${lock}|${key.length === 0 ? "*" : columns.map((c) => c!.column.split(".").pop()!.toLowerCase()).join(",")}`);
+  }
+  return names;
+}
+
+function helperName(fn: FunctionLike): string {
+  return `${fn.getSourceFile().fileName}:${fn.getStart()}`;
+}
+
+/** A lock statement's arguments (its template, for a tagged one) with the key's parts left out: `query("…($1)", [?])`. */
+function statementName(call: ts.CallExpression | ts.TaggedTemplateExpression, key: readonly ts.Expression[]): string {
+  const parts = ts.isCallExpression(call) ? call.arguments : [call.template];
+  const text = call.getSourceFile().text;
+  const start = parts[0]?.getStart() ?? call.getEnd();
+  let name = "";
+  let at = start;
+  for (const part of [...key].sort((a, b) => a.getStart() - b.getStart())) {
+    if (part.getStart() < at || part.getEnd() > call.getEnd()) continue;
+    name += `${text.slice(at, part.getStart())}?`;
+    at = part.getEnd();
+  }
+  return (name + text.slice(at, parts[parts.length - 1]?.getEnd() ?? start)).replace(/\s+/g, " ");
 }
 
 /** A lock key covers a row: a constant key (every call takes it), or one computed from the row's key. */

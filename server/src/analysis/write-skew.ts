@@ -27,11 +27,11 @@ import {
 } from "./ast";
 import { decidedBy, mayRunAfter } from "./flow/queries";
 import { sameIdentity } from "./identity";
-import { dbAccessOf, sameTable, type AccessAssignment, type DbAccess } from "./db";
+import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./db";
 import { isChainLink } from "./db/access";
 import { calleeResolver, type CalleeResolver } from "./summaries";
 import { knexAccess } from "./db/knex";
-import { prismaAccess } from "./db/prisma";
+import { prismaAccess, prismaUniqueFieldSets } from "./db/prisma";
 import { sequelizeAccess } from "./db/sequelize";
 import { drizzleWhere } from "./db/drizzle-kysely";
 import { chainOf, objectAssignments, whereObjectConditions } from "./db/shapes";
@@ -186,6 +186,7 @@ function* callsIn(nodes: readonly ts.Node[]): Generator<ts.CallExpression | ts.T
  * breaks nothing the check enforced, nor does one that runs only because the set is not empty.
  */
 function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control, recording: () => DbAccess | undefined): SkewFlow | undefined {
+  if (pinsOneRow(check.read)) return undefined;
   const change = directionOf(check, write);
   if (!change) return undefined;
   const large = trueWhenLarge(control.condition, h);
@@ -213,6 +214,18 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control, rec
   };
 }
 
+/**
+ * The check's filter compares every column of a unique index of its model with a value (Prisma schema): its set is one
+ * row at most, so two callers cannot each write a different row of it (a second insert breaks the index, two removals
+ * remove the same row). `count({ where: { organizationId, userId } })` under `@@unique([organizationId, userId])`.
+ */
+function pinsOneRow(read: DbAccess): boolean {
+  if (read.library !== "prisma" || !read.table) return false;
+  const pinned = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column);
+  const uniques = prismaUniqueFieldSets(read.table, read.node.getSourceFile().fileName);
+  return !!uniques && uniques.some((set) => set.length > 0 && set.every((f) => pinned.includes(f)));
+}
+
 /** Another write in `body` that stores a value computed from the held result (`totalCents: net` of a payout row). */
 function recordingWrite(body: ts.Node, h: Held, setWrite: DbAccess): DbAccess | undefined {
   for (const call of callsIn([body])) {
@@ -224,24 +237,25 @@ function recordingWrite(body: ts.Node, h: Held, setWrite: DbAccess): DbAccess | 
 }
 
 /**
- * The delete (or the update moving rows out) changes every row the check found: its filter is some of the check's
- * equalities (`deleteMany({ where: { identifier } })` after `findFirst({ where: { identifier, token, expires } })`),
- * and the check excludes nothing (`id <> $1` would make it a test of other rows).
+ * The delete (or the update moving rows out) changes rows of the set the check found, and only those: its filter is
+ * some of the check's equalities (`deleteMany({ where: { identifier } })` after `findFirst({ where: { identifier,
+ * token, expires } })`: every row found), or all of them and more (`where: { provider, specHash, imageRef }` after
+ * `where: { provider, specHash }`: some of the rows found); the check excludes nothing (`id <> $1` would make it a test
+ * of other rows).
  */
 function removesRowsFound(check: SetCheck, write: SetWrite): boolean {
   if (check.args || write.args) return false;
   const checked = check.read.conditions;
   if (checked.some((c) => /^(<>|!=|NOT)/i.test(c.operator))) return false;
   const removed = write.access.conditions;
-  return (
-    removed.length > 0 &&
-    removed.every(
+  const among = (some: readonly AccessCondition[], all: readonly AccessCondition[]) =>
+    some.every(
       (r) =>
         r.operator === "=" &&
         r.value &&
-        checked.some((c) => c.operator === "=" && c.column === r.column && c.value && sameValue(c.value, r.value!)),
-    )
-  );
+        all.some((c) => c.operator === "=" && c.column === r.column && c.value && sameValue(c.value, r.value!)),
+    );
+  return removed.length > 0 && (among(removed, checked) || (checked.length > 0 && among(checked, removed)));
 }
 
 /** The call's result is bound to a name (then the declaration loop follows it). */

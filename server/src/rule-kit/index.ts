@@ -18,7 +18,7 @@ export * from "../analysis/locks";
 export * from "../analysis/transactions";
 export * from "../analysis/identity";
 export * from "../analysis/transaction-wrappers";
-export { xactAdvisoryLockHeldAt } from "../analysis/advisory-xact-locks";
+export { advisoryLocksOfRow, xactAdvisoryLockHeldAt } from "../analysis/advisory-xact-locks";
 export * from "../analysis/write-skew";
 export * from "../analysis/duplicate-insert";
 export * from "../analysis/summaries";

@@ -93,7 +93,8 @@ export function callerOrderAcquisitionsIn(
       if (inner !== loop.body && isFunctionLike(inner)) return false; // runs at another time
       if (!ts.isCallExpression(inner) && !ts.isTaggedTemplateExpression(inner)) return true;
       const taken = takenPerElement(inner, keyNames, loop, acquisitionAt, checker);
-      if (taken)
+      // A loop body that always leaves after its acquisition (`for (const uri of uris) return update(uri)`) takes one key.
+      if (taken && (!ts.isForOfStatement(loop.node) || mayRunAfter(inner, inner)))
         found!.push({
           node: inner,
           loop: loop.node,
