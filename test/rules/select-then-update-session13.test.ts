@@ -40,13 +40,8 @@ ${extra}`;
 /** Serialises a board's operations: the board row stays locked until the transaction commits. */
 const BOARD_LOCK = "await tx.board.update({ where: { id: boardId }, data: { updatedAt: new Date() } });";
 
-const DUPLICATE_POSITION = {
-  line: 5,
-  column: 10,
-  filename: CARDS,
-  messageId: "insertFromRead",
-  data: { write: "`tx.card.create(…)`", column: "`position`", line: 4 },
-};
+/** The append's insert (line 5) numbered from `position` read at line 4. */
+const DUPLICATE_POSITION = { line: 5, column: 10, filename: CARDS, messageId: "insertFromRead" };
 
 runRuleTests(selectThenUpdate, {
   valid: [
