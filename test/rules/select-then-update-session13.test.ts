@@ -43,8 +43,30 @@ const BOARD_LOCK = "await tx.board.update({ where: { id: boardId }, data: { upda
 /** The append's insert (line 5) numbered from `position` read at line 4. */
 const DUPLICATE_POSITION = { line: 5, column: 10, filename: CARDS, messageId: "insertFromRead" };
 
+/**
+ * A tracing service's run events: the end event logs the metadata it is given merged into the stored one;
+ * `updateBranch` is what the update event runs, after `else`.
+ */
+const recordRunEvent = (updateBranch: string) => `import postgres from "postgres";
+const sql = postgres(process.env.DATABASE_URL!);
+
+export async function recordRunEvent(runId: string, event: string, metadata?: Record<string, unknown>) {
+  if (event === "end") {
+    const [run] = await sql\`select metadata from runs where id = \${runId}\`;
+    if (run && metadata) metadata = { ...run.metadata, ...metadata };
+    await sql\`insert into run_events (run_id, kind, metadata) values (\${runId}, 'end', \${sql.json(metadata ?? {})})\`;
+  } else ${updateBranch}
+}
+`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "the update event writes the caller's metadata in a sibling branch of the read: no path runs it after the read",
+      code: recordRunEvent(`if (event === "update") {
+    await sql\`update runs set metadata = \${sql.json(metadata ?? {})} where id = \${runId}\`;
+  }`),
+    },
     {
       name: "the parent board row is locked two calls up: the dispatcher between only passes the transaction on",
       code: operations(BOARD_LOCK),
@@ -52,6 +74,14 @@ runRuleTests(selectThenUpdate, {
     },
   ],
   invalid: [
+    {
+      name: "the same write after the if/else: it runs after the end event's read, with the merged metadata",
+      code: recordRunEvent(`if (event === "update") {
+    await sql\`update runs set updated_at = now() where id = \${runId}\`;
+  }
+  if (metadata) await sql\`update runs set metadata = \${sql.json(metadata)} where id = \${runId}\`;`),
+      errors: [{ line: 12, column: 23, messageId: "lostUpdate" }],
+    },
     {
       name: "the same dispatcher under a transaction that locks nothing: two appends both number their card alike",
       code: operations(""),
