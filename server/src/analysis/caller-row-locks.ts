@@ -36,9 +36,30 @@ export function lockedByEveryCaller(
 ): boolean {
   const fn = enclosingFunction(read.node);
   const handle = read.transactionOption ?? read.handle;
+  if (!fn || !handle) return false;
+  const values = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.value!);
+  return lockedAt(fn, handle, values, read, resolve, scopeAt, 0);
+}
+
+/** How many functions that only pass the transaction on are followed up to the one holding the lock. */
+const MAX_PASSING_CALLERS = 3;
+
+/**
+ * Every production call of `fn`, given the transaction `handle` and the lookup `values` (both in `fn`'s terms), runs
+ * after a row lock the caller holds on the read's table or on the parent row one of `values` names; a caller that only
+ * passes on a transaction it was given itself (`handleBlockOperation(tx, workflowId)` under the `UPDATE workflow …` of
+ * its own caller) is asked the same of its callers, up to MAX_PASSING_CALLERS functions up.
+ */
+function lockedAt(
+  fn: FunctionLike,
+  handle: ts.Expression,
+  values: readonly ts.Expression[],
+  read: DbAccess,
+  resolve: CalleeResolver,
+  scopeAt: (node: ts.Node) => TransactionScope | undefined,
+  depth: number,
+): boolean {
   if (
-    !fn ||
-    !handle ||
     parameterOf(
       handle,
       fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text))),
@@ -53,16 +74,18 @@ export function lockedByEveryCaller(
       const scope = scopeAt(call);
       const passed = argumentAt(handle, fn, call);
       if (!scope?.handle || !passed || !isPartOfHandle(skipAwait(passed), scope.handle)) return false;
-      const values = read.conditions
-        .filter((c) => c.operator === "=" && c.value)
-        .map((c) => argumentAt(c.value!, fn, call))
-        .filter((v) => v !== undefined);
-      return rowLocksHeldAt(call, scope, resolve).some(
+      const passedValues = values.map((v) => argumentAt(v, fn, call)).filter((v) => v !== undefined);
+      const locked = rowLocksHeldAt(call, scope, resolve).some(
         (lock) =>
           lock.everyPath &&
           (lock.mode === "write" || lock.mode === "update" || lock.mode === "no key update") &&
-          (sameTable(lock.access.table, read.table) || locksRowNamed(lock, values, resolve)),
+          (sameTable(lock.access.table, read.table) || locksRowNamed(lock, passedValues, resolve)),
       );
+      if (locked) return true;
+      const caller = enclosingFunction(call);
+      return scope.form === "caller" && caller !== undefined && depth + 1 < MAX_PASSING_CALLERS
+        ? lockedAt(caller, passed, passedValues, read, resolve, scopeAt, depth + 1)
+        : false;
     })
   );
 }

@@ -661,7 +661,12 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
         flushed.set(origin.read, origin);
       }
   for (const origin of values.values())
-    if (write.table !== undefined && sameTable(origin.read.table, write.table) && origin.read.node.getEnd() <= write.node.getStart())
+    if (
+      write.table !== undefined &&
+      sameTable(origin.read.table, write.table) &&
+      origin.read.node.getEnd() <= write.node.getStart() &&
+      !inSiblingBranch(origin.read, write)
+    )
       reads.add(origin.read);
   const out: ReadModifyWrite[] = [];
   for (const read of reads) {
@@ -739,6 +744,17 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
   }
   return out;
+}
+
+/**
+ * The read and the write run in one function and no path runs the write after the read: they sit in sibling branches
+ * (`if (event === "end") { read … } else if (event === "update") { write … }`), so the write never sees a value the
+ * read returned, whatever a name assigned in the read's branch holds in the text that follows.
+ */
+function inSiblingBranch(read: DbAccess, write: DbAccess): boolean {
+  if (write.implicitFlush || write.flush) return false;
+  const fn = enclosingFunction(read.node);
+  return fn !== undefined && fn === enclosingFunction(write.node) && !mayRunAfter(read.node, write.node);
 }
 
 /**
