@@ -3,10 +3,12 @@
 // no bound on attempts. Retrying at once makes the contenders collide again (a retry storm that turns contention into
 // livelock); a constant delay keeps them in lock-step; an unbounded loop never gives up.
 import {
+  DATABASE_CONFLICT_ERROR,
   RETRYABLE_ERROR,
   alwaysExits,
   boundNames,
   calleeName,
+  calleeResolver,
   dbAccessOf,
   defineRule,
   indentUnit,
@@ -18,12 +20,14 @@ import {
   lockFailureSignals,
   mentions,
   nodesOfKinds,
+  readsOnly,
   reindentedText,
   skipAwait,
   skipParens,
   spanOf,
   ts,
   walk,
+  type CalleeResolver,
   type CheckerGetter,
   type DbAccess,
   type Fix,
@@ -53,12 +57,13 @@ export const retryWithoutBackoff = defineRule({
       ts.SyntaxKind.DoStatement,
       ts.SyntaxKind.ForStatement,
     ]);
+    const resolve = calleeResolver(context.program, () => context.checker);
     for (const node of loops) {
       const reason = retryReason(
         node,
         lockCheckerFor(context.program, () => context.checker),
       );
-      if (!reason) continue;
+      if (!reason || isOptimisticRetry(node, reason, resolve)) continue;
       // A lock that was busy or a try-lock that failed: the loop waits for a holder, it does not retry a conflict.
       const messageId = problemOf(node, reason === "a failed try-lock" || reason === "a lock that was busy, timed out or lost");
       if (!messageId) continue;
@@ -80,6 +85,64 @@ export const retryWithoutBackoff = defineRule({
 
 type Loop = ts.WhileStatement | ts.DoStatement | ts.ForStatement;
 
+const CONFLICT = "a serialization failure, deadlock or conflict";
+const VERSION_CHECK = "a version check that changed no row";
+
+/**
+ * A bounded compare-and-set retry that reads the record afresh each attempt and writes against that copy: every lost
+ * attempt is another writer's committed success, so retrying at once makes progress (lock-free), and there is no
+ * database lock, deadlock or serialization failure to back off from.
+ */
+function isOptimisticRetry(loop: Loop, reason: string, resolve: CalleeResolver): boolean {
+  if (reason !== CONFLICT && reason !== VERSION_CHECK) return false;
+  if (!isBounded(loop)) return false;
+  const catches = nodesOfKinds<ts.CatchClause>(loop.statement, [ts.SyntaxKind.CatchClause]);
+  if (catches.some((clause) => DATABASE_CONFLICT_ERROR.test(textOutsideThrows(clause.block)))) return false;
+  const fresh = freshReadsIn(loop, resolve);
+  if (fresh.size === 0) return false;
+  // The attempted write: an awaited call, not one of the reads, given the fresh copy (or a value taken from it).
+  let writesFresh = false;
+  walk(loop.statement, (node) => {
+    if (writesFresh || isFunctionLike(node)) return false;
+    if (ts.isAwaitExpression(node)) {
+      const call = skipAwait(node.expression);
+      if (ts.isCallExpression(call) && !isRead(call, resolve) && call.arguments.some((a) => mentions(a, fresh))) writesFresh = true;
+    }
+    return !writesFresh;
+  });
+  return writesFresh;
+}
+
+/** A call named as a read (`getById`, `findOne`, `fetchConfig`), not a get-or-create. */
+const READ_NAME = /^(get|find|fetch|load|read)(?!.*Or(Create|Insert|Upsert))/i;
+
+function isRead(call: ts.CallExpression, resolve: CalleeResolver): boolean {
+  return READ_NAME.test(calleeName(call) ?? "") || readsOnly(call, resolve);
+}
+
+/** Names the loop's body binds to an awaited read (`const fresh = await getById(id)`), or to another such name. */
+function freshReadsIn(loop: Loop, resolve: CalleeResolver): Set<string> {
+  const fresh = new Set<string>();
+  const bind = (name: ts.Node, value: ts.Expression | undefined) => {
+    if (!value) return;
+    const inner = skipParens(value);
+    const read =
+      ts.isAwaitExpression(inner) && ts.isCallExpression(skipAwait(inner)) && isRead(skipAwait(inner) as ts.CallExpression, resolve);
+    if (!read && !(ts.isIdentifier(inner) && fresh.has(inner.text))) return;
+    if (ts.isIdentifier(name)) fresh.add(name.text);
+    else if (ts.isObjectBindingPattern(name) || ts.isArrayBindingPattern(name)) for (const id of boundNames(name)) fresh.add(id.text);
+  };
+  // Twice: `current = fresh` may come after the read it copies in source order only within a catch.
+  for (let pass = 0; pass < 2; pass++)
+    walk(loop.statement, (node) => {
+      if (isFunctionLike(node)) return false;
+      if (ts.isVariableDeclaration(node)) bind(node.name, node.initializer);
+      else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) bind(node.left, node.right);
+      return true;
+    });
+  return fresh;
+}
+
 const SLEEPS = /^(sleep|delay|wait|setTimeout|backoff|pause)$/i;
 /** `await timeout(ms)`: a sleep when given the delay alone (`timeout(promise, ms)` races a promise instead). */
 const SLEEP_WITH_ONE_ARGUMENT = /^timeout$/i;
@@ -90,14 +153,13 @@ function retryReason(loop: Loop, checker: CheckerGetter): string | undefined {
   // The condition too: `while (!(await redis.set(key, token, "PX", ms, "NX")))` spins on a try-lock.
   walk(loop, (node) => {
     if (reason || isFunctionLike(node)) return false;
-    if (ts.isCatchClause(node) && !alwaysExits(node.block) && RETRYABLE_ERROR.test(textOutsideThrows(node.block)))
-      reason = "a serialization failure, deadlock or conflict";
+    if (ts.isCatchClause(node) && !alwaysExits(node.block) && RETRYABLE_ERROR.test(textOutsideThrows(node.block))) reason = CONFLICT;
     else if (ts.isCatchClause(node) && RETRYABLE_ERROR.test(textOutsideThrows(node.block)) && /\bcontinue\b/.test(node.block.getText()))
-      reason = "a serialization failure, deadlock or conflict";
+      reason = CONFLICT;
     else if (ts.isCatchClause(node) && catchesLockFailure(node)) reason = "a lock that was busy, timed out or lost";
     else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
       const access = dbAccessOf(node);
-      if (access && isVersionCheck(access, loop)) reason = "a version check that changed no row";
+      if (access && isVersionCheck(access, loop)) reason = VERSION_CHECK;
       else if (lockAcquisitionOf(node, checker)?.style === "try") reason = "a failed try-lock";
     }
     return !reason;
@@ -225,7 +287,7 @@ function isBounded(loop: Loop): boolean {
       alwaysExits(node.thenStatement)
     )
       bounded = true;
-    else if (ts.isIfStatement(node) && (isDeadlineTest(node) || retriesBelowMaximum(node))) bounded = true;
+    else if (ts.isIfStatement(node) && (isDeadlineTest(node) || retriesBelowMaximum(node) || continuesBelowMaximum(node))) bounded = true;
     return !bounded;
   });
   return bounded;
@@ -268,6 +330,21 @@ function retriesBelowMaximum(statement: ts.IfStatement): boolean {
     /\bcontinue\b/.test(statement.elseStatement.getText()) &&
     !/\bcontinue\b/.test(statement.thenStatement.getText())
   );
+}
+
+/**
+ * `if (isConflict(e) && attempt < maxAttempts) continue; throw e;`: the loop goes round again only while the attempt
+ * counter is below its maximum, and leaves otherwise.
+ */
+function continuesBelowMaximum(statement: ts.IfStatement): boolean {
+  const test = statement.expression.getText();
+  const then = ts.isBlock(statement.thenStatement) ? statement.thenStatement.statements.at(-1) : statement.thenStatement;
+  if (!/[<>]=?/.test(test) || !/attempt|tries|retr|count/i.test(test) || !then || !ts.isContinueStatement(then)) return false;
+  const block = statement.parent;
+  if (statement.elseStatement) return alwaysExits(statement.elseStatement);
+  if (!ts.isBlock(block)) return false;
+  const next = block.statements[block.statements.indexOf(statement) + 1];
+  return !!next && alwaysExits(next);
 }
 
 /** What is wrong with the loop's pacing (its message id); undefined when it backs off with a varying delay and gives up. */

@@ -73,6 +73,7 @@ export const uncheckedOptimisticUpdate = defineRule({
         const guard = guardsOf(write, fromRead?.guards ?? [])[0];
         if (!guard || resultIsUsed(write) || releasesClaim(write, claims) || lockedByRead(fromRead?.read, write, resolve)) continue;
         if (fromRead && isBestEffortReplace(write, fromRead.guards, (expr) => readColumnOf(node, resolve, write, expr))) continue;
+        if (fromRead && recordsConsequence(write, fromRead.guards, (expr) => readColumnOf(node, resolve, write, expr))) continue;
         seen.add(write);
         const read = fromRead?.read;
         const { fixer } = context;
@@ -150,6 +151,64 @@ function isBestEffortReplace(
     if (!ts.isIfStatement(holder)) return false;
     statement = holder;
   }
+}
+
+/**
+ * A write that records a consequence of the compared value: it leaves the compared columns (none a version) as they
+ * are and stores only values computed from them, with the clock and constants (a cooldown armed for the failure
+ * streak read). When a concurrent writer has moved the compared value, what the write would record no longer follows
+ * from the row, and skipping it is the guard's purpose: nobody's change is lost.
+ */
+function recordsConsequence(
+  write: DbAccess,
+  guards: readonly AccessCondition[],
+  readColumn: (expr: ts.Expression) => string | undefined,
+): boolean {
+  const compared = new Set(guards.map((g) => g.column));
+  if (guards.some((g) => isVersionColumn(g.column)) || write.assignments.length === 0) return false;
+  if (write.assignments.some((a) => compared.has(a.column))) return false;
+  return write.assignments.every((a) => {
+    if (!a.value) return false;
+    const column = readColumn(a.value);
+    return column !== undefined && compared.has(column) && onlyFromRead(a.value, readColumn);
+  });
+}
+
+/**
+ * Every name the value uses (through the locals it is computed in) holds something read, a constant, or the clock: no
+ * parameter or other input of the caller's.
+ */
+function onlyFromRead(value: ts.Expression, readColumn: (expr: ts.Expression) => string | undefined, depth = 0): boolean {
+  let ok = true;
+  walk(value, (node) => {
+    if (!ok || isFunctionLike(node)) return false;
+    if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+      if (readColumn(node) !== undefined) return false;
+      return true;
+    }
+    if (!ts.isIdentifier(node) || (ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) return true;
+    if (readColumn(node) !== undefined || /^(Date|Math|Number|undefined)$/.test(node.text)) return false;
+    const declaration = localDeclarationOf(node);
+    if (declaration === "constant") return false;
+    if (!declaration?.initializer || depth > 3) ok = false;
+    else ok = onlyFromRead(declaration.initializer, readColumn, depth + 1);
+    return false;
+  });
+  return ok;
+}
+
+/** The `const` a name refers to in its function or file ("constant" for a module constant of a literal), if any. */
+function localDeclarationOf(id: ts.Identifier): ts.VariableDeclaration | "constant" | undefined {
+  for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
+    if (!ts.isBlock(scope) && !ts.isSourceFile(scope)) continue;
+    for (const statement of scope.statements) {
+      if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+      for (const declaration of statement.declarationList.declarations)
+        if (ts.isIdentifier(declaration.name) && declaration.name.text === id.text)
+          return declaration.initializer && isLiteral(declaration.initializer) ? "constant" : declaration;
+    }
+  }
+  return undefined;
 }
 
 /** The block's last statement, a bare `return;` after it aside. */

@@ -212,6 +212,87 @@ export async function markMigrated(docId: string, count: number): Promise<void> 
 }
 `,
     },
+    // Optimistic compare-and-set retries that read the record afresh each attempt: a loss is another writer's success.
+    {
+      name: "Prisma: version re-read and compared each attempt, at most three attempts",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function renameBoard(id: string, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const board = await prisma.board.findUniqueOrThrow({ where: { id } });
+    const { count } = await prisma.board.updateMany({ where: { id, version: board.version }, data: { name, version: { increment: 1 } } });
+    if (count === 1) return;
+  }
+  throw new Error("board is being edited elsewhere");
+}
+`,
+    },
+    {
+      name: "a service's CAS write against the record read in the same attempt, retried while below its maximum",
+      code: `class RevisionConflictError extends Error {}
+interface Playlist { id: string; tracks: string[]; revision: number }
+declare class PlaylistStore {
+  findById(id: string): Promise<Playlist | null>;
+  replaceIfRevision(playlist: Playlist, tracks: string[]): Promise<void>;
+}
+export class PlaylistService {
+  constructor(private readonly store: PlaylistStore) {}
+  async appendTrack(id: string, track: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const playlist = await this.store.findById(id);
+      if (!playlist) return;
+      try {
+        await this.store.replaceIfRevision(playlist, [...playlist.tracks, track]);
+        return;
+      } catch (error) {
+        if (error instanceof RevisionConflictError && attempt < 3) continue;
+        throw error;
+      }
+    }
+  }
+}
+`,
+    },
+    {
+      name: "pg: the version is selected again each attempt, with a constant pause, at most five attempts",
+      code: `import type { Pool } from "pg";
+
+export async function retagInvoice(pool: Pool, id: string, tag: string): Promise<void> {
+  let attempt = 0;
+  while (attempt < 5) {
+    attempt++;
+    const { rows: [invoice] } = await pool.query("SELECT version FROM invoices WHERE id = $1", [id]);
+    const result = await pool.query("UPDATE invoices SET tag = $1, version = version + 1 WHERE id = $2 AND version = $3", [tag, id, invoice.version]);
+    if (result.rowCount === 1) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("invoice is being edited elsewhere");
+}
+`,
+    },
+    {
+      name: "a CAS loss re-reads the document in the catch before the next attempt",
+      code: `class EditConflictError extends Error {}
+interface Template { id: string; body: string; updatedAt: Date }
+declare function loadTemplate(id: string): Promise<Template | null>;
+declare function saveTemplateIfUnchanged(template: Template, body: string): Promise<void>;
+export async function stripFooter(initial: Template): Promise<void> {
+  let current = initial;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      await saveTemplateIfUnchanged(current, current.body.replace(/<footer>.*<\/footer>/s, ""));
+      return;
+    } catch (error) {
+      if (!(error instanceof EditConflictError) || attempt === 3) throw error;
+      const latest = await loadTemplate(current.id);
+      if (!latest) return;
+      current = latest;
+    }
+  }
+}
+`,
+    },
   ],
   invalid: [
     {
@@ -404,29 +485,28 @@ export async function save(write: () => Promise<string>): Promise<string> {
 `,
     },
     {
-      name: "version check retried after a constant delay (bounded): no safe fix",
+      name: "version check retried after a constant delay with no bound: no safe fix",
       code: `import type { Pool } from "pg";
 
 export async function rename(pool: Pool, id: string, title: string): Promise<void> {
   let attempt = 0;
-  while (attempt < 5) {
+  while (true) {
     attempt++;
     const { rows: [doc] } = await pool.query("SELECT version FROM docs WHERE id = $1", [id]);
     const result = await pool.query("UPDATE docs SET title = $1, version = version + 1 WHERE id = $2 AND version = $3", [title, id, doc.version]);
     if (result.rowCount === 1) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error("gave up");
 }
 `,
       errors: [
         {
           line: 5,
           column: 3,
-          messageId: "constantDelay",
+          messageId: "constantDelayUnbounded",
           data: { reason: "a version check that changed no row" },
           message:
-            "This loop retries after a version check that changed no row after a constant delay, so the callers that just collided stay in lock-step and can collide again.",
+            "This loop retries after a version check that changed no row after a constant delay, so the callers that just collided stay in lock-step and can collide again and with no bound on attempts, so under lasting contention it never gives up.",
           help: HELP,
         },
       ],
@@ -447,19 +527,69 @@ export async function shortenOnce(url: string, token: string): Promise<boolean> 
       errors: [{ line: 5, column: 3, messageId: "noDelay", data: { reason: "a failed try-lock" } }],
     },
     {
-      name: "Prisma: version re-read and compared each attempt, retried at once",
+      name: "Prisma: version re-read and compared each attempt, retried at once with no bound",
       code: `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
 
 export async function retitle(id: string, title: string): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (;;) {
     const doc = await prisma.doc.findUniqueOrThrow({ where: { id } });
     const { count } = await prisma.doc.updateMany({ where: { id, version: doc.version }, data: { title, version: { increment: 1 } } });
     if (count === 1) return;
   }
 }
 `,
-      errors: [{ line: 5, column: 3, messageId: "noDelay", data: { reason: "a version check that changed no row" } }],
+      errors: [{ line: 5, column: 3, messageId: "noDelayUnbounded", data: { reason: "a version check that changed no row" } }],
+    },
+    {
+      name: "a compare-and-set retried at once against the copy read before the loop: every attempt loses again",
+      code: `class RevisionConflictError extends Error {}
+interface Playlist { id: string; tracks: string[]; revision: number }
+declare class PlaylistStore {
+  findById(id: string): Promise<Playlist | null>;
+  replaceIfRevision(playlist: Playlist, tracks: string[]): Promise<void>;
+}
+export class PlaylistService {
+  constructor(private readonly store: PlaylistStore) {}
+  async appendTrack(id: string, track: string): Promise<void> {
+    const playlist = await this.store.findById(id);
+    if (!playlist) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.replaceIfRevision(playlist, [...playlist.tracks, track]);
+        return;
+      } catch (error) {
+        if (error instanceof RevisionConflictError && attempt < 3) continue;
+        throw error;
+      }
+    }
+  }
+}
+`,
+      errors: [{ line: 12, column: 5, messageId: "noDelay", data: CONFLICT }],
+    },
+    {
+      name: "a serialization failure retried at once, even though the attempt re-reads the row",
+      code: `import { Prisma, PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function reserveSeat(showId: string, seat: string): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const show = await prisma.show.findUniqueOrThrow({ where: { id: showId } });
+    try {
+      await prisma.$transaction(
+        async (tx) => {
+          await tx.show.update({ where: { id: show.id }, data: { taken: [...show.taken, seat] } });
+        },
+        { isolationLevel: Prisma.TransactionIsolationLevel.Serializable },
+      );
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== "P2034") throw error;
+    }
+  }
+}
+`,
+      errors: [{ line: 4, column: 3, messageId: "noDelay", data: CONFLICT }],
     },
     {
       name: "try-lock spin with a jittered delay but no bound",

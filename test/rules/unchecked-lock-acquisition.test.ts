@@ -31,6 +31,30 @@ export async function renameUser(locks: RedisLockService, id: string, name: stri
   return true;
 }`;
 
+/**
+ * A document-ownership claim per server (`SET … NX`, with or without GET); `route` sends an edit to the owner or
+ * applies it here; `edit` calls `route`, or claims for effect and applies the edit.
+ */
+const documentOwner = (options: string, call: string) => `${ioredis}declare function applyEdit(docId: string, patch: string): Promise<void>;
+declare function forward(serverId: string, docId: string, patch: string): Promise<void>;
+export class DocumentOwnership {
+  constructor(private readonly serverId: string) {}
+  claimOwner(docId: string) {
+    return redis.set(\`doc-owner:\${docId}\`, this.serverId, "PX", 30000, ${options});
+  }
+  async giveUp(docId: string): Promise<void> {
+    await redis.del(\`doc-owner:\${docId}\`);
+  }
+  async route(docId: string, patch: string): Promise<void> {
+    const owner = await this.claimOwner(docId);
+    if (owner && owner !== this.serverId) return forward(owner, docId, patch);
+    return applyEdit(docId, patch);
+  }
+  async edit(docId: string, patch: string): Promise<void> {
+    ${call === "route" ? "await this.route(docId, patch);" : `await this.${call}(docId);\n    await applyEdit(docId, patch);`}
+  }
+}`;
+
 /** A lock retried once into the same variable when the first attempt fails; `onRetryFailed` runs if the retry fails too. */
 const retriedOnce = (onRetryFailed: string) => `import { RedisLockService } from "./redis-lock";
 declare function generateCodes(id: string): Promise<void>;
@@ -321,6 +345,10 @@ export async function moveQuota(accountId: string) {
   return limit - attempts;
 }`,
     },
+    {
+      name: "SET NX GET answers with the document's owner: a helper returning it is an owner lookup, not a try-lock",
+      code: documentOwner(`"NX", "GET"`, "route"),
+    },
   ],
   invalid: [
     {
@@ -338,6 +366,11 @@ export async function startSandbox(id: string) {
   await bootSandbox(id);
 }`,
       errors: [{ line: 5, column: 14, messageId: "setWithoutNx" }],
+    },
+    {
+      name: "the same ownership claim without GET: a try-lock helper whose result the caller discards",
+      code: documentOwner(`"NX"`, "claimOwner"),
+      errors: [{ line: 19, column: 11, messageId: "resultDiscarded" }],
     },
     {
       name: "a failed attempt retried once, but the retry's result is only logged",

@@ -120,6 +120,27 @@ export async function POST(req: Request) {
   return NextResponse.json({ ok: true });
 }`;
 const GIFT_CARD_CAS = 'supabase.from("gift_cards").update({ redeemed: card.redeemed + 1 }).eq("id", card.id).eq("redeemed", card.redeemed)';
+/** A mailbox paused for a time computed from the bounce count read, the write guarded on that count; `data` is what it stores. */
+const pauseMailbox = (data: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+const PAUSE_AFTER = 3;
+
+export async function pauseBouncingMailbox(id: string, until: Date): Promise<void> {
+  const mailbox = await prisma.mailbox.findUniqueOrThrow({ where: { id } });
+  if (mailbox.bounceCount < PAUSE_AFTER) return;
+  const pauseMs = Math.min(60_000 * 2 ** (mailbox.bounceCount - PAUSE_AFTER), 3_600_000);
+  await prisma.mailbox.updateMany({ where: { id, bounceCount: mailbox.bounceCount }, data: ${data} });
+}
+`;
+
+/** pauseMailbox's code with the offered fix applied. */
+const pauseFixed = (code: string) =>
+  code
+    .replace('import { PrismaClient } from "@prisma/client";\n', '$&import { ConflictError } from "@locksmith/runtime";\n')
+    .replace(
+      /await (prisma\.mailbox\.updateMany\(.*\));/,
+      'const updated = await $1;\n  if (updated.count === 0) throw new ConflictError("mailbox changed concurrently");',
+    );
 
 runRuleTests(uncheckedOptimisticUpdate, {
   valid: [
@@ -142,6 +163,10 @@ export async function revertDraftStep(draftId: string) {
       code: redeemGiftCard(
         `const { data: claimed } = await ${GIFT_CARD_CAS}.select();\n  if (!claimed?.length) return NextResponse.json({ error: "retry" }, { status: 409 });`,
       ),
+    },
+    {
+      name: "Prisma: a pause computed from the bounce count read, stored only while the count is unchanged (a newer bounce arms its own)",
+      code: pauseMailbox("{ pausedUntil: new Date(Date.now() + pauseMs) }"),
     },
     {
       name: "best effort: a generated value stored only where the column still holds the value read, last in a try whose catch only logs",
@@ -523,6 +548,25 @@ export async function rename(knex: Knex, id: number, title: string, version: num
   if (updated === 0) throw new ConflictError("docs changed concurrently");
 }
 `,
+    },
+    {
+      name: "Prisma: the same guarded write storing a value the caller passed in, count ignored",
+      code: pauseMailbox("{ pausedUntil: until }"),
+      errors: [
+        {
+          line: 9,
+          column: 9,
+          messageId: "uncheckedAfterRead",
+          data: { write: "`prisma.mailbox.updateMany(…)`", column: "`bounceCount`", count: "`count`", line: 6 },
+        },
+      ],
+      output: pauseFixed(pauseMailbox("{ pausedUntil: until }")),
+    },
+    {
+      name: "Prisma: the same guarded write moving the compared count itself, count ignored",
+      code: pauseMailbox("{ bounceCount: mailbox.bounceCount + 1, pausedUntil: new Date(Date.now() + pauseMs) }"),
+      errors: [{ line: 9, column: 9, messageId: "uncheckedAfterRead" }],
+      output: pauseFixed(pauseMailbox("{ bounceCount: mailbox.bounceCount + 1, pausedUntil: new Date(Date.now() + pauseMs) }")),
     },
     {
       name: "Prisma: updateMany on the version read, count ignored",

@@ -51,6 +51,7 @@ import {
   lockAcquisitionsIn,
   lockCheckerFor,
   resultBinding,
+  returnsHolder,
   type LockAcquisition,
 } from "./locks";
 import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
@@ -808,6 +809,9 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
 
   // Returns holding the lock, and something else releases it: the acquiring half of a lock helper.
   for (const inner of acquisitions) {
+    // A SET … NX GET hands back the key's holder: its callers route by owner (forward to the holder, or go on as it),
+    // and a helper that returns it is an owner lookup, not a try-lock whose callers must test for success.
+    if (returnsHolder(inner)) continue;
     const atReturn = inner.style === "scoped" || enclosingFunction(inner.call) !== fn ? undefined : acquisitionPaths(inner).atReturn();
     if (!atReturn?.held) continue;
     const releasers = releasersOf(inner, fn);

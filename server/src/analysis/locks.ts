@@ -112,8 +112,9 @@ function lastFunctionArgument(call: ts.CallExpression): FunctionLike | undefined
 }
 
 /** Whether a node-redis / ioredis `set` call carries NX (positional 'NX' or { NX: true } / { condition: 'NX' }). */
-function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean; ttlMs?: number } {
+function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean; ttlMs?: number; get: boolean } {
   let nx = false;
+  let get = false;
   let expires = false;
   let ttlMs: number | undefined;
   const ttl = (unit: string, value: ts.Expression | undefined) => {
@@ -124,6 +125,7 @@ function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean
   for (const [i, arg] of args.entries()) {
     const value = stringValue(skipParens(arg))?.toUpperCase();
     if (value === "NX") nx = true;
+    if (value === "GET") get = true;
     if (value && ["PX", "EX", "PXAT", "EXAT"].includes(value)) {
       expires = true; // KEEPTTL keeps "no expiry" on a new key
       ttl(value, args[i + 1]);
@@ -136,6 +138,7 @@ function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean
           property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) ? property.name.text.toUpperCase() : "";
         const initializer = ts.isPropertyAssignment(property) ? skipParens(property.initializer) : undefined;
         if (key === "NX" && initializer?.kind !== ts.SyntaxKind.FalseKeyword) nx = true;
+        if (key === "GET" && initializer?.kind !== ts.SyntaxKind.FalseKeyword) get = true;
         if (key === "CONDITION" && stringValue(initializer)?.toUpperCase() === "NX") nx = true;
         if (["PX", "EX", "PXAT", "EXAT"].includes(key)) {
           expires = true;
@@ -145,7 +148,21 @@ function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean
       }
     }
   }
-  return { nx, expires, ...(ttlMs !== undefined ? { ttlMs } : {}) };
+  return { nx, expires, get, ...(ttlMs !== undefined ? { ttlMs } : {}) };
+}
+
+/**
+ * A Redis `SET key value NX GET`: it answers with the key's holder (the value already there, null when this call took
+ * the key), so its result names an owner to route to rather than saying whether the caller may go on.
+ */
+export function returnsHolder(acquisition: LockAcquisition): boolean {
+  const { call } = acquisition;
+  return (
+    acquisition.mechanism === "redis-set-nx" &&
+    ts.isCallExpression(call) &&
+    /^set$/i.test(calleeName(call) ?? "") &&
+    redisSetFlags(call).get
+  );
 }
 
 /**

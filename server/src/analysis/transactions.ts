@@ -369,6 +369,12 @@ function accessesOf(scope: TransactionScope, sourceFile: ts.SourceFile): DbAcces
 export const RETRYABLE_ERROR =
   /40001|40P01|55P03|\b1213\b|\b1205\b|ER_LOCK_DEADLOCK|ER_LOCK_WAIT_TIMEOUT|ConflictError|SerializationFailure|deadlock|serializ(?:ation|able)|could not serialize|could not obtain lock|P2034/i;
 
+/**
+ * The retryable errors the database's own concurrency control raises (serialization failure, deadlock, lock timeout):
+ * RETRYABLE_ERROR without an application's ConflictError, which a compare-and-set throws when its guard no longer holds.
+ */
+export const DATABASE_CONFLICT_ERROR = new RegExp(RETRYABLE_ERROR.source.replace("|ConflictError", ""), "i");
+
 /** Calls that run their function argument again on failure: the runtime's `retry`, `p-retry`, `async-retry`, `exponential-backoff`. */
 const RETRYING_CALL = /retry|backoff/i;
 
