@@ -1549,7 +1549,7 @@ ${declarations}export class Payouts {
           messageId: "releaseSkippable",
           data: {
             lock: "The lock `lockOrder` takes for `id`",
-            consequence: TRY_UNTIL_EXPIRY,
+            consequence: UNTIL_EXPIRY,
             line: 14,
             skip: "`await charge(2)` at line 13 throws",
           },
