@@ -18,6 +18,7 @@ import {
   isInside,
   lineOf,
   locksHeldAt,
+  losersSkip,
   nodesOfKinds,
   perCallLock,
   reindentedText,
@@ -32,6 +33,7 @@ import {
   type Fixer,
   type HeldLock,
   type LockAcquisition,
+  type RowLock,
   type SlowCallEntry,
   type SlowCallFinder,
   type SlowPath,
@@ -57,7 +59,7 @@ export const lockAcrossAwait = defineRule({
       perCallLock:
         "{{lock}} is created by each call of {{fn}} (line {{line}}) and taken only by that call: no other call ever waits for it, so it excludes nothing, and the awaited section it guards (line {{awaitLine}}) interleaves with every other call's.",
       inLockingTransaction:
-        "{{call}} {{reason}}, and it is awaited while {{transaction}} holds row locks (taken by {{rowLock}}): every transaction that touches those rows waits for it, and the connection stays checked out of the pool meanwhile.",
+        "{{call}} {{reason}}, and it is awaited while {{transaction}} holds row locks (taken by {{rowLock}}) until COMMIT/ROLLBACK: a transaction that writes or locks those rows waits for as long as the call takes, and the connection stays checked out of the pool meanwhile.",
       inAdvisoryLockedTransaction:
         "{{call}} {{reason}}, and it is awaited while {{transaction}} holds {{lock}} until COMMIT/ROLLBACK: every transaction taking the same lock waits for it, and the connection stays checked out of the pool meanwhile.",
     },
@@ -133,17 +135,21 @@ export const lockAcrossAwait = defineRule({
       if (held.length === 0) continue;
       const path = slowPathOf(node);
       if (!path) continue;
-      // A try-lease its helper keeps renewing: it cannot expire under its holder, and the others skip the work
-      // instead of waiting for it.
       // A lease its helper keeps renewing: it cannot expire under its holder. Nobody waits for it when the others skip
       // the work (a try-lease), and the wait is the lock's purpose when the call is what the section decided from
       // what it read under the lock (create the code only if none exists): moving the call out reopens the race.
       const renewed = (lock: HeldLock) => lock.kind === "lease" && !lock.expires && lock.acquisition?.wrapper?.renewed === true;
       const nobodyWaits = (lock: HeldLock) =>
         (renewed(lock) && (lock.acquisition!.style === "try" || decidedUnderLock(lock, node, context.checker))) ||
+        // An in-process lock around a call made only when a re-check under it still finds the call needed (double-checked
+        // single-flight): the waiters wait for its result instead of repeating it, which is the lock's purpose.
+        (lock.kind === "mutex" && decidedUnderLock(lock, node, context.checker)) ||
+        // A try-lock that cannot expire (a session advisory lock, a SET NX without expiry) whose losers leave: nobody
+        // waits for it, and no second holder can get in while this one is slow.
+        (lock.kind === "lease" && !lock.expires && !!lock.acquisition && losersSkip(lock.acquisition)) ||
         // A key holding a value this call generates (`run:${createId()}`): no other call can ask for it.
         (lock.kind === "lease" && !!lock.acquisition && isFreshPerCallKey(lock.acquisition, context.checker));
-      const relevant = held.filter((lock) => !isSingleFlight(lock, node) && !nobodyWaits(lock));
+      const relevant = held.filter((lock) => !isSingleFlight(lock, node) && !nobodyWaits(lock) && !onlyNewRows(lock));
       if (relevant.length === 0) continue;
       const lock = relevant.sort((a, b) => priority(a) - priority(b))[0]!;
       const related = [
@@ -159,7 +165,12 @@ export const lockAcrossAwait = defineRule({
         ...(path.steps.length > 0 ? [{ span: spanOf(path.slow.call), message: `${code(path.slow.name)} called here` }] : []),
       ];
       const move = relevant.length === 1 ? moveBeforeLock(node, lock, context.checker, context.fixer) : undefined;
-      const where = { help: ADVICE, span: spanOf(node, context.sourceFile), related, suggestions: move ? [move] : [] };
+      const where = {
+        help: lock.kind === "transaction" ? TRANSACTION_ADVICE : ADVICE,
+        span: spanOf(node, context.sourceFile),
+        related,
+        suggestions: move ? [move] : [],
+      };
       const slow = slowCallData(path);
       if (!lock.everyPath) {
         // Released in one branch only, or taken in one: held on some paths here, not all; the message does not claim more.
@@ -170,7 +181,10 @@ export const lockAcrossAwait = defineRule({
         context.report({ messageId: "inAdvisoryLockedTransaction", data: { ...slow, transaction: lock.label, lock: advisory }, ...where });
       } else if (lock.kind === "transaction") {
         const rowLocks = lock.transaction!.rowLocks;
-        const rowLock = rowLockDescription(rowLocks.find((l) => l.everyPath) ?? rowLocks[0]!);
+        // Named by a row lock held on every path, one on a row that was there before (not inserted here) first.
+        const contended = rowLocks.filter((l) => !isNewRow(l));
+        const named = [...contended, ...rowLocks];
+        const rowLock = rowLockDescription(named.find((l) => l.everyPath) ?? named[0]!);
         context.report({ messageId: "inLockingTransaction", data: { ...slow, transaction: lock.label, rowLock }, ...where });
       } else {
         const messageId = lock.kind === "mutex" ? "underMutex" : lock.expires ? "underExpiringLease" : "underLease";
@@ -179,6 +193,30 @@ export const lockAcrossAwait = defineRule({
     }
   },
 });
+
+/**
+ * A transaction whose only row locks are the rows it inserted (a Prisma `create`, an INSERT without ON CONFLICT … UPDATE):
+ * no other transaction can see an uncommitted new row, so nobody waits on it.
+ */
+function onlyNewRows(lock: HeldLock): boolean {
+  const transaction = lock.transaction;
+  return (
+    lock.kind === "transaction" &&
+    !!transaction &&
+    !transaction.advisoryLock &&
+    transaction.rowLocks.length > 0 &&
+    transaction.rowLocks.every(isNewRow)
+  );
+}
+
+/** A row lock on a row the statement inserts (not an upsert, which may update the row already there). */
+function isNewRow(rowLock: RowLock): boolean {
+  return rowLock.mode === "write" && rowLock.access.insert === true && !UPSERT.test(rowLock.access.node.getText());
+}
+
+/** An insert that updates the row already there: INSERT … ON CONFLICT DO UPDATE, ON DUPLICATE KEY UPDATE, REPLACE, merge(). */
+const UPSERT =
+  /\bON\s+CONFLICT\b[\s\S]*\bDO\s+UPDATE\b|\bON\s+DUPLICATE\s+KEY\b|\bREPLACE\s+INTO\b|\bonConflictDoUpdate\b|\bonDuplicateKeyUpdate\b|\.merge\(|\bupsert/i;
 
 /**
  * Whether `node` runs only on a branch of a condition that tests a value awaited while `lock` was held (`const found =
@@ -226,6 +264,13 @@ function perCallLocks(
 
 const ADVICE =
   "Move the call before the critical section when its inputs are ready before the lock, or split the section: read under the lock, make the call without it, then re-acquire and re-validate (see the rule's documentation).";
+
+/**
+ * For a transaction: the trade-off of keeping the call inside it (its failure rolls the write back) and the two usual
+ * ways to keep that without holding the rows across the call.
+ */
+const TRANSACTION_ADVICE =
+  "Make the call before the transaction when its inputs are ready, or after COMMIT. If it is inside so that its failure rolls the write back, commit first and undo the write with a compensating update when the call fails, or commit an outbox row with the write and make the call from it (see the rule's documentation).";
 
 /** A `slowCalls` entry as written in the configuration: a bare name, or an object whose reason may be left out. */
 type SlowCallOption = string | { module?: string; call: string; reason?: string };

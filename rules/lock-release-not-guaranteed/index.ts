@@ -259,14 +259,19 @@ function shortText(node: ts.Node): string {
   return text.length > 50 ? `${text.slice(0, 47)}...` : text;
 }
 
+/**
+ * What a leaked lock does to the others. A try-lock (SET NX, `pg_try_advisory_lock`, `tryAcquire`) is not waited for:
+ * the others' attempts fail, and they skip the work or try again, as their code decides.
+ */
 function consequence(acquisition: LockAcquisition): string {
   if (acquisition.mechanism === "busy-key")
     return "the key stays marked busy, and every later call for it is turned away until the process restarts";
-  if (acquisition.expires) return "the lock stays held until it expires, and every other process waits for it meanwhile";
+  const others = acquisition.style === "try" ? "meanwhile every other attempt to take it fails" : undefined;
+  if (acquisition.expires) return `the lock stays held until it expires, and ${others ?? "every other process waits for it meanwhile"}`;
   if (acquisition.mechanism === "lock-table")
     return "the lock row stays in the table, and every later acquisition is turned away until someone deletes it by hand";
   if (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named")
-    return "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
+    return `the lock stays held for as long as the database session lives (a pooled connection can live for hours), and ${others ?? "everyone else waits"}`;
   return "the lock is never released, and every later acquisition waits forever";
 }
 

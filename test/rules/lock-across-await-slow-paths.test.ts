@@ -38,7 +38,7 @@ runRuleTests(lockAcrossAwait, {
           column: 5,
           messageId: "inLockingTransaction",
           message:
-            "`runOnHost` calls `setTimeout`, which sleeps, and it is awaited while the transaction on `tx` holds row locks (taken by a write of `instance` at line 13): every transaction that touches those rows waits for it, and the connection stays checked out of the pool meanwhile.",
+            "`runOnHost` calls `setTimeout`, which sleeps, and it is awaited while the transaction on `tx` holds row locks (taken by a write of `instance` at line 13) until COMMIT/ROLLBACK: a transaction that writes or locks those rows waits for as long as the call takes, and the connection stays checked out of the pool meanwhile.",
         },
       ],
     },

@@ -28,6 +28,8 @@ export async function inTurn(keys: string[]) {
 }`;
 const FOREVER = "the lock is never released, and every later acquisition waits forever";
 const UNTIL_EXPIRY = "the lock stays held until it expires, and every other process waits for it meanwhile";
+/** A try-lock (SET NX, a project's try-once helper) is waited for by nobody: while it leaks, the others' attempts fail. */
+const TRY_UNTIL_EXPIRY = "the lock stays held until it expires, and meanwhile every other attempt to take it fails";
 const SESSION =
   "the lock stays held for as long as the database session lives (a pooled connection can live for hours), and everyone else waits";
 const MUTEX = { lock: "`mutex`", consequence: FOREVER };
@@ -907,7 +909,7 @@ export async function exportOnce(reportId: string) {
           messageId: "releaseSkippable",
           data: {
             lock: "Redis lock `claimKey(streamId, part)` (taken by `claimAppend`)",
-            consequence: UNTIL_EXPIRY,
+            consequence: TRY_UNTIL_EXPIRY,
             line: 6,
             skip: "`await appendPart(streamId, part, body)` at line 5 throws",
           },
@@ -1048,7 +1050,7 @@ export async function run(id: string) {
           line: 8,
           column: 20,
           messageId: "releaseSkippable",
-          data: { lock: "Redis lock `key`", consequence: UNTIL_EXPIRY, line: 14, skip: "`await work(id)` at line 13 throws" },
+          data: { lock: "Redis lock `key`", consequence: TRY_UNTIL_EXPIRY, line: 14, skip: "`await work(id)` at line 13 throws" },
         },
       ],
     },
@@ -1142,7 +1144,7 @@ export async function all(keys: string[]) {
           line: 7,
           column: 38,
           messageId: "releaseSkippable",
-          data: { lock: "Redis lock `key`", consequence: UNTIL_EXPIRY, line: 11, skip: "`await pull(id)` at line 10 throws" },
+          data: { lock: "Redis lock `key`", consequence: TRY_UNTIL_EXPIRY, line: 11, skip: "`await pull(id)` at line 10 throws" },
         },
       ],
       output: `${tryCatchRedis}export async function sync(id: string, token: string): Promise<void> {
@@ -1412,7 +1414,7 @@ export async function syncFeed(feedId: string, token: string) {
           line: 6,
           column: 20,
           messageId: "releaseSkippable",
-          data: { lock: "Redis lock `key`", consequence: UNTIL_EXPIRY, line: 9, skip: "`await pullFeed(feedId)` at line 8 throws" },
+          data: { lock: "Redis lock `key`", consequence: TRY_UNTIL_EXPIRY, line: 9, skip: "`await pullFeed(feedId)` at line 8 throws" },
         },
       ],
       output: `import Redis from "ioredis";
@@ -1587,12 +1589,12 @@ ${declarations}export class Payouts {
           messageId: "releaseSkippable",
           data: {
             lock: "The lock `this.locks.acquire` takes for `payout:${id}`",
-            consequence: UNTIL_EXPIRY,
+            consequence: TRY_UNTIL_EXPIRY,
             line: 9,
             skip: "`await charge(1)` at line 8 throws",
           },
           message:
-            "The lock `this.locks.acquire` takes for `payout:${id}` is released at line 9 only if nothing goes wrong: if `await charge(1)` at line 8 throws, the release is skipped and the lock stays held until it expires, and every other process waits for it meanwhile.",
+            "The lock `this.locks.acquire` takes for `payout:${id}` is released at line 9 only if nothing goes wrong: if `await charge(1)` at line 8 throws, the release is skipped and the lock stays held until it expires, and meanwhile every other attempt to take it fails.",
         },
         {
           line: 12,
@@ -1646,7 +1648,7 @@ export async function payout(id: string) {
           messageId: "releaseSkippable",
           data: {
             lock: "The lock `leases.take` takes for `id`",
-            consequence: UNTIL_EXPIRY,
+            consequence: TRY_UNTIL_EXPIRY,
             line: 8,
             skip: "`await charge(1)` at line 7 throws",
           },
@@ -1671,7 +1673,7 @@ export async function payout(id: string) {
           messageId: "releaseSkippable",
           data: {
             lock: "The lock `leases.take` takes for `id`",
-            consequence: UNTIL_EXPIRY,
+            consequence: TRY_UNTIL_EXPIRY,
             line: 8,
             skip: "`await charge(1)` at line 7 throws",
           },
@@ -1759,7 +1761,7 @@ ${declarations}export async function pay(id: string) {
           line: 6,
           column: 20,
           messageId: "releaseSkippable",
-          data: { lock: "Redis lock `lock:${id}`", consequence: UNTIL_EXPIRY, line: 9, skip: "`await charge(1)` at line 8 throws" },
+          data: { lock: "Redis lock `lock:${id}`", consequence: TRY_UNTIL_EXPIRY, line: 9, skip: "`await charge(1)` at line 8 throws" },
         },
       ],
       output: `import Redis from "ioredis";

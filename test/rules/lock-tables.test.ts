@@ -180,7 +180,7 @@ runRuleTests(lockReleaseNotGuaranteed, {
           column: 30,
           messageId: "releaseSkippable",
           message:
-            "The lock row in `job_locks` is released at line 8 only if nothing goes wrong: if `await sendInvoices()` at line 7 throws, the release is skipped and the lock stays held until it expires, and every other process waits for it meanwhile.",
+            "The lock row in `job_locks` is released at line 8 only if nothing goes wrong: if `await sendInvoices()` at line 7 throws, the release is skipped and the lock stays held until it expires, and meanwhile every other attempt to take it fails.",
           related: [{ line: 8, message: "released here, but not on every path" }],
         },
       ],

@@ -5,9 +5,19 @@
 // path leave the function with the lock still held, and what takes it?" (lock-release-not-guaranteed).
 import { ts } from "../engine/ts";
 import { boundNames, enclosingFunction, isInside, skipAwait, skipParens, stringValue } from "./ast";
+import { isFunctionLike } from "./node-index";
 import { elementAt, flowGraphOf, isProcessExit, type FlowBlock, type FlowEdge, type FlowGraph } from "./flow/cfg";
 import { solveForward, type ForwardSolution } from "./flow/dataflow";
-import { errorTuple, isReleaseOf, ownerComparison, readsLockValue, resultBinding, type LockAcquisition } from "./locks";
+import {
+  errorTuple,
+  isQueuedCommand,
+  isReleaseOf,
+  ownerComparison,
+  readsLockValue,
+  resultBinding,
+  takingCall,
+  type LockAcquisition,
+} from "./locks";
 
 /** A set of possibilities: the lock may be held, may be free. */
 type Holding = number;
@@ -35,6 +45,8 @@ export interface AcquisitionPaths {
   heldOnEveryPath(node: ts.Node): boolean;
   /** The first thing (in source order) that takes some path out of the function with the lock held; undefined when every path releases it. */
   leak(): Leak | undefined;
+  /** The names whose test is a test of the acquisition: its result's, and flags set from it. */
+  readonly testedNames: ReadonlySet<string>;
   /** Whether the function may return normally with the lock held, and may return without it (a helper handing the lock to its caller). */
   atReturn(): { held: boolean; free: boolean };
 }
@@ -49,7 +61,15 @@ export function acquisitionPaths(acquisition: LockAcquisition): AcquisitionPaths
 
 class HoldingAnalysis implements AcquisitionPaths {
   private readonly call: ts.Node;
+  /** What takes the lock when it completes: the call, or the `exec()` of the MULTI the call is queued in. */
+  private readonly taking: ts.Node;
   private readonly names: ReadonlySet<string>;
+  /** The names a test of the acquisition reads: the result's, and flags set from it (`locked = rows[0]?.locked === true`). */
+  private readonly tested: ReadonlySet<string>;
+
+  get testedNames(): ReadonlySet<string> {
+    return this.tested;
+  }
   /** `setError` of `const [setError, ok] = await tryCatch(acquire())`: truthy when the acquisition failed. */
   private readonly errorName: string | undefined;
   private readonly tupleHelper: ts.CallExpression | undefined;
@@ -58,12 +78,16 @@ class HoldingAnalysis implements AcquisitionPaths {
 
   constructor(private readonly acquisition: LockAcquisition) {
     this.call = acquisition.call;
+    this.taking = takingCall(acquisition);
     const binding = resultBinding(acquisition);
     this.names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
     const tuple = errorTuple(acquisition);
     this.errorName = (tuple?.error.name as ts.Identifier | undefined)?.text;
     this.tupleHelper = tuple?.helper;
-    this.graph = flowGraphOf(enclosingFunction(acquisition.call) ?? acquisition.call.getSourceFile());
+    const root = enclosingFunction(acquisition.call) ?? acquisition.call.getSourceFile();
+    this.graph = flowGraphOf(root);
+    this.tested =
+      acquisition.style === "try" && this.names.size > 0 ? new Set([...this.names, ...successFlags(root, acquisition)]) : this.names;
   }
 
   private get solution(): ForwardSolution<Holding> {
@@ -77,7 +101,7 @@ class HoldingAnalysis implements AcquisitionPaths {
   }
 
   private step(element: ts.Node, state: Holding): Holding {
-    return element === this.call ? HELD : this.isRelease(element) ? FREE : state;
+    return element === this.taking ? HELD : this.isRelease(element) ? FREE : state;
   }
 
   private isRelease(element: ts.Node): boolean {
@@ -96,7 +120,9 @@ class HoldingAnalysis implements AcquisitionPaths {
       // A failed acquisition (the call, or the await of its promise, throws) takes nothing; nor does the helper of an
       // [error, value] tuple wrapping it, which exists not to throw.
       const thrower = last && ts.isAwaitExpression(last) ? skipAwait(last) : last;
-      if (thrower && (thrower === this.call || thrower === this.tupleHelper)) return FREE;
+      if (thrower && (thrower === this.call || thrower === this.taking || thrower === this.tupleHelper)) return FREE;
+      // Queuing a command on a MULTI (`multi().set(…).del(lockKey).exec()`) sends nothing: only its `exec()` can fail.
+      if (thrower && isQueuedCommand(thrower)) return FREE;
       // The release's own arguments (`del(lockKey(id))`) built the same key when the lock was taken, and its owner
       // check reads the key the release deletes: neither is a way out.
       return thrower && (this.isInReleaseArguments(thrower) || readsLockValue(thrower, this.acquisition)) ? FREE : state;
@@ -106,8 +132,13 @@ class HoldingAnalysis implements AcquisitionPaths {
       const failedWhen = errorTest(edge.condition, this.errorName);
       if (failedWhen !== undefined && (edge.kind === "true") === failedWhen) return FREE;
     }
-    if (edge.condition && this.acquisition.style === "try" && testsAcquisition(edge.condition, this.call, this.names)) {
-      const truth = acquiredWhenTrue(edge.condition, this.call, this.names, this.acquisition.mechanism === "lock-table");
+    if (
+      edge.condition &&
+      this.acquisition.style === "try" &&
+      testsAcquisition(edge.condition, this.call, this.tested) &&
+      !isPartPresenceTest(edge.condition)
+    ) {
+      const truth = acquiredWhenTrue(edge.condition, this.call, this.tested, resultKind(this.acquisition));
       // A test whose polarity cannot be read counts as failure.
       if (truth === undefined) return FREE;
       if ((edge.kind === "true") !== truth) return FREE;
@@ -146,9 +177,9 @@ class HoldingAnalysis implements AcquisitionPaths {
     const root = this.graph.root;
     if ((enclosingFunction(node) ?? node.getSourceFile()) !== root) return FREE;
     // The acquisition's own expression (`await mutex.acquire()`) runs before the lock is held.
-    if (isInside(this.call, node) || isInside(node, this.call)) return FREE;
+    if (isInside(this.taking, node) || isInside(node, this.taking)) return FREE;
     const element = elementAt(this.graph, node);
-    return element === undefined || isInside(this.call, element) ? FREE : (this.solution.before(element) ?? FREE);
+    return element === undefined || isInside(this.taking, element) ? FREE : (this.solution.before(element) ?? FREE);
   }
 
   atReturn(): { held: boolean; free: boolean } {
@@ -303,22 +334,43 @@ function testsAcquisition(condition: ts.Expression, call: ts.Node, names: Readon
 const ROW_COUNT = /^(rowCount|affectedRows|length|count|changes)$/;
 
 /**
- * Whether `condition` being true means the lock was acquired; undefined when that cannot be read. `rowCounted`: the
- * lock is a row the statement inserts (a lock table), taken when its row count is not 0.
+ * How a try-lock's result says it succeeded, beyond being truthy: "row-count", the lock is a row the statement inserts
+ * (a lock table), taken when its row count is not 0; "lock-value", the result holds the SQL lock function's value in a
+ * column (`rows[0].locked` of `SELECT pg_try_advisory_lock(…) AS locked`), true (or 1) when it was taken.
  */
-function acquiredWhenTrue(condition: ts.Expression, call: ts.Node, names: ReadonlySet<string>, rowCounted = false): boolean | undefined {
+type ResultKind = "row-count" | "lock-value" | undefined;
+
+function resultKind(acquisition: LockAcquisition): ResultKind {
+  return acquisition.mechanism === "lock-table"
+    ? "row-count"
+    : acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named"
+      ? "lock-value"
+      : undefined;
+}
+
+/**
+ * Whether `condition` being true means the lock was acquired; undefined when that cannot be read. `kind`: how the
+ * result says so (see ResultKind).
+ */
+function acquiredWhenTrue(
+  condition: ts.Expression,
+  call: ts.Node,
+  names: ReadonlySet<string>,
+  kind: ResultKind = undefined,
+): boolean | undefined {
   const node = skipAwait(condition);
   if (node === call || (ts.isIdentifier(node) && names.has(node.text))) return true;
-  if (rowCounted && ts.isPropertyAccessExpression(node) && ROW_COUNT.test(node.name.text))
+  if (kind === "row-count" && ts.isPropertyAccessExpression(node) && ROW_COUNT.test(node.name.text))
     return acquiredWhenTrue(node.expression, call, names) === true ? true : undefined;
+  if (kind === "lock-value" && isColumnOfResult(node, call, names)) return true;
   if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) {
-    const inner = acquiredWhenTrue(node.operand, call, names, rowCounted);
+    const inner = acquiredWhenTrue(node.operand, call, names, kind);
     return inner === undefined ? undefined : !inner;
   }
   if (ts.isBinaryExpression(node)) {
     const op = node.operatorToken.kind;
     // `rowCount > 0`: taken when true; `rowCount < 1`: taken when false.
-    if (rowCounted && ts.isNumericLiteral(skipParens(node.right)) && acquiredWhenTrue(node.left, call, names, true) === true) {
+    if (kind === "row-count" && ts.isNumericLiteral(skipParens(node.right)) && acquiredWhenTrue(node.left, call, names, kind) === true) {
       const n = Number((skipParens(node.right) as ts.NumericLiteral).text);
       if ((op === ts.SyntaxKind.GreaterThanToken && n === 0) || (op === ts.SyntaxKind.GreaterThanEqualsToken && n === 1)) return true;
       if ((op === ts.SyntaxKind.LessThanToken && n === 1) || (op === ts.SyntaxKind.LessThanEqualsToken && n === 0)) return false;
@@ -331,9 +383,9 @@ function acquiredWhenTrue(condition: ts.Expression, call: ts.Node, names: Readon
           : undefined;
     if (equality === undefined) return undefined;
     const [subject, other] =
-      acquiredWhenTrue(node.left, call, names, rowCounted) === true
+      acquiredWhenTrue(node.left, call, names, kind) === true
         ? [node.left, node.right]
-        : acquiredWhenTrue(node.right, call, names, rowCounted) === true
+        : acquiredWhenTrue(node.right, call, names, kind) === true
           ? [node.right, node.left]
           : [undefined, undefined];
     if (!subject || !other) return undefined;
@@ -349,6 +401,70 @@ function acquiredWhenTrue(condition: ts.Expression, call: ts.Node, names: Readon
     return success === equality;
   }
   return undefined;
+}
+
+/**
+ * A named column of a row of the result (`result.rows[0]?.locked`, `rows[0].pg_try_advisory_lock`, `[row].held`): for
+ * `SELECT pg_try_advisory_lock(…)` the only column is the lock function's value. Not the row count, nor `rows` itself.
+ */
+function isColumnOfResult(node: ts.Expression, call: ts.Node, names: ReadonlySet<string>): boolean {
+  if (!ts.isPropertyAccessExpression(node) || ROW_COUNT.test(node.name.text) || /^(rows|fields|command)$/.test(node.name.text))
+    return false;
+  let inner: ts.Expression = skipParens(node.expression);
+  while (ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner) || ts.isNonNullExpression(inner))
+    inner = skipParens(inner.expression);
+  return skipAwait(inner) === call || (ts.isIdentifier(inner) && names.has(inner.text));
+}
+
+/**
+ * `a?.b` and `a ?? b` test whether `a` is there; when `a` is a part of a try-lock's result (`result.rows[0]?.locked`),
+ * that says whether the statement returned a row, not whether it took the lock.
+ */
+function isPartPresenceTest(condition: ts.Expression): boolean {
+  const parent = condition.parent;
+  const presence =
+    ((ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent) || ts.isCallExpression(parent)) &&
+      !!parent.questionDotToken &&
+      parent.expression === condition) ||
+    (ts.isBinaryExpression(parent) &&
+      parent.left === condition &&
+      (parent.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken ||
+        parent.operatorToken.kind === ts.SyntaxKind.QuestionQuestionEqualsToken));
+  const part = skipParens(condition);
+  return presence && (ts.isPropertyAccessExpression(part) || ts.isElementAccessExpression(part));
+}
+
+/**
+ * Flags set from a try-lock's result: a variable of `fn` every assignment of which (apart from a `false`, `null` or
+ * `undefined` start) is a reading of success (`locked = rows[0]?.locked === true`, `const ok = res === "OK"`). Testing
+ * the flag tests the acquisition.
+ */
+function successFlags(fn: ts.Node, acquisition: LockAcquisition): string[] {
+  const call = acquisition.call;
+  const binding = resultBinding(acquisition);
+  const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
+  const kind = resultKind(acquisition);
+  const assigned = new Map<string, ts.Expression[]>();
+  const note = (name: string, value: ts.Expression) => assigned.set(name, [...(assigned.get(name) ?? []), value]);
+  const visit = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) note(node.name.text, node.initializer);
+    else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(node.left))
+      note(node.left.text, node.right);
+    if (!isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(fn, visit);
+  const unset = (value: ts.Expression) => {
+    const v = skipParens(value);
+    return v.kind === ts.SyntaxKind.FalseKeyword || v.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(v) && v.text === "undefined");
+  };
+  const flags: string[] = [];
+  for (const [name, values] of assigned) {
+    if (names.has(name)) continue;
+    const set = values.filter((v) => !unset(v));
+    if (set.length > 0 && set.every((v) => testsAcquisition(v, call, names) && acquiredWhenTrue(v, call, names, kind) === true))
+      flags.push(name);
+  }
+  return flags;
 }
 
 /** `if (error)` means failure when true, `if (!error)` when false; undefined for any other condition. */

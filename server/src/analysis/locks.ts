@@ -229,10 +229,13 @@ export function lockAcquisitionOf(
     if ((name === "set" || name === "SET") && receiver && node.arguments.length >= 3) {
       const flags = redisSetFlags(node);
       if (flags.nx)
-        return lockOnly({ ...redisAcquisition(node, flags.expires), ...(flags.ttlMs !== undefined ? { ttlMs: flags.ttlMs } : {}) });
+        return lockOnly({
+          ...redisAcquisition(node, flags.expires || expiresInQueue(node)),
+          ...(flags.ttlMs !== undefined ? { ttlMs: flags.ttlMs } : {}),
+        });
     }
     if ((name === "setnx" || name === "setNX" || name === "SETNX") && receiver && node.arguments.length >= 2)
-      return lockOnly(redisAcquisition(node, takesOverPassedDeadline(node)));
+      return lockOnly(redisAcquisition(node, takesOverPassedDeadline(node) || expiresInQueue(node)));
 
     // A Lua script whose SET … NX takes the lock: `redis.eval(SCRIPT, 1, key, …)`, or a `defineCommand` command.
     if (receiver) {
@@ -533,9 +536,10 @@ function lockOnly(acquisition: LockAcquisition): LockAcquisition | undefined {
  *   failed, so that a retry may run (an idempotency marker);
  * - `initialiser`: the same function reads the key back (GET) after it and nothing in the file deletes it: a
  *   set-if-absent initialisation whose winner's value is used;
- * - `window`: an expiring constant (`SET key "1" EX 60 NX`) under a key not named as a lock, which the function can
- *   return still holding: a once-per-window throttle (the first caller in each window does the work, the others skip,
- *   and the expiry opens the next window), not a mutual exclusion;
+ * - `window`: an expiring constant (`SET key "1" EX 60 NX`), or a record of the event it claims (`{ invoiceId, amount }`),
+ *   under a key not named as a lock, which the function can return still holding: a once-per-window throttle or
+ *   once-per-event claim (the first caller does the work, the others skip, and the expiry opens the next window), not
+ *   a mutual exclusion;
  * - `record`: an expiring claim the file also writes with a plain SET (no NX or XX) of another value: the work's
  *   result replaces it (`processing`, then the result other callers read), a state record rather than a lock (a claim
  *   without expiry stays a lock: a crash before the result leaves it in place forever);
@@ -574,6 +578,85 @@ function isSeededCounter(call: ts.Node, key: ts.Expression, fn: FunctionLike): b
       canonicalKey(c.arguments[0]) === keyText &&
       mayRunAfter(call, c),
   );
+}
+
+/**
+ * A command queued in a MULTI or pipeline (`redis.multi().setNX(key, "1").expire(key, 10).exec()`): the `exec()` that
+ * sends it, its position among the replies, and the commands queued after it.
+ */
+function queuedIn(call: ts.CallExpression): { exec: ts.CallExpression; index: number; after: ts.CallExpression[] } | undefined {
+  let index = 0;
+  for (let receiver = receiverOf(call); ; index++) {
+    if (!receiver || !ts.isCallExpression(receiver)) return undefined;
+    if (/^(multi|MULTI|pipeline)$/.test(calleeName(receiver) ?? "")) break;
+    receiver = receiverOf(receiver);
+  }
+  const after: ts.CallExpression[] = [];
+  for (let current: ts.Expression = call; ;) {
+    const access = current.parent;
+    const next = access?.parent;
+    if (!access || !ts.isPropertyAccessExpression(access) || access.expression !== current) return undefined;
+    if (!next || !ts.isCallExpression(next) || next.expression !== access) return undefined;
+    if (/^(exec|EXEC)$/.test(access.name.text)) return { exec: next, index, after };
+    after.push(next);
+    current = next;
+  }
+}
+
+/** The call that takes the lock: the acquisition itself, or the `exec()` of the MULTI it is queued in. */
+export function takingCall(acquisition: LockAcquisition): ts.Node {
+  return (
+    (acquisition.mechanism === "redis-set-nx" && ts.isCallExpression(acquisition.call) && queuedIn(acquisition.call)?.exec) ||
+    acquisition.call
+  );
+}
+
+/** A command queued on a MULTI or pipeline before its `exec()`: queuing sends nothing, so it fails for no reason of its own. */
+export function isQueuedCommand(call: ts.Node): boolean {
+  if (!ts.isCallExpression(call)) return false;
+  if (queuedIn(call)) return true;
+  // `multi()` itself, when a command queued on it is sent by an `exec()`.
+  const access = call.parent;
+  const first = access?.parent;
+  return (
+    /^(multi|MULTI|pipeline)$/.test(calleeName(call) ?? "") &&
+    !!access &&
+    ts.isPropertyAccessExpression(access) &&
+    !!first &&
+    ts.isCallExpression(first) &&
+    first.expression === access &&
+    queuedIn(first) !== undefined
+  );
+}
+
+/** A SET NX queued in a MULTI with an EXPIRE (PEXPIRE, EXPIREAT) of the same key after it: the lock is a lease. */
+function expiresInQueue(call: ts.CallExpression): boolean {
+  const key = call.arguments[0];
+  return (
+    !!key &&
+    !!queuedIn(call)?.after.some(
+      (queued) =>
+        /^p?expire(at)?$/i.test(calleeName(queued) ?? "") &&
+        !!queued.arguments[0] &&
+        canonicalKey(queued.arguments[0]) === canonicalKey(key),
+    )
+  );
+}
+
+/**
+ * `const [acquired] = await redis.multi().setNX(key, "1").expire(key, 10).exec()`: the reply at the SET NX's position
+ * (node-redis), or the reply of its `[error, reply]` pair (ioredis: `const [[, acquired]] = …`).
+ */
+function queuedReplyBinding(call: ts.CallExpression): ts.BindingName | undefined {
+  const queued = queuedIn(call);
+  if (!queued) return undefined;
+  const declaration = outerExpression(queued.exec).parent;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !ts.isArrayBindingPattern(declaration.name)) return undefined;
+  const element = declaration.name.elements[queued.index];
+  if (!element || !ts.isBindingElement(element)) return undefined;
+  if (ts.isIdentifier(element.name)) return element.name;
+  const reply = ts.isArrayBindingPattern(element.name) ? element.name.elements[1] : undefined;
+  return reply && ts.isBindingElement(reply) && ts.isIdentifier(reply.name) ? reply.name : undefined;
 }
 
 /**
@@ -659,9 +742,18 @@ function isThrottleWindow(acquisition: LockAcquisition, fn: FunctionLike): boole
   const { call, key } = acquisition;
   if (!acquisition.expires || !ts.isCallExpression(call) || !key) return false;
   const value = call.arguments[1] && skipParens(call.arguments[1]);
-  if (!value || !(ts.isStringLiteralLike(value) || ts.isNumericLiteral(value) || value.kind === ts.SyntaxKind.TrueKeyword)) return false;
+  // A constant, or a record of the event handled (`{ invoiceId, amount, timestamp }`): no owner token to check on release.
+  if (!value) return false;
+  const constant = ts.isStringLiteralLike(value) || ts.isNumericLiteral(value) || value.kind === ts.SyntaxKind.TrueKeyword;
+  if (!constant && !ts.isObjectLiteralExpression(value)) return false;
   if (LOCK_LIKE_KEY.test(keyText(key, fn)) || !isResultTested(acquisition, fn)) return false;
   return acquisitionPaths(acquisition).atReturn().held;
+}
+
+/** A try-lock whose caller leaves when it is taken by someone else (`if (!acquired) return`): the losers skip, nobody waits. */
+export function losersSkip(acquisition: LockAcquisition): boolean {
+  const fn = enclosingFunction(acquisition.call);
+  return acquisition.style === "try" && !!fn && isResultTested(acquisition, fn);
 }
 
 /**
@@ -671,8 +763,7 @@ function isThrottleWindow(acquisition: LockAcquisition, fn: FunctionLike): boole
 function isResultTested(acquisition: LockAcquisition, fn: FunctionLike): boolean {
   for (let node: ts.Node = acquisition.call; node.parent && node !== fn; node = node.parent)
     if (ts.isIfStatement(node.parent) && node.parent.expression === node) return alwaysExits(node.parent.thenStatement);
-  const binding = resultBinding(acquisition);
-  const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
+  const names = acquisitionPaths(acquisition).testedNames;
   if (names.size === 0 || !fn.body) return false;
   return nodesOfKinds<ts.IfStatement>(fn.body, [ts.SyntaxKind.IfStatement]).some((statement) => {
     if (!alwaysExits(statement.thenStatement)) return false;
@@ -951,7 +1042,11 @@ function isAcquiredPart(expr: ts.Expression, acquired: ts.Expression, acquisitio
  * `const lock = await redlock.acquire(...)`, `const ok = await redis.set(...)`.
  */
 export function resultBinding(acquisition: LockAcquisition): ts.BindingName | undefined {
-  const outer = outerExpression(acquisition.call as ts.Expression);
+  if (acquisition.mechanism === "redis-set-nx" && ts.isCallExpression(acquisition.call)) {
+    const reply = queuedReplyBinding(acquisition.call);
+    if (reply) return reply;
+  }
+  const outer = throughCatch(outerExpression(acquisition.call as ts.Expression));
   const parent = outer.parent;
   if (parent && ts.isVariableDeclaration(parent) && parent.initializer === outer) return parent.name;
   // `acquired = await redis.set(…)` into a `let` declared before (often outside a `try`).
@@ -964,6 +1059,24 @@ export function resultBinding(acquisition: LockAcquisition): ts.BindingName | un
   )
     return parent.left;
   return errorTuple(acquisition)?.value.name;
+}
+
+/**
+ * `await client.query(…).catch(handler)`: the value is the acquisition's result, or what the handler returns when it
+ * fails (a handler that rethrows, or a fallback that reads as "not taken").
+ */
+function throughCatch(outer: ts.Expression): ts.Expression {
+  const access = outer.parent;
+  const call = access?.parent;
+  return access &&
+    ts.isPropertyAccessExpression(access) &&
+    access.expression === outer &&
+    access.name.text === "catch" &&
+    call &&
+    ts.isCallExpression(call) &&
+    call.expression === access
+    ? outerExpression(call)
+    : outer;
 }
 
 /**

@@ -113,7 +113,7 @@ export function isReachable(graph: FlowGraph, block: FlowBlock): boolean {
 function mayThrow(node: ts.Node): boolean {
   switch (node.kind) {
     case ts.SyntaxKind.CallExpression:
-      return !isLoggingCall(node as ts.CallExpression);
+      return !isLoggingCall(node as ts.CallExpression) && !isClockReading(node as ts.CallExpression);
     case ts.SyntaxKind.NewExpression:
     case ts.SyntaxKind.TaggedTemplateExpression:
     case ts.SyntaxKind.AwaitExpression:
@@ -136,6 +136,15 @@ function isLoggingCall(call: ts.CallExpression): boolean {
   const receiver = callee.expression;
   const name = ts.isIdentifier(receiver) ? receiver.text : ts.isPropertyAccessExpression(receiver) ? receiver.name.text : "";
   return /^(console|logger|log|_logger|#logger)$/i.test(name);
+}
+
+/** `Date.now()`, `performance.now()`, and such a reading's `toString()`: a clock reading cannot throw. */
+function isClockReading(call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  if (call.arguments.length > 0 || !ts.isPropertyAccessExpression(callee)) return false;
+  const receiver = callee.expression;
+  if (callee.name.text === "toString") return ts.isCallExpression(receiver) && isClockReading(receiver);
+  return callee.name.text === "now" && ts.isIdentifier(receiver) && (receiver.text === "Date" || receiver.text === "performance");
 }
 
 function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
