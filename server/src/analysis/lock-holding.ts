@@ -147,7 +147,7 @@ class HoldingAnalysis implements AcquisitionPaths {
     // Any other acquisition whose result the code tests (`if (!(await locks.lock(key))) return`, a helper that always
     // answers true): on the side the test itself reads as "not acquired", the code holds nothing to release.
     if (edge.condition && (edge.kind === "true" || edge.kind === "false") && testsAcquisition(edge.condition, this.call, this.names)) {
-      const truth = acquiredWhenTrue(edge.condition, this.call, this.names, this.acquisition.mechanism === "lock-table");
+      const truth = acquiredWhenTrue(edge.condition, this.call, this.names, resultKind(this.acquisition));
       if (truth !== undefined && (edge.kind === "true") !== truth) return FREE;
     }
     // `if ((await redis.get(key)) === token) del(key)`: on the side where the key holds another value, the lock is
