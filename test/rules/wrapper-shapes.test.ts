@@ -194,23 +194,26 @@ export async function auditThenSave(id: string) {
 });
 
 /**
- * A lease class of the app's own over Redis `SET NX PX`, whose `release` gives the key back with a compare-and-delete
- * script (the correct twin) or a plain DEL by key (which deletes whoever holds the lease after this one's expired).
+ * A lease class of the app's own over Redis `SET NX PX`, one object per lease name with its own token, whose `release`
+ * gives the key back with a compare-and-delete script (the correct twin) or a plain DEL by key (which deletes whoever
+ * holds the lease after this one's expired). (One token shared by every name a class takes is unsafe-lock-release's
+ * `sharedToken`: tested in unsafe-lock-release.test.ts.)
  */
 const leaseClass = (release: string) => `import Redis from "ioredis";
 import { randomUUID } from "node:crypto";
 const redis = new Redis();
 export class Lease {
   private token = randomUUID();
-  async take(name: string): Promise<boolean> {
-    return (await redis.set(\`lease:\${name}\`, this.token, "PX", 15000, "NX")) === "OK";
+  constructor(private readonly name: string) {}
+  async take(): Promise<boolean> {
+    return (await redis.set(\`lease:\${this.name}\`, this.token, "PX", 15000, "NX")) === "OK";
   }
-  async give(name: string): Promise<void> {
+  async give(): Promise<void> {
     ${release};
   }
 }`;
 
-const COMPARE_AND_DELETE = `await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, \`lease:\${name}\`, this.token)`;
+const COMPARE_AND_DELETE = `await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, \`lease:\${this.name}\`, this.token)`;
 
 runRuleTests(unsafeLockRelease, {
   valid: [
@@ -222,8 +225,8 @@ runRuleTests(unsafeLockRelease, {
   invalid: [
     {
       name: "a lease class whose release deletes the key without checking the owner",
-      code: leaseClass("await redis.del(`lease:${name}`)"),
-      errors: [{ line: 10, column: 11, messageId: "unchecked", data: { command: "DEL", lock: "`lease:${name}`" } }],
+      code: leaseClass("await redis.del(`lease:${this.name}`)"),
+      errors: [{ line: 11, column: 11, messageId: "unchecked", data: { command: "DEL", lock: "`lease:${this.name}`" } }],
       // The fix is the correct twin: the compare-and-delete script with the class's token.
       output: leaseClass(COMPARE_AND_DELETE),
     },
