@@ -4,6 +4,7 @@
 import {
   allLockAcquisitionsIn,
   nodesOfKinds,
+  redisSetFlags,
   dbAccessOf,
   calleeName,
   alwaysExits,
@@ -311,14 +312,10 @@ function setsTestedAsAcquisitions(sourceFile: ts.SourceFile): Array<{ call: ts.C
   for (const call of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
     if (!/^set$/i.test(calleeName(call) ?? "") || dbAccessOf(call)?.library !== "redis") continue;
     const options = call.arguments.slice(2).map((a) => skipParens(a));
-    const flags = options.flatMap((a) => {
-      if (ts.isStringLiteralLike(a)) return [a.text.toUpperCase()];
-      if (ts.isObjectLiteralExpression(a)) return a.properties.flatMap((p) => (p.name ? [p.name.getText().toUpperCase()] : []));
-      return [];
-    });
+    const flags = redisSetFlags(call);
     if (
-      !flags.some((f) => f === "EX" || f === "PX") ||
-      flags.includes("NX") ||
+      !flags.expires ||
+      flags.nx ||
       options.some(
         (a) =>
           !ts.isStringLiteralLike(a) &&

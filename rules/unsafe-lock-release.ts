@@ -9,7 +9,9 @@ import {
   code,
   inlineCode,
   defineRule,
+  enclosingClass,
   enclosingFunction,
+  mentions,
   importsOf,
   isBlindScriptDelete,
   isReleaseOf,
@@ -204,13 +206,7 @@ function sharedToken(
   const text = token.getText();
   if (!release.arguments.some((a) => skipParens(a).getText() === text)) return undefined;
   const params = new Set(acquiring.parameters.flatMap((p) => (ts.isIdentifier(p.name) ? [p.name.text] : [])));
-  let keyFromCaller = false;
-  const visit = (node: ts.Node): void => {
-    if (ts.isIdentifier(node) && params.has(node.text)) keyFromCaller = true;
-    else if (!keyFromCaller) ts.forEachChild(node, visit);
-  };
-  visit(lock.acquisition.key);
-  if (!keyFromCaller) return undefined;
+  if (!mentions(lock.acquisition.key, params)) return undefined;
   if (ts.isPropertyAccessExpression(token)) {
     const cls = enclosingClass(token);
     const name = token.name.text;
@@ -237,11 +233,6 @@ function sharedToken(
     );
     if (declaration && !isShadowed(token, acquiring)) return { token, scope: "a module constant made once per process", declaration };
   }
-  return undefined;
-}
-
-function enclosingClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
-  for (let current = node.parent; current; current = current.parent) if (ts.isClassLike(current)) return current;
   return undefined;
 }
 

@@ -13,6 +13,7 @@ import {
   boundNames,
   calleeName,
   inlineCode,
+  enclosingClass,
   enclosingFunction,
   functionName,
   importedBinding,
@@ -112,7 +113,7 @@ function lastFunctionArgument(call: ts.CallExpression): FunctionLike | undefined
 }
 
 /** Whether a node-redis / ioredis `set` call carries NX (positional 'NX' or { NX: true } / { condition: 'NX' }). */
-function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean; ttlMs?: number; get: boolean } {
+export function redisSetFlags(call: ts.CallExpression): { nx: boolean; expires: boolean; ttlMs?: number; get: boolean } {
   let nx = false;
   let get = false;
   let expires = false;
@@ -387,13 +388,8 @@ function closesOwnConnection(call: ts.CallExpression, acquisition: LockAcquisiti
     ts.isPropertyAccessExpression(connection) &&
     connection.expression.kind === ts.SyntaxKind.ThisKeyword &&
     /socket|connection|^ws$/i.test(connection.name.text) &&
-    enclosingClassOf(call) === enclosingClassOf(set)
+    enclosingClass(call) === enclosingClass(set)
   );
-}
-
-function enclosingClassOf(node: ts.Node): ts.ClassLikeDeclaration | undefined {
-  for (let current = node.parent; current; current = current.parent) if (ts.isClassLike(current)) return current;
-  return undefined;
 }
 
 /**
@@ -584,11 +580,13 @@ function isSeededCounter(call: ts.Node, key: ts.Expression, fn: FunctionLike): b
  * A command queued in a MULTI or pipeline (`redis.multi().setNX(key, "1").expire(key, 10).exec()`): the `exec()` that
  * sends it, its position among the replies, and the commands queued after it.
  */
+const QUEUE_OPENER = /^(multi|MULTI|pipeline)$/;
+
 function queuedIn(call: ts.CallExpression): { exec: ts.CallExpression; index: number; after: ts.CallExpression[] } | undefined {
   let index = 0;
   for (let receiver = receiverOf(call); ; index++) {
     if (!receiver || !ts.isCallExpression(receiver)) return undefined;
-    if (/^(multi|MULTI|pipeline)$/.test(calleeName(receiver) ?? "")) break;
+    if (QUEUE_OPENER.test(calleeName(receiver) ?? "")) break;
     receiver = receiverOf(receiver);
   }
   const after: ts.CallExpression[] = [];
@@ -619,7 +617,7 @@ export function isQueuedCommand(call: ts.Node): boolean {
   const access = call.parent;
   const first = access?.parent;
   return (
-    /^(multi|MULTI|pipeline)$/.test(calleeName(call) ?? "") &&
+    QUEUE_OPENER.test(calleeName(call) ?? "") &&
     !!access &&
     ts.isPropertyAccessExpression(access) &&
     !!first &&
