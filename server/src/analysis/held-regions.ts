@@ -140,9 +140,9 @@ function isWorkClaim(acquisition: RedisNxLock["acquisition"]): boolean {
         // is meant to lapse, not a fact kept for good.
         (isExpiryOf(c, key) && mayRunAfter(call, c)) ||
         (/^set$/i.test(calleeName(c) ?? "") &&
-        c.arguments[0] !== undefined &&
-        canonicalKey(c.arguments[0]) === keyText &&
-        mayRunAfter(call, c)),
+          c.arguments[0] !== undefined &&
+          canonicalKey(c.arguments[0]) === keyText &&
+          mayRunAfter(call, c)),
     )
   );
 }
