@@ -1,7 +1,8 @@
 // retry-without-backoff: a loop that retries after a conflict or lock failure (serialization failure, deadlock,
 // ConflictError, a compare-and-set that changed no row, a try-lock that failed) with no delay, a constant delay, or
 // no bound on attempts. Retrying at once makes the contenders collide again (a retry storm that turns contention into
-// livelock); a constant delay keeps them in lock-step; an unbounded loop never gives up.
+// livelock); a constant delay keeps them in lock-step; an unbounded loop never gives up. The same retry written as
+// recursion (a catch of a serialization failure or deadlock that calls its own function again with no sleep) too.
 import {
   DATABASE_CONFLICT_ERROR,
   RETRYABLE_ERROR,
@@ -9,7 +10,9 @@ import {
   boundNames,
   calleeName,
   calleeResolver,
+  code,
   dbAccessOf,
+  enclosingFunction,
   defineRule,
   indentUnit,
   indentationAt,
@@ -49,6 +52,10 @@ export const retryWithoutBackoff = defineRule({
         "This loop retries after {{reason}} immediately, with no delay, so the callers that just collided can collide again and with no bound on attempts, so under lasting contention it never gives up.",
       constantDelayUnbounded:
         "This loop retries after {{reason}} after a constant delay, so the callers that just collided stay in lock-step and can collide again and with no bound on attempts, so under lasting contention it never gives up.",
+      noDelayRecursive:
+        "This catch retries after {{reason}} by calling {{name}} again immediately, with no delay, so the callers that just collided can collide again.",
+      noDelayRecursiveUnbounded:
+        "This catch retries after {{reason}} by calling {{name}} again immediately, with no delay, so the callers that just collided can collide again, and with no bound on attempts, so under lasting contention it never gives up.",
     },
   },
   checkFile(context) {
@@ -80,8 +87,73 @@ export const retryWithoutBackoff = defineRule({
         fixes: fix ? [fix] : [],
       });
     }
+    // The same retry written as recursion: a catch of a conflict that calls its own function again at once.
+    for (const clause of nodesOfKinds<ts.CatchClause>(context.sourceFile, [ts.SyntaxKind.CatchClause])) {
+      const retry = recursiveRetry(clause);
+      if (!retry) continue;
+      context.report({
+        messageId: retry.bounded ? "noDelayRecursive" : "noDelayRecursiveUnbounded",
+        data: { reason: "a serialization failure or deadlock", name: code(`${retry.name}()`) },
+        help: "Wait before calling it again, with a delay that grows with the attempt and some jitter, and pass an attempt count that stops it (or use the runtime's `retry`).",
+        span: spanOf(retry.call, context.sourceFile),
+      });
+    }
   },
 });
+
+/**
+ * A retry by recursion: a catch that tests for a serialization failure, deadlock or conflict and calls the function it
+ * is in again (`return this.inTransaction(work)`), with no sleep in the catch. Bounded when the call passes an attempt
+ * count it changes (`attempt + 1`) or the catch compares one; a catch that waits first is left alone.
+ */
+function recursiveRetry(clause: ts.CatchClause): { call: ts.CallExpression; name: string; bounded: boolean } | undefined {
+  // The database's own conflicts only: an application ConflictError retried by recursion re-reads from the top, the
+  // lock-free compare-and-set retry the loop form leaves alone too (isOptimisticRetry).
+  if (!DATABASE_CONFLICT_ERROR.test(textOutsideThrows(clause.block))) return undefined;
+  const fn = enclosingFunction(clause);
+  if (!fn) return undefined;
+  const own = ownName(fn);
+  if (!own) return undefined;
+  let call: ts.CallExpression | undefined;
+  let sleeps = false;
+  walk(clause.block, (node) => {
+    if (isFunctionLike(node)) return false;
+    if (ts.isCallExpression(node)) {
+      const name = calleeName(node) ?? "";
+      if (SLEEPS.test(name) || (node.arguments.length === 1 && SLEEP_WITH_ONE_ARGUMENT.test(name))) sleeps = true;
+      const callee = skipParens(node.expression);
+      const self = own.method
+        ? ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword && callee.name.text === own.name
+        : ts.isIdentifier(callee) && callee.text === own.name;
+      if (self && !call) call = node;
+    }
+    return true;
+  });
+  if (!call || sleeps) return undefined;
+  const changesCount = call.arguments.some((a) => {
+    const arg = skipParens(a);
+    return (
+      (ts.isBinaryExpression(arg) &&
+        (arg.operatorToken.kind === ts.SyntaxKind.PlusToken || arg.operatorToken.kind === ts.SyntaxKind.MinusToken)) ||
+      ((ts.isPrefixUnaryExpression(arg) || ts.isPostfixUnaryExpression(arg)) &&
+        (arg.operator === ts.SyntaxKind.PlusPlusToken || arg.operator === ts.SyntaxKind.MinusMinusToken))
+    );
+  });
+  const comparesCount = nodesOfKinds<ts.IfStatement>(clause.block, [ts.SyntaxKind.IfStatement]).some(
+    (i) => /[<>]=?/.test(i.expression.getText()) && /attempt|tries|retr|count/i.test(i.expression.getText()),
+  );
+  return { call, name: own.name, bounded: changesCount || comparesCount };
+}
+
+/** The name a function calls itself by: a method's (through `this`), or a declared or assigned function's. */
+function ownName(fn: ts.Node): { name: string; method: boolean } | undefined {
+  if (ts.isMethodDeclaration(fn) && ts.isIdentifier(fn.name)) return { name: fn.name.text, method: true };
+  if (ts.isFunctionDeclaration(fn) && fn.name) return { name: fn.name.text, method: false };
+  if ((ts.isFunctionExpression(fn) || ts.isArrowFunction(fn)) && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name))
+    return { name: fn.parent.name.text, method: false };
+  if (ts.isFunctionExpression(fn) && fn.name) return { name: fn.name.text, method: false };
+  return undefined;
+}
 
 type Loop = ts.WhileStatement | ts.DoStatement | ts.ForStatement;
 

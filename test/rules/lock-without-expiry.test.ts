@@ -34,6 +34,15 @@ ${after}
 runRuleTests(lockWithoutExpiry, {
   valid: [
     {
+      name: "a send-once marker taken with SET NX EX whose result decides the send: the expiry is in the same command",
+      code: `${ioredis}declare function sendReceipt(orderId: string): Promise<void>;
+export async function receiptOnce(orderId: string): Promise<void> {
+  const first = await redis.set(\`receipt-sent:\${orderId}\`, "1", "EX", 86400, "NX");
+  if (first !== "OK") return;
+  await sendReceipt(orderId);
+}`,
+    },
+    {
       name: "a Lua script's SET NX with PX from an argument that is a positive number",
       code: `${luaLocks}export async function run(id: string) {
   const token = randomUUID();
@@ -187,6 +196,20 @@ export async function releaseDigest(team: string): Promise<void> {
     },
   ],
   invalid: [
+    {
+      name: "a SETNX gate whose reply decides the enqueue, given its expiry by a later EXPIRE: a claim meant to lapse, and a crash between keeps it",
+      code: `${ioredis}export async function mayEnqueue(task: string, queue: string, holdSeconds: number): Promise<boolean> {
+  const gateKey = \`jobs:gate:\${task}:\${queue}\`;
+  const taken = await redis.setnx(gateKey, String(Date.now() + holdSeconds * 1000));
+  if (taken === 1) {
+    await redis.expire(gateKey, holdSeconds);
+    return true;
+  }
+  return false;
+}`,
+      errors: [{ line: 5, column: 23, messageId: "separateExpiry", data: { lock: "`gateKey`", command: "SETNX", line: 7 } }],
+      output: null,
+    },
     {
       name: "the same NX write deleted after the work: a lock, and one that a crash leaves forever",
       code: setOnce(

@@ -7,6 +7,45 @@ const CONFLICT = { reason: "a serialization failure, deadlock or conflict" };
 runRuleTests(retryWithoutBackoff, {
   valid: [
     {
+      name: "a deadlock retried by calling itself again after a growing, jittered sleep, with an attempt count that stops it",
+      code: `import type { Pool, PoolClient } from "pg";
+import { setTimeout as sleep } from "node:timers/promises";
+export class LedgerDb {
+  constructor(private readonly pool: Pool) {}
+  async withTx<T>(work: (client: PoolClient) => Promise<T>, attempt = 0): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (err: any) {
+      await client.query("ROLLBACK");
+      if (err?.code !== "40P01" || attempt >= 4) throw err;
+      await sleep(2 ** attempt * 25 + Math.random() * 25);
+      return this.withTx(work, attempt + 1);
+    } finally {
+      client.release();
+    }
+  }
+}`,
+    },
+    {
+      name: "an application ConflictError retried by recursion: the call re-reads from the top (a compare-and-set retry)",
+      code: `class StaleRevisionConflictError extends Error {}
+declare function loadRevision(id: string): Promise<{ revision: number; body: string }>;
+declare function writeIfRevision(id: string, revision: number, body: string): Promise<void>;
+export async function appendLine(id: string, line: string): Promise<void> {
+  const doc = await loadRevision(id);
+  try {
+    await writeIfRevision(id, doc.revision, doc.body + line);
+  } catch (error) {
+    if (!(error instanceof StaleRevisionConflictError)) throw error;
+    return appendLine(id, line);
+  }
+}`,
+    },
+    {
       name: "a unique violation retried with a new random name: the ConflictError is the catch's own, thrown after the last attempt",
       code: `import type { Pool } from "pg";
 class NameTakenConflictError extends Error {}
@@ -295,6 +334,59 @@ export async function stripFooter(initial: Template): Promise<void> {
     },
   ],
   invalid: [
+    {
+      name: "a serialization failure or deadlock at COMMIT retried by calling the method again at once, with no attempt count",
+      code: `import type { Pool, PoolClient } from "pg";
+export class ShopDb {
+  constructor(private readonly pool: Pool) {}
+  async transact<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (err: any) {
+      await client.query("ROLLBACK");
+      if (err?.code === "40001" || err?.code === "40P01") return this.transact(work);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}`,
+      errors: [
+        {
+          line: 13,
+          column: 66,
+          messageId: "noDelayRecursiveUnbounded",
+          data: { reason: "a serialization failure or deadlock", name: "`transact()`" },
+        },
+      ],
+    },
+    {
+      name: "a deadlock retried by a function calling itself with a growing attempt count but no sleep",
+      code: `import type { Knex } from "knex";
+export async function moveStock(db: Knex, from: string, to: string, units: number, attempt = 0): Promise<void> {
+  try {
+    await db.transaction(async (trx) => {
+      await trx("bins").where({ id: from }).decrement("units", units);
+      await trx("bins").where({ id: to }).increment("units", units);
+    });
+  } catch (error: any) {
+    if (error?.code !== "40P01" || attempt >= 3) throw error;
+    return moveStock(db, from, to, units, attempt + 1);
+  }
+}`,
+      errors: [
+        {
+          line: 10,
+          column: 12,
+          messageId: "noDelayRecursive",
+          data: { reason: "a serialization failure or deadlock", name: "`moveStock()`" },
+        },
+      ],
+    },
     {
       name: "a ConflictError retried at once, the catch throwing its own error after the last attempt",
       code: `import type { Pool } from "pg";

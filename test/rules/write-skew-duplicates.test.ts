@@ -49,6 +49,20 @@ export async function invite(teamId: string, email: string, role: string) {
 }
 `;
 
+/** A seat claim on Prisma with the insert in the branch that runs when nothing was found (`notFound` tests it). */
+const claimSeatModule = (lookup: string, notFound: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function joinTeam(teamId: string, email: string, role: string) {
+  const existing = await prisma.invitation.${lookup}({ where: { teamId, email } });
+  if (${notFound}) {
+    await prisma.invitation.create({ data: { teamId, email, role } });
+    return { joined: true };
+  }
+  return { joined: false };
+}
+`;
+
 const DUPLICATE = {
   line: 7,
   column: 10,
@@ -93,6 +107,24 @@ export class WorkspaceMembersService {
 
 runRuleTests(writeSkew, {
   valid: [
+    {
+      name: "findMany then create in the empty branch, under @@unique([teamId, email]): the second insert fails",
+      root: PAIR_INDEX,
+      code: claimSeatModule("findMany", "existing.length === 0"),
+    },
+    {
+      name: "findMany whose empty branch refuses, the insert running only when rows were found: no duplicate check",
+      root: NO_INDEX,
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function acceptInvite(teamId: string, email: string, role: string) {
+  const pending = await prisma.invitation.findMany({ where: { teamId, email } });
+  if (pending.length === 0) throw new Error("no invitation");
+  await prisma.membershipLog.create({ data: { teamId, email, role } });
+}
+`,
+    },
     {
       // The count pins the unique pair: it sees one row at most, which two removals would both delete.
       name: "NestJS + Prisma: a count over (workspaceId, userId) under @@unique([workspaceId, userId]) decides a delete: one row, no set",
@@ -140,6 +172,25 @@ runRuleTests(writeSkew, {
     },
   ],
   invalid: [
+    {
+      name: "findMany by teamId and email, then create when the list is empty, no unique index: both create",
+      root: NO_INDEX,
+      code: claimSeatModule("findMany", "existing.length === 0"),
+      errors: [
+        {
+          line: 7,
+          column: 11,
+          messageId: "duplicate",
+          data: { fields: "`teamId`, `email`", checkLine: 5, write: "`prisma.invitation.create(…)`", line: 7 },
+        },
+      ],
+    },
+    {
+      name: "findFirst, then create inside `if (!existing)`, no unique index: both create",
+      root: NO_INDEX,
+      code: claimSeatModule("findFirst", "!existing"),
+      errors: [{ line: 7, column: 11, messageId: "duplicate" }],
+    },
     {
       // Only an index: the user may have several memberships of the workspace, and two removals can take the last two.
       name: "NestJS + Prisma: the same count under @@index([workspaceId, userId]) only",

@@ -26,7 +26,20 @@ export function duplicateInsertsIn(fn: FunctionLike): DuplicateInsert[] {
   for (const [index, statement] of body.statements.entries()) {
     const found = lookupOf(statement);
     if (!found) continue;
-    const guard = body.statements.slice(index + 1).find((s) => ts.isIfStatement(s) && testsFound(s, found.name));
+    const later = body.statements.slice(index + 1);
+    // The insert in the branch that runs when nothing was found (`if (!prior) { … create … }`, `if (rows.length === 0)`)
+    // is decided by the check as much as one after `if (prior) return prior`.
+    const missing = later.find((s): s is ts.IfStatement => ts.isIfStatement(s) && testsFound(s, found, false));
+    const inMissing = missing
+      ? nodesOfKinds<ts.CallExpression>(missing.thenStatement, [ts.SyntaxKind.CallExpression])
+          .map((call) => dbAccessOf(call))
+          .find((a) => isInsertOf(a, found))
+      : undefined;
+    if (inMissing && unindexed(found, inMissing, fn)) {
+      out.push({ check: found.check, insert: inMissing, fields: found.fields });
+      continue;
+    }
+    const guard = later.find((s) => ts.isIfStatement(s) && testsFound(s, found, true));
     if (!guard || !ts.isIfStatement(guard) || guard.elseStatement || !alwaysExits(guard.thenStatement)) continue;
     const after = body.statements.slice(body.statements.indexOf(guard) + 1);
     const insert = after
@@ -65,6 +78,8 @@ function unindexed(found: Lookup, insert: DbAccess, fn: FunctionLike): boolean {
 interface Lookup {
   check: DbAccess;
   name: string;
+  /** A findMany: what was found is a list, tested by its length. */
+  many: boolean;
   model: string;
   fields: string[];
   /** Each field's value, as written in the lookup (`teamId`, `input.email`). */
@@ -83,7 +98,9 @@ function lookupOf(statement: ts.Statement): Lookup | undefined {
 
 /** A lookup call (`db.model.findFirst({ where: { a, b } })`) whose result is held as `name`. */
 function lookupCall(call: ts.Expression, name: string): Lookup | undefined {
-  if (!ts.isCallExpression(call) || !/^find(First|Unique)$/.test(propertyNameOf(call.expression) ?? "")) return undefined;
+  const method = ts.isCallExpression(call) ? propertyNameOf(call.expression) : undefined;
+  // findMany too: an empty list says no duplicate as a null says it for findFirst.
+  if (!ts.isCallExpression(call) || !/^find(First|Unique|Many)$/.test(method ?? "")) return undefined;
   const check = dbAccessOf(call);
   if (check?.kind !== "read" || check.library !== "prisma" || check.lock) return undefined;
   const delegate = receiverOf(call);
@@ -106,7 +123,7 @@ function lookupCall(call: ts.Expression, name: string): Lookup | undefined {
     }
   }
   if (values.size === 0) return undefined;
-  return { check, name, model, fields: [...values.keys()], values, among };
+  return { check, name, many: method === "findMany", model, fields: [...values.keys()], values, among };
 }
 
 /** `{ in: ["A", "B"] }` with only string or number literals: their texts. */
@@ -144,18 +161,41 @@ function propertyNameOf(expr: ts.Expression): string | undefined {
   return ts.isPropertyAccessExpression(node) ? node.name.text : undefined;
 }
 
-/** `if (prior)` / `if (prior !== null)`: the branch runs when the row was found. */
-function testsFound(statement: ts.IfStatement, name: string): boolean {
-  const test = skipParens(statement.expression);
-  if (ts.isIdentifier(test)) return test.text === name;
-  return (
-    ts.isBinaryExpression(test) &&
-    (test.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsEqualsToken ||
-      test.operatorToken.kind === ts.SyntaxKind.ExclamationEqualsToken) &&
-    ts.isIdentifier(skipParens(test.left)) &&
-    (skipParens(test.left) as ts.Identifier).text === name &&
-    (test.right.kind === ts.SyntaxKind.NullKeyword || test.right.getText() === "undefined")
-  );
+/**
+ * Whether the `if` tests what the lookup found: `if (prior)` / `if (prior !== null)` / `if (rows.length > 0)` when
+ * `found` is asked (the branch runs when a row was found), `if (!prior)` / `if (prior === null)` /
+ * `if (rows.length === 0)` when not (the branch runs when none was).
+ */
+function testsFound(statement: ts.IfStatement, lookup: Lookup, found: boolean): boolean {
+  let test = skipParens(statement.expression);
+  let negated = false;
+  while (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) {
+    negated = !negated;
+    test = skipParens(test.operand);
+  }
+  const isSubject = (e: ts.Expression) => {
+    const node = skipParens(e);
+    if (!lookup.many) return ts.isIdentifier(node) && node.text === lookup.name;
+    return (
+      ts.isPropertyAccessExpression(node) &&
+      node.name.text === "length" &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === lookup.name
+    );
+  };
+  // A bare subject: `prior` / `rows.length` is truthy when something was found.
+  if (isSubject(test)) return negated ? !found : found;
+  if (!ts.isBinaryExpression(test) || !isSubject(test.left)) return false;
+  const op = test.operatorToken.kind;
+  const right = test.right.getText();
+  const empty = lookup.many ? right === "0" : right === "null" || right === "undefined";
+  let saysFound: boolean | undefined;
+  if (empty && (op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken)) saysFound = true;
+  else if (empty && (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken)) saysFound = false;
+  else if (lookup.many && right === "0" && op === ts.SyntaxKind.GreaterThanToken) saysFound = true;
+  else if (lookup.many && right === "1" && op === ts.SyntaxKind.LessThanToken) saysFound = false;
+  if (saysFound === undefined) return false;
+  return (negated ? !saysFound : saysFound) === found;
 }
 
 /**

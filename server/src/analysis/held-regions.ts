@@ -122,7 +122,8 @@ const IN_PROGRESS_KEY = /running|processing|in[-_:]?progress|in[-_:]?flight|pend
 /**
  * A claim: a SET NX whose result decides whether this caller does the work, and whose key marks the work as under way
  * — named so (`job:${id}:running`), or overwritten with the outcome later in the same function
- * (`set(key, "done")`). Its holder can die mid-work, so it is a lock. A set-once marker that records a fact
+ * (`set(key, "done")`), or given an expiry by a later command (`setnx` then `expire`). Its holder can die mid-work,
+ * so it is a lock. A set-once marker that records a fact
  * (`processed:${id}`, never deleted nor overwritten) is not: it says the work happened, at most once by design.
  */
 function isWorkClaim(acquisition: RedisNxLock["acquisition"]): boolean {
@@ -135,10 +136,13 @@ function isWorkClaim(acquisition: RedisNxLock["acquisition"]): boolean {
     !!fn &&
     nodesOfKinds<ts.CallExpression>(fn, [ts.SyntaxKind.CallExpression]).some(
       (c) =>
-        /^set$/i.test(calleeName(c) ?? "") &&
-        c.arguments[0] !== undefined &&
-        canonicalKey(c.arguments[0]) === keyText &&
-        mayRunAfter(call, c),
+        // A claim its taker then gives an expiry (`setnx(key)` then `expire(key, ttl)`): the key marks a holder that
+        // is meant to lapse, not a fact kept for good.
+        (isExpiryOf(c, key) && mayRunAfter(call, c)) ||
+        (/^set$/i.test(calleeName(c) ?? "") &&
+          c.arguments[0] !== undefined &&
+          canonicalKey(c.arguments[0]) === keyText &&
+          mayRunAfter(call, c)),
     )
   );
 }

@@ -636,6 +636,83 @@ function readsColumn(expr: ts.Expression, read: DbAccess, values: ReadonlyMap<st
   return origin && origin.read === read && origin.level === "value" ? origin : undefined;
 }
 
+/** The columns the write at `node` assigns (none when `node` is no database write). */
+function writeAt(node: ts.Node): ReadonlySet<string> {
+  const access = ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node) ? dbAccessOf(node) : undefined;
+  return new Set(access?.kind === "write" ? access.assignments.map((a) => a.column) : []);
+}
+
+const BOUNDS = new Set([
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+]);
+
+/**
+ * The column of the read a condition checks. A bound comparison (`amount > total - credit`, possibly negated) checks
+ * every column its arithmetic reads, so of those the one the write changes is the one checked; any other condition
+ * (`a && b`, an equality) checks what its first operand reads.
+ */
+function checkedColumn(
+  expr: ts.Expression,
+  read: DbAccess,
+  values: ReadonlyMap<string, ReadValue>,
+  written: ReadonlySet<string>,
+): ReadValue | undefined {
+  const first = readsColumn(expr, read, values);
+  if (written.size === 0 || (first?.column && written.has(first.column))) return first;
+  let test = skipParens(expr);
+  while (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) test = skipParens(test.operand);
+  if (!ts.isBinaryExpression(test) || !BOUNDS.has(test.operatorToken.kind)) return first;
+  let changed: ReadValue | undefined;
+  const fn = enclosingFunction(expr);
+  const followed = new Set<ts.Node>();
+  const visit = (node: ts.Node): void => {
+    if (changed || isFunctionLike(node)) return;
+    if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+      const origin = readsColumn(node, read, values);
+      if (origin?.column && written.has(origin.column)) {
+        changed = origin;
+        return;
+      }
+      // A local computed from the read (`const outstanding = total - credit`): its arithmetic is the comparison's.
+      const initializer = ts.isIdentifier(node) && fn ? constInitializer(node.text, fn) : undefined;
+      if (initializer && origin && !followed.has(initializer) && followed.size < 4) {
+        followed.add(initializer);
+        visit(initializer);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(test.left);
+  visit(test.right);
+  return changed ?? first;
+}
+
+/** The initializer of the `const name = …` declared directly in `fn` (not in a nested function), if exactly one. */
+function constInitializer(name: string, fn: ts.Node): ts.Expression | undefined {
+  let found: ts.Expression | undefined;
+  let count = 0;
+  const visit = (node: ts.Node): void => {
+    if (node !== fn && isFunctionLike(node)) return;
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.name.text === name &&
+      node.initializer &&
+      ts.isVariableDeclarationList(node.parent) &&
+      (node.parent.flags & ts.NodeFlags.Const) !== 0
+    ) {
+      found = node.initializer;
+      count++;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(fn);
+  return count === 1 ? found : undefined;
+}
+
 function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite[] {
   const reads = new Set<DbAccess>();
   // An entity write (`repo.save(account)`, `account.save()`) writes the table its entity was read from.
@@ -893,6 +970,8 @@ export function assignmentValues(write: DbAccess, assignment: AccessAssignment):
 
 /** The innermost `if` / loop / early-exit guard on a column of `read` that `node` depends on. */
 function controllingCondition(node: ts.Node, read: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite["control"] {
+  const written = writeAt(node);
+  const readsColumn = (expr: ts.Expression, r: DbAccess, v: ReadonlyMap<string, ReadValue>) => checkedColumn(expr, r, v, written);
   for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
     if (ts.isIfStatement(parent) && child !== parent.expression) {
       const origin = readsColumn(parent.expression, read, values);
