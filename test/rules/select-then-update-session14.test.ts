@@ -80,6 +80,12 @@ export async function topUp(walletId: number, amount: number) {
 `,
     },
     {
+      name: "Mongoose legacy update: a const update document that only increments, with the bound in the filter",
+      code: voteQuota(`const changes = { $inc: { used: 1 } };
+    const result = await this.voteQuotaModel.update({ _id: quota.id, used: { $lt: allowed } }, changes);
+    if (result.nModified === 0) throw new BadRequestException("vote quota used up");`),
+    },
+    {
       name: "a redemption flag checked and set with only a mail between: every caller writes the same flag",
       code: redeem(""),
     },
@@ -94,6 +100,12 @@ export async function topUp(walletId: number, amount: number) {
       name: "Mongoose legacy update with $set: the same lost count",
       code: voteQuota("await this.voteQuotaModel.update({ _id: quota.id }, { $set: { used: quota.used + 1 } });"),
       errors: [{ line: 20, column: 11, messageId: "documentLostUpdate" }],
+    },
+    {
+      name: "Mongoose legacy update: the update document built in a const (typed as a plain record) from the count read",
+      code: voteQuota(`const changes: Record<string, any> = { used: quota.used + 1 };
+    await this.voteQuotaModel.update({ _id: quota.id }, changes);`),
+      errors: [{ line: 21, column: 11, messageId: "documentLostUpdate", data: { write: "`this.voteQuotaModel.update(…)`", column: "`used`", line: 17 } }],
     },
     {
       name: "a redemption flag checked, the campaign's remaining count decremented, then the flag set: both callers decrement",
