@@ -86,6 +86,13 @@ export async function topUp(walletId: number, amount: number) {
     if (result.nModified === 0) throw new BadRequestException("vote quota used up");`),
     },
     {
+      name: "Mongoose legacy update: a const update document changed after it was built is not read from its literal",
+      code: voteQuota(`const changes: Record<string, any> = { $inc: { used: 1 } };
+    if (quota.used + 1 >= allowed) changes.$set = { exhaustedAt: new Date() };
+    const result = await this.voteQuotaModel.update({ _id: quota.id, used: { $lt: allowed } }, changes);
+    if (result.nModified === 0) throw new BadRequestException("vote quota used up");`),
+    },
+    {
       name: "a redemption flag checked and set with only a mail between: every caller writes the same flag",
       code: redeem(""),
     },
@@ -94,7 +101,14 @@ export async function topUp(walletId: number, amount: number) {
     {
       name: "Mongoose legacy update: the use count read, checked and written back as read + 1",
       code: voteQuota("await this.voteQuotaModel.update({ _id: quota.id }, { used: quota.used + 1 });"),
-      errors: [{ line: 20, column: 11, messageId: "documentLostUpdate", data: { write: "`this.voteQuotaModel.update(…)`", column: "`used`", line: 17 } }],
+      errors: [
+        {
+          line: 20,
+          column: 11,
+          messageId: "documentLostUpdate",
+          data: { write: "`this.voteQuotaModel.update(…)`", column: "`used`", line: 17 },
+        },
+      ],
     },
     {
       name: "Mongoose legacy update with $set: the same lost count",
@@ -105,7 +119,14 @@ export async function topUp(walletId: number, amount: number) {
       name: "Mongoose legacy update: the update document built in a const (typed as a plain record) from the count read",
       code: voteQuota(`const changes: Record<string, any> = { used: quota.used + 1 };
     await this.voteQuotaModel.update({ _id: quota.id }, changes);`),
-      errors: [{ line: 21, column: 11, messageId: "documentLostUpdate", data: { write: "`this.voteQuotaModel.update(…)`", column: "`used`", line: 17 } }],
+      errors: [
+        {
+          line: 21,
+          column: 11,
+          messageId: "documentLostUpdate",
+          data: { write: "`this.voteQuotaModel.update(…)`", column: "`used`", line: 17 },
+        },
+      ],
     },
     {
       name: "a redemption flag checked, the campaign's remaining count decremented, then the flag set: both callers decrement",

@@ -882,7 +882,9 @@ function writesAt(call: ts.CallExpression | ts.TaggedTemplateExpression, resolut
     helperWrites.set(fn, writes);
   }
   const args = argumentsOf(fn, call);
-  return writes.map((w) => passedDocument(w, fn, call) ?? { access: { ...w.access, node: call }, change: w.change, args, inner: w.access.node });
+  return writes.map(
+    (w) => passedDocument(w, fn, call) ?? { access: { ...w.access, node: call }, change: w.change, args, inner: w.access.node },
+  );
 }
 
 /**

@@ -219,7 +219,8 @@ export function updateAssignments(update: ts.Expression | undefined): AccessAssi
 
 /**
  * An update document built beforehand and passed by name (`const updates = { count: row.count + 1 }; …
- * updateOne(filter, updates)`): the object literal a `const` of an enclosing block declares, else the expression.
+ * updateOne(filter, updates)`): the object literal a `const` of an enclosing block declares, when the name is used
+ * nowhere else there (a document changed after it was built, `updates.$unset = …`, is not known from its literal).
  */
 function constObject(expr: ts.Expression): ts.Expression {
   if (!ts.isIdentifier(expr)) return expr;
@@ -228,11 +229,24 @@ function constObject(expr: ts.Expression): ts.Expression {
     for (const statement of scope.statements) {
       if (!ts.isVariableStatement(statement) || (statement.declarationList.flags & ts.NodeFlags.Const) === 0) continue;
       for (const d of statement.declarationList.declarations)
-        if (ts.isIdentifier(d.name) && d.name.text === expr.text)
-          return d.initializer && ts.isObjectLiteralExpression(skipParens(d.initializer)) ? skipParens(d.initializer) : expr;
+        if (ts.isIdentifier(d.name) && d.name.text === expr.text) {
+          const literal = d.initializer && skipParens(d.initializer);
+          return literal && ts.isObjectLiteralExpression(literal) && usesOf(scope, expr.text) === 2 ? literal : expr;
+        }
     }
   }
   return expr;
+}
+
+/** How many identifiers named `name` occur in `scope` (its declaration included). */
+function usesOf(scope: ts.Node, name: string): number {
+  let count = 0;
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && node.text === name) count++;
+    ts.forEachChild(node, visit);
+  };
+  visit(scope);
+  return count;
 }
 
 /**
