@@ -139,6 +139,10 @@ const HELP: Partial<Record<DbLibrary, string>> = {
     'Lock a parent row (`lock: { mode: "pessimistic_write" }`) before the check inside a transaction, or run it as `transaction("SERIALIZABLE", …)` and retry serialization failures.',
   sequelize:
     "Lock a parent row (`lock: t.LOCK.UPDATE`, `transaction: t`) before the check, or run the transaction with `isolationLevel: SERIALIZABLE` and retry serialization failures.",
+  mongoose:
+    "MongoDB has no SERIALIZABLE: take a lock keyed by the set around the check and the write, or keep the count in a parent document and raise it atomically with the bound in the filter (`findOneAndUpdate({ _id, used: { $lt: limit } }, { $inc: { used: 1 } })`) before inserting.",
+  mongodb:
+    "MongoDB has no SERIALIZABLE: take a lock keyed by the set around the check and the write, or keep the count in a parent document and raise it atomically with the bound in the filter (`findOneAndUpdate({ _id, used: { $lt: limit } }, { $inc: { used: 1 } })`) before inserting.",
   knex: 'Lock a parent row (`.forUpdate()`) before the check inside `knex.transaction`, or run it with `{ isolationLevel: "serializable" }` and retry serialization failures.',
 };
 

@@ -5,11 +5,13 @@ import {
   alwaysExits,
   boundNames,
   canonicalKey,
+  decidedBy,
   dbAccessOf,
   dbAccessesIn,
   enclosingFunction,
   isDelete,
   mentions,
+  mayRunBetween,
   outerExpression,
   runsBefore,
   skipParens,
@@ -77,6 +79,35 @@ export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolve
     });
     if (found) break;
   }
+  return found;
+}
+
+/**
+ * Work done between the check and the write: an awaited database write that adds something (a count decremented, a
+ * row inserted), itself or in a project function it calls, that the check decides and that can run after the read
+ * and before the flag is set.
+ * A flag checked, then the work, then the flag set (`if (await isRedeemed(id)) throw; … remaining: { decrement: 1 }
+ * … redeemed: true`) lets every caller that passed the check do the work: the write is not the harmless set-once or
+ * no-change write it looks like alone.
+ */
+export function workBeforeClaim(flow: ReadModifyWrite, resolve: CalleeResolver): ts.AwaitExpression | undefined {
+  const { control, write } = flow;
+  const fn = control && enclosingFunction(control.condition);
+  if (!control || !fn?.body || enclosingFunction(write.node) !== fn) return undefined;
+  let found: ts.AwaitExpression | undefined;
+  walk(fn.body, (node) => {
+    if (found || ts.isFunctionLike(node)) return false;
+    if (
+      ts.isAwaitExpression(node) &&
+      node.expression !== write.node &&
+      skipParens(node.expression) !== write.node &&
+      decidedBy(control.condition, node) !== undefined &&
+      mayRunBetween(flow.read.node, [skipParens(node.expression)], write.node) &&
+      addsToDatabase(skipParens(node.expression), resolve, 0)
+    )
+      found = node;
+    return !found;
+  });
   return found;
 }
 

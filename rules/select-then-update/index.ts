@@ -14,7 +14,7 @@
 // row lock), a transaction-scoped advisory lock taken before the read (also by a helper given the transaction), and a
 // row this call has just inserted (fresh-row.ts). Not linted: migrations and an operator's commands (a command-line
 // handler, a function only scripts call: operator-commands.ts). The fixes live beside this file, one per strategy.
-import { claimedBeforeRead, workClaimedByWrite } from "./claims";
+import { claimedBeforeRead, workBeforeClaim, workClaimedByWrite } from "./claims";
 import {
   importsOf,
   writeLabel,
@@ -322,8 +322,11 @@ function protectionOf(
   if (claimedBeforeRead(flow)) return "claimed";
   if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
   // A checked flag set before work the check guards is a claim on that work: not a harmless set-once or no-change write.
+  // So is one set after such work, done between the check and the write by every caller that passed the check.
   const claimsWork =
-    !!flow.control && write.assignments.some((a) => a.column === flow.control!.column) && !!workClaimedByWrite(flow, resolve);
+    !!flow.control &&
+    write.assignments.some((a) => a.column === flow.control!.column) &&
+    (!!workClaimedByWrite(flow, resolve) || !!workBeforeClaim(flow, resolve));
   if (isSetOnceWrite(flow) && !claimsWork) return "set-once";
   if (!flow.data && (read.through || write.through)) return "check-through-helper";
   if (!flow.data) {

@@ -31,6 +31,7 @@ import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, typ
 import { isChainLink } from "./db/access";
 import { calleeResolver, type CalleeResolver } from "./summaries";
 import { knexAccess } from "./db/knex";
+import { mongooseSetAccess, mongooseUniqueFieldSets } from "./db/mongoose";
 import { prismaAccess, prismaUniqueFieldSets } from "./db/prisma";
 import { sequelizeAccess } from "./db/sequelize";
 import { drizzleWhere } from "./db/drizzle-kysely";
@@ -220,9 +221,12 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control, rec
  * remove the same row). `count({ where: { organizationId, userId } })` under `@@unique([organizationId, userId])`.
  */
 function pinsOneRow(read: DbAccess): boolean {
-  if (read.library !== "prisma" || !read.table) return false;
+  if (!read.table) return false;
   const pinned = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column);
-  const uniques = prismaUniqueFieldSets(read.table, read.node.getSourceFile().fileName);
+  // A Mongoose model declared with its schema in the file (`schema.index({ … }, { unique: true })`, `unique: true`).
+  const model = read.library === "mongoose" && read.entityClass && ts.isIdentifier(read.entityClass) ? read.entityClass : undefined;
+  if (read.library !== "prisma" && !model) return false;
+  const uniques = model ? mongooseUniqueFieldSets(model) : prismaUniqueFieldSets(read.table, read.node.getSourceFile().fileName);
   return !!uniques && uniques.some((set) => set.length > 0 && set.every((f) => pinned.includes(f)));
 }
 
@@ -300,6 +304,9 @@ function checkCache(node: ts.CallExpression | ts.TaggedTemplateExpression): SetC
 }
 
 function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): SetCheck | undefined {
+  // Mongoose `Model.countDocuments(filter)`: MongoDB has no SERIALIZABLE, so only a lock or an index closes the race.
+  const mongoose = ts.isCallExpression(node) ? mongooseSetAccess(node) : undefined;
+  if (mongoose) return mongoose.operation === "count" ? { read: mongoose.access, kind: "count" } : undefined;
   const access = dbAccessOf(node);
   if (access) {
     if (access.kind !== "read" || !access.table || access.library === "redis") return undefined;
@@ -579,6 +586,9 @@ export function setWriteOf(node: ts.CallExpression | ts.TaggedTemplateExpression
 }
 
 function recogniseWrite(node: ts.CallExpression | ts.TaggedTemplateExpression): SetWrite | undefined {
+  // Mongoose `Model.create(doc)` / `insertMany` and `deleteOne` / `deleteMany`, which change no document read.
+  const mongoose = ts.isCallExpression(node) ? mongooseSetAccess(node) : undefined;
+  if (mongoose && mongoose.operation !== "count") return { access: mongoose.access, change: mongoose.operation };
   const access = dbAccessOf(node);
   if (access) {
     if (access.kind !== "write" || access.library === "redis") return undefined;
@@ -689,7 +699,12 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
   const same = (checked: ts.Expression | undefined, written: ts.Expression | undefined) => {
     const a = checked && atCaller(checked, check.args);
     const b = written && atCaller(written, write.args);
-    return !!a && !!b && sameValue(a, b);
+    if (!a || !b) return false;
+    if (sameValue(a, b)) return true;
+    // The id of a row read by that id is the id (`count({ raffleId })`, then `raffleId: raffle.id` after
+    // `const raffle = await findById(raffleId)`).
+    const key = keyReadBy(b) ?? keyReadBy(a);
+    return !!key && (sameValue(a, key) || sameValue(key, b));
   };
   if (write.change === "insert") {
     const keyed = filters.filter((c) => c.operator === "=" && c.value && atCaller(c.value, check.args));
@@ -712,6 +727,31 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
     (w) => /^(id|uuid|pk|_id)$/i.test(w.column) || filters.some((c) => sameColumn(c.column, w.column) && same(c.value, w.value)),
   );
   return named ? "shrinks" : undefined;
+}
+
+/**
+ * For `row.id` / `row._id` where `const row = await <read by id>(key)`: `key`. A read by id is a call named
+ * `findById` / `findByPk` / `findOneById` / `getById` (an ORM's, or a project service's of that name) or a recognised
+ * read whose filter is the key column (`findOne({ _id: key })`, `findUnique({ where: { id: key } })`).
+ */
+function keyReadBy(expr: ts.Expression): ts.Expression | undefined {
+  const node = skipParens(expr);
+  if (!ts.isPropertyAccessExpression(node) || !/^_?id$/.test(node.name.text) || !ts.isIdentifier(node.expression)) return undefined;
+  const name = node.expression.text;
+  const body = enclosingFunctionBody(node);
+  if (!body) return undefined;
+  for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true })) {
+    if (!ts.isIdentifier(d.name) || d.name.text !== name || !d.initializer) continue;
+    if (!ts.isVariableDeclarationList(d.parent) || (d.parent.flags & ts.NodeFlags.Const) === 0) return undefined;
+    const read = skipAwait(d.initializer);
+    if (!ts.isCallExpression(read)) return undefined;
+    if (/^(findById|findByPk|findOneById|getById)$/.test(calleeName(read) ?? "") && read.arguments.length === 1) return read.arguments[0];
+    const access = dbAccessOf(read);
+    if (access?.kind !== "read") return undefined;
+    const byKey = access.conditions.filter((c) => c.operator === "=" && /^(id|_id)$/.test(c.column) && c.value);
+    return byKey.length === 1 && access.conditions.length === 1 ? byKey[0]!.value : undefined;
+  }
+  return undefined;
 }
 
 /** Columns and values an insert writes; for raw SQL only the values (column lists are not parsed). */
@@ -842,7 +882,24 @@ function writesAt(call: ts.CallExpression | ts.TaggedTemplateExpression, resolut
     helperWrites.set(fn, writes);
   }
   const args = argumentsOf(fn, call);
-  return writes.map((w) => ({ access: { ...w.access, node: call }, change: w.change, args, inner: w.access.node }));
+  return writes.map(
+    (w) => passedDocument(w, fn, call) ?? { access: { ...w.access, node: call }, change: w.change, args, inner: w.access.node },
+  );
+}
+
+/**
+ * A helper that inserts the document it is given (`add(entry) { return this.entries.create(entry) }`) inserts the
+ * object literal its caller passes: its fields, as written at the call (so no parameter is translated).
+ */
+function passedDocument(write: SetWrite, fn: FunctionLike, call: ts.CallExpression): SetWrite | undefined {
+  if (write.change !== "insert" || !ts.isCallExpression(write.access.node) || write.access.assignments.length > 0) return undefined;
+  const document = write.access.node.arguments[0] && skipParens(write.access.node.arguments[0]);
+  if (!document || !ts.isIdentifier(document)) return undefined;
+  const index = fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === document.text);
+  const passed = index >= 0 ? call.arguments[index] && skipParens(call.arguments[index]) : undefined;
+  if (!passed || !ts.isObjectLiteralExpression(passed)) return undefined;
+  const assignments = objectAssignments(passed, () => false);
+  return { access: { ...write.access, node: call, assignments }, change: "insert", inner: write.access.node };
 }
 
 /**

@@ -16,6 +16,12 @@ import { chainOf, injectedEntity, objectAssignments, propertyName, type Link } f
 
 const READS = new Set(["findById", "findOne"]);
 const UPDATES = new Set(["updateOne", "updateMany", "findOneAndUpdate", "findByIdAndUpdate"]);
+/**
+ * Mongoose 5's (and the old driver's) `Model.update(filter, doc)` writes like `updateOne`: a plain `doc` is `$set`.
+ * `update` is a common name, so only on a model of a Mongoose / MongoDB file, with a filter object and no `where`
+ * (Sequelize's `Model.update(values, { where })`).
+ */
+const LEGACY_UPDATE = "update";
 /** Query modifiers that may follow a read or an update in a chain (`.populate("x").lean().exec()`). */
 const MODIFIERS = new Set(["exec", "lean", "populate", "select", "session", "orFail", "sort", "collation", "hint", "read", "setOptions"]);
 /** Operators whose new value the database computes from the current one (or that add / remove array elements). */
@@ -74,7 +80,7 @@ function isModelCallByShape(receiver: ts.Expression, operation: string, filter: 
  * ORM files (TypeORM, Sequelize, MikroORM) are dispatched before this, so a `save()` there is never taken for a document's.
  */
 export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
-  if (!READS.has(name) && !UPDATES.has(name) && name !== "save" && !MODIFIERS.has(name)) return undefined;
+  if (!READS.has(name) && !UPDATES.has(name) && name !== LEGACY_UPDATE && name !== "save" && !MODIFIERS.has(name)) return undefined;
   const kind = fileKind(call.getSourceFile());
   if (!kind) return undefined;
   const library: DbLibrary = kind === "mongodb" ? "mongodb" : "mongoose";
@@ -107,7 +113,7 @@ export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess 
     const conditions = operation.name === "findById" ? idCondition(args[0]) : filterConditions(args[0]);
     return withSession({ ...base, kind: "read", table, conditions }, args[2], links);
   }
-  if (UPDATES.has(operation.name)) {
+  if (UPDATES.has(operation.name) || (operation.name === LEGACY_UPDATE && isLegacyUpdate(kind, receiver, args))) {
     const byId = operation.name === "findByIdAndUpdate";
     return withSession(
       {
@@ -122,6 +128,21 @@ export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess 
     );
   }
   return undefined;
+}
+
+/**
+ * `Model.update(filter, doc)` on a model of a Mongoose / MongoDB file (a capitalised model, a `this.<name>Model`
+ * field, `db.collection(…)`): the filter an object literal, and no `where` in either argument.
+ */
+function isLegacyUpdate(kind: FileKind, receiver: ts.Expression, args: ts.NodeArray<ts.Expression>): boolean {
+  if (kind !== "mongoose" && kind !== "mongodb") return false;
+  if (args.length < 2 || args.length > 3) return false;
+  const filter = skipParens(args[0]!);
+  if (!ts.isObjectLiteralExpression(filter) || propertyValue(filter, "where") || propertyValue(args[1], "where")) return false;
+  if (ts.isIdentifier(receiver)) return /^[A-Z]/.test(receiver.text);
+  if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword)
+    return /.Model$/.test(receiver.name.text);
+  return ts.isCallExpression(receiver) && calleeName(receiver) === "collection";
 }
 
 /** The options' `session` (or a `.session(s)` link) names the transaction the statement runs in. */
@@ -184,7 +205,7 @@ export function filterConditions(filter: ts.Expression | undefined): AccessCondi
 
 /** `{ $set: { a: x }, $inc: { n: 1 } }` → `a` (from code), `n` (atomic); a plain object is `$set`; a pipeline is computed by the database. */
 export function updateAssignments(update: ts.Expression | undefined): AccessAssignment[] {
-  const object = update && skipParens(update);
+  const object = update && constObject(skipParens(update));
   if (!object || !ts.isObjectLiteralExpression(object)) return [];
   const out = objectAssignments(object, () => false).filter((a) => !a.column.startsWith("$"));
   for (const property of object.properties) {
@@ -194,6 +215,38 @@ export function updateAssignments(update: ts.Expression | undefined): AccessAssi
     out.push(...objectAssignments(property.initializer, () => atomic));
   }
   return out;
+}
+
+/**
+ * An update document built beforehand and passed by name (`const updates = { count: row.count + 1 }; …
+ * updateOne(filter, updates)`): the object literal a `const` of an enclosing block declares, when the name is used
+ * nowhere else there (a document changed after it was built, `updates.$unset = …`, is not known from its literal).
+ */
+function constObject(expr: ts.Expression): ts.Expression {
+  if (!ts.isIdentifier(expr)) return expr;
+  for (let scope: ts.Node | undefined = expr.parent; scope; scope = scope.parent) {
+    if (!ts.isBlock(scope) && !ts.isSourceFile(scope)) continue;
+    for (const statement of scope.statements) {
+      if (!ts.isVariableStatement(statement) || (statement.declarationList.flags & ts.NodeFlags.Const) === 0) continue;
+      for (const d of statement.declarationList.declarations)
+        if (ts.isIdentifier(d.name) && d.name.text === expr.text) {
+          const literal = d.initializer && skipParens(d.initializer);
+          return literal && ts.isObjectLiteralExpression(literal) && usesOf(scope, expr.text) === 2 ? literal : expr;
+        }
+    }
+  }
+  return expr;
+}
+
+/** How many identifiers named `name` occur in `scope` (its declaration included). */
+function usesOf(scope: ts.Node, name: string): number {
+  let count = 0;
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && node.text === name) count++;
+    ts.forEachChild(node, visit);
+  };
+  visit(scope);
+  return count;
 }
 
 /**
@@ -249,4 +302,68 @@ export function mongooseUniqueFieldSets(model: ts.Identifier): string[][] | unde
 function isUnique(options: ts.Expression | undefined): boolean {
   const object = options && skipParens(options);
   return !!object && ts.isObjectLiteralExpression(object) && propertyValue(object, "unique")?.kind === ts.SyntaxKind.TrueKeyword;
+}
+
+/** What write-skew asks of a Mongoose model beyond the lost-update recognisers: counts, inserts and deletes of a set. */
+export type MongooseSetOperation = "count" | "insert" | "delete";
+const SET_OPERATIONS: Record<string, MongooseSetOperation> = {
+  countDocuments: "count",
+  count: "count",
+  create: "insert",
+  insertMany: "insert",
+  insertOne: "insert",
+  deleteOne: "delete",
+  deleteMany: "delete",
+  findOneAndDelete: "delete",
+  findByIdAndDelete: "delete",
+};
+
+/**
+ * `Model.countDocuments(filter)` (or legacy `count`) as a read of the set its filter names; `Model.create(doc)` /
+ * `insertMany([doc, …])` as an insert of `doc`'s fields; `deleteOne` / `deleteMany(filter)` as a delete. Only on a
+ * model as mongooseAccess recognises one (a Mongoose / MongoDB file, or a model by shape); left to write-skew, since
+ * no row read here is written back.
+ */
+export function mongooseSetAccess(call: ts.CallExpression): { access: DbAccess; operation: MongooseSetOperation } | undefined {
+  const name = calleeName(call);
+  const kind = fileKind(call.getSourceFile());
+  if (!name || !kind) return undefined;
+  const { links } = chainOf(call);
+  let index = links.length - 1;
+  while (index > 0 && MODIFIERS.has(links[index]!.name)) index--;
+  const link = links[index];
+  const operation = link && SET_OPERATIONS[link.name];
+  if (!link || !operation || !link.call) return undefined;
+  const callee = skipParens(link.call.expression);
+  if (!ts.isPropertyAccessExpression(callee)) return undefined;
+  const receiver = skipParens(callee.expression);
+  const args = link.call.arguments;
+  const first = args[0] && skipParens(args[0]);
+  // An insert's documents are object literals (or a parameter a helper passes on); a filter is an object literal.
+  if (operation !== "insert" && (!first || !ts.isObjectLiteralExpression(first))) return undefined;
+  if (kind === "shape" && !isModelCallByShape(receiver, link.name, first && ts.isArrayLiteralExpression(first) ? first.elements[0] : first))
+    return undefined;
+  if (kind !== "shape" && !isModelReceiver(receiver)) return undefined;
+  const library: DbLibrary = kind === "mongodb" ? "mongodb" : "mongoose";
+  const table = collectionName(receiver, links.slice(0, index), library);
+  if (!table) return undefined;
+  const base = { node: call, library, handle: receiver, table, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
+  const entityClass = ts.isIdentifier(receiver) && /^[A-Z]/.test(receiver.text) ? receiver : injectedEntity(receiver);
+  if (entityClass) Object.assign(base, { entityClass });
+  if (operation === "count") return { access: { ...base, kind: "read", conditions: filterConditions(first) }, operation };
+  if (operation === "delete") {
+    const conditions = link.name === "findByIdAndDelete" ? idCondition(first) : filterConditions(first);
+    return { access: { ...base, kind: "write", conditions }, operation };
+  }
+  const documents = first && ts.isArrayLiteralExpression(first) ? [...first.elements] : first ? [first] : [];
+  const assignments = documents.flatMap((d) => objectAssignments(d, () => false));
+  return { access: { ...base, kind: "write", insert: true, assignments }, operation };
+}
+
+/** A model or collection handle: a capitalised name, a `this.<name>Model` field, `db.collection(…)`. */
+function isModelReceiver(receiver: ts.Expression): boolean {
+  if (ts.isIdentifier(receiver)) return /^[A-Z]/.test(receiver.text) || /.(Model|Collection)$/.test(receiver.text);
+  if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword)
+    return /.(Model|Collection)$/.test(receiver.name.text);
+  return ts.isCallExpression(receiver) && calleeName(receiver) === "collection";
 }
