@@ -14,6 +14,7 @@ import {
   dbAccessOf,
   enclosingFunction,
   defineRule,
+  enclosingFunction,
   indentUnit,
   indentationAt,
   isFunctionLike,
@@ -365,18 +366,70 @@ function isBounded(loop: Loop): boolean {
   return bounded;
 }
 
-/** A clock reading compared with something: `Date.now() >= deadline`, `deadline > performance.now()`. */
-const CLOCK_COMPARED = /\b(Date\.now|performance\.now)\(\)\s*[<>]=?|[<>]=?\s*(Date\.now|performance\.now)\(\)/;
+const COMPARISONS = new Set([
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+]);
 
-/** `if (Date.now() >= deadline) throw …`: the loop gives up when a clock reading passes a deadline. */
+/**
+ * A clock reading, or the time elapsed since one, compared with something: `Date.now() >= deadline`, `deadline >
+ * performance.now()`, `Date.now() - startedAt > timeoutMs`.
+ */
+function comparesClock(expression: ts.Expression): boolean {
+  const compares = (node: ts.Node) =>
+    ts.isBinaryExpression(node) && COMPARISONS.has(node.operatorToken.kind) && (readsClock(node.left) || readsClock(node.right));
+  let found = compares(expression); // walk visits the nodes below its root only
+  walk(expression, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    found = compares(node);
+    return !found;
+  });
+  return found;
+}
+
+/**
+ * `Date.now()`, `performance.now()`, `new Date().getTime()`, arithmetic on one (`Date.now() - startedAt`), or a local of
+ * the function initialised with one (`const elapsed = time - startedAt`).
+ */
+function readsClock(expression: ts.Expression, depth = 0): boolean {
+  const node = skipParens(expression);
+  if (
+    ts.isBinaryExpression(node) &&
+    (node.operatorToken.kind === ts.SyntaxKind.MinusToken || node.operatorToken.kind === ts.SyntaxKind.PlusToken)
+  )
+    return readsClock(node.left, depth) || readsClock(node.right, depth);
+  if (ts.isIdentifier(node)) {
+    if (depth >= 3) return false;
+    const fn = enclosingFunction(node);
+    if (!fn) return false;
+    return nodesOfKinds<ts.VariableDeclaration>(fn, [ts.SyntaxKind.VariableDeclaration]).some(
+      (d) => ts.isIdentifier(d.name) && d.name.text === node.text && !!d.initializer && readsClock(d.initializer, depth + 1),
+    );
+  }
+  if (!ts.isCallExpression(node) || node.arguments.length > 0) return false;
+  const callee = node.expression.getText();
+  if (/^(Date|performance)\.now$/.test(callee)) return true;
+  // `new Date().getTime()`, `new Date().valueOf()`
+  return (
+    ts.isPropertyAccessExpression(node.expression) &&
+    /^(getTime|valueOf)$/.test(node.expression.name.text) &&
+    ts.isNewExpression(skipParens(node.expression.expression)) &&
+    (skipParens(node.expression.expression) as ts.NewExpression).expression.getText() === "Date" &&
+    !(skipParens(node.expression.expression) as ts.NewExpression).arguments?.length
+  );
+}
+
+/** `if (Date.now() - startedAt > timeoutMs) throw …`: the loop gives up when a clock reading passes a deadline. */
 function isDeadlineTest(statement: ts.IfStatement): boolean {
-  return CLOCK_COMPARED.test(statement.expression.getText()) && alwaysExits(statement.thenStatement);
+  return comparesClock(statement.expression) && alwaysExits(statement.thenStatement);
 }
 
 /** The loop stops at a deadline: its condition compares the clock (`while (Date.now() < deadline)`), or an exit does. */
 function untilDeadline(loop: Loop): boolean {
   const condition = ts.isForStatement(loop) ? loop.condition : loop.expression;
-  if (condition && CLOCK_COMPARED.test(condition.getText())) return true;
+  if (condition && comparesClock(condition)) return true;
   return nodesOfKinds<ts.IfStatement>(loop.statement, [ts.SyntaxKind.IfStatement]).some(
     (statement) => !isInsideFunction(statement, loop) && isDeadlineTest(statement),
   );

@@ -43,13 +43,13 @@ export const uncheckedLockAcquisition = defineRule({
       setWithoutNx:
         '{{call}} has no NX, yet its reply is tested against "OK" at line {{line}} as if it could fail: SET without NX always succeeds, overwriting the key another caller holds, so every caller is told it acquired it and two can run the critical section at the same time.',
       resultDiscarded:
-        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but its result is discarded: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
+        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but its result is discarded: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
       resultNeverTested:
-        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the result is never tested: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
+        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the result is never tested: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
       runsBeforeCheck:
-        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the code at line {{line}} runs before the result is checked: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
+        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the code at line {{line}} runs before the result is checked: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
       runsOnBothBranches:
-        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — and although it is tested at line {{testLine}}, the code at line {{line}} runs on both branches: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
+        "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — and although it is tested at line {{testLine}}, the code at line {{line}} runs on both branches: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
     },
   },
   checkFile(context) {
@@ -203,6 +203,18 @@ function retriesChecked(
   return retry >= 0 && verdictForNames(new Set(names), [...statements.slice(retry + 1), ...following], resolve, isRetry).kind === "checked";
 }
 
+/**
+ * `while (!result) { …; result = await redis.set(key, token, { NX: true, EX }) }`: a result stored, at the end of a
+ * loop's body, into the variable the loop's condition tests is tested by that condition before anything else runs.
+ */
+function testedByLoopCondition(statement: ts.ExpressionStatement, names: ReadonlySet<string>, resolve: CalleeResolver): boolean {
+  const body = statement.parent;
+  const loop = body.parent;
+  if (!ts.isBlock(body) || !(ts.isWhileStatement(loop) || ts.isDoStatement(loop)) || loop.statement !== body) return false;
+  const rest = body.statements.slice(body.statements.indexOf(statement) + 1);
+  return mentions(loop.expression, names) && rest.every((s) => isHarmless(s, resolve));
+}
+
 function verdictOf(acquisition: LockAcquisition, resolve: CalleeResolver): { verdict: Verdict; names: string[]; statement?: ts.Statement } {
   // The same acquisition made again: a call of the same function on the same receiver.
   const callee = ts.isCallExpression(acquisition.call) ? acquisition.call.expression.getText() : undefined;
@@ -246,6 +258,7 @@ function verdictOf(acquisition: LockAcquisition, resolve: CalleeResolver): { ver
   ) {
     const names = new Set([parent.left.text]);
     const statement = parent.parent;
+    if (testedByLoopCondition(statement, names, resolve)) return { verdict: { kind: "checked" }, names: [...names], statement };
     // `try { ok = await redis.set(…) } catch { … }`: what runs next is after the `try`.
     const block = statement.parent;
     const after =

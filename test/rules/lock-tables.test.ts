@@ -100,7 +100,7 @@ runRuleTests(uncheckedLockAcquisition, {
           column: 9,
           messageId: "resultDiscarded",
           message:
-            "The lock row in `job_locks` may not be acquired — `pool.query(…)` returns a result with a row count of 0 when another holder has it — but its result is discarded: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.",
+            "The lock row in `job_locks` may not be acquired — `pool.query(…)` returns a result with a row count of 0 when another holder has it — but its result is discarded: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
         },
       ],
     },

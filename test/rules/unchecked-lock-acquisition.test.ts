@@ -571,7 +571,7 @@ declare function work(id: string): Promise<void>;`,
           },
           // The golden full messages and help of this rule.
           message:
-            'Redis lock `lock:job:${id}` may not be acquired — `` redis.set(`lock:job:${id}`, "t", "NX", "PX", 30000) `` returns null instead of "OK" when another holder has it — but its result is discarded: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.',
+            'Redis lock `lock:job:${id}` may not be acquired — `` redis.set(`lock:job:${id}`, "t", "NX", "PX", 30000) `` returns null instead of "OK" when another holder has it — but its result is discarded: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.',
           help: HELP,
           suggestions: [
             {
@@ -641,7 +641,7 @@ declare function work(): Promise<void>;`,
             line: 6,
           },
           message:
-            'Redis lock `key` may not be acquired — `redis.set(key, "t", "NX", "PX", 1000)` returns null instead of "OK" when another holder has it — and although it is tested at line 5, the code at line 6 runs on both branches: the critical section runs whether or not this process holds the lock, so two processes can run it at the same time.',
+            'Redis lock `key` may not be acquired — `redis.set(key, "t", "NX", "PX", 1000)` returns null instead of "OK" when another holder has it — and although it is tested at line 5, the code at line 6 runs on both branches: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.',
           help: HELP,
           related: [{ line: 6 }],
           suggestions: [

@@ -10,6 +10,7 @@ import { elementAt, flowGraphOf, isProcessExit, type FlowBlock, type FlowEdge, t
 import { solveForward, type ForwardSolution } from "./flow/dataflow";
 import {
   errorTuple,
+  isCollectionAccess,
   isQueuedCommand,
   isReleaseOf,
   ownerComparison,
@@ -66,6 +67,8 @@ class HoldingAnalysis implements AcquisitionPaths {
   private readonly names: ReadonlySet<string>;
   /** The names a test of the acquisition reads: the result's, and flags set from it (`locked = rows[0]?.locked === true`). */
   private readonly tested: ReadonlySet<string>;
+  /** Flags set true right after the lock is taken (`await claim(key); claimed = true`): false means not held. */
+  private readonly heldFlags: ReadonlySet<string>;
 
   get testedNames(): ReadonlySet<string> {
     return this.tested;
@@ -88,6 +91,7 @@ class HoldingAnalysis implements AcquisitionPaths {
     this.graph = flowGraphOf(root);
     this.tested =
       acquisition.style === "try" && this.names.size > 0 ? new Set([...this.names, ...successFlags(root, acquisition)]) : this.names;
+    this.heldFlags = heldFlags(root, this.taking);
   }
 
   private get solution(): ForwardSolution<Holding> {
@@ -123,6 +127,10 @@ class HoldingAnalysis implements AcquisitionPaths {
       if (thrower && (thrower === this.call || thrower === this.taking || thrower === this.tupleHelper)) return FREE;
       // Queuing a command on a MULTI (`multi().set(…).del(lockKey).exec()`) sends nothing: only its `exec()` can fail.
       if (thrower && isQueuedCommand(thrower)) return FREE;
+      // A call of a built-in Map or Set (`this.consumers.get(topic)`) cannot throw, so it skips no release; nor is a
+      // step of a shutdown that goes on to `process.exit()` taken to throw: the process ends there, and its locks with it.
+      if (thrower && (isCollectionAccess(thrower) || (ts.isCallExpression(thrower) && isProcessExit(thrower)) || goesOnToExit(thrower)))
+        return FREE;
       // The release's own arguments (`del(lockKey(id))`) built the same key when the lock was taken, and its owner
       // check reads the key the release deletes: neither is a way out.
       return thrower && (this.isInReleaseArguments(thrower) || readsLockValue(thrower, this.acquisition)) ? FREE : state;
@@ -155,6 +163,12 @@ class HoldingAnalysis implements AcquisitionPaths {
     if (edge.condition && (edge.kind === "true" || edge.kind === "false") && this.acquisition.mechanism === "redis-set-nx") {
       const ours = ownerComparison(edge.condition, this.acquisition);
       if (ours !== undefined && (edge.kind === "true") !== ours) return FREE;
+    }
+    // `if (claimed) await release()`: a flag set true right after the lock was taken reads false only where it was not.
+    if (edge.condition && (edge.kind === "true" || edge.kind === "false") && this.heldFlags.size > 0) {
+      const truth = acquiredWhenTrue(edge.condition, this.call, this.heldFlags);
+      if (truth !== undefined && testsAcquisition(edge.condition, this.call, this.heldFlags) && (edge.kind === "true") !== truth)
+        return FREE;
     }
     // `release?.()` / `if (release)`: a handle that is not there was never assigned by a completed acquisition.
     if (edge.condition && (edge.kind === "true" || edge.kind === "false") && this.names.size > 0) {
@@ -298,6 +312,26 @@ class HoldingAnalysis implements AcquisitionPaths {
     }
     return found;
   }
+}
+
+/**
+ * Whether the statement `node` is in is followed, in its statement list, by `process.exit(…)` with no statement between
+ * that could go elsewhere (a jump, a throw, a `try`): `this.stop(); await sleep(1000); process.exit(1)`.
+ */
+function goesOnToExit(node: ts.Node): boolean {
+  let statement: ts.Node = node;
+  while (statement.parent && !ts.isBlock(statement.parent) && !ts.isSourceFile(statement.parent)) {
+    if (isFunctionLike(statement.parent)) return false;
+    statement = statement.parent;
+  }
+  const list = statement.parent && (statement.parent as ts.Block | ts.SourceFile).statements;
+  if (!list || (!ts.isExpressionStatement(statement) && !ts.isVariableStatement(statement))) return false;
+  for (const next of list.slice(list.indexOf(statement as ts.Statement) + 1)) {
+    const expression = ts.isExpressionStatement(next) ? skipAwait(next.expression) : undefined;
+    if (expression && ts.isCallExpression(expression) && isProcessExit(expression)) return true;
+    if (!ts.isExpressionStatement(next) && !ts.isVariableStatement(next)) return false;
+  }
+  return false;
 }
 
 function isInCatch(node: ts.Node): boolean {
@@ -465,6 +499,47 @@ function successFlags(fn: ts.Node, acquisition: LockAcquisition): string[] {
       flags.push(name);
   }
   return flags;
+}
+
+/**
+ * Flags that say the lock is held: a local set to `true` only by the statement right after the one that takes the lock
+ * (`await claimKey(key); claimed = true`) and otherwise only to false, null or undefined. Nothing runs between the two
+ * that could throw, so a test that reads the flag as false runs where this acquisition does not hold the lock.
+ */
+function heldFlags(fn: ts.Node, taking: ts.Node): Set<string> {
+  const assigned = new Map<string, ts.Expression[]>();
+  const note = (name: string, value: ts.Expression) => assigned.set(name, [...(assigned.get(name) ?? []), value]);
+  const visit = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) note(node.name.text, node.initializer);
+    else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(node.left))
+      note(node.left.text, node.right);
+    if (!isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(fn, visit);
+  const rightAfterTaking = (value: ts.Expression) => {
+    const assignment = value.parent;
+    const statement = assignment.parent;
+    if (!ts.isBinaryExpression(assignment) || !ts.isExpressionStatement(statement) || !ts.isBlock(statement.parent)) return false;
+    const statements = statement.parent.statements;
+    const previous = statements[statements.indexOf(statement) - 1];
+    return (
+      !!previous &&
+      (ts.isExpressionStatement(previous) || ts.isVariableStatement(previous)) &&
+      isInside(taking, previous) &&
+      enclosingFunction(taking) === enclosingFunction(statement)
+    );
+  };
+  const flags = new Set<string>();
+  for (const [name, values] of assigned) {
+    const set = values.filter((v) => !isUnset(v));
+    if (set.length > 0 && set.every((v) => skipParens(v).kind === ts.SyntaxKind.TrueKeyword && rightAfterTaking(v))) flags.add(name);
+  }
+  return flags;
+}
+
+function isUnset(value: ts.Expression): boolean {
+  const v = skipParens(value);
+  return v.kind === ts.SyntaxKind.FalseKeyword || v.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(v) && v.text === "undefined");
 }
 
 /** `if (error)` means failure when true, `if (!error)` when false; undefined for any other condition. */

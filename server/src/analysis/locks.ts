@@ -446,7 +446,7 @@ function turnsAway(has: ts.Node, add: ts.Node): boolean {
 }
 
 /** `this.busy` or `busy` declared in its class or file as `new Set(…)` / `new Map(…)`, or annotated `Set<…>` / `Map<…>`. */
-function isSetOrMap(receiver: ts.Expression): boolean {
+export function isSetOrMap(receiver: ts.Expression): boolean {
   const node = skipParens(receiver);
   const name =
     ts.isPropertyAccessExpression(node) && node.expression.kind === ts.SyntaxKind.ThisKeyword
@@ -465,6 +465,19 @@ function isSetOrMap(receiver: ts.Expression): boolean {
     if (init && ts.isNewExpression(init) && isCollection(init.expression.getText())) return true;
     return !!d.type && ts.isTypeReferenceNode(d.type) && isCollection(d.type.typeName.getText());
   });
+}
+
+/**
+ * `this.consumers.get(topic)`, `inFlight.has(key)`, `this.attempts.set(id, n + 1)`: a read or write of a built-in Map or
+ * Set (`get`, `has`, `set`, `add`), which cannot throw (a Map's `get` of a missing key is `undefined`).
+ */
+export function isCollectionAccess(node: ts.Node): boolean {
+  if (!ts.isCallExpression(node)) return false;
+  const method = calleeName(node);
+  const arity = method === "get" || method === "has" || method === "add" ? 1 : method === "set" ? 2 : 0;
+  if (arity === 0 || node.arguments.length !== arity) return false;
+  const receiver = receiverOf(node);
+  return !!receiver && isSetOrMap(receiver);
 }
 
 /** Whether an options-object argument sets `option` to `true` (`{ ifAvailable: true }`). */
