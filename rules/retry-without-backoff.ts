@@ -12,7 +12,6 @@ import {
   calleeResolver,
   code,
   dbAccessOf,
-  enclosingFunction,
   defineRule,
   enclosingFunction,
   indentUnit,
