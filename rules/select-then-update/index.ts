@@ -71,6 +71,7 @@ import {
 } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
+import { isEarlierStepOfPath } from "./same-path-writers";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -140,7 +141,7 @@ export const selectThenUpdate = defineRule({
           });
         }
         if (protection || heldUnderAppLock(flow, context.program, () => context.checker)) continue;
-        const shared = sharedColumnOf(flow, context.program);
+        const shared = sharedColumnOf(flow, context.program, resolve);
         if (shared === "single-writer") continue;
         reported.add(flow.write);
         // A write a project function runs is rewritten there, not at this call: no fix from here.
@@ -177,10 +178,15 @@ interface SharedColumn {
  * keys named in the code: replacedParts), the project's other writer of that column: one code path racing with itself
  * is last-writer-wins by design ("single-writer"), another path's change is lost. Undefined for any other write.
  */
-function sharedColumnOf(flow: ReadModifyWrite, program: ts.Program): SharedColumn | "single-writer" | undefined {
+function sharedColumnOf(flow: ReadModifyWrite, program: ts.Program, resolve: CalleeResolver): SharedColumn | "single-writer" | undefined {
   const columns = replacedParts(flow);
   if (!columns) return undefined;
-  const writers = columns.map((column) => ({ column, ...otherWritersOf(program, flow.write, column) }));
+  // A writer called only by this function, before its read, is a step of this same path (same-path-writers.ts).
+  const concurrent = (writes: readonly ColumnWrite[]) => writes.filter((w) => !isEarlierStepOfPath(w, flow, program, resolve));
+  const writers = columns.map((column) => {
+    const { known, unknown } = otherWritersOf(program, flow.write, column);
+    return { column, known: concurrent(known), unknown: concurrent(unknown) };
+  });
   const known = writers.find((w) => w.known.length > 0);
   if (known) return { column: known.column, writer: known.known[0]!, unknown: false };
   const unknown = writers.find((w) => w.unknown.length > 0);
