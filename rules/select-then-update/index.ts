@@ -72,6 +72,7 @@ import {
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
 import { isEarlierStepOfPath } from "./same-path-writers";
+import { awaitedOpenerAround } from "./callback-locks";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -140,7 +141,7 @@ export const selectThenUpdate = defineRule({
             ],
           });
         }
-        if (protection || heldUnderAppLock(flow, context.program, () => context.checker)) continue;
+        if (protection || heldUnderAppLock(flow, context.program, () => context.checker, resolve)) continue;
         const shared = sharedColumnOf(flow, context.program, resolve);
         if (shared === "single-writer") continue;
         reported.add(flow.write);
@@ -250,8 +251,14 @@ type Protection =
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
  * to them: callers that take it run the read-modify-write one at a time (as write-skew credits such a lock).
  */
-function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: () => ts.TypeChecker): boolean {
-  const appLocks = (node: ts.Node) => locksHeldAt(node, program, checker).filter((l) => l.everyPath && l.kind !== "transaction");
+function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: () => ts.TypeChecker, resolve: CalleeResolver): boolean {
+  const appLocks = (node: ts.Node) => {
+    // A lock held at the awaited transaction call is held in its callback too (callback-locks.ts).
+    const opener = awaitedOpenerAround(node, resolve);
+    return [node, ...(opener ? [opener] : [])]
+      .flatMap((at) => locksHeldAt(at, program, checker))
+      .filter((l) => l.everyPath && l.kind !== "transaction");
+  };
   const atWrite = new Set(appLocks(flow.write.node).map((l) => l.takenAt));
   return appLocks(flow.read.node).some((l) => atWrite.has(l.takenAt));
 }

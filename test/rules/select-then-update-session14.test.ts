@@ -5,6 +5,9 @@
 //   writer also called by a route, or called after the read, stays another path's change that the write undoes.
 // - A static method called only from tests or scripts (`CatalogService.patchOptions(…)`) is an operator's helper, as a
 //   function is. The same method also called by a route stays reported.
+// - An application lock held on every path to an awaited transaction call is held while its callback runs: the
+//   callback's read-modify-write runs one caller at a time. The same transaction started without waiting for it
+//   (`void prisma.$transaction(…)`), which the lock's release does not wait for, stays reported.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -59,6 +62,32 @@ export async function givenDiscountedProduct(id: string) {
   await CatalogService.patchOptions(id, { discount: 10 });
 }`;
 
+/**
+ * A scheduled job that expires trial passes under a SET NX job lock, re-reading each pass in a Prisma transaction;
+ * `run` is how the transaction is started.
+ */
+const expireTrialPasses = (run: string) => `import Redis from "ioredis";
+import { PrismaClient } from "@prisma/client";
+const redis = new Redis();
+const prisma = new PrismaClient();
+
+export async function expireTrialPasses(passIds: string[]) {
+  const claimed = await redis.set("trial-pass-expiry-job", "1", "EX", 300, "NX");
+  if (!claimed) return;
+  try {
+    ${run} prisma.$transaction(async (tx) => {
+      for (const passId of passIds) {
+        const pass = await tx.trialPass.findFirst({ where: { id: passId, active: true, endsAt: { lte: new Date() } } });
+        if (!pass) continue;
+        await tx.trialPass.update({ where: { id: passId }, data: { active: false } });
+      }
+    });
+  } finally {
+    await redis.del("trial-pass-expiry-job");
+  }
+}
+`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -72,8 +101,17 @@ runRuleTests(selectThenUpdate, {
       filename: "src/catalog.ts",
       files: { "src/db.ts": PRISMA, "src/reset.ts": RESET, "tests/integration/catalog.test.ts": CATALOG_TEST },
     },
+    {
+      name: "a job lock held around the awaited transaction covers the read-modify-write in its callback",
+      code: expireTrialPasses("await"),
+    },
   ],
   invalid: [
+    {
+      name: "the same transaction started without waiting for it: the job lock is released while it runs",
+      code: expireTrialPasses("void"),
+      errors: [{ line: 14, column: 15, messageId: "filterThenWrite" }],
+    },
     {
       name: "the same step also run by a route: its write may land between the job's read and write",
       code: syncJob("const branches = await refreshMirror(mirrorId);").replace(
