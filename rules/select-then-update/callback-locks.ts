@@ -1,7 +1,7 @@
 // select-then-update: an application lock held around a transaction whose callback does the read-modify-write. The
 // opener runs its callback before the awaited call returns, so a lock held on every path to that call is held while
 // the callback runs, though the callback is a function of its own (held-regions asks only the function itself).
-import { enclosingFunction, projectScopeOf, skipParens, ts, type CalleeResolver } from "../../server/src/rule-kit";
+import { enclosingFunction, projectScopeOf, skipParens, ts, type CalleeResolver, type HeldLock } from "../../server/src/rule-kit";
 
 /**
  * Where the locks held while `node` runs are also held: the awaited call that opens the transaction whose callback
@@ -16,4 +16,12 @@ export function awaitedOpenerAround(node: ts.Node, resolve: CalleeResolver): ts.
   let parent: ts.Node = opener.parent;
   while (ts.isParenthesizedExpression(parent)) parent = parent.parent;
   return ts.isAwaitExpression(parent) ? opener : undefined;
+}
+
+/** A database session lock (`pg_advisory_lock`, MySQL `GET_LOCK`): held by one connection, not by the transaction's. */
+export function isSessionLock(lock: HeldLock): boolean {
+  const acquisition = lock.acquisition;
+  return (
+    !!acquisition && (acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named") && !acquisition.transactionScoped
+  );
 }

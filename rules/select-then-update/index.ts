@@ -72,7 +72,7 @@ import {
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
 import { isEarlierStepOfPath } from "./same-path-writers";
-import { awaitedOpenerAround } from "./callback-locks";
+import { awaitedOpenerAround, isSessionLock } from "./callback-locks";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -253,11 +253,11 @@ type Protection =
  */
 function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: () => ts.TypeChecker, resolve: CalleeResolver): boolean {
   const appLocks = (node: ts.Node) => {
-    // A lock held at the awaited transaction call is held in its callback too (callback-locks.ts).
+    // A lock held at the awaited transaction call is held in its callback too (callback-locks.ts), except a database
+    // session lock: the transaction runs on a connection of its own, not the session holding it.
     const opener = awaitedOpenerAround(node, resolve);
-    return [node, ...(opener ? [opener] : [])]
-      .flatMap((at) => locksHeldAt(at, program, checker))
-      .filter((l) => l.everyPath && l.kind !== "transaction");
+    const outer = opener ? locksHeldAt(opener, program, checker).filter((l) => !isSessionLock(l)) : [];
+    return [...locksHeldAt(node, program, checker), ...outer].filter((l) => l.everyPath && l.kind !== "transaction");
   };
   const atWrite = new Set(appLocks(flow.write.node).map((l) => l.takenAt));
   return appLocks(flow.read.node).some((l) => atWrite.has(l.takenAt));
