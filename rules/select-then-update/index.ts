@@ -71,6 +71,8 @@ import {
 } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
+import { isEarlierStepOfPath } from "./same-path-writers";
+import { awaitedOpenerAround, isSessionLock } from "./callback-locks";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -139,8 +141,8 @@ export const selectThenUpdate = defineRule({
             ],
           });
         }
-        if (protection || heldUnderAppLock(flow, context.program, () => context.checker)) continue;
-        const shared = sharedColumnOf(flow, context.program);
+        if (protection || heldUnderAppLock(flow, context.program, () => context.checker, resolve)) continue;
+        const shared = sharedColumnOf(flow, context.program, resolve);
         if (shared === "single-writer") continue;
         reported.add(flow.write);
         // A write a project function runs is rewritten there, not at this call: no fix from here.
@@ -177,10 +179,15 @@ interface SharedColumn {
  * keys named in the code: replacedParts), the project's other writer of that column: one code path racing with itself
  * is last-writer-wins by design ("single-writer"), another path's change is lost. Undefined for any other write.
  */
-function sharedColumnOf(flow: ReadModifyWrite, program: ts.Program): SharedColumn | "single-writer" | undefined {
+function sharedColumnOf(flow: ReadModifyWrite, program: ts.Program, resolve: CalleeResolver): SharedColumn | "single-writer" | undefined {
   const columns = replacedParts(flow);
   if (!columns) return undefined;
-  const writers = columns.map((column) => ({ column, ...otherWritersOf(program, flow.write, column) }));
+  // A writer called only by this function, before its read, is a step of this same path (same-path-writers.ts).
+  const concurrent = (writes: readonly ColumnWrite[]) => writes.filter((w) => !isEarlierStepOfPath(w, flow, program, resolve));
+  const writers = columns.map((column) => {
+    const { known, unknown } = otherWritersOf(program, flow.write, column);
+    return { column, known: concurrent(known), unknown: concurrent(unknown) };
+  });
   const known = writers.find((w) => w.known.length > 0);
   if (known) return { column: known.column, writer: known.known[0]!, unknown: false };
   const unknown = writers.find((w) => w.unknown.length > 0);
@@ -244,8 +251,14 @@ type Protection =
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
  * to them: callers that take it run the read-modify-write one at a time (as write-skew credits such a lock).
  */
-function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: () => ts.TypeChecker): boolean {
-  const appLocks = (node: ts.Node) => locksHeldAt(node, program, checker).filter((l) => l.everyPath && l.kind !== "transaction");
+function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: () => ts.TypeChecker, resolve: CalleeResolver): boolean {
+  const appLocks = (node: ts.Node) => {
+    // A lock held at the awaited transaction call is held in its callback too (callback-locks.ts), except a database
+    // session lock: the transaction runs on a connection of its own, not the session holding it.
+    const opener = awaitedOpenerAround(node, resolve);
+    const outer = opener ? locksHeldAt(opener, program, checker).filter((l) => !isSessionLock(l)) : [];
+    return [...locksHeldAt(node, program, checker), ...outer].filter((l) => l.everyPath && l.kind !== "transaction");
+  };
   const atWrite = new Set(appLocks(flow.write.node).map((l) => l.takenAt));
   return appLocks(flow.read.node).some((l) => atWrite.has(l.takenAt));
 }

@@ -66,7 +66,7 @@ function lockedAt(
     ) < 0
   )
     return false;
-  const calls = callsOf(fn, resolve);
+  const calls = productionCallsOf(fn, resolve);
   return (
     calls !== undefined &&
     calls.length > 0 &&
@@ -145,12 +145,12 @@ function propertyOf(object: ts.Expression, name: string): ts.Expression | undefi
 }
 
 /**
- * The production calls of `fn` (a named function or a `const` arrow, not a method), or undefined when its name is used
+ * The production calls of `fn` (a named function, a `const` arrow or a static method; not an instance method), or undefined when its name is used
  * otherwise anywhere (passed as a value, a call that resolves to no function) and its callers are not all known.
  */
 const callsCache = new WeakMap<CalleeResolver, WeakMap<FunctionLike, ts.CallExpression[] | null>>();
 
-function callsOf(fn: FunctionLike, resolve: CalleeResolver): ts.CallExpression[] | undefined {
+export function productionCallsOf(fn: FunctionLike, resolve: CalleeResolver): ts.CallExpression[] | undefined {
   let perResolver = callsCache.get(resolve);
   if (!perResolver) callsCache.set(resolve, (perResolver = new WeakMap()));
   let calls = perResolver.get(fn);
@@ -173,10 +173,12 @@ function findCalls(fn: FunctionLike, resolve: CalleeResolver, everyFile = false)
     ? fn.name
     : ts.isVariableDeclaration(fn.parent) && fn.parent.initializer === fn && ts.isIdentifier(fn.parent.name)
       ? fn.parent.name
-      : undefined;
+      : staticMethodName(fn);
   if (!declared) return undefined;
   const name = declared.text;
   const program = programOf(resolve);
+  // A static method's calls (`PriceService.updateConfig(…)`) are found only through the checker.
+  if (!program && ts.isMethodDeclaration(fn)) return undefined;
   const files = program ? program.getSourceFiles().filter((sf) => !sf.isDeclarationFile && sf.text.includes(name)) : [fn.getSourceFile()];
   // Without the Program, only a function the file does not export has all its callers in view.
   if (!program && hasExportModifier(fn)) return undefined;
@@ -201,6 +203,15 @@ function findCalls(fn: FunctionLike, resolve: CalleeResolver, everyFile = false)
     }
   }
   return calls;
+}
+
+/**
+ * The name of a static method (`static async updateConfig(…)`): called as `Class.method(…)`, never through an instance,
+ * so its calls are found by name as a function's are.
+ */
+function staticMethodName(fn: FunctionLike): ts.Identifier | undefined {
+  if (!ts.isMethodDeclaration(fn) || !ts.isIdentifier(fn.name)) return undefined;
+  return (ts.getModifiers(fn) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword) ? fn.name : undefined;
 }
 
 function hasExportModifier(fn: FunctionLike): boolean {
