@@ -71,6 +71,7 @@ import {
 } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
+import { refillsCache } from "./cache-refill";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -303,6 +304,8 @@ function protectionOf(
   )
     return "row-lock";
   if (write.library === "redis" && isWatchedTransaction(write)) return "watched-transaction";
+  // A read-through cache fill stores the value read unchanged or one recomputed without it: nothing read is merged.
+  if (refillsCache(flow)) return "cache-fill";
   const scope = projectScopeOf(pointOf(write), resolve);
   if (scope && scope === projectScopeOf(read.node, resolve)) {
     if (isWriteLock(read.lock) || relock) return "row-lock";
