@@ -72,6 +72,7 @@ import {
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
 import { refillsCache } from "./cache-refill";
+import { diffsSubmittedList } from "./whole-list";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -239,7 +240,9 @@ type Protection =
   /** A claim taken before the read (a delete, a conditional update, its count checked) lets one caller per key through. */
   | "claimed"
   /** A cache fill: the exit returns the stored value while it is fresh; concurrent misses store a fresh value each. */
-  | "cache-fill";
+  | "cache-fill"
+  /** A whole-list save: the submitted children are created, updated or deleted by diffing them against those read. */
+  | "whole-list-save";
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
@@ -321,6 +324,8 @@ function protectionOf(
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
   }
   if (softDeletes(write)) return "soft-delete";
+  // A whole-list save diffs the submitted children against those read: nothing read is written back.
+  if (diffsSubmittedList(flow)) return "whole-list-save";
   if (readsRowJustInserted(flow)) return "fresh-row";
   if (claimedBeforeRead(flow)) return "claimed";
   if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
