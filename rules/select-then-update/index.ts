@@ -73,6 +73,7 @@ import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
 import { refillsCache } from "./cache-refill";
 import { diffsSubmittedList } from "./whole-list";
+import { constantsAfterRefusals } from "./constant-after-check";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -242,7 +243,9 @@ type Protection =
   /** A cache fill: the exit returns the stored value while it is fresh; concurrent misses store a fresh value each. */
   | "cache-fill"
   /** A whole-list save: the submitted children are created, updated or deleted by diffing them against those read. */
-  | "whole-list-save";
+  | "whole-list-save"
+  /** Constants written behind checks that only refuse a no-op or check the caller's input against the row. */
+  | "constants-after-refusals";
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
@@ -342,6 +345,8 @@ function protectionOf(
     if (!write.assignments.some((a) => a.column === checked && !a.relation)) return "unrelated-check";
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
     if (isNoChangeShortcut(flow) && !claimsWork) return "no-change-shortcut";
+    // Constants written behind checks that only refuse a no-op or authenticate the caller: two calls end as one.
+    if (constantsAfterRefusals(flow, resolve)) return "constants-after-refusals";
     if (decidesWriteSkew(flow, resolve, checker)) return "write-skew";
     if (isSameForEveryCaller(flow)) return "same-for-every-caller";
     if (isCacheFill(flow)) return "cache-fill";
