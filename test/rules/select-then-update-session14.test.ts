@@ -149,7 +149,9 @@ runRuleTests(selectThenUpdate, {
       code: courseSave(`{
         set: [...course.lessons.map((existing) => ({ id: existing.id })), ...form.lessons.map((l) => ({ id: l.id! }))],
       }`),
-      errors: [{ line: 9, column: 10, messageId: "lostUpdate", data: { write: "`prisma.course.update(…)`", column: "`lessons`", line: 7 } }],
+      errors: [
+        { line: 9, column: 10, messageId: "lostUpdate", data: { write: "`prisma.course.update(…)`", column: "`lessons`", line: 7 } },
+      ],
     },
     {
       name: "a total kept by adding to the cached one: two listings add to the same value and one addition is lost",
