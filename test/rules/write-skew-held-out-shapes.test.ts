@@ -1,4 +1,4 @@
-// write-skew, session 14: a second save() of the row the request just created is an update, not another insert past
+// write-skew, the session-13 held-out set: a second save() of the row the request just created is an update, not
 // the limit (the session-13 held-out set, omnivore), next to a second save that does insert.
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";

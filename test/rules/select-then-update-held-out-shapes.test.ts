@@ -1,6 +1,6 @@
-// select-then-update, session 14: the session-13 held-out set's FALSE shapes (a whole-list save, a read-through cache
-// fill, constants behind checks that only refuse, a no-change shortcut through `|| null`), each next to a look-alike
-// that stays reported.
+// select-then-update: the session-13 held-out set's FALSE shapes (a whole-list save, a read-through cache fill,
+// constants behind checks that only refuse, a no-change shortcut through `|| null`), each next to a look-alike that
+// stays reported.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
