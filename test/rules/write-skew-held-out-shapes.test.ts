@@ -1,5 +1,5 @@
-// write-skew, the session-13 held-out set: a second save() of the row the request just created is an update, not
-// the limit (the session-13 held-out set, omnivore), next to a second save that does insert.
+// write-skew, the session-13 held-out set (omnivore): a second save() of the row the request just created is an
+// update, not another insert past the limit; next to a second save that does insert.
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
 
