@@ -26,6 +26,7 @@ import {
   type RowLock,
 } from "../../server/src/rule-kit";
 import { isRowFound, sqlLiteralValue } from "./written-constants";
+import { withoutRedundantNullFallback } from "./null-fallback";
 
 /**
  * The lock (a `FOR UPDATE` or an earlier write in the same transaction) names one row by a key whose value the read
@@ -107,7 +108,8 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     .map((a) => (a.value ? skipParens(a.value) : sqlLiteralValue(a)))
     .filter((value) => value !== undefined);
   if (written.length !== 1 || awaitsOtherWork(control.statement, flow.write)) return false;
-  const value = written[0]!;
+  // `nextOwner || null` after `const nextOwner = ownerId || null` is `nextOwner`.
+  const value = withoutRedundantNullFallback(written[0]!);
   const isColumn = (node: ts.Expression) => {
     const n = skipParens(node);
     if (!ts.isIdentifier(n) && !ts.isPropertyAccessExpression(n) && !ts.isElementAccessExpression(n)) return false;

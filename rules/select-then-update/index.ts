@@ -73,6 +73,9 @@ import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
 import { isEarlierStepOfPath } from "./same-path-writers";
 import { awaitedOpenerAround, isSessionLock } from "./callback-locks";
+import { refillsCache } from "./cache-refill";
+import { diffsSubmittedList } from "./whole-list";
+import { constantsAfterRefusals } from "./constant-after-check";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -245,7 +248,11 @@ type Protection =
   /** A claim taken before the read (a delete, a conditional update, its count checked) lets one caller per key through. */
   | "claimed"
   /** A cache fill: the exit returns the stored value while it is fresh; concurrent misses store a fresh value each. */
-  | "cache-fill";
+  | "cache-fill"
+  /** A whole-list save: the submitted children are created, updated or deleted by diffing them against those read. */
+  | "whole-list-save"
+  /** Constants written behind checks that only refuse a no-op or check the caller's input against the row. */
+  | "constants-after-refusals";
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
@@ -316,6 +323,8 @@ function protectionOf(
   )
     return "row-lock";
   if (write.library === "redis" && isWatchedTransaction(write)) return "watched-transaction";
+  // A read-through cache fill stores the value read unchanged or one recomputed without it: nothing read is merged.
+  if (refillsCache(flow)) return "cache-fill";
   const scope = projectScopeOf(pointOf(write), resolve);
   if (scope && scope === projectScopeOf(read.node, resolve)) {
     if (isWriteLock(read.lock) || relock) return "row-lock";
@@ -331,6 +340,8 @@ function protectionOf(
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
   }
   if (softDeletes(write)) return "soft-delete";
+  // A whole-list save diffs the submitted children against those read: nothing read is written back.
+  if (diffsSubmittedList(flow)) return "whole-list-save";
   if (readsRowJustInserted(flow)) return "fresh-row";
   if (claimedBeforeRead(flow)) return "claimed";
   if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
@@ -350,6 +361,8 @@ function protectionOf(
     if (!write.assignments.some((a) => a.column === checked && !a.relation)) return "unrelated-check";
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
     if (isNoChangeShortcut(flow) && !claimsWork) return "no-change-shortcut";
+    // Constants written behind checks that only refuse a no-op or authenticate the caller: two calls end as one.
+    if (constantsAfterRefusals(flow, resolve)) return "constants-after-refusals";
     if (decidesWriteSkew(flow, resolve, checker)) return "write-skew";
     if (isSameForEveryCaller(flow)) return "same-for-every-caller";
     if (isCacheFill(flow)) return "cache-fill";

@@ -163,6 +163,7 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
         if (!mayRunAfter(h.at, call) || checkAt(call as ts.Expression, true)) continue;
         for (const write of writesAt(call, resolution)) {
           if (!sameTable(check.read.table, write.access.table)) continue;
+          if (savesRowCreatedEarlier(write, call, body, resolution)) continue;
           const flow = flowOf(h, check, write, control, () => recordingWrite(body, h, write.access));
           if (flow) out.push(flow);
         }
@@ -900,6 +901,58 @@ function passedDocument(write: SetWrite, fn: FunctionLike, call: ts.CallExpressi
   if (!passed || !ts.isObjectLiteralExpression(passed)) return undefined;
   const assignments = objectAssignments(passed, () => false);
   return { access: { ...write.access, node: call, assignments }, change: "insert", inner: write.access.node };
+}
+
+/**
+ * A TypeORM `save()` whose entity carries, as its primary key, the key of a row an earlier insert of the same table in
+ * this function returned (`const task = await saveTask(…)`, then `saveTask(owner, { id: task.id, state })`) updates
+ * that row: it adds no row to the set. Also through a helper spreading its parameter into the saved object.
+ */
+function savesRowCreatedEarlier(
+  write: SetWrite,
+  call: ts.CallExpression | ts.TaggedTemplateExpression,
+  body: ts.Node,
+  resolution: Resolution,
+): boolean {
+  const entity = write.access.entity && skipParens(write.access.entity);
+  if (write.change !== "insert" || write.access.library !== "typeorm" || !entity || !ts.isObjectLiteralExpression(entity)) return false;
+  const key = savedKey(entity, write.args);
+  if (!key || !ts.isPropertyAccessExpression(key) || !/^(id|uuid|_id)$/.test(key.name.text)) return false;
+  const holder = skipParens(key.expression);
+  if (!ts.isIdentifier(holder)) return false;
+  // The name holding the row an earlier call of this function created.
+  let created: ts.Expression | undefined;
+  for (const node of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true }))
+    if (ts.isIdentifier(node.name) && node.name.text === holder.text && node.initializer && node.getEnd() <= key.getStart())
+      created = skipAwait(node.initializer);
+  if (!created || !ts.isCallExpression(created) || !mayRunAfter(created, call)) return false;
+  return writesAt(created, resolution).some((w) => w.change === "insert" && sameTable(w.access.table, write.access.table));
+}
+
+/** The value of the primary key an object literal saves: its own `id`, or that of the caller's object it spreads. */
+function savedKey(literal: ts.ObjectLiteralExpression, args: Arguments | undefined): ts.Expression | undefined {
+  for (const property of literal.properties) {
+    if (ts.isPropertyAssignment(property) && /^(id|uuid|_id)$/.test(property.name.getText())) {
+      const value = atCallerValue(property.initializer, args);
+      return value && skipParens(value);
+    }
+    if (ts.isSpreadAssignment(property)) {
+      const spread = atCallerValue(property.expression, args);
+      const object = spread && skipParens(spread);
+      if (object && ts.isObjectLiteralExpression(object) && object !== literal) {
+        const inner = savedKey(object, undefined);
+        if (inner) return inner;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A helper's parameter is the call's argument; anything else is itself (a caller's own expression). */
+function atCallerValue(value: ts.Expression, args: Arguments | undefined): ts.Expression | undefined {
+  const node = skipParens(value);
+  if (!args) return node;
+  return ts.isIdentifier(node) ? args.get(node.text) : undefined;
 }
 
 /**

@@ -229,7 +229,7 @@ function restate(call: ts.CallExpression, callee: FunctionLike, inner: DbAccess)
       calls: inner.through ? [inner.node as ts.CallExpression, ...inner.through.calls] : [],
     },
   };
-  if (inner.table !== undefined) access.table = inner.table;
+  if (inner.table !== undefined) access.table = inner.library === "redis" ? redisKeyAtCall(inner, exactly) : inner.table;
   if (handle) access.handle = handle;
   if (transactionOption) access.transactionOption = transactionOption;
   if (inner.insert) access.insert = true;
@@ -245,6 +245,19 @@ function restate(call: ts.CallExpression, callee: FunctionLike, inner: DbAccess)
     if (passedOn || (scope && runsIn(access, scope))) access.lock = inner.lock;
   }
   return access;
+}
+
+/**
+ * A Redis key the function takes as a parameter is the caller's argument (`getCount(countKey)` reads `countKey`): two
+ * helpers whose key parameters share a name (`cacheKey`) do not name one key, nor does a caller's variable of that name.
+ */
+function redisKeyAtCall(inner: DbAccess, exactly: (expr: ts.Expression) => ts.Expression | undefined): string {
+  const table = inner.table!;
+  const key = ts.isCallExpression(inner.node) ? inner.node.arguments[0] : undefined;
+  const keyText = (expr: ts.Expression) => `redis:${expr.getText().replace(/\s+/g, "")}`;
+  if (!key || table !== keyText(key)) return table;
+  const argument = exactly(key);
+  return argument ? keyText(argument) : table;
 }
 
 /**
