@@ -3,8 +3,8 @@
 // `rows[0].x`, local variables, object spreads, entity mutations and helper functions of the same file.
 import { ts } from "../../engine/ts";
 import {
-  CALL_KINDS,
   NodeFacts,
+  boundNames,
   calleeName,
   enclosingFunction,
   isFunctionLike,
@@ -19,7 +19,8 @@ import {
   type FunctionLike,
 } from "../ast";
 import { sameIdentity } from "../identity";
-import { alwaysExits, mayRunAfter, mayRunBetween } from "../flow/queries";
+import { alwaysExits, bindingsAlongPaths, mayRunAfter, mayRunBetween, type EditMaps } from "../flow/queries";
+import { flowGraphOf } from "../flow/cfg";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { escapeRegExp } from "../sql";
 import { calleeResolver, type CalleeResolver } from "../summaries";
@@ -112,58 +113,140 @@ export function readModifyWritesIn(fn: FunctionLike, resolve: CalleeResolver = c
   return flows;
 }
 
-const FLOW_KINDS = [
-  ts.SyntaxKind.VariableDeclaration,
-  ts.SyntaxKind.BinaryExpression,
-  ts.SyntaxKind.PrefixUnaryExpression,
-  ts.SyntaxKind.PostfixUnaryExpression,
-  ...CALL_KINDS,
-];
+/** An entity's field set from a read value, or its loaded collection changed in place (the last such change). */
+interface Mutation {
+  column: string;
+  node: ts.BinaryExpression | ts.PrefixUnaryExpression | ts.PostfixUnaryExpression | ts.CallExpression;
+  collection?: boolean;
+}
+
+/**
+ * What the function holds at a point, along its paths (flow/queries.ts `bindingsAlongPaths`: what some path to the
+ * point left). Entities are named by the read that loaded them.
+ */
+type Bindings = {
+  /** Local names holding a read's rows or values computed from them. */
+  values: ReadonlyMap<string, ReadValue>;
+  /** Loaded entities whose fields were set from read values, or whose collections changed (for `repo.save(entity)`). */
+  mutated: ReadonlyMap<DbAccess, Mutation>;
+  /** Fields of loaded entities set to values not read (`quote.status = "confirmed"`), which saving the entity writes. */
+  fieldsSet: ReadonlyMap<DbAccess, readonly AccessAssignment[]>;
+  /** Entities changed since the last write the function runs itself: what a flush when it returns still writes. */
+  unwritten: ReadonlyMap<DbAccess, true>;
+};
+
+/** The mutable maps of `Bindings` a step changes (copies made on first use). */
+interface BindingsDraft {
+  values: Map<string, ReadValue>;
+  mutated: Map<DbAccess, Mutation>;
+  fieldsSet: Map<DbAccess, readonly AccessAssignment[]>;
+  unwritten: Map<DbAccess, true>;
+}
+
+const NOTHING_BOUND: Bindings = { values: new Map(), mutated: new Map(), fieldsSet: new Map(), unwritten: new Map() };
+
+/** A draft whose maps are copied from `state` when first asked for. */
+function draftOf(state: Bindings, edit: EditMaps<Bindings>): BindingsDraft {
+  let values: Map<string, ReadValue> | undefined;
+  let mutated: Map<DbAccess, Mutation> | undefined;
+  let fieldsSet: Map<DbAccess, readonly AccessAssignment[]> | undefined;
+  let unwritten: Map<DbAccess, true> | undefined;
+  return {
+    get values() {
+      return (values ??= edit("values"));
+    },
+    get mutated() {
+      return (mutated ??= edit("mutated"));
+    },
+    get fieldsSet() {
+      return (fieldsSet ??= edit("fieldsSet"));
+    },
+    get unwritten() {
+      return (unwritten ??= edit("unwritten"));
+    },
+  };
+}
 
 function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): ReadModifyWrite[] {
-  if (!fn.body) return [];
-  const values = new Map<string, ReadValue>();
+  if (!fn.body || !mayRead(fn.body, resolve)) return [];
   const out: ReadModifyWrite[] = [];
-  let lastWrite = -1;
-  // Declarations, assignments and statements in the order they run (nested functions run at another time, but a timer's
-  // callback runs after the code that creates it, with the values the function holds there).
-  const follow = (body: ts.Node, held: Map<string, ReadValue>): void => {
-    for (const node of nodesOfKinds(body, FLOW_KINDS, { skipFunctions: true })) {
-      step(node, held);
-      const callback = ts.isCallExpression(node) && held.size > 0 ? timerCallbackOf(node) : undefined;
-      if (callback?.body) follow(callback.body, new Map(held));
+  // The bindings along the function's paths (nested functions run at another time, but a timer's callback runs after
+  // the code that creates it, with the values the function holds there: its own bindings start from those).
+  const follow = (root: FunctionLike, initial: Bindings, returns: boolean): void => {
+    const solution = bindingsAlongPaths(root, initial, (element, state, edit) => step(element, state, draftOf(state, edit)));
+    // Each write with what some path to it binds; in source order (the order findings are listed in).
+    const sites = new Set<ts.Node>();
+    for (const block of flowGraphOf(root).blocks) for (const element of block.elements) sites.add(element);
+    const ordered = [...sites].sort((a, b) => a.pos - b.pos);
+    for (const element of ordered) {
+      const state = solution.before(element);
+      if (!state) continue;
+      const access = writeAt(element, state);
+      if (access) out.push(...flowsInto(access, state));
+      const callback = ts.isCallExpression(element) && state.values.size > 0 ? timerCallbackOf(element) : undefined;
+      if (callback?.body) follow(callback, { ...state, unwritten: NOTHING_BOUND.unwritten }, false);
+    }
+    // The flush at the end of an `em.transactional` callback / `@Transactional()` method writes the entities changed
+    // since the last write the code runs itself on some path to its end (those before it were written, and reported, there).
+    const end = returns ? solution.atExit : undefined;
+    const flush = end && end.values.size > 0 ? implicitFlushOf(root) : undefined;
+    if (end && flush) {
+      const unwritten = new Map([...end.values].filter(([, origin]) => end.unwritten.has(origin.read) && end.mutated.has(origin.read)));
+      out.push(...flowsInto(flush, { ...end, values: unwritten }));
     }
   };
-  const step = (node: ts.Node, held: Map<string, ReadValue>): void => {
+  // A project function that writes (`setBalance(id, b)`) is asked for only where a name holds a read value.
+  const wrapped = new Map<ts.CallExpression, DbAccess | undefined>();
+  const writeAt = (element: ts.Node, state: Bindings): DbAccess | undefined => {
+    let access = dbAccessOf(element);
+    if (!access && ts.isCallExpression(element) && state.values.size > 0) {
+      if (!wrapped.has(element)) wrapped.set(element, wrappedWriteAt(element, resolve));
+      access = wrapped.get(element);
+    }
+    return access?.kind === "write" ? access : undefined;
+  };
+  /** Changes the bindings for one element. */
+  const step = (node: ts.Node, state: Bindings, draft: BindingsDraft): void => {
     if (ts.isVariableDeclaration(node)) {
-      if (node.initializer) bindDeclaration(node.name, node.initializer, held, resolve);
-      else bindLoopElement(node, held);
+      // Each run of a declaration binds its names afresh: what an outer or earlier binding of the name held is gone.
+      if (node.initializer) bindDeclaration(node.name, node.initializer, draft.values, resolve);
+      else bindLoopElement(node, draft.values);
     } else if (ts.isBinaryExpression(node)) {
-      if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, held);
+      if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, state, draft);
     } else if (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) {
-      bindIncrement(node, held);
-    } else {
-      const access = dbAccessOf(node) ?? (ts.isCallExpression(node) && held.size > 0 ? wrappedWriteAt(node, resolve) : undefined);
-      if (access?.kind === "write") {
-        out.push(...flowsInto(access, held));
-        // A timer callback writes after the function returns, not before its end.
-        if (held === values) lastWrite = access.node.getEnd();
-      } else if (!access && ts.isCallExpression(node)) {
-        bindCollectionChange(node, held);
-        bindEntityAssign(node, held);
-        bindMapSet(node, held);
+      bindIncrement(node, state, draft);
+    } else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
+      if (writeAt(node, state)) {
+        // Written: a flush at the end no longer owes these changes (a timer's callback writes after the function returns).
+        if (state.unwritten.size > 0) draft.unwritten.clear();
+        return;
+      }
+      if (state.values.size > 0 && ts.isCallExpression(node) && !dbAccessOf(node)) {
+        bindCollectionChange(node, state, draft);
+        bindEntityAssign(node, state, draft);
+        bindMapSet(node, state, draft);
       }
     }
   };
-  follow(fn.body, values);
-  // The flush at the end of an `em.transactional` callback / `@Transactional()` method writes the entities changed
-  // since the last write the code runs itself (those before it were written, and reported, there).
-  const flush = values.size > 0 ? implicitFlushOf(fn) : undefined;
-  if (flush) {
-    const unwritten = new Map([...values].filter(([, origin]) => (mutatedEntities.get(origin)?.node.getStart() ?? -1) > lastWrite));
-    out.push(...flowsInto(flush, unwritten));
-  }
+  follow(fn, NOTHING_BOUND, true);
   return out;
+}
+
+/**
+ * Whether `body` reads anything a name could then hold: a database read, or a call of a project function that may
+ * reach one (whose result helperRead restates). Without one no name holds a read value, and there is no flow.
+ */
+function mayRead(body: ts.Node, resolve: CalleeResolver): boolean {
+  let found = false;
+  walk(body, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
+      const access = dbAccessOf(node);
+      if (access?.kind === "read" || (!access && ts.isCallExpression(node) && mayReachDatabase(node, resolve, "read"))) found = true;
+    }
+    return !found;
+  });
+  return found;
 }
 
 /** Calls that run their function argument later, on a timer: `setTimeout(async () => …, ms)`, `setInterval`, `setImmediate`. */
@@ -179,9 +262,16 @@ function timerCallbackOf(call: ts.CallExpression): FunctionLike | undefined {
 /** `for (const row of rows)`: the element of rows read is a row of that read (`{ id, used }` binds its columns). */
 function bindLoopElement(node: ts.VariableDeclaration, values: Map<string, ReadValue>): void {
   const loop = node.parent.parent;
-  if (!ts.isForOfStatement(loop) || loop.initializer !== node.parent) return;
-  const origin = valueOf(loop.expression, values);
+  const origin = ts.isForOfStatement(loop) && loop.initializer === node.parent ? valueOf(loop.expression, values) : undefined;
+  // `let total;`, a catch's `error`, an element of anything else: the names hold nothing read (for now).
+  unbind(node.name, values);
   if (origin?.level === "row") bindPattern(node.name, origin, values);
+}
+
+/** Forgets what the names of `name` held: a declaration runs again, or they are given a value not read. */
+function unbind(name: ts.BindingName, values: Map<string, ReadValue>): void {
+  if (values.size === 0) return;
+  for (const id of boundNames(name)) values.delete(id.text);
 }
 
 function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
@@ -276,10 +366,10 @@ function bindDeclaration(
   depth = 0,
 ): void {
   const source = withoutEmptyFallback(initializer);
-  if (writeOf(source)?.insert) return;
-  const origin = readOf(source, resolve, depth) ?? valueOf(source, values) ?? readInside(source);
-  if (!origin) return;
-  bindPattern(name, origin, values);
+  const origin = writeOf(source)?.insert ? undefined : (readOf(source, resolve, depth) ?? valueOf(source, values) ?? readInside(source));
+  // Each run of a declaration binds its names afresh: what an outer or earlier binding of a name held is gone.
+  unbind(name, values);
+  if (origin) bindPattern(name, origin, values);
 }
 
 /** `(await findFirst(…)) || {}`, `rows ?? []`: the row read, or nothing (an empty fallback holds no column). */
@@ -298,7 +388,7 @@ function withoutEmptyFallback(expr: ts.Expression): ts.Expression {
  * `map.set(key, value)`: the Map holds the value, so `map.get(k)` and its `values()` give it back. An object literal
  * keeps what each property holds (`{ id: voucher.id, redeemed }`), not the whole row.
  */
-function bindMapSet(call: ts.CallExpression, values: Map<string, ReadValue>): void {
+function bindMapSet(call: ts.CallExpression, { values }: Bindings, draft: BindingsDraft): void {
   const receiver = receiverOf(call);
   const map = receiver && skipParens(receiver);
   if (calleeName(call) !== "set" || call.arguments.length !== 2 || !map || !ts.isIdentifier(map)) return;
@@ -308,7 +398,7 @@ function bindMapSet(call: ts.CallExpression, values: Map<string, ReadValue>): vo
   const value = skipParens(call.arguments[1]!);
   if (!ts.isObjectLiteralExpression(value)) {
     const origin = valueOf(value, values);
-    if (origin) values.set(map.text, origin);
+    if (origin) draft.values.set(map.text, origin);
     return;
   }
   const fields = new Map(values.get(map.text)?.fields);
@@ -322,7 +412,7 @@ function bindMapSet(call: ts.CallExpression, values: Map<string, ReadValue>): vo
     if (origin) fields.set((property.name as ts.Identifier).text, origin.fields ? { ...origin, fields: undefined } : origin);
   }
   const first = fields.values().next().value;
-  if (first) values.set(map.text, { read: first.read, level: "row", fields });
+  if (first) draft.values.set(map.text, { read: first.read, level: "row", fields });
 }
 
 /** `const { rows: [account] } = ...` / `const [rows] = ...` keep row level; `const { balance } = row` is the column. */
@@ -367,7 +457,7 @@ function writeOf(expr: ts.Expression): DbAccess | undefined {
   return access?.kind === "write" ? access : undefined;
 }
 
-function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue>): void {
+function bindAssignment(node: ts.BinaryExpression, { values }: Bindings, draft: BindingsDraft): void {
   const left = skipParens(node.left);
   // `stats = await prisma.stats.update({ where: { id: stats.id }, … })` (or `create` on the branch where no row was
   // found): the name keeps naming the row it held, not the values written. Names are bound before the write is seen,
@@ -375,21 +465,51 @@ function bindAssignment(node: ts.BinaryExpression, values: Map<string, ReadValue
   if (ts.isIdentifier(left) && writeOf(node.right)) return;
   const origin = valueOf(node.right, values) ?? (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken ? valueOf(left, values) : undefined);
   if (ts.isIdentifier(left)) {
-    if (origin) values.set(left.text, origin);
-    else if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken) values.delete(left.text);
+    if (origin) draft.values.set(left.text, origin);
+    else if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken && values.has(left.text)) draft.values.delete(left.text);
     return;
   }
   // `account.balance -= amount` / `account.balance = next`: the entity now carries a value computed from the read.
   const target = ts.isPropertyAccessExpression(left) ? skipParens(left.expression) : undefined;
-  if (target && ts.isIdentifier(target) && origin && !isIdentityOnly(node, values)) {
-    const entity = values.get(target.text);
-    if (entity?.level === "row") mutatedEntities.set(entity, { column: (left as ts.PropertyAccessExpression).name.text, node });
-  } else if (target && ts.isIdentifier(target) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+  const entity = target && ts.isIdentifier(target) ? loadedEntity(values.get(target.text)) : undefined;
+  if (!entity) return;
+  const column = (left as ts.PropertyAccessExpression).name.text;
+  if (origin && !isIdentityOnly(node, values)) mutate(draft, entity, mutation(node, column));
+  else if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
     // `quote.status = "confirmed"`: a field set to a value not read, which the entity's save writes like an update.
-    const entity = values.get(target.text);
-    const column = (left as ts.PropertyAccessExpression).name.text;
-    if (entity?.level === "row") setFields.set(entity, [...(setFields.get(entity) ?? []), { column, value: node.right, atomic: false }]);
+    draft.fieldsSet.set(entity.read, [...(draft.fieldsSet.get(entity.read) ?? []), fieldSet(node, column)]);
   }
+}
+
+/** A row a read loaded (an entity whose save writes its fields), not an object the code built from read values. */
+function loadedEntity(origin: ReadValue | undefined): ReadValue | undefined {
+  return origin?.level === "row" && !origin.fields ? origin : undefined;
+}
+
+/** The entity loaded by `entity`'s read now differs from the row read in `change.column`. */
+function mutate(draft: BindingsDraft, entity: ReadValue, change: Mutation): void {
+  draft.mutated.set(entity.read, change);
+  draft.unwritten.set(entity.read, true);
+}
+
+const mutations = new WeakMap<Mutation["node"], Map<string, Mutation>>();
+
+/** One object per change and column, so that the same change met again along another path is the same fact. */
+function mutation(node: Mutation["node"], column: string, collection?: true): Mutation {
+  let byColumn = mutations.get(node);
+  if (!byColumn) mutations.set(node, (byColumn = new Map()));
+  let found = byColumn.get(column);
+  if (!found) byColumn.set(column, (found = collection ? { column, node, collection } : { column, node }));
+  return found;
+}
+
+const fieldSets = new WeakMap<ts.BinaryExpression, AccessAssignment>();
+
+/** One object per assignment, so that the same field set met again along another path is the same fact. */
+function fieldSet(node: ts.BinaryExpression, column: string): AccessAssignment {
+  let set = fieldSets.get(node);
+  if (!set) fieldSets.set(node, (set = { column, value: node.right, atomic: false }));
+  return set;
 }
 
 /**
@@ -433,13 +553,13 @@ export function assignedBefore(target: ts.PropertyAccessExpression): ts.Expressi
 }
 
 /** `article.favoriteCount++`: the entity now carries a count computed from the one read. */
-function bindIncrement(node: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression, values: ReadonlyMap<string, ReadValue>): void {
+function bindIncrement(node: ts.PrefixUnaryExpression | ts.PostfixUnaryExpression, { values }: Bindings, draft: BindingsDraft): void {
   if (node.operator !== ts.SyntaxKind.PlusPlusToken && node.operator !== ts.SyntaxKind.MinusMinusToken) return;
   const operand = skipParens(node.operand);
   if (!ts.isPropertyAccessExpression(operand)) return;
   const target = skipParens(operand.expression);
-  const entity = ts.isIdentifier(target) ? values.get(target.text) : undefined;
-  if (entity?.level === "row") mutatedEntities.set(entity, { column: operand.name.text, node });
+  const entity = ts.isIdentifier(target) ? loadedEntity(values.get(target.text)) : undefined;
+  if (entity) mutate(draft, entity, mutation(node, operand.name.text));
 }
 
 /** Array methods that change a loaded collection in place. */
@@ -451,57 +571,35 @@ const COLLECTION_CHANGES = new Set(["push", "unshift", "splice", "pop", "shift"]
  * an array or JSON column is overwritten). MikroORM's `Collection` changes through `add` / `remove`, which it saves
  * as the difference, so they are not tracked.
  */
-function bindCollectionChange(call: ts.CallExpression, values: ReadonlyMap<string, ReadValue>): void {
+function bindCollectionChange(call: ts.CallExpression, { values, mutated }: Bindings, draft: BindingsDraft): void {
   const callee = skipParens(call.expression);
   if (!ts.isPropertyAccessExpression(callee) || !COLLECTION_CHANGES.has(callee.name.text)) return;
   const collection = skipParens(callee.expression);
   if (!ts.isPropertyAccessExpression(collection)) return;
   const target = skipParens(collection.expression);
-  const entity = ts.isIdentifier(target) ? values.get(target.text) : undefined;
+  const entity = ts.isIdentifier(target) ? loadedEntity(values.get(target.text)) : undefined;
   // A field set from the read before (`doc.balance -= cost`) stays what the save loses; the collection change adds to it.
-  const earlier = entity && mutatedEntities.get(entity);
-  if (entity?.level === "row" && !(earlier && !earlier.collection))
-    mutatedEntities.set(entity, { column: collection.name.text, node: call, collection: true });
+  const earlier = entity && mutated.get(entity.read);
+  if (entity && !(earlier && !earlier.collection)) mutate(draft, entity, mutation(call, collection.name.text, true));
 }
 
 /**
  * `Object.assign(wallet, { balance: wallet.balance - n })`, MikroORM `em.assign(wallet, {…})` / `wrap(wallet).assign({…})`:
  * each property of the object literal is set on the loaded entity, like `wallet.balance = …`.
  */
-function bindEntityAssign(call: ts.CallExpression, values: ReadonlyMap<string, ReadValue>): void {
+function bindEntityAssign(call: ts.CallExpression, { values }: Bindings, draft: BindingsDraft): void {
   if (calleeName(call) !== "assign") return;
   const receiver = receiverOf(call);
   const wrapped = receiver && skipParens(receiver);
   // `wrap(entity).assign(data)` names the entity in `wrap`; the other forms pass it first.
   const [target, data] =
     wrapped && ts.isCallExpression(wrapped) && calleeName(wrapped) === "wrap" ? [wrapped.arguments[0], call.arguments[0]] : call.arguments;
-  const entity = target && ts.isIdentifier(skipParens(target)) ? values.get(skipParens(target).getText()) : undefined;
-  if (entity?.level !== "row" || !data || !ts.isObjectLiteralExpression(skipParens(data))) return;
+  const entity = target && ts.isIdentifier(skipParens(target)) ? loadedEntity(values.get(skipParens(target).getText())) : undefined;
+  if (!entity || !data || !ts.isObjectLiteralExpression(skipParens(data))) return;
   for (const assignment of objectAssignments(data, () => false))
     if (assignment.column !== "..." && assignment.value && valueOf(assignment.value, values))
-      mutatedEntities.set(entity, { column: assignment.column, node: call });
+      mutate(draft, entity, mutation(call, assignment.column));
 }
-
-/**
- * Fields of a loaded entity set to values not read (`quote.status = "confirmed"`): saving the entity
- * (`repo.save(quote)`, `quote.save()`, `em.flush()`) writes them as an update of those columns would.
- */
-const setFields = new WeakMap<ReadValue, AccessAssignment[]>();
-
-/** The fields of `origin` set to values not read, before `write`: the columns its entity save writes. */
-function fieldsSetBefore(origin: ReadValue | undefined, write: DbAccess): AccessAssignment[] {
-  return (origin && setFields.get(origin)?.filter((a) => a.value!.getEnd() <= write.node.getStart())) ?? [];
-}
-
-/** Entities whose fields were set from read values, or whose collections changed (for `repo.save(entity)` / `entity.save()`). */
-const mutatedEntities = new WeakMap<
-  ReadValue,
-  {
-    column: string;
-    node: ts.BinaryExpression | ts.PrefixUnaryExpression | ts.PostfixUnaryExpression | ts.CallExpression;
-    collection?: boolean;
-  }
->();
 
 /**
  * The read value `expr` carries: the first read-derived name it mentions (column values before rows). With `written`,
@@ -713,7 +811,12 @@ function constInitializer(name: string, fn: ts.Node): ts.Expression | undefined 
   return count === 1 ? found : undefined;
 }
 
-function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite[] {
+/**
+ * The flows into `write` from what some path to it binds (`state`): a read whose value a name holds there ran before
+ * the write on that path, so a read in the other branch of an `if`, or after the write, is not one of them.
+ */
+function flowsInto(write: DbAccess, state: Bindings): ReadModifyWrite[] {
+  const { values, mutated, fieldsSet: setFields } = state;
   const reads = new Set<DbAccess>();
   // An entity write (`repo.save(account)`, `account.save()`) writes the table its entity was read from.
   const entityOrigin =
@@ -732,19 +835,13 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
       if (
         origin.level === "row" &&
         origin.read.library === write.library &&
-        (mutatedEntities.has(origin) || fieldsSetBefore(origin, write).length > 0)
+        !origin.fields &&
+        (mutated.has(origin.read) || (setFields.get(origin.read)?.length ?? 0) > 0)
       ) {
         reads.add(origin.read);
         flushed.set(origin.read, origin);
       }
-  for (const origin of values.values())
-    if (
-      write.table !== undefined &&
-      sameTable(origin.read.table, write.table) &&
-      origin.read.node.getEnd() <= write.node.getStart() &&
-      !inSiblingBranch(origin.read, write)
-    )
-      reads.add(origin.read);
+  for (const origin of values.values()) if (write.table !== undefined && sameTable(origin.read.table, write.table)) reads.add(origin.read);
   const out: ReadModifyWrite[] = [];
   for (const read of reads) {
     if (write.insert && !joinsRowsRead(write, read)) continue;
@@ -752,7 +849,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     // An entity save with no columns of its own writes the fields set on the entity (`quote.status = "confirmed"`).
     const saved = write.entity ? entityOrigin : flushed.get(read);
     const fieldsSet =
-      (write.entity || write.flush) && write.assignments.length === 0 && saved?.read === read ? fieldsSetBefore(saved, write) : [];
+      (write.entity || write.flush) && write.assignments.length === 0 && saved?.read === read ? [...(setFields.get(read) ?? [])] : [];
     const flow: ReadModifyWrite = {
       read,
       write: fieldsSet.length > 0 ? { ...write, assignments: fieldsSet } : write,
@@ -790,7 +887,7 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     }
     if (write.entity || write.flush) {
       const origin = write.entity ? values.get(skipParens(write.entity).getText()) : flushed.get(read);
-      const mutation = origin && origin.read === read ? mutatedEntities.get(origin) : undefined;
+      const mutation = origin && origin.read === read && !origin.fields ? mutated.get(read) : undefined;
       // Mongoose saves a push onto a loaded array as `$push`: the database appends, nothing is overwritten.
       const appended = mutation?.collection && (write.library === "mongoose" || write.library === "mongodb");
       if (mutation && !appended && !flow.data)
@@ -821,17 +918,6 @@ function flowsInto(write: DbAccess, values: ReadonlyMap<string, ReadValue>): Rea
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
   }
   return out;
-}
-
-/**
- * The read and the write run in one function and no path runs the write after the read: they sit in sibling branches
- * (`if (event === "end") { read … } else if (event === "update") { write … }`), so the write never sees a value the
- * read returned, whatever a name assigned in the read's branch holds in the text that follows.
- */
-function inSiblingBranch(read: DbAccess, write: DbAccess): boolean {
-  if (write.implicitFlush || write.flush) return false;
-  const fn = enclosingFunction(read.node);
-  return fn !== undefined && fn === enclosingFunction(write.node) && !mayRunAfter(read.node, write.node);
 }
 
 /**

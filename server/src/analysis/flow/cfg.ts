@@ -16,6 +16,8 @@
 //   `never` only has its exception edge.
 // - `return`, `throw`, `break` and `continue` are elements too (the last of their block), so a client can tell which
 //   jump an edge stands for.
+// - Assignments (`=`, `+=`, `??=`, …, and `++` / `--`) and variable declarations are elements, after the values
+//   they assign.
 // - Nested functions and classes are single elements; their bodies are separate graphs (flowGraphOf(callback)).
 //   Function declarations are hoisted, so they are not elements at all.
 import { ts } from "../../engine/ts";
@@ -744,6 +746,13 @@ class Builder {
       case ts.SyntaxKind.YieldExpression:
       case ts.SyntaxKind.DeleteExpression:
         this.addElement(node);
+        return;
+      case ts.SyntaxKind.PrefixUnaryExpression:
+      case ts.SyntaxKind.PostfixUnaryExpression: {
+        // `x++`, `--row.count`: an assignment, like `x += 1` (an element where it runs, for analyses of bindings).
+        const operator = (node as ts.PrefixUnaryExpression | ts.PostfixUnaryExpression).operator;
+        if (operator === ts.SyntaxKind.PlusPlusToken || operator === ts.SyntaxKind.MinusMinusToken) this.addElement(node);
+      }
     }
   }
 

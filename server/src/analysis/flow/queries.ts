@@ -4,7 +4,7 @@
 // `if` / `?:` / `&&` decides, including everything after a guard that leaves) and "can this run after that?" (some
 // path from one to the other: what text order only approximates).
 import { ts } from "../../engine/ts";
-import { enclosingFunction, isInside } from "../ast";
+import { enclosingFunction, isInside, type FunctionLike } from "../ast";
 import { elementAt, flowGraphOf, isReachable, type FlowBlock, type FlowEdge, type FlowGraph } from "./cfg";
 import { solveForward, type ForwardSolution } from "./dataflow";
 
@@ -207,4 +207,83 @@ function doneOnEveryPath(from: ts.Node | undefined, through: readonly ts.Node[],
     edge: (edge, done) => (edge.kind === "exception" && thrower(edge) ? false : done),
   });
   return (target ? solution.before(target) : solution.atExit) === true;
+}
+
+/** A state of `bindingsAlongPaths`: named may-maps (what some path to a point left under each key). */
+export type MayMaps = Readonly<Record<string, ReadonlyMap<unknown, unknown>>>;
+
+/** How `step` changes the state: `edit(name)` is a copy of that map, made on first use, which it changes in place. */
+export type EditMaps<S extends MayMaps> = <N extends keyof S & string>(
+  name: N,
+) => S[N] extends ReadonlyMap<infer K, infer V> ? Map<K, V> : never;
+
+export interface BindingsSolution<S extends MayMaps> {
+  /** The state just before `node` runs (joined over its copies), or undefined where no path reaches it. */
+  before(node: ts.Node): S | undefined;
+  /** At the function's normal end (completion or `return`); a path that leaves by an exception is not there. */
+  atExit: S | undefined;
+}
+
+/**
+ * What a function binds along its paths, asked by analyses that follow values through local names (the read-modify-write
+ * flows: which read a name's value came from): a forward dataflow over the graph of `root` whose state is a set of
+ * may-maps. `step` runs on each element in evaluation order with the state before it, and changes what it changes
+ * through `edit`. Where paths merge, a key bound on either path is bound after the merge (`merge` decides a key bound
+ * on both to different values; else the value of the path that reached the merge first is kept). This replaces a walk
+ * in text order with one map: an assignment in a branch that returns, or in the other branch of an `if`, does not
+ * replace the value for the code after it on the other path; a value assigned later in a loop body reaches the code at
+ * the top of the next iteration; a `catch` sees what the `try` had bound before the call that threw.
+ */
+export function bindingsAlongPaths<S extends MayMaps>(
+  root: FunctionLike | ts.SourceFile,
+  initial: S,
+  step: (element: ts.Node, state: S, edit: EditMaps<S>) => void,
+  merge?: (map: string, a: unknown, b: unknown) => unknown,
+): BindingsSolution<S> {
+  const graph = flowGraphOf(root);
+  const names = Object.keys(initial);
+  const solution = solveForward<S>(graph, {
+    initial,
+    join: (a, b) => {
+      let out: Record<string, ReadonlyMap<unknown, unknown>> | undefined;
+      for (const name of names) {
+        const [x, y] = [a[name]!, b[name]!];
+        if (x === y || y.size === 0) continue;
+        let joined: Map<unknown, unknown> | undefined;
+        for (const [key, value] of y) {
+          if (!x.has(key)) {
+            (joined ??= new Map(x)).set(key, value);
+            continue;
+          }
+          const here = x.get(key);
+          const next = here !== value && merge ? merge(name, here, value) : here;
+          if (next !== here) (joined ??= new Map(x)).set(key, next);
+        }
+        if (joined) (out ??= { ...a })[name] = joined;
+      }
+      return (out as S | undefined) ?? a;
+    },
+    equals: (a, b) => names.every((name) => sameEntries(a[name]!, b[name]!)),
+    transfer: (element, state) => {
+      let copies: Map<string, Map<unknown, unknown>> | undefined;
+      const edit = ((name: string) => {
+        let copy = (copies ??= new Map()).get(name);
+        if (!copy) copies.set(name, (copy = new Map(state[name])));
+        return copy;
+      }) as EditMaps<S>;
+      step(element, state, edit);
+      if (!copies) return state;
+      const next: Record<string, ReadonlyMap<unknown, unknown>> = { ...state };
+      for (const [name, copy] of copies) next[name] = sameEntries(copy, state[name]!) ? state[name]! : copy;
+      return next as S;
+    },
+  });
+  return { before: (node) => solution.before(node), atExit: solution.atExit };
+}
+
+function sameEntries(a: ReadonlyMap<unknown, unknown>, b: ReadonlyMap<unknown, unknown>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [key, value] of a) if (!b.has(key) || b.get(key) !== value) return false;
+  return true;
 }
