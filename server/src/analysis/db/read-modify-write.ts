@@ -735,7 +735,7 @@ function readsColumn(expr: ts.Expression, read: DbAccess, values: ReadonlyMap<st
 }
 
 /** The columns the write at `node` assigns (none when `node` is no database write). */
-function writeAt(node: ts.Node): ReadonlySet<string> {
+function columnsWrittenAt(node: ts.Node): ReadonlySet<string> {
   const access = ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node) ? dbAccessOf(node) : undefined;
   return new Set(access?.kind === "write" ? access.assignments.map((a) => a.column) : []);
 }
@@ -1056,7 +1056,7 @@ export function assignmentValues(write: DbAccess, assignment: AccessAssignment):
 
 /** The innermost `if` / loop / early-exit guard on a column of `read` that `node` depends on. */
 function controllingCondition(node: ts.Node, read: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite["control"] {
-  const written = writeAt(node);
+  const written = columnsWrittenAt(node);
   const readsColumn = (expr: ts.Expression, r: DbAccess, v: ReadonlyMap<string, ReadValue>) => checkedColumn(expr, r, v, written);
   for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
     if (ts.isIfStatement(parent) && child !== parent.expression) {
