@@ -71,6 +71,7 @@ import {
 } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
+import { onlyLinksReadRow } from "./relation-link";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -238,7 +239,9 @@ type Protection =
   /** A claim taken before the read (a delete, a conditional update, its count checked) lets one caller per key through. */
   | "claimed"
   /** A cache fill: the exit returns the stored value while it is fresh; concurrent misses store a fresh value each. */
-  | "cache-fill";
+  | "cache-fill"
+  /** The read row is only assigned whole to a field of the entity saved: a relation link stores its key, no value of it. */
+  | "relation-link";
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
@@ -319,6 +322,8 @@ function protectionOf(
   }
   if (softDeletes(write)) return "soft-delete";
   if (readsRowJustInserted(flow)) return "fresh-row";
+  // An entity read only to be linked (`comment.member = member`) gives the write its key, which nothing changes.
+  if (!flow.control && onlyLinksReadRow(flow)) return "relation-link";
   if (claimedBeforeRead(flow)) return "claimed";
   if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
   // A checked flag set before work the check guards is a claim on that work: not a harmless set-once or no-change write.
