@@ -4,7 +4,17 @@
 // comparison, mapped the same way (`names.sort(cmp).map((n) => \`host:${n}\`)`), optionally after one leading key of
 // another constant prefix no sorted key can have (`[\`record:${id}\`, ...sorted]`), two calls take shared keys in one order.
 import { ts } from "../../engine/ts";
-import { boundNames, calleeName, enclosingFunction, isFunctionLike, receiverOf, skipAwait, skipParens, walk, type FunctionLike } from "../ast";
+import {
+  boundNames,
+  calleeName,
+  enclosingFunction,
+  isFunctionLike,
+  receiverOf,
+  skipAwait,
+  skipParens,
+  walk,
+  type FunctionLike,
+} from "../ast";
 import type { CalleeResolver } from "../summaries";
 
 /** Every call of the function declaring `parameter` (around `holder`) passes it in one canonical order. */
@@ -38,8 +48,7 @@ function callsInView(fn: FunctionLike, resolve: CalleeResolver): ts.CallExpressi
   // A method is named only as a member (`this.name`); a bare identifier of the same name is another variable.
   const member = ts.isMethodDeclaration(fn);
   if (ts.isMethodDeclaration(fn) && ts.isClassLike(fn.parent)) {
-    const isPrivate =
-      ts.isPrivateIdentifier(fn.name) || (ts.getModifiers(fn) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword);
+    const isPrivate = ts.isPrivateIdentifier(fn.name) || (ts.getModifiers(fn) ?? []).some((m) => m.kind === ts.SyntaxKind.PrivateKeyword);
     if (!isPrivate || !(ts.isIdentifier(fn.name) || ts.isPrivateIdentifier(fn.name))) return undefined;
     scope = fn.parent;
     name = fn.name.text;
