@@ -10,6 +10,7 @@ import {
   callerOrderAcquisitionsIn,
   sortedByEveryCaller,
   claimedColumnOf,
+  requiresClaimedBy,
   defineRule,
   describeEdge,
   edgeLocations,
@@ -208,9 +209,10 @@ function serialisedByAdvisoryLock(context: FixContext, resolve: CalleeResolver, 
 }
 
 /**
- * Every transaction on the cycle takes the rows of one class of it by claiming them (an update setting a column its
- * WHERE requires NULL, leaving when no row changed: claimed-rows.ts), the same column in each: two transactions that
- * meet on such a row cannot both claim it, so a deadlock aborts one that would have found the row taken anyway.
+ * The transactions on the cycle take the rows of one class of it by claiming them (an update setting a column its
+ * WHERE requires NULL, leaving when no row changed: claim-rows.ts), the same column in each, except at most one that
+ * touches only rows that column already names (`eq(media.postId, id)`): two claimers of one row cannot both go on, so
+ * a deadlock aborts one that would have found the row taken anyway, and the other side shares no row with a claimer.
  */
 function meetsOnlyOnClaimedRow(context: FixContext, edges: readonly LockOrderEdge[]): boolean {
   const rowClasses = new Set(
@@ -221,16 +223,23 @@ function meetsOnlyOnClaimedRow(context: FixContext, edges: readonly LockOrderEdg
   );
   return [...rowClasses].some((classId) => {
     const columns = new Set<string>();
+    const statements: Array<ts.CallExpression | ts.TaggedTemplateExpression> = [];
+    const others: Array<ts.CallExpression | ts.TaggedTemplateExpression> = [];
     for (const edge of edges) {
       // The statement of this transaction that takes the class's row: the held lock, or the one it waits for.
       const span =
         edge.from.id === classId ? edge.outer.span : edge.to.id === classId && edge.via.length === 0 ? edge.inner.span : undefined;
       const statement = span && acquisitionAt(context, span);
-      const column = statement && claimedColumnOf(statement);
-      if (!column) return false;
-      columns.add(column);
+      if (!statement) return false;
+      const column = claimedColumnOf(statement);
+      if (column) columns.add(column);
+      else others.push(statement);
+      statements.push(statement);
     }
-    return columns.size === 1;
+    // One claimed column; at most one side that does not claim, and it touches only rows already claimed by someone
+    // (its WHERE requires the column to equal a value): it shares no row with a claimer, which finds the row unclaimed.
+    const [column] = [...columns];
+    return columns.size === 1 && others.length <= 1 && others.every((s) => requiresClaimedBy(s, column!));
   });
 }
 

@@ -72,6 +72,7 @@ import {
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
 import { onlyLinksReadRow } from "./relation-link";
+import { fillsFromSource } from "./source-fill";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -241,7 +242,9 @@ type Protection =
   /** A cache fill: the exit returns the stored value while it is fresh; concurrent misses store a fresh value each. */
   | "cache-fill"
   /** The read row is only assigned whole to a field of the entity saved: a relation link stores its key, no value of it. */
-  | "relation-link";
+  | "relation-link"
+  /** Empty columns filled with what a source-reading call returned for the row: every filler writes the same answer. */
+  | "source-fill";
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
@@ -330,6 +333,8 @@ function protectionOf(
   const claimsWork =
     !!flow.control && write.assignments.some((a) => a.column === flow.control!.column) && !!workClaimedByWrite(flow, resolve);
   if (isSetOnceWrite(flow) && !claimsWork) return "set-once";
+  // A fill of an empty column from its source (`fetchBody(…, row.uid)`) writes what every concurrent filler fetches.
+  if (!claimsWork && fillsFromSource(flow)) return "source-fill";
   if (!flow.data && (read.through || write.through)) return "check-through-helper";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the

@@ -37,7 +37,7 @@ import { and, eq, isNull, or, sql } from "drizzle-orm";
 import { pgTable, text, integer } from "drizzle-orm/pg-core";
 
 const comments = pgTable("comments", { id: text("id").primaryKey(), body: text("body"), replies: integer("replies") });
-const images = pgTable("images", { id: text("id").primaryKey(), commentId: text("comment_id") });
+const images = pgTable("images", { id: text("id").primaryKey(), commentId: text("comment_id"), caption: text("caption") });
 const db = drizzle(process.env.DATABASE_URL!);
 
 export async function postComment(id: string, body: string, imageId: string, parentId?: string) {
@@ -68,6 +68,13 @@ const CHECKED_CLAIM = `      const attached = await tx
         .returning();
       if (attached.length === 0) throw new Error("image already used");`;
 
+const CAPTION_OF_OWN_IMAGE = `      const captioned = await tx
+        .update(images)
+        .set({ caption: body.slice(0, 80) })
+        .where(and(eq(images.id, imageId), eq(images.commentId, id)))
+        .returning();
+      if (captioned.length === 0) throw new Error("not this comment's image");`;
+
 const UNCONDITIONAL_UPDATE = `      await tx.update(images).set({ commentId: id }).where(eq(images.id, imageId));`;
 
 runRuleTests(inconsistentLockOrder, {
@@ -79,6 +86,10 @@ runRuleTests(inconsistentLockOrder, {
     {
       name: "a cycle that meets only on an unattached image both transactions claim: one claimer either way",
       code: commentImages(CHECKED_CLAIM),
+    },
+    {
+      name: "the edit touches only images its comment already holds: it shares no row with a post claiming an unattached one",
+      code: commentImages(CAPTION_OF_OWN_IMAGE),
     },
   ],
   invalid: [

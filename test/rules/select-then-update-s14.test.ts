@@ -80,6 +80,28 @@ export async function processImportTask(em: EntityManager, id: string) {
   return { status: 200 };
 }`;
 
+/** A Next.js server action filling an attachment's preview where empty; `source` is the call that gives it. */
+const attachmentPreview = (source: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+type Store = { bucket: string; region: string };
+declare function fetchPreviewFromStorage(store: Store, key: string): Promise<{ thumbnail: string | null }>;
+declare function renderPreview(store: Store, key: string): Promise<{ thumbnail: string | null }>;
+
+export async function getAttachment(id: string, workspaceId: string) {
+  const attachment = await prisma.attachment.findFirst({ where: { id, workspaceId } });
+  if (!attachment) throw new Error("Not found");
+  if (!attachment.thumbnail && attachment.storageKey) {
+    const store = await prisma.storageAccount.findUnique({ where: { id: attachment.storeId }, select: { bucket: true, region: true } });
+    if (store) {
+      const preview = await ${source}({ bucket: store.bucket, region: store.region }, attachment.storageKey);
+      if (preview.thumbnail) {
+        await prisma.attachment.update({ where: { id }, data: { thumbnail: preview.thumbnail } });
+      }
+    }
+  }
+  return attachment;
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -92,6 +114,10 @@ runRuleTests(selectThenUpdate, {
       name: "a claim by conditional update, left when no row changed, before a read through a decrypting helper",
       code: runTask("if (updated === 0) return { status: 409 };"),
     },
+    {
+      name: "an empty preview filled from storage by the row's own key: every concurrent reader writes the same preview",
+      code: attachmentPreview("fetchPreviewFromStorage"),
+    },
   ],
   invalid: [
     {
@@ -103,6 +129,11 @@ runRuleTests(selectThenUpdate, {
       name: "the conditional update's count is not checked: every caller goes on to the read through the helper",
       code: runTask("void updated;"),
       errors: [{ line: 31, column: 9, messageId: "lostUpdate", data: { write: "`em.flush(…)`", column: "`resultRef`", line: 24 } }],
+    },
+    {
+      name: "the preview is rendered anew (not read from a source): two concurrent fills render twice and the last wins",
+      code: attachmentPreview("renderPreview"),
+      errors: [{ line: 15, column: 15, messageId: "checkThenWrite" }],
     },
   ],
 });

@@ -21,6 +21,18 @@ export function claimedColumnOf(statement: ts.CallExpression | ts.TaggedTemplate
   return claimed && exitsWhenNothingChanged(statement) ? claimed.column : undefined;
 }
 
+/**
+ * The statement's WHERE requires `column` to equal a value (`eq(media.postId, id)`): it touches only rows already
+ * claimed, never one a concurrent claim finds unclaimed.
+ */
+export function requiresClaimedBy(statement: ts.CallExpression | ts.TaggedTemplateExpression, column: string): boolean {
+  const access = dbAccessOf(statement);
+  if (!access || access.insert) return false;
+  return access.conditions.some(
+    (c) => c.column === column && c.operator === "=" && c.value !== undefined && c.value.kind !== ts.SyntaxKind.NullKeyword,
+  );
+}
+
 /** The statement's WHERE requires `column` to be NULL: Drizzle `isNull(t.col)`, knex `whereNull("col")`, SQL `col IS NULL`, `col: null` / `IsNull()`. */
 function requiresNull(text: string, column: string): boolean {
   const names = [column, column.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)].map((n) => n.replace(/[^\w]/g, ""));
