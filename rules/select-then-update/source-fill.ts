@@ -21,7 +21,8 @@ const SOURCE_READ = /^(fetch|get|load|find|lookUp|lookup|download|retrieve)[A-Z_
 
 export function fillsFromSource(flow: ReadModifyWrite): boolean {
   const { write, control } = flow;
-  if (!control || write.insert || write.assignments.length === 0) return false;
+  // An early exit (`if (!row.c) return`) lets the write run where the column is set: no fill.
+  if (!control || control.earlyExit || write.insert || write.assignments.length === 0) return false;
   const rowNames = namesOfRead(flow);
   if (rowNames.size === 0) return false;
   // The write runs only where a column it writes is empty.
