@@ -8,6 +8,9 @@ import {
   dbAccessOf,
   projectScopeOf,
   callerOrderAcquisitionsIn,
+  sortedByEveryCaller,
+  claimedColumnOf,
+  requiresClaimedBy,
   defineRule,
   describeEdge,
   edgeLocations,
@@ -98,7 +101,9 @@ export const inconsistentLockOrder = defineRule({
     };
     // One finding per function on a cycle, at its first inversion: taking three rows in one order in one function
     // and in another order in a second is one mistake to fix in each, however many pairs of the rows it inverts.
-    const open = analysis.cycles.filter(({ edge, back }) => !serialisedByAdvisoryLock(context, resolve, [edge, ...back]));
+    const open = analysis.cycles.filter(
+      ({ edge, back }) => !serialisedByAdvisoryLock(context, resolve, [edge, ...back]) && !meetsOnlyOnClaimedRow(context, [edge, ...back]),
+    );
     for (const cycles of cyclesByHolder(open)) {
       const { edge, back } = cycles[0]!;
       // Migrations are applied one at a time: a cycle among migrations alone never has both sides running.
@@ -150,6 +155,8 @@ export const inconsistentLockOrder = defineRule({
     }
     for (const sourceFile of context.sourceFiles)
       for (const multi of callerOrderAcquisitionsIn(sourceFile, context.program, () => context.checker, declared(sourceFile.fileName))) {
+        // Keys every caller (all in view) sorts alike before passing them are taken in one order by every call.
+        if (sortedByEveryCaller(multi.holder, multi.parameter, resolve)) continue;
         context.report({
           messageId: multi.parallel ? "callerOrderParallel" : "callerOrderLoop",
           data: {
@@ -198,6 +205,41 @@ function serialisedByAdvisoryLock(context: FixContext, resolve: CalleeResolver, 
       if (common.size === 0) return false;
     }
     return true;
+  });
+}
+
+/**
+ * The transactions on the cycle take the rows of one class of it by claiming them (an update setting a column its
+ * WHERE requires NULL, leaving when no row changed: claim-rows.ts), the same column in each, except at most one that
+ * touches only rows that column already names (`eq(media.postId, id)`): two claimers of one row cannot both go on, so
+ * a deadlock aborts one that would have found the row taken anyway, and the other side shares no row with a claimer.
+ */
+function meetsOnlyOnClaimedRow(context: FixContext, edges: readonly LockOrderEdge[]): boolean {
+  const rowClasses = new Set(
+    edges
+      .flatMap((e) => [e.from, e.to])
+      .filter((c) => c.kind === "row-lock")
+      .map((c) => c.id),
+  );
+  return [...rowClasses].some((classId) => {
+    const columns = new Set<string>();
+    const statements: Array<ts.CallExpression | ts.TaggedTemplateExpression> = [];
+    const others: Array<ts.CallExpression | ts.TaggedTemplateExpression> = [];
+    for (const edge of edges) {
+      // The statement of this transaction that takes the class's row: the held lock, or the one it waits for.
+      const span =
+        edge.from.id === classId ? edge.outer.span : edge.to.id === classId && edge.via.length === 0 ? edge.inner.span : undefined;
+      const statement = span && acquisitionAt(context, span);
+      if (!statement) return false;
+      const column = claimedColumnOf(statement);
+      if (column) columns.add(column);
+      else others.push(statement);
+      statements.push(statement);
+    }
+    // One claimed column; at most one side that does not claim, and it touches only rows already claimed by someone
+    // (its WHERE requires the column to equal a value): it shares no row with a claimer, which finds the row unclaimed.
+    const [column] = [...columns];
+    return columns.size === 1 && others.length <= 1 && others.every((s) => requiresClaimedBy(s, column!));
   });
 }
 

@@ -27,6 +27,7 @@ export function claimedBeforeRead(flow: ReadModifyWrite): boolean {
   const fn = enclosingFunction(read.node);
   if (!fn?.body || enclosingFunction(flow.write.node) !== fn) return false;
   const readKeys = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
+  for (const value of helperWhereValues(read)) readKeys.add(canonicalKey(value));
   if (readKeys.size === 0) return false;
   return dbAccessesIn(fn.body).some(
     (claim) =>
@@ -38,6 +39,21 @@ export function claimedBeforeRead(flow: ReadModifyWrite): boolean {
       (isDelete(claim) || claim.assignments.some((a) => claim.conditions.some((c) => c.column === a.column))) &&
       exitsWhenNothingChanged(claim),
   );
+}
+
+/**
+ * A read through a project helper given a where object (`loadWithSecrets(em, Step, { id })`) is keyed by that object's
+ * values, as a direct `em.findOne(Step, { id })` is: a claim on that key covers the read through the helper too.
+ */
+function helperWhereValues(read: DbAccess): ts.Expression[] {
+  if (!read.through || !ts.isCallExpression(read.node)) return [];
+  return read.node.arguments.flatMap((argument) => {
+    const object = skipParens(argument);
+    if (!ts.isObjectLiteralExpression(object)) return [];
+    return object.properties.flatMap((p) =>
+      ts.isShorthandPropertyAssignment(p) ? [p.name] : ts.isPropertyAssignment(p) ? [p.initializer] : [],
+    );
+  });
 }
 
 /**

@@ -76,6 +76,8 @@ import { awaitedOpenerAround, isSessionLock } from "./callback-locks";
 import { refillsCache } from "./cache-refill";
 import { diffsSubmittedList } from "./whole-list";
 import { constantsAfterRefusals } from "./constant-after-check";
+import { onlyLinksReadRow } from "./relation-link";
+import { fillsFromSource } from "./source-fill";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -252,7 +254,11 @@ type Protection =
   /** A whole-list save: the submitted children are created, updated or deleted by diffing them against those read. */
   | "whole-list-save"
   /** Constants written behind checks that only refuse a no-op or check the caller's input against the row. */
-  | "constants-after-refusals";
+  | "constants-after-refusals"
+  /** The read row is only assigned whole to a field of the entity saved: a relation link stores its key, no value of it. */
+  | "relation-link"
+  /** Empty columns filled with what a source-reading call returned for the row: every filler writes the same answer. */
+  | "source-fill";
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
@@ -343,6 +349,8 @@ function protectionOf(
   // A whole-list save diffs the submitted children against those read: nothing read is written back.
   if (diffsSubmittedList(flow)) return "whole-list-save";
   if (readsRowJustInserted(flow)) return "fresh-row";
+  // An entity read only to be linked (`comment.member = member`) gives the write its key, which nothing changes.
+  if (!flow.control && onlyLinksReadRow(flow)) return "relation-link";
   if (claimedBeforeRead(flow)) return "claimed";
   if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
   // A checked flag set before work the check guards is a claim on that work: not a harmless set-once or no-change write.
@@ -352,6 +360,8 @@ function protectionOf(
     write.assignments.some((a) => a.column === flow.control!.column) &&
     (!!workClaimedByWrite(flow, resolve) || !!workBeforeClaim(flow, resolve));
   if (isSetOnceWrite(flow) && !claimsWork) return "set-once";
+  // A fill of an empty column from its source (`fetchBody(…, row.uid)`) writes what every concurrent filler fetches.
+  if (!claimsWork && fillsFromSource(flow)) return "source-fill";
   if (!flow.data && (read.through || write.through)) return "check-through-helper";
   if (!flow.data) {
     // Only the decision depends on the read. The write is safe unless the check was on a column it changes and the

@@ -37,3 +37,5 @@ export * from "../analysis/lock-order/graph";
 export * from "../analysis/lock-order/describe";
 export * from "../analysis/lock-order/lock-class";
 export * from "../analysis/lock-order/multi-key";
+export * from "../analysis/lock-order/sorted-callers";
+export * from "../analysis/lock-order/claim-rows";

@@ -1,0 +1,165 @@
+// select-then-update: a fill from the source. The write runs only where a column it writes is still empty
+// (`if (!letter.bodyText && letter.mailUid)`, `if (!job.ciRunId)`), and every value it writes is what a call that
+// reads a source (named fetch / get / load / find / look up / download / retrieve) returned when given the row read
+// (`fetchMailBody(…, letter.mailUid)`, `findWorkflowRun(octokit, job)`), or a constant, a time or null. Two concurrent
+// fillers ask the same source for the same row and write its same answer; nothing read from the row is merged. A value
+// made by a call that creates something (`stripe.customers.create`, `generateSummary`) or from the request's input
+// stays reported.
+import {
+  enclosingFunction,
+  isFunctionLike,
+  skipAwait,
+  skipParens,
+  ts,
+  walk,
+  type AccessAssignment,
+  type ReadModifyWrite,
+} from "../../server/src/rule-kit";
+
+/** Calls that read a source by name: fetchBody, getRun, loadProfile, findWorkflowRun, lookUpCiRun, downloadFile. */
+const SOURCE_READ = /^(fetch|get|load|find|lookUp|lookup|download|retrieve)[A-Z_]/;
+
+export function fillsFromSource(flow: ReadModifyWrite): boolean {
+  const { write, control } = flow;
+  // An early exit (`if (!row.c) return`) lets the write run where the column is set: no fill.
+  if (!control || control.earlyExit || write.insert || write.assignments.length === 0) return false;
+  const rowNames = namesOfRead(flow);
+  if (rowNames.size === 0) return false;
+  // The write runs only where a column it writes is empty.
+  if (!write.assignments.some((a) => requiresEmpty(control.condition, a.column, rowNames))) return false;
+  const fn = enclosingFunction(write.node);
+  if (!fn?.body) return false;
+  return write.assignments.every((a) => isSourceValue(a, fn.body!, rowNames));
+}
+
+/** The local names the read's row is bound to (`const letter = await …`, `const [job] = await …`). */
+function namesOfRead(flow: ReadModifyWrite): Set<string> {
+  const names = new Set<string>();
+  let node: ts.Node = flow.read.node;
+  while (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent)) node = node.parent;
+  const declaration = node.parent;
+  if (declaration && ts.isVariableDeclaration(declaration) && declaration.initializer === node) {
+    if (ts.isIdentifier(declaration.name)) names.add(declaration.name.text);
+    else if (ts.isArrayBindingPattern(declaration.name)) {
+      const first = declaration.name.elements[0];
+      if (first && ts.isBindingElement(first) && ts.isIdentifier(first.name)) names.add(first.name.text);
+    }
+  }
+  return names;
+}
+
+/** `!row.col`, `row.col == null`, `row.col === null`, `row.col === undefined` inside the condition (a conjunct). */
+function requiresEmpty(condition: ts.Expression, column: string, rowNames: ReadonlySet<string>): boolean {
+  let found = false;
+  const isColumn = (e: ts.Expression) => {
+    const node = skipParens(e);
+    return (
+      ts.isPropertyAccessExpression(node) &&
+      node.name.text === column &&
+      ts.isIdentifier(skipParens(node.expression)) &&
+      rowNames.has((skipParens(node.expression) as ts.Identifier).text)
+    );
+  };
+  const visit = (node: ts.Expression): void => {
+    const e = skipParens(node);
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) {
+      visit(e.left);
+      visit(e.right);
+      return;
+    }
+    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken && isColumn(e.operand)) found = true;
+    if (
+      ts.isBinaryExpression(e) &&
+      (e.operatorToken.kind === ts.SyntaxKind.EqualsEqualsToken || e.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken) &&
+      ((isColumn(e.left) && isEmptyValue(e.right)) || (isColumn(e.right) && isEmptyValue(e.left)))
+    )
+      found = true;
+  };
+  visit(condition);
+  return found;
+}
+
+function isEmptyValue(e: ts.Expression): boolean {
+  const node = skipParens(e);
+  return node.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(node) && node.text === "undefined");
+}
+
+/** A constant, `new Date()`, or a value taken from what a source-reading call returned for the row (through one local). */
+function isSourceValue(assignment: AccessAssignment, body: ts.Node, rowNames: ReadonlySet<string>): boolean {
+  const value = assignment.value;
+  if (!value) return false;
+  let ok = true;
+  let fromSource = false;
+  const visit = (node: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(node)) {
+      const parent = node.parent;
+      // A property name (`body.text`'s `text`) is not a value.
+      if (ts.isPropertyAccessExpression(parent) && parent.name === node) return;
+      if (node.text === "undefined" || node.text === "Date") return;
+      const source = sourceCallOf(node.text, body, rowNames);
+      if (source) fromSource = true;
+      else ok = false;
+      return;
+    }
+    if (isFunctionLike(node)) {
+      ok = false;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(value);
+  // Constants and times alone are fine; anything else must come from the source.
+  return ok && (fromSource || !hasIdentifier(value));
+}
+
+function hasIdentifier(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (
+      ts.isIdentifier(n) &&
+      !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n) &&
+      n.text !== "undefined" &&
+      n.text !== "Date"
+    )
+      found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+/** `const name = await fetchX(…row…)` in `body`: a call named as a source read that is given the row or a field of it. */
+function sourceCallOf(name: string, body: ts.Node, rowNames: ReadonlySet<string>): ts.CallExpression | undefined {
+  let found: ts.CallExpression | undefined;
+  let declarations = 0;
+  walk(body, (node) => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === name) {
+      declarations++;
+      const init = node.initializer && skipAwait(skipParens(node.initializer));
+      if (init && ts.isCallExpression(init) && SOURCE_READ.test(calledName(init)) && passesRow(init, rowNames)) found = init;
+    }
+    return true;
+  });
+  return declarations === 1 ? found : undefined;
+}
+
+function calledName(call: ts.CallExpression): string {
+  const callee = skipParens(call.expression);
+  if (ts.isIdentifier(callee)) return callee.text;
+  if (ts.isPropertyAccessExpression(callee)) return callee.name.text;
+  return "";
+}
+
+/** An argument mentions the row read (the row itself, or a field of it). */
+function passesRow(call: ts.CallExpression, rowNames: ReadonlySet<string>): boolean {
+  let found = call.arguments.some((a) => ts.isIdentifier(skipParens(a)) && rowNames.has((skipParens(a) as ts.Identifier).text));
+  for (const argument of call.arguments)
+    walk(argument, (node) => {
+      if (ts.isIdentifier(node) && rowNames.has(node.text) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node))
+        found = true;
+      return !found;
+    });
+  return found;
+}
