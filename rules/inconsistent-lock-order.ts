@@ -176,6 +176,18 @@ export const inconsistentLockOrder = defineRule({
 
 type CycleList = Array<{ edge: LockOrderEdge; back: LockOrderEdge[] }>;
 
+/** The row-lock classes on a cycle, each once. */
+function rowClassesOf(edges: readonly LockOrderEdge[]): string[] {
+  return [
+    ...new Set(
+      edges
+        .flatMap((e) => [e.from, e.to])
+        .filter((c) => c.kind === "row-lock")
+        .map((c) => c.id),
+    ),
+  ];
+}
+
 /**
  * Every transaction on the cycle takes one transaction-scoped advisory lock, before its first lock of the cycle, keyed
  * by the row it locks of one class of the cycle (the same lock, by the same columns, in each: `lockTeam(tx, teamId)`
@@ -183,13 +195,7 @@ type CycleList = Array<{ edge: LockOrderEdge; back: LockOrderEdge[] }>;
  * after the other's COMMIT and they never hold one lock each.
  */
 function serialisedByAdvisoryLock(context: FixContext, resolve: CalleeResolver, edges: readonly LockOrderEdge[]): boolean {
-  const rowClasses = new Set(
-    edges
-      .flatMap((e) => [e.from, e.to])
-      .filter((c) => c.kind === "row-lock")
-      .map((c) => c.id),
-  );
-  return [...rowClasses].some((classId) => {
+  return rowClassesOf(edges).some((classId) => {
     let common: Set<string> | undefined;
     for (const edge of edges) {
       // The statement of this transaction that locks the class's row: the held lock, or the one it waits for.
@@ -215,13 +221,7 @@ function serialisedByAdvisoryLock(context: FixContext, resolve: CalleeResolver, 
  * a deadlock aborts one that would have found the row taken anyway, and the other side shares no row with a claimer.
  */
 function meetsOnlyOnClaimedRow(context: FixContext, edges: readonly LockOrderEdge[]): boolean {
-  const rowClasses = new Set(
-    edges
-      .flatMap((e) => [e.from, e.to])
-      .filter((c) => c.kind === "row-lock")
-      .map((c) => c.id),
-  );
-  return [...rowClasses].some((classId) => {
+  return rowClassesOf(edges).some((classId) => {
     const columns = new Set<string>();
     const statements: Array<ts.CallExpression | ts.TaggedTemplateExpression> = [];
     const others: Array<ts.CallExpression | ts.TaggedTemplateExpression> = [];

@@ -341,3 +341,26 @@ export function isNullish(node: ts.Expression): boolean {
   const n = skipParens(node);
   return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined");
 }
+
+/** The initializer of the one `const name = …` declared in `fn` outside nested functions; undefined when none or several. */
+export function constInitializerIn(name: string, fn: ts.Node): ts.Expression | undefined {
+  let found: ts.Expression | undefined;
+  let count = 0;
+  const visit = (node: ts.Node): void => {
+    if (node !== fn && isFunctionLike(node)) return;
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.name.text === name &&
+      node.initializer &&
+      ts.isVariableDeclarationList(node.parent) &&
+      (node.parent.flags & ts.NodeFlags.Const) !== 0
+    ) {
+      found = node.initializer;
+      count++;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(fn);
+  return count === 1 ? found : undefined;
+}

@@ -478,23 +478,11 @@ function successFlags(fn: ts.Node, acquisition: LockAcquisition): string[] {
   const binding = resultBinding(acquisition);
   const names = new Set(binding ? boundNames(binding).map((id) => id.text) : []);
   const kind = resultKind(acquisition);
-  const assigned = new Map<string, ts.Expression[]>();
-  const note = (name: string, value: ts.Expression) => assigned.set(name, [...(assigned.get(name) ?? []), value]);
-  const visit = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) note(node.name.text, node.initializer);
-    else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(node.left))
-      note(node.left.text, node.right);
-    if (!isFunctionLike(node)) ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(fn, visit);
-  const unset = (value: ts.Expression) => {
-    const v = skipParens(value);
-    return v.kind === ts.SyntaxKind.FalseKeyword || v.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(v) && v.text === "undefined");
-  };
+  const assigned = localAssignments(fn);
   const flags: string[] = [];
   for (const [name, values] of assigned) {
     if (names.has(name)) continue;
-    const set = values.filter((v) => !unset(v));
+    const set = values.filter((v) => !isUnset(v));
     if (set.length > 0 && set.every((v) => testsAcquisition(v, call, names) && acquiredWhenTrue(v, call, names, kind) === true))
       flags.push(name);
   }
@@ -507,15 +495,7 @@ function successFlags(fn: ts.Node, acquisition: LockAcquisition): string[] {
  * that could throw, so a test that reads the flag as false runs where this acquisition does not hold the lock.
  */
 function heldFlags(fn: ts.Node, taking: ts.Node): Set<string> {
-  const assigned = new Map<string, ts.Expression[]>();
-  const note = (name: string, value: ts.Expression) => assigned.set(name, [...(assigned.get(name) ?? []), value]);
-  const visit = (node: ts.Node): void => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) note(node.name.text, node.initializer);
-    else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(node.left))
-      note(node.left.text, node.right);
-    if (!isFunctionLike(node)) ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(fn, visit);
+  const assigned = localAssignments(fn);
   const rightAfterTaking = (value: ts.Expression) => {
     const assignment = value.parent;
     const statement = assignment.parent;
@@ -535,6 +515,20 @@ function heldFlags(fn: ts.Node, taking: ts.Node): Set<string> {
     if (set.length > 0 && set.every((v) => skipParens(v).kind === ts.SyntaxKind.TrueKeyword && rightAfterTaking(v))) flags.add(name);
   }
   return flags;
+}
+
+/** Every value assigned to each local name of `fn` (declarations and plain `=`), outside nested functions. */
+function localAssignments(fn: ts.Node): Map<string, ts.Expression[]> {
+  const assigned = new Map<string, ts.Expression[]>();
+  const note = (name: string, value: ts.Expression) => assigned.set(name, [...(assigned.get(name) ?? []), value]);
+  const visit = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer) note(node.name.text, node.initializer);
+    else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(node.left))
+      note(node.left.text, node.right);
+    if (!isFunctionLike(node)) ts.forEachChild(node, visit);
+  };
+  ts.forEachChild(fn, visit);
+  return assigned;
 }
 
 function isUnset(value: ts.Expression): boolean {

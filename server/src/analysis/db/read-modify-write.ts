@@ -6,6 +6,7 @@ import {
   NodeFacts,
   boundNames,
   calleeName,
+  constInitializerIn,
   enclosingFunction,
   isFunctionLike,
   isLiteral,
@@ -775,7 +776,7 @@ function checkedColumn(
         return;
       }
       // A local computed from the read (`const outstanding = total - credit`): its arithmetic is the comparison's.
-      const initializer = ts.isIdentifier(node) && fn ? constInitializer(node.text, fn) : undefined;
+      const initializer = ts.isIdentifier(node) && fn ? constInitializerIn(node.text, fn) : undefined;
       if (initializer && origin && !followed.has(initializer) && followed.size < 4) {
         followed.add(initializer);
         visit(initializer);
@@ -786,29 +787,6 @@ function checkedColumn(
   visit(test.left);
   visit(test.right);
   return changed ?? first;
-}
-
-/** The initializer of the `const name = …` declared directly in `fn` (not in a nested function), if exactly one. */
-function constInitializer(name: string, fn: ts.Node): ts.Expression | undefined {
-  let found: ts.Expression | undefined;
-  let count = 0;
-  const visit = (node: ts.Node): void => {
-    if (node !== fn && isFunctionLike(node)) return;
-    if (
-      ts.isVariableDeclaration(node) &&
-      ts.isIdentifier(node.name) &&
-      node.name.text === name &&
-      node.initializer &&
-      ts.isVariableDeclarationList(node.parent) &&
-      (node.parent.flags & ts.NodeFlags.Const) !== 0
-    ) {
-      found = node.initializer;
-      count++;
-    }
-    ts.forEachChild(node, visit);
-  };
-  visit(fn);
-  return count === 1 ? found : undefined;
 }
 
 /**

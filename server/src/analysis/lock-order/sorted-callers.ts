@@ -7,8 +7,8 @@ import { ts } from "../../engine/ts";
 import {
   boundNames,
   calleeName,
+  constInitializerIn,
   enclosingFunction,
-  isFunctionLike,
   receiverOf,
   skipAwait,
   skipParens,
@@ -134,22 +134,7 @@ function constantPrefix(expr: ts.Expression): string | undefined {
 /** `const name = …` in a function around `at` (or the file), its initializer. */
 function constInitializer(name: string, at: ts.Node): ts.Expression | undefined {
   for (let scope: ts.Node | undefined = enclosingFunction(at); scope; scope = enclosingFunction(scope)) {
-    let found: ts.Expression | undefined;
-    const body = (scope as FunctionLike).body;
-    if (!body) continue;
-    walk(body, (node) => {
-      if (found || (node !== body && isFunctionLike(node))) return false;
-      if (
-        ts.isVariableDeclaration(node) &&
-        ts.isIdentifier(node.name) &&
-        node.name.text === name &&
-        node.initializer &&
-        ts.isVariableDeclarationList(node.parent) &&
-        (node.parent.flags & ts.NodeFlags.Const) !== 0
-      )
-        found = node.initializer;
-      return !found;
-    });
+    const found = constInitializerIn(name, scope);
     if (found) return found;
   }
   return undefined;
