@@ -119,7 +119,7 @@ export function workBeforeClaim(flow: ReadModifyWrite, resolve: CalleeResolver):
       skipParens(node.expression) !== write.node &&
       decidedBy(control.condition, node) !== undefined &&
       mayRunBetween(flow.read.node, [skipParens(node.expression)], write.node) &&
-      addsToDatabase(skipParens(node.expression), resolve, 0)
+      addsToDatabase(skipParens(node.expression), resolve, 0, write)
     )
       found = node;
     return !found;
@@ -127,17 +127,28 @@ export function workBeforeClaim(flow: ReadModifyWrite, resolve: CalleeResolver):
   return found;
 }
 
-/** The call inserts or increments in the database, itself or in the body of the project function it calls (a few calls deep). */
-function addsToDatabase(node: ts.Node, resolve: CalleeResolver, depth: number): boolean {
+/**
+ * The call inserts or increments in the database, itself or in the body of the project function it calls (a few calls
+ * deep). Given the flag's write, not work the flag guards: a bump of a version-like counter (`sessionVersion: { increment: 1 }`: twice is
+ * as good as once), nor a shift of the very column the write then sets (a reorder moving the row's neighbours, by ORM or raw SQL).
+ */
+function addsToDatabase(node: ts.Node, resolve: CalleeResolver, depth: number, write?: DbAccess): boolean {
   if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return false;
   const access = dbAccessOf(node);
-  if (access) return access.kind === "write" && (access.insert === true || access.assignments.some((a) => a.atomic));
+  if (access) {
+    if (access.kind !== "write") return false;
+    if (access.insert === true) return true;
+    if (!write) return access.assignments.some((a) => a.atomic);
+    const written = new Set(write.assignments.map((a) => a.column));
+    return access.assignments.some((a) => a.atomic && !/version$/i.test(a.column) && !written.has(a.column));
+  }
   const fn = ts.isCallExpression(node) && depth < 3 ? resolve(node) : undefined;
   if (!fn?.body) return false;
   let found = false;
   walk(fn.body, (inner) => {
     if (found || (inner !== fn.body && ts.isFunctionLike(inner))) return false;
-    if ((ts.isCallExpression(inner) || ts.isTaggedTemplateExpression(inner)) && addsToDatabase(inner, resolve, depth + 1)) found = true;
+    if ((ts.isCallExpression(inner) || ts.isTaggedTemplateExpression(inner)) && addsToDatabase(inner, resolve, depth + 1, write))
+      found = true;
     return !found;
   });
   return found;

@@ -96,6 +96,28 @@ export async function topUp(walletId: number, amount: number) {
       name: "a redemption flag checked and set with only a mail between: every caller writes the same flag",
       code: redeem(""),
     },
+    {
+      name: "a version-like counter bumped between the check and the flag is no work the flag guards (twice is as once)",
+      code: redeem("await this.prisma.user.update({ where: { id: voucher.owner.id }, data: { sessionVersion: { increment: 1 } } });"),
+    },
+    {
+      name: "a reorder: the neighbours' positions shifted in one statement, then the row's own position set, is one move",
+      code: `import { PrismaClient } from "@prisma/client";
+
+export async function moveTask(prisma: PrismaClient, taskId: string, to: number) {
+  return prisma.$transaction(async (tx) => {
+    const task = await tx.task.findUnique({ where: { id: taskId } });
+    if (!task) throw new Error("no such task");
+    if (task.position === to) return task;
+    await tx.task.updateMany({
+      where: { boardId: task.boardId, position: { gt: task.position, lte: to } },
+      data: { position: { decrement: 1 } },
+    });
+    return tx.task.update({ where: { id: taskId }, data: { position: to } });
+  });
+}
+`,
+    },
   ],
   invalid: [
     {
