@@ -28,6 +28,7 @@ import {
   skipAwait,
   skipParens,
   spanOf,
+  isOrderingComparison,
   ts,
   walk,
   type CalleeResolver,
@@ -365,20 +366,12 @@ function isBounded(loop: Loop): boolean {
   return bounded;
 }
 
-const COMPARISONS = new Set([
-  ts.SyntaxKind.LessThanToken,
-  ts.SyntaxKind.LessThanEqualsToken,
-  ts.SyntaxKind.GreaterThanToken,
-  ts.SyntaxKind.GreaterThanEqualsToken,
-]);
-
 /**
  * A clock reading, or the time elapsed since one, compared with something: `Date.now() >= deadline`, `deadline >
  * performance.now()`, `Date.now() - startedAt > timeoutMs`.
  */
 function comparesClock(expression: ts.Expression): boolean {
-  const compares = (node: ts.Node) =>
-    ts.isBinaryExpression(node) && COMPARISONS.has(node.operatorToken.kind) && (readsClock(node.left) || readsClock(node.right));
+  const compares = (node: ts.Node) => isOrderingComparison(node) && (readsClock(node.left) || readsClock(node.right));
   let found = compares(expression); // walk visits the nodes below its root only
   walk(expression, (node) => {
     if (found || isFunctionLike(node)) return false;

@@ -12,6 +12,7 @@ import {
   isLiteral,
   isNullish,
   skipParens,
+  nullTestSubject,
   ts,
   walk,
   type CalleeResolver,
@@ -93,13 +94,9 @@ function testsRow(test: ts.Expression, flow: ReadModifyWrite): boolean {
 
 /** `!seed`, `seed == null`, `seed === null`: exits while the column is unset, and the write sets it to `null` (or `false`). */
 function refusesNoOp(test: ts.Expression, flow: ReadModifyWrite): boolean {
-  let node = skipParens(test);
-  let subject: ts.Expression | undefined;
-  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) subject = node.operand;
-  else if (ts.isBinaryExpression(node) && /^(==|===)$/.test(node.operatorToken.getText()) && isNullish(node.right)) subject = node.left;
+  const subject = nullTestSubject(test);
   if (!subject) return false;
-  node = skipParens(subject);
-  const origin = flow.originOf(node);
+  const origin = flow.originOf(subject);
   if (origin?.read !== flow.read || origin.level !== "value" || !origin.column) return false;
   const column = origin.column;
   return flow.write.assignments.some((a) => {

@@ -18,6 +18,8 @@ import {
   operands,
   readsOnly,
   skipParens,
+  isOrderingComparison,
+  nullTestSubject,
   ts,
   walk,
   type CalleeResolver,
@@ -235,13 +237,9 @@ function sameValue(a: ts.Expression, b: ts.Expression, write: DbAccess): boolean
 
 /** `!job`, `job == null`, `job === undefined`: a test that the read found no row. */
 function isRowMissing(node: ts.Expression, flow: ReadModifyWrite): boolean {
-  let test = skipParens(node);
-  let subject: ts.Expression | undefined;
-  if (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) subject = test.operand;
-  else if (ts.isBinaryExpression(test) && /^(==|===)$/.test(test.operatorToken.getText()) && isNullish(test.right)) subject = test.left;
+  const subject = nullTestSubject(node);
   if (!subject) return false;
-  test = skipParens(subject);
-  const origin = flow.originOf(test);
+  const origin = flow.originOf(subject);
   return origin?.read === flow.read && origin.level === "row";
 }
 
@@ -404,20 +402,13 @@ export function isCacheFill(flow: ReadModifyWrite): boolean {
   // The exit's condition compares a column of the row with the current time, and the write renews that column.
   return operands(control.condition, ts.SyntaxKind.AmpersandAmpersandToken).some((test) => {
     const node = skipParens(test);
-    if (!ts.isBinaryExpression(node) || !COMPARISONS.has(node.operatorToken.kind)) return false;
+    if (!isOrderingComparison(node)) return false;
     const [left, right] = [timeOf(node.left), timeOf(node.right)];
     const expiry = isNow(right) ? left : isNow(left) ? right : undefined;
     const origin = expiry && flow.originOf(expiry);
     return origin?.read === flow.read && origin.column !== cached.column && writes(origin.column);
   });
 }
-
-const COMPARISONS = new Set([
-  ts.SyntaxKind.GreaterThanToken,
-  ts.SyntaxKind.GreaterThanEqualsToken,
-  ts.SyntaxKind.LessThanToken,
-  ts.SyntaxKind.LessThanEqualsToken,
-]);
 
 /** `return x;` alone, or as the last statement of the block. */
 function returnedValue(statement: ts.Statement): ts.Expression | undefined {

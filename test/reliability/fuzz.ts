@@ -222,8 +222,10 @@ export class FuzzEngine {
   }
 }
 
-/** Time a file may take: generous on this 2-core machine, but a hang or a quadratic blow-up on 5 MB still fails. */
-// A guard against hangs and blow-ups, not a speed target (those live in `npm run bench`): CI machines run loaded.
+/**
+ * Time a file may take: a guard against hangs and quadratic blow-ups (5 MB still fails), not a speed target — those
+ * live in `npm run bench`, as CI machines run loaded.
+ */
 export function budgetMs(text: string): number {
   return 5_000 + (text.length / 1024 / 1024) * 20_000;
 }

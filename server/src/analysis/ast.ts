@@ -342,6 +342,26 @@ export function isNullish(node: ts.Expression): boolean {
   return n.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(n) && n.text === "undefined");
 }
 
+/** What a missing-value test tests: `x` of `!x`, `x == null`, `x === undefined` (parentheses skipped); else undefined. */
+export function nullTestSubject(test: ts.Expression): ts.Expression | undefined {
+  const node = skipParens(test);
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) return skipParens(node.operand);
+  if (ts.isBinaryExpression(node) && /^(==|===)$/.test(node.operatorToken.getText()) && isNullish(node.right)) return skipParens(node.left);
+  return undefined;
+}
+
+const ORDERING_OPERATORS: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+]);
+
+/** `a < b`, `a <= b`, `a > b`, `a >= b`. */
+export function isOrderingComparison(node: ts.Node): node is ts.BinaryExpression {
+  return ts.isBinaryExpression(node) && ORDERING_OPERATORS.has(node.operatorToken.kind);
+}
+
 /** The initializer of the one `const name = …` declared in `fn` outside nested functions; undefined when none or several. */
 export function constInitializerIn(name: string, fn: ts.Node): ts.Expression | undefined {
   let found: ts.Expression | undefined;

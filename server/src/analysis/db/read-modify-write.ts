@@ -3,6 +3,7 @@
 // `rows[0].x`, local variables, object spreads, entity mutations and helper functions of the same file.
 import { ts } from "../../engine/ts";
 import {
+  isOrderingComparison,
   NodeFacts,
   boundNames,
   calleeName,
@@ -741,13 +742,6 @@ function columnsWrittenAt(node: ts.Node): ReadonlySet<string> {
   return new Set(access?.kind === "write" ? access.assignments.map((a) => a.column) : []);
 }
 
-const BOUNDS = new Set([
-  ts.SyntaxKind.LessThanToken,
-  ts.SyntaxKind.LessThanEqualsToken,
-  ts.SyntaxKind.GreaterThanToken,
-  ts.SyntaxKind.GreaterThanEqualsToken,
-]);
-
 /**
  * The column of the read a condition checks. A bound comparison (`amount > total - credit`, possibly negated) checks
  * every column its arithmetic reads, so of those the one the write changes is the one checked; any other condition
@@ -763,7 +757,7 @@ function checkedColumn(
   if (written.size === 0 || (first?.column && written.has(first.column))) return first;
   let test = skipParens(expr);
   while (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) test = skipParens(test.operand);
-  if (!ts.isBinaryExpression(test) || !BOUNDS.has(test.operatorToken.kind)) return first;
+  if (!isOrderingComparison(test)) return first;
   let changed: ReadValue | undefined;
   const fn = enclosingFunction(expr);
   const followed = new Set<ts.Node>();
