@@ -20,7 +20,7 @@ import {
   type FunctionLike,
 } from "../ast";
 import { sameIdentity } from "../identity";
-import { alwaysExits, bindingsAlongPaths, mayRunAfter, mayRunBetween, type EditMaps } from "../flow/queries";
+import { alwaysExits, bindingsAlongPaths, lastRunBefore, mayRunAfter, mayRunBetween, type EditMaps } from "../flow/queries";
 import { flowGraphOf } from "../flow/cfg";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { escapeRegExp } from "../sql";
@@ -526,31 +526,44 @@ function isIdentityOnly(node: ts.BinaryExpression, values: ReadonlyMap<string, R
 }
 
 /**
- * The value of the last plain assignment to `target` (`row.field = value`) in a statement that runs before it in an
- * enclosing block, when nothing else between assigns that field.
+ * The value of the plain assignment to `target` (`row.field = value`) that every path to it runs last among the
+ * assignments of that field of that name (and of the name itself) in its function: a guard branch that sets the field
+ * and returns does not count, one branch of an `if` setting it leaves it unknown after the `if`, as does a loop that
+ * sets it later in its body.
  */
 export function assignedBefore(target: ts.PropertyAccessExpression): ts.Expression | undefined {
   const base = skipParens(target.expression);
   if (!ts.isIdentifier(base)) return undefined;
-  const assigns = (node: ts.Node): ts.BinaryExpression | undefined => {
-    if (!ts.isBinaryExpression(node) || !isAssignmentOperator(node.operatorToken.kind)) return undefined;
+  const root = enclosingFunction(target) ?? target.getSourceFile();
+  let byField = fieldAssignments.get(root);
+  if (!byField) fieldAssignments.set(root, (byField = fieldAssignmentsIn(root)));
+  const candidates = byField.get(`${base.text}.${target.name.text}`);
+  if (!candidates) return undefined;
+  const last = lastRunBefore([...candidates, ...(byField.get(base.text) ?? [])], target);
+  const [only] = last?.size === 1 ? [...last] : [];
+  return only && ts.isBinaryExpression(only) && only.operatorToken.kind === ts.SyntaxKind.EqualsToken && candidates.includes(only)
+    ? only.right
+    : undefined;
+}
+
+const fieldAssignments = new WeakMap<ts.Node, Map<string, ts.BinaryExpression[]>>();
+
+/** The assignments in a function (also in functions nested in it) to `name.field` and to `name`, by that text. */
+function fieldAssignmentsIn(root: FunctionLike | ts.SourceFile): Map<string, ts.BinaryExpression[]> {
+  const out = new Map<string, ts.BinaryExpression[]>();
+  const body = ts.isSourceFile(root) ? root : root.body;
+  if (!body) return out;
+  for (const node of nodesOfKinds<ts.BinaryExpression>(body, [ts.SyntaxKind.BinaryExpression])) {
+    if (!isAssignmentOperator(node.operatorToken.kind)) continue;
     const left = skipParens(node.left);
-    if (!ts.isPropertyAccessExpression(left) || left.name.text !== target.name.text) return undefined;
-    const object = skipParens(left.expression);
-    return ts.isIdentifier(object) && object.text === base.text ? node : undefined;
-  };
-  for (let child: ts.Node = target, parent = target.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
-    if (!ts.isBlock(parent)) continue;
-    for (let i = parent.statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
-      const statement = parent.statements[i]!;
-      const direct = ts.isExpressionStatement(statement) ? assigns(skipParens(statement.expression)) : undefined;
-      if (direct) return direct.operatorToken.kind === ts.SyntaxKind.EqualsToken ? direct.right : undefined;
-      let nested = false;
-      walk(statement, (node) => !(nested ||= !!assigns(node)));
-      if (nested) return undefined;
-    }
+    const object = ts.isPropertyAccessExpression(left) ? skipParens(left.expression) : undefined;
+    const key = ts.isIdentifier(left) ? left.text : object && ts.isIdentifier(object) ? `${object.text}.${(left as ts.PropertyAccessExpression).name.text}` : undefined;
+    if (key === undefined) continue;
+    const list = out.get(key);
+    if (list) list.push(node);
+    else out.set(key, [node]);
   }
-  return undefined;
+  return out;
 }
 
 /** `article.favoriteCount++`: the entity now carries a count computed from the one read. */
