@@ -340,23 +340,32 @@ function helperRead(call: ts.CallExpression, resolve: CalleeResolver, depth: num
   let summary = returnCache.get(fn);
   if (summary === undefined) {
     returnCache.set(fn, null); // recursion guard
-    const values = new Map<string, ReadValue>();
-    let returned: ReadValue | undefined;
-    const body = fn.body;
-    if (!ts.isBlock(body)) returned = readOf(body, resolve, depth + 1) ?? valueOf(body, values);
-    else {
-      walk(body, (node) => {
-        if (isFunctionLike(node)) return false;
-        if (ts.isVariableDeclaration(node) && node.initializer) bindDeclaration(node.name, node.initializer, values, resolve, depth + 1);
-        if (ts.isReturnStatement(node) && node.expression && !returned)
-          returned = readOf(node.expression, resolve, depth + 1) ?? valueOf(node.expression, values);
-        return true;
-      });
-    }
-    summary = returned ?? null;
+    summary = (ts.isBlock(fn.body) ? returnedRead(fn, resolve, depth + 1) : readOf(fn.body, resolve, depth + 1)) ?? null;
     returnCache.set(fn, summary);
   }
   return summary ? { ...summary, read: accessAtCall(call, fn, summary.read) } : undefined;
+}
+
+/**
+ * The read the first `return` (in the text) that returns one returns, with what the names hold along the paths to
+ * it: declarations and plain assignments of names (`let row = cache.get(id); if (!row) row = await db.find(id);
+ * return row;` returns the read on the path that made it; a name given something else on every path returns none).
+ */
+function returnedRead(fn: FunctionLike, resolve: CalleeResolver, depth: number): ReadValue | undefined {
+  const solution = bindingsAlongPaths(fn, { values: new Map<string, ReadValue>() as ReadonlyMap<string, ReadValue> }, (element, _state, edit) => {
+    if (ts.isVariableDeclaration(element) && element.initializer) bindDeclaration(element.name, element.initializer, edit("values"), resolve, depth);
+    else if (ts.isBinaryExpression(element) && element.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const left = skipParens(element.left);
+      // `row = await db.update(…)`: the name keeps naming the row it held (as in the function's own flows).
+      if (ts.isIdentifier(left) && !writeOf(element.right)) bindDeclaration(left, element.right, edit("values"), resolve, depth);
+    }
+  });
+  for (const node of nodesOfKinds<ts.ReturnStatement>(fn.body!, [ts.SyntaxKind.ReturnStatement], { skipFunctions: true })) {
+    const values = node.expression && solution.before(node)?.values;
+    const returned = values && (readOf(node.expression!, resolve, depth) ?? valueOf(node.expression!, values));
+    if (returned) return returned;
+  }
+  return undefined;
 }
 
 function bindDeclaration(
