@@ -74,7 +74,12 @@ function endThroughSamePool(begin: ts.Node, pool: ConnectionPool): { call: ts.No
     if (call === begin) continue;
     const access = dbAccessOf(call);
     const through = ts.isCallExpression(call) ? receiverOf(call) : access?.handle;
-    if ((access?.kind === "commit" || access?.kind === "rollback") && through && sameIdentity(through, pool.receiver) && mayRunAfter(begin, call))
+    if (
+      (access?.kind === "commit" || access?.kind === "rollback") &&
+      through &&
+      sameIdentity(through, pool.receiver) &&
+      mayRunAfter(begin, call)
+    )
       ends.push({ call, word: access.kind === "commit" ? "COMMIT" : "ROLLBACK" });
   }
   return ends.find((end) => !inGuardThatLeaves(end.call, begin, fn)) ?? ends[0];

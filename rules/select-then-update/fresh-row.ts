@@ -35,7 +35,8 @@ export function readsRowJustInserted(flow: ReadModifyWrite): boolean {
     const base = skipParens(value.expression);
     const declaration = ts.isIdentifier(base) ? localVariable(base) : undefined;
     const list = declaration?.parent;
-    if (!declaration || !list || !ts.isVariableDeclarationList(list) || !(list.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let))) return false;
+    if (!declaration || !list || !ts.isVariableDeclarationList(list) || !(list.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let)))
+      return false;
     const name = (base as ts.Identifier).text;
     const assignments = ts.isIdentifier(declaration.name) ? assignmentsOf(name, declaration) : [];
     const last = lastRunBefore([declaration, ...assignments], read.node);

@@ -67,7 +67,9 @@ const payReward = (mark: string) => `${PRISMA}export async function payInviteRew
 const EXISTING_PROFILE = openProfile(
   'let profile = await prisma.profile.findFirst({ where: { userId } });\n  if (!profile) profile = await prisma.profile.create({ data: { userId, source: "signup" } });',
 );
-const CACHED_WALLET = spend("let wallet = walletCache.get(userId);\n  if (!wallet) wallet = await prisma.wallet.findUnique({ where: { userId } });");
+const CACHED_WALLET = spend(
+  "let wallet = walletCache.get(userId);\n  if (!wallet) wallet = await prisma.wallet.findUnique({ where: { userId } });",
+);
 
 runRuleTests(selectThenUpdate, {
   valid: [
@@ -87,11 +89,15 @@ runRuleTests(selectThenUpdate, {
     },
     {
       name: "the helper's wallet read is replaced on every path before it returns: the caller writes nothing read",
-      code: spend('let wallet = await prisma.wallet.findUnique({ where: { userId } });\n  if (!wallet) throw new Error("no wallet");\n  wallet = { balance: 0 };'),
+      code: spend(
+        'let wallet = await prisma.wallet.findUnique({ where: { userId } });\n  if (!wallet) throw new Error("no wallet");\n  wallet = { balance: 0 };',
+      ),
     },
     {
       name: "the reward is credited after the `if` around the flag's write, whether or not it ran: the flag claims nothing",
-      code: payReward("if (!invite.rewardPaid) {\n    await prisma.invite.update({ where: { id: inviteId }, data: { rewardPaid: true } });\n  }"),
+      code: payReward(
+        "if (!invite.rewardPaid) {\n    await prisma.invite.update({ where: { id: inviteId }, data: { rewardPaid: true } });\n  }",
+      ),
     },
   ],
   invalid: [

@@ -352,14 +352,19 @@ function helperRead(call: ts.CallExpression, resolve: CalleeResolver, depth: num
  * return row;` returns the read on the path that made it; a name given something else on every path returns none).
  */
 function returnedRead(fn: FunctionLike, resolve: CalleeResolver, depth: number): ReadValue | undefined {
-  const solution = bindingsAlongPaths(fn, { values: new Map<string, ReadValue>() as ReadonlyMap<string, ReadValue> }, (element, _state, edit) => {
-    if (ts.isVariableDeclaration(element) && element.initializer) bindDeclaration(element.name, element.initializer, edit("values"), resolve, depth);
-    else if (ts.isBinaryExpression(element) && element.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
-      const left = skipParens(element.left);
-      // `row = await db.update(…)`: the name keeps naming the row it held (as in the function's own flows).
-      if (ts.isIdentifier(left) && !writeOf(element.right)) bindDeclaration(left, element.right, edit("values"), resolve, depth);
-    }
-  });
+  const solution = bindingsAlongPaths(
+    fn,
+    { values: new Map<string, ReadValue>() as ReadonlyMap<string, ReadValue> },
+    (element, _state, edit) => {
+      if (ts.isVariableDeclaration(element) && element.initializer)
+        bindDeclaration(element.name, element.initializer, edit("values"), resolve, depth);
+      else if (ts.isBinaryExpression(element) && element.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const left = skipParens(element.left);
+        // `row = await db.update(…)`: the name keeps naming the row it held (as in the function's own flows).
+        if (ts.isIdentifier(left) && !writeOf(element.right)) bindDeclaration(left, element.right, edit("values"), resolve, depth);
+      }
+    },
+  );
   for (const node of nodesOfKinds<ts.ReturnStatement>(fn.body!, [ts.SyntaxKind.ReturnStatement], { skipFunctions: true })) {
     const values = node.expression && solution.before(node)?.values;
     const returned = values && (readOf(node.expression!, resolve, depth) ?? valueOf(node.expression!, values));
@@ -566,7 +571,11 @@ function fieldAssignmentsIn(root: FunctionLike | ts.SourceFile): Map<string, ts.
     if (!isAssignmentOperator(node.operatorToken.kind)) continue;
     const left = skipParens(node.left);
     const object = ts.isPropertyAccessExpression(left) ? skipParens(left.expression) : undefined;
-    const key = ts.isIdentifier(left) ? left.text : object && ts.isIdentifier(object) ? `${object.text}.${(left as ts.PropertyAccessExpression).name.text}` : undefined;
+    const key = ts.isIdentifier(left)
+      ? left.text
+      : object && ts.isIdentifier(object)
+        ? `${object.text}.${(left as ts.PropertyAccessExpression).name.text}`
+        : undefined;
     if (key === undefined) continue;
     const list = out.get(key);
     if (list) list.push(node);

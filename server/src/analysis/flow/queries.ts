@@ -161,11 +161,7 @@ export function mayRunBetween(from: ts.Node, through: readonly ts.Node[], to: ts
     join: (a, b) => a | b,
     equals: (a, b) => a === b,
     transfer: (element, state) =>
-      !condition && element === start
-        ? SINCE
-        : marks.has(element) && state & (SINCE | THROUGH)
-          ? (state & NOT_YET) | THROUGH
-          : state,
+      !condition && element === start ? SINCE : marks.has(element) && state & (SINCE | THROUGH) ? (state & NOT_YET) | THROUGH : state,
     edge: condition ? (edge, state) => (tests(edge) ? SINCE : state) : undefined,
   });
   return ((solution.before(target) ?? 0) & THROUGH) !== 0;
