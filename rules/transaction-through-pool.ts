@@ -5,13 +5,16 @@
 // the pool with a transaction open, which the next borrower's statements then join.
 import {
   CALL_KINDS,
+  alwaysExits,
   code,
   connectionPoolOf,
   dbAccessOf,
   defineRule,
   enclosingFunction,
+  isInside,
   labelOf,
   lineOf,
+  mayRunAfter,
   nodesOfKinds,
   receiverOf,
   sameIdentity,
@@ -57,18 +60,39 @@ export const transactionThroughPool = defineRule({
   },
 });
 
-/** The first COMMIT or ROLLBACK after `begin` in its function sent through the same receiver. */
+/**
+ * The COMMIT or ROLLBACK through the same receiver that ends what `begin` opened: of those some path runs after `begin`
+ * (not one in the other branch of an `if`), the first in the text, where one in a branch that always leaves after it
+ * (a guard's `ROLLBACK; return`) counts only when no other does: the statements after the guard belong to the
+ * transaction up to its COMMIT.
+ */
 function endThroughSamePool(begin: ts.Node, pool: ConnectionPool): { call: ts.Node; word: string } | undefined {
   const fn = enclosingFunction(begin);
   if (!fn?.body) return undefined;
+  const ends: Array<{ call: ts.Node; word: string }> = [];
   for (const call of nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS)) {
-    if (call.pos <= begin.pos) continue;
+    if (call === begin) continue;
     const access = dbAccessOf(call);
     const through = ts.isCallExpression(call) ? receiverOf(call) : access?.handle;
-    if ((access?.kind === "commit" || access?.kind === "rollback") && through && sameIdentity(through, pool.receiver))
-      return { call, word: access.kind === "commit" ? "COMMIT" : "ROLLBACK" };
+    if (
+      (access?.kind === "commit" || access?.kind === "rollback") &&
+      through &&
+      sameIdentity(through, pool.receiver) &&
+      mayRunAfter(begin, call)
+    )
+      ends.push({ call, word: access.kind === "commit" ? "COMMIT" : "ROLLBACK" });
   }
-  return undefined;
+  return ends.find((end) => !inGuardThatLeaves(end.call, begin, fn)) ?? ends[0];
+}
+
+/** `node` is in a branch of an `if` that always leaves (returns, throws), a branch that does not hold `begin`. */
+function inGuardThatLeaves(node: ts.Node, begin: ts.Node, fn: ts.Node): boolean {
+  for (let current: ts.Node = node; current.parent && current.parent !== fn; current = current.parent) {
+    const parent = current.parent;
+    if (ts.isIfStatement(parent) && parent.expression !== current && !isInside(begin, current) && alwaysExits(current as ts.Statement))
+      return true;
+  }
+  return false;
 }
 
 function helpFor(pool: ConnectionPool): string {

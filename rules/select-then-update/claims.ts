@@ -10,7 +10,9 @@ import {
   dbAccessesIn,
   enclosingFunction,
   isDelete,
+  isInside,
   mentions,
+  mayRunAfter,
   mayRunBetween,
   outerExpression,
   runsBefore,
@@ -73,28 +75,32 @@ function exitsWhenNothingChanged(claim: DbAccess): boolean {
 }
 
 /**
- * Work done after the write, in the write's block: an awaited database write that adds something (a row inserted, a
- * count incremented), made there or by a project function it calls. A flag set before the work it guards is meant as a
- * claim on that work, and an unconditional write claims nothing: two callers that both read it unset both set it and
- * both do the work (`if (invite.rewardPaid) return; … rewardPaid: true; await credits.grant(…)`), so the write is not
- * the harmless set-once or no-change write it looks like alone. Work before the write, a write of fixed values (rows
- * marked paid twice end the same), or a remote call (a file copied or deleted) may be safe to repeat.
+ * Work done after the write, on every path to it: an awaited database write that adds something (a row inserted, a
+ * count incremented), made there or by a project function it calls, that runs only where the write ran and completed
+ * (the rest of the write's block, or the code after a `try` around the write whose `catch` leaves). A flag set before
+ * the work it guards is meant as a claim on that work, and an unconditional write claims nothing: two callers that both
+ * read it unset both set it and both do the work (`if (invite.rewardPaid) return; … rewardPaid: true; await
+ * credits.grant(…)`), so the write is not the harmless set-once or no-change write it looks like alone. Work before the
+ * write, work that also runs where the write did not (after an `if` around it), a write of fixed values (rows marked
+ * paid twice end the same), or a remote call (a file copied or deleted) may be safe to repeat.
  */
 export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolver): ts.AwaitExpression | undefined {
   const { write } = flow;
-  let statement: ts.Node = write.node;
-  while (statement.parent && !ts.isBlock(statement.parent)) statement = statement.parent;
-  const block = statement.parent;
-  if (!block || !ts.isBlock(block) || enclosingFunction(block) !== enclosingFunction(flow.read.node)) return undefined;
+  const fn = enclosingFunction(write.node);
+  if (!fn?.body || fn !== enclosingFunction(flow.read.node)) return undefined;
   let found: ts.AwaitExpression | undefined;
-  for (const each of block.statements.slice(block.statements.indexOf(statement as ts.Statement) + 1)) {
-    walk(each, (node) => {
-      if (found || ts.isFunctionLike(node)) return false;
-      if (ts.isAwaitExpression(node) && addsToDatabase(skipParens(node.expression), resolve, 0)) found = node;
-      return !found;
-    });
-    if (found) break;
-  }
+  walk(fn.body, (node) => {
+    if (found || ts.isFunctionLike(node)) return false;
+    if (
+      ts.isAwaitExpression(node) &&
+      !isInside(write.node, node) &&
+      mayRunAfter(write.node, node) &&
+      addsToDatabase(skipParens(node.expression), resolve, 0) &&
+      runsBefore([write.node], node)
+    )
+      found = node;
+    return !found;
+  });
   return found;
 }
 

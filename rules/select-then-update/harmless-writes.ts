@@ -14,7 +14,9 @@ import {
   isKeyColumn,
   isLiteral,
   isNullish,
+  decidedBy,
   mayRunAfter,
+  mayRunBetween,
   operands,
   readsOnly,
   skipParens,
@@ -109,7 +111,7 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     .filter((a) => a.column === control.column)
     .map((a) => (a.value ? skipParens(a.value) : sqlLiteralValue(a)))
     .filter((value) => value !== undefined);
-  if (written.length !== 1 || awaitsOtherWork(control.statement, flow.write)) return false;
+  if (written.length !== 1 || awaitsOtherWork(control.condition, flow.write)) return false;
   // `nextOwner || null` after `const nextOwner = ownerId || null` is `nextOwner`.
   const value = withoutRedundantNullFallback(written[0]!);
   const isColumn = (node: ts.Expression) => {
@@ -263,7 +265,7 @@ function timeOf(expr: ts.Expression): ts.Expression {
  */
 export function isSameForEveryCaller(flow: ReadModifyWrite): boolean {
   const { read, write } = flow;
-  if (!flow.control || write.assignments.length === 0 || awaitsOtherWork(flow.control.statement, write)) return false;
+  if (!flow.control || write.assignments.length === 0 || awaitsOtherWork(flow.control.condition, write)) return false;
   const lookup = new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(c.value!)));
   return write.assignments.every((assignment) => {
     let value = assignment.value && skipParens(assignment.value);
@@ -355,31 +357,40 @@ function localConstInitializer(name: ts.Identifier): ts.Expression | undefined {
   return undefined;
 }
 
-/** An awaited call other than a database statement between `from` and the write: work the check guards too. */
+/** An awaited call other than a database statement between the check and the write: work the check guards too. */
 const resolveInFile = calleeResolver();
 
-function awaitsOtherWork(from: ts.Node, write: DbAccess): boolean {
+function awaitsOtherWork(check: ts.Expression, write: DbAccess): boolean {
   const fn = enclosingFunction(write.node);
   if (!fn?.body) return true;
-  let found = false;
+  // Work that some path runs after the check and before the write, the check not run again in between: work on a
+  // branch that leaves before the write (`if (off) { await cancel(job); return; }`), or that goes back to the top of
+  // a loop to check the next row (`continue`), is not done with it; work awaited alongside it
+  // (`await Promise.all([sendEmail(), write])`) is.
+  const work: ts.Node[] = [];
+  let alongside = false;
   walk(fn.body, (node) => {
-    if (found || node.getEnd() <= from.getStart() || node.getStart() >= write.node.getStart()) return false;
+    if (alongside) return false;
     if (isFunctionLike(node)) return false;
-    // Work on a branch that leaves before the write (`if (off) { await cancel(job); return; }`) is not done with it;
-    // work awaited alongside it (`await Promise.all([sendEmail(), write])`) is.
-    if (ts.isAwaitExpression(node) && (within(write.node, node) || mayRunAfter(node, write.node))) {
+    if (ts.isAwaitExpression(node) && node.expression !== write.node && skipParens(node.expression) !== write.node) {
       const awaited = skipParens(node.expression);
       // A statement, or a project function of the file that only reads (`await loadRule(job.ruleId)`): repeating it
       // does nothing a second caller would regret.
       if (
         !(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited)) ||
         !(dbAccessOf(awaited) || readsOnly(awaited, resolveInFile))
-      )
-        found = true;
+      ) {
+        if (within(write.node, node)) alongside = true;
+        else work.push(node);
+      }
     }
-    return !found;
+    return true;
   });
-  return found;
+  if (alongside) return true;
+  // A check that does not decide the write on the graph's edges (the write runs in a callback): work that may run
+  // before the write counts.
+  if (decidedBy(check, write.node) === undefined) return work.some((node) => mayRunAfter(node, write.node));
+  return work.length > 0 && mayRunBetween(check, work, write.node);
 }
 
 function within(node: ts.Node, container: ts.Node): boolean {

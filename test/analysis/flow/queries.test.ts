@@ -1,7 +1,8 @@
 // The path questions of server/src/analysis/flow/queries.ts: whether a statement ever completes normally
 // (alwaysExits), which outcome of a condition a node runs under (decidedBy), whether one call can run after another
 // (mayRunAfter), whether one can come between two others (mayRunBetween) and whether one is done between two others,
-// before one, or between one and the function's end, on every path (runsBetween, runsBefore, runsBetweenAndReturn), each with the shapes the
+// before one, or between one and the function's end, on every path (runsBetween, runsBefore, runsBetweenAndReturn),
+// and which of some assignments ran last on the paths to a node (lastRunBefore), each with the shapes the
 // syntactic (text-order) answer got wrong and the look-alikes that must keep their answer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,6 +10,7 @@ import { ts } from "../../../server/src/engine/ts";
 import {
   alwaysExits,
   decidedBy,
+  lastRunBefore,
   mayRunAfter,
   mayRunBetween,
   runsBefore,
@@ -210,4 +212,55 @@ test("runsBetweenAndReturn: on every path from the read to the function's normal
     const file = parse(`async function f() { ${body} }`);
     assert.equal(runsBetweenAndReturn(calls(file, "read")[0]!, calls(file, "lock")), expected, body);
   }
+});
+
+test("mayRunBetween from a condition: work on some path from the check to the write, the check not made again", () => {
+  const cases: Array<[string, boolean]> = [
+    ["if (done) return; await other(); write();", true],
+    // Work before the check, or on the guard's branch that leaves: not between.
+    ["await other(); if (done) return; write();", false],
+    ["if (done) { await other(); return; } write();", false],
+    // A guard that goes on to the next row in a loop checks again before the write: the text order put it between.
+    ["for (const x of xs) { if (done) { await other(); continue; } write(); }", false],
+    ["for (const x of xs) { if (done) continue; await other(); write(); }", true],
+    // Work after the write in a loop that does not check again: the next turn's write follows it.
+    ["if (done) return; for (const x of xs) { write(); await other(); }", true],
+  ];
+  for (const [body, expected] of cases) {
+    const file = parse(`async function f() { ${body} }`);
+    const check = find(file, (n): n is ts.Identifier => ts.isIdentifier(n) && n.text === "done");
+    assert.equal(mayRunBetween(check, calls(file, "other"), calls(file, "write")[0]!), expected, body);
+  }
+});
+
+test("lastRunBefore: the assignments of a name that reach a use, along the paths to it", () => {
+  /** The texts of the assignments to `x` (and its declaration) that ran last on the paths to `use(x)`; "none" for a path with none. */
+  const reaching = (body: string): string[] | undefined => {
+    const file = parse(`async function f() { ${body} }`);
+    const definitions = findAll(
+      file,
+      (n): n is ts.Node =>
+        (ts.isVariableDeclaration(n) && n.name.getText() === "x") ||
+        (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && n.left.getText() === "x"),
+    );
+    const last = lastRunBefore(definitions, calls(file, "use")[0]!);
+    return last && [...last].map((n) => (n ? n.getText() : "none")).sort();
+  };
+  assert.deepEqual(reaching("let x = 1; x = 2; use(x);"), ["x = 2"]);
+  // A guard branch that assigns and returns does not reach the code after it; text order took it as the last one.
+  assert.deepEqual(reaching("let x = 1; if (a) { x = 2; return; } use(x);"), ["x = 1"]);
+  assert.deepEqual(reaching("let x = 1; if (a) { x = 2; throw new Error(); } use(x);"), ["x = 1"]);
+  // One branch of an `if`, or both.
+  assert.deepEqual(reaching("let x = 1; if (a) x = 2; use(x);"), ["x = 1", "x = 2"]);
+  assert.deepEqual(reaching("let x; if (a) x = 2; else x = 3; use(x);"), ["x = 2", "x = 3"]);
+  // Later in a loop body: reaches the next turn's use.
+  assert.deepEqual(reaching("let x = 1; for (const y of ys) { use(x); x = y; }"), ["x = 1", "x = y"]);
+  // In a try whose catch falls through: the value before the call that threw also reaches.
+  assert.deepEqual(reaching("let x = 1; try { x = await load(); } catch { } use(x);"), ["x = 1", "x = await load()"]);
+  // No assignment on some path: "none".
+  assert.deepEqual(reaching("if (a) { var x = 2; } use(x);"), ["none", "x = 2"]);
+  // An assignment in a callback counts where the callback is created.
+  assert.deepEqual(reaching("let x = 1; items.forEach((i) => { x = i; }); use(x);"), ["(i) => { x = i; }"]);
+  // A use no path reaches.
+  assert.equal(reaching("let x = 1; return; use(x);"), undefined);
 });

@@ -21,7 +21,7 @@ import {
   type FunctionLike,
 } from "../ast";
 import { sameIdentity } from "../identity";
-import { alwaysExits, bindingsAlongPaths, mayRunAfter, mayRunBetween, type EditMaps } from "../flow/queries";
+import { alwaysExits, bindingsAlongPaths, lastRunBefore, mayRunAfter, mayRunBetween, type EditMaps } from "../flow/queries";
 import { flowGraphOf } from "../flow/cfg";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { escapeRegExp } from "../sql";
@@ -341,23 +341,37 @@ function helperRead(call: ts.CallExpression, resolve: CalleeResolver, depth: num
   let summary = returnCache.get(fn);
   if (summary === undefined) {
     returnCache.set(fn, null); // recursion guard
-    const values = new Map<string, ReadValue>();
-    let returned: ReadValue | undefined;
-    const body = fn.body;
-    if (!ts.isBlock(body)) returned = readOf(body, resolve, depth + 1) ?? valueOf(body, values);
-    else {
-      walk(body, (node) => {
-        if (isFunctionLike(node)) return false;
-        if (ts.isVariableDeclaration(node) && node.initializer) bindDeclaration(node.name, node.initializer, values, resolve, depth + 1);
-        if (ts.isReturnStatement(node) && node.expression && !returned)
-          returned = readOf(node.expression, resolve, depth + 1) ?? valueOf(node.expression, values);
-        return true;
-      });
-    }
-    summary = returned ?? null;
+    summary = (ts.isBlock(fn.body) ? returnedRead(fn, resolve, depth + 1) : readOf(fn.body, resolve, depth + 1)) ?? null;
     returnCache.set(fn, summary);
   }
   return summary ? { ...summary, read: accessAtCall(call, fn, summary.read) } : undefined;
+}
+
+/**
+ * The read the first `return` (in the text) that returns one returns, with what the names hold along the paths to
+ * it: declarations and plain assignments of names (`let row = cache.get(id); if (!row) row = await db.find(id);
+ * return row;` returns the read on the path that made it; a name given something else on every path returns none).
+ */
+function returnedRead(fn: FunctionLike, resolve: CalleeResolver, depth: number): ReadValue | undefined {
+  const solution = bindingsAlongPaths(
+    fn,
+    { values: new Map<string, ReadValue>() as ReadonlyMap<string, ReadValue> },
+    (element, _state, edit) => {
+      if (ts.isVariableDeclaration(element) && element.initializer)
+        bindDeclaration(element.name, element.initializer, edit("values"), resolve, depth);
+      else if (ts.isBinaryExpression(element) && element.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+        const left = skipParens(element.left);
+        // `row = await db.update(…)`: the name keeps naming the row it held (as in the function's own flows).
+        if (ts.isIdentifier(left) && !writeOf(element.right)) bindDeclaration(left, element.right, edit("values"), resolve, depth);
+      }
+    },
+  );
+  for (const node of nodesOfKinds<ts.ReturnStatement>(fn.body!, [ts.SyntaxKind.ReturnStatement], { skipFunctions: true })) {
+    const values = node.expression && solution.before(node)?.values;
+    const returned = values && (readOf(node.expression!, resolve, depth) ?? valueOf(node.expression!, values));
+    if (returned) return returned;
+  }
+  return undefined;
 }
 
 function bindDeclaration(
@@ -527,31 +541,48 @@ function isIdentityOnly(node: ts.BinaryExpression, values: ReadonlyMap<string, R
 }
 
 /**
- * The value of the last plain assignment to `target` (`row.field = value`) in a statement that runs before it in an
- * enclosing block, when nothing else between assigns that field.
+ * The value of the plain assignment to `target` (`row.field = value`) that every path to it runs last among the
+ * assignments of that field of that name (and of the name itself) in its function: a guard branch that sets the field
+ * and returns does not count, one branch of an `if` setting it leaves it unknown after the `if`, as does a loop that
+ * sets it later in its body.
  */
 export function assignedBefore(target: ts.PropertyAccessExpression): ts.Expression | undefined {
   const base = skipParens(target.expression);
   if (!ts.isIdentifier(base)) return undefined;
-  const assigns = (node: ts.Node): ts.BinaryExpression | undefined => {
-    if (!ts.isBinaryExpression(node) || !isAssignmentOperator(node.operatorToken.kind)) return undefined;
+  const root = enclosingFunction(target) ?? target.getSourceFile();
+  let byField = fieldAssignments.get(root);
+  if (!byField) fieldAssignments.set(root, (byField = fieldAssignmentsIn(root)));
+  const candidates = byField.get(`${base.text}.${target.name.text}`);
+  if (!candidates) return undefined;
+  const last = lastRunBefore([...candidates, ...(byField.get(base.text) ?? [])], target);
+  const [only] = last?.size === 1 ? [...last] : [];
+  return only && ts.isBinaryExpression(only) && only.operatorToken.kind === ts.SyntaxKind.EqualsToken && candidates.includes(only)
+    ? only.right
+    : undefined;
+}
+
+const fieldAssignments = new WeakMap<ts.Node, Map<string, ts.BinaryExpression[]>>();
+
+/** The assignments in a function (also in functions nested in it) to `name.field` and to `name`, by that text. */
+function fieldAssignmentsIn(root: FunctionLike | ts.SourceFile): Map<string, ts.BinaryExpression[]> {
+  const out = new Map<string, ts.BinaryExpression[]>();
+  const body = ts.isSourceFile(root) ? root : root.body;
+  if (!body) return out;
+  for (const node of nodesOfKinds<ts.BinaryExpression>(body, [ts.SyntaxKind.BinaryExpression])) {
+    if (!isAssignmentOperator(node.operatorToken.kind)) continue;
     const left = skipParens(node.left);
-    if (!ts.isPropertyAccessExpression(left) || left.name.text !== target.name.text) return undefined;
-    const object = skipParens(left.expression);
-    return ts.isIdentifier(object) && object.text === base.text ? node : undefined;
-  };
-  for (let child: ts.Node = target, parent = target.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
-    if (!ts.isBlock(parent)) continue;
-    for (let i = parent.statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
-      const statement = parent.statements[i]!;
-      const direct = ts.isExpressionStatement(statement) ? assigns(skipParens(statement.expression)) : undefined;
-      if (direct) return direct.operatorToken.kind === ts.SyntaxKind.EqualsToken ? direct.right : undefined;
-      let nested = false;
-      walk(statement, (node) => !(nested ||= !!assigns(node)));
-      if (nested) return undefined;
-    }
+    const object = ts.isPropertyAccessExpression(left) ? skipParens(left.expression) : undefined;
+    const key = ts.isIdentifier(left)
+      ? left.text
+      : object && ts.isIdentifier(object)
+        ? `${object.text}.${(left as ts.PropertyAccessExpression).name.text}`
+        : undefined;
+    if (key === undefined) continue;
+    const list = out.get(key);
+    if (list) list.push(node);
+    else out.set(key, [node]);
   }
-  return undefined;
+  return out;
 }
 
 /** `article.favoriteCount++`: the entity now carries a count computed from the one read. */

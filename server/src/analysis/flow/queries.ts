@@ -141,14 +141,19 @@ function positionsOf(graph: FlowGraph, node: ts.Node): ReadonlyArray<{ block: Fl
  * True if some path of `from`'s function runs one of `through` after `from` and then `to`, without running `from`
  * again in between (calls in that function, not in nested functions): "can another write come between this read and
  * that write?" A call in the other branch of an `if` cannot; one later in a loop body can only when the loop does not
- * run `from` again before `to`.
+ * run `from` again before `to`. `from` may be a condition (an `if`'s test, the left side of `&&`): it has run once
+ * control leaves it by an edge that tests it or a part of it, so work in a guard branch that goes back to the top of a
+ * loop (`if (done) { await notify(); continue; }`) is not between that check and the write after it.
  */
 export function mayRunBetween(from: ts.Node, through: readonly ts.Node[], to: ts.Node): boolean {
   const graph = graphOf(from);
   const start = elementAt(graph, from);
   const target = elementAt(graph, to);
   const marks = new Set(through.map((node) => elementAt(graph, node)).filter((e) => e !== undefined));
-  if (!start || !target || marks.size === 0 || graphOf(to) !== graph) return false;
+  const tests = (edge: FlowEdge) =>
+    edge.condition !== undefined && edge.condition.pos >= from.pos && edge.condition.end <= from.end && isInside(edge.condition, from);
+  const condition = start !== from && ts.isExpression(from) && graph.blocks.some((block) => block.succ.some(tests));
+  if ((!start && !condition) || !target || marks.size === 0 || graphOf(to) !== graph) return false;
   // Bits of the possible states: `from` not run yet, run since, and one of `through` run after it.
   const [NOT_YET, SINCE, THROUGH] = [1, 2, 4];
   const solution = solveForward<number>(graph, {
@@ -156,7 +161,8 @@ export function mayRunBetween(from: ts.Node, through: readonly ts.Node[], to: ts
     join: (a, b) => a | b,
     equals: (a, b) => a === b,
     transfer: (element, state) =>
-      element === start ? SINCE : marks.has(element) && state & (SINCE | THROUGH) ? (state & NOT_YET) | THROUGH : state,
+      !condition && element === start ? SINCE : marks.has(element) && state & (SINCE | THROUGH) ? (state & NOT_YET) | THROUGH : state,
+    edge: condition ? (edge, state) => (tests(edge) ? SINCE : state) : undefined,
   });
   return ((solution.before(target) ?? 0) & THROUGH) !== 0;
 }
@@ -286,4 +292,32 @@ function sameEntries(a: ReadonlyMap<unknown, unknown>, b: ReadonlyMap<unknown, u
   if (a.size !== b.size) return false;
   for (const [key, value] of a) if (!b.has(key) || b.get(key) !== value) return false;
   return true;
+}
+
+/**
+ * Which of `candidates` (assignments, declarations, calls of `to`'s function; one in a nested function counts as the
+ * element that creates it, see `elementRunning`) ran last on the paths that reach `to`: the candidates some path to `to` runs last among them, and `undefined` in the set
+ * when some path reaches `to` having run none. Undefined when no path reaches `to` (or it is no element of a graph).
+ * Reaching definitions, restricted to the candidates: "which assignment of this field does the write see?" An
+ * assignment in a branch that returns does not reach the code after it; one in the other branch of an `if` reaches it
+ * alongside the one before the `if`; one later in a loop body reaches the top of the next turn.
+ */
+export function lastRunBefore(candidates: readonly ts.Node[], to: ts.Node): ReadonlySet<ts.Node | undefined> | undefined {
+  const graph = graphOf(to);
+  const target = elementAt(graph, to);
+  const marks = new Set(candidates.map((node) => elementRunning(graph, node)).filter((e) => e !== undefined));
+  if (!target) return undefined;
+  const none: ReadonlySet<ts.Node | undefined> = new Set([undefined]);
+  const singles = new Map([...marks].map((mark) => [mark, new Set([mark]) as ReadonlySet<ts.Node | undefined>]));
+  const solution = solveForward<ReadonlySet<ts.Node | undefined>>(graph, {
+    initial: none,
+    join: (a, b) => {
+      if (a === b || [...b].every((x) => a.has(x))) return a;
+      if ([...a].every((x) => b.has(x))) return b;
+      return new Set([...a, ...b]);
+    },
+    equals: (a, b) => a === b || (a.size === b.size && [...a].every((x) => b.has(x))),
+    transfer: (element, state) => singles.get(element) ?? state,
+  });
+  return solution.before(target);
 }
