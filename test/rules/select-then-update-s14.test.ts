@@ -121,6 +121,13 @@ runRuleTests(selectThenUpdate, {
   ],
   invalid: [
     {
+      // The ticket read into the `let` (line 28) is the row the flush writes; `em.create` in the other branch builds a
+      // new ticket, which does not make the name hold the board's row.
+      name: "the restored ticket takes the board's title as read: a value of the parent row is written",
+      code: restoreTicket("      ticket.board = board;\n      ticket.summary = board.title;\n      ticket.priority = snapshot.priority;"),
+      errors: [{ line: 37, column: 11, messageId: "lostUpdate", data: { write: "`em.flush(…)`", column: "`summary`", line: 28 } }],
+    },
+    {
       name: "the conditional update's count is not checked: every caller goes on to the read through the helper",
       code: runTask("void updated;"),
       errors: [{ line: 31, column: 9, messageId: "lostUpdate", data: { write: "`em.flush(…)`", column: "`resultRef`", line: 24 } }],

@@ -184,7 +184,7 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
       const state = solution.before(element);
       if (!state) continue;
       const access = writeAt(element, state);
-      if (access) out.push(...flowsInto(access, state));
+      if (access) out.push(...flowsInto(access, state, (node) => solution.before(node)?.values));
       const callback = ts.isCallExpression(element) && state.values.size > 0 ? timerCallbackOf(element) : undefined;
       if (callback?.body) follow(callback, { ...state, unwritten: NOTHING_BOUND.unwritten }, false);
     }
@@ -214,7 +214,7 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
       if (node.initializer) bindDeclaration(node.name, node.initializer, draft.values, resolve);
       else bindLoopElement(node, draft.values);
     } else if (ts.isBinaryExpression(node)) {
-      if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, state, draft);
+      if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, state, draft, resolve);
     } else if (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) {
       bindIncrement(node, state, draft);
     } else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
@@ -382,7 +382,10 @@ function bindDeclaration(
   depth = 0,
 ): void {
   const source = withoutEmptyFallback(initializer);
-  const origin = writeOf(source)?.insert ? undefined : (readOf(source, resolve, depth) ?? valueOf(source, values) ?? readInside(source));
+  const origin =
+    writeOf(source)?.insert || buildsEntity(source)
+      ? undefined
+      : (readOf(source, resolve, depth) ?? valueOf(source, values) ?? readInside(source));
   // Each run of a declaration binds its names afresh: what an outer or earlier binding of a name held is gone.
   unbind(name, values);
   if (origin) bindPattern(name, origin, values);
@@ -464,6 +467,15 @@ function bindPattern(name: ts.BindingName, origin: ReadValue, values: Map<string
 }
 
 /**
+ * `em.create(Ticket, { board, … })`, `repo.create({ … })`: an ORM builds a new entity in memory (no database call); it
+ * is a new row, not a row read, and a row read passed into it is its relation or the source of its fields.
+ */
+function buildsEntity(expr: ts.Expression): boolean {
+  const node = skipAwait(expr);
+  return ts.isCallExpression(node) && calleeName(node) === "create" && receiverOf(node) !== undefined && !dbAccessOf(node);
+}
+
+/**
  * `await prisma.stats.create({ data: { delta } })`: what an insert returns is the new row, which no other call knows
  * yet; its columns (its id above all) name that row, not the read values its data was computed from.
  */
@@ -473,13 +485,24 @@ function writeOf(expr: ts.Expression): DbAccess | undefined {
   return access?.kind === "write" ? access : undefined;
 }
 
-function bindAssignment(node: ts.BinaryExpression, { values }: Bindings, draft: BindingsDraft): void {
+function bindAssignment(node: ts.BinaryExpression, { values }: Bindings, draft: BindingsDraft, resolve: CalleeResolver): void {
   const left = skipParens(node.left);
   // `stats = await prisma.stats.update({ where: { id: stats.id }, … })` (or `create` on the branch where no row was
   // found): the name keeps naming the row it held, not the values written. Names are bound before the write is seen,
   // whose WHERE still means the row held, and the other branch still holds the row read.
   if (ts.isIdentifier(left) && writeOf(node.right)) return;
-  const origin = valueOf(node.right, values) ?? (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken ? valueOf(left, values) : undefined);
+  const plain = node.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+  // `source = await repo.findOne(…)` into a `let` declared earlier: the name holds the row read from here on, as a
+  // `const` initialised with the read does. An entity built by `em.create(…)` is a new row, not one read.
+  const assigned = plain && ts.isIdentifier(left) ? withoutEmptyFallback(node.right) : undefined;
+  if (assigned && ts.isIdentifier(left) && buildsEntity(assigned)) {
+    if (values.has(left.text)) draft.values.delete(left.text);
+    return;
+  }
+  const origin =
+    (assigned && (readOf(assigned, resolve) ?? valueOf(assigned, values) ?? readInside(assigned))) ??
+    (assigned ? undefined : valueOf(node.right, values)) ??
+    (!plain ? valueOf(left, values) : undefined);
   if (ts.isIdentifier(left)) {
     if (origin) draft.values.set(left.text, origin);
     else if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken && values.has(left.text)) draft.values.delete(left.text);
@@ -496,6 +519,12 @@ function bindAssignment(node: ts.BinaryExpression, { values }: Bindings, draft: 
     draft.fieldsSet.set(entity.read, [...(draft.fieldsSet.get(entity.read) ?? []), fieldSet(node, column)]);
   }
 }
+
+/** A whole entity an ORM loaded, which a relation field set to it stores by its key. */
+function isEntityLink(origin: ReadValue | undefined): boolean {
+  return !!loadedEntity(origin) && ENTITY_ORMS.has(origin!.read.library) && !origin!.read.through;
+}
+const ENTITY_ORMS = new Set<DbAccess["library"]>(["typeorm", "mikro-orm", "sequelize", "mongoose"]);
 
 /** A row a read loaded (an entity whose save writes its fields), not an object the code built from read values. */
 function loadedEntity(origin: ReadValue | undefined): ReadValue | undefined {
@@ -531,10 +560,14 @@ function fieldSet(node: ts.BinaryExpression, column: string): AccessAssignment {
 /**
  * `m.handle = \`gone_${m.id}_${Date.now()}\``, `original.reversedById = reversal.id`: a field set to a value whose only
  * read parts are row ids (this row's or another's), which no update changes: saving it writes back nothing that can
- * change. (`valueOf(…, written)` also drops the condition of `c ? a : b`, which still decides the value here.)
+ * change. (`valueOf(…, written)` also drops the condition of `c ? a : b`, which still decides the value here.) A
+ * field set to a whole entity loaded by an ORM (`ticket.board = board`) links the relation: the row's key is written.
  */
 function isIdentityOnly(node: ts.BinaryExpression, values: ReadonlyMap<string, ReadValue>): boolean {
-  if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || valueOf(node.right, values, true)) return false;
+  if (node.operatorToken.kind !== ts.SyntaxKind.EqualsToken) return false;
+  const right = skipParens(node.right);
+  if (ts.isIdentifier(right) && isEntityLink(values.get(right.text))) return true;
+  if (valueOf(node.right, values, true)) return false;
   let chooses = false;
   walkWithRoot(node.right, (n) => !(chooses ||= ts.isConditionalExpression(n)) && !isFunctionLike(n));
   return !chooses;
@@ -818,7 +851,7 @@ function checkedColumn(
  * The flows into `write` from what some path to it binds (`state`): a read whose value a name holds there ran before
  * the write on that path, so a read in the other branch of an `if`, or after the write, is not one of them.
  */
-function flowsInto(write: DbAccess, state: Bindings): ReadModifyWrite[] {
+function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore): ReadModifyWrite[] {
   const { values, mutated, fieldsSet: setFields } = state;
   const reads = new Set<DbAccess>();
   // An entity write (`repo.save(account)`, `account.save()`) writes the table its entity was read from.
@@ -911,7 +944,7 @@ function flowsInto(write: DbAccess, state: Bindings): ReadModifyWrite[] {
     // Of a value-choosing condition and a condition around the write, the one on a column the write changes.
     const controls = [
       selectingCondition(write, read, values),
-      controllingCondition(write.node, read, values),
+      controllingCondition(write.node, read, values, valuesBefore),
       filterCheck(write, read, values),
       loopFilterCheck(write, read, values),
       earlierLoopCheck(write, read, values),
@@ -1057,10 +1090,30 @@ export function assignmentValues(write: DbAccess, assignment: AccessAssignment):
   return assignment.value ? [assignment.value] : [];
 }
 
-/** The innermost `if` / loop / early-exit guard on a column of `read` that `node` depends on. */
-function controllingCondition(node: ts.Node, read: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite["control"] {
+/** What the function's names hold just before a node runs, along its paths (undefined: not known there). */
+type ValuesBefore = (node: ts.Node) => ReadonlyMap<string, ReadValue> | undefined;
+
+/**
+ * The innermost `if` / loop / early-exit guard on a column of `read` that `node` depends on. A condition is read with
+ * what the names hold where it is tested, as well as at the write: `let customerId = org.customerId; if (!customerId)
+ * { customerId = created.id; … write }` checks the column, though the name holds another value by the write.
+ */
+function controllingCondition(
+  node: ts.Node,
+  read: DbAccess,
+  values: ReadonlyMap<string, ReadValue>,
+  valuesBefore?: ValuesBefore,
+): ReadModifyWrite["control"] {
   const written = columnsWrittenAt(node);
-  const readsColumn = (expr: ts.Expression, r: DbAccess, v: ReadonlyMap<string, ReadValue>) => checkedColumn(expr, r, v, written);
+  const readsColumn = (expr: ts.Expression, r: DbAccess, v: ReadonlyMap<string, ReadValue>) => {
+    // What the names hold where the condition is tested: before its first element, or else before the first element of
+    // what it guards (a condition of bare names has no element of its own).
+    const parent = expr.parent;
+    const guarded = ts.isIfStatement(parent) ? parent.thenStatement : ts.isWhileStatement(parent) ? parent.statement : undefined;
+    const first = valuesBefore && (firstElementIn(expr, valuesBefore) ?? (guarded && firstElementIn(guarded, valuesBefore)));
+    const atCheck = first ? valuesBefore(first) : undefined;
+    return (atCheck && atCheck !== v ? checkedColumn(expr, r, atCheck, written) : undefined) ?? checkedColumn(expr, r, v, written);
+  };
   for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
     if (ts.isIfStatement(parent) && child !== parent.expression) {
       const origin = readsColumn(parent.expression, read, values);
@@ -1094,6 +1147,18 @@ function controllingCondition(node: ts.Node, read: DbAccess, values: ReadonlyMap
     }
   }
   return undefined;
+}
+
+/** The element of `root` (a node `valuesBefore` knows) that runs first: the leftmost, innermost one. */
+function firstElementIn(root: ts.Node, valuesBefore: ValuesBefore): ts.Node | undefined {
+  let first: ts.Node | undefined;
+  const visit = (node: ts.Node): void => {
+    if (first || isFunctionLike(node)) return;
+    ts.forEachChild(node, visit);
+    if (!first && valuesBefore(node)) first = node;
+  };
+  visit(root);
+  return first;
 }
 
 /**
@@ -1392,6 +1457,46 @@ export function isSetOnceWrite(flow: ReadModifyWrite): boolean {
 }
 
 /**
+ * Whether the local `let` `name` is assigned, in the function that uses it, a value computed from itself:
+ * `users = [...users, id]`, `users = users.filter(…)`, `count += 1`, `n++` (not a copy, `x = row.column`).
+ */
+function assignedComputedValue(name: ts.Identifier): boolean {
+  const fn = enclosingFunction(name);
+  if (!fn?.body) return false;
+  // The name's declaration in the function (also a destructured one: `let { users } = reaction`): a `let` or `var`.
+  let declared: ts.VariableDeclaration | undefined;
+  walk(fn.body, (node) => {
+    if (declared || isFunctionLike(node) || node.pos >= name.pos) return false;
+    if (ts.isVariableDeclaration(node) && boundNames(node.name).some((id) => id.text === name.text)) declared = node;
+    return !declared;
+  });
+  if (!declared || (declared.parent.flags & ts.NodeFlags.Const) !== 0) return false;
+  const copies = (expr: ts.Expression): boolean => {
+    const node = skipParens(expr);
+    return ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node);
+  };
+  const same = (target: ts.Node): boolean => {
+    const node = skipParens(target as ts.Expression);
+    return ts.isIdentifier(node) && node.text === name.text;
+  };
+  const usesItself = (expr: ts.Expression): boolean => {
+    let uses = false;
+    walk(expr, (node) => !(uses ||= same(node)));
+    return uses || same(expr);
+  };
+  let found = false;
+  walk(fn.body, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind) && same(node.left))
+      found = node.operatorToken.kind !== ts.SyntaxKind.EqualsToken || (!copies(node.right) && usesItself(node.right));
+    else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && same(node.operand))
+      found = node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken;
+    return !found;
+  });
+  return found;
+}
+
+/**
  * A column given in both branches of a conditional spread (`...(keep ? { leftAt: m.leftAt ?? now } : { leftAt: null })`):
  * set once where a branch takes it from the read, and nothing read in the other branches (a constant the caller chose).
  */
@@ -1417,6 +1522,8 @@ function isSetOnceColumn(flow: ReadModifyWrite, column: string, assignment: Acce
   if (!inDatabase && values.length !== 1) return false;
   const isColumn = (expr: ts.Expression): boolean => {
     const node = skipParens(expr);
+    // A `let` given a value computed from itself (`users = [...users, id]`) no longer holds the column as read.
+    if (ts.isIdentifier(node) && assignedComputedValue(node)) return false;
     // A property of the row itself (`email.text`), not of a value computed from the row (`next.payload` after
     // `next = change(row)`).
     if ((ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && flow.originOf(node.expression)?.level !== "row")
