@@ -242,6 +242,14 @@ export function bindingsAlongPaths<S extends MayMaps>(
 ): BindingsSolution<S> {
   const graph = flowGraphOf(root);
   const names = Object.keys(initial);
+  // One `edit` for every step of this solve (steps run one at a time): the state it copies from and its copies so far.
+  let current = initial;
+  let copies: Map<string, Map<unknown, unknown>> | undefined;
+  const edit = ((name: string) => {
+    let copy = (copies ??= new Map()).get(name);
+    if (!copy) copies.set(name, (copy = new Map(current[name])));
+    return copy;
+  }) as EditMaps<S>;
   const solution = solveForward<S>(graph, {
     initial,
     join: (a, b) => {
@@ -265,16 +273,13 @@ export function bindingsAlongPaths<S extends MayMaps>(
     },
     equals: (a, b) => names.every((name) => sameEntries(a[name]!, b[name]!)),
     transfer: (element, state) => {
-      let copies: Map<string, Map<unknown, unknown>> | undefined;
-      const edit = ((name: string) => {
-        let copy = (copies ??= new Map()).get(name);
-        if (!copy) copies.set(name, (copy = new Map(state[name])));
-        return copy;
-      }) as EditMaps<S>;
+      current = state;
+      copies = undefined;
       step(element, state, edit);
-      if (!copies) return state;
+      const made = copies as Map<string, Map<unknown, unknown>> | undefined;
+      if (!made) return state;
       const next: Record<string, ReadonlyMap<unknown, unknown>> = { ...state };
-      for (const [name, copy] of copies) next[name] = sameEntries(copy, state[name]!) ? state[name]! : copy;
+      for (const [name, copy] of made) next[name] = sameEntries(copy, state[name]!) ? state[name]! : copy;
       return next as S;
     },
   });
