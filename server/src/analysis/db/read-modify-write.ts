@@ -3,6 +3,7 @@
 // `rows[0].x`, local variables, object spreads, entity mutations and helper functions of the same file.
 import { ts } from "../../engine/ts";
 import {
+  CALL_KINDS,
   isOrderingComparison,
   NodeFacts,
   boundNames,
@@ -147,38 +148,42 @@ interface BindingsDraft {
 
 const NOTHING_BOUND: Bindings = { values: new Map(), mutated: new Map(), fieldsSet: new Map(), unwritten: new Map() };
 
-/** A draft whose maps are copied from `state` when first asked for. */
-function draftOf(state: Bindings, edit: EditMaps<Bindings>): BindingsDraft {
-  let values: Map<string, ReadValue> | undefined;
-  let mutated: Map<DbAccess, Mutation> | undefined;
-  let fieldsSet: Map<DbAccess, readonly AccessAssignment[]> | undefined;
-  let unwritten: Map<DbAccess, true> | undefined;
-  return {
-    get values() {
-      return (values ??= edit("values"));
-    },
-    get mutated() {
-      return (mutated ??= edit("mutated"));
-    },
-    get fieldsSet() {
-      return (fieldsSet ??= edit("fieldsSet"));
-    },
-    get unwritten() {
-      return (unwritten ??= edit("unwritten"));
-    },
-  };
+/** A draft whose maps are copied from the state when first asked for (a class: one small object per step). */
+class Draft implements BindingsDraft {
+  #values: Map<string, ReadValue> | undefined;
+  #mutated: Map<DbAccess, Mutation> | undefined;
+  #fieldsSet: Map<DbAccess, readonly AccessAssignment[]> | undefined;
+  #unwritten: Map<DbAccess, true> | undefined;
+  constructor(private readonly edit: EditMaps<Bindings>) {}
+  get values(): Map<string, ReadValue> {
+    return (this.#values ??= this.edit("values"));
+  }
+  get mutated(): Map<DbAccess, Mutation> {
+    return (this.#mutated ??= this.edit("mutated"));
+  }
+  get fieldsSet(): Map<DbAccess, readonly AccessAssignment[]> {
+    return (this.#fieldsSet ??= this.edit("fieldsSet"));
+  }
+  get unwritten(): Map<DbAccess, true> {
+    return (this.#unwritten ??= this.edit("unwritten"));
+  }
 }
 
 function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): ReadModifyWrite[] {
-  if (!fn.body || !mayRead(fn.body, resolve)) return [];
+  // Flows end at a write: a function none of whose calls may write (and with no flush at its end) has none, and its
+  // control-flow graph and bindings are not built.
+  if (!fn.body || !mayRead(fn.body, resolve) || !(mayWriteIn(fn, resolve) || implicitFlushOf(fn))) return [];
   const out: ReadModifyWrite[] = [];
   // The bindings along the function's paths (nested functions run at another time, but a timer's callback runs after
   // the code that creates it, with the values the function holds there: its own bindings start from those).
   const follow = (root: FunctionLike, initial: Bindings, returns: boolean): void => {
-    const solution = bindingsAlongPaths(root, initial, (element, state, edit) => step(element, state, draftOf(state, edit)));
+    const solution = bindingsAlongPaths(root, initial, (element, state, edit) => step(element, state, new Draft(edit)));
     // Each write with what some path to it binds; in source order (the order findings are listed in).
     const sites = new Set<ts.Node>();
-    for (const block of flowGraphOf(root).blocks) for (const element of block.elements) sites.add(element);
+    // (Only calls: writeAt finds a write, and timerCallbackOf a callback, at nothing else.)
+    for (const block of flowGraphOf(root).blocks)
+      for (const element of block.elements)
+        if (element.kind === ts.SyntaxKind.CallExpression || element.kind === ts.SyntaxKind.TaggedTemplateExpression) sites.add(element);
     const ordered = [...sites].sort((a, b) => a.pos - b.pos);
     for (const element of ordered) {
       const state = solution.before(element);
@@ -239,16 +244,29 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
  * reach one (whose result helperRead restates). Without one no name holds a read value, and there is no flow.
  */
 function mayRead(body: ts.Node, resolve: CalleeResolver): boolean {
-  let found = false;
-  walk(body, (node) => {
-    if (found || isFunctionLike(node)) return false;
-    if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
-      const access = dbAccessOf(node);
-      if (access?.kind === "read" || (!access && ts.isCallExpression(node) && mayReachDatabase(node, resolve, "read"))) found = true;
-    }
-    return !found;
-  });
-  return found;
+  // The calls a walk of `body` that skips nested functions meets, in the same order.
+  for (const node of nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(body, CALL_KINDS, { skipFunctions: true })) {
+    const access = dbAccessOf(node);
+    if (access?.kind === "read" || (!access && ts.isCallExpression(node) && mayReachDatabase(node, resolve, "read"))) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether some call `computeReadModifyWrites` follows in `root` (its own calls, and those of the timer callbacks it
+ * creates, which it follows too) may be a write `writeAt` finds: a database write, or a call of a project function
+ * that may write (wrappedWriteAt asks only those). Without one the function has no flow into a write.
+ */
+function mayWriteIn(root: FunctionLike, resolve: CalleeResolver): boolean {
+  for (const node of nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(root, CALL_KINDS, { skipFunctions: true })) {
+    const access = dbAccessOf(node);
+    if (access?.kind === "write") return true;
+    if (!ts.isCallExpression(node)) continue;
+    if (!access && node.arguments.length > 0 && mayReachDatabase(node, resolve, "write")) return true;
+    const callback = timerCallbackOf(node);
+    if (callback?.body && mayWriteIn(callback, resolve)) return true;
+  }
+  return false;
 }
 
 /** Calls that run their function argument later, on a timer: `setTimeout(async () => …, ms)`, `setInterval`, `setImmediate`. */

@@ -234,7 +234,7 @@ export interface BindingsSolution<S extends MayMaps> {
  * What a function binds along its paths, asked by analyses that follow values through local names (the read-modify-write
  * flows: which read a name's value came from): a forward dataflow over the graph of `root` whose state is a set of
  * may-maps. `step` runs on each element in evaluation order with the state before it, and changes what it changes
- * through `edit`. Where paths merge, a key bound on either path is bound after the merge (`merge` decides a key bound
+ * through `edit` (the same element from the same state object is stepped once: its change is kept). Where paths merge, a key bound on either path is bound after the merge (`merge` decides a key bound
  * on both to different values; else the value of the path that reached the merge first is kept). This replaces a walk
  * in text order with one map: an assignment in a branch that returns, or in the other branch of an `if`, does not
  * replace the value for the code after it on the other path; a value assigned later in a loop body reaches the code at
@@ -248,6 +248,15 @@ export function bindingsAlongPaths<S extends MayMaps>(
 ): BindingsSolution<S> {
   const graph = flowGraphOf(root);
   const names = Object.keys(initial);
+  // One `edit` for every step of this solve (steps run one at a time): the state it copies from and its copies so far.
+  let current = initial;
+  let copies: Map<string, Map<unknown, unknown>> | undefined;
+  const edit = ((name: string) => {
+    let copy = (copies ??= new Map()).get(name);
+    if (!copy) copies.set(name, (copy = new Map(current[name])));
+    return copy;
+  }) as EditMaps<S>;
+  const lastSteps = new Map<ts.Node, { before: S; after: S }>();
   const solution = solveForward<S>(graph, {
     initial,
     join: (a, b) => {
@@ -271,17 +280,22 @@ export function bindingsAlongPaths<S extends MayMaps>(
     },
     equals: (a, b) => names.every((name) => sameEntries(a[name]!, b[name]!)),
     transfer: (element, state) => {
-      let copies: Map<string, Map<unknown, unknown>> | undefined;
-      const edit = ((name: string) => {
-        let copy = (copies ??= new Map()).get(name);
-        if (!copy) copies.set(name, (copy = new Map(state[name])));
-        return copy;
-      }) as EditMaps<S>;
+      // The solver's last pass over a block and the per-element states asked for afterwards (solution.before) step
+      // the same elements from the same states: the second time, the state the first one made.
+      const last = lastSteps.get(element);
+      if (last !== undefined && last.before === state) return last.after;
+      current = state;
+      copies = undefined;
       step(element, state, edit);
-      if (!copies) return state;
-      const next: Record<string, ReadonlyMap<unknown, unknown>> = { ...state };
-      for (const [name, copy] of copies) next[name] = sameEntries(copy, state[name]!) ? state[name]! : copy;
-      return next as S;
+      const made = copies as Map<string, Map<unknown, unknown>> | undefined;
+      let after = state;
+      if (made) {
+        const next: Record<string, ReadonlyMap<unknown, unknown>> = { ...state };
+        for (const [name, copy] of made) next[name] = sameEntries(copy, state[name]!) ? state[name]! : copy;
+        after = next as S;
+      }
+      lastSteps.set(element, { before: state, after });
+      return after;
     },
   });
   return { before: (node) => solution.before(node), atExit: solution.atExit };
