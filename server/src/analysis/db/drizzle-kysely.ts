@@ -117,7 +117,7 @@ const DRIZZLE_OPERATORS: Readonly<Record<string, string>> = { eq: "=", ne: "<>",
  * The conjuncts of a Drizzle filter that compare a column with a value: `and(eq(t.teamId, teamId), ne(t.id, id))` →
  * `teamId = teamId`, `id <> id`. Anything else (`or(…)`, `sql\`…\``, `inArray`) pins nothing and is left out.
  */
-function drizzleConditions(filter: ts.Expression): AccessCondition[] {
+export function drizzleConditions(filter: ts.Expression): AccessCondition[] {
   const node = skipParens(filter);
   if (!ts.isCallExpression(node) || !ts.isIdentifier(node.expression)) return [];
   const name = node.expression.text;
