@@ -25,8 +25,10 @@ export function fillsFromSource(flow: ReadModifyWrite): boolean {
   if (!control || control.earlyExit || write.insert || write.assignments.length === 0) return false;
   const rowNames = namesOfRead(flow);
   if (rowNames.size === 0) return false;
-  // The write runs only where a column it writes is empty.
-  if (!write.assignments.some((a) => requiresEmpty(control.condition, a.column, rowNames))) return false;
+  // The write runs only where a column it writes is empty: the check reported, or an `if` around the write (the
+  // reported check may be an outer one on another column, `if (run.status !== "done") { if (!run.ciRunId) … }`).
+  const conditions = [control.condition, ...thenConditionsAround(write.node)];
+  if (!write.assignments.some((a) => conditions.some((c) => requiresEmpty(c, a.column, rowNames)))) return false;
   const fn = enclosingFunction(write.node);
   if (!fn?.body) return false;
   return write.assignments.every((a) => isSourceValue(a, fn.body!, rowNames));
@@ -46,6 +48,14 @@ function namesOfRead(flow: ReadModifyWrite): Set<string> {
     }
   }
   return names;
+}
+
+/** The conditions of the `if` statements whose then-branch holds `node`, inside its function. */
+function thenConditionsAround(node: ts.Node): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  for (let child = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent)
+    if (ts.isIfStatement(parent) && parent.thenStatement === child) out.push(parent.expression);
+  return out;
 }
 
 /** `!row.col`, `row.col == null`, `row.col === null`, `row.col === undefined` inside the condition (a conjunct). */

@@ -3,7 +3,7 @@
 // `db.updateTable("t").set(...).where(...).execute()`. A `sql` template or a Kysely expression callback as a SET
 // value is computed by the database.
 import { ts } from "../../engine/ts";
-import { skipParens, stringValue } from "../ast";
+import { calleeName, enclosingFunction, skipParens, stringValue } from "../ast";
 import type { AccessCondition, DbAccess } from "./access";
 import { isFunctionLikeExpression, lockOfLinks, objectAssignments, whereConditions, type Link } from "./shapes";
 
@@ -29,6 +29,7 @@ export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallE
     return access;
   }
   if (names[0] === "select" && fromLink) {
+    if (isDrizzleSubquery(call, names)) return undefined;
     const access: DbAccess = {
       node: call,
       library: "drizzle",
@@ -46,6 +47,64 @@ export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallE
   return undefined;
 }
 
+// A Drizzle select that is only built, never run: the statement it is embedded in runs it as a subquery, inside
+// that statement, so it reads no row of its own.
+const SUBQUERY_OPERATORS = new Set(["inArray", "notInArray", "exists", "notExists"]);
+
+/**
+ * A Drizzle select chain that is a subquery, not a read: `.as("alias")`, or a builder embedded (never awaited) in a
+ * `sql` template or an `inArray` / `exists` filter, directly or through a `const` used only there
+ * (`const n = db.select({ c: count() })…; db.update(t).set({ n: sql\`${n}\` })` counts inside the UPDATE).
+ */
+function isDrizzleSubquery(call: ts.CallExpression, names: readonly string[]): boolean {
+  if (names[names.length - 1] === "as") return true;
+  if (isEmbeddedQuery(call)) return true;
+  let parent = call.parent;
+  while (ts.isParenthesizedExpression(parent)) parent = parent.parent;
+  if (!ts.isVariableDeclaration(parent) || parent.initializer === undefined || !ts.isIdentifier(parent.name)) return false;
+  const list = parent.parent;
+  if (!ts.isVariableDeclarationList(list) || !(list.flags & ts.NodeFlags.Const)) return false;
+  const name = parent.name.text;
+  const scope = enclosingFunction(parent) ?? parent.getSourceFile();
+  let uses = 0;
+  let embeddedOnly = true;
+  const visit = (node: ts.Node): void => {
+    if (!embeddedOnly) return;
+    if (ts.isIdentifier(node) && node.text === name && node !== parent.name && isReference(node)) {
+      uses++;
+      if (!isEmbeddedQuery(node)) embeddedOnly = false;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(scope);
+  return embeddedOnly && uses > 0;
+}
+
+/** `node` (a query builder) is a `${…}` of a `sql` template or an argument of `inArray` / `exists`, not awaited. */
+function isEmbeddedQuery(node: ts.Expression): boolean {
+  let parent = node.parent;
+  while (ts.isParenthesizedExpression(parent)) parent = parent.parent;
+  if (ts.isTemplateSpan(parent)) {
+    const tagged = parent.parent.parent;
+    return ts.isTaggedTemplateExpression(tagged) && ts.isIdentifier(tagged.tag) && tagged.tag.text === "sql";
+  }
+  return (
+    ts.isCallExpression(parent) &&
+    parent.arguments.some((a) => skipParens(a) === node || a === node) &&
+    SUBQUERY_OPERATORS.has(calleeName(parent) ?? "")
+  );
+}
+
+/** An identifier that names a value (not a property name or a declaration's own name). */
+function isReference(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  if (ts.isPropertyAccessExpression(parent) && parent.name === node) return false;
+  if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent)) && parent.name === node)
+    return false;
+  return true;
+}
+
 /** The conditions of a Drizzle chain's `.where(…)`. */
 export function drizzleWhere(links: readonly Link[]): AccessCondition[] {
   const where = links.find((l) => l.name === "where" && l.call)?.call?.arguments[0];
@@ -58,7 +117,7 @@ const DRIZZLE_OPERATORS: Readonly<Record<string, string>> = { eq: "=", ne: "<>",
  * The conjuncts of a Drizzle filter that compare a column with a value: `and(eq(t.teamId, teamId), ne(t.id, id))` →
  * `teamId = teamId`, `id <> id`. Anything else (`or(…)`, `sql\`…\``, `inArray`) pins nothing and is left out.
  */
-function drizzleConditions(filter: ts.Expression): AccessCondition[] {
+export function drizzleConditions(filter: ts.Expression): AccessCondition[] {
   const node = skipParens(filter);
   if (!ts.isCallExpression(node) || !ts.isIdentifier(node.expression)) return [];
   const name = node.expression.text;

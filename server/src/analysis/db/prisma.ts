@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { ts } from "../../engine/ts";
 import { propertyValue, receiverOf, skipParens } from "../ast";
 import type { DbAccess } from "./access";
+import { drizzleConditions } from "./drizzle-kysely";
 import { objectAssignments, propertyName } from "./shapes";
 
 const PRISMA_READS = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow", "findMany"]);
@@ -48,6 +49,9 @@ export function prismaAccess(call: ts.CallExpression, name: string): DbAccess | 
         }
       } else access.conditions.push({ column: a.column, operator: "=", ...(a.value ? { value: a.value } : {}) });
     }
+  } else if (whereObject && ts.isCallExpression(whereObject) && isDrizzleRelationalQuery(modelAccess)) {
+    // Drizzle's relational queries filter with the select builder's operators: `where: eq(users.id, id)`.
+    access.conditions.push(...drizzleConditions(whereObject));
   }
   if (name === "create" || name === "createMany") access.insert = true;
   for (const assignment of data ? objectAssignments(data, isPrismaAtomic) : []) {
@@ -188,4 +192,10 @@ function schemaText(file: string): string | undefined {
 /** The schema without `//` and `///` comments (a `}` in a comment would end a model early); strings are kept. */
 function withoutComments(schema: string): string {
   return schema.replace(/("(?:[^"\\\n]|\\.)*")|\/\/[^\n]*/g, (_comment, string: string | undefined) => string ?? "");
+}
+
+/** `db.query.users` (`tx.query.users`): a Drizzle relational query's table, whose `findFirst` looks like Prisma's. */
+function isDrizzleRelationalQuery(model: ts.PropertyAccessExpression): boolean {
+  const holder = skipParens(model.expression);
+  return ts.isPropertyAccessExpression(holder) && holder.name.text === "query";
 }

@@ -531,7 +531,7 @@ function bindAssignment(node: ts.BinaryExpression, { values }: Bindings, draft: 
   const entity = target && ts.isIdentifier(target) ? loadedEntity(values.get(target.text)) : undefined;
   if (!entity) return;
   const column = (left as ts.PropertyAccessExpression).name.text;
-  if (origin && !isIdentityOnly(node, values)) mutate(draft, entity, mutation(node, column));
+  if (origin && !isIdentityOnly(node, values) && !fromOtherReadOnly(origin, entity)) mutate(draft, entity, mutation(node, column));
   else if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
     // `quote.status = "confirmed"`: a field set to a value not read, which the entity's save writes like an update.
     draft.fieldsSet.set(entity.read, [...(draft.fieldsSet.get(entity.read) ?? []), fieldSet(node, column)]);
@@ -573,6 +573,16 @@ function fieldSet(node: ts.BinaryExpression, column: string): AccessAssignment {
   let set = fieldSets.get(node);
   if (!set) fieldSets.set(node, (set = { column, value: node.right, atomic: false }));
   return set;
+}
+
+/**
+ * A field of a loaded entity set to a value of another table's read only (`order.status = statusLookedUp`, or a
+ * relation set to another entity loaded whole: `assignment.warehouse = warehouse`): the save writes the field it
+ * changed, and nothing of the entity's own read is written back.
+ */
+function fromOtherReadOnly(origin: ReadValue, entity: ReadValue): boolean {
+  const other = (v: ReadValue) => v.read !== entity.read && v.read.table !== undefined && !sameTable(v.read.table, entity.read.table);
+  return other(origin) && (origin.also ?? []).every(other) && [...(origin.fields?.values() ?? [])].every(other);
 }
 
 /**
