@@ -268,7 +268,12 @@ function localPredicateBody(name: ts.Identifier): ts.Node | undefined {
     if (!ts.isVariableStatement(statement)) continue;
     for (const declaration of statement.declarationList.declarations) {
       const init = declaration.initializer && skipParens(declaration.initializer);
-      if (ts.isIdentifier(declaration.name) && declaration.name.text === name.text && init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init)))
+      if (
+        ts.isIdentifier(declaration.name) &&
+        declaration.name.text === name.text &&
+        init &&
+        (ts.isArrowFunction(init) || ts.isFunctionExpression(init))
+      )
         return init.body;
     }
   }

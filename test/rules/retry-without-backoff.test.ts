@@ -24,7 +24,13 @@ runRuleTests(retryWithoutBackoff, {
     {
       // The predicate tests for a missing record, not a conflict; and a conflict predicate with a jittered pause.
       name: "a catch asking a same-file predicate for something other than a conflict, or pausing with jitter",
-      code: predicateRetry('err.code === "P2025"', "") + "\n" + predicateRetry('err.code === "P2034"', "\n      await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));").replace(/^import.*\n/, "").replace(/shouldRetry/g, "isConflict").replace("serializable<", "serializableJittered<"),
+      code:
+        predicateRetry('err.code === "P2025"', "") +
+        "\n" +
+        predicateRetry('err.code === "P2034"', "\n      await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));")
+          .replace(/^import.*\n/, "")
+          .replace(/shouldRetry/g, "isConflict")
+          .replace("serializable<", "serializableJittered<"),
     },
     {
       name: "a deadlock retried by calling itself again after a growing, jittered sleep, with an attempt count that stops it",

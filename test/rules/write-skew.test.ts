@@ -145,7 +145,15 @@ runRuleTests(writeSkew, {
       // "At most one with this key" is a unique index's job: an equality lookup before an insert is not judged here,
       // nor a one-sided range (a rate limit by time), with the insert in the transaction's callback or not.
       name: "an emptiness test of an equality or one-sided filter before an insert (a key, a recent row), not an overlap",
-      code: bookSlot("{ organizerId, startsAt }", CREATE) + "\n" + bookSlot("{ organizerId, createdAt: { gt: startsAt } }", "prisma.$transaction(async (tx) => tx.booking.create({ data: { organizerId, startsAt, endsAt, guest } }))").replace("book(", "bookRecent(").replace(/^import.*\n.*\n/, ""),
+      code:
+        bookSlot("{ organizerId, startsAt }", CREATE) +
+        "\n" +
+        bookSlot(
+          "{ organizerId, createdAt: { gt: startsAt } }",
+          "prisma.$transaction(async (tx) => tx.booking.create({ data: { organizerId, startsAt, endsAt, guest } }))",
+        )
+          .replace("book(", "bookRecent(")
+          .replace(/^import.*\n.*\n/, ""),
     },
     {
       // The overlap check and the insert both run in one SERIALIZABLE transaction: the database aborts one of two.
@@ -572,7 +580,10 @@ export async function recordAudit(organizationId: string, action: string) {
       // A transaction's callback runs in place: the check before the call decides the insert in it, and the
       // transaction, opened after the check, protects nothing the check read.
       name: "Prisma: an overlap check outside, the booking inserted in a later interactive transaction's callback",
-      code: bookSlot(OVERLAP, "prisma.$transaction(async (tx) => {\n    const row = await tx.booking.create({ data: { organizerId, startsAt, endsAt, guest } });\n    return row;\n  })"),
+      code: bookSlot(
+        OVERLAP,
+        "prisma.$transaction(async (tx) => {\n    const row = await tx.booking.create({ data: { organizerId, startsAt, endsAt, guest } });\n    return row;\n  })",
+      ),
       errors: [{ line: 7, column: 23, messageId: "grows" }],
     },
     {
