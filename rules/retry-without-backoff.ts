@@ -253,7 +253,32 @@ function textOutsideThrows(block: ts.Block): string {
     text = text.slice(0, from) + " ".repeat(node.getEnd() - node.getStart()) + text.slice(node.getEnd() - start);
     return false;
   });
+  // A catch that asks a predicate declared in the same file (`if (!isWriteConflict(err)) throw err`) tests for what
+  // the predicate's body tests (`err.code === "P2034"`).
+  for (const call of nodesOfKinds<ts.CallExpression>(block, [ts.SyntaxKind.CallExpression])) {
+    const body = ts.isIdentifier(call.expression) ? localPredicateBody(call.expression) : undefined;
+    if (body) text += "\n" + body.getText();
+  }
   return text;
+}
+
+/** The body of the function `name` names when the file declares it at top level (`function f(…)`, `const f = (…) => …`). */
+function localPredicateBody(name: ts.Identifier): ts.Node | undefined {
+  for (const statement of name.getSourceFile().statements) {
+    if (ts.isFunctionDeclaration(statement) && statement.name?.text === name.text) return statement.body;
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      const init = declaration.initializer && skipParens(declaration.initializer);
+      if (
+        ts.isIdentifier(declaration.name) &&
+        declaration.name.text === name.text &&
+        init &&
+        (ts.isArrowFunction(init) || ts.isFunctionExpression(init))
+      )
+        return init.body;
+    }
+  }
+  return undefined;
 }
 
 /** A catch that tests for a lock library's failure (`error === E_ALREADY_LOCKED`, `instanceof ExecutionError`) and retries. */

@@ -100,5 +100,6 @@ function helpFor(pool: ConnectionPool): string {
   if (pool.kind === "prisma")
     return `Use an interactive transaction, \`${name}.$transaction(async (tx) => …)\`, and send every statement through \`tx\`.`;
   if (pool.kind === "knex") return `Use \`${name}.transaction(async (trx) => …)\` and send every statement through \`trx\`.`;
+  if (pool.kind === "postgres") return `Use \`${name}.begin(async (tx) => …)\` and send every statement through \`tx\`.`;
   return `Check out one connection (\`const client = await ${name}.connect()\`, mysql2: \`getConnection()\`), run BEGIN, the statements and COMMIT on it, and release it in \`finally\`; or use \`withPgTransaction\` / \`withMySqlTransaction\` from \`@locksmith/runtime\`.`;
 }

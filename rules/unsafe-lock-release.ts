@@ -369,6 +369,8 @@ function pooledLockHelp(acquisition: LockAcquisition, pool: ConnectionPool): str
     return `Take the lock inside an interactive transaction (\`${name}.$transaction(async (tx) => …)\`) with \`pg_advisory_xact_lock\` through \`tx\`: the transaction keeps one connection, and COMMIT releases the lock.`;
   if (pool.kind === "knex")
     return `Take the lock inside \`${name}.transaction(async (trx) => …)\` with \`pg_advisory_xact_lock\` through \`trx\`: the transaction keeps one connection, and COMMIT releases the lock.`;
+  if (pool.kind === "postgres")
+    return `Take one connection (\`const conn = await ${name}.reserve()\`), lock, work and unlock on it, and \`conn.release()\` in \`finally\`; or use \`pg_advisory_xact_lock\` inside \`${name}.begin(async (tx) => …)\`.`;
   return acquisition.mechanism === "pg-advisory"
     ? `Take one connection (\`const client = await ${name}.connect()\`), lock, work and unlock on it, and release the client in \`finally\`; or use \`pg_advisory_xact_lock\` inside a transaction.`
     : `Take one connection (\`const conn = await ${name}.getConnection()\`), lock, work and \`RELEASE_LOCK\` on it, and release the connection in \`finally\`.`;

@@ -31,6 +31,7 @@ import {
   ts,
   projectScopeOf,
   writeSkewsIn,
+  isOverlapTest,
   type CalleeResolver,
   type DbAccess,
   type DbLibrary,
@@ -179,8 +180,9 @@ const LOCKING = new Set(["update", "no key update", "write"]);
 
 function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "checker" | "sourceFile">, resolve: CalleeResolver): boolean {
   const { check, write } = flow;
-  // "At most one" (`if (existing) throw; create(…)`) is what a unique index enforces; not judged here.
-  if (flow.grows && flow.emptiness) return true;
+  // "At most one" (`if (existing) throw; create(…)`) is what a unique index enforces; not judged here. An overlap
+  // test is not: no unique index says "no two ranges overlap".
+  if (flow.grows && flow.emptiness && !(flow.change === "insert" && isOverlapTest(check.read))) return true;
   if (check.read.lock) return true;
   const scope = projectScopeOf(write.node, resolve);
   if (scope?.isolation === "serializable") return true;

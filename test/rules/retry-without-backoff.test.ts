@@ -4,8 +4,34 @@ import { runRuleTests } from "../helpers/rule-tester";
 const HELP = "Use the runtime's `retry` (exponential backoff with jitter, bounded attempts).";
 const CONFLICT = { reason: "a serialization failure, deadlock or conflict" };
 
+/** A Prisma serializable transaction retried while \`predicate\` (declared in the file) says so, after \`pause\`. */
+const predicateRetry = (predicate: string, pause: string) => `import { Prisma, PrismaClient } from "@prisma/client";
+function shouldRetry(err: unknown): boolean {
+  return err instanceof Prisma.PrismaClientKnownRequestError && ${predicate};
+}
+export async function serializable<T>(prisma: PrismaClient, work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(work, { isolationLevel: Prisma.TransactionIsolationLevel.Serializable });
+    } catch (err) {
+      if (!shouldRetry(err) || attempt >= 4) throw err;${pause}
+    }
+  }
+}`;
+
 runRuleTests(retryWithoutBackoff, {
   valid: [
+    {
+      // The predicate tests for a missing record, not a conflict; and a conflict predicate with a jittered pause.
+      name: "a catch asking a same-file predicate for something other than a conflict, or pausing with jitter",
+      code:
+        predicateRetry('err.code === "P2025"', "") +
+        "\n" +
+        predicateRetry('err.code === "P2034"', "\n      await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));")
+          .replace(/^import.*\n/, "")
+          .replace(/shouldRetry/g, "isConflict")
+          .replace("serializable<", "serializableJittered<"),
+    },
     {
       name: "a deadlock retried by calling itself again after a growing, jittered sleep, with an attempt count that stops it",
       code: `import type { Pool, PoolClient } from "pg";
@@ -334,6 +360,12 @@ export async function stripFooter(initial: Template): Promise<void> {
     },
   ],
   invalid: [
+    {
+      // langwatch #8200: the conflict test lives in a predicate of the file; the catch retries at once.
+      name: "a Prisma P2034 retry whose test is a predicate declared in the same file, with no pause",
+      code: predicateRetry('err.code === "P2034"', ""),
+      errors: [{ line: 6, column: 3, messageId: "noDelay", data: CONFLICT }],
+    },
     {
       name: "a serialization failure or deadlock at COMMIT retried by calling the method again at once, with no attempt count",
       code: `import type { Pool, PoolClient } from "pg";

@@ -176,6 +176,35 @@ ${fields}
 runRuleTests(unsafeLockRelease, {
   valid: [
     {
+      // postgres.js: a reserved connection and a transaction's handle are one connection each; a `Sql` type that is not
+      // postgres.js's (no import of it in the file) is no pool.
+      name: "postgres.js session locks on a reserved connection or a transaction's handle, and a look-alike `Sql` type",
+      code: `import postgres from "postgres";
+import type { Sql } from "./query-builder";
+const sql = postgres(process.env.DATABASE_URL!);
+declare function migrate(): Promise<void>;
+export async function migratePinned() {
+  const conn = await sql.reserve();
+  try {
+    await conn\`SELECT pg_advisory_lock(42)\`;
+    try { await migrate(); } finally { await conn\`SELECT pg_advisory_unlock(42)\`; }
+  } finally { conn.release(); }
+}
+export async function migrateInTx() {
+  await sql.begin(async (sql) => {
+    await sql\`SELECT pg_advisory_xact_lock(42)\`;
+    await migrate();
+  });
+}
+export class Other {
+  constructor(private readonly sql: Sql) {}
+  async run() {
+    await this.sql\`SELECT pg_advisory_lock(7)\`;
+    try { await migrate(); } finally { await this.sql\`SELECT pg_advisory_unlock(7)\`; }
+  }
+}`,
+    },
+    {
       name: "a compare-and-delete release of a token made per acquisition (a local `randomUUID()`), the key from the caller",
       code: exportLock("", "`export:${reportId}`", "token").replace("    const taken", "    const token = randomUUID();\n    const taken"),
     },
@@ -542,6 +571,44 @@ export class Step {
           column: 11,
           messageId: "pooledSessionLock",
           data: { lock: "PostgreSQL advisory lock (`pg_advisory_lock`)", pool: "`this.prisma`", unlocked: "" },
+        },
+      ],
+    },
+    {
+      // postgres.js's \`postgres(url)\` (or a field typed \`postgres.Sql\`) is a pool, and its tagged templates run
+      // on any of its connections (gbrain #1408: the schema lock's unlock ran on another backend, which kept it).
+      name: "session-level locks through a postgres.js pool, called as its own tag",
+      code: `import postgres from "postgres";
+const sql = postgres(process.env.DATABASE_URL!);
+declare function migrate(): Promise<void>;
+export async function migrateOnce() {
+  await sql\`SELECT pg_advisory_lock(42)\`;
+  try { await migrate(); } finally { await sql\`SELECT pg_advisory_unlock(42)\`; }
+}
+export class Bootstrap {
+  constructor(private readonly sql: postgres.Sql) {}
+  async init() {
+    await this.sql\`SELECT pg_advisory_lock(\${7})\`;
+    await migrate();
+  }
+}`,
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          messageId: "pooledSessionLock",
+          data: {
+            lock: "PostgreSQL advisory lock (\`pg_advisory_lock\`)",
+            pool: "\`sql\`",
+            unlocked: "; an unlock through it (line 6) may run on another connection, where it unlocks nothing",
+          },
+          help: "Take one connection (\`const conn = await sql.reserve()\`), lock, work and unlock on it, and \`conn.release()\` in \`finally\`; or use \`pg_advisory_xact_lock\` inside \`sql.begin(async (tx) => …)\`.",
+        },
+        {
+          line: 11,
+          column: 11,
+          messageId: "pooledSessionLock",
+          data: { lock: "PostgreSQL advisory lock (\`pg_advisory_lock\`)", pool: "\`this.sql\`", unlocked: "" },
         },
       ],
     },

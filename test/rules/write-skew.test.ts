@@ -128,8 +128,49 @@ export async function expireOrphanInvites(pool: Pool, fix: boolean): Promise<voi
 }
 `;
 
+/** An organizer's overlapping booking looked up with `where`, then a booking inserted by `insert` (one statement). */
+const bookSlot = (where: string, insert: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function book(organizerId: number, startsAt: Date, endsAt: Date, guest: string) {
+  const clash = await prisma.booking.findFirst({ where: ${where} });
+  if (clash) throw new Error("slot taken");
+  return ${insert};
+}`;
+const OVERLAP = "{ organizerId, startsAt: { lt: endsAt }, endsAt: { gt: startsAt } }";
+const CREATE = "prisma.booking.create({ data: { organizerId, startsAt, endsAt, guest } })";
+
 runRuleTests(writeSkew, {
   valid: [
+    {
+      // "At most one with this key" is a unique index's job: an equality lookup before an insert is not judged here,
+      // nor a one-sided range (a rate limit by time), with the insert in the transaction's callback or not.
+      name: "an emptiness test of an equality or one-sided filter before an insert (a key, a recent row), not an overlap",
+      code:
+        bookSlot("{ organizerId, startsAt }", CREATE) +
+        "\n" +
+        bookSlot(
+          "{ organizerId, createdAt: { gt: startsAt } }",
+          "prisma.$transaction(async (tx) => tx.booking.create({ data: { organizerId, startsAt, endsAt, guest } }))",
+        )
+          .replace("book(", "bookRecent(")
+          .replace(/^import.*\n.*\n/, ""),
+    },
+    {
+      // The overlap check and the insert both run in one SERIALIZABLE transaction: the database aborts one of two.
+      name: "an overlap check and the insert inside one SERIALIZABLE transaction",
+      code: `import { Prisma, PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function book(organizerId: number, startsAt: Date, endsAt: Date, guest: string) {
+  return prisma.$transaction(
+    async (tx) => {
+      const clash = await tx.booking.findFirst({ where: { organizerId, startsAt: { lt: endsAt }, endsAt: { gt: startsAt } } });
+      if (clash) throw new Error("slot taken");
+      return tx.booking.create({ data: { organizerId, startsAt, endsAt, guest } });
+    },
+    { isolationLevel: Prisma.TransactionIsolationLevel.Serializable },
+  );
+}`,
+    },
     {
       name: "pg: open seats counted, then one claimed by an UPDATE whose WHERE bounds the column it increments (taken < capacity)",
       code: claimSeat("id = $1 AND taken < capacity"),
@@ -520,6 +561,31 @@ export async function recordAudit(organizationId: string, action: string) {
     },
   ],
   invalid: [
+    {
+      // An overlap (one column below a bound, another above one) is no key, so no unique index keeps two out
+      // (cal.diy #28151: two attendees booked one organizer's slot).
+      name: "Prisma: an overlap check before a booking insert",
+      code: bookSlot(OVERLAP, CREATE),
+      errors: [
+        {
+          line: 6,
+          column: 10,
+          messageId: "grows",
+          message:
+            "Two concurrent requests can both pass the check of \`prisma.booking.findFirst(…)\` at line 4 before either inserts with \`prisma.booking.create(…)\` at line 6: both do, and the set ends above the limit the check enforces.",
+        },
+      ],
+    },
+    {
+      // A transaction's callback runs in place: the check before the call decides the insert in it, and the
+      // transaction, opened after the check, protects nothing the check read.
+      name: "Prisma: an overlap check outside, the booking inserted in a later interactive transaction's callback",
+      code: bookSlot(
+        OVERLAP,
+        "prisma.$transaction(async (tx) => {\n    const row = await tx.booking.create({ data: { organizerId, startsAt, endsAt, guest } });\n    return row;\n  })",
+      ),
+      errors: [{ line: 7, column: 23, messageId: "grows" }],
+    },
     {
       name: "pg: open seats counted, then one claimed by an UPDATE that re-checks nothing it sets",
       code: claimSeat("id = $1 AND capacity > 0"),

@@ -1,12 +1,14 @@
 // Connection pools: a receiver through which each statement runs on whichever idle connection the pool hands out
 // (`new pg.Pool()`, mysql2's `createPool()`, a `PrismaClient`, a knex instance). Session state — a transaction opened
 // by `BEGIN`, a session-level advisory lock — belongs to one connection, so sent through a pool it is lost or leaked.
+// postgres.js's `postgres(url)` is a pool too, and it runs the statement itself: `sql\`SELECT …\`` on it may run on
+// any of its connections (its `reserve()` and `begin()` handles are one connection).
 // A `PoolClient`, a `Knex.Transaction` or a `Prisma.TransactionClient` is one connection, not a pool.
 import { ts } from "../engine/ts";
-import { aliasedSymbolAt, receiverOf, skipParens } from "./ast";
+import { aliasedSymbolAt, importsOf, receiverOf, skipParens } from "./ast";
 
 /** What the pool is: a driver's pool, or a client library that pools its connections. */
-export type PoolKind = "driver" | "prisma" | "knex";
+export type PoolKind = "driver" | "prisma" | "knex" | "postgres";
 
 export interface ConnectionPool {
   /** The expression the statement was sent through (the pool, or the object whose method forwards to it). */
@@ -15,11 +17,19 @@ export interface ConnectionPool {
 }
 
 /** Constructors and factories of connection pools. */
-const POOL_FACTORY = /^(?:new\s+)?(?:pg\.|mysql\.|mysql2\.)?(Pool|createPool|PrismaClient|knex|Knex)\s*[(<]/;
+const POOL_FACTORY = /^(?:new\s+)?(?:pg\.|mysql\.|mysql2\.)?(Pool|createPool|PrismaClient|knex|Knex|postgres)\s*[(<]/;
 /** Declared types of pools. */
-const POOL_TYPE = /^(?:pg\.|mysql\.|mysql2\.)?(Pool|PrismaClient|Knex)$/;
+const POOL_TYPE = /^(?:pg\.|mysql\.|mysql2\.|postgres\.)?(Pool|PrismaClient|Knex|Sql)$/;
 
-function poolKind(name: string): PoolKind {
+/**
+ * The pool's kind by its factory or type name (`text`, the initializer's or the type's); postgres.js's `postgres(…)`,
+ * `postgres.Sql` and `Sql` only when their first name is imported from "postgres".
+ */
+function poolKind(name: string, text: string, declaration: ts.Node): PoolKind | undefined {
+  if (name === "postgres" || name === "Sql") {
+    const first = /^(?:new\s+)?([\w$]+)/.exec(text)?.[1];
+    return first !== undefined && importsOf(declaration.getSourceFile()).get(first)?.module === "postgres" ? "postgres" : undefined;
+  }
   return name === "PrismaClient" ? "prisma" : /^knex$/i.test(name) ? "knex" : "driver";
 }
 
@@ -45,9 +55,9 @@ function poolNamedBy(expr: ts.Expression, checker: ts.TypeChecker): PoolKind | u
     : named;
   const initializer = value && isNamedValue(value) ? value.initializer : undefined;
   const made = initializer && POOL_FACTORY.exec(skipParens(initializer).getText());
-  if (made) return poolKind(made[1]!);
+  if (made) return poolKind(made[1]!, made[0], declaration);
   const typed = named?.type && POOL_TYPE.exec(named.type.getText());
-  return typed ? poolKind(typed[1]!) : undefined;
+  return typed ? poolKind(typed[1]!, typed[0], declaration) : undefined;
 }
 
 /**
@@ -118,6 +128,8 @@ export function connectionPoolOf(
   checker: ts.TypeChecker,
 ): ConnectionPool | undefined {
   const tag = ts.isTaggedTemplateExpression(call) ? skipParens(call.tag) : undefined;
+  // postgres.js: the tag is the pool (`sql\`…\``, `this.sql\`…\``).
+  if (tag && poolNamedBy(tag, checker) === "postgres") return { receiver: tag, kind: "postgres" };
   const receiver = ts.isCallExpression(call) ? receiverOf(call) : tag && ts.isPropertyAccessExpression(tag) ? tag.expression : undefined;
   if (!receiver) return undefined;
   if (isPrismaRawQuery(call) && isSharedClient(receiver, checker)) return { receiver, kind: "prisma" };

@@ -38,6 +38,7 @@ import { drizzleWhere } from "./db/drizzle-kysely";
 import { chainOf, objectAssignments, whereObjectConditions } from "./db/shapes";
 import { placeholderValue } from "./db/sql-drivers";
 import { typeormAccess } from "./db/typeorm";
+import { transactionScopesOf } from "./transactions";
 
 /** How a check looks at its set: counts it, aggregates a column of it, asks whether it is empty, or reads its rows. */
 export type SetCheckKind = "count" | "aggregate" | "exists" | "rows";
@@ -145,22 +146,26 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
   // test (`if (!user)`) guards most code and is rarely a count. Checked once per function before anything resolves.
   const numeric = held.some((h) => h.pending) ? numericOperands(body) : undefined;
   let calls: Array<ts.CallExpression | ts.TaggedTemplateExpression> | undefined;
+  let inCallbacks: Map<ts.CallExpression | ts.TaggedTemplateExpression, ts.CallExpression> | undefined;
   for (const h of held) {
     if (h.pending && ![...h.names].some((name) => numeric!.has(name))) continue;
     // Syntax first: only calls that a condition on the result decides are worth resolving.
     for (const condition of conditionsOnCheck(body, h)) {
       const large = trueWhenLarge(condition, h);
       if (large === undefined) continue;
-      for (const call of (calls ??= [...callsIn([body])])) {
-        const runsWhen = decidedBy(condition, call);
+      for (const call of (calls ??= [...callsIn([body]), ...(inCallbacks ??= transactionCallbackCalls(fn)).keys()])) {
+        // A statement in a transaction's callback runs where the transaction is opened.
+        const at = inCallbacks?.get(call) ?? call;
+        const runsWhen = decidedBy(condition, at);
         // Which way the check guards decides which writes can matter; an emptiness test guarding growth is a
-        // uniqueness check (left to unique indexes), so nothing under it is resolved.
-        if (runsWhen === undefined || (large !== runsWhen && isEmptinessTest(condition, h))) continue;
+        // uniqueness check (left to unique indexes), so nothing under it is resolved — unless it tests for an overlap.
+        if (runsWhen === undefined) continue;
+        if (large !== runsWhen && isEmptinessTest(condition, h) && !(h.check && isOverlapTest(h.check.read))) continue;
         const control = { condition, runsWhen };
         const check = heldCheck(h, resolution);
         if (!check || (check.kind === "rows" && !(h.sizeOnly ??= usedOnlyAsSize(h, body)))) break;
         // Only a write that can run after the check (later in the text is not the question: a loop's next turn is).
-        if (!mayRunAfter(h.at, call) || checkAt(call as ts.Expression, true)) continue;
+        if (!mayRunAfter(h.at, at) || checkAt(call as ts.Expression, true)) continue;
         for (const write of writesAt(call, resolution)) {
           if (!sameTable(check.read.table, write.access.table)) continue;
           if (savesRowCreatedEarlier(write, call, body, resolution)) continue;
@@ -179,6 +184,29 @@ function* callsIn(nodes: readonly ts.Node[]): Generator<ts.CallExpression | ts.T
     if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) yield node;
     yield* nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(node, CALL_KINDS, { skipFunctions: true });
   }
+}
+
+/**
+ * The calls in the callbacks of transactions `fn` opens itself (`prisma.$transaction(async (tx) => …)`), each with the
+ * call that opens it: a callback runs in place, once, so a check before that call decides the statements in it as it
+ * decides those after it.
+ */
+function transactionCallbackCalls(fn: FunctionLike): Map<ts.CallExpression | ts.TaggedTemplateExpression, ts.CallExpression> {
+  // Each call in a callback → the call that opens its transaction (where, in `fn`'s flow, it runs).
+  const calls = new Map<ts.CallExpression | ts.TaggedTemplateExpression, ts.CallExpression>();
+  for (const scope of transactionScopesOf(fn.getSourceFile())) {
+    const callback = scope.form === "callback" ? scope.callback : undefined;
+    const opener = callback?.parent;
+    if (!callback?.body || !opener || !ts.isCallExpression(opener) || enclosingFunctionOf(callback) !== fn) continue;
+    for (const call of callsIn([callback.body])) calls.set(call, opener);
+  }
+  return calls;
+}
+
+/** The function `node` is nested in, directly (its own body's function is not `node` itself). */
+function enclosingFunctionOf(node: ts.Node): ts.Node | undefined {
+  for (let current = node.parent; current; current = current.parent) if (isFunctionLike(current)) return current;
+  return undefined;
 }
 
 /**
@@ -214,6 +242,17 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control, rec
     ...(write.inner ? { writeInner: write.inner } : {}),
     ...(recordedBy ? { recordedBy } : {}),
   };
+}
+
+/**
+ * An overlap test: the filter bounds one column from above and another from below by values (`startTime < end`,
+ * `endTime > start`: a booking that overlaps the new one). What it keeps out of the set is a range, not a key, and no
+ * unique index says "no two ranges overlap", so an emptiness test of it before an insert is write skew.
+ */
+export function isOverlapTest(read: DbAccess): boolean {
+  const bounded = (ops: readonly string[]) => read.conditions.filter((c) => c.value && ops.includes(c.operator)).map((c) => c.column);
+  const below = bounded(["<", "<="]);
+  return bounded([">", ">="]).some((column) => below.some((other) => other.toLowerCase() !== column.toLowerCase()));
 }
 
 /**
