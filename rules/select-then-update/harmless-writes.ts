@@ -29,7 +29,7 @@ import {
   type ReadModifyWrite,
   type RowLock,
 } from "../../server/src/rule-kit";
-import { isNow, isRowFound, sqlLiteralValue } from "./written-constants";
+import { isRowFound, sqlLiteralValue } from "./written-constants";
 import { withoutRedundantNullFallback } from "./null-fallback";
 
 /**
@@ -425,4 +425,11 @@ export function isCacheFill(flow: ReadModifyWrite): boolean {
 function returnedValue(statement: ts.Statement): ts.Expression | undefined {
   const last = ts.isBlock(statement) ? statement.statements[statement.statements.length - 1] : statement;
   return last && ts.isReturnStatement(last) && last.expression ? skipParens(last.expression) : undefined;
+}
+
+/** `new Date()`, `Date.now()`, `now()`. */
+function isNow(expr: ts.Expression): boolean {
+  const node = skipParens(expr);
+  if (ts.isNewExpression(node)) return ts.isIdentifier(node.expression) && node.expression.text === "Date" && !node.arguments?.length;
+  return ts.isCallExpression(node) && node.arguments.length === 0 && calleeName(node) === "now";
 }

@@ -59,7 +59,6 @@ import {
   type CalleeResolver,
   type ColumnWrite,
 } from "../../server/src/rule-kit";
-import { writesSameForEveryCaller } from "./written-constants";
 import { arithmeticUpdate, atomicUpdateFix } from "./atomic-update";
 import {
   differentRows,
@@ -157,10 +156,8 @@ export const selectThenUpdate = defineRule({
         const checked = flow.control && !flow.data ? ` and checked at line ${lineOf(flow.control.condition)}` : "";
         // Reads and writes through project functions show the chain down to the statement.
         const chain = [...stepsThrough(flow.read, "row read"), ...stepsThrough(flow.write, "row written")];
-        const message = lostUpdateMessage(flow, context.checker, resolve, shared);
         context.report({
-          ...message,
-          ...(CHECK_ONLY.has(message.messageId) && writesSameForEveryCaller(flow, context.checker) ? { maxSeverity: "warn" as const } : {}),
+          ...lostUpdateMessage(flow, context.checker, resolve, shared),
           span: spanIn(flow.write.node),
           related: [
             { span: spanIn(flow.read.node), message: `value read here${checked}` },
@@ -575,16 +572,6 @@ function redisKeyLabel(read: ts.Node, write: ts.Node): string {
   }
   return "the key";
 }
-
-/**
- * A check that passes twice before a write every caller makes alike (`status = 'approved'`): the row ends the same,
- * and whether doing the rest twice does harm (a payment made twice, or nothing) is mostly not in the code, so these
- * are warnings (judged field findings of checks with no value read written: 1 TRUE, 36 DEBATABLE, 9 FALSE, against
- * 23 / 49 / 17 for values computed from a read). A write of the caller's own value (a seat's holder) stays at the
- * rule's severity: one caller's write is silently replaced. So does a check whose row lock is misused
- * (`…DespiteLock`): the lock is a definite mistake.
- */
-const CHECK_ONLY: ReadonlySet<string> = new Set(["checkThenWrite", "filterThenWrite", "documentCheckThenWrite", "redisCheckThenWrite"]);
 
 /**
  * The headline of a lost update (what races with what) and its help (what to do about it). An atomic update is

@@ -238,8 +238,7 @@ export class Engine {
       const diagnostics: Diagnostic[] = [];
       for (const finding of findingsByFile.get(fileName)!) {
         const ruleConfig = settings.get(finding.ruleId);
-        if (isOn(ruleConfig))
-          diagnostics.push({ ...finding, severity: finding.maxSeverity ?? (ruleConfig.severity as Diagnostic["severity"]) });
+        if (isOn(ruleConfig)) diagnostics.push({ ...finding, severity: ruleConfig.severity as Diagnostic["severity"] });
       }
       const directives = parseDirectives(sourceFile);
       const kept = applyDirectives(dedupe(diagnostics), directives, sourceFile);
@@ -270,7 +269,6 @@ function completeFinding(rule: Rule, finding: ReportInput): Finding {
     related: finding.related ?? [],
     fixes: finding.fixes ?? [],
     suggestions: finding.suggestions ?? [],
-    ...(finding.maxSeverity !== undefined ? { maxSeverity: finding.maxSeverity } : {}),
   };
 }
 

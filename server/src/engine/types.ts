@@ -57,11 +57,6 @@ export interface Finding {
   fixes: Fix[];
   /** Behaviour-changing fixes: offered in the editor only. */
   suggestions: Fix[];
-  /**
-   * "warn": a kind of finding whose harm the code often cannot settle (the rule's docs say which), reported as a
-   * warning even where the rule is configured as an error. Configuration can lower it (`"off"`), never raise it.
-   */
-  maxSeverity?: "warn";
 }
 
 /** A finding with the severity configuration gave it. */
@@ -126,7 +121,6 @@ export type ReportDescriptor<Messages extends RuleMessages> = {
     related?: RelatedLocation[];
     fixes?: Fix[];
     suggestions?: Fix[];
-    maxSeverity?: "warn";
   } & ([TemplateHoles<Messages[Id]>] extends [never]
     ? { data?: undefined }
     : { data: Record<TemplateHoles<Messages[Id]>, string | number> });
