@@ -90,6 +90,39 @@ export async function pollJob(ci: CiClient, jobId: number) {
 }
 `;
 
+/** A refund entity (TypeORM ActiveRecord) and its finder in a module of its own. */
+const REFUND_REPO = "src/refunds/repo.ts";
+const refundRepo = `import { BaseEntity, Column, Entity, PrimaryGeneratedColumn } from "typeorm";
+
+@Entity()
+export class Refund extends BaseEntity {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ nullable: true }) gatewayRef?: string;
+  @Column({ nullable: true }) requestId?: string;
+}
+
+export const findRefund = async (id: number): Promise<Refund | null> =>
+  Refund.createQueryBuilder("refund").where("refund.id = :id", { id }).getOne();
+`;
+
+/** The gateway's reference of a refund stored on it once the gateway has one; \`source\` names the call asked. */
+const settleRefund = (source: string) => `import { findRefund } from "./repo";
+import { ${source} } from "./gateway";
+
+export async function settleRefund(id: number) {
+  const refund = await findRefund(id);
+  if (!refund) throw new Error("no refund");
+  if (!refund.gatewayRef && refund.requestId) {
+    const ref = await ${source}(refund.requestId);
+    if (ref) {
+      refund.gatewayRef = ref;
+      await refund.save();
+    }
+  }
+  return refund;
+}
+`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -111,6 +144,12 @@ runRuleTests(selectThenUpdate, {
       name: "a fill from the source inside an outer check on another column: the inner `if (!job.ciRunId)` runs the write only where the run is not stored yet",
       code: pollJob("!job.ciRunId"),
       filename: "src/jobs/poll.ts",
+    },
+    {
+      name: "an ActiveRecord save of the gateway's answer where none is stored yet: every concurrent settler asks the gateway about the same refund and saves its same answer",
+      code: settleRefund("lookUpGatewayRef"),
+      filename: "src/refunds/settle.ts",
+      files: { [REFUND_REPO]: refundRepo },
     },
   ],
   invalid: [
@@ -137,6 +176,13 @@ runRuleTests(selectThenUpdate, {
       code: pollJob("job.ciRunId"),
       filename: "src/jobs/poll.ts",
       errors: [{ line: 18, column: 15, messageId: "lostUpdate" }],
+    },
+    {
+      name: "the same save, but of a reference the call creates: two settlers each create one and one is lost",
+      code: settleRefund("createGatewayRef"),
+      filename: "src/refunds/settle.ts",
+      files: { [REFUND_REPO]: refundRepo },
+      errors: [{ line: 11, column: 13, messageId: "documentLostUpdate" }],
     },
   ],
 });
