@@ -123,6 +123,27 @@ export async function settleRefund(id: number) {
 }
 `;
 
+/** Seats of an event renamed from the request's list, each row matched to its entry by the seat code. */
+const renameSeats = (name: string) => `import { In, type Repository } from "typeorm";
+
+interface Seat {
+  id: number;
+  eventId: number;
+  code: string;
+  name: string;
+}
+
+export async function renameSeats(seats: Repository<Seat>, eventId: number, entries: Array<{ code: string; name: string }>) {
+  const byCode = new Map(entries.map((e) => [e.code, e]));
+  const found = await seats.findBy({ eventId, code: In([...byCode.keys()]) });
+  for (const seat of found) {
+    const entry = byCode.get(seat.code);
+    if (!entry) continue;
+    await seats.update(seat.id, { name: ${name} });
+  }
+}
+`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -150,6 +171,11 @@ runRuleTests(selectThenUpdate, {
       code: settleRefund("lookUpGatewayRef"),
       filename: "src/refunds/settle.ts",
       files: { [REFUND_REPO]: refundRepo },
+    },
+    {
+      name: "rows found by a key and each set to the request's entry for that key: nothing read from the row is written, two renames end as the later one",
+      code: renameSeats("entry.name"),
+      filename: "src/seats/rename.ts",
     },
   ],
   invalid: [
@@ -183,6 +209,12 @@ runRuleTests(selectThenUpdate, {
       filename: "src/refunds/settle.ts",
       files: { [REFUND_REPO]: refundRepo },
       errors: [{ line: 11, column: 13, messageId: "documentLostUpdate" }],
+    },
+    {
+      name: "the same rename, but the entry's name appended to the name read: two renames append to the same name and one is lost",
+      code: renameSeats("`${seat.name} / ${entry.name}`"),
+      filename: "src/seats/rename.ts",
+      errors: [{ line: 16, column: 11, messageId: "lostUpdate" }],
     },
   ],
 });
