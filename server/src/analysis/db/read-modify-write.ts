@@ -833,8 +833,7 @@ function looksUpRequestEntry(call: ts.CallExpression, values: ReadonlyMap<string
     if (set) return;
     const method = ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) ? node.expression : undefined;
     const target = method && skipParens(method.expression);
-    if (method && target && ts.isIdentifier(target) && target.text === collection.text && method.name.text === "set")
-      set = true;
+    if (method && target && ts.isIdentifier(target) && target.text === collection.text && method.name.text === "set") set = true;
     else ts.forEachChild(node, visit);
   };
   if (scope) visit(scope);
