@@ -4,7 +4,8 @@
 // (`fetchMailBody(…, letter.mailUid)`, `findWorkflowRun(octokit, job)`), or a constant, a time or null. Two concurrent
 // fillers ask the same source for the same row and write its same answer; nothing read from the row is merged. A value
 // made by a call that creates something (`stripe.customers.create`, `generateSummary`) or from the request's input
-// stays reported.
+// stays reported. An entity saved whole (ActiveRecord `payout.save()`, `repo.save(payout)`) writes the fields set on it
+// before the save (`payout.receiptHash = hash`): those are the fill's assignments.
 import {
   enclosingFunction,
   isFunctionLike,
@@ -22,16 +23,47 @@ const SOURCE_READ = /^(fetch|get|load|find|lookUp|lookup|download|retrieve)[A-Z_
 export function fillsFromSource(flow: ReadModifyWrite): boolean {
   const { write, control } = flow;
   // An early exit (`if (!row.c) return`) lets the write run where the column is set: no fill.
-  if (!control || control.earlyExit || write.insert || write.assignments.length === 0) return false;
+  if (!control || control.earlyExit || write.insert) return false;
   const rowNames = namesOfRead(flow);
   if (rowNames.size === 0) return false;
+  const assignments = write.assignments.length > 0 ? write.assignments : fieldsSetBeforeSave(write, rowNames);
+  if (assignments.length === 0) return false;
   // The write runs only where a column it writes is empty: the check reported, or an `if` around the write (the
   // reported check may be an outer one on another column, `if (run.status !== "done") { if (!run.ciRunId) … }`).
   const conditions = [control.condition, ...thenConditionsAround(write.node)];
-  if (!write.assignments.some((a) => conditions.some((c) => requiresEmpty(c, a.column, rowNames)))) return false;
+  if (!assignments.some((a) => conditions.some((c) => requiresEmpty(c, a.column, rowNames)))) return false;
   const fn = enclosingFunction(write.node);
   if (!fn?.body) return false;
-  return write.assignments.every((a) => isSourceValue(a, fn.body!, rowNames));
+  return assignments.every((a) => isSourceValue(a, fn.body!, rowNames));
+}
+
+/**
+ * A save of the read row itself (`payout.save()`, `repo.save(payout)`): every `payout.field = value` before it in the
+ * function (outside nested functions) is a field the save writes.
+ */
+function fieldsSetBeforeSave(write: ReadModifyWrite["write"], rowNames: ReadonlySet<string>): AccessAssignment[] {
+  const entity = write.entity && skipParens(write.entity);
+  if (!entity || !ts.isIdentifier(entity) || !rowNames.has(entity.text)) return [];
+  const body = enclosingFunction(write.node)?.body;
+  const out: AccessAssignment[] = [];
+  if (body)
+    walk(body, (node) => {
+      if (node !== body && isFunctionLike(node)) return false;
+      const kind = ts.isBinaryExpression(node) ? node.operatorToken.kind : undefined;
+      if (kind && kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment && node.getEnd() <= write.node.getStart()) {
+        const left = skipParens((node as ts.BinaryExpression).left);
+        const base = ts.isPropertyAccessExpression(left) ? skipParens(left.expression) : undefined;
+        // A compound assignment (`payout.tries += 1`) merges the value read: no value of a fill.
+        if (base && ts.isIdentifier(base) && base.text === entity.text)
+          out.push({
+            column: (left as ts.PropertyAccessExpression).name.text,
+            value: kind === ts.SyntaxKind.EqualsToken ? (node as ts.BinaryExpression).right : undefined,
+            atomic: false,
+          });
+      }
+      return true;
+    });
+  return out;
 }
 
 /** The local names the read's row is bound to (`const letter = await …`, `const [job] = await …`). */

@@ -90,6 +90,60 @@ export async function pollJob(ci: CiClient, jobId: number) {
 }
 `;
 
+/** A refund entity (TypeORM ActiveRecord) and its finder in a module of its own. */
+const REFUND_REPO = "src/refunds/repo.ts";
+const refundRepo = `import { BaseEntity, Column, Entity, PrimaryGeneratedColumn } from "typeorm";
+
+@Entity()
+export class Refund extends BaseEntity {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column({ nullable: true }) gatewayRef?: string;
+  @Column({ nullable: true }) requestId?: string;
+}
+
+export const findRefund = async (id: number): Promise<Refund | null> =>
+  Refund.createQueryBuilder("refund").where("refund.id = :id", { id }).getOne();
+`;
+
+/** The gateway's reference of a refund stored on it once the gateway has one; \`source\` names the call asked. */
+const settleRefund = (source: string) => `import { findRefund } from "./repo";
+import { ${source} } from "./gateway";
+
+export async function settleRefund(id: number) {
+  const refund = await findRefund(id);
+  if (!refund) throw new Error("no refund");
+  if (!refund.gatewayRef && refund.requestId) {
+    const ref = await ${source}(refund.requestId);
+    if (ref) {
+      refund.gatewayRef = ref;
+      await refund.save();
+    }
+  }
+  return refund;
+}
+`;
+
+/** Seats of an event renamed from the request's list, each row matched to its entry by the seat code. */
+const renameSeats = (name: string) => `import { In, type Repository } from "typeorm";
+
+interface Seat {
+  id: number;
+  eventId: number;
+  code: string;
+  name: string;
+}
+
+export async function renameSeats(seats: Repository<Seat>, eventId: number, entries: Array<{ code: string; name: string }>) {
+  const byCode = new Map(entries.map((e) => [e.code, e]));
+  const found = await seats.findBy({ eventId, code: In([...byCode.keys()]) });
+  for (const seat of found) {
+    const entry = byCode.get(seat.code);
+    if (!entry) continue;
+    await seats.update(seat.id, { name: ${name} });
+  }
+}
+`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -111,6 +165,17 @@ runRuleTests(selectThenUpdate, {
       name: "a fill from the source inside an outer check on another column: the inner `if (!job.ciRunId)` runs the write only where the run is not stored yet",
       code: pollJob("!job.ciRunId"),
       filename: "src/jobs/poll.ts",
+    },
+    {
+      name: "an ActiveRecord save of the gateway's answer where none is stored yet: every concurrent settler asks the gateway about the same refund and saves its same answer",
+      code: settleRefund("lookUpGatewayRef"),
+      filename: "src/refunds/settle.ts",
+      files: { [REFUND_REPO]: refundRepo },
+    },
+    {
+      name: "rows found by a key and each set to the request's entry for that key: nothing read from the row is written, two renames end as the later one",
+      code: renameSeats("entry.name"),
+      filename: "src/seats/rename.ts",
     },
   ],
   invalid: [
@@ -137,6 +202,19 @@ runRuleTests(selectThenUpdate, {
       code: pollJob("job.ciRunId"),
       filename: "src/jobs/poll.ts",
       errors: [{ line: 18, column: 15, messageId: "lostUpdate" }],
+    },
+    {
+      name: "the same save, but of a reference the call creates: two settlers each create one and one is lost",
+      code: settleRefund("createGatewayRef"),
+      filename: "src/refunds/settle.ts",
+      files: { [REFUND_REPO]: refundRepo },
+      errors: [{ line: 11, column: 13, messageId: "documentLostUpdate" }],
+    },
+    {
+      name: "the same rename, but the entry's name appended to the name read: two renames append to the same name and one is lost",
+      code: renameSeats("`${seat.name} / ${entry.name}`"),
+      filename: "src/seats/rename.ts",
+      errors: [{ line: 16, column: 11, messageId: "lostUpdate" }],
     },
   ],
 });

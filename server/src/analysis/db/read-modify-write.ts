@@ -729,6 +729,7 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
         row ??= base;
         return;
       }
+      if (looksUpRequestEntry(node, values)) return;
     }
     // `(await createSnapshot(report)).id`, through a `const`: the identity of the object an awaited call returned (a
     // row it created or found), not a value computed from the read values passed to it.
@@ -813,6 +814,30 @@ function rowBase(
 function isElementLookup(call: ts.CallExpression): boolean {
   const callee = skipParens(call.expression);
   return ts.isPropertyAccessExpression(callee) && ELEMENT_LOOKUPS.has(callee.name.text);
+}
+
+/**
+ * `byHandle.get(row.handle)` where `const byHandle = new Map(…)` is built from nothing read and never `.set`: the entry
+ * the request gave for that key, not a value computed from the key read (rows matched to the request's values by key).
+ */
+function looksUpRequestEntry(call: ts.CallExpression, values: ReadonlyMap<string, ReadValue>): boolean {
+  const callee = skipParens(call.expression) as ts.PropertyAccessExpression;
+  const collection = skipParens(callee.expression);
+  if (callee.name.text !== "get" || !ts.isIdentifier(collection) || values.has(collection.text)) return false;
+  const init = constValue(collection);
+  if (init === collection || !ts.isNewExpression(init) || !ts.isIdentifier(init.expression) || init.expression.text !== "Map") return false;
+  if (valueOf(init, values) !== undefined) return false;
+  const scope = localVariable(collection)?.parent?.parent?.parent;
+  let set = false;
+  const visit = (node: ts.Node): void => {
+    if (set) return;
+    const method = ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) ? node.expression : undefined;
+    const target = method && skipParens(method.expression);
+    if (method && target && ts.isIdentifier(target) && target.text === collection.text && method.name.text === "set") set = true;
+    else ts.forEachChild(node, visit);
+  };
+  if (scope) visit(scope);
+  return !set && !!scope;
 }
 
 /** `byId.get(id)` where `byId` holds the rows read (`new Map(rows.map((r) => [r.id, r]))`): their origin. */
