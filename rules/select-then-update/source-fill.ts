@@ -8,6 +8,7 @@
 // before the save (`payout.receiptHash = hash`): those are the fill's assignments.
 import {
   enclosingFunction,
+  isAssignmentOperator,
   isFunctionLike,
   skipAwait,
   skipParens,
@@ -50,7 +51,7 @@ function fieldsSetBeforeSave(write: ReadModifyWrite["write"], rowNames: Readonly
     walk(body, (node) => {
       if (node !== body && isFunctionLike(node)) return false;
       const kind = ts.isBinaryExpression(node) ? node.operatorToken.kind : undefined;
-      if (kind && kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment && node.getEnd() <= write.node.getStart()) {
+      if (kind && isAssignmentOperator(kind) && node.getEnd() <= write.node.getStart()) {
         const left = skipParens((node as ts.BinaryExpression).left);
         const base = ts.isPropertyAccessExpression(left) ? skipParens(left.expression) : undefined;
         // A compound assignment (`payout.tries += 1`) merges the value read: no value of a fill.

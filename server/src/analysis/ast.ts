@@ -357,6 +357,11 @@ const ORDERING_OPERATORS: ReadonlySet<ts.SyntaxKind> = new Set([
   ts.SyntaxKind.GreaterThanEqualsToken,
 ]);
 
+/** `=`, `+=`, `??=` and every other assignment operator. */
+export function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
+  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
+}
+
 /** `a < b`, `a <= b`, `a > b`, `a >= b`. */
 export function isOrderingComparison(node: ts.Node): node is ts.BinaryExpression {
   return ts.isBinaryExpression(node) && ORDERING_OPERATORS.has(node.operatorToken.kind);

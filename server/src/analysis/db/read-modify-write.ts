@@ -4,6 +4,7 @@
 import { ts } from "../../engine/ts";
 import {
   CALL_KINDS,
+  isAssignmentOperator,
   isOrderingComparison,
   NodeFacts,
   boundNames,
@@ -292,10 +293,6 @@ function bindLoopElement(node: ts.VariableDeclaration, values: Map<string, ReadV
 function unbind(name: ts.BindingName, values: Map<string, ReadValue>): void {
   if (values.size === 0) return;
   for (const id of boundNames(name)) values.delete(id.text);
-}
-
-function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
-  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 }
 
 /** The read whose result `expr` is (`await pool.query(...)`, `await this.accounts.get(id)`), if any. */

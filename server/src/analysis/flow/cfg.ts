@@ -21,6 +21,7 @@
 // - Nested functions and classes are single elements; their bodies are separate graphs (flowGraphOf(callback)).
 //   Function declarations are hoisted, so they are not elements at all.
 import { ts } from "../../engine/ts";
+import { isAssignmentOperator } from "../ast";
 import { isFunctionLike, type FunctionLike } from "../node-index";
 
 export type EdgeKind = "normal" | "true" | "false" | "exception";
@@ -147,10 +148,6 @@ function isClockReading(call: ts.CallExpression): boolean {
   const receiver = callee.expression;
   if (callee.name.text === "toString") return ts.isCallExpression(receiver) && isClockReading(receiver);
   return callee.name.text === "now" && ts.isIdentifier(receiver) && (receiver.text === "Date" || receiver.text === "performance");
-}
-
-function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
-  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 }
 
 /** `process.exit(...)`: never returns. */
