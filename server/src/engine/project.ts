@@ -330,6 +330,26 @@ function commonFolder(folders: readonly string[]): string {
 }
 
 /**
+ * Whether a module name resolves the same from every folder below the nearest one with a node_modules folder or a
+ * package.json (`bareFolderOf`): a package name, under the Node and bundler resolutions (the classic one looks for
+ * files in every folder above), outside project references, and unless the options leave TypeScript to guess a
+ * package's source folder from the importing folder (an outDir without rootDir or tsconfig).
+ */
+function resolvesFromFolderAbove(
+  name: string,
+  options: ts.CompilerOptions,
+  redirectedReference: ts.ResolvedProjectReference | undefined,
+): boolean {
+  if (redirectedReference || ts.isExternalModuleNameRelative(name)) return false;
+  if (moduleResolutionOf(options) === ts.ModuleResolutionKind.Classic) return false;
+  return !((options.outDir || options.declarationDir) && !options.rootDir && !options.configFilePath);
+}
+
+/** The module resolution the options select, defaults included (TypeScript's own answer; not in its typings). */
+const moduleResolutionOf = (ts as unknown as { getEmitModuleResolutionKind(options: ts.CompilerOptions): ts.ModuleResolutionKind })
+  .getEmitModuleResolutionKind;
+
+/**
  * Owns one Program and rebuilds it cheaply after edits: SourceFiles are cached by (file, text) so an unchanged file
  * is never parsed twice, and the previous Program is passed as oldProgram so TypeScript reuses its structure.
  */
@@ -386,10 +406,28 @@ export class ProjectHost {
       if (found === undefined) existing.set(key, (found = check()));
       return found;
     };
+    // The folder a bare import (`react`, `@shared/x`) is resolved from: resolving a package name looks in the folder's
+    // node_modules and those above, at the nearest package.json (its name and `imports`) and at the options' paths,
+    // so a folder with neither node_modules nor package.json resolves it as the folder above does, and the answer is
+    // found once for the whole tree below the nearest such folder (on a 2,000-file application without
+    // node_modules, 7,314 failing look-ups of 560 names from 619 folders: 6 % of a lint). Kept with the resolutions.
+    let bareFolders = new Map<string, string>();
+    const bareFolderOf = (directory: string): string => {
+      let folder = bareFolders.get(directory);
+      if (folder !== undefined) return folder;
+      const parent = path.dirname(directory);
+      folder =
+        parent === directory || this.host.directoryExists!(`${directory}/node_modules`) || this.host.fileExists(`${directory}/package.json`)
+          ? directory
+          : bareFolderOf(parent);
+      bareFolders.set(directory, folder);
+      return folder;
+    };
     this.clearResolutions = () => {
       this.resolutionCache = newResolutionCache();
       otherCaches = new Map();
       existing = new Map();
+      bareFolders = new Map();
       this.generation++;
     };
     this.host = {
@@ -408,7 +446,9 @@ export class ProjectHost {
         ) =>
           ts.resolveModuleName(
             text,
-            containingFile,
+            resolvesFromFolderAbove(text, withOptions, redirectedReference)
+              ? `${bareFolderOf(path.dirname(containingFile))}/index.ts`
+              : containingFile,
             withOptions,
             this.host,
             cache,
