@@ -106,6 +106,8 @@ interface Held {
   pending?: ts.CallExpression;
   /** Local names holding the result or values derived from it. */
   names: Set<string>;
+  /** Those of `names` that fall as the result grows (`const free = stock - held`). */
+  inverted?: Set<string>;
   /** Where this function makes the check: the read, or the helper call (the read itself may be in another file). */
   at: ts.Node;
   /** Rows read: whether nothing but their number or existence is used (computed once). */
@@ -139,7 +141,15 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
     if (check) held.push({ check, names, at: node.initializer });
     else if (helper) held.push({ check: undefined, pending: helper, names, at: node.initializer });
     // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
-    else for (const h of held) if (mentions(node.initializer, h.names)) for (const name of names) h.names.add(name);
+    else
+      for (const h of held) {
+        if (!mentions(node.initializer, h.names)) continue;
+        const falls = polarity(node.initializer, h) === -1;
+        for (const name of names) {
+          h.names.add(name);
+          if (falls) (h.inverted ??= new Set()).add(name);
+        }
+      }
   }
   const out: SkewFlow[] = [];
   // A helper's result counts only when a name holding it is compared as a number (`n >= limit`, `n === 0`): a truth
@@ -323,7 +333,8 @@ const COUNT_METHODS: Record<string, { as: string; kind: SetCheckKind }> = {
   sum: { as: "findOneBy", kind: "aggregate" },
 };
 
-const SQL_AGGREGATE = /^\s*SELECT\s+(?:(COUNT)|(EXISTS)|(?:SUM|MAX|MIN|AVG))\s*\(/i;
+// An aggregate, also wrapped in a default for an empty set (`COALESCE(SUM(units), 0)`).
+const SQL_AGGREGATE = /^\s*SELECT\s+(?:(?:COALESCE|IFNULL|ISNULL|NVL)\s*\(\s*)*(?:(COUNT)|(EXISTS)|(?:SUM|MAX|MIN|AVG))\s*\(/i;
 
 /**
  * The set check `expr` runs (through `await` and parentheses), if any. With `direct`, only the call itself (a check
@@ -356,6 +367,8 @@ function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): 
     }
     const terminal = ts.isCallExpression(node) ? calleeName(node) : undefined;
     if (terminal === "getCount") return { read: access, kind: "count" };
+    const projected = access.library === "drizzle" && ts.isCallExpression(node) ? drizzleAggregate(node) : undefined;
+    if (projected) return { read: access, kind: projected };
     if (terminal === "getExists") return { read: access, kind: "exists" };
     // A row read by its primary key is one row, not a set.
     if (access.conditions.some((c) => c.operator === "=" && /^(id|uuid|pk|_id)$/i.test(c.column))) return undefined;
@@ -375,6 +388,41 @@ function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): 
   else if (name === "count" || name === "aggregate") read = prismaAccess(node, "findMany");
   if (!read) return knexCount(node);
   return { read: { ...read, node, kind: "read" }, kind: name === "count" ? "count" : method.kind };
+}
+
+const DRIZZLE_AGGREGATES: Readonly<Record<string, SetCheckKind>> = {
+  count: "count",
+  countDistinct: "count",
+  sum: "aggregate",
+  sumDistinct: "aggregate",
+  avg: "aggregate",
+  avgDistinct: "aggregate",
+  max: "aggregate",
+  min: "aggregate",
+};
+
+/**
+ * A Drizzle select whose every selected field is an aggregate of the set, `db.select({ total: count() })` or
+ * ``{ n: sql`count(*)` }``: what it reads is the set's size or total, not rows.
+ */
+function drizzleAggregate(call: ts.CallExpression): SetCheckKind | undefined {
+  const fields = chainOf(call).links[0]?.call?.arguments[0];
+  const object = fields && skipParens(fields);
+  if (!object || !ts.isObjectLiteralExpression(object) || object.properties.length === 0) return undefined;
+  let kind: SetCheckKind | undefined;
+  for (const property of object.properties) {
+    if (!ts.isPropertyAssignment(property)) return undefined;
+    const value = skipParens(property.initializer);
+    let field: SetCheckKind | undefined;
+    if (ts.isCallExpression(value) && ts.isIdentifier(value.expression)) field = DRIZZLE_AGGREGATES[value.expression.text];
+    else if (ts.isTaggedTemplateExpression(value) && ts.isIdentifier(value.tag) && value.tag.text === "sql") {
+      const match = SQL_AGGREGATE.exec(`SELECT ${value.template.getText().slice(1, -1)}`);
+      field = match ? (match[1] ? "count" : match[2] ? "exists" : "aggregate") : undefined;
+    }
+    if (!field) return undefined;
+    kind = kind === undefined || kind === field ? field : "aggregate";
+  }
+  return kind;
 }
 
 function isSequelize(modules: ReadonlySet<string>): boolean {
@@ -579,16 +627,45 @@ function trueWhenLarge(condition: ts.Expression, h: Held): boolean | undefined {
     if (!checkedLeft && !refersToCheck(node.right, h)) return undefined;
     // `x === 0`, `x == null`: true when empty; `x !== 0`, `x != null`: true when not. `x === 1` reads as `x <= 1`:
     // the last owner (a limit written `x === max` is left alone: it grows the set, which this reading does not flag).
+    // A value that falls as the set grows (`capacity - taken`) reads the other way round.
+    const falls = polarity(checkedLeft ? node.left : node.right, h) === -1;
     if (isEqualityOperator(op)) {
       const bound = isNullish(other) || ts.isNumericLiteral(other);
-      if (!bound) return undefined;
+      if (!bound || falls) return undefined;
       return op === ts.SyntaxKind.ExclamationEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken;
     }
     const greater = op === ts.SyntaxKind.GreaterThanToken || op === ts.SyntaxKind.GreaterThanEqualsToken;
-    return checkedLeft ? greater : !greater;
+    return (checkedLeft ? greater : !greater) !== falls;
   }
   // The result itself as a truth value: a count, an existence flag, a row, `rows.length`.
-  return refersToCheck(node, h) ? true : undefined;
+  return refersToCheck(node, h) && polarity(node, h) !== -1 ? true : undefined;
+}
+
+/**
+ * How `expr` moves as the checked result grows: 1 with it (`held`, `Number(rows[0].n) + 1`), -1 against it
+ * (`stock - held`, `capacity - taken`); undefined when that cannot be told (a product, a call).
+ */
+function polarity(expr: ts.Expression, h: Held): 1 | -1 | undefined {
+  const node = skipParens(expr);
+  if (node === h.check?.read.node) return 1;
+  if (ts.isIdentifier(node)) return h.names.has(node.text) ? (h.inverted?.has(node.text) ? -1 : 1) : undefined;
+  if (ts.isAwaitExpression(node) || ts.isNonNullExpression(node) || ts.isAsExpression(node)) return polarity(node.expression, h);
+  if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) return polarity(node.expression, h);
+  if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && /^(Number|parseInt|parseFloat|BigInt)$/.test(node.expression.text))
+    return node.arguments[0] ? polarity(node.arguments[0], h) : undefined;
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken) {
+    const inner = polarity(node.operand, h);
+    return inner && (-inner as 1 | -1);
+  }
+  if (!ts.isBinaryExpression(node)) return undefined;
+  const op = node.operatorToken.kind;
+  const left = refersToCheck(node.left, h);
+  const right = refersToCheck(node.right, h);
+  if (op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.BarBarToken) return left ? polarity(node.left, h) : undefined;
+  if (left === right || (op !== ts.SyntaxKind.PlusToken && op !== ts.SyntaxKind.MinusToken)) return undefined;
+  if (left) return polarity(node.left, h);
+  const inner = polarity(node.right, h);
+  return inner && op === ts.SyntaxKind.MinusToken ? (-inner as 1 | -1) : inner;
 }
 
 /** The `if` / `?:` / `while` condition a call written inline sits in. */

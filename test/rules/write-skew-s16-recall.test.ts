@@ -1,0 +1,91 @@
+// write-skew, session 16: labelled bugs still missed at its start (bench/recall b82, b84, b99), each written afresh
+// next to a correct look-alike that stays silent.
+import { writeSkew } from "../../rules/write-skew";
+import { runRuleTests } from "../helpers/rule-tester";
+
+/** mysql2: a locker's capacity minus the parcels already assigned (an aggregate defaulted to 0), then a parcel assigned. */
+const lockerSlots = (lock: string) => `import type { Pool } from "mysql2/promise";
+export async function assignParcel(pool: Pool, lockerId: number, parcelId: number, size: number) {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const [lockers] = await conn.query<any[]>("SELECT capacity FROM lockers WHERE id = ?${lock}", [lockerId]);
+    const [used] = await conn.query<any[]>("SELECT IFNULL(SUM(size), 0) AS filled FROM parcels WHERE locker_id = ?", [lockerId]);
+    const room = Number(lockers[0].capacity) - Number(used[0].filled);
+    if (size > room) throw new Error("locker full");
+    await conn.query("INSERT INTO parcels (id, locker_id, size) VALUES (?, ?, ?)", [parcelId, lockerId, size]);
+    await conn.commit();
+  } catch (err) {
+    await conn.rollback();
+    throw err;
+  } finally {
+    conn.release();
+  }
+}
+`;
+
+/** Drizzle: a project's webhooks counted with `count()` against the plan's cap, then a webhook inserted. */
+const webhooks = (open: string, close: string) => `import { count, eq } from "drizzle-orm";
+import { db } from "./db";
+import { hooks, projects } from "./schema";
+export async function addHook(projectId: string, url: string) {
+  return ${open}async (tx) => {
+    const [project] = await tx.select({ cap: projects.hookCap }).from(projects).where(eq(projects.id, projectId));
+    const [{ n }] = await tx.select({ n: count() }).from(hooks).where(eq(hooks.projectId, projectId));
+    if (n >= project.cap) throw new Error("webhook limit reached");
+    return tx.insert(hooks).values({ projectId, url }).returning();
+  }${close};
+}
+`;
+
+/** Cloudflare D1: a room's reservations looked up with `where`, then one inserted after a mail is sent. */
+const roomBooking = (where: string) => `import type { D1Database } from "@cloudflare/workers-types";
+declare function notify(to: string): Promise<void>;
+export async function reserveRoom(db: D1Database, roomId: string, from: string, to: string, who: string) {
+  const taken = await db.prepare("SELECT id FROM reservations WHERE ${where}").bind(roomId, to, from).first();
+  if (taken) return { ok: false };
+  await notify(who);
+  await db.prepare("INSERT INTO reservations (room_id, starts_at, ends_at, holder) VALUES (?, ?, ?, ?)").bind(roomId, from, to, who).run();
+  return { ok: true };
+}
+`;
+
+runRuleTests(writeSkew, {
+  valid: [
+    {
+      name: "mysql2: the locker row is locked FOR UPDATE before the sum, in the transaction that inserts",
+      code: lockerSlots(" FOR UPDATE"),
+      filename: "src/lockers.ts",
+    },
+    {
+      name: "Drizzle: the count() against the cap and the insert run in one SERIALIZABLE transaction",
+      code: webhooks("db.transaction(", ', { isolationLevel: "serializable" }'),
+      filename: "src/hooks.ts",
+    },
+    {
+      name: "D1: an equality lookup (one start time) before the insert is a unique index's job, not an overlap",
+      code: roomBooking("room_id = ? AND starts_at = ? AND holder <> ?"),
+      filename: "src/rooms.ts",
+    },
+  ],
+  invalid: [
+    {
+      name: "mysql2: capacity minus an IFNULL(SUM(…)) of the parcels, then a parcel inserted, with no row locked",
+      code: lockerSlots(""),
+      filename: "src/lockers.ts",
+      errors: [{ line: 10, column: 11, messageId: "grows" }],
+    },
+    {
+      name: "Drizzle: a count() checked against the cap, then an insert, in a transaction of the default isolation",
+      code: webhooks("db.transaction(", ""),
+      filename: "src/hooks.ts",
+      errors: [{ line: 9, column: 12, messageId: "grows" }],
+    },
+    {
+      name: "D1: an overlap looked up with prepare().bind().first(), a slow call, then prepare().bind().run() inserts",
+      code: roomBooking("room_id = ? AND starts_at < ? AND ends_at > ?"),
+      filename: "src/rooms.ts",
+      errors: [{ line: 7, column: 9, messageId: "grows" }],
+    },
+  ],
+});
