@@ -50,6 +50,18 @@ export async function reserveRoom(db: D1Database, roomId: string, from: string, 
 }
 `;
 
+/** pg: a helper answering whether a court is booked over a span (`rows.length > 0`), tested in an \`if\`, then an insert. */
+const courtBooking = (where: string) => `import type { Pool, PoolClient } from "pg";
+async function courtBusy(db: Pool | PoolClient, courtId: string, from: string, to: string): Promise<boolean> {
+  const { rows } = await db.query("SELECT id FROM court_slots WHERE ${where} LIMIT 1", [courtId, from, to]);
+  return rows.length > 0;
+}
+export async function bookCourt(pool: Pool, courtId: string, from: string, to: string, player: string) {
+  if (await courtBusy(pool, courtId, from, to)) throw new Error("court taken");
+  await pool.query("INSERT INTO court_slots (court_id, starts_at, ends_at, player) VALUES ($1, $2, $3, $4)", [courtId, from, to, player]);
+}
+`;
+
 runRuleTests(writeSkew, {
   valid: [
     {
@@ -66,6 +78,11 @@ runRuleTests(writeSkew, {
       name: "D1: an equality lookup (one start time) before the insert is a unique index's job, not an overlap",
       code: roomBooking("room_id = ? AND starts_at = ? AND holder <> ?"),
       filename: "src/rooms.ts",
+    },
+    {
+      name: "pg: a yes-or-no helper over an equality lookup (one start time) is a unique index's job, not an overlap",
+      code: courtBooking("court_id = $1 AND starts_at = $2 AND ends_at = $3"),
+      filename: "src/courts.ts",
     },
   ],
   invalid: [
@@ -86,6 +103,12 @@ runRuleTests(writeSkew, {
       code: roomBooking("room_id = ? AND starts_at < ? AND ends_at > ?"),
       filename: "src/rooms.ts",
       errors: [{ line: 7, column: 9, messageId: "grows" }],
+    },
+    {
+      name: "pg: a helper returning whether an overlapping slot exists, tested directly in an if, then the insert",
+      code: courtBooking("court_id = $1 AND starts_at < $3 AND ends_at > $2"),
+      filename: "src/courts.ts",
+      errors: [{ line: 8, column: 9, messageId: "grows" }],
     },
   ],
 });

@@ -52,6 +52,8 @@ export interface SetCheck {
   args?: Arguments;
   /** …and the statement inside it that reads the set. */
   inner?: ts.Node;
+  /** A helper returning whether an overlapping row exists (`return rows.length > 0`): its result is the test. */
+  truth?: boolean;
 }
 
 /** A helper's parameter names → the argument expressions of one call of it. */
@@ -104,6 +106,8 @@ interface Held {
   check: SetCheck | undefined;
   /** The helper call whose result is held, until resolved. */
   pending?: ts.CallExpression;
+  /** An awaited helper call tested as a truth value where it is made (`if (await slotTaken(…))`). */
+  truth?: boolean;
   /** Local names holding the result or values derived from it. */
   names: Set<string>;
   /** Those of `names` that fall as the result grows (`const free = stock - held`). */
@@ -131,7 +135,11 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
     if (!ts.isVariableDeclaration(node)) {
       // A check written inside a condition (`if ((await prisma.x.count(…)) >= n)`) holds no name.
       const check = checkAt(node as ts.Expression, true);
-      if (check && !isBound(node) && enclosingCondition(node)) held.push({ check, names: new Set(), at: node });
+      if (isBound(node) || !enclosingCondition(node)) continue;
+      if (check) held.push({ check, names: new Set(), at: node });
+      // A helper answering yes or no (`if (await venueTaken(…)) throw`): a check when it returns an overlap's existence.
+      else if (ts.isCallExpression(node) && ts.isAwaitExpression(node.parent) && helperCallAt(node))
+        held.push({ check: undefined, pending: node, truth: true, names: new Set(), at: node });
       continue;
     }
     if (!node.initializer) continue;
@@ -154,11 +162,13 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
   const out: SkewFlow[] = [];
   // A helper's result counts only when a name holding it is compared as a number (`n >= limit`, `n === 0`): a truth
   // test (`if (!user)`) guards most code and is rarely a count. Checked once per function before anything resolves.
-  const numeric = held.some((h) => h.pending) ? numericOperands(body) : undefined;
+  const numeric = held.some((h) => h.pending && !h.truth) ? numericOperands(body) : undefined;
   let calls: Array<ts.CallExpression | ts.TaggedTemplateExpression> | undefined;
   let inCallbacks: Map<ts.CallExpression | ts.TaggedTemplateExpression, ts.CallExpression> | undefined;
   for (const h of held) {
-    if (h.pending && ![...h.names].some((name) => numeric!.has(name))) continue;
+    if (h.pending && !h.truth && ![...h.names].some((name) => numeric!.has(name))) continue;
+    // A yes-or-no helper counts only as the overlap test it makes.
+    if (h.truth && !heldCheck(h, resolution)?.truth) continue;
     // Syntax first: only calls that a condition on the result decides are worth resolving.
     for (const condition of conditionsOnCheck(body, h)) {
       const large = trueWhenLarge(condition, h);
@@ -565,7 +575,7 @@ function refersToCheck(node: ts.Node, h: Held): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || isFunctionLike(n)) return;
-    if (n === h.check?.read.node) found = true;
+    if (n === h.check?.read.node || (h.truth && n === h.at)) found = true;
     else ts.forEachChild(n, visit);
   };
   visit(node);
@@ -966,17 +976,55 @@ function returnedCheck(fn: FunctionLike): SetCheck | undefined {
           if (ts.isIdentifier(d.name) && d.name.text === value.text && d.initializer) found = checkAt(d.initializer);
       // Rows handed back are used by the caller in ways not seen here.
       if (found && found.kind !== "rows") check = found;
+      else if (!found && body) check = returnedOverlapTest(expr, body) ?? check;
     }
     returnedChecks.set(fn, check);
   }
   return check ?? undefined;
 }
 
+/**
+ * `return rows.length > 0` (or `!== 0`, `!!row`, `row != null`) of rows an overlap read returned in the helper's body:
+ * the helper answers whether an overlapping row exists.
+ */
+function returnedOverlapTest(returned: ts.Expression, body: ts.Node): SetCheck | undefined {
+  const test = skipParens(returned);
+  let subject: ts.Expression | undefined;
+  if (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) {
+    const inner = skipParens(test.operand);
+    if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken) subject = inner.operand;
+  } else if (ts.isBinaryExpression(test)) {
+    const op = test.operatorToken.kind;
+    const right = skipParens(test.right);
+    const nonEmpty =
+      (op === ts.SyntaxKind.GreaterThanToken && ts.isNumericLiteral(right) && right.text === "0") ||
+      ((op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) &&
+        ((ts.isNumericLiteral(right) && right.text === "0") || isNullish(right)));
+    if (nonEmpty) subject = test.left;
+  }
+  let node = subject && skipParens(subject);
+  if (node && ts.isPropertyAccessExpression(node) && SIZE_PROPERTIES.has(node.name.text)) node = skipParens(node.expression);
+  if (!node || !ts.isIdentifier(node)) return undefined;
+  const name = node.text;
+  for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true })) {
+    if (!d.initializer || !boundNames(d.name).some((n) => n.text === name)) continue;
+    const read = checkAt(d.initializer);
+    if (read?.kind === "rows" && isOverlapTest(read.read)) return { ...read, kind: "exists", truth: true };
+  }
+  return undefined;
+}
+
 function helperCheck(call: ts.CallExpression, resolution: Resolution): SetCheck | undefined {
   const fn = helperOf(call, resolution);
   const check = fn && returnedCheck(fn);
   return check && fn
-    ? { read: { ...check.read, node: call }, kind: check.kind, args: argumentsOf(fn, call), inner: check.read.node }
+    ? {
+        read: { ...check.read, node: call },
+        kind: check.kind,
+        args: argumentsOf(fn, call),
+        inner: check.read.node,
+        ...(check.truth ? { truth: true } : {}),
+      }
     : undefined;
 }
 
