@@ -3,7 +3,7 @@
 // `db.updateTable("t").set(...).where(...).execute()`. A `sql` template or a Kysely expression callback as a SET
 // value is computed by the database.
 import { ts } from "../../engine/ts";
-import { calleeName, enclosingFunction, skipParens, stringValue } from "../ast";
+import { calleeName, enclosingFunction, propertyValue, skipParens, stringValue } from "../ast";
 import type { AccessCondition, DbAccess } from "./access";
 import { isFunctionLikeExpression, lockOfLinks, objectAssignments, whereConditions, type Link } from "./shapes";
 
@@ -11,6 +11,8 @@ import { isFunctionLikeExpression, lockOfLinks, objectAssignments, whereConditio
 export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
   const names = links.map((l) => l.name);
   const fromLink = links.find((l) => l.name === "from" && l.call);
+  const insertLink = links.find((l, i) => l.name === "insert" && l.call && i === 0);
+  if (insertLink) return drizzleInsert(root, links, call, insertLink);
   const updateLink = links.find((l, i) => l.name === "update" && l.call && i === 0);
   const setLink = links.find((l) => l.name === "set" && l.call);
   const tableExpr = (updateLink ?? fromLink)?.call?.arguments[0];
@@ -45,6 +47,35 @@ export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallE
     return access;
   }
   return undefined;
+}
+
+/**
+ * Drizzle `db.insert(t).values({ … })`: an insert of those fields; with `.onConflictDoUpdate({ target, set })` the
+ * statement updates the row whose target column holds the inserted value when there is one, so it is that update
+ * (its `set`, filtered by the target), the branch in which a value read before matters.
+ */
+function drizzleInsert(root: ts.Expression, links: Link[], call: ts.CallExpression, insertLink: Link): DbAccess | undefined {
+  const tableExpr = insertLink.call!.arguments[0];
+  const values = links.find((l) => l.name === "values" && l.call)?.call?.arguments[0];
+  if (!tableExpr || !ts.isIdentifier(skipParens(tableExpr)) || !values) return undefined;
+  const base = {
+    node: call,
+    library: "drizzle" as const,
+    kind: "write" as const,
+    table: (skipParens(tableExpr) as ts.Identifier).text.toLowerCase(),
+    handle: root,
+  };
+  const conflict = links.find((l) => l.name === "onConflictDoUpdate" && l.call)?.call?.arguments[0];
+  const set = conflict && propertyValue(conflict, "set");
+  const target = conflict && propertyValue(conflict, "target");
+  const targetColumn = target && skipParens(target);
+  if (set && targetColumn && ts.isPropertyAccessExpression(targetColumn)) {
+    const column = targetColumn.name.text;
+    const inserted = objectAssignments(values, () => false).find((a) => a.column === column)?.value;
+    const conditions: AccessCondition[] = inserted ? [{ column, operator: "=", value: inserted }] : [];
+    return { ...base, assignments: objectAssignments(set, isSqlTemplateUsingColumn), conditions };
+  }
+  return { ...base, insert: true, assignments: objectAssignments(values, () => false), conditions: [] };
 }
 
 // A Drizzle select that is only built, never run: the statement it is embedded in runs it as a subquery, inside
