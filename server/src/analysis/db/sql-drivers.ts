@@ -28,7 +28,8 @@ export function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpressi
     sql: { statement, text: site.sql, textNode, ...(values ? { values } : {}) },
   };
   if (handle) access.handle = handle;
-  if (statement.table) access.table = statement.table;
+  const table = statement.table ?? interpolatedTable(access, site.sql);
+  if (table) access.table = table;
   if (statement.lock) access.lock = statement.lock;
   if (statement.isolation) access.isolation = statement.isolation;
   if (statement.kind === "insert") access.insert = true;
@@ -44,6 +45,23 @@ export function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpressi
     access.conditions.push({ column: condition.column, operator: condition.operator, ...(value ? { value } : {}) });
   }
   return access;
+}
+
+// Where a statement names its (first) table: `SELECT … FROM`, `INSERT INTO`, `UPDATE`, `DELETE FROM`.
+const TABLE_POSITION = /^\s*(?:SELECT\b[\s\S]*?\bFROM|INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\$\?/i;
+
+/**
+ * A table object interpolated where the statement names its table (Drizzle ``sql`SELECT … FROM ${seats}` ``, which
+ * renders as the table's name): that table, by the name of the object, as Drizzle's builders name it.
+ */
+function interpolatedTable(access: DbAccess, sql: string): string | undefined {
+  const match = TABLE_POSITION.exec(sql);
+  if (!match || !access.sql) return undefined;
+  const offset = match.index + match[0].length - 2;
+  const placeholder = access.sql.statement.placeholders.find((p) => p.style === "interpolation" && p.offset === offset);
+  const value = placeholder && placeholderValue(access, placeholder);
+  const node = value && skipParens(value);
+  return node && ts.isIdentifier(node) ? node.text.toLowerCase() : undefined;
 }
 
 /** The SQL `node` runs, the node holding its text, and the values array its placeholders index. */
