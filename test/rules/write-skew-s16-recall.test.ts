@@ -62,6 +62,36 @@ export async function bookCourt(pool: Pool, courtId: string, from: string, to: s
 }
 `;
 
+/** Drizzle raw SQL naming its table by interpolation: a shelf's free slots counted, then books inserted from VALUES. */
+const shelveBooks = (lock: string) => `import { sql } from "drizzle-orm";
+import { db } from "./db";
+import { shelfSlots, shelves } from "./schema";
+export async function shelve(shelfId: string, size: number, titles: string[]) {
+  await db.transaction(async (tx) => {
+    ${lock}
+    const [{ used }] = await tx.execute<{ used: number }>(sql\`SELECT count(*)::int AS used FROM \${shelfSlots} WHERE shelf_id = \${shelfId}\`);
+    if (titles.length > size - used) throw new Error("shelf full");
+    const rows = sql.join(titles.map((t) => sql\`(\${t})\`), sql\`, \`);
+    await tx.execute(sql\`INSERT INTO \${shelfSlots} (shelf_id, title) SELECT \${shelfId}, title FROM (VALUES \${rows}) AS v(title)\`);
+  });
+}
+`;
+
+/** MikroORM: a voucher's redemptions summed in JavaScript against its budget, then a redemption created and persisted. */
+const redeem = (lockMode: string) => `import { EntityManager, LockMode } from "@mikro-orm/postgresql";
+import { Redemption, Voucher } from "./entities";
+export async function redeem(em: EntityManager, voucherId: string, amount: number) {
+  await em.transactional(async (tx) => {
+    const voucher = await tx.findOneOrFail(Voucher, { id: voucherId }${lockMode});
+    const redemptions = await tx.find(Redemption, { voucherId });
+    const spent = redemptions.reduce((total, r) => total + r.amount, 0);
+    if (spent + amount > voucher.budget) throw new Error("voucher exhausted");
+    const redemption = tx.create(Redemption, { voucherId, amount });
+    await tx.persistAndFlush(redemption);
+  });
+}
+`;
+
 runRuleTests(writeSkew, {
   valid: [
     {
@@ -83,6 +113,16 @@ runRuleTests(writeSkew, {
       name: "pg: a yes-or-no helper over an equality lookup (one start time) is a unique index's job, not an overlap",
       code: courtBooking("court_id = $1 AND starts_at = $2 AND ends_at = $3"),
       filename: "src/courts.ts",
+    },
+    {
+      name: "Drizzle raw SQL: the shelf row is locked FOR UPDATE in the transaction before the count",
+      code: shelveBooks("await tx.execute(sql`SELECT id FROM ${shelves} WHERE id = ${shelfId} FOR UPDATE`);"),
+      filename: "src/shelves.ts",
+    },
+    {
+      name: "MikroORM: the voucher row is read with PESSIMISTIC_WRITE in the transaction before the redemptions are summed",
+      code: redeem(", { lockMode: LockMode.PESSIMISTIC_WRITE }"),
+      filename: "src/vouchers.ts",
     },
   ],
   invalid: [
@@ -109,6 +149,18 @@ runRuleTests(writeSkew, {
       code: courtBooking("court_id = $1 AND starts_at < $3 AND ends_at > $2"),
       filename: "src/courts.ts",
       errors: [{ line: 8, column: 9, messageId: "grows" }],
+    },
+    {
+      name: "Drizzle raw SQL: a count of `${shelfSlots}` against size minus it, then an INSERT … SELECT from VALUES (no re-check)",
+      code: shelveBooks(""),
+      filename: "src/shelves.ts",
+      errors: [{ line: 10, column: 11, messageId: "grows" }],
+    },
+    {
+      name: "MikroORM: find() folded by reduce into a sum against the budget, then em.create + persistAndFlush inserts",
+      code: redeem(""),
+      filename: "src/vouchers.ts",
+      errors: [{ line: 10, column: 11, messageId: "grows" }],
     },
   ],
 });

@@ -110,6 +110,8 @@ interface Held {
   truth?: boolean;
   /** Local names holding the result or values derived from it. */
   names: Set<string>;
+  /** The names the result itself is bound to (the others are computed from it). */
+  bound?: ReadonlySet<string>;
   /** Those of `names` that fall as the result grows (`const free = stock - held`). */
   inverted?: Set<string>;
   /** Where this function makes the check: the read, or the helper call (the read itself may be in another file). */
@@ -145,8 +147,10 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
     if (!node.initializer) continue;
     const check = checkAt(node.initializer);
     const names = new Set(boundNames(node.name).map((n) => n.text));
-    const helper = check ? undefined : helperCallAt(node.initializer);
-    if (check) held.push({ check, names, at: node.initializer });
+    // A value computed from a held result (`rows.reduce(…)`) is that result's, not a helper's.
+    const derived = !check && held.some((h) => mentions(node.initializer!, h.names));
+    const helper = check || derived ? undefined : helperCallAt(node.initializer);
+    if (check) held.push({ check, names, bound: new Set(names), at: node.initializer });
     else if (helper) held.push({ check: undefined, pending: helper, names, at: node.initializer });
     // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
     else
@@ -460,7 +464,8 @@ function usedOnlyAsSize(h: Held, body: ts.Node): boolean {
   let ok = true;
   const visit = (node: ts.Node): void => {
     if (!ok) return;
-    if (ts.isIdentifier(node) && h.names.has(node.text) && !isDeclarationName(node)) {
+    // A name computed from a size use (`const total = rows.reduce(…)`) is a number: the rows' own names are checked.
+    if (ts.isIdentifier(node) && (h.bound ?? h.names).has(node.text) && !isDeclarationName(node)) {
       if (ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) return;
       if (!isSizeUse(node)) ok = false;
       return;
@@ -480,7 +485,8 @@ const SIZE_PROPERTIES = new Set(["length", "rowCount", "affectedRows", "size", "
 
 function isSizeUse(node: ts.Identifier): boolean {
   const parent = node.parent;
-  if (ts.isPropertyAccessExpression(parent) && parent.expression === node) return SIZE_PROPERTIES.has(parent.name.text);
+  if (ts.isPropertyAccessExpression(parent) && parent.expression === node)
+    return SIZE_PROPERTIES.has(parent.name.text) || isNumericFold(parent);
   if (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) return true;
   if (ts.isBinaryExpression(parent)) {
     const other = parent.left === node ? parent.right : parent.left;
@@ -489,6 +495,17 @@ function isSizeUse(node: ts.Identifier): boolean {
     return isEqualityOperator(op) && isNullish(other);
   }
   return isConditionPosition(node);
+}
+
+/** `rows.reduce((sum, r) => sum + r.amount, 0)`: the rows folded into a number, a total of the set. */
+function isNumericFold(access: ts.PropertyAccessExpression): boolean {
+  const call = access.parent;
+  if (access.name.text !== "reduce" || !ts.isCallExpression(call) || call.expression !== access || call.arguments.length !== 2)
+    return false;
+  const [fold, initial] = call.arguments.map((a) => skipParens(a!));
+  if (!ts.isNumericLiteral(initial!) || !ts.isArrowFunction(fold!) || ts.isBlock(fold.body)) return false;
+  const result = skipParens(fold.body);
+  return ts.isBinaryExpression(result) && result.operatorToken.kind === ts.SyntaxKind.PlusToken;
 }
 
 function isConditionPosition(node: ts.Node): boolean {
@@ -791,6 +808,8 @@ function entityWrite(access: DbAccess): SetWrite | undefined {
   if (literal && ts.isObjectLiteralExpression(skipParens(literal)))
     return { access: { ...access, insert: true, assignments: objectAssignments(literal, () => false) }, change: "insert" };
   if (!ts.isIdentifier(entity)) return undefined;
+  const created = createdEntity(entity, access);
+  if (created) return created;
   const fn = enclosingFunctionBody(access.node);
   const assignments: AccessAssignment[] = [];
   if (fn)
@@ -806,6 +825,31 @@ function entityWrite(access: DbAccess): SetWrite | undefined {
         assignments.push({ column: left.name.text, value: node.right, atomic: false });
     }
   return assignments.length > 0 ? { access: { ...access, assignments }, change: "update" } : undefined;
+}
+
+/**
+ * `const capture = em.create(ChargeCapture, { … })` (or `repo.create({ … })`) earlier in the function, then the saved
+ * entity is `capture`: an insert of those fields, into the created entity's table when the call names it.
+ */
+function createdEntity(entity: ts.Identifier, access: DbAccess): SetWrite | undefined {
+  const body = enclosingFunctionBody(access.node);
+  if (!body) return undefined;
+  for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true })) {
+    if (!ts.isIdentifier(d.name) || d.name.text !== entity.text || !d.initializer || d.getEnd() > access.node.getStart()) continue;
+    if (!ts.isVariableDeclarationList(d.parent) || (d.parent.flags & ts.NodeFlags.Const) === 0) return undefined;
+    const create = skipAwait(d.initializer);
+    if (!ts.isCallExpression(create) || calleeName(create) !== "create") return undefined;
+    const [first, second] = create.arguments.map((a) => skipParens(a));
+    const named = first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text) ? first : undefined;
+    const literal = named ? second : first;
+    if (!literal || !ts.isObjectLiteralExpression(literal)) return undefined;
+    const table = named ? named.text.toLowerCase() : access.table;
+    return {
+      access: { ...access, ...(table ? { table } : {}), insert: true, assignments: objectAssignments(literal, () => false) },
+      change: "insert",
+    };
+  }
+  return undefined;
 }
 
 function enclosingFunctionBody(node: ts.Node): ts.Node | undefined {
