@@ -18,6 +18,7 @@ import {
   calleeResolver,
   code,
   defineRule,
+  drizzleSchemaIsSqlite,
   enclosingFunction,
   lineOf,
   lockAcquisitionsIn,
@@ -186,6 +187,9 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
   if (check.read.lock) return true;
   const scope = projectScopeOf(write.node, resolve);
   if (scope?.isolation === "serializable") return true;
+  // SQLite runs one writing transaction at a time, and one that read before another's commit fails to write: a check
+  // and a write in one transaction on a SQLite Drizzle schema are serialized (select-then-update's "sqlite-write-lock").
+  if (scope && write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), context.program)) return true;
   // A lock held at the check: a row lock (a parent row's FOR UPDATE, an earlier write) of the write's transaction…
   // (held on every path to the check: one taken in a branch protects only that branch)…
   if (scope && rowLocksHeldAt(check.read.node, scope, resolve).some((l) => l.everyPath && LOCKING.has(l.mode))) return true;

@@ -92,6 +92,12 @@ export async function redeem(em: EntityManager, voucherId: string, amount: numbe
 }
 `;
 
+/** A SQLite Drizzle schema (libSQL): one writing transaction at a time. */
+const sqliteSchema = `import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+export const hooks = sqliteTable("hooks", { id: integer("id").primaryKey(), projectId: text("project_id"), url: text("url") });
+export const projects = sqliteTable("projects", { id: text("id").primaryKey(), hookCap: integer("hook_cap") });
+`;
+
 runRuleTests(writeSkew, {
   valid: [
     {
@@ -123,6 +129,12 @@ runRuleTests(writeSkew, {
       name: "MikroORM: the voucher row is read with PESSIMISTIC_WRITE in the transaction before the redemptions are summed",
       code: redeem(", { lockMode: LockMode.PESSIMISTIC_WRITE }"),
       filename: "src/vouchers.ts",
+    },
+    {
+      name: "Drizzle on SQLite: the count() and the insert in one transaction, which SQLite serializes",
+      code: webhooks("db.transaction(", ""),
+      files: { "src/schema.ts": sqliteSchema },
+      filename: "src/hooks.ts",
     },
   ],
   invalid: [
@@ -161,6 +173,13 @@ runRuleTests(writeSkew, {
       code: redeem(""),
       filename: "src/vouchers.ts",
       errors: [{ line: 10, column: 11, messageId: "grows" }],
+    },
+    {
+      name: "Drizzle on SQLite: the count() and the insert as two statements with no transaction",
+      code: webhooks("(", ")(db)"),
+      files: { "src/schema.ts": sqliteSchema },
+      filename: "src/hooks.ts",
+      errors: [{ line: 9, column: 12, messageId: "grows" }],
     },
   ],
 });

@@ -3,7 +3,7 @@
 // `db.updateTable("t").set(...).where(...).execute()`. A `sql` template or a Kysely expression callback as a SET
 // value is computed by the database.
 import { ts } from "../../engine/ts";
-import { calleeName, enclosingFunction, propertyValue, skipParens, stringValue } from "../ast";
+import { calleeName, enclosingFunction, importsOf, propertyValue, skipParens, stringValue } from "../ast";
 import type { AccessCondition, DbAccess } from "./access";
 import { isFunctionLikeExpression, lockOfLinks, objectAssignments, whereConditions, type Link } from "./shapes";
 
@@ -195,4 +195,30 @@ export function kyselyAccess(root: ts.Expression, links: Link[], call: ts.CallEx
 function returnedObject(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expression | undefined {
   if (ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) return skipParens(fn.body);
   return undefined;
+}
+
+const sqliteSchemas = new WeakMap<ts.Program, boolean>();
+
+/**
+ * Whether the project's Drizzle tables are SQLite's: its files import `drizzle-orm/sqlite-core` (or a SQLite driver:
+ * libSQL, D1, better-sqlite3, bun:sqlite) and none imports the PostgreSQL or MySQL core. Asked once per Program.
+ */
+export function drizzleSchemaIsSqlite(file: ts.SourceFile, program: ts.Program | undefined): boolean {
+  const files = program ? program.getSourceFiles() : [file];
+  const known = program && sqliteSchemas.get(program);
+  if (known !== undefined) return known;
+  let sqlite = false;
+  let other = false;
+  for (const sourceFile of files) {
+    if (sourceFile.isDeclarationFile) continue;
+    for (const { module } of importsOf(sourceFile).values()) {
+      if (/^drizzle-orm\/(sqlite-core|libsql|d1|better-sqlite3|bun-sqlite|expo-sqlite|op-sqlite|durable-sqlite)(\/|$)/.test(module))
+        sqlite = true;
+      if (/^drizzle-orm\/(pg-core|mysql-core|singlestore-core|node-postgres|postgres-js|neon|mysql2|planetscale)/.test(module))
+        other = true;
+    }
+  }
+  const answer = sqlite && !other;
+  if (program) sqliteSchemas.set(program, answer);
+  return answer;
 }
