@@ -18,6 +18,7 @@ import {
   calleeResolver,
   code,
   defineRule,
+  drizzleSchemaIsSqlite,
   enclosingFunction,
   lineOf,
   lockAcquisitionsIn,
@@ -186,6 +187,9 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
   if (check.read.lock) return true;
   const scope = projectScopeOf(write.node, resolve);
   if (scope?.isolation === "serializable") return true;
+  // SQLite runs one writing transaction at a time, and one that read before another's commit fails to write: a check
+  // and a write in one transaction on a SQLite Drizzle schema are serialized (select-then-update's "sqlite-write-lock").
+  if (scope && write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), context.program)) return true;
   // A lock held at the check: a row lock (a parent row's FOR UPDATE, an earlier write) of the write's transaction…
   // (held on every path to the check: one taken in a branch protects only that branch)…
   if (scope && rowLocksHeldAt(check.read.node, scope, resolve).some((l) => l.everyPath && LOCKING.has(l.mode))) return true;
@@ -263,8 +267,9 @@ function closedByWrite({ write, grows }: SkewFlow): boolean {
   if (write.sql) {
     const text = write.sql.text;
     if (/\bON\s+(CONFLICT|DUPLICATE\s+KEY)\b/i.test(text)) return true;
-    // `INSERT … SELECT … WHERE (SELECT count(*) …) < $n`, `UPDATE … WHERE (SELECT count(*) …) > 1`.
-    if (/\(\s*SELECT\b/i.test(text) || /^\s*INSERT\b[^]*\bSELECT\b/i.test(text)) return true;
+    // `INSERT … SELECT … WHERE (SELECT count(*) …) < $n`, `UPDATE … WHERE (SELECT count(*) …) > 1`; an INSERT … SELECT
+    // with no WHERE (`SELECT … FROM (VALUES …)`) re-checks nothing.
+    if (/\(\s*SELECT\b/i.test(text) || /^\s*INSERT\b[^]*\bSELECT\b[^]*\bWHERE\b/i.test(text)) return true;
     // `UPDATE … SET taken = taken + 1 WHERE … AND taken < quantity`: the statement re-checks the bound of what it sets.
     if (boundsWhatItSets(write.sql.statement)) return true;
   }

@@ -16,7 +16,7 @@
 // handler, a function only scripts call: operator-commands.ts). The fixes live beside this file, one per strategy.
 import { claimedBeforeRead, workBeforeClaim, workClaimedByWrite } from "./claims";
 import {
-  importsOf,
+  drizzleSchemaIsSqlite,
   writeLabel,
   FUNCTION_KINDS,
   aliasedSymbolAt,
@@ -274,32 +274,6 @@ function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: (
   };
   const atWrite = new Set(appLocks(flow.write.node).map((l) => l.takenAt));
   return appLocks(flow.read.node).some((l) => atWrite.has(l.takenAt));
-}
-
-const sqliteSchemas = new WeakMap<ts.Program, boolean>();
-
-/**
- * Whether the project's Drizzle tables are SQLite's: its files import `drizzle-orm/sqlite-core` (or a SQLite driver:
- * libSQL, D1, better-sqlite3, bun:sqlite) and none imports the PostgreSQL or MySQL core. Asked once per Program.
- */
-function drizzleSchemaIsSqlite(file: ts.SourceFile, program: ts.Program | undefined): boolean {
-  const files = program ? program.getSourceFiles() : [file];
-  const known = program && sqliteSchemas.get(program);
-  if (known !== undefined) return known;
-  let sqlite = false;
-  let other = false;
-  for (const sourceFile of files) {
-    if (sourceFile.isDeclarationFile) continue;
-    for (const { module } of importsOf(sourceFile).values()) {
-      if (/^drizzle-orm\/(sqlite-core|libsql|d1|better-sqlite3|bun-sqlite|expo-sqlite|op-sqlite|durable-sqlite)(\/|$)/.test(module))
-        sqlite = true;
-      if (/^drizzle-orm\/(pg-core|mysql-core|singlestore-core|node-postgres|postgres-js|neon|mysql2|planetscale)/.test(module))
-        other = true;
-    }
-  }
-  const answer = sqlite && !other;
-  if (program) sqliteSchemas.set(program, answer);
-  return answer;
 }
 
 function protectionOf(

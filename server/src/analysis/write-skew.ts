@@ -52,6 +52,8 @@ export interface SetCheck {
   args?: Arguments;
   /** …and the statement inside it that reads the set. */
   inner?: ts.Node;
+  /** A helper returning whether an overlapping row exists (`return rows.length > 0`): its result is the test. */
+  truth?: boolean;
 }
 
 /** A helper's parameter names → the argument expressions of one call of it. */
@@ -104,8 +106,14 @@ interface Held {
   check: SetCheck | undefined;
   /** The helper call whose result is held, until resolved. */
   pending?: ts.CallExpression;
+  /** An awaited helper call tested as a truth value where it is made (`if (await slotTaken(…))`). */
+  truth?: boolean;
   /** Local names holding the result or values derived from it. */
   names: Set<string>;
+  /** The names the result itself is bound to (the others are computed from it). */
+  bound?: ReadonlySet<string>;
+  /** Those of `names` that fall as the result grows (`const free = stock - held`). */
+  inverted?: Set<string>;
   /** Where this function makes the check: the read, or the helper call (the read itself may be in another file). */
   at: ts.Node;
   /** Rows read: whether nothing but their number or existence is used (computed once). */
@@ -129,26 +137,42 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
     if (!ts.isVariableDeclaration(node)) {
       // A check written inside a condition (`if ((await prisma.x.count(…)) >= n)`) holds no name.
       const check = checkAt(node as ts.Expression, true);
-      if (check && !isBound(node) && enclosingCondition(node)) held.push({ check, names: new Set(), at: node });
+      if (isBound(node) || !enclosingCondition(node)) continue;
+      if (check) held.push({ check, names: new Set(), at: node });
+      // A helper answering yes or no (`if (await venueTaken(…)) throw`): a check when it returns an overlap's existence.
+      else if (ts.isCallExpression(node) && ts.isAwaitExpression(node.parent) && helperCallAt(node))
+        held.push({ check: undefined, pending: node, truth: true, names: new Set(), at: node });
       continue;
     }
     if (!node.initializer) continue;
     const check = checkAt(node.initializer);
     const names = new Set(boundNames(node.name).map((n) => n.text));
-    const helper = check ? undefined : helperCallAt(node.initializer);
-    if (check) held.push({ check, names, at: node.initializer });
+    // A value computed from a held result (`rows.reduce(…)`) is that result's, not a helper's.
+    const derived = !check && held.some((h) => mentions(node.initializer!, h.names));
+    const helper = check || derived ? undefined : helperCallAt(node.initializer);
+    if (check) held.push({ check, names, bound: new Set(names), at: node.initializer });
     else if (helper) held.push({ check: undefined, pending: helper, names, at: node.initializer });
     // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
-    else for (const h of held) if (mentions(node.initializer, h.names)) for (const name of names) h.names.add(name);
+    else
+      for (const h of held) {
+        if (!mentions(node.initializer, h.names)) continue;
+        const falls = polarity(node.initializer, h) === -1;
+        for (const name of names) {
+          h.names.add(name);
+          if (falls) (h.inverted ??= new Set()).add(name);
+        }
+      }
   }
   const out: SkewFlow[] = [];
   // A helper's result counts only when a name holding it is compared as a number (`n >= limit`, `n === 0`): a truth
   // test (`if (!user)`) guards most code and is rarely a count. Checked once per function before anything resolves.
-  const numeric = held.some((h) => h.pending) ? numericOperands(body) : undefined;
+  const numeric = held.some((h) => h.pending && !h.truth) ? numericOperands(body) : undefined;
   let calls: Array<ts.CallExpression | ts.TaggedTemplateExpression> | undefined;
   let inCallbacks: Map<ts.CallExpression | ts.TaggedTemplateExpression, ts.CallExpression> | undefined;
   for (const h of held) {
-    if (h.pending && ![...h.names].some((name) => numeric!.has(name))) continue;
+    if (h.pending && !h.truth && ![...h.names].some((name) => numeric!.has(name))) continue;
+    // A yes-or-no helper counts only as the overlap test it makes.
+    if (h.truth && !heldCheck(h, resolution)?.truth) continue;
     // Syntax first: only calls that a condition on the result decides are worth resolving.
     for (const condition of conditionsOnCheck(body, h)) {
       const large = trueWhenLarge(condition, h);
@@ -323,7 +347,8 @@ const COUNT_METHODS: Record<string, { as: string; kind: SetCheckKind }> = {
   sum: { as: "findOneBy", kind: "aggregate" },
 };
 
-const SQL_AGGREGATE = /^\s*SELECT\s+(?:(COUNT)|(EXISTS)|(?:SUM|MAX|MIN|AVG))\s*\(/i;
+// An aggregate, also wrapped in a default for an empty set (`COALESCE(SUM(units), 0)`).
+const SQL_AGGREGATE = /^\s*SELECT\s+(?:(?:COALESCE|IFNULL|ISNULL|NVL)\s*\(\s*)*(?:(COUNT)|(EXISTS)|(?:SUM|MAX|MIN|AVG))\s*\(/i;
 
 /**
  * The set check `expr` runs (through `await` and parentheses), if any. With `direct`, only the call itself (a check
@@ -356,6 +381,8 @@ function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): 
     }
     const terminal = ts.isCallExpression(node) ? calleeName(node) : undefined;
     if (terminal === "getCount") return { read: access, kind: "count" };
+    const projected = access.library === "drizzle" && ts.isCallExpression(node) ? drizzleAggregate(node) : undefined;
+    if (projected) return { read: access, kind: projected };
     if (terminal === "getExists") return { read: access, kind: "exists" };
     // A row read by its primary key is one row, not a set.
     if (access.conditions.some((c) => c.operator === "=" && /^(id|uuid|pk|_id)$/i.test(c.column))) return undefined;
@@ -375,6 +402,41 @@ function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): 
   else if (name === "count" || name === "aggregate") read = prismaAccess(node, "findMany");
   if (!read) return knexCount(node);
   return { read: { ...read, node, kind: "read" }, kind: name === "count" ? "count" : method.kind };
+}
+
+const DRIZZLE_AGGREGATES: Readonly<Record<string, SetCheckKind>> = {
+  count: "count",
+  countDistinct: "count",
+  sum: "aggregate",
+  sumDistinct: "aggregate",
+  avg: "aggregate",
+  avgDistinct: "aggregate",
+  max: "aggregate",
+  min: "aggregate",
+};
+
+/**
+ * A Drizzle select whose every selected field is an aggregate of the set, `db.select({ total: count() })` or
+ * ``{ n: sql`count(*)` }``: what it reads is the set's size or total, not rows.
+ */
+function drizzleAggregate(call: ts.CallExpression): SetCheckKind | undefined {
+  const fields = chainOf(call).links[0]?.call?.arguments[0];
+  const object = fields && skipParens(fields);
+  if (!object || !ts.isObjectLiteralExpression(object) || object.properties.length === 0) return undefined;
+  let kind: SetCheckKind | undefined;
+  for (const property of object.properties) {
+    if (!ts.isPropertyAssignment(property)) return undefined;
+    const value = skipParens(property.initializer);
+    let field: SetCheckKind | undefined;
+    if (ts.isCallExpression(value) && ts.isIdentifier(value.expression)) field = DRIZZLE_AGGREGATES[value.expression.text];
+    else if (ts.isTaggedTemplateExpression(value) && ts.isIdentifier(value.tag) && value.tag.text === "sql") {
+      const match = SQL_AGGREGATE.exec(`SELECT ${value.template.getText().slice(1, -1)}`);
+      field = match ? (match[1] ? "count" : match[2] ? "exists" : "aggregate") : undefined;
+    }
+    if (!field) return undefined;
+    kind = kind === undefined || kind === field ? field : "aggregate";
+  }
+  return kind;
 }
 
 function isSequelize(modules: ReadonlySet<string>): boolean {
@@ -402,7 +464,8 @@ function usedOnlyAsSize(h: Held, body: ts.Node): boolean {
   let ok = true;
   const visit = (node: ts.Node): void => {
     if (!ok) return;
-    if (ts.isIdentifier(node) && h.names.has(node.text) && !isDeclarationName(node)) {
+    // A name computed from a size use (`const total = rows.reduce(…)`) is a number: the rows' own names are checked.
+    if (ts.isIdentifier(node) && (h.bound ?? h.names).has(node.text) && !isDeclarationName(node)) {
       if (ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) return;
       if (!isSizeUse(node)) ok = false;
       return;
@@ -422,7 +485,8 @@ const SIZE_PROPERTIES = new Set(["length", "rowCount", "affectedRows", "size", "
 
 function isSizeUse(node: ts.Identifier): boolean {
   const parent = node.parent;
-  if (ts.isPropertyAccessExpression(parent) && parent.expression === node) return SIZE_PROPERTIES.has(parent.name.text);
+  if (ts.isPropertyAccessExpression(parent) && parent.expression === node)
+    return SIZE_PROPERTIES.has(parent.name.text) || isNumericFold(parent);
   if (ts.isPrefixUnaryExpression(parent) && parent.operator === ts.SyntaxKind.ExclamationToken) return true;
   if (ts.isBinaryExpression(parent)) {
     const other = parent.left === node ? parent.right : parent.left;
@@ -431,6 +495,17 @@ function isSizeUse(node: ts.Identifier): boolean {
     return isEqualityOperator(op) && isNullish(other);
   }
   return isConditionPosition(node);
+}
+
+/** `rows.reduce((sum, r) => sum + r.amount, 0)`: the rows folded into a number, a total of the set. */
+function isNumericFold(access: ts.PropertyAccessExpression): boolean {
+  const call = access.parent;
+  if (access.name.text !== "reduce" || !ts.isCallExpression(call) || call.expression !== access || call.arguments.length !== 2)
+    return false;
+  const [fold, initial] = call.arguments.map((a) => skipParens(a!));
+  if (!ts.isNumericLiteral(initial!) || !ts.isArrowFunction(fold!) || ts.isBlock(fold.body)) return false;
+  const result = skipParens(fold.body);
+  return ts.isBinaryExpression(result) && result.operatorToken.kind === ts.SyntaxKind.PlusToken;
 }
 
 function isConditionPosition(node: ts.Node): boolean {
@@ -517,7 +592,7 @@ function refersToCheck(node: ts.Node, h: Held): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found || isFunctionLike(n)) return;
-    if (n === h.check?.read.node) found = true;
+    if (n === h.check?.read.node || (h.truth && n === h.at)) found = true;
     else ts.forEachChild(n, visit);
   };
   visit(node);
@@ -579,16 +654,45 @@ function trueWhenLarge(condition: ts.Expression, h: Held): boolean | undefined {
     if (!checkedLeft && !refersToCheck(node.right, h)) return undefined;
     // `x === 0`, `x == null`: true when empty; `x !== 0`, `x != null`: true when not. `x === 1` reads as `x <= 1`:
     // the last owner (a limit written `x === max` is left alone: it grows the set, which this reading does not flag).
+    // A value that falls as the set grows (`capacity - taken`) reads the other way round.
+    const falls = polarity(checkedLeft ? node.left : node.right, h) === -1;
     if (isEqualityOperator(op)) {
       const bound = isNullish(other) || ts.isNumericLiteral(other);
-      if (!bound) return undefined;
+      if (!bound || falls) return undefined;
       return op === ts.SyntaxKind.ExclamationEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken;
     }
     const greater = op === ts.SyntaxKind.GreaterThanToken || op === ts.SyntaxKind.GreaterThanEqualsToken;
-    return checkedLeft ? greater : !greater;
+    return (checkedLeft ? greater : !greater) !== falls;
   }
   // The result itself as a truth value: a count, an existence flag, a row, `rows.length`.
-  return refersToCheck(node, h) ? true : undefined;
+  return refersToCheck(node, h) && polarity(node, h) !== -1 ? true : undefined;
+}
+
+/**
+ * How `expr` moves as the checked result grows: 1 with it (`held`, `Number(rows[0].n) + 1`), -1 against it
+ * (`stock - held`, `capacity - taken`); undefined when that cannot be told (a product, a call).
+ */
+function polarity(expr: ts.Expression, h: Held): 1 | -1 | undefined {
+  const node = skipParens(expr);
+  if (node === h.check?.read.node) return 1;
+  if (ts.isIdentifier(node)) return h.names.has(node.text) ? (h.inverted?.has(node.text) ? -1 : 1) : undefined;
+  if (ts.isAwaitExpression(node) || ts.isNonNullExpression(node) || ts.isAsExpression(node)) return polarity(node.expression, h);
+  if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) return polarity(node.expression, h);
+  if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && /^(Number|parseInt|parseFloat|BigInt)$/.test(node.expression.text))
+    return node.arguments[0] ? polarity(node.arguments[0], h) : undefined;
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken) {
+    const inner = polarity(node.operand, h);
+    return inner && (-inner as 1 | -1);
+  }
+  if (!ts.isBinaryExpression(node)) return undefined;
+  const op = node.operatorToken.kind;
+  const left = refersToCheck(node.left, h);
+  const right = refersToCheck(node.right, h);
+  if (op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.BarBarToken) return left ? polarity(node.left, h) : undefined;
+  if (left === right || (op !== ts.SyntaxKind.PlusToken && op !== ts.SyntaxKind.MinusToken)) return undefined;
+  if (left) return polarity(node.left, h);
+  const inner = polarity(node.right, h);
+  return inner && op === ts.SyntaxKind.MinusToken ? (-inner as 1 | -1) : inner;
 }
 
 /** The `if` / `?:` / `while` condition a call written inline sits in. */
@@ -704,6 +808,8 @@ function entityWrite(access: DbAccess): SetWrite | undefined {
   if (literal && ts.isObjectLiteralExpression(skipParens(literal)))
     return { access: { ...access, insert: true, assignments: objectAssignments(literal, () => false) }, change: "insert" };
   if (!ts.isIdentifier(entity)) return undefined;
+  const created = createdEntity(entity, access);
+  if (created) return created;
   const fn = enclosingFunctionBody(access.node);
   const assignments: AccessAssignment[] = [];
   if (fn)
@@ -719,6 +825,31 @@ function entityWrite(access: DbAccess): SetWrite | undefined {
         assignments.push({ column: left.name.text, value: node.right, atomic: false });
     }
   return assignments.length > 0 ? { access: { ...access, assignments }, change: "update" } : undefined;
+}
+
+/**
+ * `const capture = em.create(ChargeCapture, { … })` (or `repo.create({ … })`) earlier in the function, then the saved
+ * entity is `capture`: an insert of those fields, into the created entity's table when the call names it.
+ */
+function createdEntity(entity: ts.Identifier, access: DbAccess): SetWrite | undefined {
+  const body = enclosingFunctionBody(access.node);
+  if (!body) return undefined;
+  for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true })) {
+    if (!ts.isIdentifier(d.name) || d.name.text !== entity.text || !d.initializer || d.getEnd() > access.node.getStart()) continue;
+    if (!ts.isVariableDeclarationList(d.parent) || (d.parent.flags & ts.NodeFlags.Const) === 0) return undefined;
+    const create = skipAwait(d.initializer);
+    if (!ts.isCallExpression(create) || calleeName(create) !== "create") return undefined;
+    const [first, second] = create.arguments.map((a) => skipParens(a));
+    const named = first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text) ? first : undefined;
+    const literal = named ? second : first;
+    if (!literal || !ts.isObjectLiteralExpression(literal)) return undefined;
+    const table = named ? named.text.toLowerCase() : access.table;
+    return {
+      access: { ...access, ...(table ? { table } : {}), insert: true, assignments: objectAssignments(literal, () => false) },
+      change: "insert",
+    };
+  }
+  return undefined;
 }
 
 function enclosingFunctionBody(node: ts.Node): ts.Node | undefined {
@@ -889,17 +1020,55 @@ function returnedCheck(fn: FunctionLike): SetCheck | undefined {
           if (ts.isIdentifier(d.name) && d.name.text === value.text && d.initializer) found = checkAt(d.initializer);
       // Rows handed back are used by the caller in ways not seen here.
       if (found && found.kind !== "rows") check = found;
+      else if (!found && body) check = returnedOverlapTest(expr, body) ?? check;
     }
     returnedChecks.set(fn, check);
   }
   return check ?? undefined;
 }
 
+/**
+ * `return rows.length > 0` (or `!== 0`, `!!row`, `row != null`) of rows an overlap read returned in the helper's body:
+ * the helper answers whether an overlapping row exists.
+ */
+function returnedOverlapTest(returned: ts.Expression, body: ts.Node): SetCheck | undefined {
+  const test = skipParens(returned);
+  let subject: ts.Expression | undefined;
+  if (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) {
+    const inner = skipParens(test.operand);
+    if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken) subject = inner.operand;
+  } else if (ts.isBinaryExpression(test)) {
+    const op = test.operatorToken.kind;
+    const right = skipParens(test.right);
+    const nonEmpty =
+      (op === ts.SyntaxKind.GreaterThanToken && ts.isNumericLiteral(right) && right.text === "0") ||
+      ((op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken) &&
+        ((ts.isNumericLiteral(right) && right.text === "0") || isNullish(right)));
+    if (nonEmpty) subject = test.left;
+  }
+  let node = subject && skipParens(subject);
+  if (node && ts.isPropertyAccessExpression(node) && SIZE_PROPERTIES.has(node.name.text)) node = skipParens(node.expression);
+  if (!node || !ts.isIdentifier(node)) return undefined;
+  const name = node.text;
+  for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true })) {
+    if (!d.initializer || !boundNames(d.name).some((n) => n.text === name)) continue;
+    const read = checkAt(d.initializer);
+    if (read?.kind === "rows" && isOverlapTest(read.read)) return { ...read, kind: "exists", truth: true };
+  }
+  return undefined;
+}
+
 function helperCheck(call: ts.CallExpression, resolution: Resolution): SetCheck | undefined {
   const fn = helperOf(call, resolution);
   const check = fn && returnedCheck(fn);
   return check && fn
-    ? { read: { ...check.read, node: call }, kind: check.kind, args: argumentsOf(fn, call), inner: check.read.node }
+    ? {
+        read: { ...check.read, node: call },
+        kind: check.kind,
+        args: argumentsOf(fn, call),
+        inner: check.read.node,
+        ...(check.truth ? { truth: true } : {}),
+      }
     : undefined;
 }
 

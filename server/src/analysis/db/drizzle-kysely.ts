@@ -3,7 +3,7 @@
 // `db.updateTable("t").set(...).where(...).execute()`. A `sql` template or a Kysely expression callback as a SET
 // value is computed by the database.
 import { ts } from "../../engine/ts";
-import { calleeName, enclosingFunction, skipParens, stringValue } from "../ast";
+import { calleeName, enclosingFunction, importsOf, propertyValue, skipParens, stringValue } from "../ast";
 import type { AccessCondition, DbAccess } from "./access";
 import { isFunctionLikeExpression, lockOfLinks, objectAssignments, whereConditions, type Link } from "./shapes";
 
@@ -11,6 +11,8 @@ import { isFunctionLikeExpression, lockOfLinks, objectAssignments, whereConditio
 export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
   const names = links.map((l) => l.name);
   const fromLink = links.find((l) => l.name === "from" && l.call);
+  const insertLink = links.find((l, i) => l.name === "insert" && l.call && i === 0);
+  if (insertLink) return drizzleInsert(root, links, call, insertLink);
   const updateLink = links.find((l, i) => l.name === "update" && l.call && i === 0);
   const setLink = links.find((l) => l.name === "set" && l.call);
   const tableExpr = (updateLink ?? fromLink)?.call?.arguments[0];
@@ -45,6 +47,35 @@ export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallE
     return access;
   }
   return undefined;
+}
+
+/**
+ * Drizzle `db.insert(t).values({ … })`: an insert of those fields; with `.onConflictDoUpdate({ target, set })` the
+ * statement updates the row whose target column holds the inserted value when there is one, so it is that update
+ * (its `set`, filtered by the target), the branch in which a value read before matters.
+ */
+function drizzleInsert(root: ts.Expression, links: Link[], call: ts.CallExpression, insertLink: Link): DbAccess | undefined {
+  const tableExpr = insertLink.call!.arguments[0];
+  const values = links.find((l) => l.name === "values" && l.call)?.call?.arguments[0];
+  if (!tableExpr || !ts.isIdentifier(skipParens(tableExpr)) || !values) return undefined;
+  const base = {
+    node: call,
+    library: "drizzle" as const,
+    kind: "write" as const,
+    table: (skipParens(tableExpr) as ts.Identifier).text.toLowerCase(),
+    handle: root,
+  };
+  const conflict = links.find((l) => l.name === "onConflictDoUpdate" && l.call)?.call?.arguments[0];
+  const set = conflict && propertyValue(conflict, "set");
+  const target = conflict && propertyValue(conflict, "target");
+  const targetColumn = target && skipParens(target);
+  if (set && targetColumn && ts.isPropertyAccessExpression(targetColumn)) {
+    const column = targetColumn.name.text;
+    const inserted = objectAssignments(values, () => false).find((a) => a.column === column)?.value;
+    const conditions: AccessCondition[] = inserted ? [{ column, operator: "=", value: inserted }] : [];
+    return { ...base, assignments: objectAssignments(set, isSqlTemplateUsingColumn), conditions };
+  }
+  return { ...base, insert: true, assignments: objectAssignments(values, () => false), conditions: [] };
 }
 
 // A Drizzle select that is only built, never run: the statement it is embedded in runs it as a subquery, inside
@@ -164,4 +195,30 @@ export function kyselyAccess(root: ts.Expression, links: Link[], call: ts.CallEx
 function returnedObject(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expression | undefined {
   if (ts.isArrowFunction(fn) && !ts.isBlock(fn.body)) return skipParens(fn.body);
   return undefined;
+}
+
+const sqliteSchemas = new WeakMap<ts.Program, boolean>();
+
+/**
+ * Whether the project's Drizzle tables are SQLite's: its files import `drizzle-orm/sqlite-core` (or a SQLite driver:
+ * libSQL, D1, better-sqlite3, bun:sqlite) and none imports the PostgreSQL or MySQL core. Asked once per Program.
+ */
+export function drizzleSchemaIsSqlite(file: ts.SourceFile, program: ts.Program | undefined): boolean {
+  const files = program ? program.getSourceFiles() : [file];
+  const known = program && sqliteSchemas.get(program);
+  if (known !== undefined) return known;
+  let sqlite = false;
+  let other = false;
+  for (const sourceFile of files) {
+    if (sourceFile.isDeclarationFile) continue;
+    for (const { module } of importsOf(sourceFile).values()) {
+      if (/^drizzle-orm\/(sqlite-core|libsql|d1|better-sqlite3|bun-sqlite|expo-sqlite|op-sqlite|durable-sqlite)(\/|$)/.test(module))
+        sqlite = true;
+      if (/^drizzle-orm\/(pg-core|mysql-core|singlestore-core|node-postgres|postgres-js|neon|mysql2|planetscale)/.test(module))
+        other = true;
+    }
+  }
+  const answer = sqlite && !other;
+  if (program) sqliteSchemas.set(program, answer);
+  return answer;
 }

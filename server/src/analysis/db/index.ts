@@ -14,6 +14,7 @@ export {
   type DbLibrary,
 } from "./access";
 export { describeWriter, otherWritersOf, writesOfTable, type ColumnWrite } from "./column-writers";
+export { drizzleSchemaIsSqlite } from "./drizzle-kysely";
 export { mongooseUniqueFieldSets } from "./mongoose";
 export { prismaModelNames, type PrismaModelNames } from "./prisma";
 export { placeholderValue } from "./sql-drivers";

@@ -28,7 +28,8 @@ export function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpressi
     sql: { statement, text: site.sql, textNode, ...(values ? { values } : {}) },
   };
   if (handle) access.handle = handle;
-  if (statement.table) access.table = statement.table;
+  const table = statement.table ?? interpolatedTable(access, site.sql);
+  if (table) access.table = table;
   if (statement.lock) access.lock = statement.lock;
   if (statement.isolation) access.isolation = statement.isolation;
   if (statement.kind === "insert") access.insert = true;
@@ -46,6 +47,23 @@ export function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpressi
   return access;
 }
 
+// Where a statement names its (first) table: `SELECT … FROM`, `INSERT INTO`, `UPDATE`, `DELETE FROM`.
+const TABLE_POSITION = /^\s*(?:SELECT\b[\s\S]*?\bFROM|INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\$\?/i;
+
+/**
+ * A table object interpolated where the statement names its table (Drizzle ``sql`SELECT … FROM ${seats}` ``, which
+ * renders as the table's name): that table, by the name of the object, as Drizzle's builders name it.
+ */
+function interpolatedTable(access: DbAccess, sql: string): string | undefined {
+  const match = TABLE_POSITION.exec(sql);
+  if (!match || !access.sql) return undefined;
+  const offset = match.index + match[0].length - 2;
+  const placeholder = access.sql.statement.placeholders.find((p) => p.style === "interpolation" && p.offset === offset);
+  const value = placeholder && placeholderValue(access, placeholder);
+  const node = value && skipParens(value);
+  return node && ts.isIdentifier(node) ? node.text.toLowerCase() : undefined;
+}
+
 /** The SQL `node` runs, the node holding its text, and the values array its placeholders index. */
 function sqlArgumentsOf(
   node: ts.CallExpression | ts.TaggedTemplateExpression,
@@ -54,17 +72,12 @@ function sqlArgumentsOf(
   let values: ts.ArrayLiteralExpression | undefined;
   if (!site && ts.isCallExpression(node)) {
     // better-sqlite3: db.prepare(sql).run(a, b) — the statement runs at the outer call, with its arguments as values.
-    const name = calleeName(node);
-    const inner = receiverOf(node);
-    if (
-      (name === "run" || name === "get" || name === "all" || name === "iterate") &&
-      inner &&
-      ts.isCallExpression(inner) &&
-      calleeName(inner) === "prepare"
-    ) {
-      site = sqlSiteOf(inner);
+    // Cloudflare D1: db.prepare(sql).bind(a, b).first() / .run() / .all() / .raw() — the values are bind's arguments.
+    const prepared = preparedStatementOf(node);
+    if (prepared) {
+      site = sqlSiteOf(prepared.prepare);
       // A synthesised array holding the real argument nodes: placeholderValue returns nodes of the file.
-      if (site) values = ts.factory.createArrayLiteralExpression(node.arguments.map((a) => a));
+      if (site) values = ts.factory.createArrayLiteralExpression(prepared.values.map((a) => a));
     }
   }
   if (!site) return undefined;
@@ -72,6 +85,30 @@ function sqlArgumentsOf(
   const textNode =
     propertyValue(site.textNode as ts.Expression, "text") ?? propertyValue(site.textNode as ts.Expression, "sql") ?? site.textNode;
   return { site, textNode, ...(values ? { values } : {}) };
+}
+
+const RUN_PREPARED = new Set(["run", "get", "all", "iterate", "first", "raw"]);
+
+/**
+ * A prepared statement run by `node`: better-sqlite3 `prepare(sql).run(a, b)` (values: the run's arguments) or D1
+ * `prepare(sql).bind(a, b).first()` (values: bind's), with `d1` when the statement is bound or run by a method only D1
+ * has (`first`, `raw`).
+ */
+function preparedStatementOf(
+  node: ts.CallExpression,
+): { prepare: ts.CallExpression; values: readonly ts.Expression[]; d1: boolean } | undefined {
+  const name = calleeName(node);
+  if (!name || !RUN_PREPARED.has(name)) return undefined;
+  let inner = receiverOf(node);
+  let bound: ts.CallExpression | undefined;
+  if (inner && ts.isCallExpression(inner) && calleeName(inner) === "bind") {
+    bound = inner;
+    inner = receiverOf(inner);
+  }
+  if (!inner || !ts.isCallExpression(inner) || calleeName(inner) !== "prepare") return undefined;
+  const d1 = !!bound || name === "first" || name === "raw";
+  if (d1 && node.arguments.length > 0 && name !== "first" && name !== "raw") return undefined;
+  return { prepare: inner, values: bound ? bound.arguments : d1 ? [] : node.arguments, d1 };
 }
 
 /**
@@ -142,6 +179,8 @@ function rawLibrary(node: ts.CallExpression | ts.TaggedTemplateExpression): DbLi
   if (name && /^\$(query|execute)Raw/.test(name)) return "prisma";
   if (ts.isTaggedTemplateExpression(node)) return modules.has("drizzle-orm") ? "drizzle" : modules.has("kysely") ? "kysely" : "sql";
   if (name === "raw") return "knex";
+  const prepared = ts.isCallExpression(node) ? preparedStatementOf(node) : undefined;
+  if (prepared?.d1) return "sql";
   if (name === "run" || name === "get" || name === "all" || name === "iterate") return "better-sqlite3";
   const hasPg = modules.has("pg") || [...modules].some((m) => /locksmith[/-]runtime.*postgres|\/postgres$/.test(m));
   const hasMysql =
