@@ -35,28 +35,30 @@ export const invites = pgTable(
     teamId: integer("team_id").notNull(),
     email: text("email")${emailChain},
     role: text("role").notNull(),
+    token: text("token").notNull(),
   }${extra ? `,\n  ${extra}` : ""}
 );
 `,
 });
 
-const DRIZZLE_INVITE = `import { and, eq } from "drizzle-orm";
+const DRIZZLE_INVITE = `import { randomUUID } from "node:crypto";
+import { and, eq } from "drizzle-orm";
 import { db } from "./db";
 import { invites } from "./db/schema";
 
 export async function invite(teamId: number, email: string, role: string) {
   const [existing] = await db.select().from(invites).where(and(eq(invites.teamId, teamId), eq(invites.email, email))).limit(1);
   if (existing) return existing;
-  const [created] = await db.insert(invites).values({ teamId, email, role }).returning();
+  const [created] = await db.insert(invites).values({ teamId, email, role, token: randomUUID() }).returning();
   return created;
 }
 `;
 
 const DRIZZLE_DUPLICATE = {
-  line: 8,
+  line: 9,
   column: 27,
   messageId: "duplicate",
-  data: { fields: "`teamId`, `email`", checkLine: 6, write: "`db.insert(invites)….returning(…)`", line: 8 },
+  data: { fields: "`teamId`, `email`", checkLine: 7, write: "`db.insert(invites)….returning(…)`", line: 9 },
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -194,14 +196,20 @@ export const up = sql\`CREATE UNIQUE INDEX team_invites_team_email ON team_invit
     },
     { name: "Drizzle: the table is declared nowhere the project shows", code: DRIZZLE_INVITE },
     {
+      // Two callers racing on one email insert the same (teamId, email): the second insert fails.
+      name: "Drizzle: a lookup by email only, under a unique index over (teamId, email), both of which the insert sets from its arguments",
+      files: drizzleSchema(`(t) => [uniqueIndex("team_invites_team_email").on(t.teamId, t.email)]`),
+      code: DRIZZLE_INVITE.replace("where(and(eq(invites.teamId, teamId), eq(invites.email, email)))", "where(eq(invites.email, email))"),
+    },
+    {
       name: "Drizzle: the insert writes another email than the one looked up",
       files: drizzleSchema(),
-      code: DRIZZLE_INVITE.replace("values({ teamId, email, role })", "values({ teamId, email: email.toLowerCase(), role })"),
+      code: DRIZZLE_INVITE.replace("values({ teamId, email, role,", "values({ teamId, email: email.toLowerCase(), role,"),
     },
     {
       name: "Drizzle: the duplicate-key error is swallowed by onConflictDoNothing",
       files: drizzleSchema(),
-      code: DRIZZLE_INVITE.replace(".values({ teamId, email, role })", ".values({ teamId, email, role }).onConflictDoNothing()"),
+      code: DRIZZLE_INVITE.replace(".returning()", ".onConflictDoNothing().returning()"),
     },
     // TypeORM.
     { name: "TypeORM: @Unique([teamId, email]) on the entity", files: entity(`@Unique(["teamId", "email"])`), code: TYPEORM_INVITE },
@@ -249,8 +257,8 @@ export const up = sql\`CREATE UNIQUE INDEX team_invites_team_email ON team_invit
       errors: [DRIZZLE_DUPLICATE],
     },
     {
-      name: "Drizzle: a unique index on teamId and role does not cover the lookup by teamId and email",
-      files: drizzleSchema(`(t) => ({ teamRole: uniqueIndex("team_invites_team_role").on(t.teamId, t.role) })`),
+      name: "Drizzle: a unique index over teamId and the token made fresh for each row does not refuse the second insert",
+      files: drizzleSchema(`(t) => ({ teamToken: uniqueIndex("team_invites_team_token").on(t.teamId, t.token) })`),
       code: DRIZZLE_INVITE,
       errors: [DRIZZLE_DUPLICATE],
     },

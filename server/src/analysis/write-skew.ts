@@ -179,6 +179,7 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
           if (!sameTable(check.read.table, write.access.table)) continue;
           if (savesRowCreatedEarlier(write, call, body, resolution)) continue;
           if (unindexed && (write.change !== "insert" || !insertsEveryKey(check, write))) continue;
+          if (unindexed && !unindexedLookup(check.read, programOf(resolution.resolve), columnsFromCaller(write.access))) continue;
           const flow = flowOf(h, check, write, control, () => recordingWrite(body, h, write.access));
           if (flow) out.push(unindexed ? { ...flow, unindexed } : flow);
         }
@@ -845,6 +846,29 @@ function insertsEveryKey(check: SetCheck, write: SetWrite): boolean {
     keyed.length > 0 &&
     keyed.every((c) => inserted.some((v) => same(c.value!, v.value) && (v.column === undefined || sameColumn(v.column, c.column))))
   );
+}
+
+/**
+ * The columns an insert sets from values of the code (a name, a property, a literal), not made fresh for the row (a
+ * call: `randomUUID()`, `new Date()`; SQL `DEFAULT`, `now()`); for raw SQL, the columns listed against a placeholder.
+ */
+function columnsFromCaller(write: DbAccess): string[] {
+  if (write.sql) {
+    const parts = /\bINSERT\s+INTO\s+[^(]*\(([^)]*)\)\s*VALUES\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/i.exec(write.sql.text);
+    if (!parts) return [];
+    const columns = parts[1]!.split(",").map((c) => c.trim().replace(/["`]/g, ""));
+    const values = parts[2]!.split(",").map((v) => v.trim());
+    return columns.filter((_, i) => /^(\$\d+|\?|:\w+)$/.test(values[i] ?? ""));
+  }
+  return insertedValues(write)
+    .filter((v) => v.column !== undefined && !makesValue(v.value))
+    .map((v) => v.column!);
+}
+
+/** The expression calls something (`randomUUID()`, `new Date()`, a `sql` template): a value made for this row. */
+function makesValue(node: ts.Node): boolean {
+  if (ts.isCallExpression(node) || ts.isNewExpression(node) || ts.isTaggedTemplateExpression(node)) return true;
+  return !isFunctionLike(node) && (ts.forEachChild(node, (child) => makesValue(child) || undefined) ?? false);
 }
 
 function isLiteral(node: ts.Expression): boolean {
