@@ -43,6 +43,7 @@ import {
   type DuplicateInsert,
   duplicateInsertsIn,
   settlesConflict,
+  inMigration,
 } from "../server/src/rule-kit";
 
 export const writeSkew = defineRule({
@@ -199,8 +200,10 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
   const { check, write } = flow;
   // "At most one" (`if (existing) throw; create(…)`) is what a unique index enforces; not judged here. An overlap
   // test is not: no unique index says "no two ranges overlap".
-  // Nor where the project's schema declares the table with no unique index over the columns the check pins.
+  // Nor where the project's schema declares the table with no unique index over the columns the check pins — except
+  // in a migration, which its runner applies once, with no second copy of it to race.
   if (flow.grows && flow.emptiness && !(flow.change === "insert" && (isOverlapTest(check.read) || flow.unindexed))) return true;
+  if (flow.unindexed && inMigration(write.node)) return true;
   if (check.read.lock) return true;
   const scope = projectScopeOf(write.node, resolve);
   if (scope?.isolation === "serializable") return true;

@@ -196,6 +196,12 @@ export const up = sql\`CREATE UNIQUE INDEX team_invites_team_email ON team_invit
     },
     { name: "Drizzle: the table is declared nowhere the project shows", code: DRIZZLE_INVITE },
     {
+      name: "Drizzle: the same check and insert in a file of a migrations folder, applied once by its runner",
+      files: drizzleSchema(),
+      filename: "src/migrations/0004_seed_invites.ts",
+      code: DRIZZLE_INVITE.replace(/"\.\/db/g, '"../db'),
+    },
+    {
       // Two callers racing on one email insert the same (teamId, email): the second insert fails.
       name: "Drizzle: a lookup by email only, under a unique index over (teamId, email), both of which the insert sets from its arguments",
       files: drizzleSchema(`(t) => [uniqueIndex("team_invites_team_email").on(t.teamId, t.email)]`),
