@@ -8,8 +8,9 @@
 // business); a lock taken before the check and held at it — a row lock of the same transaction (`FOR UPDATE` of the
 // parent row, a write), a locking read of the set itself, a transaction-scoped advisory lock, a mutex or lease; an
 // insert whose duplicate-key error is handled, an upsert / `ON CONFLICT`; a write that re-checks in SQL (a subquery);
-// an emptiness test deciding an insert ("at most one" is a unique index's job), unless the Prisma schema shows no
-// unique index over the fields a duplicate check looked up (duplicate-insert.ts). The one suggestion asks the runtime's
+// an emptiness test deciding an insert ("at most one" is a unique index's job), unless the project's schema shows no
+// unique index over the fields a duplicate check looked up (duplicate-insert.ts: the Prisma schema; for other data
+// layers the Drizzle tables, entities and SQL DDL of db/schema-catalog.ts). The one suggestion asks the runtime's
 // transaction helper, already around the check and the write, for SERIALIZABLE (it retries serialization failures).
 import { handlesDuplicateKey } from "./select-then-update";
 import {
@@ -42,6 +43,8 @@ import {
   type SkewFlow,
   type DuplicateInsert,
   duplicateInsertsIn,
+  settlesConflict,
+  inMigration,
 } from "../server/src/rule-kit";
 
 export const writeSkew = defineRule({
@@ -77,6 +80,21 @@ export const writeSkew = defineRule({
           line: lineOf(flow.write.node),
         };
         const verb = flow.change === "insert" ? "inserts" : flow.change === "delete" ? "deletes" : "updates";
+        if (flow.unindexed) {
+          context.report({
+            messageId: "duplicate",
+            data: { fields: flow.unindexed.map((f) => code(f)).join(", "), checkLine: data.checkLine, write: data.write, line: data.line },
+            help: `Declare a unique index over ${flow.unindexed.map((f) => code(f)).join(", ")} and treat a duplicate-key error as "already there" (or insert with \`ON CONFLICT DO NOTHING\`), or run the check and the insert in a SERIALIZABLE transaction that is retried.`,
+            span: spanOf(flow.write.node, context.sourceFile),
+            related: [
+              {
+                span: spanOf(flow.check.read.node, context.sourceFile),
+                message: "looked up here, with nothing stopping a concurrent insert",
+              },
+            ],
+          });
+          continue;
+        }
         context.report({
           ...(flow.recordedBy
             ? { messageId: "movedUncounted", data: { ...data, recorder: label(flow.recordedBy), recordLine: lineOf(flow.recordedBy.node) } }
@@ -183,7 +201,10 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
   const { check, write } = flow;
   // "At most one" (`if (existing) throw; create(…)`) is what a unique index enforces; not judged here. An overlap
   // test is not: no unique index says "no two ranges overlap".
-  if (flow.grows && flow.emptiness && !(flow.change === "insert" && isOverlapTest(check.read))) return true;
+  // Nor where the project's schema declares the table with no unique index over the columns the check pins — except
+  // in a migration, which its runner applies once, with no second copy of it to race.
+  if (flow.grows && flow.emptiness && !(flow.change === "insert" && (isOverlapTest(check.read) || flow.unindexed))) return true;
+  if (flow.unindexed && inMigration(write.node)) return true;
   if (check.read.lock) return true;
   const scope = projectScopeOf(write.node, resolve);
   if (scope?.isolation === "serializable") return true;
@@ -263,7 +284,7 @@ function whereText(access: DbAccess): string | undefined {
 }
 
 /** The write itself closes the race: a conflict clause, an atomic re-check in SQL, or a handled duplicate-key error. */
-function closedByWrite({ write, grows }: SkewFlow): boolean {
+function closedByWrite({ write, grows, unindexed }: SkewFlow): boolean {
   if (write.sql) {
     const text = write.sql.text;
     if (/\bON\s+(CONFLICT|DUPLICATE\s+KEY)\b/i.test(text)) return true;
@@ -274,6 +295,8 @@ function closedByWrite({ write, grows }: SkewFlow): boolean {
     if (boundsWhatItSets(write.sql.statement)) return true;
   }
   const call = write.node;
+  // A duplicate the insert's builder settles (`.onConflictDoNothing()`): the second insert of the key does nothing.
+  if (unindexed && ts.isCallExpression(call) && settlesConflict(call)) return true;
   if (ts.isCallExpression(call) && calleeName(call) === "createMany" && propertyValue(call.arguments[0], "skipDuplicates")) return true;
   return grows && handlesDuplicateKey(write);
 }

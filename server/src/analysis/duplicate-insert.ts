@@ -10,6 +10,7 @@ import { nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, type Fu
 import { dbAccessOf, sameTable, type DbAccess } from "./db";
 import { prismaUniqueFieldSets } from "./db/prisma";
 import { propertyName } from "./db/shapes";
+import { columnKey, uniqueKeysOf } from "./db/schema-catalog";
 
 export interface DuplicateInsert {
   check: DbAccess;
@@ -219,6 +220,27 @@ function writesFields(insert: DbAccess, values: ReadonlyMap<string, string>, amo
 export function inUniqueKey(model: string, fileName: string, pinned: readonly string[], column: string): boolean {
   return namesOneRow(prismaUniqueFieldSets(model, fileName) ?? [], pinned, column);
 }
+
+/**
+ * A lookup by other data layers than Prisma's (Drizzle, TypeORM, MikroORM, raw SQL…): the columns it pins by equality
+ * with a value, when the project declares its table (schema-catalog.ts: a Drizzle table, an entity, SQL DDL in a
+ * migration) and no unique index of it is made of pinned columns only — nor of pinned columns and `written` ones,
+ * the columns the insert sets from the caller's values (two callers racing on one key insert the same, and the
+ * second insert fails). Undefined when the table is declared nowhere (the index may live in the database), when a
+ * unique index covers the lookup, or without a Program to read.
+ */
+export function unindexedLookup(read: DbAccess, program: ts.Program | undefined, written: readonly string[] = []): string[] | undefined {
+  if (!program || !read.table || read.lock || NOT_SQL.has(read.library)) return undefined;
+  const pinned = [...new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column))];
+  if (pinned.length === 0) return undefined;
+  const keys = uniqueKeysOf(program, read.table);
+  if (!keys) return undefined;
+  const have = new Set([...pinned, ...written].map(columnKey));
+  return keys.some((set) => set.length > 0 && set.every((c) => have.has(c))) ? undefined : pinned;
+}
+
+/** Prisma's lookups are duplicateInsertsIn's (its schema is prisma.ts's); document stores and Redis have no such DDL. */
+const NOT_SQL = new Set(["prisma", "mongoose", "mongodb", "redis"]);
 
 /** Whether one of the unique field sets is made of `column` and columns among `pinned` only (see inUniqueKey). */
 export function namesOneRow(uniques: readonly string[][], pinned: readonly string[], column: string): boolean {

@@ -29,7 +29,8 @@ import { decidedBy, mayRunAfter } from "./flow/queries";
 import { sameIdentity } from "./identity";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./db";
 import { isChainLink } from "./db/access";
-import { calleeResolver, type CalleeResolver } from "./summaries";
+import { calleeResolver, programOf, type CalleeResolver } from "./summaries";
+import { unindexedLookup } from "./duplicate-insert";
 import { knexAccess } from "./db/knex";
 import { mongooseSetAccess, mongooseUniqueFieldSets } from "./db/mongoose";
 import { prismaAccess, prismaUniqueFieldSets } from "./db/prisma";
@@ -78,6 +79,11 @@ export interface SkewFlow {
    * every row its filter matches, not the rows summed: a row entering the set in between is moved uncounted.
    */
   recordedBy?: DbAccess;
+  /**
+   * An emptiness test deciding an insert, where the project's schema declares the table and no unique index of it is
+   * made of columns the check pins (duplicate-insert.ts): those columns, which the insert writes with the same values.
+   */
+  unindexed?: string[];
 }
 
 const flowCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, SkewFlow[]>>();
@@ -182,19 +188,24 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
         const at = inCallbacks?.get(call) ?? call;
         const runsWhen = decidedBy(condition, at);
         // Which way the check guards decides which writes can matter; an emptiness test guarding growth is a
-        // uniqueness check (left to unique indexes), so nothing under it is resolved — unless it tests for an overlap.
+        // uniqueness check (left to unique indexes), so nothing under it is resolved — unless it tests for an overlap,
+        // or the project's schema shows no unique index over the columns it pins (then the row it found may be used).
         if (runsWhen === undefined) continue;
-        if (large !== runsWhen && isEmptinessTest(condition, h) && !(h.check && isOverlapTest(h.check.read))) continue;
+        const uniqueness = large !== runsWhen && isEmptinessTest(condition, h) && !(h.check && isOverlapTest(h.check.read));
+        const unindexed = uniqueness && h.check ? unindexedLookup(h.check.read, programOf(resolution.resolve)) : undefined;
+        if (uniqueness && !unindexed) continue;
         const control = { condition, runsWhen };
         const check = heldCheck(h, resolution);
-        if (!check || (check.kind === "rows" && !(h.sizeOnly ??= usedOnlyAsSize(h, body)))) break;
+        if (!check || (check.kind === "rows" && !unindexed && !(h.sizeOnly ??= usedOnlyAsSize(h, body)))) break;
         // Only a write that can run after the check (later in the text is not the question: a loop's next turn is).
         if (!mayRunAfter(h.at, at) || checkAt(call as ts.Expression, true)) continue;
         for (const write of writesAt(call, resolution)) {
           if (!sameTable(check.read.table, write.access.table)) continue;
           if (savesRowCreatedEarlier(write, call, body, resolution)) continue;
+          if (unindexed && (write.change !== "insert" || !insertsEveryKey(check, write))) continue;
+          if (unindexed && !unindexedLookup(check.read, programOf(resolution.resolve), columnsFromCaller(write.access))) continue;
           const flow = flowOf(h, check, write, control, () => recordingWrite(body, h, write.access));
-          if (flow) out.push(flow);
+          if (flow) out.push(unindexed ? { ...flow, unindexed } : flow);
         }
       }
     }
@@ -951,6 +962,49 @@ function insertedValues(write: DbAccess): Array<{ column?: string; value: ts.Exp
 function knexInserted(call: ts.CallExpression): AccessAssignment[] {
   const insert = chainOf(call).links.find((l) => l.name === "insert" && l.call);
   return objectAssignments(insert?.call?.arguments[0], () => false);
+}
+
+/**
+ * The insert writes every column the check pins by equality with the value the check compared it with (as a literal
+ * too): the new row is one the check would have found, a duplicate of its key.
+ */
+function insertsEveryKey(check: SetCheck, write: SetWrite): boolean {
+  if (check.args || write.args) return false;
+  const keyed = check.read.conditions.filter((c) => c.operator === "=" && c.value);
+  const inserted = insertedValues(write.access);
+  const same = (a: ts.Expression, b: ts.Expression) => sameValue(a, b) || (isLiteral(a) && isLiteral(b) && a.getText() === b.getText());
+  return (
+    keyed.length > 0 &&
+    keyed.every((c) => inserted.some((v) => same(c.value!, v.value) && (v.column === undefined || sameColumn(v.column, c.column))))
+  );
+}
+
+/**
+ * The columns an insert sets from values of the code (a name, a property, a literal), not made fresh for the row (a
+ * call: `randomUUID()`, `new Date()`; SQL `DEFAULT`, `now()`); for raw SQL, the columns listed against a placeholder.
+ */
+function columnsFromCaller(write: DbAccess): string[] {
+  if (write.sql) {
+    const parts = /\bINSERT\s+INTO\s+[^(]*\(([^)]*)\)\s*VALUES\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/i.exec(write.sql.text);
+    if (!parts) return [];
+    const columns = parts[1]!.split(",").map((c) => c.trim().replace(/["`]/g, ""));
+    const values = parts[2]!.split(",").map((v) => v.trim());
+    return columns.filter((_, i) => /^(\$\d+|\?|:\w+)$/.test(values[i] ?? ""));
+  }
+  return insertedValues(write)
+    .filter((v) => v.column !== undefined && !makesValue(v.value))
+    .map((v) => v.column!);
+}
+
+/** The expression calls something (`randomUUID()`, `new Date()`, a `sql` template): a value made for this row. */
+function makesValue(node: ts.Node): boolean {
+  if (ts.isCallExpression(node) || ts.isNewExpression(node) || ts.isTaggedTemplateExpression(node)) return true;
+  return !isFunctionLike(node) && (ts.forEachChild(node, (child) => makesValue(child) || undefined) ?? false);
+}
+
+function isLiteral(node: ts.Expression): boolean {
+  const bare = skipParens(node);
+  return ts.isStringLiteral(bare) || ts.isNumericLiteral(bare) || ts.isNoSubstitutionTemplateLiteral(bare);
 }
 
 function sameColumn(a: string, b: string): boolean {

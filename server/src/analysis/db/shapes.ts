@@ -181,3 +181,12 @@ export function localVariable(identifier: ts.Identifier): ts.VariableDeclaration
   visit(scope);
   return found;
 }
+
+/**
+ * An insert builder chain that settles a duplicate key itself: Drizzle `.onConflictDoNothing()` /
+ * `.onConflictDoUpdate(…)` / `.onDuplicateKeyUpdate(…)`, knex and Kysely `.onConflict(…)`, TypeORM's `.orIgnore()` /
+ * `.orUpdate(…)`.
+ */
+export function settlesConflict(call: ts.CallExpression): boolean {
+  return chainOf(call).links.some((l) => /^(onConflict\w*|onDuplicateKeyUpdate|orIgnore|orUpdate)$/.test(l.name));
+}

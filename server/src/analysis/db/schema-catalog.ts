@@ -1,0 +1,434 @@
+// The unique keys of each table, as the project's own sources declare them (outside Prisma, whose schema file is
+// prisma.ts's): Drizzle table declarations (`pgTable("t", { c: text().unique() }, (t) => [uniqueIndex().on(t.a)])`),
+// TypeORM and MikroORM entity classes (`@Unique`, `@Index({ unique: true })`, `@Column({ unique: true })`, primary
+// columns), and SQL (`CREATE TABLE` with `PRIMARY KEY` / `UNIQUE`, `CREATE UNIQUE INDEX`, `ALTER TABLE … ADD UNIQUE`) in
+// `.sql` files and in the text of TypeScript files (migrations run through `queryRunner.query`, knex `raw`). Every
+// declaration of a table counts: a unique index added only by a migration guards the table as much as one in the
+// model. Built once per Program (each file's part once per SourceFile, each `.sql` file once per modification).
+import * as path from "node:path";
+import { ts } from "../../engine/ts";
+import { calleeName, skipParens, stringValue } from "../ast";
+import { tableKey } from "./access";
+import { chainOf, propertyName } from "./shapes";
+
+/**
+ * Tables' declarations, by tableKey: the column sets their unique indexes (primary key included) cover, each column
+ * by columnKey; and the names one declaration gives one table (a Drizzle table's variable and SQL name, an entity's
+ * class and table name), each name mapped to all of them.
+ */
+interface Declared {
+  sets: Map<string, string[][]>;
+  names: Map<string, Set<string>>;
+}
+
+const declaredNothing = (): Declared => ({ sets: new Map(), names: new Map() });
+
+/**
+ * The column sets (each column by `columnKey`) that unique indexes of `table` cover, over every declaration of the
+ * table in the project; undefined when no Drizzle table, entity or SQL statement of the project declares it.
+ */
+export function uniqueKeysOf(program: ts.Program, table: string): readonly string[][] | undefined {
+  const catalog = catalogOf(program);
+  const key = tableKey(table);
+  const found = [...(catalog.names.get(key) ?? [key])].map((name) => catalog.sets.get(name)).filter((s) => s !== undefined);
+  return found.length > 0 ? found.flat() : undefined;
+}
+
+/** The one spelling column names are compared in: lower case, without quotes or underscores (`"app_id"` = `appId`). */
+export function columnKey(name: string): string {
+  return name.toLowerCase().replace(/["'`[\]\\_]/g, "");
+}
+
+const catalogs = new WeakMap<ts.Program, Declared>();
+
+function catalogOf(program: ts.Program): Declared {
+  let catalog = catalogs.get(program);
+  if (catalog) return catalog;
+  catalog = declaredNothing();
+  const add = (declared: Declared) => merge(declared, catalog!);
+  for (const file of program.getSourceFiles()) {
+    if (file.isDeclarationFile || /[\\/]node_modules[\\/]/.test(file.fileName)) continue;
+    add(fileDeclarations(file));
+  }
+  for (const file of sqlFilesOf(program)) add(sqlFileDeclarations(file));
+  catalogs.set(program, catalog);
+  return catalog;
+}
+
+const fileCache = new WeakMap<ts.SourceFile, Declared>();
+
+/** What one TypeScript file declares: Drizzle tables, entity classes, and SQL in its text. */
+function fileDeclarations(file: ts.SourceFile): Declared {
+  let declared = fileCache.get(file);
+  if (declared) return declared;
+  declared = declaredNothing();
+  const text = file.text;
+  if (DDL.test(text)) sqlDeclarations(text.replace(/\\(["'`])/g, "$1"), declared);
+  const drizzle = /\b(?:pg|mysql|sqlite|singlestore)Table|\bpgSchema|TableCreator\b/.test(text);
+  const entities = /@Entity\b/.test(text);
+  if (drizzle || entities) {
+    const visit = (node: ts.Node): void => {
+      if (drizzle && ts.isCallExpression(node)) drizzleTable(node, declared!);
+      if (entities && ts.isClassDeclaration(node)) entityClass(node, declared!);
+      ts.forEachChild(node, visit);
+    };
+    visit(file);
+  }
+  fileCache.set(file, declared);
+  return declared;
+}
+
+function declare(declared: Declared, names: ReadonlyArray<string | undefined>, sets: readonly string[][]): void {
+  const keys = [...new Set(names.filter((n): n is string => !!n).map(tableKey))];
+  const columnSets = sets.filter((s) => s.length > 0).map((s) => s.map(columnKey));
+  for (const key of keys) {
+    declared.sets.set(key, [...(declared.sets.get(key) ?? []), ...columnSets]);
+    const aliases = declared.names.get(key) ?? new Set([key]);
+    for (const other of keys) aliases.add(other);
+    declared.names.set(key, aliases);
+  }
+}
+
+/** Adds `from`'s declarations to `into`'s. */
+function merge(from: Declared, into: Declared): void {
+  for (const [key, sets] of from.sets) into.sets.set(key, [...(into.sets.get(key) ?? []), ...sets]);
+  for (const [key, aliases] of from.names) {
+    const all = into.names.get(key) ?? new Set([key]);
+    for (const other of aliases) all.add(other);
+    into.names.set(key, all);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Drizzle.
+
+/**
+ * `export const users = pgTable("users", { id: serial("id").primaryKey(), email: text("email").unique() }, (t) => [
+ * uniqueIndex("u").on(t.orgId, t.slug), primaryKey({ columns: [t.a, t.b] })])`, or `mysqlTable` / `sqliteTable` /
+ * `schema.table` / a `pgTableCreator` function; the third argument as an array or an object. The table is declared
+ * under its SQL name and the name of the variable holding it; each column under its key and its SQL name.
+ */
+function drizzleTable(call: ts.CallExpression, declared: Declared): void {
+  const name = calleeName(call);
+  if (!name || !/^(?:(?:pg|mysql|sqlite|singlestore)Table|table|createTable)$/.test(name)) return;
+  const [nameArg, columnsArg, extraArg] = call.arguments;
+  const sqlName = nameArg && stringValue(nameArg);
+  const columns = columnsArg && objectOf(columnsArg);
+  if (sqlName === undefined || !columns) return;
+  const holder = ts.isVariableDeclaration(call.parent) && ts.isIdentifier(call.parent.name) ? call.parent.name.text : undefined;
+  const sqlNames = new Map<string, string>();
+  const sets: string[][] = [];
+  for (const property of columns.properties) {
+    const key = propertyName(property);
+    if (!key || !ts.isPropertyAssignment(property)) continue;
+    const initializer = skipParens(property.initializer);
+    if (!ts.isCallExpression(initializer)) continue;
+    const { links } = chainOf(initializer);
+    const column = stringValue(links[0]?.call?.arguments[0]);
+    if (column !== undefined) sqlNames.set(key, column);
+    if (links.some((l) => l.name === "unique" || l.name === "primaryKey")) sets.push(...aliases([key], sqlNames));
+  }
+  const extra = extraArg && returned(extraArg);
+  const entries = !extra ? [] : ts.isArrayLiteralExpression(extra) ? extra.elements : (objectOf(extra)?.properties ?? []);
+  for (const entry of entries) {
+    const value = ts.isPropertyAssignment(entry) ? entry.initializer : ts.isExpression(entry) ? entry : undefined;
+    const keys = value ? drizzleConstraint(value) : undefined;
+    if (keys) sets.push(...aliases(keys, sqlNames));
+  }
+  declare(declared, [sqlName, holder], sets);
+}
+
+/** `unique().on(t.a, t.b)`, `uniqueIndex("x").on(t.a).where(…)`, `primaryKey({ columns: [t.a, t.b] })`: the column keys. */
+function drizzleConstraint(value: ts.Expression): string[] | undefined {
+  const node = skipParens(value);
+  if (!ts.isCallExpression(node)) return undefined;
+  const { links } = chainOf(node);
+  const start = links[0]?.name;
+  const root = links[0]?.call;
+  if (start === "primaryKey" && root) {
+    const arg = root.arguments[0];
+    const object = arg && objectOf(arg);
+    const list = object ? object.properties.find((p) => propertyName(p) === "columns") : undefined;
+    const columns = list && ts.isPropertyAssignment(list) ? skipParens(list.initializer) : undefined;
+    const items = columns && ts.isArrayLiteralExpression(columns) ? columns.elements : root.arguments;
+    return columnsMentioned(items);
+  }
+  if (start !== "unique" && start !== "uniqueIndex") return undefined;
+  const on = links.find((l) => l.name === "on" && l.call);
+  return on?.call ? columnsMentioned(on.call.arguments) : undefined;
+}
+
+/** The column keys `t.a` (or `table.a`) named in `nodes`, inside expressions too (`lower(t.email)`). */
+function columnsMentioned(nodes: readonly ts.Node[]): string[] {
+  const out: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) out.push(node.name.text);
+    else ts.forEachChild(node, visit);
+  };
+  nodes.forEach(visit);
+  return out;
+}
+
+/** A set of column keys, and the same set by SQL names where a column has another (both spellings reach a query). */
+function aliases(keys: readonly string[], sqlNames: ReadonlyMap<string, string>): string[][] {
+  const bySql = keys.map((k) => sqlNames.get(k) ?? k);
+  return bySql.some((c, i) => columnKey(c) !== columnKey(keys[i]!)) ? [[...keys], bySql] : [[...keys]];
+}
+
+/** An object literal, or what an arrow function returns (`(t) => ({ … })`, `(t) => [ … ]`, `(t) => { return … }`). */
+function returned(expr: ts.Expression): ts.Expression | undefined {
+  const node = skipParens(expr);
+  if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) return node;
+  if (!ts.isBlock(node.body)) return skipParens(node.body);
+  const last = node.body.statements.find(ts.isReturnStatement);
+  return last?.expression && skipParens(last.expression);
+}
+
+function objectOf(expr: ts.Expression): ts.ObjectLiteralExpression | undefined {
+  const node = returned(expr);
+  return node && ts.isObjectLiteralExpression(node) ? node : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// TypeORM and MikroORM entities.
+
+/**
+ * `@Entity("accounts") class Account { @PrimaryGeneratedColumn() id; @Column({ unique: true }) email; … }` with
+ * `@Unique(["a", "b"])` / `@Index(["a", "b"], { unique: true })` on the class, `@Index({ unique: true })` /
+ * `@Unique()` / `@Property({ unique: true })` on a property, `@OneToOne` with `@JoinColumn` (a unique foreign key).
+ * The primary columns together are one key. Declared under the class's name and the table name it gives.
+ */
+function entityClass(node: ts.ClassDeclaration, declared: Declared): void {
+  const decorators = decoratorsOf(node);
+  const entity = decorators.find((d) => d.name === "Entity");
+  if (!entity || !node.name) return;
+  const first = entity.args[0];
+  const tableName = first && (stringValue(first) ?? optionString(first, "tableName") ?? optionString(first, "name"));
+  const sets: string[][] = [];
+  const primary: string[] = [];
+  const columnNames = new Map<string, string>();
+  for (const member of node.members) {
+    if (!ts.isPropertyDeclaration(member) || !(ts.isIdentifier(member.name) || ts.isStringLiteral(member.name))) continue;
+    const key = member.name.text;
+    const marks = decoratorsOf(member);
+    for (const mark of marks) {
+      const options = mark.args.find((a) => objectOf(a));
+      const named = options && (optionString(options, "name") ?? optionString(options, "fieldName"));
+      if (named) columnNames.set(key, named);
+      if (/^Primary(Generated)?Column$|^PrimaryKey$/.test(mark.name)) primary.push(key);
+      else if (mark.name === "Unique" && mark.args.length === 0) sets.push([key]);
+      else if (options && optionTrue(options, "unique") && /^(Column|Property|Index|Unique|ManyToOne|OneToOne)$/.test(mark.name))
+        sets.push([key]);
+      else if (options && optionTrue(options, "primary")) primary.push(key);
+    }
+    if (marks.some((m) => m.name === "OneToOne") && marks.some((m) => m.name === "JoinColumn")) sets.push([key], [`${key}Id`]);
+  }
+  if (primary.length > 0) sets.push(primary);
+  for (const mark of decorators) {
+    if (mark.name !== "Unique" && mark.name !== "Index") continue;
+    if (mark.name === "Index" && !mark.args.some((a) => optionTrue(a, "unique"))) continue;
+    const list = mark.args.find((a) => ts.isArrayLiteralExpression(skipParens(a)) || ts.isArrowFunction(skipParens(a)));
+    const properties = mark.args.map((a) => objectOf(a)).find((o) => o && propertyValueOf(o, "properties"));
+    const columns = list ?? (properties && propertyValueOf(properties, "properties"));
+    if (columns) sets.push(listedColumns(columns));
+  }
+  const named = sets.map((set) => set.map((k) => columnNames.get(k) ?? k));
+  declare(declared, [tableName, node.name.text], [...sets, ...named]);
+}
+
+/** `["a", "b"]`, `(e) => [e.a, e.b]`, `"a"`: the property names. */
+function listedColumns(expr: ts.Expression): string[] {
+  const node = returned(expr);
+  if (!node) return [];
+  if (ts.isArrayLiteralExpression(node)) return node.elements.flatMap((e) => listedColumns(e));
+  const text = stringValue(node);
+  if (text !== undefined) return [text];
+  return ts.isPropertyAccessExpression(node) ? [node.name.text] : [];
+}
+
+interface Decorator {
+  name: string;
+  args: readonly ts.Expression[];
+}
+
+function decoratorsOf(node: ts.HasDecorators): Decorator[] {
+  return (ts.getDecorators(node) ?? []).flatMap((d) => {
+    const expr = skipParens(d.expression);
+    const callee = ts.isCallExpression(expr) ? expr.expression : expr;
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    return name ? [{ name, args: ts.isCallExpression(expr) ? expr.arguments : [] }] : [];
+  });
+}
+
+function propertyValueOf(object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  const found = object.properties.find((p) => propertyName(p) === name);
+  return found && ts.isPropertyAssignment(found) ? found.initializer : undefined;
+}
+
+function optionString(expr: ts.Expression, name: string): string | undefined {
+  const object = objectOf(expr);
+  const value = object && propertyValueOf(object, name);
+  return value && stringValue(value);
+}
+
+function optionTrue(expr: ts.Expression, name: string): boolean {
+  const object = objectOf(expr);
+  const value = object && propertyValueOf(object, name);
+  return !!value && value.kind === ts.SyntaxKind.TrueKeyword;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// SQL.
+
+const DDL = /\bCREATE\s+(?:UNIQUE\s+INDEX|(?:\w+\s+)?TABLE)\b|\bALTER\s+TABLE\b/i;
+/** A table name, schema-qualified or not, quoted or not (`"public"."company"`, `` `t` ``, `"${schema}".t`). */
+const NAME = String.raw`(?:(?:"[^"]*"|\x60[^\x60]*\x60|\[[^\]]*\]|[\w\${}]+)\s*\.\s*)*("[^"]+"|\x60[^\x60]+\x60|\[[^\]]+\]|\w+)`;
+const CREATE_TABLE = new RegExp(
+  String.raw`\bCREATE\s+(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?${NAME}\s*\(`,
+  "gi",
+);
+const UNIQUE_INDEX = new RegExp(
+  String.raw`\bCREATE\s+UNIQUE\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?:${NAME}\s+)?ON\s+(?:ONLY\s+)?${NAME}\s*(?:USING\s+\w+\s*)?\(`,
+  "gi",
+);
+const ALTER_TABLE = new RegExp(String.raw`\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?${NAME}\s+`, "gi");
+const KEY_CONSTRAINT =
+  /^(?:CONSTRAINT\s+("[^"]+"|`[^`]+`|\[[^\]]+\]|\w+)\s+)?(PRIMARY\s+KEY|UNIQUE(?:\s+(?:KEY|INDEX))?(?:\s+NULLS\s+(?:NOT\s+)?DISTINCT)?)\s*(?:("[^"]+"|`[^`]+`|\w+)\s*)?(?:USING\s+\w+\s*)?\(/i;
+
+/** The tables `sql` creates or alters, with the unique keys it gives them. */
+function sqlDeclarations(sql: string, declared: Declared): void {
+  const text = sql.replace(/--[^\n]*/g, "");
+  for (const match of text.matchAll(CREATE_TABLE)) {
+    const body = balanced(text, match.index + match[0].length);
+    if (body === undefined) continue;
+    const sets: string[][] = [];
+    for (const item of splitTopLevel(body)) {
+      const constraint = KEY_CONSTRAINT.exec(item);
+      if (constraint) {
+        const columns = balanced(item, constraint[0].length);
+        if (columns !== undefined) sets.push(columnList(columns));
+        continue;
+      }
+      const column = /^("[^"]+"|`[^`]+`|\[[^\]]+\]|\w+)/.exec(item)?.[1];
+      if (column && !/^(CONSTRAINT|CHECK|FOREIGN|INDEX|KEY|EXCLUDE|LIKE)$/i.test(column) && /\b(PRIMARY\s+KEY|UNIQUE)\b/i.test(item))
+        sets.push([unquote(column)]);
+    }
+    declare(declared, [unquote(match[1]!)], sets);
+  }
+  for (const match of text.matchAll(UNIQUE_INDEX)) {
+    const columns = balanced(text, match.index + match[0].length);
+    if (columns !== undefined) declare(declared, [unquote(match[2]!)], [columnList(columns)]);
+  }
+  for (const match of text.matchAll(ALTER_TABLE)) {
+    const rest = text.slice(match.index + match[0].length, match.index + match[0].length + 4000);
+    const sets: string[][] = [];
+    // Each `ADD …` of the statement (up to its `;`).
+    const statement = rest.split(";")[0]!;
+    for (const add of statement.split(/,\s*(?=ADD\b)/i)) {
+      const clause = /^\s*ADD\s+(?:COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?)?/i.exec(add);
+      if (!clause) continue;
+      const item = add.slice(clause[0].length).trim();
+      const constraint = KEY_CONSTRAINT.exec(item);
+      if (constraint) {
+        const columns = balanced(item, constraint[0].length);
+        if (columns !== undefined) sets.push(columnList(columns));
+      } else if (/ADD\s+COLUMN/i.test(clause[0]) && /\b(PRIMARY\s+KEY|UNIQUE)\b/i.test(item)) {
+        const column = /^("[^"]+"|`[^`]+`|\w+)/.exec(item)?.[1];
+        if (column) sets.push([unquote(column)]);
+      }
+    }
+    if (sets.length > 0) declare(declared, [unquote(match[1]!)], sets);
+  }
+}
+
+/** The text from `start` to the parenthesis that closes the one just before it; undefined when unbalanced. */
+function balanced(text: string, start: number): string | undefined {
+  let depth = 1;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return text.slice(start, i);
+  }
+  return undefined;
+}
+
+/** The items of a parenthesised list, split at commas outside parentheses, trimmed. */
+function splitTopLevel(list: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (c === "(") depth++;
+    else if (c === ")") depth--;
+    else if (c === "," && depth === 0) {
+      items.push(list.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  items.push(list.slice(start).trim());
+  return items.filter((i) => i.length > 0);
+}
+
+/** `"a", b DESC, lower(email)`: the columns named (in an expression, the identifiers inside it that are no function). */
+function columnList(list: string): string[] {
+  return splitTopLevel(list).flatMap((item) => {
+    const plain =
+      /^("[^"]+"|`[^`]+`|\[[^\]]+\]|\w+)(?:\s*\(\d+\))?(?:\s+(?:ASC|DESC|COLLATE\s+\S+|NULLS\s+(?:FIRST|LAST)|\w+_ops))*\s*$/i.exec(item);
+    if (plain) return [unquote(plain[1]!)];
+    return [...item.matchAll(/("[^"]+"|`[^`]+`|\b[A-Za-z_]\w*\b)(?!\s*\()/g)]
+      .map((m) => m[1]!)
+      .filter((w) => !/^(ASC|DESC|NULLS|FIRST|LAST|COLLATE|text|varchar|integer|int|bigint)$/i.test(w))
+      .map(unquote);
+  });
+}
+
+function unquote(name: string): string {
+  return name.replace(/^["`[]|["`\]]$/g, "");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// `.sql` files.
+
+const sqlFileCache = new Map<string, { modified: number; declared: Declared }>();
+const sqlFileLists = new WeakMap<ts.Program, readonly string[]>();
+
+/**
+ * The `.sql` files of the project (outside node_modules), listed once per Program: under the outermost folder holding
+ * a package.json above the Program's own files (a monorepo's root, whose migrations may sit beside the packages),
+ * stopping at a Git repository's root.
+ */
+function sqlFilesOf(program: ts.Program): readonly string[] {
+  let files = sqlFileLists.get(program);
+  if (files) return files;
+  const roots = program.getRootFileNames().filter((f) => !/[\\/]node_modules[\\/]/.test(f));
+  const common = roots.length > 0 ? roots.map((f) => path.dirname(f)).reduce(commonFolder) : undefined;
+  let root: string | undefined;
+  for (let dir = common, depth = 0; dir && depth < 8; dir = path.dirname(dir), depth++) {
+    if (ts.sys.fileExists(path.join(dir, "package.json"))) root = dir;
+    if (ts.sys.directoryExists(path.join(dir, ".git")) || path.dirname(dir) === dir) break;
+  }
+  files = root ? ts.sys.readDirectory(root, [".sql"], ["**/node_modules", "**/.git"]) : [];
+  sqlFileLists.set(program, files);
+  return files;
+}
+
+function commonFolder(a: string, b: string): string {
+  while (a !== b && !b.startsWith(a.endsWith("/") ? a : a + "/")) {
+    const up = path.dirname(a);
+    if (up === a) return a;
+    a = up;
+  }
+  return a;
+}
+
+function sqlFileDeclarations(file: string): Declared {
+  const modified = ts.sys.getModifiedTime?.(file)?.getTime() ?? 0;
+  const cached = sqlFileCache.get(file);
+  if (cached && cached.modified === modified) return cached.declared;
+  const declared = declaredNothing();
+  const text = ts.sys.readFile(file);
+  if (text && DDL.test(text)) sqlDeclarations(text, declared);
+  sqlFileCache.set(file, { modified, declared });
+  return declared;
+}
