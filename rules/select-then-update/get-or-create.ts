@@ -4,7 +4,16 @@
 // being there, a column set): two concurrent calls that both miss insert two rows, the duplicate write-skew reports
 // against the schema's unique indexes, and nothing read is lost. A check whose passing branch refuses the call
 // (`throw`) instead is a rule the insert keeps, and stays reported.
-import { mentions, nodesOfKinds, sameTable, skipParens, ts, type DbAccess, type ReadModifyWrite } from "../../server/src/rule-kit";
+import {
+  mentions,
+  nodesOfKinds,
+  outerExpression,
+  sameTable,
+  skipParens,
+  ts,
+  type DbAccess,
+  type ReadModifyWrite,
+} from "../../server/src/rule-kit";
 
 /** The insert writes the looked-up row, and the check that decides it returns the row found where it passes. */
 export function getsOrCreates(flow: ReadModifyWrite): boolean {
@@ -34,10 +43,9 @@ function isNullish(value: ts.Expression): boolean {
 
 /** The `const` the read's row is held in (`const existing = await prisma.share.findFirst(…)`). */
 function heldAs(read: DbAccess): string | undefined {
-  let node: ts.Node = read.node;
-  while (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent)) node = node.parent;
-  const declaration = node.parent;
-  return ts.isVariableDeclaration(declaration) && declaration.initializer === node && ts.isIdentifier(declaration.name)
+  const outer = outerExpression(read.node as ts.Expression);
+  const declaration = outer.parent;
+  return ts.isVariableDeclaration(declaration) && declaration.initializer === outer && ts.isIdentifier(declaration.name)
     ? declaration.name.text
     : undefined;
 }
