@@ -78,6 +78,7 @@ import { diffsSubmittedList } from "./whole-list";
 import { constantsAfterRefusals } from "./constant-after-check";
 import { onlyLinksReadRow } from "./relation-link";
 import { fillsFromSource } from "./source-fill";
+import { getsOrCreates } from "./get-or-create";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
@@ -245,6 +246,8 @@ type Protection =
    * sends BEGIN IMMEDIATE) or refused with SQLITE_BUSY when a reader tries to write; no update is lost.
    */
   | "sqlite-write-lock"
+  /** A get-or-create: the row found is returned, else one with the lookup's values is inserted; two misses give a duplicate. */
+  | "get-or-create"
   /** The same condition also checks the set the write changes (`role === OWNER && owners === 1`): write-skew reports it. */
   | "write-skew"
   /** A claim taken before the read (a delete, a conditional update, its count checked) lets one caller per key through. */
@@ -343,6 +346,8 @@ function protectionOf(
     const checked = flow.control?.column;
     // A relation link or a nested update of related rows (`revisions: { update: … }`) leaves this row's column alone.
     if (!write.assignments.some((a) => a.column === checked && !a.relation)) return "unrelated-check";
+    // A get-or-create inserts the row looked up where the check did not return it: a duplicate at worst (write-skew's).
+    if (getsOrCreates(flow)) return "get-or-create";
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
     if (isNoChangeShortcut(flow) && !claimsWork) return "no-change-shortcut";
     // Constants written behind checks that only refuse a no-op or authenticate the caller: two calls end as one.
