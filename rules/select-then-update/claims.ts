@@ -1,20 +1,17 @@
 // select-then-update: a claim taken before the read (on every path to it). A delete, or an update whose WHERE requires the old value of a
-// column it sets, whose affected-row count sends away every caller for whom it changed nothing, lets one caller
+// column it sets, whose affected-row count, checked on every path before the read, sends away every caller for whom it changed nothing, lets one caller
 // through per key: the read-modify-write after it, keyed by the same value, runs for one caller at a time.
 import {
-  alwaysExits,
-  boundNames,
   canonicalKey,
+  checkedBeforeGoingOn,
   decidedBy,
   dbAccessOf,
   dbAccessesIn,
   enclosingFunction,
   isDelete,
   isInside,
-  mentions,
   mayRunAfter,
   mayRunBetween,
-  outerExpression,
   runsBefore,
   skipParens,
   ts,
@@ -39,7 +36,7 @@ export function claimedBeforeRead(flow: ReadModifyWrite): boolean {
       runsBefore([claim.node], read.node) &&
       claim.conditions.some((c) => c.operator === "=" && c.value && readKeys.has(canonicalKey(c.value))) &&
       (isDelete(claim) || claim.assignments.some((a) => claim.conditions.some((c) => c.column === a.column))) &&
-      exitsWhenNothingChanged(claim),
+      checkedBeforeGoingOn(claim.node as ts.Expression, read.node),
   );
 }
 
@@ -56,22 +53,6 @@ function helperWhereValues(read: DbAccess): ts.Expression[] {
       ts.isShorthandPropertyAssignment(p) ? [p.name] : ts.isPropertyAssignment(p) ? [p.initializer] : [],
     );
   });
-}
-
-/**
- * The write's result is checked right after it, and the check leaves the function on one of its outcomes
- * (`const r = await x.deleteMany(…); if (r.count === 0) throw …`, `if ((await q).rowCount !== 1) return`).
- */
-function exitsWhenNothingChanged(claim: DbAccess): boolean {
-  const outer = outerExpression(claim.node as ts.Expression);
-  let statement: ts.Node = outer;
-  while (statement.parent && !ts.isBlock(statement.parent) && !ts.isSourceFile(statement.parent)) statement = statement.parent;
-  if (ts.isIfStatement(statement)) return statement.expression.getStart() <= outer.getStart() && alwaysExits(statement.thenStatement);
-  const declaration = outer.parent;
-  if (!ts.isVariableDeclaration(declaration) || declaration.initializer !== outer || !ts.isBlock(statement.parent)) return false;
-  const names = new Set(boundNames(declaration.name).map((n) => n.text));
-  const next = statement.parent.statements[statement.parent.statements.indexOf(statement as ts.Statement) + 1];
-  return !!next && ts.isIfStatement(next) && mentions(next.expression, names) && alwaysExits(next.thenStatement);
 }
 
 /**

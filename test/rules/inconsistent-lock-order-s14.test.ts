@@ -88,6 +88,12 @@ runRuleTests(inconsistentLockOrder, {
       code: commentImages(CHECKED_CLAIM),
     },
     {
+      name: "the edit's claim tested after a log line (on every path before the transaction ends): still a claim",
+      code: commentImages(
+        CHECKED_CLAIM.replace("      if (attached", '      console.info("attached", attached.length);\n      if (attached'),
+      ),
+    },
+    {
       name: "the edit touches only images its comment already holds: it shares no row with a post claiming an unattached one",
       code: commentImages(CAPTION_OF_OWN_IMAGE),
     },
@@ -105,6 +111,14 @@ runRuleTests(inconsistentLockOrder, {
       errors: [
         { line: 18, column: 25, messageId: "cycle" },
         { line: 26, column: 13, messageId: "cycle" },
+      ],
+    },
+    {
+      name: "the edit's claim is tested but only logged when it changed nothing: it goes on, so the deadlock is a loss",
+      code: commentImages(CHECKED_CLAIM.replace('throw new Error("image already used")', 'console.warn("image already used")')),
+      errors: [
+        { line: 18, column: 25, messageId: "cycle" },
+        { line: 26, column: 30, messageId: "cycle" },
       ],
     },
   ],

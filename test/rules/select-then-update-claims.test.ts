@@ -1,7 +1,8 @@
 // select-then-update: a claim taken before the read (a delete, or an update whose WHERE requires the old value of a
 // column it sets, with its affected-row count checked and an exit when it changed nothing) lets one caller per key
-// through, so a check-then-write of a row keyed by the same value is not reported; an unchecked claim, an update by
-// key alone, or a claim on another key stays reported. Set-once writes spelled as conditionals: `row.c ? undefined :
+// through, so a check-then-write of a row keyed by the same value is not reported (the count tested on every path
+// before the read, not necessarily in the next statement); an unchecked claim, one tested on some paths only or whose
+// leaving branch goes on to the read, an update by key alone, or a claim on another key stays reported. Set-once writes spelled as conditionals: `row.c ? undefined :
 // v` and `row.c ? row.c : f(row.other)` write what every caller computes alike. A new row that copies values as read
 // (a title duplicated, a share id reused else generated) is what a later caller would insert too: only a value
 // computed from the rows read (a next number, a count) is a duplicate in waiting.
@@ -75,6 +76,12 @@ runRuleTests(selectThenUpdate, {
       ),
     },
     {
+      name: "the delete's count checked after a log line, still on every path before the read",
+      code: transfer(
+        'const claimed = await prisma.provisionedProject.deleteMany({ where: { projectId, clientId } });\n  console.info("claim", claimed.count);\n  if (claimed.count === 0) throw new Error("already transferred");',
+      ),
+    },
+    {
       name: "a conditional update claim checked inside the if",
       code: transfer(
         'if ((await prisma.transfer.updateMany({ where: { projectId, state: "OPEN" }, data: { state: "DONE" } })).count !== 1) return;',
@@ -100,6 +107,20 @@ runRuleTests(selectThenUpdate, {
       name: "the delete's count is not checked: every caller goes on to the check",
       code: transfer("await prisma.provisionedProject.deleteMany({ where: { projectId, clientId } });"),
       errors: [checkThenWrite(10, 7)],
+    },
+    {
+      name: "the delete's count checked only when a name is given: other callers go on to the check",
+      code: transfer(
+        'const claimed = await prisma.provisionedProject.deleteMany({ where: { projectId, clientId } });\n  if (name) {\n    if (claimed.count === 0) throw new Error("already transferred");\n  }',
+      ),
+      errors: [checkThenWrite(13, 10)],
+    },
+    {
+      name: "the count tested right after the delete, but its branch breaks out of the loop on to the read",
+      code: transfer(
+        "do {\n    const claimed = await prisma.provisionedProject.deleteMany({ where: { projectId, clientId } });\n    if (claimed.count === 0) break;\n  } while (false);",
+      ),
+      errors: [checkThenWrite(13, 10)],
     },
     {
       name: "an update by key alone, its count checked: an existence check, not a claim",

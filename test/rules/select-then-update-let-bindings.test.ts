@@ -1,7 +1,7 @@
 // select-then-update through `let` names: a row read into a name declared earlier (`let source; … source = await
 // repo.findOne(…)`), or assigned in one branch, holds the read's row from the assignment on, as a `const` initialised
 // with the read does; a `let` destructured from a row (`let { voters } = poll`) and then reassigned from itself holds a
-// value computed from the read. Look-alikes: the rows are read locked in the transaction; the name is given a value
+// value computed from the read (that `let` found by scope: another of the same name in a nested block is another one). Look-alikes: the rows are read locked in the transaction; the name is given a value
 // not read (the request's) before the write; the written values come from elsewhere. A condition is read with what the
 // names hold where it is tested: a `let` checked empty and then given a new value before the write still checked the
 // column.
@@ -85,6 +85,12 @@ runRuleTests(selectThenUpdate, {
       code: votePoll("option.voters"),
     },
     {
+      name: "the let is given a copy of the column; another let of the same name, in a nested block, is extended from itself",
+      code: votePoll(
+        "option.voters;\n    {\n      let voters = [userId];\n      voters = [...voters, optionId];\n      console.info(voters);\n    }",
+      ),
+    },
+    {
       name: "the customer is stored only where the organisation still has none (the check repeated in the write's WHERE)",
       code: startCheckout(
         "await prisma.organisation.updateMany({ where: { id: organisationId, customerId: null }, data: { customerId: customer.id } });",
@@ -110,6 +116,13 @@ runRuleTests(selectThenUpdate, {
       code: votePoll("[...voters, userId]"),
       errors: [
         { line: 11, column: 9, messageId: "lostUpdate", data: { write: "`prisma.pollOption.update(…)`", column: "`voters`", line: 5 } },
+      ],
+    },
+    {
+      name: "the voters extended from themselves and written; a const of the same name in a nested block only copies them",
+      code: votePoll("[...voters, userId];\n    {\n      const voters = option.voters;\n      console.info(voters);\n    }"),
+      errors: [
+        { line: 15, column: 9, messageId: "lostUpdate", data: { write: "`prisma.pollOption.update(…)`", column: "`voters`", line: 5 } },
       ],
     },
     {

@@ -105,6 +105,19 @@ function thisScope(node: ts.Node): ts.Node | undefined {
   return undefined;
 }
 
+/**
+ * The declaration `name` refers to where it is written: the `VariableDeclaration`, parameter or binding element in the
+ * nearest enclosing scope that declares that name (undefined for a global). Identity by scope, not by text: a `let` of
+ * the same name in a nested block is another variable.
+ */
+export function declarationOf(name: ts.Identifier): ts.Node | undefined {
+  // A declaration's own name refers to that declaration.
+  if (ts.isBindingElement(name.parent) || ts.isVariableDeclaration(name.parent) || ts.isParameter(name.parent))
+    if (name.parent.name === name) return name.parent;
+  const scope = declaringScope(name.text, name);
+  return scope && declaredNames(scope).get(name.text);
+}
+
 /** The nearest node enclosing `at` that declares `name` (a block, function, loop, catch clause or the file). */
 function declaringScope(name: string, at: ts.Node): ts.Node | undefined {
   for (let scope: ts.Node | undefined = at.parent; scope; scope = scope.parent) if (declaredNames(scope).has(name)) return scope;

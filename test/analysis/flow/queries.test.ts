@@ -2,13 +2,15 @@
 // (alwaysExits), which outcome of a condition a node runs under (decidedBy), whether one call can run after another
 // (mayRunAfter), whether one can come between two others (mayRunBetween) and whether one is done between two others,
 // before one, or between one and the function's end, on every path (runsBetween, runsBefore, runsBetweenAndReturn),
-// and which of some assignments ran last on the paths to a node (lastRunBefore), each with the shapes the
+// which of some assignments ran last on the paths to a node (lastRunBefore), and whether a call's result is tested,
+// with an exit on one outcome, on every path before a node or the function's end (checkedBeforeGoingOn), each with the shapes the
 // syntactic (text-order) answer got wrong and the look-alikes that must keep their answer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ts } from "../../../server/src/engine/ts";
 import {
   alwaysExits,
+  checkedBeforeGoingOn,
   decidedBy,
   lastRunBefore,
   mayRunAfter,
@@ -263,4 +265,34 @@ test("lastRunBefore: the assignments of a name that reach a use, along the paths
   assert.deepEqual(reaching("let x = 1; items.forEach((i) => { x = i; }); use(x);"), ["(i) => { x = i; }"]);
   // A use no path reaches.
   assert.equal(reaching("let x = 1; return; use(x);"), undefined);
+});
+
+/** Whether the call `claim()` in `code` is checked before the call `read()` (or, with no `read()`, before the end). */
+function checked(code: string): boolean {
+  const file = parse(code);
+  const call = (name: string) => findAll(file, (n): n is ts.CallExpression => ts.isCallExpression(n) && n.expression.getText() === name)[0];
+  return checkedBeforeGoingOn(call("claim")!, call("read"));
+}
+
+test("checkedBeforeGoingOn: the result tested on every path, one outcome leaving, the other going on", () => {
+  assert.equal(checked("async function f() { const r = await claim(); if (r.count === 0) throw new Error(); await read(); }"), true);
+  assert.equal(checked("async function f() { if ((await claim()).count !== 1) return; await read(); }"), true);
+  // Not the next statement: a log line between the claim and its test (the statement-list reading said no).
+  assert.equal(checked("async function f() { const r = await claim(); log(r); if (!r.count) return; await read(); }"), true);
+  assert.equal(checked("async function f() { const r = await claim(); if (r.count > 0) { await read(); } else return; }"), true);
+  // Without a target: before the function ends normally.
+  assert.equal(checked("async function f() { const r = await claim(); if (r.count === 0) throw new Error(); await other(); }"), true);
+});
+
+test("checkedBeforeGoingOn: a test on one path only, after the node, or whose leaving branch reaches it", () => {
+  assert.equal(checked("async function f(x) { const r = await claim(); if (x) { if (r.count === 0) return; } await read(); }"), false);
+  assert.equal(checked("async function f() { const r = await claim(); await read(); if (r.count === 0) return; }"), false);
+  assert.equal(checked("async function f() { const r = await claim(); if (r.count === 0) log(); await read(); }"), false);
+  // The statement after the claim tests it and its branch breaks: out of the loop, on to the read (text said checked).
+  assert.equal(
+    checked("async function f() { do { const r = await claim(); if (r.count === 0) break; } while (false); await read(); }"),
+    false,
+  );
+  assert.equal(checked("async function f(x) { const r = await claim(); if (x.count === 0) return; await read(); }"), false);
+  assert.equal(checked("async function f() { await claim(); await read(); }"), false);
 });

@@ -12,6 +12,7 @@ import {
   constInitializerIn,
   enclosingFunction,
   isFunctionLike,
+  isInside,
   isLiteral,
   isNullish,
   nodesOfKinds,
@@ -22,7 +23,7 @@ import {
   walk,
   type FunctionLike,
 } from "../ast";
-import { sameIdentity } from "../identity";
+import { declarationOf, sameIdentity } from "../identity";
 import { alwaysExits, bindingsAlongPaths, lastRunBefore, mayRunAfter, mayRunBetween, type EditMaps } from "../flow/queries";
 import { flowGraphOf } from "../flow/cfg";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
@@ -1512,22 +1513,19 @@ export function isSetOnceWrite(flow: ReadModifyWrite): boolean {
  */
 function assignedComputedValue(name: ts.Identifier): boolean {
   const fn = enclosingFunction(name);
-  if (!fn?.body) return false;
-  // The name's declaration in the function (also a destructured one: `let { users } = reaction`): a `let` or `var`.
-  let declared: ts.VariableDeclaration | undefined;
-  walk(fn.body, (node) => {
-    if (declared || isFunctionLike(node) || node.pos >= name.pos) return false;
-    if (ts.isVariableDeclaration(node) && boundNames(node.name).some((id) => id.text === name.text)) declared = node;
-    return !declared;
-  });
-  if (!declared || (declared.parent.flags & ts.NodeFlags.Const) !== 0) return false;
+  // The name's declaration (also a destructured one: `let { users } = reaction`), by scope: a `let` or `var` of the function.
+  const declaration = declarationOf(name);
+  let declared: ts.Node | undefined = declaration;
+  while (declared && ts.isBindingElement(declared)) declared = declared.parent.parent;
+  if (!fn?.body || !declared || !ts.isVariableDeclaration(declared) || enclosingFunction(declared) !== fn) return false;
+  if ((declared.parent.flags & ts.NodeFlags.Const) !== 0) return false;
   const copies = (expr: ts.Expression): boolean => {
     const node = skipParens(expr);
     return ts.isIdentifier(node) || ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node);
   };
   const same = (target: ts.Node): boolean => {
     const node = skipParens(target as ts.Expression);
-    return ts.isIdentifier(node) && node.text === name.text;
+    return ts.isIdentifier(node) && node.text === name.text && declarationOf(node) === declaration;
   };
   const usesItself = (expr: ts.Expression): boolean => {
     let uses = false;
@@ -1910,13 +1908,11 @@ function changesName(fn: FunctionLike, name: string): boolean {
  * name (`const { settings } = org`), not from a computation on the row (`const { state } = recompute(partner)`).
  */
 function boundToRow(name: ts.Identifier, fn: FunctionLike, flow: ReadModifyWrite, depth = 0): boolean {
-  let declaration: ts.VariableDeclaration | undefined;
-  walk(fn, (node) => {
-    if (declaration || node.getStart() >= name.getStart()) return false;
-    if (ts.isVariableDeclaration(node) && declares(node.name, name.text)) declaration = node;
-    return !declaration;
-  });
-  let init = declaration?.initializer && skipAwait(declaration.initializer);
+  // The declaration the name refers to (by scope), a variable of `fn`.
+  let declaration = declarationOf(name);
+  while (declaration && ts.isBindingElement(declaration)) declaration = declaration.parent.parent;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !isInside(declaration, fn)) return false;
+  let init = declaration.initializer && skipAwait(declaration.initializer);
   if (!init || depth > 3) return false;
   // `user.preferences || { …defaults }`: the part as read, or a default where there is none.
   if (ts.isBinaryExpression(init) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(init.operatorToken.kind))
@@ -1929,9 +1925,4 @@ function boundToRow(name: ts.Identifier, fn: FunctionLike, flow: ReadModifyWrite
   if (!ts.isCallExpression(root) && !ts.isTaggedTemplateExpression(root)) return false;
   if (dbAccessOf(root)?.kind === "read") return true;
   return ts.isCallExpression(root) && root.arguments.every((arg) => flow.originOf(arg)?.read !== flow.read);
-}
-
-function declares(binding: ts.BindingName, name: string): boolean {
-  if (ts.isIdentifier(binding)) return binding.text === name;
-  return binding.elements.some((e) => !ts.isOmittedExpression(e) && declares(e.name, name));
 }

@@ -4,7 +4,8 @@
 // `if` / `?:` / `&&` decides, including everything after a guard that leaves) and "can this run after that?" (some
 // path from one to the other: what text order only approximates).
 import { ts } from "../../engine/ts";
-import { enclosingFunction, isInside, type FunctionLike } from "../ast";
+import { boundNames, enclosingFunction, isInside, mentions, outerExpression, skipParens, type FunctionLike } from "../ast";
+import { nodesOfKinds } from "../node-index";
 import { elementAt, flowGraphOf, isReachable, type FlowBlock, type FlowEdge, type FlowGraph } from "./cfg";
 import { solveForward, type ForwardSolution } from "./dataflow";
 
@@ -23,6 +24,63 @@ export function alwaysExits(statement: ts.Statement | undefined): boolean {
   const graph = graphOf(statement);
   const spans = graph.spans(statement);
   return spans.some((span) => isReachable(graph, span.start)) && !spans.some((span) => isReachable(graph, span.end));
+}
+
+/**
+ * True if `value` (a call, awaited or not) is checked after it runs and before `to` (or, without `to`, before its
+ * function ends) on every path, by an `if` that tests its result (the call inside the test, or a name the call's
+ * result is declared as: `const r = await q; … if (r.count === 0) throw …`) and has a branch that always leaves, and
+ * `to` is reached only by the test's other outcome: "does the code after this write run only where the write changed
+ * something?" A path on which the call throws has not run it. A test on one branch only, a test after `to`, or a test
+ * whose leaving branch goes on to `to` (a `continue` back into a loop that then reaches it) does not count.
+ */
+export function checkedBeforeGoingOn(value: ts.Expression, to?: ts.Node): boolean {
+  const outer = outerExpression(value);
+  const graph = graphOf(outer);
+  // The outermost element of the wrapped call: its `await`, else the call.
+  let inner: ts.Node = outer;
+  while (graph.occurrences(inner).length === 0 && inner !== value) inner = ts.forEachChild(inner, (child) => child)!;
+  const mark = graph.occurrences(inner).length > 0 ? inner : elementAt(graph, value);
+  const target = to && elementAt(graph, to);
+  if (!mark || (to && (!target || graphOf(to) !== graph))) return false;
+  const declaration = skipParens(outer).parent;
+  const names = new Set(
+    declaration &&
+      ts.isVariableDeclaration(declaration) &&
+      declaration.initializer &&
+      skipParens(declaration.initializer) === skipParens(outer)
+      ? boundNames(declaration.name).map((n) => n.text)
+      : [],
+  );
+  // The tests of the result, each with the outcome of its branch that always leaves.
+  const checks = new Map<ts.Expression, boolean>();
+  for (const check of nodesOfKinds<ts.IfStatement>(graph.root, [ts.SyntaxKind.IfStatement], { skipFunctions: true })) {
+    if (!isInside(outer, check.expression) && !(names.size > 0 && mentions(check.expression, names))) continue;
+    if (alwaysExits(check.thenStatement)) checks.set(check.expression, true);
+    else if (alwaysExits(check.elseStatement)) checks.set(check.expression, false);
+  }
+  if (checks.size === 0) return false;
+  // Bits of the possible states: not run yet, run and not tested since, tested and gone on, tested and leaving.
+  const [NOT_YET, UNTESTED, PASSED, LEAVING] = [1, 2, 4, 8];
+  const solution = solveForward<number>(graph, {
+    initial: NOT_YET,
+    join: (a, b) => a | b,
+    equals: (a, b) => a === b,
+    transfer: (element, state) => (element === mark ? UNTESTED : state),
+    edge: (edge, state) => {
+      const last = edge.from.elements[edge.from.elements.length - 1];
+      if (edge.kind === "exception" && last === mark) return NOT_YET;
+      if (!(state & UNTESTED)) return state;
+      for (const [check, leaving] of checks) {
+        const outcome = valueOnEdge(edge, check);
+        if (outcome !== undefined) return (state & ~UNTESTED) | (outcome === leaving ? LEAVING : PASSED);
+      }
+      return state;
+    },
+  });
+  const state = target ? solution.before(target) : solution.atExit;
+  if (state === undefined || !(state & (PASSED | LEAVING))) return false;
+  return !(state & UNTESTED) && !(target && state & LEAVING);
 }
 
 /** The possible last outcomes of a condition: not evaluated yet, truthy, falsy. */

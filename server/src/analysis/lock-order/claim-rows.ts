@@ -5,9 +5,8 @@
 // first commits, the row is no longer unclaimed for the second, which leaves. A lock-order cycle whose every side
 // takes the shared row this way ends with one claimer whether or not the database breaks a deadlock between them.
 import { ts } from "../../engine/ts";
-import { boundNames, mentions, outerExpression, skipParens } from "../ast";
 import { dbAccessOf } from "../db";
-import { alwaysExits } from "../flow/queries";
+import { checkedBeforeGoingOn } from "../flow/queries";
 
 /** The column `statement` claims (sets, requiring it NULL in its WHERE, leaving when nothing changed), if it is a claim. */
 export function claimedColumnOf(statement: ts.CallExpression | ts.TaggedTemplateExpression): string | undefined {
@@ -18,7 +17,7 @@ export function claimedColumnOf(statement: ts.CallExpression | ts.TaggedTemplate
     if (!a.value || a.value.kind === ts.SyntaxKind.NullKeyword || a.atomic) return false;
     return requiresNull(text, a.column);
   });
-  return claimed && exitsWhenNothingChanged(statement) ? claimed.column : undefined;
+  return claimed && checkedBeforeGoingOn(statement) ? claimed.column : undefined;
 }
 
 /**
@@ -44,18 +43,4 @@ function requiresNull(text: string, column: string): boolean {
       new RegExp(String.raw`\bwhere\s*:\s*\{[^}]*\b${name}\s*:\s*(null|IsNull\(\))`),
     ].some((pattern) => pattern.test(text)),
   );
-}
-
-/** `const r = await claim; if (<tests r>) <exit>` or `if (<claim's result>) <exit>`. */
-function exitsWhenNothingChanged(statement: ts.Expression): boolean {
-  const outer = outerExpression(statement);
-  let holder: ts.Node = outer;
-  while (holder.parent && !ts.isBlock(holder.parent) && !ts.isSourceFile(holder.parent)) holder = holder.parent;
-  if (ts.isIfStatement(holder)) return holder.expression.getStart() <= outer.getStart() && alwaysExits(holder.thenStatement);
-  const declaration = skipParens(outer).parent;
-  if (!declaration || !ts.isVariableDeclaration(declaration) || !ts.isBlock(holder.parent)) return false;
-  const names = new Set(boundNames(declaration.name).map((n) => n.text));
-  const block = holder.parent;
-  const next = block.statements[block.statements.indexOf(holder as ts.Statement) + 1];
-  return !!next && ts.isIfStatement(next) && mentions(next.expression, names) && alwaysExits(next.thenStatement);
 }
