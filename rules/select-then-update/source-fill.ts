@@ -4,10 +4,13 @@
 // (`fetchMailBody(…, letter.mailUid)`, `findWorkflowRun(octokit, job)`), or a constant, a time or null. Two concurrent
 // fillers ask the same source for the same row and write its same answer; nothing read from the row is merged. A value
 // made by a call that creates something (`stripe.customers.create`, `generateSummary`) or from the request's input
-// stays reported. An entity saved whole (ActiveRecord `payout.save()`, `repo.save(payout)`) writes the fields set on it
+// stays reported, unless the row was found by that input (`where: { emailIndex }` with `emailIndex = blindIndex(email)`, then
+// `encrypt(user.id, email)` written): every caller reaching the row then brings the same input and writes the same value. An entity saved whole (ActiveRecord `payout.save()`, `repo.save(payout)`) writes the fields set on it
 // before the save (`payout.receiptHash = hash`): those are the fill's assignments.
 import {
+  constInitializerIn,
   enclosingFunction,
+  isPrimaryKey,
   isAssignmentOperator,
   isFunctionLike,
   skipAwait,
@@ -35,7 +38,64 @@ export function fillsFromSource(flow: ReadModifyWrite): boolean {
   if (!assignments.some((a) => conditions.some((c) => requiresEmpty(c, a.column, rowNames)))) return false;
   const fn = enclosingFunction(write.node);
   if (!fn?.body) return false;
-  return assignments.every((a) => isSourceValue(a, fn.body!, rowNames));
+  return assignments.every((a) => isSourceValue(a, fn.body!, rowNames) || isLookupInputValue(a, flow, fn.body!, rowNames));
+}
+
+/**
+ * A value computed from the input the read found the row by (`emailIndex = blindIndex(email)` looked up, then
+ * `encrypt(user.id, email)` written), and from nothing else but the row's own id: every caller that reaches this row
+ * came with that same input, so each fill writes the same value. A value from an input the lookup key is not computed
+ * from differs between callers and stays reported.
+ */
+function isLookupInputValue(assignment: AccessAssignment, flow: ReadModifyWrite, body: ts.Node, rowNames: ReadonlySet<string>): boolean {
+  const value = assignment.value;
+  if (!value) return false;
+  // The names the read is given (its filter's values), or that these are computed from (through one `const`).
+  const keyInputs = new Set<string>();
+  const read = flow.read.node;
+  for (const key of ts.isCallExpression(read) ? read.arguments.flatMap(identifiersIn) : []) {
+    if (rowNames.has(key)) continue;
+    keyInputs.add(key);
+    const init = constInitializerIn(key, body);
+    if (init) for (const name of identifiersIn(init)) keyInputs.add(name);
+  }
+  let inputs = 0;
+  let ok = true;
+  const visit = (node: ts.Node): void => {
+    if (!ok) return;
+    if (isFunctionLike(node)) {
+      ok = false;
+      return;
+    }
+    if (ts.isTypeNode(node)) return; // `as EmailAddress`
+    if (ts.isCallExpression(node)) {
+      node.arguments.forEach(visit); // what is called (`seal`, `this.crypto.encrypt`) is no value
+      return;
+    }
+    // The row's own id (`user.id`): the same row for every caller.
+    if (ts.isPropertyAccessExpression(node) && isPrimaryKey(node.name.text) && ts.isIdentifier(skipParens(node.expression)))
+      if (rowNames.has((skipParens(node.expression) as ts.Identifier).text)) return;
+    if (ts.isIdentifier(node)) {
+      if (node.text === "undefined") return;
+      if (keyInputs.has(node.text) && !rowNames.has(node.text)) inputs++;
+      else ok = false;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(value);
+  return ok && inputs > 0;
+}
+
+/** The names a value mentions, not counting property names (`a.b`'s `b`, `{ b: true }`'s `b`). */
+function identifiersIn(node: ts.Node): string[] {
+  const out: string[] = [];
+  walk(node, (n) => {
+    const named = ts.isPropertyAccessExpression(n.parent) || ts.isPropertyAssignment(n.parent);
+    if (ts.isIdentifier(n) && !(named && (n.parent as ts.PropertyAccessExpression | ts.PropertyAssignment).name === n)) out.push(n.text);
+    return true;
+  });
+  return out;
 }
 
 /**

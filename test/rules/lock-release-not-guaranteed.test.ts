@@ -90,6 +90,32 @@ ${connect}
     return linked * 2;
   }
 }`;
+/** A janitor whose sweep hands each active stream's lease to its replication and marks each stopped stream's key
+ * busy while its purge runs; `job` is the purge's promise. */
+const janitor = (job: string) => `declare function purge(id: number): Promise<void>;
+declare function replicate(lease: { release(): Promise<void> }): Promise<void>;
+declare function listActive(): Promise<Array<{ id: number; lock(): Promise<{ release(): Promise<void> }> }>>;
+declare function listStopped(): Promise<Array<{ id: number }>>;
+export class Janitor {
+  private readonly purging = new Map<number, Promise<void>>();
+  private readonly running = new Map<number, Promise<void>>();
+  async tick() {
+    const result = await this.sweep();
+    console.log(result.swept);
+  }
+  private async sweep() {
+    for (const stream of await listActive()) this.running.set(stream.id, replicate(await stream.lock()));
+    const stopped = await listStopped();
+    for (const stream of stopped) {
+      if (this.purging.has(stream.id)) {
+        continue;
+      }
+      const job = ${job};
+      this.purging.set(stream.id, job);
+    }
+    return { swept: stopped.length };
+  }
+}`;
 const BUSY_KEY = "the key stays marked busy, and every later call for it is turned away until the process restarts";
 
 /** A refund that leaves early through a helper of the file (`body`), before the work whose release is in finally. */
@@ -769,8 +795,43 @@ ${declarations}export class Till {
 }`,
       files: { "src/claims.ts": claimModule },
     },
+    {
+      // Session 15 held-out shape: the key's value is the work's promise, whose `.finally()` deletes the key.
+      name: "a busy key stored with the work's promise whose .finally() deletes it: freed however the work ends",
+      code: janitor(`purge(stream.id)
+        .catch((e) => console.warn(e))
+        .finally(() => {
+          this.purging.delete(stream.id);
+        })`),
+    },
   ],
   invalid: [
+    {
+      name: "a busy key stored with the work's promise deleted in .then() only: a failed purge keeps the key busy",
+      code: janitor(`purge(stream.id).then(() => {
+        this.purging.delete(stream.id);
+      })`),
+      errors: [
+        {
+          line: 9,
+          column: 26,
+          messageId: "neverReleased",
+          data: { lock: "The busy key `stream.id` of `this.purging` (taken by `this.sweep`)", consequence: BUSY_KEY, fn: "`tick`" },
+        },
+      ],
+    },
+    {
+      name: "a busy key stored with the work's promise that has the deleting .finally() on one branch only",
+      code: janitor(`stream.id > 0 ? purge(stream.id).finally(() => this.purging.delete(stream.id)) : purge(stream.id)`),
+      errors: [
+        {
+          line: 9,
+          column: 26,
+          messageId: "neverReleased",
+          data: { lock: "The busy key `stream.id` of `this.purging` (taken by `this.sweep`)", consequence: BUSY_KEY, fn: "`tick`" },
+        },
+      ],
+    },
     {
       name: "a lock helper's answer tested, then a return on another test after the lock is taken, before the try",
       code: `${alwaysYesLocks}export async function renderQueued(locks: ReportLocks, workerId: string) {

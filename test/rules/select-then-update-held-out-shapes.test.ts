@@ -106,8 +106,34 @@ export async function assignTicket(ticketId: string, agentId: string | null | un
 }
 `;
 
+/** A member inserted if missing, found by `phoneIndex`, then its phone filled while still empty; `index` is the key. */
+const memberFill = (index: string) => `import type { DataSource } from "typeorm";
+class Member {
+  id!: number;
+  phone!: string | null;
+  phoneIndex!: string;
+}
+declare function digest(value: string): string;
+declare function seal(id: number, value: string): Promise<string>;
+export async function upsertMember(dataSource: DataSource, phone: string, given: string) {
+  return dataSource.transaction(async (manager) => {
+    const phoneIndex = ${index};
+    await manager.createQueryBuilder().insert().into(Member).values({ phoneIndex }).orIgnore().execute();
+    const member = await manager.findOneOrFail(Member, { where: { phoneIndex }, select: { id: true, phone: true } });
+    if (!member.phone) {
+      await manager.update(Member, member.id, { phone: await seal(member.id, phone) });
+    }
+    return member.id;
+  });
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      // Session 15 held-out shape (repro s15/fill-null-with-request-value.ts, with the key computed from the phone).
+      name: "a column filled when empty with the input the row was found by: every caller reaching the row writes the same",
+      code: memberFill("digest(phone)"),
+    },
     {
       name: "a whole-list save: the form's lessons the read lacks are created, the kept ones updated, the read ones it no longer lists deleted by id",
       code: courseSave(`{
@@ -144,6 +170,11 @@ runRuleTests(selectThenUpdate, {
     },
   ],
   invalid: [
+    {
+      name: "a column filled when empty with an input the lookup key is not computed from: two callers write different values",
+      code: memberFill("digest(given)"),
+      errors: [{ line: 15, column: 13, messageId: "checkThenWrite" }],
+    },
     {
       name: "the same list saved with `set`: the lessons read are put back with the new one, undoing a removal made in between",
       code: courseSave(`{

@@ -17,6 +17,7 @@ import {
   boundNames,
   calleeName,
   code,
+  constInitializerIn,
   inlineCode,
   enclosingFunction,
   functionName,
@@ -815,7 +816,13 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
     const atReturn = inner.style === "scoped" || enclosingFunction(inner.call) !== fn ? undefined : acquisitionPaths(inner).atReturn();
     if (!atReturn?.held) continue;
     const releasers = releasersOf(inner, fn);
-    if (releasers.size === 0 || releasesInOwnFinally(inner, fn, releasers) || runsWorkThatReleases(inner, fn)) continue;
+    if (
+      releasers.size === 0 ||
+      releasesInOwnFinally(inner, fn, releasers) ||
+      runsWorkThatReleases(inner, fn) ||
+      storesWorkThatReleases(inner, fn)
+    )
+      continue;
     const key = lockKeyOf(inner);
     const keyParam = key ? parameterIn(key, params, fn) : undefined;
     // A try-lock retried until it succeeds (`while ((await redis.set(…, "NX")) !== "OK") await sleep(…)`) waits.
@@ -862,6 +869,34 @@ function runsWorkThatReleases(inner: LockAcquisition, fn: FunctionLike): boolean
       if (ts.isBlock(node) && ts.isTryStatement(node.parent) && node.parent.finallyBlock === node) inFinally = true;
     return inFinally && isRunBy(closure, fn);
   });
+}
+
+/**
+ * Whether the busy key `inner` marks is stored with the work's promise as its value, and that promise runs a release
+ * of the key in a `.finally()` on its chain (`const job = purge(id).finally(() => this.purging.delete(id));
+ * this.purging.set(id, job)`): the key is given back when the work settles, however it ends, so callers hold nothing.
+ * A release in `.then()` alone, or a `.finally()` on a promise the key's value is not, guarantees nothing.
+ */
+function storesWorkThatReleases(inner: LockAcquisition, fn: FunctionLike): boolean {
+  if (inner.mechanism !== "busy-key" || !ts.isCallExpression(inner.call) || calleeName(inner.call) !== "set") return false;
+  let value: ts.Expression | undefined = inner.call.arguments[1] && skipParens(inner.call.arguments[1]);
+  if (value && ts.isIdentifier(value)) value = constInitializerIn(value.text, fn.body!);
+  const noNames = new Set<string>();
+  // Down the chain the value is (`work().catch(…).finally(…)`): any `.finally()` on it runs whatever the work does.
+  for (let link = value && skipParens(value); link && ts.isCallExpression(link);) {
+    const callee = skipParens(link.expression);
+    if (!ts.isPropertyAccessExpression(callee)) break;
+    const handler = link.arguments[0] && skipParens(link.arguments[0]);
+    if (
+      callee.name.text === "finally" &&
+      handler &&
+      isFunctionLike(handler) &&
+      nodesOfKinds<ts.CallExpression>(handler, [ts.SyntaxKind.CallExpression]).some((call) => isReleaseOf(call, inner, noNames))
+    )
+      return true;
+    link = skipParens(callee.expression);
+  }
+  return false;
 }
 
 /** `(async () => { … })()`, or a `const` of `fn` holding the closure that `fn` calls. */
