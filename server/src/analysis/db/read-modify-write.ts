@@ -969,6 +969,9 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
     for (const assignment of withSpreadsExpanded(write.assignments)) {
       // A relation link (Prisma `connect`) names another row by its key: no value of the row read is written.
       if (assignment.relation) continue;
+      // An upsert whose conflict update computes the column from the value stored (`ON CONFLICT … SET c = t.c + 1`):
+      // the value inserted lands only where no row exists, and a concurrent first insert turns into that update.
+      if (write.insert && assignment.atomic) continue;
       for (const value of assignmentValues(write, assignment)) {
         const computed = valueOf(value, values, true);
         const origin = originIn(computed, read);
