@@ -196,10 +196,34 @@ function parseInsertValues(sql: string, statement: SqlStatement): void {
       column: columns[i]!,
       expression,
       expressionStart: start + (sql.slice(start, end).length - sql.slice(start, end).trimStart().length),
-      selfRelative: false,
+      selfRelative: conflictUpdatesFromStored(sql, valuesEnd, columns[i]!),
       placeholders: placeholdersIn(sql, start, end, counters),
     });
   });
+}
+
+/**
+ * `… ON CONFLICT (k) DO UPDATE SET c = t.c + 1` (MySQL `ON DUPLICATE KEY UPDATE c = c + 1`): whenever the row exists
+ * the database computes `c` from the value stored, so the value inserted lands only on a first insert, and a second
+ * concurrent first insert turns into that update. Not when the update takes the value proposed (`EXCLUDED.c`, `VALUES(c)`).
+ */
+function conflictUpdatesFromStored(sql: string, valuesEnd: number, column: string): boolean {
+  const masked = maskLiterals(sql);
+  const clause = /^\)\s*(?:AS\s+[A-Za-z_]\w*\s*)?(?:ON\s+CONFLICT\b[^;]*?\bDO\s+UPDATE\s+SET|ON\s+DUPLICATE\s+KEY\s+UPDATE)\s+/i.exec(
+    masked.slice(valuesEnd),
+  );
+  if (!clause) return false;
+  const setStart = valuesEnd + clause[0].length;
+  const setEnd = clauseEnd(sql, setStart, /\b(WHERE|RETURNING)\b/iy);
+  const name = escapeRegExp(column);
+  for (const [start, end] of splitTopLevel(sql, setStart, setEnd, ",")) {
+    const match = new RegExp(String.raw`^\s*(?:[\w"\`]+\.)?[\`"]?${name}[\`"]?\s*=\s*`, "i").exec(sql.slice(start, end));
+    if (!match) continue;
+    const expression = masked.slice(start + match[0].length, end);
+    if (/\bEXCLUDED\s*\.|\bVALUES\s*\(/i.test(expression)) return false;
+    return new RegExp(String.raw`(^|[^\w$"\`])(?:[\w"\`]+\.)?[\`"]?${name}[\`"]?($|[^\w$])`, "i").test(expression);
+  }
+  return false;
 }
 
 /** Fills `conditions` and `whereEnd` from the WHERE clause. */

@@ -149,6 +149,20 @@ export function prismaUniqueFieldSets(property: string, fileName: string): strin
   return sets;
 }
 
+/**
+ * Whether every datasource of the Prisma schema nearest the file is SQLite (`provider = "sqlite"`). SQLite has no row
+ * locks: a write transaction holds the database-wide write lock, so the order in which it writes rows cannot deadlock.
+ * False when no schema is found or any datasource names another provider (or takes it from an env variable).
+ */
+export function prismaSchemaIsSqlite(fileName: string): boolean {
+  const text = nearestSchema(path.dirname(fileName));
+  if (!text) return false;
+  const providers = [...text.matchAll(/^\s*datasource\s+\w+\s*\{([^}]*)\}/gm)].map(
+    (block) => /^\s*provider\s*=\s*(.+?)\s*$/m.exec(block[1]!)?.[1],
+  );
+  return providers.length > 0 && providers.every((provider) => provider === '"sqlite"');
+}
+
 const schemaFiles = new Map<string, readonly string[]>();
 
 /** The text of the schema nearest `folder` (its files found once per folder; their text re-read when changed). */

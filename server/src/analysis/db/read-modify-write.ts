@@ -398,6 +398,17 @@ function bindDeclaration(
   depth = 0,
 ): void {
   const source = withoutEmptyFallback(initializer);
+  // `const [thread, pending] = await Promise.all([findThread(), countPending()])`: each name holds its own promise's value.
+  const together = ts.isArrayBindingPattern(name) ? promisesAwaitedTogether(source) : undefined;
+  if (together && ts.isArrayBindingPattern(name)) {
+    name.elements.forEach((element, i) => {
+      const promise = together[i];
+      if (ts.isOmittedExpression(element)) return;
+      if (promise && !element.dotDotDotToken) bindDeclaration(element.name, promise, values, resolve, depth);
+      else unbind(element.name, values);
+    });
+    return;
+  }
   const origin =
     writeOf(source)?.insert || buildsEntity(source)
       ? undefined
@@ -405,6 +416,19 @@ function bindDeclaration(
   // Each run of a declaration binds its names afresh: what an outer or earlier binding of a name held is gone.
   unbind(name, values);
   if (origin) bindPattern(name, origin, values);
+}
+
+/** `await Promise.all([a, b])`: the promises, in the order of the values the awaited array holds (no spread among them). */
+function promisesAwaitedTogether(expr: ts.Expression): readonly ts.Expression[] | undefined {
+  const node = skipParens(expr);
+  if (!ts.isAwaitExpression(node)) return undefined;
+  const call = skipParens(node.expression);
+  if (!ts.isCallExpression(call) || calleeName(call) !== "all" || call.arguments.length !== 1) return undefined;
+  const receiver = receiverOf(call);
+  if (!receiver || !ts.isIdentifier(skipParens(receiver)) || (skipParens(receiver) as ts.Identifier).text !== "Promise") return undefined;
+  const list = skipParens(call.arguments[0]!);
+  if (!ts.isArrayLiteralExpression(list) || list.elements.some(ts.isSpreadElement)) return undefined;
+  return list.elements;
 }
 
 /** `(await findFirst(…)) || {}`, `rows ?? []`: the row read, or nothing (an empty fallback holds no column). */
@@ -946,6 +970,9 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
     for (const assignment of withSpreadsExpanded(write.assignments)) {
       // A relation link (Prisma `connect`) names another row by its key: no value of the row read is written.
       if (assignment.relation) continue;
+      // An upsert whose conflict update computes the column from the value stored (`ON CONFLICT … SET c = t.c + 1`):
+      // the value inserted lands only where no row exists, and a concurrent first insert turns into that update.
+      if (write.insert && assignment.atomic) continue;
       for (const value of assignmentValues(write, assignment)) {
         const computed = valueOf(value, values, true);
         const origin = originIn(computed, read);

@@ -25,6 +25,7 @@ import { wrapperAcquisitionsIn } from "../lock-wrappers";
 import { isReleaseOf, lockAcquisitionOf, lockAcquisitionsIn, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
 import { LOCK_MECHANISMS } from "../models/lock-libraries";
 import { transactionScopeOf } from "../transactions";
+import { prismaSchemaIsSqlite } from "../db/prisma";
 import { hasOrderingEvidence } from "./keys";
 import { lockIdentityOf, type LockKind } from "./lock-class";
 
@@ -327,9 +328,13 @@ function takenPerElement(
   return condition ? { lock: `${code(access.table!)} rows`, kind: "row-lock", key: condition.value! } : undefined;
 }
 
-/** A write of a table's rows (not an insert), or a read that locks the rows it returns: they stay locked until the transaction ends. */
+/**
+ * A write of a table's rows (not an insert), or a read that locks the rows it returns: they stay locked until the
+ * transaction ends. Not through a Prisma client whose schema's only datasource is SQLite, which has no row locks.
+ */
 function locksRows(access: DbAccess): boolean {
   if (access.library === "redis" || access.insert || !access.table) return false;
+  if (access.library === "prisma" && prismaSchemaIsSqlite(access.node.getSourceFile().fileName)) return false;
   return access.kind === "write" || (access.kind === "read" && (access.lock === "update" || access.lock === "no key update"));
 }
 
