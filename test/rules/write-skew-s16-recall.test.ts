@@ -98,6 +98,34 @@ export const hooks = sqliteTable("hooks", { id: integer("id").primaryKey(), proj
 export const projects = sqliteTable("projects", { id: text("id").primaryKey(), hookCap: integer("hook_cap") });
 `;
 
+/** A share found by its alias, its files counted by a repository helper given the share's id, then a file added. */
+const shareRepo = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export class ShareRepo {
+  findByAlias(alias: string) {
+    return prisma.share.findFirst({ where: { alias } });
+  }
+  countFiles(shareId: string) {
+    return prisma.shareFile.count({ where: { shareId } });
+  }
+  addFile(shareId: string, name: string) {
+    return prisma.shareFile.create({ data: { shareId, name } });
+  }
+}
+`;
+const shareUpload = `import { ShareRepo } from "./share-repo";
+export class ShareUploads {
+  constructor(private readonly repo: ShareRepo) {}
+  async upload(alias: string, name: string) {
+    const share = await this.repo.findByAlias(alias);
+    if (!share) throw new Error("no such share");
+    const files = await this.repo.countFiles(share.id);
+    if (files >= share.maxFiles) throw new Error("share full");
+    return this.repo.addFile(share.id, name);
+  }
+}
+`;
+
 runRuleTests(writeSkew, {
   valid: [
     {
@@ -138,6 +166,13 @@ runRuleTests(writeSkew, {
     },
   ],
   invalid: [
+    {
+      name: "a helper given the id of a row read earlier counts the set (not a value computed from that row), then a helper inserts",
+      code: shareUpload,
+      files: { "src/share-repo.ts": shareRepo },
+      filename: "src/share-uploads.ts",
+      errors: [{ line: 9, column: 12, messageId: "grows" }],
+    },
     {
       name: "mysql2: capacity minus an IFNULL(SUM(…)) of the parcels, then a parcel inserted, with no row locked",
       code: lockerSlots(""),

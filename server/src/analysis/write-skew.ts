@@ -153,8 +153,10 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
     if (!node.initializer) continue;
     const check = checkAt(node.initializer);
     const names = new Set(boundNames(node.name).map((n) => n.text));
-    // A value computed from a held result (`rows.reduce(…)`) is that result's, not a helper's.
-    const derived = !check && held.some((h) => mentions(node.initializer!, h.names));
+    // A method of a held result (`rows.reduce(…)`) computes that result's value; a call that is only given one
+    // (`countFiles(share.id)`) is a helper's read of its own.
+    const called = skipAwait(node.initializer);
+    const derived = !check && ts.isCallExpression(called) && held.some((h) => mentions(called.expression, h.names));
     const helper = check || derived ? undefined : helperCallAt(node.initializer);
     if (check) held.push({ check, names, bound: new Set(names), at: node.initializer });
     else if (helper) held.push({ check: undefined, pending: helper, names, at: node.initializer });
