@@ -295,8 +295,10 @@ function closedByWrite({ write, grows, unindexed }: SkewFlow): boolean {
     if (boundsWhatItSets(write.sql.statement)) return true;
   }
   const call = write.node;
-  // A duplicate the insert's builder settles (`.onConflictDoNothing()`): the second insert of the key does nothing.
+  // A duplicate the insert settles itself (`.onConflictDoNothing()`, MySQL `INSERT IGNORE`, SQLite `INSERT OR
+  // IGNORE` / `REPLACE`): the second insert of the key does nothing, or replaces the first.
   if (unindexed && ts.isCallExpression(call) && settlesConflict(call)) return true;
+  if (unindexed && write.sql && /^\s*(?:INSERT\s+(?:IGNORE|OR\s+(?:IGNORE|REPLACE))|REPLACE)\b/i.test(write.sql.text)) return true;
   if (ts.isCallExpression(call) && calleeName(call) === "createMany" && propertyValue(call.arguments[0], "skipDuplicates")) return true;
   return grows && handlesDuplicateKey(write);
 }

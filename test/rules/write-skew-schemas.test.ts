@@ -250,6 +250,13 @@ export const up = sql\`CREATE UNIQUE INDEX team_invites_team_email ON team_invit
       code: PG_INVITE,
     },
     {
+      name: "SQL: the insert is INSERT IGNORE, which turns the second insert of a key into nothing",
+      root: sqlProject({
+        "db/migrations/001_invitations.sql": `${CREATE_TABLE()}CREATE INDEX invitations_team_email ON invitations (team_id, email);\n`,
+      }),
+      code: PG_INVITE.replace("INSERT INTO", "INSERT IGNORE INTO"),
+    },
+    {
       name: "SQL: the .sql files create other tables only",
       root: sqlProject({ "schema.sql": "CREATE TABLE teams (id SERIAL PRIMARY KEY);\n" }),
       code: PG_INVITE,
