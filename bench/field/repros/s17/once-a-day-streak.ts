@@ -46,10 +46,9 @@ export const bumpStreak = async (manager: EntityManager, memberId: string, seenA
   const { current, total, best, countToday } = row;
   if (countToday) {
     const next = current + 1;
-    await manager.getRepository(MemberStreak).update(
-      { memberId },
-      { lastSeenAt: seenAt, current: next, total: total + 1, best: Math.max(next, best) },
-    );
+    await manager
+      .getRepository(MemberStreak)
+      .update({ memberId }, { lastSeenAt: seenAt, current: next, total: total + 1, best: Math.max(next, best) });
   }
   return true;
 };
