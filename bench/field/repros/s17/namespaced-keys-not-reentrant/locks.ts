@@ -1,16 +1,15 @@
 import Redis from "ioredis";
 import { Mutex } from "redis-semaphore";
 
-const client = new Redis();
+const redis = new Redis();
 
-export default class Locks {
-  public static async lock(data: { key: string; namespace: string; lockTimeout?: number }): Promise<Mutex> {
-    const mutex = new Mutex(client, data.namespace + "-" + data.key, { lockTimeout: data.lockTimeout ?? 5000 });
-    await mutex.acquire();
-    return mutex;
-  }
+/** One Redis mutex per namespace and key: the key is `${namespace}-${key}`. */
+export async function acquire(options: { key: string; namespace: string }): Promise<Mutex> {
+  const mutex = new Mutex(redis, `${options.namespace}-${options.key}`, { lockTimeout: 10000 });
+  await mutex.acquire();
+  return mutex;
+}
 
-  public static async release(mutex: Mutex): Promise<void> {
-    await mutex.release();
-  }
+export async function release(mutex: Mutex): Promise<void> {
+  await mutex.release();
 }

@@ -3,27 +3,27 @@
 // Rule that would make it silent: a lock helper that builds its key from a namespace and a key takes different locks for
 // the same key under two namespaces; the inner acquisition is another lock, not this owner's own one taken again.
 import { Mutex } from "redis-semaphore";
-import Locks from "./locks";
+import { acquire, release } from "./locks";
 
 declare function insertStatusRow(checkId: string, status: string): Promise<void>;
 declare function probe(checkId: string): Promise<string>;
 
 export async function recordStatus(checkId: string, status: string): Promise<void> {
-  const mutex = await Locks.lock({ key: checkId, namespace: "StatusHistory.record" });
+  const mutex = await acquire({ key: checkId, namespace: "StatusHistory.record" });
   try {
     await insertStatusRow(checkId, status);
   } finally {
-    await Locks.release(mutex);
+    await release(mutex);
   }
 }
 
 export async function runCheck(checkId: string): Promise<void> {
   let mutex: Mutex | null = null;
-  mutex = await Locks.lock({ key: checkId, namespace: "CheckRunner.run" });
+  mutex = await acquire({ key: checkId, namespace: "CheckRunner.run" });
   try {
     const status = await probe(checkId);
     await recordStatus(checkId, status);
   } finally {
-    await Locks.release(mutex);
+    await release(mutex);
   }
 }
