@@ -7,28 +7,37 @@
 // one internally and returns void returns no acquisition to check.
 import Cache from "./cache";
 
-declare function writeLastSeen(id: string): Promise<boolean>;
+declare function writeLastSeen(id: string, withMeta: boolean): Promise<boolean>;
+declare function runOnce(key: string, fn: () => Promise<void>): Promise<void>;
 
-async function touch(id: string): Promise<void> {
-  let open = true;
-  try {
-    open = await Cache.setIfAbsent("last-seen", id, 60);
-  } catch {
-    open = true;
+export class Beats {
+  async touch(id: string, meta?: string): Promise<void> {
+    await runOnce(`beat:${id}`, async () => {
+      await this.writeOnce(id, meta);
+    });
   }
-  if (!open) {
-    return;
-  }
-  const stamp = new Date().toISOString();
-  const wrote = await writeLastSeen(id);
-  if (!wrote) {
-    console.debug(`write skipped for ${id} at ${stamp}`);
-    await Cache.remove("last-seen", id);
-  }
-}
 
-export async function onBatch(ids: string[]): Promise<void> {
-  for (const id of ids) {
-    await touch(id);
+  private async writeOnce(id: string, meta?: string): Promise<void> {
+    let writeLiveness = true;
+    try {
+      writeLiveness = await Cache.setIfAbsent("last-seen", id, 60);
+    } catch {
+      writeLiveness = true;
+    }
+    let writeMeta = false;
+    if (meta) {
+      try {
+        writeMeta = await Cache.setIfAbsent("meta-window", id, 600);
+      } catch {
+        writeMeta = false;
+      }
+    }
+    if (!writeLiveness && !writeMeta) {
+      return;
+    }
+    const wrote = await writeLastSeen(id, writeMeta);
+    if (!wrote && writeMeta) {
+      await Cache.remove("meta-window", id);
+    }
   }
 }
