@@ -16,6 +16,7 @@ import {
   calleeName,
   importsOf,
   isFunctionLike,
+  isInside,
   isNullish,
   mentions,
   nodesOfKinds,
@@ -26,7 +27,7 @@ import {
   type FunctionLike,
 } from "./ast";
 import { decidedBy, mayRunAfter } from "./flow/queries";
-import { sameIdentity } from "./identity";
+import { sameIdentity, variableDeclarationOf } from "./identity";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./db";
 import { isChainLink } from "./db/access";
 import { calleeResolver, programOf, type CalleeResolver } from "./summaries";
@@ -847,9 +848,9 @@ function entityWrite(access: DbAccess): SetWrite | undefined {
 function createdEntity(entity: ts.Identifier, access: DbAccess): SetWrite | undefined {
   const body = enclosingFunctionBody(access.node);
   if (!body) return undefined;
-  for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true })) {
-    if (!ts.isIdentifier(d.name) || d.name.text !== entity.text || !d.initializer || d.getEnd() > access.node.getStart()) continue;
-    if (!ts.isVariableDeclarationList(d.parent) || (d.parent.flags & ts.NodeFlags.Const) === 0) return undefined;
+  const d = variableDeclarationOf(entity);
+  if (d && ts.isIdentifier(d.name) && d.initializer && enclosingFunctionBody(d) === body) {
+    if ((d.parent.flags & ts.NodeFlags.Const) === 0) return undefined;
     const create = skipAwait(d.initializer);
     if (!ts.isCallExpression(create) || calleeName(create) !== "create") return undefined;
     const [first, second] = create.arguments.map((a) => skipParens(a));
@@ -1185,10 +1186,8 @@ function savesRowCreatedEarlier(
   const holder = skipParens(key.expression);
   if (!ts.isIdentifier(holder)) return false;
   // The name holding the row an earlier call of this function created.
-  let created: ts.Expression | undefined;
-  for (const node of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true }))
-    if (ts.isIdentifier(node.name) && node.name.text === holder.text && node.initializer && node.getEnd() <= key.getStart())
-      created = skipAwait(node.initializer);
+  const declaration = variableDeclarationOf(holder);
+  const created = declaration?.initializer && isInside(declaration, body) ? skipAwait(declaration.initializer) : undefined;
   if (!created || !ts.isCallExpression(created) || !mayRunAfter(created, call)) return false;
   return writesAt(created, resolution).some((w) => w.change === "insert" && sameTable(w.access.table, write.access.table));
 }
