@@ -815,7 +815,10 @@ function drizzleWrite(call: ts.CallExpression): SetWrite | undefined {
   return { access: { ...base, insert: true, conditions: [], assignments: objectAssignments(values, () => false) }, change: "insert" };
 }
 
-/** `repo.save({ … })` / `repo.save(repo.create({ … }))` inserts; `user.role = "member"; await repo.save(user)` updates `role`. */
+/**
+ * `repo.save({ … })` / `repo.save(repo.create({ … }))` inserts; `user.role = "member"; await repo.save(user)` updates
+ * `role` (a field set that some path runs before the save: not one in a branch that does not reach it).
+ */
 function entityWrite(access: DbAccess): SetWrite | undefined {
   const entity = skipParens(access.entity!);
   const literal = ts.isCallExpression(entity) && calleeName(entity) === "create" ? entity.arguments[0] : entity;
@@ -834,7 +837,7 @@ function entityWrite(access: DbAccess): SetWrite | undefined {
         ts.isPropertyAccessExpression(left) &&
         ts.isIdentifier(left.expression) &&
         left.expression.text === entity.text &&
-        node.getEnd() <= access.node.getStart()
+        mayRunAfter(node, access.node)
       )
         assignments.push({ column: left.name.text, value: node.right, atomic: false });
     }
