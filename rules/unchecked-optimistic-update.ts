@@ -33,6 +33,7 @@ import {
   type AccessCondition,
   type DbAccess,
   type FunctionLike,
+  variableDeclarationOf,
 } from "../server/src/rule-kit";
 
 export const uncheckedOptimisticUpdate = defineRule({
@@ -199,16 +200,9 @@ function onlyFromRead(value: ts.Expression, readColumn: (expr: ts.Expression) =>
 
 /** The `const` a name refers to in its function or file ("constant" for a module constant of a literal), if any. */
 function localDeclarationOf(id: ts.Identifier): ts.VariableDeclaration | "constant" | undefined {
-  for (let scope: ts.Node | undefined = id.parent; scope; scope = scope.parent) {
-    if (!ts.isBlock(scope) && !ts.isSourceFile(scope)) continue;
-    for (const statement of scope.statements) {
-      if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
-      for (const declaration of statement.declarationList.declarations)
-        if (ts.isIdentifier(declaration.name) && declaration.name.text === id.text)
-          return declaration.initializer && isLiteral(declaration.initializer) ? "constant" : declaration;
-    }
-  }
-  return undefined;
+  const declaration = variableDeclarationOf(id);
+  if (!declaration || !ts.isIdentifier(declaration.name) || !(declaration.parent.flags & ts.NodeFlags.Const)) return undefined;
+  return declaration.initializer && isLiteral(declaration.initializer) ? "constant" : declaration;
 }
 
 /** The block's last statement, a bare `return;` after it aside. */

@@ -2,7 +2,15 @@
 // put back unchanged (a hit, its TTL renewed), or a value recomputed without it (from the database, on a miss). A
 // concurrent fill stores the same or a fresher value; nothing read from the cache is merged into what is written, so
 // no update is lost (a counter or a list built on the cached value is, and stays reported).
-import { boundNames, isFunctionLike, isNullish, skipAwait, skipParens, ts, type ReadModifyWrite } from "../../server/src/rule-kit";
+import {
+  enclosingFunction,
+  isNullish,
+  skipAwait,
+  skipParens,
+  ts,
+  variableDeclarationOf,
+  type ReadModifyWrite,
+} from "../../server/src/rule-kit";
 
 /**
  * Every value the Redis write takes from the cache read is a hit-or-recompute choice: `cached !== null ? cached :
@@ -60,7 +68,7 @@ function recomputed(expr: ts.Expression, flow: ReadModifyWrite, fromRead: (expr:
   const visit = (node: ts.Node): boolean => {
     if (!clean) return false;
     if (ts.isIdentifier(node) && !isPropertyName(node) && fromRead(node)) {
-      const declaration = declarationOf(node);
+      const declaration = ownDeclarationOf(node);
       clean = !!declaration?.initializer && !isValueAsRead(node, flow) && readOnlyChoosesQuery(declaration.initializer, flow);
       return false;
     }
@@ -102,24 +110,10 @@ function isPropertyName(node: ts.Identifier): boolean {
   return (ts.isPropertyAccessExpression(parent) && parent.name === node) || (ts.isPropertyAssignment(parent) && parent.name === node);
 }
 
-/**
- * The declaration binding `name` (also in a destructuring pattern): a variable statement before it in the innermost
- * block that has one (`const count` inside an `if` block is not the function's `count`), up to its function.
- */
-function declarationOf(name: ts.Identifier): ts.VariableDeclaration | undefined {
-  for (let scope: ts.Node | undefined = name.parent; scope; scope = scope.parent) {
-    if (ts.isBlock(scope) || ts.isSourceFile(scope)) {
-      let found: ts.VariableDeclaration | undefined;
-      for (const statement of scope.statements) {
-        if (statement.getEnd() > name.getStart()) break;
-        if (ts.isVariableStatement(statement))
-          for (const d of statement.declarationList.declarations) if (boundNames(d.name).some((n) => n.text === name.text)) found = d;
-      }
-      if (found) return found;
-    }
-    if (isFunctionLike(scope)) return undefined;
-  }
-  return undefined;
+/** The declaration binding `name` (also in a destructuring pattern), when its own function (or the file) declares it. */
+function ownDeclarationOf(name: ts.Identifier): ts.VariableDeclaration | undefined {
+  const declaration = variableDeclarationOf(name);
+  return declaration && enclosingFunction(declaration) === enclosingFunction(name) ? declaration : undefined;
 }
 
 /** A name declared (`const`) with the read's own result: the value the key held, unchanged. */
@@ -127,7 +121,7 @@ function isValueAsRead(expr: ts.Expression, flow: ReadModifyWrite): boolean {
   let node = skipParens(expr);
   while (ts.isNonNullExpression(node)) node = skipParens(node.expression);
   if (!ts.isIdentifier(node)) return false;
-  const declaration = declarationOf(node);
+  const declaration = ownDeclarationOf(node);
   const init = declaration?.initializer && ts.isIdentifier(declaration.name) && skipAwait(declaration.initializer);
   return !!init && init === flow.read.node && isConst(declaration);
 }
@@ -145,7 +139,7 @@ function testsMiss(condition: ts.Expression, flow: ReadModifyWrite): boolean {
 function constInitializer(expr: ts.Expression): ts.Expression | undefined {
   const node = skipParens(expr);
   if (!ts.isIdentifier(node)) return undefined;
-  const declaration = declarationOf(node);
+  const declaration = ownDeclarationOf(node);
   return declaration?.initializer && ts.isIdentifier(declaration.name) && isConst(declaration)
     ? skipParens(declaration.initializer)
     : undefined;

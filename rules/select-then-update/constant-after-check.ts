@@ -7,10 +7,15 @@
 // it stays reported.
 import {
   dbAccessOf,
+  decidedBy,
+  declarationOf,
   enclosingFunction,
-  isFunctionLike,
+  isInside,
   isLiteral,
   isNullish,
+  mayRunAfter,
+  mayRunBetween,
+  nodesOfKinds,
   skipParens,
   nullTestSubject,
   ts,
@@ -42,37 +47,36 @@ function isConstant(value: ts.Expression): boolean {
   return isNullish(node) || node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword || isLiteral(node);
 }
 
-/** An `await` between the read and the write of anything but a database read (work the checks guard as well). */
+/**
+ * An `await` of anything but a database read that some path runs between the read and the write, the read not run
+ * again in between (work the checks guard as well). An `await` in a branch that leaves before the write is not
+ * between them; one later in a loop body that goes round to the write again is.
+ */
 function awaitsBetween(body: ts.Node, read: ts.Node, write: ts.Node): boolean {
-  let found = false;
-  walk(body, (node) => {
-    if (found || isFunctionLike(node)) return false;
-    if (ts.isAwaitExpression(node) && node.getStart() >= read.getEnd() && node.getEnd() <= write.getStart()) {
-      const awaited = skipParens(node.expression);
-      const access = ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited) ? dbAccessOf(awaited) : undefined;
-      if (access?.kind !== "read") found = true;
-    }
-    return !found;
+  const work = nodesOfKinds<ts.AwaitExpression>(body, [ts.SyntaxKind.AwaitExpression], { skipFunctions: true }).filter((node) => {
+    // The read's and the write's own `await` (or one awaiting them among other work) are not work between them.
+    if (isInside(read, node) || isInside(write, node)) return false;
+    const awaited = skipParens(node.expression);
+    const access = ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited) ? dbAccessOf(awaited) : undefined;
+    return access?.kind !== "read";
   });
-  return found;
+  return work.length > 0 && mayRunBetween(read, work, write);
 }
 
-/** The conditions of `if (…) throw/return` statements between the read and the write, in the function's own code. */
+/**
+ * The conditions of `if (…) throw/return` guards (no `else`) that some path tests after the read and that the write
+ * runs only past (their other outcome on every path to it), in the function's own code.
+ */
 function exitsBetween(body: ts.Node, read: ts.Node, write: ts.Node): ts.Expression[] {
-  const out: ts.Expression[] = [];
-  walk(body, (node) => {
-    if (isFunctionLike(node)) return false;
-    if (
-      ts.isIfStatement(node) &&
-      node.getStart() >= read.getEnd() &&
-      node.getEnd() <= write.getStart() &&
-      !node.elseStatement &&
-      exits(node.thenStatement)
+  return nodesOfKinds<ts.IfStatement>(body, [ts.SyntaxKind.IfStatement], { skipFunctions: true })
+    .filter(
+      (node) =>
+        !node.elseStatement &&
+        exits(node.thenStatement) &&
+        decidedBy(node.expression, write) === false &&
+        mayRunAfter(read, node.expression),
     )
-      out.push(node.expression);
-    return true;
-  });
-  return out;
+    .map((node) => node.expression);
 }
 
 function exits(statement: ts.Statement): boolean {
@@ -121,21 +125,9 @@ function authenticates(test: ts.Expression, flow: ReadModifyWrite): boolean {
 function computedByCall(expr: ts.Expression): boolean {
   let node = skipParens(expr);
   if (ts.isIdentifier(node)) {
-    const declaration = declarationBefore(node);
-    if (!declaration?.initializer) return false;
+    const declaration = declarationOf(node);
+    if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return false;
     node = skipParens(declaration.initializer);
   }
   return ts.isCallExpression(node);
-}
-
-function declarationBefore(name: ts.Identifier): ts.VariableDeclaration | undefined {
-  const fn = enclosingFunction(name);
-  let found: ts.VariableDeclaration | undefined;
-  if (fn?.body)
-    walk(fn.body, (node) => {
-      if (node.getStart() >= name.getStart() || isFunctionLike(node)) return false;
-      if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === name.text) found = node;
-      return true;
-    });
-  return found;
 }

@@ -11,6 +11,7 @@ import {
   dbAccessOf,
   enclosingFunction,
   isFunctionLike,
+  isInside,
   isKeyColumn,
   isLiteral,
   isNullish,
@@ -28,6 +29,7 @@ import {
   type DbAccess,
   type ReadModifyWrite,
   type RowLock,
+  variableDeclarationOf,
 } from "../../server/src/rule-kit";
 import { isRowFound, sqlLiteralValue } from "./written-constants";
 import { withoutRedundantNullFallback } from "./null-fallback";
@@ -130,9 +132,9 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
   const allHold = operands(control.condition, ts.SyntaxKind.AmpersandAmpersandToken).map((node) => ({ node, negated: false }));
   const holdsWhenSkipped: Array<{ node: ts.Expression; negated: boolean }> = control.earlyExit
     ? allHold
-    : branch && within(flow.write.node, branch.thenStatement)
+    : branch && isInside(flow.write.node, branch.thenStatement)
       ? operands(control.condition, ts.SyntaxKind.BarBarToken).map((node) => ({ node, negated: true }))
-      : branch?.elseStatement && within(flow.write.node, branch.elseStatement)
+      : branch?.elseStatement && isInside(flow.write.node, branch.elseStatement)
         ? allHold
         : [];
   // `if (!job || job.status === "CANCELLED" || !job.traceId) return;`: without a row nothing is written anyway, and a
@@ -194,7 +196,7 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
 /** The write runs in the `then` of the `if` whose condition is the flow's check. */
 function writtenUnderThen(flow: ReadModifyWrite, control: NonNullable<ReadModifyWrite["control"]>): boolean {
   const statement = control.statement;
-  return ts.isIfStatement(statement) && statement.expression === control.condition && within(flow.write.node, statement.thenStatement);
+  return ts.isIfStatement(statement) && statement.expression === control.condition && isInside(flow.write.node, statement.thenStatement);
 }
 
 /**
@@ -329,32 +331,15 @@ function isNowOrTrue(assignment: DbAccess["assignments"][number]): boolean {
   return ts.isCallExpression(value) && value.arguments.length === 0 && calleeName(value) === "now";
 }
 
-/** The initializer of the `const` that `name` refers to, declared in a function enclosing it or at the top of the module. */
+/**
+ * The initializer of the `const` that `name` refers to (by scope: `variableDeclarationOf`), declared in a function
+ * enclosing it or at the top of the module (`const DAY = 24 * 60 * 60 * 1000` is the same for every caller too).
+ */
 function localConstInitializer(name: ts.Identifier): ts.Expression | undefined {
-  for (let fn = enclosingFunction(name); fn?.body; fn = enclosingFunction(fn)) {
-    let found: ts.Expression | undefined;
-    walk(fn.body, (node) => {
-      if (found || isFunctionLike(node)) return false;
-      if (
-        ts.isVariableDeclaration(node) &&
-        ts.isIdentifier(node.name) &&
-        node.name.text === name.text &&
-        node.initializer &&
-        node.parent.flags & ts.NodeFlags.Const &&
-        node.getEnd() <= name.getStart()
-      )
-        found = node.initializer;
-      return !found;
-    });
-    if (found) return found;
-  }
-  // A module constant (`const DAY = 24 * 60 * 60 * 1000`) is the same for every caller too.
-  for (const statement of name.getSourceFile().statements)
-    if (ts.isVariableStatement(statement) && statement.declarationList.flags & ts.NodeFlags.Const)
-      for (const declaration of statement.declarationList.declarations)
-        if (ts.isIdentifier(declaration.name) && declaration.name.text === name.text && declaration.initializer)
-          return declaration.initializer;
-  return undefined;
+  const declaration = variableDeclarationOf(name);
+  return declaration && ts.isIdentifier(declaration.name) && declaration.parent.flags & ts.NodeFlags.Const
+    ? declaration.initializer
+    : undefined;
 }
 
 /** An awaited call other than a database statement between the check and the write: work the check guards too. */
@@ -380,7 +365,7 @@ function awaitsOtherWork(check: ts.Expression, write: DbAccess): boolean {
         !(ts.isCallExpression(awaited) || ts.isTaggedTemplateExpression(awaited)) ||
         !(dbAccessOf(awaited) || readsOnly(awaited, resolveInFile))
       ) {
-        if (within(write.node, node)) alongside = true;
+        if (isInside(write.node, node)) alongside = true;
         else work.push(node);
       }
     }
@@ -391,10 +376,6 @@ function awaitsOtherWork(check: ts.Expression, write: DbAccess): boolean {
   // before the write counts.
   if (decidedBy(check, write.node) === undefined) return work.some((node) => mayRunAfter(node, write.node));
   return work.length > 0 && mayRunBetween(check, work, write.node);
-}
-
-function within(node: ts.Node, container: ts.Node): boolean {
-  return node.getStart() >= container.getStart() && node.getEnd() <= container.getEnd();
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   isRetried,
   isSetOnceWrite,
   isFunctionLike,
+  isInside,
   lineOf,
   nodesOfKinds,
   readModifyWritesIn,
@@ -377,9 +378,8 @@ function decidesWriteSkew(flow: ReadModifyWrite, resolve: CalleeResolver, checke
   const fn = enclosingFunction(pointOf(flow.write));
   const condition = flow.control?.condition;
   if (!fn || !condition) return false;
-  const within = (inner: ts.Node, outer: ts.Node) => inner.getStart() >= outer.getStart() && inner.getEnd() <= outer.getEnd();
   return writeSkewsIn(fn, resolve, checker).some(
-    (skew) => skew.write.node === flow.write.node && (within(skew.condition, condition) || within(condition, skew.condition)),
+    (skew) => skew.write.node === flow.write.node && (isInside(skew.condition, condition) || isInside(condition, skew.condition)),
   );
 }
 

@@ -13,6 +13,7 @@ import {
   isPrimaryKey,
   isAssignmentOperator,
   isFunctionLike,
+  mayRunAfter,
   skipAwait,
   skipParens,
   ts,
@@ -99,8 +100,8 @@ function identifiersIn(node: ts.Node): string[] {
 }
 
 /**
- * A save of the read row itself (`payout.save()`, `repo.save(payout)`): every `payout.field = value` before it in the
- * function (outside nested functions) is a field the save writes.
+ * A save of the read row itself (`payout.save()`, `repo.save(payout)`): every `payout.field = value` that some path of
+ * the function (outside nested functions) runs before it is a field the save writes.
  */
 function fieldsSetBeforeSave(write: ReadModifyWrite["write"], rowNames: ReadonlySet<string>): AccessAssignment[] {
   const entity = write.entity && skipParens(write.entity);
@@ -111,7 +112,7 @@ function fieldsSetBeforeSave(write: ReadModifyWrite["write"], rowNames: Readonly
     walk(body, (node) => {
       if (node !== body && isFunctionLike(node)) return false;
       const kind = ts.isBinaryExpression(node) ? node.operatorToken.kind : undefined;
-      if (kind && isAssignmentOperator(kind) && node.getEnd() <= write.node.getStart()) {
+      if (kind && isAssignmentOperator(kind) && mayRunAfter(node, write.node)) {
         const left = skipParens((node as ts.BinaryExpression).left);
         const base = ts.isPropertyAccessExpression(left) ? skipParens(left.expression) : undefined;
         // A compound assignment (`payout.tries += 1`) merges the value read: no value of a fill.

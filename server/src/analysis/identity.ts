@@ -118,6 +118,17 @@ export function declarationOf(name: ts.Identifier): ts.Node | undefined {
   return scope && declaredNames(scope).get(name.text);
 }
 
+/**
+ * The `var` / `let` / `const` declaration `name` refers to, by scope (`declarationOf`); for a name bound by a
+ * destructuring pattern, the declaration holding the pattern. Undefined for a parameter, an import, a function, a
+ * catch variable or a global.
+ */
+export function variableDeclarationOf(name: ts.Identifier): ts.VariableDeclaration | undefined {
+  let node = declarationOf(name);
+  while (node && (ts.isBindingElement(node) || ts.isObjectBindingPattern(node) || ts.isArrayBindingPattern(node))) node = node.parent;
+  return node && ts.isVariableDeclaration(node) ? node : undefined;
+}
+
 /** The nearest node enclosing `at` that declares `name` (a block, function, loop, catch clause or the file). */
 function declaringScope(name: string, at: ts.Node): ts.Node | undefined {
   for (let scope: ts.Node | undefined = at.parent; scope; scope = scope.parent) if (declaredNames(scope).has(name)) return scope;

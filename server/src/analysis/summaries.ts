@@ -4,8 +4,9 @@
 // holds those row locks after the call. One walk of the body answers every per-parameter question: the row locks, the
 // connections it sends BEGIN or COMMIT/ROLLBACK on (transaction-helpers.ts), the transactions it takes
 // `pg_advisory_xact_lock` on (advisory-xact-locks.ts). Summaries compose: a helper that calls a locking helper with its
-// own parameter locks through that parameter too (bounded depth; a cycle contributes nothing while it is being
-// computed, and a summary so cut is not cached).
+// own parameter locks through that parameter too. They are computed bottom-up: the functions reached through calls
+// that pass a parameter on, split into strongly connected components, callees first, each component iterated to a
+// fixpoint.
 import { ts } from "../engine/ts";
 import {
   CALL_KINDS,
@@ -64,7 +65,6 @@ export interface ParameterXactLock {
 /** Finds the project function a call invokes (undefined for library calls and calls it cannot resolve). */
 export type CalleeResolver = (call: ts.CallExpression) => FunctionLike | undefined;
 
-const MAX_DEPTH = 4;
 const NONE: ReadonlySet<number> = new Set();
 const EMPTY: FunctionSummary = { rowLocks: [], opens: NONE, ends: NONE, xactLocks: [] };
 const noChecker = () => undefined;
@@ -120,69 +120,183 @@ function importedUnderAnotherName(name: ts.Identifier): boolean {
   return imported !== undefined && imported !== name.text;
 }
 
-/** The functions being summarised on the current call path, and how many times a cycle or the depth bound cut it. */
-interface SummaryWalk {
-  active: Set<FunctionLike>;
-  cuts: number;
+/**
+ * One function's own part of its summary, read once from its body: the statements it runs through its parameters, in
+ * order, and the calls of project functions it passes a parameter to (whose summaries it composes).
+ */
+interface Body {
+  fn: FunctionLike;
+  steps: Array<{ own: FunctionSummary } | { call: ts.CallExpression; callee: FunctionLike }>;
+  /** Which of `fn`'s parameters an argument is, or -1. */
+  onParameter: (expr: ts.Expression | undefined) => number;
+  /** A lock key's parts in `fn`'s terms: which parameters (named as a whole), undefined if any is something else. */
+  keyOf: (parts: readonly ts.Expression[] | undefined) => number[] | undefined;
 }
+
+/** Rounds allowed per strongly connected component before its last iterate is taken (the states are finite sets). */
+const MAX_ROUNDS = 8;
 
 const caches = new WeakMap<CalleeResolver, WeakMap<FunctionLike, FunctionSummary>>();
 
 /**
- * The summary of `fn`. Cached per resolver (one per Program: a summary composed from another file's function is not
- * reused once that file changes) and per function node (a new parse makes new nodes).
+ * The summary of `fn`, computed bottom-up over the calls that pass a parameter on: the project functions they reach
+ * are split into strongly connected components (Tarjan), each component solved after those it calls, iterated to a
+ * fixpoint (a bounded number of rounds) so mutual recursion gets the same answer whichever function is asked first.
+ * Cached per resolver (one per Program: a summary composed from another file's function is not reused once that file
+ * changes) and per function node (a new parse makes new nodes).
  */
-export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, walk: SummaryWalk = { active: new Set(), cuts: 0 }): FunctionSummary {
+export function summaryOf(fn: FunctionLike, resolve: CalleeResolver): FunctionSummary {
   let cache = caches.get(resolve);
   if (!cache) caches.set(resolve, (cache = new WeakMap()));
   const cached = cache.get(fn);
   if (cached) return cached;
   if (!fn.body) return EMPTY;
-  if (walk.active.size >= MAX_DEPTH || walk.active.has(fn)) {
-    walk.cuts++;
-    return EMPTY;
+  for (const component of componentsFrom(fn, resolve, cache)) solveComponent(component, resolve, cache);
+  return cache.get(fn) ?? EMPTY;
+}
+
+/** The strongly connected components of the unsummarised functions `fn` reaches, callees before their callers. */
+function componentsFrom(fn: FunctionLike, resolve: CalleeResolver, cache: WeakMap<FunctionLike, FunctionSummary>): Body[][] {
+  const components: Body[][] = [];
+  const index = new Map<FunctionLike, { index: number; low: number; body: Body }>();
+  const stack: Body[] = [];
+  const onStack = new Set<FunctionLike>();
+  // Iterative Tarjan (call chains can be long): each frame is a function and the position in its callees.
+  const frames: Array<{ body: Body; next: number }> = [];
+  const enter = (f: FunctionLike) => {
+    const body = bodyOf(f, resolve);
+    index.set(f, { index: index.size, low: index.size, body });
+    stack.push(body);
+    onStack.add(f);
+    frames.push({ body, next: 0 });
+  };
+  enter(fn);
+  while (frames.length > 0) {
+    const frame = frames[frames.length - 1]!;
+    const mine = index.get(frame.body.fn)!;
+    const step = frame.body.steps[frame.next++];
+    if (step) {
+      if (!("callee" in step) || cache.has(step.callee) || !step.callee.body) continue;
+      const seen = index.get(step.callee);
+      if (!seen) enter(step.callee);
+      else if (onStack.has(step.callee)) mine.low = Math.min(mine.low, seen.index);
+      continue;
+    }
+    frames.pop();
+    const parent = frames[frames.length - 1];
+    if (parent) {
+      const theirs = index.get(parent.body.fn)!;
+      theirs.low = Math.min(theirs.low, mine.low);
+    }
+    if (mine.low === mine.index) {
+      const component: Body[] = [];
+      let member: Body;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member.fn);
+        component.push(member);
+      } while (member.fn !== frame.body.fn);
+      components.push(component.reverse());
+    }
   }
-  const cutsBefore = walk.cuts;
-  walk.active.add(fn);
+  return components;
+}
+
+/** Summarises one component: every member from its body and its callees' current summaries, until none changes. */
+function solveComponent(component: readonly Body[], resolve: CalleeResolver, cache: WeakMap<FunctionLike, FunctionSummary>): void {
+  const current = new Map<FunctionLike, FunctionSummary>(component.map((body) => [body.fn, EMPTY]));
+  const summaryAt = (callee: FunctionLike) => current.get(callee) ?? cache.get(callee) ?? EMPTY;
+  const recursive = component.length > 1 || component[0]!.steps.some((step) => "callee" in step && step.callee === component[0]!.fn);
+  for (let round = 0; round < (recursive ? MAX_ROUNDS : 1); round++) {
+    let changed = false;
+    for (const body of component) {
+      const next = compose(body, summaryAt, resolve, recursive);
+      if (!sameSummary(next, current.get(body.fn)!)) changed = true;
+      current.set(body.fn, next);
+    }
+    if (!changed) break;
+  }
+  for (const [fn, summary] of current) cache.set(fn, summary);
+}
+
+/** `fn`'s steps: its own statements through a parameter, and the project functions it passes a parameter to. */
+function bodyOf(fn: FunctionLike, resolve: CalleeResolver): Body {
   const parameters = fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text)));
   const onParameter = (expr: ts.Expression | undefined) => (expr ? parameterOf(expr, parameters) : -1);
-  // A lock key's parts in this function's terms: which parameters (named as a whole), undefined if any is something else.
   const plainParameters = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
   const keyOf = (parts: readonly ts.Expression[] | undefined): number[] | undefined => {
     const indexes = parts?.map((part) => plainParameters.indexOf(canonicalKey(part)));
     return indexes?.every((i) => i >= 0) ? [...new Set(indexes)] : undefined;
   };
+  const steps: Body["steps"] = [];
+  // Calls that run before it returns: not those in nested functions. An expression body may itself be the call.
+  const calls = fn.body ? nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS, { skipFunctions: true }) : [];
+  if (fn.body && (ts.isCallExpression(fn.body) || ts.isTaggedTemplateExpression(fn.body))) calls.unshift(fn.body);
+  for (const call of calls) {
+    const own = {
+      rowLocks: [] as ParameterRowLock[],
+      opens: new Set<number>(),
+      ends: new Set<number>(),
+      xactLocks: [] as ParameterXactLock[],
+    };
+    const access = dbAccessOf(call);
+    const control = ts.isCallExpression(call) ? transactionControlAt(call, access) : undefined;
+    const lockedThrough = !control || access ? xactLockHandle(call, access) : undefined;
+    if (control) {
+      const parameter = onParameter(receiverOf(call as ts.CallExpression));
+      if (parameter >= 0) (control === "begin" ? own.opens : own.ends).add(parameter);
+    }
+    if (lockedThrough) {
+      const parameter = onParameter(lockedThrough);
+      if (parameter >= 0) own.xactLocks.push({ parameter, key: keyOf(xactLockKeyOf(call, lockedThrough)) });
+    }
+    if ((!control || access) && (!lockedThrough || access) && access) {
+      const mode = lockModeOf(access);
+      const parameter = mode ? onParameter(access.transactionOption ?? access.handle) : -1;
+      if (mode && parameter >= 0) own.rowLocks.push({ parameter, access, mode, chain: [] });
+    }
+    if (own.rowLocks.length + own.opens.size + own.ends.size + own.xactLocks.length > 0) steps.push({ own });
+    if (control || lockedThrough || access) continue;
+    if (!ts.isCallExpression(call) || !call.arguments.some((a) => onParameter(a) >= 0)) continue;
+    const callee = resolve(call);
+    if (callee && callee !== fn) steps.push({ call, callee });
+  }
+  return { fn, steps, onParameter, keyOf };
+}
+
+/** A function's summary from its steps, each call's callee summarised as `summaryAt` says now. */
+function compose(
+  body: Body,
+  summaryAt: (callee: FunctionLike) => FunctionSummary,
+  resolve: CalleeResolver,
+  recursive: boolean,
+): FunctionSummary {
+  const { onParameter, keyOf } = body;
   const rowLocks: ParameterRowLock[] = [];
   const opens = new Set<number>();
   const ends = new Set<number>();
   const xactLocks: ParameterXactLock[] = [];
-  // Calls that run before it returns: not those in nested functions. An expression body may itself be the call.
-  const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body, CALL_KINDS, { skipFunctions: true });
-  if (ts.isCallExpression(fn.body) || ts.isTaggedTemplateExpression(fn.body)) calls.unshift(fn.body);
-  for (const call of calls) {
-    const access = dbAccessOf(call);
-    const control = ts.isCallExpression(call) ? transactionControlAt(call, access) : undefined;
-    if (control) {
-      const parameter = onParameter(receiverOf(call as ts.CallExpression));
-      if (parameter >= 0) (control === "begin" ? opens : ends).add(parameter);
-      if (!access) continue;
-    }
-    const lockedThrough = xactLockHandle(call, access);
-    if (lockedThrough) {
-      const parameter = onParameter(lockedThrough);
-      if (parameter >= 0) xactLocks.push({ parameter, key: keyOf(xactLockKeyOf(call, lockedThrough)) });
-      if (!access) continue;
-    }
-    if (access) {
-      const mode = lockModeOf(access);
-      const parameter = mode ? onParameter(access.transactionOption ?? access.handle) : -1;
-      if (mode && parameter >= 0) rowLocks.push({ parameter, access, mode, chain: [] });
+  // In a recursive component a fact comes back around the cycle: a row lock whose chain runs through one call twice
+  // is that lock again, and a transaction lock already stated through the same parameter and key is kept once.
+  const addRowLock = (lock: ParameterRowLock) => {
+    if (!recursive || new Set(lock.chain).size === lock.chain.length) rowLocks.push(lock);
+  };
+  const seenXact = new Set<string>();
+  const addXactLock = (lock: ParameterXactLock, fromCall: boolean) => {
+    const id = `${lock.parameter}:${lock.key?.join(",") ?? "?"}`;
+    if (!recursive || !fromCall || !seenXact.has(id)) xactLocks.push(lock);
+    seenXact.add(id);
+  };
+  for (const step of body.steps) {
+    if ("own" in step) {
+      for (const p of step.own.opens) opens.add(p);
+      for (const p of step.own.ends) ends.add(p);
+      for (const lock of step.own.xactLocks) addXactLock(lock, false);
+      for (const lock of step.own.rowLocks) addRowLock(lock);
       continue;
     }
-    if (!ts.isCallExpression(call) || !call.arguments.some((a) => onParameter(a) >= 0)) continue;
-    const callee = resolve(call);
-    if (!callee || callee === fn) continue;
-    const inner = summaryOf(callee, resolve, walk);
+    const { call, callee } = step;
+    const inner = summaryAt(callee);
     // The callee's parameter `index` is the argument the call passes there: which of this function's parameters, if any.
     const passOn = (indexes: ReadonlySet<number>, into: Set<number>) => {
       for (const index of indexes) {
@@ -194,14 +308,13 @@ export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, walk: Summa
     passOn(inner.ends, ends);
     for (const lock of inner.xactLocks) {
       const parameter = onParameter(call.arguments[lock.parameter]);
-      if (parameter >= 0) xactLocks.push({ parameter, key: keyOf(keyInCallTerms(call, lock.key)) });
+      if (parameter >= 0) addXactLock({ parameter, key: keyOf(keyInCallTerms(call, lock.key)) }, true);
     }
     for (const lock of rowLocksAtCall(call, callee, resolve, inner)) {
       const parameter = onParameter(call.arguments[lock.parameter]);
-      if (parameter >= 0) rowLocks.push({ ...lock, parameter });
+      if (parameter >= 0) addRowLock({ ...lock, parameter });
     }
   }
-  walk.active.delete(fn);
   const summary: FunctionSummary = {
     rowLocks,
     // Opened and ended on one parameter: a wrapper (or open-and-close helper), not an opener.
@@ -209,10 +322,25 @@ export function summaryOf(fn: FunctionLike, resolve: CalleeResolver, walk: Summa
     ends: new Set([...ends].filter((p) => !opens.has(p))),
     xactLocks,
   };
-  const empty = rowLocks.length + summary.opens.size + summary.ends.size + xactLocks.length === 0;
-  // A summary that met a cycle or the depth bound is partial: used for this question, not kept.
-  if (walk.cuts === cutsBefore) cache.set(fn, empty ? EMPTY : summary);
-  return empty ? EMPTY : summary;
+  return rowLocks.length + summary.opens.size + summary.ends.size + xactLocks.length === 0 ? EMPTY : summary;
+}
+
+const nodeIds = new WeakMap<ts.Node, number>();
+let nextNodeId = 0;
+function nodeId(node: ts.Node): number {
+  let id = nodeIds.get(node);
+  if (id === undefined) nodeIds.set(node, (id = nextNodeId++));
+  return id;
+}
+
+/** Whether two summaries state the same facts (row locks by parameter, statement and chain; the sets; the xact locks). */
+function sameSummary(a: FunctionSummary, b: FunctionSummary): boolean {
+  if (a === b) return true;
+  const locks = (s: FunctionSummary) =>
+    s.rowLocks.map((l) => `${l.parameter}:${nodeId(l.access.node)}:${l.chain.map(nodeId).join(".")}:${l.mode}`).join("|");
+  const xact = (s: FunctionSummary) => s.xactLocks.map((l) => `${l.parameter}:${l.key?.join(",") ?? "?"}`).join("|");
+  const set = (x: ReadonlySet<number>) => [...x].sort().join(",");
+  return locks(a) === locks(b) && xact(a) === xact(b) && set(a.opens) === set(b.opens) && set(a.ends) === set(b.ends);
 }
 
 /**

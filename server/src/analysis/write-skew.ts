@@ -16,6 +16,7 @@ import {
   calleeName,
   importsOf,
   isFunctionLike,
+  isInside,
   isNullish,
   mentions,
   nodesOfKinds,
@@ -26,7 +27,7 @@ import {
   type FunctionLike,
 } from "./ast";
 import { decidedBy, mayRunAfter } from "./flow/queries";
-import { sameIdentity } from "./identity";
+import { sameIdentity, variableDeclarationOf } from "./identity";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./db";
 import { isChainLink } from "./db/access";
 import { calleeResolver, programOf, type CalleeResolver } from "./summaries";
@@ -814,7 +815,10 @@ function drizzleWrite(call: ts.CallExpression): SetWrite | undefined {
   return { access: { ...base, insert: true, conditions: [], assignments: objectAssignments(values, () => false) }, change: "insert" };
 }
 
-/** `repo.save({ … })` / `repo.save(repo.create({ … }))` inserts; `user.role = "member"; await repo.save(user)` updates `role`. */
+/**
+ * `repo.save({ … })` / `repo.save(repo.create({ … }))` inserts; `user.role = "member"; await repo.save(user)` updates
+ * `role` (a field set that some path runs before the save: not one in a branch that does not reach it).
+ */
 function entityWrite(access: DbAccess): SetWrite | undefined {
   const entity = skipParens(access.entity!);
   const literal = ts.isCallExpression(entity) && calleeName(entity) === "create" ? entity.arguments[0] : entity;
@@ -833,7 +837,7 @@ function entityWrite(access: DbAccess): SetWrite | undefined {
         ts.isPropertyAccessExpression(left) &&
         ts.isIdentifier(left.expression) &&
         left.expression.text === entity.text &&
-        node.getEnd() <= access.node.getStart()
+        mayRunAfter(node, access.node)
       )
         assignments.push({ column: left.name.text, value: node.right, atomic: false });
     }
@@ -847,9 +851,9 @@ function entityWrite(access: DbAccess): SetWrite | undefined {
 function createdEntity(entity: ts.Identifier, access: DbAccess): SetWrite | undefined {
   const body = enclosingFunctionBody(access.node);
   if (!body) return undefined;
-  for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true })) {
-    if (!ts.isIdentifier(d.name) || d.name.text !== entity.text || !d.initializer || d.getEnd() > access.node.getStart()) continue;
-    if (!ts.isVariableDeclarationList(d.parent) || (d.parent.flags & ts.NodeFlags.Const) === 0) return undefined;
+  const d = variableDeclarationOf(entity);
+  if (d && ts.isIdentifier(d.name) && d.initializer && enclosingFunctionBody(d) === body) {
+    if ((d.parent.flags & ts.NodeFlags.Const) === 0) return undefined;
     const create = skipAwait(d.initializer);
     if (!ts.isCallExpression(create) || calleeName(create) !== "create") return undefined;
     const [first, second] = create.arguments.map((a) => skipParens(a));
@@ -1185,10 +1189,8 @@ function savesRowCreatedEarlier(
   const holder = skipParens(key.expression);
   if (!ts.isIdentifier(holder)) return false;
   // The name holding the row an earlier call of this function created.
-  let created: ts.Expression | undefined;
-  for (const node of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true }))
-    if (ts.isIdentifier(node.name) && node.name.text === holder.text && node.initializer && node.getEnd() <= key.getStart())
-      created = skipAwait(node.initializer);
+  const declaration = variableDeclarationOf(holder);
+  const created = declaration?.initializer && isInside(declaration, body) ? skipAwait(declaration.initializer) : undefined;
   if (!created || !ts.isCallExpression(created) || !mayRunAfter(created, call)) return false;
   return writesAt(created, resolution).some((w) => w.change === "insert" && sameTable(w.access.table, write.access.table));
 }

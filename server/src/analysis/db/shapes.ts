@@ -1,7 +1,8 @@
 // Shapes the library recognisers share: builder chains (`knex("t").where(w).first()` as a root and its links) and
 // object-literal arguments (`{ balance: next, version }` as assignments or equality conditions).
 import { ts } from "../../engine/ts";
-import { calleeName, skipParens, stringValue } from "../ast";
+import { calleeName, enclosingFunction, skipParens, stringValue } from "../ast";
+import { variableDeclarationOf } from "../identity";
 import type { RowLockMode } from "../sql";
 import type { AccessAssignment, AccessCondition } from "./access";
 
@@ -168,18 +169,12 @@ function capitalised(expr: ts.Expression | undefined): ts.Identifier | undefined
   return node && ts.isIdentifier(node) && /^[A-Z]/.test(node.text) ? node : undefined;
 }
 
-/** The declaration of a local variable `identifier` names, before it in its function (or file). */
+/** The declaration of the variable `identifier` names (a plain name, not a pattern), when its own function (or file) declares it. */
 export function localVariable(identifier: ts.Identifier): ts.VariableDeclaration | undefined {
-  let scope: ts.Node = identifier;
-  while (scope.parent && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
-  let found: ts.VariableDeclaration | undefined;
-  const visit = (node: ts.Node): void => {
-    if (found || node.getStart() >= identifier.getStart()) return;
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === identifier.text) found = node;
-    ts.forEachChild(node, visit);
-  };
-  visit(scope);
-  return found;
+  const declaration = variableDeclarationOf(identifier);
+  return declaration && ts.isIdentifier(declaration.name) && enclosingFunction(declaration) === enclosingFunction(identifier)
+    ? declaration
+    : undefined;
 }
 
 /**

@@ -3,7 +3,8 @@
 // `repo.increment(...)` — and the query builder (`createQueryBuilder(…).setLock("pessimistic_write")…getOne()`,
 // `….update(Account).set(…).execute()`). The table is the entity class, or the repository's when it can be traced.
 import { ts } from "../../engine/ts";
-import { calleeName, importsOf, propertyValue, skipAwait, skipParens, stringValue, walk } from "../ast";
+import { calleeName, importsOf, propertyValue, skipAwait, skipParens, stringValue } from "../ast";
+import { variableDeclarationOf } from "../identity";
 import type { RowLockMode } from "../sql";
 import type { AccessAssignment, AccessCondition, DbAccess } from "./access";
 import { injectedEntity, isFunctionLikeExpression, objectAssignments, whereObjectConditions, type Link } from "./shapes";
@@ -14,7 +15,7 @@ export const TYPEORM_READS = new Set(["findOne", "findOneBy", "findOneOrFail", "
 function repositoryTable(repo: ts.Expression): string {
   let node = skipParens(repo);
   if (ts.isIdentifier(node)) {
-    const declaration = localDeclaration(node);
+    const declaration = variableDeclarationOf(node);
     if (declaration?.initializer) node = skipAwait(declaration.initializer);
   }
   if (ts.isCallExpression(node) && calleeName(node) === "getRepository" && node.arguments[0] && ts.isIdentifier(node.arguments[0]))
@@ -23,22 +24,6 @@ function repositoryTable(repo: ts.Expression): string {
   const injected = injectedEntity(repo);
   if (injected) return injected.text.toLowerCase();
   return `repository:${skipParens(repo).getText().replace(/\s+/g, "")}`;
-}
-
-function localDeclaration(identifier: ts.Identifier): ts.VariableDeclaration | undefined {
-  let found: ts.VariableDeclaration | undefined;
-  walk(identifier.getSourceFile(), (node) => {
-    if (found) return false;
-    if (
-      ts.isVariableDeclaration(node) &&
-      ts.isIdentifier(node.name) &&
-      node.name.text === identifier.text &&
-      node.getStart() < identifier.getStart()
-    )
-      found = node;
-    return true;
-  });
-  return found;
 }
 
 const TYPEORM_LOCKS: Record<string, RowLockMode> = {
