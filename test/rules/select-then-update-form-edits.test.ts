@@ -282,6 +282,21 @@ runRuleTests(selectThenUpdate, {
       ],
     },
     {
+      name: "TypeORM: a JSON reminder (typed with an id) merged with the request by a helper that returns a new object",
+      files: EVENT_ENTITIES,
+      code: eventService(`  async remind(input: EventInput, reminder: Partial<Reminder>) {
+    const event: { id: string; reminder: Reminder } = await this.events.findOneByOrFail({ id: input.id });
+    event.reminder = mergeReminder(event.reminder, reminder);
+    return this.events.save(event);
+  }
+}
+
+interface Reminder { id: string; minutesBefore: number; channel: string }
+function mergeReminder(stored: Reminder, input: Partial<Reminder>): Reminder {
+  return { ...stored, ...input };`),
+      errors: [{ line: 25, column: 12, messageId: "lostUpdate", data: { write: "`this.events.save(…)`", column: "`reminder`", line: 23 } }],
+    },
+    {
       name: "MikroORM: a label appended to the JSON list read beside the request's title, then flushed",
       files: MIKRO_ARTICLE,
       code: articleService(`  async edit(id: number, input: { title?: string; label: string }) {

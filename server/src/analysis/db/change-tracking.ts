@@ -9,9 +9,9 @@
 // counter, a balance, a list appended to, a related row's count bumped inside the helper) stays evidence
 // (read-modify-write.ts bindAssignment, bindEntityAssign).
 import { ts } from "../../engine/ts";
-import { isAssignmentOperator, skipAwait, skipParens, walk, type FunctionLike } from "../ast";
+import { enclosingFunction, isAssignmentOperator, skipAwait, skipParens, walk, type FunctionLike } from "../ast";
 import { programOf, type CalleeResolver } from "../summaries";
-import type { DbAccess } from "./access";
+import { dbAccessOf, type DbAccess } from "./access";
 import { injectedEntity } from "./shapes";
 
 /** ORMs whose save of a loaded entity writes only the fields that changed since it was loaded. */
@@ -106,7 +106,8 @@ function entityMembers(read: DbAccess | undefined, name: string, checker: ts.Typ
 
 /**
  * The function sets the fields of its parameter at `index` only to values not computed from that parameter (a
- * field kept as read through `??` aside): no `+=`, `++`, `push`, or `p.count = p.count + 1` on it.
+ * field kept as read through `??` aside): no `+=`, `++`, `push`, or `p.count = p.count + 1` on it; and it returns that
+ * row (or one a database call returns), not a new value built from it.
  */
 function mergesIntoParameter(fn: FunctionLike, index: number, resolve: CalleeResolver, checker: ts.TypeChecker, depth = 0): boolean {
   const parameter = fn.parameters[index]?.name;
@@ -136,10 +137,19 @@ function mergesIntoParameter(fn: FunctionLike, index: number, resolve: CalleeRes
   /** The same field of the parameter as the one assigned (`p.location` in `p.location = f(p.location, …)`). */
   const isField = (left: ts.Expression) => (expr: ts.Expression) =>
     onParameter(expr) && skipParens(expr).getText() === skipParens(left).getText();
-  let computed = false;
+  /**
+   * What the function returns is the parameter itself, a row a database call returns, or nothing built from the
+   * parameter: `return { ...p, ...input }` is a new value computed from the stored one (a JSON blob written whole).
+   */
+  const returnsRow = (value: ts.Expression): boolean => {
+    const node = skipAwait(skipParens(value));
+    return (ts.isIdentifier(node) && node.text === name) || !mentions(node) || (ts.isCallExpression(node) && !!dbAccessOf(node));
+  };
+  let computed = !ts.isBlock(fn.body) && !returnsRow(fn.body);
   walk(fn.body, (node) => {
     if (computed) return false;
-    if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind) && onParameter(node.left))
+    if (ts.isReturnStatement(node) && node.expression && enclosingFunction(node) === fn) computed = !returnsRow(node.expression);
+    else if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind) && onParameter(node.left))
       computed =
         node.operatorToken.kind !== ts.SyntaxKind.EqualsToken ||
         (mentions(node.right) && !keeps(node.right) && !mergesRelatedRow(node.right, isField(node.left), resolve, checker, depth));
