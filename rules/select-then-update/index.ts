@@ -9,7 +9,8 @@
 // transaction opened in the same function (or by a project wrapper for its callback) with no visible retry gets its
 // own finding: no update is lost, but the aborted call fails. Not evidence at all (read-modify-write.ts): a value read
 // that only chooses how the input is written, the row's id, a relation link, a new row that does not join the rows
-// read; also safe: a set-once write, an insert whose duplicate-key error is handled, and the shapes of
+// read, a field a change-tracking ORM's save writes only with the request's value (`row.x = input.x ?? row.x`, a
+// related row merged with the request by a helper: db/change-tracking.ts); also safe: a set-once write, an insert whose duplicate-key error is handled, and the shapes of
 // harmless-writes.ts (another row, a no-change shortcut, values every caller computes alike, a unique key, a parent
 // row lock), a transaction-scoped advisory lock taken before the read (also by a helper given the transaction), and a
 // row this call has just inserted (fresh-row.ts). Not linted: migrations and an operator's commands (a command-line

@@ -33,6 +33,7 @@ import { MAX_WRAPPER_DEPTH, accessAtCall, mayReachDatabase, wrappedWriteAt } fro
 import { implicitFlushOf } from "./mikro-orm";
 import { prismaUniqueFieldSets } from "./prisma";
 import { isLibraryMerge, isModuleConstant, replacesArrayEntries } from "./merged-values";
+import { CHANGE_TRACKING, trackedChangeOf, type TrackedChange } from "./change-tracking";
 import { localVariable, objectAssignments, propertyName } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 
@@ -232,7 +233,7 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
       }
       if (state.values.size > 0 && ts.isCallExpression(node) && !dbAccessOf(node)) {
         bindCollectionChange(node, state, draft);
-        bindEntityAssign(node, state, draft);
+        bindEntityAssign(node, state, draft, resolve);
         bindMapSet(node, state, draft);
       }
     }
@@ -553,11 +554,38 @@ function bindAssignment(node: ts.BinaryExpression, { values }: Bindings, draft: 
   const entity = target && ts.isIdentifier(target) ? loadedEntity(values.get(target.text)) : undefined;
   if (!entity) return;
   const column = (left as ts.PropertyAccessExpression).name.text;
-  if (origin && !isIdentityOnly(node, values) && !fromOtherReadOnly(origin, entity)) mutate(draft, entity, mutation(node, column));
+  // A change-tracked save writes the field only with the request's value (change-tracking.ts): no value read is written.
+  const tracked = origin && plain ? trackedChange(node.right, target as ts.Identifier, column, entity, values, resolve) : undefined;
+  if (tracked) {
+    if (tracked.kind === "request")
+      draft.fieldsSet.set(entity.read, [...(draft.fieldsSet.get(entity.read) ?? []), fieldSet(node, column, tracked.value)]);
+  } else if (origin && !isIdentityOnly(node, values) && !fromOtherReadOnly(origin, entity)) mutate(draft, entity, mutation(node, column));
   else if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
     // `quote.status = "confirmed"`: a field set to a value not read, which the entity's save writes like an update.
     draft.fieldsSet.set(entity.read, [...(draft.fieldsSet.get(entity.read) ?? []), fieldSet(node, column)]);
   }
+}
+
+/**
+ * For a field of a loaded entity set to `value` (`row.x = input.x ?? row.x`), what a change-tracking ORM's save writes
+ * of it (change-tracking.ts): the request's part, or nothing of this row; undefined where a value read may be written.
+ */
+function trackedChange(
+  value: ts.Expression,
+  target: ts.Identifier,
+  column: string,
+  entity: ReadValue,
+  values: ReadonlyMap<string, ReadValue>,
+  resolve: CalleeResolver,
+): TrackedChange | undefined {
+  if (!CHANGE_TRACKING.has(entity.read.library)) return undefined;
+  const isStoredField = (expr: ts.Expression) => {
+    const node = skipParens(expr);
+    if (!ts.isPropertyAccessExpression(node) || !sameColumn(node.name.text, column)) return false;
+    const base = skipParens(node.expression);
+    return ts.isIdentifier(base) && base.text === target.text && !assignedBefore(node);
+  };
+  return trackedChangeOf(value, entity.read, isStoredField, (expr) => valueOf(expr, values) !== undefined, resolve);
 }
 
 /** A whole entity an ORM loaded, which a relation field set to it stores by its key. */
@@ -591,9 +619,9 @@ function mutation(node: Mutation["node"], column: string, collection?: true): Mu
 const fieldSets = new WeakMap<ts.BinaryExpression, AccessAssignment>();
 
 /** One object per assignment, so that the same field set met again along another path is the same fact. */
-function fieldSet(node: ts.BinaryExpression, column: string): AccessAssignment {
+function fieldSet(node: ts.BinaryExpression, column: string, value = node.right): AccessAssignment {
   let set = fieldSets.get(node);
-  if (!set) fieldSets.set(node, (set = { column, value: node.right, atomic: false }));
+  if (!set) fieldSets.set(node, (set = { column, value, atomic: false }));
   return set;
 }
 
@@ -703,7 +731,7 @@ function bindCollectionChange(call: ts.CallExpression, { values, mutated }: Bind
  * `Object.assign(wallet, { balance: wallet.balance - n })`, MikroORM `em.assign(wallet, {…})` / `wrap(wallet).assign({…})`:
  * each property of the object literal is set on the loaded entity, like `wallet.balance = …`.
  */
-function bindEntityAssign(call: ts.CallExpression, { values }: Bindings, draft: BindingsDraft): void {
+function bindEntityAssign(call: ts.CallExpression, { values }: Bindings, draft: BindingsDraft, resolve: CalleeResolver): void {
   if (calleeName(call) !== "assign") return;
   const receiver = receiverOf(call);
   const wrapped = receiver && skipParens(receiver);
@@ -713,7 +741,12 @@ function bindEntityAssign(call: ts.CallExpression, { values }: Bindings, draft: 
   const entity = target && ts.isIdentifier(skipParens(target)) ? loadedEntity(values.get(skipParens(target).getText())) : undefined;
   if (!entity || !data || !ts.isObjectLiteralExpression(skipParens(data))) return;
   for (const assignment of objectAssignments(data, () => false))
-    if (assignment.column !== "..." && assignment.value && valueOf(assignment.value, values))
+    if (
+      assignment.column !== "..." &&
+      assignment.value &&
+      valueOf(assignment.value, values) &&
+      !trackedChange(assignment.value, skipParens(target) as ts.Identifier, assignment.column, entity, values, resolve)
+    )
       mutate(draft, entity, mutation(call, assignment.column));
 }
 
