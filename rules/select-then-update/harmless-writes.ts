@@ -21,6 +21,7 @@ import {
   readsOnly,
   skipParens,
   isOrderingComparison,
+  lookupByDeclaredUniqueKey,
   nullTestSubject,
   ts,
   walk,
@@ -54,13 +55,15 @@ export function locksParentRowAsCalled(lock: RowLock, read: DbAccess, resolve: C
 }
 
 /**
- * A lookup by a unique key (Prisma `findUnique`, also beside a `null` filter such as `deletedAt: null`) followed by an
- * insert of that same key: of two concurrent callers that both found nothing, the unique index lets one insert through
+ * A lookup by a unique key (Prisma `findUnique`, also beside a `null` filter such as `deletedAt: null`; with the
+ * Program, any lookup pinning every column of a unique index the schema catalog declares: a Drizzle `unique().on(…)`,
+ * an entity's `@Unique`, SQL DDL) followed by an insert of that same key: of two concurrent callers that both found nothing, the unique index lets one insert through
  * and fails the other; nothing is duplicated.
  */
-export function insertsUniqueKeyReadMissing(flow: ReadModifyWrite): boolean {
+export function insertsUniqueKeyReadMissing(flow: ReadModifyWrite, program?: ts.Program): boolean {
   const { read, write } = flow;
-  if (!ts.isCallExpression(read.node) || !/^findUnique(OrThrow)?$/.test(calleeName(read.node) ?? "")) return false;
+  const findUnique = ts.isCallExpression(read.node) && /^findUnique(OrThrow)?$/.test(calleeName(read.node) ?? "");
+  if (!findUnique && !lookupByDeclaredUniqueKey(read, program)) return false;
   // A `null` filter beside the key (`deletedAt: null`) only hides rows the index still holds: it refuses them too.
   const filters = read.conditions.filter((c) => !(c.operator === "=" && c.value && isNullish(c.value)));
   const keys = filters.filter((c) => c.operator === "=" && c.value);
