@@ -239,13 +239,21 @@ export function unindexedLookup(read: DbAccess, program: ts.Program | undefined,
  * declares for its table: it names at most one row, and a second insert of that row fails.
  */
 export function lookupByDeclaredUniqueKey(read: DbAccess, program: ts.Program | undefined): boolean {
-  const lookup = declaredLookup(read, program);
+  // Drizzle relational queries (`db.query.t.findFirst`) are parsed as Prisma's: their table is the catalog's all the same.
+  const lookup = declaredLookup(read, program, isDrizzleRelationalAccess(read));
   return !!lookup && coversAll(lookup.keys, lookup.pinned);
 }
 
-/** The columns a lookup pins by equality, and the unique keys its table is declared with (undefined: not knowable). */
-function declaredLookup(read: DbAccess, program: ts.Program | undefined): { pinned: string[]; keys: readonly string[][] } | undefined {
-  if (!program || !read.table || read.lock || (NOT_SQL.has(read.library) && !isDrizzleRelationalAccess(read))) return undefined;
+/**
+ * The columns a lookup pins by equality, and the unique keys its table is declared with (undefined: not knowable).
+ * `relational` admits a Drizzle relational query; unindexedLookup does not (its duplicate reports stay as they were).
+ */
+function declaredLookup(
+  read: DbAccess,
+  program: ts.Program | undefined,
+  relational = false,
+): { pinned: string[]; keys: readonly string[][] } | undefined {
+  if (!program || !read.table || read.lock || (NOT_SQL.has(read.library) && !relational)) return undefined;
   const pinned = [...new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column))];
   if (pinned.length === 0) return undefined;
   const keys = uniqueKeysOf(program, read.table);
@@ -258,10 +266,7 @@ function coversAll(keys: readonly string[][], columns: readonly string[]): boole
   return keys.some((set) => set.length > 0 && set.every((c) => have.has(c)));
 }
 
-/**
- * Prisma's lookups are duplicateInsertsIn's (its schema is prisma.ts's), except Drizzle relational queries, which
- * prisma.ts parses too; document stores and Redis have no such DDL.
- */
+/** Prisma's lookups are duplicateInsertsIn's (its schema is prisma.ts's); document stores and Redis have no such DDL. */
 const NOT_SQL = new Set(["prisma", "mongoose", "mongodb", "redis"]);
 
 /** Whether one of the unique field sets is made of `column` and columns among `pinned` only (see inUniqueKey). */
