@@ -180,6 +180,11 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     if (isColumn(test)) return !holds && (isNull(value) || value.kind === ts.SyntaxKind.FalseKeyword);
     if (!ts.isBinaryExpression(test)) return false;
     const op = test.operatorToken.kind;
+    // A counter reset to 0 only while above 0 (`if (user.strikes > 0) … strikes: 0`): skipped where it holds 0 already.
+    const aboveZero =
+      (op === ts.SyntaxKind.GreaterThanToken && isColumn(test.left) && isZero(test.right)) ||
+      (op === ts.SyntaxKind.LessThanToken && isZero(test.left) && isColumn(test.right));
+    if (aboveZero) return !holds && isZero(value);
     const equal = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
     if (!equal && op !== ts.SyntaxKind.ExclamationEqualsEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsToken) return false;
     // Skipped only when the column equals the other side...
@@ -192,6 +197,12 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     // ...which is the value written.
     return !!other && (isNull(other) ? isNull(value) : sameValue(skipParens(other), timeOf(value), flow.write));
   }
+}
+
+/** The literal `0`. */
+function isZero(node: ts.Expression): boolean {
+  const n = skipParens(node);
+  return ts.isNumericLiteral(n) && Number(n.text) === 0;
 }
 
 /** The write runs in the `then` of the `if` whose condition is the flow's check. */

@@ -49,8 +49,45 @@ export async function connectTracker(projectId: string, host: string) {
 }
 `;
 
+const PRISMA = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+`;
+
+/** A login that resets the failed-attempt counter; `beforeReset` runs between the check and the reset. */
+const login = (beforeReset: string) => `${PRISMA}
+declare function checkPassword(hash: string, password: string): Promise<boolean>;
+declare function mailUnlockNotice(email: string): Promise<void>;
+
+export async function logIn(email: string, password: string) {
+  const member = await prisma.member.findFirst({ where: { email } });
+  if (!member || !(await checkPassword(member.passwordHash, password))) throw new Error("wrong e-mail or password");
+  if (member.failedLogins > 0 || member.lockedUntil) {
+    ${beforeReset}await prisma.member.update({ where: { id: member.id }, data: { failedLogins: 0, lockedUntil: null } });
+  }
+  return member.id;
+}
+`;
+
+/** A message's JSON reference (its external id and chat) written back with a flag; `elsewhere` is more of the module. */
+const hideMessage = (elsewhere: string) => `${PRISMA}
+export async function hideMessage(externalId: string) {
+  const message = await prisma.message.findFirst({ where: { ref: { path: ["externalId"], equals: externalId } } });
+  if (!message) return null;
+  const ref = typeof message.ref === "object" && message.ref !== null ? message.ref : {};
+  return prisma.message.update({ where: { id: message.id }, data: { ref: { ...ref, hidden: true }, status: "HIDDEN" } });
+}
+${elsewhere}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "a JSON column kept as read (behind a type guard with an empty default) with one flag added, and no other writer of it",
+      code: hideMessage(""),
+    },
+    {
+      name: "a failed-login counter reset to 0 (and the lock cleared) only while above 0: skipped only where the row holds 0 already",
+      code: login(""),
+    },
     {
       name: "a Drizzle relational lookup by every column of a unique index the schema declares, then an insert of that key: a second concurrent insert fails",
       files: drizzleProject(`unique("integrations_project_type").on(t.projectId, t.type)`),
@@ -58,6 +95,20 @@ runRuleTests(selectThenUpdate, {
     },
   ],
   invalid: [
+    {
+      name: "the same flag added where another function of the project rewrites the JSON column: its change is undone",
+      code: hideMessage(`
+export async function moveMessage(id: string, chatId: string) {
+  await prisma.message.update({ where: { id }, data: { ref: { chatId } } });
+}
+`),
+      errors: [{ line: 8, column: 10, messageId: "sharedColumnLostUpdate" }],
+    },
+    {
+      name: "the same reset behind a check that also guards an e-mail sent before it: both calls send it",
+      code: login("await mailUnlockNotice(member.email);\n    "),
+      errors: [{ line: 12, column: 11, messageId: "checkThenWrite" }],
+    },
     {
       name: "the same insert where the schema indexes the two columns without making them unique: both calls insert",
       files: drizzleProject(`index("integrations_project_type").on(t.projectId, t.type)`),

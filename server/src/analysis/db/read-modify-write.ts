@@ -1861,6 +1861,11 @@ function replacesParts(
 /** `org.settings`, `settings` (destructured), `org.settings?.theme`, `org.settings ?? {}`: the stored column or a part of it, as read. */
 function isStored(expr: ts.Expression, column: string, flow: ReadModifyWrite): boolean {
   let node = skipParens(expr);
+  // `typeof row.ref === "object" && row.ref ? row.ref : {}`: the stored column, or an empty default where it is not one.
+  if (ts.isConditionalExpression(node)) {
+    const [stored, fallback] = isEmptyDefault(node.whenFalse) ? [node.whenTrue, node.whenFalse] : [node.whenFalse, node.whenTrue];
+    return isEmptyDefault(fallback) && isStored(stored, column, flow);
+  }
   if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind)) {
     const fallback = skipParens(node.right);
     // A literal, or the module's named defaults (`org.settings || DEFAULT_SETTINGS`, imported or a top-level const).
@@ -1887,6 +1892,14 @@ function isStored(expr: ts.Expression, column: string, flow: ReadModifyWrite): b
   if (!fn || changesName(fn, root.text) || !boundToRow(root, fn, flow)) return false;
   const origin = flow.originOf(node);
   return origin?.read === flow.read && origin.level === "value" && origin.column !== undefined && sameColumn(origin.column, column);
+}
+
+/** `{}`, `[]`, `null`, `undefined`: a default that carries no value of anyone's. */
+function isEmptyDefault(expr: ts.Expression): boolean {
+  const node = skipParens(expr);
+  if (ts.isObjectLiteralExpression(node)) return node.properties.length === 0;
+  if (ts.isArrayLiteralExpression(node)) return node.elements.length === 0;
+  return isNullish(node);
 }
 
 /** A `const` name's initializer (`const settings = { ...org.settings, theme }` before the write), else the expression. */
