@@ -85,6 +85,18 @@ runRuleTests(selectThenUpdate, {
       code: hideMessage(""),
     },
     {
+      name: "the same flag added where the row's name is rebound to the update's own result: the value spread is the one read",
+      code: `${PRISMA}
+export async function retractMessage(externalId: string) {
+  let message = await prisma.message.findFirst({ where: { ref: { path: ["externalId"], equals: externalId } } });
+  if (!message) return null;
+  const ref = typeof message.ref === "object" && message.ref !== null ? message.ref : {};
+  message = await prisma.message.update({ where: { id: message.id }, data: { ref: { ...ref, retracted: true } } });
+  return message.id;
+}
+`,
+    },
+    {
       name: "a failed-login counter reset to 0 (and the lock cleared) only while above 0: skipped only where the row holds 0 already",
       code: login(""),
     },

@@ -1889,7 +1889,7 @@ function isStored(expr: ts.Expression, column: string, flow: ReadModifyWrite): b
   }
   // `let hits = row.hits; hits = hits * 2` or `wallet.balance -= n`: the name no longer holds the value read.
   const fn = enclosingFunction(flow.write.node);
-  if (!fn || changesName(fn, root.text) || !boundToRow(root, fn, flow)) return false;
+  if (!fn || changesName(fn, root.text, flow.write.node) || !boundToRow(root, fn, flow)) return false;
   const origin = flow.originOf(node);
   return origin?.read === flow.read && origin.level === "value" && origin.column !== undefined && sameColumn(origin.column, column);
 }
@@ -1918,7 +1918,7 @@ function constValue(expr: ts.Expression): ts.Expression {
 }
 
 /** Whether `fn` assigns to `name`, to a property of it, or merges into it (`Object.assign(name, …)`). */
-function changesName(fn: FunctionLike, name: string): boolean {
+function changesName(fn: FunctionLike, name: string, write?: ts.Node): boolean {
   const rootName = (expr: ts.Expression): string | undefined => {
     let node = skipParens(expr);
     while (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipParens(node.expression);
@@ -1927,7 +1927,11 @@ function changesName(fn: FunctionLike, name: string): boolean {
   let found = false;
   walk(fn, (node) => {
     if (
-      (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind) && rootName(node.left) === name) ||
+      // `message = await update(…)`: rebound to the write's own result, after the write has read the name.
+      (ts.isBinaryExpression(node) &&
+        isAssignmentOperator(node.operatorToken.kind) &&
+        rootName(node.left) === name &&
+        !(write && isInside(write, node.right))) ||
       ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
         (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) &&
         rootName(node.operand) === name) ||
