@@ -22,6 +22,7 @@ import {
   readsOnly,
   skipParens,
   isOrderingComparison,
+  lookupByDeclaredUniqueKey,
   nullTestSubject,
   ts,
   walk,
@@ -56,13 +57,15 @@ export function locksParentRowAsCalled(lock: RowLock, read: DbAccess, resolve: C
 }
 
 /**
- * A lookup by a unique key (Prisma `findUnique`, also beside a `null` filter such as `deletedAt: null`) followed by an
- * insert of that same key: of two concurrent callers that both found nothing, the unique index lets one insert through
+ * A lookup by a unique key (Prisma `findUnique`, also beside a `null` filter such as `deletedAt: null`; with the
+ * Program, any lookup pinning every column of a unique index the schema catalog declares: a Drizzle `unique().on(…)`,
+ * an entity's `@Unique`, SQL DDL) followed by an insert of that same key: of two concurrent callers that both found nothing, the unique index lets one insert through
  * and fails the other; nothing is duplicated.
  */
-export function insertsUniqueKeyReadMissing(flow: ReadModifyWrite): boolean {
+export function insertsUniqueKeyReadMissing(flow: ReadModifyWrite, program?: ts.Program): boolean {
   const { read, write } = flow;
-  if (!ts.isCallExpression(read.node) || !/^findUnique(OrThrow)?$/.test(calleeName(read.node) ?? "")) return false;
+  const findUnique = ts.isCallExpression(read.node) && /^findUnique(OrThrow)?$/.test(calleeName(read.node) ?? "");
+  if (!findUnique && !lookupByDeclaredUniqueKey(read, program)) return false;
   // A `null` filter beside the key (`deletedAt: null`) only hides rows the index still holds: it refuses them too.
   const filters = read.conditions.filter((c) => !(c.operator === "=" && c.value && isNullish(c.value)));
   const keys = filters.filter((c) => c.operator === "=" && c.value);
@@ -179,6 +182,11 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     if (isColumn(test)) return !holds && (isNull(value) || value.kind === ts.SyntaxKind.FalseKeyword);
     if (!ts.isBinaryExpression(test)) return false;
     const op = test.operatorToken.kind;
+    // A counter reset to 0 only while above 0 (`if (user.strikes > 0) … strikes: 0`): skipped where it holds 0 already.
+    const aboveZero =
+      (op === ts.SyntaxKind.GreaterThanToken && isColumn(test.left) && isZero(test.right)) ||
+      (op === ts.SyntaxKind.LessThanToken && isZero(test.left) && isColumn(test.right));
+    if (aboveZero) return !holds && isZero(value);
     const equal = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
     if (!equal && op !== ts.SyntaxKind.ExclamationEqualsEqualsToken && op !== ts.SyntaxKind.ExclamationEqualsToken) return false;
     // Skipped only when the column equals the other side...
@@ -191,6 +199,12 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     // ...which is the value written.
     return !!other && (isNull(other) ? isNull(value) : sameValue(skipParens(other), timeOf(value), flow.write));
   }
+}
+
+/** The literal `0`. */
+function isZero(node: ts.Expression): boolean {
+  const n = skipParens(node);
+  return ts.isNumericLiteral(n) && Number(n.text) === 0;
 }
 
 /** The write runs in the `then` of the `if` whose condition is the flow's check. */

@@ -331,7 +331,7 @@ function protectionOf(
   // An entity read only to be linked (`comment.member = member`) gives the write its key, which nothing changes.
   if (!flow.control && onlyLinksReadRow(flow)) return "relation-link";
   if (claimedBeforeRead(flow)) return "claimed";
-  if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow))) return "unique-index";
+  if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow, program))) return "unique-index";
   // A checked flag set before work the check guards is a claim on that work: not a harmless set-once or no-change write.
   // So is one set after such work, done between the check and the write by every caller that passed the check.
   const claimsWork =

@@ -8,7 +8,7 @@ import { ts } from "../engine/ts";
 import { alwaysExits } from "./flow/queries";
 import { nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, type FunctionLike } from "./ast";
 import { dbAccessOf, sameTable, type DbAccess } from "./db";
-import { prismaUniqueFieldSets } from "./db/prisma";
+import { isDrizzleRelationalAccess, prismaUniqueFieldSets } from "./db/prisma";
 import { propertyName } from "./db/shapes";
 import { columnKey, uniqueKeysOf } from "./db/schema-catalog";
 
@@ -230,13 +230,40 @@ export function inUniqueKey(model: string, fileName: string, pinned: readonly st
  * unique index covers the lookup, or without a Program to read.
  */
 export function unindexedLookup(read: DbAccess, program: ts.Program | undefined, written: readonly string[] = []): string[] | undefined {
-  if (!program || !read.table || read.lock || NOT_SQL.has(read.library)) return undefined;
+  const lookup = declaredLookup(read, program);
+  return !lookup || coversAll(lookup.keys, [...lookup.pinned, ...written]) ? undefined : lookup.pinned;
+}
+
+/**
+ * A lookup (other data layers than Prisma's, as unindexedLookup) that pins every column of a unique index the project
+ * declares for its table: it names at most one row, and a second insert of that row fails.
+ */
+export function lookupByDeclaredUniqueKey(read: DbAccess, program: ts.Program | undefined): boolean {
+  // Drizzle relational queries (`db.query.t.findFirst`) are parsed as Prisma's: their table is the catalog's all the same.
+  const lookup = declaredLookup(read, program, isDrizzleRelationalAccess(read));
+  return !!lookup && coversAll(lookup.keys, lookup.pinned);
+}
+
+/**
+ * The columns a lookup pins by equality, and the unique keys its table is declared with (undefined: not knowable).
+ * `relational` admits a Drizzle relational query; unindexedLookup does not (its duplicate reports stay as they were).
+ */
+function declaredLookup(
+  read: DbAccess,
+  program: ts.Program | undefined,
+  relational = false,
+): { pinned: string[]; keys: readonly string[][] } | undefined {
+  if (!program || !read.table || read.lock || (NOT_SQL.has(read.library) && !relational)) return undefined;
   const pinned = [...new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column))];
   if (pinned.length === 0) return undefined;
   const keys = uniqueKeysOf(program, read.table);
-  if (!keys) return undefined;
-  const have = new Set([...pinned, ...written].map(columnKey));
-  return keys.some((set) => set.length > 0 && set.every((c) => have.has(c))) ? undefined : pinned;
+  return keys ? { pinned, keys } : undefined;
+}
+
+/** One of the unique keys is made of the given columns only. */
+function coversAll(keys: readonly string[][], columns: readonly string[]): boolean {
+  const have = new Set(columns.map(columnKey));
+  return keys.some((set) => set.length > 0 && set.every((c) => have.has(c)));
 }
 
 /** Prisma's lookups are duplicateInsertsIn's (its schema is prisma.ts's); document stores and Redis have no such DDL. */

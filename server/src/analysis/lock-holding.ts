@@ -105,7 +105,45 @@ class HoldingAnalysis implements AcquisitionPaths {
   }
 
   private step(element: ts.Node, state: Holding): Holding {
-    return element === this.taking ? HELD : this.isRelease(element) ? FREE : state;
+    return element === this.taking ? HELD : this.isRelease(element) || this.releasedByInvokedFunction(element) ? FREE : state;
+  }
+
+  /**
+   * `await (async () => { try { … } finally { release } })()`: a function invoked on the spot whose whole body is a
+   * `try` that releases the lock in its `finally` (directly, or under a test of the handle: `if (lock) unlock(lock)`)
+   * gives it back on every path before the code after the call runs, also when the call fails. An async function must
+   * be awaited there: otherwise its `finally` runs later, while the caller goes on holding the lock.
+   */
+  private releasedByInvokedFunction(element: ts.Node): boolean {
+    const call = ts.isAwaitExpression(element) ? skipParens(element.expression) : element;
+    if (!ts.isCallExpression(call) || call.arguments.length > 0) return false;
+    const fn = skipParens(call.expression);
+    if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !fn.body || !ts.isBlock(fn.body)) return false;
+    const isAsync = fn.modifiers?.some((m) => m.kind === ts.SyntaxKind.AsyncKeyword) ?? false;
+    if (isAsync && !isAwaited(call)) return false;
+    const [only, ...rest] = fn.body.statements;
+    if (!only || rest.length > 0 || !ts.isTryStatement(only) || !only.finallyBlock) return false;
+    return only.finallyBlock.statements.some((statement) => this.releasesIn(statement));
+  }
+
+  /**
+   * `release(…);`, `await release(…);`, or either under a test of the handle it releases (`if (lock) unlock(lock)`, or
+   * of the acquisition's result): where the handle is missing, nothing was taken.
+   */
+  private releasesIn(statement: ts.Statement, handle?: string): boolean {
+    if (ts.isIfStatement(statement) && !statement.elseStatement && handle === undefined) {
+      const test = skipParens(statement.expression);
+      const body = ts.isBlock(statement.thenStatement) ? statement.thenStatement.statements : [statement.thenStatement];
+      return ts.isIdentifier(test) && body.length === 1 && this.releasesIn(body[0]!, test.text);
+    }
+    if (!ts.isExpressionStatement(statement)) return false;
+    const call = skipAwait(skipParens(statement.expression));
+    if (!ts.isCallExpression(call) || !this.isRelease(call)) return false;
+    return (
+      handle === undefined ||
+      this.names.has(handle) ||
+      call.arguments.some((a) => ts.isIdentifier(skipParens(a)) && (skipParens(a) as ts.Identifier).text === handle)
+    );
   }
 
   private isRelease(element: ts.Node): boolean {
@@ -125,6 +163,8 @@ class HoldingAnalysis implements AcquisitionPaths {
       // [error, value] tuple wrapping it, which exists not to throw.
       const thrower = last && ts.isAwaitExpression(last) ? skipAwait(last) : last;
       if (thrower && (thrower === this.call || thrower === this.taking || thrower === this.tupleHelper)) return FREE;
+      // A function invoked on the spot that releases in its `finally` has released when its call fails too.
+      if (last && this.releasedByInvokedFunction(last)) return FREE;
       // Queuing a command on a MULTI (`multi().set(…).del(lockKey).exec()`) sends nothing: only its `exec()` can fail.
       if (thrower && isQueuedCommand(thrower)) return FREE;
       // A call of a built-in Map or Set (`this.consumers.get(topic)`) cannot throw, so it skips no release; nor is a
@@ -545,4 +585,11 @@ function errorTest(condition: ts.Expression, name: string): boolean | undefined 
     return ts.isIdentifier(operand) && operand.text === name ? false : undefined;
   }
   return undefined;
+}
+
+/** `await f()`, `await (f())`: the caller waits for the call to settle. */
+function isAwaited(call: ts.Node): boolean {
+  let node = call;
+  while (ts.isParenthesizedExpression(node.parent)) node = node.parent;
+  return ts.isAwaitExpression(node.parent);
 }

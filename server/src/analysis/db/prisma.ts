@@ -213,3 +213,9 @@ function isDrizzleRelationalQuery(model: ts.PropertyAccessExpression): boolean {
   const holder = skipParens(model.expression);
   return ts.isPropertyAccessExpression(holder) && holder.name.text === "query";
 }
+
+/** An access read here as Prisma's that is a Drizzle relational query (`db.query.users.findFirst`): its handle is `db.query`. */
+export function isDrizzleRelationalAccess(access: DbAccess): boolean {
+  const handle = access.library === "prisma" && access.handle ? skipParens(access.handle) : undefined;
+  return !!handle && ts.isPropertyAccessExpression(handle) && handle.name.text === "query";
+}

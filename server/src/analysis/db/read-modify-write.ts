@@ -1894,6 +1894,11 @@ function replacesParts(
 /** `org.settings`, `settings` (destructured), `org.settings?.theme`, `org.settings ?? {}`: the stored column or a part of it, as read. */
 function isStored(expr: ts.Expression, column: string, flow: ReadModifyWrite): boolean {
   let node = skipParens(expr);
+  // `typeof row.ref === "object" && row.ref ? row.ref : {}`: the stored column, or an empty default where it is not one.
+  if (ts.isConditionalExpression(node)) {
+    const [stored, fallback] = isEmptyDefault(node.whenFalse) ? [node.whenTrue, node.whenFalse] : [node.whenFalse, node.whenTrue];
+    return isEmptyDefault(fallback) && isStored(stored, column, flow);
+  }
   if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind)) {
     const fallback = skipParens(node.right);
     // A literal, or the module's named defaults (`org.settings || DEFAULT_SETTINGS`, imported or a top-level const).
@@ -1917,9 +1922,17 @@ function isStored(expr: ts.Expression, column: string, flow: ReadModifyWrite): b
   }
   // `let hits = row.hits; hits = hits * 2` or `wallet.balance -= n`: the name no longer holds the value read.
   const fn = enclosingFunction(flow.write.node);
-  if (!fn || changesName(fn, root.text) || !boundToRow(root, fn, flow)) return false;
+  if (!fn || changesName(fn, root.text, flow.write.node) || !boundToRow(root, fn, flow)) return false;
   const origin = flow.originOf(node);
   return origin?.read === flow.read && origin.level === "value" && origin.column !== undefined && sameColumn(origin.column, column);
+}
+
+/** `{}`, `[]`, `null`, `undefined`: a default that carries no value of anyone's. */
+function isEmptyDefault(expr: ts.Expression): boolean {
+  const node = skipParens(expr);
+  if (ts.isObjectLiteralExpression(node)) return node.properties.length === 0;
+  if (ts.isArrayLiteralExpression(node)) return node.elements.length === 0;
+  return isNullish(node);
 }
 
 /** A `const` name's initializer (`const settings = { ...org.settings, theme }` before the write), else the expression. */
@@ -1938,7 +1951,7 @@ function constValue(expr: ts.Expression): ts.Expression {
 }
 
 /** Whether `fn` assigns to `name`, to a property of it, or merges into it (`Object.assign(name, …)`). */
-function changesName(fn: FunctionLike, name: string): boolean {
+function changesName(fn: FunctionLike, name: string, write?: ts.Node): boolean {
   const rootName = (expr: ts.Expression): string | undefined => {
     let node = skipParens(expr);
     while (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipParens(node.expression);
@@ -1947,7 +1960,11 @@ function changesName(fn: FunctionLike, name: string): boolean {
   let found = false;
   walk(fn, (node) => {
     if (
-      (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind) && rootName(node.left) === name) ||
+      // `message = await update(…)`: rebound to the write's own result, after the write has read the name.
+      (ts.isBinaryExpression(node) &&
+        isAssignmentOperator(node.operatorToken.kind) &&
+        rootName(node.left) === name &&
+        !(write && isInside(write, node.right))) ||
       ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
         (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken) &&
         rootName(node.operand) === name) ||
