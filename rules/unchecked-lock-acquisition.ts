@@ -1,8 +1,15 @@
 // unchecked-lock-acquisition: a try-style acquisition (SET NX, SETNX, pg_try_advisory_lock, GET_LOCK, tryAcquire)
 // whose result does not decide whether the critical section runs. The result counts as checked only when the code
 // after it is reachable solely on the success branch: otherwise a failed attempt runs the critical section anyway.
+// Also an in-process busy key whose test and mark an await separates (`if (busy.has(k)) return; await …; busy.add(k)`):
+// the test is then no acquisition at all.
 import {
   allLockAcquisitionsIn,
+  canonicalKey,
+  enclosingFunction,
+  mayRunAfter,
+  mayRunBetween,
+  receiverOf,
   nodesOfKinds,
   redisSetFlags,
   dbAccessOf,
@@ -48,6 +55,8 @@ export const uncheckedLockAcquisition = defineRule({
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the result is never tested: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
       runsBeforeCheck:
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the code at line {{line}} runs before the result is checked: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
+      markedAfterAwait:
+        "{{lock}} is tested here but marked only after the await at line {{line}}: a second caller finds the key free while the first waits, and both run the critical section.",
       runsOnBothBranches:
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — and although it is tested at line {{testLine}}, the code at line {{line}} runs on both branches: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
     },
@@ -68,6 +77,15 @@ export const uncheckedLockAcquisition = defineRule({
       () => context.checker,
       context.settings.declaredLocks,
     )) {
+      const awaited = awaitBeforeMark(acquisition);
+      if (awaited && acquisition.busyKeyTest)
+        context.report({
+          messageId: "markedAfterAwait",
+          data: { lock: sentenceStart(acquisition.label), line: lineOf(awaited) },
+          help: "Mark the key in the same synchronous step as its test (right after it, before any await), and unmark it in a `finally`.",
+          span: spanOf(acquisition.busyKeyTest, context.sourceFile),
+          related: [{ span: spanOf(awaited, context.sourceFile), message: "awaited between the test and the mark" }],
+        });
       if (acquisition.style !== "try") continue;
       const { verdict, names, statement } = verdictOf(acquisition, resolve);
       if (verdict.kind !== "unchecked") continue;
@@ -94,6 +112,29 @@ export const uncheckedLockAcquisition = defineRule({
     }
   },
 });
+
+/**
+ * A busy key (`if (busy.has(key)) return; … busy.add(key)`, unmarked by `busy.delete(key)` once the work is done) is a
+ * lock only when no await separates the test from the mark: JavaScript runs both in one step then, so no other caller
+ * can come between. The first await that may run between them, if any. A key never unmarked in the function is a
+ * cache or a record of work done, not a lock held over the work.
+ */
+function awaitBeforeMark(acquisition: LockAcquisition): ts.AwaitExpression | undefined {
+  const { busyKeyTest: test, call, lockObject, key } = acquisition;
+  const fn = test && enclosingFunction(test);
+  if (!test || !fn?.body || !lockObject || !key || !ts.isCallExpression(call) || enclosingFunction(call) !== fn) return undefined;
+  const unmarked = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).some(
+    (del) =>
+      calleeName(del) === "delete" &&
+      del.arguments.length === 1 &&
+      canonicalKey(del.arguments[0]!) === canonicalKey(key) &&
+      canonicalKey(receiverOf(del) ?? del) === canonicalKey(lockObject) &&
+      mayRunAfter(call, del),
+  );
+  if (!unmarked) return undefined;
+  const awaits = nodesOfKinds<ts.AwaitExpression>(fn.body, [ts.SyntaxKind.AwaitExpression]).filter((a) => enclosingFunction(a) === fn);
+  return awaits.find((a) => mayRunBetween(test, [a], call));
+}
 
 /** What a failed attempt returns, per mechanism, for the message. */
 function failureValue(acquisition: LockAcquisition): string {

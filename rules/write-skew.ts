@@ -7,11 +7,12 @@
 // Safe (not reported): a SERIALIZABLE transaction around the write (whether it is retried is select-then-update's
 // business); a lock taken before the check and held at it — a row lock of the same transaction (`FOR UPDATE` of the
 // parent row, a write), a locking read of the set itself, a transaction-scoped advisory lock, a mutex or lease; an
-// insert whose duplicate-key error is handled, an upsert / `ON CONFLICT`; a write that re-checks in SQL (a subquery);
-// an emptiness test deciding an insert ("at most one" is a unique index's job), unless the project's schema shows no
-// unique index over the fields a duplicate check looked up (duplicate-insert.ts: the Prisma schema; for other data
-// layers the Drizzle tables, entities and SQL DDL of db/schema-catalog.ts). The one suggestion asks the runtime's
-// transaction helper, already around the check and the write, for SERIALIZABLE (it retries serialization failures).
+// insert whose duplicate-key error is handled, an upsert / `ON CONFLICT`; a write that re-checks in SQL (a subquery on
+// MySQL or SQLite; not on PostgreSQL); an emptiness test deciding an insert ("at most one" is a unique index's job),
+// unless the project's schema shows no unique index over the fields a duplicate check looked up (duplicate-insert.ts:
+// the Prisma schema; for other data layers the Drizzle tables, entities and SQL DDL of db/schema-catalog.ts). The one
+// suggestion asks the runtime's transaction helper, already around the check and the write, for SERIALIZABLE (it
+// retries serialization failures).
 import { handlesDuplicateKey } from "./select-then-update";
 import {
   FUNCTION_KINDS,
@@ -288,9 +289,10 @@ function closedByWrite({ write, grows, unindexed }: SkewFlow): boolean {
   if (write.sql) {
     const text = write.sql.text;
     if (/\bON\s+(CONFLICT|DUPLICATE\s+KEY)\b/i.test(text)) return true;
-    // `INSERT … SELECT … WHERE (SELECT count(*) …) < $n`, `UPDATE … WHERE (SELECT count(*) …) > 1`; an INSERT … SELECT
+    // `INSERT … SELECT … WHERE (SELECT count(*) …) < $n`, `UPDATE … WHERE (SELECT count(*) …) > 1`: a re-check only
+    // where the statement's read locks what it reads or writers take turns (rechecksAtomically); an INSERT … SELECT
     // with no WHERE (`SELECT … FROM (VALUES …)`) re-checks nothing.
-    if (/\(\s*SELECT\b/i.test(text) || /^\s*INSERT\b[^]*\bSELECT\b[^]*\bWHERE\b/i.test(text)) return true;
+    if (rechecksAtomically(write) && (/\(\s*SELECT\b/i.test(text) || /^\s*INSERT\b[^]*\bSELECT\b[^]*\bWHERE\b/i.test(text))) return true;
     // `UPDATE … SET taken = taken + 1 WHERE … AND taken < quantity`: the statement re-checks the bound of what it sets.
     if (boundsWhatItSets(write.sql.statement)) return true;
   }
@@ -301,6 +303,18 @@ function closedByWrite({ write, grows, unindexed }: SkewFlow): boolean {
   if (unindexed && write.sql && /^\s*(?:INSERT\s+(?:IGNORE|OR\s+(?:IGNORE|REPLACE))|REPLACE)\b/i.test(write.sql.text)) return true;
   if (ts.isCallExpression(call) && calleeName(call) === "createMany" && propertyValue(call.arguments[0], "skipDuplicates")) return true;
   return grows && handlesDuplicateKey(write);
+}
+
+/**
+ * Whether a set re-checked inside the writing statement is read atomically with the write. MySQL / MariaDB at their
+ * default REPEATABLE READ take shared next-key locks on the rows an `INSERT … SELECT` or an `UPDATE … (SELECT …)`
+ * reads, so a concurrent writer of the set waits (or deadlocks and is rolled back); SQLite runs one writer at a time.
+ * PostgreSQL (READ COMMITTED by default) evaluates the subquery on the statement's snapshot, which misses another
+ * transaction's uncommitted insert: both statements see the old count and both write (test/db/write-skew-pg.test.ts).
+ * An engine the file does not name is not assumed to be either.
+ */
+function rechecksAtomically(write: DbAccess): boolean {
+  return write.library === "mysql2" || write.library === "better-sqlite3";
 }
 
 /** An UPDATE whose WHERE compares (`<`, `>=`, …) a column its SET assigns. */

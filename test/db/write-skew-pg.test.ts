@@ -83,6 +83,19 @@ const BOOK_LOCKED = BOOK_UNLOCKED.replace(
 );
 
 /**
+ * The count repeated inside the INSERT (`INSERT … SELECT … WHERE (SELECT count(*) …) < $3`), with the inserted row count
+ * tested: no re-check at READ COMMITTED, whose statement snapshot misses the other transaction's uncommitted booking.
+ */
+const BOOK_RECOUNTED = BOOK_UNLOCKED.replace(
+  `await client.query("INSERT INTO bookings (event_id, user_id) VALUES ($1, $2)", [eventId, userId]);`,
+  `const added = await client.query(
+      "INSERT INTO bookings (event_id, user_id) SELECT $1, $2 WHERE (SELECT count(*) FROM bookings WHERE event_id = $1) < $3",
+      [eventId, userId, event.capacity],
+    );
+    if (added.rowCount !== 1) throw new Error("sold out");`,
+);
+
+/**
  * A pool whose clients hold every statement matching `write` (on the first attempt of each caller) until all
  * `parties` callers are there or every other caller is blocked on a lock.
  */
@@ -162,11 +175,11 @@ describe("write-skew proof on PostgreSQL (pg, READ COMMITTED)", () => {
     };
   }
 
-  async function bookBoth(book: (pool: Pool, eventId: string, userId: string) => Promise<void>) {
+  async function bookBoth(book: (pool: Pool, eventId: string, userId: string) => Promise<void>, held = /^INSERT INTO bookings/) {
     const event = `event-${suffix()}`;
     await pool.query("INSERT INTO events (id, capacity) VALUES ($1, 2)", [event]);
     await pool.query("INSERT INTO bookings (event_id, user_id) VALUES ($1, 'ann')", [event]);
-    const racing = overlapping(pool, admin, 2, /^INSERT INTO bookings/);
+    const racing = overlapping(pool, admin, 2, held);
     const results = await Promise.allSettled([book(racing, event, "bob"), book(racing, event, "cid")]);
     const { rows } = await pool.query("SELECT count(*)::int AS n FROM bookings WHERE event_id = $1", [event]);
     return {
@@ -184,6 +197,7 @@ describe("write-skew proof on PostgreSQL (pg, READ COMMITTED)", () => {
     assert.match(DEMOTE_SERIALIZABLE, /withPgTransaction\(pool, async \(tx\) => \{[^]*\}, \{ isolation: "serializable" \}\);/);
     assert.deepEqual(findingLines(DEMOTE_SERIALIZABLE), []);
     assert.deepEqual(findingLines(BOOK_LOCKED), []);
+    assert.deepEqual(findingLines(BOOK_RECOUNTED), [10]);
   });
 
   test("flagged: two concurrent demotions of the two admins both succeed and leave none", async () => {
@@ -216,5 +230,9 @@ describe("write-skew proof on PostgreSQL (pg, READ COMMITTED)", () => {
 
   test("event row locked FOR UPDATE before the count: one booking gets the last seat, the other is sold out", async () => {
     assert.deepEqual(await bookBoth(loadModule(BOOK_LOCKED)["book"]), { succeeded: 1, errors: ["sold out"], bookings: 2 });
+  });
+
+  test("flagged: the count repeated in the INSERT, both inserts made before either commits: both pass (3 bookings for 2 seats)", async () => {
+    assert.deepEqual(await bookBoth(loadModule(BOOK_RECOUNTED)["book"], /^COMMIT/), { succeeded: 2, errors: [], bookings: 3 });
   });
 });

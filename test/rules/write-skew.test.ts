@@ -368,17 +368,17 @@ export async function claimHandle(handle: string, userId: string): Promise<void>
 `,
     },
     {
-      name: "pg: the insert re-checks the count atomically (INSERT … SELECT … WHERE (SELECT count(*) …) < $3)",
-      code: `import type { Pool } from "pg";
+      name: "mysql2: the insert re-checks the count under INSERT … SELECT's shared next-key locks (WHERE (SELECT count(*) …) < ?)",
+      code: `import type { Pool } from "mysql2/promise";
 
 export async function book(pool: Pool, eventId: string, userId: string, capacity: number): Promise<void> {
-  const { rows } = await pool.query("SELECT count(*)::int AS n FROM bookings WHERE event_id = $1", [eventId]);
+  const [rows] = await pool.query<any[]>("SELECT count(*) AS n FROM bookings WHERE event_id = ?", [eventId]);
   if (rows[0].n >= capacity) throw new Error("sold out");
-  const inserted = await pool.query(
-    "INSERT INTO bookings (event_id, user_id) SELECT $1, $2 WHERE (SELECT count(*) FROM bookings WHERE event_id = $1) < $3",
-    [eventId, userId, capacity],
+  const [inserted] = await pool.query<any>(
+    "INSERT INTO bookings (event_id, user_id) SELECT ?, ? FROM DUAL WHERE (SELECT count(*) FROM bookings WHERE event_id = ?) < ?",
+    [eventId, userId, eventId, capacity],
   );
-  if (inserted.rowCount === 0) throw new Error("sold out");
+  if (inserted.affectedRows === 0) throw new Error("sold out");
 }
 `,
     },

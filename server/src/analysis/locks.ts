@@ -86,6 +86,8 @@ export interface LockAcquisition {
   transactionScoped: boolean;
   /** Human-readable name for messages: "`this.accountsLock`", "Redis lock `lock:order:${id}`". */
   label: string;
+  /** For a busy key: the test that turns callers away while the key is marked (`busy.has(key)`). */
+  busyKeyTest?: ts.CallExpression;
 }
 
 export interface LockRelease {
@@ -320,7 +322,7 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
   const keyText = canonicalKey(key);
   const guard = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).find(
     (has) =>
-      calleeName(has) === "has" &&
+      (calleeName(has) === "has" || (calleeName(has) === "get" && marksTrue(call))) &&
       has.arguments.length === 1 &&
       enclosingFunction(has) === fn &&
       canonicalKey(has.arguments[0]!) === keyText &&
@@ -341,7 +343,13 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
     expires: false,
     transactionScoped: false,
     label: `the busy key ${inlineCode(labelOf(key))} of ${inlineCode(labelOf(receiver))}`,
+    busyKeyTest: guard,
   };
+}
+
+/** `busy.set(key, true)`: a Map of flags used as a Set, so `if (busy.get(key)) return` is the same test as `has`. */
+function marksTrue(call: ts.CallExpression): boolean {
+  return calleeName(call) === "set" && call.arguments[1]?.kind === ts.SyntaxKind.TrueKeyword;
 }
 
 /**

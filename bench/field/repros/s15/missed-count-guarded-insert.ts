@@ -1,4 +1,4 @@
-// MISSED (write-skew), session 15 held-out check, flowglad — still missed in session 16 (wt-miss): the repeated count in the INSERT is taken as a re-check; the same shape without it is found since cdd2933.
+// MISSED (write-skew), session 15 held-out check, flowglad — found since session 17 (wt-miss): a count repeated inside a PostgreSQL write is no re-check at READ COMMITTED (test/db/write-skew-pg.test.ts); before, the repeated count in the INSERT was taken as one.
 // platform/flowglad-next/src/resources/resourceClaimHelpers.ts:720-870 (claims against a subscription's capacity).
 // A capacity check made "optimistic" by repeating the count inside the INSERT (`INSERT … SELECT … WHERE (SELECT
 // count(*) …) = $expected`) is no compare-and-swap under READ COMMITTED: two transactions each see only committed rows
