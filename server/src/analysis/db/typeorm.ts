@@ -3,7 +3,8 @@
 // `repo.increment(...)` — and the query builder (`createQueryBuilder(…).setLock("pessimistic_write")…getOne()`,
 // `….update(Account).set(…).execute()`). The table is the entity class, or the repository's when it can be traced.
 import { ts } from "../../engine/ts";
-import { calleeName, importsOf, propertyValue, skipAwait, skipParens, stringValue, walk } from "../ast";
+import { calleeName, importsOf, propertyValue, skipAwait, skipParens, stringValue } from "../ast";
+import { declarationOf } from "../identity";
 import type { RowLockMode } from "../sql";
 import type { AccessAssignment, AccessCondition, DbAccess } from "./access";
 import { injectedEntity, isFunctionLikeExpression, objectAssignments, whereObjectConditions, type Link } from "./shapes";
@@ -25,20 +26,10 @@ function repositoryTable(repo: ts.Expression): string {
   return `repository:${skipParens(repo).getText().replace(/\s+/g, "")}`;
 }
 
+/** The variable a name is bound to in its own scope (a `repo` of another function of the file is another repository). */
 function localDeclaration(identifier: ts.Identifier): ts.VariableDeclaration | undefined {
-  let found: ts.VariableDeclaration | undefined;
-  walk(identifier.getSourceFile(), (node) => {
-    if (found) return false;
-    if (
-      ts.isVariableDeclaration(node) &&
-      ts.isIdentifier(node.name) &&
-      node.name.text === identifier.text &&
-      node.getStart() < identifier.getStart()
-    )
-      found = node;
-    return true;
-  });
-  return found;
+  const declaration = declarationOf(identifier);
+  return declaration && ts.isVariableDeclaration(declaration) && declaration.getStart() < identifier.getStart() ? declaration : undefined;
 }
 
 const TYPEORM_LOCKS: Record<string, RowLockMode> = {
