@@ -11,6 +11,7 @@ import {
   calleeName,
   code,
   enclosingFunction,
+  functionName,
   isInside,
   lineOf,
   mentions,
@@ -91,7 +92,8 @@ export function redisNxLocks(sourceFile: ts.SourceFile, program: ts.Program, che
     return deletions.filter((call) => {
       const there = placeOf(call);
       if (ts.isIdentifier(key) && there.fn !== here.fn && !sameValueIn(key.text, here, there, call)) return false;
-      return isReleaseOf(call, acquisition, names);
+      if (!isReleaseOf(call, acquisition, names)) return false;
+      return !isGenericDelete(call, here, there) || deletesALockWhereCalled(there.fn!, program, checker);
     });
   };
   const candidates = acquisitions.map((acquisition) => ({ acquisition, releases: matching(acquisition) }));
@@ -197,6 +199,60 @@ function enclosingBinder(fn: FunctionLike, name: string): FunctionLike | undefin
 interface Place {
   fn: FunctionLike | undefined;
   cls: ts.Node | undefined;
+}
+
+/**
+ * A DEL in another function than the SET NX, keyed only by that function's own parameters (`deleteKey(namespace, key)`
+ * deleting `${namespace}-${key}`): it deletes whatever key its callers give, so the two share a key only by the names
+ * of their parameters, not by value. A lock helper class's own release method (`release(key)`) is the exception.
+ */
+function isGenericDelete(call: ts.CallExpression, here: Place, there: Place): boolean {
+  const fn = there.fn;
+  const key = call.arguments[0];
+  if (!fn || !key || fn === here.fn || (here.fn && isInside(fn, here.fn))) return false;
+  if (here.cls && there.cls === here.cls && isReleaseMethod(fn)) return false;
+  const params = new Set(fn.parameters.flatMap((p) => boundNames(p.name).map((id) => id.text)));
+  const names: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) names.push(node.text);
+    else ts.forEachChild(node, visit);
+  };
+  visit(key);
+  return names.length > 0 && names.every((name) => params.has(name));
+}
+
+const deletesALockCache = new WeakMap<ts.Program, Map<FunctionLike, boolean>>();
+
+/**
+ * Whether a generic delete helper is called somewhere to release a lock: at a call of it by name, an acquisition of
+ * that call's file (through the project's set-if-absent helper, or direct) counts it as its release. A helper only
+ * called to re-open throttle windows, or to drop cache entries, releases no lock.
+ */
+function deletesALockWhereCalled(helper: FunctionLike, program: ts.Program, checker: () => ts.TypeChecker): boolean {
+  let perProgram = deletesALockCache.get(program);
+  if (!perProgram) deletesALockCache.set(program, (perProgram = new Map()));
+  const cached = perProgram.get(helper);
+  if (cached !== undefined) return cached;
+  perProgram.set(helper, true); // a cycle keeps the release
+  const name = functionName(helper).split(".").pop()!;
+  const found =
+    name === "<anonymous>" ||
+    program
+      .getSourceFiles()
+      .filter((file) => !file.isDeclarationFile && file.text.includes(name))
+      .some((file) => {
+        const calls = nodesOfKinds<ts.CallExpression>(file, [ts.SyntaxKind.CallExpression]).filter((c) => calleeName(c) === name);
+        if (calls.length === 0) return false;
+        const acquisitions = allLockAcquisitionsIn(file, program, checker);
+        return calls.some((c) =>
+          acquisitions.some((a) => {
+            const binding = resultBinding(a);
+            return isReleaseOf(c, a, new Set(binding ? boundNames(binding).map((id) => id.text) : []));
+          }),
+        );
+      });
+  perProgram.set(helper, found);
+  return found;
 }
 
 const localNames = new WeakMap<FunctionLike, ReadonlySet<string>>();

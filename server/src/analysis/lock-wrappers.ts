@@ -48,6 +48,7 @@ import {
   keyedLockSource,
   labelOf,
   isFailureOnlyClaim,
+  isThrottleWindowThroughHelper,
   lockAcquisitionOf,
   lockAcquisitionsIn,
   lockCheckerFor,
@@ -197,7 +198,9 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
   };
   if (wrapper.kind === "acquires") {
     const receiver = ts.isPropertyAccessExpression(callee) ? callee.expression : undefined;
-    return { ...common, style: wrapper.style, ...(receiver ? { lockObject: receiver } : {}) };
+    const acquisition: LockAcquisition = { ...common, style: wrapper.style, ...(receiver ? { lockObject: receiver } : {}) };
+    // A set-if-absent helper is a lock where its caller uses it as one: a throttle window it opens is no acquisition.
+    return isThrottleWindowThroughHelper(acquisition) ? undefined : acquisition;
   }
   const argument = call.arguments[wrapper.callbackParam!];
   if (!argument) return undefined;

@@ -760,13 +760,58 @@ function isParameterName(expr: ts.Expression | undefined): boolean {
 function isThrottleWindow(acquisition: LockAcquisition, fn: FunctionLike): boolean {
   const { call, key } = acquisition;
   if (!acquisition.expires || !ts.isCallExpression(call) || !key) return false;
-  const value = call.arguments[1] && skipParens(call.arguments[1]);
-  // A constant, or a record of the event handled (`{ invoiceId, amount, timestamp }`): no owner token to check on release.
-  if (!value) return false;
-  const constant = ts.isStringLiteralLike(value) || ts.isNumericLiteral(value) || value.kind === ts.SyntaxKind.TrueKeyword;
-  if (!constant && !ts.isObjectLiteralExpression(value)) return false;
+  if (!storesNoToken(call.arguments[1])) return false;
   if (LOCK_LIKE_KEY.test(keyText(key, fn)) || !isResultTested(acquisition, fn)) return false;
   return acquisitionPaths(acquisition).atReturn().held;
+}
+
+/** A constant, or a record of the event handled (`{ invoiceId, amount, timestamp }`): no owner token to check on release. */
+function storesNoToken(stored: ts.Expression | undefined): boolean {
+  const value = stored && skipParens(stored);
+  if (!value) return false;
+  const constant = ts.isStringLiteralLike(value) || ts.isNumericLiteral(value) || value.kind === ts.SyntaxKind.TrueKeyword;
+  return constant || ts.isObjectLiteralExpression(value);
+}
+
+/**
+ * The `window` above taken through a project helper (`await Cache.setIfAbsent("last-seen", id, 60)` over `SET … EX …
+ * NX`): the same helper may serve a lock elsewhere, so each call is classified by what its caller does with it. A
+ * throttle window when the value the helper stores is a constant (in the helper, or the argument its value parameter
+ * is given here), the lease expires, neither the key given nor the helper is named as a lock, the caller leaves when
+ * it is taken, and the caller can return still holding it (kept on success; deleted, if at all, on a skip or failure).
+ */
+export function isThrottleWindowThroughHelper(acquisition: LockAcquisition): boolean {
+  const { call, wrapper } = acquisition;
+  const fn = enclosingFunction(call);
+  if (!wrapper || wrapper.kind !== "acquires" || acquisition.mechanism !== "redis-set-nx" || acquisition.style !== "try") return false;
+  if (!acquisition.expires || !fn?.body || !ts.isCallExpression(call)) return false;
+  if (!storesNoToken(storedValueOf(acquisition)) || namesLock(acquisition)) return false;
+  return isResultTested(acquisition, fn) && acquisitionPaths(acquisition).atReturn().held;
+}
+
+/** The value a SET NX stores, seen from this call: through each helper, the argument its value parameter is given. */
+function storedValueOf(acquisition: LockAcquisition, depth = 0): ts.Expression | undefined {
+  const { call, wrapper } = acquisition;
+  if (!ts.isCallExpression(call)) return undefined;
+  if (!wrapper) return acquisition.mechanism === "redis-set-nx" ? call.arguments[1] : undefined;
+  const source = wrapper.source;
+  if (!("inferred" in source) || depth > 4) return undefined;
+  const inner = storedValueOf(source.inferred, depth + 1);
+  const bare = inner && skipParens(inner);
+  if (!bare || !ts.isIdentifier(bare)) return inner;
+  const index = wrapper.fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === bare.text);
+  return index < 0 ? inner : call.arguments[index];
+}
+
+/** Whether the lock's name says it is one: the key given, another argument, the helper's name, or the key inside it. */
+function namesLock(acquisition: LockAcquisition, depth = 0): boolean {
+  const { call, wrapper } = acquisition;
+  const texts = ts.isCallExpression(call) ? call.arguments.filter((a) => !isFunctionLike(skipParens(a))).map((a) => a.getText()) : [];
+  if (acquisition.key) texts.push(acquisition.key.getText());
+  if (!wrapper) return texts.some((t) => LOCK_LIKE_KEY.test(t));
+  texts.push(functionName(wrapper.fn));
+  if (texts.some((t) => LOCK_LIKE_KEY.test(t))) return true;
+  return "inferred" in wrapper.source && depth < 4 && namesLock(wrapper.source.inferred, depth + 1);
 }
 
 /** A try-lock whose caller leaves when it is taken by someone else (`if (!acquired) return`): the losers skip, nobody waits. */
