@@ -1,0 +1,103 @@
+// select-then-update in a function that is given the caller's transaction as a parameter typed as its handle
+// (issue #16, "transactions that arrive from outside"): TypeORM's `QueryRunner`, Kysely's `Transaction<DB>`, Drizzle's
+// `PgTransaction` / `MySqlTransaction`. The code runs inside that transaction, so a locking read through the handle
+// holds the row until the caller commits; the same read without the lock is still a lost update.
+import { selectThenUpdate } from "../../rules/select-then-update";
+import { runRuleTests } from "../helpers/rule-tester";
+
+const PURSE_ENTITY = {
+  "src/purse.entity.ts": `import { Column, Entity, PrimaryColumn } from "typeorm";
+@Entity()
+export class Purse {
+  @PrimaryColumn() id!: string;
+  @Column() balance!: number;
+}
+`,
+};
+
+/** A NestJS service method given the controller's QueryRunner; `lock` is the read's lock option. */
+const purseService = (lock: string) => `import { Injectable } from "@nestjs/common";
+import type { QueryRunner } from "typeorm";
+import { Purse } from "./purse.entity";
+
+@Injectable()
+export class PursesService {
+  async spend(queryRunner: QueryRunner, id: string, amount: number) {
+    const purse = await queryRunner.manager.findOneOrFail(Purse, { where: { id }${lock} });
+    if (purse.balance < amount) throw new Error("insufficient balance");
+    purse.balance -= amount;
+    await queryRunner.manager.save(purse);
+  }
+}
+`;
+
+/** An Express route's stock helper given the Kysely transaction; `lock` is chained on the read. */
+const kyselyStock = (lock: string) => `import type { Transaction } from "kysely";
+import type { DB } from "./db";
+
+export async function pickItems(trx: Transaction<DB>, sku: string, quantity: number) {
+  const item = await trx.selectFrom("stock_items").select(["on_hand"]).where("sku", "=", sku)${lock}.executeTakeFirstOrThrow();
+  if (item.on_hand < quantity) throw new Error("not enough stock");
+  await trx.updateTable("stock_items").set({ on_hand: item.on_hand - quantity }).where("sku", "=", sku).execute();
+}
+`;
+
+const KYSELY_DB = { "src/db.ts": `export interface DB { stock_items: { sku: string; on_hand: number } }\n` };
+
+/** A Next.js server action's helper given the Drizzle transaction (`dialect` pg or mysql); `lock` is chained on the read. */
+const drizzleSeats = (dialect: "pg" | "mysql", lock: string) => {
+  const [core, table, tx] = dialect === "pg" ? ["pg-core", "pgTable", "PgTransaction"] : ["mysql-core", "mysqlTable", "MySqlTransaction"];
+  return `import { eq } from "drizzle-orm";
+import { ${table}, integer, text, type ${tx} } from "drizzle-orm/${core}";
+
+export const events = ${table}("events", { id: text("id").primaryKey(), seatsLeft: integer("seats_left").notNull() });
+
+export async function holdSeats(tx: ${tx}<any, any, any>, eventId: string, seats: number) {
+  const [event] = await tx.select().from(events).where(eq(events.id, eventId))${lock};
+  if (!event || event.seatsLeft < seats) return { ok: false as const };
+  await tx.update(events).set({ seatsLeft: event.seatsLeft - seats }).where(eq(events.id, eventId));
+  return { ok: true as const };
+}
+`;
+};
+
+const lost = (write: string, column: string, line: number) => ({ messageId: "lostUpdate", data: { write, column, line } });
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      name: "TypeORM (NestJS): the controller's QueryRunner, a pessimistic_write read through its manager",
+      files: PURSE_ENTITY,
+      code: purseService(`, lock: { mode: "pessimistic_write" }`),
+    },
+    {
+      name: "Kysely (Express): the route's Transaction<DB>, the row read with forUpdate()",
+      files: KYSELY_DB,
+      code: kyselyStock(".forUpdate()"),
+    },
+    { name: 'Drizzle (Next.js): a PgTransaction parameter, the row read with .for("update")', code: drizzleSeats("pg", '.for("update")') },
+    {
+      name: 'Drizzle (Next.js): a MySqlTransaction parameter, the row read with .for("update")',
+      code: drizzleSeats("mysql", '.for("update")'),
+    },
+  ],
+  invalid: [
+    {
+      name: "TypeORM (NestJS): the controller's QueryRunner, the read without a lock",
+      files: PURSE_ENTITY,
+      code: purseService(""),
+      errors: [{ line: 11, column: 11, ...lost("`queryRunner.manager.save(…)`", "`balance`", 8) }],
+    },
+    {
+      name: "Kysely (Express): the route's Transaction<DB>, the read without a lock",
+      files: KYSELY_DB,
+      code: kyselyStock(""),
+      errors: [{ line: 7, column: 9, ...lost('`trx.updateTable("stock_items")…set(…)`', "`on_hand`", 5) }],
+    },
+    {
+      name: "Drizzle (Next.js): a PgTransaction parameter, the read without a lock",
+      code: drizzleSeats("pg", ""),
+      errors: [{ line: 9, column: 9, ...lost("`tx.update(events)…set(…)`", "`seatsLeft`", 7) }],
+    },
+  ],
+});
