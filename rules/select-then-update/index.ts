@@ -55,6 +55,7 @@ import {
   calleeResolver,
   sameIdentity,
   lockedByEveryCaller,
+  runsInEveryCallersTransaction,
   describeWriter,
   otherWritersOf,
   replacedParts,
@@ -311,6 +312,20 @@ function protectionOf(
   // A read-through cache fill stores the value read unchanged or one recomputed without it: nothing read is merged.
   if (refillsCache(flow)) return "cache-fill";
   const scope = projectScopeOf(pointOf(write), resolve);
+  const sameHandle = () => {
+    const [r, w] = [read.transactionOption ?? read.handle, write.transactionOption ?? write.handle];
+    return !!r && !!w && sameIdentity(r, w);
+  };
+  // A locking read and the write through a handle the function is given, which every caller passes from a transaction
+  // it has open (a `PoolClient` after the caller's BEGIN): the lock lasts until the caller commits.
+  if (
+    !scope &&
+    isWriteLock(read.lock) &&
+    !projectScopeOf(read.node, resolve) &&
+    sameHandle() &&
+    runsInEveryCallersTransaction(read, resolve, (node) => projectScopeOf(node, resolve))
+  )
+    return "row-lock";
   if (scope && scope === projectScopeOf(read.node, resolve)) {
     if (isWriteLock(read.lock) || relock) return "row-lock";
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
@@ -359,14 +374,7 @@ function protectionOf(
     if (isCacheFill(flow)) return "cache-fill";
   }
   // The read and the write run through a transaction the function is given, and every caller locked the row first.
-  const handle = (access: DbAccess) => access.transactionOption ?? access.handle;
-  if (
-    (!scope || scope.form === "caller") &&
-    handle(read) &&
-    handle(write) &&
-    sameIdentity(handle(read)!, handle(write)!) &&
-    lockedByEveryCaller(read, resolve, (node) => projectScopeOf(node, resolve))
-  )
+  if ((!scope || scope.form === "caller") && sameHandle() && lockedByEveryCaller(read, resolve, (node) => projectScopeOf(node, resolve)))
     return "row-lock";
   return undefined;
 }

@@ -100,6 +100,15 @@ export function loadModule(code: string, modules: Record<string, unknown> = {}):
   return module.exports;
 }
 
+/** Whether a connection whose application_name is `application` waits for a lock another transaction holds. */
+export async function waitsForLock(admin: Pool, application: string): Promise<boolean> {
+  const { rows } = await admin.query(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+    [application],
+  );
+  return rows[0].n > 0;
+}
+
 /** Runs `calls` concurrent calls of `fn`; resolves with how many succeeded and the distinct error messages. */
 export async function concurrently(calls: number, fn: (i: number) => Promise<unknown>): Promise<{ succeeded: number; errors: string[] }> {
   const results = await Promise.allSettled(Array.from({ length: calls }, (_, i) => fn(i)));

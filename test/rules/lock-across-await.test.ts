@@ -21,6 +21,13 @@ const FETCH = { call: "`fetch`", reason: HTTP };
 /** The data of a finding on an awaited `fetch(…)` in the transaction on `tx`, which holds the row locks `rowLock` took. */
 const inTransaction = (tx: string, rowLock: string) => ({ ...FETCH, transaction: `the transaction on \`${tx}\``, rowLock });
 const forUpdate = (table: string, line: number) => `a locking read (FOR UPDATE) of \`${table}\` at line ${line}`;
+/** A `fetch` at `at` while the transaction on `tx` holds the row lock of a FOR UPDATE of `table` at line `lockLine`. */
+const fetchUnderRowLock = (at: { line: number; column: number }, tx: string, table: string, lockLine: number) => ({
+  ...at,
+  messageId: "inLockingTransaction",
+  data: inTransaction(tx, forUpdate(table, lockLine)),
+  related: [{ line: lockLine, message: "row locks taken here, held until COMMIT/ROLLBACK" }],
+});
 const writeOf = (table: string, line: number) => `a write of \`${table}\` at line ${line}`;
 /** The data of a finding on an awaited configured slow call `geocode(…)`. */
 const geocodeUnderLock = (reason: string) => ({ call: "`geocode`", reason, lock: "`lock`" });
@@ -763,15 +770,28 @@ export async function debit(pool: Pool, id: string, amount: number): Promise<boo
     client.release();
   }
 }`,
-      errors: [
-        {
-          line: 11,
-          column: 5,
-          messageId: "inLockingTransaction",
-          data: inTransaction("client", forUpdate("accounts", 6)),
-          related: [{ line: 6, message: "row locks taken here, held until COMMIT/ROLLBACK" }],
-        },
-      ],
+      errors: [fetchUnderRowLock({ line: 11, column: 5 }, "client", "accounts", 6)],
+    },
+    {
+      name: "pg (NestJS): after ROLLBACK TO SAVEPOINT the row lock taken before the savepoint is still held",
+      code: `import { Injectable } from "@nestjs/common";
+import { Pool } from "pg";
+@Injectable()
+export class PayoutsService {
+  constructor(private readonly pool: Pool) {}
+  async payout(payoutId: string) {
+    const db = await this.pool.connect();
+    await db.query("BEGIN");
+    const { rows } = await db.query("SELECT status FROM payouts WHERE id = $1 FOR UPDATE", [payoutId]);
+    await db.query("SAVEPOINT receipt");
+    await db.query("INSERT INTO receipts (payout_id) VALUES ($1)", [payoutId]).catch(() => db.query("ROLLBACK TO SAVEPOINT receipt"));
+    if (rows[0].status === "pending") await fetch(\`https://bank.example.com/payouts/\${payoutId}\`, { method: "POST" });
+    await db.query("UPDATE payouts SET status = 'paid' WHERE id = $1", [payoutId]);
+    await db.query("COMMIT");
+    db.release();
+  }
+}`,
+      errors: [fetchUnderRowLock({ line: 12, column: 39 }, "db", "payouts", 9)],
     },
     {
       name: "Prisma: an HTTP call after a project helper locked the row on the transaction",

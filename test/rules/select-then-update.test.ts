@@ -350,6 +350,33 @@ export async function debit(pool: Pool, id: string, amount: number): Promise<boo
 }`,
     },
     {
+      // ROLLBACK TO SAVEPOINT undoes only the statements after the savepoint: the transaction and the row lock taken
+      // before it stay, so the debit after the failed audit insert still runs under the FOR UPDATE.
+      name: "pg (Express): an audit insert undone with ROLLBACK TO SAVEPOINT keeps the transaction and its row lock",
+      code: `import { Pool } from "pg";
+import type { Request, Response } from "express";
+const pool = new Pool();
+export async function debitRoute(req: Request, res: Response) {
+  const { id, amount } = req.body as { id: string; amount: number };
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const { rows } = await client.query("SELECT balance FROM accounts WHERE id = $1 FOR UPDATE", [id]);
+    await client.query("SAVEPOINT audit");
+    try {
+      await client.query("INSERT INTO account_audit (account_id, amount) VALUES ($1, $2)", [id, amount]);
+    } catch {
+      await client.query("ROLLBACK TO SAVEPOINT audit");
+    }
+    await client.query("UPDATE accounts SET balance = $1 WHERE id = $2", [rows[0].balance - amount, id]);
+    await client.query("COMMIT");
+    res.json({ ok: true });
+  } finally {
+    client.release();
+  }
+}`,
+    },
+    {
       name: "Sequelize: the transaction arrives from the caller; the locking read and the save both run in it",
       code: `import { Model } from "sequelize";
 import type { Transaction } from "sequelize";

@@ -59,21 +59,14 @@ function lockedAt(
   scopeAt: (node: ts.Node) => TransactionScope | undefined,
   depth: number,
 ): boolean {
-  if (
-    parameterOf(
-      handle,
-      fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text))),
-    ) < 0
-  )
-    return false;
+  if (!isParameterOf(handle, fn)) return false;
   const calls = productionCallsOf(fn, resolve);
   return (
     calls !== undefined &&
     calls.length > 0 &&
     calls.every((call) => {
-      const scope = scopeAt(call);
-      const passed = argumentAt(handle, fn, call);
-      if (!scope?.handle || !passed || !isPartOfHandle(skipAwait(passed), scope.handle)) return false;
+      const { scope, passed } = transactionPassedAt(call, handle, fn, scopeAt);
+      if (!scope || !passed) return false;
       const passedValues = values.map((v) => argumentAt(v, fn, call)).filter((v) => v !== undefined);
       const locked = rowLocksHeldAt(call, scope, resolve).some(
         (lock) =>
@@ -88,6 +81,45 @@ function lockedAt(
         : false;
     })
   );
+}
+
+/**
+ * True if `access` runs through a parameter of its function that, at every production call of the function, is
+ * given the handle of a transaction open at the call (a `PoolClient` after the caller's `BEGIN`, the `tx` of the
+ * caller's callback): the function's statements through it run in the caller's transaction, so a row lock it takes
+ * itself lasts until the caller commits.
+ */
+export function runsInEveryCallersTransaction(
+  access: DbAccess,
+  resolve: CalleeResolver,
+  scopeAt: (node: ts.Node) => TransactionScope | undefined,
+): boolean {
+  const fn = enclosingFunction(access.node);
+  const handle = access.transactionOption ?? access.handle;
+  if (!fn || !handle || !isParameterOf(handle, fn)) return false;
+  const calls = productionCallsOf(fn, resolve);
+  return calls !== undefined && calls.length > 0 && calls.every((call) => transactionPassedAt(call, handle, fn, scopeAt).scope);
+}
+
+function isParameterOf(handle: ts.Expression, fn: FunctionLike): boolean {
+  return (
+    parameterOf(
+      handle,
+      fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text))),
+    ) >= 0
+  );
+}
+
+/** The transaction open at `call` whose handle the call passes for `handle` (in `fn`'s terms), and what it passes. */
+function transactionPassedAt(
+  call: ts.CallExpression,
+  handle: ts.Expression,
+  fn: FunctionLike,
+  scopeAt: (node: ts.Node) => TransactionScope | undefined,
+): { scope?: TransactionScope; passed?: ts.Expression } {
+  const scope = scopeAt(call);
+  const passed = argumentAt(handle, fn, call);
+  return scope?.handle && passed && isPartOfHandle(skipAwait(passed), scope.handle) ? { scope, passed } : {};
 }
 
 /** The lock names one row by a key column whose value, as the caller passes it, is one of `values`. */

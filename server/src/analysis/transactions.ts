@@ -13,7 +13,8 @@
 //   dataflow over the function's control-flow graph says it is open on every path (`openAlongPaths`), so a guard that
 //   rolls back and returns does not end it for the code after the guard;
 // - a transaction the caller opened and passes in: a required parameter typed as a transaction handle
-//   (`transaction: Transaction`, `trx: Knex.Transaction`, `tx: Prisma.TransactionClient`, `manager: EntityManager`), or
+//   (`transaction: Transaction`, `trx: Knex.Transaction`, `tx: Prisma.TransactionClient`, `manager: EntityManager`,
+//   `tx: PgTransaction<…>`), or
 //   such a property of an options parameter (`options: { transaction: Transaction }`, `{ transaction }: {…}`);
 // - a managed transaction kept in async-local storage (CLS): a method decorated `@Transactional()` of such a library,
 //   its runners (`runInTransaction(fn)`, `txHost.withTransaction(fn)`), a Sequelize callback that takes no handle (CLS

@@ -23,7 +23,7 @@ export function sequelizeAccess(call: ts.CallExpression, name: string, receiver:
   const withTransaction = (access: DbAccess, opts: ts.Expression | undefined): DbAccess => {
     const transaction = propertyValue(opts, "transaction");
     if (transaction) access.transactionOption = transaction;
-    const lock = propertyValue(opts, "lock");
+    const lock = lockOnEveryPath(propertyValue(opts, "lock"), transaction);
     if (lock) {
       const text = lock.getText();
       access.lock = /SHARE/i.test(text)
@@ -81,6 +81,20 @@ export function sequelizeAccess(call: ts.CallExpression, name: string, receiver:
   if (name === "increment" || name === "decrement")
     return withTransaction({ ...base, kind: "write", entity: receiver, assignments: incrementColumns(options(0)) }, options(1));
   return undefined;
+}
+
+/**
+ * The `lock` option as it stands on every path: `forUpdate ? t.LOCK.UPDATE : undefined` locks only when `forUpdate`
+ * holds, so the read is not known to lock (undefined); `t ? t.LOCK.UPDATE : undefined` with `transaction: t` locks
+ * whenever there is a transaction to hold the lock, which is when the lock matters.
+ */
+function lockOnEveryPath(lock: ts.Expression | undefined, transaction: ts.Expression | undefined): ts.Expression | undefined {
+  const node = lock && skipParens(lock);
+  if (!node || !ts.isConditionalExpression(node)) return node;
+  const noLock = (e: ts.Expression) => /^(undefined|null|false|void\b.*)$/.test(skipParens(e).getText());
+  if (!noLock(node.whenTrue) && !noLock(node.whenFalse)) return node;
+  const testsTransaction = !!transaction && skipParens(node.condition).getText() === skipParens(transaction).getText();
+  return testsTransaction && !noLock(node.whenTrue) ? node.whenTrue : undefined;
 }
 
 /**

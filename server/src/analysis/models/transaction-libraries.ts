@@ -140,6 +140,8 @@ export const TRANSACTION_LIBRARY_MODELS: readonly TransactionLibraryModel[] = [
   {
     library: "drizzle",
     opens: [{ method: "transaction", form: "callback", callbackArgs: [0], handleParam: 0, isolation: [{ arg: 1, path: OPTION_LEVEL }] }],
+    // `tx: PgTransaction<…>`: the type of the callback's handle, written out by a helper the transaction is passed to.
+    handleTypes: ["PgTransaction", "MySqlTransaction"],
   },
   {
     library: "kysely",
