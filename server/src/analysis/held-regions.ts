@@ -213,12 +213,15 @@ function isGenericDelete(call: ts.CallExpression, here: Place, there: Place): bo
   if (here.cls && there.cls === here.cls && isReleaseMethod(fn)) return false;
   const params = new Set(fn.parameters.flatMap((p) => boundNames(p.name).map((id) => id.text)));
   const names: string[] = [];
+  let literalText = "";
   const visit = (node: ts.Node): void => {
     if (ts.isIdentifier(node) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) names.push(node.text);
+    else if (ts.isStringLiteralLike(node) || ts.isTemplateLiteralToken(node)) literalText += node.text;
     else ts.forEachChild(node, visit);
   };
   visit(key);
-  return names.length > 0 && names.every((name) => params.has(name));
+  // Only separators between the parameters: a key with words of its own (`lock:job:${id}`) names one kind of key.
+  return names.length > 0 && names.every((name) => params.has(name)) && !/[A-Za-z0-9]/.test(literalText);
 }
 
 const deletesALockCache = new WeakMap<ts.Program, Map<FunctionLike, boolean>>();
