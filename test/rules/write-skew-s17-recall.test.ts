@@ -18,6 +18,20 @@ ${save}
 }
 `;
 
+/** Drizzle: an organisation's live domains counted against a cap, then `insert` runs (b117). */
+const addDomains = (insert: string) => `import { and, count, eq, isNull } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+const domains = pgTable("domains", { id: uuid("id").primaryKey(), orgId: uuid("org_id").notNull(), host: text("host").notNull(), removedAt: timestamp("removed_at") });
+const domainLog = pgTable("domain_log", { id: uuid("id").primaryKey(), orgId: uuid("org_id").notNull(), host: text("host").notNull() });
+const db = drizzle(process.env.DATABASE_URL!);
+export async function addDomains(orgId: string, parentOrgId: string, hosts: string[]) {
+  const [{ n }] = await db.select({ n: count() }).from(domains).where(and(eq(domains.orgId, orgId), isNull(domains.removedAt)));
+  if (n + hosts.length > 100) throw new Error("domain limit reached");
+  ${insert}
+}
+`;
+
 const SAVE_NEW_ACCOUNT = `  const created = new Account({ providerId, name, joinedAt: new Date() });
   await created.save();
   return created;`;
@@ -66,8 +80,21 @@ export async function signIn(providerId: string, name: string) {
   return again;`,
       ),
     },
+    {
+      name: "Drizzle: the rows mapped from the list go to another table than the one counted",
+      code: addDomains("await db.insert(domainLog).values(hosts.map((host) => ({ orgId, host })));"),
+    },
+    {
+      name: "Drizzle: the rows mapped from the list belong to another organisation than the one counted",
+      code: addDomains("await db.insert(domains).values(hosts.map((host) => ({ orgId: parentOrgId, host })));"),
+    },
   ],
   invalid: [
+    {
+      name: "Drizzle: counted against the cap, then the rows mapped from the list inserted into the counted set (b117)",
+      code: addDomains("await db.insert(domains).values(hosts.map((host) => ({ orgId, host })));"),
+      errors: [{ line: 10, column: 9, messageId: "grows" }],
+    },
     {
       name: "Mongoose: looked up, then a document built with `new Model({ … })` saved when none was found (b120)",
       code: signIn("", SAVE_NEW_ACCOUNT),
