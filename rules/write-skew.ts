@@ -85,7 +85,7 @@ export const writeSkew = defineRule({
           context.report({
             messageId: "duplicate",
             data: { fields: flow.unindexed.map((f) => code(f)).join(", "), checkLine: data.checkLine, write: data.write, line: data.line },
-            help: `Declare a unique index over ${flow.unindexed.map((f) => code(f)).join(", ")} and treat a duplicate-key error as "already there" (or insert with \`ON CONFLICT DO NOTHING\`), or run the check and the insert in a SERIALIZABLE transaction that is retried.`,
+            help: duplicateHelp(flow.unindexed, flow.check.read.library),
             span: spanOf(flow.write.node, context.sourceFile),
             related: [
               {
@@ -147,6 +147,14 @@ function duplicateIsSafe(
   if (scope?.isolation === "serializable" && scope === projectScopeOf(check.node, resolve)) return true;
   if (handlesDuplicateKey(insert)) return true;
   return locksHeldAt(check.node, context.program, () => context.checker).some((l) => l.everyPath && l.kind !== "transaction");
+}
+
+/** How to close a check-then-insert race: a unique index over the looked-up fields (MongoDB: on the schema, with an upsert). */
+function duplicateHelp(fields: readonly string[], library: DbLibrary): string {
+  const list = fields.map((f) => code(f)).join(", ");
+  if (library === "mongoose")
+    return `Declare a unique index over ${list} on the schema and treat a duplicate-key error (E11000) as "already there", or insert with \`findOneAndUpdate(filter, { $setOnInsert: … }, { upsert: true })\` against that index.`;
+  return `Declare a unique index over ${list} and treat a duplicate-key error as "already there" (or insert with \`ON CONFLICT DO NOTHING\`), or run the check and the insert in a SERIALIZABLE transaction that is retried.`;
 }
 
 const HELP: Partial<Record<DbLibrary, string>> = {

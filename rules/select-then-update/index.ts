@@ -585,7 +585,9 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
     // MongoDB has no row lock to take: the update computes the value itself, or carries the check in its filter.
     const atomic = arithmetic ? `update atomically (${atomicHint(write.library, arithmetic.column, arithmetic.operator)})` : undefined;
     const guard = "put the check (or the value read, or a version) in the update's filter and check `matchedCount`";
-    const schema = write.library === "mongoose" && write.entity ? ` or set ${lock}` : "";
+    // The schema's version check guards `doc.save()`, not a document written back through `updateOne`.
+    const saved = write.entity && ts.isCallExpression(write.node) && calleeName(write.node) === "save";
+    const schema = write.library === "mongoose" && saved ? ` or set ${lock}` : "";
     const help = `${capitalise([atomic, guard].filter(Boolean).join(", or "))}${schema}.`;
     return { messageId: flow.data ? "documentLostUpdate" : "documentCheckThenWrite", data, help } as const;
   }

@@ -98,9 +98,9 @@ runRuleTests(writeSkew, {
       files: { "src/entry.service.ts": ENTRY_SERVICE },
     },
     {
-      name: "Mongoose: an emptiness test before the insert (at most one: a unique index's job)",
+      name: "Mongoose: an emptiness test before the insert, under a unique index over the fields it counts",
       code: seats(
-        "",
+        "seatSchema.index({ workshopId: 1, attendee: 1 }, { unique: true });",
         `  const mine = await Seat.countDocuments({ workshopId, attendee });
   if (mine > 0) throw new Error("already booked");
   await Seat.create({ workshopId, attendee, role: "guest" });`,
@@ -161,6 +161,26 @@ export async function book(workshopId: string, attendee: string, capacity: numbe
             line: 29,
           },
           help: /MongoDB has no SERIALIZABLE/,
+        },
+      ],
+    },
+    {
+      // Session 17: the schema declared in the file is where its unique indexes are (as a Prisma schema's): none
+      // covers the fields counted, so the emptiness test is the only guard and both requests insert.
+      name: "Mongoose: an emptiness test before the insert, and the schema in the file declares no unique index over it",
+      code: seats(
+        "",
+        `  const mine = await Seat.countDocuments({ workshopId, attendee });
+  if (mine > 0) throw new Error("already booked");
+  await Seat.create({ workshopId, attendee, role: "guest" });`,
+      ),
+      errors: [
+        {
+          line: 10,
+          column: 9,
+          messageId: "duplicate",
+          data: { fields: "`workshopId`, `attendee`", checkLine: 8, write: "`Seat.create(…)`", line: 10 },
+          help: /unique index over `workshopId`, `attendee` on the schema/,
         },
       ],
     },

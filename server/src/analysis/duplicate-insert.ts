@@ -8,6 +8,7 @@ import { ts } from "../engine/ts";
 import { alwaysExits } from "./flow/queries";
 import { nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, type FunctionLike } from "./ast";
 import { dbAccessOf, sameTable, type DbAccess } from "./db";
+import { mongooseUniqueFieldSets } from "./db/mongoose";
 import { isDrizzleRelationalAccess, prismaUniqueFieldSets } from "./db/prisma";
 import { propertyName } from "./db/shapes";
 import { columnKey, uniqueKeysOf } from "./db/schema-catalog";
@@ -253,10 +254,13 @@ function declaredLookup(
   program: ts.Program | undefined,
   relational = false,
 ): { pinned: string[]; keys: readonly string[][] } | undefined {
-  if (!program || !read.table || read.lock || (NOT_SQL.has(read.library) && !relational)) return undefined;
+  if (!read.table || read.lock) return undefined;
+  // A Mongoose model declared with its schema in the file says what its unique indexes are (mongooseUniqueFieldSets).
+  const model = read.library === "mongoose" && read.entityClass && ts.isIdentifier(read.entityClass) ? read.entityClass : undefined;
+  if (!model && (!program || (NOT_SQL.has(read.library) && !relational))) return undefined;
   const pinned = [...new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column))];
   if (pinned.length === 0) return undefined;
-  const keys = uniqueKeysOf(program, read.table);
+  const keys = model ? mongooseUniqueFieldSets(model) : uniqueKeysOf(program!, read.table);
   return keys ? { pinned, keys } : undefined;
 }
 
@@ -266,7 +270,7 @@ function coversAll(keys: readonly string[][], columns: readonly string[]): boole
   return keys.some((set) => set.length > 0 && set.every((c) => have.has(c)));
 }
 
-/** Prisma's lookups are duplicateInsertsIn's (its schema is prisma.ts's); document stores and Redis have no such DDL. */
+/** Prisma's lookups are duplicateInsertsIn's (its schema is prisma.ts's); MongoDB's driver and Redis have no such DDL. */
 const NOT_SQL = new Set(["prisma", "mongoose", "mongodb", "redis"]);
 
 /** Whether one of the unique field sets is made of `column` and columns among `pinned` only (see inUniqueKey). */

@@ -176,11 +176,15 @@ function decidesWork(call: ts.CallExpression): boolean {
 /**
  * Whether the bare name `name`, the key of an acquisition at `here`, means the same value at a call in another
  * function (`there`): in a closure inside the acquiring function (`.finally(() => redis.del(key))`), for a constant
- * both use, and for the key a lock helper class's release method is given back (`release(key)` after
- * `acquire(key)`). Two parameters that merely share a name (`putIfAbsent(key)`, `dropGroup(key)`) are different keys.
+ * both use, and for the key a lock helper class's release method (or a release function of the file's top level,
+ * beside the acquiring one) is given back (`release(key)` after `acquire(key)`). Two parameters that merely share a name (`putIfAbsent(key)`, `dropGroup(key)`) are different keys.
  */
 function sameValueIn(name: string, here: Place, there: Place, call: ts.Node): boolean {
-  if (declaresLocally(there.fn, name)) return !!here.cls && there.cls === here.cls && isReleaseMethod(there.fn);
+  if (declaresLocally(there.fn, name)) {
+    if (here.cls) return there.cls === here.cls && isReleaseMethod(there.fn);
+    // A module's lock helpers: `releaseLock(key)` beside `acquireLock(key)`, both functions of the file's top level.
+    return isModuleFunction(here.fn) && isModuleFunction(there.fn) && isReleaseFunction(there.fn);
+  }
   if (!declaresLocally(here.fn, name)) {
     // Both closures see the name from outside: the same value only if it is bound by the same enclosing function (two
     // factories' `name` parameters, `makeSlot(name)` and `makeMutex(name)`, are two values).
@@ -277,6 +281,16 @@ function declaresLocally(fn: FunctionLike | undefined, name: string): boolean {
 /** A method named as a lock release (`release`, `unlock`, `releaseLock`). */
 function isReleaseMethod(fn: FunctionLike | undefined): boolean {
   return !!fn && ts.isMethodDeclaration(fn) && /^(release|unlock)/i.test(fn.name.getText());
+}
+
+/** A function declared at the file's top level (`async function releaseLock(key) { … }`). */
+function isModuleFunction(fn: FunctionLike | undefined): boolean {
+  return !!fn && ts.isFunctionDeclaration(fn) && ts.isSourceFile(fn.parent);
+}
+
+/** A function named as a lock release (`releaseLock`, `unlockJob`). */
+function isReleaseFunction(fn: FunctionLike | undefined): boolean {
+  return !!fn && ts.isFunctionDeclaration(fn) && !!fn.name && /^(release|unlock)/i.test(fn.name.text);
 }
 
 /** The class whose method `node` is in (a lock helper class with `acquire(key)` and `release(key)`). */

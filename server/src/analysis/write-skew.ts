@@ -37,7 +37,7 @@ import { mongooseSetAccess, mongooseUniqueFieldSets } from "./db/mongoose";
 import { prismaAccess, prismaUniqueFieldSets } from "./db/prisma";
 import { sequelizeAccess } from "./db/sequelize";
 import { drizzleWhere } from "./db/drizzle-kysely";
-import { chainOf, objectAssignments, whereObjectConditions } from "./db/shapes";
+import { chainOf, insertedRow, objectAssignments, whereObjectConditions } from "./db/shapes";
 import { placeholderValue } from "./db/sql-drivers";
 import { typeormAccess } from "./db/typeorm";
 import { transactionScopesOf } from "./transactions";
@@ -812,7 +812,10 @@ function drizzleWrite(call: ts.CallExpression): SetWrite | undefined {
   }
   const values = links.find((l) => l.name === "values" && l.call)?.call?.arguments[0];
   if (!values) return undefined;
-  return { access: { ...base, insert: true, conditions: [], assignments: objectAssignments(values, () => false) }, change: "insert" };
+  return {
+    access: { ...base, insert: true, conditions: [], assignments: objectAssignments(insertedRow(values), () => false) },
+    change: "insert",
+  };
 }
 
 /**

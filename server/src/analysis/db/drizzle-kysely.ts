@@ -5,7 +5,7 @@
 import { ts } from "../../engine/ts";
 import { calleeName, enclosingFunction, importsOf, propertyValue, skipParens, stringValue } from "../ast";
 import type { AccessCondition, DbAccess } from "./access";
-import { isFunctionLikeExpression, lockOfLinks, objectAssignments, whereConditions, type Link } from "./shapes";
+import { insertedRow, isFunctionLikeExpression, lockOfLinks, objectAssignments, whereConditions, type Link } from "./shapes";
 
 /** Drizzle: `db.select().from(accounts).where(...)[.for("update")]`, `db.update(accounts).set({...}).where(...)`. */
 export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
@@ -75,7 +75,7 @@ function drizzleInsert(root: ts.Expression, links: Link[], call: ts.CallExpressi
     const conditions: AccessCondition[] = inserted ? [{ column, operator: "=", value: inserted }] : [];
     return { ...base, assignments: objectAssignments(set, isSqlTemplateUsingColumn), conditions };
   }
-  return { ...base, insert: true, assignments: objectAssignments(values, () => false), conditions: [] };
+  return { ...base, insert: true, assignments: objectAssignments(insertedRow(values), () => false), conditions: [] };
 }
 
 // A Drizzle select that is only built, never run: the statement it is embedded in runs it as a subquery, inside

@@ -1,8 +1,8 @@
-// knex: `k("accounts").where({ id }).first()`, `k.table("t")` / `k.from("t")` / `k.select().from("t")`, ending in a
+// knex: `k("accounts").where({ id }).first()` (or `this.knex("accounts")…` in a class of a knex file), `k.table("t")` / `k.from("t")` / `k.select().from("t")`, ending in a
 // terminal (`first`, `update`, `increment`, `del`, ...). Reads may lock (`forUpdate()`), writes may name their
 // transaction (`.transacting(trx)`); `k.raw("qty - ?", [n])` as a value is computed by the database.
 import { ts } from "../../engine/ts";
-import { calleeName, skipAwait, stringValue } from "../ast";
+import { calleeName, importsOf, skipAwait, stringValue } from "../ast";
 import type { DbAccess } from "./access";
 import { lockOfLinks, objectAssignments, whereConditions, type Link } from "./shapes";
 
@@ -46,6 +46,9 @@ export function knexAccess(root: ts.Expression, links: Link[], call: ts.CallExpr
   let table: string | undefined;
   const first = links[0]!;
   if (first.call && ts.isIdentifier(root) && first.name === root.text) table = stringValue(first.call.arguments[0]);
+  // An instance held in a field of a class of a knex file (`this.knex("accounts")`, `this.db("accounts")`).
+  const field = first.call && root.kind === ts.SyntaxKind.ThisKeyword && importsKnex(root.getSourceFile()) ? first.call : undefined;
+  if (field) table = stringValue(field.arguments[0]);
   if (!links.every((l, i) => (i === 0 && table !== undefined) || (l.call && KNEX_BUILDER.has(l.name)))) return undefined;
   for (const link of links)
     if ((link.name === "from" || link.name === "table" || link.name === "into") && link.call) table ??= stringValue(link.call.arguments[0]);
@@ -57,7 +60,7 @@ export function knexAccess(root: ts.Expression, links: Link[], call: ts.CallExpr
     library: "knex",
     kind: writeLink ? "write" : "read",
     table: table.toLowerCase(),
-    handle: root,
+    handle: field ? field.expression : root,
     assignments: [],
     conditions: [],
   };
@@ -87,4 +90,9 @@ export function knexAccess(root: ts.Expression, links: Link[], call: ts.CallExpr
 function atomicKnexValue(value: ts.Expression): boolean {
   const node = skipAwait(value);
   return ts.isCallExpression(node) && calleeName(node) === "raw";
+}
+
+/** The file imports knex (its `Knex` type for an injected instance, or the factory). */
+function importsKnex(sourceFile: ts.SourceFile): boolean {
+  return [...importsOf(sourceFile).values()].some((i) => i.module === "knex");
 }

@@ -10,7 +10,7 @@
 // `mongodb`. In a file that imports no database library (Express services import their models from project files),
 // a call is recognised by shape: see isModelCallByShape.
 import { ts } from "../../engine/ts";
-import { calleeName, importsOf, propertyValue, skipParens, stringValue } from "../ast";
+import { calleeName, constInitializerIn, enclosingFunction, importsOf, propertyValue, receiverOf, skipParens, stringValue } from "../ast";
 import type { AccessAssignment, AccessCondition, DbAccess, DbLibrary } from "./access";
 import { chainOf, injectedEntity, objectAssignments, propertyName, type Link } from "./shapes";
 
@@ -115,17 +115,16 @@ export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess 
   }
   if (UPDATES.has(operation.name) || (operation.name === LEGACY_UPDATE && isLegacyUpdate(kind, receiver, args))) {
     const byId = operation.name === "findByIdAndUpdate";
-    return withSession(
-      {
-        ...base,
-        kind: "write",
-        table,
-        conditions: byId ? idCondition(args[0]) : filterConditions(args[0]),
-        assignments: updateAssignments(args[1]),
-      },
-      args[2],
-      links,
-    );
+    const access: DbAccess = {
+      ...base,
+      kind: "write",
+      table,
+      conditions: byId ? idCondition(args[0]) : filterConditions(args[0]),
+      assignments: updateAssignments(args[1]),
+    };
+    const document = documentWrittenBack(args[1]);
+    if (document) access.entity = document;
+    return withSession(access, args[2], links);
   }
   return undefined;
 }
@@ -201,6 +200,21 @@ export function filterConditions(filter: ts.Expression | undefined): AccessCondi
     }
   }
   return out;
+}
+
+/**
+ * An update that writes a whole document back (`{ $set: doc.toObject() }`, `{ $set: doc }`, `doc.toObject()`): every
+ * field of `doc` as it was read and changed in code, as `doc.save()` writes it. The document, when one is named so.
+ */
+function documentWrittenBack(update: ts.Expression | undefined): ts.Expression | undefined {
+  const object = update && skipParens(update);
+  if (!object) return undefined;
+  const set = ts.isObjectLiteralExpression(object) ? propertyValue(object, "$set") : object;
+  if (!set || (ts.isObjectLiteralExpression(object) && object.properties.length !== 1)) return undefined;
+  let document = skipParens(set);
+  if (ts.isCallExpression(document) && document.arguments.length <= 1 && /^(toObject|toJSON)$/.test(calleeName(document) ?? ""))
+    document = skipParens(receiverOf(document) ?? document);
+  return ts.isIdentifier(document) && isDocumentLike(document) ? document : undefined;
 }
 
 /** `{ $set: { a: x }, $inc: { n: 1 } }` → `a` (from code), `n` (atomic); a plain object is `$set`; a pipeline is computed by the database. */
@@ -328,6 +342,7 @@ export function mongooseSetAccess(call: ts.CallExpression): { access: DbAccess; 
   const name = calleeName(call);
   const kind = fileKind(call.getSourceFile());
   if (!name || !kind) return undefined;
+  if (name === "save") return newDocumentSave(call, kind);
   const { links } = chainOf(call);
   let index = links.length - 1;
   while (index > 0 && MODIFIERS.has(links[index]!.name)) index--;
@@ -358,6 +373,42 @@ export function mongooseSetAccess(call: ts.CallExpression): { access: DbAccess; 
   const documents = first && ts.isArrayLiteralExpression(first) ? [...first.elements] : first ? [first] : [];
   const assignments = documents.flatMap((d) => objectAssignments(d, () => false));
   return { access: { ...base, kind: "write", insert: true, assignments }, operation };
+}
+
+/**
+ * `const doc = new Model({ … }); … await doc.save()`: a document built in the function and saved is an insert of the
+ * fields it was built with, as `Model.create({ … })` is. Only a `const` built once with `new` of a capitalised model
+ * (in a Mongoose file, or one imported from a project file by shape).
+ */
+function newDocumentSave(call: ts.CallExpression, kind: FileKind): { access: DbAccess; operation: MongooseSetOperation } | undefined {
+  if (kind === "mongodb" || call.arguments.length > 1) return undefined;
+  const document = receiverOf(call) && skipParens(receiverOf(call)!);
+  const fn = enclosingFunction(call);
+  if (!document || !ts.isIdentifier(document) || !fn) return undefined;
+  const built = constInitializerIn(document.text, fn);
+  const creation = built && skipParens(built);
+  if (!creation || !ts.isNewExpression(creation) || !ts.isIdentifier(creation.expression)) return undefined;
+  const model = creation.expression;
+  const fields = creation.arguments?.[0] && skipParens(creation.arguments[0]);
+  if (!/^[A-Z]/.test(model.text) || !fields || !ts.isObjectLiteralExpression(fields)) return undefined;
+  if (kind === "shape" && !importsOf(call.getSourceFile()).get(model.text)?.module.startsWith(".")) return undefined;
+  const table = collectionName(model, [], "mongoose");
+  if (!table) return undefined;
+  const assignments = objectAssignments(fields, () => false);
+  const access: DbAccess = {
+    node: call,
+    library: "mongoose",
+    kind: "write",
+    handle: model,
+    table,
+    insert: true,
+    assignments,
+    conditions: [],
+  };
+  Object.assign(access, { entityClass: model });
+  const session = propertyValue(call.arguments[0], "session");
+  if (session) access.transactionOption = session;
+  return { access, operation: "insert" };
 }
 
 /** A model or collection handle: a capitalised name, a `this.<name>Model` field, `db.collection(…)`. */

@@ -79,6 +79,19 @@ export function objectAssignments(arg: ts.Expression | undefined, atomic: (value
   return out;
 }
 
+/**
+ * The row a bulk insert writes, for the columns every row shares: `values(names.map((name) => ({ orgId, name })))` →
+ * the object the callback returns; `values([{ orgId, name: a }, …])` → the first row. A single row as it is.
+ */
+export function insertedRow(values: ts.Expression): ts.Expression {
+  const node = skipParens(values);
+  if (ts.isArrayLiteralExpression(node)) return node.elements[0] ?? node;
+  if (!ts.isCallExpression(node) || calleeName(node) !== "map") return node;
+  const callback = node.arguments[0] && skipParens(node.arguments[0]);
+  if (!callback || !ts.isArrowFunction(callback) || ts.isBlock(callback.body)) return node;
+  return skipParens(callback.body);
+}
+
 export function propertyName(property: ts.ObjectLiteralElementLike): string | undefined {
   const name = property.name;
   if (!name) return undefined;
