@@ -129,11 +129,27 @@ function awaitBeforeMark(acquisition: LockAcquisition): ts.AwaitExpression | und
       del.arguments.length === 1 &&
       canonicalKey(del.arguments[0]!) === canonicalKey(key) &&
       canonicalKey(receiverOf(del) ?? del) === canonicalKey(lockObject) &&
+      !scheduledByTimer(del, fn) &&
       mayRunAfter(call, del),
   );
   if (!unmarked) return undefined;
   const awaits = nodesOfKinds<ts.AwaitExpression>(fn.body, [ts.SyntaxKind.AwaitExpression]).filter((a) => enclosingFunction(a) === fn);
   return awaits.find((a) => mayRunBetween(test, [a], call));
+}
+
+/**
+ * Whether `node` runs in a callback a timer schedules (`setTimeout(() => cache.delete(k), ttl)`): a cache entry's
+ * expiry, not the unmark after the work.
+ */
+function scheduledByTimer(node: ts.Node, fn: ts.Node): boolean {
+  for (let at = node.parent; at && at !== fn; at = at.parent)
+    if (
+      (ts.isArrowFunction(at) || ts.isFunctionExpression(at)) &&
+      ts.isCallExpression(at.parent) &&
+      /^set(Timeout|Interval|Immediate)$/.test(calleeName(at.parent) ?? "")
+    )
+      return true;
+  return false;
 }
 
 /** What a failed attempt returns, per mechanism, for the message. */

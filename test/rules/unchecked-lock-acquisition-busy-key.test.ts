@@ -53,8 +53,26 @@ export async function warmAvatar(userId: string) {
 }
 `;
 
+/** A cache whose entries a timer expires: the delete a `setTimeout` schedules is no unmark after the work. */
+const regionCache = `declare function lookupRegion(tenantId: string): Promise<string>;
+export class RegionResolver {
+  private readonly regions = new Map<string, string>();
+  async regionOf(tenantId: string) {
+    if (this.regions.has(tenantId)) {
+      const region = this.regions.get(tenantId)!;
+      return region;
+    }
+    const region = await lookupRegion(tenantId);
+    this.regions.set(tenantId, region);
+    setTimeout(() => this.regions.delete(tenantId), 60_000);
+    return region;
+  }
+}
+`;
+
 runRuleTests(uncheckedLockAcquisition, {
   valid: [
+    { name: "a cache entry stored after the lookup and expired by a timer", code: regionCache },
     {
       name: "a Set's key marked right after its test, before any await",
       code: printJob("", "\n    if (!(await printerOnline())) { this.printing.delete(jobId); return false; }"),
