@@ -243,6 +243,14 @@ export function boundNames(name: ts.BindingName): ts.Identifier[] {
   return out;
 }
 
+/** `a ?? b` or `a || b`: `a`, or `b` in its place when `a` is missing. */
+export function isFallback(node: ts.Node): node is ts.BinaryExpression {
+  return (
+    ts.isBinaryExpression(node) &&
+    (node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+  );
+}
+
 /** True if `node` mentions any identifier whose text is in `names`. */
 export function mentions(node: ts.Node, names: ReadonlySet<string>): boolean {
   if (names.size === 0) return false;

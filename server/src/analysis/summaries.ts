@@ -206,7 +206,8 @@ function componentsFrom(fn: FunctionLike, resolve: CalleeResolver, cache: WeakMa
 function solveComponent(component: readonly Body[], resolve: CalleeResolver, cache: WeakMap<FunctionLike, FunctionSummary>): void {
   const current = new Map<FunctionLike, FunctionSummary>(component.map((body) => [body.fn, EMPTY]));
   const summaryAt = (callee: FunctionLike) => current.get(callee) ?? cache.get(callee) ?? EMPTY;
-  const recursive = component.length > 1 || component[0]!.steps.some((step) => "callee" in step && step.callee === component[0]!.fn);
+  // A function's calls of itself are no steps (bodyOf), so only a component of several functions recurses.
+  const recursive = component.length > 1;
   for (let round = 0; round < (recursive ? MAX_ROUNDS : 1); round++) {
     let changed = false;
     for (const body of component) {

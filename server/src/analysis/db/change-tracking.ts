@@ -9,7 +9,7 @@
 // counter, a balance, a list appended to, a related row's count bumped inside the helper) stays evidence
 // (read-modify-write.ts bindAssignment, bindEntityAssign).
 import { ts } from "../../engine/ts";
-import { enclosingFunction, isAssignmentOperator, skipAwait, skipParens, walk, type FunctionLike } from "../ast";
+import { enclosingFunction, isAssignmentOperator, isFallback, mentions, skipAwait, skipParens, walk, type FunctionLike } from "../ast";
 import { programOf, type CalleeResolver } from "../summaries";
 import { dbAccessOf, type DbAccess } from "./access";
 import { injectedEntity } from "./shapes";
@@ -34,8 +34,7 @@ export function trackedChangeOf(
 ): TrackedChange | undefined {
   const node = skipParens(value);
   // `input.x ?? row.x`, `input.x || row.x`: the request's value, else no change.
-  if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind))
-    return !fromRead(node.left) && isStoredField(node.right) ? { kind: "request", value: node.left } : undefined;
+  if (isFallback(node)) return !fromRead(node.left) && isStoredField(node.right) ? { kind: "request", value: node.left } : undefined;
   // `input.x === undefined ? row.x : input.x`: the request decides, the other branch is no change.
   if (ts.isConditionalExpression(node) && !fromRead(node.condition)) {
     const [kept, given] = isStoredField(node.whenTrue) ? [node.whenTrue, node.whenFalse] : [node.whenFalse, node.whenTrue];
@@ -118,20 +117,13 @@ function mergesIntoParameter(fn: FunctionLike, index: number, resolve: CalleeRes
     while (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipParens(node.expression);
     return ts.isIdentifier(node) && node.text === name && node !== skipParens(expr);
   };
-  const mentions = (expr: ts.Node): boolean => {
-    let found = false;
-    walk(expr, (n) => !(found ||= ts.isIdentifier(n) && n.text === name));
-    return found || (ts.isIdentifier(expr) && expr.text === name);
-  };
+  const names = new Set([name]);
+  const mentionsParameter = (expr: ts.Node): boolean => mentions(expr, names);
   /** `input.x ?? p.x`: the request's value, else the field as it is. */
   const keeps = (value: ts.Expression): boolean => {
     const node = skipParens(value);
     return (
-      ts.isBinaryExpression(node) &&
-      [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind) &&
-      !mentions(node.left) &&
-      onParameter(node.right) &&
-      ts.isPropertyAccessExpression(skipParens(node.right))
+      isFallback(node) && !mentionsParameter(node.left) && onParameter(node.right) && ts.isPropertyAccessExpression(skipParens(node.right))
     );
   };
   /** The same field of the parameter as the one assigned (`p.location` in `p.location = f(p.location, …)`). */
@@ -143,7 +135,7 @@ function mergesIntoParameter(fn: FunctionLike, index: number, resolve: CalleeRes
    */
   const returnsRow = (value: ts.Expression): boolean => {
     const node = skipAwait(skipParens(value));
-    return (ts.isIdentifier(node) && node.text === name) || !mentions(node) || (ts.isCallExpression(node) && !!dbAccessOf(node));
+    return (ts.isIdentifier(node) && node.text === name) || !mentionsParameter(node) || (ts.isCallExpression(node) && !!dbAccessOf(node));
   };
   let computed = !ts.isBlock(fn.body) && !returnsRow(fn.body);
   walk(fn.body, (node) => {
@@ -152,7 +144,7 @@ function mergesIntoParameter(fn: FunctionLike, index: number, resolve: CalleeRes
     else if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind) && onParameter(node.left))
       computed =
         node.operatorToken.kind !== ts.SyntaxKind.EqualsToken ||
-        (mentions(node.right) && !keeps(node.right) && !mergesRelatedRow(node.right, isField(node.left), resolve, checker, depth));
+        (mentionsParameter(node.right) && !keeps(node.right) && !mergesRelatedRow(node.right, isField(node.left), resolve, checker, depth));
     else if (
       (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
       (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)

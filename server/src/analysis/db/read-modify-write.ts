@@ -11,6 +11,7 @@ import {
   calleeName,
   constInitializerIn,
   enclosingFunction,
+  isFallback,
   isFunctionLike,
   isInside,
   isLiteral,
@@ -1470,7 +1471,7 @@ function onlyWhereReadFoundNothing(node: ts.Node, read: DbAccess, values: Readon
  */
 function copiedAsRead(value: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>, depth = 0): boolean {
   const node = skipParens(value);
-  if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind))
+  if (isFallback(node))
     return [node.left, node.right].every((side) => copiedAsRead(side, read, values, depth) || !readsFrom(side, read, values));
   if (ts.isConditionalExpression(node))
     return [node.whenTrue, node.whenFalse].every((side) => copiedAsRead(side, read, values, depth) || !readsFrom(side, read, values));
@@ -1750,12 +1751,7 @@ function valuesWhen(value: ts.Expression, isColumn: IsColumn, unset: boolean): t
     const branches = truth === undefined ? [node.whenTrue, node.whenFalse] : [truth ? node.whenTrue : node.whenFalse];
     return branches.flatMap((branch) => valuesWhen(branch, isColumn, unset));
   }
-  if (
-    ts.isBinaryExpression(node) &&
-    (node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
-    isColumn(skipParens(node.left))
-  )
-    return unset ? valuesWhen(node.right, isColumn, unset) : [skipParens(node.left)];
+  if (isFallback(node) && isColumn(skipParens(node.left))) return unset ? valuesWhen(node.right, isColumn, unset) : [skipParens(node.left)];
   // A const holding the choice (`const text = email.text ? email.text : …`); any other const stays a name, which
   // isUnseenAfter follows to its uses.
   const choice = ts.isIdentifier(node) ? constValue(node) : undefined;
@@ -1874,8 +1870,7 @@ function replacesParts(
     return node.arguments.every(
       (arg) => !fromRead(arg) || isStored(constValue(arg), column, flow) || replacesParts(arg, column, flow, fromRead, depth + 1),
     );
-  if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind))
-    return !fromRead(node.left) && isStored(constValue(node.right), column, flow);
+  if (isFallback(node)) return !fromRead(node.left) && isStored(constValue(node.right), column, flow);
   // `n > 0 ? [...kept, entry] : kept`: either branch is what the call writes.
   if (ts.isConditionalExpression(node) && depth <= 3)
     return [node.whenTrue, node.whenFalse].every((branch) => !fromRead(branch) || replacesParts(branch, column, flow, fromRead, depth + 1));
@@ -1899,7 +1894,7 @@ function isStored(expr: ts.Expression, column: string, flow: ReadModifyWrite): b
     const [stored, fallback] = isEmptyDefault(node.whenFalse) ? [node.whenTrue, node.whenFalse] : [node.whenFalse, node.whenTrue];
     return isEmptyDefault(fallback) && isStored(stored, column, flow);
   }
-  if (ts.isBinaryExpression(node) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(node.operatorToken.kind)) {
+  if (isFallback(node)) {
     const fallback = skipParens(node.right);
     // A literal, or the module's named defaults (`org.settings || DEFAULT_SETTINGS`, imported or a top-level const).
     const namedDefault = ts.isIdentifier(fallback) && isModuleConstant(fallback);
@@ -1992,8 +1987,7 @@ function boundToRow(name: ts.Identifier, fn: FunctionLike, flow: ReadModifyWrite
   let init = declaration.initializer && skipAwait(declaration.initializer);
   if (!init || depth > 3) return false;
   // `user.preferences || { …defaults }`: the part as read, or a default where there is none.
-  if (ts.isBinaryExpression(init) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(init.operatorToken.kind))
-    init = flow.originOf(init.right)?.read === flow.read ? init : skipParens(init.left);
+  if (isFallback(init)) init = flow.originOf(init.right)?.read === flow.read ? init : skipParens(init.left);
   let root = init;
   while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipParens(root.expression);
   // `(await pool.query(…)).rows[0]`: the statement's result, awaited in place.
