@@ -192,6 +192,23 @@ describe("locksmith lint", () => {
     }
   });
 
+  test("a symlink back up the tree is followed once: each file is linted once and the run ends", async () => {
+    const dir = tempProject({ "web/src/a.ts": LEAKY, "web/src/b.ts": "export const x = 1;\n" });
+    fs.symlinkSync(".", path.join(dir, "web", "web"), "dir");
+    fs.symlinkSync("..", path.join(dir, "web", "src", "up"), "dir");
+    const { code, stdout } = await runCli(["lint", ".", "--format", "json"], dir);
+    assert.equal(code, 1);
+    const results = JSON.parse(stdout) as Array<{ filePath: string; messages: Array<{ ruleId: string }> }>;
+    assert.deepEqual(
+      results.map((r) => path.relative(dir, r.filePath)),
+      [path.join("web", "src", "a.ts"), path.join("web", "src", "b.ts")],
+    );
+    assert.deepEqual(
+      results.flatMap((r) => r.messages.map((m) => m.ruleId)),
+      ["lock-release-not-guaranteed"],
+    );
+  });
+
   test("-o writes the report to a file inside the folder", async () => {
     const dir = tempProject({ "src/a.ts": LEAKY });
     const { code, stdout } = await runCli(["lint", "src", "-f", "json", "-o", "reports/locksmith.json"], dir);

@@ -173,6 +173,8 @@ export function findNearestTsconfig(start: string): string | undefined {
 /** Expands files and folders given on the command line into TypeScript source files (skipping node_modules, dist, .d.ts). */
 export function collectSourceFiles(paths: readonly string[], cwd: string): string[] {
   const out = new Set<string>();
+  // Folders by real path: a symlink back up the tree (`frontend/frontend -> .`) is entered once, not until paths overflow.
+  const entered = new Set<string>();
   const visit = (p: string, explicit: boolean) => {
     let stat: fs.Stats;
     try {
@@ -184,6 +186,9 @@ export function collectSourceFiles(paths: readonly string[], cwd: string): strin
     if (stat.isDirectory()) {
       const base = path.basename(p);
       if (!explicit && (base === "node_modules" || base === "dist" || base.startsWith("."))) return;
+      const real = fs.realpathSync(p);
+      if (entered.has(real)) return;
+      entered.add(real);
       for (const entry of fs.readdirSync(p).sort()) visit(path.join(p, entry), false);
     } else if (stat.isFile() && SOURCE_EXTENSIONS.some((ext) => p.endsWith(ext)) && !p.endsWith(".d.ts")) {
       out.add(normalizePath(path.resolve(p)));
