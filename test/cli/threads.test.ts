@@ -5,7 +5,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AUTO_THREADS_MIN_FILES, WorkerFailure, parseThreads, runWorker, threadCount } from "../../server/src/cli/threads";
+import {
+  AUTO_THREADS_MIN_FILES,
+  MEMORY_PER_SOURCE_BYTE,
+  WorkerFailure,
+  parseThreads,
+  runWorker,
+  threadCount,
+} from "../../server/src/cli/threads";
 import { runCli, tempProject } from "./helpers";
 
 const EXAMPLES = path.resolve(__dirname, "../../../examples");
@@ -65,6 +72,18 @@ test("--threads takes a count, off or auto; auto shares only runs of many files"
   assert.equal(parseThreads(undefined), "auto");
   assert.equal(threadCount("auto", AUTO_THREADS_MIN_FILES - 1), 1);
   assert.equal(threadCount(3, 10), 3);
+  // Each thread builds a whole Program: auto starts no more than the free memory holds, the main thread included.
+  const sources = 100 * 1024 * 1024;
+  const perThread = sources * MEMORY_PER_SOURCE_BYTE;
+  const idle = { cores: 4, load: 0 };
+  const withFree = (setting: "auto" | number, threads: number, machine = idle) =>
+    threadCount(setting, 1000, () => ({ sourceBytes: sources, freeBytes: threads * perThread }), machine);
+  assert.equal(withFree("auto", 10), 4);
+  assert.equal(withFree("auto", 2.5), 2);
+  assert.equal(withFree("auto", 0.5), 1);
+  assert.equal(withFree("auto", 10, { cores: 4, load: 4 }), 1);
+  // A count given on the command line is the user's choice.
+  assert.equal(withFree(3, 0), 3);
   const dir = examplesProject();
   const bad = await runCli(["lint", "-p", "tsconfig.json", "--threads", "many"], dir);
   assert.equal(bad.code, 2);

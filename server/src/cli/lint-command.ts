@@ -19,7 +19,7 @@ import { UsageError, parseCommandArgs, readProcessStdin, type CliIo } from "./io
 import { createProgress } from "./progress";
 import { buildReport, eslintRuleType, type Report } from "./report";
 import { LintSession, settingsResolver } from "./session";
-import { lintWithThreads, parseThreads, threadCount, type ThreadsSetting, type WorkerSession } from "./threads";
+import { lintWithThreads, memoryBudget, parseThreads, threadCount, type ThreadsSetting, type WorkerSession } from "./threads";
 import { PROGRAM_TIMING, formatTimings } from "./timing";
 
 export async function runLint(argv: string[], io: CliIo): Promise<number> {
@@ -286,7 +286,8 @@ async function analyse(
   if (command.timing) lintOptions.timings = timeProgram(session);
   // Worker threads only for a plain run from disk: --fix rebuilds the Program from texts held in memory, the cache
   // already skips unchanged files, and standard input exists only in this thread.
-  const threads = sessionOptions && !cache ? threadCount(command.threads, session.spec.lintFiles.length) : 1;
+  const threads =
+    sessionOptions && !cache ? threadCount(command.threads, session.spec.lintFiles.length, () => memoryBudget(session.spec.rootNames)) : 1;
   const { run, fixed } =
     command.fix || command.fixDryRun
       ? fixRun(command, session, lintOptions, io)
