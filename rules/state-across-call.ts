@@ -4,25 +4,30 @@
 // current * rate)`, `this.credits = before + amount`). Every caller waits for the call; the usual repair reads under
 // the lock, calls without it, and writes under it again after re-checking. A section whose only state is what the
 // call returns (`if (!cached) cached = await fetch(…)`) is a deliberate single flight and stays unreported.
-import { boundNames, isFunctionLike, skipParens, ts, walk } from "../server/src/rule-kit";
+import { isFunctionLike, mayRunBetween, skipParens, ts, variableDeclarationOf, walk } from "../server/src/rule-kit";
 
 /** Methods that store into a collection (`Map`/`Set`/array state). */
 const STORES = new Set(["set", "add", "push", "unshift", "splice"]);
 
-/** Whether `statements` (a critical section) read state into a local before the statement holding `slow`, and write it back after. */
+/**
+ * Whether `statements` (a critical section) read state into a local that `slow` may run after, and write it back from
+ * that local after `slow` on some path where the local was not read again since: along the function's paths, so a write
+ * in a branch that returns before the call is not after it, and a loop that reads the state again before its write
+ * carries nothing across.
+ */
 export function carriesStateAcross(statements: readonly ts.Statement[], slow: ts.Node): boolean {
-  const index = statements.findIndex((s) => s.getStart() <= slow.getStart() && slow.getEnd() <= s.getEnd());
-  if (index < 0) return false;
-  // Each local read from state, with the state it was read from (`balances`, `this.credits`).
-  const read = new Map<string, Set<string>>();
-  for (const statement of statements.slice(0, index)) {
-    if (!ts.isVariableStatement(statement)) continue;
-    for (const declaration of statement.declarationList.declarations) {
-      const states = declaration.initializer ? statesRead(declaration.initializer) : new Set<string>();
-      if (states.size > 0) for (const name of boundNames(declaration.name)) read.set(name.text, states);
-    }
-  }
-  return read.size > 0 && statements.slice(index + 1).some((statement) => writesBack(statement, read));
+  // Each declaration of a local read from state, with the state it was read from (`balances`, `this.credits`).
+  const read = new Map<ts.VariableDeclaration, Set<string>>();
+  for (const statement of statements)
+    walk(statement, (node) => {
+      if (isFunctionLike(node)) return false;
+      if (ts.isVariableDeclaration(node) && node.initializer) {
+        const states = statesRead(node.initializer);
+        if (states.size > 0) read.set(node, states);
+      }
+      return true;
+    });
+  return read.size > 0 && statements.some((statement) => writesBack(statement, read, slow));
 }
 
 /** The state a synchronous expression reads: `this.credits` → `this.credits`; `balances.get(id) ?? 0` → `balances`. */
@@ -46,12 +51,18 @@ function stateKey(expr: ts.Expression): string {
   return skipParens(expr).getText().replace(/\s+/g, "");
 }
 
-/** `this.x = f(local)`, `state.x += local`, `map.set(k, f(local))`: a store of a value computed from a local, into the state it was read from. */
-function writesBack(statement: ts.Statement, read: ReadonlyMap<string, ReadonlySet<string>>): boolean {
-  const from = (value: ts.Node, state: string) => {
+/**
+ * `this.x = f(local)`, `state.x += local`, `map.set(k, f(local))`: a store of a value computed from a local into the
+ * state it was read from, on a path that runs `slow` after the local's declaration and before the store, the local not
+ * declared again in between.
+ */
+function writesBack(statement: ts.Statement, read: ReadonlyMap<ts.VariableDeclaration, ReadonlySet<string>>, slow: ts.Node): boolean {
+  const from = (value: ts.Node, state: string, store: ts.Node) => {
     let seen = false;
     const check = (n: ts.Node) => {
-      if (ts.isIdentifier(n) && read.get(n.text)?.has(state)) seen = true;
+      if (!ts.isIdentifier(n)) return;
+      const declaration = variableDeclarationOf(n);
+      if (declaration && read.get(declaration)?.has(state) && mayRunBetween(declaration, [slow], store)) seen = true;
     };
     check(value);
     walk(value, (n) => {
@@ -69,12 +80,12 @@ function writesBack(statement: ts.Statement, read: ReadonlyMap<string, ReadonlyS
       node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
     ) {
       const target = skipParens(node.left);
-      found = ts.isPropertyAccessExpression(target) && from(node.right, stateKey(target));
+      found = ts.isPropertyAccessExpression(target) && from(node.right, stateKey(target), node);
     } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && STORES.has(node.expression.name.text)) {
       // The value stored: the last argument (`set(key, value)`), or every one (`push(a, b)`).
       const state = stateKey(node.expression.expression);
       const values = node.expression.name.text === "set" ? node.arguments.slice(-1) : [...node.arguments];
-      found = values.some((v) => from(v, state));
+      found = values.some((v) => from(v, state, node));
     }
     return !found;
   });

@@ -86,6 +86,9 @@ test("callback openers: the handle is the callback's parameter, the level where 
     "serializable",
     false,
   ]);
+  // postgres.js: `sql.begin([options,] fn)`, the callback's `sql` the transaction's own connection.
+  assert.deepEqual(scopeOf(`sql.begin(async (tx) => {});`), ["callback", "tx", undefined, false]);
+  assert.deepEqual(scopeOf(`sql.begin("read write", async (tx) => {});`), ["callback", "tx", undefined, false]);
 });
 
 test("the runtime's helpers retry unless told `retry: false`; only when imported from the runtime", () => {

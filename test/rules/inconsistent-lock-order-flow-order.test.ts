@@ -22,6 +22,13 @@ export async function reserveSeats(seatIds: string[], wholeBlock: boolean) {
 
 const LOCK_EACH = 'for (const seatId of seatIds) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [seatId]);';
 
+/** A block declaring its own `seatIds` before the loop over the parameter. */
+const SHADOWED = `if (wholeBlock) {
+      const seatIds = ["whole-block"];
+      console.log(seatIds);
+    }
+    ${LOCK_EACH}`;
+
 runRuleTests(inconsistentLockOrder, {
   valid: [
     {
@@ -46,6 +53,13 @@ runRuleTests(inconsistentLockOrder, {
     } else {
       ${LOCK_EACH.replace("of seatIds)", "of [...seatIds].sort())")}
     }`),
+    },
+    {
+      // Identity by scope (identity.ts): the `seatIds` declared in the block is another variable, and the loop's is the parameter.
+      name: "a local of the same name in a block before the loop: the loop still locks the parameter in the caller's order",
+      code: reserveSeats(SHADOWED),
+      errors: [{ line: 13, column: 41, messageId: "callerOrderLoop" }],
+      output: reserveSeats(SHADOWED.replace("of seatIds)", "of [...seatIds].sort())")),
     },
   ],
 });

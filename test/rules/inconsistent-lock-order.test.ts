@@ -846,6 +846,44 @@ export async function expireSessions() {
       ],
     },
     {
+      // The callback of a transaction opener in models/transaction-libraries.ts (Kysely's chained execute) runs inside
+      // the call: a lock taken in it is taken while the locks around the call are held.
+      name: "a mutex taken in a Kysely transaction's callback while the other is held, and the opposite order elsewhere",
+      code: `${mutexes}import type { Kysely } from "kysely";
+export async function renameUser(db: Kysely<any>, id: string, name: string) {
+  await usersLock.runExclusive(async () => {
+    await db.transaction().execute(async (trx) => {
+      await sessionsLock.runExclusive(async () => {
+        await trx.updateTable("users").set({ name }).where("id", "=", id).execute();
+      });
+    });
+  });
+}
+export async function expireSessions() {
+  await sessionsLock.runExclusive(async () => {
+    await usersLock.runExclusive(async () => {});
+  });
+}`,
+      errors: [
+        {
+          line: 8,
+          column: 13,
+          ...cycle(
+            "`renameUser` acquires `sessionsLock` while holding `usersLock`",
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
+          ),
+        },
+        {
+          line: 16,
+          column: 11,
+          ...cycle(
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
+            "`renameUser` acquires `sessionsLock` while holding `usersLock`",
+          ),
+        },
+      ],
+    },
+    {
       name: "pg: the settlement locks the ledger FOR UPDATE before the invoice, the reopening the invoice first: a real inversion",
       code: settleAndReopen(`${LOCK_LEDGER}\n    ${LOCK_INVOICE}`),
       errors: [

@@ -22,6 +22,22 @@ export class CreditsService {
 ${body}
 }`;
 
+/** A module with an async-mutex `lock` over a `balances` map; `body` is its exported function. */
+const balancesModule = (body: string) => `import { Mutex } from "async-mutex";
+const lock = new Mutex();
+const balances = new Map<string, number>();
+${body}`;
+
+/** The finding at a Stripe charge made under the service's `this.lock` (taken on line 12). */
+const stripeCallUnderLock = (line: number, column: number) => ({
+  line,
+  column,
+  messageId: "underMutex",
+  data: { call: "`this.stripe.charges.create`", reason: "calls the Stripe API over HTTP", lock: "`this.lock`" },
+  help: ADVICE,
+  related: [{ line: 12, message: "`this.lock` taken here" }],
+});
+
 runRuleTests(lockAcrossAwait, {
   valid: [
     {
@@ -55,20 +71,43 @@ runRuleTests(lockAcrossAwait, {
     });
   }`),
     },
+    {
+      name: "state read, and written back only on the branch that makes no call: the call's branch returns first",
+      code: balancesModule(`export async function rate(id: string) {
+  return lock.runExclusive(async () => {
+    const current = balances.get(id);
+    if (current === undefined) {
+      const fetched = (await (await fetch("https://rates.example.com/" + id)).json()) as number;
+      return fetched;
+    }
+    balances.set(id, current + 1);
+    return current;
+  });
+}`),
+    },
+    {
+      name: "a loop that reads the state again in each round before its write: nothing read before the call is written after it",
+      code: balancesModule(`export async function settle(ids: string[]) {
+  await lock.runExclusive(async () => {
+    for (const id of ids) {
+      const current = balances.get(id) ?? 0;
+      balances.set(id, current + 1);
+      await fetch("https://ledger.example.com/settled/" + id);
+    }
+  });
+}`),
+    },
   ],
   invalid: [
     {
       name: "Map state: the balance read, a rate fetched, the balance written back under async-mutex",
-      code: `import { Mutex } from "async-mutex";
-const lock = new Mutex();
-const balances = new Map<string, number>();
-export async function convert(id: string) {
+      code: balancesModule(`export async function convert(id: string) {
   await lock.runExclusive(async () => {
     const current = balances.get(id) ?? 0;
     const rate = (await (await fetch("https://rates.example.com/eur")).json()) as number;
     balances.set(id, current * rate);
   });
-}`,
+}`),
       errors: [
         {
           line: 7,
@@ -92,16 +131,22 @@ export async function convert(id: string) {
       release();
     }
   }`),
-      errors: [
-        {
-          line: 15,
-          column: 7,
-          messageId: "underMutex",
-          data: { call: "`this.stripe.charges.create`", reason: "calls the Stripe API over HTTP", lock: "`this.lock`" },
-          help: ADVICE,
-          related: [{ line: 12, message: "`this.lock` taken here" }],
-        },
-      ],
+      errors: [stripeCallUnderLock(15, 7)],
+    },
+    {
+      name: "a field read before a loop and written from it at the top of each round: the loop's back edge runs the write after the charge",
+      code: service(`  async charge(customer: string, amounts: number[]) {
+    await this.lock.runExclusive(async () => {
+      const before = this.credits;
+      let total = 0;
+      for (const amount of amounts) {
+        if (total > 0) this.credits = before + total;
+        await this.stripe.charges.create({ amount, currency: "eur", customer });
+        total += amount;
+      }
+    });
+  }`),
+      errors: [stripeCallUnderLock(17, 9)],
     },
   ],
 });

@@ -5,6 +5,23 @@ import { runRuleTests } from "../helpers/rule-tester";
 const ioredis = `import Redis from "ioredis";
 const redis = new Redis();
 `;
+/** A Redis lock class whose `claim` is the method given; `enqueue` discards its result. */
+const reportQueue = (claim: string) => `${ioredis}export class ReportQueue {
+  lockKey = "reports:lock";
+  async unlock(token: string): Promise<void> {
+    await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end", 1, this.lockKey, token);
+  }
+${claim}
+  async enqueue(id: string): Promise<void> {
+    const token = Math.random().toString(36);
+    await this.claim(token);
+    try {
+      await redis.rpush("reports", id);
+    } finally {
+      await this.unlock(token);
+    }
+  }
+}`;
 const pg = `import { Pool } from "pg";
 const pool = new Pool();
 `;
@@ -446,13 +463,29 @@ export async function moveQuota(accountId: string) {
       ],
     },
     {
+      name: "a method returning holding its try-lock, whose finally (on the failed branch only) clears its own token, result discarded",
+      code: reportQueue(`  async claim(token: string): Promise<boolean> {
+    const ok = await redis.set(this.lockKey, token, "EX", 60, "NX");
+    if (ok === "OK") return true;
+    try {
+      await redis.incr("reports:contended");
+    } finally {
+      await this.unlock(token);
+    }
+    return false;
+  }`),
+      errors: [
+        {
+          line: 20,
+          column: 11,
+          messageId: "resultDiscarded",
+          data: { lock: "Redis lock `this.lockKey` (taken by `this.claim`)", call: "`this.claim(token)`", failure: "a falsy value" },
+        },
+      ],
+    },
+    {
       name: "a method returning holding its try-lock (released only when its own setup fails), result discarded",
-      code: `${ioredis}export class ReportQueue {
-  lockKey = "reports:lock";
-  async unlock(token: string): Promise<void> {
-    await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end", 1, this.lockKey, token);
-  }
-  async claim(token: string): Promise<boolean> {
+      code: reportQueue(`  async claim(token: string): Promise<boolean> {
     const ok = await redis.set(this.lockKey, token, "EX", 60, "NX");
     if (ok !== "OK") return false;
     try {
@@ -462,17 +495,7 @@ export async function moveQuota(accountId: string) {
       throw error;
     }
     return true;
-  }
-  async enqueue(id: string): Promise<void> {
-    const token = Math.random().toString(36);
-    await this.claim(token);
-    try {
-      await redis.rpush("reports", id);
-    } finally {
-      await this.unlock(token);
-    }
-  }
-}`,
+  }`),
       errors: [
         {
           line: 21,

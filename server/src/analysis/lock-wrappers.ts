@@ -837,13 +837,16 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
 }
 
 /**
- * Whether `fn` calls a releaser of its lock in a `finally` after taking it (`finally { await this.unlock(token) }`):
- * then it gives the lock back before returning, a self-contained critical section rather than an acquiring helper.
+ * Whether `fn` calls a releaser of its lock in a `finally` that runs while the lock may be held (`finally { await
+ * this.unlock(token) }`): then it gives the lock back before returning, a self-contained critical section rather than an
+ * acquiring helper. A `finally` on the path where a try-lock failed only (the success branch returned first) gives
+ * nothing back.
  */
 function releasesInOwnFinally(inner: LockAcquisition, fn: FunctionLike, releasers: ReadonlySet<FunctionLike>): boolean {
   const names = new Set([...releasers].map((r) => lastSegment(functionName(r))));
+  const paths = acquisitionPaths(inner);
   return nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression]).some((call) => {
-    if (enclosingFunction(call) !== fn || call.getStart() < inner.call.getEnd()) return false;
+    if (enclosingFunction(call) !== fn) return false;
     const callee = skipParens(call.expression);
     const name = ts.isIdentifier(callee)
       ? callee.text
@@ -852,7 +855,7 @@ function releasesInOwnFinally(inner: LockAcquisition, fn: FunctionLike, releaser
         : undefined;
     if (!name || !names.has(name)) return false;
     for (let node: ts.Node = call; node !== fn; node = node.parent)
-      if (ts.isBlock(node) && ts.isTryStatement(node.parent) && node.parent.finallyBlock === node) return true;
+      if (ts.isBlock(node) && ts.isTryStatement(node.parent) && node.parent.finallyBlock === node) return paths.heldAt(call);
     return false;
   });
 }

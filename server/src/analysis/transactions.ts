@@ -498,6 +498,15 @@ function chainedCall(call: ts.CallExpression, name: string): ts.CallExpression |
   return undefined;
 }
 
+/** The function literal a callback opener of the model runs in its transaction at `call` (`knex.transaction(trx => …)`). */
+export function transactionCallbackOf(call: ts.CallExpression): ts.ArrowFunction | ts.FunctionExpression | undefined {
+  for (const { opener } of transactionOpenersOf(call)) {
+    const index = opener.form === "callback" ? callbackIndexOf(call, opener) : -1;
+    if (index >= 0) return skipParens(call.arguments[index]!) as ts.ArrowFunction | ts.FunctionExpression;
+  }
+  return undefined;
+}
+
 /** The callback argument index an opener entry finds at `call` (the first of its positions holding a function), or -1. */
 export function callbackIndexOf(call: ts.CallExpression, opener: TransactionOpenerModel, isCallback = isInlineFunction): number {
   return opener.callbackArgs?.find((i) => call.arguments[i] !== undefined && isCallback(call.arguments[i]!)) ?? -1;

@@ -21,6 +21,7 @@ import {
 } from "../ast";
 import { dbAccessOf, dbAccessesIn, type DbAccess } from "../db";
 import { mayRunAfter } from "../flow/queries";
+import { declarationOf } from "../identity";
 import { wrapperAcquisitionsIn } from "../lock-wrappers";
 import { isReleaseOf, lockAcquisitionOf, lockAcquisitionsIn, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
 import { LOCK_MECHANISMS } from "../models/lock-libraries";
@@ -183,15 +184,27 @@ function callerOrigin(expr: ts.Expression, fn: FunctionLike, at: ts.Node, depth:
   if (depth > 5 || hasOrderingEvidence(expr)) return undefined;
   const node = skipAwait(expr);
   if (ts.isIdentifier(node)) {
-    // A name of an enclosing function, for a loop in a callback (`transactional(async (tx) => …keys…)`).
+    // The declaration the name resolves to by scope (identity.ts), in `fn` or an enclosing function for a loop in a
+    // callback (`transactional(async (tx) => …keys…)`); an in-place sort in any function on the way orders it.
+    let declaration = declarationOf(node);
+    while (
+      declaration &&
+      (ts.isBindingElement(declaration) || ts.isObjectBindingPattern(declaration) || ts.isArrayBindingPattern(declaration))
+    )
+      declaration = declaration.parent;
+    if (!declaration || !(ts.isVariableDeclaration(declaration) || ts.isParameter(declaration))) return undefined;
+    const owner = ts.isParameter(declaration) ? declaration.parent : enclosingFunction(declaration);
     for (let scope: FunctionLike | undefined = fn; scope; scope = enclosingFunction(scope)) {
       if (sortedInPlace(node.text, scope, at)) return undefined;
-      const local = localDeclaration(node.text, scope);
-      if (local) return local.initializer ? callerOrigin(local.initializer, scope, at, depth + 1) : undefined;
-      // `const { items } = await req.json()`: a field of the request body, in the order the client sent it.
-      const body = destructuredFrom(node.text, scope);
-      if (body && isRequestBody(body) && !sortedInPlace(node.text, scope, at)) return node.text;
-      if (!scope.parameters.some((p) => boundNames(p.name).some((id) => id.text === node.text))) continue;
+      if (scope !== owner) continue;
+      if (ts.isVariableDeclaration(declaration)) {
+        if (ts.isIdentifier(declaration.name))
+          return declaration.initializer ? callerOrigin(declaration.initializer, scope, at, depth + 1) : undefined;
+        // `const { items } = await req.json()`: a field of the request body, in the order the client sent it.
+        return ts.isObjectBindingPattern(declaration.name) && declaration.initializer && isRequestBody(declaration.initializer)
+          ? node.text
+          : undefined;
+      }
       // `keys = Array.isArray(keys) ? keys : [keys]`: a reassignment must keep the caller's order too (and its own
       // right-hand side reads the value before it).
       const reassigned = assignmentsTo(node.text, scope).filter((value) => mayRunAfter(value, at));
@@ -230,34 +243,6 @@ function sortedInPlace(name: string, fn: FunctionLike, at: ts.Node): boolean {
       return !sorted;
     });
   return sorted;
-}
-
-function localDeclaration(name: string, fn: FunctionLike): ts.VariableDeclaration | undefined {
-  let found: ts.VariableDeclaration | undefined;
-  if (fn.body)
-    walk(fn.body, (n) => {
-      if (!found && ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name) found = n;
-      return !found;
-    });
-  return found;
-}
-
-/** The initializer `name` is destructured from in `fn` (`const { items } = init`), if any. */
-function destructuredFrom(name: string, fn: FunctionLike): ts.Expression | undefined {
-  let found: ts.Expression | undefined;
-  if (fn.body)
-    walk(fn.body, (n) => {
-      if (
-        !found &&
-        ts.isVariableDeclaration(n) &&
-        ts.isObjectBindingPattern(n.name) &&
-        n.initializer &&
-        boundNames(n.name).some((id) => id.text === name)
-      )
-        found = n.initializer;
-      return !found;
-    });
-  return found;
 }
 
 /** `await req.json()` (Fetch API, Next.js route handlers), `req.body` / `ctx.request.body` (Express, Koa). */

@@ -35,7 +35,7 @@ import { parseSql } from "../sql";
 import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
 import { lockIdentityOf, type LockClass, type LockIdentity } from "./lock-class";
 import { ormRowLockOf } from "./orm-rows";
-import { heldSince, transactionScopeOf } from "../transactions";
+import { heldSince, transactionCallbackOf, transactionScopeOf } from "../transactions";
 import { placeholderValue } from "../db";
 
 export interface AcquisitionSummary {
@@ -123,9 +123,6 @@ export interface FileSummary {
    */
   resolved: Map<number, { file: string; start: number; hash: string } | null>;
 }
-
-/** Calls whose function argument runs inside them, in one transaction. */
-const TRANSACTION_CALLS = new Set(["$transaction", "transaction", "withPgTransaction", "withMySqlTransaction", "withTransaction", "begin"]);
 
 const hashes = new WeakMap<ts.SourceFile, string>();
 export function contentHash(sourceFile: ts.SourceFile): string {
@@ -274,10 +271,9 @@ function scanFunctions(sourceFile: ts.SourceFile, summary: FileSummary, found: F
       acquiringCalls.push(call);
       continue;
     }
-    if (ts.isCallExpression(call) && TRANSACTION_CALLS.has(calleeName(call) ?? "")) {
-      const callback = [...call.arguments].reverse().map(skipParens).find(isFunctionLike);
-      if (callback) inline.set(callback, "transaction");
-    }
+    // A transaction opener's callback (models/transaction-libraries.ts) runs inside the call, in one transaction.
+    const opener = ts.isCallExpression(call) ? transactionCallbackOf(call) : undefined;
+    if (opener) inline.set(opener, "transaction");
     if (locksRowsAt(call)) acquiringCalls.push(call);
     if (ts.isCallExpression(call) && call.arguments.some((arg) => isFunctionLike(skipParens(arg))))
       callbackCalls.push({ call, callee: calleeName(call) ?? "" });

@@ -216,6 +216,12 @@ export const TRANSACTION_LIBRARY_MODELS: readonly TransactionLibraryModel[] = [
     managed: { joins: { library: "sequelize" }, decorators: [{ name: "Transactional", isolation: [{ arg: 0, path: OPTION_LEVEL }] }] },
   },
   {
+    // postgres.js: `sql.begin(async (sql) => …)`, `sql.begin("isolation level serializable", async (sql) => …)`.
+    library: "postgres",
+    module: "postgres",
+    opens: [{ method: "begin", form: "callback", callbackArgs: [0, 1], handleParam: 0 }],
+  },
+  {
     library: "mysql2",
     opens: [{ method: "beginTransaction", form: "begin", isolation: [{ arg: 0 }] }],
     ends: ["commit", "rollback"],
