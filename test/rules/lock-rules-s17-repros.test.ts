@@ -11,9 +11,6 @@
 //   not make the release conditional. An awaited call there (an audit write) still can throw and skip it.
 // - unsafe-lock-release: a Lua script written as string literals joined (`[…].join("\n")`, `a + b`) is read as the
 //   text they join to: a joined compare-and-delete is a checked release, a joined plain DEL a blind one.
-// - lock-release-not-guaranteed (session 17's throttle window, its look-alike): a set-if-absent through a helper that
-//   the function deletes by a statement of its own body after the work is a lock taken for the work, even though an
-//   early `return` can leave it held: that return leaks the lock, it does not make the key a window kept on success.
 import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
 import { reentrantLock } from "../../rules/reentrant-lock";
 import { unsafeLockRelease } from "../../rules/unsafe-lock-release";
@@ -275,69 +272,6 @@ runRuleTests(unsafeLockRelease, {
       code: joinedScript(`["redis.call('DEL', KEYS[1])", "return 1"].join("\\n")`),
       filename: "src/lease.ts",
       errors: [{ line: 13, column: 11, messageId: "uncheckedScript" }],
-    },
-  ],
-});
-
-/** A set-if-absent helper storing a constant under a key not named as a lock, and a plain delete of it. */
-const keyStore = `import Redis from "ioredis";
-
-const client = new Redis();
-
-export class KeyStore {
-  static async claimOnce(scope: string, id: string, value: string, ttlSeconds: number): Promise<boolean> {
-    const reply = await client.set(\`\${scope}/\${id}\`, value, "EX", ttlSeconds, "NX");
-    return reply === "OK";
-  }
-
-  static async forget(scope: string, id: string): Promise<void> {
-    await client.del(\`\${scope}/\${id}\`);
-  }
-}
-`;
-
-/** The helper as a lock deleted after the work, which an early return for an empty report skips. */
-const reportBuild = `import { KeyStore } from "./store";
-
-declare function loadRows(reportId: string): Promise<string[]>;
-declare function build(rows: string[]): Promise<void>;
-
-export async function rebuildReport(reportId: string): Promise<void> {
-  const mine = await KeyStore.claimOnce("report-build", reportId, "busy", 120);
-  if (!mine) return;
-  const rows = await loadRows(reportId);
-  if (rows.length === 0) return;
-  await build(rows);
-  await KeyStore.forget("report-build", reportId);
-}
-`;
-
-runRuleTests(lockReleaseNotGuaranteed, {
-  valid: [],
-  invalid: [
-    {
-      name: "a set-if-absent helper's key deleted after the work, skipped by an early return: a lock, not a throttle window",
-      code: reportBuild,
-      filename: "src/report.ts",
-      files: { "src/store.ts": keyStore },
-      errors: [{ line: 7, column: 22, messageId: "releaseSkippable" }],
-      output: `import { KeyStore } from "./store";
-
-declare function loadRows(reportId: string): Promise<string[]>;
-declare function build(rows: string[]): Promise<void>;
-
-export async function rebuildReport(reportId: string): Promise<void> {
-  const mine = await KeyStore.claimOnce("report-build", reportId, "busy", 120);
-  if (!mine) return;
-  try {
-    const rows = await loadRows(reportId);
-    if (rows.length === 0) return;
-    await build(rows);
-  } finally {
-    await KeyStore.forget("report-build", reportId);
-  }
-}
-`,
     },
   ],
 });
