@@ -3,9 +3,7 @@
 //   stores a constant (`claimOnce(scope, id, "sent", ttl)`), under a key not named as a lock, whose caller leaves when
 //   it is taken and can return still holding it (kept on success, deleted only when the send did not happen), is a
 //   throttle window, not a lock: no acquisition to check, nothing to release. The same helper used as a lock (released
-//   after the work, not in a finally), or with its result discarded, stays reported; and so does the same helper
-//   deleted by a statement of the function's body after the work, which an early `return` skips: that return leaks a
-//   lock, it does not make the key a window kept on success.
+//   after the work, not in a finally), or with its result discarded, stays reported.
 // - unsafe-lock-release: a DEL in a helper keyed only by its own parameters (`forget(scope, id)`) deletes whatever key
 //   its callers give; it releases a lock only where some caller calls it on one. Called only to re-open a window it is
 //   silent; called after the same helper's lock, its DEL stays reported.
@@ -86,22 +84,6 @@ export async function rebuildUnchecked(shopId: string): Promise<void> {
 }
 `;
 
-/** The helper as a lock deleted after the work, which an early return for an empty report skips. */
-const reportBuild = `import { KeyStore } from "./store";
-
-declare function loadRows(reportId: string): Promise<string[]>;
-declare function build(rows: string[]): Promise<void>;
-
-export async function rebuildReport(reportId: string): Promise<void> {
-  const mine = await KeyStore.claimOnce("report-build", reportId, "busy", 120);
-  if (!mine) return;
-  const rows = await loadRows(reportId);
-  if (rows.length === 0) return;
-  await build(rows);
-  await KeyStore.forget("report-build", reportId);
-}
-`;
-
 runRuleTests(uncheckedLockAcquisition, {
   valid: [
     {
@@ -149,30 +131,6 @@ export async function rebuildShopIndex(shopId: string): Promise<void> {
     await rebuildIndex(shopId);
   } finally {
     await KeyStore.forget("index-rebuild", shopId);
-  }
-}
-`,
-    },
-    {
-      name: "a set-if-absent helper's key deleted after the work, skipped by an early return: a lock, not a throttle window",
-      code: reportBuild,
-      filename: "src/report.ts",
-      files: { "src/store.ts": store },
-      errors: [{ line: 7, column: 22, messageId: "releaseSkippable" }],
-      output: `import { KeyStore } from "./store";
-
-declare function loadRows(reportId: string): Promise<string[]>;
-declare function build(rows: string[]): Promise<void>;
-
-export async function rebuildReport(reportId: string): Promise<void> {
-  const mine = await KeyStore.claimOnce("report-build", reportId, "busy", 120);
-  if (!mine) return;
-  try {
-    const rows = await loadRows(reportId);
-    if (rows.length === 0) return;
-    await build(rows);
-  } finally {
-    await KeyStore.forget("report-build", reportId);
   }
 }
 `,

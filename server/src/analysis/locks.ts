@@ -797,23 +797,8 @@ function isThrottleWindow(acquisition: LockAcquisition, fn: FunctionLike): boole
   const { call, key } = acquisition;
   if (!acquisition.expires || !ts.isCallExpression(call) || !key) return false;
   if (!storesNoToken(call.arguments[1])) return false;
-  if (LOCK_LIKE_KEY.test(keyText(key, fn)) || !isResultTested(acquisition, fn) || releasedAfterWork(acquisition, fn)) return false;
+  if (LOCK_LIKE_KEY.test(keyText(key, fn)) || !isResultTested(acquisition, fn)) return false;
   return acquisitionPaths(acquisition).atReturn().held;
-}
-
-/**
- * A key deleted by a statement of the function's own body after it is taken (not in a branch or a catch) is given back
- * when the work completes: a lock taken for that work, which an early `return` leaks, not a window kept on success.
- */
-function releasedAfterWork(acquisition: LockAcquisition, fn: FunctionLike): boolean {
-  if (!fn.body || !ts.isBlock(fn.body)) return false;
-  const names = new Set(acquisitionPaths(acquisition).testedNames);
-  return fn.body.statements.some(
-    (statement) =>
-      statement.getStart() > acquisition.call.getEnd() &&
-      ts.isExpressionStatement(statement) &&
-      nodesOfKinds<ts.CallExpression>(statement, [ts.SyntaxKind.CallExpression]).some((call) => isReleaseOf(call, acquisition, names)),
-  );
 }
 
 /** A constant, or a record of the event handled (`{ invoiceId, amount, timestamp }`): no owner token to check on release. */
@@ -837,7 +822,7 @@ export function isThrottleWindowThroughHelper(acquisition: LockAcquisition): boo
   if (!wrapper || wrapper.kind !== "acquires" || acquisition.mechanism !== "redis-set-nx" || acquisition.style !== "try") return false;
   if (!acquisition.expires || !fn?.body || !ts.isCallExpression(call)) return false;
   if (!storesNoToken(storedValueOf(acquisition)) || namesLock(acquisition)) return false;
-  return isResultTested(acquisition, fn) && !releasedAfterWork(acquisition, fn) && acquisitionPaths(acquisition).atReturn().held;
+  return isResultTested(acquisition, fn) && acquisitionPaths(acquisition).atReturn().held;
 }
 
 /** The value a SET NX stores, seen from this call: through each helper, the argument its value parameter is given. */
