@@ -43,6 +43,7 @@ import { mayInsertLockRow } from "./lock-tables";
 import { promiseChainOf } from "./promise-chains";
 import { LOCK_LIBRARY_MODELS, lockMethodNames } from "./models/lock-libraries";
 import {
+  constructedLockKey,
   importsLockLibrary,
   isReleaseOf,
   keyedLockSource,
@@ -935,7 +936,7 @@ function returnsOutcome(inner: LockAcquisition, fn: FunctionLike): boolean {
 /** The expression naming which lock `acquisition` takes: its key, or the value a lock table's row is keyed by. */
 function lockKeyOf(acquisition: LockAcquisition): ts.Expression | undefined {
   const row = acquisition.lockTable?.key;
-  return acquisition.key ?? (row && "value" in row ? row.value : undefined);
+  return acquisition.key ?? (row && "value" in row ? row.value : undefined) ?? constructedLockKey(acquisition);
 }
 
 /** The key a lock object was taken out of a keyed container by: `let mutex = this.mutexes.get(key)` gives `key`. */

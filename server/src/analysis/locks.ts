@@ -308,6 +308,28 @@ export function lockAcquisitionOf(
 }
 
 /**
+ * The key a lock object was constructed with in the function taking it, when its methods name none: `const mutex = new
+ * Mutex(redis, \`${ns}-${key}\`)` then `mutex.acquire()` takes the Redis key, so two calls of the function building two
+ * keys take two locks, not the one `mutex` variable.
+ */
+export function constructedLockKey(acquisition: LockAcquisition): ts.Expression | undefined {
+  const keyArg = LOCK_MECHANISMS[acquisition.mechanism]?.constructorKeyArg;
+  const object = acquisition.lockObject && skipParens(acquisition.lockObject);
+  if (acquisition.key || keyArg === undefined || !object) return undefined;
+  const keyOf = (creation: ts.Expression | undefined) => {
+    const node = creation && skipParens(creation);
+    return node && ts.isNewExpression(node) ? node.arguments?.[keyArg] : undefined;
+  };
+  if (!ts.isIdentifier(object)) return keyOf(object);
+  const fn = enclosingFunction(acquisition.call);
+  if (!fn?.body) return undefined;
+  const declarations = nodesOfKinds<ts.VariableDeclaration>(fn.body, [ts.SyntaxKind.VariableDeclaration]).filter(
+    (d) => ts.isIdentifier(d.name) && d.name.text === object.text && enclosingFunction(d) === fn,
+  );
+  return declarations.length === 1 ? keyOf(declarations[0]!.initializer) : undefined;
+}
+
+/**
  * A Set or Map of keys in progress used as a keyed lock: after `if (busy.has(key)) return` (or `throw`), `busy.add(key)`
  * (`busy.set(key, …)`) marks the key taken and `busy.delete(key)` gives it back; other callers skip or fail instead of
  * waiting. Only with that guard: an `add` without a `has` test of the same key before it is bookkeeping, not a lock.
@@ -450,7 +472,21 @@ function guardingIf(has: ts.Node): ts.IfStatement | undefined {
  */
 function turnsAway(has: ts.Node, add: ts.Node): boolean {
   const statement = guardingIf(has);
-  return !!statement && alwaysExits(statement.thenStatement) && !isInside(add, statement);
+  return !!statement && alwaysExits(statement.thenStatement) && !isInside(add, statement) && !comparedWithState(has, statement);
+}
+
+/**
+ * `if (muted.has(k) === wanted) return`: the presence compared with a value other than `true`/`false` exits when the
+ * key is absent as well as when it is present (the state is already the requested one): a toggle, not a busy key.
+ */
+function comparedWithState(has: ts.Node, statement: ts.IfStatement): boolean {
+  for (let node = has; node.parent && node.parent !== statement; node = node.parent) {
+    const parent = node.parent;
+    if (!ts.isBinaryExpression(parent) || !EQUALITY.has(parent.operatorToken.kind)) continue;
+    const other = skipParens(parent.left === node ? parent.right : parent.left);
+    if (other.kind !== ts.SyntaxKind.TrueKeyword && other.kind !== ts.SyntaxKind.FalseKeyword) return true;
+  }
+  return false;
 }
 
 /** `this.busy` or `busy` declared in its class or file as `new Set(…)` / `new Map(…)`, or annotated `Set<…>` / `Map<…>`. */

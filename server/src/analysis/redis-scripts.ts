@@ -88,13 +88,32 @@ function scriptOf(call: ts.CallExpression): string | undefined {
 function constantString(node: ts.Expression | undefined): string | undefined {
   const bare = node && skipParens(node);
   if (!bare) return undefined;
-  if (ts.isStringLiteralLike(bare)) return bare.text;
-  if (!ts.isIdentifier(bare)) return undefined;
+  if (!ts.isIdentifier(bare)) return literalText(bare);
   const declarations = nodesOfKinds<ts.VariableDeclaration>(bare.getSourceFile(), [ts.SyntaxKind.VariableDeclaration]).filter(
     (d) => ts.isIdentifier(d.name) && d.name.text === bare.text && (d.parent.flags & ts.NodeFlags.Const) !== 0,
   );
-  const init = declarations.length === 1 && declarations[0]!.initializer ? skipParens(declarations[0]!.initializer) : undefined;
-  return init && ts.isStringLiteralLike(init) ? init.text : undefined;
+  const init = declarations.length === 1 ? declarations[0]!.initializer : undefined;
+  return init && literalText(init);
+}
+
+/**
+ * The text of a string written as literals: one literal, literals joined by `+`, or an array of literals joined by a
+ * literal separator (`["local v = redis.call('GET', KEYS[1])", "if v == ARGV[1] then …"].join("\n")`).
+ */
+function literalText(node: ts.Expression): string | undefined {
+  const bare = skipParens(node);
+  if (ts.isStringLiteralLike(bare)) return bare.text;
+  if (ts.isBinaryExpression(bare) && bare.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    const left = literalText(bare.left);
+    const right = left === undefined ? undefined : literalText(bare.right);
+    return right === undefined ? undefined : left! + right;
+  }
+  if (!ts.isCallExpression(bare) || calleeName(bare) !== "join" || bare.arguments.length > 1) return undefined;
+  const list = receiverOf(bare);
+  const separator = bare.arguments[0] ? literalText(bare.arguments[0]) : ",";
+  if (!list || separator === undefined || !ts.isArrayLiteralExpression(skipParens(list))) return undefined;
+  const parts = (skipParens(list) as ts.ArrayLiteralExpression).elements.map((e) => (ts.isSpreadElement(e) ? undefined : literalText(e)));
+  return parts.every((p) => p !== undefined) ? parts.join(separator) : undefined;
 }
 
 const commandsCache = new WeakMap<ts.SourceFile, Map<string, { script: string | undefined; keyCount: number | undefined }>>();

@@ -116,7 +116,11 @@ export function isReachable(graph: FlowGraph, block: FlowBlock): boolean {
 function mayThrow(node: ts.Node): boolean {
   switch (node.kind) {
     case ts.SyntaxKind.CallExpression:
-      return !isLoggingCall(node as ts.CallExpression) && !isClockReading(node as ts.CallExpression);
+      return (
+        !isLoggingCall(node as ts.CallExpression) &&
+        !isClockReading(node as ts.CallExpression) &&
+        !isLoggedConversion(node as ts.CallExpression)
+      );
     case ts.SyntaxKind.NewExpression:
     case ts.SyntaxKind.TaggedTemplateExpression:
     case ts.SyntaxKind.AwaitExpression:
@@ -139,6 +143,24 @@ function isLoggingCall(call: ts.CallExpression): boolean {
   const receiver = callee.expression;
   const name = ts.isIdentifier(receiver) ? receiver.text : ts.isPropertyAccessExpression(receiver) ? receiver.name.text : "";
   return /^(console|logger|log|_logger|#logger)$/i.test(name);
+}
+
+/**
+ * `logger.debug("…", { team: team?.toString() })`: a value's conversion to text (`x.toString()`, `String(x)`) for a log
+ * line is taken not to throw, as the log call itself is.
+ */
+function isLoggedConversion(call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  const conversion =
+    (ts.isPropertyAccessExpression(callee) && callee.name.text === "toString" && call.arguments.length === 0) ||
+    (ts.isIdentifier(callee) && callee.text === "String" && call.arguments.length === 1);
+  if (!conversion) return false;
+  for (let node: ts.Node = call; node.parent; node = node.parent) {
+    const parent = node.parent;
+    if (ts.isCallExpression(parent) && parent.arguments.includes(node as ts.Expression)) return isLoggingCall(parent);
+    if (ts.isStatement(parent) || ts.isFunctionLike(parent)) return false;
+  }
+  return false;
 }
 
 /** `Date.now()`, `performance.now()`, and such a reading's `toString()`: a clock reading cannot throw. */

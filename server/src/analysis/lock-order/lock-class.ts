@@ -4,7 +4,7 @@
 import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
 import { isFunctionLike, skipParens, expressionKey, functionName, type FunctionLike } from "../ast";
-import { keyedLockSource, type LockAcquisition, type LockMechanism } from "../locks";
+import { constructedLockKey, keyedLockSource, type LockAcquisition, type LockMechanism } from "../locks";
 import { normalizeSql, sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { placeholderValue } from "../db";
@@ -54,8 +54,10 @@ export function lockIdentityOf(acquisition: LockAcquisition, checker: ts.TypeChe
     case "redis-set-nx":
     case "redlock":
     case "lease":
-    case "redis-semaphore":
-      return acquisition.key ? keyTemplateIdentity(acquisition) : objectIdentity(acquisition, checker);
+    case "redis-semaphore": {
+      const key = acquisition.key ?? constructedLockKey(acquisition);
+      return key ? keyTemplateIdentity(acquisition, key) : objectIdentity(acquisition, checker);
+    }
     case "pg-advisory":
       return advisoryIdentity(acquisition);
     case "mysql-named":
@@ -70,8 +72,8 @@ export function lockIdentityOf(acquisition: LockAcquisition, checker: ts.TypeChe
 }
 
 /** Redis and lease locks are named by their key: `lock:account:${id}` is one class, `id` picks the instance. */
-function keyTemplateIdentity(acquisition: LockAcquisition): LockIdentity | undefined {
-  let key = skipParens(acquisition.key!);
+function keyTemplateIdentity(acquisition: LockAcquisition, lockKey: ts.Expression): LockIdentity | undefined {
+  let key = skipParens(lockKey);
   if (ts.isArrayLiteralExpression(key)) {
     if (key.elements.length !== 1) return undefined;
     key = skipParens(key.elements[0]!);

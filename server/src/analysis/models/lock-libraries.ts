@@ -63,6 +63,8 @@ export interface LockLibraryModel {
 export interface LockMechanismModel {
   /** The argument naming the lock on every acquisition (a keyed lock's key, redlock's resources, a lease's key). */
   keyArg?: number;
+  /** The argument of the lock object's constructor naming the lock when its methods take none (redis-semaphore's `new Mutex(client, key)`). */
+  constructorKeyArg?: number;
   /** Held locks expire by themselves (a TTL). */
   expires?: boolean;
   /** An acquire given a callback runs it under the lock, keyed by `keyArg` (async-lock's `acquire(key, fn)`). */
@@ -78,7 +80,7 @@ export const LOCK_MECHANISMS: Readonly<Partial<Record<LockMechanism, LockMechani
   "keyed-lock": { keyArg: 0, callbackAcquireRunsUnderLock: true, inProcess: true },
   redlock: { keyArg: 0, expires: true },
   lease: { keyArg: 0, expires: true },
-  "redis-semaphore": { expires: true },
+  "redis-semaphore": { constructorKeyArg: 1, expires: true },
   // Callers skip (or fail) on a busy key instead of waiting: nothing queues behind it.
   "busy-key": { inProcess: true },
 };
