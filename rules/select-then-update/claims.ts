@@ -12,6 +12,7 @@ import {
   isInside,
   mayRunAfter,
   mayRunBetween,
+  moduleOrigin,
   runsBefore,
   skipParens,
   ts,
@@ -91,9 +92,14 @@ export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolve
  * and before the flag is set.
  * A flag checked, then the work, then the flag set (`if (await isRedeemed(id)) throw; … remaining: { decrement: 1 }
  * … redeemed: true`) lets every caller that passed the check do the work: the write is not the harmless set-once or
- * no-change write it looks like alone.
+ * no-change write it looks like alone. So does work outside the database that is not safe to repeat: a job added to a
+ * queue (BullMQ, Bull), an object created at the payment provider (a Stripe `create…`: a charge, a credit).
  */
-export function workBeforeClaim(flow: ReadModifyWrite, resolve: CalleeResolver): ts.AwaitExpression | undefined {
+export function workBeforeClaim(
+  flow: ReadModifyWrite,
+  resolve: CalleeResolver,
+  checker?: () => ts.TypeChecker,
+): ts.AwaitExpression | undefined {
   const { control, write } = flow;
   const fn = control && enclosingFunction(control.condition);
   if (!control || !fn?.body || enclosingFunction(write.node) !== fn) return undefined;
@@ -106,7 +112,8 @@ export function workBeforeClaim(flow: ReadModifyWrite, resolve: CalleeResolver):
       skipParens(node.expression) !== write.node &&
       decidedBy(control.condition, node) !== undefined &&
       mayRunBetween(flow.read.node, [skipParens(node.expression)], write.node) &&
-      addsToDatabase(skipParens(node.expression), resolve, 0, write)
+      (addsToDatabase(skipParens(node.expression), resolve, 0, write) ||
+        (!!checker && doesOutsideWork(skipParens(node.expression), checker)))
     )
       found = node;
     return !found;
@@ -139,4 +146,17 @@ function addsToDatabase(node: ts.Node, resolve: CalleeResolver, depth: number, w
     return !found;
   });
   return found;
+}
+
+/** Calls that queue a job or create a payment object: done twice, the job runs twice and the money moves twice. */
+const OUTSIDE_WORK: ReadonlyArray<{ module: RegExp; call: RegExp }> = [
+  { module: /^(?:bullmq|bull|bee-queue)$/, call: /^(?:add|addBulk)$/ },
+  { module: /^stripe$/, call: /^create/ },
+];
+
+function doesOutsideWork(node: ts.Node, checker: () => ts.TypeChecker): boolean {
+  if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression)) return false;
+  const name = node.expression.name.text;
+  const origin = moduleOrigin(node.expression.expression, checker);
+  return origin !== undefined && OUTSIDE_WORK.some((w) => w.module.test(origin) && w.call.test(name));
 }

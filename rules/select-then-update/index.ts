@@ -352,7 +352,7 @@ function protectionOf(
   const claimsWork =
     !!flow.control &&
     write.assignments.some((a) => a.column === flow.control!.column) &&
-    (!!workClaimedByWrite(flow, resolve) || !!workBeforeClaim(flow, resolve));
+    (!!workClaimedByWrite(flow, resolve) || !!workBeforeClaim(flow, resolve, checker));
   if (isSetOnceWrite(flow) && !claimsWork) return "set-once";
   // A fill of an empty column from its source (`fetchBody(…, row.uid)`) writes what every concurrent filler fetches.
   if (!claimsWork && fillsFromSource(flow)) return "source-fill";

@@ -167,11 +167,14 @@ export const LOCK_LIBRARY_MODELS: readonly LockLibraryModel[] = [
     ],
     methods: [
       ...COMMON_METHODS,
+      // Redlock v4 and earlier: `redlock.lock(resources, ttl)` acquires, and the lock it returns is given back by
+      // `lock.unlock()` (v5 renamed them `acquire` and `release`).
+      { name: "lock", effect: "acquire" },
       { name: "using", effect: "run-under-lock" },
       { name: "release", effect: "release" },
       { name: "unlock", effect: "release" },
     ],
-    failureSignals: ["ExecutionError", "ResourceLockedError"],
+    failureSignals: ["ExecutionError", "ResourceLockedError", "LockError"],
   },
   {
     library: "redis-semaphore",
