@@ -7,6 +7,9 @@
 // - lock-release-not-guaranteed: a Map entry set in one branch of a status handler and deleted in another branch (the
 //   "gone" event) is a registry of live peers: no delete can run after the set in the same call, so no path skips a
 //   release. A key set and deleted after the work in the same branch stays reported.
+// - lock-release-not-guaranteed: `SET key value NX GET` answers with the holder's value, null when this call took the
+//   key: the lock is held only on the null side of `if (!holder)`, so a failure on the side that routes the change to
+//   the holder (or a `continue` after it) skips no release. A failure on the taken side before the DEL stays reported.
 import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
@@ -114,6 +117,64 @@ runRuleTests(lockReleaseNotGuaranteed, {
       } finally {
         this.live.delete(peer.id);
       }`),
+    },
+  ],
+});
+
+const backfill = (taken: string) => `import Redis from "ioredis";
+
+const redis = new Redis();
+
+declare const SERVER_ID: string;
+declare function saveDocument(id: string, state: Uint8Array): Promise<void>;
+declare function encodeChange(state: Uint8Array): Uint8Array;
+
+export async function backfill(docs: Array<{ id: string; state: Uint8Array | null }>): Promise<void> {
+  for (const doc of docs) {
+    if (!doc.state) continue;
+    const holder = await redis.set(\`doc-owner:\${doc.id}\`, SERVER_ID, "PX", 10_000, "NX", "GET");
+    if (!holder) {
+${taken}
+    } else {
+      const change = encodeChange(doc.state);
+      await redis.publish(\`doc-inbox:\${holder}\`, Buffer.from(change));
+    }
+  }
+}
+`;
+
+const releasedInFinally = `      try {
+        await saveDocument(doc.id, doc.state);
+      } finally {
+        await redis.del(\`doc-owner:\${doc.id}\`);
+      }`;
+
+runRuleTests(lockReleaseNotGuaranteed, {
+  valid: [
+    {
+      name: "SET NX GET: the side with a holder (routing the change to it) holds nothing; the taken side releases in finally",
+      code: backfill(releasedInFinally),
+    },
+  ],
+  invalid: [
+    {
+      name: "SET NX GET: a failure on the taken side before the DEL",
+      code: backfill(`      await saveDocument(doc.id, doc.state);
+      await redis.del(\`doc-owner:\${doc.id}\`);`),
+      errors: [
+        {
+          line: 12,
+          column: 26,
+          messageId: "releaseSkippable",
+          data: {
+            lock: "Redis lock `doc-owner:${doc.id}`",
+            line: 15,
+            skip: "`await saveDocument(doc.id, doc.state)` at line 14 throws",
+            consequence: "the lock stays held until it expires, and meanwhile every other attempt to take it fails",
+          },
+        },
+      ],
+      output: null,
     },
   ],
 });
