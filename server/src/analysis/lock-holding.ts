@@ -16,6 +16,7 @@ import {
   ownerComparison,
   readsLockValue,
   resultBinding,
+  returnsHolder,
   takingCall,
   type LockAcquisition,
 } from "./locks";
@@ -412,9 +413,11 @@ const ROW_COUNT = /^(rowCount|affectedRows|length|count|changes)$/;
  * (a lock table), taken when its row count is not 0; "lock-value", the result holds the SQL lock function's value in a
  * column (`rows[0].locked` of `SELECT pg_try_advisory_lock(…) AS locked`), true (or 1) when it was taken.
  */
-type ResultKind = "row-count" | "lock-value" | undefined;
+type ResultKind = "row-count" | "lock-value" | "holder" | undefined;
 
+/** "holder": a Redis `SET … NX GET` answers with the value already there (the holder), null when this call took it. */
 function resultKind(acquisition: LockAcquisition): ResultKind {
+  if (returnsHolder(acquisition)) return "holder";
   return acquisition.mechanism === "lock-table"
     ? "row-count"
     : acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named"
@@ -433,7 +436,7 @@ function acquiredWhenTrue(
   kind: ResultKind = undefined,
 ): boolean | undefined {
   const node = skipAwait(condition);
-  if (node === call || (ts.isIdentifier(node) && names.has(node.text))) return true;
+  if (node === call || (ts.isIdentifier(node) && names.has(node.text))) return kind !== "holder";
   if (kind === "row-count" && ts.isPropertyAccessExpression(node) && ROW_COUNT.test(node.name.text))
     return acquiredWhenTrue(node.expression, call, names) === true ? true : undefined;
   if (kind === "lock-value" && isColumnOfResult(node, call, names)) return true;
@@ -456,14 +459,18 @@ function acquiredWhenTrue(
           ? false
           : undefined;
     if (equality === undefined) return undefined;
+    // The holder's reply compared: taken only where it is null (`holder === null`).
+    const subjectKind = kind === "holder" ? undefined : kind;
     const [subject, other] =
-      acquiredWhenTrue(node.left, call, names, kind) === true
+      acquiredWhenTrue(node.left, call, names, subjectKind) === true
         ? [node.left, node.right]
-        : acquiredWhenTrue(node.right, call, names, kind) === true
+        : acquiredWhenTrue(node.right, call, names, subjectKind) === true
           ? [node.right, node.left]
           : [undefined, undefined];
     if (!subject || !other) return undefined;
     const value = skipParens(other);
+    if (kind === "holder")
+      return value.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(value) && value.text === "undefined") ? equality : undefined;
     const success =
       stringValue(value) === "OK" || value.kind === ts.SyntaxKind.TrueKeyword || (ts.isNumericLiteral(value) && value.text === "1");
     const failure =

@@ -22,6 +22,7 @@ import {
   skipParens,
   type FunctionLike,
 } from "../ast";
+import { canonicalKey } from "../identity";
 import { parameterOf, programOf, type CalleeResolver } from "../summaries";
 import { runsIn, transactionScopeOf } from "../transactions";
 import { dbAccessOf, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
@@ -199,9 +200,17 @@ function restate(call: ts.CallExpression, callee: FunctionLike, inner: DbAccess)
     if (!argument) return undefined;
     // `update({ id, data }: Input)` / `input.data`: the property of an object literal passed, where it is one.
     const node = skipParens(expr);
-    const property = ts.isIdentifier(node) && !ts.isIdentifier(callee.parameters[index]!.name) ? node.text : undefined;
-    const member = ts.isPropertyAccessExpression(node) && ts.isIdentifier(skipParens(node.expression)) ? node.name.text : undefined;
-    return propertyValue(argument, property ?? member ?? "") ?? argument;
+    if (ts.isIdentifier(node) && !ts.isIdentifier(callee.parameters[index]!.name)) return propertyValue(argument, node.text) ?? argument;
+    // `options.connection.address`, also `connection.address` after `const { connection } = options`: the part of the
+    // literal passed that the path names, as deep as the literal spells it out (the caller's `connection`).
+    const path = /^[\w$]+(?:\.[\w$]+)*$/.test(canonicalKey(skipAwait(node))) ? canonicalKey(skipAwait(node)).split(".").slice(1) : [];
+    let part: ts.Expression = argument;
+    for (const name of path) {
+      const inner = propertyValue(part, name);
+      if (!inner) break;
+      part = inner;
+    }
+    return part;
   };
   // A WHERE value is the argument only where the function compares the parameter itself.
   const exactly = (expr: ts.Expression) => {
