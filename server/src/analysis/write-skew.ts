@@ -993,13 +993,7 @@ function insertsEveryKey(check: SetCheck, write: SetWrite): boolean {
  * call: `randomUUID()`, `new Date()`; SQL `DEFAULT`, `now()`); for raw SQL, the columns listed against a placeholder.
  */
 function columnsFromCaller(write: DbAccess): string[] {
-  if (write.sql) {
-    const parts = /\bINSERT\s+INTO\s+[^(]*\(([^)]*)\)\s*VALUES\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/i.exec(write.sql.text);
-    if (!parts) return [];
-    const columns = parts[1]!.split(",").map((c) => c.trim().replace(/["`]/g, ""));
-    const values = parts[2]!.split(",").map((v) => v.trim());
-    return columns.filter((_, i) => /^(\$\d+|\?|:\w+)$/.test(values[i] ?? ""));
-  }
+  if (write.sql) return write.sql.statement.assignments.filter((a) => /^(\$\d+|\?|:\w+)$/.test(a.expression)).map((a) => a.column);
   return insertedValues(write)
     .filter((v) => v.column !== undefined && !makesValue(v.value))
     .map((v) => v.column!);
