@@ -909,7 +909,11 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
   if (write.change === "update") {
     const moved = access.assignments.filter((a) => filters.some((c) => sameColumn(a.column, c.column)));
     if (moved.length === 0) return check.kind === "aggregate" && access.assignments.length > 0 ? "shrinks" : undefined;
-    const into = moved.some((a) => filters.some((c) => sameColumn(a.column, c.column) && c.operator === "=" && same(c.value, a.value)));
+    const into = moved.some(
+      (a) =>
+        filters.some((c) => sameColumn(a.column, c.column) && c.operator === "=" && same(c.value, a.value)) ||
+        setsCheckedLiteral(check.read, a),
+    );
     return into ? "grows" : "shrinks";
   }
   // A delete names rows of the set: by their key, or by the check's own filter value.
@@ -918,6 +922,18 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
     (w) => /^(id|uuid|pk|_id)$/i.test(w.column) || filters.some((c) => sameColumn(c.column, w.column) && same(c.value, w.value)),
   );
   return named ? "shrinks" : undefined;
+}
+
+/**
+ * Raw SQL: the assignment sets a column to the literal the check's WHERE compares it with (`SELECT … WHERE label =
+ * 'Other'`, then `UPDATE … SET label = 'Other'`): the row joins (or stays in) the set the check looked at.
+ */
+function setsCheckedLiteral(read: DbAccess, assignment: AccessAssignment): boolean {
+  const written = assignment.sql?.expression.trim();
+  if (!written || !/^('[^']*'|-?\d+(\.\d+)?)$/.test(written)) return false;
+  return !!read.sql?.statement.conditions.some(
+    (c) => c.operator === "=" && sameColumn(c.column, assignment.column) && c.expression.trim() === written,
+  );
 }
 
 /**
