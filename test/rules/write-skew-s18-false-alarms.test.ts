@@ -1,7 +1,9 @@
 // write-skew, session 17's held-out false alarms fixed in session 18. An update that sets the checked column to the
 // very literal the check's WHERE compares it with (`SELECT … WHERE slug = 'default'`, then `UPDATE … SET slug =
 // 'default'`) moves rows into the set the check looked at, never out: an "insert or update" in two statements enforces
-// no minimum. The same check before an update that sets another value (a demotion out of the set) stays reported.
+// no minimum. Likewise an update that sets a column the check requires not to be null (`parent: { $ne: null }`) to a
+// value that cannot be null (the id of a row the function created) keeps its rows in the set. The same checks before an
+// update that sets another value (a demotion, a detach to null) stay reported.
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -31,6 +33,23 @@ export async function demote(memberId: number): Promise<void> {
 }
 `;
 
+const REPARENT_TOPICS = `import mongoose from "mongoose";
+
+const Topic = mongoose.model("Topic", new mongoose.Schema({ slug: String, parent: mongoose.Schema.Types.ObjectId, archived: Boolean }));
+
+export async function archiveTopic(topicId: string) {
+  const topic = await Topic.findById(topicId);
+  if (!topic) throw new Error("no topic");
+  const children = await Topic.count({ slug: new RegExp(\`^\${topic.slug}/\`), parent: { $ne: null } });
+  if (!topic.archived && children) {
+    const holder = await Topic.create({ slug: topic.slug, parent: topic.parent, archived: false });
+    await Topic.updateMany({ parent: topic._id }, { parent: holder._id });
+  }
+  topic.archived = true;
+  await topic.save();
+}
+`;
+
 runRuleTests(writeSkew, {
   valid: [
     {
@@ -40,6 +59,10 @@ runRuleTests(writeSkew, {
     {
       name: "a count of editors before an update that makes one more editor: the set only grows",
       code: DEMOTE_EDITOR.replace("SET role = 'reader'", "SET role = 'editor'"),
+    },
+    {
+      name: "Mongoose: a count of children with a parent before moving them to a created holder: they keep a parent",
+      code: REPARENT_TOPICS,
     },
   ],
   invalid: [
@@ -64,6 +87,18 @@ runRuleTests(writeSkew, {
           column: 11,
           message:
             "Two concurrent requests can both pass the check of `SELECT slug FROM price_groups WHERE slug = 'default'` at line 6 before either updates with `UPDATE price_groups SET slug = 'fallback', title = 'Default', disco…` at line 10: both do, and the set ends below the minimum the check enforces.",
+        },
+      ],
+    },
+    {
+      name: "Mongoose: the same count before detaching the children (`parent: null`): they leave the set",
+      code: REPARENT_TOPICS.replace("{ parent: holder._id }", "{ parent: null }"),
+      errors: [
+        {
+          line: 11,
+          column: 11,
+          message:
+            "Two concurrent requests can both pass the check of `Topic.count(…)` at line 8 before either updates with `Topic.updateMany(…)` at line 11: both do, and the set ends below the minimum the check enforces.",
         },
       ],
     },

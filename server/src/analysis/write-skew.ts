@@ -911,8 +911,12 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
     if (moved.length === 0) return check.kind === "aggregate" && access.assignments.length > 0 ? "shrinks" : undefined;
     const into = moved.some(
       (a) =>
-        filters.some((c) => sameColumn(a.column, c.column) && c.operator === "=" && same(c.value, a.value)) ||
-        setsCheckedLiteral(check.read, a),
+        filters.some(
+          (c) =>
+            sameColumn(a.column, c.column) &&
+            ((c.operator === "=" && same(c.value, a.value)) ||
+              (c.operator === "<>" && !!c.value && isNullish(c.value) && neverNull(a.value))),
+        ) || setsCheckedLiteral(check.read, a),
     );
     return into ? "grows" : "shrinks";
   }
@@ -922,6 +926,22 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
     (w) => /^(id|uuid|pk|_id)$/i.test(w.column) || filters.some((c) => sameColumn(c.column, w.column) && same(c.value, w.value)),
   );
   return named ? "shrinks" : undefined;
+}
+
+/**
+ * A value that cannot be null: a literal, or the key of a row the function created (`placeholder._id` after `const
+ * placeholder = await Folder.create(…)`). Set to a column the check requires not to be null, it keeps the row in the set.
+ */
+function neverNull(value: ts.Expression | undefined): boolean {
+  const node = value && skipParens(value);
+  if (!node) return false;
+  if (isLiteral(node) || node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword) return true;
+  if (!ts.isPropertyAccessExpression(node) || !/^_?id$/.test(node.name.text) || !ts.isIdentifier(node.expression)) return false;
+  const declaration = variableDeclarationOf(node.expression);
+  if (!declaration?.initializer || !ts.isIdentifier(declaration.name) || !ts.isVariableDeclarationList(declaration.parent)) return false;
+  if ((declaration.parent.flags & ts.NodeFlags.Const) === 0) return false;
+  const created = skipAwait(declaration.initializer);
+  return ts.isCallExpression(created) && (!!dbAccessOf(created)?.insert || setWriteOf(created)?.change === "insert");
 }
 
 /**
