@@ -100,6 +100,18 @@ describe("parseSql: statement kinds and isolation levels", () => {
       },
     },
     {
+      sql: "INSERT INTO marks(mark, height) VALUE (?, ?)",
+      expected: {
+        kind: "insert",
+        table: "marks",
+        assignments: [
+          { column: "mark", expression: "?", expressionStart: 39, selfRelative: false, placeholders: ["positional:0@39"] },
+          { column: "height", expression: "?", expressionStart: 42, selfRelative: false, placeholders: ["positional:1@42"] },
+        ],
+        placeholders: ["positional:0@39", "positional:1@42"],
+      },
+    },
+    {
       sql: "INSERT INTO events (kind, at) VALUES ($1, now()), ($2, now())",
       expected: { kind: "insert", table: "events", placeholders: ["numbered:0@38", "numbered:1@51"] },
     },

@@ -161,6 +161,23 @@ CREATE TABLE IF NOT EXISTS public.invitations (
 );
 `;
 
+// MySQL, whose insert may be spelt `VALUE (…)`: the key of the inserted row is set by the caller.
+const MYSQL_MARK = `import mysql from "mysql2/promise";
+const pool = mysql.createPool({ database: "ledger" });
+
+export async function markSettled(day: number): Promise<void> {
+  const [rows]: any = await pool.query("SELECT tag FROM settled_days WHERE day = ?", [day]);
+  if (!rows.length) {
+    const tag = Buffer.alloc(16);
+    tag.writeInt32LE(day);
+    await pool.query("INSERT INTO settled_days(tag, day, total) VALUE (?, ?, ?)", [tag, day, 0]);
+  }
+}
+`;
+
+const SETTLED_DAYS =
+  "CREATE TABLE settled_days (\n  tag binary(16) NOT NULL,\n  day int NOT NULL,\n  total float,\n  PRIMARY KEY (tag),\n  INDEX (day)\n);\n";
+
 runRuleTests(writeSkew, {
   valid: [
     // Drizzle.
@@ -257,6 +274,12 @@ export const up = sql\`CREATE UNIQUE INDEX team_invites_team_email ON team_invit
       code: PG_INVITE.replace("INSERT INTO", "INSERT IGNORE INTO"),
     },
     {
+      // Two callers that both found no row for the day insert the same key (made by the caller): the second fails.
+      name: "SQL: MySQL's `INSERT … VALUE (…)` sets the primary key from the caller's value, as `VALUES` does",
+      root: sqlProject({ "db/schema.sql": SETTLED_DAYS }),
+      code: MYSQL_MARK,
+    },
+    {
       name: "SQL: the .sql files create other tables only",
       root: sqlProject({ "schema.sql": "CREATE TABLE teams (id SERIAL PRIMARY KEY);\n" }),
       code: PG_INVITE,
@@ -294,6 +317,24 @@ export const up = sql\`CREATE UNIQUE INDEX team_invites_team_email ON team_invit
       }),
       code: PG_INVITE,
       errors: [PG_DUPLICATE],
+    },
+    {
+      name: "SQL: MySQL's `INSERT … VALUE (…)` with the primary key made by the database for each row: both insert",
+      root: sqlProject({ "db/schema.sql": SETTLED_DAYS }),
+      code: MYSQL_MARK.replace("VALUE (?, ?, ?)", "VALUE (UUID_TO_BIN(UUID()), ?, ?)").replace("[tag, day, 0]", "[day, 0]"),
+      errors: [
+        {
+          line: 9,
+          column: 11,
+          messageId: "duplicate",
+          data: {
+            fields: "`day`",
+            checkLine: 5,
+            write: "`INSERT INTO settled_days(tag, day, total) VALUE (UUID_TO_BIN(UUID()…`",
+            line: 9,
+          },
+        },
+      ],
     },
   ],
 });

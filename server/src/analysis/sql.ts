@@ -168,8 +168,9 @@ function parseUpdate(sql: string, statement: SqlStatement): void {
 }
 
 /**
- * `INSERT INTO t (a, b) VALUES (x, y)`: one row's values as assignments of its columns (`a = x`), so a value read
- * and inserted is seen as it is in an UPDATE. Several rows or `INSERT … SELECT` are left alone.
+ * `INSERT INTO t (a, b) VALUES (x, y)` (MySQL also spells it `VALUE (x, y)`): one row's values as assignments of its
+ * columns (`a = x`), so a value read and inserted is seen as it is in an UPDATE. Several rows or `INSERT … SELECT` are
+ * left alone.
  */
 function parseInsertValues(sql: string, statement: SqlStatement): void {
   const masked = maskLiterals(sql);
@@ -180,7 +181,7 @@ function parseInsertValues(sql: string, statement: SqlStatement): void {
   if (!head) return;
   const columnsStart = head[0].length;
   const columnsEnd = clauseEnd(sql, columnsStart, /$^/y);
-  const values = /^\)\s*VALUES\s*\(/i.exec(masked.slice(columnsEnd));
+  const values = /^\)\s*VALUES?\s*\(/i.exec(masked.slice(columnsEnd));
   if (!values) return;
   const valuesStart = columnsEnd + values[0].length;
   const valuesEnd = clauseEnd(sql, valuesStart, /$^/y);

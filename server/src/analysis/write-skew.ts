@@ -909,7 +909,15 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
   if (write.change === "update") {
     const moved = access.assignments.filter((a) => filters.some((c) => sameColumn(a.column, c.column)));
     if (moved.length === 0) return check.kind === "aggregate" && access.assignments.length > 0 ? "shrinks" : undefined;
-    const into = moved.some((a) => filters.some((c) => sameColumn(a.column, c.column) && c.operator === "=" && same(c.value, a.value)));
+    const into = moved.some(
+      (a) =>
+        filters.some(
+          (c) =>
+            sameColumn(a.column, c.column) &&
+            ((c.operator === "=" && same(c.value, a.value)) ||
+              (c.operator === "<>" && !!c.value && isNullish(c.value) && neverNull(a.value))),
+        ) || setsCheckedLiteral(check.read, a),
+    );
     return into ? "grows" : "shrinks";
   }
   // A delete names rows of the set: by their key, or by the check's own filter value.
@@ -918,6 +926,34 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
     (w) => /^(id|uuid|pk|_id)$/i.test(w.column) || filters.some((c) => sameColumn(c.column, w.column) && same(c.value, w.value)),
   );
   return named ? "shrinks" : undefined;
+}
+
+/**
+ * A value that cannot be null: a literal, or the key of a row the function created (`placeholder._id` after `const
+ * placeholder = await Folder.create(…)`). Set to a column the check requires not to be null, it keeps the row in the set.
+ */
+function neverNull(value: ts.Expression | undefined): boolean {
+  const node = value && skipParens(value);
+  if (!node) return false;
+  if (isLiteral(node) || node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword) return true;
+  if (!ts.isPropertyAccessExpression(node) || !/^_?id$/.test(node.name.text) || !ts.isIdentifier(node.expression)) return false;
+  const declaration = variableDeclarationOf(node.expression);
+  if (!declaration?.initializer || !ts.isIdentifier(declaration.name) || !ts.isVariableDeclarationList(declaration.parent)) return false;
+  if ((declaration.parent.flags & ts.NodeFlags.Const) === 0) return false;
+  const created = skipAwait(declaration.initializer);
+  return ts.isCallExpression(created) && (!!dbAccessOf(created)?.insert || setWriteOf(created)?.change === "insert");
+}
+
+/**
+ * Raw SQL: the assignment sets a column to the literal the check's WHERE compares it with (`SELECT … WHERE label =
+ * 'Other'`, then `UPDATE … SET label = 'Other'`): the row joins (or stays in) the set the check looked at.
+ */
+function setsCheckedLiteral(read: DbAccess, assignment: AccessAssignment): boolean {
+  const written = assignment.sql?.expression.trim();
+  if (!written || !/^('[^']*'|-?\d+(\.\d+)?)$/.test(written)) return false;
+  return !!read.sql?.statement.conditions.some(
+    (c) => c.operator === "=" && sameColumn(c.column, assignment.column) && c.expression.trim() === written,
+  );
 }
 
 /**
@@ -993,13 +1029,7 @@ function insertsEveryKey(check: SetCheck, write: SetWrite): boolean {
  * call: `randomUUID()`, `new Date()`; SQL `DEFAULT`, `now()`); for raw SQL, the columns listed against a placeholder.
  */
 function columnsFromCaller(write: DbAccess): string[] {
-  if (write.sql) {
-    const parts = /\bINSERT\s+INTO\s+[^(]*\(([^)]*)\)\s*VALUES\s*\(([^()]*(?:\([^()]*\)[^()]*)*)\)/i.exec(write.sql.text);
-    if (!parts) return [];
-    const columns = parts[1]!.split(",").map((c) => c.trim().replace(/["`]/g, ""));
-    const values = parts[2]!.split(",").map((v) => v.trim());
-    return columns.filter((_, i) => /^(\$\d+|\?|:\w+)$/.test(values[i] ?? ""));
-  }
+  if (write.sql) return write.sql.statement.assignments.filter((a) => /^(\$\d+|\?|:\w+)$/.test(a.expression)).map((a) => a.column);
   return insertedValues(write)
     .filter((v) => v.column !== undefined && !makesValue(v.value))
     .map((v) => v.column!);
