@@ -86,6 +86,7 @@ export const inconsistentLockOrder = defineRule({
       rowsInArgumentOrderThroughCalls: `${IN_ORDER} ({{calls}}) in one transaction: ${SWAPPED}`,
       callerOrderLoop: `{{holder}} takes {{lock}} for each of {{keys}} one after the other, keeping each, ${CALLER_ORDER}`,
       callerOrderParallel: `{{holder}} takes {{lock}} for each of {{keys}} at once (\`Promise.all\`), ${CALLER_ORDER}`,
+      callerOrderStatement: `{{holder}} takes {{lock}} for each element of {{keys}} in one statement (\`unnest\`, no \`ORDER BY\`), keeping each, ${CALLER_ORDER}`,
     },
   },
   checkProject(context) {
@@ -158,14 +159,14 @@ export const inconsistentLockOrder = defineRule({
         // Keys every caller (all in view) sorts alike before passing them are taken in one order by every call.
         if (sortedByEveryCaller(multi.holder, multi.parameter, resolve)) continue;
         context.report({
-          messageId: multi.parallel ? "callerOrderParallel" : "callerOrderLoop",
+          messageId: multi.inOneStatement ? "callerOrderStatement" : multi.parallel ? "callerOrderParallel" : "callerOrderLoop",
           data: {
             holder: holderLabel(multi.holder),
             lock: multi.lock,
             keys: code(multi.collection.getText(sourceFile)),
             outcome: deadlockOutcome(multi.kind, false),
           },
-          help: CALLER_ORDER_REMEDIES[multi.kind] ?? CALLER_ORDER_REMEDIES.default!,
+          help: multi.inOneStatement ? STATEMENT_ORDER_REMEDY : (CALLER_ORDER_REMEDIES[multi.kind] ?? CALLER_ORDER_REMEDIES.default!),
           span: spanOf(multi.node, sourceFile),
           related: [{ span: spanOf(multi.collection, sourceFile), message: `\`${multi.parameter}\` as the caller passed it, not sorted` }],
           ...sortKeysFix(context, multi),
@@ -265,6 +266,10 @@ const CALLER_ORDER_REMEDIES: Partial<Record<LockKind | "default", string>> = {
   default: "Sort the keys first (`[...keys].sort()`), so that every caller takes them in the same order.",
 };
 
+/** How to lock an array's keys in one order in one statement. */
+const STATEMENT_ORDER_REMEDY =
+  "Take the locks in key order: `SELECT pg_advisory_xact_lock(k) FROM unnest($1) AS k ORDER BY k` (PostgreSQL calls the lock function after sorting), or sort the array first (`[...keys].sort()`).";
+
 /** The named function a callback belongs to: "`execute`" for the callback of `transactional` inside `execute`. */
 function holderLabel(fn: FunctionLike): string {
   for (let current: FunctionLike | undefined = fn; current; current = enclosingFunction(current)) {
@@ -289,13 +294,19 @@ function sortKeysFix(context: FixContext, multi: CallerOrderAcquisition): { fixe
 }
 
 function resultOrderUnused(multi: CallerOrderAcquisition): boolean {
+  if (multi.inOneStatement) return resultDiscarded(multi.node);
   if (ts.isForOfStatement(multi.loop)) {
     const body = multi.loop.statement;
     const only = ts.isBlock(body) ? (body.statements.length === 1 ? body.statements[0] : undefined) : body;
     return !!only && ts.isExpressionStatement(only) && skipAwait(only.expression) === multi.node;
   }
-  let outer: ts.Node = multi.loop.parent; // Promise.all(keys.map(...))
-  if (!ts.isCallExpression(outer)) return false;
+  const all = multi.loop.parent; // Promise.all(keys.map(...))
+  return ts.isCallExpression(all) && resultDiscarded(all);
+}
+
+/** `await call;` (or `call;`) as a statement of its own: nothing reads what it returns. */
+function resultDiscarded(call: ts.Node): boolean {
+  let outer = call;
   while (ts.isAwaitExpression(outer.parent) || ts.isParenthesizedExpression(outer.parent)) outer = outer.parent;
   return ts.isExpressionStatement(outer.parent);
 }

@@ -609,6 +609,19 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
       ? `Lock the row (${lock}) or update atomically (${atomicHint(write.library, arithmetic.column, arithmetic.operator)}).`
       : `Lock the row (${lock}) or write only if the row is unchanged (the value read, or a version column, in the write's WHERE; retry on a conflict).`;
   const scope = projectScopeOf(read.node, resolve);
+  const oneBranch = read.lockOnlyIf;
+  if (oneBranch && (!read.lock || !scope)) {
+    // The lock option is set on one branch only: name the condition under which the read takes no lock.
+    const condition = code(oneBranch.condition.getText());
+    const when = oneBranch.negated ? `${condition} is false` : `${condition} holds`;
+    const without = oneBranch.negated ? `when ${condition} holds` : `when it does not`;
+    // `lock: t ? t.LOCK.UPDATE : undefined` with `transaction: t`: no transaction, no lock.
+    const why = read.lock
+      ? `it is asked for only when ${condition} is set, and without it the read runs outside a transaction and locks nothing`
+      : `it is asked for only when ${when}; ${without}, the read locks nothing`;
+    const despite = { ...data, lock: code(`FOR ${oneBranch.mode.toUpperCase()}`), why };
+    return { messageId: flow.data ? "lostUpdateDespiteLock" : "checkThenWriteDespiteLock", data: despite, help } as const;
+  }
   if (read.lock && (!scope || scope !== projectScopeOf(pointOf(write), resolve))) {
     // The read locks the row, but the lock is gone (or held by another transaction) by the time the write runs.
     const why = scope ? "the write runs outside its transaction" : "outside a transaction the lock is released when that statement ends";

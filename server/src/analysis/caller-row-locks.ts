@@ -86,8 +86,9 @@ function lockedAt(
 /**
  * True if `access` runs through a parameter of its function that, at every production call of the function, is
  * given the handle of a transaction open at the call (a `PoolClient` after the caller's `BEGIN`, the `tx` of the
- * caller's callback): the function's statements through it run in the caller's transaction, so a row lock it takes
- * itself lasts until the caller commits.
+ * caller's callback), or a handle the caller was given itself and that every call of the caller gives the same way
+ * (`debit(client)` → `debitRow(client)`), up to MAX_PASSING_CALLERS functions up: the function's statements through it
+ * run in the outer caller's transaction, so a row lock it takes itself lasts until that caller commits.
  */
 export function runsInEveryCallersTransaction(
   access: DbAccess,
@@ -96,9 +97,35 @@ export function runsInEveryCallersTransaction(
 ): boolean {
   const fn = enclosingFunction(access.node);
   const handle = access.transactionOption ?? access.handle;
-  if (!fn || !handle || !isParameterOf(handle, fn)) return false;
+  return !!fn && !!handle && givenOpenTransaction(fn, handle, resolve, scopeAt, 0);
+}
+
+/** Every production call of `fn` gives `handle` (a parameter, in `fn`'s terms) a transaction open at the call, or passed down. */
+function givenOpenTransaction(
+  fn: FunctionLike,
+  handle: ts.Expression,
+  resolve: CalleeResolver,
+  scopeAt: (node: ts.Node) => TransactionScope | undefined,
+  depth: number,
+): boolean {
+  if (!isParameterOf(handle, fn)) return false;
   const calls = productionCallsOf(fn, resolve);
-  return calls !== undefined && calls.length > 0 && calls.every((call) => transactionPassedAt(call, handle, fn, scopeAt).scope);
+  return (
+    calls !== undefined &&
+    calls.length > 0 &&
+    calls.every((call) => {
+      if (transactionPassedAt(call, handle, fn, scopeAt).scope) return true;
+      // The caller passes on a handle it was given itself: ask the same of its callers.
+      const passed = argumentAt(handle, fn, call);
+      const caller = enclosingFunction(call);
+      return (
+        !!passed &&
+        !!caller &&
+        depth + 1 < MAX_PASSING_CALLERS &&
+        givenOpenTransaction(caller, skipAwait(passed), resolve, scopeAt, depth + 1)
+      );
+    })
+  );
 }
 
 function isParameterOf(handle: ts.Expression, fn: FunctionLike): boolean {

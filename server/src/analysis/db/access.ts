@@ -71,6 +71,11 @@ export interface DbAccess {
   transactionOption?: ts.Expression;
   /** A read that locks the rows it returns. */
   lock?: RowLockMode;
+  /**
+   * A lock option set on one branch only (Sequelize `lock: tx ? t.LOCK.UPDATE : undefined`): the condition under which
+   * the lock is asked for (`negated`: when it is false), for messages to name when no lock is taken.
+   */
+  lockOnlyIf?: { condition: ts.Expression; negated: boolean; mode: RowLockMode };
   /** Writes: the columns set. */
   assignments: AccessAssignment[];
   /** The WHERE comparisons that could be recognised. */

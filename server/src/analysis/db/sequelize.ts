@@ -4,8 +4,9 @@
 // `transaction` names the transaction explicitly; `lock` makes a read lock its rows.
 import { ts } from "../../engine/ts";
 import { propertyValue, skipParens, stringValue } from "../ast";
+import type { RowLockMode } from "../sql";
 import type { AccessAssignment, AccessCondition, DbAccess } from "./access";
-import { objectAssignments, whereObjectConditions } from "./shapes";
+import { noOption, objectAssignments, optionOnOneBranch, whereObjectConditions } from "./shapes";
 
 export const SEQUELIZE_READS = new Set(["findByPk", "findOne", "findAll"]);
 
@@ -23,20 +24,14 @@ export function sequelizeAccess(call: ts.CallExpression, name: string, receiver:
   const withTransaction = (access: DbAccess, opts: ts.Expression | undefined): DbAccess => {
     const transaction = propertyValue(opts, "transaction");
     if (transaction) access.transactionOption = transaction;
-    const lock = lockOnEveryPath(propertyValue(opts, "lock"), transaction);
+    const option = propertyValue(opts, "lock");
+    const lock = lockOnEveryPath(option, transaction);
     if (lock) {
-      const text = lock.getText();
-      access.lock = /SHARE/i.test(text)
-        ? "share"
-        : /KEY_SHARE/i.test(text)
-          ? "key share"
-          : /NO_KEY_UPDATE/i.test(text)
-            ? "no key update"
-            : lock.kind === ts.SyntaxKind.FalseKeyword
-              ? access.lock!
-              : "update";
+      access.lock = lockMode(lock);
       if (lock.kind === ts.SyntaxKind.FalseKeyword) delete access.lock;
     }
+    const oneBranch = option && optionOnOneBranch(option);
+    if (oneBranch) access.lockOnlyIf = { ...oneBranch, mode: lockMode(oneBranch.value) };
     return access;
   };
   const table = model?.text.toLowerCase();
@@ -91,10 +86,14 @@ export function sequelizeAccess(call: ts.CallExpression, name: string, receiver:
 function lockOnEveryPath(lock: ts.Expression | undefined, transaction: ts.Expression | undefined): ts.Expression | undefined {
   const node = lock && skipParens(lock);
   if (!node || !ts.isConditionalExpression(node)) return node;
-  const noLock = (e: ts.Expression) => /^(undefined|null|false|void\b.*)$/.test(skipParens(e).getText());
-  if (!noLock(node.whenTrue) && !noLock(node.whenFalse)) return node;
+  if (!noOption(node.whenTrue) && !noOption(node.whenFalse)) return node;
   const testsTransaction = !!transaction && skipParens(node.condition).getText() === skipParens(transaction).getText();
-  return testsTransaction && !noLock(node.whenTrue) ? node.whenTrue : undefined;
+  return testsTransaction && !noOption(node.whenTrue) ? node.whenTrue : undefined;
+}
+
+function lockMode(lock: ts.Expression): RowLockMode {
+  const text = lock.getText();
+  return /SHARE/i.test(text) ? "share" : /KEY_SHARE/i.test(text) ? "key share" : /NO_KEY_UPDATE/i.test(text) ? "no key update" : "update";
 }
 
 /**

@@ -198,3 +198,19 @@ export function localVariable(identifier: ts.Identifier): ts.VariableDeclaration
 export function settlesConflict(call: ts.CallExpression): boolean {
   return chainOf(call).links.some((l) => /^(onConflict\w*|onDuplicateKeyUpdate|orIgnore|orUpdate)$/.test(l.name));
 }
+
+/** `undefined`, `null`, `false`: an option set to nothing. */
+export function noOption(option: ts.Expression): boolean {
+  return /^(undefined|null|false|void\b.*)$/.test(skipParens(option).getText());
+}
+
+/**
+ * An option set on one branch only (`lock: tx ? t.LOCK.UPDATE : undefined`, `lock: row ? { mode } : undefined`): the
+ * value it has on that branch and the condition choosing it (`negated`: chosen when the condition is false).
+ */
+export function optionOnOneBranch(option: ts.Expression): { value: ts.Expression; condition: ts.Expression; negated: boolean } | undefined {
+  const node = skipParens(option);
+  if (!ts.isConditionalExpression(node) || noOption(node.whenTrue) === noOption(node.whenFalse)) return undefined;
+  const negated = noOption(node.whenTrue);
+  return { value: negated ? node.whenFalse : node.whenTrue, condition: node.condition, negated };
+}

@@ -7,7 +7,7 @@ import { calleeName, importsOf, propertyValue, skipAwait, skipParens, stringValu
 import { variableDeclarationOf } from "../identity";
 import type { RowLockMode } from "../sql";
 import type { AccessAssignment, AccessCondition, DbAccess } from "./access";
-import { injectedEntity, isFunctionLikeExpression, objectAssignments, whereObjectConditions, type Link } from "./shapes";
+import { injectedEntity, isFunctionLikeExpression, objectAssignments, optionOnOneBranch, whereObjectConditions, type Link } from "./shapes";
 
 export const TYPEORM_READS = new Set(["findOne", "findOneBy", "findOneOrFail", "findOneByOrFail", "findBy", "find"]);
 
@@ -57,6 +57,10 @@ export function typeormAccess(call: ts.CallExpression, name: string, receiver: t
     if (mode && TYPEORM_LOCKS[mode]) access.lock = TYPEORM_LOCKS[mode];
     // `lock: { mode: "optimistic", version }` throws OptimisticLockVersionMismatchError when the row's version differs.
     if (mode === "optimistic" && propertyValue(lock, "version")) access.optimistic = true;
+    // `lock: lockRow ? { mode: "pessimistic_write" } : undefined`: asked for on one branch only.
+    const oneBranch = lock && optionOnOneBranch(lock);
+    const branchMode = oneBranch && stringValue(propertyValue(oneBranch.value, "mode"));
+    if (oneBranch && branchMode && TYPEORM_LOCKS[branchMode]) access.lockOnlyIf = { ...oneBranch, mode: TYPEORM_LOCKS[branchMode] };
     return access;
   }
   if (name === "save") {

@@ -7,10 +7,12 @@ import { ts } from "../../engine/ts";
 import type { DeclaredLocks } from "../../engine/types";
 import {
   boundNames,
+  CALL_KINDS,
   calleeName,
   code,
   enclosingFunction,
   isFunctionLike,
+  isInside,
   mentions,
   nodesOfKinds,
   receiverOf,
@@ -19,7 +21,9 @@ import {
   walk,
   type FunctionLike,
 } from "../ast";
-import { dbAccessOf, dbAccessesIn, type DbAccess } from "../db";
+import { dbAccessOf, dbAccessesIn, placeholderValue, type DbAccess } from "../db";
+import { maskLiterals, parseSql } from "../sql";
+import { sqlSiteOf } from "../sql-text";
 import { mayRunAfter } from "../flow/queries";
 import { declarationOf } from "../identity";
 import { wrapperAcquisitionsIn } from "../lock-wrappers";
@@ -33,15 +37,20 @@ import { lockIdentityOf, type LockKind } from "./lock-class";
 export interface CallerOrderAcquisition {
   /** The acquisition (or row-locking statement) run once per element. */
   node: ts.CallExpression | ts.TaggedTemplateExpression;
-  /** The `for … of` loop, or the `.map(…)` call whose promises `Promise.all` waits for. */
-  loop: ts.ForOfStatement | ts.CallExpression;
+  /**
+   * The `for … of` loop, the `.map(…)` call whose promises `Promise.all` waits for, or the statement itself when one
+   * statement takes a lock per element of an array it is given (`inOneStatement`).
+   */
+  loop: ts.ForOfStatement | ts.CallExpression | ts.TaggedTemplateExpression;
   parallel: boolean;
+  /** `SELECT pg_advisory_xact_lock(k) FROM unnest($1) AS k`: the database takes the locks in the array's order. */
+  inOneStatement: boolean;
   /** The collection iterated, as written at the loop (`keys`, `numKeys`). */
   collection: ts.Expression;
   /** The parameter of the enclosing function the collection comes from. */
   parameter: string;
-  /** The per-element name (`k` in `for (const k of keys)`). */
-  element: ts.Identifier;
+  /** The per-element name (`k` in `for (const k of keys)`); none for a statement over an array. */
+  element?: ts.Identifier;
   /** The element itself is the key (not a field of it): sorting the collection sorts the keys. */
   elementIsKey: boolean;
   /** For messages: "PostgreSQL advisory lock (`pg_advisory_xact_lock`)", "`accounts` rows". */
@@ -101,6 +110,7 @@ export function callerOrderAcquisitionsIn(
           node: inner,
           loop: loop.node,
           parallel: loop.parallel,
+          inOneStatement: false,
           collection: loop.collection,
           parameter: origin,
           element: loop.element,
@@ -114,7 +124,52 @@ export function callerOrderAcquisitionsIn(
     // A concise arrow body (`(k) => lock(k)`) is itself the call.
     if (visit(loop.body)) walk(loop.body, visit);
   }
+  for (const node of nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(sourceFile, CALL_KINDS)) {
+    const array = arrayLockedByStatement(node, acquisitionAt);
+    const holder = array && enclosingFunction(node);
+    const origin = holder && callerOrigin(array.collection, holder, node, 0);
+    if (!array || !holder || !origin) continue;
+    const { collection, acquisition } = array;
+    found.push({
+      node,
+      loop: node,
+      parallel: false,
+      inOneStatement: true,
+      collection,
+      parameter: origin,
+      elementIsKey: true,
+      lock: acquisition.label,
+      kind: acquisition.mechanism,
+      holder,
+    });
+  }
   return found;
+}
+
+/**
+ * A statement that takes a waiting PostgreSQL advisory lock for each element of the one array placeholder it gives
+ * `unnest` (`SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k`, `SELECT pg_advisory_xact_lock(unnest($1))`),
+ * with no `ORDER BY`: the database takes them one after the other in the array's order, holding each. The value
+ * bound to that placeholder, and the acquisition.
+ */
+function arrayLockedByStatement(
+  node: ts.CallExpression | ts.TaggedTemplateExpression,
+  acquisitionAt: (call: ts.CallExpression | ts.TaggedTemplateExpression) => LockAcquisition | undefined,
+): { collection: ts.Expression; acquisition: LockAcquisition } | undefined {
+  const site = sqlSiteOf(node);
+  if (!site || !/\bunnest\s*\(/i.test(site.sql)) return undefined;
+  const acquisition = acquisitionAt(node);
+  if (acquisition?.mechanism !== "pg-advisory" || acquisition.style !== "blocking") return undefined;
+  const masked = maskLiterals(site.sql);
+  // `ORDER BY k`: PostgreSQL evaluates the volatile lock calls of the select list after sorting.
+  if (/\border\s+by\b/i.test(masked)) return undefined;
+  const unnest = /\bunnest\s*\(/i.exec(masked)!;
+  const open = unnest.index + unnest[0].length;
+  let close = open;
+  for (let depth = 1; close < masked.length && depth > 0; close++) depth += masked[close] === "(" ? 1 : masked[close] === ")" ? -1 : 0;
+  const inside = parseSql(site.sql).placeholders.filter((p) => p.offset >= open && p.offset < close);
+  const collection = inside.length === 1 ? placeholderValue(node, inside[0]!) : undefined;
+  return collection && { collection, acquisition };
 }
 
 /** The kinds `loopOver` recognises. */
@@ -229,6 +284,44 @@ function callerOrigin(expr: ts.Expression, fn: FunctionLike, at: ts.Node, depth:
     if (receiver && /^(map|filter|slice|concat|flat|flatMap)$/.test(name ?? "")) return callerOrigin(receiver, fn, at, depth + 1);
   }
   return undefined;
+}
+
+/**
+ * `held` was taken by an earlier turn than `taken` of a `for … of` over keys put in order first (`[...keys].sort()`,
+ * a sorted local, `keys.sort()` before the loop): `taken` comes first in the loop body, and both keys are computed from
+ * the turn's element. Every turn takes greater keys than the turns before it, so every caller of the loop takes the
+ * locks in one order (by key, then by place in the body): what a turn still holds from the one before is no inversion.
+ */
+export function takenInLaterTurnOfSortedLoop(
+  held: ts.Node,
+  heldKey: ts.Expression | undefined,
+  taken: ts.Node,
+  takenKey: ts.Expression | undefined,
+): boolean {
+  if (!heldKey || !takenKey || taken.getStart() >= held.getStart()) return false;
+  let loop: ts.Node | undefined = taken.parent;
+  while (loop && !(ts.isForOfStatement(loop) && isInside(held, loop.statement) && isInside(taken, loop.statement))) {
+    if (isFunctionLike(loop)) return false;
+    loop = loop.parent;
+  }
+  const over = loop && loopOver(loop);
+  const fn = loop && enclosingFunction(loop);
+  if (!over || !fn || !ts.isForOfStatement(over.node) || !isSortedCollection(over.collection, fn, over.node)) return false;
+  const keyNames = perElementNames(over.element, over.body);
+  return mentions(heldKey, keyNames) && mentions(takenKey, keyNames);
+}
+
+/** A collection put in order before `at`: sorted where it is written, a local sorted where it is declared, or in place. */
+function isSortedCollection(expr: ts.Expression, fn: FunctionLike, at: ts.Node): boolean {
+  if (hasOrderingEvidence(expr)) return true;
+  const node = skipAwait(expr);
+  if (!ts.isIdentifier(node)) return false;
+  for (let scope: FunctionLike | undefined = fn; scope; scope = enclosingFunction(scope)) {
+    if (sortedInPlace(node.text, scope, at)) return true;
+    const local = localDeclaration(node.text, scope);
+    if (local) return !!local.initializer && isSortedCollection(local.initializer, scope, at);
+  }
+  return false;
 }
 
 /**

@@ -34,6 +34,7 @@ import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
 import { lockIdentityOf, type LockClass, type LockIdentity } from "./lock-class";
+import { takenInLaterTurnOfSortedLoop } from "./multi-key";
 import { ormRowLockOf } from "./orm-rows";
 import { heldSince, transactionCallbackOf, transactionScopeOf } from "../transactions";
 import { placeholderValue } from "../db";
@@ -410,10 +411,14 @@ function summariseFunction(
   const summaries: AcquisitionSummary[] = [];
   const named = collected.namedCallbacks.map((c) => c.argument);
   const sites = [...collected.calls, ...named, ...collected.acquisitions.map((a) => a.node)];
+  const keyAt = new Map<ts.Node, ts.Expression | undefined>(collected.acquisitions.map((a) => [a.node, a.identity.key]));
   for (const entry of collected.acquisitions) {
     const holds = holderOf(entry);
     if (!holds) continue;
-    const heldAt = [...new Set(sites.filter((site) => site !== entry.node && holds(site)).map((site) => site.getStart(sourceFile)))];
+    // A lock kept from an earlier turn of a loop over sorted keys is below, in key order, what this turn takes.
+    const heldThere = (site: ts.Node) =>
+      site !== entry.node && holds(site) && !takenInLaterTurnOfSortedLoop(entry.node, entry.identity.key, site, keyAt.get(site));
+    const heldAt = [...new Set(sites.filter(heldThere).map((site) => site.getStart(sourceFile)))];
     summaries.push({
       lockClass: entry.identity.lockClass,
       ...(entry.identity.key ? { key: keyRefOf(entry.identity.key, unit, params) } : {}),
