@@ -316,12 +316,12 @@ function isSortedCollection(expr: ts.Expression, fn: FunctionLike, at: ts.Node):
   if (hasOrderingEvidence(expr)) return true;
   const node = skipAwait(expr);
   if (!ts.isIdentifier(node)) return false;
-  for (let scope: FunctionLike | undefined = fn; scope; scope = enclosingFunction(scope)) {
+  for (let scope: FunctionLike | undefined = fn; scope; scope = enclosingFunction(scope))
     if (sortedInPlace(node.text, scope, at)) return true;
-    const local = localDeclaration(node.text, scope);
-    if (local) return !!local.initializer && isSortedCollection(local.initializer, scope, at);
-  }
-  return false;
+  // The local the name binds by scope (identity.ts), sorted where it is declared.
+  const local = declarationOf(node);
+  if (!local || !ts.isVariableDeclaration(local) || !ts.isIdentifier(local.name) || !local.initializer) return false;
+  return isSortedCollection(local.initializer, enclosingFunction(local) ?? fn, at);
 }
 
 /**
