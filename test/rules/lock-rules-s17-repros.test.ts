@@ -162,6 +162,24 @@ const muteTracker = (guard: string) => `export class MuteTracker {
 }
 `;
 
+/** The Set as a busy key: marked, the awaited work, unmarked after it (a throw from the work skips the unmark). */
+const busyTracker = (guard: string) => `export class MuteTracker {
+  private muting = new Set<string>();
+
+  constructor(private notify: (channel: string, muted: boolean) => Promise<void>) {}
+
+  async setMuted(channel: { name(): string }, mute: boolean) {
+    const key = "chan:" + channel.name();
+    if (${guard}) {
+      return;
+    }
+    this.muting.add(key);
+    await this.notify(channel.name(), mute);
+    this.muting.delete(key);
+  }
+}
+`;
+
 /** A merge under a mutex released in \`finally\` after a log line (valid), and after an awaited audit write (invalid). */
 const mergeBatches = `import { Mutex } from "async-mutex";
 
@@ -215,10 +233,14 @@ runRuleTests(lockReleaseNotGuaranteed, {
   ],
   invalid: [
     {
-      name: "the same Set with its presence compared with true: a busy key turned away while marked",
-      code: muteTracker("this.muted.has(key) === true"),
+      name: "a Set's presence compared with true, marked before the work and unmarked after it: a busy key",
+      code: busyTracker("this.muting.has(key) === true"),
       filename: "src/mute.ts",
-      errors: [{ line: 12, column: 7, messageId: "releaseSkippable" }],
+      errors: [{ line: 11, column: 5, messageId: "releaseSkippable" }],
+      output: busyTracker("this.muting.has(key) === true").replace(
+        "    await this.notify(channel.name(), mute);\n    this.muting.delete(key);\n",
+        "    try {\n      await this.notify(channel.name(), mute);\n    } finally {\n      this.muting.delete(key);\n    }\n",
+      ),
     },
     {
       name: "a release in finally after an awaited audit write, which can throw and skip it",
