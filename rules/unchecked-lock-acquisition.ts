@@ -37,6 +37,7 @@ import {
   type Fix,
   type Fixer,
   type LockAcquisition,
+  returnsHolder,
 } from "../server/src/rule-kit";
 
 export const uncheckedLockAcquisition = defineRule({
@@ -158,6 +159,8 @@ function failureValue(acquisition: LockAcquisition): string {
   if (acquisition.wrapper) return "a falsy value";
   switch (acquisition.mechanism) {
     case "redis-set-nx":
+      // `SET … NX GET` answers with the value already there: null is the success, not the failure.
+      if (returnsHolder(acquisition)) return "the current holder's value instead of null";
       return ts.isCallExpression(acquisition.call) && /^set$/i.test(acquisition.call.expression.getText().split(".").pop() ?? "")
         ? 'null instead of "OK"'
         : "0";

@@ -412,6 +412,29 @@ export async function startSandbox(id: string) {
       errors: [{ line: 6, column: 11, messageId: "resultDiscarded" }],
     },
     {
+      // SET NX GET answers with the holder's value: the message must not claim it returns null on failure.
+      name: "SET NX GET whose reply is discarded before the rebuild it should gate: the failure named is the holder's value",
+      code: `${ioredis}declare function rebuild(): Promise<void>;
+export async function rebuildIndex(token: string) {
+  await redis.set("lock:index", token, "PX", 30000, "NX", "GET");
+  await rebuild();
+  await redis.del("lock:index");
+}
+`,
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          messageId: "resultDiscarded",
+          data: {
+            lock: 'Redis lock `"lock:index"`',
+            call: '`redis.set("lock:index", token, "PX", 30000, "NX", "GET")`',
+            failure: "the current holder's value instead of null",
+          },
+        },
+      ],
+    },
+    {
       // The call holds backticks itself: the message quotes it with a longer fence, not nested inside single ones.
       name: "the same lock service with the test left out: the call is quoted whole, template literal and all",
       code: lockUser(false),
