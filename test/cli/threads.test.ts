@@ -9,6 +9,8 @@ import {
   AUTO_THREADS_MIN_FILES,
   MEMORY_PER_SOURCE_BYTE,
   WorkerFailure,
+  heapSizeGiven,
+  heapToRerunWith,
   parseThreads,
   runWorker,
   threadCount,
@@ -88,6 +90,31 @@ test("--threads takes a count, off or auto; auto shares only runs of many files"
   const bad = await runCli(["lint", "-p", "tsconfig.json", "--threads", "many"], dir);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--threads expects a whole number ≥ 1, off or auto, got "many"/);
+});
+
+test("a lint whose sources need more than Node's heap re-runs with a heap sized to them, within the free memory", () => {
+  const MiB = 1024 * 1024;
+  const GiB = 1024 * MiB;
+  // Node's default limit on a 64-bit machine with enough memory: 4,144 MiB.
+  const limit = 4144 * MiB;
+  const heapFor = (sourceMiB: number, freeGiB: number, threads?: number) =>
+    heapToRerunWith({ sourceBytes: sourceMiB * MiB, freeBytes: freeGiB * GiB }, limit, threads);
+  // 50 MiB of sources need 2.2 GiB: the default heap holds them.
+  assert.equal(heapFor(50, 16), undefined);
+  // 105 MiB (a 15,000-file monorepo) need 4.6 GiB: a quarter more than that, when free (105 × 45 × 1.25 MiB).
+  assert.equal(105 * MEMORY_PER_SOURCE_BYTE, 4725);
+  assert.equal(heapFor(105, 16), 5906);
+  // Less free memory: what there is, if that is more than the default; else the run goes on as it is.
+  assert.equal(heapFor(105, 5), 5120);
+  assert.equal(heapFor(105, 4), undefined);
+  // Each thread has a heap of its own: the free memory is shared among them.
+  assert.equal(heapFor(105, 10, 2), 5120);
+  assert.equal(heapFor(105, 8, 2), undefined);
+  // A heap size given to Node is the user's choice, on its command line or in NODE_OPTIONS.
+  assert.equal(heapSizeGiven(["--max-old-space-size=8192"], undefined), true);
+  assert.equal(heapSizeGiven([], "--inspect --max_old_space_size=8192"), true);
+  assert.equal(heapSizeGiven(["--max-semi-space-size=64"], ""), false);
+  assert.equal(heapSizeGiven([], undefined), false);
 });
 
 test("a worker thread that throws, exits or reports a failure ends the run with a clear error, not a hang", async () => {

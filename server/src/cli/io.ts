@@ -16,6 +16,8 @@ export interface CliIo {
   readStdin?: () => Promise<string>;
   /** The environment (FORCE_COLOR, NO_COLOR); the process's when not given. */
   env?: Record<string, string | undefined>;
+  /** How this process was started (its script and arguments), when a lint may re-run it with a larger heap. */
+  relaunch?: { script: string; argv: readonly string[] };
 }
 
 export const defaultIo = (): CliIo => ({
@@ -23,6 +25,7 @@ export const defaultIo = (): CliIo => ({
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   isTTY: !!process.stdout.isTTY,
+  ...(process.argv[1] ? { relaunch: { script: process.argv[1], argv: process.argv.slice(2) } } : {}),
 });
 
 export async function readProcessStdin(): Promise<string> {

@@ -1,8 +1,10 @@
 // `locksmith lint [paths..]`: analyse, optionally fix, report in the chosen format, and exit with ESLint's codes.
 // Read top to bottom: runLint checks the arguments (lintCommand), builds the session, gets the report (from the
 // cache or by linting now), and presents it.
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as v8 from "node:v8";
 import { RULES } from "../../../rules/index";
 import { lockDeclarationProblemsByConfig } from "../analysis/lock-wrappers";
 import { removeStaleTempFiles, sha256, writeFileAtomic } from "../engine/fixes";
@@ -19,7 +21,17 @@ import { UsageError, parseCommandArgs, readProcessStdin, type CliIo } from "./io
 import { createProgress } from "./progress";
 import { buildReport, eslintRuleType, type Report } from "./report";
 import { LintSession, settingsResolver } from "./session";
-import { lintWithThreads, memoryBudget, parseThreads, threadCount, type ThreadsSetting, type WorkerSession } from "./threads";
+import {
+  heapSizeGiven,
+  heapToRerunWith,
+  lintWithThreads,
+  memoryBudget,
+  parseThreads,
+  threadCount,
+  type MemoryBudget,
+  type ThreadsSetting,
+  type WorkerSession,
+} from "./threads";
 import { PROGRAM_TIMING, formatTimings } from "./timing";
 
 export async function runLint(argv: string[], io: CliIo): Promise<number> {
@@ -42,12 +54,51 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
   if (command.printConfig !== undefined) return printConfig(command.printConfig, session, io);
   if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${command.paths.join(", ") || "."}`);
   checkIgnored(stdin ? [stdin.fileName] : command.paths, session, io);
-  const { report, crashed } = await analyse(command, session, io, stdin ? undefined : sessionOptions);
+  const budget = once(() => memoryBudget(session.spec.rootNames));
+  const heapMb = stdin ? undefined : heapToGrow(command, session, io, budget);
+  if (heapMb !== undefined) return relaunch(io, heapMb, useColor(command.color, io.env ?? process.env, io.isTTY, command.outputFile));
+  const { report, crashed } = await analyse(command, session, io, stdin ? undefined : sessionOptions, budget);
   if (command.quiet) dropWarnings(report);
   const color = useColor(command.color, io.env ?? process.env, io.isTTY, command.outputFile);
   const text = await command.formatter(report, { color, maxWarnings: command.maxWarnings });
   writeReport(text, command.outputFile, io);
   return exitCode(report, crashed, command.maxWarnings, io);
+}
+
+function once<T>(compute: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: compute() }).v;
+}
+
+/** Set in a lint re-run with a larger heap, so that it does not decide again. */
+const HEAP_SIZED_ENV = "LOCKSMITH_HEAP_SIZED";
+
+/**
+ * The heap to re-run this lint with (MiB), when its sources need more than Node's limit and the machine has the memory
+ * (threads.ts `heapToRerunWith`); never when Node was given a heap size, or for a run that is already the re-run.
+ */
+function heapToGrow(command: LintCommand, session: LintSession, io: CliIo, budget: () => MemoryBudget): number | undefined {
+  const env = io.env ?? process.env;
+  if (!io.relaunch || env[HEAP_SIZED_ENV] || heapSizeGiven(process.execArgv, env.NODE_OPTIONS)) return undefined;
+  const threads = command.threads === "auto" ? 1 : command.threads;
+  return heapToRerunWith(budget(), v8.getHeapStatistics().heap_size_limit, threads);
+}
+
+/** Runs this command again in a Node with a heap of `heapMb` MiB, passing its output on; its exit code is this run's. */
+function relaunch(io: CliIo, heapMb: number, color: boolean): Promise<number> {
+  const { script, argv } = io.relaunch!;
+  const env = { ...process.env, ...io.env, [HEAP_SIZED_ENV]: "1", FORCE_COLOR: color ? "1" : "0" };
+  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${heapMb}`, script, ...argv], {
+    cwd: io.cwd,
+    env,
+    stdio: ["inherit", "pipe", "pipe"],
+  });
+  child.stdout.setEncoding("utf8").on("data", (text: string) => io.stdout(text));
+  child.stderr.setEncoding("utf8").on("data", (text: string) => io.stderr(text));
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 2 : 0)));
+  });
 }
 
 /**
@@ -267,6 +318,7 @@ async function analyse(
   session: LintSession,
   io: CliIo,
   sessionOptions: WorkerSession | undefined,
+  budget: () => MemoryBudget,
 ): Promise<{ report: Report; crashed: boolean }> {
   const progress = createProgress(io, command.format);
   const lintOptions: LintOptions = {
@@ -286,8 +338,7 @@ async function analyse(
   if (command.timing) lintOptions.timings = timeProgram(session);
   // Worker threads only for a plain run from disk: --fix rebuilds the Program from texts held in memory, the cache
   // already skips unchanged files, and standard input exists only in this thread.
-  const threads =
-    sessionOptions && !cache ? threadCount(command.threads, session.spec.lintFiles.length, () => memoryBudget(session.spec.rootNames)) : 1;
+  const threads = sessionOptions && !cache ? threadCount(command.threads, session.spec.lintFiles.length, budget) : 1;
   const { run, fixed } =
     command.fix || command.fixDryRun
       ? fixRun(command, session, lintOptions, io)

@@ -73,6 +73,28 @@ export function memoryBudget(fileNames: readonly string[]): MemoryBudget {
   return { sourceBytes, freeBytes };
 }
 
+const MIB = 1024 * 1024;
+/** Heap above a lint's estimated need, so that the collector does not run near the limit the whole time. */
+const HEAP_HEADROOM = 1.25;
+
+/**
+ * The heap (in MiB) to re-run a lint with, when the one it has is too small and the machine has the memory: a run
+ * whose sources need more than the heap limit (`heapLimitBytes`, Node's default of about 4 GiB on a 64-bit machine)
+ * gets the estimated need plus headroom, at most the free memory shared among its `threads`; undefined when the
+ * limit suffices, or when the free memory would not give more than it (the run then goes on as it would have).
+ */
+export function heapToRerunWith(budget: MemoryBudget, heapLimitBytes: number, threads = 1): number | undefined {
+  const need = budget.sourceBytes * MEMORY_PER_SOURCE_BYTE;
+  if (need <= heapLimitBytes) return undefined;
+  const size = Math.floor(Math.min(need * HEAP_HEADROOM, budget.freeBytes / Math.max(1, threads)) / MIB);
+  return size * MIB > heapLimitBytes ? size : undefined;
+}
+
+/** Whether Node was told the heap's size (`--max-old-space-size` on its command line or in NODE_OPTIONS): a choice to keep. */
+export function heapSizeGiven(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  return [...execArgv, ...(nodeOptions ?? "").split(/\s+/)].some((arg) => /^--max[-_]old[-_]space[-_]size(=|$)/.test(arg));
+}
+
 /** What a worker needs to build the same session as the main thread (the registry's rules are loaded there). */
 export type WorkerSession = Omit<SessionOptions, "rules" | "stdin">;
 
