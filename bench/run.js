@@ -191,10 +191,15 @@ function locksmithHelp() {
 /** The tools timed on a corpus: [id, label, argv, allowed exit codes, runs]. */
 function toolsFor(corpus, { cacheAvailable, isEffect }) {
   const tsconfig = corpus.tsconfig ?? path.join(corpus.dir, "tsconfig.json");
-  const cacheFile = path.join(CORPUS_DIR, ".cache", `${corpus.id}.json`);
+  // (Inside the folder a tool runs in: --cache-location must be.)
+  const cacheFile = corpus.real ? path.join(corpus.dir, ".locksmith-bench-cache.json") : path.join(CORPUS_DIR, ".cache", `${corpus.id}.json`);
   // On real corpora: worker threads on every core (not `auto`, which leaves them off on a busy machine), and a
   // single-threaded run beside it, which also reports --timing (on stderr): the Program's share and each rule's.
   const threads = corpus.real ? ["--threads", String(os.availableParallelism())] : [];
+  // Every tool of a real corpus runs in its folder, as a user runs it: Locksmith matches its default
+  // nonProductionFiles globs against paths relative to the working folder (without a locksmith.json), so from this
+  // repository it would lint the application's test files too (301 of outline's 2,145).
+  const cwd = corpus.real ? corpus.dir : undefined;
   const tools = [
     { id: "locksmith", label: `locksmith lint (cold${corpus.real ? `, --threads ${os.availableParallelism()}` : ""})`, argv: [LOCKSMITH, "lint", "-p", tsconfig, "--format", "json", ...threads], codes: [0, 1], runs: REPS },
   ];
@@ -235,7 +240,7 @@ function toolsFor(corpus, { cacheAvailable, isEffect }) {
       { id: "eslint-typed-locksmith", label: "ESLint, typescript-eslint recommendedTypeChecked + eslint-plugin-locksmith recommended", ...eslintRun(true) },
     );
   }
-  return tools;
+  return cwd ? tools.map((tool) => ({ cwd, ...tool })) : tools;
 }
 
 /** Runs one timed process; stdout goes to a file (formatting the report is part of the cost). */
@@ -250,7 +255,7 @@ function timeRun(tool, outFile) {
   return new Promise((resolve) => {
     const started = performance.now();
     const child = spawn(command, argv, {
-      cwd: REPO,
+      cwd: tool.cwd ?? REPO,
       stdio: ["ignore", out, "pipe"],
       env: { ...process.env, ...tool.env, LOCKSMITH_BENCH_USAGE: usageFile, NO_COLOR: "1" },
     });
