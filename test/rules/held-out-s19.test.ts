@@ -8,7 +8,8 @@
 //   that is an operator object (`{ [Op.gte]: since }`) compares and pins nothing.
 // - select-then-update: of the early exits before a write, the one on a column the write changes decides it
 //   (`if (a.tries >= MAX) return; if (a.gaveUp) return; … tries: { increment: 1 }`); a check only of columns the write
-//   leaves alone stays silent.
+//   leaves alone stays silent, and an `if` around the write still decides it (a status refreshed from its source inside
+//   `if (run.status !== "completed") { if (!run.remoteId) … else … }` stays as it was: the nearest `if` decides).
 // - retry-without-backoff: a catch that asks a method of its own class (`if (!this.isRetryable(err)) break`) tests for
 //   what the method tests.
 import { retryWithoutBackoff } from "../../rules/retry-without-backoff";
@@ -180,6 +181,30 @@ runRuleTests(selectThenUpdate, {
       code: attempts(`  if (attempt.gaveUp) return { ok: false };`),
     },
     {
+      name: "a status refreshed from its source inside an if on the status, the nearest if on another column",
+      code: `import { PrismaClient } from "@prisma/client";
+
+const prisma = new PrismaClient();
+declare function fetchRemoteStatus(runId: string): Promise<{ status: string | null; url: string }>;
+declare function findRemoteRun(runId: string): Promise<{ id: string; status: string } | undefined>;
+
+export async function refresh(id: number) {
+  const run = await prisma.run.findUnique({ where: { id } });
+  if (!run) return null;
+  if (run.status !== "completed") {
+    if (!run.remoteId) {
+      const found = await findRemoteRun(String(id));
+      if (found) console.info("run started remotely", found.id);
+    } else {
+      const remote = await fetchRemoteStatus(run.remoteId);
+      await prisma.run.update({ where: { id }, data: { status: remote.status ?? run.status, url: remote.url } });
+    }
+  }
+  return run;
+}
+`,
+    },
+    {
       name: "the cap is part of the write's condition and its count decides",
       code: `import { PrismaClient } from "@prisma/client";
 
@@ -203,17 +228,6 @@ export async function submit(userId: string, puzzleId: number) {
       code: attempts(`  if (attempt.tries >= MAX_TRIES) return { ok: false };
   if (attempt.gaveUp) return { ok: false };`),
       errors: [{ line: 11, column: 9, messageId: "checkThenWrite" }],
-    },
-    {
-      name: "the write inside an if on another column, after the cap",
-      code: attempts(`  if (attempt.tries >= MAX_TRIES) return { ok: false };
-  if (!attempt.gaveUp) {
-    await prisma.attempt.update({ where: { userId_puzzleId: { userId, puzzleId } }, data: { tries: { increment: 1 } } });
-  }`),
-      errors: [
-        { line: 11, column: 11, messageId: "checkThenWrite" },
-        { line: 13, column: 9, messageId: "checkThenWrite" },
-      ],
     },
   ],
 });
