@@ -253,13 +253,32 @@ function textOutsideThrows(block: ts.Block): string {
     text = text.slice(0, from) + " ".repeat(node.getEnd() - node.getStart()) + text.slice(node.getEnd() - start);
     return false;
   });
-  // A catch that asks a predicate declared in the same file (`if (!isWriteConflict(err)) throw err`) tests for what
-  // the predicate's body tests (`err.code === "P2034"`).
+  // A catch that asks a predicate declared in the same file (`if (!isWriteConflict(err)) throw err`), or a method of
+  // its own class (`if (!this.isRetryable(err)) break`), tests for what the predicate's body tests (`err.code === "P2034"`).
   for (const call of nodesOfKinds<ts.CallExpression>(block, [ts.SyntaxKind.CallExpression])) {
-    const body = ts.isIdentifier(call.expression) ? localPredicateBody(call.expression) : undefined;
+    const callee = call.expression;
+    const body = ts.isIdentifier(callee)
+      ? localPredicateBody(callee)
+      : ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword
+        ? ownMethodBody(callee)
+        : undefined;
     if (body) text += "\n" + body.getText();
   }
   return text;
+}
+
+/** The body of the method `this.name` calls, declared in the class around the call (a method, or an arrow property). */
+function ownMethodBody(access: ts.PropertyAccessExpression): ts.Node | undefined {
+  let owner: ts.Node | undefined = access.parent;
+  while (owner && !ts.isClassLike(owner)) owner = owner.parent;
+  if (!owner || !ts.isClassLike(owner)) return undefined;
+  for (const member of owner.members) {
+    if (!member.name || !ts.isIdentifier(member.name) || member.name.text !== access.name.text) continue;
+    if (ts.isMethodDeclaration(member)) return member.body;
+    const init = ts.isPropertyDeclaration(member) && member.initializer && skipParens(member.initializer);
+    if (init && (ts.isArrowFunction(init) || ts.isFunctionExpression(init))) return init.body;
+  }
+  return undefined;
 }
 
 /** The body of the function `name` names when the file declares it at top level (`function f(…)`, `const f = (…) => …`). */

@@ -194,8 +194,11 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
         // uniqueness check (left to unique indexes), so nothing under it is resolved — unless it tests for an overlap,
         // or the project's schema shows no unique index over the columns it pins (then the row it found may be used).
         if (runsWhen === undefined) continue;
-        const uniqueness = large !== runsWhen && isEmptinessTest(condition, h) && !(h.check && isOverlapTest(h.check.read));
-        const unindexed = uniqueness && h.check ? unindexedLookup(h.check.read, programOf(resolution.resolve)) : undefined;
+        // A helper's check (`const n = await ballotsToday(placeId, dinerId)`) is resolved for this as well.
+        const emptiness = large !== runsWhen && isEmptinessTest(condition, h);
+        const checked = emptiness ? (h.check ?? heldCheck(h, resolution)) : undefined;
+        const uniqueness = emptiness && !(checked && isOverlapTest(checked.read));
+        const unindexed = uniqueness && checked ? unindexedLookup(checked.read, programOf(resolution.resolve)) : undefined;
         if (uniqueness && !unindexed) continue;
         const control = { condition, runsWhen };
         const check = heldCheck(h, resolution);
@@ -899,7 +902,9 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
   };
   if (write.change === "insert") {
     const keyed = filters.filter((c) => c.operator === "=" && c.value && atCaller(c.value, check.args));
-    if (keyed.length === 0) return filters.length === 0 && check.kind !== "rows" ? "grows" : undefined;
+    // A check with no filter read the whole table: every insert joins it (rows read for their number only, as the
+    // caller has made sure: `(await db.select().from(users)).length >= limit`).
+    if (keyed.length === 0) return filters.length === 0 ? "grows" : undefined;
     const inserted = insertedValues(access);
     const joins = keyed.some((c) =>
       inserted.some((v) => same(c.value, v.value) && (v.column === undefined || sameColumn(v.column, c.column))),
@@ -1014,10 +1019,14 @@ function knexInserted(call: ts.CallExpression): AccessAssignment[] {
  * too): the new row is one the check would have found, a duplicate of its key.
  */
 function insertsEveryKey(check: SetCheck, write: SetWrite): boolean {
-  if (check.args || write.args) return false;
   const keyed = check.read.conditions.filter((c) => c.operator === "=" && c.value);
   const inserted = insertedValues(write.access);
-  const same = (a: ts.Expression, b: ts.Expression) => sameValue(a, b) || (isLiteral(a) && isLiteral(b) && a.getText() === b.getText());
+  // A helper's values are compared as the caller passes them (`ballotsToday(placeId, dinerId)` pins its parameters).
+  const same = (checked: ts.Expression, written: ts.Expression) => {
+    const a = atCaller(checked, check.args);
+    const b = atCaller(written, write.args);
+    return !!a && !!b && (sameValue(a, b) || (isLiteral(a) && isLiteral(b) && a.getText() === b.getText()));
+  };
   return (
     keyed.length > 0 &&
     keyed.every((c) => inserted.some((v) => same(c.value!, v.value) && (v.column === undefined || sameColumn(v.column, c.column))))

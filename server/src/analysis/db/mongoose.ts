@@ -354,8 +354,10 @@ export function mongooseSetAccess(call: ts.CallExpression): { access: DbAccess; 
   const receiver = skipParens(callee.expression);
   const args = link.call.arguments;
   const first = args[0] && skipParens(args[0]);
-  // An insert's documents are object literals (or a parameter a helper passes on); a filter is an object literal.
-  if (operation !== "insert" && (!first || !ts.isObjectLiteralExpression(first))) return undefined;
+  // An insert's documents are object literals (or a parameter a helper passes on); a filter is an object literal, and
+  // a count without one (`Model.countDocuments()`, in a Mongoose / MongoDB file) counts the whole collection.
+  const wholeCount = operation === "count" && !first && kind !== "shape";
+  if (operation !== "insert" && !wholeCount && (!first || !ts.isObjectLiteralExpression(first))) return undefined;
   if (kind === "shape" && !isModelCallByShape(receiver, link.name, first && ts.isArrayLiteralExpression(first) ? first.elements[0] : first))
     return undefined;
   if (kind !== "shape" && !isModelReceiver(receiver)) return undefined;

@@ -1206,9 +1206,12 @@ export function assignmentValues(write: DbAccess, assignment: AccessAssignment):
 type ValuesBefore = (node: ts.Node) => ReadonlyMap<string, ReadValue> | undefined;
 
 /**
- * The innermost `if` / loop / early-exit guard on a column of `read` that `node` depends on. A condition is read with
- * what the names hold where it is tested, as well as at the write: `let customerId = org.customerId; if (!customerId)
- * { customerId = created.id; … write }` checks the column, though the name holds another value by the write.
+ * The innermost `if` / loop / early-exit guard on a column of `read` that `node` depends on; of early exits, one on a
+ * column the write changes is preferred to one nearer the write that checks another: `if (a.tries >= MAX) return; if
+ * (a.gaveUp) return; … update tries` is decided by the bound on `tries`, not by the flag nearest the write (an `if`
+ * around the write decides it as before). A condition is read with what the names hold where it is tested, as well as
+ * at the write: `let customerId = org.customerId; if (!customerId) { customerId = created.id; … write }` checks the
+ * column, though the name holds another value by the write.
  */
 function controllingCondition(
   node: ts.Node,
@@ -1226,11 +1229,25 @@ function controllingCondition(
     const atCheck = first ? valuesBefore(first) : undefined;
     return (atCheck && atCheck !== v ? checkedColumn(expr, r, atCheck, written) : undefined) ?? checkedColumn(expr, r, v, written);
   };
+  let nearest: ReadModifyWrite["control"];
+  // The nearest early exit, unless one on a column the write changes comes further out.
+  const consider = (found: NonNullable<ReadModifyWrite["control"]>): boolean => {
+    if (found.column && [...written].some((column) => sameColumn(column, found.column!))) return true;
+    nearest ??= found;
+    return false;
+  };
   for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
     if (ts.isIfStatement(parent) && child !== parent.expression) {
       const origin = readsColumn(parent.expression, read, values);
       if (origin)
-        return { ...(origin.column ? { column: origin.column } : {}), condition: parent.expression, statement: parent, earlyExit: false };
+        return (
+          nearest ?? {
+            ...(origin.column ? { column: origin.column } : {}),
+            condition: parent.expression,
+            statement: parent,
+            earlyExit: false,
+          }
+        );
     }
     if (
       (ts.isWhileStatement(parent) || ts.isConditionalExpression(parent)) &&
@@ -1239,12 +1256,14 @@ function controllingCondition(
       const condition = ts.isWhileStatement(parent) ? parent.expression : parent.condition;
       const origin = readsColumn(condition, read, values);
       if (origin)
-        return {
-          ...(origin.column ? { column: origin.column } : {}),
-          condition,
-          statement: ts.isWhileStatement(parent) ? parent : enclosingStatementOf(parent),
-          earlyExit: false,
-        };
+        return (
+          nearest ?? {
+            ...(origin.column ? { column: origin.column } : {}),
+            condition,
+            statement: ts.isWhileStatement(parent) ? parent : enclosingStatementOf(parent),
+            earlyExit: false,
+          }
+        );
     }
     if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
       const statements = parent.statements;
@@ -1252,13 +1271,18 @@ function controllingCondition(
         const statement = statements[i]!;
         if (ts.isIfStatement(statement) && !statement.elseStatement && alwaysExits(statement.thenStatement)) {
           const origin = readsColumn(statement.expression, read, values);
-          if (origin)
-            return { ...(origin.column ? { column: origin.column } : {}), condition: statement.expression, statement, earlyExit: true };
+          const found = origin && {
+            ...(origin.column ? { column: origin.column } : {}),
+            condition: statement.expression,
+            statement,
+            earlyExit: true,
+          };
+          if (found && consider(found)) return found;
         }
       }
     }
   }
-  return undefined;
+  return nearest;
 }
 
 /** The element of `root` (a node `valuesBefore` knows) that runs first: the leftmost, innermost one. */

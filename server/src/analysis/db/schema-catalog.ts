@@ -2,7 +2,9 @@
 // prisma.ts's): Drizzle table declarations (`pgTable("t", { c: text().unique() }, (t) => [uniqueIndex().on(t.a)])`),
 // TypeORM and MikroORM entity classes (`@Unique`, `@Index({ unique: true })`, `@Column({ unique: true })`, primary
 // columns), and SQL (`CREATE TABLE` with `PRIMARY KEY` / `UNIQUE`, `CREATE UNIQUE INDEX`, `ALTER TABLE … ADD UNIQUE`) in
-// `.sql` files and in the text of TypeScript files (migrations run through `queryRunner.query`, knex `raw`). Every
+// `.sql` files and in the text of TypeScript files (migrations run through `queryRunner.query`, knex `raw`), and
+// Sequelize models (`Model.init(attributes, { indexes })`, `sequelize.define(…)`) and migrations (`createTable`,
+// `addIndex(…, { unique: true })`, `addConstraint(…, { type: "unique" })`). Every
 // declaration of a table counts: a unique index added only by a migration guards the table as much as one in the
 // model. Built once per Program (each file's part once per SourceFile, each `.sql` file once per modification).
 import * as path from "node:path";
@@ -66,10 +68,12 @@ function fileDeclarations(file: ts.SourceFile): Declared {
   if (DDL.test(text)) sqlDeclarations(text.replace(/\\(["'`])/g, "$1"), declared);
   const drizzle = /\b(?:pg|mysql|sqlite|singlestore)Table|\bpgSchema|TableCreator\b/.test(text);
   const entities = /@Entity\b/.test(text);
-  if (drizzle || entities) {
+  const sequelize = /sequelize/i.test(text) && /\.(?:init|define|createTable|addIndex|addConstraint)\s*\(/.test(text);
+  if (drizzle || entities || sequelize) {
     const visit = (node: ts.Node): void => {
       if (drizzle && ts.isCallExpression(node)) drizzleTable(node, declared!);
       if (entities && ts.isClassDeclaration(node)) entityClass(node, declared!);
+      if (sequelize && ts.isCallExpression(node)) sequelizeDeclaration(node, declared!);
       ts.forEachChild(node, visit);
     };
     visit(file);
@@ -187,6 +191,121 @@ function returned(expr: ts.Expression): ts.Expression | undefined {
 function objectOf(expr: ts.Expression): ts.ObjectLiteralExpression | undefined {
   const node = returned(expr);
   return node && ts.isObjectLiteralExpression(node) ? node : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sequelize models and migrations.
+
+/**
+ * `Ballot.init({ a: { type, unique: true } }, { tableName, indexes: [{ unique: true, fields: ["a", "b"] }] })` and
+ * `const Ballot = sequelize.define("ballot", attributes, options)`: the model is declared under its class or variable
+ * name, its model name and its table name, with the primary key Sequelize adds (`id`) when no attribute is one; a
+ * migration's `queryInterface.createTable("ballots", attributes)`, `addIndex("ballots", ["a"], { unique: true })` and
+ * `addConstraint("ballots", { fields: ["a"], type: "unique" })` declare the table they name.
+ */
+function sequelizeDeclaration(call: ts.CallExpression, declared: Declared): void {
+  const name = calleeName(call);
+  const callee = skipParens(call.expression);
+  if (!name || !ts.isPropertyAccessExpression(callee)) return;
+  const args = call.arguments;
+  if (
+    name === "init" &&
+    ts.isIdentifier(skipParens(callee.expression)) &&
+    /^[A-Z]/.test((skipParens(callee.expression) as ts.Identifier).text)
+  ) {
+    const attributes = args[0] && objectOf(args[0]);
+    if (!attributes || !args[1] || !optionPresent(args[1], "sequelize")) return;
+    const model = (skipParens(callee.expression) as ts.Identifier).text;
+    sequelizeModel([model, optionString(args[1], "tableName"), optionString(args[1], "modelName")], attributes, args[1], declared);
+    return;
+  }
+  if (name === "define") {
+    const modelName = args[0] && stringValue(args[0]);
+    const attributes = args[1] && objectOf(args[1]);
+    if (modelName === undefined || !attributes) return;
+    const holder = ts.isVariableDeclaration(call.parent) && ts.isIdentifier(call.parent.name) ? call.parent.name.text : undefined;
+    const options = args[2];
+    sequelizeModel([modelName, holder, options && optionString(options, "tableName")], attributes, options, declared);
+    return;
+  }
+  const table = args[0] && stringValue(args[0]);
+  if (table === undefined) return;
+  if (name === "createTable") {
+    const attributes = args[1] && objectOf(args[1]);
+    if (attributes) declare(declared, [table], sequelizeAttributeKeys(attributes).sets);
+  } else if (name === "addIndex") {
+    // `addIndex(table, ["a", "b"], { unique: true })` or `addIndex(table, { fields: ["a", "b"], unique: true })`.
+    const options = args.slice(1).find((a) => optionTrue(a, "unique"));
+    const list =
+      args[1] && ts.isArrayLiteralExpression(skipParens(args[1]))
+        ? args[1]
+        : options && objectOf(options) && propertyValueOf(objectOf(options)!, "fields");
+    if (options && list) declare(declared, [table], [sequelizeFields(list)]);
+  } else if (name === "addConstraint") {
+    // `addConstraint(table, { fields, type: "unique" })`, or the older `addConstraint(table, ["a"], { type: "unique" })`.
+    const options = args.slice(1).find((a) => /^(unique|primary key)$/i.test(optionString(a, "type") ?? ""));
+    const list =
+      args[1] && ts.isArrayLiteralExpression(skipParens(args[1]))
+        ? args[1]
+        : options && objectOf(options) && propertyValueOf(objectOf(options)!, "fields");
+    if (options && list) declare(declared, [table], [sequelizeFields(list)]);
+  }
+}
+
+function sequelizeModel(
+  names: ReadonlyArray<string | undefined>,
+  attributes: ts.ObjectLiteralExpression,
+  options: ts.Expression | undefined,
+  declared: Declared,
+): void {
+  const { sets, primary } = sequelizeAttributeKeys(attributes);
+  if (!primary) sets.push(["id"]);
+  const indexes = options && objectOf(options) && propertyValueOf(objectOf(options)!, "indexes");
+  const list = indexes && skipParens(indexes);
+  if (list && ts.isArrayLiteralExpression(list))
+    for (const index of list.elements) {
+      const fields = optionTrue(index, "unique") ? objectOf(index) && propertyValueOf(objectOf(index)!, "fields") : undefined;
+      if (fields) sets.push(sequelizeFields(fields));
+    }
+  declare(declared, names, sets);
+}
+
+/** The unique keys attribute options declare (`unique: true`, a shared `unique: "name"`, `primaryKey: true`), each by key and `field`. */
+function sequelizeAttributeKeys(attributes: ts.ObjectLiteralExpression): { sets: string[][]; primary: boolean } {
+  const sets: string[][] = [];
+  const primaryKeys: string[] = [];
+  const named = new Map<string, string[]>();
+  for (const property of attributes.properties) {
+    const key = propertyName(property);
+    const options = key && ts.isPropertyAssignment(property) ? objectOf(property.initializer) : undefined;
+    if (!key || !options) continue;
+    const field = optionString(options, "field");
+    const keys = field && columnKey(field) !== columnKey(key) ? [key, field] : [key];
+    if (optionTrue(options, "primaryKey")) primaryKeys.push(key);
+    const unique = propertyValueOf(options, "unique");
+    const group = unique && stringValue(unique);
+    if (unique?.kind === ts.SyntaxKind.TrueKeyword) sets.push(...keys.map((k) => [k]));
+    else if (group !== undefined) named.set(group, [...(named.get(group) ?? []), key]);
+  }
+  if (primaryKeys.length > 0) sets.push(primaryKeys);
+  sets.push(...named.values());
+  return { sets, primary: primaryKeys.length > 0 };
+}
+
+/** `["a", "b"]` or `[{ name: "a" }, { attribute: "b" }]`: the field names. */
+function sequelizeFields(list: ts.Expression): string[] {
+  const node = skipParens(list);
+  if (!ts.isArrayLiteralExpression(node)) return [];
+  return node.elements
+    .map((e) => stringValue(e) ?? optionString(e, "name") ?? optionString(e, "attribute"))
+    .filter((f): f is string => f !== undefined);
+}
+
+function optionPresent(expr: ts.Expression, name: string): boolean {
+  const object = objectOf(expr);
+  return (
+    !!object && object.properties.some((p) => propertyName(p) === name || (ts.isShorthandPropertyAssignment(p) && p.name.text === name))
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -101,7 +101,33 @@ export function propertyName(property: ts.ObjectLiteralElementLike): string | un
 
 /** `{ id, version: v }` as a WHERE: one equality per property. */
 export function whereObjectConditions(where: ts.Expression | undefined): AccessCondition[] {
-  return objectAssignments(where, () => false).map((a) => ({ column: a.column, operator: "=", ...(a.value ? { value: a.value } : {}) }));
+  return objectAssignments(where, () => false).map((a) => {
+    // An operator object (`created_at: { [Op.gte]: since }`, `{ $gte: since }`) compares; it is no equality.
+    const compared = a.value && operatorObject(a.value);
+    if (compared) return { column: a.column, ...compared };
+    return { column: a.column, operator: "=", ...(a.value ? { value: a.value } : {}) };
+  });
+}
+
+const WHERE_OPERATORS: Record<string, string> = { eq: "=", ne: "<>", gt: ">", gte: ">=", lt: "<", lte: "<=" };
+
+/** `{ [Op.gte]: x }` / `{ $gte: x }` with one operator: its SQL operator ("?" for one like `in`) and operand. */
+function operatorObject(value: ts.Expression): { operator: string; value?: ts.Expression } | undefined {
+  const node = skipParens(value);
+  if (!ts.isObjectLiteralExpression(node) || node.properties.length !== 1) return undefined;
+  const property = node.properties[0]!;
+  if (!ts.isPropertyAssignment(property)) return undefined;
+  const key = property.name;
+  const name = ts.isComputedPropertyName(key)
+    ? ts.isPropertyAccessExpression(key.expression) && ts.isIdentifier(key.expression.expression) && key.expression.expression.text === "Op"
+      ? key.expression.name.text
+      : undefined
+    : (ts.isIdentifier(key) || ts.isStringLiteral(key)) && key.text.startsWith("$")
+      ? key.text.slice(1)
+      : undefined;
+  if (name === undefined) return undefined;
+  const operator = WHERE_OPERATORS[name] ?? "?";
+  return operator === "?" ? { operator } : { operator, value: property.initializer };
 }
 
 /** knex / Kysely `where({ id, version: v })` / `where("version", v)` / `where("qty", ">=", n)`. */
