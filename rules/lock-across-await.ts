@@ -140,6 +140,8 @@ export const lockAcrossAwait = defineRule({
       // what it read under the lock (create the code only if none exists): moving the call out reopens the race.
       const renewed = (lock: HeldLock) => lock.kind === "lease" && !lock.expires && lock.acquisition?.wrapper?.renewed === true;
       const nobodyWaits = (lock: HeldLock) =>
+        // A flag or busy key tested and set in one step: the other callers turn away, none waits.
+        lock.kind === "flag" ||
         (renewed(lock) && (lock.acquisition!.style === "try" || decidedUnderLock(lock, node, context.checker))) ||
         // An in-process lock around a call made only when a re-check under it still finds the call needed (double-checked
         // single-flight): the waiters wait for its result instead of repeating it, which is the lock's purpose.
