@@ -74,7 +74,9 @@ export function checkedThenRecorded(slow: ts.Node, heldAt: (node: ts.Node) => bo
   walk(fn.body, (node) => {
     if (recorded || isFunctionLike(node)) return false;
     const state =
-      ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(skipParens(node.left))
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isPropertyAccessExpression(skipParens(node.left))
         ? stateKey(node.left)
         : ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && STORES.has(node.expression.name.text)
           ? stateKey(node.expression.expression)

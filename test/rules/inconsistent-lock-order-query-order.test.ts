@@ -86,8 +86,10 @@ runRuleTests(inconsistentLockOrder, {
       code: playlist(`  const ids: string[] = [];
   for (const id of requested) if (!(await isAvailable(id))) ids.push(id);`),
       errors: [{ line: 7, column: 45, messageId: "callerOrderLoop" }],
-      output: sorted(playlist(`  const ids: string[] = [];
-  for (const id of requested) if (!(await isAvailable(id))) ids.push(id);`)),
+      output: sorted(
+        playlist(`  const ids: string[] = [];
+  for (const id of requested) if (!(await isAvailable(id))) ids.push(id);`),
+      ),
     },
     {
       name: "the ordered tracks pushed, then reversed before the call",
@@ -95,8 +97,10 @@ runRuleTests(inconsistentLockOrder, {
       code: playlist(`${LOADED_WITH_ORDER}
   ids.reverse();`),
       errors: [{ line: 7, column: 45, messageId: "callerOrderLoop" }],
-      output: sorted(playlist(`${LOADED_WITH_ORDER}
-  ids.reverse();`)),
+      output: sorted(
+        playlist(`${LOADED_WITH_ORDER}
+  ids.reverse();`),
+      ),
     },
   ],
 });

@@ -107,7 +107,13 @@ export function busyKeyFlagLock(acquisition: LockAcquisition): FlagLock | undefi
   if (waits.length > 0 && mayRunBetween(test, waits, acquisition.call)) return undefined;
   const paths = acquisitionPaths(acquisition);
   if (paths.leak()) return undefined;
-  return { takenAt: acquisition.call, label: acquisition.label, fn, heldAt: paths.heldAt.bind(paths), heldOnEveryPath: paths.heldOnEveryPath.bind(paths) };
+  return {
+    takenAt: acquisition.call,
+    label: acquisition.label,
+    fn,
+    heldAt: paths.heldAt.bind(paths),
+    heldOnEveryPath: paths.heldOnEveryPath.bind(paths),
+  };
 }
 
 /** `this.running`, or a variable of the module (not of a function): state every call of the function shares. */

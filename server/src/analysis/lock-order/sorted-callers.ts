@@ -142,10 +142,19 @@ function pushedInOrder(name: string, initializer: ts.Expression, depth: number):
     if (!ts.isIdentifier(node) || node.text !== name || node === declaration.name) return true;
     const access = node.parent;
     const call = access?.parent;
-    if (ts.isPropertyAccessExpression(access) && access.expression === node && access.name.text === "push" && ts.isCallExpression(call) && call.expression === access)
+    if (
+      ts.isPropertyAccessExpression(access) &&
+      access.expression === node &&
+      access.name.text === "push" &&
+      ts.isCallExpression(call) &&
+      call.expression === access
+    )
       pushes.push(call);
     // Passed on (as at the call) or its length read; anything else may reorder it.
-    else if (!(ts.isCallExpression(access) && access.arguments.includes(node)) && !(ts.isPropertyAccessExpression(access) && access.name.text === "length"))
+    else if (
+      !(ts.isCallExpression(access) && access.arguments.includes(node)) &&
+      !(ts.isPropertyAccessExpression(access) && access.name.text === "length")
+    )
       other = true;
     return true;
   });
