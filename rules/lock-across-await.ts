@@ -38,7 +38,7 @@ import {
   type SlowCallFinder,
   type SlowPath,
 } from "../server/src/rule-kit";
-import { carriesStateAcross } from "./state-across-call";
+import { carriesStateAcross, checkedThenRecorded } from "./state-across-call";
 
 export const lockAcrossAwait = defineRule({
   meta: {
@@ -140,6 +140,8 @@ export const lockAcrossAwait = defineRule({
       // what it read under the lock (create the code only if none exists): moving the call out reopens the race.
       const renewed = (lock: HeldLock) => lock.kind === "lease" && !lock.expires && lock.acquisition?.wrapper?.renewed === true;
       const nobodyWaits = (lock: HeldLock) =>
+        // A flag or busy key tested and set in one step: the other callers turn away, none waits.
+        lock.kind === "flag" ||
         (renewed(lock) && (lock.acquisition!.style === "try" || decidedUnderLock(lock, node, context.checker))) ||
         // An in-process lock around a call made only when a re-check under it still finds the call needed (double-checked
         // single-flight): the waiters wait for its result instead of repeating it, which is the lock's purpose.
@@ -147,6 +149,8 @@ export const lockAcrossAwait = defineRule({
         // A try-lock that cannot expire (a session advisory lock, a SET NX without expiry) whose losers leave: nobody
         // waits for it, and no second holder can get in while this one is slow.
         (lock.kind === "lease" && !lock.expires && !!lock.acquisition && losersSkip(lock.acquisition)) ||
+        // A lock that cannot expire around a check of state read under it, the call, and a record of it into that state.
+        (lock.kind !== "transaction" && !lock.expires && !!lock.holds && checkedThenRecorded(node, lock.holds)) ||
         // A key holding a value this call generates (`run:${createId()}`): no other call can ask for it.
         (lock.kind === "lease" && !!lock.acquisition && isFreshPerCallKey(lock.acquisition, context.checker));
       const relevant = held.filter((lock) => !isSingleFlight(lock, node) && !nobodyWaits(lock) && !onlyNewRows(lock));

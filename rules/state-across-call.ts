@@ -4,7 +4,18 @@
 // current * rate)`, `this.credits = before + amount`). Every caller waits for the call; the usual repair reads under
 // the lock, calls without it, and writes under it again after re-checking. A section whose only state is what the
 // call returns (`if (!cached) cached = await fetch(…)`) is a deliberate single flight and stays unreported.
-import { isFunctionLike, mayRunBetween, skipParens, ts, variableDeclarationOf, walk } from "../server/src/rule-kit";
+import {
+  decidedBy,
+  enclosingFunction,
+  isFunctionLike,
+  mayRunAfter,
+  mayRunBetween,
+  nodesOfKinds,
+  skipParens,
+  ts,
+  variableDeclarationOf,
+  walk,
+} from "../server/src/rule-kit";
 
 /** Methods that store into a collection (`Map`/`Set`/array state). */
 const STORES = new Set(["set", "add", "push", "unshift", "splice"]);
@@ -28,6 +39,52 @@ export function carriesStateAcross(statements: readonly ts.Statement[], slow: ts
       return true;
     });
   return read.size > 0 && statements.some((statement) => writesBack(statement, read, slow));
+}
+
+/**
+ * Whether `slow` runs only past a check of state read while the lock is held (`const until = sent.get(key); if (until >
+ * Date.now()) return;`) and the section then stores into that same state (`sent.set(key, …)`): check, call, record is
+ * the step the lock makes atomic. Splitting it as carriesStateAcross advises would let two callers pass the check and
+ * both make the call; the waiters wait for the record that turns them away, which is the lock's purpose.
+ */
+export function checkedThenRecorded(slow: ts.Node, heldAt: (node: ts.Node) => boolean): boolean {
+  const fn = enclosingFunction(slow);
+  if (!fn?.body) return false;
+  const own = (node: ts.Node) => enclosingFunction(node) === fn;
+  const declarations = nodesOfKinds<ts.VariableDeclaration>(fn.body, [ts.SyntaxKind.VariableDeclaration]).filter(
+    (d) => own(d) && !!d.initializer && heldAt(d) && mayRunAfter(d, slow),
+  );
+  const checked = new Set<string>();
+  const conditions = [
+    ...nodesOfKinds<ts.IfStatement>(fn.body, [ts.SyntaxKind.IfStatement]).map((statement) => statement.expression),
+    ...nodesOfKinds<ts.ConditionalExpression>(fn.body, [ts.SyntaxKind.ConditionalExpression]).map((c) => c.condition),
+  ].filter(own);
+  for (const declaration of declarations) {
+    const states = statesRead(declaration.initializer!);
+    if (states.size === 0) continue;
+    const tests = conditions.some(
+      (condition) =>
+        decidedBy(condition, slow) !== undefined &&
+        nodesOfKinds<ts.Identifier>(condition, [ts.SyntaxKind.Identifier]).some((id) => variableDeclarationOf(id) === declaration),
+    );
+    if (tests) for (const state of states) checked.add(state);
+  }
+  if (checked.size === 0) return false;
+  let recorded = false;
+  walk(fn.body, (node) => {
+    if (recorded || isFunctionLike(node)) return false;
+    const state =
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+      ts.isPropertyAccessExpression(skipParens(node.left))
+        ? stateKey(node.left)
+        : ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && STORES.has(node.expression.name.text)
+          ? stateKey(node.expression.expression)
+          : undefined;
+    recorded = state !== undefined && checked.has(state) && heldAt(node) && mayRunAfter(slow, node);
+    return !recorded;
+  });
+  return recorded;
 }
 
 /** The state a synchronous expression reads: `this.credits` → `this.credits`; `balances.get(id) ?? 0` → `balances`. */

@@ -23,6 +23,7 @@ import {
 import { mayRunAfter } from "./flow/queries";
 import { canonicalKey } from "./identity";
 import { acquisitionPaths } from "./lock-holding";
+import { busyKeyFlagLock, flagLocksIn } from "./flag-locks";
 import { allLockAcquisitionsIn } from "./lock-wrappers";
 import {
   LOCK_LIKE_KEY,
@@ -312,8 +313,11 @@ export function isExpiryOf(call: ts.CallExpression, key: ts.Expression): boolean
 // ---------------------------------------------------------------------------------------------------------------
 // Held regions.
 
-/** What is held: an in-process lock, a distributed lease (Redis, advisory, named), or a transaction's row locks. */
-export type HeldKind = "mutex" | "lease" | "transaction";
+/**
+ * What is held: an in-process lock, a distributed lease (Redis, advisory, named), a transaction's row locks, or an
+ * in-process try-lock made of a flag or a busy key (flag-locks.ts), whose losers turn away instead of waiting.
+ */
+export type HeldKind = "mutex" | "lease" | "transaction" | "flag";
 
 export interface HeldLock {
   kind: HeldKind;
@@ -395,6 +399,12 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
     }
     const paths = acquisitionPaths(acquisition);
     regions.push({ lock, scope: fn, contains: (node) => paths.heldAt(node), containsOnEveryPath: (node) => paths.heldOnEveryPath(node) });
+  }
+  const busyKeys = allLockAcquisitionsIn(sourceFile, program, checker, declared).filter((a) => a.mechanism === "busy-key");
+  for (const flag of [...flagLocksIn(sourceFile), ...busyKeys.map(busyKeyFlagLock)]) {
+    if (!flag) continue;
+    const lock: HeldLock = { kind: "flag", label: flag.label, expires: false, takenAt: flag.takenAt, everyPath: true };
+    regions.push({ lock, scope: flag.fn, contains: flag.heldAt, containsOnEveryPath: flag.heldOnEveryPath });
   }
   for (const region of regions) region.lock.holds = region.contains;
   cache.set(sourceFile, regions);

@@ -29,7 +29,7 @@ import {
   stringValue,
   type FunctionLike,
 } from "./ast";
-import { alwaysExits, mayRunAfter } from "./flow/queries";
+import { alwaysExits, decidedBy, mayRunAfter, mayRunBetween } from "./flow/queries";
 import { canonicalKey, sameIdentity } from "./identity";
 import { acquisitionPaths } from "./lock-holding";
 import { isLockTableRelease, lockTableAcquisitionOf, type LockTable } from "./lock-tables";
@@ -798,7 +798,33 @@ function isThrottleWindow(acquisition: LockAcquisition, fn: FunctionLike): boole
   if (!acquisition.expires || !ts.isCallExpression(call) || !key) return false;
   if (!storesNoToken(call.arguments[1])) return false;
   if (LOCK_LIKE_KEY.test(keyText(key, fn)) || !isResultTested(acquisition, fn)) return false;
-  return acquisitionPaths(acquisition).atReturn().held;
+  return acquisitionPaths(acquisition).atReturn().held && releasedOnlyAfterFailedWork(acquisition, fn);
+}
+
+/**
+ * A window is deleted, if at all, only to re-open it when the work it let through did not happen: each release runs on
+ * one outcome of a check made after the key was set, with nothing awaited between that check and the release
+ * (`if (!(await pull(id))) await redis.del(key)`). A release that awaited work comes before (`if (!job) return; await
+ * run(job); await redis.del(key)`) ends a critical section: the key is a lock, and a `return` holding it leaks it.
+ */
+function releasedOnlyAfterFailedWork(acquisition: LockAcquisition, fn: FunctionLike): boolean {
+  const names = acquisitionPaths(acquisition).testedNames;
+  const calls = nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression]).filter((c) => enclosingFunction(c) === fn);
+  const releases = calls.filter((c) => c !== acquisition.call && mayRunAfter(acquisition.call, c) && isReleaseOf(c, acquisition, names));
+  if (releases.length === 0) return true;
+  const waits = nodesOfKinds(fn.body!, [ts.SyntaxKind.AwaitExpression]).filter((a) => enclosingFunction(a) === fn);
+  const conditions = nodesOfKinds<ts.IfStatement>(fn.body!, [ts.SyntaxKind.IfStatement])
+    .filter((statement) => enclosingFunction(statement) === fn && mayRunAfter(acquisition.call, statement.expression))
+    .map((statement) => statement.expression);
+  return releases.every((release) => {
+    const work = waits.filter((a) => !isInside(release, a) && !isInside(a, release));
+    return conditions.some(
+      (condition) =>
+        !isInside(acquisition.call, condition) &&
+        decidedBy(condition, release) !== undefined &&
+        (work.length === 0 || !mayRunBetween(condition, work, release)),
+    );
+  });
 }
 
 /** A constant, or a record of the event handled (`{ invoiceId, amount, timestamp }`): no owner token to check on release. */
@@ -822,7 +848,7 @@ export function isThrottleWindowThroughHelper(acquisition: LockAcquisition): boo
   if (!wrapper || wrapper.kind !== "acquires" || acquisition.mechanism !== "redis-set-nx" || acquisition.style !== "try") return false;
   if (!acquisition.expires || !fn?.body || !ts.isCallExpression(call)) return false;
   if (!storesNoToken(storedValueOf(acquisition)) || namesLock(acquisition)) return false;
-  return isResultTested(acquisition, fn) && acquisitionPaths(acquisition).atReturn().held;
+  return isResultTested(acquisition, fn) && acquisitionPaths(acquisition).atReturn().held && releasedOnlyAfterFailedWork(acquisition, fn);
 }
 
 /** The value a SET NX stores, seen from this call: through each helper, the argument its value parameter is given. */

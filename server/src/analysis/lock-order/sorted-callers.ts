@@ -84,7 +84,13 @@ function canonicalOrder(expr: ts.Expression, at: ts.Node, depth: number): string
   const node = skipAwait(skipParens(expr));
   if (ts.isIdentifier(node)) {
     const initializer = constInitializer(node.text, at);
-    return initializer ? canonicalOrder(initializer, initializer, depth + 1) : undefined;
+    if (initializer && isEmptyArray(initializer)) return pushedInOrder(node.text, initializer, depth);
+    return initializer ? (queryOrder(initializer) ?? canonicalOrder(initializer, initializer, depth + 1)) : undefined;
+  }
+  // `parent.children` of a row loaded with `include: { children: { orderBy } }`: the query's order.
+  if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) {
+    const initializer = constInitializer(node.expression.text, at);
+    return initializer && queryOrder(initializer, node.name.text);
   }
   if (ts.isArrayLiteralExpression(node)) {
     const last = node.elements[node.elements.length - 1];
@@ -113,6 +119,77 @@ function canonicalOrder(expr: ts.Expression, at: ts.Node, depth: number): string
     }
   }
   return undefined;
+}
+
+/** `[]`, optionally typed. */
+function isEmptyArray(expr: ts.Expression): boolean {
+  const node = skipParens(ts.isAsExpression(expr) ? expr.expression : expr);
+  return ts.isArrayLiteralExpression(node) && node.elements.length === 0;
+}
+
+/**
+ * A local array that starts empty and is only appended to, by `push` calls in the body of one `for … of` over a
+ * collection in canonical order: what it holds keeps that order (some elements left out).
+ */
+function pushedInOrder(name: string, initializer: ts.Expression, depth: number): string | undefined {
+  const declaration = initializer.parent;
+  const scope = enclosingFunction(initializer);
+  if (!scope?.body || !ts.isVariableDeclaration(declaration)) return undefined;
+  const pushes: ts.CallExpression[] = [];
+  let other = false;
+  walk(scope.body, (node) => {
+    if (other) return false;
+    if (!ts.isIdentifier(node) || node.text !== name || node === declaration.name) return true;
+    const access = node.parent;
+    const call = access?.parent;
+    if (
+      ts.isPropertyAccessExpression(access) &&
+      access.expression === node &&
+      access.name.text === "push" &&
+      ts.isCallExpression(call) &&
+      call.expression === access
+    )
+      pushes.push(call);
+    // Passed on (as at the call) or its length read; anything else may reorder it.
+    else if (
+      !(ts.isCallExpression(access) && access.arguments.includes(node)) &&
+      !(ts.isPropertyAccessExpression(access) && access.name.text === "length")
+    )
+      other = true;
+    return true;
+  });
+  if (other || pushes.length === 0) return undefined;
+  const loops = new Set(pushes.map((push) => enclosingLoop(push)));
+  const [loop] = loops;
+  if (loops.size !== 1 || !loop) return undefined;
+  const inner = canonicalOrder(loop.expression, loop, depth + 1);
+  return inner && `${inner}.push(${pushes.map((p) => p.arguments.map((a) => a.getText()).join(",")).join("|")})`;
+}
+
+/** The `for … of` whose body holds `node` in the same function. */
+function enclosingLoop(node: ts.Node): ts.ForOfStatement | undefined {
+  for (let current = node.parent; current && !ts.isFunctionLike(current); current = current.parent)
+    if (ts.isForOfStatement(current) && current.statement.pos <= node.pos) return current;
+  return undefined;
+}
+
+/**
+ * The order a database query returns its rows in: its own `orderBy` (`findMany({ where, orderBy })`), or, for a
+ * `relation` of the row it loads, the `orderBy` of that relation's `include` / `select`. Every query sorting by the
+ * same columns lists shared rows alike, as a sort by one comparison does.
+ */
+function queryOrder(initializer: ts.Expression, relation?: string): string | undefined {
+  const call = skipAwait(skipParens(initializer));
+  if (!ts.isCallExpression(call)) return undefined;
+  const options = call.arguments[0] && skipParens(call.arguments[0]);
+  if (!options || !ts.isObjectLiteralExpression(options)) return undefined;
+  const property = (object: ts.Node | undefined, key: string) =>
+    object && ts.isObjectLiteralExpression(object)
+      ? object.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText() === key)?.initializer
+      : undefined;
+  const source = relation ? (property(property(options, "include"), relation) ?? property(property(options, "select"), relation)) : options;
+  const orderBy = property(source && skipParens(source), "orderBy");
+  return orderBy && `orderBy(${orderBy.getText().replace(/\s+/g, "")})`;
 }
 
 /** The constant prefix of the keys `sorted.map((n) => \`host:${n}\`)` makes (undefined when there is no such map). */
