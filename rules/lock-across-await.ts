@@ -24,6 +24,7 @@ import {
   reindentedText,
   rowLockDescription,
   sentenceStart,
+  skipParens,
   slowCallFinderFor,
   spanOf,
   ts,
@@ -117,12 +118,25 @@ export const lockAcrossAwait = defineRule({
     };
     // Awaited work that is not (part of) a slow call: `await repo.load(id)`, not `await (await fetch(u)).json()`.
     const isOtherWork = (node: ts.AwaitExpression) => {
+      if (readsSlowResponse(node)) return false;
       let slow = !!slowPathOf(node);
       walk(node, (inner) => {
         if (!slow && ts.isAwaitExpression(inner)) slow = !!slowPathOf(inner);
         return !slow;
       });
       return !slow;
+    };
+    // Reading the body of a slow call's response (`const res = await fetch(u)`, then `await res.json()`) finishes that
+    // call: it is not other work held under the lock.
+    const readsSlowResponse = (node: ts.AwaitExpression) => {
+      const call = skipParens(node.expression);
+      if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression)) return false;
+      const receiver = skipParens(call.expression.expression);
+      if (!ts.isIdentifier(receiver)) return false;
+      const declaration = context.checker.getSymbolAtLocation(receiver)?.valueDeclaration;
+      if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return false;
+      const init = skipParens(declaration.initializer);
+      return ts.isAwaitExpression(init) && !!slowPathOf(init);
     };
     // An in-process mutex around nothing but the slow call is a deliberate single-flight (one refresh at a time):
     // it costs only when the section also does other awaited work that callers could not run meanwhile.
