@@ -16,10 +16,12 @@ import {
   isFreshPerCallKey,
   isFunctionLike,
   isInside,
+  isReleaseOf,
   lineOf,
   locksHeldAt,
   losersSkip,
   nodesOfKinds,
+  outerExpression,
   perCallLock,
   reindentedText,
   rowLockDescription,
@@ -162,7 +164,10 @@ export const lockAcrossAwait = defineRule({
         // waits for it, and no second holder can get in while this one is slow.
         (lock.kind === "lease" && !lock.expires && !!lock.acquisition && losersSkip(lock.acquisition)) ||
         // A key holding a value this call generates (`run:${createId()}`): no other call can ask for it.
-        (lock.kind === "lease" && !!lock.acquisition && isFreshPerCallKey(lock.acquisition, context.checker));
+        (lock.kind === "lease" && !!lock.acquisition && isFreshPerCallKey(lock.acquisition, context.checker)) ||
+        // A lease taken in an `if` and never released in its file only expires (a rate limit, a first-seen marker):
+        // it is held for its TTL whatever the section awaits, and a second holder after the TTL is its design.
+        (lock.kind === "lease" && lock.expires && !!lock.acquisition && onlyExpires(lock.acquisition, context.sourceFile));
       const relevant = held.filter((lock) => !isSingleFlight(lock, node) && !nobodyWaits(lock) && !onlyNewRows(lock));
       if (relevant.length === 0) continue;
       const lock = relevant.sort((a, b) => priority(a) - priority(b))[0]!;
@@ -207,6 +212,21 @@ export const lockAcrossAwait = defineRule({
     }
   },
 });
+
+/** The acquisition is an `if`'s test (`if (!(await redis.set(k, 1, "EX", 60, "NX"))) continue;`) and no call of the file releases it. */
+function onlyExpires(acquisition: LockAcquisition, sourceFile: ts.SourceFile): boolean {
+  let node: ts.Node = outerExpression(acquisition.call as ts.Expression);
+  while (
+    ts.isParenthesizedExpression(node.parent) ||
+    (ts.isPrefixUnaryExpression(node.parent) && node.parent.operator === ts.SyntaxKind.ExclamationToken)
+  )
+    node = node.parent;
+  if (!ts.isIfStatement(node.parent) || node.parent.expression !== node) return false;
+  const names = new Set<string>();
+  return !nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression]).some(
+    (call) => call !== acquisition.call && isReleaseOf(call, acquisition, names),
+  );
+}
 
 /**
  * A transaction whose only row locks are the rows it inserted (a Prisma `create`, an INSERT without ON CONFLICT … UPDATE):
