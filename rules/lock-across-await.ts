@@ -16,12 +16,10 @@ import {
   isFreshPerCallKey,
   isFunctionLike,
   isInside,
-  isReleaseOf,
   lineOf,
   locksHeldAt,
   losersSkip,
   nodesOfKinds,
-  outerExpression,
   perCallLock,
   reindentedText,
   rowLockDescription,
@@ -119,8 +117,8 @@ export const lockAcrossAwait = defineRule({
       return slowPaths.get(node);
     };
     // Awaited work that is not (part of) a slow call: `await repo.load(id)`, not `await (await fetch(u)).json()`.
-    const isOtherWork = (node: ts.AwaitExpression) => {
-      if (readsSlowResponse(node)) return false;
+    const isOtherWork = (node: ts.AwaitExpression, throttle: boolean) => {
+      if (throttle && readsSlowResponse(node)) return false;
       let slow = !!slowPathOf(node);
       walk(node, (inner) => {
         if (!slow && ts.isAwaitExpression(inner)) slow = !!slowPathOf(inner);
@@ -140,11 +138,32 @@ export const lockAcrossAwait = defineRule({
       const init = skipParens(declaration.initializer);
       return ts.isAwaitExpression(init) && !!slowPathOf(init);
     };
+    // A mutex whose section assigns nothing declared outside it (no cache, no shared field) only queues the calls.
+    const isThrottle = (lock: HeldLock) => {
+      const section = lock.callback ?? sectionOf(lock)?.statements[0]?.parent;
+      if (!section) return false;
+      let writes = false;
+      walk(section, (inner) => {
+        if (writes) return false;
+        if (
+          ts.isBinaryExpression(inner) &&
+          inner.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+          inner.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+        ) {
+          let target: ts.Expression = skipParens(inner.left);
+          while (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) target = skipParens(target.expression);
+          const declaration = ts.isIdentifier(target) ? context.checker.getSymbolAtLocation(target)?.valueDeclaration : undefined;
+          writes = !declaration || !isInside(declaration, section);
+        }
+        return !writes;
+      });
+      return !writes;
+    };
     // An in-process mutex around nothing but the slow call is a deliberate single-flight (one refresh at a time):
     // it costs only when the section also does other awaited work that callers could not run meanwhile.
     const isSingleFlight = (lock: HeldLock, node: ts.AwaitExpression) =>
       lock.kind === "mutex" &&
-      !awaits.some((other) => other !== node && lock.holds!(other) && isOtherWork(other)) &&
+      !awaits.some((other) => other !== node && lock.holds!(other) && isOtherWork(other, isThrottle(lock))) &&
       !carriesStateAcross(sectionOf(lock)?.statements ?? [], node);
     for (const node of awaits) {
       const held = locksHeldAt(node, context.program, checker, context.settings.declaredLocks);
@@ -164,10 +183,7 @@ export const lockAcrossAwait = defineRule({
         // waits for it, and no second holder can get in while this one is slow.
         (lock.kind === "lease" && !lock.expires && !!lock.acquisition && losersSkip(lock.acquisition)) ||
         // A key holding a value this call generates (`run:${createId()}`): no other call can ask for it.
-        (lock.kind === "lease" && !!lock.acquisition && isFreshPerCallKey(lock.acquisition, context.checker)) ||
-        // A lease taken in an `if` and never released in its file only expires (a rate limit, a first-seen marker):
-        // it is held for its TTL whatever the section awaits, and a second holder after the TTL is its design.
-        (lock.kind === "lease" && lock.expires && !!lock.acquisition && onlyExpires(lock.acquisition, context.sourceFile));
+        (lock.kind === "lease" && !!lock.acquisition && isFreshPerCallKey(lock.acquisition, context.checker));
       const relevant = held.filter((lock) => !isSingleFlight(lock, node) && !nobodyWaits(lock) && !onlyNewRows(lock));
       if (relevant.length === 0) continue;
       const lock = relevant.sort((a, b) => priority(a) - priority(b))[0]!;
@@ -212,21 +228,6 @@ export const lockAcrossAwait = defineRule({
     }
   },
 });
-
-/** The acquisition is an `if`'s test (`if (!(await redis.set(k, 1, "EX", 60, "NX"))) continue;`) and no call of the file releases it. */
-function onlyExpires(acquisition: LockAcquisition, sourceFile: ts.SourceFile): boolean {
-  let node: ts.Node = outerExpression(acquisition.call as ts.Expression);
-  while (
-    ts.isParenthesizedExpression(node.parent) ||
-    (ts.isPrefixUnaryExpression(node.parent) && node.parent.operator === ts.SyntaxKind.ExclamationToken)
-  )
-    node = node.parent;
-  if (!ts.isIfStatement(node.parent) || node.parent.expression !== node) return false;
-  const names = new Set<string>();
-  return !nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression]).some(
-    (call) => call !== acquisition.call && isReleaseOf(call, acquisition, names),
-  );
-}
 
 /**
  * A transaction whose only row locks are the rows it inserted (a Prisma `create`, an INSERT without ON CONFLICT … UPDATE):

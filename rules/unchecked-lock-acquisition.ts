@@ -322,12 +322,16 @@ function verdictOf(acquisition: LockAcquisition, resolve: CalleeResolver): { ver
     // `try { ok = await redis.set(…) } catch { … }`: what runs next is after the `try`; and after the `if` whose branch
     // stored it (`let ok; if (ttl) ok = await set(…, "EX", ttl, "NX"); else ok = await set(…, "NX"); return ok === "OK"`).
     const after = [...statementsAfter(statement)];
-    for (let inner: ts.Node = statement; ; ) {
+    for (let inner: ts.Node = statement; ;) {
       const block = inner.parent;
       const holder = ts.isBlock(block) ? block.parent : block;
       const leaves =
         (ts.isBlock(block) && ts.isTryStatement(holder) && holder.tryBlock === block) ||
-        (ts.isIfStatement(holder) && holder.expression !== inner && (block === holder || ts.isBlock(block)));
+        // Not the failure branch of a test of the same result: a retry there is judged with the first attempt.
+        (ts.isIfStatement(holder) &&
+          holder.expression !== inner &&
+          (block === holder || ts.isBlock(block)) &&
+          !mentions(holder.expression, names));
       if (!leaves) break;
       after.push(...statementsAfter(holder as ts.Statement));
       inner = holder;
