@@ -41,6 +41,9 @@ import {
 } from "../server/src/rule-kit";
 import { carriesStateAcross } from "./state-across-call";
 
+/** Methods that change the collection they are called on. */
+const MUTATORS = /^(set|add|push|unshift|splice|delete|clear)$/;
+
 export const lockAcrossAwait = defineRule({
   meta: {
     id: "lock-across-await",
@@ -139,22 +142,25 @@ export const lockAcrossAwait = defineRule({
       return ts.isAwaitExpression(init) && !!slowPathOf(init);
     };
     // A mutex whose section assigns nothing declared outside it (no cache, no shared field) only queues the calls.
+    // A mutex whose section changes nothing declared outside it (no cache assigned or filled, no shared field) only
+    // queues the calls.
     const isThrottle = (lock: HeldLock) => {
       const section = lock.callback ?? sectionOf(lock)?.statements[0]?.parent;
       if (!section) return false;
+      const outside = (expr: ts.Expression) => {
+        let target = skipParens(expr);
+        while (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) target = skipParens(target.expression);
+        const declaration = ts.isIdentifier(target) ? context.checker.getSymbolAtLocation(target)?.valueDeclaration : undefined;
+        return !declaration || !isInside(declaration, section);
+      };
       let writes = false;
       walk(section, (inner) => {
         if (writes) return false;
-        if (
-          ts.isBinaryExpression(inner) &&
-          inner.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
-          inner.operatorToken.kind <= ts.SyntaxKind.LastAssignment
-        ) {
-          let target: ts.Expression = skipParens(inner.left);
-          while (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) target = skipParens(target.expression);
-          const declaration = ts.isIdentifier(target) ? context.checker.getSymbolAtLocation(target)?.valueDeclaration : undefined;
-          writes = !declaration || !isInside(declaration, section);
-        }
+        const kind = ts.isBinaryExpression(inner) ? inner.operatorToken.kind : undefined;
+        if (kind !== undefined && kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment)
+          writes = outside((inner as ts.BinaryExpression).left);
+        else if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && MUTATORS.test(inner.expression.name.text))
+          writes = outside(inner.expression.expression);
         return !writes;
       });
       return !writes;

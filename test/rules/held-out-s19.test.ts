@@ -115,6 +115,22 @@ export async function fetchQuote(symbol: string): Promise<number> {
   ],
   invalid: [
     {
+      name: "the section fills a module Map from the response: the mutex guards the cache, and callers wait for the fetch",
+      code: `import { Mutex } from "async-mutex";
+const lock = new Mutex();
+const quotes = new Map<string, number>();
+export async function refreshQuote(symbol: string): Promise<number> {
+  return lock.runExclusive(async () => {
+    const response = await fetch(\`https://quotes.example.com/v1/\${symbol}\`);
+    const body: { price: number } = await response.json();
+    quotes.set(symbol, body.price);
+    return body.price;
+  });
+}
+`,
+      errors: [{ line: 6, column: 22, messageId: "underMutex" }],
+    },
+    {
       name: "the marker deleted after the credit is a lock released: an HTTP call before the DEL holds it longer",
       code: `import Redis from "ioredis";
 const redis = new Redis();
