@@ -24,6 +24,7 @@ import {
   reindentedText,
   rowLockDescription,
   sentenceStart,
+  skipParens,
   slowCallFinderFor,
   spanOf,
   ts,
@@ -39,6 +40,9 @@ import {
   type SlowPath,
 } from "../server/src/rule-kit";
 import { carriesStateAcross, checkedThenRecorded } from "./state-across-call";
+
+/** Methods that change the collection they are called on. */
+const MUTATORS = /^(set|add|push|unshift|splice|delete|clear)$/;
 
 export const lockAcrossAwait = defineRule({
   meta: {
@@ -116,7 +120,8 @@ export const lockAcrossAwait = defineRule({
       return slowPaths.get(node);
     };
     // Awaited work that is not (part of) a slow call: `await repo.load(id)`, not `await (await fetch(u)).json()`.
-    const isOtherWork = (node: ts.AwaitExpression) => {
+    const isOtherWork = (node: ts.AwaitExpression, throttle: boolean) => {
+      if (throttle && readsSlowResponse(node)) return false;
       let slow = !!slowPathOf(node);
       walk(node, (inner) => {
         if (!slow && ts.isAwaitExpression(inner)) slow = !!slowPathOf(inner);
@@ -124,11 +129,47 @@ export const lockAcrossAwait = defineRule({
       });
       return !slow;
     };
+    // Reading the body of a slow call's response (`const res = await fetch(u)`, then `await res.json()`) finishes that
+    // call: it is not other work held under the lock.
+    const readsSlowResponse = (node: ts.AwaitExpression) => {
+      const call = skipParens(node.expression);
+      if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression)) return false;
+      const receiver = skipParens(call.expression.expression);
+      if (!ts.isIdentifier(receiver)) return false;
+      const declaration = context.checker.getSymbolAtLocation(receiver)?.valueDeclaration;
+      if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return false;
+      const init = skipParens(declaration.initializer);
+      return ts.isAwaitExpression(init) && !!slowPathOf(init);
+    };
+    // A mutex whose section assigns nothing declared outside it (no cache, no shared field) only queues the calls.
+    // A mutex whose section changes nothing declared outside it (no cache assigned or filled, no shared field) only
+    // queues the calls.
+    const isThrottle = (lock: HeldLock) => {
+      const section = lock.callback ?? sectionOf(lock)?.statements[0]?.parent;
+      if (!section) return false;
+      const outside = (expr: ts.Expression) => {
+        let target = skipParens(expr);
+        while (ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) target = skipParens(target.expression);
+        const declaration = ts.isIdentifier(target) ? context.checker.getSymbolAtLocation(target)?.valueDeclaration : undefined;
+        return !declaration || !isInside(declaration, section);
+      };
+      let writes = false;
+      walk(section, (inner) => {
+        if (writes) return false;
+        const kind = ts.isBinaryExpression(inner) ? inner.operatorToken.kind : undefined;
+        if (kind !== undefined && kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment)
+          writes = outside((inner as ts.BinaryExpression).left);
+        else if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && MUTATORS.test(inner.expression.name.text))
+          writes = outside(inner.expression.expression);
+        return !writes;
+      });
+      return !writes;
+    };
     // An in-process mutex around nothing but the slow call is a deliberate single-flight (one refresh at a time):
     // it costs only when the section also does other awaited work that callers could not run meanwhile.
     const isSingleFlight = (lock: HeldLock, node: ts.AwaitExpression) =>
       lock.kind === "mutex" &&
-      !awaits.some((other) => other !== node && lock.holds!(other) && isOtherWork(other)) &&
+      !awaits.some((other) => other !== node && lock.holds!(other) && isOtherWork(other, isThrottle(lock))) &&
       !carriesStateAcross(sectionOf(lock)?.statements ?? [], node);
     for (const node of awaits) {
       const held = locksHeldAt(node, context.program, checker, context.settings.declaredLocks);

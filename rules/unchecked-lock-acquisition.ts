@@ -319,12 +319,23 @@ function verdictOf(acquisition: LockAcquisition, resolve: CalleeResolver): { ver
     const names = new Set([parent.left.text]);
     const statement = parent.parent;
     if (testedByLoopCondition(statement, names, resolve)) return { verdict: { kind: "checked" }, names: [...names], statement };
-    // `try { ok = await redis.set(…) } catch { … }`: what runs next is after the `try`.
-    const block = statement.parent;
-    const after =
-      ts.isBlock(block) && ts.isTryStatement(block.parent) && block.parent.tryBlock === block
-        ? [...statementsAfter(statement), ...statementsAfter(block.parent)]
-        : statementsAfter(statement);
+    // `try { ok = await redis.set(…) } catch { … }`: what runs next is after the `try`; and after the `if` whose branch
+    // stored it (`let ok; if (ttl) ok = await set(…, "EX", ttl, "NX"); else ok = await set(…, "NX"); return ok === "OK"`).
+    const after = [...statementsAfter(statement)];
+    for (let inner: ts.Node = statement; ;) {
+      const block = inner.parent;
+      const holder = ts.isBlock(block) ? block.parent : block;
+      const leaves =
+        (ts.isBlock(block) && ts.isTryStatement(holder) && holder.tryBlock === block) ||
+        // Not the failure branch of a test of the same result: a retry there is judged with the first attempt.
+        (ts.isIfStatement(holder) &&
+          holder.expression !== inner &&
+          (block === holder || ts.isBlock(block)) &&
+          !mentions(holder.expression, names));
+      if (!leaves) break;
+      after.push(...statementsAfter(holder as ts.Statement));
+      inner = holder;
+    }
     return { verdict: verdictForNames(names, after, resolve, isRetry), names: [...names], statement };
   }
   return { verdict: { kind: "unknown" }, names: [] };

@@ -134,6 +134,18 @@ describe("monorepos", () => {
     );
     assert.deepEqual(findings(generated.stdout, root), [IN_A, IN_B]);
     assert.equal(generated.code, 1);
+    // An option tsc does not know (a linter's setting in compilerOptions): read without it, said on stderr.
+    fs.writeFileSync(
+      path.join(root, "packages/a/tsconfig.json"),
+      `{ "compilerOptions": { "strict": true, "noAssignInExpressions": false }, "include": ["src"] }`,
+    );
+    const unknownOption = await runCli(["lint", "-f", "json"], root);
+    assert.match(
+      unknownOption.stderr,
+      /^locksmith: .*packages\/a\/tsconfig\.json: unknown compiler option 'noAssignInExpressions': read without it\n$/,
+    );
+    assert.deepEqual(findings(unknownOption.stdout, root), [IN_A, IN_B]);
+    assert.equal(unknownOption.code, 1);
   });
 
   test("linting one package reports the cycle in that package only, from the root or from inside it", async () => {

@@ -1,281 +1,163 @@
-// Session 19's held-out recall set (bench/recall b146–b161), written afresh in the shapes of the misses fixed:
-// - write-skew: a set read with no filter is the whole table. `(await db.select().from(accounts)).length >= limit` and
-//   `Member.countDocuments() >= ceiling` before an insert are caps like any filtered count; an emptiness test of the
-//   whole table before an insert (seeding defaults) stays a uniqueness check, left alone without a declared schema.
-// - write-skew: Sequelize models and migrations say what a table's unique indexes are (`unique: true`, a shared
-//   `unique: "name"`, `indexes: [{ unique: true, fields }]`, `addIndex(…, { unique: true })`, the `id` Sequelize adds),
-//   so a duplicate check over columns no unique index covers is reported, a helper's count included; a where value
-//   that is an operator object (`{ [Op.gte]: since }`) compares and pins nothing.
-// - select-then-update: of the early exits before a write, the one on a column the write changes decides it
-//   (`if (a.tries >= MAX) return; if (a.gaveUp) return; … tries: { increment: 1 }`); a check only of columns the write
-//   leaves alone stays silent, and an `if` around the write still decides it (a status refreshed from its source inside
-//   `if (run.status !== "completed") { if (!run.remoteId) … else … }` stays as it was: the nearest `if` decides).
-// - retry-without-backoff: a catch that asks a method of its own class (`if (!this.isRetryable(err)) break`) tests for
-//   what the method tests.
-import { retryWithoutBackoff } from "../../rules/retry-without-backoff";
-import { selectThenUpdate } from "../../rules/select-then-update";
-import { writeSkew } from "../../rules/write-skew";
+// Session 19's held-out precision check (issue #15): the FALSE shapes fixed, each a valid case written freshly in the judged
+// shape, beside the real bug it resembles, which stays reported.
+import { lockAcrossAwait } from "../../rules/lock-across-await";
+import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
+import { unsafeLockRelease } from "../../rules/unsafe-lock-release";
 import { runRuleTests } from "../helpers/rule-tester";
 
-const drizzleAccounts = (body: string) => `import { drizzle } from "drizzle-orm/node-postgres";
-import { pgTable, serial, text } from "drizzle-orm/pg-core";
-import { Pool } from "pg";
-
-const seats = pgTable("seats", { id: serial("id").primaryKey(), holder: text("holder").notNull() });
-const db = drizzle(new Pool());
-
-export async function claimSeat(holder: string, limit: number) {
-${body}
+/** A key-value class with a token lock; `drop` is the name of its plain delete method, `unlock` its release's body. */
+const kvStore = (drop: string, unlock: string) => `import { RedisClientType } from "redis";
+export class KvStore {
+  constructor(private readonly client: RedisClientType, private readonly prefix?: string) {}
+  private scoped(name: string): string {
+    return this.prefix !== undefined ? \`\${this.prefix}:\${name}\` : name;
+  }
+  async tryLock(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.client.set(this.scoped(name), owner, { PX: ttlMs, NX: true });
+    return reply === "OK";
+  }
+  async unlock(name: string, owner: string): Promise<void> {
+${unlock}
+  }
+  ${drop}(name: string): Promise<number> {
+    return this.client.del(this.scoped(name));
+  }
 }
 `;
 
-const mongooseMembers = (body: string) => `import { Schema, model } from "mongoose";
+const COMPARE_AND_DELETE = `    await this.client.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", { keys: [this.scoped(name)], arguments: [owner] });`;
 
-const Member = model("Member", new Schema({ email: String, name: String }));
-
-export async function join(email: string, name: string, ceiling: number) {
-${body}
-}
-`;
-
-const sequelizeLikes = (attributes: string, options: string, body: string) => `import { DataTypes, Op, Sequelize } from "sequelize";
-
-const sequelize = new Sequelize(process.env.DATABASE_URL!);
-const Like = sequelize.define("like", ${attributes}${options});
-
-export async function like(postId: number, userId: number, since: Date) {
-${body}
-}
-`;
-
-const plainLikes = "{ postId: DataTypes.INTEGER, userId: DataTypes.INTEGER }";
-const countThenCreate = `  const n = await Like.count({ where: { postId, userId, createdAt: { [Op.gte]: since } } });
-  if (n === 0) return Like.create({ postId, userId });
-  return null;`;
-
-runRuleTests(writeSkew, {
+runRuleTests(unsafeLockRelease, {
   valid: [
     {
-      name: "Drizzle: the whole table read, and an insert only when it is empty (seeding, a uniqueness check)",
-      code: drizzleAccounts(`  const rows = await db.select().from(seats);
-  if (rows.length === 0) await db.insert(seats).values({ holder });`),
+      name: "a cache class's del(key) beside its token lock: the DEL it wraps is not a call of the method that releases a lock",
+      code: kvStore("del", COMPARE_AND_DELETE),
     },
     {
-      name: "Drizzle: the whole table read for its rows, not only their number",
-      code: drizzleAccounts(`  const rows = await db.select().from(seats);
-  if (rows.length > limit) console.warn("over", rows.map((r) => r.holder));
-  await db.insert(seats).values({ holder });`),
-    },
-    {
-      name: "Mongoose: countDocuments() === 0 before creating the first member (seeding)",
-      code: mongooseMembers(`  if ((await Member.countDocuments()) === 0) await Member.create({ email, name });`),
-    },
-    {
-      name: 'Sequelize: a shared unique: "pair" over the looked-up attributes',
-      code: sequelizeLikes(
-        `{ postId: { type: DataTypes.INTEGER, unique: "pair" }, userId: { type: DataTypes.INTEGER, unique: "pair" } }`,
-        "",
-        countThenCreate,
-      ),
-    },
-    {
-      name: "Sequelize: a unique index in the model's options",
-      code: sequelizeLikes(plainLikes, `, { indexes: [{ unique: true, fields: ["postId", "userId"] }] }`, countThenCreate),
-    },
-    {
-      name: "Sequelize: a migration adds the unique index",
-      code:
-        sequelizeLikes(plainLikes, "", countThenCreate) +
-        `
-export async function up(queryInterface: { addIndex: (...args: unknown[]) => Promise<void> }) {
-  await queryInterface.addIndex("likes", ["postId", "userId"], { unique: true });
-}
-`,
-    },
-    {
-      name: "Sequelize: the count is of another post than the one inserted",
-      code: sequelizeLikes(
-        plainLikes,
-        "",
-        `  const n = await Like.count({ where: { postId: postId + 1, userId } });
-  if (n === 0) return Like.create({ postId, userId });
-  return null;`,
-      ),
+      name: "the same delete named otherwise",
+      code: kvStore("remove", COMPARE_AND_DELETE),
     },
   ],
   invalid: [
     {
-      name: "Drizzle: the whole table counted against a limit, then an insert",
-      code: drizzleAccounts(`  const taken = await db.select().from(seats);
-  if (taken.length >= limit) return { error: "full" };
-  await db.insert(seats).values({ holder });
-  return { ok: true };`),
-      errors: [{ line: 11, column: 9, messageId: "grows" }],
-    },
-    {
-      name: "Mongoose: countDocuments() with no filter against a ceiling, then create",
-      code: mongooseMembers(`  const total = await Member.countDocuments();
-  if (total >= ceiling) return { status: 403 };
-  return Member.create({ email, name });`),
-      errors: [{ line: 8, column: 10, messageId: "grows" }],
-    },
-    {
-      name: "Sequelize: no unique index over the counted attributes; the range on createdAt pins nothing",
-      code: sequelizeLikes(plainLikes, "", countThenCreate),
-      errors: [{ line: 8, column: 23, messageId: "duplicate" }],
-    },
-    {
-      name: "Sequelize: the same count in a helper, its parameters the caller's values",
-      code:
-        sequelizeLikes(
-          plainLikes,
-          "",
-          `  const n = await likesSince(postId, userId, since);
-  if (n === 0) return Like.create({ postId, userId });
-  return null;`,
-        ) +
-        `
-function likesSince(postId: number, userId: number, since: Date) {
-  return Like.count({ where: { postId, userId, createdAt: { [Op.gte]: since } } });
-}
-`,
-      errors: [{ line: 8, column: 23, messageId: "duplicate" }],
-    },
-    {
-      name: "Sequelize: a Model.init class with a non-unique index",
-      code: `import { DataTypes, Model, Sequelize } from "sequelize";
-
-const sequelize = new Sequelize(process.env.DATABASE_URL!);
-class Vote extends Model {}
-Vote.init({ pollId: DataTypes.INTEGER, voterId: DataTypes.INTEGER }, { sequelize, tableName: "votes", indexes: [{ fields: ["pollId"] }] });
-
-export async function vote(pollId: number, voterId: number) {
-  const prior = await Vote.findOne({ where: { pollId, voterId } });
-  if (prior) return prior;
-  return Vote.create({ pollId, voterId });
-}
-`,
-      errors: [{ line: 10, column: 10, messageId: "duplicate" }],
+      name: "the class's own release deletes the key without comparing the owner",
+      code: kvStore("remove", "    await this.client.del(this.scoped(name));"),
+      errors: [{ line: 12, column: 11, messageId: "unchecked" }],
     },
   ],
 });
 
-const attempts = (checks: string) => `import { PrismaClient } from "@prisma/client";
-
-const prisma = new PrismaClient();
-const MAX_TRIES = 5;
-
-export async function submit(userId: string, puzzleId: number) {
-  const attempt = await prisma.attempt.findUnique({ where: { userId_puzzleId: { userId, puzzleId } } });
-  if (!attempt) return { ok: false };
-${checks}
-  await prisma.attempt.update({ where: { userId_puzzleId: { userId, puzzleId } }, data: { tries: { increment: 1 } } });
-  return { ok: true };
-}
+/** A lock helper whose SET NX reply is stored in a `let` in either branch; `after` is what follows the `if`. */
+const claimHelper = (after: string) => `import Redis from "ioredis";
+const redis = new Redis();
+declare function rebuildIndex(name: string): Promise<void>;
+export const tryClaim = async (name: string, seconds = 0) => {
+  let reply;
+  if (seconds) {
+    reply = await redis.set(name, "held", "EX", seconds, "NX");
+  } else {
+    reply = await redis.set(name, "held", "NX");
+  }
+${after}
+};
 `;
 
-runRuleTests(selectThenUpdate, {
+runRuleTests(uncheckedLockAcquisition, {
   valid: [
     {
-      name: "only a flag the write leaves alone is checked",
-      code: attempts(`  if (attempt.gaveUp) return { ok: false };`),
+      name: "the reply stored in either branch is returned as a comparison with OK after the if: the caller tests it",
+      code: claimHelper('  return reply === "OK";'),
     },
     {
-      name: "a status refreshed from its source inside an if on the status, the nearest if on another column",
-      code: `import { PrismaClient } from "@prisma/client";
-
-const prisma = new PrismaClient();
-declare function fetchRemoteStatus(runId: string): Promise<{ status: string | null; url: string }>;
-declare function findRemoteRun(runId: string): Promise<{ id: string; status: string } | undefined>;
-
-export async function refresh(id: number) {
-  const run = await prisma.run.findUnique({ where: { id } });
-  if (!run) return null;
-  if (run.status !== "completed") {
-    if (!run.remoteId) {
-      const found = await findRemoteRun(String(id));
-      if (found) console.info("run started remotely", found.id);
-    } else {
-      const remote = await fetchRemoteStatus(run.remoteId);
-      await prisma.run.update({ where: { id }, data: { status: remote.status ?? run.status, url: remote.url } });
-    }
-  }
-  return run;
+      name: "the reply stored in an unbraced branch is tested after the if",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+declare function rebuildIndex(name: string): Promise<void>;
+export async function rebuild(name: string, seconds: number) {
+  let reply = null;
+  if (seconds > 0) reply = await redis.set(name, "held", "EX", seconds, "NX");
+  if (reply !== "OK") return;
+  await rebuildIndex(name);
 }
 `,
     },
+  ],
+  invalid: [
     {
-      name: "the cap is part of the write's condition and its count decides",
-      code: `import { PrismaClient } from "@prisma/client";
+      name: "the reply stored in either branch, then the work runs without a test of it",
+      code: claimHelper("  await rebuildIndex(name);"),
+      errors: [
+        { line: 7, column: 19, messageId: "runsBeforeCheck" },
+        { line: 9, column: 19, messageId: "runsBeforeCheck" },
+      ],
+    },
+  ],
+});
 
-const prisma = new PrismaClient();
-
-export async function submit(userId: string, puzzleId: number) {
-  const attempt = await prisma.attempt.findUnique({ where: { userId_puzzleId: { userId, puzzleId } } });
-  if (!attempt || attempt.gaveUp) return { ok: false };
-  const claimed = await prisma.attempt.updateMany({
-    where: { userId, puzzleId, gaveUp: false, tries: { lt: 5 } },
-    data: { tries: { increment: 1 } },
+runRuleTests(lockAcrossAwait, {
+  valid: [
+    {
+      name: "a mutex that queues requests to a rate-limited API: the fetch, its body and a pause are the whole section",
+      code: `import { Mutex } from "async-mutex";
+const oneAtATime = new Mutex();
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export async function fetchQuote(symbol: string): Promise<number> {
+  return oneAtATime.runExclusive(async () => {
+    const response = await fetch(\`https://quotes.example.com/v1/\${symbol}\`);
+    if (response.status === 429) await pause(1000);
+    const body: { price?: number } | undefined = await response.json();
+    if (!body?.price) throw new Error("no quote");
+    return body.price;
   });
-  return { ok: claimed.count > 0 };
 }
 `,
     },
   ],
   invalid: [
     {
-      name: "the cap on tries comes before a check of another column, the flag nearest the write",
-      code: attempts(`  if (attempt.tries >= MAX_TRIES) return { ok: false };
-  if (attempt.gaveUp) return { ok: false };`),
-      errors: [{ line: 11, column: 9, messageId: "checkThenWrite" }],
+      name: "the section fills a module Map from the response: the mutex guards the cache, and callers wait for the fetch",
+      code: `import { Mutex } from "async-mutex";
+const lock = new Mutex();
+const quotes = new Map<string, number>();
+export async function refreshQuote(symbol: string): Promise<number> {
+  return lock.runExclusive(async () => {
+    const response = await fetch(\`https://quotes.example.com/v1/\${symbol}\`);
+    const body: { price: number } = await response.json();
+    quotes.set(symbol, body.price);
+    return body.price;
+  });
+}
+`,
+      errors: [{ line: 6, column: 22, messageId: "underMutex" }],
     },
-  ],
-});
-
-const repository = (pause: string) => `import type { Pool, PoolClient } from "pg";
-
-export class Ledger {
-  constructor(private readonly pool: Pool) {}
-
-  private isRetryable(err: unknown): boolean {
-    return (err as { code?: string } | undefined)?.code === "40001";
-  }
-
-  async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    let failure: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const client = await this.pool.connect();
-      try {
-        await client.query("BEGIN ISOLATION LEVEL SERIALIZABLE");
-        const result = await work(client);
-        await client.query("COMMIT");
-        return result;
-      } catch (err) {
-        failure = err;
-        await client.query("ROLLBACK");
-        if (!this.isRetryable(err)) break;${pause}
-      } finally {
-        client.release();
-      }
-    }
-    throw failure;
+    {
+      name: "the marker deleted after the credit is a lock released: an HTTP call before the DEL holds it longer",
+      code: `import Redis from "ioredis";
+const redis = new Redis();
+export async function refreshCollection(queue: string, collection: string): Promise<void> {
+  if (await redis.set(\`\${queue}:busy\`, "1", "EX", 60, "NX")) {
+    await fetch(\`https://metadata.example.com/refresh/\${collection}\`);
+    await redis.del(\`\${queue}:busy\`);
   }
 }
-`;
-
-runRuleTests(retryWithoutBackoff, {
-  valid: [
-    {
-      name: "the class's own predicate, and a growing random pause before the next attempt",
-      code: repository(`
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));`),
+`,
+      errors: [{ line: 5, column: 5, messageId: "underExpiringLease" }],
     },
-  ],
-  invalid: [
     {
-      name: "the class's own predicate tests for a serialization failure; the retry starts at once",
-      code: repository(""),
-      errors: [{ line: 12, column: 5, messageId: "noDelay" }],
+      name: "the same section also keeps the latest quote in a module variable: the mutex guards state, and callers wait for the fetch",
+      code: `import { Mutex } from "async-mutex";
+const lock = new Mutex();
+let latest: { symbol: string; price: number } | undefined;
+export async function refreshQuote(symbol: string): Promise<number> {
+  return lock.runExclusive(async () => {
+    const response = await fetch(\`https://quotes.example.com/v1/\${symbol}\`);
+    const body: { price: number } = await response.json();
+    latest = { symbol, price: body.price };
+    return body.price;
+  });
+}
+`,
+      errors: [{ line: 6, column: 22, messageId: "underMutex" }],
     },
   ],
 });

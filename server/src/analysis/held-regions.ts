@@ -233,7 +233,8 @@ const deletesALockCache = new WeakMap<ts.Program, Map<FunctionLike, boolean>>();
 
 /**
  * Whether a generic delete helper is called somewhere to release a lock: at a call of it by name, an acquisition of
- * that call's file (through the project's set-if-absent helper, or direct) counts it as its release. A helper only
+ * that call's file (through the project's set-if-absent helper, or direct) counts it as its release; the command inside
+ * the helper that shares its name (`del` wrapping DEL) is not such a call. A helper only
  * called to re-open throttle windows, or to drop cache entries, releases no lock.
  */
 function deletesALockWhereCalled(helper: FunctionLike, program: ts.Program, checker: () => ts.TypeChecker): boolean {
@@ -249,7 +250,10 @@ function deletesALockWhereCalled(helper: FunctionLike, program: ts.Program, chec
       .getSourceFiles()
       .filter((file) => !file.isDeclarationFile && file.text.includes(name))
       .some((file) => {
-        const calls = nodesOfKinds<ts.CallExpression>(file, [ts.SyntaxKind.CallExpression]).filter((c) => calleeName(c) === name);
+        // The Redis command the helper wraps (`del(key) { return this.client.del(key) }`) is not a call of the helper.
+        const calls = nodesOfKinds<ts.CallExpression>(file, [ts.SyntaxKind.CallExpression]).filter(
+          (c) => calleeName(c) === name && !isInside(c, helper),
+        );
         if (calls.length === 0) return false;
         const acquisitions = allLockAcquisitionsIn(file, program, checker);
         return calls.some((c) =>
