@@ -1605,12 +1605,28 @@ export async function transfer(from: string, to: string) {
   });
 }`,
       errors: [
-        { line: 6, column: 11, ...inArgumentOrder("argumentOrder", "transfer", "accountLocks[key]", "fromId", "toId"), help: LOCK_ALL },
+        {
+          line: 6,
+          column: 11,
+          ...inArgumentOrder("argumentOrder", "transfer", "accountLocks[key]", "request.fromId", "request.toId"),
+          help: LOCK_ALL,
+        },
       ],
       output: `${manager}export async function transfer(request: { fromId: string; toId: string }) {
   const { fromId, toId } = request;
   await accountLocks.lockAll([fromId, toId], async () => {});
 }`,
+    },
+    {
+      name: "two variables of one name in nested scopes, from two inputs: two keys in argument order",
+      code: `${manager}export async function swap(left: string, right: string) {
+  let slot = \`slot:\${left}\`;
+  await accountLocks.lock(slot, async () => {
+    let slot = \`slot:\${right}\`;
+    await accountLocks.lock(slot, async () => {});
+  });
+}`,
+      errors: [{ line: 7, column: 11, ...inArgumentOrder("argumentOrder", "swap", "accountLocks[key]", "slot", "slot") }],
     },
     {
       name: "Redis lock keys in argument order",

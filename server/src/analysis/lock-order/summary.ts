@@ -421,7 +421,7 @@ function summariseFunction(
     const heldAt = [...new Set(sites.filter(heldThere).map((site) => site.getStart(sourceFile)))];
     summaries.push({
       lockClass: entry.identity.lockClass,
-      ...(entry.identity.key ? { key: keyRefOf(entry.identity.key, unit, params) } : {}),
+      ...(entry.identity.key ? { key: keyRefOf(entry.identity.key, unit) } : {}),
       ...(entry.identity.keyDomain ? { keyDomain: entry.identity.keyDomain } : {}),
       span: spanOf(entry.node, sourceFile),
       heldAt: heldAt.sort((a, b) => a - b),
@@ -440,7 +440,7 @@ function summariseFunction(
     calls.push({
       span: spanOf(call, sourceFile),
       nameAt: nameNode.getStart(sourceFile),
-      args: call.arguments.map((arg) => (ts.isSpreadElement(arg) ? undefined : keyRefOf(arg, unit, params))),
+      args: call.arguments.map((arg) => (ts.isSpreadElement(arg) ? undefined : keyRefOf(arg, unit))),
       orderedByBranch: isInsideOrderingBranch(call, unit),
       ...(ts.isIdentifier(callee) && params.has(callee.text) ? { calleeParam: params.get(callee.text)! } : {}),
       callbacks: call.arguments.flatMap((arg, index) => {
