@@ -89,6 +89,11 @@ test("callback openers: the handle is the callback's parameter, the level where 
   // postgres.js: `sql.begin([options,] fn)`, the callback's `sql` the transaction's own connection.
   assert.deepEqual(scopeOf(`sql.begin(async (tx) => {});`), ["callback", "tx", undefined, false]);
   assert.deepEqual(scopeOf(`sql.begin("read write", async (tx) => {});`), ["callback", "tx", undefined, false]);
+  // MongoDB / Mongoose: `session.withTransaction(fn)` joins the statements given the session (the callback's
+  // parameter, or the receiver when it declares none) and runs the callback again on a transient error.
+  assert.deepEqual(scopeOf(`session.withTransaction(async (s) => {});`), ["callback", "s", undefined, true]);
+  assert.deepEqual(scopeOf(`session.withTransaction(async () => {});`), ["callback", "session", undefined, true]);
+  assert.deepEqual(scopeOf(`connection.transaction(async (session) => {});`), ["callback", "session", undefined, false]);
 });
 
 test("the runtime's helpers retry unless told `retry: false`; only when imported from the runtime", () => {
