@@ -29,7 +29,7 @@ import {
 import { elementRunning, graphOf } from "../flow/queries";
 import { acquisitionPaths } from "../lock-holding";
 import { callbackReferenceName, wrapperAcquisitionsIn } from "../lock-wrappers";
-import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../locks";
+import { inUsingScope, isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../locks";
 import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
@@ -560,7 +560,7 @@ function holderOf(entry: Collected["acquisitions"][number]): ((node: ts.Node) =>
   if (!acquisition) return undefined;
   const paths = acquisitionPaths(acquisition);
   const graph = graphOf(node);
-  const block = isDisposedByUsing(acquisition) ? enclosingBlock(node) : undefined;
+  const usingBound = isDisposedByUsing(acquisition);
   const binding = resultBinding(acquisition);
   const names = new Set(binding ? boundNames(binding).map((b) => b.text) : []);
   return (at) => {
@@ -568,12 +568,6 @@ function holderOf(entry: Collected["acquisitions"][number]): ((node: ts.Node) =>
     // The release itself is not ordered after the lock: what a release helper takes to let go of it (a readers-count
     // mutex) runs while giving it back, not while using it.
     if (ts.isCallExpression(at) && isReleaseOf(at, acquisition, names)) return false;
-    return element !== undefined && (!block || isInside(at, block)) && paths.heldAt(element);
+    return element !== undefined && (!usingBound || inUsingScope(acquisition, at)) && paths.heldAt(element);
   };
-}
-
-function enclosingBlock(node: ts.Node): ts.Node {
-  let block: ts.Node = node;
-  while (block.parent && !ts.isBlock(block) && !ts.isSourceFile(block)) block = block.parent;
-  return block;
 }
