@@ -25,6 +25,7 @@ import {
   calleeName,
   enclosingFunction,
   importedBinding,
+  importsOf,
   isInside,
   isFunctionLike,
   nodesOfKinds,
@@ -436,6 +437,7 @@ export function transactionOpenersOf(call: ts.CallExpression): TransactionOpener
     }
     const receiver = receiverOf(call);
     if (!receiver || (opener.receiverType !== undefined && declaredTypeName(receiver) !== opener.receiverType)) return false;
+    if (opener.fileImports && ![...importsOf(call.getSourceFile()).values()].some((i) => opener.fileImports!.test(i.module))) return false;
     return opener.through === undefined || chainedCall(call, opener.through) !== undefined;
   });
 }

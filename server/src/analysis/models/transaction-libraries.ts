@@ -46,6 +46,8 @@ export interface TransactionOpenerModel {
   receiverIsHandle?: boolean;
   /** For a method opener: the declared type its receiver must have (`TransactionHost` for `txHost.withTransaction(fn)`). */
   receiverType?: string;
+  /** For a method opener of a common name: only in a file importing one of these modules (a project's own `withTransaction` is not MongoDB's). */
+  fileImports?: RegExp;
 }
 
 /**
@@ -236,7 +238,17 @@ export const TRANSACTION_LIBRARY_MODELS: readonly TransactionLibraryModel[] = [
     // callback again on a transient error such as a write conflict. Mongoose's `connection.transaction(fn)` is the
     // `transaction` callback form of the entries above.
     library: "mongodb",
-    opens: [{ method: "withTransaction", form: "callback", callbackArgs: [0], handleParam: 0, receiverIsHandle: true, retries: true }],
+    opens: [
+      {
+        method: "withTransaction",
+        fileImports: /^(mongodb|mongoose|@nestjs\/mongoose|@typegoose\/typegoose)$/,
+        form: "callback",
+        callbackArgs: [0],
+        handleParam: 0,
+        receiverIsHandle: true,
+        retries: true,
+      },
+    ],
     writeConflictsAbort: true,
   },
   {
