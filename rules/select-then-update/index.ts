@@ -337,6 +337,8 @@ function protectionOf(
     if (xactAdvisoryLockHeldAt(read.node, scope, resolve, rowKeys)) return "advisory-lock";
     if (scope.isolation === "serializable") return "aborts-on-conflict";
     if (scope.isolation === "repeatable read" && write.library === "pg") return "aborts-on-conflict";
+    // A MongoDB transaction's write of a document changed since its read fails with a WriteConflict.
+    if (scope.abortsOnWriteConflict) return "aborts-on-conflict";
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
   }
   if (softDeletes(write)) return "soft-delete";

@@ -89,6 +89,14 @@ test("callback openers: the handle is the callback's parameter, the level where 
   // postgres.js: `sql.begin([options,] fn)`, the callback's `sql` the transaction's own connection.
   assert.deepEqual(scopeOf(`sql.begin(async (tx) => {});`), ["callback", "tx", undefined, false]);
   assert.deepEqual(scopeOf(`sql.begin("read write", async (tx) => {});`), ["callback", "tx", undefined, false]);
+  // MongoDB / Mongoose: `session.withTransaction(fn)` joins the statements given the session (the callback's
+  // parameter, or the receiver when it declares none) and runs the callback again on a transient error.
+  const mongo = `import type { ClientSession } from "mongodb";\n`;
+  assert.deepEqual(scopeOf(`${mongo}session.withTransaction(async (s) => {});`), ["callback", "s", undefined, true]);
+  assert.deepEqual(scopeOf(`${mongo}session.withTransaction(async () => {});`), ["callback", "session", undefined, true]);
+  // In a file that imports neither the driver nor Mongoose, a project's own `withTransaction` is not MongoDB's.
+  assert.equal(scopeOf(`uow.withTransaction(async (trx) => {});`), undefined);
+  assert.deepEqual(scopeOf(`connection.transaction(async (session) => {});`), ["callback", "session", undefined, false]);
 });
 
 test("the runtime's helpers retry unless told `retry: false`; only when imported from the runtime", () => {

@@ -112,6 +112,59 @@ export async function lockSkus(client: PoolClient, skus: string[]) {
   ],
   invalid: [
     {
+      // lock-class.ts: `unnest($1) AS k` locks each element of the array, keyed by it: the same class as one advisory
+      // lock keyed by a value (`pg_advisory_xact_lock($1)`), not a constant lock named \`k\`.
+      name: "advisory locks over an array (unnest) after a row, one advisory lock by key before the row elsewhere: a cycle",
+      code: `import { Pool } from "pg";
+const pool = new Pool();
+export async function settle(accountId: number, batchId: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock($1)", [accountId]);
+    await client.query("UPDATE batches SET settled = true WHERE id = $1", [batchId]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}
+export async function reopen(accountIds: number[], batchId: number) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("UPDATE batches SET settled = false WHERE id = $1", [batchId]);
+    await client.query("SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k ORDER BY k", [accountIds]);
+    await client.query("COMMIT");
+  } finally {
+    client.release();
+  }
+}`,
+      errors: [
+        {
+          line: 8,
+          column: 11,
+          messageId: "cycle",
+          data: {
+            here: "\`settle\` acquires \`batches rows\` while holding \`advisory lock\`",
+            elsewhere: "\`reopen\` acquires \`advisory lock\` while holding \`batches rows\`",
+            parties: "Two tasks running these at once",
+            outcome: "wait for the other until the database detects the deadlock and aborts one of them with an error",
+          },
+        },
+        {
+          line: 19,
+          column: 11,
+          messageId: "cycle",
+          data: {
+            here: "\`reopen\` acquires \`advisory lock\` while holding \`batches rows\`",
+            elsewhere: "\`settle\` acquires \`batches rows\` while holding \`advisory lock\`",
+            parties: "Two tasks running these at once",
+            outcome: "wait for the other until the database detects the deadlock and aborts one of them with an error",
+          },
+        },
+      ],
+    },
+    {
       name: "unnest over the caller's array: the fix sorts it",
       code: reservation(UNNEST),
       errors: [

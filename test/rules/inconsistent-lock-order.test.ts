@@ -247,6 +247,26 @@ const LOCK_LEDGER = 'await client.query("SELECT id FROM ledgers WHERE id = $1 FO
 runRuleTests(inconsistentLockOrder, {
   valid: [
     {
+      // A \`using\` lock is disposed of when its block is left: a lock taken before it in a loop's body is taken after
+      // the previous turn gave it back (lock-order follows the acquisition's paths only inside the binding's scope).
+      name: "a mutex taken before an \`await using\` lock in a loop's body, and the opposite order elsewhere: no inversion",
+      code: `import { Mutex } from "@locksmith/runtime";
+const ledger = new Mutex();
+const audit = new Mutex();
+export async function drain(jobs: string[]) {
+  for (const job of jobs) {
+    await audit.runExclusive(async () => {});
+    await using held = await ledger.acquire();
+    console.log(job);
+  }
+}
+export async function review() {
+  await audit.runExclusive(async () => {
+    await ledger.runExclusive(async () => {});
+  });
+}`,
+    },
+    {
       // The UPDATEs name rows by the ids the FOR UPDATE reads returned: rows already held, so they wait for nobody.
       name: "pg: job and step rows read FOR UPDATE in one order, then updated by the ids read in different orders",
       code: finishAndCancel(`${LOCK_JOB}\n    ${LOCK_STEP}`),
@@ -855,6 +875,43 @@ export async function renameUser(db: Kysely<any>, id: string, name: string) {
     await db.transaction().execute(async (trx) => {
       await sessionsLock.runExclusive(async () => {
         await trx.updateTable("users").set({ name }).where("id", "=", id).execute();
+      });
+    });
+  });
+}
+export async function expireSessions() {
+  await sessionsLock.runExclusive(async () => {
+    await usersLock.runExclusive(async () => {});
+  });
+}`,
+      errors: [
+        {
+          line: 8,
+          column: 13,
+          ...cycle(
+            "`renameUser` acquires `sessionsLock` while holding `usersLock`",
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
+          ),
+        },
+        {
+          line: 16,
+          column: 11,
+          ...cycle(
+            "`expireSessions` acquires `usersLock` while holding `sessionsLock`",
+            "`renameUser` acquires `sessionsLock` while holding `usersLock`",
+          ),
+        },
+      ],
+    },
+    {
+      // models/transaction-libraries.ts's MongoDB entry: `session.withTransaction(fn)` runs its callback inside the call.
+      name: "a mutex taken in a MongoDB session's transaction callback while the other is held, and the opposite order elsewhere",
+      code: `${mutexes}import type { ClientSession, Db } from "mongodb";
+export async function renameUser(db: Db, session: ClientSession, id: string, name: string) {
+  await usersLock.runExclusive(async () => {
+    await session.withTransaction(async () => {
+      await sessionsLock.runExclusive(async () => {
+        await db.collection("users").updateOne({ id }, { $set: { name } }, { session });
       });
     });
   });
@@ -1605,12 +1662,28 @@ export async function transfer(from: string, to: string) {
   });
 }`,
       errors: [
-        { line: 6, column: 11, ...inArgumentOrder("argumentOrder", "transfer", "accountLocks[key]", "fromId", "toId"), help: LOCK_ALL },
+        {
+          line: 6,
+          column: 11,
+          ...inArgumentOrder("argumentOrder", "transfer", "accountLocks[key]", "request.fromId", "request.toId"),
+          help: LOCK_ALL,
+        },
       ],
       output: `${manager}export async function transfer(request: { fromId: string; toId: string }) {
   const { fromId, toId } = request;
   await accountLocks.lockAll([fromId, toId], async () => {});
 }`,
+    },
+    {
+      name: "two variables of one name in nested scopes, from two inputs: two keys in argument order",
+      code: `${manager}export async function swap(left: string, right: string) {
+  let slot = \`slot:\${left}\`;
+  await accountLocks.lock(slot, async () => {
+    let slot = \`slot:\${right}\`;
+    await accountLocks.lock(slot, async () => {});
+  });
+}`,
+      errors: [{ line: 7, column: 11, ...inArgumentOrder("argumentOrder", "swap", "accountLocks[key]", "slot", "slot") }],
     },
     {
       name: "Redis lock keys in argument order",

@@ -239,6 +239,20 @@ export async function run(a: string, b: string) {
 }`,
     },
     {
+      name: "two loop variables of one name, from two arrays: two keys (identity by declaration, not by text)",
+      code: `import { LockManager } from "@locksmith/runtime";
+const locks = new LockManager();
+export async function settle(invoices: string[], payments: string[]) {
+  for (const ref of invoices) {
+    await locks.lock(ref, async () => {
+      for (const ref of payments) {
+        await locks.lock(ref, async () => {});
+      }
+    });
+  }
+}`,
+    },
+    {
       name: "PostgreSQL advisory locks are reentrant per session",
       code: `import { Pool } from "pg";
 const pool = new Pool();
@@ -510,6 +524,47 @@ export async function run(id: string) {
           column: 9,
           messageId: "reacquired",
           data: { holder: "`run`", lock: "`lock:job:${…}`", consequence: REFUSED },
+        },
+      ],
+    },
+    {
+      name: "the same key, once as a member and once as the field destructured from it",
+      code: `import { LockManager } from "@locksmith/runtime";
+const locks = new LockManager();
+export async function close(ticket: { ownerId: string }) {
+  const { ownerId } = ticket;
+  await locks.lock(ticket.ownerId, async () => {
+    await locks.lock(ownerId, async () => {});
+  });
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 11,
+          messageId: "reacquired",
+          data: { holder: "`close`", lock: "`locks[key]`", consequence: HANGS },
+        },
+      ],
+    },
+    {
+      name: "the same key, passed on whole to a helper that destructures it",
+      code: `import { LockManager } from "@locksmith/runtime";
+const locks = new LockManager();
+async function touch(ticket: { ownerId: string }) {
+  const { ownerId } = ticket;
+  await locks.lock(ownerId, async () => {});
+}
+export async function reopen(ticket: { ownerId: string }) {
+  await locks.lock(ticket.ownerId, async () => {
+    await touch(ticket);
+  });
+}`,
+      errors: [
+        {
+          line: 9,
+          column: 11,
+          messageId: "reacquiredThroughCalls",
+          data: { holder: "`reopen`", lock: "`locks[key]`", calls: "`touch`", consequence: HANGS },
         },
       ],
     },

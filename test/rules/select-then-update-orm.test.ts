@@ -192,6 +192,20 @@ const TYPEORM_LOST = (write: string, line: number) => ({
 runRuleTests(selectThenUpdate, {
   valid: [
     {
+      // models/transaction-libraries.ts: a MongoDB transaction fails a write of a document changed since its read
+      // (WriteConflict), and withTransaction runs the callback again.
+      name: "MongoDB driver: findOne then updateOne, both given the session of withTransaction",
+      code: `import { ClientSession, Db } from "mongodb";
+export async function restock(db: Db, session: ClientSession, sku: string, added: number) {
+  await session.withTransaction(async () => {
+    const item = await db.collection("stock").findOne({ sku }, { session });
+    if (!item) throw new Error("unknown sku");
+    await db.collection("stock").updateOne({ sku }, { $set: { quantity: item.quantity + added } }, { session });
+  });
+}
+`,
+    },
+    {
       name: "MikroORM (NestJS): a status moved on an entity read with PESSIMISTIC_WRITE in em.transactional, then flushed",
       files: INVITE_ENTITIES,
       code: inviteService(`  async accept(id: number) {
@@ -950,6 +964,27 @@ export async function bump(db: Db, id: string) {
           messageId: "documentLostUpdate",
           data: { write: '`db.collection("counters").updateOne(…)`', column: "`n`", line: 3 },
           help: "Update atomically (`updateOne({ _id, … }, { $inc: { n: n } })`), or put the check (or the value read, or a version) in the update's filter and check `matchedCount`.",
+        },
+      ],
+    },
+    {
+      name: "MongoDB driver: inside withTransaction, but the read is not given the session: it reads outside the transaction",
+      code: `import { ClientSession, Db } from "mongodb";
+export async function restock(db: Db, session: ClientSession, sku: string, added: number) {
+  await session.withTransaction(async () => {
+    const item = await db.collection("stock").findOne({ sku });
+    if (!item) throw new Error("unknown sku");
+    await db.collection("stock").updateOne({ sku }, { $set: { quantity: item.quantity + added } }, { session });
+  });
+}
+`,
+      errors: [
+        {
+          line: 6,
+          column: 11,
+          messageId: "documentLostUpdate",
+          data: { write: '`db.collection("stock").updateOne(…)`', column: "`quantity`", line: 4 },
+          help: "Update atomically (`updateOne({ _id, … }, { $inc: { quantity: n } })`), or put the check (or the value read, or a version) in the update's filter and check `matchedCount`.",
         },
       ],
     },

@@ -27,6 +27,7 @@ import { busyKeyFlagLock, flagLocksIn } from "./flag-locks";
 import { allLockAcquisitionsIn } from "./lock-wrappers";
 import {
   LOCK_LIKE_KEY,
+  inUsingScope,
   isDisposedByUsing,
   isReleaseOf,
   lockAcquisitionsIn,
@@ -393,16 +394,15 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
     }
     if (acquisition.transactionScoped) continue; // held until COMMIT: covered by the transaction's own region
     const fn = enclosingFunction(acquisition.call) ?? sourceFile;
-    // `using lock = …`: held to the end of the block, whatever is called in it.
-    const usingBlock = isDisposedByUsing(acquisition) ? outerBlock(acquisition.call) : undefined;
-    if (usingBlock) {
-      const contains = (node: ts.Node) =>
-        (enclosingFunction(node) ?? sourceFile) === fn && node.getStart() >= acquisition.call.end && isInside(node, usingBlock);
-      regions.push({ lock, scope: fn, contains, containsOnEveryPath: contains });
-      continue;
-    }
     const paths = acquisitionPaths(acquisition);
-    regions.push({ lock, scope: fn, contains: (node) => paths.heldAt(node), containsOnEveryPath: (node) => paths.heldOnEveryPath(node) });
+    // `using lock = …`: held along the paths from the acquisition, until its block is left.
+    const scoped = isDisposedByUsing(acquisition) ? (node: ts.Node) => inUsingScope(acquisition, node) : () => true;
+    regions.push({
+      lock,
+      scope: fn,
+      contains: (node) => scoped(node) && paths.heldAt(node),
+      containsOnEveryPath: (node) => scoped(node) && paths.heldOnEveryPath(node),
+    });
   }
   const busyKeys = allLockAcquisitionsIn(sourceFile, program, checker, declared).filter((a) => a.mechanism === "busy-key");
   for (const flag of [...flagLocksIn(sourceFile), ...busyKeys.map(busyKeyFlagLock)]) {
@@ -413,11 +413,6 @@ function lockRegionsOf(sourceFile: ts.SourceFile, program: ts.Program, checker: 
   for (const region of regions) region.lock.holds = region.contains;
   cache.set(sourceFile, regions);
   return regions;
-}
-
-function outerBlock(node: ts.Node): ts.Node | undefined {
-  for (let current = node.parent; current; current = current.parent) if (ts.isBlock(current) || ts.isSourceFile(current)) return current;
-  return undefined;
 }
 
 /** Label of a transaction for messages. */

@@ -94,6 +94,40 @@ function aliasedExpression(declaration: ts.Node): ts.Expression | undefined {
   return init && isAliasable(init) ? init : undefined;
 }
 
+/**
+ * Where a name's value comes from through `const` aliases, by scope: the name (or `this`) the chain ends in, the
+ * members taken on the way (`const { id } = account` → `account` and `.id`; `const k = order.id` → `order` and
+ * `.id`) and the declaration of that last name (undefined for `this` or a global). The node form of `canonicalKey`
+ * for one name, resolved by `declarationOf` rather than by text, so a local of the same name in another block is
+ * another value.
+ */
+export function resolvedName(name: ts.Identifier): {
+  head: ts.Identifier | ts.Expression;
+  members: string;
+  declaration: ts.Node | undefined;
+} {
+  let head: ts.Identifier | ts.Expression = name;
+  let members = "";
+  for (let step = 0; step < MAX_ALIAS_STEPS && ts.isIdentifier(head); step++) {
+    const declaration = declarationOf(head);
+    const init = declaration && aliasedExpression(declaration);
+    if (!init || !(ts.isIdentifier(init) || ts.isPropertyAccessExpression(init) || init.kind === ts.SyntaxKind.ThisKeyword)) break;
+    let leftmost: ts.Expression = init;
+    while (ts.isPropertyAccessExpression(leftmost)) leftmost = skipParens(leftmost.expression);
+    if (!ts.isIdentifier(leftmost) && leftmost.kind !== ts.SyntaxKind.ThisKeyword) break;
+    const property = ts.isBindingElement(declaration) ? `.${bindingProperty(declaration)}` : "";
+    members = `${expressionKey(init).slice(expressionKey(leftmost).length)}${property}${members}`;
+    head = leftmost;
+  }
+  return { head, members, declaration: ts.isIdentifier(head) ? declarationOf(head) : undefined };
+}
+
+/** The property a binding element takes (`{ id }` → `id`, `{ id: accountId }` → `id`). */
+function bindingProperty(element: ts.BindingElement): string {
+  const property = element.propertyName ?? element.name;
+  return ts.isIdentifier(property) || ts.isStringLiteral(property) ? property.text : expressionKey(property);
+}
+
 /** The class whose instance `this` is at `node` (arrow functions see through), or the function it belongs to. */
 function thisScope(node: ts.Node): ts.Node | undefined {
   for (let current = node.parent; current; current = current.parent) {

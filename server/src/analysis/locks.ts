@@ -1399,9 +1399,26 @@ export function perCallLock(acquisition: LockAcquisition): ts.VariableDeclaratio
 
 /** True if the acquisition is `await using x = ...` (released by the language at scope exit). */
 export function isDisposedByUsing(acquisition: LockAcquisition): boolean {
-  const binding = resultBinding(acquisition);
-  const list = binding?.parent?.parent;
-  return !!list && ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Using) !== 0;
+  return usingStatementOf(acquisition) !== undefined;
+}
+
+/** The `using` / `await using` statement that binds the acquisition's result, if any. */
+function usingStatementOf(acquisition: LockAcquisition): ts.VariableStatement | undefined {
+  const list = resultBinding(acquisition)?.parent?.parent;
+  if (!list || !ts.isVariableDeclarationList(list) || (list.flags & ts.NodeFlags.Using) === 0) return undefined;
+  return ts.isVariableStatement(list.parent) ? list.parent : undefined;
+}
+
+/**
+ * For a lock bound by `using` / `await using`: whether `node` is where the binding is in scope — after its statement,
+ * in the block that declares it, which disposes of it on every exit (return, break, throw). A node before the
+ * statement in a loop's body runs after the previous turn disposed of it. Lexical: the holders combine it with the
+ * acquisition's paths (`acquisitionPaths`), which know nothing of the disposal.
+ */
+export function inUsingScope(acquisition: LockAcquisition, node: ts.Node): boolean {
+  const statement = usingStatementOf(acquisition);
+  const block = statement?.parent;
+  return !!statement && !!block && node.getStart() >= statement.end && node.end <= block.end;
 }
 
 const acquisitionsCache = new WeakMap<ts.Program, WeakMap<ts.SourceFile, LockAcquisition[]>>();

@@ -25,6 +25,7 @@ import {
   calleeName,
   enclosingFunction,
   importedBinding,
+  importsOf,
   isInside,
   isFunctionLike,
   nodesOfKinds,
@@ -94,6 +95,8 @@ export interface TransactionScope {
   isolation?: IsolationLevel;
   /** Whether serialization failures and deadlocks are retried by the code that opens it (the runtime helpers' `retry` option). */
   retried: boolean;
+  /** A write to a row or document changed since this transaction read it fails (the library's `writeConflictsAbort`). */
+  abortsOnWriteConflict?: boolean;
   /**
    * For a project wrapper's callback: a transaction-scoped advisory lock the wrapper takes before it runs the callback
    * (advisory-xact-locks.ts), held throughout the callback; `key` as there, in the terms of the wrapper's call.
@@ -434,6 +437,7 @@ export function transactionOpenersOf(call: ts.CallExpression): TransactionOpener
     }
     const receiver = receiverOf(call);
     if (!receiver || (opener.receiverType !== undefined && declaredTypeName(receiver) !== opener.receiverType)) return false;
+    if (opener.fileImports && ![...importsOf(call.getSourceFile()).values()].some((i) => opener.fileImports!.test(i.module))) return false;
     return opener.through === undefined || chainedCall(call, opener.through) !== undefined;
   });
 }
@@ -536,6 +540,7 @@ function isolationOf(call: ts.CallExpression, openers: readonly TransactionOpene
 
 /** Whether an opener retries by itself: it has a `retriesUnless` option and the call does not set it to `false`. */
 export function openerRetries(call: ts.CallExpression, opener: TransactionOpenerModel): boolean {
+  if (opener.retries) return true;
   const option = opener.retriesUnless;
   return option !== undefined && propertyValue(call.arguments[option.arg], option.path)?.kind !== ts.SyntaxKind.FalseKeyword;
 }
@@ -555,6 +560,10 @@ function callbackScope(call: ts.CallExpression, openers: readonly TransactionOpe
   };
   const parameter = first.handleParam === undefined ? undefined : callback.parameters[first.handleParam];
   if (parameter && ts.isIdentifier(parameter.name)) scope.handle = identityOf(parameter.name);
+  else if (!parameter && first.receiverIsHandle) {
+    const receiver = receiverOf(call);
+    if (receiver) scope.handle = identityOf(receiver);
+  }
   // Several libraries share a name (`transaction`): a join any of them declares, restricted to its library's statements.
   const join =
     matching.find(({ library }) => library.managed)?.library.managed?.joins ??
@@ -564,6 +573,7 @@ function callbackScope(call: ts.CallExpression, openers: readonly TransactionOpe
   if (cls) scope.joinsUnderCls = joinsOf(cls);
   const isolation = isolationOf(call, matching);
   if (isolation) scope.isolation = isolation;
+  if (matching[0]!.library.writeConflictsAbort) scope.abortsOnWriteConflict = true;
   return scope;
 }
 

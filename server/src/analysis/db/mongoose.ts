@@ -111,7 +111,8 @@ export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess 
   if (entityClass) Object.assign(base, { entityClass });
   if (READS.has(operation.name)) {
     const conditions = operation.name === "findById" ? idCondition(args[0]) : filterConditions(args[0]);
-    return withSession({ ...base, kind: "read", table, conditions }, args[2], links);
+    // The driver's `findOne(filter, options)`; Mongoose's `findOne(filter, projection, options)`.
+    return withSession({ ...base, kind: "read", table, conditions }, library === "mongodb" ? args[1] : args[2], links);
   }
   if (UPDATES.has(operation.name) || (operation.name === LEGACY_UPDATE && isLegacyUpdate(kind, receiver, args))) {
     const byId = operation.name === "findByIdAndUpdate";

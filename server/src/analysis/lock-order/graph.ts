@@ -9,7 +9,7 @@ import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
 import type { DeclaredLocks, Span } from "../../engine/types";
 import { importsOf, isFunctionLike, skipParens } from "../ast";
-import { keyText, ROOT, type KeyRef } from "./keys";
+import { ROOT, sameKey, sameRoot, type KeyRef } from "./keys";
 import { NON_REENTRANT, type LockClass } from "./lock-class";
 import {
   declaredLocksKey,
@@ -390,8 +390,14 @@ function within(outer: AcquisitionSummary, offset: number): boolean {
 function rewriteKey(key: KeyRef, call: CallSummary): KeyRef {
   const arg = key.param !== undefined ? call.args[key.param] : undefined;
   if (!arg || key.root === undefined) return { ...key, input: false, ordered: false, opaque: true };
-  const { param: _param, ...rest } = arg;
-  return { ...rest, pattern: key.pattern.replace(ROOT, arg.pattern), ...(arg.param !== undefined ? { param: arg.param } : {}) };
+  const { param: _param, fields: _fields, ...rest } = arg;
+  const fields = `${arg.fields ?? ""}${key.fields ?? ""}`;
+  return {
+    ...rest,
+    pattern: key.pattern.replace(ROOT, arg.pattern),
+    ...(fields ? { fields } : {}),
+    ...(arg.param !== undefined ? { param: arg.param } : {}),
+  };
 }
 
 /** The same instance again: an unkeyed lock, or equal keys. Only mechanisms that wait for (or refuse) their own owner. */
@@ -400,7 +406,7 @@ function isReentry(edge: LockOrderEdge): boolean {
   const outerKey = edge.outer.key;
   const innerKey = edge.innerKey;
   if (!outerKey && !innerKey) return true;
-  return !!outerKey && !!innerKey && !outerKey.opaque && !innerKey.opaque && keyText(outerKey) === keyText(innerKey);
+  return !!outerKey && !!innerKey && sameKey(outerKey, innerKey);
 }
 
 /** `transfer(from, to)` locking `from` then `to`: keys from two different inputs, and nothing put them in order. */
@@ -408,7 +414,7 @@ function isArgumentOrder(edge: LockOrderEdge): boolean {
   const a = edge.outer.key;
   const b = edge.innerKey;
   if (!a || !b || a.opaque || b.opaque || !a.input || !b.input || a.ordered || b.ordered) return false;
-  if (a.root === b.root || coveredByEarlierLock(edge) || alreadyHeld(edge)) return false;
+  if (sameRoot(a, b) || sameKey(a, b) || coveredByEarlierLock(edge) || alreadyHeld(edge)) return false;
   // All rows of a parent (`WHERE albumId = $1`), then one row by id: two ways of selecting, not two keys of one kind.
   if (edge.outer.keyDomain !== edge.inner.keyDomain) return false;
   const orderedByBranch =
@@ -440,7 +446,7 @@ function alreadyHeld(edge: LockOrderEdge): boolean {
       a.span.start < edge.site.start &&
       within(a, edge.site.start) &&
       // The same key, or a row of what a locking read returned (`UPDATE … WHERE id = run.id` after `run` was read FOR UPDATE).
-      ((!!a.key && !a.key.opaque && keyText(a.key) === keyText(inner)) || (a.rows !== undefined && isRowOf(a.rows, inner, edge.inner))),
+      ((!!a.key && sameKey(a.key, inner)) || (a.rows !== undefined && isRowOf(a.rows, inner, edge.inner))),
   );
 }
 

@@ -2,7 +2,7 @@
 // local derived from one) it is built from, and whether the code put the keys in a canonical order first.
 import { ts } from "../../engine/ts";
 import { boundNames, calleeName, expressionKey, isFunctionLike, skipAwait, type FunctionLike } from "../ast";
-import { canonicalKey } from "../identity";
+import { declarationOf, resolvedName, variableDeclarationOf } from "../identity";
 
 /**
  * A key (or a call argument) as text with its root variable marked, so that a callee's key `lock:${id}` can be
@@ -19,6 +19,10 @@ export interface KeyRef {
   input: boolean;
   /** The root was computed by ordering code (`sort`, `Math.min`, a comparison). */
   ordered: boolean;
+  /** Members the root's value was taken through by destructuring or a `const` alias (`.fromId`), part of the pattern. */
+  fields?: string;
+  /** Where the root's declaration starts in its file (absent for `this` and globals): two locals of one name differ. */
+  declaredAt?: number;
   /** The key was rewritten from a callee that could not map it to the caller: never equal to another key. */
   opaque?: boolean;
 }
@@ -55,23 +59,46 @@ export function parameterNames(fn: FunctionLike): Map<string, number> {
 }
 
 /** Describes `expr` in the terms of `unit` (the function whose summary it belongs to). */
-export function keyRefOf(expr: ts.Expression, unit: FunctionLike, params: ReadonlyMap<string, number>): KeyRef {
+export function keyRefOf(expr: ts.Expression, unit: FunctionLike): KeyRef {
   const text = expressionKey(expr);
   const root = rootIdentifier(expr);
   if (!root) return { pattern: text, input: false, ordered: false };
-  // A `const` alias of another name is that name (`const key = account` keys by the parameter `account`). A field
-  // taken out of an input (`const { fromId, toId } = request`) stays a root of its own: two fields are two inputs.
-  const canonical = canonicalKey(root);
-  const rootText = /^[\w$]+$/.test(canonical) ? canonical : root.text;
-  const pattern = replaceRoot(text, root.text);
-  const origin = originOf(rootText, unit, params, 0);
+  // The root's value through `const` aliases, by scope: `const key = account` keys by the parameter `account`, and
+  // `const { id } = account` by `account.id`; a local of the same name in another block is another root.
+  const { head, members, declaration } = resolvedName(root);
+  const headText = ts.isIdentifier(head) ? head.text : "this";
+  const pattern = replaceRoot(text, root.text).replace(ROOT, `${ROOT}${members}`);
+  const param = declaration && parameterIndex(declaration, unit);
+  const origin = ts.isIdentifier(head) ? originOf(head, unit, 0) : "unknown";
   return {
     pattern,
-    root: rootText,
-    ...(params.has(rootText) ? { param: params.get(rootText)! } : {}),
+    root: headText,
+    ...(members ? { fields: members } : {}),
+    ...(declaration ? { declaredAt: declaration.pos } : {}),
+    ...(param !== undefined ? { param } : {}),
     input: origin === "input",
     ordered: origin === "ordered",
   };
+}
+
+/** Both keys name the same value: the same text in the holder's terms, rooted in the same declaration. */
+export function sameKey(a: KeyRef, b: KeyRef): boolean {
+  return !a.opaque && !b.opaque && a.declaredAt === b.declaredAt && keyText(a) === keyText(b);
+}
+
+/**
+ * Both keys come from the same input: the same root declaration, and the same fields taken out of it by
+ * destructuring or an alias (`const { fromId, toId } = request` are two inputs).
+ */
+export function sameRoot(a: KeyRef, b: KeyRef): boolean {
+  return a.root === b.root && a.declaredAt === b.declaredAt && (a.fields ?? "") === (b.fields ?? "");
+}
+
+/** The index of the parameter of `unit` that `declaration` is (or is destructured from). */
+function parameterIndex(declaration: ts.Node, unit: FunctionLike): number | undefined {
+  let node: ts.Node = declaration;
+  while (ts.isBindingElement(node) || ts.isObjectBindingPattern(node) || ts.isArrayBindingPattern(node)) node = node.parent;
+  return ts.isParameter(node) && node.parent === unit ? unit.parameters.indexOf(node) : undefined;
 }
 
 /** `replaceRoot`'s pattern for each root name, compiled once. */
@@ -87,14 +114,20 @@ function replaceRoot(text: string, rootText: string): string {
 
 type Origin = "input" | "ordered" | "unknown";
 
-/** Follows `const a = b` / `const { a } = b` / `const [a, b] = [x, y].sort()` inside `unit` back to a parameter. */
-function originOf(name: string, unit: FunctionLike, params: ReadonlyMap<string, number>, depth: number): Origin {
-  const declaration = localDeclaration(name, unit);
-  if (!declaration) return params.has(name) ? "input" : "unknown";
-  if (!declaration.initializer || depth > 4) return "unknown";
-  if (hasOrderingEvidence(declaration.initializer)) return "ordered";
-  const root = rootIdentifier(declaration.initializer) ?? arrayElementRoot(declaration, name);
-  return root ? originOf(root.text, unit, params, depth + 1) : "unknown";
+/**
+ * Follows `const a = b` / `const { a } = b` / `const [a, b] = [x, y].sort()` inside `unit` back to a parameter, each
+ * name to the declaration its scope binds.
+ */
+function originOf(name: ts.Identifier, unit: FunctionLike, depth: number): Origin {
+  const declaration = declarationOf(name);
+  if (!declaration) return "unknown";
+  if (parameterIndex(declaration, unit) !== undefined) return "input";
+  const variable = variableDeclarationOf(name);
+  if (!variable || !unit.body || variable.pos < unit.body.pos || variable.end > unit.body.end) return "unknown";
+  if (!variable.initializer || depth > 4) return "unknown";
+  if (hasOrderingEvidence(variable.initializer)) return "ordered";
+  const root = rootIdentifier(variable.initializer) ?? arrayElementRoot(variable, name.text);
+  return root ? originOf(root, unit, depth + 1) : "unknown";
 }
 
 /** `const [a, b] = [from, to]` → the element for `a`. */
@@ -105,23 +138,6 @@ function arrayElementRoot(declaration: ts.VariableDeclaration, name: string): ts
   const index = declaration.name.elements.findIndex((e) => !ts.isOmittedExpression(e) && ts.isIdentifier(e.name) && e.name.text === name);
   const element = index >= 0 ? init.elements[index] : undefined;
   return element && !ts.isSpreadElement(element) ? rootIdentifier(element) : undefined;
-}
-
-const localsCache = new WeakMap<FunctionLike, Map<string, ts.VariableDeclaration>>();
-
-/** The declaration of a local `name` in `unit` (including nested callbacks); one walk per function, then a lookup. */
-function localDeclaration(name: string, unit: FunctionLike): ts.VariableDeclaration | undefined {
-  let locals = localsCache.get(unit);
-  if (!locals) {
-    const found = new Map<string, ts.VariableDeclaration>();
-    const visit = (node: ts.Node): void => {
-      if (ts.isVariableDeclaration(node)) for (const id of boundNames(node.name)) if (!found.has(id.text)) found.set(id.text, node);
-      ts.forEachChild(node, visit);
-    };
-    if (unit.body) visit(unit.body);
-    localsCache.set(unit, (locals = found));
-  }
-  return locals.get(name);
 }
 
 const ORDERING_CALLS = new Set(["sort", "toSorted", "min", "max", "localeCompare", "sortBy", "orderBy"]);

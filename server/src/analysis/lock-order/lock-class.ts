@@ -6,7 +6,7 @@ import { normalizePath } from "../../engine/paths";
 import { isFunctionLike, skipParens, expressionKey, functionName, type FunctionLike } from "../ast";
 import { constructedLockKey, keyedLockSource, type LockAcquisition, type LockMechanism } from "../locks";
 import { normalizeSql, sqlSiteOf } from "../sql-text";
-import { parseSql } from "../sql";
+import { maskLiterals, parseSql } from "../sql";
 import { placeholderValue } from "../db";
 import { promiseChainOf } from "../promise-chains";
 import { constAliasOf, MAX_ALIAS_STEPS } from "../identity";
@@ -203,6 +203,11 @@ function advisoryIdentity(acquisition: LockAcquisition): LockIdentity | undefine
   if (!site) return undefined;
   const args = ADVISORY_ARGS.exec(normalizeSql(site.sql))?.[1]?.trim();
   if (args === undefined) return undefined;
+  // `pg_advisory_xact_lock(k) FROM unnest($1) AS k`: one lock per element of the array, which is the key, not a
+  // constant lock named by the alias.
+  const array = unnestedArray(acquisition.call);
+  if (array)
+    return { lockClass: { id: "pg-advisory", label: "advisory lock", kind: "pg-advisory" }, key: array.collection, declarationFiles: [] };
   const placeholders = parseSql(`SELECT ${args}`).placeholders;
   if (placeholders.length === 0)
     return { lockClass: { id: `pg-advisory:${args}`, label: `advisory lock ${args}`, kind: "pg-advisory" }, declarationFiles: [] };
@@ -292,4 +297,25 @@ function enclosingFunctionName(node: ts.Node): string {
   for (let current = node.parent; current; current = current.parent)
     if (isFunctionLike(current)) return functionName(current as FunctionLike);
   return "<module>";
+}
+
+/**
+ * The array a statement gives `unnest` as its one placeholder (`FROM unnest($1::bigint[]) AS k`,
+ * `pg_advisory_xact_lock(unnest($1))`): the value bound to it, and whether the statement sorts the elements
+ * (`ORDER BY`), after which PostgreSQL evaluates the select list's lock calls.
+ */
+export function unnestedArray(
+  node: ts.CallExpression | ts.TaggedTemplateExpression,
+): { collection: ts.Expression; sorted: boolean } | undefined {
+  const site = sqlSiteOf(node);
+  if (!site || !/\bunnest\s*\(/i.test(site.sql)) return undefined;
+  const masked = maskLiterals(site.sql);
+  const unnest = /\bunnest\s*\(/i.exec(masked);
+  if (!unnest) return undefined;
+  const open = unnest.index + unnest[0].length;
+  let close = open;
+  for (let depth = 1; close < masked.length && depth > 0; close++) depth += masked[close] === "(" ? 1 : masked[close] === ")" ? -1 : 0;
+  const inside = parseSql(site.sql).placeholders.filter((p) => p.offset >= open && p.offset < close);
+  const collection = inside.length === 1 ? placeholderValue(node, inside[0]!) : undefined;
+  return collection && { collection, sorted: /\border\s+by\b/i.test(masked) };
 }

@@ -21,9 +21,7 @@ import {
   walk,
   type FunctionLike,
 } from "../ast";
-import { dbAccessOf, dbAccessesIn, placeholderValue, type DbAccess } from "../db";
-import { maskLiterals, parseSql } from "../sql";
-import { sqlSiteOf } from "../sql-text";
+import { dbAccessOf, dbAccessesIn, type DbAccess } from "../db";
 import { mayRunAfter } from "../flow/queries";
 import { declarationOf } from "../identity";
 import { wrapperAcquisitionsIn } from "../lock-wrappers";
@@ -32,7 +30,7 @@ import { LOCK_MECHANISMS } from "../models/lock-libraries";
 import { transactionScopeOf } from "../transactions";
 import { prismaSchemaIsSqlite } from "../db/prisma";
 import { hasOrderingEvidence } from "./keys";
-import { lockIdentityOf, type LockKind } from "./lock-class";
+import { lockIdentityOf, unnestedArray, type LockKind } from "./lock-class";
 
 export interface CallerOrderAcquisition {
   /** The acquisition (or row-locking statement) run once per element. */
@@ -156,20 +154,12 @@ function arrayLockedByStatement(
   node: ts.CallExpression | ts.TaggedTemplateExpression,
   acquisitionAt: (call: ts.CallExpression | ts.TaggedTemplateExpression) => LockAcquisition | undefined,
 ): { collection: ts.Expression; acquisition: LockAcquisition } | undefined {
-  const site = sqlSiteOf(node);
-  if (!site || !/\bunnest\s*\(/i.test(site.sql)) return undefined;
+  const array = unnestedArray(node);
+  // `ORDER BY k`: PostgreSQL evaluates the volatile lock calls of the select list after sorting.
+  if (!array || array.sorted) return undefined;
   const acquisition = acquisitionAt(node);
   if (acquisition?.mechanism !== "pg-advisory" || acquisition.style !== "blocking") return undefined;
-  const masked = maskLiterals(site.sql);
-  // `ORDER BY k`: PostgreSQL evaluates the volatile lock calls of the select list after sorting.
-  if (/\border\s+by\b/i.test(masked)) return undefined;
-  const unnest = /\bunnest\s*\(/i.exec(masked)!;
-  const open = unnest.index + unnest[0].length;
-  let close = open;
-  for (let depth = 1; close < masked.length && depth > 0; close++) depth += masked[close] === "(" ? 1 : masked[close] === ")" ? -1 : 0;
-  const inside = parseSql(site.sql).placeholders.filter((p) => p.offset >= open && p.offset < close);
-  const collection = inside.length === 1 ? placeholderValue(node, inside[0]!) : undefined;
-  return collection && { collection, acquisition };
+  return { collection: array.collection, acquisition };
 }
 
 /** The kinds `loopOver` recognises. */

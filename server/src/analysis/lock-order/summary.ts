@@ -29,7 +29,7 @@ import {
 import { elementRunning, graphOf } from "../flow/queries";
 import { acquisitionPaths } from "../lock-holding";
 import { callbackReferenceName, wrapperAcquisitionsIn } from "../lock-wrappers";
-import { isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../locks";
+import { inUsingScope, isDisposedByUsing, isReleaseOf, lockAcquisitionsIn, resultBinding, type LockAcquisition } from "../locks";
 import { sqlSiteOf } from "../sql-text";
 import { parseSql } from "../sql";
 import { isInsideOrderingBranch, keyRefOf, parameterNames, type KeyRef } from "./keys";
@@ -421,7 +421,7 @@ function summariseFunction(
     const heldAt = [...new Set(sites.filter(heldThere).map((site) => site.getStart(sourceFile)))];
     summaries.push({
       lockClass: entry.identity.lockClass,
-      ...(entry.identity.key ? { key: keyRefOf(entry.identity.key, unit, params) } : {}),
+      ...(entry.identity.key ? { key: keyRefOf(entry.identity.key, unit) } : {}),
       ...(entry.identity.keyDomain ? { keyDomain: entry.identity.keyDomain } : {}),
       span: spanOf(entry.node, sourceFile),
       heldAt: heldAt.sort((a, b) => a - b),
@@ -440,7 +440,7 @@ function summariseFunction(
     calls.push({
       span: spanOf(call, sourceFile),
       nameAt: nameNode.getStart(sourceFile),
-      args: call.arguments.map((arg) => (ts.isSpreadElement(arg) ? undefined : keyRefOf(arg, unit, params))),
+      args: call.arguments.map((arg) => (ts.isSpreadElement(arg) ? undefined : keyRefOf(arg, unit))),
       orderedByBranch: isInsideOrderingBranch(call, unit),
       ...(ts.isIdentifier(callee) && params.has(callee.text) ? { calleeParam: params.get(callee.text)! } : {}),
       callbacks: call.arguments.flatMap((arg, index) => {
@@ -560,7 +560,7 @@ function holderOf(entry: Collected["acquisitions"][number]): ((node: ts.Node) =>
   if (!acquisition) return undefined;
   const paths = acquisitionPaths(acquisition);
   const graph = graphOf(node);
-  const block = isDisposedByUsing(acquisition) ? enclosingBlock(node) : undefined;
+  const usingBound = isDisposedByUsing(acquisition);
   const binding = resultBinding(acquisition);
   const names = new Set(binding ? boundNames(binding).map((b) => b.text) : []);
   return (at) => {
@@ -568,12 +568,6 @@ function holderOf(entry: Collected["acquisitions"][number]): ((node: ts.Node) =>
     // The release itself is not ordered after the lock: what a release helper takes to let go of it (a readers-count
     // mutex) runs while giving it back, not while using it.
     if (ts.isCallExpression(at) && isReleaseOf(at, acquisition, names)) return false;
-    return element !== undefined && (!block || isInside(at, block)) && paths.heldAt(element);
+    return element !== undefined && (!usingBound || inUsingScope(acquisition, at)) && paths.heldAt(element);
   };
-}
-
-function enclosingBlock(node: ts.Node): ts.Node {
-  let block: ts.Node = node;
-  while (block.parent && !ts.isBlock(block) && !ts.isSourceFile(block)) block = block.parent;
-  return block;
 }

@@ -40,8 +40,14 @@ export interface TransactionOpenerModel {
   isolation?: readonly IsolationSource[];
   /** The opener retries serialization failures and deadlocks itself, unless this option is `false`. */
   retriesUnless?: { arg: number; path: string };
+  /** The opener always runs its callback again on a transient error (a write conflict), with no option to stop it. */
+  retries?: boolean;
+  /** For `callback`: when the callback declares no handle parameter, statements join through the receiver (the session). */
+  receiverIsHandle?: boolean;
   /** For a method opener: the declared type its receiver must have (`TransactionHost` for `txHost.withTransaction(fn)`). */
   receiverType?: string;
+  /** For a method opener of a common name: only in a file importing one of these modules (a project's own `withTransaction` is not MongoDB's). */
+  fileImports?: RegExp;
 }
 
 /**
@@ -82,6 +88,11 @@ export interface TransactionLibraryModel {
    * this library join.
    */
   clsWithoutHandle?: ManagedJoin;
+  /**
+   * Its transactions read a snapshot and fail a write to a document another transaction changed since (MongoDB's
+   * WriteConflict, a transient error): a read and a write of one document inside one cannot lose an update.
+   */
+  writeConflictsAbort?: boolean;
 }
 
 const OPTION_LEVEL = "isolationLevel";
@@ -220,6 +231,25 @@ export const TRANSACTION_LIBRARY_MODELS: readonly TransactionLibraryModel[] = [
     library: "postgres",
     module: "postgres",
     opens: [{ method: "begin", form: "callback", callbackArgs: [0, 1], handleParam: 0 }],
+  },
+  {
+    // The MongoDB driver's `session.withTransaction(fn[, options])` (Mongoose's sessions are the driver's): statements
+    // join by being given the session (`{ session }`), which the callback also receives; the driver runs the
+    // callback again on a transient error such as a write conflict. Mongoose's `connection.transaction(fn)` is the
+    // `transaction` callback form of the entries above.
+    library: "mongodb",
+    opens: [
+      {
+        method: "withTransaction",
+        fileImports: /^(mongodb|mongoose|@nestjs\/mongoose|@typegoose\/typegoose)$/,
+        form: "callback",
+        callbackArgs: [0],
+        handleParam: 0,
+        receiverIsHandle: true,
+        retries: true,
+      },
+    ],
+    writeConflictsAbort: true,
   },
   {
     library: "mysql2",
