@@ -205,6 +205,27 @@ export async function refresh(id: number) {
 `,
     },
     {
+      name: "a status checked, then claimed by a conditional update whose count is tested: the check decided the claim, not the later write",
+      code: `import { PrismaClient } from "@prisma/client";
+
+const prisma = new PrismaClient();
+declare function isStale(at: Date): boolean;
+declare function deliver(text: string): Promise<{ id: string }>;
+
+export async function runJob(id: string) {
+  const job = await prisma.jobRun.findUnique({ where: { id } });
+  if (!job) return 404;
+  if (job.status !== "PENDING") return 200;
+  if (isStale(job.scheduledFor)) return 410;
+  const claimed = await prisma.jobRun.updateMany({ where: { id, status: "PENDING" }, data: { status: "RUNNING" } });
+  if (claimed.count === 0) return 409;
+  const sent = await deliver(job.text);
+  await prisma.jobRun.update({ where: { id }, data: { status: "SENT", messageId: sent.id } });
+  return 200;
+}
+`,
+    },
+    {
       name: "the cap is part of the write's condition and its count decides",
       code: `import { PrismaClient } from "@prisma/client";
 
@@ -223,6 +244,26 @@ export async function submit(userId: string, puzzleId: number) {
     },
   ],
   invalid: [
+    {
+      name: "a status checked before a check of another column, then written with no claim between: two runs both send",
+      code: `import { PrismaClient } from "@prisma/client";
+
+const prisma = new PrismaClient();
+declare function isStale(at: Date): boolean;
+declare function deliver(text: string): Promise<{ id: string }>;
+
+export async function runJob(id: string) {
+  const job = await prisma.jobRun.findUnique({ where: { id } });
+  if (!job) return 404;
+  if (job.status !== "PENDING") return 200;
+  if (isStale(job.scheduledFor)) return 410;
+  const sent = await deliver(job.text);
+  await prisma.jobRun.update({ where: { id }, data: { status: "SENT", messageId: sent.id } });
+  return 200;
+}
+`,
+      errors: [{ line: 13, column: 9, messageId: "checkThenWrite" }],
+    },
     {
       name: "the cap on tries comes before a check of another column, the flag nearest the write",
       code: attempts(`  if (attempt.tries >= MAX_TRIES) return { ok: false };

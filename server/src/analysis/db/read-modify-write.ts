@@ -1056,7 +1056,7 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
     // Of a value-choosing condition and a condition around the write, the one on a column the write changes.
     const controls = [
       selectingCondition(write, read, values),
-      controllingCondition(write.node, read, values, valuesBefore),
+      controllingCondition(write, read, values, valuesBefore),
       filterCheck(write, read, values),
       loopFilterCheck(write, read, values),
       earlierLoopCheck(write, read, values),
@@ -1206,7 +1206,7 @@ export function assignmentValues(write: DbAccess, assignment: AccessAssignment):
 type ValuesBefore = (node: ts.Node) => ReadonlyMap<string, ReadValue> | undefined;
 
 /**
- * The innermost `if` / loop / early-exit guard on a column of `read` that `node` depends on; of early exits, one on a
+ * The innermost `if` / loop / early-exit guard on a column of `read` that the write depends on; of early exits, one on a
  * column the write changes is preferred to one nearer the write that checks another: `if (a.tries >= MAX) return; if
  * (a.gaveUp) return; … update tries` is decided by the bound on `tries`, not by the flag nearest the write (an `if`
  * around the write decides it as before). A condition is read with what the names hold where it is tested, as well as
@@ -1214,11 +1214,12 @@ type ValuesBefore = (node: ts.Node) => ReadonlyMap<string, ReadValue> | undefine
  * column, though the name holds another value by the write.
  */
 function controllingCondition(
-  node: ts.Node,
+  write: DbAccess,
   read: DbAccess,
   values: ReadonlyMap<string, ReadValue>,
   valuesBefore?: ValuesBefore,
 ): ReadModifyWrite["control"] {
+  const node = write.node;
   const written = columnsWrittenAt(node);
   const readsColumn = (expr: ts.Expression, r: DbAccess, v: ReadonlyMap<string, ReadValue>) => {
     // What the names hold where the condition is tested: before its first element, or else before the first element of
@@ -1230,9 +1231,11 @@ function controllingCondition(
     return (atCheck && atCheck !== v ? checkedColumn(expr, r, atCheck, written) : undefined) ?? checkedColumn(expr, r, v, written);
   };
   let nearest: ReadModifyWrite["control"];
-  // The nearest early exit, unless one on a column the write changes comes further out.
+  // The nearest early exit, unless one on a column the write changes comes further out and no claim of that column
+  // (an earlier write of it since the read) ran in between: the check decided the claim, not this write.
   const consider = (found: NonNullable<ReadModifyWrite["control"]>): boolean => {
-    if (found.column && [...written].some((column) => sameColumn(column, found.column!))) return true;
+    if (found.column && [...written].some((column) => sameColumn(column, found.column!)) && !claimedBefore(write, read, found.column))
+      return true;
     nearest ??= found;
     return false;
   };
@@ -1283,6 +1286,33 @@ function controllingCondition(
     }
   }
   return nearest;
+}
+
+/**
+ * An earlier write of `column` to the write's table since the read (the claim itself, `status: "PROCESSING"`), which
+ * the check of that column decided rather than this write: one that can run after the read and before the write (not
+ * one in the other branch of an `if`).
+ */
+function claimedBefore(write: DbAccess, read: DbAccess, column: string): boolean {
+  const fn = enclosingFunction(write.node);
+  const body = fn?.body;
+  let claimed = false;
+  if (body)
+    walk(body, (node) => {
+      if (claimed || isFunctionLike(node)) return false;
+      if (ts.isCallExpression(node) && node !== write.node) {
+        const other = dbAccessOf(node);
+        claimed =
+          other?.kind === "write" &&
+          other.table !== undefined &&
+          write.table !== undefined &&
+          sameTable(other.table, write.table) &&
+          other.assignments.some((a) => sameColumn(a.column, column)) &&
+          (enclosingFunction(read.node) === fn ? mayRunBetween(read.node, [node], write.node) : mayRunAfter(node, write.node));
+      }
+      return !claimed;
+    });
+  return claimed;
 }
 
 /** The element of `root` (a node `valuesBefore` knows) that runs first: the leftmost, innermost one. */
@@ -1402,27 +1432,7 @@ function filterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string
         read.conditions.some((r) => r !== filter && r.value !== undefined && sameIdentity(r.value, c.value!))),
   );
   if (!keyed) return undefined;
-  // An earlier write of the column since the read (the claim itself, `status: "PROCESSING"`) is the one the check decided:
-  // one that can run after the read and before the write (not one in the other branch of an `if`).
-  const fn = enclosingFunction(write.node);
-  const body = fn?.body;
-  let superseded = false;
-  if (body)
-    walk(body, (node) => {
-      if (superseded || isFunctionLike(node)) return false;
-      if (ts.isCallExpression(node) && node !== write.node) {
-        const other = dbAccessOf(node);
-        superseded =
-          other?.kind === "write" &&
-          other.table !== undefined &&
-          write.table !== undefined &&
-          sameTable(other.table, write.table) &&
-          other.assignments.some((a) => sameColumn(a.column, filter.column)) &&
-          (enclosingFunction(read.node) === fn ? mayRunBetween(read.node, [node], write.node) : mayRunAfter(node, write.node));
-      }
-      return !superseded;
-    });
-  if (superseded) return undefined;
+  if (claimedBefore(write, read, filter.column)) return undefined;
   const isFound = (test: ts.Expression, found: boolean): boolean => {
     const node = skipParens(test);
     if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) return isFound(node.operand, !found);
