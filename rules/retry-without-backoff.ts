@@ -259,12 +259,24 @@ function textOutsideThrows(block: ts.Block): string {
     const callee = call.expression;
     const body = ts.isIdentifier(callee)
       ? localPredicateBody(callee)
-      : ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword
+      : ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword && isTested(call)
         ? ownMethodBody(callee)
         : undefined;
     if (body) text += "\n" + body.getText();
   }
   return text;
+}
+
+/**
+ * The call's answer is tested: it sits in the condition of an `if`, a loop or a `?:` (`if (!this.isRetryable(err))`),
+ * not in a branch, so a method the catch calls to retry (`ok ? this.fetchQuote(…) : undefined`) is no predicate.
+ */
+function isTested(call: ts.CallExpression): boolean {
+  for (let child: ts.Node = call, parent = call.parent; parent && !ts.isBlock(parent); child = parent, parent = parent.parent) {
+    if (ts.isIfStatement(parent) || ts.isWhileStatement(parent) || ts.isDoStatement(parent)) return child === parent.expression;
+    if (ts.isConditionalExpression(parent)) return child === parent.condition;
+  }
+  return false;
 }
 
 /** The body of the method `this.name` calls, declared in the class around the call (a method, or an arrow property). */

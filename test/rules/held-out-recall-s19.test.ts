@@ -311,6 +311,22 @@ runRuleTests(retryWithoutBackoff, {
       code: repository(`
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));`),
     },
+    {
+      name: "a catch that calls its own method again to retry an HTTP quote: the method is the retry, not a conflict test",
+      code: `declare const api: { quote(params: object): Promise<{ price: string }> };
+
+export class QuoteClient {
+  async quote(params: object, retriesLeft = 2): Promise<{ price: string } | undefined> {
+    // Undefined fields are left out at serialization, so the request keeps its old shape.
+    try {
+      return await api.quote(params);
+    } catch {
+      return retriesLeft > 0 ? this.quote(params, --retriesLeft) : undefined;
+    }
+  }
+}
+`,
+    },
   ],
   invalid: [
     {
