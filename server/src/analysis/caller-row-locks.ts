@@ -22,7 +22,7 @@ import { sameTable, type DbAccess } from "./db";
 import { isKeyColumn } from "./db/read-modify-write";
 import { canonicalKey, isPartOfHandle, sameIdentity } from "./identity";
 import { isNonProduction } from "./locks";
-import { programOf, solveBottomUp, type CalleeResolver } from "./summaries";
+import { parameterOf, programOf, solveBottomUp, type CalleeResolver } from "./summaries";
 import { rowLocksHeldAt, type RowLock, type TransactionScope } from "./transactions";
 
 /**
@@ -96,13 +96,39 @@ function callerSummaryOf(
   return solveBottomUp<CallerSummary>(
     fn,
     {
-      callees: (f) => (productionCallsOf(f, resolve) ?? []).flatMap((call) => enclosingFunction(call) ?? []),
+      callees: (f) => (productionCallsOf(f, resolve) ?? []).flatMap((call) => callerAsked(call, scopeAt) ?? []),
       compose: (f, summaryAt) => entryFactsOf(f, resolve, scopeAt, summaryAt),
       same: sameCallerSummary,
       empty: NONE,
     },
     store,
   );
+}
+
+/**
+ * The function around `call` whose own facts `call`'s depend on: only one that passes on something it was given (an
+ * argument rooted at a parameter of its own), outside a transaction of its own making — elsewhere its callers are
+ * never asked, so the reverse call graph is not climbed past it.
+ */
+function callerAsked(call: ts.CallExpression, scopeAt: (node: ts.Node) => TransactionScope | undefined): FunctionLike | undefined {
+  const caller = enclosingFunction(call);
+  if (!caller) return undefined;
+  const names = caller.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text)));
+  if (!call.arguments.some((argument) => passesParameter(argument, names))) return undefined;
+  const scope = scopeAt(call);
+  return !scope || scope.form === "caller" ? caller : undefined;
+}
+
+/** An argument rooted at one of `names`' parameters, itself or as a property of an object literal passed. */
+function passesParameter(argument: ts.Expression, names: ReadonlyArray<ReadonlySet<string>>): boolean {
+  const node = skipParens(argument);
+  if (ts.isObjectLiteralExpression(node))
+    return node.properties.some((p) =>
+      ts.isPropertyAssignment(p)
+        ? passesParameter(p.initializer, names)
+        : ts.isShorthandPropertyAssignment(p) && parameterOf(p.name, names) >= 0,
+    );
+  return !ts.isSpreadElement(node) && parameterOf(node, names) >= 0;
 }
 
 function entryFactsOf(
