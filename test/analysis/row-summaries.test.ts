@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ts } from "../../server/src/engine/ts";
 import { CALL_KINDS, calleeName, nodesOfKinds } from "../../server/src/analysis/ast";
-import { databaseNameStats, mayReachDatabase, wrappedWriteAt } from "../../server/src/analysis/db/row-summaries";
+import { databaseNameStats, mayReachDatabase } from "../../server/src/analysis/db/row-summaries";
 import { calleeResolver } from "../../server/src/analysis/summaries";
 
 const REPOSITORY = `import { PrismaClient } from "@prisma/client";
@@ -87,91 +87,4 @@ test("only the functions a name depends on are read", () => {
   assert.equal(databaseNameStats.functions - before, 1, "reminderSubject alone: it calls no project function");
   assert.equal(mayReachDatabase(calls.get("invoiceForReminder")!, resolve, "read"), true);
   assert.equal(databaseNameStats.functions - before, 3, "then invoiceForReminder and the loadInvoice it keeps the result of");
-});
-
-/** The first call of a name in a file. */
-const firstCallIn = (sourceFile: ts.SourceFile) => (name: string) =>
-  nodesOfKinds<ts.CallExpression>(sourceFile, CALL_KINDS).find((c) => ts.isCallExpression(c) && calleeName(c) === name)!;
-
-test("a wrapper's write is restated at its call through any number of wrappers (the core's fixpoint), and a cycle writes nothing", () => {
-  const code = `import { PrismaClient } from "@prisma/client";
-declare const prisma: PrismaClient;
-async function stampPaid(id: string, paidAt: Date) {
-  await prisma.invoice.update({ where: { id }, data: { paidAt } });
-}
-async function markPaid(id: string, paidAt: Date) {
-  await stampPaid(id, paidAt);
-}
-async function closeInvoice(id: string, paidAt: Date) {
-  await markPaid(id, paidAt);
-}
-async function archiveInvoice(id: string, paidAt: Date) {
-  await closeInvoice(id, paidAt);
-}
-async function finishInvoice(id: string, paidAt: Date) {
-  await archiveInvoice(id, paidAt);
-}
-export async function settle(invoiceId: string, when: Date) {
-  await finishInvoice(invoiceId, when);
-}
-async function ping(id: string, at: Date): Promise<void> {
-  if (at) return pong(id, at);
-}
-async function pong(id: string, at: Date): Promise<void> {
-  return ping(id, at);
-}
-export async function bounce(id: string, at: Date) {
-  await ping(id, at);
-}
-`;
-  const callOf = firstCallIn(ts.createSourceFile("/billing/src/settle.ts", code, ts.ScriptTarget.ES2022, true));
-  const resolve = calleeResolver();
-  // Five wrappers down (the old bound was three): the write, in the caller's terms, with the chain of calls.
-  const write = wrappedWriteAt(callOf("finishInvoice"), resolve);
-  assert.equal(write?.kind, "write");
-  assert.equal(write?.table, "invoice");
-  assert.deepEqual(
-    write?.assignments.map((a) => [a.column, a.value?.getText()]),
-    [["paidAt", "when"]],
-  );
-  assert.deepEqual(
-    write?.conditions.map((c) => c.value?.getText()),
-    ["invoiceId"],
-  );
-  assert.equal(write?.through?.calls.length, 4);
-  // Two functions calling each other and writing nothing: the component ends, with no write.
-  assert.equal(wrappedWriteAt(callOf("ping"), resolve), undefined);
-});
-
-test("a counter or clock stamp written beside a wrapper's write leaves it a wrapper; a second real write does not", () => {
-  const code = `import { PrismaClient } from "@prisma/client";
-declare const prisma: PrismaClient;
-async function bumpRevision(shopId: string) {
-  await prisma.shop.update({ where: { id: shopId }, data: { revision: { increment: 1 }, touchedAt: new Date() } });
-}
-async function setPrice(shopId: string, itemId: string, price: number) {
-  await prisma.item.update({ where: { id: itemId }, data: { price } });
-  await bumpRevision(shopId);
-}
-async function setPriceAndOwner(shopId: string, itemId: string, price: number, owner: string) {
-  await prisma.item.update({ where: { id: itemId }, data: { price } });
-  await prisma.shop.update({ where: { id: shopId }, data: { owner } });
-}
-export async function reprice(shop: string, item: string, next: number, who: string) {
-  await setPrice(shop, item, next);
-  await setPriceAndOwner(shop, item, next, who);
-  await bumpRevision(shop);
-}
-`;
-  const callOf = firstCallIn(ts.createSourceFile("/shop/src/reprice.ts", code, ts.ScriptTarget.ES2022, true));
-  const resolve = calleeResolver();
-  const write = wrappedWriteAt(callOf("setPrice"), resolve);
-  assert.equal(write?.table, "item");
-  assert.deepEqual(
-    write?.assignments.map((a) => [a.column, a.value?.getText()]),
-    [["price", "next"]],
-  );
-  assert.equal(wrappedWriteAt(callOf("setPriceAndOwner"), resolve), undefined);
-  // The bookkeeping write alone is what its own wrapper writes.
-  assert.equal(wrappedWriteAt(callOf("bumpRevision"), resolve)?.table, "shop");
 });

@@ -49,11 +49,6 @@ export interface AccessAssignment {
   sql?: SqlAssignment;
   /** A relation link (Prisma `{ connect: { id } }`): the row named by its key is linked, no column value is computed. */
   relation?: boolean;
-  /**
-   * The database counts the stored number or stamps its clock, whatever the value passed (MongoDB `$inc` and
-   * `$currentDate`, an ORM's `increment` / `decrement`).
-   */
-  counted?: boolean;
 }
 
 /** One comparison of a write's (or read's) WHERE: `version = $3` → { column: "version", operator: "=", value: row.version }. */

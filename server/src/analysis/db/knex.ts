@@ -79,8 +79,8 @@ export function knexAccess(root: ts.Expression, links: Link[], call: ts.CallExpr
     if (writeLink.name === "update") access.assignments.push(...objectAssignments(args[0], atomicKnexValue));
     if (writeLink.name === "increment" || writeLink.name === "decrement") {
       const column = stringValue(args[0]);
-      if (column) access.assignments.push({ column, atomic: true, counted: true });
-      else access.assignments.push(...objectAssignments(args[0], () => true).map((a) => ({ ...a, counted: true })));
+      if (column) access.assignments.push({ column, atomic: true });
+      else access.assignments.push(...objectAssignments(args[0], () => true));
     }
   }
   return access;

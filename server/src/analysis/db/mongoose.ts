@@ -26,8 +26,6 @@ const LEGACY_UPDATE = "update";
 const MODIFIERS = new Set(["exec", "lean", "populate", "select", "session", "orFail", "sort", "collation", "hint", "read", "setOptions"]);
 /** Operators whose new value the database computes from the current one (or that add / remove array elements). */
 const ATOMIC_OPERATORS = new Set(["$inc", "$mul", "$min", "$max", "$push", "$pop", "$currentDate"]);
-/** Of those, the ones that count the stored number or stamp the clock: bookkeeping, whatever value the code passes. */
-const COUNTING_OPERATORS = new Set(["$inc", "$currentDate"]);
 /**
  * Operators that end in the same state however often they run (a set member added or removed, a field removed): a
  * check before them (`if (!doc.likes.includes(id))`) only skips a write that would change nothing, so they are not
@@ -229,11 +227,7 @@ export function updateAssignments(update: ts.Expression | undefined): AccessAssi
     const operator = ts.isPropertyAssignment(property) ? propertyName(property) : undefined;
     if (!operator?.startsWith("$") || !ts.isPropertyAssignment(property) || IDEMPOTENT_OPERATORS.has(operator)) continue;
     const atomic = ATOMIC_OPERATORS.has(operator);
-    const assignments = objectAssignments(property.initializer, () => atomic);
-    if (!COUNTING_OPERATORS.has(operator)) out.push(...assignments);
-    else if (ts.isObjectLiteralExpression(skipParens(property.initializer))) out.push(...assignments.map((a) => ({ ...a, counted: true })));
-    // `$inc: inc`, built beforehand (`{ [\`versions.${p}\`]: 1 }`): columns not named here, each counted by the database.
-    else out.push({ column: "...", atomic: true, counted: true });
+    out.push(...objectAssignments(property.initializer, () => atomic));
   }
   return out;
 }

@@ -4,9 +4,7 @@
 // site is the function's own, restated in the caller's terms: its handle, WHERE values and written values become the
 // arguments the function passes on (a value the function computes itself is unknown here and left out), and `through`
 // keeps the statement and the calls down to it, for the chain a finding shows. Callees are found by summaries.ts's
-// resolver (the checker, across files). A wrapper's write is summarised bottom-up by the core's fixpoint
-// (summaries.ts `solveBottomUp`: any depth, a cycle writes nothing); a helper's returned read is still followed to a
-// bounded depth (read-modify-write.ts).
+// resolver (the checker, across files); the walk is bounded in depth and a cycle contributes nothing.
 import { ts } from "../../engine/ts";
 import {
   CALL_KINDS,
@@ -25,11 +23,11 @@ import {
   type FunctionLike,
 } from "../ast";
 import { canonicalKey } from "../identity";
-import { parameterOf, programOf, solveBottomUp, type CalleeResolver } from "../summaries";
+import { parameterOf, programOf, type CalleeResolver } from "../summaries";
 import { runsIn, transactionScopeOf } from "../transactions";
 import { dbAccessOf, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { isPrismaAtomic } from "./prisma";
-import { objectAssignments, propertyName, whereObjectConditions } from "./shapes";
+import { objectAssignments, whereObjectConditions } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 
 /** What a function's body (nested functions aside) says about the database, for `mayReachDatabase`. */
@@ -176,7 +174,7 @@ function resultIsKept(call: ts.CallExpression): boolean {
   return ts.isVariableDeclaration(parent) || ts.isReturnStatement(parent) || ts.isArrowFunction(parent);
 }
 
-/** How deep a chain of helpers returning a read is followed (read-modify-write's helperRead; writes have no bound). */
+/** How deep a chain of wrappers is followed. */
 export const MAX_WRAPPER_DEPTH = 3;
 
 const atCall = new NodeFacts<ts.CallExpression, Map<DbAccess, DbAccess>>();
@@ -312,114 +310,35 @@ const writeSummaries = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, DbAcc
 
 /**
  * The write a call of a project wrapper runs (`this.levels.update(id, { qty })`), restated at the call: a function
- * whose body runs exactly one database write, itself or through a wrapper of its own, and no read; bookkeeping writes
- * beside it (a counter, a clock stamp: `isBookkeeping`) aside. A function that does more is a service step of its
- * own, not a way of writing. Summarised bottom-up by the core's fixpoint
- * (summaries.ts `solveBottomUp`): a chain of wrappers of any depth, and a cycle of them writes nothing.
+ * whose body runs exactly one database write, itself or through a wrapper of its own, and no read. A function that
+ * does more is a service step of its own, not a way of writing.
  */
-export function wrappedWriteAt(call: ts.CallExpression, resolve: CalleeResolver): DbAccess | undefined {
-  const callee = wrapperCallee(call, resolve);
-  if (!callee) return undefined;
-  let store = writeSummaries.get(resolve);
-  if (!store) writeSummaries.set(resolve, (store = new NodeFacts()));
-  const inner = solveBottomUp<DbAccess | null>(
-    callee,
-    {
-      callees: (fn) => wrappersCalledBy(fn, resolve),
-      compose: (fn, summaryAt) => onlyWriteOf(fn, resolve, summaryAt) ?? null,
-      same: (a, b) => a === b,
-      empty: null,
-    },
-    store,
-  );
+export function wrappedWriteAt(call: ts.CallExpression, resolve: CalleeResolver, depth = 0): DbAccess | undefined {
+  if (call.arguments.length === 0 || depth >= MAX_WRAPPER_DEPTH || !mayReachDatabase(call, resolve, "write")) return undefined;
+  const callee = resolve(call);
+  if (!callee?.body) return undefined;
+  let summaries = writeSummaries.get(resolve);
+  if (!summaries) writeSummaries.set(resolve, (summaries = new NodeFacts()));
+  let inner = summaries.get(callee);
+  if (inner === undefined) {
+    summaries.set(callee, null); // a cycle writes nothing
+    inner = onlyWriteOf(callee, resolve, depth) ?? null;
+    summaries.set(callee, inner);
+  }
   return inner ? accessAtCall(call, callee, inner) : undefined;
 }
 
-/** The project function a call may write through: it passes arguments, and a function of its name may write. */
-function wrapperCallee(call: ts.CallExpression, resolve: CalleeResolver): FunctionLike | undefined {
-  if (call.arguments.length === 0 || !mayReachDatabase(call, resolve, "write")) return undefined;
-  const callee = resolve(call);
-  return callee?.body ? callee : undefined;
-}
-
-/** The calls of `fn`'s body (nested functions aside), in order, each with its own access. */
-function bodyCalls(fn: FunctionLike): Array<{ call: ts.CallExpression | ts.TaggedTemplateExpression; access: DbAccess | undefined }> {
+function onlyWriteOf(fn: FunctionLike, resolve: CalleeResolver, depth: number): DbAccess | undefined {
   const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body!, CALL_KINDS, { skipFunctions: true });
   if (ts.isCallExpression(fn.body!) || ts.isTaggedTemplateExpression(fn.body!)) calls.unshift(fn.body);
-  return calls.map((call) => ({ call, access: dbAccessOf(call) }));
-}
-
-/** The wrappers `fn` calls, unless its own statements already make it no wrapper (a read, or two writes of its own). */
-function wrappersCalledBy(fn: FunctionLike, resolve: CalleeResolver): FunctionLike[] {
-  const calls = bodyCalls(fn);
-  const own = calls.flatMap((c) => (c.access ? [c.access] : []));
-  if (own.some((a) => a.kind !== "write" || a.flush) || own.filter((a) => !isBookkeeping(a)).length > 1) return [];
-  return calls.flatMap(({ call, access }) => {
-    const callee = !access && ts.isCallExpression(call) ? wrapperCallee(call, resolve) : undefined;
-    return callee ? [callee] : [];
-  });
-}
-
-function onlyWriteOf(
-  fn: FunctionLike,
-  resolve: CalleeResolver,
-  summaryAt: (callee: FunctionLike) => DbAccess | null,
-): DbAccess | undefined {
-  const writes: DbAccess[] = [];
-  for (const { call, access: own } of bodyCalls(fn)) {
-    let access = own;
-    if (!access && ts.isCallExpression(call)) {
-      const callee = wrapperCallee(call, resolve);
-      const inner = callee && summaryAt(callee);
-      access = inner ? accessAtCall(call, callee, inner) : undefined;
-    }
+  let write: DbAccess | undefined;
+  for (const call of calls) {
+    const access = dbAccessOf(call) ?? (ts.isCallExpression(call) ? wrappedWriteAt(call, resolve, depth + 1) : undefined);
     if (!access) continue;
-    if (access.kind !== "write" || access.flush) return undefined;
-    writes.push(access);
+    if (access.kind !== "write" || write || access.flush) return undefined;
+    write = access;
   }
-  // A counter or timestamp bumped beside the write (a version `$inc`, `updatedAt = now()`) leaves it a wrapper.
-  const real = writes.filter((w) => !isBookkeeping(w));
-  if (real.length === 0) return writes.length === 1 ? writes[0] : undefined;
-  return real.length === 1 ? real[0] : undefined;
-}
-
-/**
- * A write that only keeps books: every column it sets is counted by the database (`$inc`, `{ increment: 1 }`, `n = n
- * + 1`) or stamped with the clock (`new Date()`, `now()`), so it carries no value of the caller's. Judged on the
- * statement itself (`through`): a value restated at a call is left out when the function computes it.
- */
-export function isBookkeeping(write: DbAccess): boolean {
-  const statement = write.through?.access ?? write;
-  if (statement.kind !== "write" || statement.insert || statement.entity || statement.flush) return false;
-  return statement.assignments.length > 0 && statement.assignments.every((a) => !a.relation && (isCounted(a) || isClockStamp(a)));
-}
-
-function isCounted(a: AccessAssignment): boolean {
-  if (a.counted) return true;
-  if (a.sql) return a.sql.selfRelative && /^[\w."`]+\s*[-+]/.test(a.sql.expression);
-  const value = a.atomic && a.value && skipParens(a.value);
-  return (
-    !!value && ts.isObjectLiteralExpression(value) && value.properties.every((p) => /^(increment|decrement)$/.test(propertyName(p) ?? ""))
-  );
-}
-
-/** `new Date()`, `Date.now()`, `new Date().toISOString()`; in SQL `now()`, `CURRENT_TIMESTAMP`. */
-function isClockStamp(a: AccessAssignment): boolean {
-  if (a.sql)
-    return a.sql.placeholders.length === 0 && /^(now\(\)|current_timestamp|localtimestamp|clock_timestamp\(\))$/i.test(a.sql.expression);
-  let value = a.value && skipParens(a.value);
-  if (value && ts.isCallExpression(value) && value.arguments.length === 0 && ts.isPropertyAccessExpression(value.expression)) {
-    const { expression, name } = value.expression;
-    if (name.text === "now") return ts.isIdentifier(expression) && expression.text === "Date";
-    if (/^to(ISOString|JSON)$/.test(name.text)) value = skipParens(expression);
-  }
-  return (
-    !!value &&
-    ts.isNewExpression(value) &&
-    ts.isIdentifier(value.expression) &&
-    value.expression.text === "Date" &&
-    !value.arguments?.length
-  );
+  return write;
 }
 
 /** The steps of an access made through project functions, for related locations: each call down, then the statement. */

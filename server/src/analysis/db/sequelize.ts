@@ -114,11 +114,11 @@ function incrementColumns(arg: ts.Expression | undefined): AccessAssignment[] {
   const node = arg && skipParens(arg);
   if (!node) return [];
   const single = stringValue(node);
-  if (single) return [{ column: single, atomic: true, counted: true }];
+  if (single) return [{ column: single, atomic: true }];
   if (ts.isArrayLiteralExpression(node))
     return node.elements
       .map((e) => stringValue(e))
       .filter((c): c is string => !!c)
-      .map((column) => ({ column, atomic: true, counted: true }));
-  return objectAssignments(node, () => true).map((a) => ({ ...a, counted: true }));
+      .map((column) => ({ column, atomic: true }));
+  return objectAssignments(node, () => true);
 }

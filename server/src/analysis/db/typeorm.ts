@@ -86,7 +86,7 @@ export function typeormAccess(call: ts.CallExpression, name: string, receiver: t
       kind: "write",
       table,
       conditions: whereObjectConditions(args[0]),
-      assignments: column ? [{ column, atomic: true, counted: true }] : [],
+      assignments: column ? [{ column, atomic: true }] : [],
     };
   }
   return undefined;
