@@ -72,8 +72,36 @@ const aliased = (handle: string) =>
     )
     .replace("  return tx.ledgerLine.create(", `  const t = ${handle};\n  return t.ledgerLine.create(`);
 
+/**
+ * The ledger's line added through `depth` functions that only pass the transaction and the account down, from a
+ * service that locks the account (`lock`) first: the callers' lock is found however long the chain (the fixpoint).
+ */
+const passedDown = (depth: number, lock = HELPER_LOCK) => {
+  const steps = Array.from(
+    { length: depth },
+    (_, i) => `export async function step${i}(tx: Prisma.TransactionClient, accountId: string, amount: number) {
+  await ${i === depth - 1 ? "addLine" : `step${i + 1}`}(tx, accountId, amount);
+}
+`,
+  ).join("");
+  return `${ledger()}${steps}
+const prisma = new PrismaClient();
+export function deposit(accountId: string, amount: number) {
+  return prisma.$transaction(async (tx) => {
+    ${lock}
+    await step0(tx, accountId, amount);
+  });
+}
+`.replace('import { Prisma } from "@prisma/client";', 'import { Prisma, PrismaClient } from "@prisma/client";');
+};
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "the account locked by the service five functions above the one adding the line (any depth of passing callers)",
+      code: passedDown(5),
+      filename: LEDGER,
+    },
     {
       name: "the insert runs through a const alias of the transaction parameter: the same handle as the read",
       code: service(HELPER_LOCK, RAW_LOCK),
@@ -123,6 +151,12 @@ runRuleTests(selectThenUpdate, {
       name: "the refund locks the account in one branch only",
       code: service(HELPER_LOCK, "if (amount > 100) await lockAccount(tx, accountId);"),
       files: { [LEDGER]: ledger() },
+      errors: [LOST_LINE],
+    },
+    {
+      name: "the same chain from a service that locks nothing",
+      code: passedDown(5, ""),
+      filename: LEDGER,
       errors: [LOST_LINE],
     },
     {

@@ -76,6 +76,13 @@ export class InterestPoster {
 }
 `;
 
+/** The module-flag roll-up with `before` run first: a name of the function's own may look like the flag. */
+const shadowed = (before: string) =>
+  MODULE_FLAG.replace(
+    "export async function rollUpDailyTotals(day: string) {\n",
+    `export async function rollUpDailyTotals(day: string, pending: boolean) {\n${before}\n`,
+  );
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -91,11 +98,23 @@ runRuleTests(selectThenUpdate, {
       code: MODULE_FLAG,
     },
     {
+      name: "a local of the flag's name in a block of its own (identity by declaration): the flag set is still the module's",
+      code: shadowed("  for (const rolling of [pending]) if (rolling) console.log(day);"),
+    },
+    {
       name: "a Set of busy account ids marked right after its test and unmarked in finally",
       code: busyKeys("this.posting.add(accountId);"),
     },
   ],
   invalid: [
+    {
+      name: "the test reads a block's own `rolling`, an alias of a parameter, not the module flag set after it: nobody is turned away",
+      code: shadowed('  {\n    const rolling = pending;\n    if (rolling) throw new Error("pending");\n  }').replace(
+        '  if (rolling) throw new Error("a roll-up is already running");\n',
+        "",
+      ),
+      errors: [{ line: 15, column: 11, messageId: "lostUpdate" }],
+    },
     {
       name: "the flag set only after an awaited call: two calls can both pass the test before either sets it",
       code: follower("if (this.busy) return;\n    await latestBlock();\n    this.busy = true;", TRY_FINALLY),

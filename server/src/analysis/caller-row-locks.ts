@@ -1,13 +1,15 @@
 // Row locks a function's callers hold on the transaction they pass in. `appendEvent(tx, conversationId)` reads the
 // latest event of a conversation and inserts the next one; it takes no lock itself, but when every call of it in the
 // project runs in a transaction that has already locked the conversation row (`lockConversation(tx, id)` just before),
-// two appends to one conversation are serialised by that lock. Answered at a candidate finding only: the callers are
-// found by the function's name and confirmed by resolving each call; any other use of the name (the function passed
-// as a value, a call that resolves elsewhere or not at all) and the credit is not given.
+// two appends to one conversation are serialised by that lock. Each function's entry facts (what every call gives each
+// parameter) are summarised on the core's fixpoint over the reverse call graph, asked at a candidate finding only: the
+// callers are found by the function's name and confirmed by resolving each call; any other use of the name (the
+// function passed as a value, a call that resolves elsewhere or not at all) and the credit is not given.
 import { ts } from "../engine/ts";
 import {
   boundNames,
   enclosingFunction,
+  expressionKey,
   importsOf,
   isFunctionLike,
   isLiteral,
@@ -18,16 +20,33 @@ import {
 } from "./ast";
 import { sameTable, type DbAccess } from "./db";
 import { isKeyColumn } from "./db/read-modify-write";
-import { isPartOfHandle, sameIdentity } from "./identity";
+import { canonicalKey, isPartOfHandle, sameIdentity } from "./identity";
 import { isNonProduction } from "./locks";
-import { parameterOf, programOf, type CalleeResolver } from "./summaries";
+import { parameterOf, programOf, solveBottomUp, type CalleeResolver } from "./summaries";
 import { rowLocksHeldAt, type RowLock, type TransactionScope } from "./transactions";
+
+/**
+ * What every production call of a function gives one of its parameters (a path in its terms: `tx`, `params.tx`):
+ * whether a transaction open at the call (or passed down by a caller that is itself always given one), and the row
+ * locks that transaction holds on every path to the call: the tables locked, and the function's parameter paths whose
+ * value names a locked row (`conversationId` when the caller ran `lockConversation(tx, id)` and passes `id`).
+ */
+interface EntryFacts {
+  open: boolean;
+  tables: string[];
+  keys: string[];
+}
+
+/** A function's entry facts, per parameter path it uses (its `canonicalKey`). */
+type CallerSummary = ReadonlyMap<string, EntryFacts>;
+
+const NONE: CallerSummary = new Map();
 
 /**
  * True if `read` (through a transaction handle that is a parameter of its function) runs, in every production call of
  * that function, inside the caller's transaction after a row lock held on every path: on the read's table, or on the
  * parent row its lookup names (`id` = the value the read filters by, as the caller passes it). `scopeAt` gives the
- * transaction a call runs in.
+ * transaction a call runs in (one function per resolver: the answers are summarised per resolver).
  */
 export function lockedByEveryCaller(
   read: DbAccess,
@@ -37,58 +56,18 @@ export function lockedByEveryCaller(
   const fn = enclosingFunction(read.node);
   const handle = read.transactionOption ?? read.handle;
   if (!fn || !handle) return false;
-  const values = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.value!);
-  return lockedAt(fn, handle, values, read, resolve, scopeAt, 0);
-}
-
-/** How many functions that only pass the transaction on are followed up to the one holding the lock. */
-const MAX_PASSING_CALLERS = 3;
-
-/**
- * Every production call of `fn`, given the transaction `handle` and the lookup `values` (both in `fn`'s terms), runs
- * after a row lock the caller holds on the read's table or on the parent row one of `values` names; a caller that only
- * passes on a transaction it was given itself (`handleBlockOperation(tx, workflowId)` under the `UPDATE workflow …` of
- * its own caller) is asked the same of its callers, up to MAX_PASSING_CALLERS functions up.
- */
-function lockedAt(
-  fn: FunctionLike,
-  handle: ts.Expression,
-  values: readonly ts.Expression[],
-  read: DbAccess,
-  resolve: CalleeResolver,
-  scopeAt: (node: ts.Node) => TransactionScope | undefined,
-  depth: number,
-): boolean {
-  if (!isParameterOf(handle, fn)) return false;
-  const calls = productionCallsOf(fn, resolve);
-  return (
-    calls !== undefined &&
-    calls.length > 0 &&
-    calls.every((call) => {
-      const { scope, passed } = transactionPassedAt(call, handle, fn, scopeAt);
-      if (!scope || !passed) return false;
-      const passedValues = values.map((v) => argumentAt(v, fn, call)).filter((v) => v !== undefined);
-      const locked = rowLocksHeldAt(call, scope, resolve).some(
-        (lock) =>
-          lock.everyPath &&
-          (lock.mode === "write" || lock.mode === "update" || lock.mode === "no key update") &&
-          (sameTable(lock.access.table, read.table) || locksRowNamed(lock, passedValues, resolve)),
-      );
-      if (locked) return true;
-      const caller = enclosingFunction(call);
-      return scope.form === "caller" && caller !== undefined && depth + 1 < MAX_PASSING_CALLERS
-        ? lockedAt(caller, passed, passedValues, read, resolve, scopeAt, depth + 1)
-        : false;
-    })
-  );
+  const facts = callerSummaryOf(fn, resolve, scopeAt).get(canonicalKey(skipAwait(handle)));
+  if (!facts) return false;
+  const values = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => canonicalKey(skipAwait(c.value!)));
+  return facts.tables.some((table) => sameTable(table, read.table)) || facts.keys.some((key) => values.includes(key));
 }
 
 /**
  * True if `access` runs through a parameter of its function that, at every production call of the function, is
  * given the handle of a transaction open at the call (a `PoolClient` after the caller's `BEGIN`, the `tx` of the
  * caller's callback), or a handle the caller was given itself and that every call of the caller gives the same way
- * (`debit(client)` → `debitRow(client)`), up to MAX_PASSING_CALLERS functions up: the function's statements through it
- * run in the outer caller's transaction, so a row lock it takes itself lasts until that caller commits.
+ * (`debit(client)` → `debitRow(client)`), at any depth: the function's statements through it run in the outer
+ * caller's transaction, so a row lock it takes itself lasts until that caller commits.
  */
 export function runsInEveryCallersTransaction(
   access: DbAccess,
@@ -97,44 +76,185 @@ export function runsInEveryCallersTransaction(
 ): boolean {
   const fn = enclosingFunction(access.node);
   const handle = access.transactionOption ?? access.handle;
-  return !!fn && !!handle && givenOpenTransaction(fn, handle, resolve, scopeAt, 0);
+  return !!fn && !!handle && callerSummaryOf(fn, resolve, scopeAt).get(canonicalKey(skipAwait(handle)))?.open === true;
 }
 
-/** Every production call of `fn` gives `handle` (a parameter, in `fn`'s terms) a transaction open at the call, or passed down. */
-function givenOpenTransaction(
+const callerSummaries = new WeakMap<CalleeResolver, WeakMap<FunctionLike, CallerSummary>>();
+
+/**
+ * `fn`'s entry facts, on the core's fixpoint (summaries.ts `solveBottomUp`) run over the reverse call graph: a
+ * function's facts are composed from its callers', so a chain of functions passing a transaction down is followed to
+ * any depth, and a cycle of callers contributes nothing.
+ */
+function callerSummaryOf(
   fn: FunctionLike,
-  handle: ts.Expression,
   resolve: CalleeResolver,
   scopeAt: (node: ts.Node) => TransactionScope | undefined,
-  depth: number,
-): boolean {
-  if (!isParameterOf(handle, fn)) return false;
-  const calls = productionCallsOf(fn, resolve);
-  return (
-    calls !== undefined &&
-    calls.length > 0 &&
-    calls.every((call) => {
-      if (transactionPassedAt(call, handle, fn, scopeAt).scope) return true;
-      // The caller passes on a handle it was given itself: ask the same of its callers.
-      const passed = argumentAt(handle, fn, call);
-      const caller = enclosingFunction(call);
-      return (
-        !!passed &&
-        !!caller &&
-        depth + 1 < MAX_PASSING_CALLERS &&
-        givenOpenTransaction(caller, skipAwait(passed), resolve, scopeAt, depth + 1)
-      );
-    })
+): CallerSummary {
+  let store = callerSummaries.get(resolve);
+  if (!store) callerSummaries.set(resolve, (store = new WeakMap()));
+  return solveBottomUp<CallerSummary>(
+    fn,
+    {
+      callees: (f) => (productionCallsOf(f, resolve) ?? []).flatMap((call) => callerAsked(call, scopeAt) ?? []),
+      compose: (f, summaryAt) => entryFactsOf(f, resolve, scopeAt, summaryAt),
+      same: sameCallerSummary,
+      empty: NONE,
+    },
+    store,
   );
 }
 
-function isParameterOf(handle: ts.Expression, fn: FunctionLike): boolean {
-  return (
-    parameterOf(
-      handle,
-      fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text))),
-    ) >= 0
-  );
+/**
+ * The function around `call` whose own facts `call`'s depend on: only one that passes on something it was given (an
+ * argument rooted at a parameter of its own), outside a transaction of its own making — elsewhere its callers are
+ * never asked, so the reverse call graph is not climbed past it.
+ */
+function callerAsked(call: ts.CallExpression, scopeAt: (node: ts.Node) => TransactionScope | undefined): FunctionLike | undefined {
+  const caller = enclosingFunction(call);
+  if (!caller) return undefined;
+  const names = caller.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text)));
+  if (!call.arguments.some((argument) => passesParameter(argument, names))) return undefined;
+  const scope = scopeAt(call);
+  return !scope || scope.form === "caller" ? caller : undefined;
+}
+
+/** An argument rooted at one of `names`' parameters, itself or as a property of an object literal passed. */
+function passesParameter(argument: ts.Expression, names: ReadonlyArray<ReadonlySet<string>>): boolean {
+  const node = skipParens(argument);
+  if (ts.isObjectLiteralExpression(node))
+    return node.properties.some((p) =>
+      ts.isPropertyAssignment(p)
+        ? passesParameter(p.initializer, names)
+        : ts.isShorthandPropertyAssignment(p) && parameterOf(p.name, names) >= 0,
+    );
+  return !ts.isSpreadElement(node) && parameterOf(node, names) >= 0;
+}
+
+function entryFactsOf(
+  fn: FunctionLike,
+  resolve: CalleeResolver,
+  scopeAt: (node: ts.Node) => TransactionScope | undefined,
+  summaryAt: (caller: FunctionLike) => CallerSummary,
+): CallerSummary {
+  const calls = productionCallsOf(fn, resolve);
+  if (!calls || calls.length === 0) return NONE;
+  const paths = parameterPaths(fn);
+  const out = new Map<string, EntryFacts>();
+  for (const [path, node] of paths) {
+    let facts: EntryFacts | undefined;
+    for (const call of calls) {
+      const here = factsAtCall(call, node, fn, paths, resolve, scopeAt, summaryAt);
+      facts = facts ? meet(facts, here) : here;
+      if (!facts.open) break;
+    }
+    if (facts?.open) out.set(path, facts);
+  }
+  return out;
+}
+
+/** What one call gives the parameter path `node` of `fn`: the transaction open there and its locks, or its caller's. */
+function factsAtCall(
+  call: ts.CallExpression,
+  node: ts.Expression,
+  fn: FunctionLike,
+  paths: ReadonlyMap<string, ts.Expression>,
+  resolve: CalleeResolver,
+  scopeAt: (node: ts.Node) => TransactionScope | undefined,
+  summaryAt: (caller: FunctionLike) => CallerSummary,
+): EntryFacts {
+  const caller = enclosingFunction(call);
+  const passed = argumentAt(node, fn, call);
+  // The caller's facts for what it passes, when that is a parameter of its own.
+  const inherited = passed && caller ? summaryAt(caller).get(canonicalKey(skipAwait(passed))) : undefined;
+  const { scope } = transactionPassedAt(call, node, fn, scopeAt);
+  if (!scope) return { open: inherited?.open === true, tables: [], keys: [] };
+  const tables: string[] = [];
+  const keys = new Set<string>();
+  // `fn`'s paths whose value at this call is `value` (in the caller's terms).
+  const pathsGiven = (value: ts.Expression) => {
+    for (const [path, expr] of paths) {
+      const argument = argumentAt(expr, fn, call);
+      if (argument && sameIdentity(skipAwait(argument), skipAwait(value))) keys.add(path);
+    }
+  };
+  for (const lock of rowLocksHeldAt(call, scope, resolve)) {
+    if (!lock.everyPath || !(lock.mode === "write" || lock.mode === "update" || lock.mode === "no key update")) continue;
+    if (lock.access.table !== undefined) tables.push(lock.access.table);
+    for (const value of lockedRowValues(lock, resolve)) pathsGiven(value);
+  }
+  // A transaction the caller was given: the locks its own callers hold on it.
+  if (scope.form === "caller" && inherited && caller) {
+    tables.push(...inherited.tables);
+    const callerPaths = parameterPaths(caller);
+    for (const key of inherited.keys) {
+      const expr = callerPaths.get(key);
+      if (expr) pathsGiven(expr);
+    }
+  }
+  return { open: true, tables, keys: [...keys] };
+}
+
+/** What holds at every call: both facts' (a table both name, a path both give). */
+function meet(a: EntryFacts, b: EntryFacts): EntryFacts {
+  return {
+    open: a.open && b.open,
+    tables: a.tables.filter((t) => b.tables.some((u) => sameTable(t, u))),
+    keys: a.keys.filter((k) => b.keys.includes(k)),
+  };
+}
+
+function sameCallerSummary(a: CallerSummary, b: CallerSummary): boolean {
+  if (a.size !== b.size) return false;
+  for (const [path, facts] of a) {
+    const other = b.get(path);
+    if (!other || other.open !== facts.open || other.tables.join() !== facts.tables.join() || other.keys.join() !== facts.keys.join())
+      return false;
+  }
+  return true;
+}
+
+/**
+ * The expressions of `fn`'s body rooted at one of its parameters (`tx`, `params.tx`, `input.orgId`), by their
+ * canonical key, each with one occurrence written without aliases (`argumentAt` reads it in the parameters' terms).
+ */
+const parameterPathCache = new WeakMap<FunctionLike, Map<string, ts.Expression>>();
+
+function parameterPaths(fn: FunctionLike): ReadonlyMap<string, ts.Expression> {
+  let paths = parameterPathCache.get(fn);
+  if (paths) return paths;
+  paths = new Map();
+  const names = new Set(fn.parameters.flatMap((p) => boundNames(p.name).map((id) => id.text)));
+  const found = paths;
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) {
+      let root: ts.Expression = node;
+      while (ts.isPropertyAccessExpression(root)) root = root.expression;
+      if (ts.isIdentifier(root) && names.has(root.text)) {
+        const key = canonicalKey(node);
+        if (!found.has(key) && expressionKey(node) === key) found.set(key, node);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  if (fn.body) visit(fn.body);
+  parameterPathCache.set(fn, found);
+  return found;
+}
+
+/** The values of the key columns a lock names one row by, carried up from a helper's terms to its caller's. */
+function lockedRowValues(lock: RowLock, resolve: CalleeResolver): ts.Expression[] {
+  return lock.access.conditions.flatMap((c) => {
+    if (c.operator !== "=" || !c.value || !isKeyColumn(c.column)) return [];
+    // A helper's lock (`lockConversation(tx, id)`): its value carried back up the calls to the caller's argument.
+    let value: ts.Expression | undefined = c.value;
+    for (let i = (lock.chain?.length ?? 0) - 1; i >= 0 && value; i--) {
+      const call = lock.chain![i]!;
+      const callee = resolve(call);
+      value = callee ? argumentAt(value, callee, call) : undefined;
+    }
+    return value ? [value] : [];
+  });
 }
 
 /** The transaction open at `call` whose handle the call passes for `handle` (in `fn`'s terms), and what it passes. */
@@ -147,21 +267,6 @@ function transactionPassedAt(
   const scope = scopeAt(call);
   const passed = argumentAt(handle, fn, call);
   return scope?.handle && passed && isPartOfHandle(skipAwait(passed), scope.handle) ? { scope, passed } : {};
-}
-
-/** The lock names one row by a key column whose value, as the caller passes it, is one of `values`. */
-function locksRowNamed(lock: RowLock, values: readonly ts.Expression[], resolve: CalleeResolver): boolean {
-  return lock.access.conditions.some((c) => {
-    if (c.operator !== "=" || !c.value || !isKeyColumn(c.column)) return false;
-    // A helper's lock (`lockConversation(tx, id)`): its value carried back up the calls to the caller's argument.
-    let value: ts.Expression | undefined = c.value;
-    for (let i = (lock.chain?.length ?? 0) - 1; i >= 0 && value; i--) {
-      const call = lock.chain![i]!;
-      const callee = resolve(call);
-      value = callee ? argumentAt(value, callee, call) : undefined;
-    }
-    return value !== undefined && values.some((v) => sameIdentity(v, value!));
-  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { nodesOfKinds } from "./node-index";
 import { elementAt, flowGraphOf, type FlowGraph } from "./flow/cfg";
 import { solveForward, type ForwardSolution } from "./flow/dataflow";
 import { alwaysExits, mayRunAfter, mayRunBetween } from "./flow/queries";
-import { canonicalKey } from "./identity";
+import { isModuleLevel, sameIdentity } from "./identity";
 import { acquisitionPaths } from "./lock-holding";
 import type { LockAcquisition } from "./locks";
 
@@ -51,20 +51,15 @@ export function flagLocksIn(sourceFile: ts.SourceFile): FlagLock[] {
 function flagLockOf(set: ts.BinaryExpression): FlagLock | undefined {
   const fn = enclosingFunction(set);
   const flag = skipParens(set.left);
-  if (!fn?.body || !isAsync(fn) || !isSharedFlag(flag, fn)) return undefined;
-  const text = canonicalKey(flag);
-  const guard = guardTesting(fn, text, set);
-  if (!guard) return undefined;
-  const waits = nodesOfKinds(fn.body, [ts.SyntaxKind.AwaitExpression, ts.SyntaxKind.YieldExpression]).filter(
-    (node) => enclosingFunction(node) === fn,
-  );
-  if (waits.length > 0 && mayRunBetween(guard.expression, waits, set)) return undefined;
+  if (!fn?.body || !isAsync(fn) || !isSharedFlag(flag)) return undefined;
+  const guard = guardTesting(fn, flag, set);
+  if (!guard || mayAwaitBetween(fn, guard.expression, set)) return undefined;
   const clears = nodesOfKinds<ts.BinaryExpression>(fn.body, [ts.SyntaxKind.BinaryExpression]).filter(
     (node) =>
       enclosingFunction(node) === fn &&
       node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
       node.right.kind === ts.SyntaxKind.FalseKeyword &&
-      canonicalKey(skipParens(node.left)) === text,
+      sameIdentity(skipParens(node.left), flag),
   );
   if (clears.length === 0) return undefined;
   const graph = flowGraphOf(fn);
@@ -100,11 +95,7 @@ function regionOf(takenAt: ts.Node, label: string, fn: FunctionLike, graph: Flow
 export function busyKeyFlagLock(acquisition: LockAcquisition): FlagLock | undefined {
   const test = acquisition.busyKeyTest;
   const fn = enclosingFunction(acquisition.call);
-  if (!test || !fn?.body) return undefined;
-  const waits = nodesOfKinds(fn.body, [ts.SyntaxKind.AwaitExpression, ts.SyntaxKind.YieldExpression]).filter(
-    (node) => enclosingFunction(node) === fn,
-  );
-  if (waits.length > 0 && mayRunBetween(test, waits, acquisition.call)) return undefined;
+  if (!test || !fn?.body || mayAwaitBetween(fn, test, acquisition.call)) return undefined;
   const paths = acquisitionPaths(acquisition);
   if (paths.leak()) return undefined;
   return {
@@ -116,25 +107,29 @@ export function busyKeyFlagLock(acquisition: LockAcquisition): FlagLock | undefi
   };
 }
 
-/** `this.running`, or a variable of the module (not of a function): state every call of the function shares. */
-function isSharedFlag(flag: ts.Expression, fn: FunctionLike): boolean {
+/** Whether `fn` may await (or yield) after `from` and before `to`: another call may run there. */
+function mayAwaitBetween(fn: FunctionLike, from: ts.Node, to: ts.Node): boolean {
+  const waits = nodesOfKinds(fn.body!, [ts.SyntaxKind.AwaitExpression, ts.SyntaxKind.YieldExpression]).filter(
+    (node) => enclosingFunction(node) === fn,
+  );
+  return waits.length > 0 && mayRunBetween(from, waits, to);
+}
+
+/**
+ * `this.running`, or a variable whose declaration is at the top of the module (or a global): state every call of the
+ * function shares. A parameter or a local of any enclosing function, found by scope as `declarationOf` does, is one
+ * call's own.
+ */
+function isSharedFlag(flag: ts.Expression): boolean {
   if (ts.isPropertyAccessExpression(flag)) return flag.expression.kind === ts.SyntaxKind.ThisKeyword;
-  if (!ts.isIdentifier(flag)) return false;
-  for (let scope: FunctionLike | undefined = fn; scope; scope = enclosingFunction(scope)) {
-    if (ts.isFunctionLike(scope) && scope.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === flag.text)) return false;
-    const declared = nodesOfKinds<ts.VariableDeclaration>(scope.body ?? scope, [ts.SyntaxKind.VariableDeclaration]).some(
-      (d) => ts.isIdentifier(d.name) && d.name.text === flag.text && enclosingFunction(d) === scope,
-    );
-    if (declared) return false;
-  }
-  return true;
+  return ts.isIdentifier(flag) && isModuleLevel(flag);
 }
 
 /**
  * The `if` of `fn` that tests the flag as true (`if (flag)`, `if (flag === true)`, `if (a || flag)`) and leaves before
  * the set runs.
  */
-function guardTesting(fn: FunctionLike, text: string, set: ts.Node): ts.IfStatement | undefined {
+function guardTesting(fn: FunctionLike, flag: ts.Expression, set: ts.Node): ts.IfStatement | undefined {
   const testsFlag = (condition: ts.Expression): boolean =>
     operands(skipParens(condition), ts.SyntaxKind.BarBarToken).some((part) => {
       const node = skipParens(part);
@@ -142,10 +137,10 @@ function guardTesting(fn: FunctionLike, text: string, set: ts.Node): ts.IfStatem
         ts.isBinaryExpression(node) &&
         (node.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || node.operatorToken.kind === ts.SyntaxKind.EqualsEqualsToken)
       ) {
-        const [flag, other] = node.right.kind === ts.SyntaxKind.TrueKeyword ? [node.left, node.right] : [node.right, node.left];
-        return other.kind === ts.SyntaxKind.TrueKeyword && canonicalKey(skipParens(flag)) === text;
+        const [tested, other] = node.right.kind === ts.SyntaxKind.TrueKeyword ? [node.left, node.right] : [node.right, node.left];
+        return other.kind === ts.SyntaxKind.TrueKeyword && sameIdentity(skipParens(tested), flag);
       }
-      return (ts.isPropertyAccessExpression(node) || ts.isIdentifier(node)) && canonicalKey(node) === text;
+      return (ts.isPropertyAccessExpression(node) || ts.isIdentifier(node)) && sameIdentity(node, flag);
     });
   return nodesOfKinds<ts.IfStatement>(fn.body!, [ts.SyntaxKind.IfStatement]).find(
     (statement) =>

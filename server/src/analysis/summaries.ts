@@ -139,63 +139,101 @@ const MAX_ROUNDS = 8;
 const caches = new WeakMap<CalleeResolver, WeakMap<FunctionLike, FunctionSummary>>();
 
 /**
- * The summary of `fn`, computed bottom-up over the calls that pass a parameter on: the project functions they reach
- * are split into strongly connected components (Tarjan), each component solved after those it calls, iterated to a
- * fixpoint (a bounded number of rounds) so mutual recursion gets the same answer whichever function is asked first.
- * Cached per resolver (one per Program: a summary composed from another file's function is not reused once that file
- * changes) and per function node (a new parse makes new nodes).
+ * The summary of `fn`, computed bottom-up over the calls that pass a parameter on (`solveBottomUp`). Cached per
+ * resolver (one per Program: a summary composed from another file's function is not reused once that file changes)
+ * and per function node (a new parse makes new nodes).
  */
 export function summaryOf(fn: FunctionLike, resolve: CalleeResolver): FunctionSummary {
   let cache = caches.get(resolve);
   if (!cache) caches.set(resolve, (cache = new WeakMap()));
-  const cached = cache.get(fn);
-  if (cached) return cached;
-  if (!fn.body) return EMPTY;
-  for (const component of componentsFrom(fn, resolve, cache)) solveComponent(component, resolve, cache);
-  return cache.get(fn) ?? EMPTY;
+  const bodies = new Map<FunctionLike, Body>();
+  return solveBottomUp(
+    fn,
+    {
+      callees: (f) => {
+        const body = bodyOf(f, resolve);
+        bodies.set(f, body);
+        return body.steps.flatMap((step) => ("callee" in step ? [step.callee] : []));
+      },
+      compose: (f, summaryAt, recursive) => compose(bodies.get(f)!, summaryAt, resolve, recursive),
+      same: sameSummary,
+      empty: EMPTY,
+    },
+    cache,
+  );
+}
+
+/** What a bottom-up summary of project functions needs: each function's callees, and its summary from theirs. */
+export interface BottomUpSummary<S> {
+  /** The project functions whose summaries `fn`'s is composed from (its calls of itself need not be left out). */
+  callees(fn: FunctionLike): readonly FunctionLike[];
+  /** `fn`'s summary from its body and its callees' current summaries (`recursive`: its component has several members). */
+  compose(fn: FunctionLike, summaryAt: (callee: FunctionLike) => S, recursive: boolean): S;
+  same(a: S, b: S): boolean;
+  /** The summary of a function without a body, and the start of a recursive component's iteration. */
+  empty: S;
+}
+
+/** Where summaries are kept between questions: per function node (a WeakMap, or NodeFacts per parse). */
+export interface SummaryStore<S> {
+  get(fn: FunctionLike): S | undefined;
+  set(fn: FunctionLike, summary: S): void;
+}
+
+/**
+ * The core's one way of summarising project functions: the functions `fn` reaches through `callees` not summarised
+ * yet, split into strongly connected components (Tarjan), each solved after those it calls, a recursive component
+ * iterated to a fixpoint (a bounded number of rounds, its last iterate taken) so mutual recursion gets the same
+ * answer whichever function is asked first. No depth bound: a chain of any length is composed, and a cycle ends.
+ */
+export function solveBottomUp<S>(fn: FunctionLike, spec: BottomUpSummary<S>, store: SummaryStore<S>): S {
+  const cached = store.get(fn);
+  if (cached !== undefined) return cached;
+  if (!fn.body) return spec.empty;
+  for (const component of componentsFrom(fn, spec, store)) solveComponent(component, spec, store);
+  return store.get(fn) ?? spec.empty;
 }
 
 /** The strongly connected components of the unsummarised functions `fn` reaches, callees before their callers. */
-function componentsFrom(fn: FunctionLike, resolve: CalleeResolver, cache: WeakMap<FunctionLike, FunctionSummary>): Body[][] {
-  const components: Body[][] = [];
-  const index = new Map<FunctionLike, { index: number; low: number; body: Body }>();
-  const stack: Body[] = [];
+function componentsFrom<S>(fn: FunctionLike, spec: BottomUpSummary<S>, store: SummaryStore<S>): FunctionLike[][] {
+  const components: FunctionLike[][] = [];
+  const index = new Map<FunctionLike, { index: number; low: number }>();
+  const stack: FunctionLike[] = [];
   const onStack = new Set<FunctionLike>();
   // Iterative Tarjan (call chains can be long): each frame is a function and the position in its callees.
-  const frames: Array<{ body: Body; next: number }> = [];
+  const frames: Array<{ fn: FunctionLike; callees: readonly FunctionLike[]; next: number }> = [];
   const enter = (f: FunctionLike) => {
-    const body = bodyOf(f, resolve);
-    index.set(f, { index: index.size, low: index.size, body });
-    stack.push(body);
+    index.set(f, { index: index.size, low: index.size });
+    stack.push(f);
     onStack.add(f);
-    frames.push({ body, next: 0 });
+    frames.push({ fn: f, callees: spec.callees(f), next: 0 });
   };
   enter(fn);
   while (frames.length > 0) {
     const frame = frames[frames.length - 1]!;
-    const mine = index.get(frame.body.fn)!;
-    const step = frame.body.steps[frame.next++];
-    if (step) {
-      if (!("callee" in step) || cache.has(step.callee) || !step.callee.body) continue;
-      const seen = index.get(step.callee);
-      if (!seen) enter(step.callee);
-      else if (onStack.has(step.callee)) mine.low = Math.min(mine.low, seen.index);
+    const mine = index.get(frame.fn)!;
+    if (frame.next < frame.callees.length) {
+      const callee = frame.callees[frame.next++]!;
+      if (callee === frame.fn || store.get(callee) !== undefined || !callee.body) continue;
+      const seen = index.get(callee);
+      if (!seen) enter(callee);
+      else if (onStack.has(callee)) mine.low = Math.min(mine.low, seen.index);
       continue;
     }
     frames.pop();
     const parent = frames[frames.length - 1];
     if (parent) {
-      const theirs = index.get(parent.body.fn)!;
+      const theirs = index.get(parent.fn)!;
       theirs.low = Math.min(theirs.low, mine.low);
     }
     if (mine.low === mine.index) {
-      const component: Body[] = [];
-      let member: Body;
+      const component: FunctionLike[] = [];
+      let member: FunctionLike;
       do {
         member = stack.pop()!;
-        onStack.delete(member.fn);
+        onStack.delete(member);
         component.push(member);
-      } while (member.fn !== frame.body.fn);
+      } while (member !== frame.fn);
       components.push(component.reverse());
     }
   }
@@ -203,21 +241,22 @@ function componentsFrom(fn: FunctionLike, resolve: CalleeResolver, cache: WeakMa
 }
 
 /** Summarises one component: every member from its body and its callees' current summaries, until none changes. */
-function solveComponent(component: readonly Body[], resolve: CalleeResolver, cache: WeakMap<FunctionLike, FunctionSummary>): void {
-  const current = new Map<FunctionLike, FunctionSummary>(component.map((body) => [body.fn, EMPTY]));
-  const summaryAt = (callee: FunctionLike) => current.get(callee) ?? cache.get(callee) ?? EMPTY;
-  // A function's calls of itself are no steps (bodyOf), so only a component of several functions recurses.
+function solveComponent<S>(component: readonly FunctionLike[], spec: BottomUpSummary<S>, store: SummaryStore<S>): void {
+  const current = new Map<FunctionLike, S>(component.map((fn) => [fn, spec.empty]));
+  const summaryAt = (callee: FunctionLike) => current.get(callee) ?? store.get(callee) ?? spec.empty;
+  // A function's calls of itself read its summary so far (empty in a single round), so only a component of several
+  // functions is iterated.
   const recursive = component.length > 1;
   for (let round = 0; round < (recursive ? MAX_ROUNDS : 1); round++) {
     let changed = false;
-    for (const body of component) {
-      const next = compose(body, summaryAt, resolve, recursive);
-      if (!sameSummary(next, current.get(body.fn)!)) changed = true;
-      current.set(body.fn, next);
+    for (const fn of component) {
+      const next = spec.compose(fn, summaryAt, recursive);
+      if (!spec.same(next, current.get(fn)!)) changed = true;
+      current.set(fn, next);
     }
     if (!changed) break;
   }
-  for (const [fn, summary] of current) cache.set(fn, summary);
+  for (const [fn, summary] of current) store.set(fn, summary);
 }
 
 /** `fn`'s steps: its own statements through a parameter, and the project functions it passes a parameter to. */
