@@ -20,6 +20,7 @@ import {
   locksHeldAt,
   losersSkip,
   nodesOfKinds,
+  onlyExpires,
   perCallLock,
   reindentedText,
   rowLockDescription,
@@ -190,6 +191,8 @@ export const lockAcrossAwait = defineRule({
         // A try-lock that cannot expire (a session advisory lock, a SET NX without expiry) whose losers leave: nobody
         // waits for it, and no second holder can get in while this one is slow.
         (lock.kind === "lease" && !lock.expires && !!lock.acquisition && losersSkip(lock.acquisition)) ||
+        // A lease of a constant that nothing releases is a rate limit that ends by expiring, not a section to wait out.
+        (lock.kind === "lease" && !!lock.acquisition && onlyExpires(lock.acquisition)) ||
         // A lock that cannot expire around a check of state read under it, the call, and a record of it into that state.
         (lock.kind !== "transaction" && !lock.expires && !!lock.holds && checkedThenRecorded(node, lock.holds)) ||
         // A key holding a value this call generates (`run:${createId()}`): no other call can ask for it.

@@ -4,7 +4,7 @@
 // lock rules ask: "can the lock be held when this node runs?" (held regions: lock-across-await) and "does some
 // path leave the function with the lock still held, and what takes it?" (lock-release-not-guaranteed).
 import { ts } from "../engine/ts";
-import { boundNames, enclosingFunction, isInside, skipAwait, skipParens, stringValue } from "./ast";
+import { boundNames, enclosingFunction, isInside, isLiteral, skipAwait, skipParens, stringValue } from "./ast";
 import { isFunctionLike } from "./node-index";
 import { elementAt, flowGraphOf, isProcessExit, type FlowBlock, type FlowEdge, type FlowGraph } from "./flow/cfg";
 import { solveForward, type ForwardSolution } from "./flow/dataflow";
@@ -70,6 +70,8 @@ class HoldingAnalysis implements AcquisitionPaths {
   private readonly tested: ReadonlySet<string>;
   /** Flags set true right after the lock is taken (`await claim(key); claimed = true`): false means not held. */
   private readonly heldFlags: ReadonlySet<string>;
+  /** Tests the way to the acquisition decided, which come out the same where it holds the lock. */
+  private readonly decided: DecidedTests;
 
   get testedNames(): ReadonlySet<string> {
     return this.tested;
@@ -93,6 +95,7 @@ class HoldingAnalysis implements AcquisitionPaths {
     this.tested =
       acquisition.style === "try" && this.names.size > 0 ? new Set([...this.names, ...successFlags(root, acquisition)]) : this.names;
     this.heldFlags = heldFlags(root, this.taking);
+    this.decided = new DecidedTests(acquisition.call, root);
   }
 
   private get solution(): ForwardSolution<Holding> {
@@ -211,6 +214,9 @@ class HoldingAnalysis implements AcquisitionPaths {
       if (truth !== undefined && testsAcquisition(edge.condition, this.call, this.heldFlags) && (edge.kind === "true") !== truth)
         return FREE;
     }
+    // `if (!forced) release()` after `forced || take()`: a test the way to the acquisition decided comes out the same.
+    if (edge.condition && (edge.kind === "true" || edge.kind === "false") && this.decided.excludes(edge.condition, edge.kind === "true"))
+      return FREE;
     // `release?.()` / `if (release)`: a handle that is not there was never assigned by a completed acquisition.
     if (edge.condition && (edge.kind === "true" || edge.kind === "false") && this.names.size > 0) {
       const test = skipParens(edge.condition);
@@ -537,9 +543,10 @@ function successFlags(fn: ts.Node, acquisition: LockAcquisition): string[] {
 }
 
 /**
- * Flags that say the lock is held: a local set to `true` only by the statement right after the one that takes the lock
- * (`await claimKey(key); claimed = true`) and otherwise only to false, null or undefined. Nothing runs between the two
- * that could throw, so a test that reads the flag as false runs where this acquisition does not hold the lock.
+ * Flags that say the lock is held: a local set to `true` by the statement right after the one that takes the lock
+ * (`await claimKey(key); claimed = true`), or first thing in the branch its successful test enters, and otherwise only
+ * to true (after other acquisitions), false, null or undefined. Nothing runs between the two that could throw, so a
+ * test that reads the flag as false runs where this acquisition does not hold the lock.
  */
 function heldFlags(fn: ts.Node, taking: ts.Node): Set<string> {
   const assigned = localAssignments(fn);
@@ -548,7 +555,10 @@ function heldFlags(fn: ts.Node, taking: ts.Node): Set<string> {
     const statement = assignment.parent;
     if (!ts.isBinaryExpression(assignment) || !ts.isExpressionStatement(statement) || !ts.isBlock(statement.parent)) return false;
     const statements = statement.parent.statements;
-    const previous = statements[statements.indexOf(statement) - 1];
+    const index = statements.indexOf(statement);
+    // The first statement of the branch a test of the acquisition takes on success (`if (await take()) { held = true`).
+    if (index === 0 && takenOnEntry(statement.parent, taking)) return true;
+    const previous = statements[index - 1];
     return (
       !!previous &&
       (ts.isExpressionStatement(previous) || ts.isVariableStatement(previous)) &&
@@ -559,9 +569,157 @@ function heldFlags(fn: ts.Node, taking: ts.Node): Set<string> {
   const flags = new Set<string>();
   for (const [name, values] of assigned) {
     const set = values.filter((v) => !isUnset(v));
-    if (set.length > 0 && set.every((v) => skipParens(v).kind === ts.SyntaxKind.TrueKeyword && rightAfterTaking(v))) flags.add(name);
+    // Other `true`s (after other acquisitions sharing the flag) do not matter: false still means this one is not held.
+    if (set.length > 0 && set.every((v) => skipParens(v).kind === ts.SyntaxKind.TrueKeyword) && set.some(rightAfterTaking)) flags.add(name);
   }
   return flags;
+}
+
+/**
+ * Whether entering `block` means the lock was just taken: it is the `then` of an `if` whose condition is the taking
+ * call or has it as one of its `&&` operands (`if (kind === "bids" && (await take(key)))`), so the call answered truthy.
+ */
+function takenOnEntry(block: ts.Block, taking: ts.Node): boolean {
+  const statement = block.parent;
+  if (!ts.isIfStatement(statement) || statement.thenStatement !== block) return false;
+  const conjuncts = (node: ts.Expression): ts.Expression[] => {
+    const inner = skipParens(node);
+    return ts.isBinaryExpression(inner) && inner.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken
+      ? [...conjuncts(inner.left), ...conjuncts(inner.right)]
+      : [skipAwait(inner)];
+  };
+  return conjuncts(statement.expression).some((operand) => operand === taking);
+}
+
+/**
+ * What the tests on the way to the acquisition decided, for a later test of the same value to repeat: `forced ||
+ * take()` takes the lock only where `forced` is false, `kind === "bids" && take()` only where that comparison is true,
+ * a take under `case "events":` only where the switch's value is "events". Only tests of values nothing in the function
+ * assigns (identifiers, property reads, literals, comparisons), and not inside a loop, where a later round tests anew.
+ */
+class DecidedTests {
+  private readonly truths = new Map<string, boolean>();
+  /** The switch value's text → the case labels (literal texts) under which the lock is taken. */
+  private readonly cases = new Map<string, Set<string>>();
+  private readonly assigned: Set<string>;
+
+  constructor(call: ts.Node, root: ts.Node) {
+    this.assigned = assignedTexts(root);
+    for (let node = call; node.parent && node !== root; node = node.parent) {
+      const parent = node.parent;
+      if (parent === root || isFunctionLike(parent)) break;
+      if (ts.isIterationStatement(parent, false)) {
+        this.truths.clear();
+        this.cases.clear();
+        break;
+      }
+      if (ts.isIfStatement(parent) && node !== parent.expression) this.note(parent.expression, node === parent.thenStatement);
+      else if (ts.isConditionalExpression(parent) && node !== parent.condition) this.note(parent.condition, node === parent.whenTrue);
+      else if (ts.isBinaryExpression(parent) && parent.right === node) {
+        const op = parent.operatorToken.kind;
+        if (op === ts.SyntaxKind.AmpersandAmpersandToken) this.note(parent.left, true);
+        else if (op === ts.SyntaxKind.BarBarToken) this.note(parent.left, false);
+      } else if (ts.isCaseClause(parent) && node !== parent.expression) this.noteCase(parent);
+    }
+  }
+
+  private note(expression: ts.Expression, truth: boolean): void {
+    const test = skipParens(expression);
+    if (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) return this.note(test.operand, !truth);
+    if (ts.isBinaryExpression(test)) {
+      const op = test.operatorToken.kind;
+      // Both sides of a true `&&` (a false `||`) are known; of a false `&&`, neither.
+      if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
+        if ((op === ts.SyntaxKind.AmpersandAmpersandToken) === truth) {
+          this.note(test.left, truth);
+          this.note(test.right, truth);
+        }
+        return;
+      }
+    }
+    if (this.isSteady(test)) this.truths.set(textOf(test), truth);
+  }
+
+  /** Under a case (and the empty cases falling into it), unless a case with statements falls through into it. */
+  private noteCase(clause: ts.CaseClause): void {
+    const clauses = clause.parent.clauses;
+    const labels = new Set<string>();
+    for (let i = clauses.indexOf(clause); i >= 0; i--) {
+      const current = clauses[i]!;
+      if (current !== clause && current.statements.length > 0) {
+        const last = current.statements[current.statements.length - 1]!;
+        if (!ts.isBreakStatement(last) && !ts.isReturnStatement(last) && !ts.isThrowStatement(last) && !ts.isContinueStatement(last))
+          return;
+        break;
+      }
+      if (!ts.isCaseClause(current) || !isLiteral(current.expression)) return;
+      labels.add(textOf(current.expression));
+    }
+    const value = clause.parent.parent.expression;
+    if (this.isSteady(skipParens(value))) this.cases.set(textOf(value), labels);
+  }
+
+  private isSteady(node: ts.Expression): boolean {
+    if (isLiteral(node)) return true;
+    if (ts.isIdentifier(node) || ts.isPropertyAccessExpression(node))
+      return !this.assigned.has(textOf(node)) && (ts.isIdentifier(node) || this.isSteady(skipParens(node.expression)));
+    if (node.kind === ts.SyntaxKind.ThisKeyword) return true;
+    if (ts.isBinaryExpression(node) && /^(===|!==|==|!=)$/.test(node.operatorToken.getText()))
+      return this.isSteady(skipParens(node.left)) && this.isSteady(skipParens(node.right));
+    return false;
+  }
+
+  /** Whether the `truth` side of a test of `condition` cannot run where the lock was taken. */
+  excludes(condition: ts.Expression, truth: boolean): boolean {
+    const clause = condition.parent;
+    if (ts.isCaseClause(clause) && clause.expression === condition) {
+      const labels = this.cases.get(textOf(clause.parent.parent.expression));
+      if (!labels || !isLiteral(condition)) return false;
+      const label = textOf(condition);
+      return truth ? !labels.has(label) : labels.size === 1 && labels.has(label);
+    }
+    const known = this.truths.get(textOf(skipParens(condition)));
+    return known !== undefined && known !== truth;
+  }
+}
+
+function textOf(node: ts.Node): string {
+  return node.getText().replace(/\s+/g, "");
+}
+
+/** The texts of everything `root` (nested functions included) assigns: `x = …`, `a.b += …`, `x++`, `[a, b] = …`. */
+function assignedTexts(root: ts.Node): Set<string> {
+  const texts = new Set<string>();
+  const target = (node: ts.Expression): void => {
+    const inner = skipParens(node);
+    if (ts.isArrayLiteralExpression(inner)) inner.elements.forEach(target);
+    else if (ts.isObjectLiteralExpression(inner))
+      for (const property of inner.properties) {
+        if (ts.isShorthandPropertyAssignment(property)) texts.add(property.name.text);
+        else if (ts.isPropertyAssignment(property)) target(property.initializer);
+        else if (ts.isSpreadAssignment(property)) target(property.expression);
+      }
+    else if (ts.isSpreadElement(inner)) target(inner.expression);
+    else texts.add(textOf(inner));
+  };
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+    )
+      target(node.left);
+    else if (
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+    )
+      target(node.operand);
+    else if ((ts.isForOfStatement(node) || ts.isForInStatement(node)) && !ts.isVariableDeclarationList(node.initializer))
+      target(node.initializer);
+    ts.forEachChild(node, visit);
+  };
+  visit(root);
+  return texts;
 }
 
 /** Every value assigned to each local name of `fn` (declarations and plain `=`), outside nested functions. */

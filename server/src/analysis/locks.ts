@@ -876,6 +876,21 @@ function namesLock(acquisition: LockAcquisition, depth = 0): boolean {
   return "inferred" in wrapper.source && depth < 4 && namesLock(wrapper.source.inferred, depth + 1);
 }
 
+/**
+ * A lease that only expires: a SET NX of a constant (no owner token to release it by) with an expiry, which nothing
+ * in its file releases. It ends only by running out (one refresh a second, one credit a minute per output): a rate
+ * limit, not a lock around a section, so a call outlasting it lets in the next taker the expiry was set for.
+ */
+export function onlyExpires(acquisition: LockAcquisition): boolean {
+  const { call } = acquisition;
+  if (acquisition.mechanism !== "redis-set-nx" || !acquisition.expires || !ts.isCallExpression(call)) return false;
+  const stored = storedValueOf(acquisition);
+  const value = stored && skipParens(stored);
+  if (!value || !(ts.isStringLiteralLike(value) || ts.isNumericLiteral(value) || value.kind === ts.SyntaxKind.TrueKeyword)) return false;
+  const calls = nodesOfKinds<ts.CallExpression>(call.getSourceFile(), [ts.SyntaxKind.CallExpression]);
+  return !calls.some((c) => c !== call && isReleaseOf(c, acquisition, NO_NAMES));
+}
+
 /** A try-lock whose caller leaves when it is taken by someone else (`if (!acquired) return`): the losers skip, nobody waits. */
 export function losersSkip(acquisition: LockAcquisition): boolean {
   const fn = enclosingFunction(acquisition.call);
