@@ -70,7 +70,8 @@ function fileDeclarations(file: ts.SourceFile): Declared {
   const drizzle = /\b(?:pg|mysql|sqlite|singlestore)Table|\bpgSchema|TableCreator\b/.test(text);
   const entities = /@Entity\b/.test(text);
   const sequelize = /sequelize/i.test(text) && /\.(?:init|define|createTable|addIndex|addConstraint)\s*\(/.test(text);
-  const typeormMigrations = /\bnew\s+Table(?:Index|Unique)?\s*\(/.test(text);
+  // Only TypeORM's: other libraries have a `Table` class too (dynamodb-toolbox's `new Table({ name, partitionKey })`).
+  const typeormMigrations = /\bnew\s+Table(?:Index|Unique)?\s*\(/.test(text) && /\bfrom\s+["']typeorm["']/.test(text);
   if (drizzle || entities || sequelize || typeormMigrations) {
     const visit = (node: ts.Node): void => {
       if (drizzle && ts.isCallExpression(node)) drizzleTable(node, declared!);
