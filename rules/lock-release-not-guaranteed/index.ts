@@ -159,7 +159,7 @@ export const lockReleaseNotGuaranteed = defineRule({
         });
       const paths = acquisitionPaths(acquisition);
       const leak = paths.leak();
-      if (!leak || keptOnSuccess(acquisition, analysis.releases, leak)) continue;
+      if (!leak || keptOnSuccess(acquisition, analysis.releases, leak) || handedOn(acquisition, fn, analysis.releases, sf)) continue;
       // Releases this acquisition reaches: another acquisition of the same lock in the function has its own.
       const held = analysis.releases.filter((release) => paths.heldAt(release));
       // A busy key none of whose deletes can run after this set (they sit in another branch: a peer's "gone" event) is
@@ -243,6 +243,24 @@ function keptOnSuccess(acquisition: LockAcquisition, releases: readonly ts.Node[
   return releases.length > 0 && releases.every(inCatch);
 }
 
+/**
+ * A lock this function releases only where it gives up (the release is followed by a `return` or `throw` in its
+ * branch) and another function of the file releases is handed on when the function succeeds: a pool's permit that
+ * leaves with the resource taken (`take()` keeps it, `giveBack()` releases it), not a critical section left open.
+ */
+function handedOn(acquisition: LockAcquisition, fn: ts.Node, releases: readonly ts.Node[], sf: ts.SourceFile): boolean {
+  return releases.length > 0 && releases.every(givesUpAfter) && releasedInFile(acquisition, sf, fn);
+}
+
+/** `release` is followed, in its own block (a branch, not the function's body), by a `return` or `throw`. */
+function givesUpAfter(release: ts.Node): boolean {
+  const statement = statementOf(release);
+  const block = statement?.parent;
+  if (!statement || !block || !ts.isBlock(block) || !ts.isIfStatement(block.parent)) return false;
+  const after = block.statements.slice(block.statements.indexOf(statement as ts.Statement) + 1);
+  return after.some((s) => ts.isReturnStatement(s) || ts.isThrowStatement(s));
+}
+
 /** What takes a path out of the function with the lock held, for the message: "the `return` at line 12 runs". */
 function whatSkips(leak: Leak): string {
   switch (leak.kind) {
@@ -283,8 +301,11 @@ function fnName(fn: ts.Node): string {
   return named.name ? named.name.getText() : "this function";
 }
 
-/** `this.mutex.release()` (or a delete of a lock table's rows) elsewhere in the file: another method releases it. */
-function releasedInFile(acquisition: LockAcquisition, sf: ts.SourceFile): boolean {
+/**
+ * `this.mutex.release()` (or a delete of a lock table's rows) elsewhere in the file: another method releases it. With
+ * `outside`, a release inside that function, or one where another function gives up, does not count.
+ */
+function releasedInFile(acquisition: LockAcquisition, sf: ts.SourceFile, outside?: ts.Node): boolean {
   // A lock table is one only where the file deletes its rows: a lock service's `release` method.
   if (acquisition.mechanism === "lock-table") return true;
   if (!acquisition.lockObject) return false;
@@ -296,7 +317,8 @@ function releasedInFile(acquisition: LockAcquisition, sf: ts.SourceFile): boolea
       ts.isCallExpression(node) &&
       ts.isPropertyAccessExpression(node.expression) &&
       /^(release|unlock|cancel)$/.test(node.expression.name.text) &&
-      canonicalKey(node.expression.expression) === key
+      canonicalKey(node.expression.expression) === key &&
+      !(outside && (isInside(node, outside) || givesUpAfter(node)))
     )
       found = true;
   });

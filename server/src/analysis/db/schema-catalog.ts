@@ -4,7 +4,8 @@
 // columns), and SQL (`CREATE TABLE` with `PRIMARY KEY` / `UNIQUE`, `CREATE UNIQUE INDEX`, `ALTER TABLE … ADD UNIQUE`) in
 // `.sql` files and in the text of TypeScript files (migrations run through `queryRunner.query`, knex `raw`), and
 // Sequelize models (`Model.init(attributes, { indexes })`, `sequelize.define(…)`) and migrations (`createTable`,
-// `addIndex(…, { unique: true })`, `addConstraint(…, { type: "unique" })`). Every
+// `addIndex(…, { unique: true })`, `addConstraint(…, { type: "unique" })`), and TypeORM migrations (`new Table({ columns,
+// indices, uniques })`, `createIndex(…, new TableIndex({ isUnique: true }))`, `createUniqueConstraint`). Every
 // declaration of a table counts: a unique index added only by a migration guards the table as much as one in the
 // model. Built once per Program (each file's part once per SourceFile, each `.sql` file once per modification).
 import * as path from "node:path";
@@ -69,11 +70,14 @@ function fileDeclarations(file: ts.SourceFile): Declared {
   const drizzle = /\b(?:pg|mysql|sqlite|singlestore)Table|\bpgSchema|TableCreator\b/.test(text);
   const entities = /@Entity\b/.test(text);
   const sequelize = /sequelize/i.test(text) && /\.(?:init|define|createTable|addIndex|addConstraint)\s*\(/.test(text);
-  if (drizzle || entities || sequelize) {
+  // Only TypeORM's: other libraries have a `Table` class too (dynamodb-toolbox's `new Table({ name, partitionKey })`).
+  const typeormMigrations = /\bnew\s+Table(?:Index|Unique)?\s*\(/.test(text) && /\bfrom\s+["']typeorm["']/.test(text);
+  if (drizzle || entities || sequelize || typeormMigrations) {
     const visit = (node: ts.Node): void => {
       if (drizzle && ts.isCallExpression(node)) drizzleTable(node, declared!);
       if (entities && ts.isClassDeclaration(node)) entityClass(node, declared!);
       if (sequelize && ts.isCallExpression(node)) sequelizeDeclaration(node, declared!);
+      if (typeormMigrations) typeormMigration(node, declared!);
       ts.forEachChild(node, visit);
     };
     visit(file);
@@ -306,6 +310,62 @@ function optionPresent(expr: ts.Expression, name: string): boolean {
   return (
     !!object && object.properties.some((p) => propertyName(p) === name || (ts.isShorthandPropertyAssignment(p) && p.name.text === name))
   );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// TypeORM migrations.
+
+/**
+ * `new Table({ name: "t", columns: [{ name: "id", isPrimary: true }, { name: "a", isUnique: true }], indices: [{
+ * columnNames: ["a", "b"], isUnique: true }], uniques: [{ columnNames: ["c"] }] })` (given to `createTable`),
+ * `createIndex("t", new TableIndex({ columnNames, isUnique: true }))` and `createUniqueConstraint("t", new
+ * TableUnique({ columnNames }))`: the table they name and the unique keys they give it.
+ */
+function typeormMigration(node: ts.Node, declared: Declared): void {
+  if (ts.isNewExpression(node) && constructed(node) === "Table") {
+    const options = node.arguments?.[0] && objectOf(node.arguments[0]);
+    const table = options && optionString(options, "name");
+    if (!options || table === undefined) return;
+    const sets: string[][] = [];
+    const primary: string[] = [];
+    for (const column of elementsOf(propertyValueOf(options, "columns"))) {
+      const name = optionString(column, "name");
+      if (name !== undefined && optionTrue(column, "isPrimary")) primary.push(name);
+      if (name !== undefined && optionTrue(column, "isUnique")) sets.push([name]);
+    }
+    sets.push(primary);
+    for (const index of elementsOf(propertyValueOf(options, "indices"))) if (optionTrue(index, "isUnique")) sets.push(columnNamesOf(index));
+    for (const unique of elementsOf(propertyValueOf(options, "uniques"))) sets.push(columnNamesOf(unique));
+    declare(declared, [table], sets);
+    return;
+  }
+  if (!ts.isCallExpression(node)) return;
+  const table = stringValue(node.arguments[0]);
+  const made = node.arguments[1] && skipParens(node.arguments[1]);
+  if (table === undefined || !made || !ts.isNewExpression(made) || !made.arguments?.[0]) return;
+  const options = made.arguments[0];
+  const name = calleeName(node);
+  const unique =
+    (name === "createIndex" && constructed(made) === "TableIndex" && optionTrue(options, "isUnique")) ||
+    (name === "createUniqueConstraint" && constructed(made) === "TableUnique");
+  if (unique) declare(declared, [table], [columnNamesOf(options)]);
+}
+
+function constructed(node: ts.NewExpression): string | undefined {
+  const callee = skipParens(node.expression);
+  return ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+}
+
+function elementsOf(list: ts.Expression | undefined): readonly ts.Expression[] {
+  const node = list && skipParens(list);
+  return node && ts.isArrayLiteralExpression(node) ? node.elements : [];
+}
+
+/** `{ columnNames: ["a", "b"] }`: the column names. */
+function columnNamesOf(options: ts.Expression): string[] {
+  const object = objectOf(options);
+  const list = object && propertyValueOf(object, "columnNames");
+  return list ? sequelizeFields(list) : [];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
