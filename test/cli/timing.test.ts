@@ -18,27 +18,28 @@ async function lint(args: string[], cwd: string): Promise<{ code: number; stdout
   return { code, stdout, stderr };
 }
 
-test("the table: slowest first, times to 0.1 ms, shares of the total", () => {
+test("the table: slowest first, wall-clock and CPU times to 0.1 ms, shares of the total wall time", () => {
   const table = formatTimings(
     new Map([
-      ["lock-across-await", 12.34],
-      ["(program)", 30],
-      ["reentrant-lock", 0.06],
-      ["select-then-update", 7.6],
+      ["lock-across-await", { wallMs: 12.34, cpuMs: 10.04 }],
+      ["(program)", { wallMs: 30, cpuMs: 1234.5 }],
+      ["reentrant-lock", { wallMs: 0.06, cpuMs: 0 }],
+      ["select-then-update", { wallMs: 7.6, cpuMs: 7.55 }],
     ]),
   );
   assert.equal(
     table,
     [
-      "Step               | Time (ms) | Relative",
-      "------------------ | --------: | -------:",
-      "(program)          |      30.0 |    60.0%",
-      "lock-across-await  |      12.3 |    24.7%",
-      "select-then-update |       7.6 |    15.2%",
-      "reentrant-lock     |       0.1 |     0.1%",
+      "Step               | Wall (ms) | CPU (ms) | Relative",
+      "------------------ | --------: | -------: | -------:",
+      "(program)          |      30.0 |   1234.5 |    60.0%",
+      "lock-across-await  |      12.3 |     10.0 |    24.7%",
+      "select-then-update |       7.6 |      7.5 |    15.2%",
+      "reentrant-lock     |       0.1 |      0.0 |     0.1%",
       "",
     ].join("\n"),
   );
+  assert.match(formatTimings(new Map([["x", { wallMs: 1, cpuMs: 1 }]]), "(a note)"), /\| +100\.0%\n\(a note\)\n$/);
 });
 
 test("locksmith lint --timing times the Program, the checker and every rule, on stderr; stdout stays valid JSON", async () => {
@@ -46,12 +47,12 @@ test("locksmith lint --timing times the Program, the checker and every rule, on 
   assert.equal(code, 1, stderr);
   assert.ok(Array.isArray(JSON.parse(stdout)));
   const [header, separator, ...rows] = stderr.trimEnd().split("\n");
-  assert.match(header!, /^Step +\| Time \(ms\) \| Relative$/);
-  assert.match(separator!, /^-+ \| -+: \| -+:$/);
+  assert.match(header!, /^Step +\| Wall \(ms\) \| CPU \(ms\) \| Relative$/);
+  assert.match(separator!, /^-+ \| -+: \| -+: \| -+:$/);
   const steps = rows.map((row) => {
-    const match = /^(.+?) +\| +(\d+\.\d) \| +(\d+\.\d)%$/.exec(row);
+    const match = /^(.+?) +\| +(\d+\.\d) \| +(\d+\.\d) \| +(\d+\.\d)%$/.exec(row);
     assert.ok(match, `not a table row: ${row}`);
-    return { name: match[1]!, ms: Number(match[2]), share: Number(match[3]) };
+    return { name: match[1]!, ms: Number(match[2]), cpu: Number(match[3]), share: Number(match[4]) };
   });
   assert.deepEqual(steps.map((s) => s.name).sort(), [PROGRAM_TIMING, TYPE_CHECKER_TIMING, ...RULES.map((r) => r.meta.id)].sort());
   assert.deepEqual(
