@@ -82,3 +82,37 @@ test("without --timing nothing is printed on stderr; a fully cached run says tha
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a project whose function that locks is no lock helper is linted without the type checker", async () => {
+  // `refresh` takes a lock, so its calls are candidates for a lock helper; no function of that name is one (it runs no
+  // callback and returns nothing held), so no call of it needs the checker to find out what it calls.
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-timing-")));
+  try {
+    fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true }, include: ["*.ts"] }));
+    fs.writeFileSync(
+      path.join(dir, "cache.ts"),
+      [
+        "export interface Cache {",
+        "  lock(): void;",
+        "  reload(): Promise<void>;",
+        "}",
+        "",
+        "export async function refresh(cache: Cache): Promise<void> {",
+        "  cache.lock();",
+        "  await cache.reload();",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    fs.writeFileSync(
+      path.join(dir, "main.ts"),
+      'import { refresh, type Cache } from "./cache";\n\nexport async function start(cache: Cache): Promise<void> {\n  await refresh(cache);\n}\n',
+    );
+    const { code, stderr } = await lint(["--timing"], dir);
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /^unchecked-lock-acquisition +\|/m);
+    assert.doesNotMatch(stderr, /type checker/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
