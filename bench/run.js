@@ -280,10 +280,10 @@ function readUsage(usageFile, native) {
   return { cpuMs: (user + system) * 1000, maxRssMiB: Math.round(rssKiB / 1024) };
 }
 
-/** --timing's table on stderr: milliseconds by step. */
+/** --timing's table on stderr: milliseconds (on the wall clock) by step. */
 function timingsOf(stderr) {
   const steps = {};
-  for (const match of stderr.matchAll(/^(.+?)\s+\|\s+([\d.]+)\s+\|\s+[\d.]+%$/gm)) steps[match[1].trim()] = Number(match[2]);
+  for (const match of stderr.matchAll(/^(.+?)\s+\|\s+([\d.]+)\s+\|\s+[\d.]+\s+\|\s+[\d.]+%$/gm)) steps[match[1].trim()] = Number(match[2]);
   return Object.keys(steps).length > 0 ? steps : undefined;
 }
 

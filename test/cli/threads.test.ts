@@ -3,6 +3,7 @@
 // findings land in files a worker analysed); flags that cannot share files keep one thread.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -15,6 +16,7 @@ import {
   runWorker,
   threadCount,
 } from "../../server/src/cli/threads";
+import { PER_THREAD_CPU } from "../../server/src/engine/linter";
 import { runCli, tempProject } from "./helpers";
 
 const EXAMPLES = path.resolve(__dirname, "../../../examples");
@@ -46,6 +48,8 @@ test("a run with worker threads reports exactly what a single-threaded run repor
   assert.equal(threaded.code, 1);
   // The threaded run did use workers (their Program is a step of --timing).
   assert.match(threaded.stderr, /\(worker threads: program\)/);
+  // Without a per-thread CPU figure, the table says that its CPU column is the whole process's.
+  if (!PER_THREAD_CPU) assert.match(threaded.stderr, /\n\(CPU: the whole process's while each step ran, every thread's together\)\n$/);
   assert.doesNotMatch(single.stderr, /worker/);
   const expected = findingsOf(single.stdout);
   // Each copy of the examples reports what the examples report: file rules and the whole-program lock-order rule.
@@ -90,6 +94,33 @@ test("--threads takes a count, off or auto; auto shares only runs of many files"
   const bad = await runCli(["lint", "-p", "tsconfig.json", "--threads", "many"], dir);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--threads expects a whole number ≥ 1, off or auto, got "many"/);
+});
+
+test("the re-run with a larger heap writes to the process's own stdout and stderr, once, and its exit code is the run's", () => {
+  // A stand-in for the CLI's re-run: it says whether its stdout is the file the first process writes to (inherited)
+  // or a pipe that process would have to copy from, and which heap it was given.
+  const dir = tempProject({
+    "child.js": [
+      'const fs = require("node:fs");',
+      'process.stdout.write(`stdout is a file: ${fs.fstatSync(1).isFile()}; ${process.execArgv.join(" ")}; ${process.argv.slice(2).join(" ")}\\n`);',
+      "process.stderr.write(`stderr is a file: ${fs.fstatSync(2).isFile()}; sized: ${process.env.LOCKSMITH_HEAP_SIZED}\\n`);",
+      "process.exitCode = 3;",
+    ].join("\n"),
+    "parent.js": [
+      `const { relaunch } = require(${JSON.stringify(path.resolve(__dirname, "../../server/src/cli/lint-command.js"))});`,
+      'relaunch({ cwd: __dirname, isTTY: false, stdout: () => {}, stderr: () => {}, relaunch: { script: __dirname + "/child.js", argv: ["lint", "."] } }, 321)',
+      "  .then((code) => (process.exitCode = code));",
+    ].join("\n"),
+  });
+  const out = path.join(dir, "out.txt");
+  const err = path.join(dir, "err.txt");
+  const [outFd, errFd] = [fs.openSync(out, "w"), fs.openSync(err, "w")];
+  const run = spawnSync(process.execPath, [path.join(dir, "parent.js")], { stdio: ["ignore", outFd, errFd] });
+  fs.closeSync(outFd);
+  fs.closeSync(errFd);
+  assert.equal(run.status, 3);
+  assert.equal(fs.readFileSync(out, "utf8"), "stdout is a file: true; --max-old-space-size=321; lint .\n");
+  assert.equal(fs.readFileSync(err, "utf8"), "stderr is a file: true; sized: 1\n");
 });
 
 test("a lint whose sources need more than Node's heap re-runs with a heap sized to them, within the free memory", () => {

@@ -21,6 +21,7 @@ import {
   inlineCode,
   enclosingFunction,
   functionName,
+  importsOf,
   isFunctionLike,
   isInside,
   mentions,
@@ -57,7 +58,7 @@ import {
   returnsHolder,
   type LockAcquisition,
 } from "./locks";
-import { namedFunctionsIn, projectFunctionNames, projectFunctionOf } from "./slow-calls";
+import { namedFunctionsIn, projectAliasNames, projectFunctionNames, projectFunctionOf, projectFunctionsByName } from "./slow-calls";
 
 /** A project function that runs its function parameter `callbackParam` under a lock, or returns holding one. */
 export interface LockWrapper {
@@ -105,6 +106,8 @@ interface ProgramState {
   declared: readonly CompiledDeclaration[];
   /** Names a package's lock helper may be called by (libraryDeclaredNames). */
   libraryNames?: ReadonlySet<string>;
+  /** How many wrappers are being inferred now (their verdicts, and those of the functions they call, are not final). */
+  inferring: number;
 }
 
 /** Per Program and declarations: the same function is a helper or not, and another one, under other declarations. */
@@ -126,6 +129,7 @@ function stateOf(program: ts.Program, checker: () => ts.TypeChecker, declared?: 
         decorators: new Map(),
         files: new WeakMap(),
         declared: compileDeclarations(declared),
+        inferring: 0,
       }),
     );
   return state;
@@ -181,6 +185,7 @@ function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, dept
   const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
   // Only the name of a function that takes a lock (or calls one that does) is worth the checker.
   if (!name || (!candidateNames(state).has(name) && !libraryDeclaredNames(state).has(name))) return undefined;
+  if (!mayCallWrapper(call, name, state, (fn) => lockWrapperOf(fn, state, depth + 1) !== undefined)) return undefined;
   const fn = resolve(call, state);
   const wrapper = fn && lockWrapperOf(fn, state, depth + 1);
   if (!wrapper) return undefined;
@@ -259,6 +264,7 @@ function decoratorAcquisitionAt(decorator: ts.Decorator, state: ProgramState): L
   const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
   // Framework decorators (`@Get()`, `@Injectable()`) are not project functions: no checker for them.
   if (!name || !state.names.has(name)) return undefined;
+  if (!mayCallWrapper(call, name, state, (fn) => decoratorWrapperOf(fn, state) !== undefined)) return undefined;
   const factory = resolve(call, state);
   const wrapper = factory && decoratorWrapperOf(factory, state);
   if (!wrapper) return undefined;
@@ -287,9 +293,14 @@ function decoratorAcquisitionAt(decorator: ts.Decorator, state: ProgramState): L
 function decoratorWrapperOf(factory: FunctionLike, state: ProgramState): LockWrapper | undefined {
   if (state.decorators.has(factory)) return state.decorators.get(factory);
   state.decorators.set(factory, undefined);
-  const wrapper = inferDecorator(factory, state);
-  state.decorators.set(factory, wrapper);
-  return wrapper;
+  state.inferring++;
+  try {
+    const wrapper = inferDecorator(factory, state);
+    state.decorators.set(factory, wrapper);
+    return wrapper;
+  } finally {
+    state.inferring--;
+  }
 }
 
 function inferDecorator(factory: FunctionLike, state: ProgramState): LockWrapper | undefined {
@@ -559,9 +570,27 @@ function releasesWrapperLock(
 function lockWrapperOf(fn: FunctionLike, state: ProgramState, depth: number): LockWrapper | undefined {
   if (state.wrappers.has(fn)) return state.wrappers.get(fn);
   state.wrappers.set(fn, undefined); // a cycle finds no wrapper
-  const wrapper = declaredWrapper(fn, state) ?? inferWrapper(fn, state, depth);
-  state.wrappers.set(fn, wrapper);
-  return wrapper;
+  state.inferring++;
+  try {
+    const wrapper = declaredWrapper(fn, state) ?? inferWrapper(fn, state, depth);
+    state.wrappers.set(fn, wrapper);
+    return wrapper;
+  } finally {
+    state.inferring--;
+  }
+}
+
+/**
+ * Whether a call of `name` may be of a lock wrapper, answered without the checker where it can be: not when no project
+ * function of that name is one. Only while no wrapper is being inferred (each function's verdict is then final, as the
+ * checker's answer would find it); a name a function may be called by besides its own (a package's lock helper, a
+ * renamed import or export, a factory's value) is always resolved.
+ */
+function mayCallWrapper(call: ts.CallExpression, name: string, state: ProgramState, isWrapper: (fn: FunctionLike) => boolean): boolean {
+  if (state.inferring > 0 || libraryDeclaredNames(state).has(name) || projectAliasNames(state.program).has(name)) return true;
+  const callee = skipParens(call.expression);
+  if (ts.isIdentifier(callee) && (importsOf(call.getSourceFile()).get(name)?.imported ?? name) !== name) return true;
+  return (projectFunctionsByName(state.program).get(name) ?? []).some(isWrapper);
 }
 
 const DECLARED_MECHANISMS = { mutex: "mutex", rw: "rwlock", lease: "lease", semaphore: "semaphore" } as const;

@@ -6,6 +6,7 @@
 // followed through the checker: a function that awaits (or returns) a slow call is slow too, with the chain.
 import { ts } from "../engine/ts";
 import {
+  FUNCTION_KINDS,
   calleeName,
   functionName,
   importsOf,
@@ -181,7 +182,29 @@ function isDroppedInExecutor(call: ts.CallExpression, settlers: ReadonlySet<stri
 }
 
 const fileFunctions = new WeakMap<ts.SourceFile, ReadonlyMap<string, FunctionLike>>();
-const programFunctionNames = new WeakMap<ts.Program, ReadonlySet<string>>();
+const programNames = new WeakMap<ts.Program, { functions: ReadonlySet<string>; aliases: ReadonlySet<string> }>();
+
+/** projectFunctionNames and projectAliasNames, from one pass over the project's own files. Cached per Program. */
+function programNamesOf(program: ts.Program): { functions: ReadonlySet<string>; aliases: ReadonlySet<string> } {
+  let names = programNames.get(program);
+  if (names) return names;
+  const functions = new Set<string>();
+  const aliases = new Set<string>();
+  for (const sourceFile of program.getSourceFiles()) {
+    if (sourceFile.isDeclarationFile || sourceFile.fileName.includes("/node_modules/")) continue;
+    for (const name of namedFunctionsIn(sourceFile).keys()) functions.add(name);
+    for (const name of factoryValuesIn(sourceFile).keys()) {
+      functions.add(name);
+      aliases.add(name);
+    }
+    for (const specifier of nodesOfKinds<ts.ExportSpecifier | ts.ImportSpecifier>(sourceFile, ALIAS_KINDS))
+      if (specifier.propertyName) aliases.add(specifier.name.text);
+  }
+  programNames.set(program, (names = { functions, aliases }));
+  return names;
+}
+
+const ALIAS_KINDS = [ts.SyntaxKind.ExportSpecifier, ts.SyntaxKind.ImportSpecifier];
 
 /**
  * Names of the functions and methods with a body that the project's own files declare (the declarations
@@ -189,16 +212,53 @@ const programFunctionNames = new WeakMap<ts.Program, ReadonlySet<string>>();
  * checker (a type check of the receiver, the costliest question a rule asks while typing) need not be asked.
  */
 export function projectFunctionNames(program: ts.Program): ReadonlySet<string> {
-  let names = programFunctionNames.get(program);
-  if (names) return names;
-  const all = new Set<string>();
+  return programNamesOf(program).functions;
+}
+
+/**
+ * The names by which a call may invoke a project function declared under another name: the value a factory returned
+ * (`const withLock = lockFor(db)`, as projectFunctionOf follows it) and an export or import under another name
+ * (`export { a as b }`).
+ */
+export function projectAliasNames(program: ts.Program): ReadonlySet<string> {
+  return programNamesOf(program).aliases;
+}
+
+const fileFunctionsByName = new WeakMap<ts.SourceFile, Map<string, FunctionLike[]>>();
+
+/** The functions with a body of a file, by the last part of their name (`get` for `AccountRepo.get`). */
+function functionsByName(sourceFile: ts.SourceFile): Map<string, FunctionLike[]> {
+  let byName = fileFunctionsByName.get(sourceFile);
+  if (byName) return byName;
+  byName = new Map();
+  for (const fn of nodesOfKinds<FunctionLike>(sourceFile, FUNCTION_KINDS)) {
+    if (!fn.body) continue;
+    const name = functionName(fn).split(".").pop()!;
+    const list = byName.get(name);
+    if (list) list.push(fn);
+    else byName.set(name, [fn]);
+  }
+  fileFunctionsByName.set(sourceFile, byName);
+  return byName;
+}
+
+const programFunctionsByName = new WeakMap<ts.Program, ReadonlyMap<string, readonly FunctionLike[]>>();
+
+/** Every function with a body of the project's own files (not packages), by the last part of its name. Cached per Program. */
+export function projectFunctionsByName(program: ts.Program): ReadonlyMap<string, readonly FunctionLike[]> {
+  const cached = programFunctionsByName.get(program);
+  if (cached) return cached;
+  const functions = new Map<string, FunctionLike[]>();
   for (const sourceFile of program.getSourceFiles()) {
     if (sourceFile.isDeclarationFile || sourceFile.fileName.includes("/node_modules/")) continue;
-    for (const name of namedFunctionsIn(sourceFile).keys()) all.add(name);
-    for (const name of factoryValuesIn(sourceFile).keys()) all.add(name);
+    for (const [name, list] of functionsByName(sourceFile)) {
+      const all = functions.get(name);
+      if (all) all.push(...list);
+      else functions.set(name, [...list]);
+    }
   }
-  programFunctionNames.set(program, (names = all));
-  return names;
+  programFunctionsByName.set(program, functions);
+  return functions;
 }
 
 const NAMED_FUNCTION_KINDS = [

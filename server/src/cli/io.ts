@@ -16,7 +16,10 @@ export interface CliIo {
   readStdin?: () => Promise<string>;
   /** The environment (FORCE_COLOR, NO_COLOR); the process's when not given. */
   env?: Record<string, string | undefined>;
-  /** How this process was started (its script and arguments), when a lint may re-run it with a larger heap. */
+  /**
+   * How this process was started (its script and arguments), when a lint may re-run it with a larger heap; only with
+   * the process's own stdout and stderr, which the re-run inherits.
+   */
   relaunch?: { script: string; argv: readonly string[] };
 }
 

@@ -8,7 +8,7 @@ import * as v8 from "node:v8";
 import { RULES } from "../../../rules/index";
 import { lockDeclarationProblemsByConfig } from "../analysis/lock-wrappers";
 import { removeStaleTempFiles, sha256, writeFileAtomic } from "../engine/fixes";
-import type { LintOptions, LintRun } from "../engine/linter";
+import { PER_THREAD_CPU, stopwatch, type LintOptions, type LintRun, type StepTime } from "../engine/linter";
 import type { Severity } from "../engine/types";
 import { didYouMean } from "../engine/did-you-mean";
 import { isInside, isInsideReal, normalizePath } from "../engine/paths";
@@ -53,10 +53,11 @@ export async function runLint(argv: string[], io: CliIo): Promise<number> {
   const session = new LintSession({ ...sessionOptions, ...(stdin ? { stdin } : {}), rules: RULES });
   if (command.printConfig !== undefined) return printConfig(command.printConfig, session, io);
   if (session.spec.lintFiles.length === 0) throw new UsageError(`no TypeScript files found in ${command.paths.join(", ") || "."}`);
-  checkIgnored(stdin ? [stdin.fileName] : command.paths, session, io);
+  // Decided before anything is printed: the re-run prints it all itself.
   const budget = once(() => memoryBudget(session.spec.rootNames));
   const heapMb = stdin ? undefined : heapToGrow(command, session, io, budget);
-  if (heapMb !== undefined) return relaunch(io, heapMb, useColor(command.color, io.env ?? process.env, io.isTTY, command.outputFile));
+  if (heapMb !== undefined) return relaunch(io, heapMb);
+  checkIgnored(stdin ? [stdin.fileName] : command.paths, session, io);
   const { report, crashed } = await analyse(command, session, io, stdin ? undefined : sessionOptions, budget);
   if (command.quiet) dropWarnings(report);
   const color = useColor(command.color, io.env ?? process.env, io.isTTY, command.outputFile);
@@ -84,17 +85,19 @@ function heapToGrow(command: LintCommand, session: LintSession, io: CliIo, budge
   return heapToRerunWith(budget(), v8.getHeapStatistics().heap_size_limit, threads);
 }
 
-/** Runs this command again in a Node with a heap of `heapMb` MiB, passing its output on; its exit code is this run's. */
-function relaunch(io: CliIo, heapMb: number, color: boolean): Promise<number> {
+/**
+ * Runs this command again in a Node with a heap of `heapMb` MiB; its exit code is this run's. The re-run writes to
+ * this process's own standard streams (`io.relaunch` exists only for them): its progress line and warnings appear as
+ * they happen, on the terminal it decides colour and progress by, and this process writes nothing.
+ */
+export function relaunch(io: CliIo, heapMb: number): Promise<number> {
   const { script, argv } = io.relaunch!;
-  const env = { ...process.env, ...io.env, [HEAP_SIZED_ENV]: "1", FORCE_COLOR: color ? "1" : "0" };
+  const env = { ...process.env, ...io.env, [HEAP_SIZED_ENV]: "1" };
   const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${heapMb}`, script, ...argv], {
     cwd: io.cwd,
     env,
-    stdio: ["inherit", "pipe", "pipe"],
+    stdio: "inherit",
   });
-  child.stdout.setEncoding("utf8").on("data", (text: string) => io.stdout(text));
-  child.stderr.setEncoding("utf8").on("data", (text: string) => io.stderr(text));
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => resolve(code ?? (signal ? 2 : 0)));
@@ -354,7 +357,12 @@ async function analyse(
   const report = buildReport(run, io.cwd, fixed);
   // Standard input without --stdin-filename is `<text>`, as ESLint names it.
   for (const result of report.results) if (result.filePath === path.resolve(io.cwd, STDIN_FILE)) result.filePath = "<text>";
-  if (lintOptions.timings) io.stderr(formatTimings(lintOptions.timings));
+  if (lintOptions.timings) {
+    const shared = threads > 1 && !command.fix && !command.fixDryRun && !PER_THREAD_CPU;
+    io.stderr(
+      formatTimings(lintOptions.timings, shared ? "(CPU: the whole process's while each step ran, every thread's together)" : undefined),
+    );
+  }
   if (cache) saveCache(cache, session, report, crashed, io);
   return { report, crashed };
 }
@@ -397,10 +405,10 @@ function printLockDeclarationProblems(session: LintSession, io: CliIo): void {
 }
 
 /** --timing: building the Program is timed on its own, before any rule runs (rules add theirs to the same map). */
-function timeProgram(session: LintSession): Map<string, number> {
-  const started = performance.now();
+function timeProgram(session: LintSession): Map<string, StepTime> {
+  const elapsed = stopwatch();
   session.host.getProgram();
-  return new Map([[PROGRAM_TIMING, performance.now() - started]]);
+  return new Map([[PROGRAM_TIMING, elapsed()]]);
 }
 
 /**

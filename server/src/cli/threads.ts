@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { RULES } from "../../../rules/index";
-import type { LintOptions, LintRun, RuleCrash } from "../engine/linter";
+import { addStepTime, stopwatch, type LintOptions, type LintRun, type RuleCrash, type StepTime } from "../engine/linter";
 import { normalizePath } from "../engine/paths";
 import type { Finding } from "../engine/types";
 import { UsageError } from "./io";
@@ -107,7 +107,7 @@ interface WorkerInput {
 }
 
 export type WorkerOutput =
-  | { ok: true; findings: [string, readonly Finding[]][]; crashes: RuleCrash[]; timings?: [string, number][] }
+  | { ok: true; findings: [string, readonly Finding[]][]; crashes: RuleCrash[]; timings?: [string, StepTime][] }
   | { ok: false; message: string; stack?: string };
 
 /** Marks a file as taken by the calling thread; false when another thread took it first. */
@@ -156,7 +156,7 @@ export async function lintWithThreads(
   for (const output of await Promise.all(workers)) {
     for (const [fileName, findings] of output.findings) external.set(fileName, [...findings]);
     crashes.push(...output.crashes);
-    for (const [step, ms] of output.timings ?? []) options.timings?.set(step, (options.timings.get(step) ?? 0) + ms);
+    if (options.timings) for (const [step, time] of output.timings ?? []) addStepTime(options.timings, step, time);
   }
   return pending.finish(external, crashes);
 }
@@ -185,10 +185,10 @@ export function runWorker(input: unknown, script = path.join(__dirname, "lint-wo
 export function workerLint(input: WorkerInput): WorkerOutput {
   try {
     const session = new LintSession({ ...input.session, rules: RULES });
-    const timings = input.timing ? new Map<string, number>() : undefined;
-    const started = performance.now();
+    const timings = input.timing ? new Map<string, StepTime>() : undefined;
+    const elapsed = stopwatch();
     const program = session.host.getProgram();
-    timings?.set("(worker threads: program)", performance.now() - started);
+    timings?.set("(worker threads: program)", elapsed());
     const pending = session.engine.start(program, input.fileNames, {
       reportUnusedDirectives: input.reportUnusedDirectives,
       fileRulesOnly: true,

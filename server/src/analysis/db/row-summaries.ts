@@ -8,7 +8,6 @@
 import { ts } from "../../engine/ts";
 import {
   CALL_KINDS,
-  FUNCTION_KINDS,
   NodeFacts,
   boundNames,
   calleeName,
@@ -23,6 +22,7 @@ import {
   type FunctionLike,
 } from "../ast";
 import { canonicalKey } from "../identity";
+import { projectFunctionsByName } from "../slow-calls";
 import { parameterOf, programOf, type CalleeResolver } from "../summaries";
 import { runsIn, transactionScopeOf } from "../transactions";
 import { dbAccessOf, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
@@ -63,27 +63,9 @@ function factsOf(fn: FunctionLike & { body: ts.Node }): FunctionFacts {
   return facts;
 }
 
-const fileFunctions = new WeakMap<ts.SourceFile, Map<string, FunctionLike[]>>();
-
-/** The functions with a body of a file, by the last part of their name (`get` for `AccountRepo.get`). */
-function functionsByName(sourceFile: ts.SourceFile): Map<string, FunctionLike[]> {
-  let byName = fileFunctions.get(sourceFile);
-  if (byName) return byName;
-  byName = new Map();
-  for (const fn of nodesOfKinds<FunctionLike>(sourceFile, FUNCTION_KINDS)) {
-    if (!fn.body) continue;
-    const name = functionName(fn).split(".").pop()!;
-    const list = byName.get(name);
-    if (list) list.push(fn);
-    else byName.set(name, [fn]);
-  }
-  fileFunctions.set(sourceFile, byName);
-  return byName;
-}
-
 interface ProgramNames {
   /** The project's functions by name (every file's `functionsByName`). */
-  functions: Map<string, FunctionLike[]>;
+  functions: ReadonlyMap<string, readonly FunctionLike[]>;
   /** Names decided so far, per kind. */
   reaching: Record<"read" | "write", Map<string, boolean>>;
 }
@@ -107,19 +89,6 @@ export function mayReachDatabase(call: ts.CallExpression, resolve: CalleeResolve
   if (!names)
     databaseNames.set(program, (names = { functions: projectFunctionsByName(program), reaching: { read: new Map(), write: new Map() } }));
   return reachesDatabase(names, kind, name);
-}
-
-function projectFunctionsByName(program: ts.Program): Map<string, FunctionLike[]> {
-  const functions = new Map<string, FunctionLike[]>();
-  for (const sourceFile of program.getSourceFiles()) {
-    if (sourceFile.isDeclarationFile || sourceFile.fileName.includes("/node_modules/")) continue;
-    for (const [name, list] of functionsByName(sourceFile)) {
-      const all = functions.get(name);
-      if (all) all.push(...list);
-      else functions.set(name, [...list]);
-    }
-  }
-  return functions;
 }
 
 /**
