@@ -2,7 +2,8 @@
 // whose result does not decide whether the critical section runs. The result counts as checked only when the code
 // after it is reachable solely on the success branch: otherwise a failed attempt runs the critical section anyway.
 // Also an in-process busy key whose test and mark an await separates (`if (busy.has(k)) return; await …; busy.add(k)`):
-// the test is then no acquisition at all.
+// the test is then no acquisition at all; and a keyed promise lock that waits for the holder's promise, then stores its
+// own without testing the key again (`const held = locks.get(k); if (held) await held; locks.set(k, mine)`).
 import {
   allLockAcquisitionsIn,
   canonicalKey,
@@ -21,6 +22,7 @@ import {
   defineRule,
   freshName,
   indentationAt,
+  isAsync,
   isFunctionLike,
   lineOf,
   mentions,
@@ -56,6 +58,8 @@ export const uncheckedLockAcquisition = defineRule({
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the result is never tested: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
       runsBeforeCheck:
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the code at line {{line}} runs before the result is checked: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
+      takenAfterWaiting:
+        "{{lock}} is awaited here while another caller holds it, then taken at line {{line}} without testing it again: every caller waiting on the holder resumes when it releases, and all of them store their own promise and run the critical section at the same time.",
       markedAfterAwait:
         "{{lock}} is tested here but marked only after the await at line {{line}}: a second caller finds the key free while the first waits, and both run the critical section.",
       runsOnBothBranches:
@@ -70,6 +74,14 @@ export const uncheckedLockAcquisition = defineRule({
         help: 'Add NX (`set(key, token, "PX", ttl, "NX")`), so that the reply is null when the key is already held.',
         span: spanOf(call, context.sourceFile),
         related: [{ span: spanOf(test, context.sourceFile), message: 'tested against "OK" here' }],
+      });
+    for (const { wait, take, lock } of promiseLocksTakenAfterWaiting(context.sourceFile))
+      context.report({
+        messageId: "takenAfterWaiting",
+        data: { lock: sentenceStart(lock), line: lineOf(take) },
+        help: "Chain each holder behind the previous one before any await (`const previous = locks.get(key) ?? Promise.resolve(); locks.set(key, mine)` in one step, then `await previous`), or test the key again in a loop after waking.",
+        span: spanOf(wait, context.sourceFile),
+        related: [{ span: spanOf(take, context.sourceFile), message: "taken here, after the wait" }],
       });
     const resolve = calleeResolver(context.program, () => context.checker);
     for (const acquisition of allLockAcquisitionsIn(
@@ -136,6 +148,65 @@ function awaitBeforeMark(acquisition: LockAcquisition): ts.AwaitExpression | und
   if (!unmarked) return undefined;
   const awaits = nodesOfKinds<ts.AwaitExpression>(fn.body, [ts.SyntaxKind.AwaitExpression]).filter((a) => enclosingFunction(a) === fn);
   return awaits.find((a) => mayRunBetween(test, [a], call));
+}
+
+/**
+ * A keyed promise lock (`locks.set(key, mine)` of a promise made in the function, `locks.delete(key)` once done) taken
+ * after `const held = locks.get(key); if (held) await held;` with no loop testing the key again: the wait ends for
+ * every waiter at once, when the holder releases, and each then stores its own promise. The await, with the store.
+ */
+function promiseLocksTakenAfterWaiting(
+  sourceFile: ts.SourceFile,
+): Array<{ wait: ts.AwaitExpression; take: ts.CallExpression; lock: string }> {
+  const out: Array<{ wait: ts.AwaitExpression; take: ts.CallExpression; lock: string }> = [];
+  for (const take of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
+    const map = calleeName(take) === "set" && take.arguments.length === 2 ? receiverOf(take) : undefined;
+    const fn = map && enclosingFunction(take);
+    if (!map || !fn?.body || !isAsync(fn) || !madePromise(take.arguments[1]!, fn)) continue;
+    const sameEntry = (call: ts.CallExpression, name: string) =>
+      calleeName(call) === name &&
+      call.arguments.length === 1 &&
+      canonicalKey(call.arguments[0]!) === canonicalKey(take.arguments[0]!) &&
+      canonicalKey(receiverOf(call) ?? call) === canonicalKey(map);
+    const calls = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).filter((c) => enclosingFunction(c) === fn);
+    if (!calls.some((c) => sameEntry(c, "delete") && mayRunAfter(take, c))) continue;
+    for (const declaration of nodesOfKinds<ts.VariableDeclaration>(fn.body, [ts.SyntaxKind.VariableDeclaration])) {
+      const read = declaration.initializer && skipParens(declaration.initializer);
+      if (!ts.isIdentifier(declaration.name) || !read || !ts.isCallExpression(read) || !sameEntry(read, "get")) continue;
+      const held = declaration.name.text;
+      const wait = nodesOfKinds<ts.AwaitExpression>(fn.body, [ts.SyntaxKind.AwaitExpression]).find(
+        (a) =>
+          enclosingFunction(a) === fn &&
+          ts.isIdentifier(skipParens(a.expression)) &&
+          (skipParens(a.expression) as ts.Identifier).text === held &&
+          !inLoop(a, fn) &&
+          mayRunAfter(a, take),
+      );
+      if (wait)
+        out.push({ wait, take, lock: `the promise lock ${inlineCode(take.arguments[0]!.getText())} of ${inlineCode(map.getText())}` });
+    }
+  }
+  return out;
+}
+
+/** `value` is a promise made in `fn`: `new Promise(…)` in place, or a local initialised with one. */
+function madePromise(value: ts.Expression, fn: ts.Node): boolean {
+  const node = skipParens(value);
+  const isNew = (e: ts.Expression | undefined) => {
+    const bare = e && skipParens(e);
+    return !!bare && ts.isNewExpression(bare) && ts.isIdentifier(bare.expression) && bare.expression.text === "Promise";
+  };
+  if (isNew(node)) return true;
+  if (!ts.isIdentifier(node)) return false;
+  return nodesOfKinds<ts.VariableDeclaration>(fn, [ts.SyntaxKind.VariableDeclaration]).some(
+    (d) => ts.isIdentifier(d.name) && d.name.text === node.text && isNew(d.initializer),
+  );
+}
+
+/** `node` is inside a loop of `fn`: a wait in a loop can test the key again after waking. */
+function inLoop(node: ts.Node, fn: ts.Node): boolean {
+  for (let at = node.parent; at && at !== fn; at = at.parent) if (ts.isIterationStatement(at, false)) return true;
+  return false;
 }
 
 /**
