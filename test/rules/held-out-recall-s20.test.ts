@@ -8,6 +8,9 @@
 //   (`const held = locks.get(k); if (held) await held; locks.set(k, mine)`, `locks.delete(k)` once done) lets every
 //   waiter in at once when the holder releases. A wait in a loop that tests the key again, a store before the wait,
 //   and an in-flight map with no delete (a cache of results) stay silent.
+// - unchecked-lock-acquisition: `await mutex.waitForUnlock()` takes nothing, so a test after it of state that a later
+//   `runExclusive` section sets is made outside the lock; a test inside the section, and a test after the wait of
+//   something the section leaves alone, stay silent.
 import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
@@ -97,6 +100,20 @@ runRuleTests(writeSkew, {
   ],
 });
 
+const channel = (body: string) => `import { Mutex } from "async-mutex";
+
+declare function connect(room: string): Promise<{ send(text: string): Promise<void> }>;
+
+export class RoomChannel {
+  private readonly gate = new Mutex();
+  private socket: { send(text: string): Promise<void> } | null = null;
+
+  async post(room: string, text: string) {
+${body}
+  }
+}
+`;
+
 const promiseLock = (wait: string, store = "  queues.set(account, mine);") => `const queues = new Map<string, Promise<void>>();
 declare function settle(account: string): Promise<void>;
 
@@ -116,6 +133,21 @@ ${store}
 
 runRuleTests(uncheckedLockAcquisition, {
   valid: [
+    {
+      name: "the socket is tested inside the exclusive section that opens it",
+      code: channel(`    await this.gate.runExclusive(async () => {
+      if (!this.socket) this.socket = await connect(room);
+    });
+    await this.socket!.send(text);`),
+    },
+    {
+      name: "after the wait, only the message is tested, which the section leaves alone",
+      code: channel(`    await this.gate.waitForUnlock();
+    if (!text) return;
+    await this.gate.runExclusive(async () => {
+      this.socket = await connect(room);
+    });`),
+    },
     {
       name: "the wait is a loop that tests the key again after waking",
       code: promiseLock(`  let current = queues.get(account);
@@ -148,6 +180,17 @@ export async function nameOf(id: string) {
     },
   ],
   invalid: [
+    {
+      name: "the socket is tested after waitForUnlock, and opened in a later runExclusive",
+      code: channel(`    await this.gate.waitForUnlock();
+    if (!this.socket) {
+      await this.gate.runExclusive(async () => {
+        this.socket = await connect(room);
+      });
+    }
+    await this.socket!.send(text);`),
+      errors: [{ line: 11, column: 9, messageId: "testedOutsideLock" }],
+    },
     {
       name: "the holder's promise is awaited, then the key stored without a second test",
       code: promiseLock(`  const current = queues.get(account);
