@@ -2,7 +2,9 @@
 // whose result does not decide whether the critical section runs. The result counts as checked only when the code
 // after it is reachable solely on the success branch: otherwise a failed attempt runs the critical section anyway.
 // Also an in-process busy key whose test and mark an await separates (`if (busy.has(k)) return; await …; busy.add(k)`):
-// the test is then no acquisition at all.
+// the test is then no acquisition at all; and a keyed promise lock that waits for the holder's promise, then stores its
+// own without testing the key again (`const held = locks.get(k); if (held) await held; locks.set(k, mine)`); and a
+// test made after `await mutex.waitForUnlock()`, which takes nothing, of state a later `runExclusive` section sets.
 import {
   allLockAcquisitionsIn,
   canonicalKey,
@@ -21,7 +23,9 @@ import {
   defineRule,
   freshName,
   indentationAt,
+  isAsync,
   isFunctionLike,
+  isInside,
   lineOf,
   mentions,
   outerExpression,
@@ -56,6 +60,10 @@ export const uncheckedLockAcquisition = defineRule({
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the result is never tested: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
       runsBeforeCheck:
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the code at line {{line}} runs before the result is checked: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
+      takenAfterWaiting:
+        "{{lock}} is awaited here while another caller holds it, then taken at line {{line}} without testing it again: every caller waiting on the holder resumes when it releases, and all of them store their own promise and run the critical section at the same time.",
+      testedOutsideLock:
+        "{{state}} is tested after waiting for {{mutex}} to be free, but `waitForUnlock()` does not take it: two callers both pass the test, and each then runs the exclusive section at line {{line}} that sets it.",
       markedAfterAwait:
         "{{lock}} is tested here but marked only after the await at line {{line}}: a second caller finds the key free while the first waits, and both run the critical section.",
       runsOnBothBranches:
@@ -70,6 +78,22 @@ export const uncheckedLockAcquisition = defineRule({
         help: 'Add NX (`set(key, token, "PX", ttl, "NX")`), so that the reply is null when the key is already held.',
         span: spanOf(call, context.sourceFile),
         related: [{ span: spanOf(test, context.sourceFile), message: 'tested against "OK" here' }],
+      });
+    for (const { wait, take, lock } of promiseLocksTakenAfterWaiting(context.sourceFile))
+      context.report({
+        messageId: "takenAfterWaiting",
+        data: { lock: sentenceStart(lock), line: lineOf(take) },
+        help: "Chain each holder behind the previous one before any await (`const previous = locks.get(key) ?? Promise.resolve(); locks.set(key, mine)` in one step, then `await previous`), or test the key again in a loop after waking.",
+        span: spanOf(wait, context.sourceFile),
+        related: [{ span: spanOf(take, context.sourceFile), message: "taken here, after the wait" }],
+      });
+    for (const { test, section, state, mutex } of testsAfterWaitingForUnlock(context.sourceFile))
+      context.report({
+        messageId: "testedOutsideLock",
+        data: { state: sentenceStart(inlineCode(state)), mutex: inlineCode(mutex), line: lineOf(section) },
+        help: "Make the test inside the exclusive section (`await mutex.runExclusive(async () => { if (…) … })`).",
+        span: spanOf(test, context.sourceFile),
+        related: [{ span: spanOf(section, context.sourceFile), message: "set here, under the mutex" }],
       });
     const resolve = calleeResolver(context.program, () => context.checker);
     for (const acquisition of allLockAcquisitionsIn(
@@ -136,6 +160,115 @@ function awaitBeforeMark(acquisition: LockAcquisition): ts.AwaitExpression | und
   if (!unmarked) return undefined;
   const awaits = nodesOfKinds<ts.AwaitExpression>(fn.body, [ts.SyntaxKind.AwaitExpression]).filter((a) => enclosingFunction(a) === fn);
   return awaits.find((a) => mayRunBetween(test, [a], call));
+}
+
+/**
+ * A keyed promise lock (`locks.set(key, mine)` of a promise made in the function, `locks.delete(key)` once done) taken
+ * after `const held = locks.get(key); if (held) await held;` with no loop testing the key again: the wait ends for
+ * every waiter at once, when the holder releases, and each then stores its own promise. The await, with the store.
+ */
+function promiseLocksTakenAfterWaiting(
+  sourceFile: ts.SourceFile,
+): Array<{ wait: ts.AwaitExpression; take: ts.CallExpression; lock: string }> {
+  const out: Array<{ wait: ts.AwaitExpression; take: ts.CallExpression; lock: string }> = [];
+  for (const take of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
+    const map = calleeName(take) === "set" && take.arguments.length === 2 ? receiverOf(take) : undefined;
+    const fn = map && enclosingFunction(take);
+    if (!map || !fn?.body || !isAsync(fn) || !madePromise(take.arguments[1]!, fn)) continue;
+    const sameEntry = (call: ts.CallExpression, name: string) =>
+      calleeName(call) === name &&
+      call.arguments.length === 1 &&
+      canonicalKey(call.arguments[0]!) === canonicalKey(take.arguments[0]!) &&
+      canonicalKey(receiverOf(call) ?? call) === canonicalKey(map);
+    const calls = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).filter((c) => enclosingFunction(c) === fn);
+    if (!calls.some((c) => sameEntry(c, "delete") && mayRunAfter(take, c))) continue;
+    for (const declaration of nodesOfKinds<ts.VariableDeclaration>(fn.body, [ts.SyntaxKind.VariableDeclaration])) {
+      const read = declaration.initializer && skipParens(declaration.initializer);
+      if (!ts.isIdentifier(declaration.name) || !read || !ts.isCallExpression(read) || !sameEntry(read, "get")) continue;
+      const held = declaration.name.text;
+      const wait = nodesOfKinds<ts.AwaitExpression>(fn.body, [ts.SyntaxKind.AwaitExpression]).find(
+        (a) =>
+          enclosingFunction(a) === fn &&
+          ts.isIdentifier(skipParens(a.expression)) &&
+          (skipParens(a.expression) as ts.Identifier).text === held &&
+          !inLoop(a, fn) &&
+          mayRunAfter(a, take),
+      );
+      if (wait)
+        out.push({ wait, take, lock: `the promise lock ${inlineCode(take.arguments[0]!.getText())} of ${inlineCode(map.getText())}` });
+    }
+  }
+  return out;
+}
+
+/**
+ * `await mutex.waitForUnlock()`, then `if (!this.watchId) { await mutex.runExclusive(async () => { this.watchId = … }) }`:
+ * waiting for the mutex to be free takes nothing, so the test of state the section sets is made outside the lock.
+ */
+function testsAfterWaitingForUnlock(
+  sourceFile: ts.SourceFile,
+): Array<{ test: ts.Expression; section: ts.CallExpression; state: string; mutex: string }> {
+  const out: Array<{ test: ts.Expression; section: ts.CallExpression; state: string; mutex: string }> = [];
+  for (const wait of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
+    const mutex = calleeName(wait) === "waitForUnlock" ? receiverOf(wait) : undefined;
+    const fn = mutex && enclosingFunction(wait);
+    if (!mutex || !fn?.body || !ts.isAwaitExpression(wait.parent)) continue;
+    for (const statement of nodesOfKinds<ts.IfStatement>(fn.body, [ts.SyntaxKind.IfStatement])) {
+      if (enclosingFunction(statement) !== fn || !mayRunAfter(wait, statement.expression)) continue;
+      const sections = nodesOfKinds<ts.CallExpression>(statement, [ts.SyntaxKind.CallExpression]).filter(
+        (call) =>
+          calleeName(call) === "runExclusive" &&
+          canonicalKey(receiverOf(call) ?? call) === canonicalKey(mutex) &&
+          !isInside(call, statement.expression),
+      );
+      for (const section of sections) {
+        const callback = section.arguments[0] && skipParens(section.arguments[0]);
+        if (!callback || !isFunctionLike(callback)) continue;
+        const set = nodesOfKinds<ts.BinaryExpression>(callback, [ts.SyntaxKind.BinaryExpression]).find(
+          (node) =>
+            node.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+            (ts.isPropertyAccessExpression(skipParens(node.left)) || ts.isIdentifier(skipParens(node.left))) &&
+            readsState(statement.expression, canonicalKey(skipParens(node.left))),
+        );
+        if (set) {
+          out.push({ test: statement.expression, section, state: skipParens(set.left).getText(), mutex: mutex.getText() });
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** `condition` reads the state `key` (canonical): `!this.watchId`, `watchId === undefined`. */
+function readsState(condition: ts.Expression, key: string): boolean {
+  let found = false;
+  walk(condition, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    if ((ts.isIdentifier(node) || ts.isPropertyAccessExpression(node)) && canonicalKey(node) === key) found = true;
+    return !found;
+  });
+  return found;
+}
+
+/** `value` is a promise made in `fn`: `new Promise(…)` in place, or a local initialised with one. */
+function madePromise(value: ts.Expression, fn: ts.Node): boolean {
+  const node = skipParens(value);
+  const isNew = (e: ts.Expression | undefined) => {
+    const bare = e && skipParens(e);
+    return !!bare && ts.isNewExpression(bare) && ts.isIdentifier(bare.expression) && bare.expression.text === "Promise";
+  };
+  if (isNew(node)) return true;
+  if (!ts.isIdentifier(node)) return false;
+  return nodesOfKinds<ts.VariableDeclaration>(fn, [ts.SyntaxKind.VariableDeclaration]).some(
+    (d) => ts.isIdentifier(d.name) && d.name.text === node.text && isNew(d.initializer),
+  );
+}
+
+/** `node` is inside a loop of `fn`: a wait in a loop can test the key again after waking. */
+function inLoop(node: ts.Node, fn: ts.Node): boolean {
+  for (let at = node.parent; at && at !== fn; at = at.parent) if (ts.isIterationStatement(at, false)) return true;
+  return false;
 }
 
 /**

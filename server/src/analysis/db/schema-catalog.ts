@@ -4,8 +4,9 @@
 // columns), and SQL (`CREATE TABLE` with `PRIMARY KEY` / `UNIQUE`, `CREATE UNIQUE INDEX`, `ALTER TABLE … ADD UNIQUE`) in
 // `.sql` files and in the text of TypeScript files (migrations run through `queryRunner.query`, knex `raw`), and
 // Sequelize models (`Model.init(attributes, { indexes })`, `sequelize.define(…)`) and migrations (`createTable`,
-// `addIndex(…, { unique: true })`, `addConstraint(…, { type: "unique" })`), and TypeORM migrations (`new Table({ columns,
-// indices, uniques })`, `createIndex(…, new TableIndex({ isUnique: true }))`, `createUniqueConstraint`). Every
+// `addIndex(…, { unique: true })`, `addConstraint(…, { type: "unique" })`), TypeORM migrations (`new Table({ columns,
+// indices, uniques })`, `createIndex(…, new TableIndex({ isUnique: true }))`, `createUniqueConstraint`), and knex
+// migrations (`knex.schema.createTable("t", (table) => { table.increments(); table.string("a").unique(); })`). Every
 // declaration of a table counts: a unique index added only by a migration guards the table as much as one in the
 // model. Built once per Program (each file's part once per SourceFile, each `.sql` file once per modification).
 import * as path from "node:path";
@@ -72,12 +73,14 @@ function fileDeclarations(file: ts.SourceFile): Declared {
   const sequelize = /sequelize/i.test(text) && /\.(?:init|define|createTable|addIndex|addConstraint)\s*\(/.test(text);
   // Only TypeORM's: other libraries have a `Table` class too (dynamodb-toolbox's `new Table({ name, partitionKey })`).
   const typeormMigrations = /\bnew\s+Table(?:Index|Unique)?\s*\(/.test(text) && /\bfrom\s+["']typeorm["']/.test(text);
-  if (drizzle || entities || sequelize || typeormMigrations) {
+  const knex = /\.schema\b/.test(text) && /\.(?:createTable(?:IfNotExists)?|alterTable|table)\s*\(/.test(text);
+  if (drizzle || entities || sequelize || typeormMigrations || knex) {
     const visit = (node: ts.Node): void => {
       if (drizzle && ts.isCallExpression(node)) drizzleTable(node, declared!);
       if (entities && ts.isClassDeclaration(node)) entityClass(node, declared!);
       if (sequelize && ts.isCallExpression(node)) sequelizeDeclaration(node, declared!);
       if (typeormMigrations) typeormMigration(node, declared!);
+      if (knex && ts.isCallExpression(node)) knexTable(node, declared!);
       ts.forEachChild(node, visit);
     };
     visit(file);
@@ -366,6 +369,73 @@ function columnNamesOf(options: ts.Expression): string[] {
   const object = objectOf(options);
   const list = object && propertyValueOf(object, "columnNames");
   return list ? sequelizeFields(list) : [];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// knex migrations.
+
+/**
+ * `knex.schema.createTable("t", (table) => { … })` declares the table with the keys its builder calls make;
+ * `alterTable` (or `table`) adds keys to it. A key: `table.increments()` (`id`) and the other increments, unless told
+ * `{ primaryKey: false }`; a column built with `.primary()` or `.unique()`; `table.primary([…])`, `table.unique([…])`.
+ */
+function knexTable(call: ts.CallExpression, declared: Declared): void {
+  const name = calleeName(call);
+  const callee = skipParens(call.expression);
+  const table = call.arguments[0] && stringValue(call.arguments[0]);
+  const builder = call.arguments[1] && skipParens(call.arguments[1]);
+  if (!name || !/^(?:createTable(?:IfNotExists)?|alterTable|table)$/.test(name) || table === undefined || !builder) return;
+  if (!ts.isPropertyAccessExpression(callee) || !onSchema(callee.expression)) return;
+  if (!(ts.isArrowFunction(builder) || ts.isFunctionExpression(builder))) return;
+  const parameter = builder.parameters[0]?.name;
+  if (!parameter || !ts.isIdentifier(parameter)) return;
+  const sets: string[][] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node)) {
+      const { root, links } = chainOf(node);
+      // The outermost call of a chain on the builder (`table.string("a").notNullable().unique()`), read once.
+      const outermost = !(ts.isPropertyAccessExpression(node.parent) && ts.isCallExpression(node.parent.parent));
+      if (outermost && ts.isIdentifier(root) && root.text === parameter.text && links.length > 0) {
+        const key = knexKey(links);
+        if (key) sets.push(key);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(builder.body);
+  declare(declared, [table], sets);
+}
+
+/** The receiver is a knex schema builder: `knex.schema`, `trx.schema.withSchema("s")`. */
+function onSchema(receiver: ts.Expression): boolean {
+  const node = skipParens(receiver);
+  if (ts.isPropertyAccessExpression(node)) return node.name.text === "schema" || onSchema(node.expression);
+  if (ts.isCallExpression(node)) return onSchema(node.expression);
+  return false;
+}
+
+/** The unique key one chain on a knex table builder declares, if any. */
+function knexKey(links: ReadonlyArray<{ name: string; call?: ts.CallExpression }>): string[] | undefined {
+  const [first, ...rest] = links;
+  const args = first.call?.arguments ?? [];
+  if (first.name === "primary" || first.name === "unique") return knexColumns(args[0]);
+  if (/^(?:big)?increments$/.test(first.name)) {
+    if (args.some((a) => optionPresent(a, "primaryKey") && !optionTrue(a, "primaryKey"))) return undefined;
+    return [stringValue(args[0]) ?? "id"];
+  }
+  const column = stringValue(args[0]);
+  return column !== undefined && rest.some((link) => link.name === "primary" || link.name === "unique") ? [column] : undefined;
+}
+
+/** `"a"` or `["a", "b"]`: the column names. */
+function knexColumns(node: ts.Expression | undefined): string[] | undefined {
+  const list = node && skipParens(node);
+  if (!list) return undefined;
+  const single = stringValue(list);
+  if (single !== undefined) return [single];
+  if (!ts.isArrayLiteralExpression(list)) return undefined;
+  const columns = list.elements.map((e) => stringValue(e));
+  return columns.every((c): c is string => c !== undefined) ? columns : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
