@@ -1,14 +1,18 @@
 // select-then-update: a read-through cache fill. The value stored under a Redis key is either the value that key held,
 // put back unchanged (a hit, its TTL renewed), or a value recomputed without it (from the database, on a miss). A
 // concurrent fill stores the same or a fresher value; nothing read from the cache is merged into what is written, so
-// no update is lost (a counter or a list built on the cached value is, and stays reported).
+// no update is lost (a counter or a list built on the cached value is, and stays reported). So is a key checked empty
+// and then set to a recomputed value by a getter that returns what it found on a hit.
 import {
   enclosingFunction,
+  isFunctionLike,
+  isLiteral,
   isNullish,
   skipAwait,
   skipParens,
   ts,
   variableDeclarationOf,
+  walk,
   type ReadModifyWrite,
 } from "../../server/src/rule-kit";
 
@@ -19,9 +23,32 @@ import {
  */
 export function refillsCache(flow: ReadModifyWrite): boolean {
   const { read, write } = flow;
-  if (write.library !== "redis" || read.library !== "redis" || !flow.data) return false;
+  if (write.library !== "redis" || read.library !== "redis") return false;
+  if (!flow.data) return fillsOnMiss(flow);
   const fromRead = (expr: ts.Expression) => flow.originOf(expr)?.read === read;
   return write.assignments.every((a) => !a.value || !fromRead(a.value) || hitOrRecomputed(a.value, flow, fromRead, 0));
+}
+
+/**
+ * A fill on a miss: where the key was empty the write stores a value that holds nothing read from it and is no literal
+ * (a marker's presence would be the point of a constant), and the function returns the value read where the key held
+ * one. A getter's cache: concurrent misses store the same source's answer, and the write claims nothing.
+ */
+function fillsOnMiss(flow: ReadModifyWrite): boolean {
+  const { read, write } = flow;
+  const fn = enclosingFunction(read.node);
+  if (!flow.control || !fn?.body || enclosingFunction(write.node) !== fn) return false;
+  const mentionsRead = (node: ts.Node): boolean =>
+    (ts.isIdentifier(node) && !isPropertyName(node) && flow.originOf(node)?.read === read) || !!ts.forEachChild(node, mentionsRead);
+  const values = write.assignments.map((a) => a.value);
+  if (values.length === 0 || values.some((v) => !v || isLiteral(v) || mentionsRead(v))) return false;
+  let returnsRead = false;
+  walk(fn.body, (node) => {
+    if (returnsRead || isFunctionLike(node)) return false;
+    if (ts.isReturnStatement(node) && node.expression && mentionsRead(node.expression)) returnsRead = true;
+    return true;
+  });
+  return returnsRead;
 }
 
 function hitOrRecomputed(value: ts.Expression, flow: ReadModifyWrite, fromRead: (expr: ts.Expression) => boolean, depth: number): boolean {
