@@ -113,7 +113,7 @@ export function workBeforeClaim(
       decidedBy(control.condition, node) !== undefined &&
       mayRunBetween(flow.read.node, [skipParens(node.expression)], write.node) &&
       (addsToDatabase(skipParens(node.expression), resolve, 0, write) ||
-        (!!checker && doesOutsideWork(skipParens(node.expression), checker)))
+        (!!checker && doesOutsideWork(skipParens(node.expression), checker) && !keyedByRow(skipParens(node.expression), flow)))
     )
       found = node;
     return !found;
@@ -153,6 +153,20 @@ const OUTSIDE_WORK: ReadonlyArray<{ module: RegExp; call: RegExp }> = [
   { module: /^(?:bullmq|bull|bee-queue)$/, call: /^(?:add|addBulk)$/ },
   { module: /^stripe$/, call: /^create/ },
 ];
+
+/**
+ * The call is given an idempotency key (Stripe's request option `idempotencyKey`) made from the row read: every caller
+ * that passed the check sends the same key, and the API does the work once and returns the first result to the others.
+ */
+function keyedByRow(node: ts.Node, flow: ReadModifyWrite): boolean {
+  if (!ts.isCallExpression(node)) return false;
+  const fromRow = (n: ts.Node): boolean => (ts.isIdentifier(n) && flow.originOf(n)?.read === flow.read) || !!ts.forEachChild(n, fromRow);
+  return node.arguments.some((argument) => {
+    const options = skipParens(argument);
+    if (!ts.isObjectLiteralExpression(options)) return false;
+    return options.properties.some((p) => ts.isPropertyAssignment(p) && p.name.getText() === "idempotencyKey" && fromRow(p.initializer));
+  });
+}
 
 function doesOutsideWork(node: ts.Node, checker: () => ts.TypeChecker): boolean {
   if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression)) return false;
