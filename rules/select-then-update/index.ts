@@ -80,6 +80,7 @@ import { refillsCache } from "./cache-refill";
 import { diffsSubmittedList } from "./whole-list";
 import { constantsAfterRefusals } from "./constant-after-check";
 import { onlyLinksReadRow } from "./relation-link";
+import { runsOneAtATime } from "./self-scheduled";
 import { fillsFromSource } from "./source-fill";
 import { getsOrCreates } from "./get-or-create";
 import { runsAsOperatorCommand } from "./operator-commands";
@@ -264,7 +265,9 @@ type Protection =
   /** The read row is only assigned whole to a field of the entity saved: a relation link stores its key, no value of it. */
   | "relation-link"
   /** Empty columns filled with what a source-reading call returned for the row: every filler writes the same answer. */
-  | "source-fill";
+  | "source-fill"
+  /** The function is started once and then only by the timer it sets after its pass: no two calls overlap. */
+  | "one-at-a-time";
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
@@ -341,6 +344,8 @@ function protectionOf(
     if (scope.abortsOnWriteConflict) return "aborts-on-conflict";
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
   }
+  const writer = enclosingFunction(write.node);
+  if (writer === enclosingFunction(read.node) && runsOneAtATime(writer, program)) return "one-at-a-time";
   if (softDeletes(write)) return "soft-delete";
   // A whole-list save diffs the submitted children against those read: nothing read is written back.
   if (diffsSubmittedList(flow)) return "whole-list-save";
