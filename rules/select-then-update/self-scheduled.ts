@@ -3,11 +3,20 @@
 // this.refresh(), 1000)` after the pass) runs one pass at a time: no two calls of it read and write concurrently.
 import { calleeName, enclosingFunction, isFunctionLike, ts, walk, type FunctionLike } from "../../server/src/rule-kit";
 
+const answers = new WeakMap<FunctionLike, boolean>();
+
 export function runsOneAtATime(fn: FunctionLike | undefined, program: ts.Program | undefined): boolean {
   if (!fn?.body || !program) return false;
+  let answer = answers.get(fn);
+  if (answer === undefined) answers.set(fn, (answer = decide(fn, fn.body, program)));
+  return answer;
+}
+
+function decide(fn: FunctionLike, body: ts.Node, program: ts.Program): boolean {
   const name = ownName(fn);
-  if (!name) return false;
   const file = fn.getSourceFile();
+  // Only a function that sets a timer can reschedule itself: the project-wide scans below run for few.
+  if (!name || !file.text.slice(body.pos, body.end).includes("setTimeout")) return false;
   // Anything outside the file that mentions the name may call it.
   if (program.getSourceFiles().some((sf) => sf !== file && !sf.isDeclarationFile && sf.text.includes(name))) return false;
   const owner = ts.isMethodDeclaration(fn) && ts.isClassDeclaration(fn.parent) ? fn.parent : undefined;
