@@ -1,7 +1,7 @@
 // select-then-update: a pass that never overlaps itself. A function started once (by its class's constructor or start-up
 // hook, the class made once, or by the module's top level) and then only by timers it sets as its last step (`setTimeout(() =>
 // this.refresh(), 1000)` after the pass) runs one pass at a time: no two calls of it read and write concurrently.
-import { calleeName, enclosingFunction, isFunctionLike, ts, walk, type FunctionLike } from "../../server/src/rule-kit";
+import { calleeName, enclosingFunction, isFunctionLike, isInside, ts, walk, type FunctionLike } from "../../server/src/rule-kit";
 
 const answers = new WeakMap<FunctionLike, boolean>();
 
@@ -58,11 +58,6 @@ function calleeCall(id: ts.Identifier): ts.CallExpression | undefined {
   const callee = ts.isPropertyAccessExpression(id.parent) && id.parent.name === id ? id.parent : id;
   if (callee !== id && (callee as ts.PropertyAccessExpression).expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
   return ts.isCallExpression(callee.parent) && callee.parent.expression === callee ? callee.parent : undefined;
-}
-
-function isInside(node: ts.Node, outer: ts.Node): boolean {
-  for (let n: ts.Node | undefined = node; n; n = n.parent) if (n === outer) return true;
-  return false;
 }
 
 /**
