@@ -23,7 +23,7 @@ import {
   isInside,
   lineOf,
   nodesOfKinds,
-  numberValue,
+  hardTimeLimitMs,
   operands,
   outerExpression,
   ownerComparison,
@@ -263,29 +263,6 @@ function storesConstant(lock: RedisNxLock): boolean {
   };
   const value = lock.acquisition.call.arguments[1];
   return value !== undefined && isConstant(value);
-}
-
-/**
- * The platform's hard time limit for this file's handlers, in milliseconds: a serverless `maxDuration` export in
- * seconds (Next.js route segment config `export const maxDuration = 60`, or `export const config = { maxDuration }`).
- */
-function hardTimeLimitMs(sourceFile: ts.SourceFile): number | undefined {
-  for (const statement of sourceFile.statements) {
-    if (!ts.isVariableStatement(statement) || !statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) continue;
-    for (const declaration of statement.declarationList.declarations) {
-      if (!ts.isIdentifier(declaration.name) || !declaration.initializer) continue;
-      let value: ts.Expression | undefined;
-      if (declaration.name.text === "maxDuration") value = declaration.initializer;
-      const config = skipParens(declaration.initializer);
-      if (declaration.name.text === "config" && ts.isObjectLiteralExpression(config)) {
-        const property = config.properties.find((p) => p.name?.getText() === "maxDuration");
-        if (property && ts.isPropertyAssignment(property)) value = property.initializer;
-      }
-      const seconds = value && numberValue(value);
-      if (seconds !== undefined) return seconds * 1000;
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -55,6 +55,7 @@ import {
   calleeResolver,
   sameIdentity,
   lockedByEveryCaller,
+  productionCallsOf,
   runsInEveryCallersTransaction,
   describeWriter,
   otherWritersOf,
@@ -75,7 +76,7 @@ import {
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
 import { isEarlierStepOfPath } from "./same-path-writers";
-import { awaitedOpenerAround, isSessionLock } from "./callback-locks";
+import { awaitedOpenerAround, isSessionLock, privateMethodCalls } from "./callback-locks";
 import { refillsCache } from "./cache-refill";
 import { diffsSubmittedList } from "./whole-list";
 import { constantsAfterRefusals } from "./constant-after-check";
@@ -271,7 +272,8 @@ type Protection =
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
- * to them: callers that take it run the read-modify-write one at a time (as write-skew credits such a lock).
+ * to them, in their function or at every call of it: callers that take it run the read-modify-write one at a time (as
+ * write-skew credits such a lock).
  */
 function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: () => ts.TypeChecker, resolve: CalleeResolver): boolean {
   const appLocks = (node: ts.Node) => {
@@ -282,7 +284,15 @@ function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: (
     return [...locksHeldAt(node, program, checker), ...outer].filter((l) => l.everyPath && l.kind !== "transaction");
   };
   const atWrite = new Set(appLocks(flow.write.node).map((l) => l.takenAt));
-  return appLocks(flow.read.node).some((l) => atWrite.has(l.takenAt));
+  if (appLocks(flow.read.node).some((l) => atWrite.has(l.takenAt))) return true;
+  // A function whose every call runs under one lock (a private method called in a lock wrapper's callback) runs
+  // under it too, its read and write included.
+  const fn = enclosingFunction(flow.read.node);
+  if (!fn || fn !== enclosingFunction(flow.write.node)) return false;
+  const calls = privateMethodCalls(fn) ?? productionCallsOf(fn, resolve);
+  if (!calls || calls.length === 0) return false;
+  const [first, ...rest] = calls.map((call) => new Set(appLocks(call).map((l) => l.takenAt)));
+  return [...first!].some((taken) => rest.every((locks) => locks.has(taken)));
 }
 
 function protectionOf(
@@ -484,7 +494,14 @@ const DUPLICATE_KEY =
 export function handlesDuplicateKey(write: DbAccess, resolve?: CalleeResolver): boolean {
   const runs = [write.node, ...(resolve ? batchRunsOf(write.node) : [])];
   return runs.some((node) => {
-    for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent)
+    for (let child: ts.Node = node, parent = node.parent; parent; child = parent, parent = parent.parent) {
+      if (isFunctionLike(parent)) {
+        // A callback the try awaits (`await db.$transaction(async (tx) => …)`): its error rejects that call's promise.
+        const runner = awaitedCallOf(parent);
+        if (!runner) return false;
+        parent = runner;
+        continue;
+      }
       if (
         ts.isTryStatement(parent) &&
         child === parent.tryBlock &&
@@ -492,8 +509,19 @@ export function handlesDuplicateKey(write: DbAccess, resolve?: CalleeResolver): 
         testsDuplicateKey(parent.catchClause.block, resolve)
       )
         return true;
+    }
     return false;
   });
+}
+
+/** The call `fn` is passed to, when that call is awaited or returned: `await runner(…, fn)`. */
+function awaitedCallOf(fn: ts.Node): ts.CallExpression | undefined {
+  let call: ts.Node = fn.parent;
+  while (ts.isParenthesizedExpression(call)) call = call.parent;
+  if (!ts.isCallExpression(call) || !call.arguments.some((a) => skipParens(a) === fn)) return undefined;
+  let use: ts.Node = call.parent;
+  while (ts.isParenthesizedExpression(use)) use = use.parent;
+  return ts.isAwaitExpression(use) || ts.isReturnStatement(use) ? call : undefined;
 }
 
 function testsDuplicateKey(block: ts.Block, resolve: CalleeResolver | undefined): boolean {

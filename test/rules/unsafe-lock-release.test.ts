@@ -1,3 +1,7 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after } from "node:test";
 import { unsafeLockRelease } from "../../rules/unsafe-lock-release";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -44,6 +48,26 @@ export async function POST() {
 
 const work = `
 declare function work(id: string): Promise<void>;`;
+
+/** A project folder on disk whose vercel.json gives the cron routes 600 s (`functions` globs, as Vercel reads them). */
+const VERCEL_PROJECT = (() => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-vercel-"));
+  fs.writeFileSync(path.join(root, "vercel.json"), JSON.stringify({ functions: { "app/api/cron/**/*.ts": { maxDuration: 600 } } }));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  return root.split(path.sep).join("/");
+})();
+
+/** A route holding a 600 s Redis lock around a sync, with no time limit in the file itself. */
+const SYNC_ROUTE = `${ioredis}declare function syncAll(): Promise<void>;
+export async function GET() {
+  if (!(await redis.set("lock:sync", "1", "EX", 600, "NX"))) return new Response("busy");
+  try {
+    await syncAll();
+  } finally {
+    await redis.del("lock:sync");
+  }
+  return new Response("done");
+}`;
 
 /** A lock table over pg: the row is the lock, `owner` says whose, `expires_at` when it lapses (line 6 inserts it). */
 const lockTablePg = `import { Pool } from "pg";
@@ -378,6 +402,12 @@ export default async function handler() {
   await reindex();
   await redis.del("lock:reindex");
 }`,
+    },
+    {
+      name: "lock TTL equal to the maxDuration vercel.json gives the route's path",
+      code: SYNC_ROUTE,
+      root: VERCEL_PROJECT,
+      filename: "app/api/cron/sync/route.ts",
     },
     {
       name: "DEL of a let that is reassigned to another key before it runs: not this lock's release",
@@ -907,6 +937,14 @@ export async function run(id: string) {
   }
 }`,
       errors: [{ line: 13, column: 11, ...unchecked("`key`"), related: [{ line: 6 }] }],
+      output: null,
+    },
+    {
+      name: "the same route outside the paths vercel.json limits: the holder can outlive its lock",
+      code: SYNC_ROUTE,
+      root: VERCEL_PROJECT,
+      filename: "app/api/sync/route.ts",
+      errors: [{ line: 9, column: 11, messageId: "uncheckedConstant", data: { command: "DEL", lock: '`"lock:sync"`', line: 5 } }],
       output: null,
     },
     {

@@ -236,12 +236,27 @@ export function unindexedLookup(read: DbAccess, program: ts.Program | undefined,
 }
 
 /**
- * A lookup (other data layers than Prisma's, as unindexedLookup) that pins every column of a unique index the project
- * declares for its table: it names at most one row, and a second insert of that row fails.
+ * A lookup that pins every column of a unique index the project declares for its table (the Prisma schema's for
+ * Prisma, the schema catalog's for the others, as unindexedLookup): it names at most one row, and a second insert of
+ * that row fails.
  */
 export function lookupByDeclaredUniqueKey(read: DbAccess, program: ts.Program | undefined): boolean {
   // Drizzle relational queries (`db.query.t.findFirst`) are parsed as Prisma's: their table is the catalog's all the same.
-  const lookup = declaredLookup(read, program, isDrizzleRelationalAccess(read));
+  const relational = isDrizzleRelationalAccess(read);
+  // A Prisma `findFirst` by the fields of a unique key names one row as `findUnique` would (keys from prisma.ts).
+  if (read.library === "prisma" && !relational) {
+    const keys = read.table && !read.lock ? prismaUniqueFieldSets(read.table, read.node.getSourceFile().fileName) : undefined;
+    const pinned = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column);
+    return (
+      !!keys &&
+      pinned.length > 0 &&
+      coversAll(
+        keys.map((key) => key.map(columnKey)),
+        pinned,
+      )
+    );
+  }
+  const lookup = declaredLookup(read, program, relational);
   return !!lookup && coversAll(lookup.keys, lookup.pinned);
 }
 

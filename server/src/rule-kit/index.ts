@@ -31,6 +31,7 @@ export * from "../analysis/lock-wrappers";
 export * from "../analysis/promise-chains";
 export * from "../analysis/redis-scripts";
 export * from "../analysis/slow-calls";
+export * from "../analysis/platform-limits";
 export * from "../analysis/migrations";
 export * from "../analysis/connection-pools";
 export * from "../analysis/lock-order/graph";

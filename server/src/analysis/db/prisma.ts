@@ -105,9 +105,9 @@ const schemaTexts = new Map<string, { modified: number; text: string } | null>()
 /**
  * The database names of the model a client property names (`account` → model `Account`, in any case), from the Prisma schema
  * nearest the file: `prisma/schema.prisma`, `schema.prisma` or the files of `prisma/schema/`, in the file's folder or
- * one above it. `@@map("accounts")` names the table and `@map("account_id")` a column; without them Prisma uses the
- * model's and the field's names. Undefined when no schema is found or it has no such model (a schema elsewhere, as in
- * a monorepo's database package, or one `package.json` points to, is not looked for).
+ * one above it, else the workspace's one model of that name (schemaModel). `@@map("accounts")` names the table and
+ * `@map("account_id")` a column; without them Prisma uses the model's and the field's names. Undefined when no schema
+ * is found or it has no such model.
  */
 export function prismaModelNames(property: string, fileName: string): PrismaModelNames | undefined {
   const found = schemaModel(property, fileName);
@@ -119,19 +119,83 @@ export function prismaModelNames(property: string, fileName: string): PrismaMode
   return { table, column: (name) => columns.get(name) ?? name };
 }
 
-/** The model a client property names (`account` → `Account`, in any case) in the schema nearest the file: its name and body. */
-function schemaModel(property: string, fileName: string): { model: string; body: string } | undefined {
-  const text = nearestSchema(path.dirname(fileName));
-  if (!text) return undefined;
-  for (const match of text.matchAll(/^\s*model\s+(\w+)\s*\{([^}]*)\}/gm)) {
+/**
+ * The model a client property names (`account` → `Account`, in any case) in the schema nearest the file: its name and
+ * body. A model that schema lacks is looked for in the workspace's other schemas (a monorepo's database package,
+ * `packages/db/prisma/schema.prisma`), and taken when exactly one model of that name is found there.
+ */
+function schemaModel(property: string, fileName: string): SchemaModel | undefined {
+  const folder = path.dirname(fileName);
+  const text = nearestSchema(folder);
+  const near = text === undefined ? undefined : modelIn(text, property);
+  if (near) return near;
+  const found = workspaceModels(folder).get(property.toLowerCase());
+  return found?.size === 1 ? [...found.values()][0] : undefined;
+}
+
+type SchemaModel = { model: string; body: string };
+const modelsByRoot = new Map<string, { texts: readonly (string | undefined)[]; models: Map<string, Map<string, SchemaModel>> }>();
+
+/** The models of the workspace's schemas by lower-case name, each with its distinct bodies (copies of one model agree). */
+function workspaceModels(folder: string): ReadonlyMap<string, ReadonlyMap<string, SchemaModel>> {
+  const root = workspaceRoot(folder);
+  if (!root) return new Map();
+  const texts = workspaceSchemaFiles(root).map(schemaText);
+  const cached = modelsByRoot.get(root);
+  if (cached && cached.texts.length === texts.length && cached.texts.every((t, i) => t === texts[i])) return cached.models;
+  const models = new Map<string, Map<string, SchemaModel>>();
+  for (const text of texts)
+    for (const match of text?.matchAll(MODEL) ?? []) {
+      const [, model, body] = match as unknown as [string, string, string];
+      const bodies = models.get(model.toLowerCase()) ?? new Map<string, SchemaModel>();
+      bodies.set(body.replace(/\s+/g, " ").trim(), { model, body });
+      models.set(model.toLowerCase(), bodies);
+    }
+  modelsByRoot.set(root, { texts, models });
+  return models;
+}
+
+const MODEL = /^\s*model\s+(\w+)\s*\{([^}]*)\}/gm;
+
+function modelIn(text: string, property: string): SchemaModel | undefined {
+  for (const match of text.matchAll(MODEL)) {
     const [, model, body] = match as unknown as [string, string, string];
     if (model.toLowerCase() === property.toLowerCase()) return { model, body };
   }
   return undefined;
 }
 
+const WORKSPACE_MARKERS = ["pnpm-workspace.yaml", "lerna.json", "nx.json", "turbo.json", "rush.json"];
+const workspaceSchemas = new Map<string, readonly string[]>();
+
 /**
- * The field sets the model's unique indexes cover in the Prisma schema nearest the file (`@id` / `@unique` on a field,
+ * The `.prisma` files under a workspace root (`node_modules` is not searched), found once per root.
+ */
+function workspaceSchemaFiles(root: string): readonly string[] {
+  let files = workspaceSchemas.get(root);
+  if (!files) workspaceSchemas.set(root, (files = ts.sys.readDirectory(root, [".prisma"], ["**/node_modules", "**/dist", "**/.git"])));
+  return files;
+}
+
+const workspaceRoots = new Map<string, string | undefined>();
+
+/** The nearest folder above `folder` with a workspace marker or a `package.json` that declares `workspaces`. */
+function workspaceRoot(folder: string): string | undefined {
+  if (!workspaceRoots.has(folder)) workspaceRoots.set(folder, findWorkspaceRoot(folder));
+  return workspaceRoots.get(folder);
+}
+
+function findWorkspaceRoot(folder: string): string | undefined {
+  for (let dir = folder; ; dir = path.dirname(dir)) {
+    if (WORKSPACE_MARKERS.some((marker) => ts.sys.fileExists(path.join(dir, marker)))) return dir;
+    const manifest = path.join(dir, "package.json");
+    if (ts.sys.fileExists(manifest) && /"workspaces"\s*:/.test(ts.sys.readFile(manifest) ?? "")) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The field sets the model's unique indexes cover in its Prisma schema (schemaModel) (`@id` / `@unique` on a field,
  * `@@id([a, b])`, `@@unique([a, b])`), by model name in any case; undefined when no schema holds the model.
  */
 export function prismaUniqueFieldSets(property: string, fileName: string): string[][] | undefined {

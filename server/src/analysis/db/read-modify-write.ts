@@ -791,6 +791,8 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
     // row it created or found), not a value computed from the read values passed to it.
     if (written && ts.isPropertyAccessExpression(node) && isPrimaryKey(node.name.text) && isAwaitedCall(constValue(node.expression)))
       return;
+    // `DEFAULTS[key]` with a key that is a row's identity: the module's own entry for that row, the same for every caller.
+    if (written && ts.isElementAccessExpression(node) && constantEntryOfIdentity(node, values)) return;
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
       // `session.expiresAt = new Date(…)` before: the field holds that value now, not the one read.
       const assigned = ts.isPropertyAccessExpression(node) ? assignedBefore(node) : undefined;
@@ -823,6 +825,18 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
   visit(expr);
   if (value && others.length > 0) value.also = others;
   return value ?? row;
+}
+
+/**
+ * `DEFAULTS[key]`, where `DEFAULTS` is a module constant (or an import) and `key` holds only rows' identities (the
+ * rows themselves, or their primary key): a value the code holds for that row, not one computed from what the row
+ * says. A mutable column as the key (`PRICES[row.plan]`) stays a value computed from the read.
+ */
+function constantEntryOfIdentity(node: ts.ElementAccessExpression, values: ReadonlyMap<string, ReadValue>): boolean {
+  const table = skipParens(node.expression);
+  if (!ts.isIdentifier(table) || values.has(table.text) || !isModuleConstant(table)) return false;
+  const key = valueOf(node.argumentExpression, values);
+  return !!key && !key.also && (key.level === "row" || (!!key.column && isPrimaryKey(key.column)));
 }
 
 function isAwaitedCall(expr: ts.Expression): boolean {
