@@ -1,6 +1,6 @@
 // Session 21's held-out precision check (issue #15): the real bugs of the held-out set (vrite, a MongoDB CMS), each an
 // invalid case written freshly in the judged shape. A seat count written to billing as the cached quantity plus a
-// change, and a workspace's whole folder list put back in a new order over a concurrent atomic \`$push\`, both lose a
+// change, and a workspace's whole folder list put back in a new order over a concurrent atomic `$push`, both lose a
 // concurrent change. (The FALSE shapes fixed have their valid cases beside the rule they concern.)
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
