@@ -17,6 +17,8 @@ import {
   isLiteral,
   isVersionColumn,
   inUniqueKey,
+  columnKey,
+  uniqueKeysOf,
   mongooseUniqueFieldSets,
   namesOneRow,
   lineOf,
@@ -71,7 +73,7 @@ export const uncheckedOptimisticUpdate = defineRule({
         // Prisma's `update` throws when its where matches nothing: the conflict is not silent.
         if (write.library === "prisma" && calleeName(write.node as ts.CallExpression) !== "updateMany") continue;
         const fromRead = readGuards.get(write);
-        const guard = guardsOf(write, fromRead?.guards ?? [])[0];
+        const guard = guardsOf(write, fromRead?.guards ?? [], context.program)[0];
         if (!guard || resultIsUsed(write) || releasesClaim(write, claims) || lockedByRead(fromRead?.read, write, resolve)) continue;
         if (fromRead && isBestEffortReplace(write, fromRead.guards, (expr) => readColumnOf(node, resolve, write, expr))) continue;
         if (fromRead && recordsConsequence(write, fromRead.guards, (expr) => readColumnOf(node, resolve, write, expr))) continue;
@@ -262,9 +264,9 @@ function resultIsUsed(write: DbAccess): boolean {
  * column for equality with a value read before (or a version column). A range (`position >= a AND position <= b`,
  * a shift of every row in it) selects rows, it compares nothing: matching none of them is a normal outcome.
  */
-function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[]): AccessCondition[] {
+function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[], program?: ts.Program): AccessCondition[] {
   const guards = [...readGuards, ...write.conditions.filter((c) => isVersionColumn(c.column) && !readGuards.includes(c))].filter(
-    (c) => isEquality(c) && !namesTheRow(write, c),
+    (c) => isEquality(c) && !namesTheRow(write, c, program),
   );
   // A state filter (`status: "PENDING"`) pins no row: with only such constants besides the compared columns, the
   // update is a clean-up of every row of a set (`invalidate this person's other pending invites`), and changing none
@@ -285,15 +287,23 @@ const OWN_ID = /^(id|_id|uuid|pk)$/i;
 /**
  * The condition is part of the row's identity, not a comparison: the schema's unique key over it and the other columns
  * the WHERE pins (`@@unique([resultId, version])` with `where: { resultId, version }` names one version of a result;
- * likewise a Mongoose schema's `index({ org: 1, docId: 1, version: 1 }, { unique: true })`).
+ * likewise a Mongoose schema's `index({ org: 1, docId: 1, version: 1 }, { unique: true })`, and for SQL data layers a
+ * unique index the project declares (a migration's `createIndex(t, ["principal", "bond_index"], { unique: true })`
+ * with `WHERE principal = $1 AND bond_index = $2`: the row of that participant, looked up by its key).
  */
-function namesTheRow(write: DbAccess, condition: AccessCondition): boolean {
+function namesTheRow(write: DbAccess, condition: AccessCondition, program?: ts.Program): boolean {
   const pinned = write.conditions.filter((c) => c !== condition && isEquality(c)).map((c) => c.column);
   if (write.library === "mongoose" && write.entityClass)
     return namesOneRow(mongooseUniqueFieldSets(write.entityClass) ?? [], pinned, condition.column);
-  if (write.library !== "prisma" || !write.table) return false;
-  return inUniqueKey(write.table, write.node.getSourceFile().fileName, pinned, condition.column);
+  if (!write.table) return false;
+  if (write.library === "prisma") return inUniqueKey(write.table, write.node.getSourceFile().fileName, pinned, condition.column);
+  if (!program || NO_DDL.has(write.library)) return false;
+  const keys = uniqueKeysOf(program, write.table);
+  return !!keys && namesOneRow(keys, pinned.map(columnKey), columnKey(condition.column));
 }
+
+/** Stores without declared unique indexes of their own to read (MongoDB's driver, Redis). */
+const NO_DDL = new Set(["mongoose", "mongodb", "redis"]);
 
 /**
  * The states checked claims move rows into, per table and column (`"snoozedthread.status"` → `Status.RUNNING`): writes

@@ -85,6 +85,7 @@ import { runsOneAtATime } from "./self-scheduled";
 import { fillsFromSource } from "./source-fill";
 import { getsOrCreates } from "./get-or-create";
 import { runsAsOperatorCommand } from "./operator-commands";
+import { runsUnderCallersLock } from "./caller-single-flight";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
 
 export const selectThenUpdate = defineRule({
@@ -136,6 +137,8 @@ export const selectThenUpdate = defineRule({
       const flows = readModifyWritesIn(node, resolve);
       // An operator's command runs one invocation at a time (asked only where there is a flow: it looks for callers).
       if (flows.length > 0 && runsAsOperatorCommand(node, resolve)) continue;
+      // Every production call of the function is awaited under one application lock its caller holds: one run at a time.
+      if (flows.length > 0 && runsUnderCallersLock(node, resolve, context.program, () => context.checker)) continue;
       for (const flow of flows) {
         if (reported.has(flow.write)) continue;
         const protection = protectionOf(flow, () => context.checker, resolve, context.program);

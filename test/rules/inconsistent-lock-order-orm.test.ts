@@ -198,8 +198,70 @@ export async function transfer(fromId: string, toId: string, amount: number) {
       code: knexTransfer(`    await trx("accounts").where({ user_id: fromId }).update({ frozen: true });
     await trx("accounts").where({ id: toId }).increment("balance", amount);`),
     },
+    {
+      // Session 21 (a pool-snapshot reload): each sensor's rows are replaced by a batch transaction of its own,
+      // committed before the next sensor's, so no transaction holds two sensors' rows whatever the order.
+      name: "Prisma: a loop opening one batch transaction per element (each commits before the next)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function reloadReadings(sensorIds: string[], rows: { id: string; value: number }[]) {
+  for (const sensorId of sensorIds) {
+    await prisma.$transaction([
+      prisma.reading.deleteMany({ where: { sensorId } }),
+      prisma.reading.createMany({ data: rows.map((r) => ({ ...r, sensorId })) }),
+    ]);
+  }
+}`,
+    },
+    {
+      name: "Prisma: a loop opening one interactive transaction per element",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function closeSessions(userIds: string[]) {
+  for (const userId of userIds) {
+    await prisma.$transaction(async (tx) => {
+      await tx.session.updateMany({ where: { userId }, data: { closed: true } });
+    });
+  }
+}`,
+    },
   ],
   invalid: [
+    {
+      // The twin of the per-element batch above: one transaction around the loop holds every sensor's rows.
+      name: "Prisma: one interactive transaction around the loop keeps every element's rows until it commits",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function clearReadings(sensorIds: string[]) {
+  await prisma.$transaction(async (tx) => {
+    for (const sensorId of sensorIds) {
+      await tx.reading.deleteMany({ where: { sensorId } });
+    }
+  });
+}`,
+      output: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function clearReadings(sensorIds: string[]) {
+  await prisma.$transaction(async (tx) => {
+    for (const sensorId of [...sensorIds].sort()) {
+      await tx.reading.deleteMany({ where: { sensorId } });
+    }
+  });
+}`,
+      errors: [
+        {
+          line: 6,
+          column: 13,
+          messageId: "callerOrderLoop",
+          data: {
+            holder: "`clearReadings`",
+            lock: "`reading` rows",
+            keys: "`sensorIds`",
+            outcome: "wait for a key the other holds until the database detects the deadlock and aborts one of them with an error",
+          },
+        },
+      ],
+    },
     {
       // Prisma runs a batch's statements in array order, in one transaction: the client's order is the lock order.
       name: "Next.js route: a batch transaction updates the request's items in the order the client sent them",

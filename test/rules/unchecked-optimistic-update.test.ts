@@ -142,6 +142,30 @@ const pauseFixed = (code: string) =>
       'const updated = await $1;\n  if (updated.count === 0) throw new ConflictError("mailbox changed concurrently");',
     );
 
+/** A node-pg-migrate migration creating `stake_positions`, with `index` (a createIndex call) after it. */
+const stakeMigration = (index: string) => `import { MigrationBuilder } from "node-pg-migrate";
+export function up(pgm: MigrationBuilder): void {
+  pgm.createTable("stake_positions", {
+    id: "id",
+    holder: { type: "text", notNull: true },
+    pool_index: { type: "integer", notNull: true },
+    staked: { type: "numeric", notNull: true },
+    earned: { type: "numeric", notNull: true, default: 0 },
+  });
+${index}}
+`;
+
+/** Rewards split over a pool's holders (postgres.js): each position updated by holder and pool, added to atomically. */
+const DISTRIBUTE = `import postgres from "postgres";
+const sql = postgres();
+export async function distribute(poolIndex: number, perUnit: string) {
+  const shares = await sql\`SELECT holder, floor(staked * \${perUnit}::numeric)::text AS amount FROM stake_positions WHERE pool_index = \${poolIndex}\`;
+  for (const s of shares) {
+    await sql\`UPDATE stake_positions SET earned = earned + \${s.amount}::numeric WHERE holder = \${s.holder} AND pool_index = \${poolIndex}\`;
+  }
+}
+`;
+
 runRuleTests(uncheckedOptimisticUpdate, {
   valid: [
     {
@@ -300,6 +324,26 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
       name: "Prisma: a claim handed back to the state the caller kept from before it, out of the state a checked claim moves rows into",
       code: handBackToPrevious(true),
     },
+    {
+      // Session 21 (a blockchain API's bond rewards): (holder, pool_index) is a unique index of a node-pg-migrate
+      // migration, so `holder = $1 AND pool_index = $2` looks the position up by its key; it compares no value read.
+      name: "postgres.js: the WHERE pins a unique index a node-pg-migrate migration declares: it names the row",
+      files: {
+        "migrations/1700000000000_stake-positions.ts": stakeMigration(
+          `  pgm.createIndex("stake_positions", ["holder", "pool_index"], { unique: true });\n`,
+        ),
+      },
+      code: DISTRIBUTE,
+    },
+    {
+      name: "postgres.js: the same key declared as a table constraint by addConstraint",
+      files: {
+        "migrations/1700000000000_stake-positions.ts": stakeMigration(
+          `  pgm.addConstraint("stake_positions", "stake_positions_key", { unique: ["holder", "pool_index"] });\n`,
+        ),
+      },
+      code: DISTRIBUTE,
+    },
   ],
   invalid: [
     {
@@ -307,6 +351,15 @@ export async function handBackRender(id: string, startedAt: Date): Promise<void>
       name: "Supabase: a redemption count compared and set on the row read, the rows it changed never looked at",
       code: redeemGiftCard(`await ${GIFT_CARD_CAS};`),
       errors: [{ line: 8, column: 9, messageId: "uncheckedAfterRead" }],
+    },
+    {
+      // The twin: the migration's index is not unique, so `holder = $1` may be a value compared, not the row's key.
+      name: "postgres.js: the same update where the migration's index on (holder, pool_index) is not unique",
+      files: {
+        "migrations/1700000000000_stake-positions.ts": stakeMigration(`  pgm.createIndex("stake_positions", ["holder", "pool_index"]);\n`),
+      },
+      code: DISTRIBUTE,
+      errors: [{ line: 6, column: 11, messageId: "uncheckedAfterReadUnnamedCount" }],
     },
     {
       name: "a raw SQL tag (postgres.js) whose count has no name of its own: the message says the affected-row count once",

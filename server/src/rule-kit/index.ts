@@ -21,6 +21,7 @@ export * from "../analysis/transaction-wrappers";
 export { advisoryLocksOfRow, xactAdvisoryLockHeldAt } from "../analysis/advisory-xact-locks";
 export * from "../analysis/write-skew";
 export * from "../analysis/duplicate-insert";
+export { columnKey, uniqueKeysOf } from "../analysis/db/schema-catalog";
 export * from "../analysis/summaries";
 export * from "../analysis/caller-row-locks";
 export * from "../analysis/read-only-calls";

@@ -6,7 +6,9 @@
 // Sequelize models (`Model.init(attributes, { indexes })`, `sequelize.define(…)`) and migrations (`createTable`,
 // `addIndex(…, { unique: true })`, `addConstraint(…, { type: "unique" })`), TypeORM migrations (`new Table({ columns,
 // indices, uniques })`, `createIndex(…, new TableIndex({ isUnique: true }))`, `createUniqueConstraint`), and knex
-// migrations (`knex.schema.createTable("t", (table) => { table.increments(); table.string("a").unique(); })`). Every
+// migrations (`knex.schema.createTable("t", (table) => { table.increments(); table.string("a").unique(); })`), and
+// node-pg-migrate migrations (`pgm.createTable("t", { id: "id", a: { type, unique: true } })`, `pgm.createIndex("t",
+// ["a", "b"], { unique: true })`, `pgm.addConstraint("t", name, { unique: ["a", "b"] })`). Every
 // declaration of a table counts: a unique index added only by a migration guards the table as much as one in the
 // model. Built once per Program (each file's part once per SourceFile, each `.sql` file once per modification).
 import * as path from "node:path";
@@ -74,13 +76,17 @@ function fileDeclarations(file: ts.SourceFile): Declared {
   // Only TypeORM's: other libraries have a `Table` class too (dynamodb-toolbox's `new Table({ name, partitionKey })`).
   const typeormMigrations = /\bnew\s+Table(?:Index|Unique)?\s*\(/.test(text) && /\bfrom\s+["']typeorm["']/.test(text);
   const knex = /\.schema\b/.test(text) && /\.(?:createTable(?:IfNotExists)?|alterTable|table)\s*\(/.test(text);
-  if (drizzle || entities || sequelize || typeormMigrations || knex) {
+  const pgMigrate =
+    /\bnode-pg-migrate\b|\bMigrationBuilder\b/.test(text) &&
+    /\.(?:createTable|createIndex|addIndex|addConstraint|addColumns?)\s*\(/.test(text);
+  if (drizzle || entities || sequelize || typeormMigrations || knex || pgMigrate) {
     const visit = (node: ts.Node): void => {
       if (drizzle && ts.isCallExpression(node)) drizzleTable(node, declared!);
       if (entities && ts.isClassDeclaration(node)) entityClass(node, declared!);
       if (sequelize && ts.isCallExpression(node)) sequelizeDeclaration(node, declared!);
       if (typeormMigrations) typeormMigration(node, declared!);
       if (knex && ts.isCallExpression(node)) knexTable(node, declared!);
+      if (pgMigrate && ts.isCallExpression(node)) pgMigrateDeclaration(node, declared!);
       ts.forEachChild(node, visit);
     };
     visit(file);
@@ -404,6 +410,89 @@ function knexTable(call: ts.CallExpression, declared: Declared): void {
   };
   visit(builder.body);
   declare(declared, [table], sets);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// node-pg-migrate migrations.
+
+/**
+ * `pgm.createTable("t", { id: "id", a: { type: "text", unique: true }, b: { type, primaryKey: true } }, { constraints:
+ * { unique: [["a", "b"]], primaryKey: ["a"] } })`, `pgm.addColumns("t", { a: { unique: true } })`, `pgm.createIndex("t",
+ * ["a", "b"], { unique: true })` and `pgm.addConstraint("t", name, { unique: ["a", "b"] })`, in a file that imports
+ * node-pg-migrate (or types its builder `MigrationBuilder`). The table is a string or `{ schema, name }`.
+ */
+function pgMigrateDeclaration(call: ts.CallExpression, declared: Declared): void {
+  const name = calleeName(call);
+  if (!name || !ts.isPropertyAccessExpression(skipParens(call.expression))) return;
+  const [first, second, third] = call.arguments;
+  const table = pgMigrateTable(first);
+  if (table === undefined) return;
+  const sets: string[][] = [];
+  if (name === "createTable" || name === "addColumns" || name === "addColumn") {
+    const columns = second && objectOf(second);
+    const primary: string[] = [];
+    for (const property of columns?.properties ?? []) {
+      const column = propertyName(property);
+      if (!column || !ts.isPropertyAssignment(property)) continue;
+      const value = skipParens(property.initializer);
+      // `id: "id"`: node-pg-migrate's shorthand for a serial primary key.
+      if (stringValue(value) === "id" || optionTrue(value, "primaryKey")) primary.push(column);
+      if (optionTrue(value, "unique")) sets.push([column]);
+    }
+    if (primary.length > 0) sets.push(primary);
+    const constraints = name === "createTable" && third && objectOf(third) && propertyValueOf(objectOf(third)!, "constraints");
+    if (constraints) sets.push(...pgMigrateConstraint(constraints));
+  } else if (name === "createIndex" || name === "addIndex") {
+    const columns = pgMigrateColumns(second);
+    if (columns && third && optionTrue(third, "unique")) sets.push(columns);
+  } else if (name === "addConstraint" && third) {
+    sets.push(...pgMigrateConstraint(third));
+  }
+  if (sets.length > 0) declare(declared, [table], sets);
+}
+
+/** `"t"` or `{ schema: "s", name: "t" }`: the table's name. */
+function pgMigrateTable(node: ts.Expression | undefined): string | undefined {
+  const value = node && skipParens(node);
+  if (!value) return undefined;
+  const text = stringValue(value);
+  if (text !== undefined) return text;
+  return ts.isObjectLiteralExpression(value) ? stringValue(propertyValueOf(value, "name")) : undefined;
+}
+
+/** `"a"`, `["a", "b"]` or `[{ name: "a" }, …]`: the columns of an index or constraint. */
+function pgMigrateColumns(node: ts.Expression | undefined): string[] | undefined {
+  const list = node && skipParens(node);
+  if (!list) return undefined;
+  const single = stringValue(list);
+  if (single !== undefined) return [single];
+  if (!ts.isArrayLiteralExpression(list)) return undefined;
+  const columns = list.elements.map((e) => {
+    const element = skipParens(e);
+    return stringValue(element) ?? (ts.isObjectLiteralExpression(element) ? stringValue(propertyValueOf(element, "name")) : undefined);
+  });
+  return columns.every((c): c is string => c !== undefined) ? columns : undefined;
+}
+
+/** A constraint's `unique` (one column set, or a list of them) and `primaryKey` column sets. */
+function pgMigrateConstraint(expr: ts.Expression): string[][] {
+  const object = objectOf(expr);
+  if (!object) return [];
+  const sets: string[][] = [];
+  const unique = propertyValueOf(object, "unique");
+  const list = unique && skipParens(unique);
+  if (list && ts.isArrayLiteralExpression(list) && list.elements.some((e) => ts.isArrayLiteralExpression(skipParens(e))))
+    for (const element of list.elements) {
+      const columns = pgMigrateColumns(element);
+      if (columns) sets.push(columns);
+    }
+  else {
+    const columns = pgMigrateColumns(unique);
+    if (columns) sets.push(columns);
+  }
+  const primary = pgMigrateColumns(propertyValueOf(object, "primaryKey"));
+  if (primary) sets.push(primary);
+  return sets;
 }
 
 /** The receiver is a knex schema builder: `knex.schema`, `trx.schema.withSchema("s")`. */

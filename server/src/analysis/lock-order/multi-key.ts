@@ -391,7 +391,11 @@ function takenPerElement(
     return { lock: acquisition.label, kind: acquisition.mechanism, key };
   }
   const access = dbAccessOf(call);
-  if (!access || !locksRows(access) || !transactionScopeOf(call)) return undefined;
+  const scope = access && locksRows(access) ? transactionScopeOf(call) : undefined;
+  if (!access || !scope) return undefined;
+  // A transaction the loop body opens itself (`for (const k of keys) await prisma.$transaction([...])`, a callback
+  // opener) is one per element: each holds its own element's rows only, so no transaction ever waits holding two.
+  if ((scope.form === "batch" || scope.form === "callback") && isInside(scope.start, loop.body)) return undefined;
   const condition = access.conditions.find((c) => c.operator === "=" && c.value && mentions(c.value, keyNames));
   return condition ? { lock: `${code(access.table!)} rows`, kind: "row-lock", key: condition.value! } : undefined;
 }
