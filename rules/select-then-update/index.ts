@@ -55,7 +55,6 @@ import {
   calleeResolver,
   sameIdentity,
   lockedByEveryCaller,
-  productionCallsOf,
   runsInEveryCallersTransaction,
   describeWriter,
   otherWritersOf,
@@ -76,7 +75,7 @@ import {
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
 import { isEarlierStepOfPath } from "./same-path-writers";
-import { awaitedOpenerAround, isSessionLock, privateMethodCalls } from "./callback-locks";
+import { awaitedOpenerAround, isSessionLock } from "./callback-locks";
 import { refillsCache } from "./cache-refill";
 import { diffsSubmittedList } from "./whole-list";
 import { constantsAfterRefusals } from "./constant-after-check";
@@ -275,8 +274,7 @@ type Protection =
 
 /**
  * The read and the write both run while one application lock (a mutex, a lease, a SET NX lock) is held on every path
- * to them, in their function or at every call of it: callers that take it run the read-modify-write one at a time (as
- * write-skew credits such a lock).
+ * to them: callers that take it run the read-modify-write one at a time (as write-skew credits such a lock).
  */
 function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: () => ts.TypeChecker, resolve: CalleeResolver): boolean {
   const appLocks = (node: ts.Node) => {
@@ -287,15 +285,7 @@ function heldUnderAppLock(flow: ReadModifyWrite, program: ts.Program, checker: (
     return [...locksHeldAt(node, program, checker), ...outer].filter((l) => l.everyPath && l.kind !== "transaction");
   };
   const atWrite = new Set(appLocks(flow.write.node).map((l) => l.takenAt));
-  if (appLocks(flow.read.node).some((l) => atWrite.has(l.takenAt))) return true;
-  // A function whose every call runs under one lock (a private method called in a lock wrapper's callback) runs
-  // under it too, its read and write included.
-  const fn = enclosingFunction(flow.read.node);
-  if (!fn || fn !== enclosingFunction(flow.write.node)) return false;
-  const calls = privateMethodCalls(fn) ?? productionCallsOf(fn, resolve);
-  if (!calls || calls.length === 0) return false;
-  const [first, ...rest] = calls.map((call) => new Set(appLocks(call).map((l) => l.takenAt)));
-  return [...first!].some((taken) => rest.every((locks) => locks.has(taken)));
+  return appLocks(flow.read.node).some((l) => atWrite.has(l.takenAt));
 }
 
 function protectionOf(
