@@ -5,7 +5,7 @@ import { Pool } from "pg";
 const articles = pgTable("articles", { slug: text("slug").primaryKey(), likes: integer("likes").notNull() });
 const articleLikes = pgTable(
   "article_likes",
-  { slug: text("slug").notNull(), visitor: text("visitor").notNull(), count: integer("count").notNull() },
+  { slug: text("slug").notNull(), visitor: text("visitor").notNull(), likeCount: integer("like_count").notNull() },
   (t) => [primaryKey({ columns: [t.slug, t.visitor] })],
 );
 const db = drizzle(new Pool({ connectionString: process.env.DATABASE_URL }));
@@ -19,15 +19,15 @@ export async function likeArticle(slug: string, visitor: string, value: number) 
       .select()
       .from(articleLikes)
       .where(and(eq(articleLikes.slug, slug), eq(articleLikes.visitor, visitor)));
-    if (mine && mine.count + value > MAX_LIKES_PER_VISITOR) {
+    if (mine && mine.likeCount + value > MAX_LIKES_PER_VISITOR) {
       throw new Error(`You can like an article at most ${MAX_LIKES_PER_VISITOR} times`);
     }
     const [row] = await tx
       .insert(articleLikes)
-      .values({ slug, visitor, count: value })
+      .values({ slug, visitor, likeCount: value })
       .onConflictDoUpdate({
         target: [articleLikes.slug, articleLikes.visitor],
-        set: { count: sql`${articleLikes.count} + ${value}` },
+        set: { likeCount: sql`${articleLikes.likeCount} + ${value}` },
       })
       .returning();
     const [article] = await tx
@@ -35,7 +35,7 @@ export async function likeArticle(slug: string, visitor: string, value: number) 
       .set({ likes: sql`${articles.likes} + ${value}` })
       .where(eq(articles.slug, slug))
       .returning();
-    return { likes: article.likes, mine: row.count };
+    return { likes: article.likes, mine: row.likeCount };
   });
 }
 // Correct: the upsert raises the count first (it locks the row), and the cap is tested on the count it returns; going
@@ -44,13 +44,13 @@ export async function likeArticleCapped(slug: string, visitor: string, value: nu
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(articleLikes)
-      .values({ slug, visitor, count: value })
+      .values({ slug, visitor, likeCount: value })
       .onConflictDoUpdate({
         target: [articleLikes.slug, articleLikes.visitor],
-        set: { count: sql`${articleLikes.count} + ${value}` },
+        set: { likeCount: sql`${articleLikes.likeCount} + ${value}` },
       })
       .returning();
-    if (row.count > MAX_LIKES_PER_VISITOR) {
+    if (row.likeCount > MAX_LIKES_PER_VISITOR) {
       throw new Error(`You can like an article at most ${MAX_LIKES_PER_VISITOR} times`);
     }
     const [article] = await tx
@@ -58,6 +58,6 @@ export async function likeArticleCapped(slug: string, visitor: string, value: nu
       .set({ likes: sql`${articles.likes} + ${value}` })
       .where(eq(articles.slug, slug))
       .returning();
-    return { likes: article.likes, mine: row.count };
+    return { likes: article.likes, mine: row.likeCount };
   });
 }
