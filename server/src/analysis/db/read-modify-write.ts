@@ -1006,6 +1006,9 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
     const saved = write.entity ? entityOrigin : flushed.get(read);
     const fieldsSet =
       (write.entity || write.flush) && write.assignments.length === 0 && saved?.read === read ? [...(setFields.get(read) ?? [])] : [];
+    // Mongoose saves a push onto a loaded array as `$push`: the save writes that array (an append, like `updateOne`'s).
+    const pushed = write.assignments.length === 0 && saved?.read === read ? appendedArray(write, mutated.get(read)) : undefined;
+    if (pushed) fieldsSet.push({ column: pushed, atomic: true });
     const flow: ReadModifyWrite = {
       read,
       write: fieldsSet.length > 0 ? { ...write, assignments: fieldsSet } : write,
@@ -1048,7 +1051,7 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
       const origin = write.entity ? values.get(skipParens(write.entity).getText()) : flushed.get(read);
       const mutation = origin && origin.read === read && !origin.fields ? mutated.get(read) : undefined;
       // Mongoose saves a push onto a loaded array as `$push`: the database appends, nothing is overwritten.
-      const appended = mutation?.collection && (write.library === "mongoose" || write.library === "mongodb");
+      const appended = !!appendedArray(write, mutation);
       if (mutation && !appended && !flow.data)
         flow.data = {
           column: mutation.column,
@@ -1077,6 +1080,11 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
   }
   return out;
+}
+
+/** The loaded array a Mongoose (or MongoDB) document save appends to: the collection the document's change pushed onto. */
+function appendedArray(write: DbAccess, mutation: Mutation | undefined): string | undefined {
+  return mutation?.collection && (write.library === "mongoose" || write.library === "mongodb") ? mutation.column : undefined;
 }
 
 /**
