@@ -1,7 +1,8 @@
 // Session 21's held-out recall set (bench/recall b178–b193), written afresh in the shapes of the misses fixed:
 // - select-then-update: a transaction's callback runs when its opener is called, with the values the function holds
 //   there: a row read before `db.transaction(async (tx) => …)` and written inside it from the value read is a lost
-//   update, as it is in one body. A read inside the callback with a row lock, and a write of another table, stay silent.
+//   update, as it is in one body. A read inside the callback with a row lock, a write of another table, and a write of
+//   another row named by a key of its own stay silent (names of the function are compared inside its callbacks too).
 // - select-then-update: Mongoose saves a push onto a loaded array as `$push`, so the save writes that array: a check of
 //   the array deciding the push (`some`, `includes`, a length cap) is a check-then-write, as `updateOne({ $push })`
 //   after it is. A check of another field, and the check made in the update's filter, stay silent.
@@ -67,6 +68,26 @@ export async function react(id: string, userId: string) {
   return db.transaction(async (tx) => {
     await tx.insert(reactions).values({ postId: post.id, userId });
     await tx.update(posts).set({ likes: sql\`\${posts.likes} + 1\` }).where(eq(posts.id, post.id));
+  });
+}
+`,
+    },
+    {
+      name: "the transaction's write names another row, by a key of its own (the read was by id)",
+      code: `import { PrismaClient } from "@prisma/client";
+
+const prisma = new PrismaClient();
+
+export async function mergeEnrollment(enrollmentId: string, targetPartnerId: string) {
+  const source = await prisma.programEnrollment.findUnique({ where: { id: enrollmentId } });
+  if (!source) return;
+  await prisma.$transaction(async (tx) => {
+    if (source.status === "approved") {
+      await tx.programEnrollment.update({
+        where: { partnerId_programId: { partnerId: targetPartnerId, programId: source.programId } },
+        data: { status: "approved" },
+      });
+    }
   });
 }
 `,
