@@ -86,8 +86,10 @@ export function differentRows(flow: ReadModifyWrite): boolean {
   const readKeys = read.conditions
     .filter((c) => c.operator === "=" && c.value && !isLiteral(c.value) && !isNullish(c.value))
     .map((c) => canonicalKey(c.value!));
-  // The read and the write in one function: their key values are names of one scope, comparable by text.
-  const oneScope = enclosingFunction(read.node) === enclosingFunction(write.node);
+  // The read and the write in one function (or the write in a callback of it, a transaction's): their key values are
+  // names of one scope, comparable by text.
+  const reader = enclosingFunction(read.node);
+  const oneScope = !!reader && isInside(write.node, reader);
   for (const written of write.conditions) {
     if (written.operator !== "=" || !written.value) continue;
     // `WHERE id = row.id` names the row that was read.

@@ -401,6 +401,8 @@ function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): 
     const projected = access.library === "drizzle" && ts.isCallExpression(node) ? drizzleAggregate(node) : undefined;
     if (projected) return { read: access, kind: projected };
     if (terminal === "getExists") return { read: access, kind: "exists" };
+    // Supabase `select("*", { count: "exact", head: true })` returns the number of matching rows and no rows.
+    if (access.library === "supabase" && ts.isCallExpression(node) && countsOnly(node)) return { read: access, kind: "count" };
     // A row read by its primary key is one row, not a set.
     if (access.conditions.some((c) => c.operator === "=" && /^(id|uuid|pk|_id)$/i.test(c.column))) return undefined;
     return { read: access, kind: "rows" };
@@ -500,7 +502,9 @@ function isDeclarationName(node: ts.Identifier): boolean {
 
 const SIZE_PROPERTIES = new Set(["length", "rowCount", "affectedRows", "size", "count"]);
 
-function isSizeUse(node: ts.Identifier): boolean {
+function isSizeUse(name: ts.Identifier): boolean {
+  // `rows!.length`, `(rows ?? []).length`: the rows seen through an assertion or an empty fallback are still only sized.
+  const node = throughEmptyFallback(name);
   const parent = node.parent;
   if (ts.isPropertyAccessExpression(parent) && parent.expression === node)
     return SIZE_PROPERTIES.has(parent.name.text) || isNumericFold(parent);
@@ -512,6 +516,36 @@ function isSizeUse(node: ts.Identifier): boolean {
     return isEqualityOperator(op) && isNullish(other);
   }
   return isConditionPosition(node);
+}
+
+/**
+ * The outermost of `rows!`, `(rows)`, `rows ?? []` and `rows || []` around a name holding rows: an empty list in place
+ * of none has the same size and fold as no rows, so what the result is used for is asked of the whole expression.
+ */
+function throughEmptyFallback(name: ts.Identifier): ts.Expression {
+  let node: ts.Expression = name;
+  for (;;) {
+    const parent = node.parent;
+    if (ts.isNonNullExpression(parent) || ts.isParenthesizedExpression(parent)) node = parent;
+    else if (
+      ts.isBinaryExpression(parent) &&
+      parent.left === node &&
+      (parent.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || parent.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
+      ts.isArrayLiteralExpression(skipParens(parent.right)) &&
+      (skipParens(parent.right) as ts.ArrayLiteralExpression).elements.length === 0
+    )
+      node = parent;
+    else return node;
+  }
+}
+
+/** A Supabase read whose `select` asks for the count and no rows (`{ count: "exact", head: true }`). */
+function countsOnly(call: ts.CallExpression): boolean {
+  const select = chainOf(call).links.find((l) => l.name === "select" && l.call);
+  const options = select?.call?.arguments[1] && skipParens(select.call.arguments[1]);
+  if (!options || !ts.isObjectLiteralExpression(options)) return false;
+  const head = propertyValue(options, "head");
+  return !!propertyValue(options, "count") && !!head && head.kind === ts.SyntaxKind.TrueKeyword;
 }
 
 /** `rows.reduce((sum, r) => sum + r.amount, 0)`: the rows folded into a number, a total of the set. */

@@ -68,12 +68,20 @@ function drizzleInsert(root: ts.Expression, links: Link[], call: ts.CallExpressi
   const conflict = links.find((l) => l.name === "onConflictDoUpdate" && l.call)?.call?.arguments[0];
   const set = conflict && propertyValue(conflict, "set");
   const target = conflict && propertyValue(conflict, "target");
-  const targetColumn = target && skipParens(target);
-  if (set && targetColumn && ts.isPropertyAccessExpression(targetColumn)) {
-    const column = targetColumn.name.text;
-    const inserted = objectAssignments(values, () => false).find((a) => a.column === column)?.value;
-    const conditions: AccessCondition[] = inserted ? [{ column, operator: "=", value: inserted }] : [];
-    return { ...base, assignments: objectAssignments(set, isSqlTemplateUsingColumn), conditions };
+  // The conflict target is a column or a list of them (a composite key: `[t.postId, t.userId]`). Where the row
+  // inserted gives each of them a value, the row updated is the one holding those values; rows built elsewhere (a
+  // mapped list) name no row here, and the statement stays the insert of the set.
+  const targetNode = target && skipParens(target);
+  const targetColumns = !targetNode ? [] : ts.isArrayLiteralExpression(targetNode) ? targetNode.elements.map(skipParens) : [targetNode];
+  if (set && targetColumns.length > 0 && targetColumns.every((t) => ts.isPropertyAccessExpression(t))) {
+    const inserted = objectAssignments(values, () => false);
+    const conditions: AccessCondition[] = [];
+    for (const column of targetColumns.map((t) => (t as ts.PropertyAccessExpression).name.text)) {
+      const value = inserted.find((a) => a.column === column)?.value;
+      if (value) conditions.push({ column, operator: "=", value });
+    }
+    if (targetColumns.length === 1 || conditions.length === targetColumns.length)
+      return { ...base, assignments: objectAssignments(set, isSqlTemplateUsingColumn), conditions };
   }
   return { ...base, insert: true, assignments: objectAssignments(insertedRow(values), () => false), conditions: [] };
 }

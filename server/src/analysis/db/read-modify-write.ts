@@ -37,6 +37,7 @@ import { isLibraryMerge, isModuleConstant, replacesArrayEntries } from "./merged
 import { CHANGE_TRACKING, trackedChangeOf, type TrackedChange } from "./change-tracking";
 import { localVariable, objectAssignments, propertyName } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
+import { transactionCallbackOf } from "../transactions";
 
 /** What a local name holds: the read's result / a row of it ("row"), or a value computed from its columns ("value"). */
 export interface ReadValue {
@@ -179,7 +180,8 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
   if (!fn.body || !mayRead(fn.body, resolve) || !(mayWriteIn(fn, resolve) || implicitFlushOf(fn))) return [];
   const out: ReadModifyWrite[] = [];
   // The bindings along the function's paths (nested functions run at another time, but a timer's callback runs after
-  // the code that creates it, with the values the function holds there: its own bindings start from those).
+  // the code that creates it, and a transaction's callback when its opener is called, with the values the function
+  // holds there: their own bindings start from those).
   const follow = (root: FunctionLike, initial: Bindings, returns: boolean): void => {
     const solution = bindingsAlongPaths(root, initial, (element, state, edit) => step(element, state, new Draft(edit)));
     // Each write with what some path to it binds; in source order (the order findings are listed in).
@@ -194,7 +196,7 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
       if (!state) continue;
       const access = writeAt(element, state);
       if (access) out.push(...flowsInto(access, state, (node) => solution.before(node)?.values));
-      const callback = ts.isCallExpression(element) && state.values.size > 0 ? timerCallbackOf(element) : undefined;
+      const callback = ts.isCallExpression(element) && state.values.size > 0 ? callbackRunFrom(element) : undefined;
       if (callback?.body) follow(callback, { ...state, unwritten: NOTHING_BOUND.unwritten }, false);
     }
     // The flush at the end of an `em.transactional` callback / `@Transactional()` method writes the entities changed
@@ -257,8 +259,8 @@ function mayRead(body: ts.Node, resolve: CalleeResolver): boolean {
 }
 
 /**
- * Whether some call `computeReadModifyWrites` follows in `root` (its own calls, and those of the timer callbacks it
- * creates, which it follows too) may be a write `writeAt` finds: a database write, or a call of a project function
+ * Whether some call `computeReadModifyWrites` follows in `root` (its own calls, and those of the timer and transaction
+ * callbacks it passes, which it follows too) may be a write `writeAt` finds: a database write, or a call of a project function
  * that may write (wrappedWriteAt asks only those). Without one the function has no flow into a write.
  */
 function mayWriteIn(root: FunctionLike, resolve: CalleeResolver): boolean {
@@ -267,10 +269,19 @@ function mayWriteIn(root: FunctionLike, resolve: CalleeResolver): boolean {
     if (access?.kind === "write") return true;
     if (!ts.isCallExpression(node)) continue;
     if (!access && node.arguments.length > 0 && mayReachDatabase(node, resolve, "write")) return true;
-    const callback = timerCallbackOf(node);
+    const callback = callbackRunFrom(node);
     if (callback?.body && mayWriteIn(callback, resolve)) return true;
   }
   return false;
+}
+
+/**
+ * The function literal a call runs with the caller's values: a timer's callback (after the caller's code), or the
+ * callback a transaction opener runs in its transaction (`db.transaction(async (tx) => …)`, when it is called). A value
+ * read before the transaction and written inside it is a read-modify-write like one in the same body.
+ */
+function callbackRunFrom(call: ts.CallExpression): FunctionLike | undefined {
+  return timerCallbackOf(call) ?? transactionCallbackOf(call);
 }
 
 /** Calls that run their function argument later, on a timer: `setTimeout(async () => …, ms)`, `setInterval`, `setImmediate`. */
@@ -1009,6 +1020,9 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
     const saved = write.entity ? entityOrigin : flushed.get(read);
     const fieldsSet =
       (write.entity || write.flush) && write.assignments.length === 0 && saved?.read === read ? [...(setFields.get(read) ?? [])] : [];
+    // Mongoose saves a push onto a loaded array as `$push`: the save writes that array (an append, like `updateOne`'s).
+    const pushed = write.assignments.length === 0 && saved?.read === read ? appendedArray(write, mutated.get(read)) : undefined;
+    if (pushed) fieldsSet.push({ column: pushed, atomic: true });
     const flow: ReadModifyWrite = {
       read,
       write: fieldsSet.length > 0 ? { ...write, assignments: fieldsSet } : write,
@@ -1051,7 +1065,7 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
       const origin = write.entity ? values.get(skipParens(write.entity).getText()) : flushed.get(read);
       const mutation = origin && origin.read === read && !origin.fields ? mutated.get(read) : undefined;
       // Mongoose saves a push onto a loaded array as `$push`: the database appends, nothing is overwritten.
-      const appended = mutation?.collection && (write.library === "mongoose" || write.library === "mongodb");
+      const appended = !!appendedArray(write, mutation);
       if (mutation && !appended && !flow.data)
         flow.data = {
           column: mutation.column,
@@ -1080,6 +1094,11 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
   }
   return out;
+}
+
+/** The loaded array a Mongoose (or MongoDB) document save appends to: the collection the document's change pushed onto. */
+function appendedArray(write: DbAccess, mutation: Mutation | undefined): string | undefined {
+  return mutation?.collection && (write.library === "mongoose" || write.library === "mongodb") ? mutation.column : undefined;
 }
 
 /**
