@@ -502,6 +502,8 @@ function bindPattern(name: ts.BindingName, origin: ReadValue, values: Map<string
         : ts.isIdentifier(element.name)
           ? element.name.text
           : undefined;
+    // A property the read's select list leaves out binds nothing read.
+    if (key && !element.dotDotDotToken && origin.level === "row" && origin.read.selected && !origin.read.selected.has(key)) continue;
     if (element.dotDotDotToken || (key && holdsRows(key, origin.read)) || origin.level === "value")
       bindPattern(element.name, origin, values);
     else if (key && !EXISTENCE.has(key)) bindPattern(element.name, { read: origin.read, level: "value", column: key }, values);
@@ -804,6 +806,8 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
         return;
       }
       if (base) {
+        // A column the read's select list leaves out is absent from its rows: nothing read.
+        if (column && base.read.selected && !base.read.selected.has(column)) return;
         if (column && !EXISTENCE.has(column) && !holdsRows(column, base.read) && !/^\d+$/.test(column)) {
           if (!written || !isPrimaryKey(column)) found({ read: base.read, level: "value", column });
         } else row ??= base;

@@ -1,0 +1,86 @@
+import { selectThenUpdate } from "../../rules/select-then-update";
+import { runRuleTests } from "../helpers/rule-tester";
+
+// Session 21: false-alarm shapes of the session 19–20 field runs, each written afresh, beside the buggy look-alike that
+// must stay reported.
+//
+// A query builder read that names its columns (`.select("s.id", "id").addSelect(…)`) returns rows holding those columns
+// only: a property it leaves out is undefined on every row found, so a value computed from it holds nothing read.
+const builderRead = (selects: string) => `import { getRepository } from "typeorm";
+declare class Streak {
+  id: number;
+  owner: string;
+  days: number;
+  startedAt?: Date;
+}
+export async function touchStreak(owner: string, days: number): Promise<void> {
+  const repository = getRepository(Streak);
+  const found = await repository
+    .createQueryBuilder("streak")
+${selects}
+    .where("streak.owner = :owner", { owner })
+    .getRawOne();
+  const streak = found ?? new Streak();
+  streak.owner = owner;
+  streak.days = days;
+  streak.startedAt = streak.startedAt ?? new Date();
+  await repository.save(streak);
+}`;
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      name: "a raw builder read whose select list leaves out the column the value is computed from",
+      code: builderRead(`    .select("streak.id", "id")
+    .addSelect("streak.days", "days")`),
+    },
+    {
+      name: "a raw read of a column list (`AS` aliases): the pin date, not listed, is never read and always set afresh",
+      code: `import { getRepository } from "typeorm";
+declare class Bookmark {
+  id?: number;
+  owner: string;
+  page: number;
+  pinnedAt?: Date;
+}
+export async function movePin(owner: string, page: number): Promise<void> {
+  const repository = getRepository(Bookmark);
+  const [existing] = await repository
+    .createQueryBuilder("b")
+    .select(["b.id AS id", "b.page AS page"])
+    .where("b.owner = :owner", { owner })
+    .limit(1)
+    .getRawMany();
+  const bookmark = existing ?? new Bookmark();
+  bookmark.owner = owner;
+  bookmark.page = page;
+  bookmark.pinnedAt = bookmark.pinnedAt ? bookmark.pinnedAt : new Date();
+  await repository.save(bookmark);
+}`,
+    },
+  ],
+  invalid: [
+    {
+      name: "the same read selecting the column: a concurrent call's start date can be overwritten",
+      code: builderRead(`    .select("streak.id", "id")
+    .addSelect("streak.days", "days")
+    .addSelect("streak.startedAt", "startedAt")`),
+      errors: [{ line: 21, column: 9, messageId: "lostUpdate" }],
+    },
+    {
+      name: "a counter computed from a listed column is still a lost update",
+      code: `import { getRepository } from "typeorm";
+declare class Badge {
+  id: number;
+  label: string;
+  awards: number;
+}
+export async function award(id: number): Promise<void> {
+  const badge = await getRepository(Badge).createQueryBuilder("b").select(["b.id", "b.awards"]).where("b.id = :id", { id }).getOne();
+  if (!badge) return;
+  await getRepository(Badge).update({ id }, { awards: badge.awards + 1 });
+}`,
+      errors: [{ line: 10, column: 9, messageId: "lostUpdate" }],
+    },
+  ],
+});
