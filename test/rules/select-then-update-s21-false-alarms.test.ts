@@ -27,6 +27,46 @@ ${selects}
   await repository.save(streak);
 }`;
 
+// A task queue that keeps its tasks in an array and starts the next only when the previous one settled, one instance for
+// the whole module: its tasks run one at a time, so a read-modify-write done inside a task does not race another task.
+// Per-object queues, a queue that starts every task at once, or a runner that does not wait, stay reported.
+const serialQueue = (add: string, drain: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+class Pipeline {
+  private busy = false;
+  private pending: Array<() => Promise<void>> = [];
+  enqueue<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push(async () => {
+        try {
+          resolve(await work());
+        } catch (error) {
+          reject(error);
+        }
+      });
+${add}
+    });
+  }
+  private drain(): void {
+    this.busy = true;
+    const job = this.pending.shift();
+    if (!job) {
+      this.busy = false;
+      return;
+    }
+${drain}
+  }
+}
+`;
+const settled = "    job().finally(() => this.drain());";
+const rollUp = `export function rollUp(day: string, amount: number) {
+  return ledger.enqueue(async () => {
+    const total = await prisma.dailyTotal.findUnique({ where: { day } });
+    if (!total) return;
+    await prisma.dailyTotal.update({ where: { day }, data: { best: Math.max(total.best, amount) } });
+  });
+}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -58,6 +98,11 @@ export async function movePin(owner: string, page: number): Promise<void> {
   await repository.save(bookmark);
 }`,
     },
+    {
+      name: "a read-modify-write inside a task of a module's one serial queue (array of tasks, a busy flag, next on settle)",
+      code: `${serialQueue("      if (!this.busy) this.drain();", settled)}const ledger = new Pipeline();
+${rollUp}`,
+    },
   ],
   invalid: [
     {
@@ -81,6 +126,32 @@ export async function award(id: number): Promise<void> {
   await getRepository(Badge).update({ id }, { awards: badge.awards + 1 });
 }`,
       errors: [{ line: 10, column: 9, messageId: "lostUpdate" }],
+    },
+    {
+      name: "a queue per object: two objects' tasks run at once",
+      code: `${serialQueue("      if (!this.busy) this.drain();", settled)}export class Account {
+  private readonly ledger = new Pipeline();
+  rollUp(day: string, amount: number) {
+    return this.ledger.enqueue(async () => {
+      const total = await prisma.dailyTotal.findUnique({ where: { day } });
+      if (!total) return;
+      await prisma.dailyTotal.update({ where: { day }, data: { best: Math.max(total.best, amount) } });
+    });
+  }
+}`,
+      errors: [{ line: 34, column: 13, messageId: "lostUpdate" }],
+    },
+    {
+      name: "a queue that starts its runner for every task, busy or not",
+      code: `${serialQueue("      this.drain();", settled)}const ledger = new Pipeline();
+${rollUp}`,
+      errors: [{ line: 33, column: 11, messageId: "lostUpdate" }],
+    },
+    {
+      name: "a runner that starts the next task without waiting for the one it started",
+      code: `${serialQueue("      if (!this.busy) this.drain();", "    void job();\n    this.drain();")}const ledger = new Pipeline();
+${rollUp}`,
+      errors: [{ line: 34, column: 11, messageId: "lostUpdate" }],
     },
   ],
 });
