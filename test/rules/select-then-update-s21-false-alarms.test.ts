@@ -67,6 +67,17 @@ const rollUp = `export function rollUp(day: string, amount: number) {
   });
 }`;
 
+// A cached getter that, on a miss, asks itself without the cache (`priceOf(sku, false)`) stores what the database
+// returned: that run takes the uncached path, so its value is not the cached one read before (a read-through fill). A
+// value built on the cached one stays a lost update.
+const cachedGetter = `import Redis from "ioredis";
+import { Pool } from "pg";
+
+const redis = new Redis();
+const pool = new Pool();
+
+`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -102,6 +113,21 @@ export async function movePin(owner: string, page: number): Promise<void> {
       name: "a read-modify-write inside a task of a module's one serial queue (array of tasks, a busy flag, next on settle)",
       code: `${serialQueue("      if (!this.busy) this.drain();", settled)}const ledger = new Pipeline();
 ${rollUp}`,
+    },
+    {
+      name: "a cached getter filling the key on a miss with what it returns when called without the cache",
+      code: `${cachedGetter}export async function priceOf(sku: string, cached = true): Promise<{ value: string }> {
+  if (cached) {
+    const key = \`price:\${sku}\`;
+    const hit = await redis.get(key);
+    if (hit !== null) return { value: hit };
+    const loaded = await priceOf(sku, false);
+    await redis.set(key, loaded.value, "EX", 60);
+    return loaded;
+  }
+  const { rows } = await pool.query("SELECT price FROM prices WHERE sku = $1", [sku]);
+  return { value: String(rows[0].price) };
+}`,
     },
   ],
   invalid: [
@@ -152,6 +178,21 @@ ${rollUp}`,
       code: `${serialQueue("      if (!this.busy) this.drain();", "    void job();\n    this.drain();")}const ledger = new Pipeline();
 ${rollUp}`,
       errors: [{ line: 34, column: 11, messageId: "lostUpdate" }],
+    },
+    {
+      name: "a cached count added to what the uncached run returns, and stored: two calls lose one's addition",
+      code: `${cachedGetter}export async function viewsOf(page: string, cached = true): Promise<number> {
+  if (cached) {
+    const key = \`views:\${page}\`;
+    const seen = Number((await redis.get(key)) ?? 0);
+    const counted = await viewsOf(page, false);
+    await redis.set(key, String(seen + counted));
+    return seen + counted;
+  }
+  const { rows } = await pool.query("SELECT count(*) AS n FROM views WHERE page = $1", [page]);
+  return Number(rows[0].n);
+}`,
+      errors: [{ line: 12, column: 11, messageId: "redisLostUpdate" }],
     },
   ],
 });

@@ -353,7 +353,9 @@ const returnCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, ReadVal
 /** A call of a project function that returns (a value derived from) a read: the read, restated at the call. */
 function helperRead(call: ts.CallExpression, resolve: CalleeResolver, depth: number): ReadValue | undefined {
   const fn = mayReachDatabase(call, resolve, "read") ? resolve(call) : undefined;
-  if (!fn?.body) return undefined;
+  // A function calling itself is another run of it, down the path its arguments choose (a cached getter asking itself
+  // without the cache): the read of its first return is no more what that run returns than any other return's.
+  if (!fn?.body || isInside(call, fn)) return undefined;
   let returnCache = returnCaches.get(resolve);
   if (!returnCache) returnCaches.set(resolve, (returnCache = new NodeFacts()));
   let summary = returnCache.get(fn);
