@@ -81,6 +81,7 @@ import { diffsSubmittedList } from "./whole-list";
 import { constantsAfterRefusals } from "./constant-after-check";
 import { onlyLinksReadRow } from "./relation-link";
 import { runsOneAtATime } from "./self-scheduled";
+import { runsInSerialQueue } from "./serial-queue";
 import { fillsFromSource } from "./source-fill";
 import { getsOrCreates } from "./get-or-create";
 import { runsAsOperatorCommand } from "./operator-commands";
@@ -269,7 +270,10 @@ type Protection =
   | "relation-link"
   /** Empty columns filled with what a source-reading call returned for the row: every filler writes the same answer. */
   | "source-fill"
-  /** The function is started once and then only by the timer it sets after its pass: no two calls overlap. */
+  /**
+   * The function is started once and then only by the timer it sets after its pass, or is a task of a module's one
+   * serial queue (serial-queue.ts): no two calls overlap.
+   */
   | "one-at-a-time";
 
 /**
@@ -348,7 +352,8 @@ function protectionOf(
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
   }
   const writer = enclosingFunction(write.node);
-  if (writer === enclosingFunction(read.node) && runsOneAtATime(writer, program)) return "one-at-a-time";
+  if (writer === enclosingFunction(read.node) && (runsOneAtATime(writer, program) || runsInSerialQueue(writer, checker)))
+    return "one-at-a-time";
   if (softDeletes(write)) return "soft-delete";
   // A whole-list save diffs the submitted children against those read: nothing read is written back.
   if (diffsSubmittedList(flow)) return "whole-list-save";

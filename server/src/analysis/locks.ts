@@ -22,6 +22,7 @@ import {
   isAsync,
   isInside,
   nodesOfKinds,
+  walk,
   outerExpression,
   receiverOf,
   skipAwait,
@@ -472,7 +473,32 @@ function guardingIf(has: ts.Node): ts.IfStatement | undefined {
  */
 function turnsAway(has: ts.Node, add: ts.Node): boolean {
   const statement = guardingIf(has);
-  return !!statement && alwaysExits(statement.thenStatement) && !isInside(add, statement) && !comparedWithState(has, statement);
+  if (!statement || !alwaysExits(statement.thenStatement) || isInside(add, statement) || comparedWithState(has, statement)) return false;
+  // A guard that leaves only its loop (`continue`, `break`) turns away what that loop runs, not an add after the loop.
+  const loop = loopLeftBy(statement.thenStatement);
+  return !loop || isInside(add, loop);
+}
+
+/**
+ * The loop a branch leaves when its only ways out are unlabelled `continue`/`break` statements: the nearest loop around
+ * it. Undefined when the branch may also return or throw (it leaves the function), or names a label.
+ */
+function loopLeftBy(branch: ts.Statement): ts.IterationStatement | undefined {
+  let leavesFunction = false;
+  walk(branch, (node) => {
+    if (leavesFunction || isFunctionLike(node)) return false;
+    if (
+      ts.isReturnStatement(node) ||
+      ts.isThrowStatement(node) ||
+      ((ts.isContinueStatement(node) || ts.isBreakStatement(node)) && node.label)
+    )
+      leavesFunction = true;
+    return !leavesFunction;
+  });
+  if (leavesFunction) return undefined;
+  for (let node: ts.Node | undefined = branch.parent; node && !isFunctionLike(node); node = node.parent)
+    if (ts.isIterationStatement(node, false)) return node;
+  return undefined;
 }
 
 /**

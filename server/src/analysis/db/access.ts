@@ -101,6 +101,12 @@ export interface DbAccess {
    * version }`, MikroORM `LockMode.OPTIMISTIC`): the read fails instead of returning a changed row.
    */
   optimistic?: boolean;
+  /**
+   * A read that names what it returns (TypeORM's query builder `.select("e.id", "id").addSelect(…)`): every property
+   * name a row of its result may have. A property it does not name is absent from the row, so it holds nothing read.
+   * Undefined where the read returns whole rows or what it selects is not known.
+   */
+  selected?: ReadonlySet<string>;
   /** Raw SQL: the statement, its text node, and the JS expression behind each placeholder. */
   sql?: { statement: SqlStatement; text: string; textNode: ts.Node; values?: ts.ArrayLiteralExpression };
   isolation?: IsolationLevel;

@@ -364,7 +364,9 @@ const returnCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, ReadVal
 /** A call of a project function that returns (a value derived from) a read: the read, restated at the call. */
 function helperRead(call: ts.CallExpression, resolve: CalleeResolver, depth: number): ReadValue | undefined {
   const fn = mayReachDatabase(call, resolve, "read") ? resolve(call) : undefined;
-  if (!fn?.body) return undefined;
+  // A function calling itself is another run of it, down the path its arguments choose (a cached getter asking itself
+  // without the cache): the read of its first return is no more what that run returns than any other return's.
+  if (!fn?.body || isInside(call, fn)) return undefined;
   let returnCache = returnCaches.get(resolve);
   if (!returnCache) returnCaches.set(resolve, (returnCache = new NodeFacts()));
   let summary = returnCache.get(fn);
@@ -513,6 +515,8 @@ function bindPattern(name: ts.BindingName, origin: ReadValue, values: Map<string
         : ts.isIdentifier(element.name)
           ? element.name.text
           : undefined;
+    // A property the read's select list leaves out binds nothing read.
+    if (key && !element.dotDotDotToken && origin.level === "row" && origin.read.selected && !origin.read.selected.has(key)) continue;
     if (element.dotDotDotToken || (key && holdsRows(key, origin.read)) || origin.level === "value")
       bindPattern(element.name, origin, values);
     else if (key && !EXISTENCE.has(key)) bindPattern(element.name, { read: origin.read, level: "value", column: key }, values);
@@ -817,6 +821,8 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
         return;
       }
       if (base) {
+        // A column the read's select list leaves out is absent from its rows: nothing read.
+        if (column && base.read.selected && !base.read.selected.has(column)) return;
         if (column && !EXISTENCE.has(column) && !holdsRows(column, base.read) && !/^\d+$/.test(column)) {
           if (!written || !isPrimaryKey(column)) found({ read: base.read, level: "value", column });
         } else row ??= base;

@@ -141,6 +141,8 @@ export function typeormBuilderAccess(root: ts.Expression, links: Link[], call: t
     (receiver && builder.arguments.length === 1 ? repositoryTable(receiver) : undefined);
   if (!table) return undefined;
   const access: DbAccess = { ...base, kind: "read", table };
+  const selected = selectedNames(links.slice(start));
+  if (selected) access.selected = selected;
   const mode = stringValue(link("setLock")?.arguments[0]);
   if (mode && TYPEORM_LOCKS[mode]) access.lock = TYPEORM_LOCKS[mode];
   return access;
@@ -161,4 +163,34 @@ function builderConditions(call: ts.CallExpression): AccessCondition[] {
     out.push({ column: match[1]!, operator: match[2]!, ...(value ? { value } : {}) });
   }
   return out;
+}
+
+/**
+ * The property names a builder read's rows may have when its `select`/`addSelect` calls name columns
+ * (`.select("e.id", "id").addSelect("e.position")`): each selection's alias, column and `alias_column` (the raw
+ * result's key when no alias is given), and any word of an expression (`MAX(e.position)`). Undefined without a select
+ * (whole rows), or when one selects a whole entity alias (`select("e")`) or something not written as a string.
+ */
+function selectedNames(links: readonly Link[]): ReadonlySet<string> | undefined {
+  const selects = links.filter((l) => (l.name === "select" || l.name === "addSelect") && l.call);
+  if (selects.length === 0) return undefined;
+  const names = new Set<string>();
+  for (const { call } of selects) {
+    const [what, alias] = call!.arguments;
+    if (!what) return undefined;
+    const list = skipParens(what);
+    const items = ts.isArrayLiteralExpression(list) ? [...list.elements] : [what];
+    if (items.length === 0) return undefined;
+    for (const item of items) {
+      const text = stringValue(item);
+      // A whole entity (`select("e")`), a subquery builder or a computed selection: anything may be returned.
+      if (text === undefined || /^\s*\w+\s*$/.test(text) || text.includes("*")) return undefined;
+      for (const match of text.matchAll(/(\w+)\.(\w+)/g)) names.add(match[2]!).add(`${match[1]}_${match[2]}`);
+      for (const word of text.match(/\w+/g) ?? []) names.add(word);
+    }
+    const name = alias === undefined ? undefined : stringValue(alias);
+    if (alias !== undefined && name === undefined) return undefined;
+    if (name) names.add(name);
+  }
+  return names;
 }
