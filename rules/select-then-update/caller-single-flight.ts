@@ -4,7 +4,7 @@
 // and writes are not raced by a second run (an indexer's poll loop advancing its block cursor under the loop's flag; a
 // private method a class runs only inside its own lock wrapper's callback, `this.withLock(key, () => this.refresh(id))`).
 // Different locks at different calls, a call not awaited (the lock may be let go mid-run) or a use of the name other
-// than a call leave it reported.
+// than a call leave it reported, as does a write of a column other code also writes (select-then-update asks that).
 import { locksHeldAt, productionCallsOf, skipParens, ts, type CalleeResolver, type FunctionLike } from "../../server/src/rule-kit";
 import { isSessionLock } from "./callback-locks";
 

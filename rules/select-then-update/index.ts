@@ -58,6 +58,7 @@ import {
   runsInEveryCallersTransaction,
   describeWriter,
   otherWritersOf,
+  writtenOnlyWithin,
   replacedParts,
   type CalleeResolver,
   type ColumnWrite,
@@ -138,9 +139,11 @@ export const selectThenUpdate = defineRule({
       // An operator's command runs one invocation at a time (asked only where there is a flow: it looks for callers).
       if (flows.length > 0 && runsAsOperatorCommand(node, resolve)) continue;
       // Every production call of the function is awaited under one application lock its caller holds: one run at a time.
-      if (flows.length > 0 && runsUnderCallersLock(node, resolve, context.program, () => context.checker)) continue;
+      const singleFlight = flows.length > 0 && runsUnderCallersLock(node, resolve, context.program, () => context.checker);
       for (const flow of flows) {
         if (reported.has(flow.write)) continue;
+        // One run at a time loses nothing only where no other code writes what it writes.
+        if (singleFlight && writtenOnlyWithin(context.program, flow.write, node)) continue;
         const protection = protectionOf(flow, () => context.checker, resolve, context.program);
         const unretried = protection === "aborts-on-conflict" ? unretriedTransaction(flow, resolve) : undefined;
         if (unretried) {
@@ -352,7 +355,11 @@ function protectionOf(
     if (write.library === "drizzle" && drizzleSchemaIsSqlite(write.node.getSourceFile(), program)) return "sqlite-write-lock";
   }
   const writer = enclosingFunction(write.node);
-  if (writer === enclosingFunction(read.node) && (runsOneAtATime(writer, program) || runsInSerialQueue(writer, checker)))
+  if (
+    writer === enclosingFunction(read.node) &&
+    (runsOneAtATime(writer, program) || runsInSerialQueue(writer, checker)) &&
+    (!program || (!!writer && writtenOnlyWithin(program, write, writer)))
+  )
     return "one-at-a-time";
   if (softDeletes(write)) return "soft-delete";
   // A whole-list save diffs the submitted children against those read: nothing read is written back.

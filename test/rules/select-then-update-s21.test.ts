@@ -12,6 +12,9 @@
 // - A private method whose every call (`this.m(…)`, the only use of its name) runs under one application lock — inside
 //   the callback of the class's own lock wrapper — runs under that lock: its re-read and write are one at a time. The
 //   same method also called outside the wrapper stays reported.
+// - A function run one at a time (under its callers' lock, by its own timer, or as a serial queue's task) loses no update
+//   only when no other code writes a column it writes: a user's edit of the same column from another function still
+//   races with it, so that stays reported.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -120,6 +123,31 @@ export class TokenProvider {
   }
 }`;
 
+/** A scheduler tick, one at a time under its busy flag, counting each robot's runs after dispatching it. */
+const scheduler = (other: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+declare function dispatch(id: string): Promise<void>;
+let ticking = false;
+
+async function finish(id: string, ranAt: Date) {
+  const robot = await prisma.robot.findUniqueOrThrow({ where: { id } });
+  await prisma.robot.update({ where: { id }, data: { runs: robot.runs + 1, lastRunAt: ranAt } });
+}
+
+export async function tick(ids: string[]) {
+  if (ticking) return;
+  ticking = true;
+  try {
+    for (const id of ids) {
+      await dispatch(id);
+      await finish(id, new Date());
+    }
+  } finally {
+    ticking = false;
+  }
+}
+${other}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -144,6 +172,10 @@ runRuleTests(selectThenUpdate, {
       name: "a private method re-reads and writes the row, called only inside the class's SET NX lock wrapper",
       code: refresher(""),
     },
+    {
+      name: "a scheduler tick's run count, one at a time, with no other writer of the count",
+      code: scheduler(""),
+    },
   ],
   invalid: [
     {
@@ -167,6 +199,16 @@ runRuleTests(selectThenUpdate, {
       name: "the same method also called outside the lock wrapper: two refreshes can interleave",
       code: refresher("if (row.refreshes === 0) return (await this.refreshUnderLock(installationId)).accessToken;"),
       errors: [{ line: 28, column: 12, messageId: "lostUpdate" }],
+    },
+    {
+      name: "the same tick while a user's reset writes the count from another function: the tick undoes it",
+      code: scheduler(`export async function resetRuns(id: string) {
+  await prisma.robot.update({ where: { id }, data: { runs: 0 } });
+}`),
+      errors: [{ line: 8, column: 9, messageId: "lostUpdate" }],
+      output: scheduler(`export async function resetRuns(id: string) {
+  await prisma.robot.update({ where: { id }, data: { runs: 0 } });
+}`).replace("runs: robot.runs + 1", "runs: { increment: 1 }"),
     },
   ],
 });

@@ -159,6 +159,20 @@ export function otherWritersOf(
   };
 }
 
+/**
+ * No write outside `fn` may change a column `write` sets: each other writer of the table that sets one of them, or
+ * whose columns are not visible, lies inside `fn`. A function that runs one at a time then has no second writer to lose
+ * an update to; with one, making that function single-flight does not stop the other.
+ */
+export function writtenOnlyWithin(program: ts.Program, write: DbAccess, fn: FunctionLike): boolean {
+  const file = normalizePath(fn.getSourceFile().fileName);
+  const inside = (w: ColumnWrite) => w.file === file && w.start >= fn.getStart() && w.start < fn.end;
+  return write.assignments.every((a) => {
+    const { known, unknown } = otherWritersOf(program, write, a.column);
+    return known.every(inside) && unknown.every(inside);
+  });
+}
+
 /** `updateBilling (src/billing.ts:42)`: a write's place, relative to the working folder (or to `from`'s folder). */
 export function describeWriter(write: ColumnWrite, from: string): string {
   const cwd = normalizePath(process.cwd());
