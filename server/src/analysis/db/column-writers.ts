@@ -160,17 +160,21 @@ export function otherWritersOf(
 }
 
 /**
- * No write outside `fn` may change a column `write` sets: each other writer of the table that sets one of them, or
- * whose columns are not visible, lies inside `fn`. A function that runs one at a time then has no second writer to lose
- * an update to; with one, making that function single-flight does not stop the other.
+ * No write outside `fn` is seen to change a column `write` sets: its table is known, and each other write of that
+ * table that sets one of them lies inside `fn` (a write whose columns are not visible, such as a change-tracking
+ * `save(entity)`, is not taken as one). A function that runs one at a time then has no second writer to lose an update
+ * to; with one, making that function single-flight does not stop the other.
  */
 export function writtenOnlyWithin(program: ts.Program, write: DbAccess, fn: FunctionLike): boolean {
+  // A write whose table is not known may share its columns with any writer.
+  if (!write.table) return false;
   const file = normalizePath(fn.getSourceFile().fileName);
-  const inside = (w: ColumnWrite) => w.file === file && w.start >= fn.getStart() && w.start < fn.end;
-  return write.assignments.every((a) => {
-    const { known, unknown } = otherWritersOf(program, write, a.column);
-    return known.every(inside) && unknown.every(inside);
-  });
+  // A write made through a project helper (`updateStat(name, block)`) is that helper's statement: not another writer.
+  const own = write.through?.access.node;
+  const ownFile = own && normalizePath(own.getSourceFile().fileName);
+  const inside = (w: ColumnWrite) =>
+    (w.file === file && w.start >= fn.getStart() && w.start < fn.end) || (w.file === ownFile && w.start === own!.getStart());
+  return write.assignments.every((a) => otherWritersOf(program, write, a.column).known.every(inside));
 }
 
 /** `updateBilling (src/billing.ts:42)`: a write's place, relative to the working folder (or to `from`'s folder). */
