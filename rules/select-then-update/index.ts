@@ -519,14 +519,17 @@ export function handlesDuplicateKey(write: DbAccess, resolve?: CalleeResolver): 
   });
 }
 
-/** The call `fn` is passed to, when that call is awaited or returned: `await runner(…, fn)`. */
+/**
+ * The call `fn` is passed to, when that call is awaited: `await runner(…, fn)`. (A promise returned from inside a `try`
+ * without `await` rejects after the `try` is left: its `catch` never sees the error.)
+ */
 function awaitedCallOf(fn: ts.Node): ts.CallExpression | undefined {
   let call: ts.Node = fn.parent;
   while (ts.isParenthesizedExpression(call)) call = call.parent;
   if (!ts.isCallExpression(call) || !call.arguments.some((a) => skipParens(a) === fn)) return undefined;
   let use: ts.Node = call.parent;
   while (ts.isParenthesizedExpression(use)) use = use.parent;
-  return ts.isAwaitExpression(use) || ts.isReturnStatement(use) ? call : undefined;
+  return ts.isAwaitExpression(use) ? call : undefined;
 }
 
 function testsDuplicateKey(block: ts.Block, resolve: CalleeResolver | undefined): boolean {
