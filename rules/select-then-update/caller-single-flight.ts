@@ -5,7 +5,7 @@
 // private method a class runs only inside its own lock wrapper's callback, `this.withLock(key, () => this.refresh(id))`).
 // Different locks at different calls, a call not awaited (the lock may be let go mid-run) or a use of the name other
 // than a call leave it reported, as does a write of a column other code also writes (select-then-update asks that).
-import { locksHeldAt, productionCallsOf, skipParens, ts, type CalleeResolver, type FunctionLike } from "../../server/src/rule-kit";
+import { isAwaited, locksHeldAt, productionCallsOf, ts, type CalleeResolver, type FunctionLike } from "../../server/src/rule-kit";
 import { isSessionLock } from "./callback-locks";
 
 const answers = new WeakMap<FunctionLike, boolean>();
@@ -45,8 +45,7 @@ function decide(fn: FunctionLike, resolve: CalleeResolver, program: ts.Program, 
 function awaited(call: ts.CallExpression): boolean {
   let node: ts.Node = call;
   while (ts.isParenthesizedExpression(node.parent)) node = node.parent;
-  if (ts.isArrowFunction(node.parent) && node.parent.body === node) return true;
-  return ts.isAwaitExpression(node.parent) && skipParens(node.parent.expression) === call;
+  return (ts.isArrowFunction(node.parent) && node.parent.body === node) || isAwaited(call);
 }
 
 /**

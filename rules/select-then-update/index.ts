@@ -29,6 +29,7 @@ import {
   isRetried,
   isSetOnceWrite,
   isFunctionLike,
+  isAwaited,
   isInside,
   lineOf,
   nodesOfKinds,
@@ -526,10 +527,7 @@ export function handlesDuplicateKey(write: DbAccess, resolve?: CalleeResolver): 
 function awaitedCallOf(fn: ts.Node): ts.CallExpression | undefined {
   let call: ts.Node = fn.parent;
   while (ts.isParenthesizedExpression(call)) call = call.parent;
-  if (!ts.isCallExpression(call) || !call.arguments.some((a) => skipParens(a) === fn)) return undefined;
-  let use: ts.Node = call.parent;
-  while (ts.isParenthesizedExpression(use)) use = use.parent;
-  return ts.isAwaitExpression(use) ? call : undefined;
+  return ts.isCallExpression(call) && call.arguments.some((a) => skipParens(a) === fn) && isAwaited(call) ? call : undefined;
 }
 
 function testsDuplicateKey(block: ts.Block, resolve: CalleeResolver | undefined): boolean {

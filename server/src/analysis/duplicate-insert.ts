@@ -246,7 +246,7 @@ export function lookupByDeclaredUniqueKey(read: DbAccess, program: ts.Program | 
   // A Prisma `findFirst` by the fields of a unique key names one row as `findUnique` would (keys from prisma.ts).
   if (read.library === "prisma" && !relational) {
     const keys = read.table && !read.lock ? prismaUniqueFieldSets(read.table, read.node.getSourceFile().fileName) : undefined;
-    const pinned = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column);
+    const pinned = pinnedColumns(read);
     return (
       !!keys &&
       pinned.length > 0 &&
@@ -273,10 +273,15 @@ function declaredLookup(
   // A Mongoose model declared with its schema in the file says what its unique indexes are (mongooseUniqueFieldSets).
   const model = read.library === "mongoose" && read.entityClass && ts.isIdentifier(read.entityClass) ? read.entityClass : undefined;
   if (!model && (!program || (NOT_SQL.has(read.library) && !relational))) return undefined;
-  const pinned = [...new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column))];
+  const pinned = pinnedColumns(read);
   if (pinned.length === 0) return undefined;
   const keys = model ? mongooseUniqueFieldSets(model) : uniqueKeysOf(program!, read.table);
   return keys ? { pinned, keys } : undefined;
+}
+
+/** The columns a lookup pins by equality with a value. */
+function pinnedColumns(read: DbAccess): string[] {
+  return [...new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column))];
 }
 
 /** One of the unique keys is made of the given columns only. */

@@ -753,7 +753,7 @@ function errorTest(condition: ts.Expression, name: string): boolean | undefined 
 }
 
 /** `await f()`, `await (f())`: the caller waits for the call to settle. */
-function isAwaited(call: ts.Node): boolean {
+export function isAwaited(call: ts.Node): boolean {
   let node = call;
   while (ts.isParenthesizedExpression(node.parent)) node = node.parent;
   return ts.isAwaitExpression(node.parent);
