@@ -59,6 +59,7 @@ import {
   runsInEveryCallersTransaction,
   describeWriter,
   otherWritersOf,
+  writersKnown,
   writtenOnlyWithin,
   replacedParts,
   type CalleeResolver,
@@ -119,6 +120,10 @@ export const selectThenUpdate = defineRule({
         "{{write}} saves {{column}} as loaded at line {{line}} plus this call's change: a change another call saved in between is undone (rows it added are detached, rows it removed come back).",
       documentLostUpdate:
         "{{write}} writes a value computed from {{column}} read at line {{line}}, and nothing detects a concurrent change of the document: two concurrent calls both read the same value, both write their result, and one update is lost.",
+      sharedFieldLostUpdate:
+        "{{write}} writes {{column}} back as read at line {{line}} wherever this call does not change it, and nothing detects a concurrent change of the document: {{column}} is also written by {{writer}}, and a change that saves in between is undone.",
+      maybeSharedFieldLostUpdate:
+        "{{write}} writes {{column}} back as read at line {{line}} wherever this call does not change it, and nothing detects a concurrent change of the document: {{writer}} also writes this collection (its fields are not visible in the code; it may write {{column}}), and such a change saved in between would be undone.",
       documentCheckThenWrite:
         "{{write}} runs only because the check of {{column}} read at line {{line}} passed, and the update's filter does not repeat it: two concurrent calls can both pass the check and both write.",
       redisLostUpdate:
@@ -199,7 +204,7 @@ interface SharedColumn {
  */
 function sharedColumnOf(flow: ReadModifyWrite, program: ts.Program, resolve: CalleeResolver): SharedColumn | "single-writer" | undefined {
   const columns = replacedParts(flow);
-  if (!columns) return undefined;
+  if (!columns || !writersKnown(program, flow.write)) return undefined;
   // A writer called only by this function, before its read, is a step of this same path (same-path-writers.ts).
   const concurrent = (writes: readonly ColumnWrite[]) => writes.filter((w) => !isEarlierStepOfPath(w, flow, program, resolve));
   const writers = columns.map((column) => {
@@ -630,6 +635,14 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
     const saved = write.entity && ts.isCallExpression(write.node) && calleeName(write.node) === "save";
     const schema = write.library === "mongoose" && saved ? ` or set ${lock}` : "";
     const help = `${capitalise([atomic, guard].filter(Boolean).join(", or "))}${schema}.`;
+    if (shared) {
+      const sharedData = {
+        ...data,
+        column: code(shared.column),
+        writer: describeWriter(shared.writer, write.node.getSourceFile().fileName),
+      };
+      return { messageId: shared.unknown ? "maybeSharedFieldLostUpdate" : "sharedFieldLostUpdate", data: sharedData, help } as const;
+    }
     return { messageId: flow.data ? "documentLostUpdate" : "documentCheckThenWrite", data, help } as const;
   }
   if (flow.data?.collectionChange)
@@ -675,8 +688,7 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
   if (!flow.data) return { messageId: "checkThenWrite", data, help } as const;
   if (shared) {
     // What races with what: the other writer of the column this call writes back.
-    const writer = describeWriter(shared.writer, write.node.getSourceFile().fileName);
-    const sharedData = { ...data, column: code(shared.column), writer };
+    const sharedData = { ...data, column: code(shared.column), writer: describeWriter(shared.writer, write.node.getSourceFile().fileName) };
     return { messageId: shared.unknown ? "maybeSharedColumnLostUpdate" : "sharedColumnLostUpdate", data: sharedData, help } as const;
   }
   return { messageId: "lostUpdate", data, help } as const;

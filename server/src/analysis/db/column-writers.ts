@@ -11,11 +11,11 @@ import picomatch from "picomatch";
 import { DEFAULT_NON_PRODUCTION_FILES } from "../../engine/config";
 import { normalizePath } from "../../engine/paths";
 import { ts } from "../../engine/ts";
-import { enclosingFunction, functionName, skipParens, type FunctionLike } from "../ast";
+import { enclosingFunction, functionName, type FunctionLike } from "../ast";
 import { contentHash } from "../lock-order/summary";
 import { dbAccessesIn, isDelete, tableKey, type DbAccess } from "./access";
+import { accessTable, collectionOfHandle, isUnnamedCollection } from "./mongo-collections";
 import { sameColumn } from "./read-modify-write";
-import { objectAssignments } from "./shapes";
 
 /** One write of a table's row(s) somewhere in the project. */
 export interface ColumnWrite {
@@ -28,6 +28,8 @@ export interface ColumnWrite {
   writer: string;
   /** The columns set; undefined when the write sets columns not visible in the code (`data: input`, `save(entity)`). */
   columns?: string[];
+  /** A MongoDB driver write whose collection the recogniser named by its handle only: resolved per Program. */
+  unnamedCollection?: boolean;
 }
 
 interface FileWrites {
@@ -51,19 +53,29 @@ export function writesOfTable(program: ts.Program, table: string): readonly Colu
   let index = indexes.get(program);
   if (!index) {
     index = new Map();
-    const root = normalizePath(program.getCurrentDirectory());
-    for (const sourceFile of program.getSourceFiles()) {
-      const file = normalizePath(sourceFile.fileName);
-      // Matched as the configuration's globs are, relative to the project's folder: a checkout under `/home/x/test/`
-      // is not all test code.
-      const relative = path.posix.relative(root, file);
-      const shown = relative.startsWith("..") ? file.replace(/^\/+/, "") : relative;
-      if (sourceFile.isDeclarationFile || file.includes("/node_modules/") || nonProduction(shown)) continue;
-      for (const [key, writes] of writesOfFile(sourceFile).byTable) index.set(key, [...(index.get(key) ?? []), ...writes]);
+    for (const sourceFile of productionFiles(program)) {
+      for (const [fileKey, writes] of writesOfFile(sourceFile).byTable)
+        for (const write of writes) {
+          const key = write.unnamedCollection ? tableKey(namedTableAt(program, sourceFile, write) ?? fileKey) : fileKey;
+          index.set(key, [...(index.get(key) ?? []), write]);
+        }
     }
     indexes.set(program, index);
   }
   return index.get(tableKey(table)) ?? [];
+}
+
+/** The program's own source files that are not test, seed or script files. */
+function productionFiles(program: ts.Program): ts.SourceFile[] {
+  const root = normalizePath(program.getCurrentDirectory());
+  return program.getSourceFiles().filter((sourceFile) => {
+    const file = normalizePath(sourceFile.fileName);
+    // Matched as the configuration's globs are, relative to the project's folder: a checkout under `/home/x/test/`
+    // is not all test code.
+    const relative = path.posix.relative(root, file);
+    const shown = relative.startsWith("..") ? file.replace(/^\/+/, "") : relative;
+    return !sourceFile.isDeclarationFile && !file.includes("/node_modules/") && !nonProduction(shown);
+  });
 }
 
 function writesOfFile(sourceFile: ts.SourceFile): FileWrites {
@@ -84,6 +96,7 @@ function writesOfFile(sourceFile: ts.SourceFile): FileWrites {
         writer: fn ? writerName(fn) : "<module>",
         ...columnsOf(access),
       };
+      if (access.library === "mongodb" && isUnnamedCollection(access.table)) write.unnamedCollection = true;
       const key = tableKey(access.table);
       byTable.set(key, [...(byTable.get(key) ?? []), write]);
     }
@@ -94,37 +107,13 @@ function writesOfFile(sourceFile: ts.SourceFile): FileWrites {
 }
 
 /**
- * The columns a write sets, when all are named: also those of a conditional spread (`...(avatar && { image: avatar })`).
+ * The columns a write sets, when all are named (a conditional spread's keys are named: shapes.ts `objectAssignments`).
  * A spread of a variable or an entity save sets columns the code does not show.
  */
 function columnsOf(access: DbAccess): { columns?: string[] } {
   if (access.entity || access.flush || access.assignments.length === 0) return {};
-  const columns: string[] = [];
-  for (const assignment of access.assignments) {
-    if (assignment.relation) continue;
-    if (assignment.column !== "...") columns.push(assignment.column);
-    else {
-      const spread = assignment.value && spreadColumns(assignment.value);
-      if (!spread) return {};
-      columns.push(...spread);
-    }
-  }
-  return { columns };
-}
-
-/** The keys of `{ … }`, `cond && { … }` or `cond ? { … } : { … }`; undefined for anything else. */
-function spreadColumns(value: ts.Expression): string[] | undefined {
-  const node = skipParens(value);
-  if (ts.isObjectLiteralExpression(node)) {
-    const keys = objectAssignments(node, () => false);
-    return keys.some((k) => k.column === "...") ? undefined : keys.map((k) => k.column);
-  }
-  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) return spreadColumns(node.right);
-  if (ts.isConditionalExpression(node)) {
-    const [a, b] = [spreadColumns(node.whenTrue), spreadColumns(node.whenFalse)];
-    return a && b ? [...a, ...b] : undefined;
-  }
-  return undefined;
+  if (access.assignments.some((a) => a.column === "...")) return {};
+  return { columns: access.assignments.filter((a) => !a.relation).map((a) => a.column) };
 }
 
 /**
@@ -144,6 +133,12 @@ function writerName(fn: FunctionLike): string {
   return own;
 }
 
+/** The collection of a driver write that the recogniser named by its handle only, followed through the handle. */
+function namedTableAt(program: ts.Program, sourceFile: ts.SourceFile, write: ColumnWrite): string | undefined {
+  const access = dbAccessesIn(sourceFile).find((a) => a.node.getStart(sourceFile) === write.start);
+  return access && accessTable(program, access);
+}
+
 /** Other writes of `column` of the table `write` changes: those known to set it, and those whose columns are not visible. */
 export function otherWritersOf(
   program: ts.Program,
@@ -152,7 +147,13 @@ export function otherWritersOf(
 ): { known: readonly ColumnWrite[]; unknown: readonly ColumnWrite[] } {
   const file = normalizePath(write.node.getSourceFile().fileName);
   const start = write.node.getStart();
-  const others = write.table ? writesOfTable(program, write.table).filter((w) => w.file !== file || w.start !== start) : [];
+  const table = accessTable(program, write);
+  const others = table
+    ? [
+        ...writesOfTable(program, table),
+        ...(write.library === "mongodb" ? (documentWrites(program).unseen.get(tableKey(table)) ?? []) : []),
+      ].filter((w) => w.file !== file || w.start !== start)
+    : [];
   return {
     known: others.filter((w) => w.columns?.some((c) => sameColumn(c, column))),
     unknown: others.filter((w) => !w.columns),
@@ -167,7 +168,7 @@ export function otherWritersOf(
  */
 export function writtenOnlyWithin(program: ts.Program, write: DbAccess, fn: FunctionLike): boolean {
   // A write whose table is not known may share its columns with any writer.
-  if (!write.table) return false;
+  if (!write.table || !writersKnown(program, write)) return false;
   const file = normalizePath(fn.getSourceFile().fileName);
   // A write made through a project helper (`updateStat(name, block)`) is that helper's statement: not another writer.
   const own = write.through?.access.node;
@@ -175,6 +176,71 @@ export function writtenOnlyWithin(program: ts.Program, write: DbAccess, fn: Func
   const inside = (w: ColumnWrite) =>
     (w.file === file && w.start >= fn.getStart() && w.start < fn.end) || (w.file === ownFile && w.start === own!.getStart());
   return write.assignments.every((a) => otherWritersOf(program, write, a.column).known.every(inside));
+}
+
+/**
+ * The project's writers of the columns `write` sets can all be found. A MongoDB document's only when its collection is
+ * named and every update-like call of the project names its collection (a `usersCollection.updateOne` in a file that
+ * does not import the driver is not recognised as a write, and a handle followed to nothing may be any collection).
+ */
+export function writersKnown(program: ts.Program, write: DbAccess): boolean {
+  if (write.library !== "mongodb") return true;
+  return !isUnnamedCollection(accessTable(program, write)) && documentWrites(program).complete;
+}
+
+/** Update-like method names of the MongoDB driver (and of anything else: a name alone does not tell the library). */
+const DOCUMENT_UPDATE = /\.(updateOne|updateMany|findOneAndUpdate|findByIdAndUpdate|replaceOne|findOneAndReplace|bulkWrite)\(/;
+const DOCUMENT_UPDATE_NAMES = new Set([
+  "updateOne",
+  "updateMany",
+  "findOneAndUpdate",
+  "findByIdAndUpdate",
+  "replaceOne",
+  "findOneAndReplace",
+  "bulkWrite",
+]);
+
+interface DocumentWrites {
+  /** Every update-like call names its collection (a recognised write of another library needs none). */
+  complete: boolean;
+  /** Update-like calls the recognisers do not see as writes (`bulkWrite`, `replaceOne`, a file without the driver's import), by collection: writers of columns not known. */
+  unseen: Map<string, ColumnWrite[]>;
+}
+
+const documentIndexes = new WeakMap<ts.Program, DocumentWrites>();
+
+/** The project's update-like calls that column-writers' index does not hold, and whether each names its collection. */
+function documentWrites(program: ts.Program): DocumentWrites {
+  let found = documentIndexes.get(program);
+  if (found) return found;
+  found = { complete: true, unseen: new Map() };
+  for (const sourceFile of productionFiles(program)) {
+    if (!DOCUMENT_UPDATE.test(sourceFile.text)) continue;
+    const recognised = new Map(dbAccessesIn(sourceFile).map((a) => [a.node.getStart(sourceFile), a]));
+    const visit = (node: ts.Node): void => {
+      ts.forEachChild(node, visit);
+      if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression)) return;
+      if (!DOCUMENT_UPDATE_NAMES.has(node.expression.name.text)) return;
+      const access = recognised.get(node.getStart(sourceFile));
+      if (access && access.library !== "mongodb" && access.library !== "mongoose") return;
+      const table = access ? accessTable(program, access) : collectionOfHandle(program, node.expression.expression);
+      if (isUnnamedCollection(table)) found!.complete = false;
+      else if (!access || access.kind !== "write") {
+        const fn = enclosingFunction(node);
+        const write: ColumnWrite = {
+          file: normalizePath(sourceFile.fileName),
+          line: sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1,
+          start: node.getStart(sourceFile),
+          writer: fn ? writerName(fn) : "<module>",
+        };
+        const key = tableKey(table!);
+        found!.unseen.set(key, [...(found!.unseen.get(key) ?? []), write]);
+      }
+    };
+    visit(sourceFile);
+  }
+  documentIndexes.set(program, found);
+  return found;
 }
 
 /** `updateBilling (src/billing.ts:42)`: a write's place, relative to the working folder (or to `from`'s folder). */

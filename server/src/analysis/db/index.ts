@@ -13,7 +13,7 @@ export {
   type DbAccess,
   type DbLibrary,
 } from "./access";
-export { describeWriter, otherWritersOf, writesOfTable, writtenOnlyWithin, type ColumnWrite } from "./column-writers";
+export { describeWriter, otherWritersOf, writersKnown, writesOfTable, writtenOnlyWithin, type ColumnWrite } from "./column-writers";
 export { drizzleSchemaIsSqlite } from "./drizzle-kysely";
 export { mongooseUniqueFieldSets } from "./mongoose";
 export { prismaModelNames, type PrismaModelNames } from "./prisma";

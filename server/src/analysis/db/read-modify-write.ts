@@ -1913,10 +1913,18 @@ function isAlike(value: ts.Expression): boolean {
 export function replacedParts(flow: ReadModifyWrite): string[] | undefined {
   const { read, write } = flow;
   if (!flow.data || write.insert || write.through || write.entity || write.flush) return undefined;
-  // A Redis key or a document has no project-wide writer index (column-writers.ts): only tables are judged.
-  if (write.library === "redis" || write.library === "mongoose" || write.library === "mongodb") return undefined;
+  // A Redis key or a Mongoose document has no project-wide writer index (column-writers.ts); a driver document's
+  // writers are known only where every update names its collection (the rule asks `writersKnown`).
+  if (write.library === "redis" || write.library === "mongoose") return undefined;
   if (flow.control?.column && write.assignments.some((a) => sameColumn(a.column, flow.control!.column!))) return undefined;
-  const fromRead = (expr: ts.Expression) => flow.originOf(expr)?.read === read;
+  // Each side of a fallback (`fresh || row.email`) by itself. A value looked up by the row's key only
+  // (`redis.get(`user:${user.id}:hash`)`) holds the row's identity, not its data.
+  const fromRead = (expr: ts.Expression): boolean => {
+    const node = skipParens(expr);
+    if (isFallback(node)) return fromRead(node.left) || fromRead(node.right);
+    const origin = flow.originOf(node);
+    return origin?.read === read && !(origin.level === "value" && isPrimaryKey(origin.column ?? ""));
+  };
   const columns: string[] = [];
   for (const assignment of write.assignments) {
     if (assignment.relation) continue;

@@ -73,10 +73,29 @@ export function objectAssignments(arg: ts.Expression | undefined, atomic: (value
     } else if (ts.isShorthandPropertyAssignment(property)) {
       out.push({ column: property.name.text, value: property.name, atomic: false });
     } else if (ts.isSpreadAssignment(property)) {
-      out.push({ column: "...", value: property.expression, atomic: false });
+      const objects = spreadObjects(property.expression);
+      if (objects) for (const each of objects) out.push(...objectAssignments(each, atomic));
+      else out.push({ column: "...", value: property.expression, atomic: false });
     }
   }
   return out;
+}
+
+/**
+ * The object literals a spread may take its keys from: `{ … }`, `cond && { … }`, `cond ? { … } : { … }` (an empty
+ * branch sets nothing). Undefined for anything else (a variable, a call): keys the code does not show.
+ */
+function spreadObjects(expr: ts.Expression, depth = 0): ts.ObjectLiteralExpression[] | undefined {
+  const node = skipParens(expr);
+  if (ts.isObjectLiteralExpression(node)) return [node];
+  if (depth > 3) return undefined;
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
+    return spreadObjects(node.right, depth + 1);
+  if (ts.isConditionalExpression(node)) {
+    const [a, b] = [spreadObjects(node.whenTrue, depth + 1), spreadObjects(node.whenFalse, depth + 1)];
+    return a && b ? [...a, ...b] : undefined;
+  }
+  return undefined;
 }
 
 /**

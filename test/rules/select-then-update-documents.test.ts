@@ -1,0 +1,118 @@
+// select-then-update and the project's writers of a MongoDB document field: a field kept as read when the request
+// brings no new value (`fresh || user.email`) is last-writer-wins when no other code writes it, and a lost update when
+// another function does. A driver handle is followed to the collection it was set from (`db.collection("users")`,
+// a project function returning one, in another file), so two files naming the handle differently are one collection.
+// The writers are known only when every update-like call of the project names its collection.
+import { selectThenUpdate } from "../../rules/select-then-update";
+import { runRuleTests } from "../helpers/rule-tester";
+
+const COLLECTIONS = `import type { Db } from "mongodb";
+export const getMembersCollection = (db: Db) => {
+  return db.collection("members");
+};`;
+
+/** Confirms a pending e-mail change: the new address comes from Redis, or the stored one stays. */
+const confirmEmail = `import { ObjectId, type Db } from "mongodb";
+import type Redis from "ioredis";
+import { getMembersCollection } from "./collections";
+
+export async function confirmEmail(db: Db, redis: Redis, memberId: string) {
+  const members = getMembersCollection(db);
+  const member = await members.findOne({ _id: new ObjectId(memberId) });
+  if (!member) throw new Error("no member");
+  const pending = await redis.get(\`member:\${member._id}:pendingEmail\`);
+  await members.updateOne({ _id: member._id }, { $set: { ...(pending ? { email: pending || member.email } : {}) } });
+}
+`;
+
+/** Another module renaming members through a handle of its own name: another field. */
+const RENAME = `import { MongoClient } from "mongodb";
+const client = new MongoClient("mongodb://localhost");
+const people = client.db("app").collection("members");
+export async function rename(id: string, name: string) {
+  await people.updateOne({ _id: id }, { $set: { name } });
+}`;
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      name: "a field kept as read or replaced by a value looked up by the document's id, and no other code writes it",
+      code: confirmEmail,
+      files: { "src/collections.ts": COLLECTIONS, "src/rename.ts": RENAME },
+    },
+  ],
+  invalid: [
+    {
+      name: "another module sets the same field through a handle of another name: the message names it",
+      code: confirmEmail,
+      files: {
+        "src/collections.ts": COLLECTIONS,
+        "src/rename.ts": RENAME,
+        "src/admin.ts": `import { MongoClient } from "mongodb";
+const client = new MongoClient("mongodb://localhost");
+export async function setEmail(id: string, email: string) {
+  const all = client.db("app").collection("members");
+  await all.updateOne({ _id: id }, { $set: { email } });
+}`,
+      },
+      errors: [
+        {
+          line: 10,
+          column: 9,
+          messageId: "sharedFieldLostUpdate",
+          data: { write: "`members.updateOne(…)`", column: "`email`", line: 7, writer: "`setEmail` (admin.ts:5)" },
+        },
+      ],
+    },
+    {
+      name: "a module that does not import the driver replaces members through the helper's handle: it may write the field",
+      code: confirmEmail,
+      files: {
+        "src/collections.ts": COLLECTIONS,
+        "src/import.ts": `import { getMembersCollection } from "./collections";
+export async function importMembers(db: any, rows: any[]) {
+  const target = getMembersCollection(db);
+  await target.bulkWrite(rows.map((row) => ({ replaceOne: { filter: { _id: row.id }, replacement: row } })));
+}`,
+      },
+      errors: [
+        {
+          line: 10,
+          column: 9,
+          messageId: "maybeSharedFieldLostUpdate",
+          data: { write: "`members.updateOne(…)`", column: "`email`", line: 7, writer: "`importMembers` (import.ts:4)" },
+        },
+      ],
+    },
+    {
+      name: "an update through a handle nothing names: the field's writers are not known, the lost update is reported as such",
+      code: confirmEmail,
+      files: {
+        "src/collections.ts": COLLECTIONS,
+        "src/sync.ts": `export async function sync(store: { updateOne(filter: object, update: object): Promise<unknown> }, id: string) {
+  await store.updateOne({ _id: id }, { $set: { synced: true } });
+}`,
+      },
+      errors: [
+        { line: 10, column: 9, messageId: "documentLostUpdate", data: { write: "`members.updateOne(…)`", column: "`email`", line: 7 } },
+      ],
+    },
+    {
+      name: "a counter computed from the field read stays a lost update with one writer",
+      code: `import { ObjectId, type Db } from "mongodb";
+import { getMembersCollection } from "./collections";
+
+export async function addPoints(db: Db, memberId: string, points: number) {
+  const members = getMembersCollection(db);
+  const member = await members.findOne({ _id: new ObjectId(memberId) });
+  if (!member) throw new Error("no member");
+  await members.updateOne({ _id: member._id }, { $set: { points: member.points + points } });
+}
+`,
+      files: { "src/collections.ts": COLLECTIONS },
+      errors: [
+        { line: 8, column: 9, messageId: "documentLostUpdate", data: { write: "`members.updateOne(…)`", column: "`points`", line: 6 } },
+      ],
+    },
+  ],
+});
