@@ -35,7 +35,7 @@ import { implicitFlushOf } from "./mikro-orm";
 import { prismaUniqueFieldSets } from "./prisma";
 import { isLibraryMerge, isModuleConstant, replacesArrayEntries } from "./merged-values";
 import { CHANGE_TRACKING, trackedChangeOf, type TrackedChange } from "./change-tracking";
-import { localVariable, objectAssignments, propertyName } from "./shapes";
+import { localVariable, objectAssignments, propertyName, spreadObjects } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 import { transactionCallbackOf } from "../transactions";
 
@@ -688,6 +688,44 @@ export function assignedBefore(target: ts.PropertyAccessExpression): ts.Expressi
     : undefined;
 }
 
+/**
+ * `draft._id` where `const draft = { _id: new ObjectId(), ancestors: [...parent.ancestors] }` is built in the same
+ * function and no `draft._id = …` follows: what that property was given, not what the other properties hold. Undefined
+ * when a spread after it may replace it or the object is built otherwise.
+ */
+function literalProperty(target: ts.PropertyAccessExpression): ts.Expression | undefined {
+  const base = skipParens(target.expression);
+  if (!ts.isIdentifier(base)) return undefined;
+  const declaration = localVariable(base);
+  const literal = declaration?.initializer && skipParens(declaration.initializer);
+  if (!literal || !ts.isObjectLiteralExpression(literal) || !(ts.getCombinedNodeFlags(declaration!) & ts.NodeFlags.Const)) return undefined;
+  const root = enclosingFunction(target) ?? target.getSourceFile();
+  let byField = fieldAssignments.get(root);
+  if (!byField) fieldAssignments.set(root, (byField = fieldAssignmentsIn(root)));
+  if (byField.has(`${base.text}.${target.name.text}`)) return undefined;
+  return propertyGiven(literal, target.name.text);
+}
+
+/** The value the last element of an object literal that may set `name` gives it; undefined when that is not known. */
+function propertyGiven(literal: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  for (let i = literal.properties.length - 1; i >= 0; i--) {
+    const property = literal.properties[i]!;
+    if (ts.isSpreadAssignment(property)) {
+      const objects = spreadObjects(property.expression);
+      if (!objects || objects.some((o) => o.properties.some((p) => !p.name || propertyName(p) === name || ts.isSpreadAssignment(p))))
+        return undefined;
+      continue;
+    }
+    if (propertyName(property) !== name) {
+      if (!property.name || ts.isComputedPropertyName(property.name)) return undefined;
+      continue;
+    }
+    if (ts.isPropertyAssignment(property)) return property.initializer;
+    return ts.isShorthandPropertyAssignment(property) ? property.name : undefined;
+  }
+  return undefined;
+}
+
 const fieldAssignments = new WeakMap<ts.Node, Map<string, ts.BinaryExpression[]>>();
 
 /** The assignments in a function (also in functions nested in it) to `name.field` and to `name`, by that text. */
@@ -810,7 +848,7 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
     if (written && ts.isElementAccessExpression(node) && constantEntryOfIdentity(node, values)) return;
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
       // `session.expiresAt = new Date(…)` before: the field holds that value now, not the one read.
-      const assigned = ts.isPropertyAccessExpression(node) ? assignedBefore(node) : undefined;
+      const assigned = ts.isPropertyAccessExpression(node) ? (assignedBefore(node) ?? literalProperty(node)) : undefined;
       if (assigned) return visit(assigned);
       const base = rowBase(node, values);
       const column = ts.isPropertyAccessExpression(node) ? node.name.text : stringValue(node.argumentExpression);

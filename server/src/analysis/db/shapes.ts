@@ -85,7 +85,7 @@ export function objectAssignments(arg: ts.Expression | undefined, atomic: (value
  * The object literals a spread may take its keys from: `{ … }`, `cond && { … }`, `cond ? { … } : { … }` (an empty
  * branch sets nothing). Undefined for anything else (a variable, a call): keys the code does not show.
  */
-function spreadObjects(expr: ts.Expression, depth = 0): ts.ObjectLiteralExpression[] | undefined {
+export function spreadObjects(expr: ts.Expression, depth = 0): ts.ObjectLiteralExpression[] | undefined {
   const node = skipParens(expr);
   if (ts.isObjectLiteralExpression(node)) return [node];
   if (depth > 3) return undefined;
