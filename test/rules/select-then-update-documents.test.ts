@@ -33,6 +33,9 @@ export async function rename(id: string, name: string) {
   await people.updateOne({ _id: id }, { $set: { name } });
 }`;
 
+const DB = `import { MongoClient } from "mongodb";
+export const db = new MongoClient("mongodb://localhost").db("app");`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -40,8 +43,54 @@ runRuleTests(selectThenUpdate, {
       code: confirmEmail,
       files: { "src/collections.ts": COLLECTIONS, "src/rename.ts": RENAME },
     },
+    {
+      name: "a file that does not import the driver: its collection named by `db.collection(…)`, updated atomically",
+      code: `import { db } from "./db";
+const wallets = db.collection("wallets");
+export async function credit(id: string, amount: number) {
+  const wallet = await wallets.findOne({ _id: id });
+  if (!wallet) throw new Error("no wallet");
+  await wallets.updateOne({ _id: id }, { $inc: { balance: amount } });
+}
+`,
+      files: { "src/db.ts": DB },
+    },
   ],
   invalid: [
+    {
+      name: "a file that does not import the driver: a balance computed from the read, through a const collection",
+      code: `import { db } from "./db";
+const wallets = db.collection("wallets");
+export async function credit(id: string, amount: number) {
+  const wallet = await wallets.findOne({ _id: id });
+  if (!wallet) throw new Error("no wallet");
+  await wallets.updateOne({ _id: id }, { $set: { balance: wallet.balance + amount } });
+}
+`,
+      files: { "src/db.ts": DB },
+      errors: [
+        { line: 6, column: 9, messageId: "documentLostUpdate", data: { write: "`wallets.updateOne(…)`", column: "`balance`", line: 4 } },
+      ],
+    },
+    {
+      name: "a file that does not import the driver: the collection named in the chain",
+      code: `import { db } from "./db";
+export async function rename(id: string, suffix: string) {
+  const team = await db.collection("teams").findOne({ _id: id });
+  if (!team) return;
+  await db.collection("teams").updateOne({ _id: id }, { $set: { name: team.name + suffix } });
+}
+`,
+      files: { "src/db.ts": DB },
+      errors: [
+        {
+          line: 5,
+          column: 9,
+          messageId: "documentLostUpdate",
+          data: { write: '`db.collection("teams").updateOne(…)`', column: "`name`", line: 3 },
+        },
+      ],
+    },
     {
       name: "another module sets the same field through a handle of another name: the message names it",
       code: confirmEmail,

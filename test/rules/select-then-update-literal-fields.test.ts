@@ -36,12 +36,16 @@ runRuleTests(selectThenUpdate, {
     {
       name: "the same folder's copied path pushed onto the parent: a value computed from the read",
       code: createFolder("{ $push: { children: folder.path } }"),
-      errors: [{ line: 15, column: 11, messageId: "documentLostUpdate", data: { write: "`folders.updateOne(…)`", column: "the row", line: 5 } }],
+      errors: [
+        { line: 15, column: 11, messageId: "documentLostUpdate", data: { write: "`folders.updateOne(…)`", column: "the row", line: 5 } },
+      ],
     },
     {
       name: "the parent's children array rebuilt from its read: a concurrent create's child is lost",
       code: createFolder("{ $set: { children: [...parent.children, folder._id] } }"),
-      errors: [{ line: 15, column: 11, messageId: "documentLostUpdate", data: { write: "`folders.updateOne(…)`", column: "the row", line: 5 } }],
+      errors: [
+        { line: 15, column: 11, messageId: "documentLostUpdate", data: { write: "`folders.updateOne(…)`", column: "the row", line: 5 } },
+      ],
     },
     {
       name: "Prisma: the property that copies the parent's depth plus one, written back to the parent, stays a lost update",

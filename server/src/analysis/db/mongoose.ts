@@ -8,9 +8,21 @@
 //
 // A file is Mongoose / MongoDB code when it imports `mongoose`, `@nestjs/mongoose`, `@typegoose/typegoose` or
 // `mongodb`. In a file that imports no database library (Express services import their models from project files),
-// a call is recognised by shape: see isModelCallByShape.
+// a call is recognised by shape: see isModelCallByShape; and a driver collection by its `collection("name")` call,
+// also through a `const` of the file (`const users = db.collection("users")`): see driverCollectionOf.
 import { ts } from "../../engine/ts";
-import { calleeName, constInitializerIn, enclosingFunction, importsOf, propertyValue, receiverOf, skipParens, stringValue } from "../ast";
+import {
+  calleeName,
+  constInitializerIn,
+  enclosingFunction,
+  importsOf,
+  propertyValue,
+  receiverOf,
+  skipAwait,
+  skipParens,
+  stringValue,
+} from "../ast";
+import { variableDeclarationOf } from "../identity";
 import type { AccessAssignment, AccessCondition, DbAccess, DbLibrary } from "./access";
 import { chainOf, injectedEntity, objectAssignments, propertyName, type Link } from "./shapes";
 
@@ -83,7 +95,6 @@ export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess 
   if (!READS.has(name) && !UPDATES.has(name) && name !== LEGACY_UPDATE && name !== "save" && !MODIFIERS.has(name)) return undefined;
   const kind = fileKind(call.getSourceFile());
   if (!kind) return undefined;
-  const library: DbLibrary = kind === "mongodb" ? "mongodb" : "mongoose";
   const { links } = chainOf(call);
   // The operation is the last link that is no modifier (`findOne(…)` in `findOne(…).populate(…).exec()`).
   let index = links.length - 1;
@@ -94,6 +105,8 @@ export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess 
   if (!ts.isPropertyAccessExpression(callee)) return undefined;
   const receiver = skipParens(callee.expression);
   const args = operation.call.arguments;
+  const driverByShape = kind === "shape" && driverCollectionOf(receiver, links.slice(0, index)) !== undefined;
+  const library: DbLibrary = kind === "mongodb" || driverByShape ? "mongodb" : "mongoose";
   const base = { node: call, library, handle: receiver, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
   if (operation.name === "save") {
     // `doc.save()` / `doc.save({ session })`: the receiver is the document.
@@ -103,7 +116,7 @@ export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess 
     if (session) access.transactionOption = session;
     return access;
   }
-  if (kind === "shape" && !isModelCallByShape(receiver, operation.name, args[0])) return undefined;
+  if (kind === "shape" && !driverByShape && !isModelCallByShape(receiver, operation.name, args[0])) return undefined;
   const table = collectionName(receiver, links.slice(0, index), library);
   if (!table) return undefined;
   // The model's declaration (or the class it was injected for) says whether its schema checks versions on save.
@@ -162,8 +175,8 @@ function isDocumentLike(receiver: ts.Expression): boolean {
  * `db.collection("accounts")` → "accounts"; other MongoDB driver handles by their text (`this.accounts`).
  */
 function collectionName(receiver: ts.Expression, links: Link[], library: DbLibrary): string | undefined {
-  const collection = [...links].reverse().find((l) => l.name === "collection" && l.call);
-  if (collection) return stringValue(collection.call!.arguments[0])?.toLowerCase();
+  const named = driverCollectionOf(receiver, links);
+  if (named) return named.toLowerCase();
   if (ts.isIdentifier(receiver)) {
     if (/^[A-Z]/.test(receiver.text)) return receiver.text.replace(/Model$/, "").toLowerCase();
     return `${library === "mongodb" ? "collection" : "model"}:${receiver.text}`;
@@ -174,6 +187,21 @@ function collectionName(receiver: ts.Expression, links: Link[], library: DbLibra
     return `${library === "mongodb" ? "collection" : "model"}:${field}`;
   }
   return undefined;
+}
+
+/**
+ * The collection a driver call names in the file: a `collection("name")` link of its chain, or a `const` the receiver
+ * names whose value is such a call (`const users = db.collection<User>("users")`, in the function or at the top).
+ */
+function driverCollectionOf(receiver: ts.Expression, links: Link[]): string | undefined {
+  const collection = [...links].reverse().find((l) => l.name === "collection" && l.call);
+  if (collection) return stringValue(collection.call!.arguments[0]);
+  if (!ts.isIdentifier(receiver)) return undefined;
+  const declaration = variableDeclarationOf(receiver);
+  const init = declaration && ts.isIdentifier(declaration.name) && declaration.initializer && skipAwait(declaration.initializer);
+  if (!init || !ts.isCallExpression(init) || !(ts.getCombinedNodeFlags(declaration!) & ts.NodeFlags.Const)) return undefined;
+  const callee = skipParens(init.expression);
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === "collection" ? stringValue(init.arguments[0]) : undefined;
 }
 
 function idCondition(id: ts.Expression | undefined): AccessCondition[] {
@@ -359,10 +387,15 @@ export function mongooseSetAccess(call: ts.CallExpression): { access: DbAccess; 
   // a count without one (`Model.countDocuments()`, in a Mongoose / MongoDB file) counts the whole collection.
   const wholeCount = operation === "count" && !first && kind !== "shape";
   if (operation !== "insert" && !wholeCount && (!first || !ts.isObjectLiteralExpression(first))) return undefined;
-  if (kind === "shape" && !isModelCallByShape(receiver, link.name, first && ts.isArrayLiteralExpression(first) ? first.elements[0] : first))
+  const driverByShape = kind === "shape" && driverCollectionOf(receiver, links.slice(0, index)) !== undefined;
+  if (
+    kind === "shape" &&
+    !driverByShape &&
+    !isModelCallByShape(receiver, link.name, first && ts.isArrayLiteralExpression(first) ? first.elements[0] : first)
+  )
     return undefined;
   if (kind !== "shape" && !isModelReceiver(receiver)) return undefined;
-  const library: DbLibrary = kind === "mongodb" ? "mongodb" : "mongoose";
+  const library: DbLibrary = kind === "mongodb" || driverByShape ? "mongodb" : "mongoose";
   const table = collectionName(receiver, links.slice(0, index), library);
   if (!table) return undefined;
   const base = { node: call, library, handle: receiver, table, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
