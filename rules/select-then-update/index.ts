@@ -349,7 +349,8 @@ function protectionOf(
     if (isWriteLock(read.lock) || relock) return "row-lock";
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
     // Held on every path to the read: a lock taken in one branch leaves the other path unprotected.
-    const held = rowLocksHeldAt(read.node, scope, resolve).filter((l) => l.everyPath && locking(l.mode));
+    // Only paths that go on to the write count: a lock taken under `if (c)` covers a write under the same `if (c)`.
+    const held = rowLocksHeldAt(read.node, scope, resolve, pointOf(write)).filter((l) => l.everyPath && locking(l.mode));
     if (held.some((l) => sameTable(l.access.table, read.table) || locksParentRowAsCalled(l, read, resolve))) return "row-lock";
     // An advisory lock serialises this row only when its key is computed from the row's key (or is a constant).
     const rowKeys = [...read.conditions, ...write.conditions].flatMap((c) => (c.value ? [c.value] : []));

@@ -53,6 +53,7 @@ import {
   type TransactionOpenerModel,
 } from "./models/transaction-libraries";
 import { solveForward, type ForwardSolution } from "./flow/dataflow";
+import { solveForwardCorrelated, type CorrelatedSolution } from "./flow/correlated";
 import { elementRunning } from "./flow/queries";
 import { lockModeOf, rowLocksAtCall, type CalleeResolver } from "./summaries";
 
@@ -199,10 +200,11 @@ export function rowLocksHeldAt(
   node: ts.Node,
   scope: TransactionScope | undefined = transactionScopeOf(node),
   resolve?: CalleeResolver,
+  toward?: ts.Node,
 ): RowLock[] {
   if (!scope) return [];
   const paths = rowLockPathsOf(scope, node.getSourceFile(), resolve);
-  const state = paths.stateAt(node);
+  const state = paths.stateAt(node, toward);
   if (!state) return [];
   const held: RowLock[] = [];
   paths.locks.forEach((lock, i) => {
@@ -226,7 +228,8 @@ interface HeldRows {
 
 interface RowLockPaths {
   locks: RowLock[];
-  stateAt(node: ts.Node): HeldRows | undefined;
+  /** With `toward`: on the paths from `node` that may go on to it (correlated `const` conditions). */
+  stateAt(node: ts.Node, toward?: ts.Node): HeldRows | undefined;
 }
 
 const rowLockPathCache = new WeakMap<TransactionScope, Map<CalleeResolver | undefined, RowLockPaths>>();
@@ -272,8 +275,14 @@ export function heldOnEveryPathSince(scope: TransactionScope, anchor: ts.Node): 
   return (node) => !isInside(anchor, node) && !isInside(node, anchor) && ((stateAt(node)?.must ?? 0n) & 1n) !== 0n;
 }
 
-/** Bit i of the states: `anchors[i]` ran on some (`may`) / every (`must`) path since the transaction opened. */
-function batchOrGraphState(scope: TransactionScope, anchors: readonly ts.Node[]): (node: ts.Node) => HeldRows | undefined {
+/**
+ * Bit i of the states: `anchors[i]` ran on some (`may`) / every (`must`) path since the transaction opened; with
+ * `toward`, on the paths to `node` that may go on to `toward`.
+ */
+function batchOrGraphState(
+  scope: TransactionScope,
+  anchors: readonly ts.Node[],
+): (node: ts.Node, toward?: ts.Node) => HeldRows | undefined {
   const root =
     scope.callback ??
     (ts.isParameter(scope.start) ? (scope.start.parent as FunctionLike) : enclosingFunction(scope.start)) ??
@@ -297,9 +306,10 @@ function batchOrGraphState(scope: TransactionScope, anchors: readonly ts.Node[])
   });
   const handle = scope.form === "begin-commit" ? scope.handle : undefined;
   const none: HeldRows = { must: 0n, may: 0n };
-  let solution: ForwardSolution<HeldRows> | undefined;
-  return (node) => {
-    solution ??= solveForward<HeldRows>(graph, {
+  let solution: CorrelatedSolution<HeldRows> | undefined;
+  return (node, toward) => {
+    // Correlated: a lock-only read under `if (anchored)` covers a write under the same `if (anchored)`.
+    solution ??= solveForwardCorrelated<HeldRows>(graph, {
       initial: none,
       join: (a, b) => ({ must: a.must & b.must, may: a.may | b.may }),
       equals: (a, b) => a.must === b.must && a.may === b.may,
@@ -318,7 +328,9 @@ function batchOrGraphState(scope: TransactionScope, anchors: readonly ts.Node[])
       },
     });
     const element = liftedElement(node);
-    return element ? solution.before(element) : undefined;
+    const later = toward && liftedElement(toward);
+    if (!element) return undefined;
+    return later ? solution.beforeToward(element, later) : solution.before(element);
   };
 }
 
