@@ -61,6 +61,8 @@ export const lockAcrossAwait = defineRule({
         "{{call}} {{reason}}, and it is awaited while holding {{lock}}: if it outlasts the lease, the lock expires mid-call and a second holder can enter the critical section while this one is still in it.",
       onSomePaths:
         "{{call}} {{reason}}, and it is awaited where {{lock}} is held on some paths but not on all (released or never taken on the others): on those paths, everything waiting for it waits for this call too.",
+      rowLocksOnSomePaths:
+        "{{call}} {{reason}}, and it is awaited where {{transaction}} holds row locks on some paths but not on all (taken by {{rowLock}} on some, never taken or already released on the others): on those paths, a transaction that writes or locks those rows waits for as long as the call takes.",
       perCallLock:
         "{{lock}} is created by each call of {{fn}} (line {{line}}) and taken only by that call: no other call ever waits for it, so it excludes nothing, and the awaited section it guards (line {{awaitLine}}) interleaves with every other call's.",
       inLockingTransaction:
@@ -222,17 +224,18 @@ export const lockAcrossAwait = defineRule({
       const slow = slowCallData(path);
       if (!lock.everyPath) {
         // Released in one branch only, or taken in one: held on some paths here, not all; the message does not claim more.
-        const what = lock.kind === "transaction" ? `the row locks of ${lock.label}` : lock.label;
-        context.report({ messageId: "onSomePaths", data: { ...slow, lock: what }, ...where });
+        if (lock.kind === "transaction" && lock.transaction && !lock.transaction.advisoryLock && lock.transaction.rowLocks.length > 0)
+          context.report({
+            messageId: "rowLocksOnSomePaths",
+            data: { ...slow, transaction: lock.label, rowLock: namedRowLock(lock.transaction.rowLocks) },
+            ...where,
+          });
+        else context.report({ messageId: "onSomePaths", data: { ...slow, lock: lock.label }, ...where });
       } else if (lock.transaction?.advisoryLock) {
         const advisory = xactLockDescription(lock.transaction.advisoryLock);
         context.report({ messageId: "inAdvisoryLockedTransaction", data: { ...slow, transaction: lock.label, lock: advisory }, ...where });
       } else if (lock.kind === "transaction") {
-        const rowLocks = lock.transaction!.rowLocks;
-        // Named by a row lock held on every path, one on a row that was there before (not inserted here) first.
-        const contended = rowLocks.filter((l) => !isNewRow(l));
-        const named = [...contended, ...rowLocks];
-        const rowLock = rowLockDescription(named.find((l) => l.everyPath) ?? named[0]!);
+        const rowLock = namedRowLock(lock.transaction!.rowLocks);
         context.report({ messageId: "inLockingTransaction", data: { ...slow, transaction: lock.label, rowLock }, ...where });
       } else {
         const messageId = lock.kind === "mutex" ? "underMutex" : lock.expires ? "underExpiringLease" : "underLease";
@@ -241,6 +244,12 @@ export const lockAcrossAwait = defineRule({
     }
   },
 });
+
+/** The row lock a message names: one held on every path, one on a row that was there before (not inserted here) first. */
+function namedRowLock(rowLocks: readonly RowLock[]): string {
+  const named = [...rowLocks.filter((l) => !isNewRow(l)), ...rowLocks];
+  return rowLockDescription(named.find((l) => l.everyPath) ?? named[0]!);
+}
 
 /**
  * A transaction whose only row locks are the rows it inserted (a Prisma `create`, an INSERT without ON CONFLICT … UPDATE):

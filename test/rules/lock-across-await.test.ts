@@ -794,6 +794,33 @@ export class PayoutsService {
       errors: [fetchUnderRowLock({ line: 12, column: 39 }, "db", "payouts", 9)],
     },
     {
+      name: "a row lock taken on one branch of a transaction: the message says on some paths, and names the transaction",
+      code: `import { Pool } from "pg";
+const pool = new Pool();
+export async function pay(payoutId: string, urgent: boolean) {
+  const db = await pool.connect();
+  try {
+    await db.query("BEGIN");
+    if (urgent) await db.query("SELECT * FROM payouts WHERE id = $1 FOR UPDATE", [payoutId]);
+    await fetch("https://bank.example.com/payouts");
+    await db.query("COMMIT");
+  } finally {
+    db.release();
+  }
+}
+`,
+      errors: [
+        {
+          line: 8,
+          column: 5,
+          messageId: "rowLocksOnSomePaths",
+          data: inTransaction("db", forUpdate("payouts", 7)),
+          message:
+            "`fetch` makes an HTTP request, as slow as the remote service, and it is awaited where the transaction on `db` holds row locks on some paths but not on all (taken by a locking read (FOR UPDATE) of `payouts` at line 7 on some, never taken or already released on the others): on those paths, a transaction that writes or locks those rows waits for as long as the call takes.",
+        },
+      ],
+    },
+    {
       name: "Prisma: an HTTP call after a project helper locked the row on the transaction",
       files: {
         "src/locks.ts": `import { Prisma } from "@prisma/client";
