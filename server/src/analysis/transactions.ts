@@ -40,7 +40,7 @@ import {
 import { dbAccessOf, dbAccessesIn, type DbAccess } from "./db";
 import type { IsolationLevel, RowLockMode } from "./sql";
 import { flowGraphOf } from "./flow/cfg";
-import { canonicalKey, identityOf, isHandle, isPartOfHandle, type Identity } from "./identity";
+import { canonicalKey, declarationOf, identityOf, isHandle, isPartOfHandle, variableDeclarationOf, type Identity } from "./identity";
 import { fieldTypeName } from "./db/shapes";
 import {
   endsTransactionMethod,
@@ -628,7 +628,37 @@ function callerScopes(fn: FunctionLike): TransactionScope[] {
       }
     }
   }
+  for (const { parameter, name } of lockConstantHandles(fn)) {
+    const handle = identityOf(name);
+    if (!scopes.some((s) => s.handle?.key === handle.key && s.handle.root === handle.root)) add(parameter, handle);
+  }
   return scopes;
+}
+
+/**
+ * Sequelize transactions a function takes from a parameter's property (`const { transaction } = ctx.state`, set by a
+ * middleware) and dereferences for a lock constant (`lock: transaction.LOCK.UPDATE`): what has a `LOCK` there is a
+ * transaction object, opened by a caller, so the statements given it run in that transaction.
+ */
+function lockConstantHandles(fn: FunctionLike): Array<{ parameter: ts.ParameterDeclaration; name: ts.Identifier }> {
+  const body = fn.body;
+  if (!body || !body.getText().includes(".LOCK.")) return [];
+  const found: Array<{ parameter: ts.ParameterDeclaration; name: ts.Identifier }> = [];
+  for (const access of nodesOfKinds<ts.PropertyAccessExpression>(body, [ts.SyntaxKind.PropertyAccessExpression])) {
+    const handle = skipParens(access.expression);
+    if (access.name.text !== "LOCK" || !ts.isIdentifier(handle)) continue;
+    const declaration = variableDeclarationOf(handle);
+    const bound = declarationOf(handle);
+    if (!declaration?.initializer || !bound || !(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const)) continue;
+    if (enclosingFunction(declaration) !== fn) continue;
+    let root = skipParens(declaration.initializer);
+    while (ts.isPropertyAccessExpression(root)) root = skipParens(root.expression);
+    const parameter = ts.isIdentifier(root) ? declarationOf(root) : undefined;
+    if (!parameter || !ts.isParameter(parameter) || parameter.parent !== fn) continue;
+    const name = ts.isVariableDeclaration(bound) || ts.isBindingElement(bound) ? bound.name : undefined;
+    if (name && ts.isIdentifier(name) && !found.some((f) => f.name === name)) found.push({ parameter, name });
+  }
+  return found;
 }
 
 function isPassed(argument: ts.Expression | undefined, handle: Identity): boolean {
