@@ -446,7 +446,7 @@ function isInsideRow(element: ts.BindingElement): boolean {
  */
 function readsLockValue(expression: ts.Expression, names: ReadonlySet<string>, holders: ReadonlySet<string>): boolean {
   let found = false;
-  walk(expression, (node) => {
+  const look = (node: ts.Node): boolean => {
     if (found) return false;
     if (ts.isIdentifier(node) && names.has(node.text) && !holders.has(node.text) && !isPropertyNameOf(node)) found = true;
     if (ts.isPropertyAccessExpression(node) && !RESULT_PARTS.test(node.name.text)) {
@@ -456,7 +456,9 @@ function readsLockValue(expression: ts.Expression, names: ReadonlySet<string>, h
       if (ts.isIdentifier(base) && holders.has(base.text)) found = true;
     }
     return !found;
-  });
+  };
+  // `walk` visits what is inside the expression; the expression itself may be the column read (`rows[0].locked`).
+  if (look(expression)) walk(expression, look);
   return found;
 }
 

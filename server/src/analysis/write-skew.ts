@@ -523,7 +523,8 @@ function usedOnlyAsSize(h: Held, body: ts.Node): boolean {
 function isRefusal(branch: ts.Statement): boolean {
   const statement = ts.isBlock(branch) && branch.statements.length === 1 ? branch.statements[0]! : branch;
   if (!ts.isReturnStatement(statement) && !ts.isThrowStatement(statement)) return false;
-  return !statement.expression || !nodesOfKinds(statement.expression, [ts.SyntaxKind.AwaitExpression]).length;
+  const value = statement.expression && skipParens(statement.expression);
+  return !value || (!ts.isAwaitExpression(value) && !nodesOfKinds(value, [ts.SyntaxKind.AwaitExpression]).length);
 }
 
 /** The condition names the rows, and only as a size (`clashes.length > 0`, `!rows.length`). */
