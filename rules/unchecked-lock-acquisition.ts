@@ -66,6 +66,8 @@ export const uncheckedLockAcquisition = defineRule({
         "{{state}} is tested after waiting for {{mutex}} to be free, but `waitForUnlock()` does not take it: two callers both pass the test, and each then runs the exclusive section at line {{line}} that sets it.",
       markedAfterAwait:
         "{{lock}} is tested here but marked only after the await at line {{line}}: a second caller finds the key free while the first waits, and both run the critical section.",
+      rowsTested:
+        "{{lock}} may not be acquired — {{call}} returns a row holding {{failure}} when another holder has it — but line {{testLine}} tests the rows the query returned, which are there either way, not the value in them: the code at line {{line}} runs whether or not the lock was acquired, so two callers can run it at the same time.",
       runsOnBothBranches:
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — and although it is tested at line {{testLine}}, the code at line {{line}} runs on both branches: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
     },
@@ -129,6 +131,7 @@ export const uncheckedLockAcquisition = defineRule({
           context.report({ messageId: verdict.why, data: { ...data, line: verdict.line }, ...where });
           break;
         case "runsOnBothBranches":
+        case "rowsTested":
           context.report({ messageId: verdict.why, data: { ...data, testLine: verdict.testLine, line: verdict.line }, ...where });
           break;
         default:
@@ -312,7 +315,7 @@ function failureValue(acquisition: LockAcquisition): string {
 type Unchecked =
   | { kind: "unchecked"; why: "resultDiscarded" | "resultNeverTested"; related?: undefined }
   | { kind: "unchecked"; why: "runsBeforeCheck"; line: number; related: ts.Node }
-  | { kind: "unchecked"; why: "runsOnBothBranches"; testLine: number; line: number; related: ts.Node };
+  | { kind: "unchecked"; why: "runsOnBothBranches" | "rowsTested"; testLine: number; line: number; related: ts.Node };
 
 type Verdict = { kind: "checked" } | Unchecked | { kind: "unknown" };
 
@@ -342,6 +345,7 @@ function verdictForNames(
   after: readonly ts.Statement[],
   resolve: CalleeResolver,
   isRetry: (node: ts.Expression) => boolean,
+  holders?: Set<string>,
 ): Verdict {
   for (let i = 0; i < after.length; i++) {
     const statement = after[i]!;
@@ -353,9 +357,27 @@ function verdictForNames(
       // `const locked = rows[0].locked`: follow the derived value.
       for (const declaration of statement.declarationList.declarations) {
         if (declaration.initializer && mentions(declaration.initializer, names))
-          for (const id of boundNames(declaration.name)) names.add(id.text);
+          for (const id of boundNames(declaration.name)) {
+            names.add(id.text);
+            // `const row = rows[0]` holds a row; `const locked = rows[0].locked` the lock's value.
+            if (holders && !readsLockValue(declaration.initializer, names, holders) && ts.isIdentifier(declaration.name))
+              holders.add(id.text);
+          }
       }
       continue;
+    }
+    // `if (!rows)`, `if (rows.length === 0)`: the rows of `SELECT pg_try_advisory_lock(…)` are there whether or not it
+    // took the lock (one row, holding false), so a test of them, or of their count, decides nothing.
+    if (
+      holders &&
+      ts.isIfStatement(statement) &&
+      mentions(statement.expression, names) &&
+      !readsLockValue(statement.expression, names, holders)
+    ) {
+      const rest = after.slice(i + 1).filter((s) => !mentions(s, names) && !isHarmless(s, resolve));
+      const first = isHarmless(statement, resolve) ? rest[0] : statement;
+      if (!first || after.slice(i + 1).some((s) => mentions(s, names) && !isHarmless(s, resolve))) return { kind: "unknown" };
+      return { kind: "unchecked", why: "rowsTested", testLine: lineOf(statement), line: lineOf(first), related: first };
     }
     if (ts.isIfStatement(statement) && mentions(statement.expression, names)) {
       if (alwaysExits(statement.thenStatement) || alwaysExits(statement.elseStatement)) return { kind: "checked" };
@@ -368,6 +390,80 @@ function verdictForNames(
     return { kind: "unknown" };
   }
   return { kind: "unchecked", why: "resultNeverTested" };
+}
+
+/** `SELECT pg_try_advisory_lock(…)`, `SELECT GET_LOCK(…)`: the lock function's value comes back in a row's column. */
+function holdsLockValueInRow(acquisition: LockAcquisition): boolean {
+  return acquisition.mechanism === "pg-advisory" || acquisition.mechanism === "mysql-named";
+}
+
+/** Properties of a query's result that are the rows, their count or metadata: never the lock function's value. */
+const RESULT_PARTS = /^(rows|fields|command|rowCount|affectedRows|length|count|changes|meta|results|oid)$/;
+
+/**
+ * The names a binding of a SQL try-lock's result gives to the result itself or to its rows (`result`, `{ rows }`,
+ * `[row]`, mysql2's `[rows]`), not to the lock value in a row's column (`[{ locked }]`, `{ rows: [{ locked }] }`).
+ */
+function resultHolders(name: ts.BindingName): Set<string> {
+  const holders = new Set<string>();
+  const visit = (binding: ts.BindingName, inRow: boolean): void => {
+    if (ts.isIdentifier(binding)) {
+      if (!inRow) holders.add(binding.text);
+      return;
+    }
+    for (const element of binding.elements) {
+      if (ts.isOmittedExpression(element)) continue;
+      if (ts.isArrayBindingPattern(binding)) {
+        // mysql2's `[rows, fields]` holds rows in its first element; a row's element is a row (`[[row]]`).
+        visit(element.name, false);
+        continue;
+      }
+      const property = element.propertyName ?? element.name;
+      const key = ts.isIdentifier(property) || ts.isStringLiteral(property) ? property.text : undefined;
+      // Inside an array binding (a row), a property other than the result's parts is a column.
+      const column = key !== undefined && !RESULT_PARTS.test(key) && isInsideRow(element);
+      visit(element.name, column || inRow);
+    }
+  };
+  visit(name, false);
+  return holders;
+}
+
+/** The binding element is nested in an array binding pattern: it destructures a row. */
+function isInsideRow(element: ts.BindingElement): boolean {
+  for (
+    let node: ts.Node = element.parent;
+    ts.isObjectBindingPattern(node) || ts.isArrayBindingPattern(node) || ts.isBindingElement(node);
+    node = node.parent
+  )
+    if (ts.isArrayBindingPattern(node)) return true;
+  return false;
+}
+
+/**
+ * The expression reads the lock function's value: a name holding it, or a column of a row of the result
+ * (`rows[0].locked`, `row?.lockObtained`, `result.rows[0].pg_try_advisory_lock`): not the rows, nor their count.
+ */
+function readsLockValue(expression: ts.Expression, names: ReadonlySet<string>, holders: ReadonlySet<string>): boolean {
+  let found = false;
+  const look = (node: ts.Node): boolean => {
+    if (found) return false;
+    if (ts.isIdentifier(node) && names.has(node.text) && !holders.has(node.text) && !isPropertyNameOf(node)) found = true;
+    if (ts.isPropertyAccessExpression(node) && !RESULT_PARTS.test(node.name.text)) {
+      let base: ts.Expression = skipParens(node.expression);
+      while (ts.isPropertyAccessExpression(base) || ts.isElementAccessExpression(base) || ts.isNonNullExpression(base))
+        base = skipParens(base.expression);
+      if (ts.isIdentifier(base) && holders.has(base.text)) found = true;
+    }
+    return !found;
+  };
+  // `walk` visits what is inside the expression; the expression itself may be the column read (`rows[0].locked`).
+  if (look(expression)) walk(expression, look);
+  return found;
+}
+
+function isPropertyNameOf(node: ts.Identifier): boolean {
+  return ts.isPropertyAccessExpression(node.parent) && node.parent.name === node;
 }
 
 /**
@@ -441,7 +537,9 @@ function verdictOf(acquisition: LockAcquisition, resolve: CalleeResolver): { ver
     const statement = parent.parent.parent;
     if (!ts.isVariableStatement(statement)) return { verdict: { kind: "unknown" }, names: [] };
     const names = new Set(boundNames(parent.name).map((n) => n.text));
-    return { verdict: verdictForNames(names, statementsAfter(statement), resolve, isRetry), names: [...names], statement };
+    // A SQL lock function's value is a column of the statement's one row; the names bound to the result or its rows hold it.
+    const holders = holdsLockValueInRow(acquisition) ? resultHolders(parent.name) : undefined;
+    return { verdict: verdictForNames(names, statementsAfter(statement), resolve, isRetry, holders), names: [...names], statement };
   }
   if (
     ts.isBinaryExpression(parent) &&

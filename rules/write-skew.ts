@@ -44,6 +44,7 @@ import {
   type SkewFlow,
   type DuplicateInsert,
   duplicateInsertsIn,
+  findOrCreateDuplicatesIn,
   settlesConflict,
   inMigration,
 } from "../server/src/rule-kit";
@@ -112,7 +113,7 @@ export const writeSkew = defineRule({
           ],
         });
       }
-      for (const duplicate of duplicateInsertsIn(fn)) {
+      for (const duplicate of [...duplicateInsertsIn(fn), ...findOrCreateDuplicatesIn(fn, context.program)]) {
         if (reported.has(duplicate.insert.node) || duplicateIsSafe(duplicate, context, resolve)) continue;
         reported.add(duplicate.insert.node);
         context.report({
@@ -123,7 +124,10 @@ export const writeSkew = defineRule({
             write: label(duplicate.insert),
             line: lineOf(duplicate.insert.node),
           },
-          help: `Declare a unique index over ${duplicate.fields.map((f) => code(f)).join(", ")} (\`@@unique([${duplicate.fields.join(", ")}])\`) and treat a duplicate-key error (P2002) as "already there", or run the check and the insert in a SERIALIZABLE transaction that is retried.`,
+          help:
+            duplicate.insert.library === "prisma"
+              ? `Declare a unique index over ${duplicate.fields.map((f) => code(f)).join(", ")} (\`@@unique([${duplicate.fields.join(", ")}])\`) and treat a duplicate-key error (P2002) as "already there", or run the check and the insert in a SERIALIZABLE transaction that is retried.`
+              : duplicateHelp(duplicate.fields, duplicate.insert.library),
           span: spanOf(duplicate.insert.node, context.sourceFile),
           related: [
             {
@@ -209,10 +213,11 @@ const LOCKING = new Set(["update", "no key update", "write"]);
 function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "checker" | "sourceFile">, resolve: CalleeResolver): boolean {
   const { check, write } = flow;
   // "At most one" (`if (existing) throw; create(…)`) is what a unique index enforces; not judged here. An overlap
-  // test is not: no unique index says "no two ranges overlap".
+  // test is not: no unique index says "no two ranges overlap", whether the write inserts the row or moves one into the
+  // range (an update setting the column the check pinned, as a booking confirmed into a room).
   // Nor where the project's schema declares the table with no unique index over the columns the check pins — except
   // in a migration, which its runner applies once, with no second copy of it to race.
-  if (flow.grows && flow.emptiness && !(flow.change === "insert" && (isOverlapTest(check.read) || flow.unindexed))) return true;
+  if (flow.grows && flow.emptiness && !(isOverlapTest(check.read) || (flow.change === "insert" && flow.unindexed))) return true;
   if (flow.unindexed && inMigration(write.node)) return true;
   if (check.read.lock) return true;
   const scope = projectScopeOf(write.node, resolve);

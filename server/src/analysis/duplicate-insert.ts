@@ -6,11 +6,12 @@
 // is reported (a unique index may live in a migration or the database).
 import { ts } from "../engine/ts";
 import { alwaysExits } from "./flow/queries";
-import { nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, type FunctionLike } from "./ast";
+import { calleeName, importsOf, nodesOfKinds, propertyValue, receiverOf, skipAwait, skipParens, type FunctionLike } from "./ast";
 import { dbAccessOf, sameTable, type DbAccess } from "./db";
 import { mongooseUniqueFieldSets } from "./db/mongoose";
 import { isDrizzleRelationalAccess, prismaUniqueFieldSets } from "./db/prisma";
 import { propertyName } from "./db/shapes";
+import { sequelizeAccess } from "./db/sequelize";
 import { columnKey, uniqueKeysOf } from "./db/schema-catalog";
 
 export interface DuplicateInsert {
@@ -60,6 +61,28 @@ export function duplicateInsertsIn(fn: FunctionLike): DuplicateInsert[] {
     const insert = found && ts.isCallExpression(right) ? dbAccessOf(right) : undefined;
     if (found && insert && isInsertOf(insert, found) && unindexed(found, insert, fn))
       out.push({ check: found.check, insert, fields: found.fields });
+  }
+  return out;
+}
+
+/**
+ * Sequelize's `Model.findOrCreate({ where, defaults })` is a lookup, then an insert of the where fields when it found
+ * nothing, in a transaction of its own that locks nothing: where the project declares the model's table (the schema
+ * catalog: a Sequelize model's `indexes` and `unique`, its migrations) with no unique index over the fields looked
+ * up, two concurrent calls both find none and both insert. With such an index the second insert fails and
+ * findOrCreate returns the first one's row.
+ */
+export function findOrCreateDuplicatesIn(fn: FunctionLike, program: ts.Program | undefined): DuplicateInsert[] {
+  if (!fn.body || !program) return [];
+  const imports = [...importsOf(fn.getSourceFile()).values()];
+  if (!imports.some((i) => /^(sequelize|sequelize-typescript|@sequelize\/core)$/.test(i.module))) return [];
+  const out: DuplicateInsert[] = [];
+  for (const call of nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression], { skipFunctions: true })) {
+    const receiver = calleeName(call) === "findOrCreate" ? receiverOf(call) : undefined;
+    const check = receiver ? sequelizeAccess(call, "findOne", receiver) : undefined;
+    if (!check || check.kind !== "read" || check.lock) continue;
+    const fields = unindexedLookup(check, program);
+    if (fields) out.push({ check, insert: { ...check, kind: "write", insert: true }, fields });
   }
   return out;
 }

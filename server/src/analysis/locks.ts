@@ -218,7 +218,8 @@ export function lockAcquisitionOf(
     const name = calleeName(node);
     if (name === undefined) return undefined;
     const receiver = receiverOf(node);
-    if (QUERY_METHODS.has(name)) {
+    // `select` too, given a whole statement (node-pg-migrate's `db.select(sql)`: sqlSiteOf).
+    if (QUERY_METHODS.has(name) || name === "select") {
       // `run`/`get`/`execute` are also lock methods (runtime `Mutex.run`): only SQL text decides here.
       const site = sqlSiteOf(node);
       if (site) return sqlLockOf(site.node, site.sql) ?? lockTableAcquisitionOf(site.node, site.sql);

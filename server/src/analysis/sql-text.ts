@@ -35,6 +35,8 @@ export interface SqlSite {
 const SQL_START =
   /^\s*(\(?\s*)(select|update|insert|delete|with|begin|start|commit|rollback|set|lock|savepoint|release|do|call|replace)\b/i;
 
+const SELECT_STATEMENT = /^\s*(\(?\s*)(select|with)\s+\S[^]*\bfrom\b|^\s*select\s+\w+\s*\(/i;
+
 /** The SQL text of an expression, following const variables in the same file; undefined if not knowable. */
 export function sqlTextOf(expr: ts.Node | undefined, depth = 0): string | undefined {
   if (!expr || depth > 4) return undefined;
@@ -134,10 +136,13 @@ export function sqlSiteOf(node: ts.Node): SqlSite | undefined {
   }
   if (!ts.isCallExpression(node)) return undefined;
   const name = calleeName(node);
-  if (!name || !QUERY_METHODS.has(name)) return undefined;
+  // A `select` method given a whole SELECT statement runs it and returns its rows (node-pg-migrate's `db.select(sql)`);
+  // knex's `select("id")` is given column names, Drizzle's `select()` nothing.
+  const selects = name === "select";
+  if (!name || (!QUERY_METHODS.has(name) && !selects)) return undefined;
   const first = node.arguments[0];
   const sql = sqlTextOf(first);
-  if (sql === undefined || !SQL_START.test(sql)) return undefined;
+  if (sql === undefined || !(selects ? SELECT_STATEMENT : SQL_START).test(sql)) return undefined;
   return { node, textNode: first!, sql };
 }
 

@@ -26,7 +26,7 @@ import {
   skipParens,
   type FunctionLike,
 } from "./ast";
-import { decidedBy, mayRunAfter } from "./flow/queries";
+import { alwaysExits, decidedBy, mayRunAfter } from "./flow/queries";
 import { sameIdentity, variableDeclarationOf } from "./identity";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./db";
 import { isChainLink } from "./db/access";
@@ -189,7 +189,10 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
       for (const call of (calls ??= [...callsIn([body]), ...(inCallbacks ??= transactionCallbackCalls(fn)).keys()])) {
         // A statement in a transaction's callback runs where the transaction is opened.
         const at = inCallbacks?.get(call) ?? call;
-        const runsWhen = decidedBy(condition, at);
+        // `if (rows.length > 0 && rows[0].body === body) return`: where the set is empty the exit is not taken and the
+        // write runs, whatever the rest of the test decides where it is not; for a duplicate check that is enough.
+        const partial = decidedBy(condition, at) === undefined && runsWhereLeftFails(condition, at);
+        const runsWhen = partial ? false : decidedBy(condition, at);
         // Which way the check guards decides which writes can matter; an emptiness test guarding growth is a
         // uniqueness check (left to unique indexes), so nothing under it is resolved — unless it tests for an overlap,
         // or the project's schema shows no unique index over the columns it pins (then the row it found may be used).
@@ -200,6 +203,7 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
         const uniqueness = emptiness && !(checked && isOverlapTest(checked.read));
         const unindexed = uniqueness && checked ? unindexedLookup(checked.read, programOf(resolution.resolve)) : undefined;
         if (uniqueness && !unindexed) continue;
+        if (partial && !(uniqueness && unindexed)) continue;
         const control = { condition, runsWhen };
         const check = heldCheck(h, resolution);
         if (!check || (check.kind === "rows" && !unindexed && !(h.sizeOnly ??= usedOnlyAsSize(h, body)))) break;
@@ -217,6 +221,20 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
     }
   }
   return out;
+}
+
+/**
+ * `condition` is the left side of an `&&` that is the whole test of an `if` with no `else` whose branch leaves
+ * (`if (found && same) return`), and `at` runs only where that test fails: so it runs wherever `condition` is falsy.
+ */
+function runsWhereLeftFails(condition: ts.Expression, at: ts.Node): boolean {
+  let both: ts.Node = condition.parent;
+  if (!ts.isBinaryExpression(both) || both.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken || both.left !== condition)
+    return false;
+  while (ts.isParenthesizedExpression(both.parent)) both = both.parent;
+  const test = both.parent;
+  if (!ts.isIfStatement(test) || test.expression !== both || test.elseStatement || !alwaysExits(test.thenStatement)) return false;
+  return decidedBy(test.expression, at) === false;
 }
 
 /** The calls in `nodes` (and nodes that are calls themselves), nested functions left out. */
@@ -483,6 +501,12 @@ function usedOnlyAsSize(h: Held, body: ts.Node): boolean {
   let ok = true;
   const visit = (node: ts.Node): void => {
     if (!ok) return;
+    // `if (clashes.length > 0) return { ok: false, clashes: clashes.map((c) => c.id) }`: rows shown in the refusal the
+    // check makes (a lone `return` or `throw` under a test of their size) are still only the check's.
+    if (ts.isIfStatement(node) && !node.elseStatement && isRefusal(node.thenStatement)) {
+      visit(node.expression);
+      if (ok && mentionsOnlyAsSize(node.expression, h)) return;
+    }
     // A name computed from a size use (`const total = rows.reduce(…)`) is a number: the rows' own names are checked.
     if (ts.isIdentifier(node) && (h.bound ?? h.names).has(node.text) && !isDeclarationName(node)) {
       if (ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) return;
@@ -493,6 +517,30 @@ function usedOnlyAsSize(h: Held, body: ts.Node): boolean {
   };
   visit(body);
   return ok;
+}
+
+/** A branch that only leaves: one `return` or `throw` (alone or in a block), writing nothing on its way out. */
+function isRefusal(branch: ts.Statement): boolean {
+  const statement = ts.isBlock(branch) && branch.statements.length === 1 ? branch.statements[0]! : branch;
+  if (!ts.isReturnStatement(statement) && !ts.isThrowStatement(statement)) return false;
+  const value = statement.expression && skipParens(statement.expression);
+  return !value || (!ts.isAwaitExpression(value) && !nodesOfKinds(value, [ts.SyntaxKind.AwaitExpression]).length);
+}
+
+/** The condition names the rows, and only as a size (`clashes.length > 0`, `!rows.length`). */
+function mentionsOnlyAsSize(condition: ts.Expression, h: Held): boolean {
+  let named = false;
+  let sizeOnly = true;
+  const look = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && (h.bound ?? h.names).has(node.text)) {
+      named = true;
+      if (!isSizeUse(node)) sizeOnly = false;
+      return;
+    }
+    ts.forEachChild(node, look);
+  };
+  look(condition);
+  return named && sizeOnly;
 }
 
 function isDeclarationName(node: ts.Identifier): boolean {
@@ -1072,10 +1120,34 @@ function insertsEveryKey(check: SetCheck, write: SetWrite): boolean {
  * call: `randomUUID()`, `new Date()`; SQL `DEFAULT`, `now()`); for raw SQL, the columns listed against a placeholder.
  */
 function columnsFromCaller(write: DbAccess): string[] {
-  if (write.sql) return write.sql.statement.assignments.filter((a) => /^(\$\d+|\?|:\w+)$/.test(a.expression)).map((a) => a.column);
+  if (write.sql)
+    return write.sql.statement.assignments
+      .filter((a) => /^(\$\d+|\?|:\w+)$/.test(a.expression) && !mayBeNull(numberedValue(write, a.expression)))
+      .map((a) => a.column);
   return insertedValues(write)
-    .filter((v) => v.column !== undefined && !makesValue(v.value))
+    .filter((v) => v.column !== undefined && !makesValue(v.value) && !mayBeNull(v.value))
     .map((v) => v.column!);
+}
+
+/** The value bound to a numbered placeholder (`$4`) of a raw SQL write. */
+function numberedValue(write: DbAccess, placeholder: string): ts.Expression | undefined {
+  const n = /^\$(\d+)$/.exec(placeholder);
+  return n ? placeholderValue(write, { style: "numbered", index: Number(n[1]) - 1, offset: 0 }) : undefined;
+}
+
+/**
+ * A value that is null on some path (`null`, `prior?.id ?? null`, `x || null`): a unique index over its column refuses no
+ * second row there, since unique indexes treat NULLs as distinct, so it does not close a duplicate insert.
+ */
+function mayBeNull(value: ts.Expression | undefined): boolean {
+  const node = value && skipParens(value);
+  if (!node) return false;
+  if (isNullish(node)) return true;
+  return (
+    ts.isBinaryExpression(node) &&
+    (node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken) &&
+    isNullish(skipParens(node.right))
+  );
 }
 
 /** The expression calls something (`randomUUID()`, `new Date()`, a `sql` template): a value made for this row. */

@@ -183,7 +183,7 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
   // the code that creates it, and a transaction's callback when its opener is called, with the values the function
   // holds there: their own bindings start from those).
   const follow = (root: FunctionLike, initial: Bindings, returns: boolean): void => {
-    const solution = bindingsAlongPaths(root, initial, (element, state, edit) => step(element, state, new Draft(edit)));
+    const solution = bindingsAlongPaths(root, initial, (element, state, edit) => step(element, state, new Draft(edit)), mergeMutations);
     // Each write with what some path to it binds; in source order (the order findings are listed in).
     const sites = new Set<ts.Node>();
     // (Only calls: writeAt finds a write, and timerCallbackOf a callback, at nothing else.)
@@ -613,6 +613,14 @@ const ENTITY_ORMS = new Set<DbAccess["library"]>(["typeorm", "mikro-orm", "seque
 /** A row a read loaded (an entity whose save writes its fields), not an object the code built from read values. */
 function loadedEntity(origin: ReadValue | undefined): ReadValue | undefined {
   return origin?.level === "row" && !origin.fields ? origin : undefined;
+}
+
+/**
+ * Where paths meet, a field set from the read on one of them (`if (next) payment.status = next`) is what the entity's
+ * save may lose, whatever another path pushed onto one of its arrays (a push is saved as `$push`, overwriting nothing).
+ */
+function mergeMutations(map: string, here: unknown, there: unknown): unknown {
+  return map === "mutated" && (here as Mutation).collection && !(there as Mutation).collection ? there : here;
 }
 
 /** The entity loaded by `entity`'s read now differs from the row read in `change.column`. */
@@ -1173,6 +1181,9 @@ function keepsStoredValue(
 /** The assignment writes the column the value was read from (through a SQL alias: `SELECT balance AS b`, `max(n) AS last`). */
 function writesBack(written: string, readColumn: string, read: DbAccess): boolean {
   if (written === "..." || sameColumn(written, readColumn)) return true;
+  // A Redis string key's value is one column: a field of the JSON stored there (`record.tokens` of
+  // `JSON.parse(await redis.get(key))`) is part of the value a SET of that key writes back.
+  if (read.library === "redis" && written === "value") return true;
   const alias =
     read.sql && new RegExp(String.raw`([A-Za-z_]\w*)["\x60]?\)?\s+AS\s+["\x60]?${escapeRegExp(readColumn)}\b`, "i").exec(read.sql.text);
   return !!alias && sameColumn(written, alias[1]!);
