@@ -52,7 +52,9 @@ declare function work(id: string): Promise<void>;`;
 /** A project folder on disk whose vercel.json gives the cron routes 600 s (`functions` globs, as Vercel reads them). */
 const VERCEL_PROJECT = (() => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-vercel-"));
-  fs.writeFileSync(path.join(root, "vercel.json"), JSON.stringify({ functions: { "app/api/cron/**/*.ts": { maxDuration: 600 } } }));
+  // A Next.js route group's parentheses (`(ee)`) are part of the folder's name, not glob syntax.
+  const functions = { "app/api/cron/**/*.ts": { maxDuration: 600 }, "app/(ee)/api/cron/**/*.ts": { maxDuration: 600 } };
+  fs.writeFileSync(path.join(root, "vercel.json"), JSON.stringify({ functions }));
   after(() => fs.rmSync(root, { recursive: true, force: true }));
   return root.split(path.sep).join("/");
 })();
@@ -408,6 +410,12 @@ export default async function handler() {
       code: SYNC_ROUTE,
       root: VERCEL_PROJECT,
       filename: "app/api/cron/sync/route.ts",
+    },
+    {
+      name: "the same in a route group's folder (`app/(ee)/…`), which vercel.json's glob names literally",
+      code: SYNC_ROUTE,
+      root: VERCEL_PROJECT,
+      filename: "app/(ee)/api/cron/sync/route.ts",
     },
     {
       name: "DEL of a let that is reassigned to another key before it runs: not this lock's release",

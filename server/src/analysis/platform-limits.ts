@@ -65,7 +65,9 @@ function functionLimits(file: string): readonly FunctionLimit[] | undefined {
     if (functions && typeof functions === "object")
       for (const [glob, settings] of Object.entries(functions as Record<string, unknown>)) {
         const seconds = (settings as { maxDuration?: unknown } | null)?.maxDuration;
-        if (typeof seconds === "number" && seconds > 0) limits.push({ matches: picomatch(glob.replace(/^\.?\//, "")), seconds });
+        // Parentheses name Next.js route groups (`app/(ee)/api/…`): folders, not glob syntax.
+        const pattern = glob.replace(/^\.?\//, "").replace(/[()]/g, "\\$&");
+        if (typeof seconds === "number" && seconds > 0) limits.push({ matches: picomatch(pattern), seconds });
       }
   } catch {
     // A vercel.json that is not JSON declares no limit Locksmith can trust.
