@@ -44,6 +44,30 @@ runRuleTests(selectThenUpdate, {
       files: { "src/collections.ts": COLLECTIONS, "src/rename.ts": RENAME },
     },
     {
+      name: "other writers of the collection that cannot set the field: a rest that leaves it out, an $unset, an update in a file without the driver's import",
+      code: confirmEmail,
+      files: {
+        "src/collections.ts": COLLECTIONS,
+        "src/profile.ts": `import type { Db } from "mongodb";
+import { getMembersCollection } from "./collections";
+export async function saveProfile(db: Db, id: string, input: { email?: string; name?: string; bio?: string }) {
+  const { email, ...changes } = input;
+  const members = getMembersCollection(db);
+  await members.updateOne({ _id: id }, { $set: changes });
+}`,
+        "src/verified.ts": `import type { Db } from "mongodb";
+import { getMembersCollection } from "./collections";
+export async function markVerified(db: Db, id: string) {
+  await getMembersCollection(db).updateOne({ _id: id }, { $unset: { verificationCode: true } });
+}`,
+        "src/notify.ts": `import { getMembersCollection } from "./collections";
+export async function markNotified(db: any, id: string) {
+  const target = getMembersCollection(db);
+  await target.updateOne({ _id: id }, { $set: { notifiedAt: new Date() } });
+}`,
+      },
+    },
+    {
       name: "a file that does not import the driver: its collection named by `db.collection(…)`, updated atomically",
       code: `import { db } from "./db";
 const wallets = db.collection("wallets");
@@ -130,6 +154,28 @@ export async function importMembers(db: any, rows: any[]) {
           column: 9,
           messageId: "maybeSharedFieldLostUpdate",
           data: { write: "`members.updateOne(…)`", column: "`email`", line: 7, writer: "`importMembers` (import.ts:4)" },
+        },
+      ],
+    },
+    {
+      name: "a rest that leaves out another field may hold the e-mail: the message says it may write it",
+      code: confirmEmail,
+      files: {
+        "src/collections.ts": COLLECTIONS,
+        "src/profile.ts": `import type { Db } from "mongodb";
+import { getMembersCollection } from "./collections";
+export async function saveProfile(db: Db, id: string, input: { role?: string; email?: string; name?: string }) {
+  const { role, ...changes } = input;
+  const members = getMembersCollection(db);
+  await members.updateOne({ _id: id }, { $set: changes });
+}`,
+      },
+      errors: [
+        {
+          line: 10,
+          column: 9,
+          messageId: "maybeSharedFieldLostUpdate",
+          data: { write: "`members.updateOne(…)`", column: "`email`", line: 7, writer: "`saveProfile` (profile.ts:6)" },
         },
       ],
     },

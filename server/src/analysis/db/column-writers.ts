@@ -11,10 +11,12 @@ import picomatch from "picomatch";
 import { DEFAULT_NON_PRODUCTION_FILES } from "../../engine/config";
 import { normalizePath } from "../../engine/paths";
 import { ts } from "../../engine/ts";
-import { enclosingFunction, functionName, type FunctionLike } from "../ast";
+import { enclosingFunction, functionName, skipParens, type FunctionLike } from "../ast";
+import { declarationOf } from "../identity";
 import { contentHash } from "../lock-order/summary";
 import { dbAccessesIn, isDelete, tableKey, type DbAccess } from "./access";
 import { accessTable, collectionOfHandle, isUnnamedCollection } from "./mongo-collections";
+import { updatedFields } from "./mongoose";
 import { sameColumn } from "./read-modify-write";
 
 /** One write of a table's row(s) somewhere in the project. */
@@ -28,6 +30,8 @@ export interface ColumnWrite {
   writer: string;
   /** The columns set; undefined when the write sets columns not visible in the code (`data: input`, `save(entity)`). */
   columns?: string[];
+  /** For a write whose columns are not visible: those it certainly does not set (left out of the rest it spreads). */
+  notWritten?: string[];
   /** A MongoDB driver write whose collection the recogniser named by its handle only: resolved per Program. */
   unnamedCollection?: boolean;
 }
@@ -110,10 +114,51 @@ function writesOfFile(sourceFile: ts.SourceFile): FileWrites {
  * The columns a write sets, when all are named (a conditional spread's keys are named: shapes.ts `objectAssignments`).
  * A spread of a variable or an entity save sets columns the code does not show.
  */
-function columnsOf(access: DbAccess): { columns?: string[] } {
-  if (access.entity || access.flush || access.assignments.length === 0) return {};
-  if (access.assignments.some((a) => a.column === "...")) return {};
-  return { columns: access.assignments.filter((a) => !a.relation).map((a) => a.column) };
+function columnsOf(access: DbAccess): { columns?: string[]; notWritten?: string[] } {
+  // A document update whose operators list no value written in code (`$unset`, `$addToSet`, `$set: changes`).
+  if (access.assignments.length === 0 && (access.library === "mongodb" || access.library === "mongoose"))
+    return ts.isCallExpression(access.node) ? documentColumns(access.node) : {};
+  if (access.flush || access.assignments.length === 0) return {};
+  const spreads = access.assignments.filter((a) => a.column === "...");
+  if (access.entity && spreads.length === 0) return {};
+  if (spreads.length === 0) return { columns: access.assignments.filter((a) => !a.relation).map((a) => a.column) };
+  // `const { email, ...rest } = input` then `{ ...rest }`: whatever `rest` holds, it is not `email`.
+  if (spreads.some((a) => !a.value)) return {};
+  return notWrittenBy(
+    spreads.map((a) => a.value!),
+    access.assignments.filter((a) => a.column !== "...").map((a) => a.column),
+  );
+}
+
+/** What a document update sets (mongoose.ts `updatedFields`): its fields, or those it does not set when it spreads rests. */
+function documentColumns(call: ts.CallExpression): { columns?: string[]; notWritten?: string[] } {
+  const update = updatedFields(call);
+  if (!update) return {};
+  if (update.opaque.length === 0) return { columns: update.fields };
+  return notWrittenBy(update.opaque, update.fields);
+}
+
+/** Left out by every one of `rests` (rest elements of destructurings) and not among `named`. */
+function notWrittenBy(rests: readonly ts.Expression[], named: readonly string[]): { notWritten?: string[] } {
+  const excluded = rests.map(restExclusions);
+  if (excluded.some((e) => e === undefined)) return {};
+  const notWritten = excluded[0]!.filter((c) => !named.includes(c) && excluded.every((e) => e!.includes(c)));
+  return notWritten.length > 0 ? { notWritten } : {};
+}
+
+/** The properties a rest element leaves out (`rest` of `const { id, email, ...rest } = input`): `id`, `email`. */
+function restExclusions(value: ts.Expression): readonly string[] | undefined {
+  const node = skipParens(value);
+  const element = ts.isIdentifier(node) ? declarationOf(node) : undefined;
+  if (!element || !ts.isBindingElement(element) || !element.dotDotDotToken || !ts.isObjectBindingPattern(element.parent)) return undefined;
+  const names: string[] = [];
+  for (const sibling of element.parent.elements) {
+    if (sibling === element) continue;
+    const key = sibling.propertyName ?? sibling.name;
+    if (!ts.isIdentifier(key) && !ts.isStringLiteral(key)) return undefined;
+    names.push(key.text);
+  }
+  return names;
 }
 
 /**
@@ -156,7 +201,7 @@ export function otherWritersOf(
     : [];
   return {
     known: others.filter((w) => w.columns?.some((c) => sameColumn(c, column))),
-    unknown: others.filter((w) => !w.columns),
+    unknown: others.filter((w) => !w.columns && !w.notWritten?.some((c) => sameColumn(c, column))),
   };
 }
 
@@ -227,11 +272,14 @@ function documentWrites(program: ts.Program): DocumentWrites {
       if (isUnnamedCollection(table)) found!.complete = false;
       else if (!access || access.kind !== "write") {
         const fn = enclosingFunction(node);
+        // An update's fields are those its document names; a replacement or a bulk write's are not visible.
+        const method = node.expression.name.text;
         const write: ColumnWrite = {
           file: normalizePath(sourceFile.fileName),
           line: sourceFile.getLineAndCharacterOfPosition(node.getStart(sourceFile)).line + 1,
           start: node.getStart(sourceFile),
           writer: fn ? writerName(fn) : "<module>",
+          ...(/^(replaceOne|findOneAndReplace|bulkWrite)$/.test(method) ? {} : documentColumns(node)),
         };
         const key = tableKey(table!);
         found!.unseen.set(key, [...(found!.unseen.get(key) ?? []), write]);

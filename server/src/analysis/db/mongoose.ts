@@ -246,6 +246,40 @@ function documentWrittenBack(update: ts.Expression | undefined): ts.Expression |
   return ts.isIdentifier(document) && isDocumentLike(document) ? document : undefined;
 }
 
+/**
+ * The fields an update document names, whatever its operator (`{ $unset: { code: true }, $set: { at } }` → `code`,
+ * `at`), and the values it spreads or gives an operator whole (`{ $set: changes }` → `changes`), whose fields the code
+ * does not show. Undefined for a computed key or a pipeline.
+ */
+export function updatedFields(call: ts.CallExpression): { fields: string[]; opaque: ts.Expression[] } | undefined {
+  const update = call.arguments[1] && constObject(skipParens(call.arguments[1]));
+  if (!update || !ts.isObjectLiteralExpression(update)) return undefined;
+  const fields: string[] = [];
+  const opaque: ts.Expression[] = [];
+  const collect = (object: ts.ObjectLiteralExpression): boolean =>
+    object.properties.every((field) => {
+      if (ts.isSpreadAssignment(field)) return opaque.push(field.expression) > 0;
+      const key = propertyName(field);
+      return key !== undefined && fields.push(key) > 0;
+    });
+  for (const property of update.properties) {
+    if (ts.isSpreadAssignment(property)) {
+      opaque.push(property.expression);
+      continue;
+    }
+    const name = propertyName(property);
+    if (!name) return undefined;
+    if (!name.startsWith("$")) fields.push(name);
+    else if (ts.isPropertyAssignment(property)) {
+      const inner = constObject(skipParens(property.initializer));
+      if (ts.isObjectLiteralExpression(inner)) {
+        if (!collect(inner)) return undefined;
+      } else opaque.push(inner);
+    } else return undefined;
+  }
+  return { fields, opaque };
+}
+
 /** `{ $set: { a: x }, $inc: { n: 1 } }` → `a` (from code), `n` (atomic); a plain object is `$set`; a pipeline is computed by the database. */
 export function updateAssignments(update: ts.Expression | undefined): AccessAssignment[] {
   const object = update && constObject(skipParens(update));
@@ -255,7 +289,7 @@ export function updateAssignments(update: ts.Expression | undefined): AccessAssi
     const operator = ts.isPropertyAssignment(property) ? propertyName(property) : undefined;
     if (!operator?.startsWith("$") || !ts.isPropertyAssignment(property) || IDEMPOTENT_OPERATORS.has(operator)) continue;
     const atomic = ATOMIC_OPERATORS.has(operator);
-    out.push(...objectAssignments(property.initializer, () => atomic));
+    out.push(...objectAssignments(constObject(skipParens(property.initializer)), () => atomic));
   }
   return out;
 }
