@@ -598,7 +598,8 @@ function trackedChange(
   const isStoredField = (expr: ts.Expression) => {
     const node = skipParens(expr);
     if (!ts.isPropertyAccessExpression(node) || !sameColumn(node.name.text, column)) return false;
-    const base = skipParens(node.expression);
+    // `(await row).x` is `row.x`: awaiting the entity already loaded gives the entity itself.
+    const base = skipAwait(node.expression);
     return ts.isIdentifier(base) && base.text === target.text && !assignedBefore(node);
   };
   return trackedChangeOf(value, entity.read, isStoredField, (expr) => valueOf(expr, values) !== undefined, resolve);
