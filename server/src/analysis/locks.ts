@@ -1213,7 +1213,7 @@ export function resultBinding(acquisition: LockAcquisition): ts.BindingName | un
     const reply = queuedReplyBinding(acquisition.call);
     if (reply) return reply;
   }
-  const outer = throughCatch(outerExpression(acquisition.call as ts.Expression));
+  const outer = successTest(throughCatch(outerExpression(acquisition.call as ts.Expression)));
   const parent = outer.parent;
   if (parent && ts.isVariableDeclaration(parent) && parent.initializer === outer) return parent.name;
   // `acquired = await redis.set(…)` into a `let` declared before (often outside a `try`).
@@ -1226,6 +1226,26 @@ export function resultBinding(acquisition: LockAcquisition): ts.BindingName | un
   )
     return parent.left;
   return errorTuple(acquisition)?.value.name;
+}
+
+/**
+ * `(await redis.set(key, v, { NX: true })) !== null`, `… === "OK"`: a comparison that is true exactly when the reply
+ * says the lock was taken stands for the reply (a `const` of it is truthy when held). A comparison the other way
+ * (`=== null`) is left alone.
+ */
+function successTest(reply: ts.Expression): ts.Expression {
+  const parent = reply.parent;
+  if (!parent || !ts.isBinaryExpression(parent)) return reply;
+  const other = parent.left === reply ? parent.right : parent.right === reply ? parent.left : undefined;
+  if (!other) return reply;
+  const op = parent.operatorToken.kind;
+  const empty = other.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(other) && other.text === "undefined");
+  const notEmpty = empty && (op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken);
+  const isOk =
+    ts.isStringLiteral(other) &&
+    other.text === "OK" &&
+    (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken);
+  return notEmpty || isOk ? outerExpression(parent) : reply;
 }
 
 /**
