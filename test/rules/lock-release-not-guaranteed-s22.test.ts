@@ -1,7 +1,7 @@
 // Session 22's held-out precision check (issue #15): a SET NX reply compared into a `const`
 // (`(await redis.set(…)) !== null`, `… === "OK"`) is the acquisition's result, so the early return that tests it
 // false is the path where nothing was taken (6529seize's release-notes loop). A return after the lock is taken still
-// skips the release.
+// skips the release. And a Map key taken out again only in a `catch` marks work done (a registry), not a busy key.
 import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -10,6 +10,10 @@ const redis = createClient();
 declare function rebuild(shard: string): Promise<void>;
 declare function pendingChanges(shard: string): Promise<number>;
 `;
+
+const REGISTRY = `declare function attach(name: string): Promise<void>;
+export class Channels {
+  private readonly open_ = new Map<string, { name: string; ready: boolean }>();`;
 
 runRuleTests(lockReleaseNotGuaranteed, {
   valid: [
@@ -47,6 +51,26 @@ export async function compact(shard: string) {
 }
 `,
     },
+    {
+      // talawa-api's plugin manager: the entry is the loaded plugin, kept when loading succeeds.
+      name: "a registry entry taken out again only in a catch records work done, it is no busy key",
+      code: `${REGISTRY}
+  async open(name: string): Promise<boolean> {
+    if (this.open_.has(name)) return true;
+    const entry = { name, ready: false };
+    this.open_.set(name, entry);
+    try {
+      await attach(name);
+    } catch {
+      this.open_.delete(name);
+      return false;
+    }
+    entry.ready = true;
+    return true;
+  }
+}
+`,
+    },
   ],
   invalid: [
     {
@@ -75,6 +99,26 @@ export async function reindexIfDirty(shard: string) {
   }
 }
 `,
+    },
+    {
+      name: "a busy key given back after the work and in a catch: a return between skips the release",
+      code: `${REGISTRY}
+  async open(name: string): Promise<boolean> {
+    if (this.open_.has(name)) return false;
+    this.open_.set(name, { name, ready: false });
+    try {
+      await attach(name);
+    } catch {
+      this.open_.delete(name);
+      return false;
+    }
+    if (name.startsWith(".")) return false;
+    this.open_.delete(name);
+    return true;
+  }
+}
+`,
+      errors: [{ line: 6, column: 5, messageId: "releaseSkippable" }],
     },
   ],
 });

@@ -356,7 +356,7 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
   );
   // Only work that awaits can overlap with another call: in synchronous code a Set of keys is just state.
   if (!guard || !isAsync(fn) || !isSetOrMap(receiver) || isPrivateToOneCall(receiver, fn)) return undefined;
-  if (isReadThroughFill(guard, call, fn)) return undefined;
+  if (isReadThroughFill(guard, call, fn) || removedOnlyOnFailure(call, fn, receiverText, keyText)) return undefined;
   return {
     call,
     mechanism: "busy-key",
@@ -368,6 +368,30 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
     label: `the busy key ${inlineCode(labelOf(key))} of ${inlineCode(labelOf(receiver))}`,
     busyKeyTest: guard,
   };
+}
+
+/**
+ * A key marked right before a `try` whose `catch` takes it out again, and taken out nowhere else: the key records work
+ * done (a registry of loaded plugins, a set of processed ids), kept when the work succeeds and removed when it fails,
+ * not work in progress that a lock gives back on every path. With a statement between the mark and that `try`, a throw
+ * there leaves the key marked for work that failed, and the key stays a busy key for the other checks.
+ */
+function removedOnlyOnFailure(mark: ts.CallExpression, fn: FunctionLike, receiverText: string, keyText: string): boolean {
+  const statement = mark.parent && ts.isExpressionStatement(mark.parent) ? mark.parent : undefined;
+  const block = statement?.parent;
+  if (!statement || !block || !ts.isBlock(block)) return false;
+  const next = block.statements[block.statements.indexOf(statement) + 1];
+  const handler = next && ts.isTryStatement(next) ? next.catchClause : undefined;
+  if (!handler) return false;
+  const deletes = nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression]).filter(
+    (del) =>
+      calleeName(del) === "delete" &&
+      del.arguments.length === 1 &&
+      enclosingFunction(del) === fn &&
+      canonicalKey(del.arguments[0]!) === keyText &&
+      canonicalKey(receiverOf(del) ?? del) === receiverText,
+  );
+  return deletes.length > 0 && deletes.every((del) => isInside(del, handler));
 }
 
 /** `busy.set(key, true)`: a Map of flags used as a Set, so `if (busy.get(key)) return` is the same test as `has`. */
