@@ -1,5 +1,6 @@
 // Session 22's held-out precision check (issue #15): FALSE shapes of `select-then-update` seen in the held-out set,
-// each a valid case written freshly, next to an invalid twin that stays reported.
+// each a valid case written freshly, next to an invalid twin that stays reported: a change-tracked save of
+// `input ?? (await row).field`, and a project helper whose UPDATE pins and bumps the version of the row it is passed.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -11,6 +12,28 @@ export class SleepLog {
   @Column({ nullable: true }) minutes!: number | null;
 }
 declare const source: DataSource;
+`;
+
+const LOCKERS = (bump: string) => `import { Prisma, PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+type Locker = { id: string; status: string; renter: string | null; version: number };
+declare function advance(status: string, step: string): string;
+export class Lockers {
+  private async shift(tx: Prisma.TransactionClient, locker: Locker, status: string, renter: string): Promise<Locker> {
+    const rows = await tx.$queryRaw<Locker[]>\`
+      UPDATE "Locker" SET "status" = \${status}, "renter" = \${renter}, ${bump}
+       WHERE "id" = \${locker.id} AND "version" = \${locker.version} RETURNING *\`;
+    if (rows.length === 0) throw new Error("locker changed meanwhile");
+    return rows[0]!;
+  }
+  async rent(id: string, renter: string) {
+    return prisma.$transaction(async (tx) => {
+      const locker = await tx.locker.findFirst({ where: { id } });
+      if (!locker) throw new Error("no such locker");
+      return this.shift(tx, locker, advance(locker.status, "RENT"), renter);
+    });
+  }
+}
 `;
 
 runRuleTests(selectThenUpdate, {
@@ -29,6 +52,11 @@ export async function refreshSleep(event: { entryId: string; minutes?: number })
 }
 `,
     },
+    {
+      // avoqado's custody service: \`updateWithVersion(tx, item, patch)\` pins and bumps the row's version.
+      name: "a helper passed the row pins its version in the WHERE and bumps it: a compare-and-set",
+      code: LOCKERS('"version" = "version" + 1'),
+    },
   ],
   invalid: [
     {
@@ -43,6 +71,11 @@ export async function addSleep(event: { entryId: string; minutes: number }) {
 }
 `,
       errors: [{ line: 15, column: 9, messageId: "lostUpdate" }],
+    },
+    {
+      name: "a helper passed the row pins its version but does not bump it: no version counter, still reported",
+      code: LOCKERS('"rentedAt" = now()'),
+      errors: [{ line: 17, column: 14, messageId: "lostUpdate" }],
     },
   ],
 });
