@@ -351,8 +351,9 @@ function delayIn(loop: Loop): Delay | undefined {
     if (ts.isAwaitExpression(node)) {
       const awaited = skipAwait(node.expression);
       let call: ts.CallExpression | undefined;
-      if (ts.isCallExpression(awaited) && SLEEPS.test(calleeName(awaited) ?? "")) call = awaited;
-      if (ts.isCallExpression(awaited) && awaited.arguments.length === 1 && SLEEP_WITH_ONE_ARGUMENT.test(calleeName(awaited) ?? ""))
+      const names = ts.isCallExpression(awaited) ? delayCalleeNames(awaited) : [];
+      if (ts.isCallExpression(awaited) && names.some((name) => SLEEPS.test(name))) call = awaited;
+      if (ts.isCallExpression(awaited) && awaited.arguments.length === 1 && names.some((name) => SLEEP_WITH_ONE_ARGUMENT.test(name)))
         call = awaited;
       if (ts.isNewExpression(awaited) && awaited.expression.getText() === "Promise") {
         walk(awaited, (inner) => {
@@ -365,6 +366,24 @@ function delayIn(loop: Loop): Delay | undefined {
     return !found;
   });
   return found;
+}
+
+/**
+ * The names a call may call: its callee's, or, for an injected function with a default (`(options.sleep ?? sleep)(ms)`,
+ * `(wait || delay)(ms)`), each side's.
+ */
+function delayCalleeNames(call: ts.CallExpression): string[] {
+  const callee = skipParens(call.expression);
+  if (
+    ts.isBinaryExpression(callee) &&
+    (callee.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken || callee.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+  )
+    return [callee.left, callee.right].flatMap((side) => {
+      const node = skipParens(side);
+      return ts.isIdentifier(node) ? [node.text] : ts.isPropertyAccessExpression(node) ? [node.name.text] : [];
+    });
+  const name = calleeName(call);
+  return name ? [name] : [];
 }
 
 /**

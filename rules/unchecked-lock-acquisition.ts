@@ -641,11 +641,32 @@ function setsTestedAsAcquisitions(sourceFile: ts.SourceFile): Array<{ call: ts.C
       )
     )
       continue;
+    if (isStoreWrite(enclosingFunction(call))) continue;
     const test = okTestOf(call);
     if (test) out.push({ call, test });
   }
   return out;
 }
+
+/**
+ * A key-value store's own write method (`set`, `put`, `save`, `store`, `write`, such as a cache's `async set(key, v)`):
+ * the "OK" it tests is the write's success, reported to its caller, not an acquisition.
+ */
+function isStoreWrite(fn: ts.Node | undefined): boolean {
+  if (!fn || !isFunctionLike(fn)) return false;
+  const declared = (fn as ts.FunctionLikeDeclaration).name;
+  const holder = fn.parent;
+  const name =
+    declared && ts.isIdentifier(declared)
+      ? declared.text
+      : (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) &&
+          (ts.isPropertyAssignment(holder) || ts.isVariableDeclaration(holder)) &&
+          ts.isIdentifier(holder.name)
+        ? holder.name.text
+        : undefined;
+  return !!name && STORE_WRITES.test(name);
+}
+const STORE_WRITES = /^(set|put|save|store|write)$/i;
 
 /** The comparison of `call`'s reply with "OK": around the call itself, or of a `const` bound to it in the same function. */
 function okTestOf(call: ts.CallExpression): ts.BinaryExpression | undefined {

@@ -26,6 +26,7 @@ import {
   nodesOfKinds,
   outerExpression,
   calleeResolver,
+  inMigration,
   projectScopeOf,
   readModifyWritesIn,
   skipParens,
@@ -70,6 +71,8 @@ export const uncheckedOptimisticUpdate = defineRule({
         const write = dbAccessOf(inner);
         if (!write || write.kind !== "write" || seen.has(write)) continue;
         if (write.sql ? write.sql.statement.kind !== "update" : write.assignments.length === 0) continue;
+        // A migration is applied once, one at a time (migrations.ts): no concurrent writer wins its conditional update.
+        if (inMigration(inner)) continue;
         // Prisma's `update` throws when its where matches nothing: the conflict is not silent.
         if (write.library === "prisma" && calleeName(write.node as ts.CallExpression) !== "updateMany") continue;
         const fromRead = readGuards.get(write);

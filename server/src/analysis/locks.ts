@@ -357,7 +357,7 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
   );
   // Only work that awaits can overlap with another call: in synchronous code a Set of keys is just state.
   if (!guard || !isAsync(fn) || !isSetOrMap(receiver) || isPrivateToOneCall(receiver, fn)) return undefined;
-  if (isReadThroughFill(guard, call, fn)) return undefined;
+  if (isReadThroughFill(guard, call, fn) || removedOnlyOnFailure(call, fn, receiverText, keyText)) return undefined;
   return {
     call,
     mechanism: "busy-key",
@@ -369,6 +369,30 @@ function busyKeyAcquisition(call: ts.CallExpression, receiver: ts.Expression): L
     label: `the busy key ${inlineCode(labelOf(key))} of ${inlineCode(labelOf(receiver))}`,
     busyKeyTest: guard,
   };
+}
+
+/**
+ * A key marked right before a `try` whose `catch` takes it out again, and taken out nowhere else: the key records work
+ * done (a registry of loaded plugins, a set of processed ids), kept when the work succeeds and removed when it fails,
+ * not work in progress that a lock gives back on every path. With a statement between the mark and that `try`, a throw
+ * there leaves the key marked for work that failed, and the key stays a busy key for the other checks.
+ */
+function removedOnlyOnFailure(mark: ts.CallExpression, fn: FunctionLike, receiverText: string, keyText: string): boolean {
+  const statement = mark.parent && ts.isExpressionStatement(mark.parent) ? mark.parent : undefined;
+  const block = statement?.parent;
+  if (!statement || !block || !ts.isBlock(block)) return false;
+  const next = block.statements[block.statements.indexOf(statement) + 1];
+  const handler = next && ts.isTryStatement(next) ? next.catchClause : undefined;
+  if (!handler) return false;
+  const deletes = nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression]).filter(
+    (del) =>
+      calleeName(del) === "delete" &&
+      del.arguments.length === 1 &&
+      enclosingFunction(del) === fn &&
+      canonicalKey(del.arguments[0]!) === keyText &&
+      canonicalKey(receiverOf(del) ?? del) === receiverText,
+  );
+  return deletes.length > 0 && deletes.every((del) => isInside(del, handler));
 }
 
 /** `busy.set(key, true)`: a Map of flags used as a Set, so `if (busy.get(key)) return` is the same test as `has`. */
@@ -1214,7 +1238,7 @@ export function resultBinding(acquisition: LockAcquisition): ts.BindingName | un
     const reply = queuedReplyBinding(acquisition.call);
     if (reply) return reply;
   }
-  const outer = throughCatch(outerExpression(acquisition.call as ts.Expression));
+  const outer = successTest(throughCatch(outerExpression(acquisition.call as ts.Expression)));
   const parent = outer.parent;
   if (parent && ts.isVariableDeclaration(parent) && parent.initializer === outer) return parent.name;
   // `acquired = await redis.set(…)` into a `let` declared before (often outside a `try`).
@@ -1227,6 +1251,26 @@ export function resultBinding(acquisition: LockAcquisition): ts.BindingName | un
   )
     return parent.left;
   return errorTuple(acquisition)?.value.name;
+}
+
+/**
+ * `(await redis.set(key, v, { NX: true })) !== null`, `… === "OK"`: a comparison that is true exactly when the reply
+ * says the lock was taken stands for the reply (a `const` of it is truthy when held). A comparison the other way
+ * (`=== null`) is left alone.
+ */
+function successTest(reply: ts.Expression): ts.Expression {
+  const parent = reply.parent;
+  if (!parent || !ts.isBinaryExpression(parent)) return reply;
+  const other = parent.left === reply ? parent.right : parent.right === reply ? parent.left : undefined;
+  if (!other) return reply;
+  const op = parent.operatorToken.kind;
+  const empty = other.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(other) && other.text === "undefined");
+  const notEmpty = empty && (op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken);
+  const isOk =
+    ts.isStringLiteral(other) &&
+    other.text === "OK" &&
+    (op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken);
+  return notEmpty || isOk ? outerExpression(parent) : reply;
 }
 
 /**

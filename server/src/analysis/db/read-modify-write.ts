@@ -598,7 +598,8 @@ function trackedChange(
   const isStoredField = (expr: ts.Expression) => {
     const node = skipParens(expr);
     if (!ts.isPropertyAccessExpression(node) || !sameColumn(node.name.text, column)) return false;
-    const base = skipParens(node.expression);
+    // `(await row).x` is `row.x`: awaiting the entity already loaded gives the entity itself.
+    const base = skipAwait(node.expression);
     return ts.isIdentifier(base) && base.text === target.text && !assignedBefore(node);
   };
   return trackedChangeOf(value, entity.read, isStoredField, (expr) => valueOf(expr, values) !== undefined, resolve);
@@ -1132,6 +1133,9 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
       // A value of this read, or of another read the same helper call may return instead, pins the row.
       const fromTable = origin && (origin.read === read || (origin.read.node === read.node && sameTable(origin.read.table, read.table)));
       if (fromTable && origin.level === "value" && origin.column && !isKeyColumn(condition.column)) flow.guards.push(condition);
+      // A helper passed the row pins its version (`WHERE version = ${row.version}`, restated at the call as the row
+      // itself) and bumps it in the same UPDATE (`version = version + 1`): a compare-and-set on the row read.
+      else if (fromTable && origin.level === "row" && bumpsColumn(write, condition.column)) flow.guards.push(condition);
     }
     // Of a value-choosing condition and a condition around the write, the one on a column the write changes.
     const controls = [
@@ -1151,6 +1155,18 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
 /** The loaded array a Mongoose (or MongoDB) document save appends to: the collection the document's change pushed onto. */
 function appendedArray(write: DbAccess, mutation: Mutation | undefined): string | undefined {
   return mutation?.collection && (write.library === "mongoose" || write.library === "mongodb") ? mutation.column : undefined;
+}
+
+/** The write increments `column` from its own value (`"version" = "version" + 1`): a version counter. */
+function bumpsColumn(write: DbAccess, column: string): boolean {
+  return (
+    !!write.through &&
+    write.assignments.some((a) => a.atomic && sameColumn(a.column, column)) &&
+    !!write.through.access.sql &&
+    new RegExp(String.raw`["\x60]?${escapeRegExp(column)}["\x60]?\s*=\s*["\x60]?${escapeRegExp(column)}["\x60]?\s*\+\s*1\b`, "i").test(
+      write.through.access.sql.text,
+    )
+  );
 }
 
 /**
