@@ -10,15 +10,7 @@ import { ts } from "../../../server/src/engine/ts";
 import { flowGraphOf, type FlowBlock, type FlowEdge, type FlowGraph } from "../../../server/src/analysis/flow/cfg";
 import { solveForwardCorrelated } from "../../../server/src/analysis/flow/correlated";
 import { solveForward } from "../../../server/src/analysis/flow/dataflow";
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random as mulberry32 } from "../../reliability/fuzz";
 
 class Generator {
   constructor(private readonly random: () => number) {}
