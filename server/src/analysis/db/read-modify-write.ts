@@ -29,6 +29,7 @@ import { alwaysExits, bindingsAlongPaths, lastRunBefore, mayRunAfter, mayRunBetw
 import { flowGraphOf } from "../flow/cfg";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { escapeRegExp } from "../sql";
+import { sqlTextOf } from "../sql-text";
 import { calleeResolver, type CalleeResolver } from "../summaries";
 import { MAX_WRAPPER_DEPTH, accessAtCall, mayReachDatabase, wrappedWriteAt } from "./row-summaries";
 import { implicitFlushOf } from "./mikro-orm";
@@ -841,6 +842,9 @@ function valueOf(expr: ts.Expression, values: ReadonlyMap<string, ReadValue>, wr
     // A nested write's `where` (`revisions: { update: { where: { id: row.revisions[0].id }, data } }`) names the
     // related row; only its data is written.
     if (written && ts.isPropertyAssignment(node) && propertyName(node) === "where") return;
+    // `db.manyOrNone("SELECT … WHERE id > $1", [cursor.id])` through a driver not modelled: the database's rows, not a
+    // value computed from the parameters the statement was given.
+    if (ts.isCallExpression(node) && runsStatement(node)) return;
     if (ts.isCallExpression(node) && isElementLookup(node)) {
       const base = rowBase(node.expression as ts.PropertyAccessExpression, values) ?? elementsOf(node, values);
       if (base) {
@@ -943,6 +947,12 @@ function rowBase(
   if (!ts.isIdentifier(base)) return undefined;
   const origin = values.get(base.text);
   return origin?.level === "row" ? origin : undefined;
+}
+
+/** A call given a SQL statement as its first argument: it returns what the database returns (rows, a count). */
+function runsStatement(call: ts.CallExpression): boolean {
+  const text = call.arguments.length > 0 ? sqlTextOf(call.arguments[0]) : undefined;
+  return text !== undefined && /^\s*\(?\s*(select|with|update|insert|delete)\s/i.test(text);
 }
 
 function isElementLookup(call: ts.CallExpression): boolean {
