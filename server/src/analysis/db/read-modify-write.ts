@@ -952,7 +952,10 @@ function rowBase(
 /** A call given a SQL statement as its first argument: it returns what the database returns (rows, a count). */
 function runsStatement(call: ts.CallExpression): boolean {
   const text = call.arguments.length > 0 ? sqlTextOf(call.arguments[0]) : undefined;
-  return text !== undefined && /^\s*\(?\s*(select|with|update|insert|delete)\s/i.test(text);
+  return (
+    text !== undefined &&
+    /^\s*\(?\s*(select\s[^]*\bfrom\b|with\s+\w+\s+as\b|update\s+\S+\s+set\b|insert\s+into\b|delete\s+from\b)/i.test(text)
+  );
 }
 
 function isElementLookup(call: ts.CallExpression): boolean {
