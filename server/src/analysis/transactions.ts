@@ -635,6 +635,15 @@ function callerScopes(fn: FunctionLike): TransactionScope[] {
   return scopes;
 }
 
+const lockConstantFiles = new WeakMap<ts.SourceFile, boolean>();
+
+/** Whether the file names a `.LOCK.` constant anywhere: asked for every function, answered once per file. */
+function mentionsLockConstant(sourceFile: ts.SourceFile): boolean {
+  let mentions = lockConstantFiles.get(sourceFile);
+  if (mentions === undefined) lockConstantFiles.set(sourceFile, (mentions = sourceFile.text.includes(".LOCK.")));
+  return mentions;
+}
+
 /**
  * Sequelize transactions a function takes from a parameter's property (`const { transaction } = ctx.state`, set by a
  * middleware) and dereferences for a lock constant (`lock: transaction.LOCK.UPDATE`): what has a `LOCK` there is a
@@ -642,7 +651,7 @@ function callerScopes(fn: FunctionLike): TransactionScope[] {
  */
 function lockConstantHandles(fn: FunctionLike): Array<{ parameter: ts.ParameterDeclaration; name: ts.Identifier }> {
   const body = fn.body;
-  if (!body || !body.getText().includes(".LOCK.")) return [];
+  if (!body || !mentionsLockConstant(fn.getSourceFile())) return [];
   const found: Array<{ parameter: ts.ParameterDeclaration; name: ts.Identifier }> = [];
   for (const access of nodesOfKinds<ts.PropertyAccessExpression>(body, [ts.SyntaxKind.PropertyAccessExpression])) {
     const handle = skipParens(access.expression);

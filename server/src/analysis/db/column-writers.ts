@@ -234,7 +234,6 @@ export function writersKnown(program: ts.Program, write: DbAccess): boolean {
 }
 
 /** Update-like method names of the MongoDB driver (and of anything else: a name alone does not tell the library). */
-const DOCUMENT_UPDATE = /\.(updateOne|updateMany|findOneAndUpdate|findByIdAndUpdate|replaceOne|findOneAndReplace|bulkWrite)\(/;
 const DOCUMENT_UPDATE_NAMES = new Set([
   "updateOne",
   "updateMany",
@@ -244,6 +243,7 @@ const DOCUMENT_UPDATE_NAMES = new Set([
   "findOneAndReplace",
   "bulkWrite",
 ]);
+const DOCUMENT_UPDATE = new RegExp(`\\.(${[...DOCUMENT_UPDATE_NAMES].join("|")})\\(`);
 
 interface DocumentWrites {
   /** Every update-like call names its collection (a recognised write of another library needs none). */

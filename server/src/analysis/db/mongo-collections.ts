@@ -8,6 +8,7 @@
 import { ts } from "../../engine/ts";
 import { aliasedSymbolAt, skipAwait, skipParens, stringValue } from "../ast";
 import { declarationOf } from "../identity";
+import { nodesOfKinds } from "../node-index";
 import { calleeResolver } from "../summaries";
 import type { DbAccess } from "./access";
 
@@ -59,7 +60,11 @@ function calledFor(call: ts.CallExpression, program: ts.Program, checker: () => 
   if (ts.isPropertyAccessExpression(callee) && callee.name.text === "collection") return stringValue(call.arguments[0]);
   const fn = calleeResolver(program, checker)(call);
   if (!fn?.body) return undefined;
-  const returned = ts.isBlock(fn.body) ? returnedValues(fn.body) : [fn.body];
+  const returned = ts.isBlock(fn.body)
+    ? nodesOfKinds<ts.ReturnStatement>(fn.body, [ts.SyntaxKind.ReturnStatement], { skipFunctions: true }).flatMap((r) =>
+        r.expression ? [r.expression] : [],
+      )
+    : [fn.body];
   return returned.length > 0 ? sameName(returned.map((value) => namedBy(value, program, checker, depth + 1))) : undefined;
 }
 
@@ -67,18 +72,6 @@ function calledFor(call: ts.CallExpression, program: ts.Program, checker: () => 
 function sameName(names: (string | undefined)[]): string | undefined {
   const [first] = names;
   return first !== undefined && names.every((n) => n === first) ? first : undefined;
-}
-
-/** The values a function body returns (not those of functions nested in it). */
-function returnedValues(body: ts.Block): ts.Expression[] {
-  const out: ts.Expression[] = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isFunctionLike(node)) return;
-    if (ts.isReturnStatement(node) && node.expression) out.push(node.expression);
-    ts.forEachChild(node, visit);
-  };
-  ts.forEachChild(body, visit);
-  return out;
 }
 
 /** A `const`'s initializer, in the file (by scope) or imported from another module (through the checker). */

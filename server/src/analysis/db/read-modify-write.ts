@@ -686,9 +686,7 @@ function isIdentityOnly(node: ts.BinaryExpression, values: ReadonlyMap<string, R
 export function assignedBefore(target: ts.PropertyAccessExpression): ts.Expression | undefined {
   const base = skipParens(target.expression);
   if (!ts.isIdentifier(base)) return undefined;
-  const root = enclosingFunction(target) ?? target.getSourceFile();
-  let byField = fieldAssignments.get(root);
-  if (!byField) fieldAssignments.set(root, (byField = fieldAssignmentsIn(root)));
+  const byField = fieldAssignmentsAround(target);
   const candidates = byField.get(`${base.text}.${target.name.text}`);
   if (!candidates) return undefined;
   const last = lastRunBefore([...candidates, ...(byField.get(base.text) ?? [])], target);
@@ -709,10 +707,7 @@ function literalProperty(target: ts.PropertyAccessExpression): ts.Expression | u
   const declaration = localVariable(base);
   const literal = declaration?.initializer && skipParens(declaration.initializer);
   if (!literal || !ts.isObjectLiteralExpression(literal) || !(ts.getCombinedNodeFlags(declaration!) & ts.NodeFlags.Const)) return undefined;
-  const root = enclosingFunction(target) ?? target.getSourceFile();
-  let byField = fieldAssignments.get(root);
-  if (!byField) fieldAssignments.set(root, (byField = fieldAssignmentsIn(root)));
-  if (byField.has(`${base.text}.${target.name.text}`)) return undefined;
+  if (fieldAssignmentsAround(target).has(`${base.text}.${target.name.text}`)) return undefined;
   return propertyGiven(literal, target.name.text);
 }
 
@@ -737,6 +732,14 @@ function propertyGiven(literal: ts.ObjectLiteralExpression, name: string): ts.Ex
 }
 
 const fieldAssignments = new WeakMap<ts.Node, Map<string, ts.BinaryExpression[]>>();
+
+/** The assignments of the function around `node` (or of its file), computed once per function (fieldAssignmentsIn). */
+function fieldAssignmentsAround(node: ts.Node): Map<string, ts.BinaryExpression[]> {
+  const root = enclosingFunction(node) ?? node.getSourceFile();
+  let byField = fieldAssignments.get(root);
+  if (!byField) fieldAssignments.set(root, (byField = fieldAssignmentsIn(root)));
+  return byField;
+}
 
 /** The assignments in a function (also in functions nested in it) to `name.field` and to `name`, by that text. */
 function fieldAssignmentsIn(root: FunctionLike | ts.SourceFile): Map<string, ts.BinaryExpression[]> {
