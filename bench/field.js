@@ -2,7 +2,7 @@
 //
 // Each folder is linted from its own root, as a new user would (`locksmith lint --format json`, no configuration
 // file, no --rule), by this repository's build. Per application it writes a triage file listing every finding (rule,
-// path relative to the application, line, column, message, severity); when a verdict file bench/field/<app>.json exists, each
+// message id, path relative to the application, line, column, message, severity); when a verdict file bench/field/<app>.json exists, each
 // finding is marked judged (with its verdict and reason) or new, and the judged findings no longer reported are listed
 // as gone. A finding matches a verdict on rule, path and line. It prints one summary line per application.
 //
@@ -69,6 +69,7 @@ function messagesOf(results, dir) {
     for (const m of result.messages) {
       messages.push({
         rule: m.ruleId ?? "",
+        messageId: m.messageId,
         path: rel,
         line: m.line,
         column: m.column,
