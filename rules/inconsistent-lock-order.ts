@@ -105,7 +105,8 @@ export const inconsistentLockOrder = defineRule({
     const open = analysis.cycles.filter(
       ({ edge, back }) => !serialisedByAdvisoryLock(context, resolve, [edge, ...back]) && !meetsOnlyOnClaimedRow(context, [edge, ...back]),
     );
-    for (const cycles of cyclesByHolder(open)) {
+    const majority = majorityOrder(open);
+    for (const cycles of cyclesByHolder(open.filter((c) => !majority.follows(c)))) {
       const { edge, back } = cycles[0]!;
       // Migrations are applied one at a time: a cycle among migrations alone never has both sides running.
       const migration = (fn: LockOrderEdge["holder"]) => isMigrationAt(context.program, fn.file, fn.start);
@@ -128,6 +129,9 @@ export const inconsistentLockOrder = defineRule({
           ...edgeLocations(edge).filter((r) => !sameSpan(r.span, edge.site)),
           ...back.flatMap(edgeLocations),
           ...also.map((c) => ({ span: c.edge.site, message: `also inverted here: ${describeEdge(c.edge)}` })),
+          ...majority
+            .othersTaking(back)
+            .map((other) => ({ span: other.site, message: `also in the other order here: ${describeEdge(other)}` })),
         ],
       });
     }
@@ -242,6 +246,37 @@ function meetsOnlyOnClaimedRow(context: FixContext, edges: readonly LockOrderEdg
     const [column] = [...columns];
     return columns.size === 1 && others.length <= 1 && others.every((s) => requiresClaimedBy(s, column!));
   });
+}
+
+/**
+ * The project's order of two locks, where its functions disagree. On a cycle of two locks taken A → B by more functions
+ * than take B → A, the functions taking A → B follow the project's order: the mistake is where B is taken before A, so
+ * it is reported there (once per function), with the functions of the project's order as related locations. When as
+ * many take each order, neither is the project's, and both sides are reported.
+ */
+function majorityOrder(cycles: CycleList) {
+  const direction = (e: LockOrderEdge) => `${e.from.id}\0${e.to.id}`;
+  const reverse = (e: LockOrderEdge) => `${e.to.id}\0${e.from.id}`;
+  // One edge per function and direction: who takes A while holding B, and where.
+  const takers = new Map<string, Map<string, LockOrderEdge>>();
+  for (const { edge, back } of cycles) {
+    if (back.length !== 1) continue;
+    for (const e of [edge, back[0]!]) {
+      const byHolder = takers.get(direction(e)) ?? new Map<string, LockOrderEdge>();
+      if (!byHolder.has(e.holder.id)) byHolder.set(e.holder.id, e);
+      takers.set(direction(e), byHolder);
+    }
+  }
+  const count = (key: string) => takers.get(key)?.size ?? 0;
+  return {
+    /** The cycle's edge takes its two locks in the project's order (the other order is the one to fix). */
+    follows: ({ edge, back }: CycleList[number]) => back.length === 1 && count(direction(edge)) > count(reverse(edge)),
+    /** The functions other than the cycle's own that take the way back's two locks in the same order (at most five). */
+    othersTaking: (back: readonly LockOrderEdge[]): LockOrderEdge[] =>
+      back.length !== 1
+        ? []
+        : [...(takers.get(direction(back[0]!))?.values() ?? [])].filter((e) => e.holder.id !== back[0]!.holder.id).slice(0, 5),
+  };
 }
 
 /** The cycles grouped by the function holding the outer lock, each group in source order. */
