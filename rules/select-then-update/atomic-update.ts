@@ -95,6 +95,8 @@ function updatePlan(flow: ReadModifyWrite): UpdatePlan | undefined {
   ];
   for (const [subject, bound, subjectOp] of sides) {
     if (flow.originOf(bound)) continue;
+    // SQL's `col = NULL` is never true: a null check is repeated as `IS NULL` (equality only); `undefined` is no SQL value.
+    if (isUndefined(bound) || (isNull(bound) && (plan.update || !["=", "<>"].includes(NEGATE[subjectOp]!)))) continue;
     const isNewValue =
       !!value && ts.isIdentifier(skipParens(subject)) && ts.isIdentifier(value) && skipParens(subject).getText() === value.text;
     if (isNewValue || isColumnValue(subject, plan.column, flow)) {
@@ -164,6 +166,12 @@ function deltaOf(expr: ts.Expression, column: string, flow: ReadModifyWrite): { 
   return undefined;
 }
 
+const isNull = (e: ts.Expression) => skipParens(e).kind === ts.SyntaxKind.NullKeyword;
+const isUndefined = (e: ts.Expression) => {
+  const inner = skipParens(e);
+  return (ts.isIdentifier(inner) && inner.text === "undefined") || ts.isVoidExpression(inner);
+};
+
 /** The affected-row count runs the original early exit (no edits when there is no guard; undefined when impossible). */
 function countCheckEdits(flow: ReadModifyWrite, plan: UpdatePlan, context: FixContext): TextEdit[] | undefined {
   const exit = plan.guard?.exit.getText();
@@ -195,7 +203,11 @@ function sqlAtomicFix(flow: ReadModifyWrite, plan: UpdatePlan, context: FixConte
     );
   }
   const guard = plan.guard;
-  if (guard) {
+  if (guard && isNull(guard.bound)) {
+    const whereEnd = sql.statement.whereEnd;
+    if (whereEnd === undefined) return undefined;
+    edits.push(insertInSql(whereEnd, ` AND ${plan.column} IS ${guard.operator === "=" ? "" : "NOT "}NULL`));
+  } else if (guard) {
     const whereEnd = sql.statement.whereEnd;
     if (whereEnd === undefined) return undefined;
     const newValue = guard.onNewValue && plan.update ? `${plan.column} ${plan.update.operator} ` : undefined;

@@ -248,8 +248,19 @@ function parseWhere(sql: string, statement: SqlStatement): void {
       String.raw`^\s*(${QUALIFIED})(?:\s*[-+]\s*[^<>=!]+?)?\s*(=|<>|!=|<=|>=|<|>|IS NOT DISTINCT FROM|IS DISTINCT FROM)\s*([^]*?)\s*$`,
       "i",
     ).exec(part);
-    if (!match) continue;
-    statement.conditions.push({ column: unquote(match[1]!), operator: match[2]!.toUpperCase(), expression: match[3]!, placeholders });
+    if (match) {
+      statement.conditions.push({ column: unquote(match[1]!), operator: match[2]!.toUpperCase(), expression: match[3]!, placeholders });
+      continue;
+    }
+    // `assignee IS NULL`: a test of the column with no value compared.
+    const nullTest = new RegExp(String.raw`^\s*(${QUALIFIED})\s+(IS\s+NOT\s+NULL|IS\s+NULL)\s*$`, "i").exec(part);
+    if (nullTest)
+      statement.conditions.push({
+        column: unquote(nullTest[1]!),
+        operator: nullTest[2]!.toUpperCase().replace(/\s+/g, " "),
+        expression: "",
+        placeholders,
+      });
   }
 }
 
