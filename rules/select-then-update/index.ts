@@ -52,6 +52,9 @@ import {
   type DbLibrary,
   type FunctionLike,
   type ReadModifyWrite,
+  type Fix,
+  type RelatedLocation,
+  type Span,
   type TransactionScope,
   calleeResolver,
   sameIdentity,
@@ -146,6 +149,7 @@ export const selectThenUpdate = defineRule({
       if (flows.length > 0 && runsAsOperatorCommand(node, resolve)) continue;
       // Every production call of the function is awaited under one application lock its caller holds: one run at a time.
       const singleFlight = flows.length > 0 && runsUnderCallersLock(node, resolve, context.program, () => context.checker);
+      const findings = new FindingsByRead<Parameters<typeof context.report>[0]>();
       for (const flow of flows) {
         if (reported.has(flow.write)) continue;
         // One run at a time loses nothing only where no other code writes what it writes.
@@ -174,7 +178,7 @@ export const selectThenUpdate = defineRule({
         const checked = flow.control && !flow.data ? ` and checked at line ${lineOf(flow.control.condition)}` : "";
         // Reads and writes through project functions show the chain down to the statement.
         const chain = [...stepsThrough(flow.read, "row read"), ...stepsThrough(flow.write, "row written")];
-        context.report({
+        findings.add(flow, {
           ...lostUpdateMessage(flow, context.checker, resolve, shared),
           span: spanIn(flow.write.node),
           related: [
@@ -185,9 +189,44 @@ export const selectThenUpdate = defineRule({
           suggestions: suggestions.filter((s) => s !== undefined),
         });
       }
+      for (const finding of findings.reports(spanIn)) context.report(finding);
     }
   },
 });
+
+/**
+ * One read deciding several writes of one table in a function is one race, fixed once (lock the row at the read, or
+ * make the writes conditional): it is reported at one write, the first that writes a value computed from the read (else
+ * the first), with the other writes as related locations, and without a safe fix (one write's fix leaves the others).
+ */
+class FindingsByRead<Report extends { related?: RelatedLocation[]; fixes?: Fix[] }> {
+  private readonly groups = new Map<string, Array<{ flow: ReadModifyWrite; report: Report }>>();
+
+  add(flow: ReadModifyWrite, report: Report): void {
+    // Writes of no known table are not grouped: nothing says they write the row that was read.
+    const key = flow.write.table ? `${flow.read.node.pos}\0${flow.write.table}` : `write\0${flow.write.node.pos}`;
+    const group = this.groups.get(key) ?? [];
+    group.push({ flow, report });
+    this.groups.set(key, group);
+  }
+
+  *reports(spanIn: (node: ts.Node) => Span): Iterable<Report> {
+    for (const group of this.groups.values()) {
+      group.sort((a, b) => a.flow.write.node.pos - b.flow.write.node.pos);
+      const primary = group.find((g) => g.flow.data) ?? group[0]!;
+      const others = group.filter((g) => g !== primary);
+      yield {
+        ...primary.report,
+        // A safe fix rewrites one write; the others from the same read would still race, so none is offered here.
+        ...(others.length > 0 ? { fixes: [] } : {}),
+        related: [
+          ...(primary.report.related ?? []),
+          ...others.map((g) => ({ span: spanIn(g.flow.write.node), message: "also written from the same read here" })),
+        ],
+      };
+    }
+  }
+}
 
 /** Another writer of a column the flow writes back with its own parts replaced. */
 interface SharedColumn {

@@ -87,13 +87,13 @@ runRuleTests(selectThenUpdate, {
       errors: [{ line: 10, column: 11, messageId: "lostUpdate" }],
     },
     {
-      name: "a refund found by its REQUESTED status, then approved or rejected: each branch's write is decided by the filter",
+      name: "a refund found by its REQUESTED status, then approved or rejected: each branch's write is decided by the filter, one race reported once",
       code: settleRefund(`if (approved) {
     await prisma.refund.update({ where: { id: refund.id }, data: { status: "APPROVED" } });
   } else {
     await prisma.refund.update({ where: { id: refund.id }, data: { status: "REJECTED" } });
   }`),
-      errors: [filterThenWrite(8), filterThenWrite(10)],
+      errors: [{ ...filterThenWrite(8), related: [{ line: 5 }, { line: 10, message: "also written from the same read here" }] }],
     },
     {
       name: "a refund found by its REQUESTED status, marked processing, then approved: only the first write is decided",
