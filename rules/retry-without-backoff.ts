@@ -71,7 +71,7 @@ export const retryWithoutBackoff = defineRule({
         node,
         lockCheckerFor(context.program, () => context.checker),
       );
-      if (!reason || isOptimisticRetry(node, reason, resolve)) continue;
+      if (!reason || isOptimisticRetry(node, reason, resolve) || (reason === CONFLICT && asksForAnother(node))) continue;
       // A lock that was busy or a try-lock that failed: the loop waits for a holder, it does not retry a conflict.
       const messageId = problemOf(node, reason === "a failed try-lock" || reason === "a lock that was busy, timed out or lost");
       if (!messageId) continue;
@@ -184,6 +184,33 @@ function isOptimisticRetry(loop: Loop, reason: string, resolve: CalleeResolver):
     return !writesFresh;
   });
   return writesFresh;
+}
+
+/**
+ * A conflict answered by asking for something else: the `catch` gives a name the attempted call is passed a new value
+ * from a call (`name = nextFreeName(name)` after a name clash), so the next turn makes another request, not the one that
+ * collided again.
+ */
+function asksForAnother(loop: Loop): boolean {
+  for (const attempt of nodesOfKinds<ts.TryStatement>(loop.statement, [ts.SyntaxKind.TryStatement], { skipFunctions: true })) {
+    const clause = attempt.catchClause;
+    if (!clause) continue;
+    const renamed = new Set<string>();
+    for (const assignment of nodesOfKinds<ts.BinaryExpression>(clause.block, [ts.SyntaxKind.BinaryExpression], { skipFunctions: true })) {
+      const value = skipAwait(skipParens(assignment.right));
+      if (assignment.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(assignment.left) && ts.isCallExpression(value))
+        renamed.add(assignment.left.text);
+    }
+    if (renamed.size === 0) continue;
+    const passed = nodesOfKinds<ts.AwaitExpression>(attempt.tryBlock, [ts.SyntaxKind.AwaitExpression], { skipFunctions: true }).some(
+      (awaited) => {
+        const call = skipAwait(awaited.expression);
+        return ts.isCallExpression(call) && call.arguments.some((argument) => mentions(argument, renamed));
+      },
+    );
+    if (passed) return true;
+  }
+  return false;
 }
 
 /** A call named as a read (`getById`, `findOne`, `fetchConfig`), not a get-or-create. */
@@ -435,7 +462,11 @@ function isBounded(loop: Loop): boolean {
       alwaysExits(node.thenStatement)
     )
       bounded = true;
-    else if (ts.isIfStatement(node) && (isDeadlineTest(node) || retriesBelowMaximum(node) || continuesBelowMaximum(node))) bounded = true;
+    else if (
+      ts.isIfStatement(node) &&
+      (isDeadlineTest(node) || retriesBelowMaximum(node) || continuesBelowMaximum(node) || spendsRemainingTries(node))
+    )
+      bounded = true;
     return !bounded;
   });
   return bounded;
@@ -522,6 +553,44 @@ function retriesBelowMaximum(statement: ts.IfStatement): boolean {
     /\bcontinue\b/.test(statement.elseStatement.getText()) &&
     !/\bcontinue\b/.test(statement.thenStatement.getText())
   );
+}
+
+/**
+ * `if (e.code === "40001" && retries) { retries -= 1 } else { throw e }`: the retry is taken only while a count of
+ * tries left is not zero, and spends one each time.
+ */
+function spendsRemainingTries(statement: ts.IfStatement): boolean {
+  if (!statement.elseStatement || !alwaysExits(statement.elseStatement)) return false;
+  const tested = new Set<string>();
+  const collect = (expression: ts.Expression): void => {
+    const node = skipParens(expression);
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) {
+      collect(node.left);
+      collect(node.right);
+    } else if (ts.isIdentifier(node) && /attempt|tries|retr|count|left|remaining/i.test(node.text)) tested.add(node.text);
+  };
+  collect(statement.expression);
+  if (tested.size === 0) return false;
+  let spends = false;
+  walk(statement.thenStatement, (node) => {
+    if (spends || isFunctionLike(node)) return false;
+    if (
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      node.operator === ts.SyntaxKind.MinusMinusToken &&
+      ts.isIdentifier(node.operand) &&
+      tested.has(node.operand.text)
+    )
+      spends = true;
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind === ts.SyntaxKind.MinusEqualsToken &&
+      ts.isIdentifier(node.left) &&
+      tested.has(node.left.text)
+    )
+      spends = true;
+    return !spends;
+  });
+  return spends;
 }
 
 /**

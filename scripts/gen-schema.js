@@ -49,7 +49,7 @@ function buildConfigSchema(rules) {
         items: { type: "string" },
         default: DEFAULT_NON_PRODUCTION_FILES,
         description:
-          "Globs, relative to this file, of test, e2e, fixture, seed and script files: not linted (a race there is not a production race). Replaces the default list; [] lints every file.",
+          "Globs, relative to this file, of test, e2e, fixture, seed and script files: not linted (a race there is not a production race). Replaces the default list; [] lints every file. With any other list, a file that imports a test runner (vitest, node:test, @jest/globals, mocha, …) is a test file too.",
       },
       overrides: {
         type: "array",

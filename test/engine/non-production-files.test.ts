@@ -2,6 +2,9 @@
 // matched against the path relative to the configuration's folder.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { resolveConfig, type ConfigFile } from "../../server/src/engine/config";
 
 const ROOT = "/home/dev/shop";
@@ -73,5 +76,25 @@ describe("nonProductionFiles", () => {
     const config = resolveConfig({}, undefined, ROOT, [], {});
     assert.equal(config.isIgnored(`${ROOT}/test/a.ts`), true);
     assert.equal(config.isIgnored(`${ROOT}/src/a.ts`), false);
+  });
+
+  test("a file importing a test runner is a test whatever its name; [] still lints it", () => {
+    // Session 23: blurts-server's `mergeDuplicateSubscribers.integration.ts` imports describe/it from vitest.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-np-"));
+    try {
+      const write = (name: string, text: string) => fs.writeFileSync(path.join(root, name), text);
+      write("ledger.integration.ts", 'import { describe, it, expect } from "vitest";\nimport { post } from "./ledger";\n');
+      write("queue.check.ts", 'const { test } = require("node:test");\n');
+      write("browser.flow.ts", 'import { test, expect } from "@playwright/test";\n');
+      write("ledger.ts", '// runs with vitest in CI\nimport { sql } from "./db";\nexport const vitestMode = "off";\n');
+      const config = (raw: ConfigFile) => resolveConfig(raw, undefined, root, [], {});
+      for (const name of ["ledger.integration.ts", "queue.check.ts", "browser.flow.ts"])
+        assert.equal(config({}).ignoredBy(path.join(root, name)), "nonProductionFiles", name);
+      assert.equal(config({}).ignoredBy(path.join(root, "ledger.ts")), undefined);
+      assert.equal(config({ nonProductionFiles: ["qa/**"] }).ignoredBy(path.join(root, "ledger.integration.ts")), "nonProductionFiles");
+      assert.equal(config({ nonProductionFiles: [] }).ignoredBy(path.join(root, "ledger.integration.ts")), undefined);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -69,10 +69,19 @@ export function ownerlessLockTableWrites(sourceFile: ts.SourceFile): OwnerlessLo
     // The owner (or the expiry: a takeover of a lapsed lock) in the WHERE makes it this holder's own row.
     if (access.conditions.some((c) => OWNER_COLUMN.test(c.column) || EXPIRY_COLUMN.test(c.column))) continue;
     if (access.sql && whereMentions(access.sql.text, [lock.ownerColumn, lock.expiryColumn])) continue;
+    // A column pinned in the WHERE and incremented by the same write (`where: { id, clock }`, `clock: { increment: 1 }`)
+    // is a compare-and-set on the row as this caller read it: it changes the row only if nobody took it in between.
+    if (access.conditions.some((c) => c.operator === "=" && access.assignments.some((a) => a.atomic && sameName(a.column, c.column))))
+      continue;
     found.push({ access, kind, lock });
   }
   cache.set(sourceFile, found);
   return found;
+}
+
+/** `lock_clock` and `lockClock` name one column. */
+function sameName(a: string, b: string): boolean {
+  return a.replace(/_/g, "").toLowerCase() === b.replace(/_/g, "").toLowerCase();
 }
 
 function isDelete(access: DbAccess): boolean {

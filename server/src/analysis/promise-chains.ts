@@ -67,9 +67,33 @@ function chainAt(call: ts.CallExpression): PromiseChain | undefined {
   for (const store of nodesOfKinds<ts.BinaryExpression>(fn.body, [ts.SyntaxKind.BinaryExpression])) {
     if (store.operatorToken.kind !== ts.SyntaxKind.EqualsToken || !sameIdentity(store.left, field)) continue;
     if (!isInside(call, store.right) && !mentionsAny(store.right, locals)) continue;
-    return { fn, field, then: call, store, recovers: recovers(store.right, locals, 0), task };
+    const settles = recovers(store.right, locals, 0) || (storesTurn(store.right, call, locals) && neverRejects(call.arguments[0]!));
+    return { fn, field, then: call, store, recovers: settles, task };
   }
   return undefined;
+}
+
+/** The stored chain is the task's turn itself (`this.tail = this.tail.then(step)`, or a local holding it). */
+function storesTurn(expr: ts.Expression, then: ts.CallExpression, locals: ReadonlyMap<string, ts.Expression>): boolean {
+  const node = skipParens(expr);
+  if (node === then) return true;
+  const local = ts.isIdentifier(node) ? locals.get(node.text) : undefined;
+  return !!local && skipParens(local) === then;
+}
+
+/**
+ * A step that settles its turn either way: a function literal whose whole body is one `try` whose `catch` throws
+ * nothing (`async () => { try { done.resolve(await task()); } catch (e) { done.reject(e); } }`), so the chain it
+ * stores never rejects.
+ */
+function neverRejects(step: ts.Expression): boolean {
+  const node = skipParens(step);
+  if ((!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) || !ts.isBlock(node.body)) return false;
+  const [only, ...rest] = node.body.statements;
+  if (!only || rest.length > 0 || !ts.isTryStatement(only) || !only.catchClause) return false;
+  const throws = (block: ts.Block | undefined) =>
+    !!block && nodesOfKinds(block, [ts.SyntaxKind.ThrowStatement], { skipFunctions: true }).length > 0;
+  return !throws(only.catchClause.block) && !throws(only.finallyBlock);
 }
 
 /** The parameter of `fn` that `argument` runs: the parameter itself, or a function literal calling it. */

@@ -969,6 +969,8 @@ function enclosingFunctionBody(node: ts.Node): ts.Node | undefined {
  * as moving out: a sum kept above a minimum); a delete of a row of it shrinks it. Undefined: the write does not touch
  * the set, as far as the code shows.
  */
+const RANGE_OPERATORS: ReadonlySet<string> = new Set(["<", "<=", ">", ">="]);
+
 function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | undefined {
   const filters = check.read.conditions;
   const access = write.access;
@@ -1009,6 +1011,10 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
   }
   // A delete names rows of the set: by their key, or by the check's own filter value.
   if (access.conditions.length === 0) return undefined;
+  // A delete that also bounds a column by a range (`createdAt < now`, `clock <= seen`) removes whatever the range
+  // holds, however many rows the check counted: a cleanup the count triggers (compaction), not a removal it keeps a
+  // floor for; two runs remove the same rows.
+  if (access.conditions.some((w) => RANGE_OPERATORS.has(w.operator))) return undefined;
   const named = access.conditions.some(
     (w) => /^(id|uuid|pk|_id)$/i.test(w.column) || filters.some((c) => sameColumn(c.column, w.column) && same(c.value, w.value)),
   );

@@ -90,6 +90,34 @@ export const DEFAULT_NON_PRODUCTION_FILES: readonly string[] = [
   "**/scripts/**",
 ];
 
+/** An import (or require) of a test runner's API: only test files load these. */
+const TEST_RUNNER_IMPORT =
+  /(?:\bfrom\s*|\bimport\s*|\brequire\s*\(\s*)["'](?:vitest|@jest\/globals|node:test|bun:test|mocha|ava|uvu|@playwright\/test)["']/;
+/** Answers by file, kept while the file's modification time is the same (an editor may add the import later). */
+const testRunnerImports = new Map<string, { mtimeMs: number; imports: boolean }>();
+
+/** Whether the file's first 16 KB (where its imports are) import a test runner; false when it cannot be read. */
+export function importsTestRunner(fileName: string): boolean {
+  if (!/\.[cm]?[jt]sx?$/.test(fileName)) return false;
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(fileName, "r");
+    const { mtimeMs } = fs.fstatSync(fd);
+    const known = testRunnerImports.get(fileName);
+    if (known?.mtimeMs === mtimeMs) return known.imports;
+    const buffer = Buffer.alloc(16_384);
+    const read = fs.readSync(fd, buffer, 0, buffer.length, 0);
+    const imports = TEST_RUNNER_IMPORT.test(buffer.toString("utf8", 0, read));
+    if (testRunnerImports.size > 50_000) testRunnerImports.clear();
+    testRunnerImports.set(fileName, { mtimeMs, imports });
+    return imports;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 /** Finds the configuration that applies to `startDir`: the nearest locksmith.json or package.json "locksmith" key. */
 export function findConfigFile(startDir: string): string | undefined {
   let dir = path.resolve(startDir);
@@ -473,10 +501,14 @@ export function resolveConfig(
   const relative = (fileName: string) => normalizePath(path.relative(root, fileName));
   // Globs match the path relative to `root`, never the absolute path: a project checked out under /tmp/x/test/ is not
   // a test file, and a file outside `root` matches none of them.
+  // A file that imports a test runner's API is a test whatever its name (`merge.integration.ts` importing `vitest`),
+  // unless `nonProductionFiles: []` asks for every file.
+  const byImports = (raw.nonProductionFiles ?? DEFAULT_NON_PRODUCTION_FILES).length > 0;
   const ignoredBy = (fileName: string): ReturnType<ResolvedConfig["ignoredBy"]> => {
     const rel = relative(fileName);
     if (ignoreMatch(rel)) return "ignores";
-    return nonProductionMatch(rel) ? "nonProductionFiles" : undefined;
+    if (nonProductionMatch(rel)) return "nonProductionFiles";
+    return byImports && importsTestRunner(fileName) ? "nonProductionFiles" : undefined;
   };
   const applyCli = (settings: Map<string, ResolvedRuleConfig>) => {
     for (const [id, severity] of Object.entries(cliOverrides)) {

@@ -403,11 +403,17 @@ function rewriteKey(key: KeyRef, call: CallSummary): KeyRef {
 /** The same instance again: an unkeyed lock, or equal keys. Only mechanisms that wait for (or refuse) their own owner. */
 function isReentry(edge: LockOrderEdge): boolean {
   if (!NON_REENTRANT.has(edge.to.kind) || edge.to.reentrant) return false;
+  // A second acquisition that waits (a mutex, a keyed lock) reached through a call whose promise is dropped on the way
+  // waits for nobody who waits for it: the holder goes on and releases, and the call acquires after it.
+  if (WAITING_KINDS.has(edge.to.kind) && edge.via.some((step) => step.call.detached)) return false;
   const outerKey = edge.outer.key;
   const innerKey = edge.innerKey;
   if (!outerKey && !innerKey) return true;
   return !!outerKey && !!innerKey && sameKey(outerKey, innerKey);
 }
+
+/** Locks whose second acquisition by their holder waits for the first (the others refuse it at once). */
+const WAITING_KINDS: ReadonlySet<string> = new Set(["mutex", "keyed-lock"]);
 
 /** `transfer(from, to)` locking `from` then `to`: keys from two different inputs, and nothing put them in order. */
 function isArgumentOrder(edge: LockOrderEdge): boolean {

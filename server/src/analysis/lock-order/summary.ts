@@ -72,6 +72,11 @@ export interface CallSummary {
   calleeParam?: number;
   /** Function literals passed as arguments (their own summaries, found by start offset in this file). */
   callbacks: Array<{ index: number; start: number }>;
+  /**
+   * Its promise is dropped (`f();`, `void f()`, `f().catch(log);` as a statement): the caller goes on without waiting
+   * for what the call waits for.
+   */
+  detached?: true;
 }
 
 /** A function of a file, before (or without) its summary. */
@@ -443,6 +448,7 @@ function summariseFunction(
       args: call.arguments.map((arg) => (ts.isSpreadElement(arg) ? undefined : keyRefOf(arg, unit))),
       orderedByBranch: isInsideOrderingBranch(call, unit),
       ...(ts.isIdentifier(callee) && params.has(callee.text) ? { calleeParam: params.get(callee.text)! } : {}),
+      ...(isDropped(call) ? { detached: true as const } : {}),
       callbacks: call.arguments.flatMap((arg, index) => {
         const fn = skipParens(arg);
         return isFunctionLike(fn) && !roleOf(fn) && fn.body ? [{ index, start: fn.getStart(sourceFile) }] : [];
@@ -459,6 +465,27 @@ function summariseFunction(
       callbacks: [],
     });
   return { ...info, acquisitions: summaries, calls };
+}
+
+/**
+ * A call whose result nobody waits for: the whole of an expression statement or of a `void`, also through the
+ * handlers chained on it (`f().catch(log);`, `f().then(done, fail);`). A promise stored or returned may be awaited later.
+ */
+function isDropped(call: ts.CallExpression): boolean {
+  let node: ts.Node = call;
+  for (;;) {
+    const parent = node.parent;
+    if (ts.isParenthesizedExpression(parent)) node = parent;
+    else if (
+      ts.isPropertyAccessExpression(parent) &&
+      parent.expression === node &&
+      /^(catch|then|finally)$/.test(parent.name.text) &&
+      ts.isCallExpression(parent.parent) &&
+      parent.parent.expression === parent
+    )
+      node = parent.parent;
+    else return ts.isExpressionStatement(parent) || ts.isVoidExpression(parent);
+  }
 }
 
 function collectCall(
