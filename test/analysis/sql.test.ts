@@ -443,7 +443,10 @@ describe("parseSql: placeholders", () => {
           { column: "holder", expression: "$?", expressionStart: 26, selfRelative: false, placeholders: ["interpolation:0@26"] },
           { column: "held_at", expression: "now()", expressionStart: 40, selfRelative: false, placeholders: [] },
         ],
-        conditions: [{ column: "seat_id", operator: "=", expression: "$?", placeholders: ["interpolation:1@62"] }],
+        conditions: [
+          { column: "seat_id", operator: "=", expression: "$?", placeholders: ["interpolation:1@62"] },
+          { column: "holder", operator: "IS NULL", expression: "", placeholders: [] },
+        ],
         beforeWhereEnd: "UPDATE seats SET holder = $?, held_at = now() WHERE seat_id = $? AND holder IS NULL",
         placeholders: ["interpolation:0@26", "interpolation:1@62"],
       },
