@@ -12,7 +12,8 @@
 //   after `if (!row) return`, and work the loop awaits on it before an update of it by its key that changes that
 //   column (a post published, then marked) is what two runs both do: a filter-then-write. The same loop whose update
 //   repeats the filter in its WHERE (a compare-and-set), a mark made before the work, work in the other branch of an `if`,
-//   and a loop whose only other statements are database writes stay silent.
+//   work given the key the update names the row by (it may dedupe on it), and a loop whose only other statements are
+//   database writes stay silent.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { transactionThroughPool } from "../../rules/transaction-through-pool";
 import { unsafeLockRelease } from "../../rules/unsafe-lock-release";
@@ -226,6 +227,18 @@ export async function dispatchDue() {
     } else {
       await prisma.post.update({ where: { id: post.id }, data: { state: "waiting" } });
     }
+  }
+}
+`,
+    },
+    {
+      name: "the work is given the key the update names the row by, so it may dedupe on it",
+      code: `${prismaHeader}
+export async function publishQueuedOnce() {
+  const queued = await prisma.post.findMany({ where: { state: "queued" } });
+  for (const post of queued) {
+    await publishPost(post.slug, "once per slug");
+    await prisma.post.update({ where: { slug: post.slug }, data: { state: "published" } });
   }
 }
 `,

@@ -1601,19 +1601,34 @@ function worksBefore(body: ts.Statement, write: DbAccess): boolean {
   for (let child: ts.Node = write.node, parent = child.parent; parent && child !== body; child = parent, parent = parent.parent) {
     if (!ts.isBlock(parent)) continue;
     const index = parent.statements.indexOf(child as ts.Statement);
-    if (parent.statements.slice(0, Math.max(index, 0)).some(awaitsWork)) return true;
+    if (parent.statements.slice(0, Math.max(index, 0)).some((statement) => awaitsWork(statement, write))) return true;
   }
   return false;
 }
 
-/** The statement awaits a call that is not a database statement (nested functions aside). */
-function awaitsWork(statement: ts.Statement): boolean {
+/**
+ * The statement awaits a call that is not a database statement (nested functions aside), and is not given the value
+ * the write names the row by (`grant({ orderId: o.orderId })` before `update({ where: { orderId: o.orderId } })`):
+ * work given the row's key may dedupe on it, as an idempotency key made from the row does.
+ */
+function awaitsWork(statement: ts.Statement, write: DbAccess): boolean {
+  const keys = write.conditions.flatMap((c) => (c.value ? [c.value] : []));
+  const givenKey = (call: ts.CallExpression): boolean => {
+    let given = false;
+    for (const argument of call.arguments)
+      walk(argument, (node) => {
+        if (given || isFunctionLike(node)) return false;
+        if (ts.isExpression(node) && keys.some((key) => sameIdentity(node, key))) given = true;
+        return !given;
+      });
+    return given;
+  };
   let found = false;
   walk(statement, (node) => {
     if (found || isFunctionLike(node)) return false;
     if (ts.isAwaitExpression(node)) {
       const call = skipParens(node.expression);
-      if (ts.isCallExpression(call) && !dbAccessOf(call)) found = true;
+      if (ts.isCallExpression(call) && !dbAccessOf(call) && !givenKey(call)) found = true;
     }
     return !found;
   });
