@@ -24,7 +24,6 @@ import {
   calleeName,
   code,
   dbAccessOf,
-  dbAccessesIn,
   defineRule,
   enclosingFunction,
   isRetried,
@@ -91,7 +90,6 @@ import { getsOrCreates } from "./get-or-create";
 import { runsAsOperatorCommand } from "./operator-commands";
 import { runsUnderCallersLock } from "./caller-single-flight";
 import { optimisticRetrySuggestion } from "./optimistic-retry";
-import { unlockedPickOf } from "./unlocked-pick";
 
 export const selectThenUpdate = defineRule({
   meta: {
@@ -132,8 +130,6 @@ export const selectThenUpdate = defineRule({
         "{{write}} writes a value computed from {{key}} read at line {{line}} without `WATCH`/`MULTI` or a Lua script: two concurrent calls both read the same value, both write their result, and one update is lost.",
       redisCheckThenWrite:
         "{{write}} runs only because the check of {{key}} read at line {{line}} passed, without `WATCH`/`MULTI` or a Lua script: two concurrent calls can both pass the check and both write.",
-      unlockedPick:
-        "{{write}} picks its row with a sub-select that locks nothing and sets {{column}}, which the sub-select required to be {{required}}, without testing it again: a second call that waits on the first one's row lock re-tests only the row's key, so both calls change the same row and both get it back.",
       unretried:
         "{{write}} depends on {{column}} read at line {{line}} inside a {{isolation}} transaction that nothing here retries: when two calls overlap, the database aborts one of them (serialization failure 40001, or deadlock) instead of losing an update, and that call fails unless every caller runs it again.",
     },
@@ -189,19 +185,6 @@ export const selectThenUpdate = defineRule({
           suggestions: suggestions.filter((s) => s !== undefined),
         });
       }
-    }
-    // One UPDATE whose row a sub-select picks without a lock: the read and the write are one statement, and still race.
-    for (const write of dbAccessesIn(context.sourceFile)) {
-      if (reported.has(write) || inMigration(write.node)) continue;
-      const pick = unlockedPickOf(write);
-      if (!pick) continue;
-      reported.add(write);
-      context.report({
-        messageId: "unlockedPick",
-        data: { write: writeLabel(write), column: code(pick.column), required: code(pick.required) },
-        help: `Lock the row the sub-select picks (\`… LIMIT 1 FOR UPDATE SKIP LOCKED\`), or test ${code(pick.column)} again in the UPDATE's own WHERE, and use the rows it returns.`,
-        span: spanIn(write.node),
-      });
     }
   },
 });

@@ -4,10 +4,6 @@
 //   method whose only statement sends its first parameter to a pool forwards to it, whether it returns the result or
 //   only awaits it. A transaction's handle, a checked-out client, and a method that sends a statement of its own stay
 //   silent.
-// - select-then-update: one UPDATE whose row a sub-select with LIMIT picks, locking nothing, and which sets the column
-//   the sub-select picked by without testing it again hands the same row to two callers. `FOR UPDATE SKIP LOCKED` in
-//   the sub-select, the column tested again in the UPDATE's own WHERE, a sub-select over another table, and a pick by
-//   a column the UPDATE does not set stay silent.
 // - select-then-update: each element of a `for … of` over the rows a read found by a column's value is a row found, as
 //   after `if (!row) return`, and work the loop awaits on it before an update of it by its key that changes that
 //   column (a post published, then marked) is what two runs both do: a filter-then-write. The same loop whose update
@@ -137,10 +133,6 @@ export async function moveSeat(seatId: number, toRow: number) {
   ],
 });
 
-const pgHeader = `import { Pool } from "pg";
-const pool = new Pool();
-`;
-
 const prismaHeader = `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
 declare function publishPost(id: string, body: string): Promise<void>;
@@ -148,49 +140,6 @@ declare function publishPost(id: string, body: string): Promise<void>;
 
 runRuleTests(selectThenUpdate, {
   valid: [
-    {
-      name: "the sub-select locks the row it picks and skips locked ones",
-      code: `${pgHeader}
-export async function nextExport(workerId: string) {
-  const { rows } = await pool.query(
-    "UPDATE export_jobs SET state = 'running', worker = $1 WHERE id = (SELECT id FROM export_jobs WHERE state = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *",
-    [workerId],
-  );
-  return rows[0];
-}
-`,
-    },
-    {
-      name: "the UPDATE tests the picked column again in its own WHERE",
-      code: `${pgHeader}
-export async function nextExport(workerId: string) {
-  const { rows } = await pool.query(
-    "UPDATE export_jobs SET state = 'running', worker = $1 WHERE id = (SELECT id FROM export_jobs WHERE state = 'queued' ORDER BY id LIMIT 1) AND state = 'queued' RETURNING *",
-    [workerId],
-  );
-  return rows[0];
-}
-`,
-    },
-    {
-      name: "a sub-select over another table names the row by a foreign key",
-      code: `${pgHeader}
-export async function touchOwner(email: string) {
-  await pool.query("UPDATE profiles SET seen_at = now() WHERE owner_id = (SELECT id FROM owners WHERE email = $1 LIMIT 1)", [email]);
-}
-`,
-    },
-    {
-      name: "a pick by a column the UPDATE does not set",
-      code: `${pgHeader}
-export async function touchLatest(teamId: string) {
-  await pool.query(
-    "UPDATE reports SET viewed_at = now() WHERE id = (SELECT id FROM reports WHERE team_id = $1 ORDER BY created_at DESC LIMIT 1)",
-    [teamId],
-  );
-}
-`,
-    },
     {
       name: "each queued post claimed by an update that repeats the filter, its count checked",
       code: `${prismaHeader}
@@ -257,32 +206,6 @@ export async function closeOpenPeriods(period: string) {
     },
   ],
   invalid: [
-    {
-      name: "a claim by one UPDATE whose row a sub-select picks without a lock",
-      code: `${pgHeader}
-export async function nextExport(workerId: string) {
-  const { rows } = await pool.query(
-    "UPDATE export_jobs SET state = 'running', worker = $1 WHERE id = (SELECT id FROM export_jobs WHERE state = 'queued' ORDER BY id LIMIT 1) RETURNING *",
-    [workerId],
-  );
-  return rows[0];
-}
-`,
-      errors: [{ line: 5, column: 26, messageId: "unlockedPick" }],
-    },
-    {
-      name: "a batch claimed by an UPDATE … WHERE id IN a sub-select without a lock",
-      code: `${pgHeader}
-export async function nextExports(workerId: string) {
-  const { rows } = await pool.query(
-    "UPDATE export_jobs SET state = 'running', worker = $1 WHERE id IN (SELECT id FROM export_jobs WHERE state = 'queued' ORDER BY id LIMIT 10) RETURNING *",
-    [workerId],
-  );
-  return rows;
-}
-`,
-      errors: [{ line: 5, column: 26, messageId: "unlockedPick" }],
-    },
     {
       name: "each queued post published, then marked, in a loop over the posts read by their state",
       code: `${prismaHeader}
