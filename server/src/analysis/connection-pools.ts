@@ -33,6 +33,66 @@ function poolKind(name: string, text: string, declaration: ts.Node): PoolKind | 
   return name === "PrismaClient" ? "prisma" : /^knex$/i.test(name) ? "knex" : "driver";
 }
 
+/** The pool factories of each driver's module, by exported name ("default" and "*" for the module itself). */
+const POOL_EXPORTS: Readonly<Record<string, Readonly<Record<string, PoolKind>>>> = {
+  knex: { default: "knex", "*": "knex", knex: "knex" },
+  pg: { Pool: "driver" },
+  mysql: { createPool: "driver" },
+  mysql2: { createPool: "driver" },
+  "mysql2/promise": { createPool: "driver" },
+  "@prisma/client": { PrismaClient: "prisma" },
+  postgres: { default: "postgres", "*": "postgres" },
+};
+
+/**
+ * A pool made by a factory known by where it is imported from, whatever its local name: `knexFactory({…})` with
+ * `import knexFactory from "knex"`, `new PgPool()` with `import { Pool as PgPool } from "pg"`, `new pg.Pool()` with
+ * `import * as pg from "pg"`, `require("knex")({…})`.
+ */
+function importedPoolFactory(initializer: ts.Expression): PoolKind | undefined {
+  if (!ts.isCallExpression(initializer) && !ts.isNewExpression(initializer)) return undefined;
+  const callee = skipParens(initializer.expression);
+  // `require("knex")(config)`: the module itself is called.
+  if (ts.isCallExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === "require") {
+    const module = callee.arguments[0] && ts.isStringLiteralLike(callee.arguments[0]) ? callee.arguments[0].text : undefined;
+    return module === undefined ? undefined : POOL_EXPORTS[module]?.["default"];
+  }
+  const imports = importsOf(initializer.getSourceFile());
+  if (ts.isIdentifier(callee)) {
+    const info = imports.get(callee.text);
+    return info && POOL_EXPORTS[info.module]?.[info.imported];
+  }
+  // `pg.Pool`, `mysql.createPool`: a factory of a module imported whole.
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+    const info = imports.get(callee.expression.text);
+    return info && (info.imported === "*" || info.imported === "default") ? POOL_EXPORTS[info.module]?.[callee.name.text] : undefined;
+  }
+  return undefined;
+}
+
+/** The pool types of each driver's module, by exported name. */
+const POOL_TYPE_EXPORTS: Readonly<Record<string, Readonly<Record<string, PoolKind>>>> = {
+  knex: { Knex: "knex" },
+  pg: { Pool: "driver" },
+  mysql2: { Pool: "driver" },
+  "mysql2/promise": { Pool: "driver" },
+  "@prisma/client": { PrismaClient: "prisma" },
+  postgres: { Sql: "postgres" },
+};
+
+/** A declared type that is a pool by where it is imported from (`pool: PgPool` with `import { Pool as PgPool } from "pg"`). */
+function importedPoolType(type: ts.TypeNode): PoolKind | undefined {
+  if (!ts.isTypeReferenceNode(type)) return undefined;
+  const imports = importsOf(type.getSourceFile());
+  const name = type.typeName;
+  if (ts.isIdentifier(name)) {
+    const info = imports.get(name.text);
+    return info && POOL_TYPE_EXPORTS[info.module]?.[info.imported];
+  }
+  const info = ts.isIdentifier(name.left) ? imports.get(name.left.text) : undefined;
+  return info && (info.imported === "*" || info.imported === "default") ? POOL_TYPE_EXPORTS[info.module]?.[name.right.text] : undefined;
+}
+
 /** The declaration `expr` names (through an import's alias), when it is a variable, property or parameter. */
 function declarationOf(expr: ts.Expression, checker: ts.TypeChecker): ts.Declaration | undefined {
   const symbol = aliasedSymbolAt(ts.isPropertyAccessExpression(expr) ? expr.name : expr, () => checker);
@@ -56,13 +116,16 @@ function poolNamedBy(expr: ts.Expression, checker: ts.TypeChecker): PoolKind | u
   const initializer = value && isNamedValue(value) ? value.initializer : undefined;
   const made = initializer && POOL_FACTORY.exec(skipParens(initializer).getText());
   if (made) return poolKind(made[1]!, made[0], declaration);
+  const imported = initializer && importedPoolFactory(skipParens(initializer));
+  if (imported) return imported;
   const typed = named?.type && POOL_TYPE.exec(named.type.getText());
-  return typed ? poolKind(typed[1]!, typed[0], declaration) : undefined;
+  return typed ? poolKind(typed[1]!, typed[0], declaration) : named?.type && importedPoolType(named.type);
 }
 
 /**
- * A method that only forwards its statement to a pool (`query: (text, params) => pool.query(text, params)`, or a
- * class method returning `this.pool.query(sql)`): the pool it forwards to.
+ * A method that only forwards its statement to a pool (`query: (text, params) => pool.query(text, params)`, a class
+ * method returning `this.pool.query(sql)`, or one whose only statement is `await this.pool.query(sql)`): the pool it
+ * forwards to.
  */
 function forwardedPool(call: ts.CallExpression, checker: ts.TypeChecker): PoolKind | undefined {
   if (!ts.isPropertyAccessExpression(call.expression)) return undefined;
@@ -74,7 +137,7 @@ function forwardedPool(call: ts.CallExpression, checker: ts.TypeChecker): PoolKi
   if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn))) return undefined;
   const first = fn.parameters[0];
   if (!first || !ts.isIdentifier(first.name)) return undefined;
-  const returned = returnedExpression(fn);
+  const returned = soleExpression(fn);
   let inner = returned && skipParens(returned);
   while (inner && ts.isAwaitExpression(inner)) inner = skipParens(inner.expression);
   if (!inner || !ts.isCallExpression(inner)) return undefined;
@@ -84,11 +147,13 @@ function forwardedPool(call: ts.CallExpression, checker: ts.TypeChecker): PoolKi
   return target ? poolNamedBy(target, checker) : undefined;
 }
 
-function returnedExpression(fn: ts.ArrowFunction | ts.FunctionExpression | ts.MethodDeclaration): ts.Expression | undefined {
+/** The one expression a function body computes: its expression body, its only `return`, or its only statement. */
+function soleExpression(fn: ts.ArrowFunction | ts.FunctionExpression | ts.MethodDeclaration): ts.Expression | undefined {
   if (!fn.body) return undefined;
   if (!ts.isBlock(fn.body)) return fn.body;
   const statements = fn.body.statements;
   const last = statements.length === 1 ? statements[0] : undefined;
+  if (last && ts.isExpressionStatement(last)) return last.expression;
   return last && ts.isReturnStatement(last) ? last.expression : undefined;
 }
 

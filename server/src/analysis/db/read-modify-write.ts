@@ -1566,6 +1566,15 @@ function filterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string
   ) {
     if (ts.isIfStatement(parent) && child === parent.thenStatement && isFound(parent.expression, true))
       return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required: filter.value };
+    // `for (const job of jobs)` over the rows read: each element is a row found, as after `if (!job) return`, and
+    // work done on it before the write (a mail sent, a post published) is what the write claims.
+    if (
+      ts.isForOfStatement(parent) &&
+      child === parent.statement &&
+      rowsOf(parent.expression, read, values) &&
+      worksBefore(parent.statement, write)
+    )
+      return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required: filter.value };
     if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
       const statements = parent.statements;
       for (let i = statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
@@ -1581,6 +1590,55 @@ function filterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string
     }
   }
   return undefined;
+}
+
+/**
+ * A statement before the write in the loop's body (at the write's level or an enclosing block's) awaits a call that is
+ * not a database statement (`await send(mail)`): work on the element, in the same pass, that two runs would both do
+ * before either marks it. Work in the other branch of an `if`, or after the write, is not before it.
+ */
+function worksBefore(body: ts.Statement, write: DbAccess): boolean {
+  for (let child: ts.Node = write.node, parent = child.parent; parent && child !== body; child = parent, parent = parent.parent) {
+    if (!ts.isBlock(parent)) continue;
+    const index = parent.statements.indexOf(child as ts.Statement);
+    if (parent.statements.slice(0, Math.max(index, 0)).some((statement) => awaitsWork(statement, write))) return true;
+  }
+  return false;
+}
+
+/**
+ * The statement awaits a call that is not a database statement (nested functions aside), and is not given the value
+ * the write names the row by (`grant({ orderId: o.orderId })` before `update({ where: { orderId: o.orderId } })`):
+ * work given the row's key may dedupe on it, as an idempotency key made from the row does.
+ */
+function awaitsWork(statement: ts.Statement, write: DbAccess): boolean {
+  const keys = write.conditions.flatMap((c) => (c.value ? [c.value] : []));
+  const givenKey = (call: ts.CallExpression): boolean => {
+    let given = false;
+    for (const argument of call.arguments)
+      walk(argument, (node) => {
+        if (given || isFunctionLike(node)) return false;
+        if (ts.isExpression(node) && keys.some((key) => sameIdentity(node, key))) given = true;
+        return !given;
+      });
+    return given;
+  };
+  let found = false;
+  walk(statement, (node) => {
+    if (found || isFunctionLike(node)) return false;
+    if (ts.isAwaitExpression(node)) {
+      const call = skipParens(node.expression);
+      if (ts.isCallExpression(call) && !dbAccessOf(call) && !givenKey(call)) found = true;
+    }
+    return !found;
+  });
+  return found;
+}
+
+/** `expr` is the read's rows themselves (`jobs`, `result.rows`), not a value computed from them. */
+function rowsOf(expr: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>): boolean {
+  const origin = valueOf(skipParens(expr), values);
+  return origin?.read === read && origin.level === "row" && origin.column === undefined;
 }
 
 /**
