@@ -53,7 +53,15 @@ describe("npm run field", () => {
     assert.match(lines[1], /^shop2: 2 files, 1 findings \(lock-release-not-guaranteed 1\); judged 0, new 1, gone 1; \d+\.\d s$/);
     assert.match(lines[2], /^shop3: 2 files, 1 file not parsed, 1 findings \(lock-release-not-guaranteed 1\); no verdicts; \d+\.\d s$/);
 
-    const finding = { rule: "lock-release-not-guaranteed", path: "src/pay.ts", line: 5, column: 25, message: MESSAGE, severity: "error" };
+    const finding = {
+      rule: "lock-release-not-guaranteed",
+      messageId: "releaseSkippable",
+      path: "src/pay.ts",
+      line: 5,
+      column: 25,
+      message: MESSAGE,
+      severity: "error",
+    };
     const shop = JSON.parse(fs.readFileSync(path.join(out, "shop.findings.json"), "utf8")) as Record<string, unknown>;
     assert.equal(shop.app, "shop");
     assert.equal(shop.files, 2);
