@@ -215,10 +215,10 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
   // "At most one" (`if (existing) throw; create(…)`) is what a unique index enforces; not judged here. An overlap
   // test is not: no unique index says "no two ranges overlap", whether the write inserts the row or moves one into the
   // range (an update setting the column the check pinned, as a booking confirmed into a room).
-  // Nor where the project's schema declares the table with no unique index over the columns the check pins — except
-  // in a migration, which its runner applies once, with no second copy of it to race.
+  // Nor where the project's schema declares the table with no unique index over the columns the check pins.
   if (flow.grows && flow.emptiness && !(isOverlapTest(check.read) || (flow.change === "insert" && flow.unindexed))) return true;
-  if (flow.unindexed && inMigration(write.node)) return true;
+  // A migration is applied once, one at a time, by its runner: no second copy of its check and write races it.
+  if (inMigration(write.node)) return true;
   if (check.read.lock) return true;
   const scope = projectScopeOf(write.node, resolve);
   if (scope?.isolation === "serializable") return true;

@@ -4,6 +4,7 @@
 // (the running application during a deploy), stay reported.
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
 import { selectThenUpdate } from "../../rules/select-then-update";
+import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
 
 /** A class whose `up` clamps every out-of-range duration, row by row; `heritage` makes it a migration or not. */
@@ -101,6 +102,35 @@ ${RENAME_ROLES}
 }
 `,
       errors: [{ line: 6, column: 11, messageId: "cycle" }],
+    },
+  ],
+});
+
+/** A count of a team's members checked against a minimum, then its guests removed. */
+const REMOVE_GUESTS = `import { Pool } from "pg";
+const pool = new Pool();
+
+export async function removeGuests(teamId: string) {
+  const { rows } = await pool.query("SELECT COUNT(*) AS n FROM members WHERE team_id = $1", [teamId]);
+  if (Number(rows[0].n) <= 1) throw new Error("a team keeps one member");
+  await pool.query("DELETE FROM members WHERE team_id = $1 AND role = 'guest'", [teamId]);
+}
+`;
+
+runRuleTests(writeSkew, {
+  valid: [
+    {
+      name: "a count checked, then rows removed, in a file of a migrations folder",
+      filename: "src/migrations/0005_remove_guests.ts",
+      code: REMOVE_GUESTS,
+    },
+  ],
+  invalid: [
+    {
+      name: "the same in a service: two requests can both pass the count",
+      filename: "src/teams/remove-guests.ts",
+      code: REMOVE_GUESTS,
+      errors: [{ line: 7, column: 9, messageId: "shrinks" }],
     },
   ],
 });
