@@ -7,6 +7,7 @@ import {
   affectedCountCheck,
   assignmentValues,
   calleeName,
+  isNullish,
   skipParens,
   ts,
   type Fix,
@@ -96,7 +97,8 @@ function updatePlan(flow: ReadModifyWrite): UpdatePlan | undefined {
   for (const [subject, bound, subjectOp] of sides) {
     if (flow.originOf(bound)) continue;
     // SQL's `col = NULL` is never true: a null check is repeated as `IS NULL` (equality only); `undefined` is no SQL value.
-    if (isUndefined(bound) || (isNull(bound) && (plan.update || !["=", "<>"].includes(NEGATE[subjectOp]!)))) continue;
+    const nullTest = isNull(bound) && !plan.update && ["=", "<>"].includes(NEGATE[subjectOp]!);
+    if ((isNullish(bound) || ts.isVoidExpression(skipParens(bound))) && !nullTest) continue;
     const isNewValue =
       !!value && ts.isIdentifier(skipParens(subject)) && ts.isIdentifier(value) && skipParens(subject).getText() === value.text;
     if (isNewValue || isColumnValue(subject, plan.column, flow)) {
@@ -167,10 +169,6 @@ function deltaOf(expr: ts.Expression, column: string, flow: ReadModifyWrite): { 
 }
 
 const isNull = (e: ts.Expression) => skipParens(e).kind === ts.SyntaxKind.NullKeyword;
-const isUndefined = (e: ts.Expression) => {
-  const inner = skipParens(e);
-  return (ts.isIdentifier(inner) && inner.text === "undefined") || ts.isVoidExpression(inner);
-};
 
 /** The affected-row count runs the original early exit (no edits when there is no guard; undefined when impossible). */
 function countCheckEdits(flow: ReadModifyWrite, plan: UpdatePlan, context: FixContext): TextEdit[] | undefined {
