@@ -64,6 +64,11 @@ runRuleTests(writeSkew, {
       name: "Mongoose: a count of children with a parent before moving them to a created holder: they keep a parent",
       code: REPARENT_TOPICS,
     },
+    {
+      // Session 24: a removal that binds no value of its caller is the same statement in every run.
+      name: "the same rename to another slug of a row named by a constant: every run renames the same row",
+      code: ENSURE_DEFAULT_GROUP.replace("SET slug = 'default', title", "SET slug = 'fallback', title"),
+    },
   ],
   invalid: [
     {
@@ -79,8 +84,10 @@ runRuleTests(writeSkew, {
       ],
     },
     {
-      name: "the insert-or-update whose update renames the row found to another slug: it leaves the set",
-      code: ENSURE_DEFAULT_GROUP.replace("SET slug = 'default', title", "SET slug = 'fallback', title"),
+      name: "the insert-or-update whose update renames the caller's row to another slug: it leaves the set",
+      code: ENSURE_DEFAULT_GROUP.replace("SET slug = 'default', title", "SET slug = 'fallback', title")
+        .replace("ensureDefaultGroup()", "ensureDefaultGroup(position: number)")
+        .replace('WHERE position = 1")', 'WHERE position = ?", [position])'),
       errors: [
         {
           line: 10,

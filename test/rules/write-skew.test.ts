@@ -592,8 +592,10 @@ export async function recordAudit(organizationId: string, action: string) {
       errors: [{ line: 6, column: 11, messageId: "shrinks" }],
     },
     {
-      name: "pg: a count over a join, then an UPDATE … FROM that expires one chosen invite of the set",
-      code: expireInvites("teams.id = invites.team_id AND teams.archived_at IS NOT NULL AND invites.status = 'pending' AND invites.id = 7"),
+      name: "pg: a count over a join, then an UPDATE … FROM that expires the one invite the caller names ($1)",
+      code: expireInvites(
+        "teams.id = invites.team_id AND teams.archived_at IS NOT NULL AND invites.status = 'pending' AND invites.id = $1",
+      ),
       errors: [{ line: 9, column: 11, messageId: "shrinks" }],
     },
     {

@@ -17,6 +17,7 @@ import {
   importsOf,
   isFunctionLike,
   isInside,
+  isLiteral,
   isNullish,
   mentions,
   nodesOfKinds,
@@ -39,6 +40,7 @@ import { sequelizeAccess } from "./db/sequelize";
 import { drizzleWhere } from "./db/drizzle-kysely";
 import { chainOf, insertedRow, objectAssignments, whereObjectConditions } from "./db/shapes";
 import { placeholderValue } from "./db/sql-drivers";
+import { maskLiterals } from "./sql";
 import { typeormAccess } from "./db/typeorm";
 import { transactionScopesOf } from "./transactions";
 
@@ -287,7 +289,12 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control, rec
   // can be broken.
   // A total of those rows written elsewhere is another matter: the write moves what matches then, not what was summed.
   let recordedBy: DbAccess | undefined;
-  if (change !== "grows" && write.change !== "insert" && isEmptinessTest(control.condition, h) && removesRowsFound(check, write)) {
+  if (
+    change !== "grows" &&
+    write.change !== "insert" &&
+    isEmptinessTest(control.condition, h) &&
+    (removesRowsFound(check, write) || sameStatementForEveryCaller(check, write))
+  ) {
     recordedBy = check.kind === "aggregate" && write.change === "update" ? recording() : undefined;
     if (!recordedBy) return undefined;
   }
@@ -359,6 +366,38 @@ function removesRowsFound(check: SetCheck, write: SetWrite): boolean {
         all.some((c) => c.operator === "=" && c.column === r.column && c.value && sameValue(c.value, r.value!)),
     );
   return removed.length > 0 && (among(removed, checked) || (checked.length > 0 && among(checked, removed)));
+}
+
+/**
+ * The removal binds no value of its caller, and the check excludes no row the caller names: SQL with no placeholder or
+ * named parameter (`UPDATE … SET "deletedAt" = NOW() WHERE "deletedAt" IS NULL AND …`, a consistency script's repair),
+ * or an ORM filter of literals only (`deleteMany({ where: { revoked: true } })`). Every concurrent run sends the same
+ * statement, which moves out the rows matching when it runs: no run removes a member another counted on.
+ */
+function sameStatementForEveryCaller(check: SetCheck, write: SetWrite): boolean {
+  if (check.args || write.args) return false;
+  const callerValue = (c: AccessCondition) => !!c.value && !isLiteral(c.value);
+  if (check.read.conditions.some((c) => /^(<>|!=|NOT)/i.test(c.operator) && callerValue(c))) return false;
+  const { sql, conditions, node } = write.access;
+  if (sql) {
+    // `$1`, `?`, `${…}` are placeholders; `:name`, `$name`, `@name` a driver's named parameters (`::` is a cast).
+    const text = maskLiterals(sql.text).replace(/::/g, "  ");
+    return sql.statement.placeholders.length === 0 && !/[:$@][A-Za-z_]/.test(text);
+  }
+  return conditions.length > 0 && !conditions.some(callerValue) && ts.isCallExpression(node) && node.arguments.every(holdsOnlyLiterals);
+}
+
+/** An argument made of object and array literals whose values are literals (names of properties aside). */
+function holdsOnlyLiterals(argument: ts.Expression): boolean {
+  let only = true;
+  const visit = (node: ts.Node): void => {
+    if (!only) return;
+    if (ts.isPropertyAssignment(node)) return visit(node.initializer);
+    if (ts.isObjectLiteralExpression(node) || ts.isArrayLiteralExpression(node)) return ts.forEachChild(node, visit);
+    if (!(ts.isExpression(node) && (isLiteral(node) || isNullish(node)))) only = false;
+  };
+  visit(argument);
+  return only;
 }
 
 /** The call's result is bound to a name (then the declaration loop follows it). */
@@ -1028,7 +1067,7 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
 function neverNull(value: ts.Expression | undefined): boolean {
   const node = value && skipParens(value);
   if (!node) return false;
-  if (isLiteral(node) || node.kind === ts.SyntaxKind.TrueKeyword || node.kind === ts.SyntaxKind.FalseKeyword) return true;
+  if (isLiteral(node)) return node.kind !== ts.SyntaxKind.NullKeyword;
   if (!ts.isPropertyAccessExpression(node) || !/^_?id$/.test(node.name.text) || !ts.isIdentifier(node.expression)) return false;
   const declaration = variableDeclarationOf(node.expression);
   if (!declaration?.initializer || !ts.isIdentifier(declaration.name) || !ts.isVariableDeclarationList(declaration.parent)) return false;
@@ -1160,11 +1199,6 @@ function mayBeNull(value: ts.Expression | undefined): boolean {
 function makesValue(node: ts.Node): boolean {
   if (ts.isCallExpression(node) || ts.isNewExpression(node) || ts.isTaggedTemplateExpression(node)) return true;
   return !isFunctionLike(node) && (ts.forEachChild(node, (child) => makesValue(child) || undefined) ?? false);
-}
-
-function isLiteral(node: ts.Expression): boolean {
-  const bare = skipParens(node);
-  return ts.isStringLiteral(bare) || ts.isNumericLiteral(bare) || ts.isNoSubstitutionTemplateLiteral(bare);
 }
 
 function sameColumn(a: string, b: string): boolean {
