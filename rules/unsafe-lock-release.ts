@@ -3,7 +3,15 @@
 // replaces the DEL by the compare-and-delete script (the release the runtime's Redis lease performs). The same for a
 // lock table in SQL: a release (DELETE) or refresh (UPDATE of the expiry) whose WHERE names the key but not the owner.
 import {
+  boundNames,
+  EQUALITY_OPERATORS,
   calleeName,
+  calleeResolver,
+  decidedBy,
+  runsBefore,
+  skipAwait,
+  variableDeclarationOf,
+  type CalleeResolver,
   connectionPoolOf,
   type ConnectionPool,
   code,
@@ -68,6 +76,7 @@ export const unsafeLockRelease = defineRule({
   },
   checkFile(context) {
     const { sourceFile } = context;
+    const resolve = calleeResolver(context.program, () => context.checker);
     const hardLimitMs = hardTimeLimitMs(sourceFile);
     for (const lock of redisNxLocks(sourceFile, context.program, () => context.checker)) {
       const { key, call, ttlMs } = lock.acquisition;
@@ -101,7 +110,7 @@ export const unsafeLockRelease = defineRule({
         }
         if (command !== "DEL" && command !== "UNLINK") continue;
         const ownerCheck = ownerCheckOf(release, lock);
-        if (ownerCheck?.watched) continue;
+        if (ownerCheck?.watched || inWatchedCallback(release, resolve)) continue;
         const data = { command, lock: inlineCode(key.getText(sourceFile)) };
         const fix = buildFix(context.fixer, lock, release, context.checker);
         if (ownerCheck) {
@@ -292,6 +301,44 @@ function ownerCheckOf(release: ts.CallExpression, lock: RedisNxLock): { conditio
       }
   }
   return undefined;
+}
+
+/**
+ * A DEL queued in MULTI … EXEC inside a callback that a project function runs only after its WATCH, past the callback's
+ * test of a value it was handed (`withWatch(id, async (owner) => { if (owner !== me) return; multi().del(key).exec() })`):
+ * EXEC aborts when the key changed after the WATCH, so the test and the DEL are one compare-and-delete.
+ */
+function inWatchedCallback(release: ts.CallExpression, resolve: CalleeResolver): boolean {
+  if (!queuedInMulti(release)) return false;
+  const callback = enclosingFunction(release);
+  if (!callback || !(ts.isArrowFunction(callback) || ts.isFunctionExpression(callback)) || !ts.isCallExpression(callback.parent))
+    return false;
+  const runner = resolve(callback.parent);
+  const parameter = runner?.parameters[callback.parent.arguments.indexOf(callback)]?.name;
+  if (!runner?.body || !parameter || !ts.isIdentifier(parameter)) return false;
+  // The runner's own code and its inner functions (a retry loop's `attempt` arrow): each call of the callback follows a
+  // WATCH of the same function on every path.
+  const calls = nodesOfKinds<ts.CallExpression>(runner.body, [ts.SyntaxKind.CallExpression]);
+  const runs = calls.filter((c) => ts.isIdentifier(c.expression) && c.expression.text === parameter.text);
+  const watchesIn = (fn: ts.Node | undefined) =>
+    calls.filter((c) => calleeName(c)?.toLowerCase() === "watch" && enclosingFunction(c) === fn);
+  if (runs.length === 0 || !runs.every((run) => runsBefore(watchesIn(enclosingFunction(run)), run))) return false;
+  // The DEL runs on one outcome only of a comparison of what the runner handed the callback.
+  const handed = new Set(callback.parameters.flatMap((p) => boundNames(p.name).map((name) => name.text)));
+  return nodesOfKinds<ts.BinaryExpression>(callback.body, [ts.SyntaxKind.BinaryExpression], { skipFunctions: true }).some(
+    (test) => EQUALITY_OPERATORS.has(test.operatorToken.kind) && mentions(test, handed) && decidedBy(test, release) !== undefined,
+  );
+}
+
+/** `client.multi().del(key)`, or `tx.del(key)` with `const tx = client.multi()`: queued until EXEC. */
+function queuedInMulti(release: ts.CallExpression): boolean {
+  let receiver = receiverOf(release);
+  while (receiver && ts.isCallExpression(receiver) && calleeName(receiver)?.toLowerCase() !== "multi") receiver = receiverOf(receiver);
+  if (receiver && ts.isIdentifier(receiver)) {
+    const declaration = variableDeclarationOf(receiver);
+    receiver = declaration?.initializer && skipAwait(declaration.initializer);
+  }
+  return !!receiver && ts.isCallExpression(receiver) && calleeName(receiver)?.toLowerCase() === "multi";
 }
 
 /** True if the token is visible at the release (same function, declared in a scope that contains the release). */

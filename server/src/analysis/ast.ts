@@ -331,6 +331,14 @@ export function propertyValue(object: ts.Expression | undefined, name: string): 
   return undefined;
 }
 
+/** `===`, `!==`, `==`, `!=`. */
+export const EQUALITY_OPERATORS: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+]);
+
 /** A string, number, boolean or null literal. */
 export function isLiteral(expr: ts.Expression): boolean {
   const node = skipParens(expr);

@@ -29,6 +29,7 @@ import {
   skipParens,
   stringValue,
   type FunctionLike,
+  EQUALITY_OPERATORS,
 } from "./ast";
 import { alwaysExits, decidedBy, mayRunAfter, mayRunBetween } from "./flow/queries";
 import { canonicalKey, sameIdentity } from "./identity";
@@ -533,7 +534,7 @@ function loopLeftBy(branch: ts.Statement): ts.IterationStatement | undefined {
 function comparedWithState(has: ts.Node, statement: ts.IfStatement): boolean {
   for (let node = has; node.parent && node.parent !== statement; node = node.parent) {
     const parent = node.parent;
-    if (!ts.isBinaryExpression(parent) || !EQUALITY.has(parent.operatorToken.kind)) continue;
+    if (!ts.isBinaryExpression(parent) || !EQUALITY_OPERATORS.has(parent.operatorToken.kind)) continue;
     const other = skipParens(parent.left === node ? parent.right : parent.left);
     if (other.kind !== ts.SyntaxKind.TrueKeyword && other.kind !== ts.SyntaxKind.FalseKeyword) return true;
   }
@@ -982,17 +983,10 @@ function keyText(key: ts.Expression, fn: FunctionLike): string {
 /** Key names that say the key is a lock. */
 export const LOCK_LIKE_KEY = /lock|mutex|lease|leader|semaphore/i;
 
-const EQUALITY = new Set([
-  ts.SyntaxKind.EqualsEqualsEqualsToken,
-  ts.SyntaxKind.EqualsEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsToken,
-]);
-
 /** `(await redis.get(k)) === token`, or `const v = await redis.get(k)` with `v` compared later. */
 function isCompared(read: ts.CallExpression): boolean {
   const outer = outerExpression(read);
-  const isEquality = (node: ts.Node) => ts.isBinaryExpression(node) && EQUALITY.has(node.operatorToken.kind);
+  const isEquality = (node: ts.Node) => ts.isBinaryExpression(node) && EQUALITY_OPERATORS.has(node.operatorToken.kind);
   if (isEquality(outer.parent)) return true;
   const declaration = outer.parent;
   if (!ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return false;
@@ -1417,7 +1411,7 @@ function releasesThroughHelper(call: ts.CallExpression, acquisition: LockAcquisi
 export function ownerComparison(condition: ts.Expression, acquisition: LockAcquisition): boolean | undefined {
   const key = acquisition.key;
   const node = skipParens(condition);
-  if (!key || !ts.isBinaryExpression(node) || !EQUALITY.has(node.operatorToken.kind)) return undefined;
+  if (!key || !ts.isBinaryExpression(node) || !EQUALITY_OPERATORS.has(node.operatorToken.kind)) return undefined;
   const keyText = canonicalKey(key);
   const readsKey = (side: ts.Expression): boolean => {
     const value = skipAwait(skipParens(side));
