@@ -3,8 +3,8 @@
 //   reported when the insert also fills a unique column with a value made for the new row, which differs between
 //   concurrent callers and so refuses no second row: a call (`randomUUID()`), now in raw SQL as in the ORMs, or the id
 //   of the object an awaited payment-provider `create…` call (a Stripe `create`) or a queue's `add` just made. A create
-//   given an idempotency key (every caller gets the first caller's object back) and a retrieve of an existing object
-//   (the same for every caller) still make the unique column close the race.
+//   given an idempotency key or a queue job given its `jobId` (every caller gets the first caller's object back) and a
+//   retrieve of an existing object (the same for every caller) still make the unique column close the race.
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
 import { sqlProject } from "../helpers/sql-project";
@@ -51,6 +51,27 @@ export async function claimSeat(eventId: number, attendeeEmail: string, seatId: 
 }
 `;
 
+// Export jobs of a report: the queue's job id is the key, nothing unique over report_id.
+const EXPORT_JOBS = `CREATE TABLE export_jobs (
+  job_ref TEXT PRIMARY KEY,
+  report_id INTEGER NOT NULL
+);
+`;
+
+const queueExport = (options: string) => `import { Queue } from "bullmq";
+import { Pool } from "pg";
+const pool = new Pool();
+const exportsQueue = new Queue("report-exports");
+
+export async function requestExport(reportId: number) {
+  const pending = await pool.query("SELECT job_ref FROM export_jobs WHERE report_id = $1", [reportId]);
+  if (pending.rows.length > 0) return pending.rows[0].job_ref;
+  const job = await exportsQueue.add("export", { reportId }${options});
+  await pool.query("INSERT INTO export_jobs (job_ref, report_id) VALUES ($1, $2)", [job.id, reportId]);
+  return job.id;
+}
+`;
+
 runRuleTests(writeSkew, {
   valid: [
     {
@@ -68,6 +89,11 @@ runRuleTests(writeSkew, {
       root: sqlProject({ "db/001_seats.sql": EVENT_SEATS }),
       code: SEAT_CLAIM("seatId"),
     },
+    {
+      name: "the job is queued with a jobId made from the report: BullMQ returns the first caller's job, whose id the key refuses twice",
+      root: sqlProject({ "db/001_exports.sql": EXPORT_JOBS }),
+      code: queueExport(", { jobId: `export-${reportId}` }"),
+    },
   ],
   invalid: [
     {
@@ -81,6 +107,12 @@ runRuleTests(writeSkew, {
       root: sqlProject({ "db/001_seats.sql": EVENT_SEATS }),
       code: SEAT_CLAIM("randomUUID()"),
       errors: [{ line: 8, column: 9, messageId: "duplicate" }],
+    },
+    {
+      name: "the primary key is the id of a job the queue has just added without a jobId: a new id for each caller",
+      root: sqlProject({ "db/001_exports.sql": EXPORT_JOBS }),
+      code: queueExport(""),
+      errors: [{ line: 10, column: 9, messageId: "duplicate" }],
     },
   ],
 });

@@ -1144,7 +1144,8 @@ function columnsFromCaller(write: DbAccess, checker?: () => ts.TypeChecker): str
  * A value made for the row being inserted: a call (`randomUUID()`), or a field of what an awaited call that makes a
  * new remote object returned (`const endpoint = await stripe.webhookEndpoints.create(…)`, then `endpoint.id`). Each
  * concurrent caller gets its own, so a unique index over its column refuses no second row. A call given an
- * idempotency key is not one: every caller sending the same key gets the first caller's object back.
+ * idempotency key (Stripe's `idempotencyKey`, a queue job's `jobId`) is not one: every caller sending the same key gets
+ * the first caller's object back.
  */
 function madeForRow(value: ts.Expression, checker: (() => ts.TypeChecker) | undefined): boolean {
   if (makesValue(value)) return true;
@@ -1152,7 +1153,8 @@ function madeForRow(value: ts.Expression, checker: (() => ts.TypeChecker) | unde
   while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipParens(root.expression);
   const declaration = checker && ts.isIdentifier(root) ? variableDeclarationOf(root) : undefined;
   const made = declaration?.initializer && skipParens(skipAwait(declaration.initializer));
-  return !!made && createsRemoteObject(made, checker!) && !made.arguments.some((a) => propertyValue(skipParens(a), "idempotencyKey"));
+  const keyed = (a: ts.Expression) => !!propertyValue(skipParens(a), "idempotencyKey") || !!propertyValue(skipParens(a), "jobId");
+  return !!made && createsRemoteObject(made, checker!) && !made.arguments.some(keyed);
 }
 
 /** The value bound to a numbered placeholder (`$4`) of a raw SQL write. */
