@@ -4,6 +4,7 @@
 import {
   canonicalKey,
   checkedBeforeGoingOn,
+  createsRemoteObject,
   decidedBy,
   dbAccessOf,
   dbAccessesIn,
@@ -12,7 +13,6 @@ import {
   isInside,
   mayRunAfter,
   mayRunBetween,
-  moduleOrigin,
   runsBefore,
   skipParens,
   ts,
@@ -113,7 +113,7 @@ export function workBeforeClaim(
       decidedBy(control.condition, node) !== undefined &&
       mayRunBetween(flow.read.node, [skipParens(node.expression)], write.node) &&
       (addsToDatabase(skipParens(node.expression), resolve, 0, write) ||
-        (!!checker && doesOutsideWork(skipParens(node.expression), checker) && !keyedByRow(skipParens(node.expression), flow)))
+        (!!checker && createsRemoteObject(skipParens(node.expression), checker) && !keyedByRow(skipParens(node.expression), flow)))
     )
       found = node;
     return !found;
@@ -148,12 +148,6 @@ function addsToDatabase(node: ts.Node, resolve: CalleeResolver, depth: number, w
   return found;
 }
 
-/** Calls that queue a job or create a payment object: done twice, the job runs twice and the money moves twice. */
-const OUTSIDE_WORK: ReadonlyArray<{ module: RegExp; call: RegExp }> = [
-  { module: /^(?:bullmq|bull|bee-queue)$/, call: /^(?:add|addBulk)$/ },
-  { module: /^stripe$/, call: /^create/ },
-];
-
 /**
  * The call is given an idempotency key (Stripe's request option `idempotencyKey`) made from the row read: every caller
  * that passed the check sends the same key, and the API does the work once and returns the first result to the others.
@@ -166,11 +160,4 @@ function keyedByRow(node: ts.Node, flow: ReadModifyWrite): boolean {
     if (!ts.isObjectLiteralExpression(options)) return false;
     return options.properties.some((p) => ts.isPropertyAssignment(p) && p.name.getText() === "idempotencyKey" && fromRow(p.initializer));
   });
-}
-
-function doesOutsideWork(node: ts.Node, checker: () => ts.TypeChecker): boolean {
-  if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression)) return false;
-  const name = node.expression.name.text;
-  const origin = moduleOrigin(node.expression.expression, checker);
-  return origin !== undefined && OUTSIDE_WORK.some((w) => w.module.test(origin) && w.call.test(name));
 }

@@ -18,14 +18,11 @@
 //   found nothing, so with no unique index declared over the columns it pins the insert duplicates the row. The same
 //   test over a table declaring the unique index stays silent. A unique index over a column the insert fills with a
 //   value that is null where the lookup found nothing (`rows[0]?.id ?? null`) closes nothing: NULLs are distinct.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { after } from "node:test";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
+import { sqlProject } from "../helpers/sql-project";
 
 const redisHeader = `import Redis from "ioredis";
 
@@ -357,18 +354,6 @@ KeyedQuotaRow.init(
   { sequelize, tableName: "keyed_quota_rows", indexes: [{ unique: true, fields: ["tenant_id", "month"] }] },
 );
 `;
-
-/** A project folder on disk with a package.json and the given `.sql` files (the code under test stays in memory). */
-function sqlProject(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-s22-"));
-  fs.writeFileSync(path.join(root, "package.json"), "{}\n");
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    fs.writeFileSync(path.join(root, name), text);
-  }
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
-  return root.split(path.sep).join("/");
-}
 
 const pgIngest = `import { Pool } from "pg";
 

@@ -2,24 +2,9 @@
 // same values, where the project declares the table (a Drizzle table, a TypeORM entity, SQL DDL in a migration) with
 // no unique index made of the looked-up columns. Look-alikes: a unique index on exactly those columns or on some of
 // them, a composite primary key, one added only by a migration (TypeScript or `.sql`), and a table declared nowhere.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { after } from "node:test";
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
-
-/** A project folder on disk with a package.json and the given `.sql` files (the code under test stays in memory). */
-function sqlProject(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-sql-"));
-  fs.writeFileSync(path.join(root, "package.json"), "{}\n");
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
-    fs.writeFileSync(path.join(root, name), text);
-  }
-  after(() => fs.rmSync(root, { recursive: true, force: true }));
-  return root.split(path.sep).join("/");
-}
+import { sqlProject } from "../helpers/sql-project";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Drizzle.

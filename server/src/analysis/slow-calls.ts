@@ -74,6 +74,23 @@ export function moduleOrigin(expr: ts.Expression, checker: () => ts.TypeChecker,
   return undefined;
 }
 
+/** Calls that queue a job or create an object at the payment provider: each makes something new, done once per call. */
+const REMOTE_CREATIONS: ReadonlyArray<{ module: RegExp; call: RegExp }> = [
+  { module: /^(?:bullmq|bull|bee-queue)$/, call: /^(?:add|addBulk)$/ },
+  { module: /^stripe$/, call: /^create/ },
+];
+
+/**
+ * The call queues a job (BullMQ, Bull, Bee-Queue `add`) or creates an object at the payment provider (a Stripe
+ * `create…`): work done outside the process that makes something new on every call, with an id of its own.
+ */
+export function createsRemoteObject(node: ts.Node, checker: () => ts.TypeChecker): node is ts.CallExpression {
+  if (!ts.isCallExpression(node) || !ts.isPropertyAccessExpression(node.expression)) return false;
+  const name = node.expression.name.text;
+  const origin = moduleOrigin(node.expression.expression, checker);
+  return origin !== undefined && REMOTE_CREATIONS.some((w) => w.module.test(origin) && w.call.test(name));
+}
+
 /** Origin of a name from its declaration: initializer, else type annotation. `<global>` for ambient declarations. */
 function originOfDeclared(name: ts.Identifier | ts.PrivateIdentifier, checker: () => ts.TypeChecker, depth: number): string | undefined {
   let symbol: ts.Symbol | undefined;

@@ -43,6 +43,7 @@ import { placeholderValue } from "./db/sql-drivers";
 import { maskLiterals } from "./sql";
 import { typeormAccess } from "./db/typeorm";
 import { transactionScopesOf } from "./transactions";
+import { createsRemoteObject } from "./slow-calls";
 
 /** How a check looks at its set: counts it, aggregates a column of it, asks whether it is empty, or reads its rows. */
 export type SetCheckKind = "count" | "aggregate" | "exists" | "rows";
@@ -215,7 +216,8 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
           if (!sameTable(check.read.table, write.access.table)) continue;
           if (savesRowCreatedEarlier(write, call, body, resolution)) continue;
           if (unindexed && (write.change !== "insert" || !insertsEveryKey(check, write))) continue;
-          if (unindexed && !unindexedLookup(check.read, programOf(resolution.resolve), columnsFromCaller(write.access))) continue;
+          if (unindexed && !unindexedLookup(check.read, programOf(resolution.resolve), columnsFromCaller(write.access, resolution.checker)))
+            continue;
           const flow = flowOf(h, check, write, control, () => recordingWrite(body, h, write.access));
           if (flow) out.push(unindexed ? { ...flow, unindexed } : flow);
         }
@@ -1162,16 +1164,36 @@ function insertsEveryKey(check: SetCheck, write: SetWrite): boolean {
 
 /**
  * The columns an insert sets from values of the code (a name, a property, a literal), not made fresh for the row (a
- * call: `randomUUID()`, `new Date()`; SQL `DEFAULT`, `now()`); for raw SQL, the columns listed against a placeholder.
+ * call: `randomUUID()`, `new Date()`; SQL `DEFAULT`, `now()`; the id of an object a payment-provider `create…` call
+ * or a queue's `add` just made); for raw SQL, the columns listed against a placeholder bound to such a value.
  */
-function columnsFromCaller(write: DbAccess): string[] {
+function columnsFromCaller(write: DbAccess, checker?: () => ts.TypeChecker): string[] {
+  // A placeholder whose value is not known (`?`, `:name`) is the caller's.
+  const fromCaller = (value: ts.Expression | undefined) => !value || (!mayBeNull(value) && !madeForRow(value, checker));
   if (write.sql)
     return write.sql.statement.assignments
-      .filter((a) => /^(\$\d+|\?|:\w+)$/.test(a.expression) && !mayBeNull(numberedValue(write, a.expression)))
+      .filter((a) => /^(\$\d+|\?|:\w+)$/.test(a.expression) && fromCaller(numberedValue(write, a.expression)))
       .map((a) => a.column);
   return insertedValues(write)
-    .filter((v) => v.column !== undefined && !makesValue(v.value) && !mayBeNull(v.value))
+    .filter((v) => v.column !== undefined && fromCaller(v.value))
     .map((v) => v.column!);
+}
+
+/**
+ * A value made for the row being inserted: a call (`randomUUID()`), or a field of what an awaited call that makes a
+ * new remote object returned (`const endpoint = await stripe.webhookEndpoints.create(…)`, then `endpoint.id`). Each
+ * concurrent caller gets its own, so a unique index over its column refuses no second row. A call given an
+ * idempotency key (Stripe's `idempotencyKey`, a queue job's `jobId`) is not one: every caller sending the same key gets
+ * the first caller's object back.
+ */
+function madeForRow(value: ts.Expression, checker: (() => ts.TypeChecker) | undefined): boolean {
+  if (makesValue(value)) return true;
+  let root = skipParens(value);
+  while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipParens(root.expression);
+  const declaration = checker && ts.isIdentifier(root) ? variableDeclarationOf(root) : undefined;
+  const made = declaration?.initializer && skipParens(skipAwait(declaration.initializer));
+  const keyed = (a: ts.Expression) => !!propertyValue(skipParens(a), "idempotencyKey") || !!propertyValue(skipParens(a), "jobId");
+  return !!made && createsRemoteObject(made, checker!) && !made.arguments.some(keyed);
 }
 
 /** The value bound to a numbered placeholder (`$4`) of a raw SQL write. */
