@@ -2,7 +2,8 @@
 // put back unchanged (a hit, its TTL renewed), or a value recomputed without it (from the database, on a miss). A
 // concurrent fill stores the same or a fresher value; nothing read from the cache is merged into what is written, so
 // no update is lost (a counter or a list built on the cached value is, and stays reported). So is a key checked empty
-// and then set to a recomputed value by a getter that returns what it found on a hit.
+// and then set to a recomputed value by a getter that returns what it found on a hit (also when the miss branch
+// declares its value under the name the hit branch returns).
 import {
   enclosingFunction,
   isFunctionLike,
@@ -42,13 +43,35 @@ function fillsOnMiss(flow: ReadModifyWrite): boolean {
     (ts.isIdentifier(node) && !isPropertyName(node) && flow.originOf(node)?.read === read) || !!ts.forEachChild(node, mentionsRead);
   const values = write.assignments.map((a) => a.value);
   if (values.length === 0 || values.some((v) => !v || isLiteral(v) || mentionsRead(v))) return false;
+  // What a `return` elsewhere mentions is resolved by its own declarations, not by the names bound at the write: a
+  // `const` of the miss branch may shadow the name the hit branch returns.
+  const returned = (node: ts.Node): boolean => mentionsRead(node) || declaredFromRead(node, read.node, 0);
   let returnsRead = false;
   walk(fn.body, (node) => {
     if (returnsRead || isFunctionLike(node)) return false;
-    if (ts.isReturnStatement(node) && node.expression && mentionsRead(node.expression)) returnsRead = true;
+    if (ts.isReturnStatement(node) && node.expression && returned(node.expression)) returnsRead = true;
     return true;
   });
   return returnsRead;
+}
+
+/**
+ * `node` names a `const` of its own function whose initializer holds the read (`const stored = (await redis.get(key))
+ * || ""`), directly or through another such `const` (`const limit = Number.parseFloat(stored)`).
+ */
+function declaredFromRead(node: ts.Node, readNode: ts.Node, depth: number): boolean {
+  if (depth > 4) return false;
+  if (node === readNode) return true;
+  if (ts.isIdentifier(node) && !isPropertyName(node)) {
+    const declaration = ownDeclarationOf(node);
+    return (
+      isConst(declaration) &&
+      !!declaration?.initializer &&
+      ts.isIdentifier(declaration.name) &&
+      declaredFromRead(declaration.initializer, readNode, depth + 1)
+    );
+  }
+  return !isFunctionLike(node) && !!ts.forEachChild(node, (child) => declaredFromRead(child, readNode, depth) || undefined);
 }
 
 function hitOrRecomputed(value: ts.Expression, flow: ReadModifyWrite, fromRead: (expr: ts.Expression) => boolean, depth: number): boolean {

@@ -78,7 +78,9 @@ export function insertsUniqueKeyReadMissing(flow: ReadModifyWrite, program?: ts.
 
 /**
  * The read and the write name their row by the same key column with different values (`WHERE id = $1` with `fromId`,
- * then `WHERE id = $2` with `toId`): the write changes another row than the one read.
+ * then `WHERE id = $2` with `toId`), or the read leaves out by its key the row the write names (`WHERE id <> $1`, then
+ * `WHERE id = $1`: a finished twin of this request found among the others): the write changes another row than the
+ * one read.
  */
 export function differentRows(flow: ReadModifyWrite): boolean {
   const { read, write } = flow;
@@ -97,6 +99,11 @@ export function differentRows(flow: ReadModifyWrite): boolean {
     const key = canonicalKey(written.value);
     const sameColumn = read.conditions.find((c) => c.column === written.column && c.operator === "=" && c.value);
     if (sameColumn && canonicalKey(sameColumn.value!) !== key) return true;
+    // `WHERE id <> $1` in the read, `WHERE id = $1` in the write: the read looked at every row but the one written.
+    const excluded = read.conditions.some(
+      (c) => c.column === written.column && (c.operator === "<>" || c.operator === "!=") && c.value && canonicalKey(c.value) === key,
+    );
+    if (excluded && isKeyColumn(written.column)) return true;
     // A key of its own (`where: { id: legacyId }` after a lookup by email): not a row the read is known to have found.
     if (!sameColumn && oneScope && readKeys.length > 0 && isKeyColumn(written.column) && !readKeys.includes(key)) return true;
   }

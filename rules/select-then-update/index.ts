@@ -28,6 +28,7 @@ import {
   enclosingFunction,
   isRetried,
   isSetOnceWrite,
+  pinsAndBumpsVersion,
   isFunctionLike,
   isAwaited,
   isInside,
@@ -347,7 +348,7 @@ function protectionOf(
   program?: ts.Program,
 ): Protection | undefined {
   const { read, write } = flow;
-  if (flow.guards.length > 0) return "compare-and-set";
+  if (flow.guards.length > 0 || pinsAndBumpsVersion(write)) return "compare-and-set";
   // The WHERE pins the column written to a value (`where: { startTime: start }` to put back what this call moved):
   // if a concurrent write changed it, nothing matches.
   const written = flow.data?.assignment.column;

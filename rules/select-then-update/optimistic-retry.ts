@@ -23,6 +23,7 @@ import {
   type Fix,
   type ReadModifyWrite,
   type TextEdit,
+  VERSION_COUNTER,
 } from "../../server/src/rule-kit";
 import {
   atOffset,
@@ -112,9 +113,6 @@ function valueGuard(
   if (!expected || !usesOnlyColumn(flow, column, statements) || !isPlainValue(expected, checker)) return undefined;
   return { column, value: expected.getText() };
 }
-
-/** Integer version counters (timestamps and etags are left alone: a JavaScript Date loses the precision SQL compares). */
-const VERSION_COUNTER = /^(version|_version|lock_?version|row_?version|revision)$/i;
 
 /**
  * Compare-and-set on a version counter the read selects by name (`SELECT balance, rate, version FROM …`), bumped by

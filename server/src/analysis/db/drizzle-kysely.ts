@@ -183,8 +183,9 @@ export function kyselyAccess(root: ts.Expression, links: Link[], call: ts.CallEx
   const terminal = links[links.length - 1]!.name;
   if (!/^execute/.test(terminal)) return undefined;
   const names = links.map((l) => l.name);
+  const conditions = links.filter((l) => l.name === "where" && l.call).flatMap((l) => whereConditions(l.call!));
   if (start.name === "selectFrom") {
-    const access: DbAccess = { node: call, library: "kysely", kind: "read", table, handle: root, assignments: [], conditions: [] };
+    const access: DbAccess = { node: call, library: "kysely", kind: "read", table, handle: root, assignments: [], conditions };
     const lock = lockOfLinks(names);
     if (lock) access.lock = lock;
     return access;
@@ -196,7 +197,6 @@ export function kyselyAccess(root: ts.Expression, links: Link[], call: ts.CallEx
     setArg && isFunctionLikeExpression(setArg)
       ? objectAssignments(returnedObject(setArg), () => true)
       : objectAssignments(setArg, isSqlTemplateUsingColumn);
-  const conditions = links.filter((l) => l.name === "where" && l.call).flatMap((l) => whereConditions(l.call!));
   return { node: call, library: "kysely", kind: "write", table, handle: root, assignments, conditions };
 }
 

@@ -26,6 +26,8 @@ export {
   isKeyColumn,
   isPrimaryKey,
   isSetOnceWrite,
+  pinsAndBumpsVersion,
+  VERSION_COUNTER,
   readModifyWritesIn,
   replacedParts,
   type ReadModifyWrite,

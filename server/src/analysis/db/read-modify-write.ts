@@ -24,7 +24,7 @@ import {
   walk,
   type FunctionLike,
 } from "../ast";
-import { declarationOf, sameIdentity } from "../identity";
+import { canonicalKey, declarationOf, sameIdentity } from "../identity";
 import { alwaysExits, bindingsAlongPaths, lastRunBefore, mayRunAfter, mayRunBetween, type EditMaps } from "../flow/queries";
 import { flowGraphOf } from "../flow/cfg";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
@@ -1174,6 +1174,37 @@ function appendedArray(write: DbAccess, mutation: Mutation | undefined): string 
 }
 
 /** The write increments `column` from its own value (`"version" = "version" + 1`): a version counter. */
+/** Integer version counters (timestamps and etags are left alone: a JavaScript Date loses the precision SQL compares). */
+export const VERSION_COUNTER = /^(version|_version|lock_?version|row_?version|revision)$/i;
+
+/**
+ * Optimistic locking on the version the request was built on: the WHERE pins a version counter to a value the SET
+ * writes back plus one (`where: { id, version: dto.version }`, `data: { version: dto.version + 1 }`), or increments in
+ * the database. It matches only while the row still holds that version, which every writer of a versioned row bumps,
+ * so a change since (the read's too) makes it match nothing.
+ */
+export function pinsAndBumpsVersion(write: DbAccess): boolean {
+  return write.conditions.some((condition) => pinsAndBumps(write, condition));
+}
+
+function pinsAndBumps(write: DbAccess, condition: AccessCondition): boolean {
+  if (condition.operator !== "=" || !condition.value || !VERSION_COUNTER.test(condition.column)) return false;
+  const pinned = canonicalKey(condition.value);
+  return write.assignments.some((a) => {
+    if (!sameColumn(a.column, condition.column)) return false;
+    if (a.atomic) return true;
+    const value = a.value && skipParens(a.value);
+    if (!value || !ts.isBinaryExpression(value) || value.operatorToken.kind !== ts.SyntaxKind.PlusToken) return false;
+    const [term, one] = isOne(value.right) ? [value.left, value.right] : [value.right, value.left];
+    return isOne(one) && canonicalKey(term) === pinned;
+  });
+}
+
+function isOne(node: ts.Expression): boolean {
+  const value = skipParens(node);
+  return ts.isNumericLiteral(value) && value.text === "1";
+}
+
 function bumpsColumn(write: DbAccess, column: string): boolean {
   return (
     !!write.through &&
