@@ -128,5 +128,19 @@ export async function putMapping(linkId: string, mapping: Mapping) {
 `,
       errors: [{ line: 9, column: 9, messageId: "lostUpdate" }],
     },
+    {
+      name: "Prisma: a map of objects read before the transaction, one entry added and the map written inside (held-out TRUE)",
+      code: `${PRISMA}
+declare function withEntry(map: unknown, name: string, kind: string): object;
+export async function addChannel(hubId: string, name: string, kind: string) {
+  const hub = await prisma.hub.findUniqueOrThrow({ where: { id: hubId } });
+  return prisma.$transaction(async (tx) => {
+    const channels = hub.channels ?? {};
+    return tx.hub.update({ where: { id: hubId }, data: { channels: withEntry(channels, name, kind) } });
+  });
+}
+`,
+      errors: [{ line: 9, column: 12, messageId: "lostUpdate" }],
+    },
   ],
 });
