@@ -8,6 +8,7 @@ export {
   CALL_KINDS,
   FUNCTION_KINDS,
   NodeFacts,
+  identifiersNamed,
   isFunctionLike,
   nodesOfKinds,
   walk,

@@ -13,7 +13,7 @@ import {
   importsOf,
   isFunctionLike,
   isLiteral,
-  nodesOfKinds,
+  identifiersNamed,
   skipAwait,
   skipParens,
   type FunctionLike,
@@ -352,8 +352,10 @@ function findCalls(fn: FunctionLike, resolve: CalleeResolver, everyFile = false)
     // The name, or a local name it is imported as; the same name elsewhere must resolve to it too (`ns.append(…)`).
     const names = new Set([name]);
     for (const [local, info] of importsOf(sf)) if (info.imported === name) names.add(local);
-    for (const id of nodesOfKinds<ts.Identifier>(sf, [ts.SyntaxKind.Identifier])) {
-      if (!names.has(id.text) || id === declared) continue;
+    const uses = [...names].flatMap((n) => identifiersNamed(sf, n));
+    if (names.size > 1) uses.sort((a, b) => a.pos - b.pos);
+    for (const id of uses) {
+      if (id === declared) continue;
       const parent = id.parent;
       if (ts.isImportSpecifier(parent) || ts.isExportSpecifier(parent) || ts.isImportClause(parent)) continue;
       // A key of an object literal, a function or method of its own named alike (its calls resolve elsewhere).

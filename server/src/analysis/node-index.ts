@@ -251,6 +251,26 @@ export function nodesOfKinds<T extends ts.Node = ts.Node>(
   return out;
 }
 
+const identifiersByName = new WeakMap<ts.SourceFile, Map<string, ts.Identifier[]>>();
+
+/**
+ * The identifiers of `sourceFile` spelled `name`, in file order: "where is this function named?" asked once per
+ * function costs the uses of its name, not a walk of every identifier of the file (quadratic in a file of many).
+ */
+export function identifiersNamed(sourceFile: ts.SourceFile, name: string): readonly ts.Identifier[] {
+  let byName = identifiersByName.get(sourceFile);
+  if (!byName) {
+    byName = new Map();
+    for (const id of nodesOfKinds<ts.Identifier>(sourceFile, [ts.SyntaxKind.Identifier])) {
+      const same = byName.get(id.text);
+      if (same) same.push(id);
+      else byName.set(id.text, [id]);
+    }
+    identifiersByName.set(sourceFile, byName);
+  }
+  return byName.get(name) ?? [];
+}
+
 /** Call and tagged-template expressions: the shapes a database statement or a lock call takes. */
 export const CALL_KINDS = [ts.SyntaxKind.CallExpression, ts.SyntaxKind.TaggedTemplateExpression];
 
