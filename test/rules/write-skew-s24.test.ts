@@ -2,6 +2,8 @@
 // all with one statement repeating the count's filter and binding no value of its caller (opencollective-api's
 // `checks/model` scripts). Every concurrent run sends the same statement, which moves every matching row out of the
 // set: the check kept no minimum for a second run to break. A removal naming the caller's row stays reported.
+// Likewise the membership found by a client's `.is("app_id", null)` and deleted by SQL's `app_id IS NULL` with the
+// same keys (capgo's member removal): one test written two ways, so the delete removes exactly the rows found.
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -10,6 +12,12 @@ const sequelize = new Sequelize(process.env.DATABASE_URL!);
 `;
 const PRISMA = `import { PrismaClient } from "@prisma/client";
 const prisma = new PrismaClient();
+`;
+
+const MEMBERSHIP = `import { createClient } from "@supabase/supabase-js";
+import { Pool } from "pg";
+const supabase = createClient(process.env.SUPABASE_URL!, process.env.SUPABASE_KEY!);
+const pool = new Pool();
 `;
 
 runRuleTests(writeSkew, {
@@ -41,6 +49,22 @@ export async function purgeRevokedSessions() {
 }
 `,
     },
+    {
+      name: "Supabase lookup with .is(column, null), then the pg DELETE of exactly that row (IS NULL): a row found, removed",
+      code: `${MEMBERSHIP}
+export async function leaveWorkspace(workspaceId: string, userId: string) {
+  const { data } = await supabase
+    .from("workspace_members")
+    .select("user_id")
+    .eq("user_id", userId)
+    .eq("workspace_id", workspaceId)
+    .is("project_id", null)
+    .maybeSingle();
+  if (!data) throw new Error("not a member");
+  await pool.query("DELETE FROM workspace_members WHERE user_id = $1 AND workspace_id = $2 AND project_id IS NULL", [userId, workspaceId]);
+}
+`,
+    },
   ],
   invalid: [
     {
@@ -68,6 +92,21 @@ export async function retireLastFallbackRegion() {
 }
 `,
       errors: [{ line: 7, column: 9, messageId: "shrinks" }],
+    },
+    {
+      name: "owners counted above one, then a member deleted by its key: the same delete after a minimum check",
+      code: `${MEMBERSHIP}
+export async function removeMember(workspaceId: string, userId: string, memberId: string) {
+  const { count } = await supabase
+    .from("workspace_members")
+    .select("user_id", { count: "exact", head: true })
+    .eq("workspace_id", workspaceId)
+    .eq("role", "owner");
+  if ((count ?? 0) <= 1) throw new Error("a workspace keeps one owner");
+  await pool.query("DELETE FROM workspace_members WHERE user_id = $1 AND workspace_id = $2 AND project_id IS NULL", [memberId, workspaceId]);
+}
+`,
+      errors: [{ line: 13, column: 9, messageId: "shrinks" }],
     },
   ],
 });

@@ -360,12 +360,16 @@ function removesRowsFound(check: SetCheck, write: SetWrite): boolean {
   const checked = check.read.conditions;
   if (checked.some((c) => /^(<>|!=|NOT)/i.test(c.operator))) return false;
   const removed = write.access.conditions;
+  // `app_id IS NULL` in SQL and `.is("app_id", null)` / `{ appId: null }` in a client are one test.
+  const isNullTest = (c: AccessCondition) =>
+    c.operator === "IS NULL" || (c.operator === "=" && !!c.value && skipParens(c.value).kind === ts.SyntaxKind.NullKeyword);
   const among = (some: readonly AccessCondition[], all: readonly AccessCondition[]) =>
-    some.every(
-      (r) =>
-        r.operator === "=" &&
-        r.value &&
-        all.some((c) => c.operator === "=" && c.column === r.column && c.value && sameValue(c.value, r.value!)),
+    some.every((r) =>
+      isNullTest(r)
+        ? all.some((c) => isNullTest(c) && sameColumn(c.column, r.column))
+        : r.operator === "=" &&
+          r.value &&
+          all.some((c) => c.operator === "=" && c.column === r.column && c.value && sameValue(c.value, r.value!)),
     );
   return removed.length > 0 && (among(removed, checked) || (checked.length > 0 && among(checked, removed)));
 }
