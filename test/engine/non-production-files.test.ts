@@ -33,6 +33,9 @@ describe("nonProductionFiles", () => {
       "src/database/user.seed.ts",
       "scripts/backfill-balances.ts",
       "packages/api/scripts/reindex.ts",
+      "tooling/export-site/copy-pages.ts",
+      "packages/cli/src/commands/reset-password.ts",
+      "src/cli/create-admin.command.ts",
     ];
     for (const file of nonProduction) assert.equal(ignoredBy({}, file), "nonProductionFiles", file);
   });
@@ -50,6 +53,9 @@ describe("nonProductionFiles", () => {
       "src/scripting/engine.ts",
       "src/latest.ts",
       "src/inspect.ts",
+      "src/client/orders.ts",
+      "src/tools.ts",
+      "src/clinic/appointments.ts",
     ];
     for (const file of production) assert.equal(ignoredBy({}, file), undefined, file);
   });

@@ -63,8 +63,9 @@ const DEFAULT_IGNORES = ["**/node_modules/**", "**/dist/**", "**/*.d.ts"];
 
 /**
  * Files that do not run in production, skipped unless `nonProductionFiles` says otherwise (as CodeQL and Semgrep leave
- * test code out of their default queries): tests and e2e suites, their mocks and fixtures, seeders and one-off scripts
- * run on their own, so a race inside them is not a production race. Migrations are not listed: they run against the
+ * test code out of their default queries): tests and e2e suites, their mocks and fixtures, seeders, one-off scripts and
+ * operators' tooling and command-line entry points (`tooling/`, `cli/`), run by hand one at a time, so a race inside
+ * them is not a production race. Migrations are not listed: they run against the
  * production database, often while the previous release still serves traffic, so their races with the application are
  * real (two runs of one migration never overlap: `analysis/migrations.ts`).
  */
@@ -88,6 +89,8 @@ export const DEFAULT_NON_PRODUCTION_FILES: readonly string[] = [
   "**/seed.*",
   "**/*.seed.*",
   "**/scripts/**",
+  "**/tooling/**",
+  "**/cli/**",
 ];
 
 /** An import (or require) of a test runner's API: only test files load these. */
