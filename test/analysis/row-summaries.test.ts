@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ts } from "../../server/src/engine/ts";
 import { CALL_KINDS, calleeName, nodesOfKinds } from "../../server/src/analysis/ast";
-import { databaseNameStats, mayReachDatabase } from "../../server/src/analysis/db/row-summaries";
+import { databaseNameStats, mayReachDatabase, wrappedWriteAt } from "../../server/src/analysis/db/row-summaries";
 import { calleeResolver } from "../../server/src/analysis/summaries";
 
 const REPOSITORY = `import { PrismaClient } from "@prisma/client";
@@ -87,4 +87,81 @@ test("only the functions a name depends on are read", () => {
   assert.equal(databaseNameStats.functions - before, 1, "reminderSubject alone: it calls no project function");
   assert.equal(mayReachDatabase(calls.get("invoiceForReminder")!, resolve, "read"), true);
   assert.equal(databaseNameStats.functions - before, 3, "then invoiceForReminder and the loadInvoice it keeps the result of");
+});
+
+// A wrapper's write is summarised bottom-up (`wrappedWriteAt` on summaries.ts `solveBottomUp`): every link of a
+// chain is followed, and each function's answer is the same whichever call is asked about first.
+const LEDGER = `import { PrismaClient } from "@prisma/client";
+declare const prisma: PrismaClient;
+export async function storeBalance(id: string, balance: number) {
+  await prisma.wallet.update({ where: { id }, data: { balance } });
+}
+export async function saveBalance(id: string, balance: number) {
+  await storeBalance(id, balance);
+}
+export async function putBalance(id: string, balance: number) {
+  await saveBalance(id, balance);
+}
+export async function setBalance(id: string, balance: number) {
+  await putBalance(id, balance);
+}
+export async function recordBalance(id: string, balance: number) {
+  await setBalance(id, balance);
+}
+export async function auditAndStore(id: string, balance: number) {
+  await prisma.audit.create({ data: { id } });
+  await storeBalance(id, balance);
+}
+export async function pingPong(id: string, balance: number): Promise<void> {
+  if (balance > 0) return pongPing(id, balance - 1);
+  await prisma.wallet.update({ where: { id }, data: { balance } });
+}
+export async function pongPing(id: string, balance: number): Promise<void> {
+  return pingPong(id, balance);
+}
+`;
+
+function ledgerCalls(order: string[]): { resolve: ReturnType<typeof calleeResolver>; calls: Map<string, ts.CallExpression> } {
+  const caller = `export async function run(id: string, n: number) {\n${order.map((name) => `  await ${name}(id, n);\n`).join("")}}\n`;
+  const file = ts.createSourceFile("/wallet/src/ledger.ts", LEDGER + caller, ts.ScriptTarget.ES2022, true);
+  const host = ts.createCompilerHost({ noLib: true });
+  host.getSourceFile = (name) => (name === file.fileName ? file : undefined);
+  host.fileExists = (name) => name === file.fileName;
+  const program = ts.createProgram([file.fileName], { noLib: true, noResolve: true, target: ts.ScriptTarget.ES2022 }, host);
+  const run = file.statements.find((s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && s.name?.text === "run")!;
+  const calls = new Map(nodesOfKinds<ts.CallExpression>(run, CALL_KINDS).map((call) => [calleeName(call) ?? "", call]));
+  return { resolve: calleeResolver(program, () => program.getTypeChecker()), calls };
+}
+
+test("a wrapper's write is found through a chain of any length, whichever call is asked first", () => {
+  const chain = ["recordBalance", "setBalance", "putBalance", "saveBalance", "storeBalance"];
+  for (const order of [chain, [...chain].reverse()]) {
+    const { resolve, calls } = ledgerCalls(order);
+    for (const name of order) {
+      const write = wrappedWriteAt(calls.get(name)!, resolve);
+      assert.ok(write, `${name} (asked in the order ${order.join(", ")})`);
+      assert.equal(write.kind, "write");
+      assert.equal(write.node, calls.get(name));
+      assert.deepEqual(
+        write.assignments.map((a) => [a.column, a.value?.getText()]),
+        [["balance", "n"]],
+        `${name}: the caller's value is the written one`,
+      );
+      assert.equal(write.through?.calls.length, chain.length - 1 - chain.indexOf(name), `${name}: the calls down to the statement`);
+    }
+  }
+});
+
+test("a function that does more than one write, and a recursive pair, are no wrappers", () => {
+  const { resolve, calls } = ledgerCalls(["auditAndStore", "pingPong", "pongPing"]);
+  assert.equal(wrappedWriteAt(calls.get("auditAndStore")!, resolve), undefined, "an insert and a write: a service step");
+  // pingPong writes once and calls pongPing, which runs pingPong again: the pair's summary is the fixpoint's last
+  // iterate, the same whichever is asked first; here neither is a wrapper of a single write.
+  const first = [wrappedWriteAt(calls.get("pingPong")!, resolve), wrappedWriteAt(calls.get("pongPing")!, resolve)];
+  const again = ledgerCalls(["pongPing", "pingPong"]);
+  const second = [wrappedWriteAt(again.calls.get("pingPong")!, again.resolve), wrappedWriteAt(again.calls.get("pongPing")!, again.resolve)];
+  assert.deepEqual(
+    first.map((w) => w?.kind),
+    second.map((w) => w?.kind),
+  );
 });

@@ -30,8 +30,8 @@ import { flowGraphOf } from "../flow/cfg";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { escapeRegExp } from "../sql";
 import { sqlTextOf } from "../sql-text";
-import { calleeResolver, type CalleeResolver } from "../summaries";
-import { MAX_WRAPPER_DEPTH, accessAtCall, mayReachDatabase, wrappedWriteAt } from "./row-summaries";
+import { calleeResolver, solveBottomUp, type CalleeResolver } from "../summaries";
+import { accessAtCall, mayReachDatabase, wrappedWriteAt } from "./row-summaries";
 import { implicitFlushOf } from "./mikro-orm";
 import { prismaUniqueFieldSets } from "./prisma";
 import { isLibraryMerge, isModuleConstant, replacesArrayEntries } from "./merged-values";
@@ -223,7 +223,7 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
   const step = (node: ts.Node, state: Bindings, draft: BindingsDraft): void => {
     if (ts.isVariableDeclaration(node)) {
       // Each run of a declaration binds its names afresh: what an outer or earlier binding of the name held is gone.
-      if (node.initializer) bindDeclaration(node.name, node.initializer, draft.values, resolve);
+      if (node.initializer) bindDeclaration(node.name, node.initializer, draft.values, helperReadsOf(resolve));
       else bindLoopElement(node, draft.values);
     } else if (ts.isBinaryExpression(node)) {
       if (isAssignmentOperator(node.operatorToken.kind)) bindAssignment(node, state, draft, resolve);
@@ -311,17 +311,17 @@ function unbind(name: ts.BindingName, values: Map<string, ReadValue>): void {
 }
 
 /** The read whose result `expr` is (`await pool.query(...)`, `await this.accounts.get(id)`), if any. */
-function readOf(expr: ts.Expression, resolve: CalleeResolver, depth = 0): ReadValue | undefined {
+function readOf(expr: ts.Expression, helpers: HelperReads): ReadValue | undefined {
   const node = skipAwait(expr);
   // `id ? await prisma.x.findFirst(…) : null`: the row read, when there is one.
   if (ts.isConditionalExpression(node)) {
-    const [whenTrue, whenFalse] = [readOf(node.whenTrue, resolve, depth), readOf(node.whenFalse, resolve, depth)];
+    const [whenTrue, whenFalse] = [readOf(node.whenTrue, helpers), readOf(node.whenFalse, helpers)];
     return whenTrue && (whenFalse || isNullish(node.whenFalse)) ? whenTrue : whenFalse && isNullish(node.whenTrue) ? whenFalse : undefined;
   }
   if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
   const access = dbAccessOf(node);
   if (access?.kind === "read") return { read: access, level: "row" };
-  return ts.isCallExpression(node) && depth < MAX_WRAPPER_DEPTH ? helperRead(node, resolve, depth) : undefined;
+  return ts.isCallExpression(node) ? helpers(node) : undefined;
 }
 
 /** A read nested in an expression (`Number(await redis.get(key))`): its result, converted, is a value. */
@@ -360,22 +360,65 @@ function isRowsInPlace(read: DbAccess, expr: ts.Expression): boolean {
   return node !== read.node && node === skipParens(expr);
 }
 
-const returnCaches = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, ReadValue | null>>();
+/**
+ * How the read a call of a project function returns is found: in the rules' flows by summarising the helper
+ * (`helperRead`), and while helpers are summarised from the summaries so far.
+ */
+type HelperReads = (call: ts.CallExpression) => ReadValue | undefined;
 
-/** A call of a project function that returns (a value derived from) a read: the read, restated at the call. */
-function helperRead(call: ts.CallExpression, resolve: CalleeResolver, depth: number): ReadValue | undefined {
+const helperReads = new WeakMap<CalleeResolver, HelperReads>();
+const returnSummaries = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, ReadValue | null>>();
+
+function helperReadsOf(resolve: CalleeResolver): HelperReads {
+  let reads = helperReads.get(resolve);
+  if (!reads) helperReads.set(resolve, (reads = (call) => helperRead(call, resolve)));
+  return reads;
+}
+
+/**
+ * A call of a project function that returns (a value derived from) a read: the read, restated at the call. Helpers
+ * are summarised bottom-up on the core's fixpoint (summaries.ts `solveBottomUp`): a chain of any length is followed,
+ * and a helper's answer does not depend on which of its callers was asked about first.
+ */
+function helperRead(call: ts.CallExpression, resolve: CalleeResolver): ReadValue | undefined {
+  const fn = readingCallee(call, resolve);
+  if (!fn) return undefined;
+  let store = returnSummaries.get(resolve);
+  if (!store) returnSummaries.set(resolve, (store = new NodeFacts()));
+  const summary = solveBottomUp<ReadValue | null>(
+    fn,
+    {
+      callees: (helper) => {
+        const calls = nodesOfKinds<ts.CallExpression>(helper.body!, [ts.SyntaxKind.CallExpression], { skipFunctions: true });
+        if (ts.isCallExpression(helper.body!)) calls.unshift(helper.body);
+        return calls.flatMap((inner) => readingCallee(inner, resolve) ?? []);
+      },
+      compose: (helper, returnedAt) => {
+        const nested: HelperReads = (inner) => {
+          const callee = readingCallee(inner, resolve);
+          return callee ? restateRead(inner, callee, returnedAt(callee)) : undefined;
+        };
+        return (ts.isBlock(helper.body!) ? returnedRead(helper, nested) : readOf(helper.body as ts.Expression, nested)) ?? null;
+      },
+      same: (a, b) => a === b || (a !== null && b !== null && a.read === b.read && a.level === b.level && a.column === b.column),
+      empty: null,
+    },
+    store,
+  );
+  return restateRead(call, fn, summary);
+}
+
+/**
+ * The project function a call may return a read from. A function calling itself is another run of it, down the path
+ * its arguments choose (a cached getter asking itself without the cache): the read of its first return is no more
+ * what that run returns than any other return's.
+ */
+function readingCallee(call: ts.CallExpression, resolve: CalleeResolver): FunctionLike | undefined {
   const fn = mayReachDatabase(call, resolve, "read") ? resolve(call) : undefined;
-  // A function calling itself is another run of it, down the path its arguments choose (a cached getter asking itself
-  // without the cache): the read of its first return is no more what that run returns than any other return's.
-  if (!fn?.body || isInside(call, fn)) return undefined;
-  let returnCache = returnCaches.get(resolve);
-  if (!returnCache) returnCaches.set(resolve, (returnCache = new NodeFacts()));
-  let summary = returnCache.get(fn);
-  if (summary === undefined) {
-    returnCache.set(fn, null); // recursion guard
-    summary = (ts.isBlock(fn.body) ? returnedRead(fn, resolve, depth + 1) : readOf(fn.body, resolve, depth + 1)) ?? null;
-    returnCache.set(fn, summary);
-  }
+  return fn?.body && !isInside(call, fn) ? fn : undefined;
+}
+
+function restateRead(call: ts.CallExpression, fn: FunctionLike, summary: ReadValue | null): ReadValue | undefined {
   return summary ? { ...summary, read: accessAtCall(call, fn, summary.read) } : undefined;
 }
 
@@ -384,35 +427,29 @@ function helperRead(call: ts.CallExpression, resolve: CalleeResolver, depth: num
  * it: declarations and plain assignments of names (`let row = cache.get(id); if (!row) row = await db.find(id);
  * return row;` returns the read on the path that made it; a name given something else on every path returns none).
  */
-function returnedRead(fn: FunctionLike, resolve: CalleeResolver, depth: number): ReadValue | undefined {
+function returnedRead(fn: FunctionLike, helpers: HelperReads): ReadValue | undefined {
   const solution = bindingsAlongPaths(
     fn,
     { values: new Map<string, ReadValue>() as ReadonlyMap<string, ReadValue> },
     (element, _state, edit) => {
       if (ts.isVariableDeclaration(element) && element.initializer)
-        bindDeclaration(element.name, element.initializer, edit("values"), resolve, depth);
+        bindDeclaration(element.name, element.initializer, edit("values"), helpers);
       else if (ts.isBinaryExpression(element) && element.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
         const left = skipParens(element.left);
         // `row = await db.update(…)`: the name keeps naming the row it held (as in the function's own flows).
-        if (ts.isIdentifier(left) && !writeOf(element.right)) bindDeclaration(left, element.right, edit("values"), resolve, depth);
+        if (ts.isIdentifier(left) && !writeOf(element.right)) bindDeclaration(left, element.right, edit("values"), helpers);
       }
     },
   );
   for (const node of nodesOfKinds<ts.ReturnStatement>(fn.body!, [ts.SyntaxKind.ReturnStatement], { skipFunctions: true })) {
     const values = node.expression && solution.before(node)?.values;
-    const returned = values && (readOf(node.expression!, resolve, depth) ?? valueOf(node.expression!, values));
+    const returned = values && (readOf(node.expression!, helpers) ?? valueOf(node.expression!, values));
     if (returned) return returned;
   }
   return undefined;
 }
 
-function bindDeclaration(
-  name: ts.BindingName,
-  initializer: ts.Expression,
-  values: Map<string, ReadValue>,
-  resolve: CalleeResolver,
-  depth = 0,
-): void {
+function bindDeclaration(name: ts.BindingName, initializer: ts.Expression, values: Map<string, ReadValue>, helpers: HelperReads): void {
   const source = withoutEmptyFallback(initializer);
   // `const [thread, pending] = await Promise.all([findThread(), countPending()])`: each name holds its own promise's value.
   const together = ts.isArrayBindingPattern(name) ? promisesAwaitedTogether(source) : undefined;
@@ -420,7 +457,7 @@ function bindDeclaration(
     name.elements.forEach((element, i) => {
       const promise = together[i];
       if (ts.isOmittedExpression(element)) return;
-      if (promise && !element.dotDotDotToken) bindDeclaration(element.name, promise, values, resolve, depth);
+      if (promise && !element.dotDotDotToken) bindDeclaration(element.name, promise, values, helpers);
       else unbind(element.name, values);
     });
     return;
@@ -428,7 +465,7 @@ function bindDeclaration(
   const origin =
     writeOf(source)?.insert || buildsEntity(source)
       ? undefined
-      : (readOf(source, resolve, depth) ?? valueOf(source, values) ?? readInside(source));
+      : (readOf(source, helpers) ?? valueOf(source, values) ?? readInside(source));
   // Each run of a declaration binds its names afresh: what an outer or earlier binding of a name held is gone.
   unbind(name, values);
   if (origin) bindPattern(name, origin, values);
@@ -558,7 +595,7 @@ function bindAssignment(node: ts.BinaryExpression, { values }: Bindings, draft: 
     return;
   }
   const origin =
-    (assigned && (readOf(assigned, resolve) ?? valueOf(assigned, values) ?? readInside(assigned))) ??
+    (assigned && (readOf(assigned, helperReadsOf(resolve)) ?? valueOf(assigned, values) ?? readInside(assigned))) ??
     (assigned ? undefined : valueOf(node.right, values)) ??
     (!plain ? valueOf(left, values) : undefined);
   if (ts.isIdentifier(left)) {

@@ -4,7 +4,8 @@
 // site is the function's own, restated in the caller's terms: its handle, WHERE values and written values become the
 // arguments the function passes on (a value the function computes itself is unknown here and left out), and `through`
 // keeps the statement and the calls down to it, for the chain a finding shows. Callees are found by summaries.ts's
-// resolver (the checker, across files); the walk is bounded in depth and a cycle contributes nothing.
+// resolver (the checker, across files); a wrapper's write, like a helper's returned read (read-modify-write.ts), is
+// summarised on the core's bottom-up fixpoint (summaries.ts `solveBottomUp`).
 import { ts } from "../../engine/ts";
 import {
   CALL_KINDS,
@@ -23,7 +24,7 @@ import {
 } from "../ast";
 import { canonicalKey } from "../identity";
 import { projectFunctionsByName } from "../slow-calls";
-import { parameterOf, programOf, type CalleeResolver } from "../summaries";
+import { parameterOf, programOf, solveBottomUp, type CalleeResolver } from "../summaries";
 import { runsIn, transactionScopeOf } from "../transactions";
 import { dbAccessOf, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { isPrismaAtomic } from "./prisma";
@@ -142,9 +143,6 @@ function resultIsKept(call: ts.CallExpression): boolean {
   const parent = node.parent;
   return ts.isVariableDeclaration(parent) || ts.isReturnStatement(parent) || ts.isArrowFunction(parent);
 }
-
-/** How deep a chain of wrappers is followed. */
-export const MAX_WRAPPER_DEPTH = 3;
 
 const atCall = new NodeFacts<ts.CallExpression, Map<DbAccess, DbAccess>>();
 
@@ -275,39 +273,69 @@ function parameterNames(fn: FunctionLike | undefined): Array<Set<string>> {
   return fn ? fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text))) : [];
 }
 
+/** Per resolver (one per Program), the write each wrapper runs (null: none, or more than one step). */
 const writeSummaries = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, DbAccess | null>>();
 
 /**
  * The write a call of a project wrapper runs (`this.levels.update(id, { qty })`), restated at the call: a function
  * whose body runs exactly one database write, itself or through a wrapper of its own, and no read. A function that
- * does more is a service step of its own, not a way of writing.
+ * does more is a service step of its own, not a way of writing. Wrappers are summarised bottom-up on the core's
+ * fixpoint (summaries.ts `solveBottomUp`): a chain of any length is followed, and the answer for a function does not
+ * depend on which of its callers was asked about first.
  */
-export function wrappedWriteAt(call: ts.CallExpression, resolve: CalleeResolver, depth = 0): DbAccess | undefined {
-  if (call.arguments.length === 0 || depth >= MAX_WRAPPER_DEPTH || !mayReachDatabase(call, resolve, "write")) return undefined;
+export function wrappedWriteAt(call: ts.CallExpression, resolve: CalleeResolver): DbAccess | undefined {
+  if (!mayCallWrapper(call, resolve)) return undefined;
   const callee = resolve(call);
   if (!callee?.body) return undefined;
-  let summaries = writeSummaries.get(resolve);
-  if (!summaries) writeSummaries.set(resolve, (summaries = new NodeFacts()));
-  let inner = summaries.get(callee);
-  if (inner === undefined) {
-    summaries.set(callee, null); // a cycle writes nothing
-    inner = onlyWriteOf(callee, resolve, depth) ?? null;
-    summaries.set(callee, inner);
-  }
+  let store = writeSummaries.get(resolve);
+  if (!store) writeSummaries.set(resolve, (store = new NodeFacts()));
+  // Each function's calls, with the project function each may reach, found once per question.
+  const stepsOf = new Map<FunctionLike, Array<{ call: ts.CallExpression | ts.TaggedTemplateExpression; callee?: FunctionLike }>>();
+  const steps = (fn: FunctionLike) => {
+    let found = stepsOf.get(fn);
+    if (!found) {
+      const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body!, CALL_KINDS, { skipFunctions: true });
+      if (ts.isCallExpression(fn.body!) || ts.isTaggedTemplateExpression(fn.body!)) calls.unshift(fn.body);
+      found = calls.map((c) => {
+        const target = ts.isCallExpression(c) && !dbAccessOf(c) && mayCallWrapper(c, resolve) ? resolve(c) : undefined;
+        return target?.body ? { call: c, callee: target } : { call: c };
+      });
+      stepsOf.set(fn, found);
+    }
+    return found;
+  };
+  const inner = solveBottomUp<DbAccess | null>(
+    callee,
+    {
+      callees: (fn) => steps(fn).flatMap((step) => (step.callee ? [step.callee] : [])),
+      compose: (fn, writeOf) => onlyWriteOf(steps(fn), writeOf),
+      same: (a, b) => a === b,
+      empty: null,
+    },
+    store,
+  );
   return inner ? accessAtCall(call, callee, inner) : undefined;
 }
 
-function onlyWriteOf(fn: FunctionLike, resolve: CalleeResolver, depth: number): DbAccess | undefined {
-  const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body!, CALL_KINDS, { skipFunctions: true });
-  if (ts.isCallExpression(fn.body!) || ts.isTaggedTemplateExpression(fn.body!)) calls.unshift(fn.body);
+/** A call that may run a wrapper's write: it passes something, and a function of its name may write. */
+function mayCallWrapper(call: ts.CallExpression, resolve: CalleeResolver): boolean {
+  return call.arguments.length > 0 && mayReachDatabase(call, resolve, "write");
+}
+
+/** The one write a function's calls run (its own, or a wrapper's restated at the call), if that is all they do. */
+function onlyWriteOf(
+  steps: ReadonlyArray<{ call: ts.CallExpression | ts.TaggedTemplateExpression; callee?: FunctionLike }>,
+  writeOf: (callee: FunctionLike) => DbAccess | null,
+): DbAccess | null {
   let write: DbAccess | undefined;
-  for (const call of calls) {
-    const access = dbAccessOf(call) ?? (ts.isCallExpression(call) ? wrappedWriteAt(call, resolve, depth + 1) : undefined);
+  for (const { call, callee } of steps) {
+    const wrapped = callee && writeOf(callee);
+    const access = dbAccessOf(call) ?? (wrapped ? accessAtCall(call as ts.CallExpression, callee, wrapped) : undefined);
     if (!access) continue;
-    if (access.kind !== "write" || write || access.flush) return undefined;
+    if (access.kind !== "write" || write || access.flush) return null;
     write = access;
   }
-  return write;
+  return write ?? null;
 }
 
 /** The steps of an access made through project functions, for related locations: each call down, then the statement. */
