@@ -58,6 +58,7 @@ import {
   returnsHolder,
   type LockAcquisition,
 } from "./locks";
+import { solveBottomUp } from "./summaries";
 import { namedFunctionsIn, projectAliasNames, projectFunctionNames, projectFunctionOf, projectFunctionsByName } from "./slow-calls";
 
 /** A project function that runs its function parameter `callbackParam` under a lock, or returns holding one. */
@@ -89,9 +90,6 @@ export interface LockWrapper {
 }
 
 export type { DeclarationOrigin };
-
-/** How deep wrappers of wrappers are followed. */
-const MAX_DEPTH = 4;
 
 interface ProgramState {
   program: ts.Program;
@@ -165,7 +163,7 @@ export function wrapperAcquisitionsIn(
   if (found) return found;
   found = [];
   for (const call of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
-    const acquisition = wrapperAcquisitionAt(call, state, 0);
+    const acquisition = wrapperAcquisitionAt(call, state);
     // A scoped call counts where it passes the critical section: a literal, or a function of the file it names.
     if (acquisition && (acquisition.style !== "scoped" || acquisition.callback)) found.push(acquisition);
   }
@@ -178,16 +176,21 @@ export function wrapperAcquisitionsIn(
   return found;
 }
 
+/** Which project function is a lock wrapper: its summary, or while wrappers are summarised, the summary so far. */
+type WrapperOf = (fn: FunctionLike) => LockWrapper | undefined;
+
 /** A call of a lock wrapper as an acquisition: scoped (with the argument it runs under the lock) or not. */
-function wrapperAcquisitionAt(call: ts.CallExpression, state: ProgramState, depth: number): LockAcquisition | undefined {
-  if (depth > MAX_DEPTH) return undefined;
+function wrapperAcquisitionAt(
+  call: ts.CallExpression,
+  state: ProgramState,
+  wrapperOf: WrapperOf = (fn) => lockWrapperOf(fn, state),
+): LockAcquisition | undefined {
   const callee = skipParens(call.expression);
-  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
   // Only the name of a function that takes a lock (or calls one that does) is worth the checker.
-  if (!name || (!candidateNames(state).has(name) && !libraryDeclaredNames(state).has(name))) return undefined;
-  if (!mayCallWrapper(call, name, state, (fn) => lockWrapperOf(fn, state, depth + 1) !== undefined)) return undefined;
+  const name = wrapperCallName(call, state);
+  if (!name || !mayCallWrapper(call, name, state, (fn) => wrapperOf(fn) !== undefined)) return undefined;
   const fn = resolve(call, state);
-  const wrapper = fn && lockWrapperOf(fn, state, depth + 1);
+  const wrapper = fn && wrapperOf(fn);
   if (!wrapper) return undefined;
   const key = wrapper.keyParam === undefined ? undefined : call.arguments[wrapper.keyParam];
   const wrapperName = inlineCode(labelOf(callee));
@@ -311,7 +314,7 @@ function inferDecorator(factory: FunctionLike, state: ProgramState): LockWrapper
     if (!replacement) continue;
     for (const call of calls) {
       if (!isInside(call, replacement) || call === invocation) continue;
-      const inner = libraryAcquisitionOf(call, state) ?? wrapperAcquisitionAt(call, state, 1);
+      const inner = libraryAcquisitionOf(call, state) ?? wrapperAcquisitionAt(call, state);
       if (!inner || inner.transactionScoped) continue;
       const held =
         inner.style === "scoped"
@@ -402,7 +405,10 @@ function isAliasOfThis(name: string, fn: FunctionLike): boolean {
   );
 }
 
-/** How many levels of wrappers of wrappers the candidate names cover. */
+/**
+ * How many levels of wrappers of wrappers the candidate names cover: by name, each level takes in every caller of a
+ * name, so the set is kept to the depth real helpers have (a function and a helper or two around it).
+ */
 const CANDIDATE_LEVELS = 3;
 
 /**
@@ -567,17 +573,65 @@ function releasesWrapperLock(
  * Whether `fn` runs one of its function parameters under a lock: passes it (or a literal that calls it) to a scoped
  * lock call or to another wrapper, or calls it where a lock it acquired may be held. Cached per Program.
  */
-function lockWrapperOf(fn: FunctionLike, state: ProgramState, depth: number): LockWrapper | undefined {
+function lockWrapperOf(fn: FunctionLike, state: ProgramState): LockWrapper | undefined {
   if (state.wrappers.has(fn)) return state.wrappers.get(fn);
-  state.wrappers.set(fn, undefined); // a cycle finds no wrapper
   state.inferring++;
   try {
-    const wrapper = declaredWrapper(fn, state) ?? inferWrapper(fn, state, depth);
-    state.wrappers.set(fn, wrapper);
-    return wrapper;
+    // A package's function has no body: it is a wrapper only by a declaration.
+    if (!fn.body) {
+      const declared = declaredWrapper(fn, state);
+      state.wrappers.set(fn, declared);
+      return declared;
+    }
+    // Bottom-up on the core's fixpoint (summaries.ts `solveBottomUp`): wrappers of wrappers as deep as the candidate names reach, and the
+    // same verdict for a function whichever of its callers was asked about first.
+    const wrapper = solveBottomUp<LockWrapper | null>(
+      fn,
+      {
+        callees: (f) =>
+          nodesOfKinds<ts.CallExpression>(f.body!, [ts.SyntaxKind.CallExpression]).flatMap((call) => {
+            const callee = wrapperCallName(call, state) ? resolve(call, state) : undefined;
+            return callee ? [callee] : [];
+          }),
+        compose: (f, wrapperAt) =>
+          declaredWrapper(f, state) ??
+          inferWrapper(f, state, (g) => (g.body ? (wrapperAt(g) ?? undefined) : lockWrapperOf(g, state))) ??
+          null,
+        same: sameWrapper,
+        empty: null,
+      },
+      {
+        get: (f) => (state.wrappers.has(f) ? (state.wrappers.get(f) ?? null) : undefined),
+        set: (f, summary) => state.wrappers.set(f, summary ?? undefined),
+      },
+    );
+    return wrapper ?? undefined;
   } finally {
     state.inferring--;
   }
+}
+
+/** Two iterates of a recursive component's wrapper say the same. */
+function sameWrapper(a: LockWrapper | null, b: LockWrapper | null): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return (
+    a.kind === b.kind &&
+    a.callbackParam === b.callbackParam &&
+    a.keyParam === b.keyParam &&
+    a.mechanism === b.mechanism &&
+    a.expires === b.expires &&
+    a.style === b.style &&
+    a.lockLabel === b.lockLabel &&
+    a.bypass === b.bypass
+  );
+}
+
+/** The name a call is made by, when a function of that name may take a lock or is a package's declared lock helper. */
+function wrapperCallName(call: ts.CallExpression, state: ProgramState): string | undefined {
+  const callee = skipParens(call.expression);
+  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+  return name !== undefined && (candidateNames(state).has(name) || libraryDeclaredNames(state).has(name)) ? name : undefined;
 }
 
 /**
@@ -711,8 +765,8 @@ export function lockDeclarationProblems(
       const config = state.declared.find((d) => isDeclared(fn, d, d.entry.function));
       if (config) matched.add(config);
       if (!config && annotation?.verb !== "declares") continue;
-      const wrapper = lockWrapperOf(fn, state, 0);
-      const inferred = inferWrapper(fn, state, 1);
+      const wrapper = lockWrapperOf(fn, state);
+      const inferred = inferWrapper(fn, state);
       const contradiction = wrapper && inferred && contradictionBetween(wrapper, inferred);
       if (contradiction && "declared" in wrapper.source)
         problems.push({
@@ -760,7 +814,11 @@ function contradictionBetween(declared: LockWrapper, inferred: LockWrapper): str
   return undefined;
 }
 
-function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): LockWrapper | undefined {
+function inferWrapper(
+  fn: FunctionLike,
+  state: ProgramState,
+  wrapperOf: WrapperOf = (f) => lockWrapperOf(f, state),
+): LockWrapper | undefined {
   if (!fn.body) return undefined;
   const params = new Map<string, number>();
   fn.parameters.forEach((p, i) => ts.isIdentifier(p.name) && params.set(p.name.text, i));
@@ -770,7 +828,7 @@ function inferWrapper(fn: FunctionLike, state: ProgramState, depth: number): Loc
   };
   const calls = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]);
   const acquisitions = calls.flatMap((call) => {
-    const acquisition = libraryAcquisitionOf(call, state) ?? wrapperAcquisitionAt(call, state, depth);
+    const acquisition = libraryAcquisitionOf(call, state) ?? wrapperAcquisitionAt(call, state, wrapperOf);
     return acquisition && !acquisition.transactionScoped ? [acquisition] : [];
   });
   const chain = promiseChainOf(fn);
