@@ -954,9 +954,9 @@ function drizzleWrite(call: ts.CallExpression): SetWrite | undefined {
  */
 function entityWrite(access: DbAccess): SetWrite | undefined {
   const entity = skipParens(access.entity!);
-  const literal = ts.isCallExpression(entity) && calleeName(entity) === "create" ? entity.arguments[0] : entity;
-  if (literal && ts.isObjectLiteralExpression(skipParens(literal)))
-    return { access: { ...access, insert: true, assignments: objectAssignments(literal, () => false) }, change: "insert" };
+  if (ts.isObjectLiteralExpression(entity))
+    return { access: { ...access, insert: true, assignments: objectAssignments(entity, () => false) }, change: "insert" };
+  if (ts.isCallExpression(entity)) return insertOfCreate(entity, access);
   if (!ts.isIdentifier(entity)) return undefined;
   const created = createdEntity(entity, access);
   if (created) return created;
@@ -979,27 +979,48 @@ function entityWrite(access: DbAccess): SetWrite | undefined {
 
 /**
  * `const capture = em.create(ChargeCapture, { … })` (or `repo.create({ … })`) earlier in the function, then the saved
- * entity is `capture`: an insert of those fields, into the created entity's table when the call names it.
+ * entity is `capture`: an insert of those fields, into the created entity's table when the call names it. A `let`
+ * counts as much as a `const` when a create is the last value a path gives it before the save: the find-or-create
+ * `let user = await repo.findOneBy(…); if (!user) { user = repo.create({ … }); await repo.save(user); }` inserts.
  */
 function createdEntity(entity: ts.Identifier, access: DbAccess): SetWrite | undefined {
   const body = enclosingFunctionBody(access.node);
-  if (!body) return undefined;
   const d = variableDeclarationOf(entity);
-  if (d && ts.isIdentifier(d.name) && d.initializer && enclosingFunctionBody(d) === body) {
-    if ((d.parent.flags & ts.NodeFlags.Const) === 0) return undefined;
-    const create = skipAwait(d.initializer);
-    if (!ts.isCallExpression(create) || calleeName(create) !== "create") return undefined;
-    const [first, second] = create.arguments.map((a) => skipParens(a));
-    const named = first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text) ? first : undefined;
-    const literal = named ? second : first;
-    if (!literal || !ts.isObjectLiteralExpression(literal)) return undefined;
-    const table = named ? named.text.toLowerCase() : access.table;
-    return {
-      access: { ...access, ...(table ? { table } : {}), insert: true, assignments: objectAssignments(literal, () => false) },
-      change: "insert",
-    };
+  if (!body || !d || !ts.isIdentifier(d.name) || enclosingFunctionBody(d) !== body) return undefined;
+  if ((d.parent.flags & ts.NodeFlags.Const) !== 0) return d.initializer ? insertOfCreate(skipAwait(d.initializer), access) : undefined;
+  const values: Array<{ at: ts.Node; value: ts.Expression }> = d.initializer ? [{ at: d.initializer, value: d.initializer }] : [];
+  for (const node of nodesOfKinds<ts.BinaryExpression>(body, [ts.SyntaxKind.BinaryExpression], { skipFunctions: true })) {
+    const left = skipParens(node.left);
+    if (node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(left) && variableDeclarationOf(left) === d)
+      values.push({ at: node, value: node.right });
+  }
+  // A create that reaches the save with no other value given to the variable on the way.
+  for (const created of values) {
+    const write = mayRunAfter(created.at, access.node) && insertOfCreate(skipAwait(created.value), access);
+    if (!write) continue;
+    const overwritten = values.some(
+      (other) => other !== created && mayRunAfter(created.at, other.at) && mayRunAfter(other.at, access.node),
+    );
+    if (!overwritten) return write;
   }
   return undefined;
+}
+
+/**
+ * `repo.create({ … })`, `em.create(ChargeCapture, { … })` (MikroORM names the entity first): an insert of the object's
+ * fields, into the named entity's table when there is one.
+ */
+function insertOfCreate(create: ts.Expression, access: DbAccess): SetWrite | undefined {
+  if (!ts.isCallExpression(create) || calleeName(create) !== "create") return undefined;
+  const [first, second] = create.arguments.map((a) => skipParens(a));
+  const named = first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text) ? first : undefined;
+  const literal = named ? second : first;
+  if (!literal || !ts.isObjectLiteralExpression(literal)) return undefined;
+  const table = named ? named.text.toLowerCase() : access.table;
+  return {
+    access: { ...access, ...(table ? { table } : {}), insert: true, assignments: objectAssignments(literal, () => false) },
+    change: "insert",
+  };
 }
 
 function enclosingFunctionBody(node: ts.Node): ts.Node | undefined {

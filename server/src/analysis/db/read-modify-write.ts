@@ -38,6 +38,7 @@ import { isLibraryMerge, isModuleConstant, replacesArrayEntries } from "./merged
 import { CHANGE_TRACKING, trackedChangeOf, type TrackedChange } from "./change-tracking";
 import { localVariable, objectAssignments, propertyName, spreadObjects } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
+import { commandsQueuedTogether, queuedRedisRead } from "./redis";
 import { transactionCallbackOf } from "../transactions";
 
 /** What a local name holds: the read's result / a row of it ("row"), or a value computed from its columns ("value"). */
@@ -255,6 +256,7 @@ function mayRead(body: ts.Node, resolve: CalleeResolver): boolean {
   for (const node of nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(body, CALL_KINDS, { skipFunctions: true })) {
     const access = dbAccessOf(node);
     if (access?.kind === "read" || (!access && ts.isCallExpression(node) && mayReachDatabase(node, resolve, "read"))) return true;
+    if (!access && ts.isCallExpression(node) && queuedRedisRead(node)) return true;
   }
   return false;
 }
@@ -452,6 +454,17 @@ function returnedRead(fn: FunctionLike, helpers: HelperReads): ReadValue | undef
 function bindDeclaration(name: ts.BindingName, initializer: ts.Expression, values: Map<string, ReadValue>, helpers: HelperReads): void {
   const source = withoutEmptyFallback(initializer);
   // `const [thread, pending] = await Promise.all([findThread(), countPending()])`: each name holds its own promise's value.
+  const queued = ts.isArrayBindingPattern(name) ? commandsQueuedTogether(source) : undefined;
+  if (queued && ts.isArrayBindingPattern(name)) {
+    // `const [count, ttl] = await client.multi().get(key).ttl(key).exec()`: each name holds its command's reply.
+    unbind(name, values);
+    name.elements.forEach((element, i) => {
+      const read = queued[i] && queuedRedisRead(queued[i]!);
+      if (read && !ts.isOmittedExpression(element) && !element.dotDotDotToken)
+        bindPattern(element.name, { read, level: "value", column: "value" }, values);
+    });
+    return;
+  }
   const together = ts.isArrayBindingPattern(name) ? promisesAwaitedTogether(source) : undefined;
   if (together && ts.isArrayBindingPattern(name)) {
     name.elements.forEach((element, i) => {

@@ -1,10 +1,10 @@
 // Redis: GET / HGET of a key are reads, SET / HSET plain writes of its value, INCRBY and friends atomic writes. The
 // key text is the "table". SET with NX / XX is a lock or a conditional write (see locks.ts), not a plain overwrite.
 import { ts } from "../../engine/ts";
-import { importsOf, receiverOf, skipParens, stringValue } from "../ast";
+import { calleeName, importsOf, receiverOf, skipParens, stringValue } from "../ast";
 import { nodesOfKinds } from "../node-index";
 import type { DbAccess } from "./access";
-import { fieldDeclarations } from "./shapes";
+import { chainOf, fieldDeclarations } from "./shapes";
 
 const REDIS_READS = new Set(["get", "GET", "hget", "HGET"]);
 const REDIS_WRITES = new Set([
@@ -24,7 +24,16 @@ const REDIS_WRITES = new Set([
   "HINCRBY",
   "incrbyfloat",
   "INCRBYFLOAT",
+  "setex",
+  "SETEX",
+  "setEx",
+  "psetex",
+  "PSETEX",
+  "pSetEx",
 ]);
+
+/** SETEX / PSETEX (node-redis `setEx`): SET with an expiry, the value third (`setEx(key, seconds, value)`). */
+const SET_WITH_EXPIRY = /^p?setex$/i;
 
 export function redisAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
   if (!REDIS_READS.has(name) && !REDIS_WRITES.has(name)) return undefined;
@@ -58,9 +67,64 @@ export function redisAccess(call: ts.CallExpression, name: string): DbAccess | u
         return undefined;
       const value = call.arguments[isHash ? 2 : 1];
       access.assignments.push({ column: "value", ...(value ? { value } : {}), atomic: false });
+    } else if (SET_WITH_EXPIRY.test(name)) {
+      const value = call.arguments[2];
+      access.assignments.push({ column: "value", ...(value ? { value } : {}), atomic: false });
     } else access.assignments.push({ column: "value", atomic: true });
   }
   return access;
+}
+
+/**
+ * The commands of `client.multi().get(key).ttl(key).exec()` (or `.pipeline()`), in the order of the values `exec()`
+ * answers with, when `expr` awaits that `exec()` of a Redis client's MULTI or pipeline; undefined otherwise.
+ */
+export function commandsQueuedTogether(expr: ts.Expression): readonly ts.CallExpression[] | undefined {
+  let node = skipParens(expr);
+  while (ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isAwaitExpression(node)) node = skipParens(node.expression);
+  if (!ts.isCallExpression(node)) return undefined;
+  const { root, links } = chainOf(node);
+  const opened = links.findIndex(opensBatch);
+  if (opened < 0 || links[links.length - 1]?.name !== "exec" || !isRedisClient(rootClient(root, links, opened))) return undefined;
+  const queued = links.slice(opened + 1, -1);
+  return queued.every((l) => l.call) ? queued.map((l) => l.call!) : undefined;
+}
+
+/**
+ * A GET / HGET queued in a MULTI or pipeline (`commandsQueuedTogether`): a read of its key, whose value is the element
+ * of `exec()`'s answer at its place. The other queued commands are left to the rules that know them.
+ */
+export function queuedRedisRead(call: ts.CallExpression): DbAccess | undefined {
+  const name = calleeName(call);
+  if (!name || !REDIS_READS.has(name) || !call.arguments[0]) return undefined;
+  const { root, links } = chainOf(call);
+  const opened = links.findIndex(opensBatch);
+  if (opened < 0) return undefined;
+  const client = rootClient(root, links, opened);
+  if (links[links.length - 1]?.name === "exec" || !isRedisClient(client)) return undefined;
+  const isHash = name.toLowerCase().startsWith("h");
+  const key = call.arguments[0].getText() + (isHash && call.arguments[1] ? `#${call.arguments[1].getText()}` : "");
+  return {
+    node: call,
+    library: "redis",
+    kind: "read",
+    table: `redis:${key.replace(/\s+/g, "")}`,
+    handle: client,
+    assignments: [],
+    conditions: [],
+  };
+}
+
+/** `.multi()` / `.pipeline()`: the link that starts queueing commands for one `exec()`. */
+function opensBatch(link: { name: string }): boolean {
+  return link.name === "multi" || link.name === "pipeline" || link.name === "MULTI";
+}
+
+/** The client a MULTI is opened on: `client` of `client.multi()`, `this.redis` of `this.redis.multi()`. */
+function rootClient(root: ts.Expression, links: ReturnType<typeof chainOf>["links"], opened: number): ts.Expression {
+  const multi = links[opened]?.call;
+  const receiver = multi && receiverOf(multi);
+  return receiver ?? root;
 }
 
 /** Modules that export Redis clients: the drivers, Upstash and Vercel KV, and a project's own `lib/redis`. */
