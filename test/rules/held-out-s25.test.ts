@@ -4,10 +4,13 @@
 //   as a column written from the row: the call is the project's method, and what it writes is what its body writes;
 // - Drizzle on SQLite in a project that also has a PostgreSQL side (an indexer with both storages): a file importing
 //   only SQLite's dialect runs on SQLite, whose transactions are serializable and which has no row locks, so a read
-//   and write in one transaction loses nothing and rows written in the caller's order cannot deadlock.
+//   and write in one transaction loses nothing and rows written in the caller's order cannot deadlock;
+// - a busy key tested, then a Redis try-lock of the same item awaited (the function leaves when it is not taken), then
+//   the key marked: of two callers that pass the test, only one gets the try-lock, so the await opens no gap.
 // Beside each, the nearest real bug stays reported.
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
 import { selectThenUpdate } from "../../rules/select-then-update";
+import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const CRATE = `import { Column, Entity, PrimaryColumn } from "typeorm";
@@ -189,6 +192,55 @@ runRuleTests(inconsistentLockOrder, {
           column: 13,
           message:
             "`resetAll` takes `tally` rows for each of `ids` one after the other, keeping each, in the order its caller listed them, so two calls with overlapping keys listed in different orders can each hold one key and wait for a key the other holds until the database detects the deadlock and aborts one of them with an error.",
+        },
+      ],
+    },
+  ],
+});
+
+/** A sweep over pending disks: each disk skipped while this process works on it, and taken under a Redis lease. */
+const diskSweep = (between: string) => `import Redis from "ioredis";
+const redis = new Redis();
+declare function provision(diskId: string): Promise<void>;
+declare function pendingDisks(): Promise<string[]>;
+export class DiskSweeper {
+  private readonly working = new Set<string>();
+  async sweep() {
+    for (const diskId of await pendingDisks()) {
+      if (this.working.has(diskId)) continue;
+      ${between}
+      this.working.add(diskId);
+      try {
+        await provision(diskId);
+      } finally {
+        this.working.delete(diskId);
+        await redis.del(\`disk:\${diskId}\`);
+      }
+    }
+  }
+}
+`;
+
+runRuleTests(uncheckedLockAcquisition, {
+  valid: [
+    {
+      name: "a busy key tested, the item's Redis try-lock awaited and checked, then the key marked",
+      code: diskSweep(`const taken = await redis.set(\`disk:\${diskId}\`, "1", "EX", 30, "NX");
+      if (!taken) continue;`),
+    },
+  ],
+  invalid: [
+    {
+      // Any other await lets a second caller past the test before the mark.
+      name: "a busy key tested, a lookup awaited, then the key marked",
+      code: diskSweep(`if (!(await redis.exists(\`disk:\${diskId}:ready\`))) continue;`),
+      errors: [
+        {
+          line: 9,
+          column: 11,
+          message:
+            "The busy key `diskId` of `this.working` is tested here but marked only after the await at line 10: a second caller finds the key free while the first waits, and both run the critical section.",
+          related: [{ line: 10, message: "awaited between the test and the mark" }],
         },
       ],
     },
