@@ -6,9 +6,12 @@
 //   only SQLite's dialect runs on SQLite, whose transactions are serializable and which has no row locks, so a read
 //   and write in one transaction loses nothing and rows written in the caller's order cannot deadlock;
 // - a busy key tested, then a Redis try-lock of the same item awaited (the function leaves when it is not taken), then
-//   the key marked: of two callers that pass the test, only one gets the try-lock, so the await opens no gap.
+//   the key marked: of two callers that pass the test, only one gets the try-lock, so the await opens no gap;
+// - a `finally` that unmarks the busy key (`this.working.delete(id)`, a Set) before the lock's release: a Set's
+//   methods cannot throw, so the release always runs.
 // Beside each, the nearest real bug stays reported.
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
+import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
 import { runRuleTests } from "../helpers/rule-tester";
@@ -199,8 +202,9 @@ runRuleTests(inconsistentLockOrder, {
 });
 
 /** A sweep over pending disks: each disk skipped while this process works on it, and taken under a Redis lease. */
-const diskSweep = (between: string) => `import Redis from "ioredis";
+const diskSweep = (between: string, unmark = "this.working.delete(diskId);") => `import Redis from "ioredis";
 const redis = new Redis();
+declare function audit(diskId: string): Promise<void>;
 declare function provision(diskId: string): Promise<void>;
 declare function pendingDisks(): Promise<string[]>;
 export class DiskSweeper {
@@ -213,7 +217,7 @@ export class DiskSweeper {
       try {
         await provision(diskId);
       } finally {
-        this.working.delete(diskId);
+        ${unmark}
         await redis.del(\`disk:\${diskId}\`);
       }
     }
@@ -236,11 +240,34 @@ runRuleTests(uncheckedLockAcquisition, {
       code: diskSweep(`if (!(await redis.exists(\`disk:\${diskId}:ready\`))) continue;`),
       errors: [
         {
-          line: 9,
+          line: 10,
           column: 11,
           message:
-            "The busy key `diskId` of `this.working` is tested here but marked only after the await at line 10: a second caller finds the key free while the first waits, and both run the critical section.",
-          related: [{ line: 10, message: "awaited between the test and the mark" }],
+            "The busy key `diskId` of `this.working` is tested here but marked only after the await at line 11: a second caller finds the key free while the first waits, and both run the critical section.",
+          related: [{ line: 11, message: "awaited between the test and the mark" }],
+        },
+      ],
+    },
+  ],
+});
+
+const TAKEN = `const taken = await redis.set(\`disk:\${diskId}\`, "1", "EX", 30, "NX");
+      if (!taken) continue;`;
+
+runRuleTests(lockReleaseNotGuaranteed, {
+  valid: [{ name: "a finally that deletes the busy key from its Set, then releases the lock", code: diskSweep(TAKEN) }],
+  invalid: [
+    {
+      // An awaited call before the release in the finally can throw and skip it.
+      name: "a finally that awaits an audit call, then releases the lock",
+      code: diskSweep(TAKEN, "await audit(diskId);"),
+      errors: [
+        {
+          line: 11,
+          column: 27,
+          message:
+            "Redis lock `disk:${diskId}` is released at line 18 only if nothing goes wrong: if `await provision(diskId)` at line 15 throws, the release is skipped and the lock stays held until it expires, and meanwhile every other attempt to take it fails.",
+          related: [{ line: 18, message: "released here, but not on every path" }],
         },
       ],
     },
