@@ -98,13 +98,19 @@ export const uncheckedLockAcquisition = defineRule({
         related: [{ span: spanOf(section, context.sourceFile), message: "set here, under the mutex" }],
       });
     const resolve = calleeResolver(context.program, () => context.checker);
-    for (const acquisition of allLockAcquisitionsIn(
-      context.sourceFile,
-      context.program,
-      () => context.checker,
-      context.settings.declaredLocks,
-    )) {
-      const awaited = awaitBeforeMark(acquisition);
+    const acquisitions = allLockAcquisitionsIn(context.sourceFile, context.program, () => context.checker, context.settings.declaredLocks);
+    const verdicts = new Map<LockAcquisition, ReturnType<typeof verdictOf>>();
+    const verdictFor = (acquisition: LockAcquisition) => {
+      let found = verdicts.get(acquisition);
+      if (!found) verdicts.set(acquisition, (found = verdictOf(acquisition, resolve)));
+      return found;
+    };
+    // Try-locks whose failure stops the critical section: awaiting one takes the key for one caller only.
+    const checkedTryLocks = new Set(
+      acquisitions.filter((a) => a.style === "try" && verdictFor(a).verdict.kind !== "unchecked").map((a) => a.call),
+    );
+    for (const acquisition of acquisitions) {
+      const awaited = awaitBeforeMark(acquisition, checkedTryLocks);
       if (awaited && acquisition.busyKeyTest)
         context.report({
           messageId: "markedAfterAwait",
@@ -114,7 +120,7 @@ export const uncheckedLockAcquisition = defineRule({
           related: [{ span: spanOf(awaited, context.sourceFile), message: "awaited between the test and the mark" }],
         });
       if (acquisition.style !== "try") continue;
-      const { verdict, names, statement } = verdictOf(acquisition, resolve);
+      const { verdict, names, statement } = verdictFor(acquisition);
       if (verdict.kind !== "unchecked") continue;
       const call = acquisition.call;
       const data = { lock: sentenceStart(acquisition.label), call: inlineCode(shortText(call)), failure: failureValue(acquisition) };
@@ -147,7 +153,7 @@ export const uncheckedLockAcquisition = defineRule({
  * can come between. The first await that may run between them, if any. A key never unmarked in the function is a
  * cache or a record of work done, not a lock held over the work.
  */
-function awaitBeforeMark(acquisition: LockAcquisition): ts.AwaitExpression | undefined {
+function awaitBeforeMark(acquisition: LockAcquisition, checkedTryLocks: ReadonlySet<ts.Node>): ts.AwaitExpression | undefined {
   const { busyKeyTest: test, call, lockObject, key } = acquisition;
   const fn = test && enclosingFunction(test);
   if (!test || !fn?.body || !lockObject || !key || !ts.isCallExpression(call) || enclosingFunction(call) !== fn) return undefined;
@@ -161,7 +167,11 @@ function awaitBeforeMark(acquisition: LockAcquisition): ts.AwaitExpression | und
       mayRunAfter(call, del),
   );
   if (!unmarked) return undefined;
-  const awaits = nodesOfKinds<ts.AwaitExpression>(fn.body, [ts.SyntaxKind.AwaitExpression]).filter((a) => enclosingFunction(a) === fn);
+  // `if (busy.has(id)) return; if (!(await redisLock.lock(key, 30))) return; busy.add(id)`: of two callers that both
+  // pass the test, the checked try-lock awaited in between lets one on, so the gap admits no second runner.
+  const awaits = nodesOfKinds<ts.AwaitExpression>(fn.body, [ts.SyntaxKind.AwaitExpression]).filter(
+    (a) => enclosingFunction(a) === fn && !checkedTryLocks.has(skipParens(a.expression)),
+  );
   return awaits.find((a) => mayRunBetween(test, [a], call));
 }
 

@@ -207,26 +207,41 @@ function returnedObject(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expres
 
 const sqliteSchemas = new WeakMap<ts.Program, boolean>();
 
+const SQLITE_MODULE = /^drizzle-orm\/(sqlite-core|libsql|d1|better-sqlite3|bun-sqlite|expo-sqlite|op-sqlite|durable-sqlite)(\/|$)/;
+const OTHER_MODULE = /^drizzle-orm\/(pg-core|mysql-core|singlestore-core|node-postgres|postgres-js|neon|mysql2|planetscale)/;
+
+/** Which Drizzle dialects a file imports: SQLite's (its core or a driver), another's. */
+function drizzleDialects(file: ts.SourceFile): { sqlite: boolean; other: boolean } {
+  let sqlite = false;
+  let other = false;
+  for (const { module } of importsOf(file).values()) {
+    if (SQLITE_MODULE.test(module)) sqlite = true;
+    if (OTHER_MODULE.test(module)) other = true;
+  }
+  return { sqlite, other };
+}
+
 /**
- * Whether the project's Drizzle tables are SQLite's: its files import `drizzle-orm/sqlite-core` (or a SQLite driver:
- * libSQL, D1, better-sqlite3, bun:sqlite) and none imports the PostgreSQL or MySQL core. Asked once per Program.
+ * Whether the file's Drizzle tables are SQLite's: the file itself imports `drizzle-orm/sqlite-core` (or a SQLite
+ * driver: libSQL, D1, better-sqlite3, bun:sqlite) and no other dialect, whatever other files use (a project with a
+ * PostgreSQL and a SQLite storage side by side); a file importing no dialect asks the project: some file imports
+ * SQLite's and none another's (asked once per Program).
  */
 export function drizzleSchemaIsSqlite(file: ts.SourceFile, program: ts.Program | undefined): boolean {
-  const files = program ? program.getSourceFiles() : [file];
-  const known = program && sqliteSchemas.get(program);
+  const own = drizzleDialects(file);
+  if (own.sqlite || own.other) return own.sqlite && !own.other;
+  if (!program) return false;
+  const known = sqliteSchemas.get(program);
   if (known !== undefined) return known;
   let sqlite = false;
   let other = false;
-  for (const sourceFile of files) {
+  for (const sourceFile of program.getSourceFiles()) {
     if (sourceFile.isDeclarationFile) continue;
-    for (const { module } of importsOf(sourceFile).values()) {
-      if (/^drizzle-orm\/(sqlite-core|libsql|d1|better-sqlite3|bun-sqlite|expo-sqlite|op-sqlite|durable-sqlite)(\/|$)/.test(module))
-        sqlite = true;
-      if (/^drizzle-orm\/(pg-core|mysql-core|singlestore-core|node-postgres|postgres-js|neon|mysql2|planetscale)/.test(module))
-        other = true;
-    }
+    const dialects = drizzleDialects(sourceFile);
+    sqlite ||= dialects.sqlite;
+    other ||= dialects.other;
   }
   const answer = sqlite && !other;
-  if (program) sqliteSchemas.set(program, answer);
+  sqliteSchemas.set(program, answer);
   return answer;
 }

@@ -214,6 +214,11 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
   const wrapped = new Map<ts.CallExpression, DbAccess | undefined>();
   const writeAt = (element: ts.Node, state: Bindings): DbAccess | undefined => {
     let access = dbAccessOf(element);
+    // `this.snapshots.update(id, { updateData, entity })` on the app's own repository class is that class's method, not
+    // the ORM's of the same name: a method that does more than pass one write on (reads, a transaction of its own) is
+    // a service step, whose arguments are no columns.
+    if (access && ts.isCallExpression(element) && isOrmMethodCall(access) && resolve(element) && !wrappedWriteAt(element, resolve))
+      access = undefined;
     if (!access && ts.isCallExpression(element) && state.values.size > 0) {
       if (!wrapped.has(element)) wrapped.set(element, wrappedWriteAt(element, resolve));
       access = wrapped.get(element);
@@ -245,6 +250,11 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
   };
   follow(fn, NOTHING_BOUND, true);
   return out;
+}
+
+/** A repository or model method of an ORM recognised by its name (`repo.update(criteria, data)`, `model.save()`). */
+function isOrmMethodCall(access: DbAccess): boolean {
+  return access.library === "typeorm" || access.library === "sequelize" || access.library === "mikro-orm";
 }
 
 /**

@@ -22,6 +22,7 @@
 //   Function declarations are hoisted, so they are not elements at all.
 import { ts } from "../../engine/ts";
 import { isAssignmentOperator } from "../ast";
+import { variableDeclarationOf } from "../identity";
 import { isFunctionLike, type FunctionLike } from "../node-index";
 
 export type EdgeKind = "normal" | "true" | "false" | "exception";
@@ -119,9 +120,11 @@ function mayThrow(node: ts.Node): boolean {
       return (
         !isLoggingCall(node as ts.CallExpression) &&
         !isClockReading(node as ts.CallExpression) &&
-        !isLoggedConversion(node as ts.CallExpression)
+        !isLoggedConversion(node as ts.CallExpression) &&
+        !isCollectionCall(node as ts.CallExpression)
       );
     case ts.SyntaxKind.NewExpression:
+      return !isNewDate(node as ts.NewExpression);
     case ts.SyntaxKind.TaggedTemplateExpression:
     case ts.SyntaxKind.AwaitExpression:
     case ts.SyntaxKind.YieldExpression:
@@ -170,6 +173,43 @@ function isClockReading(call: ts.CallExpression): boolean {
   const receiver = callee.expression;
   if (callee.name.text === "toString") return ts.isCallExpression(receiver) && isClockReading(receiver);
   return callee.name.text === "now" && ts.isIdentifier(receiver) && (receiver.text === "Date" || receiver.text === "performance");
+}
+
+const COLLECTION_METHODS = new Set(["has", "add", "delete", "get", "set", "clear"]);
+
+/**
+ * `this.busy.delete(id)` on a field (or `const`) made with `new Set(…)` / `new Map(…)`: a Set's or Map's own methods
+ * cannot throw, so a `finally` that unmarks a busy key before releasing a lock always reaches the release.
+ */
+function isCollectionCall(call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) || !COLLECTION_METHODS.has(callee.name.text)) return false;
+  const receiver = callee.expression;
+  let initializer: ts.Expression | undefined;
+  if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    let cls: ts.Node | undefined = call.parent;
+    while (cls && !ts.isClassLike(cls)) cls = cls.parent;
+    const field =
+      cls && ts.isClassLike(cls)
+        ? cls.members.find((m) => ts.isPropertyDeclaration(m) && m.name.getText() === receiver.name.text)
+        : undefined;
+    initializer = field && ts.isPropertyDeclaration(field) ? field.initializer : undefined;
+  } else if (ts.isIdentifier(receiver)) {
+    const declaration = variableDeclarationOf(receiver);
+    const list = declaration?.parent;
+    if (list && ts.isVariableDeclarationList(list) && list.flags & ts.NodeFlags.Const) initializer = declaration.initializer;
+  }
+  return (
+    !!initializer &&
+    ts.isNewExpression(initializer) &&
+    ts.isIdentifier(initializer.expression) &&
+    /^(Set|Map|WeakSet|WeakMap)$/.test(initializer.expression.text)
+  );
+}
+
+/** `new Date(ms)`, `new Date()`: a Date is made from any number (an invalid one holds NaN), never thrown. */
+function isNewDate(node: ts.NewExpression): boolean {
+  return ts.isIdentifier(node.expression) && node.expression.text === "Date" && (node.arguments?.length ?? 0) <= 1;
 }
 
 /** `process.exit(...)`: never returns. */

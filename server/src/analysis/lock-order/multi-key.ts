@@ -28,6 +28,7 @@ import { wrapperAcquisitionsIn } from "../lock-wrappers";
 import { isReleaseOf, lockAcquisitionOf, lockAcquisitionsIn, lockCheckerFor, resultBinding, type LockAcquisition } from "../locks";
 import { LOCK_MECHANISMS } from "../models/lock-libraries";
 import { transactionScopeOf } from "../transactions";
+import { drizzleSchemaIsSqlite } from "../db/drizzle-kysely";
 import { prismaSchemaIsSqlite } from "../db/prisma";
 import { hasOrderingEvidence } from "./keys";
 import { lockIdentityOf, unnestedArray, type LockKind } from "./lock-class";
@@ -402,11 +403,13 @@ function takenPerElement(
 
 /**
  * A write of a table's rows (not an insert), or a read that locks the rows it returns: they stay locked until the
- * transaction ends. Not through a Prisma client whose schema's only datasource is SQLite, which has no row locks.
+ * transaction ends. Not through a Prisma client whose schema's only datasource is SQLite, nor Drizzle on SQLite (a file
+ * importing SQLite's dialect only): SQLite has no row locks, a write transaction takes the whole database.
  */
 function locksRows(access: DbAccess): boolean {
   if (access.library === "redis" || access.insert || !access.table) return false;
   if (access.library === "prisma" && prismaSchemaIsSqlite(access.node.getSourceFile().fileName)) return false;
+  if (access.library === "drizzle" && drizzleSchemaIsSqlite(access.node.getSourceFile(), undefined)) return false;
   return access.kind === "write" || (access.kind === "read" && (access.lock === "update" || access.lock === "no key update"));
 }
 
