@@ -4,8 +4,8 @@
 // site is the function's own, restated in the caller's terms: its handle, WHERE values and written values become the
 // arguments the function passes on (a value the function computes itself is unknown here and left out), and `through`
 // keeps the statement and the calls down to it, for the chain a finding shows. Callees are found by summaries.ts's
-// resolver (the checker, across files); a wrapper's write, like a helper's returned read (read-modify-write.ts), is
-// summarised on the core's bottom-up fixpoint (summaries.ts `solveBottomUp`).
+// resolver (the checker, across files); a helper's returned read (read-modify-write.ts) is summarised on the core's
+// bottom-up fixpoint (summaries.ts `solveBottomUp`), a wrapper's write by a walk a few calls deep.
 import { ts } from "../../engine/ts";
 import {
   CALL_KINDS,
@@ -24,7 +24,7 @@ import {
 } from "../ast";
 import { canonicalKey } from "../identity";
 import { projectFunctionsByName } from "../slow-calls";
-import { parameterOf, programOf, solveBottomUp, type CalleeResolver } from "../summaries";
+import { parameterOf, programOf, type CalleeResolver } from "../summaries";
 import { runsIn, transactionScopeOf } from "../transactions";
 import { dbAccessOf, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
 import { isPrismaAtomic } from "./prisma";
@@ -273,69 +273,50 @@ function parameterNames(fn: FunctionLike | undefined): Array<Set<string>> {
   return fn ? fn.parameters.map((p) => new Set(boundNames(p.name).map((id) => id.text))) : [];
 }
 
-/** Per resolver (one per Program), the write each wrapper runs (null: none, or more than one step). */
-const writeSummaries = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, DbAccess | null>>();
+/**
+ * How many calls down a wrapper's statement is looked for. Not the core's fixpoint (summaries.ts `solveBottomUp`), on
+ * purpose: a wrapper is a function running exactly one write, and followed to any depth, a function that writes its
+ * caller's values and also bumps a version or cleans up through helpers a few calls down is a service step of several
+ * writes, so a lost update through it would not be reported (growthbook's `updateColumn`, judged TRUE twice).
+ */
+const MAX_WRAPPER_DEPTH = 3;
+
+/** Per resolver (one per Program), the write each wrapper runs when asked with so many calls left (null: none). */
+const writeSummaries = new WeakMap<CalleeResolver, NodeFacts<FunctionLike, Array<DbAccess | null>>>();
 
 /**
  * The write a call of a project wrapper runs (`this.levels.update(id, { qty })`), restated at the call: a function
- * whose body runs exactly one database write, itself or through a wrapper of its own, and no read. A function that
- * does more is a service step of its own, not a way of writing. Wrappers are summarised bottom-up on the core's
- * fixpoint (summaries.ts `solveBottomUp`): a chain of any length is followed, and the answer for a function does not
- * depend on which of its callers was asked about first.
+ * whose body runs exactly one database write, itself or through a wrapper of its own (at most MAX_WRAPPER_DEPTH calls
+ * down from the call asked about), and no read. A function that does more is a service step of its own, not a way
+ * of writing. Answers are kept per depth, so a function's answer does not depend on which caller asked first.
  */
-export function wrappedWriteAt(call: ts.CallExpression, resolve: CalleeResolver): DbAccess | undefined {
-  if (!mayCallWrapper(call, resolve)) return undefined;
+export function wrappedWriteAt(call: ts.CallExpression, resolve: CalleeResolver, depth = 0): DbAccess | undefined {
+  if (call.arguments.length === 0 || depth >= MAX_WRAPPER_DEPTH || !mayReachDatabase(call, resolve, "write")) return undefined;
   const callee = resolve(call);
   if (!callee?.body) return undefined;
-  let store = writeSummaries.get(resolve);
-  if (!store) writeSummaries.set(resolve, (store = new NodeFacts()));
-  // Each function's calls, with the project function each may reach, found once per question.
-  const stepsOf = new Map<FunctionLike, Array<{ call: ts.CallExpression | ts.TaggedTemplateExpression; callee?: FunctionLike }>>();
-  const steps = (fn: FunctionLike) => {
-    let found = stepsOf.get(fn);
-    if (!found) {
-      const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body!, CALL_KINDS, { skipFunctions: true });
-      if (ts.isCallExpression(fn.body!) || ts.isTaggedTemplateExpression(fn.body!)) calls.unshift(fn.body);
-      found = calls.map((c) => {
-        const target = ts.isCallExpression(c) && !dbAccessOf(c) && mayCallWrapper(c, resolve) ? resolve(c) : undefined;
-        return target?.body ? { call: c, callee: target } : { call: c };
-      });
-      stepsOf.set(fn, found);
-    }
-    return found;
-  };
-  const inner = solveBottomUp<DbAccess | null>(
-    callee,
-    {
-      callees: (fn) => steps(fn).flatMap((step) => (step.callee ? [step.callee] : [])),
-      compose: (fn, writeOf) => onlyWriteOf(steps(fn), writeOf),
-      same: (a, b) => a === b,
-      empty: null,
-    },
-    store,
-  );
+  let summaries = writeSummaries.get(resolve);
+  if (!summaries) writeSummaries.set(resolve, (summaries = new NodeFacts()));
+  let byDepth = summaries.get(callee);
+  if (!byDepth) summaries.set(callee, (byDepth = []));
+  let inner = byDepth[depth];
+  if (inner === undefined) {
+    byDepth[depth] = null; // a cycle writes nothing
+    inner = byDepth[depth] = onlyWriteOf(callee, resolve, depth) ?? null;
+  }
   return inner ? accessAtCall(call, callee, inner) : undefined;
 }
 
-/** A call that may run a wrapper's write: it passes something, and a function of its name may write. */
-function mayCallWrapper(call: ts.CallExpression, resolve: CalleeResolver): boolean {
-  return call.arguments.length > 0 && mayReachDatabase(call, resolve, "write");
-}
-
-/** The one write a function's calls run (its own, or a wrapper's restated at the call), if that is all they do. */
-function onlyWriteOf(
-  steps: ReadonlyArray<{ call: ts.CallExpression | ts.TaggedTemplateExpression; callee?: FunctionLike }>,
-  writeOf: (callee: FunctionLike) => DbAccess | null,
-): DbAccess | null {
+function onlyWriteOf(fn: FunctionLike, resolve: CalleeResolver, depth: number): DbAccess | undefined {
+  const calls = nodesOfKinds<ts.CallExpression | ts.TaggedTemplateExpression>(fn.body!, CALL_KINDS, { skipFunctions: true });
+  if (ts.isCallExpression(fn.body!) || ts.isTaggedTemplateExpression(fn.body!)) calls.unshift(fn.body);
   let write: DbAccess | undefined;
-  for (const { call, callee } of steps) {
-    const wrapped = callee && writeOf(callee);
-    const access = dbAccessOf(call) ?? (wrapped ? accessAtCall(call as ts.CallExpression, callee, wrapped) : undefined);
+  for (const call of calls) {
+    const access = dbAccessOf(call) ?? (ts.isCallExpression(call) ? wrappedWriteAt(call, resolve, depth + 1) : undefined);
     if (!access) continue;
-    if (access.kind !== "write" || write || access.flush) return null;
+    if (access.kind !== "write" || write || access.flush) return undefined;
     write = access;
   }
-  return write ?? null;
+  return write;
 }
 
 /** The steps of an access made through project functions, for related locations: each call down, then the statement. */
