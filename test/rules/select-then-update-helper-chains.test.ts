@@ -59,6 +59,34 @@ const LOST = (write: string, line: number, atLine: number, column: number) => ({
   data: { write, column: "`balance`", line },
 });
 
+/**
+ * A project row read through an access check that hands it back "hydrated": with limits read from another table spread
+ * into it. The row the caller holds is still the project read; its visit count is written back from it.
+ */
+const HYDRATED = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+async function planLimits(plan: string) {
+  const limits = await prisma.planLimit.findUnique({ where: { plan } });
+  return limits;
+}
+async function hydrate(project: { id: string; plan: string; visibility: string; visits: number }) {
+  const limits = await planLimits(project.plan);
+  return { ...project, ...limits, hydrated: true };
+}
+async function loadProject(id: string) {
+  const project = await prisma.project.findUniqueOrThrow({ where: { id } });
+  return hydrate(project);
+}
+async function authorize(id: string) {
+  const project = await loadProject(id);
+  return project;
+}
+export async function recordVisit(id: string) {
+  const project = await authorize(id);
+  await prisma.project.update({ where: { id }, data: { visits: project.visits + 1 } });
+}
+`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -76,6 +104,19 @@ runRuleTests(selectThenUpdate, {
       name: "the same chains asked first through a helper and a wrapper in the middle",
       code: store(REFUND, TOP_UP),
       errors: [LOST("`saveBalance(…)`", 26, 28, 9), LOST("`putBalance(…)`", 31, 33, 9)],
+    },
+    {
+      name: "a helper handing the caller's row back with another read's fields spread in returns that row, not the other read",
+      code: HYDRATED,
+      output: HYDRATED.replace("visits: project.visits + 1", "visits: { increment: 1 }"),
+      errors: [
+        {
+          line: 21,
+          column: 9,
+          messageId: "lostUpdate",
+          data: { write: "`prisma.project.update(…)`", column: "`visits`", line: 20 },
+        },
+      ],
     },
   ],
 });

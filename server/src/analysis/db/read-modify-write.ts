@@ -454,11 +454,26 @@ function returnedRead(fn: FunctionLike, helpers: HelperReads): ReadValue | undef
     },
   );
   for (const node of nodesOfKinds<ts.ReturnStatement>(fn.body!, [ts.SyntaxKind.ReturnStatement], { skipFunctions: true })) {
+    // `return { ...project, ...limits, entitlements }`: the caller's row handed back with fields added, not another read.
+    if (node.expression && spreadsParameter(node.expression, fn)) return undefined;
     const values = node.expression && solution.before(node)?.values;
     const returned = values && (readOf(node.expression!, helpers) ?? valueOf(node.expression!, values));
     if (returned) return returned;
   }
   return undefined;
+}
+
+/** An object literal that spreads one of `fn`'s parameters (or a name a parameter's pattern binds). */
+function spreadsParameter(expr: ts.Expression, fn: FunctionLike): boolean {
+  const node = skipParens(expr);
+  if (!ts.isObjectLiteralExpression(node)) return false;
+  const parameters = new Set(fn.parameters.flatMap((p) => boundNames(p.name).map((id) => id.text)));
+  return node.properties.some(
+    (p) =>
+      ts.isSpreadAssignment(p) &&
+      ts.isIdentifier(skipParens(p.expression)) &&
+      parameters.has((skipParens(p.expression) as ts.Identifier).text),
+  );
 }
 
 function bindDeclaration(name: ts.BindingName, initializer: ts.Expression, values: Map<string, ReadValue>, helpers: HelperReads): void {
