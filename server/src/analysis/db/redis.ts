@@ -39,20 +39,10 @@ export function redisAccess(call: ts.CallExpression, name: string): DbAccess | u
   if (!REDIS_READS.has(name) && !REDIS_WRITES.has(name)) return undefined;
   const receiver = receiverOf(call);
   if (!receiver || !isRedisClient(receiver)) return undefined;
-  const keyArg = call.arguments[0];
-  if (!keyArg) return undefined;
+  const access = keyAccess(call, name, receiver, REDIS_READS.has(name) ? "read" : "write");
+  if (!access) return undefined;
   const lower = name.toLowerCase();
   const isHash = lower.startsWith("h");
-  const key = keyArg.getText() + (isHash && call.arguments[1] ? `#${call.arguments[1].getText()}` : "");
-  const access: DbAccess = {
-    node: call,
-    library: "redis",
-    kind: REDIS_READS.has(name) ? "read" : "write",
-    table: `redis:${key.replace(/\s+/g, "")}`,
-    handle: receiver,
-    assignments: [],
-    conditions: [],
-  };
   if (access.kind === "write") {
     if (lower === "set" || lower === "hset") {
       // SET with NX/XX or GET options is a lock or a conditional write, not a plain overwrite.
@@ -96,23 +86,22 @@ export function commandsQueuedTogether(expr: ts.Expression): readonly ts.CallExp
  */
 export function queuedRedisRead(call: ts.CallExpression): DbAccess | undefined {
   const name = calleeName(call);
-  if (!name || !REDIS_READS.has(name) || !call.arguments[0]) return undefined;
+  if (!name || !REDIS_READS.has(name)) return undefined;
   const { root, links } = chainOf(call);
   const opened = links.findIndex(opensBatch);
   if (opened < 0) return undefined;
   const client = rootClient(root, links, opened);
   if (links[links.length - 1]?.name === "exec" || !isRedisClient(client)) return undefined;
+  return keyAccess(call, name, client, "read");
+}
+
+/** A command's access of its key on the client `handle`: the key text is the "table" (`HGET key field`: both). */
+function keyAccess(call: ts.CallExpression, name: string, handle: ts.Expression, kind: "read" | "write"): DbAccess | undefined {
+  const keyArg = call.arguments[0];
+  if (!keyArg) return undefined;
   const isHash = name.toLowerCase().startsWith("h");
-  const key = call.arguments[0].getText() + (isHash && call.arguments[1] ? `#${call.arguments[1].getText()}` : "");
-  return {
-    node: call,
-    library: "redis",
-    kind: "read",
-    table: `redis:${key.replace(/\s+/g, "")}`,
-    handle: client,
-    assignments: [],
-    conditions: [],
-  };
+  const key = keyArg.getText() + (isHash && call.arguments[1] ? `#${call.arguments[1].getText()}` : "");
+  return { node: call, library: "redis", kind, table: `redis:${key.replace(/\s+/g, "")}`, handle, assignments: [], conditions: [] };
 }
 
 /** `.multi()` / `.pipeline()`: the link that starts queueing commands for one `exec()`. */
