@@ -9,6 +9,7 @@ import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
 import type { DeclaredLocks, Span } from "../../engine/types";
 import { importsOf, isFunctionLike, skipParens } from "../ast";
+import { solveBottomUp } from "../summaries";
 import { ROOT, sameKey, sameRoot, type KeyRef } from "./keys";
 import { NON_REENTRANT, type LockClass } from "./lock-class";
 import {
@@ -66,8 +67,9 @@ interface Reached {
   key?: KeyRef;
 }
 
-const MAX_DEPTH = 6;
+/** At most this many acquisitions are kept per function (the first found): a bound on the work, not on depth. */
 const MAX_REACHED = 400;
+const NOTHING_REACHED: readonly Reached[] = Object.freeze([]);
 
 const analyses = new WeakMap<ts.Program, Map<string, LockOrderAnalysis>>();
 
@@ -102,8 +104,8 @@ export function analyseLockOrder(
 class Composer {
   private checkerInstance: ts.TypeChecker | undefined;
   private readonly summaries = new Map<string, FileSummary | undefined>();
-  private readonly reached = new Map<string, Reached[]>();
-  private readonly inProgress = new Set<string>();
+  /** Each function's reach, solved on the fixpoint (by object: a run's summaries are fixed while it lasts). */
+  private readonly reached = new WeakMap<FunctionSummary, readonly Reached[]>();
   /**
    * Names under which a function that runs a callback parameter while holding a lock can be called. Calls passing
    * callbacks to anything else cannot hold a lock around them, so they are never resolved: in callback-heavy code
@@ -248,12 +250,19 @@ class Composer {
     return out;
   }
 
-  /** What a call may acquire: the callee's reach, plus that of the callbacks passed to it that it invokes. */
-  private reachThrough(caller: FunctionSummary, call: CallSummary, depth = 0): Reached[] {
+  /**
+   * What a call may acquire: the callee's reach, plus that of the callbacks passed to it that it invokes (`reachOf`:
+   * the reach of a function, by default solved on the fixpoint; inside the fixpoint, the current iterate).
+   */
+  private reachThrough(
+    caller: FunctionSummary,
+    call: CallSummary,
+    reachOf: (fn: FunctionSummary) => readonly Reached[] = (fn) => this.reach(fn),
+  ): Reached[] {
     const callee = this.resolve(caller, call);
     if (!callee) return [];
     const out: Reached[] = [];
-    for (const reached of this.reach(callee, depth + 1)) {
+    for (const reached of reachOf(callee)) {
       const key = reached.key && rewriteKey(reached.key, call);
       out.push({
         acquirer: reached.acquirer,
@@ -262,11 +271,8 @@ class Composer {
         ...(key ? { key } : {}),
       });
     }
-    for (const { index, start } of call.callbacks) {
-      const callback = this.functionAt(caller.file, start);
-      const invocation = callee.calls.find((c) => c.calleeParam === index);
-      if (!callback || !invocation) continue;
-      for (const reached of this.reach(callback, depth + 1)) {
+    for (const { callback, invocation } of this.invokedCallbacks(caller, call, callee)) {
+      for (const reached of reachOf(callback)) {
         out.push({
           acquirer: reached.acquirer,
           acquisition: reached.acquisition,
@@ -278,27 +284,55 @@ class Composer {
     return out;
   }
 
-  /** What calling `fn` may acquire (its own acquisitions and those of the functions it calls), keys in `fn`'s terms. */
-  private reach(fn: FunctionSummary, depth = 0): Reached[] {
-    const cached = this.reached.get(fn.id);
-    if (cached) return cached;
-    if (this.inProgress.has(fn.id) || depth > MAX_DEPTH) return [];
-    this.inProgress.add(fn.id);
-    const out: Reached[] = fn.acquisitions.map((acquisition) => ({
-      acquirer: fn,
-      acquisition,
-      via: [],
-      ...(acquisition.key ? { key: acquisition.key } : {}),
-    }));
-    for (const call of fn.calls) {
-      if (out.length >= MAX_REACHED) break;
-      for (const reached of this.reachThrough(fn, call, depth)) {
-        if (!out.some((r) => r.acquisition === reached.acquisition)) out.push(reached);
-      }
+  /** The callbacks `caller` passes at `call` that `callee` invokes, with the callee's call of each. */
+  private invokedCallbacks(
+    caller: FunctionSummary,
+    call: CallSummary,
+    callee: FunctionSummary,
+  ): Array<{ callback: FunctionSummary; invocation: CallSummary }> {
+    const out: Array<{ callback: FunctionSummary; invocation: CallSummary }> = [];
+    for (const { index, start } of call.callbacks) {
+      const callback = this.functionAt(caller.file, start);
+      const invocation = callee.calls.find((c) => c.calleeParam === index);
+      if (callback && invocation) out.push({ callback, invocation });
     }
-    this.inProgress.delete(fn.id);
-    this.reached.set(fn.id, out);
     return out;
+  }
+
+  /**
+   * What calling `fn` may acquire (its own acquisitions and those of the functions it calls), keys in `fn`'s terms.
+   * Bottom-up on the core's fixpoint (summaries.ts `solveBottomUp`): chains of any length, and the same answer for a
+   * function of a recursive cycle whichever of its members is asked first.
+   */
+  private reach(fn: FunctionSummary): readonly Reached[] {
+    return solveBottomUp<readonly Reached[], FunctionSummary>(
+      fn,
+      {
+        callees: (f) =>
+          f.calls.flatMap((call) => {
+            const callee = this.resolve(f, call);
+            return callee ? [callee, ...this.invokedCallbacks(f, call, callee).map((c) => c.callback)] : [];
+          }),
+        compose: (f, reachOf) => {
+          const out: Reached[] = f.acquisitions.map((acquisition) => ({
+            acquirer: f,
+            acquisition,
+            via: [],
+            ...(acquisition.key ? { key: acquisition.key } : {}),
+          }));
+          for (const call of f.calls) {
+            if (out.length >= MAX_REACHED) break;
+            for (const reached of this.reachThrough(f, call, reachOf))
+              if (!out.some((r) => r.acquisition === reached.acquisition)) out.push(reached);
+          }
+          return out;
+        },
+        same: (a, b) => a.length === b.length && a.every((r, i) => r.acquisition === b[i]!.acquisition),
+        empty: NOTHING_REACHED,
+        hasBody: () => true,
+      },
+      this.reached,
+    );
   }
 
   private summaryOf(sourceFile: ts.SourceFile): FileSummary | undefined {
