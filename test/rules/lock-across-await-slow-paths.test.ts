@@ -19,6 +19,27 @@ export async function rotateSecret(instanceId: string, secret: string) {
   });
 }`;
 
+/**
+ * A mutex section whose awaited helper reaches `fetch` through `depth` project functions (`quote1` … `quoteN`): slow
+ * paths are summarised on the core's fixpoint, so any depth counts, as does a helper reached through recursion.
+ */
+const deepQuote = (depth: number) => `import { Mutex } from "async-mutex";
+declare const orders: { load(id: string): Promise<{ total: number }>; save(id: string, total: number): Promise<void> };
+const lock = new Mutex();
+${Array.from({ length: depth }, (_, i) =>
+  i === depth - 1
+    ? `async function quote${i + 1}(id: string) {\n  return fetch(\`https://rates.example/\${id}\`);\n}`
+    : `async function quote${i + 1}(id: string) {\n  return quote${i + 2}(id);\n}`,
+).join("\n")}
+export async function reprice(id: string) {
+  await lock.runExclusive(async () => {
+    const order = await orders.load(id);
+    await quote1(id);
+    await orders.save(id, order.total);
+  });
+}
+`;
+
 runRuleTests(lockAcrossAwait, {
   valid: [
     {
@@ -28,6 +49,11 @@ runRuleTests(lockAcrossAwait, {
     },
   ],
   invalid: [
+    {
+      name: "an HTTP request seven project calls down, awaited under a mutex between a read and its write-back",
+      code: deepQuote(7),
+      errors: [{ line: 28, column: 5, messageId: "underMutex" }],
+    },
     {
       // The twin: the executor hands its resolve to the timer, so the promise settles only when it fires.
       name: "a pause the executor waits for (its resolve handed to the timer) makes the helper sleep",

@@ -22,7 +22,8 @@ import { sameTable, type DbAccess } from "./db";
 import { isKeyColumn } from "./db/read-modify-write";
 import { canonicalKey, isPartOfHandle, sameIdentity } from "./identity";
 import { isNonProduction } from "./locks";
-import { parameterOf, programOf, solveBottomUp, type CalleeResolver } from "./summaries";
+import { solveBottomUp } from "./flow/bottom-up";
+import { parameterOf, programOf, type CalleeResolver } from "./summaries";
 import { rowLocksHeldAt, type RowLock, type TransactionScope } from "./transactions";
 
 /**

@@ -58,7 +58,7 @@ import {
   returnsHolder,
   type LockAcquisition,
 } from "./locks";
-import { solveBottomUp } from "./summaries";
+import { solveBottomUp } from "./flow/bottom-up";
 import { namedFunctionsIn, projectAliasNames, projectFunctionNames, projectFunctionOf, projectFunctionsByName } from "./slow-calls";
 
 /** A project function that runs its function parameter `callbackParam` under a lock, or returns holding one. */

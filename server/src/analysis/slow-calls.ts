@@ -18,6 +18,7 @@ import {
   walkFunctionBody,
   type FunctionLike,
 } from "./ast";
+import { solveBottomUp } from "./flow/bottom-up";
 import { SLOW_CALL_MODELS, SLOW_CALL_WRAPPERS, type SlowCallEntry } from "./models/slow-call-libraries";
 
 export type { SlowCallEntry } from "./models/slow-call-libraries";
@@ -417,11 +418,14 @@ function returnedFunction(factory: FunctionLike): FunctionLike | undefined {
   return value && (ts.isArrowFunction(value) || ts.isFunctionExpression(value)) ? value : undefined;
 }
 
-const MAX_DEPTH = 4;
+/** An awaited (or returned) call of a function body, in order: a slow call itself, or a project function it calls. */
+type AwaitedStep = { slow: SlowCall } | { fn: FunctionLike; call: ts.CallExpression };
 
 /** Finds slow calls (and chains through project functions), memoised per function and entry list. */
 export class SlowCallFinder {
+  /** Whether each project function awaits or returns a slow operation (null: it does not), on the core's fixpoint. */
   private readonly summaries = new Map<FunctionLike, SlowPath | null>();
+  private readonly steps = new Map<FunctionLike, readonly AwaitedStep[]>();
 
   constructor(
     private readonly entries: readonly SlowCallEntry[],
@@ -431,36 +435,69 @@ export class SlowCallFinder {
   ) {}
 
   /** The first slow operation an awaited expression waits for, directly or through project functions. */
-  slowPathOf(expr: ts.Expression, depth = 0): SlowPath | undefined {
+  slowPathOf(expr: ts.Expression): SlowPath | undefined {
+    return this.firstSlow(this.awaitedSteps(expr), (fn) => this.summaryOf(fn));
+  }
+
+  /** The awaited calls of `expr`, up to the first that is slow itself (nothing after it is waited for first). */
+  private awaitedSteps(expr: ts.Expression, out: AwaitedStep[] = []): AwaitedStep[] {
     for (const call of awaitedCalls(expr)) {
       const slow = matchSlowCall(call, this.entries, this.checker);
-      if (slow) return { steps: [], slow };
-      if (!ts.isCallExpression(call) || depth >= MAX_DEPTH) continue;
+      if (slow) {
+        out.push({ slow });
+        break;
+      }
+      if (!ts.isCallExpression(call)) continue;
       const fn = projectFunctionOf(call, this.checker(), this.program && projectFunctionNames(this.program));
-      const inner = fn && this.summaryOf(fn, depth + 1);
-      if (inner) return { steps: [{ name: functionName(fn), call }, ...inner.steps], slow: inner.slow };
+      if (fn) out.push({ fn, call });
+    }
+    return out;
+  }
+
+  private firstSlow(steps: readonly AwaitedStep[], summaryAt: (fn: FunctionLike) => SlowPath | null | undefined): SlowPath | undefined {
+    for (const step of steps) {
+      if ("slow" in step) return { steps: [], slow: step.slow };
+      const inner = summaryAt(step.fn);
+      if (inner) return { steps: [{ name: functionName(step.fn), call: step.call }, ...inner.steps], slow: inner.slow };
     }
     return undefined;
   }
 
-  /** Whether a function awaits or returns a slow operation (memoised; recursion counts as "no"). */
-  private summaryOf(fn: FunctionLike, depth: number): SlowPath | undefined {
-    const known = this.summaries.get(fn);
-    if (known !== undefined) return known ?? undefined;
-    this.summaries.set(fn, null);
-    let found: SlowPath | undefined;
-    const body = fn.body;
-    if (body && !ts.isBlock(body)) found = this.slowPathOf(body, depth);
-    if (body && ts.isBlock(body)) {
-      walkFunctionBody(body, (node) => {
-        if (found) return false;
-        if (ts.isAwaitExpression(node)) found = this.slowPathOf(node.expression, depth);
-        else if (ts.isReturnStatement(node) && node.expression) found = this.slowPathOf(node.expression, depth);
-        return !found;
-      });
+  /**
+   * What `fn` awaits or returns, in order, up to its first call that is slow itself: solved bottom-up on the core's
+   * fixpoint (summaries.ts `solveBottomUp`), so a slow call any number of calls down is found, and a recursive
+   * cycle's members get one answer whichever is asked first.
+   */
+  private summaryOf(fn: FunctionLike): SlowPath | undefined {
+    const path = solveBottomUp<SlowPath | null>(
+      fn,
+      {
+        callees: (f) => this.stepsOf(f).flatMap((step) => ("fn" in step ? [step.fn] : [])),
+        compose: (f, summaryAt) => this.firstSlow(this.stepsOf(f), summaryAt) ?? null,
+        same: (a, b) => a?.slow.call === b?.slow.call && a?.steps.length === b?.steps.length,
+        empty: null,
+      },
+      this.summaries,
+    );
+    return path ?? undefined;
+  }
+
+  private stepsOf(fn: FunctionLike): readonly AwaitedStep[] {
+    let steps = this.steps.get(fn);
+    if (!steps) {
+      const out: AwaitedStep[] = [];
+      const body = fn.body;
+      if (body && !ts.isBlock(body)) this.awaitedSteps(body, out);
+      if (body && ts.isBlock(body))
+        walkFunctionBody(body, (node) => {
+          if (out.length > 0 && "slow" in out[out.length - 1]!) return false;
+          if (ts.isAwaitExpression(node)) this.awaitedSteps(node.expression, out);
+          else if (ts.isReturnStatement(node) && node.expression) this.awaitedSteps(node.expression, out);
+          return true;
+        });
+      this.steps.set(fn, (steps = out));
     }
-    this.summaries.set(fn, found ?? null);
-    return found;
+    return steps;
   }
 }
 

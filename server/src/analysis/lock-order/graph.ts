@@ -9,7 +9,7 @@ import { ts } from "../../engine/ts";
 import { normalizePath } from "../../engine/paths";
 import type { DeclaredLocks, Span } from "../../engine/types";
 import { importsOf, isFunctionLike, skipParens } from "../ast";
-import { solveBottomUp } from "../summaries";
+import { solveBottomUp } from "../flow/bottom-up";
 import { ROOT, sameKey, sameRoot, type KeyRef } from "./keys";
 import { NON_REENTRANT, type LockClass } from "./lock-class";
 import {
