@@ -343,6 +343,35 @@ export async function moveQuota(accountId: string) {
 }`,
     },
     {
+      name: "a read through five project helpers between the SET NX and its check: reads only, however deep",
+      code: `${ioredis}async function rawQuota(key: string) {
+  return redis.hgetall(key);
+}
+async function quotaFields(key: string) {
+  return rawQuota(key);
+}
+async function parsedQuota(key: string) {
+  const raw = await quotaFields(key);
+  return Object.fromEntries(Object.entries(raw).map(([field, value]) => [field, Number(value)]));
+}
+async function accountQuota(accountId: string) {
+  return parsedQuota(\`quota:\${accountId}\`);
+}
+async function currentQuota(accountId: string) {
+  return accountQuota(accountId);
+}
+export async function resetQuota(accountId: string) {
+  const claimed = await redis.set(\`quota-reset:\${accountId}\`, "1", "EX", 300, "NX");
+  const current = await currentQuota(accountId);
+  if (!claimed) return current;
+  try {
+    await redis.del(\`quota:\${accountId}\`);
+  } finally {
+    await redis.del(\`quota-reset:\${accountId}\`);
+  }
+}`,
+    },
+    {
       name: "the app's lock service taken for a template-literal key, its result tested before the work",
       code: lockUser(true),
       files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
