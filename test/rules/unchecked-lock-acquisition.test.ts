@@ -136,6 +136,14 @@ export async function nightlySitemap(holder: string) {
   await rebuildSitemap();
 }`;
 
+/** A build's run link recorded per service with SET NX, its reply unread and the key never deleted; `stored` is the value. */
+const runLink = (stored: string) => `${ioredis}export async function recordRun(release: string, service: string, url: string) {
+  const runKey = \`release:\${release}:run:\${service}\`;
+  await redis.set(runKey, ${stored}, "EX", 86400, "NX");
+  await redis.sadd(\`release:\${release}:done\`, service);
+  return redis.smembers(\`release:\${release}:done\`);
+}`;
+
 runRuleTests(uncheckedLockAcquisition, {
   valid: [
     {
@@ -372,6 +380,10 @@ export async function resetQuota(accountId: string) {
 }`,
     },
     {
+      name: "a SET NX storing a serialised record whose reply nobody reads, never deleted: the first writer's record, not a lock",
+      code: runLink("JSON.stringify({ service, url, at: Date.now() })"),
+    },
+    {
       name: "the app's lock service taken for a template-literal key, its result tested before the work",
       code: lockUser(true),
       files: { "src/redis-lock.ts": REDIS_LOCK_MODULE },
@@ -397,6 +409,11 @@ export async function resetQuota(accountId: string) {
     },
   ],
   invalid: [
+    {
+      name: "the same SET NX storing a constant, its reply unread: a lock whose result is ignored",
+      code: runLink(`"1"`),
+      errors: [{ line: 5, column: 9, messageId: "resultDiscarded" }],
+    },
     {
       name: "a job guard taken with SET … PX and no NX whose reply is compared with OK: every caller is told it holds it",
       code: jobGuard('"PX", 60_000'),

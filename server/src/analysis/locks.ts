@@ -647,7 +647,8 @@ function lockOnly(acquisition: LockAcquisition): LockAcquisition | undefined {
  *   a mutual exclusion;
  * - `record`: an expiring claim the file also writes with a plain SET (no NX or XX) of another value: the work's
  *   result replaces it (`processing`, then the result other callers read), a state record rather than a lock (a claim
- *   without expiry stays a lock: a crash before the result leaves it in place forever);
+ *   without expiry stays a lock: a crash before the result leaves it in place forever); or a record stored whose
+ *   reply nobody reads, never deleted: the first writer's record kept (`isFirstWriterRecord`);
  * - `counter`: the same function increments the key after it (`SETNX key -1`, then `INCR key`): a counter seeded only
  *   if absent, whose count is the point, not a lock;
  * - `lock`: anything else (released after a critical section, or guarding one).
@@ -664,6 +665,7 @@ export function setIfAbsentRole(acquisition: LockAcquisition): SetIfAbsentRole {
   if (isOverwrittenInFile(acquisition)) return "record";
   const releases = deletionsIn(call.getSourceFile()).filter((d) => isReleaseOf(d, acquisition, NO_NAMES));
   if (releases.length > 0) return releases.every((release) => isOnFailurePath(release, call)) ? "marker" : "lock";
+  if (isFirstWriterRecord(acquisition, fn)) return "record";
   const keyText = canonicalKey(key);
   const reads = nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).filter(
     (c) => (isGetOf(c, keyText) || getsThroughHelper(c, keyText, fn)) && mayRunAfter(call, c),
@@ -814,6 +816,27 @@ function getsThroughHelper(call: ts.CallExpression, keyText: string, fn: Functio
 
 /** Options of a SET that make it conditional or a read (NX, XX, GET), in any client's spelling. */
 const CONDITIONAL_SET = /\b(nx|xx|get)\b/i;
+
+/**
+ * See `record` above: a SET NX whose reply nobody reads, storing a record (`JSON.stringify(run)`, `{ url, at }`) under a
+ * key not named as a lock, which nothing in the file deletes. No caller acts on whether it won, so it excludes nobody:
+ * the first writer's record is kept and later ones are dropped (a first-writer-wins write), not a section guarded.
+ */
+function isFirstWriterRecord(acquisition: LockAcquisition, fn: FunctionLike): boolean {
+  const { call, key } = acquisition;
+  if (!ts.isCallExpression(call) || !key || LOCK_LIKE_KEY.test(keyText(key, fn))) return false;
+  const holder = outerExpression(call).parent;
+  if (!ts.isExpressionStatement(holder) && !ts.isVoidExpression(holder)) return false;
+  const value = call.arguments[1] && skipParens(call.arguments[1]);
+  const serialised =
+    !!value &&
+    ts.isCallExpression(value) &&
+    ts.isPropertyAccessExpression(value.expression) &&
+    ts.isIdentifier(value.expression.expression) &&
+    value.expression.expression.text === "JSON" &&
+    value.expression.name.text === "stringify";
+  return !!value && (serialised || ts.isObjectLiteralExpression(value));
+}
 
 /** See `record` above: a plain SET of the same key elsewhere in the file, with another value than the SET NX's. */
 function isOverwrittenInFile(acquisition: LockAcquisition): boolean {
@@ -980,8 +1003,8 @@ function keyText(key: ts.Expression, fn: FunctionLike): string {
   return local?.initializer ? local.initializer.getText() : bare.getText();
 }
 
-/** Key names that say the key is a lock. */
-export const LOCK_LIKE_KEY = /lock|mutex|lease|leader|semaphore/i;
+/** Key names that say the key is a lock (`lease`, but not the `lease` in `release`). */
+export const LOCK_LIKE_KEY = /lock|mutex|(?<!re)lease|leader|semaphore/i;
 
 /** `(await redis.get(k)) === token`, or `const v = await redis.get(k)` with `v` compared later. */
 function isCompared(read: ts.CallExpression): boolean {
