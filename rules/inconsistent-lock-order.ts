@@ -37,6 +37,7 @@ import {
   ts,
   spanOf,
   isMigrationAt,
+  isRetried,
   transactionScopeOf,
   type CalleeResolver,
   type CallerOrderAcquisition,
@@ -103,7 +104,10 @@ export const inconsistentLockOrder = defineRule({
     // One finding per function on a cycle, at its first inversion: taking three rows in one order in one function
     // and in another order in a second is one mistake to fix in each, however many pairs of the rows it inverts.
     const open = analysis.cycles.filter(
-      ({ edge, back }) => !serialisedByAdvisoryLock(context, resolve, [edge, ...back]) && !meetsOnlyOnClaimedRow(context, [edge, ...back]),
+      ({ edge, back }) =>
+        !serialisedByAdvisoryLock(context, resolve, [edge, ...back]) &&
+        !meetsOnlyOnClaimedRow(context, [edge, ...back]) &&
+        !retriedOnDeadlock(context, resolve, [edge, ...back]),
     );
     const majority = majorityOrder(open);
     for (const cycles of cyclesByHolder(open.filter((c) => !majority.follows(c)))) {
@@ -218,6 +222,24 @@ function serialisedByAdvisoryLock(context: FixContext, resolve: CalleeResolver, 
     return true;
   });
 }
+
+/**
+ * Every transaction on the cycle is a database's (row locks, advisory locks) and is opened where a retry of it is
+ * visible (a retrying call whose function argument opens it, a loop whose `catch` tests for a deadlock, a wrapper's
+ * retry): the database aborts one side of a deadlock and that side runs again, so the cycle costs a retry, not an
+ * error. A transaction opened by a caller is not known to be retried.
+ */
+function retriedOnDeadlock(context: FixContext, resolve: CalleeResolver, edges: readonly LockOrderEdge[]): boolean {
+  return edges.every((edge) => {
+    if (![edge.from.kind, edge.to.kind].every((kind) => DATABASE_DETECTED.has(kind))) return false;
+    const first = acquisitionAt(context, edge.outer.span);
+    const scope = first && (transactionScopeOf(first) ?? projectScopeOf(first, resolve));
+    return !!scope && scope.form !== "caller" && isRetried(scope);
+  });
+}
+
+/** Locks whose deadlocks the database detects, aborting one side with an error. */
+const DATABASE_DETECTED = new Set<LockKind>(["row-lock", "pg-advisory", "mysql-named"]);
 
 /**
  * The transactions on the cycle take the rows of one class of it by claiming them (an update setting a column its

@@ -42,11 +42,13 @@ import {
   type FileRuleContext,
   type Fix,
   type SkewFlow,
+  type TransactionScope,
   type DuplicateInsert,
   duplicateInsertsIn,
   findOrCreateDuplicatesIn,
   settlesConflict,
   inMigration,
+  xactAdvisoryLockHeldAt,
 } from "../server/src/rule-kit";
 
 export const writeSkew = defineRule({
@@ -150,7 +152,21 @@ function duplicateIsSafe(
   const scope = projectScopeOf(insert.node, resolve);
   if (scope?.isolation === "serializable" && scope === projectScopeOf(check.node, resolve)) return true;
   if (handlesDuplicateKey(insert)) return true;
+  // A transaction-scoped advisory lock held at the check, in the insert's transaction, keyed by a value the check looks
+  // up (or a constant): taken inline, by a project helper given the handle (`lockScope(tx, ownerId)`), or by the wrapper
+  // that runs the callback. Every creator of that scope waits for the holder's COMMIT.
+  if (scope && scope === projectScopeOf(check.node, resolve) && takesXactLock(check, scope, resolve)) return true;
   return locksHeldAt(check.node, context.program, () => context.checker).some((l) => l.everyPath && l.kind !== "transaction");
+}
+
+/**
+ * Whether a transaction-scoped advisory lock is held at the check in `scope`, keyed by one of the values the check
+ * compares its columns with (or a constant): taken by the transaction's code, a project helper given its handle, or the
+ * wrapper that runs the callback.
+ */
+function takesXactLock(check: DbAccess, scope: TransactionScope, resolve: CalleeResolver): boolean {
+  const looked = check.conditions.flatMap((c) => (c.value ? [c.value] : []));
+  return looked.length > 0 && xactAdvisoryLockHeldAt(check.node, scope, resolve, looked);
 }
 
 /** How to close a check-then-insert race: a unique index over the looked-up fields (MongoDB: on the schema, with an upsert). */
@@ -237,6 +253,8 @@ function isSafe(flow: SkewFlow, context: Pick<FileRuleContext, "program" | "chec
     .filter((a) => a.transactionScoped && enclosingFunction(a.call) === fn)
     .map((a) => a.call);
   if (advisory.length > 0 && runsBefore(advisory, check.read.node)) return true;
+  // … or one a project helper given the handle (or the wrapper) takes, keyed by a value the check looks up.
+  if (scope && takesXactLock(check.read, scope, resolve)) return true;
   return closedByWrite(flow) || repeatsTheCheck(flow);
 }
 

@@ -86,6 +86,7 @@ export const DEFAULT_NON_PRODUCTION_FILES: readonly string[] = [
   "**/seed/**",
   "**/seeds/**",
   "**/seeders/**",
+  "**/seed-data/**",
   "**/seed.*",
   "**/*.seed.*",
   "**/scripts/**",

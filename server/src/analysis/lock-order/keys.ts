@@ -60,6 +60,8 @@ export function parameterNames(fn: FunctionLike): Map<string, number> {
 
 /** Describes `expr` in the terms of `unit` (the function whose summary it belongs to). */
 export function keyRefOf(expr: ts.Expression, unit: FunctionLike): KeyRef {
+  const looked = lookedUpBy(expr);
+  if (looked) return keyRefOf(looked, unit);
   const text = expressionKey(expr);
   const root = rootIdentifier(expr);
   if (!root) return { pattern: text, input: false, ordered: false };
@@ -172,4 +174,40 @@ export function isInsideOrderingBranch(node: ts.Node, unit: ts.Node): boolean {
     if (ts.isConditionalExpression(parent) && parent.condition !== current && hasOrderingEvidence(parent.condition)) return true;
   }
   return false;
+}
+
+/** Reads that return the one row their `where` (or their argument, for `findOneBy`) names by equality, or nothing. */
+const ROW_READS = new Set(["findUnique", "findUniqueOrThrow", "findFirst", "findFirstOrThrow", "findOne", "findOneBy", "findOneByOrFail"]);
+
+/**
+ * A column read back from a row looked up by that column's value is that value: `lease.id` after `const lease = await
+ * tx.lease.findUnique({ where: { id: leaseId } })` is `leaseId` (the row has the id it was found by). Only for a
+ * `const` holding the awaited read, and a condition that is a plain value (not `{ in: … }` or another operator).
+ */
+function lookedUpBy(expr: ts.Expression): ts.Expression | undefined {
+  let node = expr;
+  while (ts.isParenthesizedExpression(node) || ts.isNonNullExpression(node)) node = node.expression;
+  if (!ts.isPropertyAccessExpression(node) || !ts.isIdentifier(node.expression) || !ts.isIdentifier(node.name)) return undefined;
+  const declaration = declarationOf(node.expression);
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name) || !declaration.initializer)
+    return undefined;
+  if (!(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const)) return undefined;
+  const read = skipAwait(declaration.initializer);
+  if (!ts.isCallExpression(read) || !ROW_READS.has(calleeName(read) ?? "")) return undefined;
+  const options = read.arguments[0];
+  if (!options || !ts.isObjectLiteralExpression(options)) return undefined;
+  const where = calleeName(read) === "findOneBy" || calleeName(read) === "findOneByOrFail" ? options : propertyNamed(options, "where");
+  if (!where || !ts.isObjectLiteralExpression(where)) return undefined;
+  const column = node.name.text;
+  const condition = where.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === column);
+  const value =
+    condition &&
+    (ts.isShorthandPropertyAssignment(condition) ? condition.name : ts.isPropertyAssignment(condition) ? condition.initializer : undefined);
+  if (!value || ts.isObjectLiteralExpression(value) || ts.isArrayLiteralExpression(value)) return undefined;
+  return value;
+}
+
+function propertyNamed(object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  const property = object.properties.find((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === name);
+  return property && ts.isPropertyAssignment(property) ? property.initializer : undefined;
 }
