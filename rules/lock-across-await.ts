@@ -6,6 +6,7 @@ import {
   acquisitionPaths,
   allLockAcquisitionsIn,
   boundNames,
+  calleeResolver,
   code,
   dbAccessOf,
   defineRule,
@@ -23,6 +24,7 @@ import {
   onlyExpires,
   perCallLock,
   reindentedText,
+  renewedByTaker,
   rowLockDescription,
   sentenceStart,
   skipParens,
@@ -96,6 +98,7 @@ export const lockAcrossAwait = defineRule({
   },
   checkFile(context) {
     const checker = () => context.checker;
+    const resolve = calleeResolver(context.program, checker);
     const awaits = nodesOfKinds<ts.AwaitExpression>(context.sourceFile, [ts.SyntaxKind.AwaitExpression]);
     if (awaits.length === 0) return;
     const acquisitions = allLockAcquisitionsIn(context.sourceFile, context.program, checker, context.settings.declaredLocks);
@@ -179,10 +182,13 @@ export const lockAcrossAwait = defineRule({
       if (held.length === 0) continue;
       const path = slowPathOf(node);
       if (!path) continue;
-      // A lease its helper keeps renewing: it cannot expire under its holder. Nobody waits for it when the others skip
+      // A lease its helper (or its taker, through a renewal timer it starts) keeps renewing: it cannot expire under its holder. Nobody waits for it when the others skip
       // the work (a try-lease), and the wait is the lock's purpose when the call is what the section decided from
       // what it read under the lock (create the code only if none exists): moving the call out reopens the race.
-      const renewed = (lock: HeldLock) => lock.kind === "lease" && !lock.expires && lock.acquisition?.wrapper?.renewed === true;
+      const renewed = (lock: HeldLock) =>
+        lock.kind === "lease" &&
+        ((!lock.expires && lock.acquisition?.wrapper?.renewed === true) ||
+          (lock.expires && !!lock.acquisition && renewedByTaker(lock.acquisition, resolve)));
       const nobodyWaits = (lock: HeldLock) =>
         // A flag or busy key tested and set in one step: the other callers turn away, none waits.
         lock.kind === "flag" ||

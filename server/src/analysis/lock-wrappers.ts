@@ -59,6 +59,8 @@ import {
   type LockAcquisition,
 } from "./locks";
 import { solveBottomUp } from "./flow/bottom-up";
+import { mayRunAfter } from "./flow/queries";
+import type { CalleeResolver } from "./summaries";
 import { namedFunctionsIn, projectAliasNames, projectFunctionNames, projectFunctionOf, projectFunctionsByName } from "./slow-calls";
 
 /** A project function that runs its function parameter `callbackParam` under a lock, or returns holding one. */
@@ -1087,15 +1089,39 @@ function releasersOf(inner: LockAcquisition, fn: FunctionLike): Set<FunctionLike
  * The function starts a timer whose callback extends the lease (`setInterval(() => this.extendLock(key, token, ttl),
  * ttl / 2)`, a `PEXPIRE`, a `renew()`): the watchdog redlock's `using` and Redisson keep.
  */
-function renewsWhileHeld(fn: FunctionLike): boolean {
+function renewsWhileHeld(fn: FunctionLike, resolve?: CalleeResolver): boolean {
   if (!fn.body) return false;
-  return nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).some((call) => {
-    const timer = skipParens(call.expression);
-    if (!ts.isIdentifier(timer) || !/^set(Interval|Timeout)$/.test(timer.text)) return false;
-    const callback = call.arguments[0] && skipParens(call.arguments[0]);
-    if (!callback || !isFunctionLike(callback)) return false;
-    return nodesOfKinds<ts.CallExpression>(callback, [ts.SyntaxKind.CallExpression]).some((inner) =>
-      /extend|renew|p?expire|keepAlive|heartbeat/i.test(calleeName(inner) ?? ""),
-    );
+  return nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression]).some((call) => isRenewalTimer(call, resolve));
+}
+
+/**
+ * `setInterval(() => …, ms)` whose callback extends a lease: a call named so, or (given a resolver) a project function
+ * whose own body sends EXPIRE / PEXPIRE, also inside a script (`this.refreshLock(token)` running a compare-and-expire).
+ */
+function isRenewalTimer(call: ts.CallExpression, resolve?: CalleeResolver): boolean {
+  const timer = skipParens(call.expression);
+  if (!ts.isIdentifier(timer) || !/^set(Interval|Timeout)$/.test(timer.text)) return false;
+  const callback = call.arguments[0] && skipParens(call.arguments[0]);
+  if (!callback || !isFunctionLike(callback)) return false;
+  return nodesOfKinds<ts.CallExpression>(callback, [ts.SyntaxKind.CallExpression]).some((inner) => {
+    if (/extend|renew|p?expire|keepAlive|heartbeat/i.test(calleeName(inner) ?? "")) return true;
+    const target = resolve?.(inner);
+    return !!target?.body && /\bp?expire\b/i.test(target.body.getText());
+  });
+}
+
+/**
+ * An expiring lease its taker keeps renewing while it holds it: after the acquisition, the same function starts a
+ * renewal timer, itself or through a project function it calls (`lockHeartbeat = this.startLockHeartbeat(token)`).
+ * It does not expire under a slow holder.
+ */
+export function renewedByTaker(acquisition: LockAcquisition, resolve: CalleeResolver): boolean {
+  const fn = enclosingFunction(acquisition.call);
+  if (!fn?.body || !acquisition.expires) return false;
+  return nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression], { skipFunctions: true }).some((call) => {
+    if (call === acquisition.call || !mayRunAfter(acquisition.call, call)) return false;
+    if (isRenewalTimer(call, resolve)) return true;
+    const helper = resolve(call);
+    return !!helper && helper !== fn && renewsWhileHeld(helper, resolve);
   });
 }
