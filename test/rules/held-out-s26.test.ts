@@ -2,9 +2,14 @@
 // one sentence covers them, each an invalid case written freshly, with the nearest correct shape as a valid case:
 // - an HGETALL reads every field of a hash: a field of its reply (`meta.downloads`) raised and written back with an
 //   HSET of that field is a lost update (node-redis v4 spells the hash commands `hGetAll`, `hGet`, `hSet`, `hIncrBy`);
-//   a field written from another field of the reply is not that field written back.
+//   a field written from another field of the reply is not that field written back;
+// - a duplicate check of a table the project declares with no unique index over the looked-up columns, whose found
+//   branch updates the row it found (or returns its id) and whose empty branch inserts — an upsert written by hand:
+//   the insert in the empty branch is a duplicate all the same.
 import { selectThenUpdate } from "../../rules/select-then-update";
+import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
+import { sqlProject } from "../helpers/sql-project";
 
 runRuleTests(selectThenUpdate, {
   valid: [
@@ -61,6 +66,75 @@ export async function recordAttempt(jobId: string) {
   await redis.hset(\`jobs:\${jobId}\`, "attempts", Number(job.attempts ?? 0) + 1);
 }`,
       errors: [{ line: 5, column: 9, messageId: "redisLostUpdate" }],
+    },
+  ],
+});
+
+/** A subscriptions table whose Stripe id is indexed for lookups but not unique (`unique`: the fix's schema). */
+const SUBSCRIPTIONS = (unique: boolean) => `CREATE TABLE plan_subscriptions (
+  id varchar(24) PRIMARY KEY,
+  account_id varchar(24) NOT NULL,
+  stripe_id varchar(255) NOT NULL,
+  status varchar(50) NOT NULL
+);
+CREATE ${unique ? "UNIQUE " : ""}INDEX plan_subscriptions_stripe_idx ON plan_subscriptions (stripe_id);
+`;
+
+/** A Stripe subscription linked to an account: updated when its row is found, inserted otherwise. */
+const LINK = (body: string) => `import knexFactory, { type Knex } from "knex";
+const db = knexFactory({ client: "pg", connection: process.env.DATABASE_URL });
+${body}`;
+
+const HAND_WRITTEN_UPSERT = LINK(`export async function linkSubscription(accountId: string, stripeId: string, status: string) {
+  const found = await db("plan_subscriptions").where({ stripe_id: stripeId }).first();
+  if (found) {
+    await db("plan_subscriptions").where({ id: found.id }).update({ status });
+    return found.id;
+  }
+  await db("plan_subscriptions").insert({ account_id: accountId, stripe_id: stripeId, status });
+}`);
+
+runRuleTests(writeSkew, {
+  valid: [
+    {
+      // The unique index refuses the second insert of a Stripe id: no duplicate, whichever branch runs.
+      name: "knex: the hand-written upsert on a table whose Stripe id is unique",
+      root: sqlProject({ "db/schema.sql": SUBSCRIPTIONS(true) }),
+      code: HAND_WRITTEN_UPSERT,
+    },
+    {
+      // The account's row is locked before the lookup: a second link of the same account waits and finds the row.
+      name: "knex: the hand-written upsert after a FOR UPDATE of the account, in one transaction",
+      root: sqlProject({
+        "db/schema.sql": `${SUBSCRIPTIONS(false)}CREATE TABLE accounts (id varchar(24) PRIMARY KEY);\n`,
+      }),
+      code: LINK(`export async function linkSubscription(accountId: string, stripeId: string, status: string) {
+  await db.transaction(async (trx: Knex.Transaction) => {
+    await trx("accounts").where({ id: accountId }).forUpdate().first();
+    const found = await trx("plan_subscriptions").where({ stripe_id: stripeId }).first();
+    if (found) {
+      await trx("plan_subscriptions").where({ id: found.id }).update({ status });
+      return;
+    }
+    await trx("plan_subscriptions").insert({ account_id: accountId, stripe_id: stripeId, status });
+  });
+}`),
+    },
+  ],
+  invalid: [
+    {
+      // Two webhooks for one new subscription both find no row and both insert it.
+      name: "knex: a lookup by Stripe id whose found branch updates the row and whose empty branch inserts",
+      root: sqlProject({ "db/schema.sql": SUBSCRIPTIONS(false) }),
+      code: HAND_WRITTEN_UPSERT,
+      errors: [
+        {
+          line: 9,
+          column: 9,
+          message:
+            'Two concurrent requests can both find no row with the same `stripe_id` at line 4 before either inserts with `db("plan_subscriptions").insert(…)` at line 9, and the schema declares no unique index over them: both insert, and the row is duplicated.',
+        },
+      ],
     },
   ],
 });

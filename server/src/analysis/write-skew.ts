@@ -209,7 +209,11 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
         if (partial && !(uniqueness && unindexed)) continue;
         const control = { condition, runsWhen };
         const check = heldCheck(h, resolution);
-        if (!check || (check.kind === "rows" && !unindexed && !(h.sizeOnly ??= usedOnlyAsSize(h, body)))) break;
+        if (!check) break;
+        // Rows used for more than their number are select-then-update's, except under a duplicate check of a declared
+        // table: where the lookup found nothing the insert runs, whatever the other branch does with the row it found
+        // (updates it, returns its id — an upsert written by hand).
+        if (check.kind === "rows" && !unindexed && !(h.sizeOnly ??= usedOnlyAsSize(h, body))) continue;
         // Only a write that can run after the check (later in the text is not the question: a loop's next turn is).
         if (!mayRunAfter(h.at, at) || checkAt(call as ts.Expression, true)) continue;
         for (const write of writesAt(call, resolution)) {
