@@ -5,7 +5,9 @@
 //   a field written from another field of the reply is not that field written back;
 // - a duplicate check of a table the project declares with no unique index over the looked-up columns, whose found
 //   branch updates the row it found (or returns its id) and whose empty branch inserts — an upsert written by hand:
-//   the insert in the empty branch is a duplicate all the same.
+//   the insert in the empty branch is a duplicate all the same;
+// - a Mongoose `find(filter)` whose rows are used only for their number (`members.length >= size`) is a count of the
+//   set, as `countDocuments` is: an update that sets the filtered field to the filtered value moves a document in.
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
@@ -135,6 +137,48 @@ runRuleTests(writeSkew, {
             'Two concurrent requests can both find no row with the same `stripe_id` at line 4 before either inserts with `db("plan_subscriptions").insert(…)` at line 9, and the schema declares no unique index over them: both insert, and the row is duplicated.',
         },
       ],
+    },
+  ],
+});
+
+const TEAM = `import mongoose, { Schema } from "mongoose";
+const Player = mongoose.model("Player", new Schema({ email: String, squad: { type: String, default: null } }));
+const Squad = mongoose.model("Squad", new Schema({ code: String, size: Number }));
+const SQUAD_SIZE = 5;
+`;
+
+runRuleTests(writeSkew, {
+  valid: [
+    {
+      // The seat is taken by one conditional $inc on the squad, which matches only while the squad has room.
+      name: "Mongoose: a squad's seat taken by a conditional $inc before the player's squad is set",
+      code: `${TEAM}export async function joinSquad(playerId: string, code: string) {
+  const seat = await Squad.findOneAndUpdate({ code, size: { $lt: SQUAD_SIZE } }, { $inc: { size: 1 } });
+  if (!seat) throw new Error("squad is full");
+  await Player.updateOne({ _id: playerId }, { $set: { squad: code } });
+}`,
+    },
+    {
+      // The members listed are sent back with the refusal and used for more than their number: rows, not a count.
+      name: "Mongoose: the squad's members listed, their emails returned when it is full",
+      code: `${TEAM}export async function joinSquad(playerId: string, code: string) {
+  const members = await Player.find({ squad: code });
+  if (members.length >= SQUAD_SIZE) return { full: true, members: members.map((m) => m.email) };
+  await Player.updateOne({ _id: playerId }, { $set: { squad: code } });
+  return { full: false, members: members.map((m) => m.email) };
+}`,
+    },
+  ],
+  invalid: [
+    {
+      // Five players joining a squad of one at once all count one member and all join.
+      name: "Mongoose: a squad's members found and counted, then the player's squad set",
+      code: `${TEAM}export async function joinSquad(playerId: string, code: string) {
+  const members = await Player.find({ squad: code }).select("email");
+  if (members.length >= SQUAD_SIZE) throw new Error("squad is full");
+  await Player.findOneAndUpdate({ _id: playerId }, { $set: { squad: code } });
+}`,
+      errors: [{ line: 8, column: 9, messageId: "grows" }],
     },
   ],
 });

@@ -455,7 +455,11 @@ function checkCache(node: ts.CallExpression | ts.TaggedTemplateExpression): SetC
 function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): SetCheck | undefined {
   // Mongoose `Model.countDocuments(filter)`: MongoDB has no SERIALIZABLE, so only a lock or an index closes the race.
   const mongoose = ts.isCallExpression(node) ? mongooseSetAccess(node) : undefined;
-  if (mongoose) return mongoose.operation === "count" ? { read: mongoose.access, kind: "count" } : undefined;
+  // `Model.find(filter)`: the rows of the set, a check only where their number alone is used (`members.length >= n`).
+  if (mongoose)
+    return mongoose.operation === "count" || mongoose.operation === "rows"
+      ? { read: mongoose.access, kind: mongoose.operation }
+      : undefined;
   const access = dbAccessOf(node);
   if (access) {
     if (access.kind !== "read" || !access.table || access.library === "redis") return undefined;
@@ -880,7 +884,8 @@ export function setWriteOf(node: ts.CallExpression | ts.TaggedTemplateExpression
 function recogniseWrite(node: ts.CallExpression | ts.TaggedTemplateExpression): SetWrite | undefined {
   // Mongoose `Model.create(doc)` / `insertMany` and `deleteOne` / `deleteMany`, which change no document read.
   const mongoose = ts.isCallExpression(node) ? mongooseSetAccess(node) : undefined;
-  if (mongoose && mongoose.operation !== "count") return { access: mongoose.access, change: mongoose.operation };
+  if (mongoose && mongoose.operation !== "count" && mongoose.operation !== "rows")
+    return { access: mongoose.access, change: mongoose.operation };
   const access = dbAccessOf(node);
   if (access) {
     if (access.kind !== "write" || access.library === "redis") return undefined;
