@@ -658,11 +658,13 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
   const line = lineOf(read.node);
   const arithmetic = flow.data && arithmeticUpdate(flow, checker);
   if (write.library === "redis") {
-    const data = { write: writeLabel(write), key: redisKeyLabel(read.node, write.node), line };
+    // A field of an HGETALL's reply: the hash field read and written back.
+    const field = read.hashFields ? flow.data?.column : undefined;
+    const key = redisKeyLabel(read.node, write.node);
+    const data = { write: writeLabel(write), key: field ? `field ${code(field)} of ${key}` : key, line };
     if (!flow.data) return { messageId: "redisCheckThenWrite", data, help: `Use ${LOCK_HINT.redis}.` } as const;
-    const help = arithmetic
-      ? `Update atomically (${arithmetic.operator === "+" ? "`INCRBY`" : "`DECRBY`"}) or use ${LOCK_HINT.redis}.`
-      : `Use ${LOCK_HINT.redis}.`;
+    const increment = field ? "`HINCRBY`" : arithmetic?.operator === "+" ? "`INCRBY`" : "`DECRBY`";
+    const help = arithmetic ? `Update atomically (${increment}) or use ${LOCK_HINT.redis}.` : `Use ${LOCK_HINT.redis}.`;
     return { messageId: "redisLostUpdate", data, help } as const;
   }
   const column = flow.data?.column ?? flow.control?.column;

@@ -209,7 +209,11 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
         if (partial && !(uniqueness && unindexed)) continue;
         const control = { condition, runsWhen };
         const check = heldCheck(h, resolution);
-        if (!check || (check.kind === "rows" && !unindexed && !(h.sizeOnly ??= usedOnlyAsSize(h, body)))) break;
+        if (!check) break;
+        // Rows used for more than their number are select-then-update's, except under a duplicate check of a declared
+        // table: where the lookup found nothing the insert runs, whatever the other branch does with the row it found
+        // (updates it, returns its id — an upsert written by hand).
+        if (check.kind === "rows" && !unindexed && !(h.sizeOnly ??= usedOnlyAsSize(h, body))) continue;
         // Only a write that can run after the check (later in the text is not the question: a loop's next turn is).
         if (!mayRunAfter(h.at, at) || checkAt(call as ts.Expression, true)) continue;
         for (const write of writesAt(call, resolution)) {
@@ -451,7 +455,11 @@ function checkCache(node: ts.CallExpression | ts.TaggedTemplateExpression): SetC
 function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): SetCheck | undefined {
   // Mongoose `Model.countDocuments(filter)`: MongoDB has no SERIALIZABLE, so only a lock or an index closes the race.
   const mongoose = ts.isCallExpression(node) ? mongooseSetAccess(node) : undefined;
-  if (mongoose) return mongoose.operation === "count" ? { read: mongoose.access, kind: "count" } : undefined;
+  // `Model.find(filter)`: the rows of the set, a check only where their number alone is used (`members.length >= n`).
+  if (mongoose)
+    return mongoose.operation === "count" || mongoose.operation === "rows"
+      ? { read: mongoose.access, kind: mongoose.operation }
+      : undefined;
   const access = dbAccessOf(node);
   if (access) {
     if (access.kind !== "read" || !access.table || access.library === "redis") return undefined;
@@ -876,7 +884,8 @@ export function setWriteOf(node: ts.CallExpression | ts.TaggedTemplateExpression
 function recogniseWrite(node: ts.CallExpression | ts.TaggedTemplateExpression): SetWrite | undefined {
   // Mongoose `Model.create(doc)` / `insertMany` and `deleteOne` / `deleteMany`, which change no document read.
   const mongoose = ts.isCallExpression(node) ? mongooseSetAccess(node) : undefined;
-  if (mongoose && mongoose.operation !== "count") return { access: mongoose.access, change: mongoose.operation };
+  if (mongoose && mongoose.operation !== "count" && mongoose.operation !== "rows")
+    return { access: mongoose.access, change: mongoose.operation };
   const access = dbAccessOf(node);
   if (access) {
     if (access.kind !== "write" || access.library === "redis") return undefined;

@@ -107,6 +107,11 @@ export interface DbAccess {
    * Undefined where the read returns whole rows or what it selects is not known.
    */
   selected?: ReadonlySet<string>;
+  /**
+   * A read of every field of a Redis hash (HGETALL): a property of its reply (`meta.downloads`) is that field's value,
+   * which an HSET of the field (table `redis:key#"downloads"`) writes back.
+   */
+  hashFields?: boolean;
   /** Raw SQL: the statement, its text node, and the JS expression behind each placeholder. */
   sql?: { statement: SqlStatement; text: string; textNode: ts.Node; values?: ts.ArrayLiteralExpression };
   isolation?: IsolationLevel;

@@ -382,10 +382,11 @@ function isUnique(options: ts.Expression | undefined): boolean {
 }
 
 /** What write-skew asks of a Mongoose model beyond the lost-update recognisers: counts, inserts and deletes of a set. */
-export type MongooseSetOperation = "count" | "insert" | "delete";
+export type MongooseSetOperation = "count" | "rows" | "insert" | "delete";
 const SET_OPERATIONS: Record<string, MongooseSetOperation> = {
   countDocuments: "count",
   count: "count",
+  find: "rows",
   create: "insert",
   insertMany: "insert",
   insertOne: "insert",
@@ -396,7 +397,8 @@ const SET_OPERATIONS: Record<string, MongooseSetOperation> = {
 };
 
 /**
- * `Model.countDocuments(filter)` (or legacy `count`) as a read of the set its filter names; `Model.create(doc)` /
+ * `Model.countDocuments(filter)` (or legacy `count`) as a read of the set its filter names, and `Model.find(filter)` as
+ * a read of its rows (write-skew counts them only where nothing but their number is used); `Model.create(doc)` /
  * `insertMany([doc, …])` as an insert of `doc`'s fields; `deleteOne` / `deleteMany(filter)` as a delete. Only on a
  * model as mongooseAccess recognises one (a Mongoose / MongoDB file, or a model by shape); left to write-skew, since
  * no row read here is written back.
@@ -435,7 +437,8 @@ export function mongooseSetAccess(call: ts.CallExpression): { access: DbAccess; 
   const base = { node: call, library, handle: receiver, table, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
   const entityClass = ts.isIdentifier(receiver) && /^[A-Z]/.test(receiver.text) ? receiver : injectedEntity(receiver);
   if (entityClass) Object.assign(base, { entityClass });
-  if (operation === "count") return { access: { ...base, kind: "read", conditions: filterConditions(first) }, operation };
+  if (operation === "count" || operation === "rows")
+    return { access: { ...base, kind: "read", conditions: filterConditions(first) }, operation };
   if (operation === "delete") {
     const conditions = link.name === "findByIdAndDelete" ? idCondition(first) : filterConditions(first);
     return { access: { ...base, kind: "write", conditions }, operation };

@@ -39,7 +39,7 @@ import { isLibraryMerge, isModuleConstant, replacesArrayEntries } from "./merged
 import { CHANGE_TRACKING, trackedChangeOf, type TrackedChange } from "./change-tracking";
 import { localVariable, objectAssignments, propertyName, spreadObjects } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
-import { commandsQueuedTogether, queuedRedisRead } from "./redis";
+import { commandsQueuedTogether, hashFieldWritten, queuedRedisRead } from "./redis";
 import { transactionCallbackOf } from "../transactions";
 
 /** What a local name holds: the read's result / a row of it ("row"), or a value computed from its columns ("value"). */
@@ -1156,7 +1156,9 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
         reads.add(origin.read);
         flushed.set(origin.read, origin);
       }
-  for (const origin of values.values()) if (write.table !== undefined && sameTable(origin.read.table, write.table)) reads.add(origin.read);
+  for (const origin of values.values())
+    if (write.table !== undefined && (sameTable(origin.read.table, write.table) || hashFieldWritten(origin.read, write) !== undefined))
+      reads.add(origin.read);
   const out: ReadModifyWrite[] = [];
   for (const read of reads) {
     if (write.insert && !joinsRowsRead(write, read)) continue;
@@ -1191,6 +1193,8 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
         // `settings = { ...row.settings, x }`); a value derived from a column it leaves alone (a path built from
         // `collectionId`) is stale at worst, and nothing written is lost. A new row copies from anything.
         if (!write.insert && origin.column && !writesBack(assignment.column, origin.column, read)) continue;
+        // An HGETALL's reply holds every field of the hash: an HSET writes back only the field it names.
+        if (read.hashFields && (!origin.column || !sameColumn(origin.column, hashFieldWritten(read, write) ?? ""))) continue;
         // A new row that copies a value as read (an id, a title, a share id reused else generated) gets what a caller
         // running after this one would copy too; only a value computed from the rows read (a next number) differs.
         if (write.insert && copiedAsRead(value, read, values)) continue;

@@ -1,17 +1,22 @@
 // Redis: GET / HGET of a key are reads, SET / HSET plain writes of its value, INCRBY and friends atomic writes. The
-// key text is the "table". SET with NX / XX is a lock or a conditional write (see locks.ts), not a plain overwrite.
+// key text is the "table" (a hash field's: `key#field`). HGETALL reads every field of a hash. SET with NX / XX is a
+// lock or a conditional write (see locks.ts), not a plain overwrite. node-redis v4 spells the hash commands in camel
+// case (`hGet`, `hSet`, `hIncrBy`, `hGetAll`).
 import { ts } from "../../engine/ts";
 import { calleeName, importsOf, receiverOf, skipParens, stringValue } from "../ast";
 import { nodesOfKinds } from "../node-index";
 import type { DbAccess } from "./access";
 import { chainOf, fieldDeclarations } from "./shapes";
 
-const REDIS_READS = new Set(["get", "GET", "hget", "HGET"]);
+/** HGETALL: a read of every field of a hash. */
+const HASH_READ_ALL = ["hgetall", "HGETALL", "hGetAll"];
+const REDIS_READS = new Set(["get", "GET", "hget", "HGET", "hGet", ...HASH_READ_ALL]);
 const REDIS_WRITES = new Set([
   "set",
   "SET",
   "hset",
   "HSET",
+  "hSet",
   "incr",
   "INCR",
   "incrby",
@@ -22,6 +27,7 @@ const REDIS_WRITES = new Set([
   "DECRBY",
   "hincrby",
   "HINCRBY",
+  "hIncrBy",
   "incrbyfloat",
   "INCRBYFLOAT",
   "setex",
@@ -41,6 +47,7 @@ export function redisAccess(call: ts.CallExpression, name: string): DbAccess | u
   if (!receiver || !isRedisClient(receiver)) return undefined;
   const access = keyAccess(call, name, receiver, REDIS_READS.has(name) ? "read" : "write");
   if (!access) return undefined;
+  if (HASH_READ_ALL.includes(name)) access.hashFields = true;
   const lower = name.toLowerCase();
   const isHash = lower.startsWith("h");
   if (access.kind === "write") {
@@ -187,4 +194,15 @@ function isInMemoryCollection(node: ts.Expression): boolean {
     if (init && ts.isNewExpression(init) && COLLECTION.test(init.expression.getText())) return true;
     return !!d.type && ts.isTypeReferenceNode(d.type) && COLLECTION.test(d.type.typeName.getText());
   });
+}
+
+/**
+ * The field of the hash `write` sets when `read` is an HGETALL of that hash (`hGetAll(k)`, then `hSet(k, "n", …)`:
+ * "n"); undefined when the write is not of one of its fields.
+ */
+export function hashFieldWritten(read: DbAccess, write: DbAccess): string | undefined {
+  if (!read.hashFields || write.library !== "redis" || read.table === undefined || write.table === undefined) return undefined;
+  if (!write.table.startsWith(`${read.table}#`)) return undefined;
+  const field = write.table.slice(read.table.length + 1);
+  return /^(["'`])[^"'`]*\1$/.test(field) ? field.slice(1, -1) : field;
 }
