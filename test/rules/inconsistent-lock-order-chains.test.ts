@@ -1,5 +1,5 @@
 // inconsistent-lock-order through long call chains and recursion: what a call may acquire is summarised bottom-up on
-// the core's fixpoint (summaries.ts `solveBottomUp`), so a lock taken ten calls down counts as one taken at the call,
+// the core's fixpoint (flow/bottom-up.ts `solveBottomUp`), so a lock taken ten calls down counts as one taken at the call,
 // and functions calling each other get the same answer whichever is reached first.
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
 import { runRuleTests } from "../helpers/rule-tester";

@@ -1,5 +1,5 @@
 // select-then-update through chains of project functions: a row read by a helper four calls down, and written by a
-// wrapper three calls down, is one lost update. Helpers are summarised bottom-up (summaries.ts `solveBottomUp`), and a
+// wrapper three calls down, is one lost update. Helpers are summarised bottom-up (flow/bottom-up.ts `solveBottomUp`), and a
 // wrapper's write is kept per depth, so the finding is the same whichever function of the file is linted first: a
 // function asked about through its caller's chain is not cut short for its own callers.
 import { selectThenUpdate } from "../../rules/select-then-update";

@@ -83,7 +83,7 @@ export function runsInEveryCallersTransaction(
 const callerSummaries = new WeakMap<CalleeResolver, WeakMap<FunctionLike, CallerSummary>>();
 
 /**
- * `fn`'s entry facts, on the core's fixpoint (summaries.ts `solveBottomUp`) run over the reverse call graph: a
+ * `fn`'s entry facts, on the core's fixpoint (flow/bottom-up.ts `solveBottomUp`) run over the reverse call graph: a
  * function's facts are composed from its callers', so a chain of functions passing a transaction down is followed to
  * any depth, and a cycle of callers contributes nothing.
  */

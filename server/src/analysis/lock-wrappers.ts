@@ -585,7 +585,7 @@ function lockWrapperOf(fn: FunctionLike, state: ProgramState): LockWrapper | und
       state.wrappers.set(fn, declared);
       return declared;
     }
-    // Bottom-up on the core's fixpoint (summaries.ts `solveBottomUp`): wrappers of wrappers as deep as the candidate
+    // Bottom-up on the core's fixpoint (flow/bottom-up.ts `solveBottomUp`): wrappers of wrappers as deep as the candidate
     // names reach, and the same verdict for a function whichever of its callers was asked about first.
     const wrapper = solveBottomUp<LockWrapper | null>(
       fn,

@@ -465,7 +465,7 @@ export class SlowCallFinder {
 
   /**
    * What `fn` awaits or returns, in order, up to its first call that is slow itself: solved bottom-up on the core's
-   * fixpoint (summaries.ts `solveBottomUp`), so a slow call any number of calls down is found, and a recursive
+   * fixpoint (flow/bottom-up.ts `solveBottomUp`), so a slow call any number of calls down is found, and a recursive
    * cycle's members get one answer whichever is asked first.
    */
   private summaryOf(fn: FunctionLike): SlowPath | undefined {

@@ -390,7 +390,7 @@ function helperReadsOf(resolve: CalleeResolver): HelperReads {
 
 /**
  * A call of a project function that returns (a value derived from) a read: the read, restated at the call. Helpers
- * are summarised bottom-up on the core's fixpoint (summaries.ts `solveBottomUp`): a chain of any length is followed,
+ * are summarised bottom-up on the core's fixpoint (flow/bottom-up.ts `solveBottomUp`): a chain of any length is followed,
  * and a helper's answer does not depend on which of its callers was asked about first.
  */
 function helperRead(call: ts.CallExpression, resolve: CalleeResolver): ReadValue | undefined {

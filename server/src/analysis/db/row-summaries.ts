@@ -5,7 +5,7 @@
 // arguments the function passes on (a value the function computes itself is unknown here and left out), and `through`
 // keeps the statement and the calls down to it, for the chain a finding shows. Callees are found by summaries.ts's
 // resolver (the checker, across files); a helper's returned read (read-modify-write.ts) is summarised on the core's
-// bottom-up fixpoint (summaries.ts `solveBottomUp`), a wrapper's write by a walk a few calls deep.
+// bottom-up fixpoint (flow/bottom-up.ts `solveBottomUp`), a wrapper's write by a walk a few calls deep.
 import { ts } from "../../engine/ts";
 import {
   CALL_KINDS,
@@ -274,7 +274,7 @@ function parameterNames(fn: FunctionLike | undefined): Array<Set<string>> {
 }
 
 /**
- * How many calls down a wrapper's statement is looked for. Not the core's fixpoint (summaries.ts `solveBottomUp`), on
+ * How many calls down a wrapper's statement is looked for. Not the core's fixpoint (flow/bottom-up.ts `solveBottomUp`), on
  * purpose: a wrapper is a function running exactly one write, and followed to any depth, a function that writes its
  * caller's values and also bumps a version or cleans up through helpers a few calls down is a service step of several
  * writes, so a lost update through it would not be reported (growthbook's `updateColumn`, judged TRUE twice).

@@ -301,7 +301,7 @@ class Composer {
 
   /**
    * What calling `fn` may acquire (its own acquisitions and those of the functions it calls), keys in `fn`'s terms.
-   * Bottom-up on the core's fixpoint (summaries.ts `solveBottomUp`): chains of any length, and the same answer for a
+   * Bottom-up on the core's fixpoint (flow/bottom-up.ts `solveBottomUp`): chains of any length, and the same answer for a
    * function of a recursive cycle whichever of its members is asked first.
    */
   private reach(fn: FunctionSummary): readonly Reached[] {
