@@ -72,6 +72,20 @@ export async function reviewTree() {
 }
 `;
 
+/** A row read by a column of itself (a use before its declaration): keys followed through the read must not loop. */
+const SELF_LOOKUP = `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function settle(ids: string[]) {
+  await prisma.$transaction(async (tx) => {
+    for (const id of ids) {
+      // @ts-expect-error used before its declaration
+      const lease = await tx.lease.findUnique({ where: { id: lease.id } });
+      await tx.lease.update({ where: { id: lease.id }, data: { settled: true } });
+    }
+  });
+}
+`;
+
 runRuleTests(inconsistentLockOrder, {
   valid: [
     {
@@ -80,6 +94,11 @@ runRuleTests(inconsistentLockOrder, {
     },
   ],
   invalid: [
+    {
+      name: "a row looked up by a column of itself, updated in the caller's order: reported, the key not followed forever",
+      code: SELF_LOOKUP,
+      errors: [{ line: 8, column: 13, messageId: "callerOrderLoop" }],
+    },
     {
       name: "a lock taken ten calls down while another is held, against the opposite order elsewhere: reported at both sides",
       code: TEN_DEEP,

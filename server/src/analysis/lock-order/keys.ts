@@ -58,10 +58,12 @@ export function parameterNames(fn: FunctionLike): Map<string, number> {
   return names;
 }
 
-/** Describes `expr` in the terms of `unit` (the function whose summary it belongs to). */
-export function keyRefOf(expr: ts.Expression, unit: FunctionLike): KeyRef {
-  const looked = lookedUpBy(expr);
-  if (looked) return keyRefOf(looked, unit);
+/** Describes `given` in the terms of `unit` (the function whose summary it belongs to). */
+export function keyRefOf(given: ts.Expression, unit: FunctionLike): KeyRef {
+  // Followed a bounded number of times: code that reads a row by a column of itself (`const r = find({ where: { id:
+  // r.id } })`, a use before its declaration) must not loop.
+  let expr = given;
+  for (let next = lookedUpBy(expr), step = 0; next && step < 8; next = lookedUpBy(next), step++) expr = next;
   const text = expressionKey(expr);
   const root = rootIdentifier(expr);
   if (!root) return { pattern: text, input: false, ordered: false };
