@@ -1,7 +1,7 @@
 // Where a lock key comes from, in the terms of the function that takes the lock: which input (parameter, or a
 // local derived from one) it is built from, and whether the code put the keys in a canonical order first.
 import { ts } from "../../engine/ts";
-import { boundNames, calleeName, expressionKey, isFunctionLike, skipAwait, type FunctionLike } from "../ast";
+import { boundNames, calleeName, expressionKey, isFunctionLike, propertyValue, skipAwait, type FunctionLike } from "../ast";
 import { declarationOf, resolvedName, variableDeclarationOf } from "../identity";
 
 /**
@@ -197,19 +197,9 @@ function lookedUpBy(expr: ts.Expression): ts.Expression | undefined {
   const read = skipAwait(declaration.initializer);
   if (!ts.isCallExpression(read) || !ROW_READS.has(calleeName(read) ?? "")) return undefined;
   const options = read.arguments[0];
-  if (!options || !ts.isObjectLiteralExpression(options)) return undefined;
-  const where = calleeName(read) === "findOneBy" || calleeName(read) === "findOneByOrFail" ? options : propertyNamed(options, "where");
-  if (!where || !ts.isObjectLiteralExpression(where)) return undefined;
-  const column = node.name.text;
-  const condition = where.properties.find((p) => p.name && ts.isIdentifier(p.name) && p.name.text === column);
-  const value =
-    condition &&
-    (ts.isShorthandPropertyAssignment(condition) ? condition.name : ts.isPropertyAssignment(condition) ? condition.initializer : undefined);
+  const byArgument = calleeName(read) === "findOneBy" || calleeName(read) === "findOneByOrFail";
+  const where = byArgument ? options : propertyValue(options, "where");
+  const value = propertyValue(where, node.name.text);
   if (!value || ts.isObjectLiteralExpression(value) || ts.isArrayLiteralExpression(value)) return undefined;
   return value;
-}
-
-function propertyNamed(object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
-  const property = object.properties.find((p) => ts.isPropertyAssignment(p) && ts.isIdentifier(p.name) && p.name.text === name);
-  return property && ts.isPropertyAssignment(property) ? property.initializer : undefined;
 }
