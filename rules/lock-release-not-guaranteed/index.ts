@@ -10,6 +10,7 @@ import {
   acquisitionPaths,
   boundNames,
   calleeResolver,
+  cannotThrowResolver,
   code,
   inlineCode,
   defineRule,
@@ -61,6 +62,8 @@ export const lockReleaseNotGuaranteed = defineRule({
   },
   checkFile(context) {
     const resolve = calleeResolver(context.program, () => context.checker);
+    // A project function whose body cannot throw (`return s.ttl === 0`, or a `catch` that takes every error) skips no release.
+    const cannotThrow = cannotThrowResolver(resolve);
     for (const chain of promiseChainsIn(context.sourceFile))
       if (!chain.recovers)
         context.report({
@@ -158,7 +161,7 @@ export const lockReleaseNotGuaranteed = defineRule({
             : [],
         });
       const paths = acquisitionPaths(acquisition);
-      const leak = paths.leak();
+      const leak = paths.leak(cannotThrow);
       if (!leak || keptOnSuccess(acquisition, analysis.releases, leak) || handedOn(acquisition, fn, analysis.releases, sf)) continue;
       // Releases this acquisition reaches: another acquisition of the same lock in the function has its own.
       const held = analysis.releases.filter((release) => paths.heldAt(release));

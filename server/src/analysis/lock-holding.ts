@@ -45,8 +45,11 @@ export interface AcquisitionPaths {
   heldAt(node: ts.Node): boolean;
   /** Whether the lock is held on every path to `node` (a release in one branch only ends this after the merge). */
   heldOnEveryPath(node: ts.Node): boolean;
-  /** The first thing (in source order) that takes some path out of the function with the lock held; undefined when every path releases it. */
-  leak(): Leak | undefined;
+  /**
+   * The first thing (in source order) that takes some path out of the function with the lock held; undefined when every
+   * path releases it. `cannotThrow` names further calls that throw nothing (a project function that cannot).
+   */
+  leak(cannotThrow?: (call: ts.CallExpression) => boolean): Leak | undefined;
   /** The names whose test is a test of the acquisition: its result's, and flags set from it. */
   readonly testedNames: ReadonlySet<string>;
   /** Whether the function may return normally with the lock held, and may return without it (a helper handing the lock to its caller). */
@@ -81,6 +84,8 @@ class HoldingAnalysis implements AcquisitionPaths {
   private readonly tupleHelper: ts.CallExpression | undefined;
   private readonly graph: FlowGraph;
   private solutionCache: ForwardSolution<Holding> | undefined;
+  /** The solution where the calls `cannotThrow` names take no exception edge, for `leak`. */
+  private leakSolution: { cannotThrow: (call: ts.CallExpression) => boolean; solution: ForwardSolution<Holding> } | undefined;
 
   constructor(private readonly acquisition: LockAcquisition) {
     this.call = acquisition.call;
@@ -99,13 +104,17 @@ class HoldingAnalysis implements AcquisitionPaths {
   }
 
   private get solution(): ForwardSolution<Holding> {
-    return (this.solutionCache ??= solveForward<Holding>(this.graph, {
+    return (this.solutionCache ??= this.solve(undefined));
+  }
+
+  private solve(cannotThrow: ((call: ts.CallExpression) => boolean) | undefined): ForwardSolution<Holding> {
+    return solveForward<Holding>(this.graph, {
       initial: FREE,
       join: (a, b) => a | b,
       equals: (a, b) => a === b,
       transfer: (element, state) => this.step(element, state),
-      edge: (edge, state) => this.refine(edge, state),
-    }));
+      edge: (edge, state) => this.refineWith(cannotThrow, edge, state),
+    });
   }
 
   private step(element: ts.Node, state: Holding): Holding {
@@ -158,6 +167,11 @@ class HoldingAnalysis implements AcquisitionPaths {
     for (let parent = node.parent; parent && !ts.isStatement(parent); node = parent, parent = parent.parent)
       if (ts.isCallExpression(parent) && parent.arguments.includes(node as ts.Expression) && this.isRelease(parent)) return true;
     return false;
+  }
+
+  /** `refine`, where a call `cannotThrow` names takes no exception edge with the lock held. */
+  private refineWith(cannotThrow: ((call: ts.CallExpression) => boolean) | undefined, edge: FlowEdge, state: Holding): Holding {
+    return cannotThrow && edge.kind === "exception" && thrownBy(edge, cannotThrow) ? FREE : this.refine(edge, state);
   }
 
   private refine(edge: FlowEdge, state: Holding): Holding {
@@ -248,8 +262,11 @@ class HoldingAnalysis implements AcquisitionPaths {
     return { held: (state & HELD) !== 0, free: (state & FREE) !== 0 };
   }
 
-  leak(): Leak | undefined {
-    const solution = this.solution;
+  leak(cannotThrow?: (call: ts.CallExpression) => boolean): Leak | undefined {
+    if (cannotThrow && this.leakSolution?.cannotThrow !== cannotThrow)
+      this.leakSolution = { cannotThrow, solution: this.solve(cannotThrow) };
+    const solution = cannotThrow ? this.leakSolution!.solution : this.solution;
+    const refine = (edge: FlowEdge, state: Holding) => this.refineWith(cannotThrow, edge, state);
     if (!((solution.atExit ?? 0) & HELD) && !((solution.atThrowExit ?? 0) & HELD)) return undefined;
     // Where the function can be left without passing a release: by any path, or by normal completion and jumps only.
     const anyPath = this.blocksLeadingOut([this.graph.exit, this.graph.throwExit], true);
@@ -267,7 +284,7 @@ class HoldingAnalysis implements AcquisitionPaths {
       for (const element of block.elements) state = this.step(element, state);
       const last = lastElement(block);
       for (const edge of block.succ) {
-        if (!(this.refine(edge, state) & HELD)) continue;
+        if (!(refine(edge, state) & HELD)) continue;
         if (edge.kind === "exception") {
           if (last && anyPath.has(edge.to)) {
             // A call that throws skips the release its normal completion goes on to.
@@ -757,4 +774,11 @@ export function isAwaited(call: ts.Node): boolean {
   let node = call;
   while (ts.isParenthesizedExpression(node.parent)) node = node.parent;
   return ts.isAwaitExpression(node.parent);
+}
+
+/** Whether the exception edge leaves a call `cannotThrow` names (directly, or the await of its promise). */
+function thrownBy(edge: FlowEdge, cannotThrow: (call: ts.CallExpression) => boolean): boolean {
+  const last = lastElement(edge.from);
+  const thrower = last && ts.isAwaitExpression(last) ? skipAwait(last) : last;
+  return !!thrower && ts.isCallExpression(thrower) && cannotThrow(thrower);
 }

@@ -8,7 +8,7 @@ import { enclosingFunction, nodesOfKinds, type FunctionLike } from "./ast";
 import { dbAccessOf } from "./db";
 import { identityOf, isHandle } from "./identity";
 import { summaryOf, type CalleeResolver } from "./summaries";
-import { openAlongPaths, runsIn, runsWhileOpen, type TransactionScope } from "./transactions";
+import { assertedType, isTransactionHandleType, openAlongPaths, runsIn, runsWhileOpen, type TransactionScope } from "./transactions";
 
 const scopeCaches = new WeakMap<CalleeResolver, WeakMap<FunctionLike, TransactionScope[]>>();
 
@@ -26,6 +26,11 @@ function helperOpenedScopesIn(fn: FunctionLike, resolve: CalleeResolver): Transa
   for (const call of calls) {
     if (dbAccessOf(call) || call.arguments.length === 0) continue;
     const callee = resolve(call);
+    const unwrapped = callee && fn.body && unwrappedHandleOf(call, callee);
+    if (unwrapped) {
+      scopes.push({ form: "caller", start: unwrapped, handle: identityOf(unwrapped.name), region: fn.body, retried: false });
+      continue;
+    }
     const opened = callee ? [...summaryOf(callee, resolve).opens] : [];
     const handle = opened.length === 1 ? call.arguments[opened[0]!] : undefined;
     if (!handle || !fn.body) continue;
@@ -53,4 +58,24 @@ export function helperOpenedScopeOf(node: ts.Node, resolve: CalleeResolver): Tra
     }
   }
   return undefined;
+}
+
+/**
+ * `const db = asDrizzleTx(tx)`: the `const` a project helper's value initialises when the helper returns a transaction
+ * handle by its type (its declared return type, or the type its only `return` asserts): the unwrapping of a unit of
+ * work's opaque context, which hands out the transaction the caller opened.
+ */
+function unwrappedHandleOf(call: ts.CallExpression, callee: FunctionLike): (ts.VariableDeclaration & { name: ts.Identifier }) | undefined {
+  const declaration = call.parent;
+  if (!ts.isVariableDeclaration(declaration) || declaration.initializer !== call || !ts.isIdentifier(declaration.name)) return undefined;
+  if (!(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const)) return undefined;
+  const body = callee.body;
+  const returned =
+    body && !ts.isBlock(body)
+      ? body
+      : body?.statements.length === 1 && ts.isReturnStatement(body.statements[0]!)
+        ? body.statements[0].expression
+        : undefined;
+  const handle = isTransactionHandleType(callee.type) || (returned !== undefined && isTransactionHandleType(assertedType(returned)));
+  return handle ? (declaration as ts.VariableDeclaration & { name: ts.Identifier }) : undefined;
 }

@@ -63,9 +63,9 @@ export interface TransactionScope {
   form: "begin-commit" | "callback" | "batch" | "caller";
   /**
    * What opens it: `client.query("BEGIN")`, `knex.transaction(…)`, `prisma.$transaction(…)`, `withPgTransaction(…)`;
-   * for a transaction passed in by the caller, the parameter it arrives through.
+   * for a transaction passed in by the caller, the parameter it arrives through (or the `const` that unwraps it).
    */
-  start: ts.CallExpression | ts.TaggedTemplateExpression | ts.ParameterDeclaration;
+  start: ts.CallExpression | ts.TaggedTemplateExpression | ts.ParameterDeclaration | ts.VariableDeclaration;
   /** For the callback form: the function that runs inside the transaction (a decorated method for `@Transactional()`). */
   callback?: FunctionLike;
   /**
@@ -589,10 +589,49 @@ function callbackScope(call: ts.CallExpression, openers: readonly TransactionOpe
   return scope;
 }
 
-function isTransactionHandleType(typeNode: ts.TypeNode | undefined): boolean {
-  if (!typeNode || !ts.isTypeReferenceNode(typeNode)) return false;
-  const name = typeNode.typeName;
-  return isTransactionHandleTypeName(ts.isIdentifier(name) ? name.text : name.right.text);
+/**
+ * Whether a type annotation names a library's transaction handle (`Knex.Transaction`, `MySql2Transaction<…>`), directly
+ * or through type aliases declared at the top of the annotation's own file (`type OrdersTx = MySql2Transaction<…>`).
+ */
+export function isTransactionHandleType(typeNode: ts.TypeNode | undefined): boolean {
+  for (let depth = 0; typeNode && ts.isTypeReferenceNode(typeNode) && depth < 4; depth++) {
+    const name = typeNode.typeName;
+    const text = ts.isIdentifier(name) ? name.text : name.right.text;
+    if (isTransactionHandleTypeName(text)) return true;
+    if (!ts.isIdentifier(name)) return false;
+    const alias = typeNode
+      .getSourceFile()
+      .statements.find((s): s is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(s) && s.name.text === text);
+    typeNode = alias?.type;
+  }
+  return false;
+}
+
+/** The type an expression is asserted to have (`tx as unknown as MySql2Transaction`, `<PgTransaction>tx`): the outermost. */
+export function assertedType(expression: ts.Expression): ts.TypeNode | undefined {
+  let node = expression;
+  while (ts.isParenthesizedExpression(node)) node = node.expression;
+  return ts.isAsExpression(node) || ts.isTypeAssertionExpression(node) ? node.type : undefined;
+}
+
+/**
+ * The `const`s of `fn`'s own body that hold a transaction by their type: declared with a handle type, or initialised
+ * by a value asserted to be one (the unwrapping of a unit of work's opaque context). Nobody opens a transaction to
+ * hand out such a value except the caller, so the statements through it run in the caller's transaction.
+ */
+function typedLocalHandles(fn: FunctionLike): Array<{ declaration: ts.VariableDeclaration; name: ts.Identifier }> {
+  const body = fn.body;
+  if (!body || !ts.isBlock(body)) return [];
+  const found: Array<{ declaration: ts.VariableDeclaration; name: ts.Identifier }> = [];
+  for (const statement of body.statements) {
+    if (!ts.isVariableStatement(statement) || !(statement.declarationList.flags & ts.NodeFlags.Const)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (!ts.isIdentifier(declaration.name) || !declaration.initializer) continue;
+      if (isTransactionHandleType(declaration.type) || isTransactionHandleType(assertedType(declaration.initializer)))
+        found.push({ declaration, name: declaration.name });
+    }
+  }
+  return found;
 }
 
 /**
@@ -628,6 +667,8 @@ function callerScopes(fn: FunctionLike): TransactionScope[] {
       }
     }
   }
+  for (const { declaration, name } of typedLocalHandles(fn))
+    scopes.push({ form: "caller", start: declaration, handle: identityOf(name), region: body, retried: false });
   for (const { parameter, name } of lockConstantHandles(fn)) {
     const handle = identityOf(name);
     if (!scopes.some((s) => s.handle?.key === handle.key && s.handle.root === handle.root)) add(parameter, handle);

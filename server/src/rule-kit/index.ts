@@ -32,6 +32,7 @@ export * from "../analysis/lock-wrappers";
 export * from "../analysis/promise-chains";
 export * from "../analysis/redis-scripts";
 export * from "../analysis/slow-calls";
+export { cannotThrowResolver } from "../analysis/throwing-calls";
 export * from "../analysis/platform-limits";
 export * from "../analysis/migrations";
 export * from "../analysis/connection-pools";

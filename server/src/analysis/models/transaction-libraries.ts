@@ -151,8 +151,20 @@ export const TRANSACTION_LIBRARY_MODELS: readonly TransactionLibraryModel[] = [
   {
     library: "drizzle",
     opens: [{ method: "transaction", form: "callback", callbackArgs: [0], handleParam: 0, isolation: [{ arg: 1, path: OPTION_LEVEL }] }],
-    // `tx: PgTransaction<…>`: the type of the callback's handle, written out by a helper the transaction is passed to.
-    handleTypes: ["PgTransaction", "MySqlTransaction"],
+    // `tx: PgTransaction<…>`: the type of the callback's handle, written out by a helper the transaction is passed to;
+    // each driver's subclass (`drizzle-orm/mysql2`'s `MySql2Transaction`) where a helper names its driver's.
+    handleTypes: [
+      "PgTransaction",
+      "MySqlTransaction",
+      "NodePgTransaction",
+      "PostgresJsTransaction",
+      "NeonTransaction",
+      "VercelPgTransaction",
+      "PgliteTransaction",
+      "AwsDataApiTransaction",
+      "MySql2Transaction",
+      "PlanetscaleTransaction",
+    ],
   },
   {
     library: "kysely",
