@@ -17,6 +17,7 @@ import {
   mayRunAfter,
   outerExpression,
   receiverOf,
+  redisFlagLocksIn,
   redisNxLocks,
   sameIdentity,
   sentenceStart,
@@ -48,6 +49,7 @@ export const lockWithoutExpiry = defineRule({
       tableNoExpiry:
         "{{lock}} is inserted with {{owner}} and no column saying when it lapses or was taken: a holder that crashes (or is killed during a deploy) before deleting its row keeps the lock forever, and every later caller is turned away until someone deletes the row by hand.",
       separateExpiry: `Redis lock {{lock}} is taken with {{command}} and no expiry: its expiry is set by a separate command at line {{line}}, so a holder that crashes between the two leaves the key without expiry, ${LOCKED_OUT}`,
+      flagNoExpiry: `Redis key {{lock}} is set here as a lock — tested free at line {{test}}, deleted at line {{release}} after the work — with no expiry: a holder that crashes (or is killed during a deploy) before the delete leaves the key forever, ${LOCKED_OUT}`,
     },
     optionsSchema: {
       type: "object",
@@ -102,6 +104,14 @@ export const lockWithoutExpiry = defineRule({
       const fix = buildFix(context.fixer, lock, context.options.defaultTtlMs);
       context.report({ messageId: "noExpiry", data, ...where, fixes: fix ? [fix] : [] });
     }
+    for (const flag of redisFlagLocksIn(sourceFile))
+      if (!flag.expires)
+        context.report({
+          messageId: "flagNoExpiry",
+          data: { lock: inlineCode(flag.key), test: lineOf(flag.test), release: lineOf(flag.release) },
+          help: 'Take it in one step with an expiry and a token (`set(key, token, "PX", ttl, "NX")`), going on only when the reply is "OK".',
+          span: spanOf(flag.set, sourceFile),
+        });
   },
 });
 

@@ -14,6 +14,7 @@ import {
   receiverOf,
   nodesOfKinds,
   redisSetFlags,
+  redisFlagLocksIn,
   dbAccessOf,
   calleeName,
   alwaysExits,
@@ -64,6 +65,8 @@ export const uncheckedLockAcquisition = defineRule({
         "{{lock}} is awaited here while another caller holds it, then taken at line {{line}} without testing it again: every caller waiting on the holder resumes when it releases, and all of them store their own promise and run the critical section at the same time.",
       testedOutsideLock:
         "{{state}} is tested after waiting for {{mutex}} to be free, but `waitForUnlock()` does not take it: two callers both pass the test, and each then runs the exclusive section at line {{line}} that sets it.",
+      testedThenSet:
+        "{{key}} is set here as a lock only after {{test}} at line {{line}} found it free, in a second round trip and without NX: two callers can both find it free before either sets it, and both run the section until the delete at line {{release}}.",
       markedAfterAwait:
         "{{lock}} is tested here but marked only after the await at line {{line}}: a second caller finds the key free while the first waits, and both run the critical section.",
       rowsTested:
@@ -80,6 +83,22 @@ export const uncheckedLockAcquisition = defineRule({
         help: 'Add NX (`set(key, token, "PX", ttl, "NX")`), so that the reply is null when the key is already held.',
         span: spanOf(call, context.sourceFile),
         related: [{ span: spanOf(test, context.sourceFile), message: 'tested against "OK" here' }],
+      });
+    for (const flag of redisFlagLocksIn(context.sourceFile))
+      context.report({
+        messageId: "testedThenSet",
+        data: {
+          key: sentenceStart(inlineCode(flag.key)),
+          test: inlineCode(shortText(flag.test)),
+          line: lineOf(flag.test),
+          release: lineOf(flag.release),
+        },
+        help: 'Take it in one step: `set(key, token, "PX", ttl, "NX")`, going on only when the reply is "OK" (and delete it only while it still holds your token).',
+        span: spanOf(flag.set, context.sourceFile),
+        related: [
+          { span: spanOf(flag.test, context.sourceFile), message: "tested free here" },
+          { span: spanOf(flag.release, context.sourceFile), message: "deleted here, after the work" },
+        ],
       });
     for (const { wait, take, lock } of promiseLocksTakenAfterWaiting(context.sourceFile))
       context.report({

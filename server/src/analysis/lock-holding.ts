@@ -263,9 +263,14 @@ class HoldingAnalysis implements AcquisitionPaths {
   }
 
   leak(cannotThrow?: (call: ts.CallExpression) => boolean): Leak | undefined {
-    if (cannotThrow && this.leakSolution?.cannotThrow !== cannotThrow)
-      this.leakSolution = { cannotThrow, solution: this.solve(cannotThrow) };
-    const solution = cannotThrow ? this.leakSolution!.solution : this.solution;
+    const leak = this.leakIn(this.solution, undefined);
+    // Only a function that leaks is solved again with the calls that cannot throw (resolving calls costs the checker).
+    if (!leak || !cannotThrow) return leak;
+    if (this.leakSolution?.cannotThrow !== cannotThrow) this.leakSolution = { cannotThrow, solution: this.solve(cannotThrow) };
+    return this.leakIn(this.leakSolution.solution, cannotThrow);
+  }
+
+  private leakIn(solution: ForwardSolution<Holding>, cannotThrow: ((call: ts.CallExpression) => boolean) | undefined): Leak | undefined {
     const refine = (edge: FlowEdge, state: Holding) => this.refineWith(cannotThrow, edge, state);
     if (!((solution.atExit ?? 0) & HELD) && !((solution.atThrowExit ?? 0) & HELD)) return undefined;
     // Where the function can be left without passing a release: by any path, or by normal completion and jumps only.

@@ -31,6 +31,7 @@ export * from "../analysis/lock-holding";
 export * from "../analysis/lock-wrappers";
 export * from "../analysis/promise-chains";
 export * from "../analysis/redis-scripts";
+export { redisFlagLocksIn, type RedisFlagLock } from "../analysis/redis-flag-locks";
 export * from "../analysis/slow-calls";
 export { cannotThrowResolver } from "../analysis/throwing-calls";
 export * from "../analysis/platform-limits";
