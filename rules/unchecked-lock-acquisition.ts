@@ -6,6 +6,8 @@
 // own without testing the key again (`const held = locks.get(k); if (held) await held; locks.set(k, mine)`); and a
 // test made after `await mutex.waitForUnlock()`, which takes nothing, of state a later `runExclusive` section sets.
 import {
+  acquisitionFailure,
+  acquisitionPaths,
   allLockAcquisitionsIn,
   canonicalKey,
   enclosingFunction,
@@ -27,6 +29,7 @@ import {
   isAsync,
   isFunctionLike,
   isInside,
+  isReleaseOf,
   lineOf,
   mentions,
   outerExpression,
@@ -38,11 +41,13 @@ import {
   ts,
   sentenceStart,
   walk,
+  walkFunctionBody,
   type CalleeResolver,
   type Fix,
   type Fixer,
   type LockAcquisition,
   returnsHolder,
+  resultBinding,
 } from "../server/src/rule-kit";
 
 export const uncheckedLockAcquisition = defineRule({
@@ -67,6 +72,8 @@ export const uncheckedLockAcquisition = defineRule({
         "{{state}} is tested after waiting for {{mutex}} to be free, but `waitForUnlock()` does not take it: two callers both pass the test, and each then runs the exclusive section at line {{line}} that sets it.",
       testedThenSet:
         "{{key}} is set here as a lock only after {{test}} at line {{line}} found it free, in a second round trip and without NX: two callers can both find it free before either sets it, and both run the section until the delete at line {{release}}.",
+      failureSwallowed:
+        "{{lock}} can fail to be taken — {{call}} throws when {{failure}} — and the `catch` at line {{catchLine}} can let that failure through: {{section}} at line {{line}} then runs without the lock, alongside its holder.",
       markedAfterAwait:
         "{{lock}} is tested here but marked only after the await at line {{line}}: a second caller finds the key free while the first waits, and both run the critical section.",
       rowsTested:
@@ -129,6 +136,25 @@ export const uncheckedLockAcquisition = defineRule({
       acquisitions.filter((a) => a.style === "try" && verdictFor(a).verdict.kind !== "unchecked").map((a) => a.call),
     );
     for (const acquisition of acquisitions) {
+      const swallowed = swallowedFailure(acquisition);
+      if (swallowed)
+        context.report({
+          messageId: "failureSwallowed",
+          data: {
+            lock: sentenceStart(acquisition.label),
+            call: inlineCode(shortText(acquisition.call)),
+            failure: swallowed.failure,
+            catchLine: lineOf(swallowed.clause),
+            section: inlineCode(shortText(swallowed.section)),
+            line: lineOf(swallowed.section),
+          },
+          help: "Rethrow (or return) in the `catch` whenever the acquisition failed, so that the section runs only with the lock.",
+          span: spanOf(acquisition.call, context.sourceFile),
+          related: [
+            { span: spanOf(swallowed.clause, context.sourceFile), message: "lets the failure through" },
+            { span: spanOf(swallowed.section, context.sourceFile), message: "runs without the lock when it failed" },
+          ],
+        });
       const awaited = awaitBeforeMark(acquisition, checkedTryLocks);
       if (awaited && acquisition.busyKeyTest)
         context.report({
@@ -726,4 +752,39 @@ function okTestOf(call: ts.CallExpression): ts.BinaryExpression | undefined {
     return !found;
   });
   return found;
+}
+
+/**
+ * A waiting acquisition that can fail by throwing (a distributed lock that gives up, a wait limit), in a `try` whose
+ * `catch` does not always leave: the first call after that `try` held on some path but not on every one is the
+ * section, reached from the `catch` without the lock. A `catch` that rethrows or returns, or a test of the handle
+ * before the section, leaves it held on every path.
+ */
+function swallowedFailure(
+  acquisition: LockAcquisition,
+): { clause: ts.CatchClause; section: ts.CallExpression; failure: string } | undefined {
+  const failure = acquisitionFailure(acquisition);
+  const fn = enclosingFunction(acquisition.call);
+  if (!failure || !fn?.body) return undefined;
+  let statement: ts.TryStatement | undefined;
+  for (let node: ts.Node = acquisition.call; node.parent && node !== fn; node = node.parent)
+    if (ts.isTryStatement(node.parent) && node.parent.tryBlock === node) {
+      statement = node.parent;
+      break;
+    }
+  const clause = statement?.catchClause;
+  if (!statement || !clause || alwaysExits(clause.block)) return undefined;
+  const paths = acquisitionPaths(acquisition);
+  const binding = resultBinding(acquisition);
+  const names = new Set(binding ? boundNames(binding).map((n) => n.text) : []);
+  let found: ts.CallExpression | undefined;
+  let guarded = false;
+  walkFunctionBody(fn.body, (node) => {
+    if (found || guarded) return false;
+    if (node.getStart() < statement.getEnd()) return;
+    // `if (!release) throw …`: the handle, unset when the acquisition failed, is tested before the section.
+    if (ts.isIfStatement(node) && mentions(node.expression, names) && alwaysExits(node.thenStatement)) guarded = true;
+    else if (ts.isCallExpression(node) && !isReleaseOf(node, acquisition, names) && paths.heldAt(node)) found = node;
+  });
+  return found && !guarded && !paths.heldOnEveryPath(found) ? { clause, section: found, failure } : undefined;
 }

@@ -1,13 +1,6 @@
 // Locks whose handles can be lost: `Promise.all` rejecting when one acquisition fails, a loop collecting handles
 // before the `try` that releases them, or an acquisition raced against a timeout with `Promise.race`.
-import { calleeName, enclosingFunction, receiverOf, ts, type LockAcquisition } from "../../server/src/rule-kit";
-
-/** Mechanisms whose acquisition throws when it does not get the lock in time, whatever its options. */
-const THROWS_WHEN_BUSY: Readonly<Record<string, string>> = {
-  redlock: "redlock gives up after its retries",
-  lease: "the lease is busy past its timeout",
-  "redis-semaphore": "the semaphore's acquire timeout passes",
-};
+import { acquisitionFailure, calleeName, enclosingFunction, receiverOf, ts, type LockAcquisition } from "../../server/src/rule-kit";
 
 /**
  * `Promise.all(keys.map((k) => lock(k)))` where the acquisition can fail by throwing (a distributed lock that gives
@@ -17,7 +10,7 @@ export function takenTogether(
   acquisition: LockAcquisition,
 ): { collection: ts.Expression; all: ts.CallExpression; failure: string } | undefined {
   const call = acquisition.call;
-  const failure = failureOf(acquisition);
+  const failure = acquisitionFailure(acquisition);
   if (!failure) return undefined;
   let value: ts.Node = call;
   while (ts.isAwaitExpression(value.parent) || ts.isParenthesizedExpression(value.parent)) value = value.parent;
@@ -39,20 +32,12 @@ export function takenTogether(
   return { collection: map.expression.expression, all, failure };
 }
 
-/** Why an acquisition can fail by throwing, or undefined when it only waits. */
-function failureOf(acquisition: LockAcquisition): string | undefined {
-  if (!ts.isCallExpression(acquisition.call) || acquisition.style !== "blocking") return undefined;
-  return (
-    THROWS_WHEN_BUSY[acquisition.mechanism] ?? (hasWaitLimit(acquisition.call) ? "its timeout passes or its signal aborts" : undefined)
-  );
-}
-
 /**
  * `for (const k of keys) held.push(await lock(k, { timeoutMs }))` with no `try` around the loop: a failure for a later
  * key leaves the earlier ones held, whatever `finally` comes after the loop.
  */
 export function collectedInLoop(acquisition: LockAcquisition): { collection: ts.Expression; held: string; failure: string } | undefined {
-  const failure = failureOf(acquisition);
+  const failure = acquisitionFailure(acquisition);
   if (!failure) return undefined;
   let value: ts.Node = acquisition.call;
   while (ts.isAwaitExpression(value.parent) || ts.isParenthesizedExpression(value.parent)) value = value.parent;
@@ -68,15 +53,6 @@ export function collectedInLoop(acquisition: LockAcquisition): { collection: ts.
     if (ts.isTryStatement(node.parent) && node.parent.tryBlock === node) return undefined;
   }
   return loop ? { collection: loop.expression, held: held.text, failure } : undefined;
-}
-
-/** An options argument with a timeout or an abort signal: the acquisition rejects when it runs out. */
-function hasWaitLimit(call: ts.CallExpression): boolean {
-  return call.arguments.some(
-    (a) =>
-      ts.isObjectLiteralExpression(a) &&
-      a.properties.some((p) => p.name !== undefined && /^(timeout|timeoutMs|acquireTimeout|signal)$/.test(p.name.getText())),
-  );
 }
 
 /**

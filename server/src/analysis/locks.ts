@@ -590,18 +590,34 @@ function hasTrueOption(call: ts.CallExpression, option: string | undefined): boo
   );
 }
 
-/** A library function called bare, imported from its module, that runs a callback under a lock (the runtime's `lockAll(keys, fn)`). */
+/**
+ * A library function called bare, imported from its module, that runs a callback under a lock (the runtime's
+ * `lockAll(keys, fn)`) or takes one and returns its release (simple-redis-mutex's `lock(client, key)`).
+ */
 function lockFunctionCall(call: ts.CallExpression, name: string, models: readonly LockLibraryModel[]): LockAcquisition | undefined {
   if (!lockMethodNames(models).functions.has(name)) return undefined;
   const binding = importedBinding(call.expression, call.getSourceFile());
-  const callback = lastFunctionArgument(call);
-  if (!binding || !callback) return undefined;
+  if (!binding) return undefined;
   const fn = models
     .filter((m) => isModelModule(m, binding.module))
     .flatMap((m) => m.functions ?? [])
     .find((f) => f.name === name);
   if (!fn) return undefined;
-  const key = call.arguments[LOCK_MECHANISMS[fn.mechanism]?.keyArg ?? 0];
+  const key = call.arguments[fn.keyArg ?? LOCK_MECHANISMS[fn.mechanism]?.keyArg ?? 0];
+  if (fn.effect === "acquire")
+    return {
+      call,
+      mechanism: fn.mechanism,
+      style: "blocking",
+      ...(key ? { key } : {}),
+      expires: LOCK_MECHANISMS[fn.mechanism]?.expires === true,
+      transactionScoped: false,
+      label: key
+        ? `the lock ${inlineCode(`${name}(…)`)} takes on ${inlineCode(labelOf(key))}`
+        : `the lock ${inlineCode(`${name}(…)`)} takes`,
+    };
+  const callback = lastFunctionArgument(call);
+  if (!callback) return undefined;
   return {
     call,
     mechanism: fn.mechanism,
@@ -1594,4 +1610,28 @@ export function lockFailureSignals(sourceFile: ts.SourceFile): RegExp | undefine
     failureSignalCache.set(sourceFile, pattern);
   }
   return pattern ?? undefined;
+}
+
+/** Mechanisms whose acquisition throws when it does not get the lock in time, whatever its options. */
+const THROWS_WHEN_BUSY: Readonly<Partial<Record<LockMechanism, string>>> = {
+  redlock: "redlock gives up after its retries",
+  lease: "the lease is busy past its timeout",
+  "redis-semaphore": "the semaphore's acquire timeout passes",
+};
+
+/** Why a waiting acquisition can fail by throwing, or undefined when it only waits. */
+export function acquisitionFailure(acquisition: LockAcquisition): string | undefined {
+  if (!ts.isCallExpression(acquisition.call) || acquisition.style !== "blocking") return undefined;
+  return (
+    THROWS_WHEN_BUSY[acquisition.mechanism] ?? (hasWaitLimit(acquisition.call) ? "its timeout passes or its signal aborts" : undefined)
+  );
+}
+
+/** An options argument with a timeout or an abort signal: the acquisition rejects when it runs out. */
+function hasWaitLimit(call: ts.CallExpression): boolean {
+  return call.arguments.some(
+    (a) =>
+      ts.isObjectLiteralExpression(a) &&
+      a.properties.some((p) => p.name !== undefined && /^(timeout|timeoutMs|acquireTimeout|signal)$/.test(p.name.getText())),
+  );
 }

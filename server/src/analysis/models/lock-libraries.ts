@@ -39,11 +39,17 @@ export interface LockMethodModel {
   tryOption?: string;
 }
 
-/** A function imported from the module and called bare, by this name, that runs its last function argument under a lock. */
+/**
+ * A function imported from the module and called bare, by this name: `run-under-lock` runs its last function argument
+ * under a lock; `acquire` waits for the lock and returns the function that releases it (simple-redis-mutex's
+ * `lock(client, key, options)`).
+ */
 export interface LockFunctionModel {
   name: string;
-  effect: "run-under-lock";
+  effect: "run-under-lock" | "acquire";
   mechanism: LockMechanism;
+  /** The argument naming the lock, where it is not the mechanism's `keyArg` (after the client it is given). */
+  keyArg?: number;
 }
 
 export interface LockLibraryModel {
@@ -185,6 +191,15 @@ export const LOCK_LIBRARY_MODELS: readonly LockLibraryModel[] = [
     ],
     methods: [{ name: "tryAcquire", effect: "try-acquire" }, ...COMMON_METHODS, { name: "release", effect: "release" }],
     failureSignals: ["TimeoutError", "LostLockError"],
+  },
+  {
+    // `const unlock = await lock(redis, key, { timeoutMillis, failAfterMillis })`: a Redis lease (SET NX PX) it polls
+    // for, failing by throwing once `failAfterMillis` passes; `unlock()` gives it back.
+    library: "simple-redis-mutex",
+    module: "simple-redis-mutex",
+    objects: [],
+    methods: [],
+    functions: [{ name: "lock", effect: "acquire", mechanism: "lease", keyArg: 1 }],
   },
   {
     library: "async-lock",
