@@ -105,13 +105,24 @@ function helperStep(call: ts.CallExpression): RedisStep | undefined {
   const name = calleeName(call);
   const callee = name === undefined ? undefined : namedFunctionsIn(call.getSourceFile()).get(name);
   if (!callee?.body || isInside(call, callee)) return undefined;
-  const sent: ts.CallExpression[] = [];
-  walkFunctionBody(callee.body, (node) => {
-    if (ts.isCallExpression(node) && commandOf(node)) sent.push(node);
-  });
-  const only = sent.length === 1 ? sent[0]! : undefined;
+  const only = onlyCommandOf(callee);
   const key = only && inCallTerms(skipParens(only.arguments[0]!), callee, call);
   return only && key !== undefined ? { call, command: commandOf(only)!, sent: only, client: receiverOf(only)!.getText(), key } : undefined;
+}
+
+const onlyCommands = new WeakMap<FunctionLike, ts.CallExpression | null>();
+
+/** The one Redis command a function's body sends, when it sends exactly one. */
+function onlyCommandOf(fn: FunctionLike): ts.CallExpression | undefined {
+  let only = onlyCommands.get(fn);
+  if (only === undefined) {
+    const sent: ts.CallExpression[] = [];
+    walkFunctionBody(fn.body!, (node) => {
+      if (ts.isCallExpression(node) && commandOf(node)) sent.push(node);
+    });
+    onlyCommands.set(fn, (only = sent.length === 1 ? sent[0]! : null));
+  }
+  return only ?? undefined;
 }
 
 /** `expr`'s text with each of `callee`'s parameters replaced by the argument `call` passes for it; undefined if one is missing. */
