@@ -23,6 +23,7 @@ import {
   nodesOfKinds,
   onlyExpires,
   perCallLock,
+  propertyValue,
   reindentedText,
   renewedByTaker,
   rowLockDescription,
@@ -33,6 +34,10 @@ import {
   ts,
   walk,
   xactLockDescription,
+  skipAwait,
+  variableDeclarationOf,
+  type AccessCondition,
+  type DbAccess,
   type Fix,
   type Fixer,
   type HeldLock,
@@ -268,9 +273,56 @@ function onlyNewRows(lock: HeldLock): boolean {
     !!transaction &&
     !transaction.advisoryLock &&
     transaction.rowLocks.length > 0 &&
-    transaction.rowLocks.every(isNewRow)
+    transaction.rowLocks.every((rowLock) => isNewRow(rowLock) || writesCreatedRow(rowLock))
   );
 }
+
+/**
+ * A write of the row an insert through the same transaction returned (`const studio = await Studio.create(…, {
+ * transaction })`, then `studio.save({ transaction })`, or an update `where: { id: shipment.id }` after `const shipment =
+ * await tx.shipment.create(…)`): the row is still new, invisible to every other transaction until COMMIT, so its lock
+ * keeps nobody waiting either.
+ */
+function writesCreatedRow(rowLock: RowLock): boolean {
+  if (rowLock.mode !== "write" || rowLock.chain) return false;
+  const access = rowLock.access;
+  const target = access.entity ? skipParens(access.entity) : createdRowKey(access.conditions);
+  if (!target || !ts.isIdentifier(target)) return false;
+  const declaration = variableDeclarationOf(target);
+  if (!declaration?.initializer || !ts.isIdentifier(declaration.name)) return false;
+  if (!(ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const)) return false;
+  const created = skipAwait(declaration.initializer);
+  if (!ts.isCallExpression(created) || UPSERT.test(created.getText())) return false;
+  const insert = dbAccessOf(created);
+  const through = insert?.insert ? transactionThrough(insert) : sequelizeCreateThrough(created, access);
+  return through !== undefined && through === transactionThrough(access);
+}
+
+/**
+ * `Model.create(values, { transaction })` beside a Sequelize instance write: the transaction option it runs through
+ * (the Sequelize recogniser reads no `create`, which inserts one new row).
+ */
+function sequelizeCreateThrough(call: ts.CallExpression, write: DbAccess): string | undefined {
+  if (write.library !== "sequelize" || !ts.isPropertyAccessExpression(call.expression) || call.expression.name.text !== "create")
+    return undefined;
+  return propertyValue(call.arguments[1], "transaction")?.getText();
+}
+
+/** The text of the handle or transaction option a statement runs through (`tx`, `{ transaction }`'s `transaction`). */
+function transactionThrough(access: DbAccess): string | undefined {
+  return (access.transactionOption ?? access.handle)?.getText();
+}
+
+/** The row a write's WHERE pins by its id to another row's id (`{ id: shipment.id }`): that row's variable. */
+function createdRowKey(conditions: readonly AccessCondition[]): ts.Expression | undefined {
+  for (const { column, value } of conditions) {
+    const read = value && skipParens(value);
+    if (read && ts.isPropertyAccessExpression(read) && ID_COLUMN.test(column) && read.name.text === column) return read.expression;
+  }
+  return undefined;
+}
+
+const ID_COLUMN = /^_?id$/i;
 
 /** A row lock on a row the statement inserts (not an upsert, which may update the row already there). */
 function isNewRow(rowLock: RowLock): boolean {

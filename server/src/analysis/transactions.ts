@@ -635,6 +635,26 @@ function typedLocalHandles(fn: FunctionLike): Array<{ declaration: ts.VariableDe
 }
 
 /**
+ * The properties an options type requires that are typed as a transaction handle: a type literal's required members;
+ * through an intersection (`({ id } | { handle }) & { transaction: Transaction }`), those any part requires; through a
+ * union, those every member requires.
+ */
+function requiredHandleProperties(typeNode: ts.TypeNode): string[] {
+  if (ts.isParenthesizedTypeNode(typeNode)) return requiredHandleProperties(typeNode.type);
+  if (ts.isIntersectionTypeNode(typeNode)) return [...new Set(typeNode.types.flatMap(requiredHandleProperties))];
+  if (ts.isUnionTypeNode(typeNode)) {
+    const [first, ...rest] = typeNode.types.map(requiredHandleProperties);
+    return (first ?? []).filter((property) => rest.every((names) => names.includes(property)));
+  }
+  if (!ts.isTypeLiteralNode(typeNode)) return [];
+  return typeNode.members.flatMap((member) =>
+    ts.isPropertySignature(member) && !member.questionToken && ts.isIdentifier(member.name) && isTransactionHandleType(member.type)
+      ? [member.name.text]
+      : [],
+  );
+}
+
+/**
  * The transactions `fn`'s caller passes in: a required parameter typed as a transaction handle, or a required
  * property of that type in an options parameter. The whole body runs in it; statements through other handles do not.
  */
@@ -647,16 +667,8 @@ function callerScopes(fn: FunctionLike): TransactionScope[] {
   for (const parameter of fn.parameters) {
     if (parameter.questionToken || parameter.initializer || !parameter.type) continue;
     if (ts.isIdentifier(parameter.name) && isTransactionHandleType(parameter.type)) add(parameter, identityOf(parameter.name));
-    else if (ts.isTypeLiteralNode(parameter.type)) {
-      for (const member of parameter.type.members) {
-        if (
-          !ts.isPropertySignature(member) ||
-          member.questionToken ||
-          !ts.isIdentifier(member.name) ||
-          !isTransactionHandleType(member.type)
-        )
-          continue;
-        const property = member.name.text;
+    else {
+      for (const property of requiredHandleProperties(parameter.type)) {
         if (ts.isIdentifier(parameter.name)) {
           const options = identityOf(parameter.name);
           add(parameter, { key: `${options.key}.${property}`, root: options.root });

@@ -11,12 +11,14 @@ import {
   calleeName,
   constInitializerIn,
   enclosingFunction,
+  expressionKey,
   isFallback,
   isFunctionLike,
   isInside,
   isLiteral,
   isNullish,
   nodesOfKinds,
+  operands,
   receiverOf,
   skipAwait,
   skipParens,
@@ -1433,6 +1435,25 @@ export function assignmentValues(write: DbAccess, assignment: AccessAssignment):
   return assignment.value ? [assignment.value] : [];
 }
 
+/**
+ * `if (ok && failures > 0) reset(); else if (!ok) record();`: the `else if` arm (`via` its then-branch) is entered only
+ * when its own test negates a conjunct of the `if` before it, whatever the other conjuncts read, so code there does not
+ * depend on them.
+ */
+function excludedByElseIf(outer: ts.IfStatement, child: ts.Node, via: ts.Node | undefined): boolean {
+  if (child !== outer.elseStatement || !ts.isIfStatement(child) || via !== child.thenStatement) return false;
+  const negated = new Set(operands(outer.expression, ts.SyntaxKind.AmpersandAmpersandToken).map(negationKey));
+  return operands(child.expression, ts.SyntaxKind.AmpersandAmpersandToken).some((conjunct) => negated.has(expressionKey(conjunct)));
+}
+
+/** The key of `!x` for `x`, and of `x` for `!x`. */
+function negationKey(expr: ts.Expression): string {
+  const inner = skipParens(expr);
+  if (ts.isPrefixUnaryExpression(inner) && inner.operator === ts.SyntaxKind.ExclamationToken) return expressionKey(inner.operand);
+  const key = expressionKey(inner);
+  return ts.isIdentifier(inner) || ts.isPropertyAccessExpression(inner) || ts.isCallExpression(inner) ? `!${key}` : `!(${key})`;
+}
+
 /** What the function's names hold just before a node runs, along its paths (undefined: not known there). */
 type ValuesBefore = (node: ts.Node) => ReadonlyMap<string, ReadValue> | undefined;
 
@@ -1470,8 +1491,12 @@ function controllingCondition(
     nearest ??= found;
     return false;
   };
-  for (let child: ts.Node = node, parent = node.parent; parent && !isFunctionLike(parent); child = parent, parent = parent.parent) {
-    if (ts.isIfStatement(parent) && child !== parent.expression) {
+  for (
+    let via: ts.Node | undefined, child: ts.Node = node, parent = node.parent;
+    parent && !isFunctionLike(parent);
+    via = child, child = parent, parent = parent.parent
+  ) {
+    if (ts.isIfStatement(parent) && child !== parent.expression && !excludedByElseIf(parent, child, via)) {
       const origin = readsColumn(parent.expression, read, values);
       if (origin)
         return (

@@ -28,6 +28,10 @@ export function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpressi
     sql: { statement, text: site.sql, textNode, ...(values ? { values } : {}) },
   };
   if (handle) access.handle = handle;
+  // Sequelize's `sequelize.query(sql, { transaction, replacements })`: the options name the transaction it runs in.
+  const transaction =
+    ts.isCallExpression(node) && calleeName(node) === "query" ? propertyValue(node.arguments[1], "transaction") : undefined;
+  if (transaction) access.transactionOption = transaction;
   const table = statement.table ?? interpolatedTable(access, site.sql);
   if (table) access.table = table;
   if (statement.lock) access.lock = statement.lock;

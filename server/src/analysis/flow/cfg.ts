@@ -21,8 +21,8 @@
 // - Nested functions and classes are single elements; their bodies are separate graphs (flowGraphOf(callback)).
 //   Function declarations are hoisted, so they are not elements at all.
 import { ts } from "../../engine/ts";
-import { isAssignmentOperator } from "../ast";
-import { variableDeclarationOf } from "../identity";
+import { importedBinding, isAssignmentOperator } from "../ast";
+import { declarationOf, variableDeclarationOf } from "../identity";
 import { isFunctionLike, type FunctionLike } from "../node-index";
 
 export type EdgeKind = "normal" | "true" | "false" | "exception";
@@ -121,7 +121,8 @@ function mayThrow(node: ts.Node): boolean {
         !isLoggingCall(node as ts.CallExpression) &&
         !isClockReading(node as ts.CallExpression) &&
         !isLoggedConversion(node as ts.CallExpression) &&
-        !isCollectionCall(node as ts.CallExpression)
+        !isCollectionCall(node as ts.CallExpression) &&
+        !isStoreAccessorCall(node as ts.CallExpression)
       );
     case ts.SyntaxKind.NewExpression:
       return !isNewDate(node as ts.NewExpression);
@@ -173,6 +174,33 @@ function isClockReading(call: ts.CallExpression): boolean {
   const receiver = callee.expression;
   if (callee.name.text === "toString") return ts.isCallExpression(receiver) && isClockReading(receiver);
   return callee.name.text === "now" && ts.isIdentifier(receiver) && (receiver.text === "Date" || receiver.text === "performance");
+}
+
+/** zustand's store factories, whose creator function receives the store's `set` and `get`. */
+const STORE_FACTORIES = new Set(["create", "createStore", "createWithEqualityFn"]);
+
+/**
+ * `get()` / `set({ loading: true })` in a zustand store's creator (`create((set, get) => …)`, also through middleware
+ * of zustand's own, such as `persist(…)`): the store's accessors read and replace its state, and do not throw.
+ */
+function isStoreAccessorCall(call: ts.CallExpression): boolean {
+  const callee = call.expression;
+  if (!ts.isIdentifier(callee)) return false;
+  const parameter = declarationOf(callee);
+  if (!parameter || !ts.isParameter(parameter)) return false;
+  const creator = parameter.parent;
+  if (!(ts.isArrowFunction(creator) || ts.isFunctionExpression(creator)) || creator.parameters.indexOf(parameter) > 1) return false;
+  const sourceFile = call.getSourceFile();
+  let argument: ts.Expression = creator;
+  for (let parent = creator.parent; ts.isCallExpression(parent) && parent.arguments.includes(argument); parent = parent.parent) {
+    // `create<State>()(creator)`: the curried form calls what the factory returned.
+    const factory = ts.isCallExpression(parent.expression) ? parent.expression.expression : parent.expression;
+    const imported = importedBinding(factory, sourceFile);
+    if (!imported || (imported.module !== "zustand" && !imported.module.startsWith("zustand/"))) return false;
+    if (STORE_FACTORIES.has(imported.imported)) return true;
+    argument = parent;
+  }
+  return false;
 }
 
 const COLLECTION_METHODS = new Set(["has", "add", "delete", "get", "set", "clear"]);
