@@ -7,7 +7,10 @@
 //   shortcut for "already done") still checks what the condition's first operand reads;
 // - an UPDATE's WHERE repeats such a check as `(cap IS NULL OR used < cap)`: a parenthesised disjunction of one bound
 //   comparison and NULL tests of other columns guards the compared column, so with its count read it is a conditional
-//   update.
+//   update;
+// - a DELETE in a transaction holds the rows it removes until the transaction ends, as an UPDATE holds those it
+//   changes: two transactions that delete and update the same key's rows of two tables in opposite orders deadlock.
+import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -119,3 +122,57 @@ export async function renderWithQuota(planId: string, jobId: string) {
   ],
 });
 
+/** A pg transaction on one client of the pool, running `body`'s statements for `memberId`. */
+const MEMBER_TX = (name: string, body: string) => `export async function ${name}(memberId: string) {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+${body}
+    await client.query("COMMIT");
+  } catch (err) {
+    await client.query("ROLLBACK");
+    throw err;
+  } finally {
+    client.release();
+  }
+}`;
+const DROP_DEVICES = `    await client.query("DELETE FROM member_devices WHERE member_id = $1", [memberId]);`;
+const CLOSE_MEMBER = `    await client.query("UPDATE members SET closed_at = now() WHERE id = $1", [memberId]);`;
+const POOL = `import { Pool } from "pg";
+const pool = new Pool();
+`;
+
+runRuleTests(inconsistentLockOrder, {
+  valid: [
+    {
+      // Both transactions take the devices' rows first, then the member's: one order, no cycle.
+      name: "pg: devices deleted before the member is updated, in both transactions",
+      code: `${POOL}${MEMBER_TX("closeMember", `${DROP_DEVICES}\n${CLOSE_MEMBER}`)}
+${MEMBER_TX("forgetDevices", `${DROP_DEVICES}\n${CLOSE_MEMBER}`)}`,
+    },
+    {
+      // Autocommit: each DELETE releases its rows when it completes, so nothing is held while the UPDATE waits.
+      name: "pg: the same statements in opposite orders outside any transaction",
+      code: `${POOL}export async function closeMember(memberId: string) {
+  await pool.query("DELETE FROM member_devices WHERE member_id = $1", [memberId]);
+  await pool.query("UPDATE members SET closed_at = now() WHERE id = $1", [memberId]);
+}
+export async function forgetDevices(memberId: string) {
+  await pool.query("UPDATE members SET closed_at = now() WHERE id = $1", [memberId]);
+  await pool.query("DELETE FROM member_devices WHERE member_id = $1", [memberId]);
+}`,
+    },
+  ],
+  invalid: [
+    {
+      // One transaction holds the devices and waits for the member, the other holds the member and waits for them.
+      name: "pg: devices deleted then the member updated here, the member updated then devices deleted there",
+      code: `${POOL}${MEMBER_TX("closeMember", `${DROP_DEVICES}\n${CLOSE_MEMBER}`)}
+${MEMBER_TX("forgetDevices", `${CLOSE_MEMBER}\n${DROP_DEVICES}`)}`,
+      errors: [
+        { line: 8, column: 11, messageId: "cycle" },
+        { line: 22, column: 11, messageId: "cycle" },
+      ],
+    },
+  ],
+});
