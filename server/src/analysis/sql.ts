@@ -241,27 +241,48 @@ function parseWhere(sql: string, statement: SqlStatement): void {
   statement.whereEnd = trimEnd(sql, end);
   const counters = countersBefore(sql, start);
   for (const [s, e] of splitTopLevel(sql, start, end, "AND")) {
-    const part = sql.slice(s, e);
+    const before = { ...counters };
     const placeholders = placeholdersIn(sql, s, e, counters);
-    // `balance - $1 >= $3` guards `balance` too.
-    const match = new RegExp(
-      String.raw`^\s*(${QUALIFIED})(?:\s*[-+]\s*[^<>=!]+?)?\s*(=|<>|!=|<=|>=|<|>|IS NOT DISTINCT FROM|IS DISTINCT FROM)\s*([^]*?)\s*$`,
-      "i",
-    ).exec(part);
-    if (match) {
-      statement.conditions.push({ column: unquote(match[1]!), operator: match[2]!.toUpperCase(), expression: match[3]!, placeholders });
-      continue;
-    }
-    // `assignee IS NULL`: a test of the column with no value compared.
-    const nullTest = new RegExp(String.raw`^\s*(${QUALIFIED})\s+(IS\s+NOT\s+NULL|IS\s+NULL)\s*$`, "i").exec(part);
-    if (nullTest)
-      statement.conditions.push({
-        column: unquote(nullTest[1]!),
-        operator: nullTest[2]!.toUpperCase().replace(/\s+/g, " "),
-        expression: "",
-        placeholders,
-      });
+    const condition = conditionOf(sql.slice(s, e), placeholders) ?? nullGuardedComparison(sql, s, e, before);
+    if (condition) statement.conditions.push(condition);
   }
+}
+
+/**
+ * `balance >= $2` (also `balance - $1 >= $3`, which guards `balance` too) or `assignee IS NULL` (a test of the column
+ * with no value compared).
+ */
+function conditionOf(part: string, placeholders: SqlCondition["placeholders"]): SqlCondition | undefined {
+  const match = new RegExp(
+    String.raw`^\s*(${QUALIFIED})(?:\s*[-+]\s*[^<>=!]+?)?\s*(=|<>|!=|<=|>=|<|>|IS NOT DISTINCT FROM|IS DISTINCT FROM)\s*([^]*?)\s*$`,
+    "i",
+  ).exec(part);
+  if (match) return { column: unquote(match[1]!), operator: match[2]!.toUpperCase(), expression: match[3]!, placeholders };
+  const nullTest = new RegExp(String.raw`^\s*(${QUALIFIED})\s+(IS\s+NOT\s+NULL|IS\s+NULL)\s*$`, "i").exec(part);
+  if (nullTest)
+    return { column: unquote(nullTest[1]!), operator: nullTest[2]!.toUpperCase().replace(/\s+/g, " "), expression: "", placeholders };
+  return undefined;
+}
+
+/**
+ * `(capacity IS NULL OR booked < capacity)`: a parenthesised disjunction of one bound comparison and tests of other
+ * columns for NULL guards the compared column wherever the bound exists, as `capacity !== null && booked >= capacity`
+ * checks it in code; the comparison is the condition.
+ */
+function nullGuardedComparison(sql: string, s: number, e: number, counters: PlaceholderCounters): SqlCondition | undefined {
+  const masked = maskLiterals(sql);
+  const open = masked.slice(s, e).search(/\S/) + s;
+  const close = masked.slice(s, e).trimEnd().length + s - 1;
+  if (masked[open] !== "(" || masked[close] !== ")") return undefined;
+  const disjuncts = splitTopLevel(sql, open + 1, close, "OR");
+  if (disjuncts.length < 2) return undefined;
+  const conditions = disjuncts.map(([ds, de]) => conditionOf(sql.slice(ds, de), placeholdersIn(sql, ds, de, counters)));
+  const comparisons = conditions.filter((c) => c && c.operator !== "IS NULL");
+  const comparison = comparisons[0];
+  if (comparisons.length !== 1 || !comparison || conditions.some((c) => !c)) return undefined;
+  if (!/^[<>]=?$/.test(comparison.operator)) return undefined;
+  const nullTested = conditions.filter((c) => c!.operator === "IS NULL").map((c) => c!.column);
+  return nullTested.includes(comparison.column) ? undefined : comparison;
 }
 
 /** Lower-case table name after the first match of `keyword`. */

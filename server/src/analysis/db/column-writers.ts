@@ -50,7 +50,7 @@ const nonProduction = picomatch([...DEFAULT_NON_PRODUCTION_FILES], { dot: true }
 export const columnWriterStats = { files: 0 };
 
 /** A file worth walking: it names an update-like method or statement. */
-const MAY_WRITE = /update|upsert|save|\.set\(/i;
+const MAY_WRITE = /update|upsert|save|replace|\.set\(/i;
 
 /** The writes of `table` in the project (production files only). */
 export function writesOfTable(program: ts.Program, table: string): readonly ColumnWrite[] {

@@ -29,6 +29,11 @@ import { chainOf, injectedEntity, objectAssignments, propertyName, type Link } f
 const READS = new Set(["findById", "findOne"]);
 const UPDATES = new Set(["updateOne", "updateMany", "findOneAndUpdate", "findByIdAndUpdate"]);
 /**
+ * Replacements write their second argument whole (`replaceOne({ _id }, doc)`): a document read, changed in memory and
+ * passed back is written as `doc.save()` or `updateOne(filter, { $set: doc })` writes it; a literal sets its fields.
+ */
+const REPLACES = new Set(["replaceOne", "findOneAndReplace"]);
+/**
  * Mongoose 5's (and the old driver's) `Model.update(filter, doc)` writes like `updateOne`: a plain `doc` is `$set`.
  * `update` is a common name, so only on a model of a Mongoose / MongoDB file, with a filter object and no `where`
  * (Sequelize's `Model.update(values, { where })`).
@@ -92,7 +97,8 @@ function isModelCallByShape(receiver: ts.Expression, operation: string, filter: 
  * ORM files (TypeORM, Sequelize, MikroORM) are dispatched before this, so a `save()` there is never taken for a document's.
  */
 export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess | undefined {
-  if (!READS.has(name) && !UPDATES.has(name) && name !== LEGACY_UPDATE && name !== "save" && !MODIFIERS.has(name)) return undefined;
+  if (!READS.has(name) && !UPDATES.has(name) && !REPLACES.has(name) && name !== LEGACY_UPDATE && name !== "save" && !MODIFIERS.has(name))
+    return undefined;
   const kind = fileKind(call.getSourceFile());
   if (!kind) return undefined;
   const { links } = chainOf(call);
@@ -127,7 +133,11 @@ export function mongooseAccess(call: ts.CallExpression, name: string): DbAccess 
     // The driver's `findOne(filter, options)`; Mongoose's `findOne(filter, projection, options)`.
     return withSession({ ...base, kind: "read", table, conditions }, library === "mongodb" ? args[1] : args[2], links);
   }
-  if (UPDATES.has(operation.name) || (operation.name === LEGACY_UPDATE && isLegacyUpdate(kind, receiver, args))) {
+  if (
+    UPDATES.has(operation.name) ||
+    REPLACES.has(operation.name) ||
+    (operation.name === LEGACY_UPDATE && isLegacyUpdate(kind, receiver, args))
+  ) {
     const byId = operation.name === "findByIdAndUpdate";
     const access: DbAccess = {
       ...base,

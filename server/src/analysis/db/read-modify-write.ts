@@ -1089,8 +1089,10 @@ function columnsWrittenAt(node: ts.Node): ReadonlySet<string> {
 
 /**
  * The column of the read a condition checks. A bound comparison (`amount > total - credit`, possibly negated) checks
- * every column its arithmetic reads, so of those the one the write changes is the one checked; any other condition
- * (`a && b`, an equality) checks what its first operand reads.
+ * every column its arithmetic reads, so of those the one the write changes is the one checked. In a conjunction or
+ * disjunction (`max !== null && used >= max`), such a bound comparison of a column the write changes is the check on the
+ * paths that evaluate it, wherever it stands; any other condition (an equality, a truthiness test: `email === e &&
+ * verifiedAt`, a shortcut for "already done") checks what its first operand reads.
  */
 function checkedColumn(
   expr: ts.Expression,
@@ -1102,6 +1104,15 @@ function checkedColumn(
   if (written.size === 0 || (first?.column && written.has(first.column))) return first;
   let test = skipParens(expr);
   while (ts.isPrefixUnaryExpression(test) && test.operator === ts.SyntaxKind.ExclamationToken) test = skipParens(test.operand);
+  if (isLogical(test)) {
+    for (const operand of [test.left, test.right]) {
+      let bound = skipParens(operand);
+      while (ts.isPrefixUnaryExpression(bound) && bound.operator === ts.SyntaxKind.ExclamationToken) bound = skipParens(bound.operand);
+      const checked = ts.isBinaryExpression(bound) ? checkedColumn(operand, read, values, written) : undefined;
+      if (checked?.column && written.has(checked.column) && (isOrderingComparison(bound) || isLogical(bound))) return checked;
+    }
+    return first;
+  }
   if (!isOrderingComparison(test)) return first;
   let changed: ReadValue | undefined;
   const fn = enclosingFunction(expr);
@@ -1126,6 +1137,14 @@ function checkedColumn(
   visit(test.left);
   visit(test.right);
   return changed ?? first;
+}
+
+/** `a && b`, `a || b`. */
+function isLogical(node: ts.Expression): node is ts.BinaryExpression {
+  return (
+    ts.isBinaryExpression(node) &&
+    (node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || node.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+  );
 }
 
 /**

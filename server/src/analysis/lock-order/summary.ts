@@ -238,8 +238,8 @@ function locksRowsAt(call: SummaryCall): boolean {
   return site ? locksRows(parseSql(site.sql)) : ormRowLockOf(call) !== undefined;
 }
 
-/** Words of statements that lock rows: SQL UPDATE / FOR UPDATE, ORM `update`, `increment`, `decrement`, `upsert`. */
-const ROW_LOCKING_WORD = /\b(update|updateMany|increment|decrement|upsert)\b/i;
+/** Words of statements that lock rows: SQL UPDATE / FOR UPDATE / DELETE, ORM `update`, `increment`, `decrement`, `upsert`. */
+const ROW_LOCKING_WORD = /\b(update|updateMany|increment|decrement|upsert)\b|\bDELETE\s+FROM\b/i;
 
 interface FoundLocks {
   libraryCalls: ReadonlyMap<ts.Node, LockAcquisition>;
@@ -537,7 +537,8 @@ function rowsBinding(node: ts.Node): { rows: string } | Record<string, never> {
 }
 
 /**
- * Rows locked by one statement: `UPDATE t SET ... WHERE col = $1` or `SELECT ... WHERE col = $1 FOR UPDATE`, with
+ * Rows locked by one statement: `UPDATE t SET ... WHERE col = $1`, `DELETE FROM t WHERE col = $1` or `SELECT ... WHERE
+ * col = $1 FOR UPDATE`, with
  * the key the placeholder stands for. `WHERE id = ANY($1) ORDER BY id FOR UPDATE` locks rows in a canonical order:
  * a keyless acquisition of the class.
  */
@@ -556,10 +557,15 @@ function rowLockOf(
     : { lockClass, declarationFiles: [] };
 }
 
-/** An UPDATE, or a SELECT ... FOR UPDATE / FOR NO KEY UPDATE, of a named table. */
+/**
+ * An UPDATE, a DELETE (which holds the rows it removes until the transaction ends, as an UPDATE holds those it
+ * changes), or a SELECT ... FOR UPDATE / FOR NO KEY UPDATE, of a named table.
+ */
 function locksRows(statement: ReturnType<typeof parseSql>): boolean {
   const locks =
-    statement.kind === "update" || (statement.kind === "select" && (statement.lock === "update" || statement.lock === "no key update"));
+    statement.kind === "update" ||
+    statement.kind === "delete" ||
+    (statement.kind === "select" && (statement.lock === "update" || statement.lock === "no key update"));
   return locks && !!statement.table;
 }
 
