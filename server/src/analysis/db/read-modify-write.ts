@@ -396,6 +396,8 @@ function helperReadsOf(resolve: CalleeResolver): HelperReads {
  * and a helper's answer does not depend on which of its callers was asked about first.
  */
 function helperRead(call: ts.CallExpression, resolve: CalleeResolver): ReadValue | undefined {
+  const passed = passedThroughRead(call, resolve, helperReadsOf(resolve));
+  if (passed) return passed;
   const fn = readingCallee(call, resolve);
   if (!fn) return undefined;
   let store = returnSummaries.get(resolve);
@@ -410,6 +412,8 @@ function helperRead(call: ts.CallExpression, resolve: CalleeResolver): ReadValue
       },
       compose: (helper, returnedAt) => {
         const nested: HelperReads = (inner) => {
+          const passed = passedThroughRead(inner, resolve, nested);
+          if (passed) return passed;
           const callee = readingCallee(inner, resolve);
           return callee ? restateRead(inner, callee, returnedAt(callee)) : undefined;
         };
@@ -421,6 +425,43 @@ function helperRead(call: ts.CallExpression, resolve: CalleeResolver): ReadValue
     store,
   );
   return restateRead(call, fn, summary);
+}
+
+/**
+ * An error-handling wrapper that hands back what it is given (`guard(prisma.x.findFirst(…))`: `return await promise` in
+ * a `try` whose `catch` rethrows) holds the rows of the read passed to it, not a value computed from them.
+ */
+function passedThroughRead(call: ts.CallExpression, resolve: CalleeResolver, helpers: HelperReads): ReadValue | undefined {
+  // Only a call or a tagged query can be the read passed (asked before resolving the wrapper: most calls pass none).
+  const query = (a: ts.Expression) => {
+    const node = skipAwait(a);
+    return ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node) || ts.isConditionalExpression(node);
+  };
+  const wrapper = call.arguments.some(query) ? resolve(call) : undefined;
+  const passed = wrapper?.body && !isInside(call, wrapper) ? passedThrough(call, wrapper) : undefined;
+  return passed && readOf(passed, helpers);
+}
+
+/**
+ * The argument `call` passes to a parameter that `fn` returns unchanged on every return (awaited or not, also through a
+ * `const` holding it): `fn` is a pass-through, and its result is that argument's.
+ */
+function passedThrough(call: ts.CallExpression, fn: FunctionLike): ts.Expression | undefined {
+  const body = fn.body!;
+  const returned = ts.isBlock(body)
+    ? nodesOfKinds<ts.ReturnStatement>(body, [ts.SyntaxKind.ReturnStatement], { skipFunctions: true }).map((r) => r.expression)
+    : [body as ts.Expression];
+  let index: number | undefined;
+  for (const expression of returned) {
+    let node = expression && skipAwait(expression);
+    const held = node && ts.isIdentifier(node) && ts.isBlock(body) ? constInitializerIn(node.text, body) : undefined;
+    if (held) node = skipAwait(held);
+    const at = node && ts.isIdentifier(node) ? fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === node.text) : -1;
+    if (at < 0 || (index !== undefined && at !== index)) return undefined;
+    index = at;
+  }
+  const argument = index === undefined ? undefined : call.arguments[index];
+  return argument && !call.arguments.slice(0, index! + 1).some(ts.isSpreadElement) ? argument : undefined;
 }
 
 /**
