@@ -8,6 +8,7 @@ import { boundNames, enclosingFunction, isInside, isLiteral, skipAwait, skipPare
 import { isFunctionLike } from "./node-index";
 import { elementAt, flowGraphOf, isProcessExit, type FlowBlock, type FlowEdge, type FlowGraph } from "./flow/cfg";
 import { solveForward, type ForwardSolution } from "./flow/dataflow";
+import { throwingCall } from "./throwing-calls";
 import {
   errorTuple,
   isCollectionAccess,
@@ -783,7 +784,6 @@ export function isAwaited(call: ts.Node): boolean {
 
 /** Whether the exception edge leaves a call `cannotThrow` names (directly, or the await of its promise). */
 function thrownBy(edge: FlowEdge, cannotThrow: (call: ts.CallExpression) => boolean): boolean {
-  const last = lastElement(edge.from);
-  const thrower = last && ts.isAwaitExpression(last) ? skipAwait(last) : last;
-  return !!thrower && ts.isCallExpression(thrower) && cannotThrow(thrower);
+  const call = throwingCall(edge);
+  return call !== undefined && cannotThrow(call);
 }

@@ -5,7 +5,7 @@
 // two callers can both read the key absent before either sets it, and both run the work. A SET with NX is a lock of
 // its own (locks.ts), and a key read and set without a DEL after the work is a cache or a record, not a lock.
 import { ts } from "../engine/ts";
-import { calleeName, isAsync, isInside, mentions, receiverOf, skipAwait, skipParens, type FunctionLike } from "./ast";
+import { calleeName, isAsync, isInside, mentions, outerExpression, receiverOf, skipAwait, skipParens, type FunctionLike } from "./ast";
 import { isRedisClient } from "./db/redis";
 import { alwaysExits, mayRunAfter } from "./flow/queries";
 import { declarationOf } from "./identity";
@@ -177,7 +177,7 @@ function flagLockAt(set: RedisStep, steps: readonly RedisStep[], fn: FunctionLik
  * through the `const` it initialises; the SET comes after that `if`, not inside it.
  */
 function turnsAwayWhenPresent(test: ts.CallExpression, set: ts.CallExpression, fn: FunctionLike): boolean {
-  const value = outerAwait(test);
+  const value = outerExpression(test);
   const parent = value.parent;
   const name = ts.isVariableDeclaration(parent) && parent.initializer === value && ts.isIdentifier(parent.name) ? parent.name : undefined;
   let decides = false;
@@ -190,12 +190,6 @@ function turnsAwayWhenPresent(test: ts.CallExpression, set: ts.CallExpression, f
     return !decides;
   });
   return decides;
-}
-
-function outerAwait(call: ts.CallExpression): ts.Expression {
-  let node: ts.Expression = call;
-  while (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent)) node = node.parent as ts.Expression;
-  return node;
 }
 
 /** Some awaited call other than the Redis steps may run between the SET and the DEL: the work the key marks. */

@@ -13,7 +13,7 @@ import type { CalleeResolver } from "./summaries";
 const stores = new WeakMap<CalleeResolver, WeakMap<FunctionLike, boolean>>();
 
 /** The call an exception edge leaves from: the call ending its block, or the one whose promise the `await` waits for. */
-function throwingCall(edge: FlowEdge): ts.CallExpression | undefined {
+export function throwingCall(edge: FlowEdge): ts.CallExpression | undefined {
   const last = edge.from.elements[edge.from.elements.length - 1];
   const thrower = last && ts.isAwaitExpression(last) ? skipAwait(last) : last;
   return thrower && ts.isCallExpression(thrower) ? thrower : undefined;
