@@ -104,8 +104,9 @@ export const lockWithoutExpiry = defineRule({
       const fix = buildFix(context.fixer, lock, context.options.defaultTtlMs);
       context.report({ messageId: "noExpiry", data, ...where, fixes: fix ? [fix] : [] });
     }
+    // A key deleted only when the work fails is kept on success by design (a "done" marker), so it is no lock left held.
     for (const flag of redisFlagLocksIn(sourceFile))
-      if (!flag.expires)
+      if (!flag.expires && !flag.releasedOnlyOnFailure)
         context.report({
           messageId: "flagNoExpiry",
           data: { lock: inlineCode(flag.key), test: lineOf(flag.test), release: lineOf(flag.release) },

@@ -2,7 +2,8 @@
 // away when it is there, then a plain SET (no NX) before the work and a DEL after it. The read and the write are two
 // round trips, so two callers can both find the key free: unchecked-lock-acquisition reports the SET, and
 // lock-without-expiry reports it too when it sets no expiry. Written out or through helpers of the file that send one
-// command each. Silent: a SET NX whose reply decides, a key read and set with no DEL after the work (a cache), a read
+// command each. A key deleted only in a `catch` of the work is a marker kept on success: the same race, said so, and
+// no lock-without-expiry (nothing is left held). Silent: a SET NX whose reply decides, a key read and set with no DEL after the work (a cache), a read
 // that turns nobody away, and a SET with NX after the read.
 import { lockWithoutExpiry } from "../../rules/lock-without-expiry";
 import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
@@ -23,6 +24,24 @@ export async function nightlyExport() {
     await redis.del("export:ledger");
   }
   return "done";
+}
+`;
+
+/** A webhook's delivery marked taken with a plain SET after a GET, kept on success and deleted only when handling fails. */
+const DELIVERY_MARKER = `import Redis from "ioredis";
+const redis = new Redis();
+declare function applyDelivery(id: string): Promise<void>;
+
+export async function onDelivery(id: string) {
+  if (await redis.get(\`delivery:\${id}\`)) return "duplicate";
+  await redis.set(\`delivery:\${id}\`, "taken");
+  try {
+    await applyDelivery(id);
+  } catch (error) {
+    await redis.del(\`delivery:\${id}\`);
+    throw error;
+  }
+  return "applied";
 }
 `;
 
@@ -108,6 +127,22 @@ runRuleTests(uncheckedLockAcquisition, {
         },
       ],
     },
+    {
+      name: "a marker deleted only when the work fails: the same race, without a section ended by the delete",
+      code: DELIVERY_MARKER,
+      errors: [
+        {
+          line: 7,
+          column: 9,
+          messageId: "testedThenMarked",
+          data: { key: "`delivery:${id}`", test: "`` redis.get(`delivery:${id}`) ``", line: 6, release: 11 },
+          related: [
+            { line: 6, message: "tested free here" },
+            { line: 11, message: "deleted here, only when the work fails" },
+          ],
+        },
+      ],
+    },
   ],
 });
 
@@ -115,6 +150,7 @@ runRuleTests(lockWithoutExpiry, {
   valid: [
     { name: "the two-step lock with an expiry (its race is unchecked-lock-acquisition's)", code: lockService(', "EX", 300') },
     { name: "a cache stored with an expiry", code: CACHE },
+    { name: "a marker kept on success, deleted only when the work fails: no lock left held", code: DELIVERY_MARKER },
   ],
   invalid: [
     {

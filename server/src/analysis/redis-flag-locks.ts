@@ -18,8 +18,13 @@ export interface RedisFlagLock {
   test: ts.CallExpression;
   /** The plain SET that marks it taken (or the call of a helper sending it). */
   set: ts.CallExpression;
-  /** A DEL of the key after the work (or the call of a helper sending it). */
+  /** A DEL of the key after the work (or the call of a helper sending it): on a path where the work succeeds if one exists. */
   release: ts.CallExpression;
+  /**
+   * Every such DEL is in a `catch` the work's failure reaches: the key is given back only when the work fails and kept
+   * when it succeeds, a "done or in progress" marker rather than a lock released after the section.
+   */
+  releasedOnlyOnFailure: boolean;
   /** The key's text in the terms of the function that takes the lock (a helper's parameters replaced by the arguments). */
   key: string;
   /** The SET gives the key an expiry (`EX`, `PX`, SETEX). */
@@ -158,15 +163,18 @@ function flagLockAt(set: RedisStep, steps: readonly RedisStep[], fn: FunctionLik
     commands.has(step.command) && step.client === set.client && step.key === set.key;
   const test = steps.find((step) => same(step, TESTS) && mayRunAfter(step.call, set.call) && turnsAwayWhenPresent(step.call, set.call, fn));
   if (!test) return undefined;
-  // A DEL after the work: the key marks work in progress, given back when it ends.
-  const release = steps.find(
+  // A DEL after the work: the key marks work in progress, given back when it ends (or only when it fails).
+  const releases = steps.filter(
     (step) => same(step, RELEASES) && mayRunAfter(set.call, step.call) && workBetween(fn, steps, set.call, step.call),
   );
+  const onSuccess = releases.find((step) => !inCatchAfter(step.call, set.call, fn));
+  const release = onSuccess ?? releases[0];
   if (!release) return undefined;
   return {
     test: test.call,
     set: set.call,
     release: release.call,
+    releasedOnlyOnFailure: !onSuccess,
     key: set.key,
     expires: set.command !== "set" || !!flags?.expires,
   };
@@ -190,6 +198,12 @@ function turnsAwayWhenPresent(test: ts.CallExpression, set: ts.CallExpression, f
     return !decides;
   });
   return decides;
+}
+
+/** `release` is in a `catch` clause of `fn` that `set` is not in: it runs only when something after the SET threw. */
+function inCatchAfter(release: ts.CallExpression, set: ts.CallExpression, fn: FunctionLike): boolean {
+  for (let node: ts.Node = release; node !== fn; node = node.parent) if (ts.isCatchClause(node)) return !isInside(set, node);
+  return false;
 }
 
 /** Some awaited call other than the Redis steps may run between the SET and the DEL: the work the key marks. */
