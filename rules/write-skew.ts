@@ -193,6 +193,8 @@ const HELP: Partial<Record<DbLibrary, string>> = {
   mongodb:
     "MongoDB has no SERIALIZABLE: take a lock keyed by the set around the check and the write, or keep the count in a parent document and raise it atomically with the bound in the filter (`findOneAndUpdate({ _id, used: { $lt: limit } }, { $inc: { used: 1 } })`) before inserting.",
   knex: 'Lock a parent row (`.forUpdate()`) before the check inside `knex.transaction`, or run it with `{ isolationLevel: "serializable" }` and retry serialization failures.',
+  objection:
+    'Lock a parent row (`.forUpdate()` on its `query(trx)`) before the check inside `Model.transaction`, or run it with `{ isolationLevel: "serializable" }` and retry serialization failures.',
 };
 
 /**

@@ -68,6 +68,7 @@ import {
   replacedParts,
   type CalleeResolver,
   type ColumnWrite,
+  insertRefusedByUniqueKey,
 } from "../../server/src/rule-kit";
 import { arithmeticUpdate, atomicUpdateFix } from "./atomic-update";
 import {
@@ -416,6 +417,8 @@ function protectionOf(
   if (!flow.control && onlyLinksReadRow(flow)) return "relation-link";
   if (claimedBeforeRead(flow)) return "claimed";
   if (write.insert && (handlesDuplicateKey(write, resolve) || insertsUniqueKeyReadMissing(flow, program))) return "unique-index";
+  // A next number inserted under a unique key over it: the second of two concurrent inserts fails, none duplicates.
+  if (flow.data && insertRefusedByUniqueKey(write, flow.data.assignment.column, program)) return "unique-index";
   // A checked flag set before work the check guards is a claim on that work: not a harmless set-once or no-change write.
   // So is one set after such work, done between the check and the write by every caller that passed the check.
   const claimsWork =
@@ -759,6 +762,7 @@ const LOCK_HINT: Record<DbLibrary, string> = {
   "better-sqlite3": "`BEGIN IMMEDIATE` around the read and the write",
   sql: "`SELECT … FOR UPDATE` in the same transaction",
   knex: "`.forUpdate()` on the read inside `knex.transaction`",
+  objection: "`.forUpdate()` on the read's `query(trx)` inside `Model.transaction(async (trx) => …)`",
   prisma: "`SELECT … FOR UPDATE` through `tx.$queryRaw` inside an interactive `$transaction`",
   typeorm: '`lock: { mode: "pessimistic_write" }` inside a transaction',
   sequelize: "`lock: t.LOCK.UPDATE` with `transaction: t`",
@@ -780,6 +784,7 @@ function atomicHint(library: DbLibrary, column: string, operator: "+" | "-"): st
   const method = operator === "+" ? "increment" : "decrement";
   switch (library) {
     case "knex":
+    case "objection":
     case "typeorm":
     case "sequelize":
       return `\`.${method}("${column}", n)\``;

@@ -284,6 +284,19 @@ export function lookupByDeclaredUniqueKey(read: DbAccess, program: ts.Program | 
 }
 
 /**
+ * An insert writing `column` that a unique key the project's schema declares refuses a second time: the key holds
+ * the column, and the insert writes every column of it (`UNIQUE ("mediaId", number)` for an insert of both). Of two
+ * concurrent inserts of the same next number, one fails with a duplicate-key error instead of duplicating the row.
+ * Prisma's schema answers for Prisma (read-modify-write.ts); this is every other SQL library's, through the catalog.
+ */
+export function insertRefusedByUniqueKey(write: DbAccess, column: string, program: ts.Program | undefined): boolean {
+  if (!write.insert || !write.table || !program || NOT_SQL.has(write.library)) return false;
+  const written = new Set(write.assignments.map((a) => columnKey(a.column)));
+  const wanted = columnKey(column);
+  return uniqueKeysOf(program, write.table)?.some((key) => key.includes(wanted) && key.every((c) => written.has(c))) ?? false;
+}
+
+/**
  * The columns a lookup pins by equality, and the unique keys its table is declared with (undefined: not knowable).
  * `relational` admits a Drizzle relational query; unindexedLookup does not (its duplicate reports stay as they were).
  */

@@ -15,11 +15,14 @@ export const MAX_ALIAS_STEPS = 8;
 export function canonicalKey(expr: ts.Expression): string {
   let key = expressionKey(expr);
   for (let step = 0; step < MAX_ALIAS_STEPS; step++) {
+    // A member of a `const` object literal first (`deps.knex` after `const deps = { ...base, knex: trx }`), then the name.
+    const member = /^[\w$]+\.[\w$]+(?![\w$])/.exec(key)?.[0];
     const head = /^[\w$]+/.exec(key)?.[0];
     if (!head) break;
-    const target = aliasOf(head, expr);
+    const memberTarget = member === undefined ? undefined : aliasOf(member, expr);
+    const target = memberTarget ?? aliasOf(head, expr);
     if (target === undefined) break;
-    key = target + key.slice(head.length);
+    key = target + key.slice(memberTarget !== undefined ? member!.length : head.length);
   }
   return key;
 }
@@ -55,7 +58,7 @@ function referenceScopes(expr: ts.Expression): (ts.Node | undefined)[] {
     else if (ts.isIdentifier(node)) {
       const root = aliasRoot(node);
       scopes.push(ts.isIdentifier(root) ? declaringScope(root.text, root) : thisScope(root));
-    } else if (ts.isPropertyAccessExpression(node)) visit(node.expression);
+    } else if (ts.isPropertyAccessExpression(node)) visit(memberAliasOf(node) ?? node.expression);
     else if (ts.isPropertyAssignment(node)) {
       if (ts.isComputedPropertyName(node.name)) visit(node.name);
       visit(node.initializer);
@@ -244,14 +247,57 @@ export function isHandle(expr: ts.Expression, handle: Identity): boolean {
 
 /** The key a `const` alias named `name`, visible at `at`, stands for (undefined when `name` is not such an alias). */
 function aliasOf(name: string, at: ts.Node): string | undefined {
+  const head = name.split(".")[0]!;
   for (let scope: ts.Node | undefined = at.parent; scope; scope = scope.parent) {
     if (!isFunctionLike(scope) && !ts.isSourceFile(scope)) continue;
-    const found = constAliases(scope).get(name);
+    const aliases = constAliases(scope);
+    const found = aliases.get(name);
     if (found !== undefined) return found ?? undefined;
+    // A member's object declared here as something else hides any outer alias of that member.
+    if (head !== name && aliases.has(head)) return undefined;
     // A parameter of that name shadows any outer alias.
-    if (isFunctionLike(scope) && scope.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === name)) return undefined;
+    if (isFunctionLike(scope) && scope.parameters.some((p) => ts.isIdentifier(p.name) && p.name.text === head)) return undefined;
   }
   return undefined;
+}
+
+/**
+ * The expression a member of a `const` object literal stands for (`deps.knex` → `trx` after `const deps = { ...base,
+ * knex: trx }`): a name or member given to that property, with no spread after it and no assignment to the member in
+ * the object's scope. The node form of the member aliases `constAliases` records.
+ */
+function memberAliasOf(access: ts.PropertyAccessExpression): ts.Expression | undefined {
+  const object = access.expression;
+  if (!ts.isIdentifier(object)) return undefined;
+  const scope = declaringScope(object.text, object);
+  const declaration = scope && declaredNames(scope).get(object.text);
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !isConst(declaration)) return undefined;
+  const owner = enclosingScopeOf(declaration);
+  if (!owner || constAliases(owner).get(`${object.text}.${access.name.text}`) == null) return undefined;
+  return objectMembers(declaration).get(access.name.text);
+}
+
+/** The function (or file) whose `constAliases` hold a declaration's names. */
+function enclosingScopeOf(node: ts.Node): ts.Node | undefined {
+  for (let scope = node.parent; scope; scope = scope.parent) if (isFunctionLike(scope) || ts.isSourceFile(scope)) return scope;
+  return undefined;
+}
+
+/** The aliasable properties of a `const` object literal, by name: each with no spread after it. */
+function objectMembers(declaration: ts.VariableDeclaration): Map<string, ts.Expression> {
+  const members = new Map<string, ts.Expression>();
+  const init = declaration.initializer && skipParens(declaration.initializer);
+  if (!init || !ts.isObjectLiteralExpression(init)) return members;
+  for (const property of init.properties) {
+    if (ts.isSpreadAssignment(property)) members.clear();
+    else if (ts.isShorthandPropertyAssignment(property)) members.set(property.name.text, property.name);
+    else if (ts.isPropertyAssignment(property) && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) {
+      const value = skipParens(property.initializer);
+      if (isAliasable(value)) members.set(property.name.text, value);
+      else members.delete(property.name.text);
+    } else if (property.name && (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name))) members.delete(property.name.text);
+  }
+  return members;
 }
 
 /**
@@ -263,6 +309,10 @@ export function constAliasOf(declaration: ts.Node): ts.Expression | undefined {
   if (!ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name) || !isConst(declaration)) return undefined;
   const init = declaration.initializer && skipParens(declaration.initializer);
   return init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init)) ? init : undefined;
+}
+
+function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
+  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 }
 
 function isConst(declaration: ts.VariableDeclaration): boolean {
@@ -298,6 +348,8 @@ function constAliases(scope: ts.Node): Map<string, string | null> {
       const init = node.initializer && skipParens(node.initializer);
       const aliasable = isConst(node) && init && isAliasable(init);
       if (ts.isIdentifier(node.name)) found.set(node.name.text, aliasable ? expressionKey(init) : null);
+      if (ts.isIdentifier(node.name) && isConst(node))
+        for (const [member, value] of objectMembers(node)) found.set(`${node.name.text}.${member}`, expressionKey(value));
       else if (ts.isObjectBindingPattern(node.name))
         for (const element of node.name.elements) {
           if (!ts.isIdentifier(element.name)) continue;
@@ -306,10 +358,18 @@ function constAliases(scope: ts.Node): Map<string, string | null> {
           found.set(element.name.text, simple ? `${expressionKey(init)}.${property}` : null);
         }
     }
+    // `deps.knex = other` after `const deps = { knex: trx }`: the member no longer stands for what it was given.
+    if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) {
+      const target = skipParens(node.left);
+      if (ts.isPropertyAccessExpression(target) && ts.isIdentifier(target.expression))
+        reassigned.push(`${target.expression.text}.${target.name.text}`);
+    }
     ts.forEachChild(node, visit);
   };
+  const reassigned: string[] = [];
   const body = isFunctionLike(scope) ? scope.body : scope;
   if (body) visit(body);
+  for (const member of reassigned) if (found.has(member)) found.set(member, null);
   aliasCache.set(scope, aliases);
   return aliases;
 }

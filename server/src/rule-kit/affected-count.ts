@@ -21,6 +21,7 @@ const AFFECTED_COUNT: Record<DbLibrary, AffectedCount | undefined> = {
   "better-sqlite3": { name: "`changes`" },
   sql: undefined,
   knex: { name: "the number knex returns", result: { declare: (n) => `const ${n}`, count: (n) => n } },
+  objection: { name: "the number `patch` returns", result: { declare: (n) => `const ${n}`, count: (n) => n } },
   prisma: { name: "`count`", result: { declare: (n) => `const ${n}`, count: (n) => `${n}.count` } },
   typeorm: { name: "`affected`", result: { declare: (n) => `const ${n}`, count: (n) => `${n}.affected` } },
   sequelize: { name: "`[affected]`", result: { declare: (n) => `const [${n}]`, count: (n) => n } },

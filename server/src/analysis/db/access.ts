@@ -11,6 +11,7 @@ import type { IsolationLevel, RowLockMode, SqlAssignment, SqlStatement } from ".
 import { drizzleAccess, kyselyAccess } from "./drizzle-kysely";
 import { knexAccess } from "./knex";
 import { MIKRO_ORM_METHODS, isMikroOrmFile, mikroOrmAccess } from "./mikro-orm";
+import { objectionAccess } from "./objection";
 import { mongooseAccess } from "./mongoose";
 import { prismaAccess } from "./prisma";
 import { redisAccess } from "./redis";
@@ -26,6 +27,7 @@ export type DbLibrary =
   | "better-sqlite3"
   | "sql"
   | "knex"
+  | "objection"
   | "prisma"
   | "typeorm"
   | "sequelize"
@@ -84,6 +86,11 @@ export interface DbAccess {
   insert?: boolean;
   /** ORM writes of an entity object (`repo.save(account)`, `account.save()`): the entity. */
   entity?: ts.Expression;
+  /**
+   * An entity write of the values it is given only (Objection's `row.$query(trx).patch({ … })`): fields set on the
+   * entity beforehand are not written.
+   */
+  givenValuesOnly?: boolean;
   /** The entity (or model) class the call names or its repository was injected for (`em.findOne(Account, …)`). */
   entityClass?: ts.Identifier;
   /**
@@ -208,12 +215,13 @@ export function isChainLink(call: ts.CallExpression): boolean {
   );
 }
 
-/** Builder chains: knex, Drizzle, Kysely, TypeORM's query builder. */
+/** Builder chains: knex, Objection, Drizzle, Kysely, TypeORM's query builder. */
 function chainAccess(call: ts.CallExpression): DbAccess | undefined {
   const { root, links } = chainOf(call);
   return (
     supabaseAccess(root, links, call) ??
     knexAccess(root, links, call) ??
+    objectionAccess(root, links, call) ??
     drizzleAccess(root, links, call) ??
     kyselyAccess(root, links, call) ??
     typeormBuilderAccess(root, links, call)

@@ -1272,7 +1272,7 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
         flow.data = { ...(origin.column ? { column: origin.column } : {}), assignment, value };
       }
     }
-    if (write.entity || write.flush) {
+    if ((write.entity || write.flush) && !write.givenValuesOnly) {
       const origin = write.entity ? values.get(skipParens(write.entity).getText()) : flushed.get(read);
       const mutation = origin && origin.read === read && !origin.fields ? mutated.get(read) : undefined;
       // Mongoose saves a push onto a loaded array as `$push`: the database appends, nothing is overwritten.

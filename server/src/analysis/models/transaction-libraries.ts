@@ -120,6 +120,12 @@ export const TRANSACTION_LIBRARY_MODELS: readonly TransactionLibraryModel[] = [
     handleTypes: ["Transaction"],
   },
   {
+    // Objection's `Model.transaction(fn)` is the `transaction` method above; its `transaction(Model.knex(), fn)` a function.
+    library: "objection",
+    module: "objection",
+    opens: [{ function: "transaction", form: "callback", callbackArgs: [1], handleParam: 0 }],
+  },
+  {
     library: "sequelize",
     opens: [
       { method: "transaction", form: "callback", callbackArgs: [0, 1], handleParam: 0, isolation: [{ arg: 0, path: OPTION_LEVEL }] },
