@@ -6,12 +6,18 @@
 // - a Prisma `updateMany` that clears a flag on the other rows of a set (`where: { kind: read.kind, isPrimary: true,
 //   NOT: { id } }`) before the row read is made the primary one: the column compared with the read value picks the
 //   set, the WHERE leaves the row read out, so there is no compare-and-set whose lost race could go unnoticed.
-// - a two-step Redis lock taken through the project's cache service, `redisStore.set(key, "1", 300)`: a number right after
-//   the value is the TTL the helper is given (it sends SETEX), so the key expires; the two round trips stay reported
-//   by unchecked-lock-acquisition.
+// - a Redis lock taken through the project's cache service with a TTL right after the value (`redisStore.set(key, "1",
+//   300)` after an EXISTS, `redisStore.setNX(key, "1", 120)`): no Redis client takes a bare number there, it is the TTL
+//   the helper is given (it sends SETEX / SET EX NX), so the key expires; the two round trips of the first stay
+//   reported by unchecked-lock-acquisition.
+// - an idempotency record taken through a project helper (`redisService.setNX(key, PENDING, 60)`), replaced by the work's
+//   result through the same service (`redisService.set(key, result, ttl)`) and deleted only when the work fails: a
+//   state record, as a direct SET NX overwritten so is, not a lock whose release the success `return` skips.
 // Beside each, the nearest real mistakes stay reported: the same wrapper without BEGIN (each statement autocommits, and
 // the lock ends with the SELECT), one that commits before it calls the callback, and an `updateMany` that does
-// compare the row read (by its id) with the value read, its count ignored, and the same service's SET with no TTL.
+// compare the row read (by its id) with the value read, its count ignored, the same service's SET with no TTL, and a claim the success path leaves in place (the key stays "pending" until it
+// expires, turning retries away, then lets the work run again).
+import { lockReleaseNotGuaranteed } from "../../rules/lock-release-not-guaranteed";
 import { lockWithoutExpiry } from "../../rules/lock-without-expiry";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { uncheckedLockAcquisition } from "../../rules/unchecked-lock-acquisition";
@@ -153,6 +159,9 @@ const STORE_FILE = `import Redis from "ioredis";
 
 export class RedisStore {
   private readonly client = new Redis();
+  async get(key: string): Promise<string | null> {
+    return this.client.get(key);
+  }
   async exists(key: string): Promise<boolean> {
     return (await this.client.exists(key)) === 1;
   }
@@ -160,8 +169,31 @@ export class RedisStore {
     if (ttlSeconds) await this.client.setex(key, ttlSeconds, value);
     else await this.client.set(key, value);
   }
+  async setNX(key: string, value: string, ttlSeconds?: number): Promise<boolean> {
+    if (ttlSeconds) return (await this.client.set(key, value, "EX", ttlSeconds, "NX")) === "OK";
+    return (await this.client.setnx(key, value)) === 1;
+  }
   async del(key: string): Promise<void> {
     await this.client.del(key);
+  }
+}
+`;
+
+/** A cancellation run once at a time per booking under the store's set-if-absent; `take` claims the key. */
+const cancelBooking = (take: string) => `import { RedisStore } from "./store";
+declare function releaseSeats(bookingId: string): Promise<void>;
+
+export class Cancellations {
+  constructor(private readonly redisStore: RedisStore) {}
+  async cancel(bookingId: string) {
+    const key = \`cancel:\${bookingId}\`;
+    if (!(${take})) return "already running";
+    try {
+      await releaseSeats(bookingId);
+    } finally {
+      await this.redisStore.del(key);
+    }
+    return "cancelled";
   }
 }
 `;
@@ -188,6 +220,12 @@ export class Refunds {
 runRuleTests(lockWithoutExpiry, {
   valid: [
     {
+      name: "the project's set-if-absent given a TTL right after the value: the lock expires",
+      files: { "src/store.ts": STORE_FILE },
+      filename: "src/cancellations.ts",
+      code: cancelBooking('await this.redisStore.setNX(key, "1", 120)'),
+    },
+    {
       name: "the project's set given a TTL in seconds right after the value: the busy key expires",
       files: { "src/store.ts": STORE_FILE },
       filename: "src/refunds.ts",
@@ -195,6 +233,17 @@ runRuleTests(lockWithoutExpiry, {
     },
   ],
   invalid: [
+    {
+      name: "the same set-if-absent with no TTL: the lock stays when the holder crashes",
+      files: { "src/store.ts": STORE_FILE },
+      filename: "src/cancellations.ts",
+      code: cancelBooking('await this.redisStore.setNX(key, "1")'),
+      errors: [{ line: 8, column: 17, messageId: "noExpiry" }],
+      // The rule's own fix (a SET with NX, PX and a unique token), written for a Redis client.
+      output: `import { RedisStore } from "./store";\nimport { randomUUID } from "node:crypto";\n${cancelBooking(
+        "await this.redisStore.set(key, randomUUID(), { NX: true, PX: 30000 })",
+      ).replace('import { RedisStore } from "./store";\n', "")}`,
+    },
     {
       name: "the same set with no TTL: the busy key stays when the holder crashes",
       files: { "src/store.ts": STORE_FILE },
@@ -214,6 +263,50 @@ runRuleTests(uncheckedLockAcquisition, {
       filename: "src/refunds.ts",
       code: refundOrder('await this.redisStore.set(key, "1", 300);'),
       errors: [{ line: 9, column: 11 }],
+    },
+  ],
+});
+
+/** Runs a checkout once per idempotency key; `onSuccess` is what the success path does with the key. */
+const onceOnly = (onSuccess: string) => `import { RedisStore } from "./store";
+const PENDING = "__pending__";
+
+export class CheckoutOnce {
+  constructor(private readonly redisService: RedisStore) {}
+  async run<T>(idempotencyKey: string, checkout: () => Promise<T>): Promise<T> {
+    const redisKey = \`checkout:\${idempotencyKey}\`;
+    const stored = await this.redisService.get(redisKey);
+    if (stored !== null && stored !== PENDING) return JSON.parse(stored) as T;
+    const claimed = await this.redisService.setNX(redisKey, PENDING, 60);
+    if (!claimed) throw new Error("checkout already in progress");
+    try {
+      const result = await checkout();
+      ${onSuccess}
+      return result;
+    } catch (error) {
+      await this.redisService.del(redisKey);
+      throw error;
+    }
+  }
+}
+`;
+
+runRuleTests(lockReleaseNotGuaranteed, {
+  valid: [
+    {
+      name: "the claim replaced by the stored result on success and deleted on failure: an idempotency record",
+      files: { "src/store.ts": STORE_FILE },
+      filename: "src/checkout-once.ts",
+      code: onceOnly("await this.redisService.set(redisKey, JSON.stringify(result), 86400);"),
+    },
+  ],
+  invalid: [
+    {
+      name: "the claim left pending on success: the success return skips the only release",
+      files: { "src/store.ts": STORE_FILE },
+      filename: "src/checkout-once.ts",
+      code: onceOnly('console.info("checkout done", redisKey);'),
+      errors: [{ line: 10, column: 27, messageId: "releaseSkippable" }],
     },
   ],
 });

@@ -10,7 +10,7 @@ import { isRedisClient } from "./db/redis";
 import { alwaysExits, mayRunAfter } from "./flow/queries";
 import { declarationOf } from "./identity";
 import { nodesOfKinds, walkFunctionBody } from "./node-index";
-import { numberValue, redisSetFlags } from "./locks";
+import { passesTtl, redisSetFlags } from "./locks";
 import { namedFunctionsIn } from "./slow-calls";
 
 export interface RedisFlagLock {
@@ -170,15 +170,6 @@ function flagLockAt(set: RedisStep, steps: readonly RedisStep[], fn: FunctionLik
     key: set.key,
     expires: set.command !== "set" || !!flags?.expires || passesTtl(set.sent),
   };
-}
-
-/**
- * `redisService.set(key, value, 300)`: a number right after the value, where a Redis client takes a flag (`"EX"`) or an
- * options object, is the expiry a project helper is given (and passes on as SETEX or EX).
- */
-function passesTtl(call: ts.CallExpression): boolean {
-  const ttl = call.arguments[2];
-  return call.arguments.length === 3 && ttl !== undefined && (numberValue(ttl) ?? 0) > 0;
 }
 
 /**
