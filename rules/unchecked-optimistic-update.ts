@@ -268,6 +268,9 @@ function resultIsUsed(write: DbAccess): boolean {
  * a shift of every row in it) selects rows, it compares nothing: matching none of them is a normal outcome.
  */
 function guardsOf(write: DbAccess, readGuards: readonly AccessCondition[], program?: ts.Program): AccessCondition[] {
+  // A WHERE that leaves out a row by its own id (`NOT: { id }`, `id <> $1`) updates the other rows of a set (clear the
+  // default flag of every other template): the columns it compares pick the set, they are no compare-and-set of a row.
+  if (write.conditions.some((c) => OWN_ID.test(c.column) && (c.operator === "<>" || c.operator === "!="))) return [];
   const guards = [...readGuards, ...write.conditions.filter((c) => isVersionColumn(c.column) && !readGuards.includes(c))].filter(
     (c) => isEquality(c) && !namesTheRow(write, c, program),
   );

@@ -50,6 +50,7 @@ import {
   keyedLockSource,
   labelOf,
   isFailureOnlyClaim,
+  isOverwrittenInFile,
   isThrottleWindowThroughHelper,
   lockAcquisitionOf,
   lockAcquisitionsIn,
@@ -210,7 +211,10 @@ function wrapperAcquisitionAt(
   if (wrapper.kind === "acquires") {
     const receiver = ts.isPropertyAccessExpression(callee) ? callee.expression : undefined;
     const acquisition: LockAcquisition = { ...common, style: wrapper.style, ...(receiver ? { lockObject: receiver } : {}) };
-    // A set-if-absent helper is a lock where its caller uses it as one: a throttle window it opens is no acquisition.
+    // A set-if-absent helper is a lock where its caller uses it as one: a throttle window it opens is no acquisition,
+    // nor is an expiring claim the file then replaces through the same service with a plain SET of another value (the
+    // work's result: an idempotency record, as a direct SET NX overwritten so is).
+    if (acquisition.mechanism === "redis-set-nx" && isOverwrittenInFile(acquisition)) return undefined;
     return isThrottleWindowThroughHelper(acquisition) ? undefined : acquisition;
   }
   const argument = call.arguments[wrapper.callbackParam!];

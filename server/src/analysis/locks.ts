@@ -241,7 +241,7 @@ export function lockAcquisitionOf(
         });
     }
     if ((name === "setnx" || name === "setNX" || name === "SETNX") && receiver && node.arguments.length >= 2)
-      return lockOnly(redisAcquisition(node, takesOverPassedDeadline(node) || expiresInQueue(node)));
+      return lockOnly(redisAcquisition(node, takesOverPassedDeadline(node) || expiresInQueue(node) || passesTtl(node)));
 
     // A Lua script whose SET … NX takes the lock: `redis.eval(SCRIPT, 1, key, …)`, or a `defineCommand` command.
     if (receiver) {
@@ -644,6 +644,16 @@ function redisAcquisition(call: ts.CallExpression, expires: boolean): LockAcquis
   };
 }
 
+/**
+ * `redisService.set(key, value, 300)`, `redisService.setNX(key, value, 120)`: a positive number right after the value,
+ * where a Redis client takes a flag (`"EX"`), an options object or nothing, is the expiry a project helper is given
+ * (and passes on as SETEX or EX).
+ */
+export function passesTtl(call: ts.CallExpression): boolean {
+  const ttl = call.arguments[2];
+  return call.arguments.length === 3 && ttl !== undefined && (numberValue(ttl) ?? 0) > 0;
+}
+
 /** Only a SET NX that is a lock is an acquisition: the other uses of set-if-absent feed no lock rule. */
 function lockOnly(acquisition: LockAcquisition): LockAcquisition | undefined {
   return setIfAbsentRole(acquisition) === "lock" ? acquisition : undefined;
@@ -855,7 +865,7 @@ function isFirstWriterRecord(acquisition: LockAcquisition, fn: FunctionLike): bo
 }
 
 /** See `record` above: a plain SET of the same key elsewhere in the file, with another value than the SET NX's. */
-function isOverwrittenInFile(acquisition: LockAcquisition): boolean {
+export function isOverwrittenInFile(acquisition: LockAcquisition): boolean {
   const { call } = acquisition;
   if (!ts.isCallExpression(call) || !acquisition.expires) return false;
   const value = call.arguments[1]?.getText();

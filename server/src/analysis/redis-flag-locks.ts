@@ -10,7 +10,7 @@ import { isRedisClient } from "./db/redis";
 import { alwaysExits, mayRunAfter } from "./flow/queries";
 import { declarationOf } from "./identity";
 import { nodesOfKinds, walkFunctionBody } from "./node-index";
-import { redisSetFlags } from "./locks";
+import { passesTtl, redisSetFlags } from "./locks";
 import { namedFunctionsIn } from "./slow-calls";
 
 export interface RedisFlagLock {
@@ -176,7 +176,7 @@ function flagLockAt(set: RedisStep, steps: readonly RedisStep[], fn: FunctionLik
     release: release.call,
     releasedOnlyOnFailure: !onSuccess,
     key: set.key,
-    expires: set.command !== "set" || !!flags?.expires,
+    expires: set.command !== "set" || !!flags?.expires || passesTtl(set.sent),
   };
 }
 

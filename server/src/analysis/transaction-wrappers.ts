@@ -20,7 +20,7 @@ import { dbAccessOf, type DbAccess } from "./db";
 import { localVariable } from "./db/shapes";
 import type { IsolationLevel } from "./sql";
 import { keyInCallTerms, programOf, type CalleeResolver } from "./summaries";
-import { canonicalKey, identityOf } from "./identity";
+import { canonicalKey, identityOf, isPartOfHandle } from "./identity";
 import { xactAdvisoryLocksAt } from "./advisory-xact-locks";
 import { helperOpenedScopeOf } from "./transaction-helpers";
 import type { TransactionOpener } from "./models/transaction-libraries";
@@ -94,6 +94,28 @@ function summarise(fn: FunctionLike, body: ts.Node): TransactionWrapper | null {
     };
     const isolation = isolationSourceOf(call, callback, openers, parameterIndex);
     if (isolation) wrapper.isolation = isolation;
+    return wrapper;
+  }
+  return beginWrapper(calls, parameterIndex);
+}
+
+/**
+ * A wrapper that sends BEGIN on a connection itself and calls its callback parameter with that connection while the
+ * transaction is open on every path to the call (`client.query("BEGIN"); const r = await handler(client); COMMIT`).
+ */
+function beginWrapper(
+  calls: readonly ts.CallExpression[],
+  parameterIndex: (e: ts.Expression | undefined) => number,
+): TransactionWrapper | null {
+  for (const call of calls) {
+    const callback = parameterIndex(call.expression);
+    const handle = call.arguments[0] && skipParens(call.arguments[0]);
+    if (callback < 0 || !handle || !ts.isIdentifier(handle)) continue;
+    const scope = transactionScopeOf(call);
+    if (!scope || scope.form !== "begin-commit" || !scope.handle || scope.isOpenAt?.(call) === false) continue;
+    if (!isPartOfHandle(handle, scope.handle) || canonicalKey(handle) !== scope.handle.key) continue;
+    const wrapper: TransactionWrapper = { callback, runs: call, retried: isRetried(scope) };
+    if (scope.isolation) wrapper.isolation = { level: scope.isolation };
     return wrapper;
   }
   return null;

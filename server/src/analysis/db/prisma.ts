@@ -38,7 +38,12 @@ export function prismaAccess(call: ts.CallExpression, name: string): DbAccess | 
     for (const a of objectAssignments(whereObject, () => false)) {
       const unique = a.value && skipParens(a.value);
       // Compound unique keys `{ id_version: { id, version } }` compare every listed column.
-      if (unique && ts.isObjectLiteralExpression(unique) && a.column.includes("_")) {
+      if (unique && ts.isObjectLiteralExpression(unique) && a.column === "NOT") {
+        // `NOT: { id: other.id }`: every row but the one named (only plain values; nested filters are left out).
+        for (const inner of objectAssignments(unique, () => false))
+          if (inner.value && !ts.isObjectLiteralExpression(skipParens(inner.value)))
+            access.conditions.push({ column: inner.column, operator: "<>", value: inner.value });
+      } else if (unique && ts.isObjectLiteralExpression(unique) && a.column.includes("_")) {
         for (const inner of objectAssignments(unique, () => false))
           access.conditions.push({ column: inner.column, operator: "=", ...(inner.value ? { value: inner.value } : {}) });
       } else if (unique && ts.isObjectLiteralExpression(unique)) {
