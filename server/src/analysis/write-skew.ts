@@ -1393,11 +1393,15 @@ function returnedOverlapTest(returned: ts.Expression, body: ts.Node): SetCheck |
   let node = subject && skipParens(subject);
   if (node && ts.isPropertyAccessExpression(node) && SIZE_PROPERTIES.has(node.name.text)) node = skipParens(node.expression);
   if (!node || !ts.isIdentifier(node)) return undefined;
-  const name = node.text;
+  const read = checkBoundIn(body, node.text);
+  return read?.kind === "rows" && isOverlapTest(read.read) ? { ...read, kind: "exists", truth: true } : undefined;
+}
+
+/** The set check whose result the helper's body binds to `name` (`const agg = await prisma.x.aggregate(…)`). */
+function checkBoundIn(body: ts.Node, name: string): SetCheck | undefined {
   for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true })) {
-    if (!d.initializer || !boundNames(d.name).some((n) => n.text === name)) continue;
-    const read = checkAt(d.initializer);
-    if (read?.kind === "rows" && isOverlapTest(read.read)) return { ...read, kind: "exists", truth: true };
+    const read = d.initializer && boundNames(d.name).some((n) => n.text === name) ? checkAt(d.initializer) : undefined;
+    if (read) return read;
   }
   return undefined;
 }
@@ -1425,14 +1429,8 @@ function returnedFloorTest(returned: ts.Expression, body: ts.Node): SetCheck | u
       node = node.arguments[0] && skipParens(node.arguments[0]);
     else node = undefined;
   }
-  if (!node) return undefined;
-  const name = node.text;
-  for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true })) {
-    if (!d.initializer || !boundNames(d.name).some((n) => n.text === name)) continue;
-    const read = checkAt(d.initializer);
-    if (read && (read.kind === "aggregate" || read.kind === "count")) return { ...read, truth: true };
-  }
-  return undefined;
+  const read = node && checkBoundIn(body, node.text);
+  return read && (read.kind === "aggregate" || read.kind === "count") ? { ...read, truth: true } : undefined;
 }
 
 function helperCheck(call: ts.CallExpression, resolution: Resolution): SetCheck | undefined {
