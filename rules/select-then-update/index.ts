@@ -82,6 +82,7 @@ import {
 } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
+import { upsertsFromMissingRowDefault } from "./absent-row";
 import { isEarlierStepOfPath } from "./same-path-writers";
 import { awaitedOpenerAround, isSessionLock } from "./callback-locks";
 import { refillsCache } from "./cache-refill";
@@ -387,7 +388,7 @@ function protectionOf(
   )
     return "row-lock";
   if (scope && scope === projectScopeOf(read.node, resolve)) {
-    if (isWriteLock(read.lock) || relock) return "row-lock";
+    if ((isWriteLock(read.lock) && !upsertsFromMissingRowDefault(flow)) || relock) return "row-lock";
     const locking = (mode: string) => mode === "write" || mode === "update" || mode === "no key update";
     // Held on every path to the read: a lock taken in one branch leaves the other path unprotected.
     // Only paths that go on to the write count: a lock taken under `if (c)` covers a write under the same `if (c)`.
@@ -721,6 +722,11 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
       : `it is asked for only when ${when}; ${without}, the read locks nothing`;
     const despite = { ...data, lock: code(`FOR ${oneBranch.mode.toUpperCase()}`), why };
     return { messageId: flow.data ? "lostUpdateDespiteLock" : "checkThenWriteDespiteLock", data: despite, help } as const;
+  }
+  if (read.lock && flow.data && scope && upsertsFromMissingRowDefault(flow)) {
+    // The lock exists only where the row does: a first write finds nothing to lock and upserts from the default.
+    const why = "where no row exists yet it finds none and locks nothing, and the upsert writes what was computed from the default";
+    return { messageId: "lostUpdateDespiteLock", data: { ...data, lock: code(`FOR ${read.lock.toUpperCase()}`), why }, help } as const;
   }
   if (read.lock && (!scope || scope !== projectScopeOf(pointOf(write), resolve))) {
     // The read locks the row, but the lock is gone (or held by another transaction) by the time the write runs.

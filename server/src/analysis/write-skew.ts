@@ -38,7 +38,7 @@ import { mongooseSetAccess, mongooseUniqueFieldSets } from "./db/mongoose";
 import { prismaAccess, prismaUniqueFieldSets } from "./db/prisma";
 import { sequelizeAccess } from "./db/sequelize";
 import { drizzleWhere } from "./db/drizzle-kysely";
-import { chainOf, insertedRow, objectAssignments, whereObjectConditions } from "./db/shapes";
+import { chainOf, insertedRow, objectAssignments, propertyName, whereObjectConditions } from "./db/shapes";
 import { placeholderValue } from "./db/sql-drivers";
 import { maskLiterals } from "./sql";
 import { typeormAccess } from "./db/typeorm";
@@ -527,6 +527,42 @@ function drizzleAggregate(call: ts.CallExpression): SetCheckKind | undefined {
     kind = kind === undefined || kind === field ? field : "aggregate";
   }
   return kind;
+}
+
+/**
+ * The columns an aggregate check sums, where the code names them: Prisma `_sum: { amount: true }`, SQL `SUM(amount)`,
+ * knex `.sum("amount")`, TypeORM `sum("amount", where)`, Drizzle `sum(ledger.amount)`. Empty when not known.
+ */
+function summedColumns(check: SetCheck): string[] {
+  const node = check.inner && ts.isCallExpression(check.inner) ? check.inner : check.read.node;
+  if (check.read.sql) return [...check.read.sql.text.matchAll(/\bSUM\s*\(\s*(?:[\w"`]+\.)?["`]?(\w+)["`]?\s*\)/gi)].map((m) => m[1]!);
+  if (!ts.isCallExpression(node)) return [];
+  const prismaSum = propertyValue(node.arguments[0], "_sum");
+  if (prismaSum) {
+    const object = skipParens(prismaSum);
+    return ts.isObjectLiteralExpression(object) ? object.properties.map(propertyName).filter((n): n is string => n !== undefined) : [];
+  }
+  const out: string[] = [];
+  for (const link of [...chainOf(node).links.map((l) => l.call), node]) {
+    if (!link || calleeName(link) !== "sum") continue;
+    const first = link.arguments[0] && skipParens(link.arguments[0]);
+    if (first && ts.isStringLiteralLike(first)) out.push(first.text.split(/\s/)[0]!);
+  }
+  const fields = chainOf(node).links[0]?.call?.arguments[0];
+  const object = fields && skipParens(fields);
+  if (check.read.library === "drizzle" && object && ts.isObjectLiteralExpression(object))
+    for (const property of object.properties) {
+      const value = ts.isPropertyAssignment(property) ? skipParens(property.initializer) : undefined;
+      const column = value && ts.isCallExpression(value) && calleeName(value) === "sum" ? value.arguments[0] : undefined;
+      if (column && ts.isPropertyAccessExpression(column)) out.push(column.name.text);
+    }
+  return out;
+}
+
+/** `-1`, `-amount`, `-(cost * n)`: a value written negated. */
+function isNegated(value: ts.Expression): boolean {
+  const node = skipParens(value);
+  return ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken;
 }
 
 function isSequelize(modules: ReadonlySet<string>): boolean {
@@ -1068,7 +1104,11 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
     const joins = keyed.some((c) =>
       inserted.some((v) => same(c.value, v.value) && (v.column === undefined || sameColumn(v.column, c.column))),
     );
-    return joins ? "grows" : undefined;
+    if (!joins) return undefined;
+    // A ledger row carrying a negated amount of the summed column (`change: -1`, `amount: -cost`) lowers the total.
+    const summed = check.kind === "aggregate" ? summedColumns(check) : [];
+    const lowers = inserted.some((v) => v.column !== undefined && summed.some((c) => sameColumn(c, v.column!)) && isNegated(v.value));
+    return lowers ? "shrinks" : "grows";
   }
   if (write.change === "update") {
     const moved = access.assignments.filter((a) => filters.some((c) => sameColumn(a.column, c.column)));
@@ -1324,7 +1364,7 @@ function returnedCheck(fn: FunctionLike): SetCheck | undefined {
           if (ts.isIdentifier(d.name) && d.name.text === value.text && d.initializer) found = checkAt(d.initializer);
       // Rows handed back are used by the caller in ways not seen here.
       if (found && found.kind !== "rows") check = found;
-      else if (!found && body) check = returnedOverlapTest(expr, body) ?? check;
+      else if (!found && body) check = returnedOverlapTest(expr, body) ?? returnedFloorTest(expr, body) ?? check;
     }
     returnedChecks.set(fn, check);
   }
@@ -1353,13 +1393,44 @@ function returnedOverlapTest(returned: ts.Expression, body: ts.Node): SetCheck |
   let node = subject && skipParens(subject);
   if (node && ts.isPropertyAccessExpression(node) && SIZE_PROPERTIES.has(node.name.text)) node = skipParens(node.expression);
   if (!node || !ts.isIdentifier(node)) return undefined;
-  const name = node.text;
+  const read = checkBoundIn(body, node.text);
+  return read?.kind === "rows" && isOverlapTest(read.read) ? { ...read, kind: "exists", truth: true } : undefined;
+}
+
+/** The set check whose result the helper's body binds to `name` (`const agg = await prisma.x.aggregate(…)`). */
+function checkBoundIn(body: ts.Node, name: string): SetCheck | undefined {
   for (const d of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true })) {
-    if (!d.initializer || !boundNames(d.name).some((n) => n.text === name)) continue;
-    const read = checkAt(d.initializer);
-    if (read?.kind === "rows" && isOverlapTest(read.read)) return { ...read, kind: "exists", truth: true };
+    const read = d.initializer && boundNames(d.name).some((n) => n.text === name) ? checkAt(d.initializer) : undefined;
+    if (read) return read;
   }
   return undefined;
+}
+
+/**
+ * `return (balance._sum.amount ?? 0) > 0` (or `>=`, `total >= cost`) of a count or aggregate read in the helper's body:
+ * the helper answers whether the set's value is still above a floor, so its result is true when the value is large.
+ */
+function returnedFloorTest(returned: ts.Expression, body: ts.Node): SetCheck | undefined {
+  const test = skipParens(returned);
+  if (!ts.isBinaryExpression(test)) return undefined;
+  const op = test.operatorToken.kind;
+  const subject =
+    op === ts.SyntaxKind.GreaterThanToken || op === ts.SyntaxKind.GreaterThanEqualsToken
+      ? test.left
+      : op === ts.SyntaxKind.LessThanToken || op === ts.SyntaxKind.LessThanEqualsToken
+        ? test.right
+        : undefined;
+  let node = subject && skipParens(subject);
+  // Down to the name holding the read: through a default (`?? 0`), `Number(…)`, and properties (`_sum.amount`).
+  while (node && !ts.isIdentifier(node)) {
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) node = skipParens(node.left);
+    else if (ts.isPropertyAccessExpression(node) || ts.isNonNullExpression(node)) node = skipParens(node.expression);
+    else if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && /^(Number|parseInt|parseFloat)$/.test(node.expression.text))
+      node = node.arguments[0] && skipParens(node.arguments[0]);
+    else node = undefined;
+  }
+  const read = node && checkBoundIn(body, node.text);
+  return read && (read.kind === "aggregate" || read.kind === "count") ? { ...read, truth: true } : undefined;
 }
 
 function helperCheck(call: ts.CallExpression, resolution: Resolution): SetCheck | undefined {

@@ -61,9 +61,12 @@ export function lockOfLinks(names: readonly string[]): RowLockMode | undefined {
           : undefined;
 }
 
-/** `{ a: x, b }` → assignments; `atomic(value)` says whether a value is computed by the database. */
+/**
+ * `{ a: x, b }` → assignments; `atomic(value)` says whether a value is computed by the database. A `const` of the same
+ * function bound to an object literal (`const where = { orgId, day }`, then `findAll({ where })`) is that literal.
+ */
 export function objectAssignments(arg: ts.Expression | undefined, atomic: (value: ts.Expression) => boolean): AccessAssignment[] {
-  const object = arg && skipParens(arg);
+  const object = arg && constObjectOf(skipParens(arg));
   if (!object || !ts.isObjectLiteralExpression(object)) return [];
   const out: AccessAssignment[] = [];
   for (const property of object.properties) {
@@ -83,10 +86,11 @@ export function objectAssignments(arg: ts.Expression | undefined, atomic: (value
 
 /**
  * The object literals a spread may take its keys from: `{ … }`, `cond && { … }`, `cond ? { … } : { … }` (an empty
- * branch sets nothing). Undefined for anything else (a variable, a call): keys the code does not show.
+ * branch sets nothing), and a `const` of the same function bound to one of those (`const where = { orgId, day }`, then
+ * `create({ ...where, status })`). Undefined for anything else (a parameter, a call): keys the code does not show.
  */
 export function spreadObjects(expr: ts.Expression, depth = 0): ts.ObjectLiteralExpression[] | undefined {
-  const node = skipParens(expr);
+  const node = constObjectOf(skipParens(expr));
   if (ts.isObjectLiteralExpression(node)) return [node];
   if (depth > 3) return undefined;
   if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
@@ -109,6 +113,15 @@ export function insertedRow(values: ts.Expression): ts.Expression {
   const callback = node.arguments[0] && skipParens(node.arguments[0]);
   if (!callback || !ts.isArrowFunction(callback) || ts.isBlock(callback.body)) return node;
   return skipParens(callback.body);
+}
+
+/** The object literal a `const` of the same function is bound to (`const where = { … }`); anything else as it is. */
+function constObjectOf(node: ts.Expression): ts.Expression {
+  if (!ts.isIdentifier(node)) return node;
+  const declaration = localVariable(node);
+  const initializer = declaration?.initializer && skipParens(declaration.initializer);
+  const isConst = declaration !== undefined && (ts.getCombinedNodeFlags(declaration) & ts.NodeFlags.Const) !== 0;
+  return isConst && initializer && ts.isObjectLiteralExpression(initializer) ? initializer : node;
 }
 
 export function propertyName(property: ts.ObjectLiteralElementLike): string | undefined {
