@@ -2058,13 +2058,18 @@ function isSetOnceColumn(flow: ReadModifyWrite, column: string, assignment: Acce
     const written = valuesWhen(values[0]!, isColumn, unset);
     if (!written) return false;
     const leftOut = (value: ts.Expression) => ts.isIdentifier(value) && value.text === "undefined";
+    // Where the row is tested only inside the value written (`input.pinned ? (row.pinnedAt === null ? now : undefined)
+    // : null`), the write runs whatever the row held, and a literal the caller's input picks there is the same whatever
+    // the row held. A write a check of the row lets through (`status: "PROCESSING"` after `status === "PENDING"`) is not.
+    const chosen = flow.control && isInside(flow.control.condition, values[0]!) ? chosenByInput(values[0]!, flow) : [];
     const settles = (value: ts.Expression) =>
-      unset
+      (chosen.includes(value) && (isNullish(value) || isAlike(value))) ||
+      (unset
         ? leftOut(value) ||
           isAlike(constValue(value)) ||
           isOfOtherColumns(flow, value, column) ||
           (flow.originOf(value)?.read !== read && isUnseenAfter(value, write))
-        : isColumn(value) || leftOut(value);
+        : isColumn(value) || leftOut(value));
     if (!written.every(settles)) return false;
   }
   return true;
@@ -2146,6 +2151,23 @@ function truthWhen(condition: ts.Expression, isColumn: IsColumn, unset: boolean)
     return undefined;
   }
   return isColumn(node) ? !unset : undefined;
+}
+
+/**
+ * The branches of `value` reached only through conditionals whose tests read nothing of the row
+ * (`input.isPinned === undefined ? undefined : input.isPinned ? … : null`): values the caller's input picks, whatever
+ * the row held. A branch picked by a test of the row (`row.pinnedAt ? null : new Date()`, a toggle) is not among them.
+ */
+function chosenByInput(value: ts.Expression, flow: ReadModifyWrite, depth = 0): ts.Expression[] {
+  const node = skipParens(value);
+  if (!ts.isConditionalExpression(node)) return depth > 0 ? [node] : [];
+  let readsRow = false;
+  walkWithRoot(node.condition, (n) => {
+    if (ts.isIdentifier(n) || ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n))
+      readsRow ||= flow.originOf(n as ts.Expression)?.read === flow.read;
+    return !readsRow;
+  });
+  return readsRow ? [] : [...chosenByInput(node.whenTrue, flow, depth + 1), ...chosenByInput(node.whenFalse, flow, depth + 1)];
 }
 
 /**
