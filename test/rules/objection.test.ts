@@ -1,13 +1,15 @@
-// Objection.js models, read by select-then-update and unchecked-optimistic-update: a model's query builder (`Wallet.query(trx)…`, an injected model's
-// `this.walletModel().query(trx)…`) and an instance's own query (`wallet.$query(trx).patch({ … })`) read and write
-// rows like knex's builder does. A row read without a lock and written back from its value is a lost update; the same
-// read `.forUpdate()` in the transaction that writes, an atomic `decrement` carrying its bound, a `raw(…)` value, or a
-// patch of values that do not come from the row are not. The transaction may also be reached through a member of a
-// `const` object literal (`const deps = { ...base, knex: trx }`, then `row.$query(deps.knex)`): that member is the
-// transaction, unless a spread after it or an assignment to it replaces it. A `patch(…).where(…)` pinning the value
-// read is a compare-and-set whose count (the number `patch` returns) must be tested.
+// Objection.js models, read by select-then-update, unchecked-optimistic-update and write-skew: a model's query builder
+// (`Wallet.query(trx)…`, an injected model's `this.walletModel().query(trx)…`) and an instance's own query
+// (`wallet.$query(trx).patch({ … })`) read and write rows like knex's builder does. A row read without a lock and
+// written back from its value is a lost update; the same read `.forUpdate()` in the transaction that writes, an atomic
+// `decrement` carrying its bound, a `raw(…)` value, or a patch of values that do not come from the row are not. The
+// transaction may also be reached through a member of a `const` object literal (`const deps = { ...base, knex: trx }`,
+// then `row.$query(deps.knex)`): that member is the transaction, unless a spread after it or an assignment to it
+// replaces it. A `patch(…).where(…)` pinning the value read is a compare-and-set whose count (the number `patch`
+// returns) must be tested; `resultSize()` is a count of the set (write-skew).
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { uncheckedOptimisticUpdate } from "../../rules/unchecked-optimistic-update";
+import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const MODEL = `import { Model, raw } from "objection";
@@ -242,6 +244,44 @@ runRuleTests(uncheckedOptimisticUpdate, {
         'import { Model } from "objection";',
         'import { Model } from "objection";\nimport { ConflictError } from "@locksmith/runtime";',
       ),
+    },
+  ],
+});
+
+/** A team's seats counted with `resultSize()`, then a member inserted; `lock` runs first in the transaction. */
+const joinTeam = (lock: string) => `import { Model } from "objection";
+export class Team extends Model {
+  static tableName = "teams";
+  id!: string;
+}
+export class Member extends Model {
+  static tableName = "members";
+  id!: string;
+  teamId!: string;
+  userId!: string;
+}
+export async function join(teamId: string, userId: string) {
+  return Team.transaction(async (trx) => {
+    ${lock}const seats = await Member.query(trx).where({ teamId }).resultSize();
+    if (seats >= 10) throw new Error("team full");
+    await Member.query(trx).insert({ teamId, userId });
+  });
+}
+`;
+
+// Objection's `resultSize()` is the number of matching rows: a cap checked on it is a check of the set.
+runRuleTests(writeSkew, {
+  valid: [
+    {
+      name: "the team row locked FOR UPDATE before the seats are counted",
+      code: joinTeam("await Team.query(trx).findById(teamId).forUpdate();\n    "),
+    },
+  ],
+  invalid: [
+    {
+      name: "seats counted with resultSize(), then a member inserted, nothing locked",
+      code: joinTeam(""),
+      errors: [{ line: 16, column: 11, messageId: "grows" }],
     },
   ],
 });

@@ -347,10 +347,12 @@ function constAliases(scope: ts.Node): Map<string, string | null> {
     if (ts.isVariableDeclaration(node)) {
       const init = node.initializer && skipParens(node.initializer);
       const aliasable = isConst(node) && init && isAliasable(init);
-      if (ts.isIdentifier(node.name)) found.set(node.name.text, aliasable ? expressionKey(init) : null);
-      if (ts.isIdentifier(node.name) && isConst(node))
-        for (const [member, value] of objectMembers(node)) found.set(`${node.name.text}.${member}`, expressionKey(value));
-      else if (ts.isObjectBindingPattern(node.name))
+      if (ts.isIdentifier(node.name)) {
+        found.set(node.name.text, aliasable ? expressionKey(init) : null);
+        // `const deps = { ...base, knex: trx }`: `deps.knex` stands for `trx`.
+        if (isConst(node))
+          for (const [member, value] of objectMembers(node)) found.set(`${node.name.text}.${member}`, expressionKey(value));
+      } else if (ts.isObjectBindingPattern(node.name))
         for (const element of node.name.elements) {
           if (!ts.isIdentifier(element.name)) continue;
           const property = element.propertyName && ts.isIdentifier(element.propertyName) ? element.propertyName.text : element.name.text;

@@ -468,7 +468,8 @@ function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): 
       return { read: access, kind: match ? (match[1] ? "count" : match[2] ? "exists" : "aggregate") : "rows" };
     }
     const terminal = ts.isCallExpression(node) ? calleeName(node) : undefined;
-    if (terminal === "getCount") return { read: access, kind: "count" };
+    // TypeORM's query builder `getCount()`, Objection's `resultSize()`: the number of matching rows.
+    if (terminal === "getCount" || (access.library === "objection" && terminal === "resultSize")) return { read: access, kind: "count" };
     const projected = access.library === "drizzle" && ts.isCallExpression(node) ? drizzleAggregate(node) : undefined;
     if (projected) return { read: access, kind: projected };
     if (terminal === "getExists") return { read: access, kind: "exists" };

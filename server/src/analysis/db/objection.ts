@@ -68,15 +68,17 @@ const BUILDER = new Set([
 /** A model's query chain: `Model.query(trx)…`, `this.modelGetter().query(trx)…`, `instance.$query(trx)…`. */
 export function objectionAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
   const at = links.findIndex((l) => l.name === "query" || l.name === "$query");
-  const query = links[at];
-  if (!query?.call || at >= links.length - 1 || !isConnectionArgument(query.call.arguments)) return undefined;
+  const query = links[at]?.call;
+  const called = query && skipParens(query.expression);
+  if (!query || !called || !ts.isPropertyAccessExpression(called) || at >= links.length - 1 || !isConnectionArgument(query.arguments))
+    return undefined;
   const rest = links.slice(at + 1);
   if (!rest.every((l) => l.call && (BUILDER.has(l.name) || WRITES.has(l.name)))) return undefined;
-  const instance = query.name === "$query";
+  const instance = called.name.text === "$query";
   const model = instance ? undefined : modelOf(root, links.slice(0, at));
   if (!instance && !model) return undefined;
-  const receiver = skipParens((query.call.expression as ts.PropertyAccessExpression).expression);
-  const connection = query.call.arguments[0];
+  const receiver = skipParens(called.expression);
+  const connection = query.arguments[0];
   const writeLink = rest.find((l) => WRITES.has(l.name));
   const access: DbAccess = {
     node: call,

@@ -1908,7 +1908,9 @@ function uniqueColumn(write: DbAccess, column: string): boolean {
 /** A count, sum or maximum: a caller running later reads a number the insert changed. */
 function isAggregate(read: DbAccess): boolean {
   if (read.sql) return /\b(count|max|min|sum|avg)\s*\(/i.test(read.sql.text);
-  return ts.isCallExpression(read.node) && /^(count|aggregate|groupBy|max|min|sum|countDocuments)$/i.test(calleeName(read.node) ?? "");
+  return (
+    ts.isCallExpression(read.node) && /^(count|aggregate|groupBy|max|min|sum|countDocuments|resultSize)$/i.test(calleeName(read.node) ?? "")
+  );
 }
 
 function readsFrom(node: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>): boolean {
