@@ -105,6 +105,14 @@ runRuleTests(selectThenUpdate, {
   });`).replace('import { Model, raw } from "objection";', 'import { Model, raw, transaction } from "objection";'),
     },
     {
+      name: "the transaction named with knex's `.transacting(trx)` on both model queries",
+      code: spend(`  await knex.transaction(async (trx) => {
+    const wallet = await Wallet.query().transacting(trx).findOne("id", walletId).forUpdate();
+    if (!wallet || wallet.balance < amount) throw new Error("insufficient");
+    await Wallet.query().transacting(trx).findById(walletId).patch({ balance: wallet.balance - amount });
+  });`),
+    },
+    {
       name: "an atomic decrement carrying the bound, its count tested",
       code: spend(`  const changed = await Wallet.query().findById(walletId).where("balance", ">=", amount).decrement("balance", amount);
   if (changed === 0) throw new Error("insufficient");`),
@@ -171,6 +179,15 @@ export async function sync() {
     await Wallet.query(trx).patchAndFetchById(walletId, { balance: wallet.balance - amount });
   });`),
       errors: [{ line: 15, column: 11, messageId: "lostUpdate" }],
+    },
+    {
+      name: "the read `.transacting(trx)` FOR UPDATE, the patch sent without it: outside the transaction",
+      code: spend(`  await knex.transaction(async (trx) => {
+    const wallet = await Wallet.query().transacting(trx).findOne("id", walletId).forUpdate();
+    if (!wallet || wallet.balance < amount) throw new Error("insufficient");
+    await Wallet.query().findById(walletId).patch({ balance: wallet.balance - amount });
+  });`),
+      errors: [{ line: 15, column: 11, messageId: "lostUpdateDespiteLock" }],
     },
     {
       name: "an injected model's getter: read, then a patch from the value read",

@@ -93,6 +93,9 @@ export function objectionAccess(root: ts.Expression, links: Link[], call: ts.Cal
   if (instance) access.entity = receiver;
   const lock = lockOfLinks(rest.map((l) => l.name));
   if (lock) access.lock = lock;
+  // knex's `.transacting(trx)` on a model query names its transaction too.
+  const transacting = rest.find((l) => l.name === "transacting")?.call?.arguments[0];
+  if (transacting) access.transactionOption = transacting;
   for (const link of rest) access.conditions.push(...conditionsOf(link));
   if (writeLink?.call) {
     const args = writeLink.call.arguments;
@@ -135,11 +138,10 @@ function modelOf(root: ts.Expression, before: Link[]): string | undefined {
   return name && /^[a-z]/i.test(name) ? name : undefined;
 }
 
-/** A link's WHERE comparisons: `where(…)`, `findById(id)`, `findOne({ … })`, `patchAndFetchById(id, …)`. */
+/** A link's WHERE comparisons: `where(…)`, `findById(id)`, `findOne({ … })` / `findOne(column, value)`, `patchAndFetchById(id, …)`. */
 function conditionsOf(link: Link): AccessCondition[] {
   const call = link.call!;
-  if (link.name === "where" || link.name === "andWhere") return whereConditions(call);
-  if (link.name === "findOne" && call.arguments.length === 1) return whereConditions(call);
+  if (link.name === "where" || link.name === "andWhere" || link.name === "findOne") return whereConditions(call);
   if (link.name === "findById" || link.name.endsWith("ById")) {
     const id = call.arguments[0];
     return id ? [{ column: "id", operator: "=", value: id }] : [];
