@@ -71,6 +71,7 @@ import {
   insertRefusedByUniqueKey,
 } from "../../server/src/rule-kit";
 import { arithmeticUpdate, atomicUpdateFix } from "./atomic-update";
+import { savesWholeArrayVersioned } from "./mongoose-versions";
 import {
   differentRows,
   isCacheFill,
@@ -506,7 +507,8 @@ function lockAfterRead(flow: ReadModifyWrite): "update" | "optimistic" | undefin
 /**
  * A save that checks the version itself: a MikroORM entity with `@Property({ version: true })` (flush adds `WHERE
  * version = <read>` and throws OptimisticLockError), a Mongoose model whose schema sets `optimisticConcurrency: true`
- * (`save()` throws VersionError). Found in the declarations of the entity class or model the read names.
+ * (`save()` throws VersionError), or a Mongoose save that sets a whole array field (mongoose-versions.ts). Found in
+ * the declarations of the entity class or model the read names.
  */
 function versionCheckedSave(flow: ReadModifyWrite, checker: () => ts.TypeChecker): boolean {
   const { read, write } = flow;
@@ -521,7 +523,11 @@ function versionCheckedSave(flow: ReadModifyWrite, checker: () => ts.TypeChecker
   if (!pattern) return false;
   const symbol = aliasedSymbolAt(entityClass, checker);
   // A class holds its own decorators; a Mongoose model is made from a schema (`model("User", UserSchema)`).
-  return (symbol?.declarations ?? []).some((d) => pattern.test((ts.isClassLike(d) ? d : (schemaOf(d) ?? d.getSourceFile())).getText()));
+  const declarations = (symbol?.declarations ?? []).map((d) => (ts.isClassLike(d) ? d : (schemaOf(d) ?? d.getSourceFile())));
+  if (declarations.some((d) => pattern.test(d.getText()))) return true;
+  // The schema's options may sit apart from it (`schema.set("versionKey", false)`): its whole file is asked too.
+  const schemaTexts = declarations.flatMap((d) => [d.getText(), d.getSourceFile().getText()]);
+  return savesWholeArrayVersioned(flow, schemaTexts, checker);
 }
 
 /** `const User = model("User", UserSchema)` → the declaration of `UserSchema` in that file (or the inline schema). */

@@ -35,6 +35,12 @@ export interface SlowPath {
   /** Project functions called on the way, outermost first: `enrich` then `loadRates`. */
   steps: Array<{ name: string; call: ts.CallExpression }>;
   slow: SlowCall;
+  /**
+   * In a function's summary: the path is a timer whose duration is this parameter of the function (`delay(ms)` →
+   * `setTimeout(resolve, ms)`), so a call that passes 0 for it, or leaves out a parameter whose default is 0, waits for
+   * nothing.
+   */
+  durationParam?: number;
 }
 
 const GLOBAL = "<global>";
@@ -444,6 +450,8 @@ export class SlowCallFinder {
     for (const call of awaitedCalls(expr)) {
       const slow = matchSlowCall(call, this.entries, this.checker);
       if (slow) {
+        const duration = timerDuration(call);
+        if (duration && isZero(duration)) continue;
         out.push({ slow });
         break;
       }
@@ -454,11 +462,26 @@ export class SlowCallFinder {
     return out;
   }
 
-  private firstSlow(steps: readonly AwaitedStep[], summaryAt: (fn: FunctionLike) => SlowPath | null | undefined): SlowPath | undefined {
+  /** The first step that waits; `owner` is the function the steps are in (undefined for an expression asked directly). */
+  private firstSlow(
+    steps: readonly AwaitedStep[],
+    summaryAt: (fn: FunctionLike) => SlowPath | null | undefined,
+    owner?: FunctionLike,
+  ): SlowPath | undefined {
     for (const step of steps) {
-      if ("slow" in step) return { steps: [], slow: step.slow };
+      if ("slow" in step) {
+        const duration = timerDuration(step.slow.call);
+        if (duration && isZero(duration)) continue;
+        return { steps: [], slow: step.slow, ...paramOf(duration, owner) };
+      }
       const inner = summaryAt(step.fn);
-      if (inner) return { steps: [{ name: functionName(step.fn), call: step.call }, ...inner.steps], slow: inner.slow };
+      if (!inner) continue;
+      let passed: ts.Expression | undefined;
+      if (inner.durationParam !== undefined) {
+        passed = argumentFor(step.call, step.fn, inner.durationParam);
+        if (passed && isZero(passed)) continue;
+      }
+      return { steps: [{ name: functionName(step.fn), call: step.call }, ...inner.steps], slow: inner.slow, ...paramOf(passed, owner) };
     }
     return undefined;
   }
@@ -473,8 +496,8 @@ export class SlowCallFinder {
       fn,
       {
         callees: (f) => this.stepsOf(f).flatMap((step) => ("fn" in step ? [step.fn] : [])),
-        compose: (f, summaryAt) => this.firstSlow(this.stepsOf(f), summaryAt) ?? null,
-        same: (a, b) => a?.slow.call === b?.slow.call && a?.steps.length === b?.steps.length,
+        compose: (f, summaryAt) => this.firstSlow(this.stepsOf(f), summaryAt, f) ?? null,
+        same: (a, b) => a?.slow.call === b?.slow.call && a?.steps.length === b?.steps.length && a?.durationParam === b?.durationParam,
         empty: null,
       },
       this.summaries,
@@ -514,4 +537,35 @@ export function slowCallFinderFor(program: ts.Program, checker: ts.TypeChecker, 
   let finder = byList.get(key);
   if (!finder) byList.set(key, (finder = new SlowCallFinder([...SLOW_CALL_MODELS, ...extra], () => checker, program)));
   return finder;
+}
+
+/**
+ * The duration a timer call is given: the promise form's first argument (`import { setTimeout } from
+ * "node:timers/promises"`), the callback form's second (`setTimeout(resolve, ms)`, 0 when left out).
+ */
+function timerDuration(call: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
+  if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression)) return undefined;
+  const imported = importsOf(call.getSourceFile()).get(call.expression.text);
+  if (imported) return imported.imported === "setTimeout" && /timers\/promises$/.test(imported.module) ? call.arguments[0] : undefined;
+  if (call.expression.text !== "setTimeout") return undefined;
+  return call.arguments[1] ?? ts.factory.createNumericLiteral(0);
+}
+
+function isZero(expr: ts.Expression): boolean {
+  const value = skipParens(expr);
+  return ts.isNumericLiteral(value) && Number(value.text) === 0;
+}
+
+/** `{ durationParam }` when `duration` names a parameter of `owner` (by name, as written in its parameter list). */
+function paramOf(duration: ts.Expression | undefined, owner: FunctionLike | undefined): { durationParam?: number } {
+  const value = duration && skipParens(duration);
+  if (!value || !owner || !ts.isIdentifier(value)) return {};
+  const index = owner.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === value.text);
+  return index >= 0 ? { durationParam: index } : {};
+}
+
+/** What `call` gives `fn`'s parameter `index`: the argument, or the parameter's default when it is left out. */
+function argumentFor(call: ts.CallExpression, fn: FunctionLike, index: number): ts.Expression | undefined {
+  if (call.arguments.some((arg) => ts.isSpreadElement(arg))) return undefined;
+  return call.arguments[index] ?? fn.parameters[index]?.initializer;
 }
