@@ -1,7 +1,8 @@
 // select-then-update: Mongoose's own versioning. A `doc.save()` that sets a whole array field (`doc.items = kept`,
 // sent as `$set` of the array) makes Mongoose add the version read (`__v`) to the update's filter and increment it: a
 // concurrent save of the document in between leaves nothing to match and this one fails with a VersionError, for
-// every field the save writes. Not when the schema turns the version key off (`versionKey: false`).
+// every field the save writes. Not when the schema turns the version key off (`versionKey: false`), when the read
+// selects its fields without `__v`, or when the array is set on one branch only (the other path saves unversioned).
 import { enclosingFunction, isInside, skipParens, ts, walk, type ReadModifyWrite } from "../../server/src/rule-kit";
 
 /** Array methods that return a new array (what a field is set to when the code filters or rebuilds a loaded list). */
@@ -17,6 +18,7 @@ export function savesWholeArrayVersioned(flow: ReadModifyWrite, schemaTexts: str
   const { read, write } = flow;
   if (read.library !== "mongoose" || write.library !== "mongoose" || !write.entity) return false;
   if (schemaTexts.length === 0 || schemaTexts.some((text) => VERSION_KEY_OFF.test(text))) return false;
+  if (leavesOutVersion(read.node)) return false;
   const document = skipParens(write.entity);
   const fn = enclosingFunction(write.node);
   if (!ts.isIdentifier(document) || !fn || enclosingFunction(read.node) !== fn) return false;
@@ -26,9 +28,30 @@ export function savesWholeArrayVersioned(flow: ReadModifyWrite, schemaTexts: str
     const target = skipParens(node.left);
     if (!ts.isPropertyAccessExpression(target) || !ts.isIdentifier(target.expression) || target.expression.text !== document.text) return;
     if (node.getStart() < read.node.getEnd() || node.getStart() > write.node.getStart() || isInside(node, write.node)) return;
+    // A statement of a block the save is in: set on every path to the save, not on one branch of it.
+    const statement = node.parent;
+    if (!ts.isExpressionStatement(statement) || !ts.isBlock(statement.parent) || !isInside(write.node, statement.parent)) return;
     found = isArrayValue(node.right, fn, checker);
   });
   return found;
+}
+
+/**
+ * The read picks its fields (`.select("items")`, `findById(id, "items")`) without naming `__v`: the document has no
+ * version to put in the filter, and Mongoose saves without one.
+ */
+function leavesOutVersion(read: ts.Node): boolean {
+  if (read.getText().includes("__v")) return false;
+  for (let node: ts.Node = read; ts.isCallExpression(node);) {
+    const callee = skipParens(node.expression);
+    if (!ts.isPropertyAccessExpression(callee)) return false;
+    const projection = node.arguments[1];
+    if (callee.name.text === "select" || callee.name.text === "projection") return true;
+    if (/^(find|findOne|findById)$/.test(callee.name.text) && projection && skipParens(projection).kind !== ts.SyntaxKind.NullKeyword)
+      return true;
+    node = skipParens(callee.expression);
+  }
+  return false;
 }
 
 /** An array literal, a call of an array method that returns a new array, or a `const` in `fn` initialised with one. */

@@ -5,8 +5,9 @@
 // - a project retry helper whose pause between attempts is a parameter (`retryOp(op, tries, pauseMs)` awaiting
 //   `pauseFor(pauseMs)`, a `setTimeout` promise), called with 0 or leaving out a parameter whose default is 0: the timer
 //   waits for nothing, so awaiting the helper under a row lock holds the lock no longer than the statements it retries.
-// Beside each, the nearest real mistakes stay reported: the schema that turns the version key off, a number field
-// changed on the document (a scalar `$set` carries no version), a pause of 250 ms and a default of 250 ms.
+// Beside each, the nearest real mistakes stay reported: the schema that turns the version key off, a read that selects
+// its fields without the version, an array set on one branch only, a number field changed on the document (a scalar
+// `$set` carries no version), a pause of 250 ms and a default of 250 ms.
 import { lockAcrossAwait } from "../../rules/lock-across-await";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
@@ -18,10 +19,10 @@ export const Locker = model("Locker", lockerSchema);
 `;
 
 /** Hands a parcel out of a locker: `change` is what the call does to the loaded document before saving it. */
-const handOut = (change: string) => `import { Locker } from "./locker.model";
+const handOut = (change: string, read = "Locker.findOne({ site })") => `import { Locker } from "./locker.model";
 
 export async function handOutParcel(site: string, code: string) {
-  const locker = await Locker.findOne({ site });
+  const locker = await ${read};
   if (!locker) throw new Error("no locker at " + site);
   ${change}
   await locker.save();
@@ -52,6 +53,20 @@ runRuleTests(selectThenUpdate, {
       files: { "src/locker.model.ts": lockerModel(", { versionKey: false }") },
       filename: "src/hand-out.ts",
       code: handOut(FILTERED),
+      errors: [{ line: 8, column: 9, messageId: "documentLostUpdate" }],
+    },
+    {
+      name: "Mongoose: the read selects its fields without __v, so the save has no version to check",
+      files: { "src/locker.model.ts": lockerModel("") },
+      filename: "src/hand-out.ts",
+      code: handOut(FILTERED, 'Locker.findOne({ site }).select("site parcels")'),
+      errors: [{ line: 8, column: 9, messageId: "documentLostUpdate" }],
+    },
+    {
+      name: "Mongoose: the array set on one branch only, the free-slot count changed on every path",
+      files: { "src/locker.model.ts": lockerModel("") },
+      filename: "src/hand-out.ts",
+      code: handOut('locker.freeSlots = locker.freeSlots + 1;\n  if (code === "*") locker.parcels = [];'),
       errors: [{ line: 8, column: 9, messageId: "documentLostUpdate" }],
     },
     {
