@@ -43,7 +43,17 @@ export const tickets = pgTable("tickets", { id: text("id").primaryKey(), left: i
 const KNEX = `import type { Knex } from "knex";
 `;
 
-const SUPABASE = `import type { SupabaseClient } from "@supabase/supabase-js";
+/** A credit service holding its Supabase client in a field; `charge` checks the balance read, then runs `write`. */
+const creditService = (write: string) => `import type { SupabaseClient } from "@supabase/supabase-js";
+
+export class CreditService {
+  constructor(private readonly supabase: SupabaseClient) {}
+  async charge(userId: string, cost: number) {
+    const { data } = await this.supabase.from("credits").select("balance").eq("user_id", userId).single();
+    if (!data || data.balance < cost) throw new Error("not enough credits");
+    ${write}
+  }
+}
 `;
 
 runRuleTests(selectThenUpdate, {
@@ -81,16 +91,7 @@ export async function take(deps: { db: NodePgDatabase }, id: string) {
     },
     {
       name: "Supabase through a field: the charge made by a database function",
-      code: `${SUPABASE}
-export class CreditService {
-  constructor(private readonly supabase: SupabaseClient) {}
-  async charge(userId: string, cost: number) {
-    const { data } = await this.supabase.from("credits").select("balance").eq("user_id", userId).single();
-    if (!data || data.balance < cost) throw new Error("not enough credits");
-    await this.supabase.rpc("charge_credits", { user_id: userId, cost });
-  }
-}
-`,
+      code: creditService(`await this.supabase.rpc("charge_credits", { user_id: userId, cost });`),
     },
     {
       name: "knex through a transaction property of the options: read FOR UPDATE, then written",
@@ -178,16 +179,7 @@ export async function take(deps: { db: NodePgDatabase }, id: string) {
     },
     {
       name: "Supabase through a field: the balance read, then written back less the cost",
-      code: `${SUPABASE}
-export class CreditService {
-  constructor(private readonly supabase: SupabaseClient) {}
-  async charge(userId: string, cost: number) {
-    const { data } = await this.supabase.from("credits").select("balance").eq("user_id", userId).single();
-    if (!data || data.balance < cost) throw new Error("not enough credits");
-    await this.supabase.from("credits").update({ balance: data.balance - cost }).eq("user_id", userId);
-  }
-}
-`,
+      code: creditService(`await this.supabase.from("credits").update({ balance: data.balance - cost }).eq("user_id", userId);`),
       errors: [{ line: 8, column: 11 }],
     },
     {
