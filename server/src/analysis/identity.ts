@@ -7,7 +7,7 @@
 // text; `sameIdentity` also asks where each name in it is declared, so two callbacks' `tx` parameters (or a `row` of
 // two loops) are two things, and `this` is one instance across the methods of a class.
 import { ts } from "../engine/ts";
-import { boundNames, expressionKey, isFunctionLike, skipParens } from "./ast";
+import { boundNames, expressionKey, isAssignmentOperator, isFunctionLike, skipParens } from "./ast";
 
 export const MAX_ALIAS_STEPS = 8;
 
@@ -309,10 +309,6 @@ export function constAliasOf(declaration: ts.Node): ts.Expression | undefined {
   if (!ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name) || !isConst(declaration)) return undefined;
   const init = declaration.initializer && skipParens(declaration.initializer);
   return init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init)) ? init : undefined;
-}
-
-function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
-  return kind >= ts.SyntaxKind.FirstAssignment && kind <= ts.SyntaxKind.LastAssignment;
 }
 
 function isConst(declaration: ts.VariableDeclaration): boolean {

@@ -16,7 +16,7 @@ import { mongooseAccess } from "./mongoose";
 import { prismaAccess } from "./prisma";
 import { redisAccess } from "./redis";
 import { SEQUELIZE_READS, sequelizeAccess } from "./sequelize";
-import { chainOf } from "./shapes";
+import { chainFromHandle, chainOf } from "./shapes";
 import { rawSqlAccess } from "./sql-drivers";
 import { supabaseAccess } from "./supabase";
 import { TYPEORM_READS, typeormAccess, typeormBuilderAccess } from "./typeorm";
@@ -217,13 +217,16 @@ export function isChainLink(call: ts.CallExpression): boolean {
 
 /** Builder chains: knex, Objection, Drizzle, Kysely, TypeORM's query builder. */
 function chainAccess(call: ts.CallExpression): DbAccess | undefined {
-  const { root, links } = chainOf(call);
+  const chain = chainOf(call);
+  const { root, links } = chain;
+  // The typed builders run on the client object however it is reached (`db`, `this.db`, `deps.db`).
+  const fromHandle = chainFromHandle(chain);
   return (
-    supabaseAccess(root, links, call) ??
+    supabaseAccess(fromHandle.root, fromHandle.links, call) ??
     knexAccess(root, links, call) ??
     objectionAccess(root, links, call) ??
-    drizzleAccess(root, links, call) ??
-    kyselyAccess(root, links, call) ??
+    drizzleAccess(fromHandle.root, fromHandle.links, call) ??
+    kyselyAccess(fromHandle.root, fromHandle.links, call) ??
     typeormBuilderAccess(root, links, call)
   );
 }

@@ -16,8 +16,8 @@ export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallE
   const updateLink = links.find((l, i) => l.name === "update" && l.call && i === 0);
   const setLink = links.find((l) => l.name === "set" && l.call);
   const tableExpr = (updateLink ?? fromLink)?.call?.arguments[0];
-  if (!tableExpr || !ts.isIdentifier(skipParens(tableExpr))) return undefined;
-  const table = (skipParens(tableExpr) as ts.Identifier).text.toLowerCase();
+  const table = tableExpr && drizzleTableName(tableExpr);
+  if (!table) return undefined;
   if (updateLink && setLink) {
     const access: DbAccess = {
       node: call,
@@ -57,12 +57,13 @@ export function drizzleAccess(root: ts.Expression, links: Link[], call: ts.CallE
 function drizzleInsert(root: ts.Expression, links: Link[], call: ts.CallExpression, insertLink: Link): DbAccess | undefined {
   const tableExpr = insertLink.call!.arguments[0];
   const values = links.find((l) => l.name === "values" && l.call)?.call?.arguments[0];
-  if (!tableExpr || !ts.isIdentifier(skipParens(tableExpr)) || !values) return undefined;
+  const table = tableExpr && drizzleTableName(tableExpr);
+  if (!table || !values) return undefined;
   const base = {
     node: call,
     library: "drizzle" as const,
     kind: "write" as const,
-    table: (skipParens(tableExpr) as ts.Identifier).text.toLowerCase(),
+    table,
     handle: root,
   };
   const conflict = links.find((l) => l.name === "onConflictDoUpdate" && l.call)?.call?.arguments[0];
@@ -142,6 +143,13 @@ function isReference(node: ts.Identifier): boolean {
   if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent)) && parent.name === node)
     return false;
   return true;
+}
+
+/** A Drizzle table by the name of its declaration: `accounts`, or `schema.accounts` through the schema's namespace. */
+function drizzleTableName(expr: ts.Expression): string | undefined {
+  const node = skipParens(expr);
+  if (ts.isIdentifier(node)) return node.text.toLowerCase();
+  return ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) ? node.name.text.toLowerCase() : undefined;
 }
 
 /** The conditions of a Drizzle chain's `.where(…)`. */

@@ -1,4 +1,4 @@
-// knex: `k("accounts").where({ id }).first()` (or `this.knex("accounts")…` in a class of a knex file), `k.table("t")` / `k.from("t")` / `k.select().from("t")`, ending in a
+// knex: `k("accounts").where({ id }).first()` (or `this.knex("accounts")…`, `deps.trx("accounts")…` in a knex file), `k.table("t")` / `k.from("t")` / `k.select().from("t")`, ending in a
 // terminal (`first`, `update`, `increment`, `del`, ...). Reads may lock (`forUpdate()`), writes may name their
 // transaction (`.transacting(trx)`); `k.raw("qty - ?", [n])` as a value is computed by the database.
 import { ts } from "../../engine/ts";
@@ -46,8 +46,12 @@ export function knexAccess(root: ts.Expression, links: Link[], call: ts.CallExpr
   let table: string | undefined;
   const first = links[0]!;
   if (first.call && ts.isIdentifier(root) && first.name === root.text) table = stringValue(first.call.arguments[0]);
-  // An instance held in a field of a class of a knex file (`this.knex("accounts")`, `this.db("accounts")`).
-  const field = first.call && root.kind === ts.SyntaxKind.ThisKeyword && importsKnex(root.getSourceFile()) ? first.call : undefined;
+  // An instance held in a field or an options property, in a knex file (`this.knex("accounts")`, `deps.trx("accounts")`).
+  const callee = first.call?.expression;
+  const field =
+    first.call && callee && ts.isPropertyAccessExpression(callee) && !KNEX_BUILDER.has(first.name) && importsKnex(root.getSourceFile())
+      ? first.call
+      : undefined;
   if (field) table = stringValue(field.arguments[0]);
   if (!links.every((l, i) => (i === 0 && table !== undefined) || (l.call && KNEX_BUILDER.has(l.name)))) return undefined;
   for (const link of links)

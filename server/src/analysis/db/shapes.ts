@@ -43,6 +43,18 @@ export function chainOf(call: ts.CallExpression): { root: ts.Expression; links: 
   }
 }
 
+/**
+ * A chain read from the object its first call is made on: `this.db.select().from(t)` → root `this.db`, links
+ * [select(), from(t)]. A field or an options property holding the client (`this.db`, `deps.supabase`) is the handle
+ * the statement runs through, as a local `db` is; the leading property names are not links of the builder.
+ */
+export function chainFromHandle(chain: { root: ts.Expression; links: Link[] }): { root: ts.Expression; links: Link[] } {
+  const first = chain.links.findIndex((l) => l.call);
+  const callee = first > 0 ? skipParens(chain.links[first]!.call!.expression) : undefined;
+  if (!callee || !ts.isPropertyAccessExpression(callee)) return chain;
+  return { root: skipParens(callee.expression), links: chain.links.slice(first) };
+}
+
 /** The innermost expression of a call chain: `this.db.accounts.update(...)` → `this`; `pool.query(...)` → `pool`. */
 export function rootOf(call: ts.CallExpression): ts.Expression {
   return chainOf(call).root;

@@ -7,7 +7,7 @@ import { calleeName, importsOf, propertyValue, receiverOf, skipParens } from "..
 import { sqlSiteOf, type SqlSite } from "../sql-text";
 import { parseSql, type SqlPlaceholder, type SqlStatement } from "../sql";
 import type { AccessKind, DbAccess, DbLibrary } from "./access";
-import { propertyName, rootOf } from "./shapes";
+import { chainFromHandle, chainOf, propertyName } from "./shapes";
 
 /** The statement `node` runs, with the JS value behind each placeholder of its SET list and WHERE. */
 export function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpression): DbAccess | undefined {
@@ -18,7 +18,12 @@ export function rawSqlAccess(node: ts.CallExpression | ts.TaggedTemplateExpressi
   const statement = parseSql(site.sql);
   const kind = statementKind(statement);
   if (!kind) return undefined;
-  const handle = ts.isCallExpression(node) ? rootOf(node) : ts.isPropertyAccessExpression(node.tag) ? node.tag.expression : undefined;
+  // The connection the statement is sent on: `params.client` of `params.client.query(…)`, not the options object.
+  const handle = ts.isCallExpression(node)
+    ? chainFromHandle(chainOf(node)).root
+    : ts.isPropertyAccessExpression(node.tag)
+      ? node.tag.expression
+      : undefined;
   const access: DbAccess = {
     node,
     library: rawLibrary(node),
