@@ -7,7 +7,7 @@ import { calleeName, isLiteral, isNullish, skipParens, ts, type AccessAssignment
 import { isNowOrTrue, localConstInitializer } from "./harmless-writes";
 
 /** Calls that make a fresh random value (the id generators of locks.ts's lock tokens) or read the clock. */
-const FRESH_TOKEN = /^(randomUUID|randomInt|uuid|uuidv4|v4|nanoid|cuid|cuid2|createId|ulid|now|getTime)$/;
+const FRESH_TOKEN = /^(randomUUID|randomInt|uuid|uuidv4|v4|nanoid|cuid|cuid2|createId|ulid)$/;
 
 /**
  * Every assignment of the write is a constant, the clock, or a column's read value with fresh tokens (and
@@ -71,7 +71,19 @@ function isFreshToken(expr: ts.Expression): boolean {
     ts.isCallExpression(skipParens(node.expression.expression))
   )
     node = skipParens(node.expression.expression);
-  return ts.isCallExpression(node) && FRESH_TOKEN.test(calleeName(node) ?? "");
+  if (!ts.isCallExpression(node)) return false;
+  if (FRESH_TOKEN.test(calleeName(node) ?? "")) return true;
+  // `Date.now()`, and `new Date().getTime()`: the clock, not a date the caller gave.
+  if (calleeName(node) === "now") return node.arguments.length === 0;
+  const receiver = ts.isPropertyAccessExpression(node.expression) ? skipParens(node.expression.expression) : undefined;
+  return (
+    !!receiver &&
+    /^(getTime|valueOf|toISOString)$/.test(calleeName(node) ?? "") &&
+    ts.isNewExpression(receiver) &&
+    ts.isIdentifier(receiver.expression) &&
+    receiver.expression.text === "Date" &&
+    !receiver.arguments?.length
+  );
 }
 
 function isLiteralOrNull(value: ts.Expression): boolean {

@@ -47,6 +47,11 @@ runRuleTests(selectThenUpdate, {
       code: releaseLogin('holder.login + "~retired-" + Date.now()'),
     },
     {
+      name: "the clock read through a fresh date",
+      filename: "src/members.ts",
+      code: releaseLogin("`${holder.login}~${new Date().getTime()}`"),
+    },
+    {
       name: "a random token cut short is still a token",
       filename: "src/members.ts",
       code: releaseLogin("`${holder.login}.${crypto.randomUUID().slice(0, 8)}`"),
@@ -57,6 +62,12 @@ runRuleTests(selectThenUpdate, {
       name: "the caller's text appended to the value read",
       filename: "src/members.ts",
       code: releaseLogin("`${holder.login}-${note}`"),
+      errors: [{ line: 7, column: 9, messageId: "lostUpdate" }],
+    },
+    {
+      name: "a date the caller gave is not the clock",
+      filename: "src/members.ts",
+      code: releaseLogin("`${holder.login}-${new Date(note).getTime()}`"),
       errors: [{ line: 7, column: 9, messageId: "lostUpdate" }],
     },
     {
