@@ -34,8 +34,28 @@ export async function releaseLogin(wanted: string, note: string) {
 }
 `;
 
+/** The same rename through an Objection instance patch. */
+const releaseHandle = `import { Model } from "objection";
+class Channel extends Model {
+  static tableName = "channels";
+  id!: string;
+  handle!: string;
+}
+
+export async function releaseHandle(wanted: string) {
+  const holder = await Channel.query().first().where("handle", wanted);
+  if (!holder) return;
+  await holder.$query().patch({ handle: \`\${holder.handle}__stale-\${Date.now()}\` });
+}
+`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
+    {
+      name: "an Objection instance patch renaming the holder of a wanted handle",
+      filename: "src/channels.ts",
+      code: releaseHandle,
+    },
     {
       name: "a retired room's handle freed with a random suffix, beside the clock",
       filename: "src/rooms.ts",
