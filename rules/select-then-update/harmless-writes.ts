@@ -336,7 +336,7 @@ export function softDeletes(write: DbAccess): boolean {
   return write.kind === "write" && !write.insert && write.assignments.some((a) => DELETED_MARKER.test(a.column) && isNowOrTrue(a));
 }
 
-function isNowOrTrue(assignment: DbAccess["assignments"][number]): boolean {
+export function isNowOrTrue(assignment: DbAccess["assignments"][number]): boolean {
   if (assignment.sql)
     return (
       assignment.sql.placeholders.length === 0 &&
@@ -358,7 +358,7 @@ function isNowOrTrue(assignment: DbAccess["assignments"][number]): boolean {
  * The initializer of the `const` that `name` refers to (by scope: `variableDeclarationOf`), declared in a function
  * enclosing it or at the top of the module (`const DAY = 24 * 60 * 60 * 1000` is the same for every caller too).
  */
-function localConstInitializer(name: ts.Identifier): ts.Expression | undefined {
+export function localConstInitializer(name: ts.Identifier): ts.Expression | undefined {
   const declaration = variableDeclarationOf(name);
   return declaration && ts.isIdentifier(declaration.name) && declaration.parent.flags & ts.NodeFlags.Const
     ? declaration.initializer

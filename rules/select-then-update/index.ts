@@ -83,6 +83,7 @@ import {
 } from "./harmless-writes";
 import { rowLockSuggestion } from "./row-lock";
 import { readsRowJustInserted } from "./fresh-row";
+import { renamesWithFreshToken } from "./fresh-token-rename";
 import { upsertsFromMissingRowDefault } from "./absent-row";
 import { isEarlierStepOfPath } from "./same-path-writers";
 import { awaitedOpenerAround, isSessionLock } from "./callback-locks";
@@ -299,6 +300,8 @@ type Protection =
   | "set-once"
   /** A soft delete: what a concurrent update wrote goes with the row. */
   | "soft-delete"
+  /** The column written back as read with only a fresh random or clock token added (a rename freeing a unique value). */
+  | "fresh-token-rename"
   /** The row read is one this call inserted just before (read back by the key its insert returned): no other call knows it. */
   | "fresh-row"
   /**
@@ -412,6 +415,7 @@ function protectionOf(
   )
     return "one-at-a-time";
   if (softDeletes(write)) return "soft-delete";
+  if (renamesWithFreshToken(flow)) return "fresh-token-rename";
   // A whole-list save diffs the submitted children against those read: nothing read is written back.
   if (diffsSubmittedList(flow)) return "whole-list-save";
   if (readsRowJustInserted(flow)) return "fresh-row";
