@@ -1,0 +1,121 @@
+// Session 29's held-out recall set (b306–b321, bench/recall). The shapes missed by the starting build and fixed where
+// one sentence covers them, each an invalid case written freshly, with the nearest correct shape as a valid case:
+// - a transaction's callback runs where its opener is called: a check before the opener decides the callback's writes
+//   as one before them in the same body does (Kysely `db.transaction().execute(cb)`, Drizzle `db.transaction(cb)`);
+// - `const [a, b] = await Promise.all([p, q])` binds each name to its own promise's value: a count awaited that way is
+//   the check its name is compared in.
+import { selectThenUpdate } from "../../rules/select-then-update";
+import { writeSkew } from "../../rules/write-skew";
+import { runRuleTests } from "../helpers/rule-tester";
+
+/** Kysely refund requests: an admin reviews each once. */
+const REFUNDS = (body: string) => `import { Kysely, PostgresDialect } from "kysely";
+import { Pool } from "pg";
+interface Tables {
+  refund_requests: { id: string; ticket_id: string; cents: number; state: string };
+  refunds: { id: string; ticket_id: string; cents: number };
+}
+const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: new Pool() }) });
+${body}`;
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      // The state test is the UPDATE's own filter, and only the call whose UPDATE changed the row records the refund.
+      name: "Kysely: the review's state pinned in the UPDATE inside the transaction",
+      code: REFUNDS(`export async function grantRefund(requestId: string) {
+  const request = await db.selectFrom("refund_requests").selectAll().where("id", "=", requestId).executeTakeFirst();
+  if (!request) throw new Error("unknown request");
+  await db.transaction().execute(async (trx) => {
+    const granted = await trx.updateTable("refund_requests").set({ state: "granted" }).where("id", "=", requestId).where("state", "=", "open").executeTakeFirst();
+    if (Number(granted.numUpdatedRows) === 0) throw new Error("already reviewed");
+    await trx.insertInto("refunds").values({ id: requestId, ticket_id: request.ticket_id, cents: request.cents }).execute();
+  });
+}`),
+    },
+    {
+      // The read locks the row inside the transaction that tests and writes it.
+      name: "Kysely: the request read FOR UPDATE inside the transaction, tested, then updated",
+      code: REFUNDS(`export async function grantRefundLocked(requestId: string) {
+  await db.transaction().execute(async (trx) => {
+    const request = await trx.selectFrom("refund_requests").selectAll().where("id", "=", requestId).forUpdate().executeTakeFirst();
+    if (!request || request.state !== "open") throw new Error("already reviewed");
+    await trx.updateTable("refund_requests").set({ state: "granted" }).where("id", "=", requestId).execute();
+  });
+}`),
+    },
+  ],
+  invalid: [
+    {
+      name: "Kysely: the review's state tested before db.transaction().execute(…), updated by id inside it",
+      code: REFUNDS(`export async function grantRefund(requestId: string) {
+  const request = await db.selectFrom("refund_requests").selectAll().where("id", "=", requestId).executeTakeFirst();
+  if (!request) throw new Error("unknown request");
+  if (request.state !== "open") throw new Error("already reviewed");
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable("refund_requests").set({ state: "granted" }).where("id", "=", requestId).execute();
+    await trx.insertInto("refunds").values({ id: requestId, ticket_id: request.ticket_id, cents: request.cents }).execute();
+  });
+}`),
+      errors: [{ line: 13, column: 11, messageId: "checkThenWrite" }],
+    },
+    {
+      name: "Drizzle: a voucher's state tested before db.transaction(cb), moved on and credited inside the callback",
+      code: `import { eq, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { integer, pgTable, text } from "drizzle-orm/pg-core";
+const db = drizzle("postgres://localhost/app");
+const vouchers = pgTable("vouchers", { code: text("code").primaryKey(), state: text("state").notNull(), cents: integer("cents").notNull() });
+const wallets = pgTable("wallets", { userId: text("user_id").primaryKey(), cents: integer("cents").notNull() });
+export async function redeemVoucher(code: string, userId: string) {
+  const [voucher] = await db.select().from(vouchers).where(eq(vouchers.code, code));
+  if (!voucher || voucher.state !== "issued") throw new Error("voucher not available");
+  await db.transaction(async (tx) => {
+    await tx.update(vouchers).set({ state: "redeemed" }).where(eq(vouchers.code, code));
+    await tx.update(wallets).set({ cents: sql\`\${wallets.cents} + \${voucher.cents}\` }).where(eq(wallets.userId, userId));
+  });
+}`,
+      errors: [{ line: 11, column: 11, messageId: "checkThenWrite" }],
+    },
+  ],
+});
+
+/** Prisma bookings of a workshop with a capacity (no unique key over the booking's columns). */
+const WORKSHOPS = (body: string) => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+${body}`;
+
+runRuleTests(writeSkew, {
+  valid: [
+    {
+      // The counts are taken after the workshop row is locked in the transaction that inserts: one booking at a time.
+      name: "Prisma: counts awaited together under the workshop's row lock, then a booking created",
+      code: WORKSHOPS(`export async function bookSeat(workshopId: string, userId: string) {
+  return prisma.$transaction(async (tx) => {
+    await tx.$queryRaw\`SELECT id FROM "Workshop" WHERE id = \${workshopId} FOR UPDATE\`;
+    const [booked, held] = await Promise.all([
+      tx.booking.count({ where: { workshopId } }),
+      tx.seatHold.count({ where: { workshopId } }),
+    ]);
+    if (booked + held >= 20) throw new Error("workshop full");
+    return tx.booking.create({ data: { workshopId, userId } });
+  });
+}`),
+    },
+  ],
+  invalid: [
+    {
+      name: "Prisma: a count and the capacity awaited together by Promise.all, tested, then a booking created",
+      code: WORKSHOPS(`export async function bookSeat(workshopId: string, userId: string) {
+  const [booked, workshop] = await Promise.all([
+    prisma.booking.count({ where: { workshopId } }),
+    prisma.workshop.findUnique({ where: { id: workshopId } }),
+  ]);
+  if (!workshop) throw new Error("no such workshop");
+  if (booked >= workshop.capacity) throw new Error("workshop full");
+  return prisma.booking.create({ data: { workshopId, userId } });
+}`),
+      errors: [{ line: 10, column: 10, messageId: "grows" }],
+    },
+  ],
+});
