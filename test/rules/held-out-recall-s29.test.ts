@@ -3,7 +3,10 @@
 // - a transaction's callback runs where its opener is called: a check before the opener decides the callback's writes
 //   as one before them in the same body does (Kysely `db.transaction().execute(cb)`, Drizzle `db.transaction(cb)`);
 // - `const [a, b] = await Promise.all([p, q])` binds each name to its own promise's value: a count awaited that way is
-//   the check its name is compared in.
+//   the check its name is compared in;
+// - a loop whose catch retries an exclusive create that failed with EEXIST (`mkdir(lockDir)`, `open(path, "wx")`) is
+//   waiting for a lock file another process holds, and is judged as any try-lock wait.
+import { retryWithoutBackoff } from "../../rules/retry-without-backoff";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
@@ -116,6 +119,70 @@ runRuleTests(writeSkew, {
   return prisma.booking.create({ data: { workshopId, userId } });
 }`),
       errors: [{ line: 10, column: 10, messageId: "grows" }],
+    },
+  ],
+});
+
+/** A lock directory under a run folder: mkdir fails with EEXIST while another process holds it. */
+const LOCK_DIR = (body: string) => `import { mkdir, open, rm } from "node:fs/promises";
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+${body}`;
+
+runRuleTests(retryWithoutBackoff, {
+  valid: [
+    {
+      // The wait doubles with each failed attempt, capped, and adds jitter: contenders spread out.
+      name: "fs: a lock directory retried on EEXIST with exponential backoff and jitter",
+      code: LOCK_DIR(`export async function lockRun(runDir: string) {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    try {
+      await mkdir(runDir + "/.lock");
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      await pause(Math.min(2000, 20 * 2 ** attempt) + Math.random() * 20);
+    }
+  }
+  throw new Error("run is locked");
+}`),
+    },
+    {
+      // A name already taken is answered by trying another name: nothing is waited for.
+      name: "fs: an exclusive create retried under a fresh name after EEXIST",
+      code: LOCK_DIR(`export async function createReport(dir: string) {
+  for (let n = 0; n < 100; n++) {
+    const path = dir + "/report-" + n + ".txt";
+    try {
+      const handle = await open(path, "wx");
+      await handle.close();
+      return path;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+  throw new Error("no free report name");
+}`),
+    },
+  ],
+  invalid: [
+    {
+      name: "fs: a lock directory retried on EEXIST after a fixed pause",
+      code: LOCK_DIR(`export async function lockRun(runDir: string) {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    try {
+      await mkdir(runDir + "/.lock");
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      await pause(50);
+    }
+  }
+  throw new Error("run is locked");
+}
+export async function unlockRun(runDir: string) {
+  await rm(runDir + "/.lock", { recursive: true, force: true });
+}`),
+      errors: [{ line: 4, column: 3, messageId: "constantDelay" }],
     },
   ],
 });
