@@ -5,7 +5,9 @@
 // - `const [a, b] = await Promise.all([p, q])` binds each name to its own promise's value: a count awaited that way is
 //   the check its name is compared in;
 // - a loop whose catch retries an exclusive create that failed with EEXIST (`mkdir(lockDir)`, `open(path, "wx")`) is
-//   waiting for a lock file another process holds, and is judged as any try-lock wait.
+//   waiting for a lock file another process holds, and is judged as any try-lock wait;
+// - (field, isomer) a check that a column is set, before a write that sets that column again (`if (!site.theme) throw`,
+//   then `theme: input.theme`), cannot be failed by a later call: run one after the other, both pass it.
 import { retryWithoutBackoff } from "../../rules/retry-without-backoff";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { writeSkew } from "../../rules/write-skew";
@@ -15,7 +17,7 @@ import { runRuleTests } from "../helpers/rule-tester";
 const REFUNDS = (body: string) => `import { Kysely, PostgresDialect } from "kysely";
 import { Pool } from "pg";
 interface Tables {
-  refund_requests: { id: string; ticket_id: string; cents: number; state: string };
+  refund_requests: { id: string; ticket_id: string; cents: number; state: string | null };
   refunds: { id: string; ticket_id: string; cents: number };
 }
 const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: new Pool() }) });
@@ -45,6 +47,27 @@ runRuleTests(selectThenUpdate, {
     if (!request || request.state !== "open") throw new Error("already reviewed");
     await trx.updateTable("refund_requests").set({ state: "granted" }).where("id", "=", requestId).execute();
   });
+}`),
+    },
+    {
+      // Every call that passes the check finds the theme set, before and after any other call's write.
+      name: "Kysely: a theme tested present before db.transaction().execute(…), replaced inside it",
+      code: REFUNDS(`export async function setTicketNote(requestId: string, note: string) {
+  const request = await db.selectFrom("refund_requests").selectAll().where("id", "=", requestId).executeTakeFirst();
+  if (!request) throw new Error("unknown request");
+  if (!request.state) throw new Error("request has no state");
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable("refund_requests").set({ state: note }).where("id", "=", requestId).execute();
+  });
+}`),
+    },
+    {
+      // The same in one body: the start build reported it, though a later call passes the check all the same.
+      name: "Kysely: a state tested present, then replaced with the caller's value",
+      code: REFUNDS(`export async function renameState(requestId: string, state: string) {
+  const request = await db.selectFrom("refund_requests").selectAll().where("id", "=", requestId).executeTakeFirst();
+  if (!request || request.state == null) throw new Error("request has no state");
+  await db.updateTable("refund_requests").set({ state }).where("id", "=", requestId).execute();
 }`),
     },
   ],
@@ -79,6 +102,20 @@ export async function redeemVoucher(code: string, userId: string) {
   });
 }`,
       errors: [{ line: 11, column: 11, messageId: "checkThenWrite" }],
+    },
+    {
+      // A first binding: the column is tested unset, then set. A later call would find it set and refuse.
+      name: "Kysely: a column tested unset before db.transaction().execute(…), set inside it",
+      code: REFUNDS(`export async function openRequest(requestId: string, state: string) {
+  const request = await db.selectFrom("refund_requests").selectAll().where("id", "=", requestId).executeTakeFirst();
+  if (!request) throw new Error("unknown request");
+  if (!request.state) {
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable("refund_requests").set({ state }).where("id", "=", requestId).execute();
+    });
+  }
+}`),
+      errors: [{ line: 13, column: 13, messageId: "checkThenWrite" }],
     },
   ],
 });
