@@ -1285,7 +1285,8 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
     // Of a value-choosing condition and a condition around the write, the one on a column the write changes.
     const controls = [
       selectingCondition(write, read, values),
-      controllingCondition(write, read, values, valuesBefore),
+      // A value written from the read is decided where it is computed: only a check-decided write looks past its callback.
+      controllingCondition(write, read, values, valuesBefore, !flow.data),
       filterCheck(write, read, values),
       loopFilterCheck(write, read, values),
       earlierLoopCheck(write, read, values),
@@ -1517,6 +1518,7 @@ function controllingCondition(
   read: DbAccess,
   values: ReadonlyMap<string, ReadValue>,
   valuesBefore?: ValuesBefore,
+  pastCallbacks = false,
 ): ReadModifyWrite["control"] {
   const node = write.node;
   const written = columnsWrittenAt(node);
@@ -1547,7 +1549,7 @@ function controllingCondition(
       // A transaction's callback runs where its opener is called: a check before the opener decides the callback's
       // writes as one before them in the same body does.
       const opener = parent.parent;
-      if (!ts.isCallExpression(opener) || transactionCallbackOf(opener) !== parent) break;
+      if (!pastCallbacks || !ts.isCallExpression(opener) || transactionCallbackOf(opener) !== parent) break;
       parent = opener;
       continue;
     }
