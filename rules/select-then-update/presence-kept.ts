@@ -5,6 +5,7 @@
 import {
   constInitializerIn,
   enclosingFunction,
+  isInside,
   isNullish,
   nullTestSubject,
   skipParens,
@@ -15,6 +16,9 @@ import {
 export function keepsCheckedPresence(flow: ReadModifyWrite): boolean {
   const control = flow.control;
   if (!control?.column) return false;
+  // A branch on the column decides the write only where the write is in the branch (not a value it picks: `x ? a : b`).
+  const holder = control.condition.parent;
+  if (!control.earlyExit && !(ts.isIfStatement(holder) && isInside(flow.write.node, holder.thenStatement))) return false;
   const tested = setTestSubjects(control.condition, control.earlyExit).some((subject) => {
     if (!isColumnValue(subject, control.condition)) return false;
     const origin = flow.originOf(subject);
