@@ -25,7 +25,11 @@ export function keepsCheckedPresence(flow: ReadModifyWrite): boolean {
     return origin?.read === flow.read && origin.column === control.column;
   });
   const assigned = flow.write.assignments.filter((a) => a.column === control.column);
-  return tested && assigned.length > 0 && assigned.every((a) => !a.atomic && a.value !== undefined && !isFalsyLiteral(a.value));
+  return (
+    tested &&
+    assigned.length > 0 &&
+    assigned.every((a) => !a.atomic && a.value !== undefined && !isFalsyLiteral(a.value) && !nullableParameter(a.value))
+  );
 }
 
 /**
@@ -65,4 +69,13 @@ function isFalsyLiteral(value: ts.Expression): boolean {
     (ts.isNumericLiteral(node) && Number(node.text) === 0) ||
     (ts.isStringLiteralLike(node) && node.text === "")
   );
+}
+
+/** A parameter the caller may pass null or leave out (`mentorId: string | null`, `note?: string`): it may clear the column. */
+function nullableParameter(value: ts.Expression): boolean {
+  const node = skipParens(value);
+  if (!ts.isIdentifier(node)) return false;
+  const fn = enclosingFunction(node);
+  const parameter = fn?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === node.text);
+  return !!parameter && (!!parameter.questionToken || /\b(null|undefined)\b/.test(parameter.type?.getText() ?? ""));
 }
