@@ -257,6 +257,15 @@ function retryReason(loop: Loop, checker: CheckerGetter): string | undefined {
     else if (ts.isCatchClause(node) && RETRYABLE_ERROR.test(textOutsideThrows(node.block)) && /\bcontinue\b/.test(node.block.getText()))
       reason = CONFLICT;
     else if (ts.isCatchClause(node) && catchesLockFailure(node)) reason = "a lock that was busy, timed out or lost";
+    // An exclusive create of the same path on every pass that failed because the path exists (`mkdir(lockDir)`,
+    // `open(file, "wx")`) is a lock file another process holds.
+    else if (
+      ts.isCatchClause(node) &&
+      !alwaysExits(node.block) &&
+      /\bEEXIST\b/.test(textOutsideThrows(node.block)) &&
+      createsSamePath(node, loop)
+    )
+      reason = "a lock file that another process held (EEXIST)";
     else if (ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) {
       const access = dbAccessOf(node);
       if (access && isVersionCheck(access, loop)) reason = VERSION_CHECK;
@@ -337,6 +346,24 @@ function localPredicateBody(name: ts.Identifier): ts.Node | undefined {
     }
   }
   return undefined;
+}
+
+const EXCLUSIVE_CREATE = /^(mkdir|open|link|symlink|writeFile)(Sync)?$/;
+
+/** The `try` of `clause` creates a file or directory whose path no statement of the loop changes (a lock file, not a fresh name). */
+function createsSamePath(clause: ts.CatchClause, loop: Loop): boolean {
+  const creates = nodesOfKinds<ts.CallExpression>(clause.parent.tryBlock, [ts.SyntaxKind.CallExpression]).filter(
+    (call) => EXCLUSIVE_CREATE.test(calleeName(call) ?? "") && call.arguments.length > 0,
+  );
+  if (creates.length === 0) return false;
+  const changing = new Set<string>();
+  walk(loop, (node) => {
+    if (ts.isVariableDeclaration(node)) for (const id of boundNames(node.name)) changing.add(id.text);
+    else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(node.left))
+      changing.add(node.left.text);
+    return true;
+  });
+  return creates.every((call) => !mentions(call.arguments[0]!, changing));
 }
 
 /** A catch that tests for a lock library's failure (`error === E_ALREADY_LOCKED`, `instanceof ExecutionError`) and retries. */

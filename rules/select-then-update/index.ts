@@ -90,6 +90,7 @@ import { awaitedOpenerAround, isSessionLock } from "./callback-locks";
 import { refillsCache } from "./cache-refill";
 import { diffsSubmittedList } from "./whole-list";
 import { constantsAfterRefusals } from "./constant-after-check";
+import { keepsCheckedPresence } from "./presence-kept";
 import { onlyLinksReadRow } from "./relation-link";
 import { runsOneAtATime } from "./self-scheduled";
 import { runsInSerialQueue } from "./serial-queue";
@@ -298,6 +299,8 @@ type Protection =
   | "unique-index"
   /** A set-once write (`if (msg.openedAt) return; … openedAt: new Date()`): every caller writes an equivalent value. */
   | "set-once"
+  /** A check that the column is set, before a write that sets it again: no later call can fail it. */
+  | "presence-kept"
   /** A soft delete: what a concurrent update wrote goes with the row. */
   | "soft-delete"
   /** The column written back as read with only a fresh random or clock token added (a rename freeing a unique value). */
@@ -444,6 +447,8 @@ function protectionOf(
     // A get-or-create inserts the row looked up where the check did not return it: a duplicate at worst (write-skew's).
     if (getsOrCreates(flow)) return "get-or-create";
     if (write.conditions.some((c) => c.column === checked)) return "conditional-update";
+    // A check that the column is set, before a write setting it again: a later call passes it all the same.
+    if (keepsCheckedPresence(flow)) return "presence-kept";
     if (isNoChangeShortcut(flow) && !claimsWork) return "no-change-shortcut";
     // Constants written behind checks that only refuse a no-op or authenticate the caller: two calls end as one.
     if (constantsAfterRefusals(flow, resolve)) return "constants-after-refusals";

@@ -38,7 +38,7 @@ import { mongooseSetAccess, mongooseUniqueFieldSets } from "./db/mongoose";
 import { prismaAccess, prismaUniqueFieldSets } from "./db/prisma";
 import { sequelizeAccess } from "./db/sequelize";
 import { drizzleWhere } from "./db/drizzle-kysely";
-import { chainOf, insertedRow, objectAssignments, propertyName, whereObjectConditions } from "./db/shapes";
+import { chainOf, insertedRow, objectAssignments, promisesAwaitedTogether, propertyName, whereObjectConditions } from "./db/shapes";
 import { placeholderValue } from "./db/sql-drivers";
 import { maskLiterals } from "./sql";
 import { typeormAccess } from "./db/typeorm";
@@ -143,6 +143,27 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
   const body = fn.body;
   if (!body) return [];
   const held: Held[] = [];
+  const hold = (name: ts.BindingName, initializer: ts.Expression): void => {
+    const check = checkAt(initializer);
+    const names = new Set(boundNames(name).map((n) => n.text));
+    // A method of a held result (`rows.reduce(…)`) computes that result's value; a call that is only given one
+    // (`countFiles(share.id)`) is a helper's read of its own.
+    const called = skipAwait(initializer);
+    const derived = !check && ts.isCallExpression(called) && held.some((h) => mentions(called.expression, h.names));
+    const helper = check || derived ? undefined : helperCallAt(initializer);
+    if (check) held.push({ check, names, bound: new Set(names), at: initializer });
+    else if (helper) held.push({ check: undefined, pending: helper, names, at: initializer });
+    // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
+    else
+      for (const h of held) {
+        if (!mentions(initializer, h.names)) continue;
+        const falls = polarity(initializer, h) === -1;
+        for (const n of names) {
+          h.names.add(n);
+          if (falls) (h.inverted ??= new Set()).add(n);
+        }
+      }
+  };
   for (const node of nodesOfKinds(body, [ts.SyntaxKind.VariableDeclaration, ...CALL_KINDS], { skipFunctions: true })) {
     if (!ts.isVariableDeclaration(node)) {
       // A check written inside a condition (`if ((await prisma.x.count(…)) >= n)`) holds no name.
@@ -155,25 +176,13 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
       continue;
     }
     if (!node.initializer) continue;
-    const check = checkAt(node.initializer);
-    const names = new Set(boundNames(node.name).map((n) => n.text));
-    // A method of a held result (`rows.reduce(…)`) computes that result's value; a call that is only given one
-    // (`countFiles(share.id)`) is a helper's read of its own.
-    const called = skipAwait(node.initializer);
-    const derived = !check && ts.isCallExpression(called) && held.some((h) => mentions(called.expression, h.names));
-    const helper = check || derived ? undefined : helperCallAt(node.initializer);
-    if (check) held.push({ check, names, bound: new Set(names), at: node.initializer });
-    else if (helper) held.push({ check: undefined, pending: helper, names, at: node.initializer });
-    // A value computed from a result carries it (`const n = Number(rows[0].n)`, `const full = n >= capacity`).
-    else
-      for (const h of held) {
-        if (!mentions(node.initializer, h.names)) continue;
-        const falls = polarity(node.initializer, h) === -1;
-        for (const name of names) {
-          h.names.add(name);
-          if (falls) (h.inverted ??= new Set()).add(name);
-        }
-      }
+    // `const [members, invites] = await Promise.all([countMembers(), countInvites()])`: each name holds its own promise's value.
+    const together = ts.isArrayBindingPattern(node.name) ? promisesAwaitedTogether(node.initializer) : undefined;
+    if (together && ts.isArrayBindingPattern(node.name))
+      node.name.elements.forEach((element, i) => {
+        if (!ts.isOmittedExpression(element) && !element.dotDotDotToken && together[i]) hold(element.name, together[i]!);
+      });
+    else hold(node.name, node.initializer);
   }
   const out: SkewFlow[] = [];
   // A helper's result counts only when a name holding it is compared as a number (`n >= limit`, `n === 0`): a truth

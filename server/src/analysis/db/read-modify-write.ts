@@ -39,7 +39,7 @@ import { implicitFlushOf } from "./mikro-orm";
 import { prismaUniqueFieldSets } from "./prisma";
 import { isLibraryMerge, isModuleConstant, replacesArrayEntries } from "./merged-values";
 import { CHANGE_TRACKING, trackedChangeOf, type TrackedChange } from "./change-tracking";
-import { localVariable, objectAssignments, propertyName, spreadObjects } from "./shapes";
+import { localVariable, objectAssignments, promisesAwaitedTogether, propertyName, spreadObjects } from "./shapes";
 import { placeholderValue } from "./sql-drivers";
 import { commandsQueuedTogether, hashFieldWritten, queuedRedisRead } from "./redis";
 import { transactionCallbackOf } from "../transactions";
@@ -551,19 +551,6 @@ function bindDeclaration(name: ts.BindingName, initializer: ts.Expression, value
   // Each run of a declaration binds its names afresh: what an outer or earlier binding of a name held is gone.
   unbind(name, values);
   if (origin) bindPattern(name, origin, values);
-}
-
-/** `await Promise.all([a, b])`: the promises, in the order of the values the awaited array holds (no spread among them). */
-function promisesAwaitedTogether(expr: ts.Expression): readonly ts.Expression[] | undefined {
-  const node = skipParens(expr);
-  if (!ts.isAwaitExpression(node)) return undefined;
-  const call = skipParens(node.expression);
-  if (!ts.isCallExpression(call) || calleeName(call) !== "all" || call.arguments.length !== 1) return undefined;
-  const receiver = receiverOf(call);
-  if (!receiver || !ts.isIdentifier(skipParens(receiver)) || (skipParens(receiver) as ts.Identifier).text !== "Promise") return undefined;
-  const list = skipParens(call.arguments[0]!);
-  if (!ts.isArrayLiteralExpression(list) || list.elements.some(ts.isSpreadElement)) return undefined;
-  return list.elements;
 }
 
 /** `(await findFirst(…)) || {}`, `rows ?? []`: the row read, or nothing (an empty fallback holds no column). */
@@ -1298,7 +1285,8 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
     // Of a value-choosing condition and a condition around the write, the one on a column the write changes.
     const controls = [
       selectingCondition(write, read, values),
-      controllingCondition(write, read, values, valuesBefore),
+      // A value written from the read is decided where it is computed: only a check-decided write looks past its callback.
+      controllingCondition(write, read, values, valuesBefore, !flow.data),
       filterCheck(write, read, values),
       loopFilterCheck(write, read, values),
       earlierLoopCheck(write, read, values),
@@ -1530,6 +1518,7 @@ function controllingCondition(
   read: DbAccess,
   values: ReadonlyMap<string, ReadValue>,
   valuesBefore?: ValuesBefore,
+  pastCallbacks = false,
 ): ReadModifyWrite["control"] {
   const node = write.node;
   const written = columnsWrittenAt(node);
@@ -1553,9 +1542,17 @@ function controllingCondition(
   };
   for (
     let via: ts.Node | undefined, child: ts.Node = node, parent = node.parent;
-    parent && !isFunctionLike(parent);
+    parent;
     via = child, child = parent, parent = parent.parent
   ) {
+    if (isFunctionLike(parent)) {
+      // A transaction's callback runs where its opener is called: a check before the opener decides the callback's
+      // writes as one before them in the same body does.
+      const opener = parent.parent;
+      if (!pastCallbacks || !ts.isCallExpression(opener) || transactionCallbackOf(opener) !== parent) break;
+      parent = opener;
+      continue;
+    }
     if (ts.isIfStatement(parent) && child !== parent.expression && !excludedByElseIf(parent, child, via)) {
       const origin = readsColumn(parent.expression, read, values);
       if (origin)

@@ -1,7 +1,7 @@
 // Shapes the library recognisers share: builder chains (`knex("t").where(w).first()` as a root and its links) and
 // object-literal arguments (`{ balance: next, version }` as assignments or equality conditions).
 import { ts } from "../../engine/ts";
-import { calleeName, enclosingFunction, skipParens, stringValue } from "../ast";
+import { calleeName, enclosingFunction, receiverOf, skipParens, stringValue } from "../ast";
 import { variableDeclarationOf } from "../identity";
 import type { RowLockMode } from "../sql";
 import type { AccessAssignment, AccessCondition } from "./access";
@@ -283,4 +283,17 @@ export function optionOnOneBranch(option: ts.Expression): { value: ts.Expression
   if (!ts.isConditionalExpression(node) || noOption(node.whenTrue) === noOption(node.whenFalse)) return undefined;
   const negated = noOption(node.whenTrue);
   return { value: negated ? node.whenFalse : node.whenTrue, condition: node.condition, negated };
+}
+
+/** `await Promise.all([a, b])`: the promises, in the order of the values the awaited array holds (no spread among them). */
+export function promisesAwaitedTogether(expr: ts.Expression): readonly ts.Expression[] | undefined {
+  const node = skipParens(expr);
+  if (!ts.isAwaitExpression(node)) return undefined;
+  const call = skipParens(node.expression);
+  if (!ts.isCallExpression(call) || calleeName(call) !== "all" || call.arguments.length !== 1) return undefined;
+  const receiver = receiverOf(call);
+  if (!receiver || !ts.isIdentifier(skipParens(receiver)) || (skipParens(receiver) as ts.Identifier).text !== "Promise") return undefined;
+  const list = skipParens(call.arguments[0]!);
+  if (!ts.isArrayLiteralExpression(list) || list.elements.some(ts.isSpreadElement)) return undefined;
+  return list.elements;
 }

@@ -1,0 +1,81 @@
+// select-then-update: a check that a column is set, before a write that sets that column again (`if (!site.theme)
+// throw`, then `theme: input.theme`). Run one after the other, the second call finds the column set as the first did:
+// the write cannot make a later call fail the check, so no interleaving decides differently from a serial order. A
+// check that the column is unset before the write that sets it (a first claim) stays reported.
+import {
+  constInitializerIn,
+  enclosingFunction,
+  isInside,
+  isNullish,
+  nullTestSubject,
+  skipParens,
+  ts,
+  type ReadModifyWrite,
+} from "../../server/src/rule-kit";
+
+export function keepsCheckedPresence(flow: ReadModifyWrite): boolean {
+  const control = flow.control;
+  if (!control?.column) return false;
+  // A branch on the column decides the write only where the write is in the branch (not a value it picks: `x ? a : b`).
+  const holder = control.condition.parent;
+  if (!control.earlyExit && !(ts.isIfStatement(holder) && isInside(flow.write.node, holder.thenStatement))) return false;
+  const tested = setTestSubjects(control.condition, control.earlyExit).some((subject) => {
+    if (!isColumnValue(subject, control.condition)) return false;
+    const origin = flow.originOf(subject);
+    return origin?.read === flow.read && origin.column === control.column;
+  });
+  const assigned = flow.write.assignments.filter((a) => a.column === control.column);
+  return (
+    tested &&
+    assigned.length > 0 &&
+    assigned.every((a) => !a.atomic && a.value !== undefined && !isFalsyLiteral(a.value) && !nullableParameter(a.value))
+  );
+}
+
+/**
+ * The values whose presence the write runs under: `x` of an exit on `!x` / `x == null` (also one side of an exit on
+ * `a || b`), or of a branch taken on `x` / `x != null`.
+ */
+function setTestSubjects(condition: ts.Expression, earlyExit: boolean): ts.Expression[] {
+  const node = skipParens(condition);
+  if (earlyExit) {
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+      return [...setTestSubjects(node.left, true), ...setTestSubjects(node.right, true)];
+    const subject = nullTestSubject(node);
+    return subject ? [subject] : [];
+  }
+  if (ts.isBinaryExpression(node) && /^(!=|!==)$/.test(node.operatorToken.getText()) && isNullish(node.right))
+    return [skipParens(node.left)];
+  return ts.isPrefixUnaryExpression(node) || ts.isBinaryExpression(node) ? [] : [node];
+}
+
+/** `site.theme`, or a `const` holding it (`const oldTheme = site.theme`): the column's value itself, not one computed from it. */
+function isColumnValue(subject: ts.Expression, at: ts.Node): boolean {
+  if (ts.isPropertyAccessExpression(subject) || ts.isElementAccessExpression(subject)) return true;
+  const fn = ts.isIdentifier(subject) ? enclosingFunction(at) : undefined;
+  const initializer = fn && constInitializerIn((subject as ts.Identifier).text, fn);
+  return !!initializer && ts.isPropertyAccessExpression(skipParens(initializer));
+}
+
+/** Prisma's `Prisma.JsonNull` / `DbNull` / `AnyNull`: a null written into a JSON column. */
+const PRISMA_NULLS = /^(JsonNull|DbNull|AnyNull)$/;
+
+function isFalsyLiteral(value: ts.Expression): boolean {
+  const node = skipParens(value);
+  return (
+    isNullish(node) ||
+    (ts.isPropertyAccessExpression(node) && PRISMA_NULLS.test(node.name.text)) ||
+    node.kind === ts.SyntaxKind.FalseKeyword ||
+    (ts.isNumericLiteral(node) && Number(node.text) === 0) ||
+    (ts.isStringLiteralLike(node) && node.text === "")
+  );
+}
+
+/** A parameter the caller may pass null or leave out (`mentorId: string | null`, `note?: string`): it may clear the column. */
+function nullableParameter(value: ts.Expression): boolean {
+  const node = skipParens(value);
+  if (!ts.isIdentifier(node)) return false;
+  const fn = enclosingFunction(node);
+  const parameter = fn?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === node.text);
+  return !!parameter && (!!parameter.questionToken || /\b(null|undefined)\b/.test(parameter.type?.getText() ?? ""));
+}
