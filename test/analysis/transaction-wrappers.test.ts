@@ -28,6 +28,23 @@ declare const store: { run<T>(tx: Prisma.TransactionClient, fn: () => T): T };
 async function stored<T>(fn: () => Promise<T>) {
   return prisma.$transaction((tx) => store.run(tx, fn), { isolationLevel: "Serializable" });
 }
+async function throughPassOptions<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, level?: Prisma.TransactionIsolationLevel) {
+  return passOptions("nested", (tx) => fn(tx), { isolationLevel: level });
+}
+async function overloaded<T>(nameOrFn: string | ((tx: Prisma.TransactionClient) => Promise<T>), maybeFn?: (tx: Prisma.TransactionClient) => Promise<T>) {
+  const fn = (typeof nameOrFn === "function" ? nameOrFn : maybeFn!) as (tx: Prisma.TransactionClient) => Promise<T>;
+  const run = maybeFn as (tx: Prisma.TransactionClient) => Promise<T>;
+  return throughPassOptions(run, "Serializable");
+}
+async function pingPong<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, depth: number): Promise<T> {
+  return depth > 0 ? pongPing(fn, depth - 1) : fixedLevel(fn);
+}
+async function pongPing<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, depth: number): Promise<T> {
+  return pingPong(fn, depth);
+}
+async function handsOnToNoWrapper<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>) {
+  return notAWrapper(String(fn));
+}
 async function notAWrapper(id: string) {
   return prisma.$transaction(async (tx) => tx.board.findFirst({ where: { id } }));
 }
@@ -39,6 +56,7 @@ export async function caller(id: string) {
 `;
 
 const sourceFile = ts.createSourceFile("wrappers.ts", code, ts.ScriptTarget.Latest, true);
+const sameFile = calleeResolver();
 
 function fn(name: string): FunctionLike {
   let found: FunctionLike | undefined;
@@ -63,7 +81,7 @@ function reads(): ts.CallExpression[] {
 }
 
 test("a wrapper that passes its callback and options on to $transaction", () => {
-  assert.deepEqual(transactionWrapperOf(fn("passOptions")), {
+  assert.deepEqual(transactionWrapperOf(fn("passOptions"), sameFile), {
     callback: 1,
     isolation: { parameter: 2, property: "isolationLevel" },
     retried: false,
@@ -71,23 +89,38 @@ test("a wrapper that passes its callback and options on to $transaction", () => 
 });
 
 test("a wrapper that calls its callback inline and maps one of its own options onto isolationLevel", () => {
-  const { runs, ...wrapper } = transactionWrapperOf(fn("mapOption"))!;
+  const { runs, ...wrapper } = transactionWrapperOf(fn("mapOption"), sameFile)!;
   assert.deepEqual(wrapper, { callback: 0, isolation: { parameter: 1, property: "level" }, retried: false });
   // Where the opener's own callback runs the wrapper's: the point an advisory lock taken before it must be held at.
   assert.equal(runs?.getText(), "fn(tx)");
 });
 
 test("a level fixed inside the wrapper; the runtime helper retries by itself", () => {
-  assert.deepEqual(transactionWrapperOf(fn("fixedLevel")), { callback: 0, isolation: { level: "serializable" }, retried: false });
-  assert.deepEqual(transactionWrapperOf(fn("onPg")), { callback: 0, isolation: { level: "serializable" }, retried: true });
+  assert.deepEqual(transactionWrapperOf(fn("fixedLevel"), sameFile), { callback: 0, isolation: { level: "serializable" }, retried: false });
+  assert.deepEqual(transactionWrapperOf(fn("onPg"), sameFile), { callback: 0, isolation: { level: "serializable" }, retried: true });
 });
 
 test("a wrapper that binds the transaction to async-local storage around its callback (no handle passed)", () => {
-  assert.deepEqual(transactionWrapperOf(fn("stored")), { callback: 0, stored: true, isolation: { level: "serializable" }, retried: false });
+  assert.deepEqual(transactionWrapperOf(fn("stored"), sameFile), { callback: 0, stored: true, isolation: { level: "serializable" }, retried: false });
+});
+
+test("a wrapper that hands its callback on to another project wrapper, its level mapped through that wrapper's options", () => {
+  const { runs, ...wrapper } = transactionWrapperOf(fn("throughPassOptions"), sameFile)!;
+  assert.deepEqual(wrapper, { callback: 0, isolation: { parameter: 1 }, retried: false });
+  assert.equal(runs?.getText(), "fn(tx)");
+  // Through a \`const\` alias of a parameter (an overload's \`maybeFn as Callback\`), at a level fixed at the call.
+  assert.deepEqual(transactionWrapperOf(fn("overloaded"), sameFile), { callback: 1, isolation: { level: "serializable" }, retried: false });
+});
+
+test("wrappers that hand a callback to each other in a cycle get the same summary whichever is asked first", () => {
+  const expected = { callback: 0, isolation: { level: "serializable" }, retried: false };
+  assert.deepEqual(transactionWrapperOf(fn("pongPing"), sameFile), expected);
+  assert.deepEqual(transactionWrapperOf(fn("pingPong"), sameFile), expected);
+  assert.equal(transactionWrapperOf(fn("handsOnToNoWrapper"), sameFile), undefined);
 });
 
 test("a function whose transaction runs its own inline callback is no wrapper", () => {
-  assert.equal(transactionWrapperOf(fn("notAWrapper")), undefined);
+  assert.equal(transactionWrapperOf(fn("notAWrapper"), sameFile), undefined);
 });
 
 test("a call site's callback runs in the wrapper's transaction, at the level its arguments ask for", () => {

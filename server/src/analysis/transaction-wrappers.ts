@@ -20,8 +20,9 @@ import { dbAccessOf, type DbAccess } from "./db";
 import { localVariable } from "./db/shapes";
 import type { IsolationLevel } from "./sql";
 import { keyInCallTerms, programOf, type CalleeResolver } from "./summaries";
-import { canonicalKey, identityOf, isPartOfHandle } from "./identity";
+import { canonicalKey, identityOf, isPartOfHandle, variableDeclarationOf } from "./identity";
 import { xactAdvisoryLocksAt } from "./advisory-xact-locks";
+import { solveBottomUp, type BottomUpSummary } from "./flow/bottom-up";
 import { helperOpenedScopeOf } from "./transaction-helpers";
 import type { TransactionOpener } from "./models/transaction-libraries";
 import {
@@ -51,33 +52,112 @@ export interface TransactionWrapper {
   runs?: ts.CallExpression;
 }
 
-const wrapperCache = new WeakMap<FunctionLike, TransactionWrapper | null>();
-
 /**
  * The transaction summary of `fn`: it opens a transaction (`x.$transaction(fn, opts)`, `x.transaction(opts, fn)`,
  * `withPgTransaction(pool, fn, opts)`) whose callback is one of its parameters, passed as is or called with the
- * transaction handle (`(tx) => fn(tx)`).
+ * transaction handle (`(tx) => fn(tx)`) — or it passes that callback so to another project wrapper, at any depth
+ * (`inTransaction(name, fn)` calling `runInTx((tx) => fn(tx))`), solved bottom-up over the wrappers it calls.
  */
-export function transactionWrapperOf(fn: FunctionLike): TransactionWrapper | undefined {
-  let summary = wrapperCache.get(fn);
-  if (summary === undefined) {
-    summary = fn.body ? summarise(fn, fn.body) : null;
-    wrapperCache.set(fn, summary);
-  }
-  return summary ?? undefined;
+export function transactionWrapperOf(fn: FunctionLike, resolve: CalleeResolver): TransactionWrapper | undefined {
+  let store = wrapperStores.get(resolve);
+  if (!store) wrapperStores.set(resolve, (store = new WeakMap()));
+  return solveBottomUp(fn, wrapperSummary(resolve), store) ?? undefined;
 }
 
-function summarise(fn: FunctionLike, body: ts.Node): TransactionWrapper | null {
-  const parameters = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
-  const parameterIndex = (expr: ts.Expression | undefined) => {
-    const node = expr && skipParens(expr);
-    return node && ts.isIdentifier(node) ? parameters.indexOf(node.text) : -1;
+const wrapperStores = new WeakMap<CalleeResolver, WeakMap<FunctionLike, TransactionWrapper | null>>();
+
+/** The bottom-up problem: a function's callees are the project functions it hands one of its parameters to as a callback. */
+function wrapperSummary(resolve: CalleeResolver): BottomUpSummary<TransactionWrapper | null> {
+  return {
+    callees: (fn) => callbackHandOffs(fn, resolve).map(({ callee }) => callee),
+    compose: (fn, summaryAt) => summarise(fn, fn.body!, resolve, summaryAt),
+    same: (a, b) =>
+      a === b ||
+      (!!a &&
+        !!b &&
+        a.callback === b.callback &&
+        a.retried === b.retried &&
+        a.stored === b.stored &&
+        a.runs === b.runs &&
+        JSON.stringify(a.isolation) === JSON.stringify(b.isolation)),
+    empty: null,
   };
-  const callbackParameter = (a: ts.Expression) =>
+}
+
+const LOGICAL_FALLBACKS = new Set([ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken]);
+
+/** A wrapper's parameters by index: a name, or a `const` alias of one (`const fn = fnOrOptions as Callback`, or an overload's pick). */
+function parameterIndexOf(fn: FunctionLike): (expr: ts.Expression | undefined) => number {
+  const parameters = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
+  const index = (expr: ts.Expression | undefined, depth: number): number => {
+    const node = expr && skipParens(expr);
+    if (!node || !ts.isIdentifier(node)) return -1;
+    const direct = parameters.indexOf(node.text);
+    if (direct >= 0 || depth > 2) return direct;
+    // A `const` of the wrapper's own body, also when used in a callback inside it (`(tx) => fn(tx)`).
+    const declaration = variableDeclarationOf(node);
+    const list = declaration?.parent;
+    const isConst = list !== undefined && ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0;
+    if (!isConst || !declaration!.initializer || enclosingFunction(declaration!) !== fn) return -1;
+    const value = stripAssertions(declaration!.initializer);
+    // An overload's pick (`typeof a === "function" ? a : b`, `b ?? a`): the first branch that is a parameter.
+    const branches = ts.isConditionalExpression(value)
+      ? [value.whenTrue, value.whenFalse]
+      : ts.isBinaryExpression(value) && LOGICAL_FALLBACKS.has(value.operatorToken.kind)
+        ? [value.left, value.right]
+        : [value];
+    for (const branch of branches) {
+      const found = index(stripAssertions(branch), depth + 1);
+      if (found >= 0) return found;
+    }
+    return -1;
+  };
+  return (expr) => index(expr, 0);
+}
+
+/** `x as T`, `<T>x`, `x!`: the expression asserted. */
+function stripAssertions(expr: ts.Expression): ts.Expression {
+  let node = skipParens(expr);
+  while (ts.isAsExpression(node) || ts.isTypeAssertionExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node))
+    node = skipParens(node.expression);
+  return node;
+}
+
+/** Which parameter of the wrapper an argument hands on as a callback: as is, called inline (`(tx) => fn(tx)`), or stored. */
+function callbackParameterOf(parameterIndex: (e: ts.Expression | undefined) => number): (a: ts.Expression) => number {
+  return (a) =>
     parameterIndex(a) >= 0 ? parameterIndex(a) : Math.max(calledParameter(a, parameterIndex), storedParameter(a, parameterIndex));
+}
+
+/** The calls of project functions (not transaction openers) that `fn` hands one of its parameters to as a callback. */
+function callbackHandOffs(fn: FunctionLike, resolve: CalleeResolver): Array<{ call: ts.CallExpression; callee: FunctionLike }> {
+  if (!fn.body) return [];
+  const callbackParameter = callbackParameterOf(parameterIndexOf(fn));
+  const found: Array<{ call: ts.CallExpression; callee: FunctionLike }> = [];
+  for (const call of callsIn(fn.body)) {
+    if (!call.arguments.some((a) => callbackParameter(a) >= 0) || transactionOpenersOf(call).length > 0) continue;
+    const callee = resolve(call);
+    if (callee && callee !== fn) found.push({ call, callee });
+  }
+  return found;
+}
+
+/** The calls in a function's body, the body itself first when it is one (`(id, fn) => db.transaction().execute(…)`). */
+function callsIn(body: ts.Node): ts.CallExpression[] {
   const calls = nodesOfKinds<ts.CallExpression>(body, [ts.SyntaxKind.CallExpression]);
-  // An arrow whose body is the opener's call (`(id, fn) => db.transaction().execute(…)`).
   if (ts.isCallExpression(body)) calls.unshift(body);
+  return calls;
+}
+
+function summarise(
+  fn: FunctionLike,
+  body: ts.Node,
+  resolve: CalleeResolver,
+  summaryAt: (callee: FunctionLike) => TransactionWrapper | null,
+): TransactionWrapper | null {
+  const parameterIndex = parameterIndexOf(fn);
+  const callbackParameter = callbackParameterOf(parameterIndex);
+  const calls = callsIn(body);
   for (const call of calls) {
     // A callback opener of the transaction table whose callback is one of the wrapper's parameters.
     const openers = transactionOpenersOf(call).filter(({ opener }) => opener.form === "callback");
@@ -93,6 +173,25 @@ function summarise(fn: FunctionLike, body: ts.Node): TransactionWrapper | null {
       retried: openerRetries(call, opener) || isRetried({ form: "callback", start: call, region: call, retried: false }),
     };
     const isolation = isolationSourceOf(call, callback, openers, parameterIndex);
+    if (isolation) wrapper.isolation = isolation;
+    return wrapper;
+  }
+  // A project wrapper given the callback: this function runs it in that wrapper's transaction, at the level its
+  // arguments ask for.
+  for (const { call, callee } of callbackHandOffs(fn, resolve)) {
+    const inner = summaryAt(callee);
+    const argument = inner && call.arguments[inner.callback];
+    if (!inner || !argument || callbackParameter(argument) < 0) continue;
+    const runs = parameterCall(argument, parameterIndex);
+    const wrapper: TransactionWrapper = {
+      callback: callbackParameter(argument),
+      ...(runs ? { runs } : {}),
+      ...(inner.stored || storedParameter(argument, parameterIndex) >= 0 ? { stored: true } : {}),
+      retried: inner.retried || isRetried({ form: "callback", start: call, region: call, retried: false }),
+    };
+    const source = inner.isolation;
+    const isolation =
+      source && "parameter" in source ? isolationSource(call.arguments[source.parameter], source.property, parameterIndex) : source;
     if (isolation) wrapper.isolation = isolation;
     return wrapper;
   }
@@ -334,7 +433,7 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
   if (ts.isMethodDeclaration(fn)) return decoratedScope(fn, resolve);
   if (!fn.body || !ts.isCallExpression(call) || !call.arguments.includes(fn as ts.Expression)) return undefined;
   const wrapper = resolve(call);
-  const summary = wrapper && wrapper !== fn && !isFunctionLike(call.expression) ? transactionWrapperOf(wrapper) : undefined;
+  const summary = wrapper && wrapper !== fn && !isFunctionLike(call.expression) ? transactionWrapperOf(wrapper, resolve) : undefined;
   if (!summary || call.arguments[summary.callback] !== fn) return undefined;
   const scope: TransactionScope = {
     form: "callback",
@@ -361,7 +460,7 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
 
 /**
  * A transaction-scoped advisory lock the wrapper's transaction holds on every path to `runs`, where it calls the
- * callback (`await sql\`SELECT pg_advisory_xact_lock(hashtext(${id}))\`.execute(trx); return fn(trx);`), with its key
+ * callback (`await sql`SELECT pg_advisory_xact_lock(hashtext(${id}))`.execute(trx); return fn(trx);`), with its key
  * in the terms of the wrapper's call `call`: the key's parts must be the wrapper's parameters (or constants).
  */
 function advisoryLockAround(

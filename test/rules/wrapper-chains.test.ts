@@ -1,0 +1,73 @@
+// Transaction wrappers that hand their callback on to another project wrapper (`inTransaction(name, fn)` calling
+// `runInTx((tx) => fn(tx))`, which calls `prisma.$transaction`): the callback runs in the innermost wrapper's
+// transaction, so a `FOR UPDATE` read through its handle holds the row until the write. The lint runs on a Program, so
+// the wrappers are resolved across files as in a project.
+import { selectThenUpdate } from "../../rules/select-then-update";
+import { runRuleTests } from "../helpers/rule-tester";
+
+const WRAPPERS = `import { Prisma, PrismaClient } from "@prisma/client";
+
+export const prisma = new PrismaClient();
+type Work<T> = (tx: Prisma.TransactionClient) => Promise<T>;
+
+export async function runInTx<T>(fn: Work<T>, options?: { isolationLevel?: Prisma.TransactionIsolationLevel }): Promise<T> {
+  return prisma.$transaction((tx) => fn(tx), options);
+}
+
+export async function inTransaction<T>(name: string, fnOrLevel: Work<T> | Prisma.TransactionIsolationLevel, maybeFn?: Work<T>): Promise<T> {
+  const fn = (typeof fnOrLevel === "function" ? fnOrLevel : maybeFn) as Work<T>;
+  console.debug("transaction", name);
+  return runInTx((tx) => fn(tx));
+}
+
+export async function notATransaction<T>(fn: Work<T>): Promise<T> {
+  console.debug("no transaction here");
+  return fn(prisma);
+}
+
+export async function throughNothing<T>(fn: Work<T>): Promise<T> {
+  return notATransaction((tx) => fn(tx));
+}
+`;
+
+/** A stock reservation whose read and write go through the callback's handle of the wrapper `wrapper`. */
+const reserve = (wrapper: string, read: string) => `import { ${wrapper} } from "./wrappers";
+
+export async function reserve(itemId: string, quantity: number) {
+  return ${wrapper}("reserve", async (tx) => {
+    ${read}
+    if (!item || item.stock < quantity) throw new Error("out of stock");
+    await tx.item.update({ where: { id: itemId }, data: { stock: item.stock - quantity } });
+  });
+}
+`;
+
+const LOCKING_READ = "const [item] = await tx.$queryRaw<{ stock: number }[]>`SELECT stock FROM items WHERE id = ${itemId} FOR UPDATE`;";
+const PLAIN_READ = "const item = await tx.item.findUnique({ where: { id: itemId } });";
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      name: "a FOR UPDATE read through a wrapper that hands its callback to another wrapper (two calls down to $transaction)",
+      files: { "wrappers.ts": WRAPPERS },
+      filename: "reserve.ts",
+      code: reserve("inTransaction", LOCKING_READ),
+    },
+  ],
+  invalid: [
+    {
+      name: "a plain read in the nested wrapper's transaction: no row lock, a lost update",
+      files: { "wrappers.ts": WRAPPERS },
+      filename: "reserve.ts",
+      code: reserve("inTransaction", PLAIN_READ),
+      errors: [{ line: 7, column: 11 }],
+    },
+    {
+      name: "a FOR UPDATE read through a function that hands its callback to one that opens no transaction",
+      files: { "wrappers.ts": WRAPPERS },
+      filename: "reserve.ts",
+      code: reserve("throughNothing", LOCKING_READ).replace('throughNothing("reserve", ', "throughNothing("),
+      errors: [{ line: 7, column: 11 }],
+    },
+  ],
+});
