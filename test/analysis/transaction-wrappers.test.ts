@@ -42,6 +42,20 @@ async function pingPong<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, dep
 async function pongPing<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>, depth: number): Promise<T> {
   return pingPong(fn, depth);
 }
+declare function inSpan<T>(name: string, work: () => Promise<T>): Promise<T>;
+async function byOverload<T>(nameOrFn: string | ((tx: Prisma.TransactionClient) => Promise<T>), fnOrOptions?: ((tx: Prisma.TransactionClient) => Promise<T>) | object) {
+  if (typeof nameOrFn === "string") {
+    return inSpan(nameOrFn, async () => {
+      const fn = fnOrOptions as (tx: Prisma.TransactionClient) => Promise<T>;
+      return passOptions(nameOrFn, (tx) => fn(tx));
+    });
+  }
+  return fixedLevel(nameOrFn);
+}
+export async function overloadCaller(id: string) {
+  await byOverload("named", async (tx) => tx.board.findFirst({ where: { id } }));
+  await byOverload(async (tx) => tx.board.findFirst({ where: { id } }));
+}
 async function handsOnToNoWrapper<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>) {
   return notAWrapper(String(fn));
 }
@@ -66,6 +80,23 @@ function fn(name: string): FunctionLike {
   };
   visit(sourceFile);
   assert.ok(found, name);
+  return found;
+}
+
+function overloadReads(): ts.CallExpression[] {
+  return nodesIn(fn("overloadCaller")).filter(
+    (node): node is ts.CallExpression =>
+      ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === "findFirst",
+  );
+}
+
+function nodesIn(root: ts.Node): ts.Node[] {
+  const found: ts.Node[] = [];
+  const visit = (node: ts.Node): void => {
+    found.push(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(root);
   return found;
 }
 
@@ -110,6 +141,17 @@ test("a wrapper that hands its callback on to another project wrapper, its level
   assert.equal(runs?.getText(), "fn(tx)");
   // Through a \`const\` alias of a parameter (an overload's \`maybeFn as Callback\`), at a level fixed at the call.
   assert.deepEqual(transactionWrapperOf(fn("overloaded"), sameFile), { callback: 1, isolation: { level: "serializable" }, retried: false });
+});
+
+test("an overloaded wrapper whose callback is one parameter or another, each way with its own level", () => {
+  const { runs, alternatives, ...named } = transactionWrapperOf(fn("byOverload"), sameFile)!;
+  assert.deepEqual(named, { callback: 1, retried: false });
+  assert.equal(runs?.getText(), "fn(tx)");
+  assert.deepEqual(alternatives, [{ callback: 0, isolation: { level: "serializable" }, retried: false }]);
+  const [viaName, direct] = overloadReads();
+  assert.equal(wrapperScopeOf(viaName!, sameFile)?.handle?.key, "tx");
+  assert.equal(wrapperScopeOf(viaName!, sameFile)?.isolation, undefined);
+  assert.equal(wrapperScopeOf(direct!, sameFile)?.isolation, "serializable");
 });
 
 test("wrappers that hand a callback to each other in a cycle get the same summary whichever is asked first", () => {

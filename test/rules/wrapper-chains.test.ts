@@ -20,6 +20,19 @@ export async function inTransaction<T>(name: string, fnOrLevel: Work<T> | Prisma
   return runInTx((tx) => fn(tx));
 }
 
+declare function inSpan<T>(name: string, work: () => Promise<T>): Promise<T>;
+
+/** Overloads: traced(name, fn, options) or traced(fn, options); the named form runs the callback in a span. */
+export async function traced<T>(nameOrFn: string | Work<T>, fnOrOptions?: Work<T> | { timeout?: number }): Promise<T> {
+  if (typeof nameOrFn === "string") {
+    return inSpan(nameOrFn, async () => {
+      const fn = fnOrOptions as Work<T>;
+      return runInTx((client) => fn(client));
+    });
+  }
+  return runInTx(nameOrFn, { isolationLevel: "Serializable" });
+}
+
 export async function notATransaction<T>(fn: Work<T>): Promise<T> {
   console.debug("no transaction here");
   return fn(prisma);
@@ -52,6 +65,12 @@ runRuleTests(selectThenUpdate, {
       files: { "wrappers.ts": WRAPPERS },
       filename: "reserve.ts",
       code: reserve("inTransaction", LOCKING_READ),
+    },
+    {
+      name: "the same through an overloaded wrapper whose named form hands the callback on inside a span",
+      files: { "wrappers.ts": WRAPPERS },
+      filename: "reserve.ts",
+      code: reserve("traced", LOCKING_READ),
     },
   ],
   invalid: [

@@ -50,6 +50,16 @@ export interface TransactionWrapper {
   stored?: boolean;
   /** Where the opener's own callback calls the wrapper's (`fn(trx)` in `(trx) => { …; return fn(trx); }`). */
   runs?: ts.CallExpression;
+  /**
+   * Other parameters it may run in a transaction, by overload (`$transaction(db, fn, opts)` or `$transaction(db, name,
+   * fn, opts)`: the callback is parameter 1 or 2), each with its own level and retry.
+   */
+  alternatives?: TransactionWrapper[];
+}
+
+/** The way of `wrapper` (itself or an alternative) that runs the argument at `index` of a call; undefined if none does. */
+export function wrapperWayAt(wrapper: TransactionWrapper, matches: (index: number) => boolean): TransactionWrapper | undefined {
+  return [wrapper, ...(wrapper.alternatives ?? [])].find((way) => matches(way.callback));
 }
 
 /**
@@ -71,20 +81,30 @@ function wrapperSummary(resolve: CalleeResolver): BottomUpSummary<TransactionWra
   return {
     callees: (fn) => callbackHandOffs(fn, resolve).map(({ callee }) => callee),
     compose: (fn, summaryAt) => summarise(fn, fn.body!, resolve, summaryAt),
-    same: (a, b) =>
-      a === b ||
-      (!!a &&
-        !!b &&
-        a.callback === b.callback &&
-        a.retried === b.retried &&
-        a.stored === b.stored &&
-        a.runs === b.runs &&
-        JSON.stringify(a.isolation) === JSON.stringify(b.isolation)),
+    same: (a, b) => a === b || (!!a && !!b && sameWays(a, b)),
     empty: null,
   };
 }
 
 const LOGICAL_FALLBACKS = new Set([ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken]);
+
+function sameWays(a: TransactionWrapper, b: TransactionWrapper): boolean {
+  const as = [a, ...(a.alternatives ?? [])];
+  const bs = [b, ...(b.alternatives ?? [])];
+  return (
+    as.length === bs.length &&
+    as.every((x, i) => {
+      const y = bs[i]!;
+      return (
+        x.callback === y.callback &&
+        x.retried === y.retried &&
+        x.stored === y.stored &&
+        x.runs === y.runs &&
+        JSON.stringify(x.isolation) === JSON.stringify(y.isolation)
+      );
+    })
+  );
+}
 
 /** A wrapper's parameters by index: a name, or a `const` alias of one (`const fn = fnOrOptions as Callback`, or an overload's pick). */
 function parameterIndexOf(fn: FunctionLike): (expr: ts.Expression | undefined) => number {
@@ -94,11 +114,11 @@ function parameterIndexOf(fn: FunctionLike): (expr: ts.Expression | undefined) =
     if (!node || !ts.isIdentifier(node)) return -1;
     const direct = parameters.indexOf(node.text);
     if (direct >= 0 || depth > 2) return direct;
-    // A `const` of the wrapper's own body, also when used in a callback inside it (`(tx) => fn(tx)`).
+    // A `const` of the wrapper's body (or of a callback inside it), also when used in a callback (`(tx) => fn(tx)`).
     const declaration = variableDeclarationOf(node);
     const list = declaration?.parent;
     const isConst = list !== undefined && ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0;
-    if (!isConst || !declaration!.initializer || enclosingFunction(declaration!) !== fn) return -1;
+    if (!isConst || !declaration!.initializer || !within(declaration!, fn)) return -1;
     const value = stripAssertions(declaration!.initializer);
     // An overload's pick (`typeof a === "function" ? a : b`, `b ?? a`): the first branch that is a parameter.
     const branches = ts.isConditionalExpression(value)
@@ -113,6 +133,11 @@ function parameterIndexOf(fn: FunctionLike): (expr: ts.Expression | undefined) =
     return -1;
   };
   return (expr) => index(expr, 0);
+}
+
+function within(node: ts.Node, fn: FunctionLike): boolean {
+  for (let at: ts.Node | undefined = node.parent; at; at = at.parent) if (at === fn) return true;
+  return false;
 }
 
 /** `x as T`, `<T>x`, `x!`: the expression asserted. */
@@ -158,6 +183,10 @@ function summarise(
   const parameterIndex = parameterIndexOf(fn);
   const callbackParameter = callbackParameterOf(parameterIndex);
   const calls = callsIn(body);
+  const ways: TransactionWrapper[] = [];
+  const add = (way: TransactionWrapper) => {
+    if (!ways.some((w) => w.callback === way.callback)) ways.push(way);
+  };
   for (const call of calls) {
     // A callback opener of the transaction table whose callback is one of the wrapper's parameters.
     const openers = transactionOpenersOf(call).filter(({ opener }) => opener.form === "callback");
@@ -174,28 +203,32 @@ function summarise(
     };
     const isolation = isolationSourceOf(call, callback, openers, parameterIndex);
     if (isolation) wrapper.isolation = isolation;
-    return wrapper;
+    add(wrapper);
   }
   // A project wrapper given the callback: this function runs it in that wrapper's transaction, at the level its
   // arguments ask for.
   for (const { call, callee } of callbackHandOffs(fn, resolve)) {
     const inner = summaryAt(callee);
-    const argument = inner && call.arguments[inner.callback];
-    if (!inner || !argument || callbackParameter(argument) < 0) continue;
+    const way = inner && wrapperWayAt(inner, (i) => !!call.arguments[i] && callbackParameter(call.arguments[i]!) >= 0);
+    if (!way) continue;
+    const argument = call.arguments[way.callback]!;
     const runs = parameterCall(argument, parameterIndex);
     const wrapper: TransactionWrapper = {
       callback: callbackParameter(argument),
       ...(runs ? { runs } : {}),
-      ...(inner.stored || storedParameter(argument, parameterIndex) >= 0 ? { stored: true } : {}),
-      retried: inner.retried || isRetried({ form: "callback", start: call, region: call, retried: false }),
+      ...(way.stored || storedParameter(argument, parameterIndex) >= 0 ? { stored: true } : {}),
+      retried: way.retried || isRetried({ form: "callback", start: call, region: call, retried: false }),
     };
-    const source = inner.isolation;
+    const source = way.isolation;
     const isolation =
       source && "parameter" in source ? isolationSource(call.arguments[source.parameter], source.property, parameterIndex) : source;
     if (isolation) wrapper.isolation = isolation;
-    return wrapper;
+    add(wrapper);
   }
-  return beginWrapper(calls, parameterIndex);
+  const begin = beginWrapper(calls, parameterIndex);
+  if (begin) add(begin);
+  const [first, ...alternatives] = ways;
+  return first ? { ...first, ...(alternatives.length > 0 ? { alternatives } : {}) } : null;
 }
 
 /**
@@ -433,8 +466,9 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
   if (ts.isMethodDeclaration(fn)) return decoratedScope(fn, resolve);
   if (!fn.body || !ts.isCallExpression(call) || !call.arguments.includes(fn as ts.Expression)) return undefined;
   const wrapper = resolve(call);
-  const summary = wrapper && wrapper !== fn && !isFunctionLike(call.expression) ? transactionWrapperOf(wrapper, resolve) : undefined;
-  if (!summary || call.arguments[summary.callback] !== fn) return undefined;
+  const wrapped = wrapper && wrapper !== fn && !isFunctionLike(call.expression) ? transactionWrapperOf(wrapper, resolve) : undefined;
+  const summary = wrapped && wrapperWayAt(wrapped, (i) => call.arguments[i] === fn);
+  if (!summary) return undefined;
   const scope: TransactionScope = {
     form: "callback",
     start: call,
