@@ -18,6 +18,7 @@ import {
   isLiteral,
   isNullish,
   nodesOfKinds,
+  nullTestSubject,
   operands,
   receiverOf,
   skipAwait,
@@ -26,7 +27,7 @@ import {
   walk,
   type FunctionLike,
 } from "../ast";
-import { canonicalKey, declarationOf, sameIdentity } from "../identity";
+import { canonicalKey, declarationOf, sameIdentity, variableDeclarationOf } from "../identity";
 import { alwaysExits, bindingsAlongPaths, lastRunBefore, mayRunAfter, mayRunBetween, type EditMaps } from "../flow/queries";
 import { flowGraphOf } from "../flow/cfg";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./access";
@@ -2272,7 +2273,12 @@ export function replacedParts(flow: ReadModifyWrite): string[] | undefined {
   // A Redis key or a Mongoose document has no project-wide writer index (column-writers.ts); a driver document's
   // writers are known only where every update names its collection (the rule asks `writersKnown`).
   if (write.library === "redis" || write.library === "mongoose") return undefined;
-  if (flow.control?.column && write.assignments.some((a) => sameColumn(a.column, flow.control!.column!))) return undefined;
+  if (
+    flow.control?.column &&
+    write.assignments.some((a) => sameColumn(a.column, flow.control!.column!)) &&
+    !validatesWrittenValue(flow)
+  )
+    return undefined;
   // Each side of a fallback (`fresh || row.email`) by itself. A value looked up by the row's key only
   // (`redis.get(`user:${user.id}:hash`)`) holds the row's identity, not its data.
   const fromRead = (expr: ts.Expression): boolean => {
@@ -2291,6 +2297,28 @@ export function replacedParts(flow: ReadModifyWrite): string[] | undefined {
     }
   }
   return columns.length > 0 ? columns : undefined;
+}
+
+/**
+ * The check only refuses a write of nothing: an exit when the very value the write puts into the checked column is
+ * missing (`const token = input.token ? encrypt(input.token) : row.token; if (!token) throw …; data: { token }`). That
+ * validates the write's own value; it decides nothing about the row's state another call could change.
+ */
+function validatesWrittenValue(flow: ReadModifyWrite): boolean {
+  const control = flow.control!;
+  const subject = control.earlyExit ? nullTestSubject(control.condition) : undefined;
+  if (!subject || !ts.isIdentifier(subject)) return false;
+  const declaration = variableDeclarationOf(subject);
+  return flow.write.assignments.some((a) => {
+    const value = a.value && skipParens(a.value);
+    return (
+      sameColumn(a.column, control.column!) &&
+      !!value &&
+      ts.isIdentifier(value) &&
+      value.text === subject.text &&
+      variableDeclarationOf(value) === declaration
+    );
+  });
 }
 
 /** `value` is the stored `column` with fixed parts replaced by values not taken from the read (see replacedParts). */
