@@ -90,3 +90,101 @@ runRuleTests(selectThenUpdate, {
     },
   ],
 });
+
+// A command runner that opens the transaction through a BEGIN wrapper and runs the command's `execute` property with
+// the connection in an object (`params.execute({ client })`); the command unpacks it (`async ({ client }) => …`).
+const PG_RUNNER = `import { Pool, type PoolClient } from "pg";
+
+export const pool = new Pool();
+
+export async function withTransaction<T>(handler: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await handler(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function runCommand<T>(params: { tenantId: string; onStart?: () => void; execute: (context: { client: PoolClient; tenantId: string }) => Promise<T> }): Promise<T> {
+  return withTransaction(async (client) => {
+    params.onStart?.();
+    await client.query("SELECT set_config('app.tenant', $1, true)", [params.tenantId]);
+    return params.execute({ client, tenantId: params.tenantId });
+  });
+}
+
+export async function runWithoutTransaction<T>(params: { execute: (context: { client: PoolClient }) => Promise<T> }): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await params.execute({ client });
+  } finally {
+    client.release();
+  }
+}
+`;
+
+/** A stock helper taking its connection as a positional parameter: a locking read, then the write. */
+const TAKE_STOCK = `async function takeStock(client: PoolClient, itemId: string, quantity: number) {
+  const { rows } = await client.query("SELECT on_hand FROM stock WHERE item_id = $1 FOR UPDATE", [itemId]);
+  if (rows[0].on_hand < quantity) throw new Error("insufficient stock");
+  await client.query("UPDATE stock SET on_hand = $1 WHERE item_id = $2", [rows[0].on_hand - quantity, itemId]);
+}`;
+
+/** A shipment run by `runner`, whose execute callback runs `body` (with `helper` declared above it). */
+const ship = (runner: string, body: string, helper = "") => `import type { PoolClient } from "pg";
+import { ${runner} } from "./runner";
+${helper}
+export async function ship(tenantId: string, itemId: string, quantity: number) {
+  return ${runner}({
+    tenantId,
+    execute: async ({ client }: { client: PoolClient }) => {
+      ${body}
+    },
+  });
+}
+`;
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      name: "a command's execute callback run in the runner's transaction: the helper's FOR UPDATE holds until COMMIT",
+      files: { "runner.ts": PG_RUNNER },
+      filename: "ship.ts",
+      code: ship("runCommand", "await takeStock(client, itemId, quantity);", TAKE_STOCK),
+    },
+    {
+      name: "the locking read and write written in the execute callback itself",
+      files: { "runner.ts": PG_RUNNER },
+      filename: "ship.ts",
+      code: ship(
+        "runCommand",
+        `const { rows } = await client.query("SELECT on_hand FROM stock WHERE item_id = $1 FOR UPDATE", [itemId]);
+      await client.query("UPDATE stock SET on_hand = $1 WHERE item_id = $2", [rows[0].on_hand - quantity, itemId]);`,
+      ),
+    },
+  ],
+  invalid: [
+    {
+      name: "the same command given to a runner that opens no transaction: the FOR UPDATE ends with its statement",
+      files: { "runner.ts": PG_RUNNER },
+      filename: "ship.ts",
+      code: ship("runWithoutTransaction", "await takeStock(client, itemId, quantity);", TAKE_STOCK).replace("    tenantId,\n", ""),
+      errors: [{ line: 6, column: 9 }],
+      // The atomic update carries the stock check.
+      output: ship("runWithoutTransaction", "await takeStock(client, itemId, quantity);", TAKE_STOCK)
+        .replace("    tenantId,\n", "")
+        .replace(
+          '  await client.query("UPDATE stock SET on_hand = $1 WHERE item_id = $2", [rows[0].on_hand - quantity, itemId]);',
+          `  const updated = await client.query("UPDATE stock SET on_hand = on_hand - $1 WHERE item_id = $2 AND on_hand >= $1", [quantity, itemId]);
+  if (updated.rowCount === 0) throw new Error("insufficient stock");`,
+        ),
+    },
+  ],
+});

@@ -50,6 +50,10 @@ export interface TransactionWrapper {
   stored?: boolean;
   /** Where the opener's own callback calls the wrapper's (`fn(trx)` in `(trx) => { …; return fn(trx); }`). */
   runs?: ts.CallExpression;
+  /** The callback is this property of parameter `callback` (`params.execute({ client })`), not the parameter itself. */
+  property?: string;
+  /** The handle is passed to the callback as this property of an object (`execute({ client })`), not as its argument. */
+  handleProperty?: string;
   /**
    * Other parameters it may run in a transaction, by overload (`$transaction(db, fn, opts)` or `$transaction(db, name,
    * fn, opts)`: the callback is parameter 1 or 2), each with its own level and retry.
@@ -58,8 +62,11 @@ export interface TransactionWrapper {
 }
 
 /** The way of `wrapper` (itself or an alternative) that runs the argument at `index` of a call; undefined if none does. */
-export function wrapperWayAt(wrapper: TransactionWrapper, matches: (index: number) => boolean): TransactionWrapper | undefined {
-  return [wrapper, ...(wrapper.alternatives ?? [])].find((way) => matches(way.callback));
+export function wrapperWayAt(
+  wrapper: TransactionWrapper,
+  matches: (index: number, property: string | undefined) => boolean,
+): TransactionWrapper | undefined {
+  return [wrapper, ...(wrapper.alternatives ?? [])].find((way) => matches(way.callback, way.property));
 }
 
 /**
@@ -100,6 +107,8 @@ function sameWays(a: TransactionWrapper, b: TransactionWrapper): boolean {
         x.retried === y.retried &&
         x.stored === y.stored &&
         x.runs === y.runs &&
+        x.property === y.property &&
+        x.handleProperty === y.handleProperty &&
         JSON.stringify(x.isolation) === JSON.stringify(y.isolation)
       );
     })
@@ -193,10 +202,9 @@ function summarise(
     const opener = openers.find(({ opener }) => callbackIndexOf(call, opener, (a) => callbackParameter(a) >= 0) >= 0)?.opener;
     if (!opener) continue;
     const callback = callbackIndexOf(call, opener, (a) => callbackParameter(a) >= 0);
-    const runs = parameterCall(call.arguments[callback]!, parameterIndex);
     const wrapper: TransactionWrapper = {
       callback: callbackParameter(call.arguments[callback]!),
-      ...(runs ? { runs } : {}),
+      ...callbackDetails(call.arguments[callback]!, parameterIndex),
       ...(storedParameter(call.arguments[callback]!, parameterIndex) >= 0 ? { stored: true } : {}),
       // The opener retries by itself (the runtime helpers, unless told `retry: false`), or a retry around it in the wrapper.
       retried: openerRetries(call, opener) || isRetried({ form: "callback", start: call, region: call, retried: false }),
@@ -209,13 +217,16 @@ function summarise(
   // arguments ask for.
   for (const { call, callee } of callbackHandOffs(fn, resolve)) {
     const inner = summaryAt(callee);
-    const way = inner && wrapperWayAt(inner, (i) => !!call.arguments[i] && callbackParameter(call.arguments[i]!) >= 0);
+    const way = inner && wrapperWayAt(inner, (i, property) => !property && !!call.arguments[i] && callbackParameter(call.arguments[i]!) >= 0);
     if (!way) continue;
     const argument = call.arguments[way.callback]!;
-    const runs = parameterCall(argument, parameterIndex);
+    const details = callbackDetails(argument, parameterIndex);
+    // The inner wrapper passes its handle in an object the callback here does not unpack: nothing to follow.
+    if (way.handleProperty && details.runs) continue;
     const wrapper: TransactionWrapper = {
       callback: callbackParameter(argument),
-      ...(runs ? { runs } : {}),
+      ...details,
+      ...(way.handleProperty && !details.runs ? { handleProperty: way.handleProperty } : {}),
       ...(way.stored || storedParameter(argument, parameterIndex) >= 0 ? { stored: true } : {}),
       retried: way.retried || isRetried({ form: "callback", start: call, region: call, retried: false }),
     };
@@ -274,7 +285,47 @@ function isolationSourceOf(
 /** `(tx) => fn(tx)`: an inline callback that calls a parameter of the wrapper; that parameter's index, or -1. */
 function calledParameter(arg: ts.Expression, parameterIndex: (e: ts.Expression | undefined) => number): number {
   const call = parameterCall(arg, parameterIndex);
-  return call ? parameterIndex(call.expression) : -1;
+  return call ? calleeParameter(call.expression, parameterIndex).index : -1;
+}
+
+/** `fn` or `params.execute` called in a wrapper: the parameter, and the property of it that is called. */
+function calleeParameter(
+  callee: ts.Expression,
+  parameterIndex: (e: ts.Expression | undefined) => number,
+): { index: number; property?: string } {
+  const node = skipParens(callee);
+  if (parameterIndex(node) >= 0) return { index: parameterIndex(node) };
+  if (ts.isPropertyAccessExpression(node) && parameterIndex(node.expression) >= 0)
+    return { index: parameterIndex(node.expression), property: node.name.text };
+  return { index: -1 };
+}
+
+/**
+ * What an opener's inline callback does with the wrapper's: where it calls it (`runs`), whether that is a property of
+ * the parameter (`params.execute(…)`), and under which property it passes its own handle (`execute({ client })`).
+ */
+function callbackDetails(
+  arg: ts.Expression,
+  parameterIndex: (e: ts.Expression | undefined) => number,
+): Pick<TransactionWrapper, "runs" | "property" | "handleProperty"> {
+  const runs = parameterCall(arg, parameterIndex);
+  if (!runs) return {};
+  const { property } = calleeParameter(runs.expression, parameterIndex);
+  const opener = skipParens(arg) as ts.ArrowFunction | ts.FunctionExpression;
+  const handle = opener.parameters[0]?.name;
+  const passed = runs.arguments[0] && skipParens(runs.arguments[0]);
+  let handleProperty: string | undefined;
+  if (handle && ts.isIdentifier(handle) && passed && ts.isObjectLiteralExpression(passed))
+    for (const element of passed.properties) {
+      const value = ts.isShorthandPropertyAssignment(element)
+        ? element.name
+        : ts.isPropertyAssignment(element)
+          ? skipParens(element.initializer)
+          : undefined;
+      if (value && ts.isIdentifier(value) && value.text === handle.text && element.name && ts.isIdentifier(element.name))
+        handleProperty = element.name.text;
+    }
+  return { runs, ...(property ? { property } : {}), ...(handleProperty ? { handleProperty } : {}) };
 }
 
 /** The first call of a parameter of the wrapper in an inline callback (`fn(tx)` of `(tx) => fn(tx)`). */
@@ -283,7 +334,27 @@ function parameterCall(arg: ts.Expression, parameterIndex: (e: ts.Expression | u
   if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) return undefined;
   const calls = nodesOfKinds<ts.CallExpression>(node.body, [ts.SyntaxKind.CallExpression]);
   if (ts.isCallExpression(node.body)) calls.unshift(node.body);
-  return calls.find((call) => parameterIndex(call.expression) >= 0);
+  const plain = calls.find((call) => parameterIndex(call.expression) >= 0);
+  if (plain) return plain;
+  // A property of a parameter (`params.execute({ client })`) only where it is given the opener's handle.
+  const handle = node.parameters[0]?.name;
+  if (!handle || !ts.isIdentifier(handle)) return undefined;
+  const isHandle = (e: ts.Expression) => {
+    const value = skipParens(e);
+    return ts.isIdentifier(value) && value.text === handle.text;
+  };
+  const givenHandle = (call: ts.CallExpression) =>
+    call.arguments.some((argument) => {
+      const value = skipParens(argument);
+      if (isHandle(value)) return true;
+      return (
+        ts.isObjectLiteralExpression(value) &&
+        value.properties.some((p) =>
+          ts.isShorthandPropertyAssignment(p) ? isHandle(p.name) : ts.isPropertyAssignment(p) && isHandle(p.initializer),
+        )
+      );
+    });
+  return calls.find((call) => calleeParameter(call.expression, parameterIndex).index >= 0 && givenHandle(call));
 }
 
 /** `(tx) => storage.run(tx, fn)`: an inline callback that binds its handle to async-local storage around a parameter; its index, or -1. */
@@ -461,13 +532,27 @@ export function wrapperScopeOf(node: ts.Node, resolve: CalleeResolver): Transact
   return undefined;
 }
 
-function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionScope | undefined {
+/** How a callback is given to a call: as an argument, or as a property of an object literal argument (`{ execute: fn }`). */
+function passedAs(fn: FunctionLike): { call: ts.CallExpression; argument: ts.Node; property?: string } | undefined {
+  const holder = ts.isPropertyAssignment(fn.parent) && fn.parent.initializer === fn ? fn.parent : ts.isMethodDeclaration(fn) ? fn : undefined;
+  if (holder) {
+    const object = holder.parent;
+    const call = object?.parent;
+    if (!ts.isObjectLiteralExpression(object) || !call || !ts.isCallExpression(call) || !call.arguments.includes(object)) return undefined;
+    return holder.name && ts.isIdentifier(holder.name) ? { call, argument: object, property: holder.name.text } : undefined;
+  }
   const call = fn.parent;
-  if (ts.isMethodDeclaration(fn)) return decoratedScope(fn, resolve);
-  if (!fn.body || !ts.isCallExpression(call) || !call.arguments.includes(fn as ts.Expression)) return undefined;
+  return ts.isCallExpression(call) && call.arguments.includes(fn as ts.Expression) ? { call, argument: fn } : undefined;
+}
+
+function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionScope | undefined {
+  if (ts.isMethodDeclaration(fn) && !ts.isObjectLiteralExpression(fn.parent)) return decoratedScope(fn, resolve);
+  const passed = passedAs(fn);
+  if (!fn.body || !passed) return undefined;
+  const { call, argument, property } = passed;
   const wrapper = resolve(call);
   const wrapped = wrapper && wrapper !== fn && !isFunctionLike(call.expression) ? transactionWrapperOf(wrapper, resolve) : undefined;
-  const summary = wrapped && wrapperWayAt(wrapped, (i) => call.arguments[i] === fn);
+  const summary = wrapped && wrapperWayAt(wrapped, (i, p) => call.arguments[i] === argument && p === property);
   if (!summary) return undefined;
   const scope: TransactionScope = {
     form: "callback",
@@ -478,7 +563,15 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
   };
   const parameter = fn.parameters[0];
   if (summary.stored) scope.joins = (access) => throughStore(access, resolve);
-  else if (parameter && ts.isIdentifier(parameter.name)) scope.handle = identityOf(parameter.name);
+  else if (summary.handleProperty) {
+    // `execute: async ({ client }) => …`: the handle is the callback's binding of that property.
+    const element =
+      parameter && ts.isObjectBindingPattern(parameter.name)
+        ? parameter.name.elements.find((e) => (e.propertyName ?? e.name).getText() === summary.handleProperty && !e.dotDotDotToken)
+        : undefined;
+    if (!element || !ts.isIdentifier(element.name)) return undefined;
+    scope.handle = identityOf(element.name);
+  } else if (parameter && ts.isIdentifier(parameter.name)) scope.handle = identityOf(parameter.name);
   const source = summary.isolation;
   let isolation: IsolationLevel | undefined;
   if (source && "level" in source) isolation = source.level;
