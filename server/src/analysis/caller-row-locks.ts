@@ -13,12 +13,14 @@ import {
   importsOf,
   isFunctionLike,
   isLiteral,
+  isNullish,
   identifiersNamed,
   skipAwait,
   skipParens,
   type FunctionLike,
 } from "./ast";
 import { sameTable, type DbAccess } from "./db";
+import { propertyName } from "./db/shapes";
 import { isKeyColumn } from "./db/read-modify-write";
 import { canonicalKey, isPartOfHandle, sameIdentity } from "./identity";
 import { isNonProduction } from "./locks";
@@ -164,6 +166,9 @@ function factsAtCall(
   scopeAt: (node: ts.Node) => TransactionScope | undefined,
   summaryAt: (caller: FunctionLike) => CallerSummary,
 ): EntryFacts {
+  // A call that gives no connection for the handle (`transferInventory(input)` where the statements run on
+  // `options.client` only when one is given) runs none of those statements through it: it does not count against.
+  if (absentAt(node, fn, call)) return { open: true, tables: [], keys: [] };
   const caller = enclosingFunction(call);
   const passed = argumentAt(node, fn, call);
   // The caller's facts for what it passes, when that is a parameter of its own.
@@ -296,6 +301,38 @@ export function argumentAt(expr: ts.Expression, callee: FunctionLike, call: ts.C
   return undefined;
 }
 
+/**
+ * Whether `expr` (in `callee`'s terms) is given nothing at `call`: its parameter left out or passed `undefined`, or a
+ * property an object literal passed does not have — where no default fills it in.
+ */
+function absentAt(expr: ts.Expression, callee: FunctionLike, call: ts.CallExpression): boolean {
+  const e = skipParens(skipAwait(expr));
+  if (call.arguments.some(ts.isSpreadElement)) return false;
+  const missing = (argument: ts.Expression | undefined, property?: string): boolean => {
+    const value = argument && skipParens(argument);
+    if (!value || isNullish(value)) return true;
+    if (property === undefined || !ts.isObjectLiteralExpression(value)) return false;
+    return !value.properties.some((p) => ts.isSpreadAssignment(p) || propertyName(p) === property);
+  };
+  if (ts.isPropertyAccessExpression(e)) {
+    if (absentAt(e.expression, callee, call)) return true;
+    const base = argumentAt(e.expression, callee, call);
+    return !!base && missing(base, e.name.text);
+  }
+  if (!ts.isIdentifier(e)) return false;
+  for (const [i, parameter] of callee.parameters.entries()) {
+    if (parameter.dotDotDotToken) return false;
+    if (ts.isIdentifier(parameter.name) && parameter.name.text === e.text) return !parameter.initializer && missing(call.arguments[i]);
+    if (ts.isObjectBindingPattern(parameter.name)) {
+      const element = parameter.name.elements.find((el) => ts.isIdentifier(el.name) && el.name.text === e.text && !el.dotDotDotToken);
+      const property = element && (element.propertyName ?? element.name);
+      if (!element || !property || !ts.isIdentifier(property)) continue;
+      return !element.initializer && !parameter.initializer && missing(call.arguments[i] ?? undefined, property.text);
+    }
+  }
+  return false;
+}
+
 /** The value of property `name` in an object literal passed as is. */
 function propertyOf(object: ts.Expression, name: string): ts.Expression | undefined {
   const literal = skipParens(object);
@@ -359,6 +396,8 @@ function findCalls(fn: FunctionLike, resolve: CalleeResolver, everyFile = false)
       if (id === declared) continue;
       const parent = id.parent;
       if (ts.isImportSpecifier(parent) || ts.isExportSpecifier(parent) || ts.isImportClause(parent)) continue;
+      // A type's `typeof f` (`ReturnType<typeof f>`) neither calls it nor hands it on.
+      if (ts.isTypeQueryNode(parent)) continue;
       // A key of an object literal, a function or method of its own named alike (its calls resolve elsewhere).
       if ((ts.isPropertyAssignment(parent) || isFunctionLike(parent)) && parent.name === id) continue;
       const callee = ts.isPropertyAccessExpression(parent) && parent.name === id ? parent : id;

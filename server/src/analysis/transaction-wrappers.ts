@@ -194,7 +194,7 @@ function summarise(
   const calls = callsIn(body);
   const ways: TransactionWrapper[] = [];
   const add = (way: TransactionWrapper) => {
-    if (!ways.some((w) => w.callback === way.callback)) ways.push(way);
+    if (!ways.some((w) => w.callback === way.callback && w.property === way.property)) ways.push(way);
   };
   for (const call of calls) {
     // A callback opener of the transaction table whose callback is one of the wrapper's parameters.
@@ -202,16 +202,16 @@ function summarise(
     const opener = openers.find(({ opener }) => callbackIndexOf(call, opener, (a) => callbackParameter(a) >= 0) >= 0)?.opener;
     if (!opener) continue;
     const callback = callbackIndexOf(call, opener, (a) => callbackParameter(a) >= 0);
-    const wrapper: TransactionWrapper = {
-      callback: callbackParameter(call.arguments[callback]!),
-      ...callbackDetails(call.arguments[callback]!, parameterIndex),
-      ...(storedParameter(call.arguments[callback]!, parameterIndex) >= 0 ? { stored: true } : {}),
-      // The opener retries by itself (the runtime helpers, unless told `retry: false`), or a retry around it in the wrapper.
-      retried: openerRetries(call, opener) || isRetried({ form: "callback", start: call, region: call, retried: false }),
-    };
     const isolation = isolationSourceOf(call, callback, openers, parameterIndex);
-    if (isolation) wrapper.isolation = isolation;
-    add(wrapper);
+    for (const details of callbackDetails(call.arguments[callback]!, parameterIndex))
+      add({
+        callback: callbackParameter(call.arguments[callback]!),
+        ...details,
+        ...(storedParameter(call.arguments[callback]!, parameterIndex) >= 0 ? { stored: true } : {}),
+        // The opener retries by itself (the runtime helpers, unless told `retry: false`), or a retry around it in the wrapper.
+        retried: openerRetries(call, opener) || isRetried({ form: "callback", start: call, region: call, retried: false }),
+        ...(isolation ? { isolation } : {}),
+      });
   }
   // A project wrapper given the callback: this function runs it in that wrapper's transaction, at the level its
   // arguments ask for.
@@ -220,21 +220,21 @@ function summarise(
     const way = inner && wrapperWayAt(inner, (i, property) => !property && !!call.arguments[i] && callbackParameter(call.arguments[i]!) >= 0);
     if (!way) continue;
     const argument = call.arguments[way.callback]!;
-    const details = callbackDetails(argument, parameterIndex);
-    // The inner wrapper passes its handle in an object the callback here does not unpack: nothing to follow.
-    if (way.handleProperty && details.runs) continue;
-    const wrapper: TransactionWrapper = {
-      callback: callbackParameter(argument),
-      ...details,
-      ...(way.handleProperty && !details.runs ? { handleProperty: way.handleProperty } : {}),
-      ...(way.stored || storedParameter(argument, parameterIndex) >= 0 ? { stored: true } : {}),
-      retried: way.retried || isRetried({ form: "callback", start: call, region: call, retried: false }),
-    };
     const source = way.isolation;
     const isolation =
       source && "parameter" in source ? isolationSource(call.arguments[source.parameter], source.property, parameterIndex) : source;
-    if (isolation) wrapper.isolation = isolation;
-    add(wrapper);
+    for (const details of callbackDetails(argument, parameterIndex)) {
+      // The inner wrapper passes its handle in an object the callback here does not unpack: nothing to follow.
+      if (way.handleProperty && details.runs) continue;
+      add({
+        callback: callbackParameter(argument),
+        ...details,
+        ...(way.handleProperty && !details.runs ? { handleProperty: way.handleProperty } : {}),
+        ...(way.stored || storedParameter(argument, parameterIndex) >= 0 ? { stored: true } : {}),
+        retried: way.retried || isRetried({ form: "callback", start: call, region: call, retried: false }),
+        ...(isolation ? { isolation } : {}),
+      });
+    }
   }
   const begin = beginWrapper(calls, parameterIndex);
   if (begin) add(begin);
@@ -301,44 +301,55 @@ function calleeParameter(
 }
 
 /**
- * What an opener's inline callback does with the wrapper's: where it calls it (`runs`), whether that is a property of
- * the parameter (`params.execute(…)`), and under which property it passes its own handle (`execute({ client })`).
+ * What an opener's inline callback does with the wrapper's, once per callback it runs: where it calls it (`runs`),
+ * whether that is a property of the parameter (`params.execute(…)`), and under which property it passes its own
+ * handle (`execute({ client })`). One entry without `runs` when the argument is not an inline callback.
  */
 function callbackDetails(
   arg: ts.Expression,
   parameterIndex: (e: ts.Expression | undefined) => number,
-): Pick<TransactionWrapper, "runs" | "property" | "handleProperty"> {
-  const runs = parameterCall(arg, parameterIndex);
-  if (!runs) return {};
-  const { property } = calleeParameter(runs.expression, parameterIndex);
+): Array<Pick<TransactionWrapper, "runs" | "property" | "handleProperty">> {
+  const calls = parameterCalls(arg, parameterIndex);
+  if (calls.length === 0) return [{}];
   const opener = skipParens(arg) as ts.ArrowFunction | ts.FunctionExpression;
   const handle = opener.parameters[0]?.name;
-  const passed = runs.arguments[0] && skipParens(runs.arguments[0]);
-  let handleProperty: string | undefined;
-  if (handle && ts.isIdentifier(handle) && passed && ts.isObjectLiteralExpression(passed))
-    for (const element of passed.properties) {
-      const value = ts.isShorthandPropertyAssignment(element)
-        ? element.name
-        : ts.isPropertyAssignment(element)
-          ? skipParens(element.initializer)
-          : undefined;
-      if (value && ts.isIdentifier(value) && value.text === handle.text && element.name && ts.isIdentifier(element.name))
-        handleProperty = element.name.text;
-    }
-  return { runs, ...(property ? { property } : {}), ...(handleProperty ? { handleProperty } : {}) };
+  return calls.map((runs) => {
+    const { property } = calleeParameter(runs.expression, parameterIndex);
+    const passed = runs.arguments[0] && skipParens(runs.arguments[0]);
+    let handleProperty: string | undefined;
+    if (handle && ts.isIdentifier(handle) && passed && ts.isObjectLiteralExpression(passed))
+      for (const element of passed.properties) {
+        const value = ts.isShorthandPropertyAssignment(element)
+          ? element.name
+          : ts.isPropertyAssignment(element)
+            ? skipParens(element.initializer)
+            : undefined;
+        if (value && ts.isIdentifier(value) && value.text === handle.text && element.name && ts.isIdentifier(element.name))
+          handleProperty = element.name.text;
+      }
+    return { runs, ...(property ? { property } : {}), ...(handleProperty ? { handleProperty } : {}) };
+  });
 }
 
 /** The first call of a parameter of the wrapper in an inline callback (`fn(tx)` of `(tx) => fn(tx)`). */
 function parameterCall(arg: ts.Expression, parameterIndex: (e: ts.Expression | undefined) => number): ts.CallExpression | undefined {
+  return parameterCalls(arg, parameterIndex)[0];
+}
+
+/**
+ * The calls of the wrapper's callbacks in an inline callback: the first call of a parameter (`fn(tx)` of `(tx) =>
+ * fn(tx)`); else each property of a parameter called with the opener's handle (`params.lockTargets(client)`,
+ * `params.execute({ client })`), the first call of each.
+ */
+function parameterCalls(arg: ts.Expression, parameterIndex: (e: ts.Expression | undefined) => number): ts.CallExpression[] {
   const node = skipParens(arg);
-  if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) return undefined;
+  if (!ts.isArrowFunction(node) && !ts.isFunctionExpression(node)) return [];
   const calls = nodesOfKinds<ts.CallExpression>(node.body, [ts.SyntaxKind.CallExpression]);
   if (ts.isCallExpression(node.body)) calls.unshift(node.body);
   const plain = calls.find((call) => parameterIndex(call.expression) >= 0);
-  if (plain) return plain;
-  // A property of a parameter (`params.execute({ client })`) only where it is given the opener's handle.
+  if (plain) return [plain];
   const handle = node.parameters[0]?.name;
-  if (!handle || !ts.isIdentifier(handle)) return undefined;
+  if (!handle || !ts.isIdentifier(handle)) return [];
   const isHandle = (e: ts.Expression) => {
     const value = skipParens(e);
     return ts.isIdentifier(value) && value.text === handle.text;
@@ -354,7 +365,13 @@ function parameterCall(arg: ts.Expression, parameterIndex: (e: ts.Expression | u
         )
       );
     });
-  return calls.find((call) => calleeParameter(call.expression, parameterIndex).index >= 0 && givenHandle(call));
+  const found = new Map<string, ts.CallExpression>();
+  for (const call of calls) {
+    const { index, property } = calleeParameter(call.expression, parameterIndex);
+    const key = `${index}.${property}`;
+    if (index >= 0 && property && givenHandle(call) && !found.has(key)) found.set(key, call);
+  }
+  return [...found.values()];
 }
 
 /** `(tx) => storage.run(tx, fn)`: an inline callback that binds its handle to async-local storage around a parameter; its index, or -1. */
