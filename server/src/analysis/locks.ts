@@ -661,8 +661,9 @@ export function passesTtl(call: ts.CallExpression): boolean {
 
 /**
  * `redisService.setNX(key, token, Math.ceil(ttl / 1000))` where `setNX` is a project function (a method, an object
- * literal's method or a function) whose own body takes the key with `SET … NX` and an `EX`/`PX` expiry: the helper is
- * named after SETNX, but the command it sends expires.
+ * literal's method or a function) whose own body takes the key only with `SET … NX` and an `EX`/`PX` expiry: the
+ * helper is named after SETNX, but every command it sends expires. An expiry taken from one of its parameters counts
+ * only where the call passes that argument; a body with any SETNX, or a SET NX without expiry, stays a lock without one.
  */
 function helperSetsWithExpiry(call: ts.CallExpression, getChecker: CheckerGetter): boolean {
   const checker = getChecker();
@@ -675,11 +676,24 @@ function helperSetsWithExpiry(call: ts.CallExpression, getChecker: CheckerGetter
       ? declaration.initializer && skipParens(declaration.initializer)
       : declaration;
   if (!callee || !isFunctionLike(callee) || !callee.body || callee.getSourceFile().isDeclarationFile) return false;
-  return nodesOfKinds<ts.CallExpression>(callee.body, [ts.SyntaxKind.CallExpression]).some((inner) => {
-    if (enclosingFunction(inner) !== callee || !/^(set|SET)$/.test(calleeName(inner) ?? "") || inner.arguments.length < 3) return false;
-    const flags = redisSetFlags(inner);
-    return flags.nx && flags.expires;
+  const parameters = callee.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
+  const takes = nodesOfKinds<ts.CallExpression>(callee.body, [ts.SyntaxKind.CallExpression]).filter((inner) => {
+    const name = calleeName(inner)?.toLowerCase();
+    return name === "setnx" || (name === "set" && inner.arguments.length >= 3 && redisSetFlags(inner).nx);
   });
+  return (
+    takes.length > 0 &&
+    takes.every((inner) => {
+      if (calleeName(inner)?.toLowerCase() !== "set" || !redisSetFlags(inner).expires) return false;
+      // Each helper parameter the SET's arguments name past the value must be given by this call.
+      return inner.arguments.slice(2).every((argument) =>
+        [...(ts.isIdentifier(argument) ? [argument] : []), ...nodesOfKinds<ts.Identifier>(argument, [ts.SyntaxKind.Identifier])].every((id) => {
+          const index = parameters.indexOf(id.text);
+          return index < 0 || call.arguments[index] !== undefined || callee.parameters[index]!.initializer !== undefined;
+        }),
+      );
+    })
+  );
 }
 
 /** Only a SET NX that is a lock is an acquisition: the other uses of set-if-absent feed no lock rule. */
