@@ -244,7 +244,10 @@ export function lockAcquisitionOf(
       return lockOnly(
         redisAcquisition(
           node,
-          takesOverPassedDeadline(node) || expiresInQueue(node) || passesTtl(node) || helperSetsWithExpiry(node, options.helperChecker ?? checker),
+          takesOverPassedDeadline(node) ||
+            expiresInQueue(node) ||
+            passesTtl(node) ||
+            helperSetsWithExpiry(node, options.helperChecker ?? checker),
         ),
       );
 
@@ -687,10 +690,12 @@ function helperSetsWithExpiry(call: ts.CallExpression, getChecker: CheckerGetter
       if (calleeName(inner)?.toLowerCase() !== "set" || !redisSetFlags(inner).expires) return false;
       // Each helper parameter the SET's arguments name past the value must be given by this call.
       return inner.arguments.slice(2).every((argument) =>
-        [...(ts.isIdentifier(argument) ? [argument] : []), ...nodesOfKinds<ts.Identifier>(argument, [ts.SyntaxKind.Identifier])].every((id) => {
-          const index = parameters.indexOf(id.text);
-          return index < 0 || call.arguments[index] !== undefined || callee.parameters[index]!.initializer !== undefined;
-        }),
+        [...(ts.isIdentifier(argument) ? [argument] : []), ...nodesOfKinds<ts.Identifier>(argument, [ts.SyntaxKind.Identifier])].every(
+          (id) => {
+            const index = parameters.indexOf(id.text);
+            return index < 0 || call.arguments[index] !== undefined || callee.parameters[index]!.initializer !== undefined;
+          },
+        ),
       );
     })
   );
