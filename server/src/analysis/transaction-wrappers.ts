@@ -334,7 +334,7 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
   if (ts.isMethodDeclaration(fn)) return decoratedScope(fn, resolve);
   if (!fn.body || !ts.isCallExpression(call) || !call.arguments.includes(fn as ts.Expression)) return undefined;
   const wrapper = resolve(call);
-  const summary = wrapper && wrapper !== fn && !isFunctionLike(call.expression) ? transactionWrapperOf(wrapper) : undefined;
+  const summary = wrapper && wrapper !== fn && !isFunctionLike(call.expression) ? resolvedWrapperOf(wrapper, resolve) : undefined;
   if (!summary || call.arguments[summary.callback] !== fn) return undefined;
   const scope: TransactionScope = {
     form: "callback",
@@ -380,6 +380,81 @@ function advisoryLockAround(
     return indexes?.every((i) => i >= 0) ? keyInCallTerms(call, indexes) : undefined;
   });
   return { takenAt: call, key: keys.find((key) => key !== undefined) };
+}
+
+const resolvedCache = new WeakMap<CalleeResolver, WeakMap<FunctionLike, TransactionWrapper | null>>();
+
+/**
+ * The wrapper summary of `fn` (`transactionWrapperOf`), also where the transaction is opened through other project
+ * functions: `fn` sends BEGIN on a connection through a project helper (`await this.begin(client, level)`) and then
+ * calls its callback parameter with that connection while the transaction is open, or `fn` passes its callback
+ * parameter on to a project wrapper (`return this.run(fn, "SERIALIZABLE")`, `return manager().runSerializable(fn)`),
+ * fixing the isolation argument or passing its own on.
+ */
+export function resolvedWrapperOf(fn: FunctionLike, resolve: CalleeResolver, depth = 0): TransactionWrapper | undefined {
+  const own = transactionWrapperOf(fn);
+  if (!fn.body || depth > 3) return own;
+  let cache = resolvedCache.get(resolve);
+  if (!cache) resolvedCache.set(resolve, (cache = new WeakMap()));
+  const cached = cache.get(fn);
+  if (cached !== undefined) return cached ?? undefined;
+  cache.set(fn, null); // a cycle of wrappers opens nothing
+  // A helper's BEGIN around the call of a callback parameter decides over an opener matched by method name alone
+  // (`this.begin(client, level)` reads like postgres.js's `sql.begin(options, fn)`, whose callback `level` is not).
+  const helper = helperBeginWrapper(fn, resolve);
+  const found = helper && own?.callback !== helper.callback ? helper : (own ?? delegatingWrapper(fn, resolve, depth));
+  cache.set(fn, found ?? null);
+  return found;
+}
+
+function parameterIndexIn(fn: FunctionLike): (expr: ts.Expression | undefined) => number {
+  const parameters = fn.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
+  return (expr) => {
+    const node = expr && skipParens(expr);
+    return node && ts.isIdentifier(node) ? parameters.indexOf(node.text) : -1;
+  };
+}
+
+/** `await this.begin(client); const r = await fn(client); COMMIT`: a helper opened the transaction `fn` runs in. */
+function helperBeginWrapper(fn: FunctionLike, resolve: CalleeResolver): TransactionWrapper | undefined {
+  const parameterIndex = parameterIndexIn(fn);
+  for (const call of nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression], { skipFunctions: true })) {
+    const callback = parameterIndex(call.expression);
+    const handle = call.arguments[0] && skipParens(call.arguments[0]);
+    if (callback < 0 || !handle || !ts.isIdentifier(handle)) continue;
+    const scope = helperOpenedScopeOf(call, resolve);
+    if (!scope || scope.form !== "begin-commit" || !scope.handle) continue;
+    if (!isPartOfHandle(handle, scope.handle) || canonicalKey(handle) !== scope.handle.key) continue;
+    return { callback, runs: call, retried: isRetried(scope) };
+  }
+  return undefined;
+}
+
+/** `return this.run(fn, "SERIALIZABLE")`: the callback parameter handed on to a project wrapper. */
+function delegatingWrapper(fn: FunctionLike, resolve: CalleeResolver, depth: number): TransactionWrapper | undefined {
+  const parameterIndex = parameterIndexIn(fn);
+  for (const call of nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression], { skipFunctions: true })) {
+    if (!call.arguments.some((a) => parameterIndex(a) >= 0)) continue;
+    const inner = resolve(call);
+    if (!inner || inner === fn) continue;
+    const summary = resolvedWrapperOf(inner, resolve, depth + 1);
+    const callback = summary ? parameterIndex(call.arguments[summary.callback]) : -1;
+    if (!summary || callback < 0) continue;
+    const wrapper: TransactionWrapper = { callback, retried: summary.retried, ...(summary.stored ? { stored: true } : {}) };
+    const source = summary.isolation;
+    if (source && "level" in source) wrapper.isolation = source;
+    else if (source) {
+      const argument = call.arguments[source.parameter];
+      const passed = parameterIndex(argument);
+      if (passed >= 0) wrapper.isolation = { parameter: passed, ...(source.property ? { property: source.property } : {}) };
+      else {
+        const level = isolationFrom(source.property ? propertyValue(argument, source.property) : argument);
+        if (level) wrapper.isolation = { level };
+      }
+    }
+    return wrapper;
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
