@@ -212,7 +212,7 @@ export function lockAcquisitionOf(
   node: ts.Node,
   checker: CheckerGetter,
   models: readonly LockLibraryModel[] = LOCK_LIBRARY_MODELS,
-  options: { callbackReference?: boolean } = {},
+  options: { callbackReference?: boolean; helperChecker?: CheckerGetter } = {},
 ): LockAcquisition | undefined {
   if (!ts.isCallExpression(node) && !ts.isTaggedTemplateExpression(node)) return undefined;
   if (ts.isCallExpression(node)) {
@@ -241,7 +241,15 @@ export function lockAcquisitionOf(
         });
     }
     if ((name === "setnx" || name === "setNX" || name === "SETNX") && receiver && node.arguments.length >= 2)
-      return lockOnly(redisAcquisition(node, takesOverPassedDeadline(node) || expiresInQueue(node) || passesTtl(node)));
+      return lockOnly(
+        redisAcquisition(
+          node,
+          takesOverPassedDeadline(node) ||
+            expiresInQueue(node) ||
+            passesTtl(node) ||
+            helperSetsWithExpiry(node, options.helperChecker ?? checker),
+        ),
+      );
 
     // A Lua script whose SET … NX takes the lock: `redis.eval(SCRIPT, 1, key, …)`, or a `defineCommand` command.
     if (receiver) {
@@ -652,6 +660,45 @@ function redisAcquisition(call: ts.CallExpression, expires: boolean): LockAcquis
 export function passesTtl(call: ts.CallExpression): boolean {
   const ttl = call.arguments[2];
   return call.arguments.length === 3 && ttl !== undefined && (numberValue(ttl) ?? 0) > 0;
+}
+
+/**
+ * `redisService.setNX(key, token, Math.ceil(ttl / 1000))` where `setNX` is a project function (a method, an object
+ * literal's method or a function) whose own body takes the key only with `SET … NX` and an `EX`/`PX` expiry: the
+ * helper is named after SETNX, but every command it sends expires. An expiry taken from one of its parameters counts
+ * only where the call passes that argument; a body with any SETNX, or a SET NX without expiry, stays a lock without one.
+ */
+function helperSetsWithExpiry(call: ts.CallExpression, getChecker: CheckerGetter): boolean {
+  const checker = getChecker();
+  if (!checker) return false;
+  let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const declaration = symbol?.valueDeclaration;
+  const callee =
+    declaration && (ts.isVariableDeclaration(declaration) || ts.isPropertyAssignment(declaration) || ts.isPropertyDeclaration(declaration))
+      ? declaration.initializer && skipParens(declaration.initializer)
+      : declaration;
+  if (!callee || !isFunctionLike(callee) || !callee.body || callee.getSourceFile().isDeclarationFile) return false;
+  const parameters = callee.parameters.map((p) => (ts.isIdentifier(p.name) ? p.name.text : undefined));
+  const takes = nodesOfKinds<ts.CallExpression>(callee.body, [ts.SyntaxKind.CallExpression]).filter((inner) => {
+    const name = calleeName(inner)?.toLowerCase();
+    return name === "setnx" || (name === "set" && inner.arguments.length >= 3 && redisSetFlags(inner).nx);
+  });
+  return (
+    takes.length > 0 &&
+    takes.every((inner) => {
+      if (calleeName(inner)?.toLowerCase() !== "set" || !redisSetFlags(inner).expires) return false;
+      // Each helper parameter the SET's arguments name past the value must be given by this call.
+      return inner.arguments.slice(2).every((argument) =>
+        [...(ts.isIdentifier(argument) ? [argument] : []), ...nodesOfKinds<ts.Identifier>(argument, [ts.SyntaxKind.Identifier])].every(
+          (id) => {
+            const index = parameters.indexOf(id.text);
+            return index < 0 || call.arguments[index] !== undefined || callee.parameters[index]!.initializer !== undefined;
+          },
+        ),
+      );
+    })
+  );
 }
 
 /** Only a SET NX that is a lock is an acquisition: the other uses of set-if-absent feed no lock rule. */
@@ -1568,7 +1615,8 @@ export function lockAcquisitionsIn(
   if (!found) {
     const list: LockAcquisition[] = [];
     for (const node of nodesOfKinds(sourceFile, CALL_KINDS)) {
-      const acquisition = lockAcquisitionOf(node, checker);
+      // The real checker only for a SETNX through a project helper, whose body says whether it expires.
+      const acquisition = lockAcquisitionOf(node, checker, LOCK_LIBRARY_MODELS, { helperChecker: realChecker });
       if (acquisition && !isFailureOnlyClaim(acquisition, program)) list.push(acquisition);
     }
     perFile.set(sourceFile, (found = list));

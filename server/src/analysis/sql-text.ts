@@ -78,6 +78,7 @@ export function sqlTextOf(expr: ts.Node | undefined, depth = 0): string | undefi
     return whenTrue !== undefined && whenFalse !== undefined && sameStatementButWhere(whenTrue, whenFalse) ? whenTrue : undefined;
   }
   if (ts.isCallExpression(node) && calleeName(node) === "raw") return sqlTextOf(node.arguments[0], depth + 1);
+  if (ts.isCallExpression(node) && calleeName(node) === "join") return joinedText(node, depth);
   if (ts.isIdentifier(node)) {
     const declaration = constDeclarationOf(node);
     return declaration?.initializer ? sqlTextOf(declaration.initializer, depth + 1) : undefined;
@@ -96,6 +97,46 @@ function sameStatementButWhere(a: string, b: string): boolean {
 function templateText(template: ts.TemplateLiteral): string {
   if (ts.isNoSubstitutionTemplateLiteral(template)) return template.text;
   return template.head.text + template.templateSpans.map((s) => `$?${s.literal.text}`).join("");
+}
+
+/**
+ * `parts.join(" ")` of `const parts = ["BEGIN"]` (to which the function may push more: `parts.push("READ ONLY")`): the
+ * statement starts with the array's own elements, in order; what is pushed later follows as unknown text.
+ */
+function joinedText(call: ts.CallExpression, depth: number): string | undefined {
+  const receiver = ts.isPropertyAccessExpression(call.expression) ? skipParens(call.expression.expression) : undefined;
+  const separator = call.arguments.length === 0 ? "," : stringValue(skipParens(call.arguments[0]!));
+  const declaration = receiver && ts.isIdentifier(receiver) ? constDeclarationOf(receiver) : undefined;
+  const array = declaration?.initializer && skipParens(declaration.initializer);
+  if (separator === undefined || !array || !ts.isArrayLiteralExpression(array) || array.elements.length === 0) return undefined;
+  const elements = array.elements.map((e) => (ts.isSpreadElement(e) ? undefined : sqlTextOf(e, depth + 1)));
+  const known = elements.indexOf(undefined) < 0 ? elements.length : elements.indexOf(undefined);
+  if (known === 0) return undefined;
+  const head = elements.slice(0, known).join(separator);
+  const added = addedTo(receiver as ts.Identifier);
+  if (added === "front") return undefined;
+  return known < elements.length || added === "end" ? `${head}${separator}$?` : head;
+}
+
+/** Where the block holding `array`'s declaration adds to it: only at the end (`push`), or elsewhere too (`unshift`, `splice`). */
+function addedTo(array: ts.Identifier): "end" | "front" | undefined {
+  const declaration = constDeclarationOf(array);
+  let scope: ts.Node | undefined = declaration;
+  while (scope && !ts.isBlock(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
+  let found: "end" | "front" | undefined;
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      ts.isIdentifier(node.expression.expression) &&
+      node.expression.expression.text === array.text &&
+      /^(push|unshift|splice)$/.test(node.expression.name.text)
+    )
+      found = node.expression.name.text === "push" && found !== "front" ? "end" : "front";
+    ts.forEachChild(node, visit);
+  };
+  if (scope) visit(scope);
+  return found;
 }
 
 /** The string a `const` of the file bound to a string literal holds. */

@@ -196,12 +196,16 @@ function summarise(
   const add = (way: TransactionWrapper) => {
     if (!ways.some((w) => w.callback === way.callback && w.property === way.property)) ways.push(way);
   };
+  // A helper's BEGIN around the call of a callback parameter decides over an opener matched by method name alone
+  // (`this.begin(client, level)` reads like postgres.js's `sql.begin(options, fn)`, whose callback `level` is not).
+  const helper = helperBeginWrapper(fn, resolve);
   for (const call of calls) {
     // A callback opener of the transaction table whose callback is one of the wrapper's parameters.
     const openers = transactionOpenersOf(call).filter(({ opener }) => opener.form === "callback");
     const opener = openers.find(({ opener }) => callbackIndexOf(call, opener, (a) => callbackParameter(a) >= 0) >= 0)?.opener;
     if (!opener) continue;
     const callback = callbackIndexOf(call, opener, (a) => callbackParameter(a) >= 0);
+    if (helper && callbackParameter(call.arguments[callback]!) !== helper.callback) continue;
     const isolation = isolationSourceOf(call, callback, openers, parameterIndex);
     for (const details of callbackDetails(call.arguments[callback]!, parameterIndex))
       add({
@@ -213,6 +217,7 @@ function summarise(
         ...(isolation ? { isolation } : {}),
       });
   }
+  if (helper) add(helper);
   // A project wrapper given the callback: this function runs it in that wrapper's transaction, at the level its
   // arguments ask for.
   for (const { call, callee } of callbackHandOffs(fn, resolve)) {
@@ -623,6 +628,21 @@ function advisoryLockAround(
     return indexes?.every((i) => i >= 0) ? keyInCallTerms(call, indexes) : undefined;
   });
   return { takenAt: call, key: keys.find((key) => key !== undefined) };
+}
+
+/** `await this.begin(client); const r = await fn(client); COMMIT`: a helper opened the transaction `fn` runs in. */
+function helperBeginWrapper(fn: FunctionLike, resolve: CalleeResolver): TransactionWrapper | undefined {
+  const parameterIndex = parameterIndexOf(fn);
+  for (const call of nodesOfKinds<ts.CallExpression>(fn.body!, [ts.SyntaxKind.CallExpression], { skipFunctions: true })) {
+    const callback = parameterIndex(call.expression);
+    const handle = call.arguments[0] && skipParens(call.arguments[0]);
+    if (callback < 0 || !handle || !ts.isIdentifier(handle)) continue;
+    const scope = helperOpenedScopeOf(call, resolve);
+    if (!scope || scope.form !== "begin-commit" || !scope.handle) continue;
+    if (!isPartOfHandle(handle, scope.handle) || canonicalKey(handle) !== scope.handle.key) continue;
+    return { callback, runs: call, retried: isRetried(scope) };
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
