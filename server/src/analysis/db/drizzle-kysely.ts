@@ -211,14 +211,15 @@ export function kyselyAccess(root: ts.Expression, links: Link[], call: ts.CallEx
 }
 
 /**
- * Kysely `db.insertInto("t").values({ … }).execute()`: an insert of that row. A statement with `onConflict(…)` (an
- * upsert or an insert that may do nothing) or an `INSERT … SELECT` (`expression(…)`) is left unrecognised.
+ * Kysely `db.insertInto("t").values({ … }).execute()`: an insert of that row. A statement with `onConflict(…)`,
+ * `onDuplicateKeyUpdate(…)`, `ignore()` / `orIgnore()` / `orReplace()` (an upsert, or an insert that may do nothing) or
+ * an `INSERT … SELECT` (`expression(…)`) is left unrecognised.
  */
 function kyselyInsert(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
   const table = stringValue(links[0]!.call?.arguments[0])?.split(/\s+/)[0]?.toLowerCase();
   const values = links.find((l) => l.name === "values" && l.call)?.call?.arguments[0];
   if (!table || !values || !/^execute/.test(links[links.length - 1]!.name)) return undefined;
-  if (links.some((l) => l.name === "onConflict" || l.name === "onDuplicateKeyUpdate" || l.name === "ignore" || l.name === "expression"))
+  if (links.some((l) => /^(onConflict|onDuplicateKeyUpdate|ignore|orIgnore|orReplace|expression)$/.test(l.name)))
     return undefined;
   return {
     node: call,
