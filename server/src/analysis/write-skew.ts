@@ -479,7 +479,12 @@ function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): 
     const terminal = ts.isCallExpression(node) ? calleeName(node) : undefined;
     // TypeORM's query builder `getCount()`, Objection's `resultSize()`: the number of matching rows.
     if (terminal === "getCount" || (access.library === "objection" && terminal === "resultSize")) return { read: access, kind: "count" };
-    const projected = access.library === "drizzle" && ts.isCallExpression(node) ? drizzleAggregate(node) : undefined;
+    const projected =
+      access.library === "drizzle" && ts.isCallExpression(node)
+        ? drizzleAggregate(node)
+        : access.library === "kysely" && ts.isCallExpression(node)
+          ? kyselyAggregate(node)
+          : undefined;
     if (projected) return { read: access, kind: projected };
     if (terminal === "getExists") return { read: access, kind: "exists" };
     // Supabase `select("*", { count: "exact", head: true })` returns the number of matching rows and no rows.
@@ -530,6 +535,45 @@ function drizzleAggregate(call: ts.CallExpression): SetCheckKind | undefined {
     let field: SetCheckKind | undefined;
     if (ts.isCallExpression(value) && ts.isIdentifier(value.expression)) field = DRIZZLE_AGGREGATES[value.expression.text];
     else if (ts.isTaggedTemplateExpression(value) && ts.isIdentifier(value.tag) && value.tag.text === "sql") {
+      const match = SQL_AGGREGATE.exec(`SELECT ${value.template.getText().slice(1, -1)}`);
+      field = match ? (match[1] ? "count" : match[2] ? "exists" : "aggregate") : undefined;
+    }
+    if (!field) return undefined;
+    kind = kind === undefined || kind === field ? field : "aggregate";
+  }
+  return kind;
+}
+
+/**
+ * A Kysely select whose every selection is an aggregate of the set, `select((eb) => eb.fn.countAll().as("n"))`,
+ * `select([db.fn.sum("amount").as("total")])` or ``select(sql`count(*)`.as("n"))``: what it reads is the set's size or
+ * total, not rows.
+ */
+function kyselyAggregate(call: ts.CallExpression): SetCheckKind | undefined {
+  const selects = chainOf(call).links.filter((l) => l.name === "select" && l.call);
+  if (selects.length === 0) return undefined;
+  const selections: ts.Expression[] = [];
+  for (const link of selects)
+    for (const argument of link.call!.arguments) {
+      let value = skipParens(argument);
+      if ((ts.isArrowFunction(value) || ts.isFunctionExpression(value)) && !ts.isBlock(value.body)) value = skipParens(value.body);
+      if (ts.isArrayLiteralExpression(value)) selections.push(...value.elements);
+      else selections.push(value);
+    }
+  let kind: SetCheckKind | undefined;
+  for (const selection of selections) {
+    let value = skipParens(selection);
+    // `….as("alias")`: the aliased expression.
+    if (ts.isCallExpression(value) && ts.isPropertyAccessExpression(value.expression) && value.expression.name.text === "as")
+      value = skipParens(value.expression.expression);
+    let field: SetCheckKind | undefined;
+    if (ts.isCallExpression(value) && ts.isPropertyAccessExpression(value.expression)) {
+      const owner = skipParens(value.expression.expression);
+      const name = value.expression.name.text;
+      // `eb.fn.count(…)`, `db.fn.countAll()`: an aggregate function of the builder's `fn` module.
+      if (ts.isPropertyAccessExpression(owner) && owner.name.text === "fn")
+        field = name === "countAll" ? "count" : DRIZZLE_AGGREGATES[name];
+    } else if (ts.isTaggedTemplateExpression(value) && ts.isIdentifier(value.tag) && value.tag.text === "sql") {
       const match = SQL_AGGREGATE.exec(`SELECT ${value.template.getText().slice(1, -1)}`);
       field = match ? (match[1] ? "count" : match[2] ? "exists" : "aggregate") : undefined;
     }

@@ -184,6 +184,8 @@ function isSqlTemplateUsingColumn(value: ts.Expression): boolean {
 
 /** Kysely: `db.selectFrom("t")...executeTakeFirst()`, `db.updateTable("t").set(...).where(...).execute()`. */
 export function kyselyAccess(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
+  const insert = links[0]?.name === "insertInto" ? kyselyInsert(root, links, call) : undefined;
+  if (insert) return insert;
   const start = links.find((l) => (l.name === "selectFrom" || l.name === "updateTable") && l.call);
   if (!start) return undefined;
   const table = stringValue(start.call!.arguments[0])?.split(/\s+/)[0]?.toLowerCase();
@@ -206,6 +208,29 @@ export function kyselyAccess(root: ts.Expression, links: Link[], call: ts.CallEx
       ? objectAssignments(returnedObject(setArg), () => true)
       : objectAssignments(setArg, isSqlTemplateUsingColumn);
   return { node: call, library: "kysely", kind: "write", table, handle: root, assignments, conditions };
+}
+
+/**
+ * Kysely `db.insertInto("t").values({ … }).execute()`: an insert of that row. A statement with `onConflict(…)`,
+ * `onDuplicateKeyUpdate(…)`, `ignore()` / `orIgnore()` / `orReplace()` (an upsert, or an insert that may do nothing) or
+ * an `INSERT … SELECT` (`expression(…)`) is left unrecognised.
+ */
+function kyselyInsert(root: ts.Expression, links: Link[], call: ts.CallExpression): DbAccess | undefined {
+  const table = stringValue(links[0]!.call?.arguments[0])?.split(/\s+/)[0]?.toLowerCase();
+  const values = links.find((l) => l.name === "values" && l.call)?.call?.arguments[0];
+  if (!table || !values || !/^execute/.test(links[links.length - 1]!.name)) return undefined;
+  if (links.some((l) => /^(onConflict|onDuplicateKeyUpdate|ignore|orIgnore|orReplace|expression)$/.test(l.name)))
+    return undefined;
+  return {
+    node: call,
+    library: "kysely",
+    kind: "write",
+    table,
+    handle: root,
+    insert: true,
+    assignments: objectAssignments(insertedRow(values), () => false),
+    conditions: [],
+  };
 }
 
 function returnedObject(fn: ts.ArrowFunction | ts.FunctionExpression): ts.Expression | undefined {
