@@ -2380,8 +2380,11 @@ function isStored(expr: ts.Expression, column: string, flow: ReadModifyWrite): b
     else if (ts.isElementAccessExpression(root) && isLiteral(root.argumentExpression)) root = skipParens(root.expression);
     else return false;
   }
-  // `let hits = row.hits; hits = hits * 2` or `wallet.balance -= n`: the name no longer holds the value read.
-  const fn = enclosingFunction(flow.write.node);
+  // `let hits = row.hits; hits = hits * 2` or `wallet.balance -= n`: the name no longer holds the value read. A write
+  // in a callback (a transaction's) of the function that read is judged in that function, where the names are bound.
+  const writer = enclosingFunction(flow.write.node);
+  const reader = enclosingFunction(flow.read.node);
+  const fn = writer && reader && isInside(writer, reader) ? reader : writer;
   if (!fn || changesName(fn, root.text, flow.write.node) || !boundToRow(root, fn, flow)) return false;
   const origin = flow.originOf(node);
   return origin?.read === flow.read && origin.level === "value" && origin.column !== undefined && sameColumn(origin.column, column);
@@ -2399,7 +2402,8 @@ function isEmptyDefault(expr: ts.Expression): boolean {
 function constValue(expr: ts.Expression): ts.Expression {
   const node = skipParens(expr);
   if (!ts.isIdentifier(node)) return node;
-  const declaration = localVariable(node);
+  // A `const` holds the same value in the callbacks it is visible in (a transaction's callback writing it).
+  const declaration = variableDeclarationOf(node);
   const list = declaration?.parent;
   return declaration?.initializer &&
     ts.isIdentifier(declaration.name) &&
