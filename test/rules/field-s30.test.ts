@@ -46,6 +46,37 @@ export async function resetLane(laneId: string) {
 
 const lockBoard = "    await tx.update(boards).set({ updatedAt: new Date() }).where(eq(boards.id, boardId));";
 
+/**
+ * Pattern 157: a one-time secret consumed. The caller's code is compared with the stored one (or the row is looked up
+ * by the caller's token), its expiry with the clock, and the write stores only constants and clears the secret. Two
+ * holders of the code both store the same constants: the state one call leaves. `after` runs after the write.
+ */
+const verifyPhone = (data: string, after = "") => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function verifyPhone(phone: string, code: string) {
+  const account = await prisma.account.findFirst({ where: { phone } });
+  if (!account) throw new Error("not found");
+  if (account.verified && account.active) throw new Error("already verified");
+  if (!account.otp || !account.otpExpiresAt) throw new Error("no code sent");
+  if (account.otpExpiresAt < new Date()) throw new Error("code expired");
+  if (account.otp !== code) throw new Error("wrong code");
+  await prisma.account.update({ where: { id: account.id }, data: ${data} });
+${after}  return { id: account.id };
+}
+`;
+
+const confirmInvite = (data: string, check = "") => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+export async function confirmInvite(memberId: number, token: string) {
+  const member = await prisma.member.findFirst({ where: { id: memberId, inviteToken: token } });
+  if (!member) throw new Error("no such invite");
+  if (member.inviteExpiresAt && member.inviteExpiresAt < new Date()) throw new Error("invite expired");
+${check}  return prisma.member.update({ where: { id: member.id }, data: ${data} });
+}
+`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -53,8 +84,42 @@ runRuleTests(selectThenUpdate, {
       filename: "src/boards.ts",
       code: boardOps(lockBoard, resetLane),
     },
+    {
+      name: "an SMS code checked against the stored one and its expiry, then cleared with constants",
+      filename: "src/phone.ts",
+      code: verifyPhone("{ verified: true, active: true, otp: null, otpExpiresAt: null }"),
+    },
+    {
+      name: "an invite looked up by the caller's token, its expiry checked, the token cleared",
+      filename: "src/invites.ts",
+      code: confirmInvite("{ inviteToken: null, inviteExpiresAt: null, joined: true }"),
+    },
   ],
   invalid: [
+    {
+      name: "the code checked and cleared, but a welcome credit granted after the write",
+      filename: "src/phone.ts",
+      code: verifyPhone(
+        "{ verified: true, active: true, otp: null, otpExpiresAt: null }",
+        "  await prisma.wallet.update({ where: { accountId: account.id }, data: { balance: { increment: 10 } } });\n",
+      ),
+      errors: [{ line: 11, column: 9, messageId: "checkThenWrite" }],
+    },
+    {
+      name: "the code checked but kept: not consumed, the expiry test lets a change through",
+      filename: "src/phone.ts",
+      code: verifyPhone("{ verified: true, active: true }"),
+      errors: [{ line: 11, column: 9, messageId: "checkThenWrite" }],
+    },
+    {
+      name: "an invite consumed after a check refusing a revoked member: a revocation in between is undone",
+      filename: "src/invites.ts",
+      code: confirmInvite(
+        '{ inviteToken: null, inviteExpiresAt: null, status: "ACTIVE" }',
+        '  if (member.status === "REVOKED") throw new Error("revoked");\n',
+      ),
+      errors: [{ line: 9, column: 10, messageId: "checkThenWrite" }],
+    },
     {
       name: "the same helper when the transaction updates no parent row",
       filename: "src/boards.ts",
