@@ -77,6 +77,38 @@ ${check}  return prisma.member.update({ where: { id: member.id }, data: ${data} 
 }
 `;
 
+/**
+ * Pattern 158: an order's edit form saved through Prisma: fields the form leaves empty kept as read (`form.x || row.x`),
+ * and its lines diffed against those read by a nested write (`deleteMany: { id: { in: gone } }` for the lines the form
+ * no longer lists, `updateMany` and `create` from the form). With no other writer of the fields kept, two saves end as
+ * the last one saved. `extra` adds code after the function.
+ */
+const editOrder = (field: string, extra = "") => `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+
+type Line = { id?: string; label: string; amount: number };
+
+export async function editOrder(id: string, form: { carrier?: string; note?: string; lines: Line[] }) {
+  const order = await prisma.order.findUnique({ where: { id }, include: { lines: true } });
+  if (!order) throw new Error("order not found");
+  const readIds = order.lines.map((l) => l.id);
+  const formIds = form.lines.filter((l) => l.id).map((l) => l.id!);
+  const gone = readIds.filter((lineId) => !formIds.includes(lineId));
+  return prisma.order.update({
+    where: { id },
+    data: {
+      ${field},
+      note: form.note,
+      lines: {
+        deleteMany: { id: { in: gone } },
+        updateMany: form.lines.filter((l) => l.id).map((l) => ({ where: { id: l.id! }, data: { label: l.label, amount: l.amount } })),
+        create: form.lines.filter((l) => !l.id).map((l) => ({ label: l.label, amount: l.amount })),
+      },
+    },
+  });
+}
+${extra}`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -94,8 +126,28 @@ runRuleTests(selectThenUpdate, {
       filename: "src/invites.ts",
       code: confirmInvite("{ inviteToken: null, inviteExpiresAt: null, joined: true }"),
     },
+    {
+      name: "a form's field kept as read beside its lines diffed against those read (Prisma nested write)",
+      filename: "src/orders.ts",
+      code: editOrder("carrier: form.carrier || order.carrier"),
+    },
   ],
   invalid: [
+    {
+      name: "the field kept as read is also set by a shipping step: a change saved in between is undone",
+      filename: "src/orders.ts",
+      code: editOrder(
+        "carrier: form.carrier || order.carrier",
+        'export async function ship(id: string) {\n  await prisma.order.update({ where: { id }, data: { carrier: "post" } });\n}\n',
+      ),
+      errors: [{ line: 12, column: 10, messageId: "sharedColumnLostUpdate" }],
+    },
+    {
+      name: "lines diffed, but a count computed from the row read",
+      filename: "src/orders.ts",
+      code: editOrder("revision: order.revision + 1"),
+      errors: [{ line: 12, column: 10, messageId: "lostUpdate" }],
+    },
     {
       name: "the code checked and cleared, but a welcome credit granted after the write",
       filename: "src/phone.ts",
