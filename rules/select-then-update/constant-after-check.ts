@@ -41,9 +41,12 @@ export function constantsAfterRefusals(flow: ReadModifyWrite, resolve: CalleeRes
   if (exits.length > 0 && exits.every((test) => refusesNoOp(test, flow) || authenticates(test, flow))) return true;
   // A one-time secret consumed (pattern 157): the caller's code matched against a stored one the write clears (or the
   // row found by it), then its expiry and the row's own state refused; every holder of the code stores the same.
+  // Only a secret with an expiry checked against the clock is a one-time code: a caller compared with an assignee and
+  // the assignment cleared (`approverId !== me`, then `approverId: null`) is an ownership check, and stays reported.
   const secrets = consumedSecrets(exits, flow);
   return (
     secrets.size > 0 &&
+    exits.some((test) => refusesExpired(test, flow)) &&
     exits.every(
       (test) =>
         refusesNoOp(test, flow) ||

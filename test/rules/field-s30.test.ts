@@ -158,6 +158,15 @@ runRuleTests(selectThenUpdate, {
       errors: [{ line: 11, column: 9, messageId: "checkThenWrite" }],
     },
     {
+      name: "the caller compared with the assigned approver and the assignment cleared: no expiry, an ownership check",
+      filename: "src/phone.ts",
+      code: verifyPhone("{ verified: true, active: true, otp: null, otpExpiresAt: null }").replace(
+        '  if (account.otpExpiresAt < new Date()) throw new Error("code expired");\n',
+        "",
+      ),
+      errors: [{ line: 10, column: 9, messageId: "checkThenWrite" }],
+    },
+    {
       name: "the code checked but kept: not consumed, the expiry test lets a change through",
       filename: "src/phone.ts",
       code: verifyPhone("{ verified: true, active: true }"),
