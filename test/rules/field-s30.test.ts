@@ -1,7 +1,9 @@
 // select-then-update, session 30 field fixes (wt-field). Each valid case is a FALSE finding's shape from the judged
 // corpus, written afresh; each invalid case is its twin that still races.
 import { selectThenUpdate } from "../../rules/select-then-update";
+import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
+import { sqlProject } from "../helpers/sql-project";
 
 /**
  * Pattern 156: a board's lane settings re-read and written by a helper two calls below a transaction that first
@@ -196,6 +198,50 @@ runRuleTests(selectThenUpdate, {
           "\nexport async function quickMove(boardId: string, payload: { laneId: string; cards: string[] }) {\n  await handleCardMove(db, boardId, payload);\n}\n",
       ),
       errors: [{ line: 11, column: 11, messageId: "sharedColumnLostUpdate" }],
+    },
+  ],
+});
+
+/**
+ * Pattern 159: a visitor's like of a comment, looked up by raw SQL that pins the entity type by a literal in its text
+ * (`entity_type = 'comment'`) and the entity and fingerprint by placeholders, then inserted when missing. The table's
+ * `UNIQUE (entity_type, entity_id, fingerprint)` refuses the second of two concurrent inserts.
+ */
+const REACTIONS = (constraint: string) => `CREATE TABLE reactions (
+  id SERIAL PRIMARY KEY,
+  entity_type TEXT NOT NULL,
+  entity_id INTEGER NOT NULL,
+  fingerprint TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  ${constraint}
+);
+`;
+
+const LIKE_COMMENT = `import { Pool } from "pg";
+const pool = new Pool();
+
+export async function likeComment(commentId: number, fingerprint: string) {
+  const found = await pool.query("SELECT 1 FROM reactions WHERE entity_type = 'comment' AND entity_id = $1 AND fingerprint = $2", [commentId, fingerprint]);
+  if (found.rows.length > 0) return false;
+  await pool.query("INSERT INTO reactions (entity_type, entity_id, kind, fingerprint) VALUES ('comment', $1, 'like', $2)", [commentId, fingerprint]);
+  return true;
+}
+`;
+
+runRuleTests(writeSkew, {
+  valid: [
+    {
+      name: "a raw SQL lookup pinning one column of the unique key by a literal in its text",
+      root: sqlProject({ "db/migrations/001_reactions.sql": REACTIONS('CONSTRAINT "REACTION_UNIQUE" UNIQUE ("entity_type", "entity_id", "fingerprint")') }),
+      code: LIKE_COMMENT,
+    },
+  ],
+  invalid: [
+    {
+      name: "the unique key also holds the reaction kind, which the lookup does not pin: both insert",
+      root: sqlProject({ "db/migrations/001_reactions.sql": REACTIONS("CONSTRAINT reaction_unique UNIQUE (entity_type, entity_id, fingerprint, kind)") }),
+      code: LIKE_COMMENT,
+      errors: [{ line: 7, column: 9, messageId: "duplicate" }],
     },
   ],
 });
