@@ -123,10 +123,7 @@ function refusesDoneState(test: ts.Expression, flow: ReadModifyWrite): boolean {
   const operands = conjuncts(test);
   return operands.every((operand) => {
     const column = rowColumn(operand, flow);
-    return (
-      column !== undefined &&
-      flow.write.assignments.some((a) => a.column === column && a.value?.kind === ts.SyntaxKind.TrueKeyword)
-    );
+    return column !== undefined && flow.write.assignments.some((a) => a.column === column && a.value?.kind === ts.SyntaxKind.TrueKeyword);
   });
 }
 
@@ -208,11 +205,18 @@ function isClock(expr: ts.Expression, depth = 0): boolean {
     const callee = node.expression;
     if (!ts.isPropertyAccessExpression(callee)) return false;
     if (callee.name.text === "getTime") return isClock(callee.expression, depth);
-    return callee.name.text === "now" && ts.isIdentifier(callee.expression) && callee.expression.text === "Date" && node.arguments.length === 0;
+    return (
+      callee.name.text === "now" && ts.isIdentifier(callee.expression) && callee.expression.text === "Date" && node.arguments.length === 0
+    );
   }
   if (ts.isIdentifier(node) && depth < 2) {
     const declaration = declarationOf(node);
-    if (declaration && ts.isVariableDeclaration(declaration) && declaration.initializer && (declaration.parent.flags & ts.NodeFlags.Const) !== 0)
+    if (
+      declaration &&
+      ts.isVariableDeclaration(declaration) &&
+      declaration.initializer &&
+      (declaration.parent.flags & ts.NodeFlags.Const) !== 0
+    )
       return isClock(declaration.initializer, depth + 1);
   }
   return false;

@@ -232,14 +232,18 @@ runRuleTests(writeSkew, {
   valid: [
     {
       name: "a raw SQL lookup pinning one column of the unique key by a literal in its text",
-      root: sqlProject({ "db/migrations/001_reactions.sql": REACTIONS('CONSTRAINT "REACTION_UNIQUE" UNIQUE ("entity_type", "entity_id", "fingerprint")') }),
+      root: sqlProject({
+        "db/migrations/001_reactions.sql": REACTIONS('CONSTRAINT "REACTION_UNIQUE" UNIQUE ("entity_type", "entity_id", "fingerprint")'),
+      }),
       code: LIKE_COMMENT,
     },
   ],
   invalid: [
     {
       name: "the unique key also holds the reaction kind, which the lookup does not pin: both insert",
-      root: sqlProject({ "db/migrations/001_reactions.sql": REACTIONS("CONSTRAINT reaction_unique UNIQUE (entity_type, entity_id, fingerprint, kind)") }),
+      root: sqlProject({
+        "db/migrations/001_reactions.sql": REACTIONS("CONSTRAINT reaction_unique UNIQUE (entity_type, entity_id, fingerprint, kind)"),
+      }),
       code: LIKE_COMMENT,
       errors: [{ line: 7, column: 9, messageId: "duplicate" }],
     },
