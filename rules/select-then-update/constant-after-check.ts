@@ -38,7 +38,188 @@ export function constantsAfterRefusals(flow: ReadModifyWrite, resolve: CalleeRes
   if (!fn?.body || fn !== enclosingFunction(read.node) || awaitsBetween(fn.body, read.node, write.node)) return false;
   if (workClaimedByWrite(flow, resolve)) return false;
   const exits = exitsBetween(fn.body, read.node, write.node).filter((test) => testsRow(test, flow));
-  return exits.length > 0 && exits.every((test) => refusesNoOp(test, flow) || authenticates(test, flow));
+  if (exits.length > 0 && exits.every((test) => refusesNoOp(test, flow) || authenticates(test, flow))) return true;
+  // A one-time secret consumed (pattern 157): the caller's code matched against a stored one the write clears (or the
+  // row found by it), then its expiry and the row's own state refused; every holder of the code stores the same.
+  // Only a secret with an expiry checked against the clock is a one-time code: a caller compared with an assignee and
+  // the assignment cleared (`approverId !== me`, then `approverId: null`) is an ownership check, and stays reported.
+  const secrets = consumedSecrets(exits, flow);
+  return (
+    secrets.size > 0 &&
+    exits.some((test) => refusesExpired(test, flow)) &&
+    exits.every(
+      (test) =>
+        refusesNoOp(test, flow) ||
+        authenticates(test, flow) ||
+        refusesMissingRow(test, flow) ||
+        refusesDoneState(test, flow) ||
+        matchesSecret(test, flow, secrets) ||
+        refusesUnset(test, flow) ||
+        refusesExpired(test, flow),
+    )
+  );
+}
+
+/** The columns the write sets to `null`. */
+function clearedColumns(flow: ReadModifyWrite): Set<string> {
+  return new Set(flow.write.assignments.filter((a) => a.value !== undefined && isNullish(skipParens(a.value))).map((a) => a.column));
+}
+
+/** The column of the row read that `expr` holds as read (`row.otp`), if any. */
+function rowColumn(expr: ts.Expression, flow: ReadModifyWrite): string | undefined {
+  const origin = flow.originOf(skipParens(expr));
+  return origin?.read === flow.read && origin.level === "value" ? origin.column : undefined;
+}
+
+/** A value the caller gave: neither read from the row nor a constant. */
+function isCallerValue(expr: ts.Expression, flow: ReadModifyWrite): boolean {
+  return flow.originOf(skipParens(expr))?.read !== flow.read && !isConstant(expr);
+}
+
+/**
+ * The cleared columns that hold a secret the caller presented: the read found the row by it (`where: { token }`), or an
+ * exit compares it with the caller's value (`row.otp !== code`).
+ */
+function consumedSecrets(exits: readonly ts.Expression[], flow: ReadModifyWrite): Set<string> {
+  const cleared = clearedColumns(flow);
+  const secrets = new Set<string>();
+  for (const c of flow.read.conditions)
+    if (c.operator === "=" && c.value && cleared.has(c.column) && isCallerValue(c.value, flow)) secrets.add(c.column);
+  for (const test of exits) {
+    const column = comparedWithCaller(test, flow);
+    if (column && cleared.has(column)) secrets.add(column);
+  }
+  return secrets;
+}
+
+/** `row.otp !== code`: the column compared for inequality with a caller's value. */
+function comparedWithCaller(test: ts.Expression, flow: ReadModifyWrite): string | undefined {
+  const node = skipParens(test);
+  if (!ts.isBinaryExpression(node) || !/^(!==|!=)$/.test(node.operatorToken.getText())) return undefined;
+  for (const [stored, given] of [
+    [node.left, node.right],
+    [node.right, node.left],
+  ] as const) {
+    const column = rowColumn(stored, flow);
+    if (column && isCallerValue(given, flow)) return column;
+  }
+  return undefined;
+}
+
+function matchesSecret(test: ts.Expression, flow: ReadModifyWrite, secrets: ReadonlySet<string>): boolean {
+  const column = comparedWithCaller(test, flow);
+  return column !== undefined && secrets.has(column);
+}
+
+/** `!row`: the row was not found, and the write would change nothing. */
+function refusesMissingRow(test: ts.Expression, flow: ReadModifyWrite): boolean {
+  const subject = nullTestSubject(test);
+  const origin = subject && flow.originOf(subject);
+  return !!origin && origin.read === flow.read && origin.level === "row";
+}
+
+/** `row.verified && row.active`: exits while every column tested already holds the `true` the write stores. */
+function refusesDoneState(test: ts.Expression, flow: ReadModifyWrite): boolean {
+  const operands = conjuncts(test);
+  return operands.every((operand) => {
+    const column = rowColumn(operand, flow);
+    return column !== undefined && flow.write.assignments.some((a) => a.column === column && a.value?.kind === ts.SyntaxKind.TrueKeyword);
+  });
+}
+
+function conjuncts(test: ts.Expression): ts.Expression[] {
+  const node = skipParens(test);
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken)
+    return [...conjuncts(node.left), ...conjuncts(node.right)];
+  return [node];
+}
+
+function disjuncts(test: ts.Expression): ts.Expression[] {
+  const node = skipParens(test);
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.BarBarToken)
+    return [...disjuncts(node.left), ...disjuncts(node.right)];
+  return [node];
+}
+
+/**
+ * An exit once a column the write clears has passed the clock (`row.expiresAt < new Date()`, `isOtpExpired(row.otpExpiry)`),
+ * beside tests that it is set (`row.expiresAt && …`, `!row.expiresAt || …`).
+ */
+function refusesExpired(test: ts.Expression, flow: ReadModifyWrite): boolean {
+  const cleared = clearedColumns(flow);
+  const operands = disjuncts(test).flatMap(conjuncts);
+  let expired = false;
+  for (const operand of operands) {
+    if (testsSet(operand, flow, cleared)) continue;
+    if (!passedClock(operand, flow, cleared)) return false;
+    expired = true;
+  }
+  return expired;
+}
+
+/** `!account.otp || !account.otpExpiresAt`: exits while a column the write clears is unset already. */
+function refusesUnset(test: ts.Expression, flow: ReadModifyWrite): boolean {
+  const cleared = clearedColumns(flow);
+  return disjuncts(test).every((operand) => nullTestSubject(operand) !== undefined && testsSet(operand, flow, cleared));
+}
+
+/** `row.expiresAt` or `!row.expiresAt` (`== null`): a test of whether a column the write clears is set. */
+function testsSet(operand: ts.Expression, flow: ReadModifyWrite, cleared: ReadonlySet<string>): boolean {
+  const subject = nullTestSubject(operand) ?? skipParens(operand);
+  if (!ts.isPropertyAccessExpression(subject) && !ts.isIdentifier(subject)) return false;
+  const column = rowColumn(subject, flow);
+  return column !== undefined && cleared.has(column);
+}
+
+/** `stored < now`, `now > stored`, `Date.now() >= stored.getTime()`, or `isExpired(stored)`, the column cleared. */
+function passedClock(node: ts.Expression, flow: ReadModifyWrite, cleared: ReadonlySet<string>): boolean {
+  const operand = skipParens(node);
+  const storedColumn = (e: ts.Expression) => {
+    let inner = skipParens(e);
+    if (ts.isCallExpression(inner) && ts.isPropertyAccessExpression(inner.expression) && inner.expression.name.text === "getTime")
+      inner = inner.expression.expression;
+    const column = rowColumn(inner, flow);
+    return column !== undefined && cleared.has(column);
+  };
+  if (ts.isCallExpression(operand))
+    return /expire/i.test(calleeText(operand)) && operand.arguments.length === 1 && storedColumn(operand.arguments[0]!);
+  if (!ts.isBinaryExpression(operand)) return false;
+  const kind = operand.operatorToken.kind;
+  if (kind === ts.SyntaxKind.LessThanToken || kind === ts.SyntaxKind.LessThanEqualsToken)
+    return storedColumn(operand.left) && isClock(operand.right);
+  if (kind === ts.SyntaxKind.GreaterThanToken || kind === ts.SyntaxKind.GreaterThanEqualsToken)
+    return isClock(operand.left) && storedColumn(operand.right);
+  return false;
+}
+
+function calleeText(call: ts.CallExpression): string {
+  const callee = call.expression;
+  return ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : "";
+}
+
+/** `new Date()`, `Date.now()`, `new Date().getTime()`, or a `const` holding one. */
+function isClock(expr: ts.Expression, depth = 0): boolean {
+  const node = skipParens(expr);
+  if (ts.isNewExpression(node)) return ts.isIdentifier(node.expression) && node.expression.text === "Date" && !node.arguments?.length;
+  if (ts.isCallExpression(node)) {
+    const callee = node.expression;
+    if (!ts.isPropertyAccessExpression(callee)) return false;
+    if (callee.name.text === "getTime") return isClock(callee.expression, depth);
+    return (
+      callee.name.text === "now" && ts.isIdentifier(callee.expression) && callee.expression.text === "Date" && node.arguments.length === 0
+    );
+  }
+  if (ts.isIdentifier(node) && depth < 2) {
+    const declaration = declarationOf(node);
+    if (
+      declaration &&
+      ts.isVariableDeclaration(declaration) &&
+      declaration.initializer &&
+      (declaration.parent.flags & ts.NodeFlags.Const) !== 0
+    )
+      return isClock(declaration.initializer, depth + 1);
+  }
+  return false;
 }
 
 /** `null`, `undefined`, `true`, `false`, a number or a string: the same for every caller. */

@@ -88,7 +88,7 @@ import { upsertsFromMissingRowDefault } from "./absent-row";
 import { isEarlierStepOfPath } from "./same-path-writers";
 import { awaitedOpenerAround, isSessionLock } from "./callback-locks";
 import { refillsCache } from "./cache-refill";
-import { diffsSubmittedList } from "./whole-list";
+import { diffsSubmittedChildren, diffsSubmittedList } from "./whole-list";
 import { constantsAfterRefusals } from "./constant-after-check";
 import { keepsCheckedPresence } from "./presence-kept";
 import { onlyLinksReadRow } from "./relation-link";
@@ -248,7 +248,8 @@ interface SharedColumn {
  * is last-writer-wins by design ("single-writer"), another path's change is lost. Undefined for any other write.
  */
 function sharedColumnOf(flow: ReadModifyWrite, program: ts.Program, resolve: CalleeResolver): SharedColumn | "single-writer" | undefined {
-  const columns = replacedParts(flow);
+  // A nested write that diffs the submitted children against those read writes nothing read back (whole-list.ts).
+  const columns = replacedParts(flow, (assignment) => diffsSubmittedChildren(flow, assignment));
   if (!columns || !writersKnown(program, flow.write)) return undefined;
   // A writer called only by this function, before its read, is a step of this same path (same-path-writers.ts).
   const concurrent = (writes: readonly ColumnWrite[]) => writes.filter((w) => !isEarlierStepOfPath(w, flow, program, resolve));

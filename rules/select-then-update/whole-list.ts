@@ -6,6 +6,7 @@
 // unique-key error on a child both create; a child another call added in between is kept. A nested write that puts
 // the rows read back (`set: [...rows, added]`) or computes a child's values from them stays reported.
 import { skipParens, ts, type ReadModifyWrite } from "../../server/src/rule-kit";
+import { localConstInitializer } from "./harmless-writes";
 
 /** Nested writes of a relation's rows that take the rows to change from the form (or from the rows read, for a delete). */
 const FROM_FORM = new Set(["create", "createMany", "update", "updateMany", "upsert", "connect", "connectOrCreate", "data"]);
@@ -36,6 +37,18 @@ export function diffsSubmittedList(flow: ReadModifyWrite): boolean {
   return diffs;
 }
 
+/**
+ * One assignment of the write is a Prisma nested write of a relation that only diffs the submitted list against the
+ * rows read (the other columns are judged by themselves: a form's fields kept as read, pattern 10).
+ */
+export function diffsSubmittedChildren(flow: ReadModifyWrite, assignment: ReadModifyWrite["write"]["assignments"][number]): boolean {
+  const { read, write } = flow;
+  if (write.library !== "prisma" || write.insert) return false;
+  const fromRead = (expr: ts.Expression) => flow.originOf(expr)?.read === read;
+  const value = assignment.value && skipParens(assignment.value);
+  return !!value && ts.isObjectLiteralExpression(value) && fromRead(value) && nestedDiff(value, fromRead);
+}
+
 /** `{ create: …, update: …, deleteMany: … }` whose every operation is fed by the form or removes rows read by key. */
 function nestedDiff(object: ts.ObjectLiteralExpression, fromRead: (expr: ts.Expression) => boolean): boolean {
   return object.properties.every((property) => {
@@ -51,10 +64,15 @@ function nestedDiff(object: ts.ObjectLiteralExpression, fromRead: (expr: ts.Expr
 
 /**
  * `rows.filter((r) => !form.some(…))`, then `.map((r) => ({ id: r.id }))` or nothing: rows read that the form no longer
- * lists, named by their key.
+ * lists, named by their key. Also `{ id: { in: gone } }` with `const gone = readIds.filter((id) => !formIds.includes(id))`.
  */
 function removesRowsRead(value: ts.Expression, fromRead: (expr: ts.Expression) => boolean): boolean {
   let node = skipParens(value);
+  const keys = keysIn(node);
+  if (keys) {
+    const initializer = ts.isIdentifier(keys) ? localConstInitializer(keys) : undefined;
+    node = skipParens(initializer ?? keys);
+  }
   const mapped = methodCall(node, "map");
   if (mapped) {
     const callback = mapped.arguments[0] && skipParens(mapped.arguments[0]);
@@ -65,6 +83,17 @@ function removesRowsRead(value: ts.Expression, fromRead: (expr: ts.Expression) =
   if (!filtered) return false;
   const list = skipParens((filtered.expression as ts.PropertyAccessExpression).expression);
   return fromRead(list) && !outsideMembership(list, fromRead, true);
+}
+
+/** `{ id: { in: ids } }`: the list of keys a removal names its rows by. */
+function keysIn(node: ts.Expression): ts.Expression | undefined {
+  if (!ts.isObjectLiteralExpression(node) || node.properties.length !== 1) return undefined;
+  const [key] = node.properties;
+  if (!key || !ts.isPropertyAssignment(key) || !/^(id|uuid|_id)$/i.test(key.name.getText())) return undefined;
+  const filter = skipParens(key.initializer);
+  if (!ts.isObjectLiteralExpression(filter) || filter.properties.length !== 1) return undefined;
+  const [only] = filter.properties;
+  return only && ts.isPropertyAssignment(only) && only.name.getText() === "in" ? only.initializer : undefined;
 }
 
 /** `(r) => ({ id: r.id })`: the callback names each row by its key column and nothing else. */

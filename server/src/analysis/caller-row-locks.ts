@@ -175,7 +175,6 @@ function factsAtCall(
   // The caller's facts for what it passes, when that is a parameter of its own.
   const inherited = passed && caller ? summaryAt(caller).get(canonicalKey(skipAwait(passed))) : undefined;
   const { scope } = transactionPassedAt(call, node, fn, scopeAt);
-  if (!scope) return { open: inherited?.open === true, tables: [], keys: [] };
   const tables: string[] = [];
   const keys = new Set<string>();
   // `fn`'s paths whose value at this call is `value` (in the caller's terms).
@@ -185,20 +184,28 @@ function factsAtCall(
       if (argument && sameIdentity(skipAwait(argument), skipAwait(value))) keys.add(path);
     }
   };
+  // A caller that only passes on a handle it was given (an untyped `tx: any`, no transaction scope of its own at the
+  // call): the transaction is its callers', and so are the row locks held on it, carried down as for a typed handle.
+  const inheritedLocks = (from: EntryFacts, by: FunctionLike) => {
+    tables.push(...from.tables);
+    const callerPaths = parameterPaths(by);
+    for (const key of from.keys) {
+      const expr = callerPaths.get(key);
+      if (expr) pathsGiven(expr);
+    }
+  };
+  if (!scope) {
+    if (inherited?.open !== true || !caller) return { open: false, tables: [], keys: [] };
+    inheritedLocks(inherited, caller);
+    return { open: true, tables, keys: [...keys] };
+  }
   for (const lock of rowLocksHeldAt(call, scope, resolve)) {
     if (!lock.everyPath || !(lock.mode === "write" || lock.mode === "update" || lock.mode === "no key update")) continue;
     if (lock.access.table !== undefined) tables.push(lock.access.table);
     for (const value of lockedRowValues(lock, resolve)) pathsGiven(value);
   }
   // A transaction the caller was given: the locks its own callers hold on it.
-  if (scope.form === "caller" && inherited && caller) {
-    tables.push(...inherited.tables);
-    const callerPaths = parameterPaths(caller);
-    for (const key of inherited.keys) {
-      const expr = callerPaths.get(key);
-      if (expr) pathsGiven(expr);
-    }
-  }
+  if (scope.form === "caller" && inherited && caller) inheritedLocks(inherited, caller);
   return { open: true, tables, keys: [...keys] };
 }
 

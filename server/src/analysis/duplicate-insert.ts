@@ -315,10 +315,20 @@ function declaredLookup(
   return keys ? { pinned, keys } : undefined;
 }
 
-/** The columns a lookup pins by equality with a value. */
+/**
+ * The columns a lookup pins by equality with a value: a value the code passes, or a literal written in a raw SQL
+ * statement's text (`WHERE entity_type = 'comment' AND entity_id = $1`), which every call looks up alike.
+ */
 function pinnedColumns(read: DbAccess): string[] {
-  return [...new Set(read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column))];
+  const byValue = read.conditions.filter((c) => c.operator === "=" && c.value).map((c) => c.column);
+  const byLiteral = (read.sql?.statement.conditions ?? [])
+    .filter((c) => c.operator === "=" && c.placeholders.length === 0 && SQL_LITERAL.test(c.expression.trim()))
+    .map((c) => c.column);
+  return [...new Set([...byValue, ...byLiteral])];
 }
+
+/** A string or number literal of SQL text (`'comment'`, `42`). */
+const SQL_LITERAL = /^('(?:[^']|'')*'|-?\d+(?:\.\d+)?)$/;
 
 /** One of the unique keys is made of the given columns only. */
 function coversAll(keys: readonly string[][], columns: readonly string[]): boolean {

@@ -2267,7 +2267,7 @@ function isAlike(value: ts.Expression): boolean {
  * the stored one), when the write is a project function's (its other callers are other writers) or an entity save,
  * or when a check of a column it writes decides it (a state transition).
  */
-export function replacedParts(flow: ReadModifyWrite): string[] | undefined {
+export function replacedParts(flow: ReadModifyWrite, writesNothingRead?: (assignment: AccessAssignment) => boolean): string[] | undefined {
   const { read, write } = flow;
   if (!flow.data || write.insert || write.through || write.entity || write.flush) return undefined;
   // A Redis key or a Mongoose document has no project-wide writer index (column-writers.ts); a driver document's
@@ -2289,7 +2289,7 @@ export function replacedParts(flow: ReadModifyWrite): string[] | undefined {
   };
   const columns: string[] = [];
   for (const assignment of write.assignments) {
-    if (assignment.relation) continue;
+    if (assignment.relation || writesNothingRead?.(assignment)) continue;
     for (const value of assignmentValues(write, assignment)) {
       if (!fromRead(value)) continue;
       if (assignment.atomic || assignment.column === "..." || !replacesParts(value, assignment.column, flow, fromRead)) return undefined;
