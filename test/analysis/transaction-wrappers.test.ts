@@ -132,7 +132,12 @@ test("a level fixed inside the wrapper; the runtime helper retries by itself", (
 });
 
 test("a wrapper that binds the transaction to async-local storage around its callback (no handle passed)", () => {
-  assert.deepEqual(transactionWrapperOf(fn("stored"), sameFile), { callback: 0, stored: true, isolation: { level: "serializable" }, retried: false });
+  assert.deepEqual(transactionWrapperOf(fn("stored"), sameFile), {
+    callback: 0,
+    stored: true,
+    isolation: { level: "serializable" },
+    retried: false,
+  });
 });
 
 test("a wrapper that hands its callback on to another project wrapper, its level mapped through that wrapper's options", () => {

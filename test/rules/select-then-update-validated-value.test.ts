@@ -77,7 +77,7 @@ runRuleTests(selectThenUpdate, {
     },
     {
       name: "a value computed from the column read (a counter), written in a transaction's callback",
-      code: saveExportInTransaction("`${stored?.encryptedKey ?? \"\"}${input.apiKey}`"),
+      code: saveExportInTransaction('`${stored?.encryptedKey ?? ""}${input.apiKey}`'),
       files: { "src/db.ts": DB },
       errors: [{ line: 7, column: 11, messageId: "lostUpdate" }],
     },

@@ -222,7 +222,8 @@ function summarise(
   // arguments ask for.
   for (const { call, callee } of callbackHandOffs(fn, resolve)) {
     const inner = summaryAt(callee);
-    const way = inner && wrapperWayAt(inner, (i, property) => !property && !!call.arguments[i] && callbackParameter(call.arguments[i]!) >= 0);
+    const way =
+      inner && wrapperWayAt(inner, (i, property) => !property && !!call.arguments[i] && callbackParameter(call.arguments[i]!) >= 0);
     if (!way) continue;
     const argument = call.arguments[way.callback]!;
     const source = way.isolation;
@@ -556,7 +557,8 @@ export function wrapperScopeOf(node: ts.Node, resolve: CalleeResolver): Transact
 
 /** How a callback is given to a call: as an argument, or as a property of an object literal argument (`{ execute: fn }`). */
 function passedAs(fn: FunctionLike): { call: ts.CallExpression; argument: ts.Node; property?: string } | undefined {
-  const holder = ts.isPropertyAssignment(fn.parent) && fn.parent.initializer === fn ? fn.parent : ts.isMethodDeclaration(fn) ? fn : undefined;
+  const holder =
+    ts.isPropertyAssignment(fn.parent) && fn.parent.initializer === fn ? fn.parent : ts.isMethodDeclaration(fn) ? fn : undefined;
   if (holder) {
     const object = holder.parent;
     const call = object?.parent;

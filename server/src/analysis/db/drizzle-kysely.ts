@@ -219,8 +219,7 @@ function kyselyInsert(root: ts.Expression, links: Link[], call: ts.CallExpressio
   const table = stringValue(links[0]!.call?.arguments[0])?.split(/\s+/)[0]?.toLowerCase();
   const values = links.find((l) => l.name === "values" && l.call)?.call?.arguments[0];
   if (!table || !values || !/^execute/.test(links[links.length - 1]!.name)) return undefined;
-  if (links.some((l) => /^(onConflict|onDuplicateKeyUpdate|ignore|orIgnore|orReplace|expression)$/.test(l.name)))
-    return undefined;
+  if (links.some((l) => /^(onConflict|onDuplicateKeyUpdate|ignore|orIgnore|orReplace|expression)$/.test(l.name))) return undefined;
   return {
     node: call,
     library: "kysely",

@@ -2273,11 +2273,7 @@ export function replacedParts(flow: ReadModifyWrite, writesNothingRead?: (assign
   // A Redis key or a Mongoose document has no project-wide writer index (column-writers.ts); a driver document's
   // writers are known only where every update names its collection (the rule asks `writersKnown`).
   if (write.library === "redis" || write.library === "mongoose") return undefined;
-  if (
-    flow.control?.column &&
-    write.assignments.some((a) => sameColumn(a.column, flow.control!.column!)) &&
-    !validatesWrittenValue(flow)
-  )
+  if (flow.control?.column && write.assignments.some((a) => sameColumn(a.column, flow.control!.column!)) && !validatesWrittenValue(flow))
     return undefined;
   // Each side of a fallback (`fresh || row.email`) by itself. A value looked up by the row's key only
   // (`redis.get(`user:${user.id}:hash`)`) holds the row's identity, not its data.
