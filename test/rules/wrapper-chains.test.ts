@@ -160,6 +160,15 @@ runRuleTests(selectThenUpdate, {
       code: ship("runCommand", "await takeStock(client, itemId, quantity);", TAKE_STOCK),
     },
     {
+      name: "the command's context taken whole, the connection reached as a property of it",
+      files: { "runner.ts": PG_RUNNER },
+      filename: "ship.ts",
+      code: ship("runCommand", "await takeStock(context.client, itemId, quantity);", TAKE_STOCK).replace(
+        "async ({ client }: { client: PoolClient })",
+        "async (context: { client: PoolClient })",
+      ),
+    },
+    {
       name: "the locking read and write written in the execute callback itself",
       files: { "runner.ts": PG_RUNNER },
       filename: "ship.ts",

@@ -587,15 +587,16 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
   };
   const parameter = fn.parameters[0];
   if (summary.stored) scope.joins = (access) => throughStore(access, resolve);
-  else if (summary.handleProperty) {
-    // `execute: async ({ client }) => …`: the handle is the callback's binding of that property.
+  else {
+    // `execute: async ({ client }) => …`: the handle is the callback's binding of the property it is passed under;
+    // `async (ctx) => ctx.client.query(…)` reaches it through the parameter.
     const element =
-      parameter && ts.isObjectBindingPattern(parameter.name)
+      summary.handleProperty && parameter && ts.isObjectBindingPattern(parameter.name)
         ? parameter.name.elements.find((e) => (e.propertyName ?? e.name).getText() === summary.handleProperty && !e.dotDotDotToken)
         : undefined;
-    if (!element || !ts.isIdentifier(element.name)) return undefined;
-    scope.handle = identityOf(element.name);
-  } else if (parameter && ts.isIdentifier(parameter.name)) scope.handle = identityOf(parameter.name);
+    if (element && ts.isIdentifier(element.name)) scope.handle = identityOf(element.name);
+    else if (parameter && ts.isIdentifier(parameter.name)) scope.handle = identityOf(parameter.name);
+  }
   const source = summary.isolation;
   let isolation: IsolationLevel | undefined;
   if (source && "level" in source) isolation = source.level;
@@ -611,7 +612,7 @@ function callbackScope(fn: FunctionLike, resolve: CalleeResolver): TransactionSc
 
 /**
  * A transaction-scoped advisory lock the wrapper's transaction holds on every path to `runs`, where it calls the
- * callback (`await sql`SELECT pg_advisory_xact_lock(hashtext(${id}))`.execute(trx); return fn(trx);`), with its key
+ * callback (`await sql\`SELECT pg_advisory_xact_lock(hashtext(${id}))\`.execute(trx); return fn(trx);`), with its key
  * in the terms of the wrapper's call `call`: the key's parts must be the wrapper's parameters (or constants).
  */
 function advisoryLockAround(
