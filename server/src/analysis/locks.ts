@@ -669,6 +669,8 @@ export function passesTtl(call: ts.CallExpression): boolean {
  * only where the call passes that argument; a body with any SETNX, or a SET NX without expiry, stays a lock without one.
  */
 function helperSetsWithExpiry(call: ts.CallExpression, getChecker: CheckerGetter): boolean {
+  // A client the file makes itself from a Redis package (`const redis = new Redis()`): its SETNX is the command.
+  if (ts.isPropertyAccessExpression(call.expression) && madeFromRedisPackage(call.expression.expression)) return false;
   const checker = getChecker();
   if (!checker) return false;
   let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression);
@@ -699,6 +701,22 @@ function helperSetsWithExpiry(call: ts.CallExpression, getChecker: CheckerGetter
       );
     })
   );
+}
+
+/** `redis` of `const redis = new Redis()` / `createClient()` in the file, the constructor imported from a Redis package. */
+function madeFromRedisPackage(receiver: ts.Expression): boolean {
+  const node = skipParens(receiver);
+  if (!ts.isIdentifier(node)) return false;
+  const sourceFile = node.getSourceFile();
+  const declaration = sourceFile.statements
+    .filter(ts.isVariableStatement)
+    .flatMap((statement) => [...statement.declarationList.declarations])
+    .find((d) => ts.isIdentifier(d.name) && d.name.text === node.text);
+  const initializer = declaration?.initializer && skipParens(declaration.initializer);
+  const made = initializer && (ts.isNewExpression(initializer) || ts.isCallExpression(initializer)) ? initializer.expression : undefined;
+  const root = made && ts.isPropertyAccessExpression(made) ? made.expression : made;
+  const imported = root && ts.isIdentifier(root) ? importsOf(sourceFile).get(root.text) : undefined;
+  return !!imported && /(^|\/)(ioredis|redis|@redis\/client|@upstash\/redis)$/.test(imported.module);
 }
 
 /** Only a SET NX that is a lock is an acquisition: the other uses of set-if-absent feed no lock rule. */
