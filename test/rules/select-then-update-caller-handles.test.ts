@@ -4,27 +4,10 @@
 // helper's FOR UPDATE from being credited with the transaction every other caller has open. A function that fills in
 // a connection of its own when given none (`client ??= await pool.connect()`) is judged on that connection.
 import { selectThenUpdate } from "../../rules/select-then-update";
+import { PG_POOL_WITH_TRANSACTION } from "../helpers/pg-pool";
 import { runRuleTests } from "../helpers/rule-tester";
 
-const DB = `import { Pool, type PoolClient } from "pg";
-
-export const pool = new Pool();
-
-export async function withTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    const result = await work(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK");
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-`;
+const DB = PG_POOL_WITH_TRANSACTION;
 
 /** `debit` locks the account and writes the balance back; `transfer` runs it on a given connection or in its own transaction. */
 const LEDGER = `import type { PoolClient } from "pg";

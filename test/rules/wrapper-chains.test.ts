@@ -3,6 +3,7 @@
 // transaction, so a `FOR UPDATE` read through its handle holds the row until the write. The lint runs on a Program, so
 // the wrappers are resolved across files as in a project.
 import { selectThenUpdate } from "../../rules/select-then-update";
+import { PG_POOL_WITH_TRANSACTION } from "../helpers/pg-pool";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const WRAPPERS = `import { Prisma, PrismaClient } from "@prisma/client";
@@ -93,25 +94,7 @@ runRuleTests(selectThenUpdate, {
 
 // A command runner that opens the transaction through a BEGIN wrapper and runs the command's `execute` property with
 // the connection in an object (`params.execute({ client })`); the command unpacks it (`async ({ client }) => …`).
-const PG_RUNNER = `import { Pool, type PoolClient } from "pg";
-
-export const pool = new Pool();
-
-export async function withTransaction<T>(handler: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    const result = await handler(client);
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK");
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
+const PG_RUNNER = `${PG_POOL_WITH_TRANSACTION}
 export async function runCommand<T>(params: { tenantId: string; onStart?: () => void; execute: (context: { client: PoolClient; tenantId: string }) => Promise<T> }): Promise<T> {
   return withTransaction(async (client) => {
     params.onStart?.();

@@ -11,7 +11,6 @@ import {
   enclosingFunction,
   expressionKey,
   importsOf,
-  isAssignmentOperator,
   isFunctionLike,
   isLiteral,
   isNullish,
@@ -22,7 +21,7 @@ import {
 } from "./ast";
 import { sameTable, type DbAccess } from "./db";
 import { propertyName } from "./db/shapes";
-import { isKeyColumn } from "./db/read-modify-write";
+import { changesName, isKeyColumn } from "./db/read-modify-write";
 import { canonicalKey, isPartOfHandle, sameIdentity } from "./identity";
 import { isNonProduction } from "./locks";
 import { solveBottomUp } from "./flow/bottom-up";
@@ -331,30 +330,15 @@ function absentAt(expr: ts.Expression, callee: FunctionLike, call: ts.CallExpres
   for (const [i, parameter] of callee.parameters.entries()) {
     if (parameter.dotDotDotToken) return false;
     if (ts.isIdentifier(parameter.name) && parameter.name.text === e.text)
-      return !parameter.initializer && !reassigned(callee, e.text) && missing(call.arguments[i]);
+      return !parameter.initializer && !changesName(callee, e.text) && missing(call.arguments[i]);
     if (ts.isObjectBindingPattern(parameter.name)) {
       const element = parameter.name.elements.find((el) => ts.isIdentifier(el.name) && el.name.text === e.text && !el.dotDotDotToken);
       const property = element && (element.propertyName ?? element.name);
       if (!element || !property || !ts.isIdentifier(property)) continue;
-      return !element.initializer && !parameter.initializer && !reassigned(callee, e.text) && missing(call.arguments[i], property.text);
+      return !element.initializer && !parameter.initializer && !changesName(callee, e.text) && missing(call.arguments[i], property.text);
     }
   }
   return false;
-}
-
-/** Whether `fn` assigns `name` itself (`client ??= await pool.connect()`): a handle left out may be filled in. */
-function reassigned(fn: FunctionLike, name: string): boolean {
-  let found = false;
-  const visit = (node: ts.Node): void => {
-    if (found) return;
-    if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) {
-      const target = skipParens(node.left);
-      if (ts.isIdentifier(target) && target.text === name) found = true;
-    }
-    ts.forEachChild(node, visit);
-  };
-  if (fn.body) visit(fn.body);
-  return found;
 }
 
 /** The value of property `name` in an object literal passed as is. */

@@ -36,6 +36,7 @@ import { canonicalKey, sameIdentity } from "./identity";
 import { acquisitionPaths } from "./lock-holding";
 import { isLockTableRelease, lockTableAcquisitionOf, type LockTable } from "./lock-tables";
 import type { LockWrapper } from "./lock-wrappers";
+import { madeByRedisDriver } from "./db/redis";
 import { isScriptWithoutDelete, scriptSetNxOf, type ScriptSetNx } from "./redis-scripts";
 import { namedFunctionsIn } from "./slow-calls";
 import { QUERY_METHODS, normalizeSql, sqlSiteOf } from "./sql-text";
@@ -670,7 +671,7 @@ export function passesTtl(call: ts.CallExpression): boolean {
  */
 function helperSetsWithExpiry(call: ts.CallExpression, getChecker: CheckerGetter): boolean {
   // A client the file makes itself from a Redis package (`const redis = new Redis()`): its SETNX is the command.
-  if (ts.isPropertyAccessExpression(call.expression) && madeFromRedisPackage(call.expression.expression)) return false;
+  if (ts.isPropertyAccessExpression(call.expression) && madeByRedisDriver(call.expression.expression)) return false;
   const checker = getChecker();
   if (!checker) return false;
   let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression);
@@ -701,22 +702,6 @@ function helperSetsWithExpiry(call: ts.CallExpression, getChecker: CheckerGetter
       );
     })
   );
-}
-
-/** `redis` of `const redis = new Redis()` / `createClient()` in the file, the constructor imported from a Redis package. */
-function madeFromRedisPackage(receiver: ts.Expression): boolean {
-  const node = skipParens(receiver);
-  if (!ts.isIdentifier(node)) return false;
-  const sourceFile = node.getSourceFile();
-  const declaration = sourceFile.statements
-    .filter(ts.isVariableStatement)
-    .flatMap((statement) => [...statement.declarationList.declarations])
-    .find((d) => ts.isIdentifier(d.name) && d.name.text === node.text);
-  const initializer = declaration?.initializer && skipParens(declaration.initializer);
-  const made = initializer && (ts.isNewExpression(initializer) || ts.isCallExpression(initializer)) ? initializer.expression : undefined;
-  const root = made && ts.isPropertyAccessExpression(made) ? made.expression : made;
-  const imported = root && ts.isIdentifier(root) ? importsOf(sourceFile).get(root.text) : undefined;
-  return !!imported && /(^|\/)(ioredis|redis|@redis\/client|@upstash\/redis)$/.test(imported.module);
 }
 
 /** Only a SET NX that is a lock is an acquisition: the other uses of set-if-absent feed no lock rule. */

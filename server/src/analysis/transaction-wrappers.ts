@@ -10,6 +10,7 @@ import {
   calleeName,
   enclosingFunction,
   isFunctionLike,
+  isInside,
   nodesOfKinds,
   propertyValue,
   skipParens,
@@ -127,8 +128,8 @@ function parameterIndexOf(fn: FunctionLike): (expr: ts.Expression | undefined) =
     const declaration = variableDeclarationOf(node);
     const list = declaration?.parent;
     const isConst = list !== undefined && ts.isVariableDeclarationList(list) && (list.flags & ts.NodeFlags.Const) !== 0;
-    if (!isConst || !declaration!.initializer || !within(declaration!, fn)) return -1;
-    const value = stripAssertions(declaration!.initializer);
+    if (!isConst || !declaration!.initializer || !isInside(declaration!, fn)) return -1;
+    const value = skipParens(declaration!.initializer);
     // An overload's pick (`typeof a === "function" ? a : b`, `b ?? a`): the first branch that is a parameter.
     const branches = ts.isConditionalExpression(value)
       ? [value.whenTrue, value.whenFalse]
@@ -136,25 +137,12 @@ function parameterIndexOf(fn: FunctionLike): (expr: ts.Expression | undefined) =
         ? [value.left, value.right]
         : [value];
     for (const branch of branches) {
-      const found = index(stripAssertions(branch), depth + 1);
+      const found = index(branch, depth + 1);
       if (found >= 0) return found;
     }
     return -1;
   };
   return (expr) => index(expr, 0);
-}
-
-function within(node: ts.Node, fn: FunctionLike): boolean {
-  for (let at: ts.Node | undefined = node.parent; at; at = at.parent) if (at === fn) return true;
-  return false;
-}
-
-/** `x as T`, `<T>x`, `x!`: the expression asserted. */
-function stripAssertions(expr: ts.Expression): ts.Expression {
-  let node = skipParens(expr);
-  while (ts.isAsExpression(node) || ts.isTypeAssertionExpression(node) || ts.isNonNullExpression(node) || ts.isSatisfiesExpression(node))
-    node = skipParens(node.expression);
-  return node;
 }
 
 /** Which parameter of the wrapper an argument hands on as a callback: as is, called inline (`(tx) => fn(tx)`), or stored. */

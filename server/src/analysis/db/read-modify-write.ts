@@ -2411,7 +2411,7 @@ function constValue(expr: ts.Expression): ts.Expression {
 }
 
 /** Whether `fn` assigns to `name`, to a property of it, or merges into it (`Object.assign(name, …)`). */
-function changesName(fn: FunctionLike, name: string, write?: ts.Node): boolean {
+export function changesName(fn: FunctionLike, name: string, write?: ts.Node): boolean {
   const rootName = (expr: ts.Expression): string | undefined => {
     let node = skipParens(expr);
     while (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) node = skipParens(node.expression);

@@ -156,6 +156,25 @@ export function isRedisClient(receiver: ts.Expression): boolean {
   return importsRedis() && CLIENT_NAME.test(text);
 }
 
+/** The Redis drivers' own packages (not a project's `lib/redis`, whose exports may be helpers of its own). */
+const REDIS_DRIVER = /^(ioredis|redis|@redis\/client|@upstash\/redis)$/;
+
+/**
+ * `redis` of a top-level `const redis = new Redis()` / `createClient()` in its file, made by an export of a Redis
+ * driver: its commands are the driver's, decided without the checker.
+ */
+export function madeByRedisDriver(receiver: ts.Expression): boolean {
+  const node = skipParens(receiver);
+  if (!ts.isIdentifier(node)) return false;
+  const sourceFile = node.getSourceFile();
+  const declaration = sourceFile.statements
+    .filter(ts.isVariableStatement)
+    .flatMap((statement) => [...statement.declarationList.declarations])
+    .find((d) => ts.isIdentifier(d.name) && d.name.text === node.text);
+  const made = declaration?.initializer && madeBy(declaration.initializer);
+  return !!made && REDIS_DRIVER.test(importsOf(sourceFile).get(made)?.module ?? "");
+}
+
 /** The name a field's value is made by: `X` of `new X(…)`, `X(…)`, `X.create(…)`; `""` for any other value. */
 function madeBy(initializer: ts.Expression): string {
   let node = skipParens(initializer);
