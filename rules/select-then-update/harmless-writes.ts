@@ -13,6 +13,7 @@ import {
   isFunctionLike,
   isInside,
   isKeyColumn,
+  isPrimaryKey,
   isLiteral,
   isNullish,
   decidedBy,
@@ -104,10 +105,21 @@ export function differentRows(flow: ReadModifyWrite): boolean {
       (c) => c.column === written.column && (c.operator === "<>" || c.operator === "!=") && c.value && canonicalKey(c.value) === key,
     );
     if (excluded && isKeyColumn(written.column)) return true;
+    // `WHERE id = x` after a lookup by a foreign key holding x (`where: { sponsorId: x }`, the rows that point at x):
+    // the rows read reference the row written, they are not it.
+    if (!sameColumn && isPrimaryKey(written.column) && !read.conditions.some((c) => isPrimaryKey(c.column)) && byForeignKey(read, key))
+      return true;
     // A key of its own (`where: { id: legacyId }` after a lookup by email): not a row the read is known to have found.
     if (!sameColumn && oneScope && readKeys.length > 0 && isKeyColumn(written.column) && !readKeys.includes(key)) return true;
   }
   return false;
+}
+
+/** The read looked its rows up by a foreign key column (`sponsorId`, `parent_id`) holding the value `key`. */
+function byForeignKey(read: DbAccess, key: string): boolean {
+  return read.conditions.some(
+    (c) => c.operator === "=" && c.value && isKeyColumn(c.column) && !isPrimaryKey(c.column) && canonicalKey(c.value) === key,
+  );
 }
 
 /**

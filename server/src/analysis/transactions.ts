@@ -288,9 +288,11 @@ function batchOrGraphState(
     (ts.isParameter(scope.start) ? (scope.start.parent as FunctionLike) : enclosingFunction(scope.start)) ??
     scope.start.getSourceFile();
   if (scope.form === "batch" || anchors.length === 0) {
-    // The array's elements run one after the other; nothing here branches.
+    // The array's elements run one after the other; nothing here branches. A statement outside the array (after the
+    // batch, or in another batch) runs once this transaction has ended: it holds nothing there.
     return (node) => {
       let held = 0n;
+      if (scope.form === "batch" && !isInside(node, scope.region)) return { must: held, may: held };
       anchors.forEach((anchor, i) => {
         if (anchor.getEnd() <= node.getStart()) held |= 1n << BigInt(i);
       });

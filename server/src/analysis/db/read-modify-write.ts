@@ -1180,8 +1180,10 @@ function isLogical(node: ts.Expression): node is ts.BinaryExpression {
  * The flows into `write` from what some path to it binds (`state`): a read whose value a name holds there ran before
  * the write on that path, so a read in the other branch of an `if`, or after the write, is not one of them.
  */
-function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore): ReadModifyWrite[] {
+function flowsInto(given: DbAccess, state: Bindings, valuesBefore?: ValuesBefore): ReadModifyWrite[] {
   const { values, mutated, fieldsSet: setFields } = state;
+  // An entity saved with its primary key cleared is inserted as a new row (a copy of the one read): like any insert.
+  const write = given.entity && !given.insert && savedAsNewRow(given.entity, given.node) ? { ...given, insert: true } : given;
   const reads = new Set<DbAccess>();
   // An entity write (`repo.save(account)`, `account.save()`) writes the table its entity was read from.
   const entityOrigin =
@@ -1297,6 +1299,37 @@ function flowsInto(write: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
     if (flow.data || flow.control || flow.guards.length > 0) out.push(flow);
   }
   return out;
+}
+
+/**
+ * `copy.id = undefined` (or `null`, or `const copy = { ...row, id: undefined }`) on every path to `repo.save(copy)`:
+ * an ORM saves an entity without a primary key as a new row, so the save inserts a copy and overwrites nothing.
+ */
+function savedAsNewRow(entity: ts.Expression, save: ts.Node): boolean {
+  const name = skipParens(entity);
+  if (!ts.isIdentifier(name)) return false;
+  const byField = fieldAssignmentsAround(save);
+  const keyFields = [...byField].filter(([field]) => field.startsWith(`${name.text}.`) && isPrimaryKey(field.slice(name.text.length + 1)));
+  if (keyFields.length > 0)
+    return keyFields.some(([, assignments]) => {
+      const last = lastRunBefore([...assignments, ...(byField.get(name.text) ?? [])], save);
+      return (
+        !!last &&
+        last.size > 0 &&
+        [...last].every((node) => node && ts.isBinaryExpression(node) && assignments.includes(node) && isNullish(skipParens(node.right)))
+      );
+    });
+  if (byField.has(name.text)) return false;
+  const declaration = localVariable(name);
+  const literal = declaration?.initializer && skipParens(declaration.initializer);
+  if (!literal || !ts.isObjectLiteralExpression(literal)) return false;
+  return literal.properties.some(
+    (p, i) =>
+      ts.isPropertyAssignment(p) &&
+      isPrimaryKey(propertyName(p) ?? "") &&
+      isNullish(skipParens(p.initializer)) &&
+      !literal.properties.slice(i + 1).some((later) => ts.isSpreadAssignment(later) || propertyName(later) === propertyName(p)),
+  );
 }
 
 /** The loaded array a Mongoose (or MongoDB) document save appends to: the collection the document's change pushed onto. */
