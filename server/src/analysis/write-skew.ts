@@ -43,7 +43,7 @@ import { placeholderValue } from "./db/sql-drivers";
 import { maskLiterals } from "./sql";
 import { typeormAccess } from "./db/typeorm";
 import { transactionScopesOf } from "./transactions";
-import { createsRemoteObject } from "./slow-calls";
+import { createsRemoteObject, dedupeKeysOf } from "./slow-calls";
 
 /** How a check looks at its set: counts it, aggregates a column of it, asks whether it is empty, or reads its rows. */
 export type SetCheckKind = "count" | "aggregate" | "exists" | "rows";
@@ -1320,8 +1320,7 @@ function madeForRow(value: ts.Expression, checker: (() => ts.TypeChecker) | unde
   while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipParens(root.expression);
   const declaration = checker && ts.isIdentifier(root) ? variableDeclarationOf(root) : undefined;
   const made = declaration?.initializer && skipParens(skipAwait(declaration.initializer));
-  const keyed = (a: ts.Expression) => !!propertyValue(skipParens(a), "idempotencyKey") || !!propertyValue(skipParens(a), "jobId");
-  return !!made && createsRemoteObject(made, checker!) && !made.arguments.some(keyed);
+  return !!made && createsRemoteObject(made, checker!) && dedupeKeysOf(made).length === 0;
 }
 
 /** The value bound to a numbered placeholder (`$4`) of a raw SQL write. */
