@@ -6,6 +6,7 @@ import {
   checkedBeforeGoingOn,
   createsRemoteObject,
   decidedBy,
+  dedupeKeysOf,
   dbAccessOf,
   dbAccessesIn,
   enclosingFunction,
@@ -149,15 +150,12 @@ function addsToDatabase(node: ts.Node, resolve: CalleeResolver, depth: number, w
 }
 
 /**
- * The call is given an idempotency key (Stripe's request option `idempotencyKey`) made from the row read: every caller
- * that passed the check sends the same key, and the API does the work once and returns the first result to the others.
+ * The call is given a dedupe key (Stripe's request option `idempotencyKey`, a queue job's `jobId`) made from the row
+ * read: every caller that passed the check sends the same key, and the work is done once, the others getting the first
+ * result back.
  */
 function keyedByRow(node: ts.Node, flow: ReadModifyWrite): boolean {
   if (!ts.isCallExpression(node)) return false;
   const fromRow = (n: ts.Node): boolean => (ts.isIdentifier(n) && flow.originOf(n)?.read === flow.read) || !!ts.forEachChild(n, fromRow);
-  return node.arguments.some((argument) => {
-    const options = skipParens(argument);
-    if (!ts.isObjectLiteralExpression(options)) return false;
-    return options.properties.some((p) => ts.isPropertyAssignment(p) && p.name.getText() === "idempotencyKey" && fromRow(p.initializer));
-  });
+  return dedupeKeysOf(node).some(fromRow);
 }

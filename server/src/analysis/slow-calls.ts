@@ -12,6 +12,7 @@ import {
   importsOf,
   isFunctionLike,
   nodesOfKinds,
+  propertyValue,
   receiverOf,
   skipAwait,
   skipParens,
@@ -96,6 +97,22 @@ export function createsRemoteObject(node: ts.Node, checker: () => ts.TypeChecker
   const name = node.expression.name.text;
   const origin = moduleOrigin(node.expression.expression, checker);
   return origin !== undefined && REMOTE_CREATIONS.some((w) => w.module.test(origin) && w.call.test(name));
+}
+
+/** Options that name the object a remote creation makes: a second call with the same value gets the first's back. */
+const DEDUPE_OPTIONS = ["idempotencyKey", "jobId", "deduplication"];
+
+/**
+ * The values a remote creation gives its dedupe options (a queue job's `jobId` or `deduplication`, Stripe's
+ * `idempotencyKey`): only these make a repeated call a no-op; a key in the payload (`{ repoId: repo.id }`) does not.
+ */
+export function dedupeKeysOf(call: ts.CallExpression): ts.Expression[] {
+  return call.arguments.flatMap((argument) =>
+    DEDUPE_OPTIONS.flatMap((option) => {
+      const value = propertyValue(skipParens(argument), option);
+      return value ? [value] : [];
+    }),
+  );
 }
 
 /** Origin of a name from its declaration: initializer, else type annotation. `<global>` for ambient declarations. */

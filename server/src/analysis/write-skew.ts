@@ -43,7 +43,7 @@ import { placeholderValue } from "./db/sql-drivers";
 import { maskLiterals } from "./sql";
 import { typeormAccess } from "./db/typeorm";
 import { transactionScopesOf } from "./transactions";
-import { createsRemoteObject } from "./slow-calls";
+import { createsRemoteObject, dedupeKeysOf } from "./slow-calls";
 
 /** How a check looks at its set: counts it, aggregates a column of it, asks whether it is empty, or reads its rows. */
 export type SetCheckKind = "count" | "aggregate" | "exists" | "rows";
@@ -144,6 +144,13 @@ function computeFlows(fn: FunctionLike, resolution: Resolution): SkewFlow[] {
   if (!body) return [];
   const held: Held[] = [];
   const hold = (name: ts.BindingName, initializer: ts.Expression): void => {
+    // `const clash = rows.some((b) => b.start < end && b.end > start)`: whether an overlapping row was read.
+    const overlap = overlapAmongRows(initializer, held);
+    if (overlap) {
+      const names = new Set(boundNames(name).map((n) => n.text));
+      held.push({ check: overlap, names, bound: new Set(names), at: initializer });
+      return;
+    }
     const check = checkAt(initializer);
     const names = new Set(boundNames(name).map((n) => n.text));
     // A method of a held result (`rows.reduce(…)`) computes that result's value; a call that is only given one
@@ -323,6 +330,69 @@ function flowOf(h: Held, check: SetCheck, write: SetWrite, control: Control, rec
     ...(write.inner ? { writeInner: write.inner } : {}),
     ...(recordedBy ? { recordedBy } : {}),
   };
+}
+
+/**
+ * Rows a check read, tested in JavaScript by `some` or `find` with a predicate that bounds one column of the row from
+ * above and another from below (`(b) => b.startsAt < endsAt && b.endsAt > startsAt`): the overlap test the same filter
+ * in the query would make (`isOverlapTest`), of the rows the read returned. Its result says whether an overlapping row
+ * exists, as `rows.length > 0` of an overlap read does.
+ */
+function overlapAmongRows(initializer: ts.Expression, held: readonly Held[]): SetCheck | undefined {
+  const call = skipParens(initializer);
+  if (!ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression)) return undefined;
+  if (!["some", "find"].includes(call.expression.name.text)) return undefined;
+  const rows = skipParens(call.expression.expression);
+  const source = ts.isIdentifier(rows) ? held.find((h) => h.check?.kind === "rows" && h.bound?.has(rows.text)) : undefined;
+  const predicate = call.arguments[0] && skipParens(call.arguments[0]);
+  if (!source?.check || !predicate || !(ts.isArrowFunction(predicate) || ts.isFunctionExpression(predicate))) return undefined;
+  const param = predicate.parameters[0]?.name;
+  if (!param || !ts.isIdentifier(param)) return undefined;
+  const body = ts.isBlock(predicate.body) ? returnedExpression(predicate.body) : predicate.body;
+  const conditions = body ? rowBounds(body, param.text) : undefined;
+  if (!conditions) return undefined;
+  const read = { ...source.check.read, conditions: [...source.check.read.conditions, ...conditions] };
+  return isOverlapTest(read) ? { read, kind: "exists" } : undefined;
+}
+
+/** The expression of a block's only statement when it is a `return`. */
+function returnedExpression(block: ts.Block): ts.Expression | undefined {
+  const only = block.statements.length === 1 ? block.statements[0] : undefined;
+  return only && ts.isReturnStatement(only) ? only.expression : undefined;
+}
+
+/**
+ * The comparisons a conjunction makes between a column of the row (`b.endsAt`) and a value not taken from it, as the
+ * row's conditions (`endsAt > startsAt`); undefined when it is anything else (an `||`, a call, a test of two columns).
+ */
+function rowBounds(expr: ts.Expression, row: string): AccessCondition[] | undefined {
+  const node = skipParens(expr);
+  if (!ts.isBinaryExpression(node)) return undefined;
+  const op = node.operatorToken.kind;
+  if (op === ts.SyntaxKind.AmpersandAmpersandToken) {
+    const [left, right] = [rowBounds(node.left, row), rowBounds(node.right, row)];
+    return left && right ? [...left, ...right] : undefined;
+  }
+  const turned: Partial<Record<ts.SyntaxKind, string>> = {
+    [ts.SyntaxKind.LessThanToken]: ">",
+    [ts.SyntaxKind.LessThanEqualsToken]: ">=",
+    [ts.SyntaxKind.GreaterThanToken]: "<",
+    [ts.SyntaxKind.GreaterThanEqualsToken]: "<=",
+  };
+  const operator = turned[op];
+  if (!operator) return undefined;
+  const columnOf = (side: ts.Expression) => {
+    const inner = skipParens(side);
+    return ts.isPropertyAccessExpression(inner) && ts.isIdentifier(inner.expression) && inner.expression.text === row
+      ? inner.name.text
+      : undefined;
+  };
+  const fromRow = (side: ts.Expression) => mentions(side, new Set([row]));
+  const [left, right] = [columnOf(node.left), columnOf(node.right)];
+  // The row's column on the left keeps the operator (`b.start < end`); on the right it is turned round (`end > b.start`).
+  if (left && !fromRow(node.right)) return [{ column: left, operator: node.operatorToken.getText(), value: node.right }];
+  if (right && !fromRow(node.left)) return [{ column: right, operator, value: node.left }];
+  return undefined;
 }
 
 /**
@@ -1320,8 +1390,7 @@ function madeForRow(value: ts.Expression, checker: (() => ts.TypeChecker) | unde
   while (ts.isPropertyAccessExpression(root) || ts.isElementAccessExpression(root)) root = skipParens(root.expression);
   const declaration = checker && ts.isIdentifier(root) ? variableDeclarationOf(root) : undefined;
   const made = declaration?.initializer && skipParens(skipAwait(declaration.initializer));
-  const keyed = (a: ts.Expression) => !!propertyValue(skipParens(a), "idempotencyKey") || !!propertyValue(skipParens(a), "jobId");
-  return !!made && createsRemoteObject(made, checker!) && !made.arguments.some(keyed);
+  return !!made && createsRemoteObject(made, checker!) && dedupeKeysOf(made).length === 0;
 }
 
 /** The value bound to a numbered placeholder (`$4`) of a raw SQL write. */

@@ -34,7 +34,8 @@ import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, typ
 import { escapeRegExp } from "../sql";
 import { sqlTextOf } from "../sql-text";
 import { solveBottomUp } from "../flow/bottom-up";
-import { calleeResolver, type CalleeResolver } from "../summaries";
+import { calleeResolver, programOf, type CalleeResolver } from "../summaries";
+import { createsRemoteObject, dedupeKeysOf } from "../slow-calls";
 import { accessAtCall, mayReachDatabase, wrappedWriteAt } from "./row-summaries";
 import { implicitFlushOf } from "./mikro-orm";
 import { prismaUniqueFieldSets } from "./prisma";
@@ -185,6 +186,8 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
   // control-flow graph and bindings are not built.
   if (!fn.body || !mayRead(fn.body, resolve) || !(mayWriteIn(fn, resolve) || implicitFlushOf(fn))) return [];
   const out: ReadModifyWrite[] = [];
+  const program = programOf(resolve);
+  const checker = program && (() => program.getTypeChecker());
   // The bindings along the function's paths (nested functions run at another time, but a timer's callback runs after
   // the code that creates it, and a transaction's callback when its opener is called, with the values the function
   // holds there: their own bindings start from those).
@@ -201,7 +204,7 @@ function computeReadModifyWrites(fn: FunctionLike, resolve: CalleeResolver): Rea
       const state = solution.before(element);
       if (!state) continue;
       const access = writeAt(element, state);
-      if (access) out.push(...flowsInto(access, state, (node) => solution.before(node)?.values));
+      if (access) out.push(...flowsInto(access, state, (node) => solution.before(node)?.values, checker));
       const callback = ts.isCallExpression(element) && state.values.size > 0 ? callbackRunFrom(element) : undefined;
       if (callback?.body) follow(callback, { ...state, unwritten: NOTHING_BOUND.unwritten }, false);
     }
@@ -1180,7 +1183,7 @@ function isLogical(node: ts.Expression): node is ts.BinaryExpression {
  * The flows into `write` from what some path to it binds (`state`): a read whose value a name holds there ran before
  * the write on that path, so a read in the other branch of an `if`, or after the write, is not one of them.
  */
-function flowsInto(given: DbAccess, state: Bindings, valuesBefore?: ValuesBefore): ReadModifyWrite[] {
+function flowsInto(given: DbAccess, state: Bindings, valuesBefore?: ValuesBefore, checker?: () => ts.TypeChecker): ReadModifyWrite[] {
   const { values, mutated, fieldsSet: setFields } = state;
   // An entity saved with its primary key cleared is inserted as a new row (a copy of the one read): like any insert.
   const write = given.entity && !given.insert && savedAsNewRow(given.entity, given.node) ? { ...given, insert: true } : given;
@@ -1290,7 +1293,7 @@ function flowsInto(given: DbAccess, state: Bindings, valuesBefore?: ValuesBefore
       selectingCondition(write, read, values),
       // A value written from the read is decided where it is computed: only a check-decided write looks past its callback.
       controllingCondition(write, read, values, valuesBefore, !flow.data),
-      filterCheck(write, read, values),
+      filterCheck(write, read, values, checker),
       loopFilterCheck(write, read, values),
       earlierLoopCheck(write, read, values),
     ];
@@ -1757,7 +1760,12 @@ function filterCallOf(expr: ts.Expression): ts.CallExpression | undefined {
  * then, once a row was found (`if (!job) throw …` before, or `if (job)` around), an update of that row that changes the
  * column: the read's filter is the check. The write's own WHERE repeating it is a compare-and-set (decided later).
  */
-function filterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, ReadValue>): ReadModifyWrite["control"] {
+function filterCheck(
+  write: DbAccess,
+  read: DbAccess,
+  values: ReadonlyMap<string, ReadValue>,
+  checker?: () => ts.TypeChecker,
+): ReadModifyWrite["control"] {
   if (write.insert || read.sql) return undefined;
   const filter = read.conditions.find(
     (c) =>
@@ -1799,7 +1807,7 @@ function filterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string
       ts.isForOfStatement(parent) &&
       child === parent.statement &&
       rowsOf(parent.expression, read, values) &&
-      worksBefore(parent.statement, write)
+      worksBefore(parent.statement, write, checker)
     )
       return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required: filter.value };
     if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
@@ -1824,11 +1832,11 @@ function filterCheck(write: DbAccess, read: DbAccess, values: ReadonlyMap<string
  * not a database statement (`await send(mail)`): work on the element, in the same pass, that two runs would both do
  * before either marks it. Work in the other branch of an `if`, or after the write, is not before it.
  */
-function worksBefore(body: ts.Statement, write: DbAccess): boolean {
+function worksBefore(body: ts.Statement, write: DbAccess, checker?: () => ts.TypeChecker): boolean {
   for (let child: ts.Node = write.node, parent = child.parent; parent && child !== body; child = parent, parent = parent.parent) {
     if (!ts.isBlock(parent)) continue;
     const index = parent.statements.indexOf(child as ts.Statement);
-    if (parent.statements.slice(0, Math.max(index, 0)).some((statement) => awaitsWork(statement, write))) return true;
+    if (parent.statements.slice(0, Math.max(index, 0)).some((statement) => awaitsWork(statement, write, checker))) return true;
   }
   return false;
 }
@@ -1836,26 +1844,30 @@ function worksBefore(body: ts.Statement, write: DbAccess): boolean {
 /**
  * The statement awaits a call that is not a database statement (nested functions aside), and is not given the value
  * the write names the row by (`grant({ orderId: o.orderId })` before `update({ where: { orderId: o.orderId } })`):
- * work given the row's key may dedupe on it, as an idempotency key made from the row does.
+ * work given the row's key may dedupe on it, as an idempotency key made from the row does. A job queued or a Stripe
+ * object created is deduped only by its dedupe option (`jobId`, `idempotencyKey`): given the key in its payload alone
+ * (`queue.add("sync", { repoId: repo.id })`), it is made once per call.
  */
-function awaitsWork(statement: ts.Statement, write: DbAccess): boolean {
+function awaitsWork(statement: ts.Statement, write: DbAccess, checker?: () => ts.TypeChecker): boolean {
   const keys = write.conditions.flatMap((c) => (c.value ? [c.value] : []));
-  const givenKey = (call: ts.CallExpression): boolean => {
+  const givenKey = (roots: readonly ts.Node[]): boolean => {
     let given = false;
-    for (const argument of call.arguments)
-      walk(argument, (node) => {
+    for (const root of roots)
+      walk(root, (node) => {
         if (given || isFunctionLike(node)) return false;
         if (ts.isExpression(node) && keys.some((key) => sameIdentity(node, key))) given = true;
         return !given;
       });
     return given;
   };
+  const dedupes = (call: ts.CallExpression): boolean =>
+    checker && createsRemoteObject(call, checker) ? givenKey(dedupeKeysOf(call)) : givenKey(call.arguments);
   let found = false;
   walk(statement, (node) => {
     if (found || isFunctionLike(node)) return false;
     if (ts.isAwaitExpression(node)) {
       const call = skipParens(node.expression);
-      if (ts.isCallExpression(call) && !dbAccessOf(call) && !givenKey(call)) found = true;
+      if (ts.isCallExpression(call) && !dbAccessOf(call) && !dedupes(call)) found = true;
     }
     return !found;
   });
