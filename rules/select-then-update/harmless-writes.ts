@@ -187,8 +187,10 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
       test = constTestOf(skipParens(test.operand));
       holds = !holds;
     }
-    // Truthiness: skipped while unset (or false), and the write clears it (`null`, or `false` for a flag).
-    if (isColumn(test)) return !holds && (isNull(value) || value.kind === ts.SyntaxKind.FalseKeyword);
+    // Truthiness: skipped while unset (or false), and the write clears it (`null`, or `false` for a flag); or skipped
+    // while set, and the write sets the flag (`if (!p.enabled) { p.enabled = true; … }`).
+    if (isColumn(test))
+      return holds ? value.kind === ts.SyntaxKind.TrueKeyword : isNull(value) || value.kind === ts.SyntaxKind.FalseKeyword;
     if (!ts.isBinaryExpression(test)) return false;
     const op = test.operatorToken.kind;
     // A counter reset to 0 only while above 0 (`if (user.strikes > 0) … strikes: 0`): skipped where it holds 0 already.
