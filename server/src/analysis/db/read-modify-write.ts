@@ -2410,7 +2410,11 @@ function constValue(expr: ts.Expression): ts.Expression {
     : node;
 }
 
-/** Whether `fn` assigns to `name`, to a property of it, or merges into it (`Object.assign(name, …)`). */
+/**
+ * Whether `fn` assigns to `name`, to a property of it, or merges into it (`Object.assign(name, …)`). Given the write,
+ * a change in the same function that no path runs before it (`row = await create(…)` in the branch that finds no row,
+ * the write in the other) does not count.
+ */
 export function changesName(fn: FunctionLike, name: string, write?: ts.Node): boolean {
   const rootName = (expr: ts.Expression): string | undefined => {
     let node = skipParens(expr);
@@ -2433,7 +2437,7 @@ export function changesName(fn: FunctionLike, name: string, write?: ts.Node): bo
         node.arguments[0] &&
         rootName(node.arguments[0]) === name)
     )
-      found = true;
+      found = !write || enclosingFunction(node) !== enclosingFunction(write) || mayRunAfter(node, write);
     return !found;
   });
   return found;
