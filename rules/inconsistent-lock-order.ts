@@ -195,7 +195,12 @@ export const inconsistentLockOrder = defineRule({
  * flag, also two calls up). A call passing a one-element array literal (`revoke([log])`) holds one key and waits for
  * none after it, so it cannot close a cycle.
  */
-function runsOneAtATime(multi: CallerOrderAcquisition, resolve: CalleeResolver, program: ts.Program, checker: () => ts.TypeChecker): boolean {
+function runsOneAtATime(
+  multi: CallerOrderAcquisition,
+  resolve: CalleeResolver,
+  program: ts.Program,
+  checker: () => ts.TypeChecker,
+): boolean {
   let fn: FunctionLike | undefined = multi.holder;
   while (fn && !fn.parameters.some((p) => boundNames(p.name).some((id) => id.text === multi.parameter))) fn = enclosingFunction(fn);
   if (!fn) return false;

@@ -53,7 +53,13 @@ function locksOfEveryRun(
   return answer;
 }
 
-function decide(fn: FunctionLike, resolve: CalleeResolver, program: ts.Program, checker: () => ts.TypeChecker, depth: number): Set<ts.Node> {
+function decide(
+  fn: FunctionLike,
+  resolve: CalleeResolver,
+  program: ts.Program,
+  checker: () => ts.TypeChecker,
+  depth: number,
+): Set<ts.Node> {
   const calls = privateMethodCalls(fn) ?? productionCallsOf(fn, resolve);
   return calls ? locksHeldOverCalls(calls, resolve, program, checker, depth) : new Set();
 }
