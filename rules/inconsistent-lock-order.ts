@@ -4,6 +4,9 @@
 import {
   advisoryLocksOfRow,
   analyseLockOrder,
+  boundNames,
+  skipParens,
+  productionCallsOf,
   calleeResolver,
   dbAccessOf,
   projectScopeOf,
@@ -49,6 +52,7 @@ import {
   type Span,
 } from "../server/src/rule-kit";
 import { lockRowsFirstSuggestion } from "./lock-rows-first";
+import { locksHeldOverCalls } from "./select-then-update/caller-single-flight";
 
 const IN_ORDER = "{{holder}} locks {{lock}} for {{first}} and then for {{second}}";
 const SWAPPED = "the order follows the arguments, so two calls with the keys swapped can each hold one lock and {{outcome}}.";
@@ -166,6 +170,8 @@ export const inconsistentLockOrder = defineRule({
       for (const multi of callerOrderAcquisitionsIn(sourceFile, context.program, () => context.checker, declared(sourceFile.fileName))) {
         // Keys every caller (all in view) sorts alike before passing them are taken in one order by every call.
         if (sortedByEveryCaller(multi.holder, multi.parameter, resolve)) continue;
+        // Only a second run of the same function can list the keys otherwise: none overlaps one its callers serialise.
+        if (runsOneAtATime(multi, resolve, context.program, () => context.checker)) continue;
         context.report({
           messageId: multi.inOneStatement ? "callerOrderStatement" : multi.parallel ? "callerOrderParallel" : "callerOrderLoop",
           data: {
@@ -182,6 +188,34 @@ export const inconsistentLockOrder = defineRule({
       }
   },
 });
+
+/**
+ * No two runs of the function whose parameter lists the keys both take more than one: every production call passing
+ * more than one key is awaited under one application lock its callers hold (an indexer's poll loop behind its busy
+ * flag, also two calls up). A call passing a one-element array literal (`revoke([log])`) holds one key and waits for
+ * none after it, so it cannot close a cycle.
+ */
+function runsOneAtATime(
+  multi: CallerOrderAcquisition,
+  resolve: CalleeResolver,
+  program: ts.Program,
+  checker: () => ts.TypeChecker,
+): boolean {
+  let fn: FunctionLike | undefined = multi.holder;
+  while (fn && !fn.parameters.some((p) => boundNames(p.name).some((id) => id.text === multi.parameter))) fn = enclosingFunction(fn);
+  if (!fn) return false;
+  const index = fn.parameters.findIndex((p) => boundNames(p.name).some((id) => id.text === multi.parameter));
+  const calls = productionCallsOf(fn, resolve);
+  if (!calls || calls.length === 0) return false;
+  const oneKey = (call: ts.CallExpression) => {
+    const argument = call.arguments[index];
+    if (!argument || call.arguments.slice(0, index + 1).some(ts.isSpreadElement)) return false;
+    const list = skipParens(argument);
+    return ts.isArrayLiteralExpression(list) && list.elements.length === 1 && !ts.isSpreadElement(list.elements[0]!);
+  };
+  const several = calls.filter((call) => !oneKey(call));
+  return several.length > 0 && locksHeldOverCalls(several, resolve, program, checker).size > 0;
+}
 
 type CycleList = Array<{ edge: LockOrderEdge; back: LockOrderEdge[] }>;
 

@@ -199,8 +199,13 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
       test = constTestOf(skipParens(test.operand));
       holds = !holds;
     }
-    // Truthiness: skipped while unset (or false), and the write clears it (`null`, or `false` for a flag).
-    if (isColumn(test)) return !holds && (isNull(value) || value.kind === ts.SyntaxKind.FalseKeyword);
+    // Truthiness: skipped while unset (or false), and the write clears it (`null`, or `false` for a flag); or skipped
+    // while set, and the write sets the flag (`if (!p.enabled) { p.enabled = true; … }`) where no other test of the
+    // row decides the write (a code compared before `verified: true` is a check that can go stale).
+    if (isColumn(test))
+      return holds
+        ? value.kind === ts.SyntaxKind.TrueKeyword && !decidedByAnotherCheck(flow, control!)
+        : isNull(value) || value.kind === ts.SyntaxKind.FalseKeyword;
     if (!ts.isBinaryExpression(test)) return false;
     const op = test.operatorToken.kind;
     // A counter reset to 0 only while above 0 (`if (user.strikes > 0) … strikes: 0`): skipped where it holds 0 already.
@@ -220,6 +225,38 @@ export function isNoChangeShortcut(flow: ReadModifyWrite): boolean {
     // ...which is the value written.
     return !!other && (isNull(other) ? isNull(value) : sameValue(skipParens(other), timeOf(value), flow.write));
   }
+}
+
+/**
+ * An `if` other than the flow's check, testing a value of the row read (not whether a row was found), decides whether
+ * the write runs: the write runs under one of its outcomes only.
+ */
+function decidedByAnotherCheck(flow: ReadModifyWrite, control: NonNullable<ReadModifyWrite["control"]>): boolean {
+  const fn = enclosingFunction(flow.write.node);
+  if (!fn?.body) return true;
+  const testsRow = (condition: ts.Expression) => {
+    let found = false;
+    walk(condition, (n) => {
+      if (found) return false;
+      if ((ts.isIdentifier(n) || ts.isPropertyAccessExpression(n)) && flow.originOf(n)?.read === flow.read) found = true;
+      return !found;
+    });
+    return found;
+  };
+  let decided = false;
+  walk(fn.body, (node) => {
+    if (decided || isFunctionLike(node)) return false;
+    if (
+      ts.isIfStatement(node) &&
+      node !== control.statement &&
+      !isRowMissing(node.expression, flow) &&
+      testsRow(node.expression) &&
+      decidedBy(node.expression, flow.write.node) !== undefined
+    )
+      decided = true;
+    return !decided;
+  });
+  return decided;
 }
 
 /** The literal `0`. */

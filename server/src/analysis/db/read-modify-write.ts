@@ -98,10 +98,41 @@ const ROW_RETURNING = new Set<DbAccess["library"]>(["prisma", "typeorm", "sequel
 /**
  * Whether `name` on a value of `read` holds its rows rather than a column: a row an entity ORM returns itself has a
  * column wherever a driver or client would wrap the rows (`user.data` is Prisma's JSON column; pg's `rows`, Supabase's
- * `{ data }` hold rows). A project helper may wrap what it read (`{ data, total }`), so its reads keep the wrapping.
+ * `{ data }` hold rows). A project helper may wrap what it read (`{ data, total }`), so its reads keep the wrapping,
+ * unless it returns the statement's result as it is (`const action = await prisma.action.findFirst(…); return action`).
  */
 function holdsRows(name: string, read: DbAccess): boolean {
-  return CONTAINERS.has(name) && !(ROW_RETURNING.has(read.library) && !read.through && !/^\d+$/.test(name));
+  return CONTAINERS.has(name) && !(ROW_RETURNING.has(read.library) && (!read.through || returnsReadAsIs(read)) && !/^\d+$/.test(name));
+}
+
+/**
+ * A read through one project helper whose every `return` hands back the statement's result unchanged: the statement
+ * itself (awaited or not) or a `const` initialised with it.
+ */
+function returnsReadAsIs(read: DbAccess): boolean {
+  if (!read.through || read.through.calls.length > 0) return false;
+  const statement = read.through.access.node;
+  const fn = enclosingFunction(statement);
+  if (!fn?.body || !ts.isBlock(fn.body)) return false;
+  const returns = nodesOfKinds<ts.ReturnStatement>(fn.body, [ts.SyntaxKind.ReturnStatement], { skipFunctions: true });
+  const isStatement = (expr: ts.Expression) => skipAwait(expr) === statement;
+  return (
+    returns.length > 0 &&
+    returns.every((r) => {
+      if (!r.expression) return false;
+      const value = skipAwait(r.expression);
+      if (isStatement(value)) return true;
+      const declaration = ts.isIdentifier(value) ? variableDeclarationOf(value) : undefined;
+      const list = declaration?.parent;
+      return (
+        !!declaration?.initializer &&
+        !!list &&
+        ts.isVariableDeclarationList(list) &&
+        (list.flags & ts.NodeFlags.Const) !== 0 &&
+        isStatement(declaration.initializer)
+      );
+    })
+  );
 }
 /**
  * Collection methods whose result holds the rows (or values) of the collection, not a column of that name:
@@ -2455,7 +2486,11 @@ function constValue(expr: ts.Expression): ts.Expression {
     : node;
 }
 
-/** Whether `fn` assigns to `name`, to a property of it, or merges into it (`Object.assign(name, …)`). */
+/**
+ * Whether `fn` assigns to `name`, to a property of it, or merges into it (`Object.assign(name, …)`). Given the write,
+ * a change in the same function that no path runs before it (`row = await create(…)` in the branch that finds no row,
+ * the write in the other) does not count.
+ */
 export function changesName(fn: FunctionLike, name: string, write?: ts.Node): boolean {
   const rootName = (expr: ts.Expression): string | undefined => {
     let node = skipParens(expr);
@@ -2478,7 +2513,7 @@ export function changesName(fn: FunctionLike, name: string, write?: ts.Node): bo
         node.arguments[0] &&
         rootName(node.arguments[0]) === name)
     )
-      found = true;
+      found = !write || enclosingFunction(node) !== enclosingFunction(write) || mayRunAfter(node, write);
     return !found;
   });
   return found;
