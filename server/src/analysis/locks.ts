@@ -1134,7 +1134,9 @@ function calleeThroughChecker(call: ts.CallExpression, checker: ts.TypeChecker):
   let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   const declaration = symbol?.valueDeclaration;
-  return declaration && ts.isVariableDeclaration(declaration) && declaration.initializer ? skipParens(declaration.initializer) : declaration;
+  return declaration && ts.isVariableDeclaration(declaration) && declaration.initializer
+    ? skipParens(declaration.initializer)
+    : declaration;
 }
 
 /** `genId()` / `this.genId()`: the function or method of that name the call's own file declares. */
