@@ -172,6 +172,8 @@ export const inconsistentLockOrder = defineRule({
         if (sortedByEveryCaller(multi.holder, multi.parameter, resolve)) continue;
         // Only a second run of the same function can list the keys otherwise: none overlaps one its callers serialise.
         if (runsOneAtATime(multi, resolve, context.program, () => context.checker)) continue;
+        // As for a cycle: a deadlock the database detects, in a transaction retried on it, costs a retry.
+        if (DATABASE_DETECTED.has(multi.kind) && retriedTransactionOf(multi.node, resolve)) continue;
         context.report({
           messageId: multi.inOneStatement ? "callerOrderStatement" : multi.parallel ? "callerOrderParallel" : "callerOrderLoop",
           data: {
@@ -267,9 +269,14 @@ function retriedOnDeadlock(context: FixContext, resolve: CalleeResolver, edges: 
   return edges.every((edge) => {
     if (![edge.from.kind, edge.to.kind].every((kind) => DATABASE_DETECTED.has(kind))) return false;
     const first = acquisitionAt(context, edge.outer.span);
-    const scope = first && (transactionScopeOf(first) ?? projectScopeOf(first, resolve));
-    return !!scope && scope.form !== "caller" && isRetried(scope);
+    return !!first && retriedTransactionOf(first, resolve);
   });
+}
+
+/** The statement runs in a transaction it opens itself (not a caller's) where a retry of that transaction is visible. */
+function retriedTransactionOf(statement: ts.Node, resolve: CalleeResolver): boolean {
+  const scope = transactionScopeOf(statement) ?? projectScopeOf(statement, resolve);
+  return !!scope && scope.form !== "caller" && isRetried(scope);
 }
 
 /** Locks whose deadlocks the database detects, aborting one side with an error. */

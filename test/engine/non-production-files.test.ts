@@ -105,4 +105,38 @@ describe("nonProductionFiles", () => {
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
+
+  test("a file that runs itself once (exits or disconnects when its function has finished) is a script; a server is not", () => {
+    // Session 31: trigger.dev's `prisma/populate.ts` and OMS's root-level `create-migrations-table.ts`.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "locksmith-np-"));
+    try {
+      const write = (name: string, text: string) => fs.writeFileSync(path.join(root, name), text);
+      const body = `import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\n${"// padding\n".repeat(2_000)}`;
+      write(
+        "populate.ts",
+        `${body}async function populate() {}\npopulate()\n  .catch((e) => {\n    console.error(e);\n    process.exit(1);\n  })\n  .finally(async () => {\n    await prisma.$disconnect();\n  });\n`,
+      );
+      write("register-hook.ts", "const main = async () => {};\nmain()\n  .catch(console.error)\n  .then(() => process.exit(0));\n");
+      write("mark-applied.mjs", "async function run() {}\nrun().then(() => pool.end());\n");
+      // A server exits only when starting fails; a worker's shutdown handler disconnects inside a callback.
+      write("main.ts", "async function bootstrap() {}\nbootstrap().catch((error) => {\n  console.error(error);\n  process.exit(1);\n});\n");
+      write(
+        "server.ts",
+        'async function listen() {}\nlisten().then(() => console.log("up"));\nprocess.on("SIGTERM", () => process.exit(0));\n',
+      );
+      write(
+        "temporal.ts",
+        'run()\n  .then(() => {\n    console.log("registered worker");\n  })\n  .catch((err) => {\n    console.error(err);\n    process.exit(1);\n  });\n',
+      );
+      write("worker.ts", 'process.on("SIGTERM", () => {\n  prisma.$disconnect().then(() => process.exit(0));\n});\nstartWorker();\n');
+      const config = (raw: ConfigFile) => resolveConfig(raw, undefined, root, [], {});
+      for (const name of ["populate.ts", "register-hook.ts", "mark-applied.mjs"])
+        assert.equal(config({}).ignoredBy(path.join(root, name)), "nonProductionFiles", name);
+      for (const name of ["main.ts", "server.ts", "temporal.ts", "worker.ts"])
+        assert.equal(config({}).ignoredBy(path.join(root, name)), undefined, name);
+      assert.equal(config({ nonProductionFiles: [] }).ignoredBy(path.join(root, "populate.ts")), undefined);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -46,6 +46,7 @@ import { LOCK_LIBRARY_MODELS, lockMethodNames } from "./models/lock-libraries";
 import {
   constructedLockKey,
   importsLockLibrary,
+  isAcquiredPart,
   isReleaseOf,
   keyedLockSource,
   labelOf,
@@ -569,8 +570,8 @@ function releasesWrapperLock(
   const receiver = ts.isPropertyAccessExpression(callee) ? canonicalKey(callee.expression) : undefined;
   const acquiredOn = acquisition.lockObject ? canonicalKey(acquisition.lockObject) : undefined;
   if (receiver !== acquiredOn) return false;
-  const args = call.arguments.map((a) => canonicalKey(a));
-  if (acquisition.key && !args.includes(canonicalKey(acquisition.key)) && !args.some((a) => resultNames.has(a))) return false;
+  const key = acquisition.key;
+  if (key && !call.arguments.some((a) => isAcquiredPart(a, key, acquisition) || resultNames.has(canonicalKey(a)))) return false;
   const fn = resolve(call, state);
   return fn !== undefined && isReleaser(fn);
 }

@@ -32,7 +32,7 @@ import {
   EQUALITY_OPERATORS,
 } from "./ast";
 import { alwaysExits, decidedBy, mayRunAfter, mayRunBetween } from "./flow/queries";
-import { canonicalKey, sameIdentity } from "./identity";
+import { canonicalKey, sameIdentity, variableDeclarationOf } from "./identity";
 import { acquisitionPaths } from "./lock-holding";
 import { isLockTableRelease, lockTableAcquisitionOf, type LockTable } from "./lock-tables";
 import type { LockWrapper } from "./lock-wrappers";
@@ -1105,17 +1105,22 @@ const NO_NAMES: ReadonlySet<string> = new Set();
  * project function that makes one): no other call can ask for that key, so nobody ever waits for the lock.
  */
 export function isFreshPerCallKey(acquisition: LockAcquisition, checker: ts.TypeChecker): boolean {
-  const fn = enclosingFunction(acquisition.call);
-  return !!acquisition.key && !!fn && holdsFreshRandom(acquisition.key, fn, 0, checker);
+  return !!acquisition.key && isFreshPerCallValue(acquisition.key, checker);
 }
 
-/** A call of a project function (declared in source, not a declaration file) whose every return holds a fresh random value. */
-function returnsFreshRandom(call: ts.CallExpression, depth: number, checker: ts.TypeChecker): boolean {
-  let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression);
-  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
-  const declaration = symbol?.valueDeclaration;
-  const callee =
-    declaration && ts.isVariableDeclaration(declaration) && declaration.initializer ? skipParens(declaration.initializer) : declaration;
+/** Whether `expr` holds a value its function generates fresh on each call (a random id: `key:${genId()}`). */
+export function isFreshPerCallValue(expr: ts.Expression, checker?: ts.TypeChecker): boolean {
+  const fn = enclosingFunction(expr);
+  return !!fn && holdsFreshRandom(expr, fn, 0, checker);
+}
+
+/**
+ * A call of a project function (declared in source, not a declaration file) whose every return holds a fresh random
+ * value. With a checker, any project function; without one, a function or method of the call's own file called by its
+ * plain name or on `this` (so the text alone decides).
+ */
+function returnsFreshRandom(call: ts.CallExpression, depth: number, checker: ts.TypeChecker | undefined): boolean {
+  const callee = checker ? calleeThroughChecker(call, checker) : calleeInFile(call);
   if (!callee || !isFunctionLike(callee) || !callee.body || callee.getSourceFile().isDeclarationFile) return false;
   const results = ts.isBlock(callee.body)
     ? nodesOfKinds<ts.ReturnStatement>(callee.body, [ts.SyntaxKind.ReturnStatement])
@@ -1125,19 +1130,36 @@ function returnsFreshRandom(call: ts.CallExpression, depth: number, checker: ts.
   return results.length > 0 && results.every((r) => r !== undefined && holdsFreshRandom(r, callee, depth + 1, checker));
 }
 
+function calleeThroughChecker(call: ts.CallExpression, checker: ts.TypeChecker): ts.Node | undefined {
+  let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(call.expression) ? call.expression.name : call.expression);
+  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  const declaration = symbol?.valueDeclaration;
+  return declaration && ts.isVariableDeclaration(declaration) && declaration.initializer
+    ? skipParens(declaration.initializer)
+    : declaration;
+}
+
+/** `genId()` / `this.genId()`: the function or method of that name the call's own file declares. */
+function calleeInFile(call: ts.CallExpression): FunctionLike | undefined {
+  const callee = skipParens(call.expression);
+  const plain = ts.isIdentifier(callee);
+  const onThis = ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword;
+  return plain || onThis ? namedFunctionsIn(call.getSourceFile()).get(calleeName(call) ?? "") : undefined;
+}
+
 /** Calls that produce a fresh random value: Node's crypto, Math.random, the common id generators. */
 const RANDOM_SOURCES = /^(random|randomBytes|randomUUID|randomInt|getRandomValues|uuid|uuidv4|v4|nanoid|cuid|cuid2|createId|ulid)$/;
 
 /**
- * Whether `expr` contains a fresh random value, directly or through a local of `fn` it names; with a checker, also
- * through a project function it calls that returns one (`genRunId()` over `createId()`).
+ * Whether `expr` contains a fresh random value, directly or through a local of `fn` it names, or through a project
+ * function it calls that returns one (`genRunId()` over `createId()`; without a checker, one of the file's own).
  */
 function holdsFreshRandom(expr: ts.Node, fn: FunctionLike, depth: number, checker?: ts.TypeChecker): boolean {
   let found = false;
   const visit = (node: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(node) && RANDOM_SOURCES.test(calleeName(node) ?? "")) found = true;
-    else if (ts.isCallExpression(node) && checker && depth < 4 && returnsFreshRandom(node, depth, checker)) found = true;
+    else if (ts.isCallExpression(node) && depth < 4 && returnsFreshRandom(node, depth, checker)) found = true;
     else if (ts.isIdentifier(node) && depth < 3 && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)) {
       const local = nodesOfKinds<ts.VariableDeclaration>(fn, [ts.SyntaxKind.VariableDeclaration]).find(
         (d) => ts.isIdentifier(d.name) && d.name.text === node.text,
@@ -1317,9 +1339,31 @@ function isAcquiredKey(expr: ts.Expression, acquisition: LockAcquisition): boole
  * in another function (a helper that releases what a helper took: `claim(id)` / `giveUp(id)`) by canonical key, both
  * in terms of their own parameters.
  */
-function isAcquiredPart(expr: ts.Expression, acquired: ts.Expression, acquisition: LockAcquisition): boolean {
+export function isAcquiredPart(expr: ts.Expression, acquired: ts.Expression, acquisition: LockAcquisition): boolean {
   const taker = enclosingFunction(acquisition.call);
-  return !taker || isInside(expr, taker) ? sameIdentity(expr, acquired) : canonicalKey(expr) === canonicalKey(acquired);
+  if (!taker || isInside(expr, taker)) return sameIdentity(expr, acquired);
+  if (canonicalKey(expr) !== canonicalKey(acquired)) return false;
+  // Two functions' own locals of one name (`const lockKey = …` in each) are the same key only when both are made alike.
+  const mine = localValueOf(acquired);
+  const theirs = localValueOf(expr);
+  return !mine || !theirs || mine === theirs;
+}
+
+/**
+ * A release on a keyed lock object (`locks.unlock(key)`) gives back the acquisition's key only when it names it; one
+ * given no key (`lock.release()`) releases what the object holds.
+ */
+function namesAcquiredKey(call: ts.CallExpression, acquisition: LockAcquisition): boolean {
+  const key = acquisition.key;
+  return !key || call.arguments.length === 0 || call.arguments.some((a) => isAcquiredPart(a, key, acquisition));
+}
+
+/** The text a local `const`/`let` named by `expr` was made from (spaces dropped), when `expr` is such a name. */
+function localValueOf(expr: ts.Expression): string | undefined {
+  const node = skipParens(expr);
+  const declaration = ts.isIdentifier(node) ? variableDeclarationOf(node) : undefined;
+  if (!declaration?.initializer || !enclosingFunction(declaration) || !ts.isIdentifier(declaration.name)) return undefined;
+  return declaration.initializer.getText().replace(/\s+/g, "");
 }
 
 /**
@@ -1429,7 +1473,8 @@ export function isReleaseOf(
     // lock` makes `held.release()` give back what the acquisition returned.
     if (
       lockMethodNames(LOCK_LIBRARY_MODELS).releasing.has(name) &&
-      (resultNames.has(canonicalKey(receiver)) || (acquisition.lockObject && isAcquiredPart(receiver, acquisition.lockObject, acquisition)))
+      (resultNames.has(canonicalKey(receiver)) ||
+        (acquisition.lockObject && isAcquiredPart(receiver, acquisition.lockObject, acquisition) && namesAcquiredKey(call, acquisition)))
     )
       return true;
     if (acquisition.mechanism === "redis-set-nx") {

@@ -10,7 +10,7 @@ import { isRedisClient } from "./db/redis";
 import { alwaysExits, mayRunAfter } from "./flow/queries";
 import { declarationOf } from "./identity";
 import { nodesOfKinds, walkFunctionBody } from "./node-index";
-import { passesTtl, redisSetFlags } from "./locks";
+import { isFreshPerCallValue, passesTtl, redisSetFlags } from "./locks";
 import { namedFunctionsIn } from "./slow-calls";
 
 export interface RedisFlagLock {
@@ -159,6 +159,9 @@ function inCallTerms(expr: ts.Expression, callee: FunctionLike, call: ts.CallExp
 function flagLockAt(set: RedisStep, steps: readonly RedisStep[], fn: FunctionLike): RedisFlagLock | undefined {
   const flags = set.command === "set" ? redisSetFlags(set.sent) : undefined;
   if (flags?.nx || flags?.get) return undefined;
+  // A key made from a value this call generates (`payment_lock:${genId()}`) is one no other caller can test or set.
+  const keyParts = set.call === set.sent ? set.call.arguments.slice(0, 1) : set.call.arguments.filter((a) => set.key.includes(a.getText()));
+  if (keyParts.some((part) => isFreshPerCallValue(part))) return undefined;
   const same = (step: RedisStep, commands: ReadonlySet<string>) =>
     commands.has(step.command) && step.client === set.client && step.key === set.key;
   const test = steps.find((step) => same(step, TESTS) && mayRunAfter(step.call, set.call) && turnsAwayWhenPresent(step.call, set.call, fn));

@@ -97,26 +97,49 @@ export const DEFAULT_NON_PRODUCTION_FILES: readonly string[] = [
 /** An import (or require) of a test runner's API: only test files load these. */
 const TEST_RUNNER_IMPORT =
   /(?:\bfrom\s*|\bimport\s*|\brequire\s*\(\s*)["'](?:vitest|@jest\/globals|node:test|bun:test|mocha|ava|uvu|@playwright\/test)["']/;
+/**
+ * A file that runs itself once: its top level calls its own function and, once that has finished (`.then`,
+ * `.finally`), exits the process or disconnects its database client — `main().finally(() => prisma.$disconnect())`,
+ * `run().then(() => process.exit(0))`; the chain may span lines, each further one indented or closing a bracket. A
+ * server never does that after starting; a seeder or a one-off script does.
+ */
+const RUNS_ONCE =
+  /^(?:void\s+)?[A-Za-z_$][\w$]*\([^()\n]*\)\s*(?:\.catch\((?:[^\n]|\n(?=[\s)}\]])){0,400}?\)\s*)?\.(?:then|finally)\((?:(?!\.catch\()(?:[^\n]|\n(?=[\s)}\]]))){0,300}?(?:\.\$disconnect\(|process\.exit\(|\.end\(\)|\.destroy\(\))/m;
+/** How much of a file's start (its imports) and end (its top-level run) is read. */
+const HEAD_BYTES = 16_384;
+const TAIL_BYTES = 4_096;
 /** Answers by file, kept while the file's modification time is the same (an editor may add the import later). */
-const testRunnerImports = new Map<string, { mtimeMs: number; imports: boolean }>();
+const contentVerdicts = new Map<string, { mtimeMs: number; verdict: NonProductionContent | undefined }>();
 
-/** Whether the file's first 16 KB (where its imports are) import a test runner; false when it cannot be read. */
-export function importsTestRunner(fileName: string): boolean {
-  if (!/\.[cm]?[jt]sx?$/.test(fileName)) return false;
+type NonProductionContent = "test-runner" | "runs-once";
+
+/**
+ * Whether the file's content says it is not production code: its first 16 KB (where its imports are) import a test
+ * runner, or its last 4 KB run it once (`RUNS_ONCE`); undefined when neither, or when it cannot be read.
+ */
+export function nonProductionContent(fileName: string): NonProductionContent | undefined {
+  if (!/\.[cm]?[jt]sx?$/.test(fileName)) return undefined;
   let fd: number | undefined;
   try {
     fd = fs.openSync(fileName, "r");
-    const { mtimeMs } = fs.fstatSync(fd);
-    const known = testRunnerImports.get(fileName);
-    if (known?.mtimeMs === mtimeMs) return known.imports;
-    const buffer = Buffer.alloc(16_384);
-    const read = fs.readSync(fd, buffer, 0, buffer.length, 0);
-    const imports = TEST_RUNNER_IMPORT.test(buffer.toString("utf8", 0, read));
-    if (testRunnerImports.size > 50_000) testRunnerImports.clear();
-    testRunnerImports.set(fileName, { mtimeMs, imports });
-    return imports;
+    const { mtimeMs, size } = fs.fstatSync(fd);
+    const known = contentVerdicts.get(fileName);
+    if (known?.mtimeMs === mtimeMs) return known.verdict;
+    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+    fs.readSync(fd, head, 0, head.length, 0);
+    const tailStart = Math.max(0, size - TAIL_BYTES);
+    let tail = head.subarray(tailStart);
+    if (size > head.length) fs.readSync(fd, (tail = Buffer.alloc(size - tailStart)), 0, tail.length, tailStart);
+    const verdict = TEST_RUNNER_IMPORT.test(head.toString("utf8"))
+      ? "test-runner"
+      : RUNS_ONCE.test(tail.toString("utf8"))
+        ? "runs-once"
+        : undefined;
+    if (contentVerdicts.size > 50_000) contentVerdicts.clear();
+    contentVerdicts.set(fileName, { mtimeMs, verdict });
+    return verdict;
   } catch {
-    return false;
+    return undefined;
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
@@ -506,13 +529,13 @@ export function resolveConfig(
   // Globs match the path relative to `root`, never the absolute path: a project checked out under /tmp/x/test/ is not
   // a test file, and a file outside `root` matches none of them.
   // A file that imports a test runner's API is a test whatever its name (`merge.integration.ts` importing `vitest`),
-  // unless `nonProductionFiles: []` asks for every file.
+  // and one that runs itself once a script, unless `nonProductionFiles: []` asks for every file.
   const byImports = (raw.nonProductionFiles ?? DEFAULT_NON_PRODUCTION_FILES).length > 0;
   const ignoredBy = (fileName: string): ReturnType<ResolvedConfig["ignoredBy"]> => {
     const rel = relative(fileName);
     if (ignoreMatch(rel)) return "ignores";
     if (nonProductionMatch(rel)) return "nonProductionFiles";
-    return byImports && importsTestRunner(fileName) ? "nonProductionFiles" : undefined;
+    return byImports && nonProductionContent(fileName) ? "nonProductionFiles" : undefined;
   };
   const applyCli = (settings: Map<string, ResolvedRuleConfig>) => {
     for (const [id, severity] of Object.entries(cliOverrides)) {
