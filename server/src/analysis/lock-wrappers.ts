@@ -46,7 +46,7 @@ import { LOCK_LIBRARY_MODELS, lockMethodNames } from "./models/lock-libraries";
 import {
   constructedLockKey,
   importsLockLibrary,
-  isAcquiredPart,
+  madeDifferently,
   isReleaseOf,
   keyedLockSource,
   labelOf,
@@ -570,8 +570,11 @@ function releasesWrapperLock(
   const receiver = ts.isPropertyAccessExpression(callee) ? canonicalKey(callee.expression) : undefined;
   const acquiredOn = acquisition.lockObject ? canonicalKey(acquisition.lockObject) : undefined;
   if (receiver !== acquiredOn) return false;
+  const args = call.arguments.map((a) => canonicalKey(a));
   const key = acquisition.key;
-  if (key && !call.arguments.some((a) => isAcquiredPart(a, key, acquisition) || resultNames.has(canonicalKey(a)))) return false;
+  if (key && !args.includes(canonicalKey(key)) && !args.some((a) => resultNames.has(a))) return false;
+  // Another function's own local of the key's name, made differently, is another key.
+  if (key && call.arguments.some((a) => canonicalKey(a) === canonicalKey(key) && madeDifferently(a, key))) return false;
   const fn = resolve(call, state);
   return fn !== undefined && isReleaser(fn);
 }

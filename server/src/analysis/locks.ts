@@ -1342,20 +1342,23 @@ function isAcquiredKey(expr: ts.Expression, acquisition: LockAcquisition): boole
 export function isAcquiredPart(expr: ts.Expression, acquired: ts.Expression, acquisition: LockAcquisition): boolean {
   const taker = enclosingFunction(acquisition.call);
   if (!taker || isInside(expr, taker)) return sameIdentity(expr, acquired);
-  if (canonicalKey(expr) !== canonicalKey(acquired)) return false;
-  // Two functions' own locals of one name (`const lockKey = …` in each) are the same key only when both are made alike.
-  const mine = localValueOf(acquired);
-  const theirs = localValueOf(expr);
-  return !mine || !theirs || mine === theirs;
+  return canonicalKey(expr) === canonicalKey(acquired) && !madeDifferently(expr, acquired);
+}
+
+/** Two functions' own locals of one name (`const lockKey = …` in each), made from different values: not one key. */
+export function madeDifferently(a: ts.Expression, b: ts.Expression): boolean {
+  const first = localValueOf(a);
+  const second = localValueOf(b);
+  return !!first && !!second && first !== second;
 }
 
 /**
- * A release on a keyed lock object (`locks.unlock(key)`) gives back the acquisition's key only when it names it; one
- * given no key (`lock.release()`) releases what the object holds.
+ * A release on a keyed lock object (`locks.unlock(lockKey)`) is not one of the acquisition's key when it names another
+ * function's own local of the key's name made differently; other arguments are in the caller's terms, not compared.
  */
 function namesAcquiredKey(call: ts.CallExpression, acquisition: LockAcquisition): boolean {
   const key = acquisition.key;
-  return !key || call.arguments.length === 0 || call.arguments.some((a) => isAcquiredPart(a, key, acquisition));
+  return !key || !call.arguments.some((a) => canonicalKey(a) === canonicalKey(key) && madeDifferently(a, key));
 }
 
 /** The text a local `const`/`let` named by `expr` was made from (spaces dropped), when `expr` is such a name. */
