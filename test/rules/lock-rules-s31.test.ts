@@ -3,9 +3,9 @@
 //   the id random) races nobody: no other caller can test or set that key. The same key made from the request's id
 //   is the two-step race, reported.
 // - pattern 166: a release helper named `release…` in another method, given that method's own local of the same name
-//   (`const lockKey = …` made differently), does not release the key a SETNX took; nor does a helper that skips the
-//   attempt on one path and throws when the attempt fails become a try-lock whose callers must test a falsy result;
-//   so a throttle kept by its helper is no lock its callers hold.
+//   (`const lockKey = …` made differently), does not release the key a SETNX took, nor does `locks.unlock(lockKey)`
+//   with such a local: a duplicate-submission guard and a throttle kept by their helpers are then no acquiring helpers
+//   whose callers must test a result.
 // - pattern 167: rows updated in the caller's order inside a transaction retried on a deadlock or serialization
 //   failure (`withRetry(() => prisma.$transaction(…))`): the database aborts one side, which runs again, as for a cycle.
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";

@@ -22,14 +22,10 @@ import {
   type LockAcquisition,
 } from "./locks";
 
-/**
- * A set of possibilities: the lock may be held, may be free (released, or a try that failed), may not have been asked
- * for yet on the path (free too, but no failed attempt: a helper that skips the attempt is no try-lock for that).
- */
+/** A set of possibilities: the lock may be held, may be free. */
 type Holding = number;
 const HELD = 1;
 const FREE = 2;
-const UNTRIED = 4;
 
 /**
  * What lets a lock leave its function still held, and the release that path goes around (`skipped`: the first release
@@ -57,10 +53,7 @@ export interface AcquisitionPaths {
   leak(cannotThrow?: (call: ts.CallExpression) => boolean): Leak | undefined;
   /** The names whose test is a test of the acquisition: its result's, and flags set from it. */
   readonly testedNames: ReadonlySet<string>;
-  /**
-   * Whether the function may return normally with the lock held, and may return without it after asking for it (a
-   * helper handing the lock to its caller; `free`: a failed attempt or a release reaches a return).
-   */
+  /** Whether the function may return normally with the lock held, and may return without it (a helper handing the lock to its caller). */
   atReturn(): { held: boolean; free: boolean };
 }
 
@@ -117,7 +110,7 @@ class HoldingAnalysis implements AcquisitionPaths {
 
   private solve(cannotThrow: ((call: ts.CallExpression) => boolean) | undefined): ForwardSolution<Holding> {
     return solveForward<Holding>(this.graph, {
-      initial: UNTRIED,
+      initial: FREE,
       join: (a, b) => a | b,
       equals: (a, b) => a === b,
       transfer: (element, state) => this.step(element, state),
