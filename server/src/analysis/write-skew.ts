@@ -34,7 +34,7 @@ import { isChainLink } from "./db/access";
 import { calleeResolver, programOf, type CalleeResolver } from "./summaries";
 import { unindexedLookup } from "./duplicate-insert";
 import { knexAccess } from "./db/knex";
-import { mongooseSetAccess, mongooseUniqueFieldSets } from "./db/mongoose";
+import { mongooseSetAccess, mongooseUniqueFieldSets, signInSum, totalPipeline } from "./db/mongoose";
 import { prismaAccess, prismaUniqueFieldSets } from "./db/prisma";
 import { sequelizeAccess } from "./db/sequelize";
 import { drizzleWhere } from "./db/drizzle-kysely";
@@ -536,7 +536,7 @@ function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): 
   const mongoose = ts.isCallExpression(node) ? mongooseSetAccess(node) : undefined;
   // `Model.find(filter)`: the rows of the set, a check only where their number alone is used (`members.length >= n`).
   if (mongoose)
-    return mongoose.operation === "count" || mongoose.operation === "rows"
+    return mongoose.operation === "count" || mongoose.operation === "aggregate" || mongoose.operation === "rows"
       ? { read: mongoose.access, kind: mongoose.operation }
       : undefined;
   const access = dbAccessOf(node);
@@ -661,6 +661,14 @@ function summedColumns(check: SetCheck): string[] {
   const node = check.inner && ts.isCallExpression(check.inner) ? check.inner : check.read.node;
   if (check.read.sql) return [...check.read.sql.text.matchAll(/\bSUM\s*\(\s*(?:[\w"`]+\.)?["`]?(\w+)["`]?\s*\)/gi)].map((m) => m[1]!);
   if (!ts.isCallExpression(node)) return [];
+  // A Mongo pipeline's `$sum: "$amount"` (also inside `$cond` / `$multiply`): the fields named with `$`.
+  const sums = pipelineSums(check);
+  if (sums.length > 0)
+    return sums.flatMap((sum) =>
+      (ts.isStringLiteral(sum) ? [sum] : nodesOfKinds<ts.StringLiteral>(sum, [ts.SyntaxKind.StringLiteral]))
+        .filter((literal) => literal.text.startsWith("$") && !comparedIn(literal))
+        .map((literal) => literal.text.slice(1)),
+    );
   const prismaSum = propertyValue(node.arguments[0], "_sum");
   if (prismaSum) {
     const object = skipParens(prismaSum);
@@ -681,6 +689,21 @@ function summedColumns(check: SetCheck): string[] {
       if (column && ts.isPropertyAccessExpression(column)) out.push(column.name.text);
     }
   return out;
+}
+
+/** A field compared inside a pipeline expression (`$eq: ["$kind", "deposit"]`): a condition, not a summed value. */
+function comparedIn(literal: ts.StringLiteral): boolean {
+  const list = literal.parent;
+  const property = list && ts.isArrayLiteralExpression(list) ? list.parent : undefined;
+  return !!property && ts.isPropertyAssignment(property) && /^\$(eq|ne|gt|gte|lt|lte|in)$/.test(propertyName(property) ?? "");
+}
+
+/** A Mongo aggregate check's `$sum` operands. */
+function pipelineSums(check: SetCheck): ts.Expression[] {
+  const node = check.inner && ts.isCallExpression(check.inner) ? check.inner : check.read.node;
+  if ((check.read.library !== "mongoose" && check.read.library !== "mongodb") || !ts.isCallExpression(node)) return [];
+  const aggregate = chainOf(node).links.find((l) => l.name === "aggregate" && l.call)?.call;
+  return totalPipeline(aggregate?.arguments[0] && skipParens(aggregate.arguments[0]))?.sums ?? [];
 }
 
 /** `-1`, `-amount`, `-(cost * n)`: a value written negated. */
@@ -1044,7 +1067,7 @@ export function setWriteOf(node: ts.CallExpression | ts.TaggedTemplateExpression
 function recogniseWrite(node: ts.CallExpression | ts.TaggedTemplateExpression): SetWrite | undefined {
   // Mongoose `Model.create(doc)` / `insertMany` and `deleteOne` / `deleteMany`, which change no document read.
   const mongoose = ts.isCallExpression(node) ? mongooseSetAccess(node) : undefined;
-  if (mongoose && mongoose.operation !== "count" && mongoose.operation !== "rows")
+  if (mongoose && (mongoose.operation === "insert" || mongoose.operation === "delete"))
     return { access: mongoose.access, change: mongoose.operation };
   const access = dbAccessOf(node);
   if (access) {
@@ -1229,9 +1252,12 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
       inserted.some((v) => same(c.value, v.value) && (v.column === undefined || sameColumn(v.column, c.column))),
     );
     if (!joins) return undefined;
-    // A ledger row carrying a negated amount of the summed column (`change: -1`, `amount: -cost`) lowers the total.
+    // A ledger row carrying a negated amount of the summed column (`change: -1`, `amount: -cost`) lowers the total,
+    // as does one a pipeline's `$sum` counts negatively (`$cond` on its `kind`, then `$multiply` by -1).
     const summed = check.kind === "aggregate" ? summedColumns(check) : [];
-    const lowers = inserted.some((v) => v.column !== undefined && summed.some((c) => sameColumn(c, v.column!)) && isNegated(v.value));
+    const lowers =
+      inserted.some((v) => v.column !== undefined && summed.some((c) => sameColumn(c, v.column!)) && isNegated(v.value)) ||
+      pipelineSums(check).some((sum) => signInSum(sum, new Map(inserted.flatMap((v) => (v.column ? [[v.column, v.value]] : [])))) === -1);
     return lowers ? "shrinks" : "grows";
   }
   if (write.change === "update") {

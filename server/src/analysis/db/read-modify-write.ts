@@ -81,8 +81,8 @@ export interface ReadModifyWrite {
     condition: ts.Expression;
     statement: ts.Statement;
     earlyExit: boolean;
-    /** The check is the read's own filter (`where: { status: "PENDING" }`): the value it required. */
-    required?: ts.Expression;
+    /** The check is the read's own filter (`where: { status: "PENDING" }`): the value it required, as code text. */
+    required?: string;
   };
   /** WHERE comparisons of the write against values from the read (compare-and-set guards). */
   guards: AccessCondition[];
@@ -1797,7 +1797,69 @@ function filterCheck(
   values: ReadonlyMap<string, ReadValue>,
   checker?: () => ts.TypeChecker,
 ): ReadModifyWrite["control"] {
-  if (write.insert || read.sql) return undefined;
+  if (write.insert) return undefined;
+  const filter = read.sql ? sqlStateFilter(write, read) : ormStateFilter(write, read);
+  if (!filter) return undefined;
+  const required = filter.required;
+  // The write names the row found: by a value of it (`where: { id: job.id }`) or by the key the read looked it up by.
+  const keyed = write.conditions.some(
+    (c) =>
+      c.value !== undefined &&
+      (valueOf(c.value, values)?.read === read ||
+        read.conditions.some((r) => r !== filter.condition && r.value !== undefined && sameIdentity(r.value, c.value!))),
+  );
+  if (!keyed) return undefined;
+  if (claimedBefore(write, read, filter.column)) return undefined;
+  const isFound = (test: ts.Expression, found: boolean): boolean => {
+    const node = skipParens(test);
+    if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) return isFound(node.operand, !found);
+    const origin = valueOf(node, values);
+    if (ts.isIdentifier(node)) return found && origin?.read === read && origin.level === "row";
+    return foundByCount(node, read, values) === found;
+  };
+  for (
+    let child: ts.Node = write.node, parent = write.node.parent;
+    parent && !isFunctionLike(parent);
+    child = parent, parent = parent.parent
+  ) {
+    if (ts.isIfStatement(parent) && child === parent.thenStatement && isFound(parent.expression, true))
+      return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required };
+    // `for (const job of jobs)` over the rows read: each element is a row found, as after `if (!job) return`, and
+    // work done on it before the write (a mail sent, a post published) is what the write claims.
+    if (
+      ts.isForOfStatement(parent) &&
+      child === parent.statement &&
+      rowsOf(parent.expression, read, values) &&
+      worksBefore(parent.statement, write, checker)
+    )
+      return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required };
+    if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
+      const statements = parent.statements;
+      for (let i = statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
+        const statement = statements[i]!;
+        if (
+          ts.isIfStatement(statement) &&
+          !statement.elseStatement &&
+          alwaysExits(statement.thenStatement) &&
+          isFound(statement.expression, false)
+        )
+          return { column: filter.column, condition: statement.expression, statement, earlyExit: true, required };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A column the read required to hold a state (the filter), and that state as code text for the message. */
+interface StateFilter {
+  column: string;
+  required: string;
+  /** For ORM filters: the value expression, which the write's own keys must not be. */
+  condition?: AccessCondition;
+}
+
+/** An ORM read's filter pinning a non-key column to a literal (`status: "PENDING"`) that the write changes. */
+function ormStateFilter(write: DbAccess, read: DbAccess): StateFilter | undefined {
   const filter = read.conditions.find(
     (c) =>
       c.operator === "=" &&
@@ -1809,53 +1871,61 @@ function filterCheck(
         (a) => sameColumn(a.column, c.column) && !(a.value && isLiteral(a.value) && a.value.getText() === c.value!.getText()),
       ),
   );
-  if (!filter) return undefined;
-  // The write names the row found: by a value of it (`where: { id: job.id }`) or by the key the read looked it up by.
-  const keyed = write.conditions.some(
-    (c) =>
-      c.value !== undefined &&
-      (valueOf(c.value, values)?.read === read ||
-        read.conditions.some((r) => r !== filter && r.value !== undefined && sameIdentity(r.value, c.value!))),
-  );
-  if (!keyed) return undefined;
-  if (claimedBefore(write, read, filter.column)) return undefined;
-  const isFound = (test: ts.Expression, found: boolean): boolean => {
-    const node = skipParens(test);
-    if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) return isFound(node.operand, !found);
-    const origin = valueOf(node, values);
-    return found && origin?.read === read && origin.level === "row" && ts.isIdentifier(node);
-  };
-  for (
-    let child: ts.Node = write.node, parent = write.node.parent;
-    parent && !isFunctionLike(parent);
-    child = parent, parent = parent.parent
-  ) {
-    if (ts.isIfStatement(parent) && child === parent.thenStatement && isFound(parent.expression, true))
-      return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required: filter.value };
-    // `for (const job of jobs)` over the rows read: each element is a row found, as after `if (!job) return`, and
-    // work done on it before the write (a mail sent, a post published) is what the write claims.
-    if (
-      ts.isForOfStatement(parent) &&
-      child === parent.statement &&
-      rowsOf(parent.expression, read, values) &&
-      worksBefore(parent.statement, write, checker)
-    )
-      return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required: filter.value };
-    if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
-      const statements = parent.statements;
-      for (let i = statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
-        const statement = statements[i]!;
-        if (
-          ts.isIfStatement(statement) &&
-          !statement.elseStatement &&
-          alwaysExits(statement.thenStatement) &&
-          isFound(statement.expression, false)
-        )
-          return { column: filter.column, condition: statement.expression, statement, earlyExit: true, required: filter.value };
-      }
-    }
+  return filter ? { column: filter.column, required: filter.value!.getText(), condition: filter } : undefined;
+}
+
+/** A SQL literal in a statement's text: a quoted string, a number or a boolean. */
+const SQL_LITERAL = /^\s*(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?|TRUE|FALSE)\s*$/i;
+
+/**
+ * A raw SQL read's WHERE pinning a non-key column to a state in its own text (`reserved_at IS NULL`,
+ * `status = 'pending'`) that the write's SET changes to something else: the unclaimed row is what the read found.
+ */
+function sqlStateFilter(write: DbAccess, read: DbAccess): StateFilter | undefined {
+  for (const condition of read.sql!.statement.conditions) {
+    if (isKeyColumn(condition.column) || condition.placeholders.length > 0) continue;
+    const isNullTest = condition.operator === "IS NULL";
+    if (!isNullTest && !(condition.operator === "=" && SQL_LITERAL.test(condition.expression))) continue;
+    const required = isNullTest ? "NULL" : condition.expression.trim();
+    const changes = write.assignments.some((a) => {
+      if (!sameColumn(a.column, condition.column)) return false;
+      const text = a.sql?.expression.trim() ?? a.value?.getText();
+      if (text === undefined) return !isNullTest;
+      return isNullTest ? !/^NULL$/i.test(text) && !(a.value && isNullish(a.value)) : text.toLowerCase() !== required.toLowerCase();
+    });
+    if (changes) return { column: condition.column, required };
   }
   return undefined;
+}
+
+/**
+ * Whether a test of how many rows the read returned is truthy exactly when it found some (`rows.length`,
+ * `rows.length > 0`: true) or none (`rows.length === 0`, `rows.length < 1`: false); undefined for other tests.
+ */
+function foundByCount(test: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>): boolean | undefined {
+  const lengthOfRows = (e: ts.Expression) => {
+    const node = skipParens(e);
+    return ts.isPropertyAccessExpression(node) && node.name.text === "length" && rowsOf(node.expression, read, values);
+  };
+  if (lengthOfRows(test)) return true;
+  if (!ts.isBinaryExpression(test) || !lengthOfRows(test.left) || !ts.isNumericLiteral(skipParens(test.right))) return undefined;
+  const n = Number((skipParens(test.right) as ts.NumericLiteral).text);
+  switch (test.operatorToken.kind) {
+    case ts.SyntaxKind.EqualsEqualsEqualsToken:
+    case ts.SyntaxKind.EqualsEqualsToken:
+    case ts.SyntaxKind.LessThanEqualsToken:
+      return n === 0 ? false : undefined;
+    case ts.SyntaxKind.LessThanToken:
+      return n === 1 ? false : undefined;
+    case ts.SyntaxKind.ExclamationEqualsEqualsToken:
+    case ts.SyntaxKind.ExclamationEqualsToken:
+    case ts.SyntaxKind.GreaterThanToken:
+      return n === 0 ? true : undefined;
+    case ts.SyntaxKind.GreaterThanEqualsToken:
+      return n === 1 ? true : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**

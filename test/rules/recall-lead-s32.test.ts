@@ -1,0 +1,191 @@
+// Recall on real bug shapes (session 32, lead):
+// - a raw SQL read that finds a row only while a column holds a state written in its own text (`state = 'queued'`,
+//   `paid_at IS NULL`), then an UPDATE of that row by its key that changes the column without repeating the test: two
+//   workers both find the row and both claim it, as with an ORM filter (labelled bug b349). The UPDATE repeating the
+//   test, or a FOR UPDATE SKIP LOCKED read in a transaction, is the safe form.
+// - a Mongo aggregate pipeline that totals a set (`$match`, then `$group` with `_id: null` and `$sum`, or `$count`) is
+//   a count or sum of that set for write skew; a document the `$sum` counts negatively (a negated amount, or a `$cond`
+//   on its kind choosing `$multiply: [x, -1]`) lowers the total (labelled bug b344).
+import { selectThenUpdate } from "../../rules/select-then-update";
+import { writeSkew } from "../../rules/write-skew";
+import { runRuleTests } from "../helpers/rule-tester";
+
+const SQL_HEADER = `import mysql from "mysql2/promise";
+import { Pool } from "pg";
+const db = mysql.createPool({ uri: process.env.DB_URL });
+const pg = new Pool();
+declare function sendTransfer(amount: number): Promise<void>;
+`;
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      name: "the UPDATE repeats the state the read required, and a worker that changed no row lost the task",
+      code: `${SQL_HEADER}
+export async function takeNextExport(region: string) {
+  const [rows] = await db.query<mysql.RowDataPacket[]>(
+    "SELECT id FROM export_tasks WHERE region = ? AND state = 'queued' ORDER BY id LIMIT 1",
+    [region],
+  );
+  if (rows.length === 0) return undefined;
+  const [result] = await db.query<mysql.ResultSetHeader>(
+    "UPDATE export_tasks SET state = 'running' WHERE id = ? AND state = 'queued'",
+    [rows[0]!.id],
+  );
+  return result.affectedRows === 1 ? rows[0] : undefined;
+}
+`,
+    },
+    {
+      name: "the task is read FOR UPDATE SKIP LOCKED in the transaction that claims it",
+      code: `${SQL_HEADER}
+export async function takeNextExport(region: string) {
+  const conn = await db.getConnection();
+  try {
+    await conn.beginTransaction();
+    const [rows] = await conn.query<mysql.RowDataPacket[]>(
+      "SELECT id FROM export_tasks WHERE region = ? AND state = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+      [region],
+    );
+    if (rows.length === 0) {
+      await conn.rollback();
+      return undefined;
+    }
+    await conn.query("UPDATE export_tasks SET state = 'running' WHERE id = ?", [rows[0]!.id]);
+    await conn.commit();
+    return rows[0];
+  } finally {
+    conn.release();
+  }
+}
+`,
+    },
+    {
+      name: "the write keeps the column in the state the read required (NULL again)",
+      code: `${SQL_HEADER}
+export async function resetPayoutNote(payoutId: string) {
+  const { rows } = await pg.query("SELECT id FROM payouts WHERE id = $1 AND paid_at IS NULL", [payoutId]);
+  if (rows.length === 0) return;
+  await pg.query("UPDATE payouts SET paid_at = NULL, note = $2 WHERE id = $1", [payoutId, "reset"]);
+}
+`,
+    },
+  ],
+  invalid: [
+    {
+      name: "mysql2: the oldest queued task found by its state, then marked running by id alone",
+      code: `${SQL_HEADER}
+export async function takeNextExport(region: string) {
+  const [rows] = await db.query<mysql.RowDataPacket[]>(
+    "SELECT id, region FROM export_tasks WHERE region = ? AND state = 'queued' ORDER BY id LIMIT 1",
+    [region],
+  );
+  if (!rows.length) return undefined;
+  const task = rows[0]!;
+  await db.query("UPDATE export_tasks SET state = 'running', started_at = NOW() WHERE id = ?", [task.id]);
+  return task;
+}
+`,
+      errors: [
+        {
+          line: 14,
+          column: 9,
+          messageId: "filterThenWrite",
+          data: {
+            write: "`UPDATE export_tasks SET state = 'running', started_at = NOW()`",
+            column: "`state`",
+            line: 8,
+            required: "`'queued'`",
+          },
+        },
+      ],
+    },
+    {
+      name: "pg: an unpaid payout found by `paid_at IS NULL`, the transfer sent, then marked paid by id alone",
+      code: `${SQL_HEADER}
+export async function payOut(payoutId: string) {
+  const { rows } = await pg.query("SELECT id, amount FROM payouts WHERE id = $1 AND paid_at IS NULL", [payoutId]);
+  if (rows.length > 0) {
+    await sendTransfer(rows[0].amount);
+    await pg.query("UPDATE payouts SET paid_at = now() WHERE id = $1", [payoutId]);
+  }
+}
+`,
+      errors: [{ line: 11, column: 11, messageId: "filterThenWrite" }],
+    },
+  ],
+});
+
+const MONGO_HEADER = `import mongoose, { Schema } from "mongoose";
+const Movement = mongoose.model("PointsMovement", new Schema({ accountId: String, points: Number, kind: String }));
+const Seat = mongoose.model("WorkshopSeat", new Schema({ workshopId: String, attendee: String }));
+`;
+
+runRuleTests(writeSkew, {
+  valid: [
+    {
+      name: "a top-up checked against an overdraft: the document inserted raises the total the check bounds from below",
+      code: `${MONGO_HEADER}
+export async function topUp(accountId: string, points: number) {
+  const [sum] = await Movement.aggregate([
+    { $match: { accountId } },
+    { $group: { _id: null, total: { $sum: { $cond: [{ $eq: ["$kind", "earn"] }, "$points", { $multiply: ["$points", -1] }] } } } },
+  ]);
+  const balance = sum?.total ?? 0;
+  if (balance < 0) throw new Error("account overdrawn");
+  await Movement.create({ accountId, points, kind: "earn" });
+}
+`,
+    },
+    {
+      name: "a pipeline grouped by a field gives one total per group, not a total of the set",
+      code: `${MONGO_HEADER}
+export async function addMovement(accountId: string, points: number) {
+  const rows = await Movement.aggregate([{ $match: { accountId } }, { $group: { _id: "$kind", total: { $sum: "$points" } } }]);
+  if (rows.length > 3) throw new Error("too many kinds");
+  await Movement.create({ accountId, points, kind: "earn" });
+}
+`,
+    },
+  ],
+  invalid: [
+    {
+      name: "points redeemed against a sum of movements, the redemption inserted with the points negated",
+      code: `${MONGO_HEADER}
+export async function redeemPoints(accountId: string, points: number) {
+  const [sum] = await Movement.aggregate([{ $match: { accountId } }, { $group: { _id: null, total: { $sum: "$points" } } }]);
+  const balance = sum?.total ?? 0;
+  if (balance < points) throw new Error("not enough points");
+  await Movement.create({ accountId, points: -points, kind: "redeem" });
+}
+`,
+      errors: [{ line: 9, column: 9, messageId: "shrinks" }],
+    },
+    {
+      name: "a withdrawal the pipeline's $cond counts negatively, inserted after the balance check",
+      code: `${MONGO_HEADER}
+export async function spendPoints(accountId: string, points: number) {
+  const [sum] = await Movement.aggregate([
+    { $match: { accountId } },
+    { $group: { _id: null, total: { $sum: { $cond: [{ $eq: ["$kind", "earn"] }, "$points", { $multiply: ["$points", -1] }] } } } },
+  ]);
+  const balance: number = sum?.total ?? 0;
+  if (balance < points) throw new Error("not enough points");
+  await Movement.create({ accountId, points, kind: "spend" });
+}
+`,
+      errors: [{ line: 12, column: 9, messageId: "shrinks" }],
+    },
+    {
+      name: "seats counted by a $count stage against the capacity, then one more inserted",
+      code: `${MONGO_HEADER}
+export async function bookSeat(workshopId: string, attendee: string, capacity: number) {
+  const [taken] = await Seat.aggregate([{ $match: { workshopId } }, { $count: "n" }]);
+  if ((taken?.n ?? 0) >= capacity) throw new Error("full");
+  await Seat.create({ workshopId, attendee });
+}
+`,
+      errors: [{ line: 8, column: 9, messageId: "grows" }],
+    },
+  ],
+});
