@@ -2,7 +2,9 @@
 // - a raw SQL read that finds a row only while a column holds a state written in its own text (`state = 'queued'`,
 //   `paid_at IS NULL`), then an UPDATE of that row by its key that changes the column without repeating the test: two
 //   workers both find the row and both claim it, as with an ORM filter (labelled bug b349). The UPDATE repeating the
-//   test, or a FOR UPDATE SKIP LOCKED read in a transaction, is the safe form.
+//   test, or a FOR UPDATE SKIP LOCKED read in a transaction, is the safe form. A NULL column claimed counts only where
+//   work follows from the claim (the row returned, or awaited work after the read): a soft delete ends the same
+//   however two calls interleave.
 // - a Mongo aggregate pipeline that totals a set (`$match`, then `$group` with `_id: null` and `$sum`, or `$count`) is
 //   a count or sum of that set for write skew; a document the `$sum` counts negatively (a negated amount, or a `$cond`
 //   on its kind choosing `$multiply: [x, -1]`) lowers the total (labelled bug b344).
@@ -67,6 +69,17 @@ export async function resetPayoutNote(payoutId: string) {
   const { rows } = await pg.query("SELECT id FROM payouts WHERE id = $1 AND paid_at IS NULL", [payoutId]);
   if (rows.length === 0) return;
   await pg.query("UPDATE payouts SET paid_at = NULL, note = $2 WHERE id = $1", [payoutId, "reset"]);
+}
+`,
+    },
+    {
+      name: "a soft delete of a row found by `deleted_at IS NULL`: nothing is done on the strength of the claim",
+      code: `${SQL_HEADER}
+export async function archiveNote(noteId: string) {
+  const { rows } = await pg.query("SELECT id FROM notes WHERE id = $1 AND deleted_at IS NULL", [noteId]);
+  if (rows.length === 0) throw new Error("not found");
+  await pg.query("UPDATE notes SET deleted_at = now() WHERE id = $1", [noteId]);
+  return { archived: true };
 }
 `,
     },

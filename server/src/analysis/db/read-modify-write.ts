@@ -1810,6 +1810,7 @@ function filterCheck(
   );
   if (!keyed) return undefined;
   if (claimedBefore(write, read, filter.column)) return undefined;
+  if (filter.nullTest && !claimUsed(write, read, values, checker)) return undefined;
   const isFound = (test: ts.Expression, found: boolean): boolean => {
     const node = skipParens(test);
     if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) return isFound(node.operand, !found);
@@ -1856,6 +1857,29 @@ interface StateFilter {
   required: string;
   /** For ORM filters: the value expression, which the write's own keys must not be. */
   condition?: AccessCondition;
+  /** The read required the column to be NULL (`reserved_at IS NULL`). */
+  nullTest?: boolean;
+}
+
+/**
+ * A claim of a NULL column matters where work follows from it: the function returns the row found (its caller runs the
+ * job), or awaits work other than database statements after the read. A column set once with nothing done on the
+ * strength of it (`deleted_at IS NULL`, then `SET deleted_at = now()`) ends the same however two calls interleave.
+ */
+function claimUsed(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, ReadValue>, checker?: () => ts.TypeChecker): boolean {
+  const fn = enclosingFunction(write.node);
+  const body = fn?.body;
+  if (!body || !ts.isBlock(body)) return false;
+  let returnsRow = false;
+  walk(body, (node) => {
+    if (returnsRow || isFunctionLike(node)) return false;
+    if (ts.isReturnStatement(node) && node.expression) {
+      const origin = valueOf(skipAwait(node.expression), values);
+      returnsRow = origin?.read === read && origin.level === "row";
+    }
+    return !returnsRow;
+  });
+  return returnsRow || body.statements.some((statement) => statement.end > read.node.end && awaitsWork(statement, write, checker));
 }
 
 /** An ORM read's filter pinning a non-key column to a literal (`status: "PENDING"`) that the write changes. */
@@ -1893,7 +1917,7 @@ function sqlStateFilter(write: DbAccess, read: DbAccess): StateFilter | undefine
       if (text === undefined) return !isNullTest;
       return isNullTest ? !/^NULL$/i.test(text) && !(a.value && isNullish(a.value)) : text.toLowerCase() !== required.toLowerCase();
     });
-    if (changes) return { column: condition.column, required };
+    if (changes) return { column: condition.column, required, ...(isNullTest ? { nullTest: true } : {}) };
   }
   return undefined;
 }
