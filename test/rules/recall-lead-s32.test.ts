@@ -4,7 +4,8 @@
 //   workers both find the row and both claim it, as with an ORM filter (labelled bug b349). The UPDATE repeating the
 //   test, or a FOR UPDATE SKIP LOCKED read in a transaction, is the safe form. A NULL column claimed counts only where
 //   work follows from the claim (the row returned, or awaited work after the read): a soft delete ends the same
-//   however two calls interleave.
+//   however two calls interleave. ORM reads testing a column NULL (Prisma `assigneeId: null`, Drizzle
+//   `isNull(t.rewardedAt)`, labelled bug b141) are such claims too.
 // - a Mongo aggregate pipeline that totals a set (`$match`, then `$group` with `_id: null` and `$sum`, or `$count`) is
 //   a count or sum of that set for write skew; a document the `$sum` counts negatively (a negated amount, or a `$cond`
 //   on its kind choosing `$multiply: [x, -1]`) lowers the total (labelled bug b344).
@@ -83,6 +84,42 @@ export async function archiveNote(noteId: string) {
 }
 `,
     },
+    {
+      name: "Prisma: a soft delete of a row found by `deletedAt: null`, nothing done on the strength of it",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function archiveBoard(boardId: string) {
+  const board = await prisma.board.findFirst({ where: { id: boardId, deletedAt: null } });
+  if (!board) throw new Error("not found");
+  await prisma.board.update({ where: { id: boardId }, data: { deletedAt: new Date() } });
+  return { archived: true };
+}
+`,
+    },
+    {
+      name: "Drizzle: the credit is claimed by an update testing `isNull` first, and only the claimer pays",
+      code: `import { and, eq, isNull } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+declare function creditCustomer(customerId: string, cents: number): Promise<void>;
+const referrals = pgTable("referrals", {
+  id: uuid("id").primaryKey(),
+  refereeId: uuid("referee_id").notNull(),
+  referrerCustomer: text("referrer_customer").notNull(),
+  rewardedAt: timestamp("rewarded_at"),
+});
+const db = drizzle(process.env.DATABASE_URL!);
+export async function rewardReferrer(refereeId: string) {
+  const claimed = await db
+    .update(referrals)
+    .set({ rewardedAt: new Date() })
+    .where(and(eq(referrals.refereeId, refereeId), isNull(referrals.rewardedAt)))
+    .returning();
+  if (claimed.length === 0) return;
+  await creditCustomer(claimed[0]!.referrerCustomer, 1500);
+}
+`,
+    },
   ],
   invalid: [
     {
@@ -125,6 +162,56 @@ export async function payOut(payoutId: string) {
 }
 `,
       errors: [{ line: 11, column: 11, messageId: "filterThenWrite" }],
+    },
+    {
+      name: "Drizzle: a referral found while `isNull(rewardedAt)`, the referrer credited, then the reward marked by id",
+      code: `import { and, eq, isNull } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+declare function creditCustomer(customerId: string, cents: number): Promise<void>;
+const referrals = pgTable("referrals", {
+  id: uuid("id").primaryKey(),
+  refereeId: uuid("referee_id").notNull(),
+  referrerCustomer: text("referrer_customer").notNull(),
+  rewardedAt: timestamp("rewarded_at"),
+});
+const db = drizzle(process.env.DATABASE_URL!);
+export async function rewardReferrer(refereeId: string) {
+  const [referral] = await db
+    .select()
+    .from(referrals)
+    .where(and(eq(referrals.refereeId, refereeId), isNull(referrals.rewardedAt)));
+  if (!referral) return;
+  await creditCustomer(referral.referrerCustomer, 1500);
+  await db.update(referrals).set({ rewardedAt: new Date() }).where(eq(referrals.id, referral.id));
+}
+`,
+      errors: [
+        {
+          line: 19,
+          column: 9,
+          messageId: "filterThenWrite",
+          data: {
+            write: "`db.update(referrals)…set(…)`",
+            column: "`rewardedAt`",
+            line: 13,
+            required: "`null`",
+          },
+        },
+      ],
+    },
+    {
+      name: "Prisma: an unassigned ticket found by `assigneeId: null`, assigned by id alone and returned to the agent",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function pickTicket(queue: string, agentId: string) {
+  const ticket = await prisma.ticket.findFirst({ where: { queue, assigneeId: null }, orderBy: { createdAt: "asc" } });
+  if (!ticket) return null;
+  await prisma.ticket.update({ where: { id: ticket.id }, data: { assigneeId: agentId } });
+  return ticket;
+}
+`,
+      errors: [{ line: 6, column: 9, messageId: "filterThenWrite" }],
     },
   ],
 });

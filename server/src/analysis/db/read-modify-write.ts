@@ -1882,8 +1882,16 @@ function claimUsed(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, 
   return returnsRow || body.statements.some((statement) => statement.end > read.node.end && awaitsWork(statement, write, checker));
 }
 
-/** An ORM read's filter pinning a non-key column to a literal (`status: "PENDING"`) that the write changes. */
+/**
+ * An ORM read's filter pinning a non-key column to a literal (`status: "PENDING"`) that the write changes, or testing
+ * a column NULL (Prisma `assigneeId: null`, Drizzle `isNull(t.claimedAt)`) where the write stores a value in it.
+ */
 function ormStateFilter(write: DbAccess, read: DbAccess): StateFilter | undefined {
+  const nullTest = read.conditions.find(
+    (c) =>
+      (c.operator === "IS NULL" || (c.operator === "=" && c.value !== undefined && isNullish(c.value))) &&
+      write.assignments.some((a) => sameColumn(a.column, c.column) && a.value !== undefined && !isNullish(a.value)),
+  );
   const filter = read.conditions.find(
     (c) =>
       c.operator === "=" &&
@@ -1895,7 +1903,8 @@ function ormStateFilter(write: DbAccess, read: DbAccess): StateFilter | undefine
         (a) => sameColumn(a.column, c.column) && !(a.value && isLiteral(a.value) && a.value.getText() === c.value!.getText()),
       ),
   );
-  return filter ? { column: filter.column, required: filter.value!.getText(), condition: filter } : undefined;
+  if (filter) return { column: filter.column, required: filter.value!.getText(), condition: filter };
+  return nullTest ? { column: nullTest.column, required: "null", condition: nullTest, nullTest: true } : undefined;
 }
 
 /** A SQL literal in a statement's text: a quoted string, a number or a boolean. */
@@ -1907,8 +1916,9 @@ const SQL_LITERAL = /^\s*(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?|TRUE|FALSE)\s*$/i;
  */
 function sqlStateFilter(write: DbAccess, read: DbAccess): StateFilter | undefined {
   for (const condition of read.sql!.statement.conditions) {
-    if (isKeyColumn(condition.column) || condition.placeholders.length > 0) continue;
     const isNullTest = condition.operator === "IS NULL";
+    // A key column compared with a value names rows; tested NULL (`worker_id IS NULL`) it is a state: unassigned.
+    if ((!isNullTest && isKeyColumn(condition.column)) || condition.placeholders.length > 0) continue;
     if (!isNullTest && !(condition.operator === "=" && SQL_LITERAL.test(condition.expression))) continue;
     const required = isNullTest ? "NULL" : condition.expression.trim();
     const changes = write.assignments.some((a) => {
