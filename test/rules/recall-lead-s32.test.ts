@@ -213,6 +213,25 @@ export async function pickTicket(queue: string, agentId: string) {
 `,
       errors: [{ line: 6, column: 9, messageId: "filterThenWrite" }],
     },
+    {
+      name: "Prisma: pending posts broadcast one by one, each marked posted after its broadcast (and failed in the catch)",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+declare function announce(text: string): Promise<string>;
+export async function sendDueAnnouncements() {
+  const due = await prisma.announcement.findMany({ where: { state: "queued" } });
+  for (const item of due) {
+    try {
+      const ref = await announce(item.text);
+      await prisma.announcement.update({ where: { id: item.id }, data: { state: "sent", ref } });
+    } catch (err) {
+      await prisma.announcement.update({ where: { id: item.id }, data: { state: "error" } });
+    }
+  }
+}
+`,
+      errors: [{ line: 9, column: 13, messageId: "filterThenWrite" }],
+    },
   ],
 });
 

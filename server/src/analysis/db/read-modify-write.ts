@@ -1674,6 +1674,17 @@ function controllingCondition(
  * the check of that column decided rather than this write: one that can run after the read and before the write (not
  * one in the other branch of an `if`).
  */
+/**
+ * `other` comes after `write` in the body of a loop that does not hold the read (`for (const post of due) { …
+ * update(post) … } catch { update(post) }`): it runs before `write` only in an earlier iteration, on an earlier row.
+ */
+function onlyInEarlierIteration(other: ts.Node, write: ts.Node, read: ts.Node): boolean {
+  if (other.pos < write.end) return false;
+  for (let node = write.parent; node && !isFunctionLike(node); node = node.parent)
+    if (ts.isIterationStatement(node, false)) return isInside(other, node) && !isInside(read, node);
+  return false;
+}
+
 function claimedBefore(write: DbAccess, read: DbAccess, column: string): boolean {
   const fn = enclosingFunction(write.node);
   const body = fn?.body;
@@ -1689,6 +1700,7 @@ function claimedBefore(write: DbAccess, read: DbAccess, column: string): boolean
           write.table !== undefined &&
           sameTable(other.table, write.table) &&
           other.assignments.some((a) => sameColumn(a.column, column)) &&
+          !onlyInEarlierIteration(node, write.node, read.node) &&
           (enclosingFunction(read.node) === fn ? mayRunBetween(read.node, [node], write.node) : mayRunAfter(node, write.node));
       }
       return !claimed;
