@@ -5,7 +5,9 @@
 //   test, or a FOR UPDATE SKIP LOCKED read in a transaction, is the safe form. A NULL column claimed counts only where
 //   work follows from the claim (the row returned, or awaited work after the read): a soft delete ends the same
 //   however two calls interleave. ORM reads testing a column NULL (Prisma `assigneeId: null`, Drizzle
-//   `isNull(t.rewardedAt)`, labelled bug b141) are such claims too.
+//   `isNull(t.rewardedAt)`, labelled bug b141) are such claims too. A write of the claimed column later in the body of
+//   a loop over the rows read (the `catch` marking a post failed) runs before the write only in an earlier
+//   iteration, on another row: it is no claim of this row (labelled bug b164).
 // - a Mongo aggregate pipeline that totals a set (`$match`, then `$group` with `_id: null` and `$sum`, or `$count`) is
 //   a count or sum of that set for write skew; a document the `$sum` counts negatively (a negated amount, or a `$cond`
 //   on its kind choosing `$multiply: [x, -1]`) lowers the total (labelled bug b344).
