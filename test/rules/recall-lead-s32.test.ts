@@ -7,7 +7,8 @@
 //   however two calls interleave. ORM reads testing a column NULL (Prisma `assigneeId: null`, Drizzle
 //   `isNull(t.rewardedAt)`, labelled bug b141) are such claims too. A write of the claimed column later in the body of
 //   a loop over the rows read (the `catch` marking a post failed) runs before the write only in an earlier
-//   iteration, on another row: it is no claim of this row (labelled bug b164).
+//   iteration, on another row: it is no claim of this row (labelled bug b164). A Prisma `OR` whose every branch pins
+//   the column to a state the write does not store is such a filter too (labelled bug b133).
 // - a Mongo aggregate pipeline that totals a set (`$match`, then `$group` with `_id: null` and `$sum`, or `$count`) is
 //   a count or sum of that set for write skew; a document the `$sum` counts negatively (a negated amount, or a `$cond`
 //   on its kind choosing `$multiply: [x, -1]`) lowers the total (labelled bug b344).
@@ -233,6 +234,33 @@ export async function sendDueAnnouncements() {
 }
 `,
       errors: [{ line: 9, column: 13, messageId: "filterThenWrite" }],
+    },
+    {
+      name: "Prisma: the next job found pending or scheduled and due (`OR`), then marked running by id alone",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function nextJob(now = new Date()) {
+  const job = await prisma.exportJob.findFirst({
+    where: { OR: [{ phase: "NEW" }, { phase: "RETRY", retryAt: { lte: now } }] },
+  });
+  if (!job) return null;
+  await prisma.exportJob.update({ where: { id: job.id }, data: { phase: "RUNNING" } });
+  return job;
+}
+`,
+      errors: [
+        {
+          line: 8,
+          column: 9,
+          messageId: "filterThenWrite",
+          data: {
+            write: "`prisma.exportJob.update(…)`",
+            column: "`phase`",
+            line: 4,
+            required: '`"NEW" or "RETRY"`',
+          },
+        },
+      ],
     },
   ],
 });

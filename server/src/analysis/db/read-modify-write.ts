@@ -20,6 +20,7 @@ import {
   nodesOfKinds,
   nullTestSubject,
   operands,
+  propertyValue,
   receiverOf,
   skipAwait,
   skipParens,
@@ -1916,7 +1917,30 @@ function ormStateFilter(write: DbAccess, read: DbAccess): StateFilter | undefine
       ),
   );
   if (filter) return { column: filter.column, required: filter.value!.getText(), condition: filter };
-  return nullTest ? { column: nullTest.column, required: "null", condition: nullTest, nullTest: true } : undefined;
+  if (nullTest) return { column: nullTest.column, required: "null", condition: nullTest, nullTest: true };
+  return eitherStateFilter(write, read);
+}
+
+/**
+ * A Prisma read whose `where: { OR: [{ status: "PENDING" }, { status: "SCHEDULED", … }] }` pins one column to a
+ * literal in every branch, where the write stores a literal none of them is: the row is found only in those states.
+ */
+function eitherStateFilter(write: DbAccess, read: DbAccess): StateFilter | undefined {
+  if (read.library !== "prisma" || !ts.isCallExpression(read.node)) return undefined;
+  const branches = propertyValue(propertyValue(read.node.arguments[0], "where"), "OR");
+  const list = branches && skipParens(branches);
+  if (!list || !ts.isArrayLiteralExpression(list) || list.elements.length < 2) return undefined;
+  for (const assignment of write.assignments) {
+    const written = assignment.value && skipParens(assignment.value);
+    if (!written || !isLiteral(written) || isNullish(written)) continue;
+    const states = list.elements.map((branch) => {
+      const value = propertyValue(branch, assignment.column);
+      return value && isLiteral(skipParens(value)) && !isNullish(value) ? skipParens(value).getText() : undefined;
+    });
+    if (states.every((state) => state !== undefined && state !== written.getText()))
+      return { column: assignment.column, required: [...new Set(states)].join(" or ") };
+  }
+  return undefined;
 }
 
 /** A SQL literal in a statement's text: a quoted string, a number or a boolean. */
