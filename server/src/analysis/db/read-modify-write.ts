@@ -1876,7 +1876,7 @@ interface StateFilter {
 
 /**
  * A claim of a NULL column matters where work follows from it: the function returns the row found (its caller runs the
- * job), or awaits work other than database statements after the read. A column set once with nothing done on the
+ * job), or awaits work other than database statements between the read and the write or after the write. A column set once with nothing done on the
  * strength of it (`deleted_at IS NULL`, then `SET deleted_at = now()`) ends the same however two calls interleave.
  */
 function claimUsed(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, ReadValue>, checker?: () => ts.TypeChecker): boolean {
@@ -1892,7 +1892,9 @@ function claimUsed(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, 
     }
     return !returnsRow;
   });
-  return returnsRow || body.statements.some((statement) => statement.end > read.node.end && awaitsWork(statement, write, checker));
+  // Work between the read and the write, or after the write on a path from it (not in a branch that skips it).
+  const onClaimPath = (work: ts.Node) => mayRunBetween(read.node, [work], write.node) || mayRunAfter(write.node, work);
+  return returnsRow || awaitsWork(body, write, checker, onClaimPath);
 }
 
 /**
@@ -2019,7 +2021,7 @@ function worksBefore(body: ts.Statement, write: DbAccess, checker?: () => ts.Typ
  * object created is deduped only by its dedupe option (`jobId`, `idempotencyKey`): given the key in its payload alone
  * (`queue.add("sync", { repoId: repo.id })`), it is made once per call.
  */
-function awaitsWork(statement: ts.Statement, write: DbAccess, checker?: () => ts.TypeChecker): boolean {
+function awaitsWork(statement: ts.Node, write: DbAccess, checker?: () => ts.TypeChecker, counts?: (work: ts.Node) => boolean): boolean {
   const keys = write.conditions.flatMap((c) => (c.value ? [c.value] : []));
   const givenKey = (roots: readonly ts.Node[]): boolean => {
     let given = false;
@@ -2038,7 +2040,7 @@ function awaitsWork(statement: ts.Statement, write: DbAccess, checker?: () => ts
     if (found || isFunctionLike(node)) return false;
     if (ts.isAwaitExpression(node)) {
       const call = skipParens(node.expression);
-      if (ts.isCallExpression(call) && !dbAccessOf(call) && !dedupes(call)) found = true;
+      if (ts.isCallExpression(call) && !dbAccessOf(call) && !dedupes(call) && (!counts || counts(node))) found = true;
     }
     return !found;
   });
