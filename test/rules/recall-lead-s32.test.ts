@@ -123,6 +123,23 @@ export async function rewardReferrer(refereeId: string) {
 }
 `,
     },
+    {
+      name: "Prisma: a provisioned kiosk found by `deviceKey: null` gets the device's key; the awaited work is on the other path",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+declare function pickKioskName(siteId: string): Promise<string>;
+export async function registerKiosk(siteId: string, serial: string, deviceKey: string) {
+  const provisioned = await prisma.kiosk.findFirst({ where: { siteId, serial, deviceKey: null } });
+  if (provisioned) {
+    await prisma.kiosk.update({ where: { id: provisioned.id }, data: { deviceKey } });
+    return { kioskId: provisioned.id, created: false };
+  }
+  const name = await pickKioskName(siteId);
+  const created = await prisma.kiosk.create({ data: { siteId, serial, deviceKey, name } });
+  return { kioskId: created.id, created: true };
+}
+`,
+    },
   ],
   invalid: [
     {
