@@ -11,7 +11,9 @@
 //   the column to a state the write does not store is such a filter too (labelled bug b133).
 // - a Mongo aggregate pipeline that totals a set (`$match`, then `$group` with `_id: null` and `$sum`, or `$count`) is
 //   a count or sum of that set for write skew; a document the `$sum` counts negatively (a negated amount, or a `$cond`
-//   on its kind choosing `$multiply: [x, -1]`) lowers the total (labelled bug b344).
+//   on its kind choosing `$multiply: [x, -1]`) lowers the total (labelled bug b344); so does one a `reduce` of the
+//   rows read counts negatively (`m.kind === "earn" ? m.points : -m.points`), and a model injected into a NestJS
+//   service (`@InjectModel`, or a field typed Mongoose's `Model<…>`) is a model whatever its name (labelled bug b45).
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { writeSkew } from "../../rules/write-skew";
 import { runRuleTests } from "../helpers/rule-tester";
@@ -341,6 +343,37 @@ export async function spendPoints(accountId: string, points: number) {
 }
 `,
       errors: [{ line: 12, column: 9, messageId: "shrinks" }],
+    },
+    {
+      name: "rows folded by reduce, a spend counted negatively by the fold's branch on its kind, inserted after the check",
+      code: `${MONGO_HEADER}
+export async function spendPoints(accountId: string, points: number) {
+  const history = await Movement.find({ accountId });
+  const balance = history.reduce((sum, m) => sum + (m.kind === "earn" ? m.points : -m.points), 0);
+  if (balance < points) throw new Error("not enough points");
+  await Movement.create({ accountId, kind: "spend", points });
+}
+`,
+      errors: [{ line: 9, column: 9, messageId: "shrinks" }],
+    },
+    {
+      name: "a NestJS service's injected model (`@InjectModel`, typed `Model<…>`), read and written through `this`",
+      code: `import { Injectable } from "@nestjs/common";
+import { InjectModel } from "@nestjs/mongoose";
+import { Model } from "mongoose";
+interface Credit { accountId: string; cents: number }
+@Injectable()
+export class CreditService {
+  constructor(@InjectModel("Credit") private readonly credits: Model<Credit>) {}
+  async spend(accountId: string, cents: number) {
+    const entries = await this.credits.find({ accountId });
+    const balance = entries.reduce((sum, e) => sum + e.cents, 0);
+    if (balance < cents) throw new Error("insufficient credit");
+    await this.credits.create({ accountId, cents: -cents });
+  }
+}
+`,
+      errors: [{ line: 12, column: 11, messageId: "shrinks" }],
     },
     {
       name: "seats counted by a $count stage against the capacity, then one more inserted",

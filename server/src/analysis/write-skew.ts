@@ -706,6 +706,56 @@ function pipelineSums(check: SetCheck): ts.Expression[] {
   return totalPipeline(aggregate?.arguments[0] && skipParens(aggregate.arguments[0]))?.sums ?? [];
 }
 
+/**
+ * The rows the check read are folded into a total (`rows.reduce((sum, r) => sum + (r.kind === "IN" ? r.amount :
+ * -r.amount), 0)`) in which a row with the inserted literal fields counts negatively.
+ */
+function foldsNegatively(check: SetCheck, fields: ReadonlyMap<string, ts.Expression>): boolean {
+  let holder: ts.Node = check.read.node;
+  while (ts.isAwaitExpression(holder.parent) || ts.isParenthesizedExpression(holder.parent)) holder = holder.parent;
+  const declaration = holder.parent;
+  if (!ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return false;
+  const rows = declaration.name.text;
+  const fn = enclosingFunctionBody(declaration);
+  if (!fn) return false;
+  return nodesOfKinds<ts.CallExpression>(fn, [ts.SyntaxKind.CallExpression], { skipFunctions: true }).some((call) => {
+    const callee = call.expression;
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "reduce" || !isNumericFold(callee)) return false;
+    if (!ts.isIdentifier(callee.expression) || callee.expression.text !== rows) return false;
+    const fold = skipParens(call.arguments[0]!) as ts.ArrowFunction;
+    const row = fold.parameters[1]?.name;
+    const sum = skipParens(fold.body as ts.Expression) as ts.BinaryExpression;
+    return !!row && ts.isIdentifier(row) && signOfRow(sum.right, row.text, fields) === -1;
+  });
+}
+
+/** The sign of a row's term in a fold: `r.amount` adds, `-r.amount` subtracts, `r.kind === "IN" ? a : b` picks. */
+function signOfRow(term: ts.Expression, row: string, fields: ReadonlyMap<string, ts.Expression>): 1 | -1 | undefined {
+  const node = skipParens(term);
+  if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === row) {
+    const written = fields.get(node.name.text);
+    return written && isNegated(written) ? -1 : 1;
+  }
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken) {
+    const inner = signOfRow(node.operand, row, fields);
+    return inner === undefined ? undefined : inner === 1 ? -1 : 1;
+  }
+  if (!ts.isConditionalExpression(node)) return undefined;
+  const test = skipParens(node.condition);
+  if (!ts.isBinaryExpression(test)) return undefined;
+  const op = test.operatorToken.kind;
+  const equal = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
+  const unequal = op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
+  const [field, literal] = [skipParens(test.left), skipParens(test.right)];
+  if ((!equal && !unequal) || !ts.isPropertyAccessExpression(field) || !isLiteral(literal)) return undefined;
+  if (!ts.isIdentifier(field.expression) || field.expression.text !== row) return undefined;
+  const written = fields.get(field.name.text);
+  const value = written && skipParens(written);
+  if (!value || !isLiteral(value)) return undefined;
+  const same = ts.isStringLiteralLike(value) && ts.isStringLiteralLike(literal) ? value.text === literal.text : value.getText() === literal.getText();
+  return signOfRow(same === equal ? node.whenTrue : node.whenFalse, row, fields);
+}
+
 /** `-1`, `-amount`, `-(cost * n)`: a value written negated. */
 function isNegated(value: ts.Expression): boolean {
   const node = skipParens(value);
@@ -1253,11 +1303,13 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
     );
     if (!joins) return undefined;
     // A ledger row carrying a negated amount of the summed column (`change: -1`, `amount: -cost`) lowers the total,
-    // as does one a pipeline's `$sum` counts negatively (`$cond` on its `kind`, then `$multiply` by -1).
+    // as does one a pipeline's `$sum` or a `reduce` of the rows counts negatively (a branch on its `kind`, negated).
     const summed = check.kind === "aggregate" ? summedColumns(check) : [];
+    const fields = new Map(inserted.flatMap((v) => (v.column ? [[v.column, v.value] as const] : [])));
     const lowers =
       inserted.some((v) => v.column !== undefined && summed.some((c) => sameColumn(c, v.column!)) && isNegated(v.value)) ||
-      pipelineSums(check).some((sum) => signInSum(sum, new Map(inserted.flatMap((v) => (v.column ? [[v.column, v.value]] : [])))) === -1);
+      pipelineSums(check).some((sum) => signInSum(sum, fields) === -1) ||
+      foldsNegatively(check, fields);
     return lowers ? "shrinks" : "grows";
   }
   if (write.change === "update") {

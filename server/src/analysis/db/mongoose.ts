@@ -25,7 +25,7 @@ import {
 } from "../ast";
 import { variableDeclarationOf } from "../identity";
 import type { AccessAssignment, AccessCondition, DbAccess, DbLibrary } from "./access";
-import { chainOf, injectedEntity, objectAssignments, propertyName, type Link } from "./shapes";
+import { chainOf, fieldDeclarations, injectedEntity, objectAssignments, propertyName, type Link } from "./shapes";
 
 const READS = new Set(["findById", "findOne"]);
 const UPDATES = new Set(["updateOne", "updateMany", "findOneAndUpdate", "findByIdAndUpdate"]);
@@ -597,9 +597,24 @@ function newDocumentSave(call: ts.CallExpression, kind: FileKind): { access: DbA
 }
 
 /** A model or collection handle: a capitalised name, a `this.<name>Model` field, `db.collection(…)`. */
+/**
+ * `this.txs` where the class declares `txs` injected by `@InjectModel(…)` or typed `Model<…>` (Mongoose's, also as
+ * `mongoose.Model<…>`): a model whatever the field is named.
+ */
+function isModelField(receiver: ts.PropertyAccessExpression): boolean {
+  return fieldDeclarations(receiver, receiver.name.text).some((member) => {
+    const decorators = ts.canHaveDecorators(member) ? (ts.getDecorators(member) ?? []) : [];
+    if (decorators.some((d) => ts.isCallExpression(d.expression) && calleeName(d.expression) === "InjectModel")) return true;
+    const type = member.type;
+    if (!type || !ts.isTypeReferenceNode(type)) return false;
+    const name = ts.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
+    return name === "Model" && importsOf(receiver.getSourceFile()).get(ts.isIdentifier(type.typeName) ? name : type.typeName.left.getText())?.module === "mongoose";
+  });
+}
+
 function isModelReceiver(receiver: ts.Expression): boolean {
   if (ts.isIdentifier(receiver)) return /^[A-Z]/.test(receiver.text) || /.(Model|Collection)$/.test(receiver.text);
   if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword)
-    return /.(Model|Collection)$/.test(receiver.name.text);
+    return /.(Model|Collection)$/.test(receiver.name.text) || isModelField(receiver);
   return ts.isCallExpression(receiver) && calleeName(receiver) === "collection";
 }
