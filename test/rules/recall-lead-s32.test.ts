@@ -25,6 +25,20 @@ const pg = new Pool();
 declare function sendTransfer(amount: number): Promise<void>;
 `;
 
+/** A Drizzle table of referrals whose reward is marked by `rewardedAt`. */
+const REFERRALS = `import { and, eq, isNull } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+declare function creditCustomer(customerId: string, cents: number): Promise<void>;
+const referrals = pgTable("referrals", {
+  id: uuid("id").primaryKey(),
+  refereeId: uuid("referee_id").notNull(),
+  referrerCustomer: text("referrer_customer").notNull(),
+  rewardedAt: timestamp("rewarded_at"),
+});
+const db = drizzle(process.env.DATABASE_URL!);
+`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -103,18 +117,7 @@ export async function archiveBoard(boardId: string) {
     },
     {
       name: "Drizzle: the credit is claimed by an update testing `isNull` first, and only the claimer pays",
-      code: `import { and, eq, isNull } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/node-postgres";
-import { pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
-declare function creditCustomer(customerId: string, cents: number): Promise<void>;
-const referrals = pgTable("referrals", {
-  id: uuid("id").primaryKey(),
-  refereeId: uuid("referee_id").notNull(),
-  referrerCustomer: text("referrer_customer").notNull(),
-  rewardedAt: timestamp("rewarded_at"),
-});
-const db = drizzle(process.env.DATABASE_URL!);
-export async function rewardReferrer(refereeId: string) {
+      code: `${REFERRALS}export async function rewardReferrer(refereeId: string) {
   const claimed = await db
     .update(referrals)
     .set({ rewardedAt: new Date() })
@@ -187,18 +190,7 @@ export async function payOut(payoutId: string) {
     },
     {
       name: "Drizzle: a referral found while `isNull(rewardedAt)`, the referrer credited, then the reward marked by id",
-      code: `import { and, eq, isNull } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/node-postgres";
-import { pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
-declare function creditCustomer(customerId: string, cents: number): Promise<void>;
-const referrals = pgTable("referrals", {
-  id: uuid("id").primaryKey(),
-  refereeId: uuid("referee_id").notNull(),
-  referrerCustomer: text("referrer_customer").notNull(),
-  rewardedAt: timestamp("rewarded_at"),
-});
-const db = drizzle(process.env.DATABASE_URL!);
-export async function rewardReferrer(refereeId: string) {
+      code: `${REFERRALS}export async function rewardReferrer(refereeId: string) {
   const [referral] = await db
     .select()
     .from(referrals)

@@ -752,7 +752,8 @@ function signOfRow(term: ts.Expression, row: string, fields: ReadonlyMap<string,
   const written = fields.get(field.name.text);
   const value = written && skipParens(written);
   if (!value || !isLiteral(value)) return undefined;
-  const same = ts.isStringLiteralLike(value) && ts.isStringLiteralLike(literal) ? value.text === literal.text : value.getText() === literal.getText();
+  const same =
+    ts.isStringLiteralLike(value) && ts.isStringLiteralLike(literal) ? value.text === literal.text : value.getText() === literal.getText();
   return signOfRow(same === equal ? node.whenTrue : node.whenFalse, row, fields);
 }
 

@@ -501,7 +501,9 @@ function equalityHolds(test: ts.Expression, fields: ReadonlyMap<string, ts.Expre
   const value = fields.get(left.text.slice(1));
   const written = value && skipParens(value);
   if (!written || !isLiteral(written)) return undefined;
-  const equal = written.getText() === right.getText() || (ts.isStringLiteralLike(written) && ts.isStringLiteralLike(right) && written.text === right.text);
+  const equal =
+    written.getText() === right.getText() ||
+    (ts.isStringLiteralLike(written) && ts.isStringLiteralLike(right) && written.text === right.text);
   return name === "$eq" ? equal : !equal;
 }
 
@@ -608,7 +610,10 @@ function isModelField(receiver: ts.PropertyAccessExpression): boolean {
     const type = member.type;
     if (!type || !ts.isTypeReferenceNode(type)) return false;
     const name = ts.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
-    return name === "Model" && importsOf(receiver.getSourceFile()).get(ts.isIdentifier(type.typeName) ? name : type.typeName.left.getText())?.module === "mongoose";
+    return (
+      name === "Model" &&
+      importsOf(receiver.getSourceFile()).get(ts.isIdentifier(type.typeName) ? name : type.typeName.left.getText())?.module === "mongoose"
+    );
   });
 }
 
