@@ -3,8 +3,9 @@
 //   `paid_at IS NULL`), then an UPDATE of that row by its key that changes the column without repeating the test: two
 //   workers both find the row and both claim it, as with an ORM filter (labelled bug b349). The UPDATE repeating the
 //   test, or a FOR UPDATE SKIP LOCKED read in a transaction, is the safe form. A NULL column claimed counts only where
-//   work follows from the claim (the row returned, or awaited work after the read): a soft delete ends the same
-//   however two calls interleave. ORM reads testing a column NULL (Prisma `assigneeId: null`, Drizzle
+//   work follows from the claim (the row itself returned, or awaited work between the read and the write or after
+//   it, whose result the write does not store): a soft delete, or a backfill storing what it computed for each row,
+//   ends the same however two calls interleave. ORM reads testing a column NULL (Prisma `assigneeId: null`, Drizzle
 //   `isNull(t.rewardedAt)`, labelled bug b141) are such claims too. A write of the claimed column later in the body of
 //   a loop over the rows read (the `catch` marking a post failed) runs before the write only in an earlier
 //   iteration, on another row: it is no claim of this row (labelled bug b164). A Prisma `OR` whose every branch pins
@@ -145,6 +146,29 @@ export async function registerKiosk(siteId: string, serial: string, deviceKey: s
 }
 `,
     },
+    {
+      name: "Prisma: a backfill filling `previewUrl: null` rows with an upload made for each: the work is what the write stores",
+      code: `import { PrismaClient } from "@prisma/client";
+import { render, upload } from "./storage";
+const prisma = new PrismaClient();
+export async function backfillPreviews(limit: number) {
+  const docs = await prisma.document.findMany({ where: { previewUrl: null }, select: { id: true, storageKey: true }, take: limit });
+  let updated = 0;
+  for (const doc of docs) {
+    try {
+      const image = await render(doc.storageKey);
+      const url = await upload(\`previews/\${doc.storageKey}\`, image);
+      const normalized = url.trim() || url;
+      await prisma.document.update({ where: { id: doc.id }, data: { previewUrl: normalized } });
+      updated += 1;
+    } catch {
+      updated -= 0;
+    }
+  }
+  return { processed: docs.length, updated };
+}
+`,
+    },
   ],
   invalid: [
     {
@@ -272,6 +296,24 @@ export async function nextJob(now = new Date()) {
           },
         },
       ],
+    },
+    {
+      name: "Prisma: an unowned card pack found in a transaction without a row lock, paid for, then given an owner",
+      code: `import { PrismaClient } from "@prisma/client";
+import Stripe from "stripe";
+const prisma = new PrismaClient();
+const stripe = new Stripe(process.env.STRIPE_KEY!);
+export async function buyPack(seriesId: string, buyerId: string, paymentIntentId: string) {
+  return prisma.$transaction(async (tx) => {
+    const pack = await tx.cardPack.findFirst({ where: { seriesId, ownerId: null }, orderBy: { createdAt: "asc" } });
+    if (!pack) throw new Error("sold out");
+    const intent = await stripe.paymentIntents.retrieve(paymentIntentId);
+    if (intent.status !== "succeeded") throw new Error("unpaid");
+    return tx.cardPack.update({ where: { id: pack.id }, data: { ownerId: buyerId } });
+  });
+}
+`,
+      errors: [{ line: 11, column: 12, messageId: "filterThenWrite" }],
     },
   ],
 });

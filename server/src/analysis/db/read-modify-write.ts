@@ -1887,14 +1887,48 @@ function claimUsed(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, 
   walk(body, (node) => {
     if (returnsRow || isFunctionLike(node)) return false;
     if (ts.isReturnStatement(node) && node.expression) {
-      const origin = valueOf(skipAwait(node.expression), values);
-      returnsRow = origin?.read === read && origin.level === "row";
+      // The row itself (`return job`, `return rows[0]`), not a summary built from it (`{ processed: rows.length }`).
+      const returned = skipParens(skipAwait(node.expression));
+      const origin = ts.isIdentifier(returned) || ts.isElementAccessExpression(returned) ? valueOf(returned, values) : undefined;
+      returnsRow = origin?.read === read && origin.level === "row" && origin.column === undefined;
     }
     return !returnsRow;
   });
-  // Work between the read and the write, or after the write on a path from it (not in a branch that skips it).
-  const onClaimPath = (work: ts.Node) => mayRunBetween(read.node, [work], write.node) || mayRunAfter(write.node, work);
+  // Work between the read and the write, or after the write on a path from it (not in a branch that skips it), whose
+  // result is not what the write stores: a backfill's upload or generated code is the write's own computation.
+  const feeding = namesFeeding(write, body);
+  const storedResult = (work: ts.Node) => {
+    let holder = work;
+    while (ts.isParenthesizedExpression(holder.parent) || ts.isAsExpression(holder.parent)) holder = holder.parent;
+    const declaration = holder.parent;
+    return ts.isVariableDeclaration(declaration) && boundNames(declaration.name).some((name) => feeding.has(name.text));
+  };
+  const onClaimPath = (work: ts.Node) =>
+    !storedResult(work) && (mayRunBetween(read.node, [work], write.node) || mayRunAfter(write.node, work));
   return returnsRow || awaitsWork(body, write, checker, onClaimPath);
+}
+
+/** The names the write's values are computed from, through the `const`s of `body` that hold them, transitively. */
+function namesFeeding(write: DbAccess, body: ts.Block): ReadonlySet<string> {
+  const names = new Set<string>();
+  const addFrom = (root: ts.Node) => {
+    if (ts.isIdentifier(root)) names.add(root.text);
+    walk(root, (node) => {
+      if (ts.isIdentifier(node)) names.add(node.text);
+    });
+  };
+  for (const assignment of write.assignments) for (const value of assignmentValues(write, assignment)) addFrom(value);
+  const declarations = nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true });
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const declaration of declarations) {
+      if (!declaration.initializer || !ts.isIdentifier(declaration.name) || !names.has(declaration.name.text)) continue;
+      const before = names.size;
+      addFrom(declaration.initializer);
+      if (names.size > before) grew = true;
+    }
+  }
+  return names;
 }
 
 /**
