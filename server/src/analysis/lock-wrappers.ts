@@ -41,7 +41,7 @@ import {
 } from "./lock-declarations";
 import { acquisitionPaths } from "./lock-holding";
 import { mayInsertLockRow } from "./lock-tables";
-import { promiseChainOf } from "./promise-chains";
+import { keyedPromiseQueueOf, promiseChainOf } from "./promise-chains";
 import { LOCK_LIBRARY_MODELS, lockMethodNames } from "./models/lock-libraries";
 import {
   constructedLockKey,
@@ -487,9 +487,10 @@ function callFactsOf(file: ts.SourceFile): CallFacts {
       mayInsertLockRow(call)
     )
       facts.locking.add(caller);
-    // `this.tail.then(task)`: maybe a promise-chain queue (promise-chains.ts decides).
+    // `this.tail.then(task)`, or `tails.set(key, tail)`: maybe a promise-chain queue (promise-chains.ts decides).
     if (name === "then" && callee && ts.isPropertyAccessExpression(callee) && /^this\.\w+$/.test(callee.expression.getText(file)))
       facts.locking.add(caller);
+    if (name === "set" && ts.isCallExpression(call) && call.arguments.length === 2 && fn && keyedPromiseQueueOf(fn)) facts.locking.add(caller);
     if (name) {
       let callees = facts.calls.get(caller);
       if (!callees) facts.calls.set(caller, (callees = new Set()));
@@ -842,7 +843,8 @@ function inferWrapper(
     return acquisition && !acquisition.transactionScoped ? [acquisition] : [];
   });
   const chain = promiseChainOf(fn);
-  if (acquisitions.length === 0 && !chain) return undefined;
+  const keyed = chain ? undefined : keyedPromiseQueueOf(fn);
+  if (acquisitions.length === 0 && !chain && !keyed) return undefined;
   const base = (inner: LockAcquisition, isReleaser?: (fn: FunctionLike) => boolean) => ({
     fn,
     releases: (call: ts.CallExpression, acquisition: LockAcquisition, names: ReadonlySet<string>) =>
@@ -893,6 +895,21 @@ function inferWrapper(
       style: "blocking",
       lockLabel: `the promise chain ${code(labelOf(chain.field))}`,
       source: { promiseChain: chain.then },
+    };
+  // A keyed promise queue: the tasks of one key run one after the other, as under an in-process mutex per key.
+  if (keyed)
+    return {
+      kind: "runs-callback",
+      fn,
+      callbackParam: keyed.task,
+      keyParam: keyed.key,
+      ...(keyed.bypass ? { bypass: true } : {}),
+      releases: () => false,
+      mechanism: "mutex",
+      expires: false,
+      style: "blocking",
+      lockLabel: `the promise queue ${code(labelOf(keyed.map))}`,
+      source: { promiseChain: keyed.read },
     };
   for (const inner of acquisitions) {
     if (inner.style === "scoped") {
