@@ -2,11 +2,17 @@
 // - rows updated in the caller's order inside a transaction that first wrote a row by a value every one of those rows
 //   is filtered by (an exam's answers, after the exam row itself): overlapping calls queue on that first row.
 // - modules in test support folders (`test-support/`, `test-utils/`, `test-helpers/`), loaded only by a test setup.
+// - a keyed promise queue (a `Map` of turns per key: read the previous turn, store one's own, wait, run the task)
+//   around a Redis read-modify-write: the tasks of one key run one after the other.
+// - a try-lease (losers leave) around an HTTP call aborted by a timer shorter than the lease: the call cannot outlast
+//   the lease and nobody waits for it.
 // Beside each, the nearest real mistakes stay reported.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { resolveConfig } from "../../server/src/engine/config";
 import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
+import { lockAcrossAwait } from "../../rules/lock-across-await";
+import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
 const prismaClient = `import { PrismaClient } from "@prisma/client";
@@ -106,4 +112,126 @@ describe("test support folders", () => {
     for (const file of ["src/support/tickets.service.ts", "src/utils/test-mode.ts", "src/helpers/testimonials.ts"])
       assert.equal(ignoredBy(file), undefined, file);
   });
+});
+
+/** A queue of turns per key, made by a factory (`queue.run(key, task)`); `wait` is how the turn waits. */
+const turnQueue = (wait: string) => `export function turnQueue() {
+  const turns = new Map<string, Promise<void>>();
+
+  async function run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = turns.get(key) ?? Promise.resolve();
+    let finish!: () => void;
+    const mine = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const turn = previous.then(() => mine);
+    turns.set(key, turn);
+    ${wait}
+    try {
+      return await task();
+    } finally {
+      finish();
+      if (turns.get(key) === turn) turns.delete(key);
+    }
+  }
+
+  return { run };
+}
+`;
+
+/** Seats of a show kept in a Redis hash, taken under the queue's turn for the show. */
+const takeSeat = (queueKey: string) => `import Redis from "ioredis";
+import { turnQueue } from "./turns";
+
+const redis = new Redis();
+const shows = turnQueue();
+
+export async function takeSeat(showId: string, otherId: string) {
+  return shows.run(${queueKey}, async () => {
+    const raw = await redis.hget("shows", showId);
+    if (!raw) return null;
+    const show = JSON.parse(raw);
+    await redis.hset("shows", showId, JSON.stringify({ ...show, free: show.free - 1 }));
+  });
+}
+`;
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      name: "redis: the read-modify-write of a show runs in the show's turn of a keyed promise queue",
+      files: { "src/turns.ts": turnQueue("await previous;") },
+      filename: "src/seats.ts",
+      code: takeSeat("showId"),
+    },
+  ],
+  invalid: [
+    {
+      name: "redis: a queue that never waits for the previous turn serialises nothing",
+      files: { "src/turns.ts": turnQueue("void previous;") },
+      filename: "src/seats.ts",
+      code: takeSeat("showId"),
+      errors: [{ line: 12, column: 11, messageId: "redisLostUpdate" }],
+    },
+  ],
+});
+
+/** A webhook delivered under a try-lease of the hook; `signal` aborts the request, `lost` is what a loser does. */
+const deliverHook = (setup: string, signal: string, lost = "return;") => `import Redis from "ioredis";
+import { randomUUID } from "node:crypto";
+
+const redis = new Redis();
+const LEASE_MS = 20_000;
+
+async function post(url: string, body: string) {
+  ${setup}
+  const response = await fetch(url, { method: "POST", body${signal} });
+  return response.status;
+}
+
+export async function deliver(hookId: string, url: string, body: string) {
+  const key = \`hook:\${hookId}\`;
+  const token = randomUUID();
+  const taken = await redis.set(key, token, "PX", LEASE_MS, "NX");
+  if (taken !== "OK") {
+    ${lost}
+  }
+  try {
+    return await post(url, body);
+  } finally {
+    await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end", 1, key, token);
+  }
+}
+`;
+
+const ABORT_TIMER = (ms: string) => `const controller = new AbortController();
+  setTimeout(() => controller.abort(), ${ms});`;
+
+runRuleTests(lockAcrossAwait, {
+  valid: [
+    {
+      name: "fetch aborted by a controller's 8 s timer under a 20 s try-lease whose losers leave",
+      filename: "src/hooks.ts",
+      code: deliverHook(ABORT_TIMER("8_000"), ", signal: controller.signal", 'await redis.zadd("hooks:later", Date.now() + 1000, hookId);\n    return;'),
+    },
+    {
+      name: "fetch given AbortSignal.timeout shorter than the lease",
+      filename: "src/hooks.ts",
+      code: deliverHook("const signal = AbortSignal.timeout(5 * 1000);", ", signal"),
+    },
+  ],
+  invalid: [
+    {
+      name: "the abort timer is longer than the lease",
+      filename: "src/hooks.ts",
+      code: deliverHook(ABORT_TIMER("30_000"), ", signal: controller.signal"),
+      errors: [{ line: 22, column: 12, messageId: "underExpiringLease" }],
+    },
+    {
+      name: "no abort signal: the request may outlast the lease",
+      filename: "src/hooks.ts",
+      code: deliverHook("", ""),
+      errors: [{ line: 21, column: 12, messageId: "underExpiringLease" }],
+    },
+  ],
 });
