@@ -89,7 +89,9 @@ runRuleTests(inconsistentLockOrder, {
     {
       name: "knex: the tournament row is only read, which locks nothing",
       filename: "src/rounds.ts",
-      code: scoreRounds('const found = await db("tournaments").transacting(trx).where("id", tournamentId).first();\n    if (!found) throw new Error("no tournament");'),
+      code: scoreRounds(
+        'const found = await db("tournaments").transacting(trx).where("id", tournamentId).first();\n    if (!found) throw new Error("no tournament");',
+      ),
       errors: [{ line: 8, column: 13, messageId: "callerOrderLoop" }],
     },
   ],
@@ -212,7 +214,11 @@ runRuleTests(lockAcrossAwait, {
     {
       name: "fetch aborted by a controller's 8 s timer under a 20 s try-lease whose losers leave",
       filename: "src/hooks.ts",
-      code: deliverHook(ABORT_TIMER("8_000"), ", signal: controller.signal", 'await redis.zadd("hooks:later", Date.now() + 1000, hookId);\n    return;'),
+      code: deliverHook(
+        ABORT_TIMER("8_000"),
+        ", signal: controller.signal",
+        'await redis.zadd("hooks:later", Date.now() + 1000, hookId);\n    return;',
+      ),
     },
     {
       name: "fetch given AbortSignal.timeout shorter than the lease",

@@ -490,7 +490,8 @@ function callFactsOf(file: ts.SourceFile): CallFacts {
     // `this.tail.then(task)`, or `tails.set(key, tail)`: maybe a promise-chain queue (promise-chains.ts decides).
     if (name === "then" && callee && ts.isPropertyAccessExpression(callee) && /^this\.\w+$/.test(callee.expression.getText(file)))
       facts.locking.add(caller);
-    if (name === "set" && ts.isCallExpression(call) && call.arguments.length === 2 && fn && keyedPromiseQueueOf(fn)) facts.locking.add(caller);
+    if (name === "set" && ts.isCallExpression(call) && call.arguments.length === 2 && fn && keyedPromiseQueueOf(fn))
+      facts.locking.add(caller);
     if (name) {
       let callees = facts.calls.get(caller);
       if (!callees) facts.calls.set(caller, (callees = new Set()));
