@@ -884,33 +884,30 @@ function inferWrapper(
       ...(bypass ? { bypass } : {}),
     };
   };
-  // A promise-chain queue: each call's task runs after the previous one's, as under an in-process mutex.
-  if (chain)
+  // A promise-chain queue (a promise field) or a keyed one (a `Map` of turns per key): each call's task runs after the
+  // previous one's, as under an in-process mutex (one per key for the keyed queue).
+  const queue: { task: number; label: string; at: ts.CallExpression; key?: number; bypass?: boolean } | undefined = chain
+    ? { task: chain.task, label: `the promise chain ${code(labelOf(chain.field))}`, at: chain.then }
+    : keyed && {
+        task: keyed.task,
+        label: `the promise queue ${code(labelOf(keyed.map))}`,
+        at: keyed.read,
+        key: keyed.key,
+        bypass: keyed.bypass,
+      };
+  if (queue)
     return {
       kind: "runs-callback",
       fn,
-      callbackParam: chain.task,
+      callbackParam: queue.task,
+      ...(queue.key !== undefined ? { keyParam: queue.key } : {}),
+      ...(queue.bypass ? { bypass: true } : {}),
       releases: () => false,
       mechanism: "mutex",
       expires: false,
       style: "blocking",
-      lockLabel: `the promise chain ${code(labelOf(chain.field))}`,
-      source: { promiseChain: chain.then },
-    };
-  // A keyed promise queue: the tasks of one key run one after the other, as under an in-process mutex per key.
-  if (keyed)
-    return {
-      kind: "runs-callback",
-      fn,
-      callbackParam: keyed.task,
-      keyParam: keyed.key,
-      ...(keyed.bypass ? { bypass: true } : {}),
-      releases: () => false,
-      mechanism: "mutex",
-      expires: false,
-      style: "blocking",
-      lockLabel: `the promise queue ${code(labelOf(keyed.map))}`,
-      source: { promiseChain: keyed.read },
+      lockLabel: queue.label,
+      source: { promiseChain: queue.at },
     };
   for (const inner of acquisitions) {
     if (inner.style === "scoped") {
