@@ -296,11 +296,14 @@ function queuedOnHeldRow(multi: CallerOrderAcquisition, resolve: CalleeResolver,
   const access = dbAccessOf(multi.node);
   const scope = access && projectScopeOf(multi.node, resolve);
   if (!access || !scope) return false;
+  // A value named by the call (a parameter, a local set before the loop), not a literal every call writes alike.
   const sameEachTurn = (value: ts.Expression) => {
     let invariant = true;
+    let named = false;
     const visit = (node: ts.Node): void => {
       if (!invariant) return;
       if (ts.isIdentifier(node)) {
+        named = true;
         const shorthand = ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node;
         const symbol = shorthand ? checker.getShorthandAssignmentValueSymbol(node.parent) : checker.getSymbolAtLocation(node);
         const declaration = symbol?.valueDeclaration;
@@ -308,7 +311,7 @@ function queuedOnHeldRow(multi: CallerOrderAcquisition, resolve: CalleeResolver,
       } else ts.forEachChild(node, visit);
     };
     visit(skipParens(value));
-    return invariant;
+    return invariant && named;
   };
   const shared = access.conditions.flatMap((c) => (c.operator === "=" && c.value && sameEachTurn(c.value) ? [c.value] : []));
   if (shared.length === 0) return false;
