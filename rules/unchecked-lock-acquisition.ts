@@ -72,6 +72,8 @@ export const uncheckedLockAcquisition = defineRule({
         "{{state}} is tested after waiting for {{mutex}} to be free, but `waitForUnlock()` does not take it: two callers both pass the test, and each then runs the exclusive section at line {{line}} that sets it.",
       testedThenSet:
         "{{key}} is set here as a lock only after {{test}} at line {{line}} found it free, in a second round trip and without NX: two callers can both find it free before either sets it, and both run the section until the delete at line {{release}}.",
+      testedThenMarkedInProgress:
+        "{{key}} is set here to mark the work in progress only after {{test}} at line {{line}} found it free, in a second round trip and without NX: two callers can both find it free before either sets it, and both do the work (the mark is replaced by the finished record at line {{release}}).",
       testedThenMarked:
         "{{key}} is set here to mark the work taken only after {{test}} at line {{line}} found it free, in a second round trip and without NX: two callers can both find it free before either sets it, and both do the work (the key is deleted only when the work fails, at line {{release}}).",
       failureSwallowed:
@@ -95,14 +97,14 @@ export const uncheckedLockAcquisition = defineRule({
       });
     for (const flag of redisFlagLocksIn(context.sourceFile))
       context.report({
-        messageId: flag.releasedOnlyOnFailure ? "testedThenMarked" : "testedThenSet",
+        messageId: flag.overwrittenAfterWork ? "testedThenMarkedInProgress" : flag.releasedOnlyOnFailure ? "testedThenMarked" : "testedThenSet",
         data: {
           key: sentenceStart(inlineCode(flag.key)),
           test: inlineCode(shortText(flag.test)),
           line: lineOf(flag.test),
           release: lineOf(flag.release),
         },
-        help: flag.releasedOnlyOnFailure
+        help: flag.releasedOnlyOnFailure || flag.overwrittenAfterWork
           ? 'Mark it in one step: `set(key, value, "NX")` (with `"EX", ttl` if the mark should lapse), going on only when the reply is "OK".'
           : 'Take it in one step: `set(key, token, "PX", ttl, "NX")`, going on only when the reply is "OK" (and delete it only while it still holds your token).',
         span: spanOf(flag.set, context.sourceFile),
@@ -110,7 +112,11 @@ export const uncheckedLockAcquisition = defineRule({
           { span: spanOf(flag.test, context.sourceFile), message: "tested free here" },
           {
             span: spanOf(flag.release, context.sourceFile),
-            message: flag.releasedOnlyOnFailure ? "deleted here, only when the work fails" : "deleted here, after the work",
+            message: flag.overwrittenAfterWork
+              ? "set again here, after the work"
+              : flag.releasedOnlyOnFailure
+                ? "deleted here, only when the work fails"
+                : "deleted here, after the work",
           },
         ],
       });
