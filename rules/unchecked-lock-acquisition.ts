@@ -68,6 +68,8 @@ export const uncheckedLockAcquisition = defineRule({
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the code at line {{line}} runs before the result is checked: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
       takenAfterWaiting:
         "{{lock}} is awaited here while another caller holds it, then taken at line {{line}} without testing it again: every caller waiting on the holder resumes when it releases, and all of them store their own promise and run the critical section at the same time.",
+      lockNotAwaited:
+        "{{call}} locks the rows it reads, but its promise is neither awaited nor kept: the statement at line {{line}} runs before the lock is held, so two callers can both get past it as if no lock had been asked for.",
       testedOutsideLock:
         "{{state}} is tested after waiting for {{mutex}} to be free, but `waitForUnlock()` does not take it: two callers both pass the test, and each then runs the exclusive section at line {{line}} that sets it.",
       testedThenSet:
@@ -135,6 +137,14 @@ export const uncheckedLockAcquisition = defineRule({
         help: "Make the test inside the exclusive section (`await mutex.runExclusive(async () => { if (…) … })`).",
         span: spanOf(test, context.sourceFile),
         related: [{ span: spanOf(section, context.sourceFile), message: "set here, under the mutex" }],
+      });
+    for (const { call, next } of lockingReadsNotAwaited(context.sourceFile))
+      context.report({
+        messageId: "lockNotAwaited",
+        data: { call: inlineCode(shortText(call)), line: lineOf(next) },
+        help: "Await the locking read (`await …`) before the statements it protects.",
+        span: spanOf(call, context.sourceFile),
+        related: [{ span: spanOf(next, context.sourceFile), message: "runs before the lock is held" }],
       });
     const resolve = calleeResolver(context.program, () => context.checker);
     const acquisitions = allLockAcquisitionsIn(context.sourceFile, context.program, () => context.checker, context.settings.declaredLocks);
@@ -800,4 +810,24 @@ function swallowedFailure(
     else if (ts.isCallExpression(node) && !isReleaseOf(node, acquisition, names) && paths.heldAt(node)) found = node;
   });
   return found && !guarded && !paths.heldOnEveryPath(found) ? { clause, section: found, failure } : undefined;
+}
+
+/**
+ * A read that locks its rows (`SELECT … FOR UPDATE`, a builder's `.forUpdate()`) sent as a statement of its own, its
+ * promise neither awaited, returned nor kept (`sequelize.query("SELECT … FOR UPDATE", { transaction })` in a hook): the
+ * lock is taken whenever the statement reaches the database, not before the statements after it, which it was meant to
+ * cover. Each such read, and the statement that follows it.
+ */
+function lockingReadsNotAwaited(sourceFile: ts.SourceFile): Array<{ call: ts.CallExpression; next: ts.Statement }> {
+  const out: Array<{ call: ts.CallExpression; next: ts.Statement }> = [];
+  for (const call of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
+    let outer: ts.Node = call;
+    while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent) || ts.isVoidExpression(outer.parent))
+      outer = outer.parent;
+    if (!ts.isExpressionStatement(outer.parent) || !enclosingFunction(call)) continue;
+    const access = dbAccessOf(call);
+    const next = access?.kind === "read" && access.lock ? statementsAfter(outer.parent)[0] : undefined;
+    if (next) out.push({ call, next });
+  }
+  return out;
 }
