@@ -99,16 +99,21 @@ export const uncheckedLockAcquisition = defineRule({
       });
     for (const flag of redisFlagLocksIn(context.sourceFile))
       context.report({
-        messageId: flag.overwrittenAfterWork ? "testedThenMarkedInProgress" : flag.releasedOnlyOnFailure ? "testedThenMarked" : "testedThenSet",
+        messageId: flag.overwrittenAfterWork
+          ? "testedThenMarkedInProgress"
+          : flag.releasedOnlyOnFailure
+            ? "testedThenMarked"
+            : "testedThenSet",
         data: {
           key: sentenceStart(inlineCode(flag.key)),
           test: inlineCode(shortText(flag.test)),
           line: lineOf(flag.test),
           release: lineOf(flag.release),
         },
-        help: flag.releasedOnlyOnFailure || flag.overwrittenAfterWork
-          ? 'Mark it in one step: `set(key, value, "NX")` (with `"EX", ttl` if the mark should lapse), going on only when the reply is "OK".'
-          : 'Take it in one step: `set(key, token, "PX", ttl, "NX")`, going on only when the reply is "OK" (and delete it only while it still holds your token).',
+        help:
+          flag.releasedOnlyOnFailure || flag.overwrittenAfterWork
+            ? 'Mark it in one step: `set(key, value, "NX")` (with `"EX", ttl` if the mark should lapse), going on only when the reply is "OK".'
+            : 'Take it in one step: `set(key, token, "PX", ttl, "NX")`, going on only when the reply is "OK" (and delete it only while it still holds your token).',
         span: spanOf(flag.set, context.sourceFile),
         related: [
           { span: spanOf(flag.test, context.sourceFile), message: "tested free here" },

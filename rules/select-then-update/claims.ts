@@ -86,9 +86,7 @@ export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolve
     // Work started with the write (`await Promise.all([setFlag, grant])`) runs for every caller that reached the
     // write, as work after it does: the flag claims it just the same.
     else if (ts.isAwaitExpression(node) && isInside(write.node, node))
-      found = promisesAwaitedTogether(node)?.find(
-        (other) => !isInside(write.node, other) && addsToDatabase(skipParens(other), resolve, 0),
-      );
+      found = promisesAwaitedTogether(node)?.find((other) => !isInside(write.node, other) && addsToDatabase(skipParens(other), resolve, 0));
     return !found;
   });
   return found;
