@@ -41,6 +41,9 @@ import {
   spanOf,
   isMigrationAt,
   isRetried,
+  isInside,
+  rowLocksHeldAt,
+  sameIdentity,
   transactionScopeOf,
   type CalleeResolver,
   type CallerOrderAcquisition,
@@ -174,6 +177,8 @@ export const inconsistentLockOrder = defineRule({
         if (runsOneAtATime(multi, resolve, context.program, () => context.checker)) continue;
         // As for a cycle: a deadlock the database detects, in a transaction retried on it, costs a retry.
         if (DATABASE_DETECTED.has(multi.kind) && retriedTransactionOf(multi.node, resolve)) continue;
+        // Every row taken shares a key with a row the same transaction locked first: overlapping calls queue on that row.
+        if (queuedOnHeldRow(multi, resolve, context.checker)) continue;
         context.report({
           messageId: multi.inOneStatement ? "callerOrderStatement" : multi.parallel ? "callerOrderParallel" : "callerOrderLoop",
           data: {
@@ -277,6 +282,48 @@ function retriedOnDeadlock(context: FixContext, resolve: CalleeResolver, edges: 
 function retriedTransactionOf(statement: ts.Node, resolve: CalleeResolver): boolean {
   const scope = transactionScopeOf(statement) ?? projectScopeOf(statement, resolve);
   return !!scope && scope.form !== "caller" && isRetried(scope);
+}
+
+/**
+ * Rows taken in the caller's order whose every statement fixes a column to a value that is the same for the whole loop
+ * (`where: { exam: examId, position: g.position }`), after the same transaction wrote or write-locked, on every path, a
+ * row by that value (`exam.update({ where: { id: examId } })`): two calls whose rows overlap share that value, so the
+ * second waits for the first's lock on that row before it takes any row of the loop, and neither can hold one row of
+ * the loop while waiting for another.
+ */
+function queuedOnHeldRow(multi: CallerOrderAcquisition, resolve: CalleeResolver, checker: ts.TypeChecker): boolean {
+  if (multi.kind !== "row-lock" || multi.inOneStatement) return false;
+  const access = dbAccessOf(multi.node);
+  const scope = access && projectScopeOf(multi.node, resolve);
+  if (!access || !scope) return false;
+  // A value named by the call (a parameter, a local set before the loop), not a literal every call writes alike.
+  const sameEachTurn = (value: ts.Expression) => {
+    let invariant = true;
+    let named = false;
+    const visit = (node: ts.Node): void => {
+      if (!invariant) return;
+      if (ts.isIdentifier(node)) {
+        named = true;
+        const shorthand = ts.isShorthandPropertyAssignment(node.parent) && node.parent.name === node;
+        const symbol = shorthand ? checker.getShorthandAssignmentValueSymbol(node.parent) : checker.getSymbolAtLocation(node);
+        const declaration = symbol?.valueDeclaration;
+        if (!declaration || isInside(declaration, multi.loop)) invariant = false;
+      } else ts.forEachChild(node, visit);
+    };
+    visit(skipParens(value));
+    return invariant && named;
+  };
+  const shared = access.conditions.flatMap((c) => (c.operator === "=" && c.value && sameEachTurn(c.value) ? [c.value] : []));
+  if (shared.length === 0) return false;
+  const exclusive = new Set(["write", "update", "no key update"]);
+  // Held at the statement on every path: taken before the loop (a row an earlier turn took is held on some paths only).
+  return rowLocksHeldAt(multi.node, scope, resolve).some(
+    (lock) =>
+      lock.everyPath &&
+      exclusive.has(lock.mode) &&
+      !lock.access.insert &&
+      lock.access.conditions.some((c) => c.operator === "=" && !!c.value && shared.some((v) => sameIdentity(v, c.value!))),
+  );
 }
 
 /** Locks whose deadlocks the database detects, aborting one side with an error. */

@@ -21,6 +21,7 @@ import {
   locksHeldAt,
   losersSkip,
   nodesOfKinds,
+  numberValue,
   onlyExpires,
   perCallLock,
   propertyValue,
@@ -204,6 +205,13 @@ export const lockAcrossAwait = defineRule({
         // A try-lock that cannot expire (a session advisory lock, a SET NX without expiry) whose losers leave: nobody
         // waits for it, and no second holder can get in while this one is slow.
         (lock.kind === "lease" && !lock.expires && !!lock.acquisition && losersSkip(lock.acquisition)) ||
+        // A try-lease whose losers leave, around a call aborted before the lease can expire: nobody waits for it, and
+        // no second holder can get in while this one is slow.
+        (lock.kind === "lease" &&
+          lock.expires &&
+          !!lock.acquisition &&
+          losersSkip(lock.acquisition) &&
+          abortedWithinLease(path.slow.call, lock.acquisition)) ||
         // A lease of a constant that nothing releases is a rate limit that ends by expiring, not a section to wait out.
         (lock.kind === "lease" && !!lock.acquisition && onlyExpires(lock.acquisition)) ||
         // A lock that cannot expire around a check of state read under it, the call, and a record of it into that state.
@@ -255,6 +263,46 @@ export const lockAcrossAwait = defineRule({
     }
   },
 });
+
+/**
+ * The slow call is given an abort signal that fires sooner than the lease expires: `signal: AbortSignal.timeout(ms)`
+ * (directly or through a local), or `signal: controller.signal` where its function aborts that controller from
+ * `setTimeout(() => controller.abort(), ms)`; both durations written as numbers (constants included).
+ */
+function abortedWithinLease(call: ts.CallExpression | ts.NewExpression, acquisition: LockAcquisition): boolean {
+  let lease: LockAcquisition | undefined = acquisition;
+  for (let depth = 0; lease && lease.ttlMs === undefined && depth < 4; depth++)
+    lease = lease.wrapper && "inferred" in lease.wrapper.source ? lease.wrapper.source.inferred : undefined;
+  const ttl = lease?.ttlMs;
+  const fn = enclosingFunction(call);
+  if (ttl === undefined || !fn?.body) return false;
+  const timeoutOf = (expr: ts.Expression | undefined): number | undefined => {
+    const node = expr && skipParens(expr);
+    if (node && ts.isCallExpression(node) && node.expression.getText() === "AbortSignal.timeout" && node.arguments[0])
+      return numberValue(node.arguments[0]);
+    return undefined;
+  };
+  const signal = (call.arguments ?? []).flatMap((a) => {
+    const options = skipParens(a);
+    return ts.isObjectLiteralExpression(options) ? [propertyValue(options, "signal")] : [];
+  })[0];
+  if (!signal) return false;
+  const bare = skipParens(signal);
+  let bound = timeoutOf(bare) ?? (ts.isIdentifier(bare) ? timeoutOf(variableDeclarationOf(bare)?.initializer) : undefined);
+  if (bound === undefined && ts.isPropertyAccessExpression(bare) && bare.name.text === "signal") {
+    const controller = bare.expression.getText();
+    for (const timer of nodesOfKinds<ts.CallExpression>(fn.body, [ts.SyntaxKind.CallExpression])) {
+      const [callback, delay] = timer.arguments;
+      if (timer.expression.getText() !== "setTimeout" || !callback || !delay || !isFunctionLike(skipParens(callback))) continue;
+      const aborts = nodesOfKinds<ts.CallExpression>(skipParens(callback), [ts.SyntaxKind.CallExpression]).some(
+        (c) => c.expression.getText() === `${controller}.abort`,
+      );
+      const ms = aborts ? numberValue(delay) : undefined;
+      if (ms !== undefined) bound = Math.min(bound ?? ms, ms);
+    }
+  }
+  return bound !== undefined && bound < ttl;
+}
 
 /** The row lock a message names: one held on every path, one on a row that was there before (not inserted here) first. */
 function namedRowLock(rowLocks: readonly RowLock[]): string {

@@ -106,7 +106,7 @@ export const lockWithoutExpiry = defineRule({
     }
     // A key deleted only when the work fails is kept on success by design (a "done" marker), so it is no lock left held.
     for (const flag of redisFlagLocksIn(sourceFile))
-      if (!flag.expires && !flag.releasedOnlyOnFailure)
+      if (!flag.expires && !flag.releasedOnlyOnFailure && !flag.overwrittenAfterWork)
         context.report({
           messageId: "flagNoExpiry",
           data: { lock: inlineCode(flag.key), test: lineOf(flag.test), release: lineOf(flag.release) },

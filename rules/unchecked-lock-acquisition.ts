@@ -68,10 +68,14 @@ export const uncheckedLockAcquisition = defineRule({
         "{{lock}} may not be acquired — {{call}} returns {{failure}} when another holder has it — but the code at line {{line}} runs before the result is checked: the critical section runs whether or not the lock was acquired, so two callers can run it at the same time.",
       takenAfterWaiting:
         "{{lock}} is awaited here while another caller holds it, then taken at line {{line}} without testing it again: every caller waiting on the holder resumes when it releases, and all of them store their own promise and run the critical section at the same time.",
+      lockNotAwaited:
+        "{{call}} locks the rows it reads, but its promise is neither awaited nor kept: the statement at line {{line}} runs before the lock is held, so two callers can both get past it as if no lock had been asked for.",
       testedOutsideLock:
         "{{state}} is tested after waiting for {{mutex}} to be free, but `waitForUnlock()` does not take it: two callers both pass the test, and each then runs the exclusive section at line {{line}} that sets it.",
       testedThenSet:
         "{{key}} is set here as a lock only after {{test}} at line {{line}} found it free, in a second round trip and without NX: two callers can both find it free before either sets it, and both run the section until the delete at line {{release}}.",
+      testedThenMarkedInProgress:
+        "{{key}} is set here to mark the work in progress only after {{test}} at line {{line}} found it free, in a second round trip and without NX: two callers can both find it free before either sets it, and both do the work (the mark is replaced by the finished record at line {{release}}).",
       testedThenMarked:
         "{{key}} is set here to mark the work taken only after {{test}} at line {{line}} found it free, in a second round trip and without NX: two callers can both find it free before either sets it, and both do the work (the key is deleted only when the work fails, at line {{release}}).",
       failureSwallowed:
@@ -95,22 +99,31 @@ export const uncheckedLockAcquisition = defineRule({
       });
     for (const flag of redisFlagLocksIn(context.sourceFile))
       context.report({
-        messageId: flag.releasedOnlyOnFailure ? "testedThenMarked" : "testedThenSet",
+        messageId: flag.overwrittenAfterWork
+          ? "testedThenMarkedInProgress"
+          : flag.releasedOnlyOnFailure
+            ? "testedThenMarked"
+            : "testedThenSet",
         data: {
           key: sentenceStart(inlineCode(flag.key)),
           test: inlineCode(shortText(flag.test)),
           line: lineOf(flag.test),
           release: lineOf(flag.release),
         },
-        help: flag.releasedOnlyOnFailure
-          ? 'Mark it in one step: `set(key, value, "NX")` (with `"EX", ttl` if the mark should lapse), going on only when the reply is "OK".'
-          : 'Take it in one step: `set(key, token, "PX", ttl, "NX")`, going on only when the reply is "OK" (and delete it only while it still holds your token).',
+        help:
+          flag.releasedOnlyOnFailure || flag.overwrittenAfterWork
+            ? 'Mark it in one step: `set(key, value, "NX")` (with `"EX", ttl` if the mark should lapse), going on only when the reply is "OK".'
+            : 'Take it in one step: `set(key, token, "PX", ttl, "NX")`, going on only when the reply is "OK" (and delete it only while it still holds your token).',
         span: spanOf(flag.set, context.sourceFile),
         related: [
           { span: spanOf(flag.test, context.sourceFile), message: "tested free here" },
           {
             span: spanOf(flag.release, context.sourceFile),
-            message: flag.releasedOnlyOnFailure ? "deleted here, only when the work fails" : "deleted here, after the work",
+            message: flag.overwrittenAfterWork
+              ? "set again here, after the work"
+              : flag.releasedOnlyOnFailure
+                ? "deleted here, only when the work fails"
+                : "deleted here, after the work",
           },
         ],
       });
@@ -129,6 +142,14 @@ export const uncheckedLockAcquisition = defineRule({
         help: "Make the test inside the exclusive section (`await mutex.runExclusive(async () => { if (…) … })`).",
         span: spanOf(test, context.sourceFile),
         related: [{ span: spanOf(section, context.sourceFile), message: "set here, under the mutex" }],
+      });
+    for (const { call, next } of lockingReadsNotAwaited(context.sourceFile))
+      context.report({
+        messageId: "lockNotAwaited",
+        data: { call: inlineCode(shortText(call)), line: lineOf(next) },
+        help: "Await the locking read (`await …`) before the statements it protects.",
+        span: spanOf(call, context.sourceFile),
+        related: [{ span: spanOf(next, context.sourceFile), message: "runs before the lock is held" }],
       });
     const resolve = calleeResolver(context.program, () => context.checker);
     const acquisitions = allLockAcquisitionsIn(context.sourceFile, context.program, () => context.checker, context.settings.declaredLocks);
@@ -794,4 +815,24 @@ function swallowedFailure(
     else if (ts.isCallExpression(node) && !isReleaseOf(node, acquisition, names) && paths.heldAt(node)) found = node;
   });
   return found && !guarded && !paths.heldOnEveryPath(found) ? { clause, section: found, failure } : undefined;
+}
+
+/**
+ * A read that locks its rows (`SELECT … FOR UPDATE`, a builder's `.forUpdate()`) sent as a statement of its own, its
+ * promise neither awaited, returned nor kept (`sequelize.query("SELECT … FOR UPDATE", { transaction })` in a hook): the
+ * lock is taken whenever the statement reaches the database, not before the statements after it, which it was meant to
+ * cover. Each such read, and the statement that follows it.
+ */
+function lockingReadsNotAwaited(sourceFile: ts.SourceFile): Array<{ call: ts.CallExpression; next: ts.Statement }> {
+  const out: Array<{ call: ts.CallExpression; next: ts.Statement }> = [];
+  for (const call of nodesOfKinds<ts.CallExpression>(sourceFile, [ts.SyntaxKind.CallExpression])) {
+    let outer: ts.Node = call;
+    while (ts.isParenthesizedExpression(outer.parent) || ts.isAsExpression(outer.parent) || ts.isVoidExpression(outer.parent))
+      outer = outer.parent;
+    if (!ts.isExpressionStatement(outer.parent) || !enclosingFunction(call)) continue;
+    const access = dbAccessOf(call);
+    const next = access?.kind === "read" && access.lock ? statementsAfter(outer.parent)[0] : undefined;
+    if (next) out.push({ call, next });
+  }
+  return out;
 }

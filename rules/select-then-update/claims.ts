@@ -14,6 +14,7 @@ import {
   isInside,
   mayRunAfter,
   mayRunBetween,
+  promisesAwaitedTogether,
   runsBefore,
   skipParens,
   ts,
@@ -67,11 +68,11 @@ function helperWhereValues(read: DbAccess): ts.Expression[] {
  * write, work that also runs where the write did not (after an `if` around it), a write of fixed values (rows marked
  * paid twice end the same), or a remote call (a file copied or deleted) may be safe to repeat.
  */
-export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolver): ts.AwaitExpression | undefined {
+export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolver): ts.Node | undefined {
   const { write } = flow;
   const fn = enclosingFunction(write.node);
   if (!fn?.body || fn !== enclosingFunction(flow.read.node)) return undefined;
-  let found: ts.AwaitExpression | undefined;
+  let found: ts.Node | undefined;
   walk(fn.body, (node) => {
     if (found || ts.isFunctionLike(node)) return false;
     if (
@@ -82,6 +83,10 @@ export function workClaimedByWrite(flow: ReadModifyWrite, resolve: CalleeResolve
       runsBefore([write.node], node)
     )
       found = node;
+    // Work started with the write (`await Promise.all([setFlag, grant])`) runs for every caller that reached the
+    // write, as work after it does: the flag claims it just the same.
+    else if (ts.isAwaitExpression(node) && isInside(write.node, node))
+      found = promisesAwaitedTogether(node)?.find((other) => !isInside(write.node, other) && addsToDatabase(skipParens(other), resolve, 0));
     return !found;
   });
   return found;

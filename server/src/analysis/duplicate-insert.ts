@@ -254,7 +254,7 @@ export function inUniqueKey(model: string, fileName: string, pinned: readonly st
  * unique index covers the lookup, or without a Program to read.
  */
 export function unindexedLookup(read: DbAccess, program: ts.Program | undefined, written: readonly string[] = []): string[] | undefined {
-  const lookup = declaredLookup(read, program);
+  const lookup = declaredLookup(read, program, isDrizzleRelationalAccess(read));
   return !lookup || coversAll(lookup.keys, [...lookup.pinned, ...written]) ? undefined : lookup.pinned;
 }
 
@@ -298,7 +298,7 @@ export function insertRefusedByUniqueKey(write: DbAccess, column: string, progra
 
 /**
  * The columns a lookup pins by equality, and the unique keys its table is declared with (undefined: not knowable).
- * `relational` admits a Drizzle relational query; unindexedLookup does not (its duplicate reports stay as they were).
+ * `relational` admits a Drizzle relational query (`db.query.t.findFirst`, parsed as Prisma's): its table is the catalog's.
  */
 function declaredLookup(
   read: DbAccess,

@@ -41,7 +41,7 @@ import {
 } from "./lock-declarations";
 import { acquisitionPaths } from "./lock-holding";
 import { mayInsertLockRow } from "./lock-tables";
-import { promiseChainOf } from "./promise-chains";
+import { keyedPromiseQueueOf, promiseChainOf } from "./promise-chains";
 import { LOCK_LIBRARY_MODELS, lockMethodNames } from "./models/lock-libraries";
 import {
   constructedLockKey,
@@ -487,8 +487,10 @@ function callFactsOf(file: ts.SourceFile): CallFacts {
       mayInsertLockRow(call)
     )
       facts.locking.add(caller);
-    // `this.tail.then(task)`: maybe a promise-chain queue (promise-chains.ts decides).
+    // `this.tail.then(task)`, or `tails.set(key, tail)`: maybe a promise-chain queue (promise-chains.ts decides).
     if (name === "then" && callee && ts.isPropertyAccessExpression(callee) && /^this\.\w+$/.test(callee.expression.getText(file)))
+      facts.locking.add(caller);
+    if (name === "set" && ts.isCallExpression(call) && call.arguments.length === 2 && fn && keyedPromiseQueueOf(fn))
       facts.locking.add(caller);
     if (name) {
       let callees = facts.calls.get(caller);
@@ -842,7 +844,8 @@ function inferWrapper(
     return acquisition && !acquisition.transactionScoped ? [acquisition] : [];
   });
   const chain = promiseChainOf(fn);
-  if (acquisitions.length === 0 && !chain) return undefined;
+  const keyed = chain ? undefined : keyedPromiseQueueOf(fn);
+  if (acquisitions.length === 0 && !chain && !keyed) return undefined;
   const base = (inner: LockAcquisition, isReleaser?: (fn: FunctionLike) => boolean) => ({
     fn,
     releases: (call: ts.CallExpression, acquisition: LockAcquisition, names: ReadonlySet<string>) =>
@@ -881,18 +884,30 @@ function inferWrapper(
       ...(bypass ? { bypass } : {}),
     };
   };
-  // A promise-chain queue: each call's task runs after the previous one's, as under an in-process mutex.
-  if (chain)
+  // A promise-chain queue (a promise field) or a keyed one (a `Map` of turns per key): each call's task runs after the
+  // previous one's, as under an in-process mutex (one per key for the keyed queue).
+  const queue: { task: number; label: string; at: ts.CallExpression; key?: number; bypass?: boolean } | undefined = chain
+    ? { task: chain.task, label: `the promise chain ${code(labelOf(chain.field))}`, at: chain.then }
+    : keyed && {
+        task: keyed.task,
+        label: `the promise queue ${code(labelOf(keyed.map))}`,
+        at: keyed.read,
+        key: keyed.key,
+        bypass: keyed.bypass,
+      };
+  if (queue)
     return {
       kind: "runs-callback",
       fn,
-      callbackParam: chain.task,
+      callbackParam: queue.task,
+      ...(queue.key !== undefined ? { keyParam: queue.key } : {}),
+      ...(queue.bypass ? { bypass: true } : {}),
       releases: () => false,
       mechanism: "mutex",
       expires: false,
       style: "blocking",
-      lockLabel: `the promise chain ${code(labelOf(chain.field))}`,
-      source: { promiseChain: chain.then },
+      lockLabel: queue.label,
+      source: { promiseChain: queue.at },
     };
   for (const inner of acquisitions) {
     if (inner.style === "scoped") {

@@ -152,3 +152,89 @@ function recovers(expr: ts.Expression, locals: ReadonlyMap<string, ts.Expression
   if (name === "then" || name === "finally") return false;
   return true;
 }
+
+/**
+ * A keyed promise queue: a function given a key and a task that reads the promise stored under the key in a `Map`
+ * (`const before = tails.get(key) ?? Promise.resolve()`), stores its own turn under that key (`tails.set(key, tail)`)
+ * before it waits for the one it read (`await before`), and only then runs the task: the tasks of one key run one at a
+ * time, as under an in-process mutex per key, written without a library.
+ */
+export interface KeyedPromiseQueue {
+  fn: FunctionLike;
+  /** The map of turns, as written at the read (`tails`, `this.locks`). */
+  map: ts.Expression;
+  /** The parameters: the key, and the task run after the wait. */
+  key: number;
+  task: number;
+  /** The read of the previous turn (`tails.get(key)`). */
+  read: ts.CallExpression;
+  /** A call of the task that runs before the wait (a re-entry shortcut): the task may run without the queue. */
+  bypass: boolean;
+}
+
+const keyedCache = new WeakMap<FunctionLike, KeyedPromiseQueue | null>();
+
+/** The keyed promise queue `fn` implements, if any. */
+export function keyedPromiseQueueOf(fn: FunctionLike): KeyedPromiseQueue | undefined {
+  let found = keyedCache.get(fn);
+  if (found === undefined) keyedCache.set(fn, (found = keyedQueueIn(fn) ?? null));
+  return found ?? undefined;
+}
+
+function keyedQueueIn(fn: FunctionLike): KeyedPromiseQueue | undefined {
+  const body = fn.body;
+  if (!body || !ts.isBlock(body) || !/\.get\(/.test(body.getText()) || !/\.set\(/.test(body.getText())) return undefined;
+  const paramIndex = (node: ts.Node | undefined) => {
+    const bare = node && skipParens(node as ts.Expression);
+    return bare && ts.isIdentifier(bare) ? fn.parameters.findIndex((p) => ts.isIdentifier(p.name) && p.name.text === bare.text) : -1;
+  };
+  const own = (node: ts.Node) => enclosingFunction(node) === fn;
+  for (const declaration of nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration])) {
+    if (!own(declaration) || !ts.isIdentifier(declaration.name) || !declaration.initializer) continue;
+    // `tails.get(key)`, or `tails.get(key) ?? Promise.resolve()`.
+    let init = skipParens(declaration.initializer);
+    if (ts.isBinaryExpression(init) && init.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken) init = skipParens(init.left);
+    if (!ts.isCallExpression(init) || calleeName(init) !== "get" || init.arguments.length !== 1) continue;
+    const map = receiverOf(init);
+    const key = paramIndex(init.arguments[0]);
+    if (!map || key < 0 || !isMapDeclared(map)) continue;
+    const before = declaration.name.text;
+    const wait = nodesOfKinds<ts.AwaitExpression>(body, [ts.SyntaxKind.AwaitExpression]).find(
+      (a) => own(a) && ts.isIdentifier(skipParens(a.expression)) && (skipParens(a.expression) as ts.Identifier).text === before,
+    );
+    if (!wait) continue;
+    const calls = nodesOfKinds<ts.CallExpression>(body, [ts.SyntaxKind.CallExpression]);
+    const stores = calls.some(
+      (c) =>
+        own(c) &&
+        calleeName(c) === "set" &&
+        c.getStart() < wait.getStart() &&
+        paramIndex(c.arguments[0]) === key &&
+        !!receiverOf(c) &&
+        sameIdentity(receiverOf(c)!, map),
+    );
+    if (!stores) continue;
+    // The task: a parameter called in the function (or a closure of it), after the wait.
+    const runs = calls.filter((c) => paramIndex(c.expression) >= 0 && paramIndex(c.expression) !== key);
+    const after = runs.find((c) => c.getStart() > wait.getEnd());
+    if (!after) continue;
+    const task = paramIndex(after.expression);
+    const bypass = runs.some((c) => paramIndex(c.expression) === task && c.getStart() < wait.getStart());
+    return { fn, map, key, task, read: init, bypass };
+  }
+  return undefined;
+}
+
+/** The receiver names a `Map` made in this file: a variable or class field initialised with `new Map(…)`. */
+function isMapDeclared(map: ts.Expression): boolean {
+  const name = ts.isIdentifier(map) ? map.text : ts.isPropertyAccessExpression(map) ? map.name.text : undefined;
+  if (!name) return false;
+  return nodesOfKinds<ts.VariableDeclaration | ts.PropertyDeclaration>(map.getSourceFile(), [
+    ts.SyntaxKind.VariableDeclaration,
+    ts.SyntaxKind.PropertyDeclaration,
+  ]).some((d) => {
+    if (!ts.isIdentifier(d.name) || d.name.text !== name || !d.initializer) return false;
+    const init = skipParens(d.initializer);
+    return ts.isNewExpression(init) && init.expression.getText() === "Map";
+  });
+}

@@ -2,8 +2,10 @@
 // plain `SET` of it (no NX) before the work and a `DEL` after it — `if (await redis.get(k)) return; await redis.set(k,
 // "1"); await work(); await redis.del(k)`, written out or through helpers of the file that send one command each
 // (`isLocked(job)`, `lock(job)`, `unlock(job)`). The code means a lock, but the read and the write are two round trips:
-// two callers can both read the key absent before either sets it, and both run the work. A SET with NX is a lock of
-// its own (locks.ts), and a key read and set without a DEL after the work is a cache or a record, not a lock.
+// two callers can both read the key absent before either sets it, and both run the work. So does a key set before the
+// work and set again after it (an idempotency record marked "processing", then overwritten with the response): the
+// first SET marks the work in progress. A SET with NX is a lock of its own (locks.ts), and a key read and set once,
+// with no DEL or second SET after the work, is a cache or a record, not a lock.
 import { ts } from "../engine/ts";
 import { calleeName, isAsync, isInside, mentions, outerExpression, receiverOf, skipAwait, skipParens, type FunctionLike } from "./ast";
 import { isRedisClient } from "./db/redis";
@@ -25,6 +27,8 @@ export interface RedisFlagLock {
    * when it succeeds, a "done or in progress" marker rather than a lock released after the section.
    */
   releasedOnlyOnFailure: boolean;
+  /** No DEL: the key is set again after the work (the in-progress mark replaced by the finished record), `release`. */
+  overwrittenAfterWork: boolean;
   /** The key's text in the terms of the function that takes the lock (a helper's parameters replaced by the arguments). */
   key: string;
   /** The SET gives the key an expiry (`EX`, `PX`, SETEX). */
@@ -56,7 +60,7 @@ export function redisFlagLocksIn(sourceFile: ts.SourceFile): readonly RedisFlagL
   found = [];
   // Only files that send a SET of some kind and a DEL have any.
   const text = sourceFile.text;
-  if (/\.(set|setex|psetex|setEx|pSetEx)\(/i.test(text) && /\.(del|unlink)\(/i.test(text))
+  if (/\.(set|setex|psetex|setEx|pSetEx)\(/i.test(text) && /\.(del|unlink|get|exists)\(/i.test(text))
     for (const fn of asyncFunctionsIn(sourceFile)) {
       const steps = stepsOf(fn);
       for (const set of steps) {
@@ -171,13 +175,21 @@ function flagLockAt(set: RedisStep, steps: readonly RedisStep[], fn: FunctionLik
     (step) => same(step, RELEASES) && mayRunAfter(set.call, step.call) && workBetween(fn, steps, set.call, step.call),
   );
   const onSuccess = releases.find((step) => !inCatchAfter(step.call, set.call, fn));
-  const release = onSuccess ?? releases[0];
+  // Else a second SET of the key after the work: the mark set before it says the work is in progress.
+  const overwrite =
+    releases.length === 0
+      ? steps.find(
+          (step) => step !== set && same(step, SETS) && mayRunAfter(set.call, step.call) && workBetween(fn, steps, set.call, step.call),
+        )
+      : undefined;
+  const release = onSuccess ?? releases[0] ?? overwrite;
   if (!release) return undefined;
   return {
     test: test.call,
     set: set.call,
     release: release.call,
-    releasedOnlyOnFailure: !onSuccess,
+    releasedOnlyOnFailure: !onSuccess && !overwrite,
+    overwrittenAfterWork: !!overwrite,
     key: set.key,
     expires: set.command !== "set" || !!flags?.expires || passesTtl(set.sent),
   };

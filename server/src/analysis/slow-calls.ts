@@ -361,6 +361,15 @@ export function projectFunctionOf(
         : undefined;
     const fn = initializer && skipParens(initializer);
     if (fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return fn;
+    // A property of an object literal naming a function of its scope (`return { withLock, reset }`, `{ run: runTask }`):
+    // that function.
+    const named = ts.isShorthandPropertyAssignment(declaration)
+      ? checker.getShorthandAssignmentValueSymbol(declaration)
+      : fn && ts.isIdentifier(fn) && ts.isPropertyAssignment(declaration)
+        ? checker.getSymbolAtLocation(fn)
+        : undefined;
+    const local = named?.valueDeclaration;
+    if (local && ts.isFunctionDeclaration(local) && local.body && !local.getSourceFile().isDeclarationFile) return local;
     // A name holding what a project factory returns: the function the factory returns.
     const made = depth < MAX_FACTORY_DEPTH ? factoryCallOf(declaration) : undefined;
     const factory = made && projectFunctionOf(made, checker, undefined, depth + 1);

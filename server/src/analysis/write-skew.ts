@@ -28,7 +28,7 @@ import {
   type FunctionLike,
 } from "./ast";
 import { alwaysExits, decidedBy, mayRunAfter } from "./flow/queries";
-import { sameIdentity, variableDeclarationOf } from "./identity";
+import { declarationOf, sameIdentity, variableDeclarationOf } from "./identity";
 import { dbAccessOf, sameTable, type AccessAssignment, type AccessCondition, type DbAccess } from "./db";
 import { isChainLink } from "./db/access";
 import { calleeResolver, programOf, type CalleeResolver } from "./summaries";
@@ -1258,12 +1258,32 @@ function insertOfCreate(create: ts.Expression, access: DbAccess): SetWrite | und
   const [first, second] = create.arguments.map((a) => skipParens(a));
   const named = first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text) ? first : undefined;
   const literal = named ? second : first;
-  if (!literal || !ts.isObjectLiteralExpression(literal)) return undefined;
+  const assignments =
+    literal && ts.isObjectLiteralExpression(literal)
+      ? objectAssignments(literal, () => false)
+      : literal && ts.isIdentifier(literal)
+        ? fieldsReadOff(literal)
+        : [];
+  if (assignments.length === 0) return undefined;
   const table = named ? named.text.toLowerCase() : access.table;
-  return {
-    access: { ...access, ...(table ? { table } : {}), insert: true, assignments: objectAssignments(literal, () => false) },
-    change: "insert",
-  };
+  return { access: { ...access, ...(table ? { table } : {}), insert: true, assignments }, change: "insert" };
+}
+
+/**
+ * An entity created from a whole object (`repo.create(command)`) has that object's fields: each property the function
+ * reads off the same object (`command.offerId` in the lookup) is a column of the new row, with that value.
+ */
+function fieldsReadOff(object: ts.Identifier): AccessAssignment[] {
+  const body = enclosingFunctionBody(object);
+  const declaration = declarationOf(object);
+  if (!body || !declaration) return [];
+  const fields = new Map<string, AccessAssignment>();
+  for (const node of nodesOfKinds<ts.PropertyAccessExpression>(body, [ts.SyntaxKind.PropertyAccessExpression], { skipFunctions: true })) {
+    const holder = skipParens(node.expression);
+    if (ts.isIdentifier(holder) && holder.text === object.text && declarationOf(holder) === declaration && !fields.has(node.name.text))
+      fields.set(node.name.text, { column: node.name.text, value: node, atomic: false });
+  }
+  return [...fields.values()];
 }
 
 function enclosingFunctionBody(node: ts.Node): ts.Node | undefined {

@@ -63,7 +63,8 @@ const DEFAULT_IGNORES = ["**/node_modules/**", "**/dist/**", "**/*.d.ts"];
 
 /**
  * Files that do not run in production, skipped unless `nonProductionFiles` says otherwise (as CodeQL and Semgrep leave
- * test code out of their default queries): tests and e2e suites, their mocks and fixtures, seeders, one-off scripts and
+ * test code out of their default queries): tests and e2e suites, their mocks, fixtures and support folders
+ * (`test-support/`, `test-utils/`, `test-helpers/`: a module only a test setup loads), seeders, one-off scripts and
  * operators' tooling and command-line entry points (`tooling/`, `cli/`), run by hand one at a time, so a race inside
  * them is not a production race. Migrations are not listed: they run against the
  * production database, often while the previous release still serves traffic, so their races with the application are
@@ -83,6 +84,9 @@ export const DEFAULT_NON_PRODUCTION_FILES: readonly string[] = [
   "**/__mocks__/**",
   "**/fixtures/**",
   "**/__fixtures__/**",
+  "**/test-support/**",
+  "**/test-utils/**",
+  "**/test-helpers/**",
   "**/seed/**",
   "**/seeds/**",
   "**/seeders/**",

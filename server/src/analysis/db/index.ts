@@ -19,7 +19,7 @@ export { mongooseUniqueFieldSets } from "./mongoose";
 export { prismaModelNames, type PrismaModelNames } from "./prisma";
 export { placeholderValue } from "./sql-drivers";
 export { accessAtCall, stepsThrough } from "./row-summaries";
-export { localVariable, rootOf, settlesConflict } from "./shapes";
+export { localVariable, promisesAwaitedTogether, rootOf, settlesConflict } from "./shapes";
 export {
   assignedBefore,
   assignmentValues,
