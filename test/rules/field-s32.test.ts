@@ -1,0 +1,90 @@
+// Session 32 field fixes (wt-field). Each valid case is a FALSE finding's shape from the judged corpus, written
+// afresh; each invalid case is its twin that still races.
+import { selectThenUpdate } from "../../rules/select-then-update";
+import { runRuleTests } from "../helpers/rule-tester";
+
+/** A table of notes in threads, read by an external reference and inserted into again (a reply). */
+const notesHeader = `import { drizzle } from "drizzle-orm/mysql2";
+import { and, eq } from "drizzle-orm";
+import { int, mysqlTable, text, timestamp } from "drizzle-orm/mysql-core";
+const notes = mysqlTable("notes", {
+  id: int("id").primaryKey(),
+  orgId: int("org_id"),
+  messageRef: text("message_ref"),
+  threadId: int("thread_id"),
+  topicId: int("topic_id"),
+  body: text("body"),
+  createdAt: timestamp("created_at"),
+});
+const db = drizzle(process.env.DATABASE_URL!);
+`;
+
+/**
+ * Pattern 194: a reply inserted as a new row copying the parent's topic through a null guard
+ * (`topicId !== null ? Number(topicId) : null`): the guard keeps a null a null and chooses nothing else.
+ */
+const reply = (topic: string) => `${notesHeader}
+export async function replyToNote(orgId: number, ref: string, body: string) {
+  const [parent] = await db.select().from(notes).where(and(eq(notes.orgId, orgId), eq(notes.messageRef, ref))).limit(1);
+  if (!parent) throw new Error("no note");
+  await db.insert(notes).values({
+    orgId,
+    threadId: Number(parent.threadId),
+    topicId: ${topic},
+    body,
+    createdAt: new Date(),
+  });
+}
+`;
+
+/**
+ * Pattern 195: a local declared with a sentinel (`let threadId = -1`), given the parent's thread when one is found, and
+ * tested for the sentinel before the insert: the exit refuses only "never assigned", as `!threadId` would.
+ */
+const append = (test: string) => `${notesHeader}
+export async function appendToThread(orgId: number, ref: string, body: string) {
+  let threadId = -1;
+  const [parent] = await db.select().from(notes).where(and(eq(notes.orgId, orgId), eq(notes.messageRef, ref))).limit(1);
+  if (parent) {
+    threadId = parent.threadId!;
+  }
+  if (${test}) {
+    throw new Error("note has no thread");
+  }
+  await db.insert(notes).values({ orgId, threadId, body, createdAt: new Date() });
+}
+`;
+
+runRuleTests(selectThenUpdate, {
+  valid: [
+    {
+      name: "194: a reply copies the parent's topic through a null guard",
+      filename: "src/replies.ts",
+      code: reply("parent.topicId !== null ? Number(parent.topicId) : null"),
+    },
+    {
+      name: "194: the same guard written as a test that it is null",
+      filename: "src/replies.ts",
+      code: reply("parent.topicId == null ? undefined : parent.topicId"),
+    },
+    {
+      name: "195: a sentinel-initialised local tested for its sentinel before the insert that copies it",
+      filename: "src/threads.ts",
+      code: append("threadId === -1"),
+    },
+  ],
+  invalid: [
+    {
+      name: "194 twin: the guard's other branch is another column, so the topic read chooses what is inserted",
+      filename: "src/replies.ts",
+      code: reply("parent.topicId !== null ? Number(parent.topicId) : parent.id"),
+      errors: [{ line: 18, column: 9, messageId: "checkThenWrite" }],
+    },
+    {
+      name: "195 twin: the local is compared with a value the column can hold, not its sentinel",
+      filename: "src/threads.ts",
+      code: append("threadId === 0"),
+      errors: [{ line: 24, column: 9, messageId: "checkThenWrite" }],
+    },
+  ],
+});
