@@ -1,5 +1,6 @@
 // Session 32 field fixes (wt-field). Each valid case is a FALSE finding's shape from the judged corpus, written
 // afresh; each invalid case is its twin that still races.
+import { inconsistentLockOrder } from "../../rules/inconsistent-lock-order";
 import { selectThenUpdate } from "../../rules/select-then-update";
 import { runRuleTests } from "../helpers/rule-tester";
 
@@ -85,6 +86,62 @@ runRuleTests(selectThenUpdate, {
       filename: "src/threads.ts",
       code: append("threadId === 0"),
       errors: [{ line: 24, column: 9, messageId: "checkThenWrite" }],
+    },
+  ],
+});
+
+/**
+ * Pattern 196: a loop that debits the same player's row (a key declared before the loop) and then credits the table
+ * row on every pass: from the second pass the player row is held already, so the order is player → table throughout,
+ * as in the refund.
+ */
+const stakes = (loop: string) => `import { drizzle } from "drizzle-orm/node-postgres";
+import { eq, sql } from "drizzle-orm";
+import { numeric, pgTable, text } from "drizzle-orm/pg-core";
+const players = pgTable("players", { id: text("id").primaryKey(), credit: numeric("credit") });
+const tables = pgTable("tables", { id: text("id").primaryKey(), pot: numeric("pot") });
+const db = drizzle(process.env.DATABASE_URL!);
+
+export async function repeatStakes(playerId: string, tableId: string, stakes: Array<{ playerId: string; amount: number }>) {
+  await db.transaction(async (tx) => {
+    for (const stake of stakes) {
+${loop}
+      await tx.update(tables).set({ pot: sql\`pot + \${stake.amount}\` }).where(eq(tables.id, tableId));
+    }
+  });
+}
+
+export async function refundStake(playerId: string, tableId: string, amount: number) {
+  await db.transaction(async (tx) => {
+    await tx.update(players).set({ credit: sql\`credit + \${amount}\` }).where(eq(players.id, playerId));
+    await tx.update(tables).set({ pot: sql\`pot - \${amount}\` }).where(eq(tables.id, tableId));
+  });
+}
+`;
+
+runRuleTests(inconsistentLockOrder, {
+  valid: [
+    {
+      name: "196: the same player's row taken first on every pass of the loop, the table's after it",
+      filename: "src/stakes.ts",
+      code: stakes("      await tx.update(players).set({ credit: sql`credit - ${stake.amount}` }).where(eq(players.id, playerId));"),
+    },
+  ],
+  invalid: [
+    {
+      name: "196 twin: each pass debits the stake's own player, taken while the table row is held from the pass before",
+      filename: "src/stakes.ts",
+      code: stakes("      await tx.update(players).set({ credit: sql`credit - ${stake.amount}` }).where(eq(players.id, stake.playerId));"),
+      errors: [
+        { line: 11, column: 13, messageId: "cycle" },
+        { line: 11, column: 13, messageId: "callerOrderLoop" },
+      ],
+    },
+    {
+      name: "196 twin: the player row is taken only on some passes, so a later pass takes it while holding the table",
+      filename: "src/stakes.ts",
+      code: stakes("      if (stake.amount > 0) await tx.update(players).set({ credit: sql`credit - ${stake.amount}` }).where(eq(players.id, playerId));"),
+      errors: [{ line: 11, column: 35, messageId: "cycle" }],
     },
   ],
 });
