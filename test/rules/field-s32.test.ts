@@ -145,3 +145,48 @@ runRuleTests(inconsistentLockOrder, {
     },
   ],
 });
+
+/**
+ * Pattern 197: a payout's lines updated in the order of its relation list, after the same transaction updated the
+ * payout's own row by its id: two calls that overlap in a line are calls for one payout, queued at its row first.
+ */
+const settle = (before: string) => `import { Column, Entity, EntityManager, OneToMany, ManyToOne, PrimaryGeneratedColumn } from "typeorm";
+
+@Entity()
+export class Payout {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column() status!: string;
+  @OneToMany(() => PayoutLine, (line) => line.payout) lines!: PayoutLine[];
+}
+
+@Entity()
+export class PayoutLine {
+  @PrimaryGeneratedColumn() id!: number;
+  @Column() amount!: number;
+  @ManyToOne(() => Payout, (payout) => payout.lines) payout!: Payout;
+}
+
+export async function settlePayout(payout: Payout, manager: EntityManager, urgent: boolean) {
+${before}
+  const lines = manager.getRepository(PayoutLine);
+  await Promise.all(payout.lines.map((line) => lines.update({ id: line.id }, { amount: line.amount })));
+}
+`;
+
+runRuleTests(inconsistentLockOrder, {
+  valid: [
+    {
+      name: "197: the payout's row updated by its id before its lines, in the same transaction",
+      filename: "src/payouts.ts",
+      code: settle(`  await manager.getRepository(Payout).update({ id: payout.id }, { status: "settled" });`),
+    },
+  ],
+  invalid: [
+    {
+      name: "197 twin: the payout's row is written only on some paths, so other calls take the lines with no parent lock",
+      filename: "src/payouts.ts",
+      code: settle(`  if (urgent) await manager.getRepository(Payout).update({ id: payout.id }, { status: "settled" });`),
+      errors: [{ line: 20, column: 48, messageId: "callerOrderParallel" }],
+    },
+  ],
+});
