@@ -31,6 +31,7 @@ export function keepsCheckedPresence(flow: ReadModifyWrite): boolean {
     return origin?.read === flow.read && origin.column === control.column;
   });
   const assigned = flow.write.assignments.filter((a) => a.column === control.column);
+  if (!tested && control.earlyExit && keepsRequiredValue(flow, assigned)) return true;
   return (
     tested &&
     assigned.length > 0 &&
@@ -117,4 +118,31 @@ function assignedColumnValue(name: ts.Identifier): boolean {
       return true;
     });
   return column && !computed;
+}
+
+/**
+ * An exit unless the column equals a value (`if (Number(entry.orgId) !== orgId) throw`), before a write storing that
+ * same value into the column (`orgId` inserted, or set): run one after the other, the second call finds the value the
+ * first left, so the check passes again whatever order they take.
+ */
+function keepsRequiredValue(flow: ReadModifyWrite, assigned: ReadModifyWrite["write"]["assignments"]): boolean {
+  const condition = skipParens(flow.control!.condition);
+  if (!ts.isBinaryExpression(condition) || !/^(!=|!==)$/.test(condition.operatorToken.getText())) return false;
+  const unwrap = (e: ts.Expression): ts.Expression => {
+    const node = skipParens(e);
+    return ts.isCallExpression(node) && /^(Number|String)$/.test(node.expression.getText()) && node.arguments.length === 1
+      ? skipParens(node.arguments[0]!)
+      : node;
+  };
+  const isColumn = (e: ts.Expression) => {
+    const origin = flow.originOf(e);
+    return isColumnValue(e, condition) && origin?.read === flow.read && origin.column === flow.control!.column;
+  };
+  const [left, right] = [unwrap(condition.left), unwrap(condition.right)];
+  const required = isColumn(left) ? right : isColumn(right) ? left : undefined;
+  if (!required || !(ts.isIdentifier(required) || ts.isLiteralExpression(required)) || flow.originOf(required)) return false;
+  return (
+    assigned.length > 0 &&
+    assigned.every((a) => !a.atomic && !!a.value && ts.isIdentifier(skipParens(a.value)) === ts.isIdentifier(required) && skipParens(a.value).getText() === required.getText())
+  );
 }

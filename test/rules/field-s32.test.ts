@@ -56,6 +56,19 @@ export async function appendToThread(orgId: number, ref: string, body: string) {
 }
 `;
 
+/**
+ * Pattern 198: an exit unless the row read is the caller's organisation's (`Number(parent.orgId) !== orgId`) before an
+ * insert storing that same organisation: run one after the other, the second call passes the check as the first did.
+ */
+const forward = (stored: string) => `${notesHeader}
+export async function forwardNote(orgId: number, targetOrgId: number, ref: string, body: string) {
+  const [parent] = await db.select().from(notes).where(and(eq(notes.orgId, ${stored}), eq(notes.messageRef, ref))).limit(1);
+  if (!parent) throw new Error("no note");
+  if (Number(parent.orgId) !== orgId) throw new Error("not yours");
+  await db.insert(notes).values({ orgId: ${stored}, body, createdAt: new Date() });
+}
+`;
+
 runRuleTests(selectThenUpdate, {
   valid: [
     {
@@ -73,6 +86,11 @@ runRuleTests(selectThenUpdate, {
       filename: "src/threads.ts",
       code: append("threadId === -1"),
     },
+    {
+      name: "198: the organisation the check requires is the one the insert stores",
+      filename: "src/forward.ts",
+      code: forward("orgId"),
+    },
   ],
   invalid: [
     {
@@ -86,6 +104,12 @@ runRuleTests(selectThenUpdate, {
       filename: "src/threads.ts",
       code: append("threadId === 0"),
       errors: [{ line: 24, column: 9, messageId: "checkThenWrite" }],
+    },
+    {
+      name: "198 twin: the insert stores another organisation than the one the check required",
+      filename: "src/forward.ts",
+      code: forward("targetOrgId"),
+      errors: [{ line: 19, column: 9, messageId: "checkThenWrite" }],
     },
   ],
 });
