@@ -60,7 +60,8 @@ function setTestSubjects(condition: ts.Expression, earlyExit: boolean): ts.Expre
 function sentinelTestSubject(node: ts.Expression): ts.Identifier | undefined {
   if (!ts.isBinaryExpression(node) || !/^(==|===)$/.test(node.operatorToken.getText())) return undefined;
   const [name, literal] = [skipParens(node.left), skipParens(node.right)];
-  const negativeNumber = ts.isPrefixUnaryExpression(literal) && literal.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(literal.operand);
+  const negativeNumber =
+    ts.isPrefixUnaryExpression(literal) && literal.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(literal.operand);
   if (!ts.isIdentifier(name) || !(isLiteral(literal) || negativeNumber)) return undefined;
   const declaration = variableDeclarationOf(name);
   const initializer = declaration?.initializer && skipParens(declaration.initializer);
@@ -74,7 +75,8 @@ function sentinelTestSubject(node: ts.Expression): ts.Identifier | undefined {
  */
 function isColumnValue(subject: ts.Expression, at: ts.Node): boolean {
   if (ts.isPropertyAccessExpression(subject) || ts.isElementAccessExpression(subject)) return true;
-  if (ts.isIdentifier(subject) && sentinelTestSubject(skipParens(subject.parent as ts.Expression)) === subject) return assignedColumnValue(subject);
+  if (ts.isIdentifier(subject) && sentinelTestSubject(skipParens(subject.parent as ts.Expression)) === subject)
+    return assignedColumnValue(subject);
   const fn = ts.isIdentifier(subject) ? enclosingFunction(at) : undefined;
   const initializer = fn && constInitializerIn((subject as ts.Identifier).text, fn);
   return !!initializer && ts.isPropertyAccessExpression(skipParens(initializer));
@@ -110,11 +112,23 @@ function assignedColumnValue(name: ts.Identifier): boolean {
   let computed = false;
   if (fn?.body)
     walk(fn.body, (node) => {
-      if (ts.isBinaryExpression(node) && ts.isIdentifier(node.left) && node.left.text === name.text && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      if (
+        ts.isBinaryExpression(node) &&
+        ts.isIdentifier(node.left) &&
+        node.left.text === name.text &&
+        node.operatorToken.kind === ts.SyntaxKind.EqualsToken
+      ) {
         const value = skipParens(node.right);
         if (ts.isPropertyAccessExpression(value)) column = true;
         else if (ts.isBinaryExpression(value) || ts.isPrefixUnaryExpression(value)) computed = true;
-      } else if (ts.isBinaryExpression(node) && ts.isIdentifier(node.left) && node.left.text === name.text && node.operatorToken.kind !== ts.SyntaxKind.EqualsToken && isAssignmentOperator(node.operatorToken.kind)) computed = true;
+      } else if (
+        ts.isBinaryExpression(node) &&
+        ts.isIdentifier(node.left) &&
+        node.left.text === name.text &&
+        node.operatorToken.kind !== ts.SyntaxKind.EqualsToken &&
+        isAssignmentOperator(node.operatorToken.kind)
+      )
+        computed = true;
       return true;
     });
   return column && !computed;
@@ -143,6 +157,12 @@ function keepsRequiredValue(flow: ReadModifyWrite, assigned: ReadModifyWrite["wr
   if (!required || !(ts.isIdentifier(required) || ts.isLiteralExpression(required)) || flow.originOf(required)) return false;
   return (
     assigned.length > 0 &&
-    assigned.every((a) => !a.atomic && !!a.value && ts.isIdentifier(skipParens(a.value)) === ts.isIdentifier(required) && skipParens(a.value).getText() === required.getText())
+    assigned.every(
+      (a) =>
+        !a.atomic &&
+        !!a.value &&
+        ts.isIdentifier(skipParens(a.value)) === ts.isIdentifier(required) &&
+        skipParens(a.value).getText() === required.getText(),
+    )
   );
 }

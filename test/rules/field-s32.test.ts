@@ -164,7 +164,9 @@ runRuleTests(inconsistentLockOrder, {
     {
       name: "196 twin: the player row is taken only on some passes, so a later pass takes it while holding the table",
       filename: "src/stakes.ts",
-      code: stakes("      if (stake.amount > 0) await tx.update(players).set({ credit: sql`credit - ${stake.amount}` }).where(eq(players.id, playerId));"),
+      code: stakes(
+        "      if (stake.amount > 0) await tx.update(players).set({ credit: sql`credit - ${stake.amount}` }).where(eq(players.id, playerId));",
+      ),
       errors: [{ line: 11, column: 35, messageId: "cycle" }],
     },
   ],

@@ -1553,7 +1553,8 @@ function copiesOrNull(node: ts.ConditionalExpression): boolean {
   if (negated) {
     subject = negated;
     [set, unset] = [node.whenFalse, node.whenTrue];
-  } else if (ts.isBinaryExpression(test) && /^(!=|!==)$/.test(test.operatorToken.getText()) && isNullish(test.right)) subject = skipParens(test.left);
+  } else if (ts.isBinaryExpression(test) && /^(!=|!==)$/.test(test.operatorToken.getText()) && isNullish(test.right))
+    subject = skipParens(test.left);
   else if (ts.isIdentifier(test) || ts.isPropertyAccessExpression(test)) subject = test;
   if (!subject || !(ts.isIdentifier(subject) || ts.isPropertyAccessExpression(subject)) || !isNullish(skipParens(unset))) return false;
   const key = expressionKey(subject);

@@ -535,7 +535,9 @@ function heldSinceEarlierPass(edge: LockOrderEdge, program: ts.Program): boolean
 }
 
 function isLoop(node: ts.Node): boolean {
-  return ts.isForStatement(node) || ts.isForOfStatement(node) || ts.isForInStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node);
+  return (
+    ts.isForStatement(node) || ts.isForOfStatement(node) || ts.isForInStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node)
+  );
 }
 
 /** The outermost node spanning exactly `span` (the summary's offsets, in the program's text of its file). */

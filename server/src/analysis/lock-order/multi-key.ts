@@ -393,7 +393,9 @@ function parentRowWrittenBefore(loop: Loop, holder: FunctionLike): ts.CallExpres
         !!access &&
         access.kind === "write" &&
         locksRows(access) &&
-        access.conditions.some((c) => c.operator === "=" && /^(id|_id)$/i.test(c.column) && !!c.value && skipParens(c.value).getText() === parentId);
+        access.conditions.some(
+          (c) => c.operator === "=" && /^(id|_id)$/i.test(c.column) && !!c.value && skipParens(c.value).getText() === parentId,
+        );
       // On every path to the loop: a statement of a block that also holds the loop.
       let statement: ts.Node = node;
       while (statement.parent && !ts.isStatement(statement)) statement = statement.parent;
