@@ -1,15 +1,21 @@
 // select-then-update: a check that a column is set, before a write that sets that column again (`if (!site.theme)
 // throw`, then `theme: input.theme`). Run one after the other, the second call finds the column set as the first did:
 // the write cannot make a later call fail the check, so no interleaving decides differently from a serial order. A
-// check that the column is unset before the write that sets it (a first claim) stays reported.
+// check that the column is unset before the write that sets it (a first claim) stays reported. A local still holding
+// the literal it was declared with (`let threadId = -1; … threadId = row.threadId; … if (threadId === -1) throw`) is
+// tested for presence as `!threadId` would be: the exit refuses only "never assigned", a value no row holds.
 import {
   constInitializerIn,
   enclosingFunction,
   isInside,
+  isLiteral,
   isNullish,
   nullTestSubject,
+  variableDeclarationOf,
+  isAssignmentOperator,
   skipParens,
   ts,
+  walk,
   type ReadModifyWrite,
 } from "../../server/src/rule-kit";
 
@@ -25,6 +31,7 @@ export function keepsCheckedPresence(flow: ReadModifyWrite): boolean {
     return origin?.read === flow.read && origin.column === control.column;
   });
   const assigned = flow.write.assignments.filter((a) => a.column === control.column);
+  if (!tested && control.earlyExit && keepsRequiredValue(flow, assigned)) return true;
   return (
     tested &&
     assigned.length > 0 &&
@@ -41,7 +48,7 @@ function setTestSubjects(condition: ts.Expression, earlyExit: boolean): ts.Expre
   if (earlyExit) {
     if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.BarBarToken)
       return [...setTestSubjects(node.left, true), ...setTestSubjects(node.right, true)];
-    const subject = nullTestSubject(node);
+    const subject = nullTestSubject(node) ?? sentinelTestSubject(node);
     return subject ? [subject] : [];
   }
   if (ts.isBinaryExpression(node) && /^(!=|!==)$/.test(node.operatorToken.getText()) && isNullish(node.right))
@@ -49,9 +56,27 @@ function setTestSubjects(condition: ts.Expression, earlyExit: boolean): ts.Expre
   return ts.isPrefixUnaryExpression(node) || ts.isBinaryExpression(node) ? [] : [node];
 }
 
-/** `site.theme`, or a `const` holding it (`const oldTheme = site.theme`): the column's value itself, not one computed from it. */
+/** `id === -1` where `id` is a `let` declared as `let id = -1`: a test that the local was never assigned. */
+function sentinelTestSubject(node: ts.Expression): ts.Identifier | undefined {
+  if (!ts.isBinaryExpression(node) || !/^(==|===)$/.test(node.operatorToken.getText())) return undefined;
+  const [name, literal] = [skipParens(node.left), skipParens(node.right)];
+  const negativeNumber =
+    ts.isPrefixUnaryExpression(literal) && literal.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(literal.operand);
+  if (!ts.isIdentifier(name) || !(isLiteral(literal) || negativeNumber)) return undefined;
+  const declaration = variableDeclarationOf(name);
+  const initializer = declaration?.initializer && skipParens(declaration.initializer);
+  const isLet = !!declaration && ts.isVariableDeclarationList(declaration.parent) && !!(declaration.parent.flags & ts.NodeFlags.Let);
+  return isLet && initializer && initializer.getText() === literal.getText() ? name : undefined;
+}
+
+/**
+ * `site.theme`, a `const` holding it (`const oldTheme = site.theme`), or a sentinel-initialised `let` assigned it
+ * (`threadId = row.threadId`): the column's value itself, not one computed from it.
+ */
 function isColumnValue(subject: ts.Expression, at: ts.Node): boolean {
   if (ts.isPropertyAccessExpression(subject) || ts.isElementAccessExpression(subject)) return true;
+  if (ts.isIdentifier(subject) && sentinelTestSubject(skipParens(subject.parent as ts.Expression)) === subject)
+    return assignedColumnValue(subject);
   const fn = ts.isIdentifier(subject) ? enclosingFunction(at) : undefined;
   const initializer = fn && constInitializerIn((subject as ts.Identifier).text, fn);
   return !!initializer && ts.isPropertyAccessExpression(skipParens(initializer));
@@ -78,4 +103,66 @@ function nullableParameter(value: ts.Expression): boolean {
   const fn = enclosingFunction(node);
   const parameter = fn?.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === node.text);
   return !!parameter && (!!parameter.questionToken || /\b(null|undefined)\b/.test(parameter.type?.getText() ?? ""));
+}
+
+/** A `let` given a column's value as it is somewhere (`threadId = row.threadId`), and nothing computed from one. */
+function assignedColumnValue(name: ts.Identifier): boolean {
+  const fn = enclosingFunction(name);
+  let column = false;
+  let computed = false;
+  if (fn?.body)
+    walk(fn.body, (node) => {
+      if (
+        ts.isBinaryExpression(node) &&
+        ts.isIdentifier(node.left) &&
+        node.left.text === name.text &&
+        node.operatorToken.kind === ts.SyntaxKind.EqualsToken
+      ) {
+        const value = skipParens(node.right);
+        if (ts.isPropertyAccessExpression(value)) column = true;
+        else if (ts.isBinaryExpression(value) || ts.isPrefixUnaryExpression(value)) computed = true;
+      } else if (
+        ts.isBinaryExpression(node) &&
+        ts.isIdentifier(node.left) &&
+        node.left.text === name.text &&
+        node.operatorToken.kind !== ts.SyntaxKind.EqualsToken &&
+        isAssignmentOperator(node.operatorToken.kind)
+      )
+        computed = true;
+      return true;
+    });
+  return column && !computed;
+}
+
+/**
+ * An exit unless the column equals a value (`if (Number(entry.orgId) !== orgId) throw`), before a write storing that
+ * same value into the column (`orgId` inserted, or set): run one after the other, the second call finds the value the
+ * first left, so the check passes again whatever order they take.
+ */
+function keepsRequiredValue(flow: ReadModifyWrite, assigned: ReadModifyWrite["write"]["assignments"]): boolean {
+  const condition = skipParens(flow.control!.condition);
+  if (!ts.isBinaryExpression(condition) || !/^(!=|!==)$/.test(condition.operatorToken.getText())) return false;
+  const unwrap = (e: ts.Expression): ts.Expression => {
+    const node = skipParens(e);
+    return ts.isCallExpression(node) && /^(Number|String)$/.test(node.expression.getText()) && node.arguments.length === 1
+      ? skipParens(node.arguments[0]!)
+      : node;
+  };
+  const isColumn = (e: ts.Expression) => {
+    const origin = flow.originOf(e);
+    return isColumnValue(e, condition) && origin?.read === flow.read && origin.column === flow.control!.column;
+  };
+  const [left, right] = [unwrap(condition.left), unwrap(condition.right)];
+  const required = isColumn(left) ? right : isColumn(right) ? left : undefined;
+  if (!required || !(ts.isIdentifier(required) || ts.isLiteralExpression(required)) || flow.originOf(required)) return false;
+  return (
+    assigned.length > 0 &&
+    assigned.every(
+      (a) =>
+        !a.atomic &&
+        !!a.value &&
+        ts.isIdentifier(skipParens(a.value)) === ts.isIdentifier(required) &&
+        skipParens(a.value).getText() === required.getText(),
+    )
+  );
 }

@@ -1524,7 +1524,7 @@ function selectingCondition(write: DbAccess, read: DbAccess, values: ReadonlyMap
       let found: ReadModifyWrite["control"];
       walkWithRoot(value, (node) => {
         if (found || isFunctionLike(node)) return false;
-        const origin = ts.isConditionalExpression(node) ? readsColumn(node.condition, read, values) : undefined;
+        const origin = ts.isConditionalExpression(node) && !copiesOrNull(node) ? readsColumn(node.condition, read, values) : undefined;
         if (origin && ts.isConditionalExpression(node))
           found = {
             ...(origin.column ? { column: origin.column } : {}),
@@ -1538,6 +1538,30 @@ function selectingCondition(write: DbAccess, read: DbAccess, values: ReadonlyMap
     }
   }
   return undefined;
+}
+
+/**
+ * `x !== null ? Number(x) : null` (also `x == null ? null : x`, `x ? f(x) : undefined`): a null test of a value whose
+ * set branch is computed from that value and whose other branch is null or undefined. It copies the value, keeping a
+ * null a null; it chooses nothing else, so its test is no check deciding the write (what the set branch computes is
+ * still the written value's data).
+ */
+function copiesOrNull(node: ts.ConditionalExpression): boolean {
+  const test = skipParens(node.condition);
+  let subject: ts.Expression | undefined;
+  let [set, unset] = [node.whenTrue, node.whenFalse];
+  const negated = nullTestSubject(test);
+  if (negated) {
+    subject = negated;
+    [set, unset] = [node.whenFalse, node.whenTrue];
+  } else if (ts.isBinaryExpression(test) && /^(!=|!==)$/.test(test.operatorToken.getText()) && isNullish(test.right))
+    subject = skipParens(test.left);
+  else if (ts.isIdentifier(test) || ts.isPropertyAccessExpression(test)) subject = test;
+  if (!subject || !(ts.isIdentifier(subject) || ts.isPropertyAccessExpression(subject)) || !isNullish(skipParens(unset))) return false;
+  const key = expressionKey(subject);
+  let mentioned = false;
+  walkWithRoot(set, (n) => !(mentioned ||= ts.isExpression(n) && expressionKey(n) === key));
+  return mentioned;
 }
 
 /** `WHERE id = row.id` names the row; it is not a compare-and-set guard. */

@@ -147,7 +147,7 @@ class Composer {
       classes.set(edge.to.id, edge.to);
       // A row this holder already holds, locked again (`UPDATE` after both `FOR UPDATE`s), waits for nobody: no edge.
       if (edge.from.id !== edge.to.id) {
-        if (!alreadyHeld(edge)) edges.push(edge);
+        if (!alreadyHeld(edge) && !heldSinceEarlierPass(edge, this.program)) edges.push(edge);
       } else if (isReentry(edge)) reentries.push(edge);
       else if (isArgumentOrder(edge) && !this.coveredByHelperLock(edge)) argumentOrders.push(edge);
     }
@@ -488,6 +488,68 @@ function alreadyHeld(edge: LockOrderEdge): boolean {
       // The same key, or a row of what a locking read returned (`UPDATE … WHERE id = run.id` after `run` was read FOR UPDATE).
       ((!!a.key && sameKey(a.key, inner)) || (a.rows !== undefined && isRowOf(a.rows, inner, edge.inner))),
   );
+}
+
+/**
+ * A loop whose body takes B by a key that is the same on every pass (`UPDATE users … WHERE id = $userId`, the key
+ * declared before the loop and not reassigned in it) as one of its own statements, and then A later in the body:
+ * A is held at B only from an earlier pass, and that pass took B first, so B is held already and the second pass
+ * waits for nobody. The order is B → A on every pass (pattern 196).
+ */
+function heldSinceEarlierPass(edge: LockOrderEdge, program: ts.Program): boolean {
+  const key = edge.innerKey;
+  if (edge.via.length > 0 || edge.holder !== edge.acquirer || !key || key.opaque || key.root === undefined || key.declaredAt === undefined)
+    return false;
+  if (edge.inner.span.start >= edge.outer.span.start) return false;
+  const sourceFile = program.getSourceFile(edge.inner.span.file);
+  const inner = sourceFile && nodeAtSpan(sourceFile, edge.inner.span);
+  const outer = sourceFile && nodeAtSpan(sourceFile, edge.outer.span);
+  if (!inner || !outer) return false;
+  // The statement of the loop body that holds B: every pass that reaches A ran it first.
+  let statement: ts.Node = inner;
+  while (statement.parent && !ts.isBlock(statement.parent) && !isFunctionLike(statement.parent)) {
+    if (ts.isStatement(statement.parent) && !ts.isExpressionStatement(statement.parent) && !ts.isVariableStatement(statement.parent))
+      return false;
+    statement = statement.parent;
+  }
+  const body = statement.parent;
+  const loop = body?.parent;
+  if (!body || !loop || !isLoop(loop) || (loop as ts.IterationStatement).statement !== body) return false;
+  if (outer.getStart() < body.getStart() || outer.getEnd() > body.getEnd()) return false;
+  // The key's root is declared before the loop and keeps its value in it.
+  if (key.declaredAt >= loop.getStart()) return false;
+  let reassigned = false;
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isBinaryExpression(node) &&
+      node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+      node.operatorToken.kind <= ts.SyntaxKind.LastAssignment &&
+      ts.isIdentifier(skipParens(node.left)) &&
+      (skipParens(node.left) as ts.Identifier).text === key.root
+    )
+      reassigned = true;
+    if (!reassigned) ts.forEachChild(node, visit);
+  };
+  visit(body);
+  return !reassigned;
+}
+
+function isLoop(node: ts.Node): boolean {
+  return (
+    ts.isForStatement(node) || ts.isForOfStatement(node) || ts.isForInStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node)
+  );
+}
+
+/** The outermost node spanning exactly `span` (the summary's offsets, in the program's text of its file). */
+function nodeAtSpan(sourceFile: ts.SourceFile, span: Span): ts.Node | undefined {
+  let found: ts.Node | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found || node.getEnd() < span.start || node.pos > span.end) return;
+    if (node.getStart(sourceFile) === span.start && node.getEnd() === span.end) found = node;
+    else ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return found;
 }
 
 /** `row.id` (`row[0].id`) as the key of a statement that selects by `id`: one of the rows `row` holds. */

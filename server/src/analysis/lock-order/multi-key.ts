@@ -99,10 +99,14 @@ export function callerOrderAcquisitionsIn(
     const origin = holder && callerOrigin(loop.collection, holder, at, 0);
     if (!holder || !origin) continue;
     const keyNames = perElementNames(loop.element, loop.body);
+    const parentWrite = parentRowWrittenBefore(loop, holder);
     const visit = (inner: ts.Node): boolean => {
       if (inner !== loop.body && isFunctionLike(inner)) return false; // runs at another time
       if (!ts.isCallExpression(inner) && !ts.isTaggedTemplateExpression(inner)) return true;
       const taken = takenPerElement(inner, keyNames, loop, acquisitionAt, checker);
+      // Rows of the parent's own children, after the same transaction locked the parent row: calls that overlap queue there.
+      if (taken?.kind === "row-lock" && parentWrite && transactionScopeOf(parentWrite)?.start === transactionScopeOf(inner)?.start)
+        return true;
       // A loop body that always leaves after its acquisition (`for (const uri of uris) return update(uri)`) takes one key.
       if (taken && (!ts.isForOfStatement(loop.node) || mayRunAfter(inner, inner)))
         found!.push({
@@ -368,6 +372,39 @@ function isElementItself(key: ts.Expression, element: ts.Identifier): boolean {
   if (ts.isCallExpression(node) && /^(String|Number|BigInt)$/.test(node.expression.getText()) && node.arguments.length === 1)
     node = skipParens(node.arguments[0]!);
   return ts.isIdentifier(node) && node.text === element.text;
+}
+
+/**
+ * A loop over a to-many relation of an object (`disbursement.values`) preceded, on every path to it, by a write of
+ * that object's own row by its id (`update({ id: disbursement.id }, …)`): the children listed are that parent's, so two
+ * calls locking an overlapping child are calls for one parent, and the second waits at the parent row before it takes
+ * any child (pattern 197). The write, when there is one.
+ */
+function parentRowWrittenBefore(loop: Loop, holder: FunctionLike): ts.CallExpression | ts.TaggedTemplateExpression | undefined {
+  const collection = skipParens(skipAwait(loop.collection));
+  if (!ts.isPropertyAccessExpression(collection) || !ts.isIdentifier(collection.expression) || !holder.body) return undefined;
+  const parentId = `${collection.expression.text}.id`;
+  let found: ts.CallExpression | ts.TaggedTemplateExpression | undefined;
+  walk(holder.body, (node) => {
+    if (found || (node !== holder.body && isFunctionLike(node))) return false;
+    if ((ts.isCallExpression(node) || ts.isTaggedTemplateExpression(node)) && node.getEnd() <= loop.node.getStart()) {
+      const access = dbAccessOf(node);
+      const byParentId =
+        !!access &&
+        access.kind === "write" &&
+        locksRows(access) &&
+        access.conditions.some(
+          (c) => c.operator === "=" && /^(id|_id)$/i.test(c.column) && !!c.value && skipParens(c.value).getText() === parentId,
+        );
+      // On every path to the loop: a statement of a block that also holds the loop.
+      let statement: ts.Node = node;
+      while (statement.parent && !ts.isStatement(statement)) statement = statement.parent;
+      const plain = ts.isExpressionStatement(statement) || ts.isVariableStatement(statement);
+      if (byParentId && plain && statement.parent && ts.isBlock(statement.parent) && isInside(loop.node, statement.parent)) found = node;
+    }
+    return !found;
+  });
+  return found;
 }
 
 /**
