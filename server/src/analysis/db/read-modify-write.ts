@@ -1943,7 +1943,7 @@ function namesFeeding(write: DbAccess, body: ts.Block): ReadonlySet<string> {
   };
   for (const assignment of write.assignments) for (const value of assignmentValues(write, assignment)) addFrom(value);
   const declarations = nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true });
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const declaration of declarations) {
       if (!declaration.initializer || !ts.isIdentifier(declaration.name) || !names.has(declaration.name.text)) continue;
