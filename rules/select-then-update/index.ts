@@ -752,7 +752,7 @@ function lostUpdateMessage(flow: ReadModifyWrite, checker: ts.TypeChecker, resol
     return { messageId: "lostUpdateDespiteLock", data: despite, help } as const;
   }
   const required = flow.control?.required;
-  if (!flow.data && required) return { messageId: "filterThenWrite", data: { ...data, required: code(required.getText()) }, help } as const;
+  if (!flow.data && required) return { messageId: "filterThenWrite", data: { ...data, required: code(required) }, help } as const;
   if (!flow.data) return { messageId: "checkThenWrite", data, help } as const;
   if (shared) {
     // What races with what: the other writer of the column this call writes back.

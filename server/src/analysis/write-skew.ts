@@ -34,7 +34,7 @@ import { isChainLink } from "./db/access";
 import { calleeResolver, programOf, type CalleeResolver } from "./summaries";
 import { unindexedLookup } from "./duplicate-insert";
 import { knexAccess } from "./db/knex";
-import { mongooseSetAccess, mongooseUniqueFieldSets } from "./db/mongoose";
+import { mongooseSetAccess, mongooseUniqueFieldSets, signInSum, totalPipeline } from "./db/mongoose";
 import { prismaAccess, prismaUniqueFieldSets } from "./db/prisma";
 import { sequelizeAccess } from "./db/sequelize";
 import { drizzleWhere } from "./db/drizzle-kysely";
@@ -536,7 +536,7 @@ function recogniseCheck(node: ts.CallExpression | ts.TaggedTemplateExpression): 
   const mongoose = ts.isCallExpression(node) ? mongooseSetAccess(node) : undefined;
   // `Model.find(filter)`: the rows of the set, a check only where their number alone is used (`members.length >= n`).
   if (mongoose)
-    return mongoose.operation === "count" || mongoose.operation === "rows"
+    return mongoose.operation === "count" || mongoose.operation === "aggregate" || mongoose.operation === "rows"
       ? { read: mongoose.access, kind: mongoose.operation }
       : undefined;
   const access = dbAccessOf(node);
@@ -661,6 +661,14 @@ function summedColumns(check: SetCheck): string[] {
   const node = check.inner && ts.isCallExpression(check.inner) ? check.inner : check.read.node;
   if (check.read.sql) return [...check.read.sql.text.matchAll(/\bSUM\s*\(\s*(?:[\w"`]+\.)?["`]?(\w+)["`]?\s*\)/gi)].map((m) => m[1]!);
   if (!ts.isCallExpression(node)) return [];
+  // A Mongo pipeline's `$sum: "$amount"` (also inside `$cond` / `$multiply`): the fields named with `$`.
+  const sums = pipelineSums(check);
+  if (sums.length > 0)
+    return sums.flatMap((sum) =>
+      (ts.isStringLiteral(sum) ? [sum] : nodesOfKinds<ts.StringLiteral>(sum, [ts.SyntaxKind.StringLiteral]))
+        .filter((literal) => literal.text.startsWith("$") && !comparedIn(literal))
+        .map((literal) => literal.text.slice(1)),
+    );
   const prismaSum = propertyValue(node.arguments[0], "_sum");
   if (prismaSum) {
     const object = skipParens(prismaSum);
@@ -681,6 +689,72 @@ function summedColumns(check: SetCheck): string[] {
       if (column && ts.isPropertyAccessExpression(column)) out.push(column.name.text);
     }
   return out;
+}
+
+/** A field compared inside a pipeline expression (`$eq: ["$kind", "deposit"]`): a condition, not a summed value. */
+function comparedIn(literal: ts.StringLiteral): boolean {
+  const list = literal.parent;
+  const property = list && ts.isArrayLiteralExpression(list) ? list.parent : undefined;
+  return !!property && ts.isPropertyAssignment(property) && /^\$(eq|ne|gt|gte|lt|lte|in)$/.test(propertyName(property) ?? "");
+}
+
+/** A Mongo aggregate check's `$sum` operands. */
+function pipelineSums(check: SetCheck): ts.Expression[] {
+  const node = check.inner && ts.isCallExpression(check.inner) ? check.inner : check.read.node;
+  if ((check.read.library !== "mongoose" && check.read.library !== "mongodb") || !ts.isCallExpression(node)) return [];
+  const aggregate = chainOf(node).links.find((l) => l.name === "aggregate" && l.call)?.call;
+  return totalPipeline(aggregate?.arguments[0] && skipParens(aggregate.arguments[0]))?.sums ?? [];
+}
+
+/**
+ * The rows the check read are folded into a total (`rows.reduce((sum, r) => sum + (r.kind === "IN" ? r.amount :
+ * -r.amount), 0)`) in which a row with the inserted literal fields counts negatively.
+ */
+function foldsNegatively(check: SetCheck, fields: ReadonlyMap<string, ts.Expression>): boolean {
+  let holder: ts.Node = check.read.node;
+  while (ts.isAwaitExpression(holder.parent) || ts.isParenthesizedExpression(holder.parent)) holder = holder.parent;
+  const declaration = holder.parent;
+  if (!ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return false;
+  const rows = declaration.name.text;
+  const fn = enclosingFunctionBody(declaration);
+  if (!fn) return false;
+  return nodesOfKinds<ts.CallExpression>(fn, [ts.SyntaxKind.CallExpression], { skipFunctions: true }).some((call) => {
+    const callee = call.expression;
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "reduce" || !isNumericFold(callee)) return false;
+    if (!ts.isIdentifier(callee.expression) || callee.expression.text !== rows) return false;
+    const fold = skipParens(call.arguments[0]!) as ts.ArrowFunction;
+    const row = fold.parameters[1]?.name;
+    const sum = skipParens(fold.body as ts.Expression) as ts.BinaryExpression;
+    return !!row && ts.isIdentifier(row) && signOfRow(sum.right, row.text, fields) === -1;
+  });
+}
+
+/** The sign of a row's term in a fold: `r.amount` adds, `-r.amount` subtracts, `r.kind === "IN" ? a : b` picks. */
+function signOfRow(term: ts.Expression, row: string, fields: ReadonlyMap<string, ts.Expression>): 1 | -1 | undefined {
+  const node = skipParens(term);
+  if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === row) {
+    const written = fields.get(node.name.text);
+    return written && isNegated(written) ? -1 : 1;
+  }
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken) {
+    const inner = signOfRow(node.operand, row, fields);
+    return inner === undefined ? undefined : inner === 1 ? -1 : 1;
+  }
+  if (!ts.isConditionalExpression(node)) return undefined;
+  const test = skipParens(node.condition);
+  if (!ts.isBinaryExpression(test)) return undefined;
+  const op = test.operatorToken.kind;
+  const equal = op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken;
+  const unequal = op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
+  const [field, literal] = [skipParens(test.left), skipParens(test.right)];
+  if ((!equal && !unequal) || !ts.isPropertyAccessExpression(field) || !isLiteral(literal)) return undefined;
+  if (!ts.isIdentifier(field.expression) || field.expression.text !== row) return undefined;
+  const written = fields.get(field.name.text);
+  const value = written && skipParens(written);
+  if (!value || !isLiteral(value)) return undefined;
+  const same =
+    ts.isStringLiteralLike(value) && ts.isStringLiteralLike(literal) ? value.text === literal.text : value.getText() === literal.getText();
+  return signOfRow(same === equal ? node.whenTrue : node.whenFalse, row, fields);
 }
 
 /** `-1`, `-amount`, `-(cost * n)`: a value written negated. */
@@ -1044,7 +1118,7 @@ export function setWriteOf(node: ts.CallExpression | ts.TaggedTemplateExpression
 function recogniseWrite(node: ts.CallExpression | ts.TaggedTemplateExpression): SetWrite | undefined {
   // Mongoose `Model.create(doc)` / `insertMany` and `deleteOne` / `deleteMany`, which change no document read.
   const mongoose = ts.isCallExpression(node) ? mongooseSetAccess(node) : undefined;
-  if (mongoose && mongoose.operation !== "count" && mongoose.operation !== "rows")
+  if (mongoose && (mongoose.operation === "insert" || mongoose.operation === "delete"))
     return { access: mongoose.access, change: mongoose.operation };
   const access = dbAccessOf(node);
   if (access) {
@@ -1249,9 +1323,14 @@ function directionOf(check: SetCheck, write: SetWrite): "grows" | "shrinks" | un
       inserted.some((v) => same(c.value, v.value) && (v.column === undefined || sameColumn(v.column, c.column))),
     );
     if (!joins) return undefined;
-    // A ledger row carrying a negated amount of the summed column (`change: -1`, `amount: -cost`) lowers the total.
+    // A ledger row carrying a negated amount of the summed column (`change: -1`, `amount: -cost`) lowers the total,
+    // as does one a pipeline's `$sum` or a `reduce` of the rows counts negatively (a branch on its `kind`, negated).
     const summed = check.kind === "aggregate" ? summedColumns(check) : [];
-    const lowers = inserted.some((v) => v.column !== undefined && summed.some((c) => sameColumn(c, v.column!)) && isNegated(v.value));
+    const fields = new Map(inserted.flatMap((v) => (v.column ? [[v.column, v.value] as const] : [])));
+    const lowers =
+      inserted.some((v) => v.column !== undefined && summed.some((c) => sameColumn(c, v.column!)) && isNegated(v.value)) ||
+      pipelineSums(check).some((sum) => signInSum(sum, fields) === -1) ||
+      foldsNegatively(check, fields);
     return lowers ? "shrinks" : "grows";
   }
   if (write.change === "update") {

@@ -162,17 +162,20 @@ const DRIZZLE_OPERATORS: Readonly<Record<string, string>> = { eq: "=", ne: "<>",
 
 /**
  * The conjuncts of a Drizzle filter that compare a column with a value: `and(eq(t.teamId, teamId), ne(t.id, id))` →
- * `teamId = teamId`, `id <> id`. Anything else (`or(…)`, `sql\`…\``, `inArray`) pins nothing and is left out.
+ * `teamId = teamId`, `id <> id`; `isNull(t.col)` → `col IS NULL`. Anything else (`or(…)`, `sql\`…\``, `inArray`) pins nothing and is left out.
  */
 export function drizzleConditions(filter: ts.Expression): AccessCondition[] {
   const node = skipParens(filter);
   if (!ts.isCallExpression(node) || !ts.isIdentifier(node.expression)) return [];
   const name = node.expression.text;
   if (name === "and") return node.arguments.flatMap(drizzleConditions);
-  const operator = DRIZZLE_OPERATORS[name];
   const [column, value] = node.arguments;
-  if (!operator || !column || !value) return [];
-  const col = skipParens(column);
+  const col = column && skipParens(column);
+  // `isNull(t.claimedAt)`: a test of the column alone, as SQL's `claimed_at IS NULL`.
+  if (name === "isNull" && col && node.arguments.length === 1 && ts.isPropertyAccessExpression(col))
+    return [{ column: col.name.text, operator: "IS NULL" }];
+  const operator = DRIZZLE_OPERATORS[name];
+  if (!operator || !col || !value) return [];
   return ts.isPropertyAccessExpression(col) ? [{ column: col.name.text, operator, value }] : [];
 }
 

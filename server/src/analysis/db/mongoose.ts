@@ -16,6 +16,7 @@ import {
   constInitializerIn,
   enclosingFunction,
   importsOf,
+  isLiteral,
   propertyValue,
   receiverOf,
   skipAwait,
@@ -24,7 +25,7 @@ import {
 } from "../ast";
 import { variableDeclarationOf } from "../identity";
 import type { AccessAssignment, AccessCondition, DbAccess, DbLibrary } from "./access";
-import { chainOf, injectedEntity, objectAssignments, propertyName, type Link } from "./shapes";
+import { chainOf, fieldDeclarations, injectedEntity, objectAssignments, propertyName, type Link } from "./shapes";
 
 const READS = new Set(["findById", "findOne"]);
 const UPDATES = new Set(["updateOne", "updateMany", "findOneAndUpdate", "findByIdAndUpdate"]);
@@ -392,7 +393,7 @@ function isUnique(options: ts.Expression | undefined): boolean {
 }
 
 /** What write-skew asks of a Mongoose model beyond the lost-update recognisers: counts, inserts and deletes of a set. */
-export type MongooseSetOperation = "count" | "rows" | "insert" | "delete";
+export type MongooseSetOperation = "count" | "aggregate" | "rows" | "insert" | "delete";
 const SET_OPERATIONS: Record<string, MongooseSetOperation> = {
   countDocuments: "count",
   count: "count",
@@ -404,7 +405,107 @@ const SET_OPERATIONS: Record<string, MongooseSetOperation> = {
   deleteMany: "delete",
   findOneAndDelete: "delete",
   findByIdAndDelete: "delete",
+  aggregate: "aggregate",
 };
+
+/** Pipeline stages that keep a `$group` over the matched documents one total of that set. */
+const TOTAL_STAGES = new Set(["$match", "$group", "$count", "$project", "$addFields", "$set", "$sort", "$limit"]);
+
+/**
+ * `aggregate([{ $match: filter }, { $group: { _id: null, n: { $sum: … } } }])` (or a `$count` stage): one total of the
+ * documents the filter names — a count where every accumulator adds 1, else an aggregate; `sums` are the `$sum`
+ * operands. Pipelines that join, unwind or group by a field (one total per group) are not read.
+ */
+export function totalPipeline(
+  pipeline: ts.Expression | undefined,
+): { kind: "count" | "aggregate"; match?: ts.Expression; sums: ts.Expression[] } | undefined {
+  if (!pipeline || !ts.isArrayLiteralExpression(pipeline)) return undefined;
+  let match: ts.Expression | undefined;
+  let grouped = false;
+  const sums: ts.Expression[] = [];
+  for (const [index, element] of pipeline.elements.entries()) {
+    const stage = skipParens(element);
+    if (!ts.isObjectLiteralExpression(stage) || stage.properties.length !== 1) return undefined;
+    const property = stage.properties[0]!;
+    const name = propertyName(property);
+    if (!name || !TOTAL_STAGES.has(name) || !ts.isPropertyAssignment(property)) return undefined;
+    const body = skipParens(property.initializer);
+    if (name === "$match") {
+      if (index !== 0 || !ts.isObjectLiteralExpression(body)) return undefined;
+      match = body;
+    } else if (name === "$count") grouped = true;
+    else if (name === "$group") {
+      if (grouped || !ts.isObjectLiteralExpression(body)) return undefined;
+      for (const field of body.properties) {
+        if (!ts.isPropertyAssignment(field)) return undefined;
+        const value = skipParens(field.initializer);
+        if (propertyName(field) === "_id") {
+          if (value.kind !== ts.SyntaxKind.NullKeyword) return undefined;
+          continue;
+        }
+        const sum = ts.isObjectLiteralExpression(value) ? propertyValue(value, "$sum") : undefined;
+        if (!sum) return undefined;
+        sums.push(skipParens(sum));
+      }
+      grouped = sums.length > 0;
+    }
+  }
+  if (!grouped) return undefined;
+  const counts = sums.every((sum) => ts.isNumericLiteral(sum) && sum.text === "1");
+  return { kind: counts ? "count" : "aggregate", ...(match ? { match } : {}), sums };
+}
+
+/**
+ * The sign with which a `$sum` operand counts a document whose fields are `fields` (literal values only): `"$amount"`
+ * adds it (amounts taken as positive), `{ $multiply: [x, -1] }` negates, `{ $cond: [{ $eq: ["$kind", "deposit"] }, a,
+ * b] }` takes the branch the document's `kind` selects. Undefined when that cannot be told.
+ */
+export function signInSum(operand: ts.Expression, fields: ReadonlyMap<string, ts.Expression>): 1 | -1 | undefined {
+  const node = skipParens(operand);
+  if (ts.isStringLiteralLike(node)) return node.text.startsWith("$") ? 1 : undefined;
+  if (ts.isNumericLiteral(node)) return Number(node.text) > 0 ? 1 : undefined;
+  if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(node.operand)) return -1;
+  if (!ts.isObjectLiteralExpression(node) || node.properties.length !== 1) return undefined;
+  const property = node.properties[0]!;
+  const args = ts.isPropertyAssignment(property) ? skipParens(property.initializer) : undefined;
+  const name = propertyName(property);
+  if (!args || !name) return undefined;
+  if (name === "$multiply" && ts.isArrayLiteralExpression(args)) {
+    let sign: 1 | -1 = 1;
+    for (const factor of args.elements) {
+      const s = signInSum(factor, fields);
+      if (s === undefined) return undefined;
+      sign = sign === s ? 1 : -1;
+    }
+    return sign;
+  }
+  if (name !== "$cond") return undefined;
+  const [test, then, otherwise] = ts.isArrayLiteralExpression(args)
+    ? args.elements
+    : ts.isObjectLiteralExpression(args)
+      ? [propertyValue(args, "if"), propertyValue(args, "then"), propertyValue(args, "else")]
+      : [];
+  const holds = test && then && otherwise ? equalityHolds(test, fields) : undefined;
+  return holds === undefined ? undefined : signInSum(holds ? then! : otherwise!, fields);
+}
+
+/** `{ $eq: ["$kind", "deposit"] }` (or `$ne`) for a document whose `kind` is a literal: whether it holds. */
+function equalityHolds(test: ts.Expression, fields: ReadonlyMap<string, ts.Expression>): boolean | undefined {
+  const node = skipParens(test);
+  const property = ts.isObjectLiteralExpression(node) && node.properties.length === 1 ? node.properties[0]! : undefined;
+  const name = property && propertyName(property);
+  const args = property && ts.isPropertyAssignment(property) ? skipParens(property.initializer) : undefined;
+  if ((name !== "$eq" && name !== "$ne") || !args || !ts.isArrayLiteralExpression(args) || args.elements.length !== 2) return undefined;
+  const [left, right] = args.elements.map((e) => skipParens(e));
+  if (!left || !right || !ts.isStringLiteralLike(left) || !left.text.startsWith("$") || !isLiteral(right)) return undefined;
+  const value = fields.get(left.text.slice(1));
+  const written = value && skipParens(value);
+  if (!written || !isLiteral(written)) return undefined;
+  const equal =
+    written.getText() === right.getText() ||
+    (ts.isStringLiteralLike(written) && ts.isStringLiteralLike(right) && written.text === right.text);
+  return name === "$eq" ? equal : !equal;
+}
 
 /**
  * `Model.countDocuments(filter)` (or legacy `count`) as a read of the set its filter names, and `Model.find(filter)` as
@@ -429,10 +530,12 @@ export function mongooseSetAccess(call: ts.CallExpression): { access: DbAccess; 
   const receiver = skipParens(callee.expression);
   const args = link.call.arguments;
   const first = args[0] && skipParens(args[0]);
+  const pipeline = link.name === "aggregate" ? totalPipeline(first) : undefined;
+  if (link.name === "aggregate" && !pipeline) return undefined;
   // An insert's documents are object literals (or a parameter a helper passes on); a filter is an object literal, and
   // a count without one (`Model.countDocuments()`, in a Mongoose / MongoDB file) counts the whole collection.
   const wholeCount = operation === "count" && !first && kind !== "shape";
-  if (operation !== "insert" && !wholeCount && (!first || !ts.isObjectLiteralExpression(first))) return undefined;
+  if (!pipeline && operation !== "insert" && !wholeCount && (!first || !ts.isObjectLiteralExpression(first))) return undefined;
   const driverByShape = kind === "shape" && driverCollectionOf(receiver, links.slice(0, index)) !== undefined;
   if (
     kind === "shape" &&
@@ -447,6 +550,7 @@ export function mongooseSetAccess(call: ts.CallExpression): { access: DbAccess; 
   const base = { node: call, library, handle: receiver, table, assignments: [] as AccessAssignment[], conditions: [] as AccessCondition[] };
   const entityClass = ts.isIdentifier(receiver) && /^[A-Z]/.test(receiver.text) ? receiver : injectedEntity(receiver);
   if (entityClass) Object.assign(base, { entityClass });
+  if (pipeline) return { access: { ...base, kind: "read", conditions: filterConditions(pipeline.match) }, operation: pipeline.kind };
   if (operation === "count" || operation === "rows")
     return { access: { ...base, kind: "read", conditions: filterConditions(first) }, operation };
   if (operation === "delete") {
@@ -495,9 +599,27 @@ function newDocumentSave(call: ts.CallExpression, kind: FileKind): { access: DbA
 }
 
 /** A model or collection handle: a capitalised name, a `this.<name>Model` field, `db.collection(…)`. */
+/**
+ * `this.txs` where the class declares `txs` injected by `@InjectModel(…)` or typed `Model<…>` (Mongoose's, also as
+ * `mongoose.Model<…>`): a model whatever the field is named.
+ */
+function isModelField(receiver: ts.PropertyAccessExpression): boolean {
+  return fieldDeclarations(receiver, receiver.name.text).some((member) => {
+    const decorators = ts.canHaveDecorators(member) ? (ts.getDecorators(member) ?? []) : [];
+    if (decorators.some((d) => ts.isCallExpression(d.expression) && calleeName(d.expression) === "InjectModel")) return true;
+    const type = member.type;
+    if (!type || !ts.isTypeReferenceNode(type)) return false;
+    const name = ts.isIdentifier(type.typeName) ? type.typeName.text : type.typeName.right.text;
+    return (
+      name === "Model" &&
+      importsOf(receiver.getSourceFile()).get(ts.isIdentifier(type.typeName) ? name : type.typeName.left.getText())?.module === "mongoose"
+    );
+  });
+}
+
 function isModelReceiver(receiver: ts.Expression): boolean {
   if (ts.isIdentifier(receiver)) return /^[A-Z]/.test(receiver.text) || /.(Model|Collection)$/.test(receiver.text);
   if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword)
-    return /.(Model|Collection)$/.test(receiver.name.text);
+    return /.(Model|Collection)$/.test(receiver.name.text) || isModelField(receiver);
   return ts.isCallExpression(receiver) && calleeName(receiver) === "collection";
 }

@@ -20,6 +20,7 @@ import {
   nodesOfKinds,
   nullTestSubject,
   operands,
+  propertyValue,
   receiverOf,
   skipAwait,
   skipParens,
@@ -81,8 +82,8 @@ export interface ReadModifyWrite {
     condition: ts.Expression;
     statement: ts.Statement;
     earlyExit: boolean;
-    /** The check is the read's own filter (`where: { status: "PENDING" }`): the value it required. */
-    required?: ts.Expression;
+    /** The check is the read's own filter (`where: { status: "PENDING" }`): the value it required, as code text. */
+    required?: string;
   };
   /** WHERE comparisons of the write against values from the read (compare-and-set guards). */
   guards: AccessCondition[];
@@ -1698,6 +1699,17 @@ function controllingCondition(
  * the check of that column decided rather than this write: one that can run after the read and before the write (not
  * one in the other branch of an `if`).
  */
+/**
+ * `other` comes after `write` in the body of a loop that does not hold the read (`for (const post of due) { …
+ * update(post) … } catch { update(post) }`): it runs before `write` only in an earlier iteration, on an earlier row.
+ */
+function onlyInEarlierIteration(other: ts.Node, write: ts.Node, read: ts.Node): boolean {
+  if (other.pos < write.end) return false;
+  for (let node = write.parent; node && !isFunctionLike(node); node = node.parent)
+    if (ts.isIterationStatement(node, false)) return isInside(other, node) && !isInside(read, node);
+  return false;
+}
+
 function claimedBefore(write: DbAccess, read: DbAccess, column: string): boolean {
   const fn = enclosingFunction(write.node);
   const body = fn?.body;
@@ -1713,6 +1725,7 @@ function claimedBefore(write: DbAccess, read: DbAccess, column: string): boolean
           write.table !== undefined &&
           sameTable(other.table, write.table) &&
           other.assignments.some((a) => sameColumn(a.column, column)) &&
+          !onlyInEarlierIteration(node, write.node, read.node) &&
           (enclosingFunction(read.node) === fn ? mayRunBetween(read.node, [node], write.node) : mayRunAfter(node, write.node));
       }
       return !claimed;
@@ -1821,7 +1834,137 @@ function filterCheck(
   values: ReadonlyMap<string, ReadValue>,
   checker?: () => ts.TypeChecker,
 ): ReadModifyWrite["control"] {
-  if (write.insert || read.sql) return undefined;
+  if (write.insert) return undefined;
+  const filter = read.sql ? sqlStateFilter(write, read) : ormStateFilter(write, read);
+  if (!filter) return undefined;
+  const required = filter.required;
+  // The write names the row found: by a value of it (`where: { id: job.id }`) or by the key the read looked it up by.
+  const keyed = write.conditions.some(
+    (c) =>
+      c.value !== undefined &&
+      (valueOf(c.value, values)?.read === read ||
+        read.conditions.some((r) => r !== filter.condition && r.value !== undefined && sameIdentity(r.value, c.value!))),
+  );
+  if (!keyed) return undefined;
+  if (claimedBefore(write, read, filter.column)) return undefined;
+  if (filter.nullTest && !claimUsed(write, read, values, checker)) return undefined;
+  const isFound = (test: ts.Expression, found: boolean): boolean => {
+    const node = skipParens(test);
+    if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) return isFound(node.operand, !found);
+    const origin = valueOf(node, values);
+    if (ts.isIdentifier(node)) return found && origin?.read === read && origin.level === "row";
+    return foundByCount(node, read, values) === found;
+  };
+  for (
+    let child: ts.Node = write.node, parent = write.node.parent;
+    parent && !isFunctionLike(parent);
+    child = parent, parent = parent.parent
+  ) {
+    if (ts.isIfStatement(parent) && child === parent.thenStatement && isFound(parent.expression, true))
+      return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required };
+    // `for (const job of jobs)` over the rows read: each element is a row found, as after `if (!job) return`, and
+    // work done on it before the write (a mail sent, a post published) is what the write claims.
+    if (
+      ts.isForOfStatement(parent) &&
+      child === parent.statement &&
+      rowsOf(parent.expression, read, values) &&
+      worksBefore(parent.statement, write, checker)
+    )
+      return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required };
+    if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
+      const statements = parent.statements;
+      for (let i = statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
+        const statement = statements[i]!;
+        if (
+          ts.isIfStatement(statement) &&
+          !statement.elseStatement &&
+          alwaysExits(statement.thenStatement) &&
+          isFound(statement.expression, false)
+        )
+          return { column: filter.column, condition: statement.expression, statement, earlyExit: true, required };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A column the read required to hold a state (the filter), and that state as code text for the message. */
+interface StateFilter {
+  column: string;
+  required: string;
+  /** For ORM filters: the value expression, which the write's own keys must not be. */
+  condition?: AccessCondition;
+  /** The read required the column to be NULL (`reserved_at IS NULL`). */
+  nullTest?: boolean;
+}
+
+/**
+ * A claim of a NULL column matters where work follows from it: the function returns the row found (its caller runs the
+ * job), or awaits work other than database statements between the read and the write or after the write. A column set once with nothing done on the
+ * strength of it (`deleted_at IS NULL`, then `SET deleted_at = now()`) ends the same however two calls interleave.
+ */
+function claimUsed(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, ReadValue>, checker?: () => ts.TypeChecker): boolean {
+  const fn = enclosingFunction(write.node);
+  const body = fn?.body;
+  if (!body || !ts.isBlock(body)) return false;
+  let returnsRow = false;
+  walk(body, (node) => {
+    if (returnsRow || isFunctionLike(node)) return false;
+    if (ts.isReturnStatement(node) && node.expression) {
+      // The row itself (`return job`, `return rows[0]`), not a summary built from it (`{ processed: rows.length }`).
+      const returned = skipParens(skipAwait(node.expression));
+      const origin = ts.isIdentifier(returned) || ts.isElementAccessExpression(returned) ? valueOf(returned, values) : undefined;
+      returnsRow = origin?.read === read && origin.level === "row" && origin.column === undefined;
+    }
+    return !returnsRow;
+  });
+  // Work between the read and the write, or after the write on a path from it (not in a branch that skips it), whose
+  // result is not what the write stores: a backfill's upload or generated code is the write's own computation.
+  const feeding = namesFeeding(write, body);
+  const storedResult = (work: ts.Node) => {
+    let holder = work;
+    while (ts.isParenthesizedExpression(holder.parent) || ts.isAsExpression(holder.parent)) holder = holder.parent;
+    const declaration = holder.parent;
+    return ts.isVariableDeclaration(declaration) && boundNames(declaration.name).some((name) => feeding.has(name.text));
+  };
+  const onClaimPath = (work: ts.Node) =>
+    !storedResult(work) && (mayRunBetween(read.node, [work], write.node) || mayRunAfter(write.node, work));
+  return returnsRow || awaitsWork(body, write, checker, onClaimPath);
+}
+
+/** The names the write's values are computed from, through the `const`s of `body` that hold them, transitively. */
+function namesFeeding(write: DbAccess, body: ts.Block): ReadonlySet<string> {
+  const names = new Set<string>();
+  const addFrom = (root: ts.Node) => {
+    if (ts.isIdentifier(root)) names.add(root.text);
+    walk(root, (node) => {
+      if (ts.isIdentifier(node)) names.add(node.text);
+    });
+  };
+  for (const assignment of write.assignments) for (const value of assignmentValues(write, assignment)) addFrom(value);
+  const declarations = nodesOfKinds<ts.VariableDeclaration>(body, [ts.SyntaxKind.VariableDeclaration], { skipFunctions: true });
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const declaration of declarations) {
+      if (!declaration.initializer || !ts.isIdentifier(declaration.name) || !names.has(declaration.name.text)) continue;
+      const before = names.size;
+      addFrom(declaration.initializer);
+      if (names.size > before) grew = true;
+    }
+  }
+  return names;
+}
+
+/**
+ * An ORM read's filter pinning a non-key column to a literal (`status: "PENDING"`) that the write changes, or testing
+ * a column NULL (Prisma `assigneeId: null`, Drizzle `isNull(t.claimedAt)`) where the write stores a value in it.
+ */
+function ormStateFilter(write: DbAccess, read: DbAccess): StateFilter | undefined {
+  const nullTest = read.conditions.find(
+    (c) =>
+      (c.operator === "IS NULL" || (c.operator === "=" && c.value !== undefined && isNullish(c.value))) &&
+      write.assignments.some((a) => sameColumn(a.column, c.column) && a.value !== undefined && !isNullish(a.value)),
+  );
   const filter = read.conditions.find(
     (c) =>
       c.operator === "=" &&
@@ -1833,53 +1976,86 @@ function filterCheck(
         (a) => sameColumn(a.column, c.column) && !(a.value && isLiteral(a.value) && a.value.getText() === c.value!.getText()),
       ),
   );
-  if (!filter) return undefined;
-  // The write names the row found: by a value of it (`where: { id: job.id }`) or by the key the read looked it up by.
-  const keyed = write.conditions.some(
-    (c) =>
-      c.value !== undefined &&
-      (valueOf(c.value, values)?.read === read ||
-        read.conditions.some((r) => r !== filter && r.value !== undefined && sameIdentity(r.value, c.value!))),
-  );
-  if (!keyed) return undefined;
-  if (claimedBefore(write, read, filter.column)) return undefined;
-  const isFound = (test: ts.Expression, found: boolean): boolean => {
-    const node = skipParens(test);
-    if (ts.isPrefixUnaryExpression(node) && node.operator === ts.SyntaxKind.ExclamationToken) return isFound(node.operand, !found);
-    const origin = valueOf(node, values);
-    return found && origin?.read === read && origin.level === "row" && ts.isIdentifier(node);
-  };
-  for (
-    let child: ts.Node = write.node, parent = write.node.parent;
-    parent && !isFunctionLike(parent);
-    child = parent, parent = parent.parent
-  ) {
-    if (ts.isIfStatement(parent) && child === parent.thenStatement && isFound(parent.expression, true))
-      return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required: filter.value };
-    // `for (const job of jobs)` over the rows read: each element is a row found, as after `if (!job) return`, and
-    // work done on it before the write (a mail sent, a post published) is what the write claims.
-    if (
-      ts.isForOfStatement(parent) &&
-      child === parent.statement &&
-      rowsOf(parent.expression, read, values) &&
-      worksBefore(parent.statement, write, checker)
-    )
-      return { column: filter.column, condition: parent.expression, statement: parent, earlyExit: false, required: filter.value };
-    if (ts.isBlock(parent) || ts.isSourceFile(parent)) {
-      const statements = parent.statements;
-      for (let i = statements.indexOf(child as ts.Statement) - 1; i >= 0; i--) {
-        const statement = statements[i]!;
-        if (
-          ts.isIfStatement(statement) &&
-          !statement.elseStatement &&
-          alwaysExits(statement.thenStatement) &&
-          isFound(statement.expression, false)
-        )
-          return { column: filter.column, condition: statement.expression, statement, earlyExit: true, required: filter.value };
-      }
-    }
+  if (filter) return { column: filter.column, required: filter.value!.getText(), condition: filter };
+  if (nullTest) return { column: nullTest.column, required: "null", condition: nullTest, nullTest: true };
+  return eitherStateFilter(write, read);
+}
+
+/**
+ * A Prisma read whose `where: { OR: [{ status: "PENDING" }, { status: "SCHEDULED", … }] }` pins one column to a
+ * literal in every branch, where the write stores a literal none of them is: the row is found only in those states.
+ */
+function eitherStateFilter(write: DbAccess, read: DbAccess): StateFilter | undefined {
+  if (read.library !== "prisma" || !ts.isCallExpression(read.node)) return undefined;
+  const branches = propertyValue(propertyValue(read.node.arguments[0], "where"), "OR");
+  const list = branches && skipParens(branches);
+  if (!list || !ts.isArrayLiteralExpression(list) || list.elements.length < 2) return undefined;
+  for (const assignment of write.assignments) {
+    const written = assignment.value && skipParens(assignment.value);
+    if (!written || !isLiteral(written) || isNullish(written)) continue;
+    const states = list.elements.map((branch) => {
+      const value = propertyValue(branch, assignment.column);
+      return value && isLiteral(skipParens(value)) && !isNullish(value) ? skipParens(value).getText() : undefined;
+    });
+    if (states.every((state) => state !== undefined && state !== written.getText()))
+      return { column: assignment.column, required: [...new Set(states)].join(" or ") };
   }
   return undefined;
+}
+
+/** A SQL literal in a statement's text: a quoted string, a number or a boolean. */
+const SQL_LITERAL = /^\s*(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?|TRUE|FALSE)\s*$/i;
+
+/**
+ * A raw SQL read's WHERE pinning a non-key column to a state in its own text (`reserved_at IS NULL`,
+ * `status = 'pending'`) that the write's SET changes to something else: the unclaimed row is what the read found.
+ */
+function sqlStateFilter(write: DbAccess, read: DbAccess): StateFilter | undefined {
+  for (const condition of read.sql!.statement.conditions) {
+    const isNullTest = condition.operator === "IS NULL";
+    // A key column compared with a value names rows; tested NULL (`worker_id IS NULL`) it is a state: unassigned.
+    if ((!isNullTest && isKeyColumn(condition.column)) || condition.placeholders.length > 0) continue;
+    if (!isNullTest && !(condition.operator === "=" && SQL_LITERAL.test(condition.expression))) continue;
+    const required = isNullTest ? "NULL" : condition.expression.trim();
+    const changes = write.assignments.some((a) => {
+      if (!sameColumn(a.column, condition.column)) return false;
+      const text = a.sql?.expression.trim() ?? a.value?.getText();
+      if (text === undefined) return !isNullTest;
+      return isNullTest ? !/^NULL$/i.test(text) && !(a.value && isNullish(a.value)) : text.toLowerCase() !== required.toLowerCase();
+    });
+    if (changes) return { column: condition.column, required, ...(isNullTest ? { nullTest: true } : {}) };
+  }
+  return undefined;
+}
+
+/**
+ * Whether a test of how many rows the read returned is truthy exactly when it found some (`rows.length`,
+ * `rows.length > 0`: true) or none (`rows.length === 0`, `rows.length < 1`: false); undefined for other tests.
+ */
+function foundByCount(test: ts.Expression, read: DbAccess, values: ReadonlyMap<string, ReadValue>): boolean | undefined {
+  const lengthOfRows = (e: ts.Expression) => {
+    const node = skipParens(e);
+    return ts.isPropertyAccessExpression(node) && node.name.text === "length" && rowsOf(node.expression, read, values);
+  };
+  if (lengthOfRows(test)) return true;
+  if (!ts.isBinaryExpression(test) || !lengthOfRows(test.left) || !ts.isNumericLiteral(skipParens(test.right))) return undefined;
+  const n = Number((skipParens(test.right) as ts.NumericLiteral).text);
+  switch (test.operatorToken.kind) {
+    case ts.SyntaxKind.EqualsEqualsEqualsToken:
+    case ts.SyntaxKind.EqualsEqualsToken:
+    case ts.SyntaxKind.LessThanEqualsToken:
+      return n === 0 ? false : undefined;
+    case ts.SyntaxKind.LessThanToken:
+      return n === 1 ? false : undefined;
+    case ts.SyntaxKind.ExclamationEqualsEqualsToken:
+    case ts.SyntaxKind.ExclamationEqualsToken:
+    case ts.SyntaxKind.GreaterThanToken:
+      return n === 0 ? true : undefined;
+    case ts.SyntaxKind.GreaterThanEqualsToken:
+      return n === 1 ? true : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -1903,7 +2079,7 @@ function worksBefore(body: ts.Statement, write: DbAccess, checker?: () => ts.Typ
  * object created is deduped only by its dedupe option (`jobId`, `idempotencyKey`): given the key in its payload alone
  * (`queue.add("sync", { repoId: repo.id })`), it is made once per call.
  */
-function awaitsWork(statement: ts.Statement, write: DbAccess, checker?: () => ts.TypeChecker): boolean {
+function awaitsWork(statement: ts.Node, write: DbAccess, checker?: () => ts.TypeChecker, counts?: (work: ts.Node) => boolean): boolean {
   const keys = write.conditions.flatMap((c) => (c.value ? [c.value] : []));
   const givenKey = (roots: readonly ts.Node[]): boolean => {
     let given = false;
@@ -1922,7 +2098,7 @@ function awaitsWork(statement: ts.Statement, write: DbAccess, checker?: () => ts
     if (found || isFunctionLike(node)) return false;
     if (ts.isAwaitExpression(node)) {
       const call = skipParens(node.expression);
-      if (ts.isCallExpression(call) && !dbAccessOf(call) && !dedupes(call)) found = true;
+      if (ts.isCallExpression(call) && !dbAccessOf(call) && !dedupes(call) && (!counts || counts(node))) found = true;
     }
     return !found;
   });
