@@ -169,6 +169,24 @@ export async function backfillPreviews(limit: number) {
 }
 `,
     },
+    {
+      name: "Prisma: a guest cart found by `customerId: null` in a Promise.all with the customer's cart, then assigned at login",
+      code: `import { PrismaClient } from "@prisma/client";
+const prisma = new PrismaClient();
+export async function adoptGuestCart(shopId: string, customerId: string, guestToken: string) {
+  const [own, guest] = await Promise.all([
+    prisma.cart.findFirst({ where: { shopId, customerId, open: true } }),
+    prisma.cart.findFirst({ where: { shopId, guestToken, customerId: null, open: true } }),
+  ]);
+  if (!guest) return null;
+  if (!own) {
+    await prisma.cart.update({ where: { id: guest.id }, data: { customerId } });
+    return { cartId: guest.id };
+  }
+  return { cartId: own.id };
+}
+`,
+    },
   ],
   invalid: [
     {

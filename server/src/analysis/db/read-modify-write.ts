@@ -1927,8 +1927,9 @@ function claimUsed(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, 
     const declaration = holder.parent;
     return ts.isVariableDeclaration(declaration) && boundNames(declaration.name).some((name) => feeding.has(name.text));
   };
+  // The await that runs the read itself (`await Promise.all([findFirst(…), …])`) is no work done after it.
   const onClaimPath = (work: ts.Node) =>
-    !storedResult(work) && (mayRunBetween(read.node, [work], write.node) || mayRunAfter(write.node, work));
+    !isInside(read.node, work) && !storedResult(work) && (mayRunBetween(read.node, [work], write.node) || mayRunAfter(write.node, work));
   return returnsRow || awaitsWork(body, write, checker, onClaimPath);
 }
 
