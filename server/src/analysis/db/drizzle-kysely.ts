@@ -162,7 +162,8 @@ const DRIZZLE_OPERATORS: Readonly<Record<string, string>> = { eq: "=", ne: "<>",
 
 /**
  * The conjuncts of a Drizzle filter that compare a column with a value: `and(eq(t.teamId, teamId), ne(t.id, id))` →
- * `teamId = teamId`, `id <> id`; `isNull(t.col)` → `col IS NULL`. Anything else (`or(…)`, `sql\`…\``, `inArray`) pins nothing and is left out.
+ * `teamId = teamId`, `id <> id`; `isNull(t.col)` → `col IS NULL`. Anything else (`or(…)`, `sql\`…\``, `inArray`) pins
+ * nothing and is left out.
  */
 export function drizzleConditions(filter: ts.Expression): AccessCondition[] {
   const node = skipParens(filter);

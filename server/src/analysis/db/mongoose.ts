@@ -598,7 +598,6 @@ function newDocumentSave(call: ts.CallExpression, kind: FileKind): { access: DbA
   return { access, operation: "insert" };
 }
 
-/** A model or collection handle: a capitalised name, a `this.<name>Model` field, `db.collection(…)`. */
 /**
  * `this.txs` where the class declares `txs` injected by `@InjectModel(…)` or typed `Model<…>` (Mongoose's, also as
  * `mongoose.Model<…>`): a model whatever the field is named.
@@ -617,6 +616,10 @@ function isModelField(receiver: ts.PropertyAccessExpression): boolean {
   });
 }
 
+/**
+ * A model or collection handle: a capitalised name, a `this.<name>Model` field or an injected model field,
+ * `db.collection(…)`.
+ */
 function isModelReceiver(receiver: ts.Expression): boolean {
   if (ts.isIdentifier(receiver)) return /^[A-Z]/.test(receiver.text) || /.(Model|Collection)$/.test(receiver.text);
   if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword)

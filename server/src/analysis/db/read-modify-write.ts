@@ -1695,11 +1695,6 @@ function controllingCondition(
 }
 
 /**
- * An earlier write of `column` to the write's table since the read (the claim itself, `status: "PROCESSING"`), which
- * the check of that column decided rather than this write: one that can run after the read and before the write (not
- * one in the other branch of an `if`).
- */
-/**
  * `other` comes after `write` in the body of a loop that does not hold the read (`for (const post of due) { …
  * update(post) … } catch { update(post) }`): it runs before `write` only in an earlier iteration, on an earlier row.
  */
@@ -1710,6 +1705,11 @@ function onlyInEarlierIteration(other: ts.Node, write: ts.Node, read: ts.Node): 
   return false;
 }
 
+/**
+ * An earlier write of `column` to the write's table since the read (the claim itself, `status: "PROCESSING"`), which
+ * the check of that column decided rather than this write: one that can run after the read and before the write (not
+ * one in the other branch of an `if`).
+ */
 function claimedBefore(write: DbAccess, read: DbAccess, column: string): boolean {
   const fn = enclosingFunction(write.node);
   const body = fn?.body;
@@ -1900,8 +1900,9 @@ interface StateFilter {
 
 /**
  * A claim of a NULL column matters where work follows from it: the function returns the row found (its caller runs the
- * job), or awaits work other than database statements between the read and the write or after the write. A column set once with nothing done on the
- * strength of it (`deleted_at IS NULL`, then `SET deleted_at = now()`) ends the same however two calls interleave.
+ * job), or awaits work other than database statements between the read and the write or after the write, work whose
+ * result the write does not store. A column set once with nothing done on the strength of it (`deleted_at IS NULL`,
+ * then `SET deleted_at = now()`), or a backfill storing what it computed, ends the same however two calls interleave.
  */
 function claimUsed(write: DbAccess, read: DbAccess, values: ReadonlyMap<string, ReadValue>, checker?: () => ts.TypeChecker): boolean {
   const fn = enclosingFunction(write.node);
